@@ -1,0 +1,39 @@
+/**
+ * One error hierarchy for the whole hub. Every error says whether trying again can help,
+ * so retry loops and dead-letter routing never guess from message text.
+ */
+export class EaiError extends Error {
+  readonly retriable: boolean;
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A transient failure: network, timeouts, a dependency that is starting. Retry with backoff. */
+export class RetriableError extends EaiError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retriable: true });
+  }
+}
+
+/** Input that can never succeed as it is (bad bytes, schema violation): dead-letter it, do not retry. */
+export class NonRetriableError extends EaiError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retriable: false });
+  }
+}
+
+/** A configuration file or environment variable is wrong; names the file and the field. */
+export class ConfigError extends NonRetriableError {}
+
+/** Whether an unknown thrown value is worth retrying. Unknown errors are retried: most are transient. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof EaiError) return error.retriable;
+  return true;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
