@@ -1,0 +1,9 @@
+import { createKafkajsTransport } from './kafkajs.ts';
+import type { Transport, TransportOptions } from './types.ts';
+
+export type * from './types.ts';
+
+/** The one place that chooses the Kafka client. */
+export function createTransport(options: TransportOptions): Transport {
+  return createKafkajsTransport(options);
+}

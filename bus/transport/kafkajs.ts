@@ -1,0 +1,181 @@
+import { type Admin, type Consumer, Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { createLogger } from '../../lib/logger.ts';
+import type {
+  ConsumeOptions,
+  Headers,
+  IncomingRecord,
+  TopicSpec,
+  Transport,
+  TransportAdmin,
+  TransportConsumer,
+  TransportOptions,
+  TransportProducer,
+} from './types.ts';
+
+/** The kafkajs implementation of the bus transport. Nothing outside this file imports kafkajs. */
+const kafkaLogger = createLogger('kafkajs');
+
+function logCreator() {
+  return ({ level, log }: LogEntry) => {
+    const { message, ...extra } = log;
+    if (level === logLevel.ERROR) kafkaLogger.error(extra, message);
+    else if (level === logLevel.WARN) kafkaLogger.warn(extra, message);
+  };
+}
+
+function toHeaders(raw: Record<string, unknown> | undefined): Headers {
+  const headers: Headers = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first === undefined || first === null) continue;
+    headers[name] = Buffer.isBuffer(first) ? first : Buffer.from(String(first));
+  }
+  return headers;
+}
+
+class KafkajsProducer implements TransportProducer {
+  private readonly producer: Producer;
+  constructor(kafka: Kafka) {
+    // Idempotent: the broker drops retried duplicates, and per-partition order is kept across retries.
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  }
+  connect() {
+    return this.producer.connect();
+  }
+  disconnect() {
+    return this.producer.disconnect();
+  }
+  async send(records: Parameters<TransportProducer['send']>[0]): Promise<void> {
+    const byTopic = new Map<string, Array<{ key: Buffer | string | null; value: Buffer | null; headers?: Headers }>>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push({ key: r.key, value: r.value, headers: r.headers });
+      byTopic.set(r.topic, list);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+}
+
+class KafkajsConsumer implements TransportConsumer {
+  private readonly consumer: Consumer;
+  private readonly joined: Promise<void>;
+  constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number) {
+    this.consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
+      maxWaitTimeInMs: 500,
+      retry: { retries: 8 },
+    });
+    this.joined = new Promise((resolve) => {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
+    });
+  }
+  connect() {
+    return this.consumer.connect();
+  }
+  disconnect() {
+    return this.consumer.disconnect();
+  }
+  ready() {
+    return this.joined;
+  }
+  async run(options: ConsumeOptions): Promise<void> {
+    for (const topic of options.topics) {
+      await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
+    }
+    await this.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        const record: IncomingRecord = {
+          topic,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key,
+          value: message.value,
+          headers: toHeaders(message.headers as Record<string, unknown>),
+        };
+        await options.eachRecord(record);
+        // Commit only what was handled: the next offset to read.
+        await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        await heartbeat();
+      },
+    });
+  }
+}
+
+class KafkajsAdmin implements TransportAdmin {
+  private readonly admin: Admin;
+  constructor(kafka: Kafka) {
+    this.admin = kafka.admin();
+  }
+  connect() {
+    return this.admin.connect();
+  }
+  disconnect() {
+    return this.admin.disconnect();
+  }
+  async describeCluster() {
+    const cluster = await this.admin.describeCluster();
+    return { brokers: cluster.brokers.length, controller: cluster.controller, clusterId: cluster.clusterId };
+  }
+  listTopics() {
+    return this.admin.listTopics();
+  }
+  async createTopics(topics: TopicSpec[]): Promise<string[]> {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return [];
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((t) => ({
+        topic: t.topic,
+        numPartitions: t.partitions,
+        replicationFactor: t.replicationFactor ?? 1,
+        configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    return missing.map((t) => t.topic);
+  }
+  async describeTopicConfig(topic: string): Promise<Record<string, string>> {
+    const result = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: topic }],
+    });
+    const entries = result.resources[0]?.configEntries ?? [];
+    return Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
+  }
+  async topicOffsets(topic: string) {
+    // Right after topic creation the first metadata answer can be NOT_LEADER: kafkajs retries, once more here.
+    const fetch = () => this.admin.fetchTopicOffsets(topic);
+    const offsets = await fetch().catch(fetch);
+    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+  }
+  async groupOffsets(groupId: string, topic: string) {
+    const result = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    return (result[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+  }
+  deleteTopics(topics: string[]) {
+    return this.admin.deleteTopics({ topics });
+  }
+}
+
+export function createKafkajsTransport(options: TransportOptions): Transport {
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: options.quiet ? logLevel.NOTHING : logLevel.WARN,
+    logCreator,
+    connectionTimeout: 3000,
+    retry: { retries: options.quiet ? 0 : 8 },
+  });
+  return {
+    producer: () => new KafkajsProducer(kafka),
+    consumer: ({ groupId, sessionTimeoutMs }) => new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000),
+    admin: () => new KafkajsAdmin(kafka),
+  };
+}

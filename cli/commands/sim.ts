@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError } from '../../lib/errors.ts';
+import { type RunningSimulator, simulators, startSimulator } from '../../examples/simulators/index.ts';
+import { printResult } from '../output.ts';
+
+interface SimOptions {
+  port?: string;
+  host: string;
+  state?: string;
+  seed?: string;
+  json: boolean;
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${value}" is not a port number`);
+  return port;
+}
+
+/**
+ * `eai sim <name|all>`: starts simulators and runs until SIGINT/SIGTERM. With `all`, ports are consecutive
+ * from --port (each simulator's default when absent; 0 gives every one a free port), and --state / --seed
+ * name directories holding `<name>.json` / `<name>.jsonl`.
+ */
+export function registerSimCommand(program: Command): void {
+  program
+    .command('sim')
+    .description(`Run system simulators (${Object.keys(simulators).join(', ')}, or all) with faults on demand`)
+    .argument('<name>', 'simulator name, or "all"')
+    .option('--port <port>', 'port (with "all": the first of consecutive ports)')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--state <file>', 'save state to this JSON file and load it at start (with "all": a directory)')
+    .option('--seed <file>', 'seed records from this JSONL file (with "all": a directory)')
+    .option('--json', 'print a JSON object of name to URL', false)
+    .action(async (name: string, options: SimOptions) => {
+      const names = name === 'all' ? Object.keys(simulators) : [name];
+      const basePort = parsePort(options.port);
+      const running: RunningSimulator[] = [];
+      try {
+        for (const [index, simName] of names.entries()) {
+          const definition = simulators[simName];
+          const port =
+            basePort === undefined ? definition?.defaultPort : basePort === 0 ? 0 : basePort + index;
+          const inDirectory = (value: string | undefined, extension: string) =>
+            value && name === 'all' ? join(value, `${simName}.${extension}`) : value;
+          running.push(
+            await startSimulator(simName, {
+              port,
+              host: options.host,
+              statePath: inDirectory(options.state, 'json'),
+              seed: inDirectory(options.seed, 'jsonl'),
+            }),
+          );
+        }
+      } catch (error) {
+        await Promise.all(running.map((sim) => sim.close()));
+        throw error;
+      }
+      const urls = Object.fromEntries(running.map((sim) => [sim.name, sim.url]));
+      printResult(options.json, urls, () => running.map((sim) => `${sim.name.padEnd(12)} ${sim.url}`).join('\n'));
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await Promise.all(running.map((sim) => sim.close()));
+    });
+}

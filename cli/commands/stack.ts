@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { redactUrl, stackDown, stackStatus, stackUp } from '../../stack/stack.ts';
+import { printResult } from '../output.ts';
+
+export function registerStackCommand(program: Command): void {
+  const stack = program.command('stack').description('the local Kafka broker, schema registry and PostgreSQL');
+
+  stack
+    .command('up')
+    .description('start the local stack (or reuse the running one); endpoints set by environment are used as given')
+    .option('--json', 'print the endpoints as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const state = await stackUp((line) => process.stderr.write(`${line}\n`));
+      printResult(
+        !!options.json,
+        { brokers: state.brokers, registryUrl: state.registryUrl, databaseUrl: state.databaseUrl },
+        () =>
+          [
+            `kafka:    ${state.brokers}`,
+            `registry: ${state.registryUrl}`,
+            `database: ${redactUrl(state.databaseUrl)}`,
+          ].join('\n'),
+      );
+    });
+
+  stack
+    .command('down')
+    .description('stop what the local stack started')
+    .option('--purge', 'also delete the broker and database data (downloads stay cached)')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { purge?: boolean; json?: boolean }) => {
+      await stackDown({ purge: options.purge });
+      printResult(!!options.json, { stopped: true, purged: !!options.purge }, () =>
+        options.purge ? 'stack stopped, data removed' : 'stack stopped',
+      );
+    });
+
+  stack
+    .command('status')
+    .description('where the stack is and whether each part answers')
+    .option('--json', 'print {"brokers", "registryUrl", "databaseUrl", "running", "parts"} as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const status = await stackStatus();
+      printResult(!!options.json, status, () =>
+        [
+          `kafka:    ${status.brokers} ${status.parts.kafka ? 'up' : 'down'}`,
+          `registry: ${status.registryUrl} ${status.parts.registry ? 'up' : 'down'}`,
+          `database: ${redactUrl(status.databaseUrl) || '(none)'} ${status.parts.postgres ? 'up' : 'down'}`,
+        ].join('\n'),
+      );
+      if (!status.running) process.exitCode = 3;
+    });
+}

@@ -1,0 +1,115 @@
+import avro from 'avsc';
+
+/**
+ * How canonical values look in TypeScript: decimals are strings ("1234.50" in, "1234.5" out: exact, never a JS
+ * float), timestamp-millis are Dates (ISO strings and epoch numbers are accepted when writing), dates are
+ * `YYYY-MM-DD` strings. Values that do not fit (too many decimals, not a number) are invalid, never rounded.
+ */
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+/** Normal form of a decimal string: no leading `+`, no trailing fractional zeros. */
+export function normalizeDecimal(value: string): string {
+  const match = DECIMAL.exec(value.trim());
+  if (!match) return value;
+  const [, sign = '', whole = '0', fraction = ''] = match;
+  const int = whole.replace(/^0+(?=\d)/, '');
+  const frac = fraction.replace(/0+$/, '');
+  const body = frac ? `${int}.${frac}` : int;
+  return body === '0' ? '0' : `${sign}${body}`;
+}
+
+class DecimalType extends avro.types.LogicalType {
+  private readonly scale: number;
+  private readonly precision: number;
+  constructor(schema: avro.Schema, opts?: object) {
+    super(schema, opts);
+    const attrs = schema as unknown as { precision: number; scale?: number };
+    this.precision = attrs.precision;
+    this.scale = attrs.scale ?? 0;
+  }
+  override _fromValue(buffer: Buffer): string {
+    let unscaled = 0n;
+    for (const byte of buffer) unscaled = (unscaled << 8n) | BigInt(byte);
+    if (buffer.length > 0 && (buffer[0]! & 0x80) !== 0) unscaled -= 1n << BigInt(buffer.length * 8);
+    const negative = unscaled < 0n;
+    const digits = (negative ? -unscaled : unscaled).toString().padStart(this.scale + 1, '0');
+    const whole = digits.slice(0, digits.length - this.scale);
+    const fraction = digits.slice(digits.length - this.scale);
+    return normalizeDecimal(`${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`);
+  }
+  override _toValue(value: unknown): Buffer | undefined {
+    if (typeof value !== 'string') return undefined;
+    const match = DECIMAL.exec(value.trim());
+    if (!match) return undefined;
+    const [, sign, whole = '0', fraction = ''] = match;
+    if (fraction.replace(/0+$/, '').length > this.scale) return undefined;
+    const digits = `${whole}${fraction.padEnd(this.scale, '0').slice(0, this.scale)}`.replace(/^0+(?=\d)/, '');
+    if (digits.length > this.precision) return undefined;
+    let unscaled = BigInt(digits) * (sign ? -1n : 1n);
+    const bytes: number[] = [];
+    // Two's complement, big-endian, minimal length (as the Avro spec and Java's BigInteger.toByteArray write it).
+    do {
+      bytes.unshift(Number(unscaled & 0xffn));
+      unscaled >>= 8n;
+    } while (!((unscaled === 0n && (bytes[0]! & 0x80) === 0) || (unscaled === -1n && (bytes[0]! & 0x80) !== 0)));
+    return Buffer.from(bytes);
+  }
+  override _resolve(type: avro.Type): ((value: unknown) => unknown) | undefined {
+    if (type instanceof DecimalType && type.scale === this.scale) return (value) => value;
+    return undefined;
+  }
+  override _export(schema: avro.Schema): void {
+    const attrs = schema as unknown as Record<string, unknown>;
+    attrs.precision = this.precision;
+    attrs.scale = this.scale;
+  }
+}
+
+class TimestampMillisType extends avro.types.LogicalType {
+  override _fromValue(value: number): Date {
+    return new Date(value);
+  }
+  override _toValue(value: unknown): number | undefined {
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
+    if (typeof value === 'string') {
+      const time = Date.parse(value);
+      return /T.*(Z|[+-]\d\d:?\d\d)$/.test(value) && !Number.isNaN(time) ? time : undefined;
+    }
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+    return undefined;
+  }
+  override _resolve(type: avro.Type): ((value: unknown) => unknown) | undefined {
+    if (type instanceof TimestampMillisType || avro.Type.isType(type, 'long')) return (value) => value;
+    return undefined;
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+class DateType extends avro.types.LogicalType {
+  override _fromValue(days: number): string {
+    return new Date(days * DAY_MS).toISOString().slice(0, 10);
+  }
+  override _toValue(value: unknown): number | undefined {
+    if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+    const time = Date.parse(`${value}T00:00:00Z`);
+    if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value) return undefined;
+    return time / DAY_MS;
+  }
+  override _resolve(type: avro.Type): ((value: unknown) => unknown) | undefined {
+    if (type instanceof DateType || avro.Type.isType(type, 'int')) return (value) => value;
+    return undefined;
+  }
+}
+
+/** Pass as `logicalTypes` wherever an avsc Type is made from a canonical schema. */
+export const logicalTypes = {
+  decimal: DecimalType,
+  'timestamp-millis': TimestampMillisType,
+  date: DateType,
+} as unknown as Record<string, new (schema: avro.Schema, opts?: object) => avro.types.LogicalType>;
+
+/** Fresh options each call: avsc keeps its type registry inside the options object it is given. */
+export function avroOptions(): Partial<avro.ForSchemaOptions> {
+  return { logicalTypes, wrapUnions: "auto" };
+}

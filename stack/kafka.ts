@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTransport } from '../bus/transport/index.ts';
+import { fetchJars } from './maven.ts';
+import { findJava } from './java.ts';
+import { ensureDir, stackPaths } from './paths.ts';
+import { isAlive, run, spawnDaemon, waitUntil } from './processes.ts';
+
+/**
+ * Apache Kafka 4.4 (the newest line; kafkajs 2.2.4 is tested against it by this project's suite), single node in
+ * KRaft mode, from Apache Kafka's own jars on Maven Central.
+ */
+export const KAFKA_VERSION = '4.4.0';
+
+const artifacts = [
+  { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
+  { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: '2.25.5' },
+];
+
+export interface KafkaPorts {
+  broker: number;
+  controller: number;
+}
+
+function serverProperties(dataDir: string, ports: KafkaPorts): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `listeners=PLAINTEXT://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.broker}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `controller.quorum.bootstrap.servers=127.0.0.1:${ports.controller}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=3',
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    // A restart after a crash waits for the old registration to expire: keep that short on a dev stack.
+    'broker.session.timeout.ms=2000',
+    'broker.heartbeat.interval.ms=500',
+    'auto.create.topics.enable=false',
+    '',
+  ].join('\n');
+}
+
+const log4jConfig = [
+  'status = warn',
+  'appender.stderr.type = Console',
+  'appender.stderr.name = STDERR',
+  'appender.stderr.target = SYSTEM_ERR',
+  'appender.stderr.layout.type = PatternLayout',
+  'appender.stderr.layout.pattern = [%d] %p %m (%c)%n',
+  'rootLogger.level = warn',
+  'rootLogger.appenderRef.stderr.ref = STDERR',
+  '',
+].join('\n');
+
+export async function startKafka(ports: KafkaPorts): Promise<{ pid: number; brokers: string }> {
+  const lib = await fetchJars(`kafka-${KAFKA_VERSION}`, artifacts);
+  const java = findJava(17);
+  const dataDir = ensureDir(stackPaths.data('kafka'));
+  const configDir = ensureDir(stackPaths.data('kafka-config'));
+  const properties = join(configDir, 'server.properties');
+  const log4j = join(configDir, 'log4j2.properties');
+  writeFileSync(properties, serverProperties(dataDir, ports));
+  writeFileSync(log4j, log4jConfig);
+  const classpath = `${lib}/*`;
+  const jvm = ['-Xmx512m', `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath];
+  if (!existsSync(join(dataDir, 'meta.properties'))) {
+    // Cluster id: 16 random bytes, base64url, not starting with '-' (the storage tool would read it as a flag).
+    let clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+    if (clusterId.startsWith('-')) clusterId = `A${clusterId.slice(1)}`;
+    await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', properties]);
+  }
+  const pid = spawnDaemon(java, [...jvm, 'kafka.Kafka', properties], {
+    logFile: join(ensureDir(stackPaths.logs()), 'kafka.log'),
+  });
+  const brokers = `127.0.0.1:${ports.broker}`;
+  await waitUntil('kafka', () => kafkaReachable(brokers), { timeoutMs: 60_000, alive: () => isAlive(pid) });
+  return { pid, brokers };
+}
+
+/** True when the cluster answers a metadata request. */
+export async function kafkaReachable(brokers: string): Promise<boolean> {
+  const admin = createTransport({ brokers: brokers.split(','), clientId: 'eai-probe', quiet: true }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

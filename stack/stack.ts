@@ -1,0 +1,140 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { stackHome, stackPaths, ensureDir } from './paths.ts';
+import { isAlive, stopProcess } from './processes.ts';
+import { kafkaReachable, startKafka } from './kafka.ts';
+import { postgresReachable, startPostgres, stopPostgres } from './postgres.ts';
+import { registryReachable, startRegistry } from './registry.ts';
+import { readStackEnv } from './settings.ts';
+
+/** Where the running stack's parts are; written to `.eai/stack.json` (mode 0600: it holds the local db password). */
+export interface StackState {
+  brokers: string;
+  registryUrl: string;
+  databaseUrl: string;
+  /** Processes this stack started; parts given by environment variables have none. */
+  pids: { kafka?: number; registry?: number; postgres?: number };
+  postgresPassword?: string;
+  startedAt: string;
+}
+
+export interface StackStatus {
+  brokers: string;
+  registryUrl: string;
+  databaseUrl: string;
+  running: boolean;
+  parts: { kafka: boolean; registry: boolean; postgres: boolean };
+}
+
+export function readState(): StackState | undefined {
+  const file = stackPaths.stateFile();
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as StackState;
+}
+
+function writeState(state: StackState): void {
+  ensureDir(stackHome());
+  writeFileSync(stackPaths.stateFile(), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Hides the password in a connection URL for display. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+async function probe(check: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await check();
+  } catch {
+    return false;
+  }
+}
+
+export async function stackStatus(): Promise<StackStatus> {
+  const env = readStackEnv();
+  const state = readState();
+  const brokers = env.KAFKA_BROKERS ?? state?.brokers ?? `127.0.0.1:${env.EAI_KAFKA_PORT}`;
+  const registryUrl = env.SCHEMA_REGISTRY_URL ?? state?.registryUrl ?? `http://127.0.0.1:${env.EAI_REGISTRY_PORT}/apis/ccompat/v7`;
+  const databaseUrl = env.DATABASE_URL ?? state?.databaseUrl ?? '';
+  const [kafka, registry, postgres] = await Promise.all([
+    probe(() => kafkaReachable(brokers)),
+    probe(() => registryReachable(registryUrl)),
+    databaseUrl ? probe(() => postgresReachable(databaseUrl)) : Promise.resolve(false),
+  ]);
+  return { brokers, registryUrl, databaseUrl, running: kafka && registry && postgres, parts: { kafka, registry, postgres } };
+}
+
+/**
+ * Starts what is not given by environment variables and not already running: PostgreSQL first (the registry keeps
+ * its schemas there), then Kafka and the registry side by side. Idempotent: a running stack is reused.
+ */
+export async function stackUp(progress: (line: string) => void = () => undefined): Promise<StackState> {
+  const env = readStackEnv();
+  const previous = readState();
+  const pids: StackState['pids'] = {};
+  let databaseUrl = env.DATABASE_URL;
+  let postgresPassword = previous?.postgresPassword;
+  let postgresPort = env.EAI_POSTGRES_PORT;
+  if (!databaseUrl) {
+    if (previous?.pids.postgres && isAlive(previous.pids.postgres) && (await probe(() => postgresReachable(previous.databaseUrl)))) {
+      databaseUrl = previous.databaseUrl;
+      pids.postgres = previous.pids.postgres;
+    } else {
+      progress(`starting PostgreSQL on 127.0.0.1:${postgresPort}`);
+      const started = await startPostgres(postgresPort);
+      databaseUrl = started.url;
+      postgresPassword = started.password;
+      pids.postgres = started.pid;
+    }
+  } else {
+    postgresPort = Number(new URL(databaseUrl).port || 5432);
+  }
+
+  const kafka = (async () => {
+    if (env.KAFKA_BROKERS) return env.KAFKA_BROKERS;
+    if (previous?.pids.kafka && isAlive(previous.pids.kafka) && (await probe(() => kafkaReachable(previous.brokers)))) {
+      pids.kafka = previous.pids.kafka;
+      return previous.brokers;
+    }
+    progress(`starting Kafka on 127.0.0.1:${env.EAI_KAFKA_PORT} (first run downloads its jars from Maven Central)`);
+    const started = await startKafka({ broker: env.EAI_KAFKA_PORT, controller: env.EAI_KAFKA_CONTROLLER_PORT });
+    pids.kafka = started.pid;
+    return started.brokers;
+  })();
+
+  const registry = (async () => {
+    if (env.SCHEMA_REGISTRY_URL) return env.SCHEMA_REGISTRY_URL;
+    if (previous?.pids.registry && isAlive(previous.pids.registry) && (await probe(() => registryReachable(previous.registryUrl)))) {
+      pids.registry = previous.pids.registry;
+      return previous.registryUrl;
+    }
+    if (!postgresPassword) {
+      throw new Error('the local schema registry keeps its schemas in the local PostgreSQL; with DATABASE_URL set, set SCHEMA_REGISTRY_URL too');
+    }
+    progress(`starting the schema registry (Apicurio) on 127.0.0.1:${env.EAI_REGISTRY_PORT} (first run downloads it from Maven Central)`);
+    const started = await startRegistry(
+      { http: env.EAI_REGISTRY_PORT, management: env.EAI_REGISTRY_MANAGEMENT_PORT },
+      { port: postgresPort, password: postgresPassword },
+    );
+    pids.registry = started.pid;
+    return started.url;
+  })();
+
+  const [brokers, registryUrl] = await Promise.all([kafka, registry]);
+  const state: StackState = { brokers, registryUrl, databaseUrl, pids, postgresPassword, startedAt: new Date().toISOString() };
+  writeState(state);
+  return state;
+}
+
+/** Stops what this stack started; `purge` also removes the data folders (the download cache stays). */
+export async function stackDown(options: { purge?: boolean } = {}): Promise<void> {
+  const state = readState();
+  if (state) {
+    await Promise.all([stopProcess(state.pids.registry), stopProcess(state.pids.kafka)]);
+    if (state.pids.postgres) await stopPostgres();
+  }
+  if (options.purge) {
+    rmSync(stackPaths.data(), { recursive: true, force: true });
+    rmSync(stackPaths.logs(), { recursive: true, force: true });
+    rmSync(stackPaths.stateFile(), { force: true });
+  }
+}
