@@ -10,6 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          setupFiles: ['lib/quiet-warnings.js'],
           include: ['**/*.spec.ts'],
           exclude: ['**/*.int.spec.ts', 'node_modules/**', '.eai/**'],
           testTimeout: 20_000,
@@ -18,6 +19,7 @@ export default defineConfig({
       {
         test: {
           name: 'int',
+          setupFiles: ['lib/quiet-warnings.js'],
           include: ['**/*.int.spec.ts'],
           exclude: ['node_modules/**', '.eai/**'],
           globalSetup: ['tests/global-setup.ts'],

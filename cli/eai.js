@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The `eai` command. A plain JS entry so `npx eai` works; the CLI itself is TypeScript run by Node 24.
-import './quiet-warnings.js';
+import '../lib/quiet-warnings.js';
 
 import('./main.ts').then((m) => m.main(process.argv));

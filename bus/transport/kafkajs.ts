@@ -15,9 +15,13 @@ import type {
 /** The kafkajs implementation of the bus transport. Nothing outside this file imports kafkajs. */
 const kafkaLogger = createLogger('kafkajs');
 
+/** kafkajs notices that are expected and handled (it retries them), kept out of the logs. */
+const EXPECTED = [/switched default partitioner/, /Limiting retries for the idempotent producer/, /coordinator is loading/];
+
 function logCreator() {
   return ({ level, log }: LogEntry) => {
     const { message, ...extra } = log;
+    if (EXPECTED.some((pattern) => pattern.test(`${message} ${String(extra.error ?? '')}`))) return;
     if (level === logLevel.ERROR) kafkaLogger.error(extra, message);
     else if (level === logLevel.WARN) kafkaLogger.warn(extra, message);
   };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../../lib/errors.ts';
 import { type RunningSimulator, simulators, startSimulator } from '../../examples/simulators/index.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import { printResult } from '../output.ts';
 
 interface SimOptions {
@@ -15,7 +15,8 @@ interface SimOptions {
 function parsePort(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${value}" is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`--port: "${value}" is not a port number`);
   return port;
 }
 
@@ -27,7 +28,9 @@ function parsePort(value: string | undefined): number | undefined {
 export function registerSimCommand(program: Command): void {
   program
     .command('sim')
-    .description(`Run system simulators (${Object.keys(simulators).join(', ')}, or all) with faults on demand`)
+    .description(
+      `Run system simulators (${Object.keys(simulators).join(', ')}, or all) with faults on demand`,
+    )
     .argument('<name>', 'simulator name, or "all"')
     .option('--port <port>', 'port (with "all": the first of consecutive ports)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
@@ -59,7 +62,9 @@ export function registerSimCommand(program: Command): void {
         throw error;
       }
       const urls = Object.fromEntries(running.map((sim) => [sim.name, sim.url]));
-      printResult(options.json, urls, () => running.map((sim) => `${sim.name.padEnd(12)} ${sim.url}`).join('\n'));
+      printResult(options.json, urls, () =>
+        running.map((sim) => `${sim.name.padEnd(12)} ${sim.url}`).join('\n'),
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

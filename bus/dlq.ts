@@ -1,0 +1,52 @@
+import type { Headers, IncomingRecord, OutgoingRecord } from './transport/types.ts';
+
+/**
+ * Dead-letter records keep the original key, value and headers byte for byte, and add Kafka Connect's error
+ * headers (`__connect.errors.*`, as its DeadLetterQueueReporter writes them) so existing tooling reads them.
+ */
+export type FailureStage = 'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'HEADER_CONVERTER' | 'TRANSFORMATION' | 'MAPPING' | 'TASK_PUT';
+
+export interface Failure {
+  stage: FailureStage;
+  /** The consumer group / connector / workflow that failed. */
+  owner: string;
+  error: unknown;
+  attempts: number;
+}
+
+const PREFIX = '__connect.errors.';
+
+export function deadLetterRecord(dlqTopic: string, original: IncomingRecord, failure: Failure): OutgoingRecord {
+  const error = failure.error instanceof Error ? failure.error : new Error(String(failure.error));
+  const headers: Headers = {
+    ...original.headers,
+    [`${PREFIX}topic`]: Buffer.from(original.topic),
+    [`${PREFIX}partition`]: Buffer.from(String(original.partition)),
+    [`${PREFIX}offset`]: Buffer.from(original.offset),
+    [`${PREFIX}connector.name`]: Buffer.from(failure.owner),
+    [`${PREFIX}stage`]: Buffer.from(failure.stage),
+    [`${PREFIX}class.name`]: Buffer.from('eai.bus.ConsumerRunner'),
+    [`${PREFIX}exception.class.name`]: Buffer.from(error.name || error.constructor.name),
+    [`${PREFIX}exception.message`]: Buffer.from(error.message),
+    [`${PREFIX}exception.stacktrace`]: Buffer.from((error.stack ?? '').slice(0, 8000)),
+    '__eai.errors.attempts': Buffer.from(String(failure.attempts)),
+    '__eai.errors.retriable': Buffer.from(String((error as { retriable?: boolean }).retriable ?? true)),
+    '__eai.errors.time': Buffer.from(new Date().toISOString()),
+  };
+  return { topic: dlqTopic, key: original.key, value: original.value, headers };
+}
+
+/** A dead-letter record read back: what failed, where, and why. */
+export function describeDeadLetter(headers: Headers) {
+  const text = (name: string) => headers[name]?.toString('utf8');
+  return {
+    topic: text(`${PREFIX}topic`),
+    partition: Number(text(`${PREFIX}partition`)),
+    offset: text(`${PREFIX}offset`),
+    owner: text(`${PREFIX}connector.name`),
+    stage: text(`${PREFIX}stage`),
+    exceptionClass: text(`${PREFIX}exception.class.name`),
+    message: text(`${PREFIX}exception.message`),
+    attempts: Number(text('__eai.errors.attempts')),
+  };
+}

@@ -1,0 +1,82 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Headers } from './transport/types.ts';
+
+/**
+ * CloudEvents 1.0 in Kafka binary mode: attributes as `ce_*` headers, the Avro record as the value.
+ * Correlation and causation ids are CloudEvents extension attributes (`ce_correlationid`, `ce_causationid`);
+ * the W3C trace context travels as a plain `traceparent` header, where OpenTelemetry's Kafka instrumentations
+ * look for it.
+ */
+export interface EventAttributes {
+  id: string;
+  source: string;
+  type: string;
+  time: Date;
+  subject?: string;
+  correlationId: string;
+  causationId?: string;
+  traceparent: string;
+  dataContentType: string;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** A new span in the caller's trace, or a new trace. */
+export function childTraceparent(parent?: string): string {
+  const match = parent ? TRACEPARENT.exec(parent) : null;
+  const traceId = match ? match[1] : randomBytes(16).toString('hex');
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-${match ? match[3] : '01'}`;
+}
+
+export function buildAttributes(input: Partial<EventAttributes> & { source: string; type: string }): EventAttributes {
+  const id = input.id ?? randomUUID();
+  return {
+    id,
+    source: input.source,
+    type: input.type,
+    time: input.time ?? new Date(),
+    subject: input.subject,
+    correlationId: input.correlationId ?? id,
+    causationId: input.causationId,
+    traceparent: input.traceparent ?? childTraceparent(),
+    dataContentType: input.dataContentType ?? 'application/avro',
+  };
+}
+
+export function toHeaders(a: EventAttributes): Headers {
+  const headers: Headers = {
+    ce_specversion: Buffer.from('1.0'),
+    ce_id: Buffer.from(a.id),
+    ce_source: Buffer.from(a.source),
+    ce_type: Buffer.from(a.type),
+    ce_time: Buffer.from(a.time.toISOString()),
+    'content-type': Buffer.from(a.dataContentType),
+    ce_correlationid: Buffer.from(a.correlationId),
+    traceparent: Buffer.from(a.traceparent),
+  };
+  if (a.subject) headers.ce_subject = Buffer.from(a.subject);
+  if (a.causationId) headers.ce_causationid = Buffer.from(a.causationId);
+  return headers;
+}
+
+/** Reads the attributes back; missing required ones are reported by name. */
+export function fromHeaders(headers: Headers): { attributes: Partial<EventAttributes>; missing: string[] } {
+  const text = (name: string) => headers[name]?.toString('utf8');
+  const attributes: Partial<EventAttributes> = {
+    id: text('ce_id'),
+    source: text('ce_source'),
+    type: text('ce_type'),
+    time: text('ce_time') ? new Date(text('ce_time')!) : undefined,
+    subject: text('ce_subject'),
+    correlationId: text('ce_correlationid'),
+    causationId: text('ce_causationid'),
+    traceparent: text('traceparent'),
+    dataContentType: text('content-type'),
+  };
+  const missing = ['ce_specversion', 'ce_id', 'ce_source', 'ce_type'].filter((h) => !headers[h]);
+  return { attributes, missing };
+}
+
+export function headersToJson(headers: Headers): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.toString('utf8')]));
+}

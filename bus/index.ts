@@ -1,0 +1,62 @@
+import { createLogger, type Logger } from '../lib/logger.ts';
+import { createPublisher, type Publisher } from './publisher.ts';
+import { createRegistryClient, type RegistryClient } from './registry.ts';
+import { type ConsumerRunner, type ConsumerRunnerOptions, startConsumerRunner } from './runner.ts';
+import { AvroSerde } from './serde.ts';
+import { provisionTopics } from './topics.ts';
+import { createTransport } from './transport/index.ts';
+import type { TopicSpec, Transport } from './transport/types.ts';
+
+/** The bus's public surface: connect, publish canonical events, consume them, provision topics. */
+export interface BusConfig {
+  brokers: string;
+  registryUrl: string;
+  clientId?: string;
+  /** CloudEvents `ce_source` for events this process publishes, e.g. `/eai/connectors/sap`. */
+  source?: string;
+  logger?: Logger;
+}
+
+export interface Bus {
+  readonly transport: Transport;
+  readonly registry: RegistryClient;
+  readonly serde: AvroSerde;
+  publisher(): Promise<Publisher & { close(): Promise<void> }>;
+  consume(options: Omit<ConsumerRunnerOptions, 'logger'>): Promise<ConsumerRunner>;
+  provisionTopics(extra?: TopicSpec[]): Promise<string[]>;
+}
+
+export function createBus(config: BusConfig): Bus {
+  const transport = createTransport({ brokers: config.brokers.split(','), clientId: config.clientId ?? 'eai' });
+  const registry = createRegistryClient(config.registryUrl);
+  const serde = new AvroSerde(registry);
+  const logger = config.logger ?? createLogger('bus');
+  return {
+    transport,
+    registry,
+    serde,
+    async publisher() {
+      const producer = transport.producer();
+      await producer.connect();
+      const publisher = createPublisher(producer, serde, config.source ?? '/eai');
+      return { ...publisher, close: () => producer.disconnect() };
+    },
+    consume: (options) => startConsumerRunner(transport, serde, { ...options, logger }),
+    async provisionTopics(extra) {
+      const admin = transport.admin();
+      await admin.connect();
+      try {
+        return await provisionTopics(admin, extra);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}
+
+export { DLQ_TOPICS, topicCatalog } from './topics.ts';
+export { describeDeadLetter } from './dlq.ts';
+export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
+export { SchemaValidationError } from './serde.ts';
+export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
+export type { Publisher, PublishInput } from './publisher.ts';

@@ -1,0 +1,97 @@
+import type { Logger } from '../lib/logger.ts';
+import { errorMessage, isRetriable } from '../lib/errors.ts';
+import { type RetryOptions, withRetry } from '../lib/retry.ts';
+import { deadLetterRecord, type FailureStage } from './dlq.ts';
+import { type EventAttributes, fromHeaders } from './envelope.ts';
+import type { AvroSerde } from './serde.ts';
+import type { IncomingRecord, Transport } from './transport/types.ts';
+
+/** What a handler receives: the decoded canonical value, its envelope and where it came from. */
+export interface ConsumedEvent {
+  value: unknown;
+  schemaName: string;
+  key: string | null;
+  attributes: Partial<EventAttributes>;
+  record: IncomingRecord;
+}
+
+export interface ConsumerRunnerOptions {
+  groupId: string;
+  topics: string[];
+  dlqTopic: string;
+  handler: (event: ConsumedEvent) => Promise<void>;
+  fromBeginning?: boolean;
+  retry?: Partial<RetryOptions>;
+  logger: Logger;
+}
+
+export interface ConsumerRunner {
+  /** Resolves when the consumer has joined its group. */
+  ready(): Promise<void>;
+  /** Stops after the record in hand is handled and committed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * At-least-once consumption: decode, handle with bounded retries (exponential backoff with jitter), and only then
+ * commit. A record that cannot be decoded, or whose handler fails for good, goes to the dead-letter topic with its
+ * original bytes and error headers, and the runner goes on with the next record. Only if the dead-letter write
+ * itself fails is nothing committed: the record is delivered again.
+ */
+export async function startConsumerRunner(
+  transport: Transport,
+  serde: AvroSerde,
+  options: ConsumerRunnerOptions,
+): Promise<ConsumerRunner> {
+  const consumer = transport.consumer({ groupId: options.groupId });
+  const producer = transport.producer();
+  await Promise.all([consumer.connect(), producer.connect()]);
+  const log = options.logger.child({ group: options.groupId });
+
+  async function deadLetter(record: IncomingRecord, stage: FailureStage, error: unknown, attempts: number) {
+    log.warn(
+      { topic: record.topic, partition: record.partition, offset: record.offset, stage, error: errorMessage(error), attempts },
+      'record sent to dead-letter topic',
+    );
+    await producer.send([deadLetterRecord(options.dlqTopic, record, { stage, owner: options.groupId, error, attempts })]);
+  }
+
+  async function eachRecord(record: IncomingRecord): Promise<void> {
+    let decoded: Awaited<ReturnType<AvroSerde['decode']>>;
+    try {
+      decoded = await withRetry(() => serde.decode(record.value), { ...options.retry });
+    } catch (error) {
+      await deadLetter(record, 'VALUE_CONVERTER', error, (error as { attempts?: number }).attempts ?? 1);
+      return;
+    }
+    const event: ConsumedEvent = {
+      value: decoded.value,
+      schemaName: decoded.schemaName,
+      key: record.key?.toString('utf8') ?? null,
+      attributes: fromHeaders(record.headers).attributes,
+      record,
+    };
+    try {
+      await withRetry(() => options.handler(event), {
+        ...options.retry,
+        onRetry: (error, attempt) =>
+          log.info({ offset: record.offset, attempt, error: errorMessage(error) }, 'handler failed, retrying'),
+      });
+    } catch (error) {
+      const attempts = (error as { attempts?: number }).attempts ?? 1;
+      await deadLetter(record, 'TASK_PUT', error, isRetriable(error) ? attempts : attempts);
+    }
+  }
+
+  await consumer.run({ topics: options.topics, fromBeginning: options.fromBeginning, eachRecord });
+  let stopped = false;
+  return {
+    ready: () => consumer.ready(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}

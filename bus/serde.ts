@@ -1,0 +1,62 @@
+import type avro from 'avsc';
+import { NonRetriableError } from '../lib/errors.ts';
+import { avroType, type CanonicalSchema, loadSchema } from '../schemas/catalog.ts';
+import type { RegistryClient } from './registry.ts';
+import { frame, unframe } from './wire.ts';
+
+/** A value that does not fit its schema; lists every offending field path. */
+export class SchemaValidationError extends NonRetriableError {
+  readonly paths: string[];
+  constructor(schema: string, paths: string[]) {
+    super(`value does not match ${schema}: invalid field(s) ${paths.join(', ')}`);
+    this.paths = paths;
+  }
+}
+
+export interface Decoded {
+  schemaId: number;
+  /** Avro full name of the writer's schema. */
+  schemaName: string;
+  value: unknown;
+}
+
+/** Avro + schema registry serializer for canonical values, subjects by TopicNameStrategy (`<topic>-value`). */
+export class AvroSerde {
+  private readonly registry: RegistryClient;
+  constructor(registry: RegistryClient) {
+    this.registry = registry;
+  }
+
+  /** Checks the value against the schema, naming each bad field path. */
+  validate(schema: CanonicalSchema, value: unknown): void {
+    const type = avroType(schema.file);
+    const paths: string[] = [];
+    type.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '(root)') });
+    if (paths.length > 0) throw new SchemaValidationError(schema.fullName, paths);
+  }
+
+  async encode(topic: string, schema: CanonicalSchema, value: unknown): Promise<Buffer> {
+    const id = await this.registry.register(`${topic}-value`, loadSchema(schema.file) as object);
+    const type = avroType(schema.file);
+    let body: Buffer;
+    try {
+      body = type.toBuffer(value);
+    } catch {
+      this.validate(schema, value);
+      throw new SchemaValidationError(schema.fullName, ['(unknown)']);
+    }
+    return frame(id, body);
+  }
+
+  async decode(bytes: Buffer | null): Promise<Decoded> {
+    const { schemaId, body } = unframe(bytes);
+    const type: avro.Type = await this.registry.typeById(schemaId);
+    try {
+      return { schemaId, schemaName: type.name ?? '', value: type.fromBuffer(body) };
+    } catch (error) {
+      throw new NonRetriableError(`cannot decode Avro body with schema id ${schemaId}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}

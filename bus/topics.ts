@@ -1,0 +1,46 @@
+import { canonicalSchemas } from '../schemas/catalog.ts';
+import type { TopicSpec, TransportAdmin } from './transport/types.ts';
+
+/**
+ * Every topic the hub uses, declared once. Canonical topics are keyed by business key, so partitions spread load
+ * while one entity's events stay in order. Dead-letter topics keep failed records two weeks for redrive.
+ */
+const DAY_MS = 86_400_000;
+
+export const DLQ_TOPICS = {
+  mapping: 'dlq.mapping',
+  orchestrator: 'dlq.orchestrator',
+  sink: 'dlq.sink',
+} as const;
+
+export const topicCatalog: TopicSpec[] = [
+  ...canonicalSchemas.map((s) => ({
+    topic: s.topic,
+    partitions: 6,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
+  })),
+  ...Object.values(DLQ_TOPICS).map((topic) => ({
+    topic,
+    partitions: 1,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
+  })),
+  {
+    // Connector resume positions, as Kafka Connect keeps them: compacted, latest per connector partition.
+    topic: 'eai.connector-offsets',
+    partitions: 1,
+    config: { 'cleanup.policy': 'compact' },
+  },
+];
+
+/** Creates what is missing; safe to run at every start and from several instances. */
+export async function provisionTopics(admin: TransportAdmin, extra: TopicSpec[] = []): Promise<string[]> {
+  const specs = [...topicCatalog, ...extra];
+  try {
+    return await admin.createTopics(specs);
+  } catch (error) {
+    // Another instance may have created them between our list and create: check again.
+    const existing = new Set(await admin.listTopics());
+    if (specs.every((s) => existing.has(s.topic))) return [];
+    throw error;
+  }
+}

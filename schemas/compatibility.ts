@@ -1,0 +1,193 @@
+/**
+ * Avro schema compatibility with reasons that name the field. Registries answer 409 with texts that often do
+ * not say which field breaks (Apicurio's names a Java class), so the hub explains refusals itself, by the
+ * Avro specification's schema resolution rules.
+ */
+export type CompatibilityLevel =
+  | 'BACKWARD'
+  | 'BACKWARD_TRANSITIVE'
+  | 'FORWARD'
+  | 'FORWARD_TRANSITIVE'
+  | 'FULL'
+  | 'FULL_TRANSITIVE'
+  | 'NONE';
+
+export interface Incompatibility {
+  /** Field path from the record root, e.g. `salesOrder.lines[].quantity`. */
+  path: string;
+  message: string;
+}
+
+type Schema = string | Schema[] | { [key: string]: unknown };
+type Named = Map<string, Schema>;
+
+const PROMOTIONS: Record<string, string[]> = {
+  int: ['int', 'long', 'float', 'double'],
+  long: ['long', 'float', 'double'],
+  float: ['float', 'double'],
+  string: ['string', 'bytes'],
+  bytes: ['bytes', 'string'],
+};
+
+function collectNamed(schema: Schema, namespace: string, into: Named): void {
+  if (Array.isArray(schema)) {
+    for (const s of schema) collectNamed(s, namespace, into);
+    return;
+  }
+  if (typeof schema !== 'object' || schema === null) return;
+  const ns = (schema.namespace as string | undefined) ?? namespace;
+  if (typeof schema.name === 'string' && ['record', 'enum', 'fixed'].includes(schema.type as string)) {
+    into.set(schema.name.includes('.') ? schema.name : `${ns}.${schema.name}`, schema);
+    into.set(schema.name.split('.').pop()!, schema);
+  }
+  if (Array.isArray(schema.fields)) for (const f of schema.fields as Array<{ type: Schema }>) collectNamed(f.type, ns, into);
+  if (schema.items) collectNamed(schema.items as Schema, ns, into);
+  if (schema.values) collectNamed(schema.values as Schema, ns, into);
+  if (typeof schema.type === 'object') collectNamed(schema.type as Schema, ns, into);
+}
+
+function resolveRef(schema: Schema, named: Named): Schema {
+  if (typeof schema === 'string' && named.has(schema)) return named.get(schema)!;
+  if (typeof schema === 'object' && !Array.isArray(schema) && typeof schema.type === 'object') {
+    return schema.logicalType ? schema : resolveRef(schema.type as Schema, named);
+  }
+  return schema;
+}
+
+function kind(schema: Schema): string {
+  if (Array.isArray(schema)) return 'union';
+  if (typeof schema === 'string') return schema;
+  if (schema.logicalType) return `${schema.type}:${schema.logicalType}`;
+  return schema.type as string;
+}
+
+function describe(schema: Schema): string {
+  if (Array.isArray(schema)) return `union [${schema.map(describe).join(', ')}]`;
+  if (typeof schema === 'string') return schema;
+  if (typeof schema.name === 'string') return `${schema.type} ${schema.name}`;
+  if (schema.logicalType) return `${schema.type} (${schema.logicalType})`;
+  return String(schema.type);
+}
+
+/** Can data written with `writer` be read with `reader`? Adds one entry per field that breaks. */
+function check(
+  reader: Schema,
+  writer: Schema,
+  path: string,
+  ctx: { readerNamed: Named; writerNamed: Named; out: Incompatibility[]; seen: Set<string> },
+): void {
+  const r = resolveRef(reader, ctx.readerNamed);
+  const w = resolveRef(writer, ctx.writerNamed);
+  const where = path || '(root)';
+  if (Array.isArray(w)) {
+    for (const branch of w) check(r, branch, path, ctx);
+    return;
+  }
+  if (Array.isArray(r)) {
+    const wk = kind(w);
+    const match = r.find((branch) => {
+      const rb = resolveRef(branch, ctx.readerNamed);
+      const rk = kind(rb);
+      if (rk === wk && typeof rb === 'object' && typeof w === 'object' && 'name' in rb && 'name' in w) {
+        return String(rb.name).split('.').pop() === String(w.name).split('.').pop();
+      }
+      return rk === wk || (PROMOTIONS[wk] ?? []).includes(rk);
+    });
+    if (!match) ctx.out.push({ path: where, message: `the reader's ${describe(r)} has no branch for the writer's ${describe(w)}` });
+    else check(match, w, path, ctx);
+    return;
+  }
+  const rk = kind(r);
+  const wk = kind(w);
+  if (rk !== wk && !(PROMOTIONS[wk] ?? []).includes(rk)) {
+    ctx.out.push({ path: where, message: `type changed from ${describe(w)} to ${describe(r)}; a ${describe(w)} cannot be read as ${describe(r)}` });
+    return;
+  }
+  if (typeof r !== 'object' || typeof w !== 'object' || Array.isArray(r) || Array.isArray(w)) return;
+  if (rk === 'bytes:decimal' || rk === 'fixed:decimal') {
+    if (r.scale !== w.scale || (r.precision as number) < (w.precision as number)) {
+      ctx.out.push({ path: where, message: `decimal(${w.precision},${w.scale ?? 0}) cannot be read as decimal(${r.precision},${r.scale ?? 0})` });
+    }
+    return;
+  }
+  switch (rk) {
+    case 'record': {
+      const key = `${r.name}<-${w.name}@${path}`;
+      if (ctx.seen.has(key)) return;
+      ctx.seen.add(key);
+      const writerFields = new Map((w.fields as Array<{ name: string; type: Schema; aliases?: string[] }>).map((f) => [f.name, f]));
+      for (const field of r.fields as Array<{ name: string; type: Schema; default?: unknown; aliases?: string[] }>) {
+        const fieldPath = path ? `${path}.${field.name}` : field.name;
+        const source = writerFields.get(field.name) ?? (field.aliases ?? []).map((a) => writerFields.get(a)).find(Boolean);
+        if (!source) {
+          if (field.default === undefined) {
+            ctx.out.push({ path: fieldPath, message: `field "${field.name}" is missing in the writer's schema and has no default, so old data cannot be read` });
+          }
+          continue;
+        }
+        check(field.type, source.type, fieldPath, ctx);
+      }
+      return;
+    }
+    case 'enum': {
+      const readerSymbols = new Set(r.symbols as string[]);
+      const missing = (w.symbols as string[]).filter((s) => !readerSymbols.has(s));
+      if (missing.length > 0 && r.default === undefined) {
+        ctx.out.push({ path: where, message: `enum ${r.name} lacks symbol(s) ${missing.join(', ')} that the writer can write, and has no default` });
+      }
+      return;
+    }
+    case 'array':
+      check(r.items as Schema, w.items as Schema, `${path}[]`, ctx);
+      return;
+    case 'map':
+      check(r.values as Schema, w.values as Schema, `${path}{}`, ctx);
+      return;
+    case 'fixed':
+      if (r.size !== w.size) ctx.out.push({ path: where, message: `fixed size changed from ${w.size} to ${r.size}` });
+      return;
+    default:
+      return;
+  }
+}
+
+/** Reasons `reader` cannot read data written with `writer`; empty when it can. */
+export function readerIncompatibilities(reader: Schema, writer: Schema): Incompatibility[] {
+  const readerNamed: Named = new Map();
+  const writerNamed: Named = new Map();
+  collectNamed(reader, '', readerNamed);
+  collectNamed(writer, '', writerNamed);
+  const out: Incompatibility[] = [];
+  check(reader, writer, '', { readerNamed, writerNamed, out, seen: new Set() });
+  return out;
+}
+
+/**
+ * Reasons `candidate` breaks `level` against earlier versions (oldest first), as a registry judges it:
+ * BACKWARD — the new schema reads data of the latest version; FORWARD — the latest reads data of the new one;
+ * FULL — both; *_TRANSITIVE — against every earlier version, not only the latest.
+ */
+export function compatibilityProblems(
+  candidate: Schema,
+  previous: Schema[],
+  level: CompatibilityLevel,
+): Array<Incompatibility & { version: number; direction: 'backward' | 'forward' }> {
+  if (level === 'NONE' || previous.length === 0) return [];
+  const transitive = level.endsWith('_TRANSITIVE');
+  const base = level.replace('_TRANSITIVE', '');
+  const against = transitive ? previous.map((s, i) => ({ s, version: i + 1 })) : [{ s: previous.at(-1)!, version: previous.length }];
+  const problems: Array<Incompatibility & { version: number; direction: 'backward' | 'forward' }> = [];
+  for (const { s, version } of against) {
+    if (base === 'BACKWARD' || base === 'FULL') {
+      for (const p of readerIncompatibilities(candidate, s)) problems.push({ ...p, version, direction: 'backward' });
+    }
+    if (base === 'FORWARD' || base === 'FULL') {
+      for (const p of readerIncompatibilities(s, candidate)) problems.push({ ...p, version, direction: 'forward' });
+    }
+  }
+  return problems;
+}
+
+export function formatProblems(problems: Array<Incompatibility & { version: number; direction: string }>): string {
+  return problems.map((p) => `${p.path}: ${p.message} (${p.direction}, against version ${p.version})`).join('; ');
+}
