@@ -1,0 +1,61 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { describe, expect, it } from 'vitest';
+import { createRegistryClient, SchemaIncompatibleError } from './registry.ts';
+import { testStack, unique } from '../tests/stack.ts';
+
+const v1 = {
+  type: 'record',
+  name: 'Probe',
+  namespace: 'eai.tests',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'amount', type: 'int' },
+  ],
+};
+
+describe('the local schema registry through the Confluent REST API', () => {
+  const { registryUrl } = testStack();
+
+  it("works with @kafkajs/confluent-schema-registry's own register, encode and decode", async () => {
+    const registry = new SchemaRegistry({ host: registryUrl });
+    const subject = `${unique('probe')}-value`;
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
+    expect(id).toBeGreaterThan(0);
+    const again = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
+    expect(again.id).toBe(id);
+    const encoded = await registry.encode(id, { id: 'a-1', amount: 42 });
+    expect(encoded[0]).toBe(0);
+    expect(encoded.readUInt32BE(1)).toBe(id);
+    expect(await registry.decode(encoded)).toEqual({ id: 'a-1', amount: 42 });
+    expect(await registry.getLatestSchemaId(subject)).toBe(id);
+  });
+
+  it('refuses a compatibility-breaking schema with HTTP 409, and the hub names the field', async () => {
+    const subject = `${unique('probe')}-value`;
+    const breaking = { ...v1, fields: [...v1.fields, { name: 'currency', type: 'string' }] };
+    const registry = new SchemaRegistry({ host: registryUrl });
+    await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
+
+    const raw = await registry
+      .register({ type: SchemaType.AVRO, schema: JSON.stringify(breaking) }, { subject })
+      .then(() => undefined, (error: unknown) => error as { status?: number; message: string });
+    expect(raw?.status).toBe(409);
+
+    const client = createRegistryClient(registryUrl);
+    const refused = await client.register(subject, breaking).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SchemaIncompatibleError);
+    expect((refused as Error).message).toMatch(/currency: field "currency" is missing in the writer's schema and has no default/);
+
+    // A compatible change (a new field with a default) is accepted as a new version.
+    const compatible = { ...v1, fields: [...v1.fields, { name: 'currency', type: 'string', default: 'EUR' }] };
+    const id2 = await client.register(subject, compatible);
+    expect(await client.versions(subject)).toHaveLength(2);
+    expect(id2).toBeGreaterThan(0);
+  });
+
+  it('answers an unknown schema id with a typed, non-retriable error', async () => {
+    const client = createRegistryClient(registryUrl);
+    const error = await client.typeById(987_654_321).catch((e: unknown) => e as { retriable: boolean; name: string });
+    expect(error).toMatchObject({ name: 'UnknownSchemaError', retriable: false });
+  });
+});

@@ -1,0 +1,232 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NonRetriableError } from '../lib/errors.ts';
+import { createLogger } from '../lib/logger.ts';
+import { exampleJson } from '../schemas/examples.ts';
+import { testBus, testStack, unique } from '../tests/stack.ts';
+import { describeDeadLetter } from './dlq.ts';
+import type { ConsumedEvent } from './runner.ts';
+
+const stack = testStack();
+const kafka = new Kafka({ brokers: stack.brokers.split(','), clientId: unique('raw'), logLevel: logLevel.NOTHING });
+const logger = createLogger('test', 'silent');
+const fastRetry = { retries: 2, initialDelayMs: 10, maxDelayMs: 50 };
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function readAll(topic: string, count: number) {
+  const consumer = kafka.consumer({ groupId: unique('reader'), maxWaitTimeInMs: 200 });
+  const out: Array<{ key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      out.push({ key: message.key, value: message.value, headers: message.headers as Record<string, Buffer> });
+    },
+  });
+  await waitFor(`${count} records on ${topic}`, () => out.length >= count);
+  await consumer.disconnect();
+  return out;
+}
+
+async function committedOffset(groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  await admin.disconnect();
+  return Number(result!.partitions[0]!.offset);
+}
+
+describe('consumer runner', () => {
+  const bus = testBus('/eai/tests/runner');
+  const producer = kafka.producer();
+  let publisher: Awaited<ReturnType<typeof bus.publisher>>;
+
+  beforeAll(async () => {
+    await producer.connect();
+    publisher = await bus.publisher();
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await publisher.close();
+  });
+
+  function order(n: number) {
+    const value = structuredClone(exampleJson('SalesOrderEvent')) as { salesOrder: { orderId: string } };
+    value.salesOrder.orderId = `sap:${n}`;
+    return value;
+  }
+
+  it('sends poison messages to the dead-letter topic with their original bytes and goes on', async () => {
+    const topic = unique('poison');
+    const dlqTopic = unique('dlq');
+    await bus.provisionTopics([{ topic, partitions: 1 }, { topic: dlqTopic, partitions: 1 }]);
+    await publisher.publish([{ schema: 'SalesOrderEvent', value: order(1), topic }]);
+    const notAvro = Buffer.from('{"this is":"json, not avro"}');
+    const unknownId = Buffer.from([0, 0x3a, 0xde, 0x68, 0xb1, 2, 4, 6]);
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'k-json', value: notAvro, headers: { origin: 'legacy-app' } },
+        { key: 'k-unknown', value: unknownId },
+      ],
+    });
+    await publisher.publish([{ schema: 'SalesOrderEvent', value: order(2), topic }]);
+    await publisher.publish([{ schema: 'SalesOrderEvent', value: order(3), topic }]);
+
+    const handled: string[] = [];
+    const groupId = unique('group');
+    const runner = await bus.consume({
+      groupId,
+      topics: [topic],
+      dlqTopic,
+      fromBeginning: true,
+      retry: fastRetry,
+      handler: async (event: ConsumedEvent) => {
+        const id = (event.value as { salesOrder: { orderId: string } }).salesOrder.orderId;
+        if (id === 'sap:3') throw new NonRetriableError('credit block: customer sap:3 unknown');
+        handled.push(id);
+      },
+    });
+    try {
+      await waitFor('two good records handled', () => handled.length === 2);
+      const dead = await readAll(dlqTopic, 3);
+      expect(handled).toEqual(['sap:1', 'sap:2']);
+      expect(dead[0]!.value!.equals(notAvro)).toBe(true);
+      expect(dead[0]!.key!.toString()).toBe('k-json');
+      expect(dead[0]!.headers.origin!.toString()).toBe('legacy-app');
+      expect(describeDeadLetter(dead[0]!.headers)).toMatchObject({
+        topic,
+        partition: 0,
+        offset: '1',
+        stage: 'VALUE_CONVERTER',
+        exceptionClass: 'WireFormatError',
+        owner: groupId,
+      });
+      expect(dead[1]!.value!.equals(unknownId)).toBe(true);
+      expect(describeDeadLetter(dead[1]!.headers)).toMatchObject({ offset: '2', exceptionClass: 'UnknownSchemaError' });
+      expect(describeDeadLetter(dead[2]!.headers)).toMatchObject({
+        offset: '4',
+        stage: 'TASK_PUT',
+        exceptionClass: 'NonRetriableError',
+        message: 'credit block: customer sap:3 unknown',
+        attempts: 1,
+      });
+      await waitFor('all five offsets committed', async () => (await committedOffset(groupId, topic)) === 5);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('retries a failing handler with backoff, then dead-letters it with the attempt count', async () => {
+    const topic = unique('flaky');
+    const dlqTopic = unique('dlq');
+    await bus.provisionTopics([{ topic, partitions: 1 }, { topic: dlqTopic, partitions: 1 }]);
+    await publisher.publish([{ schema: 'SalesOrderEvent', value: order(1), topic }, { schema: 'SalesOrderEvent', value: order(2), topic }]);
+    const calls: Record<string, number> = {};
+    const runner = await bus.consume({
+      groupId: unique('group'),
+      topics: [topic],
+      dlqTopic,
+      fromBeginning: true,
+      retry: fastRetry,
+      handler: async (event) => {
+        const id = (event.value as { salesOrder: { orderId: string } }).salesOrder.orderId;
+        calls[id] = (calls[id] ?? 0) + 1;
+        // sap:1 recovers on the second try; sap:2 never does.
+        if (id === 'sap:2' || calls[id] === 1) throw new Error(`ERP timeout for ${id}`);
+      },
+    });
+    try {
+      const [dead] = await readAll(dlqTopic, 1);
+      expect(calls).toEqual({ 'sap:1': 2, 'sap:2': 3 });
+      expect(describeDeadLetter(dead!.headers)).toMatchObject({ stage: 'TASK_PUT', attempts: 3, message: 'ERP timeout for sap:2' });
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('commits nothing before the handler has succeeded', async () => {
+    const topic = unique('slow');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    await publisher.publish([{ schema: 'SalesOrderEvent', value: order(1), topic }]);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered = false;
+    const groupId = unique('group');
+    const runner = await bus.consume({
+      groupId,
+      topics: [topic],
+      dlqTopic: 'dlq.orchestrator',
+      fromBeginning: true,
+      handler: async () => {
+        entered = true;
+        await gate;
+      },
+    });
+    try {
+      await waitFor('handler entered', () => entered);
+      await sleep(500);
+      expect(await committedOffset(groupId, topic)).toBe(-1);
+      release();
+      await waitFor('offset committed', async () => (await committedOffset(groupId, topic)) === 1);
+    } finally {
+      release();
+      await runner.stop();
+    }
+  });
+
+  it('neither loses nor handles twice a committed message across a stop and restart mid-stream', async () => {
+    const topic = unique('restart');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const total = 30;
+    await publisher.publish(Array.from({ length: total }, (_, i) => ({ schema: 'SalesOrderEvent', value: order(i), topic })));
+    const groupId = unique('group');
+    const first: number[] = [];
+    let stopRequested = false;
+    const runnerA = await bus.consume({
+      groupId,
+      topics: [topic],
+      dlqTopic: 'dlq.orchestrator',
+      fromBeginning: true,
+      handler: async (event) => {
+        first.push(Number(event.record.offset));
+        if (first.length === 10) stopRequested = true;
+      },
+    });
+    await waitFor('ten handled', () => stopRequested);
+    await runnerA.stop();
+    const committed = await committedOffset(groupId, topic);
+    expect(committed).toBeGreaterThanOrEqual(10);
+    expect(committed).toBeLessThan(total);
+    expect(first).toEqual(Array.from({ length: committed }, (_, i) => i));
+
+    const second: number[] = [];
+    const runnerB = await bus.consume({
+      groupId,
+      topics: [topic],
+      dlqTopic: 'dlq.orchestrator',
+      fromBeginning: true,
+      handler: async (event) => {
+        second.push(Number(event.record.offset));
+      },
+    });
+    try {
+      await waitFor('the rest handled', () => second.length >= total - committed);
+      await sleep(300);
+      expect(second).toEqual(Array.from({ length: total - committed }, (_, i) => committed + i));
+    } finally {
+      await runnerB.stop();
+    }
+  });
+});
