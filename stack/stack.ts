@@ -138,3 +138,14 @@ export async function stackDown(options: { purge?: boolean } = {}): Promise<void
     rmSync(stackPaths.stateFile(), { force: true });
   }
 }
+
+/** Where the bus and database are, without probing: environment variables first, then the local stack's state. */
+export function resolveEndpoints(): { brokers: string; registryUrl: string; databaseUrl: string } {
+  const env = readStackEnv();
+  const state = readState();
+  return {
+    brokers: env.KAFKA_BROKERS ?? state?.brokers ?? `127.0.0.1:${env.EAI_KAFKA_PORT}`,
+    registryUrl: env.SCHEMA_REGISTRY_URL ?? state?.registryUrl ?? `http://127.0.0.1:${env.EAI_REGISTRY_PORT}/apis/ccompat/v7`,
+    databaseUrl: env.DATABASE_URL ?? state?.databaseUrl ?? '',
+  };
+}

@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
+import { registerBusCommand } from './bus.ts';
+import { registerSchemasCommand } from './schemas.ts';
 import { registerSimCommand } from './sim.ts';
 import { registerStackCommand } from './stack.ts';
+import { registerUpCommand } from './up.ts';
 
 /** Every CLI command, listed explicitly (no registration by import side effects). */
-const commands: Array<(program: Command) => void> = [registerStackCommand, registerSimCommand];
+const commands: Array<(program: Command) => void> = [
+  registerUpCommand,
+  registerStackCommand,
+  registerBusCommand,
+  registerSchemasCommand,
+  registerSimCommand,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

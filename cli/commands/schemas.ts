@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { createRegistryClient } from '../../bus/registry.ts';
+import { canonicalSchemas, loadSchema } from '../../schemas/catalog.ts';
+import { formatProblems } from '../../schemas/compatibility.ts';
+import { checkAllSchemas, releaseSchemas } from '../../schemas/release.ts';
+import { resolveEndpoints } from '../../stack/stack.ts';
+import { printResult } from '../output.ts';
+
+export function registerSchemasCommand(program: Command): void {
+  const schemas = program.command('schemas').description('canonical Avro schemas');
+
+  schemas
+    .command('check')
+    .description('fail when a schema breaks compatibility with its released versions (and, with --registry, the registry)')
+    .option('--registry', "also ask the schema registry's compatibility API about each subject's latest version")
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { registry?: boolean; json?: boolean }) => {
+      const results = checkAllSchemas().map((r) => ({ ...r, registry: undefined as undefined | { compatible: boolean; status: number } }));
+      if (options.registry) {
+        const { registryUrl } = resolveEndpoints();
+        const client = createRegistryClient(registryUrl);
+        for (const result of results) {
+          const schema = canonicalSchemas.find((s) => s.name === result.schema)!;
+          const versions = await client.versions(result.subject).catch(() => [] as number[]);
+          if (versions.length === 0) continue;
+          const response = await fetch(`${registryUrl}/compatibility/subjects/${encodeURIComponent(result.subject)}/versions/latest`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+            body: JSON.stringify({ schema: JSON.stringify(loadSchema(schema.file)) }),
+          });
+          const body = (await response.json()) as { is_compatible?: boolean };
+          result.registry = { compatible: body.is_compatible === true, status: response.status };
+        }
+      }
+      const failed = results.filter((r) => r.problems.length > 0 || r.registry?.compatible === false);
+      printResult(!!options.json, { ok: failed.length === 0, schemas: results }, () =>
+        results
+          .map((r) => {
+            const state = r.problems.length > 0 || r.registry?.compatible === false ? 'INCOMPATIBLE' : r.changed ? 'changed, compatible' : 'unchanged';
+            const why = r.problems.length > 0 ? `\n  ${formatProblems(r.problems).split('; ').join('\n  ')}` : '';
+            const reg = r.registry ? ` (registry: ${r.registry.compatible ? 'compatible' : 'incompatible'})` : '';
+            return `${r.schema} [${r.subject}, ${r.level}, ${r.versions} released]: ${state}${reg}${why}`;
+          })
+          .join('\n'),
+      );
+      if (failed.length > 0) process.exitCode = 1;
+    });
+
+  schemas
+    .command('release')
+    .description('record the current schemas as new released versions where they changed compatibly')
+    .option('--json', 'print the written files as JSON')
+    .action((options: { json?: boolean }) => {
+      const written = releaseSchemas();
+      printResult(!!options.json, written, () => (written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'nothing changed'));
+    });
+}

@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import { metrics, metricsRegistry } from './metrics.ts';
+
+/**
+ * Kubernetes-style probes and metrics. Liveness says only that the process can serve (a broker outage must not
+ * get the pod restarted); readiness checks the dependencies; /metrics is Prometheus text.
+ */
+export type DependencyCheck = () => Promise<boolean>;
+
+export interface OpsOptions {
+  host?: string;
+  port?: number;
+  /** Readiness dependencies by name, e.g. kafka, schemaRegistry. */
+  checks: Record<string, DependencyCheck>;
+  checkTimeoutMs?: number;
+}
+
+async function runCheck(name: string, check: DependencyCheck, timeoutMs: number) {
+  const stop = metrics.readinessCheckSeconds.startTimer({ dependency: name });
+  try {
+    const ok = await Promise.race([
+      check(),
+      new Promise<boolean>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)),
+    ]);
+    return { name, ok, error: ok ? undefined : 'not reachable' };
+  } catch (error) {
+    return { name, ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    stop();
+  }
+}
+
+export function createOpsApp(options: OpsOptions): express.Express {
+  const app = express();
+  const started = Date.now();
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'UP', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(options.checks).map(([name, check]) => runCheck(name, check, options.checkTimeoutMs ?? 3000)),
+    );
+    const ready = results.every((r) => r.ok);
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'UP' : 'DOWN',
+      checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? { status: 'UP' } : { status: 'DOWN', error: r.error }])),
+    });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+  return app;
+}
+
+export async function startOpsServer(options: OpsOptions): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const app = createOpsApp(options);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s));
+    s.on('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+import { avroType, canonicalSchemas, entitySchemaFiles, loadSchema } from './catalog.ts';
+import { exampleJson } from './examples.ts';
+import { logicalTypes, normalizeDecimal } from './logical-types.ts';
+import { renderTypes } from './typescript.ts';
+
+type Field = { name: string; doc?: string; type: unknown };
+
+function everyNamedType(schema: unknown, visit: (node: Record<string, unknown>) => void): void {
+  if (Array.isArray(schema)) return schema.forEach((s) => everyNamedType(s, visit));
+  if (!schema || typeof schema !== 'object') return;
+  const node = schema as Record<string, unknown>;
+  visit(node);
+  for (const key of ['type', 'items', 'values']) everyNamedType(node[key], visit);
+  for (const field of (node.fields as Field[] | undefined) ?? []) everyNamedType(field.type, visit);
+}
+
+describe('canonical schemas', () => {
+  it('TypeScript types are generated from the .avsc files and not stale', () => {
+    const committed = readFileSync(new URL('./types.generated.ts', import.meta.url), 'utf8');
+    expect(committed).toBe(renderTypes());
+  });
+
+  it('document every record, enum and field', () => {
+    for (const file of [...canonicalSchemas.map((s) => s.file), ...entitySchemaFiles]) {
+      everyNamedType(loadSchema(file), (node) => {
+        if (node.type === 'record' || node.type === 'enum') expect(node.doc, `${file} ${String(node.name)}`).toBeTruthy();
+        for (const field of (node.fields as Field[] | undefined) ?? []) expect(field.doc, `${file} ${String(node.name)}.${field.name}`).toBeTruthy();
+      });
+    }
+  });
+
+  it('every example value is valid and keeps its decimals and timestamps exactly', () => {
+    for (const schema of canonicalSchemas) {
+      const type = avroType(schema.file);
+      const example = exampleJson(schema.name);
+      const paths: string[] = [];
+      expect(type.isValid(example, { errorHook: (p) => paths.push(p.join('.')) }), `${schema.name}: ${paths}`).toBe(true);
+      expect(JSON.parse(JSON.stringify(type.fromBuffer(type.toBuffer(example))))).toEqual(example);
+    }
+  });
+
+  it('decimals: exact, normalized, and refused instead of rounded', () => {
+    const type = avro.Type.forSchema(
+      { type: 'record', name: 'M', fields: [{ name: 'a', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } }] },
+      { logicalTypes },
+    );
+    expect(type.fromBuffer(type.toBuffer({ a: '-1234.50' }))).toEqual({ a: '-1234.5' });
+    expect(type.fromBuffer(type.toBuffer({ a: '0.10' }))).toEqual({ a: '0.1' });
+    expect(type.fromBuffer(type.toBuffer({ a: '99999999.99' }))).toEqual({ a: '99999999.99' });
+    expect(type.isValid({ a: '1.005' })).toBe(false);
+    expect(type.isValid({ a: 1.5 })).toBe(false);
+    expect(type.isValid({ a: '12abc' })).toBe(false);
+    expect(type.isValid({ a: '999999999.99' })).toBe(false);
+    expect(normalizeDecimal('007.500')).toBe('7.5');
+  });
+
+  it('timestamps need a zone; dates are calendar days', () => {
+    const type = avroType('CustomerPartyMaster.avsc');
+    const base = { customerId: 'x:1' };
+    expect(type.isValid({ ...base, createdAt: '2026-01-01T10:00:00+02:00' })).toBe(true);
+    expect(type.isValid({ ...base, createdAt: '2026-01-01 10:00:00' })).toBe(false);
+    expect(type.isValid({ ...base, birthDate: '1980-02-29' })).toBe(true);
+    expect(type.isValid({ ...base, birthDate: '1981-02-29' })).toBe(false);
+    const decoded = type.fromBuffer(type.toBuffer({ ...base, createdAt: '2026-01-01T10:00:00+02:00', birthDate: '1980-02-29' }));
+    expect(decoded.createdAt.toISOString()).toBe('2026-01-01T08:00:00.000Z');
+    expect(decoded.birthDate).toBe('1980-02-29');
+  });
+});
