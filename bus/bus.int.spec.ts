@@ -13,7 +13,11 @@ import { testBus, testStack, unique } from '../tests/stack.ts';
 describe('canonical events round-trip through Kafka', () => {
   const bus = testBus('/eai/tests/roundtrip');
   const stack = testStack();
-  const kafka = new Kafka({ brokers: stack.brokers.split(','), clientId: unique('raw'), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    brokers: stack.brokers.split(','),
+    clientId: unique('raw'),
+    logLevel: logLevel.NOTHING,
+  });
   const topics = Object.fromEntries(canonicalSchemas.map((s) => [s.name, unique(`rt-${s.name}`)]));
   let publisher: Awaited<ReturnType<typeof bus.publisher>>;
 
@@ -30,18 +34,28 @@ describe('canonical events round-trip through Kafka', () => {
       const value = exampleJson(schema.name);
       const topic = topics[schema.name]!;
       const [sent] = await publisher.publish([
-        { schema: schema.name, value, topic, attributes: { correlationId: 'corr-1', causationId: 'cause-1' } },
+        {
+          schema: schema.name,
+          value,
+          topic,
+          attributes: { correlationId: 'corr-1', causationId: 'cause-1' },
+        },
       ]);
       expect(sent!.key).toBe(schema.key(value));
 
       const consumer = kafka.consumer({ groupId: unique('raw-group'), maxWaitTimeInMs: 200 });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
-      const message = await new Promise<{ key: Buffer | null; value: Buffer | null; headers: Record<string, unknown> }>(
-        (resolve) => {
-          void consumer.run({ eachMessage: async ({ message: m }) => resolve({ key: m.key, value: m.value, headers: m.headers ?? {} }) });
-        },
-      );
+      const message = await new Promise<{
+        key: Buffer | null;
+        value: Buffer | null;
+        headers: Record<string, unknown>;
+      }>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message: m }) =>
+            resolve({ key: m.key, value: m.value, headers: m.headers ?? {} }),
+        });
+      });
       await consumer.disconnect();
 
       expect(message.key!.toString()).toBe(schema.key(value));
@@ -77,7 +91,9 @@ describe('canonical events round-trip through Kafka', () => {
     const bytes = await bus.serde.encode(topics[schema.name]!, schema, value);
     const response = await fetch(`${stack.registryUrl}/schemas/ids/${bytes.readUInt32BE(1)}`);
     const plain = avro.Type.forSchema(JSON.parse(((await response.json()) as { schema: string }).schema));
-    const raw = plain.fromBuffer(bytes.subarray(5)) as { salesOrder: { lines: Array<{ unitPrice: { amount: Buffer } }> } };
+    const raw = plain.fromBuffer(bytes.subarray(5)) as {
+      salesOrder: { lines: Array<{ unitPrice: { amount: Buffer } }> };
+    };
     // 0.004125 at scale 6 is the integer 4125 = 0x101D.
     expect(raw.salesOrder.lines[1]!.unitPrice.amount.toString('hex')).toBe('101d');
   });

@@ -4,7 +4,13 @@ import type { Headers, IncomingRecord, OutgoingRecord } from './transport/types.
  * Dead-letter records keep the original key, value and headers byte for byte, and add Kafka Connect's error
  * headers (`__connect.errors.*`, as its DeadLetterQueueReporter writes them) so existing tooling reads them.
  */
-export type FailureStage = 'KEY_CONVERTER' | 'VALUE_CONVERTER' | 'HEADER_CONVERTER' | 'TRANSFORMATION' | 'MAPPING' | 'TASK_PUT';
+export type FailureStage =
+  | 'KEY_CONVERTER'
+  | 'VALUE_CONVERTER'
+  | 'HEADER_CONVERTER'
+  | 'TRANSFORMATION'
+  | 'MAPPING'
+  | 'TASK_PUT';
 
 export interface Failure {
   stage: FailureStage;
@@ -16,7 +22,11 @@ export interface Failure {
 
 const PREFIX = '__connect.errors.';
 
-export function deadLetterRecord(dlqTopic: string, original: IncomingRecord, failure: Failure): OutgoingRecord {
+export function deadLetterRecord(
+  dlqTopic: string,
+  original: IncomingRecord,
+  failure: Failure,
+): OutgoingRecord {
   const error = failure.error instanceof Error ? failure.error : new Error(String(failure.error));
   const headers: Headers = {
     ...original.headers,

@@ -28,7 +28,9 @@ export function childTraceparent(parent?: string): string {
   return `00-${traceId}-${randomBytes(8).toString('hex')}-${match ? match[3] : '01'}`;
 }
 
-export function buildAttributes(input: Partial<EventAttributes> & { source: string; type: string }): EventAttributes {
+export function buildAttributes(
+  input: Partial<EventAttributes> & { source: string; type: string },
+): EventAttributes {
   const id = input.id ?? randomUUID();
   return {
     id,

@@ -27,7 +27,10 @@ export interface Bus {
 }
 
 export function createBus(config: BusConfig): Bus {
-  const transport = createTransport({ brokers: config.brokers.split(','), clientId: config.clientId ?? 'eai' });
+  const transport = createTransport({
+    brokers: config.brokers.split(','),
+    clientId: config.clientId ?? 'eai',
+  });
   const registry = createRegistryClient(config.registryUrl);
   const serde = new AvroSerde(registry);
   const logger = config.logger ?? createLogger('bus');
@@ -54,9 +57,9 @@ export function createBus(config: BusConfig): Bus {
   };
 }
 
-export { DLQ_TOPICS, topicCatalog } from './topics.ts';
 export { describeDeadLetter } from './dlq.ts';
-export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
-export { SchemaValidationError } from './serde.ts';
-export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
 export type { Publisher, PublishInput } from './publisher.ts';
+export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
+export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
+export { SchemaValidationError } from './serde.ts';
+export { DLQ_TOPICS, topicCatalog } from './topics.ts';

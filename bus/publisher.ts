@@ -21,7 +21,11 @@ export interface Publisher {
   publish(events: PublishInput[]): Promise<Array<{ topic: string; key: string; id: string }>>;
 }
 
-export function createPublisher(producer: TransportProducer, serde: AvroSerde, defaultSource: string): Publisher {
+export function createPublisher(
+  producer: TransportProducer,
+  serde: AvroSerde,
+  defaultSource: string,
+): Publisher {
   async function toRecord(input: PublishInput): Promise<OutgoingRecord & { key: string; id: string }> {
     const schema: CanonicalSchema = findSchema(input.schema);
     const topic = input.topic ?? schema.topic;

@@ -1,7 +1,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
-import { createRegistryClient, SchemaIncompatibleError } from './registry.ts';
 import { testStack, unique } from '../tests/stack.ts';
+import { createRegistryClient, SchemaIncompatibleError } from './registry.ts';
 
 const v1 = {
   type: 'record',
@@ -19,7 +19,10 @@ describe('the local schema registry through the Confluent REST API', () => {
   it("works with @kafkajs/confluent-schema-registry's own register, encode and decode", async () => {
     const registry = new SchemaRegistry({ host: registryUrl });
     const subject = `${unique('probe')}-value`;
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(v1) },
+      { subject },
+    );
     expect(id).toBeGreaterThan(0);
     const again = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
     expect(again.id).toBe(id);
@@ -38,16 +41,24 @@ describe('the local schema registry through the Confluent REST API', () => {
 
     const raw = await registry
       .register({ type: SchemaType.AVRO, schema: JSON.stringify(breaking) }, { subject })
-      .then(() => undefined, (error: unknown) => error as { status?: number; message: string });
+      .then(
+        () => undefined,
+        (error: unknown) => error as { status?: number; message: string },
+      );
     expect(raw?.status).toBe(409);
 
     const client = createRegistryClient(registryUrl);
     const refused = await client.register(subject, breaking).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SchemaIncompatibleError);
-    expect((refused as Error).message).toMatch(/currency: field "currency" is missing in the writer's schema and has no default/);
+    expect((refused as Error).message).toMatch(
+      /currency: field "currency" is missing in the writer's schema and has no default/,
+    );
 
     // A compatible change (a new field with a default) is accepted as a new version.
-    const compatible = { ...v1, fields: [...v1.fields, { name: 'currency', type: 'string', default: 'EUR' }] };
+    const compatible = {
+      ...v1,
+      fields: [...v1.fields, { name: 'currency', type: 'string', default: 'EUR' }],
+    };
     const id2 = await client.register(subject, compatible);
     expect(await client.versions(subject)).toHaveLength(2);
     expect(id2).toBeGreaterThan(0);
@@ -55,7 +66,9 @@ describe('the local schema registry through the Confluent REST API', () => {
 
   it('answers an unknown schema id with a typed, non-retriable error', async () => {
     const client = createRegistryClient(registryUrl);
-    const error = await client.typeById(987_654_321).catch((e: unknown) => e as { retriable: boolean; name: string });
+    const error = await client
+      .typeById(987_654_321)
+      .catch((e: unknown) => e as { retriable: boolean; name: string });
     expect(error).toMatchObject({ name: 'UnknownSchemaError', retriable: false });
   });
 });

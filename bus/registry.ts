@@ -1,8 +1,8 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type avro from 'avsc';
 import { NonRetriableError, RetriableError } from '../lib/errors.ts';
-import { avroOptions } from '../schemas/logical-types.ts';
 import { type CompatibilityLevel, compatibilityProblems, formatProblems } from '../schemas/compatibility.ts';
+import { avroOptions } from '../schemas/logical-types.ts';
 
 /**
  * The hub's only way to a schema registry: the Confluent Schema Registry REST API, through
@@ -13,7 +13,9 @@ export class SchemaIncompatibleError extends NonRetriableError {
   readonly subject: string;
   readonly problems: string;
   constructor(subject: string, problems: string, registryMessage: string) {
-    super(`schema for subject "${subject}" is incompatible: ${problems || registryMessage} (registry said: ${registryMessage})`);
+    super(
+      `schema for subject "${subject}" is incompatible: ${problems || registryMessage} (registry said: ${registryMessage})`,
+    );
     this.subject = subject;
     this.problems = problems;
   }
@@ -42,7 +44,10 @@ interface HttpError {
 }
 
 export function createRegistryClient(url: string): RegistryClient {
-  const client = new SchemaRegistry({ host: url, retry: { retries: 3 } }, { [SchemaType.AVRO]: avroOptions() });
+  const client = new SchemaRegistry(
+    { host: url, retry: { retries: 3 } },
+    { [SchemaType.AVRO]: avroOptions() },
+  );
   const registered = new Map<string, Promise<number>>();
   const types = new Map<number, Promise<avro.Type>>();
 
@@ -75,7 +80,10 @@ export function createRegistryClient(url: string): RegistryClient {
       if (!pending) {
         pending = (async () => {
           try {
-            const { id } = await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+            const { id } = await client.register(
+              { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+              { subject },
+            );
             return id;
           } catch (error) {
             const status = (error as HttpError).status;
@@ -83,13 +91,20 @@ export function createRegistryClient(url: string): RegistryClient {
               const versions = await api.versions(subject).catch(() => []);
               const previous = await Promise.all(versions.map((v) => api.schemaOf(subject, v)));
               const level = await api.compatibility(subject).catch(() => 'BACKWARD' as const);
-              const problems = formatProblems(compatibilityProblems(schema as never, previous as never[], level));
+              const problems = formatProblems(
+                compatibilityProblems(schema as never, previous as never[], level),
+              );
               throw new SchemaIncompatibleError(subject, problems, (error as Error).message);
             }
             if (status !== undefined && status < 500) {
-              throw new NonRetriableError(`schema registry refused subject "${subject}": ${(error as Error).message}`, { cause: error });
+              throw new NonRetriableError(
+                `schema registry refused subject "${subject}": ${(error as Error).message}`,
+                { cause: error },
+              );
             }
-            throw new RegistryUnavailableError(`schema registry ${url}: ${(error as Error).message}`, { cause: error });
+            throw new RegistryUnavailableError(`schema registry ${url}: ${(error as Error).message}`, {
+              cause: error,
+            });
           }
         })();
         pending.catch(() => registered.delete(cacheKey));
@@ -105,9 +120,13 @@ export function createRegistryClient(url: string): RegistryClient {
             return (await client.getSchema(id)) as unknown as avro.Type;
           } catch (error) {
             const status = (error as HttpError).status;
-            if (status === 404) throw new UnknownSchemaError(`schema id ${id} is not in the registry ${url}`, { cause: error });
-            if (status !== undefined && status < 500) throw new NonRetriableError(`schema id ${id}: ${(error as Error).message}`, { cause: error });
-            throw new RegistryUnavailableError(`schema registry ${url}: ${(error as Error).message}`, { cause: error });
+            if (status === 404)
+              throw new UnknownSchemaError(`schema id ${id} is not in the registry ${url}`, { cause: error });
+            if (status !== undefined && status < 500)
+              throw new NonRetriableError(`schema id ${id}: ${(error as Error).message}`, { cause: error });
+            throw new RegistryUnavailableError(`schema registry ${url}: ${(error as Error).message}`, {
+              cause: error,
+            });
           }
         })();
         pending.catch(() => types.delete(id));
@@ -119,12 +138,16 @@ export function createRegistryClient(url: string): RegistryClient {
       return rest<number[]>(`/subjects/${encodeURIComponent(subject)}/versions`);
     },
     async schemaOf(subject, version) {
-      const body = await rest<{ schema: string }>(`/subjects/${encodeURIComponent(subject)}/versions/${version}`);
+      const body = await rest<{ schema: string }>(
+        `/subjects/${encodeURIComponent(subject)}/versions/${version}`,
+      );
       return JSON.parse(body.schema) as object;
     },
     async compatibility(subject) {
       try {
-        const body = await rest<{ compatibilityLevel: CompatibilityLevel }>(`/config/${encodeURIComponent(subject)}?defaultToGlobal=true`);
+        const body = await rest<{ compatibilityLevel: CompatibilityLevel }>(
+          `/config/${encodeURIComponent(subject)}?defaultToGlobal=true`,
+        );
         return body.compatibilityLevel;
       } catch {
         const body = await rest<{ compatibilityLevel: CompatibilityLevel }>('/config');

@@ -2,18 +2,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../lib/errors.ts';
-import { createLogger } from '../lib/logger.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { describeDeadLetter } from './dlq.ts';
 import type { ConsumedEvent } from './runner.ts';
 
 const stack = testStack();
-const kafka = new Kafka({ brokers: stack.brokers.split(','), clientId: unique('raw'), logLevel: logLevel.NOTHING });
-const logger = createLogger('test', 'silent');
+const kafka = new Kafka({
+  brokers: stack.brokers.split(','),
+  clientId: unique('raw'),
+  logLevel: logLevel.NOTHING,
+});
 const fastRetry = { retries: 2, initialDelayMs: 10, maxDelayMs: 50 };
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -29,7 +35,11 @@ async function readAll(topic: string, count: number) {
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      out.push({ key: message.key, value: message.value, headers: message.headers as Record<string, Buffer> });
+      out.push({
+        key: message.key,
+        value: message.value,
+        headers: message.headers as Record<string, Buffer>,
+      });
     },
   });
   await waitFor(`${count} records on ${topic}`, () => out.length >= count);
@@ -68,7 +78,10 @@ describe('consumer runner', () => {
   it('sends poison messages to the dead-letter topic with their original bytes and goes on', async () => {
     const topic = unique('poison');
     const dlqTopic = unique('dlq');
-    await bus.provisionTopics([{ topic, partitions: 1 }, { topic: dlqTopic, partitions: 1 }]);
+    await bus.provisionTopics([
+      { topic, partitions: 1 },
+      { topic: dlqTopic, partitions: 1 },
+    ]);
     await publisher.publish([{ schema: 'SalesOrderEvent', value: order(1), topic }]);
     const notAvro = Buffer.from('{"this is":"json, not avro"}');
     const unknownId = Buffer.from([0, 0x3a, 0xde, 0x68, 0xb1, 2, 4, 6]);
@@ -112,7 +125,10 @@ describe('consumer runner', () => {
         owner: groupId,
       });
       expect(dead[1]!.value!.equals(unknownId)).toBe(true);
-      expect(describeDeadLetter(dead[1]!.headers)).toMatchObject({ offset: '2', exceptionClass: 'UnknownSchemaError' });
+      expect(describeDeadLetter(dead[1]!.headers)).toMatchObject({
+        offset: '2',
+        exceptionClass: 'UnknownSchemaError',
+      });
       expect(describeDeadLetter(dead[2]!.headers)).toMatchObject({
         offset: '4',
         stage: 'TASK_PUT',
@@ -129,8 +145,14 @@ describe('consumer runner', () => {
   it('retries a failing handler with backoff, then dead-letters it with the attempt count', async () => {
     const topic = unique('flaky');
     const dlqTopic = unique('dlq');
-    await bus.provisionTopics([{ topic, partitions: 1 }, { topic: dlqTopic, partitions: 1 }]);
-    await publisher.publish([{ schema: 'SalesOrderEvent', value: order(1), topic }, { schema: 'SalesOrderEvent', value: order(2), topic }]);
+    await bus.provisionTopics([
+      { topic, partitions: 1 },
+      { topic: dlqTopic, partitions: 1 },
+    ]);
+    await publisher.publish([
+      { schema: 'SalesOrderEvent', value: order(1), topic },
+      { schema: 'SalesOrderEvent', value: order(2), topic },
+    ]);
     const calls: Record<string, number> = {};
     const runner = await bus.consume({
       groupId: unique('group'),
@@ -148,7 +170,11 @@ describe('consumer runner', () => {
     try {
       const [dead] = await readAll(dlqTopic, 1);
       expect(calls).toEqual({ 'sap:1': 2, 'sap:2': 3 });
-      expect(describeDeadLetter(dead!.headers)).toMatchObject({ stage: 'TASK_PUT', attempts: 3, message: 'ERP timeout for sap:2' });
+      expect(describeDeadLetter(dead!.headers)).toMatchObject({
+        stage: 'TASK_PUT',
+        attempts: 3,
+        message: 'ERP timeout for sap:2',
+      });
     } finally {
       await runner.stop();
     }
@@ -190,7 +216,9 @@ describe('consumer runner', () => {
     const topic = unique('restart');
     await bus.provisionTopics([{ topic, partitions: 1 }]);
     const total = 30;
-    await publisher.publish(Array.from({ length: total }, (_, i) => ({ schema: 'SalesOrderEvent', value: order(i), topic })));
+    await publisher.publish(
+      Array.from({ length: total }, (_, i) => ({ schema: 'SalesOrderEvent', value: order(i), topic })),
+    );
     const groupId = unique('group');
     const first: number[] = [];
     let stopRequested = false;

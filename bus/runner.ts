@@ -1,5 +1,5 @@
-import type { Logger } from '../lib/logger.ts';
 import { errorMessage, isRetriable } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../lib/retry.ts';
 import { deadLetterRecord, type FailureStage } from './dlq.ts';
 import { type EventAttributes, fromHeaders } from './envelope.ts';
@@ -50,10 +50,19 @@ export async function startConsumerRunner(
 
   async function deadLetter(record: IncomingRecord, stage: FailureStage, error: unknown, attempts: number) {
     log.warn(
-      { topic: record.topic, partition: record.partition, offset: record.offset, stage, error: errorMessage(error), attempts },
+      {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        stage,
+        error: errorMessage(error),
+        attempts,
+      },
       'record sent to dead-letter topic',
     );
-    await producer.send([deadLetterRecord(options.dlqTopic, record, { stage, owner: options.groupId, error, attempts })]);
+    await producer.send([
+      deadLetterRecord(options.dlqTopic, record, { stage, owner: options.groupId, error, attempts }),
+    ]);
   }
 
   async function eachRecord(record: IncomingRecord): Promise<void> {
@@ -75,7 +84,10 @@ export async function startConsumerRunner(
       await withRetry(() => options.handler(event), {
         ...options.retry,
         onRetry: (error, attempt) =>
-          log.info({ offset: record.offset, attempt, error: errorMessage(error) }, 'handler failed, retrying'),
+          log.info(
+            { offset: record.offset, attempt, error: errorMessage(error) },
+            'handler failed, retrying',
+          ),
       });
     } catch (error) {
       const attempts = (error as { attempts?: number }).attempts ?? 1;

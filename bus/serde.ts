@@ -23,8 +23,21 @@ export interface Decoded {
 /** Avro + schema registry serializer for canonical values, subjects by TopicNameStrategy (`<topic>-value`). */
 export class AvroSerde {
   private readonly registry: RegistryClient;
+  /** Schema id per subject and schema file: the registry is asked once per process, not per record. */
+  private readonly ids = new Map<string, Promise<number>>();
   constructor(registry: RegistryClient) {
     this.registry = registry;
+  }
+
+  private schemaId(subject: string, schema: CanonicalSchema): Promise<number> {
+    const cacheKey = `${subject}\u0000${schema.file}`;
+    let id = this.ids.get(cacheKey);
+    if (!id) {
+      id = this.registry.register(subject, loadSchema(schema.file) as object);
+      id.catch(() => this.ids.delete(cacheKey));
+      this.ids.set(cacheKey, id);
+    }
+    return id;
   }
 
   /** Checks the value against the schema, naming each bad field path. */
@@ -36,7 +49,7 @@ export class AvroSerde {
   }
 
   async encode(topic: string, schema: CanonicalSchema, value: unknown): Promise<Buffer> {
-    const id = await this.registry.register(`${topic}-value`, loadSchema(schema.file) as object);
+    const id = await this.schemaId(`${topic}-value`, schema);
     const type = avroType(schema.file);
     let body: Buffer;
     try {
@@ -54,9 +67,12 @@ export class AvroSerde {
     try {
       return { schemaId, schemaName: type.name ?? '', value: type.fromBuffer(body) };
     } catch (error) {
-      throw new NonRetriableError(`cannot decode Avro body with schema id ${schemaId}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new NonRetriableError(
+        `cannot decode Avro body with schema id ${schemaId}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

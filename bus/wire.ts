@@ -15,10 +15,14 @@ export function frame(schemaId: number, body: Buffer): Buffer {
 
 export function unframe(bytes: Buffer | null): { schemaId: number; body: Buffer } {
   if (!bytes || bytes.length < 5) {
-    throw new WireFormatError(`not Confluent wire format: ${bytes ? `${bytes.length} bytes` : 'no value'}, need at least 5`);
+    throw new WireFormatError(
+      `not Confluent wire format: ${bytes ? `${bytes.length} bytes` : 'no value'}, need at least 5`,
+    );
   }
   if (bytes[0] !== MAGIC_BYTE) {
-    throw new WireFormatError(`not Confluent wire format: first byte is 0x${bytes[0]!.toString(16).padStart(2, '0')}, expected 0x00`);
+    throw new WireFormatError(
+      `not Confluent wire format: first byte is 0x${bytes[0]!.toString(16).padStart(2, '0')}, expected 0x00`,
+    );
   }
   return { schemaId: bytes.readUInt32BE(1), body: bytes.subarray(5) };
 }

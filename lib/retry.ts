@@ -16,7 +16,10 @@ export interface RetryOptions {
 export const defaultRetry: RetryOptions = { retries: 5, initialDelayMs: 200, maxDelayMs: 10_000 };
 
 /** Runs `fn`, retrying retriable failures; the last error is thrown with `attempts` set on it. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: Partial<RetryOptions> = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: Partial<RetryOptions> = {},
+): Promise<T> {
   const { retries, initialDelayMs, maxDelayMs, onRetry } = { ...defaultRetry, ...options };
   const policy = retry(handleWhen(isRetriable), {
     maxAttempts: retries,

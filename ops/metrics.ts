@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 /** One registry, one prefix (`eai_`), base units (seconds, bytes), as Prometheus naming asks. */
 export const metricsRegistry = new Registry();

@@ -21,7 +21,10 @@ describe('health and metrics endpoints', () => {
   it('is ready when the real broker and registry answer', async () => {
     const response = await fetch(`${up.url}/health/ready`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'UP', checks: { kafka: { status: 'UP' }, schemaRegistry: { status: 'UP' } } });
+    expect(await response.json()).toEqual({
+      status: 'UP',
+      checks: { kafka: { status: 'UP' }, schemaRegistry: { status: 'UP' } },
+    });
   });
 
   it('is live but not ready when its dependencies are down', async () => {

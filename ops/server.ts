@@ -21,7 +21,9 @@ async function runCheck(name: string, check: DependencyCheck, timeoutMs: number)
   try {
     const ok = await Promise.race([
       check(),
-      new Promise<boolean>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)),
+      new Promise<boolean>((_, reject) =>
+        setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs),
+      ),
     ]);
     return { name, ok, error: ok ? undefined : 'not reachable' };
   } catch (error) {
@@ -39,12 +41,16 @@ export function createOpsApp(options: OpsOptions): express.Express {
   });
   app.get('/health/ready', async (_req, res) => {
     const results = await Promise.all(
-      Object.entries(options.checks).map(([name, check]) => runCheck(name, check, options.checkTimeoutMs ?? 3000)),
+      Object.entries(options.checks).map(([name, check]) =>
+        runCheck(name, check, options.checkTimeoutMs ?? 3000),
+      ),
     );
     const ready = results.every((r) => r.ok);
     res.status(ready ? 200 : 503).json({
       status: ready ? 'UP' : 'DOWN',
-      checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? { status: 'UP' } : { status: 'DOWN', error: r.error }])),
+      checks: Object.fromEntries(
+        results.map((r) => [r.name, r.ok ? { status: 'UP' } : { status: 'DOWN', error: r.error }]),
+      ),
     });
   });
   app.get('/metrics', async (_req, res) => {
@@ -53,7 +59,9 @@ export function createOpsApp(options: OpsOptions): express.Express {
   return app;
 }
 
-export async function startOpsServer(options: OpsOptions): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function startOpsServer(
+  options: OpsOptions,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const app = createOpsApp(options);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s));

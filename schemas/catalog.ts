@@ -51,12 +51,18 @@ function inline(node: Json, defined: Set<string>): Json {
   }
   if (Array.isArray(node)) return node.map((n) => inline(n, defined));
   if (node && typeof node === 'object') {
-    if (typeof node.name === 'string' && (node.type === 'record' || node.type === 'enum' || node.type === 'fixed')) {
+    if (
+      typeof node.name === 'string' &&
+      (node.type === 'record' || node.type === 'enum' || node.type === 'fixed')
+    ) {
       defined.add(fullName(node.name));
     }
     const out: { [key: string]: Json } = {};
     for (const [key, value] of Object.entries(node)) {
-      out[key] = key === 'type' || key === 'items' || key === 'values' || key === 'fields' ? inline(value, defined) : value;
+      out[key] =
+        key === 'type' || key === 'items' || key === 'values' || key === 'fields'
+          ? inline(value, defined)
+          : value;
     }
     return out;
   }

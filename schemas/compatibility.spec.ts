@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compatibilityProblems, readerIncompatibilities } from './compatibility.ts';
 import { canonicalSchemas, loadSchema } from './catalog.ts';
+import { compatibilityProblems, readerIncompatibilities } from './compatibility.ts';
 import { checkSchema } from './release.ts';
 
 const base = {
@@ -16,15 +16,29 @@ const withField = (field: object) => ({ ...base, fields: [...base.fields, field]
 
 describe('compatibility with reasons that name the field', () => {
   it('BACKWARD: a new field without default breaks, with a default it does not', () => {
-    const problems = compatibilityProblems(withField({ name: 'currency', type: 'string' }), [base], 'BACKWARD');
-    expect(problems).toEqual([expect.objectContaining({ path: 'currency', direction: 'backward', version: 1 })]);
-    expect(compatibilityProblems(withField({ name: 'currency', type: 'string', default: 'EUR' }), [base], 'BACKWARD')).toEqual([]);
+    const problems = compatibilityProblems(
+      withField({ name: 'currency', type: 'string' }),
+      [base],
+      'BACKWARD',
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ path: 'currency', direction: 'backward', version: 1 }),
+    ]);
+    expect(
+      compatibilityProblems(
+        withField({ name: 'currency', type: 'string', default: 'EUR' }),
+        [base],
+        'BACKWARD',
+      ),
+    ).toEqual([]);
   });
 
   it('FORWARD: removing a field without default breaks old readers', () => {
     const removed = { ...base, fields: base.fields.filter((f) => f.name !== 'qty') };
     expect(compatibilityProblems(removed, [base], 'BACKWARD')).toEqual([]);
-    expect(compatibilityProblems(removed, [base], 'FORWARD')).toEqual([expect.objectContaining({ path: 'qty', direction: 'forward' })]);
+    expect(compatibilityProblems(removed, [base], 'FORWARD')).toEqual([
+      expect.objectContaining({ path: 'qty', direction: 'forward' }),
+    ]);
   });
 
   it('FULL checks both directions; NONE checks nothing', () => {
@@ -42,15 +56,30 @@ describe('compatibility with reasons that name the field', () => {
   });
 
   it('an enum losing a symbol breaks readers unless it has a default', () => {
-    const fewer = { ...base, fields: [...base.fields.slice(0, 2), { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['OPEN'] } }] };
+    const fewer = {
+      ...base,
+      fields: [
+        ...base.fields.slice(0, 2),
+        { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['OPEN'] } },
+      ],
+    };
     expect(readerIncompatibilities(fewer, base)[0]!.message).toMatch(/lacks symbol\(s\) SHIPPED/);
-    const withDefault = { ...base, fields: [...base.fields.slice(0, 2), { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['OPEN'], default: 'OPEN' } }] };
+    const withDefault = {
+      ...base,
+      fields: [
+        ...base.fields.slice(0, 2),
+        { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['OPEN'], default: 'OPEN' } },
+      ],
+    };
     expect(readerIncompatibilities(withDefault, base)).toEqual([]);
   });
 
   it('TRANSITIVE levels judge every earlier version, plain levels only the latest', () => {
     const v2 = withField({ name: 'note', type: 'string', default: '' });
-    const v3 = { ...v2, fields: v2.fields.map((f) => (f.name === 'note' ? { name: 'note', type: 'string' } : f)) };
+    const v3 = {
+      ...v2,
+      fields: v2.fields.map((f) => (f.name === 'note' ? { name: 'note', type: 'string' } : f)),
+    };
     expect(compatibilityProblems(v3, [base, v2], 'BACKWARD')).toEqual([]);
     expect(compatibilityProblems(v3, [base, v2], 'BACKWARD_TRANSITIVE')).toEqual([
       expect.objectContaining({ path: 'note', version: 1 }),
@@ -63,8 +92,12 @@ describe('compatibility with reasons that name the field', () => {
     const order = canonicalSchemas.find((s) => s.name === 'SalesOrderEvent')!;
     const current = loadSchema(order.file) as { fields: Array<Record<string, unknown>> };
     const broken = structuredClone(current) as typeof current;
-    const salesOrder = broken.fields.find((f) => f.name === 'salesOrder')!.type as { fields: Array<Record<string, unknown>> };
-    const lines = salesOrder.fields.find((f) => f.name === 'lines')!.type as { items: { fields: Array<Record<string, unknown>> } };
+    const salesOrder = broken.fields.find((f) => f.name === 'salesOrder')!.type as {
+      fields: Array<Record<string, unknown>>;
+    };
+    const lines = salesOrder.fields.find((f) => f.name === 'lines')!.type as {
+      items: { fields: Array<Record<string, unknown>> };
+    };
     lines.items.fields.push({ name: 'hazardClass', type: 'string' });
     const result = checkSchema(order, broken);
     expect(result.problems.map((p) => p.path)).toEqual(['salesOrder.lines[].hazardClass']);

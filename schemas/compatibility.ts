@@ -40,7 +40,8 @@ function collectNamed(schema: Schema, namespace: string, into: Named): void {
     into.set(schema.name.includes('.') ? schema.name : `${ns}.${schema.name}`, schema);
     into.set(schema.name.split('.').pop()!, schema);
   }
-  if (Array.isArray(schema.fields)) for (const f of schema.fields as Array<{ type: Schema }>) collectNamed(f.type, ns, into);
+  if (Array.isArray(schema.fields))
+    for (const f of schema.fields as Array<{ type: Schema }>) collectNamed(f.type, ns, into);
   if (schema.items) collectNamed(schema.items as Schema, ns, into);
   if (schema.values) collectNamed(schema.values as Schema, ns, into);
   if (typeof schema.type === 'object') collectNamed(schema.type as Schema, ns, into);
@@ -93,20 +94,30 @@ function check(
       }
       return rk === wk || (PROMOTIONS[wk] ?? []).includes(rk);
     });
-    if (!match) ctx.out.push({ path: where, message: `the reader's ${describe(r)} has no branch for the writer's ${describe(w)}` });
+    if (!match)
+      ctx.out.push({
+        path: where,
+        message: `the reader's ${describe(r)} has no branch for the writer's ${describe(w)}`,
+      });
     else check(match, w, path, ctx);
     return;
   }
   const rk = kind(r);
   const wk = kind(w);
   if (rk !== wk && !(PROMOTIONS[wk] ?? []).includes(rk)) {
-    ctx.out.push({ path: where, message: `type changed from ${describe(w)} to ${describe(r)}; a ${describe(w)} cannot be read as ${describe(r)}` });
+    ctx.out.push({
+      path: where,
+      message: `type changed from ${describe(w)} to ${describe(r)}; a ${describe(w)} cannot be read as ${describe(r)}`,
+    });
     return;
   }
   if (typeof r !== 'object' || typeof w !== 'object' || Array.isArray(r) || Array.isArray(w)) return;
   if (rk === 'bytes:decimal' || rk === 'fixed:decimal') {
     if (r.scale !== w.scale || (r.precision as number) < (w.precision as number)) {
-      ctx.out.push({ path: where, message: `decimal(${w.precision},${w.scale ?? 0}) cannot be read as decimal(${r.precision},${r.scale ?? 0})` });
+      ctx.out.push({
+        path: where,
+        message: `decimal(${w.precision},${w.scale ?? 0}) cannot be read as decimal(${r.precision},${r.scale ?? 0})`,
+      });
     }
     return;
   }
@@ -115,13 +126,24 @@ function check(
       const key = `${r.name}<-${w.name}@${path}`;
       if (ctx.seen.has(key)) return;
       ctx.seen.add(key);
-      const writerFields = new Map((w.fields as Array<{ name: string; type: Schema; aliases?: string[] }>).map((f) => [f.name, f]));
-      for (const field of r.fields as Array<{ name: string; type: Schema; default?: unknown; aliases?: string[] }>) {
+      const writerFields = new Map(
+        (w.fields as Array<{ name: string; type: Schema; aliases?: string[] }>).map((f) => [f.name, f]),
+      );
+      for (const field of r.fields as Array<{
+        name: string;
+        type: Schema;
+        default?: unknown;
+        aliases?: string[];
+      }>) {
         const fieldPath = path ? `${path}.${field.name}` : field.name;
-        const source = writerFields.get(field.name) ?? (field.aliases ?? []).map((a) => writerFields.get(a)).find(Boolean);
+        const source =
+          writerFields.get(field.name) ?? (field.aliases ?? []).map((a) => writerFields.get(a)).find(Boolean);
         if (!source) {
           if (field.default === undefined) {
-            ctx.out.push({ path: fieldPath, message: `field "${field.name}" is missing in the writer's schema and has no default, so old data cannot be read` });
+            ctx.out.push({
+              path: fieldPath,
+              message: `field "${field.name}" is missing in the writer's schema and has no default, so old data cannot be read`,
+            });
           }
           continue;
         }
@@ -133,7 +155,10 @@ function check(
       const readerSymbols = new Set(r.symbols as string[]);
       const missing = (w.symbols as string[]).filter((s) => !readerSymbols.has(s));
       if (missing.length > 0 && r.default === undefined) {
-        ctx.out.push({ path: where, message: `enum ${r.name} lacks symbol(s) ${missing.join(', ')} that the writer can write, and has no default` });
+        ctx.out.push({
+          path: where,
+          message: `enum ${r.name} lacks symbol(s) ${missing.join(', ')} that the writer can write, and has no default`,
+        });
       }
       return;
     }
@@ -144,7 +169,8 @@ function check(
       check(r.values as Schema, w.values as Schema, `${path}{}`, ctx);
       return;
     case 'fixed':
-      if (r.size !== w.size) ctx.out.push({ path: where, message: `fixed size changed from ${w.size} to ${r.size}` });
+      if (r.size !== w.size)
+        ctx.out.push({ path: where, message: `fixed size changed from ${w.size} to ${r.size}` });
       return;
     default:
       return;
@@ -175,19 +201,27 @@ export function compatibilityProblems(
   if (level === 'NONE' || previous.length === 0) return [];
   const transitive = level.endsWith('_TRANSITIVE');
   const base = level.replace('_TRANSITIVE', '');
-  const against = transitive ? previous.map((s, i) => ({ s, version: i + 1 })) : [{ s: previous.at(-1)!, version: previous.length }];
+  const against = transitive
+    ? previous.map((s, i) => ({ s, version: i + 1 }))
+    : [{ s: previous.at(-1)!, version: previous.length }];
   const problems: Array<Incompatibility & { version: number; direction: 'backward' | 'forward' }> = [];
   for (const { s, version } of against) {
     if (base === 'BACKWARD' || base === 'FULL') {
-      for (const p of readerIncompatibilities(candidate, s)) problems.push({ ...p, version, direction: 'backward' });
+      for (const p of readerIncompatibilities(candidate, s))
+        problems.push({ ...p, version, direction: 'backward' });
     }
     if (base === 'FORWARD' || base === 'FULL') {
-      for (const p of readerIncompatibilities(s, candidate)) problems.push({ ...p, version, direction: 'forward' });
+      for (const p of readerIncompatibilities(s, candidate))
+        problems.push({ ...p, version, direction: 'forward' });
     }
   }
   return problems;
 }
 
-export function formatProblems(problems: Array<Incompatibility & { version: number; direction: string }>): string {
-  return problems.map((p) => `${p.path}: ${p.message} (${p.direction}, against version ${p.version})`).join('; ');
+export function formatProblems(
+  problems: Array<Incompatibility & { version: number; direction: string }>,
+): string {
+  return problems
+    .map((p) => `${p.path}: ${p.message} (${p.direction}, against version ${p.version})`)
+    .join('; ');
 }

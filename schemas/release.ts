@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalSchemas, type CanonicalSchema, loadSchema } from './catalog.ts';
+import { type CanonicalSchema, canonicalSchemas, loadSchema } from './catalog.ts';
 import { type CompatibilityLevel, compatibilityProblems } from './compatibility.ts';
 
 /**

@@ -9,7 +9,10 @@ import { renderTypes } from './typescript.ts';
 type Field = { name: string; doc?: string; type: unknown };
 
 function everyNamedType(schema: unknown, visit: (node: Record<string, unknown>) => void): void {
-  if (Array.isArray(schema)) return schema.forEach((s) => everyNamedType(s, visit));
+  if (Array.isArray(schema)) {
+    for (const s of schema) everyNamedType(s, visit);
+    return;
+  }
   if (!schema || typeof schema !== 'object') return;
   const node = schema as Record<string, unknown>;
   visit(node);
@@ -26,8 +29,10 @@ describe('canonical schemas', () => {
   it('document every record, enum and field', () => {
     for (const file of [...canonicalSchemas.map((s) => s.file), ...entitySchemaFiles]) {
       everyNamedType(loadSchema(file), (node) => {
-        if (node.type === 'record' || node.type === 'enum') expect(node.doc, `${file} ${String(node.name)}`).toBeTruthy();
-        for (const field of (node.fields as Field[] | undefined) ?? []) expect(field.doc, `${file} ${String(node.name)}.${field.name}`).toBeTruthy();
+        if (node.type === 'record' || node.type === 'enum')
+          expect(node.doc, `${file} ${String(node.name)}`).toBeTruthy();
+        for (const field of (node.fields as Field[] | undefined) ?? [])
+          expect(field.doc, `${file} ${String(node.name)}.${field.name}`).toBeTruthy();
       });
     }
   });
@@ -37,14 +42,21 @@ describe('canonical schemas', () => {
       const type = avroType(schema.file);
       const example = exampleJson(schema.name);
       const paths: string[] = [];
-      expect(type.isValid(example, { errorHook: (p) => paths.push(p.join('.')) }), `${schema.name}: ${paths}`).toBe(true);
+      expect(
+        type.isValid(example, { errorHook: (p) => paths.push(p.join('.')) }),
+        `${schema.name}: ${paths}`,
+      ).toBe(true);
       expect(JSON.parse(JSON.stringify(type.fromBuffer(type.toBuffer(example))))).toEqual(example);
     }
   });
 
   it('decimals: exact, normalized, and refused instead of rounded', () => {
     const type = avro.Type.forSchema(
-      { type: 'record', name: 'M', fields: [{ name: 'a', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } }] },
+      {
+        type: 'record',
+        name: 'M',
+        fields: [{ name: 'a', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } }],
+      },
       { logicalTypes },
     );
     expect(type.fromBuffer(type.toBuffer({ a: '-1234.50' }))).toEqual({ a: '-1234.5' });
@@ -64,7 +76,9 @@ describe('canonical schemas', () => {
     expect(type.isValid({ ...base, createdAt: '2026-01-01 10:00:00' })).toBe(false);
     expect(type.isValid({ ...base, birthDate: '1980-02-29' })).toBe(true);
     expect(type.isValid({ ...base, birthDate: '1981-02-29' })).toBe(false);
-    const decoded = type.fromBuffer(type.toBuffer({ ...base, createdAt: '2026-01-01T10:00:00+02:00', birthDate: '1980-02-29' }));
+    const decoded = type.fromBuffer(
+      type.toBuffer({ ...base, createdAt: '2026-01-01T10:00:00+02:00', birthDate: '1980-02-29' }),
+    );
     expect(decoded.createdAt.toISOString()).toBe('2026-01-01T08:00:00.000Z');
     expect(decoded.birthDate).toBe('1980-02-29');
   });

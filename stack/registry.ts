@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { fetchArchive } from './maven.ts';
 import { findJava } from './java.ts';
+import { fetchArchive } from './maven.ts';
 import { ensureDir, stackPaths } from './paths.ts';
 import { isAlive, spawnDaemon, waitUntil } from './processes.ts';
 
@@ -48,12 +48,20 @@ export async function startRegistry(
   ];
   // The password goes by environment, not the command line, so `ps` does not show it.
   const env = { ...process.env, APICURIO_DATASOURCE_PASSWORD: database.password };
-  const pid = spawnDaemon(java, args, { logFile: join(ensureDir(stackPaths.logs()), 'registry.log'), cwd: dist, env });
-  const url = `http://127.0.0.1:${ports.http}/apis/ccompat/v7`;
-  await waitUntil('schema registry', () => registryReady(`http://127.0.0.1:${ports.management}/health/ready`), {
-    timeoutMs: 90_000,
-    alive: () => isAlive(pid),
+  const pid = spawnDaemon(java, args, {
+    logFile: join(ensureDir(stackPaths.logs()), 'registry.log'),
+    cwd: dist,
+    env,
   });
+  const url = `http://127.0.0.1:${ports.http}/apis/ccompat/v7`;
+  await waitUntil(
+    'schema registry',
+    () => registryReady(`http://127.0.0.1:${ports.management}/health/ready`),
+    {
+      timeoutMs: 90_000,
+      alive: () => isAlive(pid),
+    },
+  );
   return { pid, url };
 }
 

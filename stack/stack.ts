@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { stackHome, stackPaths, ensureDir } from './paths.ts';
-import { isAlive, stopProcess } from './processes.ts';
 import { kafkaReachable, startKafka } from './kafka.ts';
+import { ensureDir, stackHome, stackPaths } from './paths.ts';
 import { postgresReachable, startPostgres, stopPostgres } from './postgres.ts';
+import { isAlive, stopProcess } from './processes.ts';
 import { registryReachable, startRegistry } from './registry.ts';
 import { readStackEnv } from './settings.ts';
 
@@ -53,14 +53,23 @@ export async function stackStatus(): Promise<StackStatus> {
   const env = readStackEnv();
   const state = readState();
   const brokers = env.KAFKA_BROKERS ?? state?.brokers ?? `127.0.0.1:${env.EAI_KAFKA_PORT}`;
-  const registryUrl = env.SCHEMA_REGISTRY_URL ?? state?.registryUrl ?? `http://127.0.0.1:${env.EAI_REGISTRY_PORT}/apis/ccompat/v7`;
+  const registryUrl =
+    env.SCHEMA_REGISTRY_URL ??
+    state?.registryUrl ??
+    `http://127.0.0.1:${env.EAI_REGISTRY_PORT}/apis/ccompat/v7`;
   const databaseUrl = env.DATABASE_URL ?? state?.databaseUrl ?? '';
   const [kafka, registry, postgres] = await Promise.all([
     probe(() => kafkaReachable(brokers)),
     probe(() => registryReachable(registryUrl)),
     databaseUrl ? probe(() => postgresReachable(databaseUrl)) : Promise.resolve(false),
   ]);
-  return { brokers, registryUrl, databaseUrl, running: kafka && registry && postgres, parts: { kafka, registry, postgres } };
+  return {
+    brokers,
+    registryUrl,
+    databaseUrl,
+    running: kafka && registry && postgres,
+    parts: { kafka, registry, postgres },
+  };
 }
 
 /**
@@ -75,7 +84,11 @@ export async function stackUp(progress: (line: string) => void = () => undefined
   let postgresPassword = previous?.postgresPassword;
   let postgresPort = env.EAI_POSTGRES_PORT;
   if (!databaseUrl) {
-    if (previous?.pids.postgres && isAlive(previous.pids.postgres) && (await probe(() => postgresReachable(previous.databaseUrl)))) {
+    if (
+      previous?.pids.postgres &&
+      isAlive(previous.pids.postgres) &&
+      (await probe(() => postgresReachable(previous.databaseUrl)))
+    ) {
       databaseUrl = previous.databaseUrl;
       pids.postgres = previous.pids.postgres;
     } else {
@@ -91,26 +104,43 @@ export async function stackUp(progress: (line: string) => void = () => undefined
 
   const kafka = (async () => {
     if (env.KAFKA_BROKERS) return env.KAFKA_BROKERS;
-    if (previous?.pids.kafka && isAlive(previous.pids.kafka) && (await probe(() => kafkaReachable(previous.brokers)))) {
+    if (
+      previous?.pids.kafka &&
+      isAlive(previous.pids.kafka) &&
+      (await probe(() => kafkaReachable(previous.brokers)))
+    ) {
       pids.kafka = previous.pids.kafka;
       return previous.brokers;
     }
-    progress(`starting Kafka on 127.0.0.1:${env.EAI_KAFKA_PORT} (first run downloads its jars from Maven Central)`);
-    const started = await startKafka({ broker: env.EAI_KAFKA_PORT, controller: env.EAI_KAFKA_CONTROLLER_PORT });
+    progress(
+      `starting Kafka on 127.0.0.1:${env.EAI_KAFKA_PORT} (first run downloads its jars from Maven Central)`,
+    );
+    const started = await startKafka({
+      broker: env.EAI_KAFKA_PORT,
+      controller: env.EAI_KAFKA_CONTROLLER_PORT,
+    });
     pids.kafka = started.pid;
     return started.brokers;
   })();
 
   const registry = (async () => {
     if (env.SCHEMA_REGISTRY_URL) return env.SCHEMA_REGISTRY_URL;
-    if (previous?.pids.registry && isAlive(previous.pids.registry) && (await probe(() => registryReachable(previous.registryUrl)))) {
+    if (
+      previous?.pids.registry &&
+      isAlive(previous.pids.registry) &&
+      (await probe(() => registryReachable(previous.registryUrl)))
+    ) {
       pids.registry = previous.pids.registry;
       return previous.registryUrl;
     }
     if (!postgresPassword) {
-      throw new Error('the local schema registry keeps its schemas in the local PostgreSQL; with DATABASE_URL set, set SCHEMA_REGISTRY_URL too');
+      throw new Error(
+        'the local schema registry keeps its schemas in the local PostgreSQL; with DATABASE_URL set, set SCHEMA_REGISTRY_URL too',
+      );
     }
-    progress(`starting the schema registry (Apicurio) on 127.0.0.1:${env.EAI_REGISTRY_PORT} (first run downloads it from Maven Central)`);
+    progress(
+      `starting the schema registry (Apicurio) on 127.0.0.1:${env.EAI_REGISTRY_PORT} (first run downloads it from Maven Central)`,
+    );
     const started = await startRegistry(
       { http: env.EAI_REGISTRY_PORT, management: env.EAI_REGISTRY_MANAGEMENT_PORT },
       { port: postgresPort, password: postgresPassword },
@@ -120,7 +150,14 @@ export async function stackUp(progress: (line: string) => void = () => undefined
   })();
 
   const [brokers, registryUrl] = await Promise.all([kafka, registry]);
-  const state: StackState = { brokers, registryUrl, databaseUrl, pids, postgresPassword, startedAt: new Date().toISOString() };
+  const state: StackState = {
+    brokers,
+    registryUrl,
+    databaseUrl,
+    pids,
+    postgresPassword,
+    startedAt: new Date().toISOString(),
+  };
   writeState(state);
   return state;
 }
@@ -145,7 +182,10 @@ export function resolveEndpoints(): { brokers: string; registryUrl: string; data
   const state = readState();
   return {
     brokers: env.KAFKA_BROKERS ?? state?.brokers ?? `127.0.0.1:${env.EAI_KAFKA_PORT}`,
-    registryUrl: env.SCHEMA_REGISTRY_URL ?? state?.registryUrl ?? `http://127.0.0.1:${env.EAI_REGISTRY_PORT}/apis/ccompat/v7`,
+    registryUrl:
+      env.SCHEMA_REGISTRY_URL ??
+      state?.registryUrl ??
+      `http://127.0.0.1:${env.EAI_REGISTRY_PORT}/apis/ccompat/v7`,
     databaseUrl: env.DATABASE_URL ?? state?.databaseUrl ?? '',
   };
 }

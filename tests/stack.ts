@@ -26,5 +26,10 @@ export function unique(prefix: string): string {
 
 export function testBus(source = '/eai/tests') {
   const stack = testStack();
-  return createBus({ brokers: stack.brokers, registryUrl: stack.registryUrl, source, clientId: unique('test') });
+  return createBus({
+    brokers: stack.brokers,
+    registryUrl: stack.registryUrl,
+    source,
+    clientId: unique('test'),
+  });
 }

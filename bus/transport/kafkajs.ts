@@ -1,4 +1,4 @@
-import { type Admin, type Consumer, Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, type LogEntry, logLevel, type Producer } from 'kafkajs';
 import { createLogger } from '../../lib/logger.ts';
 import type {
   ConsumeOptions,
@@ -16,7 +16,11 @@ import type {
 const kafkaLogger = createLogger('kafkajs');
 
 /** kafkajs notices that are expected and handled (it retries them), kept out of the logs. */
-const EXPECTED = [/switched default partitioner/, /Limiting retries for the idempotent producer/, /coordinator is loading/];
+const EXPECTED = [
+  /switched default partitioner/,
+  /Limiting retries for the idempotent producer/,
+  /coordinator is loading/,
+];
 
 function logCreator() {
   return ({ level, log }: LogEntry) => {
@@ -50,7 +54,10 @@ class KafkajsProducer implements TransportProducer {
     return this.producer.disconnect();
   }
   async send(records: Parameters<TransportProducer['send']>[0]): Promise<void> {
-    const byTopic = new Map<string, Array<{ key: Buffer | string | null; value: Buffer | null; headers?: Headers }>>();
+    const byTopic = new Map<
+      string,
+      Array<{ key: Buffer | string | null; value: Buffer | null; headers?: Headers }>
+    >();
     for (const r of records) {
       const list = byTopic.get(r.topic) ?? [];
       list.push({ key: r.key, value: r.value, headers: r.headers });
@@ -105,7 +112,9 @@ class KafkajsConsumer implements TransportConsumer {
         };
         await options.eachRecord(record);
         // Commit only what was handled: the next offset to read.
-        await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+        await this.consumer.commitOffsets([
+          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+        ]);
         await heartbeat();
       },
     });
@@ -179,7 +188,8 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
   });
   return {
     producer: () => new KafkajsProducer(kafka),
-    consumer: ({ groupId, sessionTimeoutMs }) => new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000),
+    consumer: ({ groupId, sessionTimeoutMs }) =>
+      new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000),
     admin: () => new KafkajsAdmin(kafka),
   };
 }

@@ -1,15 +1,21 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createBus } from '../../bus/index.ts';
 import { headersToJson } from '../../bus/envelope.ts';
-import { findSchema } from '../../schemas/catalog.ts';
+import { createBus } from '../../bus/index.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { findSchema } from '../../schemas/catalog.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
 
 function busFromEnv(source: string) {
   const { brokers, registryUrl } = resolveEndpoints();
-  return createBus({ brokers, registryUrl, source, clientId: 'eai-cli', logger: createLogger('bus', 'warn') });
+  return createBus({
+    brokers,
+    registryUrl,
+    source,
+    clientId: 'eai-cli',
+    logger: createLogger('bus', 'warn'),
+  });
 }
 
 export function registerBusCommand(program: Command): void {
@@ -23,25 +29,34 @@ export function registerBusCommand(program: Command): void {
     .option('--key <key>', 'message key (default: the business key in the value)')
     .option('--source <uri>', 'CloudEvents source', '/eai/cli')
     .option('--json', 'print the published ids as JSON')
-    .action(async (topic: string, options: { type: string; input: string; key?: string; source: string; json?: boolean }) => {
-      findSchema(options.type);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(readFileSync(options.input, 'utf8'));
-      } catch (error) {
-        throw new Error(`${options.input}: ${(error as Error).message}`);
-      }
-      const values = Array.isArray(parsed) ? parsed : [parsed];
-      const client = busFromEnv(options.source);
-      await client.provisionTopics(topic.startsWith('canonical.') ? [] : [{ topic, partitions: 1 }]);
-      const publisher = await client.publisher();
-      try {
-        const sent = await publisher.publish(values.map((value) => ({ schema: options.type, value, topic, key: options.key })));
-        printResult(!!options.json, sent, () => sent.map((s) => `published ${s.topic} key=${s.key} id=${s.id}`).join('\n'));
-      } finally {
-        await publisher.close();
-      }
-    });
+    .action(
+      async (
+        topic: string,
+        options: { type: string; input: string; key?: string; source: string; json?: boolean },
+      ) => {
+        findSchema(options.type);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(readFileSync(options.input, 'utf8'));
+        } catch (error) {
+          throw new Error(`${options.input}: ${(error as Error).message}`);
+        }
+        const values = Array.isArray(parsed) ? parsed : [parsed];
+        const client = busFromEnv(options.source);
+        await client.provisionTopics(topic.startsWith('canonical.') ? [] : [{ topic, partitions: 1 }]);
+        const publisher = await client.publisher();
+        try {
+          const sent = await publisher.publish(
+            values.map((value) => ({ schema: options.type, value, topic, key: options.key })),
+          );
+          printResult(!!options.json, sent, () =>
+            sent.map((s) => `published ${s.topic} key=${s.key} id=${s.id}`).join('\n'),
+          );
+        } finally {
+          await publisher.close();
+        }
+      },
+    );
 
   bus
     .command('tail <topic>')

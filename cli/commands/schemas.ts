@@ -11,11 +11,19 @@ export function registerSchemasCommand(program: Command): void {
 
   schemas
     .command('check')
-    .description('fail when a schema breaks compatibility with its released versions (and, with --registry, the registry)')
-    .option('--registry', "also ask the schema registry's compatibility API about each subject's latest version")
+    .description(
+      'fail when a schema breaks compatibility with its released versions (and, with --registry, the registry)',
+    )
+    .option(
+      '--registry',
+      "also ask the schema registry's compatibility API about each subject's latest version",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (options: { registry?: boolean; json?: boolean }) => {
-      const results = checkAllSchemas().map((r) => ({ ...r, registry: undefined as undefined | { compatible: boolean; status: number } }));
+      const results = checkAllSchemas().map((r) => ({
+        ...r,
+        registry: undefined as undefined | { compatible: boolean; status: number },
+      }));
       if (options.registry) {
         const { registryUrl } = resolveEndpoints();
         const client = createRegistryClient(registryUrl);
@@ -23,11 +31,14 @@ export function registerSchemasCommand(program: Command): void {
           const schema = canonicalSchemas.find((s) => s.name === result.schema)!;
           const versions = await client.versions(result.subject).catch(() => [] as number[]);
           if (versions.length === 0) continue;
-          const response = await fetch(`${registryUrl}/compatibility/subjects/${encodeURIComponent(result.subject)}/versions/latest`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-            body: JSON.stringify({ schema: JSON.stringify(loadSchema(schema.file)) }),
-          });
+          const response = await fetch(
+            `${registryUrl}/compatibility/subjects/${encodeURIComponent(result.subject)}/versions/latest`,
+            {
+              method: 'POST',
+              headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+              body: JSON.stringify({ schema: JSON.stringify(loadSchema(schema.file)) }),
+            },
+          );
           const body = (await response.json()) as { is_compatible?: boolean };
           result.registry = { compatible: body.is_compatible === true, status: response.status };
         }
@@ -36,9 +47,17 @@ export function registerSchemasCommand(program: Command): void {
       printResult(!!options.json, { ok: failed.length === 0, schemas: results }, () =>
         results
           .map((r) => {
-            const state = r.problems.length > 0 || r.registry?.compatible === false ? 'INCOMPATIBLE' : r.changed ? 'changed, compatible' : 'unchanged';
-            const why = r.problems.length > 0 ? `\n  ${formatProblems(r.problems).split('; ').join('\n  ')}` : '';
-            const reg = r.registry ? ` (registry: ${r.registry.compatible ? 'compatible' : 'incompatible'})` : '';
+            const state =
+              r.problems.length > 0 || r.registry?.compatible === false
+                ? 'INCOMPATIBLE'
+                : r.changed
+                  ? 'changed, compatible'
+                  : 'unchanged';
+            const why =
+              r.problems.length > 0 ? `\n  ${formatProblems(r.problems).split('; ').join('\n  ')}` : '';
+            const reg = r.registry
+              ? ` (registry: ${r.registry.compatible ? 'compatible' : 'incompatible'})`
+              : '';
             return `${r.schema} [${r.subject}, ${r.level}, ${r.versions} released]: ${state}${reg}${why}`;
           })
           .join('\n'),
@@ -52,6 +71,8 @@ export function registerSchemasCommand(program: Command): void {
     .option('--json', 'print the written files as JSON')
     .action((options: { json?: boolean }) => {
       const written = releaseSchemas();
-      printResult(!!options.json, written, () => (written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'nothing changed'));
+      printResult(!!options.json, written, () =>
+        written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'nothing changed',
+      );
     });
 }

@@ -3,11 +3,15 @@ import { redactUrl, stackDown, stackStatus, stackUp } from '../../stack/stack.ts
 import { printResult } from '../output.ts';
 
 export function registerStackCommand(program: Command): void {
-  const stack = program.command('stack').description('the local Kafka broker, schema registry and PostgreSQL');
+  const stack = program
+    .command('stack')
+    .description('the local Kafka broker, schema registry and PostgreSQL');
 
   stack
     .command('up')
-    .description('start the local stack (or reuse the running one); endpoints set by environment are used as given')
+    .description(
+      'start the local stack (or reuse the running one); endpoints set by environment are used as given',
+    )
     .option('--json', 'print the endpoints as JSON')
     .action(async (options: { json?: boolean }) => {
       const state = await stackUp((line) => process.stderr.write(`${line}\n`));

