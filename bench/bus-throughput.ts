@@ -10,7 +10,11 @@ import { exampleJson } from '../schemas/examples.ts';
 import { resolveEndpoints, stackUp } from '../stack/stack.ts';
 
 const { values: args } = parseArgs({
-  options: { records: { type: 'string', default: '100000' }, batch: { type: 'string', default: '500' }, json: { type: 'boolean' } },
+  options: {
+    records: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '500' },
+    json: { type: 'boolean' },
+  },
 });
 const RECORDS = Number(args.records);
 const BATCH = Number(args.batch);
@@ -22,22 +26,47 @@ const progress = (label: string, done: number) => {
 
 await stackUp((line) => process.stderr.write(`${line}\n`));
 const { brokers, registryUrl } = resolveEndpoints();
-const bus = createBus({ brokers, registryUrl, source: '/eai/bench', clientId: 'bench', logger: createLogger('bench', 'warn') });
+const bus = createBus({
+  brokers,
+  registryUrl,
+  source: '/eai/bench',
+  clientId: 'bench',
+  logger: createLogger('bench', 'warn'),
+});
 const run = Date.now().toString(36);
 const rawTopic = `bench-raw-${run}`;
 const busTopic = `bench-bus-${run}`;
-await bus.provisionTopics([{ topic: rawTopic, partitions: 6 }, { topic: busTopic, partitions: 6 }]);
+await bus.provisionTopics([
+  { topic: rawTopic, partitions: 6 },
+  { topic: busTopic, partitions: 6 },
+]);
 
 // A sales order event padded to ~1 KB of Avro, keyed by order like real traffic.
 const template = exampleJson('SalesOrderEvent') as { salesOrder: { orderId: string; notes: string[] } };
 const probe = structuredClone(template);
-const size = (await bus.serde.encode(busTopic, (await import('../schemas/catalog.ts')).findSchema('SalesOrderEvent'), probe)).length;
+const size = (
+  await bus.serde.encode(
+    busTopic,
+    (await import('../schemas/catalog.ts')).findSchema('SalesOrderEvent'),
+    probe,
+  )
+).length;
 template.salesOrder.notes = ['x'.repeat(Math.max(0, 1024 - size - 2))];
-const recordBytes = (await bus.serde.encode(busTopic, (await import('../schemas/catalog.ts')).findSchema('SalesOrderEvent'), template)).length;
+const recordBytes = (
+  await bus.serde.encode(
+    busTopic,
+    (await import('../schemas/catalog.ts')).findSchema('SalesOrderEvent'),
+    template,
+  )
+).length;
 
 async function rawKafkajs(): Promise<number> {
   const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'bench-raw', logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const value = Buffer.alloc(recordBytes, 7);
   const started = performance.now();
@@ -85,12 +114,12 @@ const result = {
 if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 else {
   process.stdout.write(
-    [
+    `${[
       `records: ${RECORDS} x ${recordBytes} bytes, batches of ${BATCH}, acks=all, idempotent`,
       `raw kafkajs:  ${result.rawKafkajsRecordsPerSecond} records/s`,
       `bus publish:  ${result.busRecordsPerSecond} records/s (Avro, CloudEvents headers, cached registry ids)`,
       `ratio:        ${result.ratio} (target >= 0.7)`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 }
 const admin = bus.transport.admin();

@@ -43,7 +43,10 @@ class DecimalType extends avro.types.LogicalType {
     if (!match) return undefined;
     const [, sign, whole = '0', fraction = ''] = match;
     if (fraction.replace(/0+$/, '').length > this.scale) return undefined;
-    const digits = `${whole}${fraction.padEnd(this.scale, '0').slice(0, this.scale)}`.replace(/^0+(?=\d)/, '');
+    const digits = `${whole}${fraction.padEnd(this.scale, '0').slice(0, this.scale)}`.replace(
+      /^0+(?=\d)/,
+      '',
+    );
     if (digits.length > this.precision) return undefined;
     let unscaled = BigInt(digits) * (sign ? -1n : 1n);
     const bytes: number[] = [];
@@ -51,7 +54,9 @@ class DecimalType extends avro.types.LogicalType {
     do {
       bytes.unshift(Number(unscaled & 0xffn));
       unscaled >>= 8n;
-    } while (!((unscaled === 0n && (bytes[0]! & 0x80) === 0) || (unscaled === -1n && (bytes[0]! & 0x80) !== 0)));
+    } while (
+      !((unscaled === 0n && (bytes[0]! & 0x80) === 0) || (unscaled === -1n && (bytes[0]! & 0x80) !== 0))
+    );
     return Buffer.from(bytes);
   }
   override _resolve(type: avro.Type): ((value: unknown) => unknown) | undefined {
@@ -111,5 +116,5 @@ export const logicalTypes = {
 
 /** Fresh options each call: avsc keeps its type registry inside the options object it is given. */
 export function avroOptions(): Partial<avro.ForSchemaOptions> {
-  return { logicalTypes, wrapUnions: "auto" };
+  return { logicalTypes, wrapUnions: 'auto' };
 }

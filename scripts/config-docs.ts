@@ -7,7 +7,8 @@ import { stackEnvSchema } from '../stack/settings.ts';
 export function renderEnvTable(): string {
   const rows = Object.entries(stackEnvSchema.shape).map(([name, schema]) => {
     const def = (schema as unknown as { def?: { defaultValue?: unknown; innerType?: unknown } }).def;
-    const fallback = def && 'defaultValue' in def && def.defaultValue !== undefined ? `\`${String(def.defaultValue)}\`` : '';
+    const fallback =
+      def && 'defaultValue' in def && def.defaultValue !== undefined ? `\`${String(def.defaultValue)}\`` : '';
     return `| \`${name}\` | ${schema.description ?? ''} | ${fallback} |`;
   });
   return ['| variable | meaning | default |', '| --- | --- | --- |', ...rows].join('\n');

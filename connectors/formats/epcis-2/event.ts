@@ -1,0 +1,158 @@
+import { isObject, type JsonObject, ptr, withLocs } from '../text-input/pointer.ts';
+import { FormatError } from '../types.ts';
+import { cbvWord } from './cbv.ts';
+import { type Identifier, parseIdentifier } from './identifiers.ts';
+import type { BizTransactionNode, EpcisEvent, LocationNode, PartyNode, QuantityNode } from './tree.ts';
+
+export const FORMAT = 'epcis-2';
+const MAPPED = new Set(['ObjectEvent', 'AggregationEvent']);
+const KEPT = new Set(['TransactionEvent', 'TransformationEvent', 'AssociationEvent']);
+const MODELLED = new Set([
+  'type',
+  'eventID',
+  'eventTime',
+  'eventTimeZoneOffset',
+  'recordTime',
+  'action',
+  'bizStep',
+  'disposition',
+  'readPoint',
+  'bizLocation',
+  'parentID',
+  'epcList',
+  'childEPCs',
+  'quantityList',
+  'childQuantityList',
+  'bizTransactionList',
+  'sourceList',
+  'destinationList',
+  '@context',
+]);
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function fail(loc: string, message: string): never {
+  throw new FormatError(FORMAT, loc, message);
+}
+
+function optionalString(event: JsonObject, key: string, loc: string): string | null {
+  const value = event[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') fail(ptr(loc, key), `${key} must be a string`);
+  return value;
+}
+
+function timestamp(value: unknown, loc: string): string {
+  if (typeof value !== 'string' || !ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
+    fail(loc, `not an ISO 8601 date-time with a zone: ${JSON.stringify(value)}`);
+  }
+  return new Date(value).toISOString();
+}
+
+function identifiers(event: JsonObject, key: string, loc: string): Identifier[] {
+  const value = event[key];
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) fail(ptr(loc, key), `${key} must be an array`);
+  return value.map((v, i) => {
+    if (typeof v !== 'string') fail(ptr(ptr(loc, key), i), 'identifier must be a string');
+    return parseIdentifier(v, ptr(ptr(loc, key), i));
+  });
+}
+
+function objects(event: JsonObject, key: string, loc: string): [JsonObject, string][] {
+  const value = event[key];
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) fail(ptr(loc, key), `${key} must be an array`);
+  return value.map((v, i) => {
+    if (!isObject(v)) fail(ptr(ptr(loc, key), i), 'must be an object');
+    return [v, ptr(ptr(loc, key), i)];
+  });
+}
+
+function quantities(event: JsonObject, key: string, loc: string): QuantityNode[] {
+  return objects(event, key, loc).map(([q, at]) => {
+    if (typeof q.epcClass !== 'string') fail(ptr(at, 'epcClass'), 'epcClass must be a string');
+    // EPCIS 2.0 JSON schema: quantity is a JSON number. Text is refused, never coerced.
+    if (typeof q.quantity !== 'number' || !Number.isFinite(q.quantity)) {
+      fail(ptr(at, 'quantity'), `quantity must be a JSON number, got ${JSON.stringify(q.quantity)}`);
+    }
+    return {
+      $loc: at,
+      epcClass: parseIdentifier(q.epcClass, ptr(at, 'epcClass')),
+      quantity: q.quantity,
+      uom: typeof q.uom === 'string' ? q.uom : null,
+    };
+  });
+}
+
+function location(event: JsonObject, key: string, loc: string): LocationNode | null {
+  const value = event[key];
+  if (value === undefined || value === null) return null;
+  if (!isObject(value) || typeof value.id !== 'string')
+    fail(ptr(loc, key), `${key} must be an object with an id`);
+  return { $loc: ptr(loc, key), id: parseIdentifier(value.id, ptr(ptr(loc, key), 'id')) };
+}
+
+function parties(event: JsonObject, key: string, field: string, loc: string): PartyNode[] {
+  return objects(event, key, loc).map(([p, at]) => {
+    if (typeof p.type !== 'string' || typeof p[field] !== 'string') fail(at, `needs type and ${field}`);
+    return { $loc: at, type: cbvWord(p.type), id: p[field] as string };
+  });
+}
+
+function bizTransactions(event: JsonObject, loc: string): BizTransactionNode[] {
+  return objects(event, 'bizTransactionList', loc).map(([t, at]) => {
+    if (typeof t.bizTransaction !== 'string')
+      fail(ptr(at, 'bizTransaction'), 'bizTransaction must be a string');
+    return { $loc: at, type: typeof t.type === 'string' ? cbvWord(t.type) : null, id: t.bizTransaction };
+  });
+}
+
+export function readEvent(event: unknown, loc: string): EpcisEvent {
+  if (!isObject(event)) fail(loc, 'event must be an object');
+  const type = event.type;
+  if (typeof type !== 'string' || (!MAPPED.has(type) && !KEPT.has(type))) {
+    fail(ptr(loc, 'type'), `unknown event type ${JSON.stringify(type)}`);
+  }
+  if (event.eventTime === undefined) fail(loc, 'missing eventTime');
+  const eventTime = timestamp(event.eventTime, ptr(loc, 'eventTime'));
+  const offset = optionalString(event, 'eventTimeZoneOffset', loc);
+  if (offset !== null && !/^[+-]\d{2}:\d{2}$/.test(offset))
+    fail(ptr(loc, 'eventTimeZoneOffset'), `not a zone offset: ${offset}`);
+  const ownZone = /(Z|[+-]\d{2}:\d{2})$/.exec(String(event.eventTime))?.[1] ?? 'Z';
+  const recordTime =
+    event.recordTime === undefined ? null : timestamp(event.recordTime, ptr(loc, 'recordTime'));
+  const parentId = optionalString(event, 'parentID', loc);
+  const bizStep = optionalString(event, 'bizStep', loc);
+  const disposition = optionalString(event, 'disposition', loc);
+  const extensions: Record<string, unknown> = {};
+  const unmapped: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (MODELLED.has(key)) continue;
+    if (key.includes(':')) extensions[key] = withLocs(value, ptr(loc, key));
+    else unmapped[key] = withLocs(value, ptr(loc, key));
+  }
+  return {
+    $loc: loc,
+    type,
+    mapped: MAPPED.has(type),
+    eventId: optionalString(event, 'eventID', loc),
+    eventTime,
+    eventTimeZoneOffset: offset ?? (ownZone === 'Z' ? '+00:00' : ownZone),
+    recordTime,
+    action: optionalString(event, 'action', loc),
+    bizStep: bizStep === null ? null : cbvWord(bizStep),
+    disposition: disposition === null ? null : cbvWord(disposition),
+    readPoint: location(event, 'readPoint', loc),
+    bizLocation: location(event, 'bizLocation', loc),
+    parentId: parentId === null ? null : parseIdentifier(parentId, ptr(loc, 'parentID')),
+    epcList: identifiers(event, 'epcList', loc),
+    childEpcs: identifiers(event, 'childEPCs', loc),
+    quantityList: quantities(event, 'quantityList', loc),
+    childQuantityList: quantities(event, 'childQuantityList', loc),
+    bizTransactions: bizTransactions(event, loc),
+    sources: parties(event, 'sourceList', 'source', loc),
+    destinations: parties(event, 'destinationList', 'destination', loc),
+    extensions,
+    unmapped,
+  };
+}

@@ -1,0 +1,78 @@
+/** An EPC or GS1 Digital Link identifier, with the GS1 keys it carries. */
+export interface Identifier {
+  $loc: string;
+  uri: string;
+  scheme: string | null;
+  gtin?: string;
+  serial?: string;
+  sscc?: string;
+  gln?: string;
+  glnExtension?: string;
+  lot?: string;
+}
+
+/** GS1 mod-10 check digit over the given digits. */
+function checkDigit(digits: string): string {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    const d = Number(digits[digits.length - 1 - i]);
+    sum += i % 2 === 0 ? d * 3 : d;
+  }
+  return String((10 - (sum % 10)) % 10);
+}
+
+const EPC_URN = /^urn:epc:(id|class|idpat):([a-z]+):(.+)$/;
+/** Digital Link keys in path order: primary key then qualifiers (GS1 DL 1.2); `(\d{2,4})` are application ids. */
+const DL_AI: Record<string, keyof Identifier> = {
+  '01': 'gtin',
+  '00': 'sscc',
+  '414': 'gln',
+  '21': 'serial',
+  '10': 'lot',
+  '254': 'glnExtension',
+};
+
+export function parseIdentifier(uri: string, loc: string): Identifier {
+  const id: Identifier = { $loc: loc, uri, scheme: null };
+  const urn = EPC_URN.exec(uri);
+  if (urn) {
+    const scheme = urn[2] ?? '';
+    const parts = (urn[3] ?? '').split('.');
+    id.scheme = urn[1] === 'idpat' ? `idpat:${scheme}` : scheme;
+    const [prefix = '', second = '', third] = parts;
+    if ((scheme === 'sgtin' || scheme === 'lgtin') && urn[1] !== 'idpat') {
+      const body = `${second.slice(0, 1)}${prefix}${second.slice(1)}`;
+      id.gtin = body + checkDigit(body);
+      if (third !== undefined) id[scheme === 'sgtin' ? 'serial' : 'lot'] = decodeURIComponent(third);
+    } else if (scheme === 'sscc') {
+      const body = `${second.slice(0, 1)}${prefix}${second.slice(1)}`;
+      id.sscc = body + checkDigit(body);
+    } else if (scheme === 'sgln') {
+      const body = `${prefix}${second}`;
+      id.gln = body + checkDigit(body);
+      if (third !== undefined && third !== '0') id.glnExtension = decodeURIComponent(third);
+    } else if (scheme === 'pgln') {
+      const body = `${prefix}${second}`;
+      id.gln = body + checkDigit(body);
+    }
+    return id;
+  }
+  if (/^https?:\/\//.test(uri)) {
+    // Digital Link on any host: the GS1 keys start at the first path segment that is a known application id.
+    const path = new URL(uri).pathname.split('/').filter(Boolean);
+    const start = path.findIndex(
+      (seg, i) => (seg === '01' || seg === '00' || seg === '414') && path[i + 1] !== undefined,
+    );
+    if (start !== -1) {
+      id.scheme = 'digital-link';
+      for (let i = start; i + 1 < path.length; i += 2) {
+        const key = DL_AI[path[i] ?? ''];
+        if (key && key !== '$loc' && key !== 'uri' && key !== 'scheme') {
+          const value = decodeURIComponent(path[i + 1] ?? '');
+          id[key] = key === 'gtin' ? value.padStart(14, '0') : value;
+        }
+      }
+    }
+  }
+  return id;
+}

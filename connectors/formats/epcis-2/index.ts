@@ -1,0 +1,65 @@
+import { contentId, decodeUtf8 } from '../text-input/decode.ts';
+import { parseJson } from '../text-input/json.ts';
+import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
+import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
+import { FORMAT, readEvent } from './event.ts';
+import type { EpcisTree } from './tree.ts';
+
+export type * from './tree.ts';
+
+/** Where the event list sits: EPCISDocument body, or a query document's results body. */
+function eventListOf(root: JsonObject): { list: unknown; loc: string; type: EpcisTree['documentType'] } {
+  const body = root.epcisBody;
+  if (root.type === 'EPCISDocument') {
+    if (!isObject(body)) throw new FormatError(FORMAT, '/epcisBody', 'EPCISDocument without epcisBody');
+    return { list: body.eventList, loc: '/epcisBody/eventList', type: 'EPCISDocument' };
+  }
+  if (root.type === 'EPCISQueryDocument') {
+    const results = isObject(body) && isObject(body.queryResults) ? body.queryResults.resultsBody : undefined;
+    if (!isObject(results))
+      throw new FormatError(
+        FORMAT,
+        '/epcisBody/queryResults/resultsBody',
+        'query document without resultsBody',
+      );
+    return {
+      list: results.eventList,
+      loc: '/epcisBody/queryResults/resultsBody/eventList',
+      type: 'EPCISQueryDocument',
+    };
+  }
+  if (typeof root.type === 'string' && root.type.endsWith('Event'))
+    return { list: [root], loc: '', type: 'event' };
+  throw new FormatError(FORMAT, '/type', `not an EPCIS document or event: type ${JSON.stringify(root.type)}`);
+}
+
+export function parseEpcis(input: Buffer): ParsedDocument<EpcisTree>[] {
+  const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
+  if (!isObject(root)) throw new FormatError(FORMAT, '', 'an EPCIS document is a JSON object');
+  const { list, loc, type } = eventListOf(root);
+  if (!Array.isArray(list)) throw new FormatError(FORMAT, loc, 'eventList must be an array');
+  const events = type === 'event' ? [readEvent(root, '')] : list.map((e, i) => readEvent(e, ptr(loc, i)));
+  const tree: EpcisTree = {
+    $loc: '',
+    documentType: type,
+    schemaVersion: typeof root.schemaVersion === 'string' ? root.schemaVersion : null,
+    creationDate: typeof root.creationDate === 'string' ? root.creationDate : null,
+    events,
+  };
+  const id =
+    typeof root.instanceIdentifier === 'string'
+      ? root.instanceIdentifier
+      : (events.length === 1 && events[0]?.eventId) || contentId(input);
+  const source =
+    typeof root.sender === 'string'
+      ? root.sender
+      : (events[0]?.readPoint?.id.uri ?? events[0]?.bizLocation?.id.uri ?? 'epcis');
+  return [{ format: FORMAT, kind: type === 'event' ? (events[0]?.type ?? 'event') : type, id, source, tree }];
+}
+
+export const reader: FormatReader<EpcisTree> = {
+  name: FORMAT,
+  family: 'scm',
+  description: 'GS1 EPCIS 2.0 JSON-LD document, query document or single event (Object / Aggregation events)',
+  parse: parseEpcis,
+};

@@ -1,0 +1,67 @@
+import type { Identifier } from './identifiers.ts';
+
+export type { Identifier } from './identifiers.ts';
+
+export interface QuantityNode {
+  $loc: string;
+  epcClass: Identifier;
+  quantity: number;
+  uom: string | null;
+}
+
+export interface BizTransactionNode {
+  $loc: string;
+  /** Bare CBV word (`po`, `desadv`, `bol`, `inv`…) or the private URI as given; null when untyped. */
+  type: string | null;
+  /** The transaction id exactly as sent. */
+  id: string;
+}
+
+export interface PartyNode {
+  $loc: string;
+  type: string;
+  id: string;
+}
+
+export interface LocationNode {
+  $loc: string;
+  id: Identifier;
+}
+
+export interface EpcisEvent {
+  $loc: string;
+  type: string;
+  /** ObjectEvent and AggregationEvent are mapped; the other event types are kept for inspection only. */
+  mapped: boolean;
+  eventId: string | null;
+  /** UTC, ISO 8601 with milliseconds. */
+  eventTime: string;
+  /** The local zone of the event, as sent (or taken from eventTime when the field is absent). */
+  eventTimeZoneOffset: string;
+  recordTime: string | null;
+  action: string | null;
+  bizStep: string | null;
+  disposition: string | null;
+  readPoint: LocationNode | null;
+  bizLocation: LocationNode | null;
+  parentId: Identifier | null;
+  epcList: Identifier[];
+  childEpcs: Identifier[];
+  quantityList: QuantityNode[];
+  childQuantityList: QuantityNode[];
+  bizTransactions: BizTransactionNode[];
+  sources: PartyNode[];
+  destinations: PartyNode[];
+  /** Namespaced fields (`example:temperature`), each object carrying `$loc`. */
+  extensions: Record<string, unknown>;
+  /** Standard fields this reader does not model (sensorElementList, ilmd, errorDeclaration…), kept raw. */
+  unmapped: Record<string, unknown>;
+}
+
+export interface EpcisTree {
+  $loc: string;
+  documentType: 'EPCISDocument' | 'EPCISQueryDocument' | 'event';
+  schemaVersion: string | null;
+  creationDate: string | null;
+  events: EpcisEvent[];
+}

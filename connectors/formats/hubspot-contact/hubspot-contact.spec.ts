@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FormatError } from '../types.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { reader } from './index.ts';
+
+const dir = join(import.meta.dirname, 'fixtures');
+const one = (name: string) => {
+  const docs = reader.parse(readFileSync(join(dir, name)));
+  expect(docs).toHaveLength(1);
+  return docs[0]!;
+};
+
+function refusal(input: Buffer): FormatError {
+  try {
+    reader.parse(input);
+  } catch (error) {
+    if (error instanceof FormatError) return error;
+    throw error;
+  }
+  throw new Error('expected a FormatError');
+}
+
+describe('hubspot-contact reader', () => {
+  it('groups a creation batch per contact', () => {
+    const doc = one('creation-batch.json');
+    expect([doc.kind, doc.id, doc.source]).toEqual(['contact', '100..102', 'hubspot/portal/62515']);
+    expect(doc.tree.contacts.map((c) => [c.objectId, c.$loc, c.events.map((e) => e.action)])).toEqual([
+      ['5101', '/0', ['creation', 'propertyChange']],
+      ['5102', '/1', ['creation']],
+    ]);
+    expect(doc.tree.contacts[0]!.events[1]).toMatchObject({
+      propertyName: 'email',
+      propertyValue: 'ada@example.com',
+      occurredAt: '2024-03-12T09:40:01.000Z',
+    });
+  });
+
+  it('orders property changes by occurredAt', () => {
+    const { tree } = one('property-changes-out-of-order.json');
+    expect(
+      tree.contacts.map((c) => [
+        c.objectId,
+        c.events.map((e) => [e.eventId, e.propertyName, e.propertyValue]),
+      ]),
+    ).toEqual([
+      [
+        '5101',
+        [
+          ['211', 'firstname', 'Ada'],
+          ['210', 'lastname', 'Byron'],
+        ],
+      ],
+      ['5103', [['212', 'phone', '']]],
+    ]);
+    expect(tree.contacts[0]!.$loc).toBe('/1');
+  });
+
+  it('reads deletion, merge, API echo and restore events', () => {
+    expect(one('deletion.json').tree.contacts[0]!.events[0]).toMatchObject({
+      action: 'deletion',
+      changeFlag: 'DELETED',
+    });
+    expect(one('merge.json').tree.contacts[0]!.events[0]).toMatchObject({
+      action: 'merge',
+      mergedObjectIds: ['5101', '5104'],
+      primaryObjectId: '5101',
+      newObjectId: '5101',
+      numberOfPropertiesMoved: 7,
+    });
+    expect(one('echo-from-api.json').tree.contacts[0]!.events[0]).toMatchObject({
+      changeSource: 'API',
+      sourceId: '1160452',
+    });
+    const restore = one('restore-single-object.json');
+    expect([restore.id, restore.tree.contacts[0]!.events[0]!.action, restore.tree.contacts[0]!.$loc]).toEqual(
+      ['600', 'restore', ''],
+    );
+  });
+});
+
+describe('hubspot-contact broken input', () => {
+  const expected: Record<string, RegExp> = {
+    'truncated.json': /^line \d+, column \d+$/,
+    'invalid-utf8.json': /^byte 158$/,
+    'not-a-contact-subscription.json': /^\/0\/subscriptionType$/,
+    'non-numeric-object-id.json': /^\/0\/objectId$/,
+    'wrong-structure.json': /^\/subscriptionType$/,
+    'property-change-without-name.json': /^\/0\/propertyName$/,
+  };
+  it('has an expectation for every broken fixture', () => {
+    expect(readdirSync(join(dir, 'broken')).sort()).toEqual(Object.keys(expected).sort());
+  });
+  for (const [name, location] of Object.entries(expected)) {
+    it(`refuses ${name} with a location`, () => {
+      expect(refusal(readFileSync(join(dir, 'broken', name))).location).toMatch(location);
+    });
+  }
+  it('reads a 50 MB batch within 10 s', () => {
+    const input = makeLargeDocument(50_000_000);
+    const started = performance.now();
+    const [doc] = reader.parse(input);
+    expect(doc!.tree.contacts).toHaveLength(1000);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,125 @@
+import { decodeUtf8 } from '../text-input/decode.ts';
+import { parseJson } from '../text-input/json.ts';
+import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
+import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
+import type { ContactAction, ContactChanges, HubspotContactTree, WebhookEvent } from './tree.ts';
+
+export type * from './tree.ts';
+
+const FORMAT = 'hubspot-contact';
+const ACTIONS = new Set<ContactAction>([
+  'creation',
+  'propertyChange',
+  'deletion',
+  'merge',
+  'restore',
+  'privacyDeletion',
+  'associationChange',
+]);
+
+function fail(loc: string, message: string): never {
+  throw new FormatError(FORMAT, loc, message);
+}
+
+function id(value: unknown, loc: string, required: boolean): string | null {
+  if (typeof value === 'number' && Number.isInteger(value)) return String(value);
+  if (typeof value === 'string' && /^\d+$/.test(value)) return value;
+  if (!required && (value === undefined || value === null)) return null;
+  fail(loc, `expected an integer id, got ${JSON.stringify(value)}`);
+}
+
+function text(event: JsonObject, key: string, loc: string): string | null {
+  const value = event[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') fail(ptr(loc, key), `${key} must be a string`);
+  return value;
+}
+
+function readEvent(
+  event: unknown,
+  loc: string,
+): WebhookEvent & { objectId: string; portalId: string; appId: string | null; ms: number } {
+  if (!isObject(event)) fail(loc, 'a webhook event is an object');
+  const type = event.subscriptionType;
+  if (typeof type !== 'string') fail(ptr(loc, 'subscriptionType'), 'missing subscriptionType');
+  const [object, action] = type.split('.', 2);
+  if (object !== 'contact' || !ACTIONS.has(action as ContactAction)) {
+    fail(
+      ptr(loc, 'subscriptionType'),
+      `subscription ${type} is not a contact subscription this reader handles`,
+    );
+  }
+  const ms = event.occurredAt;
+  if (typeof ms !== 'number' || !Number.isFinite(ms))
+    fail(ptr(loc, 'occurredAt'), 'occurredAt must be epoch milliseconds');
+  if (action === 'propertyChange' && typeof event.propertyName !== 'string')
+    fail(ptr(loc, 'propertyName'), 'propertyChange without propertyName');
+  const merged = event.mergedObjectIds;
+  if (merged !== undefined && !Array.isArray(merged))
+    fail(ptr(loc, 'mergedObjectIds'), 'mergedObjectIds must be an array');
+  const count = event.numberOfPropertiesMoved;
+  return {
+    $loc: loc,
+    objectId: id(event.objectId, ptr(loc, 'objectId'), true) as string,
+    portalId: id(event.portalId, ptr(loc, 'portalId'), true) as string,
+    appId: id(event.appId, ptr(loc, 'appId'), false),
+    ms,
+    eventId: id(event.eventId, ptr(loc, 'eventId'), true) as string,
+    subscriptionId: id(event.subscriptionId, ptr(loc, 'subscriptionId'), true) as string,
+    subscriptionType: type,
+    action: action as ContactAction,
+    occurredAt: new Date(ms).toISOString(),
+    attemptNumber: typeof event.attemptNumber === 'number' ? event.attemptNumber : null,
+    propertyName: text(event, 'propertyName', loc),
+    propertyValue: text(event, 'propertyValue', loc),
+    changeSource: text(event, 'changeSource', loc),
+    sourceId: text(event, 'sourceId', loc),
+    changeFlag: text(event, 'changeFlag', loc),
+    mergedObjectIds: (merged ?? []).map((m, i) => id(m, ptr(ptr(loc, 'mergedObjectIds'), i), true) as string),
+    primaryObjectId: id(event.primaryObjectId, ptr(loc, 'primaryObjectId'), false),
+    newObjectId: id(event.newObjectId, ptr(loc, 'newObjectId'), false),
+    numberOfPropertiesMoved: typeof count === 'number' ? count : null,
+  };
+}
+
+/** One webhook batch (a JSON array, or a single event object) → one document grouping events per contact. */
+export function parseHubspotContact(input: Buffer): ParsedDocument<HubspotContactTree>[] {
+  const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
+  const list = Array.isArray(root) ? root : [root];
+  if (list.length === 0) fail('', 'empty webhook batch');
+  const events = list.map((e, i) => readEvent(e, Array.isArray(root) ? ptr('', i) : ''));
+  const portalId = events[0]!.portalId;
+  const other = events.find((e) => e.portalId !== portalId);
+  if (other) fail(ptr(other.$loc, 'portalId'), `batch mixes portals ${portalId} and ${other.portalId}`);
+  const ordered = events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.ms - b.e.ms || a.i - b.i)
+    .map((x) => x.e);
+  const contacts = new Map<string, ContactChanges>();
+  for (const { objectId, portalId: _p, appId: _a, ms: _m, ...event } of ordered) {
+    let contact = contacts.get(objectId);
+    if (!contact) {
+      contact = { $loc: event.$loc, objectId, events: [] };
+      contacts.set(objectId, contact);
+    }
+    contact.events.push(event);
+  }
+  const first = ordered[0]!;
+  const last = ordered[ordered.length - 1]!;
+  return [
+    {
+      format: FORMAT,
+      kind: 'contact',
+      id: first === last ? first.eventId : `${first.eventId}..${last.eventId}`,
+      source: `hubspot/portal/${portalId}`,
+      tree: { $loc: '', portalId, appId: first.appId, contacts: [...contacts.values()] },
+    },
+  ];
+}
+
+export const reader: FormatReader<HubspotContactTree> = {
+  name: FORMAT,
+  family: 'crm',
+  description: 'HubSpot contact webhook batch (creation, propertyChange, deletion, merge, restore)',
+  parse: parseHubspotContact,
+};

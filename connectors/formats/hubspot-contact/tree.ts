@@ -1,0 +1,45 @@
+export type ContactAction =
+  | 'creation'
+  | 'propertyChange'
+  | 'deletion'
+  | 'merge'
+  | 'restore'
+  | 'privacyDeletion'
+  | 'associationChange';
+
+export interface WebhookEvent {
+  $loc: string;
+  eventId: string;
+  subscriptionId: string;
+  subscriptionType: string;
+  action: ContactAction;
+  /** ISO 8601 UTC of occurredAt (epoch ms). */
+  occurredAt: string;
+  attemptNumber: number | null;
+  propertyName: string | null;
+  propertyValue: string | null;
+  /** CRM_UI, API, INTEGRATION, IMPORT…; `API` with our own app id is an echo of the hub's write. */
+  changeSource: string | null;
+  sourceId: string | null;
+  changeFlag: string | null;
+  mergedObjectIds: string[];
+  primaryObjectId: string | null;
+  newObjectId: string | null;
+  numberOfPropertiesMoved: number | null;
+}
+
+export interface ContactChanges {
+  /** The location of the contact's first event in the batch. */
+  $loc: string;
+  objectId: string;
+  /** In occurredAt order (ties keep batch order). */
+  events: WebhookEvent[];
+}
+
+export interface HubspotContactTree {
+  $loc: string;
+  portalId: string;
+  appId: string | null;
+  /** One entry per contact, ordered by its first event. */
+  contacts: ContactChanges[];
+}

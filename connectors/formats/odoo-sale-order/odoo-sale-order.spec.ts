@@ -1,0 +1,134 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FormatError } from '../types.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { reader } from './index.ts';
+
+const dir = join(import.meta.dirname, 'fixtures');
+const parse = (name: string) => reader.parse(readFileSync(join(dir, name)));
+
+function refusal(input: Buffer): FormatError {
+  try {
+    reader.parse(input);
+  } catch (error) {
+    if (error instanceof FormatError) return error;
+    throw error;
+  }
+  throw new Error('expected a FormatError');
+}
+
+describe('odoo-sale-order reader', () => {
+  it('reads a JSON-RPC envelope with expanded lines, decimals as strings', () => {
+    const [doc] = parse('envelope-expanded-lines.json');
+    expect([doc!.kind, doc!.id, doc!.source]).toEqual(['sale.order', 'S00042', 'My Company (San Francisco)']);
+    const tree = doc!.tree;
+    expect(tree).toMatchObject({
+      $loc: '/result/0',
+      id: 42,
+      state: 'sale',
+      dateOrder: '2024-03-12T08:30:00Z',
+      writeDate: '2024-03-12T09:00:05Z',
+      clientOrderRef: 'PO-4711',
+      amountUntaxed: '1750',
+      amountTax: '262.5',
+      amountTotal: '2012.5',
+    });
+    expect(tree.partnerShipping).toEqual({
+      $loc: '/result/0/partner_shipping_id',
+      id: 27,
+      name: 'Azure Interior, Warehouse',
+    });
+    expect(tree.currency!.name).toBe('EUR');
+    expect(tree.lineIds).toEqual([101, 102]);
+    expect(tree.lines[1]).toEqual({
+      $loc: '/result/0/order_line/1',
+      id: 102,
+      product: { $loc: '/result/0/order_line/1/product_id', id: 9, name: '[FURN_8220] Four Person Desk' },
+      description: 'Four Person Desk\nwith cable tray',
+      quantity: '1.5',
+      uom: { $loc: '/result/0/order_line/1/product_uom', id: 1, name: 'Units' },
+      priceUnit: '566.67',
+      priceSubtotal: '850',
+      customerLead: '7',
+    });
+  });
+
+  it('reads a bare result with line ids only', () => {
+    const docs = parse('bare-result-line-ids.json');
+    expect(
+      docs.map((d) => [
+        d.id,
+        d.tree.$loc,
+        d.tree.state,
+        d.tree.lineIds,
+        d.tree.lines.length,
+        d.tree.clientOrderRef,
+      ]),
+    ).toEqual([
+      ['S00043', '/0', 'draft', [103, 104, 105], 0, null],
+      ['S00044', '/1', 'sent', [], 0, null],
+    ]);
+  });
+
+  it('reads false as empty for every field type', () => {
+    const [doc] = parse('false-many2one-values.json');
+    expect(doc!.tree).toMatchObject({
+      partnerShipping: null,
+      partnerInvoice: null,
+      company: null,
+      writeDate: null,
+      lineIds: [],
+      lines: [],
+    });
+    expect(doc!.source).toBe('odoo');
+  });
+
+  it('reads cancelled and done orders, Odoo 19 product_uom_id and non-ASCII text', () => {
+    expect(parse('cancelled-and-done.json').map((d) => [d.tree.state, d.tree.amountTotal])).toEqual([
+      ['cancel', '99.95'],
+      ['done', '10'],
+    ]);
+    const [v19] = parse('odoo19-product-uom-id.json');
+    expect(v19!.tree.lines[0]).toMatchObject({
+      uom: { name: 'Box of 100' },
+      quantity: '1000',
+      priceUnit: '0.02',
+    });
+    const [unicode] = parse('unicode-names.json');
+    expect([unicode!.tree.partner!.name, unicode!.tree.clientOrderRef, unicode!.tree.currency!.name]).toEqual(
+      ['Müller & Söhne GmbH', '注文-001', 'JPY'],
+    );
+  });
+});
+
+describe('odoo-sale-order broken input', () => {
+  const expected: Record<string, RegExp> = {
+    'truncated.json': /^line \d+, column \d+$/,
+    'invalid-utf8.json': /^byte 45$/,
+    'json-rpc-error.json': /^\/error$/,
+    'non-numeric-quantity.json': /^\/result\/0\/order_line\/1\/product_uom_qty$/,
+    'unknown-currency.json': /^\/0\/currency_id$/,
+    'wrong-structure.json': /^\/result$/,
+    'bad-date-order.json': /^\/0\/date_order$/,
+  };
+  it('has an expectation for every broken fixture', () => {
+    expect(readdirSync(join(dir, 'broken')).sort()).toEqual(Object.keys(expected).sort());
+  });
+  for (const [name, location] of Object.entries(expected)) {
+    it(`refuses ${name} with a location`, () => {
+      expect(refusal(readFileSync(join(dir, 'broken', name))).location).toMatch(location);
+    });
+  }
+  it('names the Odoo error message', () => {
+    expect(refusal(readFileSync(join(dir, 'broken', 'json-rpc-error.json'))).message).toMatch(
+      /AccessError: You are not allowed/,
+    );
+  });
+  it('reads a 50 MB response within 10 s', () => {
+    const input = makeLargeDocument(50_000_000);
+    const started = performance.now();
+    expect(reader.parse(input).length).toBeGreaterThan(50_000);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,211 @@
+import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
+import { FormatError } from '../types.ts';
+import { decodeFieldList, normaliseValue } from './fields.ts';
+import type { CdcHeader, CdcRecord, CdcTree, ChangeType } from './tree.ts';
+
+export const FORMAT = 'salesforce-cdc';
+const ENTITIES = new Set(['Account', 'Contact']);
+const CHANGE_TYPES = new Set([
+  'CREATE',
+  'UPDATE',
+  'DELETE',
+  'UNDELETE',
+  'GAP_CREATE',
+  'GAP_UPDATE',
+  'GAP_DELETE',
+  'GAP_UNDELETE',
+  'GAP_OVERFLOW',
+]);
+
+function fail(loc: string, message: string): never {
+  throw new FormatError(FORMAT, loc, message);
+}
+
+interface Located {
+  payload: JsonObject;
+  payloadLoc: string;
+  shape: CdcTree['shape'];
+  channel: string | null;
+  replayId: string | null;
+  eventUuid: string | null;
+}
+
+/** Finds the payload in a CometD envelope, a Pub/Sub event or a bare payload. */
+function locate(value: unknown, base: string): Located {
+  if (!isObject(value)) fail(base, 'a change event is a JSON object');
+  const idOf = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
+  const data = isObject(value.data)
+    ? value.data
+    : isObject(value.payload) && isObject(value.event)
+      ? value
+      : undefined;
+  if (data && isObject(data.payload)) {
+    const at = data === value ? base : ptr(base, 'data');
+    const event = isObject(data.event) ? data.event : {};
+    return {
+      payload: data.payload,
+      payloadLoc: ptr(at, 'payload'),
+      shape: 'cometd',
+      channel: typeof value.channel === 'string' ? value.channel : null,
+      replayId: idOf(event.replayId),
+      eventUuid: idOf(event.EventUuid),
+    };
+  }
+  if (isObject(value.payload)) {
+    return {
+      payload: value.payload,
+      payloadLoc: ptr(base, 'payload'),
+      shape: 'pubsub',
+      channel: null,
+      replayId: idOf(value.replayId),
+      eventUuid: idOf(value.id),
+    };
+  }
+  return {
+    payload: value,
+    payloadLoc: base,
+    shape: 'pubsub',
+    channel: null,
+    replayId: null,
+    eventUuid: null,
+  };
+}
+
+function stringList(header: JsonObject, key: string, loc: string): string[] {
+  const value = header[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    fail(ptr(loc, key), `${key} must be a list of strings`);
+  return value as string[];
+}
+
+function requiredString(header: JsonObject, key: string, loc: string): string {
+  const value = header[key];
+  if (typeof value !== 'string') fail(ptr(loc, key), `missing or non-string ${key}`);
+  return value;
+}
+
+function readHeader(payload: JsonObject, loc: string): CdcHeader {
+  const header = payload.ChangeEventHeader;
+  if (!isObject(header)) fail(loc, 'missing ChangeEventHeader');
+  const hloc = ptr(loc, 'ChangeEventHeader');
+  const entityName = requiredString(header, 'entityName', hloc);
+  if (!ENTITIES.has(entityName))
+    fail(ptr(hloc, 'entityName'), `entity ${entityName} is not supported (Account, Contact)`);
+  const changeType = requiredString(header, 'changeType', hloc);
+  if (!CHANGE_TYPES.has(changeType)) fail(ptr(hloc, 'changeType'), `unknown changeType ${changeType}`);
+  const recordIds = stringList(header, 'recordIds', hloc);
+  if (recordIds.length === 0 && changeType !== 'GAP_OVERFLOW') fail(ptr(hloc, 'recordIds'), 'no record ids');
+  const sequenceNumber = header.sequenceNumber;
+  if (typeof sequenceNumber !== 'number')
+    fail(ptr(hloc, 'sequenceNumber'), 'missing or non-numeric sequenceNumber');
+  const commitTimestamp = header.commitTimestamp;
+  if (typeof commitTimestamp !== 'number' || !Number.isFinite(commitTimestamp)) {
+    fail(ptr(hloc, 'commitTimestamp'), 'commitTimestamp must be epoch milliseconds');
+  }
+  const commitNumber = header.commitNumber;
+  if (typeof commitNumber !== 'string' || !/^\d+$/.test(commitNumber))
+    fail(ptr(hloc, 'commitNumber'), 'commitNumber must be an integer');
+  const lists = ['changedFields', 'nulledFields', 'diffFields'].map((key) =>
+    decodeFieldList(stringList(header, key, hloc), payload),
+  );
+  const [changed, nulled, diff] = lists as [(typeof lists)[0], (typeof lists)[0], (typeof lists)[0]];
+  const undecoded = lists.flatMap((l) => l.undecoded);
+  return {
+    $loc: hloc,
+    entityName: entityName as CdcHeader['entityName'],
+    changeType: changeType as ChangeType,
+    recordIds,
+    changedFields: withoutCompoundParents(changed.names),
+    nulledFields: withoutCompoundParents(nulled.names),
+    diffFields: withoutCompoundParents(diff.names),
+    fieldsDecoded: undecoded.length === 0,
+    undecodedBitmaps: undecoded,
+    changeOrigin: typeof header.changeOrigin === 'string' ? header.changeOrigin : '',
+    transactionKey: requiredString(header, 'transactionKey', hloc),
+    sequenceNumber,
+    commitTimestamp: new Date(commitTimestamp).toISOString(),
+    commitUser: requiredString(header, 'commitUser', hloc),
+    commitNumber,
+  };
+}
+
+/** A bitmap marks both `BillingAddress` and `BillingAddress.City`; only the sub-field says what changed. */
+function withoutCompoundParents(names: string[]): string[] {
+  return names.filter((n) => !names.some((m) => m.startsWith(`${n}.`)));
+}
+
+function valueAt(payload: JsonObject, name: string): unknown {
+  const [top = '', sub] = name.split('.', 2);
+  const value = payload[top];
+  if (sub === undefined) return value;
+  return isObject(value) ? value[sub] : undefined;
+}
+
+/** Every field that has a value, for CREATE / UNDELETE (Pub/Sub sends nulls for unset fields: they are not data). */
+function fieldsWithValues(payload: JsonObject): string[] {
+  const names: string[] = [];
+  for (const [key, value] of Object.entries(payload)) {
+    if (key === 'ChangeEventHeader' || value === null || value === undefined) continue;
+    if (isObject(value)) {
+      for (const [sub, v] of Object.entries(value))
+        if (v !== null && v !== undefined) names.push(`${key}.${sub}`);
+    } else names.push(key);
+  }
+  return names;
+}
+
+function valuesOf(payload: JsonObject, names: string[], loc: string): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const name of names) {
+    const [top = '', sub] = name.split('.', 2);
+    const value = normaliseValue(sub ?? top, valueAt(payload, name));
+    if (sub === undefined) {
+      values[top] = value;
+    } else {
+      if (values[top] === undefined) values[top] = { $loc: ptr(loc, top) };
+      (values[top] as Record<string, unknown>)[sub] = value;
+    }
+  }
+  return values;
+}
+
+export function readEvent(value: unknown, base: string): CdcTree {
+  const at = locate(value, base);
+  const header = readHeader(at.payload, at.payloadLoc);
+  const type = header.changeType;
+  const isGap = type.startsWith('GAP_');
+  let changed: string[] = [];
+  let cleared: string[] = [];
+  if (type === 'UPDATE') {
+    cleared = [
+      ...new Set([
+        ...header.nulledFields,
+        ...header.changedFields.filter((n) => valueAt(at.payload, n) === null),
+      ]),
+    ];
+    changed = header.changedFields.filter((n) => !cleared.includes(n));
+  } else if (type === 'CREATE' || type === 'UNDELETE') {
+    changed = fieldsWithValues(at.payload);
+  }
+  const values = valuesOf(at.payload, changed, at.payloadLoc);
+  const action: CdcRecord['action'] = isGap ? 'reread' : type === 'DELETE' ? 'delete' : 'upsert';
+  const records = header.recordIds.map((recordId, i) => ({
+    $loc: ptr(ptr(header.$loc, 'recordIds'), i),
+    recordId,
+    action,
+    changedFields: changed,
+    clearedFields: cleared,
+    values: structuredClone(values),
+  }));
+  return {
+    $loc: base,
+    shape: at.shape,
+    channel: at.channel,
+    replayId: at.replayId,
+    eventUuid: at.eventUuid,
+    header,
+    records,
+    overflow: type === 'GAP_OVERFLOW',
+  };
+}

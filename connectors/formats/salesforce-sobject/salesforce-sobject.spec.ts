@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FormatError } from '../types.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { reader, upsertPath, writer } from './index.ts';
+
+const dir = join(import.meta.dirname, 'fixtures');
+const one = (name: string) => {
+  const docs = reader.parse(readFileSync(join(dir, name)));
+  expect(docs).toHaveLength(1);
+  return docs[0]!;
+};
+
+function refusal(input: Buffer): FormatError {
+  try {
+    reader.parse(input);
+  } catch (error) {
+    if (error instanceof FormatError) return error;
+    throw error;
+  }
+  throw new Error('expected a FormatError');
+}
+
+describe('salesforce-sobject reader and writer', () => {
+  it('reads an upsert body with its upsert key', () => {
+    const doc = one('account-upsert.json');
+    expect([doc.kind, doc.id]).toEqual(['Account', '0000100001']);
+    expect(doc.tree.records[0]).toEqual({
+      $loc: '',
+      sobjectType: 'Account',
+      externalIdField: 'ERP_Id__c',
+      externalId: '0000100001',
+      fields: { $loc: '', Name: 'Muster GmbH', BillingCity: 'Berlin', BillingCountryCode: 'DE', Phone: null },
+    });
+    expect(upsertPath(doc.tree.records[0]!)).toBe('/sobjects/Account/ERP_Id__c/0000100001');
+    expect(one('contact-upsert-url-encoded-id.json').tree.records[0]!.externalId).toBe('grace@example.com');
+  });
+
+  it('reads a bare body and composite bodies', () => {
+    expect(one('contact-upsert-bare-body.json').tree.records[0]).toMatchObject({
+      sobjectType: null,
+      fields: { HasOptedOutOfEmail: false },
+    });
+    const composite = one('composite-accounts.json').tree;
+    expect([composite.shape, composite.allOrNone, composite.records.map((r) => r.fields.ERP_Id__c)]).toEqual([
+      'composite',
+      true,
+      ['0000100001', '0000100002'],
+    ]);
+    expect(one('composite-mixed-types.json').tree.records.map((r) => [r.$loc, r.sobjectType])).toEqual([
+      ['/records/0', 'Account'],
+      ['/records/1', 'Contact'],
+    ]);
+    expect(one('composite-without-all-or-none.json').tree.allOrNone).toBeNull();
+  });
+
+  it('writes bodies that read back equal', () => {
+    for (const name of [
+      'account-upsert.json',
+      'composite-accounts.json',
+      'composite-mixed-types.json',
+      'contact-upsert-url-encoded-id.json',
+    ]) {
+      const { tree } = one(name);
+      expect(reader.parse(writer.write(tree))[0]!.tree).toEqual(tree);
+    }
+  });
+});
+
+describe('salesforce-sobject broken input', () => {
+  const expected: Record<string, RegExp> = {
+    'truncated.json': /^line \d+, column \d+$/,
+    'invalid-utf8.json': /^byte 11$/,
+    'unsupported-type.json': /^\/records\/1\/attributes\/type$/,
+    'composite-without-type.json': /^\/records\/0\/attributes$/,
+    'nested-field-value.json': /^\/BillingAddress$/,
+    'wrong-structure.json': /^$/,
+  };
+  it('has an expectation for every broken fixture', () => {
+    expect(readdirSync(join(dir, 'broken')).sort()).toEqual(Object.keys(expected).sort());
+  });
+  for (const [name, location] of Object.entries(expected)) {
+    it(`refuses ${name} with a location`, () => {
+      expect(refusal(readFileSync(join(dir, 'broken', name))).location).toMatch(location);
+    });
+  }
+  it('reads a 50 MB body within 10 s', () => {
+    const input = makeLargeDocument(50_000_000);
+    const started = performance.now();
+    expect(reader.parse(input)[0]!.tree.records.length).toBeGreaterThan(100_000);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,19 @@
+export type SObjectType = 'Account' | 'Contact';
+
+export interface SObjectRecord {
+  $loc: string;
+  sobjectType: SObjectType | null;
+  /** From `attributes.url` `/sobjects/{type}/{field}/{value}` when present: the upsert key of a PATCH body. */
+  externalIdField: string | null;
+  externalId: string | null;
+  /** Field values as sent (strings, numbers, booleans, null to clear). */
+  fields: { $loc: string; [field: string]: unknown };
+}
+
+export interface SObjectTree {
+  $loc: string;
+  /** `upsert`: one PATCH /sobjects/{type}/{field}/{value} body; `composite`: an sObject Collections body. */
+  shape: 'upsert' | 'composite';
+  allOrNone: boolean | null;
+  records: SObjectRecord[];
+}

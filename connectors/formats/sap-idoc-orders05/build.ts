@@ -1,0 +1,165 @@
+import { FormatError } from '../types.ts';
+import type {
+  DatedNode,
+  IdocTree,
+  ItemNode,
+  MaterialIdNode,
+  MaterialRole,
+  PartnerNode,
+  PartnerRole,
+  SegmentNode,
+  TextNode,
+  UnknownSegment,
+} from './tree.ts';
+import { checkCurrencies, checkNumbers, FORMAT, sapDate, sapTime } from './values.ts';
+import type { XmlSegment } from './xml.ts';
+
+const PARTNER_ROLES: Record<string, PartnerRole> = {
+  AG: 'soldTo',
+  WE: 'shipTo',
+  RE: 'billTo',
+  RG: 'payer',
+  LF: 'vendor',
+};
+const MATERIAL_ROLES: Record<string, MaterialRole> = { '001': 'buyer', '002': 'vendor', '003': 'ean' };
+const MESSAGE_TYPES = new Set(['ORDERS', 'ORDRSP', 'ORDCHG']);
+
+/** Every IDOC element under the root becomes one tree. */
+export function buildIdocs(root: XmlSegment): IdocTree[] {
+  const idocs = root.children.filter((c) => c.name === 'IDOC');
+  if (idocs.length === 0) throw new FormatError(FORMAT, root.loc, `no IDOC element under <${root.name}>`);
+  return idocs.map(buildIdoc);
+}
+
+function node(segment: XmlSegment): SegmentNode {
+  return { $loc: segment.loc, ...segment.fields };
+}
+
+function dated(segment: XmlSegment, dateField: string, timeField: string): DatedNode {
+  const date = sapDate(segment, dateField);
+  return { ...node(segment), date, time: sapTime(segment, timeField, date) };
+}
+
+function buildIdoc(idoc: XmlSegment): IdocTree {
+  const control = idoc.children.find((c) => c.name === 'EDI_DC40');
+  if (!control) throw new FormatError(FORMAT, idoc.loc, 'missing mandatory control record EDI_DC40');
+  for (const field of ['DOCNUM', 'IDOCTYP', 'MESTYP']) {
+    if (!control.fields[field]) throw new FormatError(FORMAT, `${control.loc}/${field}`, `missing ${field}`);
+  }
+  const basicType = control.fields.IDOCTYP ?? '';
+  if (basicType !== 'ORDERS05') {
+    throw new FormatError(FORMAT, `${control.loc}/IDOCTYP`, `basic type is ${basicType}, expected ORDERS05`);
+  }
+  const messageType = control.fields.MESTYP ?? '';
+  if (!MESSAGE_TYPES.has(messageType)) {
+    throw new FormatError(
+      FORMAT,
+      `${control.loc}/MESTYP`,
+      `message type ${messageType} is not ORDERS, ORDRSP or ORDCHG`,
+    );
+  }
+  const header = idoc.children.find((c) => c.name === 'E1EDK01');
+  if (!header) throw new FormatError(FORMAT, idoc.loc, 'missing mandatory header segment E1EDK01');
+  checkCurrencies(header, ['CURCY', 'HWAER']);
+  checkNumbers(header, ['WKURS']);
+
+  const tree: IdocTree = {
+    $loc: idoc.loc,
+    basicType,
+    extension: control.fields.CIMTYP || null,
+    messageType,
+    control: node(control),
+    header: node(header),
+    organization: [],
+    dates: [],
+    partners: [],
+    references: [],
+    texts: [],
+    items: [],
+    totals: [],
+    unknown: [],
+  };
+  for (const segment of idoc.children) {
+    switch (segment.name) {
+      case 'EDI_DC40':
+      case 'E1EDK01':
+        if (segment !== control && segment !== header) tree.unknown.push(unknown(segment));
+        break;
+      case 'E1EDK14':
+        tree.organization.push(node(segment));
+        break;
+      case 'E1EDK03':
+        tree.dates.push(dated(segment, 'DATUM', 'UZEIT'));
+        break;
+      case 'E1EDKA1':
+        tree.partners.push(partner(segment));
+        break;
+      case 'E1EDK02':
+        tree.references.push(dated(segment, 'DATUM', 'UZEIT'));
+        break;
+      case 'E1EDKT1':
+        tree.texts.push(text(segment, 'E1EDKT2'));
+        break;
+      case 'E1EDP01':
+        tree.items.push(item(segment));
+        break;
+      case 'E1EDS01':
+        checkNumbers(segment, ['SUMME']);
+        tree.totals.push(node(segment));
+        break;
+      default:
+        tree.unknown.push(unknown(segment));
+    }
+  }
+  return tree;
+}
+
+function partner(segment: XmlSegment): PartnerNode {
+  const parvw = segment.fields.PARVW ?? '';
+  return {
+    ...node(segment),
+    role: PARTNER_ROLES[parvw] ?? null,
+    partyId: segment.fields.PARTN || segment.fields.LIFNR || null,
+  };
+}
+
+function text(segment: XmlSegment, lineSegment: string): TextNode {
+  return { ...node(segment), lines: segment.children.filter((c) => c.name === lineSegment).map(node) };
+}
+
+function item(segment: XmlSegment): ItemNode {
+  checkNumbers(segment, ['MENGE', 'VPREI', 'NETWR', 'PEINH', 'NTGEW', 'BRGEW']);
+  checkCurrencies(segment, ['CURCY']);
+  const result: ItemNode = {
+    ...node(segment),
+    materialIds: [],
+    scheduleLines: [],
+    amounts: [],
+    texts: [],
+    unknown: [],
+  };
+  for (const child of segment.children) {
+    if (child.name === 'E1EDP19') {
+      const material: MaterialIdNode = {
+        ...node(child),
+        role: MATERIAL_ROLES[child.fields.QUALF ?? ''] ?? null,
+      };
+      result.materialIds.push(material);
+    } else if (child.name === 'E1EDP20') {
+      checkNumbers(child, ['WMENG', 'AMENG']);
+      result.scheduleLines.push(dated(child, 'EDATU', 'EZEIT'));
+    } else if (child.name === 'E1EDP26') {
+      checkNumbers(child, ['BETRG']);
+      result.amounts.push(node(child));
+    } else if (child.name === 'E1EDPT1') {
+      result.texts.push(text(child, 'E1EDPT2'));
+    } else {
+      result.unknown.push(unknown(child));
+    }
+  }
+  return result;
+}
+
+function unknown(segment: XmlSegment): UnknownSegment {
+  return { ...node(segment), segment: segment.name, children: segment.children.map(unknown) };
+}

@@ -1,0 +1,66 @@
+/**
+ * The document tree of one ORDERS05 IDoc. Every segment node keeps all its SAP fields under their SAP names
+ * (upper case, trimmed strings, numbers exactly as sent) plus derived values in lower camel case.
+ */
+export interface SegmentNode {
+  $loc: string;
+  [sapField: string]: unknown;
+}
+
+export type PartnerRole = 'soldTo' | 'shipTo' | 'billTo' | 'payer' | 'vendor';
+export type MaterialRole = 'buyer' | 'vendor' | 'ean';
+
+export interface DatedNode extends SegmentNode {
+  /** `YYYY-MM-DD`, or null when the date is empty or all zeros. */
+  date: string | null;
+  /** `HH:MM:SS` when the segment has a time and a date. */
+  time: string | null;
+}
+
+export interface PartnerNode extends SegmentNode {
+  role: PartnerRole | null;
+  /** PARTN, or LIFNR when the partner is only named by its vendor number. */
+  partyId: string | null;
+}
+
+export interface MaterialIdNode extends SegmentNode {
+  role: MaterialRole | null;
+}
+
+export interface TextNode extends SegmentNode {
+  lines: SegmentNode[];
+}
+
+/** A segment this reader does not model (E1EDK17, E1EDP05, Z segments…), kept with its children. */
+export interface UnknownSegment extends SegmentNode {
+  segment: string;
+  children: UnknownSegment[];
+}
+
+export interface ItemNode extends SegmentNode {
+  materialIds: MaterialIdNode[];
+  scheduleLines: DatedNode[];
+  amounts: SegmentNode[];
+  texts: TextNode[];
+  unknown: UnknownSegment[];
+}
+
+export interface IdocTree {
+  $loc: string;
+  basicType: string;
+  extension: string | null;
+  messageType: string;
+  control: SegmentNode;
+  header: SegmentNode;
+  organization: SegmentNode[];
+  dates: DatedNode[];
+  partners: PartnerNode[];
+  references: DatedNode[];
+  texts: TextNode[];
+  items: ItemNode[];
+  totals: SegmentNode[];
+  unknown: UnknownSegment[];
+}
+
+/** SAP field names, as opposed to derived keys and `$loc`. */
+export const SAP_FIELD = /^[A-Z][A-Z0-9_]*$/;

@@ -1,0 +1,56 @@
+import { isIsoCurrency } from '../text-input/currency.ts';
+import { FormatError } from '../types.ts';
+import type { XmlSegment } from './xml.ts';
+
+export const FORMAT = 'sap-idoc-orders05';
+
+/** SAP packed numbers in IDocs: optional sign in front or (SAP style) behind, optional decimals. */
+const SAP_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)-?$/;
+
+export function checkNumbers(segment: XmlSegment, names: string[]): void {
+  for (const name of names) {
+    const value = segment.fields[name];
+    if (value !== undefined && value !== '' && !SAP_NUMBER.test(value)) {
+      throw new FormatError(FORMAT, `${segment.loc}/${name}`, `${name} is not a number: "${value}"`);
+    }
+  }
+}
+
+export function checkCurrencies(segment: XmlSegment, names: string[]): void {
+  for (const name of names) {
+    const value = segment.fields[name];
+    if (value !== undefined && value !== '' && !isIsoCurrency(value)) {
+      throw new FormatError(
+        FORMAT,
+        `${segment.loc}/${name}`,
+        `${name} is not an ISO 4217 currency code: "${value}"`,
+      );
+    }
+  }
+}
+
+/** `YYYYMMDD` → `YYYY-MM-DD`; empty or all-zero dates (SAP's "no date") → null; anything else is refused. */
+export function sapDate(segment: XmlSegment, name: string): string | null {
+  const value = segment.fields[name];
+  if (value === undefined || value === '' || /^0+$/.test(value)) return null;
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(value);
+  const iso = m ? `${m[1]}-${m[2]}-${m[3]}` : '';
+  if (
+    !m ||
+    Number.isNaN(Date.parse(`${iso}T00:00:00Z`)) ||
+    new Date(`${iso}T00:00:00Z`).toISOString().slice(0, 10) !== iso
+  ) {
+    throw new FormatError(FORMAT, `${segment.loc}/${name}`, `${name} is not a date (YYYYMMDD): "${value}"`);
+  }
+  return iso;
+}
+
+/** `HHMMSS` → `HH:MM:SS`, only when there is a date to go with it. */
+export function sapTime(segment: XmlSegment, name: string, date: string | null): string | null {
+  const value = segment.fields[name];
+  if (date === null || value === undefined || value === '') return null;
+  const m = /^([01]\d|2[0-3])([0-5]\d)([0-5]\d)$/.exec(value);
+  if (!m)
+    throw new FormatError(FORMAT, `${segment.loc}/${name}`, `${name} is not a time (HHMMSS): "${value}"`);
+  return `${m[1]}:${m[2]}:${m[3]}`;
+}

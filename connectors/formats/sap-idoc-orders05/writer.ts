@@ -1,0 +1,139 @@
+import { FormatError } from '../types.ts';
+import { type IdocTree, SAP_FIELD, type SegmentNode, type UnknownSegment } from './tree.ts';
+import { FORMAT } from './values.ts';
+
+/** SAP's segment sequence in ORDERS05, so written IDocs keep the order an inbound SAP system expects. */
+const HEADER_ORDER = [
+  'EDI_DC40',
+  'E1EDK01',
+  'E1EDK14',
+  'E1EDK03',
+  'E1EDK04',
+  'E1EDK05',
+  'E1EDKA1',
+  'E1EDK02',
+  'E1EDK17',
+  'E1EDK18',
+  'E1EDK35',
+  'E1EDK36',
+  'E1EDKT1',
+  'E1EDP01',
+  'E1EDS01',
+];
+const ITEM_ORDER = [
+  'E1EDP02',
+  'E1CUREF',
+  'E1ADDI1',
+  'E1EDP03',
+  'E1EDP04',
+  'E1EDP05',
+  'E1EDP20',
+  'E1EDPA1',
+  'E1EDP19',
+  'E1EDPAD',
+  'E1EDP17',
+  'E1EDP18',
+  'E1EDP35',
+  'E1EDPT1',
+  'E1EDP26',
+];
+
+interface Out {
+  name: string;
+  node: SegmentNode;
+  children: Out[];
+}
+
+/**
+ * Writes one IDoc tree as ORDERS05 XML with MESTYP ORDRSP (the outbound order response). Derived keys and `$loc`
+ * are not written: they come back from the SAP fields when the reader reads the output.
+ */
+export function writeOrdrsp(tree: IdocTree): Buffer {
+  const control = { ...tree.control, TABNAM: 'EDI_DC40', IDOCTYP: 'ORDERS05', MESTYP: 'ORDRSP' };
+  for (const [field, expected] of [
+    ['IDOCTYP', 'ORDERS05'],
+    ['MESTYP', 'ORDRSP'],
+  ] as const) {
+    const given = tree.control[field];
+    if (given !== undefined && given !== expected) {
+      throw new FormatError(
+        FORMAT,
+        `${tree.$loc}/EDI_DC40/${field}`,
+        `writer writes ${expected} only, tree has ${String(given)}`,
+      );
+    }
+  }
+  if (!tree.control.DOCNUM) throw new FormatError(FORMAT, `${tree.$loc}/EDI_DC40/DOCNUM`, 'missing DOCNUM');
+  const segments: Out[] = [
+    leaf('EDI_DC40', control),
+    leaf('E1EDK01', tree.header),
+    ...tree.organization.map((n) => leaf('E1EDK14', n)),
+    ...tree.dates.map((n) => leaf('E1EDK03', n)),
+    ...tree.partners.map((n) => leaf('E1EDKA1', n)),
+    ...tree.references.map((n) => leaf('E1EDK02', n)),
+    ...tree.texts.map((t) => ({
+      name: 'E1EDKT1',
+      node: t,
+      children: t.lines.map((l) => leaf('E1EDKT2', l)),
+    })),
+    ...tree.items.map((item) => ({
+      name: 'E1EDP01',
+      node: item,
+      children: sorted(
+        [
+          ...item.materialIds.map((n) => leaf('E1EDP19', n)),
+          ...item.scheduleLines.map((n) => leaf('E1EDP20', n)),
+          ...item.amounts.map((n) => leaf('E1EDP26', n)),
+          ...item.texts.map((t) => ({
+            name: 'E1EDPT1',
+            node: t,
+            children: t.lines.map((l) => leaf('E1EDPT2', l)),
+          })),
+          ...item.unknown.map(fromUnknown),
+        ],
+        ITEM_ORDER,
+      ),
+    })),
+    ...tree.totals.map((n) => leaf('E1EDS01', n)),
+    ...tree.unknown.map(fromUnknown),
+  ];
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<ORDERS05>', '  <IDOC BEGIN="1">'];
+  for (const segment of sorted(segments, HEADER_ORDER)) writeSegment(segment, '    ', lines);
+  lines.push('  </IDOC>', '</ORDERS05>', '');
+  return Buffer.from(lines.join('\n'), 'utf8');
+}
+
+function leaf(name: string, node: SegmentNode): Out {
+  return { name, node, children: [] };
+}
+
+function fromUnknown(segment: UnknownSegment): Out {
+  return { name: segment.segment, node: segment, children: segment.children.map(fromUnknown) };
+}
+
+/** Stable sort by SAP sequence; segments SAP's list does not name (Z segments) go last, in tree order. */
+function sorted(segments: Out[], order: string[]): Out[] {
+  const rank = (name: string) => {
+    const i = order.indexOf(name);
+    return i === -1 ? order.length : i;
+  };
+  return segments
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i)
+    .map((x) => x.s);
+}
+
+function writeSegment(segment: Out, indent: string, lines: string[]): void {
+  lines.push(`${indent}<${segment.name} SEGMENT="1">`);
+  for (const [field, value] of Object.entries(segment.node)) {
+    if (SAP_FIELD.test(field) && typeof value === 'string') {
+      lines.push(`${indent}  <${field}>${escapeXml(value)}</${field}>`);
+    }
+  }
+  for (const child of segment.children) writeSegment(child, `${indent}  `, lines);
+  lines.push(`${indent}</${segment.name}>`);
+}
+
+function escapeXml(value: string): string {
+  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}

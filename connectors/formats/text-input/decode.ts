@@ -1,0 +1,81 @@
+import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { FormatError } from '../types.ts';
+
+/** Above this the JSON formats refuse a document instead of risking the hub's memory. */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Decodes strict UTF-8 (a leading byte-order mark is dropped). Invalid bytes are refused with their offset:
+ * TextDecoder says only that the input is bad, so the offset comes from a second, slower scan on failure.
+ */
+export function decodeUtf8(format: string, input: Buffer, maxBytes = MAX_JSON_BYTES): string {
+  if (input.length > maxBytes) {
+    throw new FormatError(
+      format,
+      `byte ${maxBytes}`,
+      `document is ${input.length} bytes; the limit is ${maxBytes} bytes (${Math.round(maxBytes / 1048576)} MiB)`,
+    );
+  }
+  if (!isUtf8(input)) {
+    const offset = firstInvalidUtf8Offset(input);
+    const byte = input[offset] ?? 0;
+    throw new FormatError(
+      format,
+      `byte ${offset}`,
+      `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset})`,
+    );
+  }
+  return decoder.decode(input);
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629). */
+export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] ?? 0;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let min: number;
+    let max = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) need = 2;
+    else if (b >= 0xf0 && b <= 0xf4) need = 3;
+    else return i;
+    // The second byte's range excludes overlongs and surrogates.
+    min = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    if (b === 0xed) max = 0x9f;
+    if (b === 0xf4) max = 0x8f;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined) return i;
+      const lo = k === 1 ? min : 0x80;
+      const hi = k === 1 ? max : 0xbf;
+      if (c < lo || c > hi) return i;
+    }
+    i += need + 1;
+  }
+  return bytes.length;
+}
+
+/** A stable id for documents that carry none of their own: the first 16 hex digits of the content's SHA-256. */
+export function contentId(input: Buffer): string {
+  return `sha256:${createHash('sha256').update(input).digest('hex').slice(0, 16)}`;
+}
+
+/** 1-based line and column of a character offset. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: end - lineStart + 1 };
+}

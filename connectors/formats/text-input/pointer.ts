@@ -1,0 +1,19 @@
+/** Appends one reference token to a JSON pointer (RFC 6901), escaping `~` and `/`. */
+export function ptr(base: string, key: string | number): string {
+  return `${base}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+}
+
+export type JsonObject = { [key: string]: unknown };
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A deep copy of raw JSON where every object carries its own `$loc`, for parts kept as they came. */
+export function withLocs(value: unknown, loc: string): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => withLocs(v, ptr(loc, i)));
+  if (!isObject(value)) return value;
+  const out: JsonObject = { $loc: loc };
+  for (const [k, v] of Object.entries(value)) out[k] = withLocs(v, ptr(loc, k));
+  return out;
+}

@@ -1,0 +1,74 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { SimHttpError } from '../common/http-error.ts';
+import type { SimContext } from '../common/types.ts';
+import { publishChanges } from './cdc.ts';
+import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
+import { createRecord, updateRecord } from './records.ts';
+import { isSObjectType } from './schema.ts';
+import type { SalesforceState } from './state.ts';
+import { validateFields } from './validate.ts';
+
+const editSchema = z.object({
+  type: z.string().refine(isSObjectType, 'type must be Account or Contact'),
+  /** Absent: the person creates a new record. */
+  id: z.string().optional(),
+  fields: z.record(z.string(), z.unknown()),
+  /** The editing user's id (005...); the simulator's UI user by default. */
+  user: z
+    .string()
+    .refine((id) => isValidId(id) && id.startsWith(KEY_PREFIX.User), 'user must be a User id (005...)')
+    .optional(),
+});
+
+const modeSchema = z.object({ mode: z.enum(['normal', 'gap', 'overflow']) });
+
+function controlError(message: string): SimHttpError {
+  return new SimHttpError(400, { error: message });
+}
+
+/** Salesforce-only control routes: UI-style edits, CDC mode, the stored change events. */
+export function salesforceSimRoutes(router: Router, sim: SimContext<SalesforceState>): void {
+  router.post('/sim/edit', (req, res) => {
+    const parsed = editSchema.safeParse(req.body);
+    if (!parsed.success) throw controlError(z.prettifyError(parsed.error));
+    const { type, id, fields, user } = parsed.data;
+    if (!isSObjectType(type)) throw controlError('type must be Account or Contact');
+    const userId = user ? to18(user) : sim.state.uiUserId;
+    let change: ReturnType<typeof createRecord>;
+    if (id === undefined) {
+      change = createRecord(sim.state, type, validateFields(sim.state, type, fields, 'create'), userId);
+    } else {
+      const record = isValidId(id) ? sim.state.records[type][to18(id)] : undefined;
+      if (!record || record.IsDeleted) throw new SimHttpError(404, { error: `no live ${type} ${id}` });
+      change = updateRecord(type, record, validateFields(sim.state, type, fields, 'update'), userId);
+    }
+    sim.recordEffect(req, {
+      entityType: type,
+      entityId: change.record.Id,
+      operation: change.changeType.toLowerCase(),
+      detail: { via: 'ui' },
+    });
+    // A person saving in the UI: no API client, so changeOrigin is empty.
+    publishChanges(sim, [change], { userId, changeOrigin: '' });
+    res.status(200).json({ id: change.record.Id, changeType: change.changeType });
+  });
+
+  router.get('/sim/cdc-mode', (_req, res) => {
+    res.json({ mode: sim.state.cdc.mode });
+  });
+  router.post('/sim/cdc-mode', (req, res) => {
+    const parsed = modeSchema.safeParse(req.body);
+    if (!parsed.success) throw controlError('mode must be normal, gap or overflow');
+    sim.state.cdc.mode = parsed.data.mode;
+    sim.markDirty();
+    res.json({ mode: parsed.data.mode });
+  });
+
+  // The last 1000 change events, after an optional replay id: what a Pub/Sub subscriber could replay.
+  router.get('/sim/cdc-events', (req, res) => {
+    const after = Number(req.query.replayId ?? 0);
+    const events = sim.state.cdc.events.filter((event) => Number(event.replayId) > after);
+    res.json({ count: events.length, events });
+  });
+}

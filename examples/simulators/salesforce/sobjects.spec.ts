@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isValidId } from './ids.ts';
+import { API, type SalesforceHarness, startSalesforce } from './test-support.ts';
+
+let sf: SalesforceHarness;
+beforeAll(async () => {
+  sf = await startSalesforce();
+});
+afterAll(() => sf.sim.close());
+
+describe('OAuth and sessions', () => {
+  it('issues a client-credentials token shaped like Salesforce', async () => {
+    const response = await fetch(`${sf.sim.url}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=other&client_secret=s3',
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, string>;
+    expect(body).toMatchObject({ token_type: 'Bearer', scope: 'api', instance_url: sf.sim.url });
+    expect(body.access_token).toMatch(/^00D\w{12}!/);
+    expect(body.issued_at).toMatch(/^\d{13}$/);
+    expect(body.id).toMatch(/\/id\/00D\w{15}\/005\w{15}$/);
+  });
+
+  it('rejects a wrong secret and an unsupported grant with OAuth error bodies', async () => {
+    const post = (body: string) =>
+      fetch(`${sf.sim.url}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+    const wrong = await post('grant_type=client_credentials&client_id=eai-hub&client_secret=nope');
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toEqual({
+      error: 'invalid_client',
+      error_description: 'invalid client credentials',
+    });
+    const grant = await post('grant_type=password&client_id=eai-hub&client_secret=secret');
+    expect(await grant.json()).toMatchObject({ error: 'unsupported_grant_type' });
+  });
+
+  it('answers 401 INVALID_SESSION_ID without a valid bearer token', async () => {
+    for (const authorization of [undefined, 'Bearer not-a-token']) {
+      const response = await fetch(`${sf.sim.url}${API}/sobjects/Account`, {
+        headers: authorization ? { authorization } : {},
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual([
+        { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' },
+      ]);
+    }
+  });
+});
+
+describe('sObject rows', () => {
+  it('creates, reads, updates and deletes an Account', async () => {
+    const created = await sf.json<{ id: string; success: boolean; errors: unknown[] }>(
+      'POST',
+      `${API}/sobjects/Account`,
+      {
+        Name: 'Acme Logistics GmbH',
+        BillingCity: 'Hamburg',
+        External_Id__c: 'ERP-1',
+      },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.stringMatching(/^001\w{15}$/), success: true, errors: [] });
+    const id = created.body.id;
+    expect(isValidId(id)).toBe(true);
+
+    const read = await sf.json<Record<string, unknown>>('GET', `${API}/sobjects/Account/${id}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({
+      attributes: { type: 'Account', url: `${API}/sobjects/Account/${id}` },
+      Id: id,
+      Name: 'Acme Logistics GmbH',
+      BillingCity: 'Hamburg',
+      Phone: null,
+      IsDeleted: false,
+      CreatedById: expect.stringMatching(/^005/),
+    });
+    expect(read.body.CreatedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+    expect(read.body.SystemModstamp).toBe(read.body.LastModifiedDate);
+
+    // A 15-character id reaches the same record.
+    const short = await sf.json('GET', `${API}/sobjects/Account/${id.slice(0, 15)}?fields=Name`);
+    expect(short.body).toEqual({ attributes: expect.any(Object), Name: 'Acme Logistics GmbH' });
+
+    const patched = await sf.call('PATCH', `${API}/sobjects/Account/${id}`, { Phone: '+49 40 123' });
+    expect(patched.status).toBe(204);
+    expect((await sf.json<{ Phone: string }>('GET', `${API}/sobjects/Account/${id}`)).body.Phone).toBe(
+      '+49 40 123',
+    );
+
+    expect((await sf.call('DELETE', `${API}/sobjects/Account/${id}`)).status).toBe(204);
+    const gone = await sf.json('GET', `${API}/sobjects/Account/${id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.body).toEqual([{ message: 'entity is deleted', errorCode: 'ENTITY_IS_DELETED' }]);
+  });
+
+  it('answers validation errors in the Salesforce error shape', async () => {
+    const missing = await sf.json('POST', `${API}/sobjects/Contact`, { FirstName: 'Ana' });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual([
+      {
+        message: 'Required fields are missing: [LastName]',
+        errorCode: 'REQUIRED_FIELD_MISSING',
+        fields: ['LastName'],
+      },
+    ]);
+    const unknown = await sf.json<Array<{ errorCode: string }>>('POST', `${API}/sobjects/Account`, {
+      Name: 'x',
+      Colour__c: 'red',
+    });
+    expect(unknown.body[0]).toMatchObject({ errorCode: 'INVALID_FIELD', fields: ['Colour__c'] });
+    const readOnly = await sf.json<Array<{ errorCode: string }>>('POST', `${API}/sobjects/Account`, {
+      Name: 'x',
+      CreatedDate: 'now',
+    });
+    expect(readOnly.body[0]?.errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
+    const wrongType = await sf.json<Array<{ errorCode: string }>>('POST', `${API}/sobjects/Account`, {
+      Name: { first: 'x' },
+    });
+    expect(wrongType.body[0]?.errorCode).toBe('JSON_PARSER_ERROR');
+    const badEmail = await sf.json<Array<{ errorCode: string }>>('POST', `${API}/sobjects/Contact`, {
+      LastName: 'x',
+      Email: 'no-at',
+    });
+    expect(badEmail.body[0]?.errorCode).toBe('INVALID_EMAIL_ADDRESS');
+    const badReference = await sf.json<Array<{ errorCode: string }>>('POST', `${API}/sobjects/Contact`, {
+      LastName: 'x',
+      AccountId: '003000000000000',
+    });
+    expect(badReference.body[0]?.errorCode).toBe('MALFORMED_ID');
+  });
+
+  it('answers malformed JSON, unknown routes and unknown objects without crashing', async () => {
+    const badJson = await sf.json<Array<{ errorCode: string }>>(
+      'POST',
+      `${API}/sobjects/Account`,
+      '{"Name": ',
+    );
+    expect(badJson.status).toBe(400);
+    expect(badJson.body).toEqual([{ message: expect.any(String), errorCode: 'JSON_PARSER_ERROR' }]);
+    const route = await sf.json('GET', '/services/nothing-here');
+    expect(route.status).toBe(404);
+    expect(route.body).toEqual([
+      { message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' },
+    ]);
+    expect((await sf.json('GET', `${API}/sobjects/Opportunity`)).status).toBe(404);
+    expect((await sf.json('GET', '/services/data/v99.0/sobjects/Account')).status).toBe(404);
+    const array = await sf.json<Array<{ errorCode: string }>>('POST', `${API}/sobjects/Account`, [
+      { Name: 'x' },
+    ]);
+    expect(array.body[0]?.errorCode).toBe('JSON_PARSER_ERROR');
+  });
+});
+
+describe('upsert by external id', () => {
+  it('creates with 201, updates with 200 created:false (204 before v46.0), reports duplicates with 300', async () => {
+    const path = `${API}/sobjects/Account/External_Id__c/SAP-100`;
+    const created = await sf.json('PATCH', path, { Name: 'Nordwind AG' });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      id: expect.stringMatching(/^001\w{15}$/),
+      success: true,
+      errors: [],
+      created: true,
+    });
+    const updated = await sf.json('PATCH', path, { Name: 'Nordwind AG (renamed)' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toEqual({
+      id: (created.body as { id: string }).id,
+      success: true,
+      errors: [],
+      created: false,
+    });
+    const old = await sf.call('PATCH', '/services/data/v45.0/sobjects/Account/External_Id__c/SAP-100', {
+      Industry: 'Retail',
+    });
+    expect(old.status).toBe(204);
+    expect(await old.text()).toBe('');
+
+    const byExternal = await sf.json<{ Name: string; Industry: string }>('GET', path);
+    expect(byExternal.body).toMatchObject({ Name: 'Nordwind AG (renamed)', Industry: 'Retail' });
+
+    await sf.json('POST', `${API}/sobjects/Account`, { Name: 'Twin 1', Eai_Golden_Id__c: 'G-1' });
+    await sf.json('POST', `${API}/sobjects/Account`, { Name: 'Twin 2', Eai_Golden_Id__c: 'G-1' });
+    const ambiguous = await sf.json<string[]>('PATCH', `${API}/sobjects/Account/Eai_Golden_Id__c/G-1`, {
+      Name: 'x',
+    });
+    expect(ambiguous.status).toBe(300);
+    expect(ambiguous.body).toHaveLength(2);
+    expect(ambiguous.body[0]).toMatch(/^\/services\/data\/v62\.0\/sobjects\/Account\/001\w{15}$/);
+
+    const notExternal = await sf.json('PATCH', `${API}/sobjects/Account/Phone/123`, { Name: 'x' });
+    expect(notExternal.status).toBe(404);
+    expect(notExternal.body).toEqual([
+      {
+        message: 'Provided external ID field does not exist or is not accessible: Phone',
+        errorCode: 'NOT_FOUND',
+      },
+    ]);
+  });
+});
