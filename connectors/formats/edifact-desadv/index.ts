@@ -1,0 +1,28 @@
+import { parseEdifact } from '../edifact/parse.ts';
+import type { FormatReader } from '../types.ts';
+import { buildDesadv, type EdifactDesadvTree } from './tree.ts';
+
+export type { DesadvLine, EdifactDesadvTree, EdifactPackage, EdifactPackaging } from './tree.ts';
+
+export interface ReaderOptions {
+  /** Refuse documents larger than this many bytes (default 8 MiB, see DEFAULT_MAX_BYTES). */
+  maxBytes?: number;
+}
+
+export function createReader(options: ReaderOptions = {}): FormatReader<EdifactDesadvTree> {
+  return {
+    name: 'edifact-desadv',
+    family: 'scm',
+    description:
+      'UN/EDIFACT DESADV despatch advice (UNA honoured, BGM, DTM, RFF, NAD, TDT, CPS/PAC/GIN SSCC packing with LIN/PIA/QTY)',
+    parse: (input) =>
+      parseEdifact(input, {
+        format: 'edifact-desadv',
+        messageType: 'DESADV',
+        build: buildDesadv,
+        maxBytes: options.maxBytes,
+      }),
+  };
+}
+
+export const reader: FormatReader<EdifactDesadvTree> = createReader();

@@ -1,0 +1,201 @@
+import {
+  addToParty,
+  type EdifactParty,
+  type EdifactRef,
+  readLine,
+  readParty,
+  readRef,
+} from '../edifact/common-groups.ts';
+import { type EdifactDate, readDate } from '../edifact/dates.ts';
+import type { EdifactEnvelope, EdifactMessage } from '../edifact/envelope.ts';
+import { EdifactChecks, type Fields, joinFreeText, pick } from '../edifact/fields.ts';
+import { components, type EdifactSegment, locate } from '../edifact/segment.ts';
+import {
+  addToDesadvLine,
+  addToPackage,
+  type DesadvLine,
+  type EdifactPackage,
+  readPackage,
+} from './packages.ts';
+
+export type { DesadvLine, EdifactPackage, EdifactPackaging } from './packages.ts';
+
+export interface EdifactDesadvTree {
+  envelope: EdifactEnvelope;
+  /** UNH..UNT as read; the nodes below are views of the same segments. */
+  segments: EdifactSegment[];
+  bgm: Fields<'documentCode' | 'documentName' | 'number' | 'function'>;
+  dates: EdifactDate[];
+  refs: EdifactRef[];
+  freeText: string[];
+  parties: EdifactParty[];
+  /** TDT: transport stage, mode and carrier (TDT05). */
+  transport: Fields<'stage' | 'journey' | 'mode' | 'carrierId' | 'carrierCodeList' | 'carrierName'>[];
+  equipment: Fields<'qualifier' | 'id'>[];
+  /** CPS levels without a parent (usually the consignment), children nested. */
+  packages: EdifactPackage[];
+  /** Every LIN in file order, inside packages or not, each with its packageId. */
+  lines: DesadvLine[];
+  summary: { counts: Fields<'qualifier' | 'value'>[] };
+  otherSegments: EdifactSegment[];
+}
+
+const FORMAT = 'edifact-desadv';
+type Draft = Omit<EdifactDesadvTree, 'bgm'> & { bgm?: EdifactDesadvTree['bgm'] };
+
+export function buildDesadv(message: EdifactMessage): EdifactDesadvTree {
+  const check = new EdifactChecks(FORMAT);
+  const unh = message.segments[0]!;
+  const tree: Draft = {
+    envelope: message.envelope,
+    segments: message.segments,
+    dates: [],
+    refs: [],
+    freeText: [],
+    parties: [],
+    transport: [],
+    equipment: [],
+    packages: [],
+    lines: [],
+    summary: { counts: [] },
+    otherSegments: [],
+  };
+  const byId = new Map<string, EdifactPackage>();
+  let party: EdifactParty | undefined;
+  let pkg: EdifactPackage | undefined;
+  let line: DesadvLine | undefined;
+  let inSummary = false;
+  let path = message.path;
+  let packagePath = message.path;
+  let previous: EdifactSegment | undefined;
+
+  for (const segment of message.segments) {
+    const { tag } = segment;
+    const before = previous;
+    previous = segment;
+    if (tag === 'UNH' || tag === 'UNT') continue;
+    if (tag === 'UNS' || tag === 'CPS' || tag === 'LIN') party = undefined;
+    if (tag === 'UNS') {
+      inSummary = true;
+      line = undefined;
+      pkg = undefined;
+      path = message.path;
+      locate(segment, path);
+    } else if (tag === 'CPS') {
+      line = undefined;
+      path = packagePath = `${message.path}/CPS#${byId.size + 1}`;
+      pkg = readPackage(locate(segment, path));
+      placePackage(pkg, segment, tree, byId, check);
+    } else if (tag === 'LIN' && !inSummary) {
+      path = `${pkg ? packagePath : message.path}/LIN#${tree.lines.length + 1}`;
+      line = readLine(locate(segment, path));
+      if (pkg?.id !== undefined) line.packageId = pkg.id;
+      pkg?.lines.push(line);
+      tree.lines.push(line);
+    } else if (tag === 'NAD' && !pkg && !line) {
+      path = `${message.path}/NAD#${tree.parties.length + 1}`;
+      party = readParty(locate(segment, path));
+      tree.parties.push(party);
+    } else {
+      locate(segment, path);
+      if (inSummary) addSummary(tree, segment, check);
+      else if (line) addToDesadvLine(line, segment, before, check);
+      else if (pkg) addToPackage(pkg, segment, check);
+      else if (!(party && addToParty(party, segment, check))) {
+        party = undefined;
+        path = message.path;
+        addHeader(tree, locate(segment, path), before, check);
+      }
+    }
+  }
+  return { ...tree, bgm: check.present(tree.bgm, 'BGM', unh) };
+}
+
+/** CPS02 must name an earlier CPS: a dangling parent is an error, not a silent new root. */
+function placePackage(
+  pkg: EdifactPackage,
+  cps: EdifactSegment,
+  tree: Draft,
+  byId: Map<string, EdifactPackage>,
+  check: EdifactChecks,
+): void {
+  if (pkg.id === undefined) check.fail(check.at(cps, 1), 'CPS01 (hierarchical id) is empty');
+  if (byId.has(pkg.id)) check.fail(check.at(cps, 1), `CPS01 ${JSON.stringify(pkg.id)} is used twice`);
+  if (pkg.parentId !== undefined) {
+    const parent = byId.get(pkg.parentId);
+    if (!parent)
+      check.fail(check.at(cps, 2), `CPS02 parent ${JSON.stringify(pkg.parentId)} is not an earlier CPS`);
+    parent.children.push(pkg);
+  } else {
+    tree.packages.push(pkg);
+  }
+  byId.set(pkg.id, pkg);
+}
+
+function addHeader(
+  tree: Draft,
+  segment: EdifactSegment,
+  previous: EdifactSegment | undefined,
+  check: EdifactChecks,
+): void {
+  switch (segment.tag) {
+    case 'BGM':
+      tree.bgm = pick(segment, { documentCode: [1, 1], documentName: [1, 4], number: [2, 1], function: 3 });
+      return;
+    case 'DTM': {
+      const date = readDate(segment, check);
+      const ref = tree.refs[tree.refs.length - 1];
+      if (ref && previous?.tag === 'RFF') {
+        ref.dates ??= [];
+        ref.dates.push(date);
+      } else {
+        tree.dates.push(date);
+      }
+      return;
+    }
+    case 'RFF':
+      tree.refs.push(readRef(segment));
+      return;
+    case 'FTX':
+      tree.freeText.push(joinFreeText(components(segment, 4)));
+      return;
+    case 'TDT':
+      tree.transport.push(
+        pick(segment, {
+          stage: 1,
+          journey: 2,
+          mode: [3, 1],
+          carrierId: [5, 1],
+          carrierCodeList: [5, 2],
+          carrierName: [5, 4],
+        }),
+      );
+      return;
+    case 'CUX':
+      check.currency(segment, 1, 2);
+      check.currency(segment, 2, 2);
+      tree.otherSegments.push(segment);
+      return;
+    case 'EQD':
+      tree.equipment.push(pick(segment, { qualifier: 1, id: [2, 1] }));
+      return;
+    default:
+      tree.otherSegments.push(segment);
+  }
+}
+
+function addSummary(tree: Draft, segment: EdifactSegment, check: EdifactChecks): void {
+  if (segment.tag !== 'CNT') {
+    tree.otherSegments.push(segment);
+    return;
+  }
+  check.decimal(segment, 1, 2, true);
+  const count = pick(segment, { qualifier: [1, 1], value: [1, 2] });
+  tree.summary.counts.push(count);
+  if (count.qualifier === '2' && Number(count.value) !== tree.lines.length) {
+    check.fail(
+      `${segment.$loc}, element CNT01.2`,
+      `control count mismatch: CNT+2 says ${count.value} but there are ${tree.lines.length} LIN line items`,
+    );
+  }
+}

@@ -1,0 +1,202 @@
+import { type EdifactDate, readDate } from './dates.ts';
+import { type EdifactChecks, type Fields, joinFreeText, pick } from './fields.ts';
+import { components, type EdifactSegment, value } from './segment.ts';
+
+export type EdifactRef = Fields<'qualifier' | 'value' | 'lineId'> & { dates?: EdifactDate[] };
+export type EdifactCommunication = Fields<'number' | 'channel'>;
+export interface EdifactContact extends Fields<'function' | 'departmentId' | 'name'> {
+  communications: EdifactCommunication[];
+}
+
+/** A NAD group: party id (NAD02 C082), structured name and address, and its RFF, CTA and COM segments. */
+export interface EdifactParty
+  extends Fields<
+    'qualifier' | 'id' | 'idCodeList' | 'idAgency' | 'name' | 'city' | 'region' | 'postalCode' | 'country'
+  > {
+  /** NAD03 (C058): unstructured name-and-address lines, when the sender used them. */
+  nameAndAddress: string[];
+  nameParts: string[];
+  street: string[];
+  refs: EdifactRef[];
+  contacts: EdifactContact[];
+  /** COM directly under the NAD, without a CTA. */
+  communications: EdifactCommunication[];
+}
+
+export function readRef(segment: EdifactSegment): EdifactRef {
+  return pick(segment, { qualifier: [1, 1], value: [1, 2], lineId: [1, 3] });
+}
+
+export function readParty(nad: EdifactSegment): EdifactParty {
+  const nameParts = components(nad, 4).filter((part) => part !== '');
+  const party: EdifactParty = {
+    ...pick(nad, {
+      qualifier: 1,
+      id: [2, 1],
+      idCodeList: [2, 2],
+      idAgency: [2, 3],
+      city: 6,
+      region: [7, 1],
+      postalCode: 8,
+      country: 9,
+    }),
+    nameAndAddress: components(nad, 3).filter((part) => part !== ''),
+    nameParts,
+    street: components(nad, 5).filter((part) => part !== ''),
+    refs: [],
+    contacts: [],
+    communications: [],
+  };
+  const name = joinFreeText(nameParts);
+  if (name !== '') party.name = name;
+  return party;
+}
+
+/** Files RFF / DTM / CTA / COM under an open NAD group; false when the segment is not part of it. */
+export function addToParty(party: EdifactParty, segment: EdifactSegment, check: EdifactChecks): boolean {
+  switch (segment.tag) {
+    case 'RFF':
+      party.refs.push(readRef(segment));
+      return true;
+    case 'DTM': {
+      const ref = party.refs[party.refs.length - 1];
+      if (!ref) return false;
+      ref.dates ??= [];
+      ref.dates.push(readDate(segment, check));
+      return true;
+    }
+    case 'CTA':
+      party.contacts.push({
+        ...pick(segment, { function: 1, departmentId: [2, 1], name: [2, 2] }),
+        communications: [],
+      });
+      return true;
+    case 'COM': {
+      const communication = pick(segment, { number: [1, 1], channel: [1, 2] });
+      (party.contacts[party.contacts.length - 1]?.communications ?? party.communications).push(communication);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+export interface EdifactProductId extends Fields<'function'> {
+  ids: Fields<'id' | 'type' | 'codeList' | 'agency'>[];
+}
+export type EdifactDescription = Fields<'type' | 'characteristic' | 'code' | 'text'> & {
+  textParts?: string[];
+};
+export type EdifactQuantity = Fields<'qualifier' | 'value' | 'unit'>;
+export type EdifactPrice = Fields<'qualifier' | 'amount' | 'type' | 'basis' | 'unit'>;
+export type EdifactAmount = Fields<'qualifier' | 'amount' | 'currency'>;
+export type EdifactIdentity = Fields<'qualifier'> & { ids: string[] };
+
+/** A LIN group as ORDERS and DESADV share it. */
+export interface EdifactLine extends Fields<'lineNumber' | 'action' | 'itemNumber' | 'itemNumberType'> {
+  productIds: EdifactProductId[];
+  descriptions: EdifactDescription[];
+  quantities: EdifactQuantity[];
+  prices: EdifactPrice[];
+  amounts: EdifactAmount[];
+  dates: EdifactDate[];
+  refs: EdifactRef[];
+  /** GIN: serial numbers, batch numbers, SSCCs at line level. */
+  identities: EdifactIdentity[];
+  freeText: string[];
+  otherSegments: EdifactSegment[];
+}
+
+export function readLine(lin: EdifactSegment): EdifactLine {
+  return {
+    ...pick(lin, { lineNumber: 1, action: 2, itemNumber: [3, 1], itemNumberType: [3, 2] }),
+    productIds: [],
+    descriptions: [],
+    quantities: [],
+    prices: [],
+    amounts: [],
+    dates: [],
+    refs: [],
+    identities: [],
+    freeText: [],
+    otherSegments: [],
+  };
+}
+
+export function readAmount(segment: EdifactSegment, check: EdifactChecks): EdifactAmount {
+  check.decimal(segment, 1, 2, true);
+  check.currency(segment, 1, 3);
+  return pick(segment, { qualifier: [1, 1], amount: [1, 2], currency: [1, 3] });
+}
+
+export function readIdentity(segment: EdifactSegment): EdifactIdentity {
+  const ids: string[] = [];
+  for (let n = 2; n <= segment.elements.length; n++)
+    if (value(segment, n, 1) !== '') ids.push(value(segment, n, 1));
+  return { ...pick(segment, { qualifier: 1 }), ids };
+}
+
+/** Files a segment under an open LIN group; unknown segments are kept in `otherSegments`, never fatal. */
+export function addToLine(
+  line: EdifactLine,
+  segment: EdifactSegment,
+  previous: EdifactSegment | undefined,
+  check: EdifactChecks,
+): void {
+  switch (segment.tag) {
+    case 'PIA': {
+      const ids: EdifactProductId['ids'] = [];
+      for (let n = 2; n <= segment.elements.length; n++) {
+        const id = pick(segment, { id: [n, 1], type: [n, 2], codeList: [n, 3], agency: [n, 4] });
+        if (id.id !== undefined) ids.push(id);
+      }
+      line.productIds.push({ ...pick(segment, { function: 1 }), ids });
+      return;
+    }
+    case 'IMD': {
+      const parts = components(segment, 3)
+        .slice(3)
+        .filter((part) => part !== '');
+      const description: EdifactDescription = pick(segment, { type: 1, characteristic: 2, code: [3, 1] });
+      if (parts.length > 0) Object.assign(description, { text: joinFreeText(parts), textParts: parts });
+      line.descriptions.push(description);
+      return;
+    }
+    case 'QTY':
+      check.decimal(segment, 1, 2, true);
+      line.quantities.push(pick(segment, { qualifier: [1, 1], value: [1, 2], unit: [1, 3] }));
+      return;
+    case 'PRI':
+      check.decimal(segment, 1, 2, true);
+      line.prices.push(
+        pick(segment, { qualifier: [1, 1], amount: [1, 2], type: [1, 3], basis: [1, 4], unit: [1, 5] }),
+      );
+      return;
+    case 'MOA':
+      line.amounts.push(readAmount(segment, check));
+      return;
+    case 'DTM': {
+      const date = readDate(segment, check);
+      const ref = line.refs[line.refs.length - 1];
+      // SG RFF+DTM: a DTM right after an RFF dates that reference.
+      if (ref && previous?.tag === 'RFF') {
+        ref.dates ??= [];
+        ref.dates.push(date);
+      } else {
+        line.dates.push(date);
+      }
+      return;
+    }
+    case 'RFF':
+      line.refs.push(readRef(segment));
+      return;
+    case 'GIN':
+      line.identities.push(readIdentity(segment));
+      return;
+    case 'FTX':
+      line.freeText.push(joinFreeText(components(segment, 4)));
+      return;
+    default:
+      line.otherSegments.push(segment);
+  }
+}

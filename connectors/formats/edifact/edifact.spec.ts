@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { reader as desadvReader } from '../edifact-desadv/index.ts';
+import { reader as ordersReader } from '../edifact-orders/index.ts';
+import { FormatError } from '../types.ts';
+import { readEdifact } from './parse.ts';
+import { type EdifactInterchangeInput, writeEdifact } from './writer.ts';
+
+const content = (value: unknown): unknown =>
+  JSON.parse(
+    JSON.stringify(value, (key, v) =>
+      key === '$loc' || key === 'segments' || key === 'envelope' ? undefined : v,
+    ),
+  );
+
+const desadv: EdifactInterchangeInput = {
+  sender: { id: '5412345000013', qualifier: '14' },
+  recipient: { id: '4012345000009', qualifier: '14' },
+  date: '240312',
+  time: '1430',
+  controlRef: 'SIM1',
+  messages: [
+    {
+      ref: '1',
+      type: 'DESADV',
+      associationCode: 'EAN005',
+      segments: [
+        { tag: 'BGM', elements: ['351', 'DN-SIM-1', '9'] },
+        { tag: 'DTM', elements: [['137', '202403121430', '203']] },
+        { tag: 'NAD', elements: ['CA', '', '', ["O'Hara + Sons: Freight?"]] },
+        { tag: 'CPS', elements: ['1'] },
+        { tag: 'CPS', elements: ['2', '1'] },
+        { tag: 'PAC', elements: ['1', ['', '52'], ['201', '', '9']] },
+        { tag: 'GIN', elements: ['BJ', '037612345000000007'] },
+        { tag: 'LIN', elements: ['1', '', ['4006381333931', 'SRV']] },
+        { tag: 'QTY', elements: [['12', '24.5', 'KGM']] },
+      ],
+    },
+  ],
+};
+
+describe('writeEdifact', () => {
+  const variants = [
+    {},
+    {
+      separators: { component: '|', element: '*', decimal: ',', release: '#', segment: '~' },
+      lineEnding: '\r\n' as const,
+    },
+    { una: true, lineEnding: '\n' as const, byteOrderMark: true },
+  ];
+  for (const options of variants) {
+    it(`writes a DESADV that reads back: ${JSON.stringify(options)}`, () => {
+      const [doc] = desadvReader.parse(writeEdifact(desadv, options));
+      expect(doc?.id).toBe('SIM1/1');
+      expect(doc?.tree.parties[0]?.name).toBe("O'Hara + Sons: Freight?");
+      expect(doc?.tree.packages[0]?.children[0]?.sscc).toEqual(['037612345000000007']);
+      expect(doc?.tree.lines[0]?.quantities[0]).toMatchObject({ value: '24.5', unit: 'KGM' });
+      expect(doc?.tree.envelope.interchange.una).toBe(Boolean(options.separators || options.una));
+    });
+  }
+
+  it('round-trips the ORDERS fixtures through other separators', () => {
+    for (const name of ['una-custom-separators.edi', 'release-characters.edi', 'pia-product-id.edi']) {
+      const original = ordersReader.parse(
+        readFileSync(new URL(`../edifact-orders/fixtures/${name}`, import.meta.url)),
+      );
+      const { interchange, message } = original[0]!.tree.envelope;
+      const rewritten = writeEdifact(
+        {
+          ...interchange,
+          messages: original.map((doc) => ({
+            ...message,
+            ref: doc.tree.envelope.message.ref,
+            segments: doc.tree.segments.slice(1, -1),
+          })),
+        },
+        { separators: { component: '^', element: '|', release: '\\', segment: '!' }, lineEnding: '\n' },
+      );
+      expect(content(ordersReader.parse(rewritten).map((d) => d.tree))).toEqual(
+        content(original.map((d) => d.tree)),
+      );
+    }
+  });
+});
+
+describe('EDIFACT tokenizer', () => {
+  it('reads a release character before a terminator and an escaped release character', () => {
+    const text = "UNB+UNOC:3+S+R+240101:1200+1'UNH+1+DESADV:D:96A:UN'BGM+351+A?'B??+9'UNT+3+1'UNZ+1+1'";
+    const [message] = readEdifact(Buffer.from(text), 'edifact-desadv');
+    expect(message?.segments[1]?.elements).toEqual(['351', "A'B?", '9']);
+  });
+
+  it('refuses a UNA with duplicate separators, with a location', () => {
+    expect(() => readEdifact(Buffer.from("UNA::.? 'UNB+UNOC:3'"), 'edifact-desadv')).toThrow(FormatError);
+    expect(() => readEdifact(Buffer.from("UNA::.? 'UNB+UNOC:3'"), 'edifact-desadv')).toThrow(
+      /UNA \(line 1\)/,
+    );
+  });
+});

@@ -1,0 +1,264 @@
+import { FormatError } from '../types.ts';
+import { isInteger } from '../x12/values.ts';
+import { type EdifactSegment, type EdifactSeparators, value } from './segment.ts';
+
+type Party = { id: string; qualifier?: string; routing?: string };
+
+/** UNB fields; UNB06 (recipient's reference / password) is left out on purpose. */
+export interface EdifactInterchangeInfo {
+  $loc: string;
+  syntax: string;
+  syntaxVersion: string;
+  sender: Party;
+  recipient: Party;
+  date: string;
+  time: string;
+  controlRef: string;
+  applicationRef?: string;
+  priority?: string;
+  acknowledgementRequest?: string;
+  agreementId?: string;
+  testIndicator?: string;
+  /** Whether a UNA set the separators (else the defaults apply). */
+  una: boolean;
+  separators: EdifactSeparators;
+}
+
+export interface EdifactGroupInfo {
+  $loc: string;
+  functionalId: string;
+  sender: string;
+  recipient: string;
+  date: string;
+  time: string;
+  ref: string;
+}
+
+export interface EdifactMessageInfo {
+  $loc: string;
+  ref: string;
+  type: string;
+  version: string;
+  release: string;
+  agency: string;
+  associationCode?: string;
+}
+
+export interface EdifactEnvelope {
+  interchange: EdifactInterchangeInfo;
+  group?: EdifactGroupInfo;
+  message: EdifactMessageInfo;
+}
+
+/** One UNH..UNT message; `segments` runs from UNH to UNT inclusive. */
+export interface EdifactMessage {
+  /** `UNB#1/UNH#2`: the prefix of every location inside the message. */
+  path: string;
+  envelope: EdifactEnvelope;
+  segments: EdifactSegment[];
+}
+
+function party(segment: EdifactSegment, n: number): Party {
+  const result: Party = { id: value(segment, n, 1) };
+  if (value(segment, n, 2)) result.qualifier = value(segment, n, 2);
+  if (value(segment, n, 3)) result.routing = value(segment, n, 3);
+  return result;
+}
+
+function optional<T extends object>(target: T, fields: Record<string, string>): T {
+  for (const [key, field] of Object.entries(fields))
+    if (field !== '') (target as Record<string, string>)[key] = field;
+  return target;
+}
+
+class EnvelopeReader {
+  private index = 0;
+  private readonly segments: EdifactSegment[];
+  private readonly format: string;
+  private readonly separators: EdifactSeparators;
+  private readonly una: boolean;
+  private readonly messages: EdifactMessage[] = [];
+  constructor(segments: EdifactSegment[], separators: EdifactSeparators, una: boolean, format: string) {
+    this.segments = segments;
+    this.separators = separators;
+    this.una = una;
+    this.format = format;
+  }
+
+  private fail(segment: EdifactSegment, message: string): never {
+    throw new FormatError(this.format, segment.$loc, message);
+  }
+
+  private next(path: string, expected: string): EdifactSegment {
+    const segment = this.segments[this.index++];
+    if (segment === undefined) {
+      const last = this.segments[this.segments.length - 1];
+      throw new FormatError(
+        this.format,
+        `end of file (after ${last ? `${last.tag} (segment ${last.segment}, line ${last.line})` : 'nothing'})`,
+        `truncated: ${path} has no ${expected}`,
+      );
+    }
+    segment.$loc = `${path}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
+    return segment;
+  }
+
+  private trailer(
+    segment: EdifactSegment,
+    actual: number,
+    what: string,
+    reference: string,
+    referenceName: string,
+  ): void {
+    const count = value(segment, 1);
+    if (!isInteger(count) || Number(count) !== actual) {
+      this.fail(
+        segment,
+        `control count mismatch: ${segment.tag}01 says ${JSON.stringify(count)} but there are ${actual} ${what}`,
+      );
+    }
+    if (value(segment, 2) !== reference) {
+      this.fail(
+        segment,
+        `control reference mismatch: ${segment.tag}02 ${JSON.stringify(value(segment, 2))} differs from ${referenceName} ${JSON.stringify(reference)}`,
+      );
+    }
+  }
+
+  read(): EdifactMessage[] {
+    let interchanges = 0;
+    while (this.index < this.segments.length) {
+      const unb = this.segments[this.index++]!;
+      if (unb.tag !== 'UNB') this.fail(unb, `expected UNB, found ${unb.tag}`);
+      const path = `UNB#${++interchanges}`;
+      unb.$loc = `${path} (segment ${unb.segment}, line ${unb.line})`;
+      const interchange = this.interchangeInfo(unb);
+      let messages = 0;
+      let groups = 0;
+      for (;;) {
+        const segment = this.next(path, 'UNZ');
+        if (segment.tag === 'UNZ') {
+          this.trailer(
+            segment,
+            groups > 0 ? groups : messages,
+            groups > 0 ? 'groups (UNG)' : 'messages (UNH)',
+            interchange.controlRef,
+            'UNB05',
+          );
+          break;
+        }
+        if (segment.tag === 'UNH') {
+          if (groups > 0)
+            this.fail(segment, 'UNH outside a UNG..UNE group in an interchange that uses groups');
+          this.readMessage(segment, `${path}/UNH#${++messages}`, interchange, undefined);
+        } else if (segment.tag === 'UNG') {
+          if (messages > 0) this.fail(segment, 'UNG after ungrouped messages');
+          this.readGroup(segment, `${path}/UNG#${++groups}`, interchange);
+        } else {
+          this.fail(segment, `expected UNH, UNG or UNZ, found ${segment.tag}`);
+        }
+      }
+    }
+    if (this.messages.length === 0)
+      throw new FormatError(this.format, 'end of file', 'no message (UNH..UNT) in the file');
+    return this.messages;
+  }
+
+  private readGroup(ung: EdifactSegment, path: string, interchange: EdifactInterchangeInfo): void {
+    const group: EdifactGroupInfo = {
+      $loc: ung.$loc,
+      functionalId: value(ung, 1),
+      sender: value(ung, 2),
+      recipient: value(ung, 3),
+      date: value(ung, 4, 1),
+      time: value(ung, 4, 2),
+      ref: value(ung, 5),
+    };
+    let messages = 0;
+    for (;;) {
+      const segment = this.next(path, 'UNE');
+      if (segment.tag === 'UNE') {
+        this.trailer(segment, messages, 'messages (UNH)', group.ref, 'UNG05');
+        return;
+      }
+      if (segment.tag !== 'UNH') this.fail(segment, `expected UNH or UNE, found ${segment.tag}`);
+      this.readMessage(segment, `${path}/UNH#${++messages}`, interchange, group);
+    }
+  }
+
+  private readMessage(
+    unh: EdifactSegment,
+    path: string,
+    interchange: EdifactInterchangeInfo,
+    group: EdifactGroupInfo | undefined,
+  ): void {
+    const start = this.index - 1;
+    unh.$loc = `${path}/UNH (segment ${unh.segment}, line ${unh.line})`;
+    const message = optional(
+      {
+        $loc: unh.$loc,
+        ref: value(unh, 1),
+        type: value(unh, 2, 1),
+        version: value(unh, 2, 2),
+        release: value(unh, 2, 3),
+        agency: value(unh, 2, 4),
+      },
+      { associationCode: value(unh, 2, 5) },
+    );
+    for (;;) {
+      const segment = this.segments[this.index++];
+      if (segment === undefined) {
+        throw new FormatError(
+          this.format,
+          `end of file (after segment ${this.segments[this.index - 2]?.segment})`,
+          `truncated: ${unh.$loc} has no UNT`,
+        );
+      }
+      const { tag } = segment;
+      if (tag !== 'UNT' && tag !== 'UNH' && tag !== 'UNZ' && tag !== 'UNG' && tag !== 'UNE' && tag !== 'UNB')
+        continue;
+      segment.$loc = `${path}/${tag} (segment ${segment.segment}, line ${segment.line})`;
+      if (tag !== 'UNT')
+        this.fail(segment, `truncated message: ${tag} before the UNT that closes ${unh.$loc}`);
+      const segments = this.segments.slice(start, this.index);
+      this.trailer(segment, segments.length, 'segments from UNH to UNT', message.ref, 'UNH01');
+      const envelope: EdifactEnvelope = group ? { interchange, group, message } : { interchange, message };
+      this.messages.push({ path, envelope, segments });
+      return;
+    }
+  }
+
+  private interchangeInfo(unb: EdifactSegment): EdifactInterchangeInfo {
+    return optional(
+      {
+        $loc: unb.$loc,
+        syntax: value(unb, 1, 1),
+        syntaxVersion: value(unb, 1, 2),
+        sender: party(unb, 2),
+        recipient: party(unb, 3),
+        date: value(unb, 4, 1),
+        time: value(unb, 4, 2),
+        controlRef: value(unb, 5),
+        una: this.una,
+        separators: this.separators,
+      } as EdifactInterchangeInfo,
+      {
+        applicationRef: value(unb, 7),
+        priority: value(unb, 8),
+        acknowledgementRequest: value(unb, 9),
+        agreementId: value(unb, 10),
+        testIndicator: value(unb, 11),
+      },
+    );
+  }
+}
+
+/** Checks UNB/UNG/UNH envelopes and every control count and reference (UNT, UNE, UNZ): a mismatch is a located error. */
+export function readMessages(
+  segments: EdifactSegment[],
+  separators: EdifactSeparators,
+  una: boolean,
+  format: string,
+): EdifactMessage[] {
+  return new EnvelopeReader(segments, separators, una, format).read();
+}

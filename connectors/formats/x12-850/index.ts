@@ -1,0 +1,28 @@
+import type { FormatReader } from '../types.ts';
+import { parseX12 } from '../x12/parse.ts';
+import { buildPurchaseOrder, type X12PurchaseOrderTree } from './tree.ts';
+
+export type { X12PurchaseOrderLine, X12PurchaseOrderTree } from './tree.ts';
+
+export interface ReaderOptions {
+  /** Refuse documents larger than this many bytes (default 8 MiB, see DEFAULT_MAX_BYTES). */
+  maxBytes?: number;
+}
+
+export function createReader(options: ReaderOptions = {}): FormatReader<X12PurchaseOrderTree> {
+  return {
+    name: 'x12-850',
+    family: 'erp',
+    description:
+      'ANSI X12 850 Purchase Order (ISA/GS envelopes, BEG, CUR, N1 loops, PO1 lines with PID/PO4/SCH, CTT)',
+    parse: (input) =>
+      parseX12(input, {
+        format: 'x12-850',
+        transactionType: '850',
+        build: buildPurchaseOrder,
+        maxBytes: options.maxBytes,
+      }),
+  };
+}
+
+export const reader: FormatReader<X12PurchaseOrderTree> = createReader();

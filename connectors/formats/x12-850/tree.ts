@@ -1,0 +1,221 @@
+import { addToParty, contact, startParty, type X12Contact, type X12Party } from '../x12/common-loops.ts';
+import type { X12Envelope, X12TransactionSet } from '../x12/envelope.ts';
+import { dtmFields, type Fields, pairs, pick, refFields, X12Checks } from '../x12/fields.ts';
+import { element, locate, type X12Segment } from '../x12/segment.ts';
+import { decimalsEqual, sumDecimals } from '../x12/values.ts';
+
+type Dtm = Fields<keyof typeof dtmFields>;
+type Ref = Fields<keyof typeof refFields>;
+
+export interface X12Note extends Fields<'qualifier' | 'id'> {
+  messages: string[];
+}
+
+/** A PO1 loop: the line and what belongs to it (PID, PO4, SCH, DTM, REF, N9/MSG, line-level N1 loops). */
+export interface X12PurchaseOrderLine
+  extends Fields<'lineNumber' | 'quantity' | 'unit' | 'unitPrice' | 'priceBasis'> {
+  productIds: { qualifier: string; id: string }[];
+  descriptions: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
+  packaging: Fields<'pack' | 'size' | 'unit' | 'packagingCode'>[];
+  schedules: Fields<'quantity' | 'unit' | 'dateQualifier' | 'date' | 'time'>[];
+  dates: Dtm[];
+  refs: Ref[];
+  notes: X12Note[];
+  parties: X12Party[];
+  otherSegments: X12Segment[];
+}
+
+export interface X12PurchaseOrderTree {
+  envelope: X12Envelope;
+  /** ST..SE as read; the nodes below are views of the same segments. */
+  segments: X12Segment[];
+  beg: Fields<'purpose' | 'type' | 'poNumber' | 'releaseNumber' | 'date' | 'contractNumber'>;
+  currency?: Fields<'entityCode' | 'code' | 'exchangeRate'>;
+  refs: Ref[];
+  dates: Dtm[];
+  contacts: X12Contact[];
+  amounts: Fields<'qualifier' | 'amount'>[];
+  notes: X12Note[];
+  parties: X12Party[];
+  lines: X12PurchaseOrderLine[];
+  summary?: Fields<'lineCount' | 'hashTotal'>;
+  otherSegments: X12Segment[];
+}
+
+const FORMAT = 'x12-850';
+
+/** Resolves the 850's loops in one pass over the set's segments. */
+export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree {
+  const check = new X12Checks(FORMAT);
+  const st = set.segments[0]!;
+  const root = {
+    envelope: set.envelope,
+    segments: set.segments,
+    refs: [],
+    dates: [],
+    contacts: [],
+    amounts: [],
+    notes: [],
+    parties: [],
+    lines: [],
+    otherSegments: [],
+  } as Omit<X12PurchaseOrderTree, 'beg'> & { beg?: X12PurchaseOrderTree['beg'] };
+  let line: X12PurchaseOrderLine | undefined;
+  let party: X12Party | undefined;
+  let partyPath = '';
+  let note: X12Note | undefined;
+  let path = set.path;
+  let inSummary = false;
+
+  for (const segment of set.segments) {
+    const { tag } = segment;
+    if (tag === 'ST' || tag === 'SE') continue;
+    if (party && addToParty(party, segment, partyPath)) continue;
+    if (tag === 'MSG' && note) {
+      locate(segment, path);
+      note.messages.push(element(segment, 1));
+      continue;
+    }
+    party = undefined;
+    note = undefined;
+    switch (tag) {
+      case 'BEG':
+        check.date(segment, 5, true);
+        root.beg = pick(locate(segment, path), {
+          purpose: 1,
+          type: 2,
+          poNumber: 3,
+          releaseNumber: 4,
+          date: 5,
+          contractNumber: 6,
+        });
+        break;
+      case 'CUR':
+        check.currency(locate(segment, path), 2);
+        root.currency = pick(segment, { entityCode: 1, code: 2, exchangeRate: 3 });
+        break;
+      case 'PO1': {
+        path = `${set.path}/PO1#${root.lines.length + 1}`;
+        locate(segment, path);
+        check.decimal(segment, 2);
+        check.decimal(segment, 4);
+        line = {
+          ...pick(segment, { lineNumber: 1, quantity: 2, unit: 3, unitPrice: 4, priceBasis: 5 }),
+          productIds: pairs(segment, 6, 25),
+          descriptions: [],
+          packaging: [],
+          schedules: [],
+          dates: [],
+          refs: [],
+          notes: [],
+          parties: [],
+          otherSegments: [],
+        };
+        root.lines.push(line);
+        break;
+      }
+      case 'N1': {
+        const owner = line ?? root;
+        partyPath = `${path}/N1#${owner.parties.length + 1}`;
+        party = startParty(segment, partyPath);
+        owner.parties.push(party);
+        break;
+      }
+      case 'CTT':
+        inSummary = true;
+        path = set.path;
+        locate(segment, path);
+        check.integer(segment, 1, true);
+        check.decimal(segment, 2);
+        root.summary = pick(segment, { lineCount: 1, hashTotal: 2 });
+        break;
+      default:
+        addDetail(segment, inSummary ? undefined : line, root, path, check);
+        note = openNote(segment, inSummary ? undefined : line, root);
+    }
+  }
+  const beg = check.present(root.beg, 'BEG', st);
+  checkTotals(root.lines, root.summary, check);
+  return { ...root, beg };
+}
+
+function openNote(
+  segment: X12Segment,
+  line: X12PurchaseOrderLine | undefined,
+  root: { notes: X12Note[] },
+): X12Note | undefined {
+  if (segment.tag !== 'N9') return undefined;
+  return (line ?? root).notes[(line ?? root).notes.length - 1];
+}
+
+function addDetail(
+  segment: X12Segment,
+  line: X12PurchaseOrderLine | undefined,
+  root: Omit<X12PurchaseOrderTree, 'beg'>,
+  path: string,
+  check: X12Checks,
+): void {
+  locate(segment, path);
+  const owner = line ?? root;
+  switch (segment.tag) {
+    case 'REF':
+      owner.refs.push(pick(segment, refFields));
+      return;
+    case 'DTM':
+      check.date(segment, 2);
+      owner.dates.push(pick(segment, dtmFields));
+      return;
+    case 'N9':
+      owner.notes.push({ ...pick(segment, { qualifier: 1, id: 2 }), messages: [] });
+      return;
+  }
+  if (line) {
+    switch (segment.tag) {
+      case 'PID':
+        line.descriptions.push(pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }));
+        return;
+      case 'PO4':
+        check.decimal(segment, 1);
+        check.decimal(segment, 2);
+        line.packaging.push(pick(segment, { pack: 1, size: 2, unit: 3, packagingCode: 4 }));
+        return;
+      case 'SCH':
+        check.decimal(segment, 1, true);
+        check.date(segment, 6);
+        line.schedules.push(pick(segment, { quantity: 1, unit: 2, dateQualifier: 5, date: 6, time: 7 }));
+        return;
+    }
+  } else if (segment.tag === 'PER') {
+    root.contacts.push(contact(segment));
+    return;
+  } else if (segment.tag === 'AMT') {
+    check.decimal(segment, 2, true);
+    root.amounts.push(pick(segment, { qualifier: 1, amount: 2 }));
+    return;
+  }
+  owner.otherSegments.push(segment);
+}
+
+/** CTT01 must count the PO1 lines and CTT02, when sent, must equal the sum of PO102: both are checked, not trusted. */
+function checkTotals(
+  lines: X12PurchaseOrderLine[],
+  summary: X12PurchaseOrderTree['summary'],
+  check: X12Checks,
+): void {
+  if (!summary) return;
+  if (Number(summary.lineCount) !== lines.length) {
+    check.fail(
+      `${summary.$loc}, element CTT01`,
+      `control count mismatch: CTT01 says ${summary.lineCount} but there are ${lines.length} PO1 lines`,
+    );
+  }
+  if (summary.hashTotal !== undefined) {
+    const total = sumDecimals(lines.map((l) => l.quantity ?? '0'));
+    if (!decimalsEqual(total, summary.hashTotal)) {
+      check.fail(
+        `${summary.$loc}, element CTT02`,
+        `hash total mismatch: CTT02 says ${summary.hashTotal} but the PO102 quantities add up to ${total}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { itHandlesLargeDocuments, itRefusesBrokenFixtures } from '../x12/test-support.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { createReader, reader } from './index.ts';
+
+const fixture = (name: string) => reader.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+
+describe('x12-850 fixtures', () => {
+  it('pipe-separators-crlf: separators from the ISA, header, parties and lines', () => {
+    const [doc] = fixture('pipe-separators-crlf.edi');
+    const tree = doc!.tree;
+    expect(doc).toMatchObject({ format: 'x12-850', kind: '850', id: '000004711/0001', source: 'ACMESUPPLY' });
+    expect(tree.envelope.interchange.separators).toEqual({ element: '|', component: ':', segment: '~' });
+    expect(tree.beg).toMatchObject({ purpose: '00', type: 'SA', poNumber: 'PO-240311-01', date: '20240311' });
+    expect(tree.currency?.code).toBe('USD');
+    expect(tree.refs.map((r) => `${r.qualifier}=${r.value}`)).toEqual(['DP=038', 'IA=VEND-4471']);
+    expect(tree.contacts[0]?.communications).toEqual([
+      { qualifier: 'TE', id: '5125550142' },
+      { qualifier: 'EM', id: 'm.lopez@bigretail.example' },
+    ]);
+    expect(tree.parties[0]).toMatchObject({
+      entityCode: 'ST',
+      additionalNames: ['RECEIVING DOCK B'],
+      addressLines: ['4500 Logistics Pkwy', 'Building 2'],
+      city: 'Austin',
+      postalCode: '78744',
+      country: 'US',
+    });
+    expect(tree.lines.map((l) => [l.lineNumber, l.quantity, l.unit, l.unitPrice])).toEqual([
+      ['1', '48', 'EA', '3.25'],
+      ['2', '12', 'CA', '27.50'],
+      ['3', '2.5', 'KG', '14.00'],
+    ]);
+    expect(tree.lines[0]?.productIds).toEqual([
+      { qualifier: 'UP', id: '061414112345' },
+      { qualifier: 'VP', id: 'WID-1001' },
+    ]);
+    expect(tree.lines[1]?.packaging[0]).toMatchObject({ pack: '6', size: '1', unit: 'EA' });
+    expect(tree.summary).toMatchObject({ lineCount: '3', hashTotal: '62.5' });
+    expect(tree.lines[2]?.$loc).toBe('ISA#1/GS#1/ST#1/PO1#3/PO1 (segment 22, line 22)');
+  });
+
+  it('bom-short-isa: unpadded ISA behind a byte-order mark', () => {
+    const [doc] = fixture('bom-short-isa.edi');
+    expect(doc?.tree.envelope.interchange).toMatchObject({
+      senderId: 'ACMESUPPLY',
+      receiverId: 'BIGRETAIL',
+      controlNumber: '000004711',
+    });
+    expect(doc?.tree.beg.poNumber).toBe('PO-240311-02');
+  });
+
+  it('several-st-sets: one document per ST..SE', () => {
+    const docs = fixture('several-st-sets.edi');
+    expect(docs.map((d) => [d.id, d.tree.beg.poNumber, d.tree.currency?.code])).toEqual([
+      ['000004711/0001', 'PO-A-1001', 'USD'],
+      ['000004711/0002', 'PO-A-1002', 'CAD'],
+    ]);
+    expect(docs[1]?.tree.envelope.transactionSet.$loc).toMatch(/^ISA#1\/GS#1\/ST#2\/ST/);
+  });
+
+  it('newline-terminator and multi-byte terminator read the same content', () => {
+    const [newline] = fixture('newline-terminator.edi');
+    const [multibyte] = fixture('multibyte-terminator-no-final-newline.edi');
+    expect(newline?.tree.envelope.interchange.separators.segment).toBe('\n');
+    expect(multibyte?.tree.envelope.interchange.separators).toMatchObject({ segment: '§', component: '»' });
+    expect(newline?.tree.lines.map((l) => l.quantity)).toEqual(multibyte?.tree.lines.map((l) => l.quantity));
+    expect(multibyte?.tree.parties[1]?.addressLines).toEqual(['PO Box 1200']);
+  });
+
+  it('line-items-pid-po4-sch-line-n1: line loops keep their schedules, notes and ship-to', () => {
+    const [doc] = fixture('line-items-pid-po4-sch-line-n1.edi');
+    const [mug, notebooks, lamp] = doc!.tree.lines;
+    expect(doc?.tree.currency?.code).toBe('EUR');
+    expect(doc?.tree.envelope.interchange).toMatchObject({
+      version: '00501',
+      separators: { repetition: '^' },
+    });
+    expect(mug?.unitPrice).toBe('1.9900');
+    expect(mug?.productIds.map((p) => p.qualifier)).toEqual(['UP', 'BP', 'VP']);
+    expect(mug?.packaging[0]).toMatchObject({ pack: '12', size: '300', unit: 'ML', packagingCode: 'CTN' });
+    expect(mug?.schedules.map((s) => [s.quantity, s.date])).toEqual([
+      ['60', '20240401'],
+      ['40', '20240415'],
+    ]);
+    expect(mug?.dates[0]).toMatchObject({ qualifier: '010', date: '20240329' });
+    expect(mug?.refs[0]).toMatchObject({ qualifier: 'LI', value: '0001' });
+    expect(notebooks?.productIds[0]).toEqual({ qualifier: 'EN', id: '4006381333931' });
+    expect(notebooks?.parties[0]).toMatchObject({ entityCode: 'ST', id: 'S112', city: 'Round Rock' });
+    expect(lamp?.notes[0]?.messages).toEqual(['Wrap separately', 'Include receipt']);
+    expect(lamp?.unitPrice).toBe('249');
+  });
+});
+
+describe('x12-850 broken fixtures', () => {
+  itRefusesBrokenFixtures(reader, new URL('fixtures/broken/', import.meta.url), {
+    'truncated.edi': /truncated/,
+    'wrong-separators.edi': /wrong separators/,
+    'missing-beg.edi': /missing mandatory segment BEG/,
+    'non-numeric-quantity.edi': /PO102 must be numeric, found "TEN"/,
+    'unknown-currency.edi': /"USX" is not an ISO 4217 currency code/,
+    'invalid-utf8.edi': /byte 275: invalid UTF-8/,
+    'se-count-mismatch.edi': /SE01 says "22" but there are 23 segments/,
+    'ctt-hash-mismatch.edi': /CTT02 says 63 but the PO102 quantities add up to 62.5/,
+    'message-type-856.edi': /message type "856" \(ST01\) is not x12-850/,
+  });
+});
+
+describe('x12-850 size', () => {
+  itHandlesLargeDocuments(reader, createReader, makeLargeDocument);
+});

@@ -1,0 +1,223 @@
+import { addToParty, startParty, type X12Party } from '../x12/common-loops.ts';
+import { dtmFields, type Fields, pairs, pick, refFields, type X12Checks } from '../x12/fields.ts';
+import { element, locate, type X12Segment } from '../x12/segment.ts';
+
+type Dtm = Fields<keyof typeof dtmFields>;
+type Ref = Fields<keyof typeof refFields>;
+
+export type HierarchyLevelName = 'shipment' | 'order' | 'tare' | 'pack' | 'subpack' | 'item' | 'other';
+
+const LEVEL_NAMES: Record<string, HierarchyLevelName> = {
+  S: 'shipment',
+  O: 'order',
+  T: 'tare',
+  P: 'pack',
+  Q: 'subpack',
+  I: 'item',
+};
+/** Child collection a level is filed under in its parent (besides `children`, which keeps file order). */
+const COLLECTIONS = {
+  shipment: 'shipments',
+  order: 'orders',
+  tare: 'tares',
+  pack: 'packs',
+  subpack: 'packs',
+  item: 'items',
+  other: 'others',
+} as const;
+type Collection = (typeof COLLECTIONS)[HierarchyLevelName];
+
+/**
+ * One HL and the segments up to the next HL. Arrays appear only when non-empty (a 50 MB ASN has hundreds of
+ * thousands of levels); in JSONata a missing array reads as an empty sequence, e.g. `shipment.orders.packs.items.sn1`.
+ */
+export interface X12HierarchyLevel extends Fields<'id' | 'parentId' | 'levelCode' | 'childCode'> {
+  level: HierarchyLevelName;
+  prf?: Fields<'poNumber' | 'releaseNumber' | 'changeOrderSequence' | 'poDate'>;
+  lin?: Fields<'assignedId'> & { productIds: { qualifier: string; id: string }[] };
+  sn1?: Fields<
+    'assignedId' | 'quantity' | 'unit' | 'quantityShippedToDate' | 'quantityOrdered' | 'orderedUnit'
+  >;
+  dates?: Dtm[];
+  refs?: Ref[];
+  parties?: X12Party[];
+  td1?: Fields<
+    'packagingCode' | 'ladingQuantity' | 'weightQualifier' | 'weight' | 'weightUnit' | 'volume' | 'volumeUnit'
+  >[];
+  td5?: Fields<
+    'routingSequence' | 'idQualifier' | 'carrierId' | 'scac' | 'transportationMethod' | 'routing'
+  >[];
+  td3?: Fields<'equipmentCode' | 'equipmentInitial' | 'equipmentNumber'>[];
+  po4?: Fields<'pack' | 'size' | 'unit' | 'packagingCode' | 'grossWeightPerPack' | 'weightUnit'>[];
+  pid?: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
+  /** MAN marks: MAN01 `GM` is an SSCC-18, `CP` a carrier-assigned package id. */
+  man?: Fields<'qualifier' | 'number'>[];
+  otherSegments?: X12Segment[];
+  children?: X12HierarchyLevel[];
+  shipments?: X12HierarchyLevel[];
+  orders?: X12HierarchyLevel[];
+  tares?: X12HierarchyLevel[];
+  packs?: X12HierarchyLevel[];
+  items?: X12HierarchyLevel[];
+  others?: X12HierarchyLevel[];
+}
+
+type ListKey = {
+  [K in keyof X12HierarchyLevel]-?: NonNullable<X12HierarchyLevel[K]> extends unknown[] ? K : never;
+}[keyof X12HierarchyLevel];
+
+function add<K extends ListKey>(
+  node: X12HierarchyLevel,
+  key: K,
+  value: NonNullable<X12HierarchyLevel[K]>[number],
+): void {
+  const list = (node[key] ?? []) as unknown[];
+  if (list.length === 0) (node as unknown as Record<string, unknown>)[key] = list;
+  list.push(value);
+}
+
+export function startLevel(
+  hl: X12Segment,
+  path: string,
+  byId: Map<string, X12HierarchyLevel>,
+  check: X12Checks,
+): X12HierarchyLevel {
+  const id = element(hl, 1);
+  const parentId = element(hl, 2);
+  const levelCode = element(hl, 3);
+  if (id === '') check.fail(hl.$loc, 'HL01 (hierarchical id) is empty');
+  if (byId.has(id))
+    check.fail(hl.$loc, `HL01 ${JSON.stringify(id)} is used twice (first at ${byId.get(id)!.$loc})`);
+  if (levelCode === '') check.fail(hl.$loc, 'HL03 (level code) is empty');
+  locate(hl, path);
+  const node: X12HierarchyLevel = {
+    ...pick(hl, { id: 1, parentId: 2, levelCode: 3, childCode: 4 }),
+    level: LEVEL_NAMES[levelCode] ?? 'other',
+  };
+  if (parentId !== '') {
+    const parent = byId.get(parentId);
+    if (!parent) check.fail(hl.$loc, `HL02 parent ${JSON.stringify(parentId)} is not an earlier HL`);
+    add(parent, 'children', node);
+    add(parent, COLLECTIONS[node.level] satisfies Collection, node);
+  }
+  byId.set(id, node);
+  return node;
+}
+
+/** Files a segment under the open HL; N1 loops keep their N2/N3/N4/PER/REF. */
+export class LevelContent {
+  private party: X12Party | undefined;
+  private partyPath = '';
+  private readonly node: X12HierarchyLevel;
+  private readonly path: string;
+  private readonly check: X12Checks;
+  constructor(node: X12HierarchyLevel, path: string, check: X12Checks) {
+    this.node = node;
+    this.path = path;
+    this.check = check;
+  }
+
+  add(segment: X12Segment): void {
+    const { node, check } = this;
+    if (this.party && addToParty(this.party, segment, this.partyPath)) return;
+    this.party = undefined;
+    locate(segment, this.path);
+    switch (segment.tag) {
+      case 'N1':
+        this.partyPath = `${this.path}/N1#${(node.parties?.length ?? 0) + 1}`;
+        this.party = startParty(segment, this.partyPath);
+        add(node, 'parties', this.party);
+        return;
+      case 'PRF':
+        check.date(segment, 4);
+        node.prf = pick(segment, { poNumber: 1, releaseNumber: 2, changeOrderSequence: 3, poDate: 4 });
+        return;
+      case 'LIN':
+        node.lin = { ...pick(segment, { assignedId: 1 }), productIds: pairs(segment, 2, 31) };
+        return;
+      case 'SN1':
+        check.decimal(segment, 2, true);
+        check.decimal(segment, 4);
+        check.decimal(segment, 5);
+        node.sn1 = pick(segment, {
+          assignedId: 1,
+          quantity: 2,
+          unit: 3,
+          quantityShippedToDate: 4,
+          quantityOrdered: 5,
+          orderedUnit: 6,
+        });
+        return;
+      case 'DTM':
+        check.date(segment, 2);
+        add(node, 'dates', pick(segment, dtmFields));
+        return;
+      case 'REF':
+        add(node, 'refs', pick(segment, refFields));
+        return;
+      case 'TD1':
+        check.integer(segment, 2);
+        check.decimal(segment, 7);
+        check.decimal(segment, 9);
+        add(
+          node,
+          'td1',
+          pick(segment, {
+            packagingCode: 1,
+            ladingQuantity: 2,
+            weightQualifier: 6,
+            weight: 7,
+            weightUnit: 8,
+            volume: 9,
+            volumeUnit: 10,
+          }),
+        );
+        return;
+      case 'TD5': {
+        const td5: NonNullable<X12HierarchyLevel['td5']>[number] = pick(segment, {
+          routingSequence: 1,
+          idQualifier: 2,
+          carrierId: 3,
+          transportationMethod: 4,
+          routing: 5,
+        });
+        // TD502 = 2 means TD503 is a Standard Carrier Alpha Code (UPSN, FDEG…).
+        if (td5.idQualifier === '2' && td5.carrierId) td5.scac = td5.carrierId;
+        add(node, 'td5', td5);
+        return;
+      }
+      case 'TD3':
+        add(node, 'td3', pick(segment, { equipmentCode: 1, equipmentInitial: 2, equipmentNumber: 3 }));
+        return;
+      case 'PO4':
+        check.decimal(segment, 1);
+        check.decimal(segment, 2);
+        check.decimal(segment, 6);
+        add(
+          node,
+          'po4',
+          pick(segment, {
+            pack: 1,
+            size: 2,
+            unit: 3,
+            packagingCode: 4,
+            grossWeightPerPack: 6,
+            weightUnit: 7,
+          }),
+        );
+        return;
+      case 'PID':
+        add(node, 'pid', pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }));
+        return;
+      case 'CUR':
+        check.currency(segment, 2);
+        add(node, 'otherSegments', segment);
+        return;
+      case 'MAN':
+        add(node, 'man', pick(segment, { qualifier: 1, number: 2 }));
+        return;
+      default:
+        add(node, 'otherSegments', segment);
+    }
+  }
+}

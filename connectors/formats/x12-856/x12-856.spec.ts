@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { itHandlesLargeDocuments, itRefusesBrokenFixtures } from '../x12/test-support.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { createReader, reader } from './index.ts';
+
+const fixture = (name: string) => reader.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+
+describe('x12-856 fixtures', () => {
+  it('hl-shipment-order-pack-item: shipment → order → packs → items with carrier, refs and SSCCs', () => {
+    const [doc] = fixture('hl-shipment-order-pack-item.edi');
+    const { bsn, dates, shipment, orders, items, summary } = doc!.tree;
+    expect(doc).toMatchObject({ kind: '856', id: '000004711/0001', source: 'ACMESUPPLY' });
+    expect(bsn).toMatchObject({
+      purpose: '00',
+      shipmentId: 'ASN-1001',
+      date: '20240312',
+      time: '1430',
+      structureCode: '0001',
+    });
+    expect(dates.map((d) => d.qualifier)).toEqual(['011', '017']);
+    expect(shipment?.td1?.[0]).toMatchObject({
+      packagingCode: 'CTN25',
+      ladingQuantity: '4',
+      weight: '86.4',
+      weightUnit: 'LB',
+    });
+    expect(shipment?.td5?.[0]).toMatchObject({ idQualifier: '2', scac: 'UPSN', transportationMethod: 'M' });
+    expect(shipment?.td3?.[0]?.equipmentNumber).toBe('TRL-4471');
+    expect(shipment?.refs?.map((r) => `${r.qualifier}=${r.value}`)).toEqual([
+      'BM=BOL-88123',
+      '2I=1Z999AA10123456784',
+    ]);
+    expect(shipment?.parties?.map((p) => [p.entityCode, p.city])).toEqual([
+      ['SF', 'San Jose'],
+      ['ST', 'Austin'],
+    ]);
+    expect(orders[0]?.prf).toMatchObject({ poNumber: 'PO-240311-01', poDate: '20240311' });
+    const packs = shipment?.orders?.[0]?.packs ?? [];
+    expect(packs.map((p) => p.man?.[0]?.number)).toEqual([
+      '037612345000000007',
+      '037612345000000014',
+      '037612345000000021',
+    ]);
+    expect(packs.map((p) => p.items?.[0]?.sn1?.quantity)).toEqual(['12', '24', '36']);
+    expect(items.map((i) => i.lin?.productIds[0]?.id)).toEqual([
+      '061414112345',
+      '501234567890',
+      '061414112345',
+    ]);
+    expect(packs[1]?.items?.[0]?.sn1?.$loc).toMatch(
+      /^ISA#1\/GS#1\/ST#1\/HL#6\/SN1 \(segment \d+, line \d+\)$/,
+    );
+    expect(summary).toMatchObject({ count: '8', counts: 'HL' });
+  });
+
+  it('hl-order-without-parent: an order-level HL is a root, ! and ^ separators, CRLF', () => {
+    const [doc] = fixture('hl-order-without-parent.edi');
+    const { hierarchy, shipment, orders } = doc!.tree;
+    expect(shipment).toBeUndefined();
+    expect(hierarchy.map((h) => h.level)).toEqual(['order']);
+    expect(orders[0]).toBe(hierarchy[0]);
+    expect(orders[0]?.td5?.[0]?.scac).toBe('FDEG');
+    expect(orders[0]?.refs?.[0]).toMatchObject({ qualifier: 'CN', value: '794612345678' });
+    expect(orders[0]?.items?.map((i) => [i.lin?.productIds[0]?.id, i.sn1?.quantity, i.sn1?.unit])).toEqual([
+      ['4006381333931', '24', 'PK'],
+      ['5901234123457', '100', 'EA'],
+    ]);
+    expect(doc?.tree.envelope.interchange.separators).toMatchObject({ element: '!', component: '^' });
+  });
+
+  it('several-packs-tares: pallets (T) hold packs (P) hold items', () => {
+    const [doc] = fixture('several-packs-tares.edi');
+    const tares = doc!.tree.shipment?.orders?.[0]?.tares ?? [];
+    expect(tares.map((t) => t.man?.[0]?.number)).toEqual(['037612345000000007', '037612345000000014']);
+    expect(tares.map((t) => t.packs?.length)).toEqual([2, 2]);
+    expect(tares[1]?.packs?.[1]?.items?.[0]?.lin?.productIds).toEqual([
+      { qualifier: 'UP', id: '8712345678906' },
+      { qualifier: 'VP', id: 'LAMP-11' },
+    ]);
+    expect(doc?.tree.shipment?.td5?.[0]?.scac).toBe('FDEG');
+    expect(doc?.tree.items).toHaveLength(4);
+  });
+
+  it('packs-under-items: pack-level SN1 splits the item quantity', () => {
+    const [doc] = fixture('packs-under-items.edi');
+    const item = doc!.tree.items[0];
+    expect(item?.sn1?.quantity).toBe('30');
+    expect(item?.packs?.map((p) => [p.sn1?.quantity, p.man?.[0]?.number])).toEqual([
+      ['18', '037612345000000007'],
+      ['12', '037612345000000014'],
+    ]);
+    expect(item?.children?.map((c) => c.level)).toEqual(['pack', 'pack']);
+  });
+
+  it('bsn-14-short-isa-newline-terminator: advance notification purpose 14', () => {
+    const [doc] = fixture('bsn-14-short-isa-newline-terminator.edi');
+    expect(doc?.tree.bsn.purpose).toBe('14');
+    expect(doc?.tree.envelope.interchange.separators.segment).toBe('\n');
+    expect(doc?.tree.items[0]?.sn1?.quantity).toBe('5');
+  });
+
+  it('several-st-sets: one document per ASN', () => {
+    const docs = fixture('several-st-sets.edi');
+    expect(
+      docs.map((d) => [d.id, d.tree.bsn.shipmentId, d.tree.shipment?.td5?.[0]?.scac, d.tree.items.length]),
+    ).toEqual([
+      ['000004711/0001', 'ASN-6001', 'UPSN', 1],
+      ['000004711/0002', 'ASN-6002', 'FDEG', 2],
+    ]);
+  });
+});
+
+describe('x12-856 broken fixtures', () => {
+  itRefusesBrokenFixtures(reader, new URL('fixtures/broken/', import.meta.url), {
+    'truncated.edi': /truncated/,
+    'wrong-separators.edi': /wrong separators/,
+    'missing-bsn.edi': /missing mandatory segment BSN/,
+    'non-numeric-quantity.edi': /SN102 must be numeric, found "10 EA"/,
+    'unknown-currency.edi': /"EURO" is not an ISO 4217 currency code/,
+    'invalid-utf8.edi': /byte 410: invalid UTF-8/,
+    'hl-parent-missing.edi': /HL02 parent "9" is not an earlier HL/,
+    'ctt-count-mismatch.edi': /CTT01 says 7 but there are 3 HL and 1 LIN segments/,
+    'iea-count-mismatch.edi': /IEA01 says "2" but there are 1 functional groups/,
+    'message-type-850.edi': /message type "850" \(ST01\) is not x12-856/,
+  });
+});
+
+describe('x12-856 size', () => {
+  itHandlesLargeDocuments(reader, createReader, makeLargeDocument);
+});

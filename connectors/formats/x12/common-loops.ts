@@ -1,0 +1,62 @@
+import { type Fields, pairs, pick } from './fields.ts';
+import { locate, type X12Segment } from './segment.ts';
+
+/** PER: a contact with its communication numbers (PER03/04, 05/06, 07/08 as qualifier / number). */
+export interface X12Contact extends Fields<'function' | 'name'> {
+  communications: { qualifier: string; id: string }[];
+}
+
+/** An N1 loop: party with N2 names, N3 address lines, N4 place, PER contacts and REFs. */
+export interface X12Party
+  extends Fields<'entityCode' | 'name' | 'idQualifier' | 'id' | 'city' | 'state' | 'postalCode' | 'country'> {
+  additionalNames: string[];
+  addressLines: string[];
+  contacts: X12Contact[];
+  refs: Fields<'qualifier' | 'value' | 'description'>[];
+}
+
+export function contact(segment: X12Segment): X12Contact {
+  return { ...pick(segment, { function: 1, name: 2 }), communications: pairs(segment, 3, 8) };
+}
+
+export function startParty(n1: X12Segment, path: string): X12Party {
+  locate(n1, path);
+  return {
+    ...pick(n1, { entityCode: 1, name: 2, idQualifier: 3, id: 4 }),
+    additionalNames: [],
+    addressLines: [],
+    contacts: [],
+    refs: [],
+  };
+}
+
+/** Adds N2 / N3 / N4 / PER / REF to the open N1 loop; false when the segment is not part of an N1 loop. */
+export function addToParty(party: X12Party, segment: X12Segment, path: string): boolean {
+  const values = (): string[] =>
+    segment.elements.map((e) => (typeof e === 'string' ? e : e.join(' '))).filter((e) => e !== '');
+  switch (segment.tag) {
+    case 'N2':
+      party.additionalNames.push(...values());
+      break;
+    case 'N3':
+      party.addressLines.push(...values());
+      break;
+    case 'N4':
+      Object.assign(party, pick(segment, { city: 1, state: 2, postalCode: 3, country: 4 }), {
+        $loc: party.$loc,
+      });
+      break;
+    case 'PER':
+      locate(segment, path);
+      party.contacts.push(contact(segment));
+      return true;
+    case 'REF':
+      locate(segment, path);
+      party.refs.push(pick(segment, { qualifier: 1, value: 2, description: 3 }));
+      return true;
+    default:
+      return false;
+  }
+  locate(segment, path);
+  return true;
+}

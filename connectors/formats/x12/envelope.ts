@@ -1,0 +1,229 @@
+import { FormatError } from '../types.ts';
+import { element, type X12Segment, type X12Separators } from './segment.ts';
+import { isInteger } from './values.ts';
+
+/** ISA fields mapping authors need. ISA02 / ISA04 (authorization and security passwords) are left out on purpose. */
+export interface X12InterchangeInfo {
+  $loc: string;
+  senderQualifier: string;
+  senderId: string;
+  receiverQualifier: string;
+  receiverId: string;
+  date: string;
+  time: string;
+  /** ISA11: the repetition separator from 00402 on, the standards id `U` before. */
+  standardsOrRepetition: string;
+  version: string;
+  controlNumber: string;
+  acknowledgmentRequested: string;
+  usage: string;
+  separators: X12Separators;
+}
+
+export interface X12GroupInfo {
+  $loc: string;
+  functionalId: string;
+  senderCode: string;
+  receiverCode: string;
+  date: string;
+  time: string;
+  controlNumber: string;
+  agency: string;
+  version: string;
+}
+
+export interface X12SetInfo {
+  $loc: string;
+  type: string;
+  controlNumber: string;
+  implementationReference?: string;
+}
+
+export interface X12Envelope {
+  interchange: X12InterchangeInfo;
+  group: X12GroupInfo;
+  transactionSet: X12SetInfo;
+}
+
+/** One ST..SE set with its envelopes; `segments` runs from ST to SE inclusive. */
+export interface X12TransactionSet {
+  /** `ISA#1/GS#1/ST#2`: the prefix of every location inside the set. */
+  path: string;
+  envelope: X12Envelope;
+  segments: X12Segment[];
+}
+
+class EnvelopeReader {
+  private index = 0;
+  private readonly segments: X12Segment[];
+  private readonly separators: X12Separators;
+  private readonly format: string;
+  constructor(segments: X12Segment[], separators: X12Separators, format: string) {
+    this.segments = segments;
+    this.separators = separators;
+    this.format = format;
+  }
+
+  private fail(segment: X12Segment | undefined, message: string): never {
+    const where =
+      segment && (segment.$loc || `${segment.tag} (segment ${segment.segment}, line ${segment.line})`);
+    throw new FormatError(this.format, where ?? 'end of file', message);
+  }
+
+  private next(expected: string, context: string): X12Segment {
+    const segment = this.segments[this.index];
+    if (segment === undefined) {
+      const last = this.segments[this.segments.length - 1];
+      throw new FormatError(
+        this.format,
+        `end of file (after ${last ? `${last.tag} (segment ${last.segment}, line ${last.line})` : 'nothing'})`,
+        `truncated: ${context} has no ${expected}`,
+      );
+    }
+    this.index++;
+    return segment;
+  }
+
+  private checkCount(trailer: X12Segment, n: number, actual: number, what: string): void {
+    const declared = element(trailer, n);
+    if (!isInteger(declared) || Number(declared) !== actual) {
+      this.fail(
+        trailer,
+        `control count mismatch: ${trailer.tag}0${n} says ${JSON.stringify(declared)} but there are ${actual} ${what}`,
+      );
+    }
+  }
+
+  private checkReference(trailer: X12Segment, n: number, expected: string, header: string): void {
+    const actual = element(trailer, n);
+    if (actual.trim() !== expected.trim()) {
+      this.fail(
+        trailer,
+        `control number mismatch: ${trailer.tag}0${n} ${JSON.stringify(actual)} differs from ${header} ${JSON.stringify(expected)}`,
+      );
+    }
+  }
+
+  read(): X12TransactionSet[] {
+    const sets: X12TransactionSet[] = [];
+    let interchangeNumber = 0;
+    while (this.index < this.segments.length) {
+      const isa = this.next('ISA', 'file');
+      if (isa.tag !== 'ISA') this.fail(isa, `expected ISA, found ${isa.tag}`);
+      interchangeNumber++;
+      const interchangePath = `ISA#${interchangeNumber}`;
+      isa.$loc = `${interchangePath} (segment ${isa.segment}, line ${isa.line})`;
+      const interchange = this.interchangeInfo(isa);
+      if (!/^\d{1,9}$/.test(interchange.controlNumber)) {
+        this.fail(isa, `ISA13 control number ${JSON.stringify(interchange.controlNumber)} is not numeric`);
+      }
+      let groups = 0;
+      for (;;) {
+        const segment = this.next('IEA', interchangePath);
+        segment.$loc = `${interchangePath}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
+        if (segment.tag === 'IEA') {
+          this.checkCount(segment, 1, groups, 'functional groups (GS)');
+          this.checkReference(segment, 2, interchange.controlNumber, 'ISA13');
+          break;
+        }
+        if (segment.tag !== 'GS') this.fail(segment, `expected GS or IEA, found ${segment.tag}`);
+        groups++;
+        this.readGroup(segment, `${interchangePath}/GS#${groups}`, interchange, sets);
+      }
+    }
+    if (sets.length === 0)
+      throw new FormatError(this.format, 'end of file', 'no transaction set (ST..SE) in the file');
+    return sets;
+  }
+
+  private readGroup(
+    gs: X12Segment,
+    groupPath: string,
+    interchange: X12InterchangeInfo,
+    sets: X12TransactionSet[],
+  ): void {
+    gs.$loc = `${groupPath} (segment ${gs.segment}, line ${gs.line})`;
+    const group: X12GroupInfo = {
+      $loc: gs.$loc,
+      functionalId: element(gs, 1),
+      senderCode: element(gs, 2).trim(),
+      receiverCode: element(gs, 3).trim(),
+      date: element(gs, 4),
+      time: element(gs, 5),
+      controlNumber: element(gs, 6),
+      agency: element(gs, 7),
+      version: element(gs, 8),
+    };
+    let count = 0;
+    for (;;) {
+      const segment = this.next('GE', groupPath);
+      segment.$loc = `${groupPath}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
+      if (segment.tag === 'GE') {
+        this.checkCount(segment, 1, count, 'transaction sets (ST)');
+        this.checkReference(segment, 2, group.controlNumber, 'GS06');
+        return;
+      }
+      if (segment.tag !== 'ST') this.fail(segment, `expected ST or GE, found ${segment.tag}`);
+      count++;
+      sets.push(this.readSet(segment, `${groupPath}/ST#${count}`, interchange, group));
+    }
+  }
+
+  private readSet(
+    st: X12Segment,
+    path: string,
+    interchange: X12InterchangeInfo,
+    group: X12GroupInfo,
+  ): X12TransactionSet {
+    const start = this.index - 1;
+    st.$loc = `${path}/ST (segment ${st.segment}, line ${st.line})`;
+    for (;;) {
+      const segment = this.next('SE', path);
+      const { tag } = segment;
+      if (tag !== 'SE' && tag !== 'ST' && tag !== 'GE' && tag !== 'IEA' && tag !== 'ISA') continue;
+      segment.$loc = `${path}/${tag} (segment ${segment.segment}, line ${segment.line})`;
+      if (tag !== 'SE')
+        this.fail(segment, `truncated transaction set: ${tag} before the SE that closes ${st.$loc}`);
+      const segments = this.segments.slice(start, this.index);
+      this.checkCount(segment, 1, segments.length, 'segments from ST to SE');
+      this.checkReference(segment, 2, element(st, 2), 'ST02');
+      const transactionSet: X12SetInfo = {
+        $loc: st.$loc,
+        type: element(st, 1),
+        controlNumber: element(st, 2),
+      };
+      if (element(st, 3)) transactionSet.implementationReference = element(st, 3);
+      return { path, envelope: { interchange, group, transactionSet }, segments };
+    }
+  }
+
+  private interchangeInfo(isa: X12Segment): X12InterchangeInfo {
+    return {
+      $loc: isa.$loc,
+      senderQualifier: element(isa, 5).trim(),
+      senderId: element(isa, 6).trim(),
+      receiverQualifier: element(isa, 7).trim(),
+      receiverId: element(isa, 8).trim(),
+      date: element(isa, 9),
+      time: element(isa, 10),
+      standardsOrRepetition: element(isa, 11),
+      version: element(isa, 12),
+      controlNumber: element(isa, 13).trim(),
+      acknowledgmentRequested: element(isa, 14),
+      usage: element(isa, 15),
+      separators: this.separators,
+    };
+  }
+}
+
+/**
+ * Checks the ISA/GS/ST envelopes and every control count and number (SE01/SE02, GE01/GE02, IEA01/IEA02):
+ * a count that disagrees with the content is an error with the trailer's location, never trusted silently.
+ */
+export function readTransactionSets(
+  segments: X12Segment[],
+  separators: X12Separators,
+  format: string,
+): X12TransactionSet[] {
+  return new EnvelopeReader(segments, separators, format).read();
+}

@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { expect, it } from 'vitest';
+import { FormatError, type FormatReader } from '../types.ts';
+
+setFlagsFromString('--expose-gc');
+/** A real collection before each reading, so heap figures are what the result retains, not garbage. */
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Shared by the EDI format specs: each broken fixture must fail with a located FormatError saying why. */
+export function itRefusesBrokenFixtures(
+  reader: FormatReader,
+  dir: URL,
+  expected: Record<string, RegExp>,
+): void {
+  it('has an expectation for every broken fixture', () => {
+    expect(readdirSync(dir).sort()).toEqual(Object.keys(expected).sort());
+  });
+  for (const [name, message] of Object.entries(expected)) {
+    it(`refuses broken/${name} with a located FormatError`, () => {
+      let error: unknown;
+      try {
+        reader.parse(readFileSync(new URL(name, dir)));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(FormatError);
+      const formatError = error as FormatError;
+      expect(formatError.format).toBe(reader.name);
+      expect(formatError.location).toMatch(/segment \d+|byte \d+|end of file/);
+      expect(formatError.message).toMatch(message);
+    });
+  }
+}
+
+/**
+ * The 50 MB document is refused at once (over the per-document limit) and the largest accepted size parses
+ * in seconds; both runs report heap growth so the bound is visible in the test output.
+ */
+export function itHandlesLargeDocuments(
+  reader: FormatReader,
+  createReader: (options: { maxBytes?: number }) => FormatReader,
+  makeLargeDocument: (bytes: number) => Buffer,
+): void {
+  it('refuses a 50 MB document within 10 s and without growing the heap', () => {
+    const input = makeLargeDocument(50 * 1024 * 1024);
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    expect(() => reader.parse(input)).toThrow(/over the \d+-byte limit/);
+    const elapsed = performance.now() - started;
+    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    console.info(
+      `${reader.name}: 50 MB refused in ${elapsed.toFixed(1)} ms, heap +${(heapGrowth / 1e6).toFixed(1)} MB`,
+    );
+    expect(elapsed).toBeLessThan(10_000);
+    expect(heapGrowth).toBeLessThan(50e6);
+  });
+
+  it('parses a document just under the limit in linear time and bounded heap', () => {
+    const input = makeLargeDocument(7 * 1024 * 1024);
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    const documents = createReader({}).parse(input);
+    const elapsed = performance.now() - started;
+    collectGarbage();
+    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    console.info(
+      `${reader.name}: ${(input.length / 1e6).toFixed(1)} MB, ${documents.length} documents in ${elapsed.toFixed(0)} ms, heap +${(heapGrowth / 1e6).toFixed(0)} MB`,
+    );
+    expect(documents.length).toBeGreaterThan(100);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(heapGrowth).toBeLessThan(80 * input.length);
+  });
+}

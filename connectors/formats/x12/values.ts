@@ -1,0 +1,63 @@
+/** Value checks shared by the EDI readers. Values stay strings; these only say whether a string is well-formed. */
+
+/** X12 R / N types and EDIFACT n: optional minus, digits, one decimal mark ('.' or, in EDIFACT, ','). */
+const DECIMAL = /^-?(?:\d+(?:[.,]\d*)?|[.,]\d+)$/;
+const INTEGER = /^-?\d+$/;
+
+export function isDecimal(value: string): boolean {
+  return DECIMAL.test(value);
+}
+
+export function isInteger(value: string): boolean {
+  return INTEGER.test(value);
+}
+
+interface ScaledDecimal {
+  units: bigint;
+  scale: number;
+}
+
+function toScaled(value: string): ScaledDecimal {
+  const normalized = value.replace(',', '.');
+  const negative = normalized.startsWith('-');
+  const [whole = '', fraction = ''] = (negative ? normalized.slice(1) : normalized).split('.');
+  const units = BigInt(`${whole || '0'}${fraction}`) * (negative ? -1n : 1n);
+  return { units, scale: fraction.length };
+}
+
+function rescale(value: ScaledDecimal, scale: number): bigint {
+  return value.units * 10n ** BigInt(scale - value.scale);
+}
+
+/** Exact decimal sum of well-formed decimal strings (hash totals must not drift like floats). */
+export function sumDecimals(values: readonly string[]): string {
+  let total: ScaledDecimal = { units: 0n, scale: 0 };
+  for (const value of values) {
+    const next = toScaled(value);
+    const scale = Math.max(total.scale, next.scale);
+    total = { units: rescale(total, scale) + rescale(next, scale), scale };
+  }
+  const negative = total.units < 0n;
+  const digits = (negative ? -total.units : total.units).toString().padStart(total.scale + 1, '0');
+  const whole = digits.slice(0, digits.length - total.scale);
+  const fraction = digits.slice(digits.length - total.scale);
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** Numeric equality of two well-formed decimal strings: `20`, `20.0` and `020` are equal. */
+export function decimalsEqual(a: string, b: string): boolean {
+  const x = toScaled(a);
+  const y = toScaled(b);
+  const scale = Math.max(x.scale, y.scale);
+  return rescale(x, scale) === rescale(y, scale);
+}
+
+/** GS1 mod-10 check digit over all digits but the last (GTIN-8/12/13/14, SSCC-18). */
+export function hasValidGs1CheckDigit(digits: string): boolean {
+  if (!/^\d{8,18}$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = digits.length - 2, weight = 3; i >= 0; i--, weight = weight === 3 ? 1 : 3) {
+    sum += Number(digits[i]) * weight;
+  }
+  return (10 - (sum % 10)) % 10 === Number(digits[digits.length - 1]);
+}
