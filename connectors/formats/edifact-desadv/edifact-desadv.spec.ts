@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readSample } from '../../../tests/samples.ts';
 import { itHandlesLargeDocuments, itRefusesBrokenFixtures } from '../x12/test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { createReader, reader } from './index.ts';
 
 const fixture = (name: string) => reader.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
-const SAMPLE = new URL(
-  '../../../../shared/samples/edifact-desadv/phpedifact-D96ADESADV.edi',
-  import.meta.url,
-);
+const SAMPLE = 'edifact-desadv/phpedifact-D96ADESADV.edi';
 
 describe('edifact-desadv fixtures', () => {
   it('cps-pac-gin-sscc: consignment → pallets with PAC, SSCC, MEA and lines', () => {
@@ -106,7 +104,7 @@ describe('edifact-desadv fixtures', () => {
   });
 
   it('parses the shared sample (no UNA, CPS without parent, PIA ISBNs)', () => {
-    const [doc] = reader.parse(readFileSync(SAMPLE));
+    const [doc] = reader.parse(readSample(SAMPLE));
     expect(doc?.id).toBe('1/142');
     expect(doc?.tree.packages[0]?.id).toBe('IE2156580387');
     expect(doc?.tree.lines.map((l) => l.productIds[0]?.ids[0]?.id)).toEqual([

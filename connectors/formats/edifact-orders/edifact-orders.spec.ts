@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readSample } from '../../../tests/samples.ts';
 import { itHandlesLargeDocuments, itRefusesBrokenFixtures } from '../x12/test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { createReader, reader } from './index.ts';
 
 const fixture = (name: string) => reader.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
-const SAMPLE = new URL(
-  '../../../../shared/samples/edifact-orders/phpedifact-example_order_ok.edi',
-  import.meta.url,
-);
+const SAMPLE = 'edifact-orders/phpedifact-example_order_ok.edi';
 
 describe('edifact-orders fixtures', () => {
   it('una-custom-separators: UNA honoured, header, parties, currency and lines', () => {
@@ -118,7 +116,7 @@ describe('edifact-orders fixtures', () => {
   });
 
   it('parses the shared sample (UNOC with replacement characters, 146 lines, UNT 599)', () => {
-    const [doc] = reader.parse(readFileSync(SAMPLE));
+    const [doc] = reader.parse(readSample(SAMPLE));
     expect(doc?.id).toBe('896/2019265563');
     expect(doc?.tree.lines).toHaveLength(146);
     expect(doc?.tree.parties[0]?.name).toBe('A+A K\uFFFDlte GmbH');

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readSample } from '../../../tests/samples.ts';
 import { FormatError } from '../types.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
@@ -132,9 +133,7 @@ describe('epcis-2 reader', () => {
   });
 
   it('keeps the shared sample TransactionEvent unmapped but read', () => {
-    const [doc] = reader.parse(
-      readFileSync('/work/shared/samples/epcis-2/openepcis-JumbledFieldsOrder.json'),
-    );
+    const [doc] = reader.parse(readSample('epcis-2/openepcis-JumbledFieldsOrder.json'));
     const event = doc!.tree.events[0]!;
     expect([event.type, event.mapped, event.bizStep, event.eventTimeZoneOffset]).toEqual([
       'TransactionEvent',

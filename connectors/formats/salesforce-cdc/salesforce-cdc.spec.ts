@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readSample } from '../../../tests/samples.ts';
 import { FormatError } from '../types.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
@@ -157,9 +158,7 @@ describe('salesforce-cdc reader', () => {
   });
 
   it('reads the shared Pub/Sub sample', () => {
-    const [doc] = reader.parse(
-      readFileSync('/work/shared/samples/salesforce-cdc/pozil-README-AccountChangeEvent-excerpt.json'),
-    );
+    const [doc] = reader.parse(readSample('salesforce-cdc/pozil-README-AccountChangeEvent-excerpt.json'));
     expect(doc!.tree.header.commitNumber).toBe('11657372702432');
     expect(doc!.tree.records[0]!.changedFields).toEqual([
       'LastModifiedDate',

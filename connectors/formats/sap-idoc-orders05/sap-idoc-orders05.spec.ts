@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readSample } from '../../../tests/samples.ts';
 import { FormatError } from '../types.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { reader, writer } from './index.ts';
@@ -144,9 +145,7 @@ describe('sap-idoc-orders05 reader', () => {
     const [doc] = parse('ordrsp-confirmation.xml');
     expect(doc!.kind).toBe('ORDRSP');
     expect(doc!.source).toBe('PRDCLNT100');
-    const sample = reader.parse(
-      readFileSync('/work/shared/samples/sap-idoc-orders05/sapb2bbasic-ordrsp-idoc.xml'),
-    );
+    const sample = reader.parse(readSample('sap-idoc-orders05/sapb2bbasic-ordrsp-idoc.xml'));
     expect(sample.map((d) => [d.kind, d.id, d.source])).toEqual([['ORDRSP', '5220230', 'HE4CLNT400']]);
     const tree = sample[0]!.tree;
     expect(tree.items.map((i) => i.materialIds[0]!.IDTNR)).toEqual([

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readSample } from '../../../tests/samples.ts';
 import { FormatError } from '../types.ts';
 import { reader as reader850 } from '../x12-850/index.ts';
 import { reader as reader856 } from '../x12-856/index.ts';
@@ -7,7 +8,6 @@ import { readX12 } from './parse.ts';
 import { firstInvalidUtf8Offset } from './text.ts';
 import { writeX12, type X12InterchangeInput } from './writer.ts';
 
-const SAMPLES = new URL('../../../../shared/samples/', import.meta.url);
 const BASE =
   'ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*U*00401*000000001*0*P*>~' +
   'GS*SH*S*R*20240101*1200*1*X*004010~ST*856*0001~BSN*00*A1*20240101*1200~SE*3*0001~GE*1*1~IEA*1*000000001~';
@@ -66,7 +66,7 @@ describe('X12 tokenizer variants', () => {
 
 describe('samples', () => {
   it('parses the shared 850 sample (pipe terminator, BOM, indentation)', () => {
-    const [doc] = reader850.parse(readFileSync(new URL('x12-850/x12parser-Example1_PGWGlass.txt', SAMPLES)));
+    const [doc] = reader850.parse(readSample('x12-850/x12parser-Example1_PGWGlass.txt'));
     expect(doc?.id).toBe('000000245/0001');
     expect(doc?.tree.lines.map((l) => l.quantity)).toEqual(['5', '12', '2', '1']);
     expect(doc?.tree.summary?.hashTotal).toBe('20');
@@ -74,7 +74,7 @@ describe('samples', () => {
   });
 
   it('parses the shared 856 sample (~ elements, * terminator)', () => {
-    const [doc] = reader856.parse(readFileSync(new URL('x12-856/x12parser-Example1.txt', SAMPLES)));
+    const [doc] = reader856.parse(readSample('x12-856/x12parser-Example1.txt'));
     expect(doc?.source).toBe('201495124');
     expect(doc?.tree.shipment?.orders?.[0]?.items?.map((i) => i.sn1?.quantity)).toEqual(['16', '23', '16']);
     expect(doc?.tree.summary?.counts).toBe('HL');
