@@ -1,0 +1,109 @@
+import type { Router } from 'express';
+import type { SimContext } from '../common/types.ts';
+import { apiActor } from './auth.ts';
+import {
+  type Contact,
+  type ContactChange,
+  contactView,
+  createContact,
+  findByProperty,
+  updateContact,
+} from './contacts.ts';
+import { validationError } from './errors.ts';
+import { publishContactChanges } from './events.ts';
+import { CONTACTS } from './object-routes.ts';
+import { checkIdProperty, validateProperties } from './properties.ts';
+import type { HubSpotState } from './state.ts';
+
+const MAX_BATCH = 100;
+
+interface UpsertInput {
+  idProperty: string;
+  id: string;
+  properties: Record<string, string>;
+}
+
+/** Validates the whole batch first: HubSpot refuses a batch with any invalid input as a whole. */
+function parseInputs(state: HubSpotState, body: unknown): UpsertInput[] {
+  const inputs = (body as { inputs?: unknown } | undefined)?.inputs;
+  if (!Array.isArray(inputs)) throw validationError('Invalid input JSON: "inputs" must be an array');
+  if (inputs.length > MAX_BATCH) {
+    throw validationError(`Batch input too large: ${inputs.length} inputs, at most ${MAX_BATCH} allowed`, {
+      errors: [{ message: `at most ${MAX_BATCH} inputs`, code: 'TOO_MANY_INPUTS' }],
+    });
+  }
+  const parsed = inputs.map((input, index): UpsertInput => {
+    const { idProperty, id, properties } = (input ?? {}) as Record<string, unknown>;
+    if (typeof id !== 'string' || id === '') {
+      throw validationError(`Invalid input JSON: inputs[${index}].id must be a non-empty string`);
+    }
+    const name = checkIdProperty(state, typeof idProperty === 'string' ? idProperty : undefined);
+    const values = validateProperties(properties ?? {});
+    // The id value is the unique property's value; a different value for it in properties is refused.
+    if (name !== 'hs_object_id') {
+      const normalised = name === 'email' ? id.trim().toLowerCase() : id;
+      if (values[name] !== undefined && values[name] !== normalised) {
+        throw validationError(`inputs[${index}]: ${name} in properties differs from id`);
+      }
+      values[name] = normalised;
+    }
+    return { idProperty: name, id: name === 'email' ? id.trim().toLowerCase() : id, properties: values };
+  });
+  const keys = parsed.map((input) => `${input.idProperty}:${input.id}`);
+  const duplicates = keys.filter((key, index) => keys.indexOf(key) !== index);
+  if (duplicates.length > 0) {
+    throw validationError(
+      `Duplicate IDs found in batch input: [${duplicates.map((k) => k.split(':').slice(1).join(':'))}]. IDs must be unique`,
+    );
+  }
+  return parsed;
+}
+
+/** `POST /crm/v3/objects/contacts/batch/upsert`: create or update by email, hs_object_id or a unique property. */
+export function batchRoutes(router: Router, sim: SimContext<HubSpotState>): void {
+  router.post(`${CONTACTS}/batch/upsert`, (req, res) => {
+    const startedAt = new Date().toISOString();
+    const inputs = parseInputs(sim.state, req.body);
+    const actor = apiActor(sim.state);
+    const results: Array<Record<string, unknown>> = [];
+    const changes: ContactChange[] = [];
+    const errors: Array<Record<string, unknown>> = [];
+    for (const input of inputs) {
+      let contact: Contact | undefined = findByProperty(sim.state, input.idProperty, input.id);
+      let created = false;
+      if (!contact && input.idProperty === 'hs_object_id') {
+        errors.push({
+          status: 'error',
+          category: 'OBJECT_NOT_FOUND',
+          message: `Could not find object with id ${input.id}`,
+          context: { ids: [input.id] },
+        });
+        continue;
+      }
+      if (contact) {
+        changes.push(...updateContact(sim.state, contact, input.properties, actor));
+      } else {
+        const made = createContact(sim.state, input.properties, actor);
+        contact = made.contact;
+        changes.push(...made.changes);
+        created = true;
+      }
+      sim.recordEffect(req, {
+        entityType: 'contact',
+        entityId: contact.id,
+        operation: created ? 'create' : 'update',
+        detail: { idProperty: input.idProperty, id: input.id },
+      });
+      results.push({ ...contactView(contact, { include: Object.keys(input.properties) }), new: created });
+    }
+    publishContactChanges(sim, changes, actor);
+    const completedAt = new Date().toISOString();
+    if (errors.length > 0) {
+      res
+        .status(207)
+        .json({ status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt, completedAt });
+      return;
+    }
+    res.json({ status: 'COMPLETE', results, startedAt, completedAt });
+  });
+}

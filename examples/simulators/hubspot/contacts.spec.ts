@@ -1,0 +1,235 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONTACTS,
+  type ContactObject,
+  type HubSpotHarness,
+  startHubSpot,
+  upsertBody,
+} from './test-support.ts';
+
+let hs: HubSpotHarness;
+beforeAll(async () => {
+  hs = await startHubSpot();
+});
+afterAll(() => hs.sim.close());
+afterEach(async () => {
+  await fetch(`${hs.sim.url}/sim/reset?empty=true`, { method: 'POST' });
+});
+
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+type Upserted = { status: string; results: ContactObject[]; startedAt: string; completedAt: string };
+
+describe('batch upsert', () => {
+  it('creates by email, then updates the same contact, with the documented result shape', async () => {
+    const first = await hs.json<Upserted>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([
+        { email: 'Ana.Lopez@Example.com', firstname: 'Ana' },
+        { email: 'bo@example.com', lastname: 'Berg' },
+      ]),
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe('COMPLETE');
+    expect(first.body.completedAt).toMatch(ISO_MS);
+    const [ana, bo] = first.body.results;
+    expect(ana).toMatchObject({
+      new: true,
+      archived: false,
+      properties: { email: 'ana.lopez@example.com', firstname: 'Ana' },
+    });
+    expect(ana?.id).toMatch(/^\d+$/);
+    expect(ana?.properties.hs_object_id).toBe(ana?.id);
+    expect(ana?.properties.createdate).toMatch(ISO_MS);
+    expect(ana?.properties.lastmodifieddate).toBe(ana?.updatedAt);
+    expect(bo?.id).not.toBe(ana?.id);
+
+    const second = await hs.json<Upserted>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ email: 'ana.lopez@example.com', firstname: 'Anna' }]),
+    );
+    expect(second.body.results[0]).toMatchObject({
+      id: ana?.id,
+      new: false,
+      properties: { firstname: 'Anna' },
+    });
+    expect(Date.parse(second.body.results[0]?.updatedAt ?? '')).toBeGreaterThan(
+      Date.parse(ana?.updatedAt ?? ''),
+    );
+    const effects = (await (await fetch(`${hs.sim.url}/sim/effects?entityType=contact`)).json()) as {
+      effects: Array<{ operation: string }>;
+    };
+    expect(effects.effects.map((e) => e.operation)).toEqual(['create', 'create', 'update']);
+  });
+
+  it('upserts by a custom unique property', async () => {
+    const made = await hs.json<Upserted>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ eai_golden_id: 'G-1', firstname: 'Cy' }], 'eai_golden_id'),
+    );
+    const again = await hs.json<Upserted>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ eai_golden_id: 'G-1', lastname: 'Dunn' }], 'eai_golden_id'),
+    );
+    expect(again.body.results[0]).toMatchObject({ id: made.body.results[0]?.id, new: false });
+    const got = await hs.json<ContactObject>(
+      'GET',
+      `${CONTACTS}/${made.body.results[0]?.id}?properties=firstname,lastname,eai_golden_id`,
+    );
+    expect(got.body.properties).toMatchObject({ firstname: 'Cy', lastname: 'Dunn', eai_golden_id: 'G-1' });
+  });
+
+  it('refuses invalid batches as a whole with VALIDATION_ERROR bodies', async () => {
+    const bad = await hs.json<Record<string, unknown>>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ email: 'ok@example.com' }, { email: 'not-an-email' }]),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
+    expect(bad.body.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(String(bad.body.message)).toContain('INVALID_EMAIL');
+    const unknown = await hs.json<Record<string, unknown>>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ email: 'x@example.com', shoe_size: '44' }]),
+    );
+    expect(String(unknown.body.message)).toContain('PROPERTY_DOESNT_EXIST');
+    const duplicate = await hs.json<Record<string, unknown>>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ email: 'd@example.com' }, { email: 'd@example.com' }]),
+    );
+    expect(String(duplicate.body.message)).toMatch(/^Duplicate IDs found in batch input/);
+    const tooMany = await hs.json(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody(Array.from({ length: 101 }, (_, i) => ({ email: `c${i}@example.com` }))),
+    );
+    expect(tooMany.status).toBe(400);
+    const idProperty = await hs.json<Record<string, unknown>>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ firstname: 'x' }], 'firstname'),
+    );
+    expect(idProperty.body).toMatchObject({ category: 'VALIDATION_ERROR' });
+    const malformed = await hs.call('POST', `${CONTACTS}/batch/upsert`, '{"inputs": [');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
+    const ledger = (await (await fetch(`${hs.sim.url}/sim/effects`)).json()) as { count: number };
+    expect(ledger.count).toBe(0);
+  });
+});
+
+describe('single objects, list paging, history, merge', () => {
+  it('pages through every contact with limit/after and properties selection', async () => {
+    const emails = Array.from({ length: 23 }, (_, i) => ({ email: `p${i}@example.com`, city: `City ${i}` }));
+    await hs.json('POST', `${CONTACTS}/batch/upsert`, upsertBody(emails));
+    const seen: ContactObject[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = await hs.json<{
+        results: ContactObject[];
+        paging?: { next: { after: string; link: string } };
+      }>('GET', `${CONTACTS}?limit=10&properties=email,city${after ? `&after=${after}` : ''}`);
+      seen.push(...page.body.results);
+      after = page.body.paging?.next.after;
+      if (after) expect(page.body.paging?.next.link).toContain(`after=${after}`);
+      pages++;
+    } while (after);
+    expect(pages).toBe(3);
+    expect(seen.map((c) => c.properties.email).sort()).toEqual(emails.map((e) => e.email).sort());
+    expect(Object.keys(seen[0]?.properties ?? {}).sort()).toEqual([
+      'city',
+      'createdate',
+      'email',
+      'hs_object_id',
+      'lastmodifieddate',
+    ]);
+  });
+
+  it('reads, patches and archives by id or by email, keeping property history', async () => {
+    const created = await hs.json<ContactObject>('POST', CONTACTS, {
+      properties: { email: 'h@example.com', city: 'Lyon' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const patched = await hs.json<ContactObject>('PATCH', `${CONTACTS}/h@example.com?idProperty=email`, {
+      properties: { city: 'Paris' },
+    });
+    expect(patched.body).toMatchObject({ id, properties: { city: 'Paris' } });
+    const withHistory = await hs.json<ContactObject>('GET', `${CONTACTS}/${id}?propertiesWithHistory=city`);
+    expect(withHistory.body.propertiesWithHistory?.city?.map((h) => h.value)).toEqual(['Paris', 'Lyon']);
+    expect(withHistory.body.propertiesWithHistory?.city?.[0]).toMatchObject({
+      sourceType: 'INTEGRATION',
+      sourceId: String(hs.app.appId),
+    });
+    expect(withHistory.body.properties).toHaveProperty('firstname', null);
+
+    const conflict = await hs.json<Record<string, unknown>>('POST', CONTACTS, {
+      properties: { email: 'H@example.com' },
+    });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toMatchObject({
+      category: 'CONFLICT',
+      message: `Contact already exists. Existing ID: ${id}`,
+    });
+
+    expect((await hs.call('DELETE', `${CONTACTS}/${id}`)).status).toBe(204);
+    const gone = await hs.json<Record<string, unknown>>('GET', `${CONTACTS}/${id}`);
+    expect(gone.status).toBe(404);
+    expect(gone.body).toMatchObject({ status: 'error', category: 'OBJECT_NOT_FOUND' });
+    const archived = await hs.json<ContactObject>('GET', `${CONTACTS}/${id}?archived=true`);
+    expect(archived.body.archived).toBe(true);
+    expect((await hs.call('DELETE', `${CONTACTS}/${id}`)).status).toBe(204);
+    const deletes = (await (await fetch(`${hs.sim.url}/sim/effects?operation=archive`)).json()) as {
+      count: number;
+    };
+    expect(deletes.count).toBe(1);
+  });
+
+  it('merges two contacts: the secondary id resolves to the primary, its email becomes additional', async () => {
+    const a = await hs.json<ContactObject>('POST', CONTACTS, {
+      properties: { email: 'a@example.com', firstname: 'Al' },
+    });
+    const b = await hs.json<ContactObject>('POST', CONTACTS, {
+      properties: { email: 'b@example.com', phone: '+49 30 1' },
+    });
+    const merged = await hs.json<ContactObject>('POST', `${CONTACTS}/merge`, {
+      primaryObjectId: a.body.id,
+      objectIdToMerge: b.body.id,
+    });
+    expect(merged.status).toBe(200);
+    const viaOld = await hs.json<ContactObject>(
+      'GET',
+      `${CONTACTS}/${b.body.id}?properties=phone,hs_additional_emails,hs_merged_object_ids`,
+    );
+    expect(viaOld.body).toMatchObject({
+      id: a.body.id,
+      properties: {
+        phone: '+49 30 1',
+        hs_additional_emails: 'b@example.com',
+        hs_merged_object_ids: b.body.id,
+      },
+    });
+    const self = await hs.json<Record<string, unknown>>('POST', `${CONTACTS}/merge`, {
+      primaryObjectId: a.body.id,
+      objectIdToMerge: a.body.id,
+    });
+    expect(self.body).toMatchObject({ category: 'VALIDATION_ERROR' });
+  });
+
+  it('answers 401 INVALID_AUTHENTICATION without the private-app token', async () => {
+    for (const authorization of [undefined, 'Bearer pat-na1-wrong']) {
+      const response = await fetch(`${hs.sim.url}${CONTACTS}`, {
+        headers: authorization ? { authorization } : {},
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ status: 'error', category: 'INVALID_AUTHENTICATION' });
+    }
+  });
+});

@@ -1,0 +1,221 @@
+import { ALWAYS_RETURNED, DEFAULT_PROPERTIES } from './properties.ts';
+import { type Contact, type HubSpotState, nextContactId, nextTimestamp } from './state.ts';
+
+export type { Contact } from './state.ts';
+
+/** Who made a change: `INTEGRATION` with the app id for API calls, `CRM_UI` with `userId:<n>` for people. */
+export interface Actor {
+  changeSource: 'INTEGRATION' | 'CRM_UI' | 'IMPORT';
+  sourceId: string;
+}
+
+export type ChangeKind = 'creation' | 'propertyChange' | 'deletion' | 'merge' | 'restore';
+
+/** One thing that happened to a contact, later turned into a webhook event. */
+export interface ContactChange {
+  kind: ChangeKind;
+  objectId: string;
+  occurredAt: number;
+  propertyName?: string;
+  propertyValue?: string;
+  merge?: {
+    primaryObjectId: string;
+    mergedObjectIds: string[];
+    newObjectId: string;
+    numberOfPropertiesMoved: number;
+  };
+}
+
+/** A live (not archived) contact by id, following merges to the survivor. */
+export function findContact(state: HubSpotState, id: string, archived = false): Contact | undefined {
+  let contact = state.contacts[id];
+  for (let hops = 0; contact?.mergedInto && hops < 10; hops++) contact = state.contacts[contact.mergedInto];
+  if (!contact || contact.mergedInto || contact.archived !== archived) return undefined;
+  return contact;
+}
+
+/** A live contact whose `property` equals `value` (emails compare case-insensitively). */
+export function findByProperty(state: HubSpotState, property: string, value: string): Contact | undefined {
+  if (property === 'hs_object_id') return findContact(state, value);
+  const wanted = property === 'email' ? value.trim().toLowerCase() : value;
+  return Object.values(state.contacts).find(
+    (c) =>
+      !c.archived &&
+      !c.mergedInto &&
+      (property === 'email'
+        ? c.properties.email === wanted ||
+          (c.properties.hs_additional_emails ?? '').split(';').includes(wanted)
+        : c.properties[property] === wanted),
+  );
+}
+
+function setProperty(contact: Contact, name: string, value: string, at: string, actor: Actor): boolean {
+  const current = contact.properties[name] ?? '';
+  if (current === value) return false;
+  if (value === '') delete contact.properties[name];
+  else contact.properties[name] = value;
+  contact.history[name] ??= [];
+  contact.history[name].unshift({
+    value,
+    timestamp: at,
+    sourceType: actor.changeSource,
+    sourceId: actor.sourceId,
+  });
+  return true;
+}
+
+function touch(contact: Contact, at: string): void {
+  contact.updatedAt = at;
+  contact.properties.lastmodifieddate = at;
+}
+
+export function createContact(
+  state: HubSpotState,
+  properties: Record<string, string>,
+  actor: Actor,
+): { contact: Contact; changes: ContactChange[] } {
+  const id = nextContactId(state);
+  const at = nextTimestamp(state);
+  const contact: Contact = { id, properties: {}, history: {}, createdAt: at, updatedAt: at, archived: false };
+  const system: Actor = { changeSource: actor.changeSource, sourceId: actor.sourceId };
+  setProperty(contact, 'hs_object_id', id, at, system);
+  setProperty(contact, 'createdate', at, at, system);
+  setProperty(contact, 'lastmodifieddate', at, at, system);
+  const occurredAt = Date.parse(at);
+  const changes: ContactChange[] = [{ kind: 'creation', objectId: id, occurredAt }];
+  for (const [name, value] of Object.entries(properties)) {
+    if (setProperty(contact, name, value, at, actor)) {
+      changes.push({
+        kind: 'propertyChange',
+        objectId: id,
+        occurredAt,
+        propertyName: name,
+        propertyValue: value,
+      });
+    }
+  }
+  state.contacts[id] = contact;
+  return { contact, changes };
+}
+
+/** Applies changed values only; an update that changes nothing leaves lastmodifieddate alone. */
+export function updateContact(
+  state: HubSpotState,
+  contact: Contact,
+  properties: Record<string, string>,
+  actor: Actor,
+): ContactChange[] {
+  const at = nextTimestamp(state);
+  const occurredAt = Date.parse(at);
+  const changes: ContactChange[] = [];
+  for (const [name, value] of Object.entries(properties)) {
+    if (setProperty(contact, name, value, at, actor)) {
+      changes.push({
+        kind: 'propertyChange',
+        objectId: contact.id,
+        occurredAt,
+        propertyName: name,
+        propertyValue: value,
+      });
+    }
+  }
+  if (changes.length > 0) touch(contact, at);
+  return changes;
+}
+
+export function archiveContact(state: HubSpotState, contact: Contact): ContactChange[] {
+  const at = nextTimestamp(state);
+  contact.archived = true;
+  contact.archivedAt = at;
+  return [{ kind: 'deletion', objectId: contact.id, occurredAt: Date.parse(at) }];
+}
+
+export function restoreContact(state: HubSpotState, contact: Contact): ContactChange[] {
+  const at = nextTimestamp(state);
+  contact.archived = false;
+  delete contact.archivedAt;
+  touch(contact, at);
+  return [{ kind: 'restore', objectId: contact.id, occurredAt: Date.parse(at) }];
+}
+
+/**
+ * Merges `secondary` into `primary`: the primary keeps its values, empty ones are filled from the
+ * secondary, the secondary's email becomes an additional email, and the secondary's id resolves to
+ * the primary from now on.
+ */
+export function mergeContacts(
+  state: HubSpotState,
+  primary: Contact,
+  secondary: Contact,
+  actor: Actor,
+): ContactChange[] {
+  const moved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(secondary.properties)) {
+    if (ALWAYS_RETURNED.includes(name) || name === 'hs_merged_object_ids' || name === 'email') continue;
+    if (!primary.properties[name]) moved[name] = value;
+  }
+  const extraEmails = new Set(
+    [
+      primary.properties.hs_additional_emails,
+      secondary.properties.email,
+      secondary.properties.hs_additional_emails,
+    ]
+      .flatMap((v) => (v ? v.split(';') : []))
+      .filter((email) => email !== primary.properties.email),
+  );
+  if (extraEmails.size > 0) moved.hs_additional_emails = [...extraEmails].join(';');
+  const mergedIds = [
+    ...(primary.properties.hs_merged_object_ids?.split(';') ?? []),
+    secondary.id,
+    ...(secondary.properties.hs_merged_object_ids?.split(';') ?? []),
+  ];
+  const changes = updateContact(state, primary, moved, actor);
+  const at = nextTimestamp(state);
+  setProperty(primary, 'hs_merged_object_ids', mergedIds.join(';'), at, actor);
+  touch(primary, at);
+  secondary.mergedInto = primary.id;
+  return [
+    {
+      kind: 'merge',
+      objectId: primary.id,
+      occurredAt: Date.parse(at),
+      merge: {
+        primaryObjectId: primary.id,
+        mergedObjectIds: [secondary.id],
+        newObjectId: primary.id,
+        numberOfPropertiesMoved: Object.keys(moved).length,
+      },
+    },
+    ...changes,
+  ];
+}
+
+export interface ViewOptions {
+  properties?: string[];
+  propertiesWithHistory?: string[];
+  /** Extra property names to include (the ones an upsert set). */
+  include?: string[];
+}
+
+/** A contact as the v3 API returns it. */
+export function contactView(contact: Contact, options: ViewOptions = {}): Record<string, unknown> {
+  const names = options.properties
+    ? [...new Set([...options.properties, ...ALWAYS_RETURNED])]
+    : [...new Set([...DEFAULT_PROPERTIES, ...(options.include ?? [])])];
+  const properties: Record<string, string | null> = {};
+  for (const name of names.sort()) properties[name] = contact.properties[name] ?? null;
+  const view: Record<string, unknown> = {
+    id: contact.id,
+    properties,
+    createdAt: contact.createdAt,
+    updatedAt: contact.updatedAt,
+    archived: contact.archived,
+  };
+  if (contact.archivedAt) view.archivedAt = contact.archivedAt;
+  if (options.propertiesWithHistory) {
+    view.propertiesWithHistory = Object.fromEntries(
+      options.propertiesWithHistory.map((name) => [name, contact.history[name] ?? []]),
+    );
+  }
+  return view;
+}

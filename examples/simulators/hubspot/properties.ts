@@ -1,0 +1,123 @@
+import { validationError } from './errors.ts';
+import type { HubSpotState } from './state.ts';
+
+/** Contact properties this portal knows (the generator's plus a few common ones and two custom ids). */
+export const CONTACT_PROPERTIES = new Set([
+  'email',
+  'firstname',
+  'lastname',
+  'company',
+  'phone',
+  'mobilephone',
+  'website',
+  'address',
+  'city',
+  'state',
+  'zip',
+  'country',
+  'date_of_birth',
+  'jobtitle',
+  'lifecyclestage',
+  'hs_lead_status',
+  'hs_additional_emails',
+  'eai_golden_id',
+  'external_id',
+  'hs_object_id',
+  'createdate',
+  'lastmodifieddate',
+  'hs_merged_object_ids',
+]);
+
+/** Written by HubSpot itself; an input setting them is refused. */
+export const READ_ONLY = new Set(['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_merged_object_ids']);
+/** Compared as points in time by search filters and sorts. */
+export const DATETIME_PROPERTIES = new Set(['createdate', 'lastmodifieddate']);
+/** Returned when a request names no properties. */
+export const DEFAULT_PROPERTIES = [
+  'createdate',
+  'email',
+  'firstname',
+  'hs_object_id',
+  'lastmodifieddate',
+  'lastname',
+];
+/** Always returned with the properties a request names. */
+export const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+interface PropertyProblem {
+  isValid: false;
+  message: string;
+  error: string;
+  name: string;
+}
+
+/**
+ * Checks and normalises input properties to strings, as HubSpot stores them. Problems are reported as
+ * HubSpot does: a VALIDATION_ERROR whose message embeds the per-property results as JSON.
+ */
+export function validateProperties(input: unknown): Record<string, string> {
+  if (input === undefined) return {};
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw validationError('Invalid input JSON: "properties" must be an object');
+  }
+  const problems: PropertyProblem[] = [];
+  const values: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(input as Record<string, unknown>)) {
+    if (!CONTACT_PROPERTIES.has(name)) {
+      problems.push({
+        isValid: false,
+        message: `Property "${name}" does not exist`,
+        error: 'PROPERTY_DOESNT_EXIST',
+        name,
+      });
+      continue;
+    }
+    if (READ_ONLY.has(name)) {
+      problems.push({
+        isValid: false,
+        message: `"${name}" is a read only property; its value cannot be set.`,
+        error: 'READ_ONLY_VALUE',
+        name,
+      });
+      continue;
+    }
+    if (raw !== null && typeof raw === 'object') {
+      problems.push({ isValid: false, message: `${name} must be a string`, error: 'INVALID_STRING', name });
+      continue;
+    }
+    const value = raw === null || raw === undefined ? '' : String(raw);
+    if (name === 'email' && value !== '' && !EMAIL.test(value)) {
+      problems.push({
+        isValid: false,
+        message: `Email address ${value} is invalid`,
+        error: 'INVALID_EMAIL',
+        name,
+      });
+      continue;
+    }
+    values[name] = name === 'email' ? value.trim().toLowerCase() : value;
+  }
+  if (problems.length > 0) {
+    throw validationError(`Property values were not valid: ${JSON.stringify(problems)}`);
+  }
+  return values;
+}
+
+/** Properties usable as `idProperty`: email, hs_object_id and the custom unique ones. */
+export function checkIdProperty(state: HubSpotState, idProperty: string | undefined): string {
+  const name = idProperty ?? 'hs_object_id';
+  if (name === 'email' || name === 'hs_object_id' || state.uniqueProperties.includes(name)) return name;
+  throw validationError(`Property ${name} is not a unique identifier property of contacts`, {
+    errors: [{ message: `${name} is not unique`, code: 'INVALID_ID_PROPERTY' }],
+  });
+}
+
+/** Parses a comma-separated `properties=` query value (also accepted repeated). */
+export function propertyList(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
+  const names = parts.map((p) => p.trim()).filter((p) => p !== '');
+  return names.length > 0 ? names : undefined;
+}

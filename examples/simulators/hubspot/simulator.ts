@@ -1,0 +1,35 @@
+import { createSimulator } from '../common/simulator.ts';
+import type { SimulatorDefinition } from '../common/types.ts';
+import { requireToken } from './auth.ts';
+import { batchRoutes } from './batch-routes.ts';
+import { hubspotErrorBody } from './errors.ts';
+import { objectRoutes } from './object-routes.ts';
+import { searchRoutes } from './search-routes.ts';
+import { applyHubSpotSeed } from './seed.ts';
+import { hubspotSimRoutes } from './sim-routes.ts';
+import { emptyHubSpotState, type HubSpotState } from './state.ts';
+
+export const hubspotSimulator: SimulatorDefinition = createSimulator<HubSpotState>(
+  {
+    name: 'hubspot',
+    initialState: emptyHubSpotState,
+    errorBody: hubspotErrorBody,
+    applySeed: applyHubSpotSeed,
+    // A reset empties the portal's data, not the app: tokens, secret and ids stay valid.
+    preserveOnReset: (previous, fresh) => {
+      fresh.app = previous.app;
+      fresh.uiUserId = previous.uiUserId;
+      fresh.uniqueProperties = previous.uniqueProperties;
+      fresh.lastId = previous.lastId;
+    },
+    routes: (router, sim) => {
+      hubspotSimRoutes(router, sim);
+      router.use('/crm/v3', requireToken(sim));
+      // Search and batch routes first: their fixed paths would otherwise be taken as a contact id.
+      searchRoutes(router, sim);
+      batchRoutes(router, sim);
+      objectRoutes(router, sim);
+    },
+  },
+  4102,
+);

@@ -1,0 +1,76 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** One value a property held, as `propertiesWithHistory` lists it (newest first). */
+export interface HistoryEntry {
+  value: string;
+  timestamp: string;
+  sourceType: string;
+  sourceId?: string;
+}
+
+/** A stored contact: every property value is a string, as HubSpot stores them. */
+export interface Contact {
+  id: string;
+  properties: Record<string, string>;
+  history: Record<string, HistoryEntry[]>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  archivedAt?: string;
+  /** Set when this contact was merged into another: its id then resolves to the survivor. */
+  mergedInto?: string;
+}
+
+/** The private app the integration authenticates as, and the hub (portal) it is installed in. */
+export interface AppIdentity {
+  portalId: number;
+  appId: number;
+  /** Signs webhook requests (v3 signature). */
+  clientSecret: string;
+  /** Private-app access tokens accepted as `Authorization: Bearer ...`. */
+  accessTokens: string[];
+}
+
+export interface HubSpotState {
+  app: AppIdentity;
+  /** The person behind `/sim/edit` (CRM_UI changes carry `userId:<id>` as sourceId). */
+  uiUserId: number;
+  contacts: Record<string, Contact>;
+  /** Last contact id handed out (numeric, as a string on the wire). */
+  lastId: number;
+  /** Last timestamp handed out (ms); writes get strictly increasing times. */
+  lastTimestamp: number;
+  nextEventId: number;
+  /** Custom properties marked unique, usable as `idProperty` (besides email and hs_object_id). */
+  uniqueProperties: string[];
+}
+
+export function emptyHubSpotState(): HubSpotState {
+  return {
+    app: {
+      portalId: 20_000_000 + randomBytes(3).readUIntBE(0, 3),
+      appId: 1_000_000 + randomBytes(2).readUInt16BE(0),
+      clientSecret: randomUUID(),
+      accessTokens: [`pat-na1-${randomUUID()}`],
+    },
+    uiUserId: 50_000_000 + randomBytes(2).readUInt16BE(0),
+    contacts: {},
+    lastId: 100_000_000_000 + randomBytes(2).readUInt16BE(0) * 1000,
+    lastTimestamp: 0,
+    nextEventId: 1,
+    uniqueProperties: ['eai_golden_id', 'external_id'],
+  };
+}
+
+/** A write time: now, but never equal to or before the previous one handed out. */
+export function nextTimestamp(state: HubSpotState): string {
+  const now = Math.max(Date.now(), state.lastTimestamp + 1);
+  state.lastTimestamp = now;
+  return new Date(now).toISOString();
+}
+
+/** Ids grow with small gaps, as HubSpot's do. */
+export function nextContactId(state: HubSpotState): string {
+  state.lastId += 1 + Math.floor(Math.random() * 50);
+  return String(state.lastId);
+}

@@ -1,0 +1,201 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONTACTS,
+  type ContactObject,
+  type HubSpotHarness,
+  startHubSpot,
+  upsertBody,
+} from './test-support.ts';
+
+interface Delivery {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+type HsEvent = Record<string, unknown> & {
+  subscriptionType: string;
+  objectId: number;
+  changeSource: string;
+  sourceId: string;
+};
+
+/** A receiver that keeps raw requests, so the signature can be checked over the exact bytes. */
+async function startReceiver(): Promise<{ url: string; deliveries: Delivery[]; close(): Promise<void> }> {
+  const deliveries: Delivery[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      deliveries.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hubspot/events?app=eai`,
+    deliveries,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Written from HubSpot's documentation, independent of the simulator's code. */
+function expectedSignature(
+  secret: string,
+  method: string,
+  uri: string,
+  body: string,
+  timestamp: string,
+): string {
+  return createHmac('sha256', secret)
+    .update(method + uri + body + timestamp, 'utf8')
+    .digest('base64');
+}
+
+let hs: HubSpotHarness;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+beforeAll(async () => {
+  hs = await startHubSpot();
+});
+afterAll(() => hs.sim.close());
+afterEach(async () => {
+  await receiver?.close();
+  await fetch(`${hs.sim.url}/sim/reset?empty=true`, { method: 'POST' });
+});
+
+async function subscribe(channel?: string): Promise<void> {
+  receiver = await startReceiver();
+  const response = await fetch(`${hs.sim.url}/sim/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: receiver.url, ...(channel ? { channel } : {}) }),
+  });
+  expect(response.status).toBe(201);
+}
+const settle = () =>
+  fetch(`${hs.sim.url}/sim/deliveries?wait=true`).then(
+    (r) => r.json() as Promise<{ deliveries: Array<{ duplicate?: boolean }> }>,
+  );
+const events = () => receiver.deliveries.flatMap((d) => JSON.parse(d.body) as HsEvent[]);
+
+describe('webhooks', () => {
+  it('signs every batch with the v3 signature over method, full URI, body and timestamp', async () => {
+    await subscribe();
+    await hs.json('POST', `${CONTACTS}/batch/upsert`, upsertBody([{ email: 's@example.com', city: 'Graz' }]));
+    await settle();
+    expect(receiver.deliveries.length).toBeGreaterThan(0);
+    for (const delivery of receiver.deliveries) {
+      const timestamp = String(delivery.headers['x-hubspot-request-timestamp']);
+      expect(Math.abs(Date.now() - Number(timestamp))).toBeLessThan(60_000);
+      expect(delivery.headers['x-hubspot-signature-v3']).toBe(
+        expectedSignature(hs.app.clientSecret, 'POST', receiver.url, delivery.body, timestamp),
+      );
+      expect(delivery.headers['x-hubspot-signature-v3']).not.toBe(
+        expectedSignature('other-secret', 'POST', receiver.url, delivery.body, timestamp),
+      );
+    }
+  });
+
+  it('marks API writes as the integration own (INTEGRATION + app id) and UI edits as CRM_UI', async () => {
+    await subscribe();
+    const made = await hs.json<{ results: ContactObject[] }>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ email: 'e@example.com', firstname: 'Eve' }]),
+    );
+    const id = made.body.results[0]!.id;
+    await fetch(`${hs.sim.url}/sim/edit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, properties: { firstname: 'Evelyn' } }),
+    });
+    await hs.call('DELETE', `${CONTACTS}/${id}`);
+    await fetch(`${hs.sim.url}/sim/edit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, action: 'restore' }),
+    });
+    await settle();
+    const all = events();
+    const summary = all.map((e) => [e.subscriptionType, e.propertyName ?? null, e.changeSource]);
+    expect(summary).toEqual([
+      ['contact.creation', null, 'INTEGRATION'],
+      ['contact.propertyChange', 'email', 'INTEGRATION'],
+      ['contact.propertyChange', 'firstname', 'INTEGRATION'],
+      ['contact.propertyChange', 'firstname', 'CRM_UI'],
+      ['contact.deletion', null, 'INTEGRATION'],
+      ['contact.restore', null, 'CRM_UI'],
+    ]);
+    for (const event of all) {
+      expect(event).toMatchObject({
+        objectId: Number(id),
+        portalId: hs.app.portalId,
+        appId: hs.app.appId,
+        attemptNumber: 0,
+      });
+      expect(typeof event.eventId).toBe('number');
+      expect(typeof event.occurredAt).toBe('number');
+      expect(event.sourceId).toBe(
+        event.changeSource === 'INTEGRATION' ? String(hs.app.appId) : `userId:${hs.app.uiUserId}`,
+      );
+    }
+    expect(all[3]).toMatchObject({ propertyValue: 'Evelyn' });
+  });
+
+  it('batches up to 100 events per request and filters by subscription type', async () => {
+    await subscribe('contact.creation');
+    const people = Array.from({ length: 100 }, (_, i) => ({ email: `m${i}@example.com` }));
+    await hs.json('POST', `${CONTACTS}/batch/upsert`, upsertBody(people));
+    await hs.json('POST', `${CONTACTS}/batch/upsert`, upsertBody([{ email: 'late@example.com' }]));
+    await settle();
+    expect(receiver.deliveries.map((d) => (JSON.parse(d.body) as unknown[]).length)).toEqual([100, 1]);
+    expect(new Set(events().map((e) => e.subscriptionType))).toEqual(new Set(['contact.creation']));
+  });
+
+  it('sends contact.merge with the merged ids', async () => {
+    await subscribe('contact.merge');
+    const a = await hs.json<ContactObject>('POST', CONTACTS, { properties: { email: 'p@example.com' } });
+    const b = await hs.json<ContactObject>('POST', CONTACTS, { properties: { email: 'q@example.com' } });
+    await hs.json('POST', `${CONTACTS}/merge`, { primaryObjectId: a.body.id, objectIdToMerge: b.body.id });
+    await settle();
+    expect(events()).toMatchObject([
+      {
+        subscriptionType: 'contact.merge',
+        primaryObjectId: Number(a.body.id),
+        mergedObjectIds: [Number(b.body.id)],
+        newObjectId: Number(a.body.id),
+        changeSource: 'INTEGRATION',
+      },
+    ]);
+  });
+
+  it('a duplicated delivery reaches the subscriber twice; the write was applied once', async () => {
+    await subscribe('contact.creation');
+    await fetch(`${hs.sim.url}/sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ kind: 'webhook_duplicate', times: 1 }]),
+    });
+    await hs.json('POST', `${CONTACTS}/batch/upsert`, upsertBody([{ email: 'twice@example.com' }]));
+    const log = await settle();
+    expect(receiver.deliveries).toHaveLength(2);
+    expect(receiver.deliveries[0]?.body).toBe(receiver.deliveries[1]?.body);
+    expect(log.deliveries.filter((d) => d.duplicate)).toHaveLength(1);
+    const ledger = (await (await fetch(`${hs.sim.url}/sim/effects?operation=create`)).json()) as {
+      count: number;
+    };
+    expect(ledger.count).toBe(1);
+  });
+});

@@ -1,0 +1,73 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { SimHttpError } from '../common/http-error.ts';
+import type { SimContext } from '../common/types.ts';
+import { OdooFault } from './errors.ts';
+import { createRecord, type WriteContext, writeRecord } from './records.ts';
+import type { OdooState } from './state.ts';
+import { modelDef } from './values.ts';
+
+const editSchema = z.object({
+  model: z.string(),
+  /** Absent: the person creates a record. */
+  id: z.number().int().optional(),
+  values: z.record(z.string(), z.unknown()),
+  /** The acting user; the admin (uid 2), a person at the screen, by default. */
+  uid: z.number().int().default(2),
+});
+const userSchema = z.object({
+  login: z.string().min(1),
+  password: z.string().min(1),
+  name: z.string().min(1),
+});
+
+/** Odoo-only control routes: edits as a person in the web client would make them, users for the API. */
+export function odooSimRoutes(router: Router, sim: SimContext<OdooState>): void {
+  router.post('/sim/edit', (req, res) => {
+    const parsed = editSchema.safeParse(req.body);
+    if (!parsed.success) throw new SimHttpError(400, { error: z.prettifyError(parsed.error) });
+    const { model, id, values, uid } = parsed.data;
+    const ctx: WriteContext = { state: sim.state, uid, changes: [] };
+    let recordId: number;
+    try {
+      const def = modelDef(model);
+      if (id === undefined) recordId = createRecord(ctx, def, values);
+      else {
+        writeRecord(ctx, def, id, values);
+        recordId = id;
+      }
+    } catch (error) {
+      if (error instanceof OdooFault)
+        throw new SimHttpError(400, { error: error.message, exception: error.exception });
+      throw error;
+    }
+    for (const change of ctx.changes) {
+      sim.recordEffect(req, {
+        entityType: change.model,
+        entityId: String(change.id),
+        operation: change.operation,
+        detail: { via: 'ui', uid },
+      });
+    }
+    res.json({ id: recordId });
+  });
+
+  router.get('/sim/users', (_req, res) => {
+    res.json({ db: sim.state.db, users: sim.state.users });
+  });
+  router.post('/sim/users', (req, res) => {
+    const parsed = userSchema.safeParse(req.body);
+    if (!parsed.success) throw new SimHttpError(400, { error: z.prettifyError(parsed.error) });
+    const uid = Math.max(...sim.state.users.map((u) => u.uid)) + 1;
+    sim.state.users.push({ uid, ...parsed.data });
+    sim.state.records['res.users'] ??= {};
+    sim.state.records['res.users'][String(uid)] = {
+      id: uid,
+      name: parsed.data.name,
+      login: parsed.data.login,
+      active: true,
+    };
+    sim.markDirty();
+    res.status(201).json({ uid });
+  });
+}

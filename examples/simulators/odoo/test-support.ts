@@ -1,0 +1,77 @@
+import type { RunningSimulator, StartOptions } from '../common/types.ts';
+import { odooSimulator } from './simulator.ts';
+
+export const DB = 'odoo';
+export const UID = 6;
+export const PASSWORD = 'eai-api-key';
+
+export interface OdooFaultBody {
+  jsonrpc: '2.0';
+  id: unknown;
+  error: {
+    code: number;
+    message: string;
+    data: { name: string; message: string; debug: string; arguments: unknown[] };
+  };
+}
+
+/** A started simulator plus a plain-fetch JSON-RPC client authenticated as the integration user. */
+export interface OdooHarness {
+  sim: RunningSimulator;
+  rpc(
+    service: string,
+    method: string,
+    args: unknown[],
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** execute_kw as the integration user; returns `result`, throws with the fault when there is one. */
+  call<T = unknown>(
+    model: string,
+    method: string,
+    args: unknown[],
+    kwargs?: Record<string, unknown>,
+  ): Promise<T>;
+  /** execute_kw answering the raw JSON-RPC body (for faults). */
+  raw(
+    model: string,
+    method: string,
+    args: unknown[],
+    kwargs?: Record<string, unknown>,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+export async function startOdoo(options: StartOptions = {}): Promise<OdooHarness> {
+  const sim = await odooSimulator.start(options);
+  let nextId = 1;
+  const rpc = async (
+    service: string,
+    method: string,
+    args: unknown[],
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(`${sim.url}/jsonrpc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'call',
+        id: nextId++,
+        params: { service, method, args },
+      }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const raw = (model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}) =>
+    rpc('object', 'execute_kw', [DB, UID, PASSWORD, model, method, args, kwargs]);
+  const call = async <T>(
+    model: string,
+    method: string,
+    args: unknown[],
+    kwargs: Record<string, unknown> = {},
+  ) => {
+    const { body } = await raw(model, method, args, kwargs);
+    if (body.error) throw new Error(`Odoo fault: ${JSON.stringify(body.error)}`);
+    return body.result as T;
+  };
+  return { sim, rpc, call, raw };
+}

@@ -1,0 +1,108 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Request } from 'express';
+import type { SimContext } from '../common/types.ts';
+import { createRng } from '../generator/prng.ts';
+import {
+  buildOrderIdoc,
+  countSegments,
+  DEFAULT_PARTIES,
+  type OrderIdoc,
+  type OrderParty,
+} from './idoc-order.ts';
+import { writeIdocFile } from './idoc-xml.ts';
+import type { OutboundFile, SapState } from './state.ts';
+import { resolveVariants, type VariantRequest } from './variants.ts';
+
+export interface DropRequest {
+  count: number;
+  idocsPerFile: number;
+  variant: VariantRequest;
+  readyMarker: boolean;
+}
+
+/** Sold-to parties from the customer master when seeded, else the built-in ones. */
+function parties(state: SapState): OrderParty[] {
+  const customers = Object.values(state.customers).sort((a, b) => a.KUNNR.localeCompare(b.KUNNR));
+  return customers.length > 0 ? customers : DEFAULT_PARTIES;
+}
+
+/** Writes to a hidden temporary name, then renames: a reader polling the folder never sees half a file. */
+function writeComplete(dir: string, file: string, content: string): void {
+  const temporary = join(dir, `.${file}.tmp`);
+  writeFileSync(temporary, content);
+  renameSync(temporary, join(dir, file));
+}
+
+/**
+ * Creates `count` orders as ORDERS IDocs, `idocsPerFile` per file, in `dropDir`; each order adds to its
+ * sold-to party's open orders (SAUFT) and so to its credit exposure, as a real sales order does.
+ */
+export function dropOrders(
+  sim: SimContext<SapState>,
+  dropDir: string,
+  request: DropRequest,
+  req: Request,
+): OutboundFile[] {
+  mkdirSync(dropDir, { recursive: true });
+  const state = sim.state;
+  const files: OutboundFile[] = [];
+  let remaining = request.count;
+  while (remaining > 0) {
+    const size = Math.min(remaining, request.idocsPerFile);
+    remaining -= size;
+    const now = new Date();
+    const fileRng = createRng(state.nextFile * 7919);
+    const variants = resolveVariants(request.variant, fileRng);
+    const idocs: OrderIdoc[] = [];
+    const record: OutboundFile = {
+      file: '',
+      at: now.toISOString(),
+      docnums: [],
+      orderNumbers: [],
+      segments: [],
+      variants: [...variants].sort(),
+      readyMarker: request.readyMarker,
+    };
+    for (let i = 0; i < size; i++) {
+      const docnum = String(state.nextDocnum++).padStart(16, '0');
+      const orderNumber = String(state.nextOrderNumber++).padStart(10, '0');
+      const rng = createRng(Number(docnum));
+      const party = rng.pick(parties(state));
+      const purchaseOrderNumber = `PO-${now.getUTCFullYear()}-${rng.digits(6)}`;
+      const idoc = buildOrderIdoc({ docnum, orderNumber, purchaseOrderNumber, party, now, rng, variants });
+      idocs.push(idoc);
+      record.docnums.push(docnum);
+      record.orderNumbers.push(orderNumber);
+      record.segments.push(countSegments(idoc.segments));
+      const customer = state.customers[party.KUNNR];
+      if (customer) {
+        customer.SAUFT = Math.round((customer.SAUFT + idoc.amount) * 100) / 100;
+        customer.OBLIG = Math.round((customer.SKFOR + customer.SAUFT) * 100) / 100;
+      }
+      state.orders.push({
+        docnum,
+        orderNumber,
+        purchaseOrderNumber,
+        kunnr: party.KUNNR,
+        amount: idoc.amount,
+        currency: idoc.currency,
+        file: '',
+      });
+    }
+    record.file = `ORDERS05_${record.docnums[0]}.xml`;
+    for (const order of state.orders.slice(-size)) order.file = record.file;
+    writeComplete(dropDir, record.file, writeIdocFile(idocs, variants));
+    if (request.readyMarker) writeFileSync(join(dropDir, `${record.file}.ready`), '');
+    state.nextFile++;
+    state.outbound.push(record);
+    sim.recordEffect(req, {
+      entityType: 'IDOC_FILE',
+      entityId: record.file,
+      operation: 'write',
+      detail: { docnums: record.docnums, variants: record.variants },
+    });
+    files.push(record);
+  }
+  return files;
+}

@@ -1,0 +1,72 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { SimHttpError } from '../common/http-error.ts';
+import type { SimContext } from '../common/types.ts';
+import { type InboundOptions, pollInbound } from './inbound.ts';
+import { dropOrders } from './outbound.ts';
+import type { SapState } from './state.ts';
+import { isVariantRequest } from './variants.ts';
+
+export interface SapFolders extends InboundOptions {
+  dropDir: string;
+  readyMarker: boolean;
+  idocsPerFile: number;
+  intervalMs: number;
+  pollMs: number;
+}
+
+const ordersSchema = z.object({
+  count: z.number().int().min(1).max(1000).default(1),
+  idocsPerFile: z.number().int().min(1).max(500).optional(),
+  variant: z
+    .unknown()
+    .refine(isVariantRequest, 'variant: plain, mixed, one variant name or a list of them')
+    .optional(),
+  ready: z.boolean().optional(),
+});
+
+/** SAP-only control routes: orders on demand, the files written and the order responses read. */
+export function sapSimRoutes(router: Router, sim: SimContext<SapState>, folders: SapFolders): void {
+  router.post('/sim/orders', (req, res) => {
+    const parsed = ordersSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new SimHttpError(400, { error: z.prettifyError(parsed.error) });
+    const { count, idocsPerFile, variant, ready } = parsed.data;
+    const files = dropOrders(
+      sim,
+      folders.dropDir,
+      {
+        count,
+        idocsPerFile: idocsPerFile ?? folders.idocsPerFile,
+        variant: variant ?? 'mixed',
+        readyMarker: ready ?? folders.readyMarker,
+      },
+      req,
+    );
+    res.status(201).json({ dropDir: folders.dropDir, files });
+  });
+
+  router.get('/sim/orders', (_req, res) => {
+    res.json({ count: sim.state.orders.length, orders: sim.state.orders });
+  });
+  router.get('/sim/files', (_req, res) => {
+    res.json({
+      dropDir: folders.dropDir,
+      inboundDir: folders.inboundDir,
+      outbound: sim.state.outbound,
+      inbound: sim.state.inbound,
+    });
+  });
+
+  router.get('/sim/order-status', (req, res) => {
+    const order = typeof req.query.orderNumber === 'string' ? req.query.orderNumber : undefined;
+    const statuses = sim.state.statuses.filter((s) => order === undefined || s.orderNumber === order);
+    res.json({ count: statuses.length, statuses, files: sim.state.inbound });
+  });
+  router.post('/sim/inbound/poll', (_req, res) => {
+    res.json({ files: pollInbound(sim, folders) });
+  });
+
+  router.get('/sim/config', (_req, res) => {
+    res.json(folders);
+  });
+}

@@ -1,0 +1,118 @@
+/** Customer master as DEBMAS carries it: KNA1 general data plus the KNKK credit segment (one control area). */
+export interface SapCustomer {
+  KUNNR: string;
+  KTOKD: string;
+  ANRED: string;
+  NAME1: string;
+  NAME2: string;
+  SORTL: string;
+  STRAS: string;
+  PSTLZ: string;
+  ORT01: string;
+  REGIO: string;
+  LAND1: string;
+  SPRAS: string;
+  TELF1: string;
+  SMTP_ADDR: string;
+  STCEG: string;
+  ERDAT: string;
+  /** Last change (YYYYMMDD), set by PUT. */
+  AEDAT: string;
+  KKBER: string;
+  WAERS: string;
+  /** Credit limit. */
+  KLIMK: number;
+  /** Open receivables. */
+  SKFOR: number;
+  /** Open sales orders. */
+  SAUFT: number;
+  /** Credit exposure = SKFOR + SAUFT (always recomputed). */
+  OBLIG: number;
+  /** Overdue amount and days of the oldest open item (customer fields: standard KNKK has none). */
+  ZZARREARS: number;
+  ZZARREARS_DAYS: number;
+  /** KNKK-CRBLB: 'X' when blocked in credit management. */
+  CRBLB: '' | 'X';
+}
+
+/** An order the simulator sent out as an ORDERS IDoc. */
+export interface SapOrder {
+  docnum: string;
+  /** E1EDK01-BELNR: the SAP sales document number. */
+  orderNumber: string;
+  /** E1EDK02 QUALF 001: the customer's purchase order number. */
+  purchaseOrderNumber: string;
+  kunnr: string;
+  amount: number;
+  currency: string;
+  file: string;
+}
+
+export interface OutboundFile {
+  file: string;
+  at: string;
+  docnums: string[];
+  orderNumbers: string[];
+  /** Data segments per IDoc (EDI_DC40 excluded), in file order. */
+  segments: number[];
+  variants: string[];
+  readyMarker: boolean;
+}
+
+/** One inbound ORDRSP IDoc as SAP's inbound processing left it: status 53 posted, 51 error. */
+export interface OrderStatusRecord {
+  docnum: string;
+  file: string;
+  sender: string;
+  status: '51' | '53';
+  reason?: string;
+  /** E1EDK02 QUALF 001 BELNR, the order this response answers. */
+  orderNumber: string;
+  /** E1EDK01-ACTION: 000 accepted as sent, 001 changed, 003 rejected... */
+  action: string;
+  confirmationNumber: string;
+  items: { POSEX: string; ACTION: string; MENGE: string; EDATU?: string }[];
+  receivedAt: string;
+}
+
+export interface InboundFile {
+  file: string;
+  at: string;
+  outcome: 'processed' | 'error';
+  reason?: string;
+  docnums: string[];
+}
+
+export interface SapState {
+  customers: Record<string, SapCustomer>;
+  nextDocnum: number;
+  nextOrderNumber: number;
+  nextFile: number;
+  orders: SapOrder[];
+  outbound: OutboundFile[];
+  statuses: OrderStatusRecord[];
+  inbound: InboundFile[];
+}
+
+export function emptySapState(): SapState {
+  return {
+    customers: {},
+    nextDocnum: 412_001,
+    nextOrderNumber: 12_000_001,
+    nextFile: 1,
+    orders: [],
+    outbound: [],
+    statuses: [],
+    inbound: [],
+  };
+}
+
+/** SAP dates: YYYYMMDD. */
+export function sapDate(date: Date): string {
+  return date.toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+/** SAP times: HHMMSS. */
+export function sapTime(date: Date): string {
+  return date.toISOString().slice(11, 19).replaceAll(':', '');
+}
