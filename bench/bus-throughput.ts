@@ -6,6 +6,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import '../lib/quiet-warnings.js';
 import { createBus } from '../bus/index.ts';
 import { createLogger } from '../lib/logger.ts';
+import { findSchema } from '../schemas/catalog.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { resolveEndpoints, stackUp } from '../stack/stack.ts';
 
@@ -42,23 +43,12 @@ await bus.provisionTopics([
 ]);
 
 // A sales order event padded to ~1 KB of Avro, keyed by order like real traffic.
+const orderSchema = findSchema('SalesOrderEvent');
 const template = exampleJson('SalesOrderEvent') as { salesOrder: { orderId: string; notes: string[] } };
 const probe = structuredClone(template);
-const size = (
-  await bus.serde.encode(
-    busTopic,
-    (await import('../schemas/catalog.ts')).findSchema('SalesOrderEvent'),
-    probe,
-  )
-).length;
+const size = (await bus.serde.encode(busTopic, orderSchema, probe)).length;
 template.salesOrder.notes = ['x'.repeat(Math.max(0, 1024 - size - 2))];
-const recordBytes = (
-  await bus.serde.encode(
-    busTopic,
-    (await import('../schemas/catalog.ts')).findSchema('SalesOrderEvent'),
-    template,
-  )
-).length;
+const recordBytes = (await bus.serde.encode(busTopic, orderSchema, template)).length;
 
 async function rawKafkajs(): Promise<number> {
   const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'bench-raw', logLevel: logLevel.NOTHING });
@@ -96,11 +86,6 @@ async function busPublish(): Promise<number> {
   return RECORDS / seconds;
 }
 
-// Warm-up both paths (connections, JIT, registry id), then measure.
-const warm = RECORDS;
-const savedRecords = RECORDS;
-void warm;
-void savedRecords;
 const raw = await rawKafkajs();
 const viaBus = await busPublish();
 const result = {
