@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import type { Headers } from './transport/types.ts';
 
 /**
@@ -21,11 +21,33 @@ export interface EventAttributes {
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-/** A new span in the caller's trace, or a new trace. */
+/**
+ * Random hex from a refilled pool: one CSPRNG call per 4 KiB instead of two per event (as randomUUID does),
+ * since a sync randomBytes call per record cost more than the Avro encoding on the publish path.
+ */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  poolOffset += bytes;
+  return pool.toString('hex', poolOffset - bytes, poolOffset);
+}
+
+/** A new span in the caller's trace, or a new trace. W3C forbids all-zero ids; 2^-64 odds, still checked. */
 export function childTraceparent(parent?: string): string {
   const match = parent ? TRACEPARENT.exec(parent) : null;
-  const traceId = match ? match[1] : randomBytes(16).toString('hex');
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${match ? match[3] : '01'}`;
+  const traceId = match ? match[1] : nonZero(16);
+  return `00-${traceId}-${nonZero(8)}-${match ? match[3] : '01'}`;
+}
+
+function nonZero(bytes: number): string {
+  for (;;) {
+    const hex = randomHex(bytes);
+    if (/[^0]/.test(hex)) return hex;
+  }
 }
 
 export function buildAttributes(

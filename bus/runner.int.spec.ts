@@ -230,14 +230,18 @@ describe('consumer runner', () => {
       handler: async (event) => {
         first.push(Number(event.record.offset));
         if (first.length === 10) stopRequested = true;
+        // Slow after the tenth, so the stop lands mid-stream however fast the batch arrived.
+        if (stopRequested) await sleep(100);
       },
     });
     await waitFor('ten handled', () => stopRequested);
     await runnerA.stop();
     const committed = await committedOffset(groupId, topic);
-    expect(committed).toBeGreaterThanOrEqual(10);
+    // The message in flight at the stop may be handled but not committed: it comes again (at-least-once).
+    expect(committed).toBeGreaterThanOrEqual(9);
     expect(committed).toBeLessThan(total);
-    expect(first).toEqual(Array.from({ length: committed }, (_, i) => i));
+    expect(first.length - committed).toBeLessThanOrEqual(1);
+    expect(first.slice(0, committed)).toEqual(Array.from({ length: committed }, (_, i) => i));
 
     const second: number[] = [];
     const runnerB = await bus.consume({

@@ -2,7 +2,9 @@ import type avro from 'avsc';
 import { NonRetriableError } from '../lib/errors.ts';
 import { avroType, type CanonicalSchema, loadSchema } from '../schemas/catalog.ts';
 import type { RegistryClient } from './registry.ts';
-import { frame, unframe } from './wire.ts';
+import { unframe, writeWireHeader } from './wire.ts';
+
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 /** A value that does not fit its schema; lists every offending field path. */
 export class SchemaValidationError extends NonRetriableError {
@@ -51,14 +53,23 @@ export class AvroSerde {
   async encode(topic: string, schema: CanonicalSchema, value: unknown): Promise<Buffer> {
     const id = await this.schemaId(`${topic}-value`, schema);
     const type = avroType(schema.file);
-    let body: Buffer;
+    let end: number;
     try {
-      body = type.toBuffer(value);
+      // Written once, after the 5-byte wire header, into a reused scratch buffer: one exact-size copy out
+      // instead of avsc's zeroed toBuffer allocation plus a second copy to prepend the header.
+      end = type.encode(value, scratch, 5);
+      if (end < 0) {
+        scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(scratch.length - end)));
+        end = type.encode(value, scratch, 5);
+      }
     } catch {
       this.validate(schema, value);
       throw new SchemaValidationError(schema.fullName, ['(unknown)']);
     }
-    return frame(id, body);
+    const framed = Buffer.allocUnsafe(end);
+    scratch.copy(framed, 5, 5, end);
+    writeWireHeader(framed, id);
+    return framed;
   }
 
   async decode(bytes: Buffer | null): Promise<Decoded> {

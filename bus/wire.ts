@@ -5,11 +5,10 @@ export const MAGIC_BYTE = 0;
 
 export class WireFormatError extends NonRetriableError {}
 
-export function frame(schemaId: number, body: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(5 + body.length);
+/** Fills the first 5 bytes of `out` (the body follows from byte 5) with the header. */
+export function writeWireHeader(out: Buffer, schemaId: number): Buffer {
   out.writeUInt8(MAGIC_BYTE, 0);
   out.writeUInt32BE(schemaId, 1);
-  body.copy(out, 5);
   return out;
 }
 

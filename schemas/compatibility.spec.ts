@@ -12,7 +12,10 @@ const base = {
     { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['OPEN', 'SHIPPED'] } },
   ],
 };
-const withField = (field: object) => ({ ...base, fields: [...base.fields, field] });
+const withField = (field: { name: string; [key: string]: unknown }) => ({
+  ...base,
+  fields: [...base.fields, field] as Array<{ name: string }>,
+});
 
 describe('compatibility with reasons that name the field', () => {
   it('BACKWARD: a new field without default breaks, with a default it does not', () => {

@@ -18,6 +18,15 @@ export function normalizeDecimal(value: string): string {
   return body === '0' ? '0' : `${sign}${body}`;
 }
 
+/** Minimal big-endian two's complement of an integer below 2^47 in magnitude. */
+function smallUnscaledBytes(unscaled: number): Buffer {
+  let length = 1;
+  while (length < 6 && (unscaled >= 2 ** (8 * length - 1) || unscaled < -(2 ** (8 * length - 1)))) length++;
+  const bytes = Buffer.allocUnsafe(length);
+  bytes.writeIntBE(unscaled, 0, length);
+  return bytes;
+}
+
 class DecimalType extends avro.types.LogicalType {
   private readonly scale: number;
   private readonly precision: number;
@@ -39,15 +48,21 @@ class DecimalType extends avro.types.LogicalType {
   }
   override _toValue(value: unknown): Buffer | undefined {
     if (typeof value !== 'string') return undefined;
-    const match = DECIMAL.exec(value.trim());
+    const match = DECIMAL.exec(value.length > 0 && value.trim() !== value ? value.trim() : value);
     if (!match) return undefined;
     const [, sign, whole = '0', fraction = ''] = match;
-    if (fraction.replace(/0+$/, '').length > this.scale) return undefined;
-    const digits = `${whole}${fraction.padEnd(this.scale, '0').slice(0, this.scale)}`.replace(
-      /^0+(?=\d)/,
-      '',
-    );
+    let significant = fraction.length;
+    while (significant > 0 && fraction.charCodeAt(significant - 1) === 48) significant--;
+    if (significant > this.scale) return undefined;
+    const scaled =
+      fraction.length >= this.scale ? fraction.slice(0, this.scale) : fraction.padEnd(this.scale, '0');
+    let digits = `${whole}${scaled}`;
+    let start = 0;
+    while (start < digits.length - 1 && digits.charCodeAt(start) === 48) start++;
+    if (start > 0) digits = digits.slice(start);
     if (digits.length > this.precision) return undefined;
+    // Most amounts fit in 6 bytes: exact in a double, written without BigInt (the publish hot path).
+    if (digits.length <= 14) return smallUnscaledBytes(sign ? -Number(digits) : Number(digits));
     let unscaled = BigInt(digits) * (sign ? -1n : 1n);
     const bytes: number[] = [];
     // Two's complement, big-endian, minimal length (as the Avro spec and Java's BigInteger.toByteArray write it).
@@ -70,6 +85,8 @@ class DecimalType extends avro.types.LogicalType {
   }
 }
 
+const ZONED = /T.*(?:Z|[+-]\d\d:?\d\d)$/;
+
 class TimestampMillisType extends avro.types.LogicalType {
   override _fromValue(value: number): Date {
     return new Date(value);
@@ -77,8 +94,10 @@ class TimestampMillisType extends avro.types.LogicalType {
   override _toValue(value: unknown): number | undefined {
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
     if (typeof value === 'string') {
+      // A time without a zone would be read in the process's zone: refused rather than guessed.
+      if (!ZONED.test(value)) return undefined;
       const time = Date.parse(value);
-      return /T.*(Z|[+-]\d\d:?\d\d)$/.test(value) && !Number.isNaN(time) ? time : undefined;
+      return Number.isNaN(time) ? undefined : time;
     }
     if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
     return undefined;

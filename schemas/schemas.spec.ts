@@ -69,6 +69,36 @@ describe('canonical schemas', () => {
     expect(normalizeDecimal('007.500')).toBe('7.5');
   });
 
+  it("decimals: minimal two's complement bytes on both the small-number and the BigInt path", () => {
+    const type = avro.Type.forSchema(
+      { type: 'bytes', logicalType: 'decimal', precision: 24, scale: 0 },
+      { logicalTypes },
+    );
+    // Reference: Java's BigInteger.toByteArray, written independently with BigInt.
+    const javaBytes = (n: bigint) => {
+      const hex = (n < 0n ? (1n << BigInt(8 * 16)) + n : n).toString(16).padStart(32, '0');
+      let bytes = Buffer.from(hex, 'hex');
+      while (
+        bytes.length > 1 &&
+        ((bytes[0] === 0 && bytes[1]! < 0x80) || (bytes[0] === 0xff && bytes[1]! >= 0x80))
+      ) {
+        bytes = bytes.subarray(1);
+      }
+      return bytes;
+    };
+    const edges = [0n, 1n, -1n, 127n, 128n, -128n, -129n, 255n, 256n, 32767n, 32768n, -32768n, -32769n];
+    for (let bits = 16n; bits <= 70n; bits += 1n)
+      edges.push((1n << bits) - 1n, 1n << bits, -(1n << bits), -(1n << bits) - 1n);
+    edges.push(99_999_999_999_999n, -99_999_999_999_999n, 100_000_000_000_000n);
+    for (const n of edges) {
+      const written = type.toBuffer(n.toString());
+      // avsc prefixes bytes with their zig-zag length (one byte here); the rest must be exactly Java's encoding.
+      expect(written.length, `${n}`).toBe(1 + javaBytes(n).length);
+      expect(written.subarray(written.length - javaBytes(n).length).equals(javaBytes(n)), `${n}`).toBe(true);
+      expect(type.fromBuffer(written)).toBe(n.toString());
+    }
+  });
+
   it('timestamps need a zone; dates are calendar days', () => {
     const type = avroType('CustomerPartyMaster.avsc');
     const base = { customerId: 'x:1' };

@@ -1,5 +1,6 @@
 import { type Admin, type Consumer, Kafka, type LogEntry, logLevel, type Producer } from 'kafkajs';
 import { createLogger } from '../../lib/logger.ts';
+import { installRecordEncoder } from './kafkajs-record-encoder.ts';
 import type {
   ConsumeOptions,
   Headers,
@@ -13,6 +14,7 @@ import type {
 } from './types.ts';
 
 /** The kafkajs implementation of the bus transport. Nothing outside this file imports kafkajs. */
+installRecordEncoder();
 const kafkaLogger = createLogger('kafkajs');
 
 /** kafkajs notices that are expected and handled (it retries them), kept out of the logs. */

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { encodeRecord, installRecordEncoder, kafkajsRecordEncoder } from './kafkajs-record-encoder.ts';
+
+describe('kafkajs record encoder', () => {
+  const original = kafkajsRecordEncoder();
+  const text = (n: number) => 'aé€😀'.repeat(n).slice(0, n);
+
+  it('writes byte for byte what kafkajs 2.2 writes', () => {
+    const cases = [
+      {},
+      { key: null, value: null },
+      { key: 'sap:1', value: Buffer.alloc(0), offsetDelta: 0, timestampDelta: 0 },
+      { key: Buffer.from([0, 1, 2]), value: 'plain text ünïcode', offsetDelta: 499, timestampDelta: 17 },
+      {
+        key: 'k',
+        value: randomBytes(1025),
+        headers: { ce_id: Buffer.from('x'), ce_type: 'eai.canonical.X' },
+      },
+      { key: 'k', value: randomBytes(70_000), headers: { multi: ['a', Buffer.from('b')] } },
+      { key: text(200), value: randomBytes(3), offsetDelta: 2 ** 20, timestampDelta: 2 ** 40 },
+      { key: 'neg', value: 'v', timestampDelta: -5, offsetDelta: 3 },
+    ];
+    for (let i = 0; i < 200; i++) {
+      const headers: Record<string, Buffer | string> = {};
+      for (let h = 0; h < i % 12; h++) headers[`${text(h)}h${h}`] = h % 2 ? randomBytes(h * 30) : text(h * 7);
+      cases.push({
+        key: i % 5 === 0 ? null : `key-${i}`,
+        value: randomBytes((i * 97) % 5000),
+        headers,
+        offsetDelta: i * 63,
+        timestampDelta: i * 1001,
+      } as never);
+    }
+    for (const input of cases) {
+      expect(
+        encodeRecord(input as never).buffer.equals(original(input as never).buffer),
+        JSON.stringify(input).slice(0, 80),
+      ).toBe(true);
+    }
+  });
+
+  it('is the encoder kafkajs uses once the transport is loaded', async () => {
+    await import('./kafkajs.ts');
+    expect(installRecordEncoder()).toBe(true);
+  });
+});
