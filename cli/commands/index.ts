@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBusCommand } from './bus.ts';
+import { registerMapCommand } from './map.ts';
 import { registerSchemasCommand } from './schemas.ts';
 import { registerSimCommand } from './sim.ts';
 import { registerStackCommand } from './stack.ts';
@@ -10,6 +11,7 @@ const commands: Array<(program: Command) => void> = [
   registerUpCommand,
   registerStackCommand,
   registerBusCommand,
+  registerMapCommand,
   registerSchemasCommand,
   registerSimCommand,
 ];

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import {
+  type CommandOutput,
+  checkCommand,
+  formatsCommand,
+  mapCommand,
+  testCommand,
+} from '../../mappings/engine/cli.ts';
+
+function emit(output: CommandOutput): void {
+  if (output.stdout) process.stdout.write(output.stdout);
+  if (output.stderr) process.stderr.write(output.stderr);
+  process.exitCode = output.code;
+}
+
+export function registerMapCommand(program: Command): void {
+  const map = program
+    .command('map')
+    .description('map documents to canonical records and back; works without Kafka')
+    .option('--format <format>', 'document format (see: eai map formats)')
+    .option(
+      '--input <file>',
+      'the document; with --to-system, canonical records as JSON (what eai map prints)',
+    )
+    .option('--to-system', 'write canonical records as a document of --format instead of reading one')
+    .option('--json', 'one-line JSON output, machine-readable errors on stderr')
+    .action(async (options: { format?: string; input?: string; toSystem?: boolean; json?: boolean }) => {
+      if (!options.format || !options.input) {
+        map.help({ error: true });
+        return;
+      }
+      emit(
+        await mapCommand({
+          format: options.format,
+          input: options.input,
+          toSystem: options.toSystem,
+          json: options.json,
+        }),
+      );
+    });
+
+  map
+    .command('formats')
+    .description('list the document formats, one line each')
+    .option('--json', 'print as JSON')
+    .action((options: { json?: boolean }) => emit(formatsCommand(options)));
+
+  map
+    .command('test [target]')
+    .description(
+      'run every mapping fixture (or those of a mapping file or folder) against its expected output',
+    )
+    .option('--update', 'write the actual outputs as the expected ones (review the diff before committing)')
+    .option('--json', 'print the results as JSON')
+    .action(async (target: string | undefined, options: { update?: boolean; json?: boolean }) =>
+      emit(await testCommand({ ...options, target })),
+    );
+
+  map
+    .command('check [target]')
+    .description('type-check every mapping against its schema and run its fixtures (npm run mappings:check)')
+    .option('--json', 'print the result as JSON')
+    .action(async (target: string | undefined, options: { json?: boolean }) =>
+      emit(await checkCommand({ ...options, target })),
+    );
+}

@@ -1,0 +1,167 @@
+import { readFileSync, statSync } from 'node:fs';
+import { findReader, readers, writers } from '../../connectors/formats/index.ts';
+import { FormatError } from '../../connectors/formats/types.ts';
+import { EaiError } from '../../lib/errors.ts';
+import { inboundMapping, loadMappings, mapBytes, mappingsDir, writeToSystem } from '../index.ts';
+import { staticProblems } from './check.ts';
+import { MappingError } from './errors.ts';
+import { type FixtureResult, runFixtures } from './fixtures.ts';
+
+/**
+ * What `eai map` does, as functions that return their output instead of printing it, so tests run them
+ * in-process against every broken fixture and the commander wiring (cli/commands/map.ts) stays thin.
+ */
+export interface CommandOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ErrorLine {
+  error: string;
+  /** Where in the input (segment, XML path, JSON pointer); absent when the problem is not in the input. */
+  location?: string;
+  /** The mapping file and output field, for mapping errors. */
+  mapping?: string;
+  field?: string;
+  message: string;
+}
+
+export function errorLine(error: unknown): ErrorLine {
+  if (error instanceof FormatError) {
+    return { error: 'FormatError', location: error.location, message: error.message };
+  }
+  if (error instanceof MappingError) {
+    return {
+      error: 'MappingError',
+      location: error.location,
+      mapping: error.mappingFile,
+      field: error.path,
+      message: error.message,
+    };
+  }
+  const name = error instanceof EaiError ? error.name : 'Error';
+  return { error: name, message: error instanceof Error ? error.message : String(error) };
+}
+
+function failure(error: unknown, json: boolean): CommandOutput {
+  const line = errorLine(error);
+  const text = json ? JSON.stringify({ errors: [line] }) : line.message.split('\n').join(' ');
+  return { code: 1, stdout: '', stderr: `${text}\n` };
+}
+
+/** `eai map --format F --input FILE [--to-system]`. */
+export async function mapCommand(options: {
+  format: string;
+  input: string;
+  toSystem?: boolean;
+  json?: boolean;
+}): Promise<CommandOutput> {
+  const json = !!options.json;
+  try {
+    const bytes = readFileSync(options.input);
+    if (options.toSystem) {
+      const parsed = JSON.parse(bytes.toString('utf8')) as unknown;
+      const list = Array.isArray(parsed) ? parsed : [parsed];
+      const values = list.map((r) =>
+        r && typeof r === 'object' && 'schema' in r && 'value' in r ? r.value : r,
+      );
+      const documents = await writeToSystem(options.format, values);
+      return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
+    }
+    inboundMapping(options.format);
+    const mapped = await mapBytes(options.format, bytes);
+    const records = mapped.flatMap((m) => m.records);
+    return { code: 0, stdout: `${JSON.stringify(records, null, json ? undefined : 2)}\n`, stderr: '' };
+  } catch (error) {
+    return failure(error, json);
+  }
+}
+
+/** `eai map formats`. */
+export function formatsCommand(options: { json?: boolean }): CommandOutput {
+  const mappings = loadMappings();
+  const rows = readers.map((r) => ({
+    name: r.name,
+    family: r.family,
+    description: r.description,
+    toCanonical:
+      mappings.find((m) => m.direction === 'to-canonical' && m.spec.input === r.name)?.spec.output ?? null,
+    fromCanonical: writers.some((w) => w.name === r.name)
+      ? (mappings.find((m) => m.direction === 'from-canonical' && m.spec.output === r.name)?.spec.input ??
+        null)
+      : null,
+  }));
+  const width = Math.max(...rows.map((r) => r.name.length));
+  const stdout = options.json
+    ? `${JSON.stringify(rows)}\n`
+    : `${rows
+        .map(
+          (r) =>
+            `${r.name.padEnd(width)}  ${r.family.toUpperCase()}  ${r.description}${r.fromCanonical ? ' (also written)' : ''}`,
+        )
+        .join('\n')}\n`;
+  findReader(rows[0]!.name);
+  return { code: 0, stdout, stderr: '' };
+}
+
+function selectMappings(target?: string) {
+  if (!target) return loadMappings();
+  const isFile = statSync(target, { throwIfNoEntry: false })?.isFile();
+  if (isFile) return loadMappings(mappingsDir).filter((m) => m.file === target || m.file.endsWith(target));
+  return loadMappings(target);
+}
+
+function fixtureReport(results: FixtureResult[]): string {
+  return results
+    .map((r) =>
+      r.ok
+        ? `ok    ${r.input}${r.updated ? ' (expected output written)' : ''}`
+        : `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
+    )
+    .join('\n');
+}
+
+/** `eai map test [dir|file] [--update]`: every fixture against its expected output, with a diff per failure. */
+export async function testCommand(options: {
+  target?: string;
+  update?: boolean;
+  json?: boolean;
+}): Promise<CommandOutput> {
+  try {
+    const results: FixtureResult[] = [];
+    for (const mapping of selectMappings(options.target))
+      results.push(...(await runFixtures(mapping, options)));
+    const failed = results.filter((r) => !r.ok).length;
+    const stdout = options.json
+      ? `${JSON.stringify({ passed: results.length - failed, failed, results })}\n`
+      : `${fixtureReport(results)}\n${results.length - failed} passed, ${failed} failed\n`;
+    return { code: failed > 0 || results.length === 0 ? 1 : 0, stdout, stderr: '' };
+  } catch (error) {
+    return failure(error, !!options.json);
+  }
+}
+
+/** `eai map check [dir]` (`npm run mappings:check`): the static type check, then every fixture. */
+export async function checkCommand(options: { target?: string; json?: boolean }): Promise<CommandOutput> {
+  try {
+    const mappings = selectMappings(options.target);
+    const problems = mappings.flatMap(staticProblems);
+    const fixtures: FixtureResult[] = [];
+    for (const mapping of mappings) fixtures.push(...(await runFixtures(mapping)));
+    const failedFixtures = fixtures.filter((r) => !r.ok);
+    const ok = problems.length === 0 && failedFixtures.length === 0 && mappings.length > 0;
+    const stdout = options.json
+      ? `${JSON.stringify({ ok, mappings: mappings.length, problems, fixtures })}\n`
+      : [
+          ...problems.map((p) => `${p.file}: ${p.at}: ${p.message}`),
+          ...failedFixtures.map(
+            (r) => `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
+          ),
+          `${mappings.length} mappings: ${problems.length} type problems, ${fixtures.length - failedFixtures.length}/${fixtures.length} fixtures equal to their expected output`,
+        ].join('\n') + '\n';
+    return { code: ok ? 0 : 1, stdout, stderr: '' };
+  } catch (error) {
+    return failure(error, !!options.json);
+  }
+}

@@ -1,0 +1,89 @@
+import type avro from 'avsc';
+import jsonata from 'jsonata';
+import { ConfigError } from '../../lib/errors.ts';
+import { avroType, canonicalSchemas } from '../../schemas/catalog.ts';
+import type { FieldMap, LoadedMapping } from './spec.ts';
+
+/** An output field computed by one JSONata expression. */
+export interface ExpressionNode {
+  kind: 'expression';
+  /** Where it sits in the mapping file, e.g. `fields.salesOrder.lines.quantity.value`. */
+  at: string;
+  source: string;
+  expression: jsonata.Expression;
+}
+
+/** A nested record: its own fields, optionally over a moved context (`$from`) or once per node (`$each`). */
+export interface RecordNode {
+  kind: 'record';
+  at: string;
+  each?: ExpressionNode;
+  from?: ExpressionNode;
+  fields: Map<string, FieldNode>;
+}
+
+export type FieldNode = ExpressionNode | RecordNode;
+
+export interface CompiledMapping extends LoadedMapping {
+  direction: 'to-canonical' | 'from-canonical';
+  /** The canonical schema on the canonical side (output of to-canonical, input of from-canonical). */
+  schema: (typeof canonicalSchemas)[number];
+  /** The avsc type of the output when it is canonical. */
+  outputType?: avro.Type;
+  lets: Array<[string, ExpressionNode]>;
+  records?: ExpressionNode;
+  root: RecordNode;
+}
+
+function compileExpression(file: string, at: string, source: string): ExpressionNode {
+  try {
+    return { kind: 'expression', at, source, expression: jsonata(source) };
+  } catch (error) {
+    const e = error as { message: string; position?: number; token?: string };
+    throw new ConfigError(
+      `${file}: ${at}: JSONata syntax error${e.position !== undefined ? ` at character ${e.position}` : ''}: ${e.message}`,
+      { cause: error },
+    );
+  }
+}
+
+function compileRecord(file: string, at: string, map: FieldMap): RecordNode {
+  const node: RecordNode = { kind: 'record', at, fields: new Map() };
+  for (const [key, value] of Object.entries(map)) {
+    const where = `${at}.${key}`;
+    if (key === '$each') node.each = compileExpression(file, where, value as string);
+    else if (key === '$from') node.from = compileExpression(file, where, value as string);
+    else if (typeof value === 'string') node.fields.set(key, compileExpression(file, where, value));
+    else node.fields.set(key, compileRecord(file, where, value));
+  }
+  return node;
+}
+
+/** Compiles every expression once; a syntax error names the file and the field. */
+export function compileMapping(loaded: LoadedMapping): CompiledMapping {
+  const { file, spec } = loaded;
+  const outputSchema = canonicalSchemas.find((s) => s.fullName === spec.output);
+  const inputSchema = canonicalSchemas.find((s) => s.fullName === spec.input);
+  if (!outputSchema && !inputSchema) {
+    throw new ConfigError(
+      `${file}: input or output must be a canonical schema (${canonicalSchemas.map((s) => s.fullName).join(', ')})`,
+    );
+  }
+  const direction = outputSchema ? 'to-canonical' : 'from-canonical';
+  if (!file.endsWith(`.${direction}.yaml`)) {
+    throw new ConfigError(`${file}: a ${direction} mapping's file name must end in .${direction}.yaml`);
+  }
+  const schema = (outputSchema ?? inputSchema)!;
+  return {
+    ...loaded,
+    direction,
+    schema,
+    outputType: outputSchema ? avroType(outputSchema.file) : undefined,
+    lets: Object.entries(spec.let).map(([name, source]) => [
+      name,
+      compileExpression(file, `let.${name}`, source),
+    ]),
+    records: spec.records === undefined ? undefined : compileExpression(file, 'records', spec.records),
+    root: compileRecord(file, 'fields', spec.fields),
+  };
+}

@@ -1,0 +1,134 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { findReader, findWriter } from '../../connectors/formats/index.ts';
+import type { CompiledMapping } from './compile.ts';
+import { mapDocument, mapToSystem } from './run.ts';
+
+/**
+ * The dynamic half of `mappings:check` and `eai map test`: every fixture input of a mapping is run and compared
+ * with its expected output (`<expected>/<input file name>.json` for to-canonical, `.out` for from-canonical).
+ */
+export interface FixtureResult {
+  mapping: string;
+  input: string;
+  ok: boolean;
+  /** Differences, one a line (`- path: expected` / `+ path: actual`), or the error. */
+  details: string[];
+  updated?: boolean;
+}
+
+/** Input files of a fixture folder: regular files at its top level (`broken/` and generators excluded). */
+export function fixtureInputs(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => !name.endsWith('.ts') && !name.endsWith('.md') && !name.startsWith('.'))
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile())
+    .sort();
+}
+
+/** `$doc.receivedAt` in fixture runs: fixed, so expected outputs do not change from run to run. */
+export const FIXTURE_RECEIVED_AT = new Date('2000-01-01T00:00:00Z');
+
+/** What a mapping makes of one input file, in the JSON form `eai map` prints (and expected files hold). */
+export async function fixtureOutput(mapping: CompiledMapping, input: Buffer): Promise<string> {
+  if (mapping.direction === 'to-canonical') {
+    const records = [];
+    for (const document of findReader(mapping.spec.input).parse(input)) {
+      records.push(...(await mapDocument(mapping, document, { receivedAt: FIXTURE_RECEIVED_AT })));
+    }
+    return `${JSON.stringify(records, null, 2)}\n`;
+  }
+  const parsed = JSON.parse(input.toString('utf8')) as unknown;
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  const values = list.map((r) => (r && typeof r === 'object' && 'value' in r && 'schema' in r ? r.value : r));
+  const writer = findWriter(mapping.spec.output);
+  const trees = await mapToSystem(mapping, values);
+  return `${trees.map((tree) => writer.write(tree).toString('utf8')).join('\n\n')}\n`;
+}
+
+function flatten(value: unknown, path: string, out: Map<string, string>): void {
+  if (value && typeof value === 'object') {
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [`[${i}]`, v] as const)
+      : Object.entries(value);
+    if (entries.length === 0) out.set(path, JSON.stringify(value));
+    for (const [key, child] of entries) {
+      flatten(child, Array.isArray(value) ? `${path}${key}` : path ? `${path}.${key}` : String(key), out);
+    }
+  } else out.set(path, JSON.stringify(value));
+}
+
+/** Field-by-field differences of two JSON texts (or of two plain texts, line by line). */
+export function diff(expected: string, actual: string, limit = 25): string[] {
+  let a: Map<string, string>;
+  let b: Map<string, string>;
+  try {
+    a = new Map();
+    b = new Map();
+    flatten(JSON.parse(expected), '', a);
+    flatten(JSON.parse(actual), '', b);
+  } catch {
+    const lines = (t: string) => new Map(t.split('\n').map((line, i) => [`line ${i + 1}`, line]));
+    a = lines(expected);
+    b = lines(actual);
+  }
+  const out: string[] = [];
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    if (a.get(key) === b.get(key)) continue;
+    if (a.has(key)) out.push(`- ${key}: ${a.get(key)}`);
+    if (b.has(key)) out.push(`+ ${key}: ${b.get(key)}`);
+  }
+  return out.length > limit ? [...out.slice(0, limit), `… ${out.length - limit} more`] : out;
+}
+
+export async function runFixtures(
+  mapping: CompiledMapping,
+  options: { update?: boolean } = {},
+): Promise<FixtureResult[]> {
+  const results: FixtureResult[] = [];
+  const inputs = fixtureInputs(mapping.fixturesDir);
+  if (inputs.length === 0) {
+    return [
+      {
+        mapping: mapping.file,
+        input: relative(process.cwd(), mapping.fixturesDir),
+        ok: false,
+        details: ['no fixture inputs'],
+      },
+    ];
+  }
+  const extension = mapping.direction === 'to-canonical' ? '.json' : '.out';
+  for (const input of inputs) {
+    const expectedFile = join(mapping.expectedDir, `${basename(input)}${extension}`);
+    const result: FixtureResult = {
+      mapping: mapping.file,
+      input: relative(process.cwd(), input),
+      ok: false,
+      details: [],
+    };
+    results.push(result);
+    let actual: string;
+    try {
+      actual = await fixtureOutput(mapping, readFileSync(input));
+    } catch (error) {
+      result.details = [(error as Error).message];
+      continue;
+    }
+    if (options.update) {
+      mkdirSync(mapping.expectedDir, { recursive: true });
+      writeFileSync(expectedFile, actual);
+      Object.assign(result, { ok: true, updated: true });
+      continue;
+    }
+    if (!existsSync(expectedFile)) {
+      result.details = [
+        `no expected output ${relative(process.cwd(), expectedFile)} (write it with: eai map test --update)`,
+      ];
+      continue;
+    }
+    result.details = diff(readFileSync(expectedFile, 'utf8'), actual);
+    result.ok = result.details.length === 0;
+  }
+  return results;
+}

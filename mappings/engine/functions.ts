@@ -1,0 +1,199 @@
+import { normalizeDecimal } from '../../schemas/logical-types.ts';
+
+/**
+ * The functions mapping expressions may call besides JSONata's own. JSONata computes with JS doubles, so money
+ * and quantities never go through its arithmetic: `$decimal` reads them as exact strings, `$decimalMul` and
+ * `$decimalSum` compute on scaled BigInts. Every function here leaves `undefined` as `undefined`, so an absent
+ * input field stays absent instead of becoming a wrong value.
+ */
+export class MappingFunctionError extends Error {}
+
+const DECIMAL_INPUT = /^([+-])?(\d*)(?:\.(\d*))?([+-])?$/;
+
+/** A number as documents write it (`8.000`, `2.500-` with SAP's trailing sign, `+12`, ` 7 `) as an exact decimal string. */
+export function decimal(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new MappingFunctionError(`$decimal: ${value} is not a finite number`);
+    return normalizeDecimal(String(value).includes('e') ? value.toFixed(20) : String(value));
+  }
+  const text = String(value).trim();
+  if (text === '') return undefined;
+  const match = DECIMAL_INPUT.exec(text);
+  if (!match || (match[1] && match[4]) || `${match[2]}${match[3] ?? ''}` === '') {
+    throw new MappingFunctionError(`$decimal: "${text}" is not a number`);
+  }
+  const negative = (match[1] ?? match[4]) === '-';
+  return normalizeDecimal(`${negative ? '-' : ''}${match[2] || '0'}${match[3] ? `.${match[3]}` : ''}`);
+}
+
+function toScaled(value: string): { units: bigint; scale: number } {
+  const [whole, fraction = ''] = value.replace('-', '').split('.');
+  const units = BigInt(`${whole}${fraction}`) * (value.startsWith('-') ? -1n : 1n);
+  return { units, scale: fraction.length };
+}
+
+function fromScaled(units: bigint, scale: number): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  const whole = digits.slice(0, digits.length - scale);
+  const fraction = digits.slice(digits.length - scale);
+  return normalizeDecimal(`${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`);
+}
+
+export function decimalMul(a: unknown, b: unknown): string | undefined {
+  const x = decimal(a);
+  const y = decimal(b);
+  if (x === undefined || y === undefined) return undefined;
+  const p = toScaled(x);
+  const q = toScaled(y);
+  return fromScaled(p.units * q.units, p.scale + q.scale);
+}
+
+export function decimalSum(values: unknown): string | undefined {
+  const list = (Array.isArray(values) ? values : [values]).map(decimal).filter((v) => v !== undefined);
+  if (list.length === 0) return undefined;
+  const scale = Math.max(...list.map((v) => toScaled(v).scale));
+  let total = 0n;
+  for (const v of list) {
+    const { units, scale: s } = toScaled(v);
+    total += units * 10n ** BigInt(scale - s);
+  }
+  return fromScaled(total, scale);
+}
+
+/** Leading zeros off (`000010` → `10`, `0000` → `0`); SAP pads numbers and ids with them. */
+export function trimZeros(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).trim();
+  if (text === '') return undefined;
+  return text.replace(/^0+(?=.)/, '');
+}
+
+const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
+const TIME = /^(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,3})\d*)?)?$/;
+const ZONED = /(?:Z|[+-]\d\d:?\d\d)$/;
+
+/** Minutes east of UTC that `zone` has at the instant `utcMillis`. */
+function zoneOffsetMinutes(utcMillis: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMillis));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return Math.round((asUtc - Math.floor(utcMillis / 1000) * 1000) / 60_000);
+}
+
+/**
+ * A point in time as an ISO string in UTC. `date` is `YYYY-MM-DD` / `YYYYMMDD`, or a full ISO timestamp with a zone
+ * (then `time` and `zone` are ignored); `time` is `HH:MM[:SS]` / `HHMM[SS]`; `zone` an IANA zone name or `UTC`, the
+ * zone the document's local times are in (IDocs, EDI and Odoo write none).
+ */
+export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'): string | undefined {
+  if (date === undefined || date === null || String(date).trim() === '') return undefined;
+  const text = String(date).trim();
+  const [datePart = '', inlineTime] = text.split(/[T ]/, 2);
+  if (inlineTime !== undefined && ZONED.test(text)) {
+    const millis = Date.parse(text.replace(' ', 'T'));
+    if (Number.isNaN(millis)) throw new MappingFunctionError(`$timestamp: "${text}" is not a timestamp`);
+    return new Date(millis).toISOString();
+  }
+  const timePart = inlineTime ?? (time === undefined || time === null ? '' : String(time).trim());
+  return timestampOf([datePart, timePart], zone);
+}
+
+function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): string {
+  const d = DATE.exec(datePart);
+  if (!d) throw new MappingFunctionError(`$timestamp: "${datePart}" is not a date (YYYY-MM-DD or YYYYMMDD)`);
+  const t = timePart === '' ? ['', '00', '00', '00', '0'] : TIME.exec(timePart);
+  if (!t) throw new MappingFunctionError(`$timestamp: "${timePart}" is not a time (HH:MM[:SS] or HHMM[SS])`);
+  const [year, month, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
+  const [hour, minute, second] = [Number(t[1]), Number(t[2]), Number(t[3] ?? 0)];
+  const millis = Number((t[4] ?? '0').padEnd(3, '0'));
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const check = new Date(local);
+  if (
+    check.getUTCDate() !== day ||
+    check.getUTCMonth() !== month - 1 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    throw new MappingFunctionError(`$timestamp: ${datePart} ${timePart} is not a valid date and time`);
+  }
+  const zoneName = String(zone ?? 'UTC');
+  if (zoneName === 'UTC' || zoneName === 'Z') return check.toISOString();
+  try {
+    // The offset at the local time read as UTC, then again at the result: right across DST changes.
+    let utc = local - zoneOffsetMinutes(local, zoneName) * 60_000;
+    utc = local - zoneOffsetMinutes(utc, zoneName) * 60_000;
+    return new Date(utc).toISOString();
+  } catch {
+    throw new MappingFunctionError(`$timestamp: "${zoneName}" is not a time zone name`);
+  }
+}
+
+/** A calendar date `YYYY-MM-DD` from `YYYYMMDD`, `YYYY-MM-DD` or an ISO timestamp (its date part as written). */
+export function date(value: unknown): string | undefined {
+  if (value === undefined || value === null || String(value).trim() === '') return undefined;
+  const d = DATE.exec(
+    String(value)
+      .trim()
+      .slice(0, 10)
+      .replace(/^(\d{8}).*/, '$1'),
+  );
+  if (!d) throw new MappingFunctionError(`$date: "${value}" is not a date`);
+  const text = `${d[1]}-${d[2]}-${d[3]}`;
+  if (
+    Number.isNaN(Date.parse(`${text}T00:00:00Z`)) ||
+    new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text
+  ) {
+    throw new MappingFunctionError(`$date: "${value}" is not a calendar date`);
+  }
+  return text;
+}
+
+export type LookupTables = Record<string, Record<string, unknown>>;
+
+/**
+ * `$lookup(table, code)`: the table's value for the code; a table's `"*"` entry is its fallback. `undefined` when
+ * the code is absent and there is no fallback, so the schema check, not a silent default, reports it.
+ */
+export function makeLookup(tables: LookupTables) {
+  return (table: string, code: unknown, fallback?: unknown): unknown => {
+    const entries = tables[table];
+    if (!entries) throw new MappingFunctionError(`$lookup: no lookup table "${table}"`);
+    if (code === undefined || code === null) return fallback;
+    const key = String(code).trim();
+    if (Object.hasOwn(entries, key)) return entries[key];
+    if (fallback !== undefined) return fallback;
+    return Object.hasOwn(entries, '*') ? entries['*'] : undefined;
+  };
+}
+
+/** Bindings every expression sees (as `$name`). */
+export function mappingFunctions(tables: LookupTables, timeZone: string): Record<string, unknown> {
+  return {
+    decimal,
+    decimalMul,
+    decimalSum,
+    trimZeros,
+    timestamp: (d: unknown, t?: unknown, zone?: unknown) => timestamp(d, t, zone ?? timeZone),
+    date,
+    lookup: makeLookup(tables),
+  };
+}

@@ -1,0 +1,267 @@
+import type avro from 'avsc';
+import type { ParsedDocument } from '../../connectors/formats/types.ts';
+import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
+import { formatPath, MappingError } from './errors.ts';
+import { mappingFunctions } from './functions.ts';
+
+/** One canonical record a document yields, as `eai map` prints it. */
+export interface CanonicalRecord {
+  /** Avro full name. */
+  schema: string;
+  /** The Kafka key: the entity's business key. */
+  key: string;
+  value: Record<string, unknown>;
+}
+
+interface Run {
+  mapping: CompiledMapping;
+  bindings: Record<string, unknown>;
+  /** Input location of each output path prefix, to say where in the input a bad value came from. */
+  locations: Array<[string, string]>;
+}
+
+function locationOf(node: unknown): string | undefined {
+  return node && typeof node === 'object' && typeof (node as { $loc?: unknown }).$loc === 'string'
+    ? (node as { $loc: string }).$loc
+    : undefined;
+}
+
+/** JSONata sequences are arrays with extra flags; results are made plain so they compare and encode cleanly. */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (k !== '$loc' && v !== undefined) out[k] = plain(v);
+    return out;
+  }
+  return value;
+}
+
+async function evaluate(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
+  return plain(await evaluateRaw(run, node, context, path));
+}
+
+/** The expression's result as JSONata gives it: input nodes keep their `$loc`. */
+async function evaluateRaw(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
+  try {
+    return await node.expression.evaluate(context, run.bindings);
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    throw new MappingError(
+      run.mapping.file,
+      path,
+      `${message} [in ${node.at}: ${node.source}]`,
+      locationOf(context) ?? nearestLocation(run, path),
+      { cause: error },
+    );
+  }
+}
+
+async function evaluateRecord(
+  run: Run,
+  node: RecordNode,
+  context: unknown,
+  path: string[],
+): Promise<unknown> {
+  if (node.each) {
+    const raw = await evaluateRaw(run, node.each, context, formatPath(path));
+    const contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
+    const out: unknown[] = [];
+    for (let i = 0; i < contexts.length; i++)
+      out.push(await fields(run, node, contexts[i], [...path, String(i)]));
+    return out;
+  }
+  if (node.from) {
+    const raw = await evaluateRaw(run, node.from, context, formatPath(path));
+    if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) return null;
+    if (Array.isArray(raw) && raw.length > 1) {
+      throw new MappingError(
+        run.mapping.file,
+        formatPath(path),
+        `$from yields ${raw.length} nodes, one expected (pick one, e.g. with [0]) [in ${node.from.at}]`,
+        locationOf(context),
+      );
+    }
+    return fields(run, node, Array.isArray(raw) ? raw[0] : raw, path);
+  }
+  return fields(run, node, context, path);
+}
+
+async function fields(
+  run: Run,
+  node: RecordNode,
+  context: unknown,
+  path: string[],
+): Promise<Record<string, unknown>> {
+  const at = locationOf(context);
+  if (at) run.locations.push([formatPath(path), at]);
+  const out: Record<string, unknown> = {};
+  // `$parent`: the context before the nearest `$each` / `$from` (e.g. the item of a schedule line). Nested maps
+  // without one keep the context and so keep `$parent`. Safe to set in place: evaluation is sequential.
+  const outer = run.bindings.parent;
+  for (const [name, child] of node.fields) {
+    const childPath = [...path, name];
+    let value: unknown;
+    if (child.kind === 'expression') {
+      run.bindings.parent = outer;
+      value = await evaluate(run, child, context, formatPath(childPath));
+    } else {
+      run.bindings.parent = child.each || child.from ? context : outer;
+      value = await evaluateRecord(run, child, context, childPath);
+    }
+    if (value !== undefined) out[name] = value;
+  }
+  run.bindings.parent = outer;
+  return out;
+}
+
+function nearestLocation(run: Run, path: string): string | undefined {
+  let best: [string, string] | undefined;
+  for (const entry of run.locations) {
+    const prefix = entry[0];
+    const covers =
+      prefix === '' || path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+    if (covers && (!best || prefix.length >= best[0].length)) best = entry;
+  }
+  return best?.[1];
+}
+
+/**
+ * Fields the mapping left out get their schema defaults, so a mapping states only what it knows; a single value
+ * where the schema wants an array becomes a one-element array (JSONata yields a lone match unwrapped).
+ */
+function withDefaults(type: avro.Type, value: unknown): unknown {
+  if (value === undefined || value === null) return value;
+  const name = type.typeName;
+  const arrayBranch =
+    name === 'array' || (name.startsWith('union') && !Array.isArray(value) && arrayOnly(type));
+  if (arrayBranch && !Array.isArray(value)) return withDefaults(type, [value]);
+  if (typeof value !== 'object') return value;
+  if (name === 'record' || name === 'error') {
+    const record = value as Record<string, unknown>;
+    for (const field of (type as avro.types.RecordType).fields) {
+      if (record[field.name] === undefined) {
+        const fallback = field.defaultValue();
+        if (fallback !== undefined) record[field.name] = fallback;
+      } else record[field.name] = withDefaults(field.type, record[field.name]);
+    }
+    return record;
+  }
+  if (name === 'union:unwrapped' || name === 'union:wrapped') {
+    const branches = (type as avro.types.UnwrappedUnionType).types;
+    const wanted = Array.isArray(value) ? ['array'] : ['record', 'map'];
+    const branch = branches.find((b) => wanted.includes(b.typeName));
+    return branch ? withDefaults(branch, value) : value;
+  }
+  if (name === 'array')
+    return (value as unknown[]).map((v) => withDefaults((type as avro.types.ArrayType).itemsType, v));
+  if (name === 'map') {
+    const values = (type as avro.types.MapType).valuesType;
+    for (const [k, v] of Object.entries(value))
+      (value as Record<string, unknown>)[k] = withDefaults(values, v);
+  }
+  return value;
+}
+
+/** A union whose only non-null branch is an array. */
+function arrayOnly(type: avro.Type): boolean {
+  const others = (type as avro.types.UnwrappedUnionType).types.filter((t) => t.typeName !== 'null');
+  return others.length === 1 && others[0]!.typeName === 'array';
+}
+
+function describeInvalid(value: unknown, type: avro.Type): string {
+  const shown = value === undefined ? 'nothing' : JSON.stringify(value)?.slice(0, 80);
+  const schema = JSON.stringify(type.schema()).slice(0, 100);
+  return value === undefined
+    ? `required, but the mapping produced nothing (schema ${schema})`
+    : `${shown} does not fit ${schema}`;
+}
+
+/** Validates against the output schema, naming the field path and the input location of each problem. */
+function validate(run: Run, type: avro.Type, value: unknown): Record<string, unknown> {
+  const problems: MappingError[] = [];
+  type.isValid(value, {
+    errorHook: (segments, bad, badType) => {
+      const path = formatPath(segments);
+      problems.push(
+        new MappingError(run.mapping.file, path, describeInvalid(bad, badType), nearestLocation(run, path)),
+      );
+    },
+  });
+  const first = problems[0];
+  if (first) {
+    if (problems.length === 1) throw first;
+    const list = problems.map((p) => `${p.path}: ${p.problem}${p.location ? ` (input ${p.location})` : ''}`);
+    throw new MappingError(run.mapping.file, `${problems.length} fields`, list.join('; '));
+  }
+  // Through the schema once more: decimals normalized, timestamps as Dates, fields in schema order.
+  return type.clone(value) as Record<string, unknown>;
+}
+
+async function start(mapping: CompiledMapping, tree: unknown, doc: Record<string, unknown>): Promise<Run> {
+  const run: Run = {
+    mapping,
+    bindings: { ...mappingFunctions(mapping.tables, mapping.spec.options.timeZone), doc, tree },
+    locations: [],
+  };
+  for (const [name, node] of mapping.lets)
+    run.bindings[name] = await evaluate(run, node, tree, `let.${name}`);
+  return run;
+}
+
+async function recordContexts(run: Run, tree: unknown): Promise<unknown[]> {
+  const mapping = run.mapping;
+  if (!mapping.records) return [tree];
+  const raw = await evaluateRaw(run, mapping.records, tree, '(records)');
+  return raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
+}
+
+export interface MapOptions {
+  /** `$doc.receivedAt`: when the hub got the document, for documents that carry no time of their own. */
+  receivedAt?: Date;
+}
+
+/** Maps one parsed document to the canonical records it yields, each validated against its schema. */
+export async function mapDocument(
+  mapping: CompiledMapping,
+  document: ParsedDocument,
+  options: MapOptions = {},
+): Promise<CanonicalRecord[]> {
+  if (mapping.direction !== 'to-canonical' || !mapping.outputType) {
+    throw new MappingError(mapping.file, '', 'not a to-canonical mapping');
+  }
+  const { format, kind, id, source } = document;
+  const receivedAt = (options.receivedAt ?? new Date()).toISOString();
+  const run = await start(mapping, document.tree, { format, kind, id, source, receivedAt });
+  const out: CanonicalRecord[] = [];
+  for (const context of await recordContexts(run, document.tree)) {
+    run.locations = [];
+    run.bindings.record = context;
+    const built = await fields(run, mapping.root, context, []);
+    const value = validate(run, mapping.outputType, withDefaults(mapping.outputType, built));
+    let key: string;
+    try {
+      key = mapping.schema.key(value);
+    } catch (error) {
+      throw new MappingError(mapping.file, '', (error as Error).message, locationOf(context));
+    }
+    out.push({ schema: mapping.schema.fullName, key, value });
+  }
+  return out;
+}
+
+/** Maps canonical values (JSON form: decimals as strings, timestamps ISO) to one writer tree each. */
+export async function mapToSystem(mapping: CompiledMapping, values: unknown[]): Promise<unknown[]> {
+  if (mapping.direction !== 'from-canonical')
+    throw new MappingError(mapping.file, '', 'not a from-canonical mapping');
+  const trees: unknown[] = [];
+  for (const value of values) {
+    const input = JSON.parse(JSON.stringify(value)) as unknown;
+    const run = await start(mapping, input, { format: mapping.spec.output, schema: mapping.schema.fullName });
+    for (const context of await recordContexts(run, input)) {
+      run.bindings.record = context;
+      trees.push(await fields(run, mapping.root, context, []));
+    }
+  }
+  return trees;
+}

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../../lib/errors.ts';
+import type { LookupTables } from './functions.ts';
+
+/**
+ * A mapping file: one source format and direction, JSONata per output field. Nested maps mirror nested records;
+ * `$each` makes an array of records (one per node the expression yields), `$from` moves the context for a nested
+ * record (and makes it null when the expression yields nothing). Keys starting with `$` are directives, the rest
+ * are output field names, so the static check can compare them with the schema.
+ */
+export type FieldMap = { [field: string]: string | FieldMap };
+
+const fieldMap: z.ZodType<FieldMap> = z.lazy(() =>
+  z.record(z.string(), z.union([z.string().min(1), fieldMap])).superRefine((map, ctx) => {
+    for (const key of Object.keys(map)) {
+      if (key.startsWith('$') && key !== '$each' && key !== '$from') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `unknown directive "${key}" (known: $each, $from)`,
+        });
+      }
+      if ((key === '$each' || key === '$from') && typeof map[key] !== 'string') {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} takes a JSONata expression` });
+      }
+    }
+    if ('$each' in map && '$from' in map) {
+      ctx.addIssue({ code: 'custom', path: ['$from'], message: 'use either $each or $from, not both' });
+    }
+  }),
+);
+
+export const mappingSchema = z
+  .object({
+    description: z.string().describe('What the mapping does, one line.'),
+    input: z.string().describe('A format name (to-canonical) or an Avro full name (from-canonical).'),
+    output: z
+      .string()
+      .describe('An Avro full name (to-canonical) or a format name with a writer (from-canonical).'),
+    options: z
+      .object({
+        timeZone: z
+          .string()
+          .default('UTC')
+          .describe('IANA zone of local dates and times in the input (IDocs, EDI and Odoo write none).'),
+      })
+      .strict()
+      .default({ timeZone: 'UTC' }),
+    lookups: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Lookup tables by name: YAML files of code → value, relative to the mapping file.'),
+    fixtures: z
+      .object({
+        inputs: z.string().describe('Folder of input documents, relative to the mapping file.'),
+        expected: z.string().describe('Folder of expected outputs, `<input file name>.json` each.'),
+      })
+      .strict()
+      .describe('The fixtures `eai map test` and `mappings:check` run.'),
+    let: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Named expressions evaluated once per document on its tree, in order, bound as `$name`.'),
+    records: z
+      .string()
+      .optional()
+      .describe('Expression yielding one context per output record; default: the document tree, one record.'),
+    fields: fieldMap.describe('Output fields: a JSONata expression each, nested maps for nested records.'),
+  })
+  .strict();
+
+export type MappingSpec = z.infer<typeof mappingSchema>;
+
+export interface LoadedMapping {
+  /** Path relative to the working directory, used in every error message. */
+  file: string;
+  spec: MappingSpec;
+  tables: LookupTables;
+  fixturesDir: string;
+  expectedDir: string;
+}
+
+function zodProblems(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+export function loadMappingFile(path: string): LoadedMapping {
+  const file = relative(process.cwd(), path) || path;
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${file}: not readable YAML: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = mappingSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${file}: ${zodProblems(parsed.error)}`);
+  const spec = parsed.data;
+  const base = dirname(path);
+  const tables: LookupTables = {};
+  for (const [name, tablePath] of Object.entries(spec.lookups)) {
+    const tableFile = resolve(base, tablePath);
+    let table: unknown;
+    try {
+      table = parseYaml(readFileSync(tableFile, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(
+        `${file}: lookups.${name}: cannot read ${tablePath}: ${(error as Error).message}`,
+      );
+    }
+    if (!table || typeof table !== 'object' || Array.isArray(table)) {
+      throw new ConfigError(`${file}: lookups.${name}: ${tablePath} must be a map of code → value`);
+    }
+    tables[name] = table as Record<string, unknown>;
+  }
+  return {
+    file,
+    spec,
+    tables,
+    fixturesDir: resolve(base, spec.fixtures.inputs),
+    expectedDir: resolve(base, spec.fixtures.expected),
+  };
+}
