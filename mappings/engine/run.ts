@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../connectors/formats/types.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
@@ -30,6 +31,7 @@ function locationOf(node: unknown): string | undefined {
 function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
   if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (k !== '$loc' && v !== undefined) out[k] = plain(v);
     return out;
@@ -170,11 +172,18 @@ function arrayOnly(type: avro.Type): boolean {
 }
 
 function describeInvalid(value: unknown, type: avro.Type): string {
-  const shown = value === undefined ? 'nothing' : JSON.stringify(value)?.slice(0, 80);
   const schema = JSON.stringify(type.schema()).slice(0, 100);
-  return value === undefined
-    ? `required, but the mapping produced nothing (schema ${schema})`
-    : `${shown} does not fit ${schema}`;
+  if (value === undefined) return `required, but the mapping produced nothing (schema ${schema})`;
+  const shown = JSON.stringify(value)?.slice(0, 80);
+  // Logical types fail on their underlying type: say what the value should have been instead.
+  if (type.typeName === 'logical:decimal') {
+    return `${shown} is not an exact decimal (a string like "12.50", at most 6 decimal places)`;
+  }
+  if (type.typeName === 'logical:timestamp-millis') {
+    return `${shown} is not a timestamp with a zone (use $timestamp)`;
+  }
+  if (type.typeName === 'logical:date') return `${shown} is not a YYYY-MM-DD date`;
+  return `${shown} does not fit ${schema}`;
 }
 
 /** Validates against the output schema, naming the field path and the input location of each problem. */
@@ -205,7 +214,7 @@ async function start(mapping: CompiledMapping, tree: unknown, doc: Record<string
     locations: [],
   };
   for (const [name, node] of mapping.lets)
-    run.bindings[name] = await evaluate(run, node, tree, `let.${name}`);
+    run.bindings[name] = await evaluateRaw(run, node, tree, `let.${name}`);
   return run;
 }
 
@@ -250,14 +259,33 @@ export async function mapDocument(
   return out;
 }
 
-/** Maps canonical values (JSON form: decimals as strings, timestamps ISO) to one writer tree each. */
-export async function mapToSystem(mapping: CompiledMapping, values: unknown[]): Promise<unknown[]> {
-  if (mapping.direction !== 'from-canonical')
+/** A 16-digit document number derived from the content, so the same record always writes the same document. */
+function contentNumber(value: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(value)).digest();
+  return (digest.readBigUInt64BE(0) % 10n ** 16n).toString().padStart(16, '0');
+}
+
+/**
+ * Maps canonical values (JSON form: decimals as strings, timestamps ISO) to one writer tree each. `$doc.id` is the
+ * outbound document's number: `documentId` when given (e.g. from the event's id), else derived from the content.
+ */
+export async function mapToSystem(
+  mapping: CompiledMapping,
+  values: unknown[],
+  options: { documentId?: string } = {},
+): Promise<unknown[]> {
+  if (mapping.direction !== 'from-canonical') {
     throw new MappingError(mapping.file, '', 'not a from-canonical mapping');
+  }
   const trees: unknown[] = [];
   for (const value of values) {
     const input = JSON.parse(JSON.stringify(value)) as unknown;
-    const run = await start(mapping, input, { format: mapping.spec.output, schema: mapping.schema.fullName });
+    const doc = {
+      format: mapping.spec.output,
+      schema: mapping.schema.fullName,
+      id: options.documentId ?? contentNumber(input),
+    };
+    const run = await start(mapping, input, doc);
     for (const context of await recordContexts(run, input)) {
       run.bindings.record = context;
       trees.push(await fields(run, mapping.root, context, []));

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { findReader } from '../../connectors/formats/index.ts';
+import { checkCommand } from './cli.ts';
+import { compileMapping } from './compile.ts';
+import { MappingError } from './errors.ts';
+import { decimal, decimalMul, decimalSum, timestamp, trimZeros } from './functions.ts';
+import { mapDocument } from './run.ts';
+import { loadMappingFile } from './spec.ts';
+
+const testdata = 'mappings/engine/testdata';
+
+describe('mapping functions', () => {
+  it('reads document numbers as exact decimals, SAP trailing signs included, and refuses the rest', () => {
+    expect(decimal('8.000')).toBe('8');
+    expect(decimal('2.500-')).toBe('-2.5');
+    expect(decimal(' +0012.50 ')).toBe('12.5');
+    expect(decimal('')).toBeUndefined();
+    expect(decimal(undefined)).toBeUndefined();
+    expect(() => decimal('12,5')).toThrow(/not a number/);
+    expect(() => decimal('-1-')).toThrow(/not a number/);
+  });
+
+  it('multiplies and sums without floating point', () => {
+    expect(0.1 * 3).not.toBe(0.3);
+    expect(decimalMul('0.1', '3')).toBe('0.3');
+    expect(decimalMul('1499.90', '12')).toBe('17998.8');
+    expect(decimalSum(['0.1', '0.2', '-0.3'])).toBe('0');
+    expect(decimalSum(['99999999999999999.99', '0.01'])).toBe('100000000000000000');
+  });
+
+  it('turns local dates and times into UTC, honouring the zone and its daylight saving time', () => {
+    expect(timestamp('20240115', '093000', 'Europe/Berlin')).toBe('2024-01-15T08:30:00.000Z');
+    expect(timestamp('2024-07-15', '09:30', 'Europe/Berlin')).toBe('2024-07-15T07:30:00.000Z');
+    expect(timestamp('2024-03-31 03:30:00', undefined, 'Europe/Berlin')).toBe('2024-03-31T01:30:00.000Z');
+    expect(timestamp('20240115')).toBe('2024-01-15T00:00:00.000Z');
+    expect(timestamp('2024-01-15T10:00:00+05:30', undefined, 'Europe/Berlin')).toBe(
+      '2024-01-15T04:30:00.000Z',
+    );
+    expect(() => timestamp('20240230')).toThrow(/not a valid date/);
+    expect(() => timestamp('20240115', '1200', 'Mars/Olympus')).toThrow(/time zone/);
+    expect(trimZeros('000010')).toBe('10');
+    expect(trimZeros('0000')).toBe('0');
+  });
+});
+
+describe('mappings:check', () => {
+  it('fails a deliberately broken mapping, naming every problem with its place in the file', async () => {
+    const result = await checkCommand({ target: `${testdata}/broken`, json: true });
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      problems: Array<{ at: string; message: string }>;
+    };
+    expect(report.ok).toBe(false);
+    const byPlace = Object.fromEntries(report.problems.map((p) => [p.at, p.message]));
+    expect(byPlace['fields.salesOrder.orderNumber']).toMatch(/required field "orderNumber"/);
+    expect(byPlace['fields.salesOrder.colour']).toMatch(/has no field "colour"/);
+    expect(byPlace['fields.salesOrder.status']).toMatch(/\$each needs an array-of-records field/);
+    expect(byPlace['fields.changeType']).toMatch(/literal "SHIPPED_TWICE" does not fit/);
+    expect(byPlace['fields.salesOrder.lines.item.gtin']).toMatch(/table "eans"/);
+    expect(report.problems).toHaveLength(5);
+  });
+
+  it('fails a mapping that type-checks but emits an invalid record, naming output field and input segment', async () => {
+    const result = await checkCommand({ target: `${testdata}/invalid-output`, json: true });
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      problems: unknown[];
+      fixtures: Array<{ ok: boolean; details: string[] }>;
+    };
+    expect(report.problems).toEqual([]);
+    expect(report.fixtures[0]?.ok).toBe(false);
+    expect(report.fixtures[0]?.details.join('\n')).toMatch(
+      /invalid-output\/orders\.to-canonical\.yaml: .*salesOrder\.lines\[0\]\.quantity\.value: "PCE" is not an exact decimal.* \(input \/ORDERS05\/IDOC\[1\]\/E1EDP01\[1\]\)/,
+    );
+  });
+
+  it('throws a MappingError that carries the mapping file, the field path and the input location', async () => {
+    const mapping = compileMapping(loadMappingFile(`${testdata}/invalid-output/orders.to-canonical.yaml`));
+    const [document] = findReader('sap-idoc-orders05').parse(
+      readFileSync(`${testdata}/broken/inputs/order.xml`),
+    );
+    const error = await mapDocument(mapping, document!).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MappingError);
+    expect((error as MappingError).retriable).toBe(false);
+    expect((error as MappingError).message).toContain('salesOrder.lines[1].quantity.value');
+    expect((error as MappingError).message).toContain('(input /ORDERS05/IDOC[1]/E1EDP01[2])');
+  });
+
+  it('passes every mapping in the catalog: no type problems, every fixture equal to its expected output', async () => {
+    const result = await checkCommand({ json: true });
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      mappings: number;
+      problems: unknown[];
+      fixtures: Array<{ ok: boolean; input: string; details: string[] }>;
+    };
+    expect(report.problems).toEqual([]);
+    expect(report.fixtures.filter((f) => !f.ok)).toEqual([]);
+    expect(report.mappings).toBeGreaterThanOrEqual(2);
+    expect(result.code).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mapBytes, writeToSystem } from '../index.ts';
+
+/**
+ * canonical SalesOrderEvent → ORDRSP IDoc (outbound mapping + writer) → the same IDoc reader → inbound mapping →
+ * canonical again: equal on what an ORDRSP carries (numbers, currency, PO number, sold-to / ship-to ids, lines with
+ * ids, quantities, units, prices, schedule lines, total, status). Not carried back: names and addresses of parties
+ * (an order response names partners by number), notes, extensions.
+ */
+const dir = 'mappings/sap/fixtures/canonical';
+
+function carried(value: Record<string, any>) {
+  const order = value.salesOrder;
+  return {
+    orderId: order.orderId,
+    orderNumber: order.orderNumber,
+    purchaseOrderNumber: order.purchaseOrderNumber,
+    orderType: order.orderType,
+    currency: order.currency,
+    status: order.status,
+    soldTo: order.customer.sourceIds.map((s: { id: string }) => s.id),
+    shipTo: order.shipTo?.partyId ?? null,
+    totalAmount: order.totalAmount,
+    lines: order.lines.map((l: Record<string, any>) => ({
+      lineNumber: l.lineNumber,
+      item: { sellerItemId: l.item.sellerItemId, buyerItemId: l.item.buyerItemId, gtin: l.item.gtin },
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      lineAmount: l.lineAmount,
+      scheduleLines: l.scheduleLines,
+    })),
+  };
+}
+
+describe('SAP ORDRSP round trip', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+  it('has at least five canonical fixtures', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+  });
+
+  for (const file of files) {
+    it(`${file}: canonical → ORDRSP → canonical keeps every field both sides carry`, async () => {
+      const original = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { value: Record<string, any> };
+      const [idoc] = await writeToSystem('sap-idoc-orders05', [original.value]);
+      const [back] = await mapBytes('sap-idoc-orders05', idoc!);
+      expect(back!.document.kind).toBe('ORDRSP');
+      const [record] = back!.records;
+      expect(carried(JSON.parse(JSON.stringify(record!.value)))).toEqual(carried(original.value));
+      expect(record!.value.changeType).toBe('STATUS_CHANGED');
+    });
+  }
+});
