@@ -92,7 +92,7 @@ function checkField(mapping: CompiledMapping, node: FieldNode, type: avro.Type, 
   if (node.each) {
     const array = options.find((t) => t.typeName === 'array') as avro.types.ArrayType | undefined;
     const items = array?.itemsType;
-    if (!items || items.typeName !== 'record') {
+    if (items?.typeName !== 'record') {
       problems.push({ file: mapping.file, at: node.at, message: '$each needs an array-of-records field' });
       return;
     }

@@ -153,13 +153,13 @@ export async function checkCommand(options: { target?: string; json?: boolean })
     const ok = problems.length === 0 && failedFixtures.length === 0 && mappings.length > 0;
     const stdout = options.json
       ? `${JSON.stringify({ ok, mappings: mappings.length, problems, fixtures })}\n`
-      : [
+      : `${[
           ...problems.map((p) => `${p.file}: ${p.at}: ${p.message}`),
           ...failedFixtures.map(
             (r) => `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
           ),
           `${mappings.length} mappings: ${problems.length} type problems, ${fixtures.length - failedFixtures.length}/${fixtures.length} fixtures equal to their expected output`,
-        ].join('\n') + '\n';
+        ].join('\n')}\n`;
     return { code: ok ? 0 : 1, stdout, stderr: '' };
   } catch (error) {
     return failure(error, !!options.json);

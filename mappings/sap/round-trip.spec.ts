@@ -11,7 +11,10 @@ import { mapBytes, writeToSystem } from '../index.ts';
  */
 const dir = 'mappings/sap/fixtures/canonical';
 
-function carried(value: Record<string, any>) {
+// biome-ignore lint/suspicious/noExplicitAny: canonical records read back as plain JSON
+type Json = Record<string, any>;
+
+function carried(value: Json) {
   const order = value.salesOrder;
   return {
     orderId: order.orderId,
@@ -23,7 +26,7 @@ function carried(value: Record<string, any>) {
     soldTo: order.customer.sourceIds.map((s: { id: string }) => s.id),
     shipTo: order.shipTo?.partyId ?? null,
     totalAmount: order.totalAmount,
-    lines: order.lines.map((l: Record<string, any>) => ({
+    lines: order.lines.map((l: Json) => ({
       lineNumber: l.lineNumber,
       item: { sellerItemId: l.item.sellerItemId, buyerItemId: l.item.buyerItemId, gtin: l.item.gtin },
       quantity: l.quantity,
@@ -43,7 +46,7 @@ describe('SAP ORDRSP round trip', () => {
 
   for (const file of files) {
     it(`${file}: canonical → ORDRSP → canonical keeps every field both sides carry`, async () => {
-      const original = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { value: Record<string, any> };
+      const original = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { value: Json };
       const [idoc] = await writeToSystem('sap-idoc-orders05', [original.value]);
       const [back] = await mapBytes('sap-idoc-orders05', idoc!);
       expect(back!.document.kind).toBe('ORDRSP');
