@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readers } from '../../connectors/formats/index.ts';
+import { type ErrorLine, formatsCommand, mapCommand } from './cli.ts';
+
+const run = promisify(execFile);
+
+/** The real CLI in a child process whose heap is capped: a document that needs more memory crashes it. */
+async function eaiMap(args: string[]) {
+  const started = performance.now();
+  const result = await run(process.execPath, ['--max-old-space-size=1024', 'cli/eai.js', 'map', ...args], {
+    timeout: 30_000,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, EAI_LOG_LEVEL: 'warn' },
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: e.code ?? -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    }),
+  );
+  return { ...result, seconds: (performance.now() - started) / 1000 };
+}
+
+describe('eai map on broken documents', () => {
+  for (const reader of readers) {
+    const dir = `connectors/formats/${reader.name}/fixtures/broken`;
+    for (const file of readdirSync(dir)) {
+      it(`${reader.name}/broken/${file}: exit status 1 and a located error, fast`, async () => {
+        const started = performance.now();
+        const heapBefore = process.memoryUsage().heapUsed;
+        const text = await mapCommand({ format: reader.name, input: join(dir, file) });
+        const json = await mapCommand({ format: reader.name, input: join(dir, file), json: true });
+        expect(performance.now() - started).toBeLessThan(10_000);
+        expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(256 * 1024 * 1024);
+        expect(text.code).toBe(1);
+        expect(text.stdout).toBe('');
+        expect(text.stderr.trim().split('\n')).toHaveLength(1);
+        const [error] = (JSON.parse(json.stderr) as { errors: ErrorLine[] }).errors;
+        expect(error!.error).toMatch(/FormatError|MappingError/);
+        expect(error!.location, text.stderr).toBeTruthy();
+        expect(text.stderr).toContain(error!.location!);
+      });
+    }
+  }
+
+  it('a real process: exit status 1 and the error on stderr, nothing on stdout', async () => {
+    const result = await eaiMap([
+      '--format',
+      'sap-idoc-orders05',
+      '--input',
+      'connectors/formats/sap-idoc-orders05/fixtures/broken/non-numeric-quantity.xml',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/E1EDP01.*MENGE/);
+  });
+
+  describe('a 50 MB document, in a process capped at 1 GB of heap', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-large-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    for (const reader of readers) {
+      it(`${reader.name}: refused with a clear error, or mapped, within 10 s`, async () => {
+        const { makeLargeDocument } = (await import(
+          `../../connectors/formats/${reader.name}/fixtures/large.ts`
+        )) as {
+          makeLargeDocument: (bytes: number) => Buffer;
+        };
+        const input = join(dir, `${reader.name}.large`);
+        writeFileSync(input, makeLargeDocument(50_000_000));
+        const result = await eaiMap(['--format', reader.name, '--input', input, '--json']);
+        expect(result.seconds).toBeLessThan(10);
+        expect([0, 1]).toContain(result.code);
+        if (result.code === 1) {
+          const [error] = (JSON.parse(result.stderr) as { errors: ErrorLine[] }).errors;
+          expect(error!.message).toMatch(/limit|too large|bytes/);
+        } else {
+          expect((JSON.parse(result.stdout) as unknown[]).length).toBeGreaterThan(0);
+        }
+      }, 30_000);
+    }
+  });
+});
+
+describe('eai map formats', () => {
+  it('lists every format with a one-line description', () => {
+    const rows = JSON.parse(formatsCommand({ json: true }).stdout) as Array<{
+      name: string;
+      description: string;
+    }>;
+    expect(rows.map((r) => r.name)).toEqual(readers.map((r) => r.name));
+    for (const row of rows) expect(row.description).toMatch(/^[^\n]{10,160}$/);
+  });
+});
