@@ -1,25 +1,93 @@
+import type { z } from 'zod';
+import { readers, writers } from '../connectors/formats/index.ts';
+import { mappingSchema } from '../mappings/engine/spec.ts';
+import { loadMappings } from '../mappings/index.ts';
 import { stackEnvSchema } from '../stack/settings.ts';
 
 /**
- * The README's configuration table, rendered from the zod schema that validates the environment, so the docs and
- * the validation cannot drift. `npm run docs` rewrites the README between the GENERATED markers.
+ * Tables in the docs rendered from code (zod schemas, the format registry, the mapping catalog), so docs and code
+ * cannot drift. `npm run docs` rewrites each file between its `GENERATED:<name>` markers; docs.spec.ts fails when
+ * a file is stale.
  */
+function defaultOf(schema: unknown): string {
+  const def = (schema as { def?: { defaultValue?: unknown } }).def;
+  return def && 'defaultValue' in def && def.defaultValue !== undefined
+    ? `\`${JSON.stringify(def.defaultValue)}\``
+    : '';
+}
+
 export function renderEnvTable(): string {
   const rows = Object.entries(stackEnvSchema.shape).map(([name, schema]) => {
-    const def = (schema as unknown as { def?: { defaultValue?: unknown; innerType?: unknown } }).def;
-    const fallback =
-      def && 'defaultValue' in def && def.defaultValue !== undefined ? `\`${String(def.defaultValue)}\`` : '';
+    const fallback = defaultOf(schema).replace(/^`"(.*)"`$/, '`$1`');
     return `| \`${name}\` | ${schema.description ?? ''} | ${fallback} |`;
   });
   return ['| variable | meaning | default |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-export const BEGIN = '<!-- GENERATED:env (npm run docs) -->';
-export const END = '<!-- /GENERATED:env -->';
+/** Unwraps zod default/optional wrappers to reach an object's shape. */
+function shapeOf(schema: unknown): Record<string, z.ZodType> | undefined {
+  let current = schema as { shape?: Record<string, z.ZodType>; def?: { innerType?: unknown } };
+  for (let i = 0; i < 4 && current; i++) {
+    if (current.shape) return current.shape;
+    current = current.def?.innerType as typeof current;
+  }
+  return undefined;
+}
 
-export function renderReadme(readme: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < 0) throw new Error(`README.md lacks the ${BEGIN} … ${END} markers`);
-  return `${readme.slice(0, start + BEGIN.length)}\n${renderEnvTable()}\n${readme.slice(end)}`;
+export function renderMappingFileTable(): string {
+  const rows: string[] = [];
+  for (const [name, schema] of Object.entries(mappingSchema.shape)) {
+    const optional = (schema as { isOptional(): boolean }).isOptional();
+    rows.push(
+      `| \`${name}\` | ${optional ? 'no' : 'yes'} | ${schema.description ?? ''} | ${defaultOf(schema)} |`,
+    );
+    const nested = name === 'fields' ? undefined : shapeOf(schema);
+    for (const [child, childSchema] of Object.entries(nested ?? {})) {
+      const childOptional = (childSchema as { isOptional(): boolean }).isOptional();
+      rows.push(
+        `| \`${name}.${child}\` | ${childOptional ? 'no' : 'yes'} | ${childSchema.description ?? ''} | ${defaultOf(childSchema)} |`,
+      );
+    }
+  }
+  return ['| key | required | meaning | default |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+export function renderFormatTable(): string {
+  const mappings = loadMappings();
+  const rows = readers.map((r) => {
+    const inbound = mappings.find((m) => m.direction === 'to-canonical' && m.spec.input === r.name);
+    const outbound = writers.some((w) => w.name === r.name)
+      ? mappings.find((m) => m.direction === 'from-canonical' && m.spec.output === r.name)
+      : undefined;
+    const file = (m: typeof inbound) => (m ? `\`${m.file}\`` : '');
+    return `| \`${r.name}\` | ${r.family.toUpperCase()} | ${r.description} | ${file(inbound)} | ${file(outbound)} |`;
+  });
+  return [
+    '| format | family | what it reads | to canonical | from canonical |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+const sections: Record<string, Record<string, () => string>> = {
+  'README.md': { env: renderEnvTable },
+  'docs/mappings.md': { 'mapping-file': renderMappingFileTable, formats: renderFormatTable },
+};
+
+export function docFiles(): string[] {
+  return Object.keys(sections);
+}
+
+/** The file's text with every generated section rendered afresh. */
+export function renderDoc(file: string, text: string): string {
+  let out = text;
+  for (const [name, render] of Object.entries(sections[file] ?? {})) {
+    const begin = `<!-- GENERATED:${name} (npm run docs) -->`;
+    const end = `<!-- /GENERATED:${name} -->`;
+    const start = out.indexOf(begin);
+    const stop = out.indexOf(end);
+    if (start < 0 || stop < 0) throw new Error(`${file} lacks the ${begin} … ${end} markers`);
+    out = `${out.slice(0, start + begin.length)}\n${render()}\n${out.slice(stop)}`;
+  }
+  return out;
 }

@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderReadme } from './config-docs.ts';
+import { docFiles, renderDoc } from './config-docs.ts';
 
 describe('generated docs', () => {
-  it('the README configuration table matches the zod schema (run `npm run docs` after changing it)', () => {
+  for (const file of docFiles()) {
+    it(`${file}: generated tables match the code (run \`npm run docs\` after changing it)`, () => {
+      const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+      expect(renderDoc(file, text)).toBe(text);
+    });
+  }
+
+  it('the tables hold what they render from', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    expect(renderReadme(readme)).toBe(readme);
     expect(readme).toContain('| `KAFKA_BROKERS` |');
+    const mappings = readFileSync(new URL('../docs/mappings.md', import.meta.url), 'utf8');
+    expect(mappings).toContain('| `options.timeZone` | no |');
+    expect(mappings).toContain('| `sap-idoc-orders05` | ERP |');
   });
 });

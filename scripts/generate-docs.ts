@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { renderReadme } from './config-docs.ts';
+import { docFiles, renderDoc } from './config-docs.ts';
 
-const readme = fileURLToPath(new URL('../README.md', import.meta.url));
-writeFileSync(readme, renderReadme(readFileSync(readme, 'utf8')));
-process.stdout.write(`updated ${readme}\n`);
+for (const file of docFiles()) {
+  const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
+  writeFileSync(path, renderDoc(file, readFileSync(path, 'utf8')));
+  process.stdout.write(`updated ${file}\n`);
+}

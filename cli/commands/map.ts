@@ -23,21 +23,31 @@ export function registerMapCommand(program: Command): void {
       'the document; with --to-system, canonical records as JSON (what eai map prints)',
     )
     .option('--to-system', 'write canonical records as a document of --format instead of reading one')
+    .option('--tree', 'print the parsed document tree (what mapping expressions see) instead of mapping it')
     .option('--json', 'one-line JSON output, machine-readable errors on stderr')
-    .action(async (options: { format?: string; input?: string; toSystem?: boolean; json?: boolean }) => {
-      if (!options.format || !options.input) {
-        map.help({ error: true });
-        return;
-      }
-      emit(
-        await mapCommand({
-          format: options.format,
-          input: options.input,
-          toSystem: options.toSystem,
-          json: options.json,
-        }),
-      );
-    });
+    .action(
+      async (options: {
+        format?: string;
+        input?: string;
+        toSystem?: boolean;
+        tree?: boolean;
+        json?: boolean;
+      }) => {
+        if (!options.format || !options.input) {
+          map.help({ error: true });
+          return;
+        }
+        emit(
+          await mapCommand({
+            format: options.format,
+            input: options.input,
+            toSystem: options.toSystem,
+            tree: options.tree,
+            json: options.json,
+          }),
+        );
+      },
+    );
 
   map
     .command('formats')

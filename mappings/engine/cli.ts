@@ -55,11 +55,17 @@ export async function mapCommand(options: {
   format: string;
   input: string;
   toSystem?: boolean;
+  /** Print the parsed document trees (what mapping expressions see) instead of mapping them. */
+  tree?: boolean;
   json?: boolean;
 }): Promise<CommandOutput> {
   const json = !!options.json;
   try {
     const bytes = readFileSync(options.input);
+    if (options.tree) {
+      const documents = findReader(options.format).parse(bytes);
+      return { code: 0, stdout: `${JSON.stringify(documents, null, json ? undefined : 2)}\n`, stderr: '' };
+    }
     if (options.toSystem) {
       const parsed = JSON.parse(bytes.toString('utf8')) as unknown;
       const list = Array.isArray(parsed) ? parsed : [parsed];
