@@ -29,6 +29,12 @@ export const stackEnvSchema = z.object({
     .string()
     .optional()
     .describe('Folder for the local stack: cache, data, logs (default `<repo>/.eai`).'),
+  EAI_KAFKA_PROVIDER: z
+    .enum(['auto', 'jars', 'docker'])
+    .default('auto')
+    .describe(
+      'Where the local broker comes from: Kafka jars from Maven Central on the JDK (`jars`), the apache/kafka image via testcontainers (`docker`), or `auto` (jars when a JDK and Maven are there, else Docker).',
+    ),
   EAI_KAFKA_PORT: port(19092).describe('Local broker port.'),
   EAI_KAFKA_CONTROLLER_PORT: port(19093).describe('Local KRaft controller port.'),
   EAI_REGISTRY_PORT: port(18081).describe('Local schema registry HTTP port.'),

@@ -1,4 +1,10 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chooseKafkaProvider,
+  detectKafkaProviders,
+  startKafkaContainer,
+  stopKafkaContainer,
+} from './docker-kafka.ts';
 import { kafkaReachable, startKafka } from './kafka.ts';
 import { ensureDir, stackHome, stackPaths } from './paths.ts';
 import { postgresReachable, startPostgres, stopPostgres } from './postgres.ts';
@@ -13,6 +19,8 @@ export interface StackState {
   databaseUrl: string;
   /** Processes this stack started; parts given by environment variables have none. */
   pids: { kafka?: number; registry?: number; postgres?: number };
+  /** The broker's container when it runs in Docker (EAI_KAFKA_PROVIDER). */
+  kafkaContainer?: string;
   postgresPassword?: string;
   startedAt: string;
 }
@@ -102,6 +110,7 @@ export async function stackUp(progress: (line: string) => void = () => undefined
     postgresPort = Number(new URL(databaseUrl).port || 5432);
   }
 
+  let kafkaContainer: string | undefined;
   const kafka = (async () => {
     if (env.KAFKA_BROKERS) return env.KAFKA_BROKERS;
     if (
@@ -111,6 +120,16 @@ export async function stackUp(progress: (line: string) => void = () => undefined
     ) {
       pids.kafka = previous.pids.kafka;
       return previous.brokers;
+    }
+    if (previous?.kafkaContainer && (await probe(() => kafkaReachable(previous.brokers)))) {
+      kafkaContainer = previous.kafkaContainer;
+      return previous.brokers;
+    }
+    if (chooseKafkaProvider(env.EAI_KAFKA_PROVIDER, await detectKafkaProviders()) === 'docker') {
+      progress(`starting Kafka in Docker (apache/kafka) on 127.0.0.1:${env.EAI_KAFKA_PORT}`);
+      const started = await startKafkaContainer(env.EAI_KAFKA_PORT);
+      kafkaContainer = started.containerId;
+      return started.brokers;
     }
     progress(
       `starting Kafka on 127.0.0.1:${env.EAI_KAFKA_PORT} (first run downloads its jars from Maven Central)`,
@@ -155,6 +174,7 @@ export async function stackUp(progress: (line: string) => void = () => undefined
     registryUrl,
     databaseUrl,
     pids,
+    kafkaContainer,
     postgresPassword,
     startedAt: new Date().toISOString(),
   };
@@ -166,7 +186,11 @@ export async function stackUp(progress: (line: string) => void = () => undefined
 export async function stackDown(options: { purge?: boolean } = {}): Promise<void> {
   const state = readState();
   if (state) {
-    await Promise.all([stopProcess(state.pids.registry), stopProcess(state.pids.kafka)]);
+    await Promise.all([
+      stopProcess(state.pids.registry),
+      stopProcess(state.pids.kafka),
+      state.kafkaContainer ? stopKafkaContainer(state.kafkaContainer) : undefined,
+    ]);
     if (state.pids.postgres) await stopPostgres();
   }
   if (options.purge) {
