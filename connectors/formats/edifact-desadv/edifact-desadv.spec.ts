@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSample } from '../../../tests/samples.ts';
-import { itHandlesLargeDocuments, itRefusesBrokenFixtures } from '../x12/test-support.ts';
+import { fixtureSupport } from '../test-support.ts';
+import { itHandlesLargeDocuments, itRefusesBrokenEdiFixtures } from '../x12/test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { createReader, reader } from './index.ts';
 
-const fixture = (name: string) => reader.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { parse: fixture } = fixtureSupport(reader, fixtures);
 const SAMPLE = 'edifact-desadv/phpedifact-D96ADESADV.edi';
 
 describe('edifact-desadv fixtures', () => {
@@ -116,7 +118,7 @@ describe('edifact-desadv fixtures', () => {
 });
 
 describe('edifact-desadv broken fixtures', () => {
-  itRefusesBrokenFixtures(reader, new URL('fixtures/broken/', import.meta.url), {
+  itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,
     'wrong-separators.edi': /wrong separators/,
     'missing-bgm.edi': /missing mandatory segment BGM/,

@@ -1,28 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../types.ts';
+import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { reader, writer } from './index.ts';
 
-const dir = join(import.meta.dirname, 'fixtures');
-const tree = (name: string) => reader.parse(readFileSync(join(dir, name)))[0]!.tree;
-
-function refusal(input: Buffer): FormatError {
-  try {
-    reader.parse(input);
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
-}
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { one } = fixtureSupport(reader, fixtures);
+const tree = (name: string) => one(name).tree;
 
 describe('hubspot-batch-upsert reader and writer', () => {
   it('reads inputs with their id property and string values', () => {
-    const [doc] = reader.parse(readFileSync(join(dir, 'single-by-email.json')));
-    expect([doc!.kind, doc!.id]).toEqual(['contacts/batch/upsert', 'ada@example.com']);
-    expect(doc!.tree.inputs[0]).toEqual({
+    const doc = one('single-by-email.json');
+    expect([doc.kind, doc.id]).toEqual(['contacts/batch/upsert', 'ada@example.com']);
+    expect(doc.tree.inputs[0]).toEqual({
       $loc: '/inputs/0',
       idProperty: 'email',
       id: 'ada@example.com',
@@ -47,7 +38,7 @@ describe('hubspot-batch-upsert reader and writer', () => {
   });
 
   it('writes bodies that read back equal', () => {
-    for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    for (const name of readdirSync(fixtures).filter((f) => f.endsWith('.json'))) {
       const original = tree(name);
       expect(reader.parse(writer.write(original))[0]!.tree).toEqual(original);
     }
@@ -55,26 +46,17 @@ describe('hubspot-batch-upsert reader and writer', () => {
 });
 
 describe('hubspot-batch-upsert broken input', () => {
-  const expected: Record<string, RegExp> = {
+  itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.json': /^line \d+, column \d+$/,
     'invalid-utf8.json': /^byte 44$/,
     'missing-id.json': /^\/inputs\/0\/id$/,
     'nested-property-value.json': /^\/inputs\/0\/properties\/address$/,
     'wrong-structure.json': /^\/inputs$/,
     'empty-inputs.json': /^\/inputs$/,
-  };
-  it('has an expectation for every broken fixture', () => {
-    expect(readdirSync(join(dir, 'broken')).sort()).toEqual(Object.keys(expected).sort());
   });
-  for (const [name, location] of Object.entries(expected)) {
-    it(`refuses ${name} with a location`, () => {
-      expect(refusal(readFileSync(join(dir, 'broken', name))).location).toMatch(location);
-    });
-  }
-  it('reads a 50 MB body within 10 s', () => {
-    const input = makeLargeDocument(50_000_000);
-    const started = performance.now();
-    expect(reader.parse(input)[0]!.tree.inputs).toHaveLength(100);
-    expect(performance.now() - started).toBeLessThan(10_000);
-  });
+  itHandlesLargeInputWithin10s(
+    'reads a 50 MB body within 10 s',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(reader.parse(input)[0]!.tree.inputs).toHaveLength(100),
+  );
 });

@@ -1,26 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../types.ts';
+import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
 
-const dir = join(import.meta.dirname, 'fixtures');
-const one = (name: string) => {
-  const docs = reader.parse(readFileSync(join(dir, name)));
-  expect(docs).toHaveLength(1);
-  return docs[0]!;
-};
-
-function refusal(input: Buffer): FormatError {
-  try {
-    reader.parse(input);
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
-}
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { one } = fixtureSupport(reader, fixtures);
 
 describe('hubspot-contact reader', () => {
   it('groups a creation batch per contact', () => {
@@ -81,27 +66,17 @@ describe('hubspot-contact reader', () => {
 });
 
 describe('hubspot-contact broken input', () => {
-  const expected: Record<string, RegExp> = {
+  itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.json': /^line \d+, column \d+$/,
     'invalid-utf8.json': /^byte 158$/,
     'not-a-contact-subscription.json': /^\/0\/subscriptionType$/,
     'non-numeric-object-id.json': /^\/0\/objectId$/,
     'wrong-structure.json': /^\/subscriptionType$/,
     'property-change-without-name.json': /^\/0\/propertyName$/,
-  };
-  it('has an expectation for every broken fixture', () => {
-    expect(readdirSync(join(dir, 'broken')).sort()).toEqual(Object.keys(expected).sort());
   });
-  for (const [name, location] of Object.entries(expected)) {
-    it(`refuses ${name} with a location`, () => {
-      expect(refusal(readFileSync(join(dir, 'broken', name))).location).toMatch(location);
-    });
-  }
-  it('reads a 50 MB batch within 10 s', () => {
-    const input = makeLargeDocument(50_000_000);
-    const started = performance.now();
-    const [doc] = reader.parse(input);
-    expect(doc!.tree.contacts).toHaveLength(1000);
-    expect(performance.now() - started).toBeLessThan(10_000);
-  });
+  itHandlesLargeInputWithin10s(
+    'reads a 50 MB batch within 10 s',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(reader.parse(input)[0]!.tree.contacts).toHaveLength(1000),
+  );
 });

@@ -1,22 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../types.ts';
+import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
 
-const dir = join(import.meta.dirname, 'fixtures');
-const parse = (name: string) => reader.parse(readFileSync(join(dir, name)));
-
-function refusal(input: Buffer): FormatError {
-  try {
-    reader.parse(input);
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
-}
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { fixture, parse, refusal } = fixtureSupport(reader, fixtures);
 
 describe('odoo-sale-order reader', () => {
   it('reads a JSON-RPC envelope with expanded lines, decimals as strings', () => {
@@ -103,7 +92,7 @@ describe('odoo-sale-order reader', () => {
 });
 
 describe('odoo-sale-order broken input', () => {
-  const expected: Record<string, RegExp> = {
+  itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.json': /^line \d+, column \d+$/,
     'invalid-utf8.json': /^byte 45$/,
     'json-rpc-error.json': /^\/error$/,
@@ -111,24 +100,15 @@ describe('odoo-sale-order broken input', () => {
     'unknown-currency.json': /^\/0\/currency_id$/,
     'wrong-structure.json': /^\/result$/,
     'bad-date-order.json': /^\/0\/date_order$/,
-  };
-  it('has an expectation for every broken fixture', () => {
-    expect(readdirSync(join(dir, 'broken')).sort()).toEqual(Object.keys(expected).sort());
   });
-  for (const [name, location] of Object.entries(expected)) {
-    it(`refuses ${name} with a location`, () => {
-      expect(refusal(readFileSync(join(dir, 'broken', name))).location).toMatch(location);
-    });
-  }
   it('names the Odoo error message', () => {
-    expect(refusal(readFileSync(join(dir, 'broken', 'json-rpc-error.json'))).message).toMatch(
+    expect(refusal(fixture('broken/json-rpc-error.json')).message).toMatch(
       /AccessError: You are not allowed/,
     );
   });
-  it('reads a 50 MB response within 10 s', () => {
-    const input = makeLargeDocument(50_000_000);
-    const started = performance.now();
-    expect(reader.parse(input).length).toBeGreaterThan(50_000);
-    expect(performance.now() - started).toBeLessThan(10_000);
-  });
+  itHandlesLargeInputWithin10s(
+    'reads a 50 MB response within 10 s',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(reader.parse(input).length).toBeGreaterThan(50_000),
+  );
 });

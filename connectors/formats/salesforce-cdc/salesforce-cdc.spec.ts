@@ -1,28 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSample } from '../../../tests/samples.ts';
-import { FormatError } from '../types.ts';
+import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
 
-const dir = join(import.meta.dirname, 'fixtures');
-const parse = (name: string) => reader.parse(readFileSync(join(dir, name)));
-const one = (name: string) => {
-  const docs = parse(name);
-  expect(docs).toHaveLength(1);
-  return docs[0]!;
-};
-
-function refusal(input: Buffer): FormatError {
-  try {
-    reader.parse(input);
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
-}
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { parse, one } = fixtureSupport(reader, fixtures);
 
 describe('salesforce-cdc reader', () => {
   it('reads a CometD update with only its changed fields and an exact commit number', () => {
@@ -170,7 +154,7 @@ describe('salesforce-cdc reader', () => {
 });
 
 describe('salesforce-cdc broken input', () => {
-  const expected: Record<string, RegExp> = {
+  itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.json': /^line \d+, column \d+$/,
     'invalid-utf8.json': /^byte 218$/,
     'missing-change-event-header.json': /^\/data\/payload$/,
@@ -179,21 +163,14 @@ describe('salesforce-cdc broken input', () => {
     'unknown-change-type.json': /ChangeEventHeader\/changeType$/,
     'non-numeric-sequence-number.json': /ChangeEventHeader\/sequenceNumber$/,
     'broken-json-line.jsonl': /^line 2, column \d+$/,
-  };
-  it('has an expectation for every broken fixture', () => {
-    expect(readdirSync(join(dir, 'broken')).sort()).toEqual(Object.keys(expected).sort());
   });
-  for (const [name, location] of Object.entries(expected)) {
-    it(`refuses ${name} with a location`, () => {
-      expect(refusal(readFileSync(join(dir, 'broken', name))).location).toMatch(location);
-    });
-  }
-  it('reads 50 MB of events within 10 s', () => {
-    const input = makeLargeDocument(50_000_000);
-    const started = performance.now();
-    const docs = reader.parse(input);
-    expect(docs.length).toBeGreaterThan(50_000);
-    expect(docs[docs.length - 1]!.tree.header.commitNumber).toMatch(/^1073489473823765\d{4}$/);
-    expect(performance.now() - started).toBeLessThan(10_000);
-  });
+  itHandlesLargeInputWithin10s(
+    'reads 50 MB of events within 10 s',
+    () => makeLargeDocument(50_000_000),
+    (input) => {
+      const docs = reader.parse(input);
+      expect(docs.length).toBeGreaterThan(50_000);
+      expect(docs[docs.length - 1]!.tree.header.commitNumber).toMatch(/^1073489473823765\d{4}$/);
+    },
+  );
 });

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { itHandlesLargeDocuments, itRefusesBrokenFixtures } from '../x12/test-support.ts';
+import { fixtureSupport } from '../test-support.ts';
+import { itHandlesLargeDocuments, itRefusesBrokenEdiFixtures } from '../x12/test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { createReader, reader } from './index.ts';
 
-const fixture = (name: string) => reader.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { parse: fixture } = fixtureSupport(reader, fixtures);
 
 describe('x12-850 fixtures', () => {
   it('pipe-separators-crlf: separators from the ISA, header, parties and lines', () => {
@@ -94,7 +96,7 @@ describe('x12-850 fixtures', () => {
 });
 
 describe('x12-850 broken fixtures', () => {
-  itRefusesBrokenFixtures(reader, new URL('fixtures/broken/', import.meta.url), {
+  itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,
     'wrong-separators.edi': /wrong separators/,
     'missing-beg.edi': /missing mandatory segment BEG/,

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { itHandlesLargeDocuments, itRefusesBrokenFixtures } from '../x12/test-support.ts';
+import { fixtureSupport } from '../test-support.ts';
+import { itHandlesLargeDocuments, itRefusesBrokenEdiFixtures } from '../x12/test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
 import { createReader, reader } from './index.ts';
 
-const fixture = (name: string) => reader.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url)));
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { parse: fixture } = fixtureSupport(reader, fixtures);
 
 describe('x12-856 fixtures', () => {
   it('hl-shipment-order-pack-item: shipment → order → packs → items with carrier, refs and SSCCs', () => {
@@ -112,7 +114,7 @@ describe('x12-856 fixtures', () => {
 });
 
 describe('x12-856 broken fixtures', () => {
-  itRefusesBrokenFixtures(reader, new URL('fixtures/broken/', import.meta.url), {
+  itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,
     'wrong-separators.edi': /wrong separators/,
     'missing-bsn.edi': /missing mandatory segment BSN/,

@@ -1,37 +1,29 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { expect, it } from 'vitest';
-import { FormatError, type FormatReader } from '../types.ts';
+import { itRefusesBrokenFixtures } from '../test-support.ts';
+import type { FormatReader } from '../types.ts';
 
 setFlagsFromString('--expose-gc');
 /** A real collection before each reading, so heap figures are what the result retains, not garbage. */
 const collectGarbage = runInNewContext('gc') as () => void;
 
-/** Shared by the EDI format specs: each broken fixture must fail with a located FormatError saying why. */
-export function itRefusesBrokenFixtures(
+/** EDI errors point at a segment, a byte or the end of the file. */
+const EDI_LOCATION = /segment \d+|byte \d+|end of file/;
+
+/** Shared by the X12 and EDIFACT specs: each broken fixture must fail with a located FormatError saying why. */
+export function itRefusesBrokenEdiFixtures(
   reader: FormatReader,
-  dir: URL,
-  expected: Record<string, RegExp>,
+  fixturesDir: string,
+  messages: Record<string, RegExp>,
 ): void {
-  it('has an expectation for every broken fixture', () => {
-    expect(readdirSync(dir).sort()).toEqual(Object.keys(expected).sort());
-  });
-  for (const [name, message] of Object.entries(expected)) {
-    it(`refuses broken/${name} with a located FormatError`, () => {
-      let error: unknown;
-      try {
-        reader.parse(readFileSync(new URL(name, dir)));
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(FormatError);
-      const formatError = error as FormatError;
-      expect(formatError.format).toBe(reader.name);
-      expect(formatError.location).toMatch(/segment \d+|byte \d+|end of file/);
-      expect(formatError.message).toMatch(message);
-    });
-  }
+  itRefusesBrokenFixtures(
+    reader,
+    fixturesDir,
+    Object.fromEntries(
+      Object.entries(messages).map(([name, message]) => [name, { location: EDI_LOCATION, message }]),
+    ),
+  );
 }
 
 /**

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningSimulator } from './types.ts';
 
 /** A webhook subscriber for tests: records every POST body; can be switched to answer 503 (down). */
 export interface WebhookReceiver {
@@ -54,4 +58,74 @@ export async function startWebhookReceiver(path = '/hook'): Promise<WebhookRecei
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+export interface JsonResponse<T> {
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body; undefined when the answer had none. */
+  body: T;
+}
+
+/** A plain-fetch client that sends and reads JSON; a string body goes out as it is (for malformed input). */
+export type JsonCall = <T = unknown>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<JsonResponse<T>>;
+
+export function jsonCall(baseUrl: string): JsonCall {
+  return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? JSON.parse(text) : undefined) as T,
+    };
+  };
+}
+
+/** A simulator whose folders live in a fresh temporary directory that `close` removes with it. */
+export interface TempDirHarness {
+  sim: RunningSimulator;
+  dir: string;
+  call: JsonCall;
+  close(): Promise<void>;
+}
+
+export async function startInTempDir(
+  prefix: string,
+  start: (dir: string) => Promise<RunningSimulator>,
+): Promise<TempDirHarness> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let sim: RunningSimulator;
+  try {
+    sim = await start(dir);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    sim,
+    dir,
+    call: jsonCall(sim.url),
+    close: async () => {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitUntil(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

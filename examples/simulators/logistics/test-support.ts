@@ -1,78 +1,42 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunningSimulator } from '../common/types.ts';
-import { waitUntil } from '../sap/test-support.ts';
+import { startInTempDir, type TempDirHarness } from '../common/test-support.ts';
 import { type LogisticsStartOptions, logisticsSimulator } from './simulator.ts';
 import type { DespatchRequest } from './state.ts';
 
-export { waitUntil };
-
-export interface LogisticsHarness {
-  sim: RunningSimulator;
-  dir: string;
+export interface LogisticsHarness extends TempDirHarness {
   outboundDir: string;
-  call<T = unknown>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ): Promise<{
-    status: number;
-    headers: Headers;
-    body: T;
-  }>;
   /** Waits until the request reached `status` and returns it. */
   waitFor(requestId: string, status: DespatchRequest['status']): Promise<DespatchRequest>;
   files(): string[];
-  close(): Promise<void>;
 }
 
 export async function startLogistics(options: LogisticsStartOptions = {}): Promise<LogisticsHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'logistics-sim-'));
-  const outboundDir = join(dir, 'out');
-  const sim = await logisticsSimulator.start({
-    port: 0,
-    outboundDir,
-    despatchDelayMs: 20,
-    deliveryDelayMs: 40,
-    webhookRetry: { initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 20 },
-    ...options,
-  });
-  const call = async <T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    const response = await fetch(`${sim.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (text ? JSON.parse(text) : undefined) as T,
-    };
-  };
+  const harness = await startInTempDir('logistics-sim-', (dir) =>
+    logisticsSimulator.start({
+      port: 0,
+      outboundDir: join(dir, 'out'),
+      despatchDelayMs: 20,
+      deliveryDelayMs: 40,
+      webhookRetry: { initialDelayMs: 20, maxDelayMs: 50, maxAttempts: 20 },
+      ...options,
+    }),
+  );
+  const outboundDir = join(harness.dir, 'out');
   const waitFor = async (requestId: string, status: DespatchRequest['status']) => {
     const order = ['accepted', 'despatched', 'delivered'];
     let last: DespatchRequest | undefined;
     const deadline = Date.now() + 3000;
     while (Date.now() < deadline) {
-      last = (await call<DespatchRequest>('GET', `/api/despatch-requests/${requestId}`)).body;
+      last = (await harness.call<DespatchRequest>('GET', `/api/despatch-requests/${requestId}`)).body;
       if (order.indexOf(last.status) >= order.indexOf(status)) return last;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     throw new Error(`request ${requestId} still ${last?.status}, expected ${status}`);
   };
   return {
-    sim,
-    dir,
+    ...harness,
     outboundDir,
-    call,
     waitFor,
     files: () =>
       existsSync(outboundDir)
@@ -80,10 +44,6 @@ export async function startLogistics(options: LogisticsStartOptions = {}): Promi
             .filter((n) => !n.startsWith('.'))
             .sort()
         : [],
-    close: async () => {
-      await sim.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
 }
 

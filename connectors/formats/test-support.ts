@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { FormatError, type FormatReader, type ParsedDocument } from './types.ts';
+
+/**
+ * Reading a format's own fixtures (`<format>/fixtures/*`), shared by the format specs so each spec is only
+ * its expectations.
+ */
+export function fixtureSupport<Tree>(reader: FormatReader<Tree>, fixturesDir: string) {
+  const fixture = (name: string): Buffer => readFileSync(join(fixturesDir, name));
+  const parse = (name: string): ParsedDocument<Tree>[] => reader.parse(fixture(name));
+  /** The one document a fixture holds; a fixture with more or fewer fails the test. */
+  const one = (name: string): ParsedDocument<Tree> => {
+    const documents = parse(name);
+    expect(documents).toHaveLength(1);
+    return documents[0]!;
+  };
+  /** The FormatError the reader throws; any other error, or none, fails the test. */
+  const refusal = (input: Buffer): FormatError => {
+    try {
+      reader.parse(input);
+    } catch (error) {
+      if (error instanceof FormatError) return error;
+      throw error;
+    }
+    throw new Error(`expected ${reader.name} to refuse the input with a FormatError`);
+  };
+  return { fixture, parse, one, refusal };
+}
+
+/** Where a refusal must point (a RegExp alone), or where and why. */
+export type ExpectedRefusal = RegExp | { location: RegExp; message: RegExp };
+
+/**
+ * Every file in `<fixturesDir>/broken` must be refused with a FormatError of this format whose location (and
+ * message, when given) matches; a broken fixture without an expectation fails, so none goes untested.
+ */
+export function itRefusesBrokenFixtures<Tree>(
+  reader: FormatReader<Tree>,
+  fixturesDir: string,
+  expected: Record<string, ExpectedRefusal>,
+): void {
+  const { fixture, refusal } = fixtureSupport(reader, fixturesDir);
+  it('has an expectation for every broken fixture', () => {
+    expect(readdirSync(join(fixturesDir, 'broken')).sort()).toEqual(Object.keys(expected).sort());
+  });
+  for (const [name, expectation] of Object.entries(expected)) {
+    it(`refuses broken/${name} with a located FormatError`, () => {
+      const error = refusal(fixture(join('broken', name)));
+      expect(error.format).toBe(reader.name);
+      if (expectation instanceof RegExp) {
+        expect(error.location).toMatch(expectation);
+      } else {
+        expect(error.location).toMatch(expectation.location);
+        expect(error.message).toMatch(expectation.message);
+      }
+    });
+  }
+}
+
+/**
+ * Building the large input is not timed; `handle` (reading it, or being refused, with its own assertions)
+ * must finish within 10 s.
+ */
+export function itHandlesLargeInputWithin10s(
+  title: string,
+  makeInput: () => Buffer,
+  handle: (input: Buffer) => void,
+): void {
+  it(title, () => {
+    const input = makeInput();
+    const started = performance.now();
+    handle(input);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+}
