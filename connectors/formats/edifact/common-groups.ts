@@ -88,7 +88,7 @@ export type EdifactDescription = Fields<'type' | 'characteristic' | 'code' | 'te
   textParts?: string[];
 };
 export type EdifactQuantity = Fields<'qualifier' | 'value' | 'unit'>;
-export type EdifactPrice = Fields<'qualifier' | 'amount' | 'type' | 'basis' | 'unit'>;
+export type EdifactPrice = Fields<'qualifier' | 'amount' | 'type' | 'specification' | 'basis' | 'unit'>;
 export type EdifactAmount = Fields<'qualifier' | 'amount' | 'currency'>;
 export type EdifactIdentity = Fields<'qualifier'> & { ids: string[] };
 
@@ -169,7 +169,14 @@ export function addToLine(
     case 'PRI':
       check.decimal(segment, 1, 2, true);
       line.prices.push(
-        pick(segment, { qualifier: [1, 1], amount: [1, 2], type: [1, 3], basis: [1, 4], unit: [1, 5] }),
+        pick(segment, {
+          qualifier: [1, 1],
+          amount: [1, 2],
+          type: [1, 3],
+          specification: [1, 4],
+          basis: [1, 5],
+          unit: [1, 6],
+        }),
       );
       return;
     case 'MOA':
