@@ -68,7 +68,12 @@ describe('edifact-orders fixtures', () => {
     ]);
     expect(tree.lines[0]?.amounts[0]).toMatchObject({ qualifier: '203', amount: '477.60' });
     // C509: 5125 qualifier, 5118 amount, 5375 type, 5387 specification, 5284 unit price basis, 6411 unit.
-    expect(tree.lines[0]?.prices[0]).toMatchObject({ qualifier: 'AAA', amount: '19.90', basis: '1', unit: 'PCE' });
+    expect(tree.lines[0]?.prices[0]).toMatchObject({
+      qualifier: 'AAA',
+      amount: '19.90',
+      basis: '1',
+      unit: 'PCE',
+    });
     expect(tree.lines[2]?.descriptions[0]?.text).toBe('LED bulb E27 806lm pack of 3');
     expect(tree.summary.counts[0]).toMatchObject({ qualifier: '2', value: '3' });
     expect(tree.lines[1]?.$loc).toBe('UNB#1/UNH#1/LIN#2/LIN (segment 23, line 24)');

@@ -6,7 +6,7 @@ import { makeLargeDocument } from './fixtures/large.ts';
 import { reader, writer } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const { one } = fixtureSupport(reader, fixtures);
+const { one, refusal } = fixtureSupport(reader, fixtures);
 const tree = (name: string) => one(name).tree;
 
 describe('hubspot-batch-upsert reader and writer', () => {
@@ -55,8 +55,13 @@ describe('hubspot-batch-upsert broken input', () => {
     'empty-inputs.json': /^\/inputs$/,
   });
   itHandlesLargeInputWithin10s(
-    'reads a 50 MB body within 10 s',
-    () => makeLargeDocument(50_000_000),
+    'reads a 5 MB body within 10 s',
+    () => makeLargeDocument(5_000_000),
     (input) => expect(reader.parse(input)[0]!.tree.inputs).toHaveLength(100),
+  );
+  itHandlesLargeInputWithin10s(
+    'refuses a 50 MB document within 10 s, before parsing it',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(refusal(input).message).toMatch(/limit is 8388608 bytes/),
   );
 });

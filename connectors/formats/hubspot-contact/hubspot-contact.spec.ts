@@ -5,7 +5,7 @@ import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const { one } = fixtureSupport(reader, fixtures);
+const { one, refusal } = fixtureSupport(reader, fixtures);
 
 describe('hubspot-contact reader', () => {
   it('groups a creation batch per contact', () => {
@@ -75,8 +75,13 @@ describe('hubspot-contact broken input', () => {
     'property-change-without-name.json': /^\/0\/propertyName$/,
   });
   itHandlesLargeInputWithin10s(
-    'reads a 50 MB batch within 10 s',
-    () => makeLargeDocument(50_000_000),
+    'reads a 5 MB batch within 10 s',
+    () => makeLargeDocument(5_000_000),
     (input) => expect(reader.parse(input)[0]!.tree.contacts).toHaveLength(1000),
+  );
+  itHandlesLargeInputWithin10s(
+    'refuses a 50 MB document within 10 s, before parsing it',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(refusal(input).message).toMatch(/limit is 8388608 bytes/),
   );
 });

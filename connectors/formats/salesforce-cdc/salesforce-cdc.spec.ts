@@ -6,7 +6,7 @@ import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const { parse, one } = fixtureSupport(reader, fixtures);
+const { parse, one, refusal } = fixtureSupport(reader, fixtures);
 
 describe('salesforce-cdc reader', () => {
   it('reads a CometD update with only its changed fields and an exact commit number', () => {
@@ -165,12 +165,17 @@ describe('salesforce-cdc broken input', () => {
     'broken-json-line.jsonl': /^line 2, column \d+$/,
   });
   itHandlesLargeInputWithin10s(
-    'reads 50 MB of events within 10 s',
-    () => makeLargeDocument(50_000_000),
+    'reads 5 MB of events within 10 s',
+    () => makeLargeDocument(5_000_000),
     (input) => {
       const docs = reader.parse(input);
-      expect(docs.length).toBeGreaterThan(50_000);
+      expect(docs.length).toBeGreaterThan(5_000);
       expect(docs[docs.length - 1]!.tree.header.commitNumber).toMatch(/^1073489473823765\d{4}$/);
     },
+  );
+  itHandlesLargeInputWithin10s(
+    'refuses a 50 MB document within 10 s, before parsing it',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(refusal(input).message).toMatch(/limit is 8388608 bytes/),
   );
 });

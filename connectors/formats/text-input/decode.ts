@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { FormatError } from '../types.ts';
 
 /** Above this the JSON formats refuse a document instead of risking the hub's memory. */
-export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+export const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
