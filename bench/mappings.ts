@@ -1,7 +1,7 @@
 // Benchmark: documents/s and records/s per format (parse + map + schema validation), against a baseline measured in
 // the same run on the same records: JSON.parse + JSON.stringify of the canonical output. Also the peak memory of
 // `eai map` on a 50 MB document per format, each in its own process. Not a test: figures go in the closing note.
-// Usage: npm run bench:mappings [-- --seconds 2 --json --skip-large]
+// Usage: npm run bench:mappings [-- --seconds 2 --json --skip-large --formats x12-856,salesforce-cdc]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean' },
     'skip-large': { type: 'boolean' },
     'large-child': { type: 'string' },
+    formats: { type: 'string' },
   },
 });
 
@@ -84,9 +85,11 @@ async function rate(seconds: number, fn: () => Promise<unknown> | unknown): Prom
 }
 
 const seconds = Number(args.seconds);
+const wanted = args.formats?.split(',');
+const selected = readers.filter((r) => !wanted || wanted.includes(r.name));
 const rows = [];
-for (const [i, reader] of readers.entries()) {
-  process.stderr.write(`[${i + 1}/${readers.length}] ${reader.name}\n`);
+for (const [i, reader] of selected.entries()) {
+  process.stderr.write(`[${i + 1}/${selected.length}] ${reader.name}\n`);
   const { bytes, describe } = await documentFor(reader.name);
   const sample = await mapBytes(reader.name, bytes);
   const records = sample.flatMap((d) => d.records);
@@ -107,8 +110,8 @@ for (const [i, reader] of readers.entries()) {
 
 const large = [];
 if (!args['skip-large']) {
-  for (const [i, reader] of readers.entries()) {
-    process.stderr.write(`[50 MB ${i + 1}/${readers.length}] ${reader.name}\n`);
+  for (const [i, reader] of selected.entries()) {
+    process.stderr.write(`[50 MB ${i + 1}/${selected.length}] ${reader.name}\n`);
     const out = execFileSync(process.execPath, [import.meta.filename, '--large-child', reader.name], {
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,

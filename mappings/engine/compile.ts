@@ -2,6 +2,8 @@ import type avro from 'avsc';
 import jsonata from 'jsonata';
 import { ConfigError } from '../../lib/errors.ts';
 import { avroType, canonicalSchemas } from '../../schemas/catalog.ts';
+import { type FastExpression, fastExpression } from './fast-path.ts';
+import { mappingFunctions } from './functions.ts';
 import type { FieldMap, LoadedMapping } from './spec.ts';
 
 /** An output field computed by one JSONata expression. */
@@ -11,6 +13,8 @@ export interface ExpressionNode {
   at: string;
   source: string;
   expression: jsonata.Expression;
+  /** A direct evaluation when the expression is a literal or a plain path (see fast-path.ts). */
+  fast?: FastExpression;
 }
 
 /** A nested record: its own fields, optionally over a moved context (`$from`) or once per node (`$each`). */
@@ -37,7 +41,8 @@ export interface CompiledMapping extends LoadedMapping {
 
 function compileExpression(file: string, at: string, source: string): ExpressionNode {
   try {
-    return { kind: 'expression', at, source, expression: jsonata(source) };
+    const expression = jsonata(source);
+    return { kind: 'expression', at, source, expression, fast: fastExpression(expression.ast() as never) };
   } catch (error) {
     const e = error as { message: string; position?: number; token?: string };
     throw new ConfigError(
@@ -74,7 +79,7 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
     throw new ConfigError(`${file}: a ${direction} mapping's file name must end in .${direction}.yaml`);
   }
   const schema = (outputSchema ?? inputSchema)!;
-  return {
+  const compiled: CompiledMapping = {
     ...loaded,
     direction,
     schema,
@@ -86,4 +91,24 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
     records: spec.records === undefined ? undefined : compileExpression(file, 'records', spec.records),
     root: compileRecord(file, 'fields', spec.fields),
   };
+  // The mapping's functions are the same for every document: bound into each expression once, so an evaluation
+  // binds only the per-document values ($doc, $tree, $record, $parent, lets) instead of all of them every time.
+  const functions = mappingFunctions(compiled.tables, spec.options.timeZone);
+  for (const node of allExpressions(compiled)) {
+    for (const [name, fn] of Object.entries(functions)) node.expression.assign(name, fn);
+  }
+  return compiled;
+}
+
+export function allExpressions(mapping: CompiledMapping): ExpressionNode[] {
+  const out: ExpressionNode[] = [...mapping.lets.map(([, node]) => node)];
+  if (mapping.records) out.push(mapping.records);
+  const walk = (node: FieldNode) => {
+    if (node.kind === 'expression') return void out.push(node);
+    if (node.each) out.push(node.each);
+    if (node.from) out.push(node.from);
+    for (const child of node.fields.values()) walk(child);
+  };
+  walk(mapping.root);
+  return out;
 }

@@ -3,7 +3,6 @@ import type avro from 'avsc';
 import type { ParsedDocument } from '../../connectors/formats/types.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
-import { mappingFunctions } from './functions.ts';
 
 /** One canonical record a document yields, as `eai map` prints it. */
 export interface CanonicalRecord {
@@ -46,6 +45,7 @@ async function evaluate(run: Run, node: ExpressionNode, context: unknown, path: 
 /** The expression's result as JSONata gives it: input nodes keep their `$loc`. */
 async function evaluateRaw(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
   try {
+    if (node.fast) return node.fast(context, run.bindings);
     return await node.expression.evaluate(context, run.bindings);
   } catch (error) {
     const message = (error as Error).message ?? String(error);
@@ -210,7 +210,7 @@ function validate(run: Run, type: avro.Type, value: unknown): Record<string, unk
 async function start(mapping: CompiledMapping, tree: unknown, doc: Record<string, unknown>): Promise<Run> {
   const run: Run = {
     mapping,
-    bindings: { ...mappingFunctions(mapping.tables, mapping.spec.options.timeZone), doc, tree },
+    bindings: { doc, tree },
     locations: [],
   };
   for (const [name, node] of mapping.lets)

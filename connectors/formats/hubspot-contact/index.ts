@@ -86,7 +86,7 @@ function readEvent(
 export function parseHubspotContact(input: Buffer): ParsedDocument<HubspotContactTree>[] {
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
   const list = Array.isArray(root) ? root : [root];
-  if (list.length === 0) fail('', 'empty webhook batch');
+  if (list.length === 0) fail('(root)', 'empty webhook batch');
   const events = list.map((e, i) => readEvent(e, Array.isArray(root) ? ptr('', i) : ''));
   const portalId = events[0]!.portalId;
   const other = events.find((e) => e.portalId !== portalId);

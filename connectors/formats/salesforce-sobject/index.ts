@@ -55,7 +55,7 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
 
 export function parseSObject(input: Buffer): ParsedDocument<SObjectTree>[] {
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
-  if (!isObject(root)) fail('', 'an sObject body is a JSON object');
+  if (!isObject(root)) fail('(root)', 'an sObject body is a JSON object');
   let tree: SObjectTree;
   if ('records' in root) {
     if (!Array.isArray(root.records) || root.records.length === 0)

@@ -60,7 +60,7 @@ describe('salesforce-sobject broken input', () => {
     'unsupported-type.json': /^\/records\/1\/attributes\/type$/,
     'composite-without-type.json': /^\/records\/0\/attributes$/,
     'nested-field-value.json': /^\/BillingAddress$/,
-    'wrong-structure.json': /^$/,
+    'wrong-structure.json': /^\(root\)$/,
   });
   itHandlesLargeInputWithin10s(
     'reads a 5 MB body within 10 s',
