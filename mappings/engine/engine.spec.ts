@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findReader } from '../../connectors/formats/index.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import { checkCommand } from './cli.ts';
 import { compileMapping } from './compile.ts';
 import { MappingError } from './errors.ts';
@@ -101,4 +102,24 @@ describe('mappings:check', () => {
     expect(report.mappings).toBeGreaterThanOrEqual(2);
     expect(result.code).toBe(0);
   }, 60_000);
+});
+
+describe('mapping imports', () => {
+  it('binds imported expressions before let, in order, so later imports and let can use them', async () => {
+    const loaded = loadMappingFile(`${testdata}/imports/orders.to-canonical.yaml`);
+    expect(Object.keys(loaded.spec.let)).toEqual(['orderKey', 'orderLabel', 'orderId']);
+    const [document] = findReader('sap-idoc-orders05').parse(
+      readFileSync(`${testdata}/broken/inputs/order.xml`),
+    );
+    const records = await mapDocument(compileMapping(loaded), document!);
+    expect(records).toMatchObject([
+      { value: { salesOrder: { orderId: 'sap:440001', orderNumber: 'order sap:440001' } } },
+    ]);
+  });
+
+  it('refuses a name defined both in an import and in let, naming the mapping file and the name', () => {
+    const file = `${testdata}/imports/conflict.to-canonical.yaml`;
+    expect(() => loadMappingFile(file)).toThrow(ConfigError);
+    expect(() => loadMappingFile(file)).toThrow(`${file}: let.orderKey: also defined in lib/order-keys.yaml`);
+  });
 });

@@ -60,6 +60,12 @@ export const mappingSchema = z
       })
       .strict()
       .describe('The fixtures `eai map test` and `mappings:check` run.'),
+    imports: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Files of shared named expressions (YAML maps of name → JSONata, e.g. helper functions), relative to the mapping file; they come before `let`, in order.',
+      ),
     let: z
       .record(z.string(), z.string())
       .default({})
@@ -115,6 +121,27 @@ export function loadMappingFile(path: string): LoadedMapping {
     }
     tables[name] = table as Record<string, unknown>;
   }
+  const imported: Record<string, string> = {};
+  for (const importPath of spec.imports) {
+    let shared: unknown;
+    try {
+      shared = parseYaml(readFileSync(resolve(base, importPath), 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`${file}: imports: cannot read ${importPath}: ${(error as Error).message}`);
+    }
+    const entries = Object.entries((shared ?? {}) as Record<string, unknown>);
+    const bad = entries.find(([, expression]) => typeof expression !== 'string');
+    if (!shared || typeof shared !== 'object' || Array.isArray(shared) || bad) {
+      throw new ConfigError(`${file}: imports: ${importPath} must be a map of name → JSONata expression`);
+    }
+    for (const [name, expression] of entries) {
+      if (Object.hasOwn(spec.let, name)) {
+        throw new ConfigError(`${file}: let.${name}: also defined in ${importPath}; rename one`);
+      }
+      imported[name] = expression as string;
+    }
+  }
+  spec.let = { ...imported, ...spec.let };
   return {
     file,
     spec,
