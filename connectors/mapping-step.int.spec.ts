@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDeadLetter } from '../bus/dlq.ts';
 import { fixtureInputs } from '../mappings/engine/fixtures.ts';
 import { inboundMapping, mapBytes } from '../mappings/index.ts';
 import { canonicalSchemas } from '../schemas/catalog.ts';
 import { logicalTypes } from '../schemas/logical-types.ts';
+import { readRawMessages } from '../tests/raw-consumer.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { readers } from './formats/index.ts';
 import { createMappingStep } from './mapping-step.ts';
@@ -17,20 +17,10 @@ import { createMappingStep } from './mapping-step.ts';
  * without the bus (plain kafkajs, wire header by hand, schema by id over REST, a fresh avsc Type) and compared
  * with what `eai map` makes of the same bytes.
  */
-interface RawMessage {
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
-}
 
 describe('mapping step on the bus', () => {
   const bus = testBus('/eai/tests/mapping-step');
   const stack = testStack();
-  const kafka = new Kafka({
-    brokers: stack.brokers.split(','),
-    clientId: unique('raw'),
-    logLevel: logLevel.NOTHING,
-  });
   const topics = Object.fromEntries(canonicalSchemas.map((s) => [s.fullName, unique(`map-${s.name}`)]));
   const dlqTopic = unique('map-dlq');
   const receivedAt = new Date('2026-11-23T08:00:00Z');
@@ -49,42 +39,6 @@ describe('mapping step on the bus', () => {
     await publisher?.close();
     await producer?.disconnect();
   });
-
-  /** The first `count` messages on `topic` that `wanted` accepts (the topics are shared by the formats' tests). */
-  async function readAll(
-    topic: string,
-    count: number,
-    wanted: (m: RawMessage) => boolean = () => true,
-  ): Promise<RawMessage[]> {
-    const consumer = kafka.consumer({ groupId: unique('raw-group'), maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const messages: RawMessage[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${messages.length}/${count} messages on ${topic}`)),
-        20_000,
-      );
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const raw: RawMessage = {
-            key: message.key?.toString() ?? '',
-            value: message.value!,
-            headers: Object.fromEntries(
-              Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-            ),
-          };
-          if (wanted(raw)) messages.push(raw);
-          if (messages.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-    await consumer.disconnect();
-    return messages;
-  }
 
   async function decodeIndependently(bytes: Buffer): Promise<unknown> {
     expect(bytes[0]).toBe(0);
@@ -121,11 +75,9 @@ describe('mapping step on the bus', () => {
       expect(result.published).toHaveLength(expectedRecords.length);
 
       const schema = expectedRecords[0]!.schema;
-      const onTopic = await readAll(
-        topics[schema]!,
-        expectedRecords.length,
-        (m) => m.headers.ce_type?.startsWith(`${reader.name}.`) === true,
-      );
+      const onTopic = await readRawMessages(topics[schema]!, expectedRecords.length, {
+        wanted: (m) => m.headers.ce_type?.startsWith(`${reader.name}.`) === true,
+      });
       expect(onTopic).toHaveLength(expectedRecords.length);
       for (const [i, expected] of expectedRecords.entries()) {
         const message = onTopic.find((m) => m.headers.ce_id === result.published[i]!.id)!;
@@ -160,7 +112,7 @@ describe('mapping step on the bus', () => {
     });
     expect(result.published).toEqual([]);
     expect(result.deadLettered[0]?.error).toBe('FormatError');
-    const [letter] = await readAll(dlqTopic, 1);
+    const [letter] = await readRawMessages(dlqTopic, 1);
     expect(letter!.value.equals(bytes)).toBe(true);
     const raw = Object.fromEntries(Object.entries(letter!.headers).map(([k, v]) => [k, Buffer.from(v)]));
     expect(describeDeadLetter(raw)).toMatchObject({

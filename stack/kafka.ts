@@ -92,7 +92,26 @@ export async function startKafka(ports: KafkaPorts): Promise<{ pid: number; brok
   });
   const brokers = `127.0.0.1:${ports.broker}`;
   await waitUntil('kafka', () => kafkaReachable(brokers), { timeoutMs: 60_000, alive: () => isAlive(pid) });
+  // A fresh broker answers metadata requests before its group coordinator (__consumer_offsets) is ready;
+  // consumers that join in that window fail. Ready means consumer groups work.
+  await waitUntil('kafka group coordinator', () => groupCoordinatorReady(brokers), {
+    timeoutMs: 60_000,
+    alive: () => isAlive(pid),
+  });
   return { pid, brokers };
+}
+
+export async function groupCoordinatorReady(brokers: string): Promise<boolean> {
+  const admin = createTransport({ brokers: brokers.split(','), clientId: 'eai-probe', quiet: true }).admin();
+  try {
+    await admin.connect();
+    // Loads the cluster metadata first: without retries, kafkajs cannot find the coordinator otherwise.
+    await admin.describeCluster();
+    await admin.describeGroup('eai-readiness-probe');
+    return true;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** True when the cluster answers a metadata request. */

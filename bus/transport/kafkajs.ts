@@ -138,6 +138,10 @@ class KafkajsAdmin implements TransportAdmin {
     const cluster = await this.admin.describeCluster();
     return { brokers: cluster.brokers.length, controller: cluster.controller, clusterId: cluster.clusterId };
   }
+  async describeGroup(groupId: string) {
+    const { groups } = await this.admin.describeGroups([groupId]);
+    return { groupId, state: groups[0]?.state ?? 'Unknown' };
+  }
   listTopics() {
     return this.admin.listTopics();
   }

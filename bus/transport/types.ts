@@ -66,6 +66,8 @@ export interface TransportAdmin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   describeCluster(): Promise<{ brokers: number; controller: number | null; clusterId: string }>;
+  /** Describes a consumer group; fails while the cluster's group coordinator is not yet available. */
+  describeGroup(groupId: string): Promise<{ groupId: string; state: string }>;
   listTopics(): Promise<string[]>;
   /** Creates the topics that do not exist; returns the ones it created. */
   createTopics(topics: TopicSpec[]): Promise<string[]>;

@@ -1,0 +1,70 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { testStack, unique } from './stack.ts';
+
+/** A message as a plain kafkajs consumer sees it: no bus code involved, headers as strings. */
+export interface RawMessage {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads the first `count` messages of `topic` that `wanted` accepts, from the beginning, with a plain kafkajs
+ * consumer in a new group. Fails (instead of hanging) when the consumer crashes or the messages do not come.
+ */
+export async function readRawMessages(
+  topic: string,
+  count: number,
+  options: { wanted?: (m: RawMessage) => boolean; timeoutMs?: number } = {},
+): Promise<RawMessage[]> {
+  const kafka = new Kafka({
+    brokers: testStack().brokers.split(','),
+    clientId: unique('raw'),
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({
+    groupId: unique('raw-group'),
+    maxWaitTimeInMs: 200,
+    retry: { retries: 10 },
+  });
+  const messages: RawMessage[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${messages.length}/${count} messages on ${topic}`)),
+        options.timeoutMs ?? 20_000,
+      );
+      consumer.on(consumer.events.CRASH, (event) => {
+        clearTimeout(timer);
+        reject(event.payload.error);
+      });
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const raw: RawMessage = {
+              key: message.key?.toString() ?? '',
+              value: message.value ?? Buffer.alloc(0),
+              headers: Object.fromEntries(
+                Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+              ),
+            };
+            if (options.wanted && !options.wanted(raw)) return;
+            messages.push(raw);
+            if (messages.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
