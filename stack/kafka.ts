@@ -5,7 +5,7 @@ import { createTransport } from '../bus/transport/index.ts';
 import { findJava } from './java.ts';
 import { fetchJars } from './maven.ts';
 import { ensureDir, stackPaths } from './paths.ts';
-import { isAlive, run, spawnDaemon, waitUntil } from './processes.ts';
+import { isAlive, readyOrStopped, run, spawnDaemon, waitUntil } from './processes.ts';
 
 /**
  * Apache Kafka 4.4 (the newest line; kafkajs 2.2.4 is tested against it by this project's suite), single node in
@@ -91,12 +91,14 @@ export async function startKafka(ports: KafkaPorts): Promise<{ pid: number; brok
     logFile: join(ensureDir(stackPaths.logs()), 'kafka.log'),
   });
   const brokers = `127.0.0.1:${ports.broker}`;
-  await waitUntil('kafka', () => kafkaReachable(brokers), { timeoutMs: 60_000, alive: () => isAlive(pid) });
-  // A fresh broker answers metadata requests before its group coordinator (__consumer_offsets) is ready;
-  // consumers that join in that window fail. Ready means consumer groups work.
-  await waitUntil('kafka group coordinator', () => groupCoordinatorReady(brokers), {
-    timeoutMs: 60_000,
-    alive: () => isAlive(pid),
+  await readyOrStopped(pid, async () => {
+    await waitUntil('kafka', () => kafkaReachable(brokers), { timeoutMs: 60_000, alive: () => isAlive(pid) });
+    // A fresh broker answers metadata requests before its group coordinator (__consumer_offsets) is ready;
+    // consumers that join in that window fail. Ready means consumer groups work.
+    await waitUntil('kafka group coordinator', () => groupCoordinatorReady(brokers), {
+      timeoutMs: 60_000,
+      alive: () => isAlive(pid),
+    });
   });
   return { pid, brokers };
 }

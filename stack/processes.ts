@@ -66,6 +66,16 @@ export async function waitUntil(
   throw new RetriableError(`${what}: not ready after ${options.timeoutMs} ms`, { cause: lastError });
 }
 
+/** Waits for a process this call started to become ready; if it does not, stops it instead of leaving it orphaned. */
+export async function readyOrStopped(pid: number, ready: () => Promise<void>): Promise<void> {
+  try {
+    await ready();
+  } catch (error) {
+    await stopProcess(pid);
+    throw error;
+  }
+}
+
 /** Runs a command to completion; rejects with its output when it fails. */
 export function run(
   command: string,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { findJava } from './java.ts';
 import { fetchArchive } from './maven.ts';
 import { ensureDir, stackPaths } from './paths.ts';
-import { isAlive, spawnDaemon, waitUntil } from './processes.ts';
+import { isAlive, readyOrStopped, spawnDaemon, waitUntil } from './processes.ts';
 
 /**
  * The local schema registry is a real third-party one: Apicurio Registry 3.3.3 from Maven Central (it needs
@@ -54,13 +54,11 @@ export async function startRegistry(
     env,
   });
   const url = `http://127.0.0.1:${ports.http}/apis/ccompat/v7`;
-  await waitUntil(
-    'schema registry',
-    () => registryReady(`http://127.0.0.1:${ports.management}/health/ready`),
-    {
+  await readyOrStopped(pid, () =>
+    waitUntil('schema registry', () => registryReady(`http://127.0.0.1:${ports.management}/health/ready`), {
       timeoutMs: 90_000,
       alive: () => isAlive(pid),
-    },
+    }),
   );
   return { pid, url };
 }

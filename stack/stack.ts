@@ -168,7 +168,23 @@ export async function stackUp(progress: (line: string) => void = () => undefined
     return started.url;
   })();
 
-  const [brokers, registryUrl] = await Promise.all([kafka, registry]);
+  let brokers: string;
+  let registryUrl: string;
+  try {
+    [brokers, registryUrl] = await Promise.all([kafka, registry]);
+  } catch (error) {
+    // One part failed: stop the parts this call started, so a retry does not find their ports taken.
+    await Promise.allSettled([kafka, registry]);
+    await Promise.all([
+      pids.kafka !== previous?.pids.kafka ? stopProcess(pids.kafka) : undefined,
+      pids.registry !== previous?.pids.registry ? stopProcess(pids.registry) : undefined,
+      kafkaContainer && kafkaContainer !== previous?.kafkaContainer
+        ? stopKafkaContainer(kafkaContainer)
+        : undefined,
+    ]);
+    if (pids.postgres && pids.postgres !== previous?.pids.postgres) await stopPostgres();
+    throw error;
+  }
   const state: StackState = {
     brokers,
     registryUrl,
