@@ -86,7 +86,11 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
     outputType: outputSchema ? avroType(outputSchema.file) : undefined,
     lets: Object.entries(spec.let).map(([name, source]) => [
       name,
-      compileExpression(file, `let.${name}`, source),
+      compileExpression(
+        file,
+        loaded.letOrigins[name] ? `let.${name} (imported from ${loaded.letOrigins[name]})` : `let.${name}`,
+        source,
+      ),
     ]),
     records: spec.records === undefined ? undefined : compileExpression(file, 'records', spec.records),
     root: compileRecord(file, 'fields', spec.fields),

@@ -122,4 +122,12 @@ describe('mapping imports', () => {
     expect(() => loadMappingFile(file)).toThrow(ConfigError);
     expect(() => loadMappingFile(file)).toThrow(`${file}: let.orderKey: also defined in lib/order-keys.yaml`);
   });
+
+  it('names the imported file when an imported expression does not parse', () => {
+    const file = `${testdata}/imports/bad-import.to-canonical.yaml`;
+    expect(() => compileMapping(loadMappingFile(file))).toThrow(ConfigError);
+    expect(() => compileMapping(loadMappingFile(file))).toThrow(
+      `${file}: let.orderKey (imported from lib/broken.yaml): JSONata syntax error`,
+    );
+  });
 });

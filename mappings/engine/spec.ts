@@ -85,6 +85,8 @@ export interface LoadedMapping {
   file: string;
   spec: MappingSpec;
   tables: LookupTables;
+  /** Where each imported `let` name was defined, so errors in it point at that file. */
+  letOrigins: Record<string, string>;
   fixturesDir: string;
   expectedDir: string;
 }
@@ -122,6 +124,7 @@ export function loadMappingFile(path: string): LoadedMapping {
     tables[name] = table as Record<string, unknown>;
   }
   const imported: Record<string, string> = {};
+  const letOrigins: Record<string, string> = {};
   for (const importPath of spec.imports) {
     let shared: unknown;
     try {
@@ -139,6 +142,7 @@ export function loadMappingFile(path: string): LoadedMapping {
         throw new ConfigError(`${file}: let.${name}: also defined in ${importPath}; rename one`);
       }
       imported[name] = expression as string;
+      letOrigins[name] = importPath;
     }
   }
   spec.let = { ...imported, ...spec.let };
@@ -146,6 +150,7 @@ export function loadMappingFile(path: string): LoadedMapping {
     file,
     spec,
     tables,
+    letOrigins,
     fixturesDir: resolve(base, spec.fixtures.inputs),
     expectedDir: resolve(base, spec.fixtures.expected),
   };
