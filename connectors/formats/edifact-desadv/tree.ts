@@ -1,15 +1,16 @@
 import {
+  addCommonHeader,
+  addLineCount,
   addToParty,
   type EdifactParty,
   type EdifactRef,
   readLine,
   readParty,
-  readRef,
 } from '../edifact/common-groups.ts';
-import { type EdifactDate, readDate } from '../edifact/dates.ts';
+import type { EdifactDate } from '../edifact/dates.ts';
 import type { EdifactEnvelope, EdifactMessage } from '../edifact/envelope.ts';
-import { EdifactChecks, type Fields, joinFreeText, pick } from '../edifact/fields.ts';
-import { components, type EdifactSegment, locate } from '../edifact/segment.ts';
+import { EdifactChecks, type Fields, pick } from '../edifact/fields.ts';
+import { type EdifactSegment, locate } from '../edifact/segment.ts';
 import {
   addToDesadvLine,
   addToPackage,
@@ -138,26 +139,10 @@ function addHeader(
   previous: EdifactSegment | undefined,
   check: EdifactChecks,
 ): void {
+  if (addCommonHeader(tree, segment, previous, check)) return;
   switch (segment.tag) {
     case 'BGM':
       tree.bgm = pick(segment, { documentCode: [1, 1], documentName: [1, 4], number: [2, 1], function: 3 });
-      return;
-    case 'DTM': {
-      const date = readDate(segment, check);
-      const ref = tree.refs[tree.refs.length - 1];
-      if (ref && previous?.tag === 'RFF') {
-        ref.dates ??= [];
-        ref.dates.push(date);
-      } else {
-        tree.dates.push(date);
-      }
-      return;
-    }
-    case 'RFF':
-      tree.refs.push(readRef(segment));
-      return;
-    case 'FTX':
-      tree.freeText.push(joinFreeText(components(segment, 4)));
       return;
     case 'TDT':
       tree.transport.push(
@@ -185,17 +170,6 @@ function addHeader(
 }
 
 function addSummary(tree: Draft, segment: EdifactSegment, check: EdifactChecks): void {
-  if (segment.tag !== 'CNT') {
-    tree.otherSegments.push(segment);
-    return;
-  }
-  check.decimal(segment, 1, 2, true);
-  const count = pick(segment, { qualifier: [1, 1], value: [1, 2] });
-  tree.summary.counts.push(count);
-  if (count.qualifier === '2' && Number(count.value) !== tree.lines.length) {
-    check.fail(
-      `${segment.$loc}, element CNT01.2`,
-      `control count mismatch: CNT+2 says ${count.value} but there are ${tree.lines.length} LIN line items`,
-    );
-  }
+  if (segment.tag === 'CNT') addLineCount(tree.summary, tree.lines.length, segment, check);
+  else tree.otherSegments.push(segment);
 }

@@ -5,7 +5,7 @@ import { buildOrders, type EdifactOrdersTree } from './tree.ts';
 export type { EdifactCurrency, EdifactOrdersTree } from './tree.ts';
 
 export interface ReaderOptions {
-  /** Refuse documents larger than this many bytes (default 8 MiB, see DEFAULT_MAX_BYTES). */
+  /** Refuse documents larger than this many bytes (default 8 MiB, the one-document limit MAX_DOCUMENT_BYTES). */
   maxBytes?: number;
 }
 

@@ -1,4 +1,6 @@
 import {
+  addCommonHeader,
+  addLineCount,
   addToLine,
   addToParty,
   type EdifactAmount,
@@ -8,12 +10,11 @@ import {
   readAmount,
   readLine,
   readParty,
-  readRef,
 } from '../edifact/common-groups.ts';
-import { type EdifactDate, readDate } from '../edifact/dates.ts';
+import type { EdifactDate } from '../edifact/dates.ts';
 import type { EdifactEnvelope, EdifactMessage } from '../edifact/envelope.ts';
-import { EdifactChecks, type Fields, joinFreeText, pick } from '../edifact/fields.ts';
-import { components, type EdifactSegment, locate } from '../edifact/segment.ts';
+import { EdifactChecks, type Fields, pick } from '../edifact/fields.ts';
+import { type EdifactSegment, locate } from '../edifact/segment.ts';
 
 export type EdifactCurrency = Fields<'usage' | 'code' | 'qualifier' | 'targetCode' | 'rate'>;
 
@@ -93,9 +94,7 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
       addHeader(tree, locate(segment, path), before, check);
     }
   }
-  const bgm = check.present(tree.bgm, 'BGM', unh);
-  checkLineCount(tree, check);
-  return { ...tree, bgm };
+  return { ...tree, bgm: check.present(tree.bgm, 'BGM', unh) };
 }
 
 function addHeader(
@@ -104,6 +103,7 @@ function addHeader(
   previous: EdifactSegment | undefined,
   check: EdifactChecks,
 ): void {
+  if (addCommonHeader(tree, segment, previous, check)) return;
   switch (segment.tag) {
     case 'BGM':
       tree.bgm = pick(segment, {
@@ -113,23 +113,6 @@ function addHeader(
         function: 3,
         responseType: 4,
       });
-      return;
-    case 'DTM': {
-      const date = readDate(segment, check);
-      const ref = tree.refs[tree.refs.length - 1];
-      if (ref && previous?.tag === 'RFF') {
-        ref.dates ??= [];
-        ref.dates.push(date);
-      } else {
-        tree.dates.push(date);
-      }
-      return;
-    }
-    case 'RFF':
-      tree.refs.push(readRef(segment));
-      return;
-    case 'FTX':
-      tree.freeText.push(joinFreeText(components(segment, 4)));
       return;
     case 'CUX':
       check.currency(segment, 1, 2);
@@ -150,22 +133,10 @@ function addSummary(
   check: EdifactChecks,
 ): void {
   if (segment.tag === 'CNT') {
-    check.decimal(segment, 1, 2, true);
-    tree.summary.counts.push(pick(segment, { qualifier: [1, 1], value: [1, 2] }));
+    addLineCount(tree.summary, tree.lines.length, segment, check);
   } else if (segment.tag === 'MOA') {
     tree.summary.amounts.push(readAmount(segment, check));
   } else {
     tree.otherSegments.push(segment);
-  }
-}
-
-/** CNT qualifier 2 (number of line items) must match the LIN groups: checked, never trusted. */
-function checkLineCount(tree: Omit<EdifactOrdersTree, 'bgm'>, check: EdifactChecks): void {
-  const declared = tree.summary.counts.find((count) => count.qualifier === '2');
-  if (declared && Number(declared.value) !== tree.lines.length) {
-    check.fail(
-      `${declared.$loc}, element CNT01.2`,
-      `control count mismatch: CNT+2 says ${declared.value} but there are ${tree.lines.length} LIN line items`,
-    );
   }
 }

@@ -23,6 +23,61 @@ export interface EdifactParty
   communications: EdifactCommunication[];
 }
 
+/** The header parts every EDIFACT message shares (SG1 RFF with its DTM, header DTM, FTX). */
+export interface EdifactHeaderParts {
+  dates: EdifactDate[];
+  refs: EdifactRef[];
+  freeText: string[];
+}
+
+/** Adds a DTM, RFF or FTX header segment; false for any other tag. A DTM right after an RFF dates that reference. */
+export function addCommonHeader(
+  header: EdifactHeaderParts,
+  segment: EdifactSegment,
+  previous: EdifactSegment | undefined,
+  check: EdifactChecks,
+): boolean {
+  switch (segment.tag) {
+    case 'DTM': {
+      const date = readDate(segment, check);
+      const ref = header.refs[header.refs.length - 1];
+      if (ref && previous?.tag === 'RFF') {
+        ref.dates ??= [];
+        ref.dates.push(date);
+      } else {
+        header.dates.push(date);
+      }
+      return true;
+    }
+    case 'RFF':
+      header.refs.push(readRef(segment));
+      return true;
+    case 'FTX':
+      header.freeText.push(joinFreeText(components(segment, 4)));
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A CNT in the summary; CNT qualifier 2 (number of line items) must match the LIN groups: checked, never trusted. */
+export function addLineCount(
+  summary: { counts: Array<Fields<'qualifier' | 'value'>> },
+  lineCount: number,
+  segment: EdifactSegment,
+  check: EdifactChecks,
+): void {
+  check.decimal(segment, 1, 2, true);
+  const count = pick(segment, { qualifier: [1, 1], value: [1, 2] });
+  summary.counts.push(count);
+  if (count.qualifier === '2' && Number(count.value) !== lineCount) {
+    check.fail(
+      `${segment.$loc}, element CNT01.2`,
+      `control count mismatch: CNT+2 says ${count.value} but there are ${lineCount} LIN line items`,
+    );
+  }
+}
+
 export function readRef(segment: EdifactSegment): EdifactRef {
   return pick(segment, { qualifier: [1, 1], value: [1, 2], lineId: [1, 3] });
 }

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { decodeUtf8, lineColumn } from '../text-input/decode.ts';
+import { decodeUtf8, lineColumn, refuseOversized } from '../text-input/decode.ts';
 import { FormatError } from '../types.ts';
 
 /** An XML element read as an IDoc segment: its leaf children are fields, the others segments. */
@@ -9,12 +9,6 @@ export interface XmlSegment {
   fields: Record<string, string>;
   children: XmlSegment[];
 }
-
-/**
- * fast-xml-parser reads 3 to 6 MB/s, so a limit keeps any input under the 10 s budget; a real ORDERS05 IDoc
- * with hundreds of items is well below 1 MB.
- */
-export const MAX_XML_BYTES = 8 * 1024 * 1024;
 
 type OrderedNode = { [name: string]: OrderedNode[] | string | Record<string, string> | undefined };
 
@@ -59,9 +53,10 @@ export function readXml(format: string, input: Buffer): XmlSegment {
 function decodeXmlText(format: string, input: Buffer): string {
   const head = input.subarray(0, 200).toString('latin1');
   const declared = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(head)?.[1]?.toLowerCase();
-  if (input.length > MAX_XML_BYTES) decodeUtf8(format, input, MAX_XML_BYTES);
+  // fast-xml-parser reads 3 to 6 MB/s: the one document limit keeps any input under the 10 s budget.
+  refuseOversized(format, input);
   if (declared === 'iso-8859-1' || declared === 'latin1') return input.toString('latin1');
-  return decodeUtf8(format, input, MAX_XML_BYTES);
+  return decodeUtf8(format, input);
 }
 
 function elementName(node: OrderedNode): string | undefined {

@@ -2,8 +2,11 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { FormatError } from '../types.ts';
 
-/** Above this the JSON formats refuse a document instead of risking the hub's memory. */
-export const MAX_JSON_BYTES = 8 * 1024 * 1024;
+/**
+ * One document of any format is at most this big: the readers hold its whole tree in memory (tens of heap bytes
+ * per input byte), and a 50 MB document must be refused at once, never half-read.
+ */
+export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -11,14 +14,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * Decodes strict UTF-8 (a leading byte-order mark is dropped). Invalid bytes are refused with their offset:
  * TextDecoder says only that the input is bad, so the offset comes from a second, slower scan on failure.
  */
-export function decodeUtf8(format: string, input: Buffer, maxBytes = MAX_JSON_BYTES): string {
-  if (input.length > maxBytes) {
-    throw new FormatError(
-      format,
-      `byte ${maxBytes}`,
-      `document is ${input.length} bytes; the limit is ${maxBytes} bytes (${Math.round(maxBytes / 1048576)} MiB)`,
-    );
-  }
+export function decodeUtf8(format: string, input: Buffer, maxBytes = MAX_DOCUMENT_BYTES): string {
+  refuseOversized(format, input, maxBytes);
   if (!isUtf8(input)) {
     const offset = firstInvalidUtf8Offset(input);
     const byte = input[offset] ?? 0;
@@ -29,6 +26,17 @@ export function decodeUtf8(format: string, input: Buffer, maxBytes = MAX_JSON_BY
     );
   }
   return decoder.decode(input);
+}
+
+/** Refuses a document over the limit before anything reads it. */
+export function refuseOversized(format: string, input: Buffer, maxBytes = MAX_DOCUMENT_BYTES): void {
+  if (input.length > maxBytes) {
+    throw new FormatError(
+      format,
+      `byte ${maxBytes}`,
+      `document is ${input.length} bytes; the limit is ${maxBytes} bytes (${Math.round(maxBytes / 1048576)} MiB)`,
+    );
+  }
 }
 
 /** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629). */

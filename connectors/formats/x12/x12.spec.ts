@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSample } from '../../../tests/samples.ts';
+import { firstInvalidUtf8Offset } from '../text-input/decode.ts';
 import { FormatError } from '../types.ts';
 import { reader as reader850 } from '../x12-850/index.ts';
 import { reader as reader856 } from '../x12-856/index.ts';
 import { readX12 } from './parse.ts';
-import { firstInvalidUtf8Offset } from './text.ts';
 import { writeX12, type X12InterchangeInput } from './writer.ts';
 
 const BASE =
