@@ -3,7 +3,7 @@ import type { Publisher } from '../bus/publisher.ts';
 import { DLQ_TOPICS } from '../bus/topics.ts';
 import type { TransportProducer } from '../bus/transport/types.ts';
 import type { Logger } from '../lib/logger.ts';
-import { type ErrorLine, errorLine } from '../mappings/engine/cli.ts';
+import { type ErrorLine, errorLine } from '../mappings/engine/errors.ts';
 import { mapDocument } from '../mappings/engine/run.ts';
 import { inboundMapping } from '../mappings/index.ts';
 import { findReader } from './formats/index.ts';

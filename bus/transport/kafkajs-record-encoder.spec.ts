@@ -1,6 +1,25 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { encodeRecord, installRecordEncoder, kafkajsRecordEncoder } from './kafkajs-record-encoder.ts';
+import {
+  encodeRecord,
+  installRecordEncoder,
+  type KafkaRecordInput,
+  RECORD_MODULE,
+} from './kafkajs-record-encoder.ts';
+
+/** kafkajs's own encoder, for the equality test. */
+function kafkajsRecordEncoder(): (input: KafkaRecordInput) => { buffer: Buffer } {
+  const require = createRequire(import.meta.url);
+  const path = require.resolve(RECORD_MODULE);
+  const saved = require.cache[path];
+  delete require.cache[path];
+  try {
+    return require(path);
+  } finally {
+    if (saved) require.cache[path] = saved;
+  }
+}
 
 describe('kafkajs record encoder', () => {
   const original = kafkajsRecordEncoder();

@@ -103,7 +103,7 @@ export function encodeRecord({
   return { buf, offset: total, buffer: buf };
 }
 
-const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
+export const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
 const PRODUCE_REQUEST_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
 
 /**
@@ -120,17 +120,4 @@ export function installRecordEncoder(): boolean {
   if (!cached) return false;
   cached.exports = encodeRecord;
   return true;
-}
-
-/** kafkajs's own encoder, for the equality test. */
-export function kafkajsRecordEncoder(): (input: KafkaRecordInput) => { buffer: Buffer } {
-  const require = createRequire(import.meta.url);
-  const path = require.resolve(RECORD_MODULE);
-  const saved = require.cache[path];
-  delete require.cache[path];
-  try {
-    return require(path);
-  } finally {
-    if (saved) require.cache[path] = saved;
-  }
 }

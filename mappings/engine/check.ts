@@ -1,5 +1,11 @@
 import type avro from 'avsc';
-import type { CompiledMapping, ExpressionNode, FieldNode, RecordNode } from './compile.ts';
+import {
+  allExpressions,
+  type CompiledMapping,
+  type ExpressionNode,
+  type FieldNode,
+  type RecordNode,
+} from './compile.ts';
 
 /**
  * The static half of `mappings:check`: a to-canonical mapping is compared with its output schema without running
@@ -25,16 +31,6 @@ function walkAst(node: unknown, visit: (n: AstNode) => void): void {
   }
   visit(node as AstNode);
   for (const value of Object.values(node)) if (value && typeof value === 'object') walkAst(value, visit);
-}
-
-function expressions(node: FieldNode, out: ExpressionNode[] = []): ExpressionNode[] {
-  if (node.kind === 'expression') out.push(node);
-  else {
-    if (node.each) out.push(node.each);
-    if (node.from) out.push(node.from);
-    for (const child of node.fields.values()) expressions(child, out);
-  }
-  return out;
 }
 
 /** The literal an expression is, if it is one (`'CREATED'`, `42`, `true`, `null`). */
@@ -121,9 +117,7 @@ function checkField(mapping: CompiledMapping, node: FieldNode, type: avro.Type, 
 
 export function staticProblems(mapping: CompiledMapping): Problem[] {
   const problems: Problem[] = [];
-  const all = [...mapping.lets.map(([, n]) => n), ...(mapping.records ? [mapping.records] : [])];
-  all.push(...expressions(mapping.root));
-  for (const node of all) {
+  for (const node of allExpressions(mapping)) {
     walkAst(node.expression.ast(), (ast) => {
       const procedure = ast.procedure as AstNode | undefined;
       const args = ast.arguments as AstNode[] | undefined;

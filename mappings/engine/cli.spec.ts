@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readers } from '../../connectors/formats/index.ts';
-import { type ErrorLine, formatsCommand, mapCommand } from './cli.ts';
+import { formatsCommand, mapCommand } from './cli.ts';
+import type { ErrorLine } from './errors.ts';
 
 const run = promisify(execFile);
 

@@ -1,11 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { findReader, readers, writers } from '../../connectors/formats/index.ts';
-import { FormatError } from '../../connectors/formats/types.ts';
-import { EaiError } from '../../lib/errors.ts';
-import { inboundMapping, loadMappings, mapBytes, mappingsDir, writeToSystem } from '../index.ts';
+import { loadMappings, mapBytes, mappingsDir, writeToSystem } from '../index.ts';
 import { staticProblems } from './check.ts';
-import { MappingError } from './errors.ts';
+import { errorLine } from './errors.ts';
 import { type FixtureResult, runFixtures } from './fixtures.ts';
+import { canonicalValues } from './run.ts';
 
 /**
  * What `eai map` does, as functions that return their output instead of printing it, so tests run them
@@ -15,33 +14,6 @@ export interface CommandOutput {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-export interface ErrorLine {
-  error: string;
-  /** Where in the input (segment, XML path, JSON pointer); absent when the problem is not in the input. */
-  location?: string;
-  /** The mapping file and output field, for mapping errors. */
-  mapping?: string;
-  field?: string;
-  message: string;
-}
-
-export function errorLine(error: unknown): ErrorLine {
-  if (error instanceof FormatError) {
-    return { error: 'FormatError', location: error.location, message: error.message };
-  }
-  if (error instanceof MappingError) {
-    return {
-      error: 'MappingError',
-      location: error.location,
-      mapping: error.mappingFile,
-      field: error.path,
-      message: error.message,
-    };
-  }
-  const name = error instanceof EaiError ? error.name : 'Error';
-  return { error: name, message: error instanceof Error ? error.message : String(error) };
 }
 
 function failure(error: unknown, json: boolean): CommandOutput {
@@ -67,15 +39,9 @@ export async function mapCommand(options: {
       return { code: 0, stdout: `${JSON.stringify(documents, null, json ? undefined : 2)}\n`, stderr: '' };
     }
     if (options.toSystem) {
-      const parsed = JSON.parse(bytes.toString('utf8')) as unknown;
-      const list = Array.isArray(parsed) ? parsed : [parsed];
-      const values = list.map((r) =>
-        r && typeof r === 'object' && 'schema' in r && 'value' in r ? r.value : r,
-      );
-      const documents = await writeToSystem(options.format, values);
+      const documents = await writeToSystem(options.format, canonicalValues(bytes.toString('utf8')));
       return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
     }
-    inboundMapping(options.format);
     const mapped = await mapBytes(options.format, bytes);
     const records = mapped.flatMap((m) => m.records);
     return { code: 0, stdout: `${JSON.stringify(records, null, json ? undefined : 2)}\n`, stderr: '' };
@@ -107,7 +73,6 @@ export function formatsCommand(options: { json?: boolean }): CommandOutput {
             `${r.name.padEnd(width)}  ${r.family.toUpperCase()}  ${r.description}${r.fromCanonical ? ' (also written)' : ''}`,
         )
         .join('\n')}\n`;
-  findReader(rows[0]!.name);
   return { code: 0, stdout, stderr: '' };
 }
 

@@ -1,4 +1,5 @@
-import { NonRetriableError } from '../../lib/errors.ts';
+import { FormatError } from '../../connectors/formats/types.ts';
+import { EaiError, NonRetriableError } from '../../lib/errors.ts';
 
 /**
  * A document that its mapping cannot turn into a valid record. Names the mapping file, the output field path
@@ -36,4 +37,32 @@ export function formatPath(segments: Array<string | number>): string {
     else out += out ? `.${segment}` : segment;
   }
   return out;
+}
+
+/** A reader or mapping error as one line for people and scripts (`eai map`, dead letters). */
+export interface ErrorLine {
+  error: string;
+  /** Where in the input (segment, XML path, JSON pointer); absent when the problem is not in the input. */
+  location?: string;
+  /** The mapping file and output field, for mapping errors. */
+  mapping?: string;
+  field?: string;
+  message: string;
+}
+
+export function errorLine(error: unknown): ErrorLine {
+  if (error instanceof FormatError) {
+    return { error: 'FormatError', location: error.location, message: error.message };
+  }
+  if (error instanceof MappingError) {
+    return {
+      error: 'MappingError',
+      location: error.location,
+      mapping: error.mappingFile,
+      field: error.path,
+      message: error.message,
+    };
+  }
+  const name = error instanceof EaiError ? error.name : 'Error';
+  return { error: name, message: error instanceof Error ? error.message : String(error) };
 }

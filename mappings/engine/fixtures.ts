@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, join, relative } from 'node:path';
 import { findReader, findWriter } from '../../connectors/formats/index.ts';
 import type { CompiledMapping } from './compile.ts';
-import { mapDocument, mapToSystem } from './run.ts';
+import { canonicalValues, mapDocument, mapToSystem } from './run.ts';
 
 /**
  * The dynamic half of `mappings:check` and `eai map test`: every fixture input of a mapping is run and compared
@@ -39,11 +39,8 @@ export async function fixtureOutput(mapping: CompiledMapping, input: Buffer): Pr
     }
     return `${JSON.stringify(records, null, 2)}\n`;
   }
-  const parsed = JSON.parse(input.toString('utf8')) as unknown;
-  const list = Array.isArray(parsed) ? parsed : [parsed];
-  const values = list.map((r) => (r && typeof r === 'object' && 'value' in r && 'schema' in r ? r.value : r));
   const writer = findWriter(mapping.spec.output);
-  const trees = await mapToSystem(mapping, values);
+  const trees = await mapToSystem(mapping, canonicalValues(input.toString('utf8')));
   return `${trees.map((tree) => writer.write(tree).toString('utf8')).join('\n\n')}\n`;
 }
 

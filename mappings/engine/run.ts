@@ -259,6 +259,13 @@ export async function mapDocument(
   return out;
 }
 
+/** Canonical values from JSON text: one value, an array of them, or what `eai map` prints (`{schema, key, value}`). */
+export function canonicalValues(json: string): unknown[] {
+  const parsed = JSON.parse(json) as unknown;
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  return list.map((r) => (r && typeof r === 'object' && 'schema' in r && 'value' in r ? r.value : r));
+}
+
 /** A 16-digit document number derived from the content, so the same record always writes the same document. */
 function contentNumber(value: unknown): string {
   const digest = createHash('sha256').update(JSON.stringify(value)).digest();
