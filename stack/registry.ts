@@ -54,12 +54,17 @@ export async function startRegistry(
     env,
   });
   const url = `http://127.0.0.1:${ports.http}/apis/ccompat/v7`;
-  await readyOrStopped(pid, () =>
-    waitUntil('schema registry', () => registryReady(`http://127.0.0.1:${ports.management}/health/ready`), {
-      timeoutMs: 90_000,
-      alive: () => isAlive(pid),
-    }),
-  );
+  await readyOrStopped(pid, async () => {
+    const options = { timeoutMs: 90_000, alive: () => isAlive(pid) };
+    await waitUntil(
+      'schema registry',
+      () => registryReady(`http://127.0.0.1:${ports.management}/health/ready`),
+      options,
+    );
+    // Health says up before the Confluent API has served its first request (which warms its storage layer);
+    // ready means that API answers, as for the broker's group coordinator.
+    await waitUntil('schema registry API', () => registryReachable(url), options);
+  });
   return { pid, url };
 }
 
