@@ -27,7 +27,65 @@ function smallUnscaledBytes(unscaled: number): Buffer {
   return bytes;
 }
 
-class DecimalType extends avro.types.LogicalType {
+/**
+ * The unscaled integer of a plain decimal string (`-12.50`) below 10^14, read without regex, slices or BigInt;
+ * undefined for anything else (longer, spaces, invalid), which the general path then reads or refuses.
+ */
+function fastUnscaled(value: string, scale: number, precision: number): number | undefined {
+  const length = value.length;
+  let i = value.charCodeAt(0) === 45 ? 1 : 0;
+  const negative = i === 1;
+  let unscaled = 0;
+  let digits = 0;
+  let fractionDigits = -1;
+  for (; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) {
+      if (fractionDigits >= 0 || digits === 0) return undefined;
+      fractionDigits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return undefined;
+    digits++;
+    if (fractionDigits >= 0 && ++fractionDigits > scale) {
+      if (c !== 48) return undefined;
+      continue;
+    }
+    unscaled = unscaled * 10 + (c - 48);
+    if (unscaled >= 1e14) return undefined;
+  }
+  if (digits === 0 || fractionDigits === 0) return undefined;
+  for (let pad = Math.max(fractionDigits, 0); pad < scale; pad++) {
+    unscaled *= 10;
+    if (unscaled >= 1e14) return undefined;
+  }
+  if (unscaled >= 10 ** precision) return undefined;
+  return negative ? -unscaled : unscaled;
+}
+
+const UNSET = Symbol('unset');
+
+/**
+ * avsc converts a value once to pick a nullable union's branch and again to write it: the last text conversion
+ * is remembered (conversions are pure), which halves the logical-type cost on the publish path.
+ */
+abstract class MemoLogicalType extends avro.types.LogicalType {
+  private lastIn: unknown = UNSET;
+  private lastOut: unknown;
+  protected abstract convert(value: unknown): unknown;
+  override _toValue(value: unknown): unknown {
+    if (value === this.lastIn) return this.lastOut;
+    const out = this.convert(value);
+    // Only primitives: an object (a Date) could change between two calls.
+    if (typeof value === 'string' || typeof value === 'number') {
+      this.lastIn = value;
+      this.lastOut = out;
+    }
+    return out;
+  }
+}
+
+class DecimalType extends MemoLogicalType {
   private readonly scale: number;
   private readonly precision: number;
   constructor(schema: avro.Schema, opts?: object) {
@@ -46,8 +104,10 @@ class DecimalType extends avro.types.LogicalType {
     const fraction = digits.slice(digits.length - this.scale);
     return normalizeDecimal(`${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`);
   }
-  override _toValue(value: unknown): Buffer | undefined {
+  protected convert(value: unknown): Buffer | undefined {
     if (typeof value !== 'string') return undefined;
+    const fast = fastUnscaled(value, this.scale, this.precision);
+    if (fast !== undefined) return smallUnscaledBytes(fast);
     const match = DECIMAL.exec(value.length > 0 && value.trim() !== value ? value.trim() : value);
     if (!match) return undefined;
     const [, sign, whole = '0', fraction = ''] = match;
@@ -87,11 +147,11 @@ class DecimalType extends avro.types.LogicalType {
 
 const ZONED = /T.*(?:Z|[+-]\d\d:?\d\d)$/;
 
-class TimestampMillisType extends avro.types.LogicalType {
+class TimestampMillisType extends MemoLogicalType {
   override _fromValue(value: number): Date {
     return new Date(value);
   }
-  override _toValue(value: unknown): number | undefined {
+  protected convert(value: unknown): number | undefined {
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
     if (typeof value === 'string') {
       // A time without a zone would be read in the process's zone: refused rather than guessed.
@@ -110,11 +170,11 @@ class TimestampMillisType extends avro.types.LogicalType {
 
 const DAY_MS = 86_400_000;
 
-class DateType extends avro.types.LogicalType {
+class DateType extends MemoLogicalType {
   override _fromValue(days: number): string {
     return new Date(days * DAY_MS).toISOString().slice(0, 10);
   }
-  override _toValue(value: unknown): number | undefined {
+  protected convert(value: unknown): number | undefined {
     if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
     const time = Date.parse(`${value}T00:00:00Z`);
     if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value) return undefined;

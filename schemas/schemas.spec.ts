@@ -20,6 +20,30 @@ function everyNamedType(schema: unknown, visit: (node: Record<string, unknown>) 
   for (const field of (node.fields as Field[] | undefined) ?? []) everyNamedType(field.type, visit);
 }
 
+/** Reference: Java's BigInteger.toByteArray, written independently with BigInt. */
+function javaBytes(n: bigint): Buffer {
+  const hex = (n < 0n ? (1n << BigInt(8 * 16)) + n : n).toString(16).padStart(32, '0');
+  let bytes = Buffer.from(hex, 'hex');
+  while (
+    bytes.length > 1 &&
+    ((bytes[0] === 0 && bytes[1]! < 0x80) || (bytes[0] === 0xff && bytes[1]! >= 0x80))
+  ) {
+    bytes = bytes.subarray(1);
+  }
+  return bytes;
+}
+
+/** Reference reading of a decimal string as exact BigInt arithmetic: the unscaled value, or undefined if invalid. */
+function referenceUnscaled(text: string, scale: number, precision: number): bigint | undefined {
+  const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const [, sign, whole = '', fraction = ''] = match;
+  if (fraction.replace(/0+$/, '').length > scale) return undefined;
+  const unscaled = BigInt(whole + fraction.padEnd(scale, '0').slice(0, scale));
+  if (unscaled.toString().length > precision) return undefined;
+  return sign ? -unscaled : unscaled;
+}
+
 describe('canonical schemas', () => {
   it('TypeScript types are generated from the .avsc files and not stale', () => {
     const committed = readFileSync(new URL('./types.generated.ts', import.meta.url), 'utf8');
@@ -74,18 +98,6 @@ describe('canonical schemas', () => {
       { type: 'bytes', logicalType: 'decimal', precision: 24, scale: 0 },
       { logicalTypes },
     );
-    // Reference: Java's BigInteger.toByteArray, written independently with BigInt.
-    const javaBytes = (n: bigint) => {
-      const hex = (n < 0n ? (1n << BigInt(8 * 16)) + n : n).toString(16).padStart(32, '0');
-      let bytes = Buffer.from(hex, 'hex');
-      while (
-        bytes.length > 1 &&
-        ((bytes[0] === 0 && bytes[1]! < 0x80) || (bytes[0] === 0xff && bytes[1]! >= 0x80))
-      ) {
-        bytes = bytes.subarray(1);
-      }
-      return bytes;
-    };
     const edges = [0n, 1n, -1n, 127n, 128n, -128n, -129n, 255n, 256n, 32767n, 32768n, -32768n, -32769n];
     for (let bits = 16n; bits <= 70n; bits += 1n)
       edges.push((1n << bits) - 1n, 1n << bits, -(1n << bits), -(1n << bits) - 1n);
@@ -96,6 +108,57 @@ describe('canonical schemas', () => {
       expect(written.length, `${n}`).toBe(1 + javaBytes(n).length);
       expect(written.subarray(written.length - javaBytes(n).length).equals(javaBytes(n)), `${n}`).toBe(true);
       expect(type.fromBuffer(written)).toBe(n.toString());
+    }
+  });
+
+  it('decimals: the fast reader agrees with exact BigInt arithmetic on edge and random strings', () => {
+    const cases = [
+      '0',
+      '-0',
+      '00.00',
+      '1.',
+      '.5',
+      '-',
+      '',
+      '1..2',
+      '1.2.3',
+      '+1',
+      ' 1.5 ',
+      '1e5',
+      '1,5',
+      '-.5',
+    ];
+    cases.push('99999999999999', '100000000000000', '0.0000000000001', '12.3400000000000000000');
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const digits = (n: number) => Array.from({ length: n }, () => String(random(10))).join('');
+    for (let i = 0; i < 3000; i++) {
+      const whole = digits(1 + random(17));
+      const fraction = random(3) === 0 ? '' : `.${digits(1 + random(7))}`;
+      cases.push(`${random(4) === 0 ? '-' : ''}${whole}${fraction}`);
+    }
+    for (const [scale, precision] of [
+      [0, 10],
+      [2, 12],
+      [4, 18],
+      [6, 24],
+    ] as const) {
+      const type = avro.Type.forSchema(
+        { type: 'bytes', logicalType: 'decimal', precision, scale },
+        { logicalTypes },
+      );
+      for (const text of cases) {
+        const expected = referenceUnscaled(text, scale, precision);
+        expect(type.isValid(text), `${text} (scale ${scale}, precision ${precision})`).toBe(
+          expected !== undefined,
+        );
+        if (expected === undefined) continue;
+        const written = type.toBuffer(text);
+        expect(written.subarray(1).equals(javaBytes(expected)), `${text} (scale ${scale})`).toBe(true);
+      }
     }
   });
 

@@ -1,4 +1,5 @@
 import { type Admin, type Consumer, Kafka, type LogEntry, logLevel, type Producer } from 'kafkajs';
+import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { installRecordEncoder } from './kafkajs-record-encoder.ts';
 import type {
@@ -65,10 +66,18 @@ class KafkajsProducer implements TransportProducer {
       list.push({ key: r.key, value: r.value, headers: r.headers });
       byTopic.set(r.topic, list);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      // kafkajs knows whether its error is transient (a leader moving) or final (a record too large).
+      const message = `kafkajs could not deliver to ${[...byTopic.keys()].join(', ')}: ${(error as Error).message}`;
+      throw (error as { retriable?: boolean }).retriable === false
+        ? new NonRetriableError(message, { cause: error })
+        : new RetriableError(message, { cause: error });
+    }
   }
 }
 
