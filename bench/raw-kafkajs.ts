@@ -9,7 +9,7 @@ export interface RawRun {
   records: number;
   batch: number;
   recordBytes: number;
-  headers?: Record<string, Buffer>;
+  headers?: Record<string, Buffer | string>;
   progress?: (done: number) => void;
 }
 

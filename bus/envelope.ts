@@ -1,5 +1,5 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
-import type { Headers } from './transport/types.ts';
+import type { Headers, OutgoingHeaders } from './transport/types.ts';
 
 /**
  * CloudEvents 1.0 in Kafka binary mode: attributes as `ce_*` headers, the Avro record as the value.
@@ -67,19 +67,20 @@ export function buildAttributes(
   };
 }
 
-export function toHeaders(a: EventAttributes): Headers {
-  const headers: Headers = {
-    ce_specversion: Buffer.from('1.0'),
-    ce_id: Buffer.from(a.id),
-    ce_source: Buffer.from(a.source),
-    ce_type: Buffer.from(a.type),
-    ce_time: Buffer.from(a.time.toISOString()),
-    'content-type': Buffer.from(a.dataContentType),
-    ce_correlationid: Buffer.from(a.correlationId),
-    traceparent: Buffer.from(a.traceparent),
+/** Text header values: the transport writes them straight into the record, with no Buffer per header. */
+export function toHeaders(a: EventAttributes): OutgoingHeaders {
+  const headers: OutgoingHeaders = {
+    ce_specversion: '1.0',
+    ce_id: a.id,
+    ce_source: a.source,
+    ce_type: a.type,
+    ce_time: a.time.toISOString(),
+    'content-type': a.dataContentType,
+    ce_correlationid: a.correlationId,
+    traceparent: a.traceparent,
   };
-  if (a.subject) headers.ce_subject = Buffer.from(a.subject);
-  if (a.causationId) headers.ce_causationid = Buffer.from(a.causationId);
+  if (a.subject) headers.ce_subject = a.subject;
+  if (a.causationId) headers.ce_causationid = a.causationId;
   return headers;
 }
 

@@ -26,7 +26,13 @@ export function createPublisher(
   serde: AvroSerde,
   defaultSource: string,
 ): Publisher {
-  async function toRecord(input: PublishInput): Promise<OutgoingRecord & { key: string; id: string }> {
+  type Encode = (value: unknown) => Buffer;
+  const encoderKey = (topic: string, schema: CanonicalSchema) => `${topic}\u0000${schema.fullName}`;
+
+  function toRecord(
+    input: PublishInput,
+    encoders: Map<string, Encode>,
+  ): OutgoingRecord & { key: string; id: string } {
     const schema: CanonicalSchema = findSchema(input.schema);
     const topic = input.topic ?? schema.topic;
     const key = input.key ?? schema.key(input.value as Record<string, unknown>);
@@ -36,13 +42,22 @@ export function createPublisher(
       type: input.attributes?.type ?? schema.fullName,
       subject: input.attributes?.subject ?? key,
     });
-    const value = await serde.encode(topic, schema, input.value);
+    const value = encoders.get(encoderKey(topic, schema))!(input.value);
     return { topic, key, value, headers: toHeaders(attributes), id: attributes.id };
   }
 
   return {
     async publish(events) {
-      const records = await Promise.all(events.map(toRecord));
+      // Schema ids are looked up once per topic and schema in the batch; the records are then encoded without
+      // a promise each.
+      const encoders = new Map<string, Encode>();
+      for (const event of events) {
+        const schema = findSchema(event.schema);
+        const topic = event.topic ?? schema.topic;
+        const cacheKey = encoderKey(topic, schema);
+        if (!encoders.has(cacheKey)) encoders.set(cacheKey, await serde.encoder(topic, schema));
+      }
+      const records = events.map((event) => toRecord(event, encoders));
       await producer.send(records);
       return records.map((r) => ({ topic: r.topic, key: r.key, id: r.id }));
     },

@@ -51,8 +51,17 @@ export class AvroSerde {
   }
 
   async encode(topic: string, schema: CanonicalSchema, value: unknown): Promise<Buffer> {
+    return (await this.encoder(topic, schema))(value);
+  }
+
+  /** Registers (or finds) the schema once; the function it resolves to encodes synchronously, for batches. */
+  async encoder(topic: string, schema: CanonicalSchema): Promise<(value: unknown) => Buffer> {
     const id = await this.schemaId(`${topic}-value`, schema);
     const type = avroType(schema.file);
+    return (value) => this.frame(id, type, schema, value);
+  }
+
+  private frame(id: number, type: avro.Type, schema: CanonicalSchema, value: unknown): Buffer {
     let end: number;
     try {
       // Written once, after the 5-byte wire header, into a reused scratch buffer: one exact-size copy out

@@ -18,13 +18,29 @@ export function normalizeDecimal(value: string): string {
   return body === '0' ? '0' : `${sign}${body}`;
 }
 
-/** Minimal big-endian two's complement of an integer below 2^47 in magnitude. */
-function smallUnscaledBytes(unscaled: number): Buffer {
+/** Length of the minimal big-endian two's complement of an integer below 2^47 in magnitude. */
+function unscaledLength(unscaled: number): number {
   let length = 1;
   while (length < 6 && (unscaled >= 2 ** (8 * length - 1) || unscaled < -(2 ** (8 * length - 1)))) length++;
+  return length;
+}
+
+function smallUnscaledBytes(unscaled: number): Buffer {
+  const length = unscaledLength(unscaled);
   const bytes = Buffer.allocUnsafe(length);
   bytes.writeIntBE(unscaled, 0, length);
   return bytes;
+}
+
+const logicalWrite = (
+  avro.types.LogicalType.prototype as unknown as { _write(tap: Tap, value: unknown): void }
+)._write;
+
+/** avsc's writer state: the buffer and the position, past the end once the buffer is too small. */
+interface Tap {
+  buf: Buffer;
+  pos: number;
+  writeLong(n: number): void;
 }
 
 /**
@@ -104,6 +120,17 @@ class DecimalType extends MemoLogicalType {
     const fraction = digits.slice(digits.length - this.scale);
     return normalizeDecimal(`${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`);
   }
+  /** Small decimals are written straight into avsc's buffer: no Buffer per value on the publish path. */
+  _write(tap: Tap, value: unknown): void {
+    const unscaled = typeof value === 'string' ? fastUnscaled(value, this.scale, this.precision) : undefined;
+    if (unscaled === undefined) return logicalWrite.call(this, tap, value);
+    const length = unscaledLength(unscaled);
+    tap.writeLong(length);
+    const at = tap.pos;
+    tap.pos += length;
+    // Past the end avsc only counts, then encodes again into a larger buffer.
+    if (tap.pos <= tap.buf.length) tap.buf.writeIntBE(unscaled, at, length);
+  }
   protected convert(value: unknown): Buffer | undefined {
     if (typeof value !== 'string') return undefined;
     const fast = fastUnscaled(value, this.scale, this.precision);
@@ -147,6 +174,68 @@ class DecimalType extends MemoLogicalType {
 
 const ZONED = /T.*(?:Z|[+-]\d\d:?\d\d)$/;
 
+/**
+ * Epoch milliseconds of `YYYY-MM-DDTHH:MM:SS[.sss]Z` (what toISOString writes, the common case), read from
+ * char codes; undefined for any other form or an out-of-range field, which Date.parse then reads or refuses.
+ */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether the fields name a real instant: Date.parse would roll `02-30` over into March, or `24:00` into tomorrow. */
+function fieldsExist(year: number, month: number, day: number, hour: number, minute: number, second: number) {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]!);
+}
+
+const ISO_FIELDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/;
+
+/**
+ * Epoch milliseconds of `YYYY-MM-DDTHH:MM:SS[.sss]Z` (what toISOString writes, the common case), read from
+ * char codes; null when its fields do not exist; undefined for any other form.
+ */
+function fastIsoUtc(text: string): number | null | undefined {
+  const length = text.length;
+  if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== 90) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':')
+    return undefined;
+  if (length === 24 && text[19] !== '.') return undefined;
+  let bad = false;
+  const digits = (from: number, count: number) => {
+    let n = 0;
+    for (let i = from; i < from + count; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) bad = true;
+      n = n * 10 + d;
+    }
+    return n;
+  };
+  const year = digits(0, 4);
+  const month = digits(5, 2);
+  const day = digits(8, 2);
+  const hour = digits(11, 2);
+  const minute = digits(14, 2);
+  const second = digits(17, 2);
+  const ms = length === 24 ? digits(20, 3) : 0;
+  // Years below 100 mean 19xx to Date.UTC: left to Date.parse.
+  if (bad || year < 100) return undefined;
+  if (!fieldsExist(year, month, day, hour, minute, second)) return null;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** Any other zoned ISO 8601 text: its fields must exist, then Date.parse applies the offset. */
+function parseZoned(text: string): number | undefined {
+  // A time without a zone would be read in the process's zone: refused rather than guessed.
+  if (!ZONED.test(text)) return undefined;
+  const fields = ISO_FIELDS.exec(text);
+  if (!fields) return undefined;
+  const [year, month, day, hour, minute, second = 0] = fields
+    .slice(1)
+    .map((f) => (f === undefined ? 0 : Number(f)));
+  if (!fieldsExist(year!, month!, day!, hour!, minute!, second)) return undefined;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? undefined : time;
+}
+
 class TimestampMillisType extends MemoLogicalType {
   override _fromValue(value: number): Date {
     return new Date(value);
@@ -154,10 +243,9 @@ class TimestampMillisType extends MemoLogicalType {
   protected convert(value: unknown): number | undefined {
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
     if (typeof value === 'string') {
-      // A time without a zone would be read in the process's zone: refused rather than guessed.
-      if (!ZONED.test(value)) return undefined;
-      const time = Date.parse(value);
-      return Number.isNaN(time) ? undefined : time;
+      const fast = fastIsoUtc(value);
+      if (fast !== undefined) return fast ?? undefined;
+      return parseZoned(value);
     }
     if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
     return undefined;

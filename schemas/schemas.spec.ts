@@ -162,6 +162,55 @@ describe('canonical schemas', () => {
     }
   });
 
+  it('timestamps: the fast ISO reader agrees with Date.parse, and fields that do not exist are refused', () => {
+    const type = avro.Type.forSchema({ type: 'long', logicalType: 'timestamp-millis' }, { logicalTypes });
+    const cases = ['2026-11-23T10:00:00Z', '2026-11-23T10:00:00.123Z', '2024-02-29T23:59:59.999Z'];
+    cases.push(
+      '2023-02-29T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-00-10T00:00:00Z',
+    );
+    cases.push(
+      '2026-11-23T24:00:00Z',
+      '2026-11-23T23:60:00Z',
+      '2026-11-23T23:59:60Z',
+      '0099-01-01T00:00:00Z',
+    );
+    cases.push(
+      '2026-11-23T10:00:00.12Z',
+      '2026-11-23T10:00:00',
+      '2026-11-23 10:00:00Z',
+      '2026-1-23T10:00:00.000Z',
+    );
+    cases.push('2026-11-23T10:00:00+01:00', '2026-11-23T10:00:00.000z');
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const two = (n: number) => String(n).padStart(2, '0');
+    for (let i = 0; i < 3000; i++) {
+      const date = `${1900 + random(300)}-${two(random(14))}-${two(random(33))}`;
+      const time = `${two(random(26))}:${two(random(62))}:${two(random(62))}`;
+      cases.push(`${date}T${time}${random(2) ? `.${String(random(1000)).padStart(3, '0')}` : ''}Z`);
+    }
+    cases.push('2026-03-29T02:30:00+02:00', '2026-02-30T10:00:00+01:00', '2026-11-23T10:00+01:00');
+    for (const text of cases) {
+      // Reference: Date.parse, but only where it did not roll impossible fields over (02-30 into March).
+      const parsed = Date.parse(text);
+      const zoned = /T.*(?:Z|[+-]\d\d:?\d\d)$/.test(text) && !Number.isNaN(parsed);
+      const offset = /([+-])(\d\d):(\d\d)$/.exec(text);
+      const shift = offset
+        ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000
+        : 0;
+      const local = zoned ? new Date(parsed + shift).toISOString() : '';
+      const expected = zoned && local.slice(0, 16) === text.slice(0, 16) ? parsed : undefined;
+      expect(type.isValid(text), text).toBe(expected !== undefined);
+      if (expected !== undefined) expect(type.fromBuffer(type.toBuffer(text)).getTime(), text).toBe(expected);
+    }
+  });
+
   it('timestamps need a zone; dates are calendar days', () => {
     const type = avroType('CustomerPartyMaster.avsc');
     const base = { customerId: 'x:1' };

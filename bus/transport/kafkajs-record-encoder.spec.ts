@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import {
-  encodeRecord,
-  installRecordEncoder,
-  type KafkaRecordInput,
-  RECORD_MODULE,
-} from './kafkajs-record-encoder.ts';
+import { installKafkajsEncoders } from './kafkajs-encoders.ts';
+import { encodeRecord, type KafkaRecordInput, RECORD_MODULE } from './kafkajs-record-encoder.ts';
 
 /** kafkajs's own encoder, for the equality test. */
 function kafkajsRecordEncoder(): (input: KafkaRecordInput) => { buffer: Buffer } {
@@ -18,6 +14,7 @@ function kafkajsRecordEncoder(): (input: KafkaRecordInput) => { buffer: Buffer }
     return require(path);
   } finally {
     if (saved) require.cache[path] = saved;
+    else delete require.cache[path];
   }
 }
 
@@ -61,6 +58,8 @@ describe('kafkajs record encoder', () => {
 
   it('is the encoder kafkajs uses once the transport is loaded', async () => {
     await import('./kafkajs.ts');
-    expect(installRecordEncoder()).toBe(true);
+    expect(installKafkajsEncoders()).toBe(true);
+    const require = createRequire(import.meta.url);
+    expect(require(RECORD_MODULE)).toBe(encodeRecord);
   });
 });

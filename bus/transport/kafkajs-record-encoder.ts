@@ -1,11 +1,9 @@
-import { createRequire } from 'node:module';
-
 /**
  * A drop-in for kafkajs 2.2's Kafka record (v2 message format) encoder that writes each record into one
  * exactly-sized buffer. kafkajs's own allocates a zeroed 512-byte encoder per record and another per header,
  * a Buffer per varint and 64-bit Long arithmetic per timestamp: with the bus's nine CloudEvents headers that
  * cost more than the Avro encoding itself. kafkajs is in maintenance mode (pinned 2.2.x), so its internals do
- * not move; the output is byte-for-byte kafkajs's (checked against it in kafkajs-record-encoder.spec.ts).
+ * not move; the output is byte-for-byte kafkajs's (checked against it in kafkajs-record-encoder.spec.ts). Installed by kafkajs-encoders.ts.
  */
 type Bytes = Buffer | string | null | undefined;
 
@@ -24,9 +22,17 @@ export interface EncodedRecord {
   readonly buffer: Buffer;
 }
 
-function toBytes(value: Bytes): Buffer | null {
+/** Text stays text until it is written into the record: no Buffer per key, header name or value. */
+type Piece = Buffer | string | null;
+
+function toPiece(value: Bytes): Piece {
   if (value == null) return null;
-  return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
+  return Buffer.isBuffer(value) || typeof value === 'string' ? value : String(value);
+}
+
+function byteLength(piece: Piece): number {
+  if (piece === null) return -1;
+  return typeof piece === 'string' ? Buffer.byteLength(piece, 'utf8') : piece.length;
 }
 
 /** Zig-zag of a safe integer, as an unsigned number (exact below 2^52). */
@@ -43,8 +49,20 @@ function sizeOfUVarInt(value: number): number {
   return size;
 }
 
-function sizeOfBytes(bytes: Buffer | null): number {
-  return bytes === null ? 1 : sizeOfUVarInt(zigZag(bytes.length)) + bytes.length;
+/** Size of a varint-length-prefixed byte string of `length` bytes (-1: null). */
+function sizeOfBytes(length: number): number {
+  return length < 0 ? 1 : sizeOfUVarInt(zigZag(length)) + length;
+}
+
+/** Header names repeat on every record: their UTF-8 lengths are computed once. */
+const nameLengths = new Map<string, number>();
+function nameLength(name: string): number {
+  let length = nameLengths.get(name);
+  if (length === undefined) {
+    length = Buffer.byteLength(name, 'utf8');
+    if (nameLengths.size < 10_000) nameLengths.set(name, length);
+  }
+  return length;
 }
 
 export function encodeRecord({
@@ -54,13 +72,23 @@ export function encodeRecord({
   value,
   headers = {},
 }: KafkaRecordInput): EncodedRecord {
-  const keyBytes = toBytes(key);
-  const valueBytes = toBytes(value);
-  const headerBytes: Array<[Buffer, Buffer | null]> = [];
-  for (const name of Object.keys(headers)) {
+  const keyPiece = toPiece(key);
+  const valuePiece = toPiece(value);
+  const keyLength = byteLength(keyPiece);
+  const valueLength = byteLength(valuePiece);
+  const names: string[] = [];
+  const values: Piece[] = [];
+  const lengths: number[] = [];
+  const add = (name: string, one: Bytes) => {
+    const piece = toPiece(one);
+    names.push(name);
+    values.push(piece);
+    lengths.push(byteLength(piece));
+  };
+  for (const name in headers) {
     const entry = headers[name];
-    const nameBytes = Buffer.from(name, 'utf8');
-    for (const one of Array.isArray(entry) ? entry : [entry]) headerBytes.push([nameBytes, toBytes(one)]);
+    if (Array.isArray(entry)) for (const one of entry) add(name, one);
+    else add(name, entry);
   }
   const timestamp = zigZag(timestampDelta);
   const offset = zigZag(offsetDelta);
@@ -68,10 +96,11 @@ export function encodeRecord({
     1 +
     sizeOfUVarInt(timestamp) +
     sizeOfUVarInt(offset) +
-    sizeOfBytes(keyBytes) +
-    sizeOfBytes(valueBytes) +
-    sizeOfUVarInt(zigZag(headerBytes.length));
-  for (const [name, bytes] of headerBytes) bodySize += sizeOfBytes(name) + sizeOfBytes(bytes);
+    sizeOfBytes(keyLength) +
+    sizeOfBytes(valueLength) +
+    sizeOfUVarInt(zigZag(names.length));
+  for (let i = 0; i < names.length; i++)
+    bodySize += sizeOfBytes(nameLength(names[i]!)) + sizeOfBytes(lengths[i]!);
   const total = sizeOfUVarInt(zigZag(bodySize)) + bodySize;
 
   const buf = Buffer.allocUnsafe(total);
@@ -83,41 +112,33 @@ export function encodeRecord({
     }
     buf[at++] = n;
   };
-  const writeBytes = (bytes: Buffer | null) => {
-    if (bytes === null) return writeUVarInt(1); // zig-zag of -1
-    writeUVarInt(zigZag(bytes.length));
-    bytes.copy(buf, at);
-    at += bytes.length;
+  const writeBytes = (piece: Piece, length: number) => {
+    if (piece === null) return writeUVarInt(1); // zig-zag of -1
+    writeUVarInt(zigZag(length));
+    if (typeof piece === 'string') {
+      // Short ASCII (every CloudEvents attribute) is copied a char at a time: cheaper than a native call.
+      if (length === piece.length && length < 64)
+        for (let i = 0; i < length; i++) buf[at + i] = piece.charCodeAt(i);
+      else buf.write(piece, at, length, 'utf8');
+    } else if (length < 64) {
+      for (let i = 0; i < length; i++) buf[at + i] = piece[i]!;
+    } else {
+      piece.copy(buf, at);
+    }
+    at += length;
   };
   writeUVarInt(zigZag(bodySize));
   buf[at++] = 0; // attributes: none used
   writeUVarInt(timestamp);
   writeUVarInt(offset);
-  writeBytes(keyBytes);
-  writeBytes(valueBytes);
-  writeUVarInt(zigZag(headerBytes.length));
-  for (const [name, bytes] of headerBytes) {
-    writeBytes(name);
-    writeBytes(bytes);
+  writeBytes(keyPiece, keyLength);
+  writeBytes(valuePiece, valueLength);
+  writeUVarInt(zigZag(names.length));
+  for (let i = 0; i < names.length; i++) {
+    writeBytes(names[i]!, nameLength(names[i]!));
+    writeBytes(values[i]!, lengths[i]!);
   }
   return { buf, offset: total, buffer: buf };
 }
 
 export const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
-const PRODUCE_REQUEST_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
-
-/**
- * Puts `encodeRecord` in place of kafkajs's record encoder. It must run before kafkajs first loads its produce
- * request module (it does so lazily, at the first send); if that already happened, nothing changes.
- */
-export function installRecordEncoder(): boolean {
-  const require = createRequire(import.meta.url);
-  const recordPath = require.resolve(RECORD_MODULE);
-  const producePath = require.resolve(PRODUCE_REQUEST_MODULE);
-  if (require.cache[producePath]) return require.cache[recordPath]?.exports === encodeRecord;
-  require(recordPath);
-  const cached = require.cache[recordPath];
-  if (!cached) return false;
-  cached.exports = encodeRecord;
-  return true;
-}

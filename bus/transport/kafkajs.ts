@@ -1,11 +1,12 @@
 import { type Admin, type Consumer, Kafka, type LogEntry, logLevel, type Producer } from 'kafkajs';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { installRecordEncoder } from './kafkajs-record-encoder.ts';
+import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import type {
   ConsumeOptions,
   Headers,
   IncomingRecord,
+  OutgoingHeaders,
   TopicSpec,
   Transport,
   TransportAdmin,
@@ -15,7 +16,7 @@ import type {
 } from './types.ts';
 
 /** The kafkajs implementation of the bus transport. Nothing outside this file imports kafkajs. */
-installRecordEncoder();
+installKafkajsEncoders();
 const kafkaLogger = createLogger('kafkajs');
 
 /** kafkajs notices that are expected and handled (it retries them), kept out of the logs. */
@@ -59,7 +60,7 @@ class KafkajsProducer implements TransportProducer {
   async send(records: Parameters<TransportProducer['send']>[0]): Promise<void> {
     const byTopic = new Map<
       string,
-      Array<{ key: Buffer | string | null; value: Buffer | null; headers?: Headers }>
+      Array<{ key: Buffer | string | null; value: Buffer | null; headers?: OutgoingHeaders }>
     >();
     for (const r of records) {
       const list = byTopic.get(r.topic) ?? [];

@@ -5,11 +5,14 @@
  */
 export type Headers = Record<string, Buffer>;
 
+/** Headers to send: text values (UTF-8 on the wire) are written without an intermediate Buffer. */
+export type OutgoingHeaders = Record<string, Buffer | string>;
+
 export interface OutgoingRecord {
   topic: string;
   key: Buffer | string | null;
   value: Buffer | null;
-  headers?: Headers;
+  headers?: OutgoingHeaders;
 }
 
 export interface IncomingRecord {
