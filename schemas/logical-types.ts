@@ -123,7 +123,10 @@ class DecimalType extends MemoLogicalType {
   /** Small decimals are written straight into avsc's buffer: no Buffer per value on the publish path. */
   _write(tap: Tap, value: unknown): void {
     const unscaled = typeof value === 'string' ? fastUnscaled(value, this.scale, this.precision) : undefined;
-    if (unscaled === undefined) return logicalWrite.call(this, tap, value);
+    if (unscaled === undefined) {
+      logicalWrite.call(this, tap, value);
+      return;
+    }
     const length = unscaledLength(unscaled);
     tap.writeLong(length);
     const at = tap.pos;
