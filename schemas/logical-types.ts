@@ -20,10 +20,15 @@ export function normalizeDecimal(value: string): string {
 
 /** Length of the minimal big-endian two's complement of an integer below 2^47 in magnitude. */
 function unscaledLength(unscaled: number): number {
+  // -n - 1 has the magnitude that decides a negative number's length in two's complement.
+  const magnitude = unscaled < 0 ? -unscaled - 1 : unscaled;
   let length = 1;
-  while (length < 6 && (unscaled >= 2 ** (8 * length - 1) || unscaled < -(2 ** (8 * length - 1)))) length++;
+  while (length < 6 && magnitude >= SIGN_BIT[length]!) length++;
   return length;
 }
+
+/** 2^(8n - 1): the smallest magnitude that no longer fits in n bytes of two's complement. */
+const SIGN_BIT = [0, 2 ** 7, 2 ** 15, 2 ** 23, 2 ** 31, 2 ** 39];
 
 function smallUnscaledBytes(unscaled: number): Buffer {
   const length = unscaledLength(unscaled);
@@ -199,30 +204,31 @@ const ISO_FIELDS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/;
 function fastIsoUtc(text: string): number | null | undefined {
   const length = text.length;
   if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== 90) return undefined;
-  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':')
-    return undefined;
-  if (length === 24 && text[19] !== '.') return undefined;
-  let bad = false;
-  const digits = (from: number, count: number) => {
-    let n = 0;
-    for (let i = from; i < from + count; i++) {
-      const d = text.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) bad = true;
-      n = n * 10 + d;
-    }
-    return n;
-  };
-  const year = digits(0, 4);
-  const month = digits(5, 2);
-  const day = digits(8, 2);
-  const hour = digits(11, 2);
-  const minute = digits(14, 2);
-  const second = digits(17, 2);
-  const ms = length === 24 ? digits(20, 3) : 0;
-  // Years below 100 mean 19xx to Date.UTC: left to Date.parse.
-  if (bad || year < 100) return undefined;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return undefined;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  if (length === 24 && text.charCodeAt(19) !== 46) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const ms = length === 24 ? digitsAt(text, 20, 3) : 0;
+  // Years below 100 mean 19xx to Date.UTC: left to Date.parse, as is anything that is not a digit (-1).
+  if (year < 100 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || ms < 0) return undefined;
   if (!fieldsExist(year, month, day, hour, minute, second)) return null;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** The decimal number in `count` characters from `from`, or -1 if one is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** Any other zoned ISO 8601 text: its fields must exist, then Date.parse applies the offset. */
