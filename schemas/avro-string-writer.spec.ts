@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { avroType } from './catalog.ts';
 import { avscWriteString, writeString } from './avro-string-writer.ts';
+import { avroType } from './catalog.ts';
 
 const { Tap } = createRequire(import.meta.url)('avsc/lib/utils.js') as {
   Tap: (new (buf: Buffer, pos: number) => { buf: Buffer; pos: number }) & { prototype: object };

@@ -32,14 +32,13 @@ export const writeString: WriteString = function (this: Tap, text) {
   let pos = start;
   for (let i = 0; i < units; i++) {
     let c1 = text.charCodeAt(i);
-    let c2: number;
     if (c1 < 0x80) {
       buf[pos++] = c1;
     } else if (c1 < 0x800) {
       buf[pos++] = (c1 >> 6) | 0xc0;
       buf[pos++] = (c1 & 0x3f) | 0x80;
-    } else if ((c1 & 0xfc00) === 0xd800 && ((c2 = text.charCodeAt(i + 1)) & 0xfc00) === 0xdc00) {
-      c1 = 0x10000 + ((c1 & 0x03ff) << 10) + (c2 & 0x03ff);
+    } else if ((c1 & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      c1 = 0x10000 + ((c1 & 0x03ff) << 10) + (text.charCodeAt(i + 1) & 0x03ff);
       i++;
       buf[pos++] = (c1 >> 18) | 0xf0;
       buf[pos++] = ((c1 >> 12) & 0x3f) | 0x80;
