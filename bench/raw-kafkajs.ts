@@ -1,7 +1,7 @@
 // The raw kafkajs producer loop the bus benchmark compares against. Run as a script it measures kafkajs exactly as
 // published (this process never loads the bus, so kafkajs keeps its own record encoder) and prints records/s.
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { type ICustomPartitioner, Kafka, logLevel, Partitioners } from 'kafkajs';
 
 export interface RawRun {
   brokers: string;
@@ -10,6 +10,8 @@ export interface RawRun {
   batch: number;
   recordBytes: number;
   headers?: Record<string, Buffer | string>;
+  /** kafkajs's DefaultPartitioner unless given (the bus passes its own, which picks the same partitions). */
+  createPartitioner?: ICustomPartitioner;
   progress?: (done: number) => void;
 }
 
@@ -22,7 +24,7 @@ export async function rawKafkajsRate(run: RawRun): Promise<number> {
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: run.createPartitioner ?? Partitioners.DefaultPartitioner,
   });
   await producer.connect();
   const value = Buffer.alloc(run.recordBytes, 7);

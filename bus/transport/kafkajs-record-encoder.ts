@@ -1,9 +1,11 @@
 /**
- * A drop-in for kafkajs 2.2's Kafka record (v2 message format) encoder that writes each record into one
- * exactly-sized buffer. kafkajs's own allocates a zeroed 512-byte encoder per record and another per header,
- * a Buffer per varint and 64-bit Long arithmetic per timestamp: with the bus's nine CloudEvents headers that
- * cost more than the Avro encoding itself. kafkajs is in maintenance mode (pinned 2.2.x), so its internals do
- * not move; the output is byte-for-byte kafkajs's (checked against it in kafkajs-record-encoder.spec.ts). Installed by kafkajs-encoders.ts.
+ * A drop-in for kafkajs 2.2's Kafka record (v2 message format) encoder. kafkajs's own allocates a zeroed
+ * 512-byte encoder per record and another per header, a Buffer per varint and string, and 64-bit Long
+ * arithmetic per timestamp: with the bus's nine CloudEvents headers that cost more than the Avro encoding
+ * itself. This one writes a record in one pass into a reused scratch buffer (short ASCII text a char at a time,
+ * its length filled in afterwards) and copies it out at its exact size. kafkajs is in maintenance mode (pinned
+ * 2.2.x), so its internals do not move; the output is byte-for-byte kafkajs's (kafkajs-record-encoder.spec.ts).
+ * Installed by kafkajs-encoders.ts.
  */
 type Bytes = Buffer | string | null | undefined;
 
@@ -22,17 +24,10 @@ export interface EncodedRecord {
   readonly buffer: Buffer;
 }
 
-/** Text stays text until it is written into the record: no Buffer per key, header name or value. */
-type Piece = Buffer | string | null;
-
-function toPiece(value: Bytes): Piece {
+/** kafkajs writes anything that is not a Buffer as the UTF-8 of its string form. */
+function toPiece(value: Bytes): Buffer | string | null {
   if (value == null) return null;
   return Buffer.isBuffer(value) || typeof value === 'string' ? value : String(value);
-}
-
-function byteLength(piece: Piece): number {
-  if (piece === null) return -1;
-  return typeof piece === 'string' ? Buffer.byteLength(piece, 'utf8') : piece.length;
 }
 
 /** Zig-zag of a safe integer, as an unsigned number (exact below 2^52). */
@@ -49,20 +44,56 @@ function sizeOfUVarInt(value: number): number {
   return size;
 }
 
-/** Size of a varint-length-prefixed byte string of `length` bytes (-1: null). */
-function sizeOfBytes(length: number): number {
-  return length < 0 ? 1 : sizeOfUVarInt(zigZag(length)) + length;
+/** Room for the record's own length (a varint of at most 5 bytes) in front of its body. */
+const LENGTH_ROOM = 5;
+let scratch = Buffer.allocUnsafe(64 * 1024);
+let at = 0;
+
+function writeUVarInt(n: number): void {
+  while (n >= 128) {
+    scratch[at++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  scratch[at++] = n;
 }
 
-/** Header names repeat on every record: their UTF-8 lengths are computed once. */
-const nameLengths = new Map<string, number>();
-function nameLength(name: string): number {
-  let length = nameLengths.get(name);
-  if (length === undefined) {
-    length = Buffer.byteLength(name, 'utf8');
-    if (nameLengths.size < 10_000) nameLengths.set(name, length);
+function writePiece(piece: Buffer | string | null): void {
+  if (piece === null) {
+    scratch[at++] = 1; // zig-zag of -1
+    return;
   }
-  return length;
+  const length = piece.length;
+  if (typeof piece === 'string') {
+    if (length < 64) {
+      // Optimistically ASCII: one length byte, then the chars; anything else is written again below.
+      const start = at;
+      let i = 0;
+      for (; i < length; i++) {
+        const c = piece.charCodeAt(i);
+        if (c >= 0x80) break;
+        scratch[start + 1 + i] = c;
+      }
+      if (i === length) {
+        scratch[start] = length * 2;
+        at = start + 1 + length;
+        return;
+      }
+    }
+    const bytes = Buffer.byteLength(piece, 'utf8');
+    writeUVarInt(zigZag(bytes));
+    at += scratch.write(piece, at, bytes, 'utf8');
+    return;
+  }
+  writeUVarInt(zigZag(length));
+  if (length < 64) for (let i = 0; i < length; i++) scratch[at + i] = piece[i]!;
+  else piece.copy(scratch, at);
+  at += length;
+}
+
+/** An upper bound of the encoded size (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+function bound(piece: Buffer | string | null): number {
+  if (piece === null) return 1;
+  return 5 + (typeof piece === 'string' ? 3 * piece.length : piece.length);
 }
 
 export function encodeRecord({
@@ -74,71 +105,45 @@ export function encodeRecord({
 }: KafkaRecordInput): EncodedRecord {
   const keyPiece = toPiece(key);
   const valuePiece = toPiece(value);
-  const keyLength = byteLength(keyPiece);
-  const valueLength = byteLength(valuePiece);
-  const names: string[] = [];
-  const values: Piece[] = [];
-  const lengths: number[] = [];
-  const add = (name: string, one: Bytes) => {
-    const piece = toPiece(one);
-    names.push(name);
-    values.push(piece);
-    lengths.push(byteLength(piece));
-  };
+  let count = 0;
+  let size = LENGTH_ROOM + 1 + 10 + 10 + 5 + bound(keyPiece) + bound(valuePiece);
   for (const name in headers) {
     const entry = headers[name];
-    if (Array.isArray(entry)) for (const one of entry) add(name, one);
-    else add(name, entry);
+    const entries = Array.isArray(entry) ? entry.length : 1;
+    count += entries;
+    size += entries * bound(name);
+    if (Array.isArray(entry)) for (const one of entry) size += bound(toPiece(one));
+    else size += bound(toPiece(entry));
   }
-  const timestamp = zigZag(timestampDelta);
-  const offset = zigZag(offsetDelta);
-  let bodySize =
-    1 +
-    sizeOfUVarInt(timestamp) +
-    sizeOfUVarInt(offset) +
-    sizeOfBytes(keyLength) +
-    sizeOfBytes(valueLength) +
-    sizeOfUVarInt(zigZag(names.length));
-  for (let i = 0; i < names.length; i++)
-    bodySize += sizeOfBytes(nameLength(names[i]!)) + sizeOfBytes(lengths[i]!);
-  const total = sizeOfUVarInt(zigZag(bodySize)) + bodySize;
+  if (size > scratch.length) scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(size)));
 
-  const buf = Buffer.allocUnsafe(total);
-  let at = 0;
-  const writeUVarInt = (n: number) => {
-    while (n >= 128) {
-      buf[at++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    buf[at++] = n;
-  };
-  const writeBytes = (piece: Piece, length: number) => {
-    if (piece === null) return writeUVarInt(1); // zig-zag of -1
-    writeUVarInt(zigZag(length));
-    if (typeof piece === 'string') {
-      // Short ASCII (every CloudEvents attribute) is copied a char at a time: cheaper than a native call.
-      if (length === piece.length && length < 64)
-        for (let i = 0; i < length; i++) buf[at + i] = piece.charCodeAt(i);
-      else buf.write(piece, at, length, 'utf8');
-    } else if (length < 64) {
-      for (let i = 0; i < length; i++) buf[at + i] = piece[i]!;
+  at = LENGTH_ROOM;
+  scratch[at++] = 0; // attributes: none used
+  writeUVarInt(zigZag(timestampDelta));
+  writeUVarInt(zigZag(offsetDelta));
+  writePiece(keyPiece);
+  writePiece(valuePiece);
+  writeUVarInt(zigZag(count));
+  for (const name in headers) {
+    const entry = headers[name];
+    if (Array.isArray(entry)) {
+      for (const one of entry) {
+        writePiece(name);
+        writePiece(toPiece(one));
+      }
     } else {
-      piece.copy(buf, at);
+      writePiece(name);
+      writePiece(toPiece(entry));
     }
-    at += length;
-  };
-  writeUVarInt(zigZag(bodySize));
-  buf[at++] = 0; // attributes: none used
-  writeUVarInt(timestamp);
-  writeUVarInt(offset);
-  writeBytes(keyPiece, keyLength);
-  writeBytes(valuePiece, valueLength);
-  writeUVarInt(zigZag(names.length));
-  for (let i = 0; i < names.length; i++) {
-    writeBytes(names[i]!, nameLength(names[i]!));
-    writeBytes(values[i]!, lengths[i]!);
   }
-  return { buf, offset: total, buffer: buf };
+  const bodySize = at - LENGTH_ROOM;
+  const end = at;
+  const start = LENGTH_ROOM - sizeOfUVarInt(zigZag(bodySize));
+  at = start;
+  writeUVarInt(zigZag(bodySize));
+  const buf = Buffer.allocUnsafe(end - start);
+  scratch.copy(buf, 0, start, end);
+  return { buf, offset: buf.length, buffer: buf };
 }
 
 export const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';

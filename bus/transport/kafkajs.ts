@@ -1,7 +1,16 @@
-import { type Admin, type Consumer, Kafka, type LogEntry, logLevel, type Producer } from 'kafkajs';
+import {
+  type Admin,
+  type Consumer,
+  type ICustomPartitioner,
+  Kafka,
+  type LogEntry,
+  logLevel,
+  type Producer,
+} from 'kafkajs';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
+import { createJavaPartitioner } from './kafkajs-partitioner.ts';
 import type {
   ConsumeOptions,
   Headers,
@@ -20,11 +29,7 @@ installKafkajsEncoders();
 const kafkaLogger = createLogger('kafkajs');
 
 /** kafkajs notices that are expected and handled (it retries them), kept out of the logs. */
-const EXPECTED = [
-  /switched default partitioner/,
-  /Limiting retries for the idempotent producer/,
-  /coordinator is loading/,
-];
+const EXPECTED = [/Limiting retries for the idempotent producer/, /coordinator is loading/];
 
 function logCreator() {
   return ({ level, log }: LogEntry) => {
@@ -49,7 +54,11 @@ class KafkajsProducer implements TransportProducer {
   private readonly producer: Producer;
   constructor(kafka: Kafka) {
     // Idempotent: the broker drops retried duplicates, and per-partition order is kept across retries.
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: createJavaPartitioner as unknown as ICustomPartitioner,
+    });
   }
   connect() {
     return this.producer.connect();
