@@ -101,10 +101,7 @@ async function busPublish(): Promise<number> {
 const contenders: Array<[string, () => Promise<number>]> = [
   ['kafkajs as published (own process)', async () => stockKafkajs()],
   ['raw kafkajs, bus transport (encoders, partitioner)', () => rawKafkajsRate(rawRun)],
-  [
-    "raw kafkajs, bus transport, the bus's headers",
-    () => rawKafkajsRate({ ...rawRun, headers: busHeaders }),
-  ],
+  ["raw kafkajs, bus transport, the bus's headers", () => rawKafkajsRate({ ...rawRun, headers: busHeaders })],
   ['bus publish (Avro, CloudEvents headers, cached registry ids)', busPublish],
 ];
 const best = new Map<string, number>();
