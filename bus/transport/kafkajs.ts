@@ -3,6 +3,7 @@ import {
   type Consumer,
   type ICustomPartitioner,
   Kafka,
+  type KafkaMessage,
   type LogEntry,
   logLevel,
   type Producer,
@@ -94,6 +95,9 @@ class KafkajsProducer implements TransportProducer {
 class KafkajsConsumer implements TransportConsumer {
   private readonly consumer: Consumer;
   private readonly joined: Promise<void>;
+  /** The record being handled and committed, which a stop waits for. */
+  private inHand: Promise<void> = Promise.resolve();
+  private stopping = false;
   constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number) {
     this.consumer = kafka.consumer({
       groupId,
@@ -109,8 +113,14 @@ class KafkajsConsumer implements TransportConsumer {
   connect() {
     return this.consumer.connect();
   }
-  disconnect() {
-    return this.consumer.disconnect();
+  /**
+   * Lets the record in hand finish and commit first: kafkajs drops commits once its own stop has begun, so
+   * stopping it straight away would leave a handled record uncommitted, to be handled again after a restart.
+   */
+  async disconnect() {
+    this.stopping = true;
+    await this.inHand.catch(() => {});
+    await this.consumer.disconnect();
   }
   ready() {
     return this.joined;
@@ -122,23 +132,42 @@ class KafkajsConsumer implements TransportConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        const record: IncomingRecord = {
-          topic,
-          partition,
-          offset: message.offset,
-          timestamp: message.timestamp,
-          key: message.key,
-          value: message.value,
-          headers: toHeaders(message.headers as Record<string, unknown>),
-        };
-        await options.eachRecord(record);
-        // Commit only what was handled: the next offset to read.
-        await this.consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
-        await heartbeat();
+        // Stopping: neither handled nor committed, so delivered again after a restart.
+        if (this.stopping) return;
+        let settle!: () => void;
+        this.inHand = new Promise((resolve) => {
+          settle = resolve;
+        });
+        try {
+          await this.handleAndCommit(options, topic, partition, message);
+          await heartbeat();
+        } finally {
+          settle();
+        }
       },
     });
+  }
+
+  private async handleAndCommit(
+    options: ConsumeOptions,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+  ): Promise<void> {
+    const record: IncomingRecord = {
+      topic,
+      partition,
+      offset: message.offset,
+      timestamp: message.timestamp,
+      key: message.key,
+      value: message.value,
+      headers: toHeaders(message.headers as Record<string, unknown>),
+    };
+    await options.eachRecord(record);
+    // Commit only what was handled: the next offset to read.
+    await this.consumer.commitOffsets([
+      { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+    ]);
   }
 }
 
