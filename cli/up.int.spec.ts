@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { testStack } from '../tests/stack.ts';
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('eai up (the README first command, on the configured stack)', () => {
+  it('prints its endpoints, answers health and metrics, and stops cleanly on SIGTERM', async () => {
+    const stack = testStack();
+    const port = await freePort();
+    const hub = spawn(process.execPath, ['cli/eai.js', 'up', '--json', '--port', String(port)], {
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: stack.brokers,
+        SCHEMA_REGISTRY_URL: stack.registryUrl,
+        DATABASE_URL: stack.databaseUrl,
+        EAI_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => hub.on('exit', (code) => resolve(code)));
+    try {
+      let stdout = '';
+      hub.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+      });
+      const deadline = Date.now() + 45_000;
+      let endpoints: { health?: string; liveness?: string; metrics?: string; brokers?: string } | undefined;
+      while (!endpoints && Date.now() < deadline) {
+        const line = stdout.split('\n').find((l) => l.includes('"health"'));
+        if (line) endpoints = JSON.parse(line);
+        else await sleep(100);
+      }
+      expect(endpoints, `eai up printed: ${stdout}`).toBeDefined();
+      expect(endpoints!.brokers).toBe(stack.brokers);
+      expect(endpoints!.health).toBe(`http://127.0.0.1:${port}/health/ready`);
+
+      const ready = await fetch(endpoints!.health!);
+      expect(ready.status).toBe(200);
+      expect((await fetch(endpoints!.liveness!)).status).toBe(200);
+      const metrics = await (await fetch(endpoints!.metrics!)).text();
+      expect(metrics).toMatch(/^# HELP eai_/m);
+
+      hub.kill('SIGTERM');
+      expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
+    } finally {
+      hub.kill('SIGKILL');
+    }
+  });
+});
