@@ -10,7 +10,7 @@ import { ensureDir, stackHome, stackPaths } from './paths.ts';
 import { postgresReachable, startPostgres, stopPostgres } from './postgres.ts';
 import { isAlive, stopProcess } from './processes.ts';
 import { registryReachable, startRegistry } from './registry.ts';
-import { readStackEnv } from './settings.ts';
+import { readStackEnv, type StackEnv } from './settings.ts';
 
 /** Where the running stack's parts are; written to `.eai/stack.json` (mode 0600: it holds the local db password). */
 export interface StackState {
@@ -194,8 +194,40 @@ export async function stackUp(progress: (line: string) => void = () => undefined
     postgresPassword,
     startedAt: new Date().toISOString(),
   };
-  writeState(state);
+  writeState(localState(state, previous, env));
   return state;
+}
+
+/**
+ * What the state file keeps: the local stack. A part the environment points elsewhere keeps what the file said
+ * of it, so a run against external endpoints (tests, `eai up` with KAFKA_BROKERS) never loses track of a local
+ * part that is still running, which `stack down` would then leave behind holding its port.
+ */
+export function localState(
+  current: StackState,
+  previous: StackState | undefined,
+  env: Pick<StackEnv, 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'DATABASE_URL'>,
+): StackState {
+  const kafkaExternal = !!env.KAFKA_BROKERS;
+  const registryExternal = !!env.SCHEMA_REGISTRY_URL;
+  const databaseExternal = !!env.DATABASE_URL;
+  const keep = <T>(external: boolean, now: T, before: T | undefined): T | undefined =>
+    external ? before : now;
+  return {
+    brokers: (kafkaExternal ? previous?.brokers : undefined) ?? current.brokers,
+    registryUrl: (registryExternal ? previous?.registryUrl : undefined) ?? current.registryUrl,
+    databaseUrl: (databaseExternal ? previous?.databaseUrl : undefined) ?? current.databaseUrl,
+    pids: {
+      kafka: keep(kafkaExternal, current.pids.kafka, previous?.pids.kafka),
+      registry: keep(registryExternal, current.pids.registry, previous?.pids.registry),
+      postgres: keep(databaseExternal, current.pids.postgres, previous?.pids.postgres),
+    },
+    kafkaContainer: keep(kafkaExternal, current.kafkaContainer, previous?.kafkaContainer),
+    postgresPassword: keep(databaseExternal, current.postgresPassword, previous?.postgresPassword),
+    startedAt:
+      (kafkaExternal && registryExternal && databaseExternal ? previous?.startedAt : undefined) ??
+      current.startedAt,
+  };
 }
 
 /** Stops what this stack started; `purge` also removes the data folders (the download cache stays). */
