@@ -4,7 +4,7 @@
 // than the others. The ratio is the bus against kafkajs as published (its own process, as an application would use
 // it); raw kafkajs on the bus's transport (encoders, partitioner) in this process, with and without the bus's CloudEvents
 // headers, shows what Avro and the envelope cost on top of the same transport.
-// Usage: npm run bench [-- --records 50000 --batch 500 --rounds 3 --json]
+// Usage: npm run bench [-- --records 50000 --batch 500 --rounds 5 --json]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
   options: {
     records: { type: 'string', default: '50000' },
     batch: { type: 'string', default: '500' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     json: { type: 'boolean' },
   },
 });

@@ -16,7 +16,7 @@ import type {
   ConsumeOptions,
   Headers,
   IncomingRecord,
-  OutgoingHeaders,
+  OutgoingRecord,
   TopicSpec,
   Transport,
   TransportAdmin,
@@ -68,14 +68,12 @@ class KafkajsProducer implements TransportProducer {
     return this.producer.disconnect();
   }
   async send(records: Parameters<TransportProducer['send']>[0]): Promise<void> {
-    const byTopic = new Map<
-      string,
-      Array<{ key: Buffer | string | null; value: Buffer | null; headers?: OutgoingHeaders }>
-    >();
+    // The records go to kafkajs as they are (it reads key, value and headers): no second object per record.
+    const byTopic = new Map<string, OutgoingRecord[]>();
     for (const r of records) {
-      const list = byTopic.get(r.topic) ?? [];
-      list.push({ key: r.key, value: r.value, headers: r.headers });
-      byTopic.set(r.topic, list);
+      const list = byTopic.get(r.topic);
+      if (list) list.push(r);
+      else byTopic.set(r.topic, [r]);
     }
     try {
       await this.producer.sendBatch({
