@@ -27,14 +27,34 @@ export function createPublisher(
   defaultSource: string,
 ): Publisher {
   type Encode = (value: unknown) => Buffer;
-  const encoderKey = (topic: string, schema: CanonicalSchema) => `${topic}\u0000${schema.fullName}`;
+  interface Target {
+    schema: CanonicalSchema;
+    topic: string;
+    encode: Encode;
+  }
+
+  /** Where each event goes and its encoder; the registry is asked once per topic and schema in the batch. */
+  async function resolveTargets(events: PublishInput[]): Promise<Target[]> {
+    const encoders = new Map<string, Encode>();
+    const targets: Target[] = [];
+    for (const event of events) {
+      const schema = findSchema(event.schema);
+      const topic = event.topic ?? schema.topic;
+      const cacheKey = `${topic}\u0000${schema.fullName}`;
+      let encode = encoders.get(cacheKey);
+      if (!encode) {
+        encode = await serde.encoder(topic, schema);
+        encoders.set(cacheKey, encode);
+      }
+      targets.push({ schema, topic, encode });
+    }
+    return targets;
+  }
 
   function toRecord(
     input: PublishInput,
-    encoders: Map<string, Encode>,
+    { schema, topic, encode }: Target,
   ): OutgoingRecord & { key: string; id: string } {
-    const schema: CanonicalSchema = findSchema(input.schema);
-    const topic = input.topic ?? schema.topic;
     const key = input.key ?? schema.key(input.value as Record<string, unknown>);
     const attributes = buildAttributes({
       ...input.attributes,
@@ -42,22 +62,14 @@ export function createPublisher(
       type: input.attributes?.type ?? schema.fullName,
       subject: input.attributes?.subject ?? key,
     });
-    const value = encoders.get(encoderKey(topic, schema))!(input.value);
-    return { topic, key, value, headers: toHeaders(attributes), id: attributes.id };
+    return { topic, key, value: encode(input.value), headers: toHeaders(attributes), id: attributes.id };
   }
 
   return {
     async publish(events) {
-      // Schema ids are looked up once per topic and schema in the batch; the records are then encoded without
-      // a promise each.
-      const encoders = new Map<string, Encode>();
-      for (const event of events) {
-        const schema = findSchema(event.schema);
-        const topic = event.topic ?? schema.topic;
-        const cacheKey = encoderKey(topic, schema);
-        if (!encoders.has(cacheKey)) encoders.set(cacheKey, await serde.encoder(topic, schema));
-      }
-      const records = events.map((event) => toRecord(event, encoders));
+      // Records are encoded synchronously once the targets are known: no promise per record.
+      const targets = await resolveTargets(events);
+      const records = events.map((event, i) => toRecord(event, targets[i]!));
       await producer.send(records);
       return records.map((r) => ({ topic: r.topic, key: r.key, id: r.id }));
     },

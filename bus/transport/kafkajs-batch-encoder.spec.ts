@@ -9,27 +9,17 @@ import {
 } from './kafkajs-batch-encoder.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { encodeRecord } from './kafkajs-record-encoder.ts';
+import { kafkajsOriginal } from './test-support.ts';
 
 const require = createRequire(import.meta.url);
 
-/** kafkajs's own module, loaded fresh (the cached one may already carry the bus's encoder). */
-function kafkajsModule<T>(id: string): T {
-  const path = require.resolve(id);
-  const saved = require.cache[path];
-  delete require.cache[path];
-  try {
-    return require(path) as T;
-  } finally {
-    if (saved) require.cache[path] = saved;
-    else delete require.cache[path];
-  }
-}
-
 describe('kafkajs record batch encoder', () => {
-  const kafkajs = kafkajsModule<{
+  const kafkajs = kafkajsOriginal<{
     RecordBatch(input: RecordBatchInput): Promise<{ buffer: Buffer; size(): number }>;
   }>(RECORD_BATCH_MODULE);
-  const jsCrc = kafkajsModule<(buffer: Buffer) => number>('kafkajs/src/protocol/recordBatch/crc32C/index.js');
+  const jsCrc = kafkajsOriginal<(buffer: Buffer) => number>(
+    'kafkajs/src/protocol/recordBatch/crc32C/index.js',
+  );
   const Long = require('kafkajs/src/utils/long') as { fromValue(v: unknown): { toString(): string } };
 
   it('computes CRC-32C as kafkajs does (and as the standard check value says)', () => {

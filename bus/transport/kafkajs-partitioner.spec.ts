@@ -8,6 +8,15 @@ const kafkajsMurmur2 = createRequire(import.meta.url)(
   'kafkajs/src/producer/partitioners/default/murmur2.js',
 ) as (key: Buffer | string) => number;
 
+/** Partition metadata as kafkajs passes it; only the id and the leader matter to a partitioner. */
+const partition = (partitionId: number, leader: number) => ({
+  partitionId,
+  leader,
+  partitionErrorCode: 0,
+  replicas: [leader],
+  isr: [leader],
+});
+
 describe('kafkajs partitioner', () => {
   const keys: Array<Buffer | string> = [
     '',
@@ -35,28 +44,24 @@ describe('kafkajs partitioner', () => {
     const ours = createJavaPartitioner();
     const theirs = Partitioners.DefaultPartitioner();
     for (const partitions of [1, 3, 6, 7, 50]) {
-      const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-        partitionId,
-        leader: 0,
-      }));
+      const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) =>
+        partition(partitionId, 0),
+      );
       for (const key of keys) {
         const args = { topic: 't', partitionMetadata, message: { key, value: null } };
-        expect(ours(args), `${partitions}: ${JSON.stringify(key)}`).toBe(theirs(args as never));
+        expect(ours(args), `${partitions}: ${JSON.stringify(key)}`).toBe(theirs(args));
       }
-      const explicit = { topic: 't', partitionMetadata, message: { key: 'k', partition: 0 } };
+      const explicit = { topic: 't', partitionMetadata, message: { key: 'k', value: null, partition: 0 } };
       expect(ours(explicit)).toBe(0);
     }
   });
 
   it('spreads keyless records over the partitions that have a leader', () => {
     const partitioner = createJavaPartitioner();
-    const partitionMetadata = [0, 1, 2, 3].map((partitionId) => ({
-      partitionId,
-      leader: partitionId === 2 ? -1 : 1,
-    }));
+    const partitionMetadata = [0, 1, 2, 3].map((id) => partition(id, id === 2 ? -1 : 1));
     const seen = new Set<number>();
     for (let i = 0; i < 30; i++)
-      seen.add(partitioner({ topic: 't', partitionMetadata, message: { key: null } }));
+      seen.add(partitioner({ topic: 't', partitionMetadata, message: { key: null, value: null } }));
     expect([...seen].sort()).toEqual([0, 1, 3]);
   });
 });

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { ICustomPartitioner } from 'kafkajs';
 
 /**
  * kafkajs's DefaultPartitioner (Java's: murmur2 of the key, positive, modulo the partition count; keyless records
@@ -52,13 +53,7 @@ export function murmur2(key: Buffer | string): number {
   return h | 0;
 }
 
-interface PartitionerArgs {
-  topic: string;
-  partitionMetadata: Array<{ partitionId: number; leader: number }>;
-  message: { key?: Buffer | string | null; partition?: number | null };
-}
-
-export function createJavaPartitioner(): (args: PartitionerArgs) => number {
+export const createJavaPartitioner: ICustomPartitioner = () => {
   const counters = new Map<string, number>();
   const next = (topic: string) => {
     const count = (counters.get(topic) ?? randomInt(2 ** 31)) + 1;
@@ -74,4 +69,4 @@ export function createJavaPartitioner(): (args: PartitionerArgs) => number {
     if (available.length > 0) return available[next(topic) % available.length]!.partitionId;
     return next(topic) % partitionMetadata.length;
   };
-}
+};

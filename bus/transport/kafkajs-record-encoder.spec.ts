@@ -3,23 +3,10 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { encodeRecord, type KafkaRecordInput, RECORD_MODULE } from './kafkajs-record-encoder.ts';
-
-/** kafkajs's own encoder, for the equality test. */
-function kafkajsRecordEncoder(): (input: KafkaRecordInput) => { buffer: Buffer } {
-  const require = createRequire(import.meta.url);
-  const path = require.resolve(RECORD_MODULE);
-  const saved = require.cache[path];
-  delete require.cache[path];
-  try {
-    return require(path);
-  } finally {
-    if (saved) require.cache[path] = saved;
-    else delete require.cache[path];
-  }
-}
+import { kafkajsOriginal } from './test-support.ts';
 
 describe('kafkajs record encoder', () => {
-  const original = kafkajsRecordEncoder();
+  const original = kafkajsOriginal<(input: KafkaRecordInput) => { buffer: Buffer }>(RECORD_MODULE);
   const text = (n: number) => 'aé€😀'.repeat(n).slice(0, n);
 
   it('writes byte for byte what kafkajs 2.2 writes', () => {

@@ -1,7 +1,6 @@
 import {
   type Admin,
   type Consumer,
-  type ICustomPartitioner,
   Kafka,
   type KafkaMessage,
   type LogEntry,
@@ -58,7 +57,7 @@ class KafkajsProducer implements TransportProducer {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: createJavaPartitioner as unknown as ICustomPartitioner,
+      createPartitioner: createJavaPartitioner,
     });
   }
   connect() {
@@ -132,16 +131,8 @@ class KafkajsConsumer implements TransportConsumer {
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         // Stopping: neither handled nor committed, so delivered again after a restart.
         if (this.stopping) return;
-        let settle!: () => void;
-        this.inHand = new Promise((resolve) => {
-          settle = resolve;
-        });
-        try {
-          await this.handleAndCommit(options, topic, partition, message);
-          await heartbeat();
-        } finally {
-          settle();
-        }
+        this.inHand = this.handleAndCommit(options, topic, partition, message).then(heartbeat);
+        await this.inHand;
       },
     });
   }
