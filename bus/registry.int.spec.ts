@@ -1,3 +1,4 @@
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { testStack, unique } from '../tests/stack.ts';
@@ -70,5 +71,32 @@ describe('the local schema registry through the Confluent REST API', () => {
       .typeById(987_654_321)
       .catch((e: unknown) => e as { retriable: boolean; name: string });
     expect(error).toMatchObject({ name: 'UnknownSchemaError', retriable: false });
+  });
+
+  it('asks again when the registry stalls, and gets the id the registry holds', async () => {
+    // A loopback proxy in front of the real registry that swallows the first connection: the stall
+    // that once hung every publish of a subject in CI.
+    const target = new URL(registryUrl);
+    let connections = 0;
+    const proxy = createServer((socket) => {
+      connections += 1;
+      socket.on('error', () => {});
+      if (connections === 1) return;
+      const upstream = connect(Number(target.port), target.hostname);
+      upstream.on('error', () => socket.destroy());
+      socket.pipe(upstream).pipe(socket);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}`;
+      const subject = `${unique('stall')}-value`;
+      const id = await createRegistryClient(proxied, { requestTimeoutMs: 500 }).register(subject, v1);
+      // fetch opens a spare connection after an abort, so the proxy sees two or three.
+      expect(connections).toBeGreaterThanOrEqual(2);
+      expect(await createRegistryClient(registryUrl).register(subject, v1)).toBe(id);
+      expect(await createRegistryClient(registryUrl).versions(subject)).toEqual([1]);
+    } finally {
+      proxy.close();
+    }
   });
 });

@@ -1,13 +1,17 @@
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type avro from 'avsc';
+import avro from 'avsc';
 import { NonRetriableError, RetriableError } from '../lib/errors.ts';
+import { withRetry } from '../lib/retry.ts';
 import { type CompatibilityLevel, compatibilityProblems, formatProblems } from '../schemas/compatibility.ts';
 import { avroOptions } from '../schemas/logical-types.ts';
 
 /**
- * The hub's only way to a schema registry: the Confluent Schema Registry REST API, through
- * @kafkajs/confluent-schema-registry (encode / decode / register) plus a few plain REST calls it does not offer.
+ * The hub's only way to a schema registry: the Confluent Schema Registry REST API, spoken over fetch.
  * Works against Confluent, Karapace, Apicurio's ccompat API and Redpanda: nothing vendor-specific is used.
+ *
+ * Every call has a deadline and is retried while the registry is unreachable, stalled or answering 5xx.
+ * (@kafkajs/confluent-schema-registry, used here before, sets no request timeout and never retries a POST,
+ * so one stalled registration hung every publish of that subject for good; it stays as an independent
+ * peer in the tests, which prove it reads what the hub writes.)
  */
 export class SchemaIncompatibleError extends NonRetriableError {
   readonly subject: string;
@@ -25,6 +29,22 @@ export class UnknownSchemaError extends NonRetriableError {}
 
 export class RegistryUnavailableError extends RetriableError {}
 
+/** The registry answered 4xx: asking again the same way cannot help. */
+export class RegistryRefusedError extends NonRetriableError {
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export interface RegistryClientOptions {
+  /** Deadline of one HTTP request; a registry that has not answered by then is asked again. */
+  requestTimeoutMs?: number;
+  /** Attempts after the first one, for timeouts, network errors, 408, 429 and 5xx. */
+  retries?: number;
+}
+
 export interface RegistryClient {
   readonly url: string;
   /** Registers (or finds) the schema under the subject; cached per process, so publishing asks once. */
@@ -34,77 +54,77 @@ export interface RegistryClient {
   versions(subject: string): Promise<number[]>;
   schemaOf(subject: string, version: number): Promise<object>;
   compatibility(subject: string): Promise<CompatibilityLevel>;
-  /** The underlying @kafkajs/confluent-schema-registry client. */
-  readonly client: SchemaRegistry;
+  /** Whether the registry would accept the schema as the subject's next version. */
+  isCompatible(subject: string, schema: object): Promise<boolean>;
 }
 
-interface HttpError {
-  status?: number;
-  message?: string;
-}
+const contentType = 'application/vnd.schemaregistry.v1+json';
 
-export function createRegistryClient(url: string): RegistryClient {
-  const client = new SchemaRegistry(
-    { host: url, retry: { retries: 3 } },
-    { [SchemaType.AVRO]: avroOptions() },
-  );
+export function createRegistryClient(url: string, options: RegistryClientOptions = {}): RegistryClient {
+  const { requestTimeoutMs = 10_000, retries = 3 } = options;
   const registered = new Map<string, Promise<number>>();
   const types = new Map<number, Promise<avro.Type>>();
 
-  async function rest<T>(path: string): Promise<T> {
+  async function once<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
     let response: Response;
+    let text: string;
     try {
       response = await fetch(`${url}${path}`, {
-        headers: { accept: 'application/vnd.schemaregistry.v1+json' },
-        signal: AbortSignal.timeout(10_000),
+        method,
+        headers: { accept: contentType, ...(body ? { 'content-type': contentType } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(requestTimeoutMs),
       });
+      text = await response.text();
     } catch (error) {
-      throw new RegistryUnavailableError(`schema registry ${url} unreachable`, { cause: error });
+      const why =
+        (error as Error).name === 'TimeoutError' ? `no answer within ${requestTimeoutMs} ms` : 'unreachable';
+      throw new RegistryUnavailableError(`schema registry ${url}${path}: ${why}`, { cause: error });
     }
-    const body = (await response.json().catch(() => ({}))) as T & { message?: string };
-    if (!response.ok) {
-      const failure = new (response.status >= 500 ? RegistryUnavailableError : NonRetriableError)(
-        `schema registry ${path}: HTTP ${response.status} ${body.message ?? ''}`,
-      );
-      throw Object.assign(failure, { status: response.status });
+    let parsed: (T & { message?: string }) | undefined;
+    try {
+      parsed = JSON.parse(text) as T & { message?: string };
+    } catch {
+      parsed = undefined;
     }
-    return body;
+    if (response.ok && parsed !== undefined) return parsed;
+    const detail = parsed?.message ?? text.slice(0, 200);
+    const message = `schema registry ${method} ${path}: HTTP ${response.status} ${detail}`.trim();
+    if (response.ok) throw new RegistryUnavailableError(`${message} (not JSON)`);
+    if (response.status >= 500 || response.status === 408 || response.status === 429)
+      throw Object.assign(new RegistryUnavailableError(message), { status: response.status });
+    throw new RegistryRefusedError(message, response.status);
+  }
+
+  function call<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+    // Registering is idempotent in the Confluent API (the same schema gets the same id), so POSTs retry too.
+    return withRetry(() => once<T>(method, path, body), { retries, initialDelayMs: 200, maxDelayMs: 2_000 });
+  }
+
+  const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}`;
+
+  async function explainIncompatible(subject: string, schema: object, error: RegistryRefusedError) {
+    const versions = await api.versions(subject).catch(() => []);
+    const previous = await Promise.all(versions.map((v) => api.schemaOf(subject, v)));
+    const level = await api.compatibility(subject).catch(() => 'BACKWARD' as const);
+    const problems = formatProblems(compatibilityProblems(schema as never, previous as never[], level));
+    return new SchemaIncompatibleError(subject, problems, error.message);
   }
 
   const api: RegistryClient = {
     url,
-    client,
     register(subject, schema) {
       const cacheKey = `${subject}\u0000${JSON.stringify(schema)}`;
       let pending = registered.get(cacheKey);
       if (!pending) {
         pending = (async () => {
           try {
-            const { id } = await client.register(
-              { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-              { subject },
-            );
-            return id;
+            const body = { schema: JSON.stringify(schema) };
+            return (await call<{ id: number }>('POST', `${subjectPath(subject)}/versions`, body)).id;
           } catch (error) {
-            const status = (error as HttpError).status;
-            if (status === 409) {
-              const versions = await api.versions(subject).catch(() => []);
-              const previous = await Promise.all(versions.map((v) => api.schemaOf(subject, v)));
-              const level = await api.compatibility(subject).catch(() => 'BACKWARD' as const);
-              const problems = formatProblems(
-                compatibilityProblems(schema as never, previous as never[], level),
-              );
-              throw new SchemaIncompatibleError(subject, problems, (error as Error).message);
-            }
-            if (status !== undefined && status < 500) {
-              throw new NonRetriableError(
-                `schema registry refused subject "${subject}": ${(error as Error).message}`,
-                { cause: error },
-              );
-            }
-            throw new RegistryUnavailableError(`schema registry ${url}: ${(error as Error).message}`, {
-              cause: error,
-            });
+            if (error instanceof RegistryRefusedError && error.status === 409)
+              throw await explainIncompatible(subject, schema, error);
+            throw error;
           }
         })();
         pending.catch(() => registered.delete(cacheKey));
@@ -117,16 +137,12 @@ export function createRegistryClient(url: string): RegistryClient {
       if (!pending) {
         pending = (async () => {
           try {
-            return (await client.getSchema(id)) as unknown as avro.Type;
+            const { schema } = await call<{ schema: string }>('GET', `/schemas/ids/${id}`);
+            return avro.Type.forSchema(JSON.parse(schema), avroOptions());
           } catch (error) {
-            const status = (error as HttpError).status;
-            if (status === 404)
+            if (error instanceof RegistryRefusedError && error.status === 404)
               throw new UnknownSchemaError(`schema id ${id} is not in the registry ${url}`, { cause: error });
-            if (status !== undefined && status < 500)
-              throw new NonRetriableError(`schema id ${id}: ${(error as Error).message}`, { cause: error });
-            throw new RegistryUnavailableError(`schema registry ${url}: ${(error as Error).message}`, {
-              cause: error,
-            });
+            throw error;
           }
         })();
         pending.catch(() => types.delete(id));
@@ -134,25 +150,31 @@ export function createRegistryClient(url: string): RegistryClient {
       }
       return pending;
     },
-    async versions(subject) {
-      return rest<number[]>(`/subjects/${encodeURIComponent(subject)}/versions`);
+    versions(subject) {
+      return call<number[]>('GET', `${subjectPath(subject)}/versions`);
     },
     async schemaOf(subject, version) {
-      const body = await rest<{ schema: string }>(
-        `/subjects/${encodeURIComponent(subject)}/versions/${version}`,
-      );
+      const body = await call<{ schema: string }>('GET', `${subjectPath(subject)}/versions/${version}`);
       return JSON.parse(body.schema) as object;
     },
     async compatibility(subject) {
       try {
-        const body = await rest<{ compatibilityLevel: CompatibilityLevel }>(
+        const body = await call<{ compatibilityLevel: CompatibilityLevel }>(
+          'GET',
           `/config/${encodeURIComponent(subject)}?defaultToGlobal=true`,
         );
         return body.compatibilityLevel;
       } catch {
-        const body = await rest<{ compatibilityLevel: CompatibilityLevel }>('/config');
-        return body.compatibilityLevel;
+        return (await call<{ compatibilityLevel: CompatibilityLevel }>('GET', '/config')).compatibilityLevel;
       }
+    },
+    async isCompatible(subject, schema) {
+      const body = await call<{ is_compatible?: boolean }>(
+        'POST',
+        `/compatibility${subjectPath(subject)}/versions/latest`,
+        { schema: JSON.stringify(schema) },
+      );
+      return body.is_compatible === true;
     },
   };
   return api;

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { createRegistryClient } from '../bus/registry.ts';
+import { canonicalSchemas, loadSchema } from '../schemas/catalog.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { testStack, unique } from '../tests/stack.ts';
 
@@ -26,6 +28,19 @@ describe('the eai CLI against the real stack', () => {
     expect(status.brokers).toBe(testStack().brokers);
     expect(status.registryUrl).toBe(testStack().registryUrl);
     expect(status.running).toBe(true);
+  });
+
+  it('schemas check --registry --json asks the registry about each registered subject', async () => {
+    const schema = canonicalSchemas.find((s) => s.name === 'CustomerEvent')!;
+    const subject = `${schema.topic}-value`;
+    await createRegistryClient(testStack().registryUrl).register(subject, loadSchema(schema.file) as object);
+    const { stdout } = await eai(['schemas', 'check', '--registry', '--json']);
+    const result = JSON.parse(stdout) as {
+      ok: boolean;
+      schemas: Array<{ schema: string; subject: string; registry?: { compatible: boolean } }>;
+    };
+    expect(result.ok).toBe(true);
+    expect(result.schemas.find((s) => s.subject === subject)?.registry).toEqual({ compatible: true });
   });
 
   it('bus publish then bus tail shows the decoded event with its CloudEvents headers', async () => {

@@ -22,7 +22,7 @@ export function registerSchemasCommand(program: Command): void {
     .action(async (options: { registry?: boolean; json?: boolean }) => {
       const results = checkAllSchemas().map((r) => ({
         ...r,
-        registry: undefined as undefined | { compatible: boolean; status: number },
+        registry: undefined as undefined | { compatible: boolean },
       }));
       if (options.registry) {
         const { registryUrl } = resolveEndpoints();
@@ -31,16 +31,9 @@ export function registerSchemasCommand(program: Command): void {
           const schema = canonicalSchemas.find((s) => s.name === result.schema)!;
           const versions = await client.versions(result.subject).catch(() => [] as number[]);
           if (versions.length === 0) continue;
-          const response = await fetch(
-            `${registryUrl}/compatibility/subjects/${encodeURIComponent(result.subject)}/versions/latest`,
-            {
-              method: 'POST',
-              headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-              body: JSON.stringify({ schema: JSON.stringify(loadSchema(schema.file)) }),
-            },
-          );
-          const body = (await response.json()) as { is_compatible?: boolean };
-          result.registry = { compatible: body.is_compatible === true, status: response.status };
+          result.registry = {
+            compatible: await client.isCompatible(result.subject, loadSchema(schema.file) as object),
+          };
         }
       }
       const failed = results.filter((r) => r.problems.length > 0 || r.registry?.compatible === false);
