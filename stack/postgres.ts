@@ -82,7 +82,8 @@ export async function startPostgres(port: number): Promise<{ pid: number; url: s
     '-t',
     '60',
     '-o',
-    `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir}`,
+    // A statement waiting over a second on a lock is logged: what a stalled registry call leaves behind.
+    `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir} -c log_lock_waits=on`,
   ];
   if (owner) {
     // PostgreSQL refuses to run as root: run pg_ctl as the postgres user.
