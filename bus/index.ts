@@ -31,9 +31,9 @@ export function createBus(config: BusConfig): Bus {
     brokers: config.brokers.split(','),
     clientId: config.clientId ?? 'eai',
   });
-  const registry = createRegistryClient(config.registryUrl);
-  const serde = new AvroSerde(registry);
   const logger = config.logger ?? createLogger('bus');
+  const registry = createRegistryClient(config.registryUrl, { logger });
+  const serde = new AvroSerde(registry);
   return {
     transport,
     registry,

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRegistryClient, RegistryRefusedError, RegistryUnavailableError } from './registry.ts';
 
@@ -26,7 +27,9 @@ describe('the registry client against a registry that fails', () => {
       });
       socket.on('error', () => {});
     });
-    const client = createRegistryClient(await listen(silent), { requestTimeoutMs: 300, retries: 2 });
+    const logged: Array<{ msg: string; attempt: number; path: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const client = createRegistryClient(await listen(silent), { requestTimeoutMs: 300, retries: 2, logger });
     const started = performance.now();
     const error = await client.register('silent-value', { type: 'string' }).catch((e: unknown) => e);
     const elapsed = performance.now() - started;
@@ -34,6 +37,10 @@ describe('the registry client against a registry that fails', () => {
     expect((error as RegistryUnavailableError).retriable).toBe(true);
     expect((error as Error).message).toMatch(/no answer within 300 ms/);
     expect(requests).toBe(3);
+    expect(logged.map((l) => [l.msg, l.attempt, l.path])).toEqual([
+      ['schema registry request retried', 1, '/subjects/silent-value/versions'],
+      ['schema registry request retried', 2, '/subjects/silent-value/versions'],
+    ]);
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(10_000);
   });

@@ -1,5 +1,6 @@
 import avro from 'avsc';
-import { NonRetriableError, RetriableError } from '../lib/errors.ts';
+import { errorMessage, NonRetriableError, RetriableError } from '../lib/errors.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
 import { withRetry } from '../lib/retry.ts';
 import { type CompatibilityLevel, compatibilityProblems, formatProblems } from '../schemas/compatibility.ts';
 import { avroOptions } from '../schemas/logical-types.ts';
@@ -43,6 +44,7 @@ export interface RegistryClientOptions {
   requestTimeoutMs?: number;
   /** Attempts after the first one, for timeouts, network errors, 408, 429 and 5xx. */
   retries?: number;
+  logger?: Logger;
 }
 
 export interface RegistryClient {
@@ -62,6 +64,7 @@ const contentType = 'application/vnd.schemaregistry.v1+json';
 
 export function createRegistryClient(url: string, options: RegistryClientOptions = {}): RegistryClient {
   const { requestTimeoutMs = 10_000, retries = 3 } = options;
+  const logger = options.logger ?? createLogger('registry');
   const registered = new Map<string, Promise<number>>();
   const types = new Map<number, Promise<avro.Type>>();
 
@@ -98,7 +101,13 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
 
   function call<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
     // Registering is idempotent in the Confluent API (the same schema gets the same id), so POSTs retry too.
-    return withRetry(() => once<T>(method, path, body), { retries, initialDelayMs: 200, maxDelayMs: 2_000 });
+    return withRetry(() => once<T>(method, path, body), {
+      retries,
+      initialDelayMs: 200,
+      maxDelayMs: 2_000,
+      onRetry: (error, attempt) =>
+        logger.warn({ method, path, attempt, error: errorMessage(error) }, 'schema registry request retried'),
+    });
   }
 
   const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}`;
