@@ -1,5 +1,6 @@
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { TimeoutMiddleware } from 'mappersmith/middleware';
 import { describe, expect, it } from 'vitest';
 import { testStack, unique } from '../tests/stack.ts';
 import { createRegistryClient, SchemaIncompatibleError } from './registry.ts';
@@ -16,9 +17,22 @@ const v1 = {
 
 describe('the local schema registry through the Confluent REST API', () => {
   const { registryUrl } = testStack();
+  // The library configured as a careful user would: its defaults set no request deadline, retry GETs only,
+  // and so wait forever on a request the registry never answers.
+  const library = () =>
+    new SchemaRegistry({
+      host: registryUrl,
+      // mappersmith's ESM and CJS typings of the same middleware differ; the library loads the CJS one.
+      middlewares: [TimeoutMiddleware(10_000) as never],
+      retry: {
+        retries: 3,
+        enableRetry: () => true,
+        validateRetry: (r) => r.status() >= 500 || r.errors.length > 0,
+      },
+    });
 
   it("works with @kafkajs/confluent-schema-registry's own register, encode and decode", async () => {
-    const registry = new SchemaRegistry({ host: registryUrl });
+    const registry = library();
     const subject = `${unique('probe')}-value`;
     const { id } = await registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(v1) },
@@ -37,7 +51,7 @@ describe('the local schema registry through the Confluent REST API', () => {
   it('refuses a compatibility-breaking schema with HTTP 409, and the hub names the field', async () => {
     const subject = `${unique('probe')}-value`;
     const breaking = { ...v1, fields: [...v1.fields, { name: 'currency', type: 'string' }] };
-    const registry = new SchemaRegistry({ host: registryUrl });
+    const registry = library();
     await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject });
 
     const raw = await registry
