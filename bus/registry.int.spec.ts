@@ -1,6 +1,7 @@
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { TimeoutMiddleware } from 'mappersmith/middleware';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { testStack, unique } from '../tests/stack.ts';
 import { createRegistryClient, SchemaIncompatibleError } from './registry.ts';
@@ -104,7 +105,10 @@ describe('the local schema registry through the Confluent REST API', () => {
     try {
       const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}`;
       const subject = `${unique('stall')}-value`;
-      const id = await createRegistryClient(proxied, { requestTimeoutMs: 500 }).register(subject, v1);
+      const id = await createRegistryClient(proxied, {
+        requestTimeoutMs: 500,
+        logger: pino({ level: 'silent' }),
+      }).register(subject, v1);
       // fetch opens a spare connection after an abort, so the proxy sees two or three.
       expect(connections).toBeGreaterThanOrEqual(2);
       expect(await createRegistryClient(registryUrl).register(subject, v1)).toBe(id);

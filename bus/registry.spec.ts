@@ -6,6 +6,7 @@ import { createRegistryClient, RegistryRefusedError, RegistryUnavailableError } 
 
 /** Registries that misbehave, on loopback: the client must give up with a typed error, never hang. */
 describe('the registry client against a registry that fails', () => {
+  const quiet = pino({ level: 'silent' });
   const servers: Server[] = [];
   const sockets: Socket[] = [];
   afterEach(async () => {
@@ -53,7 +54,7 @@ describe('the registry client against a registry that fails', () => {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error_code: status * 100, message: `status ${status}` }));
     });
-    const client = createRegistryClient(await listen(failing), { retries: 2 });
+    const client = createRegistryClient(await listen(failing), { retries: 2, logger: quiet });
 
     const unavailable = await client.versions('broken-value').catch((e: unknown) => e);
     expect(unavailable).toBeInstanceOf(RegistryUnavailableError);
@@ -70,7 +71,7 @@ describe('the registry client against a registry that fails', () => {
   it('names the registry when nothing listens on its port', async () => {
     const closed = await listen(createServer());
     await new Promise((resolve) => servers.pop()!.close(resolve));
-    const client = createRegistryClient(closed, { retries: 1 });
+    const client = createRegistryClient(closed, { retries: 1, logger: quiet });
     const error = await client.typeById(1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryUnavailableError);
     expect((error as Error).message).toContain(`${closed}/schemas/ids/1: unreachable`);
