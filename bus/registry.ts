@@ -95,7 +95,7 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
     const message = `schema registry ${method} ${path}: HTTP ${response.status} ${detail}`.trim();
     if (response.ok) throw new RegistryUnavailableError(`${message} (not JSON)`);
     if (response.status >= 500 || response.status === 408 || response.status === 429)
-      throw Object.assign(new RegistryUnavailableError(message), { status: response.status });
+      throw new RegistryUnavailableError(message);
     throw new RegistryRefusedError(message, response.status);
   }
 

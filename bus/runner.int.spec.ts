@@ -71,6 +71,16 @@ describe('consumer runner', () => {
     await publisher.close();
   });
 
+  /** A one-partition topic holding `total` orders, offsets 0 to total - 1. */
+  async function topicWithOrders(prefix: string, total: number): Promise<string> {
+    const topic = unique(prefix);
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    await publisher.publish(
+      Array.from({ length: total }, (_, i) => ({ schema: 'SalesOrderEvent', value: order(i), topic })),
+    );
+    return topic;
+  }
+
   function order(n: number) {
     const value = structuredClone(exampleJson('SalesOrderEvent')) as { salesOrder: { orderId: string } };
     value.salesOrder.orderId = `sap:${n}`;
@@ -215,12 +225,8 @@ describe('consumer runner', () => {
   });
 
   it('neither loses nor handles twice a committed message across a stop and restart mid-stream', async () => {
-    const topic = unique('restart');
-    await bus.provisionTopics([{ topic, partitions: 1 }]);
     const total = 30;
-    await publisher.publish(
-      Array.from({ length: total }, (_, i) => ({ schema: 'SalesOrderEvent', value: order(i), topic })),
-    );
+    const topic = await topicWithOrders('restart', total);
     const groupId = unique('group');
     const first: number[] = [];
     let stopRequested = false;
@@ -264,12 +270,8 @@ describe('consumer runner', () => {
   });
 
   it('on SIGTERM finishes and commits the record in hand, then exits 0', async () => {
-    const topic = unique('sigterm');
-    await bus.provisionTopics([{ topic, partitions: 1 }]);
     const total = 20;
-    await publisher.publish(
-      Array.from({ length: total }, (_, i) => ({ schema: 'SalesOrderEvent', value: order(i), topic })),
-    );
+    const topic = await topicWithOrders('sigterm', total);
     const groupId = unique('group');
     const script = fileURLToPath(new URL('../tests/sigterm-consumer.ts', import.meta.url));
     const child = spawn(process.execPath, [script, stack.brokers, stack.registryUrl, topic, groupId], {
