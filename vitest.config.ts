@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          setupFiles: ['lib/quiet-warnings.js'],
+          setupFiles: ['tests/setup.ts'],
           include: ['**/*.spec.ts'],
           exclude: ['**/*.int.spec.ts', 'node_modules/**', '.eai/**'],
           testTimeout: 20_000,
@@ -19,7 +19,7 @@ export default defineConfig({
       {
         test: {
           name: 'int',
-          setupFiles: ['lib/quiet-warnings.js'],
+          setupFiles: ['tests/setup.ts'],
           include: ['**/*.int.spec.ts'],
           exclude: ['node_modules/**', '.eai/**'],
           globalSetup: ['tests/global-setup.ts'],

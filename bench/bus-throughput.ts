@@ -8,15 +8,17 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import '../lib/quiet-warnings.js';
 import { buildAttributes, toHeaders } from '../bus/envelope.ts';
 import { createBus } from '../bus/index.ts';
 import { createJavaPartitioner } from '../bus/transport/kafkajs-partitioner.ts';
 import { createLogger } from '../lib/logger.ts';
+import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { findSchema } from '../schemas/catalog.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { resolveEndpoints, stackUp } from '../stack/stack.ts';
 import { rawKafkajsRate } from './raw-kafkajs.ts';
+
+quietKnownWarnings();
 
 const { values: args } = parseArgs({
   options: {

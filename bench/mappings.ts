@@ -5,10 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import '../lib/quiet-warnings.js';
-import { findReader, readers } from '../connectors/formats/index.ts';
+import { findReader, readers } from '../formats/index.ts';
+import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { fixtureInputs } from '../mappings/engine/fixtures.ts';
 import { inboundMapping, mapBytes } from '../mappings/index.ts';
+
+quietKnownWarnings();
 
 const { values: args } = parseArgs({
   options: {
@@ -22,7 +24,7 @@ const { values: args } = parseArgs({
 
 type Generator = (bytes: number) => Buffer;
 const generator = async (format: string): Promise<Generator> =>
-  ((await import(`../connectors/formats/${format}/fixtures/large.ts`)) as { makeLargeDocument: Generator })
+  ((await import(`../formats/${format}/fixtures/large.ts`)) as { makeLargeDocument: Generator })
     .makeLargeDocument;
 
 // Child mode: map one 50 MB document and report this process's peak memory.

@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricsRegistry } from '../lib/metrics.ts';
 import { canonicalSchemas } from '../schemas/catalog.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { logicalTypes } from '../schemas/logical-types.ts';
@@ -28,6 +29,8 @@ describe('canonical events round-trip through Kafka', () => {
     it(`${schema.name} is published by the bus and decoded independently to an equal value`, async () => {
       const value = exampleJson(schema.name);
       const topic = topics[schema.name]!;
+      const published = () => metricsRegistry.getSingleMetricAsString('eai_bus_events_published_total');
+      expect(await published()).not.toContain(`topic="${topic}"`);
       const [sent] = await publisher.publish([
         {
           schema: schema.name,
@@ -37,6 +40,7 @@ describe('canonical events round-trip through Kafka', () => {
         },
       ]);
       expect(sent!.key).toBe(schema.key(value));
+      expect(await published()).toContain(`eai_bus_events_published_total{topic="${topic}"} 1`);
 
       const [message] = await readRawMessages(topic, 1);
 

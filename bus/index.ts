@@ -58,6 +58,7 @@ export function createBus(config: BusConfig): Bus {
 }
 
 export { describeDeadLetter } from './dlq.ts';
+export { kafkaReachable, registryReachable } from './probes.ts';
 export type { Publisher, PublishInput } from './publisher.ts';
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';

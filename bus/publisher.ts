@@ -1,5 +1,6 @@
 import { type CanonicalSchema, findSchema } from '../schemas/catalog.ts';
 import { buildAttributes, type EventAttributes, toHeaders } from './envelope.ts';
+import { busMetrics } from './metrics.ts';
 import type { AvroSerde } from './serde.ts';
 import type { OutgoingRecord, TransportProducer } from './transport/types.ts';
 
@@ -19,6 +20,13 @@ export interface PublishInput {
 export interface Publisher {
   /** Encodes and sends the events as one batch; resolves when the cluster acknowledged all (acks=all). */
   publish(events: PublishInput[]): Promise<Array<{ topic: string; key: string; id: string }>>;
+}
+
+/** Counted after the cluster acknowledged them, one increment per topic in the batch. */
+function countPublished(records: OutgoingRecord[]): void {
+  const perTopic = new Map<string, number>();
+  for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
+  for (const [topic, n] of perTopic) busMetrics.eventsPublished.inc({ topic }, n);
 }
 
 export function createPublisher(
@@ -71,6 +79,7 @@ export function createPublisher(
       const targets = await resolveTargets(events);
       const records = events.map((event, i) => toRecord(event, targets[i]!));
       await producer.send(records);
+      countPublished(records);
       return records.map((r) => ({ topic: r.topic, key: r.key, id: r.id }));
     },
   };

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../lib/errors.ts';
+import { metricsRegistry } from '../lib/metrics.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { describeDeadLetter } from './dlq.ts';
@@ -149,6 +150,11 @@ describe('consumer runner', () => {
         attempts: 1,
       });
       await waitFor('all five offsets committed', async () => (await committedOffset(groupId, topic)) === 5);
+      const consumed = await metricsRegistry.getSingleMetricAsString('eai_bus_events_consumed_total');
+      expect(consumed).toContain(`eai_bus_events_consumed_total{group="${groupId}",outcome="ok"} 2`);
+      expect(consumed).toContain(
+        `eai_bus_events_consumed_total{group="${groupId}",outcome="dead_lettered"} 3`,
+      );
     } finally {
       await runner.stop();
     }

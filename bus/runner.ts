@@ -1,8 +1,9 @@
-import { errorMessage, isRetriable } from '../lib/errors.ts';
+import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../lib/retry.ts';
 import { deadLetterRecord, type FailureStage } from './dlq.ts';
 import { type EventAttributes, fromHeaders } from './envelope.ts';
+import { busMetrics } from './metrics.ts';
 import type { AvroSerde } from './serde.ts';
 import type { IncomingRecord, Transport } from './transport/types.ts';
 
@@ -63,6 +64,7 @@ export async function startConsumerRunner(
     await producer.send([
       deadLetterRecord(options.dlqTopic, record, { stage, owner: options.groupId, error, attempts }),
     ]);
+    busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'dead_lettered' });
   }
 
   async function eachRecord(record: IncomingRecord): Promise<void> {
@@ -89,9 +91,9 @@ export async function startConsumerRunner(
             'handler failed, retrying',
           ),
       });
+      busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'ok' });
     } catch (error) {
-      const attempts = (error as { attempts?: number }).attempts ?? 1;
-      await deadLetter(record, 'TASK_PUT', error, isRetriable(error) ? attempts : attempts);
+      await deadLetter(record, 'TASK_PUT', error, (error as { attempts?: number }).attempts ?? 1);
     }
   }
 

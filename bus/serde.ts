@@ -1,5 +1,6 @@
 import type avro from 'avsc';
 import { NonRetriableError } from '../lib/errors.ts';
+import { installAvroStringWriter } from '../schemas/avro-string-writer.ts';
 import { avroType, type CanonicalSchema, loadSchema } from '../schemas/catalog.ts';
 import type { RegistryClient } from './registry.ts';
 import { unframe, writeWireHeader } from './wire.ts';
@@ -29,6 +30,8 @@ export class AvroSerde {
   private readonly ids = new Map<string, Promise<number>>();
   constructor(registry: RegistryClient) {
     this.registry = registry;
+    // The serde's fast Avro string writer, put in place here rather than at import (idempotent).
+    installAvroStringWriter();
   }
 
   private schemaId(subject: string, schema: CanonicalSchema): Promise<number> {

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findReader, findWriter } from '../connectors/formats/index.ts';
-import type { ParsedDocument } from '../connectors/formats/types.ts';
+import { findReader, findWriter } from '../formats/index.ts';
+import type { ParsedDocument } from '../formats/types.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CompiledMapping, compileMapping } from './engine/compile.ts';
 import { type CanonicalRecord, type MapOptions, mapDocument, mapToSystem } from './engine/run.ts';

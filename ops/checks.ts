@@ -1,5 +1,4 @@
-import { kafkaReachable } from '../stack/kafka.ts';
-import { registryReachable } from '../stack/registry.ts';
+import { kafkaReachable, registryReachable } from '../bus/index.ts';
 import type { DependencyCheck } from './server.ts';
 
 /** The hub's readiness dependencies: the Kafka cluster and the schema registry. */

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import express from 'express';
-import { metrics, metricsRegistry } from './metrics.ts';
+import { metricsRegistry } from '../lib/metrics.ts';
+import { opsMetrics } from './metrics.ts';
 
 /**
  * Kubernetes-style probes and metrics. Liveness says only that the process can serve (a broker outage must not
@@ -17,7 +18,7 @@ export interface OpsOptions {
 }
 
 async function runCheck(name: string, check: DependencyCheck, timeoutMs: number) {
-  const stop = metrics.readinessCheckSeconds.startTimer({ dependency: name });
+  const stop = opsMetrics.readinessCheckSeconds.startTimer({ dependency: name });
   try {
     const ok = await Promise.race([
       check(),

@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { avscWriteString, writeString } from './avro-string-writer.ts';
+import { avscWriteString, installAvroStringWriter, writeString } from './avro-string-writer.ts';
 import { avroType } from './catalog.ts';
+import { exampleJson } from './examples.ts';
 
 const { Tap } = createRequire(import.meta.url)('avsc/lib/utils.js') as {
   Tap: (new (buf: Buffer, pos: number) => { buf: Buffer; pos: number }) & { prototype: object };
@@ -57,8 +58,13 @@ describe('avro string writer', () => {
     }
   });
 
-  it('is the writer avsc uses once the schema catalog is loaded', () => {
-    expect(avroType('CustomerPartyMaster.avsc')).toBeDefined();
-    expect((Tap.prototype as { writeString: unknown }).writeString).toBe(writeString);
+  it('is the writer avsc uses once installed, and writes what avsc wrote', () => {
+    const type = avroType('CustomerPartyMaster.avsc');
+    const prototype = Tap.prototype as { writeString: unknown };
+    const value = { ...(exampleJson('CustomerEvent').customer as object) };
+    const before = type.toBuffer(type.fromBuffer(type.toBuffer(type.clone(value, { wrapUnions: true }))));
+    installAvroStringWriter();
+    expect(prototype.writeString).toBe(writeString);
+    expect(type.toBuffer(type.fromBuffer(before)).equals(before)).toBe(true);
   });
 });

@@ -3,10 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { ConfigError } from '../lib/errors.ts';
-import { installAvroStringWriter } from './avro-string-writer.ts';
 import { avroOptions } from './logical-types.ts';
-
-installAvroStringWriter();
 
 /**
  * The canonical schemas. Shared named types (Money, Address, …) are written once in `schemas/common/` and

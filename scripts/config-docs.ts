@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { readers, writers } from '../connectors/formats/index.ts';
+import { readers, writers } from '../formats/index.ts';
 import { mappingSchema } from '../mappings/engine/spec.ts';
 import { loadMappings } from '../mappings/index.ts';
 import { stackEnvSchema } from '../stack/settings.ts';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { findReader } from '../connectors/formats/index.ts';
+import { findReader } from '../formats/index.ts';
 
 const [format, file] = process.argv.slice(2);
 const docs = findReader(format!).parse(readFileSync(file!));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { kafkaReachable } from '../bus/probes.ts';
 import { createTransport } from '../bus/transport/index.ts';
 import { findJava } from './java.ts';
 import { fetchJars } from './maven.ts';
@@ -110,18 +111,6 @@ export async function groupCoordinatorReady(brokers: string): Promise<boolean> {
     // Loads the cluster metadata first: without retries, kafkajs cannot find the coordinator otherwise.
     await admin.describeCluster();
     await admin.describeGroup('eai-readiness-probe');
-    return true;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
-
-/** True when the cluster answers a metadata request. */
-export async function kafkaReachable(brokers: string): Promise<boolean> {
-  const admin = createTransport({ brokers: brokers.split(','), clientId: 'eai-probe', quiet: true }).admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
     return true;
   } finally {
     await admin.disconnect().catch(() => undefined);

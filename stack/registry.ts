@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { registryReachable } from '../bus/probes.ts';
 import { findJava } from './java.ts';
 import { fetchArchive } from './maven.ts';
 import { ensureDir, stackPaths } from './paths.ts';
@@ -70,11 +71,5 @@ export async function startRegistry(
 
 async function registryReady(healthUrl: string): Promise<boolean> {
   const response = await fetch(healthUrl, { signal: AbortSignal.timeout(2000) });
-  return response.ok;
-}
-
-/** True when a Confluent-compatible registry answers `GET /subjects`. */
-export async function registryReachable(url: string): Promise<boolean> {
-  const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
   return response.ok;
 }

@@ -1,15 +1,16 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { kafkaReachable, registryReachable } from '../bus/probes.ts';
 import {
   chooseKafkaProvider,
   detectKafkaProviders,
   startKafkaContainer,
   stopKafkaContainer,
 } from './docker-kafka.ts';
-import { kafkaReachable, startKafka } from './kafka.ts';
+import { startKafka } from './kafka.ts';
 import { ensureDir, stackHome, stackPaths } from './paths.ts';
 import { postgresReachable, startPostgres, stopPostgres } from './postgres.ts';
 import { isAlive, stopProcess } from './processes.ts';
-import { registryReachable, startRegistry } from './registry.ts';
+import { startRegistry } from './registry.ts';
 import { readStackEnv, type StackEnv } from './settings.ts';
 
 /** Where the running stack's parts are; written to `.eai/stack.json` (mode 0600: it holds the local db password). */

@@ -24,8 +24,10 @@ import type {
   TransportProducer,
 } from './types.ts';
 
-/** The kafkajs implementation of the bus transport. Nothing outside this file imports kafkajs. */
-installKafkajsEncoders();
+/**
+ * The kafkajs implementation of the bus transport. In the product nothing else imports kafkajs (the partitioner
+ * only its types); tests and the benchmark use it directly as an independent peer.
+ */
 const kafkaLogger = createLogger('kafkajs');
 
 /** kafkajs notices that are expected and handled (it retries them), kept out of the logs. */
@@ -221,6 +223,8 @@ class KafkajsAdmin implements TransportAdmin {
 }
 
 export function createKafkajsTransport(options: TransportOptions): Transport {
+  // The bus's exact-size encoders replace kafkajs's, here where the transport is made rather than at import.
+  installKafkajsEncoders();
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

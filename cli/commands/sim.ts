@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { type RunningSimulator, simulators, startSimulator } from '../../examples/simulators/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { type RunningSimulator, simulators, startSimulator } from '../../simulators/index.ts';
 import { printResult } from '../output.ts';
 
 interface SimOptions {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readers } from '../../connectors/formats/index.ts';
+import { readers } from '../../formats/index.ts';
 import { formatsCommand, mapCommand } from './cli.ts';
 import type { ErrorLine } from './errors.ts';
 
@@ -30,7 +30,7 @@ async function eaiMap(args: string[]) {
 
 describe('eai map on broken documents', () => {
   for (const reader of readers) {
-    const dir = `connectors/formats/${reader.name}/fixtures/broken`;
+    const dir = `formats/${reader.name}/fixtures/broken`;
     for (const file of readdirSync(dir)) {
       it(`${reader.name}/broken/${file}: exit status 1 and a located error, fast`, async () => {
         const started = performance.now();
@@ -55,7 +55,7 @@ describe('eai map on broken documents', () => {
       '--format',
       'sap-idoc-orders05',
       '--input',
-      'connectors/formats/sap-idoc-orders05/fixtures/broken/non-numeric-quantity.xml',
+      'formats/sap-idoc-orders05/fixtures/broken/non-numeric-quantity.xml',
     ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
@@ -67,9 +67,7 @@ describe('eai map on broken documents', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     for (const reader of readers) {
       it(`${reader.name}: refused with a clear error, or mapped, within 10 s`, async () => {
-        const { makeLargeDocument } = (await import(
-          `../../connectors/formats/${reader.name}/fixtures/large.ts`
-        )) as {
+        const { makeLargeDocument } = (await import(`../../formats/${reader.name}/fixtures/large.ts`)) as {
           makeLargeDocument: (bytes: number) => Buffer;
         };
         const input = join(dir, `${reader.name}.large`);

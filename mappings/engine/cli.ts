@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { findReader, readers, writers } from '../../connectors/formats/index.ts';
+import { findReader, readers, writers } from '../../formats/index.ts';
 import { loadMappings, mapBytes, mappingsDir, writeToSystem } from '../index.ts';
 import { staticProblems } from './check.ts';
 import { errorLine } from './errors.ts';

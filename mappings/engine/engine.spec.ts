@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findReader } from '../../connectors/formats/index.ts';
+import { findReader } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { checkCommand } from './cli.ts';
 import { compileMapping } from './compile.ts';

@@ -1,4 +1,4 @@
-import { FormatError } from '../../connectors/formats/types.ts';
+import { FormatError } from '../../formats/types.ts';
 import { EaiError, NonRetriableError } from '../../lib/errors.ts';
 
 /**

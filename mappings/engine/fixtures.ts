@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { findReader, findWriter } from '../../connectors/formats/index.ts';
+import { findReader, findWriter } from '../../formats/index.ts';
 import type { CompiledMapping } from './compile.ts';
 import { canonicalValues, mapDocument, mapToSystem } from './run.ts';
 

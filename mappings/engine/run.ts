@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
-import type { ParsedDocument } from '../../connectors/formats/types.ts';
+import type { ParsedDocument } from '../../formats/types.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
 

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import avro from 'avsc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeDeadLetter } from '../../bus/dlq.ts';
+import { readers } from '../../formats/index.ts';
+import { fixtureInputs } from '../../mappings/engine/fixtures.ts';
+import { inboundMapping, mapBytes } from '../../mappings/index.ts';
+import { canonicalSchemas } from '../../schemas/catalog.ts';
+import { logicalTypes } from '../../schemas/logical-types.ts';
+import { readRawMessages } from '../../tests/raw-consumer.ts';
+import { testBus, testStack, unique } from '../../tests/stack.ts';
+import { createMappingStep } from './mapping-step.ts';
+
+/**
+ * One document of every format goes through the mapping step to the real broker, and its records are read back
+ * without the bus (plain kafkajs, wire header by hand, schema by id over REST, a fresh avsc Type) and compared
+ * with what `eai map` makes of the same bytes.
+ */
+
+describe('mapping step on the bus', () => {
+  const bus = testBus('/eai/tests/mapping-step');
+  const stack = testStack();
+  const topics = Object.fromEntries(canonicalSchemas.map((s) => [s.fullName, unique(`map-${s.name}`)]));
+  const dlqTopic = unique('map-dlq');
+  const receivedAt = new Date('2026-11-23T08:00:00Z');
+  let publisher: Awaited<ReturnType<typeof bus.publisher>>;
+  let producer: ReturnType<typeof bus.transport.producer>;
+
+  beforeAll(async () => {
+    await bus.provisionTopics(
+      [...Object.values(topics), dlqTopic].map((topic) => ({ topic, partitions: 1 })),
+    );
+    publisher = await bus.publisher();
+    producer = bus.transport.producer();
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await publisher?.close();
+    await producer?.disconnect();
+  });
+
+  async function decodeIndependently(bytes: Buffer): Promise<unknown> {
+    expect(bytes[0]).toBe(0);
+    const response = await fetch(`${stack.registryUrl}/schemas/ids/${bytes.readUInt32BE(1)}`);
+    expect(response.status).toBe(200);
+    const { schema } = (await response.json()) as { schema: string };
+    const type = avro.Type.forSchema(JSON.parse(schema), { logicalTypes, wrapUnions: 'auto' });
+    return JSON.parse(JSON.stringify(type.fromBuffer(bytes.subarray(5))));
+  }
+
+  for (const reader of readers) {
+    it(`${reader.name}: a document's records are published with its origin and decode independently`, async () => {
+      const mapping = inboundMapping(reader.name);
+      let chosen: { file: string; expected: Awaited<ReturnType<typeof mapBytes>> } | undefined;
+      for (const file of fixtureInputs(mapping.fixturesDir)) {
+        const expected = await mapBytes(reader.name, readFileSync(file), { receivedAt });
+        if (expected.some((d) => d.records.length > 0)) {
+          chosen = { file, expected };
+          break;
+        }
+      }
+      expect(chosen, 'a fixture that yields records').toBeDefined();
+      const step = createMappingStep({ publisher, producer, owner: 'test-connector', dlqTopic, topics });
+      const result = await step.handle({
+        format: reader.name,
+        bytes: readFileSync(chosen!.file),
+        name: join('fixtures', chosen!.file),
+        receivedAt,
+      });
+      expect(result.deadLettered).toEqual([]);
+      const expectedRecords = chosen!.expected.flatMap((d) =>
+        d.records.map((r) => ({ ...r, document: d.document })),
+      );
+      expect(result.published).toHaveLength(expectedRecords.length);
+
+      const schema = expectedRecords[0]!.schema;
+      const onTopic = await readRawMessages(topics[schema]!, expectedRecords.length, {
+        wanted: (m) => m.headers.ce_type?.startsWith(`${reader.name}.`) === true,
+      });
+      expect(onTopic).toHaveLength(expectedRecords.length);
+      for (const [i, expected] of expectedRecords.entries()) {
+        const message = onTopic.find((m) => m.headers.ce_id === result.published[i]!.id)!;
+        expect(
+          message,
+          `message ${result.published[i]!.id} among ${onTopic.map((m) => m.headers.ce_id)}`,
+        ).toBeDefined();
+        expect(message.key).toBe(expected.key);
+        expect(await decodeIndependently(message.value)).toEqual(JSON.parse(JSON.stringify(expected.value)));
+        expect(message.headers).toMatchObject({
+          ce_type: `${reader.name}.${expected.schema}`,
+          ce_source: `/${reader.name}/${encodeURIComponent(expected.document.source || 'unknown')}`,
+          ce_correlationid: expected.document.id,
+        });
+        expect(message.headers.ce_id).toMatch(
+          new RegExp(`^${expected.document.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:\\d+)?$`),
+        );
+      }
+    });
+  }
+
+  it('sends a document that cannot be read to the dead-letter topic with its bytes and the located error', async () => {
+    const step = createMappingStep({ publisher, producer, owner: 'test-connector', dlqTopic, topics });
+    const bytes = readFileSync('formats/sap-idoc-orders05/fixtures/broken/non-numeric-quantity.xml');
+    const result = await step.handle({
+      format: 'sap-idoc-orders05',
+      bytes,
+      name: 'drop/po-1.xml',
+      receivedAt,
+    });
+    expect(result.published).toEqual([]);
+    expect(result.deadLettered[0]?.error).toBe('FormatError');
+    const [letter] = await readRawMessages(dlqTopic, 1);
+    expect(letter!.value.equals(bytes)).toBe(true);
+    const raw = Object.fromEntries(Object.entries(letter!.headers).map(([k, v]) => [k, Buffer.from(v)]));
+    expect(describeDeadLetter(raw)).toMatchObject({
+      stage: 'MAPPING',
+      owner: 'test-connector',
+      exceptionClass: 'FormatError',
+      topic: 'document:sap-idoc-orders05',
+    });
+    expect(letter!.headers['eai.document.name']).toBe('drop/po-1.xml');
+    expect(letter!.headers['eai.error.location']).toMatch(/E1EDP01/);
+    expect(letter!.headers['__connect.errors.exception.message']).toMatch(/MENGE/);
+  });
+});

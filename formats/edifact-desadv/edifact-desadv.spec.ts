@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSample } from '../../tests/samples.ts';
+import { fixtureSupport } from '../test-support.ts';
+import { itHandlesLargeDocuments, itRefusesBrokenEdiFixtures } from '../x12/test-support.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { createReader, reader } from './index.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { parse: fixture } = fixtureSupport(reader, fixtures);
+const SAMPLE = 'edifact-desadv/phpedifact-D96ADESADV.edi';
+
+describe('edifact-desadv fixtures', () => {
+  it('cps-pac-gin-sscc: consignment → pallets with PAC, SSCC, MEA and lines', () => {
+    const [doc] = fixture('cps-pac-gin-sscc.edi');
+    const tree = doc!.tree;
+    expect(doc).toMatchObject({ kind: 'DESADV', id: '10042/DES-1', source: '4012345000009' });
+    expect(tree.bgm).toMatchObject({ documentCode: '351', number: 'DN-240312-01' });
+    expect(tree.dates.map((d) => d.iso)).toEqual(['2024-03-12T14:30', '2024-03-12', '2024-03-14']);
+    expect(tree.refs[0]).toMatchObject({
+      qualifier: 'ON',
+      value: '4500012345',
+      dates: [{ iso: '2024-03-11' }],
+    });
+    expect(tree.parties.map((p) => p.qualifier)).toEqual(['SU', 'BY', 'DP']);
+    expect(tree.transport[0]).toMatchObject({
+      stage: '20',
+      mode: '30',
+      carrierId: 'DHLG',
+      carrierName: 'DHL Freight',
+    });
+    const [consignment] = tree.packages;
+    expect(consignment?.packaging[0]).toMatchObject({ count: '2', type: '201' });
+    expect(consignment?.children.map((p) => [p.id, p.parentId, p.sscc])).toEqual([
+      ['2', '1', ['037612345000000007']],
+      ['3', '1', ['037612345000000014']],
+    ]);
+    const pallet = consignment?.children[0];
+    expect(pallet?.packaging[0]).toMatchObject({
+      count: '1',
+      type: '201',
+      identities: [{ qualifier: 'BJ', ids: ['037612345000000007'] }],
+    });
+    expect(pallet?.packaging[0]?.levelCode).toBeUndefined();
+    expect(pallet?.measurements[0]).toMatchObject({
+      purpose: 'PD',
+      dimension: 'AAB',
+      unit: 'KGM',
+      value: '182.5',
+    });
+    expect(pallet?.lines.map((l) => [l.itemNumber, l.quantities[0]?.value, l.packageId])).toEqual([
+      ['4006381333931', '24', '2'],
+      ['5012345678900', '12', '2'],
+    ]);
+    expect(tree.lines.map((l) => l.packageId)).toEqual(['2', '2', '3']);
+    expect(tree.lines[0]?.refs.map((r) => r.qualifier)).toEqual(['ON', 'LI']);
+    expect(tree.lines[2]?.$loc).toMatch(/^UNB#1\/UNH#1\/CPS#3\/LIN#3\/LIN \(segment \d+, line \d+\)$/);
+  });
+
+  it('no-cps-lines-like-sample: lines without packing', () => {
+    const [doc] = fixture('no-cps-lines-like-sample.edi');
+    expect(doc?.tree.packages).toEqual([]);
+    expect(doc?.tree.lines.map((l) => [l.itemNumber, l.quantities[0]?.value, l.packageId])).toEqual([
+      ['4006381333931', '24', undefined],
+      ['5012345678900', '12', undefined],
+    ]);
+  });
+
+  it('una-custom-separators: same content as with default separators', () => {
+    const [custom] = fixture('una-custom-separators.edi');
+    const [standard] = fixture('cps-pac-gin-sscc.edi');
+    expect(custom?.tree.envelope.interchange.separators.element).toBe('*');
+    expect(custom?.tree.lines.map((l) => l.quantities)).toHaveLength(3);
+    expect(custom?.tree.packages[0]?.children.map((p) => p.sscc)).toEqual(
+      standard?.tree.packages[0]?.children.map((p) => p.sscc),
+    );
+  });
+
+  it('several-packs-nested: pallet → cartons, several SSCCs, batch GIN on the line', () => {
+    const [doc] = fixture('several-packs-nested.edi');
+    const pallet = doc!.tree.packages[0]?.children[0];
+    expect(pallet?.sscc).toEqual(['000614141000000014']);
+    expect(pallet?.children.map((c) => [c.id, c.sscc])).toEqual([
+      ['3', ['000614141000000021', '000614141000000038']],
+      ['4', ['037612345000000038']],
+    ]);
+    expect(pallet?.children[0]?.lines[0]?.identities[0]).toMatchObject({
+      qualifier: 'BX',
+      ids: ['LOT-2024-03-A'],
+    });
+    expect(pallet?.children[1]?.lines[0]?.quantities.map((q) => q.qualifier)).toEqual(['12', '21']);
+  });
+
+  it('release-characters-crlf: released separators in a carrier name', () => {
+    const [doc] = fixture('release-characters-crlf.edi');
+    const carrier = doc!.tree.parties.find((p) => p.qualifier === 'CA');
+    expect(carrier?.name).toBe("O'Brien + Sons Haulage: Ltd?");
+  });
+
+  it('bom-several-messages: two messages, one packed, one not', () => {
+    const docs = fixture('bom-several-messages.edi');
+    expect(docs.map((d) => [d.id, d.tree.bgm.number, d.tree.packages.length, d.tree.lines.length])).toEqual([
+      ['10042/DES-6', 'DN-6', 1, 3],
+      ['10042/DES-7', 'DN-7', 0, 2],
+    ]);
+  });
+
+  it('parses the shared sample (no UNA, CPS without parent, PIA ISBNs)', () => {
+    const [doc] = reader.parse(readSample(SAMPLE));
+    expect(doc?.id).toBe('1/142');
+    expect(doc?.tree.packages[0]?.id).toBe('IE2156580387');
+    expect(doc?.tree.lines.map((l) => l.productIds[0]?.ids[0]?.id)).toEqual([
+      '9780738507330',
+      '9781568361871',
+    ]);
+    expect(doc?.tree.lines[0]?.descriptions[0]?.text).toBe('MUNCIE THE MIDDLE');
+  });
+});
+
+describe('edifact-desadv broken fixtures', () => {
+  itRefusesBrokenEdiFixtures(reader, fixtures, {
+    'truncated.edi': /truncated/,
+    'wrong-separators.edi': /wrong separators/,
+    'missing-bgm.edi': /missing mandatory segment BGM/,
+    'non-numeric-quantity.edi': /QTY01.2 must be numeric, found "1O"/,
+    'unknown-currency.edi': /"XYZ" is not an ISO 4217 currency code/,
+    'invalid-utf8.edi': /byte 332: invalid UTF-8/,
+    'sscc-check-digit.edi': /not a valid SSCC-18/,
+    'unz-count-mismatch.edi': /UNZ01 says "3" but there are 1 messages/,
+    'message-type-orders.edi': /message type "ORDERS" \(UNH02\) is not edifact-desadv/,
+    'cps-parent-missing.edi': /CPS02 parent "7" is not an earlier CPS/,
+  });
+});
+
+describe('edifact-desadv size', () => {
+  itHandlesLargeDocuments(reader, createReader, makeLargeDocument);
+});

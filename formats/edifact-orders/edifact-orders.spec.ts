@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSample } from '../../tests/samples.ts';
+import { fixtureSupport } from '../test-support.ts';
+import { itHandlesLargeDocuments, itRefusesBrokenEdiFixtures } from '../x12/test-support.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { createReader, reader } from './index.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { parse: fixture } = fixtureSupport(reader, fixtures);
+const SAMPLE = 'edifact-orders/phpedifact-example_order_ok.edi';
+
+describe('edifact-orders fixtures', () => {
+  it('una-custom-separators: UNA honoured, header, parties, currency and lines', () => {
+    const [doc] = fixture('una-custom-separators.edi');
+    const tree = doc!.tree;
+    expect(doc).toMatchObject({
+      format: 'edifact-orders',
+      kind: 'ORDERS',
+      id: '10042/ORD-1',
+      source: '4012345000009',
+    });
+    expect(tree.envelope.interchange).toMatchObject({
+      una: true,
+      separators: { component: '|', element: '*', decimal: ',', release: '#', segment: '~' },
+    });
+    expect(tree.envelope.message).toMatchObject({
+      type: 'ORDERS',
+      version: 'D',
+      release: '01B',
+      associationCode: 'EAN010',
+    });
+    expect(tree.bgm).toMatchObject({ documentCode: '220', number: '4500012345', function: '9' });
+    expect(tree.dates.map((d) => [d.qualifier, d.format, d.iso])).toEqual([
+      ['137', '102', '2024-03-12'],
+      ['2', '203', '2024-03-20T14:00'],
+    ]);
+    expect(tree.refs[0]).toMatchObject({
+      qualifier: 'CT',
+      value: 'RV-2024-17',
+      dates: [{ qualifier: '171', iso: '2024-01-01' }],
+    });
+    const buyer = tree.parties[0];
+    expect(buyer).toMatchObject({
+      qualifier: 'BY',
+      id: '4012345000009',
+      idAgency: '9',
+      name: 'Kaufhaus Nord GmbH',
+      city: 'Hamburg',
+      country: 'DE',
+    });
+    expect(buyer?.refs[0]).toMatchObject({ qualifier: 'VA', value: 'DE123456789' });
+    expect(buyer?.contacts[0]).toMatchObject({ function: 'PD', name: 'Jana Becker' });
+    expect(buyer?.contacts[0]?.communications.map((c) => c.channel)).toEqual(['TE', 'EM']);
+    expect(tree.currencies[0]).toMatchObject({ usage: '2', code: 'EUR', qualifier: '9' });
+    expect(
+      tree.lines.map((l) => [
+        l.lineNumber,
+        l.itemNumber,
+        l.quantities[0]?.value,
+        l.quantities[0]?.unit,
+        l.prices[0]?.amount,
+      ]),
+    ).toEqual([
+      ['1', '4006381333931', '24', 'PCE', '19.90'],
+      ['2', '5012345678900', '12', 'PCE', '44.50'],
+      ['3', '8712345678906', '60', 'PCE', '7.25'],
+    ]);
+    expect(tree.lines[0]?.amounts[0]).toMatchObject({ qualifier: '203', amount: '477.60' });
+    // C509: 5125 qualifier, 5118 amount, 5375 type, 5387 specification, 5284 unit price basis, 6411 unit.
+    expect(tree.lines[0]?.prices[0]).toMatchObject({
+      qualifier: 'AAA',
+      amount: '19.90',
+      basis: '1',
+      unit: 'PCE',
+    });
+    expect(tree.lines[2]?.descriptions[0]?.text).toBe('LED bulb E27 806lm pack of 3');
+    expect(tree.summary.counts[0]).toMatchObject({ qualifier: '2', value: '3' });
+    expect(tree.lines[1]?.$loc).toBe('UNB#1/UNH#1/LIN#2/LIN (segment 23, line 24)');
+  });
+
+  it('no-una-defaults-crlf: default separators without UNA', () => {
+    const [doc] = fixture('no-una-defaults-crlf.edi');
+    expect(doc?.tree.envelope.interchange.una).toBe(false);
+    expect(doc?.tree.bgm.number).toBe('4500012346');
+    expect(doc?.tree.lines).toHaveLength(3);
+  });
+
+  it("release-characters: ?+ ?: ?' and ?? stay data", () => {
+    const [doc] = fixture('release-characters.edi');
+    const texts = doc!.tree.lines.map((l) => l.descriptions[0]?.text);
+    expect(texts).toEqual([
+      "Lamp 'Nordlicht' 2+1 offer: 50% off",
+      'Cable 3x1.5mm? H05VV-F white 10m reel ok',
+    ]);
+    expect(doc?.tree.lines[1]?.quantities[0]).toMatchObject({ value: '5', unit: 'MTR' });
+  });
+
+  it('pia-product-id: the GTIN sits in PIA, not LIN', () => {
+    const [doc] = fixture('pia-product-id.edi');
+    const line = doc!.tree.lines[0];
+    expect(line?.itemNumber).toBeUndefined();
+    expect(line?.productIds.map((p) => [p.function, p.ids[0]?.id, p.ids[0]?.type])).toEqual([
+      ['5', '4006381333931', 'SRV'],
+      ['1', 'LL-1001', 'SA'],
+    ]);
+  });
+
+  it('ung-group-several-messages: one document per message inside a UNG group', () => {
+    const docs = fixture('ung-group-several-messages.edi');
+    expect(
+      docs.map((d) => [d.id, d.tree.bgm.number, d.tree.currencies[0]?.code, d.tree.envelope.group?.ref]),
+    ).toEqual([
+      ['10042/ORD-5', '4500012349', 'EUR', 'G1'],
+      ['10042/ORD-6', '4500012350', 'CHF', 'G1'],
+    ]);
+    expect(docs[1]?.tree.bgm.$loc).toMatch(/^UNB#1\/UNG#1\/UNH#2\/BGM/);
+  });
+
+  it('bom-free-text-35-cut: text cut at 35 characters is joined without a space', () => {
+    const [doc] = fixture('bom-free-text-35-cut.edi');
+    expect(doc?.tree.freeText).toEqual([
+      'Bitte Anlieferung nur werktags zwischen 7 und 15 Uhr; Rampe 3 benutzen',
+    ]);
+  });
+
+  it('parses the shared sample (UNOC with replacement characters, 146 lines, UNT 599)', () => {
+    const [doc] = reader.parse(readSample(SAMPLE));
+    expect(doc?.id).toBe('896/2019265563');
+    expect(doc?.tree.lines).toHaveLength(146);
+    expect(doc?.tree.parties[0]?.name).toBe('A+A K\uFFFDlte GmbH');
+    expect(doc?.tree.lines[0]?.productIds[0]?.ids[0]).toMatchObject({
+      id: '6001001',
+      type: 'IN',
+      agency: '92',
+    });
+  });
+});
+
+describe('edifact-orders broken fixtures', () => {
+  itRefusesBrokenEdiFixtures(reader, fixtures, {
+    'truncated.edi': /truncated/,
+    'wrong-separators.edi': /wrong separators/,
+    'missing-bgm.edi': /missing mandatory segment BGM/,
+    'non-numeric-quantity.edi': /QTY01.2 must be numeric, found "twelve"/,
+    'unknown-currency.edi': /"EUX" is not an ISO 4217 currency code/,
+    'invalid-utf8.edi': /byte 235: invalid UTF-8/,
+    'unt-count-mismatch.edi': /UNT01 says "37" but there are 38 segments/,
+    'cnt-mismatch.edi': /CNT\+2 says 4 but there are 3 LIN/,
+    'message-type-desadv.edi': /message type "DESADV" \(UNH02\) is not edifact-orders/,
+  });
+});
+
+describe('edifact-orders size', () => {
+  itHandlesLargeDocuments(reader, createReader, makeLargeDocument);
+});

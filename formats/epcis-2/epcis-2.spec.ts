@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSample } from '../../tests/samples.ts';
+import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { reader } from './index.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { one: read, refusal } = fixtureSupport(reader, fixtures);
+
+describe('epcis-2 reader', () => {
+  it('reads shipping and receiving object events with identifiers and transactions', () => {
+    const doc = read('shipping-object-event-bare-words.json');
+    expect([doc.kind, doc.id, doc.source]).toEqual([
+      'EPCISDocument',
+      'doc-ship-0001',
+      'urn:epc:id:pgln:4012345.00000',
+    ]);
+    const [ship, receive] = doc.tree.events;
+    expect(ship).toMatchObject({
+      $loc: '/epcisBody/eventList/0',
+      type: 'ObjectEvent',
+      mapped: true,
+      eventTime: '2024-03-12T08:30:00.000Z',
+      eventTimeZoneOffset: '+01:00',
+      bizStep: 'shipping',
+      disposition: 'in_transit',
+    });
+    expect(ship!.epcList[0]).toEqual({
+      $loc: '/epcisBody/eventList/0/epcList/0',
+      uri: 'urn:epc:id:sgtin:4012345.011111.1001',
+      scheme: 'sgtin',
+      gtin: '04012345111118',
+      serial: '1001',
+    });
+    expect(ship!.bizLocation!.id).toMatchObject({ gln: '4012345000016', glnExtension: '12' });
+    expect(ship!.bizTransactions.map((t) => [t.type, t.id])).toEqual([
+      ['po', 'urn:epcglobal:cbv:bt:0614141000005:PO-4711'],
+      ['desadv', 'urn:epcglobal:cbv:bt:4012345000009:ASN-99'],
+    ]);
+    expect(ship!.destinations).toEqual([
+      {
+        $loc: '/epcisBody/eventList/0/destinationList/0',
+        type: 'owning_party',
+        id: 'urn:epc:id:pgln:0614141.00000',
+      },
+    ]);
+    expect(receive).toMatchObject({
+      bizStep: 'receiving',
+      eventTime: '2024-03-13T14:05:00.000Z',
+      eventTimeZoneOffset: '-05:00',
+    });
+  });
+
+  it('normalises CBV URIs, CURIEs and URNs to bare words and keeps private values', () => {
+    const { tree } = read('cbv-uris-and-curies.json');
+    const [a, b] = tree.events;
+    expect([a!.bizStep, a!.disposition, b!.bizStep, b!.disposition]).toEqual([
+      'shipping',
+      'in_transit',
+      'receiving',
+      'in_progress',
+    ]);
+    expect(a!.eventTime).toBe('2024-03-12T07:00:00.000Z');
+    expect(a!.bizTransactions.map((t) => t.type)).toEqual(['bol', 'po', 'https://example.com/btt/custom']);
+    expect(a!.sources[0]!.type).toBe('possessing_party');
+    expect(a!.epcList[0]).toMatchObject({ scheme: 'sscc', sscc: '040123450000000016' });
+  });
+
+  it('parses GS1 Digital Link identifiers on any host', () => {
+    const [event] = read('digital-link-identifiers.json').tree.events;
+    expect(event!.epcList.map((e) => [e.gtin, e.serial, e.sscc])).toEqual([
+      ['09520123456788', '12345', undefined],
+      ['09520123456788', 'A/B', undefined],
+      [undefined, undefined, '395201234567890127'],
+    ]);
+    expect(event!.readPoint!.id).toMatchObject({ gln: '9520123456788', glnExtension: 'dock-2' });
+    expect(event!.quantityList.map((q) => [q.epcClass.gtin, q.epcClass.lot, q.quantity, q.uom])).toEqual([
+      ['09520123456788', 'LOT-7', 12.5, 'KGM'],
+      ['04012345111118', '4444', 10, null],
+    ]);
+  });
+
+  it('reads aggregation events whatever the field order', () => {
+    const [event] = read('aggregation-event-sscc.json').tree.events;
+    expect(event!.type).toBe('AggregationEvent');
+    expect(event!.parentId).toMatchObject({ sscc: '040123450000000016' });
+    expect(event!.childEpcs.map((c) => c.serial)).toEqual(['1001', '1002']);
+    expect(event!.childQuantityList[0]).toMatchObject({
+      quantity: 24,
+      uom: 'EA',
+      $loc: '/epcisBody/eventList/0/childQuantityList/0',
+    });
+  });
+
+  it('reads query documents and bare events with extensions', () => {
+    const query = read('query-document.json');
+    expect(query.kind).toBe('EPCISQueryDocument');
+    expect(query.tree.events[0]).toMatchObject({
+      $loc: '/epcisBody/queryResults/resultsBody/eventList/0',
+      recordTime: '2024-05-01T10:00:05.000Z',
+    });
+    const single = read('single-event-with-extensions.json');
+    expect([single.kind, single.id]).toEqual([
+      'ObjectEvent',
+      'urn:uuid:4a4b2b3c-1111-4e2e-9c7d-000000000001',
+    ]);
+    const event = single.tree.events[0]!;
+    expect(event.$loc).toBe('');
+    expect(event.eventTime).toBe('2024-06-01T14:15:00.000Z');
+    expect(event.eventTimeZoneOffset).toBe('-04:00');
+    expect(event.bizStep).toBe('departing');
+    expect(event.extensions).toEqual({
+      'example:carrier': { $loc: '/example:carrier', scac: 'ABCD', trailer: 'TR-9' },
+      'example:temperature': 4.5,
+    });
+    expect(Object.keys(event.unmapped)).toEqual(['sensorElementList']);
+  });
+
+  it('keeps the shared sample TransactionEvent unmapped but read', () => {
+    const [doc] = reader.parse(readSample('epcis-2/openepcis-JumbledFieldsOrder.json'));
+    const event = doc!.tree.events[0]!;
+    expect([event.type, event.mapped, event.bizStep, event.eventTimeZoneOffset]).toEqual([
+      'TransactionEvent',
+      false,
+      'shipping',
+      '-06:00',
+    ]);
+    expect(event.bizTransactions.map((t) => t.type)).toEqual(['po', 'pedigree']);
+    expect(event.sources.map((s) => s.type)).toEqual(['owning_party', 'location', 'possessing_party']);
+  });
+});
+
+describe('epcis-2 broken input', () => {
+  itRefusesBrokenFixtures(reader, fixtures, {
+    'truncated.json': /^line \d+, column \d+$/,
+    'invalid-utf8.json': /^byte 147$/,
+    'quantity-as-text.json': /^\/epcisBody\/eventList\/0\/quantityList\/1\/quantity$/,
+    'missing-event-list.json': /^\/epcisBody\/eventList$/,
+    'unknown-event-type.json': /^\/epcisBody\/eventList\/0\/type$/,
+    'event-time-without-zone.json': /^\/epcisBody\/eventList\/0\/eventTime$/,
+  });
+  itHandlesLargeInputWithin10s(
+    'parses a 5 MB document within 10 s',
+    () => makeLargeDocument(5_000_000),
+    (input) => expect(reader.parse(input)[0]!.tree.events.length).toBeGreaterThan(10_000),
+  );
+  itHandlesLargeInputWithin10s(
+    'refuses a 50 MB document within 10 s, before parsing it',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(refusal(input).message).toMatch(/limit is 8388608 bytes/),
+  );
+});

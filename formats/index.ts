@@ -1,0 +1,59 @@
+import { ConfigError } from '../lib/errors.ts';
+import { reader as edifactDesadv } from './edifact-desadv/index.ts';
+import { reader as edifactOrders } from './edifact-orders/index.ts';
+import { reader as epcis2 } from './epcis-2/index.ts';
+import {
+  reader as hubspotBatchUpsert,
+  writer as hubspotBatchUpsertWriter,
+} from './hubspot-batch-upsert/index.ts';
+import { reader as hubspotContact } from './hubspot-contact/index.ts';
+import { reader as odooSaleOrder } from './odoo-sale-order/index.ts';
+import { reader as salesforceCdc } from './salesforce-cdc/index.ts';
+import {
+  reader as salesforceSobject,
+  writer as salesforceSobjectWriter,
+} from './salesforce-sobject/index.ts';
+import { reader as sapIdocOrders05, writer as sapIdocOrders05Writer } from './sap-idoc-orders05/index.ts';
+import type { FormatReader, FormatWriter } from './types.ts';
+import { reader as x12850 } from './x12-850/index.ts';
+import { reader as x12856 } from './x12-856/index.ts';
+
+/** Every document format, named once: the CLI, connector configs, mappings and fixtures use these names. */
+export const readers: FormatReader[] = [
+  sapIdocOrders05,
+  x12850,
+  edifactOrders,
+  odooSaleOrder,
+  x12856,
+  edifactDesadv,
+  epcis2,
+  salesforceCdc,
+  hubspotContact,
+  salesforceSobject,
+  hubspotBatchUpsert,
+] as FormatReader[];
+
+export const writers: FormatWriter[] = [
+  sapIdocOrders05Writer,
+  salesforceSobjectWriter,
+  hubspotBatchUpsertWriter,
+] as FormatWriter[];
+
+export function findReader(name: string): FormatReader {
+  const found = readers.find((r) => r.name === name);
+  if (!found)
+    throw new ConfigError(`unknown format "${name}"; known: ${readers.map((r) => r.name).join(', ')}`);
+  return found;
+}
+
+export function findWriter(name: string): FormatWriter {
+  const found = writers.find((w) => w.name === name);
+  if (!found) {
+    throw new ConfigError(
+      `no writer for format "${name}"; formats with writers: ${writers.map((w) => w.name).join(', ')}`,
+    );
+  }
+  return found;
+}
+
+export { FormatError, type ParsedDocument } from './types.ts';

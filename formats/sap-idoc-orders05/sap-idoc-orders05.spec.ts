@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSample } from '../../tests/samples.ts';
+import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
+import { FormatError } from '../types.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
+import { reader, writer } from './index.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { one, parse, refusal } = fixtureSupport(reader, fixtures);
+
+describe('sap-idoc-orders05 reader', () => {
+  it('reads several IDocs from one file, each with its control record', () => {
+    const docs = parse('several-idocs.xml');
+    expect(docs.map((d) => [d.kind, d.id, d.source])).toEqual([
+      ['ORDERS', '0000000000410001', 'CUST1000'],
+      ['ORDERS', '0000000000410002', 'CUST1000'],
+    ]);
+    const first = docs[0]!.tree;
+    expect(first.header.CURCY).toBe('EUR');
+    expect(first.header.BSART).toBe('NB');
+    expect(first.organization).toEqual([
+      { $loc: '/ORDERS05/IDOC[1]/E1EDK14[1]', QUALF: '008', ORGID: '1000' },
+    ]);
+    expect(first.partners.map((p) => [p.role, p.partyId])).toEqual([
+      ['soldTo', '0000100001'],
+      ['shipTo', '0000100002'],
+    ]);
+    expect(first.references[0]).toMatchObject({ QUALF: '001', BELNR: 'PO-4711', date: '2024-03-11' });
+    expect(docs[1]!.tree.items[0]!.$loc).toBe('/ORDERS05/IDOC[2]/E1EDP01[1]');
+  });
+
+  it('keeps unknown partner roles and does not invent missing ones', () => {
+    const tree = one('partner-roles-missing.xml').tree;
+    expect(tree.partners.map((p) => [p.PARVW, p.role])).toEqual([
+      ['AG', 'soldTo'],
+      ['ZM', null],
+    ]);
+  });
+
+  it('names partners by LIFNR when PARTN is absent', () => {
+    const tree = one('partner-lifnr-only.xml').tree;
+    expect(tree.partners.map((p) => [p.role, p.partyId])).toEqual([
+      ['vendor', '0000300099'],
+      ['soldTo', 'V-123'],
+      ['shipTo', '0000300001'],
+    ]);
+  });
+
+  it('reads items with material ids, schedule lines, amounts and texts', () => {
+    const tree = one('items-schedule-lines-material-ids.xml').tree;
+    expect(tree.partners.map((p) => p.role)).toEqual(['soldTo', 'shipTo', 'billTo', 'payer']);
+    expect(tree.texts[0]!.lines[0]!.TDLINE).toBe('Deliver to gate 4');
+    expect(tree.items).toHaveLength(3);
+    const item = tree.items[0]!;
+    expect([item.POSEX, item.MENGE, item.MENEE, item.VPREI, item.NETWR]).toEqual([
+      '000010',
+      '100.000',
+      'PCE',
+      '1.25',
+      '125.00',
+    ]);
+    expect(item.materialIds.map((m) => [m.role, m.IDTNR])).toEqual([
+      ['buyer', 'BUYER-100'],
+      ['vendor', 'VEND-100'],
+      ['ean', '4006381333931'],
+    ]);
+    expect(item.scheduleLines).toEqual([
+      {
+        $loc: '/ORDERS05/IDOC[1]/E1EDP01[1]/E1EDP20[1]',
+        WMENG: '60.000',
+        EDATU: '20240401',
+        date: '2024-04-01',
+        time: null,
+      },
+      {
+        $loc: '/ORDERS05/IDOC[1]/E1EDP01[1]/E1EDP20[2]',
+        WMENG: '40.000',
+        EDATU: '20240415',
+        EZEIT: '140000',
+        date: '2024-04-15',
+        time: '14:00:00',
+      },
+    ]);
+    expect(item.amounts[0]).toMatchObject({ QUALF: '003', BETRG: '125.00' });
+    expect(item.texts[0]!.lines.map((l) => l.TDLINE)).toEqual(['Zinc plated', 'Pack in boxes of 20']);
+    expect(tree.items[2]!.materialIds[0]!.$loc).toBe('/ORDERS05/IDOC[1]/E1EDP01[3]/E1EDP19[1]');
+    expect(tree.totals.map((t) => [t.SUMID, t.SUMME])).toEqual([
+      ['001', '3'],
+      ['002', '149.00'],
+    ]);
+    expect(tree.unknown).toEqual([]);
+  });
+
+  it('trims padded numbers without changing them and reads all-zero dates as null', () => {
+    const [doc] = parse('padded-numbers-zero-dates.xml');
+    expect(doc!.id).toBe('0000000000450001');
+    const tree = doc!.tree;
+    expect(tree.header.WKURS).toBe('1.00000');
+    expect(tree.dates.map((d) => [d.IDDAT, d.date, d.time])).toEqual([
+      ['002', null, null],
+      ['012', '2024-01-05', '23:59:59'],
+    ]);
+    expect(tree.references[0]!.date).toBeNull();
+    expect(tree.items.map((i) => [i.POSEX, i.MENGE, i.PEINH])).toEqual([
+      ['1', '8.000', '1'],
+      ['2', '2.500-', undefined],
+    ]);
+    expect(tree.items[0]!.scheduleLines[0]!.date).toBeNull();
+  });
+
+  it('reads CRLF, single-quoted attributes and segments without SEGMENT', () => {
+    const tree = one('crlf-single-quotes-no-segment-attr.xml').tree;
+    expect(tree.header.CURCY).toBe('GBP');
+    expect(tree.partners[0]).toMatchObject({ role: 'soldTo', NAME1: 'Smith & Sons' });
+    expect(tree.items[0]!.materialIds[0]).toMatchObject({ role: 'vendor', IDTNR: 'WIDGET-4' });
+  });
+
+  it('keeps unknown segments with their location and children', () => {
+    const tree = one('unknown-segments.xml').tree;
+    expect(tree.unknown.map((u) => [u.segment, u.$loc])).toEqual([
+      ['E1EDK17', '/ORDERS05/IDOC[1]/E1EDK17[1]'],
+      ['Z1ORDERS_HDR', '/ORDERS05/IDOC[1]/Z1ORDERS_HDR[1]'],
+    ]);
+    expect(tree.unknown[1]!.children[0]).toMatchObject({ segment: 'Z1ORDERS_SUB', ZNOTE: 'nested custom' });
+    expect(tree.items[0]!.unknown.map((u) => u.segment)).toEqual(['E1EDP05', 'Z1ITEM_EXT']);
+  });
+
+  it('reads an order response and the SAP sample', () => {
+    const [doc] = parse('ordrsp-confirmation.xml');
+    expect(doc!.kind).toBe('ORDRSP');
+    expect(doc!.source).toBe('PRDCLNT100');
+    const sample = reader.parse(readSample('sap-idoc-orders05/sapb2bbasic-ordrsp-idoc.xml'));
+    expect(sample.map((d) => [d.kind, d.id, d.source])).toEqual([['ORDRSP', '5220230', 'HE4CLNT400']]);
+    const tree = sample[0]!.tree;
+    expect(tree.items.map((i) => i.materialIds[0]!.IDTNR)).toEqual([
+      'MZ-FG-S100',
+      'MZ-FG-S200',
+      'MZ-FG-S300',
+      'MZ-FG-S400',
+    ]);
+    expect(tree.references[0]!.date).toBeNull();
+    expect(tree.partners.map((p) => p.role)).toEqual(['soldTo', 'billTo', 'payer', 'shipTo']);
+  });
+});
+
+describe('sap-idoc-orders05 broken input', () => {
+  itRefusesBrokenFixtures(reader, fixtures, {
+    'truncated.xml': /^line \d+, column \d+$/,
+    'invalid-utf8.xml': /^byte 261$/,
+    'missing-edi-dc40.xml': /^\/ORDERS05\/IDOC\[1\]$/,
+    'non-numeric-quantity.xml': /^\/ORDERS05\/IDOC\[1\]\/E1EDP01\[2\]\/MENGE$/,
+    'unknown-currency.xml': /^\/ORDERS05\/IDOC\[1\]\/E1EDK01\[1\]\/CURCY$/,
+    'wrong-structure.xml': /^\/ORDERS05$/,
+    'wrong-basic-type.xml': /EDI_DC40\[1\]\/IDOCTYP$/,
+    'impossible-date.xml': /E1EDP01\[1\]\/E1EDP20\[2\]\/EDATU$/,
+  });
+
+  itHandlesLargeInputWithin10s(
+    'parses a 1 MB IDoc within 10 s',
+    () => makeLargeDocument(1_000_000),
+    (input) => expect(reader.parse(input)[0]!.tree.items.length).toBeGreaterThan(3_000),
+  );
+  itHandlesLargeInputWithin10s(
+    'refuses a 50 MB IDoc within 10 s',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(refusal(input).message).toMatch(/limit/),
+  );
+});
+
+describe('sap-idoc-orders05 writer', () => {
+  it('writes an ORDRSP that reads back to an equal tree', () => {
+    for (const input of [
+      'ordrsp-confirmation.xml',
+      'unknown-segments.xml',
+      'items-schedule-lines-material-ids.xml',
+    ]) {
+      const tree = structuredClone(one(input).tree);
+      tree.control.MESTYP = 'ORDRSP';
+      tree.messageType = 'ORDRSP';
+      const [back] = reader.parse(writer.write(tree));
+      expect(back!.kind).toBe('ORDRSP');
+      expect(back!.tree).toEqual(tree);
+    }
+  });
+
+  it('refuses a tree that declares another message type', () => {
+    const tree = one('several-idocs.xml'.replace('several-idocs', 'partner-roles-missing')).tree;
+    expect(() => writer.write(tree)).toThrow(FormatError);
+  });
+});

@@ -1,0 +1,27 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The process's one metrics registry (prom-client), one prefix (`eai_`), base units (seconds, bytes), as
+ * Prometheus naming asks. Each layer declares its metrics beside its code; ops/ serves them at /metrics.
+ */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'eai_' });
+
+type Config<T extends string> = { name: string; help: string; labelNames?: readonly T[] };
+
+/** Returns the metric of that name if it is declared already (a module loaded twice), else declares it. */
+function declare<M>(name: string, make: () => M): M {
+  return (metricsRegistry.getSingleMetric(name) as M | undefined) ?? make();
+}
+
+export function counter<T extends string>(config: Config<T>): Counter<T> {
+  return declare(config.name, () => new Counter({ ...config, registers: [metricsRegistry] }));
+}
+
+export function gauge<T extends string>(config: Config<T>): Gauge<T> {
+  return declare(config.name, () => new Gauge({ ...config, registers: [metricsRegistry] }));
+}
+
+export function histogram<T extends string>(config: Config<T> & { buckets: number[] }): Histogram<T> {
+  return declare(config.name, () => new Histogram({ ...config, registers: [metricsRegistry] }));
+}

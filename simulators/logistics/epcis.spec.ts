@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reader as epcisReader } from '../../formats/epcis-2/index.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../common/test-support.ts';
+import { ssccUrn } from './identifiers.ts';
+import { despatchBody, type LogisticsHarness, startLogistics } from './test-support.ts';
+
+type Doc = { epcisBody: { eventList: Record<string, unknown>[] } };
+type Delivery = { outcome: string; url: string };
+
+describe('logistics simulator: EPCIS capture', () => {
+  let capture: WebhookReceiver;
+  let logistics: LogisticsHarness;
+  beforeAll(async () => {
+    capture = await startWebhookReceiver('/capture');
+    logistics = await startLogistics({ captureUrl: capture.url });
+  });
+  afterAll(async () => {
+    await logistics.close();
+    await capture.close();
+  });
+
+  it('posts shipping then receiving ObjectEvents, retrying while the capture URL is down', async () => {
+    capture.setDown(true);
+    const accepted = await logistics.call<{ requestId: string }>(
+      'POST',
+      '/api/despatch-requests',
+      despatchBody(),
+    );
+    const request = await logistics.waitFor(accepted.body.requestId, 'delivered');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(capture.received).toHaveLength(0);
+    capture.setDown(false);
+    const [shipping, receiving] = (await capture.waitFor(2)) as Doc[];
+    const deliveries = (await logistics.call<{ deliveries: Delivery[] }>('GET', '/sim/deliveries?wait=true'))
+      .body.deliveries;
+    expect(deliveries.filter((d) => d.outcome === 'failed').length).toBeGreaterThan(0);
+    expect(deliveries.filter((d) => d.outcome === 'delivered')).toHaveLength(2);
+
+    const events = [shipping!, receiving!].map(
+      (doc) => epcisReader.parse(Buffer.from(JSON.stringify(doc)))[0]!.tree.events[0]!,
+    );
+    expect(events.map((e) => [e.type, e.bizStep, e.disposition])).toEqual([
+      ['ObjectEvent', 'shipping', 'in_transit'],
+      ['ObjectEvent', 'receiving', 'in_progress'],
+    ]);
+    const raw = shipping!.epcisBody.eventList[0]!;
+    const ssccs = request.shipment!.packages.map((p) => ssccUrn(p.sscc, 7));
+    expect(raw.epcList).toEqual(ssccs);
+    expect(raw.bizTransactionList).toEqual([
+      { type: 'po', bizTransaction: expect.stringMatching(new RegExp(`:${request.purchaseOrderNumber}$`)) },
+      {
+        type: 'desadv',
+        bizTransaction: expect.stringMatching(new RegExp(`:${request.shipment!.shipmentId}$`)),
+      },
+    ]);
+    expect(raw.quantityList).toEqual([
+      { epcClass: 'https://id.gs1.org/01/04012345000016', quantity: 8 },
+      { epcClass: 'https://id.logistics.example/item/MZ-TG-Y120', quantity: 3 },
+      { epcClass: 'https://id.gs1.org/01/04012345000054', quantity: 12 },
+    ]);
+    expect((raw.readPoint as { id: string }).id).toMatch(/^urn:epc:id:sgln:0614141\./);
+    // The receiving event happens at the ship-to's own GLN 4012345000009.
+    expect(receiving!.epcisBody.eventList[0]!.bizLocation).toEqual({ id: 'urn:epc:id:sgln:4012345.00000.0' });
+  });
+
+  it('also posts to capture URLs subscribed at run time', async () => {
+    const second = await startWebhookReceiver('/epcis/capture');
+    try {
+      const sub = await logistics.call('POST', '/sim/capture-subscriptions', { url: second.url });
+      expect(sub.status).toBe(201);
+      const bad = await logistics.call<{ error: string }>('POST', '/sim/capture-subscriptions', {
+        url: 'nope',
+      });
+      expect(bad.status).toBe(400);
+      await logistics.call('POST', '/api/despatch-requests', despatchBody({ format: 'edifact-desadv' }));
+      const docs = (await second.waitFor(2)) as Doc[];
+      expect(docs.map((d) => d.epcisBody.eventList[0]!.bizStep)).toEqual(['shipping', 'receiving']);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../../lib/errors.ts';
+import type { SimContext } from '../common/types.ts';
+import { readOrderResponses } from './ordrsp.ts';
+import { backgroundRequest } from './runtime.ts';
+import type { InboundFile, OrderStatusRecord, SapState } from './state.ts';
+
+export interface InboundOptions {
+  inboundDir: string;
+  /** Only take a file once `<file>.ready` exists (the marker is removed with the file). */
+  requireReadyMarker: boolean;
+}
+
+/** Data files waiting in the folder: XML, not hidden (temporary), complete when markers are required. */
+function waitingFiles(options: InboundOptions): string[] {
+  if (!existsSync(options.inboundDir)) return [];
+  const names = readdirSync(options.inboundDir, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name);
+  const present = new Set(names);
+  return names
+    .filter((name) => /\.xml$/i.test(name) && !name.startsWith('.'))
+    .filter((name) => !options.requireReadyMarker || present.has(`${name}.ready`))
+    .sort();
+}
+
+function move(options: InboundOptions, file: string, folder: 'processed' | 'error', reason?: string): void {
+  const target = join(options.inboundDir, folder);
+  mkdirSync(target, { recursive: true });
+  renameSync(join(options.inboundDir, file), join(target, file));
+  rmSync(join(options.inboundDir, `${file}.ready`), { force: true });
+  if (reason !== undefined) writeFileSync(join(target, `${file}.error.txt`), `${reason}\n`);
+}
+
+/**
+ * Processes every waiting ORDRSP file: each IDoc gets status 53 (posted) or 51 (error: bad control record,
+ * unknown order, DOCNUM already received). A file with any failed IDoc goes to `error/` with the reasons in
+ * `<file>.error.txt`, else to `processed/`.
+ */
+export function pollInbound(sim: SimContext<SapState>, options: InboundOptions): InboundFile[] {
+  const handled: InboundFile[] = [];
+  for (const file of waitingFiles(options)) {
+    const at = new Date().toISOString();
+    const req = backgroundRequest('FILE', join(options.inboundDir, file));
+    let result: InboundFile;
+    try {
+      const idocs = readOrderResponses(readFileSync(join(options.inboundDir, file), 'utf8'));
+      const known = new Set(sim.state.orders.flatMap((o) => [o.orderNumber, o.purchaseOrderNumber]));
+      const seen = new Set(sim.state.statuses.filter((s) => s.status === '53').map((s) => s.docnum));
+      const reasons: string[] = [];
+      for (const idoc of idocs) {
+        const { problem, ...fields } = idoc;
+        const reason =
+          problem ??
+          (seen.has(idoc.docnum)
+            ? `IDoc ${idoc.docnum} was already received`
+            : known.has(idoc.orderNumber)
+              ? undefined
+              : `order ${idoc.orderNumber} does not exist`);
+        const status: OrderStatusRecord = {
+          ...fields,
+          file,
+          status: reason ? '51' : '53',
+          ...(reason ? { reason } : {}),
+          receivedAt: at,
+        };
+        sim.state.statuses.push(status);
+        seen.add(idoc.docnum);
+        if (reason) reasons.push(`IDoc ${idoc.docnum || '(no DOCNUM)'}: ${reason}`);
+        sim.recordEffect(req, {
+          entityType: 'ORDRSP',
+          entityId: idoc.docnum,
+          operation: reason ? 'reject' : 'post',
+          detail: { file, orderNumber: idoc.orderNumber, status: status.status },
+        });
+      }
+      const docnums = idocs.map((i) => i.docnum);
+      result =
+        reasons.length > 0
+          ? { file, at, outcome: 'error', reason: reasons.join('; '), docnums }
+          : { file, at, outcome: 'processed', docnums };
+    } catch (error) {
+      result = {
+        file,
+        at,
+        outcome: 'error',
+        reason: `file not readable: ${errorMessage(error)}`,
+        docnums: [],
+      };
+      sim.recordEffect(req, { entityType: 'ORDRSP_FILE', entityId: file, operation: 'reject' });
+    }
+    move(options, file, result.outcome === 'processed' ? 'processed' : 'error', result.reason);
+    sim.state.inbound.push(result);
+    handled.push(result);
+  }
+  return handled;
+}
