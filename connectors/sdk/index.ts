@@ -1,0 +1,110 @@
+/**
+ * The connector contract, on one screen, as Kafka Connect's SPI is. A connector type (a plugin) declares its config
+ * as a zod schema and creates tasks; the runtime does the rest: mapping, Avro, Kafka transactions, offsets,
+ * retries, dead letters, metrics, status. Everything else under connectors/ is internal.
+ */
+import type { z } from 'zod';
+import type { Logger } from '../../lib/logger.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One document a source read, in the system's own format, with where it stands in the source. */
+export interface SourceDocument {
+  /** The document's bytes, exactly as the system sent them (kept byte for byte in dead letters). */
+  bytes: Buffer;
+  /** Format name (formats/); default: the connector's `format`. */
+  format?: string;
+  /** File name or request id: shown in dead letters and logs. */
+  name?: string;
+  /** The sending partner, where one connector serves several: picks its mapping (`mappings.bySender`). */
+  sender?: string;
+  /**
+   * Opaque resume position, as Kafka Connect's sourcePartition / sourceOffset: the runtime writes the last one per
+   * partition in the same Kafka transaction as the document's records, and hands them back to `start` after a
+   * restart. `null` for push sources that cannot rewind (webhooks): their delivery ids dedup instead.
+   */
+  position: { partition: string; offset: Json } | null;
+  /** A delivery id the source has seen before is dropped once (webhook redeliveries, polling overlap). */
+  deliveryId?: string;
+  receivedAt?: Date;
+}
+
+/** How a batch of documents ended: on Kafka with its offsets (`ok`), or failed for good (`error`). */
+export type CommitOutcome = { ok: true; published: number; deadLettered: number } | { ok: false; error: Error };
+
+export interface SourceTask {
+  /** Resumes after the last committed position of each partition (empty on a first start or after a reset). */
+  start(positions: ReadonlyMap<string, Json>): Promise<void>;
+  /** The next documents; waits a little (at most until `context.signal` aborts) and returns [] when there are none. */
+  poll(): Promise<SourceDocument[]>;
+  /** Called once per polled batch after its records and positions are committed on Kafka: acknowledge upstream now. */
+  commit(documents: SourceDocument[], outcome: CommitOutcome): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A canonical record for a sink, decoded from the bus. */
+export interface SinkRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** Avro full name of the record, e.g. `eai.canonical.CustomerEvent`. */
+  schema: string;
+  value: unknown;
+  /** The CloudEvents attributes it carried (`id`, `source`, `type`, `correlationId`, …). */
+  attributes: Record<string, unknown>;
+  /** Stable across redeliveries and redrives: `<connector>:<ce_id>`. Send it to the target as its idempotency key. */
+  idempotencyKey: string;
+}
+
+export interface SinkTask {
+  /**
+   * Applies the records in order and resolves once they are applied. Throw a RetriableError to have the runtime
+   * retry (bounded, with backoff), a NonRetriableError to dead-letter the record (it goes to `dlq.sink` with the
+   * reason). Records of one key always arrive in order and one at a time.
+   */
+  put(record: SinkRecord): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** An HTTP request to a connector's own endpoint (`/webhooks/<connector>/…` on the hub's port). */
+export interface WebhookRequest {
+  method: string;
+  /** Path below the connector's endpoint, e.g. `/` or `/capture`. */
+  path: string;
+  /** The full request URL as the sender used it (for signatures that cover it). */
+  url: string;
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+export interface WebhookResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface ConnectorContext {
+  /** The connector's name in the deployment. */
+  name: string;
+  logger: Logger;
+  /** Aborted when the task is being stopped: long waits should end early. */
+  signal: AbortSignal;
+  /** Folder of the deployment file, to resolve relative paths in config. */
+  baseDir: string;
+  /** Serves `handler` at `/webhooks/<connector>/…` on the hub's port; no admin token, the source checks signatures. */
+  serveWebhook(handler: (request: WebhookRequest) => Promise<WebhookResponse>): void;
+}
+
+/** A connector type: its name, kind, config schema (with `.describe()` on every field) and task factory. */
+export interface ConnectorPlugin<Config = unknown> {
+  /** e.g. `sap-idoc-file-source`; used as `type:` in deployment files. */
+  type: string;
+  kind: 'source' | 'sink';
+  /** One line for `GET /connector-plugins` and the generated docs. */
+  description: string;
+  /** The plugin's own options (the runtime's common ones — name, type, mapping, topics — are added to it). */
+  config: z.ZodType<Config>;
+  createSource?(config: Config, context: ConnectorContext): SourceTask;
+  createSink?(config: Config, context: ConnectorContext): SinkTask;
+}
