@@ -22,6 +22,8 @@ export interface Bus {
   readonly registry: RegistryClient;
   readonly serde: AvroSerde;
   publisher(): Promise<Publisher & { close(): Promise<void> }>;
+  /** Encodes events into records with no connection of its own, for a caller that sends them in a transaction. */
+  preparer(source?: string): Pick<Publisher, 'prepare'>;
   consume(options: Omit<ConsumerRunnerOptions, 'logger'>): Promise<ConsumerRunner>;
   provisionTopics(extra?: TopicSpec[]): Promise<string[]>;
 }
@@ -44,6 +46,11 @@ export function createBus(config: BusConfig): Bus {
       const publisher = createPublisher(producer, serde, config.source ?? '/eai');
       return { ...publisher, close: () => producer.disconnect() };
     },
+    preparer(source) {
+      // prepare() never sends: the producer handed over is never connected.
+      const { prepare } = createPublisher(transport.producer(), serde, source ?? config.source ?? '/eai');
+      return { prepare };
+    },
     consume: (options) => startConsumerRunner(transport, serde, { ...options, logger }),
     async provisionTopics(extra) {
       const admin = transport.admin();
@@ -57,10 +64,12 @@ export function createBus(config: BusConfig): Bus {
   };
 }
 
-export { describeDeadLetter } from './dlq.ts';
+export { CompactedLog } from './compacted-log.ts';
+export { deadLetterRecord, describeDeadLetter, type FailureStage } from './dlq.ts';
 export { kafkaReachable, registryReachable } from './probes.ts';
-export type { Publisher, PublishInput } from './publisher.ts';
+export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
 export { SchemaValidationError } from './serde.ts';
-export { DLQ_TOPICS, topicCatalog } from './topics.ts';
+export { CONNECT_TOPICS, DLQ_TOPICS, topicCatalog } from './topics.ts';
+export type * from './transport/types.ts';

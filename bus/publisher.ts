@@ -17,13 +17,17 @@ export interface PublishInput {
   attributes?: Partial<EventAttributes>;
 }
 
+export type PreparedRecord = OutgoingRecord & { key: string; id: string };
+
 export interface Publisher {
   /** Encodes and sends the events as one batch; resolves when the cluster acknowledged all (acks=all). */
   publish(events: PublishInput[]): Promise<Array<{ topic: string; key: string; id: string }>>;
+  /** Encodes the events into records without sending them, for a caller that sends them in a Kafka transaction. */
+  prepare(events: PublishInput[]): Promise<PreparedRecord[]>;
 }
 
 /** Counted after the cluster acknowledged them, one increment per topic in the batch. */
-function countPublished(records: OutgoingRecord[]): void {
+export function countPublished(records: Array<{ topic: string }>): void {
   const perTopic = new Map<string, number>();
   for (const r of records) perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
   for (const [topic, n] of perTopic) busMetrics.eventsPublished.inc({ topic }, n);
@@ -59,10 +63,7 @@ export function createPublisher(
     return targets;
   }
 
-  function toRecord(
-    input: PublishInput,
-    { schema, topic, encode }: Target,
-  ): OutgoingRecord & { key: string; id: string } {
+  function toRecord(input: PublishInput, { schema, topic, encode }: Target): PreparedRecord {
     const key = input.key ?? schema.key(input.value as Record<string, unknown>);
     const attributes = buildAttributes({
       ...input.attributes,
@@ -73,11 +74,16 @@ export function createPublisher(
     return { topic, key, value: encode(input.value), headers: toHeaders(attributes), id: attributes.id };
   }
 
+  async function prepare(events: PublishInput[]): Promise<PreparedRecord[]> {
+    // Records are encoded synchronously once the targets are known: no promise per record.
+    const targets = await resolveTargets(events);
+    return events.map((event, i) => toRecord(event, targets[i]!));
+  }
+
   return {
+    prepare,
     async publish(events) {
-      // Records are encoded synchronously once the targets are known: no promise per record.
-      const targets = await resolveTargets(events);
-      const records = events.map((event, i) => toRecord(event, targets[i]!));
+      const records = await prepare(events);
       await producer.send(records);
       countPublished(records);
       return records.map((r) => ({ topic: r.topic, key: r.key, id: r.id }));

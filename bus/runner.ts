@@ -23,6 +23,9 @@ export interface ConsumerRunnerOptions {
   handler: (event: ConsumedEvent) => Promise<void>;
   fromBeginning?: boolean;
   retry?: Partial<RetryOptions>;
+  /** Told of each record sent to the dead-letter topic, after it is there. */
+  onDeadLetter?: (record: IncomingRecord, error: unknown) => void;
+  sessionTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -44,7 +47,7 @@ export async function startConsumerRunner(
   serde: AvroSerde,
   options: ConsumerRunnerOptions,
 ): Promise<ConsumerRunner> {
-  const consumer = transport.consumer({ groupId: options.groupId });
+  const consumer = transport.consumer({ groupId: options.groupId, sessionTimeoutMs: options.sessionTimeoutMs });
   const producer = transport.producer();
   await Promise.all([consumer.connect(), producer.connect()]);
   const log = options.logger.child({ group: options.groupId });
@@ -65,6 +68,7 @@ export async function startConsumerRunner(
       deadLetterRecord(options.dlqTopic, record, { stage, owner: options.groupId, error, attempts }),
     ]);
     busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'dead_lettered' });
+    options.onDeadLetter?.(record, error);
   }
 
   async function eachRecord(record: IncomingRecord): Promise<void> {

@@ -13,6 +13,12 @@ export const DLQ_TOPICS = {
   sink: 'dlq.sink',
 } as const;
 
+export const CONNECT_TOPICS = {
+  configs: 'eai.connector-configs',
+  status: 'eai.connector-status',
+  offsets: 'eai.connector-offsets',
+} as const;
+
 export const topicCatalog: TopicSpec[] = [
   ...canonicalSchemas.map((s) => ({
     topic: s.topic,
@@ -24,12 +30,13 @@ export const topicCatalog: TopicSpec[] = [
     partitions: 1,
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
   })),
-  {
-    // Connector resume positions, as Kafka Connect keeps them: compacted, latest per connector partition.
-    topic: 'eai.connector-offsets',
+  // The connector runtime's state, as Kafka Connect keeps it: compacted, the latest value per key, so every
+  // runtime instance reads the same configs, statuses and source positions.
+  ...Object.values(CONNECT_TOPICS).map((topic) => ({
+    topic,
     partitions: 1,
     config: { 'cleanup.policy': 'compact' },
-  },
+  })),
 ];
 
 /** Creates what is missing; safe to run at every start and from several instances. */

@@ -1,5 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findReader, findWriter } from '../formats/index.ts';
 import type { ParsedDocument } from '../formats/types.ts';
@@ -33,12 +33,45 @@ export function loadMappings(dir = mappingsDir): CompiledMapping[] {
   return mappings;
 }
 
-/** The mapping that reads `format` into canonical records. */
+const byFile = new Map<string, CompiledMapping>();
+
+/**
+ * A mapping named explicitly, as a connector's config names it: a path relative to the deployment folder
+ * (`baseDir`), or to `mappings/` for the shipped ones (`sap/idoc-orders05.to-canonical.yaml`), or absolute.
+ * Compiled once per file.
+ */
+export function findMapping(ref: string, baseDir?: string): CompiledMapping {
+  const candidates = isAbsolute(ref)
+    ? [ref]
+    : [...(baseDir ? [resolve(baseDir, ref)] : []), join(mappingsDir, ref)];
+  const file = candidates.find((path) => existsSync(path));
+  if (!file) {
+    const known = mappingFiles().map((f) => relative(mappingsDir, f));
+    throw new ConfigError(
+      `mapping "${ref}" not found (looked in ${candidates.join(', ')}); shipped: ${known.join(', ')}`,
+    );
+  }
+  let mapping = byFile.get(file);
+  if (!mapping) {
+    mapping = compileMapping(loadMappingFile(file));
+    byFile.set(file, mapping);
+  }
+  return mapping;
+}
+
+/**
+ * The shipped mapping that reads `format` into canonical records. When several read the same format (a partner's
+ * own next to the standard one), none is picked by file order: name one (`--mapping`, a connector's `mapping`).
+ */
 export function inboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findReader(format);
-  const found = loadMappings(dir).find((m) => m.direction === 'to-canonical' && m.spec.input === format);
-  if (!found) throw new ConfigError(`no to-canonical mapping for format "${format}"`);
-  return found;
+  const found = loadMappings(dir).filter((m) => m.direction === 'to-canonical' && m.spec.input === format);
+  if (found.length === 0) throw new ConfigError(`no to-canonical mapping for format "${format}"`);
+  if (found.length > 1) {
+    const names = found.map((m) => relative(dir, resolve(m.file))).join(', ');
+    throw new ConfigError(`several mappings read format "${format}" (${names}): name the one to use`);
+  }
+  return found[0]!;
 }
 
 /** The mapping that writes canonical records as `format` documents. */
@@ -58,9 +91,9 @@ export interface MappedDocument {
 export async function mapBytes(
   format: string,
   bytes: Buffer,
-  options: MapOptions = {},
+  options: MapOptions & { mapping?: CompiledMapping } = {},
 ): Promise<MappedDocument[]> {
-  const mapping = inboundMapping(format);
+  const mapping = options.mapping ?? inboundMapping(format);
   const out: MappedDocument[] = [];
   for (const document of findReader(format).parse(bytes)) {
     out.push({ document, records: await mapDocument(mapping, document, options) });
@@ -68,12 +101,21 @@ export async function mapBytes(
   return out;
 }
 
-/** Writes canonical values (JSON form) as documents of `format`, one per value. */
-export async function writeToSystem(format: string, values: unknown[]): Promise<Buffer[]> {
-  const trees = await mapToSystem(outboundMapping(format), values);
-  const writer = findWriter(format);
+/** Writes canonical values (JSON form) as documents of `format`, one per value, with its shipped mapping. */
+export function writeToSystem(format: string, values: unknown[]): Promise<Buffer[]> {
+  return writeWithMapping(outboundMapping(format), values);
+}
+
+/** Writes canonical values with a named from-canonical mapping, in the format the mapping outputs. */
+export async function writeWithMapping(mapping: CompiledMapping, values: unknown[]): Promise<Buffer[]> {
+  if (mapping.direction !== 'from-canonical') {
+    throw new ConfigError(`${mapping.file}: a sink needs a from-canonical mapping`);
+  }
+  const writer = findWriter(mapping.spec.output);
+  const trees = await mapToSystem(mapping, values);
   return trees.map((tree) => writer.write(tree));
 }
 
-export { MappingError } from './engine/errors.ts';
-export type { CanonicalRecord } from './engine/run.ts';
+export type { CompiledMapping } from './engine/compile.ts';
+export { type ErrorLine, errorLine, MappingError } from './engine/errors.ts';
+export { type CanonicalRecord, mapDocument } from './engine/run.ts';

@@ -17,6 +17,7 @@ import type {
   IncomingRecord,
   OutgoingRecord,
   TopicSpec,
+  TransactionalProducer,
   Transport,
   TransportAdmin,
   TransportConsumer,
@@ -70,23 +71,64 @@ class KafkajsProducer implements TransportProducer {
   }
   async send(records: Parameters<TransportProducer['send']>[0]): Promise<void> {
     // The records go to kafkajs as they are (it reads key, value and headers): no second object per record.
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const r of records) {
-      const list = byTopic.get(r.topic);
-      if (list) list.push(r);
-      else byTopic.set(r.topic, [r]);
-    }
+    const grouped = byTopic(records);
     try {
       await this.producer.sendBatch({
         acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        topicMessages: [...grouped].map(([topic, messages]) => ({ topic, messages })),
       });
     } catch (error) {
-      // kafkajs knows whether its error is transient (a leader moving) or final (a record too large).
-      const message = `kafkajs could not deliver to ${[...byTopic.keys()].join(', ')}: ${(error as Error).message}`;
-      throw (error as { retriable?: boolean }).retriable === false
-        ? new NonRetriableError(message, { cause: error })
-        : new RetriableError(message, { cause: error });
+      throw kafkajsSendError(error, grouped.keys());
+    }
+  }
+}
+
+function kafkajsSendError(error: unknown, topics: Iterable<string>): Error {
+  // kafkajs knows whether its error is transient (a leader moving) or final (a record too large, a fenced producer).
+  const message = `kafkajs could not deliver to ${[...topics].join(', ')}: ${(error as Error).message}`;
+  return (error as { retriable?: boolean }).retriable === false
+    ? new NonRetriableError(message, { cause: error })
+    : new RetriableError(message, { cause: error });
+}
+
+function byTopic(records: OutgoingRecord[]): Map<string, OutgoingRecord[]> {
+  const grouped = new Map<string, OutgoingRecord[]>();
+  for (const r of records) {
+    const list = grouped.get(r.topic);
+    if (list) list.push(r);
+    else grouped.set(r.topic, [r]);
+  }
+  return grouped;
+}
+
+class KafkajsTransactionalProducer implements TransactionalProducer {
+  private readonly producer: Producer;
+  constructor(kafka: Kafka, transactionalId: string) {
+    this.producer = kafka.producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: createJavaPartitioner,
+    });
+  }
+  connect() {
+    return this.producer.connect();
+  }
+  disconnect() {
+    return this.producer.disconnect();
+  }
+  async sendTransaction(records: OutgoingRecord[]): Promise<void> {
+    const grouped = byTopic(records);
+    const transaction = await this.producer.transaction();
+    try {
+      await transaction.sendBatch({
+        acks: -1,
+        topicMessages: [...grouped].map(([topic, messages]) => ({ topic, messages })),
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw kafkajsSendError(error, grouped.keys());
     }
   }
 }
@@ -97,11 +139,11 @@ class KafkajsConsumer implements TransportConsumer {
   /** The record being handled and committed, which a stop waits for. */
   private inHand: Promise<void> = Promise.resolve();
   private stopping = false;
-  constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number) {
+  constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number, heartbeatIntervalMs?: number) {
     this.consumer = kafka.consumer({
       groupId,
       sessionTimeout: sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
+      heartbeatInterval: heartbeatIntervalMs ?? Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 500,
       retry: { retries: 8 },
     });
@@ -123,6 +165,9 @@ class KafkajsConsumer implements TransportConsumer {
   }
   ready() {
     return this.joined;
+  }
+  onAssignment(listener: (assigned: Record<string, number[]>) => void) {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => listener({ ...event.payload.memberAssignment }));
   }
   async run(options: ConsumeOptions): Promise<void> {
     for (const topic of options.topics) {
@@ -155,6 +200,7 @@ class KafkajsConsumer implements TransportConsumer {
       headers: toHeaders(message.headers as Record<string, unknown>),
     };
     await options.eachRecord(record);
+    if (options.commit === false) return;
     // Commit only what was handled: the next offset to read.
     await this.consumer.commitOffsets([
       { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
@@ -217,6 +263,16 @@ class KafkajsAdmin implements TransportAdmin {
     const result = await this.admin.fetchOffsets({ groupId, topics: [topic] });
     return (result[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
   }
+  async setGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: Array<{ partition: number; offset: string }>,
+  ) {
+    await this.admin.setOffsets({ groupId, topic, partitions: offsets });
+  }
+  async deleteGroup(groupId: string) {
+    await this.admin.deleteGroups([groupId]);
+  }
   deleteTopics(topics: string[]) {
     return this.admin.deleteTopics({ topics });
   }
@@ -235,8 +291,9 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
   });
   return {
     producer: () => new KafkajsProducer(kafka),
-    consumer: ({ groupId, sessionTimeoutMs }) =>
-      new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000),
+    transactionalProducer: (transactionalId) => new KafkajsTransactionalProducer(kafka, transactionalId),
+    consumer: ({ groupId, sessionTimeoutMs, heartbeatIntervalMs }) =>
+      new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000, heartbeatIntervalMs),
     admin: () => new KafkajsAdmin(kafka),
   };
 }

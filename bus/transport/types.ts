@@ -40,6 +40,17 @@ export interface TransportProducer {
   send(records: OutgoingRecord[]): Promise<void>;
 }
 
+/**
+ * A producer whose sends are Kafka transactions (KIP-98): every record of one `sendTransaction` becomes visible to
+ * `read_committed` consumers together, or none does. Its transactional id fences an older producer with the same id
+ * (a zombie after a takeover): that one's next send fails with a non-retriable error.
+ */
+export interface TransactionalProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  sendTransaction(records: OutgoingRecord[]): Promise<void>;
+}
+
 export interface ConsumeOptions {
   topics: string[];
   fromBeginning?: boolean;
@@ -49,6 +60,8 @@ export interface ConsumeOptions {
    * at that record (nothing after it is committed) and the record is delivered again.
    */
   eachRecord(record: IncomingRecord): Promise<void>;
+  /** False: read without committing anything (a view of a compacted topic read from the start each time). */
+  commit?: boolean;
 }
 
 export interface TransportConsumer {
@@ -57,6 +70,8 @@ export interface TransportConsumer {
   run(options: ConsumeOptions): Promise<void>;
   /** Resolves when the consumer has joined its group and been given partitions. */
   ready(): Promise<void>;
+  /** Called after every rebalance with the partitions this member now holds, by topic. */
+  onAssignment(listener: (assigned: Record<string, number[]>) => void): void;
 }
 
 export interface TopicOffsets {
@@ -77,6 +92,14 @@ export interface TransportAdmin {
   describeTopicConfig(topic: string): Promise<Record<string, string>>;
   topicOffsets(topic: string): Promise<TopicOffsets[]>;
   groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>;
+  /** Sets a group's committed offsets (the group must have no active member). */
+  setGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: Array<{ partition: number; offset: string }>,
+  ): Promise<void>;
+  /** Removes a group and its committed offsets (no active member). */
+  deleteGroup(groupId: string): Promise<void>;
   deleteTopics(topics: string[]): Promise<void>;
 }
 
@@ -89,6 +112,7 @@ export interface TransportOptions {
 
 export interface Transport {
   producer(): TransportProducer;
-  consumer(options: { groupId: string; sessionTimeoutMs?: number }): TransportConsumer;
+  transactionalProducer(transactionalId: string): TransactionalProducer;
+  consumer(options: { groupId: string; sessionTimeoutMs?: number; heartbeatIntervalMs?: number }): TransportConsumer;
   admin(): TransportAdmin;
 }

@@ -1,12 +1,21 @@
-import { deadLetterRecord } from '../../bus/dlq.ts';
-import type { Publisher } from '../../bus/publisher.ts';
-import { DLQ_TOPICS } from '../../bus/topics.ts';
-import type { TransportProducer } from '../../bus/transport/types.ts';
+import {
+  countPublished,
+  DLQ_TOPICS,
+  deadLetterRecord,
+  type OutgoingRecord,
+  type PreparedRecord,
+  type Publisher,
+  type TransportProducer,
+} from '../../bus/index.ts';
 import { findReader } from '../../formats/index.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { type ErrorLine, errorLine } from '../../mappings/engine/errors.ts';
-import { mapDocument } from '../../mappings/engine/run.ts';
-import { inboundMapping } from '../../mappings/index.ts';
+import {
+  type CompiledMapping,
+  type ErrorLine,
+  errorLine,
+  inboundMapping,
+  mapDocument,
+} from '../../mappings/index.ts';
 
 /**
  * The step every inbound connector runs: a document's bytes in, its canonical records on the bus. Each record's
@@ -17,6 +26,8 @@ import { inboundMapping } from '../../mappings/index.ts';
  */
 export interface DocumentInput {
   format: string;
+  /** The sending partner, when the connector picks a mapping per sender. */
+  sender?: string;
   bytes: Buffer;
   /** Where the bytes came from (file name, HTTP request id); kept in the dead letter. */
   name?: string;
@@ -32,25 +43,42 @@ export interface MappingStepResult {
 }
 
 export interface MappingStepOptions {
-  publisher: Publisher;
-  /** For dead letters: they carry raw bytes, not Avro. */
-  producer: TransportProducer;
+  publisher: Pick<Publisher, 'prepare'>;
+  /** For `handle`, which sends at once; `prepare` sends nothing. */
+  producer?: TransportProducer;
   /** Connector name, recorded in dead letters. */
   owner: string;
   dlqTopic?: string;
   /** Topic per schema full name instead of the canonical one (tests, tenants). */
   topics?: Record<string, string>;
+  /** The mapping for a document, as the connector names it; default: the one shipped mapping of its format. */
+  mappingFor?: (input: DocumentInput) => CompiledMapping;
   logger?: Logger;
 }
 
+/** A document's records, encoded but not sent: canonical events and dead letters, for one Kafka transaction. */
+export interface PreparedDocument {
+  records: OutgoingRecord[];
+  published: number;
+  deadLettered: ErrorLine[];
+}
+
 export interface MappingStep {
+  /** Maps and publishes at once (acks=all); dead letters go to the dead-letter topic. */
   handle(input: DocumentInput): Promise<MappingStepResult>;
+  /** Maps and encodes without sending, for a caller that sends the records in a transaction with its offsets. */
+  prepare(input: DocumentInput): Promise<PreparedDocument>;
 }
 
 export function createMappingStep(options: MappingStepOptions): MappingStep {
   const dlqTopic = options.dlqTopic ?? DLQ_TOPICS.mapping;
+  const mappingFor = options.mappingFor ?? ((input: DocumentInput) => inboundMapping(input.format));
 
-  async function deadLetter(input: DocumentInput, error: unknown, documentId?: string): Promise<ErrorLine> {
+  function deadLetter(
+    input: DocumentInput,
+    error: unknown,
+    documentId?: string,
+  ): { record: OutgoingRecord; line: ErrorLine } {
     const line = errorLine(error);
     const source = input.name ?? `${input.format}:${documentId ?? 'unparsed'}`;
     const record = deadLetterRecord(
@@ -71,52 +99,70 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       },
       { stage: 'MAPPING', owner: options.owner, error, attempts: 1 },
     );
-    await options.producer.send([record]);
     options.logger?.warn(
       { format: input.format, document: source, error: line.error, location: line.location },
       'document dead-lettered',
     );
-    return line;
+    return { record, line };
+  }
+
+  async function prepare(input: DocumentInput): Promise<PreparedDocument> {
+    const result: PreparedDocument = { records: [], published: 0, deadLettered: [] };
+    const refuse = (error: unknown, documentId?: string) => {
+      const { record, line } = deadLetter(input, error, documentId);
+      result.records.push(record);
+      result.deadLettered.push(line);
+    };
+    let documents: ReturnType<ReturnType<typeof findReader>['parse']>;
+    let mapping: CompiledMapping;
+    try {
+      mapping = mappingFor(input);
+      documents = findReader(input.format).parse(input.bytes);
+    } catch (error) {
+      // A reader or mapping failure is about these bytes (or a bug that they trigger): retrying cannot help.
+      refuse(error);
+      return result;
+    }
+    for (const document of documents) {
+      let records: Awaited<ReturnType<typeof mapDocument>>;
+      try {
+        records = await mapDocument(mapping, document, { receivedAt: input.receivedAt });
+      } catch (error) {
+        refuse(error, document.id);
+        continue;
+      }
+      const source = `/${input.format}/${encodeURIComponent(document.source || 'unknown')}`;
+      const prepared = await options.publisher.prepare(
+        records.map((record, i) => ({
+          schema: record.schema,
+          value: record.value,
+          key: record.key,
+          topic: options.topics?.[record.schema],
+          attributes: {
+            id: records.length === 1 ? document.id : `${document.id}:${i + 1}`,
+            source,
+            type: `${input.format}.${record.schema}`,
+            correlationId: input.correlationId ?? document.id,
+          },
+        })),
+      );
+      result.records.push(...prepared);
+      result.published += prepared.length;
+    }
+    return result;
   }
 
   return {
+    prepare,
     async handle(input) {
-      const result: MappingStepResult = { published: [], deadLettered: [] };
-      let documents: ReturnType<ReturnType<typeof findReader>['parse']>;
-      const mapping = inboundMapping(input.format);
-      try {
-        documents = findReader(input.format).parse(input.bytes);
-      } catch (error) {
-        // A reader or mapping failure is about these bytes (or a bug that they trigger): retrying cannot help.
-        result.deadLettered.push(await deadLetter(input, error));
-        return result;
-      }
-      for (const document of documents) {
-        let records: Awaited<ReturnType<typeof mapDocument>>;
-        try {
-          records = await mapDocument(mapping, document, { receivedAt: input.receivedAt });
-        } catch (error) {
-          result.deadLettered.push(await deadLetter(input, error, document.id));
-          continue;
-        }
-        const source = `/${input.format}/${encodeURIComponent(document.source || 'unknown')}`;
-        const sent = await options.publisher.publish(
-          records.map((record, i) => ({
-            schema: record.schema,
-            value: record.value,
-            key: record.key,
-            topic: options.topics?.[record.schema],
-            attributes: {
-              id: records.length === 1 ? document.id : `${document.id}:${i + 1}`,
-              source,
-              type: `${input.format}.${record.schema}`,
-              correlationId: input.correlationId ?? document.id,
-            },
-          })),
-        );
-        result.published.push(...sent);
-      }
-      return result;
+      const prepared = await prepare(input);
+      if (!options.producer) throw new Error('mapping step: handle() needs a producer');
+      await options.producer.send(prepared.records);
+      const published = prepared.records
+        .filter((r): r is PreparedRecord => 'id' in r)
+        .map((r) => ({ topic: r.topic, key: r.key, id: r.id }));
+      countPublished(published);
+      return { published, deadLettered: prepared.deadLettered };
     },
   };
 }

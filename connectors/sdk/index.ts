@@ -30,7 +30,9 @@ export interface SourceDocument {
 }
 
 /** How a batch of documents ended: on Kafka with its offsets (`ok`), or failed for good (`error`). */
-export type CommitOutcome = { ok: true; published: number; deadLettered: number } | { ok: false; error: Error };
+export type CommitOutcome =
+  | { ok: true; published: number; deadLettered: number }
+  | { ok: false; error: Error };
 
 export interface SourceTask {
   /** Resumes after the last committed position of each partition (empty on a first start or after a reset). */
@@ -94,6 +96,8 @@ export interface ConnectorContext {
   baseDir: string;
   /** Serves `handler` at `/webhooks/<connector>/…` on the hub's port; no admin token, the source checks signatures. */
   serveWebhook(handler: (request: WebhookRequest) => Promise<WebhookResponse>): void;
+  /** Sinks: a canonical value written as the system's documents, through the connector's configured mapping. */
+  toSystem(value: unknown): Promise<Buffer[]>;
 }
 
 /** A connector type: its name, kind, config schema (with `.describe()` on every field) and task factory. */

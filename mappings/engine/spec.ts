@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.ts';
+import { zodProblemText } from '../../lib/zod-problems.ts';
 import type { LookupTables } from './functions.ts';
 
 /**
@@ -91,10 +92,6 @@ export interface LoadedMapping {
   expectedDir: string;
 }
 
-function zodProblems(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-}
-
 export function loadMappingFile(path: string): LoadedMapping {
   const file = relative(process.cwd(), path) || path;
   let raw: unknown;
@@ -104,7 +101,7 @@ export function loadMappingFile(path: string): LoadedMapping {
     throw new ConfigError(`${file}: not readable YAML: ${(error as Error).message}`, { cause: error });
   }
   const parsed = mappingSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`${file}: ${zodProblems(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`${file}: ${zodProblemText(parsed.error)}`);
   const spec = parsed.data;
   const base = dirname(path);
   const tables: LookupTables = {};

@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../../lib/errors.ts';
+import { zodProblemText } from '../../lib/zod-problems.ts';
+import type { ConnectorPlugin } from '../sdk/index.ts';
+
+/**
+ * A connector as a deployment declares it: one YAML file per connector, the runtime's common fields and the
+ * plugin's own `config`. Validated at start and at every API call; an error names the file and the field.
+ */
+export const connectorDefinition = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'lower-case letters, digits, ".", "_" and "-", at most 100')
+      .describe(
+        'Unique name of the connector in the deployment; used in the API, metrics, offsets and dead letters.',
+      ),
+    type: z
+      .string()
+      .describe('Connector type (a plugin of `GET /connector-plugins`), e.g. `sap-idoc-file-source`.'),
+    format: z
+      .string()
+      .optional()
+      .describe(
+        "Sources: the document format read (formats/), e.g. `sap-idoc-orders05`; default: the plugin's.",
+      ),
+    mapping: z
+      .string()
+      .optional()
+      .describe(
+        'The mapping file to use: a path relative to the deployment folder, or to `mappings/` for the shipped ones (e.g. `sap/idoc-orders05.to-canonical.yaml`). Sources: to-canonical; sinks: from-canonical. Default: the one shipped mapping of the format, refused when there are several.',
+      ),
+    mappingsBySender: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        'Sources serving several partners: a mapping per sender id (ISA06, UNB sender, SNDPRN); others use `mapping`.',
+      ),
+    topics: z
+      .array(z.string())
+      .optional()
+      .describe("Sinks: the canonical topics consumed; default: the plugin's."),
+    state: z
+      .enum(['RUNNING', 'PAUSED', 'STOPPED'])
+      .default('RUNNING')
+      .describe(
+        'Target state at deployment: RUNNING, PAUSED (tasks idle) or STOPPED (no tasks; offsets may be changed).',
+      ),
+    config: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe(
+        "The plugin's own options (see docs/connectors.md); secrets as references, `$" +
+          '{env:NAME}` or `$' +
+          '{file:path}`.',
+      ),
+  })
+  .strict();
+
+export type ConnectorDefinition = z.output<typeof connectorDefinition>;
+
+/** Checks a definition against the common schema and its plugin's; `where` names the file or request. */
+export function validateDefinition(
+  raw: unknown,
+  plugins: ReadonlyMap<string, ConnectorPlugin>,
+  where: string,
+): ConnectorDefinition {
+  const parsed = connectorDefinition.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${where}: ${zodProblemText(parsed.error)}`);
+  const definition = parsed.data;
+  const plugin = plugins.get(definition.type);
+  if (!plugin) {
+    throw new ConfigError(
+      `${where}: type: unknown connector type "${definition.type}"; known: ${[...plugins.keys()].join(', ')}`,
+    );
+  }
+  const config = plugin.config.safeParse(definition.config);
+  if (!config.success) throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config')}`);
+  return definition;
+}
+
+/** Every `*.yaml` / `*.yml` connector file of a deployment folder, validated; names must be unique. */
+export function loadDeployment(
+  dir: string,
+  plugins: ReadonlyMap<string, ConnectorPlugin>,
+): Array<ConnectorDefinition & { file: string }> {
+  let files: string[];
+  try {
+    files = readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
+  } catch (error) {
+    throw new ConfigError(`deployment folder ${dir} cannot be read: ${(error as Error).message}`);
+  }
+  const seen = new Map<string, string>();
+  return files.map((name) => {
+    const file = join(dir, name);
+    const shown = relative(process.cwd(), resolve(file)) || file;
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`${shown}: not readable YAML: ${(error as Error).message}`);
+    }
+    const definition = validateDefinition(raw, plugins, shown);
+    const other = seen.get(definition.name);
+    if (other) throw new ConfigError(`${shown}: name: "${definition.name}" is already used by ${other}`);
+    seen.set(definition.name, shown);
+    return { ...definition, file: shown };
+  });
+}

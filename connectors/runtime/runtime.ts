@@ -1,0 +1,531 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { type Bus, CONNECT_TOPICS, CompactedLog, type TransportConsumer } from '../../bus/index.ts';
+import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { findMapping, writeWithMapping } from '../../mappings/index.ts';
+import type {
+  ConnectorContext,
+  ConnectorPlugin,
+  Json,
+  WebhookRequest,
+  WebhookResponse,
+} from '../sdk/index.ts';
+import { connectorMetrics, newCounters, type TaskCounters } from './connector-metrics.ts';
+import { type ConnectorDefinition, validateDefinition } from './definition.ts';
+import { createMappingStep } from './mapping-step.ts';
+import { redactConfig, resolveSecrets } from './secrets.ts';
+import { SinkHost, sinkGroupId } from './sink-host.ts';
+import { positionKey, positionsOf, SourceHost } from './source-host.ts';
+
+/** Topic whose partitions stand for connector slots: the group's rebalancing spreads them over the instances. */
+export const ASSIGNMENT_TOPIC = 'eai.connector-assignments';
+export const ASSIGNMENT_SLOTS = 12;
+
+export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED';
+
+export interface ConnectorStatus {
+  name: string;
+  type: string;
+  kind: 'source' | 'sink';
+  state: ConnectorState;
+  workerId: string | null;
+  trace: string | null;
+  updatedAt: string | null;
+  metrics: TaskCounters;
+}
+
+interface StoredDefinition {
+  definition: ConnectorDefinition;
+  baseDir: string;
+}
+
+interface Running {
+  hash: string;
+  restartNonce: string | undefined;
+  host?: SourceHost | SinkHost;
+  abort: AbortController;
+  state: ConnectorState;
+  trace: string | null;
+  counters: TaskCounters;
+}
+
+export interface RuntimeOptions {
+  bus: Bus;
+  plugins: readonly ConnectorPlugin[];
+  logger: Logger;
+  /** Instances with the same group share the connectors; default `eai-connect`. */
+  group?: string;
+  workerId?: string;
+  /** Folder that relative paths of connectors created over the API are resolved against. */
+  baseDir?: string;
+  /** How fast a dead instance's connectors move (its session must time out first); default 6000 (Kafka's minimum). */
+  sessionTimeoutMs?: number;
+  /** Sink retry policy (tests make it short). */
+  sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
+}
+
+/** Which slot a connector falls in; the same on every instance. */
+export function slotOf(name: string): number {
+  return createHash('sha256').update(name).digest().readUInt32BE(0) % ASSIGNMENT_SLOTS;
+}
+
+/**
+ * The connector runtime: connector configs, target states and restart requests live in `eai.connector-configs`,
+ * statuses in `eai.connector-status`, source positions in `eai.connector-offsets` (all compacted), so every
+ * instance sees the same deployment. Instances join one consumer group on `eai.connector-assignments`; the slots
+ * (partitions) a member holds say which connectors it runs, and when an instance dies its slots move to the others
+ * after its session times out. A source's transactional id fences the instance that ran it before.
+ */
+export class ConnectorRuntime {
+  readonly workerId: string;
+  readonly plugins: ReadonlyMap<string, ConnectorPlugin>;
+  private readonly options: RuntimeOptions;
+  private readonly configs: CompactedLog;
+  private readonly statuses: CompactedLog;
+  private readonly positions: CompactedLog;
+  private membership?: TransportConsumer;
+  private slots = new Set<number>();
+  private readonly running = new Map<string, Running>();
+  private readonly webhooks = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
+  private reconciling: Promise<void> = Promise.resolve();
+  private statusTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(options: RuntimeOptions) {
+    this.options = options;
+    this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    this.plugins = new Map(options.plugins.map((p) => [p.type, p]));
+    const { transport } = options.bus;
+    this.configs = new CompactedLog(transport, CONNECT_TOPICS.configs, options.logger);
+    this.statuses = new CompactedLog(transport, CONNECT_TOPICS.status, options.logger);
+    this.positions = new CompactedLog(transport, CONNECT_TOPICS.offsets, options.logger);
+  }
+
+  private get log(): Logger {
+    return this.options.logger;
+  }
+
+  async start(): Promise<void> {
+    await this.options.bus.provisionTopics([{ topic: ASSIGNMENT_TOPIC, partitions: ASSIGNMENT_SLOTS }]);
+    await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start()]);
+    this.configs.onChange(() => this.reconcile());
+    const membership = this.options.bus.transport.consumer({
+      groupId: this.options.group ?? 'eai-connect',
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 6000,
+      heartbeatIntervalMs: 1000,
+    });
+    membership.onAssignment((assigned) => {
+      this.slots = new Set(assigned[ASSIGNMENT_TOPIC] ?? []);
+      this.log.info({ worker: this.workerId, slots: [...this.slots] }, 'connector slots assigned');
+      this.reconcile();
+    });
+    await membership.connect();
+    await membership.run({ topics: [ASSIGNMENT_TOPIC], commit: false, eachRecord: async () => {} });
+    this.membership = membership;
+    await membership.ready();
+    await this.reconcile();
+    this.statusTimer = setInterval(() => void this.publishStatuses(), 5000);
+    this.statusTimer.unref();
+  }
+
+  /** Writes the deployment folder's connectors into the shared configs, where they differ. */
+  async deploy(definitions: ReadonlyArray<ConnectorDefinition>, baseDir: string): Promise<void> {
+    for (const definition of definitions) {
+      const stored = this.stored(definition.name);
+      const next: StoredDefinition = { definition: stripFile(definition), baseDir };
+      if (!stored || JSON.stringify(stored) !== JSON.stringify(next)) {
+        await this.configs.put(configKey(definition.name), JSON.stringify(next));
+      }
+    }
+  }
+
+  // ---- the API's operations -------------------------------------------------------------------------------------
+
+  names(): string[] {
+    return [...this.configs.entries()]
+      .filter(([k]) => k.startsWith('connector/'))
+      .map(([k]) => k.slice('connector/'.length))
+      .sort();
+  }
+
+  /** The definition as it may be shown: secret references kept, literal secrets redacted. */
+  definition(name: string): ConnectorDefinition | undefined {
+    const stored = this.stored(name);
+    return stored ? (redactConfig(stored.definition) as ConnectorDefinition) : undefined;
+  }
+
+  async put(raw: unknown, where: string): Promise<{ created: boolean; definition: ConnectorDefinition }> {
+    const definition = validateDefinition(raw, this.plugins, where);
+    const created = !this.stored(definition.name);
+    this.checkMapping(definition, this.options.baseDir ?? process.cwd());
+    await this.configs.put(
+      configKey(definition.name),
+      JSON.stringify({
+        definition,
+        baseDir: this.options.baseDir ?? process.cwd(),
+      } satisfies StoredDefinition),
+    );
+    await this.reconciling;
+    return { created, definition: redactConfig(definition) as ConnectorDefinition };
+  }
+
+  async remove(name: string): Promise<boolean> {
+    if (!this.stored(name)) return false;
+    await this.configs.put(configKey(name), null);
+    await this.reconciling;
+    return true;
+  }
+
+  async setTargetState(name: string, state: 'RUNNING' | 'PAUSED' | 'STOPPED'): Promise<boolean> {
+    const stored = this.stored(name);
+    if (!stored) return false;
+    if (stored.definition.state === state) return true;
+    await this.configs.put(
+      configKey(name),
+      JSON.stringify({ ...stored, definition: { ...stored.definition, state } } satisfies StoredDefinition),
+    );
+    await this.reconciling;
+    return true;
+  }
+
+  async restart(name: string): Promise<boolean> {
+    if (!this.stored(name)) return false;
+    await this.configs.put(`restart/${name}`, randomUUID());
+    await this.reconciling;
+    return true;
+  }
+
+  async status(name: string): Promise<ConnectorStatus | undefined> {
+    const stored = this.stored(name);
+    if (!stored) return undefined;
+    const plugin = this.plugins.get(stored.definition.type);
+    const mine = this.running.get(name);
+    if (mine) {
+      if (mine.host instanceof SinkHost) await mine.host.lag().catch(() => undefined);
+      return this.statusOf(name, stored, mine);
+    }
+    await this.statuses.sync();
+    const reported = this.statuses.get(`status/${name}`);
+    const base: ConnectorStatus = {
+      name,
+      type: stored.definition.type,
+      kind: plugin?.kind ?? 'source',
+      state: stored.definition.state === 'RUNNING' ? 'UNASSIGNED' : stored.definition.state,
+      workerId: null,
+      trace: null,
+      updatedAt: null,
+      metrics: newCounters(),
+    };
+    return reported ? { ...base, ...(JSON.parse(reported) as Partial<ConnectorStatus>), name } : base;
+  }
+
+  async offsets(name: string): Promise<Array<{ partition: Json; offset: Json }> | undefined> {
+    const stored = this.stored(name);
+    if (!stored) return undefined;
+    if (this.kindOf(stored) === 'source') {
+      await this.positions.sync();
+      return [...positionsOf(this.positions, name)].map(([partition, offset]) => ({ partition, offset }));
+    }
+    const admin = this.options.bus.transport.admin();
+    await admin.connect();
+    try {
+      const out: Array<{ partition: Json; offset: Json }> = [];
+      for (const topic of this.sinkTopics(stored)) {
+        for (const o of await admin.groupOffsets(sinkGroupId(name), topic)) {
+          if (o.offset !== '-1')
+            out.push({ partition: { topic, partition: o.partition }, offset: { offset: Number(o.offset) } });
+        }
+      }
+      return out;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Sets (or with `null` offsets, resets) a connector's offsets, as KIP-875 does: only while it is STOPPED, so no
+   * task races the change. Sources: positions per partition; sinks: `{topic, partition}` → `{offset}`.
+   */
+  async alterOffsets(
+    name: string,
+    entries: Array<{ partition: Json; offset: Json | null }> | null,
+  ): Promise<boolean> {
+    const stored = this.stored(name);
+    if (!stored) return false;
+    if (stored.definition.state !== 'STOPPED') {
+      throw new NonRetriableError(
+        `connector ${name} must be STOPPED to change its offsets (PUT /connectors/${name}/stop)`,
+      );
+    }
+    if (this.kindOf(stored) === 'source') {
+      await this.positions.sync();
+      const targets =
+        entries ??
+        [...positionsOf(this.positions, name).keys()].map((partition) => ({ partition, offset: null }));
+      for (const entry of targets) {
+        if (typeof entry.partition !== 'string')
+          throw new ConfigError('offsets[].partition: a source partition is a string');
+        await this.positions.put(
+          positionKey(name, entry.partition),
+          entry.offset === null ? null : JSON.stringify(entry.offset),
+        );
+      }
+      return true;
+    }
+    const admin = this.options.bus.transport.admin();
+    await admin.connect();
+    try {
+      if (entries === null) {
+        await admin.deleteGroup(sinkGroupId(name)).catch((error) => {
+          if (!/does not exist|GROUP_ID_NOT_FOUND/i.test(errorMessage(error))) throw error;
+        });
+        return true;
+      }
+      const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+      for (const entry of entries) {
+        const p = entry.partition as { topic?: unknown; partition?: unknown };
+        const o = entry.offset as { offset?: unknown } | null;
+        if (
+          typeof p?.topic !== 'string' ||
+          typeof p.partition !== 'number' ||
+          typeof o?.offset !== 'number'
+        ) {
+          throw new ConfigError(
+            'offsets[]: a sink offset is {partition: {topic, partition}, offset: {offset}}',
+          );
+        }
+        const list = byTopic.get(p.topic) ?? [];
+        list.push({ partition: p.partition, offset: String(o.offset) });
+        byTopic.set(p.topic, list);
+      }
+      for (const [topic, offsets] of byTopic) await admin.setGroupOffsets(sinkGroupId(name), topic, offsets);
+      return true;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Hands a webhook request to the connector that serves it on this instance. */
+  async webhook(name: string, request: WebhookRequest): Promise<WebhookResponse> {
+    const handler = this.webhooks.get(name);
+    if (!handler) {
+      const known = this.stored(name);
+      return {
+        status: known ? 503 : 404,
+        headers: known ? { 'Retry-After': '5' } : undefined,
+        body: { error: known ? `connector ${name} is not running on this instance` : `no connector ${name}` },
+      };
+    }
+    return handler(request);
+  }
+
+  /** Connectors that run here, and their state: for readiness details and metrics. */
+  local(): Array<{ name: string; state: ConnectorState }> {
+    return [...this.running].map(([name, r]) => ({ name, state: r.state }));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.statusTimer);
+    await this.reconciling.catch(() => undefined);
+    await Promise.all([...this.running.keys()].map((name) => this.stopConnector(name)));
+    await this.membership?.disconnect().catch(() => undefined);
+    await Promise.all([this.configs.stop(), this.statuses.stop(), this.positions.stop()]);
+  }
+
+  // ---- reconciliation ---------------------------------------------------------------------------------------------
+
+  private stored(name: string): StoredDefinition | undefined {
+    const text = this.configs.get(configKey(name));
+    return text ? (JSON.parse(text) as StoredDefinition) : undefined;
+  }
+
+  private kindOf(stored: StoredDefinition): 'source' | 'sink' {
+    const plugin = this.plugins.get(stored.definition.type);
+    if (!plugin)
+      throw new ConfigError(`connector ${stored.definition.name}: unknown type ${stored.definition.type}`);
+    return plugin.kind;
+  }
+
+  private sinkTopics(stored: StoredDefinition): string[] {
+    return stored.definition.topics ?? [];
+  }
+
+  private checkMapping(definition: ConnectorDefinition, baseDir: string): void {
+    if (definition.mapping) findMapping(definition.mapping, baseDir);
+    for (const ref of Object.values(definition.mappingsBySender ?? {})) findMapping(ref, baseDir);
+  }
+
+  /** Brings what runs here in line with the configs and this instance's slots; one pass at a time. */
+  private reconcile(): Promise<void> {
+    this.reconciling = this.reconciling
+      .then(() => this.reconcileOnce())
+      .catch((error) => {
+        this.log.error({ error: errorMessage(error) }, 'connector reconciliation failed');
+      });
+    return this.reconciling;
+  }
+
+  private async reconcileOnce(): Promise<void> {
+    if (this.stopped) return;
+    const wanted = new Map<string, StoredDefinition>();
+    for (const name of this.names()) {
+      if (this.slots.has(slotOf(name))) wanted.set(name, this.stored(name)!);
+    }
+    for (const name of [...this.running.keys()]) {
+      if (!wanted.has(name)) await this.stopConnector(name);
+    }
+    for (const [name, stored] of wanted) {
+      const hash = JSON.stringify(stored);
+      const restartNonce = this.configs.get(`restart/${name}`);
+      const current = this.running.get(name);
+      const desired = stored.definition.state;
+      if (current && current.hash === hash && current.restartNonce === restartNonce) {
+        if (current.state === 'FAILED' || current.state === desired) continue;
+      }
+      if (current) await this.stopConnector(name);
+      await this.startConnector(name, stored, hash, restartNonce);
+    }
+  }
+
+  private async startConnector(name: string, stored: StoredDefinition, hash: string, restartNonce?: string) {
+    const { definition, baseDir } = stored;
+    const entry: Running = {
+      hash,
+      restartNonce,
+      abort: new AbortController(),
+      state: definition.state,
+      trace: null,
+      counters: newCounters(),
+    };
+    this.running.set(name, entry);
+    if (definition.state !== 'RUNNING') {
+      await this.writeStatus(name, stored, entry);
+      return;
+    }
+    const logger = this.log.child({ connector: name });
+    try {
+      const plugin = this.plugins.get(definition.type);
+      if (!plugin) throw new ConfigError(`unknown connector type ${definition.type}`);
+      const config = plugin.config.parse(resolveSecrets(definition.config, baseDir, 'config'));
+      const outbound =
+        plugin.kind === 'sink' && definition.mapping ? findMapping(definition.mapping, baseDir) : undefined;
+      const context: ConnectorContext = {
+        name,
+        logger,
+        signal: entry.abort.signal,
+        baseDir,
+        serveWebhook: (handler) => this.webhooks.set(name, handler),
+        toSystem: async (value) => {
+          if (!outbound)
+            throw new ConfigError(`connector ${name}: no from-canonical mapping configured (mapping:)`);
+          return writeWithMapping(outbound, [value]);
+        },
+      };
+      if (plugin.kind === 'source') {
+        const task = plugin.createSource!(config, context);
+        const step = createMappingStep({
+          publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
+          owner: name,
+          logger,
+          mappingFor: (input) => {
+            const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
+            if (ref) return findMapping(ref, baseDir);
+            throw new ConfigError(`connector ${name}: name a mapping (mapping:) for format ${input.format}`);
+          },
+        });
+        entry.host = new SourceHost({
+          name,
+          task,
+          context,
+          bus: this.options.bus,
+          step,
+          offsets: this.positions,
+          format: definition.format,
+          counters: entry.counters,
+          logger,
+          onFailure: (error) => void this.fail(name, error),
+        });
+      } else {
+        const task = plugin.createSink!(config, context);
+        entry.host = new SinkHost({
+          name,
+          task,
+          bus: this.options.bus,
+          topics: this.sinkTopics(stored),
+          counters: entry.counters,
+          logger,
+          retry: this.options.sinkRetry,
+        });
+      }
+      await entry.host.start();
+      entry.state = 'RUNNING';
+      logger.info({ type: definition.type, worker: this.workerId }, 'connector started');
+    } catch (error) {
+      entry.state = 'FAILED';
+      entry.trace = errorMessage(error);
+      logger.error({ error: entry.trace }, 'connector failed to start');
+      entry.abort.abort();
+      await entry.host?.stop().catch(() => undefined);
+      entry.host = undefined;
+    }
+    connectorMetrics.running.set({ connector: name, state: entry.state }, 1);
+    await this.writeStatus(name, stored, entry);
+  }
+
+  private async fail(name: string, error: Error): Promise<void> {
+    const entry = this.running.get(name);
+    if (!entry) return;
+    entry.state = 'FAILED';
+    entry.trace = error.message;
+    const stored = this.stored(name);
+    if (stored) await this.writeStatus(name, stored, entry).catch(() => undefined);
+  }
+
+  private async stopConnector(name: string): Promise<void> {
+    const entry = this.running.get(name);
+    if (!entry) return;
+    this.running.delete(name);
+    this.webhooks.delete(name);
+    entry.abort.abort();
+    await entry.host
+      ?.stop()
+      .catch((error) => this.log.warn({ connector: name, error: errorMessage(error) }, 'stop failed'));
+    connectorMetrics.running.set({ connector: name, state: entry.state }, 0);
+  }
+
+  private statusOf(name: string, stored: StoredDefinition, entry: Running): ConnectorStatus {
+    return {
+      name,
+      type: stored.definition.type,
+      kind: this.kindOf(stored),
+      state: entry.state,
+      workerId: this.workerId,
+      trace: entry.trace,
+      updatedAt: new Date().toISOString(),
+      metrics: { ...entry.counters },
+    };
+  }
+
+  private async writeStatus(name: string, stored: StoredDefinition, entry: Running): Promise<void> {
+    await this.statuses.put(`status/${name}`, JSON.stringify(this.statusOf(name, stored, entry)));
+  }
+
+  private async publishStatuses(): Promise<void> {
+    for (const [name, entry] of this.running) {
+      const stored = this.stored(name);
+      if (!stored) continue;
+      if (entry.host instanceof SinkHost) await entry.host.lag().catch(() => undefined);
+      await this.writeStatus(name, stored, entry).catch(() => undefined);
+    }
+  }
+}
+
+function configKey(name: string): string {
+  return `connector/${name}`;
+}
+
+function stripFile(definition: ConnectorDefinition & { file?: string }): ConnectorDefinition {
+  const { file: _file, ...rest } = definition;
+  return rest;
+}

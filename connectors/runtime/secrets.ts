@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../../lib/errors.ts';
+
+/**
+ * Secrets in connector config are references, resolved when a task starts and held only in memory:
+ * `${env:NAME}` reads an environment variable, `${file:path}` a file (relative to the deployment folder, trailing
+ * newline dropped). The config that is stored on Kafka, returned by the API and logged keeps the references.
+ */
+const REFERENCE = /\$\{(env|file):([^}]+)\}/g;
+
+export function hasReference(value: string): boolean {
+  REFERENCE.lastIndex = 0;
+  return REFERENCE.test(value);
+}
+
+/** Resolves every reference in a config tree; an unresolvable one names the field and the reference. */
+export function resolveSecrets(value: unknown, baseDir: string, path = ''): unknown {
+  if (typeof value === 'string') {
+    return value.replace(REFERENCE, (_match, kind: string, name: string) => {
+      if (kind === 'env') {
+        const found = process.env[name];
+        if (found === undefined)
+          throw new ConfigError(`${path || '(root)'}: environment variable ${name} is not set`);
+        return found;
+      }
+      try {
+        return readFileSync(resolve(baseDir, name), 'utf8').replace(/\r?\n$/, '');
+      } catch (error) {
+        throw new ConfigError(
+          `${path || '(root)'}: secret file ${name} cannot be read: ${(error as Error).message}`,
+        );
+      }
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, baseDir, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveSecrets(v, baseDir, path ? `${path}.${k}` : k)]),
+    );
+  }
+  return value;
+}
+
+const SECRET_KEY = /secret|password|passwd|token|api[-_]?key|credential|private[-_]?key/i;
+
+/**
+ * A config as it may be shown (API, logs, Kafka): references stay as written, literal values of fields whose name
+ * says secret (password, token, apiKey, …) are replaced by `[redacted]`.
+ */
+export function redactConfig(value: unknown, key = ''): unknown {
+  if (typeof value === 'string') return SECRET_KEY.test(key) && !hasReference(value) ? '[redacted]' : value;
+  if (Array.isArray(value)) return value.map((v) => redactConfig(v, key));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k)]));
+  }
+  return value;
+}

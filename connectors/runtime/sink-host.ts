@@ -1,0 +1,119 @@
+import { type Bus, type ConsumedEvent, type ConsumerRunner, DLQ_TOPICS } from '../../bus/index.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { RetryOptions } from '../../lib/retry.ts';
+import type { SinkRecord, SinkTask } from '../sdk/index.ts';
+import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
+
+export function sinkGroupId(connector: string): string {
+  return `eai-sink-${connector}`;
+}
+
+export interface SinkHostOptions {
+  name: string;
+  task: SinkTask;
+  bus: Bus;
+  topics: string[];
+  counters: TaskCounters;
+  logger: Logger;
+  retry?: Partial<RetryOptions>;
+}
+
+/**
+ * Runs one sink task on a consumer group of its own (`eai-sink-<connector>`): records arrive decoded, in order per
+ * partition and so per key, one at a time; a record is committed only once `put` resolved. Retriable failures are
+ * retried with backoff, a record that fails for good goes to `dlq.sink` with the reason and its original bytes, and
+ * the sink goes on. A new group starts at the beginning of its topics, as Kafka Connect's sinks do.
+ */
+export class SinkHost {
+  private readonly options: SinkHostOptions;
+  private runner?: ConsumerRunner;
+  /** Produce time of the last record handled, to bound the age of the oldest one not yet applied. */
+  private lastHandledAt: number | null = null;
+
+  constructor(options: SinkHostOptions) {
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    const { bus, name, topics, counters, logger, task } = this.options;
+    this.runner = await bus.consume({
+      groupId: sinkGroupId(name),
+      topics,
+      dlqTopic: DLQ_TOPICS.sink,
+      fromBeginning: true,
+      retry: this.options.retry,
+      onDeadLetter: (_record, error) => {
+        counters.recordsFailed += 1;
+        counters.lastError = errorMessage(error);
+        connectorMetrics.recordsFailed.inc({ connector: name });
+      },
+      handler: async (event: ConsumedEvent) => {
+        counters.recordsIn += 1;
+        connectorMetrics.recordsIn.inc({ connector: name });
+        await task.put(toSinkRecord(name, event));
+        this.lastHandledAt = Number(event.record.timestamp);
+        counters.recordsOut += 1;
+        counters.lastSuccessAt = new Date().toISOString();
+        counters.lastError = null;
+        connectorMetrics.recordsOut.inc({ connector: name });
+        connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
+      },
+    });
+    logger.info({ topics }, 'sink started');
+  }
+
+  /** Records on the sink's topics not yet applied, and an upper bound of the oldest one's age. */
+  async lag(): Promise<{ records: number; seconds: number }> {
+    const admin = this.options.bus.transport.admin();
+    await admin.connect();
+    try {
+      let records = 0;
+      for (const topic of this.options.topics) {
+        const ends = await admin.topicOffsets(topic);
+        const committed = new Map(
+          (await admin.groupOffsets(sinkGroupId(this.options.name), topic)).map((o) => [
+            o.partition,
+            o.offset,
+          ]),
+        );
+        for (const end of ends) {
+          const at = BigInt(committed.get(end.partition) ?? '-1');
+          const from = at < 0n ? BigInt(end.low) : at;
+          records += Number(BigInt(end.high) - from);
+        }
+      }
+      const seconds =
+        records > 0 && this.lastHandledAt ? Math.max(0, (Date.now() - this.lastHandledAt) / 1000) : 0;
+      const { name } = this.options;
+      connectorMetrics.lagRecords.set({ connector: name }, records);
+      connectorMetrics.lagSeconds.set({ connector: name }, seconds);
+      this.options.counters.lagRecords = records;
+      this.options.counters.lagSeconds = seconds;
+      return { records, seconds };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.runner?.stop();
+    await this.options.task.stop().catch((error) => {
+      this.options.logger.warn({ error: errorMessage(error) }, 'sink task did not stop cleanly');
+    });
+  }
+}
+
+function toSinkRecord(connector: string, event: ConsumedEvent): SinkRecord {
+  const id = event.attributes.id ?? `${event.record.topic}/${event.record.partition}/${event.record.offset}`;
+  return {
+    topic: event.record.topic,
+    partition: event.record.partition,
+    offset: event.record.offset,
+    key: event.key,
+    schema: event.schemaName,
+    value: event.value,
+    attributes: { ...event.attributes },
+    idempotencyKey: `${connector}:${id}`,
+  };
+}
