@@ -44,8 +44,8 @@ const zodOnlyFormats = [
 const validators = new WeakMap<object, Map<string, ValidateFunction>>();
 
 function compile(document: Document, key: string, schema: unknown): ValidateFunction {
-  let cache = validators.get(document);
-  if (!cache) validators.set(document, (cache = new Map()));
+  const cache = validators.get(document) ?? new Map<string, ValidateFunction>();
+  validators.set(document, cache);
   const cached = cache.get(key);
   if (cached) return cached;
   // The response schema with the document's components as its $defs, so the refs resolve inside it.
