@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Who may call a route: each role includes the ones before it (admin ⊃ operator ⊃ viewer). */
 export const roles = ['viewer', 'operator', 'admin'] as const;
 export const roleSchema = z
-  .enum(roles)
+  .enum(roles, { error: 'must be viewer, operator or admin' })
   .describe('viewer reads, operator also acts (pause, redrive), admin also configures and deletes');
 export type Role = z.infer<typeof roleSchema>;
 
