@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { newToken } from '../ops/api/index.ts';
 import { testStack } from '../tests/stack.ts';
 
 /** A port nothing listens on right now. */
@@ -17,6 +18,7 @@ describe('eai up (the README first command, on the configured stack)', () => {
   it('prints its endpoints, answers health and metrics, and stops cleanly on SIGTERM', async () => {
     const stack = testStack();
     const port = await freePort();
+    const adminToken = newToken();
     const hub = spawn(process.execPath, ['cli/eai.js', 'up', '--json', '--port', String(port)], {
       env: {
         ...process.env,
@@ -24,6 +26,7 @@ describe('eai up (the README first command, on the configured stack)', () => {
         SCHEMA_REGISTRY_URL: stack.registryUrl,
         DATABASE_URL: stack.databaseUrl,
         EAI_LOG_LEVEL: 'warn',
+        EAI_ADMIN_TOKEN: adminToken,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -34,7 +37,9 @@ describe('eai up (the README first command, on the configured stack)', () => {
         stdout += chunk.toString('utf8');
       });
       const deadline = Date.now() + 45_000;
-      let endpoints: { health?: string; liveness?: string; metrics?: string; brokers?: string } | undefined;
+      let endpoints:
+        | { health?: string; liveness?: string; metrics?: string; openapi?: string; brokers?: string }
+        | undefined;
       while (!endpoints && Date.now() < deadline) {
         const line = stdout.split('\n').find((l) => l.includes('"health"'));
         if (line) endpoints = JSON.parse(line);
@@ -49,6 +54,13 @@ describe('eai up (the README first command, on the configured stack)', () => {
       expect((await fetch(endpoints!.liveness!)).status).toBe(200);
       const metrics = await (await fetch(endpoints!.metrics!)).text();
       expect(metrics).toMatch(/^# HELP eai_/m);
+
+      const openapi = (await (await fetch(endpoints!.openapi!)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(openapi.paths)).toContain('/api/whoami');
+      const whoami = `http://127.0.0.1:${port}/api/whoami`;
+      expect((await fetch(whoami)).status).toBe(401);
+      const me = await fetch(whoami, { headers: { authorization: `Bearer ${adminToken}` } });
+      expect(await me.json()).toEqual({ name: 'admin', role: 'admin' });
 
       hub.kill('SIGTERM');
       expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);

@@ -1,11 +1,14 @@
 import type { Server } from 'node:http';
 import express from 'express';
+import type { Logger } from '../lib/logger.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
+import { type AdminApi, errorHandler, notFound } from './api/index.ts';
 import { opsMetrics } from './metrics.ts';
 
 /**
  * Kubernetes-style probes and metrics. Liveness says only that the process can serve (a broker outage must not
- * get the pod restarted); readiness checks the dependencies; /metrics is Prometheus text.
+ * get the pod restarted); readiness checks the dependencies; /metrics is Prometheus text. Those three and
+ * /openapi.json are open; the admin API's routes (ops/api/) each need a bearer token. Anything else is a JSON 404.
  */
 export type DependencyCheck = () => Promise<boolean>;
 
@@ -15,6 +18,10 @@ export interface OpsOptions {
   /** Readiness dependencies by name, e.g. kafka, schemaRegistry. */
   checks: Record<string, DependencyCheck>;
   checkTimeoutMs?: number;
+  /** The admin API: its routes are mounted at the root (they carry their own paths), its document at /openapi.json. */
+  api?: AdminApi;
+  /** For failures no route handled. */
+  logger?: Logger;
 }
 
 async function runCheck(name: string, check: DependencyCheck, timeoutMs: number) {
@@ -36,6 +43,7 @@ async function runCheck(name: string, check: DependencyCheck, timeoutMs: number)
 
 export function createOpsApp(options: OpsOptions): express.Express {
   const app = express();
+  app.disable('x-powered-by');
   const started = Date.now();
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'UP', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
@@ -57,6 +65,15 @@ export function createOpsApp(options: OpsOptions): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
+  const api = options.api;
+  if (api) {
+    app.get('/openapi.json', (_req, res) => {
+      res.json(api.openapi());
+    });
+    app.use(api.router);
+  }
+  app.use(notFound);
+  app.use(errorHandler(options.logger));
   return app;
 }
 

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { readers, writers } from '../formats/index.ts';
 import { mappingSchema } from '../mappings/engine/spec.ts';
 import { loadMappings } from '../mappings/index.ts';
+import { adminEnvSchema } from '../ops/api/index.ts';
 import { stackEnvSchema } from '../stack/settings.ts';
 
 /**
@@ -17,7 +18,7 @@ function defaultOf(schema: unknown): string {
 }
 
 export function renderEnvTable(): string {
-  const rows = Object.entries(stackEnvSchema.shape).map(([name, schema]) => {
+  const rows = Object.entries({ ...stackEnvSchema.shape, ...adminEnvSchema.shape }).map(([name, schema]) => {
     const fallback = defaultOf(schema).replace(/^`"(.*)"`$/, '`$1`');
     return `| \`${name}\` | ${schema.description ?? ''} | ${fallback} |`;
   });

@@ -13,6 +13,7 @@ describe('generated docs', () => {
   it('the tables hold what they render from', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     expect(readme).toContain('| `KAFKA_BROKERS` |');
+    expect(readme).toContain('| `EAI_ADMIN_TOKENS` |');
     const mappings = readFileSync(new URL('../docs/mappings.md', import.meta.url), 'utf8');
     expect(mappings).toContain('| `options.timeZone` | no |');
     expect(mappings).toContain('| `sap-idoc-orders05` | ERP |');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAdminTokenCommand } from './admin-token.ts';
 import { registerBusCommand } from './bus.ts';
 import { registerMapCommand } from './map.ts';
 import { registerSchemasCommand } from './schemas.ts';
@@ -14,6 +15,7 @@ const commands: Array<(program: Command) => void> = [
   registerMapCommand,
   registerSchemasCommand,
   registerSimCommand,
+  registerAdminTokenCommand,
 ];
 
 export function registerCommands(program: Command): void {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createBus } from '../../bus/index.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
+import { adminTokensFromEnv, createAdminApi, registerWhoamiRoute } from '../../ops/api/index.ts';
 import { busChecks } from '../../ops/checks.ts';
 import { startOpsServer } from '../../ops/server.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
@@ -15,13 +16,15 @@ export function registerUpCommand(program: Command): void {
     )
     .option(
       '--port <n>',
-      'ops port (health, metrics)',
+      'ops port (health, metrics, admin API)',
       (v) => Number.parseInt(v, 10),
       Number(process.env.EAI_OPS_PORT ?? 8080),
     )
     .option('--json', 'print the endpoints as one JSON line')
     .action(async (options: { port: number; json?: boolean }) => {
       const log = createLogger('eai');
+      const api = createAdminApi({ tokens: adminTokensFromEnv(), logger: log });
+      registerWhoamiRoute(api);
       const stack = await stackUp((line) => log.info(line));
       const bus = createBus({
         brokers: stack.brokers,
@@ -34,11 +37,14 @@ export function registerUpCommand(program: Command): void {
       const ops = await startOpsServer({
         port: options.port,
         checks: busChecks(stack.brokers, stack.registryUrl),
+        api,
+        logger: log,
       });
       const endpoints = {
         health: `${ops.url}/health/ready`,
         liveness: `${ops.url}/health/live`,
         metrics: `${ops.url}/metrics`,
+        openapi: `${ops.url}/openapi.json`,
         brokers: stack.brokers,
         registryUrl: stack.registryUrl,
         databaseUrl: redactUrl(stack.databaseUrl),

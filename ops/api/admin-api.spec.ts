@@ -1,0 +1,301 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
+import { startOpsServer } from '../server.ts';
+import {
+  type AdminApi,
+  createAdminApi,
+  HttpError,
+  hashToken,
+  newToken,
+  registerWhoamiRoute,
+} from './index.ts';
+
+const tokens = { viewer: newToken(), operator: newToken(), admin: newToken() };
+const wrongToken = newToken();
+const logLines: string[] = [];
+
+/** A small API of the shapes other capabilities will declare: params, query, body, roles, handler errors. */
+function sampleApi(): AdminApi {
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const api = createAdminApi({
+    logger,
+    tokens: [
+      { name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) },
+      { name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) },
+      { name: 'platform', role: 'admin', sha256: hashToken(tokens.admin) },
+    ],
+  });
+  registerWhoamiRoute(api);
+  const connector = z.object({ name: z.string(), paused: z.boolean() }).meta({ id: 'SampleConnector' });
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors',
+      summary: 'List connectors',
+      tag: 'connectors',
+      role: 'viewer',
+      query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) }),
+      responses: { 200: { description: 'The connectors', schema: z.object({ items: z.array(connector) }) } },
+    },
+    async ({ query }) => ({
+      status: 200,
+      body: { items: [{ name: 'sap', paused: false }].slice(0, query.limit) },
+    }),
+  );
+  api.route(
+    {
+      method: 'put',
+      path: '/connectors/{name}/pause',
+      summary: 'Pause a connector',
+      tag: 'connectors',
+      role: 'operator',
+      params: z.object({ name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a connector name') }),
+      body: z.object({
+        reason: z.string().min(3),
+        config: z.object({ topics: z.array(z.string().min(1)) }).optional(),
+      }),
+      responses: {
+        200: { description: 'Paused', schema: connector },
+        404: { description: 'No such connector' },
+      },
+    },
+    async ({ params, principal }) => {
+      if (params.name === 'missing') throw new HttpError(404, `no connector ${params.name}`);
+      return { status: 200, body: { name: params.name, paused: principal.role !== 'viewer' } };
+    },
+  );
+  api.route(
+    {
+      method: 'delete',
+      path: '/connectors/{name}',
+      summary: 'Delete a connector',
+      tag: 'connectors',
+      role: 'admin',
+      params: z.object({ name: z.string() }),
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async () => ({ status: 204, headers: { 'x-deleted': 'yes' } }),
+  );
+  api.route(
+    { method: 'post', path: '/broken', summary: 'Fails', tag: 'test', role: 'viewer', responses: {} },
+    async () => {
+      throw new Error('the database refused the connection');
+    },
+  );
+  return api;
+}
+
+describe('admin API over HTTP', () => {
+  let server: Awaited<ReturnType<typeof startOpsServer>>;
+  let openapi: object;
+
+  beforeAll(async () => {
+    server = await startOpsServer({ checks: {}, api: sampleApi() });
+    const response = await fetch(`${server.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    openapi = (await response.json()) as object;
+  });
+  afterAll(() => server.close());
+
+  /** Calls a route by its template and checks the answer against the served OpenAPI document. */
+  async function call(
+    method: string,
+    template: string,
+    options: {
+      token?: string;
+      authorization?: string;
+      params?: Record<string, string>;
+      query?: string;
+      body?: unknown;
+      rawBody?: string;
+      contentType?: string;
+    } = {},
+  ) {
+    const path = template.replace(/\{(\w+)\}/g, (_m, name: string) =>
+      encodeURIComponent(options.params![name]!),
+    );
+    const headers: Record<string, string> = {};
+    const authorization = options.authorization ?? (options.token ? `Bearer ${options.token}` : undefined);
+    if (authorization) headers.authorization = authorization;
+    const rawBody =
+      options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    if (rawBody !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    const response = await fetch(`${server.url}${path}${options.query ? `?${options.query}` : ''}`, {
+      method: method.toUpperCase(),
+      headers,
+      body: rawBody,
+    });
+    const text = await response.text();
+    const body = text ? JSON.parse(text) : undefined;
+    assertConformsToOpenApi(openapi, { method, path: template, status: response.status, body });
+    return { status: response.status, body, headers: response.headers };
+  }
+
+  describe('deny by default', () => {
+    it('answers 401 with a Bearer challenge when there is no token', async () => {
+      const answer = await call('get', '/api/whoami');
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer realm="eai"$/);
+      expect(answer.body).toEqual({ error: 'an admin token is required: Authorization: Bearer <token>' });
+    });
+
+    it('answers 401 for an unknown token and for another scheme', async () => {
+      const wrong = await call('get', '/api/whoami', { token: wrongToken });
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="eai", error="invalid_token"');
+      const basic = await call('get', '/api/whoami', { authorization: `Basic ${tokens.admin}` });
+      expect(basic.status).toBe(401);
+      expect(basic.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    });
+
+    it('answers 403 to a viewer on an operator route and to an operator on an admin route', async () => {
+      const viewer = await call('put', '/connectors/{name}/pause', {
+        token: tokens.viewer,
+        params: { name: 'sap' },
+        body: { reason: 'maintenance' },
+      });
+      expect(viewer.status).toBe(403);
+      expect(viewer.body.error).toBe('role viewer may not do this: it needs operator');
+      const operator = await call('delete', '/connectors/{name}', {
+        token: tokens.operator,
+        params: { name: 'sap' },
+      });
+      expect(operator.status).toBe(403);
+    });
+
+    it('lets a role at or above the route through', async () => {
+      const viewer = await call('get', '/api/whoami', { token: tokens.viewer });
+      expect(viewer).toMatchObject({ status: 200, body: { name: 'dashboard', role: 'viewer' } });
+      for (const token of [tokens.operator, tokens.admin]) {
+        const paused = await call('put', '/connectors/{name}/pause', {
+          token,
+          params: { name: 'sap' },
+          body: { reason: 'maintenance', config: { topics: ['canonical.customer'] } },
+        });
+        expect(paused).toMatchObject({ status: 200, body: { name: 'sap', paused: true } });
+      }
+      const deleted = await call('delete', '/connectors/{name}', {
+        token: tokens.admin,
+        params: { name: 'sap' },
+      });
+      expect(deleted.status).toBe(204);
+      expect(deleted.headers.get('x-deleted')).toBe('yes');
+      expect(deleted.body).toBeUndefined();
+    });
+  });
+
+  describe('validation', () => {
+    it('names a bad body field', async () => {
+      const answer = await call('put', '/connectors/{name}/pause', {
+        token: tokens.operator,
+        params: { name: 'sap' },
+        body: { reason: 'maintenance', config: { topics: ['canonical.customer', ''] } },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatch(/^invalid request: body\.config\.topics\[1\]: /);
+      expect(answer.body.details).toEqual([
+        { in: 'body', path: 'config.topics[1]', message: expect.stringMatching(/>=1 characters/) },
+      ]);
+    });
+
+    it('names a bad query field and a bad path parameter, and coerces a good query', async () => {
+      const query = await call('get', '/connectors', { token: tokens.viewer, query: 'limit=1000' });
+      expect(query.status).toBe(400);
+      expect(query.body.details).toEqual([
+        { in: 'query', path: 'limit', message: expect.stringMatching(/100/) },
+      ]);
+      const params = await call('put', '/connectors/{name}/pause', {
+        token: tokens.operator,
+        params: { name: 'SAP!' },
+        body: { reason: 'maintenance' },
+      });
+      expect(params.status).toBe(400);
+      expect(params.body.details).toEqual([
+        { in: 'params', path: 'name', message: 'must be a connector name' },
+      ]);
+      const zero = await call('get', '/connectors', { token: tokens.viewer, query: 'limit=0' });
+      expect(zero.status).toBe(400);
+      const good = await call('get', '/connectors', { token: tokens.viewer, query: 'limit=1' });
+      expect(good).toMatchObject({ status: 200, body: { items: [{ name: 'sap' }] } });
+      const none = await call('get', '/connectors', { token: tokens.viewer });
+      expect(none.status).toBe(200);
+    });
+
+    it('answers malformed JSON with 400, another content type with 415, a body over 1 MB with 413', async () => {
+      const base = { token: tokens.operator, params: { name: 'sap' } };
+      const malformed = await call('put', '/connectors/{name}/pause', { ...base, rawBody: '{"reason": tok' });
+      expect(malformed).toMatchObject({ status: 400, body: { error: 'the body is not valid JSON' } });
+      const text = await call('put', '/connectors/{name}/pause', {
+        ...base,
+        rawBody: 'x',
+        contentType: 'text/plain',
+      });
+      expect(text.status).toBe(415);
+      const huge = await call('put', '/connectors/{name}/pause', {
+        ...base,
+        body: { reason: 'x'.repeat(1_100_000) },
+      });
+      expect(huge.status).toBe(413);
+      const missing = await call('put', '/connectors/{name}/pause', base);
+      expect(missing.status).toBe(400);
+      expect(missing.body.details).toEqual([
+        { in: 'body', path: '', message: expect.stringMatching(/object/) },
+      ]);
+    });
+  });
+
+  describe('errors', () => {
+    it('answers a handler HttpError with its status, and any other failure with a generic 500', async () => {
+      const missing = await call('put', '/connectors/{name}/pause', {
+        token: tokens.operator,
+        params: { name: 'missing' },
+        body: { reason: 'maintenance' },
+      });
+      expect(missing).toMatchObject({ status: 404, body: { error: 'no connector missing' } });
+      const broken = await call('post', '/broken', { token: tokens.viewer });
+      expect(broken).toMatchObject({
+        status: 500,
+        body: { error: 'internal error: the hub logged the cause' },
+      });
+      expect(
+        logLines.some(
+          (line) => line.includes('admin route failed') && line.includes('refused the connection'),
+        ),
+      ).toBe(true);
+    });
+
+    it('answers an unknown route with a JSON 404 and keeps health, metrics and the document open', async () => {
+      const unknown = await fetch(`${server.url}/connectors/sap/explode`, {
+        headers: { authorization: `Bearer ${tokens.admin}` },
+      });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toEqual({ error: 'no route GET /connectors/sap/explode' });
+      expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /eai_admin_api_request_duration_seconds_count\{method="get",route="\/api\/whoami",status="401"\} [1-9]/,
+      );
+    });
+  });
+
+  it('never writes a token to the log, not even a rejected one', () => {
+    const log = logLines.join('');
+    // The log says who did what, so the check below looks at real request lines.
+    expect(log).toMatch(/"route":"\/connectors\/\{name\}\/pause","status":200,"principal":"oncall"/);
+    expect(log).toMatch(/"reason":"unknown token"/);
+    expect(log).toMatch(/"reason":"role too small"/);
+    for (const token of [...Object.values(tokens), wrongToken]) expect(log).not.toContain(token);
+  });
+});

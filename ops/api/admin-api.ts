@@ -1,0 +1,171 @@
+import express, { type Request, type Response } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../../lib/logger.ts';
+import { histogram } from '../../lib/metrics.ts';
+import { authenticate, type Denial } from './auth.ts';
+import { detailsOf, type ErrorDetail, HttpError, sendError } from './errors.ts';
+import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
+import { type AnyRouteSpec, compilePath, type RouteHandler, type RouteSpec } from './route.ts';
+import { type AdminToken, createTokenVerifier } from './tokens.ts';
+
+export interface AdminApi {
+  /** Declares a route: its handler runs only for a caller with the role, with params, query and body valid. */
+  route<P = undefined, Q = undefined, B = undefined>(
+    spec: RouteSpec<P, Q, B>,
+    handler: RouteHandler<P, Q, B>,
+  ): void;
+  /** Every declared route; the ops server mounts it at the root. */
+  readonly router: express.Router;
+  /** The OpenAPI 3.1 document of the declared routes. */
+  openapi(): OpenApiDocument;
+}
+
+export interface AdminApiOptions {
+  /** Who may call: hashed tokens with roles (adminTokensFromEnv reads them). None: every route answers 401. */
+  tokens: AdminToken[];
+  logger: Logger;
+  title?: string;
+  version?: string;
+}
+
+const jsonTypes = ['application/json', 'application/*+json'];
+const bodyLimit = '1mb';
+
+function requestMetrics() {
+  return histogram({
+    name: 'eai_admin_api_request_duration_seconds',
+    help: 'Admin API requests by route template and status, and how long they took.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.02, 0.1, 0.5, 2, 10],
+  });
+}
+
+/** Runs express.json and turns its failures into HttpErrors with messages that quote nothing of the body. */
+function readJsonBody(parser: express.RequestHandler, req: Request, res: Response): Promise<void> {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is(jsonTypes)) {
+    return Promise.reject(new HttpError(415, 'the body must be application/json'));
+  }
+  return new Promise((resolve, reject) => {
+    parser(req, res, (error?: unknown) => {
+      if (!error) return resolve();
+      const type = (error as { type?: string }).type;
+      if (type === 'entity.too.large')
+        return reject(new HttpError(413, `the body is larger than ${bodyLimit}`));
+      if (type === 'entity.parse.failed') return reject(new HttpError(400, 'the body is not valid JSON'));
+      const status = (error as { status?: number }).status;
+      if (status === 415)
+        return reject(new HttpError(415, 'the body has an unsupported encoding or charset'));
+      reject(error);
+    });
+  });
+}
+
+/** Validates params, query and body; every invalid field of the three is reported at once. */
+function validate(spec: AnyRouteSpec, req: Request) {
+  const details: ErrorDetail[] = [];
+  const check = (where: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown) => {
+    if (!schema) return undefined;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    details.push(...detailsOf(parsed.error, where));
+    return undefined;
+  };
+  const input = {
+    params: check('params', spec.params, { ...req.params }),
+    query: check('query', spec.query, { ...req.query }),
+    body: check('body', spec.body, req.body),
+  };
+  if (details.length) {
+    const first = details[0]!;
+    const field = [first.in, first.path].filter(Boolean).join('.').replace('.[', '[');
+    const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+    throw new HttpError(400, `invalid request: ${field}: ${first.message}${more}`, details);
+  }
+  return input;
+}
+
+/**
+ * The admin API: routes declared with zod schemas, bearer tokens with roles (deny by default), one JSON error
+ * shape, and the OpenAPI document generated from the declarations. Tokens never reach a log line: requests are
+ * logged by route template, status and the token's name.
+ */
+export function createAdminApi(options: AdminApiOptions): AdminApi {
+  const verify = createTokenVerifier(options.tokens);
+  const log = options.logger.child({ component: 'admin-api' });
+  if (!options.tokens.length) log.warn('no admin tokens configured: every admin route answers 401');
+  const info = { title: options.title ?? 'eai hub admin API', version: options.version ?? '1' };
+  const router = express.Router();
+  const routes: AnyRouteSpec[] = [];
+  const jsonParser = express.json({ limit: bodyLimit, type: jsonTypes });
+  const metrics = requestMetrics();
+  let document: OpenApiDocument | undefined;
+
+  async function serve(
+    spec: AnyRouteSpec,
+    handler: RouteHandler<unknown, unknown, unknown>,
+    req: Request,
+    res: Response,
+  ) {
+    const stop = metrics.startTimer({ method: spec.method, route: spec.path });
+    let principal: string | undefined;
+    let denial: Denial | undefined;
+    try {
+      const auth = authenticate(req.headers.authorization, spec.role, verify);
+      if (!auth.ok) {
+        denial = auth.denial;
+        return sendError(res, auth.denial.status, auth.denial.message, undefined, auth.denial.headers);
+      }
+      principal = auth.principal.name;
+      if (spec.body) await readJsonBody(jsonParser, req, res);
+      const input = validate(spec, req);
+      const result = await handler({ ...input, principal: auth.principal });
+      res.status(result.status).set(result.headers ?? {});
+      if (result.body === undefined) res.end();
+      else res.json(result.body);
+    } catch (error) {
+      if (error instanceof HttpError) return sendError(res, error.status, error.message, error.details);
+      log.error({ err: error, method: spec.method, route: spec.path, principal }, 'admin route failed');
+      sendError(res, 500, 'internal error: the hub logged the cause');
+    } finally {
+      const status = res.statusCode;
+      stop({ status: String(status) });
+      const line = {
+        method: spec.method.toUpperCase(),
+        route: spec.path,
+        status,
+        principal,
+        reason: denial?.reason,
+      };
+      (status >= 500 ? log.error : status >= 400 ? log.warn : log.info).call(log, line, 'admin request');
+    }
+  }
+
+  return {
+    router,
+    route(spec, handler) {
+      const { expressPath, names } = compilePath(spec.path);
+      const shape = (spec.params as { shape?: Record<string, unknown> } | undefined)?.shape;
+      const declared = shape ? Object.keys(shape).sort() : [];
+      if (shape || names.length) {
+        if (declared.join() !== [...names].sort().join()) {
+          throw new TypeError(
+            `route ${spec.method} ${spec.path}: params schema has [${declared}] but the path has [${names}]`,
+          );
+        }
+      }
+      if (routes.some((r) => r.method === spec.method && r.path === spec.path)) {
+        throw new TypeError(`route ${spec.method} ${spec.path} is declared twice`);
+      }
+      routes.push(spec);
+      document = undefined;
+      const run = handler as RouteHandler<unknown, unknown, unknown>;
+      router[spec.method](expressPath, (req, res) => serve(spec, run, req, res));
+    },
+    openapi() {
+      document ??= buildOpenApi(info, routes);
+      return document;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { type Principal, type Role, roleAllows } from './roles.ts';
+
+export interface Denial {
+  status: 401 | 403;
+  message: string;
+  /** For the log line: why, without anything of the token. */
+  reason: 'no token' | 'unknown token' | 'role too small';
+  headers: Record<string, string>;
+}
+
+const challenge = 'Bearer realm="eai"';
+
+/**
+ * Deny by default: a request passes only with `Authorization: Bearer <token>` of a known token whose role is at
+ * least `required`. 401 (with a Bearer challenge, RFC 6750) when the caller is unknown, 403 when known but not
+ * allowed.
+ */
+export function authenticate(
+  header: string | undefined,
+  required: Role,
+  verify: (token: string) => Principal | undefined,
+): { ok: true; principal: Principal } | { ok: false; denial: Denial } {
+  const token = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? '')?.[1];
+  if (!token) {
+    return {
+      ok: false,
+      denial: {
+        status: 401,
+        message: 'an admin token is required: Authorization: Bearer <token>',
+        reason: 'no token',
+        headers: { 'WWW-Authenticate': challenge },
+      },
+    };
+  }
+  const principal = verify(token);
+  if (!principal) {
+    return {
+      ok: false,
+      denial: {
+        status: 401,
+        message: 'the admin token is not valid',
+        reason: 'unknown token',
+        headers: { 'WWW-Authenticate': `${challenge}, error="invalid_token"` },
+      },
+    };
+  }
+  if (!roleAllows(principal.role, required)) {
+    return {
+      ok: false,
+      denial: {
+        status: 403,
+        message: `role ${principal.role} may not do this: it needs ${required}`,
+        reason: 'role too small',
+        headers: { 'WWW-Authenticate': `${challenge}, error="insufficient_scope"` },
+      },
+    };
+  }
+  return { ok: true, principal };
+}

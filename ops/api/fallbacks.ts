@@ -1,0 +1,24 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../../lib/logger.ts';
+import { sendError } from './errors.ts';
+
+/** The last handler of the ops app: an unknown route is a 404 in the admin API's error shape. */
+export const notFound: RequestHandler = (req, res) => {
+  sendError(res, 404, `no route ${req.method} ${req.path}`);
+};
+
+/**
+ * Errors no route handled (a malformed percent-encoding in a path, a bug in a middleware): a client error keeps
+ * its status with a generic message, anything else is a logged 500. Nothing of the request is echoed or logged
+ * beyond its method and path.
+ */
+export function errorHandler(logger?: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = Number((error as { status?: unknown }).status);
+    if (status >= 400 && status < 500)
+      return sendError(res, status, `bad request to ${req.method} ${req.path}`);
+    logger?.error({ err: error, method: req.method, path: req.path }, 'ops request failed');
+    sendError(res, 500, 'internal error: the hub logged the cause');
+  };
+}

@@ -1,0 +1,68 @@
+import type { z } from 'zod';
+import type { Principal, Role } from './roles.ts';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteResponse {
+  description: string;
+  /** The JSON body's schema; leave it out for no body (204). Error statuses without one get the Error schema. */
+  schema?: z.ZodType;
+}
+
+/** One admin route, declared as data: the router, the validation and the OpenAPI document all come from it. */
+export interface RouteSpec<P = undefined, Q = undefined, B = undefined> {
+  method: HttpMethod;
+  /** OpenAPI style, e.g. `/connectors/{name}/offsets`; each `{param}` must be a key of `params`. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** Groups routes in the document, e.g. `connectors`. */
+  tag: string;
+  /** The least role that may call it. */
+  role: Role;
+  params?: z.ZodType<P>;
+  /** Query values arrive as strings (or string arrays when repeated): use z.coerce for numbers and booleans. */
+  query?: z.ZodType<Q>;
+  /** A JSON body (application/json, at most 1 MB). */
+  body?: z.ZodType<B>;
+  responses: Record<number, RouteResponse>;
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler<P, Q, B> = (input: RouteInput<P, Q, B>) => Promise<RouteResult>;
+
+// biome-ignore lint/suspicious/noExplicitAny: a list of routes of any input types
+export type AnyRouteSpec = RouteSpec<any, any, any>;
+
+const segment = /^(?:[A-Za-z0-9._~-]+|\{([A-Za-z_][A-Za-z0-9_]*)\})$/;
+
+/**
+ * Checks an OpenAPI path template and returns express's form of it (`/a/{b}` → `/a/:b`) and its parameter names.
+ * A malformed template is a programming error and throws at declaration.
+ */
+export function compilePath(template: string): { expressPath: string; names: string[] } {
+  if (!template.startsWith('/')) throw new TypeError(`route path "${template}" must start with /`);
+  const names: string[] = [];
+  const parts = template === '/' ? [] : template.slice(1).split('/');
+  const expressParts = parts.map((part) => {
+    const match = segment.exec(part);
+    if (!match) throw new TypeError(`route path "${template}": segment "${part}" is not a name or {param}`);
+    if (!match[1]) return part;
+    if (names.includes(match[1])) throw new TypeError(`route path "${template}": {${match[1]}} twice`);
+    names.push(match[1]);
+    return `:${match[1]}`;
+  });
+  return { expressPath: `/${expressParts.join('/')}`, names };
+}

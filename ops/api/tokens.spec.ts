@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lib/errors.ts';
+import { adminTokensFromEnv, hashToken, newToken } from './tokens.ts';
+
+const digest = (c: string) => c.repeat(64);
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    adminTokensFromEnv(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('admin tokens', () => {
+  it('hashes as hex SHA-256 and makes 32 random bytes in base64url', () => {
+    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const a = newToken();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(a, 'base64url')).toHaveLength(32);
+    expect(newToken()).not.toBe(a);
+  });
+
+  it('reads name:role:sha256 entries and one plain admin token, keeping only hashes', () => {
+    const plain = newToken();
+    const tokens = adminTokensFromEnv({
+      EAI_ADMIN_TOKENS: ` dashboard:viewer:${digest('A')} ,, oncall:operator:${digest('b')}`,
+      EAI_ADMIN_TOKEN: plain,
+    });
+    expect(tokens).toEqual([
+      { name: 'dashboard', role: 'viewer', sha256: digest('a') },
+      { name: 'oncall', role: 'operator', sha256: digest('b') },
+      { name: 'admin', role: 'admin', sha256: hashToken(plain) },
+    ]);
+    expect(JSON.stringify(tokens)).not.toContain(plain);
+    expect(adminTokensFromEnv({})).toEqual([]);
+  });
+
+  it('names the variable, the entry and the field of a bad entry', () => {
+    const entries = (second: string) => ({ EAI_ADMIN_TOKENS: `ok:viewer:${digest('a')},${second}` });
+    expect(configError(entries(`bot:root:${digest('b')}`)).message).toBe(
+      'EAI_ADMIN_TOKENS entry 1: role must be viewer, operator or admin',
+    );
+    expect(configError(entries('bot:admin:abc123')).message).toBe(
+      'EAI_ADMIN_TOKENS entry 1: sha256 must be 64 hex digits (the SHA-256 of the token)',
+    );
+    expect(configError(entries('bot:admin')).message).toBe(
+      'EAI_ADMIN_TOKENS entry 1: expected name:role:sha256hex',
+    );
+    expect(configError(entries(`bad name:admin:${digest('b')}`)).message).toMatch(
+      /^EAI_ADMIN_TOKENS entry 1: name must be 1-64 letters/,
+    );
+    expect(configError(entries(`ok:admin:${digest('b')}`)).message).toBe(
+      'EAI_ADMIN_TOKENS entry 1: name "ok" is used twice',
+    );
+    expect(configError(entries(`other:admin:${digest('A')}`)).message).toBe(
+      'EAI_ADMIN_TOKENS entry 1 ("other"): same token as another entry',
+    );
+  });
+
+  it('refuses a short plain token without repeating it', () => {
+    const error = configError({ EAI_ADMIN_TOKEN: 'letmein-please' });
+    expect(error.message).toMatch(/^EAI_ADMIN_TOKEN: must be at least 24 characters/);
+    expect(error.message).not.toContain('letmein-please');
+  });
+});

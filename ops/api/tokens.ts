@@ -1,0 +1,131 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigError } from '../../lib/errors.ts';
+import { type Principal, roleSchema } from './roles.ts';
+
+/**
+ * Admin tokens are configured hashed: the hub keeps only SHA-256 digests of them, so a leaked config or heap dump
+ * holds no usable credential. A presented token is hashed and compared in constant time.
+ */
+export const adminTokenSchema = z.object({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+    .describe('Who the token belongs to: shown in logs and by GET /api/whoami.'),
+  role: roleSchema,
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (the SHA-256 of the token)')
+    .transform((hex) => hex.toLowerCase())
+    .describe('Hex SHA-256 of the token (`eai admin-token` or hashToken() prints it).'),
+});
+export type AdminToken = z.input<typeof adminTokenSchema>;
+
+/** Fewer random bytes than this in a plain EAI_ADMIN_TOKEN would be guessable. */
+const minPlainTokenLength = 24;
+
+/** Hex SHA-256 of a token, as configured in `AdminToken.sha256`. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** A new random token: 32 bytes, base64url (43 characters). */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export const adminEnvSchema = z.object({
+  EAI_ADMIN_TOKENS: z
+    .string()
+    .optional()
+    .describe('Comma-separated admin tokens as `name:role:sha256hex` (role: viewer, operator or admin).'),
+  EAI_ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .describe(
+      'One plain admin token (role admin, name `admin`), hashed in memory at start; for development.',
+    ),
+});
+
+function parseEntry(entry: string, index: number): AdminToken {
+  const where = `EAI_ADMIN_TOKENS entry ${index}`;
+  const parts = entry.split(':');
+  if (parts.length !== 3) throw new ConfigError(`${where}: expected name:role:sha256hex`);
+  const [name, role, sha256] = parts.map((p) => p.trim());
+  const parsed = adminTokenSchema.safeParse({ name, role, sha256 });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${where}: ${issue.path.join('.')} ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Reads the admin tokens from `EAI_ADMIN_TOKENS` (hashed entries) and `EAI_ADMIN_TOKEN` (one plain admin token,
+ * hashed here and not kept). A bad entry is a ConfigError naming the variable and the entry's index (from 0);
+ * no error message repeats a token.
+ */
+export function adminTokensFromEnv(env: NodeJS.ProcessEnv = process.env): AdminToken[] {
+  const vars = adminEnvSchema.parse({
+    EAI_ADMIN_TOKENS: env.EAI_ADMIN_TOKENS,
+    EAI_ADMIN_TOKEN: env.EAI_ADMIN_TOKEN,
+  });
+  const tokens: AdminToken[] = [];
+  const labels: string[] = [];
+  (vars.EAI_ADMIN_TOKENS ?? '').split(',').forEach((entry, index) => {
+    if (!entry.trim()) return;
+    tokens.push(parseEntry(entry.trim(), index));
+    labels.push(`EAI_ADMIN_TOKENS entry ${index}`);
+  });
+  if (vars.EAI_ADMIN_TOKEN !== undefined) {
+    const plain = vars.EAI_ADMIN_TOKEN.trim();
+    if (plain.length < minPlainTokenLength) {
+      throw new ConfigError(
+        `EAI_ADMIN_TOKEN: must be at least ${minPlainTokenLength} characters (make one with \`eai admin-token\`)`,
+      );
+    }
+    tokens.push({ name: 'admin', role: 'admin', sha256: hashToken(plain) });
+    labels.push('EAI_ADMIN_TOKEN');
+  }
+  return checkedTokens(tokens, (index) => labels[index]!);
+}
+
+/** Validates a token list: each entry well formed, names and digests unique. */
+export function checkedTokens(
+  tokens: AdminToken[],
+  label: (index: number) => string = (index) => `admin token ${index}`,
+): AdminToken[] {
+  const names = new Set<string>();
+  const digests = new Set<string>();
+  return tokens.map((token, index) => {
+    const parsed = adminTokenSchema.safeParse(token);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ConfigError(`${label(index)}: ${issue.path.join('.')} ${issue.message}`);
+    }
+    const { name, sha256 } = parsed.data;
+    if (names.has(name)) throw new ConfigError(`${label(index)}: name "${name}" is used twice`);
+    if (digests.has(sha256))
+      throw new ConfigError(`${label(index)} ("${name}"): same token as another entry`);
+    names.add(name);
+    digests.add(sha256);
+    return parsed.data;
+  });
+}
+
+/** Finds whose token a request presents, comparing digests in constant time. */
+export function createTokenVerifier(tokens: AdminToken[]): (presented: string) => Principal | undefined {
+  const known = checkedTokens(tokens).map((t) => ({
+    principal: { name: t.name, role: roleSchema.parse(t.role) },
+    digest: Buffer.from(t.sha256, 'hex'),
+  }));
+  return (presented) => {
+    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    let found: Principal | undefined;
+    // Every entry is compared, so the time taken does not tell which one matched.
+    for (const entry of known) {
+      if (timingSafeEqual(digest, entry.digest) && !found) found = entry.principal;
+    }
+    return found;
+  };
+}
