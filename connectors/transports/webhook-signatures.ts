@@ -12,7 +12,7 @@ const secret = z
   .min(1, 'the signing secret is empty')
   .meta({ secret: true })
   .describe(
-    'Shared signing secret (the app client secret, webhook secret); use `${env:NAME}` in deployment files.',
+    'Shared signing secret (app client secret, webhook secret); write an environment reference in deployment files, which the runtime resolves before the source sees it.',
   );
 
 export const signatureConfig = z.discriminatedUnion('scheme', [
@@ -121,7 +121,7 @@ const HUBSPOT_DECODED: Record<string, string> = {
 export function hubspotSignedUri(uri: string): string {
   return uri.replace(
     /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi,
-    (escape) => HUBSPOT_DECODED[escape.toUpperCase()]!,
+    (encoded) => HUBSPOT_DECODED[encoded.toUpperCase()]!,
   );
 }
 
