@@ -1,0 +1,116 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import type { ConnectorContext, WebhookRequest, WebhookResponse } from '../sdk/index.ts';
+
+/**
+ * Test support for webhook sources (and the runtime's tests): node:http on 127.0.0.1 adapted to the SDK's
+ * WebhookRequest / WebhookResponse, and a ConnectorContext that captures the served handler and the log lines.
+ */
+export type WebhookHandler = (request: WebhookRequest) => Promise<WebhookResponse>;
+
+export interface LoopbackWebhookServer {
+  /** `http://127.0.0.1:<port>` + basePath. */
+  url: string;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The request as the runtime hands it to a connector: headers lower-cased (repeats joined), path below `basePath`. */
+export async function toWebhookRequest(
+  req: IncomingMessage,
+  basePath: string,
+  origin: string,
+): Promise<WebhookRequest> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers))
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  const target = req.url ?? '/';
+  const pathname = target.split('?')[0] ?? '/';
+  const below = pathname.startsWith(basePath) ? pathname.slice(basePath.length) : pathname;
+  return {
+    method: req.method ?? 'GET',
+    path: below.startsWith('/') ? below : `/${below}`,
+    url: `${origin}${target}`,
+    headers,
+    rawBody: await readBody(req),
+  };
+}
+
+export function writeWebhookResponse(res: ServerResponse, response: WebhookResponse): void {
+  const headers: Record<string, string> = { ...response.headers };
+  let payload: Buffer | string | undefined;
+  if (Buffer.isBuffer(response.body)) payload = response.body;
+  else if (typeof response.body === 'string') payload = response.body;
+  else if (response.body !== undefined) {
+    payload = JSON.stringify(response.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  res.writeHead(response.status, headers).end(payload);
+}
+
+/** Serves `handler` on 127.0.0.1 (a free port) below `basePath`, as `context.serveWebhook` would on the hub's port. */
+export async function serveOnLoopback(
+  handler: WebhookHandler,
+  basePath = '',
+): Promise<LoopbackWebhookServer> {
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    toWebhookRequest(req, basePath, origin)
+      .then(handler)
+      .then(
+        (response) => writeWebhookResponse(res, response),
+        (error: unknown) => writeWebhookResponse(res, { status: 500, body: { error: String(error) } }),
+      );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `${origin}${basePath}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface TestContext {
+  context: ConnectorContext;
+  /** The handler the source passed to `serveWebhook` (throws when none was served yet). */
+  handler(): WebhookHandler;
+  /** Log lines as parsed JSON objects (level info and up). */
+  logs: Array<Record<string, unknown>>;
+  abort(): void;
+}
+
+export function createTestContext(name = 'test-webhook'): TestContext {
+  const controller = new AbortController();
+  const logs: Array<Record<string, unknown>> = [];
+  let served: WebhookHandler | undefined;
+  const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  return {
+    context: {
+      name,
+      logger,
+      signal: controller.signal,
+      baseDir: process.cwd(),
+      serveWebhook: (handler) => {
+        served = handler;
+      },
+    },
+    handler: () => {
+      if (!served) throw new Error('the source has not called serveWebhook yet (call start first)');
+      return served;
+    },
+    logs,
+    abort: () => controller.abort(),
+  };
+}

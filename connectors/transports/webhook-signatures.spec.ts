@@ -1,0 +1,180 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  constantTimeEqual,
+  hmacSha256Hex,
+  hubspotSignedUri,
+  hubspotV3Signature,
+  type SignatureConfig,
+  shopifySignature,
+  signatureConfig,
+  verifySignature,
+} from './webhook-signatures.ts';
+
+// RFC 4231 test case 2 (key "Jefe"); the base64 form and the HubSpot vector were computed with Python's hmac module.
+const RFC_KEY = 'Jefe';
+const RFC_DATA = 'what do ya want for nothing?';
+const RFC_HEX = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843';
+const RFC_BASE64 = 'W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=';
+const HUBSPOT_VECTOR = {
+  secret: 'client-secret-1',
+  uri: 'https://hub.example.com/webhooks/hubspot?app=eai:x',
+  body: '[{"eventId":1}]',
+  timestamp: '1700000000000',
+  signature: 'd9JqdLYKQ3kATvL6bStjANxk2VwzkyVkjsdgaNCbM0I=',
+};
+
+const body = Buffer.from('{"id":42,"name":"Zoë"}');
+const request = (
+  headers: Record<string, string>,
+  rawBody = body,
+  url = 'http://127.0.0.1:8080/webhooks/x',
+) => ({
+  method: 'POST',
+  url,
+  headers,
+  rawBody,
+});
+const config = (input: unknown): SignatureConfig => signatureConfig.parse(input);
+
+describe('signing functions against known vectors', () => {
+  it('hmacSha256Hex and shopifySignature match RFC 4231 test case 2', () => {
+    expect(hmacSha256Hex(RFC_KEY, RFC_DATA)).toBe(RFC_HEX);
+    expect(shopifySignature(RFC_KEY, Buffer.from(RFC_DATA))).toBe(RFC_BASE64);
+  });
+
+  it('hubspotV3Signature signs method + URI + body + timestamp', () => {
+    const { secret, uri, body: text, timestamp, signature } = HUBSPOT_VECTOR;
+    expect(hubspotV3Signature(secret, 'POST', uri, text, timestamp)).toBe(signature);
+    expect(hubspotV3Signature(secret, 'POST', uri, text, '1700000000001')).not.toBe(signature);
+  });
+
+  it("decodes exactly HubSpot's listed escapes in the URI, in either case, and keeps the others", () => {
+    expect(hubspotSignedUri('https://h.example/a%3Ab%2fc%3F%40%21%24%27%28%29%2A%2C%3b?q=%20%26')).toBe(
+      "https://h.example/a:b/c?@!$'()*,;?q=%20%26",
+    );
+    const { secret, body: text, timestamp, signature } = HUBSPOT_VECTOR;
+    const encoded = 'https%3A%2F%2Fhub.example.com/webhooks/hubspot?app=eai%3Ax';
+    expect(hubspotV3Signature(secret, 'POST', encoded, text, timestamp)).toBe(signature);
+  });
+
+  it('constantTimeEqual tells equal from unequal strings of any length', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+  });
+});
+
+describe('verifySignature', () => {
+  const hex = createHmac('sha256', 's3cret').update(body).digest('hex');
+  const b64 = createHmac('sha256', 's3cret').update(body).digest('base64');
+
+  it('hmac-sha256: accepts the digest in the configured header with its prefix, refuses other bodies and secrets', () => {
+    const github = config({
+      scheme: 'hmac-sha256',
+      secret: 's3cret',
+      header: 'X-Hub-Signature-256',
+      prefix: 'sha256=',
+    });
+    expect(verifySignature(github, request({ 'x-hub-signature-256': `sha256=${hex}` }))).toEqual({
+      ok: true,
+    });
+    expect(
+      verifySignature(github, request({ 'x-hub-signature-256': `sha256=${hex.toUpperCase()}` })).ok,
+    ).toBe(true);
+    expect(verifySignature(github, request({ 'x-hub-signature-256': hex }))).toEqual({
+      ok: false,
+      reason: 'malformed signature',
+    });
+    const tampered = request(
+      { 'x-hub-signature-256': `sha256=${hex}` },
+      Buffer.from('{"id":43,"name":"Zoë"}'),
+    );
+    expect(verifySignature(github, tampered)).toEqual({ ok: false, reason: 'signature mismatch' });
+    const other = config({
+      scheme: 'hmac-sha256',
+      secret: 'other',
+      header: 'x-hub-signature-256',
+      prefix: 'sha256=',
+    });
+    expect(verifySignature(other, request({ 'x-hub-signature-256': `sha256=${hex}` })).ok).toBe(false);
+    expect(verifySignature(github, request({}))).toEqual({
+      ok: false,
+      reason: 'missing x-hub-signature-256 header',
+    });
+  });
+
+  it('shopify: accepts the base64 digest, refuses a tampered body and a wrong secret', () => {
+    const shopify = config({ scheme: 'shopify', secret: 's3cret' });
+    expect(verifySignature(shopify, request({ 'x-shopify-hmac-sha256': b64 })).ok).toBe(true);
+    expect(verifySignature(shopify, request({ 'x-shopify-hmac-sha256': b64 }, Buffer.from('{}'))).ok).toBe(
+      false,
+    );
+    expect(
+      verifySignature(config({ scheme: 'shopify', secret: 'x' }), request({ 'x-shopify-hmac-sha256': b64 }))
+        .ok,
+    ).toBe(false);
+  });
+
+  describe('hubspot-v3', () => {
+    const now = 1_700_000_100_000;
+    const url = 'http://127.0.0.1:8080/webhooks/hubspot?app=eai';
+    const sign = (timestamp: string, secret = 's3cret', signedUrl = url) =>
+      createHmac('sha256', secret)
+        .update(`POST${signedUrl}${body.toString('utf8')}${timestamp}`, 'utf8')
+        .digest('base64');
+    const headers = (timestamp: string, signature = sign(timestamp)) => ({
+      'x-hubspot-signature-v3': signature,
+      'x-hubspot-request-timestamp': timestamp,
+    });
+    const hubspot = config({ scheme: 'hubspot-v3', secret: 's3cret' });
+
+    it('accepts a fresh, correctly signed request', () => {
+      expect(verifySignature(hubspot, request(headers(String(now - 1000)), body, url), now)).toEqual({
+        ok: true,
+      });
+    });
+
+    it('refuses a timestamp older than 5 minutes even when the signature is right', () => {
+      const stale = String(now - 300_001);
+      expect(verifySignature(hubspot, request(headers(stale), body, url), now)).toEqual({
+        ok: false,
+        reason: 'stale timestamp',
+      });
+      expect(verifySignature(hubspot, request(headers(String(now - 300_000)), body, url), now).ok).toBe(true);
+    });
+
+    it('refuses a wrong secret, a tampered body, another URL and a missing or malformed timestamp', () => {
+      const ts = String(now);
+      expect(verifySignature(hubspot, request(headers(ts, sign(ts, 'nope')), body, url), now).ok).toBe(false);
+      expect(verifySignature(hubspot, request(headers(ts), Buffer.from('{"id":1}'), url), now).ok).toBe(
+        false,
+      );
+      expect(verifySignature(hubspot, request(headers(ts), body, `${url}&x=1`), now).ok).toBe(false);
+      expect(
+        verifySignature(hubspot, request({ 'x-hubspot-signature-v3': sign(ts) }, body, url), now).ok,
+      ).toBe(false);
+      expect(
+        verifySignature(hubspot, request(headers('yesterday', sign('yesterday')), body, url), now).ok,
+      ).toBe(false);
+    });
+
+    it('checks against publicOrigin when a proxy rewrote the origin', () => {
+      const ts = String(now);
+      const behindProxy = config({
+        scheme: 'hubspot-v3',
+        secret: 's3cret',
+        publicOrigin: 'https://hub.example.com/',
+      });
+      const signed = sign(ts, 's3cret', 'https://hub.example.com/webhooks/hubspot?app=eai');
+      expect(verifySignature(behindProxy, request(headers(ts, signed), body, url), now).ok).toBe(true);
+      expect(verifySignature(hubspot, request(headers(ts, signed), body, url), now).ok).toBe(false);
+    });
+  });
+
+  it('none: accepts anything, but only when written out: the scheme has no default', () => {
+    expect(verifySignature(config({ scheme: 'none' }), request({})).ok).toBe(true);
+    expect(signatureConfig.safeParse({}).success).toBe(false);
+    expect(signatureConfig.safeParse({ scheme: 'shopify' }).error?.issues[0]?.path).toEqual(['secret']);
+  });
+});

@@ -1,0 +1,204 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { WebhookRequest } from '../sdk/index.ts';
+
+/**
+ * Webhook request signatures: the schemes senders use, as pure functions (sign, verify) and one zod schema for the
+ * choice. The secret is marked `secret: true` in the schema's metadata so docs and status pages can redact it.
+ */
+
+const secret = z
+  .string()
+  .min(1, 'the signing secret is empty')
+  .meta({ secret: true })
+  .describe(
+    'Shared signing secret (app client secret, webhook secret); write an environment reference in deployment files, which the runtime resolves before the source sees it.',
+  );
+
+export const signatureConfig = z.discriminatedUnion('scheme', [
+  z
+    .object({
+      scheme: z
+        .literal('hmac-sha256')
+        .describe('Hex HMAC-SHA256 of the raw body in one header (GitHub, many others).'),
+      secret,
+      header: z
+        .string()
+        .min(1)
+        .default('x-hub-signature-256')
+        .transform((name) => name.toLowerCase())
+        .describe('Header carrying the signature (any case).'),
+      prefix: z
+        .string()
+        .default('')
+        .describe(
+          'Text before the hex digest in the header, e.g. `sha256=` as GitHub sends it; empty for none.',
+        ),
+    })
+    .describe('hmac-sha256'),
+  z
+    .object({
+      scheme: z
+        .literal('hubspot-v3')
+        .describe(
+          'HubSpot v3: base64 HMAC-SHA256 of method + URI + body + timestamp in `X-HubSpot-Signature-v3`, timestamp in `X-HubSpot-Request-Timestamp`.',
+        ),
+      secret,
+      maxAgeMs: z
+        .number()
+        .int()
+        .positive()
+        .default(300_000)
+        .describe('Requests whose timestamp is older than this are refused (HubSpot: 5 minutes).'),
+      publicOrigin: z
+        .url()
+        .optional()
+        .describe(
+          'Origin the sender calls (`https://hub.example.com`) when a proxy sits in front of the hub; replaces the origin of the URL the hub saw, since the signature covers the full URI.',
+        ),
+    })
+    .describe('hubspot-v3'),
+  z
+    .object({
+      scheme: z
+        .literal('shopify')
+        .describe('Shopify: base64 HMAC-SHA256 of the raw body in `X-Shopify-Hmac-Sha256`.'),
+      secret,
+    })
+    .describe('shopify'),
+  z
+    .object({
+      scheme: z
+        .literal('none')
+        .describe(
+          'No signature check: only for senders that cannot sign, behind a network that can be trusted.',
+        ),
+    })
+    .describe('none'),
+]);
+
+export type SignatureConfig = z.output<typeof signatureConfig>;
+
+export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+
+const HUBSPOT_SIGNATURE = 'x-hubspot-signature-v3';
+const HUBSPOT_TIMESTAMP = 'x-hubspot-request-timestamp';
+const SHOPIFY_SIGNATURE = 'x-shopify-hmac-sha256';
+
+function hmac(secretValue: string, ...parts: Array<string | Buffer>) {
+  const mac = createHmac('sha256', secretValue);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+}
+
+/** Hex HMAC-SHA256 of the body (the `hmac-sha256` scheme, without prefix). */
+export function hmacSha256Hex(secretValue: string, body: Buffer | string): string {
+  return hmac(secretValue, body).toString('hex');
+}
+
+/** Base64 HMAC-SHA256 of the body (Shopify's `X-Shopify-Hmac-Sha256`). */
+export function shopifySignature(secretValue: string, body: Buffer | string): string {
+  return hmac(secretValue, body).toString('base64');
+}
+
+// HubSpot's documented list: these escapes in the request URI are decoded before signing (any other escape stays).
+const HUBSPOT_DECODED: Record<string, string> = {
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
+};
+
+/** The URI as HubSpot signs it: the escapes in its documented table decoded, everything else kept. */
+export function hubspotSignedUri(uri: string): string {
+  return uri.replace(
+    /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi,
+    (encoded) => HUBSPOT_DECODED[encoded.toUpperCase()]!,
+  );
+}
+
+/** HubSpot v3: base64(HMAC-SHA256(secret, method + uri + body + timestamp)), the URI decoded as `hubspotSignedUri`. */
+export function hubspotV3Signature(
+  secretValue: string,
+  method: string,
+  uri: string,
+  body: Buffer | string,
+  timestamp: string,
+): string {
+  return hmac(secretValue, method, hubspotSignedUri(uri), body, timestamp).toString('base64');
+}
+
+/** Compares in time independent of where the strings differ (their lengths are public: a digest's length). */
+export function constantTimeEqual(expected: string, actual: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(actual, 'utf8');
+  if (a.length !== b.length) {
+    timingSafeEqual(a, a);
+    return false;
+  }
+  return timingSafeEqual(a, b);
+}
+
+function compare(expected: string, actual: string): SignatureCheck {
+  return constantTimeEqual(expected, actual) ? { ok: true } : { ok: false, reason: 'signature mismatch' };
+}
+
+/** The URL the sender signed: `publicOrigin` in place of the origin the hub saw, path and query kept as sent. */
+function signedUrl(requestUrl: string, publicOrigin: string | undefined): string {
+  if (!publicOrigin) return requestUrl;
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(requestUrl);
+  const rest = match ? requestUrl.slice(match[0].length) : requestUrl;
+  return publicOrigin.replace(/\/+$/, '') + rest;
+}
+
+/**
+ * Checks a request against the configured scheme. `reason` is for logs only: it never carries the expected value,
+ * and callers must not send it to the client.
+ */
+export function verifySignature(
+  config: SignatureConfig,
+  request: Pick<WebhookRequest, 'method' | 'url' | 'headers' | 'rawBody'>,
+  now: number = Date.now(),
+): SignatureCheck {
+  switch (config.scheme) {
+    case 'none':
+      return { ok: true };
+    case 'hmac-sha256': {
+      const header = request.headers[config.header];
+      if (!header) return { ok: false, reason: `missing ${config.header} header` };
+      if (!header.startsWith(config.prefix)) return { ok: false, reason: 'malformed signature' };
+      const given = header.slice(config.prefix.length).trim().toLowerCase();
+      return compare(hmacSha256Hex(config.secret, request.rawBody), given);
+    }
+    case 'shopify': {
+      const header = request.headers[SHOPIFY_SIGNATURE];
+      if (!header) return { ok: false, reason: `missing ${SHOPIFY_SIGNATURE} header` };
+      return compare(shopifySignature(config.secret, request.rawBody), header.trim());
+    }
+    case 'hubspot-v3': {
+      const header = request.headers[HUBSPOT_SIGNATURE];
+      const timestamp = request.headers[HUBSPOT_TIMESTAMP];
+      if (!header) return { ok: false, reason: `missing ${HUBSPOT_SIGNATURE} header` };
+      if (!timestamp || !/^\d{1,16}$/.test(timestamp.trim()))
+        return { ok: false, reason: `missing or malformed ${HUBSPOT_TIMESTAMP} header` };
+      if (now - Number(timestamp.trim()) > config.maxAgeMs) return { ok: false, reason: 'stale timestamp' };
+      const uri = signedUrl(request.url, config.publicOrigin);
+      const expected = hubspotV3Signature(
+        config.secret,
+        request.method,
+        uri,
+        request.rawBody,
+        timestamp.trim(),
+      );
+      return compare(expected, header.trim());
+    }
+  }
+}

@@ -1,0 +1,315 @@
+import type { z } from 'zod';
+import { ConfigError, errorMessage } from '../../lib/errors.ts';
+import type {
+  CommitOutcome,
+  ConnectorContext,
+  Json,
+  SourceDocument,
+  SourceTask,
+  WebhookRequest,
+  WebhookResponse,
+} from '../sdk/index.ts';
+import { RecentIds } from './recent-ids.ts';
+import { type WebhookSourceConfig, webhookSourceConfig } from './webhook-config.ts';
+import {
+  type IdentifiedPart,
+  requestDeliveryId,
+  requestParts,
+  WebhookBodyError,
+  type WebhookPart,
+} from './webhook-parts.ts';
+import { verifySignature } from './webhook-signatures.ts';
+
+export { type WebhookSourceConfig, webhookSourceConfig } from './webhook-config.ts';
+export { WebhookBodyError, type WebhookPart } from './webhook-parts.ts';
+
+/**
+ * The webhook source: a push source that answers the sender only once its documents are on Kafka. The handler
+ * queues a request's documents and waits; `poll()` hands them to the runtime; `commit()` settles the waiting
+ * requests (2xx on success, 503 + Retry-After on failure, so the sender redelivers). Delivery ids already on Kafka
+ * are answered 200 without queueing; one in flight joins the pending outcome.
+ */
+export type WebhookSourceOptions = z.input<typeof webhookSourceConfig> & {
+  /** Checks the parsed JSON body (with `json: true`); its first issue is answered 400 with the field path. */
+  bodySchema?: z.ZodType;
+  /** Cuts one request into documents (HubSpot's event arrays); throw a WebhookBodyError for a 400. Default: the raw body. */
+  split?: (request: WebhookRequest, body: unknown) => WebhookPart[];
+};
+
+type DocOutcome =
+  | { ok: true; batch: number; published: number; deadLettered: number; shared: boolean }
+  | { ok: false; reason: string };
+
+interface Entry {
+  document: SourceDocument & { deliveryId: string };
+  /** Which request queued it: a batch of several requests' documents cannot attribute its counts to one. */
+  request: number;
+  done: Promise<DocOutcome>;
+  settle(outcome: DocOutcome): void;
+}
+
+function entryFor(part: IdentifiedPart, request: number, receivedAt: Date): Entry {
+  let settle!: (outcome: DocOutcome) => void;
+  const done = new Promise<DocOutcome>((resolve) => {
+    settle = resolve;
+  });
+  const { bytes, format, name, sender, deliveryId } = part;
+  const document = {
+    bytes,
+    position: null,
+    deliveryId,
+    receivedAt,
+    name: name ?? deliveryId,
+    ...(format === undefined ? {} : { format }),
+    ...(sender === undefined ? {} : { sender }),
+  };
+  return { document, request, done, settle };
+}
+
+function parseOptions(options: WebhookSourceOptions): WebhookSourceConfig {
+  const { bodySchema: _schema, split: _split, ...config } = options;
+  const parsed = webhookSourceConfig.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new ConfigError(`webhook source: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
+
+const shortId = (id: string) => (id.length > 200 ? `${id.slice(0, 200)}…` : id);
+
+export function createWebhookSource(options: WebhookSourceOptions, context: ConnectorContext): SourceTask {
+  const config = parseOptions(options);
+  const { logger, signal } = context;
+  const retryAfter = { 'retry-after': String(config.retryAfterSeconds) };
+  const committed = new RecentIds(config.dedupCapacity);
+  /** Queued or polled, not yet committed, by delivery id. */
+  const inFlight = new Map<string, Entry>();
+  const queue: Entry[] = [];
+  const wakers = new Set<() => void>();
+  let state: 'new' | 'running' | 'stopped' = 'new';
+  let requests = 0;
+  let batches = 0;
+
+  function wake(): void {
+    for (const waker of [...wakers]) waker();
+  }
+
+  function refuse(
+    request: WebhookRequest,
+    status: number,
+    reason: string,
+    body: Json,
+    deliveryId?: string,
+    headers?: Record<string, string>,
+  ): WebhookResponse {
+    const fields = { status, reason, method: request.method, path: request.path, deliveryId };
+    if (status >= 500 || status === 401 || status === 413) logger.warn(fields, 'webhook request refused');
+    else logger.info(fields, 'webhook request refused');
+    return { status, body, ...(headers ? { headers } : {}) };
+  }
+
+  function waitAll(entries: Entry[]): Promise<DocOutcome[] | 'timeout'> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), config.responseTimeoutMs);
+      timer.unref?.();
+      void Promise.all(entries.map((entry) => entry.done)).then((outcomes) => {
+        clearTimeout(timer);
+        resolve(outcomes);
+      });
+    });
+  }
+
+  async function handle(request: WebhookRequest): Promise<WebhookResponse> {
+    if (state !== 'running' || signal.aborted)
+      return refuse(
+        request,
+        503,
+        'stopping',
+        { error: 'not accepting requests, retry later' },
+        undefined,
+        retryAfter,
+      );
+    const headerId = config.deliveryIdHeader ? request.headers[config.deliveryIdHeader] : undefined;
+    const logId = headerId ? shortId(headerId) : undefined;
+    if (request.method.toUpperCase() !== 'POST')
+      return refuse(request, 405, 'method not allowed', { error: 'only POST is accepted' }, logId, {
+        allow: 'POST',
+      });
+    const declared = Number(request.headers['content-length']);
+    if (request.rawBody.length > config.maxBodyBytes || declared > config.maxBodyBytes)
+      return refuse(
+        request,
+        413,
+        'body too large',
+        { error: `body over ${config.maxBodyBytes} bytes` },
+        logId,
+      );
+    const requestId = shortId(requestDeliveryId(request, config.deliveryIdHeader));
+    const check = verifySignature(config.signature, request);
+    if (!check.ok)
+      return refuse(request, 401, check.reason, { error: 'missing or invalid signature' }, requestId);
+
+    let parts: IdentifiedPart[];
+    try {
+      parts = requestParts(request, { ...config, bodySchema: options.bodySchema, split: options.split });
+    } catch (error) {
+      if (error instanceof WebhookBodyError)
+        return refuse(
+          request,
+          400,
+          `bad body at ${error.path}`,
+          { error: error.detail, path: error.path },
+          requestId,
+        );
+      logger.error({ error: errorMessage(error), deliveryId: requestId }, 'webhook split failed');
+      return { status: 500, body: { error: 'could not read the request' } };
+    }
+    if (parts.length > config.maxPendingDocuments)
+      return refuse(
+        request,
+        413,
+        'too many documents',
+        { error: `request holds ${parts.length} documents, over ${config.maxPendingDocuments}` },
+        requestId,
+      );
+
+    const joined: Entry[] = [];
+    const fresh: IdentifiedPart[] = [];
+    for (const part of parts) {
+      if (committed.has(part.deliveryId)) continue;
+      const pending = inFlight.get(part.deliveryId);
+      if (pending) joined.push(pending);
+      else fresh.push(part);
+    }
+    if (parts.length > 0 && fresh.length === 0 && joined.length === 0) {
+      logger.info({ deliveryId: requestId, documents: parts.length }, 'webhook delivery already on Kafka');
+      return { status: 200, body: { duplicate: true } };
+    }
+    if (inFlight.size + fresh.length > config.maxPendingDocuments)
+      return refuse(
+        request,
+        429,
+        'queue full',
+        { error: 'too many pending documents, retry later' },
+        requestId,
+        {
+          ...retryAfter,
+        },
+      );
+
+    requests += 1;
+    const receivedAt = new Date();
+    const entries = fresh.map((part) => entryFor(part, requests, receivedAt));
+    for (const entry of entries) {
+      inFlight.set(entry.document.deliveryId, entry);
+      queue.push(entry);
+    }
+    wake();
+
+    const outcomes = await waitAll([...entries, ...joined]);
+    if (outcomes === 'timeout')
+      return refuse(
+        request,
+        503,
+        'not on Kafka in time',
+        { error: 'not stored yet, retry later' },
+        requestId,
+        {
+          ...retryAfter,
+        },
+      );
+    const failed = outcomes.find((outcome) => !outcome.ok);
+    if (failed && !failed.ok)
+      return refuse(request, 503, failed.reason, { error: 'not stored, retry later' }, requestId, {
+        ...retryAfter,
+      });
+    return {
+      status: config.acceptedStatus,
+      body: summary(outcomes, entries.length + joined.length, joined.length),
+    };
+  }
+
+  /** Counts per batch, summed over the batches the request's documents went in; `sharedBatch` when inexact. */
+  function summary(outcomes: DocOutcome[], accepted: number, joined: number): Json {
+    const perBatch = new Map<number, { published: number; deadLettered: number; shared: boolean }>();
+    for (const outcome of outcomes) if (outcome.ok) perBatch.set(outcome.batch, outcome);
+    let published = 0;
+    let deadLettered = 0;
+    let shared = joined > 0;
+    for (const batch of perBatch.values()) {
+      published += batch.published;
+      deadLettered += batch.deadLettered;
+      shared ||= batch.shared;
+    }
+    return { accepted, published, deadLettered, ...(shared ? { sharedBatch: true } : {}) };
+  }
+
+  function waitForWork(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, config.pollWaitMs);
+      signal.addEventListener('abort', done, { once: true });
+      wakers.add(done);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        wakers.delete(done);
+        resolve();
+      }
+    });
+  }
+
+  function settleAll(reason: string): void {
+    for (const entry of inFlight.values()) entry.settle({ ok: false, reason });
+    inFlight.clear();
+    queue.length = 0;
+  }
+
+  return {
+    async start(_positions) {
+      if (state !== 'new') throw new ConfigError(`webhook source ${context.name}: start() called twice`);
+      state = 'running';
+      if (config.signature.scheme === 'none')
+        logger.warn(
+          { connector: context.name },
+          'webhook signatures are not checked (signature.scheme: none)',
+        );
+      context.serveWebhook(handle);
+    },
+
+    async poll() {
+      if (state === 'running' && queue.length === 0 && !signal.aborted) await waitForWork();
+      if (state !== 'running') return [];
+      return queue.splice(0, config.batchSize).map((entry) => entry.document);
+    },
+
+    async commit(documents, outcome: CommitOutcome) {
+      batches += 1;
+      const entries = documents.flatMap((document) => {
+        const entry = document.deliveryId === undefined ? undefined : inFlight.get(document.deliveryId);
+        return entry ? [entry] : [];
+      });
+      const shared = new Set(entries.map((entry) => entry.request)).size > 1;
+      if (!outcome.ok)
+        logger.warn(
+          { documents: entries.length, error: errorMessage(outcome.error) },
+          'webhook batch not stored',
+        );
+      for (const entry of entries) {
+        inFlight.delete(entry.document.deliveryId);
+        if (outcome.ok) {
+          committed.add(entry.document.deliveryId);
+          const { published, deadLettered } = outcome;
+          entry.settle({ ok: true, batch: batches, published, deadLettered, shared });
+        } else {
+          entry.settle({ ok: false, reason: 'commit failed' });
+        }
+      }
+    },
+
+    async stop() {
+      if (state === 'stopped') return;
+      state = 'stopped';
+      settleAll('stopping');
+      wake();
+    },
+  };
+}
