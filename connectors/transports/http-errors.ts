@@ -77,3 +77,21 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }
+
+/** The error a non-2xx answer means, as the sink and sources classify it. */
+export function httpAnswerError(
+  failure: HttpFailure,
+  answer: { status: number; retryAfter: string | null; body: string },
+  options: { maxBodyBytes: number; retryConflicts?: boolean },
+): HttpRefusedError | HttpUnavailableError {
+  const { status } = answer;
+  const responseBody = truncateBody(answer.body, options.maxBodyBytes);
+  const retriable =
+    status >= 500 || status === 408 || status === 429 || (status === 409 && options.retryConflicts === true);
+  if (!retriable) return new HttpRefusedError(failure, status, responseBody);
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(answer.retryAfter) : undefined;
+  return new HttpUnavailableError(
+    `${failure.connector}: ${failure.method} ${failure.path} answered HTTP ${status}: ${responseBody}`,
+    { status, responseBody, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+  );
+}

@@ -9,17 +9,16 @@ import {
 import { errorMessage, isRetriable, RetriableError } from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, SinkRecord, SinkTask } from '../sdk/index.ts';
-import {
-  CircuitOpenError,
-  type HttpFailure,
-  HttpRefusedError,
-  HttpUnavailableError,
-  parseRetryAfter,
-  truncateBody,
-} from './http-errors.ts';
+import { CircuitOpenError, type HttpFailure, HttpUnavailableError, httpAnswerError } from './http-errors.ts';
 import { type HttpSinkConfig, httpSinkConfig } from './http-sink-config.ts';
 
-export { CircuitOpenError, HttpRefusedError, HttpUnavailableError, parseRetryAfter } from './http-errors.ts';
+export {
+  CircuitOpenError,
+  HttpRefusedError,
+  HttpUnavailableError,
+  httpAnswerError,
+  parseRetryAfter,
+} from './http-errors.ts';
 export { type HttpSinkConfig, type HttpSinkConfigInput, httpSinkConfig } from './http-sink-config.ts';
 
 /** One request a system connector wants sent for a record. */
@@ -130,23 +129,16 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         { cause: error },
       );
     }
-    const status = response.status;
-    if (status < 300) return;
-    const responseBody = truncateBody(text, config.maxErrorBodyBytes);
-    if (status === 401 && options.authorize && !renewAuth) {
+    if (response.status < 300) return;
+    if (response.status === 401 && options.authorize && !renewAuth) {
       log.info({ method: request.method, path: request.path }, 'target answered 401: authorizing again');
       return send(record, request, true);
     }
-    const retriable =
-      status >= 500 || status === 408 || status === 429 || (status === 409 && config.retryConflicts);
-    if (!retriable) throw new HttpRefusedError(failure, status, responseBody);
-    const retryAfterMs =
-      status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
-    throw new HttpUnavailableError(`${where} answered HTTP ${status}: ${responseBody}`, {
-      status,
-      responseBody,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
+    throw httpAnswerError(
+      failure,
+      { status: response.status, retryAfter: response.headers.get('retry-after'), body: text },
+      { maxBodyBytes: config.maxErrorBodyBytes, retryConflicts: config.retryConflicts },
+    );
   }
 
   /** An attempt through the breaker; an open breaker fails fast with when it will try again. */
