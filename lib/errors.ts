@@ -11,10 +11,15 @@ export class EaiError extends Error {
   }
 }
 
-/** A transient failure: network, timeouts, a dependency that is starting. Retry with backoff. */
+/**
+ * A transient failure: network, timeouts, a dependency that is starting. Retry with backoff; when the other side
+ * said how long to wait (`Retry-After`), `retryAfterMs` carries it and the retry helper waits at least that long.
+ */
 export class RetriableError extends EaiError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { ...options, retriable: true });
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+    super(message, { cause: options.cause, retriable: true });
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

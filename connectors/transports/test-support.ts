@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { ConnectorContext, WebhookRequest, WebhookResponse } from '../sdk/index.ts';
@@ -105,6 +111,7 @@ export function createTestContext(name = 'test-webhook'): TestContext {
       serveWebhook: (handler) => {
         served = handler;
       },
+      toSystem: () => Promise.reject(new Error('no outbound mapping in this spec')),
     },
     handler: () => {
       if (!served) throw new Error('the source has not called serveWebhook yet (call start first)');
@@ -112,5 +119,55 @@ export function createTestContext(name = 'test-webhook'): TestContext {
     },
     logs,
     abort: () => controller.abort(),
+  };
+}
+
+/** A connector context for specs that need no webhook and no log lines: the context of `createTestContext`. */
+export function testContext(name = 'test-connector'): ConnectorContext & { abort(): void } {
+  const { context, abort } = createTestContext(name);
+  return { ...context, abort };
+}
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A loopback HTTP server whose answers a spec scripts; it keeps every request it saw. */
+export interface ScriptedServer {
+  url: string;
+  requests: SeenRequest[];
+  close(): Promise<void>;
+}
+
+export async function startScriptedServer(
+  answer: (request: SeenRequest, res: ServerResponse, index: number) => void,
+): Promise<ScriptedServer> {
+  const requests: SeenRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const seen = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(seen);
+      answer(seen, res, requests.length - 1);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

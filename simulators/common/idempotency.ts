@@ -11,9 +11,17 @@ export function idempotencyKeyOf(res: Response): string | undefined {
 }
 
 /**
+ * Answers never stored: 5xx and 429 (the request failed or was not let in) and 401 (the credentials were refused
+ * before the endpoint ran, as Stripe and the IETF Idempotency-Key draft keep no result for a request that did not
+ * start executing), so a retry, or a resend with a fresh token, is processed.
+ */
+function isStored(status: number): boolean {
+  return status < 500 && status !== 429 && status !== 401;
+}
+
+/**
  * A state-changing request carrying an idempotency key already answered is answered again with the
- * stored answer, without reaching the route: the system applies it once. Answers of 5xx and 429 are
- * not stored, so a retry after a failure is processed.
+ * stored answer, without reaching the route: the system applies it once.
  */
 export function idempotencyMiddleware(
   log: EffectLog,
@@ -44,7 +52,7 @@ export function idempotencyMiddleware(
     }) as Response['write'];
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       if (typeof chunk !== 'function') keep(chunk);
-      if (res.statusCode < 500 && res.statusCode !== 429) {
+      if (isStored(res.statusCode)) {
         const headers: Record<string, string> = {};
         for (const name of REPLAYED_HEADERS) {
           const value = res.getHeader(name);

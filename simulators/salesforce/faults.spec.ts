@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../common/test-support.ts';
-import { API, type SalesforceHarness, startSalesforce } from './test-support.ts';
+import { API, getToken, type SalesforceHarness, startSalesforce } from './test-support.ts';
 
 interface Effects {
   count: number;
@@ -123,6 +123,35 @@ describe('HTTP faults', () => {
       `${API}/query?q=${encodeURIComponent('SELECT Id FROM Account')}`,
     );
     expect(stored.body.totalSize).toBe(1);
+  });
+});
+
+describe('idempotency and sessions', () => {
+  it('keeps no answer for a 401: a resend with the same Idempotency-Key and a fresh token is applied once', async () => {
+    // Its own simulator: expiring the sessions would end the shared harness's too.
+    const own = await startSalesforce();
+    try {
+      const post = (token: string) =>
+        fetch(`${own.sim.url}${accounts}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'idempotency-key': 'order-4712',
+          },
+          body: JSON.stringify({ Name: 'Expired' }),
+        });
+      await own.call('POST', '/sim/expire-tokens');
+      expect((await post(own.token)).status).toBe(401);
+      const fresh = await getToken(own.sim.url, 'eai-hub');
+      const resent = await post(fresh);
+      expect(resent.status).toBe(201);
+      expect(resent.headers.get('idempotent-replayed')).toBeNull();
+      expect((await post(fresh)).headers.get('idempotent-replayed')).toBe('true');
+      expect((await own.control<Effects>('GET', '/sim/effects')).count).toBe(1);
+    } finally {
+      await own.sim.close();
+    }
   });
 });
 

@@ -1,0 +1,97 @@
+import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
+
+/** What an HTTP failure names: the connector, the request, and the target's answer. */
+export interface HttpFailure {
+  connector: string;
+  method: string;
+  /** Path (and query) below the target's base URL. */
+  path: string;
+}
+
+/**
+ * The target refused the record (a 4xx other than 408/429): sending it again as it is cannot succeed, so the
+ * runtime dead-letters it. `responseBody` is the target's answer, truncated, so the dead letter says why.
+ */
+export class HttpRefusedError extends NonRetriableError {
+  readonly status: number;
+  readonly responseBody: string;
+  constructor(failure: HttpFailure, status: number, responseBody: string) {
+    super(
+      `${failure.connector}: ${failure.method} ${failure.path} refused with HTTP ${status}: ${responseBody}`,
+    );
+    this.status = status;
+    this.responseBody = responseBody;
+  }
+}
+
+/**
+ * The target did not take the record this time: 5xx, 408, 429, a timeout or a connection error. A retry can help;
+ * `status` is absent when no answer came, `retryAfterMs` set when the target said how long to wait.
+ */
+export class HttpUnavailableError extends RetriableError {
+  readonly status: number | undefined;
+  readonly responseBody: string | undefined;
+  constructor(
+    message: string,
+    options: { status?: number; responseBody?: string; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause, retryAfterMs: options.retryAfterMs });
+    this.status = options.status;
+    this.responseBody = options.responseBody;
+  }
+
+  /** Whether this failure says the target is unwell (counts towards opening the breaker); 429 does not. */
+  get targetFailed(): boolean {
+    return this.status === undefined || this.status === 408 || this.status >= 500;
+  }
+}
+
+/** The breaker of this target is open: nothing is sent until `until`; the runtime should back off and retry. */
+export class CircuitOpenError extends RetriableError {
+  readonly until: Date;
+  constructor(connector: string, baseUrl: string, until: Date) {
+    super(
+      `${connector}: circuit breaker for ${baseUrl} is open after repeated failures; next trial request at ${until.toISOString()}`,
+      { retryAfterMs: Math.max(0, until.getTime() - Date.now()) },
+    );
+    this.until = until;
+  }
+}
+
+/** The first `maxBytes` bytes of a body, marked when cut. */
+export function truncateBody(body: string, maxBytes: number): string {
+  const bytes = Buffer.from(body, 'utf8');
+  if (bytes.length <= maxBytes) return body;
+  return `${bytes.subarray(0, maxBytes).toString('utf8')}… [${bytes.length - maxBytes} more bytes]`;
+}
+
+/**
+ * `Retry-After` as milliseconds from `now`: delta-seconds or an HTTP date (RFC 9110 §10.2.3); undefined when
+ * absent or unreadable; a date in the past is 0.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** The error a non-2xx answer means, as the sink and sources classify it. */
+export function httpAnswerError(
+  failure: HttpFailure,
+  answer: { status: number; retryAfter: string | null; body: string },
+  options: { maxBodyBytes: number; retryConflicts?: boolean },
+): HttpRefusedError | HttpUnavailableError {
+  const { status } = answer;
+  const responseBody = truncateBody(answer.body, options.maxBodyBytes);
+  const retriable =
+    status >= 500 || status === 408 || status === 429 || (status === 409 && options.retryConflicts === true);
+  if (!retriable) return new HttpRefusedError(failure, status, responseBody);
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(answer.retryAfter) : undefined;
+  return new HttpUnavailableError(
+    `${failure.connector}: ${failure.method} ${failure.path} answered HTTP ${status}: ${responseBody}`,
+    { status, responseBody, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+  );
+}

@@ -1,0 +1,317 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
+import type { SinkRecord } from '../sdk/index.ts';
+import {
+  CircuitOpenError,
+  createHttpSink,
+  HttpRefusedError,
+  type HttpSinkConfigInput,
+  HttpUnavailableError,
+  httpSinkConfig,
+  parseRetryAfter,
+} from './http-sink.ts';
+import { type ScriptedServer, startScriptedServer, testContext } from './test-support.ts';
+
+interface Effects {
+  count: number;
+  effects: Array<{ seq: number; entityId: string; operation: string; idempotencyKey?: string }>;
+}
+
+let sf: SalesforceHarness;
+beforeAll(async () => {
+  sf = await startSalesforce();
+});
+afterAll(() => sf.sim.close());
+afterEach(async () => {
+  await sf.control('POST', '/sim/reset?empty=true');
+});
+
+let offset = 0;
+function customer(key: string, name: string, extra: Record<string, unknown> = {}): SinkRecord {
+  offset += 1;
+  return {
+    topic: 'canonical.customer',
+    partition: 0,
+    offset: String(offset),
+    key,
+    schema: 'eai.canonical.CustomerEvent',
+    value: { key, name, ...extra },
+    attributes: { id: `ce-${offset}` },
+    idempotencyKey: `salesforce-sink:ce-${offset}`,
+  };
+}
+
+/** An OAuth client-credentials authorize hook, as the Salesforce connector would supply it. */
+function salesforceAuth(url: string) {
+  let token: string | undefined;
+  const calls: boolean[] = [];
+  return {
+    calls,
+    authorize: async ({ renew }: { renew: boolean }) => {
+      calls.push(renew);
+      if (!token || renew) {
+        const response = await fetch(`${url}/services/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: 'eai-hub',
+            client_secret: 'secret',
+          }),
+        });
+        token = ((await response.json()) as { access_token: string }).access_token;
+      }
+      return { authorization: `Bearer ${token}` };
+    },
+  };
+}
+
+function salesforceSink(config: Partial<HttpSinkConfigInput> = {}, target = sf.sim.url) {
+  const auth = salesforceAuth(target);
+  const context = testContext('salesforce-sink');
+  const sink = createHttpSink(
+    {
+      config: httpSinkConfig.parse({
+        baseUrl: target,
+        timeoutMs: 300,
+        retry: { retries: 6, initialDelayMs: 10, maxDelayMs: 50 },
+        breaker: { consecutiveFailures: 20, halfOpenAfterMs: 300 },
+        ...config,
+      }),
+      request: async (record) => {
+        const value = record.value as { key: string; name: string; skip?: boolean; fields?: object };
+        if (value.skip) return null;
+        return {
+          method: 'PATCH',
+          path: `${API}/sobjects/Account/External_Id__c/${encodeURIComponent(value.key)}`,
+          body: { Name: value.name, ...value.fields },
+        };
+      },
+      authorize: auth.authorize,
+    },
+    context,
+  );
+  return { sink, context, auth };
+}
+
+const faults = (...list: unknown[]) => sf.json('POST', '/sim/faults', { faults: list });
+const effects = () => sf.control<Effects>('GET', '/sim/effects?entityType=Account');
+const accountName = async (key: string) =>
+  (await sf.json<{ Name: string }>('GET', `${API}/sobjects/Account/External_Id__c/${key}`)).body.Name;
+
+describe('HTTP sink against the Salesforce simulator (sObject upsert by external id)', () => {
+  it('applies every record exactly once, in order per key, through 429, 5xx, a lost answer and a dropped connection', async () => {
+    const { sink } = salesforceSink();
+    await faults(
+      { kind: 'rate_limit', retryAfterSeconds: 1, times: 1, path: '/services/data/**' },
+      { kind: 'error', status: 500, times: 2, path: '/services/data/**' },
+      { kind: 'timeout', afterApply: true, times: 1, path: '/services/data/**' },
+      { kind: 'drop', times: 1, path: '/services/data/**' },
+    );
+    const records = [
+      customer('C-1', 'Acme v1'),
+      customer('C-2', 'Globex v1'),
+      customer('C-1', 'Acme v2'),
+      customer('C-2', 'Globex v2'),
+      customer('C-1', 'Acme v3'),
+    ];
+    const started = Date.now();
+    for (const record of records) await sink.put(record);
+    // The first put met the 429 first: its Retry-After of 1 s outweighs the 10-50 ms backoff.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+
+    const { effects: applied } = await effects();
+    expect(applied.map((effect) => effect.idempotencyKey)).toEqual(records.map((r) => r.idempotencyKey));
+    expect(applied.map((effect) => effect.operation)).toEqual([
+      'create',
+      'create',
+      'update',
+      'update',
+      'update',
+    ]);
+    expect(await accountName('C-1')).toBe('Acme v3');
+    expect(await accountName('C-2')).toBe('Globex v2');
+    expect((await sf.control<{ faults: unknown[] }>('GET', '/sim/faults')).faults).toEqual([]);
+    expect(sink.breakerState()).toBe('closed');
+  });
+
+  it('dead-letters a refused record: HttpRefusedError with the status and the target’s body, sent once', async () => {
+    const { sink } = salesforceSink({ maxErrorBodyBytes: 40 });
+    const refused = customer('C-9', 'Bad', { fields: { NoSuchField__c: 'x' } });
+    const error = await sink.put(refused).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpRefusedError);
+    expect(error).toBeInstanceOf(NonRetriableError);
+    const { status, responseBody, message } = error as HttpRefusedError;
+    expect(status).toBe(400);
+    expect(responseBody).toMatch(/^\[\{"message":/);
+    expect(responseBody).toMatch(/… \[\d+ more bytes\]$/);
+    expect(message).toContain(`PATCH ${API}/sobjects/Account/External_Id__c/C-9 refused with HTTP 400`);
+    expect((await effects()).count).toBe(0);
+  });
+
+  it('writes nothing for a record the connector maps to no request', async () => {
+    const { sink } = salesforceSink();
+    await sink.put(customer('C-3', 'ignored', { skip: true }));
+    expect((await effects()).count).toBe(0);
+  });
+
+  it('opens the breaker after consecutive failures, fails fast while open, and closes once the target heals', async () => {
+    const { sink } = salesforceSink({
+      retry: { retries: 0 },
+      breaker: { consecutiveFailures: 3, halfOpenAfterMs: 300 },
+    });
+    await faults({ kind: 'error', status: 503, path: '/services/data/**' });
+    for (let i = 0; i < 3; i++) {
+      await expect(sink.put(customer('C-4', `try ${i}`))).rejects.toBeInstanceOf(HttpUnavailableError);
+    }
+    expect(sink.breakerState()).toBe('open');
+    const fast = await sink.put(customer('C-4', 'while open')).catch((e: unknown) => e);
+    expect(fast).toBeInstanceOf(CircuitOpenError);
+    expect(fast).toBeInstanceOf(RetriableError);
+    expect((fast as CircuitOpenError).message).toMatch(
+      /circuit breaker for http:\/\/127\.0\.0\.1:\d+ is open/,
+    );
+    expect((fast as CircuitOpenError).until.getTime()).toBeGreaterThan(Date.now());
+    const listed = await sf.control<{ faults: Array<{ matched: number }> }>('GET', '/sim/faults');
+    expect(listed.faults[0]?.matched).toBe(3); // nothing reached the target while open
+
+    await sf.call('DELETE', '/sim/faults');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await sink.put(customer('C-4', 'healed'));
+    expect(sink.breakerState()).toBe('closed');
+    expect(await accountName('C-4')).toBe('healed');
+  });
+
+  it('authorizes again once on 401 and sends the record with the fresh token', async () => {
+    // Its own simulator: expiring the sessions would end the shared harness's too.
+    const own = await startSalesforce();
+    try {
+      const { sink, auth } = salesforceSink({}, own.sim.url);
+      await sink.put(customer('C-5', 'before expiry'));
+      await own.call('POST', '/sim/expire-tokens');
+      const after = customer('C-5', 'after expiry');
+      await sink.put(after);
+      expect(auth.calls).toEqual([false, false, true]);
+      const { effects: applied } = await own.control<Effects>('GET', '/sim/effects');
+      expect(applied.map((effect) => effect.idempotencyKey).at(-1)).toBe(after.idempotencyKey);
+      expect(applied.map((effect) => effect.operation)).toEqual(['create', 'update']);
+    } finally {
+      await own.sim.close();
+    }
+  });
+});
+
+describe('HTTP sink against a scripted server', () => {
+  let server: ScriptedServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  const plainSink = (url: string, config: Partial<HttpSinkConfigInput> = {}) => {
+    const context = testContext('plain-sink');
+    const sink = createHttpSink(
+      {
+        config: httpSinkConfig.parse({
+          baseUrl: `${url}/api/`,
+          timeoutMs: 500,
+          retry: { retries: 3, initialDelayMs: 10, maxDelayMs: 20 },
+          idempotencyHeader: 'X-Request-Id',
+          authHeader: { name: 'X-Api-Key', value: 'k-123' },
+          ...config,
+        }),
+        request: async (record) => ({ method: 'POST', path: '/items', body: record.value }),
+      },
+      context,
+    );
+    return { sink, context };
+  };
+
+  it('sends the same idempotency key and auth header on every attempt and waits for a Retry-After date', async () => {
+    server = await startScriptedServer((_req, res, index) => {
+      if (index === 0) res.writeHead(500).end('boom');
+      else if (index === 1)
+        res.writeHead(503, { 'retry-after': new Date(Date.now() + 1500).toUTCString() }).end('maintenance');
+      else res.writeHead(201).end('{}');
+    });
+    const { sink } = plainSink(server.url);
+    const record = customer('K-1', 'one');
+    const started = Date.now();
+    await sink.put(record);
+    // An HTTP date has whole seconds: the wait is between 0.5 and 1.5 s, far above the 20 ms backoff.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(server.requests).toHaveLength(3);
+    for (const seen of server.requests) {
+      expect(seen.url).toBe('/api/items');
+      expect(seen.headers['x-request-id']).toBe(record.idempotencyKey);
+      expect(seen.headers['x-api-key']).toBe('k-123');
+      expect(JSON.parse(seen.body)).toEqual(record.value);
+    }
+  });
+
+  it('gives up within the put after its retries with a retriable error naming the status', async () => {
+    server = await startScriptedServer((_req, res) => res.writeHead(502).end('bad gateway'));
+    const { sink } = plainSink(server.url, { retry: { retries: 2, initialDelayMs: 5, maxDelayMs: 10 } });
+    const error = await sink.put(customer('K-2', 'two')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpUnavailableError);
+    expect((error as HttpUnavailableError).message).toBe(
+      'plain-sink: POST /items answered HTTP 502: bad gateway',
+    );
+    expect((error as { attempts?: number }).attempts).toBe(3);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('does not wait out a Retry-After longer than allowed: a retriable error carries the wait', async () => {
+    server = await startScriptedServer((_req, res) => res.writeHead(429, { 'retry-after': '120' }).end());
+    const { sink } = plainSink(server.url);
+    const error = await sink.put(customer('K-3', 'three')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpUnavailableError);
+    expect((error as HttpUnavailableError).retryAfterMs).toBe(120_000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a 409 only when configured to', async () => {
+    server = await startScriptedServer((_req, res, index) =>
+      index < 2 ? res.writeHead(409).end('locked') : res.writeHead(200).end(),
+    );
+    const refused = await plainSink(server.url)
+      .sink.put(customer('K-4', 'four'))
+      .catch((e: unknown) => e);
+    expect((refused as HttpRefusedError).status).toBe(409);
+    await plainSink(server.url, { retryConflicts: true }).sink.put(customer('K-4', 'four'));
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('treats a refused connection as retriable and ends a put at once when the task stops', async () => {
+    server = await startScriptedServer(() => {});
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    const { sink } = plainSink(url, { retry: { retries: 1, initialDelayMs: 5, maxDelayMs: 5 } });
+    const refused = await sink.put(customer('K-5', 'five')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HttpUnavailableError);
+    expect((refused as Error).message).toMatch(/failed to connect to .*: ECONNREFUSED/);
+
+    server = await startScriptedServer((_req, res) => res.writeHead(503, { 'retry-after': '20' }).end());
+    const stopping = plainSink(server.url);
+    const started = Date.now();
+    const pending = stopping.sink.put(customer('K-6', 'six')).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await stopping.sink.stop();
+    const error = await pending;
+    expect(error).toBeInstanceOf(RetriableError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates, and ignores anything else', () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});

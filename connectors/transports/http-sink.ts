@@ -1,0 +1,189 @@
+import {
+  BrokenCircuitError,
+  type CircuitBreakerPolicy,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+} from 'cockatiel';
+import { errorMessage, isRetriable, RetriableError } from '../../lib/errors.ts';
+import { withRetry } from '../../lib/retry.ts';
+import type { ConnectorContext, SinkRecord, SinkTask } from '../sdk/index.ts';
+import { CircuitOpenError, type HttpFailure, HttpUnavailableError, httpAnswerError } from './http-errors.ts';
+import { type HttpSinkConfig, httpSinkConfig } from './http-sink-config.ts';
+
+export {
+  CircuitOpenError,
+  HttpRefusedError,
+  HttpUnavailableError,
+  httpAnswerError,
+  parseRetryAfter,
+} from './http-errors.ts';
+export { type HttpSinkConfig, type HttpSinkConfigInput, httpSinkConfig } from './http-sink-config.ts';
+
+/** One request a system connector wants sent for a record. */
+export interface HttpSinkRequest {
+  method: string;
+  /** Below `baseUrl`, with its query if any, e.g. `/services/data/v62.0/sobjects/Account/External_Id__c/C-1`. */
+  path: string;
+  headers?: Record<string, string>;
+  /** A string or Buffer goes out as it is; anything else as JSON. Absent: no body. */
+  body?: unknown;
+}
+
+export interface HttpSinkOptions {
+  config: HttpSinkConfig;
+  /** The request that writes `record`, or null when there is nothing to write for it (the put resolves). */
+  request(record: SinkRecord): Promise<HttpSinkRequest | null>;
+  /**
+   * Auth headers for each attempt (e.g. a cached OAuth bearer token). Called with `renew: true` once per put
+   * after a 401, to fetch a fresh token; the request is then sent again.
+   */
+  authorize?(options: { renew: boolean; signal: AbortSignal }): Promise<Record<string, string>>;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface HttpSink extends SinkTask {
+  /** The target's circuit breaker, for status and metrics. */
+  breakerState(): BreakerState;
+}
+
+const BREAKER_STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.Isolated]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+};
+
+/** The connector is stopping: the put is abandoned (not committed) and redelivered after a restart. */
+class StoppingError extends RetriableError {}
+
+function encodeBody(body: unknown, headers: Headers): string | Buffer | undefined {
+  if (body === undefined) return undefined;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return body;
+  if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  return JSON.stringify(body);
+}
+
+/**
+ * The HTTP sink system connectors compose: one put sends one record's request with bounded retries (backoff with
+ * jitter, Retry-After, a deadline per attempt), through the target's circuit breaker, with the record's
+ * idempotency key on every attempt, so the target applies it once however often it is sent.
+ */
+export function createHttpSink(options: HttpSinkOptions, context: ConnectorContext): HttpSink {
+  const config = httpSinkConfig.parse(options.config);
+  const log = context.logger.child({ transport: 'http-sink', target: config.baseUrl });
+  const baseUrl = config.baseUrl.replace(/\/+$/, '');
+  const stopping = new AbortController();
+  const signal = AbortSignal.any([context.signal, stopping.signal]);
+  let openUntil = new Date(0);
+
+  const breaker: CircuitBreakerPolicy = circuitBreaker(
+    handleWhen((error) => error instanceof HttpUnavailableError && error.targetFailed),
+    {
+      halfOpenAfter: config.breaker.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(config.breaker.consecutiveFailures),
+    },
+  );
+  breaker.onBreak(() => {
+    openUntil = new Date(Date.now() + config.breaker.halfOpenAfterMs);
+    log.warn({ until: openUntil.toISOString() }, 'circuit breaker opened: the target keeps failing');
+  });
+  breaker.onHalfOpen(() => log.info('circuit breaker half-open: sending a trial request'));
+  breaker.onReset(() => log.info('circuit breaker closed: the target answers again'));
+
+  /** One attempt: headers (auth, idempotency), the request under a deadline, the answer classified. */
+  async function send(record: SinkRecord, request: HttpSinkRequest, renewAuth: boolean): Promise<void> {
+    const failure: HttpFailure = { connector: context.name, method: request.method, path: request.path };
+    const headers = new Headers(request.headers);
+    if (config.idempotencyHeader && !headers.has(config.idempotencyHeader))
+      headers.set(config.idempotencyHeader, record.idempotencyKey);
+    if (config.authHeader) headers.set(config.authHeader.name, config.authHeader.value);
+    if (options.authorize) {
+      for (const [name, value] of Object.entries(await options.authorize({ renew: renewAuth, signal })))
+        headers.set(name, value);
+    }
+    const body = encodeBody(request.body, headers);
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]);
+    const where = `${context.name}: ${request.method} ${request.path}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${baseUrl}${request.path}`, {
+        method: request.method,
+        headers,
+        signal: deadline,
+        ...(body === undefined ? {} : { body }),
+      });
+      text = await response.text();
+    } catch (error) {
+      if (signal.aborted) throw new StoppingError(`${where} abandoned: the connector is stopping`);
+      if (deadline.aborted)
+        throw new HttpUnavailableError(`${where} got no answer within ${config.timeoutMs} ms`, {
+          cause: error,
+        });
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new HttpUnavailableError(
+        `${where} failed to connect to ${baseUrl}: ${cause?.code ?? cause?.message ?? errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+    if (response.status < 300) return;
+    if (response.status === 401 && options.authorize && !renewAuth) {
+      log.info({ method: request.method, path: request.path }, 'target answered 401: authorizing again');
+      return send(record, request, true);
+    }
+    throw httpAnswerError(
+      failure,
+      { status: response.status, retryAfter: response.headers.get('retry-after'), body: text },
+      { maxBodyBytes: config.maxErrorBodyBytes, retryConflicts: config.retryConflicts },
+    );
+  }
+
+  /** An attempt through the breaker; an open breaker fails fast with when it will try again. */
+  async function attempt(record: SinkRecord, request: HttpSinkRequest): Promise<void> {
+    try {
+      await breaker.execute(() => send(record, request, false));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(context.name, baseUrl, openUntil);
+      throw error;
+    }
+  }
+
+  /** Retried within the put: retriable failures, unless the breaker is open, we stop, or the wait is too long. */
+  function retryHelps(error: unknown): boolean {
+    if (error instanceof CircuitOpenError || error instanceof StoppingError) return false;
+    if (error instanceof RetriableError) return (error.retryAfterMs ?? 0) <= config.retry.maxRetryAfterMs;
+    return isRetriable(error);
+  }
+
+  return {
+    async put(record) {
+      const request = await options.request(record);
+      if (request === null) return;
+      await withRetry(() => attempt(record, request), {
+        retries: config.retry.retries,
+        initialDelayMs: config.retry.initialDelayMs,
+        maxDelayMs: config.retry.maxDelayMs,
+        shouldRetry: retryHelps,
+        signal,
+        onRetry: (error, attempts) =>
+          log.warn(
+            {
+              method: request.method,
+              path: request.path,
+              attempt: attempts,
+              status: (error as { status?: number }).status,
+              reason: (error as Error).name,
+            },
+            'write failed, retrying',
+          ),
+      });
+    },
+    async stop() {
+      stopping.abort();
+    },
+    breakerState: () => BREAKER_STATES[breaker.state],
+  };
+}
