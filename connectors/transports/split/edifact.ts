@@ -17,6 +17,9 @@ export class EdifactSplitter extends SegmentSplitter {
   private release = '';
   private unb: Buffer | undefined;
   private ung: Buffer | undefined;
+  /** The trailers every piece of the current interchange / group gets (count 1, the header's reference). */
+  private unz = Buffer.alloc(0);
+  private une = Buffer.alloc(0);
   private unbNumber = 0;
   private ungNumber = 0;
   private unhNumber = 0;
@@ -48,12 +51,15 @@ export class EdifactSplitter extends SegmentSplitter {
   }
 
   protected segment(bytes: Buffer, offset: number, out: SplitPiece[]): void {
-    const tag = tagOf(bytes, this.elementBytes);
-    const where = `UNB#${this.unbNumber}${this.ung ? `/UNG#${this.ungNumber}` : ''}`;
+    // Only the UN* service segments matter: most segments are told apart by their first byte alone.
+    const tag = bytes[0] === 0x55 ? tagOf(bytes, this.elementBytes) : '';
     switch (tag) {
       case 'UNB':
         this.closeAll(out, tag);
         this.unb = bytes;
+        this.unz = Buffer.from(
+          `UNZ${this.element}1${this.element}${rawElement(bytes, this.element, 5, this.release)}`,
+        );
         this.ung = undefined;
         this.unbNumber++;
         this.ungNumber = 0;
@@ -62,13 +68,16 @@ export class EdifactSplitter extends SegmentSplitter {
       case 'UNG':
         this.closeAll(out, tag);
         this.ung = bytes;
+        this.une = Buffer.from(
+          `UNE${this.element}1${this.element}${rawElement(bytes, this.element, 5, this.release)}`,
+        );
         this.ungNumber++;
         this.unhNumber = 0;
         return;
       case 'UNH':
         this.closeAll(out, tag);
         this.unhNumber++;
-        this.begin(`${where}/UNH#${this.unhNumber} (byte ${offset})`);
+        this.begin(`${this.where()}/UNH#${this.unhNumber} (byte ${offset})`);
         this.add(bytes, out);
         return;
       case 'UNT':
@@ -86,8 +95,12 @@ export class EdifactSplitter extends SegmentSplitter {
         this.closeAll(out, tag);
         return;
     }
-    if (!this.open) this.begin(`${where} (byte ${offset}): segments outside UNH..UNT`, true);
+    if (!this.open) this.begin(`${this.where()} (byte ${offset}): segments outside UNH..UNT`, true);
     this.add(bytes, out);
+  }
+
+  private where(): string {
+    return `UNB#${this.unbNumber}${this.ung ? `/UNG#${this.ungNumber}` : ''}`;
   }
 
   private closeAll(out: SplitPiece[], tag: string): void {
@@ -96,13 +109,12 @@ export class EdifactSplitter extends SegmentSplitter {
   }
 
   protected wrap(body: Buffer[]): Buffer[] {
-    const e = this.element;
     const head: Buffer[] = [];
     if (this.unb) head.push(this.unb);
     if (this.ung) head.push(this.ung);
     const segments = head.concat(body);
-    if (this.ung) segments.push(Buffer.from(`UNE${e}1${e}${rawElement(this.ung, e, 5, this.release)}`));
-    if (this.unb) segments.push(Buffer.from(`UNZ${e}1${e}${rawElement(this.unb, e, 5, this.release)}`));
+    if (this.ung) segments.push(this.une);
+    if (this.unb) segments.push(this.unz);
     return segments;
   }
 

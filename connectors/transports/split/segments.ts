@@ -164,7 +164,8 @@ export abstract class SegmentSplitter implements Splitter {
 
 /** The next terminator at or after `from` that is not released (preceded by an odd run of release characters). */
 export function findTerminator(buf: Buffer, from: number, terminator: Buffer, release?: Buffer): number {
-  let end = buf.indexOf(terminator, from);
+  // A single byte searches much faster as a number than as a one-byte buffer.
+  let end = terminator.length === 1 ? buf.indexOf(terminator[0]!, from) : buf.indexOf(terminator, from);
   if (!release || release.length === 0) return end;
   while (end !== -1) {
     let releases = 0;
@@ -174,7 +175,7 @@ export function findTerminator(buf: Buffer, from: number, terminator: Buffer, re
       at -= release.length;
     }
     if (releases % 2 === 0) return end;
-    end = buf.indexOf(terminator, end + terminator.length);
+    end = terminator.length === 1 ? buf.indexOf(terminator[0]!, end + 1) : buf.indexOf(terminator, end + 1);
   }
   return -1;
 }

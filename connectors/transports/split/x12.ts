@@ -16,6 +16,9 @@ export class X12Splitter extends SegmentSplitter {
   private elementBytes = Buffer.alloc(0);
   private isa: Buffer | undefined;
   private gs: Buffer | undefined;
+  /** The trailers every piece of the current interchange / group gets (count 1, the header's control number). */
+  private iea = Buffer.alloc(0);
+  private ge = Buffer.alloc(0);
   private isaNumber = 0;
   private gsNumber = 0;
   private stNumber = 0;
@@ -39,12 +42,16 @@ export class X12Splitter extends SegmentSplitter {
   }
 
   protected segment(bytes: Buffer, offset: number, out: SplitPiece[]): void {
-    const tag = tagOf(bytes, this.elementBytes);
-    const group = `ISA#${this.isaNumber}/GS#${this.gsNumber}`;
+    // Only ISA, GS, ST, SE, GE and IEA matter: most segments are told apart by their first byte alone.
+    const first = bytes[0];
+    const tag = first === 0x49 || first === 0x47 || first === 0x53 ? tagOf(bytes, this.elementBytes) : '';
     switch (tag) {
       case 'ISA':
         this.closeAll(out, 'ISA');
         this.isa = bytes;
+        this.iea = Buffer.from(
+          `IEA${this.element}1${this.element}${rawElement(bytes, this.element, 13).trim()}`,
+        );
         this.gs = undefined;
         this.isaNumber++;
         this.gsNumber = 0;
@@ -52,13 +59,16 @@ export class X12Splitter extends SegmentSplitter {
       case 'GS':
         this.closeAll(out, 'GS');
         this.gs = bytes;
+        this.ge = Buffer.from(
+          `GE${this.element}1${this.element}${rawElement(bytes, this.element, 6).trim()}`,
+        );
         this.gsNumber++;
         this.stNumber = 0;
         return;
       case 'ST':
         this.closeAll(out, 'ST');
         this.stNumber++;
-        this.begin(`${group}/ST#${this.stNumber} (byte ${offset})`);
+        this.begin(`ISA#${this.isaNumber}/GS#${this.gsNumber}/ST#${this.stNumber} (byte ${offset})`);
         this.add(bytes, out);
         return;
       case 'SE':
@@ -74,7 +84,9 @@ export class X12Splitter extends SegmentSplitter {
         this.closeAll(out, tag);
         return;
     }
-    if (!this.open) this.begin(`${group} (byte ${offset}): segments outside ST..SE`, true);
+    if (!this.open) {
+      this.begin(`ISA#${this.isaNumber}/GS#${this.gsNumber} (byte ${offset}): segments outside ST..SE`, true);
+    }
     this.add(bytes, out);
   }
 
@@ -84,13 +96,12 @@ export class X12Splitter extends SegmentSplitter {
   }
 
   protected wrap(body: Buffer[]): Buffer[] {
-    const e = this.element;
     const head: Buffer[] = [];
     if (this.isa) head.push(this.isa);
     if (this.gs) head.push(this.gs);
     const segments = head.concat(body);
-    if (this.gs) segments.push(Buffer.from(`GE${e}1${e}${rawElement(this.gs, e, 6).trim()}`));
-    if (this.isa) segments.push(Buffer.from(`IEA${e}1${e}${rawElement(this.isa, e, 13).trim()}`));
+    if (this.gs) segments.push(this.ge);
+    if (this.isa) segments.push(this.iea);
     return segments;
   }
 
