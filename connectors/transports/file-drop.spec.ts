@@ -1,0 +1,326 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findReader } from '../../formats/index.ts';
+import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
+import { createFileDropSource, type FileDropOptions } from './file-drop.ts';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'eai-file-drop-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let folders = 0;
+async function folder(): Promise<string> {
+  const dir = join(root, `drop-${++folders}`);
+  await mkdir(dir);
+  return dir;
+}
+
+function context(): ConnectorContext {
+  return {
+    name: 'file-drop-test',
+    logger: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    baseDir: root,
+    serveWebhook: () => {
+      throw new Error('not a webhook source');
+    },
+  };
+}
+
+/** An 850 interchange with `sets` ST..SE sets, control numbers from `first`. */
+function x12(sets: number, first = 1, control = 1): string {
+  const isa = `ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BIGRETAIL      *240312*0930*U*00401*${String(control).padStart(9, '0')}*0*P*>~\n`;
+  let body = 'GS*PO*ACMESUPPLY*BIGRETAIL*20240312*0930*7*X*004010~\n';
+  for (let i = first; i < first + sets; i++) body += set850(i);
+  return `${isa}${body}GE*${sets}*7~\nIEA*1*${String(control).padStart(9, '0')}~\n`;
+}
+
+function set850(n: number): string {
+  const control = String(n).padStart(4, '0');
+  return [
+    `ST*850*${control}~`,
+    `BEG*00*SA*PO-${control}**20240311~`,
+    'CUR*BY*USD~',
+    'N1*ST*BIGRETAIL DC 7*92*DC007~',
+    'PO1*1*48*EA*3.25*PE*UP*061414112345~',
+    'CTT*1*48~',
+    `SE*7*${control}~`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The runtime's side, as it will be: start with the committed positions, poll, "publish" a batch and its last
+ * position per partition atomically, then commit. `crash` stops after a batch at one of the two crash points.
+ */
+class Runtime {
+  positions = new Map<string, Json>();
+  published: SourceDocument[] = [];
+
+  async run(
+    options: FileDropOptions,
+    limits: { batches?: number; crash?: 'before-publish' | 'before-commit'; idlePolls?: number } = {},
+  ): Promise<SourceTask> {
+    const task = createFileDropSource(options, context());
+    await task.start(new Map(this.positions));
+    let idle = 0;
+    for (let batch = 1; ; ) {
+      const documents = await task.poll();
+      if (documents.length === 0) {
+        if (++idle >= (limits.idlePolls ?? 2)) break;
+        continue;
+      }
+      idle = 0;
+      const crashing = limits.batches !== undefined && batch === limits.batches;
+      if (crashing && limits.crash === 'before-publish') return task;
+      this.published.push(...documents);
+      for (const document of documents) {
+        if (document.position) this.positions.set(document.position.partition, document.position.offset);
+      }
+      if (crashing && limits.crash === 'before-commit') return task;
+      await task.commit(documents, { ok: true, published: documents.length, deadLettered: 0 });
+      if (crashing) return task;
+      batch++;
+    }
+    await task.stop();
+    return task;
+  }
+
+  names(): string[] {
+    return this.published.map((d) => d.name!);
+  }
+}
+
+const fast = { stableMs: 0, idleWaitMs: 10 } as const;
+
+describe('file-drop source: small files', () => {
+  it('reads each file whole, oldest first, and moves it to done/ once committed', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'b.edi'), x12(2, 10));
+    await writeFile(join(dir, 'a.edi'), x12(1, 20));
+    await writeFile(join(dir, 'ignored.txt'), 'not matched');
+    const runtime = new Runtime();
+    await runtime.run({ dir, pattern: '*.edi', split: 'x12', ...fast });
+    expect(runtime.names().sort()).toEqual(['a.edi#1', 'b.edi#1']);
+    expect(runtime.published.find((d) => d.name === 'b.edi#1')!.bytes.toString()).toBe(x12(2, 10));
+    expect((await readdir(dir)).sort()).toEqual(['done', 'ignored.txt']);
+    expect((await readdir(join(dir, 'done'))).sort()).toEqual(['a.edi', 'b.edi']);
+  });
+
+  it('does not read a file while it is still growing, only once its size stood still for stableMs', async () => {
+    const dir = await folder();
+    const path = join(dir, 'growing.edi');
+    const content = x12(3);
+    await writeFile(path, content.slice(0, 100));
+    const task = createFileDropSource({ dir, split: 'x12', stableMs: 300, idleWaitMs: 20 }, context());
+    await task.start(new Map());
+    for (let written = 100; written < content.length; written += 100) {
+      expect(await task.poll()).toEqual([]);
+      await appendFile(path, content.slice(written, written + 100));
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    let documents: SourceDocument[] = [];
+    const deadline = Date.now() + 3000;
+    while (documents.length === 0 && Date.now() < deadline) documents = await task.poll();
+    expect(documents.map((d) => d.bytes.toString())).toEqual([content]);
+    await task.stop();
+  });
+
+  it('in readyMarker mode reads a file only once <file>.ready exists, and removes the marker with it', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'po.edi'), x12(1));
+    const task = createFileDropSource({ dir, split: 'x12', readyMarker: true, idleWaitMs: 10 }, context());
+    await task.start(new Map());
+    expect(await task.poll()).toEqual([]);
+    expect(await task.poll()).toEqual([]);
+    await writeFile(join(dir, 'po.edi.ready'), '');
+    const documents = await task.poll();
+    expect(documents.map((d) => d.name)).toEqual(['po.edi#1']);
+    await task.commit(documents, { ok: true, published: 1, deadLettered: 0 });
+    expect(await readdir(dir)).toEqual(['done']);
+    expect(await readdir(join(dir, 'done'))).toEqual(['po.edi']);
+    await task.stop();
+  });
+
+  it('keeps the name in done/ and adds a timestamp on a clash', async () => {
+    const dir = await folder();
+    await mkdir(join(dir, 'done'));
+    await writeFile(join(dir, 'done', 'po.edi'), 'earlier');
+    await writeFile(join(dir, 'po.edi'), x12(1));
+    await new Runtime().run({ dir, split: 'x12', ...fast });
+    const done = await readdir(join(dir, 'done'));
+    expect(done).toHaveLength(2);
+    const moved = done.find((name) => name !== 'po.edi')!;
+    expect(moved).toMatch(/^po\.\d{8}T\d{9}Z\.edi$/);
+    expect(await readFile(join(dir, 'done', moved), 'utf8')).toBe(x12(1));
+    expect(await readFile(join(dir, 'done', 'po.edi'), 'utf8')).toBe('earlier');
+  });
+
+  it('moves a file that is not the envelope to error/ with a .reason naming the error and where', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'bad.edi'), 'Dear supplier, please find our order attached.\n');
+    await writeFile(join(dir, 'good.edi'), x12(1));
+    const runtime = new Runtime();
+    await runtime.run({ dir, split: 'x12', ...fast });
+    expect(runtime.names()).toEqual(['good.edi#1']);
+    expect((await readdir(join(dir, 'error'))).sort()).toEqual(['bad.edi', 'bad.edi.reason']);
+    const reason = await readFile(join(dir, 'error', 'bad.edi.reason'), 'utf8');
+    expect(reason).toMatch(
+      /file: bad\.edi\nerror: x12: segment 1, line 1: not an X12 interchange: expected ISA/,
+    );
+  });
+
+  it('moves a file over the one-document limit to error/ when split is none', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'huge.xml'), Buffer.alloc(9 * 1024 * 1024, 0x20));
+    const runtime = new Runtime();
+    await runtime.run({ dir, ...fast });
+    expect(runtime.published).toEqual([]);
+    const reason = await readFile(join(dir, 'error', 'huge.xml.reason'), 'utf8');
+    expect(reason).toMatch(
+      /error: file is 9437184 bytes, over the 8388608-byte limit for one document, and split is none/,
+    );
+  });
+
+  it('refuses a bad config naming the field', () => {
+    expect(() => createFileDropSource({ dir: 'x', batchSize: 0 }, context())).toThrow(
+      /file-drop-test: batchSize: /,
+    );
+    expect(() => createFileDropSource({ dir: 'x', pattern: '/(/' }, context())).toThrow(
+      /pattern: invalid pattern/,
+    );
+  });
+});
+
+describe('file-drop source: split files, positions and crashes', () => {
+  const files = { 'a.edi': x12(4, 1, 1), 'b.edi': x12(1, 10, 2), 'c.edi': x12(5, 20, 3) };
+  const options = (dir: string): FileDropOptions => ({
+    dir,
+    split: 'x12',
+    splitAboveBytes: 0,
+    batchSize: 3,
+    ...fast,
+  });
+  const expected = [
+    ...['a.edi#1', 'a.edi#2', 'a.edi#3', 'a.edi#4', 'b.edi#1'],
+    ...['c.edi#1', 'c.edi#2', 'c.edi#3', 'c.edi#4', 'c.edi#5'],
+  ];
+
+  async function dropFolder(): Promise<string> {
+    const dir = await folder();
+    let mtime = 1_700_000_000;
+    for (const [name, content] of Object.entries(files)) {
+      await writeFile(join(dir, name), content);
+      await utimes(join(dir, name), mtime, mtime++);
+    }
+    return dir;
+  }
+
+  it('splits files into messages that read alone, with positions that name file, message and done', async () => {
+    const dir = await dropFolder();
+    const runtime = new Runtime();
+    await runtime.run(options(dir));
+    expect(runtime.names()).toEqual(expected);
+    const reader = findReader('x12-850');
+    const ids = runtime.published.flatMap((d) => reader.parse(d.bytes).map((p) => p.id));
+    const whole = Object.values(files).flatMap((content) =>
+      reader.parse(Buffer.from(content)).map((p) => p.id),
+    );
+    expect(ids).toEqual(whole);
+    const last = runtime.published.find((d) => d.name === 'b.edi#1')!.position!.offset as Record<
+      string,
+      Json
+    >;
+    expect(last).toMatchObject({ file: 'b.edi', message: 1, done: true, finished: [{ file: 'a.edi' }] });
+    expect(runtime.published[1]!.position!.offset).toMatchObject({ file: 'a.edi', message: 2, done: false });
+    expect(await readdir(join(dir, 'done'))).toEqual(['a.edi', 'b.edi', 'c.edi']);
+  });
+
+  for (const crash of ['before-publish', 'before-commit'] as const) {
+    it(`after a crash ${crash} at every batch, each message is published exactly once`, async () => {
+      const batches = Math.ceil(expected.length / 3);
+      for (let at = 1; at <= batches; at++) {
+        const dir = await dropFolder();
+        const runtime = new Runtime();
+        // The crashed task is dropped as a kill -9 would leave it: no commit, no stop.
+        await runtime.run(options(dir), { batches: at, crash });
+        await runtime.run(options(dir));
+        expect(runtime.names(), `crash ${crash} at batch ${at}`).toEqual(expected);
+        expect(await readdir(dir)).toEqual(['done']);
+        expect(await readdir(join(dir, 'done'))).toEqual(['a.edi', 'b.edi', 'c.edi']);
+      }
+    });
+  }
+
+  it('a failed commit has the same documents polled again, and nothing moved', async () => {
+    const dir = await dropFolder();
+    const task = createFileDropSource(options(dir), context());
+    await task.start(new Map());
+    await task.poll(); // a.edi#1..3
+    await task.commit([], { ok: true, published: 3, deadLettered: 0 });
+    const batch = await task.poll(); // a.edi#4, b.edi#1, c.edi#1
+    expect(batch.map((d) => d.name)).toEqual(['a.edi#4', 'b.edi#1', 'c.edi#1']);
+    await task.commit(batch, { ok: false, error: new Error('transaction aborted') });
+    expect(await readdir(dir)).toEqual(['a.edi', 'b.edi', 'c.edi']);
+    const again = await task.poll();
+    expect(again).toEqual(batch);
+    await task.commit(again, { ok: true, published: 3, deadLettered: 0 });
+    expect((await readdir(dir)).sort()).toEqual(['c.edi', 'done']);
+    expect((await task.poll()).map((d) => d.name)).toEqual(['c.edi#2', 'c.edi#3', 'c.edi#4']);
+    await task.stop();
+  });
+
+  it('refuses a committed position that is not its own', async () => {
+    const dir = await folder();
+    const task = createFileDropSource({ dir, partition: 'p' }, context());
+    await expect(task.start(new Map([['p', { file: 'x' }]]))).rejects.toThrow(
+      /partition p is not a file-drop offset/,
+    );
+  });
+});
+
+describe('file-drop source: a big file', () => {
+  it('streams a ~50 MB X12 file into its sets with bounded memory', async () => {
+    const dir = await folder();
+    const path = join(dir, 'big.edi');
+    const sets = 280_000; // ~50 MB
+    const out = createWriteStream(path);
+    out.write(x12(0).split('GE*')[0]!);
+    for (let i = 1; i <= sets; i++) {
+      if (!out.write(set850(i % 10_000))) await once(out, 'drain');
+    }
+    out.end(`GE*${sets}*7~\nIEA*1*000000001~\n`);
+    await once(out, 'finish');
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    let count = 0;
+    let lastName = '';
+    const task = createFileDropSource({ dir, split: 'x12', ...fast }, context());
+    await task.start(new Map());
+    for (;;) {
+      const documents = await task.poll();
+      if (documents.length === 0) break;
+      count += documents.length;
+      lastName = documents.at(-1)!.name!;
+      peak = Math.max(peak, process.memoryUsage().rss);
+      await task.commit(documents, { ok: true, published: documents.length, deadLettered: 0 });
+    }
+    expect(count).toBe(sets);
+    expect(lastName).toBe(`big.edi#${sets}`);
+    expect(
+      peak - before,
+      `rss grew by ${Math.round((peak - before) / 1048576)} MiB from ${Math.round(before / 1048576)}`,
+    ).toBeLessThan(150 * 1024 * 1024);
+    expect(await readdir(join(dir, 'done'))).toEqual(['big.edi']);
+    await task.stop();
+  });
+});

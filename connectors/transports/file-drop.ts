@@ -1,0 +1,349 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
+import { ConfigError, errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
+import { type DropFile, DropFolder, sameFile } from './file-drop/folder.ts';
+import { compilePattern } from './file-drop/pattern.ts';
+import { type FileDropOffset, fileDropOffset, fromRef, offsetJson, toRef } from './file-drop/position.ts';
+import { NotEnvelopeError, type SplitPiece, splitBuffer, splitFile, splitKinds } from './split/index.ts';
+
+export const fileDropConfig = z.object({
+  dir: z
+    .string()
+    .min(1)
+    .describe('The drop folder; a relative path is resolved against the deployment file.'),
+  pattern: z
+    .string()
+    .min(1)
+    .default('*')
+    .describe(
+      'Which file names to take: a glob over the whole name (`*.xml`, `ORD_*.{edi,x12}`) or a regular expression between slashes (`/^PO_\\d+\\.edi$/i`).',
+    ),
+  readyMarker: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Take a file only once `<file>.ready` exists beside it (the sender writes it after the file); otherwise once its size and mtime stood still for `stableMs`.',
+    ),
+  stableMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(1000)
+    .describe(
+      'How long a file’s size and mtime must stay the same before it is read (without `readyMarker`).',
+    ),
+  batchSize: z.number().int().min(1).max(10_000).default(100).describe('Documents per poll at most.'),
+  split: z
+    .enum(['none', ...splitKinds])
+    .default('none')
+    .describe(
+      'How files over the one-document limit (8 MiB) are streamed and cut into messages: `x12` (one interchange per ST..SE), `edifact` (per UNH..UNT), `idoc-xml` (per <IDOC>), or `none` (such files go to error/). Smaller files are one document each; with a split kind set, a file that is not that envelope goes to error/.',
+    ),
+  splitAboveBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_DOCUMENT_BYTES)
+    .default(MAX_DOCUMENT_BYTES)
+    .describe(
+      'Files larger than this are streamed through the `split` kind; smaller ones are one document each (default and maximum: the one-document limit, 8 MiB; 0 splits every file).',
+    ),
+  doneDir: z.string().min(1).default('done').describe('Where finished files go, relative to `dir`.'),
+  errorDir: z
+    .string()
+    .min(1)
+    .default('error')
+    .describe('Where unreadable files go, relative to `dir`, each with a `<name>.reason` beside it.'),
+  partition: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The resume position’s partition name (default: the folder’s absolute path).'),
+  idleWaitMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(500)
+    .default(500)
+    .describe('How long a poll waits when no file is ready before it returns nothing.'),
+});
+
+export type FileDropOptions = z.input<typeof fileDropConfig>;
+type FileDropConfig = z.output<typeof fileDropConfig>;
+
+/** A file being read: its pieces, one read ahead so the last one is known when it is handed out. */
+interface OpenFile {
+  file: DropFile;
+  pieces: AsyncIterator<SplitPiece, void>;
+  ahead: SplitPiece | undefined;
+  /** Pieces taken from the file so far (skipped ones included): the next one is number `taken + 1`. */
+  taken: number;
+  /** Pieces already committed before a restart: read and dropped, never handed out again. */
+  skip: number;
+}
+
+/**
+ * A source task over a drop folder. Each document's position is `{ file, size, mtimeMs, message, done, finished }`
+ * on one partition per folder; files are moved to done/ only after the batch holding their last message is
+ * committed, and the committed position says which files that were, so a crash in between moves them on restart
+ * instead of reading them again.
+ */
+export function createFileDropSource(options: FileDropOptions, context: ConnectorContext): SourceTask {
+  const parsed = fileDropConfig.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${context.name}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
+  }
+  return new FileDropSource(parsed.data, context);
+}
+
+class FileDropSource implements SourceTask {
+  private readonly config: FileDropConfig;
+  private readonly context: ConnectorContext;
+  private readonly folder: DropFolder;
+  private readonly partition: string;
+  private queue: DropFile[] = [];
+  private current: OpenFile | undefined;
+  /** A file a restart resumes, with how many of its messages are committed. */
+  private resume: { file: DropFile; committed: number } | undefined;
+  /** Files whose last message was handed out but which are not yet moved to done/. */
+  private unmoved: DropFile[] = [];
+  /** The last batch, until it is committed: a failed commit has it polled again, unchanged. */
+  private inflight: SourceDocument[] | undefined;
+
+  constructor(config: FileDropConfig, context: ConnectorContext) {
+    this.config = config;
+    this.context = context;
+    const dir = resolve(context.baseDir, config.dir);
+    this.partition = config.partition ?? dir;
+    this.folder = new DropFolder({
+      dir,
+      pattern: compilePattern(config.pattern),
+      readyMarker: config.readyMarker,
+      stableMs: config.stableMs,
+      doneDir: config.doneDir,
+      errorDir: config.errorDir,
+    });
+  }
+
+  async start(positions: ReadonlyMap<string, Json>): Promise<void> {
+    const stored = positions.get(this.partition);
+    if (stored === undefined || stored === null) return;
+    const parsed = fileDropOffset.safeParse(stored);
+    if (!parsed.success) {
+      throw new NonRetriableError(
+        `${this.context.name}: the committed position of partition ${this.partition} is not a file-drop offset: ${parsed.error.issues[0]?.message} at ${parsed.error.issues[0]?.path.join('.')}`,
+      );
+    }
+    const offset = parsed.data;
+    // Committed and finished, but maybe not yet moved when the process stopped.
+    const finished = offset.done ? [...offset.finished, offset] : offset.finished;
+    for (const ref of finished) await this.moveCommitted(fromRef(ref));
+    if (!offset.done) {
+      const file = fromRef(offset);
+      const now = await this.folder.stat(file.name);
+      if (now && sameFile(now, file)) this.resume = { file, committed: offset.message };
+      else
+        this.context.logger.warn({ file: file.name }, 'file-drop: the partly read file is gone or changed');
+    }
+  }
+
+  async poll(): Promise<SourceDocument[]> {
+    if (this.inflight) return this.inflight;
+    const batch: SourceDocument[] = [];
+    while (batch.length < this.config.batchSize && !this.context.signal.aborted) {
+      this.current ??= await this.openNext();
+      const open = this.current;
+      if (!open) break;
+      let piece: SplitPiece | undefined;
+      try {
+        piece = await this.take(open);
+      } catch (error) {
+        await this.closeCurrent();
+        if (open.taken === 0 && (error instanceof NotEnvelopeError || isUnreadable(error))) {
+          await this.refuse(
+            open.file,
+            error instanceof NotEnvelopeError ? error.message : `unreadable: ${errorMessage(error)}`,
+          );
+          continue;
+        }
+        // A read error mid-file: hand out what is there, read the file again from where it stopped next time.
+        this.resume = { file: open.file, committed: open.taken };
+        const problem = `${this.context.name}: reading ${open.file.name} after message ${open.taken}: ${errorMessage(error)}`;
+        if (batch.length === 0) throw new RetriableError(problem, { cause: error });
+        this.context.logger.warn({ file: open.file.name, err: error }, 'file-drop: read failed, will retry');
+        break;
+      }
+      if (!piece) {
+        // Everything in the file was committed before a restart: only the move is left.
+        this.current = undefined;
+        await this.moveCommitted(open.file);
+        continue;
+      }
+      const last = open.ahead === undefined;
+      const offset: FileDropOffset = {
+        ...toRef(open.file),
+        message: open.taken,
+        done: last,
+        finished: this.unmoved.map(toRef),
+      };
+      batch.push({
+        bytes: piece.bytes,
+        name: `${open.file.name}#${open.taken}`,
+        position: { partition: this.partition, offset: offsetJson(offset) },
+        receivedAt: new Date(),
+      });
+      if (last) {
+        this.unmoved.push(open.file);
+        this.current = undefined;
+      }
+    }
+    if (batch.length === 0) {
+      await sleep(this.config.idleWaitMs, undefined, { signal: this.context.signal }).catch(() => undefined);
+      return [];
+    }
+    this.inflight = batch;
+    return batch;
+  }
+
+  async commit(documents: SourceDocument[], outcome: CommitOutcome): Promise<void> {
+    if (!outcome.ok) {
+      this.context.logger.warn(
+        { documents: documents.length, err: outcome.error },
+        'file-drop: batch not committed; it is polled again',
+      );
+      return;
+    }
+    this.inflight = undefined;
+    const pending = this.unmoved;
+    this.unmoved = [];
+    for (const file of pending) {
+      try {
+        await this.folder.moveToDone(file.name);
+      } catch (error) {
+        // Kept in the next positions' `finished`, so a restart still moves it; tried again on the next commit.
+        this.unmoved.push(file);
+        this.context.logger.error({ file: file.name, err: error }, 'file-drop: cannot move a finished file');
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.closeCurrent();
+  }
+
+  /** The next file: the one a restart resumes, else the oldest ready one that is still as it was listed. */
+  private async openNext(): Promise<OpenFile | undefined> {
+    if (this.resume) {
+      const { file, committed } = this.resume;
+      this.resume = undefined;
+      return this.open(file, committed);
+    }
+    for (;;) {
+      if (this.queue.length === 0) {
+        const busy = new Set(this.unmoved.map((f) => f.name));
+        this.queue = await this.folder.ready(busy);
+        if (this.queue.length === 0) return undefined;
+      }
+      const listed = this.queue.shift()!;
+      const file = await this.folder.stat(listed.name);
+      if (!file || !sameFile(file, listed)) continue; // gone, or written to again: the next listing looks again
+      const open = await this.open(file, 0);
+      if (open) return open;
+    }
+  }
+
+  private async open(file: DropFile, skip: number): Promise<OpenFile | undefined> {
+    const path = this.folder.path(file.name);
+    const { split } = this.config;
+    if (file.size <= MAX_DOCUMENT_BYTES && (split === 'none' || file.size <= this.config.splitAboveBytes)) {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // gone since it was listed
+        if (!isUnreadable(error)) throw error;
+        await this.refuse(file, `unreadable: ${errorMessage(error)}`);
+        return undefined;
+      }
+      if (split !== 'none') {
+        try {
+          splitBuffer(split, bytes);
+        } catch (error) {
+          if (!(error instanceof NotEnvelopeError)) throw error;
+          await this.refuse(file, error.message);
+          return undefined;
+        }
+      }
+      const whole: SplitPiece = { bytes, where: 'whole file', broken: false };
+      return { file, pieces: once(whole), ahead: undefined, taken: 0, skip };
+    }
+    if (split === 'none') {
+      await this.refuse(
+        file,
+        `file is ${file.size} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit for one document, and split is none`,
+      );
+      return undefined;
+    }
+    const pieces = splitFile(path, split, { signal: this.context.signal });
+    return { file, pieces, ahead: undefined, taken: 0, skip };
+  }
+
+  /** The file's next piece not committed before, or undefined at its end; `open.ahead` then says whether it is last. */
+  private async take(open: OpenFile): Promise<SplitPiece | undefined> {
+    if (open.taken === 0) open.ahead = await next(open.pieces);
+    while (open.taken < open.skip && open.ahead) {
+      open.taken++;
+      open.ahead = await next(open.pieces);
+    }
+    const piece = open.ahead;
+    if (!piece) return undefined;
+    // Read ahead before counting the piece as taken: a read error here leaves it to be handed out again.
+    open.ahead = await next(open.pieces);
+    open.taken++;
+    return piece;
+  }
+
+  private async moveCommitted(file: DropFile): Promise<void> {
+    const now = await this.folder.stat(file.name);
+    if (!now) {
+      await this.folder.removeMarker(file.name);
+      return;
+    }
+    if (!sameFile(now, file)) return; // a new file under the old name: it is read as any other
+    await this.folder.moveToDone(file.name);
+    this.context.logger.info({ file: file.name }, 'file-drop: committed file moved to done');
+  }
+
+  private async refuse(file: DropFile, reason: string): Promise<void> {
+    const text = `file: ${file.name}\nerror: ${reason}\nat: ${new Date().toISOString()}`;
+    const target = await this.folder.moveToError(file.name, text);
+    this.context.logger.warn({ file: file.name, target, reason }, 'file-drop: file moved to error');
+  }
+
+  private async closeCurrent(): Promise<void> {
+    const open = this.current;
+    this.current = undefined;
+    await open?.pieces.return?.();
+  }
+}
+
+async function next(pieces: AsyncIterator<SplitPiece, void>): Promise<SplitPiece | undefined> {
+  const result = await pieces.next();
+  return result.done ? undefined : result.value;
+}
+
+async function* once(piece: SplitPiece): AsyncGenerator<SplitPiece, void> {
+  yield piece;
+}
+
+/** The file cannot be read at all, and trying again will not change that. */
+function isUnreadable(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ELOOP';
+}

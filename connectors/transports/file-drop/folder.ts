@@ -1,0 +1,137 @@
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+
+/** A file as the folder showed it: name, size and mtime together identify it (a new file may reuse a name). */
+export interface DropFile {
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface DropFolderOptions {
+  dir: string;
+  pattern: RegExp;
+  /** Only files with a `<name>.ready` marker are read; otherwise files whose size and mtime stood still for stableMs. */
+  readyMarker: boolean;
+  stableMs: number;
+  doneDir: string;
+  errorDir: string;
+  now?: () => number;
+}
+
+const MARKER = '.ready';
+
+export function sameFile(a: DropFile, b: DropFile): boolean {
+  return a.name === b.name && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+/**
+ * The drop folder: lists files that are complete (never one still being written), oldest first (mtime, then name),
+ * and moves finished files to done/ and unreadable ones to error/ with a `.reason` beside them.
+ */
+export class DropFolder {
+  readonly dir: string;
+  private readonly options: DropFolderOptions;
+  private readonly now: () => number;
+  /** Size and mtime of each candidate when first seen unchanged: stable once they held for stableMs. */
+  private readonly seen = new Map<string, DropFile & { since: number }>();
+
+  constructor(options: DropFolderOptions) {
+    this.options = options;
+    this.dir = options.dir;
+    this.now = options.now ?? Date.now;
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Complete files matching the pattern, oldest first; names in `exclude` are left out. */
+  async ready(exclude: ReadonlySet<string>): Promise<DropFile[]> {
+    const { pattern, readyMarker, stableMs } = this.options;
+    const entries = await readdir(this.dir, { withFileTypes: true });
+    const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+    const files: DropFile[] = [];
+    const now = this.now();
+    for (const name of names) {
+      if (exclude.has(name) || !pattern.test(name)) continue;
+      if (readyMarker && (name.endsWith(MARKER) || !names.has(name + MARKER))) continue;
+      const file = await this.stat(name);
+      if (!file) continue;
+      if (readyMarker) {
+        files.push(file);
+        continue;
+      }
+      const before = this.seen.get(name);
+      if (!before || !sameFile(before, file)) {
+        this.seen.set(name, { ...file, since: now });
+        if (stableMs > 0) continue;
+      } else if (now - before.since < stableMs) continue;
+      files.push(file);
+    }
+    for (const name of this.seen.keys()) if (!names.has(name)) this.seen.delete(name);
+    return files.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The file as it is now, or undefined when it is gone. */
+  async stat(name: string): Promise<DropFile | undefined> {
+    try {
+      const s = await stat(this.path(name));
+      return s.isFile() ? { name, size: s.size, mtimeMs: s.mtimeMs } : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /** Moves a finished file to done/ (a timestamp suffix on a clash) and removes its marker; returns the new path. */
+  async moveToDone(name: string): Promise<string> {
+    const target = await this.freeName(this.options.doneDir, name);
+    await rename(this.path(name), target);
+    this.seen.delete(name);
+    await this.removeMarker(name);
+    return target;
+  }
+
+  /** Moves a file that cannot be read to error/, with `<name>.reason` beside it saying why and where. */
+  async moveToError(name: string, reason: string): Promise<string> {
+    const target = await this.freeName(this.options.errorDir, name);
+    await writeFile(`${target}.reason`, `${reason}\n`);
+    await rename(this.path(name), target);
+    this.seen.delete(name);
+    await this.removeMarker(name);
+    return target;
+  }
+
+  /** Removes `<name>.ready` if it is there. */
+  async removeMarker(name: string): Promise<void> {
+    if (!this.options.readyMarker) return;
+    await unlink(this.path(name + MARKER)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  private async freeName(folder: string, name: string): Promise<string> {
+    const dir = join(this.dir, folder);
+    await mkdir(dir, { recursive: true });
+    const plain = join(dir, name);
+    if (!(await exists(plain))) return plain;
+    const ext = extname(name);
+    const stem = basename(name, ext);
+    const stamp = new Date(this.now()).toISOString().replace(/[-:.]/g, '');
+    for (let n = 0; ; n++) {
+      const candidate = join(dir, `${stem}.${stamp}${n > 0 ? `-${n}` : ''}${ext}`);
+      if (!(await exists(candidate))) return candidate;
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { Json } from '../../sdk/index.ts';
+import type { DropFile } from './folder.ts';
+
+const fileRef = z.object({ file: z.string(), size: z.number(), mtimeMs: z.number() });
+
+/**
+ * The offset of one document: the file (name, size and mtime, so a new file under an old name is not taken for
+ * it), the message's number in the file, whether it is the file's last, and the files whose last message came
+ * earlier but which were not yet moved to done/ (so a crash between the Kafka commit and the move loses nothing).
+ */
+export const fileDropOffset = fileRef.extend({
+  message: z.number().int().min(1),
+  done: z.boolean(),
+  finished: z.array(fileRef),
+});
+
+export type FileDropOffset = z.infer<typeof fileDropOffset>;
+
+export function toRef(file: DropFile): z.infer<typeof fileRef> {
+  return { file: file.name, size: file.size, mtimeMs: file.mtimeMs };
+}
+
+export function fromRef(ref: z.infer<typeof fileRef>): DropFile {
+  return { name: ref.file, size: ref.size, mtimeMs: ref.mtimeMs };
+}
+
+export function offsetJson(offset: FileDropOffset): Json {
+  return offset as unknown as Json;
+}

@@ -1,0 +1,128 @@
+import { readServiceStringAdvice } from '../../../formats/edifact/tokenizer.ts';
+import { FormatError } from '../../../formats/types.ts';
+import { rawElement, SegmentSplitter, type SegmentSyntax, tagOf } from './segments.ts';
+import { bomLength, isWhitespaceByte, NotEnvelopeError, type SplitPiece } from './types.ts';
+
+/** Enough bytes for a UNA and the start of the UNB. */
+const HEAD_BYTES = 1024;
+
+/**
+ * Splits an EDIFACT file into one interchange per UNH..UNT message: the message keeps the file's UNA, its UNB (and
+ * UNG) and gets a UNE / UNZ with count 1, so each piece reads with `edifact-orders` / `edifact-desadv` and keeps its
+ * id (UNB05/UNH01). Separators come from the UNA (or the defaults), as the reader takes them.
+ */
+export class EdifactSplitter extends SegmentSplitter {
+  private element = '';
+  private elementBytes = Buffer.alloc(0);
+  private release = '';
+  private unb: Buffer | undefined;
+  private ung: Buffer | undefined;
+  /** The trailers every piece of the current interchange / group gets (count 1, the header's reference). */
+  private unz = Buffer.alloc(0);
+  private une = Buffer.alloc(0);
+  private unbNumber = 0;
+  private ungNumber = 0;
+  private unhNumber = 0;
+
+  protected detect(buf: Buffer, final: boolean): { syntax: SegmentSyntax; start: number } | undefined {
+    const bom = bomLength(buf);
+    if (buf.length - bom < HEAD_BYTES && !final) return undefined;
+    let first = bom;
+    while (first < buf.length && isWhitespaceByte(buf[first])) first++;
+    const head = buf.toString('utf8', bom, bom + HEAD_BYTES);
+    try {
+      const advice = readServiceStringAdvice(head, 'edifact');
+      const { separators } = advice;
+      this.element = separators.element;
+      this.elementBytes = Buffer.from(separators.element);
+      this.release = separators.release;
+      const start = bom + Buffer.byteLength(head.slice(0, advice.start));
+      // The UNA is not a segment like the others: every piece starts with it, as the file did.
+      if (advice.una)
+        this.prefix = Buffer.from(`${head.slice(head.indexOf('UNA'), head.indexOf('UNA') + 9)}\n`);
+      const syntax: SegmentSyntax = { terminator: Buffer.from(separators.segment) };
+      if (separators.release) syntax.release = Buffer.from(separators.release);
+      return { syntax, start };
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      const message = error.message.slice(`${error.format}: ${error.location}: `.length);
+      throw new NotEnvelopeError('edifact', error.location, message, { cause: error });
+    }
+  }
+
+  protected segment(bytes: Buffer, offset: number, out: SplitPiece[]): void {
+    // Only the UN* service segments matter: most segments are told apart by their first byte alone.
+    const tag = bytes[0] === 0x55 ? tagOf(bytes, this.elementBytes) : '';
+    switch (tag) {
+      case 'UNB':
+        this.closeAll(out, tag);
+        this.unb = bytes;
+        this.unz = Buffer.from(
+          `UNZ${this.element}1${this.element}${rawElement(bytes, this.element, 5, this.release)}`,
+        );
+        this.ung = undefined;
+        this.unbNumber++;
+        this.ungNumber = 0;
+        this.unhNumber = 0;
+        return;
+      case 'UNG':
+        this.closeAll(out, tag);
+        this.ung = bytes;
+        this.une = Buffer.from(
+          `UNE${this.element}1${this.element}${rawElement(bytes, this.element, 5, this.release)}`,
+        );
+        this.ungNumber++;
+        this.unhNumber = 0;
+        return;
+      case 'UNH':
+        this.closeAll(out, tag);
+        this.unhNumber++;
+        this.begin(`${this.where()}/UNH#${this.unhNumber} (byte ${offset})`);
+        this.add(bytes, out);
+        return;
+      case 'UNT':
+        if (this.open && !this.open.junk) {
+          this.add(bytes, out);
+          this.close(out, false);
+          return;
+        }
+        break;
+      case 'UNE':
+        this.closeAll(out, tag);
+        this.ung = undefined;
+        return;
+      case 'UNZ':
+        this.closeAll(out, tag);
+        return;
+    }
+    if (!this.open) this.begin(`${this.where()} (byte ${offset}): segments outside UNH..UNT`, true);
+    this.add(bytes, out);
+  }
+
+  private where(): string {
+    return `UNB#${this.unbNumber}${this.ung ? `/UNG#${this.ungNumber}` : ''}`;
+  }
+
+  private closeAll(out: SplitPiece[], tag: string): void {
+    if (this.open && !this.open.junk) this.close(out, true, `truncated: ${tag} before the UNT`);
+    else this.close(out, true);
+  }
+
+  protected wrap(body: Buffer[]): Buffer[] {
+    const head: Buffer[] = [];
+    if (this.unb) head.push(this.unb);
+    if (this.ung) head.push(this.ung);
+    const segments = head.concat(body);
+    if (this.ung) segments.push(this.une);
+    if (this.unb) segments.push(this.unz);
+    return segments;
+  }
+
+  protected finish(out: SplitPiece[]): void {
+    if (this.open && !this.open.junk) this.close(out, true, 'truncated: the file ends before the UNT');
+    else this.close(out, true);
+    if (this.emitted === 0) {
+      throw new NotEnvelopeError('edifact', 'end of file', 'no message (UNH..UNT) in the file');
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findReader } from '../../../formats/index.ts';
+import { FormatError } from '../../../formats/types.ts';
+import { createSplitter, NotEnvelopeError, type SplitKind, splitBuffer, splitFile } from './index.ts';
+
+const formatsDir = join(import.meta.dirname, '../../../formats');
+const tmp = mkdtempSync(join(tmpdir(), 'eai-split-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Locations (`$loc`, segment and line numbers) differ between a piece and the whole file; the content must not. */
+function content(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(content);
+  if (value && typeof value === 'object') {
+    const kept: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value)) {
+      if (key === '$loc' || key === 'loc') continue;
+      if ((key === 'segment' || key === 'line') && typeof field === 'number') continue;
+      kept[key] = content(field);
+    }
+    return kept;
+  }
+  return value;
+}
+
+const cases: { format: string; kind: SplitKind }[] = [
+  { format: 'x12-850', kind: 'x12' },
+  { format: 'x12-856', kind: 'x12' },
+  { format: 'edifact-orders', kind: 'edifact' },
+  { format: 'edifact-desadv', kind: 'edifact' },
+  { format: 'sap-idoc-orders05', kind: 'idoc-xml' },
+];
+
+describe.each(cases)('$kind splitter on the $format fixtures', ({ format, kind }) => {
+  const reader = findReader(format);
+  const dir = join(formatsDir, format, 'fixtures');
+  const fixtures = readdirSync(dir).filter((name) => /\.(edi|xml)$/.test(name));
+
+  it('has fixtures with several messages', () => {
+    const counts = fixtures.map((name) => reader.parse(readFileSync(join(dir, name))).length);
+    expect(Math.max(...counts)).toBeGreaterThan(1);
+  });
+
+  it.each(fixtures)('%s: every piece reads alone and together they are the whole file', (name) => {
+    const bytes = readFileSync(join(dir, name));
+    const whole = reader.parse(bytes);
+    const pieces = splitBuffer(kind, bytes);
+    expect(pieces).toHaveLength(whole.length);
+    expect(pieces.every((piece) => !piece.broken)).toBe(true);
+    const fromPieces = pieces.flatMap((piece) => {
+      const documents = reader.parse(piece.bytes);
+      expect(documents).toHaveLength(1);
+      return documents;
+    });
+    expect(fromPieces.map((d) => d.id)).toEqual(whole.map((d) => d.id));
+    expect(fromPieces.map((d) => content(d))).toEqual(whole.map((d) => content(d)));
+  });
+
+  it.each(fixtures)('%s: cut at any chunk boundary, the pieces are the same', async (name) => {
+    const bytes = readFileSync(join(dir, name));
+    const expected = splitBuffer(kind, bytes).map((piece) => piece.bytes.toString('latin1'));
+    const path = join(tmp, `${format}-${name}`);
+    writeFileSync(path, bytes);
+    for (const highWaterMark of [2, 61, 1000]) {
+      const pieces: string[] = [];
+      for await (const piece of splitFile(path, kind, { highWaterMark }))
+        pieces.push(piece.bytes.toString('latin1'));
+      expect(pieces).toEqual(expected);
+    }
+  });
+});
+
+describe('broken input', () => {
+  const fixture = (format: string, name: string) => readFileSync(join(formatsDir, format, 'fixtures', name));
+
+  it('a file that is not the envelope is refused as a whole, with where', () => {
+    expect(() => splitBuffer('x12', Buffer.from('hello, not an interchange\n'))).toThrow(NotEnvelopeError);
+    expect(() => splitBuffer('x12', Buffer.from('hello, not an interchange\n'))).toThrow(
+      /x12: segment 1, line 1: not an X12/,
+    );
+    expect(() => splitBuffer('edifact', Buffer.from('ISA*00*'))).toThrow(
+      /edifact: segment 1: not an EDIFACT/,
+    );
+    expect(() => splitBuffer('idoc-xml', fixture('sap-idoc-orders05', 'broken/wrong-structure.xml'))).toThrow(
+      /idoc-xml: <ORDERS05>: no <IDOC> element under <ORDERS05>/,
+    );
+    expect(() =>
+      splitBuffer('idoc-xml', Buffer.from('<?xml version="1.0"?><!DOCTYPE x><ORDERS05/>')),
+    ).toThrow(/DOCTYPE declarations are not accepted/);
+  });
+
+  it('a truncated set becomes a broken piece of its own and the sets before it stay whole', () => {
+    const bytes = fixture('x12-850', 'several-st-sets.edi').toString('latin1');
+    const cut = bytes.slice(0, bytes.lastIndexOf('PO1*3'));
+    const pieces = splitBuffer('x12', Buffer.from(cut, 'latin1'));
+    expect(pieces.map((p) => p.broken)).toEqual([false, true]);
+    expect(pieces[1]!.where).toMatch(
+      /^ISA#1\/GS#1\/ST#2 \(byte \d+\): truncated: the file ends before the SE$/,
+    );
+    const reader = findReader('x12-850');
+    expect(reader.parse(pieces[0]!.bytes)).toHaveLength(1);
+    expect(() => reader.parse(pieces[1]!.bytes)).toThrow(FormatError);
+  });
+
+  it('one broken message among good ones is dead-lettered alone', () => {
+    const bytes = fixture('edifact-orders', 'ung-group-several-messages.edi').toString('utf8');
+    // The first message loses its UNT: the splitter closes it at the next UNH as a broken piece.
+    const firstUnt = bytes.indexOf('UNT+');
+    const broken = bytes.slice(0, firstUnt) + bytes.slice(bytes.indexOf("'", firstUnt) + 1);
+    const pieces = splitBuffer('edifact', Buffer.from(broken));
+    const reader = findReader('edifact-orders');
+    expect(pieces[0]!.broken).toBe(true);
+    expect(pieces[0]!.where).toMatch(/UNH#1 .*truncated: UNH before the UNT/);
+    expect(() => reader.parse(pieces[0]!.bytes)).toThrow(/edifact-orders: .*UNT/);
+    expect(pieces.slice(1).every((p) => !p.broken && reader.parse(p.bytes).length === 1)).toBe(true);
+    expect(pieces.length).toBe(
+      reader.parse(fixture('edifact-orders', 'ung-group-several-messages.edi')).length,
+    );
+  });
+
+  it('a truncated IDOC becomes a broken piece the reader refuses', () => {
+    const pieces = splitBuffer('idoc-xml', fixture('sap-idoc-orders05', 'broken/truncated.xml'));
+    expect(pieces.at(-1)!.broken).toBe(true);
+    expect(() => findReader('sap-idoc-orders05').parse(pieces.at(-1)!.bytes)).toThrow(FormatError);
+  });
+
+  it('a piece over the limit goes out as a broken head and the next piece is whole', () => {
+    const bytes = fixture('x12-850', 'several-st-sets.edi');
+    const splitter = createSplitter('x12', 600);
+    const pieces = [...splitter.push(bytes), ...splitter.end()];
+    expect(pieces.map((p) => p.broken)).toEqual([true, true]);
+    expect(pieces[0]!.where).toMatch(/over the 600-byte limit/);
+  });
+});

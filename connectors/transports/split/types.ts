@@ -1,0 +1,43 @@
+import { NonRetriableError } from '../../../lib/errors.ts';
+
+/** One message cut out of a big file, re-wrapped so that it is a complete document of its format on its own. */
+export interface SplitPiece {
+  bytes: Buffer;
+  /** Where the piece sits in the file, e.g. `ISA#1/GS#1/ST#3 (byte 10240)`: for logs and dead letters. */
+  where: string;
+  /** The piece could not be cut cleanly (truncated, broken envelope): the format reader will refuse it with a location. */
+  broken: boolean;
+}
+
+/**
+ * A streaming splitter: fed a file chunk by chunk, it returns the pieces each chunk completed and holds only the
+ * unfinished piece (at most the one-document limit) between calls.
+ */
+export interface Splitter {
+  /** Takes the next chunk; returns the pieces it completed. Throws NotEnvelopeError when the file is not this format. */
+  push(chunk: Buffer): SplitPiece[];
+  /** The file ended: returns what is left (an unfinished piece comes out as a broken one). */
+  end(): SplitPiece[];
+}
+
+export type SplitKind = 'x12' | 'edifact' | 'idoc-xml';
+
+/** The file is not the format's envelope at all (no ISA, no UNB, no IDoc root): nothing in it can be read. */
+export class NotEnvelopeError extends NonRetriableError {
+  readonly location: string;
+  constructor(kind: SplitKind, location: string, message: string, options: { cause?: unknown } = {}) {
+    super(`${kind}: ${location}: ${message}`, options);
+    this.location = location;
+  }
+}
+
+export const EMPTY = Buffer.alloc(0);
+
+/** UTF-8 byte-order mark. */
+export function bomLength(buf: Buffer): number {
+  return buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+}
+
+export function isWhitespaceByte(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+}

@@ -1,0 +1,115 @@
+import { FormatError } from '../../../formats/types.ts';
+import { detectSeparators } from '../../../formats/x12/tokenizer.ts';
+import { rawElement, SegmentSplitter, type SegmentSyntax, tagOf } from './segments.ts';
+import { bomLength, isWhitespaceByte, NotEnvelopeError, type SplitPiece } from './types.ts';
+
+/** Enough bytes to hold any ISA (a padded one is 106 characters, the reader allows 400). */
+const HEAD_BYTES = 1024;
+
+/**
+ * Splits an X12 file into one interchange per ST..SE set: the set keeps its own ISA and GS segments and gets a
+ * GE and IEA with count 1, so each piece reads with `x12-850` / `x12-856` and keeps its id (ISA13/ST02).
+ * Separators come from the first ISA, as the reader takes them.
+ */
+export class X12Splitter extends SegmentSplitter {
+  private element = '';
+  private elementBytes = Buffer.alloc(0);
+  private isa: Buffer | undefined;
+  private gs: Buffer | undefined;
+  /** The trailers every piece of the current interchange / group gets (count 1, the header's control number). */
+  private iea = Buffer.alloc(0);
+  private ge = Buffer.alloc(0);
+  private isaNumber = 0;
+  private gsNumber = 0;
+  private stNumber = 0;
+
+  protected detect(buf: Buffer, final: boolean): { syntax: SegmentSyntax; start: number } | undefined {
+    let start = bomLength(buf);
+    while (start < buf.length && isWhitespaceByte(buf[start])) start++;
+    if (buf.length - start < HEAD_BYTES && !final) return undefined;
+    if (start >= buf.length) throw new NotEnvelopeError('x12', 'byte 0', 'empty file');
+    const head = buf.toString('utf8', start, start + HEAD_BYTES);
+    try {
+      const separators = detectSeparators(head, 0, 'x12');
+      this.element = separators.element;
+      this.elementBytes = Buffer.from(separators.element);
+      return { syntax: { terminator: Buffer.from(separators.segment) }, start };
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      const message = error.message.slice(`${error.format}: ${error.location}: `.length);
+      throw new NotEnvelopeError('x12', error.location, message, { cause: error });
+    }
+  }
+
+  protected segment(bytes: Buffer, offset: number, out: SplitPiece[]): void {
+    // Only ISA, GS, ST, SE, GE and IEA matter: most segments are told apart by their first byte alone.
+    const first = bytes[0];
+    const tag = first === 0x49 || first === 0x47 || first === 0x53 ? tagOf(bytes, this.elementBytes) : '';
+    switch (tag) {
+      case 'ISA':
+        this.closeAll(out, 'ISA');
+        this.isa = bytes;
+        this.iea = Buffer.from(
+          `IEA${this.element}1${this.element}${rawElement(bytes, this.element, 13).trim()}`,
+        );
+        this.gs = undefined;
+        this.isaNumber++;
+        this.gsNumber = 0;
+        return;
+      case 'GS':
+        this.closeAll(out, 'GS');
+        this.gs = bytes;
+        this.ge = Buffer.from(
+          `GE${this.element}1${this.element}${rawElement(bytes, this.element, 6).trim()}`,
+        );
+        this.gsNumber++;
+        this.stNumber = 0;
+        return;
+      case 'ST':
+        this.closeAll(out, 'ST');
+        this.stNumber++;
+        this.begin(`ISA#${this.isaNumber}/GS#${this.gsNumber}/ST#${this.stNumber} (byte ${offset})`);
+        this.add(bytes, out);
+        return;
+      case 'SE':
+        if (this.open && !this.open.junk) {
+          this.add(bytes, out);
+          this.close(out, false);
+          return;
+        }
+        break;
+      case 'GE':
+      case 'IEA':
+        // The pieces get their own trailers; these only end what is open.
+        this.closeAll(out, tag);
+        return;
+    }
+    if (!this.open) {
+      this.begin(`ISA#${this.isaNumber}/GS#${this.gsNumber} (byte ${offset}): segments outside ST..SE`, true);
+    }
+    this.add(bytes, out);
+  }
+
+  private closeAll(out: SplitPiece[], tag: string): void {
+    if (this.open && !this.open.junk) this.close(out, true, `truncated: ${tag} before the SE`);
+    else this.close(out, true);
+  }
+
+  protected wrap(body: Buffer[]): Buffer[] {
+    const head: Buffer[] = [];
+    if (this.isa) head.push(this.isa);
+    if (this.gs) head.push(this.gs);
+    const segments = head.concat(body);
+    if (this.gs) segments.push(this.ge);
+    if (this.isa) segments.push(this.iea);
+    return segments;
+  }
+
+  protected finish(out: SplitPiece[]): void {
+    if (this.open && !this.open.junk) this.close(out, true, 'truncated: the file ends before the SE');
+    else this.close(out, true);
+    if (this.emitted === 0) {
+      throw new NotEnvelopeError('x12', 'end of file', 'no transaction set (ST..SE) in the file');
+    }
+  }
+}
