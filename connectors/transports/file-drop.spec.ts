@@ -3,11 +3,11 @@ import { createWriteStream } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { createFileDropSource, type FileDropOptions } from './file-drop.ts';
+import { testContext } from './test-support.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -25,15 +25,7 @@ async function folder(): Promise<string> {
 }
 
 function context(): ConnectorContext {
-  return {
-    name: 'file-drop-test',
-    logger: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
-    baseDir: root,
-    serveWebhook: () => {
-      throw new Error('not a webhook source');
-    },
-  };
+  return { ...testContext('file-drop-test'), baseDir: root };
 }
 
 /** An 850 interchange with `sets` ST..SE sets, control numbers from `first`. */
