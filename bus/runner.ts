@@ -47,7 +47,10 @@ export async function startConsumerRunner(
   serde: AvroSerde,
   options: ConsumerRunnerOptions,
 ): Promise<ConsumerRunner> {
-  const consumer = transport.consumer({ groupId: options.groupId, sessionTimeoutMs: options.sessionTimeoutMs });
+  const consumer = transport.consumer({
+    groupId: options.groupId,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+  });
   const producer = transport.producer();
   await Promise.all([consumer.connect(), producer.connect()]);
   const log = options.logger.child({ group: options.groupId });

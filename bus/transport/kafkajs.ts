@@ -32,7 +32,12 @@ import type {
 const kafkaLogger = createLogger('kafkajs');
 
 /** kafkajs notices that are expected and handled (it retries them), kept out of the logs. */
-const EXPECTED = [/Limiting retries for the idempotent producer/, /coordinator is loading/];
+const EXPECTED = [
+  /Limiting retries for the idempotent producer/,
+  /coordinator is loading/,
+  /group coordinator is not available/i,
+  /not the correct coordinator/i,
+];
 
 function logCreator() {
   return ({ level, log }: LogEntry) => {
@@ -167,7 +172,9 @@ class KafkajsConsumer implements TransportConsumer {
     return this.joined;
   }
   onAssignment(listener: (assigned: Record<string, number[]>) => void) {
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => listener({ ...event.payload.memberAssignment }));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) =>
+      listener({ ...event.payload.memberAssignment }),
+    );
   }
   async run(options: ConsumeOptions): Promise<void> {
     for (const topic of options.topics) {

@@ -113,6 +113,10 @@ export interface TransportOptions {
 export interface Transport {
   producer(): TransportProducer;
   transactionalProducer(transactionalId: string): TransactionalProducer;
-  consumer(options: { groupId: string; sessionTimeoutMs?: number; heartbeatIntervalMs?: number }): TransportConsumer;
+  consumer(options: {
+    groupId: string;
+    sessionTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
+  }): TransportConsumer;
   admin(): TransportAdmin;
 }

@@ -112,3 +112,15 @@ export interface ConnectorPlugin<Config = unknown> {
   createSource?(config: Config, context: ConnectorContext): SourceTask;
   createSink?(config: Config, context: ConnectorContext): SinkTask;
 }
+
+/** Declares a plugin with its config type taken from its zod schema (the runtime parses the config before create). */
+export function definePlugin<S extends z.ZodType>(plugin: {
+  type: string;
+  kind: 'source' | 'sink';
+  description: string;
+  config: S;
+  createSource?(config: z.output<S>, context: ConnectorContext): SourceTask;
+  createSink?(config: z.output<S>, context: ConnectorContext): SinkTask;
+}): ConnectorPlugin {
+  return plugin as unknown as ConnectorPlugin;
+}

@@ -1,0 +1,29 @@
+import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
+import { createFileDropSource, fileDropConfig } from '../transports/file-drop.ts';
+import { createWebhookSource } from '../transports/webhook.ts';
+import { webhookSourceConfig } from '../transports/webhook-config.ts';
+
+/**
+ * Connectors for any format the hub reads: a drop folder and a webhook. A partner's X12 or EDIFACT feed needs no
+ * code: name the format and the mapping in the connector file. The system connectors (connectors/<system>/) build
+ * on the same transports with their systems' defaults.
+ */
+export const fileSource = definePlugin({
+  type: 'file-source',
+  kind: 'source',
+  description:
+    'Reads documents of one format from a drop folder; big files are streamed and split into messages.',
+  config: fileDropConfig,
+  createSource: (config, context) => createFileDropSource(config, context),
+});
+
+export const webhookSource = definePlugin({
+  type: 'webhook-source',
+  kind: 'source',
+  description:
+    'Receives documents of one format over HTTP POST at /webhooks/<connector>, signed; 2xx once on Kafka.',
+  config: webhookSourceConfig,
+  createSource: (config, context) => createWebhookSource(config, context),
+});
+
+export const genericPlugins: ConnectorPlugin[] = [fileSource, webhookSource];

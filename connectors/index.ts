@@ -1,0 +1,13 @@
+/**
+ * The connectors folder's public surface: the SDK (for plugin authors), the runtime that hosts connectors, the
+ * deployment loader, and the list of built-in connector types. Everything else under connectors/ is internal.
+ */
+import { genericPlugins } from './generic/index.ts';
+import type { ConnectorPlugin } from './sdk/index.ts';
+
+export { type ConnectorDefinition, connectorDefinition, loadDeployment } from './runtime/definition.ts';
+export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
+export type * from './sdk/index.ts';
+
+/** Every built-in connector type, listed explicitly (no registration by import side effects). */
+export const builtinPlugins: readonly ConnectorPlugin[] = [...genericPlugins];

@@ -1,0 +1,175 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { describeDeadLetter } from '../../bus/index.ts';
+import { NonRetriableError } from '../../lib/errors.ts';
+import { exampleJson } from '../../schemas/examples.ts';
+import { readRawMessages } from '../../tests/raw-consumer.ts';
+import { testBus, unique } from '../../tests/stack.ts';
+import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { definePlugin, type SinkRecord } from '../sdk/index.ts';
+
+const silent = pino({ level: 'silent' });
+const fixture = readFileSync('formats/sap-idoc-orders05/fixtures/several-idocs.xml', 'utf8');
+const firstIdoc = fixture.slice(fixture.indexOf('<IDOC'), fixture.indexOf('</IDOC>') + '</IDOC>'.length);
+
+/** One IDoc order file whose DOCNUM (the CloudEvents id of its record) and BELNR no other run uses. */
+function idocFile(docnum: string): string {
+  const idoc = firstIdoc.replace(/<DOCNUM>\d+<\/DOCNUM>/, `<DOCNUM>${docnum}</DOCNUM>`);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<ORDERS05>\n${idoc.replaceAll('PO-4711', `PO-${docnum}`)}\n</ORDERS05>\n`;
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A sink whose target is a list in the test; a value named in `refuse` is refused for good. */
+function recordingSink(applied: SinkRecord[], refuse: Set<string>) {
+  return definePlugin({
+    type: 'recording-sink',
+    kind: 'sink',
+    description: 'test sink',
+    config: z.object({}),
+    createSink: () => ({
+      async put(record) {
+        const id = (record.value as { customer: { customerId: string } }).customer.customerId;
+        if (refuse.has(id)) throw new NonRetriableError(`target refuses ${id}: 400 {"field":"email"}`);
+        applied.push(record);
+      },
+      async stop() {},
+    }),
+  });
+}
+
+describe('connector runtime on the real broker', () => {
+  const bus = testBus('/eai/tests/runtime');
+  const applied: SinkRecord[] = [];
+  const refuse = new Set<string>();
+  let runtime: ConnectorRuntime;
+
+  beforeAll(async () => {
+    await bus.provisionTopics();
+    runtime = new ConnectorRuntime({
+      bus,
+      plugins: [...builtinPlugins, recordingSink(applied, refuse)],
+      logger: silent,
+      group: unique('connect'),
+      sinkRetry: { retries: 1, initialDelayMs: 10, maxDelayMs: 20 },
+    });
+    await runtime.start();
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it('reads a drop folder of IDoc orders into canonical SalesOrderEvents, each once, with its offsets committed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-drop-'));
+    const docnums = Array.from({ length: 5 }, (_, i) => `${Date.now()}${i}`.slice(-16).padStart(16, '0'));
+    for (const [i, d] of docnums.entries()) writeFileSync(join(dir, `order-${i}.xml`), idocFile(d));
+    const name = unique('sap-orders');
+    await runtime.put(
+      {
+        name,
+        type: 'file-source',
+        format: 'sap-idoc-orders05',
+        mapping: 'sap/idoc-orders05.to-canonical.yaml',
+        config: { dir, stableMs: 50 },
+      },
+      'test',
+    );
+    await waitFor(
+      'every file in done/',
+      () => existsSync(join(dir, 'done')) && readdirSync(join(dir, 'done')).length === 5,
+    );
+
+    const wanted = new Set(docnums);
+    const records = await readRawMessages('canonical.sales-order', 5, {
+      wanted: (m) => wanted.has(m.headers.ce_id!),
+    });
+    expect(new Set(records.map((r) => r.headers.ce_id))).toEqual(wanted);
+    expect(records[0]!.headers.ce_type).toBe('sap-idoc-orders05.eai.canonical.SalesOrderEvent');
+
+    const status = await runtime.status(name);
+    expect(status).toMatchObject({ state: 'RUNNING', kind: 'source', workerId: runtime.workerId });
+    expect(status!.metrics).toMatchObject({ recordsIn: 5, recordsOut: 5, recordsFailed: 0 });
+    const offsets = await runtime.offsets(name);
+    expect(offsets).toHaveLength(1);
+    expect(offsets![0]!.offset).toMatchObject({ file: 'order-4.xml' });
+  });
+
+  it('refuses a connector whose mapping does not exist or whose config is wrong, naming the field', async () => {
+    await expect(
+      runtime.put(
+        { name: 'bad-1', type: 'file-source', mapping: 'sap/nope.yaml', config: { dir: '/tmp' } },
+        'bad-1.yaml',
+      ),
+    ).rejects.toThrow(/mapping "sap\/nope.yaml" not found/);
+    await expect(
+      runtime.put({ name: 'bad-2', type: 'file-source', config: { dir: 5 } }, 'bad-2.yaml'),
+    ).rejects.toThrow(/bad-2.yaml: config.dir: /);
+    await expect(runtime.put({ name: 'bad-3', type: 'nope', config: {} }, 'bad-3.yaml')).rejects.toThrow(
+      /bad-3.yaml: type: unknown connector type "nope"/,
+    );
+  });
+
+  it('runs a sink from a canonical topic, dead-letters what the target refuses, and stops, resets and replays', async () => {
+    const topic = unique('sink-customers');
+    await bus.provisionTopics([{ topic, partitions: 2 }]);
+    const publisher = await bus.publisher();
+    const base = exampleJson('CustomerEvent') as { customer: Record<string, unknown> };
+    const ids = ['c-1', 'c-2', 'c-3'].map((id) => `${topic}-${id}`);
+    refuse.add(ids[1]!);
+    await publisher.publish(
+      ids.map((customerId) => ({
+        schema: 'CustomerEvent',
+        topic,
+        value: { ...base, customer: { ...base.customer, customerId } },
+      })),
+    );
+    await publisher.close();
+    const name = unique('crm-sink');
+    await runtime.put({ name, type: 'recording-sink', topics: [topic], config: {} }, 'test');
+    const mine = () => applied.filter((r) => r.topic === topic);
+    await waitFor('two records applied', () => mine().length === 2);
+    expect(mine().map((r) => r.idempotencyKey.startsWith(`${name}:`))).toEqual([true, true]);
+
+    const [dead] = await readRawMessages('dlq.sink', 1, { wanted: (m) => m.key === ids[1] });
+    expect(
+      describeDeadLetter(
+        Object.fromEntries(Object.entries(dead!.headers).map(([k, v]) => [k, Buffer.from(v)])),
+      ),
+    ).toMatchObject({
+      topic,
+      stage: 'TASK_PUT',
+      owner: `eai-sink-${name}`,
+      message: expect.stringContaining('target refuses'),
+    });
+    await waitFor('lag zero', async () => (await runtime.status(name))!.metrics.lagRecords === 0);
+    const status = await runtime.status(name);
+    expect(status!.metrics).toMatchObject({ recordsIn: 3, recordsOut: 2, recordsFailed: 1 });
+
+    await expect(runtime.alterOffsets(name, null)).rejects.toThrow(/must be STOPPED/);
+    await runtime.setTargetState(name, 'STOPPED');
+    expect((await runtime.status(name))!.state).toBe('STOPPED');
+    expect((await runtime.offsets(name))!.length).toBeGreaterThan(0);
+    await runtime.alterOffsets(name, null);
+    refuse.delete(ids[1]!);
+    await runtime.setTargetState(name, 'RUNNING');
+    await waitFor('all three applied again after the reset', () => mine().length === 5);
+    expect(
+      new Set(
+        mine()
+          .slice(2)
+          .map((r) => (r.value as { customer: { customerId: string } }).customer.customerId),
+      ),
+    ).toEqual(new Set(ids));
+  });
+});
