@@ -30,7 +30,9 @@ export interface SourceDocument {
 }
 
 /** How a batch of documents ended: on Kafka with its offsets (`ok`), or failed for good (`error`). */
-export type CommitOutcome = { ok: true; published: number; deadLettered: number } | { ok: false; error: Error };
+export type CommitOutcome =
+  | { ok: true; published: number; deadLettered: number }
+  | { ok: false; error: Error };
 
 export interface SourceTask {
   /** Resumes after the last committed position of each partition (empty on a first start or after a reset). */
