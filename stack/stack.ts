@@ -32,6 +32,8 @@ export interface StackStatus {
   databaseUrl: string;
   running: boolean;
   parts: { kafka: boolean; registry: boolean; postgres: boolean };
+  /** Process ids of the parts this stack started that are alive; null for parts given by environment or gone. */
+  pids: { kafka: number | null; registry: number | null; postgres: number | null };
 }
 
 export function readState(): StackState | undefined {
@@ -58,6 +60,11 @@ async function probe(check: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
+/** A part's process id from the state file, when the environment does not point elsewhere and it is alive. */
+function livePid(external: string | undefined, pid: number | undefined): number | null {
+  return !external && pid && isAlive(pid) ? pid : null;
+}
+
 export async function stackStatus(): Promise<StackStatus> {
   const env = readStackEnv();
   const state = readState();
@@ -78,6 +85,11 @@ export async function stackStatus(): Promise<StackStatus> {
     databaseUrl,
     running: kafka && registry && postgres,
     parts: { kafka, registry, postgres },
+    pids: {
+      kafka: livePid(env.KAFKA_BROKERS, state?.pids.kafka),
+      registry: livePid(env.SCHEMA_REGISTRY_URL, state?.pids.registry),
+      postgres: livePid(env.DATABASE_URL, state?.pids.postgres),
+    },
   };
 }
 
