@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createBus } from '../../bus/index.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
-import { busChecks } from '../../ops/checks.ts';
+import { hubChecks } from '../../ops/checks.ts';
 import { startOpsServer } from '../../ops/server.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
@@ -33,7 +33,7 @@ export function registerUpCommand(program: Command): void {
       if (created.length) log.info({ topics: created }, 'topics created');
       const ops = await startOpsServer({
         port: options.port,
-        checks: busChecks(stack.brokers, stack.registryUrl),
+        checks: hubChecks(stack),
       });
       const endpoints = {
         health: `${ops.url}/health/ready`,
