@@ -2,6 +2,7 @@ import { type CanonicalSchema, findSchema } from '../schemas/catalog.ts';
 import { buildAttributes, type EventAttributes, toHeaders } from './envelope.ts';
 import { busMetrics } from './metrics.ts';
 import type { AvroSerde } from './serde.ts';
+import { checkTopicSchema } from './topics.ts';
 import type { OutgoingRecord, TransportProducer } from './transport/types.ts';
 
 /** One canonical event to publish. Only `schema` and `value` are required. */
@@ -52,6 +53,7 @@ export function createPublisher(
     for (const event of events) {
       const schema = findSchema(event.schema);
       const topic = event.topic ?? schema.topic;
+      checkTopicSchema(topic, schema);
       const cacheKey = `${topic}\u0000${schema.fullName}`;
       let encode = encoders.get(cacheKey);
       if (!encode) {

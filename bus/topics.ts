@@ -1,4 +1,5 @@
-import { canonicalSchemas } from '../schemas/catalog.ts';
+import { ConfigError } from '../lib/errors.ts';
+import { type CanonicalSchema, canonicalSchemas } from '../schemas/catalog.ts';
 import type { TopicSpec, TransportAdmin } from './transport/types.ts';
 
 /**
@@ -38,6 +39,23 @@ export const topicCatalog: TopicSpec[] = [
     config: { 'cleanup.policy': 'compact' },
   })),
 ];
+
+/** The schema a canonical topic carries (one per topic, TopicNameStrategy); undefined for other topics. */
+export function topicSchema(topic: string): CanonicalSchema | undefined {
+  return canonicalSchemas.find((s) => s.topic === topic);
+}
+
+/**
+ * Refuses an event whose schema is not the one its canonical topic carries, before anything is encoded or
+ * registered (the registry would otherwise answer with a compatibility error about some field). Topics outside
+ * the catalog (tests, experiments) take any schema.
+ */
+export function checkTopicSchema(topic: string, schema: CanonicalSchema): void {
+  const carried = topicSchema(topic);
+  if (carried && carried.fullName !== schema.fullName) {
+    throw new ConfigError(`topic ${topic} carries ${carried.fullName}, not ${schema.name}`);
+  }
+}
 
 /** Creates what is missing; safe to run at every start and from several instances. */
 export async function provisionTopics(admin: TransportAdmin, extra: TopicSpec[] = []): Promise<string[]> {

@@ -10,7 +10,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    process.stderr.write(`eai: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    // One line, never a stack trace; then exit at once: a client socket left open (a broker that accepted the
+    // connection but never answered) must not hold the process until its own timeout.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`eai: ${message.split('\n').join(' ')}\n`);
+    process.exit(1);
   }
 }

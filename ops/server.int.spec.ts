@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../tests/ports.ts';
 import { testStack } from '../tests/stack.ts';
-import { busChecks } from './checks.ts';
+import { busChecks, hubChecks } from './checks.ts';
 import { startOpsServer } from './server.ts';
 
 describe('health and metrics endpoints', () => {
@@ -34,6 +35,40 @@ describe('health and metrics endpoints', () => {
     const body = (await response.json()) as { checks: Record<string, { status: string; error?: string }> };
     expect(body.checks.kafka!.status).toBe('DOWN');
     expect(body.checks.schemaRegistry!.status).toBe('DOWN');
+  });
+
+  it('checks PostgreSQL when a database URL is configured: UP with the real one, 503 naming it on a closed port', async () => {
+    const withDb = await startOpsServer({ checks: hubChecks(stack) });
+    const port = await closedPort();
+    const password = new URL(stack.databaseUrl).password;
+    const dbDown = await startOpsServer({
+      checks: hubChecks({ ...stack, databaseUrl: `postgres://postgres:${password}@127.0.0.1:${port}/eai` }),
+    });
+    try {
+      const ready = await fetch(`${withDb.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { checks: object }).checks).toEqual({
+        kafka: { status: 'UP' },
+        schemaRegistry: { status: 'UP' },
+        postgres: { status: 'UP' },
+      });
+      const started = Date.now();
+      const down = await fetch(`${dbDown.url}/health/ready`);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(down.status).toBe(503);
+      const body = (await down.json()) as {
+        status: string;
+        checks: Record<string, { status: string; error?: string }>;
+      };
+      expect(body.status).toBe('DOWN');
+      expect(body.checks.kafka!.status).toBe('UP');
+      expect(body.checks.postgres!.status).toBe('DOWN');
+      expect(body.checks.postgres!.error).toMatch(/ECONNREFUSED/);
+      expect(JSON.stringify(body)).not.toContain(password);
+    } finally {
+      await withDb.close();
+      await dbDown.close();
+    }
   });
 
   it('serves Prometheus text with one prefix and base units', async () => {

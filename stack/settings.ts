@@ -28,7 +28,9 @@ export const stackEnvSchema = z.object({
   EAI_HOME: z
     .string()
     .optional()
-    .describe('Folder for the local stack: cache, data, logs (default `<repo>/.eai`).'),
+    .describe(
+      'Folder for the local stack: cache, data, logs (default `<repo>/.eai`, or `/var/tmp/eai-<hash>` when root runs a clone under a folder the `postgres` user cannot enter).',
+    ),
   EAI_KAFKA_PROVIDER: z
     .enum(['auto', 'jars', 'docker'])
     .default('auto')

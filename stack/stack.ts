@@ -8,7 +8,8 @@ import {
 } from './docker-kafka.ts';
 import { startKafka } from './kafka.ts';
 import { ensureDir, stackHome, stackPaths } from './paths.ts';
-import { postgresReachable, startPostgres, stopPostgres } from './postgres.ts';
+import { postgresPid, postgresReachable, startPostgres, stopPostgres } from './postgres.ts';
+import { checkPorts, checkPostgresCanReach } from './preflight.ts';
 import { isAlive, stopProcess } from './processes.ts';
 import { startRegistry } from './registry.ts';
 import { readStackEnv, type StackEnv } from './settings.ts';
@@ -32,6 +33,8 @@ export interface StackStatus {
   databaseUrl: string;
   running: boolean;
   parts: { kafka: boolean; registry: boolean; postgres: boolean };
+  /** Process ids of the parts this stack started that are alive; null for parts given by environment or gone. */
+  pids: { kafka: number | null; registry: number | null; postgres: number | null };
 }
 
 export function readState(): StackState | undefined {
@@ -58,6 +61,11 @@ async function probe(check: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
+/** A part's process id from the state file, when the environment does not point elsewhere and it is alive. */
+function livePid(external: string | undefined, pid: number | undefined): number | null {
+  return !external && pid && isAlive(pid) ? pid : null;
+}
+
 export async function stackStatus(): Promise<StackStatus> {
   const env = readStackEnv();
   const state = readState();
@@ -78,6 +86,11 @@ export async function stackStatus(): Promise<StackStatus> {
     databaseUrl,
     running: kafka && registry && postgres,
     parts: { kafka, registry, postgres },
+    pids: {
+      kafka: livePid(env.KAFKA_BROKERS, state?.pids.kafka),
+      registry: livePid(env.SCHEMA_REGISTRY_URL, state?.pids.registry),
+      postgres: livePid(env.DATABASE_URL, state?.pids.postgres),
+    },
   };
 }
 
@@ -89,40 +102,79 @@ export async function stackUp(progress: (line: string) => void = () => undefined
   const env = readStackEnv();
   const previous = readState();
   const pids: StackState['pids'] = {};
-  let databaseUrl = env.DATABASE_URL;
   let postgresPassword = previous?.postgresPassword;
-  let postgresPort = env.EAI_POSTGRES_PORT;
-  if (!databaseUrl) {
-    if (
-      previous?.pids.postgres &&
+
+  // What is running already and is reused; the rest is started, once the checks below pass.
+  const [reusePostgres, reuseKafka, reuseKafkaContainer, reuseRegistry] = await Promise.all([
+    !env.DATABASE_URL &&
+      !!previous?.pids.postgres &&
       isAlive(previous.pids.postgres) &&
-      (await probe(() => postgresReachable(previous.databaseUrl)))
-    ) {
-      databaseUrl = previous.databaseUrl;
-      pids.postgres = previous.pids.postgres;
-    } else {
-      progress(`starting PostgreSQL on 127.0.0.1:${postgresPort}`);
-      const started = await startPostgres(postgresPort);
-      databaseUrl = started.url;
-      postgresPassword = started.password;
-      pids.postgres = started.pid;
-    }
-  } else {
+      probe(() => postgresReachable(previous.databaseUrl)),
+    !env.KAFKA_BROKERS &&
+      !!previous?.pids.kafka &&
+      isAlive(previous.pids.kafka) &&
+      probe(() => kafkaReachable(previous.brokers)),
+    !env.KAFKA_BROKERS && !!previous?.kafkaContainer && probe(() => kafkaReachable(previous.brokers)),
+    !env.SCHEMA_REGISTRY_URL &&
+      !!previous?.pids.registry &&
+      isAlive(previous.pids.registry) &&
+      probe(() => registryReachable(previous.registryUrl)),
+  ]);
+  const startPostgresHere = !env.DATABASE_URL && !reusePostgres;
+  // A server left running from this stack's data folder (its state file lost) is taken over by startPostgres.
+  const ownPostgres = isAlive(postgresPid(stackPaths.data('postgres')));
+  const startKafkaHere = !env.KAFKA_BROKERS && !reuseKafka && !reuseKafkaContainer;
+  const startRegistryHere = !env.SCHEMA_REGISTRY_URL && !reuseRegistry;
+  if (startPostgresHere) checkPostgresCanReach(stackPaths.data('postgres'), process.getuid?.() === 0);
+  await checkPorts([
+    ...(startPostgresHere && !ownPostgres
+      ? [{ port: env.EAI_POSTGRES_PORT, part: 'postgres', variable: 'EAI_POSTGRES_PORT' }]
+      : []),
+    ...(startKafkaHere
+      ? [
+          { port: env.EAI_KAFKA_PORT, part: 'kafka', variable: 'EAI_KAFKA_PORT' },
+          {
+            port: env.EAI_KAFKA_CONTROLLER_PORT,
+            part: 'kafka controller',
+            variable: 'EAI_KAFKA_CONTROLLER_PORT',
+          },
+        ]
+      : []),
+    ...(startRegistryHere
+      ? [
+          { port: env.EAI_REGISTRY_PORT, part: 'registry', variable: 'EAI_REGISTRY_PORT' },
+          {
+            port: env.EAI_REGISTRY_MANAGEMENT_PORT,
+            part: 'registry management',
+            variable: 'EAI_REGISTRY_MANAGEMENT_PORT',
+          },
+        ]
+      : []),
+  ]);
+
+  let databaseUrl = env.DATABASE_URL;
+  let postgresPort = env.EAI_POSTGRES_PORT;
+  if (databaseUrl) {
     postgresPort = Number(new URL(databaseUrl).port || 5432);
+  } else if (reusePostgres && previous) {
+    databaseUrl = previous.databaseUrl;
+    pids.postgres = previous.pids.postgres;
+  } else {
+    progress(`starting PostgreSQL on 127.0.0.1:${postgresPort}`);
+    const started = await startPostgres(postgresPort);
+    databaseUrl = started.url;
+    postgresPassword = started.password;
+    pids.postgres = started.pid;
   }
 
   let kafkaContainer: string | undefined;
   const kafka = (async () => {
     if (env.KAFKA_BROKERS) return env.KAFKA_BROKERS;
-    if (
-      previous?.pids.kafka &&
-      isAlive(previous.pids.kafka) &&
-      (await probe(() => kafkaReachable(previous.brokers)))
-    ) {
+    if (reuseKafka && previous) {
       pids.kafka = previous.pids.kafka;
       return previous.brokers;
     }
-    if (previous?.kafkaContainer && (await probe(() => kafkaReachable(previous.brokers)))) {
+    if (reuseKafkaContainer && previous) {
       kafkaContainer = previous.kafkaContainer;
       return previous.brokers;
     }
@@ -145,11 +197,7 @@ export async function stackUp(progress: (line: string) => void = () => undefined
 
   const registry = (async () => {
     if (env.SCHEMA_REGISTRY_URL) return env.SCHEMA_REGISTRY_URL;
-    if (
-      previous?.pids.registry &&
-      isAlive(previous.pids.registry) &&
-      (await probe(() => registryReachable(previous.registryUrl)))
-    ) {
+    if (reuseRegistry && previous) {
       pids.registry = previous.pids.registry;
       return previous.registryUrl;
     }

@@ -1,54 +1,42 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { headersToJson } from '../../bus/envelope.ts';
-import { createBus } from '../../bus/index.ts';
-import { createLogger } from '../../lib/logger.ts';
-import { findSchema } from '../../schemas/catalog.ts';
-import { resolveEndpoints } from '../../stack/stack.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { connectBus } from '../endpoints.ts';
 import { printResult } from '../output.ts';
-
-function busFromEnv(source: string) {
-  const { brokers, registryUrl } = resolveEndpoints();
-  return createBus({
-    brokers,
-    registryUrl,
-    source,
-    clientId: 'eai-cli',
-    logger: createLogger('bus', 'warn'),
-  });
-}
+import { readPublishJson, toPublishInputs } from '../publish-input.ts';
 
 export function registerBusCommand(program: Command): void {
   const bus = program.command('bus').description('look at and write to the Kafka bus');
 
   bus
     .command('publish <topic>')
-    .description('publish canonical events from a JSON file (one object or an array) to a topic')
-    .requiredOption('--type <schema>', 'canonical schema, e.g. SalesOrderEvent')
-    .requiredOption('--input <file>', 'JSON file with the event value(s)')
-    .option('--key <key>', 'message key (default: the business key in the value)')
+    .description(
+      'publish canonical events: one JSON value, an array of them, or what eai map prints ([{schema, key, value}]), from a file or stdin',
+    )
+    .option(
+      '--type <schema>',
+      'canonical schema of bare values, e.g. SalesOrderEvent (eai map output names its own)',
+    )
+    .option('--input <file>', 'JSON file; "-" or no --input reads stdin (eai map … | eai bus publish …)')
+    .option(
+      '--key <key>',
+      "message key for every record (default: the record's key, else the business key in the value)",
+    )
     .option('--source <uri>', 'CloudEvents source', '/eai/cli')
     .option('--json', 'print the published ids as JSON')
     .action(
       async (
         topic: string,
-        options: { type: string; input: string; key?: string; source: string; json?: boolean },
+        options: { type?: string; input?: string; key?: string; source: string; json?: boolean },
       ) => {
-        findSchema(options.type);
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(readFileSync(options.input, 'utf8'));
-        } catch (error) {
-          throw new Error(`${options.input}: ${(error as Error).message}`);
-        }
-        const values = Array.isArray(parsed) ? parsed : [parsed];
-        const client = busFromEnv(options.source);
+        // Everything that can be checked without Kafka is checked first.
+        const parsed = await readPublishJson(options.input);
+        const events = toPublishInputs(parsed, { topic, type: options.type, key: options.key });
+        const client = await connectBus(options.source);
         await client.provisionTopics(topic.startsWith('canonical.') ? [] : [{ topic, partitions: 1 }]);
         const publisher = await client.publisher();
         try {
-          const sent = await publisher.publish(
-            values.map((value) => ({ schema: options.type, value, topic, key: options.key })),
-          );
+          const sent = await publisher.publish(events);
           printResult(!!options.json, sent, () =>
             sent.map((s) => `published ${s.topic} key=${s.key} id=${s.id}`).join('\n'),
           );
@@ -62,25 +50,53 @@ export function registerBusCommand(program: Command): void {
     .command('tail <topic>')
     .description('print decoded events as JSON lines with their headers')
     .option('--from-beginning', 'start at the earliest offset instead of the end')
-    .option('--max <n>', 'stop after n events', (v) => Number.parseInt(v, 10))
+    .option('--max <n>', 'stop after n events (with --from-beginning, also at the end of the topic)', (v) =>
+      Number.parseInt(v, 10),
+    )
+    .option('--until-end', 'stop at the end of the topic as it was when tail started (like kcat -e)')
     .option('--json', 'JSON lines (the default; kept for symmetry with other commands)')
-    .action(async (topic: string, options: { fromBeginning?: boolean; max?: number }) => {
-      const client = busFromEnv('/eai/cli');
+    .action(async (topic: string, options: { fromBeginning?: boolean; max?: number; untilEnd?: boolean }) => {
+      const client = await connectBus('/eai/cli');
+      const untilEnd = !!options.untilEnd || (!!options.fromBeginning && options.max !== undefined);
+      // Where the topic ends now, per partition: read before consuming, so tail knows when it has seen it all.
+      const ends = new Map<number, bigint>();
+      const admin = client.transport.admin();
+      await admin.connect();
+      try {
+        if (!(await admin.listTopics()).includes(topic))
+          throw new ConfigError(`topic ${topic} does not exist`);
+        if (untilEnd && options.fromBeginning) {
+          for (const p of await admin.topicOffsets(topic)) {
+            if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
+          }
+        }
+      } finally {
+        await admin.disconnect();
+      }
+      // At the end already: an empty topic, or --until-end without --from-beginning (kcat -e does the same).
+      if (untilEnd && ends.size === 0) return;
+
       const consumer = client.transport.consumer({ groupId: `eai-tail-${process.pid}-${Date.now()}` });
       await consumer.connect();
       let seen = 0;
+      let finished = false;
       let finish!: () => void;
       const done = new Promise<void>((resolve) => {
-        finish = resolve;
+        finish = () => {
+          finished = true;
+          resolve();
+        };
       });
-      const stop = () => finish();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', finish);
+      process.once('SIGTERM', finish);
       await consumer.run({
         topics: [topic],
         fromBeginning: !!options.fromBeginning,
         eachRecord: async (record) => {
-          if (options.max !== undefined && seen >= options.max) return;
+          if (finished) return;
+          const end = ends.get(record.partition);
+          // Past the end seen at start (published since), or a partition already read to its end.
+          if (untilEnd && (end === undefined || BigInt(record.offset) >= end)) return;
           const line: Record<string, unknown> = {
             topic: record.topic,
             partition: record.partition,
@@ -99,7 +115,9 @@ export function registerBusCommand(program: Command): void {
           }
           process.stdout.write(`${JSON.stringify(line)}\n`);
           seen += 1;
-          if (options.max !== undefined && seen >= options.max) finish();
+          if (untilEnd && end !== undefined && BigInt(record.offset) + 1n >= end)
+            ends.delete(record.partition);
+          if ((options.max !== undefined && seen >= options.max) || (untilEnd && ends.size === 0)) finish();
         },
       });
       await done;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { readers } from '../../formats/index.ts';
 import {
   type CommandOutput,
   checkCommand,
@@ -33,8 +34,18 @@ export function registerMapCommand(program: Command): void {
         tree?: boolean;
         json?: boolean;
       }) => {
-        if (!options.format || !options.input) {
-          map.help({ error: true });
+        const missing = !options.format
+          ? `--format is required: one of ${readers.map((r) => r.name).join(', ')}`
+          : !options.input
+            ? '--input is required: the document file (with --to-system, the canonical records as JSON)'
+            : undefined;
+        if (missing || !options.format || !options.input) {
+          const message = `${missing}; see eai map --help`;
+          emit({
+            code: 1,
+            stdout: '',
+            stderr: `${options.json ? JSON.stringify({ errors: [{ error: 'UsageError', message }] }) : `eai map: ${message}`}\n`,
+          });
           return;
         }
         emit(

@@ -42,14 +42,19 @@ export function registerStackCommand(program: Command): void {
   stack
     .command('status')
     .description('where the stack is and whether each part answers')
-    .option('--json', 'print {"brokers", "registryUrl", "databaseUrl", "running", "parts"} as JSON')
+    .option(
+      '--json',
+      'print {"brokers", "registryUrl", "databaseUrl" (password masked), "running", "parts", "pids"} as JSON',
+    )
     .action(async (options: { json?: boolean }) => {
       const status = await stackStatus();
-      printResult(!!options.json, status, () =>
+      const shown = { ...status, databaseUrl: redactUrl(status.databaseUrl) };
+      const pid = (p: number | null) => (p ? ` (pid ${p})` : '');
+      printResult(!!options.json, shown, () =>
         [
-          `kafka:    ${status.brokers} ${status.parts.kafka ? 'up' : 'down'}`,
-          `registry: ${status.registryUrl} ${status.parts.registry ? 'up' : 'down'}`,
-          `database: ${redactUrl(status.databaseUrl) || '(none)'} ${status.parts.postgres ? 'up' : 'down'}`,
+          `kafka:    ${status.brokers} ${status.parts.kafka ? 'up' : 'down'}${pid(status.pids.kafka)}`,
+          `registry: ${status.registryUrl} ${status.parts.registry ? 'up' : 'down'}${pid(status.pids.registry)}`,
+          `database: ${shown.databaseUrl || '(none)'} ${status.parts.postgres ? 'up' : 'down'}${pid(status.pids.postgres)}`,
         ].join('\n'),
       );
       if (!status.running) process.exitCode = 3;

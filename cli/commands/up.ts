@@ -3,7 +3,7 @@ import { createBus } from '../../bus/index.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
 import { adminTokensFromEnv, createAdminApi, registerWhoamiRoute } from '../../ops/api/index.ts';
-import { busChecks } from '../../ops/checks.ts';
+import { hubChecks } from '../../ops/checks.ts';
 import { startOpsServer } from '../../ops/server.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
@@ -36,7 +36,7 @@ export function registerUpCommand(program: Command): void {
       if (created.length) log.info({ topics: created }, 'topics created');
       const ops = await startOpsServer({
         port: options.port,
-        checks: busChecks(stack.brokers, stack.registryUrl),
+        checks: hubChecks(stack),
         api,
         logger: log,
       });

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { findReader, readers, writers } from '../../formats/index.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import { loadMappings, mapBytes, mappingsDir, writeToSystem } from '../index.ts';
 import { staticProblems } from './check.ts';
 import { errorLine } from './errors.ts';
@@ -22,6 +23,19 @@ function failure(error: unknown, json: boolean): CommandOutput {
   return { code: 1, stdout: '', stderr: `${text}\n` };
 }
 
+/** The input document; a missing file is named, not reported as a bare ENOENT. */
+function readInput(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError(`input file ${path} not found`);
+    if (code === 'EISDIR') throw new ConfigError(`input file ${path} is a folder, not a file`);
+    if (code === 'EACCES') throw new ConfigError(`input file ${path} cannot be read (permission denied)`);
+    throw error;
+  }
+}
+
 /** `eai map --format F --input FILE [--to-system]`. */
 export async function mapCommand(options: {
   format: string;
@@ -33,7 +47,7 @@ export async function mapCommand(options: {
 }): Promise<CommandOutput> {
   const json = !!options.json;
   try {
-    const bytes = readFileSync(options.input);
+    const bytes = readInput(options.input);
     if (options.tree) {
       const documents = findReader(options.format).parse(bytes);
       return { code: 0, stdout: `${JSON.stringify(documents, null, json ? undefined : 2)}\n`, stderr: '' };

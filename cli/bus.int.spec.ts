@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { runEai } from '../tests/run-eai.ts';
+import { testBus, testStack, unique } from '../tests/stack.ts';
+
+const env = () => ({ KAFKA_BROKERS: testStack().brokers, SCHEMA_REGISTRY_URL: testStack().registryUrl });
+const asn = 'formats/x12-856/fixtures/several-st-sets.edi';
+
+describe('eai map | eai bus publish | eai bus tail', () => {
+  it('publishes what eai map prints, from stdin, each record with its key; --input - reads stdin too', async () => {
+    const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
+    expect(mapped.code).toBe(0);
+    const records = JSON.parse(mapped.stdout) as Array<{ schema: string; key: string }>;
+    expect(records.length).toBeGreaterThan(1);
+
+    const topic = unique('cli-pipe');
+    const piped = await runEai(['bus', 'publish', topic, '--json'], { env: env(), stdin: mapped.stdout });
+    expect(piped.stderr).toBe('');
+    const sent = JSON.parse(piped.stdout) as Array<{ topic: string; key: string }>;
+    expect(sent.map((s) => s.key)).toEqual(records.map((r) => r.key));
+
+    const dash = await runEai(['bus', 'publish', topic, '--input', '-', '--json'], {
+      env: env(),
+      stdin: mapped.stdout,
+    });
+    expect((JSON.parse(dash.stdout) as unknown[]).length).toBe(records.length);
+
+    const tail = await runEai(['bus', 'tail', topic, '--until-end'], { env: env() });
+    expect(tail.code).toBe(0);
+    expect(tail.stdout).toBe('');
+  });
+
+  it('tail --from-beginning --max 5 on a topic of 3 records in 3 partitions prints 3 and stops; so does --until-end', async () => {
+    const topic = unique('cli-tail');
+    const bus = testBus();
+    await bus.provisionTopics([{ topic, partitions: 3 }]);
+    const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
+    const record = (JSON.parse(mapped.stdout) as Array<{ schema: string; value: unknown }>)[0]!;
+    const three = ['a', 'b', 'c'].map((key) => ({ ...record, key: `asn-${key}` }));
+    const published = await runEai(['bus', 'publish', topic, '--json'], {
+      env: env(),
+      stdin: JSON.stringify(three),
+    });
+    expect(published.code).toBe(0);
+
+    for (const args of [
+      ['--from-beginning', '--max', '5'],
+      ['--from-beginning', '--until-end'],
+    ]) {
+      const tail = await runEai(['bus', 'tail', topic, ...args], { env: env(), timeoutMs: 45_000 });
+      expect(tail.code, `${args.join(' ')}: ${tail.stderr}`).toBe(0);
+      const lines = tail.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { key: string; partition: number });
+      expect(lines.map((l) => l.key).sort()).toEqual(['asn-a', 'asn-b', 'asn-c']);
+    }
+  });
+
+  it('tail on a topic that does not exist says so', async () => {
+    const result = await runEai(['bus', 'tail', unique('missing'), '--until-end'], { env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^eai: topic missing-\S+ does not exist\n$/);
+  });
+});

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../lib/errors.ts';
+import { exampleJson } from '../schemas/examples.ts';
+import { closedPort, listeningPort } from '../tests/ports.ts';
+import { runEai } from '../tests/run-eai.ts';
+import { toPublishInputs } from './publish-input.ts';
+
+const shipment = exampleJson('ShipmentEvent');
+const order = exampleJson('SalesOrderEvent');
+
+describe('what eai bus publish accepts', () => {
+  it('eai map output: each record with its own schema and key', () => {
+    const mapped = [
+      { schema: 'eai.canonical.ShipmentEvent', key: 'edi:ACME:ASN-1', value: shipment },
+      { schema: 'eai.canonical.ShipmentEvent', key: 'edi:ACME:ASN-2', value: shipment },
+    ];
+    expect(toPublishInputs(mapped, { topic: 'canonical.shipment' })).toEqual([
+      { schema: 'ShipmentEvent', topic: 'canonical.shipment', key: 'edi:ACME:ASN-1', value: shipment },
+      { schema: 'ShipmentEvent', topic: 'canonical.shipment', key: 'edi:ACME:ASN-2', value: shipment },
+    ]);
+    // --key overrides every record's key.
+    expect(toPublishInputs(mapped, { topic: 'canonical.shipment', key: 'k' })[1]!.key).toBe('k');
+  });
+
+  it('a bare value or an array of them, with --type; without --type it says so', () => {
+    expect(toPublishInputs(order, { topic: 'canonical.sales-order', type: 'SalesOrderEvent' })).toEqual([
+      { schema: 'SalesOrderEvent', topic: 'canonical.sales-order', value: order },
+    ]);
+    expect(toPublishInputs([order, order], { topic: 't', type: 'SalesOrderEvent' })).toHaveLength(2);
+    expect(() => toPublishInputs(order, { topic: 't' })).toThrow(/^--type is required for bare values/);
+    expect(() => toPublishInputs([], { topic: 't', type: 'SalesOrderEvent' })).toThrow(/nothing to publish/);
+  });
+
+  it('refuses a schema its canonical topic does not carry, and a record that contradicts --type', () => {
+    expect(() => toPublishInputs(shipment, { topic: 'canonical.customer', type: 'ShipmentEvent' })).toThrow(
+      new ConfigError('topic canonical.customer carries eai.canonical.CustomerEvent, not ShipmentEvent'),
+    );
+    const mapped = [{ schema: 'eai.canonical.ShipmentEvent', key: 'a', value: shipment }];
+    expect(() => toPublishInputs(mapped, { topic: 't', type: 'SalesOrderEvent' })).toThrow(
+      'record 0 is a ShipmentEvent, but --type says SalesOrderEvent',
+    );
+  });
+});
+
+describe('eai bus publish fails fast and in one line', () => {
+  let kafka: number;
+  let registry: number;
+  let silent: Awaited<ReturnType<typeof listeningPort>>;
+  beforeAll(async () => {
+    kafka = await closedPort();
+    registry = await closedPort();
+    silent = await listeningPort(true);
+  });
+  afterAll(() => silent.close());
+  const env = (brokers: string) => ({
+    KAFKA_BROKERS: brokers,
+    SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registry}/apis/ccompat/v7`,
+    EAI_LOG_LEVEL: 'info',
+  });
+  const args = ['bus', 'publish', 'canonical.shipment', '--type', 'ShipmentEvent'];
+  const input = JSON.stringify(shipment);
+
+  it('a ShipmentEvent to canonical.customer: named before anything is encoded or sent', async () => {
+    const result = await runEai(['bus', 'publish', 'canonical.customer', '--type', 'ShipmentEvent'], {
+      env: env(`127.0.0.1:${kafka}`),
+      stdin: input,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'eai: topic canonical.customer carries eai.canonical.CustomerEvent, not ShipmentEvent\n',
+    );
+  });
+
+  it('Kafka down (a closed port): one line naming the brokers and what to do, within 12 s, Node start-up (up to 8 s on a loaded machine) included', async () => {
+    const result = await runEai(args, { env: env(`127.0.0.1:${kafka}`), stdin: input });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^eai: cannot reach Kafka at 127\\.0\\.0\\.1:${kafka} \\(.*ECONNREFUSED.*\\): is the stack up\\? npx eai stack up, or set KAFKA_BROKERS\\n$`,
+      ),
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.seconds).toBeLessThan(12);
+  });
+
+  it('a broker that accepts connections but never answers: the same line, within 5 s of the probe plus start-up (20 s)', async () => {
+    const result = await runEai(args, { env: env(`127.0.0.1:${silent.port}`), stdin: input });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^eai: cannot reach Kafka at 127\\.0\\.0\\.1:${silent.port} \\(.+\\): is the stack up\\?.*\\n$`,
+      ),
+    );
+    expect(result.seconds).toBeLessThan(20);
+  });
+});

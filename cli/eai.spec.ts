@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { runEai } from '../tests/run-eai.ts';
+
+/** Makes the child believe it runs on another Node version, before cli/eai.js loads. */
+const pretend = (version: string) => [
+  '--import',
+  `data:text/javascript,Object.defineProperty(process,"versions",{value:{...process.versions,node:"${version}"}})`,
+];
+
+describe('cli/eai.js checks the Node version itself (package.json has no engines, so npm does not warn)', () => {
+  it('on Node 20: one line saying what it needs and how to run it, exit 1', async () => {
+    const result = await runEai(['--help'], { nodeArgs: pretend('20.20.2') });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'eai: needs Node 24 or newer, this is Node 20.20.2: run it as `npx eai` in the repository after `npm install` (which installs Node 24 as a devDependency)\n',
+    );
+  });
+
+  it('on Node 24 it runs', async () => {
+    const result = await runEai(['--help'], { nodeArgs: pretend('24.0.0') });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: eai/);
+  });
+});

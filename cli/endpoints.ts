@@ -1,0 +1,49 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createBus, kafkaReachable, registryReachable } from '../bus/index.ts';
+import { ConfigError, errorMessage } from '../lib/errors.ts';
+import { createLogger } from '../lib/logger.ts';
+import { resolveEndpoints } from '../stack/stack.ts';
+
+/** How long a command waits for Kafka or the registry to answer before it says they are not there. */
+export const REACH_TIMEOUT_MS = 5000;
+
+/** Why `check` did not answer true within the deadline, or undefined when it did. */
+async function unreachable(check: () => Promise<boolean>, timeoutMs: number): Promise<string | undefined> {
+  return Promise.race([
+    check().then(
+      (ok) => (ok ? undefined : 'not reachable'),
+      (error: unknown) => errorMessage(error).split('\n')[0],
+    ),
+    sleep(timeoutMs, `no answer within ${timeoutMs / 1000} s`, { ref: false }),
+  ]);
+}
+
+/**
+ * The bus for a CLI command, once Kafka and the registry have answered one quick request each (no retries): when
+ * the stack is down a command fails within seconds, in one line that names the endpoint and what to do, instead
+ * of kafkajs retrying for a minute and logging every attempt.
+ */
+export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
+  const { brokers, registryUrl } = resolveEndpoints();
+  const [kafka, registry] = await Promise.all([
+    unreachable(() => kafkaReachable(brokers), timeoutMs),
+    unreachable(() => registryReachable(registryUrl), timeoutMs),
+  ]);
+  if (kafka) {
+    throw new ConfigError(
+      `cannot reach Kafka at ${brokers} (${kafka}): is the stack up? npx eai stack up, or set KAFKA_BROKERS`,
+    );
+  }
+  if (registry) {
+    throw new ConfigError(
+      `cannot reach the schema registry at ${registryUrl} (${registry}): is the stack up? npx eai stack up, or set SCHEMA_REGISTRY_URL`,
+    );
+  }
+  return createBus({
+    brokers,
+    registryUrl,
+    source,
+    clientId: 'eai-cli',
+    logger: createLogger('bus', 'warn'),
+  });
+}

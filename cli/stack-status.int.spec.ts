@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runEai } from '../tests/run-eai.ts';
+import { testStack } from '../tests/stack.ts';
+
+describe('eai stack status', () => {
+  it('--json masks the database password, as the other outputs do, and gives the live process ids', async () => {
+    const stack = testStack();
+    const password = decodeURIComponent(new URL(stack.databaseUrl).password);
+    expect(password.length).toBeGreaterThan(3);
+    // A stack home whose state file says where the real stack is and which processes run it.
+    const home = mkdtempSync(join(tmpdir(), 'eai-status-'));
+    const gone = 2 ** 22 + 1; // above Linux's pid_max: no such process
+    writeFileSync(
+      join(home, 'stack.json'),
+      JSON.stringify({
+        brokers: stack.brokers,
+        registryUrl: stack.registryUrl,
+        databaseUrl: stack.databaseUrl,
+        pids: { kafka: process.pid, registry: gone, postgres: process.ppid },
+        startedAt: new Date().toISOString(),
+      }),
+    );
+    const env = {
+      EAI_HOME: home,
+      KAFKA_BROKERS: undefined,
+      SCHEMA_REGISTRY_URL: undefined,
+      DATABASE_URL: undefined,
+    };
+    const result = await runEai(['stack', 'status', '--json'], { env });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).not.toContain(password);
+    const status = JSON.parse(result.stdout) as {
+      databaseUrl: string;
+      running: boolean;
+      pids: Record<string, number | null>;
+    };
+    expect(status.databaseUrl).toBe(stack.databaseUrl.replace(`:${encodeURIComponent(password)}@`, ':***@'));
+    expect(status.running).toBe(true);
+    expect(status.pids).toEqual({ kafka: process.pid, registry: null, postgres: process.ppid });
+
+    const human = await runEai(['stack', 'status'], { env });
+    expect(human.stdout).not.toContain(password);
+    expect(human.stdout).toContain(`(pid ${process.pid})`);
+  });
+});

@@ -1,0 +1,88 @@
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort, listeningPort } from '../tests/ports.ts';
+import { closedAncestor, defaultStackHome, projectRoot, stackHome } from './paths.ts';
+import { checkPorts, checkPostgresCanReach, portFree, portHolder } from './preflight.ts';
+
+describe('stack up checks its ports before starting anything', () => {
+  let held: Awaited<ReturnType<typeof listeningPort>>;
+  beforeAll(async () => {
+    held = await listeningPort();
+  });
+  afterAll(() => held.close());
+
+  it('finds the process that listens on a port (this one), and knows a closed port is free', async () => {
+    expect(await portFree(held.port)).toBe(false);
+    expect(portHolder(held.port)?.pid).toBe(process.pid);
+    expect(await portFree(await closedPort())).toBe(true);
+  });
+
+  it('names the port, the part, the holder and the variable to change, in one line', async () => {
+    const free = await closedPort();
+    await expect(
+      checkPorts([
+        { port: free, part: 'kafka', variable: 'EAI_KAFKA_PORT' },
+        { port: held.port, part: 'postgres', variable: 'EAI_POSTGRES_PORT' },
+      ]),
+    ).rejects.toThrow(
+      new RegExp(
+        `^port ${held.port} for postgres is taken by pid ${process.pid}( \\(.+\\))?: stop it, or set EAI_POSTGRES_PORT to a free port$`,
+      ),
+    );
+    await expect(
+      checkPorts([{ port: free, part: 'kafka', variable: 'EAI_KAFKA_PORT' }]),
+    ).resolves.toBeUndefined();
+  });
+});
+
+describe('the postgres user must be able to reach its data', () => {
+  const base = mkdtempSync(join(tmpdir(), 'eai-home-'));
+  const closed = join(base, 'closed');
+  const open = join(base, 'open');
+  beforeAll(() => {
+    chmodSync(base, 0o755);
+    mkdirSync(join(closed, 'repo'), { recursive: true });
+    mkdirSync(join(open, 'repo'), { recursive: true });
+    chmodSync(closed, 0o700);
+    chmodSync(open, 0o755);
+  });
+
+  it('finds the first folder others cannot enter', () => {
+    expect(closedAncestor(join(closed, 'repo', '.eai', 'data', 'postgres'))).toEqual({
+      dir: closed,
+      mode: 0o700,
+    });
+    expect(closedAncestor(join(open, 'repo', '.eai', 'data'))).toBeUndefined();
+  });
+
+  it('says why and what to do when PostgreSQL (another user) could not enter', () => {
+    expect(() => checkPostgresCanReach(join(closed, 'repo', '.eai', 'data', 'postgres'), true)).toThrow(
+      `PostgreSQL runs as the postgres user, who cannot enter ${closed} (mode 0700): set EAI_HOME to a folder others can enter, e.g. EAI_HOME=/var/tmp/eai`,
+    );
+    // Not root: PostgreSQL runs as this user, who can enter its own folders.
+    expect(() => checkPostgresCanReach(join(closed, 'repo', '.eai'), false)).not.toThrow();
+  });
+
+  it('by default a clone under a closed folder keeps its stack in /var/tmp/eai-<hash> when root runs it', () => {
+    const home = defaultStackHome(join(closed, 'repo'), true);
+    expect(home).toMatch(/^\/var\/tmp\/eai-[0-9a-f]{12}$/);
+    expect(defaultStackHome(join(closed, 'repo'), true)).toBe(home);
+    expect(defaultStackHome(join(open, 'repo'), true)).toBe(join(open, 'repo', '.eai'));
+    expect(defaultStackHome(join(closed, 'repo'), false)).toBe(join(closed, 'repo', '.eai'));
+  });
+});
+
+describe('the stack home', () => {
+  it('an empty EAI_HOME means the default, not the current folder', () => {
+    const before = process.env.EAI_HOME;
+    process.env.EAI_HOME = '';
+    try {
+      expect(stackHome()).toBe(defaultStackHome(projectRoot));
+    } finally {
+      if (before === undefined) delete process.env.EAI_HOME;
+      else process.env.EAI_HOME = before;
+    }
+  });
+});

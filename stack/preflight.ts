@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { ConfigError } from '../lib/errors.ts';
+import { closedAncestor } from './paths.ts';
+
+/**
+ * Checks made before `stack up` starts anything, so a clash is named in one line instead of surfacing as a
+ * server's own failure (`pg_ctl: could not start server. Examine the log output.`).
+ */
+export interface PlannedPort {
+  port: number;
+  /** The part that would listen there: kafka, kafka controller, registry, registry management, postgres. */
+  part: string;
+  /** The environment variable that moves it. */
+  variable: string;
+}
+
+/** True when nothing listens on 127.0.0.1:port (or on every interface at that port). */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Inodes of the listening TCP sockets on `port`, from /proc/net/tcp and tcp6 (state 0A is LISTEN). */
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10) continue;
+      const local = fields[1]!;
+      if (fields[3] === '0A' && local.slice(local.lastIndexOf(':') + 1) === hexPort) inodes.add(fields[9]!);
+    }
+  }
+  return inodes;
+}
+
+function commandName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The process listening on `port`, where it can be found: /proc (the socket's inode among each process's open
+ * files; other users' processes need root), else `ss -ltnp`; undefined when neither tells.
+ */
+export function portHolder(port: number): { pid: number; command?: string } | undefined {
+  const inodes = listeningInodes(port);
+  if (inodes.size > 0) {
+    let pids: string[] = [];
+    try {
+      pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+    } catch {
+      // no /proc: try ss below
+    }
+    for (const pid of pids) {
+      let fds: string[];
+      try {
+        fds = readdirSync(`/proc/${pid}/fd`);
+      } catch {
+        continue;
+      }
+      for (const fd of fds) {
+        try {
+          const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+          if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) {
+            return { pid: Number(pid), command: commandName(Number(pid)) };
+          }
+        } catch {
+          // the file closed meanwhile
+        }
+      }
+    }
+  }
+  try {
+    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8', timeout: 2000 });
+    const match = /users:\(\("([^"]+)",pid=(\d+)/.exec(out);
+    if (match) return { pid: Number(match[2]), command: match[1] };
+  } catch {
+    // no ss, or it failed: the port is named without its holder
+  }
+  return undefined;
+}
+
+/** Fails, in one line naming each taken port, its part and its holder, when any planned port is in use. */
+export async function checkPorts(planned: PlannedPort[]): Promise<void> {
+  const taken: string[] = [];
+  for (const p of planned) {
+    if (await portFree(p.port)) continue;
+    const holder = portHolder(p.port);
+    const by = holder ? ` by pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : '';
+    taken.push(`port ${p.port} for ${p.part} is taken${by}: stop it, or set ${p.variable} to a free port`);
+  }
+  if (taken.length > 0) throw new ConfigError(taken.join('; '));
+}
+
+/**
+ * PostgreSQL runs as the `postgres` user (it refuses root), so every folder above its data must let others
+ * enter (x for others). Fails in one line naming the closed folder and what to do.
+ */
+export function checkPostgresCanReach(dataDir: string, runsAsOtherUser: boolean): void {
+  if (!runsAsOtherUser) return;
+  const closed = closedAncestor(dataDir);
+  if (closed) {
+    throw new ConfigError(
+      `PostgreSQL runs as the postgres user, who cannot enter ${closed.dir} (mode ${closed.mode.toString(8).padStart(4, '0')}): set EAI_HOME to a folder others can enter, e.g. EAI_HOME=/var/tmp/eai`,
+    );
+  }
+}
