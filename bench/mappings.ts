@@ -1,7 +1,10 @@
 // Benchmark: documents/s and records/s per format (parse + map + schema validation), against a baseline measured in
 // the same run on the same records: JSON.parse + JSON.stringify of the canonical output. Also the peak memory of
-// `eai map` on a 50 MB document per format, each in its own process. Not a test: figures go in the closing note.
-// Usage: npm run bench:mappings [-- --seconds 2 --json --skip-large --formats x12-856,salesforce-cdc]
+// `eai map` on a 50 MB document per format, each in its own process. And the time per line of one document of
+// 10, 100, 1,000 and 10,000 lines per format (flat = linear; `makeDocumentWithLines` in each format's fixtures).
+// Not a test: figures go in the closing note.
+// Usage: npm run bench:mappings [-- --seconds 2 --json --skip-large --skip-rates --lines 10,100,1000,10000
+//        --formats x12-856,salesforce-cdc]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,6 +22,8 @@ const { values: args } = parseArgs({
     'skip-large': { type: 'boolean' },
     'large-child': { type: 'string' },
     formats: { type: 'string' },
+    lines: { type: 'string', default: '10,100,1000,10000' },
+    'skip-rates': { type: 'boolean' },
   },
 });
 
@@ -90,7 +95,7 @@ const seconds = Number(args.seconds);
 const wanted = args.formats?.split(',');
 const selected = readers.filter((r) => !wanted || wanted.includes(r.name));
 const rows = [];
-for (const [i, reader] of selected.entries()) {
+for (const [i, reader] of args['skip-rates'] ? [] : selected.entries()) {
   process.stderr.write(`[${i + 1}/${selected.length}] ${reader.name}\n`);
   const { bytes, describe } = await documentFor(reader.name);
   const sample = await mapBytes(reader.name, bytes);
@@ -122,7 +127,41 @@ if (!args['skip-large']) {
   }
 }
 
-if (args.json) process.stdout.write(`${JSON.stringify({ rows, large })}\n`);
+/** One document of n lines per format, mapped once per size after a warm-up: microseconds per line. */
+type LinesGenerator = (lines: number) => Buffer;
+const lineCounts = args.lines === '' ? [] : (args.lines ?? '').split(',').map(Number);
+const scaling = [];
+for (const [i, reader] of lineCounts.length === 0 ? [] : selected.entries()) {
+  process.stderr.write(`[lines ${i + 1}/${selected.length}] ${reader.name}\n`);
+  const make = (
+    (await import(`../formats/${reader.name}/fixtures/large.ts`)) as { makeDocumentWithLines: LinesGenerator }
+  ).makeDocumentWithLines;
+  await mapBytes(reader.name, make(10));
+  const points = [];
+  for (const lines of lineCounts) {
+    const bytes = make(lines);
+    const started = performance.now();
+    const mapped = await mapBytes(reader.name, bytes);
+    const ms = performance.now() - started;
+    points.push({
+      lines,
+      bytes: bytes.length,
+      records: mapped.reduce((n, d) => n + d.records.length, 0),
+      ms: Math.round(ms),
+      microsecondsPerLine: Math.round((ms * 1000) / lines),
+    });
+  }
+  // Flat = linear: the largest document's time per line over the smallest's above 10 lines (fixed costs).
+  const base = points.find((p) => p.lines >= 100) ?? points[0];
+  const last = points[points.length - 1];
+  scaling.push({
+    format: reader.name,
+    points,
+    growth: base && last ? Number((last.microsecondsPerLine / base.microsecondsPerLine).toFixed(2)) : null,
+  });
+}
+
+if (args.json) process.stdout.write(`${JSON.stringify({ rows, large, scaling })}\n`);
 else {
   const lines = rows.map(
     (r) =>
@@ -131,5 +170,9 @@ else {
   const largeLines = large.map(
     (l) => `${l.format.padEnd(21)} 50 MB: ${l.seconds.toFixed(2)} s, peak RSS ${l.maxRssMb} MB, ${l.outcome}`,
   );
-  process.stdout.write(`${[...lines, '', ...largeLines].join('\n')}\n`);
+  const scalingLines = scaling.map(
+    (s) =>
+      `${s.format.padEnd(21)} µs/line ${s.points.map((p) => `${p.lines}: ${p.microsecondsPerLine}`).join('  ')}  (growth ${s.growth}x)`,
+  );
+  process.stdout.write(`${[...lines, '', ...largeLines, '', ...scalingLines].join('\n')}\n`);
 }

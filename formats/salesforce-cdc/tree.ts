@@ -37,10 +37,13 @@ export interface CdcRecord {
   recordId: string;
   /** `upsert` for CREATE / UPDATE / UNDELETE, `delete`, or `reread` for GAP events (fetch the record again). */
   action: 'upsert' | 'delete' | 'reread';
-  changedFields: string[];
-  clearedFields: string[];
-  /** Values of the changed fields only; compound fields nested (`BillingAddress: { City }`), dates as ISO strings. */
-  values: Record<string, unknown>;
+  changedFields: readonly string[];
+  clearedFields: readonly string[];
+  /**
+   * Values of the changed fields only; compound fields nested (`BillingAddress: { City }`), dates as ISO strings.
+   * One frozen tree shared by every record of the event (as are the two lists).
+   */
+  values: Readonly<Record<string, unknown>>;
 }
 
 export interface CdcTree {

@@ -10,6 +10,8 @@ const FORMAT = 'salesforce-sobject';
 const TYPES = new Set(['Account', 'Contact']);
 const FIELD = /^[A-Za-z][A-Za-z0-9_]*$/;
 const UPSERT_URL = /\/sobjects\/(\w+)\/(\w+)\/([^/]+)$/;
+/** Salesforce's sObject Collections take at most 200 records per request (a larger body is refused there too). */
+export const MAX_RECORDS = 200;
 
 function fail(loc: string, message: string): never {
   throw new FormatError(FORMAT, loc, message);
@@ -60,6 +62,12 @@ export function parseSObject(input: Buffer): ParsedDocument<SObjectTree>[] {
   if ('records' in root) {
     if (!Array.isArray(root.records) || root.records.length === 0)
       fail('/records', 'records must be a non-empty list');
+    if (root.records.length > MAX_RECORDS) {
+      fail(
+        ptr('/records', MAX_RECORDS),
+        `${root.records.length} records; sObject Collections take at most ${MAX_RECORDS} per request`,
+      );
+    }
     if (root.allOrNone !== undefined && typeof root.allOrNone !== 'boolean')
       fail('/allOrNone', 'allOrNone must be a boolean');
     tree = {
@@ -97,6 +105,8 @@ export function writeSObject(tree: SObjectTree): Buffer {
     if (tree.records.length !== 1) fail(tree.$loc, 'an upsert body holds exactly one record');
     return Buffer.from(`${JSON.stringify(body(tree.records[0]!, true), null, 2)}\n`);
   }
+  if (tree.records.length > MAX_RECORDS)
+    fail(tree.$loc, `${tree.records.length} records; sObject Collections take at most ${MAX_RECORDS}`);
   for (const record of tree.records)
     if (!record.sobjectType) fail(record.$loc, 'composite records need sobjectType');
   const composite: JsonObject = {

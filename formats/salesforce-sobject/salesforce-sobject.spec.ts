@@ -63,10 +63,25 @@ describe('salesforce-sobject broken input', () => {
     'wrong-structure.json': /^\(root\)$/,
   });
   itHandlesLargeInputWithin10s(
-    'reads a 5 MB body within 10 s',
+    'refuses a 5 MB body of 20,000 records at once: sObject Collections take 200 per request',
     () => makeLargeDocument(5_000_000),
-    (input) => expect(reader.parse(input)[0]!.tree.records.length).toBeGreaterThan(10_000),
+    (input) => {
+      const error = refusal(input);
+      expect(error.location).toBe('/records/200');
+      expect(error.message).toMatch(/\d{5} records; sObject Collections take at most 200 per request/);
+    },
   );
+
+  it('reads 200 records and refuses 201', () => {
+    const body = (n: number) =>
+      Buffer.from(
+        JSON.stringify({
+          records: Array.from({ length: n }, (_, i) => ({ attributes: { type: 'Account' }, Name: `A${i}` })),
+        }),
+      );
+    expect(reader.parse(body(200))[0]!.tree.records).toHaveLength(200);
+    expect(refusal(body(201))).toMatchObject({ location: '/records/200' });
+  });
   itHandlesLargeInputWithin10s(
     'refuses a 50 MB document within 10 s, before parsing it',
     () => makeLargeDocument(50_000_000),

@@ -21,14 +21,20 @@ const parser = new XMLParser({
   trimValues: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  processEntities: true,
+  // Entities are never expanded by the parser (a DTD's internal entities could rewrite any field, or multiply
+  // into billions of characters): references are checked and decoded here, see decodeReferences.
+  processEntities: false,
+  htmlEntities: false,
+  cdataPropName: '#cdata',
 });
 
 export function readXml(format: string, input: Buffer): XmlSegment {
   const text = decodeXmlText(format, input);
-  if (/<!DOCTYPE/i.test(text.slice(0, 4096))) {
-    // IDocs never declare a DTD, and refusing one rules out entity expansion attacks.
-    const at = lineColumn(text, text.search(/<!DOCTYPE/i));
+  // IDocs never declare a DTD: one anywhere in the document (even after a long comment) is refused, which rules
+  // out entity expansion attacks and entities that redefine field values.
+  const doctype = text.search(/<!DOCTYPE/i);
+  if (doctype !== -1) {
+    const at = lineColumn(text, doctype);
     throw new FormatError(
       format,
       `line ${at.line}, column ${at.column}`,
@@ -43,6 +49,7 @@ export function readXml(format: string, input: Buffer): XmlSegment {
       `malformed XML: ${valid.err.msg}`,
     );
   }
+  checkReferences(format, text);
   const nodes = parser.parse(text) as OrderedNode[];
   const root = nodes.find((n) => elementName(n) !== undefined);
   const rootName = root ? elementName(root) : undefined;
@@ -60,14 +67,95 @@ function decodeXmlText(format: string, input: Buffer): string {
 }
 
 function elementName(node: OrderedNode): string | undefined {
-  return Object.keys(node).find((k) => k !== ':@' && k !== '#text');
+  return Object.keys(node).find((k) => k !== ':@' && k !== '#text' && k !== '#cdata');
 }
 
 function textOf(children: OrderedNode[]): string {
-  return children
-    .map((c) => (typeof c['#text'] === 'string' ? c['#text'] : ''))
-    .join('')
-    .trim();
+  let text = '';
+  for (const c of children) {
+    if (typeof c['#text'] === 'string') text += decodeReferences(c['#text']);
+    else if (Array.isArray(c['#cdata'])) text += cdataOf(c['#cdata']);
+  }
+  return text.trim();
+}
+
+/** CDATA content is taken as written: no references are decoded inside it. */
+function cdataOf(children: OrderedNode[]): string {
+  return children.map((c) => (typeof c['#text'] === 'string' ? c['#text'] : '')).join('');
+}
+
+/** The five predefined XML entities; a DTD is refused, so no other name can be declared. */
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const REFERENCE = /&(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,10})|([A-Za-z_:][\w.:-]*));/y;
+const MARKUP_WITHOUT_REFERENCES = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g;
+
+/** A character XML 1.0 allows (production [2] Char): no NUL, no other C0 control but tab/LF/CR, no surrogate. */
+function isXmlChar(code: number): boolean {
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
+}
+
+/** What the reference at `at` stands for, or why it is not a reference XML allows. */
+function readReference(text: string, at: number): { value: string; length: number } | { problem: string } {
+  REFERENCE.lastIndex = at;
+  const found = REFERENCE.exec(text);
+  if (!found) {
+    const shown = text.slice(at, at + 12).split(/[\s<]/)[0];
+    return { problem: `"${shown}" is not a character or entity reference (write & as &amp;)` };
+  }
+  const [whole, hex, dec, name] = found;
+  if (name !== undefined) {
+    const value = PREDEFINED[name];
+    if (value === undefined)
+      return { problem: `undeclared entity ${whole} (only &amp; &lt; &gt; &quot; &apos;)` };
+    return { value, length: whole.length };
+  }
+  const code = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
+  if (!isXmlChar(code)) return { problem: `character reference ${whole} names no XML character` };
+  return { value: String.fromCodePoint(code), length: whole.length };
+}
+
+/**
+ * Checks every reference in text and attribute values before parsing, so a bad one is refused with its line and
+ * column (comments, CDATA sections and processing instructions hold none).
+ */
+function checkReferences(format: string, text: string): void {
+  const skipped: Array<[number, number]> = [];
+  for (const m of text.matchAll(MARKUP_WITHOUT_REFERENCES)) skipped.push([m.index, m.index + m[0].length]);
+  let next = 0;
+  for (let at = text.indexOf('&'); at !== -1; at = text.indexOf('&', at + 1)) {
+    while (next < skipped.length && skipped[next]![1] <= at) next++;
+    const range = skipped[next];
+    if (range && range[0] <= at) {
+      at = range[1] - 1;
+      continue;
+    }
+    const read = readReference(text, at);
+    if ('problem' in read) {
+      const where = lineColumn(text, at);
+      throw new FormatError(format, `line ${where.line}, column ${where.column}`, read.problem);
+    }
+  }
+}
+
+/** Decodes the references of one text or attribute value (checked by checkReferences before). */
+function decodeReferences(raw: string): string {
+  if (!raw.includes('&')) return raw;
+  let out = '';
+  let from = 0;
+  for (let at = raw.indexOf('&'); at !== -1; at = raw.indexOf('&', from)) {
+    const read = readReference(raw, at);
+    if ('problem' in read) throw new Error(`unchecked reference: ${read.problem}`);
+    out += raw.slice(from, at) + read.value;
+    from = at + read.length;
+  }
+  return out + raw.slice(from);
 }
 
 function isSegment(name: string, node: OrderedNode, children: OrderedNode[]): boolean {

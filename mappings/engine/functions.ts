@@ -167,6 +167,66 @@ export function date(value: unknown): string | undefined {
   return text;
 }
 
+/** JSONata's deep equality (utils.isDeepEqual): arrays element by element, objects by the same keys in any order. */
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((v, i) => deepEqual(v, b[i]));
+  }
+  const keys = Object.getOwnPropertyNames(a).sort();
+  const others = Object.getOwnPropertyNames(b).sort();
+  if (keys.length !== others.length || keys.some((k, i) => k !== others[i])) return false;
+  return keys.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** A key equal for two scalars exactly when JSONata's deep equality says they are equal; undefined for objects. */
+function scalarKey(value: unknown): string | undefined {
+  if (typeof value === 'string') return `s${value}`;
+  if (typeof value === 'number') return `n${value}`;
+  if (typeof value === 'boolean' || value === null) return String(value);
+  return undefined;
+}
+
+/**
+ * `$distinct` as JSONata defines it (first occurrences in order, deep equality, a sequence stays a sequence), but
+ * linear for scalars: JSONata's own compares every value with every kept one, so a list of 20,000 field names
+ * took seconds. Objects are still compared pairwise, among objects only.
+ */
+export function distinct(values: unknown): unknown {
+  if (!Array.isArray(values) || values.length <= 1) return values;
+  const out: unknown[] = [];
+  if ((values as { sequence?: boolean }).sequence === true) (out as { sequence?: boolean }).sequence = true;
+  const seen = new Set<string>();
+  const objects: unknown[] = [];
+  for (const value of values) {
+    const key = scalarKey(value);
+    if (key !== undefined) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+    } else {
+      if (objects.some((o) => deepEqual(o, value))) continue;
+      objects.push(value);
+    }
+    out.push(value);
+  }
+  return out;
+}
+
+/**
+ * `$difference(values, excluded)`: the values not among `excluded`, in order (scalars compared as `in` does). The
+ * same as `values[$not($ in excluded)]`, without `in`'s scan of `excluded` per value.
+ */
+export function difference(values: unknown, excluded: unknown): unknown[] | undefined {
+  if (values === undefined) return undefined;
+  const list = Array.isArray(values) ? values : [values];
+  const drop = new Set<unknown>(
+    excluded === undefined ? [] : Array.isArray(excluded) ? excluded : [excluded],
+  );
+  return list.filter((v) => !drop.has(v));
+}
+
 export type LookupTables = Record<string, Record<string, unknown>>;
 
 /**
@@ -195,5 +255,7 @@ export function mappingFunctions(tables: LookupTables, timeZone: string): Record
     timestamp: (d: unknown, t?: unknown, zone?: unknown) => timestamp(d, t, zone ?? timeZone),
     date,
     lookup: makeLookup(tables),
+    distinct,
+    difference,
   };
 }

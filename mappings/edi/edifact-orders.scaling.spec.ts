@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { makeDocumentWithLines } from '../../formats/edifact-orders/fixtures/large.ts';
+import { inboundMapping, mapBytes } from '../index.ts';
+
+async function secondsToMap(lines: number): Promise<number> {
+  const input = makeDocumentWithLines(lines);
+  const started = performance.now();
+  const [mapped] = await mapBytes('edifact-orders', input);
+  const seconds = (performance.now() - started) / 1000;
+  const orderLines = (mapped!.records[0]!.value.salesOrder as { lines: Array<{ priceBasis: string | null }> })
+    .lines;
+  expect(orderLines).toHaveLength(lines);
+  // The price basis comes from each line's own PRI (every second line has basis 10).
+  expect(orderLines.slice(0, 2).map((l) => l.priceBasis)).toEqual([null, '10']);
+  return seconds;
+}
+
+describe('edifact-orders mapping cost per line', () => {
+  it('grows linearly: 12.5x the lines take well under 25x the time', async () => {
+    inboundMapping('edifact-orders');
+    await secondsToMap(20);
+    const small = await secondsToMap(80);
+    const large = await secondsToMap(1_000);
+    // priceBasis scanned every segment of the message once per line: 800 lines took 20 s.
+    expect(large / small).toBeLessThan(25);
+    expect(large).toBeLessThan(20);
+  });
+});
