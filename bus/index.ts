@@ -71,5 +71,11 @@ export { countPublished, type PreparedRecord, type Publisher, type PublishInput 
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
 export { SchemaValidationError } from './serde.ts';
-export { CONNECT_TOPICS, DLQ_TOPICS, topicCatalog } from './topics.ts';
+export {
+  connectTopicSpecs,
+  connectTopics,
+  DEFAULT_CONNECT_GROUP,
+  DLQ_TOPICS,
+  topicCatalog,
+} from './topics.ts';
 export type * from './transport/types.ts';

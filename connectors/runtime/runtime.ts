@@ -1,5 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type Bus, CONNECT_TOPICS, CompactedLog, type TransportConsumer } from '../../bus/index.ts';
+import {
+  type Bus,
+  CompactedLog,
+  connectTopicSpecs,
+  connectTopics,
+  DEFAULT_CONNECT_GROUP,
+  type TransportConsumer,
+} from '../../bus/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { findMapping, writeWithMapping } from '../../mappings/index.ts';
@@ -17,8 +24,7 @@ import { redactConfig, resolveSecrets } from './secrets.ts';
 import { SinkHost, sinkGroupId } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 
-/** Topic whose partitions stand for connector slots: the group's rebalancing spreads them over the instances. */
-export const ASSIGNMENT_TOPIC = 'eai.connector-assignments';
+/** Connector slots: the partitions of the group's assignments topic, spread over the instances by rebalancing. */
 export const ASSIGNMENT_SLOTS = 12;
 
 export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED';
@@ -79,6 +85,9 @@ export function slotOf(name: string): number {
 export class ConnectorRuntime {
   readonly workerId: string;
   readonly plugins: ReadonlyMap<string, ConnectorPlugin>;
+  /** The connect cluster: instances of one group share connectors; its state topics are named after it. */
+  readonly group: string;
+  private readonly assignmentTopic: string;
   private readonly options: RuntimeOptions;
   private readonly configs: CompactedLog;
   private readonly statuses: CompactedLog;
@@ -96,9 +105,12 @@ export class ConnectorRuntime {
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     this.plugins = new Map(options.plugins.map((p) => [p.type, p]));
     const { transport } = options.bus;
-    this.configs = new CompactedLog(transport, CONNECT_TOPICS.configs, options.logger);
-    this.statuses = new CompactedLog(transport, CONNECT_TOPICS.status, options.logger);
-    this.positions = new CompactedLog(transport, CONNECT_TOPICS.offsets, options.logger);
+    this.group = options.group ?? DEFAULT_CONNECT_GROUP;
+    const topics = connectTopics(this.group);
+    this.assignmentTopic = topics.assignments;
+    this.configs = new CompactedLog(transport, topics.configs, options.logger);
+    this.statuses = new CompactedLog(transport, topics.status, options.logger);
+    this.positions = new CompactedLog(transport, topics.offsets, options.logger);
   }
 
   private get log(): Logger {
@@ -106,21 +118,21 @@ export class ConnectorRuntime {
   }
 
   async start(): Promise<void> {
-    await this.options.bus.provisionTopics([{ topic: ASSIGNMENT_TOPIC, partitions: ASSIGNMENT_SLOTS }]);
+    await this.options.bus.provisionTopics(connectTopicSpecs(this.group, ASSIGNMENT_SLOTS));
     await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start()]);
     this.configs.onChange(() => this.reconcile());
     const membership = this.options.bus.transport.consumer({
-      groupId: this.options.group ?? 'eai-connect',
+      groupId: this.group,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 6000,
       heartbeatIntervalMs: 1000,
     });
     membership.onAssignment((assigned) => {
-      this.slots = new Set(assigned[ASSIGNMENT_TOPIC] ?? []);
+      this.slots = new Set(assigned[this.assignmentTopic] ?? []);
       this.log.info({ worker: this.workerId, slots: [...this.slots] }, 'connector slots assigned');
       this.reconcile();
     });
     await membership.connect();
-    await membership.run({ topics: [ASSIGNMENT_TOPIC], commit: false, eachRecord: async () => {} });
+    await membership.run({ topics: [this.assignmentTopic], commit: false, eachRecord: async () => {} });
     this.membership = membership;
     await membership.ready();
     await this.reconcile();
@@ -376,16 +388,23 @@ export class ConnectorRuntime {
       if (!wanted.has(name)) await this.stopConnector(name);
     }
     for (const [name, stored] of wanted) {
-      const hash = JSON.stringify(stored);
-      const restartNonce = this.configs.get(`restart/${name}`);
-      const current = this.running.get(name);
-      const desired = stored.definition.state;
-      if (current && current.hash === hash && current.restartNonce === restartNonce) {
-        if (current.state === 'FAILED' || current.state === desired) continue;
-      }
-      if (current) await this.stopConnector(name);
-      await this.startConnector(name, stored, hash, restartNonce);
+      // One connector's trouble never keeps the others from starting.
+      await this.reconcileConnector(name, stored).catch((error) =>
+        this.log.error({ connector: name, error: errorMessage(error) }, 'connector reconciliation failed'),
+      );
     }
+  }
+
+  private async reconcileConnector(name: string, stored: StoredDefinition): Promise<void> {
+    const hash = JSON.stringify(stored);
+    const restartNonce = this.configs.get(`restart/${name}`);
+    const current = this.running.get(name);
+    const desired = stored.definition.state;
+    if (current && current.hash === hash && current.restartNonce === restartNonce) {
+      if (current.state === 'FAILED' || current.state === desired) return;
+    }
+    if (current) await this.stopConnector(name);
+    await this.startConnector(name, stored, hash, restartNonce);
   }
 
   private async startConnector(name: string, stored: StoredDefinition, hash: string, restartNonce?: string) {
