@@ -9,7 +9,7 @@ import {
 } from '../../bus/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { findMapping, writeWithMapping } from '../../mappings/index.ts';
+import { findMapping, inboundMapping, writeWithMapping } from '../../mappings/index.ts';
 import type {
   ConnectorContext,
   ConnectorPlugin,
@@ -449,8 +449,7 @@ export class ConnectorRuntime {
           logger,
           mappingFor: (input) => {
             const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
-            if (ref) return findMapping(ref, baseDir);
-            throw new ConfigError(`connector ${name}: name a mapping (mapping:) for format ${input.format}`);
+            return ref ? findMapping(ref, baseDir) : inboundMapping(input.format);
           },
         });
         entry.host = new SourceHost({
