@@ -44,21 +44,25 @@ describe('SAP connectors against the SAP simulator, on the real broker', () => {
     });
     await runtime.start();
   });
+  const created: string[] = [];
   afterAll(async () => {
+    // The connector configs topic is shared: leave no connector behind for other runs to start.
+    for (const name of created) await runtime?.remove(name).catch(() => undefined);
     await runtime?.stop();
     await sap?.close();
   });
 
   it('reads the outbound file port: orders created in SAP arrive as canonical SalesOrderEvents', async () => {
-    const created = await json<{ files: Array<{ file: string; docnums: string[] }> }>(
+    const dropped = await json<{ files: Array<{ file: string; docnums: string[] }> }>(
       post(`${sap.sim.url}/sim/orders`, { count: 4, idocsPerFile: 2, variant: 'plain' }),
     );
-    expect(created.files).toHaveLength(2);
+    expect(dropped.files).toHaveLength(2);
     const { orders } = await json<{ orders: SimOrder[] }>(fetch(`${sap.sim.url}/sim/orders`));
     const byDocnum = new Map(orders.map((o) => [o.docnum, o]));
 
     const name = unique('sap-orders');
     // No format or mapping: the plugin's defaults.
+    created.push(name);
     await runtime.put(
       { name, type: 'sap-idoc-file-source', config: { dir: sap.dropDir, stableMs: 50 } },
       'test',
@@ -94,7 +98,8 @@ describe('SAP connectors against the SAP simulator, on the real broker', () => {
       });
       expect(value.salesOrder.customer.sourceIds.map((s) => s.id)).toContain(order.kunnr);
     }
-    expect((await runtime.status(name))!.metrics).toMatchObject({
+    const metrics = (await runtime.status(name))!.metrics;
+    expect(metrics).toMatchObject({
       recordsIn: 2,
       recordsOut: 4,
       recordsFailed: 0,
@@ -136,6 +141,7 @@ describe('SAP connectors against the SAP simulator, on the real broker', () => {
     await publisher.close();
 
     const name = unique('sap-ordrsp');
+    created.push(name);
     await runtime.put(
       { name, type: 'sap-ordrsp-file-sink', topics: [topic], config: { dir: sap.inboundDir } },
       'test',
