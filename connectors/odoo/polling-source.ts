@@ -18,7 +18,7 @@ export const odooConnectionConfig = z.object({
     .string()
     .min(1)
     .describe(
-      'Password or API key of the integration user: a secret, give it as `${env:NAME}` (never logged).',
+      'Password or API key of the integration user: a secret, give it as `$' + '{env:NAME}` (never logged).',
     ),
   timeoutMs: z.number().int().positive().default(30_000).describe('Deadline of one JSON-RPC call, in ms.'),
 });
