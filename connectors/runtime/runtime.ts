@@ -360,10 +360,26 @@ export class ConnectorRuntime {
   }
 
   private sinkTopics(stored: StoredDefinition): string[] {
-    return stored.definition.topics ?? [];
+    return this.withDefaults(stored.definition).topics ?? [];
   }
 
-  private checkMapping(definition: ConnectorDefinition, baseDir: string): void {
+  /** The definition with the plugin's defaults for what it leaves out (`format`, `mapping`, `topics`). */
+  private withDefaults(definition: ConnectorDefinition): ConnectorDefinition {
+    const defaults = this.plugins.get(definition.type)?.defaults;
+    if (!defaults) return definition;
+    const format = definition.format ?? defaults.format;
+    const mapping = definition.mapping ?? defaults.mapping;
+    const topics = definition.topics ?? defaults.topics;
+    return {
+      ...definition,
+      ...(format === undefined ? {} : { format }),
+      ...(mapping === undefined ? {} : { mapping }),
+      ...(topics === undefined ? {} : { topics }),
+    };
+  }
+
+  private checkMapping(raw: ConnectorDefinition, baseDir: string): void {
+    const definition = this.withDefaults(raw);
     if (definition.mapping) findMapping(definition.mapping, baseDir);
     for (const ref of Object.values(definition.mappingsBySender ?? {})) findMapping(ref, baseDir);
   }
@@ -408,7 +424,8 @@ export class ConnectorRuntime {
   }
 
   private async startConnector(name: string, stored: StoredDefinition, hash: string, restartNonce?: string) {
-    const { definition, baseDir } = stored;
+    const { baseDir } = stored;
+    const definition = this.withDefaults(stored.definition);
     const entry: Running = {
       hash,
       restartNonce,
@@ -516,7 +533,8 @@ export class ConnectorRuntime {
     return {
       name,
       type: stored.definition.type,
-      kind: this.kindOf(stored),
+      // Not kindOf: a connector of a type this instance lacks is reported FAILED, it must not stop the others.
+      kind: this.plugins.get(stored.definition.type)?.kind ?? 'source',
       state: entry.state,
       workerId: this.workerId,
       trace: entry.trace,

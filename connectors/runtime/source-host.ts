@@ -148,6 +148,7 @@ export class SourceHost {
       name: document.name,
       sender: document.sender,
       receivedAt: document.receivedAt,
+      ...(document.id === undefined ? {} : { documentId: document.id }),
     };
   }
 

@@ -16,6 +16,11 @@ export interface SourceDocument {
   format?: string;
   /** File name or request id: shown in dead letters and logs. */
   name?: string;
+  /**
+   * The document's id when the source knows it better than the format's reader, e.g. one version of a polled record
+   * (`sale.order:42@2024-03-12T09:00:05Z#…`): the CloudEvents id of its records. Default: the reader's id.
+   */
+  id?: string;
   /** The sending partner, where one connector serves several: picks its mapping (`mappings.bySender`). */
   sender?: string;
   /**
@@ -100,6 +105,16 @@ export interface ConnectorContext {
   toSystem(value: unknown): Promise<Buffer[]>;
 }
 
+/** What a plugin fills in when the definition leaves it out. */
+export interface PluginDefaults {
+  /** Sources: the format read, e.g. `sap-idoc-orders05`. */
+  format?: string;
+  /** The shipped mapping, e.g. `sap/idoc-orders05.to-canonical.yaml`. */
+  mapping?: string;
+  /** Sinks: the canonical topics consumed. */
+  topics?: string[];
+}
+
 /** A connector type: its name, kind, config schema (with `.describe()` on every field) and task factory. */
 export interface ConnectorPlugin<Config = unknown> {
   /** e.g. `sap-idoc-file-source`; used as `type:` in deployment files. */
@@ -109,6 +124,8 @@ export interface ConnectorPlugin<Config = unknown> {
   description: string;
   /** The plugin's own options (the runtime's common ones — name, type, mapping, topics — are added to it). */
   config: z.ZodType<Config>;
+  /** The definition's `format`, `mapping` and `topics` when it names none. */
+  defaults?: PluginDefaults;
   createSource?(config: Config, context: ConnectorContext): SourceTask;
   createSink?(config: Config, context: ConnectorContext): SinkTask;
 }
@@ -119,6 +136,7 @@ export function definePlugin<S extends z.ZodType>(plugin: {
   kind: 'source' | 'sink';
   description: string;
   config: S;
+  defaults?: PluginDefaults;
   createSource?(config: z.output<S>, context: ConnectorContext): SourceTask;
   createSink?(config: z.output<S>, context: ConnectorContext): SinkTask;
 }): ConnectorPlugin {
