@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Bus, CONNECT_TOPICS, CompactedLog, type TransportConsumer } from '../../bus/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { findMapping, writeWithMapping } from '../../mappings/index.ts';
+import { findMapping, inboundMapping, writeWithMapping } from '../../mappings/index.ts';
 import type {
   ConnectorContext,
   ConnectorPlugin,
@@ -157,7 +157,7 @@ export class ConnectorRuntime {
   async put(raw: unknown, where: string): Promise<{ created: boolean; definition: ConnectorDefinition }> {
     const definition = validateDefinition(raw, this.plugins, where);
     const created = !this.stored(definition.name);
-    this.checkMapping(definition, this.options.baseDir ?? process.cwd());
+    this.checkMapping(this.withDefaults(definition), this.options.baseDir ?? process.cwd());
     await this.configs.put(
       configKey(definition.name),
       JSON.stringify({
@@ -348,7 +348,22 @@ export class ConnectorRuntime {
   }
 
   private sinkTopics(stored: StoredDefinition): string[] {
-    return stored.definition.topics ?? [];
+    return this.withDefaults(stored.definition).topics ?? [];
+  }
+
+  /** The definition with its plugin's defaults for what it leaves out (`format`, `mapping`, `topics`). */
+  private withDefaults(definition: ConnectorDefinition): ConnectorDefinition {
+    const defaults = this.plugins.get(definition.type)?.defaults;
+    if (!defaults) return definition;
+    const format = definition.format ?? defaults.format;
+    const mapping = definition.mapping ?? defaults.mapping;
+    const topics = definition.topics ?? defaults.topics;
+    return {
+      ...definition,
+      ...(format === undefined ? {} : { format }),
+      ...(mapping === undefined ? {} : { mapping }),
+      ...(topics === undefined ? {} : { topics }),
+    };
   }
 
   private checkMapping(definition: ConnectorDefinition, baseDir: string): void {
@@ -389,7 +404,8 @@ export class ConnectorRuntime {
   }
 
   private async startConnector(name: string, stored: StoredDefinition, hash: string, restartNonce?: string) {
-    const { definition, baseDir } = stored;
+    const { baseDir } = stored;
+    const definition = this.withDefaults(stored.definition);
     const entry: Running = {
       hash,
       restartNonce,
@@ -431,7 +447,14 @@ export class ConnectorRuntime {
           mappingFor: (input) => {
             const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
             if (ref) return findMapping(ref, baseDir);
-            throw new ConfigError(`connector ${name}: name a mapping (mapping:) for format ${input.format}`);
+            // As the definition says: the one shipped mapping of the document's format (refused when several).
+            try {
+              return inboundMapping(input.format);
+            } catch (error) {
+              throw new ConfigError(
+                `connector ${name}: name a mapping (mapping:) for format ${input.format}: ${errorMessage(error)}`,
+              );
+            }
           },
         });
         entry.host = new SourceHost({

@@ -109,6 +109,8 @@ export interface ConnectorPlugin<Config = unknown> {
   description: string;
   /** The plugin's own options (the runtime's common ones — name, type, mapping, topics — are added to it). */
   config: z.ZodType<Config>;
+  /** What a definition that leaves out `format`, `mapping` or `topics` gets (a system connector's own). */
+  defaults?: { format?: string; mapping?: string; topics?: string[] };
   createSource?(config: Config, context: ConnectorContext): SourceTask;
   createSink?(config: Config, context: ConnectorContext): SinkTask;
 }
@@ -119,6 +121,7 @@ export function definePlugin<S extends z.ZodType>(plugin: {
   kind: 'source' | 'sink';
   description: string;
   config: S;
+  defaults?: { format?: string; mapping?: string; topics?: string[] };
   createSource?(config: z.output<S>, context: ConnectorContext): SourceTask;
   createSink?(config: z.output<S>, context: ConnectorContext): SinkTask;
 }): ConnectorPlugin {

@@ -1,0 +1,5 @@
+import type { ConnectorPlugin } from '../sdk/index.ts';
+import { asnFileSource } from './asn-file-source.ts';
+
+/** The logistics provider's (3PL / carrier) connectors: ASN files, EPCIS capture, despatch requests. */
+export const logisticsPlugins: ConnectorPlugin[] = [asnFileSource];
