@@ -1,5 +1,6 @@
 import type { ConnectorPlugin } from '../sdk/index.ts';
 import { asnFileSource } from './asn-file-source.ts';
+import { epcisCaptureSource } from './epcis-capture-source.ts';
 
 /** The logistics provider's (3PL / carrier) connectors: ASN files, EPCIS capture, despatch requests. */
-export const logisticsPlugins: ConnectorPlugin[] = [asnFileSource];
+export const logisticsPlugins: ConnectorPlugin[] = [asnFileSource, epcisCaptureSource];
