@@ -45,7 +45,8 @@ export function logisticsSimRoutes(
     }
     const { url, token } = parsed.data;
     const subscriber = sim.webhooks.subscribe(url, EPCIS_CHANNEL);
-    const tokens = (sim.state.captureTokens ??= {});
+    sim.state.captureTokens ??= {};
+    const tokens = sim.state.captureTokens;
     if (token) tokens[url] = token;
     else delete tokens[url];
     sim.markDirty();
