@@ -3,6 +3,7 @@
  * deployment loader, and the list of built-in connector types. Everything else under connectors/ is internal.
  */
 import { genericPlugins } from './generic/index.ts';
+import { logisticsPlugins } from './logistics/index.ts';
 import { odooPlugins } from './odoo/index.ts';
 import { sapPlugins } from './sap/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
@@ -12,4 +13,9 @@ export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './r
 export type * from './sdk/index.ts';
 
 /** Every built-in connector type, listed explicitly (no registration by import side effects). */
-export const builtinPlugins: readonly ConnectorPlugin[] = [...genericPlugins, ...sapPlugins, ...odooPlugins];
+export const builtinPlugins: readonly ConnectorPlugin[] = [
+  ...genericPlugins,
+  ...sapPlugins,
+  ...odooPlugins,
+  ...logisticsPlugins,
+];

@@ -169,7 +169,7 @@ export class ConnectorRuntime {
   async put(raw: unknown, where: string): Promise<{ created: boolean; definition: ConnectorDefinition }> {
     const definition = validateDefinition(raw, this.plugins, where);
     const created = !this.stored(definition.name);
-    this.checkMapping(definition, this.options.baseDir ?? process.cwd());
+    this.checkMapping(this.withDefaults(definition), this.options.baseDir ?? process.cwd());
     await this.configs.put(
       configKey(definition.name),
       JSON.stringify({
@@ -466,7 +466,15 @@ export class ConnectorRuntime {
           logger,
           mappingFor: (input) => {
             const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
-            return ref ? findMapping(ref, baseDir) : inboundMapping(input.format);
+            if (ref) return findMapping(ref, baseDir);
+            // As the definition says: the one shipped mapping of the document's format (refused when several).
+            try {
+              return inboundMapping(input.format);
+            } catch (error) {
+              throw new ConfigError(
+                `connector ${name}: name a mapping (mapping:) for format ${input.format}: ${errorMessage(error)}`,
+              );
+            }
           },
         });
         entry.host = new SourceHost({
