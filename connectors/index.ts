@@ -3,6 +3,7 @@
  * deployment loader, and the list of built-in connector types. Everything else under connectors/ is internal.
  */
 import { genericPlugins } from './generic/index.ts';
+import { hubspotPlugins } from './hubspot/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
 
 export { type ConnectorDefinition, connectorDefinition, loadDeployment } from './runtime/definition.ts';
@@ -10,4 +11,4 @@ export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './r
 export type * from './sdk/index.ts';
 
 /** Every built-in connector type, listed explicitly (no registration by import side effects). */
-export const builtinPlugins: readonly ConnectorPlugin[] = [...genericPlugins];
+export const builtinPlugins: readonly ConnectorPlugin[] = [...genericPlugins, ...hubspotPlugins];

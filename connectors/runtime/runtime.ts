@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Bus, CONNECT_TOPICS, CompactedLog, type TransportConsumer } from '../../bus/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { findMapping, writeWithMapping } from '../../mappings/index.ts';
+import { findMapping, inboundMapping, writeWithMapping } from '../../mappings/index.ts';
 import type {
   ConnectorContext,
   ConnectorPlugin,
@@ -383,8 +383,14 @@ export class ConnectorRuntime {
       if (current && current.hash === hash && current.restartNonce === restartNonce) {
         if (current.state === 'FAILED' || current.state === desired) continue;
       }
-      if (current) await this.stopConnector(name);
-      await this.startConnector(name, stored, hash, restartNonce);
+      // One connector that cannot start (a type this instance does not know: another deployment's plugin on the
+      // shared config topic) must not keep the others from starting.
+      try {
+        if (current) await this.stopConnector(name);
+        await this.startConnector(name, stored, hash, restartNonce);
+      } catch (error) {
+        this.log.error({ connector: name, error: errorMessage(error) }, 'connector could not be reconciled');
+      }
     }
   }
 
@@ -428,10 +434,14 @@ export class ConnectorRuntime {
           publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
           owner: name,
           logger,
+          // The named mapping reads its own format. A document in another format (a CDC source's re-read of a
+          // record through the REST API) and a connector that names none take the one shipped mapping of the
+          // document's format, as definition.ts documents (refused when there are several).
           mappingFor: (input) => {
             const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
-            if (ref) return findMapping(ref, baseDir);
-            throw new ConfigError(`connector ${name}: name a mapping (mapping:) for format ${input.format}`);
+            const named = ref ? findMapping(ref, baseDir) : undefined;
+            if (named && named.spec.input === input.format) return named;
+            return inboundMapping(input.format);
           },
         });
         entry.host = new SourceHost({
@@ -498,7 +508,7 @@ export class ConnectorRuntime {
     return {
       name,
       type: stored.definition.type,
-      kind: this.kindOf(stored),
+      kind: this.plugins.get(stored.definition.type)?.kind ?? 'source',
       state: entry.state,
       workerId: this.workerId,
       trace: entry.trace,
