@@ -4,6 +4,7 @@
  */
 import { genericPlugins } from './generic/index.ts';
 import { hubspotPlugins } from './hubspot/index.ts';
+import { salesforcePlugins } from './salesforce/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
 
 export { type ConnectorDefinition, connectorDefinition, loadDeployment } from './runtime/definition.ts';
@@ -11,4 +12,8 @@ export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './r
 export type * from './sdk/index.ts';
 
 /** Every built-in connector type, listed explicitly (no registration by import side effects). */
-export const builtinPlugins: readonly ConnectorPlugin[] = [...genericPlugins, ...hubspotPlugins];
+export const builtinPlugins: readonly ConnectorPlugin[] = [
+  ...genericPlugins,
+  ...hubspotPlugins,
+  ...salesforcePlugins,
+];
