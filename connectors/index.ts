@@ -3,8 +3,10 @@
  * deployment loader, and the list of built-in connector types. Everything else under connectors/ is internal.
  */
 import { genericPlugins } from './generic/index.ts';
+import { hubspotPlugins } from './hubspot/index.ts';
 import { logisticsPlugins } from './logistics/index.ts';
 import { odooPlugins } from './odoo/index.ts';
+import { salesforcePlugins } from './salesforce/index.ts';
 import { sapPlugins } from './sap/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
 
@@ -18,4 +20,6 @@ export const builtinPlugins: readonly ConnectorPlugin[] = [
   ...sapPlugins,
   ...odooPlugins,
   ...logisticsPlugins,
+  ...hubspotPlugins,
+  ...salesforcePlugins,
 ];

@@ -464,10 +464,15 @@ export class ConnectorRuntime {
           publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
           owner: name,
           logger,
+          // The named mapping reads its own format. A document in another format (a CDC source's re-read of a
+          // record through the REST API) and a connector that names none take the one shipped mapping of the
+          // document's format, as definition.ts documents (refused when there are several).
           mappingFor: (input) => {
             const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
-            if (ref) return findMapping(ref, baseDir);
-            // As the definition says: the one shipped mapping of the document's format (refused when several).
+            const named = ref ? findMapping(ref, baseDir) : undefined;
+            // A document of another format than the named mapping reads (a source that re-reads records through
+            // another API, as the Salesforce CDC source does for GAP events) gets its format's one shipped mapping.
+            if (named && named.spec.input === input.format) return named;
             try {
               return inboundMapping(input.format);
             } catch (error) {
