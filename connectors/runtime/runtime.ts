@@ -20,6 +20,17 @@ import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 /** Topic whose partitions stand for connector slots: the group's rebalancing spreads them over the instances. */
 export const ASSIGNMENT_TOPIC = 'eai.connector-assignments';
 export const ASSIGNMENT_SLOTS = 12;
+export const DEFAULT_GROUP = 'eai-connect';
+
+/**
+ * Where a group's records live in the shared compacted topics: the default group's keys are plain
+ * (`connector/<name>`, `status/<name>`, `restart/<name>`), another group's carry `<group>/` in front, so instances
+ * of one group never run, restart or report the connectors of another (Kafka Connect gives each cluster its own
+ * storage topics for the same reason).
+ */
+export function groupKeyPrefix(group: string): string {
+  return group === DEFAULT_GROUP ? '' : `${group}/`;
+}
 
 export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED';
 
@@ -90,9 +101,12 @@ export class ConnectorRuntime {
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** `groupKeyPrefix(group)`: this group's part of the configs and statuses. */
+  private readonly keyPrefix: string;
 
   constructor(options: RuntimeOptions) {
     this.options = options;
+    this.keyPrefix = groupKeyPrefix(options.group ?? DEFAULT_GROUP);
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     this.plugins = new Map(options.plugins.map((p) => [p.type, p]));
     const { transport } = options.bus;
@@ -110,7 +124,7 @@ export class ConnectorRuntime {
     await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start()]);
     this.configs.onChange(() => this.reconcile());
     const membership = this.options.bus.transport.consumer({
-      groupId: this.options.group ?? 'eai-connect',
+      groupId: this.options.group ?? DEFAULT_GROUP,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 6000,
       heartbeatIntervalMs: 1000,
     });
@@ -134,7 +148,7 @@ export class ConnectorRuntime {
       const stored = this.stored(definition.name);
       const next: StoredDefinition = { definition: stripFile(definition), baseDir };
       if (!stored || JSON.stringify(stored) !== JSON.stringify(next)) {
-        await this.configs.put(configKey(definition.name), JSON.stringify(next));
+        await this.configs.put(this.configKey(definition.name), JSON.stringify(next));
       }
     }
   }
@@ -142,9 +156,10 @@ export class ConnectorRuntime {
   // ---- the API's operations -------------------------------------------------------------------------------------
 
   names(): string[] {
+    const prefix = this.configKey('');
     return [...this.configs.entries()]
-      .filter(([k]) => k.startsWith('connector/'))
-      .map(([k]) => k.slice('connector/'.length))
+      .filter(([k]) => k.startsWith(prefix) && !k.includes('/', prefix.length))
+      .map(([k]) => k.slice(prefix.length))
       .sort();
   }
 
@@ -159,7 +174,7 @@ export class ConnectorRuntime {
     const created = !this.stored(definition.name);
     this.checkMapping(definition, this.options.baseDir ?? process.cwd());
     await this.configs.put(
-      configKey(definition.name),
+      this.configKey(definition.name),
       JSON.stringify({
         definition,
         baseDir: this.options.baseDir ?? process.cwd(),
@@ -171,7 +186,7 @@ export class ConnectorRuntime {
 
   async remove(name: string): Promise<boolean> {
     if (!this.stored(name)) return false;
-    await this.configs.put(configKey(name), null);
+    await this.configs.put(this.configKey(name), null);
     await this.reconciling;
     return true;
   }
@@ -181,7 +196,7 @@ export class ConnectorRuntime {
     if (!stored) return false;
     if (stored.definition.state === state) return true;
     await this.configs.put(
-      configKey(name),
+      this.configKey(name),
       JSON.stringify({ ...stored, definition: { ...stored.definition, state } } satisfies StoredDefinition),
     );
     await this.reconciling;
@@ -190,7 +205,7 @@ export class ConnectorRuntime {
 
   async restart(name: string): Promise<boolean> {
     if (!this.stored(name)) return false;
-    await this.configs.put(`restart/${name}`, randomUUID());
+    await this.configs.put(`${this.keyPrefix}restart/${name}`, randomUUID());
     await this.reconciling;
     return true;
   }
@@ -205,7 +220,7 @@ export class ConnectorRuntime {
       return this.statusOf(name, stored, mine);
     }
     await this.statuses.sync();
-    const reported = this.statuses.get(`status/${name}`);
+    const reported = this.statuses.get(`${this.keyPrefix}status/${name}`);
     const base: ConnectorStatus = {
       name,
       type: stored.definition.type,
@@ -335,8 +350,12 @@ export class ConnectorRuntime {
 
   // ---- reconciliation ---------------------------------------------------------------------------------------------
 
+  private configKey(name: string): string {
+    return `${this.keyPrefix}connector/${name}`;
+  }
+
   private stored(name: string): StoredDefinition | undefined {
-    const text = this.configs.get(configKey(name));
+    const text = this.configs.get(this.configKey(name));
     return text ? (JSON.parse(text) as StoredDefinition) : undefined;
   }
 
@@ -377,7 +396,7 @@ export class ConnectorRuntime {
     }
     for (const [name, stored] of wanted) {
       const hash = JSON.stringify(stored);
-      const restartNonce = this.configs.get(`restart/${name}`);
+      const restartNonce = this.configs.get(`${this.keyPrefix}restart/${name}`);
       const current = this.running.get(name);
       const desired = stored.definition.state;
       if (current && current.hash === hash && current.restartNonce === restartNonce) {
@@ -508,7 +527,10 @@ export class ConnectorRuntime {
   }
 
   private async writeStatus(name: string, stored: StoredDefinition, entry: Running): Promise<void> {
-    await this.statuses.put(`status/${name}`, JSON.stringify(this.statusOf(name, stored, entry)));
+    await this.statuses.put(
+      `${this.keyPrefix}status/${name}`,
+      JSON.stringify(this.statusOf(name, stored, entry)),
+    );
   }
 
   private async publishStatuses(): Promise<void> {
@@ -519,10 +541,6 @@ export class ConnectorRuntime {
       await this.writeStatus(name, stored, entry).catch(() => undefined);
     }
   }
-}
-
-function configKey(name: string): string {
-  return `connector/${name}`;
 }
 
 function stripFile(definition: ConnectorDefinition & { file?: string }): ConnectorDefinition {
