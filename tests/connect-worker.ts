@@ -7,6 +7,7 @@ import { builtinPlugins, ConnectorRuntime } from '../connectors/index.ts';
 import { validateDefinition } from '../connectors/runtime/definition.ts';
 import { serveOnLoopback } from '../connectors/transports/test-support.ts';
 import { createLogger } from '../lib/logger.ts';
+import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 
 export interface WorkerSpec {
   brokers: string;
@@ -20,6 +21,7 @@ export interface WorkerSpec {
   sessionTimeoutMs?: number;
 }
 
+quietKnownWarnings();
 const spec = JSON.parse(process.argv[2] ?? '') as WorkerSpec;
 const logger = createLogger(`connect-worker-${spec.workerId}`, process.env.EAI_LOG_LEVEL ?? 'warn');
 const bus = createBus({

@@ -12,10 +12,16 @@ function firstIdoc(): string {
   return template;
 }
 
-/** One IDoc order file whose DOCNUM (the CloudEvents id of its record) and BELNR no other run uses. */
-export function idocFile(docnum: string): string {
-  const idoc = firstIdoc().replace(/<DOCNUM>\d+<\/DOCNUM>/, `<DOCNUM>${docnum}</DOCNUM>`);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<ORDERS05>\n${idoc.replaceAll('PO-4711', `PO-${docnum}`)}\n</ORDERS05>\n`;
+/** One IDoc order whose DOCNUM (the CloudEvents id of its record) and BELNR are `docnum`. */
+function idoc(docnum: string): string {
+  return firstIdoc()
+    .replace(/<DOCNUM>\d+<\/DOCNUM>/, `<DOCNUM>${docnum}</DOCNUM>`)
+    .replaceAll('PO-4711', `PO-${docnum}`);
+}
+
+/** An ORDERS05 file holding one IDoc order per DOCNUM, each DOCNUM (and BELNR) one no other run uses. */
+export function idocFile(...docnums: string[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<ORDERS05>\n${docnums.map(idoc).join('\n')}\n</ORDERS05>\n`;
 }
 
 /** `count` DOCNUMs (16 digits) no other run uses: a millisecond stamp and a counter. */
@@ -24,13 +30,16 @@ export function uniqueDocnums(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${stamp}${String(i).padStart(6, '0')}`);
 }
 
-/** Writes one file per DOCNUM (`order-<n>.xml`) into `dir`, a few hundred at a time. */
-export async function writeIdocFiles(dir: string, docnums: readonly string[]): Promise<void> {
-  for (let i = 0; i < docnums.length; i += 250) {
+/** Writes the DOCNUMs into `dir` as files `order-<n>.xml` of `perFile` IDocs each; returns the number of files. */
+export async function writeIdocFiles(dir: string, docnums: readonly string[], perFile = 1): Promise<number> {
+  const files: string[][] = [];
+  for (let i = 0; i < docnums.length; i += perFile) files.push(docnums.slice(i, i + perFile));
+  for (let i = 0; i < files.length; i += 250) {
     await Promise.all(
-      docnums
+      files
         .slice(i, i + 250)
-        .map((d, j) => writeFile(join(dir, `order-${String(i + j).padStart(5, '0')}.xml`), idocFile(d))),
+        .map((d, j) => writeFile(join(dir, `order-${String(i + j).padStart(5, '0')}.xml`), idocFile(...d))),
     );
   }
+  return files.length;
 }

@@ -101,6 +101,8 @@ export class ConnectorRuntime {
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** The configs view is loaded: before that an unknown connector may just not be read yet. */
+  private started = false;
   /** `groupKeyPrefix(group)`: this group's part of the configs and statuses. */
   private readonly keyPrefix: string;
 
@@ -122,6 +124,7 @@ export class ConnectorRuntime {
   async start(): Promise<void> {
     await this.options.bus.provisionTopics([{ topic: ASSIGNMENT_TOPIC, partitions: ASSIGNMENT_SLOTS }]);
     await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start()]);
+    this.started = true;
     this.configs.onChange(() => this.reconcile());
     const membership = this.options.bus.transport.consumer({
       groupId: this.options.group ?? DEFAULT_GROUP,
@@ -324,7 +327,9 @@ export class ConnectorRuntime {
   async webhook(name: string, request: WebhookRequest): Promise<WebhookResponse> {
     const handler = this.webhooks.get(name);
     if (!handler) {
-      const known = this.stored(name);
+      // Until the configs are read, a connector this instance does not know yet may well exist: 503, not 404, or the
+      // sender (which treats 404 as final) drops a delivery that a restarting instance would have taken.
+      const known = !this.started || this.stored(name) !== undefined;
       return {
         status: known ? 503 : 404,
         headers: known ? { 'Retry-After': '5' } : undefined,
