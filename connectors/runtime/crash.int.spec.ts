@@ -1,3 +1,20 @@
+// Delivery guarantees of the connector runtime under kill -9, with connect workers as child processes
+// (tests/connect-worker.ts) on the real Kafka and registry. Each test prints a JSON line of figures.
+//
+// - Drop folder: 10,000 IDoc orders as 100 files of 100 IDocs (split per IDoc, batches of 100): 10,000 single-IDoc
+//   files ran at ~80 IDocs/s on this shared 2-core machine (126 s), over the per-test budget; 100-IDoc files give the
+//   same 10,000 documents and positions inside files. Killed at 40 % of the files, restarted in the same group: each
+//   DOCNUM once on canonical.sales-order (read_committed, read to the end). Figures (load ~11): first run 37 s,
+//   rest 63 s after the restart, 0 lost, 0 duplicated. A second kill at 67 % of 2,000 IDocs with batches of 64 ends
+//   mid-file: 0 lost, 0 duplicated (without positions in the transaction it shows 8 duplicates).
+// - Webhook burst: 2,000 signed POSTs, 20 at a time, redelivered with the same id on connection errors, 429 and 503;
+//   killed at 40 % acknowledged and restarted on the same port. The burst itself gave 0 lost, 0 duplicated; the 50
+//   deliveries acknowledged last before the kill, sent again after the restart (a 2xx lost in the crash), were
+//   published twice (50 duplicates) while the dedup was in memory only; the webhook source now keeps recent delivery
+//   ids in its positions (same transaction) and they are answered 200 without a second publish.
+// - Failover: two workers, six file sources on six slots (3 + 3); SIGKILL of one: all six RUNNING on the survivor in
+//   6.1 s (bound 20 s = session timeout 6 s + rebalance + start; 30.3 s with a 30 s session timeout); files dropped
+//   after the kill are read, each once.
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +55,7 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
     await Promise.all(workers.splice(0).map((w) => w.kill()));
   });
 
-  async function dropFolderKilledAt(fraction: number, total: number, perFile: number) {
+  async function dropFolderKilledAt(fraction: number, total: number, perFile: number, batchSize = 100) {
     const dir = mkdtempSync(join(tmpdir(), 'eai-crash-'));
     const docnums = uniqueDocnums(total);
     let t = Date.now();
@@ -50,7 +67,7 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
       type: 'file-source',
       format: 'sap-idoc-orders05',
       mapping: 'sap/idoc-orders05.to-canonical.yaml',
-      config: { dir, stableMs: 20, batchSize: 100, idleWaitMs: 50, split: 'idoc-xml', splitAboveBytes: 0 },
+      config: { dir, stableMs: 20, batchSize, idleWaitMs: 50, split: 'idoc-xml', splitAboveBytes: 0 },
     };
     t = Date.now();
     const first = await spawnWorker({ group, workerId: 'crash-a', connectors: [connector] });
@@ -92,7 +109,7 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
   }, 240_000);
 
   it('kill -9 at another point (two thirds of 2,000 IDocs, mid-file): after a restart each is on Kafka once', async () => {
-    const result = await dropFolderKilledAt(0.67, 2_000, 100);
+    const result = await dropFolderKilledAt(0.67, 2_000, 100, 64); // batches of 64 end mid-file
     expect(result.lost).toEqual([]);
     expect(result.duplicated).toEqual([]);
   }, 90_000);
