@@ -5,7 +5,7 @@
 //   files ran at ~80 IDocs/s on this shared 2-core machine (126 s), over the per-test budget; 100-IDoc files give the
 //   same 10,000 documents and positions inside files. Killed at 40 % of the files, restarted in the same group: each
 //   DOCNUM once on canonical.sales-order (read_committed, read to the end). Figures (load ~11): first run 37 s,
-//   rest 63 s after the restart, 0 lost, 0 duplicated. A second kill at 67 % of 2,000 IDocs with batches of 64 ends
+//   rest 63 s after the restart (a quieter run: 15 s + 27 s, whole file 106 s), 0 lost, 0 duplicated. A second kill at 67 % of 2,000 IDocs with batches of 64 ends
 //   mid-file: 0 lost, 0 duplicated (without positions in the transaction it shows 8 duplicates).
 // - Webhook burst: 2,000 signed POSTs, 20 at a time, redelivered with the same id on connection errors, 429 and 503;
 //   killed at 40 % acknowledged and restarted on the same port. The burst itself gave 0 lost, 0 duplicated; the 50
@@ -13,7 +13,7 @@
 //   published twice (50 duplicates) while the dedup was in memory only; the webhook source now keeps recent delivery
 //   ids in its positions (same transaction) and they are answered 200 without a second publish.
 // - Failover: two workers, six file sources on six slots (3 + 3); SIGKILL of one: all six RUNNING on the survivor in
-//   6.1 s (bound 20 s = session timeout 6 s + rebalance + start; 30.3 s with a 30 s session timeout); files dropped
+//   6.1 s and 6.5 s (bound 20 s = session timeout 6 s + rebalance + start; 30.3 s with a 30 s session timeout); files dropped
 //   after the kill are read, each once.
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
