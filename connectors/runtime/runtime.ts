@@ -98,6 +98,8 @@ export class ConnectorRuntime {
   private readonly webhooks = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
+  /** The configs view is loaded: before that an unknown connector may just not be read yet. */
+  private started = false;
   private stopped = false;
 
   constructor(options: RuntimeOptions) {
@@ -120,6 +122,7 @@ export class ConnectorRuntime {
   async start(): Promise<void> {
     await this.options.bus.provisionTopics(connectTopicSpecs(this.group, ASSIGNMENT_SLOTS));
     await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start()]);
+    this.started = true;
     this.configs.onChange(() => this.reconcile());
     const membership = this.options.bus.transport.consumer({
       groupId: this.group,
@@ -321,7 +324,9 @@ export class ConnectorRuntime {
   async webhook(name: string, request: WebhookRequest): Promise<WebhookResponse> {
     const handler = this.webhooks.get(name);
     if (!handler) {
-      const known = this.stored(name);
+      // Until the configs are read, a connector this instance does not know yet may well exist: 503, not 404, or the
+      // sender (which treats 404 as final) drops a delivery that a restarting instance would have taken.
+      const known = !this.started || this.stored(name) !== undefined;
       return {
         status: known ? 503 : 404,
         headers: known ? { 'Retry-After': '5' } : undefined,

@@ -26,7 +26,8 @@ export interface SourceDocument {
   /**
    * Opaque resume position, as Kafka Connect's sourcePartition / sourceOffset: the runtime writes the last one per
    * partition in the same Kafka transaction as the document's records, and hands them back to `start` after a
-   * restart. `null` for push sources that cannot rewind (webhooks): their delivery ids dedup instead.
+   * restart. Push sources that cannot rewind (webhooks) dedup by delivery id instead: `null`, or, to remember
+   * recent ids across a restart, a few partitions of their own holding them (the webhook source does).
    */
   position: { partition: string; offset: Json } | null;
   /** A delivery id the source has seen before is dropped once (webhook redeliveries, polling overlap). */
