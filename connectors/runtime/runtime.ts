@@ -170,7 +170,7 @@ export class ConnectorRuntime {
   }
 
   async put(raw: unknown, where: string): Promise<{ created: boolean; definition: ConnectorDefinition }> {
-    const definition = validateDefinition(raw, this.plugins, where);
+    const definition = validateDefinition(raw, this.plugins, where, this.options.baseDir);
     const created = !this.stored(definition.name);
     this.checkMapping(this.withDefaults(definition), this.options.baseDir ?? process.cwd());
     await this.configs.put(
