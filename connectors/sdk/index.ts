@@ -30,7 +30,11 @@ export interface SourceDocument {
    * recent ids across a restart, a few partitions of their own holding them (the webhook source does).
    */
   position: { partition: string; offset: Json } | null;
-  /** A delivery id the source has seen before is dropped once (webhook redeliveries, polling overlap). */
+  /**
+   * The source's own key for this delivery (a webhook's delivery id, a polled record's version). The runtime does not
+   * dedup on it: a source that can be sent the same thing twice drops what it already committed, keeping recent ids
+   * in its positions so the memory survives a restart (the webhook transport does; see connectors/odoo for polling).
+   */
   deliveryId?: string;
   receivedAt?: Date;
 }
