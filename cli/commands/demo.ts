@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createTransport } from '../../bus/transport/index.ts';
+import { sinkGroupId } from '../../connectors/runtime/sink-host.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { runClosers } from '../../lib/shutdown.ts';
@@ -21,6 +22,15 @@ const deployDir = join(projectRoot, 'examples', 'demo', 'deploy');
 const EPCIS_CONNECTOR = 'logistics-epcis';
 const SALESFORCE_CONNECTOR = 'salesforce-accounts';
 const HUBSPOT_CONNECTOR = 'hubspot-contacts';
+/**
+ * The deployment's sinks and their topics. A shared stack may hold a long history on the canonical topics: a sink's
+ * first run starts at their end (a sink with committed offsets resumes where it stopped), so the demo shows what
+ * moves now instead of replaying the past into the simulators.
+ */
+const DEMO_SINKS: Array<[name: string, topics: string[]]> = [
+  ['sap-order-responses', ['canonical.sales-order']],
+  ['logistics-despatch', ['canonical.sales-order']],
+];
 /** The Odoo simulator's integration user's API key (a fixed, public test value). */
 const ODOO_API_KEY = 'eai-api-key';
 
@@ -49,6 +59,26 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+type Admin = ReturnType<ReturnType<typeof createTransport>['admin']>;
+
+/** Sets each sink's consumer group to the end of its topics, unless it has committed offsets already. */
+async function startNewSinksAtEnd(admin: Admin): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  for (const [name, topics] of DEMO_SINKS) {
+    for (const topic of topics) {
+      if (!existing.has(topic)) continue;
+      const committed = await admin.groupOffsets(sinkGroupId(name), topic);
+      if (committed.some((p) => Number(p.offset) >= 0)) continue;
+      const ends = await admin.topicOffsets(topic);
+      await admin.setGroupOffsets(
+        sinkGroupId(name),
+        topic,
+        ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      );
+    }
+  }
 }
 
 async function subscribe(simUrl: string, body: Record<string, string>): Promise<void> {
@@ -121,7 +151,14 @@ export function registerDemoCommand(program: Command): void {
         await Promise.all(simulators.splice(0).map((sim) => sim.close()));
       };
       let hub: Awaited<ReturnType<typeof startHub>> | undefined;
+      const admin = createTransport({
+        brokers: stack.brokers.split(','),
+        clientId: 'eai-demo',
+        quiet: true,
+      }).admin();
+      await admin.connect();
       try {
+        await startNewSinksAtEnd(admin);
         const sapDrop = dir('sap-outbound');
         const sapInbound = dir('sap-inbound');
         const logisticsOutbound = dir('logistics-outbound');
@@ -196,17 +233,12 @@ export function registerDemoCommand(program: Command): void {
       } catch (error) {
         await hub?.close();
         await closeSimulators();
+        await admin.disconnect();
         throw error;
       }
 
       const running = hub;
       const connectorNames = running.runtime.names().sort();
-      const admin = createTransport({
-        brokers: stack.brokers.split(','),
-        clientId: 'eai-demo',
-        quiet: true,
-      }).admin();
-      await admin.connect();
       const refresh = async (): Promise<DemoRefresh> => {
         const connectors: DemoConnectorRow[] = [];
         for (const name of connectorNames) {
