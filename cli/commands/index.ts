@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAdminTokenCommand } from './admin-token.ts';
 import { registerBusCommand } from './bus.ts';
 import { registerConnectorsCommand } from './connectors.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerMapCommand } from './map.ts';
 import { registerSchemasCommand } from './schemas.ts';
 import { registerSimCommand } from './sim.ts';
@@ -10,6 +11,7 @@ import { registerUpCommand } from './up.ts';
 
 /** Every CLI command, listed explicitly (no registration by import side effects). */
 const commands: Array<(program: Command) => void> = [
+  registerDemoCommand,
   registerUpCommand,
   registerConnectorsCommand,
   registerStackCommand,
