@@ -78,4 +78,5 @@ export {
   DLQ_TOPICS,
   topicCatalog,
 } from './topics.ts';
+export { createTransport } from './transport/index.ts';
 export type * from './transport/types.ts';
