@@ -14,6 +14,17 @@ export const DLQ_TOPICS = {
   sink: 'dlq.sink',
 } as const;
 
+/**
+ * Which dead letters were redriven, and when: one small record per letter keyed `<dlq topic>/<partition>/<offset>`,
+ * compacted, and deleted with the dead letters' own retention.
+ */
+export const DLQ_REDRIVEN_TOPIC = 'eai.dlq-redriven';
+export const redrivenTopicSpec: TopicSpec = {
+  topic: DLQ_REDRIVEN_TOPIC,
+  partitions: 1,
+  config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(14 * DAY_MS) },
+};
+
 export const CONNECT_TOPICS = {
   configs: 'eai.connector-configs',
   status: 'eai.connector-status',
@@ -31,6 +42,7 @@ export const topicCatalog: TopicSpec[] = [
     partitions: 1,
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
   })),
+  redrivenTopicSpec,
   // The connector runtime's state, as Kafka Connect keeps it: compacted, the latest value per key, so every
   // runtime instance reads the same configs, statuses and source positions.
   ...Object.values(CONNECT_TOPICS).map((topic) => ({
