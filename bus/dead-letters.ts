@@ -119,6 +119,8 @@ export interface RedriveResult {
   repeated: Array<{ partition: number; offset: string; previously: string }>;
 }
 
+/** A request that cannot be served as asked: a bad offset, date, limit or partition. */
+export class DeadLetterRequestError extends NonRetriableError {}
 /** The dead-letter topic does not exist. */
 export class DeadLetterTopicNotFoundError extends NonRetriableError {}
 /** No dead letter at that partition and offset (never was, or gone with retention). */
@@ -171,7 +173,8 @@ function matcher(filter: DeadLetterFilter = {}): (entry: DeadLetterEntry) => boo
     ['since', since],
     ['until', until],
   ] as const) {
-    if (at !== undefined && Number.isNaN(at)) throw new NonRetriableError(`filter ${name} is not a date`);
+    if (at !== undefined && Number.isNaN(at))
+      throw new DeadLetterRequestError(`filter ${name} is not a date`);
   }
   const text = filter.text?.toLowerCase();
   return (e) =>
@@ -212,7 +215,8 @@ const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
 function offsetOf(value: string | undefined, what: string): bigint | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new NonRetriableError(`${what} must be an offset (digits), got "${value}"`);
+  if (!/^\d+$/.test(value))
+    throw new DeadLetterRequestError(`${what} must be an offset (digits), got "${value}"`);
   return BigInt(value);
 }
 
@@ -237,7 +241,8 @@ export async function deadLetterDepths(
 /** A page of dead letters, oldest first by partition and offset, without their values. */
 export async function listDeadLetters(transport: Transport, options: ListOptions): Promise<DeadLetterPage> {
   const limit = options.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1) throw new NonRetriableError('limit must be a positive integer');
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new DeadLetterRequestError('limit must be a positive integer');
   const first = options.partition ?? 0;
   const from = offsetOf(options.from, 'from');
   const matches = matcher(options.filter);
@@ -438,9 +443,10 @@ export async function redriveDeadLetters(
     const { partition = 0, fromOffset, toOffset } = options.selection;
     const from = offsetOf(fromOffset, 'fromOffset')!;
     const to = offsetOf(toOffset, 'toOffset')!;
-    if (to < from) throw new NonRetriableError(`toOffset ${toOffset} is before fromOffset ${fromOffset}`);
+    if (to < from)
+      throw new DeadLetterRequestError(`toOffset ${toOffset} is before fromOffset ${fromOffset}`);
     const p = partitions.find((q) => q.partition === partition);
-    if (!p) throw new NonRetriableError(`topic ${topic} has no partition ${partition}`);
+    if (!p) throw new DeadLetterRequestError(`topic ${topic} has no partition ${partition}`);
     ranges = [
       { partition, fromOffset: max(from, p.low).toString(), toOffset: min(to + 1n, p.high).toString() },
     ];

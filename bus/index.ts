@@ -71,6 +71,7 @@ export {
   type DeadLetterFilter,
   DeadLetterNotFoundError,
   type DeadLetterPage,
+  DeadLetterRequestError,
   DeadLetterTopicNotFoundError,
   deadLetterDepths,
   type HeaderView,
@@ -90,6 +91,6 @@ export { kafkaReachable, registryReachable } from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
-export { SchemaValidationError } from './serde.ts';
+export { type AvroSerde, SchemaValidationError } from './serde.ts';
 export { CONNECT_TOPICS, DLQ_REDRIVEN_TOPIC, DLQ_TOPICS, topicCatalog } from './topics.ts';
 export type * from './transport/types.ts';

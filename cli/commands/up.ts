@@ -4,6 +4,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
 import { adminTokensFromEnv, createAdminApi, registerWhoamiRoute } from '../../ops/api/index.ts';
 import { hubChecks } from '../../ops/checks.ts';
+import { registerDeadLetterRoutes } from '../../ops/routes/dead-letters.ts';
 import { startOpsServer } from '../../ops/server.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
@@ -32,6 +33,7 @@ export function registerUpCommand(program: Command): void {
         source: '/eai/hub',
         logger: log,
       });
+      registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, logger: log });
       const created = await bus.provisionTopics();
       if (created.length) log.info({ topics: created }, 'topics created');
       const ops = await startOpsServer({
