@@ -103,7 +103,8 @@ export interface RedriveOptions {
   selection: RedriveSelection | { filter: DeadLetterFilter };
   /** Report what would be redriven, write nothing. */
   dryRun?: boolean;
-  /** Called after every `progressEvery` selected letters (default 1,000), and once at the end. */
+  /** Called after every `progressEvery` selected letters (default 1,000), and once at the end; `redriven` counts
+   * the letters whose transaction has committed. */
   onProgress?: (progress: RedriveProgress) => void;
   progressEvery?: number;
 }
@@ -497,10 +498,7 @@ export async function redriveDeadLetters(
           inChunk += 1;
           if (inChunk >= CHUNK) await flush();
         }
-        if (result.selected % every === 0) {
-          await flush();
-          report();
-        }
+        if (result.selected % every === 0) report();
         return undefined;
       },
     });

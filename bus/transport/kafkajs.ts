@@ -321,6 +321,8 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
     settle(error);
   };
   const progress = () => {
+    // Batch events still come in after a stop: no new timer then, or it would hold the process for idleMs.
+    if (stopped) return;
     clearTimeout(idle);
     idle = setTimeout(
       () =>

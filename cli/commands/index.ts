@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAdminTokenCommand } from './admin-token.ts';
 import { registerBusCommand } from './bus.ts';
+import { registerDlqCommand } from './dlq.ts';
 import { registerMapCommand } from './map.ts';
 import { registerSchemasCommand } from './schemas.ts';
 import { registerSimCommand } from './sim.ts';
@@ -12,6 +13,7 @@ const commands: Array<(program: Command) => void> = [
   registerUpCommand,
   registerStackCommand,
   registerBusCommand,
+  registerDlqCommand,
   registerMapCommand,
   registerSchemasCommand,
   registerSimCommand,
