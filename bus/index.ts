@@ -65,16 +65,38 @@ export function createBus(config: BusConfig): Bus {
 }
 
 export { CompactedLog } from './compacted-log.ts';
+export {
+  type DeadLetter,
+  type DeadLetterEntry,
+  type DeadLetterFilter,
+  DeadLetterNotFoundError,
+  type DeadLetterPage,
+  DeadLetterRequestError,
+  DeadLetterTopicNotFoundError,
+  deadLetterDepths,
+  type HeaderView,
+  type ListOptions,
+  listDeadLetters,
+  REDRIVEN_FROM_HEADER,
+  type RedriveOptions,
+  type RedriveProgress,
+  type RedriveResult,
+  type RedriveSelection,
+  redriveDeadLetters,
+  showDeadLetter,
+  type ValueView,
+} from './dead-letters.ts';
 export { deadLetterRecord, describeDeadLetter, type FailureStage } from './dlq.ts';
 export { kafkaReachable, registryReachable } from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
-export { SchemaValidationError } from './serde.ts';
+export { type AvroSerde, SchemaValidationError } from './serde.ts';
 export {
   connectTopicSpecs,
   connectTopics,
   DEFAULT_CONNECT_GROUP,
+  DLQ_REDRIVEN_TOPIC,
   DLQ_TOPICS,
   topicCatalog,
 } from './topics.ts';

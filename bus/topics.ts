@@ -14,6 +14,14 @@ export const DLQ_TOPICS = {
   sink: 'dlq.sink',
 } as const;
 
+/** Which dead letters were redriven (key `<dlq topic>/<partition>/<offset>`), so a second redrive is reported. */
+export const DLQ_REDRIVEN_TOPIC = 'eai.dlq-redriven';
+export const redrivenTopicSpec: TopicSpec = {
+  topic: DLQ_REDRIVEN_TOPIC,
+  partitions: 1,
+  config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(14 * DAY_MS) },
+};
+
 /**
  * The connector runtime's state per cluster (the instances of one group), as Kafka Connect keeps it in
  * `config.storage.topic` & co: compacted, the latest value per key, so every instance of the cluster reads the same
@@ -55,6 +63,7 @@ export const topicCatalog: TopicSpec[] = [
     partitions: 1,
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
   })),
+  redrivenTopicSpec,
 ];
 
 /** The schema a canonical topic carries (one per topic, TopicNameStrategy); undefined for other topics. */

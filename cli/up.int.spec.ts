@@ -61,6 +61,13 @@ describe('eai up (the README first command, on the configured stack)', () => {
       expect((await fetch(whoami)).status).toBe(401);
       const me = await fetch(whoami, { headers: { authorization: `Bearer ${adminToken}` } });
       expect(await me.json()).toEqual({ name: 'admin', role: 'admin' });
+      expect(Object.keys(openapi.paths)).toContain('/dead-letters/{topic}/redrive');
+      const depths = await fetch(`http://127.0.0.1:${port}/dead-letters`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      expect(depths.status).toBe(200);
+      const { topics } = (await depths.json()) as { topics: Array<{ topic: string }> };
+      expect(topics.map((t) => t.topic)).toEqual(['dlq.mapping', 'dlq.orchestrator', 'dlq.sink']);
 
       hub.kill('SIGTERM');
       expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);

@@ -10,6 +10,7 @@ import type { Logger } from '../lib/logger.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
+import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { startOpsServer } from './server.ts';
 
 export interface HubOptions {
@@ -63,6 +64,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const api = createAdminApi({ tokens: options.tokens, logger: options.logger });
   registerWhoamiRoute(api);
   registerConnectorRoutes(api, runtime);
+  registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, logger: options.logger });
   const ops = await startOpsServer({
     host: options.host,
     port: options.port,

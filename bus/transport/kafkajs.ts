@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type Admin,
   type Consumer,
@@ -16,6 +17,7 @@ import type {
   Headers,
   IncomingRecord,
   OutgoingRecord,
+  ReadRangesOptions,
   TopicSpec,
   TransactionalProducer,
   Transport,
@@ -37,6 +39,8 @@ const EXPECTED = [
   /coordinator is loading/,
   /group coordinator is not available/i,
   /not the correct coordinator/i,
+  // A transaction begun right after the previous one committed, while the broker still completes that one.
+  /concurrent operation on the same transaction/i,
 ];
 
 function logCreator() {
@@ -285,6 +289,97 @@ class KafkajsAdmin implements TransportAdmin {
   }
 }
 
+/**
+ * Reads offset ranges with a throwaway group that never commits (kafkajs has no group-less fetch): subscribe, seek
+ * each partition to its start, and count a partition done when a batch ends at or past its range's end. Batch ends
+ * are taken from kafkajs's batch events, which also fire for batches of transaction markers only, so a range that
+ * ends on a marker still finishes.
+ */
+async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<void> {
+  const ranges = new Map(
+    options.ranges
+      .filter((r) => BigInt(r.toOffset) > BigInt(r.fromOffset))
+      .map((r) => [r.partition, { from: BigInt(r.fromOffset), to: BigInt(r.toOffset) }]),
+  );
+  if (ranges.size === 0) return;
+  const consumer = kafka.consumer({
+    groupId: `eai-read-${randomUUID()}`,
+    maxWaitTimeInMs: 200,
+    retry: { retries: 8 },
+  });
+  const idleMs = options.idleTimeoutMs ?? 30_000;
+  let settle!: (error?: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error ? reject(error) : resolve());
+  });
+  let stopped = false;
+  let idle: NodeJS.Timeout | undefined;
+  const stop = (error?: unknown) => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(idle);
+    settle(error);
+  };
+  const progress = () => {
+    // Batch events still come in after a stop: no new timer then, or it would hold the process for idleMs.
+    if (stopped) return;
+    clearTimeout(idle);
+    idle = setTimeout(
+      () =>
+        stop(
+          new RetriableError(
+            `reading ${options.topic}: nothing came for ${idleMs} ms (partitions left: ${[...ranges.keys()].join(', ')})`,
+          ),
+        ),
+      idleMs,
+    );
+  };
+  const reached = (partition: number, lastOffset: string) => {
+    const range = ranges.get(partition);
+    if (range && BigInt(lastOffset) + 1n >= range.to) ranges.delete(partition);
+    if (ranges.size === 0) stop();
+  };
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    progress();
+    reached(payload.partition, payload.lastOffset);
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => stop(payload.error));
+  try {
+    progress();
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const range = ranges.get(partition);
+        if (stopped || !range) return;
+        const offset = BigInt(message.offset);
+        if (offset < range.from || offset >= range.to) return;
+        progress();
+        const more = await options.eachRecord({
+          topic: options.topic,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key,
+          value: message.value,
+          headers: toHeaders(message.headers as Record<string, unknown>),
+        });
+        if (more === false) stop();
+        else reached(partition, message.offset);
+      },
+    });
+    for (const [partition, range] of ranges) {
+      consumer.seek({ topic: options.topic, partition, offset: range.from.toString() });
+    }
+    await finished;
+  } finally {
+    stopped = true;
+    clearTimeout(idle);
+    await consumer.disconnect();
+  }
+}
+
 export function createKafkajsTransport(options: TransportOptions): Transport {
   // The bus's exact-size encoders replace kafkajs's, here where the transport is made rather than at import.
   installKafkajsEncoders();
@@ -302,5 +397,6 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
     consumer: ({ groupId, sessionTimeoutMs, heartbeatIntervalMs }) =>
       new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000, heartbeatIntervalMs),
     admin: () => new KafkajsAdmin(kafka),
+    readRanges: (options) => readRanges(kafka, options),
   };
 }

@@ -13,6 +13,8 @@ export interface OutgoingRecord {
   key: Buffer | string | null;
   value: Buffer | null;
   headers?: OutgoingHeaders;
+  /** A given partition (a record going back where it came from); default: by key (Java's murmur2), else spread. */
+  partition?: number;
 }
 
 export interface IncomingRecord {
@@ -74,6 +76,23 @@ export interface TransportConsumer {
   onAssignment(listener: (assigned: Record<string, number[]>) => void): void;
 }
 
+/** Offsets `[fromOffset, toOffset)` of one partition. */
+export interface PartitionRange {
+  partition: number;
+  fromOffset: string;
+  toOffset: string;
+}
+
+export interface ReadRangesOptions {
+  topic: string;
+  /** What to read; each range is read in offset order. Offsets past the partition's end are never reached. */
+  ranges: PartitionRange[];
+  /** Called for each record in a range (read_committed: aborted records and markers are skipped); false stops. */
+  eachRecord(record: IncomingRecord): Promise<boolean | undefined>;
+  /** Fails with a RetriableError when no record or progress came for this long (default 30 s). */
+  idleTimeoutMs?: number;
+}
+
 export interface TopicOffsets {
   partition: number;
   low: string;
@@ -119,4 +138,9 @@ export interface Transport {
     heartbeatIntervalMs?: number;
   }): TransportConsumer;
   admin(): TransportAdmin;
+  /**
+   * Reads offset ranges of a topic and resolves when every range is read (or `eachRecord` said stop): a look at
+   * the log, as kcat -o does, that commits nothing and belongs to no group a runner uses.
+   */
+  readRanges(options: ReadRangesOptions): Promise<void>;
 }

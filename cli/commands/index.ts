@@ -3,6 +3,7 @@ import { registerAdminTokenCommand } from './admin-token.ts';
 import { registerBusCommand } from './bus.ts';
 import { registerConnectorsCommand } from './connectors.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerDlqCommand } from './dlq.ts';
 import { registerMapCommand } from './map.ts';
 import { registerSchemasCommand } from './schemas.ts';
 import { registerSimCommand } from './sim.ts';
@@ -16,6 +17,7 @@ const commands: Array<(program: Command) => void> = [
   registerConnectorsCommand,
   registerStackCommand,
   registerBusCommand,
+  registerDlqCommand,
   registerMapCommand,
   registerSchemasCommand,
   registerSimCommand,

@@ -1,0 +1,248 @@
+import type { Command } from 'commander';
+import {
+  type DeadLetter,
+  type DeadLetterEntry,
+  type DeadLetterFilter,
+  DLQ_TOPICS,
+  deadLetterDepths,
+  listDeadLetters,
+  type RedriveProgress,
+  type RedriveResult,
+  redriveDeadLetters,
+  showDeadLetter,
+} from '../../bus/index.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { connectBus } from '../endpoints.ts';
+import { printResult } from '../output.ts';
+
+/**
+ * `eai dlq`: dead letters straight from Kafka (no hub needed): list them with why they failed, show one decoded,
+ * redrive a range or a filter back to the topics they came from.
+ */
+interface FilterOptions {
+  owner?: string;
+  stage?: string;
+  exception?: string;
+  originalTopic?: string;
+  grep?: string;
+  since?: string;
+  until?: string;
+}
+
+function toFilter(options: FilterOptions): DeadLetterFilter {
+  const filter: DeadLetterFilter = {
+    owner: options.owner,
+    stage: options.stage,
+    exceptionClass: options.exception,
+    originalTopic: options.originalTopic,
+    text: options.grep,
+    since: options.since,
+    until: options.until,
+  };
+  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+}
+
+function withFilterOptions(command: Command): Command {
+  return command
+    .option('--owner <name>', 'only letters of this consumer group or connector')
+    .option('--stage <stage>', 'only this stage (TASK_PUT, VALUE_CONVERTER, MAPPING, …)')
+    .option('--exception <class>', 'only this exception class, e.g. WireFormatError')
+    .option('--original-topic <topic>', 'only letters that came from this topic')
+    .option('--grep <text>', 'only letters whose error message contains the text (any case)')
+    .option('--since <time>', 'dead-lettered at or after (ISO 8601)')
+    .option('--until <time>', 'dead-lettered before (ISO 8601)');
+}
+
+function positiveInteger(value: string, name: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`${name} must be a positive integer`);
+  return Number(value);
+}
+
+function partitionNumber(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new ConfigError(`partition must be a number, got "${value}"`);
+  return Number(value);
+}
+
+const clip = (text: string | null, width: number) =>
+  !text ? '' : text.length > width ? `${text.slice(0, width - 1)}…` : text;
+
+function entryLine(e: DeadLetterEntry): string {
+  const from =
+    e.originalTopic?.startsWith('document:') || e.originalPartition === null
+      ? (e.originalTopic ?? '?')
+      : `${e.originalTopic}/${e.originalPartition}/${e.originalOffset}`;
+  return [
+    `${e.partition}/${e.offset}`.padEnd(8),
+    e.timestamp,
+    clip(e.owner, 24).padEnd(24),
+    (e.stage ?? '').padEnd(15),
+    `${e.exceptionClass ?? '?'}: ${clip(e.message, 70)}`,
+    `(from ${from})`,
+  ].join('  ');
+}
+
+function letterText(letter: DeadLetter): string {
+  const lines = [
+    `${letter.topic}/${letter.partition}/${letter.offset}  dead-lettered ${letter.timestamp}`,
+    `  from       ${letter.originalTopic}/${letter.originalPartition}/${letter.originalOffset}`,
+    `  owner      ${letter.owner}   stage ${letter.stage}   attempts ${letter.attempts}`,
+    `  error      ${letter.exceptionClass}: ${letter.message}`,
+    `  key        ${letter.key}   ce_id ${letter.ceId ?? '-'}   ${letter.size} bytes`,
+    'headers:',
+    ...letter.headers.map((h) =>
+      'text' in h
+        ? `  ${h.name}: ${h.name.endsWith('.stacktrace') ? clip(h.text.split('\n')[0] ?? '', 100) : h.text}`
+        : `  ${h.name} (base64): ${h.base64}`,
+    ),
+  ];
+  const v = letter.value;
+  if (v.encoding === 'avro')
+    lines.push(`value (${v.schema}, schema id ${v.schemaId}):`, JSON.stringify(v.json, null, 2));
+  else if (v.encoding === 'text') lines.push('value (text, not Avro):', v.text);
+  else if (v.encoding === 'base64') lines.push('value (binary, base64):', v.base64);
+  else lines.push('value: null');
+  return lines.join('\n');
+}
+
+/** The first lines of a long list, and how many more there are (--json has them all). */
+function atMost(lines: string[], what: string, shown = 10): string[] {
+  if (lines.length <= shown) return lines;
+  return [...lines.slice(0, shown), `  … and ${lines.length - shown} more ${what} (--json lists them all)`];
+}
+
+function redriveText(r: RedriveResult): string {
+  const verb = r.dryRun ? 'would redrive' : 'redrove';
+  return [
+    `${r.topic}: ${r.selected} selected, ${verb} ${r.redriven}, skipped ${r.skipped.length}`,
+    ...atMost(
+      r.skipped.map((s) => `  skipped ${s.partition}/${s.offset}: ${s.reason}`),
+      'skipped',
+    ),
+    ...atMost(
+      r.repeated.map((s) => `  ${s.partition}/${s.offset} had been redriven before (${s.previously})`),
+      'redriven before',
+    ),
+  ].join('\n');
+}
+
+export function registerDlqCommand(program: Command): void {
+  const dlq = program
+    .command('dlq')
+    .description('dead letters: list, show and redrive them (reads Kafka directly)');
+
+  withFilterOptions(
+    dlq
+      .command('ls [topic]')
+      .description(
+        'without a topic: the dead-letter topics and their depth; with one: its letters, oldest first',
+      ),
+  )
+    .option('--partition <n>', 'start at this partition (default 0)')
+    .option('--from <offset>', 'start at this offset')
+    .option('--limit <n>', 'at most n letters', '100')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        topic: string | undefined,
+        options: FilterOptions & { partition?: string; from?: string; limit: string; json?: boolean },
+      ) => {
+        const limit = positiveInteger(options.limit, 'limit');
+        const partition = partitionNumber(options.partition);
+        const client = await connectBus('/eai/cli');
+        if (topic === undefined) {
+          const depths = await deadLetterDepths(client.transport, Object.values(DLQ_TOPICS));
+          printResult(!!options.json, depths, () =>
+            depths.map((d) => `${d.topic.padEnd(20)} ${d.exists ? d.depth : 'no such topic'}`).join('\n'),
+          );
+          return;
+        }
+        const page = await listDeadLetters(client.transport, {
+          topic,
+          partition,
+          from: options.from,
+          limit,
+          filter: toFilter(options),
+        });
+        printResult(!!options.json, page, () =>
+          [
+            ...(page.entries.length ? page.entries.map(entryLine) : [`no dead letters in ${topic} match`]),
+            ...(page.next ? [`more: --partition ${page.next.partition} --from ${page.next.offset}`] : []),
+          ].join('\n'),
+        );
+      },
+    );
+
+  dlq
+    .command('show <topic> <partition> <offset>')
+    .description(
+      'one dead letter: why it failed, every header, and its value (Avro decoded, else text, else base64)',
+    )
+    .option('--json', 'print JSON')
+    .action(async (topic: string, partition: string, offset: string, options: { json?: boolean }) => {
+      const at = partitionNumber(partition)!;
+      const client = await connectBus('/eai/cli');
+      const letter = await showDeadLetter(client.transport, client.serde, { topic, partition: at, offset });
+      printResult(!!options.json, letter, () => letterText(letter));
+    });
+
+  withFilterOptions(
+    dlq
+      .command('redrive <topic>')
+      .description(
+        'send dead letters back to the topics they came from, with their original key, value and headers: an offset range (--from, --to) or a filter',
+      ),
+  )
+    .option('--from <offset>', 'first offset of the range')
+    .option('--to <offset>', 'last offset of the range (inclusive)')
+    .option('--partition <n>', 'partition of the range (default 0)')
+    .option('--dry-run', 'say what would be redriven, send nothing')
+    .option('--json', 'print the result as JSON (and no progress lines)')
+    .action(
+      async (
+        topic: string,
+        options: FilterOptions & {
+          from?: string;
+          to?: string;
+          partition?: string;
+          dryRun?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const filter = toFilter(options);
+        const ranged = options.from !== undefined || options.to !== undefined;
+        const filtered = Object.keys(filter).length > 0;
+        if (ranged && filtered) throw new ConfigError('give either --from/--to or filter options, not both');
+        if (!ranged && !filtered) {
+          throw new ConfigError('say which letters: --from N --to M, or a filter such as --owner or --grep');
+        }
+        if (ranged && (options.from === undefined || options.to === undefined)) {
+          throw new ConfigError('a range needs both --from and --to');
+        }
+        if (!ranged && options.partition !== undefined)
+          throw new ConfigError('--partition goes with --from/--to');
+        const partition = partitionNumber(options.partition);
+        const client = await connectBus('/eai/cli');
+        let lastAt = Date.now();
+        let lastCount = 0;
+        const onProgress = options.json
+          ? undefined
+          : (p: RedriveProgress) => {
+              if (p.selected - lastCount < 1000 && Date.now() - lastAt < 1000) return;
+              lastAt = Date.now();
+              lastCount = p.selected;
+              process.stderr.write(
+                `eai: ${p.scanned} read, ${p.selected} selected, ${p.redriven} ${options.dryRun ? 'to redrive' : 'redriven'}, ${p.skipped} skipped\n`,
+              );
+            };
+        const result = await redriveDeadLetters(client.transport, {
+          topic,
+          selection: ranged ? { partition, fromOffset: options.from!, toOffset: options.to! } : { filter },
+          dryRun: !!options.dryRun,
+          onProgress,
+          progressEvery: 100,
+        });
+        printResult(!!options.json, result, () => redriveText(result));
+      },
+    );
+}

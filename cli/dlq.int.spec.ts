@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadLetterRecord } from '../bus/index.ts';
+import {
+  type DeadLetterFixture,
+  deadLetterFixture,
+  RAW_VALUE,
+  waitFor,
+} from '../tests/dead-letter-fixture.ts';
+import { readRawMessages } from '../tests/raw-consumer.ts';
+import { runEai } from '../tests/run-eai.ts';
+import { testBus, testStack, unique } from '../tests/stack.ts';
+
+const env = () => ({ KAFKA_BROKERS: testStack().brokers, SCHEMA_REGISTRY_URL: testStack().registryUrl });
+const eai = async (args: string[]) => runEai(args, { env: env(), timeoutMs: 45_000 });
+const json = <T>(run: { stdout: string; stderr: string; code: number | null }): T => {
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as T;
+};
+
+describe('eai dlq ls | show | redrive', () => {
+  let f: DeadLetterFixture;
+
+  beforeAll(async () => {
+    f = await deadLetterFixture('dl-cli');
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it('ls lists the letters with their reasons, filters them, and prints a table without --json', async () => {
+    const all = json<{ entries: Array<{ offset: string; stage: string; message: string }> }>(
+      await eai(['dlq', 'ls', f.dlqTopic, '--json']),
+    );
+    expect(all.entries.map((e) => e.stage)).toEqual(['TASK_PUT', 'VALUE_CONVERTER', 'TASK_PUT', 'MAPPING']);
+    expect(all.entries[0]!.message).toBe('credit block: customer of sap:1 unknown');
+
+    const refused = json<{ entries: Array<{ offset: string }> }>(
+      await eai(['dlq', 'ls', f.dlqTopic, '--owner', f.groupId, '--grep', 'Credit', '--json']),
+    );
+    expect(refused.entries.map((e) => e.offset)).toEqual(['0', '2']);
+    const limited = json<{ entries: unknown[]; next: unknown }>(
+      await eai(['dlq', 'ls', f.dlqTopic, '--stage', 'TASK_PUT', '--limit', '1', '--json']),
+    );
+    expect(limited).toMatchObject({ entries: [{ offset: '0' }], next: { partition: 0, offset: '1' } });
+
+    const table = await eai(['dlq', 'ls', f.dlqTopic]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[1]).toMatch(
+      /^0\/1 .* VALUE_CONVERTER +WireFormatError: not Confluent wire format/,
+    );
+    expect(table.stdout).not.toContain('legacy flat file');
+  });
+
+  it('show decodes the Avro letter and shows the raw one as text; a missing one is a one-line error', async () => {
+    const avro = json<{ value: { encoding: string; json: { salesOrder: { orderId: string } } } }>(
+      await eai(['dlq', 'show', f.dlqTopic, '0', '0', '--json']),
+    );
+    expect(avro.value.encoding).toBe('avro');
+    expect(avro.value.json.salesOrder.orderId).toBe('sap:1');
+    const raw = json<{ value: unknown }>(await eai(['dlq', 'show', f.dlqTopic, '0', '1', '--json']));
+    expect(raw.value).toEqual({ encoding: 'text', text: RAW_VALUE });
+
+    const missing = await eai(['dlq', 'show', f.dlqTopic, '0', '99']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`eai: no dead letter at ${f.dlqTopic}/0/99\n`);
+  });
+
+  it('redrive by range after the fix: the runner gets each order with its ce_id; the document is skipped', async () => {
+    const none = await eai(['dlq', 'redrive', f.dlqTopic]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^eai: say which letters: --from N --to M, or a filter .*\n$/);
+    const both = await eai(['dlq', 'redrive', f.dlqTopic, '--from', '0', '--to', '1', '--owner', 'x']);
+    expect(both.stderr).toBe('eai: give either --from/--to or filter options, not both\n');
+
+    const dry = json<{ selected: number; redriven: number }>(
+      await eai(['dlq', 'redrive', f.dlqTopic, '--from', '0', '--to', '3', '--dry-run', '--json']),
+    );
+    expect(dry).toMatchObject({ dryRun: true, selected: 4, redriven: 3 });
+    expect(f.handled).toHaveLength(2);
+
+    f.fix();
+    const done = json<{
+      selected: number;
+      redriven: number;
+      skipped: Array<{ offset: string; reason: string }>;
+    }>(await eai(['dlq', 'redrive', f.dlqTopic, '--from', '0', '--to', '3', '--json']));
+    expect(done).toMatchObject({ dryRun: false, selected: 4, redriven: 3 });
+    expect(done.skipped).toEqual([
+      { partition: 0, offset: '3', reason: expect.stringContaining('no topic to go back to') },
+    ]);
+    await waitFor('the redriven orders handled', () => f.handled.length === 4);
+    for (const h of f.handled.slice(2)) expect(h.ceId).toBe(f.ceIds.get(h.orderId));
+
+    const again = await eai([
+      'dlq',
+      'redrive',
+      f.dlqTopic,
+      '--owner',
+      f.groupId,
+      '--grep',
+      'credit',
+      '--dry-run',
+    ]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /^.*: 2 selected, would redrive 2, skipped 0\n {2}0\/0 had been redriven before/,
+    );
+  });
+
+  it('prints progress on stderr while redriving many letters, and none with --json', async () => {
+    const bus = testBus('/eai/tests/dl-cli-many');
+    const origin = unique('dl-cli-origin');
+    const dlqTopic = unique('dl-cli-many-dlq');
+    await bus.provisionTopics([
+      { topic: origin, partitions: 1 },
+      { topic: dlqTopic, partitions: 1 },
+    ]);
+    const producer = bus.transport.producer();
+    await producer.connect();
+    const letters = Array.from({ length: 1200 }, (_, i) =>
+      deadLetterRecord(
+        dlqTopic,
+        {
+          topic: origin,
+          partition: 0,
+          offset: String(i),
+          timestamp: String(Date.now()),
+          key: Buffer.from(`k-${i}`),
+          value: Buffer.from(`letter ${i}`),
+          headers: {},
+        },
+        { stage: 'TASK_PUT', owner: 'bulk', error: new Error('target down'), attempts: 3 },
+      ),
+    );
+    await producer.send(letters);
+    await producer.disconnect();
+
+    const dry = await eai(['dlq', 'redrive', dlqTopic, '--from', '0', '--to', '1199', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/^eai: \d+ read, 1000 selected, 1000 to redrive, 0 skipped$/m);
+    expect(dry.stdout).toBe(`${dlqTopic}: 1200 selected, would redrive 1200, skipped 0\n`);
+    const quiet = await eai(['dlq', 'redrive', dlqTopic, '--grep', 'target down', '--json']);
+    expect(quiet.stderr).toBe('');
+    expect(JSON.parse(quiet.stdout)).toMatchObject({ selected: 1200, redriven: 1200 });
+    const back = await readRawMessages(origin, 1200);
+    expect(back.map((m) => m.key)).toEqual(letters.map((l) => l.key!.toString()));
+    expect(back[0]!.headers['eai.redriven-from']).toBe(`${dlqTopic}/0/0`);
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { closedPort } from '../tests/ports.ts';
+import { runEai } from '../tests/run-eai.ts';
+
+/** Everything `eai dlq` can refuse without Kafka is refused before it connects: one line, exit 1. */
+describe('eai dlq without Kafka', () => {
+  it('refuses a redrive that does not say which letters, or says it twice, before connecting', async () => {
+    const port = await closedPort();
+    const env = { KAFKA_BROKERS: `127.0.0.1:${port}`, SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}` };
+    const cases: Array<[string[], string]> = [
+      [
+        ['dlq', 'redrive', 'dlq.sink'],
+        'eai: say which letters: --from N --to M, or a filter such as --owner or --grep\n',
+      ],
+      [['dlq', 'redrive', 'dlq.sink', '--from', '3'], 'eai: a range needs both --from and --to\n'],
+      [
+        ['dlq', 'redrive', 'dlq.sink', '--grep', 'x', '--partition', '1'],
+        'eai: --partition goes with --from/--to\n',
+      ],
+      [['dlq', 'ls', 'dlq.sink', '--limit', '0'], 'eai: limit must be a positive integer\n'],
+      [['dlq', 'show', 'dlq.sink', 'zero', '1'], 'eai: partition must be a number, got "zero"\n'],
+    ];
+    for (const [args, stderr] of cases) {
+      const run = await runEai(args, { env });
+      expect(run.stderr, args.join(' ')).toBe(stderr);
+      expect(run.code).toBe(1);
+    }
+    const down = await runEai(['dlq', 'ls', '--json'], { env });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^eai: cannot reach Kafka at 127\.0\.0\.1:\d+ .*is the stack up\?.*\n$/);
+  });
+});

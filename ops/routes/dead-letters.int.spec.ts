@@ -1,0 +1,135 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type DeadLetterFixture,
+  deadLetterFixture,
+  RAW_VALUE,
+  waitFor,
+} from '../../tests/dead-letter-fixture.ts';
+import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
+import { testBus } from '../../tests/stack.ts';
+import { createAdminApi, hashToken, newToken } from '../api/index.ts';
+import { startOpsServer } from '../server.ts';
+import { registerDeadLetterRoutes } from './dead-letters.ts';
+
+const tokens = { viewer: newToken(), operator: newToken() };
+
+describe('dead-letter routes of the admin API', () => {
+  const bus = testBus('/eai/tests/dead-letter-routes');
+  let f: DeadLetterFixture;
+  let server: Awaited<ReturnType<typeof startOpsServer>>;
+  let document: object;
+
+  beforeAll(async () => {
+    f = await deadLetterFixture('dl-rest');
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [
+        { name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) },
+        { name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) },
+      ],
+    });
+    registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, topics: [f.dlqTopic] });
+    server = await startOpsServer({ checks: {}, api });
+    document = (await (await fetch(`${server.url}/openapi.json`)).json()) as object;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await f?.close();
+  });
+
+  /** Calls the route and checks the answer against the OpenAPI document the server itself serves. */
+  async function call(
+    method: 'get' | 'post',
+    template: string,
+    url: string,
+    options: { token?: string; body?: unknown } = {},
+  ) {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${server.url}${url}`, {
+      method: method.toUpperCase(),
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    assertConformsToOpenApi(document, { method, path: template, status: response.status, body });
+    return { status: response.status, body };
+  }
+
+  it('lists the topics with their depth (viewer), and says 401 without a token', async () => {
+    expect((await call('get', '/dead-letters', '/dead-letters')).status).toBe(401);
+    const { status, body } = await call('get', '/dead-letters', '/dead-letters', { token: tokens.viewer });
+    expect(status).toBe(200);
+    expect(body).toEqual({ topics: [{ topic: f.dlqTopic, depth: 4, exists: true }] });
+  });
+
+  it('lists letters with filters and paging; 404 for a topic it does not serve, 400 for a bad limit', async () => {
+    const path = '/dead-letters/{topic}';
+    const base = `/dead-letters/${f.dlqTopic}`;
+    const all = await call('get', path, base, { token: tokens.viewer });
+    expect(all.status).toBe(200);
+    const entries = all.body.entries as Array<{ offset: string; stage: string; message: string }>;
+    expect(entries.map((e) => e.stage)).toEqual(['TASK_PUT', 'VALUE_CONVERTER', 'TASK_PUT', 'MAPPING']);
+    expect(JSON.stringify(all.body)).not.toContain('legacy flat file');
+
+    const refused = await call('get', path, `${base}?owner=${f.groupId}&text=credit`, {
+      token: tokens.viewer,
+    });
+    expect((refused.body.entries as Array<{ offset: string }>).map((e) => e.offset)).toEqual(['0', '2']);
+    const page = await call('get', path, `${base}?limit=1&from=1`, { token: tokens.viewer });
+    expect(page.body).toMatchObject({ entries: [{ offset: '1' }], next: { partition: 0, offset: '2' } });
+
+    const other = await call('get', path, `/dead-letters/${f.topic}`, { token: tokens.viewer });
+    expect(other.status).toBe(404);
+    expect(other.body.error).toMatch(/is not a dead-letter topic/);
+    const bad = await call('get', path, `${base}?limit=0`, { token: tokens.viewer });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/query\.limit/);
+  });
+
+  it('shows a letter: Avro decoded, raw as text; 404 for an offset with no letter', async () => {
+    const path = '/dead-letters/{topic}/{partition}/{offset}';
+    const avro = await call('get', path, `/dead-letters/${f.dlqTopic}/0/2`, { token: tokens.viewer });
+    expect(avro.status).toBe(200);
+    expect(avro.body).toMatchObject({
+      offset: '2',
+      ceId: f.ceIds.get('sap:3'),
+      value: { encoding: 'avro', json: { salesOrder: { orderId: 'sap:3' } } },
+    });
+    const raw = await call('get', path, `/dead-letters/${f.dlqTopic}/0/1`, { token: tokens.viewer });
+    expect(raw.body.value).toEqual({ encoding: 'text', text: RAW_VALUE });
+    const missing = await call('get', path, `/dead-letters/${f.dlqTopic}/0/42`, { token: tokens.viewer });
+    expect(missing.status).toBe(404);
+  });
+
+  it('redrives for an operator only: 401, 403, 400 for an ambiguous body, then the letters come back', async () => {
+    const path = '/dead-letters/{topic}/redrive';
+    const url = `/dead-letters/${f.dlqTopic}/redrive`;
+    const range = { selection: { fromOffset: '0', toOffset: '3' } };
+    expect((await call('post', path, url, { body: range })).status).toBe(401);
+    const viewer = await call('post', path, url, { token: tokens.viewer, body: range });
+    expect(viewer.status).toBe(403);
+    const both = await call('post', path, url, {
+      token: tokens.operator,
+      body: { ...range, filter: { owner: f.groupId } },
+    });
+    expect(both.status).toBe(400);
+    expect(both.body.error).toMatch(/either selection or filter/);
+
+    const dry = await call('post', path, url, { token: tokens.operator, body: { ...range, dryRun: true } });
+    expect(dry.body).toMatchObject({ dryRun: true, selected: 4, redriven: 3 });
+    expect(f.handled).toHaveLength(2);
+
+    f.fix();
+    const done = await call('post', path, url, { token: tokens.operator, body: range });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ dryRun: false, selected: 4, redriven: 3, repeated: [] });
+    expect(done.body.skipped).toEqual([
+      { partition: 0, offset: '3', reason: expect.stringContaining('no topic to go back to') },
+    ]);
+    await waitFor('the redriven orders handled', () => f.handled.length === 4);
+    for (const h of f.handled.slice(2)) expect(h.ceId).toBe(f.ceIds.get(h.orderId));
+  });
+});

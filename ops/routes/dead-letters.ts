@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import {
+  type AvroSerde,
+  DeadLetterNotFoundError,
+  DeadLetterRequestError,
+  DeadLetterTopicNotFoundError,
+  DLQ_TOPICS,
+  deadLetterDepths,
+  listDeadLetters,
+  redriveDeadLetters,
+  showDeadLetter,
+  type Transport,
+} from '../../bus/index.ts';
+import { EaiError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { type AdminApi, HttpError } from '../api/index.ts';
+
+/**
+ * The dead-letter routes of the admin API: topics with their depth, a page of letters (never their values), one
+ * letter with its headers and decoded value, and redrive (operator). Only the hub's dead-letter topics are served,
+ * so the API cannot be pointed at other topics.
+ */
+export interface DeadLetterRouteDeps {
+  transport: Transport;
+  serde: AvroSerde;
+  /** The dead-letter topics served; default the hub's (`dlq.mapping`, `dlq.orchestrator`, `dlq.sink`). */
+  topics?: readonly string[];
+  /** For an audit line per redrive (who, which topic, how many); never a letter's content. */
+  logger?: Logger;
+}
+
+const offset = z.string().regex(/^\d+$/, 'must be an offset (digits)');
+const dateTime = z.iso.datetime({ offset: true });
+
+const filterSchema = z
+  .object({
+    owner: z.string().min(1).optional().describe('The consumer group or connector that refused the letters.'),
+    originalTopic: z.string().min(1).optional().describe('The topic the letters came from.'),
+    stage: z.string().min(1).optional().describe('TASK_PUT, VALUE_CONVERTER, MAPPING, …'),
+    exceptionClass: z.string().min(1).optional().describe('e.g. NonRetriableError, WireFormatError.'),
+    text: z.string().min(1).optional().describe('Text the exception message contains (case-insensitive).'),
+    since: dateTime.optional().describe('Dead-lettered at or after (ISO 8601).'),
+    until: dateTime.optional().describe('Dead-lettered before (ISO 8601).'),
+  })
+  .meta({ id: 'DeadLetterFilter', description: 'Letters matching every field given.' });
+
+const entrySchema = z
+  .object({
+    partition: z.number().int(),
+    offset,
+    timestamp: z.string().describe('When it was dead-lettered (ISO 8601).'),
+    key: z.string().nullable().describe('UTF-8 text, or `base64:<…>` for a binary key.'),
+    originalTopic: z.string().nullable().describe('`document:<format>` for a document that did not map.'),
+    originalPartition: z.number().int().nullable(),
+    originalOffset: z.string().nullable(),
+    owner: z.string().nullable().describe('The consumer group or connector that refused it.'),
+    stage: z.string().nullable(),
+    exceptionClass: z.string().nullable(),
+    message: z.string().nullable(),
+    attempts: z.number().int().nullable(),
+    ceId: z.string().nullable().describe('Its CloudEvents id (`ce_id`), kept through a redrive.'),
+    size: z.number().int().describe('Bytes of the value.'),
+  })
+  .meta({ id: 'DeadLetterEntry', description: 'One dead letter, without its value.' });
+
+const pageSchema = z
+  .object({
+    entries: z.array(entrySchema),
+    next: z
+      .object({ partition: z.number().int(), offset })
+      .nullable()
+      .describe('Pass as `partition` and `from` for the next page; null at the end.'),
+  })
+  .meta({ id: 'DeadLetterPage' });
+
+const headerSchema = z.union([
+  z.object({ name: z.string(), text: z.string() }),
+  z.object({ name: z.string(), base64: z.string() }),
+]);
+
+const valueSchema = z
+  .discriminatedUnion('encoding', [
+    z.object({
+      encoding: z.literal('avro'),
+      schema: z.string(),
+      schemaId: z.number().int(),
+      json: z.unknown().describe('The canonical value as JSON.'),
+    }),
+    z.object({ encoding: z.literal('text'), text: z.string(), avroError: z.string().optional() }),
+    z.object({ encoding: z.literal('base64'), base64: z.string(), avroError: z.string().optional() }),
+    z.object({ encoding: z.literal('null') }),
+  ])
+  .describe('Avro in Confluent wire format decoded to JSON, else UTF-8 text, else base64.');
+
+const letterSchema = entrySchema
+  .extend({
+    topic: z.string(),
+    headers: z.array(headerSchema).describe('Every header: text where printable, base64 otherwise.'),
+    value: valueSchema,
+  })
+  .meta({ id: 'DeadLetter', description: 'One dead letter with its headers and value.' });
+
+const redriveBodySchema = z
+  .object({
+    selection: z
+      .object({
+        partition: z.number().int().min(0).default(0),
+        fromOffset: offset,
+        toOffset: offset.describe('Inclusive.'),
+      })
+      .optional()
+      .describe('An offset range of one partition.'),
+    filter: filterSchema.optional(),
+    dryRun: z.boolean().default(false).describe('Report what would be redriven; send nothing.'),
+  })
+  .refine((b) => (b.selection === undefined) !== (b.filter === undefined), {
+    message: 'give either selection or filter',
+  })
+  .meta({ id: 'RedriveRequest', description: 'Which letters to send back: an offset range or a filter.' });
+
+const position = { partition: z.number().int(), offset };
+const redriveResultSchema = z
+  .object({
+    topic: z.string(),
+    dryRun: z.boolean(),
+    selected: z.number().int(),
+    redriven: z.number().int().describe('Sent back to their original topics (in a dry run: would be).'),
+    skipped: z.array(z.object({ ...position, reason: z.string() })),
+    repeated: z
+      .array(z.object({ ...position, previously: z.string().describe('When it was redriven before.') }))
+      .describe('Letters redriven before; they are redriven again.'),
+  })
+  .meta({ id: 'RedriveResult' });
+
+const topicParams = z.object({ topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a topic name') });
+const notFound = { description: 'No such dead-letter topic or letter.' };
+const busDown = { description: 'Kafka or the schema registry did not answer; try again.' };
+
+/** Library errors as answers: not found 404, a bad request 400, a bus that did not answer 503. */
+function answering<T>(work: () => Promise<T>): Promise<T> {
+  return work().catch((error: unknown) => {
+    if (error instanceof DeadLetterTopicNotFoundError || error instanceof DeadLetterNotFoundError) {
+      throw new HttpError(404, error.message);
+    }
+    if (error instanceof DeadLetterRequestError) throw new HttpError(400, error.message);
+    if (error instanceof EaiError && error.retriable) {
+      throw new HttpError(503, 'Kafka or the schema registry did not answer: try again');
+    }
+    throw error;
+  });
+}
+
+export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDeps): void {
+  const served = deps.topics ?? Object.values(DLQ_TOPICS);
+  const servedTopic = (topic: string) => {
+    if (!served.includes(topic)) {
+      throw new HttpError(404, `${topic} is not a dead-letter topic (the hub's are ${served.join(', ')})`);
+    }
+    return topic;
+  };
+
+  api.route(
+    {
+      method: 'get',
+      path: '/dead-letters',
+      summary: 'Dead-letter topics and how many letters each holds',
+      tag: 'dead-letters',
+      role: 'viewer',
+      responses: {
+        200: {
+          description: 'Each dead-letter topic with its depth.',
+          schema: z.object({
+            topics: z.array(
+              z.object({
+                topic: z.string(),
+                depth: z
+                  .number()
+                  .int()
+                  .describe('Records held (end minus start offsets; transaction markers count too).'),
+                exists: z.boolean(),
+              }),
+            ),
+          }),
+        },
+        503: busDown,
+      },
+    },
+    async () => ({
+      status: 200,
+      body: { topics: await answering(() => deadLetterDepths(deps.transport, served)) },
+    }),
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/dead-letters/{topic}',
+      summary: 'A page of dead letters, oldest first, without their values',
+      tag: 'dead-letters',
+      role: 'viewer',
+      params: topicParams,
+      query: filterSchema.extend({
+        partition: z.coerce.number().int().min(0).optional().describe('Start at this partition (default 0).'),
+        from: offset.optional().describe('Start at this offset of the first partition read.'),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      responses: { 200: { description: 'The letters.', schema: pageSchema }, 404: notFound, 503: busDown },
+    },
+    async ({ params, query }) => {
+      const { partition, from, limit, ...filter } = query;
+      const page = await answering(() =>
+        listDeadLetters(deps.transport, { topic: servedTopic(params.topic), partition, from, limit, filter }),
+      );
+      return { status: 200, body: page };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/dead-letters/{topic}/{partition}/{offset}',
+      summary: 'One dead letter with its headers and decoded value',
+      tag: 'dead-letters',
+      role: 'viewer',
+      params: topicParams.extend({ partition: z.coerce.number().int().min(0), offset }),
+      responses: { 200: { description: 'The letter.', schema: letterSchema }, 404: notFound, 503: busDown },
+    },
+    async ({ params }) => {
+      const letter = await answering(() =>
+        showDeadLetter(deps.transport, deps.serde, { ...params, topic: servedTopic(params.topic) }),
+      );
+      return { status: 200, body: letter };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/dead-letters/{topic}/redrive',
+      summary: 'Send dead letters back to the topics they came from',
+      description:
+        'Each selected letter goes back to its original topic and partition with its original key, value and headers (so its `ce_id` is kept) minus the error headers, plus `eai.redriven-from`. Documents that did not map have no topic to go back to and are reported as skipped.',
+      tag: 'dead-letters',
+      role: 'operator',
+      params: topicParams,
+      body: redriveBodySchema,
+      responses: {
+        200: { description: 'What was redriven and skipped.', schema: redriveResultSchema },
+        404: notFound,
+        503: busDown,
+      },
+    },
+    async ({ params, body, principal }) => {
+      const topic = servedTopic(params.topic);
+      const selection = body.selection ?? { filter: body.filter! };
+      const result = await answering(() =>
+        redriveDeadLetters(deps.transport, { topic, selection, dryRun: body.dryRun }),
+      );
+      deps.logger?.info(
+        {
+          topic,
+          principal: principal.name,
+          dryRun: result.dryRun,
+          selected: result.selected,
+          redriven: result.redriven,
+          skipped: result.skipped.length,
+        },
+        'dead letters redriven',
+      );
+      return { status: 200, body: result };
+    },
+  );
+}
