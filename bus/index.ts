@@ -92,5 +92,13 @@ export { countPublished, type PreparedRecord, type Publisher, type PublishInput 
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
 export { type AvroSerde, SchemaValidationError } from './serde.ts';
-export { CONNECT_TOPICS, DLQ_REDRIVEN_TOPIC, DLQ_TOPICS, topicCatalog } from './topics.ts';
+export {
+  connectTopicSpecs,
+  connectTopics,
+  DEFAULT_CONNECT_GROUP,
+  DLQ_REDRIVEN_TOPIC,
+  DLQ_TOPICS,
+  topicCatalog,
+} from './topics.ts';
+export { createTransport } from './transport/index.ts';
 export type * from './transport/types.ts';

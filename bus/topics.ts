@@ -25,11 +25,35 @@ export const redrivenTopicSpec: TopicSpec = {
   config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(14 * DAY_MS) },
 };
 
-export const CONNECT_TOPICS = {
-  configs: 'eai.connector-configs',
-  status: 'eai.connector-status',
-  offsets: 'eai.connector-offsets',
-} as const;
+/**
+ * The connector runtime's state per cluster (the instances of one group), as Kafka Connect keeps it in
+ * `config.storage.topic` & co: compacted, the latest value per key, so every instance of the cluster reads the same
+ * configs, statuses and source positions, and two clusters on one Kafka never see each other's connectors.
+ */
+export function connectTopics(group: string) {
+  return {
+    configs: `${group}.configs`,
+    status: `${group}.status`,
+    offsets: `${group}.offsets`,
+    /** Never written: its partitions are the slots the group's rebalancing spreads over the instances. */
+    assignments: `${group}.assignments`,
+  };
+}
+
+export const DEFAULT_CONNECT_GROUP = 'eai-connect';
+
+/** The compacted state topics of one connect cluster. */
+export function connectTopicSpecs(group: string, slots: number): TopicSpec[] {
+  const topics = connectTopics(group);
+  return [
+    ...[topics.configs, topics.status, topics.offsets].map((topic) => ({
+      topic,
+      partitions: 1,
+      config: { 'cleanup.policy': 'compact' },
+    })),
+    { topic: topics.assignments, partitions: slots, config: { 'retention.ms': String(DAY_MS) } },
+  ];
+}
 
 export const topicCatalog: TopicSpec[] = [
   ...canonicalSchemas.map((s) => ({
@@ -43,13 +67,6 @@ export const topicCatalog: TopicSpec[] = [
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
   })),
   redrivenTopicSpec,
-  // The connector runtime's state, as Kafka Connect keeps it: compacted, the latest value per key, so every
-  // runtime instance reads the same configs, statuses and source positions.
-  ...Object.values(CONNECT_TOPICS).map((topic) => ({
-    topic,
-    partitions: 1,
-    config: { 'cleanup.policy': 'compact' },
-  })),
 ];
 
 /** The schema a canonical topic carries (one per topic, TopicNameStrategy); undefined for other topics. */

@@ -3,11 +3,24 @@
  * deployment loader, and the list of built-in connector types. Everything else under connectors/ is internal.
  */
 import { genericPlugins } from './generic/index.ts';
+import { hubspotPlugins } from './hubspot/index.ts';
+import { logisticsPlugins } from './logistics/index.ts';
+import { odooPlugins } from './odoo/index.ts';
+import { salesforcePlugins } from './salesforce/index.ts';
+import { sapPlugins } from './sap/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
 
 export { type ConnectorDefinition, connectorDefinition, loadDeployment } from './runtime/definition.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
+export { sinkGroupId } from './runtime/sink-host.ts';
 export type * from './sdk/index.ts';
 
 /** Every built-in connector type, listed explicitly (no registration by import side effects). */
-export const builtinPlugins: readonly ConnectorPlugin[] = [...genericPlugins];
+export const builtinPlugins: readonly ConnectorPlugin[] = [
+  ...genericPlugins,
+  ...sapPlugins,
+  ...odooPlugins,
+  ...logisticsPlugins,
+  ...hubspotPlugins,
+  ...salesforcePlugins,
+];

@@ -7,6 +7,7 @@ import {
   writer as hubspotBatchUpsertWriter,
 } from './hubspot-batch-upsert/index.ts';
 import { reader as hubspotContact } from './hubspot-contact/index.ts';
+import { writer as logisticsDespatchRequestWriter } from './logistics-despatch-request/index.ts';
 import { reader as odooSaleOrder } from './odoo-sale-order/index.ts';
 import { reader as salesforceCdc } from './salesforce-cdc/index.ts';
 import {
@@ -33,10 +34,12 @@ export const readers: FormatReader[] = [
   hubspotBatchUpsert,
 ] as FormatReader[];
 
+/** Formats the hub writes; `logistics-despatch-request` only goes out (no to-canonical mapping reads it). */
 export const writers: FormatWriter[] = [
   sapIdocOrders05Writer,
   salesforceSobjectWriter,
   hubspotBatchUpsertWriter,
+  logisticsDespatchRequestWriter,
 ] as FormatWriter[];
 
 export function findReader(name: string): FormatReader {

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import express from 'express';
+import type { WebhookRequest, WebhookResponse } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
 import { type AdminApi, errorHandler, notFound } from './api/index.ts';
@@ -20,6 +21,10 @@ export interface OpsOptions {
   checkTimeoutMs?: number;
   /** The admin API: its routes are mounted at the root (they carry their own paths), its document at /openapi.json. */
   api?: AdminApi;
+  /** Webhook endpoints of source connectors, `/webhooks/<connector>/…`: no admin token, each source checks signatures. */
+  webhooks?: (connector: string, request: WebhookRequest) => Promise<WebhookResponse>;
+  /** Facts shown in readiness's detail that never make the hub unready (e.g. a failing connector). */
+  details?: () => Promise<Record<string, unknown>>;
   /** For failures no route handled. */
   logger?: Logger;
 }
@@ -55,13 +60,45 @@ export function createOpsApp(options: OpsOptions): express.Express {
       ),
     );
     const ready = results.every((r) => r.ok);
+    const details = options.details
+      ? await options.details().catch((error: Error) => ({ error: error.message }))
+      : undefined;
     res.status(ready ? 200 : 503).json({
       status: ready ? 'UP' : 'DOWN',
       checks: Object.fromEntries(
         results.map((r) => [r.name, r.ok ? { status: 'UP' } : { status: 'DOWN', error: r.error }]),
       ),
+      ...(details ? { details } : {}),
     });
   });
+  const webhooks = options.webhooks;
+  if (webhooks) {
+    // The raw bytes, as the sender signed them; the source checks size limits and signatures itself.
+    app.all(
+      '/webhooks/:connector{/*rest}',
+      express.raw({ type: () => true, limit: '9mb' }),
+      async (req, res, next) => {
+        try {
+          const connector = String(req.params.connector);
+          const base = `/webhooks/${connector}`;
+          const answer = await webhooks(connector, {
+            method: req.method,
+            path: req.path.slice(base.length) || '/',
+            url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
+            headers: Object.fromEntries(
+              Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+            ),
+            rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+          });
+          res.status(answer.status).set(answer.headers ?? {});
+          if (answer.body === undefined) res.end();
+          else res.json(answer.body);
+        } catch (error) {
+          next(error);
+        }
+      },
+    );
+  }
   app.get('/metrics', async (_req, res) => {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });

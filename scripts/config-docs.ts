@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { builtinPlugins, connectorDefinition } from '../connectors/index.ts';
 import { readers, writers } from '../formats/index.ts';
 import { mappingSchema } from '../mappings/engine/spec.ts';
 import { loadMappings } from '../mappings/index.ts';
@@ -70,7 +71,76 @@ export function renderFormatTable(): string {
   ].join('\n');
 }
 
+type JsonSchema = {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  enum?: unknown[];
+  const?: unknown;
+  items?: JsonSchema;
+};
+
+function typeOf(schema: JsonSchema): string {
+  if (schema.enum) return schema.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
+  if (schema.const !== undefined) return `\`${JSON.stringify(schema.const)}\``;
+  const variants = schema.anyOf ?? schema.oneOf;
+  if (variants) return variants.map(typeOf).join(' | ');
+  if (schema.type === 'array' && schema.items) return `${typeOf(schema.items)}[]`;
+  return Array.isArray(schema.type) ? schema.type.join(' | ') : (schema.type ?? 'any');
+}
+
+const cell = (text: string | undefined) => (text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** One row per option, nested objects (and each variant of a union of objects) flattened with dotted names. */
+function optionRows(schema: JsonSchema, prefix = ''): string[] {
+  const rows: string[] = [];
+  const required = new Set(schema.required ?? []);
+  for (const [name, option] of Object.entries(schema.properties ?? {})) {
+    const key = `${prefix}${name}`;
+    const fallback = option.default === undefined ? '' : `\`${JSON.stringify(option.default)}\``;
+    const variants = (option.anyOf ?? option.oneOf ?? []).filter((v) => v.properties);
+    const nested = option.properties ? [option] : variants;
+    rows.push(
+      `| \`${key}\` | ${nested.length ? 'object' : cell(typeOf(option))} | ${required.has(name) && option.default === undefined ? 'yes' : 'no'} | ${cell(option.description)} | ${cell(fallback)} |`,
+    );
+    for (const variant of nested) rows.push(...optionRows(variant, `${key}.`));
+  }
+  return rows;
+}
+
+function optionTable(schema: z.ZodType): string {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return [
+    '| option | type | required | meaning | default |',
+    '| --- | --- | --- | --- | --- |',
+    ...optionRows(json),
+  ].join('\n');
+}
+
+export function renderConnectorFileTable(): string {
+  return optionTable(connectorDefinition);
+}
+
+export function renderPluginTables(): string {
+  return builtinPlugins
+    .map((plugin) =>
+      [
+        `### \`${plugin.type}\` (${plugin.kind})`,
+        '',
+        plugin.description,
+        '',
+        optionTable(plugin.config),
+      ].join('\n'),
+    )
+    .join('\n\n');
+}
+
 const sections: Record<string, Record<string, () => string>> = {
+  'docs/connectors.md': { 'connector-file': renderConnectorFileTable, plugins: renderPluginTables },
   'README.md': { env: renderEnvTable },
   'docs/mappings.md': { 'mapping-file': renderMappingFileTable, formats: renderFormatTable },
 };

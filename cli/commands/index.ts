@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerAdminTokenCommand } from './admin-token.ts';
 import { registerBusCommand } from './bus.ts';
+import { registerConnectorsCommand } from './connectors.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerDlqCommand } from './dlq.ts';
 import { registerMapCommand } from './map.ts';
 import { registerSchemasCommand } from './schemas.ts';
@@ -10,7 +12,9 @@ import { registerUpCommand } from './up.ts';
 
 /** Every CLI command, listed explicitly (no registration by import side effects). */
 const commands: Array<(program: Command) => void> = [
+  registerDemoCommand,
   registerUpCommand,
+  registerConnectorsCommand,
   registerStackCommand,
   registerBusCommand,
   registerDlqCommand,

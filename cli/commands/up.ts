@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { createBus } from '../../bus/index.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
-import { adminTokensFromEnv, createAdminApi, registerWhoamiRoute } from '../../ops/api/index.ts';
-import { hubChecks } from '../../ops/checks.ts';
-import { registerDeadLetterRoutes } from '../../ops/routes/dead-letters.ts';
-import { startOpsServer } from '../../ops/server.ts';
+import { adminTokensFromEnv } from '../../ops/api/index.ts';
+import { startHub } from '../../ops/hub.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
 
@@ -21,32 +18,30 @@ export function registerUpCommand(program: Command): void {
       (v) => Number.parseInt(v, 10),
       Number(process.env.EAI_OPS_PORT ?? 8080),
     )
+    .option(
+      '--deploy <dir>',
+      'deployment folder: one YAML file per connector (validated at start)',
+      process.env.EAI_DEPLOY,
+    )
     .option('--json', 'print the endpoints as one JSON line')
-    .action(async (options: { port: number; json?: boolean }) => {
+    .action(async (options: { port: number; deploy?: string; json?: boolean }) => {
       const log = createLogger('eai');
-      const api = createAdminApi({ tokens: adminTokensFromEnv(), logger: log });
-      registerWhoamiRoute(api);
+      const tokens = adminTokensFromEnv();
       const stack = await stackUp((line) => log.info(line));
-      const bus = createBus({
-        brokers: stack.brokers,
-        registryUrl: stack.registryUrl,
-        source: '/eai/hub',
+      const hub = await startHub({
+        ...stack,
+        deployDir: options.deploy,
+        tokens,
         logger: log,
-      });
-      registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, logger: log });
-      const created = await bus.provisionTopics();
-      if (created.length) log.info({ topics: created }, 'topics created');
-      const ops = await startOpsServer({
         port: options.port,
-        checks: hubChecks(stack),
-        api,
-        logger: log,
       });
       const endpoints = {
-        health: `${ops.url}/health/ready`,
-        liveness: `${ops.url}/health/live`,
-        metrics: `${ops.url}/metrics`,
-        openapi: `${ops.url}/openapi.json`,
+        api: hub.url,
+        health: `${hub.url}/health/ready`,
+        liveness: `${hub.url}/health/live`,
+        metrics: `${hub.url}/metrics`,
+        openapi: `${hub.url}/openapi.json`,
+        connectors: hub.runtime.names().length,
         brokers: stack.brokers,
         registryUrl: stack.registryUrl,
         databaseUrl: redactUrl(stack.databaseUrl),
@@ -54,6 +49,6 @@ export function registerUpCommand(program: Command): void {
       printResult(!!options.json, endpoints, () =>
         ['eai hub is up:', ...Object.entries(endpoints).map(([k, v]) => `  ${k.padEnd(12)} ${v}`)].join('\n'),
       );
-      onShutdown(log, [() => ops.close()]);
+      onShutdown(log, [() => hub.close()]);
     });
 }

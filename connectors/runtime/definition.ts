@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
+import { resolveSecrets } from './secrets.ts';
 
 /**
  * A connector as a deployment declares it: one YAML file per connector, the runtime's common fields and the
@@ -67,6 +68,7 @@ export function validateDefinition(
   raw: unknown,
   plugins: ReadonlyMap<string, ConnectorPlugin>,
   where: string,
+  baseDir?: string,
 ): ConnectorDefinition {
   const parsed = connectorDefinition.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${where}: ${zodProblemText(parsed.error)}`);
@@ -77,7 +79,15 @@ export function validateDefinition(
       `${where}: type: unknown connector type "${definition.type}"; known: ${[...plugins.keys()].join(', ')}`,
     );
   }
-  const config = plugin.config.safeParse(definition.config);
+  // References (`${env:…}`, `${file:…}`) may stand in any field, a URL or a folder as well as a secret: the plugin's
+  // schema checks what they resolve to, here at start, so a missing variable is named before anything runs.
+  let resolved: unknown;
+  try {
+    resolved = resolveSecrets(definition.config, baseDir ?? process.cwd(), 'config');
+  } catch (error) {
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
+  }
+  const config = plugin.config.safeParse(resolved);
   if (!config.success) throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config')}`);
   return definition;
 }
@@ -105,7 +115,7 @@ export function loadDeployment(
     } catch (error) {
       throw new ConfigError(`${shown}: not readable YAML: ${(error as Error).message}`);
     }
-    const definition = validateDefinition(raw, plugins, shown);
+    const definition = validateDefinition(raw, plugins, shown, dir);
     const other = seen.get(definition.name);
     if (other) throw new ConfigError(`${shown}: name: "${definition.name}" is already used by ${other}`);
     seen.set(definition.name, shown);

@@ -34,6 +34,8 @@ export interface DocumentInput {
   receivedAt?: Date;
   /** Correlation id of the flow the document starts; default: the document's id. */
   correlationId?: string;
+  /** The document's id as the source knows it (a polled record's version); default: the reader's. */
+  documentId?: string;
 }
 
 export interface MappingStepResult {
@@ -123,7 +125,9 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       refuse(error);
       return result;
     }
-    for (const document of documents) {
+    for (const parsed of documents) {
+      const document =
+        input.documentId && documents.length === 1 ? { ...parsed, id: input.documentId } : parsed;
       let records: Awaited<ReturnType<typeof mapDocument>>;
       try {
         records = await mapDocument(mapping, document, { receivedAt: input.receivedAt });

@@ -115,6 +115,12 @@ describe('connector runtime on the real broker', () => {
     await expect(
       runtime.put({ name: 'bad-2', type: 'file-source', config: { dir: 5 } }, 'bad-2.yaml'),
     ).rejects.toThrow(/bad-2.yaml: config.dir: /);
+    await expect(
+      runtime.put(
+        { name: 'bad-4', type: 'file-source', config: { dir: ['$', '{env:EAI_TEST_UNSET_DIR}'].join('') } },
+        'bad-4.yaml',
+      ),
+    ).rejects.toThrow(/bad-4.yaml: config.dir: environment variable EAI_TEST_UNSET_DIR is not set/);
     await expect(runtime.put({ name: 'bad-3', type: 'nope', config: {} }, 'bad-3.yaml')).rejects.toThrow(
       /bad-3.yaml: type: unknown connector type "nope"/,
     );

@@ -1,8 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type Bus, CONNECT_TOPICS, CompactedLog, type TransportConsumer } from '../../bus/index.ts';
+import {
+  type Bus,
+  CompactedLog,
+  connectTopicSpecs,
+  connectTopics,
+  DEFAULT_CONNECT_GROUP,
+  type TransportConsumer,
+} from '../../bus/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { findMapping, writeWithMapping } from '../../mappings/index.ts';
+import { findMapping, inboundMapping, writeWithMapping } from '../../mappings/index.ts';
 import type {
   ConnectorContext,
   ConnectorPlugin,
@@ -17,8 +24,7 @@ import { redactConfig, resolveSecrets } from './secrets.ts';
 import { SinkHost, sinkGroupId } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 
-/** Topic whose partitions stand for connector slots: the group's rebalancing spreads them over the instances. */
-export const ASSIGNMENT_TOPIC = 'eai.connector-assignments';
+/** Connector slots: the partitions of the group's assignments topic, spread over the instances by rebalancing. */
 export const ASSIGNMENT_SLOTS = 12;
 
 export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED';
@@ -79,6 +85,9 @@ export function slotOf(name: string): number {
 export class ConnectorRuntime {
   readonly workerId: string;
   readonly plugins: ReadonlyMap<string, ConnectorPlugin>;
+  /** The connect cluster: instances of one group share connectors; its state topics are named after it. */
+  readonly group: string;
+  private readonly assignmentTopic: string;
   private readonly options: RuntimeOptions;
   private readonly configs: CompactedLog;
   private readonly statuses: CompactedLog;
@@ -89,6 +98,8 @@ export class ConnectorRuntime {
   private readonly webhooks = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
+  /** The configs view is loaded: before that an unknown connector may just not be read yet. */
+  private started = false;
   private stopped = false;
 
   constructor(options: RuntimeOptions) {
@@ -96,9 +107,12 @@ export class ConnectorRuntime {
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     this.plugins = new Map(options.plugins.map((p) => [p.type, p]));
     const { transport } = options.bus;
-    this.configs = new CompactedLog(transport, CONNECT_TOPICS.configs, options.logger);
-    this.statuses = new CompactedLog(transport, CONNECT_TOPICS.status, options.logger);
-    this.positions = new CompactedLog(transport, CONNECT_TOPICS.offsets, options.logger);
+    this.group = options.group ?? DEFAULT_CONNECT_GROUP;
+    const topics = connectTopics(this.group);
+    this.assignmentTopic = topics.assignments;
+    this.configs = new CompactedLog(transport, topics.configs, options.logger);
+    this.statuses = new CompactedLog(transport, topics.status, options.logger);
+    this.positions = new CompactedLog(transport, topics.offsets, options.logger);
   }
 
   private get log(): Logger {
@@ -106,21 +120,22 @@ export class ConnectorRuntime {
   }
 
   async start(): Promise<void> {
-    await this.options.bus.provisionTopics([{ topic: ASSIGNMENT_TOPIC, partitions: ASSIGNMENT_SLOTS }]);
+    await this.options.bus.provisionTopics(connectTopicSpecs(this.group, ASSIGNMENT_SLOTS));
     await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start()]);
+    this.started = true;
     this.configs.onChange(() => this.reconcile());
     const membership = this.options.bus.transport.consumer({
-      groupId: this.options.group ?? 'eai-connect',
+      groupId: this.group,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 6000,
       heartbeatIntervalMs: 1000,
     });
     membership.onAssignment((assigned) => {
-      this.slots = new Set(assigned[ASSIGNMENT_TOPIC] ?? []);
+      this.slots = new Set(assigned[this.assignmentTopic] ?? []);
       this.log.info({ worker: this.workerId, slots: [...this.slots] }, 'connector slots assigned');
       this.reconcile();
     });
     await membership.connect();
-    await membership.run({ topics: [ASSIGNMENT_TOPIC], commit: false, eachRecord: async () => {} });
+    await membership.run({ topics: [this.assignmentTopic], commit: false, eachRecord: async () => {} });
     this.membership = membership;
     await membership.ready();
     await this.reconcile();
@@ -155,9 +170,9 @@ export class ConnectorRuntime {
   }
 
   async put(raw: unknown, where: string): Promise<{ created: boolean; definition: ConnectorDefinition }> {
-    const definition = validateDefinition(raw, this.plugins, where);
+    const definition = validateDefinition(raw, this.plugins, where, this.options.baseDir);
     const created = !this.stored(definition.name);
-    this.checkMapping(definition, this.options.baseDir ?? process.cwd());
+    this.checkMapping(this.withDefaults(definition), this.options.baseDir ?? process.cwd());
     await this.configs.put(
       configKey(definition.name),
       JSON.stringify({
@@ -309,7 +324,9 @@ export class ConnectorRuntime {
   async webhook(name: string, request: WebhookRequest): Promise<WebhookResponse> {
     const handler = this.webhooks.get(name);
     if (!handler) {
-      const known = this.stored(name);
+      // Until the configs are read, a connector this instance does not know yet may well exist: 503, not 404, or the
+      // sender (which treats 404 as final) drops a delivery that a restarting instance would have taken.
+      const known = !this.started || this.stored(name) !== undefined;
       return {
         status: known ? 503 : 404,
         headers: known ? { 'Retry-After': '5' } : undefined,
@@ -348,10 +365,26 @@ export class ConnectorRuntime {
   }
 
   private sinkTopics(stored: StoredDefinition): string[] {
-    return stored.definition.topics ?? [];
+    return this.withDefaults(stored.definition).topics ?? [];
   }
 
-  private checkMapping(definition: ConnectorDefinition, baseDir: string): void {
+  /** The definition with the plugin's defaults for what it leaves out (`format`, `mapping`, `topics`). */
+  private withDefaults(definition: ConnectorDefinition): ConnectorDefinition {
+    const defaults = this.plugins.get(definition.type)?.defaults;
+    if (!defaults) return definition;
+    const format = definition.format ?? defaults.format;
+    const mapping = definition.mapping ?? defaults.mapping;
+    const topics = definition.topics ?? defaults.topics;
+    return {
+      ...definition,
+      ...(format === undefined ? {} : { format }),
+      ...(mapping === undefined ? {} : { mapping }),
+      ...(topics === undefined ? {} : { topics }),
+    };
+  }
+
+  private checkMapping(raw: ConnectorDefinition, baseDir: string): void {
+    const definition = this.withDefaults(raw);
     if (definition.mapping) findMapping(definition.mapping, baseDir);
     for (const ref of Object.values(definition.mappingsBySender ?? {})) findMapping(ref, baseDir);
   }
@@ -376,20 +409,28 @@ export class ConnectorRuntime {
       if (!wanted.has(name)) await this.stopConnector(name);
     }
     for (const [name, stored] of wanted) {
-      const hash = JSON.stringify(stored);
-      const restartNonce = this.configs.get(`restart/${name}`);
-      const current = this.running.get(name);
-      const desired = stored.definition.state;
-      if (current && current.hash === hash && current.restartNonce === restartNonce) {
-        if (current.state === 'FAILED' || current.state === desired) continue;
-      }
-      if (current) await this.stopConnector(name);
-      await this.startConnector(name, stored, hash, restartNonce);
+      // One connector's trouble never keeps the others from starting.
+      await this.reconcileConnector(name, stored).catch((error) =>
+        this.log.error({ connector: name, error: errorMessage(error) }, 'connector reconciliation failed'),
+      );
     }
   }
 
+  private async reconcileConnector(name: string, stored: StoredDefinition): Promise<void> {
+    const hash = JSON.stringify(stored);
+    const restartNonce = this.configs.get(`restart/${name}`);
+    const current = this.running.get(name);
+    const desired = stored.definition.state;
+    if (current && current.hash === hash && current.restartNonce === restartNonce) {
+      if (current.state === 'FAILED' || current.state === desired) return;
+    }
+    if (current) await this.stopConnector(name);
+    await this.startConnector(name, stored, hash, restartNonce);
+  }
+
   private async startConnector(name: string, stored: StoredDefinition, hash: string, restartNonce?: string) {
-    const { definition, baseDir } = stored;
+    const { baseDir } = stored;
+    const definition = this.withDefaults(stored.definition);
     const entry: Running = {
       hash,
       restartNonce,
@@ -428,10 +469,22 @@ export class ConnectorRuntime {
           publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
           owner: name,
           logger,
+          // The named mapping reads its own format. A document in another format (a CDC source's re-read of a
+          // record through the REST API) and a connector that names none take the one shipped mapping of the
+          // document's format, as definition.ts documents (refused when there are several).
           mappingFor: (input) => {
             const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
-            if (ref) return findMapping(ref, baseDir);
-            throw new ConfigError(`connector ${name}: name a mapping (mapping:) for format ${input.format}`);
+            const named = ref ? findMapping(ref, baseDir) : undefined;
+            // A document of another format than the named mapping reads (a source that re-reads records through
+            // another API, as the Salesforce CDC source does for GAP events) gets its format's one shipped mapping.
+            if (named && named.spec.input === input.format) return named;
+            try {
+              return inboundMapping(input.format);
+            } catch (error) {
+              throw new ConfigError(
+                `connector ${name}: name a mapping (mapping:) for format ${input.format}: ${errorMessage(error)}`,
+              );
+            }
           },
         });
         entry.host = new SourceHost({
@@ -498,7 +551,8 @@ export class ConnectorRuntime {
     return {
       name,
       type: stored.definition.type,
-      kind: this.kindOf(stored),
+      // Not kindOf: a connector of a type this instance lacks is reported FAILED, it must not stop the others.
+      kind: this.plugins.get(stored.definition.type)?.kind ?? 'source',
       state: entry.state,
       workerId: this.workerId,
       trace: entry.trace,

@@ -1,6 +1,5 @@
 import {
   type Bus,
-  CONNECT_TOPICS,
   type CompactedLog,
   countPublished,
   type OutgoingRecord,
@@ -149,6 +148,7 @@ export class SourceHost {
       name: document.name,
       sender: document.sender,
       receivedAt: document.receivedAt,
+      ...(document.id === undefined ? {} : { documentId: document.id }),
     };
   }
 
@@ -157,7 +157,7 @@ export class SourceHost {
     const last = new Map<string, Json>();
     for (const d of documents) if (d.position) last.set(d.position.partition, d.position.offset);
     return [...last].map(([partition, offset]) => ({
-      topic: CONNECT_TOPICS.offsets,
+      topic: this.options.offsets.topic,
       key: positionKey(this.options.name, partition),
       value: Buffer.from(JSON.stringify(offset)),
     }));

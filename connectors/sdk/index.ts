@@ -16,15 +16,25 @@ export interface SourceDocument {
   format?: string;
   /** File name or request id: shown in dead letters and logs. */
   name?: string;
+  /**
+   * The document's id when the source knows it better than the format's reader, e.g. one version of a polled record
+   * (`sale.order:42@2024-03-12T09:00:05Z#…`): the CloudEvents id of its records. Default: the reader's id.
+   */
+  id?: string;
   /** The sending partner, where one connector serves several: picks its mapping (`mappings.bySender`). */
   sender?: string;
   /**
    * Opaque resume position, as Kafka Connect's sourcePartition / sourceOffset: the runtime writes the last one per
    * partition in the same Kafka transaction as the document's records, and hands them back to `start` after a
-   * restart. `null` for push sources that cannot rewind (webhooks): their delivery ids dedup instead.
+   * restart. Push sources that cannot rewind (webhooks) dedup by delivery id instead: `null`, or, to remember
+   * recent ids across a restart, a few partitions of their own holding them (the webhook source does).
    */
   position: { partition: string; offset: Json } | null;
-  /** A delivery id the source has seen before is dropped once (webhook redeliveries, polling overlap). */
+  /**
+   * The source's own key for this delivery (a webhook's delivery id, a polled record's version). The runtime does not
+   * dedup on it: a source that can be sent the same thing twice drops what it already committed, keeping recent ids
+   * in its positions so the memory survives a restart (the webhook transport does; see connectors/odoo for polling).
+   */
   deliveryId?: string;
   receivedAt?: Date;
 }
@@ -100,6 +110,16 @@ export interface ConnectorContext {
   toSystem(value: unknown): Promise<Buffer[]>;
 }
 
+/** What a plugin fills in when the definition leaves it out. */
+export interface PluginDefaults {
+  /** Sources: the format read, e.g. `sap-idoc-orders05`. */
+  format?: string;
+  /** The shipped mapping, e.g. `sap/idoc-orders05.to-canonical.yaml`. */
+  mapping?: string;
+  /** Sinks: the canonical topics consumed. */
+  topics?: string[];
+}
+
 /** A connector type: its name, kind, config schema (with `.describe()` on every field) and task factory. */
 export interface ConnectorPlugin<Config = unknown> {
   /** e.g. `sap-idoc-file-source`; used as `type:` in deployment files. */
@@ -109,6 +129,8 @@ export interface ConnectorPlugin<Config = unknown> {
   description: string;
   /** The plugin's own options (the runtime's common ones — name, type, mapping, topics — are added to it). */
   config: z.ZodType<Config>;
+  /** The definition's `format`, `mapping` and `topics` when it names none. */
+  defaults?: PluginDefaults;
   createSource?(config: Config, context: ConnectorContext): SourceTask;
   createSink?(config: Config, context: ConnectorContext): SinkTask;
 }
@@ -119,6 +141,7 @@ export function definePlugin<S extends z.ZodType>(plugin: {
   kind: 'source' | 'sink';
   description: string;
   config: S;
+  defaults?: PluginDefaults;
   createSource?(config: z.output<S>, context: ConnectorContext): SourceTask;
   createSink?(config: z.output<S>, context: ConnectorContext): SinkTask;
 }): ConnectorPlugin {

@@ -63,10 +63,14 @@ export function writeWebhookResponse(res: ServerResponse, response: WebhookRespo
   res.writeHead(response.status, headers).end(payload);
 }
 
-/** Serves `handler` on 127.0.0.1 (a free port) below `basePath`, as `context.serveWebhook` would on the hub's port. */
+/**
+ * Serves `handler` on 127.0.0.1 below `basePath`, as `context.serveWebhook` would on the hub's port: on `port`, or
+ * a free one (0, the default).
+ */
 export async function serveOnLoopback(
   handler: WebhookHandler,
   basePath = '',
+  port = 0,
 ): Promise<LoopbackWebhookServer> {
   let origin = '';
   const server: Server = createServer((req, res) => {
@@ -77,7 +81,10 @@ export async function serveOnLoopback(
         (error: unknown) => writeWebhookResponse(res, { status: 500, body: { error: String(error) } }),
       );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: `${origin}${basePath}`,

@@ -45,7 +45,7 @@ export const webhookSourceConfig = z.object({
     .positive()
     .default(100_000)
     .describe(
-      'Delivery ids remembered after their documents reached Kafka (least recently seen forgotten first); a redelivery of one is answered 200 and not queued again. In memory: a restart forgets them.',
+      'Delivery ids remembered after their documents reached Kafka (least recently seen forgotten first); a redelivery of one is answered 200 and not queued again. In memory; the last ~1,000 are also kept with the connector positions, so a restart remembers those.',
     ),
   acceptedStatus: z
     .union([z.literal(200), z.literal(202)])

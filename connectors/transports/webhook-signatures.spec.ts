@@ -104,6 +104,19 @@ describe('verifySignature', () => {
     });
   });
 
+  it('bearer: accepts the token in Authorization (scheme in any case), refuses another, a missing or malformed one', () => {
+    const bearer = config({ scheme: 'bearer', token: 'tok-123' });
+    expect(verifySignature(bearer, request({ authorization: 'Bearer tok-123' })).ok).toBe(true);
+    expect(verifySignature(bearer, request({ authorization: 'bearer tok-123' })).ok).toBe(true);
+    expect(verifySignature(bearer, request({ authorization: 'Bearer tok-124' }))).toEqual({
+      ok: false,
+      reason: 'token mismatch',
+    });
+    expect(verifySignature(bearer, request({ authorization: 'Basic dG9rLTEyMw==' })).ok).toBe(false);
+    expect(verifySignature(bearer, request({})).ok).toBe(false);
+    expect(() => config({ scheme: 'bearer', token: '' })).toThrow(/bearer token is empty/);
+  });
+
   it('shopify: accepts the base64 digest, refuses a tampered body and a wrong secret', () => {
     const shopify = config({ scheme: 'shopify', secret: 's3cret' });
     expect(verifySignature(shopify, request({ 'x-shopify-hmac-sha256': b64 })).ok).toBe(true);

@@ -69,6 +69,22 @@ export const signatureConfig = z.discriminatedUnion('scheme', [
   z
     .object({
       scheme: z
+        .literal('bearer')
+        .describe(
+          'A shared token in `Authorization: Bearer <token>` (EPCIS capture clients, senders that cannot sign); covers no body, so only over TLS.',
+        ),
+      token: z
+        .string()
+        .min(1, 'the bearer token is empty')
+        .meta({ secret: true })
+        .describe(
+          'The token the sender presents; write an environment reference in deployment files, which the runtime resolves before the source sees it.',
+        ),
+    })
+    .describe('bearer'),
+  z
+    .object({
+      scheme: z
         .literal('none')
         .describe(
           'No signature check: only for senders that cannot sign, behind a network that can be trusted.',
@@ -171,6 +187,14 @@ export function verifySignature(
   switch (config.scheme) {
     case 'none':
       return { ok: true };
+    case 'bearer': {
+      const header = request.headers.authorization;
+      const match = header ? /^bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!match) return { ok: false, reason: 'missing or malformed authorization header' };
+      return constantTimeEqual(config.token, match[1]!)
+        ? { ok: true }
+        : { ok: false, reason: 'token mismatch' };
+    }
     case 'hmac-sha256': {
       const header = request.headers[config.header];
       if (!header) return { ok: false, reason: `missing ${config.header} header` };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
 import type {
@@ -66,6 +67,28 @@ function entryFor(part: IdentifiedPart, request: number, receivedAt: Date): Entr
   return { document, request, done, settle };
 }
 
+/**
+ * Delivery ids that survive a restart: a request whose records were committed but whose 2xx was lost (the process
+ * died in between) comes again, and the in-memory ids are gone by then. The last RESTORED_PER_BUCKET committed ids
+ * of each of RESTORED_BUCKETS buckets (by hash) ride along as the documents' positions, so the runtime writes them
+ * in the same Kafka transaction as the records and hands them back to `start`. Bounded on purpose: the compacted
+ * offsets topic holds RESTORED_BUCKETS keys per connector (~1 KB each), not one per delivery, and a transaction
+ * carries at most that many extra records; about the last 1,000 deliveries are remembered across a restart, which
+ * covers a sender's redelivery of what was in flight when the process died.
+ */
+const RESTORED_BUCKETS = 16;
+const RESTORED_PER_BUCKET = 64;
+const BUCKET_PARTITION = 'delivery-ids/';
+
+/** 64 bits of the SHA-256 of a delivery id: short, fixed size, and a false match needs ~2^32 ids in a bucket. */
+function idHash(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 16);
+}
+
+function bucketOf(hash: string): number {
+  return Number.parseInt(hash.slice(0, 8), 16) % RESTORED_BUCKETS;
+}
+
 function parseOptions(options: WebhookSourceOptions): WebhookSourceConfig {
   const { bodySchema: _schema, split: _split, ...config } = options;
   const parsed = webhookSourceConfig.safeParse(config);
@@ -81,6 +104,12 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
   const { logger, signal } = context;
   const retryAfter = { 'retry-after': String(config.retryAfterSeconds) };
   const committed = new RecentIds(config.dedupCapacity);
+  /** Hashes of delivery ids committed before a restart, from the positions. */
+  const restored = new Set<string>();
+  /** Per bucket, the hashes of the last committed delivery ids, as the positions hold them. */
+  const buckets = new Map<number, string[]>();
+  /** The buckets as the batch polled last would leave them, applied once it is committed. */
+  let pendingBuckets = new Map<number, string[]>();
   /** Queued or polled, not yet committed, by delivery id. */
   const inFlight = new Map<string, Entry>();
   const queue: Entry[] = [];
@@ -175,7 +204,7 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
     const joined: Entry[] = [];
     const fresh: IdentifiedPart[] = [];
     for (const part of parts) {
-      if (committed.has(part.deliveryId)) continue;
+      if (committed.has(part.deliveryId) || restored.has(idHash(part.deliveryId))) continue;
       const pending = inFlight.get(part.deliveryId);
       if (pending) joined.push(pending);
       else fresh.push(part);
@@ -264,8 +293,14 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
   }
 
   return {
-    async start(_positions) {
+    async start(positions) {
       if (state !== 'new') throw new ConfigError(`webhook source ${context.name}: start() called twice`);
+      for (const [partition, offset] of positions) {
+        if (!partition.startsWith(BUCKET_PARTITION) || !Array.isArray(offset)) continue;
+        const hashes = offset.filter((h): h is string => typeof h === 'string');
+        buckets.set(Number(partition.slice(BUCKET_PARTITION.length)), hashes);
+        for (const hash of hashes) restored.add(hash);
+      }
       state = 'running';
       if (config.signature.scheme === 'none')
         logger.warn(
@@ -278,7 +313,17 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
     async poll() {
       if (state === 'running' && queue.length === 0 && !signal.aborted) await waitForWork();
       if (state !== 'running') return [];
-      return queue.splice(0, config.batchSize).map((entry) => entry.document);
+      pendingBuckets = new Map();
+      return queue.splice(0, config.batchSize).map((entry) => {
+        // The document's position: its bucket's last ids, this one included; the runtime keeps the batch's last.
+        const hash = idHash(entry.document.deliveryId);
+        const bucket = bucketOf(hash);
+        const ids = [...(pendingBuckets.get(bucket) ?? buckets.get(bucket) ?? []), hash].slice(
+          -RESTORED_PER_BUCKET,
+        );
+        pendingBuckets.set(bucket, ids);
+        return { ...entry.document, position: { partition: `${BUCKET_PARTITION}${bucket}`, offset: ids } };
+      });
     },
 
     async commit(documents, outcome: CommitOutcome) {
@@ -288,6 +333,8 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
         return entry ? [entry] : [];
       });
       const shared = new Set(entries.map((entry) => entry.request)).size > 1;
+      if (outcome.ok) for (const [bucket, ids] of pendingBuckets) buckets.set(bucket, ids);
+      pendingBuckets = new Map();
       if (!outcome.ok)
         logger.warn(
           { documents: entries.length, error: errorMessage(outcome.error) },

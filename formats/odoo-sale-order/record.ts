@@ -85,6 +85,7 @@ export function readOrder(record: unknown, loc: string): SaleOrderTree {
     state: state as SaleOrderTree['state'],
     dateOrder: datetime(record, 'date_order', loc),
     writeDate: datetime(record, 'write_date', loc),
+    writeUser: ref(record, 'write_uid', loc),
     clientOrderRef: text(record, 'client_order_ref', loc),
     partner: ref(record, 'partner_id', loc),
     partnerShipping: ref(record, 'partner_shipping_id', loc),

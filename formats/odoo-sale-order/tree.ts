@@ -26,6 +26,8 @@ export interface SaleOrderTree {
   /** ISO 8601 UTC (Odoo stores datetimes in UTC as `YYYY-MM-DD HH:MM:SS`). */
   dateOrder: string | null;
   writeDate: string | null;
+  /** `write_uid`: the user of the last write (an integration user's id marks the hub's own writes). */
+  writeUser: Ref | null;
   clientOrderRef: string | null;
   partner: Ref | null;
   partnerShipping: Ref | null;

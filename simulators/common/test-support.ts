@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import type { RunningSimulator } from './types.ts';
 export interface WebhookReceiver {
   url: string;
   received: unknown[];
+  /** The headers of each received body, in the same order. */
+  headers: IncomingHttpHeaders[];
   setDown(down: boolean): void;
   /** Resolves when at least `count` bodies arrived (rejects after `timeoutMs`). */
   waitFor(count: number, timeoutMs?: number): Promise<unknown[]>;
@@ -26,6 +28,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startWebhookReceiver(path = '/hook'): Promise<WebhookReceiver> {
   const received: unknown[] = [];
+  const headers: IncomingHttpHeaders[] = [];
   let down = false;
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -34,6 +37,7 @@ export async function startWebhookReceiver(path = '/hook'): Promise<WebhookRecei
       return;
     }
     received.push(JSON.parse(body));
+    headers.push(req.headers);
     res.writeHead(200).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -41,6 +45,7 @@ export async function startWebhookReceiver(path = '/hook'): Promise<WebhookRecei
   return {
     url: `http://127.0.0.1:${port}${path}`,
     received,
+    headers,
     setDown: (value) => {
       down = value;
     },

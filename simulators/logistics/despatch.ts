@@ -14,6 +14,8 @@ export interface DespatchConfig {
   deliveryDelayMs: number;
   /** Always posted to, besides the subscribers of `POST /sim/capture-subscriptions`. */
   captureUrl?: string;
+  /** Bearer token sent to `captureUrl` (EPCIS leaves capture authentication to the deployment; OAuth-style tokens are usual). */
+  captureToken?: string;
 }
 
 export const EPCIS_CHANNEL = 'epcis';
@@ -132,6 +134,11 @@ export class DespatchWorker {
     const url = this.config.captureUrl;
     if (url && !this.sim.webhooks.list().some((s) => s.url === url))
       this.sim.webhooks.subscribe(url, EPCIS_CHANNEL);
-    this.sim.webhooks.publish([EPCIS_CHANNEL], document, { headers: () => CAPTURE_HEADERS });
+    const tokens = this.sim.state.captureTokens ?? {};
+    const headers = (_body: string, target: string) => {
+      const token = target === url && this.config.captureToken ? this.config.captureToken : tokens[target];
+      return token ? { ...CAPTURE_HEADERS, authorization: `Bearer ${token}` } : CAPTURE_HEADERS;
+    };
+    this.sim.webhooks.publish([EPCIS_CHANNEL], document, { headers });
   }
 }

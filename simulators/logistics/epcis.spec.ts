@@ -63,6 +63,35 @@ describe('logistics simulator: EPCIS capture', () => {
     expect(receiving!.epcisBody.eventList[0]!.bizLocation).toEqual({ id: 'urn:epc:id:sgln:4012345.00000.0' });
   });
 
+  it('sends a subscription’s bearer token, as an authenticated EPCIS capture client, and only to that URL', async () => {
+    const secured = await startWebhookReceiver('/secured/capture');
+    try {
+      const sub = await logistics.call<{ authenticated?: boolean }>('POST', '/sim/capture-subscriptions', {
+        url: secured.url,
+        token: 'capture-token-1',
+      });
+      expect(sub.status).toBe(201);
+      expect(sub.body.authenticated).toBe(true);
+      const bad = await logistics.call<{ error: string }>('POST', '/sim/capture-subscriptions', {
+        url: secured.url,
+        token: '',
+      });
+      expect(bad.body.error).toMatch(/^token: /);
+      const before = capture.received.length;
+      await logistics.call('POST', '/api/despatch-requests', despatchBody());
+      await secured.waitFor(2);
+      expect(secured.headers.map((h) => h.authorization)).toEqual([
+        'Bearer capture-token-1',
+        'Bearer capture-token-1',
+      ]);
+      expect(secured.headers[0]!['gs1-epcis-version']).toBe('2.0.0');
+      await capture.waitFor(before + 2);
+      expect(capture.headers.slice(before).map((h) => h.authorization)).toEqual([undefined, undefined]);
+    } finally {
+      await secured.close();
+    }
+  });
+
   it('also posts to capture URLs subscribed at run time', async () => {
     const second = await startWebhookReceiver('/epcis/capture');
     try {

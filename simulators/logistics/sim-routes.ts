@@ -33,11 +33,24 @@ export function logisticsSimRoutes(
   });
 
   router.post('/sim/capture-subscriptions', (req, res) => {
-    const parsed = z.object({ url: z.url() }).safeParse(req.body);
-    if (!parsed.success) throw new SimHttpError(400, { error: 'url: an EPCIS capture URL is required' });
-    const subscriber = sim.webhooks.subscribe(parsed.data.url, EPCIS_CHANNEL);
+    const parsed = z.object({ url: z.url(), token: z.string().min(1).optional() }).safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new SimHttpError(400, {
+        error:
+          issue.path[0] === 'token'
+            ? 'token: a bearer token is a non-empty string'
+            : 'url: an EPCIS capture URL is required',
+      });
+    }
+    const { url, token } = parsed.data;
+    const subscriber = sim.webhooks.subscribe(url, EPCIS_CHANNEL);
+    sim.state.captureTokens ??= {};
+    const tokens = sim.state.captureTokens;
+    if (token) tokens[url] = token;
+    else delete tokens[url];
     sim.markDirty();
-    res.status(201).json(subscriber);
+    res.status(201).json({ ...subscriber, ...(token ? { authenticated: true } : {}) });
   });
   router.get('/sim/capture-subscriptions', (_req, res) => {
     res.json({ subscriptions: sim.webhooks.list().filter((s) => s.channel === EPCIS_CHANNEL) });

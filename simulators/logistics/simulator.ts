@@ -17,6 +17,8 @@ export interface LogisticsStartOptions extends StartOptions {
   deliveryDelayMs?: number;
   /** EPCIS capture endpoint always posted to (env EAI_SIM_LOGISTICS_CAPTURE_URL). */
   captureUrl?: string;
+  /** Bearer token sent to `captureUrl` (env EAI_SIM_LOGISTICS_CAPTURE_TOKEN). */
+  captureToken?: string;
 }
 
 export function logisticsConfig(options: LogisticsStartOptions): DespatchConfig {
@@ -24,12 +26,14 @@ export function logisticsConfig(options: LogisticsStartOptions): DespatchConfig 
     ? dirname(options.statePath)
     : join(tmpdir(), `eai-sim-logistics-${process.pid}-${Date.now().toString(36)}`);
   const captureUrl = options.captureUrl ?? process.env.EAI_SIM_LOGISTICS_CAPTURE_URL;
+  const captureToken = options.captureToken ?? process.env.EAI_SIM_LOGISTICS_CAPTURE_TOKEN;
   return {
     outboundDir:
       options.outboundDir ?? process.env.EAI_SIM_LOGISTICS_OUTBOUND_DIR ?? join(base, 'logistics-outbound'),
     despatchDelayMs: numberOption(options.despatchDelayMs, 'EAI_SIM_LOGISTICS_DESPATCH_MS', 5000),
     deliveryDelayMs: numberOption(options.deliveryDelayMs, 'EAI_SIM_LOGISTICS_DELIVERY_MS', 10_000),
     ...(captureUrl ? { captureUrl } : {}),
+    ...(captureToken ? { captureToken } : {}),
   };
 }
 
@@ -54,7 +58,9 @@ export const logisticsSimulator = createBackgroundSimulator<LogisticsState, Logi
           apiRoutes(router, sim, getWorker, config.despatchDelayMs);
           logisticsSimRoutes(router, sim, config.outboundDir);
           router.get('/sim/config', (_req, res) => {
-            res.json(config);
+            // The capture token is a secret: shown only as set or not.
+            const { captureToken, ...shown } = config;
+            res.json({ ...shown, ...(captureToken ? { captureToken: '(set)' } : {}) });
           });
         },
       },

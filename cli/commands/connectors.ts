@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { callHub, type HubTarget, hubOptions } from '../hub-client.ts';
+import { printResult } from '../output.ts';
+
+type Options = HubTarget & { json?: boolean };
+
+interface Status {
+  name: string;
+  type: string;
+  kind: string;
+  state: string;
+  workerId: string | null;
+  trace: string | null;
+  metrics: {
+    recordsIn: number;
+    recordsOut: number;
+    recordsFailed: number;
+    lastSuccessAt: string | null;
+    lagRecords: number | null;
+  };
+}
+
+function statusLine(s: Status): string {
+  const m = s.metrics;
+  const lag = m.lagRecords === null ? '' : `  lag ${m.lagRecords}`;
+  const trace = s.trace ? `  (${s.trace})` : '';
+  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${trace}`;
+}
+
+/** `eai connectors …`: the connector REST API of a running hub, from the command line. */
+export function registerConnectorsCommand(program: Command): void {
+  const connectors = program
+    .command('connectors')
+    .description('list, watch and steer the connectors of a running hub');
+  const sub = (name: string, description: string) =>
+    hubOptions(connectors.command(name).description(description)).option('--json', 'print JSON');
+
+  sub('ls', 'every connector with its state and counters').action(async (options: Options) => {
+    const { body } = await callHub(options, 'GET', '/connectors?expand=status');
+    const statuses = Object.values(body as Record<string, { status: Status }>).map((e) => e.status);
+    printResult(!!options.json, statuses, () =>
+      statuses.length ? statuses.map(statusLine).join('\n') : 'no connectors',
+    );
+  });
+
+  sub('status', "one connector's status")
+    .argument('<name>')
+    .action(async (name: string, options: Options) => {
+      const { body } = await callHub(options, 'GET', `/connectors/${encodeURIComponent(name)}/status`);
+      printResult(!!options.json, body, () => statusLine(body as Status));
+    });
+
+  sub('show', "one connector's definition (secrets redacted)")
+    .argument('<name>')
+    .action(async (name: string, options: Options) => {
+      const { body } = await callHub(options, 'GET', `/connectors/${encodeURIComponent(name)}`);
+      printResult(!!options.json, body, () => JSON.stringify(body, null, 2));
+    });
+
+  sub('apply', 'create or replace a connector from its YAML file')
+    .argument('<file>')
+    .action(async (file: string, options: Options) => {
+      let definition: { name?: string };
+      try {
+        definition = parseYaml(readFileSync(file, 'utf8')) as { name?: string };
+      } catch (error) {
+        throw new Error(`${file}: ${(error as Error).message}`);
+      }
+      if (!definition?.name) throw new Error(`${file}: name: required`);
+      const { status, body } = await callHub(
+        options,
+        'PUT',
+        `/connectors/${encodeURIComponent(definition.name)}`,
+        definition,
+      );
+      printResult(
+        !!options.json,
+        body,
+        () => `${definition.name}: ${status === 201 ? 'created' : 'replaced'}`,
+      );
+    });
+
+  sub('delete', 'delete a connector')
+    .argument('<name>')
+    .action(async (name: string, options: Options) => {
+      await callHub(options, 'DELETE', `/connectors/${encodeURIComponent(name)}`);
+      printResult(!!options.json, { name, deleted: true }, () => `${name}: deleted`);
+    });
+
+  for (const [verb, method, description] of [
+    ['pause', 'PUT', 'pause a connector'],
+    ['resume', 'PUT', 'resume a paused or stopped connector'],
+    ['stop', 'PUT', 'stop a connector (then its offsets may be changed)'],
+    ['restart', 'POST', "restart a connector's task"],
+  ] as const) {
+    sub(verb, description)
+      .argument('<name>')
+      .action(async (name: string, options: Options) => {
+        await callHub(options, method, `/connectors/${encodeURIComponent(name)}/${verb}`);
+        printResult(!!options.json, { name, requested: verb }, () => `${name}: ${verb} requested`);
+      });
+  }
+
+  sub('offsets', "show, set (--set FILE.json) or reset (--reset) a stopped connector's offsets")
+    .argument('<name>')
+    .option('--reset', 'reset to the beginning')
+    .option('--set <file>', 'a JSON file {"offsets":[{"partition":…,"offset":…}]}')
+    .action(async (name: string, options: Options & { reset?: boolean; set?: string }) => {
+      const path = `/connectors/${encodeURIComponent(name)}/offsets`;
+      if (options.reset || options.set) {
+        const body = options.set ? (JSON.parse(readFileSync(options.set, 'utf8')) as unknown) : undefined;
+        const result = await callHub(options, options.reset ? 'DELETE' : 'PATCH', path, body);
+        printResult(!!options.json, result.body, () => (result.body as { message: string }).message);
+        return;
+      }
+      const { body } = await callHub(options, 'GET', path);
+      const offsets = (body as { offsets: Array<{ partition: unknown; offset: unknown }> }).offsets;
+      printResult(!!options.json, body, () =>
+        offsets.length
+          ? offsets.map((o) => `${JSON.stringify(o.partition)}  ${JSON.stringify(o.offset)}`).join('\n')
+          : 'no offsets',
+      );
+    });
+
+  sub('plugins', 'the connector types this hub runs').action(async (options: Options) => {
+    const { body } = await callHub(options, 'GET', '/connector-plugins');
+    const plugins = body as Array<{ type: string; kind: string; description: string }>;
+    printResult(!!options.json, plugins, () =>
+      plugins.map((p) => `${p.type.padEnd(32)} ${p.kind.padEnd(6)} ${p.description}`).join('\n'),
+    );
+  });
+}

@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createTransport } from '../../bus/index.ts';
+import { sinkGroupId } from '../../connectors/index.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { runClosers } from '../../lib/shutdown.ts';
+import { hashToken, newToken } from '../../ops/api/index.ts';
+import { startHub } from '../../ops/hub.ts';
+import { canonicalSchemas } from '../../schemas/catalog.ts';
+import { type RunningSimulator, startSimulator } from '../../simulators/index.ts';
+import { logisticsSimulator } from '../../simulators/logistics/simulator.ts';
+import { sapSimulator } from '../../simulators/sap/simulator.ts';
+import { projectRoot, stackHome } from '../../stack/paths.ts';
+import { stackUp } from '../../stack/stack.ts';
+
+/** The shipped deployment: one file per connector, `${env:EAI_DEMO_…}` references set below. */
+const deployDir = join(projectRoot, 'examples', 'demo', 'deploy');
+const EPCIS_CONNECTOR = 'logistics-epcis';
+const SALESFORCE_CONNECTOR = 'salesforce-accounts';
+const HUBSPOT_CONNECTOR = 'hubspot-contacts';
+/**
+ * The deployment's sinks and their topics. A shared stack may hold a long history on the canonical topics: a sink's
+ * first run starts at their end (a sink with committed offsets resumes where it stopped), so the demo shows what
+ * moves now instead of replaying the past into the simulators.
+ */
+const DEMO_SINKS: Array<[name: string, topics: string[]]> = [
+  ['sap-order-responses', ['canonical.sales-order']],
+  ['logistics-despatch', ['canonical.sales-order']],
+];
+/** The Odoo simulator's integration user's API key (a fixed, public test value). */
+const ODOO_API_KEY = 'eai-api-key';
+
+interface DemoOptions {
+  port: number;
+  interval: number;
+  json?: boolean;
+}
+
+function parseNumber(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new ConfigError(`${flag}: "${value}" must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** A loopback port nothing listens on right now (the logistics simulator must know the hub's URL before it starts). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+type Admin = ReturnType<ReturnType<typeof createTransport>['admin']>;
+
+/** Sets each sink's consumer group to the end of its topics, unless it has committed offsets already. */
+async function startNewSinksAtEnd(admin: Admin): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  for (const [name, topics] of DEMO_SINKS) {
+    for (const topic of topics) {
+      if (!existing.has(topic)) continue;
+      const committed = await admin.groupOffsets(sinkGroupId(name), topic);
+      if (committed.some((p) => Number(p.offset) >= 0)) continue;
+      const ends = await admin.topicOffsets(topic);
+      await admin.setGroupOffsets(
+        sinkGroupId(name),
+        topic,
+        ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      );
+    }
+  }
+}
+
+async function subscribe(simUrl: string, body: Record<string, string>): Promise<void> {
+  const answer = await fetch(`${simUrl}/sim/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!answer.ok)
+    throw new Error(`${simUrl}/sim/subscriptions: HTTP ${answer.status}: ${await answer.text()}`);
+}
+
+export interface DemoConnectorRow {
+  name: string;
+  state: string;
+  in: number;
+  out: number;
+  failed: number;
+}
+
+export interface DemoRefresh {
+  at: string;
+  connectors: DemoConnectorRow[];
+  topics: Record<string, number>;
+}
+
+function refreshText(refresh: DemoRefresh): string {
+  const width = Math.max(9, ...refresh.connectors.map((c) => c.name.length));
+  const rows = refresh.connectors.map(
+    (c) =>
+      `  ${c.name.padEnd(width)}  ${c.state.padEnd(10)} ${String(c.in).padStart(7)} ${String(c.out).padStart(7)} ${String(c.failed).padStart(7)}`,
+  );
+  const topics = Object.entries(refresh.topics).map(([t, n]) => `  ${t.padEnd(width + 12)} ${n}`);
+  return [
+    `--- ${refresh.at}`,
+    `  ${'connector'.padEnd(width)}  ${'state'.padEnd(10)} ${'in'.padStart(7)} ${'out'.padStart(7)} ${'failed'.padStart(7)}`,
+    ...rows,
+    `  ${'topic'.padEnd(width + 12)} records`,
+    ...topics,
+    '',
+  ].join('\n');
+}
+
+/**
+ * `eai demo`: the stack, all five simulators and the hub with the shipped deployment that connects them, a fresh
+ * admin token, and every few seconds what moves where; Ctrl-C stops the hub and the simulators.
+ */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'start the stack, every simulator and the hub with examples/demo/deploy, and show what moves where; Ctrl-C stops it',
+    )
+    .option('--port <n>', 'hub port (0 = any free port)', parseNumber('--port', 0, 65535), 8080)
+    .option('--interval <ms>', 'refresh period of the table', parseNumber('--interval', 100, 3_600_000), 2000)
+    .option('--json', 'first line: the endpoints as one JSON object; then one JSON line per refresh')
+    .action(async (options: DemoOptions) => {
+      const log = createLogger('eai');
+      const stack = await stackUp((line) => log.info(line));
+      const home = join(stackHome(), 'demo');
+      const dir = (name: string) => {
+        mkdirSync(join(home, name), { recursive: true });
+        return join(home, name);
+      };
+      const port = options.port === 0 ? await freePort() : options.port;
+      const hubUrl = `http://127.0.0.1:${port}`;
+      const epcisToken = newToken();
+      const simulators: RunningSimulator[] = [];
+      const closeSimulators = async () => {
+        await Promise.all(simulators.splice(0).map((sim) => sim.close()));
+      };
+      let hub: Awaited<ReturnType<typeof startHub>> | undefined;
+      const admin = createTransport({
+        brokers: stack.brokers.split(','),
+        clientId: 'eai-demo',
+        quiet: true,
+      }).admin();
+      await admin.connect();
+      try {
+        await startNewSinksAtEnd(admin);
+        const sapDrop = dir('sap-outbound');
+        const sapInbound = dir('sap-inbound');
+        const logisticsOutbound = dir('logistics-outbound');
+        const sap = await sapSimulator.start({
+          port: 0,
+          dropDir: sapDrop,
+          inboundDir: sapInbound,
+          intervalMs: 3000,
+        });
+        simulators.push(sap);
+        const logistics = await logisticsSimulator.start({
+          port: 0,
+          outboundDir: logisticsOutbound,
+          captureUrl: `${hubUrl}/webhooks/${EPCIS_CONNECTOR}/capture`,
+          captureToken: epcisToken,
+        });
+        simulators.push(logistics);
+        const odoo = await startSimulator('odoo', { port: 0 });
+        simulators.push(odoo);
+        const salesforce = await startSimulator('salesforce', { port: 0 });
+        simulators.push(salesforce);
+        const hubspot = await startSimulator('hubspot', { port: 0 });
+        simulators.push(hubspot);
+        const app = (await (await fetch(`${hubspot.url}/sim/app`)).json()) as { clientSecret: string };
+
+        Object.assign(process.env, {
+          EAI_DEMO_SAP_DROP_DIR: sapDrop,
+          EAI_DEMO_SAP_INBOUND_DIR: sapInbound,
+          EAI_DEMO_ODOO_URL: odoo.url,
+          EAI_DEMO_ODOO_PASSWORD: ODOO_API_KEY,
+          EAI_DEMO_LOGISTICS_OUTBOUND_DIR: logisticsOutbound,
+          EAI_DEMO_LOGISTICS_URL: logistics.url,
+          EAI_DEMO_EPCIS_TOKEN: epcisToken,
+          EAI_DEMO_SALESFORCE_URL: salesforce.url,
+          EAI_DEMO_SALESFORCE_CLIENT_SECRET: randomBytes(24).toString('base64url'),
+          EAI_DEMO_HUBSPOT_CLIENT_SECRET: app.clientSecret,
+        });
+        const token = newToken();
+        hub = await startHub({
+          ...stack,
+          deployDir,
+          tokens: [{ name: 'demo', role: 'admin', sha256: hashToken(token) }],
+          logger: log,
+          port,
+          group: 'eai-demo',
+        });
+        for (const channel of ['/data/AccountChangeEvent', '/data/ContactChangeEvent'])
+          await subscribe(salesforce.url, { url: `${hub.url}/webhooks/${SALESFORCE_CONNECTOR}`, channel });
+        await subscribe(hubspot.url, { url: `${hub.url}/webhooks/${HUBSPOT_CONNECTOR}` });
+
+        const endpoints = {
+          api: hub.url,
+          token,
+          brokers: stack.brokers,
+          registryUrl: stack.registryUrl,
+          simulators: Object.fromEntries(simulators.map((sim) => [sim.name, sim.url])),
+        };
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(endpoints)}\n`
+            : [
+                'eai demo is up:',
+                `  hub          ${endpoints.api}`,
+                `  token        ${token}   (export EAI_TOKEN=… for npx eai connectors ls)`,
+                `  brokers      ${endpoints.brokers}`,
+                `  registry     ${endpoints.registryUrl}`,
+                ...simulators.map((sim) => `  ${sim.name.padEnd(12)} ${sim.url}`),
+                'Ctrl-C stops it.',
+                '',
+              ].join('\n'),
+        );
+      } catch (error) {
+        await hub?.close();
+        await closeSimulators();
+        await admin.disconnect();
+        throw error;
+      }
+
+      const running = hub;
+      const connectorNames = running.runtime.names().sort();
+      const refresh = async (): Promise<DemoRefresh> => {
+        const connectors: DemoConnectorRow[] = [];
+        for (const name of connectorNames) {
+          const status = await running.runtime.status(name);
+          if (!status) continue;
+          connectors.push({
+            name,
+            state: status.state,
+            in: status.metrics.recordsIn,
+            out: status.metrics.recordsOut,
+            failed: status.metrics.recordsFailed,
+          });
+        }
+        const topics: Record<string, number> = {};
+        for (const { topic } of canonicalSchemas) {
+          const offsets = await admin.topicOffsets(topic);
+          topics[topic] = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+        }
+        return { at: new Date().toISOString(), connectors, topics };
+      };
+
+      let stopping = false;
+      let timer: NodeJS.Timeout | undefined;
+      const tick = async () => {
+        try {
+          const line = await refresh();
+          if (stopping) return;
+          process.stdout.write(options.json ? `${JSON.stringify(line)}\n` : refreshText(line));
+        } catch (error) {
+          log.warn({ error: (error as Error).message }, 'demo refresh failed');
+        }
+        if (!stopping) timer = setTimeout(tick, options.interval);
+      };
+      timer = setTimeout(tick, options.interval);
+
+      const stop = async (signal: string) => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        clearTimeout(timer);
+        log.info({ signal }, 'stopping the demo');
+        const clean = await runClosers(log, [
+          () => running.close(),
+          closeSimulators,
+          () => admin.disconnect(),
+        ]);
+        process.exit(clean ? 0 : 1);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { testStack } from '../tests/stack.ts';
+
+interface Endpoints {
+  api: string;
+  token: string;
+  brokers: string;
+  registryUrl: string;
+  simulators: Record<string, string>;
+}
+
+interface Refresh {
+  connectors: Array<{ name: string; state: string; in: number; out: number; failed: number }>;
+  topics: Record<string, number>;
+}
+
+/** Every connector the shipped deployment declares: one file each. */
+const demoConnectors = readdirSync('examples/demo/deploy')
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .sort();
+
+async function until<T>(what: string, deadline: number, check: () => Promise<T | undefined>): Promise<T> {
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const found = await check();
+      if (found !== undefined) return found;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+describe('eai demo (the README first command)', () => {
+  it('connects every simulator to the hub, moves SAP orders to Kafka, and stops on SIGTERM', async () => {
+    expect(demoConnectors).toEqual(
+      expect.arrayContaining(['sap-orders', 'odoo-orders', 'logistics-epcis', 'hubspot-contacts']),
+    );
+    const stack = testStack();
+    const demo = spawn(
+      process.execPath,
+      ['cli/eai.js', 'demo', '--json', '--port', '0', '--interval', '500'],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: stack.brokers,
+          SCHEMA_REGISTRY_URL: stack.registryUrl,
+          DATABASE_URL: stack.databaseUrl,
+          EAI_LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+    let stdout = '';
+    demo.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    const lines = () => stdout.split('\n').filter((l) => l.endsWith('}') || l.length === 0);
+    try {
+      const deadline = Date.now() + 75_000;
+      const first = await until('the first line', deadline, async () =>
+        stdout.includes('\n') ? stdout.slice(0, stdout.indexOf('\n')) : undefined,
+      );
+      const endpoints = JSON.parse(first) as Endpoints;
+      expect(Object.keys(endpoints).sort()).toEqual(['api', 'brokers', 'registryUrl', 'simulators', 'token']);
+      expect(endpoints.brokers).toBe(stack.brokers);
+      expect(Object.keys(endpoints.simulators).sort()).toEqual([
+        'hubspot',
+        'logistics',
+        'odoo',
+        'salesforce',
+        'sap',
+      ]);
+      expect((await fetch(`${endpoints.api}/health/ready`)).status).toBe(200);
+
+      const get = async <T>(path: string) => {
+        const answer = await fetch(`${endpoints.api}${path}`, {
+          headers: { authorization: `Bearer ${endpoints.token}` },
+        });
+        expect(answer.status, path).toBe(200);
+        return (await answer.json()) as T;
+      };
+      expect((await fetch(`${endpoints.api}/connectors`)).status).toBe(401);
+      expect((await get<string[]>('/connectors')).sort()).toEqual(demoConnectors);
+      for (const name of demoConnectors) {
+        await until(`${name} RUNNING`, deadline, async () => {
+          const status = await get<{ state: string; trace: string | null }>(`/connectors/${name}/status`);
+          expect(status.state, `${name}: ${status.trace}`).not.toBe('FAILED');
+          return status.state === 'RUNNING' ? true : undefined;
+        });
+      }
+
+      // The SAP simulator drops order IDocs every few seconds; the source publishes them.
+      await until('SAP orders on Kafka', deadline, async () => {
+        const status = await get<{ metrics: { recordsOut: number } }>('/connectors/sap-orders/status');
+        return status.metrics.recordsOut > 0 ? true : undefined;
+      });
+      const refreshes = await until('a refresh line showing SAP orders', deadline, async () => {
+        const parsed = lines()
+          .slice(1)
+          .filter((l) => l)
+          .map((l) => JSON.parse(l) as Refresh);
+        const sap = parsed.at(-1)?.connectors.find((c) => c.name === 'sap-orders');
+        return sap && sap.out > 0 ? parsed : undefined;
+      });
+      const last = refreshes.at(-1)!;
+      expect(last.connectors.map((c) => c.name)).toEqual(demoConnectors);
+      expect(last.topics['canonical.sales-order']).toBeGreaterThan(0);
+      expect(Object.keys(last.topics).sort()).toEqual([
+        'canonical.customer',
+        'canonical.sales-order',
+        'canonical.shipment',
+      ]);
+
+      demo.kill('SIGTERM');
+      expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
+    } finally {
+      demo.kill('SIGKILL');
+    }
+  }, 120_000);
+});

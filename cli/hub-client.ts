@@ -1,0 +1,55 @@
+/**
+ * The CLI's client of a running hub's admin API: the URL from `--url` / `EAI_URL` (default the local hub), the token
+ * from `--token` / `EAI_TOKEN` / `EAI_ADMIN_TOKEN`. Errors are one line that says what to do.
+ */
+export interface HubTarget {
+  url?: string;
+  token?: string;
+}
+
+export function hubOptions<T extends { option: (flags: string, description: string) => T }>(command: T): T {
+  return command
+    .option('--url <url>', 'the hub (default $EAI_URL or http://127.0.0.1:8080)')
+    .option('--token <token>', 'admin API token (default $EAI_TOKEN or $EAI_ADMIN_TOKEN)');
+}
+
+export async function callHub(
+  target: HubTarget,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const base = (target.url ?? process.env.EAI_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const token = target.token ?? process.env.EAI_TOKEN ?? process.env.EAI_ADMIN_TOKEN;
+  if (!token)
+    throw new Error('no admin token: pass --token or set EAI_TOKEN (npx eai admin-token makes one)');
+  let response: Response;
+  try {
+    response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new Error(
+      `cannot reach the hub at ${base} (${(error as Error).message}): is it up? npx eai up, or set EAI_URL`,
+    );
+  }
+  const text = await response.text();
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (!response.ok) {
+    const message = (parsed as { error?: string } | undefined)?.error ?? response.statusText;
+    const hint =
+      response.status === 401
+        ? ' (check the token)'
+        : response.status === 403
+          ? " (the token's role is too small)"
+          : '';
+    throw new Error(`${method} ${path}: ${response.status} ${message}${hint}`);
+  }
+  return { status: response.status, body: parsed };
+}

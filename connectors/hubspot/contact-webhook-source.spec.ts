@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { createTestContext } from '../transports/test-support.ts';
+import { hubspotV3Signature } from '../transports/webhook-signatures.ts';
+import { createHubspotContactWebhookSource, hubspotContactWebhookConfig } from './contact-webhook-source.ts';
+
+const SECRET = 'client-secret-123';
+const URL = 'http://127.0.0.1:8080/webhooks/hs/';
+
+function signed(body: string, secret = SECRET) {
+  const timestamp = String(Date.now());
+  return {
+    method: 'POST',
+    path: '/',
+    url: URL,
+    rawBody: Buffer.from(body),
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': hubspotV3Signature(secret, 'POST', URL, body, timestamp),
+      'x-hubspot-request-timestamp': timestamp,
+    },
+  };
+}
+
+const event = (eventId: number, objectId: number) => ({
+  eventId,
+  subscriptionId: 1001,
+  portalId: 62515,
+  appId: 1160452,
+  occurredAt: 1710236700000,
+  subscriptionType: 'contact.propertyChange',
+  attemptNumber: 0,
+  objectId,
+  changeSource: 'CRM_UI',
+  sourceId: 'userId:7',
+  propertyName: 'firstname',
+  propertyValue: 'Ada',
+});
+
+function started() {
+  const test = createTestContext('hs');
+  const config = hubspotContactWebhookConfig.parse({ clientSecret: SECRET, pollWaitMs: 10 });
+  const source = createHubspotContactWebhookSource(config, test.context);
+  return { test, source };
+}
+
+describe('hubspot-contact-webhook-source', () => {
+  it('cuts a signed batch into one hubspot-contact document per event, its delivery id from the event id', async () => {
+    const { test, source } = started();
+    await source.start(new Map());
+    const pending = test.handler()(signed(JSON.stringify([event(501, 7), event(502, 8)])));
+    const documents = await source.poll();
+    expect(documents.map((d) => [d.format, d.deliveryId])).toEqual([
+      ['hubspot-contact', 'hubspot:62515:501'],
+      ['hubspot-contact', 'hubspot:62515:502'],
+    ]);
+    expect(JSON.parse(documents[0]!.bytes.toString())).toEqual(event(501, 7));
+    await source.commit(documents, { ok: true, published: 2, deadLettered: 0 });
+    expect(await pending).toMatchObject({ status: 200, body: { accepted: 2, published: 2 } });
+    await source.stop();
+  });
+
+  it('refuses a signature made with another secret (401) and a body that is not an event array (400, path)', async () => {
+    const { test, source } = started();
+    await source.start(new Map());
+    const body = JSON.stringify([event(503, 9)]);
+    expect(await test.handler()(signed(body, 'another-secret'))).toMatchObject({ status: 401 });
+    expect(await test.handler()(signed(JSON.stringify({ eventId: 1 })))).toMatchObject({
+      status: 400,
+      body: { path: '$' },
+    });
+    expect(
+      await test.handler()(signed(JSON.stringify([{ portalId: 1, subscriptionType: 'x' }]))),
+    ).toMatchObject({ status: 400, body: { path: '$[0].eventId' } });
+    await source.stop();
+  });
+
+  it('names the missing client secret in its config error', () => {
+    const parsed = hubspotContactWebhookConfig.safeParse({});
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.path).toEqual(['clientSecret']);
+  });
+});

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { ConnectorContext, SourceTask, WebhookRequest } from '../sdk/index.ts';
+import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../transports/webhook.ts';
+import { webhookSourceConfig } from '../transports/webhook-config.ts';
+
+/** The format every document of this source is in (formats/hubspot-contact). */
+export const HUBSPOT_CONTACT_FORMAT = 'hubspot-contact';
+
+/** HubSpot posts at most 100 events per request. */
+const MAX_EVENTS = 100;
+
+export const hubspotContactWebhookConfig = webhookSourceConfig
+  .omit({ signature: true, json: true, deliveryIdHeader: true })
+  .extend({
+    clientSecret: z
+      .string()
+      .min(1, 'the client secret is empty')
+      .meta({ secret: true })
+      .describe(
+        "The HubSpot app's client secret, which signs every webhook request (v3 signature); write an environment reference (env:NAME) in deployment files.",
+      ),
+    maxAgeMs: z
+      .number()
+      .int()
+      .positive()
+      .default(300_000)
+      .describe(
+        'Requests whose X-HubSpot-Request-Timestamp is older than this are refused (HubSpot: 5 minutes).',
+      ),
+    publicOrigin: z
+      .url()
+      .optional()
+      .describe(
+        'The origin HubSpot calls (`https://hub.example.com`) when a proxy sits in front of the hub: the signature covers the full URL.',
+      ),
+  });
+
+export type HubspotContactWebhookConfig = z.output<typeof hubspotContactWebhookConfig>;
+
+const eventId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]);
+
+/** What the split needs of each event; the format reader checks the rest (and dead-letters what it refuses). */
+export const hubspotEventsBody = z
+  .array(
+    z.looseObject({
+      eventId: eventId.describe('event id'),
+      portalId: eventId.describe('portal id'),
+      subscriptionType: z.string().min(1),
+    }),
+    { error: 'expected a JSON array of webhook events' },
+  )
+  .min(1, 'empty batch of webhook events')
+  .max(MAX_EVENTS, `more than ${MAX_EVENTS} events in one request`);
+
+/**
+ * One document per event: the format reads a single event as a one-event batch, so each canonical record's id is
+ * the event id and a redelivery (HubSpot retries the same events, possibly batched differently) is recognised per
+ * event by its delivery id `hubspot:<portalId>:<eventId>`.
+ */
+export function splitHubspotEvents(_request: WebhookRequest, body: unknown): WebhookPart[] {
+  if (!Array.isArray(body)) throw new WebhookBodyError('expected a JSON array of webhook events');
+  return (body as Array<z.output<typeof hubspotEventsBody>[number]>).map((event) => {
+    const id = `hubspot:${event.portalId}:${event.eventId}`;
+    return {
+      bytes: Buffer.from(JSON.stringify(event)),
+      format: HUBSPOT_CONTACT_FORMAT,
+      deliveryId: id,
+      name: id,
+    };
+  });
+}
+
+export function createHubspotContactWebhookSource(
+  config: HubspotContactWebhookConfig,
+  context: ConnectorContext,
+): SourceTask {
+  const { clientSecret, maxAgeMs, publicOrigin, ...webhook } = config;
+  return createWebhookSource(
+    {
+      ...webhook,
+      json: true,
+      signature: {
+        scheme: 'hubspot-v3',
+        secret: clientSecret,
+        maxAgeMs,
+        ...(publicOrigin === undefined ? {} : { publicOrigin }),
+      },
+      bodySchema: hubspotEventsBody,
+      split: splitHubspotEvents,
+    },
+    context,
+  );
+}

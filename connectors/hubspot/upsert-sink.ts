@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { NonRetriableError } from '../../lib/errors.ts';
+import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
+import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
+import { httpSinkConfig } from '../transports/http-sink-config.ts';
+
+export const BATCH_UPSERT_PATH = '/crm/v3/objects/contacts/batch/upsert';
+
+export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true }).extend({
+  baseUrl: z
+    .url()
+    .default('https://api.hubapi.com')
+    .describe('HubSpot API base URL; the batch upsert path is appended to it.'),
+  accessToken: z
+    .string()
+    .min(1, 'the access token is empty')
+    .meta({ secret: true })
+    .describe(
+      "The private app's access token (`pat-…`), sent as a bearer token; write an environment reference (env:NAME) in deployment files.",
+    ),
+});
+
+export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
+
+/**
+ * CustomerEvents → `POST /crm/v3/objects/contacts/batch/upsert`, one record per request, the body written by the
+ * connector's from-canonical mapping (hubspot/batch-upsert.from-canonical.yaml: by hs_object_id when HubSpot's id
+ * is known, else by the unique property `eai_golden_id`). An event the mapping writes nothing for is skipped.
+ * HubSpot stamps the writes itself: the webhook echo carries `changeSource: INTEGRATION` and the app id as
+ * `sourceId`, which the source's mapping puts in the canonical event's `origin`.
+ */
+export function createHubspotUpsertSink(
+  config: HubspotUpsertSinkConfig,
+  context: ConnectorContext,
+): HttpSink {
+  const { accessToken, ...http } = config;
+  async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
+    const bodies = await context.toSystem(record.value);
+    if (bodies.length === 0) return null;
+    if (bodies.length > 1)
+      throw new NonRetriableError(
+        `${context.name}: the mapping wrote ${bodies.length} batch bodies for one record; expected one`,
+      );
+    return {
+      method: 'POST',
+      path: BATCH_UPSERT_PATH,
+      headers: { 'content-type': 'application/json' },
+      body: bodies[0],
+    };
+  }
+  return createHttpSink(
+    {
+      config: { ...http, authHeader: { name: 'Authorization', value: `Bearer ${accessToken}` } },
+      request,
+    },
+    context,
+  );
+}

@@ -1,0 +1,59 @@
+import avro from 'avsc';
+import { pino } from 'pino';
+import { logicalTypes } from '../../schemas/logical-types.ts';
+import { type RawMessage, readRawMessages } from '../../tests/raw-consumer.ts';
+import { testBus, testStack, unique } from '../../tests/stack.ts';
+import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+
+/** Test support of the logistics connectors' integration specs: a runtime on the real broker, independent reads. */
+
+export async function startRuntime(source: string) {
+  const bus = testBus(source);
+  await bus.provisionTopics();
+  const runtime = new ConnectorRuntime({
+    bus,
+    plugins: builtinPlugins,
+    logger: pino({ level: 'silent' }),
+    group: unique('connect'),
+    sinkRetry: { retries: 1, initialDelayMs: 10, maxDelayMs: 20 },
+  });
+  await runtime.start();
+  return { bus, runtime };
+}
+
+/** A record's value without the bus: wire header by hand, the schema by id over REST, a fresh avsc Type. */
+export async function decodeIndependently(bytes: Buffer): Promise<Record<string, unknown>> {
+  if (bytes[0] !== 0) throw new Error(`not the Confluent wire format (magic byte ${bytes[0]})`);
+  const response = await fetch(`${testStack().registryUrl}/schemas/ids/${bytes.readUInt32BE(1)}`);
+  if (response.status !== 200) throw new Error(`registry answered ${response.status} for the schema id`);
+  const { schema } = (await response.json()) as { schema: string };
+  const type = avro.Type.forSchema(JSON.parse(schema), { logicalTypes, wrapUnions: 'auto' });
+  return JSON.parse(JSON.stringify(type.fromBuffer(bytes.subarray(5))));
+}
+
+/**
+ * The records of a shared canonical topic that carry one of `markers` (order numbers no other run uses): Avro
+ * strings are their UTF-8 bytes, so the raw value holds them. The simulators' own ids (SH…, SSCCs) restart with
+ * every simulator, so they cannot tell this run's records from earlier runs'.
+ */
+export function readMarked(topic: string, count: number, markers: string[]): Promise<RawMessage[]> {
+  const wanted = markers.map((m) => Buffer.from(m));
+  return readRawMessages(topic, count, {
+    wanted: (m) => wanted.some((w) => m.value.includes(w)),
+    timeoutMs: 30_000,
+  });
+}
+
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A purchase order number (at most 22 characters, as the provider takes) no other run uses. */
+export function uniqueOrder(prefix: string): string {
+  return unique(prefix).replaceAll('-', '').slice(-22);
+}

@@ -1,0 +1,14 @@
+import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
+import { createOdooPollingSource, odooPollingSourceConfig } from './polling-source.ts';
+
+export const odooPollingSource = definePlugin({
+  type: 'odoo-polling-source',
+  kind: 'source',
+  description:
+    'Polls Odoo sale.order changes (JSON-RPC search_read on write_date) into canonical SalesOrderEvents; write_uid marks echoes.',
+  config: odooPollingSourceConfig,
+  defaults: { format: 'odoo-sale-order', mapping: 'odoo/sale-order.to-canonical.yaml' },
+  createSource: (config, context) => createOdooPollingSource(config, context),
+});
+
+export const odooPlugins: ConnectorPlugin[] = [odooPollingSource];

@@ -1,0 +1,120 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
+import { type DecodedMessage, readCanonical, waitFor } from '../../tests/canonical-reader.ts';
+import { readRawMessages } from '../../tests/raw-consumer.ts';
+import { testBus, unique } from '../../tests/stack.ts';
+import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+
+const silent = pino({ level: process.env.TEST_LOG ?? 'silent' });
+
+type OrderEvent = {
+  origin: { system: string; documentId: string; changedBy: string | null };
+  salesOrder: { orderNumber: string; purchaseOrderNumber: string | null; customer: { name: string } };
+};
+
+describe('odoo-polling-source against the Odoo simulator, on the real broker', () => {
+  const bus = testBus('/eai/tests/odoo-connectors');
+  const group = unique('connect-odoo');
+  let runtime: ConnectorRuntime;
+  let odoo: OdooHarness;
+
+  const newRuntime = async () => {
+    const started = new ConnectorRuntime({ bus, plugins: builtinPlugins, logger: silent, group });
+    await started.start();
+    return started;
+  };
+  const edit = async (body: unknown) => {
+    const answer = await fetch(`${odoo.sim.url}/sim/edit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!answer.ok) throw new Error(`sim/edit: HTTP ${answer.status}: ${await answer.text()}`);
+    return ((await answer.json()) as { id: number }).id;
+  };
+
+  beforeAll(async () => {
+    await bus.provisionTopics();
+    odoo = await startOdoo();
+    process.env.EAI_TEST_ODOO_KEY = 'eai-api-key';
+    runtime = await newRuntime();
+  });
+  const created: string[] = [];
+  afterAll(async () => {
+    // The connector configs topic is shared: leave no connector behind for other runs to start.
+    for (const name of created) await runtime?.remove(name).catch(() => undefined);
+    await runtime?.stop();
+    await odoo?.sim.close();
+  });
+
+  it('emits each order version once, marks the integration user’s writes, and repeats nothing after a restart', async () => {
+    // A customer no other run has: its name is in every event's bytes, which tells this run's events apart.
+    const customer = unique('Kunde');
+    const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(customer));
+    const partner = await edit({ model: 'res.partner', values: { name: customer, is_company: true } });
+    const line = (qty: number) => [0, 0, { product_id: 1, product_uom_qty: qty }];
+    // Two orders entered in the UI (uid 2), one written by the hub's integration user (uid 6): an echo.
+    const ui1 = await edit({
+      model: 'sale.order',
+      values: { partner_id: partner, client_order_ref: 'PO-A', order_line: [line(2)] },
+    });
+    await edit({
+      model: 'sale.order',
+      values: { partner_id: partner, client_order_ref: 'PO-B', order_line: [line(3)] },
+    });
+    await odoo.call('sale.order', 'create', [
+      { partner_id: partner, client_order_ref: 'PO-C', order_line: [line(1)] },
+    ]);
+
+    const name = unique('odoo-orders');
+    created.push(name);
+    await runtime.put(
+      {
+        name,
+        type: 'odoo-polling-source',
+        config: {
+          url: odoo.sim.url,
+          db: 'odoo',
+          username: 'eai',
+          password: ['$', '{env:EAI_TEST_ODOO_KEY}'].join(''), // a secret reference the runtime resolves
+          intervalMs: 300,
+          overlapMs: 5000,
+        },
+      },
+      'test',
+    );
+    const first = await readCanonical('canonical.sales-order', 3, { wanted: mine });
+    const byRef = new Map(first.map((m) => [(m.decoded as OrderEvent).salesOrder.purchaseOrderNumber, m]));
+    expect([...byRef.keys()].sort()).toEqual(['PO-A', 'PO-B', 'PO-C']);
+    const changedBy = (ref: string) => (byRef.get(ref)!.decoded as OrderEvent).origin.changedBy;
+    expect([changedBy('PO-A'), changedBy('PO-B'), changedBy('PO-C')]).toEqual(['2', '2', '6']);
+    const a = byRef.get('PO-A')!;
+    expect(a.key).toBe(`odoo:${(a.decoded as OrderEvent).salesOrder.orderNumber}`);
+    expect(a.headers.ce_id).toMatch(new RegExp(`^sale\\.order:${ui1}@`));
+    expect((a.decoded as OrderEvent).salesOrder.customer.name).toBe(customer);
+
+    // Edited while the connector runs: a second event for the order, under a new id.
+    await edit({ model: 'sale.order', id: ui1, values: { client_order_ref: 'PO-A2' } });
+    const four = await readCanonical('canonical.sales-order', 4, { wanted: mine });
+    const edited = four.find((m) => (m.decoded as OrderEvent).salesOrder.purchaseOrderNumber === 'PO-A2');
+    expect(edited?.key).toBe(a.key);
+    expect(edited?.headers.ce_id).not.toBe(a.headers.ce_id);
+
+    // The runtime goes down and comes back: the overlap is read again, and nothing of it is sent twice.
+    await runtime.stop();
+    runtime = await newRuntime();
+    await edit({ model: 'sale.order', id: ui1, values: { client_order_ref: 'PO-A3' } });
+    const all: DecodedMessage[] = await readCanonical('canonical.sales-order', 5, { wanted: mine });
+    expect(all.map((m) => (m.decoded as OrderEvent).salesOrder.purchaseOrderNumber)).toContain('PO-A3');
+    expect(new Set(all.map((m) => m.headers.ce_id)).size).toBe(5);
+    await waitFor(
+      'a few passes after the restart',
+      async () => ((await runtime.status(name))?.metrics.recordsOut ?? 0) >= 1,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    await expect(
+      readRawMessages('canonical.sales-order', 6, { wanted: mine, timeoutMs: 4000 }),
+    ).rejects.toThrow(/only 5\/6 messages/);
+  });
+});

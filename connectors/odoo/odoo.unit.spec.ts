@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { SourceDocument } from '../sdk/index.ts';
+import { EmittedVersions } from './emitted-versions.ts';
+import { isoDateTime, odooDateTime, pageDomain } from './sale-orders.ts';
+
+const doc = (id: string, at: string): SourceDocument => ({
+  bytes: Buffer.from(id),
+  deliveryId: `sale.order:${id}@${at}#x`,
+  position: { partition: 'sale.order', offset: { updatedSince: at, afterId: id } },
+});
+
+describe('odoo sale.order paging', () => {
+  it('asks for the keyset after (write_date, id), or from write_date on without an id', () => {
+    expect(pageDomain({ updatedSince: '2024-03-12T09:00:05.000Z', afterId: '42' })).toEqual([
+      '|',
+      ['write_date', '>', '2024-03-12 09:00:05'],
+      '&',
+      ['write_date', '=', '2024-03-12 09:00:05'],
+      ['id', '>', 42],
+    ]);
+    expect(pageDomain({ updatedSince: '1970-01-01T00:00:00Z' })).toEqual([
+      ['write_date', '>=', '1970-01-01 00:00:00'],
+    ]);
+    expect(() => pageDomain({ offset: 3 })).toThrow(/write_date/);
+    expect(isoDateTime(odooDateTime('2024-03-12T09:00:05Z'))).toBe('2024-03-12T09:00:05Z');
+  });
+});
+
+describe('versions emitted within the overlap', () => {
+  it('rides in the position and drops, after a restart, what was emitted before', () => {
+    const before = new EmittedVersions(5000);
+    const [first, second] = before.filter([
+      doc('1', '2024-03-12T09:00:00.000Z'),
+      doc('2', '2024-03-12T09:00:10.000Z'),
+    ]);
+    // The first is outside the window of the second's cursor (10 s later, overlap 5 s).
+    expect((second!.position!.offset as { emitted: string[] }).emitted).toEqual([second!.deliveryId]);
+    expect((first!.position!.offset as { afterId: string }).afterId).toBe('1');
+
+    const after = new EmittedVersions(5000);
+    after.restore(second!.position!.offset);
+    const again = after.filter([doc('2', '2024-03-12T09:00:10.000Z'), doc('3', '2024-03-12T09:00:11.000Z')]);
+    expect(again.map((d) => d.deliveryId)).toEqual(['sale.order:3@2024-03-12T09:00:11.000Z#x']);
+  });
+});

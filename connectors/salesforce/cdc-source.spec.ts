@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { createTestContext } from '../transports/test-support.ts';
+import { createSalesforceCdcSource, salesforceCdcSourceConfig, splitChangeEvents } from './cdc-source.ts';
+import { gapOf } from './gap-reread.ts';
+
+const header = (changeType: string, recordIds: string[]) => ({
+  entityName: 'Account',
+  recordIds,
+  changeType,
+  changeOrigin: '',
+  transactionKey: '0001a2b3-0000-4000-8000-000000000001',
+  sequenceNumber: 2,
+  commitTimestamp: 1718000000000,
+  commitNumber: '11687091450000000003',
+  commitUser: '005xx000001X8UzAAK',
+});
+const envelope = (changeType: string, recordIds = ['001xx000003DGbYAAW']) => ({
+  channel: '/data/AccountChangeEvent',
+  replayId: '17',
+  payload: { ChangeEventHeader: header(changeType, recordIds), Name: null },
+});
+const request = {
+  method: 'POST',
+  path: '/',
+  url: 'http://127.0.0.1/',
+  headers: {},
+  rawBody: Buffer.alloc(0),
+};
+
+describe('salesforce-cdc-source pieces', () => {
+  it('cuts one salesforce-cdc document per change event, its delivery id transactionKey:sequenceNumber', () => {
+    const parts = splitChangeEvents(request, [envelope('UPDATE'), envelope('GAP_UPDATE')]);
+    expect(parts.map((p) => [p.format, p.deliveryId])).toEqual([
+      ['salesforce-cdc', 'salesforce:0001a2b3-0000-4000-8000-000000000001:2'],
+      ['salesforce-cdc', 'salesforce:0001a2b3-0000-4000-8000-000000000001:2'],
+    ]);
+    expect(JSON.parse(parts[0]!.bytes.toString())).toEqual(envelope('UPDATE'));
+  });
+
+  it('re-reads GAP_CREATE / GAP_UPDATE / GAP_UNDELETE records, not GAP_DELETE, GAP_OVERFLOW or full events', () => {
+    const bytes = (e: unknown) => Buffer.from(JSON.stringify(e));
+    expect(gapOf(bytes(envelope('GAP_UPDATE', ['001A', '001B'])))).toEqual({
+      entity: 'Account',
+      recordIds: ['001A', '001B'],
+    });
+    expect(gapOf(bytes(envelope('GAP_CREATE').payload))).toMatchObject({ entity: 'Account' });
+    expect(gapOf(bytes(envelope('GAP_DELETE')))).toBeUndefined();
+    expect(gapOf(bytes(envelope('GAP_OVERFLOW', [])))).toBeUndefined();
+    expect(gapOf(bytes(envelope('UPDATE')))).toBeUndefined();
+    expect(gapOf(Buffer.from('not json'))).toBeUndefined();
+  });
+
+  it('answers 400 naming the field for an event without a transaction key', async () => {
+    const test = createTestContext('sf');
+    const config = salesforceCdcSourceConfig.parse({
+      signature: { scheme: 'none' },
+      instanceUrl: 'http://127.0.0.1:9',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    const source = createSalesforceCdcSource(config, test.context);
+    await source.start(new Map());
+    const body = { payload: { ChangeEventHeader: { sequenceNumber: 1 } } };
+    const answer = await test.handler()({ ...request, rawBody: Buffer.from(JSON.stringify(body)) });
+    expect(answer.status).toBe(400);
+    await source.stop();
+  });
+
+  it('names a missing instanceUrl in its config error', () => {
+    const parsed = salesforceCdcSourceConfig.safeParse({
+      signature: { scheme: 'none' },
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    expect(parsed.error!.issues.map((i) => i.path.join('.'))).toEqual(['instanceUrl']);
+  });
+});

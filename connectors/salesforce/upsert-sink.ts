@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { NonRetriableError } from '../../lib/errors.ts';
+import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
+import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
+import { httpSinkConfig } from '../transports/http-sink-config.ts';
+import { createSalesforceAuth, salesforceOrgConfig } from './auth.ts';
+
+export const salesforceUpsertSinkConfig = httpSinkConfig
+  .omit({ authHeader: true, baseUrl: true })
+  .extend(salesforceOrgConfig.shape)
+  .extend({
+    clientName: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,40}$/, 'letters, digits, "_", "." and "-", at most 40')
+      .default('eai-hub')
+      .describe(
+        'Sent as `Sforce-Call-Options: client=<clientName>` on every write: the change events of these writes carry it in changeOrigin, which is how the echo is recognised.',
+      ),
+  });
+
+export type SalesforceUpsertSinkConfig = z.output<typeof salesforceUpsertSinkConfig>;
+
+/** The upsert path the mapping wrote into the body's `attributes.url` (`/sobjects/Account/External_Id__c/C-1`). */
+function upsertPathOf(body: Buffer, connector: string): string {
+  const url = (JSON.parse(body.toString('utf8')) as { attributes?: { url?: unknown } }).attributes?.url;
+  if (typeof url !== 'string' || !/^\/sobjects\/\w+\/\w+\/[^/]+$/.test(url))
+    throw new NonRetriableError(
+      `${connector}: the mapping wrote no upsert url (attributes.url /sobjects/<type>/<field>/<value>)`,
+    );
+  return url;
+}
+
+/**
+ * CustomerEvents → `PATCH /services/data/<v>/sobjects/<Account|Contact>/<key field>/<value>`, one record per
+ * request, the body written by the connector's mapping (salesforce/sobject.from-canonical.yaml: by Id when the
+ * event carries the Salesforce id, else by External_Id__c = the customerId). OAuth client credentials through the
+ * HTTP sink's `authorize` hook (a 401 renews the token once); `Sforce-Call-Options: client=<clientName>` on every
+ * write marks its change events.
+ */
+export function createSalesforceUpsertSink(
+  config: SalesforceUpsertSinkConfig,
+  context: ConnectorContext,
+): HttpSink {
+  const { instanceUrl, clientId, clientSecret, apiVersion, authTimeoutMs, clientName, ...http } = config;
+  const auth = createSalesforceAuth(
+    { instanceUrl, clientId, clientSecret, apiVersion, authTimeoutMs },
+    context.name,
+  );
+  async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
+    const bodies = await context.toSystem(record.value);
+    if (bodies.length === 0) return null;
+    if (bodies.length > 1)
+      throw new NonRetriableError(
+        `${context.name}: the mapping wrote ${bodies.length} bodies for one record; expected one`,
+      );
+    const body = bodies[0]!;
+    return {
+      method: 'PATCH',
+      path: `/services/data/${apiVersion}${upsertPathOf(body, context.name)}`,
+      headers: { 'content-type': 'application/json', 'sforce-call-options': `client=${clientName}` },
+      body,
+    };
+  }
+  return createHttpSink(
+    {
+      config: { ...http, baseUrl: instanceUrl },
+      request,
+      authorize: async ({ renew, signal }) => ({
+        authorization: `Bearer ${await auth.token({ renew, signal })}`,
+      }),
+    },
+    context,
+  );
+}

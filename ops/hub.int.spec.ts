@@ -1,0 +1,232 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
+import { readRawMessages } from '../tests/raw-consumer.ts';
+import { runEai } from '../tests/run-eai.ts';
+import { testStack, unique } from '../tests/stack.ts';
+import { hashToken } from './api/index.ts';
+import { type Hub, startHub } from './hub.ts';
+
+/**
+ * The hub as `eai up` runs it: a deployment folder of connector files, the connector REST API behind bearer tokens
+ * with roles, every answer checked against the served OpenAPI document, and a signed webhook onto Kafka.
+ */
+const tokens = {
+  viewer: 'viewer-token-0123456789abcdef',
+  operator: 'operator-token-0123456789',
+  admin: 'admin-token-0123456789abcdef',
+};
+const webhookSecret = 'whsec-test-0123456789';
+/** How a connector file refers to the secret (written without a template literal's placeholder syntax). */
+const secretRef = ['$', '{env:EAI_TEST_WEBHOOK_SECRET}'].join('');
+const logs: string[] = [];
+
+describe('the hub: connectors over REST, secure from the first route', () => {
+  const stack = testStack();
+  const suffix = unique('hub');
+  const names = { files: `orders-${suffix}`, hook: `contacts-${suffix}` };
+  let hub: Hub;
+  let openapi: object;
+
+  async function call(
+    method: string,
+    template: string,
+    path: string,
+    role?: keyof typeof tokens,
+    body?: unknown,
+  ) {
+    const response = await fetch(`${hub.url}${path}`, {
+      method,
+      headers: {
+        ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed = text ? JSON.parse(text) : undefined;
+    assertConformsToOpenApi(openapi, {
+      method: method.toLowerCase(),
+      path: template,
+      status: response.status,
+      body: parsed,
+    });
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+
+  beforeAll(async () => {
+    const deploy = mkdtempSync(join(tmpdir(), 'eai-deploy-'));
+    const drop = join(deploy, 'drop');
+    writeFileSync(
+      join(deploy, 'orders.yaml'),
+      `name: ${names.files}\ntype: file-source\nformat: sap-idoc-orders05\nmapping: sap/idoc-orders05.to-canonical.yaml\nconfig:\n  dir: drop\n  stableMs: 50\n`,
+    );
+    writeFileSync(
+      join(deploy, 'contacts.yaml'),
+      [
+        `name: ${names.hook}`,
+        'type: webhook-source',
+        'format: hubspot-contact',
+        'mapping: hubspot/contact.to-canonical.yaml',
+        'config:',
+        '  json: true',
+        '  deliveryIdHeader: x-request-id',
+        '  signature:',
+        '    scheme: hmac-sha256',
+        `    secret: ${secretRef}`,
+        '',
+      ].join('\n'),
+    );
+    await import('node:fs/promises').then((fs) => fs.mkdir(drop));
+    process.env.EAI_TEST_WEBHOOK_SECRET = webhookSecret;
+    const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(line) });
+    hub = await startHub({
+      ...stack,
+      deployDir: deploy,
+      group: unique('connect'),
+      logger,
+      tokens: (Object.keys(tokens) as Array<keyof typeof tokens>).map((role) => ({
+        name: `${role}-1`,
+        role,
+        sha256: hashToken(tokens[role]),
+      })),
+    });
+    openapi = (await (await fetch(`${hub.url}/openapi.json`)).json()) as object;
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('refuses every connector route without a token (401) and with too small a role (403)', async () => {
+    expect((await call('GET', '/connectors', '/connectors')).status).toBe(401);
+    expect((await call('GET', '/connectors', '/connectors', 'viewer')).body).toEqual(
+      expect.arrayContaining([names.files, names.hook]),
+    );
+    expect(
+      (await call('PUT', '/connectors/{name}/pause', `/connectors/${names.files}/pause`, 'viewer')).status,
+    ).toBe(403);
+    expect(
+      (await call('DELETE', '/connectors/{name}/offsets', `/connectors/${names.files}/offsets`, 'operator'))
+        .status,
+    ).toBe(403);
+    expect(
+      (await call('POST', '/connectors', '/connectors', 'operator', { name: 'x', type: 'file-source' }))
+        .status,
+    ).toBe(403);
+  });
+
+  it('shows a definition with its secret reference, never the secret, and lists the plugins', async () => {
+    const { body } = await call('GET', '/connectors/{name}', `/connectors/${names.hook}`, 'viewer');
+    expect(body.config.signature.secret).toBe(secretRef);
+    const plugins = await call('GET', '/connector-plugins', '/connector-plugins', 'viewer');
+    expect(plugins.body.map((p: { type: string }) => p.type)).toEqual(
+      expect.arrayContaining(['file-source', 'webhook-source']),
+    );
+  });
+
+  it('answers 400 naming the field for a bad definition, and 409 for a duplicate', async () => {
+    const bad = await call('POST', '/connectors', '/connectors', 'admin', {
+      name: `bad-${suffix}`,
+      type: 'file-source',
+      config: { dir: 7 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/config\.dir/);
+    const dup = await call('POST', '/connectors', '/connectors', 'admin', {
+      name: names.files,
+      type: 'file-source',
+      config: { dir: 'x' },
+    });
+    expect(dup.status).toBe(409);
+  });
+
+  it('takes a signed webhook onto Kafka and answers 2xx only then; a bad signature gets 401', async () => {
+    const body = readFileSync('formats/hubspot-contact/fixtures/creation-batch.json');
+    const sign = (bytes: Buffer) => createHmac('sha256', webhookSecret).update(bytes).digest('hex');
+    const bad = await fetch(`${hub.url}/webhooks/${names.hook}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': 'deadbeef',
+        'x-request-id': `r-${suffix}-0`,
+      },
+      body,
+    });
+    expect(bad.status).toBe(401);
+    const good = await fetch(`${hub.url}/webhooks/${names.hook}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': sign(body),
+        'x-request-id': `r-${suffix}-1`,
+      },
+      body,
+    });
+    expect(good.status).toBe(200);
+    const [record] = await readRawMessages('canonical.customer', 1, {
+      wanted: (m) =>
+        m.headers.ce_source?.startsWith('/hubspot-contact/') === true &&
+        Number(m.headers.ce_time ? Date.parse(m.headers.ce_time) : 0) > Date.now() - 60_000,
+    });
+    expect(record!.headers.ce_type).toBe('hubspot-contact.eai.canonical.CustomerEvent');
+    const status = await call(
+      'GET',
+      '/connectors/{name}/status',
+      `/connectors/${names.hook}/status`,
+      'viewer',
+    );
+    expect(status.body).toMatchObject({ state: 'RUNNING', metrics: { recordsIn: 1 } });
+    expect(status.body.metrics.recordsOut).toBeGreaterThan(0);
+  });
+
+  it('pauses, stops, resets and resumes a connector, and the CLI shows the same', async () => {
+    const path = `/connectors/${names.files}`;
+    expect((await call('PUT', '/connectors/{name}/pause', `${path}/pause`, 'operator')).status).toBe(202);
+    expect((await call('GET', '/connectors/{name}/status', `${path}/status`, 'viewer')).body.state).toBe(
+      'PAUSED',
+    );
+    expect((await call('DELETE', '/connectors/{name}/offsets', `${path}/offsets`, 'admin')).status).toBe(409);
+    expect((await call('PUT', '/connectors/{name}/stop', `${path}/stop`, 'operator')).status).toBe(202);
+    const reset = await call('DELETE', '/connectors/{name}/offsets', `${path}/offsets`, 'admin');
+    expect(reset.status).toBe(200);
+    expect((await call('GET', '/connectors/{name}/offsets', `${path}/offsets`, 'viewer')).body).toEqual({
+      offsets: [],
+    });
+    expect((await call('PUT', '/connectors/{name}/resume', `${path}/resume`, 'operator')).status).toBe(202);
+    expect((await call('GET', '/connectors/{name}/status', `${path}/status`, 'viewer')).body.state).toBe(
+      'RUNNING',
+    );
+    expect((await call('POST', '/connectors/{name}/restart', `${path}/restart`, 'operator')).status).toBe(
+      202,
+    );
+    expect(
+      (await call('GET', '/connectors', '/connectors?expand=status', 'viewer')).body[names.files].status
+        .state,
+    ).toBe('RUNNING');
+
+    const cli = await runEai(['connectors', 'ls', '--json', '--url', hub.url, '--token', tokens.viewer], {
+      timeoutMs: 60_000,
+    });
+    expect(cli.code, cli.stderr).toBe(0);
+    const listed = JSON.parse(cli.stdout) as Array<{ name: string; state: string }>;
+    expect(listed.find((s) => s.name === names.files)?.state).toBe('RUNNING');
+    const denied = await runEai(
+      ['connectors', 'pause', names.files, '--url', hub.url, '--token', tokens.viewer],
+      { timeoutMs: 60_000 },
+    );
+    expect(denied.code).toBe(1);
+    expect(denied.stderr.trim().split('\n')).toHaveLength(1);
+    expect(denied.stderr).toMatch(/403/);
+  });
+
+  it('never writes a token or the webhook secret into a log line', () => {
+    expect(logs.length).toBeGreaterThan(5);
+    for (const line of logs) {
+      for (const token of [...Object.values(tokens), webhookSecret]) expect(line).not.toContain(token);
+    }
+  });
+});

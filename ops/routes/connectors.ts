@@ -1,0 +1,339 @@
+import { z } from 'zod';
+import { type ConnectorRuntime, connectorDefinition } from '../../connectors/index.ts';
+import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
+import { type AdminApi, HttpError } from '../api/index.ts';
+
+/**
+ * The connector REST API in Kafka Connect's style (`/connectors`, `/connectors/{name}/status|pause|resume|stop|
+ * restart|offsets`, `/connector-plugins`), with offsets as KIP-875 has them. Reads need `viewer`, lifecycle
+ * `operator`, creating, deleting and offsets `admin`.
+ */
+const tag = 'connectors';
+const nameParams = z.object({ name: z.string().describe('The connector name.') });
+
+const definitionSchema = connectorDefinition.meta({ id: 'ConnectorDefinition' });
+
+const countersSchema = z.object({
+  recordsIn: z.number().describe('Documents read (sources) or records received (sinks).'),
+  recordsOut: z.number().describe('Canonical records committed to Kafka (sources) or applied (sinks).'),
+  recordsFailed: z.number().describe('Documents or records sent to a dead-letter topic.'),
+  lastSuccessAt: z.string().nullable().describe('When the last batch was committed or applied (ISO 8601).'),
+  lastError: z.string().nullable().describe('The last error, if the last attempt failed.'),
+  lagRecords: z.number().nullable().describe('Sinks: records not yet applied.'),
+  lagSeconds: z.number().nullable().describe("Sinks: upper bound of the oldest unapplied record's age."),
+});
+
+export const connectorStatusSchema = z
+  .object({
+    name: z.string(),
+    type: z.string(),
+    kind: z.enum(['source', 'sink']),
+    state: z.enum(['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED']),
+    workerId: z.string().nullable().describe('The runtime instance that runs it.'),
+    trace: z.string().nullable().describe('Why it failed, when FAILED.'),
+    updatedAt: z.string().nullable(),
+    metrics: countersSchema,
+  })
+  .meta({ id: 'ConnectorStatus' });
+
+const offsetsSchema = z
+  .object({
+    offsets: z
+      .array(
+        z.object({
+          partition: z
+            .json()
+            .describe('Sources: the source partition (a string); sinks: `{topic, partition}`.'),
+          offset: z
+            .json()
+            .nullable()
+            .describe('Sources: the position; sinks: `{offset}` (the next to read).'),
+        }),
+      )
+      .describe('One entry per partition.'),
+  })
+  .meta({ id: 'ConnectorOffsets' });
+
+const pluginSchema = z.object({
+  type: z.string(),
+  kind: z.enum(['source', 'sink']),
+  description: z.string(),
+  config: z.json().describe("The JSON Schema of the plugin's `config`."),
+});
+
+const accepted = { 202: { description: 'Accepted: the runtime acts on it.' } };
+const notFound = { 404: { description: 'No connector of that name.' } };
+
+function asHttpError(error: unknown): never {
+  if (error instanceof HttpError) throw error;
+  if (error instanceof ConfigError) throw new HttpError(400, errorMessage(error));
+  if (error instanceof NonRetriableError) throw new HttpError(409, errorMessage(error));
+  throw error;
+}
+
+function missing(name: string): never {
+  throw new HttpError(404, `no connector "${name}"`);
+}
+
+export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors',
+      summary: "Connector names, or with ?expand=status every connector's status",
+      tag,
+      role: 'viewer',
+      query: z.object({ expand: z.enum(['status']).optional().describe('`status`: answer name → status.') }),
+      responses: {
+        200: {
+          description: 'Names, or statuses by name.',
+          schema: z.union([
+            z.array(z.string()),
+            z.record(z.string(), z.object({ status: connectorStatusSchema })),
+          ]),
+        },
+      },
+    },
+    async ({ query }) => {
+      const names = runtime.names();
+      if (query.expand !== 'status') return { status: 200, body: names };
+      const out: Record<string, { status: unknown }> = {};
+      for (const name of names) out[name] = { status: await runtime.status(name) };
+      return { status: 200, body: out };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/connectors',
+      summary: 'Create a connector',
+      tag,
+      role: 'admin',
+      body: definitionSchema,
+      responses: {
+        201: { description: 'Created.', schema: definitionSchema },
+        400: { description: 'The definition is invalid; the message names the field.' },
+        409: { description: 'A connector of that name exists.' },
+      },
+    },
+    async ({ body }) => {
+      if (runtime.definition(body.name))
+        throw new HttpError(409, `connector "${body.name}" exists; PUT /connectors/${body.name} changes it`);
+      try {
+        const { definition } = await runtime.put(body, 'body');
+        return { status: 201, body: definition, headers: { Location: `/connectors/${body.name}` } };
+      } catch (error) {
+        return asHttpError(error);
+      }
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors/{name}',
+      summary: "A connector's definition (secret references kept, literal secrets redacted)",
+      tag,
+      role: 'viewer',
+      params: nameParams,
+      responses: { 200: { description: 'The definition.', schema: definitionSchema }, ...notFound },
+    },
+    async ({ params }) => {
+      const definition = runtime.definition(params.name);
+      if (!definition) missing(params.name);
+      return { status: 200, body: definition };
+    },
+  );
+
+  api.route(
+    {
+      method: 'put',
+      path: '/connectors/{name}',
+      summary: 'Create or replace a connector',
+      tag,
+      role: 'admin',
+      params: nameParams,
+      body: definitionSchema.omit({ name: true }).extend({ name: z.string().optional() }),
+      responses: {
+        200: { description: 'Replaced.', schema: definitionSchema },
+        201: { description: 'Created.', schema: definitionSchema },
+        400: { description: 'The definition is invalid; the message names the field.' },
+      },
+    },
+    async ({ params, body }) => {
+      if (body.name && body.name !== params.name) {
+        throw new HttpError(400, `body.name "${body.name}" differs from the path's "${params.name}"`, [
+          { in: 'body', path: 'name', message: 'must equal the name in the path' },
+        ]);
+      }
+      try {
+        const { created, definition } = await runtime.put({ ...body, name: params.name }, 'body');
+        return { status: created ? 201 : 200, body: definition };
+      } catch (error) {
+        return asHttpError(error);
+      }
+    },
+  );
+
+  api.route(
+    {
+      method: 'delete',
+      path: '/connectors/{name}',
+      summary: 'Delete a connector (its offsets stay until reset)',
+      tag,
+      role: 'admin',
+      params: nameParams,
+      responses: { 204: { description: 'Deleted.' }, ...notFound },
+    },
+    async ({ params }) => {
+      if (!(await runtime.remove(params.name))) missing(params.name);
+      return { status: 204 };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors/{name}/status',
+      summary: 'State, instance, last error and counters of a connector',
+      tag,
+      role: 'viewer',
+      params: nameParams,
+      responses: { 200: { description: 'Its status.', schema: connectorStatusSchema }, ...notFound },
+    },
+    async ({ params }) => {
+      const status = await runtime.status(params.name);
+      if (!status) missing(params.name);
+      return { status: 200, body: status };
+    },
+  );
+
+  const lifecycle: Array<[string, 'RUNNING' | 'PAUSED' | 'STOPPED', string]> = [
+    ['pause', 'PAUSED', 'Pause: tasks stop reading, the connector stays assigned'],
+    ['resume', 'RUNNING', 'Resume a paused or stopped connector'],
+    ['stop', 'STOPPED', 'Stop: no tasks; offsets may then be changed (KIP-875)'],
+  ];
+  for (const [verb, state, summary] of lifecycle) {
+    api.route(
+      {
+        method: 'put',
+        path: `/connectors/{name}/${verb}`,
+        summary,
+        tag,
+        role: 'operator',
+        params: nameParams,
+        responses: { ...accepted, ...notFound },
+      },
+      async ({ params }) => {
+        if (!(await runtime.setTargetState(params.name, state))) missing(params.name);
+        return { status: 202 };
+      },
+    );
+  }
+
+  api.route(
+    {
+      method: 'post',
+      path: '/connectors/{name}/restart',
+      summary: "Restart the connector's task on the instance that runs it",
+      tag,
+      role: 'operator',
+      params: nameParams,
+      responses: { ...accepted, ...notFound },
+    },
+    async ({ params }) => {
+      if (!(await runtime.restart(params.name))) missing(params.name);
+      return { status: 202 };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors/{name}/offsets',
+      summary: 'Committed offsets: source positions or sink consumer offsets',
+      tag,
+      role: 'viewer',
+      params: nameParams,
+      responses: { 200: { description: 'The offsets.', schema: offsetsSchema }, ...notFound },
+    },
+    async ({ params }) => {
+      const offsets = await runtime.offsets(params.name);
+      if (!offsets) missing(params.name);
+      return { status: 200, body: { offsets } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/connectors/{name}/offsets',
+      summary: 'Set offsets (the connector must be STOPPED)',
+      tag,
+      role: 'admin',
+      params: nameParams,
+      body: offsetsSchema,
+      responses: {
+        200: { description: 'Set.', schema: z.object({ message: z.string() }) },
+        409: { description: 'The connector is not STOPPED.' },
+        ...notFound,
+      },
+    },
+    async ({ params, body }) => {
+      try {
+        if (!(await runtime.alterOffsets(params.name, body.offsets))) missing(params.name);
+      } catch (error) {
+        return asHttpError(error);
+      }
+      return { status: 200, body: { message: 'offsets set; resume the connector to read from them' } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'delete',
+      path: '/connectors/{name}/offsets',
+      summary: 'Reset offsets to the beginning (the connector must be STOPPED)',
+      tag,
+      role: 'admin',
+      params: nameParams,
+      responses: {
+        200: { description: 'Reset.', schema: z.object({ message: z.string() }) },
+        409: { description: 'The connector is not STOPPED.' },
+        ...notFound,
+      },
+    },
+    async ({ params }) => {
+      try {
+        if (!(await runtime.alterOffsets(params.name, null))) missing(params.name);
+      } catch (error) {
+        return asHttpError(error);
+      }
+      return {
+        status: 200,
+        body: { message: 'offsets reset; resume the connector to read from the beginning' },
+      };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connector-plugins',
+      summary: 'Connector types this hub can run, with the JSON Schema of their config',
+      tag,
+      role: 'viewer',
+      responses: { 200: { description: 'The plugins.', schema: z.array(pluginSchema) } },
+    },
+    async () => ({
+      status: 200,
+      body: [...runtime.plugins.values()].map((p) => ({
+        type: p.type,
+        kind: p.kind,
+        description: p.description,
+        config: z.toJSONSchema(p.config, { io: 'input', unrepresentable: 'any' }),
+      })),
+    }),
+  );
+}

@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { WorkerSpec } from './connect-worker.ts';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** The `{ready:true}` line it printed. */
+  ready: { workerId: string; pid: number; url?: string; startMs: number };
+  exited: Promise<number | string | null>;
+  /** SIGKILL, and wait until it is gone. */
+  kill(): Promise<void>;
+}
+
+/** Starts tests/connect-worker.ts on this Node (24) and waits (at most `timeoutMs`) for its ready line. */
+export async function startWorker(spec: WorkerSpec, timeoutMs = 45_000): Promise<WorkerProcess> {
+  const script = fileURLToPath(new URL('./connect-worker.ts', import.meta.url));
+  const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  const ready = await new Promise<WorkerProcess['ready']>((resolve, reject) => {
+    let pending = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`worker ${spec.workerId} not ready in ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{"ready":true')) continue;
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      }
+    });
+    void exited.then((how) => {
+      clearTimeout(timer);
+      reject(new Error(`worker ${spec.workerId} exited (${how}) before it was ready`));
+    });
+  });
+  return {
+    child,
+    ready,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
