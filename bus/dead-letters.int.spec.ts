@@ -78,6 +78,22 @@ describe('dead letters: list, show, redrive', () => {
     );
   });
 
+  it('reads a range once and stops at a failing record, rejecting with its error', async () => {
+    const seen: string[] = [];
+    await expect(
+      bus.transport.readRanges({
+        topic: f.dlqTopic,
+        ranges: [{ partition: 0, fromOffset: '1', toOffset: '4' }],
+        eachRecord: async (record) => {
+          seen.push(record.offset);
+          if (record.offset === '2') throw new Error('cannot take this one');
+          return undefined;
+        },
+      }),
+    ).rejects.toThrow('cannot take this one');
+    expect(seen).toEqual(['1', '2']);
+  });
+
   it('shows an Avro letter as canonical JSON and a raw one as text, with every header', async () => {
     const avro = await showDeadLetter(bus.transport, bus.serde, {
       topic: f.dlqTopic,

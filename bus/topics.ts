@@ -14,7 +14,10 @@ export const DLQ_TOPICS = {
   sink: 'dlq.sink',
 } as const;
 
-/** Which dead letters were redriven (key `<dlq topic>/<partition>/<offset>`), so a second redrive is reported. */
+/**
+ * Which dead letters were redriven, and when: one small record per letter keyed `<dlq topic>/<partition>/<offset>`,
+ * compacted, and deleted with the dead letters' own retention.
+ */
 export const DLQ_REDRIVEN_TOPIC = 'eai.dlq-redriven';
 export const redrivenTopicSpec: TopicSpec = {
   topic: DLQ_REDRIVEN_TOPIC,

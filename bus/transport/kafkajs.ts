@@ -356,15 +356,22 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
         const offset = BigInt(message.offset);
         if (offset < range.from || offset >= range.to) return;
         progress();
-        const more = await options.eachRecord({
-          topic: options.topic,
-          partition,
-          offset: message.offset,
-          timestamp: message.timestamp,
-          key: message.key,
-          value: message.value,
-          headers: toHeaders(message.headers as Record<string, unknown>),
-        });
+        let more: boolean | undefined;
+        try {
+          more = await options.eachRecord({
+            topic: options.topic,
+            partition,
+            offset: message.offset,
+            timestamp: message.timestamp,
+            key: message.key,
+            value: message.value,
+            headers: toHeaders(message.headers as Record<string, unknown>),
+          });
+        } catch (error) {
+          // The read ends with the caller's error; thrown to kafkajs, the record would be delivered again.
+          stop(error);
+          return;
+        }
         if (more === false) stop();
         else reached(partition, message.offset);
       },

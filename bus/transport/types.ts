@@ -87,7 +87,10 @@ export interface ReadRangesOptions {
   topic: string;
   /** What to read; each range is read in offset order. Offsets past the partition's end are never reached. */
   ranges: PartitionRange[];
-  /** Called for each record in a range (read_committed: aborted records and markers are skipped); false stops. */
+  /**
+   * Called for each record in a range (read_committed: aborted records and markers are skipped); false stops.
+   * A rejection ends the read: `readRanges` rejects with it, and the record is not delivered again.
+   */
   eachRecord(record: IncomingRecord): Promise<boolean | undefined>;
   /** Fails with a RetriableError when no record or progress came for this long (default 30 s). */
   idleTimeoutMs?: number;
