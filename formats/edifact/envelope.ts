@@ -151,7 +151,7 @@ class EnvelopeReader {
     if (Number(count) !== actual) {
       const what = grouped ? 'groups (UNG)' : 'messages';
       const warning = `${unz.$loc}: UNZ+${count}+${interchange.controlRef}: interchange says ${Number(count)} ${what}, holds ${actual}`;
-      (interchange.warnings ??= []).push(warning);
+      interchange.warnings = [...(interchange.warnings ?? []), warning];
     }
   }
 
