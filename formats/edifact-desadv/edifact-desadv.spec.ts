@@ -7,7 +7,8 @@ import { makeLargeDocument } from './fixtures/large.ts';
 import { createReader, reader } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const { parse: fixture } = fixtureSupport(reader, fixtures);
+const { parse: fixture, fixture: fixtureBytes } = fixtureSupport(reader, fixtures);
+const fixtureText = (name: string): string => fixtureBytes(name).toString('utf8');
 const SAMPLE = 'edifact-desadv/phpedifact-D96ADESADV.edi';
 
 describe('edifact-desadv fixtures', () => {
@@ -117,6 +118,30 @@ describe('edifact-desadv fixtures', () => {
   });
 });
 
+describe('edifact-desadv interchange warnings', () => {
+  it('unz-count-mismatch: a UNZ01 count that disagrees is accepted with a warning naming the UNZ', () => {
+    const docs = fixture('unz-count-mismatch.edi');
+    expect(docs).toHaveLength(1);
+    expect(docs[0]!.tree.envelope.interchange.warnings).toEqual([
+      'UNB#1/UNZ (segment 42, line 42): UNZ+3+10042: interchange says 3 messages, holds 1',
+    ]);
+  });
+
+  it('still refuses a UNZ whose count is no number or whose reference differs from UNB05', () => {
+    const text = fixtureText('unz-count-mismatch.edi');
+    expect(() => reader.parse(Buffer.from(text.replace("UNZ+3+10042'", "UNZ+x+10042'")))).toThrow(
+      /UNB#1\/UNZ \(segment 42, line 42\): control count: UNZ01 "x" is not a number/,
+    );
+    expect(() => reader.parse(Buffer.from(text.replace("UNZ+3+10042'", "UNZ+1+10043'")))).toThrow(
+      /UNB#1\/UNZ .*UNZ02 "10043" differs from UNB05 "10042"/,
+    );
+  });
+
+  it('a consistent interchange carries no warnings', () => {
+    expect(fixture('cps-pac-gin-sscc.edi')[0]!.tree.envelope.interchange.warnings).toBeUndefined();
+  });
+});
+
 describe('edifact-desadv broken fixtures', () => {
   itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,
@@ -126,7 +151,6 @@ describe('edifact-desadv broken fixtures', () => {
     'unknown-currency.edi': /"XYZ" is not an ISO 4217 currency code/,
     'invalid-utf8.edi': /byte 332: invalid UTF-8/,
     'sscc-check-digit.edi': /not a valid SSCC-18/,
-    'unz-count-mismatch.edi': /UNZ01 says "3" but there are 1 messages/,
     'message-type-orders.edi': /message type "ORDERS" \(UNH02\) is not edifact-desadv/,
     'cps-parent-missing.edi': /CPS02 parent "7" is not an earlier CPS/,
   });

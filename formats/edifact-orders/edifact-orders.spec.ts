@@ -117,6 +117,17 @@ describe('edifact-orders fixtures', () => {
     expect(docs[1]?.tree.bgm.$loc).toMatch(/^UNB#1\/UNG#1\/UNH#2\/BGM/);
   });
 
+  it('unz-count-mismatch: accepted, every message of the interchange carries the UNZ warning', () => {
+    const docs = fixture('unz-count-mismatch.edi');
+    expect(docs.map((d) => d.id)).toEqual(['10042/ORD-4', '10042/ORD-5']);
+    for (const doc of docs) {
+      expect(doc.tree.envelope.interchange.warnings).toEqual([
+        'UNB#1/UNZ (segment 84, line 84): UNZ+3+10042: interchange says 3 messages, holds 2',
+      ]);
+    }
+    expect(fixture('pia-product-id.edi')[0]!.tree.envelope.interchange.warnings).toBeUndefined();
+  });
+
   it('bom-free-text-35-cut: text cut at 35 characters is joined without a space', () => {
     const [doc] = fixture('bom-free-text-35-cut.edi');
     expect(doc?.tree.freeText).toEqual([

@@ -22,6 +22,11 @@ export interface EdifactInterchangeInfo {
   /** Whether a UNA set the separators (else the defaults apply). */
   una: boolean;
   separators: EdifactSeparators;
+  /**
+   * What the interchange states but its content contradicts, and the reader accepted anyway, as EDI translators do
+   * (a UNZ01 count that disagrees with the messages or groups it holds). Each names its segment; absent when none.
+   */
+  warnings?: string[];
 }
 
 export interface EdifactGroupInfo {
@@ -117,11 +122,36 @@ class EnvelopeReader {
         `control count mismatch: ${segment.tag}01 says ${JSON.stringify(count)} but there are ${actual} ${what}`,
       );
     }
+    this.reference(segment, reference, referenceName);
+  }
+
+  private reference(segment: EdifactSegment, reference: string, referenceName: string): void {
     if (value(segment, 2) !== reference) {
       this.fail(
         segment,
         `control reference mismatch: ${segment.tag}02 ${JSON.stringify(value(segment, 2))} differs from ${referenceName} ${JSON.stringify(reference)}`,
       );
+    }
+  }
+
+  /**
+   * UNZ: a wrong control reference (UNZ02 ≠ UNB05) or a count that is no number is refused; a count that disagrees
+   * with the messages (or groups) the interchange holds is accepted with a warning on the interchange, which every
+   * message of it carries (`envelope.interchange.warnings`): the messages themselves passed their own UNT checks.
+   */
+  private interchangeTrailer(
+    unz: EdifactSegment,
+    interchange: EdifactInterchangeInfo,
+    actual: number,
+    grouped: boolean,
+  ): void {
+    const count = value(unz, 1);
+    if (!isInteger(count)) this.fail(unz, `control count: UNZ01 ${JSON.stringify(count)} is not a number`);
+    this.reference(unz, interchange.controlRef, 'UNB05');
+    if (Number(count) !== actual) {
+      const what = grouped ? 'groups (UNG)' : 'messages';
+      const warning = `${unz.$loc}: UNZ+${count}+${interchange.controlRef}: interchange says ${Number(count)} ${what}, holds ${actual}`;
+      interchange.warnings = [...(interchange.warnings ?? []), warning];
     }
   }
 
@@ -138,13 +168,7 @@ class EnvelopeReader {
       for (;;) {
         const segment = this.next(path, 'UNZ');
         if (segment.tag === 'UNZ') {
-          this.trailer(
-            segment,
-            groups > 0 ? groups : messages,
-            groups > 0 ? 'groups (UNG)' : 'messages (UNH)',
-            interchange.controlRef,
-            'UNB05',
-          );
+          this.interchangeTrailer(segment, interchange, groups > 0 ? groups : messages, groups > 0);
           break;
         }
         if (segment.tag === 'UNH') {
@@ -253,7 +277,10 @@ class EnvelopeReader {
   }
 }
 
-/** Checks UNB/UNG/UNH envelopes and every control count and reference (UNT, UNE, UNZ): a mismatch is a located error. */
+/**
+ * Checks UNB/UNG/UNH envelopes and every control count and reference (UNT, UNE, UNZ): a mismatch is a located error,
+ * except a UNZ01 count that disagrees with the content, which is a warning in `envelope.interchange.warnings`.
+ */
 export function readMessages(
   segments: EdifactSegment[],
   separators: EdifactSeparators,

@@ -117,17 +117,46 @@ describe('epcis-2 reader', () => {
     expect(Object.keys(event.unmapped)).toEqual(['sensorElementList']);
   });
 
-  it('keeps the shared sample TransactionEvent unmapped but read', () => {
+  it('reads the shared sample TransactionEvent as mapped', () => {
     const [doc] = reader.parse(readSample('epcis-2/openepcis-JumbledFieldsOrder.json'));
     const event = doc!.tree.events[0]!;
     expect([event.type, event.mapped, event.bizStep, event.eventTimeZoneOffset]).toEqual([
       'TransactionEvent',
-      false,
+      true,
       'shipping',
       '-06:00',
     ]);
     expect(event.bizTransactions.map((t) => t.type)).toEqual(['po', 'pedigree']);
     expect(event.sources.map((s) => s.type)).toEqual(['owning_party', 'location', 'possessing_party']);
+  });
+});
+
+describe('epcis-2 event types the hub does not map', () => {
+  const event = (type: string) => ({
+    type,
+    eventTime: '2024-06-03T06:00:00.000Z',
+    eventTimeZoneOffset: '+02:00',
+    bizStep: 'shipping',
+  });
+  const doc = (events: unknown[]) =>
+    Buffer.from(
+      JSON.stringify({ type: 'EPCISDocument', schemaVersion: '2.0', epcisBody: { eventList: events } }),
+    );
+
+  it('keeps them read but unmapped beside an event it maps', () => {
+    const [parsed] = reader.parse(doc([event('TransformationEvent'), event('ObjectEvent')]));
+    expect(parsed!.tree.events.map((e) => [e.type, e.mapped])).toEqual([
+      ['TransformationEvent', false],
+      ['ObjectEvent', true],
+    ]);
+  });
+
+  it('refuses a document or bare event holding only them, naming the types at the first event', () => {
+    const only = refusal(doc([event('AssociationEvent'), event('TransformationEvent')]));
+    expect(only.location).toBe('/epcisBody/eventList/0/type');
+    expect(only.message).toMatch(/all 2 events are AssociationEvent, TransformationEvent/);
+    const bare = refusal(Buffer.from(JSON.stringify(event('AssociationEvent'))));
+    expect(bare.location).toBe('/type');
   });
 });
 
@@ -138,6 +167,11 @@ describe('epcis-2 broken input', () => {
     'quantity-as-text.json': /^\/epcisBody\/eventList\/0\/quantityList\/1\/quantity$/,
     'missing-event-list.json': /^\/epcisBody\/eventList$/,
     'unknown-event-type.json': /^\/epcisBody\/eventList\/0\/type$/,
+    'transformation-event-only.json': {
+      location: /^\/epcisBody\/eventList\/0\/type$/,
+      message:
+        /no event the hub maps: the event is TransformationEvent; only ObjectEvent, AggregationEvent, TransactionEvent/,
+    },
     'event-time-without-zone.json': /^\/epcisBody\/eventList\/0\/eventTime$/,
   });
   itHandlesLargeInputWithin10s(

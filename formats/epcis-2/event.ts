@@ -5,8 +5,19 @@ import { type Identifier, parseIdentifier } from './identifiers.ts';
 import type { BizTransactionNode, EpcisEvent, LocationNode, PartyNode, QuantityNode } from './tree.ts';
 
 export const FORMAT = 'epcis-2';
-const MAPPED = new Set(['ObjectEvent', 'AggregationEvent']);
-const KEPT = new Set(['TransactionEvent', 'TransformationEvent', 'AssociationEvent']);
+/**
+ * Event types the hub maps. A TransactionEvent has an ObjectEvent's shape (parentID, epcList, quantityList) and
+ * names the business transactions (bizTransactionList: po, desadv, bol…) its objects belong to, which the canonical
+ * shipment carries (order references, shipment id, bill of lading).
+ */
+export const MAPPED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'ObjectEvent',
+  'AggregationEvent',
+  'TransactionEvent',
+]);
+const MAPPED = MAPPED_EVENT_TYPES;
+/** Read and checked, not mapped: transformations (inputs → outputs) and associations have no canonical place. */
+const KEPT = new Set(['TransformationEvent', 'AssociationEvent']);
 const MODELLED = new Set([
   'type',
   'eventID',

@@ -2,7 +2,7 @@ import { contentId, decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
-import { FORMAT, readEvent } from './event.ts';
+import { FORMAT, MAPPED_EVENT_TYPES, readEvent } from './event.ts';
 import type { EpcisTree } from './tree.ts';
 
 export type * from './tree.ts';
@@ -39,6 +39,18 @@ export function parseEpcis(input: Buffer): ParsedDocument<EpcisTree>[] {
   const { list, loc, type } = eventListOf(root);
   if (!Array.isArray(list)) throw new FormatError(FORMAT, loc, 'eventList must be an array');
   const events = type === 'event' ? [readEvent(root, '')] : list.map((e, i) => readEvent(e, ptr(loc, i)));
+  // A document that holds events, none of a type the hub maps, would map to nothing without a word: refused, at the
+  // first event's type, so the partner learns what was not understood.
+  const first = events[0];
+  if (first && !events.some((e) => e.mapped)) {
+    const types = [...new Set(events.map((e) => e.type))].join(', ');
+    throw new FormatError(
+      FORMAT,
+      ptr(first.$loc, 'type'),
+      `no event the hub maps: ${events.length === 1 ? 'the event is' : `all ${events.length} events are`} ${types}; ` +
+        `only ${[...MAPPED_EVENT_TYPES].join(', ')} become canonical records`,
+    );
+  }
   const tree: EpcisTree = {
     $loc: '',
     documentType: type,
@@ -60,6 +72,7 @@ export function parseEpcis(input: Buffer): ParsedDocument<EpcisTree>[] {
 export const reader: FormatReader<EpcisTree> = {
   name: FORMAT,
   family: 'scm',
-  description: 'GS1 EPCIS 2.0 JSON-LD document, query document or single event (Object / Aggregation events)',
+  description:
+    'GS1 EPCIS 2.0 JSON-LD document, query document or single event (Object / Aggregation / Transaction events)',
   parse: parseEpcis,
 };

@@ -31,7 +31,7 @@ export interface LocationNode {
 export interface EpcisEvent {
   $loc: string;
   type: string;
-  /** ObjectEvent and AggregationEvent are mapped; the other event types are kept for inspection only. */
+  /** ObjectEvent, AggregationEvent and TransactionEvent are mapped; the other event types are kept for inspection only. */
   mapped: boolean;
   eventId: string | null;
   /** UTC, ISO 8601 with milliseconds. */

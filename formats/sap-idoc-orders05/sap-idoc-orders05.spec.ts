@@ -7,7 +7,7 @@ import { makeLargeDocument } from './fixtures/large.ts';
 import { reader, writer } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const { one, parse, refusal } = fixtureSupport(reader, fixtures);
+const { fixture, one, parse, refusal } = fixtureSupport(reader, fixtures);
 
 describe('sap-idoc-orders05 reader', () => {
   it('reads several IDocs from one file, each with its control record', () => {
@@ -144,6 +144,20 @@ describe('sap-idoc-orders05 reader', () => {
   });
 });
 
+describe('sap-idoc-orders05 times', () => {
+  it('reads HHMM and HHMMSS times and takes a blank time as none', () => {
+    const tree = one('hhmm-and-blank-times.xml').tree;
+    expect(tree.dates.map((d) => [d.IDDAT, d.date, d.time])).toEqual([
+      ['002', '2023-10-07', null],
+      ['012', '2023-10-04', '12:30:00'],
+    ]);
+    expect(tree.references[0]!.time).toBe('12:30:00');
+    expect(tree.items[0]!.scheduleLines[0]!.time).toBe('08:00:00');
+    const hhmmss = one('items-schedule-lines-material-ids.xml').tree;
+    expect(hhmmss.items[0]!.scheduleLines[1]!.time).toBe('14:00:00');
+  });
+});
+
 describe('sap-idoc-orders05 broken input', () => {
   itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.xml': /^line \d+, column \d+$/,
@@ -154,6 +168,16 @@ describe('sap-idoc-orders05 broken input', () => {
     'wrong-structure.xml': /^\/ORDERS05$/,
     'wrong-basic-type.xml': /EDI_DC40\[1\]\/IDOCTYP$/,
     'impossible-date.xml': /E1EDP01\[1\]\/E1EDP20\[2\]\/EDATU$/,
+    'impossible-time.xml': /^\/ORDERS05\/IDOC\[1\]\/E1EDK03\[2\]\/UZEIT$/,
+  });
+
+  it('refuses times no system sends, naming the field and the value', () => {
+    const base = fixture('hhmm-and-blank-times.xml').toString('utf8');
+    for (const bad of ['2561', '12345', '12a0', '1260', '240000', '1']) {
+      const error = refusal(Buffer.from(base.replace('<UZEIT>1230</UZEIT>', `<UZEIT>${bad}</UZEIT>`)));
+      expect(error.location).toBe('/ORDERS05/IDOC[1]/E1EDK03[2]/UZEIT');
+      expect(error.message).toContain(`"${bad}"`);
+    }
   });
 
   itHandlesLargeInputWithin10s(

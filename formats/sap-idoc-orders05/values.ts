@@ -45,12 +45,20 @@ export function sapDate(segment: XmlSegment, name: string): string | null {
   return iso;
 }
 
-/** `HHMMSS` → `HH:MM:SS`, only when there is a date to go with it. */
+/**
+ * `HHMMSS` or `HHMM` → `HH:MM:SS`, only when there is a date to go with it. Real IDocs write UZEIT / EZEIT either way
+ * (SAP's own ORDERS05 samples carry `1230`) or leave it blank (→ null); a time no clock shows (`2561`, `12345`,
+ * letters) is refused with its location.
+ */
 export function sapTime(segment: XmlSegment, name: string, date: string | null): string | null {
-  const value = segment.fields[name];
+  const value = segment.fields[name]?.trim();
   if (date === null || value === undefined || value === '') return null;
-  const m = /^([01]\d|2[0-3])([0-5]\d)([0-5]\d)$/.exec(value);
+  const m = /^([01]\d|2[0-3])([0-5]\d)([0-5]\d)?$/.exec(value);
   if (!m)
-    throw new FormatError(FORMAT, `${segment.loc}/${name}`, `${name} is not a time (HHMMSS): "${value}"`);
-  return `${m[1]}:${m[2]}:${m[3]}`;
+    throw new FormatError(
+      FORMAT,
+      `${segment.loc}/${name}`,
+      `${name} is not a time (HHMMSS or HHMM): "${value}"`,
+    );
+  return `${m[1]}:${m[2]}:${m[3] ?? '00'}`;
 }

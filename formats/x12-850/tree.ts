@@ -6,6 +6,8 @@ import { decimalsEqual, sumDecimals } from '../x12/values.ts';
 
 type Dtm = Fields<keyof typeof dtmFields>;
 type Ref = Fields<keyof typeof refFields>;
+/** TD5 carrier details (routing sequence / transit time): carrier, transport method, free-text routing. */
+type Td5 = Fields<'routingSequence' | 'idQualifier' | 'carrierId' | 'transportationMethod' | 'routing'>;
 
 export interface X12Note extends Fields<'qualifier' | 'id'> {
   messages: string[];
@@ -22,6 +24,7 @@ export interface X12PurchaseOrderLine
   refs: Ref[];
   notes: X12Note[];
   parties: X12Party[];
+  td5: Td5[];
   otherSegments: X12Segment[];
 }
 
@@ -34,9 +37,11 @@ export interface X12PurchaseOrderTree {
   refs: Ref[];
   dates: Dtm[];
   contacts: X12Contact[];
+  /** Header AMT and the AMT of the CTT loop (the stated order total, qualifier TT), in file order. */
   amounts: Fields<'qualifier' | 'amount'>[];
   notes: X12Note[];
   parties: X12Party[];
+  td5: Td5[];
   lines: X12PurchaseOrderLine[];
   summary?: Fields<'lineCount' | 'hashTotal'>;
   otherSegments: X12Segment[];
@@ -57,6 +62,7 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     amounts: [],
     notes: [],
     parties: [],
+    td5: [],
     lines: [],
     otherSegments: [],
   } as Omit<X12PurchaseOrderTree, 'beg'> & { beg?: X12PurchaseOrderTree['beg'] };
@@ -109,6 +115,7 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
           refs: [],
           notes: [],
           parties: [],
+          td5: [],
           otherSegments: [],
         };
         root.lines.push(line);
@@ -167,6 +174,17 @@ function addDetail(
       return;
     case 'N9':
       owner.notes.push({ ...pick(segment, { qualifier: 1, id: 2 }), messages: [] });
+      return;
+    case 'TD5':
+      owner.td5.push(
+        pick(segment, {
+          routingSequence: 1,
+          idQualifier: 2,
+          carrierId: 3,
+          transportationMethod: 4,
+          routing: 5,
+        }),
+      );
       return;
   }
   if (line) {

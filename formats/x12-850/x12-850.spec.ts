@@ -95,6 +95,31 @@ describe('x12-850 fixtures', () => {
   });
 });
 
+describe('x12-850 stated totals and routing', () => {
+  it('amt-ctt-td5-routing: header and CTT-loop AMTs, CTT totals, header and line TD5', () => {
+    const [doc] = fixture('amt-ctt-td5-routing.edi');
+    const tree = doc!.tree;
+    expect(tree.amounts.map((a) => [a.qualifier, a.amount])).toEqual([
+      ['1', '129.13'],
+      ['TT', '129.13'],
+    ]);
+    expect(tree.amounts[1]?.$loc).toMatch(/^ISA#1\/GS#1\/ST#1\/AMT \(segment 17, line 17\)$/);
+    expect(tree.summary).toMatchObject({ lineCount: '2', hashTotal: '17' });
+    expect(tree.td5).toEqual([
+      expect.objectContaining({
+        routingSequence: 'O',
+        idQualifier: '2',
+        carrierId: 'UPSN',
+        transportationMethod: 'M',
+        routing: 'UPS GROUND',
+      }),
+    ]);
+    expect(tree.lines[1]?.td5.map((t) => [t.carrierId, t.routing])).toEqual([['FDEG', 'FEDEX 2DAY']]);
+    expect(tree.otherSegments.map((s) => s.tag)).toEqual([]);
+    expect(tree.lines[1]?.otherSegments.map((s) => s.tag)).toEqual([]);
+  });
+});
+
 describe('x12-850 broken fixtures', () => {
   itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,

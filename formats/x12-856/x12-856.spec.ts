@@ -56,6 +56,18 @@ describe('x12-856 fixtures', () => {
     expect(summary).toMatchObject({ count: '8', counts: 'HL' });
   });
 
+  it('prf-in-item-loops: no order HL, each item loop keeps its own PRF', () => {
+    const [doc] = fixture('prf-in-item-loops.edi');
+    const { orders, items } = doc!.tree;
+    expect(orders).toEqual([]);
+    expect(items.map((i) => [i.lin?.productIds[1]?.id, i.prf?.poNumber, i.prf?.poDate])).toEqual([
+      ['WID-1000', 'PO-5501', '20240301'],
+      ['WID-1001', 'PO-5502', '20240302'],
+      ['WID-1003', 'PO-5501', '20240301'],
+    ]);
+    expect(items[1]?.prf?.$loc).toMatch(/^ISA#1\/GS#1\/ST#1\/HL#4\/PRF \(segment \d+, line \d+\)$/);
+  });
+
   it('hl-order-without-parent: an order-level HL is a root, ! and ^ separators, CRLF', () => {
     const [doc] = fixture('hl-order-without-parent.edi');
     const { hierarchy, shipment, orders } = doc!.tree;

@@ -86,6 +86,29 @@ describe('eai map on broken documents', () => {
   });
 });
 
+describe('eai map on documents that yield no canonical record', () => {
+  it('prints [] only with a note on stderr naming the document and the mapping, exit status 0', async () => {
+    const input = 'formats/epcis-2/fixtures/aggregation-event-sscc.json';
+    const text = await mapCommand({ format: 'epcis-2', input });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe('[]\n');
+    expect(text.stderr).toMatch(
+      /^eai map: no canonical record: mappings\/logistics\/epcis-2\.to-canonical\.yaml selects nothing from EPCISDocument \S+/,
+    );
+    const json = await mapCommand({ format: 'epcis-2', input, json: true });
+    expect(JSON.parse(json.stderr)).toMatchObject({
+      warnings: [{ warning: 'NoCanonicalRecord', location: input }],
+    });
+  });
+
+  it('says nothing on stderr when records come out (an EPCIS TransactionEvent of a shipment)', async () => {
+    const input = 'formats/epcis-2/fixtures/transaction-event-shipping-po.json';
+    const result = await mapCommand({ format: 'epcis-2', input });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toHaveLength(1);
+  });
+});
+
 describe('eai map formats', () => {
   it('lists every format with a one-line description', () => {
     const rows = JSON.parse(formatsCommand({ json: true }).stdout) as Array<{

@@ -1,7 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { findReader, readers, writers } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import { loadMappings, mapBytes, mappingsDir, writeToSystem } from '../index.ts';
+import {
+  inboundMapping,
+  loadMappings,
+  type MappedDocument,
+  mapBytes,
+  mappingsDir,
+  writeToSystem,
+} from '../index.ts';
 import { staticProblems } from './check.ts';
 import { errorLine } from './errors.ts';
 import { type FixtureResult, runFixtures } from './fixtures.ts';
@@ -36,6 +43,20 @@ function readInput(path: string): Buffer {
   }
 }
 
+/**
+ * A valid document that yields no canonical record is not an error (an EPCIS packing event is no shipment
+ * milestone), but `eai map` never prints `[]` without saying so: one note on stderr naming the documents read and the
+ * mapping that selected nothing from them; the exit status stays 0.
+ */
+function noRecordsNote(mappingFile: string, mapped: MappedDocument[], input: string, json: boolean): string {
+  const documents = mapped.map((m) => `${m.document.kind} ${m.document.id}`);
+  const message =
+    mapped.length === 0
+      ? `${input} holds no document: no canonical record`
+      : `no canonical record: ${mappingFile} selects nothing from ${documents.join(', ')} (read with --tree what it holds)`;
+  return `${json ? JSON.stringify({ warnings: [{ warning: 'NoCanonicalRecord', location: input, message }] }) : `eai map: ${message}`}\n`;
+}
+
 /** `eai map --format F --input FILE [--to-system]`. */
 export async function mapCommand(options: {
   format: string;
@@ -56,9 +77,12 @@ export async function mapCommand(options: {
       const documents = await writeToSystem(options.format, canonicalValues(bytes.toString('utf8')));
       return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
     }
-    const mapped = await mapBytes(options.format, bytes);
+    const mapping = inboundMapping(options.format);
+    const mapped = await mapBytes(options.format, bytes, { mapping });
     const records = mapped.flatMap((m) => m.records);
-    return { code: 0, stdout: `${JSON.stringify(records, null, json ? undefined : 2)}\n`, stderr: '' };
+    const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
+    if (records.length > 0) return { code: 0, stdout, stderr: '' };
+    return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json) };
   } catch (error) {
     return failure(error, json);
   }
