@@ -4,6 +4,7 @@ import { chownSync, closeSync, existsSync, openSync, readFileSync, rmSync, write
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { postgresReachable } from '../store/probe.ts';
 import { ensureDir, stackPaths } from './paths.ts';
 import { isAlive, run, waitUntil } from './processes.ts';
 
@@ -112,17 +113,6 @@ export async function stopPostgres(): Promise<void> {
     ? run('runuser', ['-u', 'postgres', '--', pg_ctl, ...args])
     : run(pg_ctl, args)
   ).catch(() => undefined);
-}
-
-export async function postgresReachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return true;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 async function createDatabases(adminUrl: string): Promise<void> {

@@ -61,6 +61,11 @@ describe('the postgres user must be able to reach its data', () => {
     expect(() => checkPostgresCanReach(join(closed, 'repo', '.eai', 'data', 'postgres'), true)).toThrow(
       `PostgreSQL runs as the postgres user, who cannot enter ${closed} (mode 0700): set EAI_HOME to a folder others can enter, e.g. EAI_HOME=/var/tmp/eai`,
     );
+    // PostgreSQL's own data folder is 0700 by its rule: found so at a second start, it is not a problem.
+    const ownData = join(open, 'repo', '.eai', 'data', 'postgres');
+    mkdirSync(ownData, { recursive: true });
+    chmodSync(ownData, 0o700);
+    expect(() => checkPostgresCanReach(ownData, true)).not.toThrow();
     // Not root: PostgreSQL runs as this user, who can enter its own folders.
     expect(() => checkPostgresCanReach(join(closed, 'repo', '.eai'), false)).not.toThrow();
   });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.ts';
 import { closedAncestor } from './paths.ts';
 
@@ -110,11 +111,12 @@ export async function checkPorts(planned: PlannedPort[]): Promise<void> {
 
 /**
  * PostgreSQL runs as the `postgres` user (it refuses root), so every folder above its data must let others
- * enter (x for others). Fails in one line naming the closed folder and what to do.
+ * enter (x for others). The data folder itself is PostgreSQL's own and must be 0700, so it is not checked: a second
+ * `stack up` finds it so. Fails in one line naming the closed folder and what to do.
  */
 export function checkPostgresCanReach(dataDir: string, runsAsOtherUser: boolean): void {
   if (!runsAsOtherUser) return;
-  const closed = closedAncestor(dataDir);
+  const closed = closedAncestor(dirname(resolve(dataDir)));
   if (closed) {
     throw new ConfigError(
       `PostgreSQL runs as the postgres user, who cannot enter ${closed.dir} (mode ${closed.mode.toString(8).padStart(4, '0')}): set EAI_HOME to a folder others can enter, e.g. EAI_HOME=/var/tmp/eai`,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { kafkaReachable, registryReachable } from '../bus/probes.ts';
+import { postgresReachable } from '../store/probe.ts';
 import {
   chooseKafkaProvider,
   detectKafkaProviders,
@@ -8,7 +9,7 @@ import {
 } from './docker-kafka.ts';
 import { startKafka } from './kafka.ts';
 import { ensureDir, stackHome, stackPaths } from './paths.ts';
-import { postgresPid, postgresReachable, startPostgres, stopPostgres } from './postgres.ts';
+import { postgresPid, startPostgres, stopPostgres } from './postgres.ts';
 import { checkPorts, checkPostgresCanReach } from './preflight.ts';
 import { isAlive, stopProcess } from './processes.ts';
 import { startRegistry } from './registry.ts';

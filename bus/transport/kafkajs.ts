@@ -62,11 +62,15 @@ function toHeaders(raw: Record<string, unknown> | undefined): Headers {
   return headers;
 }
 
-class KafkajsProducer implements TransportProducer {
-  private readonly producer: Producer;
-  constructor(kafka: Kafka) {
-    // Idempotent: the broker drops retried duplicates, and per-partition order is kept across retries.
+/**
+ * Every producer of the bus is idempotent (the broker drops retried duplicates, and per-partition order is kept
+ * across retries) and partitions as Java clients do; a transactional one also has its id.
+ */
+class KafkajsBaseProducer {
+  protected readonly producer: Producer;
+  constructor(kafka: Kafka, transactionalId?: string) {
     this.producer = kafka.producer({
+      ...(transactionalId ? { transactionalId } : {}),
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: createJavaPartitioner,
@@ -78,6 +82,9 @@ class KafkajsProducer implements TransportProducer {
   disconnect() {
     return this.producer.disconnect();
   }
+}
+
+class KafkajsProducer extends KafkajsBaseProducer implements TransportProducer {
   async send(records: Parameters<TransportProducer['send']>[0]): Promise<void> {
     // The records go to kafkajs as they are (it reads key, value and headers): no second object per record.
     const grouped = byTopic(records);
@@ -110,22 +117,7 @@ function byTopic(records: OutgoingRecord[]): Map<string, OutgoingRecord[]> {
   return grouped;
 }
 
-class KafkajsTransactionalProducer implements TransactionalProducer {
-  private readonly producer: Producer;
-  constructor(kafka: Kafka, transactionalId: string) {
-    this.producer = kafka.producer({
-      transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: createJavaPartitioner,
-    });
-  }
-  connect() {
-    return this.producer.connect();
-  }
-  disconnect() {
-    return this.producer.disconnect();
-  }
+class KafkajsTransactionalProducer extends KafkajsBaseProducer implements TransactionalProducer {
   async sendTransaction(records: OutgoingRecord[]): Promise<void> {
     const grouped = byTopic(records);
     const transaction = await this.producer.transaction();
