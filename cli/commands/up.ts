@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { builtinPlugins, loadDeployment } from '../../connectors/index.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
 import { adminTokensFromEnv } from '../../ops/api/index.ts';
@@ -27,6 +28,8 @@ export function registerUpCommand(program: Command): void {
     .action(async (options: { port: number; deploy?: string; json?: boolean }) => {
       const log = createLogger('eai');
       const tokens = adminTokensFromEnv();
+      // A wrong connector file is named before anything starts.
+      if (options.deploy) loadDeployment(options.deploy, new Map(builtinPlugins.map((p) => [p.type, p])));
       const stack = await stackUp((line) => log.info(line));
       const hub = await startHub({
         ...stack,

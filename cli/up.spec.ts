@@ -1,0 +1,19 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runEai } from '../tests/run-eai.ts';
+
+describe('eai up --deploy', () => {
+  it('names the connector file and field of a bad deployment in one line, before starting anything', async () => {
+    const deploy = mkdtempSync(join(tmpdir(), 'eai-bad-deploy-'));
+    writeFileSync(join(deploy, 'orders.yaml'), 'name: orders\ntype: file-source\nconfig:\n  dir: 5\n');
+    const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
+    const run = await runEai(['up', '--deploy', deploy], { env: { EAI_HOME: home }, timeoutMs: 60_000 });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/orders\.yaml: config\.dir: /);
+    expect(lines[0]).not.toMatch(/\n\s+at /);
+  });
+});
