@@ -7,6 +7,7 @@ import { NonRetriableError } from '../lib/errors.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
+import { waitFor } from '../tests/wait-for.ts';
 import { describeDeadLetter } from './dlq.ts';
 import type { ConsumedEvent } from './runner.ts';
 
@@ -17,19 +18,6 @@ const kafka = new Kafka({
   logLevel: logLevel.NOTHING,
 });
 const fastRetry = { retries: 2, initialDelayMs: 10, maxDelayMs: 50 };
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function readAll(topic: string, count: number) {
   const consumer = kafka.consumer({ groupId: unique('reader'), maxWaitTimeInMs: 200 });

@@ -1,10 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ConsumedEvent } from '../bus/index.ts';
 import { createMappingStep } from '../connectors/runtime/mapping-step.ts';
 import { NonRetriableError } from '../lib/errors.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { testBus, testStack, unique } from './stack.ts';
+
+import { waitFor } from './wait-for.ts';
+
+export { waitFor };
 
 /**
  * A real topic pair with dead letters in it, made the way the hub makes them: canonical orders published, a
@@ -15,14 +18,6 @@ import { testBus, testStack, unique } from './stack.ts';
  * Dead letters on `dlqTopic`, in order: 0 sap:1, 1 raw, 2 sap:3, 3 the unmappable x12-856 document.
  */
 export const RAW_VALUE = 'ORDER;sap:9;legacy flat file, not Avro';
-
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 export interface DeadLetterFixture {
   topic: string;

@@ -5,6 +5,8 @@ import { type RawMessage, readRawMessages } from '../../tests/raw-consumer.ts';
 import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 
+export { waitFor } from '../../tests/wait-for.ts';
+
 /** Test support of the logistics connectors' integration specs: a runtime on the real broker, independent reads. */
 
 export async function startRuntime(source: string) {
@@ -42,15 +44,6 @@ export function readMarked(topic: string, count: number, markers: string[]): Pro
     wanted: (m) => wanted.some((w) => m.value.includes(w)),
     timeoutMs: 30_000,
   });
-}
-
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A purchase order number (at most 22 characters, as the provider takes) no other run uses. */

@@ -1,9 +1,10 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
-import { type DecodedMessage, readCanonical, waitFor } from '../../tests/canonical-reader.ts';
+import { type DecodedMessage, readDecoded } from '../../tests/decode-raw.ts';
 import { readRawMessages } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 
 const silent = pino({ level: process.env.TEST_LOG ?? 'silent' });
@@ -84,7 +85,7 @@ describe('odoo-polling-source against the Odoo simulator, on the real broker', (
       },
       'test',
     );
-    const first = await readCanonical('canonical.sales-order', 3, { wanted: mine });
+    const first = await readDecoded<Record<string, unknown>>('canonical.sales-order', 3, { wanted: mine });
     const byRef = new Map(first.map((m) => [(m.decoded as OrderEvent).salesOrder.purchaseOrderNumber, m]));
     expect([...byRef.keys()].sort()).toEqual(['PO-A', 'PO-B', 'PO-C']);
     const changedBy = (ref: string) => (byRef.get(ref)!.decoded as OrderEvent).origin.changedBy;
@@ -96,7 +97,7 @@ describe('odoo-polling-source against the Odoo simulator, on the real broker', (
 
     // Edited while the connector runs: a second event for the order, under a new id.
     await edit({ model: 'sale.order', id: ui1, values: { client_order_ref: 'PO-A2' } });
-    const four = await readCanonical('canonical.sales-order', 4, { wanted: mine });
+    const four = await readDecoded<Record<string, unknown>>('canonical.sales-order', 4, { wanted: mine });
     const edited = four.find((m) => (m.decoded as OrderEvent).salesOrder.purchaseOrderNumber === 'PO-A2');
     expect(edited?.key).toBe(a.key);
     expect(edited?.headers.ce_id).not.toBe(a.headers.ce_id);
@@ -105,7 +106,11 @@ describe('odoo-polling-source against the Odoo simulator, on the real broker', (
     await runtime.stop();
     runtime = await newRuntime();
     await edit({ model: 'sale.order', id: ui1, values: { client_order_ref: 'PO-A3' } });
-    const all: DecodedMessage[] = await readCanonical('canonical.sales-order', 5, { wanted: mine });
+    const all: Array<DecodedMessage<Record<string, unknown>>> = await readDecoded<Record<string, unknown>>(
+      'canonical.sales-order',
+      5,
+      { wanted: mine },
+    );
     expect(all.map((m) => (m.decoded as OrderEvent).salesOrder.purchaseOrderNumber)).toContain('PO-A3');
     expect(new Set(all.map((m) => m.headers.ce_id)).size).toBe(5);
     await waitFor(

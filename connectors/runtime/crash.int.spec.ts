@@ -25,18 +25,10 @@ import { uniqueDocnums, writeIdocFiles } from '../../tests/idoc-orders.ts';
 import { closedPort } from '../../tests/ports.ts';
 import { readToEnd, tally } from '../../tests/read-to-end.ts';
 import { testBus, testStack, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
 import { type Delivery, sendAll } from '../../tests/webhook-sender.ts';
 import { startWorker, type WorkerProcess } from '../../tests/worker-process.ts';
 import { ASSIGNMENT_SLOTS, type ConnectorStatus, slotOf } from './runtime.ts';
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function doneCount(dir: string): number {
   const done = join(dir, 'done');

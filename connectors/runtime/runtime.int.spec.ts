@@ -9,6 +9,7 @@ import { NonRetriableError } from '../../lib/errors.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import { readRawMessages } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 import { definePlugin, type SinkRecord } from '../sdk/index.ts';
 
@@ -20,15 +21,6 @@ const firstIdoc = fixture.slice(fixture.indexOf('<IDOC'), fixture.indexOf('</IDO
 function idocFile(docnum: string): string {
   const idoc = firstIdoc.replace(/<DOCNUM>\d+<\/DOCNUM>/, `<DOCNUM>${docnum}</DOCNUM>`);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<ORDERS05>\n${idoc.replaceAll('PO-4711', `PO-${docnum}`)}\n</ORDERS05>\n`;
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A sink whose target is a list in the test; a value named in `refuse` is refused for good. */

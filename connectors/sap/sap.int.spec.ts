@@ -4,8 +4,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleJson } from '../../schemas/examples.ts';
 import { type SapHarness, startSap } from '../../simulators/sap/test-support.ts';
-import { readCanonical, waitFor } from '../../tests/canonical-reader.ts';
+import { readDecoded } from '../../tests/decode-raw.ts';
 import { testBus, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 
 const silent = pino({ level: process.env.TEST_LOG ?? 'silent' });
@@ -72,7 +73,7 @@ describe('SAP connectors against the SAP simulator, on the real broker', () => {
       return existsSync(done) && readdirSync(done).length === 2;
     });
 
-    const records = await readCanonical('canonical.sales-order', 4, {
+    const records = await readDecoded<Record<string, unknown>>('canonical.sales-order', 4, {
       wanted: (m) => byDocnum.has(m.headers.ce_id!),
     });
     expect(new Set(records.map((r) => r.headers.ce_id))).toEqual(new Set(byDocnum.keys()));
