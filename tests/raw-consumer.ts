@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { testStack, unique } from './stack.ts';
 
 /** A message as a plain kafkajs consumer sees it: no bus code involved, headers as strings. */
@@ -6,6 +6,15 @@ export interface RawMessage {
   key: string;
   value: Buffer;
   headers: Record<string, string>;
+}
+
+/** A kafkajs message as the tests compare it: key and headers as text, the value's bytes as they are. */
+export function toRawMessage(message: KafkaMessage): RawMessage {
+  return {
+    key: message.key?.toString() ?? '',
+    value: message.value ?? Buffer.alloc(0),
+    headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+  };
 }
 
 /**
@@ -43,13 +52,7 @@ export async function readRawMessages(
       consumer
         .run({
           eachMessage: async ({ message }) => {
-            const raw: RawMessage = {
-              key: message.key?.toString() ?? '',
-              value: message.value ?? Buffer.alloc(0),
-              headers: Object.fromEntries(
-                Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-              ),
-            };
+            const raw = toRawMessage(message);
             if (options.wanted && !options.wanted(raw)) return;
             messages.push(raw);
             if (messages.length >= count) {

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { RawMessage } from './raw-consumer.ts';
+import { type RawMessage, toRawMessage } from './raw-consumer.ts';
 import { testStack, unique } from './stack.ts';
 
 /**
@@ -60,13 +60,7 @@ export async function readToEnd(
       consumer
         .run({
           eachMessage: async ({ message }) => {
-            const raw: RawMessage = {
-              key: message.key?.toString() ?? '',
-              value: message.value ?? Buffer.alloc(0),
-              headers: Object.fromEntries(
-                Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-              ),
-            };
+            const raw = toRawMessage(message);
             if (wanted(raw)) messages.push(raw);
           },
         })
