@@ -110,7 +110,7 @@ describe("docs/mappings.md's worked example, as written", () => {
     expect(order.customer.name).toBe('BIGRETAIL DC 7');
     expect(order.lines.map((l) => l.quantity.unitCode)).toEqual(['EA', 'PK', 'EA']);
     expect(order.lines[0]!.item.buyerItemId).toBe('BUY-55');
-  });
+  }, 120_000);
 
   it('the error the doc quotes for a forgotten status is the one map check prints', () => {
     const quoted = /leave out\s+the `status` line and it says\s+`([^`]+)`/.exec(section)?.[1];
@@ -127,5 +127,5 @@ describe("docs/mappings.md's worked example, as written", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(quoted!);
     write(mapping);
-  });
+  }, 60_000);
 });
