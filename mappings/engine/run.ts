@@ -26,6 +26,24 @@ function locationOf(node: unknown): string | undefined {
     : undefined;
 }
 
+/**
+ * Where a record context is, when it has no `$loc` of its own (a whole document's tree): its first located child,
+ * breadth first (the message's header segment, say), so a problem with a top-level field still names its message.
+ */
+function contextLocation(context: unknown): string | undefined {
+  let level: unknown[] = [context];
+  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+    const next: unknown[] = [];
+    for (const node of level) {
+      const at = locationOf(node);
+      if (at) return at;
+      if (node && typeof node === 'object' && !Array.isArray(node)) next.push(...Object.values(node));
+    }
+    level = next;
+  }
+  return undefined;
+}
+
 /** JSONata sequences are arrays with extra flags; results are made plain so they compare and encode cleanly. */
 function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
@@ -244,7 +262,8 @@ export async function mapDocument(
   const run = await start(mapping, document.tree, { format, kind, id, source, receivedAt });
   const out: CanonicalRecord[] = [];
   for (const context of await recordContexts(run, document.tree)) {
-    run.locations = [];
+    const whole = contextLocation(context);
+    run.locations = whole ? [['', whole]] : [];
     run.bindings.record = context;
     const built = await fields(run, mapping.root, context, []);
     const value = validate(run, mapping.outputType, withDefaults(mapping.outputType, built));
