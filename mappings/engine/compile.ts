@@ -15,6 +15,11 @@ export interface ExpressionNode {
   expression: jsonata.Expression;
   /** A direct evaluation when the expression is a literal or a plain path (see fast-path.ts). */
   fast?: FastExpression;
+  /**
+   * The `$names` its text mentions: an evaluation binds only these of the per-document values, since JSONata binds
+   * every value it is given into a fresh frame on each call (most expressions use none or one of a dozen lets).
+   */
+  uses: string[];
 }
 
 /** A nested record: its own fields, optionally over a moved context (`$from`) or once per node (`$each`). */
@@ -42,7 +47,8 @@ export interface CompiledMapping extends LoadedMapping {
 function compileExpression(file: string, at: string, source: string): ExpressionNode {
   try {
     const expression = jsonata(source);
-    return { kind: 'expression', at, source, expression, fast: fastExpression(expression.ast() as never) };
+    const uses = [...new Set([...source.matchAll(/\$([A-Za-z_]\w*)/g)].map((m) => m[1]!))];
+    return { kind: 'expression', at, source, expression, fast: fastExpression(expression.ast() as never), uses };
   } catch (error) {
     const e = error as { message: string; position?: number; token?: string };
     throw new ConfigError(

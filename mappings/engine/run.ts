@@ -64,7 +64,9 @@ async function evaluate(run: Run, node: ExpressionNode, context: unknown, path: 
 async function evaluateRaw(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
   try {
     if (node.fast) return node.fast(context, run.bindings);
-    return await node.expression.evaluate(context, run.bindings);
+    const bindings: Record<string, unknown> = {};
+    for (const name of node.uses) if (name in run.bindings) bindings[name] = run.bindings[name];
+    return await node.expression.evaluate(context, bindings);
   } catch (error) {
     const message = (error as Error).message ?? String(error);
     throw new MappingError(
