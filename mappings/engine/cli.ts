@@ -11,7 +11,7 @@ import {
   UsageTracker,
   writeToSystem,
 } from '../index.ts';
-import { staticProblems } from './check.ts';
+import { staticProblems, staticWarnings } from './check.ts';
 import { errorLine } from './errors.ts';
 import { type FixtureResult, runFixtures } from './fixtures.ts';
 import { canonicalValues } from './run.ts';
@@ -189,14 +189,16 @@ export async function checkCommand(options: {
   try {
     const mappings = selectMappings(options.target);
     const problems = mappings.flatMap(staticProblems);
+    const warnings = mappings.flatMap(staticWarnings);
     const fixtures: FixtureResult[] = [];
     if (!options.typesOnly) for (const mapping of mappings) fixtures.push(...(await runFixtures(mapping)));
     const failedFixtures = fixtures.filter((r) => !r.ok);
     const ok = problems.length === 0 && failedFixtures.length === 0 && mappings.length > 0;
     const stdout = options.json
-      ? `${JSON.stringify({ ok, mappings: mappings.length, problems, fixtures })}\n`
+      ? `${JSON.stringify({ ok, mappings: mappings.length, problems, warnings, fixtures })}\n`
       : `${[
           ...problems.map((p) => `${p.file}: ${p.at}: ${p.message}`),
+          ...warnings.map((p) => `warning: ${p.file}: ${p.at}: ${p.message}`),
           ...failedFixtures.map(
             (r) => `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
           ),
