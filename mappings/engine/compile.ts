@@ -13,7 +13,7 @@ export interface ExpressionNode {
   at: string;
   source: string;
   expression: jsonata.Expression;
-  /** A direct evaluation when the expression is a literal or a plain path (see fast-path.ts). */
+  /** The expression compiled to a plain function, when it keeps to the subset fast-path.ts handles. */
   fast?: FastExpression;
   /**
    * The `$names` its text mentions: an evaluation binds only these of the per-document values, since JSONata binds
@@ -48,7 +48,7 @@ function compileExpression(file: string, at: string, source: string): Expression
   try {
     const expression = jsonata(source);
     const uses = [...new Set([...source.matchAll(/\$([A-Za-z_]\w*)/g)].map((m) => m[1]!))];
-    return { kind: 'expression', at, source, expression, fast: fastExpression(expression.ast() as never), uses };
+    return { kind: 'expression', at, source, expression, uses };
   } catch (error) {
     const e = error as { message: string; position?: number; token?: string };
     throw new ConfigError(
@@ -106,6 +106,7 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
   const functions = mappingFunctions(compiled.tables, spec.options.timeZone);
   for (const node of allExpressions(compiled)) {
     for (const [name, fn] of Object.entries(functions)) node.expression.assign(name, fn);
+    node.fast = fastExpression(node.expression.ast() as never, functions);
   }
   return compiled;
 }

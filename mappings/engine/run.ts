@@ -60,10 +60,45 @@ async function evaluate(run: Run, node: ExpressionNode, context: unknown, path: 
   return plain(await evaluateRaw(run, node, context, path));
 }
 
+/**
+ * With EAI_MAPPING_VERIFY_FAST_PATH=1 (fast-path.spec.ts sets it), every compiled result is checked against JSONata's
+ * own for the same input: a difference fails the mapping, naming the expression.
+ */
+const verifyFastPath = process.env.EAI_MAPPING_VERIFY_FAST_PATH === '1';
+
+export class FastPathMismatch extends Error {}
+
+async function verifyFast(run: Run, node: ExpressionNode, context: unknown, fast: unknown): Promise<void> {
+  const bindings: Record<string, unknown> = {};
+  for (const name of node.uses) if (name in run.bindings) bindings[name] = run.bindings[name];
+  const slow = await node.expression.evaluate(context, bindings);
+  const shape = (v: unknown) =>
+    JSON.stringify({
+      value: plain(v),
+      array: Array.isArray(v),
+      sequence: Array.isArray(v) && (v as { sequence?: boolean }).sequence === true,
+      keepSingleton: Array.isArray(v) && (v as { keepSingleton?: boolean }).keepSingleton === true,
+    });
+  if (shape(fast) !== shape(slow)) {
+    throw new FastPathMismatch(
+      `${run.mapping.file}: ${node.at}: compiled ${shape(fast)} but JSONata ${shape(slow)} [${node.source}]`,
+    );
+  }
+}
+
 /** The expression's result as JSONata gives it: input nodes keep their `$loc`. */
 async function evaluateRaw(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
   try {
-    if (node.fast) return node.fast(context, run.bindings);
+    if (node.fast) {
+      try {
+        const fast = node.fast(context, run.bindings);
+        if (verifyFastPath) await verifyFast(run, node, context, fast);
+        return fast;
+      } catch (error) {
+        if (error instanceof FastPathMismatch) throw error;
+        // Whatever the compiled form cannot handle (or fails on), JSONata answers, errors in its own words.
+      }
+    }
     const bindings: Record<string, unknown> = {};
     for (const name of node.uses) if (name in run.bindings) bindings[name] = run.bindings[name];
     return await node.expression.evaluate(context, bindings);
