@@ -106,6 +106,10 @@ describe('mapping expressions compiled to plain functions', () => {
     '$pick("a")',
     'a.$pick("b")',
     'b[c = 2].c',
+    "$join(a, ',')",
+    '$join(a)',
+    "$join(a.c, '-')",
+    "$join(a[q = 'BP'].id, ' ')",
   ];
 
   it('gives exactly what JSONata gives, on every input shape, or leaves the case to JSONata', async () => {
@@ -152,7 +156,6 @@ describe('mapping expressions compiled to plain functions', () => {
       'function($y) { $y }',
       'a.$string()',
       '$string(a)',
-      "$join(a, ',')",
       '[a, b]',
       '[a, b][0]',
       "{'k': a}",

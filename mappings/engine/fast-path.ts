@@ -2,7 +2,7 @@
  * Mapping expressions compiled to plain synchronous functions, for the subset of JSONata that most of them use:
  * literals, paths of names with predicates (`productIds[qualifier = 'BP'][0].id`), variables, the comparisons
  * `=` `!=` `in`, `and` / `or`, `&`, conditions `a ? b : c`, and calls of the mapping's own functions (`$lookup`,
- * `$decimal`, …) and of `$exists` / `$not`. JSONata evaluates even `'CREATED'` through its async evaluator, frame by
+ * `$decimal`, …) and of `$exists`, `$not` and `$join`. JSONata evaluates even `'CREATED'` through its async evaluator, frame by
  * frame, which costs far more than the work itself; the compiled form does the same work directly.
  *
  * Each function below mirrors the JSONata 2.x evaluator function of the same name (jsonata.js: evaluate,
@@ -264,9 +264,20 @@ function compileBinary(expr: AstNode): Evaluator {
 /** The functions a compiled call may reach: the mapping's own (plain, synchronous) and two JSONata built-ins. */
 let callable: Record<string, (...args: unknown[]) => unknown> = {};
 
-const BUILT_INS: Record<string, (arg: unknown) => unknown> = {
-  exists: (arg) => arg !== undefined,
-  not: (arg) => (arg === undefined ? undefined : !boolean(arg)),
+const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) => unknown }> = {
+  exists: { arities: [1], fn: (arg) => arg !== undefined },
+  not: { arities: [1], fn: (arg) => (arg === undefined ? undefined : !boolean(arg)) },
+  // Signature <a<s>s?:s>: a lone string is an array of one; anything but strings is JSONata's error to give.
+  join: {
+    arities: [1, 2],
+    fn: (strs, separator) => {
+      if (strs === undefined) return undefined;
+      const list = Array.isArray(strs) ? strs : [strs];
+      if (!list.every((s) => typeof s === 'string')) throw new Unsupported('join of non-strings');
+      if (separator !== undefined && typeof separator !== 'string') throw new Unsupported('join separator');
+      return list.join(separator ?? '');
+    },
+  },
 };
 
 function compileFunction(expr: AstNode): Evaluator {
@@ -288,11 +299,10 @@ function compileFunction(expr: AstNode): Evaluator {
     };
   }
   const builtIn = BUILT_INS[name];
-  if (builtIn && args.length === 1) {
-    const [arg] = args;
+  if (builtIn?.arities.includes(args.length)) {
     return (input, c) => {
       if (Object.hasOwn(c.bindings, name)) throw new Unsupported('shadowed');
-      return builtIn(arg!(input, c));
+      return builtIn.fn(...args.map((a) => a(input, c)));
     };
   }
   throw new Unsupported(`$${name}`);
