@@ -56,7 +56,12 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-async function evaluate(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
+async function evaluate(
+  run: Run,
+  node: ExpressionNode,
+  context: unknown,
+  path: string | string[],
+): Promise<unknown> {
   return plain(await evaluateRaw(run, node, context, path));
 }
 
@@ -87,7 +92,13 @@ async function verifyFast(run: Run, node: ExpressionNode, context: unknown, fast
 }
 
 /** The expression's result as JSONata gives it: input nodes keep their `$loc`. */
-async function evaluateRaw(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
+/** `path`: where the value goes, formatted only when an error needs it. */
+async function evaluateRaw(
+  run: Run,
+  node: ExpressionNode,
+  context: unknown,
+  path: string | string[],
+): Promise<unknown> {
   try {
     if (node.fast) {
       try {
@@ -104,11 +115,12 @@ async function evaluateRaw(run: Run, node: ExpressionNode, context: unknown, pat
     return await node.expression.evaluate(context, bindings);
   } catch (error) {
     const message = (error as Error).message ?? String(error);
+    const at = typeof path === 'string' ? path : formatPath(path);
     throw new MappingError(
       run.mapping.file,
-      path,
+      at,
       `${message} [in ${node.at}: ${node.source}]`,
-      locationOf(context) ?? nearestLocation(run, path),
+      locationOf(context) ?? nearestLocation(run, at),
       { cause: error },
     );
   }
@@ -121,7 +133,7 @@ async function evaluateRecord(
   path: string[],
 ): Promise<unknown> {
   if (node.each) {
-    const raw = await evaluateRaw(run, node.each, context, formatPath(path));
+    const raw = await evaluateRaw(run, node.each, context, path);
     const contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
     const out: unknown[] = [];
     for (let i = 0; i < contexts.length; i++)
@@ -129,7 +141,7 @@ async function evaluateRecord(
     return out;
   }
   if (node.from) {
-    const raw = await evaluateRaw(run, node.from, context, formatPath(path));
+    const raw = await evaluateRaw(run, node.from, context, path);
     if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) return null;
     if (Array.isArray(raw) && raw.length > 1) {
       throw new MappingError(
@@ -161,7 +173,7 @@ async function fields(
     let value: unknown;
     if (child.kind === 'expression') {
       run.bindings.parent = outer;
-      value = await evaluate(run, child, context, formatPath(childPath));
+      value = await evaluate(run, child, context, childPath);
     } else {
       run.bindings.parent = child.each || child.from ? context : outer;
       value = await evaluateRecord(run, child, context, childPath);
