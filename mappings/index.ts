@@ -66,7 +66,9 @@ export function findMapping(ref: string, baseDir?: string): CompiledMapping {
  */
 export function inboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findReader(format);
-  const found = loadMappings(dir).filter((m) => m.direction === 'to-canonical' && m.spec.input === format);
+  const found = loadMappings(dir).filter(
+    (m) => m.direction === 'to-canonical' && m.spec.input === format && !m.spec.onlyByName,
+  );
   if (found.length === 0) throw new ConfigError(`no to-canonical mapping for format "${format}"`);
   if (found.length > 1) {
     const names = found.map((m) => relative(dir, resolve(m.file))).join(', ');
@@ -78,7 +80,9 @@ export function inboundMapping(format: string, dir = mappingsDir): CompiledMappi
 /** The mapping that writes canonical records as `format` documents. */
 export function outboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findWriter(format);
-  const found = loadMappings(dir).find((m) => m.direction === 'from-canonical' && m.spec.output === format);
+  const found = loadMappings(dir).find(
+    (m) => m.direction === 'from-canonical' && m.spec.output === format && !m.spec.onlyByName,
+  );
   if (!found) throw new ConfigError(`no from-canonical mapping writes format "${format}"`);
   return found;
 }
