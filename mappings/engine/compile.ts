@@ -44,9 +44,27 @@ export interface CompiledMapping extends LoadedMapping {
   root: RecordNode;
 }
 
-function compileExpression(file: string, at: string, source: string): ExpressionNode {
+/**
+ * What mapping one document may cost, so that no document stalls or exhausts the process that hosts the
+ * connectors: past the deadline or the memory budget it is refused with a MappingError (not retriable: the
+ * dead-letter topic gets it, with this reason; run.ts checks between fields). A single JSONata evaluation is bounded
+ * by the same deadline, as JSONata's own timeout.
+ */
+export const DOCUMENT_BUDGET = { deadlineMs: 10_000, memoryBytes: 1024 * 1024 * 1024 };
+
+/**
+ * `perDocument`: evaluated once per document (lets, `records`, fields outside any `$each`), so one evaluation may
+ * span the whole document (an 850's extensions over every line): it gets JSONata's own timeout. Per-item expressions
+ * do not (JSONata's guardrail reads the clock at every step, which costs a third of the time) and are bounded by
+ * run.ts's check between fields.
+ */
+function compileExpression(file: string, at: string, source: string, perDocument = true): ExpressionNode {
   try {
-    const expression = jsonata(source);
+    // JSONata's options take a timeout, though its type declarations do not say so.
+    const options = perDocument
+      ? ({ timeout: DOCUMENT_BUDGET.deadlineMs } as jsonata.JsonataOptions)
+      : undefined;
+    const expression = jsonata(source, options);
     const uses = [...new Set([...source.matchAll(/\$([A-Za-z_]\w*)/g)].map((m) => m[1]!))];
     return { kind: 'expression', at, source, expression, uses };
   } catch (error) {
@@ -58,14 +76,15 @@ function compileExpression(file: string, at: string, source: string): Expression
   }
 }
 
-function compileRecord(file: string, at: string, map: FieldMap): RecordNode {
+function compileRecord(file: string, at: string, map: FieldMap, inEach = false): RecordNode {
   const node: RecordNode = { kind: 'record', at, fields: new Map() };
   for (const [key, value] of Object.entries(map)) {
     const where = `${at}.${key}`;
-    if (key === '$each') node.each = compileExpression(file, where, value as string);
-    else if (key === '$from') node.from = compileExpression(file, where, value as string);
-    else if (typeof value === 'string') node.fields.set(key, compileExpression(file, where, value));
-    else node.fields.set(key, compileRecord(file, where, value));
+    const each = inEach || Object.hasOwn(map, '$each');
+    if (key === '$each') node.each = compileExpression(file, where, value as string, !inEach);
+    else if (key === '$from') node.from = compileExpression(file, where, value as string, !each);
+    else if (typeof value === 'string') node.fields.set(key, compileExpression(file, where, value, !each));
+    else node.fields.set(key, compileRecord(file, where, value, each));
   }
   return node;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../formats/types.ts';
-import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
+import { type CompiledMapping, DOCUMENT_BUDGET, type ExpressionNode, type RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
 
 /** One canonical record a document yields, as `eai map` prints it. */
@@ -18,6 +18,36 @@ interface Run {
   bindings: Record<string, unknown>;
   /** Input location of each output path prefix, to say where in the input a bad value came from. */
   locations: Array<[string, string]>;
+  budget: Budget;
+}
+
+interface Budget {
+  deadlineMs: number;
+  memoryBytes: number;
+  deadline: number;
+  heapAtStart: number;
+  ticks: number;
+}
+
+function checkBudget(run: Run): void {
+  const budget = run.budget;
+  // Every 32nd field: a clock read and a heap reading cost little, but not nothing.
+  if (++budget.ticks % 32 !== 0) return;
+  if (performance.now() > budget.deadline) {
+    throw new MappingError(
+      run.mapping.file,
+      '(document)',
+      `refused: mapping it took longer than the per-document deadline of ${budget.deadlineMs / 1000} s; split the document, or raise the deadline where the mapping runs`,
+    );
+  }
+  const grown = process.memoryUsage().heapUsed - budget.heapAtStart;
+  if (grown > budget.memoryBytes) {
+    throw new MappingError(
+      run.mapping.file,
+      '(document)',
+      `refused: mapping it took more than the per-document memory budget of ${Math.round(budget.memoryBytes / 1024 / 1024)} MiB; split the document, or raise the budget where the mapping runs`,
+    );
+  }
 }
 
 function locationOf(node: unknown): string | undefined {
@@ -165,6 +195,7 @@ async function fields(
   const at = locationOf(context);
   if (at) run.locations.push([formatPath(path), at]);
   const out: Record<string, unknown> = {};
+  checkBudget(run);
   // `$parent`: the context before the nearest `$each` / `$from` (e.g. the item of a schedule line). Nested maps
   // without one keep the context and so keep `$parent`. Safe to set in place: evaluation is sequential.
   const outer = run.bindings.parent;
@@ -274,11 +305,25 @@ function validate(run: Run, type: avro.Type, value: unknown): Record<string, unk
   return type.clone(value) as Record<string, unknown>;
 }
 
-async function start(mapping: CompiledMapping, tree: unknown, doc: Record<string, unknown>): Promise<Run> {
+async function start(
+  mapping: CompiledMapping,
+  tree: unknown,
+  doc: Record<string, unknown>,
+  options: MapOptions,
+): Promise<Run> {
+  const deadlineMs = options.deadlineMs ?? DOCUMENT_BUDGET.deadlineMs;
+  const memoryBytes = options.memoryBudgetBytes ?? DOCUMENT_BUDGET.memoryBytes;
   const run: Run = {
     mapping,
     bindings: { doc, tree },
     locations: [],
+    budget: {
+      deadlineMs,
+      memoryBytes,
+      deadline: performance.now() + deadlineMs,
+      heapAtStart: process.memoryUsage().heapUsed,
+      ticks: 0,
+    },
   };
   for (const [name, node] of mapping.lets)
     run.bindings[name] = await evaluateRaw(run, node, tree, `let.${name}`);
@@ -295,6 +340,10 @@ async function recordContexts(run: Run, tree: unknown): Promise<unknown[]> {
 export interface MapOptions {
   /** `$doc.receivedAt`: when the hub got the document, for documents that carry no time of their own. */
   receivedAt?: Date;
+  /** Per-document deadline (default DOCUMENT_BUDGET.deadlineMs). */
+  deadlineMs?: number;
+  /** Per-document growth of the heap allowed while mapping (default DOCUMENT_BUDGET.memoryBytes). */
+  memoryBudgetBytes?: number;
 }
 
 /** Maps one parsed document to the canonical records it yields, each validated against its schema. */
@@ -308,7 +357,7 @@ export async function mapDocument(
   }
   const { format, kind, id, source } = document;
   const receivedAt = (options.receivedAt ?? new Date()).toISOString();
-  const run = await start(mapping, document.tree, { format, kind, id, source, receivedAt });
+  const run = await start(mapping, document.tree, { format, kind, id, source, receivedAt }, options);
   const out: CanonicalRecord[] = [];
   for (const context of await recordContexts(run, document.tree)) {
     const whole = contextLocation(context);
@@ -360,7 +409,7 @@ export async function mapToSystem(
       schema: mapping.schema.fullName,
       id: options.documentId ?? contentNumber(input),
     };
-    const run = await start(mapping, input, doc);
+    const run = await start(mapping, input, doc, {});
     for (const context of await recordContexts(run, input)) {
       run.bindings.record = context;
       trees.push(await fields(run, mapping.root, context, []));
