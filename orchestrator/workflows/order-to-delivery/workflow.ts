@@ -88,10 +88,16 @@ async function await_(
 }
 
 /**
- * Order to delivery, version 1: a plain DBOS workflow whose only effects are steps (checkpointed), sends and
+ * Order to delivery: a plain DBOS workflow whose only effects are steps (checkpointed), sends and
  * receives. Every step that changes another system registers its compensation with the saga.
  */
-export function orderToDeliveryWorkflow(version: number) {
+export interface WorkflowVariant {
+  version: number;
+  /** Version 2: the ERP also gets the order's SHIPPED status (with tracking) once the ASN is in. */
+  erpShipped: boolean;
+}
+
+export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant) {
   return async function orderToDelivery(input: OrderInput): Promise<OrderOutcome> {
     const id = DBOS.workflowID!;
     const saga = new Saga(TYPE, input.trace);
@@ -147,6 +153,9 @@ export function orderToDeliveryWorkflow(version: number) {
         timers.asnTimeoutMs,
       );
       const shipment = asn.data as { shipmentId: string; trackingNumbers: string[] };
+      if (erpShipped) {
+        await saga.step('erp-shipped', () => erpStatus(id, 'erp-shipped', input, 'SHIPPED'));
+      }
       await saga.step(
         'crm-status',
         () => crmStatus(id, 'crm-status', input, 'SHIPPED', shipment),
