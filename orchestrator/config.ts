@@ -60,6 +60,13 @@ export const orchestratorConfigSchema = z.object({
   brokers: z.string().min(1).describe('Kafka bootstrap servers.'),
   registryUrl: z.string().url().describe('Confluent-compatible schema registry.'),
   routerGroup: z.string().default('eai-orchestrator').describe('Consumer group of the event router.'),
+  routerConsumers: z
+    .number()
+    .int()
+    .min(1)
+    .max(32)
+    .default(3)
+    .describe('Router consumers in this instance (one group); more partitions are handed over in parallel.'),
   sapUrl: z.string().url().optional().describe('SAP (simulator) base URL for the credit check.'),
   timers: timersSchema.default(timersSchema.parse({})),
 });

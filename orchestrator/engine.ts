@@ -112,7 +112,13 @@ export async function startOrchestrator(
 
   let router: ConsumerRunner | undefined;
   if (options.router !== false) {
-    router = await startEventRouter({ bus, definitions, groupId: config.routerGroup, logger: log });
+    router = await startEventRouter({
+      bus,
+      definitions,
+      groupId: config.routerGroup,
+      logger: log,
+      consumers: config.routerConsumers,
+    });
   }
 
   async function prune(): Promise<number> {

@@ -13,6 +13,8 @@ export interface RouterOptions {
   groupId: string;
   logger: Logger;
   fromBeginning?: boolean;
+  /** Consumers in this process, in one group: partitions spread over them and are handled in parallel. */
+  consumers?: number;
 }
 
 /**
@@ -24,16 +26,27 @@ export interface RouterOptions {
  */
 export async function startEventRouter(options: RouterOptions): Promise<ConsumerRunner> {
   const { definitions, logger } = options;
-  const runner = await options.bus.consume({
-    groupId: options.groupId,
-    topics: definitions.topics(),
-    dlqTopic: DLQ_TOPICS.orchestrator,
-    fromBeginning: options.fromBeginning ?? true,
-    retry: { retries: 10, initialDelayMs: 200, maxDelayMs: 5000 },
-    handler: (event) => routeEvent(definitions, event, logger),
-  });
-  await runner.ready();
-  return runner;
+  // The bus's runner handles one record at a time per consumer (and commits each): several consumers in the group
+  // hand events of different partitions over in parallel, while one order's events (one key) stay in order.
+  const runners = await Promise.all(
+    Array.from({ length: Math.max(1, options.consumers ?? 1) }, () =>
+      options.bus.consume({
+        groupId: options.groupId,
+        topics: definitions.topics(),
+        dlqTopic: DLQ_TOPICS.orchestrator,
+        fromBeginning: options.fromBeginning ?? true,
+        retry: { retries: 10, initialDelayMs: 200, maxDelayMs: 5000 },
+        handler: (event) => routeEvent(definitions, event, logger),
+      }),
+    ),
+  );
+  await Promise.all(runners.map((r) => r.ready()));
+  return {
+    ready: async () => undefined,
+    stop: async () => {
+      await Promise.all(runners.map((r) => r.stop()));
+    },
+  };
 }
 
 export function traceOf(event: ConsumedEvent): WorkflowTrace {

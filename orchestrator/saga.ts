@@ -85,7 +85,7 @@ export class Saga {
 
   /** A step with an optional compensation, registered only once the step completed. */
   async step<T>(name: string, fn: () => Promise<T>, compensate?: (result: T) => Promise<void>): Promise<T> {
-    await setState({ status: 'RUNNING', step: name });
+    // No state event per step (a write each): the step timeline is DBOS's own (listWorkflowSteps).
     let result: T;
     try {
       result = await runStep(this.type, name, fn);

@@ -80,52 +80,60 @@ export async function startInstantResponders(
     topics: OrderToDeliveryTopics;
     /** Orders (and which answer) that get none. */
     silent?: (orderId: string, answer: 'asn' | 'delivery') => boolean;
+    /** Consumers in the group (command partitions answered in parallel). */
+    consumers?: number;
   },
 ): Promise<InstantResponders> {
   const seen: SeenCommand[] = [];
   const publisher: Publisher & { close(): Promise<void> } = await bus.publisher();
 
-  const runner: ConsumerRunner = await bus.consume({
-    groupId: options.groupId,
-    topics: [COMMAND_TOPICS.logisticsDespatch, COMMAND_TOPICS.crmOrderStatus, COMMAND_TOPICS.erpOrderStatus],
-    dlqTopic: 'dlq.orchestrator',
-    fromBeginning: false,
-    handler: async (event: ConsumedEvent) => {
-      const order = (event.value as { salesOrder: { orderId: string; status: string } }).salesOrder;
-      const command: SeenCommand = {
-        topic: event.record.topic,
-        id: event.attributes.id ?? '',
-        orderId: order.orderId,
-        status: order.status,
-        correlationId: event.attributes.correlationId,
-        traceparent: event.attributes.traceparent,
-      };
-      seen.push(command);
-      if (
-        command.topic === COMMAND_TOPICS.logisticsDespatch &&
-        order.status === 'CONFIRMED' &&
-        !options.silent?.(order.orderId, 'asn')
-      ) {
-        await publisher.publish([
-          shipmentEvent(options.topics.shipment, order.orderId, 'SHIPPED', command.correlationId),
-        ]);
-      }
-      if (
-        command.topic === COMMAND_TOPICS.crmOrderStatus &&
-        order.status === 'SHIPPED' &&
-        !options.silent?.(order.orderId, 'delivery')
-      ) {
-        await publisher.publish([
-          shipmentEvent(options.topics.shipment, order.orderId, 'DELIVERED', command.correlationId),
-        ]);
-      }
-    },
-  });
-  await runner.ready();
+  const consume = (): Promise<ConsumerRunner> =>
+    bus.consume({
+      groupId: options.groupId,
+      topics: [
+        COMMAND_TOPICS.logisticsDespatch,
+        COMMAND_TOPICS.crmOrderStatus,
+        COMMAND_TOPICS.erpOrderStatus,
+      ],
+      dlqTopic: 'dlq.orchestrator',
+      fromBeginning: false,
+      handler: async (event: ConsumedEvent) => {
+        const order = (event.value as { salesOrder: { orderId: string; status: string } }).salesOrder;
+        const command: SeenCommand = {
+          topic: event.record.topic,
+          id: event.attributes.id ?? '',
+          orderId: order.orderId,
+          status: order.status,
+          correlationId: event.attributes.correlationId,
+          traceparent: event.attributes.traceparent,
+        };
+        seen.push(command);
+        if (
+          command.topic === COMMAND_TOPICS.logisticsDespatch &&
+          order.status === 'CONFIRMED' &&
+          !options.silent?.(order.orderId, 'asn')
+        ) {
+          await publisher.publish([
+            shipmentEvent(options.topics.shipment, order.orderId, 'SHIPPED', command.correlationId),
+          ]);
+        }
+        if (
+          command.topic === COMMAND_TOPICS.crmOrderStatus &&
+          order.status === 'SHIPPED' &&
+          !options.silent?.(order.orderId, 'delivery')
+        ) {
+          await publisher.publish([
+            shipmentEvent(options.topics.shipment, order.orderId, 'DELIVERED', command.correlationId),
+          ]);
+        }
+      },
+    });
+  const runners = await Promise.all(Array.from({ length: options.consumers ?? 1 }, consume));
+  await Promise.all(runners.map((r) => r.ready()));
   return {
     seen,
     async stop() {
-      await runner.stop();
+      await Promise.all(runners.map((r) => r.stop()));
       await publisher.close();
     },
   };

@@ -63,7 +63,10 @@ async function await_(
   const workflowId = DBOS.workflowID!;
   if (escalateMs !== undefined && escalateMs < timeoutMs) {
     const early = await inbox.wait(kinds, startedAt + escalateMs);
-    if (early) return early;
+    if (early) {
+      await setState({ status: 'RUNNING', step: wait });
+      return early;
+    }
     await runStep(TYPE, `escalate:${wait}`, async () => {
       orchestratorMetrics.timeouts.inc({ type: TYPE, wait, kind: 'escalation' });
       await sendAlert(
@@ -80,7 +83,10 @@ async function await_(
     });
   }
   const message = await inbox.wait(kinds, startedAt + timeoutMs);
-  if (message) return message;
+  if (message) {
+    await setState({ status: 'RUNNING', step: wait });
+    return message;
+  }
   await runStep(TYPE, `timeout:${wait}`, async () => {
     orchestratorMetrics.timeouts.inc({ type: TYPE, wait, kind: 'timeout' });
   });
