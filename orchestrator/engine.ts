@@ -36,8 +36,8 @@ export interface Orchestrator {
   result<T>(workflowId: string, timeoutMs: number): Promise<T>;
   /** What the instance last reported of itself (status, step), or null. */
   state(workflowId: string): Promise<InstanceState | null>;
-  /** Deletes finished workflows older than the retention; returns how many. */
-  prune(): Promise<number>;
+  /** Deletes finished workflows (and kept events) older than the retention, or `olderThanMs`; returns how many. */
+  prune(olderThanMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -121,8 +121,8 @@ export async function startOrchestrator(
     });
   }
 
-  async function prune(): Promise<number> {
-    const before = new Date(Date.now() - config.retentionMs).toISOString();
+  async function prune(olderThanMs = config.retentionMs): Promise<number> {
+    const before = new Date(Date.now() - olderThanMs).toISOString();
     const finished = await DBOS.listWorkflows({
       status: ['SUCCESS', 'ERROR', 'CANCELLED'],
       endTime: before,

@@ -12,6 +12,9 @@ export interface InboxMessage {
 
 export const INBOX_TOPIC = 'inbox';
 
+/** An operator's cancel: interrupts every workflow's waits, like the business cancellations each one names. */
+export const OPERATOR_CANCEL = 'operator.cancel';
+
 /** A message of an interrupting kind (a cancellation) arrived while the workflow waited for something else. */
 export class Interrupted extends Error {
   readonly inboxMessage: InboxMessage;
@@ -34,7 +37,7 @@ export class Inbox {
   private readonly interrupting: string[];
 
   constructor(interrupting: string[]) {
-    this.interrupting = interrupting;
+    this.interrupting = [...interrupting, OPERATOR_CANCEL];
   }
 
   /** Adds messages claimed from the kept-events table (events that arrived before the instance existed). */

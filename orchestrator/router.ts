@@ -2,7 +2,7 @@ import { DBOS, Error as DBOSErrors } from '@dbos-inc/dbos-sdk';
 import { type Bus, type ConsumedEvent, type ConsumerRunner, DLQ_TOPICS } from '../bus/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { DefinitionSet } from './definitions.ts';
-import { INBOX_TOPIC, type InboxMessage } from './inbox.ts';
+import { INBOX_TOPIC, type InboxMessage, OPERATOR_CANCEL } from './inbox.ts';
 import { forgetKept, keepEvent } from './kept-events.ts';
 import { orchestratorMetrics } from './metrics.ts';
 import type { WorkflowTrace } from './trace.ts';
@@ -124,6 +124,19 @@ export async function signalWorkflow(
   signalId: string,
 ): Promise<void> {
   await DBOS.send(workflowId, { kind: `signal.${name}`, eventId: signalId, data }, INBOX_TOPIC, signalId);
+}
+
+/**
+ * An operator's cancel: the instance stops at its current or next wait and compensates what it did (unlike
+ * `DBOS.cancelWorkflow`, which stops it where it is and compensates nothing).
+ */
+export async function cancelWorkflow(workflowId: string, reason: string, cancelId: string): Promise<void> {
+  await DBOS.send(
+    workflowId,
+    { kind: OPERATOR_CANCEL, eventId: cancelId, data: { reason } },
+    INBOX_TOPIC,
+    cancelId,
+  );
 }
 
 /** An operator's retry of a parked instance. */

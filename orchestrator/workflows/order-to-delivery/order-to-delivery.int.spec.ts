@@ -2,13 +2,14 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Publisher } from '../../../bus/index.ts';
 import { NonRetriableError, RetriableError } from '../../../lib/errors.ts';
+import { metricsRegistry } from '../../../lib/metrics.ts';
 import { startSap } from '../../../simulators/sap/test-support.ts';
 import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
-import { retryWorkflow, signalWorkflow } from '../../router.ts';
+import { cancelWorkflow, retryWorkflow, signalWorkflow } from '../../router.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
 import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
@@ -40,6 +41,14 @@ async function run(
 ) {
   await publisher.publish([salesOrderEvent(topics, orderId, kunnr, extra)]);
   return orchestrator.result<OrderOutcome>(workflowIdOf(orderId), 30_000);
+}
+
+async function metricValue(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as Array<{ labels: Record<string, unknown>; value: number }>;
+  return values
+    .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 const commandsOf = (orderId: string) =>
@@ -213,6 +222,9 @@ describe('order to delivery, instant responders on the bus', () => {
       'compensate:logistics-despatch',
       'compensate:erp-confirm',
     ]);
+    expect(
+      await metricValue('eai_workflow_parked_total', { type: 'order-to-delivery' }),
+    ).toBeGreaterThanOrEqual(1);
     faults.get(id)!.delete('compensate:erp-confirm');
     await retryWorkflow(id);
     const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
@@ -237,6 +249,24 @@ describe('order to delivery, instant responders on the bus', () => {
     });
   });
 
+  it("an operator's cancel of a waiting instance compensates it too", async () => {
+    const orderId = unique('sap:op-cancel');
+    const id = workflowIdOf(orderId);
+    silent.set(orderId, 'delivery');
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor(
+      'the delivery wait',
+      async () => (await orchestrator.state(id))?.step === 'await-delivery',
+      20_000,
+    );
+    await cancelWorkflow(id, 'customer called', unique('cancel'));
+    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({
+      outcome: 'CANCELLED',
+      compensated: ['crm-status', 'logistics-despatch', 'erp-confirm'],
+    });
+  });
+
   it('an event for an instance that does not exist yet is kept, and claimed when the instance starts', async () => {
     const orderId = unique('sap:early');
     silent.set(orderId, 'asn');
@@ -255,6 +285,31 @@ describe('order to delivery, instant responders on the bus', () => {
       [workflowIdOf(orderId)],
     );
     expect(rows).toEqual([]);
+  });
+
+  it('counted escalations and timeouts of the waits', async () => {
+    expect(
+      await metricValue('eai_workflow_timeouts_total', { wait: 'await-asn', kind: 'escalation' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      await metricValue('eai_workflow_timeouts_total', { wait: 'await-delivery', kind: 'timeout' }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('retention deletes finished instances and leaves waiting ones', async () => {
+    const orderId = unique('sap:waiting');
+    const id = workflowIdOf(orderId);
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor(
+      'the credit hold',
+      async () => (await orchestrator.state(id))?.status === 'WAITING',
+      20_000,
+    );
+    const finished = await DBOS.listWorkflows({ status: 'SUCCESS' });
+    expect(finished.length).toBeGreaterThan(0);
+    expect(await orchestrator.prune(0)).toBeGreaterThanOrEqual(finished.length);
+    expect(await DBOS.listWorkflows({ status: 'SUCCESS' })).toEqual([]);
+    expect((await DBOS.getWorkflowStatus(id))?.status).toBe('PENDING');
   });
 
   it('lists its definitions with name, version and a Mermaid graph', () => {
