@@ -9,6 +9,7 @@ import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
+import { listInstances, showInstance } from '../../operators.ts';
 import { cancelWorkflow, retryWorkflow, signalWorkflow } from '../../router.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
@@ -120,6 +121,23 @@ describe('order to delivery, instant responders on the bus', () => {
       expect(command.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     }
     expect(await orchestrator.state(id)).toMatchObject({ status: 'COMPLETED' });
+
+    // The operators' view: the instance with its correlation id, and its timeline of steps and receives.
+    const detail = await showInstance(id);
+    expect(detail).toMatchObject({
+      id,
+      type: 'order-to-delivery',
+      version: 1,
+      status: 'COMPLETED',
+      correlationId: 'corr-happy',
+    });
+    const names = detail!.timeline.map((t) => t.name);
+    for (const step of ['credit-check', 'erp-confirm', 'logistics-despatch', 'crm-status', 'DBOS.recv']) {
+      expect(names).toContain(step);
+    }
+    expect(names.indexOf('erp-confirm')).toBeLessThan(names.indexOf('crm-status'));
+    const listed = await listInstances({ type: 'order-to-delivery', status: 'COMPLETED' });
+    expect(listed.map((i) => i.id)).toContain(id);
   });
 
   it('a credit hold waits for the approve-credit signal, which moves it on', async () => {
