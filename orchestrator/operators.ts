@@ -91,8 +91,11 @@ async function summarise(
 export async function listInstances(
   filter: { type?: string; status?: OperatorStatus; limit?: number } = {},
 ): Promise<InstanceSummary[]> {
+  const live = ['RUNNING', 'WAITING', 'COMPENSATING', 'PARKED'];
   const workflows = await DBOS.listWorkflows({
     workflow_id_prefix: filter.type ? `${filter.type}:` : undefined,
+    // Instances still in flight are PENDING in DBOS, whatever they report of themselves.
+    status: filter.status && live.includes(filter.status) ? 'PENDING' : undefined,
     sortDesc: true,
     limit: filter.limit ?? 100,
   });
