@@ -95,6 +95,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       },
       {
         definitions: orderToDeliveryDefinitions(),
+        router: options.orchestrator.router,
         logger: options.logger.child({ component: 'orchestrator' }),
       },
     );
