@@ -87,6 +87,14 @@ export {
   type ValueView,
 } from './dead-letters.ts';
 export { deadLetterRecord, describeDeadLetter, type FailureStage } from './dlq.ts';
+export {
+  buildAttributes,
+  childTraceparent,
+  type EventAttributes,
+  fromHeaders,
+  headersToJson,
+  toHeaders,
+} from './envelope.ts';
 export { kafkaReachable, registryReachable } from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';

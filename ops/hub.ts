@@ -7,10 +7,13 @@ import {
   loadDeployment,
 } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
+import { listInstances, type Orchestrator, startOrchestrator, type Timers } from '../orchestrator/index.ts';
+import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { registerWorkflowRoutes } from './routes/workflows.ts';
 import { startOpsServer } from './server.ts';
 
 export interface HubOptions {
@@ -26,11 +29,26 @@ export interface HubOptions {
   /** Instances with the same group share the connectors. */
   group?: string;
   plugins?: readonly ConnectorPlugin[];
+  /**
+   * Runs the orchestrator role in this process (needs `databaseUrl`): order-to-delivery on the canonical topics,
+   * the workflow routes, and parked instances in readiness details. Off unless given.
+   */
+  orchestrator?: {
+    executorId: string;
+    sapUrl?: string;
+    timers?: Partial<Timers>;
+    database?: string;
+    /** Consumer group of the event router (default `eai-orchestrator`). */
+    routerGroup?: string;
+    /** Route canonical events into workflows (default true). */
+    router?: boolean;
+  };
 }
 
 export interface Hub {
   url: string;
   runtime: ConnectorRuntime;
+  orchestrator?: Orchestrator;
   close(): Promise<void>;
 }
 
@@ -61,10 +79,33 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   await runtime.start();
   if (deployDir) await runtime.deploy(definitions, deployDir);
 
+  let orchestrator: Orchestrator | undefined;
+  if (options.orchestrator) {
+    if (!options.databaseUrl) throw new Error('the orchestrator role needs a database URL (DATABASE_URL)');
+    orchestrator = await startOrchestrator(
+      {
+        databaseUrl: options.databaseUrl,
+        brokers: options.brokers,
+        registryUrl: options.registryUrl,
+        executorId: options.orchestrator.executorId,
+        sapUrl: options.orchestrator.sapUrl,
+        database: options.orchestrator.database,
+        timers: options.orchestrator.timers,
+        routerGroup: options.orchestrator.routerGroup,
+      },
+      {
+        definitions: orderToDeliveryDefinitions(),
+        router: options.orchestrator.router,
+        logger: options.logger.child({ component: 'orchestrator' }),
+      },
+    );
+  }
+
   const api = createAdminApi({ tokens: options.tokens, logger: options.logger });
   registerWhoamiRoute(api);
   registerConnectorRoutes(api, runtime);
   registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, logger: options.logger });
+  if (orchestrator) registerWorkflowRoutes(api, { definitions: orchestrator.definitions });
   const ops = await startOpsServer({
     host: options.host,
     port: options.port,
@@ -74,17 +115,22 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     webhooks: (name, request) => runtime.webhook(name, request),
     details: async () => {
       const local = runtime.local();
+      // Parked workflows are listed, but do not make the hub unready: an operator has to act, not a restart.
+      const parked = orchestrator ? (await listInstances({ status: 'PARKED' })).map((i) => i.id) : undefined;
       return {
         connectors: Object.fromEntries(local.map((c) => [c.name, c.state])),
         failedConnectors: local.filter((c) => c.state === 'FAILED').map((c) => c.name),
+        ...(parked ? { parkedWorkflows: parked } : {}),
       };
     },
   });
   return {
     url: ops.url,
     runtime,
+    orchestrator,
     async close() {
       await ops.close();
+      await orchestrator?.stop();
       await runtime.stop();
     },
   };

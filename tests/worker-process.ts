@@ -12,8 +12,21 @@ export interface WorkerProcess {
 }
 
 /** Starts tests/connect-worker.ts on this Node (24) and waits (at most `timeoutMs`) for its ready line. */
-export async function startWorker(spec: WorkerSpec, timeoutMs = 45_000): Promise<WorkerProcess> {
-  const script = fileURLToPath(new URL('./connect-worker.ts', import.meta.url));
+export function startWorker(spec: WorkerSpec, timeoutMs = 45_000): Promise<WorkerProcess> {
+  return startScript(new URL('./connect-worker.ts', import.meta.url), spec, spec.workerId, timeoutMs);
+}
+
+/**
+ * Starts a script that takes one JSON argument and prints a `{"ready":true,"workerId",...}` line when ready, on
+ * this Node (24), and waits (at most `timeoutMs`) for that line.
+ */
+export async function startScript(
+  scriptUrl: URL,
+  spec: unknown,
+  workerId: string,
+  timeoutMs = 45_000,
+): Promise<WorkerProcess> {
+  const script = fileURLToPath(scriptUrl);
   const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -24,7 +37,7 @@ export async function startWorker(spec: WorkerSpec, timeoutMs = 45_000): Promise
     let pending = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`worker ${spec.workerId} not ready in ${timeoutMs} ms`));
+      reject(new Error(`worker ${workerId} not ready in ${timeoutMs} ms`));
     }, timeoutMs);
     child.stdout!.on('data', (chunk: Buffer) => {
       pending += chunk.toString('utf8');
@@ -38,7 +51,7 @@ export async function startWorker(spec: WorkerSpec, timeoutMs = 45_000): Promise
     });
     void exited.then((how) => {
       clearTimeout(timer);
-      reject(new Error(`worker ${spec.workerId} exited (${how}) before it was ready`));
+      reject(new Error(`worker ${workerId} exited (${how}) before it was ready`));
     });
   });
   return {

@@ -1,0 +1,43 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropDatabase } from '../store/database.ts';
+import { testStack, unique } from '../tests/stack.ts';
+import { hashToken, newToken } from './api/index.ts';
+import { type Hub, startHub } from './hub.ts';
+
+/** The hub with the orchestrator role: the workflow routes are mounted and readiness lists parked instances. */
+const stack = testStack();
+const database = unique('eai_orch_hub').replaceAll('-', '_');
+const token = newToken();
+let hub: Hub;
+
+beforeAll(async () => {
+  hub = await startHub({
+    ...stack,
+    group: unique('connect'),
+    logger: pino({ level: 'silent' }),
+    tokens: [{ name: 'dashboard', role: 'viewer', sha256: hashToken(token) }],
+    port: 0,
+    // No router here: a fresh group would replay every order other tests put on canonical.sales-order.
+    orchestrator: { executorId: 'hub-spec', database, router: false },
+  });
+});
+
+afterAll(async () => {
+  await hub?.close();
+  await dropDatabase(stack.databaseUrl, database);
+});
+
+describe('the hub with the orchestrator role', () => {
+  it('serves the workflow definitions (v1 and v2) and lists parked workflows in readiness details', async () => {
+    const definitions = (await (
+      await fetch(`${hub.url}/workflow-definitions`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as Array<{ name: string }>;
+    expect(definitions.map((d) => d.name)).toEqual(['order-to-delivery@1', 'order-to-delivery@2']);
+    const ready = await fetch(`${hub.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(
+      ((await ready.json()) as { details: { parkedWorkflows: string[] } }).details.parkedWorkflows,
+    ).toEqual([]);
+  });
+});

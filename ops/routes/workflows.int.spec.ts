@@ -1,0 +1,187 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Publisher } from '../../bus/index.ts';
+import { type Orchestrator, startOrchestrator } from '../../orchestrator/index.ts';
+import {
+  type OrderOutcome,
+  type OrderToDeliveryTopics,
+  orderToDeliveryV1,
+  workflowIdOf,
+} from '../../orchestrator/workflows/order-to-delivery/index.ts';
+import {
+  type InstantResponders,
+  startInstantResponders,
+} from '../../orchestrator/workflows/order-to-delivery/instant-responders.ts';
+import {
+  provisionTestTopics,
+  salesOrderEvent,
+  seedCustomers,
+} from '../../orchestrator/workflows/order-to-delivery/test-support.ts';
+import { startSap } from '../../simulators/sap/test-support.ts';
+import { dropDatabase } from '../../store/database.ts';
+import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
+import { testBus, testStack, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
+import { createAdminApi, hashToken, newToken } from '../api/index.ts';
+import { startOpsServer } from '../server.ts';
+import { registerWorkflowRoutes } from './workflows.ts';
+
+const tokens = { viewer: newToken(), operator: newToken() };
+const stack = testStack();
+const database = unique('eai_orch_rest').replaceAll('-', '_');
+const bus = testBus();
+let sap: Awaited<ReturnType<typeof startSap>>;
+let orchestrator: Orchestrator;
+let responders: InstantResponders;
+let publisher: Publisher & { close(): Promise<void> };
+let topics: OrderToDeliveryTopics;
+let customers: { good: string; blocked: string };
+let server: Awaited<ReturnType<typeof startOpsServer>>;
+let document: object;
+const silent = new Set<string>();
+
+beforeAll(async () => {
+  sap = await startSap();
+  customers = await seedCustomers(sap.sim.url);
+  topics = await provisionTestTopics(bus, unique('t-rest'));
+  orchestrator = await startOrchestrator(
+    {
+      databaseUrl: stack.databaseUrl,
+      database,
+      executorId: 'rest-spec',
+      brokers: stack.brokers,
+      registryUrl: stack.registryUrl,
+      routerGroup: unique('rest-router'),
+      sapUrl: sap.sim.url,
+    },
+    { definitions: [orderToDeliveryV1(topics)] },
+  );
+  responders = await startInstantResponders(bus, {
+    groupId: unique('rest-responders'),
+    topics,
+    silent: (orderId, answer) => answer === 'asn' && silent.has(orderId),
+  });
+  publisher = await bus.publisher();
+  const api = createAdminApi({
+    logger: pino({ level: 'silent' }),
+    tokens: [
+      { name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) },
+      { name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) },
+    ],
+  });
+  registerWorkflowRoutes(api, { definitions: orchestrator.definitions });
+  server = await startOpsServer({ checks: {}, api });
+  document = (await (await fetch(`${server.url}/openapi.json`)).json()) as object;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await publisher?.close();
+  await responders?.stop();
+  await orchestrator?.stop();
+  await sap?.close();
+  await dropDatabase(stack.databaseUrl, database);
+});
+
+async function call(
+  method: 'get' | 'post',
+  template: string,
+  url: string,
+  options: { token?: string; body?: unknown } = {},
+) {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${server.url}${url}`, {
+    method: method.toUpperCase(),
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const body = (await response.json()) as unknown;
+  assertConformsToOpenApi(document, { method, path: template, status: response.status, body });
+  return { status: response.status, body: body as Record<string, unknown> & unknown[] };
+}
+
+const path = (id: string, rest = '') => `/workflows/${encodeURIComponent(id)}${rest}`;
+
+describe('workflow routes of the admin API', () => {
+  it('lists instances and shows one with its timeline; needs a token', async () => {
+    const orderId = unique('sap:rest-done');
+    const id = workflowIdOf(orderId);
+    await publisher.publish([
+      salesOrderEvent(topics, orderId, customers.good, { correlationId: 'corr-rest' }),
+    ]);
+    await orchestrator.result<OrderOutcome>(id, 30_000);
+    expect((await call('get', '/workflows', '/workflows')).status).toBe(401);
+    const list = await call('get', '/workflows', '/workflows?type=order-to-delivery&status=COMPLETED', {
+      token: tokens.viewer,
+    });
+    expect(list.status).toBe(200);
+    expect(list.body).toContainEqual(
+      expect.objectContaining({
+        id,
+        type: 'order-to-delivery',
+        status: 'COMPLETED',
+        correlationId: 'corr-rest',
+      }),
+    );
+    const one = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
+    expect(one.status).toBe(200);
+    expect((one.body.timeline as Array<{ name: string }>).map((t) => t.name)).toContain('crm-status');
+    expect(
+      (await call('get', '/workflows/{id}', path('order-to-delivery:nope'), { token: tokens.viewer })).status,
+    ).toBe(404);
+  });
+
+  it('a signal from an operator moves a credit hold on; a viewer may not send one', async () => {
+    const orderId = unique('sap:rest-hold');
+    const id = workflowIdOf(orderId);
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor(
+      'the credit hold',
+      async () => (await orchestrator.state(id))?.status === 'WAITING',
+      20_000,
+    );
+    const template = '/workflows/{id}/signals/{name}';
+    const url = path(id, '/signals/approve-credit');
+    expect((await call('post', template, url, { token: tokens.viewer, body: {} })).status).toBe(403);
+    expect((await call('post', template, url, { token: tokens.operator, body: { by: 'desk' } })).status).toBe(
+      202,
+    );
+    expect((await orchestrator.result<OrderOutcome>(id, 20_000)).outcome).toBe('COMPLETED');
+  });
+
+  it('cancel compensates a waiting instance; a finished one answers 409, as does retry of one not parked', async () => {
+    const orderId = unique('sap:rest-cancel');
+    const id = workflowIdOf(orderId);
+    silent.add(orderId);
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor('the ASN wait', async () => (await orchestrator.state(id))?.step === 'await-asn', 20_000);
+    expect(
+      (await call('post', '/workflows/{id}/retry', path(id, '/retry'), { token: tokens.operator })).status,
+    ).toBe(409);
+    const cancel = await call('post', '/workflows/{id}/cancel', path(id, '/cancel'), {
+      token: tokens.operator,
+      body: { reason: 'customer called' },
+    });
+    expect(cancel.status).toBe(202);
+    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+      outcome: 'CANCELLED',
+      compensated: ['logistics-despatch', 'erp-confirm'],
+    });
+    const again = await call('post', '/workflows/{id}/cancel', path(id, '/cancel'), {
+      token: tokens.operator,
+      body: {},
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('lists the definitions with their Mermaid graphs', async () => {
+    const { status, body } = await call('get', '/workflow-definitions', '/workflow-definitions', {
+      token: tokens.viewer,
+    });
+    expect(status).toBe(200);
+    expect(body).toEqual([expect.objectContaining({ name: 'order-to-delivery@1', version: 1 })]);
+    expect((body[0] as { graph: string }).graph).toMatch(/^flowchart TD/);
+  });
+});

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  cancelWorkflow,
+  type DefinitionSet,
+  listInstances,
+  retryWorkflow,
+  showInstance,
+  signalWorkflow,
+} from '../../orchestrator/index.ts';
+import { type AdminApi, HttpError } from '../api/index.ts';
+
+/**
+ * The workflow routes of the admin API: instances by type and status, one instance with its timeline, the
+ * operators' actions (retry a parked instance, cancel with compensation, send a signal), and the definitions with
+ * their Mermaid graphs. Reads need `viewer`, actions `operator`. Needs an orchestrator started in this process.
+ */
+export interface WorkflowRouteDeps {
+  definitions: DefinitionSet;
+}
+
+const tag = 'workflows';
+const statuses = [
+  'RUNNING',
+  'WAITING',
+  'COMPENSATING',
+  'PARKED',
+  'COMPLETED',
+  'COMPENSATED',
+  'CANCELLED',
+  'FAILED',
+] as const;
+const idParams = z.object({
+  id: z.string().min(1).describe('The workflow id, e.g. `order-to-delivery:sap:0000004711`.'),
+});
+
+const summarySchema = z
+  .object({
+    id: z.string(),
+    type: z.string().describe('e.g. `order-to-delivery`.'),
+    version: z.number().int().nullable().describe('The definition version the instance runs on.'),
+    status: z.enum(statuses),
+    step: z.string().nullable().describe('The step running, waited for, or that failed.'),
+    startedAt: z.string(),
+    updatedAt: z.string().nullable(),
+    correlationId: z.string().nullable(),
+  })
+  .meta({ id: 'WorkflowInstance' });
+
+const detailSchema = summarySchema
+  .extend({
+    executorId: z.string().nullable().describe('The orchestrator instance that runs (or ran) it.'),
+    detail: z.string().nullable().describe('Why it is parked or failed.'),
+    output: z.json().nullable(),
+    error: z.string().nullable(),
+    timeline: z.array(
+      z.object({
+        n: z.number().int(),
+        name: z.string().describe('A step, `compensate:<step>`, `DBOS.recv` (an event in), `DBOS.sleep`, …'),
+        at: z.string().nullable(),
+        ms: z.number().nullable(),
+        output: z.json().nullable(),
+        error: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'WorkflowInstanceDetail' });
+
+const accepted = z.object({ id: z.string(), action: z.string() }).meta({ id: 'WorkflowActionAccepted' });
+
+export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): void {
+  async function existing(id: string) {
+    const instance = await showInstance(id);
+    if (!instance) throw new HttpError(404, `no workflow ${id}`);
+    return instance;
+  }
+
+  api.route(
+    {
+      method: 'get',
+      path: '/workflows',
+      summary: 'Workflow instances, newest first',
+      tag,
+      role: 'viewer',
+      query: z.object({
+        type: z.string().min(1).optional().describe('Only this workflow type.'),
+        status: z.enum(statuses).optional().describe('Only instances in this status.'),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      responses: { 200: { description: 'The instances.', schema: z.array(summarySchema) } },
+    },
+    async ({ query }) => ({ status: 200, body: await listInstances(query) }),
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/workflows/{id}',
+      summary: 'One instance with its timeline of steps, events in and commands out',
+      tag,
+      role: 'viewer',
+      params: idParams,
+      responses: {
+        200: { description: 'The instance.', schema: detailSchema },
+        404: { description: 'No such instance.' },
+      },
+    },
+    async ({ params }) => ({ status: 200, body: await existing(params.id) }),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/workflows/{id}/retry',
+      summary: 'Retries the failed compensation of a parked instance',
+      tag,
+      role: 'operator',
+      params: idParams,
+      responses: {
+        202: { description: 'The instance goes on compensating.', schema: accepted },
+        404: { description: 'No such instance.' },
+        409: { description: 'The instance is not parked.' },
+      },
+    },
+    async ({ params }) => {
+      const instance = await existing(params.id);
+      if (instance.status !== 'PARKED')
+        throw new HttpError(409, `workflow ${params.id} is ${instance.status}, not PARKED`);
+      await retryWorkflow(params.id);
+      return { status: 202, body: { id: params.id, action: 'retry' } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/workflows/{id}/cancel',
+      summary: 'Cancels an instance at its current or next wait; what it did is compensated',
+      tag,
+      role: 'operator',
+      params: idParams,
+      body: z.object({ reason: z.string().max(500).default('cancelled by an operator') }).optional(),
+      responses: {
+        202: { description: 'The instance will cancel and compensate.', schema: accepted },
+        404: { description: 'No such instance.' },
+        409: { description: 'The instance has finished.' },
+      },
+    },
+    async ({ params, body, principal }) => {
+      const instance = await existing(params.id);
+      if (['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED'].includes(instance.status)) {
+        throw new HttpError(409, `workflow ${params.id} has finished (${instance.status})`);
+      }
+      await cancelWorkflow(
+        params.id,
+        `${body?.reason ?? 'cancelled'} (${principal.name})`,
+        `cancel-${randomUUID()}`,
+      );
+      return { status: 202, body: { id: params.id, action: 'cancel' } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/workflows/{id}/signals/{name}',
+      summary: 'Sends a signal (e.g. `approve-credit`) to an instance',
+      tag,
+      role: 'operator',
+      params: idParams.extend({
+        name: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*$/)
+          .describe('e.g. `approve-credit`.'),
+      }),
+      body: z.json().optional(),
+      responses: {
+        202: { description: 'The signal is in the instance’s inbox.', schema: accepted },
+        404: { description: 'No such instance.' },
+      },
+    },
+    async ({ params, body }) => {
+      await existing(params.id);
+      await signalWorkflow(params.id, params.name, body ?? null, `signal-${randomUUID()}`);
+      return { status: 202, body: { id: params.id, action: `signal.${params.name}` } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/workflow-definitions',
+      summary: 'Workflow definitions with name, version, steps and a Mermaid graph',
+      tag,
+      role: 'viewer',
+      responses: {
+        200: {
+          description: 'Every version this instance ships.',
+          schema: z.array(
+            z.object({
+              type: z.string(),
+              version: z.number().int(),
+              name: z.string(),
+              description: z.string(),
+              steps: z.array(z.string()),
+              graph: z.string().describe('Mermaid flowchart text.'),
+            }),
+          ),
+        },
+      },
+    },
+    async () => ({ status: 200, body: deps.definitions.list() }),
+  );
+}

@@ -1,0 +1,97 @@
+import { buildAttributes, childTraceparent, type TopicSpec, toHeaders } from '../bus/index.ts';
+import { deps } from './runtime.ts';
+import type { WorkflowTrace } from './trace.ts';
+
+/**
+ * Commands out: canonical Avro records on `command.<system>.<action>` topics, which sink connectors consume by
+ * their `topics:` setting. Each carries `ce_id` = `<workflow id>:<step>`, so a step that runs again after a crash
+ * sends the same id and the sink applies it once (at least once on Kafka, dedup downstream).
+ */
+export const COMMAND_TOPICS = {
+  erpOrderStatus: 'command.erp.order-status',
+  logisticsDespatch: 'command.logistics.despatch',
+  crmOrderStatus: 'command.crm.order-status',
+} as const;
+
+/** Alerts (escalations, parked instances): JSON CloudEvents, for whoever pages people. */
+export const ALERT_TOPIC = 'eai.orchestrator.alerts';
+
+const DAY_MS = 86_400_000;
+export const orchestratorTopicSpecs: TopicSpec[] = [
+  ...Object.values(COMMAND_TOPICS).map((topic) => ({
+    topic,
+    partitions: 6,
+    config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
+  })),
+  { topic: ALERT_TOPIC, partitions: 1, config: { 'retention.ms': String(14 * DAY_MS) } },
+];
+
+export const ORCHESTRATOR_SOURCE = '/eai/orchestrator';
+
+export function commandId(workflowId: string, step: string): string {
+  return `${workflowId}:${step}`;
+}
+
+export interface Command {
+  topic: string;
+  schema: string;
+  key: string;
+  value: unknown;
+}
+
+/** Publishes one command; call it inside a step. Resolves once Kafka acknowledged it (acks=all). */
+export async function sendCommand(
+  workflowId: string,
+  step: string,
+  trace: WorkflowTrace,
+  command: Command,
+): Promise<string> {
+  const id = commandId(workflowId, step);
+  await deps().publisher.publish([
+    {
+      schema: command.schema,
+      topic: command.topic,
+      key: command.key,
+      value: command.value,
+      attributes: {
+        id,
+        source: ORCHESTRATOR_SOURCE,
+        subject: workflowId,
+        correlationId: trace.correlationId,
+        causationId: workflowId,
+        traceparent: childTraceparent(trace.traceparent),
+      },
+    },
+  ]);
+  return id;
+}
+
+export interface Alert {
+  kind: 'escalation' | 'compensation_failed' | 'timeout';
+  workflowId: string;
+  type: string;
+  step: string;
+  message: string;
+}
+
+/** Publishes an alert event; call it inside a step (its id is the workflow id and step, so repeats collapse). */
+export async function sendAlert(trace: WorkflowTrace, alert: Alert, step: string): Promise<void> {
+  const attributes = buildAttributes({
+    id: commandId(alert.workflowId, step),
+    source: ORCHESTRATOR_SOURCE,
+    type: `eai.orchestrator.alert.${alert.kind}`,
+    subject: alert.workflowId,
+    correlationId: trace.correlationId,
+    causationId: alert.workflowId,
+    traceparent: childTraceparent(trace.traceparent),
+    dataContentType: 'application/json',
+  });
+  await deps().producer.send([
+    {
+      topic: ALERT_TOPIC,
+      key: alert.workflowId,
+      value: Buffer.from(JSON.stringify({ ...alert, at: attributes.time.toISOString() })),
+      headers: toHeaders(attributes),
+    },
+  ]);
+}

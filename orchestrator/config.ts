@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ConfigError } from '../lib/errors.ts';
+import { zodProblemText } from '../lib/zod-problems.ts';
+
+const ms = (doc: string, fallback: number) => z.number().int().positive().default(fallback).describe(doc);
+const HOUR = 3_600_000;
+
+/** Durations of the workflows' timers: in the deployment's config, so tests run them in seconds. */
+export const timersSchema = z.object({
+  creditApprovalTimeoutMs: ms(
+    'How long an order on credit hold waits for an approve-credit signal.',
+    72 * HOUR,
+  ),
+  asnEscalationMs: ms('No ASN after this long: an escalation alert, and the wait goes on.', 48 * HOUR),
+  asnTimeoutMs: ms(
+    'No ASN after this long (from the despatch request): the order fails and is compensated.',
+    96 * HOUR,
+  ),
+  deliveryEscalationMs: ms('No delivery after this long from the ASN: an escalation alert.', 14 * 24 * HOUR),
+  deliveryTimeoutMs: ms(
+    'No delivery after this long from the ASN: the order fails and is compensated.',
+    30 * 24 * HOUR,
+  ),
+});
+export type Timers = z.infer<typeof timersSchema>;
+
+export const orchestratorConfigSchema = z.object({
+  databaseUrl: z
+    .string()
+    .url()
+    .describe('PostgreSQL server of the stack; the orchestrator keeps its state in its own database there.'),
+  database: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('eai_orchestrator')
+    .describe('Name of the orchestrator database (created when missing).'),
+  applicationVersion: z
+    .string()
+    .min(1)
+    .default('eai-orchestrator-1')
+    .describe(
+      'Pinned DBOS application version: every instance and every redeploy recovers work of this version. ' +
+        'Definition versions live in workflow names (order-to-delivery@2), not here; change it only to retire all in-flight work.',
+    ),
+  executorId: z
+    .string()
+    .min(1)
+    .describe(
+      'This instance, stable across its restarts (pod name): its own pending workflows recover at start.',
+    ),
+  heartbeatMs: ms('How often an instance writes its heartbeat.', 2000),
+  deadAfterMs: ms(
+    'An instance whose heartbeat is older than this is dead: a live one resumes its pending workflows.',
+    10_000,
+  ),
+  retentionMs: ms(
+    'Finished workflows older than this are deleted (DBOS keeps everything otherwise).',
+    30 * 24 * HOUR,
+  ),
+  brokers: z.string().min(1).describe('Kafka bootstrap servers.'),
+  registryUrl: z.string().url().describe('Confluent-compatible schema registry.'),
+  routerGroup: z.string().default('eai-orchestrator').describe('Consumer group of the event router.'),
+  routerConsumers: z
+    .number()
+    .int()
+    .min(1)
+    .max(32)
+    .default(3)
+    .describe('Router consumers in this instance (one group); more partitions are handed over in parallel.'),
+  sapUrl: z.string().url().optional().describe('SAP (simulator) base URL for the credit check.'),
+  timers: timersSchema.default(timersSchema.parse({})),
+});
+export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema>;
+export type OrchestratorConfigInput = z.input<typeof orchestratorConfigSchema>;
+
+export function parseOrchestratorConfig(input: unknown): OrchestratorConfig {
+  const parsed = orchestratorConfigSchema.safeParse(input);
+  if (!parsed.success)
+    throw new ConfigError(`orchestrator config: ${zodProblemText(parsed.error, 'orchestrator')}`);
+  return parsed.data;
+}

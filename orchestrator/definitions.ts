@@ -1,0 +1,95 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { ConsumedEvent } from '../bus/index.ts';
+
+/**
+ * What a canonical event means for one workflow type: start an instance (by rule), or hand a message of some kind
+ * to the instance it correlates to. The workflow id is the business key, so correlation needs no lookup.
+ */
+export type RouteDecision =
+  | { start: true; workflowId: string; input: unknown }
+  | { start?: false; workflowId: string; kind: string; data: unknown };
+
+/** One version of a workflow type, as its author declares it. */
+export interface WorkflowDeclaration<I, O> {
+  type: string;
+  version: number;
+  description: string;
+  /** Step and wait names in order, for operators and the graph. */
+  steps: string[];
+  /** Mermaid `flowchart` text of the definition. */
+  graph: string;
+  /** Canonical topics whose events this type reacts to. */
+  topics: string[];
+  route(event: ConsumedEvent): RouteDecision[];
+  /** The workflow: a plain async function whose only effects are DBOS steps, sends, receives and sleeps. */
+  workflow: (input: I) => Promise<O>;
+}
+
+export interface WorkflowDefinition<I = unknown, O = unknown> extends WorkflowDeclaration<I, O> {
+  /** The DBOS workflow name: `<type>@<version>`. Instances run the version whose name they were started with. */
+  name: string;
+  /** The registered DBOS workflow function. */
+  registered: (input: I) => Promise<O>;
+}
+
+const registeredByName = new Map<string, (input: never) => Promise<unknown>>();
+
+/**
+ * Registers one version with DBOS (before launch), under `<type>@<version>`. Versions live in workflow names and
+ * the DBOS application version stays pinned, so after a redeploy that adds version 2 an instance started on
+ * version 1 is recovered and replayed by version 1's code, still shipped beside version 2, while new instances start
+ * on version 2. Drop a version from the code once `listWorkflows` shows none of it in flight. Defining a name again
+ * (another routing, same workflow) reuses its registration.
+ */
+export function defineWorkflow<I, O>(declaration: WorkflowDeclaration<I, O>): WorkflowDefinition<I, O> {
+  const name = `${declaration.type}@${declaration.version}`;
+  let registered = registeredByName.get(name) as ((input: I) => Promise<O>) | undefined;
+  if (!registered) {
+    registered = DBOS.registerWorkflow(declaration.workflow, { name });
+    registeredByName.set(name, registered as (input: never) => Promise<unknown>);
+  }
+  return { ...declaration, name, registered };
+}
+
+/** Any version of any type, as the engine holds them (inputs are checked by each workflow's own types). */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of definitions; each is typed where it is made
+export type AnyWorkflowDefinition = WorkflowDefinition<any, any>;
+
+/** The definitions a deployment ships: every version still in flight, the newest of each type starts new ones. */
+export class DefinitionSet {
+  readonly all: AnyWorkflowDefinition[];
+  constructor(definitions: AnyWorkflowDefinition[]) {
+    this.all = [...definitions].sort((a, b) => a.type.localeCompare(b.type) || a.version - b.version);
+  }
+
+  latest(type: string): AnyWorkflowDefinition | undefined {
+    return this.all.filter((d) => d.type === type).at(-1);
+  }
+
+  types(): string[] {
+    return [...new Set(this.all.map((d) => d.type))];
+  }
+
+  topics(): string[] {
+    return [...new Set(this.types().flatMap((t) => this.latest(t)!.topics))];
+  }
+
+  /** For operators: name, version and graph of every definition. */
+  list(): Array<{
+    type: string;
+    version: number;
+    name: string;
+    description: string;
+    steps: string[];
+    graph: string;
+  }> {
+    return this.all.map(({ type, version, name, description, steps, graph }) => ({
+      type,
+      version,
+      name,
+      description,
+      steps,
+      graph,
+    }));
+  }
+}

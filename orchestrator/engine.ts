@@ -1,0 +1,181 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import pg from 'pg';
+import { type Bus, type ConsumerRunner, createBus, type TransportProducer } from '../bus/index.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import { databaseUrlFor, ensureDatabase } from '../store/database.ts';
+import { ORCHESTRATOR_SOURCE, orchestratorTopicSpecs } from './commands.ts';
+import { type OrchestratorConfig, type OrchestratorConfigInput, parseOrchestratorConfig } from './config.ts';
+import { type AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
+import { startEventRouter } from './router.ts';
+import { bindDeps, type OrchestratorDeps, type StepRetry } from './runtime.ts';
+import { type InstanceState, STATE_EVENT } from './saga.ts';
+import { ORCHESTRATOR_DDL } from './schema.ts';
+import { Executors } from './takeover.ts';
+
+export interface StartOptions {
+  /** Every version still in flight; each was made by `defineWorkflow` before this call. */
+  definitions: AnyWorkflowDefinition[];
+  /** Consume canonical topics and route events (default true). */
+  router?: boolean;
+  stepRetry?: Partial<StepRetry>;
+  beforeStep?: OrchestratorDeps['beforeStep'];
+  logger?: Logger;
+}
+
+export interface Orchestrator {
+  readonly config: OrchestratorConfig;
+  readonly definitions: DefinitionSet;
+  readonly bus: Bus;
+  readonly executors: Executors;
+  /** The orchestrator database (for its own tables; DBOS's are in schema `dbos`). */
+  readonly pool: pg.Pool;
+  /** Starts the newest version of `type` with a given id (idempotent: an existing id is left alone). */
+  start(type: string, workflowId: string, input: unknown): Promise<void>;
+  /** The workflow's result, waiting at most `timeoutMs` for the instance to exist and finish. */
+  result<T>(workflowId: string, timeoutMs: number): Promise<T>;
+  /** What the instance last reported of itself (status, step), or null. */
+  state(workflowId: string): Promise<InstanceState | null>;
+  /** Deletes finished workflows (and kept events) older than the retention, or `olderThanMs`; returns how many. */
+  prune(olderThanMs?: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_STEP_RETRY: StepRetry = { maxAttempts: 5, intervalSeconds: 1, backoffRate: 2 };
+
+/**
+ * One orchestrator instance: DBOS launched on its own database of the stack's PostgreSQL (pinned application
+ * version, this instance's executor id), heartbeats and takeover, the event router, and retention.
+ * DBOS is one per process: start one orchestrator per process.
+ */
+export async function startOrchestrator(
+  input: OrchestratorConfigInput,
+  options: StartOptions,
+): Promise<Orchestrator> {
+  const config = parseOrchestratorConfig(input);
+  const log = options.logger ?? createLogger('orchestrator');
+  await ensureDatabase(config.databaseUrl, config.database);
+  const url = databaseUrlFor(config.databaseUrl, config.database);
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool.on('error', (error) =>
+    log.warn({ error: errorMessage(error) }, 'orchestrator pool connection failed'),
+  );
+  await pool.query('select pg_advisory_lock(hashtext($1))', ['eai-orchestrator-ddl']).then(async () => {
+    try {
+      await pool.query(ORCHESTRATOR_DDL);
+    } finally {
+      await pool.query('select pg_advisory_unlock(hashtext($1))', ['eai-orchestrator-ddl']);
+    }
+  });
+
+  const bus = createBus({
+    brokers: config.brokers,
+    registryUrl: config.registryUrl,
+    source: ORCHESTRATOR_SOURCE,
+    clientId: `eai-orchestrator-${config.executorId}`,
+    logger: log,
+  });
+  await bus.provisionTopics(orchestratorTopicSpecs);
+  const publisher = await bus.publisher();
+  const producer: TransportProducer = bus.transport.producer();
+  await producer.connect();
+
+  bindDeps({
+    publisher,
+    producer,
+    query: (sql, params) => pool.query(sql, params as unknown[]) as never,
+    sapUrl: config.sapUrl,
+    timers: config.timers,
+    stepRetry: { ...DEFAULT_STEP_RETRY, ...options.stepRetry },
+    log,
+    beforeStep: options.beforeStep,
+  });
+
+  const definitions = new DefinitionSet(options.definitions);
+  const executors = new Executors({
+    pool,
+    executorId: config.executorId,
+    applicationVersion: config.applicationVersion,
+    heartbeatMs: config.heartbeatMs,
+    deadAfterMs: config.deadAfterMs,
+    log,
+  });
+  DBOS.setConfig({
+    name: 'eai-orchestrator',
+    systemDatabaseUrl: url,
+    applicationVersion: config.applicationVersion,
+    executorID: config.executorId,
+    logLevel: process.env.EAI_DBOS_LOG_LEVEL ?? 'warn',
+  });
+  await executors.register(() => DBOS.launch());
+  executors.start();
+
+  let router: ConsumerRunner | undefined;
+  if (options.router !== false) {
+    router = await startEventRouter({
+      bus,
+      definitions,
+      groupId: config.routerGroup,
+      logger: log,
+      consumers: config.routerConsumers,
+    });
+  }
+
+  async function prune(olderThanMs = config.retentionMs): Promise<number> {
+    const before = new Date(Date.now() - olderThanMs).toISOString();
+    const finished = await DBOS.listWorkflows({
+      status: ['SUCCESS', 'ERROR', 'CANCELLED'],
+      endTime: before,
+      limit: 1000,
+    });
+    if (finished.length) await DBOS.deleteWorkflows(finished.map((w) => w.workflowID));
+    await pool.query(`delete from eai_orchestrator.kept_events where kept_at < $1`, [before]);
+    return finished.length;
+  }
+  const retention = setInterval(
+    () => void prune().catch((error) => log.warn({ error: errorMessage(error) }, 'retention failed')),
+    Math.min(config.retentionMs, 3_600_000),
+  );
+  retention.unref();
+
+  let stopped = false;
+  return {
+    config,
+    definitions,
+    bus,
+    executors,
+    pool,
+    async start(type, workflowId, workflowInput) {
+      const definition = definitions.latest(type);
+      if (!definition) throw new Error(`no workflow type ${type}`);
+      if (await DBOS.getWorkflowStatus(workflowId)) return;
+      await DBOS.startWorkflow(definition.registered, { workflowID: workflowId })(workflowInput);
+    },
+    async result<T>(workflowId: string, timeoutMs: number): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await DBOS.getWorkflowStatus(workflowId))) {
+        if (Date.now() > deadline) throw new Error(`no workflow ${workflowId} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const remaining = Math.max(1, deadline - Date.now());
+      const result = await DBOS.getResult<T>(workflowId, { timeoutSeconds: remaining / 1000 });
+      if (result === null && (await DBOS.getWorkflowStatus(workflowId))?.status !== 'SUCCESS') {
+        throw new Error(`workflow ${workflowId} not finished after ${timeoutMs} ms`);
+      }
+      return result as T;
+    },
+    state: (workflowId) => DBOS.getEvent<InstanceState>(workflowId, STATE_EVENT, { timeoutSeconds: 0 }),
+    prune,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(retention);
+      executors.stop();
+      await router?.stop();
+      await DBOS.shutdown();
+      bindDeps(undefined);
+      await Promise.allSettled([publisher.close(), producer.disconnect()]);
+      await pool.end();
+    },
+  };
+}

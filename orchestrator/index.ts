@@ -1,0 +1,29 @@
+export { ALERT_TOPIC, COMMAND_TOPICS, commandId, orchestratorTopicSpecs } from './commands.ts';
+export {
+  type OrchestratorConfig,
+  type OrchestratorConfigInput,
+  orchestratorConfigSchema,
+  parseOrchestratorConfig,
+  type Timers,
+} from './config.ts';
+export {
+  type AnyWorkflowDefinition,
+  DefinitionSet,
+  defineWorkflow,
+  type RouteDecision,
+  type WorkflowDeclaration,
+  type WorkflowDefinition,
+} from './definitions.ts';
+export { type Orchestrator, type StartOptions, startOrchestrator } from './engine.ts';
+export { INBOX_TOPIC, type InboxMessage } from './inbox.ts';
+export { orchestratorMetrics } from './metrics.ts';
+export {
+  type InstanceDetail,
+  type InstanceSummary,
+  listInstances,
+  type OperatorStatus,
+  showInstance,
+} from './operators.ts';
+export { cancelWorkflow, handOver, retryWorkflow, routeEvent, signalWorkflow } from './router.ts';
+export { type InstanceState, type InstanceStatus, OPERATOR_TOPIC, STATE_EVENT } from './saga.ts';
+export type { WorkflowTrace } from './trace.ts';

@@ -1,0 +1,40 @@
+import { counter, histogram } from '../lib/metrics.ts';
+
+/** The orchestrator's metrics; incremented inside steps only, so a replayed workflow does not count twice. */
+export const orchestratorMetrics = {
+  stepSeconds: histogram({
+    name: 'eai_workflow_step_duration_seconds',
+    help: 'Duration of one workflow step attempt that succeeded, by workflow type and step.',
+    labelNames: ['type', 'step'] as const,
+    buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10],
+  }),
+  finished: counter({
+    name: 'eai_workflows_finished_total',
+    help: 'Workflow instances that ended, by type and outcome (COMPLETED, COMPENSATED).',
+    labelNames: ['type', 'outcome'] as const,
+  }),
+  timeouts: counter({
+    name: 'eai_workflow_timeouts_total',
+    help: 'Timers that fired (escalations and final timeouts), by type and wait.',
+    labelNames: ['type', 'wait', 'kind'] as const,
+  }),
+  compensations: counter({
+    name: 'eai_workflow_compensations_total',
+    help: 'Compensation steps run, by type, step and outcome (ok, failed).',
+    labelNames: ['type', 'step', 'outcome'] as const,
+  }),
+  parked: counter({
+    name: 'eai_workflow_parked_total',
+    help: 'Instances parked as compensation_failed (an operator retry is needed), by type.',
+    labelNames: ['type'] as const,
+  }),
+  routed: counter({
+    name: 'eai_workflow_events_routed_total',
+    help: 'Canonical events handled by the event router, by topic and outcome (sent, started, kept, ignored).',
+    labelNames: ['topic', 'outcome'] as const,
+  }),
+  takeovers: counter({
+    name: 'eai_workflow_takeovers_total',
+    help: 'Workflows of a dead instance resumed by this one.',
+  }),
+};

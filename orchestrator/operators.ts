@@ -1,0 +1,129 @@
+import { DBOS, type WorkflowStatus } from '@dbos-inc/dbos-sdk';
+import { errorMessage } from '../lib/errors.ts';
+import type { InstanceState } from './saga.ts';
+import { STATE_EVENT } from './saga.ts';
+
+/**
+ * The operators' view of instances (what the REST routes and the CLI will serve): DBOS's own status joined with the
+ * state each instance reports of itself, in the issue's vocabulary.
+ */
+export type OperatorStatus =
+  | 'RUNNING'
+  | 'WAITING'
+  | 'COMPENSATING'
+  | 'PARKED'
+  | 'COMPLETED'
+  | 'COMPENSATED'
+  | 'CANCELLED'
+  | 'FAILED';
+
+export interface InstanceSummary {
+  id: string;
+  type: string;
+  version: number | null;
+  status: OperatorStatus;
+  /** The step running, waited for or failed. */
+  step: string | null;
+  startedAt: string;
+  updatedAt: string | null;
+  correlationId: string | null;
+}
+
+export interface InstanceDetail extends InstanceSummary {
+  executorId: string | null;
+  detail: string | null;
+  output: unknown;
+  error: string | null;
+  /** Every checkpointed operation in order: steps, commands, receives (events in), sleeps. */
+  timeline: Array<{
+    n: number;
+    name: string;
+    at: string | null;
+    ms: number | null;
+    output: unknown;
+    error: string | null;
+  }>;
+}
+
+function typeAndVersion(workflowName: string): { type: string; version: number | null } {
+  const at = workflowName.lastIndexOf('@');
+  if (at < 0) return { type: workflowName, version: null };
+  return { type: workflowName.slice(0, at), version: Number(workflowName.slice(at + 1)) || null };
+}
+
+function statusOf(workflow: WorkflowStatus, state: InstanceState | null): OperatorStatus {
+  switch (workflow.status) {
+    case 'SUCCESS': {
+      const outcome = (workflow.output as { outcome?: string } | undefined)?.outcome;
+      return outcome === 'COMPENSATED' || outcome === 'CANCELLED' ? outcome : 'COMPLETED';
+    }
+    case 'ERROR':
+    case 'MAX_RECOVERY_ATTEMPTS_EXCEEDED':
+      return 'FAILED';
+    case 'CANCELLED':
+      return 'CANCELLED';
+    default:
+      if (state?.status === 'WAITING' || state?.status === 'PARKED' || state?.status === 'COMPENSATING') {
+        return state.status;
+      }
+      return 'RUNNING';
+  }
+}
+
+async function summarise(
+  workflow: WorkflowStatus,
+): Promise<InstanceSummary & { state: InstanceState | null }> {
+  const state = await DBOS.getEvent<InstanceState>(workflow.workflowID, STATE_EVENT, { timeoutSeconds: 0 });
+  const input = workflow.input?.[0] as { trace?: { correlationId?: string } } | undefined;
+  return {
+    id: workflow.workflowID,
+    ...typeAndVersion(workflow.workflowName),
+    status: statusOf(workflow, state),
+    step: state?.step ?? null,
+    startedAt: new Date(workflow.createdAt).toISOString(),
+    updatedAt: workflow.updatedAt ? new Date(workflow.updatedAt).toISOString() : null,
+    correlationId: input?.trace?.correlationId ?? null,
+    state,
+  };
+}
+
+/** Instances, newest first, filtered by type and operator status (the status filter applies after the join). */
+export async function listInstances(
+  filter: { type?: string; status?: OperatorStatus; limit?: number } = {},
+): Promise<InstanceSummary[]> {
+  const live = ['RUNNING', 'WAITING', 'COMPENSATING', 'PARKED'];
+  const workflows = await DBOS.listWorkflows({
+    workflow_id_prefix: filter.type ? `${filter.type}:` : undefined,
+    // Instances still in flight are PENDING in DBOS, whatever they report of themselves.
+    status: filter.status && live.includes(filter.status) ? 'PENDING' : undefined,
+    sortDesc: true,
+    limit: filter.limit ?? 100,
+  });
+  const summaries = await Promise.all(workflows.map(summarise));
+  return summaries
+    .filter((s) => (!filter.type || s.type === filter.type) && (!filter.status || s.status === filter.status))
+    .map(({ state: _state, ...summary }) => summary);
+}
+
+/** One instance with its timeline, or null. */
+export async function showInstance(id: string): Promise<InstanceDetail | null> {
+  const workflow = await DBOS.getWorkflowStatus(id);
+  if (!workflow) return null;
+  const { state, ...summary } = await summarise(workflow);
+  const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
+  return {
+    ...summary,
+    executorId: workflow.executorId ?? null,
+    detail: state?.detail ?? null,
+    output: workflow.output ?? null,
+    error: workflow.error ? errorMessage(workflow.error) : null,
+    timeline: steps.map((s) => ({
+      n: s.functionID,
+      name: s.name,
+      at: s.startedAtEpochMs ? new Date(s.startedAtEpochMs).toISOString() : null,
+      ms: s.startedAtEpochMs && s.completedAtEpochMs ? s.completedAtEpochMs - s.startedAtEpochMs : null,
+      output: s.output ?? null,
+      error: s.error ? errorMessage(s.error) : null,
+    })),
+  };
+}

@@ -1,0 +1,145 @@
+import { DBOS, Error as DBOSErrors } from '@dbos-inc/dbos-sdk';
+import { type Bus, type ConsumedEvent, type ConsumerRunner, DLQ_TOPICS } from '../bus/index.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { DefinitionSet } from './definitions.ts';
+import { INBOX_TOPIC, type InboxMessage, OPERATOR_CANCEL } from './inbox.ts';
+import { forgetKept, keepEvent } from './kept-events.ts';
+import { orchestratorMetrics } from './metrics.ts';
+import type { WorkflowTrace } from './trace.ts';
+
+export interface RouterOptions {
+  bus: Bus;
+  definitions: DefinitionSet;
+  groupId: string;
+  logger: Logger;
+  fromBeginning?: boolean;
+  /** Consumers in this process, in one group: partitions spread over them and are handled in parallel. */
+  consumers?: number;
+}
+
+/**
+ * Events in, exactly once: a consumer of the canonical topics the definitions name. Each event is correlated by
+ * the definitions' rules to instances (the workflow id is the business key), then either starts one (by rule) or
+ * is handed over with `DBOS.send(workflowId, message, 'inbox', idempotencyKey = ce_id)`; the offset is committed
+ * by the runner only after that returned, i.e. after the hand-off is committed in PostgreSQL. An event for an
+ * instance that does not exist is kept in PostgreSQL until the instance claims it at start.
+ */
+export async function startEventRouter(options: RouterOptions): Promise<ConsumerRunner> {
+  const { definitions, logger } = options;
+  // The bus's runner handles one record at a time per consumer (and commits each): several consumers in the group
+  // hand events of different partitions over in parallel, while one order's events (one key) stay in order.
+  const runners = await Promise.all(
+    Array.from({ length: Math.max(1, options.consumers ?? 1) }, () =>
+      options.bus.consume({
+        groupId: options.groupId,
+        topics: definitions.topics(),
+        dlqTopic: DLQ_TOPICS.orchestrator,
+        fromBeginning: options.fromBeginning ?? true,
+        retry: { retries: 10, initialDelayMs: 200, maxDelayMs: 5000 },
+        handler: (event) => routeEvent(definitions, event, logger),
+      }),
+    ),
+  );
+  await Promise.all(runners.map((r) => r.ready()));
+  return {
+    ready: async () => undefined,
+    stop: async () => {
+      await Promise.all(runners.map((r) => r.stop()));
+    },
+  };
+}
+
+export function traceOf(event: ConsumedEvent): WorkflowTrace {
+  return {
+    correlationId: event.attributes.correlationId ?? event.attributes.id ?? 'unknown',
+    traceparent: event.attributes.traceparent,
+  };
+}
+
+export async function routeEvent(
+  definitions: DefinitionSet,
+  event: ConsumedEvent,
+  log: Logger,
+): Promise<void> {
+  const topic = event.record.topic;
+  const eventId = event.attributes.id ?? `${topic}/${event.record.partition}/${event.record.offset}`;
+  let handled = false;
+  for (const type of definitions.types()) {
+    const definition = definitions.latest(type)!;
+    if (!definition.topics.includes(topic)) continue;
+    for (const decision of definition.route(event)) {
+      handled = true;
+      if (decision.start) {
+        const existing = await DBOS.getWorkflowStatus(decision.workflowId);
+        if (existing) {
+          orchestratorMetrics.routed.inc({ topic, outcome: 'ignored' });
+          continue;
+        }
+        await DBOS.startWorkflow(definition.registered, { workflowID: decision.workflowId })(decision.input);
+        orchestratorMetrics.routed.inc({ topic, outcome: 'started' });
+        log.info(
+          { workflowId: decision.workflowId, definition: definition.name, eventId },
+          'workflow started',
+        );
+        continue;
+      }
+      const message: InboxMessage = {
+        kind: decision.kind,
+        eventId,
+        data: decision.data,
+        traceparent: event.attributes.traceparent,
+      };
+      await handOver(
+        decision.workflowId,
+        message,
+        `${topic}/${event.record.partition}/${event.record.offset}`,
+      );
+      orchestratorMetrics.routed.inc({ topic, outcome: 'sent' });
+    }
+  }
+  if (!handled) orchestratorMetrics.routed.inc({ topic, outcome: 'ignored' });
+}
+
+/** Sends to the instance, or keeps the message until it exists; safe to repeat (idempotency key = event id). */
+export async function handOver(workflowId: string, message: InboxMessage, source: string): Promise<void> {
+  try {
+    await DBOS.send(workflowId, message, INBOX_TOPIC, message.eventId);
+    return;
+  } catch (error) {
+    if (!(error instanceof DBOSErrors.DBOSNonExistentWorkflowError)) throw error;
+  }
+  await keepEvent(workflowId, message, source);
+  // The instance may have started, and claimed what was kept, between the failed send and the insert: look again.
+  if (await DBOS.getWorkflowStatus(workflowId)) {
+    await DBOS.send(workflowId, message, INBOX_TOPIC, message.eventId);
+    await forgetKept(workflowId, [message.eventId]);
+  }
+}
+
+/** An operator's signal (e.g. `approve-credit`) to an instance, as an inbox message of kind `signal.<name>`. */
+export async function signalWorkflow(
+  workflowId: string,
+  name: string,
+  data: unknown,
+  signalId: string,
+): Promise<void> {
+  await DBOS.send(workflowId, { kind: `signal.${name}`, eventId: signalId, data }, INBOX_TOPIC, signalId);
+}
+
+/**
+ * An operator's cancel: the instance stops at its current or next wait and compensates what it did (unlike
+ * `DBOS.cancelWorkflow`, which stops it where it is and compensates nothing).
+ */
+export async function cancelWorkflow(workflowId: string, reason: string, cancelId: string): Promise<void> {
+  await DBOS.send(
+    workflowId,
+    { kind: OPERATOR_CANCEL, eventId: cancelId, data: { reason } },
+    INBOX_TOPIC,
+    cancelId,
+  );
+}
+
+/** An operator's retry of a parked instance. */
+export async function retryWorkflow(workflowId: string): Promise<void> {
+  await DBOS.send(workflowId, { action: 'retry' }, 'operator');
+}

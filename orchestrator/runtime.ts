@@ -1,0 +1,43 @@
+import type { Publisher, TransportProducer } from '../bus/index.ts';
+import { EaiError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Timers } from './config.ts';
+
+/**
+ * What steps need from the running process (Temporal's `createActivities(deps)`): set once by the engine before
+ * DBOS launches, read by step bodies only. Workflow bodies never touch it, so they stay deterministic.
+ */
+export interface StepRetry {
+  maxAttempts: number;
+  intervalSeconds: number;
+  backoffRate: number;
+}
+
+export interface OrchestratorDeps {
+  publisher: Publisher;
+  /** For the alert events (JSON, not canonical Avro). */
+  producer: TransportProducer;
+  /** Runs SQL on the orchestrator's database (kept events, executors). */
+  query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<{ rows: R[] }>;
+  sapUrl?: string;
+  timers: Timers;
+  stepRetry: StepRetry;
+  log: Logger;
+  /**
+   * Called before every attempt of every step and compensation (`workflowId`, step name); may throw. For fault
+   * injection in tests and drills; unset in production.
+   */
+  beforeStep?: (workflowId: string, step: string) => void | Promise<void>;
+}
+
+let bound: OrchestratorDeps | undefined;
+
+export function bindDeps(deps: OrchestratorDeps | undefined): void {
+  bound = deps;
+}
+
+export function deps(): OrchestratorDeps {
+  if (!bound)
+    throw new EaiError('orchestrator dependencies not bound: start the engine first', { retriable: true });
+  return bound;
+}

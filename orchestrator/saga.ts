@@ -1,0 +1,163 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { errorMessage, isRetriable } from '../lib/errors.ts';
+import { sendAlert } from './commands.ts';
+import { orchestratorMetrics } from './metrics.ts';
+import { deps } from './runtime.ts';
+import type { WorkflowTrace } from './trace.ts';
+
+/** What operators see of an instance (DBOS event `state`, set by the workflow itself). */
+export type InstanceStatus =
+  | 'RUNNING'
+  | 'WAITING'
+  | 'COMPENSATING'
+  | 'PARKED'
+  | 'COMPLETED'
+  | 'COMPENSATED'
+  | 'CANCELLED';
+
+export interface InstanceState {
+  status: InstanceStatus;
+  /** The step running or failed, or the wait in progress. */
+  step?: string;
+  detail?: string;
+}
+
+export const STATE_EVENT = 'state';
+export const OPERATOR_TOPIC = 'operator';
+
+export async function setState(state: InstanceState): Promise<void> {
+  await DBOS.setEvent(STATE_EVENT, state);
+}
+
+/** A step failed for good; the saga compensates. */
+export class StepFailed extends Error {
+  readonly step: string;
+  constructor(step: string, cause: unknown) {
+    super(`step ${step} failed: ${errorMessage(cause)}`, { cause });
+    this.step = step;
+  }
+}
+
+/** Runs `fn` as a DBOS step named `name`: checkpointed, retried while the error is retriable, timed. */
+export async function runStep<T>(type: string, name: string, fn: () => Promise<T>): Promise<T> {
+  const { stepRetry } = deps();
+  const workflowId = DBOS.workflowID!;
+  return DBOS.runStep(
+    async () => {
+      const started = performance.now();
+      await deps().beforeStep?.(workflowId, name);
+      const result = await fn();
+      orchestratorMetrics.stepSeconds.observe({ type, step: name }, (performance.now() - started) / 1000);
+      return result;
+    },
+    {
+      name,
+      retriesAllowed: true,
+      maxAttempts: stepRetry.maxAttempts,
+      intervalSeconds: stepRetry.intervalSeconds,
+      backoffRate: stepRetry.backoffRate,
+      shouldRetry: (error) => isRetriable(error),
+    },
+  );
+}
+
+interface Compensation {
+  step: string;
+  run: () => Promise<void>;
+}
+
+/**
+ * The saga of one instance (Temporal's saga sample on DBOS): each completed step registers its compensation, and
+ * `compensate()` runs them in reverse. A compensation is a step with retries; when it still fails, the instance
+ * is parked (`PARKED`, an alert event and `eai_workflow_parked_total`) and waits for an operator's `retry`, then
+ * carries on where it stopped. Completed compensations are never run twice: each is a checkpointed step.
+ */
+export class Saga {
+  private readonly compensations: Compensation[] = [];
+
+  private readonly type: string;
+  private readonly trace: WorkflowTrace;
+
+  constructor(type: string, trace: WorkflowTrace) {
+    this.type = type;
+    this.trace = trace;
+  }
+
+  /** A step with an optional compensation, registered only once the step completed. */
+  async step<T>(name: string, fn: () => Promise<T>, compensate?: (result: T) => Promise<void>): Promise<T> {
+    // No state event per step (a write each): the step timeline is DBOS's own (listWorkflowSteps).
+    let result: T;
+    try {
+      result = await runStep(this.type, name, fn);
+    } catch (error) {
+      throw new StepFailed(name, error);
+    }
+    if (compensate) this.compensations.push({ step: name, run: () => compensate(result) });
+    return result;
+  }
+
+  /** Registers a compensation for something done outside `step` (rare). */
+  register(step: string, run: () => Promise<void>): void {
+    this.compensations.push({ step, run });
+  }
+
+  /** Runs the registered compensations in reverse order; returns the compensated step names in that order. */
+  async compensate(): Promise<string[]> {
+    const done: string[] = [];
+    const workflowId = DBOS.workflowID!;
+    for (const compensation of [...this.compensations].reverse()) {
+      const name = `compensate:${compensation.step}`;
+      for (let round = 0; ; round++) {
+        await setState({ status: 'COMPENSATING', step: name });
+        try {
+          await runStep(this.type, round === 0 ? name : `${name}#${round}`, async () => {
+            await compensation.run();
+            orchestratorMetrics.compensations.inc({
+              type: this.type,
+              step: compensation.step,
+              outcome: 'ok',
+            });
+          });
+          break;
+        } catch (error) {
+          const message = errorMessage(error);
+          await setState({ status: 'PARKED', step: name, detail: message });
+          await runStep(this.type, `park:${compensation.step}#${round}`, async () => {
+            orchestratorMetrics.compensations.inc({
+              type: this.type,
+              step: compensation.step,
+              outcome: 'failed',
+            });
+            orchestratorMetrics.parked.inc({ type: this.type });
+            deps().log.error(
+              { workflowId, step: name, error: message },
+              'compensation failed: instance parked',
+            );
+            await sendAlert(
+              this.trace,
+              {
+                kind: 'compensation_failed',
+                workflowId,
+                type: this.type,
+                step: name,
+                message: `compensation_failed: ${message}`,
+              },
+              `alert:${name}#${round}`,
+            );
+          });
+          await waitForOperatorRetry();
+        }
+      }
+      done.push(compensation.step);
+    }
+    return done;
+  }
+}
+
+/** Waits (durably, without bound) for an operator's `retry` on the `operator` topic. */
+async function waitForOperatorRetry(): Promise<void> {
+  for (;;) {
+    const message = await DBOS.recv<{ action: string }>(OPERATOR_TOPIC, { timeoutSeconds: 24 * 3600 });
+    if (message?.action === 'retry') return;
+  }
+}

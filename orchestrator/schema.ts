@@ -1,0 +1,20 @@
+/** The orchestrator's own tables, beside DBOS's schema in the same database. */
+export const ORCHESTRATOR_DDL = `
+create schema if not exists eai_orchestrator;
+create table if not exists eai_orchestrator.kept_events (
+  event_id text not null,
+  workflow_id text not null,
+  message jsonb not null,
+  source text not null,
+  kept_at timestamptz not null default now(),
+  primary key (workflow_id, event_id)
+);
+create table if not exists eai_orchestrator.executors (
+  executor_id text primary key,
+  application_version text not null,
+  started_at timestamptz not null default now(),
+  last_beat timestamptz not null default now(),
+  taken_over_by text,
+  taken_over_at timestamptz
+);
+`;

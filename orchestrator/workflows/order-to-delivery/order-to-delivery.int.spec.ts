@@ -1,0 +1,339 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Publisher } from '../../../bus/index.ts';
+import { NonRetriableError, RetriableError } from '../../../lib/errors.ts';
+import { metricsRegistry } from '../../../lib/metrics.ts';
+import { startSap } from '../../../simulators/sap/test-support.ts';
+import { dropDatabase } from '../../../store/database.ts';
+import { testBus, testStack, unique } from '../../../tests/stack.ts';
+import { waitFor } from '../../../tests/wait-for.ts';
+import { COMMAND_TOPICS } from '../../commands.ts';
+import { type Orchestrator, startOrchestrator } from '../../engine.ts';
+import { listInstances, showInstance } from '../../operators.ts';
+import { cancelWorkflow, retryWorkflow, signalWorkflow } from '../../router.ts';
+import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
+import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
+import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
+
+const stack = testStack();
+const database = unique('eai_orch_o2d').replaceAll('-', '_');
+const bus = testBus();
+let sap: Awaited<ReturnType<typeof startSap>>;
+let orchestrator: Orchestrator;
+let responders: InstantResponders;
+let publisher: Publisher & { close(): Promise<void> };
+let topics: OrderToDeliveryTopics;
+let customers: { good: string; blocked: string };
+
+/** Step failures injected per workflow id: step name → error to throw (while the entry is there). */
+const faults = new Map<string, Map<string, Error>>();
+const silent = new Map<string, 'asn' | 'delivery'>();
+
+function fail(orderId: string, step: string, error: Error) {
+  const id = workflowIdOf(orderId);
+  if (!faults.has(id)) faults.set(id, new Map());
+  faults.get(id)!.set(step, error);
+}
+
+async function run(
+  orderId: string,
+  kunnr = customers.good,
+  extra: Parameters<typeof salesOrderEvent>[3] = {},
+) {
+  await publisher.publish([salesOrderEvent(topics, orderId, kunnr, extra)]);
+  return orchestrator.result<OrderOutcome>(workflowIdOf(orderId), 30_000);
+}
+
+async function metricValue(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as Array<{ labels: Record<string, unknown>; value: number }>;
+  return values
+    .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+const commandsOf = (orderId: string) =>
+  responders.seen.filter((c) => c.orderId === orderId).map((c) => `${c.topic}:${c.status}:${c.id}`);
+
+beforeAll(async () => {
+  sap = await startSap();
+  customers = await seedCustomers(sap.sim.url);
+  topics = await provisionTestTopics(bus, unique('t-o2d'));
+  orchestrator = await startOrchestrator(
+    {
+      databaseUrl: stack.databaseUrl,
+      database,
+      executorId: 'o2d-spec',
+      brokers: stack.brokers,
+      registryUrl: stack.registryUrl,
+      routerGroup: unique('o2d-router'),
+      sapUrl: sap.sim.url,
+      timers: {
+        creditApprovalTimeoutMs: 4000,
+        asnEscalationMs: 1000,
+        asnTimeoutMs: 2500,
+        deliveryEscalationMs: 1000,
+        deliveryTimeoutMs: 2500,
+      },
+    },
+    {
+      definitions: [orderToDeliveryV1(topics)],
+      stepRetry: { maxAttempts: 3, intervalSeconds: 0.05, backoffRate: 1 },
+      beforeStep: (workflowId, step) => {
+        const error = faults.get(workflowId)?.get(step.replace(/#\d+$/, ''));
+        if (error) throw error;
+      },
+    },
+  );
+  responders = await startInstantResponders(bus, {
+    groupId: unique('o2d-responders'),
+    topics,
+    silent: (orderId, answer) => silent.get(orderId) === answer,
+  });
+  publisher = await bus.publisher();
+});
+
+afterAll(async () => {
+  await publisher?.close();
+  await responders?.stop();
+  await orchestrator?.stop();
+  await sap?.close();
+  await dropDatabase(stack.databaseUrl, database);
+});
+
+describe('order to delivery, instant responders on the bus', () => {
+  it('runs end to end: commands carry ce_id = workflow id + step, one correlation id and the trace', async () => {
+    const orderId = unique('sap:happy');
+    const traceId = 'a'.repeat(32);
+    const outcome = await run(orderId, customers.good, {
+      correlationId: 'corr-happy',
+      traceparent: `00-${traceId}-${'b'.repeat(16)}-01`,
+    });
+    expect(outcome).toMatchObject({ outcome: 'COMPLETED', version: 1, compensated: [] });
+    const id = workflowIdOf(orderId);
+    expect(commandsOf(orderId)).toEqual([
+      `${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:${id}:erp-confirm`,
+      `${COMMAND_TOPICS.logisticsDespatch}:CONFIRMED:${id}:logistics-despatch`,
+      `${COMMAND_TOPICS.crmOrderStatus}:SHIPPED:${id}:crm-status`,
+    ]);
+    for (const command of responders.seen.filter((c) => c.orderId === orderId)) {
+      expect(command.correlationId).toBe('corr-happy');
+      expect(command.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    }
+    expect(await orchestrator.state(id)).toMatchObject({ status: 'COMPLETED' });
+
+    // The operators' view: the instance with its correlation id, and its timeline of steps and receives.
+    const detail = await showInstance(id);
+    expect(detail).toMatchObject({
+      id,
+      type: 'order-to-delivery',
+      version: 1,
+      status: 'COMPLETED',
+      correlationId: 'corr-happy',
+    });
+    const names = detail!.timeline.map((t) => t.name);
+    for (const step of ['credit-check', 'erp-confirm', 'logistics-despatch', 'crm-status', 'DBOS.recv']) {
+      expect(names).toContain(step);
+    }
+    expect(names.indexOf('erp-confirm')).toBeLessThan(names.indexOf('crm-status'));
+    const listed = await listInstances({ type: 'order-to-delivery', status: 'COMPLETED' });
+    expect(listed.map((i) => i.id)).toContain(id);
+  });
+
+  it('a credit hold waits for the approve-credit signal, which moves it on', async () => {
+    const orderId = unique('sap:hold');
+    const id = workflowIdOf(orderId);
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor(
+      'the credit hold',
+      async () => (await orchestrator.state(id))?.step === 'await-credit-approval',
+      20_000,
+    );
+    await waitFor('the credit hold command', () => commandsOf(orderId).length === 1, 5000);
+    expect(commandsOf(orderId)).toEqual([
+      `${COMMAND_TOPICS.erpOrderStatus}:CREDIT_HOLD:${id}:erp-credit-hold`,
+    ]);
+    await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
+    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    expect(outcome.outcome).toBe('COMPLETED');
+    await waitFor('the CRM command', () => commandsOf(orderId).length === 4, 5000);
+    expect(commandsOf(orderId).at(-1)).toBe(`${COMMAND_TOPICS.crmOrderStatus}:SHIPPED:${id}:crm-status`);
+  });
+
+  const failures: Array<{
+    step: string;
+    arrange: (orderId: string) => string | undefined;
+    compensated: string[];
+  }> = [
+    { step: 'credit-check', arrange: () => '0000799999', compensated: [] },
+    {
+      step: 'await-credit-approval',
+      arrange: () => customers.blocked,
+      compensated: [],
+    },
+    {
+      step: 'erp-confirm',
+      arrange: (o) => void fail(o, 'erp-confirm', new NonRetriableError('ERP refused')),
+      compensated: [],
+    },
+    {
+      step: 'logistics-despatch',
+      arrange: (o) => void fail(o, 'logistics-despatch', new NonRetriableError('no carrier')),
+      compensated: ['erp-confirm'],
+    },
+    {
+      step: 'await-asn',
+      arrange: (o) => void silent.set(o, 'asn'),
+      compensated: ['logistics-despatch', 'erp-confirm'],
+    },
+    {
+      step: 'crm-status',
+      arrange: (o) => void fail(o, 'crm-status', new NonRetriableError('CRM refused')),
+      compensated: ['logistics-despatch', 'erp-confirm'],
+    },
+    {
+      step: 'await-delivery',
+      arrange: (o) => void silent.set(o, 'delivery'),
+      compensated: ['crm-status', 'logistics-despatch', 'erp-confirm'],
+    },
+  ];
+
+  for (const { step, arrange, compensated } of failures) {
+    it(`${step} failing for good compensates exactly the completed steps, in reverse`, async () => {
+      const orderId = unique(`sap:fail-${step}`);
+      const id = workflowIdOf(orderId);
+      const kunnr = arrange(orderId) ?? customers.good;
+      const outcome = await run(orderId, kunnr);
+      expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: step, compensated });
+      // The compensation commands reached the bus in that order, each with its own ce_id.
+      const compensations = compensated.map((s) => `${id}:compensate:${s}`);
+      await waitFor('the compensation commands', () =>
+        compensations.every((c) => responders.seen.some((seen) => seen.id === c)),
+      );
+      const seenOrder = responders.seen
+        .filter((c) => c.orderId === orderId && c.id.includes(':compensate:'))
+        .map((c) => c.id);
+      expect(seenOrder).toEqual(compensations);
+      const statuses = responders.seen
+        .filter((c) => c.orderId === orderId && c.id.includes(':compensate:'))
+        .map((c) => c.status);
+      expect(statuses).toEqual(compensated.map(() => 'CANCELLED'));
+    });
+  }
+
+  it('a failing compensation is retried, then parks the instance; an operator retry finishes it', async () => {
+    const orderId = unique('sap:park');
+    const id = workflowIdOf(orderId);
+    fail(orderId, 'crm-status', new NonRetriableError('CRM refused'));
+    fail(orderId, 'compensate:erp-confirm', new RetriableError('ERP down'));
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor(
+      'the parked instance',
+      async () => (await orchestrator.state(id))?.status === 'PARKED',
+      20_000,
+    );
+    expect(await orchestrator.state(id)).toMatchObject({ status: 'PARKED', step: 'compensate:erp-confirm' });
+    expect((await DBOS.getWorkflowStatus(id))?.status).toBe('PENDING');
+    // Three attempts of the compensation, then parked: the other one ran once.
+    const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
+    expect(steps.filter((s) => s.name.startsWith('compensate:')).map((s) => s.name)).toEqual([
+      'compensate:logistics-despatch',
+      'compensate:erp-confirm',
+    ]);
+    expect(
+      await metricValue('eai_workflow_parked_total', { type: 'order-to-delivery' }),
+    ).toBeGreaterThanOrEqual(1);
+    faults.get(id)!.delete('compensate:erp-confirm');
+    await retryWorkflow(id);
+    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({
+      outcome: 'COMPENSATED',
+      failedStep: 'crm-status',
+      compensated: ['logistics-despatch', 'erp-confirm'],
+    });
+  });
+
+  it('an ERP cancellation while waiting compensates what was done', async () => {
+    const orderId = unique('sap:cancel');
+    const id = workflowIdOf(orderId);
+    silent.set(orderId, 'asn');
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor('the ASN wait', async () => (await orchestrator.state(id))?.step === 'await-asn', 20_000);
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good, { cancelled: true })]);
+    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({
+      outcome: 'CANCELLED',
+      compensated: ['logistics-despatch', 'erp-confirm'],
+    });
+  });
+
+  it("an operator's cancel of a waiting instance compensates it too", async () => {
+    const orderId = unique('sap:op-cancel');
+    const id = workflowIdOf(orderId);
+    silent.set(orderId, 'delivery');
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor(
+      'the delivery wait',
+      async () => (await orchestrator.state(id))?.step === 'await-delivery',
+      20_000,
+    );
+    await cancelWorkflow(id, 'customer called', unique('cancel'));
+    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({
+      outcome: 'CANCELLED',
+      compensated: ['crm-status', 'logistics-despatch', 'erp-confirm'],
+    });
+  });
+
+  it('an event for an instance that does not exist yet is kept, and claimed when the instance starts', async () => {
+    const orderId = unique('sap:early');
+    silent.set(orderId, 'asn');
+    await publisher.publish([shipmentEvent(topics.shipment, orderId, 'SHIPPED')]);
+    await waitFor('the kept event', async () => {
+      const { rows } = await orchestrator.pool.query(
+        'select 1 from eai_orchestrator.kept_events where workflow_id = $1',
+        [workflowIdOf(orderId)],
+      );
+      return rows.length === 1;
+    });
+    const outcome = await run(orderId);
+    expect(outcome.outcome).toBe('COMPLETED');
+    const { rows } = await orchestrator.pool.query(
+      'select 1 from eai_orchestrator.kept_events where workflow_id = $1',
+      [workflowIdOf(orderId)],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('counted escalations and timeouts of the waits', async () => {
+    expect(
+      await metricValue('eai_workflow_timeouts_total', { wait: 'await-asn', kind: 'escalation' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      await metricValue('eai_workflow_timeouts_total', { wait: 'await-delivery', kind: 'timeout' }),
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('retention deletes finished instances and leaves waiting ones', async () => {
+    const orderId = unique('sap:waiting');
+    const id = workflowIdOf(orderId);
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor(
+      'the credit hold',
+      async () => (await orchestrator.state(id))?.status === 'WAITING',
+      20_000,
+    );
+    const finished = await DBOS.listWorkflows({ status: 'SUCCESS' });
+    expect(finished.length).toBeGreaterThan(0);
+    expect(await orchestrator.prune(0)).toBeGreaterThanOrEqual(finished.length);
+    expect(await DBOS.listWorkflows({ status: 'SUCCESS' })).toEqual([]);
+    expect((await DBOS.getWorkflowStatus(id))?.status).toBe('PENDING');
+  });
+
+  it('lists its definitions with name, version and a Mermaid graph', () => {
+    const [definition] = orchestrator.definitions.list();
+    expect(definition).toMatchObject({ type: 'order-to-delivery', version: 1, name: 'order-to-delivery@1' });
+    expect(definition!.graph).toMatch(/^flowchart TD/);
+    expect(definition!.steps).toContain('await-asn');
+  });
+});

@@ -1,0 +1,134 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Publisher } from '../../../bus/index.ts';
+import { startSap } from '../../../simulators/sap/test-support.ts';
+import { dropDatabase } from '../../../store/database.ts';
+import { testBus, testStack, unique } from '../../../tests/stack.ts';
+import { waitFor } from '../../../tests/wait-for.ts';
+import { COMMAND_TOPICS } from '../../commands.ts';
+import type { OrchestratorConfigInput } from '../../config.ts';
+import type { AnyWorkflowDefinition } from '../../definitions.ts';
+import { type Orchestrator, startOrchestrator } from '../../engine.ts';
+import {
+  type OrderOutcome,
+  type OrderToDeliveryTopics,
+  orderToDeliveryV1,
+  orderToDeliveryV2,
+  workflowIdOf,
+} from './index.ts';
+import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
+import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
+
+const stack = testStack();
+const database = unique('eai_orch_restart').replaceAll('-', '_');
+const bus = testBus();
+let sap: Awaited<ReturnType<typeof startSap>>;
+let responders: InstantResponders;
+let publisher: Publisher & { close(): Promise<void> };
+let topics: OrderToDeliveryTopics;
+let customers: { good: string; blocked: string };
+let orchestrator: Orchestrator | undefined;
+const silent = new Set<string>();
+const CREDIT_TIMEOUT_MS = 5000;
+
+function config(): OrchestratorConfigInput {
+  return {
+    databaseUrl: stack.databaseUrl,
+    database,
+    executorId: 'restart-spec',
+    brokers: stack.brokers,
+    registryUrl: stack.registryUrl,
+    routerGroup: `${database}-router`,
+    sapUrl: sap.sim.url,
+    timers: {
+      creditApprovalTimeoutMs: CREDIT_TIMEOUT_MS,
+      asnEscalationMs: 60_000,
+      asnTimeoutMs: 120_000,
+      deliveryEscalationMs: 60_000,
+      deliveryTimeoutMs: 120_000,
+    },
+  };
+}
+
+const start = (definitions: AnyWorkflowDefinition[]) =>
+  startOrchestrator(config(), {
+    definitions,
+    stepRetry: { maxAttempts: 2, intervalSeconds: 0.05, backoffRate: 1 },
+  });
+
+beforeAll(async () => {
+  sap = await startSap();
+  customers = await seedCustomers(sap.sim.url);
+  topics = await provisionTestTopics(bus, unique('t-restart'));
+  responders = await startInstantResponders(bus, {
+    groupId: unique('restart-responders'),
+    topics,
+    silent: (orderId, answer) => answer === 'asn' && silent.has(orderId),
+  });
+  publisher = await bus.publisher();
+});
+
+afterAll(async () => {
+  await orchestrator?.stop();
+  await publisher?.close();
+  await responders?.stop();
+  await sap?.close();
+  await dropDatabase(stack.databaseUrl, database);
+});
+
+describe('order to delivery across restarts and redeploys', () => {
+  it('a timer fires after a restart; in-flight instances finish on their version after a redeploy with v2', async () => {
+    // Deployment 1 ships version 1 only.
+    orchestrator = await start([orderToDeliveryV1(topics)]);
+    const waiting = unique('sap:v1-inflight');
+    const held = unique('sap:held');
+    silent.add(waiting);
+    const startedAt = Date.now();
+    await publisher.publish([
+      salesOrderEvent(topics, waiting, customers.good),
+      salesOrderEvent(topics, held, customers.blocked),
+    ]);
+    await waitFor('both instances waiting', async () => {
+      const [a, b] = await Promise.all([
+        orchestrator!.state(workflowIdOf(waiting)),
+        orchestrator!.state(workflowIdOf(held)),
+      ]);
+      return a?.step === 'await-asn' && b?.step === 'await-credit-approval';
+    });
+    await orchestrator.stop();
+    orchestrator = undefined;
+
+    // Deployment 2 ships versions 1 and 2, same pinned application version and executor id.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    orchestrator = await start([orderToDeliveryV1(topics), orderToDeliveryV2(topics)]);
+
+    // The credit-approval timer set before the restart fires after it, at its original deadline.
+    const timedOut = await orchestrator.result<OrderOutcome>(workflowIdOf(held), 30_000);
+    expect(timedOut).toMatchObject({
+      outcome: 'COMPENSATED',
+      failedStep: 'await-credit-approval',
+      version: 1,
+    });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(CREDIT_TIMEOUT_MS);
+
+    // A new order starts on version 2; the in-flight one goes on with version 1 when its ASN arrives.
+    const fresh = unique('sap:v2-new');
+    await publisher.publish([salesOrderEvent(topics, fresh, customers.good)]);
+    await publisher.publish([shipmentEvent(topics.shipment, waiting, 'SHIPPED')]);
+    const [old, next] = await Promise.all([
+      orchestrator.result<OrderOutcome>(workflowIdOf(waiting), 30_000),
+      orchestrator.result<OrderOutcome>(workflowIdOf(fresh), 30_000),
+    ]);
+    expect(old).toMatchObject({ outcome: 'COMPLETED', version: 1 });
+    expect(next).toMatchObject({ outcome: 'COMPLETED', version: 2 });
+    expect((await DBOS.getWorkflowStatus(workflowIdOf(waiting)))?.workflowName).toBe('order-to-delivery@1');
+    expect((await DBOS.getWorkflowStatus(workflowIdOf(fresh)))?.workflowName).toBe('order-to-delivery@2');
+    const erpStatuses = (orderId: string) =>
+      responders.seen
+        .filter((c) => c.orderId === orderId && c.topic === COMMAND_TOPICS.erpOrderStatus)
+        .map((c) => c.status);
+    await waitFor('the ERP commands', () => erpStatuses(fresh).length === 2);
+    expect(erpStatuses(fresh)).toEqual(['CONFIRMED', 'SHIPPED']);
+    expect(erpStatuses(waiting)).not.toContain('SHIPPED');
+  });
+});

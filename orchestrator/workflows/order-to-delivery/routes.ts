@@ -1,0 +1,94 @@
+import type { ConsumedEvent } from '../../../bus/index.ts';
+import type { RouteDecision } from '../../definitions.ts';
+import { traceOf } from '../../router.ts';
+import type { OrderInput, OrderRecord } from './steps.ts';
+
+export const TYPE = 'order-to-delivery';
+
+export interface OrderToDeliveryTopics {
+  salesOrder: string;
+  shipment: string;
+}
+
+export const CANONICAL_TOPICS: OrderToDeliveryTopics = {
+  salesOrder: 'canonical.sales-order',
+  shipment: 'canonical.shipment',
+};
+
+/** The business key is the workflow id: one instance per order. */
+export function workflowIdOf(orderId: string): string {
+  return `${TYPE}:${orderId}`;
+}
+
+const jsonSafe = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
+
+/** The SAP customer number of an order: its KUNNR source id, else the number in `sap:<KUNNR>`. */
+function customerNumber(order: Record<string, unknown>): string | undefined {
+  const customer = order.customer as {
+    customerId?: string;
+    sourceIds?: Array<{ system: string; id: string }>;
+  };
+  const sap = customer?.sourceIds?.find((s) => s.system === 'sap');
+  if (sap) return sap.id;
+  return customer?.customerId?.startsWith('sap:') ? customer.customerId.slice(4) : undefined;
+}
+
+const ASN_STATUSES = new Set(['ANNOUNCED', 'SHIPPED', 'IN_TRANSIT']);
+const DELIVERED = new Set(['DELIVERED', 'RECEIVED']);
+
+/**
+ * What canonical events mean for order-to-delivery: a SalesOrder CREATED starts an instance; a SalesOrder
+ * CANCELLED (or DELETED) interrupts it; a Shipment whose order references name the order is its ASN (ANNOUNCED,
+ * SHIPPED, IN_TRANSIT) or its delivery (DELIVERED / RECEIVED status or milestone).
+ */
+export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEvent): RouteDecision[] {
+  const topic = event.record.topic;
+  if (topic === topics.salesOrder) {
+    const value = event.value as { changeType: string; salesOrder: Record<string, unknown> };
+    const order = jsonSafe<OrderRecord>(value.salesOrder);
+    const workflowId = workflowIdOf(order.orderId);
+    if (value.changeType === 'DELETED' || order.status === 'CANCELLED') {
+      return [{ workflowId, kind: 'order.cancelled', data: { status: order.status } }];
+    }
+    if (value.changeType !== 'CREATED') return [];
+    const total = order.totalAmount as { amount: string; currency: string } | null;
+    const kunnr = customerNumber(order);
+    if (!total || !kunnr) return [];
+    const input: OrderInput = {
+      orderId: order.orderId,
+      customerNumber: kunnr,
+      amount: Number(total.amount),
+      currency: total.currency,
+      order,
+      trace: traceOf(event),
+    };
+    return [{ start: true, workflowId, input }];
+  }
+  if (topic === topics.shipment) {
+    const value = event.value as { shipment: Record<string, unknown> };
+    const shipment = jsonSafe<{
+      shipmentId: string;
+      status: string;
+      trackingNumbers: string[];
+      orderReferences: Array<{ orderId: string | null }>;
+      milestones: Array<{ type: string }>;
+    }>(value.shipment);
+    const delivered =
+      DELIVERED.has(shipment.status) || shipment.milestones.some((m) => DELIVERED.has(m.type));
+    const kind = delivered
+      ? 'shipment.delivered'
+      : ASN_STATUSES.has(shipment.status)
+        ? 'shipment.asn'
+        : undefined;
+    if (!kind) return [];
+    const data = {
+      shipmentId: shipment.shipmentId,
+      status: shipment.status,
+      trackingNumbers: shipment.trackingNumbers,
+    };
+    return [
+      ...new Set(shipment.orderReferences.map((r) => r.orderId).filter((id): id is string => Boolean(id))),
+    ].map((orderId) => ({ workflowId: workflowIdOf(orderId), kind, data }));
+  }
+  return [];
+}

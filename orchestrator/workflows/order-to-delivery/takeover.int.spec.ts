@@ -1,0 +1,106 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSap } from '../../../simulators/sap/test-support.ts';
+import { dropDatabase } from '../../../store/database.ts';
+import type { OrchestratorWorkerSpec } from '../../../tests/orchestrator-worker.ts';
+import { testBus, testStack, unique } from '../../../tests/stack.ts';
+import { waitFor } from '../../../tests/wait-for.ts';
+import { startScript, type WorkerProcess } from '../../../tests/worker-process.ts';
+import { COMMAND_TOPICS } from '../../commands.ts';
+import type { OrchestratorConfigInput } from '../../config.ts';
+import { type Orchestrator, startOrchestrator } from '../../engine.ts';
+import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
+import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
+import { provisionTestTopics, seedCustomers } from './test-support.ts';
+
+const stack = testStack();
+const database = unique('eai_orch_takeover').replaceAll('-', '_');
+const bus = testBus();
+const HEARTBEAT_MS = 300;
+const DEAD_AFTER_MS = 2000;
+let sap: Awaited<ReturnType<typeof startSap>>;
+let responders: InstantResponders;
+let topics: OrderToDeliveryTopics;
+let orchestrator: Orchestrator | undefined;
+let child: WorkerProcess | undefined;
+
+function config(executorId: string): OrchestratorConfigInput {
+  return {
+    databaseUrl: stack.databaseUrl,
+    database,
+    executorId,
+    heartbeatMs: HEARTBEAT_MS,
+    deadAfterMs: DEAD_AFTER_MS,
+    brokers: stack.brokers,
+    registryUrl: stack.registryUrl,
+    routerGroup: `${database}-router`,
+    sapUrl: sap.sim.url,
+  };
+}
+
+beforeAll(async () => {
+  sap = await startSap();
+  await seedCustomers(sap.sim.url);
+  topics = await provisionTestTopics(bus, unique('t-takeover'));
+  responders = await startInstantResponders(bus, { groupId: unique('takeover-responders'), topics });
+});
+
+afterAll(async () => {
+  await child?.kill();
+  await orchestrator?.stop();
+  await responders?.stop();
+  await sap?.close();
+  await dropDatabase(stack.databaseUrl, database);
+});
+
+describe('takeover of a dead instance', () => {
+  it("a live instance resumes a SIGKILLed instance's pending workflows within deadAfter + heartbeat, once", async () => {
+    const orders = Array.from({ length: 10 }, (_, i) => ({
+      orderId: unique(`sap:take-${i}`),
+      kunnr: '0000700001',
+    }));
+    const ids = orders.map((o) => workflowIdOf(o.orderId));
+    const spec: OrchestratorWorkerSpec = { workerId: 'A', config: config('A'), topics, orders };
+    child = await startScript(
+      new URL('../../../tests/orchestrator-worker.ts', import.meta.url),
+      spec,
+      'A',
+      60_000,
+    );
+    orchestrator = await startOrchestrator(config('B'), { definitions: [orderToDeliveryV1(topics)] });
+    const before = await Promise.all(ids.map((id) => DBOS.getWorkflowStatus(id)));
+    expect(before.map((s) => [s?.status, s?.executorId])).toEqual(ids.map(() => ['PENDING', 'A']));
+
+    const killedAt = Date.now();
+    await child.kill();
+    await waitFor(
+      'every pending workflow of A owned by B',
+      async () =>
+        (await Promise.all(ids.map((id) => DBOS.getWorkflowStatus(id)))).every((s) => s?.executorId === 'B'),
+      DEAD_AFTER_MS + HEARTBEAT_MS * 2 + 10_000,
+    );
+    const tookMs = Date.now() - killedAt;
+    expect(tookMs).toBeLessThanOrEqual(DEAD_AFTER_MS + HEARTBEAT_MS + 3000);
+    console.log(`takeover of ${ids.length} workflows took ${tookMs} ms after SIGKILL`);
+
+    // The ASNs the responders sent to the despatch requests were routed while A was dead; B finishes each once.
+    const outcomes = await Promise.all(ids.map((id) => orchestrator!.result<OrderOutcome>(id, 30_000)));
+    expect(outcomes.map((o) => o.outcome)).toEqual(ids.map(() => 'COMPLETED'));
+    for (const id of ids) {
+      const names = ((await DBOS.listWorkflowSteps(id)) ?? []).map((s) => s.name);
+      expect(names.filter((n) => n === 'crm-status')).toHaveLength(1);
+      expect(names.filter((n) => n === 'erp-confirm')).toHaveLength(1);
+    }
+    for (const { orderId } of orders) {
+      const crm = responders.seen.filter(
+        (c) => c.orderId === orderId && c.topic === COMMAND_TOPICS.crmOrderStatus,
+      );
+      expect(crm).toHaveLength(1);
+    }
+    const { rows } = await orchestrator.pool.query(
+      'select taken_over_by from eai_orchestrator.executors where executor_id = $1',
+      ['A'],
+    );
+    expect(rows).toEqual([{ taken_over_by: 'B' }]);
+  });
+});

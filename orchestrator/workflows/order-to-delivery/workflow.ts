@@ -1,0 +1,206 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { NonRetriableError } from '../../../lib/errors.ts';
+import { sendAlert } from '../../commands.ts';
+import { Inbox, type InboxMessage, Interrupted } from '../../inbox.ts';
+import { claimKeptEvents } from '../../kept-events.ts';
+import { orchestratorMetrics } from '../../metrics.ts';
+import { deps } from '../../runtime.ts';
+import { runStep, Saga, StepFailed, setState } from '../../saga.ts';
+import { TYPE } from './routes.ts';
+import { creditCheck, crmStatus, despatch, erpStatus, type OrderInput } from './steps.ts';
+
+export interface OrderOutcome {
+  outcome: 'COMPLETED' | 'COMPENSATED' | 'CANCELLED';
+  version: number;
+  failedStep?: string;
+  reason?: string;
+  /** Compensated steps, in the order their compensations ran (the reverse of completion). */
+  compensated: string[];
+  shipmentId?: string;
+}
+
+/** The steps, in order, as operators and the failure tests name them. */
+export const STEPS = [
+  'credit-check',
+  'await-credit-approval',
+  'erp-confirm',
+  'logistics-despatch',
+  'await-asn',
+  'crm-status',
+  'await-delivery',
+] as const;
+
+export const GRAPH = `flowchart TD
+  start([SalesOrder CREATED]) --> credit[credit-check]
+  credit -->|approved| confirm[erp-confirm: ORDRSP CONFIRMED]
+  credit -->|blocked| hold[erp-credit-hold] --> approval{{await-credit-approval: signal approve-credit}}
+  approval -->|approved| confirm
+  approval -->|timeout / rejected| compensate
+  confirm --> despatch[logistics-despatch]
+  despatch --> asn{{await-asn: Shipment ANNOUNCED/SHIPPED}}
+  asn -->|escalation timer| alert[/escalation alert/] --> asn
+  asn -->|timeout| compensate
+  asn --> crm[crm-status: SHIPPED + tracking]
+  crm --> delivery{{await-delivery: DELIVERED / RECEIVED}}
+  delivery -->|timeout| compensate
+  delivery --> done([COMPLETED])
+  cancel[/SalesOrder CANCELLED at any wait/] --> compensate[[compensate completed steps in reverse]]`;
+
+/**
+ * Waits for one of `kinds`: an escalation alert after `escalateMs`, failure for good after `timeoutMs` (both from
+ * the start of the wait, deadlines taken from DBOS's checkpointed clock, so they survive restarts).
+ */
+async function await_(
+  inbox: Inbox,
+  input: OrderInput,
+  wait: string,
+  kinds: string[],
+  escalateMs: number | undefined,
+  timeoutMs: number,
+): Promise<InboxMessage> {
+  await setState({ status: 'WAITING', step: wait });
+  const startedAt = await DBOS.now();
+  const workflowId = DBOS.workflowID!;
+  if (escalateMs !== undefined && escalateMs < timeoutMs) {
+    const early = await inbox.wait(kinds, startedAt + escalateMs);
+    if (early) {
+      await setState({ status: 'RUNNING', step: wait });
+      return early;
+    }
+    await runStep(TYPE, `escalate:${wait}`, async () => {
+      orchestratorMetrics.timeouts.inc({ type: TYPE, wait, kind: 'escalation' });
+      await sendAlert(
+        input.trace,
+        {
+          kind: 'escalation',
+          workflowId,
+          type: TYPE,
+          step: wait,
+          message: `${wait}: nothing after ${escalateMs} ms`,
+        },
+        `alert:escalate:${wait}`,
+      );
+    });
+  }
+  const message = await inbox.wait(kinds, startedAt + timeoutMs);
+  if (message) {
+    await setState({ status: 'RUNNING', step: wait });
+    return message;
+  }
+  await runStep(TYPE, `timeout:${wait}`, async () => {
+    orchestratorMetrics.timeouts.inc({ type: TYPE, wait, kind: 'timeout' });
+  });
+  throw new StepFailed(wait, new NonRetriableError(`${wait}: timed out after ${timeoutMs} ms`));
+}
+
+/**
+ * Order to delivery: a plain DBOS workflow whose only effects are steps (checkpointed), sends and
+ * receives. Every step that changes another system registers its compensation with the saga.
+ */
+export interface WorkflowVariant {
+  version: number;
+  /** Version 2: the ERP also gets the order's SHIPPED status (with tracking) once the ASN is in. */
+  erpShipped: boolean;
+}
+
+export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant) {
+  return async function orderToDelivery(input: OrderInput): Promise<OrderOutcome> {
+    const id = DBOS.workflowID!;
+    const saga = new Saga(TYPE, input.trace);
+    const inbox = new Inbox(['order.cancelled']);
+    const timers = await DBOS.runStep(async () => deps().timers, { name: 'timers' });
+    const finish = async (outcome: OrderOutcome): Promise<OrderOutcome> => {
+      await runStep(TYPE, 'finish', async () => {
+        orchestratorMetrics.finished.inc({ type: TYPE, outcome: outcome.outcome });
+      });
+      await setState({ status: outcome.outcome, step: outcome.failedStep, detail: outcome.reason });
+      return outcome;
+    };
+    try {
+      await claimKeptEvents(TYPE, inbox);
+      const credit = await saga.step('credit-check', () => creditCheck(id, input));
+      if (credit.result === 'blocked') {
+        await saga.step('erp-credit-hold', () => erpStatus(id, 'erp-credit-hold', input, 'CREDIT_HOLD'));
+        const decision = await await_(
+          inbox,
+          input,
+          'await-credit-approval',
+          ['signal.approve-credit', 'signal.reject-credit'],
+          undefined,
+          timers.creditApprovalTimeoutMs,
+        );
+        if (decision.kind === 'signal.reject-credit') {
+          throw new StepFailed(
+            'await-credit-approval',
+            new NonRetriableError('credit rejected by an operator'),
+          );
+        }
+      }
+      await saga.step(
+        'erp-confirm',
+        () => erpStatus(id, 'erp-confirm', input, 'CONFIRMED'),
+        async () => {
+          await erpStatus(id, 'compensate:erp-confirm', input, 'CANCELLED');
+        },
+      );
+      await saga.step(
+        'logistics-despatch',
+        () => despatch(id, 'logistics-despatch', input, 'CONFIRMED'),
+        async () => {
+          await despatch(id, 'compensate:logistics-despatch', input, 'CANCELLED');
+        },
+      );
+      const asn = await await_(
+        inbox,
+        input,
+        'await-asn',
+        ['shipment.asn', 'shipment.delivered'],
+        timers.asnEscalationMs,
+        timers.asnTimeoutMs,
+      );
+      const shipment = asn.data as { shipmentId: string; trackingNumbers: string[] };
+      if (erpShipped) {
+        await saga.step('erp-shipped', () => erpStatus(id, 'erp-shipped', input, 'SHIPPED'));
+      }
+      await saga.step(
+        'crm-status',
+        () => crmStatus(id, 'crm-status', input, 'SHIPPED', shipment),
+        async () => {
+          await crmStatus(id, 'compensate:crm-status', input, 'CANCELLED', shipment);
+        },
+      );
+      if (asn.kind !== 'shipment.delivered') {
+        await await_(
+          inbox,
+          input,
+          'await-delivery',
+          ['shipment.delivered'],
+          timers.deliveryEscalationMs,
+          timers.deliveryTimeoutMs,
+        );
+      }
+      return await finish({
+        outcome: 'COMPLETED',
+        version,
+        compensated: [],
+        shipmentId: shipment.shipmentId,
+      });
+    } catch (error) {
+      if (error instanceof Interrupted) {
+        const compensated = await saga.compensate();
+        return await finish({ outcome: 'CANCELLED', version, reason: error.message, compensated });
+      }
+      if (error instanceof StepFailed) {
+        const compensated = await saga.compensate();
+        return await finish({
+          outcome: 'COMPENSATED',
+          version,
+          failedStep: error.step,
+          reason: error.message,
+          compensated,
+        });
+      }
+      throw error;
+    }
+  };
+}
