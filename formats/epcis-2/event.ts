@@ -1,3 +1,5 @@
+import { isoCalendarProblem } from '../text-input/calendar.ts';
+import { jsonDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr, withLocs } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
 import { cbvWord } from './cbv.ts';
@@ -56,6 +58,8 @@ function timestamp(value: unknown, loc: string): string {
   if (typeof value !== 'string' || !ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
     fail(loc, `not an ISO 8601 date-time with a zone: ${JSON.stringify(value)}`);
   }
+  const problem = isoCalendarProblem(value);
+  if (problem) fail(loc, `${JSON.stringify(value)}: ${problem}`);
   return new Date(value).toISOString();
 }
 
@@ -82,14 +86,14 @@ function objects(event: JsonObject, key: string, loc: string): [JsonObject, stri
 function quantities(event: JsonObject, key: string, loc: string): QuantityNode[] {
   return objects(event, key, loc).map(([q, at]) => {
     if (typeof q.epcClass !== 'string') fail(ptr(at, 'epcClass'), 'epcClass must be a string');
-    // EPCIS 2.0 JSON schema: quantity is a JSON number. Text is refused, never coerced.
-    if (typeof q.quantity !== 'number' || !Number.isFinite(q.quantity)) {
-      fail(ptr(at, 'quantity'), `quantity must be a JSON number, got ${JSON.stringify(q.quantity)}`);
-    }
+    // EPCIS 2.0 JSON schema: quantity is a JSON number. Text is refused, never coerced; the number is kept as its
+    // exact decimal (never through a double), and a count of objects below zero is refused.
+    const quantity = jsonDecimal(FORMAT, ptr(at, 'quantity'), 'quantity', q.quantity);
+    if (quantity.startsWith('-')) fail(ptr(at, 'quantity'), `quantity ${quantity} is negative`);
     return {
       $loc: at,
       epcClass: parseIdentifier(q.epcClass, ptr(at, 'epcClass')),
-      quantity: q.quantity,
+      quantity,
       uom: typeof q.uom === 'string' ? q.uom : null,
     };
   });

@@ -1,5 +1,6 @@
 import { contentId, decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
+import { JsonDecimal, jsonDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type FormatWriter, type ParsedDocument } from '../types.ts';
 import type { SObjectRecord, SObjectTree, SObjectType } from './tree.ts';
@@ -41,6 +42,11 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
   for (const [key, v] of Object.entries(value)) {
     if (key === 'attributes') continue;
     if (!FIELD.test(key)) fail(ptr(loc, key), `not an sObject field name: ${key}`);
+    // A number a double cannot hold (20 digits, 1e400) is kept as its exact decimal string or refused, never rounded.
+    if (v instanceof JsonDecimal) {
+      fields[key] = jsonDecimal(FORMAT, ptr(loc, key), key, v);
+      continue;
+    }
     if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
       fail(ptr(loc, key), `${key} must be a string, number, boolean or null`);
     }
@@ -57,7 +63,7 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
 
 export function parseSObject(input: Buffer): ParsedDocument<SObjectTree>[] {
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
-  if (!isObject(root)) fail('(root)', 'an sObject body is a JSON object');
+  if (!isObject(root)) fail('', 'an sObject body is a JSON object');
   let tree: SObjectTree;
   if ('records' in root) {
     if (!Array.isArray(root.records) || root.records.length === 0)
@@ -77,7 +83,13 @@ export function parseSObject(input: Buffer): ParsedDocument<SObjectTree>[] {
       records: root.records.map((r, i) => readRecord(r, ptr('/records', i), true)),
     };
   } else {
-    tree = { $loc: '', shape: 'upsert', allOrNone: null, records: [readRecord(root, '', false)] };
+    // A composite body without its records, or an upsert of nothing, would become an empty customer upsert.
+    if ('allOrNone' in root)
+      fail('/records', 'an sObject Collections body (it has allOrNone) without records');
+    const record = readRecord(root, '', false);
+    if (Object.keys(record.fields).length === 1)
+      fail('', 'an upsert body without fields: nothing to write (an sObject body names at least one field)');
+    tree = { $loc: '', shape: 'upsert', allOrNone: null, records: [record] };
   }
   const first = tree.records[0]!;
   return [

@@ -12,6 +12,13 @@ export interface XmlSegment {
 
 type OrderedNode = { [name: string]: OrderedNode[] | string | Record<string, string> | undefined };
 
+/**
+ * How deep elements may nest. An ORDERS05 IDoc nests six levels (ORDERS05/IDOC/E1EDP01/E1EDP19…); 10,000 nested
+ * tags are refused at the tag that goes too deep, with its line, column and path, before the parser or the tree
+ * walk recurse into them.
+ */
+export const MAX_XML_DEPTH = 64;
+
 const parser = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: false,
@@ -26,6 +33,8 @@ const parser = new XMLParser({
   processEntities: false,
   htmlEntities: false,
   cdataPropName: '#cdata',
+  // checkDepth refuses deeper documents first, with their place.
+  maxNestedTags: MAX_XML_DEPTH + 1,
 });
 
 export function readXml(format: string, input: Buffer): XmlSegment {
@@ -41,20 +50,56 @@ export function readXml(format: string, input: Buffer): XmlSegment {
       'DOCTYPE declarations are not accepted',
     );
   }
+  if (text.trim() === '')
+    throw new FormatError(format, 'line 1, column 1', 'empty document: no root element');
+  checkDepth(format, text);
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
+    // The validator leaves the column out for some errors (an empty document): the line alone is still a place.
     throw new FormatError(
       format,
-      `line ${valid.err.line}, column ${valid.err.col}`,
+      `line ${valid.err.line ?? 1}${valid.err.col === undefined ? '' : `, column ${valid.err.col}`}`,
       `malformed XML: ${valid.err.msg}`,
     );
   }
   checkReferences(format, text);
-  const nodes = parser.parse(text) as OrderedNode[];
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(text) as OrderedNode[];
+  } catch (error) {
+    // Checked above (DOCTYPE, depth, well-formedness); whatever the parser still refuses is named, never raw.
+    throw new FormatError(format, 'line 1, column 1', `XML not read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const root = nodes.find((n) => elementName(n) !== undefined);
   const rootName = root ? elementName(root) : undefined;
   if (!root || !rootName) throw new FormatError(format, 'line 1, column 1', 'no root element');
   return toSegment(root, rootName, `/${rootName}`);
+}
+
+const TAG =
+  /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<(\/?)([A-Za-z_:][\w.:-]*)(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>/g;
+
+function checkDepth(format: string, text: string): void {
+  const open: string[] = [];
+  for (const m of text.matchAll(TAG)) {
+    const [, closing, name, selfClosing] = m;
+    if (name === undefined) continue;
+    if (closing) open.pop();
+    else if (!selfClosing) {
+      open.push(name);
+      if (open.length > MAX_XML_DEPTH) {
+        const at = lineColumn(text, m.index);
+        const path = `/${open.slice(0, 8).join('/')}${open.length > 8 ? '/…' : ''}`;
+        throw new FormatError(
+          format,
+          `line ${at.line}, column ${at.column}`,
+          `elements nested deeper than ${MAX_XML_DEPTH} levels (${path})`,
+        );
+      }
+    }
+  }
 }
 
 function decodeXmlText(format: string, input: Buffer): string {
