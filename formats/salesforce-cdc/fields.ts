@@ -1,5 +1,5 @@
 import { epochDaysToDate, epochMillisToIso } from '../text-input/epoch.ts';
-import { JsonDecimal, jsonDecimal } from '../text-input/json-number.ts';
+import { JsonDecimal, jsonNumberText } from '../text-input/json-number.ts';
 import type { JsonObject } from '../text-input/pointer.ts';
 
 const FORMAT = 'salesforce-cdc';
@@ -86,7 +86,7 @@ export function normaliseValue(field: string, value: unknown, loc: string): unkn
     return epochMillisToIso(FORMAT, loc, field, value);
   if (DATES.has(field) && (typeof value === 'number' || value instanceof JsonDecimal))
     return epochDaysToDate(FORMAT, loc, field, value);
-  // A number a double cannot hold is kept as its exact decimal string, or refused when no canonical decimal holds it.
-  if (value instanceof JsonDecimal) return jsonDecimal(FORMAT, loc, field, value);
+  // A number a double cannot hold is kept as its exact digits (whole) or decimal string, or refused when too long.
+  if (value instanceof JsonDecimal) return jsonNumberText(FORMAT, loc, field, value);
   return value;
 }

@@ -1,6 +1,6 @@
 import { contentId, decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
-import { JsonDecimal, jsonDecimal } from '../text-input/json-number.ts';
+import { JsonDecimal, jsonNumberText } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type FormatWriter, type ParsedDocument } from '../types.ts';
 import type { SObjectRecord, SObjectTree, SObjectType } from './tree.ts';
@@ -44,7 +44,7 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
     if (!FIELD.test(key)) fail(ptr(loc, key), `not an sObject field name: ${key}`);
     // A number a double cannot hold (20 digits, 1e400) is kept as its exact decimal string or refused, never rounded.
     if (v instanceof JsonDecimal) {
-      fields[key] = jsonDecimal(FORMAT, ptr(loc, key), key, v);
+      fields[key] = jsonNumberText(FORMAT, ptr(loc, key), key, v);
       continue;
     }
     if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {

@@ -99,3 +99,12 @@ export function jsonDecimal(format: string, loc: string, name: string, value: un
   if ('problem' in read) throw new FormatError(format, loc, `${name}: ${read.problem}`);
   return read.value;
 }
+
+/**
+ * A number kept as text where a field is not necessarily an amount (an sObject field, a HubSpot property, a CDC
+ * custom field): whole numbers keep all their digits (ids of any length), others must fit a canonical decimal.
+ */
+export function jsonNumberText(format: string, loc: string, name: string, value: JsonDecimal): string {
+  if (/^-?\d+$/.test(value.source)) return value.source;
+  return jsonDecimal(format, loc, name, value);
+}
