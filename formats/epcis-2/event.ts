@@ -1,6 +1,6 @@
 import { isoCalendarProblem } from '../text-input/calendar.ts';
 import { jsonDecimal } from '../text-input/json-number.ts';
-import { isObject, type JsonObject, ptr, withLocs } from '../text-input/pointer.ts';
+import { isObject, type JsonObject, ptr, shown, withLocs } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
 import { cbvWord } from './cbv.ts';
 import { type Identifier, parseIdentifier } from './identifiers.ts';
@@ -56,7 +56,7 @@ function optionalString(event: JsonObject, key: string, loc: string): string | n
 
 function timestamp(value: unknown, loc: string): string {
   if (typeof value !== 'string' || !ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
-    fail(loc, `not an ISO 8601 date-time with a zone: ${JSON.stringify(value)}`);
+    fail(loc, `not an ISO 8601 date-time with a zone: ${shown(value)}`);
   }
   const problem = isoCalendarProblem(value);
   if (problem) fail(loc, `${JSON.stringify(value)}: ${problem}`);
@@ -126,7 +126,7 @@ export function readEvent(event: unknown, loc: string): EpcisEvent {
   if (!isObject(event)) fail(loc, 'event must be an object');
   const type = event.type;
   if (typeof type !== 'string' || (!MAPPED.has(type) && !KEPT.has(type))) {
-    fail(ptr(loc, 'type'), `unknown event type ${JSON.stringify(type)}`);
+    fail(ptr(loc, 'type'), `unknown event type ${shown(type)}`);
   }
   if (event.eventTime === undefined) fail(loc, 'missing eventTime');
   const eventTime = timestamp(event.eventTime, ptr(loc, 'eventTime'));

@@ -2,7 +2,7 @@ import { decodeUtf8 } from '../text-input/decode.ts';
 import { epochMillisToIso } from '../text-input/epoch.ts';
 import { parseJson } from '../text-input/json.ts';
 import { JsonDecimal } from '../text-input/json-number.ts';
-import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
+import { isObject, type JsonObject, ptr, shown } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
 import type { ContactAction, ContactChanges, HubspotContactTree, WebhookEvent } from './tree.ts';
 
@@ -32,7 +32,7 @@ function id(value: unknown, loc: string, required: boolean): string | null {
     if (!required) return null;
     fail(loc, 'missing id');
   }
-  fail(loc, `expected a whole-number id, got ${JSON.stringify(value)}`);
+  fail(loc, `expected a whole-number id, got ${shown(value)}`);
 }
 
 function text(event: JsonObject, key: string, loc: string): string | null {

@@ -26,6 +26,15 @@ export function upsertPath(record: SObjectRecord): string {
   return `/sobjects/${record.sobjectType}/${record.externalIdField}/${encodeURIComponent(record.externalId)}`;
 }
 
+/** The external id from the upsert URL's last segment; a malformed escape is refused at attributes.url. */
+function externalIdOf(segment: string, loc: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    fail(loc, `malformed percent-encoding in the external id ${JSON.stringify(segment)}`);
+  }
+}
+
 function readRecord(value: unknown, loc: string, typeRequired: boolean): SObjectRecord {
   if (!isObject(value)) fail(loc, 'a record is an object');
   const attributes = isObject(value.attributes) ? value.attributes : {};
@@ -56,7 +65,7 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
     $loc: loc,
     sobjectType: (type as SObjectType | undefined) ?? null,
     externalIdField: url?.[2] ?? null,
-    externalId: url?.[3] === undefined ? null : decodeURIComponent(url[3]),
+    externalId: url?.[3] === undefined ? null : externalIdOf(url[3], ptr(ptr(loc, 'attributes'), 'url')),
     fields,
   };
 }

@@ -78,28 +78,52 @@ export function readXml(format: string, input: Buffer): XmlSegment {
   return toSegment(root, rootName, `/${rootName}`);
 }
 
-const TAG =
-  /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<(\/?)([A-Za-z_:][\w.:-]*)(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>/g;
-
+/**
+ * One forward pass over the tags (comments, CDATA and processing instructions skipped). It stops where a tag does
+ * not end: the document is malformed and the validator says where. Every search starts where the last one ended,
+ * so the pass is linear even in a document of `<a` without a single `>` (a regex per tag was quadratic there).
+ */
 function checkDepth(format: string, text: string): void {
   const open: string[] = [];
-  for (const m of text.matchAll(TAG)) {
-    const [, closing, name, selfClosing] = m;
-    if (name === undefined) continue;
-    if (closing) open.pop();
-    else if (!selfClosing) {
-      open.push(name);
-      if (open.length > MAX_XML_DEPTH) {
-        const at = lineColumn(text, m.index);
-        const path = `/${open.slice(0, 8).join('/')}${open.length > 8 ? '/…' : ''}`;
-        throw new FormatError(
-          format,
-          `line ${at.line}, column ${at.column}`,
-          `elements nested deeper than ${MAX_XML_DEPTH} levels (${path})`,
-        );
+  let at = text.indexOf('<');
+  while (at !== -1) {
+    let end: number;
+    if (text.startsWith('<!--', at)) end = text.indexOf('-->', at + 4) + 2;
+    else if (text.startsWith('<![CDATA[', at)) end = text.indexOf(']]>', at + 9) + 2;
+    else if (text.startsWith('<?', at)) end = text.indexOf('?>', at + 2) + 1;
+    else {
+      end = tagEnd(text, at + 1);
+      if (end === -1) return;
+      if (text.charCodeAt(at + 1) === 47) open.pop();
+      else if (text.charCodeAt(at + 1) !== 33 && text.charCodeAt(end - 1) !== 47) {
+        open.push(/^[^\s/>]*/.exec(text.slice(at + 1, Math.min(end, at + 200)))![0]);
+        if (open.length > MAX_XML_DEPTH) {
+          const where = lineColumn(text, at);
+          const path = `/${open.slice(0, 8).join('/')}${open.length > 8 ? '/…' : ''}`;
+          throw new FormatError(
+            format,
+            `line ${where.line}, column ${where.column}`,
+            `elements nested deeper than ${MAX_XML_DEPTH} levels (${path})`,
+          );
+        }
       }
     }
+    if (end < at) return;
+    at = text.indexOf('<', end + 1);
   }
+}
+
+/** The index of the `>` that closes the tag whose name starts at `from` (quoted attribute values may hold `>`). */
+function tagEnd(text: string, from: number): number {
+  let quote = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 62) return i;
+  }
+  return -1;
 }
 
 function decodeXmlText(format: string, input: Buffer): string {

@@ -1,4 +1,5 @@
 import { FormatError } from '../types.ts';
+import { shown } from './pointer.ts';
 
 /** 9999-12-31T23:59:59.999Z: the last instant an ISO 8601 four-digit year (and a canonical timestamp) can name. */
 const LAST_MILLIS = 253_402_300_799_999;
@@ -35,9 +36,4 @@ export function epochDaysToDate(format: string, loc: string, name: string, value
   if (value < -719_162 || value > 2_932_896)
     throw new FormatError(format, loc, `${name} ${value} is not a day between the years 1 and 9999`);
   return new Date(value * 86_400_000).toISOString().slice(0, 10);
-}
-
-function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -1,5 +1,6 @@
 import { FormatError } from '../types.ts';
 import { CANONICAL_DECIMAL } from './decimal.ts';
+import { shown } from './pointer.ts';
 
 /**
  * A JSON number that a double cannot hold exactly (`12345678901234567890`, `0.1000000000000000055`, `1e400`,
@@ -94,7 +95,7 @@ export function jsonDecimal(format: string, loc: string, name: string, value: un
   const source =
     value instanceof JsonDecimal ? value.source : typeof value === 'number' ? String(value) : undefined;
   if (source === undefined)
-    throw new FormatError(format, loc, `${name} must be a JSON number, got ${JSON.stringify(value)}`);
+    throw new FormatError(format, loc, `${name} must be a JSON number, got ${shown(value)}`);
   const read = plainDecimal(source);
   if ('problem' in read) throw new FormatError(format, loc, `${name}: ${read.problem}`);
   return read.value;

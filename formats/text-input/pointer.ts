@@ -24,3 +24,10 @@ export function withLocs(value: unknown, loc: string): unknown {
   for (const [k, v] of Object.entries(value)) out[k] = withLocs(v, ptr(loc, k));
   return out;
 }
+
+/** A value for an error message: `nothing` when absent (never `undefined`), JSON otherwise, cut after 60 characters. */
+export function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = value instanceof JsonDecimal ? value.source : (JSON.stringify(value) ?? String(value));
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
