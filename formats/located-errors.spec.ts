@@ -138,6 +138,15 @@ describe('empty and garbled documents: never an empty or half-built location', (
     expect(error.message).toMatch(/HL03 \(level code\) is empty/);
   });
 
+  it('x12-856: a second HL with an HL01 already used is refused, naming where the first one stands', () => {
+    const text = edit(fixture('x12-856', 'hl-shipment-order-pack-item.edi'), 'HL*2*1*O~', 'HL*1*1*O~');
+    const error = refusal('x12-856', text);
+    expect(error.location).toMatch(/^ISA#1\/GS#1\/ST#1\/HL#1\/HL \(segment 20, line 20\)$/);
+    expect(error.message).toMatch(
+      /HL01 "1" is used twice \(first at ISA#1\/GS#1\/ST#1\/HL#1\/HL \(segment 7, line 7\)\)/,
+    );
+  });
+
   it('x12-850: a BEG05 checked before its loop is known still names the segment', () => {
     const text = edit(fixture('x12-850', 'amt-ctt-td5-routing.edi'), '**20240310~', '**2024031~');
     const error = refusal('x12-850', text);
