@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readers } from '../formats/index.ts';
+import { mapCommand } from '../mappings/engine/cli.ts';
 import { runEai } from '../tests/run-eai.ts';
 
 describe('eai map says what is missing', () => {
@@ -20,4 +24,58 @@ describe('eai map says what is missing', () => {
     const json = await runEai(['map', '--format', 'x12-856', '--input', 'no/such/asn.edi', '--json']);
     expect(JSON.parse(json.stderr).errors[0].message).toBe('input file no/such/asn.edi not found');
   });
+});
+
+describe('eai map on hostile input: one located line, never a raw JavaScript error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eai-map-hostile-'));
+  const cdc = readFileSync('formats/salesforce-cdc/fixtures/pubsub-nulled-fields.json', 'utf8');
+  const x850 = readFileSync('formats/x12-850/fixtures/amt-ctt-td5-routing.edi', 'utf8');
+  const cases: Array<[string, string, string, RegExp]> = [
+    [
+      'epcis-2',
+      'deep.json',
+      `${'['.repeat(500_000)}${']'.repeat(500_000)}`,
+      /^epcis-2: line 1, column 65: JSON nested deeper than 64 levels/,
+    ],
+    [
+      'salesforce-cdc',
+      'epoch.json',
+      cdc.replace('1696444513000,', '99999999999999999999,'),
+      /^salesforce-cdc: \/ChangeEventHeader\/commitTimestamp: commitTimestamp must be epoch milliseconds/,
+    ],
+    [
+      'sap-idoc-orders05',
+      'deep.xml',
+      `<ORDERS05>${'<E1X>'.repeat(5000)}${'</E1X>'.repeat(5000)}</ORDERS05>`,
+      /^sap-idoc-orders05: line 1, column \d+: elements nested deeper than 64 levels/,
+    ],
+    [
+      'x12-850',
+      'feb30.edi',
+      x850.replace('**20240310~', '**20240230~'),
+      /^x12-850: BEG \(segment 4, line 4\), element BEG05: BEG05 "20240230": February has no day 30$/,
+    ],
+  ];
+  // In-process (mapCommand is what the command prints); the real process once, for the wiring.
+  it.each(cases)('%s: %s', async (format, file, content, line) => {
+    const input = join(dir, file);
+    writeFileSync(input, content);
+    const result = await mapCommand({ format, input });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+    expect(lines[0]).not.toMatch(/RangeError|TypeError|Maximum call stack|Invalid time value|at [\w.]+ \(/);
+  });
+});
+
+it('the eai process prints that line for a million nested arrays (exit 1)', async () => {
+  const input = join(mkdtempSync(join(tmpdir(), 'eai-map-deep-')), 'deep.json');
+  writeFileSync(input, `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`);
+  const result = await runEai(['map', '--format', 'hubspot-contact', '--input', input]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toBe(
+    'hubspot-contact: line 1, column 65: JSON nested deeper than 64 levels (at /0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0)\n',
+  );
 });

@@ -41,13 +41,20 @@ export interface FormatWriter<Tree = unknown> {
   write(tree: Tree): Buffer;
 }
 
-/** Input that is not a valid document. Never retriable: the same bytes fail the same way. */
+/** What an error at a JSON document's root says instead of its empty JSON pointer (`''`). */
+export const DOCUMENT_ROOT = '(document root)';
+
+/**
+ * Input that is not a valid document. Never retriable: the same bytes fail the same way. The location is never
+ * empty: the root of a JSON document (pointer `''`) reads DOCUMENT_ROOT.
+ */
 export class FormatError extends NonRetriableError {
   readonly format: string;
   readonly location: string;
   constructor(format: string, location: string, message: string, options: { cause?: unknown } = {}) {
-    super(`${format}: ${location}: ${message}`, options);
+    const where = location.trim() === '' ? DOCUMENT_ROOT : location;
+    super(`${format}: ${where}: ${message}`, options);
     this.format = format;
-    this.location = location;
+    this.location = where;
   }
 }

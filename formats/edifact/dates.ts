@@ -1,3 +1,4 @@
+import { isoCalendarProblem } from '../text-input/calendar.ts';
 import type { EdifactChecks, Fields } from './fields.ts';
 import { type EdifactSegment, value } from './segment.ts';
 
@@ -26,13 +27,20 @@ const PATTERNS: Record<string, { pattern: RegExp; iso: (m: string[]) => string }
   },
 };
 
-function plausible(iso: string): boolean {
-  return [...iso.matchAll(/\d{4}-(\d{2})-(\d{2})/g)].every(
-    (m) => Number(m[1]) >= 1 && Number(m[1]) <= 12 && Number(m[2]) >= 1 && Number(m[2]) <= 31,
-  );
+/** The calendar problem of each date (and time) in the ISO text, the first one found (718 holds two dates). */
+function calendarProblemOf(iso: string): string | undefined {
+  for (const part of iso.split('/')) {
+    const problem = isoCalendarProblem(part);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
-/** Decodes DTM C507 (qualifier:value:format). A value that does not match its declared format is an error. */
+/**
+ * Decodes DTM C507 (qualifier:value:format). A value that does not match its declared format, or names a day or
+ * time the calendar does not have (30 February, hour 24), is refused at C507.2; a format code this reader does not
+ * decode is refused at C507.3, naming the code and the ones it knows (a date it cannot read would otherwise vanish).
+ */
 export function readDate(segment: EdifactSegment, check: EdifactChecks): EdifactDate {
   const date: EdifactDate = { $loc: segment.$loc, qualifier: value(segment, 1, 1) };
   const raw = value(segment, 1, 2);
@@ -40,11 +48,19 @@ export function readDate(segment: EdifactSegment, check: EdifactChecks): Edifact
   if (raw !== '') date.value = raw;
   if (format !== '') date.format = format;
   const known = PATTERNS[format];
+  if (raw !== '' && format !== '' && !known)
+    check.fail(
+      check.at(segment, 1, 3),
+      `DTM format code ${JSON.stringify(format)} is not one this reader decodes (${Object.keys(PATTERNS).join(', ')})`,
+    );
   if (known && raw !== '') {
     const match = known.pattern.exec(raw);
     const iso = match ? known.iso(match as unknown as string[]) : '';
-    if (!match || !plausible(iso))
+    if (!match)
       check.fail(check.at(segment, 1, 2), `DTM value ${JSON.stringify(raw)} does not match format ${format}`);
+    const problem = calendarProblemOf(iso);
+    if (problem)
+      check.fail(check.at(segment, 1, 2), `DTM value ${JSON.stringify(raw)} (format ${format}): ${problem}`);
     date.iso = iso;
   }
   return date;

@@ -1,6 +1,12 @@
 import { FormatError } from '../types.ts';
-import { isInteger } from '../x12/values.ts';
-import { type EdifactSegment, type EdifactSeparators, value } from './segment.ts';
+import { ediDateProblem, ediTimeProblem, isInteger } from '../x12/values.ts';
+import {
+  type EdifactSegment,
+  type EdifactSeparators,
+  positionName,
+  segmentLocation,
+  value,
+} from './segment.ts';
 
 type Party = { id: string; qualifier?: string; routing?: string };
 
@@ -91,7 +97,7 @@ class EnvelopeReader {
   }
 
   private fail(segment: EdifactSegment, message: string): never {
-    throw new FormatError(this.format, segment.$loc, message);
+    throw new FormatError(this.format, segmentLocation(segment), message);
   }
 
   private next(path: string, expected: string): EdifactSegment {
@@ -163,6 +169,7 @@ class EnvelopeReader {
       const path = `UNB#${++interchanges}`;
       unb.$loc = `${path} (segment ${unb.segment}, line ${unb.line})`;
       const interchange = this.interchangeInfo(unb);
+      this.checkDateTime(unb, 4);
       let messages = 0;
       let groups = 0;
       for (;;) {
@@ -188,7 +195,24 @@ class EnvelopeReader {
     return this.messages;
   }
 
+  /** UNB/UNG date and time (S004: YYMMDD or CCYYMMDD, HHMM): a day and time the calendar has. */
+  private checkDateTime(segment: EdifactSegment, n: number): void {
+    const date = value(segment, n, 1);
+    const time = value(segment, n, 2);
+    const dateProblem = date === '' ? undefined : ediDateProblem(date);
+    const timeProblem = time === '' ? undefined : ediTimeProblem(time);
+    if (dateProblem || timeProblem) {
+      const c = dateProblem ? 1 : 2;
+      throw new FormatError(
+        this.format,
+        `${segmentLocation(segment)}, element ${positionName(segment, n, c)}`,
+        `${positionName(segment, n, c)} ${dateProblem ?? timeProblem}`,
+      );
+    }
+  }
+
   private readGroup(ung: EdifactSegment, path: string, interchange: EdifactInterchangeInfo): void {
+    this.checkDateTime(ung, 4);
     const group: EdifactGroupInfo = {
       $loc: ung.$loc,
       functionalId: value(ung, 1),

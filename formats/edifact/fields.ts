@@ -1,7 +1,8 @@
+import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import { isIsoCurrency } from '../x12/iso4217.ts';
 import { isDecimal, isInteger } from '../x12/values.ts';
-import { type EdifactSegment, positionName, value } from './segment.ts';
+import { type EdifactSegment, positionName, segmentLocation, value } from './segment.ts';
 
 export type Fields<K extends string> = { $loc: string } & Partial<Record<K, string>>;
 
@@ -46,7 +47,7 @@ export class EdifactChecks {
   }
 
   at(segment: EdifactSegment, n: number, c?: number): string {
-    return `${segment.$loc}, element ${positionName(segment, n, c)}`;
+    return `${segmentLocation(segment)}, element ${positionName(segment, n, c)}`;
   }
 
   /** A numeric (n) data element; EDIFACT allows `.` or `,` as decimal mark whatever the UNA says. */
@@ -57,6 +58,11 @@ export class EdifactChecks {
       this.fail(
         this.at(segment, n, c),
         `${positionName(segment, n, c)} must be numeric, found ${JSON.stringify(found)}`,
+      );
+    if (!decimalFitsCanonical(found))
+      this.fail(
+        this.at(segment, n, c),
+        `${positionName(segment, n, c)} ${found} has more digits than an exact decimal keeps (18 before the point, 6 after)`,
       );
   }
 
@@ -81,7 +87,7 @@ export class EdifactChecks {
   }
 
   present<T>(found: T | undefined, tag: string, unh: EdifactSegment): T {
-    if (found === undefined) this.fail(unh.$loc, `missing mandatory segment ${tag}`);
+    if (found === undefined) this.fail(segmentLocation(unh), `missing mandatory segment ${tag}`);
     return found;
   }
 }

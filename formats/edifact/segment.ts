@@ -51,6 +51,11 @@ export function locate(segment: EdifactSegment, path: string): EdifactSegment {
   return segment;
 }
 
+/** Where a segment is, even before its loop is known (a check that fails before `locate`): never empty. */
+export function segmentLocation(segment: EdifactSegment): string {
+  return segment.$loc || `${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
+}
+
 /** `QTY01.2`-style name of a data element or component for error messages. */
 export function positionName(segment: EdifactSegment, n: number, c?: number): string {
   return `${segment.tag}${String(n).padStart(2, '0')}${c === undefined ? '' : `.${c}`}`;

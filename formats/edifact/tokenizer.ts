@@ -41,10 +41,11 @@ export function readServiceStringAdvice(text: string, format: string): ServiceSt
     while (start < text.length && isWhitespace(text.charCodeAt(start))) start++;
   }
   if (!text.startsWith('UNB', start)) {
+    const line = text.slice(0, start).split('\n').length;
     throw new FormatError(
       format,
-      'segment 1',
-      `not an EDIFACT interchange: expected UNA or UNB, found ${JSON.stringify(text.slice(start, start + 20))}`,
+      `segment ${una ? 2 : 1}, line ${line}`,
+      `not an EDIFACT interchange: expected ${una ? 'UNB after UNA' : 'UNA or UNB'}, found ${JSON.stringify(text.slice(start, start + 20))}`,
     );
   }
   if (text.slice(start + 3, start + 3 + separators.element.length) !== separators.element) {

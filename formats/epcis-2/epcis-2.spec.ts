@@ -76,8 +76,8 @@ describe('epcis-2 reader', () => {
     ]);
     expect(event!.readPoint!.id).toMatchObject({ gln: '9520123456788', glnExtension: 'dock-2' });
     expect(event!.quantityList.map((q) => [q.epcClass.gtin, q.epcClass.lot, q.quantity, q.uom])).toEqual([
-      ['09520123456788', 'LOT-7', 12.5, 'KGM'],
-      ['04012345111118', '4444', 10, null],
+      ['09520123456788', 'LOT-7', '12.5', 'KGM'],
+      ['04012345111118', '4444', '10', null],
     ]);
   });
 
@@ -87,7 +87,7 @@ describe('epcis-2 reader', () => {
     expect(event!.parentId).toMatchObject({ sscc: '040123450000000016' });
     expect(event!.childEpcs.map((c) => c.serial)).toEqual(['1001', '1002']);
     expect(event!.childQuantityList[0]).toMatchObject({
-      quantity: 24,
+      quantity: '24',
       uom: 'EA',
       $loc: '/epcisBody/eventList/0/childQuantityList/0',
     });

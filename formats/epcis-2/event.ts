@@ -1,4 +1,6 @@
-import { isObject, type JsonObject, ptr, withLocs } from '../text-input/pointer.ts';
+import { isoCalendarProblem } from '../text-input/calendar.ts';
+import { jsonDecimal } from '../text-input/json-number.ts';
+import { isObject, type JsonObject, ptr, shown, withLocs } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
 import { cbvWord } from './cbv.ts';
 import { type Identifier, parseIdentifier } from './identifiers.ts';
@@ -54,8 +56,10 @@ function optionalString(event: JsonObject, key: string, loc: string): string | n
 
 function timestamp(value: unknown, loc: string): string {
   if (typeof value !== 'string' || !ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
-    fail(loc, `not an ISO 8601 date-time with a zone: ${JSON.stringify(value)}`);
+    fail(loc, `not an ISO 8601 date-time with a zone: ${shown(value)}`);
   }
+  const problem = isoCalendarProblem(value);
+  if (problem) fail(loc, `${JSON.stringify(value)}: ${problem}`);
   return new Date(value).toISOString();
 }
 
@@ -82,14 +86,14 @@ function objects(event: JsonObject, key: string, loc: string): [JsonObject, stri
 function quantities(event: JsonObject, key: string, loc: string): QuantityNode[] {
   return objects(event, key, loc).map(([q, at]) => {
     if (typeof q.epcClass !== 'string') fail(ptr(at, 'epcClass'), 'epcClass must be a string');
-    // EPCIS 2.0 JSON schema: quantity is a JSON number. Text is refused, never coerced.
-    if (typeof q.quantity !== 'number' || !Number.isFinite(q.quantity)) {
-      fail(ptr(at, 'quantity'), `quantity must be a JSON number, got ${JSON.stringify(q.quantity)}`);
-    }
+    // EPCIS 2.0 JSON schema: quantity is a JSON number. Text is refused, never coerced; the number is kept as its
+    // exact decimal (never through a double), and a count of objects below zero is refused.
+    const quantity = jsonDecimal(FORMAT, ptr(at, 'quantity'), 'quantity', q.quantity);
+    if (quantity.startsWith('-')) fail(ptr(at, 'quantity'), `quantity ${quantity} is negative`);
     return {
       $loc: at,
       epcClass: parseIdentifier(q.epcClass, ptr(at, 'epcClass')),
-      quantity: q.quantity,
+      quantity,
       uom: typeof q.uom === 'string' ? q.uom : null,
     };
   });
@@ -122,7 +126,7 @@ export function readEvent(event: unknown, loc: string): EpcisEvent {
   if (!isObject(event)) fail(loc, 'event must be an object');
   const type = event.type;
   if (typeof type !== 'string' || (!MAPPED.has(type) && !KEPT.has(type))) {
-    fail(ptr(loc, 'type'), `unknown event type ${JSON.stringify(type)}`);
+    fail(ptr(loc, 'type'), `unknown event type ${shown(type)}`);
   }
   if (event.eventTime === undefined) fail(loc, 'missing eventTime');
   const eventTime = timestamp(event.eventTime, ptr(loc, 'eventTime'));

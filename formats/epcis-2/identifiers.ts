@@ -1,3 +1,4 @@
+import { FormatError } from '../types.ts';
 /** An EPC or GS1 Digital Link identifier, with the GS1 keys it carries. */
 export interface Identifier {
   $loc: string;
@@ -32,6 +33,19 @@ const DL_AI: Record<string, keyof Identifier> = {
   '254': 'glnExtension',
 };
 
+/** A percent-encoded part of an identifier; a malformed escape (`%E0%A4%A`) is refused where it stands. */
+function unescaped(text: string, uri: string, loc: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new FormatError(
+      'epcis-2',
+      loc,
+      `${JSON.stringify(uri)}: malformed percent-encoding in ${JSON.stringify(text)}`,
+    );
+  }
+}
+
 export function parseIdentifier(uri: string, loc: string): Identifier {
   const id: Identifier = { $loc: loc, uri, scheme: null };
   const urn = EPC_URN.exec(uri);
@@ -43,14 +57,14 @@ export function parseIdentifier(uri: string, loc: string): Identifier {
     if ((scheme === 'sgtin' || scheme === 'lgtin') && urn[1] !== 'idpat') {
       const body = `${second.slice(0, 1)}${prefix}${second.slice(1)}`;
       id.gtin = body + checkDigit(body);
-      if (third !== undefined) id[scheme === 'sgtin' ? 'serial' : 'lot'] = decodeURIComponent(third);
+      if (third !== undefined) id[scheme === 'sgtin' ? 'serial' : 'lot'] = unescaped(third, uri, loc);
     } else if (scheme === 'sscc') {
       const body = `${second.slice(0, 1)}${prefix}${second.slice(1)}`;
       id.sscc = body + checkDigit(body);
     } else if (scheme === 'sgln') {
       const body = `${prefix}${second}`;
       id.gln = body + checkDigit(body);
-      if (third !== undefined && third !== '0') id.glnExtension = decodeURIComponent(third);
+      if (third !== undefined && third !== '0') id.glnExtension = unescaped(third, uri, loc);
     } else if (scheme === 'pgln') {
       const body = `${prefix}${second}`;
       id.gln = body + checkDigit(body);
@@ -59,7 +73,9 @@ export function parseIdentifier(uri: string, loc: string): Identifier {
   }
   if (/^https?:\/\//.test(uri)) {
     // Digital Link on any host: the GS1 keys start at the first path segment that is a known application id.
-    const path = new URL(uri).pathname.split('/').filter(Boolean);
+    const url = URL.parse(uri);
+    if (!url) throw new FormatError('epcis-2', loc, `${JSON.stringify(uri)} is not a URL`);
+    const path = url.pathname.split('/').filter(Boolean);
     const start = path.findIndex(
       (seg, i) => (seg === '01' || seg === '00' || seg === '414') && path[i + 1] !== undefined,
     );
@@ -68,7 +84,7 @@ export function parseIdentifier(uri: string, loc: string): Identifier {
       for (let i = start; i + 1 < path.length; i += 2) {
         const key = DL_AI[path[i] ?? ''];
         if (key && key !== '$loc' && key !== 'uri' && key !== 'scheme') {
-          const value = decodeURIComponent(path[i + 1] ?? '');
+          const value = unescaped(path[i + 1] ?? '', uri, loc);
           id[key] = key === 'gtin' ? value.padStart(14, '0') : value;
         }
       }

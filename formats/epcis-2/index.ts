@@ -30,7 +30,13 @@ function eventListOf(root: JsonObject): { list: unknown; loc: string; type: Epci
   }
   if (typeof root.type === 'string' && root.type.endsWith('Event'))
     return { list: [root], loc: '', type: 'event' };
-  throw new FormatError(FORMAT, '/type', `not an EPCIS document or event: type ${JSON.stringify(root.type)}`);
+  throw new FormatError(
+    FORMAT,
+    '/type',
+    root.type === undefined
+      ? 'not an EPCIS document or event: no type'
+      : `not an EPCIS document or event: type ${JSON.stringify(root.type)}`,
+  );
 }
 
 export function parseEpcis(input: Buffer): ParsedDocument<EpcisTree>[] {

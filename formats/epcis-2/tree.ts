@@ -5,7 +5,8 @@ export type { Identifier } from './identifiers.ts';
 export interface QuantityNode {
   $loc: string;
   epcClass: Identifier;
-  quantity: number;
+  /** The exact decimal as written (`12.5`), never through a double. */
+  quantity: string;
   uom: string | null;
 }
 

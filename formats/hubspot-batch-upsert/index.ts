@@ -1,5 +1,6 @@
 import { contentId, decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
+import { JsonDecimal, jsonNumberText } from '../text-input/json-number.ts';
 import { isObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type FormatWriter, type ParsedDocument } from '../types.ts';
 import type { HubspotBatchUpsertTree, UpsertInput } from './tree.ts';
@@ -26,6 +27,9 @@ function readInput(value: unknown, loc: string): UpsertInput {
       fail(ptr(ptr(loc, 'properties'), name), `not a HubSpot property name: ${name}`);
     if (typeof v === 'string') properties[name] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') properties[name] = String(v);
+    // A number a double cannot hold (a 20-digit id, 1e400) is kept as its exact digits or refused, never rounded.
+    else if (v instanceof JsonDecimal)
+      properties[name] = jsonNumberText(FORMAT, ptr(ptr(loc, 'properties'), name), name, v);
     else fail(ptr(ptr(loc, 'properties'), name), `${name} must be a string, number or boolean`);
   }
   return {

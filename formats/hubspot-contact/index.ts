@@ -1,6 +1,8 @@
 import { decodeUtf8 } from '../text-input/decode.ts';
+import { epochMillisToIso } from '../text-input/epoch.ts';
 import { parseJson } from '../text-input/json.ts';
-import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
+import { JsonDecimal } from '../text-input/json-number.ts';
+import { isObject, type JsonObject, ptr, shown } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
 import type { ContactAction, ContactChanges, HubspotContactTree, WebhookEvent } from './tree.ts';
 
@@ -21,11 +23,16 @@ function fail(loc: string, message: string): never {
   throw new FormatError(FORMAT, loc, message);
 }
 
+/** Ids as their exact digits: past 2^53 the parser keeps them as JsonDecimal, never rounded or `1e+25`. */
 function id(value: unknown, loc: string, required: boolean): string | null {
-  if (typeof value === 'number' && Number.isInteger(value)) return String(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (value instanceof JsonDecimal && /^\d+$/.test(value.source)) return value.source;
   if (typeof value === 'string' && /^\d+$/.test(value)) return value;
-  if (!required && (value === undefined || value === null)) return null;
-  fail(loc, `expected an integer id, got ${JSON.stringify(value)}`);
+  if (value === undefined || value === null) {
+    if (!required) return null;
+    fail(loc, 'missing id');
+  }
+  fail(loc, `expected a whole-number id, got ${shown(value)}`);
 }
 
 function text(event: JsonObject, key: string, loc: string): string | null {
@@ -50,8 +57,7 @@ function readEvent(
     );
   }
   const ms = event.occurredAt;
-  if (typeof ms !== 'number' || !Number.isFinite(ms))
-    fail(ptr(loc, 'occurredAt'), 'occurredAt must be epoch milliseconds');
+  const occurredAt = epochMillisToIso(FORMAT, ptr(loc, 'occurredAt'), 'occurredAt', ms);
   if (action === 'propertyChange' && typeof event.propertyName !== 'string')
     fail(ptr(loc, 'propertyName'), 'propertyChange without propertyName');
   const merged = event.mergedObjectIds;
@@ -63,12 +69,12 @@ function readEvent(
     objectId: id(event.objectId, ptr(loc, 'objectId'), true) as string,
     portalId: id(event.portalId, ptr(loc, 'portalId'), true) as string,
     appId: id(event.appId, ptr(loc, 'appId'), false),
-    ms,
+    ms: ms as number,
     eventId: id(event.eventId, ptr(loc, 'eventId'), true) as string,
     subscriptionId: id(event.subscriptionId, ptr(loc, 'subscriptionId'), true) as string,
     subscriptionType: type,
     action: action as ContactAction,
-    occurredAt: new Date(ms).toISOString(),
+    occurredAt,
     attemptNumber: typeof event.attemptNumber === 'number' ? event.attemptNumber : null,
     propertyName: text(event, 'propertyName', loc),
     propertyValue: text(event, 'propertyValue', loc),
@@ -86,7 +92,7 @@ function readEvent(
 export function parseHubspotContact(input: Buffer): ParsedDocument<HubspotContactTree>[] {
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
   const list = Array.isArray(root) ? root : [root];
-  if (list.length === 0) fail('(root)', 'empty webhook batch');
+  if (list.length === 0) fail('', 'empty webhook batch');
   const events = list.map((e, i) => readEvent(e, Array.isArray(root) ? ptr('', i) : ''));
   const portalId = events[0]!.portalId;
   const other = events.find((e) => e.portalId !== portalId);

@@ -1,4 +1,6 @@
+import { isoCalendarProblem } from '../text-input/calendar.ts';
 import { isIsoCurrency } from '../text-input/currency.ts';
+import { jsonDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
 import type { OrderLine, Ref, SaleOrderTree } from './tree.ts';
@@ -31,12 +33,11 @@ function text(record: JsonObject, key: string, loc: string): string | null {
   return value;
 }
 
+/** Money and quantities as exact decimal strings: the digits Odoo wrote, never through a double. */
 function decimal(record: JsonObject, key: string, loc: string): string | null {
   const value = record[key];
   if (empty(value)) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    fail(ptr(loc, key), `${key} must be a number, got ${JSON.stringify(value)}`);
-  return String(value);
+  return jsonDecimal(FORMAT, ptr(loc, key), key, value);
 }
 
 function datetime(record: JsonObject, key: string, loc: string): string | null {
@@ -46,6 +47,8 @@ function datetime(record: JsonObject, key: string, loc: string): string | null {
   const iso = m ? `${m[1]}T${m[2]}Z` : '';
   if (!m || Number.isNaN(Date.parse(iso)))
     fail(ptr(loc, key), `${key} is not an Odoo datetime (YYYY-MM-DD HH:MM:SS): ${value}`);
+  const problem = isoCalendarProblem(iso);
+  if (problem) fail(ptr(loc, key), `${key} ${value}: ${problem}`);
   return iso;
 }
 
@@ -67,7 +70,11 @@ function line(value: unknown, loc: string): OrderLine {
 
 export function readOrder(record: unknown, loc: string): SaleOrderTree {
   if (!isObject(record)) fail(loc, 'a sale.order record is an object');
-  if (typeof record.id !== 'number') fail(ptr(loc, 'id'), 'missing record id');
+  if (typeof record.id !== 'number' || !Number.isSafeInteger(record.id))
+    fail(
+      ptr(loc, 'id'),
+      `id must be a whole-number record id, got ${JSON.stringify(record.id) ?? 'nothing'}`,
+    );
   const state = text(record, 'state', loc);
   if (state !== null && !STATES.has(state)) fail(ptr(loc, 'state'), `unknown sale.order state ${state}`);
   const currency = ref(record, 'currency_id', loc);

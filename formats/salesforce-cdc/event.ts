@@ -1,3 +1,5 @@
+import { epochMillisToIso } from '../text-input/epoch.ts';
+import { JsonDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
 import { decodeFieldList, normaliseValue } from './fields.ts';
@@ -97,15 +99,23 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
   const recordIds = stringList(header, 'recordIds', hloc);
   if (recordIds.length === 0 && changeType !== 'GAP_OVERFLOW') fail(ptr(hloc, 'recordIds'), 'no record ids');
   const sequenceNumber = header.sequenceNumber;
-  if (typeof sequenceNumber !== 'number')
-    fail(ptr(hloc, 'sequenceNumber'), 'missing or non-numeric sequenceNumber');
-  const commitTimestamp = header.commitTimestamp;
-  if (typeof commitTimestamp !== 'number' || !Number.isFinite(commitTimestamp)) {
-    fail(ptr(hloc, 'commitTimestamp'), 'commitTimestamp must be epoch milliseconds');
-  }
-  const commitNumber = header.commitNumber;
+  if (typeof sequenceNumber !== 'number' || !Number.isSafeInteger(sequenceNumber) || sequenceNumber < 0)
+    fail(ptr(hloc, 'sequenceNumber'), 'sequenceNumber must be a whole number');
+  const commitTimestamp = epochMillisToIso(
+    FORMAT,
+    ptr(hloc, 'commitTimestamp'),
+    'commitTimestamp',
+    header.commitTimestamp,
+  );
+  // Commit numbers pass 2^53: the parser keeps such numbers' digits (JsonDecimal); a string of digits is taken too.
+  const commitNumber =
+    header.commitNumber instanceof JsonDecimal
+      ? header.commitNumber.source
+      : typeof header.commitNumber === 'number' && Number.isSafeInteger(header.commitNumber)
+        ? String(header.commitNumber)
+        : header.commitNumber;
   if (typeof commitNumber !== 'string' || !/^\d+$/.test(commitNumber))
-    fail(ptr(hloc, 'commitNumber'), 'commitNumber must be an integer');
+    fail(ptr(hloc, 'commitNumber'), 'commitNumber must be a whole number');
   const lists = ['changedFields', 'nulledFields', 'diffFields'].map((key) =>
     decodeFieldList(stringList(header, key, hloc), payload),
   );
@@ -124,7 +134,7 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
     changeOrigin: typeof header.changeOrigin === 'string' ? header.changeOrigin : '',
     transactionKey: requiredString(header, 'transactionKey', hloc),
     sequenceNumber,
-    commitTimestamp: new Date(commitTimestamp).toISOString(),
+    commitTimestamp,
     commitUser: requiredString(header, 'commitUser', hloc),
     commitNumber,
   };
@@ -167,7 +177,11 @@ function valuesOf(payload: JsonObject, names: string[], loc: string): Record<str
   const values: Record<string, unknown> = {};
   for (const name of names) {
     const [top = '', sub] = name.split('.', 2);
-    const value = normaliseValue(sub ?? top, valueAt(payload, name));
+    const value = normaliseValue(
+      sub ?? top,
+      valueAt(payload, name),
+      sub === undefined ? ptr(loc, top) : ptr(ptr(loc, top), sub),
+    );
     if (sub === undefined) {
       values[top] = value;
     } else {

@@ -1,4 +1,8 @@
+import { epochDaysToDate, epochMillisToIso } from '../text-input/epoch.ts';
+import { JsonDecimal, jsonNumberText } from '../text-input/json-number.ts';
 import type { JsonObject } from '../text-input/pointer.ts';
+
+const FORMAT = 'salesforce-cdc';
 
 /** Sub-field order of Salesforce compound Address fields, used when the payload's own object is null. */
 const ADDRESS_ORDER = [
@@ -78,9 +82,12 @@ export function decodeFieldList(
 }
 
 /** Epoch milliseconds (Pub/Sub) become ISO strings; ISO strings (CometD) stay; dates become `YYYY-MM-DD`. */
-export function normaliseValue(field: string, value: unknown): unknown {
-  if (typeof value === 'number' && DATETIMES.has(field)) return new Date(value).toISOString();
-  if (typeof value === 'number' && DATES.has(field))
-    return new Date(value * 86_400_000).toISOString().slice(0, 10);
+export function normaliseValue(field: string, value: unknown, loc: string): unknown {
+  if (DATETIMES.has(field) && (typeof value === 'number' || value instanceof JsonDecimal))
+    return epochMillisToIso(FORMAT, loc, field, value);
+  if (DATES.has(field) && (typeof value === 'number' || value instanceof JsonDecimal))
+    return epochDaysToDate(FORMAT, loc, field, value);
+  // A number a double cannot hold is kept as its exact digits (whole) or decimal string, or refused when too long.
+  if (value instanceof JsonDecimal) return jsonNumberText(FORMAT, loc, field, value);
   return value;
 }

@@ -9,7 +9,7 @@ export type * from './tree.ts';
 
 /** One event, a JSON array of events, or JSON lines: one ParsedDocument per event. */
 export function parseCdc(input: Buffer): ParsedDocument<CdcTree>[] {
-  const values = parseJsonOrLines(FORMAT, decodeUtf8(FORMAT, input), { losslessKeys: ['commitNumber'] });
+  const values = parseJsonOrLines(FORMAT, decodeUtf8(FORMAT, input));
   const events = values.flatMap(({ value, base }) =>
     Array.isArray(value) ? value.map((v, i) => readEvent(v, ptr(base, i))) : [readEvent(value, base)],
   );

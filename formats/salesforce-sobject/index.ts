@@ -1,5 +1,6 @@
 import { contentId, decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
+import { JsonDecimal, jsonNumberText } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type FormatWriter, type ParsedDocument } from '../types.ts';
 import type { SObjectRecord, SObjectTree, SObjectType } from './tree.ts';
@@ -25,6 +26,15 @@ export function upsertPath(record: SObjectRecord): string {
   return `/sobjects/${record.sobjectType}/${record.externalIdField}/${encodeURIComponent(record.externalId)}`;
 }
 
+/** The external id from the upsert URL's last segment; a malformed escape is refused at attributes.url. */
+function externalIdOf(segment: string, loc: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    fail(loc, `malformed percent-encoding in the external id ${JSON.stringify(segment)}`);
+  }
+}
+
 function readRecord(value: unknown, loc: string, typeRequired: boolean): SObjectRecord {
   if (!isObject(value)) fail(loc, 'a record is an object');
   const attributes = isObject(value.attributes) ? value.attributes : {};
@@ -41,6 +51,11 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
   for (const [key, v] of Object.entries(value)) {
     if (key === 'attributes') continue;
     if (!FIELD.test(key)) fail(ptr(loc, key), `not an sObject field name: ${key}`);
+    // A number a double cannot hold (20 digits, 1e400) is kept as its exact decimal string or refused, never rounded.
+    if (v instanceof JsonDecimal) {
+      fields[key] = jsonNumberText(FORMAT, ptr(loc, key), key, v);
+      continue;
+    }
     if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
       fail(ptr(loc, key), `${key} must be a string, number, boolean or null`);
     }
@@ -50,14 +65,14 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
     $loc: loc,
     sobjectType: (type as SObjectType | undefined) ?? null,
     externalIdField: url?.[2] ?? null,
-    externalId: url?.[3] === undefined ? null : decodeURIComponent(url[3]),
+    externalId: url?.[3] === undefined ? null : externalIdOf(url[3], ptr(ptr(loc, 'attributes'), 'url')),
     fields,
   };
 }
 
 export function parseSObject(input: Buffer): ParsedDocument<SObjectTree>[] {
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
-  if (!isObject(root)) fail('(root)', 'an sObject body is a JSON object');
+  if (!isObject(root)) fail('', 'an sObject body is a JSON object');
   let tree: SObjectTree;
   if ('records' in root) {
     if (!Array.isArray(root.records) || root.records.length === 0)
@@ -77,7 +92,13 @@ export function parseSObject(input: Buffer): ParsedDocument<SObjectTree>[] {
       records: root.records.map((r, i) => readRecord(r, ptr('/records', i), true)),
     };
   } else {
-    tree = { $loc: '', shape: 'upsert', allOrNone: null, records: [readRecord(root, '', false)] };
+    // A composite body without its records, or an upsert of nothing, would become an empty customer upsert.
+    if ('allOrNone' in root)
+      fail('/records', 'an sObject Collections body (it has allOrNone) without records');
+    const record = readRecord(root, '', false);
+    if (Object.keys(record.fields).length === 1)
+      fail('', 'an upsert body without fields: nothing to write (an sObject body names at least one field)');
+    tree = { $loc: '', shape: 'upsert', allOrNone: null, records: [record] };
   }
   const first = tree.records[0]!;
   return [

@@ -60,7 +60,7 @@ describe('salesforce-sobject broken input', () => {
     'unsupported-type.json': /^\/records\/1\/attributes\/type$/,
     'composite-without-type.json': /^\/records\/0\/attributes$/,
     'nested-field-value.json': /^\/BillingAddress$/,
-    'wrong-structure.json': /^\(root\)$/,
+    'wrong-structure.json': /^\(document root\)$/,
   });
   itHandlesLargeInputWithin10s(
     'refuses a 5 MB body of 20,000 records at once: sObject Collections take 200 per request',

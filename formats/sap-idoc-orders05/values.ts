@@ -1,4 +1,5 @@
 import { isIsoCurrency } from '../text-input/currency.ts';
+import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import type { XmlSegment } from './xml.ts';
 
@@ -12,6 +13,13 @@ export function checkNumbers(segment: XmlSegment, names: string[]): void {
     const value = segment.fields[name];
     if (value !== undefined && value !== '' && !SAP_NUMBER.test(value)) {
       throw new FormatError(FORMAT, `${segment.loc}/${name}`, `${name} is not a number: "${value}"`);
+    }
+    if (value !== undefined && value !== '' && !decimalFitsCanonical(value)) {
+      throw new FormatError(
+        FORMAT,
+        `${segment.loc}/${name}`,
+        `${name} ${value} has more digits than an exact decimal keeps (18 before the point, 6 after)`,
+      );
     }
   }
 }

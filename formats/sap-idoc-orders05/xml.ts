@@ -12,6 +12,13 @@ export interface XmlSegment {
 
 type OrderedNode = { [name: string]: OrderedNode[] | string | Record<string, string> | undefined };
 
+/**
+ * How deep elements may nest. An ORDERS05 IDoc nests six levels (ORDERS05/IDOC/E1EDP01/E1EDP19…); 10,000 nested
+ * tags are refused at the tag that goes too deep, with its line, column and path, before the parser or the tree
+ * walk recurse into them.
+ */
+export const MAX_XML_DEPTH = 64;
+
 const parser = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: false,
@@ -26,6 +33,8 @@ const parser = new XMLParser({
   processEntities: false,
   htmlEntities: false,
   cdataPropName: '#cdata',
+  // checkDepth refuses deeper documents first, with their place.
+  maxNestedTags: MAX_XML_DEPTH + 1,
 });
 
 export function readXml(format: string, input: Buffer): XmlSegment {
@@ -41,20 +50,80 @@ export function readXml(format: string, input: Buffer): XmlSegment {
       'DOCTYPE declarations are not accepted',
     );
   }
+  if (text.trim() === '')
+    throw new FormatError(format, 'line 1, column 1', 'empty document: no root element');
+  checkDepth(format, text);
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
+    // The validator leaves the column out for some errors (an empty document): the line alone is still a place.
     throw new FormatError(
       format,
-      `line ${valid.err.line}, column ${valid.err.col}`,
+      `line ${valid.err.line ?? 1}${valid.err.col === undefined ? '' : `, column ${valid.err.col}`}`,
       `malformed XML: ${valid.err.msg}`,
     );
   }
   checkReferences(format, text);
-  const nodes = parser.parse(text) as OrderedNode[];
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(text) as OrderedNode[];
+  } catch (error) {
+    // Checked above (DOCTYPE, depth, well-formedness); whatever the parser still refuses is named, never raw.
+    throw new FormatError(format, 'line 1, column 1', `XML not read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const root = nodes.find((n) => elementName(n) !== undefined);
   const rootName = root ? elementName(root) : undefined;
   if (!root || !rootName) throw new FormatError(format, 'line 1, column 1', 'no root element');
   return toSegment(root, rootName, `/${rootName}`);
+}
+
+/**
+ * One forward pass over the tags (comments, CDATA and processing instructions skipped). It stops where a tag does
+ * not end: the document is malformed and the validator says where. Every search starts where the last one ended,
+ * so the pass is linear even in a document of `<a` without a single `>` (a regex per tag was quadratic there).
+ */
+function checkDepth(format: string, text: string): void {
+  const open: string[] = [];
+  let at = text.indexOf('<');
+  while (at !== -1) {
+    let end: number;
+    if (text.startsWith('<!--', at)) end = text.indexOf('-->', at + 4) + 2;
+    else if (text.startsWith('<![CDATA[', at)) end = text.indexOf(']]>', at + 9) + 2;
+    else if (text.startsWith('<?', at)) end = text.indexOf('?>', at + 2) + 1;
+    else {
+      end = tagEnd(text, at + 1);
+      if (end === -1) return;
+      if (text.charCodeAt(at + 1) === 47) open.pop();
+      else if (text.charCodeAt(at + 1) !== 33 && text.charCodeAt(end - 1) !== 47) {
+        open.push(/^[^\s/>]*/.exec(text.slice(at + 1, Math.min(end, at + 200)))![0]);
+        if (open.length > MAX_XML_DEPTH) {
+          const where = lineColumn(text, at);
+          const path = `/${open.slice(0, 8).join('/')}${open.length > 8 ? '/…' : ''}`;
+          throw new FormatError(
+            format,
+            `line ${where.line}, column ${where.column}`,
+            `elements nested deeper than ${MAX_XML_DEPTH} levels (${path})`,
+          );
+        }
+      }
+    }
+    if (end < at) return;
+    at = text.indexOf('<', end + 1);
+  }
+}
+
+/** The index of the `>` that closes the tag whose name starts at `from` (quoted attribute values may hold `>`). */
+function tagEnd(text: string, from: number): number {
+  let quote = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 62) return i;
+  }
+  return -1;
 }
 
 function decodeXmlText(format: string, input: Buffer): string {

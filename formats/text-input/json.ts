@@ -1,10 +1,13 @@
 import { FormatError } from '../types.ts';
 import { lineColumn } from './decode.ts';
+import { exactInDouble, JsonDecimal } from './json-number.ts';
 
-export interface JsonParseOptions {
-  /** Keys whose numeric values may exceed 2^53 (e.g. CDC commitNumber): they are read as their exact digits. */
-  losslessKeys?: string[];
-}
+/**
+ * How deep a JSON value may nest. Real documents of these formats nest under ten levels; a document of a million
+ * `[` is refused before anything recurses into it (mappings and tree walkers would exhaust the stack). 64 is
+ * System.Text.Json's default.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 /** One JSON value of the input and the pointer prefix its locations start with. */
 export interface JsonValueAt {
@@ -13,37 +16,34 @@ export interface JsonValueAt {
 }
 
 /**
- * Parses JSON, refusing malformed text with a line and column. Lossless keys are quoted in the text before
- * parsing: a reviver with source access does the same but is ~5x slower on large documents.
+ * Parses JSON, refusing malformed text with a line and column and nesting deeper than MAX_JSON_DEPTH with its
+ * place. Numbers a double cannot hold exactly (20-digit ids, `1e400`, over-long fractions) become JsonDecimal with
+ * their source text; only a text that holds one pays for the slower reviver that reads sources.
  */
-export function parseJson(format: string, text: string, options: JsonParseOptions = {}): unknown {
-  const prepared = quoteLosslessKeys(text, options.losslessKeys ?? []);
+export function parseJson(format: string, text: string): unknown {
+  const scan = scanJson(format, text, 0, text);
   try {
-    return JSON.parse(prepared);
+    return scan.inexact ? JSON.parse(text, keepInexactNumbers) : JSON.parse(text);
   } catch (error) {
-    throw syntaxError(format, text, prepared === text ? error : errorOf(text), 0);
+    throw syntaxError(format, text, error, 0);
   }
 }
 
-/** The error the original text gives, so positions are not shifted by quoting. */
-function errorOf(text: string): unknown {
-  try {
-    JSON.parse(text);
-    return new Error('unexpected token');
-  } catch (error) {
-    return error;
-  }
+function keepInexactNumbers(
+  this: unknown,
+  _key: string,
+  value: unknown,
+  context?: { source?: string },
+): unknown {
+  if (typeof value !== 'number' || context?.source === undefined) return value;
+  return exactInDouble(context.source) ? value : new JsonDecimal(context.source);
 }
 
 /**
  * Parses one JSON value or JSON lines (one value per non-empty line). A text whose first non-empty line is
  * itself a complete value, with more lines after it, is read as JSON lines and errors name that line.
  */
-export function parseJsonOrLines(
-  format: string,
-  text: string,
-  options: JsonParseOptions = {},
-): JsonValueAt[] {
+export function parseJsonOrLines(format: string, text: string): JsonValueAt[] {
   const trimmed = text.trim();
   if (trimmed === '') throw new FormatError(format, 'line 1, column 1', 'empty document');
   const firstBreak = trimmed.indexOf('\n');
@@ -52,18 +52,21 @@ export function parseJsonOrLines(
     let offset = 0;
     for (const line of text.split('\n')) {
       if (line.trim() !== '') {
-        const prepared = quoteLosslessKeys(line, options.losslessKeys ?? []);
+        const scan = scanJson(format, line, offset, text);
         try {
-          values.push({ value: JSON.parse(prepared), base: `/${values.length}` });
+          values.push({
+            value: scan.inexact ? JSON.parse(line, keepInexactNumbers) : JSON.parse(line),
+            base: `/${values.length}`,
+          });
         } catch (error) {
-          throw syntaxError(format, text, prepared === line ? error : errorOf(line), offset, line);
+          throw syntaxError(format, text, error, offset, line);
         }
       }
       offset += line.length + 1;
     }
     return values;
   }
-  return [{ value: parseJson(format, text, options), base: '' }];
+  return [{ value: parseJson(format, text), base: '' }];
 }
 
 function isCompleteJson(line: string): boolean {
@@ -77,15 +80,6 @@ function isCompleteJson(line: string): boolean {
   }
 }
 
-function quoteLosslessKeys(text: string, keys: string[]): string {
-  let out = text;
-  for (const key of keys) {
-    const pattern = new RegExp(`("${key}"\\s*:\\s*)(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)`, 'g');
-    out = out.replace(pattern, '$1"$2"');
-  }
-  return out;
-}
-
 function syntaxError(
   format: string,
   text: string,
@@ -96,11 +90,92 @@ function syntaxError(
   const message = error instanceof Error ? error.message : String(error);
   const source = part ?? text;
   const found = /position (\d+)/.exec(message);
-  // Quoting lossless keys shifts columns, so positions are measured on the original text or line.
   const local = found ? Number(found[1]) : source.length;
   const where = lineColumn(text, offset + Math.min(local, source.length));
   const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
   return new FormatError(format, `line ${where.line}, column ${where.column}`, `malformed JSON: ${what}`, {
     cause: error,
   });
+}
+
+/**
+ * One pass over the text outside strings: refuses nesting deeper than MAX_JSON_DEPTH (at its line and column, with
+ * the pointer of the value that goes too deep) and says whether some number is not exact in a double. Malformed
+ * text is left to JSON.parse, which names the position.
+ */
+function scanJson(format: string, text: string, offset: number, whole: string): { inexact: boolean } {
+  // Per open container: '[' or '{', the array index, and where the current key's string starts and ends.
+  const kinds: number[] = [];
+  const indexes: number[] = [];
+  const keys: Array<[number, number]> = [];
+  let inexact = false;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      const start = i;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+      if (expectKey && kinds.length > 0) keys[kinds.length - 1] = [start, i + 1];
+      expectKey = false;
+    } else if (c === 123 || c === 91) {
+      if (kinds.length === MAX_JSON_DEPTH) {
+        const at = lineColumn(whole, offset + i);
+        throw new FormatError(
+          format,
+          `line ${at.line}, column ${at.column}`,
+          `JSON nested deeper than ${MAX_JSON_DEPTH} levels (at ${pointerOf(text, kinds, indexes, keys)})`,
+        );
+      }
+      kinds.push(c);
+      indexes.push(0);
+      keys.push([0, 0]);
+      expectKey = c === 123;
+    } else if (c === 125 || c === 93) {
+      kinds.pop();
+      indexes.pop();
+      keys.pop();
+    } else if (c === 44) {
+      const top = kinds.length - 1;
+      if (top >= 0 && kinds[top] === 91) indexes[top] = (indexes[top] ?? 0) + 1;
+      expectKey = kinds[top] === 123;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      const start = i;
+      let risky = false;
+      let digits = 0;
+      for (; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d >= 48 && d <= 57) digits++;
+        else if (d === 101 || d === 69) risky = true;
+        else if (d !== 45 && d !== 43 && d !== 46) break;
+      }
+      // Up to 15 significant digits and no exponent always round-trip through a double.
+      if (!inexact && (risky || digits > 15) && !exactInDouble(text.slice(start, i))) inexact = true;
+      i--;
+    }
+  }
+  return { inexact };
+}
+
+/** The JSON pointer of the container being opened, from the scan's stack. */
+function pointerOf(text: string, kinds: number[], indexes: number[], keys: Array<[number, number]>): string {
+  let pointer = '';
+  for (let level = 0; level < kinds.length; level++) {
+    let token: string;
+    if (kinds[level] === 91) token = String(indexes[level] ?? 0);
+    else {
+      const [start, end] = keys[level] ?? [0, 0];
+      try {
+        token = String(JSON.parse(text.slice(start, end)));
+      } catch {
+        token = text.slice(start, end);
+      }
+    }
+    pointer += `/${token.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (pointer.length > 200) return `${pointer.slice(0, 200)}…`;
+  }
+  return pointer || '(document root)';
 }

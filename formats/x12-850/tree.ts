@@ -170,6 +170,7 @@ function addDetail(
       return;
     case 'DTM':
       check.date(segment, 2);
+      check.time(segment, 3);
       owner.dates.push(pick(segment, dtmFields));
       return;
     case 'N9':

@@ -85,11 +85,11 @@ export function startLevel(
   const id = element(hl, 1);
   const parentId = element(hl, 2);
   const levelCode = element(hl, 3);
+  locate(hl, path);
   if (id === '') check.fail(hl.$loc, 'HL01 (hierarchical id) is empty');
   if (byId.has(id))
     check.fail(hl.$loc, `HL01 ${JSON.stringify(id)} is used twice (first at ${byId.get(id)!.$loc})`);
   if (levelCode === '') check.fail(hl.$loc, 'HL03 (level code) is empty');
-  locate(hl, path);
   const node: X12HierarchyLevel = {
     ...pick(hl, { id: 1, parentId: 2, levelCode: 3, childCode: 4 }),
     level: LEVEL_NAMES[levelCode] ?? 'other',
@@ -150,6 +150,7 @@ export class LevelContent {
         return;
       case 'DTM':
         check.date(segment, 2);
+        check.time(segment, 3);
         add(node, 'dates', pick(segment, dtmFields));
         return;
       case 'REF':

@@ -49,6 +49,7 @@ export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
         continue;
       case 'BSN':
         check.date(locate(segment, set.path), 3, true);
+        check.time(segment, 4);
         bsn = pick(segment, { purpose: 1, shipmentId: 2, date: 3, time: 4, structureCode: 5 });
         continue;
       case 'HL': {
@@ -74,6 +75,7 @@ export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
       content.add(segment);
     } else if (segment.tag === 'DTM') {
       check.date(locate(segment, set.path), 2);
+      check.time(segment, 3);
       dates.push(pick(segment, dtmFields));
     } else {
       if (segment.tag === 'CUR') check.currency(locate(segment, set.path), 2);

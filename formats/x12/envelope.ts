@@ -1,6 +1,6 @@
 import { FormatError } from '../types.ts';
-import { element, type X12Segment, type X12Separators } from './segment.ts';
-import { isInteger } from './values.ts';
+import { element, elementName, type X12Segment, type X12Separators } from './segment.ts';
+import { ediDateProblem, ediTimeProblem, isInteger } from './values.ts';
 
 /** ISA fields mapping authors need. ISA02 / ISA04 (authorization and security passwords) are left out on purpose. */
 export interface X12InterchangeInfo {
@@ -114,6 +114,7 @@ class EnvelopeReader {
       const interchangePath = `ISA#${interchangeNumber}`;
       isa.$loc = `${interchangePath} (segment ${isa.segment}, line ${isa.line})`;
       const interchange = this.interchangeInfo(isa);
+      this.checkDateTime(isa, 9, 10);
       if (!/^\d{1,9}$/.test(interchange.controlNumber)) {
         this.fail(isa, `ISA13 control number ${JSON.stringify(interchange.controlNumber)} is not numeric`);
       }
@@ -154,6 +155,7 @@ class EnvelopeReader {
       agency: element(gs, 7),
       version: element(gs, 8),
     };
+    this.checkDateTime(gs, 4, 5);
     let count = 0;
     for (;;) {
       const segment = this.next('GE', groupPath);
@@ -194,6 +196,22 @@ class EnvelopeReader {
       };
       if (element(st, 3)) transactionSet.implementationReference = element(st, 3);
       return { path, envelope: { interchange, group, transactionSet }, segments };
+    }
+  }
+
+  /** ISA09/ISA10 and GS04/GS05: a day and a time the calendar has, refused at the element otherwise. */
+  private checkDateTime(segment: X12Segment, dateElement: number, timeElement: number): void {
+    for (const [n, problem] of [
+      [dateElement, ediDateProblem(element(segment, dateElement))],
+      [timeElement, ediTimeProblem(element(segment, timeElement))],
+    ] as const) {
+      if (problem) {
+        throw new FormatError(
+          this.format,
+          `${segment.$loc}, element ${elementName(segment, n)}`,
+          `${elementName(segment, n)} ${problem}`,
+        );
+      }
     }
   }
 

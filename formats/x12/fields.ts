@@ -1,7 +1,8 @@
+import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import { isIsoCurrency } from './iso4217.ts';
-import { element, elementName, type X12Segment } from './segment.ts';
-import { isDecimal, isInteger } from './values.ts';
+import { element, elementName, segmentLocation, type X12Segment } from './segment.ts';
+import { ediDateProblem, ediTimeProblem, isDecimal, isInteger } from './values.ts';
 
 export type Fields<K extends string> = { $loc: string } & Partial<Record<K, string>>;
 
@@ -27,7 +28,7 @@ export function pairs(segment: X12Segment, first: number, last: number): { quali
 }
 
 export function elementLocation(segment: X12Segment, n: number): string {
-  return `${segment.$loc}, element ${elementName(segment, n)}`;
+  return `${segmentLocation(segment)}, element ${elementName(segment, n)}`;
 }
 
 export class X12Checks {
@@ -48,6 +49,12 @@ export class X12Checks {
       this.fail(
         elementLocation(segment, n),
         `${elementName(segment, n)} must be numeric, found ${JSON.stringify(value)}`,
+      );
+    }
+    if (!decimalFitsCanonical(value)) {
+      this.fail(
+        elementLocation(segment, n),
+        `${elementName(segment, n)} ${value} has more digits than an exact decimal keeps (18 before the point, 6 after)`,
       );
     }
   }
@@ -73,24 +80,31 @@ export class X12Checks {
     }
   }
 
-  /** CCYYMMDD with a real month and day. */
+  /** CCYYMMDD with a day the calendar has (no 30 February, no month 13). */
   date(segment: X12Segment, n: number, required = false): void {
     const value = element(segment, n);
     if (value === '' && !required) return;
-    const match = /^(\d{4})(\d{2})(\d{2})$/.exec(value);
-    const month = Number(match?.[2]);
-    const day = Number(match?.[3]);
-    if (!match || month < 1 || month > 12 || day < 1 || day > 31) {
+    if (!/^\d{8}$/.test(value)) {
       this.fail(
         elementLocation(segment, n),
         `${elementName(segment, n)} must be a CCYYMMDD date, found ${JSON.stringify(value)}`,
       );
     }
+    const problem = ediDateProblem(value);
+    if (problem) this.fail(elementLocation(segment, n), `${elementName(segment, n)} ${problem}`);
+  }
+
+  /** HHMM, HHMMSS, HHMMSSd or HHMMSSdd with a real hour, minute and second (no 24:00, no 12:60). */
+  time(segment: X12Segment, n: number): void {
+    const value = element(segment, n);
+    if (value === '') return;
+    const problem = ediTimeProblem(value);
+    if (problem) this.fail(elementLocation(segment, n), `${elementName(segment, n)} ${problem}`);
   }
 
   /** A mandatory segment, e.g. BEG in an 850: reported at the ST that lacks it. */
   present<T>(value: T | undefined, tag: string, set: X12Segment): T {
-    if (value === undefined) this.fail(set.$loc, `missing mandatory segment ${tag}`);
+    if (value === undefined) this.fail(segmentLocation(set), `missing mandatory segment ${tag}`);
     return value;
   }
 }

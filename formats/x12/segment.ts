@@ -45,6 +45,11 @@ export function locate(segment: X12Segment, path: string): X12Segment {
   return segment;
 }
 
+/** Where a segment is, even before its loop is known (a check that fails before `locate`): never empty. */
+export function segmentLocation(segment: X12Segment): string {
+  return segment.$loc || `${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
+}
+
 /** Element position for error messages, e.g. `PO1#3/PO102`. */
 export function elementName(segment: X12Segment, n: number): string {
   return `${segment.tag}${String(n).padStart(2, '0')}`;

@@ -1,3 +1,5 @@
+import { calendarProblem } from '../text-input/calendar.ts';
+
 /** Value checks shared by the EDI readers. Values stay strings; these only say whether a string is well-formed. */
 
 /** X12 R / N types and EDIFACT n: optional minus, digits, one decimal mark ('.' or, in EDIFACT, ','). */
@@ -60,4 +62,31 @@ export function hasValidGs1CheckDigit(digits: string): boolean {
     sum += Number(digits[i]) * weight;
   }
   return (10 - (sum % 10)) % 10 === Number(digits[digits.length - 1]);
+}
+
+/**
+ * What is wrong with an EDI date (`CCYYMMDD`, or `YYMMDD` read as 20YY), if anything: its form, or a day the
+ * calendar does not have (30 February, month 13).
+ */
+export function ediDateProblem(date: string): string | undefined {
+  const m = /^(\d{2})?(\d{2})(\d{2})(\d{2})$/.exec(date);
+  if (!m) return `${JSON.stringify(date)} is not a date (CCYYMMDD or YYMMDD)`;
+  const problem = calendarProblem({
+    year: Number(`${m[1] ?? '20'}${m[2]}`),
+    month: Number(m[3]),
+    day: Number(m[4]),
+  });
+  return problem && `${JSON.stringify(date)}: ${problem}`;
+}
+
+/** What is wrong with an EDI time (`HHMM`, `HHMMSS`, X12 also `HHMMSSd` / `HHMMSSdd`), if anything. */
+export function ediTimeProblem(time: string): string | undefined {
+  const m = /^(\d{2})(\d{2})(?:(\d{2})\d{0,2})?$/.exec(time);
+  if (!m) return `${JSON.stringify(time)} is not a time (HHMM or HHMMSS)`;
+  const problem = calendarProblem({
+    hour: Number(m[1]),
+    minute: Number(m[2]),
+    second: m[3] === undefined ? undefined : Number(m[3]),
+  });
+  return problem && `${JSON.stringify(time)}: ${problem}`;
 }

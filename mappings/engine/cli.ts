@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { findReader, readers, writers } from '../../formats/index.ts';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, EaiError } from '../../lib/errors.ts';
 import {
   inboundMapping,
   loadMappings,
@@ -28,6 +28,9 @@ export interface CommandOutput {
 
 function failure(error: unknown, json: boolean): CommandOutput {
   const line = errorLine(error);
+  // Readers and mappings refuse input with located errors; anything else is a fault in eai, and the line says so.
+  if (!(error instanceof EaiError))
+    line.message = `unexpected ${error instanceof Error ? error.name : 'error'} inside eai (a bug: report it with the input): ${line.message}`;
   const text = json ? JSON.stringify({ errors: [line] }) : line.message.split('\n').join(' ');
   return { code: 1, stdout: '', stderr: `${text}\n` };
 }

@@ -85,7 +85,7 @@ describe('broken input', () => {
       /x12: segment 1, line 1: not an X12/,
     );
     expect(() => splitBuffer('edifact', Buffer.from('ISA*00*'))).toThrow(
-      /edifact: segment 1: not an EDIFACT/,
+      /edifact: segment 1, line 1: not an EDIFACT/,
     );
     expect(() => splitBuffer('idoc-xml', fixture('sap-idoc-orders05', 'broken/wrong-structure.xml'))).toThrow(
       /idoc-xml: <ORDERS05>: no <IDOC> element under <ORDERS05>/,
