@@ -204,3 +204,20 @@ describe('EPCIS 2.0 facts on the canonical shipment', () => {
     ]);
   });
 });
+
+describe('EDIFACT DESADV: the same facts in the same fields', () => {
+  it('EQD container with its SEL seals → equipment; MEA AAB gross weights → grossWeight', async () => {
+    const [s] = await shipments(
+      'edifact-desadv',
+      'edi/edifact-desadv.to-canonical.yaml',
+      'formats/edifact-desadv/fixtures/eqd-sel-container-seals.edi',
+    );
+    expect(s.equipment).toEqual([
+      { equipmentId: 'MSKU9070323', typeCode: 'CN', sealNumbers: ['ML-0048812', 'ML-0048813'] },
+    ]);
+    expect(s.packages.map((p: Json) => p.grossWeight)).toEqual([
+      { value: '182.5', unitCode: 'KGM' },
+      { value: '182.5', unitCode: 'KGM' },
+    ]);
+  });
+});
