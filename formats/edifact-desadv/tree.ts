@@ -169,7 +169,7 @@ function addHeader(
       // SEL belongs to the EQD group before it; a SEL without an EQD stays among the other segments.
       const last = tree.equipment.at(-1);
       const seal = value(segment, 1);
-      if (last && seal !== '') (last.seals ??= []).push(seal);
+      if (last && seal !== '') last.seals = [...(last.seals ?? []), seal];
       else tree.otherSegments.push(segment);
       return;
     }
