@@ -346,6 +346,14 @@ export interface Shipment {
   estimatedArrival?: null | Date;
   /** Total gross weight. */
   grossWeight?: null | Quantity;
+  /** Total net weight, when stated. */
+  netWeight?: null | Quantity;
+  /** Total volume (cubic feet FTQ, cubic metres MTQ…). */
+  volume?: null | Quantity;
+  /** Transport equipment. */
+  equipment?: Array<TransportEquipment>;
+  /** Other parties of the shipment by role (buyer, mark-for, EPCIS sources and destinations with their types); shipFrom / shipTo keep the ship-from and ship-to. */
+  parties?: Array<PartyRole>;
   /** Packages in the shipment. */
   packages?: Array<Package>;
   /** Shipped items. */
@@ -367,6 +375,19 @@ export interface OrderReference {
   purchaseOrderNumber?: null | string;
   /** The seller's order number when given. */
   sellerOrderNumber?: null | string;
+  /** The PO's date when given (PRF04), midnight UTC of that day. */
+  purchaseOrderDate?: null | Date;
+  /** Parties of this order by role: the buying store, the mark-for store (X12 N1 BY / Z7 / MA on the order level). */
+  parties?: Array<PartyRole>;
+}
+/** A party named on a document in a role the entity has no dedicated field for: a buyer, a mark-for store, an EPCIS source or destination. */
+export interface PartyRole {
+  /** The role as a word: BUYER, MARK_FOR, ULTIMATE_CONSIGNEE, SUPPLIER, SOURCE_OWNING_PARTY, DESTINATION_LOCATION…, else the source's code. */
+  role: string;
+  /** The role as the document codes it (X12 N101 BY, Z7; EPCIS source type owning_party), when it has a code. */
+  roleCode?: null | string;
+  /** The party. */
+  party: Party;
 }
 /** Who moves the goods. */
 export interface Carrier {
@@ -378,6 +399,15 @@ export interface Carrier {
   transportMode?: null | string;
   /** Service level, e.g. ground, next-day. */
   serviceLevel?: null | string;
+}
+/** A trailer, container or rail car the goods travel in (X12 TD3, EDIFACT EQD). */
+export interface TransportEquipment {
+  /** The equipment's number as marked: initial (owner prefix) and number, e.g. ODFL4417730, MSCU1234565. */
+  equipmentId?: null | string;
+  /** Equipment type as the source codes it (X12 TD301 TL trailer, CN container; EDIFACT EQD 8053 CN, TE). */
+  typeCode?: null | string;
+  /** Seal numbers on the equipment. */
+  sealNumbers?: Array<string>;
 }
 /** A handling unit: carton, pallet, tare. */
 export interface Package {
@@ -391,6 +421,10 @@ export interface Package {
   trackingNumber?: null | string;
   /** Gross weight of this unit. */
   grossWeight?: null | Quantity;
+  /** Volume of this unit. */
+  volume?: null | Quantity;
+  /** Parties of this unit by role, e.g. the store it is marked for (X12 N1 Z7 / BY on a tare or pack). */
+  parties?: Array<PartyRole>;
 }
 /** An item quantity shipped. */
 export interface ShipmentLine {
@@ -408,6 +442,12 @@ export interface ShipmentLine {
   packageId?: null | string;
   /** Lot / batch number. */
   lotNumber?: null | string;
+  /** The shipped instances' ids: EPCs (SGTIN URIs or GS1 Digital Link) as sent, serial numbers. */
+  serialNumbers?: Array<string>;
+  /** Gross weight of the line's goods, when stated at item level. */
+  grossWeight?: null | Quantity;
+  /** Line facts the canonical model has no place for (e.g. buyer's style number x12.LIN.IT); kept, never dropped. */
+  extensions?: Record<string, string>;
 }
 /** Something that happened to the shipment, at a time and place. */
 export interface Milestone {

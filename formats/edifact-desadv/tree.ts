@@ -10,7 +10,7 @@ import {
 import type { EdifactDate } from '../edifact/dates.ts';
 import type { EdifactEnvelope, EdifactMessage } from '../edifact/envelope.ts';
 import { EdifactChecks, type Fields, pick } from '../edifact/fields.ts';
-import { type EdifactSegment, locate } from '../edifact/segment.ts';
+import { type EdifactSegment, locate, value } from '../edifact/segment.ts';
 import {
   addToDesadvLine,
   addToPackage,
@@ -32,7 +32,8 @@ export interface EdifactDesadvTree {
   parties: EdifactParty[];
   /** TDT: transport stage, mode and carrier (TDT05). */
   transport: Fields<'stage' | 'journey' | 'mode' | 'carrierId' | 'carrierCodeList' | 'carrierName'>[];
-  equipment: Fields<'qualifier' | 'id'>[];
+  /** EQD: equipment type (8053) and id (C237-8260); `seals` from the SEL segments (9308) that follow it. */
+  equipment: (Fields<'qualifier' | 'id'> & { seals?: string[] })[];
   /** CPS levels without a parent (usually the consignment), children nested. */
   packages: EdifactPackage[];
   /** Every LIN in file order, inside packages or not, each with its packageId. */
@@ -164,6 +165,14 @@ function addHeader(
     case 'EQD':
       tree.equipment.push(pick(segment, { qualifier: 1, id: [2, 1] }));
       return;
+    case 'SEL': {
+      // SEL belongs to the EQD group before it; a SEL without an EQD stays among the other segments.
+      const last = tree.equipment.at(-1);
+      const seal = value(segment, 1);
+      if (last && seal !== '') last.seals = [...(last.seals ?? []), seal];
+      else tree.otherSegments.push(segment);
+      return;
+    }
     default:
       tree.otherSegments.push(segment);
   }

@@ -173,6 +173,10 @@ describe('epcis-2 broken input', () => {
         /no event the hub maps: the event is TransformationEvent; only ObjectEvent, AggregationEvent, TransactionEvent/,
     },
     'event-time-without-zone.json': /^\/epcisBody\/eventList\/0\/eventTime$/,
+    'creation-date-without-zone.json': {
+      location: /^\/creationDate$/,
+      message: /not an ISO 8601 date-time with a zone: "2024-06-03 08:00"/,
+    },
   });
   itHandlesLargeInputWithin10s(
     'parses a 5 MB document within 10 s',

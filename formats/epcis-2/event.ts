@@ -54,7 +54,8 @@ function optionalString(event: JsonObject, key: string, loc: string): string | n
   return value;
 }
 
-function timestamp(value: unknown, loc: string): string {
+/** An ISO 8601 date-time with a zone → UTC ISO with milliseconds; anything else is refused at `loc`. */
+export function timestamp(value: unknown, loc: string): string {
   if (typeof value !== 'string' || !ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
     fail(loc, `not an ISO 8601 date-time with a zone: ${shown(value)}`);
   }

@@ -2,7 +2,7 @@ import { contentId, decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
-import { FORMAT, MAPPED_EVENT_TYPES, readEvent } from './event.ts';
+import { FORMAT, MAPPED_EVENT_TYPES, readEvent, timestamp } from './event.ts';
 import type { EpcisTree } from './tree.ts';
 
 export type * from './tree.ts';
@@ -61,7 +61,11 @@ export function parseEpcis(input: Buffer): ParsedDocument<EpcisTree>[] {
     $loc: '',
     documentType: type,
     schemaVersion: typeof root.schemaVersion === 'string' ? root.schemaVersion : null,
-    creationDate: typeof root.creationDate === 'string' ? root.creationDate : null,
+    // When the document was made (UTC), refused like eventTime when it is not a date-time with a zone.
+    creationDate:
+      root.creationDate === undefined || root.creationDate === null
+        ? null
+        : timestamp(root.creationDate, '/creationDate'),
     events,
   };
   const id =

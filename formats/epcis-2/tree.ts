@@ -63,6 +63,7 @@ export interface EpcisTree {
   $loc: string;
   documentType: 'EPCISDocument' | 'EPCISQueryDocument' | 'event';
   schemaVersion: string | null;
+  /** When the document was created, UTC ISO 8601 with milliseconds (refused when it has no zone). */
   creationDate: string | null;
   events: EpcisEvent[];
 }

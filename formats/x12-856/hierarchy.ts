@@ -47,7 +47,20 @@ export interface X12HierarchyLevel extends Fields<'id' | 'parentId' | 'levelCode
   td5?: Fields<
     'routingSequence' | 'idQualifier' | 'carrierId' | 'scac' | 'transportationMethod' | 'routing'
   >[];
-  td3?: Fields<'equipmentCode' | 'equipmentInitial' | 'equipmentNumber'>[];
+  /** TD3 equipment: TD301 type (TL trailer, CN container…), TD302 initial, TD303 number, TD309 seal number. */
+  td3?: Fields<'equipmentCode' | 'equipmentInitial' | 'equipmentNumber' | 'sealNumber'>[];
+  /** MEA measurements: MEA01 PD / WT, MEA02 G gross weight, N net, VOL volume…; MEA04 the unit (C001-1). */
+  mea?: Fields<'reference' | 'qualifier' | 'value' | 'unit'>[];
+  /** FOB: method of payment (FOB01 PP, CC…), location, transportation terms (FOB04 qualifier 01 = Incoterms, FOB05). */
+  fob?: Fields<
+    | 'paymentMethod'
+    | 'locationQualifier'
+    | 'location'
+    | 'termsQualifier'
+    | 'terms'
+    | 'termsLocationQualifier'
+    | 'termsLocation'
+  >[];
   po4?: Fields<'pack' | 'size' | 'unit' | 'packagingCode' | 'grossWeightPerPack' | 'weightUnit'>[];
   pid?: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
   /** MAN marks: MAN01 `GM` is an SSCC-18, `CP` a carrier-assigned package id. */
@@ -188,7 +201,30 @@ export class LevelContent {
         return;
       }
       case 'TD3':
-        add(node, 'td3', pick(segment, { equipmentCode: 1, equipmentInitial: 2, equipmentNumber: 3 }));
+        add(
+          node,
+          'td3',
+          pick(segment, { equipmentCode: 1, equipmentInitial: 2, equipmentNumber: 3, sealNumber: 9 }),
+        );
+        return;
+      case 'MEA':
+        check.decimal(segment, 3);
+        add(node, 'mea', pick(segment, { reference: 1, qualifier: 2, value: 3, unit: 4 }));
+        return;
+      case 'FOB':
+        add(
+          node,
+          'fob',
+          pick(segment, {
+            paymentMethod: 1,
+            locationQualifier: 2,
+            location: 3,
+            termsQualifier: 4,
+            terms: 5,
+            termsLocationQualifier: 6,
+            termsLocation: 7,
+          }),
+        );
         return;
       case 'PO4':
         check.decimal(segment, 1);

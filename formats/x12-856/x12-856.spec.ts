@@ -125,6 +125,46 @@ describe('x12-856 fixtures', () => {
   });
 });
 
+describe('x12-856 equipment, measurements and terms', () => {
+  it('retail-equipment-fob-stores-styles: TD3 seal, FOB, MEA on tare and pack, N1 stores, LIN style numbers', () => {
+    const [doc] = fixture('retail-equipment-fob-stores-styles.edi');
+    const { shipment, orders } = doc!.tree;
+    expect(shipment?.td3).toEqual([
+      expect.objectContaining({
+        equipmentCode: 'TL',
+        equipmentInitial: 'ODFL',
+        equipmentNumber: '4417730',
+        sealNumber: 'SL77031',
+      }),
+    ]);
+    expect(shipment?.fob).toEqual([
+      expect.objectContaining({
+        paymentMethod: 'PP',
+        locationQualifier: 'OR',
+        location: 'DAYTON OH',
+        termsQualifier: '01',
+        terms: 'FCA',
+        termsLocationQualifier: 'OR',
+        termsLocation: 'DAYTON OH',
+      }),
+    ]);
+    expect(shipment?.fob?.[0]?.$loc).toMatch(/^ISA#1\/GS#1\/ST#1\/HL#1\/FOB \(segment 17, line 17\)$/);
+    const tare = orders[0]?.tares?.[0];
+    expect(tare?.mea).toEqual([
+      expect.objectContaining({ reference: 'WT', qualifier: 'G', value: '120.2', unit: 'LB' }),
+    ]);
+    expect(tare?.packs?.[0]?.mea?.map((m) => [m.qualifier, m.value, m.unit])).toEqual([
+      ['G', '32.5', 'LB'],
+      ['VOL', '1.8', 'CF'],
+    ]);
+    expect(orders[0]?.parties?.map((p) => [p.entityCode, p.id])).toEqual([
+      ['BY', '1187'],
+      ['Z7', '1187'],
+    ]);
+    expect(shipment?.otherSegments ?? []).toEqual([]);
+  });
+});
+
 describe('x12-856 broken fixtures', () => {
   itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,
@@ -137,6 +177,7 @@ describe('x12-856 broken fixtures', () => {
     'ctt-count-mismatch.edi': /CTT01 says 7 but there are 3 HL and 1 LIN segments/,
     'iea-count-mismatch.edi': /IEA01 says "2" but there are 1 functional groups/,
     'message-type-850.edi': /message type "850" \(ST01\) is not x12-856/,
+    'mea-non-numeric-weight.edi': /MEA03 must be numeric, found "412 KG"/,
   });
 });
 

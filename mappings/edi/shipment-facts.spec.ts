@@ -1,0 +1,223 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
+import { loadMappings, mapBytes } from '../index.ts';
+
+/**
+ * Issue 15 §1: every business fact of a real X12 856 / EPCIS 2.0 document reaches the canonical ShipmentEvent,
+ * in a field or in `extensions`. One assertion per fact, on fixtures written to contain them; the full outputs are
+ * compared by `mappings:check` (mappings/edi/x12-856.expected, mappings/logistics/epcis-2.expected).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: canonical records as JSON, asserted by path
+type Json = any;
+
+async function shipments(format: string, mappingFile: string, input: string): Promise<Json[]> {
+  const mapping = loadMappings().find((m) => m.file.endsWith(mappingFile));
+  if (!mapping) throw new Error(`no mapping ${mappingFile}`);
+  const mapped = await mapBytes(format, readFileSync(input), { mapping, receivedAt: FIXTURE_RECEIVED_AT });
+  return mapped.flatMap((d) => d.records.map((r) => JSON.parse(JSON.stringify(r.value)).shipment));
+}
+
+const asn = (name: string) =>
+  shipments('x12-856', 'edi/x12-856.to-canonical.yaml', `formats/x12-856/fixtures/${name}`);
+
+describe('X12 856 facts on the canonical shipment', () => {
+  it('retail ASN (S → O → T → P → I): equipment, seals, lading, weights, volume, FOB, REFs, stores, styles', async () => {
+    const [s] = await asn('retail-equipment-fob-stores-styles.edi');
+    // TD3 equipment / trailer number, TD309 and REF SN seal numbers
+    expect(s.equipment).toEqual([
+      { equipmentId: 'ODFL4417730', typeCode: 'TL', sealNumbers: ['SL77031', 'SL77032'] },
+    ]);
+    // TD1 lading quantity and packaging
+    expect(s.extensions['x12.TD1.lading']).toBe('6 CTN25, 1 PLT94');
+    // TD1 gross (G) and net (N) weight, TD109/TD110 volume, with units
+    expect(s.grossWeight).toEqual({ value: '184.5', unitCode: 'LBR' });
+    expect(s.netWeight).toEqual({ value: '171', unitCode: 'LBR' });
+    expect(s.volume).toEqual({ value: '42.3', unitCode: 'FTQ' });
+    // FOB payment method and terms
+    expect(s.extensions).toMatchObject({
+      'x12.FOB.paymentMethod': 'PP',
+      'x12.FOB.location': 'OR DAYTON OH',
+      'x12.FOB.terms': '01 FCA',
+      'x12.FOB.termsLocation': 'OR DAYTON OH',
+    });
+    // REF IV invoice number, REF DP department; BM bill of lading and CN PRO number have fields
+    expect(s.extensions['x12.REF.IV']).toBe('INV-2025-0417');
+    expect(s.extensions['x12.REF.DP']).toBe('00092');
+    expect(s.billOfLading).toBe('ODFL0087712');
+    expect(s.trackingNumbers).toEqual(['0871123344']);
+    // TD5 carrier, transport method, routing
+    expect(s.carrier).toMatchObject({
+      scac: 'ODFL',
+      transportMode: 'ROAD',
+      serviceLevel: 'OLD DOMINION LTL',
+    });
+    // PRF purchase order number and date; N1 BY / Z7 stores on the order level
+    expect(s.orderReferences).toEqual([
+      expect.objectContaining({
+        purchaseOrderNumber: '4500123456',
+        purchaseOrderDate: '2025-03-01T00:00:00.000Z',
+      }),
+    ]);
+    expect(s.orderReferences[0].parties.map((p: Json) => [p.role, p.roleCode, p.party.partyId])).toEqual([
+      ['BUYER', 'BY', '1187'],
+      ['MARK_FOR', 'Z7', '1187'],
+    ]);
+    // MEA gross weights on tare and packs, MEA VOL on a pack, N1 MA (mark-for) on a pack
+    expect(s.packages.map((p: Json) => [p.packageId, p.grossWeight?.value, p.volume?.value ?? null])).toEqual(
+      [
+        ['00006141410000000017', '120.2', null],
+        ['00006141410000000024', '32.5', '1.8'],
+        ['00006141410000000031', '30', null],
+      ],
+    );
+    expect(s.packages[1].parties).toEqual([
+      expect.objectContaining({
+        role: 'MARK_FOR',
+        roleCode: 'MA',
+        party: expect.objectContaining({ partyId: '1187' }),
+      }),
+    ]);
+    // LIN IT / VA style numbers per line; BP buyer's part number has a field; MEA on an item level
+    expect(s.lines.map((l: Json) => l.extensions)).toEqual([
+      { 'x12.LIN.IT': 'STYLE-4471', 'x12.LIN.VA': 'VS-4471-BLK' },
+      { 'x12.LIN.IT': 'STYLE-4472' },
+    ]);
+    expect(s.lines[0].item.buyerItemId).toBe('BP-99812');
+    expect(s.lines[1].grossWeight).toEqual({ value: '28.4', unitCode: 'LBR' });
+  });
+
+  it('MEA-only weights, split TD5, containers, tare-level store, serial numbers, item-level TD1', async () => {
+    const [s] = await asn('mea-weights-split-td5-tare-store-serials.edi');
+    // Shipment-level MEA G / N / VOL when there is no TD1
+    expect([s.grossWeight, s.netWeight, s.volume]).toEqual([
+      { value: '412', unitCode: 'KGM' },
+      { value: '388', unitCode: 'KGM' },
+      { value: '2.6', unitCode: 'MTQ' },
+    ]);
+    // The transport method of a second TD5 (the first names only the carrier): LT, less than trailer load
+    expect(s.carrier).toMatchObject({ scac: 'SAIA', transportMode: 'ROAD' });
+    // Two TD3s: a container and a trailer with its seal
+    expect(s.equipment).toEqual([
+      { equipmentId: 'MSCU1234565', typeCode: 'CN', sealNumbers: [] },
+      { equipmentId: 'SAIA880412', typeCode: 'TL', sealNumbers: ['SEAL-0412B'] },
+    ]);
+    // Shipment-level N1 BY; tare-level N1 Z7 with its address
+    expect(s.parties).toEqual([
+      expect.objectContaining({
+        role: 'BUYER',
+        roleCode: 'BY',
+        party: expect.objectContaining({ partyId: 'CP-01' }),
+      }),
+    ]);
+    expect(s.packages[0].parties[0]).toMatchObject({
+      role: 'MARK_FOR',
+      party: { partyId: '0042', address: { city: 'MADISON', region: 'US-WI' } },
+    });
+    // PRF date and PRF02 release number, REF VN seller's order number, FOB collect, REF IV invoice
+    expect(s.orderReferences[0]).toMatchObject({
+      purchaseOrderNumber: 'PO-77120',
+      sellerOrderNumber: 'SO-99812',
+      purchaseOrderDate: '2025-04-05T00:00:00.000Z',
+    });
+    expect(s.extensions).toMatchObject({
+      'x12.PRF.releaseNumber': '2',
+      'x12.FOB.paymentMethod': 'CC',
+      'x12.REF.IV': '90017734',
+    });
+    // REF SE serial numbers, REF LT lot, item-level TD1 weight and lading, PO4, LIN IT style, PL order line
+    expect(s.lines[0]).toMatchObject({
+      orderLineNumber: '10',
+      lotNumber: 'L2504',
+      serialNumbers: ['SN-BRK-0000451', 'SN-BRK-0000452'],
+      grossWeight: { value: '11.4', unitCode: 'KGM' },
+      extensions: { 'x12.LIN.IT': 'ST-220', 'x12.PO4': '1 1 EA BOX', 'x12.TD1.lading': '2 BOX' },
+    });
+    expect(s.lines[1].grossWeight).toEqual({ value: '3.3', unitCode: 'KGM' });
+  });
+});
+
+describe('EPCIS 2.0 facts on the canonical shipment', () => {
+  const events = () =>
+    shipments(
+      'epcis-2',
+      'logistics/epcis-2.to-canonical.yaml',
+      'formats/epcis-2/fixtures/shipping-aggregation-epcs-parties.json',
+    );
+
+  it('childEPCs and childQuantityList: SSCCs as packages, SGTINs (URN and Digital Link) as serial numbers, classes with uom', async () => {
+    const [aggregation] = await events();
+    expect(aggregation.packages.map((p: Json) => [p.packageId, p.parentPackageId])).toEqual([
+      ['040123450000007770', null],
+      ['040123450000007787', '040123450000007770'],
+    ]);
+    expect(
+      aggregation.lines.map((l: Json) => [l.item.gtin, l.quantity, l.lotNumber, l.serialNumbers]),
+    ).toEqual([
+      [
+        '04012345111224',
+        { value: '2', unitCode: 'C62' },
+        null,
+        ['urn:epc:id:sgtin:4012345.011122.25', 'urn:epc:id:sgtin:4012345.011122.26'],
+      ],
+      [
+        '04012345011139',
+        { value: '1', unitCode: 'C62' },
+        null,
+        ['https://id.gs1.org/01/04012345011139/21/A7731'],
+      ],
+      ['04012345123456', { value: '250.5', unitCode: 'KGM' }, 'LOT998', []],
+      ['04012345012346', { value: '40', unitCode: 'C62' }, 'B42', []],
+    ]);
+    // An instance EPC that is neither SSCC nor SGTIN (a returnable pallet, GRAI)
+    expect(aggregation.extensions['epcis.childEPCs']).toBe('urn:epc:id:grai:4012345.55555.9001');
+  });
+
+  it('epcList and quantityList of an ObjectEvent, an asset EPC, a class pattern', async () => {
+    const [, object] = await events();
+    expect(object.lines[0].serialNumbers).toEqual(['urn:epc:id:sgtin:4012345.011122.27']);
+    expect(object.lines[1]).toMatchObject({
+      item: { description: 'urn:epc:idpat:sgtin:4012345.011133.*' },
+      quantity: { value: '12', unitCode: 'EA' },
+    });
+    expect(object.extensions['epcis.epcList']).toBe('urn:epc:id:giai:4012345.TRUCK-17');
+  });
+
+  it('sourceList / destinationList: every party with its type as role; the document creationDate', async () => {
+    const [aggregation, object] = await events();
+    expect(
+      aggregation.parties.map((p: Json) => [p.role, p.roleCode, p.party.partyId, p.party.idScheme]),
+    ).toEqual([
+      ['SOURCE_OWNING_PARTY', 'owning_party', 'urn:epc:id:pgln:4012345.00000', 'PGLN'],
+      ['SOURCE_POSSESSING_PARTY', 'possessing_party', 'urn:epc:id:pgln:4012345.00000', 'PGLN'],
+      ['SOURCE_LOCATION', 'location', 'urn:epc:id:sgln:4012345.00001.0', 'SGLN'],
+      ['DESTINATION_OWNING_PARTY', 'owning_party', 'urn:epc:id:pgln:0614141.00000', 'PGLN'],
+      ['DESTINATION_POSSESSING_PARTY', 'possessing_party', 'https://id.gs1.org/417/0614141000029', 'PGLN'],
+      ['DESTINATION_LOCATION', 'location', 'urn:epc:id:sgln:0614141.00777.0', 'SGLN'],
+    ]);
+    expect(aggregation.shipFrom.partyId).toBe('urn:epc:id:sgln:4012345.00001.0');
+    expect(aggregation.shipTo.partyId).toBe('urn:epc:id:sgln:0614141.00777.0');
+    // creationDate 2025-05-20T16:05:12.250+02:00, in UTC
+    expect([aggregation.createdAt, object.createdAt]).toEqual([
+      '2025-05-20T14:05:12.250Z',
+      '2025-05-20T14:05:12.250Z',
+    ]);
+  });
+});
+
+describe('EDIFACT DESADV: the same facts in the same fields', () => {
+  it('EQD container with its SEL seals → equipment; MEA AAB gross weights → grossWeight', async () => {
+    const [s] = await shipments(
+      'edifact-desadv',
+      'edi/edifact-desadv.to-canonical.yaml',
+      'formats/edifact-desadv/fixtures/eqd-sel-container-seals.edi',
+    );
+    expect(s.equipment).toEqual([
+      { equipmentId: 'MSKU9070323', typeCode: 'CN', sealNumbers: ['ML-0048812', 'ML-0048813'] },
+    ]);
+    expect(s.packages.map((p: Json) => p.grossWeight)).toEqual([
+      { value: '182.5', unitCode: 'KGM' },
+      { value: '182.5', unitCode: 'KGM' },
+    ]);
+  });
+});
