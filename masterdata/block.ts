@@ -19,7 +19,7 @@ export function blockingKeys(s: StandardCustomer): string[] {
   for (const email of s.emails) keys.add(`e:${email}`);
   for (const phone of s.phones) keys.add(`p:${phone}`);
   if (s.taxId) keys.add(`t:${s.taxId}`);
-  if (s.website) keys.add(`w:${s.website}`);
+  for (const domain of s.domains) keys.add(`d:${domain}`);
   if (s.postalCode && s.houseNumber) keys.add(`a:${s.country ?? ''}:${s.postalCode}:${s.houseNumber}`);
   if (s.street && s.houseNumber && s.city)
     keys.add(`s:${s.street.slice(0, 6)}:${s.houseNumber}:${s.city.slice(0, 3)}`);

@@ -128,11 +128,11 @@ export const COMPARISONS: Comparison[] = [
     },
   },
   {
-    name: 'website',
-    levels: ['exact', 'else'],
+    name: 'domain',
+    levels: ['shared', 'else'],
     level(a, b) {
-      if (!a.website || !b.website) return -1;
-      return a.website === b.website ? 0 : 1;
+      if (a.domains.length === 0 || b.domains.length === 0) return -1;
+      return shared(a.domains, b.domains) ? 0 : 1;
     },
   },
   {
@@ -176,7 +176,7 @@ export const DEFAULT_MODEL: Model = {
   email: { m: [0.85, 0.05, 0.1], u: [0.0001, 0.001, 0.9989] },
   phone: { m: [0.85, 0.03, 0.12], u: [0.0001, 0.0005, 0.9994] },
   taxId: { m: [0.97, 0.03], u: [0.0001, 0.9999] },
-  website: { m: [0.95, 0.05], u: [0.0005, 0.9995] },
+  domain: { m: [0.95, 0.05], u: [0.0005, 0.9995] },
   postalCode: { m: [0.85, 0.05, 0.1], u: [0.01, 0.03, 0.96] },
   street: { m: [0.8, 0.05, 0.15], u: [0.0005, 0.01, 0.9895] },
   city: { m: [0.88, 0.12], u: [0.1, 0.9] },
@@ -298,6 +298,8 @@ export function estimateByEm(
   u: Record<string, number[]>,
   start: Model = DEFAULT_MODEL,
   maxIterations = 50,
+  /** Comparisons whose m stays as in `start` (those the pairs were blocked on: they agree by construction). */
+  fixed: ReadonlySet<string> = new Set(),
 ): EmResult {
   let model: Model = Object.fromEntries(
     COMPARISONS.map((c) => [
@@ -317,6 +319,10 @@ export function estimateByEm(
     let moved = 0;
     const next: Model = {};
     COMPARISONS.forEach((c, i) => {
+      if (fixed.has(c.name)) {
+        next[c.name] = model[c.name] ?? { m: [], u: [] };
+        return;
+      }
       const m = frequencies(candidates, posterior, i, c.levels.length);
       const old = model[c.name]?.m ?? [];
       m.forEach((x, k) => {

@@ -31,6 +31,8 @@ export interface StandardCustomer {
   street: string | null;
   houseNumber: string | null;
   website: string | null;
+  /** The organisation's own internet domains: the website's and those of its non-free-mail addresses. */
+  domains: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -113,12 +115,24 @@ const LEGAL_FORMS: Record<string, string> = {
   'sociedad limitada': 'sl',
 };
 const LEGAL_FORM_KEYS = Object.keys(LEGAL_FORMS).sort((a, b) => b.length - a.length);
+const LONG_LEGAL_FORMS = LEGAL_FORM_KEYS.filter((k) => k.split(' ').length >= 3);
 
 /** The folded organisation name without its legal form, and the form. "Müller GmbH & Co. KG" → muller, gmbh&cokg. */
 export function splitLegalForm(name: string): { core: string; legalForm: string | null } {
   // Dots go first so that G.m.b.H. reads as gmbh and S.à r.l. as sa rl.
   let text = fold(name.replace(/\./g, '').replace(/&/g, ' & '));
   let legalForm: string | null = null;
+  // A long legal form cut off by a short name field (SAP NAME1/NAME2: 35 characters each).
+  for (const phrase of LONG_LEGAL_FORMS) {
+    const firstWord = phrase.indexOf(' ');
+    for (let cut = phrase.length - 1; cut > firstWord + 2; cut--) {
+      if (text.endsWith(` ${phrase.slice(0, cut)}`)) {
+        legalForm = LEGAL_FORMS[phrase] ?? null;
+        text = text.slice(0, -cut - 1).trim();
+        break;
+      }
+    }
+  }
   for (let again = true; again; ) {
     again = false;
     for (const key of LEGAL_FORM_KEYS) {
@@ -229,6 +243,14 @@ export function standardisePhone(number: string, country: string | null): string
 
 export function standardiseTaxId(value: string): string {
   return value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+/** Mailbox providers anyone can sign up with (by first label: gmx.de, gmx.net, hotmail.co.uk, …). */
+const FREEMAIL =
+  /^(gmail|googlemail|yahoo|ymail|rocketmail|hotmail|outlook|live|msn|aol|icloud|me|mac|gmx|web|t-online|posteo|freenet|arcor|mailbox|orange|free|laposte|sfr|wanadoo|neuf|btinternet|sky|virginmedia|talktalk|libero|virgilio|tiscali|alice|fastwebnet|ziggo|kpnmail|planet|hetnet|telefonica|movistar|terra|proton|protonmail|pm|mail|email|yandex|zoho|gmx-topmail|example-mail)\./;
+
+export function isFreemail(domain: string): boolean {
+  return FREEMAIL.test(domain);
 }
 
 export function websiteDomain(url: string): string | null {
@@ -368,6 +390,14 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
     if (s) phones.add(s);
   }
   const website = customer.extensions?.website ?? customer.extensions?.Website;
+  const site = website ? websiteDomain(website) : null;
+  const domains = new Set<string>(site ? [site] : []);
+  if (isOrg) {
+    for (const e of emails) {
+      const domain = e.slice(e.indexOf('@') + 1);
+      if (!isFreemail(domain)) domains.add(domain);
+    }
+  }
   const street = address?.lines?.length ? standardiseStreet(address.lines.join(' ')) : null;
   const birth = customer.birthDate ? String(customer.birthDate).slice(0, 10) : null;
 
@@ -387,6 +417,7 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
     city: address?.city ? fold(address.city) || null : null,
     street: street?.street || null,
     houseNumber: street?.houseNumber ?? null,
-    website: website ? websiteDomain(website) : null,
+    website: site,
+    domains: [...domains].sort(),
   };
 }
