@@ -168,10 +168,12 @@ export class MasterDataStore {
   }
 
   /** Matches and merges records one after the other, in one transaction (bulk loads). */
-  async upsertBatch(system: string, customers: CustomerPartyMaster[]): Promise<UpsertResult[]> {
+  async upsertBatch(
+    items: Array<{ system: string; customer: CustomerPartyMaster }>,
+  ): Promise<UpsertResult[]> {
     return this.transaction(async (client) => {
       const out: UpsertResult[] = [];
-      for (const customer of customers) out.push(await this.upsertIn(client, system, customer));
+      for (const item of items) out.push(await this.upsertIn(client, item.system, item.customer));
       return out;
     });
   }
@@ -202,11 +204,12 @@ export class MasterDataStore {
         system,
         sourceId,
       ]);
-      await client.query(
-        `delete from ${q}.match_pair where status in ('auto', 'review')
-           and ((a_system = $1 and a_id = $2) or (b_system = $1 and b_id = $2))`,
-        [system, sourceId],
-      );
+      for (const side of ['a', 'b']) {
+        await client.query(
+          `delete from ${q}.match_pair where status in ('auto', 'review') and ${side}_system = $1 and ${side}_id = $2`,
+          [system, sourceId],
+        );
+      }
     }
     const keys = blockingKeys(std);
     await client.query(
@@ -264,12 +267,13 @@ export class MasterDataStore {
     // The clusters this record touches: its own, and those of every record it is linked to.
     const linked = (
       await client.query<{ golden_id: string | null }>(
-        `select distinct sr.golden_id from ${q}.match_pair mp
-           join ${q}.source_record sr on (sr.system, sr.source_id) =
-             (case when mp.a_system = $1 and mp.a_id = $2 then mp.b_system else mp.a_system end,
-              case when mp.a_system = $1 and mp.a_id = $2 then mp.b_id else mp.a_id end)
-          where mp.status in ('auto', 'accepted')
-            and ((mp.a_system = $1 and mp.a_id = $2) or (mp.b_system = $1 and mp.b_id = $2))`,
+        `select sr.golden_id from ${q}.match_pair mp
+           join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
+          where mp.a_system = $1 and mp.a_id = $2 and mp.status in ('auto', 'accepted')
+         union
+         select sr.golden_id from ${q}.match_pair mp
+           join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id
+          where mp.b_system = $1 and mp.b_id = $2 and mp.status in ('auto', 'accepted')`,
         [system, sourceId],
       )
     ).rows;
@@ -304,9 +308,10 @@ export class MasterDataStore {
         record: CustomerPartyMaster;
         golden_id: string | null;
       }>(
-        `select system, source_id, record, golden_id from ${q}.source_record
-          where golden_id = any($1::text[])
-             or (system, source_id) in (select * from unnest($2::text[], $3::text[]))`,
+        `select system, source_id, record, golden_id from ${q}.source_record where golden_id = any($1::text[])
+         union
+         select sr.system, sr.source_id, sr.record, sr.golden_id from ${q}.source_record sr
+           join unnest($2::text[], $3::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i`,
         [goldenIds, extra.map((k) => k.system), extra.map((k) => k.sourceId)],
       )
     ).rows;
