@@ -31,7 +31,9 @@ function trainedConfig(records: LabelledRecord[]): MdmConfig {
 function blockingRecall(records: LabelledRecord[], config: MdmConfig): number {
   const keys = records.map((r) => new Set(blockingKeys(standardise(r.customer, config))));
   const byEntity = new Map<string, number[]>();
-  records.forEach((r, i) => byEntity.set(r.entityId, [...(byEntity.get(r.entityId) ?? []), i]));
+  records.forEach((r, i) => {
+    byEntity.set(r.entityId, [...(byEntity.get(r.entityId) ?? []), i]);
+  });
   let pairs = 0;
   let found = 0;
   for (const list of byEntity.values()) {
