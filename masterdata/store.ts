@@ -170,10 +170,13 @@ export class MasterDataStore {
   /** Matches and merges records one after the other, in one transaction (bulk loads). */
   async upsertBatch(
     items: Array<{ system: string; customer: CustomerPartyMaster }>,
+    /** Runs in the same transaction after the batch (a load's resume position, an inbox entry). */
+    alsoInTransaction?: (client: Client, results: UpsertResult[]) => Promise<void>,
   ): Promise<UpsertResult[]> {
     return this.transaction(async (client) => {
       const out: UpsertResult[] = [];
       for (const item of items) out.push(await this.upsertIn(client, item.system, item.customer));
+      await alsoInTransaction?.(client, out);
       return out;
     });
   }
