@@ -26,7 +26,7 @@ export function blockingKeys(s: StandardCustomer): string[] {
 
   if (s.partyType === 'PERSON' || s.partyType === 'UNKNOWN') {
     // Both orders, so a record with first and family name swapped shares the keys of the straight one.
-    const parts = [s.givenName, s.familyName].filter((p): p is string => !!p);
+    const parts = [...new Set([s.givenName, s.givenFormal, s.familyName])].filter((p): p is string => !!p);
     for (const a of parts) {
       for (const b of parts) {
         if (a === b && parts.length > 1) continue;

@@ -82,6 +82,9 @@ export const COMPARISONS: Comparison[] = [
       const [x, y] = o.given;
       if (!x || !y) return -1;
       if (x === y) return 0;
+      // Nicknames: Bill and William, Hans and Johannes.
+      if (x === a.givenName && y === b.givenName && a.givenFormal && a.givenFormal === b.givenFormal)
+        return 0;
       if (jw(x, y) >= 0.92) return 1;
       return x[0] === y[0] ? 2 : 3;
     },

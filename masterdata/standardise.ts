@@ -14,8 +14,10 @@ export interface StandardCustomer {
   orgName: string | null;
   /** The legal form found at the end of the name, in one spelling per form ("gmbh", "ltd"). */
   legalForm: string | null;
-  /** Persons: given name folded, nicknames resolved to the formal name ("bill" → "william"). */
+  /** Persons: given name folded (first word). */
   givenName: string | null;
+  /** The given name with nicknames resolved to the formal name ("bill" → "william"). */
+  givenFormal: string | null;
   familyName: string | null;
   /** Every name token, folded, sorted (for token similarity and swap-proof blocking). */
   nameTokens: string[];
@@ -309,6 +311,7 @@ export function standardisePostalCode(
 /** Street words and their abbreviations, spelt out (after folding). */
 const STREET_WORDS: Array<[RegExp, string]> = [
   [/\bstr\b/g, 'strasse'],
+  [/([a-z])str\b/g, '$1strasse'],
   [/strasse\b/g, ' strasse'],
   [/\bst\b/g, 'street'],
   [/\brd\b/g, 'road'],
@@ -324,12 +327,13 @@ const STREET_WORDS: Array<[RegExp, string]> = [
   [/\bv\b/g, 'via'],
   [/\bc\b/g, 'calle'],
   [/\bstraat\b/g, ' straat'],
-  [/\bln\b/g, 'laan'],
 ];
 
 export function standardiseStreet(line: string): { street: string; houseNumber: string | null } {
   let text = fold(line.replace(/\//g, ' '));
   for (const [pattern, word] of STREET_WORDS) text = text.replace(pattern, word);
+  // The spelt-out words folded as the rest (rue → ru, as fold('Rue') is).
+  text = text.replace(/([aou])e/g, '$1');
   text = text.replace(/\s+/g, ' ').trim();
   const numbers = text.match(/\b\d+[a-z]?\b/g);
   const houseNumber = numbers ? (numbers[0] ?? null) : null;
@@ -365,6 +369,7 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
   let orgName: string | null = null;
   let legalForm: string | null = null;
   let givenName: string | null = null;
+  let givenFormal: string | null = null;
   let familyName: string | null = null;
   const tokens: string[] = [];
   if (isOrg && customer.organizationName) {
@@ -373,7 +378,8 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
     legalForm = split.legalForm;
     if (orgName) tokens.push(...orgName.split(' '));
   } else {
-    givenName = given ? formalGivenName(given) : null;
+    givenName = given ? (fold(given).split(' ')[0] ?? null) || null : null;
+    givenFormal = given ? formalGivenName(given) : null;
     familyName = family ? fold(family) || null : null;
     if (givenName) tokens.push(givenName);
     if (familyName) tokens.push(...familyName.split(' '));
@@ -406,6 +412,7 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
     orgName,
     legalForm,
     givenName,
+    givenFormal,
     familyName,
     nameTokens: tokens.filter(Boolean).sort(),
     emails: [...emails].sort(),
