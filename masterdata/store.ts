@@ -215,14 +215,19 @@ export class MasterDataStore {
       }
     }
     const keys = blockingKeys(std);
-    await client.query(
-      `insert into ${q}.block_key (key, system, source_id) select k, $2, $3 from unnest($1::text[]) as k
-       on conflict do nothing`,
-      [keys, system, sourceId],
-    );
+    // The record's keys go in and its candidates come out in one round trip (the select does not see the
+    // inserted keys, and the record itself is excluded anyway).
     const candidates = (
-      await client.query<{ system: string; source_id: string; std: StandardCustomer }>(
-        `select sr.system, sr.source_id, sr.std from ${q}.source_record sr
+      await client.query<{
+        system: string;
+        source_id: string;
+        std: StandardCustomer;
+        golden_id: string | null;
+      }>(
+        `with keys as (
+           insert into ${q}.block_key (key, system, source_id) select k, $2, $3 from unnest($1::text[]) as k
+           on conflict do nothing)
+         select sr.system, sr.source_id, sr.std, sr.golden_id from ${q}.source_record sr
           where (sr.system, sr.source_id) in (
             select distinct bk.system, bk.source_id from ${q}.block_key bk where bk.key = any($1::text[]))
             and not (sr.system = $2 and sr.source_id = $3)`,
@@ -268,18 +273,30 @@ export class MasterDataStore {
       );
     }
     // The clusters this record touches: its own, and those of every record it is linked to.
-    const linked = (
-      await client.query<{ golden_id: string | null }>(
-        `select sr.golden_id from ${q}.match_pair mp
-           join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
-          where mp.a_system = $1 and mp.a_id = $2 and mp.status in ('auto', 'accepted')
-         union
-         select sr.golden_id from ${q}.match_pair mp
-           join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id
-          where mp.b_system = $1 and mp.b_id = $2 and mp.status in ('auto', 'accepted')`,
-        [system, sourceId],
-      )
-    ).rows;
+    // The clusters this record touches: its own, and those of every record it is linked to. A new record's
+    // links are the pairs just scored; a known one may also carry a steward's accepted pairs.
+    let linked: Array<{ golden_id: string | null }>;
+    if (existing) {
+      linked = (
+        await client.query<{ golden_id: string | null }>(
+          `select sr.golden_id from ${q}.match_pair mp
+             join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
+            where mp.a_system = $1 and mp.a_id = $2 and mp.status in ('auto', 'accepted')
+           union
+           select sr.golden_id from ${q}.match_pair mp
+             join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id
+            where mp.b_system = $1 and mp.b_id = $2 and mp.status in ('auto', 'accepted')`,
+          [system, sourceId],
+        )
+      ).rows;
+    } else {
+      const autoPartners = new Set(
+        pairs.filter((x) => x.status === 'auto').map((x) => keyOf(keyOf(x.a) === keyOf(self) ? x.b : x.a)),
+      );
+      linked = candidates
+        .filter((c) => autoPartners.has(keyOf({ system: c.system, sourceId: c.source_id })))
+        .map((c) => ({ golden_id: c.golden_id }));
+    }
     const touched = new Set<string>();
     if (existing?.golden_id) touched.add(existing.golden_id);
     for (const r of linked) if (r.golden_id) touched.add(r.golden_id);
@@ -321,25 +338,21 @@ export class MasterDataStore {
     const members = new Map(memberRows.map((r) => [keyOf({ system: r.system, sourceId: r.source_id }), r]));
     const uf = new UnionFind();
     for (const k of members.keys()) uf.add(k);
-    const edges = (
-      await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
-        `select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
-           join unnest($1::text[], $2::text[]) as m(s, i) on mp.a_system = m.s and mp.a_id = m.i
-          where mp.status in ('auto', 'accepted')`,
-        [memberRows.map((r) => r.system), memberRows.map((r) => r.source_id)],
-      )
-    ).rows;
+    const edges =
+      memberRows.length < 2
+        ? []
+        : (
+            await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
+              `select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
+                 join unnest($1::text[], $2::text[]) as m(s, i) on mp.a_system = m.s and mp.a_id = m.i
+                where mp.status in ('auto', 'accepted')`,
+              [memberRows.map((r) => r.system), memberRows.map((r) => r.source_id)],
+            )
+          ).rows;
     for (const e of edges) {
       const b = keyOf({ system: e.b_system, sourceId: e.b_id });
       if (members.has(b)) uf.union(keyOf({ system: e.a_system, sourceId: e.a_id }), b);
     }
-    const oldRows = goldenIds.length
-      ? (
-          await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = any($1::text[])`, [
-            goldenIds,
-          ])
-        ).rows
-      : [];
     const assignment = new Map<string, string>();
     const components = uf.groups();
     const newIds = new Set<string>();
@@ -349,6 +362,22 @@ export class MasterDataStore {
       newIds.add(id);
       for (const k of component) assignment.set(k, id);
     }
+    // The old golden rows are needed only when an old id loses its cluster or its members part.
+    const oldIntact = goldenIds.every(
+      (old) =>
+        newIds.has(old) &&
+        [...members.values()]
+          .filter((m) => m.golden_id === old)
+          .every((m) => assignment.get(keyOf({ system: m.system, sourceId: m.source_id })) === old),
+    );
+    const oldRows =
+      goldenIds.length && !oldIntact
+        ? (
+            await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = any($1::text[])`, [
+              goldenIds,
+            ])
+          ).rows
+        : [];
     // History: a component that gathers members of two or more old golden records is a merge; an old golden
     // record whose members end in two or more components was split.
     for (const component of components) {
@@ -385,24 +414,28 @@ export class MasterDataStore {
         return { system: r.system, sourceId: r.source_id, record: r.record };
       });
       const golden = survive(id, list, this.config);
-      await client.query(
-        `insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
-         values ($1, $2, $3, $4, $5, 'active', null)
-         on conflict (golden_id) do update set record = excluded.record, lineage = excluded.lineage,
-           status = 'active', merged_into = null, founding_system = excluded.founding_system,
-           founding_id = excluded.founding_id, version = ${q}.golden.version + 1, updated_at = now()
-         where ${q}.golden.record is distinct from excluded.record or ${q}.golden.lineage is distinct from excluded.lineage
-            or ${q}.golden.status <> 'active'`,
-        [id, founding.system, founding.sourceId, golden.record, golden.lineage],
-      );
       const moved = component.filter((k) => members.get(k)?.golden_id !== id);
-      if (moved.length) {
-        await client.query(
-          `update ${q}.source_record set golden_id = $1
-            where (system, source_id) in (select * from unnest($2::text[], $3::text[]))`,
-          [id, moved.map((k) => splitKey(k).system), moved.map((k) => splitKey(k).sourceId)],
-        );
-      }
+      await client.query(
+        `with upserted as (
+           insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
+           values ($1, $2, $3, $4, $5, 'active', null)
+           on conflict (golden_id) do update set record = excluded.record, lineage = excluded.lineage,
+             status = 'active', merged_into = null, founding_system = excluded.founding_system,
+             founding_id = excluded.founding_id, version = ${q}.golden.version + 1, updated_at = now()
+           where ${q}.golden.record is distinct from excluded.record
+              or ${q}.golden.lineage is distinct from excluded.lineage or ${q}.golden.status <> 'active')
+         update ${q}.source_record set golden_id = $1
+          where (system, source_id) in (select * from unnest($6::text[], $7::text[]))`,
+        [
+          id,
+          founding.system,
+          founding.sourceId,
+          golden.record,
+          golden.lineage,
+          moved.map((k) => splitKey(k).system),
+          moved.map((k) => splitKey(k).sourceId),
+        ],
+      );
     }
     // Old ids that are no cluster's id any more point to the cluster holding their founding record.
     for (const old of oldRows) {
