@@ -95,8 +95,8 @@ describe('matching quality (labelled data, one record at a time, real PostgreSQL
     const q = await loadAndMeasure(records, config);
     console.log(`FEBRL-like: ${records.length} records, blocking recall ${recall.toFixed(4)}`, q);
     expect(recall).toBeGreaterThanOrEqual(0.998);
-    expect(q.precision).toBeGreaterThanOrEqual(0.97);
-    expect(q.recall).toBeGreaterThanOrEqual(0.98);
-    expect(q.f1).toBeGreaterThanOrEqual(0.98);
+    expect(q.precision).toBeGreaterThanOrEqual(0.995);
+    expect(q.recall).toBeGreaterThanOrEqual(0.995);
+    expect(q.f1).toBeGreaterThanOrEqual(0.995);
   }, 300_000);
 });

@@ -16,6 +16,12 @@ import {
 } from './score.ts';
 import type { StandardCustomer } from './standardise.ts';
 
+/**
+ * No level's u goes below 1 in 10,000: a sample of random pairs cannot tell rarer agreement apart, and the
+ * overconfident weights of a smaller u merged household members (same family name, same address).
+ */
+const MIN_U = 1e-4;
+
 /** mulberry32: a small seeded generator, so training on the same sample gives the same model. */
 function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -125,7 +131,9 @@ export function trainByEm(
   options: { randomPairCount?: number; seed?: number } = {},
 ) {
   const random = randomPairs(records, options.randomPairCount ?? 50_000, options.seed ?? 1);
-  const observed = estimateU(random);
+  const observed = Object.fromEntries(
+    Object.entries(estimateU(random)).map(([name, f]) => [name, f.map((x) => Math.max(x, MIN_U))]),
+  );
   const vectors: number[][] = [];
   for (const [i, j] of candidatePairs(records)) {
     const a = records[i];
@@ -148,7 +156,7 @@ export function trainByEm(
   const corrected: Record<string, number[]> = {};
   for (const [name, f] of Object.entries(observed)) {
     const m = result.model[name]?.m ?? [];
-    corrected[name] = f.map((x, l) => Math.max((x - lambdaRandom * (m[l] ?? 0)) / (1 - lambdaRandom), 1e-6));
+    corrected[name] = f.map((x, l) => Math.max((x - lambdaRandom * (m[l] ?? 0)) / (1 - lambdaRandom), MIN_U));
     const total = corrected[name].reduce((s, x) => s + x, 0);
     corrected[name] = corrected[name].map((x) => x / total);
   }

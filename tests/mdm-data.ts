@@ -283,7 +283,8 @@ function person(rng: Rng, index: number): Person {
     city: city.name,
     country,
     phone,
-    email: rng.chance(0.7) ? `${slug(given)}.${slug(family)}${index % 97}@example-mail.com` : null,
+    // Unique per person, as mailboxes are.
+    email: rng.chance(0.7) ? `${slug(given)}.${slug(family)}.${index}@example-mail.com` : null,
   };
 }
 
