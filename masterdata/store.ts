@@ -485,6 +485,17 @@ export class MasterDataStore {
     }));
   }
 
+  /** A source record as last received, or null. */
+  async sourceRecord(system: string, sourceId: string): Promise<CustomerPartyMaster | null> {
+    const row = (
+      await this.pool.query<{ record: CustomerPartyMaster }>(
+        `select record from ${this.#q}.source_record where system = $1 and source_id = $2`,
+        [system, sourceId],
+      )
+    ).rows[0];
+    return row?.record ?? null;
+  }
+
   /** Follows merged ids to the golden record that holds them now; null for an id never issued. */
   async resolve(goldenId: string): Promise<string | null> {
     let id = goldenId;
