@@ -95,6 +95,23 @@ describe('eai mdm load / export', () => {
     });
   }, 300_000);
 
+  it('shows a golden record with its lineage, lists the steward queue, refuses an unknown merge', async () => {
+    const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    const goldenId = csv.stdout.trim().split('\n')[1]?.split(',')[2] ?? '';
+    const show = await runEai(['mdm', 'show', goldenId, '--json', '--schema', schema], { env: env() });
+    expect(show.code).toBe(0);
+    const golden = JSON.parse(show.stdout);
+    expect(golden.goldenId).toBe(goldenId);
+    expect(golden.members.length).toBeGreaterThan(0);
+    expect(Object.keys(golden.lineage).length).toBeGreaterThan(0);
+    const review = await runEai(['mdm', 'review', '--json', '--schema', schema], { env: env() });
+    expect(review.code).toBe(0);
+    expect(Array.isArray(JSON.parse(review.stdout))).toBe(true);
+    const unmerge = await runEai(['mdm', 'unmerge', '999999', '--schema', schema], { env: env() });
+    expect(unmerge.code).toBe(1);
+    expect(unmerge.stderr).toBe('eai: no merge 999999 in the merge history\n');
+  }, 120_000);
+
   it('names the file and line of a bad record, in one line', async () => {
     const file = join(dir, 'bad.jsonl');
     writeFileSync(file, `${JSON.stringify(records[0]?.customer)}\n{"customerId": \n`);

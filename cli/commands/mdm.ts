@@ -117,4 +117,120 @@ export function registerMdmCommand(program: Command): void {
       await store.close();
     }
   });
+  withStoreOptions(
+    mdm
+      .command('show <goldenId>')
+      .description('a golden record: its values, the source of each field, its members and merge history')
+      .option('--json', 'print it as JSON'),
+  ).action(async (goldenId: string, options: StoreOptions & { json?: boolean }) => {
+    const store = await openStore(options);
+    try {
+      const resolved = await store.resolve(goldenId);
+      if (!resolved) throw new ConfigError(`no golden record ${goldenId}`);
+      const golden = await store.golden(resolved);
+      const history = await store.mergeHistory(resolved);
+      const value = { requested: goldenId, ...golden, history };
+      printResult(!!options.json, value, () =>
+        [
+          resolved === goldenId ? goldenId : `${goldenId} → merged into ${resolved}`,
+          ...(golden?.members ?? []).map((m) => `  member ${m.system} ${m.sourceId}`),
+          ...Object.entries(golden?.lineage ?? {}).map(
+            ([field, l]) => `  ${field.padEnd(17)} from ${l?.system} ${l?.sourceId} (${l?.rule})`,
+          ),
+          ...history.map(
+            (h) =>
+              `  history #${h.id} ${h.kind}${h.absorbed.length ? ` of ${h.absorbed.join(', ')}` : ''}${h.undoneBy ? ` (undone by #${h.undoneBy})` : ''}`,
+          ),
+        ].join('\n'),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  withStoreOptions(
+    mdm
+      .command('review')
+      .description('pairs waiting for a steward (scored between the review and auto-merge thresholds)')
+      .option('--limit <n>', 'at most this many pairs', '50')
+      .option('--json', 'print them as JSON'),
+  ).action(async (options: StoreOptions & { limit: string; json?: boolean }) => {
+    if (!/^\d+$/.test(options.limit)) throw new ConfigError('--limit must be a positive integer');
+    const store = await openStore(options);
+    try {
+      const queue = await store.reviewQueue(Number(options.limit));
+      printResult(!!options.json, queue, () =>
+        queue.length === 0
+          ? 'no pairs waiting for review'
+          : queue
+              .map(
+                (p) =>
+                  `${p.probability.toFixed(3)}  ${p.a.system} ${p.a.sourceId} (${p.a.goldenId})  ~  ${p.b.system} ${p.b.sourceId} (${p.b.goldenId})`,
+              )
+              .join('\n'),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  withStoreOptions(
+    mdm
+      .command('decide <decision> <systemA> <idA> <systemB> <idB>')
+      .description('a steward decision on a pair: accept (merge their golden records) or reject (keep apart)')
+      .option(
+        '--actor <name>',
+        'who decides (kept in the pair and the history)',
+        process.env.USER ?? 'steward',
+      )
+      .option('--json', 'print the resulting golden ids as JSON'),
+  ).action(
+    async (
+      decision: string,
+      systemA: string,
+      idA: string,
+      systemB: string,
+      idB: string,
+      options: StoreOptions & { actor: string; json?: boolean },
+    ) => {
+      if (decision !== 'accept' && decision !== 'reject')
+        throw new ConfigError(`decision must be accept or reject, got "${decision}"`);
+      const store = await openStore(options);
+      try {
+        await store.decide(
+          { system: systemA, sourceId: idA },
+          { system: systemB, sourceId: idB },
+          decision,
+          options.actor,
+        );
+        const result = { a: await store.xref(systemA, idA), b: await store.xref(systemB, idB) };
+        printResult(
+          !!options.json,
+          result,
+          () => `${systemA} ${idA} → ${result.a}\n${systemB} ${idB} → ${result.b}`,
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  withStoreOptions(
+    mdm
+      .command('unmerge <mergeId>')
+      .description(
+        'undo a merge (its number from eai mdm show): the earlier golden records come back exactly',
+      )
+      .option('--actor <name>', 'who undoes it', process.env.USER ?? 'steward')
+      .option('--json', 'print the restored golden ids as JSON'),
+  ).action(async (mergeId: string, options: StoreOptions & { actor: string; json?: boolean }) => {
+    if (!/^\d+$/.test(mergeId)) throw new ConfigError(`merge id must be a number, got "${mergeId}"`);
+    const store = await openStore(options);
+    try {
+      const restored = await store.unmerge(Number(mergeId), options.actor);
+      printResult(!!options.json, { restored }, () => `restored ${restored.join(', ')}`);
+    } finally {
+      await store.close();
+    }
+  });
 }
