@@ -53,7 +53,9 @@ function parseCustomer(path: string, lineNumber: number, line: string, system: s
   try {
     value = JSON.parse(line);
   } catch (error) {
-    throw new ConfigError(`${path}:${lineNumber}: not JSON (${(error as Error).message})`);
+    // Node's message quotes the line: keep only where it broke (a customer line holds personal data).
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ConfigError(`${path}:${lineNumber}: not JSON${at ? ` (at character ${at})` : ''}`);
   }
   // A whole CustomerEvent is accepted too: its customer is what is loaded.
   if (value && typeof value === 'object' && 'customer' in value && 'changeType' in value) {
