@@ -5,6 +5,7 @@ import { registerConnectorsCommand } from './connectors.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerDlqCommand } from './dlq.ts';
 import { registerMapCommand } from './map.ts';
+import { registerMdmCommand } from './mdm.ts';
 import { registerSchemasCommand } from './schemas.ts';
 import { registerSimCommand } from './sim.ts';
 import { registerStackCommand } from './stack.ts';
@@ -21,6 +22,7 @@ const commands: Array<(program: Command) => void> = [
   registerBusCommand,
   registerDlqCommand,
   registerMapCommand,
+  registerMdmCommand,
   registerSchemasCommand,
   registerSimCommand,
   registerAdminTokenCommand,

@@ -1,0 +1,236 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../../lib/errors.ts';
+import { loadMdmConfig } from '../../masterdata/config.ts';
+import { type LoadProgress, loadJsonLines } from '../../masterdata/load.ts';
+import { MasterDataStore } from '../../masterdata/store.ts';
+import { resolveEndpoints } from '../../stack/stack.ts';
+import { postgresReachable } from '../../store/probe.ts';
+import { printResult } from '../output.ts';
+
+/**
+ * `eai mdm`: customer master data straight on PostgreSQL (no hub needed): load a system's customers and match
+ * them into golden records, export the cross-reference.
+ */
+interface StoreOptions {
+  config?: string;
+  schema: string;
+}
+
+async function openStore(options: StoreOptions): Promise<MasterDataStore> {
+  const config = loadMdmConfig(options.config);
+  const { databaseUrl } = resolveEndpoints();
+  if (!databaseUrl)
+    throw new ConfigError('no database: set DATABASE_URL, or start the stack (npx eai stack up)');
+  const masked = databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  const reachable = await postgresReachable(databaseUrl, 5000).catch(() => false);
+  if (!reachable) {
+    throw new ConfigError(
+      `cannot reach PostgreSQL at ${masked}: is the stack up? npx eai stack up, or set DATABASE_URL`,
+    );
+  }
+  const store = new MasterDataStore({ databaseUrl, schema: options.schema, config });
+  await store.migrate();
+  return store;
+}
+
+function withStoreOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'master data config (YAML: thresholds, email policy, survivorship, model)')
+    .option('--schema <name>', 'PostgreSQL schema of the master data', 'mdm');
+}
+
+const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+function progressLine(p: LoadProgress, startedAt: number): string {
+  const seconds = (Date.now() - startedAt) / 1000;
+  const percent = p.totalLines ? Math.floor((p.lines / p.totalLines) * 100) : 100;
+  return `loaded ${p.lines}/${p.totalLines} (${percent} %), new ${p.counts.new}, merged ${p.counts.merged}, review ${p.counts.review}, ${seconds.toFixed(0)} s`;
+}
+
+export function registerMdmCommand(program: Command): void {
+  const mdm = program.command('mdm').description('customer master data: match, merge, cross-reference');
+
+  withStoreOptions(
+    mdm
+      .command('load <system>')
+      .description(
+        "load a system's customers (JSON lines, one canonical Customer per line) and match them into golden records; resumable",
+      )
+      .requiredOption('--input <file>', 'JSON lines file: the customer value of a CustomerEvent per line')
+      .option('--batch <n>', 'records per transaction', '500')
+      .option('--json', 'print the summary as JSON'),
+  ).action(
+    async (system: string, options: StoreOptions & { input: string; batch: string; json?: boolean }) => {
+      if (!/^[a-z][a-z0-9:_-]*$/i.test(system))
+        throw new ConfigError(`system must be a name like sap or edi:ACME, got "${system}"`);
+      if (!/^\d+$/.test(options.batch) || Number(options.batch) < 1)
+        throw new ConfigError('--batch must be a positive integer');
+      const store = await openStore(options);
+      const startedAt = Date.now();
+      let lastPrinted = 0;
+      try {
+        const summary = await loadJsonLines(store, system, options.input, {
+          batchSize: Number(options.batch),
+          onProgress: (p) => {
+            if (options.json || Date.now() - lastPrinted < 1000) return;
+            lastPrinted = Date.now();
+            process.stderr.write(`${progressLine(p, startedAt)}\n`);
+          },
+        });
+        const stats = await store.stats();
+        const result = { ...summary, goldenRecords: stats.golden, reviewQueue: stats.review };
+        printResult(!!options.json, result, () =>
+          [
+            `${system}: ${summary.lines} records from ${summary.input}${summary.resumedFrom ? ` (resumed after ${summary.resumedFrom})` : ''}`,
+            `  new golden records  ${summary.counts.new}`,
+            `  merged into one     ${summary.counts.merged}`,
+            `  under review        ${summary.counts.review}`,
+            `  updated / unchanged ${summary.counts.updated} / ${summary.counts.unchanged}`,
+            `  now ${stats.golden} golden records, ${stats.review} pairs in the steward queue; ${summary.recordsPerSecond.toFixed(0)} records/s`,
+          ].join('\n'),
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  withStoreOptions(
+    mdm
+      .command('export')
+      .description('print the cross-reference (system, source id → golden id) of every loaded record')
+      .option('--xref', 'the cross-reference (the only export today)')
+      .option('--json', 'JSON lines instead of CSV'),
+  ).action(async (options: StoreOptions & { xref?: boolean; json?: boolean }) => {
+    if (!options.xref) throw new ConfigError('say what to export: --xref');
+    const store = await openStore(options);
+    try {
+      if (!options.json) process.stdout.write('system,source_id,golden_id\n');
+      for await (const x of store.exportXref()) {
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ system: x.system, sourceId: x.sourceId, goldenId: x.goldenId })}\n`
+            : `${csvField(x.system)},${csvField(x.sourceId)},${csvField(x.goldenId)}\n`,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+  });
+  withStoreOptions(
+    mdm
+      .command('show <goldenId>')
+      .description('a golden record: its values, the source of each field, its members and merge history')
+      .option('--json', 'print it as JSON'),
+  ).action(async (goldenId: string, options: StoreOptions & { json?: boolean }) => {
+    const store = await openStore(options);
+    try {
+      const resolved = await store.resolve(goldenId);
+      if (!resolved) throw new ConfigError(`no golden record ${goldenId}`);
+      const golden = await store.golden(resolved);
+      const history = await store.mergeHistory(resolved);
+      const value = { requested: goldenId, ...golden, history };
+      printResult(!!options.json, value, () =>
+        [
+          resolved === goldenId ? goldenId : `${goldenId} → merged into ${resolved}`,
+          ...(golden?.members ?? []).map((m) => `  member ${m.system} ${m.sourceId}`),
+          ...Object.entries(golden?.lineage ?? {}).map(
+            ([field, l]) => `  ${field.padEnd(17)} from ${l?.system} ${l?.sourceId} (${l?.rule})`,
+          ),
+          ...history.map(
+            (h) =>
+              `  history #${h.id} ${h.kind}${h.absorbed.length ? ` of ${h.absorbed.join(', ')}` : ''}${h.undoneBy ? ` (undone by #${h.undoneBy})` : ''}`,
+          ),
+        ].join('\n'),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  withStoreOptions(
+    mdm
+      .command('review')
+      .description('pairs waiting for a steward (scored between the review and auto-merge thresholds)')
+      .option('--limit <n>', 'at most this many pairs', '50')
+      .option('--json', 'print them as JSON'),
+  ).action(async (options: StoreOptions & { limit: string; json?: boolean }) => {
+    if (!/^\d+$/.test(options.limit)) throw new ConfigError('--limit must be a positive integer');
+    const store = await openStore(options);
+    try {
+      const queue = await store.reviewQueue(Number(options.limit));
+      printResult(!!options.json, queue, () =>
+        queue.length === 0
+          ? 'no pairs waiting for review'
+          : queue
+              .map(
+                (p) =>
+                  `${p.probability.toFixed(3)}  ${p.a.system} ${p.a.sourceId} (${p.a.goldenId})  ~  ${p.b.system} ${p.b.sourceId} (${p.b.goldenId})`,
+              )
+              .join('\n'),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  withStoreOptions(
+    mdm
+      .command('decide <decision> <systemA> <idA> <systemB> <idB>')
+      .description('a steward decision on a pair: accept (merge their golden records) or reject (keep apart)')
+      .option(
+        '--actor <name>',
+        'who decides (kept in the pair and the history)',
+        process.env.USER ?? 'steward',
+      )
+      .option('--json', 'print the resulting golden ids as JSON'),
+  ).action(
+    async (
+      decision: string,
+      systemA: string,
+      idA: string,
+      systemB: string,
+      idB: string,
+      options: StoreOptions & { actor: string; json?: boolean },
+    ) => {
+      if (decision !== 'accept' && decision !== 'reject')
+        throw new ConfigError(`decision must be accept or reject, got "${decision}"`);
+      const store = await openStore(options);
+      try {
+        await store.decide(
+          { system: systemA, sourceId: idA },
+          { system: systemB, sourceId: idB },
+          decision,
+          options.actor,
+        );
+        const result = { a: await store.xref(systemA, idA), b: await store.xref(systemB, idB) };
+        printResult(
+          !!options.json,
+          result,
+          () => `${systemA} ${idA} → ${result.a}\n${systemB} ${idB} → ${result.b}`,
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  withStoreOptions(
+    mdm
+      .command('unmerge <mergeId>')
+      .description(
+        'undo a merge (its number from eai mdm show): the earlier golden records come back exactly',
+      )
+      .option('--actor <name>', 'who undoes it', process.env.USER ?? 'steward')
+      .option('--json', 'print the restored golden ids as JSON'),
+  ).action(async (mergeId: string, options: StoreOptions & { actor: string; json?: boolean }) => {
+    if (!/^\d+$/.test(mergeId)) throw new ConfigError(`merge id must be a number, got "${mergeId}"`);
+    const store = await openStore(options);
+    try {
+      const restored = await store.unmerge(Number(mergeId), options.actor);
+      printResult(!!options.json, { restored }, () => `restored ${restored.join(', ')}`);
+    } finally {
+      await store.close();
+    }
+  });
+}

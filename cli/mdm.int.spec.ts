@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generatedCustomers, pairwiseQuality } from '../tests/mdm-data.ts';
+import { runEai } from '../tests/run-eai.ts';
+import { testStack } from '../tests/stack.ts';
+
+const schema = `mdm_cli_${Date.now().toString(36)}`;
+const dir = mkdtempSync(join(tmpdir(), 'eai-mdm-'));
+
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  const client = new pg.Client({ connectionString: testStack().databaseUrl });
+  await client.connect();
+  await client.query(`drop schema if exists "${schema}" cascade`);
+  await client.end();
+});
+
+const env = () => ({ DATABASE_URL: testStack().databaseUrl });
+
+describe('eai mdm load / export', () => {
+  const records = generatedCustomers(9, 60);
+  const systems = [...new Set(records.map((r) => r.system))].sort();
+
+  it('loads each system from JSON lines, resumes a finished load, and exports the cross-reference', async () => {
+    let total = 0;
+    for (const system of systems) {
+      const file = join(dir, `${system}.jsonl`);
+      const mine = records.filter((r) => r.system === system);
+      writeFileSync(file, `${mine.map((r) => JSON.stringify(r.customer)).join('\n')}\n`);
+      const run = await runEai(
+        ['mdm', 'load', system, '--input', file, '--schema', schema, '--batch', '25', '--json'],
+        {
+          env: env(),
+          timeoutMs: 120_000,
+        },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.lines).toBe(mine.length);
+      const { new: created, merged, review, updated, unchanged } = summary.counts;
+      expect(created + merged + review + updated + unchanged).toBe(mine.length);
+      total += mine.length;
+    }
+
+    // The same file again: every line was committed, nothing is matched twice.
+    const first = systems[0] ?? '';
+    const again = await runEai(
+      ['mdm', 'load', first, '--input', join(dir, `${first}.jsonl`), '--schema', schema, '--json'],
+      {
+        env: env(),
+        timeoutMs: 60_000,
+      },
+    );
+    expect(again.code).toBe(0);
+    const resumed = JSON.parse(again.stdout);
+    expect(resumed.resumedFrom).toBe(resumed.lines);
+
+    const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe('system,source_id,golden_id');
+    expect(lines).toHaveLength(total + 1);
+    const assigned = new Map(
+      lines.slice(1).map((l) => {
+        const [system, id, golden] = l.split(',');
+        return [`${system}/${id}`, golden ?? ''] as const;
+      }),
+    );
+    const truth = new Map(
+      records.map((r) => [`${r.system}/${r.customer.sourceIds?.[0]?.id}`, r.entityId] as const),
+    );
+    const quality = pairwiseQuality(assigned, truth);
+    expect(quality.f1).toBeGreaterThan(0.95);
+
+    const json = await runEai(['mdm', 'export', '--xref', '--json', '--schema', schema], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    const first3 = json.stdout
+      .trim()
+      .split('\n')
+      .slice(0, 3)
+      .map((l) => JSON.parse(l));
+    expect(first3[0]).toEqual({
+      system: expect.any(String),
+      sourceId: expect.any(String),
+      goldenId: expect.stringMatching(/^gc-/),
+    });
+  }, 300_000);
+
+  it('shows a golden record with its lineage, lists the steward queue, refuses an unknown merge', async () => {
+    const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    const goldenId = csv.stdout.trim().split('\n')[1]?.split(',')[2] ?? '';
+    const show = await runEai(['mdm', 'show', goldenId, '--json', '--schema', schema], { env: env() });
+    expect(show.code).toBe(0);
+    const golden = JSON.parse(show.stdout);
+    expect(golden.goldenId).toBe(goldenId);
+    expect(golden.members.length).toBeGreaterThan(0);
+    expect(Object.keys(golden.lineage).length).toBeGreaterThan(0);
+    const review = await runEai(['mdm', 'review', '--json', '--schema', schema], { env: env() });
+    expect(review.code).toBe(0);
+    expect(Array.isArray(JSON.parse(review.stdout))).toBe(true);
+    const unmerge = await runEai(['mdm', 'unmerge', '999999', '--schema', schema], { env: env() });
+    expect(unmerge.code).toBe(1);
+    expect(unmerge.stderr).toBe('eai: no merge 999999 in the merge history\n');
+  }, 120_000);
+
+  it('names the file and line of a bad record, in one line', async () => {
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, `${JSON.stringify(records[0]?.customer)}\n{"customerId": \n`);
+    const run = await runEai(['mdm', 'load', 'sap', '--input', file, '--schema', schema], { env: env() });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(`${file}:2: not JSON`);
+  });
+
+  it('says what to do when there is no database', async () => {
+    const run = await runEai(['mdm', 'export', '--xref'], {
+      env: { DATABASE_URL: 'postgres://postgres:x@127.0.0.1:1/none' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^eai: cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none/,
+    );
+  });
+});

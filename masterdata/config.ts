@@ -1,0 +1,166 @@
+/**
+ * The matcher's configuration: thresholds, email policy, survivorship rules and (optionally) a trained model.
+ * One YAML file, validated with zod; every setting has a default, so an empty file (or none) is a working setup.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, errorMessage } from '../lib/errors.ts';
+import { zodProblemText } from '../lib/zod-problems.ts';
+
+export const SURVIVORSHIP_RULES = ['sourcePriority', 'mostRecent', 'mostComplete', 'mostFrequent'] as const;
+export type SurvivorshipRule = (typeof SURVIVORSHIP_RULES)[number];
+
+/** The golden record's fields that survivorship decides, each on its own. */
+export const GOLDEN_FIELDS = [
+  'partyType',
+  'organizationName',
+  'person',
+  'birthDate',
+  'emails',
+  'phones',
+  'addresses',
+  'taxId',
+  'credit',
+  'status',
+] as const;
+export type GoldenField = (typeof GOLDEN_FIELDS)[number];
+
+const levelParams = z
+  .object({
+    m: z.array(z.number().gt(0).lt(1)).describe('P(level | match), one per level, best level first'),
+    u: z.array(z.number().gt(0).lt(1)).describe('P(level | non-match), one per level'),
+  })
+  .refine((p) => p.m.length === p.u.length, { message: 'm and u must have one value per level each' });
+
+const fieldRule = z.object({
+  rule: z.enum(SURVIVORSHIP_RULES).describe('How the winning value is chosen'),
+  priority: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Systems in order of trust, for sourcePriority (systems not listed come last)'),
+});
+
+export const mdmConfigSchema = z
+  .object({
+    thresholds: z
+      .object({
+        autoMerge: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.99)
+          .describe('Match probability at or above which two records are merged without a steward'),
+        review: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.6)
+          .describe('Match probability at or above which a pair goes to the steward queue'),
+      })
+      .prefault({})
+      .refine((t) => t.review <= t.autoMerge, {
+        message: 'review must not be above autoMerge',
+        path: ['review'],
+      }),
+    matchPrior: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.0005)
+      .describe('Prior probability that two records compared at random are the same customer (lambda)'),
+    email: z
+      .object({
+        plusTagDomains: z
+          .array(z.string().min(1))
+          .default([
+            'gmail.com',
+            'googlemail.com',
+            'outlook.com',
+            'hotmail.com',
+            'live.com',
+            'icloud.com',
+            'me.com',
+            'fastmail.com',
+            'proton.me',
+            'protonmail.com',
+            'yahoo.com',
+            'gmx.de',
+            'gmx.net',
+            'web.de',
+            'posteo.de',
+          ])
+          .describe('Domains whose mailboxes ignore a +tag (a@x+news is a@x); "*" means every domain'),
+        dotlessDomains: z
+          .array(z.string().min(1))
+          .default(['gmail.com', 'googlemail.com'])
+          .describe('Domains that ignore dots in the local part'),
+        domainAliases: z
+          .record(z.string(), z.string())
+          .default({ 'googlemail.com': 'gmail.com' })
+          .describe('Domains that are one mailbox provider'),
+      })
+      .prefault({}),
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .optional()
+      .describe('ISO country assumed for national phone numbers when a record has no address country'),
+    survivorship: z
+      .object({
+        default: fieldRule.prefault({ rule: 'mostRecent' }),
+        fields: z
+          .partialRecord(z.enum(GOLDEN_FIELDS), fieldRule)
+          .default({
+            organizationName: { rule: 'sourcePriority', priority: ['sap', 'odoo', 'salesforce', 'hubspot'] },
+            person: { rule: 'mostFrequent' },
+            birthDate: { rule: 'mostFrequent' },
+            taxId: { rule: 'sourcePriority', priority: ['sap', 'odoo', 'salesforce', 'hubspot'] },
+            credit: { rule: 'sourcePriority', priority: ['sap', 'odoo'] },
+            addresses: { rule: 'mostRecent' },
+            emails: { rule: 'mostComplete' },
+            phones: { rule: 'mostFrequent' },
+          })
+          .describe('Rule per golden field; fields not listed use the default'),
+      })
+      .prefault({}),
+    model: z
+      .record(z.string(), levelParams)
+      .optional()
+      .describe(
+        'Trained m and u per comparison (as `eai mdm train` or a test writes them); default: built-in priors',
+      ),
+  })
+  .strict();
+
+export type MdmConfig = z.output<typeof mdmConfigSchema>;
+export type MdmConfigInput = z.input<typeof mdmConfigSchema>;
+
+/** Validates a config object; `source` (a file name) prefixes every error. */
+export function parseMdmConfig(value: unknown, source = 'masterdata config'): MdmConfig {
+  const parsed = mdmConfigSchema.safeParse(value ?? {});
+  if (!parsed.success) throw new ConfigError(`${source}: ${zodProblemText(parsed.error)}`);
+  return parsed.data;
+}
+
+export function defaultMdmConfig(): MdmConfig {
+  return parseMdmConfig({});
+}
+
+/** Reads and validates a YAML config file; errors name the file and the field. */
+export function loadMdmConfig(path: string | undefined): MdmConfig {
+  if (!path) return defaultMdmConfig();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read (${errorMessage(error)})`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: not YAML (${errorMessage(error).split('\n')[0]})`);
+  }
+  return parseMdmConfig(value, path);
+}

@@ -1,0 +1,340 @@
+/**
+ * Fellegi–Sunter scoring, as Splink does it: each comparison puts a pair into one of a few levels; each level has
+ * m = P(level | same customer) and u = P(level | different customers); a pair's match weight is the sum of
+ * log2(m/u) over the comparisons both records can answer, and its match probability follows with the prior λ.
+ * m and u come from labelled pairs or from EM on unlabelled candidate pairs (u from random pairs).
+ */
+import jaccard from 'talisman/metrics/jaccard.js';
+import jaroWinkler from 'talisman/metrics/jaro-winkler.js';
+import type { MdmConfig } from './config.ts';
+import type { StandardCustomer } from './standardise.ts';
+
+/** A comparison: its level names (best first) and how a pair is levelled; -1 = cannot say (a value missing). */
+export interface Comparison {
+  name: string;
+  levels: string[];
+  level(a: StandardCustomer, b: StandardCustomer): number;
+}
+
+export type LevelParams = { m: number[]; u: number[] };
+export type Model = Record<string, LevelParams>;
+
+const jw = (a: string, b: string): number => (a === b ? 1 : jaroWinkler(a, b));
+
+/** Straight or swapped: whichever reading of given and family name agrees better. */
+function personOrientation(
+  a: StandardCustomer,
+  b: StandardCustomer,
+): { given: [string, string]; family: [string, string] } | null {
+  if (!a.familyName || !b.familyName) return null;
+  const straight = {
+    given: [a.givenName ?? '', b.givenName ?? ''] as [string, string],
+    family: [a.familyName, b.familyName] as [string, string],
+  };
+  if (!a.givenName || !b.givenName) return straight;
+  const swapped = {
+    given: [a.givenName, b.familyName] as [string, string],
+    family: [a.familyName, b.givenName] as [string, string],
+  };
+  const score = (o: typeof straight) => jw(...o.given) + jw(...o.family);
+  return score(swapped) > score(straight) ? swapped : straight;
+}
+
+const sameTokens = (a: StandardCustomer, b: StandardCustomer) =>
+  a.nameTokens.length > 0 && a.nameTokens.join(' ') === b.nameTokens.join(' ');
+
+const shared = (a: string[], b: string[]) => a.some((x) => b.includes(x));
+
+export const COMPARISONS: Comparison[] = [
+  {
+    name: 'orgName',
+    levels: ['exact', 'jw>=0.95', 'jw>=0.88 or tokens>=0.5', 'else'],
+    level(a, b) {
+      if (!a.orgName || !b.orgName) return -1;
+      if (a.orgName === b.orgName) return 0;
+      const s = jw(a.orgName, b.orgName);
+      if (s >= 0.95) return 1;
+      if (s >= 0.88 || jaccard(a.nameTokens, b.nameTokens) >= 0.5) return 2;
+      return 3;
+    },
+  },
+  {
+    name: 'familyName',
+    levels: ['exact', 'jw>=0.92', 'jw>=0.8', 'else'],
+    level(a, b) {
+      if (sameTokens(a, b) && a.familyName && b.familyName) return 0;
+      const o = personOrientation(a, b);
+      if (!o) return -1;
+      const [x, y] = o.family;
+      if (x === y) return 0;
+      const s = jw(x, y);
+      return s >= 0.92 ? 1 : s >= 0.8 ? 2 : 3;
+    },
+  },
+  {
+    name: 'givenName',
+    levels: ['exact', 'jw>=0.92', 'initial', 'else'],
+    level(a, b) {
+      if (!a.givenName || !b.givenName) return -1;
+      if (sameTokens(a, b)) return 0;
+      const o = personOrientation(a, b);
+      if (!o) return -1;
+      const [x, y] = o.given;
+      if (!x || !y) return -1;
+      if (x === y) return 0;
+      // Nicknames: Bill and William, Hans and Johannes.
+      if (x === a.givenName && y === b.givenName && a.givenFormal && a.givenFormal === b.givenFormal)
+        return 0;
+      if (jw(x, y) >= 0.92) return 1;
+      return x[0] === y[0] ? 2 : 3;
+    },
+  },
+  {
+    name: 'birthDate',
+    levels: ['exact', 'one part differs', 'else'],
+    level(a, b) {
+      if (!a.birthDate || !b.birthDate) return -1;
+      if (a.birthDate === b.birthDate) return 0;
+      const pa = a.birthDate.split('-');
+      const pb = b.birthDate.split('-');
+      const same = pa.filter((p, i) => p === pb[i]).length;
+      const dayMonthSwapped = pa[0] === pb[0] && pa[1] === pb[2] && pa[2] === pb[1];
+      return same === 2 || dayMonthSwapped ? 1 : 2;
+    },
+  },
+  {
+    name: 'email',
+    levels: ['shared', 'same local part', 'else'],
+    level(a, b) {
+      if (a.emails.length === 0 || b.emails.length === 0) return -1;
+      if (shared(a.emails, b.emails)) return 0;
+      const locals = (e: string[]) => e.map((x) => x.slice(0, x.indexOf('@')));
+      return shared(locals(a.emails), locals(b.emails)) ? 1 : 2;
+    },
+  },
+  {
+    name: 'phone',
+    levels: ['shared', 'last 7 digits', 'else'],
+    level(a, b) {
+      if (a.phones.length === 0 || b.phones.length === 0) return -1;
+      if (shared(a.phones, b.phones)) return 0;
+      const tails = (p: string[]) => p.map((x) => x.slice(-7));
+      return shared(tails(a.phones), tails(b.phones)) ? 1 : 2;
+    },
+  },
+  {
+    name: 'taxId',
+    levels: ['exact', 'else'],
+    level(a, b) {
+      if (!a.taxId || !b.taxId) return -1;
+      return a.taxId === b.taxId ? 0 : 1;
+    },
+  },
+  {
+    name: 'domain',
+    levels: ['shared', 'else'],
+    level(a, b) {
+      if (a.domains.length === 0 || b.domains.length === 0) return -1;
+      return shared(a.domains, b.domains) ? 0 : 1;
+    },
+  },
+  {
+    name: 'postalCode',
+    levels: ['exact', 'first 3', 'else'],
+    level(a, b) {
+      if (!a.postalCode || !b.postalCode) return -1;
+      if (a.postalCode === b.postalCode) return 0;
+      return a.postalCode.slice(0, 3) === b.postalCode.slice(0, 3) ? 1 : 2;
+    },
+  },
+  {
+    name: 'street',
+    levels: ['street and number', 'street jw>=0.88', 'else'],
+    level(a, b) {
+      if (!a.street || !b.street) return -1;
+      const s = jw(a.street, b.street);
+      if (s >= 0.88 && a.houseNumber === b.houseNumber) return 0;
+      return s >= 0.88 ? 1 : 2;
+    },
+  },
+  {
+    name: 'city',
+    levels: ['jw>=0.9', 'else'],
+    level(a, b) {
+      if (!a.city || !b.city) return -1;
+      return jw(a.city, b.city) >= 0.9 ? 0 : 1;
+    },
+  },
+];
+
+/**
+ * Built-in priors, used until a model is trained (config `model`). Set by hand from what the generated data
+ * showed, and deliberately modest; EM or labelled pairs replace them (see README).
+ */
+export const DEFAULT_MODEL: Model = {
+  orgName: { m: [0.7, 0.15, 0.12, 0.03], u: [0.0005, 0.002, 0.02, 0.9775] },
+  familyName: { m: [0.85, 0.08, 0.04, 0.03], u: [0.005, 0.005, 0.05, 0.94] },
+  givenName: { m: [0.85, 0.07, 0.05, 0.03], u: [0.01, 0.005, 0.07, 0.915] },
+  birthDate: { m: [0.93, 0.05, 0.02], u: [0.0001, 0.003, 0.9969] },
+  email: { m: [0.85, 0.05, 0.1], u: [0.0001, 0.001, 0.9989] },
+  phone: { m: [0.85, 0.03, 0.12], u: [0.0001, 0.0005, 0.9994] },
+  taxId: { m: [0.97, 0.03], u: [0.0001, 0.9999] },
+  domain: { m: [0.95, 0.05], u: [0.0005, 0.9995] },
+  postalCode: { m: [0.85, 0.05, 0.1], u: [0.01, 0.03, 0.96] },
+  street: { m: [0.8, 0.05, 0.15], u: [0.0005, 0.01, 0.9895] },
+  city: { m: [0.88, 0.12], u: [0.1, 0.9] },
+};
+
+export interface PairScore {
+  /** Level per comparison, -1 where a value is missing. */
+  levels: number[];
+  /** Sum of log2(m/u). */
+  weight: number;
+  probability: number;
+}
+
+export function comparisonVector(a: StandardCustomer, b: StandardCustomer): number[] {
+  return COMPARISONS.map((c) => c.level(a, b));
+}
+
+/** Whether two records can be the same customer at all: an organisation is never a person. */
+export function comparable(a: StandardCustomer, b: StandardCustomer): boolean {
+  return !(
+    (a.partyType === 'ORGANIZATION' && b.partyType === 'PERSON') ||
+    (a.partyType === 'PERSON' && b.partyType === 'ORGANIZATION')
+  );
+}
+
+export class Scorer {
+  readonly #weights: number[][];
+  readonly #priorOdds: number;
+
+  constructor(model: Model, matchPrior: number) {
+    this.#weights = COMPARISONS.map((c) => {
+      const p = model[c.name] ?? DEFAULT_MODEL[c.name];
+      if (!p || p.m.length !== c.levels.length) {
+        throw new Error(`model for ${c.name} needs ${c.levels.length} levels (${c.levels.join(', ')})`);
+      }
+      return p.m.map((m, i) => Math.log2(m / (p.u[i] ?? 1)));
+    });
+    this.#priorOdds = matchPrior / (1 - matchPrior);
+  }
+
+  static fromConfig(config: MdmConfig): Scorer {
+    return new Scorer({ ...DEFAULT_MODEL, ...(config.model ?? {}) }, config.matchPrior);
+  }
+
+  weightOf(levels: number[]): number {
+    let weight = 0;
+    for (let i = 0; i < levels.length; i++) {
+      const level = levels[i] ?? -1;
+      if (level >= 0) weight += this.#weights[i]?.[level] ?? 0;
+    }
+    return weight;
+  }
+
+  probabilityOf(weight: number): number {
+    const odds = this.#priorOdds * 2 ** weight;
+    return Number.isFinite(odds) ? odds / (1 + odds) : 1;
+  }
+
+  score(a: StandardCustomer, b: StandardCustomer): PairScore {
+    if (!comparable(a, b)) return { levels: [], weight: Number.NEGATIVE_INFINITY, probability: 0 };
+    const levels = comparisonVector(a, b);
+    const weight = this.weightOf(levels);
+    return { levels, weight, probability: this.probabilityOf(weight) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Estimation
+
+const SMOOTH = 1;
+
+function frequencies(vectors: number[][], weights: number[] | null, index: number, levels: number): number[] {
+  const counts = new Array<number>(levels).fill(SMOOTH / levels);
+  let total = SMOOTH;
+  vectors.forEach((v, k) => {
+    const level = v[index] ?? -1;
+    if (level < 0) return;
+    const w = weights ? (weights[k] ?? 0) : 1;
+    counts[level] = (counts[level] ?? 0) + w;
+    total += w;
+  });
+  return counts.map((c) => Math.min(Math.max(c / total, 1e-6), 1 - 1e-6));
+}
+
+/** u per comparison from pairs that are (nearly all) different customers: random pairs of records. */
+export function estimateU(randomPairs: number[][]): Record<string, number[]> {
+  return Object.fromEntries(
+    COMPARISONS.map((c, i) => [c.name, frequencies(randomPairs, null, i, c.levels.length)]),
+  );
+}
+
+/** m and u counted from labelled pairs (true matches and known non-matches). */
+export function estimateFromLabels(matches: number[][], nonMatches: number[][]): Model {
+  return Object.fromEntries(
+    COMPARISONS.map((c, i) => [
+      c.name,
+      {
+        m: frequencies(matches, null, i, c.levels.length),
+        u: frequencies(nonMatches, null, i, c.levels.length),
+      },
+    ]),
+  );
+}
+
+export interface EmResult {
+  model: Model;
+  /** Share of matches among the candidate pairs EM was given. */
+  lambda: number;
+  iterations: number;
+}
+
+/**
+ * Expectation–maximisation over the comparison vectors of candidate pairs (from blocking), with u fixed from
+ * random pairs as Splink does: each round, every pair's posterior match probability, then m as the
+ * posterior-weighted level frequencies. Stops when m moves less than 1e-5.
+ */
+export function estimateByEm(
+  candidates: number[][],
+  u: Record<string, number[]>,
+  start: Model = DEFAULT_MODEL,
+  maxIterations = 50,
+  /** Comparisons whose m stays as in `start` (those the pairs were blocked on: they agree by construction). */
+  fixed: ReadonlySet<string> = new Set(),
+): EmResult {
+  let model: Model = Object.fromEntries(
+    COMPARISONS.map((c) => [
+      c.name,
+      { m: [...(start[c.name]?.m ?? [])], u: u[c.name] ?? start[c.name]?.u ?? [] },
+    ]),
+  );
+  let lambda = 0.3;
+  let iterations = 0;
+  for (; iterations < maxIterations; iterations++) {
+    const scorer = new Scorer(model, lambda);
+    const posterior = candidates.map((v) => scorer.probabilityOf(scorer.weightOf(v)));
+    lambda = Math.min(
+      Math.max(posterior.reduce((s, p) => s + p, 0) / Math.max(candidates.length, 1), 1e-6),
+      1 - 1e-6,
+    );
+    let moved = 0;
+    const next: Model = {};
+    COMPARISONS.forEach((c, i) => {
+      if (fixed.has(c.name)) {
+        next[c.name] = model[c.name] ?? { m: [], u: [] };
+        return;
+      }
+      const m = frequencies(candidates, posterior, i, c.levels.length);
+      const old = model[c.name]?.m ?? [];
+      m.forEach((x, k) => {
+        moved = Math.max(moved, Math.abs(x - (old[k] ?? 0)));
+      });
+      next[c.name] = { m, u: model[c.name]?.u ?? [] };
+    });
+    model = next;
+    if (moved < 1e-5) break;
+  }
+  return { model, lambda, iterations };
+}

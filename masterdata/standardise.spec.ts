@@ -1,0 +1,140 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { blockingKeys } from './block.ts';
+import { defaultMdmConfig, loadMdmConfig, parseMdmConfig } from './config.ts';
+import { Scorer } from './score.ts';
+import {
+  fold,
+  splitLegalForm,
+  standardise,
+  standardiseCountry,
+  standardiseEmail,
+  standardisePhone,
+  standardisePostalCode,
+  standardiseStreet,
+} from './standardise.ts';
+
+const config = defaultMdmConfig();
+
+describe('standardise', () => {
+  it('folds names for comparison: case, accents, umlaut spellings', () => {
+    expect(fold('Müller')).toBe(fold('MUELLER'));
+    expect(fold('Müller')).toBe(fold('Muller'));
+    expect(fold('Élodie  Dupré')).toBe('elodie dupre');
+    expect(fold('Schloßstraße')).toBe(fold('Schlossstrasse'));
+  });
+
+  it('takes company legal forms off, whatever their spelling', () => {
+    expect(splitLegalForm('Müller Maschinenbau GmbH')).toEqual({
+      core: 'muller maschinenbau',
+      legalForm: 'gmbh',
+    });
+    expect(splitLegalForm('MUELLER MASCHINENBAU G.M.B.H.')).toEqual({
+      core: 'muller maschinenbau',
+      legalForm: 'gmbh',
+    });
+    expect(splitLegalForm('Müller Logistik GmbH & Co. KG').legalForm).toBe('gmbh&cokg');
+    expect(splitLegalForm('Acme Limited')).toEqual({ core: 'acme', legalForm: 'ltd' });
+    expect(splitLegalForm('Dupont S.à r.l.')).toEqual({ core: 'dupont', legalForm: 'sarl' });
+    // SAP's 35-character name fields cut a long form off.
+    expect(splitLegalForm('Medizintechnik Stuttgart Gesellschaft mit beschränkter Haftu').core).toBe(
+      'medizintechnik stuttgart',
+    );
+  });
+
+  it('lower-cases emails and drops plus-tags only where the domain ignores them', () => {
+    expect(standardiseEmail('Hans.Mueller+shop@GMX.de', config.email)).toBe('hans.mueller@gmx.de');
+    expect(standardiseEmail('j.doe+x@googlemail.com', config.email)).toBe('jdoe@gmail.com');
+    expect(standardiseEmail('orders+eu@acme.com', config.email)).toBe('orders+eu@acme.com');
+    const all = parseMdmConfig({ email: { plusTagDomains: ['*'] } }).email;
+    expect(standardiseEmail('orders+eu@acme.com', all)).toBe('orders@acme.com');
+    expect(standardiseEmail('not-an-email', config.email)).toBeNull();
+  });
+
+  it('writes phones in E.164, national forms with the address country', () => {
+    expect(standardisePhone('030/1234567', 'DE')).toBe('+49301234567');
+    expect(standardisePhone('0049 30 1234567', 'DE')).toBe('+49301234567');
+    expect(standardisePhone('+49 (0)30 1234567', null)).toBe('+49301234567');
+    expect(standardisePhone('020 7946 0958', 'GB')).toBe('+442079460958');
+    expect(standardisePhone('12', 'DE')).toBeNull();
+  });
+
+  it('reads countries in several languages and postal codes in their shapes', () => {
+    expect(standardiseCountry('Deutschland')).toBe('DE');
+    expect(standardiseCountry('germany')).toBe('DE');
+    expect(standardiseCountry('UK')).toBe('GB');
+    expect(standardiseCountry('Atlantis')).toBeNull();
+    expect(standardisePostalCode('sw1a 2aa', 'GB')).toBe('SW1A2AA');
+    expect(standardisePostalCode('D-10115', 'DE')).toBe('10115');
+    expect(standardisePostalCode('94105-1234', 'US')).toBe('94105');
+  });
+
+  it('spells street abbreviations out and takes the house number off', () => {
+    expect(standardiseStreet('Hauptstr. 12')).toEqual(standardiseStreet('Hauptstraße 12'));
+    expect(standardiseStreet('12 r. de la Paix')).toEqual(standardiseStreet('12 rue de la Paix'));
+    expect(standardiseStreet('221b Baker St').houseNumber).toBe('221b');
+  });
+});
+
+const person = (id: string, given: string, family: string, extra: Partial<CustomerPartyMaster> = {}) =>
+  standardise(
+    {
+      customerId: `t:${id}`,
+      partyType: 'PERSON',
+      person: { givenName: given, familyName: family },
+      ...extra,
+    },
+    config,
+  );
+
+describe('blocking and scoring', () => {
+  it('gives swapped first and family names the same keys and a high score', () => {
+    const a = person('1', 'Hans', 'Müller', {
+      birthDate: '1970-05-04',
+      phones: [{ number: '+49 30 1234567' }],
+    });
+    const b = person('2', 'Mueller', 'Hans', {
+      birthDate: '1970-05-04',
+      phones: [{ number: '030 1234567' }],
+      addresses: [{ city: 'Berlin', countryCode: 'DE' }],
+    });
+    expect(blockingKeys(a).filter((k) => blockingKeys(b).includes(k)).length).toBeGreaterThan(2);
+    expect(Scorer.fromConfig(config).score(a, b).probability).toBeGreaterThan(0.99);
+  });
+
+  it('resolves nicknames and never matches an organisation with a person', () => {
+    expect(person('1', 'Bill', 'Smith').givenFormal).toBe(person('2', 'William', 'Smith').givenFormal);
+    const bill = person('1', 'Bill', 'Smith', { birthDate: '1960-02-03' });
+    const william = person('2', 'William', 'Smith', { birthDate: '1960-02-03' });
+    expect(blockingKeys(bill).filter((k) => blockingKeys(william).includes(k)).length).toBeGreaterThan(1);
+    expect(Scorer.fromConfig(config).score(bill, william).levels.slice(0, 3)).toEqual([-1, 0, 0]);
+    const org = standardise(
+      { customerId: 't:3', partyType: 'ORGANIZATION', organizationName: 'Smith' },
+      config,
+    );
+    expect(Scorer.fromConfig(config).score(org, person('4', 'Anna', 'Smith')).probability).toBe(0);
+  });
+
+  it('keeps different people with the same name apart', () => {
+    const a = person('1', 'Anna', 'Schmidt', { birthDate: '1980-01-01', emails: [{ address: 'anna@a.de' }] });
+    const b = person('2', 'Anna', 'Schmidt', { birthDate: '1991-07-12', emails: [{ address: 'as@b.de' }] });
+    expect(Scorer.fromConfig(config).score(a, b).probability).toBeLessThan(0.5);
+  });
+});
+
+describe('config', () => {
+  it('has defaults and names the file and field of a bad setting', () => {
+    expect(config.thresholds).toEqual({ autoMerge: 0.99, review: 0.6 });
+    const dir = mkdtempSync(join(tmpdir(), 'mdm-config-'));
+    const file = join(dir, 'mdm.yaml');
+    writeFileSync(file, 'thresholds:\n  autoMerge: 1.5\n');
+    expect(() => loadMdmConfig(file)).toThrow(`${file}: thresholds.autoMerge`);
+    writeFileSync(file, 'thresholds:\n  autoMerge: 0.9\n  review: 0.95\n');
+    expect(() => loadMdmConfig(file)).toThrow('thresholds.review: review must not be above autoMerge');
+    writeFileSync(file, 'survivorship:\n  fields:\n    emails: { rule: newest }\n');
+    expect(() => loadMdmConfig(file)).toThrow('survivorship.fields.emails.rule');
+  });
+});

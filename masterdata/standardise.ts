@@ -1,0 +1,430 @@
+/**
+ * Standardise one canonical Customer into the forms the matcher compares. The record itself is never changed:
+ * names keep their case and accents for the golden record; only the comparison forms are folded.
+ */
+import { readFileSync } from 'node:fs';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parse as parseYaml } from 'yaml';
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import type { MdmConfig } from './config.ts';
+
+export interface StandardCustomer {
+  partyType: 'ORGANIZATION' | 'PERSON' | 'UNKNOWN';
+  /** Organisations: the name folded, legal form removed ("mueller maschinenbau gmbh" → "muller maschinenbau"). */
+  orgName: string | null;
+  /** The legal form found at the end of the name, in one spelling per form ("gmbh", "ltd"). */
+  legalForm: string | null;
+  /** Persons: given name folded (first word). */
+  givenName: string | null;
+  /** The given name with nicknames resolved to the formal name ("bill" → "william"). */
+  givenFormal: string | null;
+  familyName: string | null;
+  /** Every name token, folded, sorted (for token similarity and swap-proof blocking). */
+  nameTokens: string[];
+  emails: string[];
+  phones: string[];
+  taxId: string | null;
+  /** YYYY-MM-DD */
+  birthDate: string | null;
+  country: string | null;
+  postalCode: string | null;
+  city: string | null;
+  /** Street folded with its abbreviations spelt out and the house number taken off. */
+  street: string | null;
+  houseNumber: string | null;
+  website: string | null;
+  /** The organisation's own internet domains: the website's and those of its non-free-mail addresses. */
+  domains: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Text folding
+
+const SPECIAL: Record<string, string> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  ł: 'l',
+  đ: 'd',
+  þ: 'th',
+  ı: 'i',
+};
+
+/**
+ * Lower case, accents removed, German umlaut spellings unified (ü, ue and u compare equal: Müller = Mueller =
+ * Muller), punctuation to spaces, whitespace collapsed. For comparison only.
+ */
+export function fold(text: string): string {
+  const lower = text.toLowerCase().replace(/[ßæœøłđþı]/g, (c) => SPECIAL[c] ?? c);
+  return lower
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/([aou])e/g, '$1')
+    .replace(/['’`´]/g, '')
+    .replace(/[^\p{L}\p{N}&]+/gu, ' ')
+    .trim()
+    .replace(/\s+/g, ' ');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Company legal forms
+
+/** Legal forms by their folded, dot-free spellings → one name per form. Longest spellings are tried first. */
+const LEGAL_FORMS: Record<string, string> = {
+  'gmbh & co kg': 'gmbh&cokg',
+  'gmbh u co kg': 'gmbh&cokg',
+  'gmbh und co kg': 'gmbh&cokg',
+  'gmbh&co kg': 'gmbh&cokg',
+  'gesellschaft mit beschrankter haftung': 'gmbh',
+  gmbh: 'gmbh',
+  ag: 'ag',
+  aktiengesellschaft: 'ag',
+  kg: 'kg',
+  kommanditgesellschaft: 'kg',
+  ohg: 'ohg',
+  ug: 'ug',
+  'ug haftungsbeschrankt': 'ug',
+  se: 'se',
+  ev: 'ev',
+  sas: 'sas',
+  sarl: 'sarl',
+  'sa rl': 'sarl',
+  sa: 'sa',
+  'societe anonyme': 'sa',
+  'sociedad anonima': 'sa',
+  ltd: 'ltd',
+  limited: 'ltd',
+  plc: 'plc',
+  'public limited company': 'plc',
+  llp: 'llp',
+  inc: 'inc',
+  incorporated: 'inc',
+  llc: 'llc',
+  corp: 'corp',
+  corporation: 'corp',
+  co: 'co',
+  company: 'co',
+  bv: 'bv',
+  'besloten vennootschap': 'bv',
+  nv: 'nv',
+  'naamloze vennootschap': 'nv',
+  srl: 'srl',
+  spa: 'spa',
+  snc: 'snc',
+  sl: 'sl',
+  's l': 'sl',
+  'sociedad limitada': 'sl',
+};
+const LEGAL_FORM_KEYS = Object.keys(LEGAL_FORMS).sort((a, b) => b.length - a.length);
+const LONG_LEGAL_FORMS = LEGAL_FORM_KEYS.filter((k) => k.split(' ').length >= 3);
+
+/** The folded organisation name without its legal form, and the form. "Müller GmbH & Co. KG" → muller, gmbh&cokg. */
+export function splitLegalForm(name: string): { core: string; legalForm: string | null } {
+  // Dots go first so that G.m.b.H. reads as gmbh and S.à r.l. as sa rl.
+  let text = fold(name.replace(/\./g, '').replace(/&/g, ' & '));
+  let legalForm: string | null = null;
+  // A long legal form cut off by a short name field (SAP NAME1/NAME2: 35 characters each).
+  for (const phrase of LONG_LEGAL_FORMS) {
+    const firstWord = phrase.indexOf(' ');
+    for (let cut = phrase.length - 1; cut > firstWord + 2; cut--) {
+      if (text.endsWith(` ${phrase.slice(0, cut)}`)) {
+        legalForm = LEGAL_FORMS[phrase] ?? null;
+        text = text.slice(0, -cut - 1).trim();
+        break;
+      }
+    }
+  }
+  for (let again = true; again; ) {
+    again = false;
+    for (const key of LEGAL_FORM_KEYS) {
+      if (text === key) break;
+      if (text.endsWith(` ${key}`)) {
+        legalForm ??= LEGAL_FORMS[key] ?? key;
+        text = text
+          .slice(0, -key.length - 1)
+          .replace(/\s*&$/, '')
+          .trim();
+        again = true;
+        break;
+      }
+    }
+  }
+  return { core: text, legalForm };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Person names
+
+/** Nicknames and short forms → the formal given name (folded), for the commonest names of the hub's countries. */
+const NICKNAMES: Record<string, string> = {};
+for (const [formal, shorts] of Object.entries({
+  william: 'bill billy will willy liam',
+  robert: 'bob bobby rob robbie bert',
+  richard: 'rick ricky dick rich',
+  elizabeth: 'liz lizzy beth betty elisabeth eliza lisa',
+  katherine: 'kate kathy katie cathy catherine kathryn katharina katrin',
+  margaret: 'maggie meg peggy margarete greta',
+  james: 'jim jimmy jamie',
+  john: 'johnny jack jon',
+  michael: 'mike mick mickey',
+  thomas: 'tom tommy',
+  joseph: 'joe joey josef sepp',
+  charles: 'charlie chuck',
+  christopher: 'chris kit',
+  christian: 'chris',
+  daniel: 'dan danny',
+  matthew: 'matt',
+  anthony: 'tony',
+  alexander: 'alex sascha sandro',
+  alexandra: 'alex sandra',
+  benjamin: 'ben benny',
+  samuel: 'sam sammy',
+  andrew: 'andy drew',
+  edward: 'ed eddie ted ned',
+  jennifer: 'jen jenny',
+  patricia: 'pat patty trish',
+  susan: 'sue susie suzanne',
+  deborah: 'deb debbie',
+  rebecca: 'becky becca',
+  victoria: 'vicky tori',
+  nicholas: 'nick nicky',
+  stephen: 'steve steven stefan stephan',
+  jonathan: 'jon',
+  timothy: 'tim timmy',
+  peter: 'pete',
+  johannes: 'hans johann jens',
+  friedrich: 'fritz',
+  wolfgang: 'wolf',
+  franziska: 'franzi',
+  gabriele: 'gabi',
+  susanne: 'susi',
+  francesco: 'franco checco',
+  giuseppe: 'beppe peppe pino',
+  francisco: 'paco pancho',
+  jose: 'pepe',
+  guillaume: 'guy',
+  jean: 'jeannot',
+  dominique: 'dom',
+})) {
+  for (const short of shorts.split(' ')) NICKNAMES[fold(short)] ??= fold(formal);
+}
+
+export function formalGivenName(given: string): string {
+  const folded = fold(given);
+  const first = folded.split(' ')[0] ?? folded;
+  return NICKNAMES[first] ?? first;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Emails, phones, tax ids, websites
+
+export function standardiseEmail(address: string, policy: MdmConfig['email']): string | null {
+  const trimmed = address.trim().toLowerCase();
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0 || at === trimmed.length - 1) return null;
+  let local = trimmed.slice(0, at);
+  let domain = trimmed.slice(at + 1);
+  domain = policy.domainAliases[domain] ?? domain;
+  if (policy.plusTagDomains.includes('*') || policy.plusTagDomains.includes(domain)) {
+    const plus = local.indexOf('+');
+    if (plus > 0) local = local.slice(0, plus);
+  }
+  if (policy.dotlessDomains.includes(domain)) local = local.replace(/\./g, '');
+  return `${local}@${domain}`;
+}
+
+/** E.164, or null when libphonenumber cannot make a possible number of it (with the country for national forms). */
+export function standardisePhone(number: string, country: string | null): string | null {
+  const trimmed = number.trim();
+  if (!trimmed) return null;
+  const parsed = parsePhoneNumberFromString(trimmed, (country ?? undefined) as CountryCode | undefined);
+  if (!parsed?.isPossible()) return null;
+  return parsed.number;
+}
+
+export function standardiseTaxId(value: string): string {
+  return value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+/** Mailbox providers anyone can sign up with (by first label: gmx.de, gmx.net, hotmail.co.uk, …). */
+const FREEMAIL =
+  /^(gmail|googlemail|yahoo|ymail|rocketmail|hotmail|outlook|live|msn|aol|icloud|me|mac|gmx|web|t-online|posteo|freenet|arcor|mailbox|orange|free|laposte|sfr|wanadoo|neuf|btinternet|sky|virginmedia|talktalk|libero|virgilio|tiscali|alice|fastwebnet|ziggo|kpnmail|planet|hetnet|telefonica|movistar|terra|proton|protonmail|pm|mail|email|yandex|zoho|gmx-topmail|example-mail)\./;
+
+export function isFreemail(domain: string): boolean {
+  return FREEMAIL.test(domain);
+}
+
+export function websiteDomain(url: string): string | null {
+  const host = url
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z]+:\/\//, '')
+    .split(/[/?#:]/)[0];
+  if (!host?.includes('.')) return null;
+  return host.replace(/^www\d?\./, '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Countries and addresses
+
+let countryTable: Map<string, string> | undefined;
+
+/** The hub's country lookup (mappings/lookups/countries.yaml: names in seven languages and aliases → ISO code). */
+function countries(): Map<string, string> {
+  if (!countryTable) {
+    const file = new URL('../mappings/lookups/countries.yaml', import.meta.url);
+    const raw = parseYaml(readFileSync(file, 'utf8')) as Record<string, string>;
+    countryTable = new Map();
+    for (const [name, code] of Object.entries(raw)) {
+      countryTable.set(name.toUpperCase(), code);
+      countryTable.set(fold(name), code);
+    }
+  }
+  return countryTable;
+}
+
+export function standardiseCountry(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const trimmed = text.trim();
+  if (!trimmed) return null;
+  const table = countries();
+  return table.get(trimmed.toUpperCase()) ?? table.get(fold(trimmed)) ?? null;
+}
+
+export function standardisePostalCode(
+  code: string | null | undefined,
+  country: string | null,
+): string | null {
+  if (!code) return null;
+  let value = code.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  if (!value) return null;
+  // Country prefixes people write: D-10115, F-75001, NL-1012AB.
+  if (country && value.startsWith(country) && value.length > country.length + 3)
+    value = value.slice(country.length);
+  if (country === 'DE' && value.startsWith('D') && /^D\d{5}$/.test(value)) value = value.slice(1);
+  // US ZIP+4: the five digits identify the area.
+  if (country === 'US') value = value.slice(0, 5);
+  return value;
+}
+
+/** Street words and their abbreviations, spelt out (after folding). */
+const STREET_WORDS: Array<[RegExp, string]> = [
+  [/\bstr\b/g, 'strasse'],
+  [/([a-z])str\b/g, '$1strasse'],
+  [/strasse\b/g, ' strasse'],
+  [/\bst\b/g, 'street'],
+  [/\brd\b/g, 'road'],
+  [/\bave?\b/g, 'avenue'],
+  [/\bblvd\b/g, 'boulevard'],
+  [/\bdr\b/g, 'drive'],
+  [/\bln\b/g, 'lane'],
+  [/\bsq\b/g, 'square'],
+  [/\bpl\b/g, 'place'],
+  [/\br\b/g, 'rue'],
+  [/\bav\b/g, 'avenue'],
+  [/\bbd\b/g, 'boulevard'],
+  [/\bv\b/g, 'via'],
+  [/\bc\b/g, 'calle'],
+  [/\bstraat\b/g, ' straat'],
+];
+
+export function standardiseStreet(line: string): { street: string; houseNumber: string | null } {
+  let text = fold(line.replace(/\//g, ' '));
+  for (const [pattern, word] of STREET_WORDS) text = text.replace(pattern, word);
+  // The spelt-out words folded as the rest (rue → ru, as fold('Rue') is).
+  text = text.replace(/([aou])e/g, '$1');
+  text = text.replace(/\s+/g, ' ').trim();
+  const numbers = text.match(/\b\d+[a-z]?\b/g);
+  const houseNumber = numbers ? (numbers[0] ?? null) : null;
+  const street = text
+    .replace(/\b\d+[a-z]?\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  // "Hauptstraße" and "Haupt strasse" are one street: compare without spaces.
+  return { street: street.replace(/ /g, ''), houseNumber };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function personParts(customer: CustomerPartyMaster): { given: string | null; family: string | null } {
+  const given = customer.person?.givenName?.trim() || null;
+  const family = customer.person?.familyName?.trim() || null;
+  return { given, family };
+}
+
+export function standardise(customer: CustomerPartyMaster, config: MdmConfig): StandardCustomer {
+  const address = customer.addresses?.find((a) => a.use === 'BILLING') ?? customer.addresses?.[0];
+  const country = standardiseCountry(address?.countryCode) ?? null;
+  const phoneCountry = country ?? config.defaultCountry ?? null;
+  const { given, family } = personParts(customer);
+  const isOrg =
+    customer.partyType === 'ORGANIZATION' || (customer.partyType !== 'PERSON' && !!customer.organizationName);
+  const partyType = isOrg
+    ? 'ORGANIZATION'
+    : customer.partyType === 'PERSON' || given || family
+      ? 'PERSON'
+      : 'UNKNOWN';
+
+  let orgName: string | null = null;
+  let legalForm: string | null = null;
+  let givenName: string | null = null;
+  let givenFormal: string | null = null;
+  let familyName: string | null = null;
+  const tokens: string[] = [];
+  if (isOrg && customer.organizationName) {
+    const split = splitLegalForm(customer.organizationName);
+    orgName = split.core || null;
+    legalForm = split.legalForm;
+    if (orgName) tokens.push(...orgName.split(' '));
+  } else {
+    givenName = given ? (fold(given).split(' ')[0] ?? null) || null : null;
+    givenFormal = given ? formalGivenName(given) : null;
+    familyName = family ? fold(family) || null : null;
+    if (givenName) tokens.push(givenName);
+    if (familyName) tokens.push(...familyName.split(' '));
+  }
+
+  const emails = new Set<string>();
+  for (const e of customer.emails ?? []) {
+    const s = standardiseEmail(e.address, config.email);
+    if (s) emails.add(s);
+  }
+  const phones = new Set<string>();
+  for (const p of customer.phones ?? []) {
+    const s = standardisePhone(p.number, phoneCountry);
+    if (s) phones.add(s);
+  }
+  const website = customer.extensions?.website ?? customer.extensions?.Website;
+  const site = website ? websiteDomain(website) : null;
+  const domains = new Set<string>(site ? [site] : []);
+  if (isOrg) {
+    for (const e of emails) {
+      const domain = e.slice(e.indexOf('@') + 1);
+      if (!isFreemail(domain)) domains.add(domain);
+    }
+  }
+  const street = address?.lines?.length ? standardiseStreet(address.lines.join(' ')) : null;
+  const birth = customer.birthDate ? String(customer.birthDate).slice(0, 10) : null;
+
+  return {
+    partyType,
+    orgName,
+    legalForm,
+    givenName,
+    givenFormal,
+    familyName,
+    nameTokens: tokens.filter(Boolean).sort(),
+    emails: [...emails].sort(),
+    phones: [...phones].sort(),
+    taxId: customer.taxId?.value ? standardiseTaxId(customer.taxId.value) || null : null,
+    birthDate: birth && /^\d{4}-\d{2}-\d{2}$/.test(birth) ? birth : null,
+    country,
+    postalCode: standardisePostalCode(address?.postalCode, country),
+    city: address?.city ? fold(address.city) || null : null,
+    street: street?.street || null,
+    houseNumber: street?.houseNumber ?? null,
+    website: site,
+    domains: [...domains].sort(),
+  };
+}

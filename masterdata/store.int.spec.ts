@@ -1,0 +1,158 @@
+/**
+ * The store's guarantees on a real PostgreSQL: the same records in three orders end in the same clusters, the
+ * same golden ids and the same golden records; every id issued on the way still resolves; unmerge restores the
+ * golden records exactly; an unchanged record is recognised; a steward can accept and reject pairs.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { createRng } from '../simulators/generator/prng.ts';
+import { generatedCustomers, type LabelledRecord } from '../tests/mdm-data.ts';
+import { testStack } from '../tests/stack.ts';
+import { defaultMdmConfig } from './config.ts';
+import type { MasterDataStore } from './store.ts';
+import { dropStore, scratchStore } from './test-support.ts';
+
+const stores: MasterDataStore[] = [];
+afterAll(async () => {
+  for (const s of stores) await dropStore(s);
+});
+
+async function freshStore(): Promise<MasterDataStore> {
+  const store = await scratchStore(testStack().databaseUrl, defaultMdmConfig());
+  stores.push(store);
+  return store;
+}
+
+async function snapshot(store: MasterDataStore) {
+  const xref = new Map<string, string>();
+  for await (const x of store.exportXref()) xref.set(`${x.system}/${x.sourceId}`, x.goldenId);
+  const golden = new Map<string, unknown>();
+  for (const id of new Set(xref.values())) {
+    const g = await store.golden(id);
+    golden.set(id, { record: g?.record, lineage: g?.lineage, members: g?.members, status: g?.status });
+  }
+  return { xref, golden };
+}
+
+describe('order independence', () => {
+  it('gives the same clusters, golden ids and golden records for three arrival orders', async () => {
+    const records = generatedCustomers(77, 120);
+    const orders: LabelledRecord[][] = [records, [...records].reverse(), createRng(3).shuffle([...records])];
+    const results = [];
+    for (const order of orders) {
+      const store = await freshStore();
+      const issued = new Set<string>();
+      for (let i = 0; i < order.length; i += 40) {
+        for (const r of await store.upsertBatch(order.slice(i, i + 40))) issued.add(r.goldenId);
+      }
+      const result = await snapshot(store);
+      // Every id handed out on the way resolves to a golden record that exists at the end.
+      for (const id of issued) {
+        const resolved = await store.resolve(id);
+        expect(resolved, id).not.toBeNull();
+        expect(result.golden.has(resolved ?? ''), `${id} → ${resolved}`).toBe(true);
+      }
+      results.push(result);
+    }
+    const [first, ...others] = results;
+    expect(first?.golden.size).toBeGreaterThan(100);
+    expect(first?.golden.size).toBeLessThan(records.length);
+    for (const other of others) {
+      expect(Object.fromEntries(other.xref)).toEqual(Object.fromEntries(first?.xref ?? []));
+      expect(Object.fromEntries(other.golden)).toEqual(Object.fromEntries(first?.golden ?? []));
+    }
+  }, 300_000);
+});
+
+const org = (
+  system: string,
+  id: string,
+  fields: Partial<CustomerPartyMaster> & { city: string; postal: string; street: string },
+): { system: string; customer: CustomerPartyMaster } => {
+  const { city, postal, street, ...rest } = fields;
+  return {
+    system,
+    customer: {
+      customerId: `${system}:${id}`,
+      sourceIds: [{ system, id }],
+      partyType: 'ORGANIZATION',
+      addresses: [{ use: 'BILLING', lines: [street], city, postalCode: postal, countryCode: 'DE' }],
+      updatedAt: '2026-01-01T00:00:00.000Z' as unknown as Date,
+      ...rest,
+    },
+  };
+};
+
+describe('merge and unmerge', () => {
+  const a = org('sap', '0000100001', {
+    organizationName: 'Müller Maschinenbau GmbH',
+    phones: [{ number: '+49 30 1234567' }],
+    taxId: { scheme: 'VAT', value: 'DE123456789' },
+    street: 'Friedrichstraße 12',
+    city: 'Berlin',
+    postal: '10117',
+  });
+  const b = org('hubspot', '51234567890', {
+    organizationName: 'Mueller Maschinenbau G.m.b.H.',
+    emails: [{ address: 'Einkauf@Mueller-Maschinenbau.de' }],
+    street: 'Hafenstr. 3',
+    city: 'Hamburg',
+    postal: '20457',
+  });
+  const c = org('salesforce', '001000000000001AAA', {
+    organizationName: 'Müller Maschinenbau GmbH',
+    phones: [{ number: '030 1234567' }],
+    emails: [{ address: 'einkauf@mueller-maschinenbau.de' }],
+    street: 'Friedrichstr. 12',
+    city: 'Berlin',
+    postal: '10117',
+  });
+
+  it('merges through a record that links two golden records, and unmerge restores them exactly', async () => {
+    const store = await freshStore();
+    const [ra, rb] = await store.upsertBatch([a, b]);
+    expect(ra?.goldenId).not.toBe(rb?.goldenId);
+    const beforeA = await store.golden(ra?.goldenId ?? '');
+    const beforeB = await store.golden(rb?.goldenId ?? '');
+
+    const rc = await store.upsert(c.system, c.customer);
+    expect(rc.outcome).toBe('merged');
+    const merged = await store.golden(rc.goldenId);
+    expect(merged?.members).toHaveLength(3);
+    // Both earlier ids still resolve, to the survivor.
+    expect(await store.resolve(ra?.goldenId ?? '')).toBe(rc.goldenId);
+    expect(await store.resolve(rb?.goldenId ?? '')).toBe(rc.goldenId);
+    // Survivorship: the name from SAP (source priority), the lineage says so.
+    expect(merged?.record?.organizationName).toBe('Müller Maschinenbau GmbH');
+    expect(merged?.lineage?.organizationName).toMatchObject({ system: 'sap', rule: 'sourcePriority' });
+
+    const merge = (await store.mergeHistory(rc.goldenId)).find((h) => h.kind === 'merge');
+    expect(merge).toBeDefined();
+    const restored = await store.unmerge(merge?.id ?? 0, 'steward-1');
+    expect(restored.sort()).toEqual([ra?.goldenId, rb?.goldenId].sort());
+
+    const afterA = await store.golden(ra?.goldenId ?? '');
+    const afterB = await store.golden(rb?.goldenId ?? '');
+    expect(afterA).toEqual(beforeA);
+    expect(afterB).toEqual(beforeB);
+    // The record that linked them is a golden record of its own, its links wait for a steward.
+    const cNow = await store.xref(c.system, '001000000000001AAA');
+    expect(cNow).not.toBe(ra?.goldenId);
+    expect(cNow).not.toBe(rb?.goldenId);
+    const queue = await store.reviewQueue();
+    expect(queue.length).toBeGreaterThanOrEqual(2);
+    await expect(store.unmerge(merge?.id ?? 0, 'steward-1')).rejects.toThrow(/already undone/);
+
+    // Loading the same records again changes nothing: the unmerge holds.
+    const again = await store.upsertBatch([a, b, c]);
+    expect(again.map((r) => r.outcome)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(await store.golden(ra?.goldenId ?? '')).toEqual(beforeA);
+
+    // A steward accepts one of the queued pairs: C joins that golden record.
+    const pair = queue.find((p) => p.a.goldenId === ra?.goldenId || p.b.goldenId === ra?.goldenId);
+    expect(pair).toBeDefined();
+    if (pair) await store.decide(pair.a, pair.b, 'accept', 'steward-1');
+    const joined = await store.xref(a.system, '0000100001');
+    expect(await store.xref(c.system, '001000000000001AAA')).toBe(joined);
+  });
+});

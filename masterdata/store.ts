@@ -1,0 +1,808 @@
+/**
+ * The master data store in PostgreSQL and the incremental matcher on top of it: each record is standardised,
+ * looked up in the blocking index, scored against the member records it shares a key with, and clusters are
+ * recomputed locally (only the golden records it touches). Bulk loads run the same code in batches.
+ *
+ * Clusters are the connected components of the pairs scored at or above the auto-merge threshold (plus pairs a
+ * steward accepted, minus pairs a steward or an unmerge rejected). A cluster's golden id is derived from its
+ * smallest member key; when clusters merge, the others point to the survivor. See README.md for the guarantee.
+ */
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { NonRetriableError } from '../lib/errors.ts';
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { migrate, quoteSchema } from '../store/migrate.ts';
+import { blockingKeys } from './block.ts';
+import type { MdmConfig } from './config.ts';
+import { Scorer } from './score.ts';
+import { type StandardCustomer, standardise } from './standardise.ts';
+import { type Golden, type Member, survive } from './survivorship.ts';
+
+export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+export type Outcome = 'new' | 'merged' | 'review' | 'updated' | 'unchanged';
+
+export interface UpsertResult {
+  system: string;
+  sourceId: string;
+  goldenId: string;
+  outcome: Outcome;
+  /** Candidate records scored for this record (pairs compared). */
+  compared: number;
+}
+
+export interface GoldenView {
+  goldenId: string;
+  status: 'active' | 'merged';
+  mergedInto: string | null;
+  record: CustomerPartyMaster | null;
+  lineage: Golden['lineage'] | null;
+  members: Array<{ system: string; sourceId: string }>;
+}
+
+interface Key {
+  system: string;
+  sourceId: string;
+}
+
+const SEP = '\u001f';
+const keyOf = (k: Key) => `${k.system}${SEP}${k.sourceId}`;
+const splitKey = (key: string): Key => {
+  const at = key.indexOf(SEP);
+  return { system: key.slice(0, at), sourceId: key.slice(at + 1) };
+};
+const lessKey = (a: Key, b: Key) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
+
+/** The golden id of a cluster: derived from its smallest member key, so it does not depend on arrival order. */
+export function goldenIdFor(founding: Key): string {
+  return `gc-${createHash('sha256').update(keyOf(founding)).digest('hex').slice(0, 20)}`;
+}
+
+/** The source id a canonical Customer carries for `system`. */
+export function sourceIdOf(system: string, customer: CustomerPartyMaster): string {
+  const own = customer.sourceIds?.find((s) => s.system === system)?.id;
+  if (own) return own;
+  const prefix = `${system}:`;
+  if (customer.customerId?.startsWith(prefix)) return customer.customerId.slice(prefix.length);
+  if (customer.customerId) return customer.customerId;
+  throw new NonRetriableError(`customer has no ${system} source id and no customerId`);
+}
+
+class UnionFind {
+  readonly #parent = new Map<string, string>();
+  add(x: string) {
+    if (!this.#parent.has(x)) this.#parent.set(x, x);
+  }
+  find(x: string): string {
+    let root = x;
+    while (this.#parent.get(root) !== root) root = this.#parent.get(root) ?? root;
+    let cur = x;
+    while (cur !== root) {
+      const next = this.#parent.get(cur) ?? root;
+      this.#parent.set(cur, root);
+      cur = next;
+    }
+    return root;
+  }
+  union(a: string, b: string) {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return;
+    const [low, high] = ra < rb ? [ra, rb] : [rb, ra];
+    this.#parent.set(high, low);
+  }
+  groups(): string[][] {
+    const out = new Map<string, string[]>();
+    for (const x of this.#parent.keys()) {
+      const r = this.find(x);
+      const list = out.get(r) ?? [];
+      list.push(x);
+      out.set(r, list);
+    }
+    return [...out.values()].map((g) => g.sort());
+  }
+}
+
+type Client = pg.PoolClient;
+
+interface GoldenRow {
+  golden_id: string;
+  founding_system: string;
+  founding_id: string;
+  record: CustomerPartyMaster | null;
+  lineage: Golden['lineage'] | null;
+  status: 'active' | 'merged';
+  merged_into: string | null;
+}
+
+export class MasterDataStore {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+  readonly config: MdmConfig;
+  readonly #q: string;
+  readonly #scorer: Scorer;
+
+  constructor(options: {
+    databaseUrl?: string;
+    pool?: pg.Pool;
+    schema?: string;
+    config: MdmConfig;
+    scorer?: Scorer;
+  }) {
+    this.pool = options.pool ?? new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+    this.schema = options.schema ?? 'mdm';
+    this.#q = quoteSchema(this.schema);
+    this.config = options.config;
+    this.#scorer = options.scorer ?? Scorer.fromConfig(options.config);
+  }
+
+  async migrate(): Promise<string[]> {
+    return migrate(this.pool, this.schema, MIGRATIONS);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Runs `fn` in one transaction that holds the matcher's lock (one writer at a time keeps clusters exact). */
+  async transaction<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`mdm:${this.schema}`]);
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Matches and merges one record, in its own transaction. */
+  async upsert(system: string, customer: CustomerPartyMaster): Promise<UpsertResult> {
+    return this.transaction((client) => this.upsertIn(client, system, customer));
+  }
+
+  /** Matches and merges records one after the other, in one transaction (bulk loads). */
+  async upsertBatch(
+    items: Array<{ system: string; customer: CustomerPartyMaster }>,
+    /** Runs in the same transaction after the batch (a load's resume position, an inbox entry). */
+    alsoInTransaction?: (client: Client, results: UpsertResult[]) => Promise<void>,
+  ): Promise<UpsertResult[]> {
+    return this.transaction(async (client) => {
+      const out: UpsertResult[] = [];
+      for (const item of items) out.push(await this.upsertIn(client, item.system, item.customer));
+      await alsoInTransaction?.(client, out);
+      return out;
+    });
+  }
+
+  async upsertIn(client: Client, system: string, customer: CustomerPartyMaster): Promise<UpsertResult> {
+    const q = this.#q;
+    const sourceId = sourceIdOf(system, customer);
+    const self: Key = { system, sourceId };
+    const hash = createHash('sha256').update(JSON.stringify(customer)).digest('hex');
+    const existing = (
+      await client.query<{ golden_id: string | null; content_hash: string }>(
+        `select golden_id, content_hash from ${q}.source_record where system = $1 and source_id = $2 for update`,
+        [system, sourceId],
+      )
+    ).rows[0];
+    if (existing?.golden_id && existing.content_hash === hash) {
+      return { system, sourceId, goldenId: existing.golden_id, outcome: 'unchanged', compared: 0 };
+    }
+    const std = standardise(customer, this.config);
+    await client.query(
+      `insert into ${q}.source_record (system, source_id, record, std, content_hash) values ($1, $2, $3, $4, $5)
+       on conflict (system, source_id) do update set record = excluded.record, std = excluded.std,
+         content_hash = excluded.content_hash, received_at = now()`,
+      [system, sourceId, customer, std, hash],
+    );
+    if (existing) {
+      await client.query(`delete from ${q}.block_key where system = $1 and source_id = $2`, [
+        system,
+        sourceId,
+      ]);
+      for (const side of ['a', 'b']) {
+        await client.query(
+          `delete from ${q}.match_pair where status in ('auto', 'review') and ${side}_system = $1 and ${side}_id = $2`,
+          [system, sourceId],
+        );
+      }
+    }
+    const keys = blockingKeys(std);
+    // The record's keys go in and its candidates come out in one round trip (the select does not see the
+    // inserted keys, and the record itself is excluded anyway).
+    const candidates = (
+      await client.query<{
+        system: string;
+        source_id: string;
+        std: StandardCustomer;
+        golden_id: string | null;
+      }>(
+        `with keys as (
+           insert into ${q}.block_key (key, system, source_id) select k, $2, $3 from unnest($1::text[]) as k
+           on conflict do nothing)
+         select sr.system, sr.source_id, sr.std, sr.golden_id from ${q}.source_record sr
+          where (sr.system, sr.source_id) in (
+            select distinct bk.system, bk.source_id from ${q}.block_key bk where bk.key = any($1::text[]))
+            and not (sr.system = $2 and sr.source_id = $3)`,
+        [keys, system, sourceId],
+      )
+    ).rows;
+    const { autoMerge, review } = this.config.thresholds;
+    const pairs: Array<{ a: Key; b: Key; p: number; w: number; levels: number[]; status: string }> = [];
+    for (const c of candidates) {
+      const score = this.#scorer.score(std, c.std);
+      if (score.probability < review) continue;
+      const other: Key = { system: c.system, sourceId: c.source_id };
+      const [a, b] = lessKey(self, other) < 0 ? [self, other] : [other, self];
+      pairs.push({
+        a,
+        b,
+        p: score.probability,
+        w: score.weight,
+        levels: score.levels,
+        status: score.probability >= autoMerge ? 'auto' : 'review',
+      });
+    }
+    if (pairs.length > 0) {
+      await client.query(
+        `insert into ${q}.match_pair (a_system, a_id, b_system, b_id, probability, weight, levels, status)
+         select a_s, a_i, b_s, b_i, p, w, string_to_array(l, ',')::smallint[], st
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::text[])
+             as t(a_s, a_i, b_s, b_i, p, w, l, st)
+         on conflict (a_system, a_id, b_system, b_id) do update set probability = excluded.probability,
+           weight = excluded.weight, levels = excluded.levels, scored_at = now(),
+           status = case when ${q}.match_pair.status in ('accepted', 'rejected') then ${q}.match_pair.status
+                         else excluded.status end`,
+        [
+          pairs.map((x) => x.a.system),
+          pairs.map((x) => x.a.sourceId),
+          pairs.map((x) => x.b.system),
+          pairs.map((x) => x.b.sourceId),
+          pairs.map((x) => x.p),
+          pairs.map((x) => (Number.isFinite(x.w) ? x.w : -1e9)),
+          pairs.map((x) => x.levels.join(',')),
+          pairs.map((x) => x.status),
+        ],
+      );
+    }
+    // The clusters this record touches: its own, and those of every record it is linked to.
+    // The clusters this record touches: its own, and those of every record it is linked to. A new record's
+    // links are the pairs just scored; a known one may also carry a steward's accepted pairs.
+    let linked: Array<{ golden_id: string | null }>;
+    if (existing) {
+      linked = (
+        await client.query<{ golden_id: string | null }>(
+          `select sr.golden_id from ${q}.match_pair mp
+             join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
+            where mp.a_system = $1 and mp.a_id = $2 and mp.status in ('auto', 'accepted')
+           union
+           select sr.golden_id from ${q}.match_pair mp
+             join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id
+            where mp.b_system = $1 and mp.b_id = $2 and mp.status in ('auto', 'accepted')`,
+          [system, sourceId],
+        )
+      ).rows;
+    } else {
+      const autoPartners = new Set(
+        pairs.filter((x) => x.status === 'auto').map((x) => keyOf(keyOf(x.a) === keyOf(self) ? x.b : x.a)),
+      );
+      linked = candidates
+        .filter((c) => autoPartners.has(keyOf({ system: c.system, sourceId: c.source_id })))
+        .map((c) => ({ golden_id: c.golden_id }));
+    }
+    const touched = new Set<string>();
+    if (existing?.golden_id) touched.add(existing.golden_id);
+    for (const r of linked) if (r.golden_id) touched.add(r.golden_id);
+    const result = await this.#recluster(client, [...touched], [self], 'matcher');
+    const goldenId = result.get(keyOf(self)) ?? goldenIdFor(self);
+    let outcome: Outcome;
+    if (existing?.golden_id) outcome = 'updated';
+    else if (linked.length > 0) outcome = 'merged';
+    else outcome = pairs.some((p) => p.status === 'review') ? 'review' : 'new';
+    return { system, sourceId, goldenId, outcome, compared: candidates.length };
+  }
+
+  /**
+   * Recomputes the clusters of the given golden records (plus extra records): connected components of their
+   * linking pairs, ids from the smallest member key, golden values by survivorship; ids that lose their cluster
+   * point to the cluster that now holds their founding record. Returns member key → golden id.
+   */
+  async #recluster(
+    client: Client,
+    goldenIds: string[],
+    extra: Key[],
+    actor: string,
+  ): Promise<Map<string, string>> {
+    const q = this.#q;
+    const memberRows = (
+      await client.query<{
+        system: string;
+        source_id: string;
+        record: CustomerPartyMaster;
+        golden_id: string | null;
+      }>(
+        `select system, source_id, record, golden_id from ${q}.source_record where golden_id = any($1::text[])
+         union
+         select sr.system, sr.source_id, sr.record, sr.golden_id from ${q}.source_record sr
+           join unnest($2::text[], $3::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i`,
+        [goldenIds, extra.map((k) => k.system), extra.map((k) => k.sourceId)],
+      )
+    ).rows;
+    const members = new Map(memberRows.map((r) => [keyOf({ system: r.system, sourceId: r.source_id }), r]));
+    const uf = new UnionFind();
+    for (const k of members.keys()) uf.add(k);
+    const edges =
+      memberRows.length < 2
+        ? []
+        : (
+            await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
+              `select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
+                 join unnest($1::text[], $2::text[]) as m(s, i) on mp.a_system = m.s and mp.a_id = m.i
+                where mp.status in ('auto', 'accepted')`,
+              [memberRows.map((r) => r.system), memberRows.map((r) => r.source_id)],
+            )
+          ).rows;
+    for (const e of edges) {
+      const b = keyOf({ system: e.b_system, sourceId: e.b_id });
+      if (members.has(b)) uf.union(keyOf({ system: e.a_system, sourceId: e.a_id }), b);
+    }
+    const assignment = new Map<string, string>();
+    const components = uf.groups();
+    const newIds = new Set<string>();
+    for (const component of components) {
+      const founding = splitKey(component[0] ?? '');
+      const id = goldenIdFor(founding);
+      newIds.add(id);
+      for (const k of component) assignment.set(k, id);
+    }
+    // The old golden rows are needed only when an old id loses its cluster or its members part.
+    const oldIntact = goldenIds.every(
+      (old) =>
+        newIds.has(old) &&
+        [...members.values()]
+          .filter((m) => m.golden_id === old)
+          .every((m) => assignment.get(keyOf({ system: m.system, sourceId: m.source_id })) === old),
+    );
+    const oldRows =
+      goldenIds.length && !oldIntact
+        ? (
+            await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = any($1::text[])`, [
+              goldenIds,
+            ])
+          ).rows
+        : [];
+    // History: a component that gathers members of two or more old golden records is a merge; an old golden
+    // record whose members end in two or more components was split.
+    for (const component of components) {
+      const olds = new Set(component.map((k) => members.get(k)?.golden_id).filter((g): g is string => !!g));
+      if (olds.size > 1) {
+        const id = assignment.get(component[0] ?? '') ?? '';
+        const before = await this.#snapshot(client, [...olds]);
+        await client.query(
+          `insert into ${q}.merge_history (kind, golden_id, absorbed, before, actor) values ('merge', $1, $2, $3, $4)`,
+          [id, [...olds].filter((o) => o !== id).sort(), JSON.stringify(before), actor],
+        );
+      }
+    }
+    for (const old of oldRows) {
+      const ids = new Set(
+        [...members.values()]
+          .filter((m) => m.golden_id === old.golden_id)
+          .map((m) => assignment.get(keyOf({ system: m.system, sourceId: m.source_id }))),
+      );
+      if (ids.size > 1) {
+        await client.query(
+          `insert into ${q}.merge_history (kind, golden_id, absorbed, before, actor) values ('split', $1, '{}', $2, $3)`,
+          [old.golden_id, JSON.stringify(await this.#snapshot(client, [old.golden_id])), actor],
+        );
+      }
+    }
+    // Survivorship and the golden rows.
+    for (const component of components) {
+      const id = assignment.get(component[0] ?? '') ?? '';
+      const founding = splitKey(component[0] ?? '');
+      const list: Member[] = component.map((k) => {
+        const r = members.get(k);
+        if (!r) throw new Error('member vanished');
+        return { system: r.system, sourceId: r.source_id, record: r.record };
+      });
+      const golden = survive(id, list, this.config);
+      const moved = component.filter((k) => members.get(k)?.golden_id !== id);
+      await client.query(
+        `with upserted as (
+           insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
+           values ($1, $2, $3, $4, $5, 'active', null)
+           on conflict (golden_id) do update set record = excluded.record, lineage = excluded.lineage,
+             status = 'active', merged_into = null, founding_system = excluded.founding_system,
+             founding_id = excluded.founding_id, version = ${q}.golden.version + 1, updated_at = now()
+           where ${q}.golden.record is distinct from excluded.record
+              or ${q}.golden.lineage is distinct from excluded.lineage or ${q}.golden.status <> 'active')
+         update ${q}.source_record set golden_id = $1
+          where (system, source_id) in (select * from unnest($6::text[], $7::text[]))`,
+        [
+          id,
+          founding.system,
+          founding.sourceId,
+          golden.record,
+          golden.lineage,
+          moved.map((k) => splitKey(k).system),
+          moved.map((k) => splitKey(k).sourceId),
+        ],
+      );
+    }
+    // Old ids that are no cluster's id any more point to the cluster holding their founding record.
+    for (const old of oldRows) {
+      if (newIds.has(old.golden_id)) continue;
+      let target = assignment.get(keyOf({ system: old.founding_system, sourceId: old.founding_id }));
+      if (!target) {
+        const counts = new Map<string, number>();
+        for (const m of members.values()) {
+          if (m.golden_id !== old.golden_id) continue;
+          const t = assignment.get(keyOf({ system: m.system, sourceId: m.source_id }));
+          if (t) counts.set(t, (counts.get(t) ?? 0) + 1);
+        }
+        target = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+      }
+      if (target) {
+        await client.query(
+          `update ${q}.golden set status = 'merged', merged_into = $2, version = version + 1, updated_at = now() where golden_id = $1`,
+          [old.golden_id, target],
+        );
+      }
+    }
+    return assignment;
+  }
+
+  async #snapshot(client: Client, goldenIds: string[]) {
+    const q = this.#q;
+    const rows = (
+      await client.query<GoldenRow>(
+        `select * from ${q}.golden where golden_id = any($1::text[]) order by golden_id`,
+        [goldenIds],
+      )
+    ).rows;
+    const members = (
+      await client.query<{ system: string; source_id: string; golden_id: string }>(
+        `select system, source_id, golden_id from ${q}.source_record where golden_id = any($1::text[]) order by system, source_id`,
+        [goldenIds],
+      )
+    ).rows;
+    return rows.map((r) => ({
+      goldenId: r.golden_id,
+      founding: { system: r.founding_system, sourceId: r.founding_id },
+      record: r.record,
+      lineage: r.lineage,
+      members: members
+        .filter((m) => m.golden_id === r.golden_id)
+        .map((m) => ({ system: m.system, sourceId: m.source_id })),
+    }));
+  }
+
+  /** A source record as last received, or null. */
+  async sourceRecord(system: string, sourceId: string): Promise<CustomerPartyMaster | null> {
+    const row = (
+      await this.pool.query<{ record: CustomerPartyMaster }>(
+        `select record from ${this.#q}.source_record where system = $1 and source_id = $2`,
+        [system, sourceId],
+      )
+    ).rows[0];
+    return row?.record ?? null;
+  }
+
+  /** Follows merged ids to the golden record that holds them now; null for an id never issued. */
+  async resolve(goldenId: string): Promise<string | null> {
+    let id = goldenId;
+    for (let hops = 0; hops < 1000; hops++) {
+      const row = (
+        await this.pool.query<{ status: string; merged_into: string | null }>(
+          `select status, merged_into from ${this.#q}.golden where golden_id = $1`,
+          [id],
+        )
+      ).rows[0];
+      if (!row) return null;
+      if (row.status === 'active' || !row.merged_into) return id;
+      id = row.merged_into;
+    }
+    throw new Error(`golden id ${goldenId}: redirect loop`);
+  }
+
+  async golden(goldenId: string): Promise<GoldenView | null> {
+    const q = this.#q;
+    const row = (
+      await this.pool.query<GoldenRow>(`select * from ${q}.golden where golden_id = $1`, [goldenId])
+    ).rows[0];
+    if (!row) return null;
+    const members = (
+      await this.pool.query<{ system: string; source_id: string }>(
+        `select system, source_id from ${q}.source_record where golden_id = $1 order by system, source_id`,
+        [goldenId],
+      )
+    ).rows.map((m) => ({ system: m.system, sourceId: m.source_id }));
+    return {
+      goldenId,
+      status: row.status,
+      mergedInto: row.merged_into,
+      record: row.record,
+      lineage: row.lineage,
+      members,
+    };
+  }
+
+  async xref(system: string, sourceId: string): Promise<string | null> {
+    const row = (
+      await this.pool.query<{ golden_id: string }>(
+        `select golden_id from ${this.#q}.xref where system = $1 and source_id = $2`,
+        [system, sourceId],
+      )
+    ).rows[0];
+    return row?.golden_id ?? null;
+  }
+
+  /** The whole cross-reference, in (system, source id) order, in pages. */
+  async *exportXref(pageSize = 5000): AsyncGenerator<{ system: string; sourceId: string; goldenId: string }> {
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const rows = (
+        await this.pool.query<{ system: string; source_id: string; golden_id: string }>(
+          `select system, source_id, golden_id from ${this.#q}.xref where (system, source_id) > ($1, $2)
+            order by system, source_id limit $3`,
+          [after[0], after[1], pageSize],
+        )
+      ).rows;
+      for (const r of rows) yield { system: r.system, sourceId: r.source_id, goldenId: r.golden_id };
+      const last = rows.at(-1);
+      if (!last || rows.length < pageSize) return;
+      after = [last.system, last.source_id];
+    }
+  }
+
+  /** Pairs waiting for a steward: scored between the thresholds, their records in different golden records. */
+  async reviewQueue(limit = 100) {
+    const q = this.#q;
+    return (
+      await this.pool.query<{
+        a_system: string;
+        a_id: string;
+        b_system: string;
+        b_id: string;
+        probability: number;
+        a_golden: string;
+        b_golden: string;
+      }>(
+        `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, mp.probability, ra.golden_id as a_golden, rb.golden_id as b_golden
+           from ${q}.match_pair mp
+           join ${q}.source_record ra on ra.system = mp.a_system and ra.source_id = mp.a_id
+           join ${q}.source_record rb on rb.system = mp.b_system and rb.source_id = mp.b_id
+          where mp.status = 'review' and ra.golden_id is distinct from rb.golden_id
+          order by mp.probability desc, mp.a_system, mp.a_id, mp.b_system, mp.b_id limit $1`,
+        [limit],
+      )
+    ).rows.map((r) => ({
+      a: { system: r.a_system, sourceId: r.a_id, goldenId: r.a_golden },
+      b: { system: r.b_system, sourceId: r.b_id, goldenId: r.b_golden },
+      probability: r.probability,
+    }));
+  }
+
+  /** A steward's decision on a pair: accept links the two records (their golden records merge), reject unlinks. */
+  async decide(a: Key, b: Key, decision: 'accept' | 'reject', actor: string): Promise<Map<string, string>> {
+    const [x, y] = lessKey(a, b) < 0 ? [a, b] : [b, a];
+    return this.transaction(async (client) => {
+      const q = this.#q;
+      const status = decision === 'accept' ? 'accepted' : 'rejected';
+      await client.query(
+        `insert into ${q}.match_pair (a_system, a_id, b_system, b_id, probability, weight, levels, status, decided_by, decided_at)
+         values ($1, $2, $3, $4, 0, 0, '{}', $5, $6, now())
+         on conflict (a_system, a_id, b_system, b_id) do update set status = $5, decided_by = $6, decided_at = now()`,
+        [x.system, x.sourceId, y.system, y.sourceId, status, actor],
+      );
+      const goldens = (
+        await client.query<{ golden_id: string }>(
+          `select distinct golden_id from ${q}.source_record where (system, source_id) in (($1, $2), ($3, $4)) and golden_id is not null`,
+          [x.system, x.sourceId, y.system, y.sourceId],
+        )
+      ).rows.map((r) => r.golden_id);
+      return this.#recluster(client, goldens, [], `steward:${actor}`);
+    });
+  }
+
+  async mergeHistory(goldenId?: string) {
+    const rows = (
+      await this.pool.query<{
+        id: string;
+        kind: string;
+        golden_id: string;
+        absorbed: string[];
+        at: Date;
+        undone_by: string | null;
+        actor: string;
+      }>(
+        `select id, kind, golden_id, absorbed, at, undone_by, actor from ${this.#q}.merge_history
+          where $1::text is null or golden_id = $1 or $1 = any(absorbed) order by id`,
+        [goldenId ?? null],
+      )
+    ).rows;
+    return rows.map((r) => ({
+      ...r,
+      id: Number(r.id),
+      undoneBy: r.undone_by === null ? null : Number(r.undone_by),
+    }));
+  }
+
+  /**
+   * Undoes a merge: the golden records it absorbed come back exactly as they were (id, values, lineage,
+   * members); the pairs that linked them are marked rejected, so they do not merge again by score. Records that
+   * joined after the merge become golden records of their own, and their links to the restored ones go to the
+   * steward queue.
+   */
+  async unmerge(historyId: number, actor: string): Promise<string[]> {
+    const q = this.#q;
+    return this.transaction(async (client) => {
+      const h = (
+        await client.query<{
+          kind: string;
+          golden_id: string;
+          before: Array<{
+            goldenId: string;
+            founding: Key;
+            record: CustomerPartyMaster;
+            lineage: Golden['lineage'];
+            members: Key[];
+          }>;
+          undone_by: string | null;
+        }>(`select kind, golden_id, before, undone_by from ${q}.merge_history where id = $1 for update`, [
+          historyId,
+        ])
+      ).rows[0];
+      if (!h || h.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
+      if (h.undone_by) throw new NonRetriableError(`merge ${historyId} was already undone`);
+      let current = h.golden_id;
+      for (let hops = 0; hops < 1000; hops++) {
+        const row = (
+          await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = $1`, [current])
+        ).rows[0];
+        if (!row?.merged_into || row.status === 'active') break;
+        current = row.merged_into;
+      }
+      const members = (
+        await client.query<{ system: string; source_id: string }>(
+          `select system, source_id from ${q}.source_record where golden_id = $1`,
+          [current],
+        )
+      ).rows.map((r) => ({ system: r.system, sourceId: r.source_id }));
+      const group = new Map<string, string>();
+      for (const g of h.before) for (const m of g.members) group.set(keyOf(m), g.goldenId);
+      const memberKeys = new Set(members.map(keyOf));
+      for (const k of group.keys()) {
+        if (!memberKeys.has(k))
+          throw new NonRetriableError(
+            `merge ${historyId}: its records have moved since; unmerge the later changes first`,
+          );
+      }
+      // Unlink: pairs across the restored groups are rejected; pairs from later records go to review.
+      const edges = (
+        await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
+          `select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
+             join unnest($1::text[], $2::text[]) as m(s, i) on mp.a_system = m.s and mp.a_id = m.i
+            where mp.status in ('auto', 'accepted')`,
+          [members.map((m) => m.system), members.map((m) => m.sourceId)],
+        )
+      ).rows;
+      for (const e of edges) {
+        const a = keyOf({ system: e.a_system, sourceId: e.a_id });
+        const b = keyOf({ system: e.b_system, sourceId: e.b_id });
+        if (!memberKeys.has(b)) continue;
+        const ga = group.get(a);
+        const gb = group.get(b);
+        if (ga && gb && ga === gb) continue;
+        await client.query(
+          `update ${q}.match_pair set status = $5, decided_by = $6, decided_at = now()
+            where a_system = $1 and a_id = $2 and b_system = $3 and b_id = $4`,
+          [
+            e.a_system,
+            e.a_id,
+            e.b_system,
+            e.b_id,
+            ga && gb ? 'rejected' : 'review',
+            `unmerge:${historyId}:${actor}`,
+          ],
+        );
+      }
+      // Restore the golden records exactly as they were.
+      const restored: string[] = [];
+      for (const g of h.before) {
+        await client.query(
+          `insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
+           values ($1, $2, $3, $4, $5, 'active', null)
+           on conflict (golden_id) do update set founding_system = $2, founding_id = $3, record = $4, lineage = $5,
+             status = 'active', merged_into = null, version = ${q}.golden.version + 1, updated_at = now()`,
+          [
+            g.goldenId,
+            g.founding.system,
+            g.founding.sourceId,
+            JSON.stringify(g.record),
+            JSON.stringify(g.lineage),
+          ],
+        );
+        await client.query(
+          `update ${q}.source_record set golden_id = $1 where (system, source_id) in (select * from unnest($2::text[], $3::text[]))`,
+          [g.goldenId, g.members.map((m) => m.system), g.members.map((m) => m.sourceId)],
+        );
+        restored.push(g.goldenId);
+      }
+      // Records that came later form clusters of their own.
+      const later = members.filter((m) => !group.has(keyOf(m)));
+      if (later.length) {
+        await client.query(
+          `update ${q}.source_record set golden_id = null where (system, source_id) in (select * from unnest($1::text[], $2::text[]))`,
+          [later.map((m) => m.system), later.map((m) => m.sourceId)],
+        );
+        await this.#recluster(client, [], later, `unmerge:${actor}`);
+      }
+      if (!restored.includes(current) && !later.some((m) => goldenIdFor(m) === current)) {
+        await client.query(
+          `update ${q}.golden set status = 'merged', merged_into = $2 where golden_id = $1`,
+          [current, restored[0]],
+        );
+      }
+      const undo = (
+        await client.query<{ id: string }>(
+          `insert into ${q}.merge_history (kind, golden_id, absorbed, before, actor) values ('unmerge', $1, $2, '[]', $3) returning id`,
+          [current, restored, actor],
+        )
+      ).rows[0];
+      await client.query(`update ${q}.merge_history set undone_by = $2 where id = $1`, [historyId, undo?.id]);
+      return restored;
+    });
+  }
+
+  /** Resumable loads: how many lines of an input were committed, and the counts so far. */
+  async loadProgress(runKey: string): Promise<{ lines: number; counts: Record<string, number> } | null> {
+    const row = (
+      await this.pool.query<{ lines: string; counts: Record<string, number> }>(
+        `select lines, counts from ${this.#q}.load_progress where run_key = $1`,
+        [runKey],
+      )
+    ).rows[0];
+    return row ? { lines: Number(row.lines), counts: row.counts } : null;
+  }
+
+  async saveProgress(
+    client: Client,
+    runKey: string,
+    system: string,
+    input: string,
+    lines: number,
+    counts: Record<string, number>,
+  ): Promise<void> {
+    await client.query(
+      `insert into ${this.#q}.load_progress (run_key, system, input, lines, counts) values ($1, $2, $3, $4, $5)
+       on conflict (run_key) do update set lines = $4, counts = $5, updated_at = now()`,
+      [runKey, system, input, lines, counts],
+    );
+  }
+
+  /** Counts for a summary: golden records, source records, pairs in review. */
+  async stats(): Promise<{ golden: number; sources: number; review: number }> {
+    const q = this.#q;
+    const row = (
+      await this.pool.query<{ golden: string; sources: string; review: string }>(
+        `select (select count(*) from ${q}.golden where status = 'active') as golden,
+                (select count(*) from ${q}.source_record) as sources,
+                (select count(*) from ${q}.match_pair where status = 'review') as review`,
+      )
+    ).rows[0];
+    return {
+      golden: Number(row?.golden ?? 0),
+      sources: Number(row?.sources ?? 0),
+      review: Number(row?.review ?? 0),
+    };
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Survivorship: the golden record's value of each field, chosen among the cluster's source records by the rule
+ * configured for that field, with the winning source recorded. A pure function of the member set: the same
+ * members give the same golden record in any order (every tie is broken by the member key).
+ */
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { GOLDEN_FIELDS, type GoldenField, type MdmConfig, type SurvivorshipRule } from './config.ts';
+
+export interface Member {
+  system: string;
+  sourceId: string;
+  record: CustomerPartyMaster;
+}
+
+export interface FieldLineage {
+  system: string;
+  sourceId: string;
+  rule: SurvivorshipRule;
+}
+
+export interface Golden {
+  record: CustomerPartyMaster;
+  lineage: Partial<Record<GoldenField, FieldLineage>>;
+}
+
+export const memberKey = (m: { system: string; sourceId: string }): string =>
+  `${m.system}\u0000${m.sourceId}`;
+
+function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object') return Object.values(value as object).every(isEmpty);
+  return false;
+}
+
+/** Non-empty leaves: how complete a value is. */
+function completeness(value: unknown): number {
+  if (isEmpty(value)) return 0;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + completeness(v), 0);
+  if (typeof value === 'object')
+    return Object.values(value as object).reduce((n: number, v) => n + completeness(v), 0);
+  return 1;
+}
+
+const time = (value: unknown): number => {
+  if (value === null || value === undefined) return Number.NEGATIVE_INFINITY;
+  const t = new Date(value as string).getTime();
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+};
+
+/** A value's identity for counting: case and spacing do not make it another value. */
+const fingerprint = (value: unknown): string =>
+  JSON.stringify(value, (_k, v) => (typeof v === 'string' ? v.trim().toLowerCase().replace(/\s+/g, ' ') : v));
+
+function byKey(a: Member, b: Member): number {
+  const ka = memberKey(a);
+  const kb = memberKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+const recentFirst = (a: Member, b: Member) =>
+  time(b.record.updatedAt) - time(a.record.updatedAt) || byKey(a, b);
+
+function winner(
+  field: GoldenField,
+  members: Member[],
+  rule: SurvivorshipRule,
+  priority: string[],
+): Member | undefined {
+  const candidates = members.filter((m) => !isEmpty(m.record[field]));
+  if (candidates.length === 0) return undefined;
+  switch (rule) {
+    case 'sourcePriority': {
+      const rank = (m: Member) => {
+        const i = priority.indexOf(m.system);
+        return i < 0 ? priority.length : i;
+      };
+      return candidates.sort((a, b) => rank(a) - rank(b) || recentFirst(a, b))[0];
+    }
+    case 'mostRecent':
+      return candidates.sort(recentFirst)[0];
+    case 'mostComplete':
+      return candidates.sort(
+        (a, b) => completeness(b.record[field]) - completeness(a.record[field]) || recentFirst(a, b),
+      )[0];
+    case 'mostFrequent': {
+      const counts = new Map<string, number>();
+      for (const m of candidates) {
+        const f = fingerprint(m.record[field]);
+        counts.set(f, (counts.get(f) ?? 0) + 1);
+      }
+      const count = (m: Member) => counts.get(fingerprint(m.record[field])) ?? 0;
+      return candidates.sort((a, b) => count(b) - count(a) || recentFirst(a, b))[0];
+    }
+  }
+}
+
+export function survive(goldenId: string, members: Member[], config: MdmConfig): Golden {
+  const sorted = [...members].sort(byKey);
+  const record: CustomerPartyMaster = {
+    customerId: goldenId,
+    sourceIds: sorted.map((m) => ({ system: m.system, id: m.sourceId })),
+  };
+  const lineage: Golden['lineage'] = {};
+  for (const field of GOLDEN_FIELDS) {
+    const setting = config.survivorship.fields[field] ?? config.survivorship.default;
+    const won = winner(field, [...sorted], setting.rule, setting.priority ?? []);
+    if (!won) continue;
+    (record as unknown as Record<string, unknown>)[field] = structuredClone(won.record[field]);
+    lineage[field] = { system: won.system, sourceId: won.sourceId, rule: setting.rule };
+  }
+  const created = sorted.map((m) => time(m.record.createdAt)).filter(Number.isFinite);
+  const updated = sorted.map((m) => time(m.record.updatedAt)).filter(Number.isFinite);
+  if (created.length) record.createdAt = new Date(Math.min(...created)).toISOString() as unknown as Date;
+  if (updated.length) record.updatedAt = new Date(Math.max(...updated)).toISOString() as unknown as Date;
+  return { record, lineage };
+}
