@@ -60,11 +60,13 @@ export const DOCUMENT_BUDGET = { deadlineMs: 10_000, memoryBytes: 1024 * 1024 * 
  */
 function compileExpression(file: string, at: string, source: string, perDocument = true): ExpressionNode {
   try {
-    // JSONata's options take a timeout, though its type declarations do not say so.
-    const options = perDocument
-      ? ({ timeout: DOCUMENT_BUDGET.deadlineMs } as jsonata.JsonataOptions)
-      : undefined;
-    const expression = jsonata(source, options);
+    let expression = jsonata(source);
+    // A function a let defines is called later from other expressions, and JSONata measures its timeout from the
+    // evaluation that created the closure: such a let would time out any document that takes that long in all. It
+    // gets none; the calls are bounded where they are made. (JSONata's options take a timeout, though its type
+    // declarations do not say so.)
+    if (perDocument && (expression.ast() as { type?: string }).type !== 'lambda')
+      expression = jsonata(source, { timeout: DOCUMENT_BUDGET.deadlineMs } as jsonata.JsonataOptions);
     const uses = [...new Set([...source.matchAll(/\$([A-Za-z_]\w*)/g)].map((m) => m[1]!))];
     return { kind: 'expression', at, source, expression, uses };
   } catch (error) {

@@ -144,7 +144,11 @@ async function evaluateRaw(
     for (const name of node.uses) if (name in run.bindings) bindings[name] = run.bindings[name];
     return await node.expression.evaluate(context, bindings);
   } catch (error) {
-    const message = (error as Error).message ?? String(error);
+    // JSONata's own timeout (D1012) is the per-document deadline reached inside one expression: said as such.
+    const message =
+      (error as { code?: string }).code === 'D1012'
+        ? `refused: one expression ran longer than the per-document deadline of ${DOCUMENT_BUDGET.deadlineMs / 1000} s`
+        : ((error as Error).message ?? String(error));
     const at = typeof path === 'string' ? path : formatPath(path);
     throw new MappingError(
       run.mapping.file,
