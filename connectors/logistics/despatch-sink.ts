@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorContext } from '../sdk/index.ts';
 import { definePlugin, type SinkTask } from '../sdk/index.ts';
-import { createHttpSink, HttpRefusedError, httpSinkConfig } from '../transports/http-sink.ts';
+import { createHttpSink, httpSinkConfig } from '../transports/http-sink.ts';
 
 export const despatchSinkConfig = httpSinkConfig.extend({
   asnFormat: z
@@ -31,7 +31,7 @@ const PATH = '/api/despatch-requests';
  */
 export function createDespatchSink(config: DespatchSinkConfig, context: ConnectorContext): SinkTask {
   const { asnFormat, partner, ...http } = config;
-  const sink = createHttpSink(
+  return createHttpSink(
     {
       config: http,
       request: async (record) => {
@@ -44,27 +44,13 @@ export function createDespatchSink(config: DespatchSinkConfig, context: Connecto
           body: { ...body, format: body.format ?? asnFormat, partner: body.partner ?? partner },
         };
       },
+      alreadyApplied: (refusal) =>
+        refusal.status === 409 && refusal.responseBody.includes('duplicate-order')
+          ? 'despatch already requested for this order'
+          : undefined,
     },
     context,
   );
-  return {
-    async put(record) {
-      try {
-        await sink.put(record);
-      } catch (error) {
-        if (
-          error instanceof HttpRefusedError &&
-          error.status === 409 &&
-          error.responseBody.includes('duplicate-order')
-        ) {
-          context.logger.info({ key: record.key }, 'despatch already requested for this order');
-          return;
-        }
-        throw error;
-      }
-    },
-    stop: () => sink.stop(),
-  };
 }
 
 export const despatchSink = definePlugin({

@@ -1,6 +1,6 @@
 import type { ConnectorContext } from '../sdk/index.ts';
 import { definePlugin, type SinkTask } from '../sdk/index.ts';
-import { createHttpSink, HttpRefusedError, httpSinkConfig } from '../transports/http-sink.ts';
+import { createHttpSink, httpSinkConfig } from '../transports/http-sink.ts';
 
 export const returnSinkConfig = httpSinkConfig;
 
@@ -18,7 +18,7 @@ export function createReturnSink(
   config: ReturnType<typeof returnSinkConfig.parse>,
   context: ConnectorContext,
 ): SinkTask {
-  const sink = createHttpSink(
+  return createHttpSink(
     {
       config,
       request: async (record) => {
@@ -26,27 +26,13 @@ export function createReturnSink(
         if (!document) return null;
         return { method: 'POST', path: PATH, body: JSON.parse(document.toString('utf8')) as unknown };
       },
+      alreadyApplied: (refusal) =>
+        refusal.status === 409 && refusal.responseBody.includes('duplicate-return')
+          ? 'return already authorized under this RMA number'
+          : undefined,
     },
     context,
   );
-  return {
-    async put(record) {
-      try {
-        await sink.put(record);
-      } catch (error) {
-        if (
-          error instanceof HttpRefusedError &&
-          error.status === 409 &&
-          error.responseBody.includes('duplicate-return')
-        ) {
-          context.logger.info({ key: record.key }, 'return already authorized under this RMA number');
-          return;
-        }
-        throw error;
-      }
-    },
-    stop: () => sink.stop(),
-  };
 }
 
 export const returnSink = definePlugin({

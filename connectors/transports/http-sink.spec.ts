@@ -209,10 +209,15 @@ describe('HTTP sink against a scripted server', () => {
     server = undefined;
   });
 
-  const plainSink = (url: string, config: Partial<HttpSinkConfigInput> = {}) => {
+  const plainSink = (
+    url: string,
+    config: Partial<HttpSinkConfigInput> = {},
+    alreadyApplied?: (refusal: HttpRefusedError) => string | undefined,
+  ) => {
     const context = testContext('plain-sink');
     const sink = createHttpSink(
       {
+        alreadyApplied,
         config: httpSinkConfig.parse({
           baseUrl: `${url}/api/`,
           timeoutMs: 500,
@@ -269,6 +274,26 @@ describe('HTTP sink against a scripted server', () => {
     expect(error).toBeInstanceOf(HttpUnavailableError);
     expect((error as HttpUnavailableError).retryAfterMs).toBe(120_000);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('takes a refusal the connector knows as a repeat (409 with its code) as done, once, and dead-letters others', async () => {
+    server = await startScriptedServer((req, res) =>
+      res
+        .writeHead(409)
+        .end(JSON.parse(req.body).name === 'again' ? '{"code":"duplicate-item"}' : '{"code":"locked"}'),
+    );
+    const repeat = (refusal: HttpRefusedError) =>
+      refusal.status === 409 && refusal.responseBody.includes('duplicate-item')
+        ? 'item already written'
+        : undefined;
+    const { sink } = plainSink(server.url, {}, repeat);
+    await sink.put(customer('K-7', 'again'));
+    expect(server.requests).toHaveLength(1);
+    const other = await sink.put(customer('K-8', 'locked')).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(HttpRefusedError);
+    expect(server.requests).toHaveLength(2);
+    const { sink: plain } = plainSink(server.url);
+    await expect(plain.put(customer('K-9', 'again'))).rejects.toBeInstanceOf(HttpRefusedError);
   });
 
   it('retries a 409 only when configured to', async () => {

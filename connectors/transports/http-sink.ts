@@ -9,7 +9,13 @@ import {
 import { errorMessage, isRetriable, RetriableError } from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, SinkRecord, SinkTask } from '../sdk/index.ts';
-import { CircuitOpenError, type HttpFailure, HttpUnavailableError, httpAnswerError } from './http-errors.ts';
+import {
+  CircuitOpenError,
+  type HttpFailure,
+  HttpRefusedError,
+  HttpUnavailableError,
+  httpAnswerError,
+} from './http-errors.ts';
 import { type HttpSinkConfig, httpSinkConfig } from './http-sink-config.ts';
 
 export {
@@ -40,6 +46,11 @@ export interface HttpSinkOptions {
    * after a 401, to fetch a fresh token; the request is then sent again.
    */
   authorize?(options: { renew: boolean; signal: AbortSignal }): Promise<Record<string, string>>;
+  /**
+   * A refusal that means the write was made before (a target that answers a repeat with 409 and its own code,
+   * not with the first answer): return what to log, and the put resolves instead of dead-lettering the record.
+   */
+  alreadyApplied?(refusal: HttpRefusedError): string | undefined;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -162,7 +173,16 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     async put(record) {
       const request = await options.request(record);
       if (request === null) return;
-      await withRetry(() => attempt(record, request), {
+      const applied = () => attempt(record, request);
+      const write = options.alreadyApplied
+        ? () =>
+            applied().catch((error: unknown) => {
+              const done = error instanceof HttpRefusedError ? options.alreadyApplied!(error) : undefined;
+              if (done === undefined) throw error;
+              log.info({ key: record.key, method: request.method, path: request.path }, done);
+            })
+        : applied;
+      await withRetry(write, {
         retries: config.retry.retries,
         initialDelayMs: config.retry.initialDelayMs,
         maxDelayMs: config.retry.maxDelayMs,
