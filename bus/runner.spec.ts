@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { NonRetriableError, RetriableError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { describeDeadLetter } from './dlq.ts';
+import { busMetrics } from './metrics.ts';
 import { type ConsumedEvent, type ConsumerRunnerOptions, startConsumerRunner } from './runner.ts';
 import type { AvroSerde } from './serde.ts';
 import type { ConsumeOptions, IncomingRecord, OutgoingRecord, Transport } from './transport/types.ts';
@@ -11,20 +12,25 @@ import type { ConsumeOptions, IncomingRecord, OutgoingRecord, Transport } from '
 
 function fakeTransport(options: { failSend?: boolean } = {}) {
   const sent: OutgoingRecord[] = [];
+  const calls: string[] = [];
+  const consumerOptions: unknown[] = [];
   let consume: ConsumeOptions | undefined;
   const transport = {
-    consumer: () => ({
-      connect: async () => {},
-      disconnect: async () => {},
-      ready: async () => {},
-      onAssignment: () => {},
-      run: async (o: ConsumeOptions) => {
-        consume = o;
-      },
-    }),
+    consumer: (o: unknown) => {
+      consumerOptions.push(o);
+      return {
+        connect: async () => void calls.push('consumer.connect'),
+        disconnect: async () => void calls.push('consumer.disconnect'),
+        ready: async () => void calls.push('consumer.ready'),
+        onAssignment: () => {},
+        run: async (o: ConsumeOptions) => {
+          consume = o;
+        },
+      };
+    },
     producer: () => ({
-      connect: async () => {},
-      disconnect: async () => {},
+      connect: async () => void calls.push('producer.connect'),
+      disconnect: async () => void calls.push('producer.disconnect'),
       send: async (records: OutgoingRecord[]) => {
         if (options.failSend) throw new RetriableError('broker gone');
         sent.push(...records);
@@ -33,7 +39,7 @@ function fakeTransport(options: { failSend?: boolean } = {}) {
   } as unknown as Transport;
   /** Delivers one record as the transport would; resolves when the runner would let it be committed. */
   const deliver = (record: IncomingRecord) => consume!.eachRecord(record);
-  return { transport, sent, deliver };
+  return { transport, sent, deliver, calls, consumerOptions, consumeOptions: () => consume };
 }
 
 const record: IncomingRecord = {
@@ -67,6 +73,62 @@ async function start(
     logger: createLogger('runner-spec', 'silent'),
   });
 }
+
+async function consumed(outcome: string): Promise<number> {
+  const metric = await busMetrics.eventsConsumed.get();
+  return metric.values.find((v) => v.labels.group === 'g-test' && v.labels.outcome === outcome)?.value ?? 0;
+}
+
+describe('consumer runner: its consumer, producer and lifecycle', () => {
+  it('joins its group with its session timeout, runs on its topics, connects both clients and stops them once', async () => {
+    const { transport, calls, consumerOptions, consumeOptions } = fakeTransport();
+    const runner = await startConsumerRunner(transport, okSerde, {
+      groupId: 'g-test',
+      topics: ['canonical.orders', 'canonical.customers'],
+      dlqTopic: 'dlq.g-test',
+      handler: async () => {},
+      fromBeginning: true,
+      sessionTimeoutMs: 12_345,
+      logger: createLogger('runner-spec', 'silent'),
+    });
+    expect(consumerOptions).toEqual([{ groupId: 'g-test', sessionTimeoutMs: 12_345 }]);
+    expect(consumeOptions()).toMatchObject({
+      topics: ['canonical.orders', 'canonical.customers'],
+      fromBeginning: true,
+    });
+    expect(calls.sort()).toEqual(['consumer.connect', 'producer.connect']);
+    await runner.ready();
+    expect(calls).toContain('consumer.ready');
+    await runner.stop();
+    await runner.stop();
+    expect(calls.filter((c) => c.endsWith('disconnect')).sort()).toEqual([
+      'consumer.disconnect',
+      'producer.disconnect',
+    ]);
+  });
+
+  it('counts each record once by outcome: ok or dead_lettered', async () => {
+    const [ok, dead] = [await consumed('ok'), await consumed('dead_lettered')];
+    const { transport, deliver } = fakeTransport();
+    let fail = false;
+    await start(transport, okSerde, async () => {
+      if (fail) throw new NonRetriableError('no');
+    });
+    await deliver(record);
+    fail = true;
+    await deliver(record);
+    expect(await consumed('ok')).toBe(ok + 1);
+    expect(await consumed('dead_lettered')).toBe(dead + 1);
+  });
+
+  it('a record without a key reaches the handler with key null', async () => {
+    const { transport, deliver } = fakeTransport();
+    const keys: Array<string | null> = [];
+    await start(transport, okSerde, async (event) => void keys.push(event.key));
+    await deliver({ ...record, key: null });
+    expect(keys).toEqual([null]);
+  });
+});
 
 describe('consumer runner: retry, then dead letter, then commit', () => {
   it('hands the decoded event, its key and envelope to the handler; nothing dead-lettered', async () => {
@@ -160,6 +222,20 @@ describe('consumer runner: retry, then dead letter, then commit', () => {
       stage: 'VALUE_CONVERTER',
       attempts: 1,
       message: 'unknown magic byte',
+    });
+  });
+
+  it('dead-letters a decode that keeps failing retriably after every attempt, with their number', async () => {
+    const { transport, sent, deliver } = fakeTransport();
+    const decode = vi.fn(async () => {
+      throw new RetriableError('registry unreachable');
+    });
+    await start(transport, serdeDecoding(decode), async () => {});
+    await deliver(record);
+    expect(decode).toHaveBeenCalledTimes(3);
+    expect(describeDeadLetter(sent[0]!.headers as Record<string, Buffer>)).toMatchObject({
+      stage: 'VALUE_CONVERTER',
+      attempts: 3,
     });
   });
 

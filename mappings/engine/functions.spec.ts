@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimal, decimalMul, decimalSum, timestamp } from './functions.ts';
+import { decimal, decimalMul, decimalSum, timestamp, trimZeros } from './functions.ts';
 
 // Each case here is chosen so a plausible wrong change to functions.ts fails it (issue 16 §3): the fast paths
 // that the broader engine spec leaves untested.
@@ -94,5 +94,73 @@ describe('$timestamp across daylight saving changes (Europe/Berlin)', () => {
     expect(() => timestamp('20240115', '1260')).toThrow(/not a valid date and time/);
     expect(() => timestamp('20240115', '120060')).toThrow(/not a valid date and time/);
     expect(timestamp('20240115', '235959')).toBe('2024-01-15T23:59:59.000Z');
+  });
+});
+
+describe('absent inputs stay absent, malformed ones are refused', () => {
+  it('$decimal: undefined, null and blanks are absent; signs on both sides, letters and empty digits refused', () => {
+    expect(decimal(null)).toBeUndefined();
+    expect(decimal('   ')).toBeUndefined();
+    expect(decimal(' 7 ')).toBe('7');
+    expect(decimal('-3')).toBe('-3');
+    expect(decimal('3-')).toBe('-3');
+    expect(decimal('-0.0')).toBe('0');
+    expect(() => decimal('+3-')).toThrow(/"\+3-" is not a number/);
+    expect(() => decimal('1e3')).toThrow(/not a number/);
+    expect(() => decimal('x')).toThrow(/not a number/);
+    expect(() => decimal('-')).toThrow(/not a number/);
+  });
+
+  it('$decimalMul and $decimalSum keep signs and carry exact digits', () => {
+    expect(decimalMul('-2', '3')).toBe('-6');
+    expect(decimalMul('2', '-3')).toBe('-6');
+    expect(decimalMul('-0.25', '4')).toBe('-1');
+    expect(decimalMul('-0.01', '0.5')).toBe('-0.005');
+    expect(decimalSum(['-1', '-0.5'])).toBe('-1.5');
+    expect(decimalSum(['-0.001', '0'])).toBe('-0.001');
+  });
+
+  it('$trimZeros drops leading zeros only, keeps one zero, and leaves absent absent', () => {
+    expect(trimZeros('000010')).toBe('10');
+    expect(trimZeros('0000')).toBe('0');
+    expect(trimZeros(' 0100 ')).toBe('100');
+    expect(trimZeros('A0001')).toBe('A0001');
+    expect(trimZeros(7)).toBe('7');
+    expect(trimZeros('')).toBeUndefined();
+    expect(trimZeros(' ')).toBeUndefined();
+    expect(trimZeros(undefined)).toBeUndefined();
+    expect(trimZeros(null)).toBeUndefined();
+  });
+
+  it('$timestamp: absent, zoned, UTC, fractions and malformed input', () => {
+    expect(timestamp(undefined)).toBeUndefined();
+    expect(timestamp(null)).toBeUndefined();
+    expect(timestamp('  ')).toBeUndefined();
+    // A timestamp with its own zone ignores the zone argument, with or without a colon in the offset, or a space.
+    expect(timestamp('2024-01-15T10:00:00+0530', undefined, 'Europe/Berlin')).toBe(
+      '2024-01-15T04:30:00.000Z',
+    );
+    expect(timestamp('2024-01-15 10:00:00Z', '2300', 'Europe/Berlin')).toBe('2024-01-15T10:00:00.000Z');
+    expect(() => timestamp('2024-13-45T10:00:00Z')).toThrow(/"2024-13-45T10:00:00Z" is not a timestamp/);
+    // Without a zone of its own the time is local to `zone`.
+    expect(timestamp('2024-01-15T10:00', undefined, 'Europe/Berlin')).toBe('2024-01-15T09:00:00.000Z');
+    expect(timestamp('20240115', null, 'Europe/Berlin')).toBe('2024-01-14T23:00:00.000Z');
+    expect(timestamp('20240115', ' 1015 ', 'UTC')).toBe('2024-01-15T10:15:00.000Z');
+    expect(timestamp('20240115', '1015', 'Z')).toBe('2024-01-15T10:15:00.000Z');
+    expect(timestamp('20240115', '1015', null)).toBe('2024-01-15T10:15:00.000Z');
+    expect(timestamp('20240115', '101530.25')).toBe('2024-01-15T10:15:30.250Z');
+    expect(timestamp('20240115', '10:15:30,1234')).toBe('2024-01-15T10:15:30.123Z');
+    expect(timestamp('2024-02-29', '00:00:00')).toBe('2024-02-29T00:00:00.000Z');
+    expect(() => timestamp('x20240115')).toThrow(/"x20240115" is not a date/);
+    expect(() => timestamp('202401150')).toThrow(/is not a date/);
+    expect(() => timestamp('20240115', 'x1015')).toThrow(/"x1015" is not a time/);
+    expect(() => timestamp('20240115', '10155')).toThrow(/is not a time/);
+    expect(() => timestamp('20240115', '101530.x')).toThrow(/is not a time/);
+    expect(() => timestamp('20230229')).toThrow(/20230229 {2}is not a valid date/);
+    expect(() => timestamp('20241301')).toThrow(/not a valid date/);
+    expect(() => timestamp('20240431')).toThrow(/not a valid date/);
+    expect(() => timestamp('20240115', '1015', 'Mars/Olympus')).toThrow(
+      /"Mars\/Olympus" is not a time zone name/,
+    );
   });
 });
