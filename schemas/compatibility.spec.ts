@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalSchemas, loadSchema } from './catalog.ts';
-import { compatibilityProblems, readerIncompatibilities } from './compatibility.ts';
+import { compatibilityProblems, formatProblems, readerIncompatibilities } from './compatibility.ts';
 import { checkSchema, releasedVersions } from './release.ts';
 
 const base = {
@@ -242,5 +242,125 @@ describe('compatibility: nullable fields, decimals, unions, fixed and aliases', 
         message: expect.stringMatching(/type changed from string to int/),
       }),
     ]);
+  });
+});
+
+describe('compatibility: promotions, maps, named references and messages', () => {
+  const one = (type: unknown) => ({ type: 'record', name: 'R', fields: [{ name: 'v', type }] });
+
+  it('follows the Avro promotion table exactly, each way', () => {
+    const promotable: Record<string, string[]> = {
+      int: ['long', 'float', 'double'],
+      long: ['float', 'double'],
+      float: ['double'],
+      string: ['bytes'],
+      bytes: ['string'],
+    };
+    const primitives = ['int', 'long', 'float', 'double', 'string', 'bytes', 'boolean'];
+    for (const writer of primitives) {
+      for (const reader of primitives) {
+        const fits = writer === reader || (promotable[writer] ?? []).includes(reader);
+        const problems = readerIncompatibilities(one(reader), one(writer));
+        expect(problems.length, `${writer} read as ${reader}`).toBe(fits ? 0 : 1);
+        // Promotions hold inside unions too.
+        expect(
+          readerIncompatibilities(one(['null', reader]), one(writer)).length,
+          `${writer} → [null, ${reader}]`,
+        ).toBe(fits ? 0 : 1);
+      }
+    }
+    expect(readerIncompatibilities(one('long'), one('string'))).toEqual([
+      { path: 'v', message: 'type changed from string to long; a string cannot be read as long' },
+    ]);
+  });
+
+  it('maps: values are checked, with {} in the path', () => {
+    expect(
+      readerIncompatibilities(one({ type: 'map', values: 'long' }), one({ type: 'map', values: 'int' })),
+    ).toEqual([]);
+    expect(
+      readerIncompatibilities(one({ type: 'map', values: 'int' }), one({ type: 'map', values: 'long' })),
+    ).toEqual([expect.objectContaining({ path: 'v{}' })]);
+    expect(
+      readerIncompatibilities(one({ type: 'map', values: 'int' }), one({ type: 'array', items: 'int' })),
+    ).toEqual([expect.objectContaining({ path: 'v', message: expect.stringMatching(/from array to map/) })]);
+  });
+
+  it('named types referenced by name (short or full, in arrays, maps and unions) are resolved and checked', () => {
+    const schema = (zipType: string) => ({
+      type: 'record',
+      name: 'Order',
+      namespace: 'eai.test',
+      fields: [
+        {
+          name: 'shipTo',
+          type: { type: 'record', name: 'Address', fields: [{ name: 'zip', type: zipType }] },
+        },
+        { name: 'billTo', type: 'eai.test.Address' },
+        { name: 'others', type: { type: 'array', items: 'Address' } },
+        { name: 'byRole', type: { type: 'map', values: ['null', 'Address'] } },
+        { name: 'size', type: { type: 'fixed', name: 'Size', size: 4 } },
+        { name: 'size2', type: 'Size' },
+      ],
+    });
+    expect(readerIncompatibilities(schema('string'), schema('string'))).toEqual([]);
+    expect(
+      readerIncompatibilities(schema('long'), schema('int'))
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual([]);
+    expect(
+      readerIncompatibilities(schema('int'), schema('long'))
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['billTo.zip', 'byRole{}.zip', 'others[].zip', 'shipTo.zip']);
+  });
+
+  it('a recursive record is checked once per path, not forever', () => {
+    const node = (valueType: string) => ({
+      type: 'record',
+      name: 'Node',
+      fields: [
+        { name: 'value', type: valueType },
+        { name: 'next', type: ['null', 'Node'], default: null },
+      ],
+    });
+    expect(readerIncompatibilities(node('long'), node('int'))).toEqual([]);
+    expect(readerIncompatibilities(node('int'), node('long'))).toEqual([
+      expect.objectContaining({ path: 'value' }),
+    ]);
+  });
+
+  it('names the types it could not match: named, logical and union', () => {
+    const rec = { type: 'record', name: 'Address', fields: [] };
+    const date = { type: 'int', logicalType: 'date' };
+    expect(readerIncompatibilities(one(['null', 'string']), one(rec))[0]!.message).toBe(
+      "the reader's union [null, string] has no branch for the writer's record Address",
+    );
+    expect(readerIncompatibilities(one('string'), one(date))[0]!.message).toBe(
+      'type changed from int (date) to string; a int (date) cannot be read as string',
+    );
+    expect(readerIncompatibilities('string', 'int')).toEqual([
+      { path: '(root)', message: 'type changed from int to string; a int cannot be read as string' },
+    ]);
+    const enums = (symbols: string[]) => one({ type: 'enum', name: 'Status', symbols });
+    expect(readerIncompatibilities(enums(['A']), enums(['A', 'B', 'C']))[0]!.message).toBe(
+      'enum Status lacks symbol(s) B, C that the writer can write, and has no default',
+    );
+  });
+
+  it('no earlier version, or level NONE, means no problems; problems format with direction and version', () => {
+    const broken = withField({ name: 'x', type: 'string' });
+    expect(compatibilityProblems(broken, [], 'BACKWARD')).toEqual([]);
+    expect(compatibilityProblems(broken, [base], 'NONE')).toEqual([]);
+    expect(formatProblems(compatibilityProblems(broken, [base], 'BACKWARD'))).toBe(
+      'x: field "x" is missing in the writer\'s schema and has no default, so old data cannot be read (backward, against version 1)',
+    );
+    expect(
+      formatProblems([
+        { path: 'a', message: 'm1', direction: 'forward', version: 2 },
+        { path: 'b', message: 'm2', direction: 'backward', version: 3 },
+      ]),
+    ).toBe('a: m1 (forward, against version 2); b: m2 (backward, against version 3)');
   });
 });
