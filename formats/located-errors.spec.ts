@@ -322,7 +322,7 @@ describe('found by the fuzz run (tests/fuzz), pinned', () => {
     expect(error.message).toMatch(/unknown event type nothing$/);
   });
 
-  it('sap-idoc-orders05: 500,000 tags that never close are refused in linear time (the depth check was quadratic)', () => {
+  it('sap-idoc-orders05: 500,000 tags that never close are refused within 5 s (the quadratic depth check took minutes)', () => {
     const started = performance.now();
     refusal('sap-idoc-orders05', `<?xml version="1.0"?>\n<ORDERS05 x="1"${'<E1X'.repeat(500_000)}`);
     refusal(

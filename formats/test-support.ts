@@ -75,3 +75,28 @@ export function itHandlesLargeInputWithin10s(
     expect(performance.now() - started).toBeLessThan(10_000);
   });
 }
+
+/**
+ * Milliseconds per unit of `run(size)` at a small and at a large size (the fastest of `repeats` runs each), and
+ * their ratio. Linear code keeps the ratio near 1 (fixed costs make the small size, if anything, dearer per unit);
+ * quadratic code makes it about large / small. Assert it loosely: the machine is shared and noisy.
+ */
+export function perUnitCost(
+  run: (size: number) => void,
+  sizes: { small: number; large: number },
+  repeats = 2,
+): { small: number; large: number; ratio: number } {
+  const fastest = (size: number) => {
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < repeats; i++) {
+      const started = performance.now();
+      run(size);
+      best = Math.min(best, performance.now() - started);
+    }
+    return best / size;
+  };
+  run(sizes.small); // warm-up: the JIT's first compile is not the code's cost
+  const small = fastest(sizes.small);
+  const large = fastest(sizes.large);
+  return { small, large, ratio: large / small };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalSchemas, loadSchema } from './catalog.ts';
-import { compatibilityProblems, readerIncompatibilities } from './compatibility.ts';
-import { checkSchema } from './release.ts';
+import { compatibilityProblems, formatProblems, readerIncompatibilities } from './compatibility.ts';
+import { checkSchema, releasedVersions } from './release.ts';
 
 const base = {
   type: 'record',
@@ -108,5 +108,259 @@ describe('compatibility with reasons that name the field', () => {
 
   it('the working canonical schemas are compatible with their released versions', () => {
     for (const schema of canonicalSchemas) expect(checkSchema(schema).problems).toEqual([]);
+  });
+
+  it('each released version reads data of the one before it, and those versions really differ', () => {
+    let pairs = 0;
+    for (const schema of canonicalSchemas) {
+      const versions = releasedVersions(schema);
+      for (let i = 1; i < versions.length; i++) {
+        const [older, newer] = [versions[i - 1]!, versions[i]!];
+        expect(JSON.stringify(newer)).not.toBe(JSON.stringify(older));
+        expect(compatibilityProblems(newer as never, [older as never], 'BACKWARD')).toEqual([]);
+        // The working schema judged against the older version alone: a real comparison, not one with itself.
+        const check = checkSchema(schema, loadSchema(schema.file) as object);
+        expect(check.versions).toBeGreaterThan(1);
+        expect(compatibilityProblems(loadSchema(schema.file) as never, [older as never], 'BACKWARD')).toEqual(
+          [],
+        );
+        pairs++;
+      }
+    }
+    // SalesOrderEvent v1 → v2 and ShipmentEvent v1 → v2 at least.
+    expect(pairs).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a changed released-vs-working pair is judged: v2 of ShipmentEvent without its new defaults breaks v1', () => {
+    const shipment = canonicalSchemas.find((s) => s.name === 'ShipmentEvent')!;
+    const [v1, v2] = releasedVersions(shipment) as [object, object];
+    // Every field v2 added has a default; strip the defaults and v2 can no longer read v1's data.
+    const stripped = JSON.parse(JSON.stringify(v2), (key, value) => (key === 'default' ? undefined : value));
+    const problems = compatibilityProblems(stripped, [v1 as never], 'BACKWARD');
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.every((p) => /missing in the writer's schema and has no default/.test(p.message))).toBe(
+      true,
+    );
+    // And the other way round a v1 reader reads v2 data (v2 only added fields): FORWARD holds too.
+    expect(compatibilityProblems(v2 as never, [v1 as never], 'FORWARD')).toEqual([]);
+  });
+});
+
+describe('compatibility: nullable fields, decimals, unions, fixed and aliases', () => {
+  it('adding a nullable field with default null is compatible; without the default it is not', () => {
+    const nullable = withField({ name: 'note', type: ['null', 'string'], default: null });
+    expect(compatibilityProblems(nullable, [base], 'BACKWARD')).toEqual([]);
+    expect(compatibilityProblems(nullable, [base], 'FULL')).toEqual([]);
+    const noDefault = withField({ name: 'note', type: ['null', 'string'] });
+    expect(compatibilityProblems(noDefault, [base], 'BACKWARD')).toEqual([
+      expect.objectContaining({ path: 'note', direction: 'backward' }),
+    ]);
+  });
+
+  const money = (precision: number, scale: number) =>
+    withField({ name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision, scale } });
+
+  it('a narrowed decimal precision or a changed scale is flagged; a widened precision reads old data', () => {
+    expect(readerIncompatibilities(money(10, 2), money(12, 2))).toEqual([
+      { path: 'amount', message: 'decimal(12,2) cannot be read as decimal(10,2)' },
+    ]);
+    expect(readerIncompatibilities(money(12, 2), money(12, 4))).toEqual([
+      { path: 'amount', message: 'decimal(12,4) cannot be read as decimal(12,2)' },
+    ]);
+    expect(readerIncompatibilities(money(12, 4), money(12, 2))).toHaveLength(1);
+    expect(readerIncompatibilities(money(14, 2), money(12, 2))).toEqual([]);
+    expect(readerIncompatibilities(money(12, 2), money(12, 2))).toEqual([]);
+    // A decimal is not read as plain bytes, nor the reverse.
+    expect(readerIncompatibilities(money(12, 2), withField({ name: 'amount', type: 'bytes' }))).toHaveLength(
+      1,
+    );
+    expect(compatibilityProblems(money(10, 2), [money(12, 2)], 'FORWARD')).toEqual([]);
+    expect(compatibilityProblems(money(10, 2), [money(12, 2)], 'BACKWARD')).toHaveLength(1);
+  });
+
+  it('fixed decimals and fixed sizes', () => {
+    const fixedDecimal = (size: number, precision: number) =>
+      withField({
+        name: 'amount',
+        type: { type: 'fixed', name: 'Amount', size, logicalType: 'decimal', precision, scale: 2 },
+      });
+    expect(readerIncompatibilities(fixedDecimal(8, 10), fixedDecimal(8, 12))).toHaveLength(1);
+    expect(readerIncompatibilities(fixedDecimal(8, 12), fixedDecimal(8, 12))).toEqual([]);
+    const hash = (size: number) => withField({ name: 'hash', type: { type: 'fixed', name: 'Hash', size } });
+    expect(readerIncompatibilities(hash(16), hash(32))).toEqual([
+      { path: 'hash', message: 'fixed size changed from 32 to 16' },
+    ]);
+    expect(readerIncompatibilities(hash(16), hash(16))).toEqual([]);
+  });
+
+  it('unions: a writer branch the reader lacks breaks, promotions and named records match across unions', () => {
+    const field = (type: unknown) => withField({ name: 'ref', type, default: null });
+    // Writer may write an int; the reader's union has no branch for it.
+    expect(readerIncompatibilities(field(['null', 'string']), field(['null', 'string', 'int']))).toEqual([
+      {
+        path: 'ref',
+        message: "the reader's union [null, string] has no branch for the writer's int",
+      },
+    ]);
+    // Fewer writer branches, or an int read by a long branch: fine.
+    expect(readerIncompatibilities(field(['null', 'string', 'int']), field(['null', 'string']))).toEqual([]);
+    expect(readerIncompatibilities(field(['null', 'long']), field(['null', 'int']))).toEqual([]);
+    expect(readerIncompatibilities(field(['null', 'int']), field(['null', 'long']))).toHaveLength(1);
+    // A plain type read into a union, and a union read into a plain type (each writer branch must fit).
+    expect(readerIncompatibilities(field(['null', 'string']), field('string'))).toEqual([]);
+    expect(readerIncompatibilities(field('string'), field(['null', 'string']))).toHaveLength(1);
+    // Records in unions are matched by name, then checked field by field.
+    const addr = (fields: unknown[]) => ({ type: 'record', name: 'Address', fields });
+    const other = { type: 'record', name: 'Other', fields: [] };
+    const city = { name: 'city', type: 'string' };
+    const zip = { name: 'zip', type: 'string' };
+    expect(readerIncompatibilities(field(['null', addr([city])]), field(['null', addr([city])]))).toEqual([]);
+    expect(readerIncompatibilities(field(['null', other]), field(['null', addr([city])]))).toHaveLength(1);
+    expect(
+      readerIncompatibilities(field(['null', addr([city, zip])]), field(['null', addr([city])])),
+    ).toEqual([expect.objectContaining({ path: 'ref.zip' })]);
+  });
+
+  it('aliases: a renamed field reads the old name through its alias, and only then', () => {
+    const renamed = {
+      ...base,
+      fields: [{ name: 'orderId', type: 'string', aliases: ['id'] }, ...base.fields.slice(1)],
+    };
+    expect(readerIncompatibilities(renamed, base)).toEqual([]);
+    const withoutAlias = { ...base, fields: [{ name: 'orderId', type: 'string' }, ...base.fields.slice(1)] };
+    expect(readerIncompatibilities(withoutAlias, base)).toEqual([
+      expect.objectContaining({ path: 'orderId' }),
+    ]);
+    // The alias leads to the old field's type, which must still fit.
+    const renamedAsInt = {
+      ...base,
+      fields: [{ name: 'orderId', type: 'int', aliases: ['id'] }, ...base.fields.slice(1)],
+    };
+    expect(readerIncompatibilities(renamedAsInt, base)).toEqual([
+      expect.objectContaining({
+        path: 'orderId',
+        message: expect.stringMatching(/type changed from string to int/),
+      }),
+    ]);
+  });
+});
+
+describe('compatibility: promotions, maps, named references and messages', () => {
+  const one = (type: unknown) => ({ type: 'record', name: 'R', fields: [{ name: 'v', type }] });
+
+  it('follows the Avro promotion table exactly, each way', () => {
+    const promotable: Record<string, string[]> = {
+      int: ['long', 'float', 'double'],
+      long: ['float', 'double'],
+      float: ['double'],
+      string: ['bytes'],
+      bytes: ['string'],
+    };
+    const primitives = ['int', 'long', 'float', 'double', 'string', 'bytes', 'boolean'];
+    for (const writer of primitives) {
+      for (const reader of primitives) {
+        const fits = writer === reader || (promotable[writer] ?? []).includes(reader);
+        const problems = readerIncompatibilities(one(reader), one(writer));
+        expect(problems.length, `${writer} read as ${reader}`).toBe(fits ? 0 : 1);
+        // Promotions hold inside unions too.
+        expect(
+          readerIncompatibilities(one(['null', reader]), one(writer)).length,
+          `${writer} → [null, ${reader}]`,
+        ).toBe(fits ? 0 : 1);
+      }
+    }
+    expect(readerIncompatibilities(one('long'), one('string'))).toEqual([
+      { path: 'v', message: 'type changed from string to long; a string cannot be read as long' },
+    ]);
+  });
+
+  it('maps: values are checked, with {} in the path', () => {
+    expect(
+      readerIncompatibilities(one({ type: 'map', values: 'long' }), one({ type: 'map', values: 'int' })),
+    ).toEqual([]);
+    expect(
+      readerIncompatibilities(one({ type: 'map', values: 'int' }), one({ type: 'map', values: 'long' })),
+    ).toEqual([expect.objectContaining({ path: 'v{}' })]);
+    expect(
+      readerIncompatibilities(one({ type: 'map', values: 'int' }), one({ type: 'array', items: 'int' })),
+    ).toEqual([expect.objectContaining({ path: 'v', message: expect.stringMatching(/from array to map/) })]);
+  });
+
+  it('named types referenced by name (short or full, in arrays, maps and unions) are resolved and checked', () => {
+    const schema = (zipType: string) => ({
+      type: 'record',
+      name: 'Order',
+      namespace: 'eai.test',
+      fields: [
+        {
+          name: 'shipTo',
+          type: { type: 'record', name: 'Address', fields: [{ name: 'zip', type: zipType }] },
+        },
+        { name: 'billTo', type: 'eai.test.Address' },
+        { name: 'others', type: { type: 'array', items: 'Address' } },
+        { name: 'byRole', type: { type: 'map', values: ['null', 'Address'] } },
+        { name: 'size', type: { type: 'fixed', name: 'Size', size: 4 } },
+        { name: 'size2', type: 'Size' },
+      ],
+    });
+    expect(readerIncompatibilities(schema('string'), schema('string'))).toEqual([]);
+    expect(
+      readerIncompatibilities(schema('long'), schema('int'))
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual([]);
+    expect(
+      readerIncompatibilities(schema('int'), schema('long'))
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['billTo.zip', 'byRole{}.zip', 'others[].zip', 'shipTo.zip']);
+  });
+
+  it('a recursive record is checked once per path, not forever', () => {
+    const node = (valueType: string) => ({
+      type: 'record',
+      name: 'Node',
+      fields: [
+        { name: 'value', type: valueType },
+        { name: 'next', type: ['null', 'Node'], default: null },
+      ],
+    });
+    expect(readerIncompatibilities(node('long'), node('int'))).toEqual([]);
+    expect(readerIncompatibilities(node('int'), node('long'))).toEqual([
+      expect.objectContaining({ path: 'value' }),
+    ]);
+  });
+
+  it('names the types it could not match: named, logical and union', () => {
+    const rec = { type: 'record', name: 'Address', fields: [] };
+    const date = { type: 'int', logicalType: 'date' };
+    expect(readerIncompatibilities(one(['null', 'string']), one(rec))[0]!.message).toBe(
+      "the reader's union [null, string] has no branch for the writer's record Address",
+    );
+    expect(readerIncompatibilities(one('string'), one(date))[0]!.message).toBe(
+      'type changed from int (date) to string; a int (date) cannot be read as string',
+    );
+    expect(readerIncompatibilities('string', 'int')).toEqual([
+      { path: '(root)', message: 'type changed from int to string; a int cannot be read as string' },
+    ]);
+    const enums = (symbols: string[]) => one({ type: 'enum', name: 'Status', symbols });
+    expect(readerIncompatibilities(enums(['A']), enums(['A', 'B', 'C']))[0]!.message).toBe(
+      'enum Status lacks symbol(s) B, C that the writer can write, and has no default',
+    );
+  });
+
+  it('no earlier version, or level NONE, means no problems; problems format with direction and version', () => {
+    const broken = withField({ name: 'x', type: 'string' });
+    expect(compatibilityProblems(broken, [], 'BACKWARD')).toEqual([]);
+    expect(compatibilityProblems(broken, [base], 'NONE')).toEqual([]);
+    expect(formatProblems(compatibilityProblems(broken, [base], 'BACKWARD'))).toBe(
+      'x: field "x" is missing in the writer\'s schema and has no default, so old data cannot be read (backward, against version 1)',
+    );
+    expect(
+      formatProblems([
+        { path: 'a', message: 'm1', direction: 'forward', version: 2 },
+        { path: 'b', message: 'm2', direction: 'backward', version: 3 },
+      ]),
+    ).toBe('a: m1 (forward, against version 2); b: m2 (backward, against version 3)');
   });
 });

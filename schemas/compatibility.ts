@@ -123,31 +123,16 @@ function check(
   }
   switch (rk) {
     case 'record': {
-      const key = `${r.name}<-${w.name}@${path}`;
+      // A pair of records already being checked further up this path is a recursive type: checked there, once
+      // (keyed by path, the check of `next.next.next…` never ended). Off the path again the pair is checked anew,
+      // so each place a shared record is used is reported.
+      const key = `${r.name}<-${w.name}`;
       if (ctx.seen.has(key)) return;
       ctx.seen.add(key);
-      const writerFields = new Map(
-        (w.fields as Array<{ name: string; type: Schema; aliases?: string[] }>).map((f) => [f.name, f]),
-      );
-      for (const field of r.fields as Array<{
-        name: string;
-        type: Schema;
-        default?: unknown;
-        aliases?: string[];
-      }>) {
-        const fieldPath = path ? `${path}.${field.name}` : field.name;
-        const source =
-          writerFields.get(field.name) ?? (field.aliases ?? []).map((a) => writerFields.get(a)).find(Boolean);
-        if (!source) {
-          if (field.default === undefined) {
-            ctx.out.push({
-              path: fieldPath,
-              message: `field "${field.name}" is missing in the writer's schema and has no default, so old data cannot be read`,
-            });
-          }
-          continue;
-        }
-        check(field.type, source.type, fieldPath, ctx);
+      try {
+        checkRecordFields(r, w, path, ctx);
+      } finally {
+        ctx.seen.delete(key);
       }
       return;
     }
@@ -174,6 +159,38 @@ function check(
       return;
     default:
       return;
+  }
+}
+
+/** Each reader field from the writer's field of its name or alias, else its default. */
+function checkRecordFields(
+  r: { [key: string]: unknown },
+  w: { [key: string]: unknown },
+  path: string,
+  ctx: { readerNamed: Named; writerNamed: Named; out: Incompatibility[]; seen: Set<string> },
+): void {
+  const writerFields = new Map(
+    (w.fields as Array<{ name: string; type: Schema; aliases?: string[] }>).map((f) => [f.name, f]),
+  );
+  for (const field of r.fields as Array<{
+    name: string;
+    type: Schema;
+    default?: unknown;
+    aliases?: string[];
+  }>) {
+    const fieldPath = path ? `${path}.${field.name}` : field.name;
+    const source =
+      writerFields.get(field.name) ?? (field.aliases ?? []).map((a) => writerFields.get(a)).find(Boolean);
+    if (!source) {
+      if (field.default === undefined) {
+        ctx.out.push({
+          path: fieldPath,
+          message: `field "${field.name}" is missing in the writer's schema and has no default, so old data cannot be read`,
+        });
+      }
+      continue;
+    }
+    check(field.type, source.type, fieldPath, ctx);
   }
 }
 

@@ -173,11 +173,14 @@ describe('sap-idoc-orders05 broken input', () => {
 
   it('refuses times no system sends, naming the field and the value', () => {
     const base = fixture('hhmm-and-blank-times.xml').toString('utf8');
-    for (const bad of ['2561', '12345', '12a0', '1260', '240000', '1']) {
+    for (const bad of ['2561', '12345', '12a0', '1260', '240000', '2400', '235960', '1']) {
       const error = refusal(Buffer.from(base.replace('<UZEIT>1230</UZEIT>', `<UZEIT>${bad}</UZEIT>`)));
       expect(error.location).toBe('/ORDERS05/IDOC[1]/E1EDK03[2]/UZEIT');
       expect(error.message).toContain(`"${bad}"`);
     }
+    // The last minute of the day is a time; hour 24 (midnight as the day's end) is not, in either field.
+    const last = reader.parse(Buffer.from(base.replace('<UZEIT>1230</UZEIT>', '<UZEIT>235959</UZEIT>')));
+    expect(last[0]!.tree.dates[1]!.time).toBe('23:59:59');
   });
 
   itHandlesLargeInputWithin10s(

@@ -50,8 +50,14 @@ export function itHandlesLargeDocuments(
     expect(heapGrowth).toBeLessThan(50e6);
   });
 
-  it('parses a document just under the limit in linear time and bounded heap', () => {
+  it('parses a document just under the limit in linear time (per byte at 7/8 MB and 7 MB) and bounded heap', () => {
     const input = makeLargeDocument(7 * 1024 * 1024);
+    // An eighth of the size first (twice: the first run pays for the JIT), as the baseline cost per byte.
+    const small = makeLargeDocument((7 * 1024 * 1024) / 8);
+    createReader({}).parse(small);
+    const smallStarted = performance.now();
+    createReader({}).parse(small);
+    const smallPerByte = (performance.now() - smallStarted) / small.length;
     collectGarbage();
     const heapBefore = process.memoryUsage().heapUsed;
     const started = performance.now();
@@ -64,6 +70,10 @@ export function itHandlesLargeDocuments(
     );
     expect(documents.length).toBeGreaterThan(100);
     expect(elapsed).toBeLessThan(10_000);
+    // Linear: about the same cost per byte at 8 times the size (quadratic: 8 times as much). Loose: shared machine.
+    const ratio = elapsed / input.length / smallPerByte;
+    console.info(`${reader.name}: cost per byte at 7 MB / at 7/8 MB = ${ratio.toFixed(2)}`);
+    expect(ratio).toBeLessThan(3);
     expect(heapGrowth).toBeLessThan(80 * input.length);
   });
 }

@@ -25,7 +25,66 @@ describe('drift proportions over 1,000 entities', () => {
     expect(Math.abs(applied / eligible - rate)).toBeLessThan(tolerance(rate, eligible));
   });
 
-  it('labels in the truth agree with counts taken from the records themselves', () => {
+  // What each record itself shows, read from its own fields and the entity it copies, never from its labels.
+  const fieldsOf = (record: (typeof data.records)[number]) => {
+    const r = record.record as Record<string, unknown>;
+    const p = (r.properties ?? {}) as Record<string, unknown>;
+    const present = (...values: unknown[]) => values.some((v) => typeof v === 'string' && v !== '');
+    switch (record.system) {
+      case 'salesforce':
+        return {
+          postalCode: r.BillingPostalCode ?? r.MailingPostalCode,
+          hasPhone: present(r.Phone, r.MobilePhone),
+        };
+      case 'hubspot':
+        return { postalCode: p.zip, hasPhone: present(p.phone, p.mobilephone) };
+      case 'odoo':
+        return { postalCode: r.zip || undefined, hasPhone: present(r.phone) };
+      default:
+        return { postalCode: r.PSTLZ, hasPhone: present(r.TELF1) };
+    }
+  };
+
+  it('rates observed in the records themselves (old postal code, no phone, upper-case SAP name) match the documented rates and every label', () => {
+    let oldAddress = 0;
+    let withPostal = 0;
+    let noPhone = 0;
+    let upper = 0;
+    let sap = 0;
+    data.records.forEach((record, i) => {
+      const link = data.truth[i]!;
+      const entity = entityById.get(link.entityId)!;
+      const { postalCode, hasPhone } = fieldsOf(record);
+      if (postalCode && entity.previousAddress.postalCode !== entity.address.postalCode) {
+        withPostal++;
+        const old = postalCode === entity.previousAddress.postalCode;
+        if (old) oldAddress++;
+        else expect(postalCode, link.systemId).toBe(entity.address.postalCode);
+        expect(old, `${link.systemId} old_address`).toBe(link.drift.includes('old_address'));
+      }
+      if (!hasPhone) noPhone++;
+      expect(!hasPhone, `${link.systemId} missing_phone`).toBe(link.drift.includes('missing_phone'));
+      if (record.system === 'sap') {
+        sap++;
+        const name = (record.record as { NAME1: string }).NAME1;
+        const isUpper = /\p{Lu}/u.test(name) && !/\p{Ll}/u.test(name);
+        /\p{Ll}/u.test(`${entity.kind === 'organization' ? '' : 'x'}`) && !/\p{Ll}/u.test(name);
+        if (isUpper) upper++;
+        expect(isUpper, `${link.systemId} uppercase`).toBe(link.drift.includes('uppercase'));
+      }
+    });
+    expect(withPostal).toBeGreaterThan(1000);
+    expect(Math.abs(oldAddress / withPostal - DRIFT_RATES.old_address)).toBeLessThan(
+      tolerance(DRIFT_RATES.old_address, withPostal),
+    );
+    expect(Math.abs(noPhone / data.records.length - DRIFT_RATES.missing_phone)).toBeLessThan(
+      tolerance(DRIFT_RATES.missing_phone, data.records.length),
+    );
+    expect(sap).toBeGreaterThan(200);
+    expect(Math.abs(upper / sap - DRIFT_RATES.uppercase)).toBeLessThan(tolerance(DRIFT_RATES.uppercase, sap));
+  });
+
+  it('labels in the truth agree with the documented rates, and duplicates counted from the truth links', () => {
     const isOrg = (l: TruthLink) => entityById.get(l.entityId)!.kind === 'organization';
     const checks: [RatedDrift, TruthLink[]][] = [
       ['old_address', data.truth],

@@ -1,0 +1,275 @@
+import { describe, expect, it, vi } from 'vitest';
+import { NonRetriableError, RetriableError } from '../lib/errors.ts';
+import { createLogger } from '../lib/logger.ts';
+import { describeDeadLetter } from './dlq.ts';
+import { busMetrics } from './metrics.ts';
+import { type ConsumedEvent, type ConsumerRunnerOptions, startConsumerRunner } from './runner.ts';
+import type { AvroSerde } from './serde.ts';
+import type { ConsumeOptions, IncomingRecord, OutgoingRecord, Transport } from './transport/types.ts';
+
+// The runner's retry / dead-letter decision without Kafka: a transport whose consumer hands records to the
+// runner's eachRecord when the test says, and whose producer records what was sent (or fails when told to).
+
+function fakeTransport(options: { failSend?: boolean } = {}) {
+  const sent: OutgoingRecord[] = [];
+  const calls: string[] = [];
+  const consumerOptions: unknown[] = [];
+  let consume: ConsumeOptions | undefined;
+  const transport = {
+    consumer: (o: unknown) => {
+      consumerOptions.push(o);
+      return {
+        connect: async () => void calls.push('consumer.connect'),
+        disconnect: async () => void calls.push('consumer.disconnect'),
+        ready: async () => void calls.push('consumer.ready'),
+        onAssignment: () => {},
+        run: async (o: ConsumeOptions) => {
+          consume = o;
+        },
+      };
+    },
+    producer: () => ({
+      connect: async () => void calls.push('producer.connect'),
+      disconnect: async () => void calls.push('producer.disconnect'),
+      send: async (records: OutgoingRecord[]) => {
+        if (options.failSend) throw new RetriableError('broker gone');
+        sent.push(...records);
+      },
+    }),
+  } as unknown as Transport;
+  /** Delivers one record as the transport would; resolves when the runner would let it be committed. */
+  const deliver = (record: IncomingRecord) => consume!.eachRecord(record);
+  return { transport, sent, deliver, calls, consumerOptions, consumeOptions: () => consume };
+}
+
+const record: IncomingRecord = {
+  topic: 'canonical.orders',
+  partition: 2,
+  offset: '41',
+  timestamp: '0',
+  key: Buffer.from('order-1'),
+  value: Buffer.from([0, 0, 0, 0, 7, 1, 2, 3]),
+  headers: { ce_type: Buffer.from('com.example.order') },
+};
+
+function serdeDecoding(decode: (value: Buffer | null) => Promise<unknown>): AvroSerde {
+  return { decode } as unknown as AvroSerde;
+}
+const okSerde = serdeDecoding(async () => ({ value: { id: 'order-1' }, schemaName: 'SalesOrderEvent' }));
+
+async function start(
+  transport: Transport,
+  serde: AvroSerde,
+  handler: ConsumerRunnerOptions['handler'],
+  onDeadLetter?: ConsumerRunnerOptions['onDeadLetter'],
+) {
+  return startConsumerRunner(transport, serde, {
+    groupId: 'g-test',
+    topics: ['canonical.orders'],
+    dlqTopic: 'dlq.g-test',
+    handler,
+    onDeadLetter,
+    retry: { retries: 2, initialDelayMs: 1, maxDelayMs: 2 },
+    logger: createLogger('runner-spec', 'silent'),
+  });
+}
+
+async function consumed(outcome: string): Promise<number> {
+  const metric = await busMetrics.eventsConsumed.get();
+  return metric.values.find((v) => v.labels.group === 'g-test' && v.labels.outcome === outcome)?.value ?? 0;
+}
+
+describe('consumer runner: its consumer, producer and lifecycle', () => {
+  it('joins its group with its session timeout, runs on its topics, connects both clients and stops them once', async () => {
+    const { transport, calls, consumerOptions, consumeOptions } = fakeTransport();
+    const runner = await startConsumerRunner(transport, okSerde, {
+      groupId: 'g-test',
+      topics: ['canonical.orders', 'canonical.customers'],
+      dlqTopic: 'dlq.g-test',
+      handler: async () => {},
+      fromBeginning: true,
+      sessionTimeoutMs: 12_345,
+      logger: createLogger('runner-spec', 'silent'),
+    });
+    expect(consumerOptions).toEqual([{ groupId: 'g-test', sessionTimeoutMs: 12_345 }]);
+    expect(consumeOptions()).toMatchObject({
+      topics: ['canonical.orders', 'canonical.customers'],
+      fromBeginning: true,
+    });
+    expect(calls.sort()).toEqual(['consumer.connect', 'producer.connect']);
+    await runner.ready();
+    expect(calls).toContain('consumer.ready');
+    await runner.stop();
+    await runner.stop();
+    expect(calls.filter((c) => c.endsWith('disconnect')).sort()).toEqual([
+      'consumer.disconnect',
+      'producer.disconnect',
+    ]);
+  });
+
+  it('counts each record once by outcome: ok or dead_lettered', async () => {
+    const [ok, dead] = [await consumed('ok'), await consumed('dead_lettered')];
+    const { transport, deliver } = fakeTransport();
+    let fail = false;
+    await start(transport, okSerde, async () => {
+      if (fail) throw new NonRetriableError('no');
+    });
+    await deliver(record);
+    fail = true;
+    await deliver(record);
+    expect(await consumed('ok')).toBe(ok + 1);
+    expect(await consumed('dead_lettered')).toBe(dead + 1);
+  });
+
+  it('a record without a key reaches the handler with key null', async () => {
+    const { transport, deliver } = fakeTransport();
+    const keys: Array<string | null> = [];
+    await start(transport, okSerde, async (event) => void keys.push(event.key));
+    await deliver({ ...record, key: null });
+    expect(keys).toEqual([null]);
+  });
+});
+
+describe('consumer runner: retry, then dead letter, then commit', () => {
+  it('hands the decoded event, its key and envelope to the handler; nothing dead-lettered', async () => {
+    const { transport, sent, deliver } = fakeTransport();
+    const seen: ConsumedEvent[] = [];
+    await start(transport, okSerde, async (event) => {
+      seen.push(event);
+    });
+    await deliver(record);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      value: { id: 'order-1' },
+      schemaName: 'SalesOrderEvent',
+      key: 'order-1',
+      attributes: { type: 'com.example.order' },
+      record,
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it('retries a retriable handler failure and, when a retry succeeds, dead-letters nothing', async () => {
+    const { transport, sent, deliver } = fakeTransport();
+    let calls = 0;
+    await start(transport, okSerde, async () => {
+      calls++;
+      if (calls < 3) throw new RetriableError('database busy');
+    });
+    await deliver(record);
+    expect(calls).toBe(3);
+    expect(sent).toEqual([]);
+  });
+
+  it('dead-letters a handler that keeps failing retriably, after every attempt, and lets the record be committed', async () => {
+    const { transport, sent, deliver } = fakeTransport();
+    const onDeadLetter = vi.fn();
+    const handler = vi.fn(async () => {
+      throw new RetriableError('database busy');
+    });
+    await start(transport, okSerde, handler, onDeadLetter);
+    await expect(deliver(record)).resolves.toBeUndefined();
+    expect(handler).toHaveBeenCalledTimes(3);
+    expect(sent).toHaveLength(1);
+    const [dead] = sent;
+    expect(dead!.topic).toBe('dlq.g-test');
+    expect(dead!.key).toEqual(record.key);
+    expect(dead!.value).toEqual(record.value);
+    expect(describeDeadLetter(dead!.headers as Record<string, Buffer>)).toMatchObject({
+      topic: 'canonical.orders',
+      partition: 2,
+      offset: '41',
+      owner: 'g-test',
+      stage: 'TASK_PUT',
+      message: 'database busy',
+      attempts: 3,
+    });
+    expect(String(dead!.headers!['__eai.errors.retriable'])).toBe('true');
+    expect(String(dead!.headers!.ce_type)).toBe('com.example.order');
+    expect(onDeadLetter).toHaveBeenCalledTimes(1);
+    expect(onDeadLetter.mock.calls[0]![1]).toBeInstanceOf(RetriableError);
+  });
+
+  it('dead-letters a non-retriable handler failure at once, without retrying it', async () => {
+    const { transport, sent, deliver } = fakeTransport();
+    const handler = vi.fn(async () => {
+      throw new NonRetriableError('order has no lines');
+    });
+    await start(transport, okSerde, handler);
+    await deliver(record);
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(sent).toHaveLength(1);
+    const headers = sent[0]!.headers as Record<string, Buffer>;
+    expect(describeDeadLetter(headers)).toMatchObject({
+      stage: 'TASK_PUT',
+      attempts: 1,
+      message: 'order has no lines',
+    });
+    expect(String(headers['__eai.errors.retriable'])).toBe('false');
+  });
+
+  it('dead-letters a record that cannot be decoded at the VALUE_CONVERTER stage; the handler never sees it', async () => {
+    const { transport, sent, deliver } = fakeTransport();
+    const handler = vi.fn(async () => {});
+    const decode = vi.fn(async () => {
+      throw new NonRetriableError('unknown magic byte');
+    });
+    await start(transport, serdeDecoding(decode), handler);
+    await deliver(record);
+    expect(handler).not.toHaveBeenCalled();
+    expect(decode).toHaveBeenCalledTimes(1);
+    expect(describeDeadLetter(sent[0]!.headers as Record<string, Buffer>)).toMatchObject({
+      stage: 'VALUE_CONVERTER',
+      attempts: 1,
+      message: 'unknown magic byte',
+    });
+  });
+
+  it('dead-letters a decode that keeps failing retriably after every attempt, with their number', async () => {
+    const { transport, sent, deliver } = fakeTransport();
+    const decode = vi.fn(async () => {
+      throw new RetriableError('registry unreachable');
+    });
+    await start(transport, serdeDecoding(decode), async () => {});
+    await deliver(record);
+    expect(decode).toHaveBeenCalledTimes(3);
+    expect(describeDeadLetter(sent[0]!.headers as Record<string, Buffer>)).toMatchObject({
+      stage: 'VALUE_CONVERTER',
+      attempts: 3,
+    });
+  });
+
+  it('retries a decode that fails retriably (registry unreachable) and goes on to the handler', async () => {
+    const { transport, sent, deliver } = fakeTransport();
+    let decodes = 0;
+    const handler = vi.fn(async () => {});
+    await start(
+      transport,
+      serdeDecoding(async () => {
+        decodes++;
+        if (decodes === 1) throw new RetriableError('registry unreachable');
+        return { value: {}, schemaName: 'SalesOrderEvent' };
+      }),
+      handler,
+    );
+    await deliver(record);
+    expect(decodes).toBe(2);
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(sent).toEqual([]);
+  });
+
+  it('commits nothing when the dead-letter write itself fails: the record is delivered again', async () => {
+    const { transport, deliver } = fakeTransport({ failSend: true });
+    const onDeadLetter = vi.fn();
+    await start(
+      transport,
+      okSerde,
+      async () => {
+        throw new NonRetriableError('bad order');
+      },
+      onDeadLetter,
+    );
+    await expect(deliver(record)).rejects.toThrow(/broker gone/);
+    expect(onDeadLetter).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { decimal, decimalMul, decimalSum, timestamp, trimZeros } from './functions.ts';
+
+// Each case here is chosen so a plausible wrong change to functions.ts fails it (issue 16 §3): the fast paths
+// that the broader engine spec leaves untested.
+
+describe('$decimal and friends: exact digits, whatever side the fraction is on', () => {
+  it('reads a number written without its leading zero', () => {
+    expect(decimal('.5')).toBe('0.5');
+    expect(decimal('-.5')).toBe('-0.5');
+    expect(decimal('.50-')).toBe('-0.5');
+    expect(decimal('+.05')).toBe('0.05');
+    expect(decimal('5.')).toBe('5');
+    expect(() => decimal('.')).toThrow(/not a number/);
+    expect(() => decimal('+')).toThrow(/not a number/);
+  });
+
+  it('reads JS numbers exactly, exponents included, and refuses what is not finite', () => {
+    expect(decimal(0.5)).toBe('0.5');
+    expect(decimal(1e-7)).toBe('0.0000001');
+    expect(decimal(-12)).toBe('-12');
+    expect(() => decimal(Number.POSITIVE_INFINITY)).toThrow(/not a finite number/);
+    expect(() => decimal(Number.NaN)).toThrow(/not a finite number/);
+  });
+
+  it('multiplies with the result scale the sum of both operand scales', () => {
+    expect(decimalMul('0.5', '0.5')).toBe('0.25');
+    expect(decimalMul('1.25', '0.2')).toBe('0.25');
+    expect(decimalMul('0.001', '0.001')).toBe('0.000001');
+    expect(decimalMul('12.34', '5.6')).toBe('69.104');
+    expect(decimalMul('-0.5', '0.5')).toBe('-0.25');
+    expect(decimalMul('-0.5', '-0.5')).toBe('0.25');
+    expect(decimalMul('.5', '.5')).toBe('0.25');
+    expect(decimalMul('0.5', '0')).toBe('0');
+    expect(decimalMul('99999999999999999.99', '0.01')).toBe('999999999999999.9999');
+    expect(decimalMul(undefined, '2')).toBeUndefined();
+    expect(decimalMul('2', undefined)).toBeUndefined();
+  });
+
+  it('sums operands of different scales without losing digits', () => {
+    expect(decimalSum(['0.5', '0.25', '0.125'])).toBe('0.875');
+    expect(decimalSum(['1.5', '-0.05'])).toBe('1.45');
+    expect(decimalSum(['-0.5'])).toBe('-0.5');
+    expect(decimalSum('2.50')).toBe('2.5');
+    expect(decimalSum([undefined, '0.1'])).toBe('0.1');
+    expect(decimalSum([])).toBeUndefined();
+  });
+});
+
+describe('$timestamp across daylight saving changes (Europe/Berlin)', () => {
+  // Spring 2024: clocks go 02:00 CET → 03:00 CEST on 31 March, at 01:00Z.
+  it('reads the hour before the spring change in winter time', () => {
+    // One pass of the offset reads 01:30 at +02:00 (the offset at 01:30Z) and gives 23:30Z the day before.
+    expect(timestamp('20240331', '0130', 'Europe/Berlin')).toBe('2024-03-31T00:30:00.000Z');
+    expect(timestamp('20240331', '0059', 'Europe/Berlin')).toBe('2024-03-30T23:59:00.000Z');
+    expect(timestamp('2024-03-31 01:59:59', undefined, 'Europe/Berlin')).toBe('2024-03-31T00:59:59.000Z');
+  });
+
+  it('reads the hour after the spring change in summer time', () => {
+    expect(timestamp('20240331', '0300', 'Europe/Berlin')).toBe('2024-03-31T01:00:00.000Z');
+    expect(timestamp('20240331', '0330', 'Europe/Berlin')).toBe('2024-03-31T01:30:00.000Z');
+  });
+
+  it('places a wall-clock time that does not exist (inside the skipped hour) after the change', () => {
+    // 02:30 is never shown on 31 March; read at the winter offset it is 01:30Z, i.e. 03:30 CEST.
+    expect(timestamp('20240331', '0230', 'Europe/Berlin')).toBe('2024-03-31T01:30:00.000Z');
+  });
+
+  // Autumn 2024: clocks go 03:00 CEST → 02:00 CET on 27 October, at 01:00Z; 02:00-02:59 happens twice.
+  it('reads the hour before the autumn overlap in summer time', () => {
+    // One pass reads 01:30 at +01:00 (the offset at 01:30Z) and gives 00:30Z, an hour late.
+    expect(timestamp('20241027', '0130', 'Europe/Berlin')).toBe('2024-10-26T23:30:00.000Z');
+    expect(timestamp('20241027', '0000', 'Europe/Berlin')).toBe('2024-10-26T22:00:00.000Z');
+  });
+
+  it('reads a time in the repeated hour once, deterministically, and the hour after in winter time', () => {
+    const repeated = timestamp('20241027', '0230', 'Europe/Berlin');
+    expect(['2024-10-27T00:30:00.000Z', '2024-10-27T01:30:00.000Z']).toContain(repeated);
+    expect(timestamp('20241027', '0230', 'Europe/Berlin')).toBe(repeated);
+    expect(timestamp('20241027', '0330', 'Europe/Berlin')).toBe('2024-10-27T02:30:00.000Z');
+  });
+
+  it('is an hour apart either side of the change for zones west of UTC too (America/New_York)', () => {
+    // 10 March 2024: 02:00 EST → 03:00 EDT at 07:00Z.
+    expect(timestamp('20240310', '0130', 'America/New_York')).toBe('2024-03-10T06:30:00.000Z');
+    expect(timestamp('20240310', '0330', 'America/New_York')).toBe('2024-03-10T07:30:00.000Z');
+    // 3 November 2024: 02:00 EDT → 01:00 EST at 06:00Z.
+    expect(timestamp('20241103', '0030', 'America/New_York')).toBe('2024-11-03T04:30:00.000Z');
+    expect(timestamp('20241103', '0330', 'America/New_York')).toBe('2024-11-03T08:30:00.000Z');
+  });
+
+  it('refuses hour 24, minute 60 and second 60', () => {
+    expect(() => timestamp('20240115', '2400', 'Europe/Berlin')).toThrow(/not a valid date and time/);
+    expect(() => timestamp('20240115', '1260')).toThrow(/not a valid date and time/);
+    expect(() => timestamp('20240115', '120060')).toThrow(/not a valid date and time/);
+    expect(timestamp('20240115', '235959')).toBe('2024-01-15T23:59:59.000Z');
+  });
+});
+
+describe('absent inputs stay absent, malformed ones are refused', () => {
+  it('$decimal: undefined, null and blanks are absent; signs on both sides, letters and empty digits refused', () => {
+    expect(decimal(null)).toBeUndefined();
+    expect(decimal('   ')).toBeUndefined();
+    expect(decimal(' 7 ')).toBe('7');
+    expect(decimal('-3')).toBe('-3');
+    expect(decimal('3-')).toBe('-3');
+    expect(decimal('-0.0')).toBe('0');
+    expect(() => decimal('+3-')).toThrow(/"\+3-" is not a number/);
+    expect(() => decimal('1e3')).toThrow(/not a number/);
+    expect(() => decimal('x')).toThrow(/not a number/);
+    expect(() => decimal('-')).toThrow(/not a number/);
+  });
+
+  it('$decimalMul and $decimalSum keep signs and carry exact digits', () => {
+    expect(decimalMul('-2', '3')).toBe('-6');
+    expect(decimalMul('2', '-3')).toBe('-6');
+    expect(decimalMul('-0.25', '4')).toBe('-1');
+    expect(decimalMul('-0.01', '0.5')).toBe('-0.005');
+    expect(decimalSum(['-1', '-0.5'])).toBe('-1.5');
+    expect(decimalSum(['-0.001', '0'])).toBe('-0.001');
+  });
+
+  it('$trimZeros drops leading zeros only, keeps one zero, and leaves absent absent', () => {
+    expect(trimZeros('000010')).toBe('10');
+    expect(trimZeros('0000')).toBe('0');
+    expect(trimZeros(' 0100 ')).toBe('100');
+    expect(trimZeros('A0001')).toBe('A0001');
+    expect(trimZeros(7)).toBe('7');
+    expect(trimZeros('')).toBeUndefined();
+    expect(trimZeros(' ')).toBeUndefined();
+    expect(trimZeros(undefined)).toBeUndefined();
+    expect(trimZeros(null)).toBeUndefined();
+  });
+
+  it('$timestamp: absent, zoned, UTC, fractions and malformed input', () => {
+    expect(timestamp(undefined)).toBeUndefined();
+    expect(timestamp(null)).toBeUndefined();
+    expect(timestamp('  ')).toBeUndefined();
+    // A timestamp with its own zone ignores the zone argument, with or without a colon in the offset, or a space.
+    expect(timestamp('2024-01-15T10:00:00+0530', undefined, 'Europe/Berlin')).toBe(
+      '2024-01-15T04:30:00.000Z',
+    );
+    expect(timestamp('2024-01-15 10:00:00Z', '2300', 'Europe/Berlin')).toBe('2024-01-15T10:00:00.000Z');
+    expect(() => timestamp('2024-13-45T10:00:00Z')).toThrow(/"2024-13-45T10:00:00Z" is not a timestamp/);
+    // Without a zone of its own the time is local to `zone`.
+    expect(timestamp('2024-01-15T10:00', undefined, 'Europe/Berlin')).toBe('2024-01-15T09:00:00.000Z');
+    expect(timestamp('20240115', null, 'Europe/Berlin')).toBe('2024-01-14T23:00:00.000Z');
+    expect(timestamp('20240115', ' 1015 ', 'UTC')).toBe('2024-01-15T10:15:00.000Z');
+    expect(timestamp('20240115', '1015', 'Z')).toBe('2024-01-15T10:15:00.000Z');
+    expect(timestamp('20240115', '1015', null)).toBe('2024-01-15T10:15:00.000Z');
+    expect(timestamp('20240115', '101530.25')).toBe('2024-01-15T10:15:30.250Z');
+    expect(timestamp('20240115', '10:15:30,1234')).toBe('2024-01-15T10:15:30.123Z');
+    expect(timestamp('2024-02-29', '00:00:00')).toBe('2024-02-29T00:00:00.000Z');
+    expect(() => timestamp('x20240115')).toThrow(/"x20240115" is not a date/);
+    expect(() => timestamp('202401150')).toThrow(/is not a date/);
+    expect(() => timestamp('20240115', 'x1015')).toThrow(/"x1015" is not a time/);
+    expect(() => timestamp('20240115', '10155')).toThrow(/is not a time/);
+    expect(() => timestamp('20240115', '101530.x')).toThrow(/is not a time/);
+    expect(() => timestamp('20230229')).toThrow(/20230229 {2}is not a valid date/);
+    expect(() => timestamp('20241301')).toThrow(/not a valid date/);
+    expect(() => timestamp('20240431')).toThrow(/not a valid date/);
+    expect(() => timestamp('20240115', '1015', 'Mars/Olympus')).toThrow(
+      /"Mars\/Olympus" is not a time zone name/,
+    );
+  });
+});

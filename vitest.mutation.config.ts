@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// The specs `npm run test:mutation` runs against each mutant (stryker.config.json): only those of the code it
+// mutates, so a mutant costs seconds, not the whole unit suite.
+export default defineConfig({
+  test: {
+    setupFiles: ['tests/setup.ts'],
+    include: [
+      'mappings/engine/functions.spec.ts',
+      'schemas/compatibility.spec.ts',
+      'bus/runner.spec.ts',
+      'formats/x12/x12.spec.ts',
+      'formats/edifact/edifact.spec.ts',
+    ],
+    testTimeout: 20_000,
+  },
+});
