@@ -56,6 +56,33 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     }
   });
 
+  it('tail --from-beginning --until-end ends on a topic whose last entry is a transaction marker', async () => {
+    const topic = unique('cli-tail-tx');
+    const bus = testBus();
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const producer = bus.transport.transactionalProducer(unique('cli-tail-tx'));
+    await producer.connect();
+    try {
+      await producer.sendTransaction([
+        { topic, key: 'k1', value: Buffer.from('one') },
+        { topic, key: 'k2', value: Buffer.from('two') },
+      ]);
+    } finally {
+      await producer.disconnect();
+    }
+    // Two records and a commit marker: the high watermark is 3, the last record's offset 1.
+    const tail = await runEai(['bus', 'tail', topic, '--from-beginning', '--until-end'], {
+      env: env(),
+      timeoutMs: 45_000,
+    });
+    expect(tail.code, tail.stderr).toBe(0);
+    const keys = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { key: string }).key);
+    expect(keys).toEqual(['k1', 'k2']);
+  });
+
   it('tail on a topic that does not exist says so', async () => {
     const result = await runEai(['bus', 'tail', unique('missing'), '--until-end'], { env: env() });
     expect(result.code).toBe(1);

@@ -114,6 +114,7 @@ describe('eai demo (the README first command)', () => {
       expect(last.connectors.map((c) => c.name)).toEqual(demoConnectors);
       expect(last.topics['canonical.sales-order']).toBeGreaterThan(0);
       expect(Object.keys(last.topics).sort()).toEqual([
+        'canonical.case',
         'canonical.customer',
         'canonical.sales-order',
         'canonical.shipment',

@@ -8,6 +8,7 @@ import {
 } from './hubspot-batch-upsert/index.ts';
 import { reader as hubspotContact } from './hubspot-contact/index.ts';
 import { writer as logisticsDespatchRequestWriter } from './logistics-despatch-request/index.ts';
+import { writer as logisticsReturnAuthorizationWriter } from './logistics-return-authorization/index.ts';
 import { reader as odooSaleOrder } from './odoo-sale-order/index.ts';
 import { reader as salesforceCdc } from './salesforce-cdc/index.ts';
 import {
@@ -34,12 +35,13 @@ export const readers: FormatReader[] = [
   hubspotBatchUpsert,
 ] as FormatReader[];
 
-/** Formats the hub writes; `logistics-despatch-request` only goes out (no to-canonical mapping reads it). */
+/** Formats the hub writes; the logistics requests only go out (no to-canonical mapping reads them). */
 export const writers: FormatWriter[] = [
   sapIdocOrders05Writer,
   salesforceSobjectWriter,
   hubspotBatchUpsertWriter,
   logisticsDespatchRequestWriter,
+  logisticsReturnAuthorizationWriter,
 ] as FormatWriter[];
 
 export function findReader(name: string): FormatReader {

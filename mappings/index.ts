@@ -7,6 +7,7 @@ import { ConfigError } from '../lib/errors.ts';
 import { type CompiledMapping, compileMapping } from './engine/compile.ts';
 import { type CanonicalRecord, type MapOptions, mapDocument, mapToSystem } from './engine/run.ts';
 import { loadMappingFile } from './engine/spec.ts';
+import type { UsageTracker } from './engine/usage.ts';
 
 /** The mapping catalog: every `*.to-canonical.yaml` / `*.from-canonical.yaml` below `mappings/`, compiled once. */
 export const mappingsDir = dirname(fileURLToPath(import.meta.url));
@@ -65,7 +66,9 @@ export function findMapping(ref: string, baseDir?: string): CompiledMapping {
  */
 export function inboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findReader(format);
-  const found = loadMappings(dir).filter((m) => m.direction === 'to-canonical' && m.spec.input === format);
+  const found = loadMappings(dir).filter(
+    (m) => m.direction === 'to-canonical' && m.spec.input === format && !m.spec.onlyByName,
+  );
   if (found.length === 0) throw new ConfigError(`no to-canonical mapping for format "${format}"`);
   if (found.length > 1) {
     const names = found.map((m) => relative(dir, resolve(m.file))).join(', ');
@@ -77,7 +80,9 @@ export function inboundMapping(format: string, dir = mappingsDir): CompiledMappi
 /** The mapping that writes canonical records as `format` documents. */
 export function outboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findWriter(format);
-  const found = loadMappings(dir).find((m) => m.direction === 'from-canonical' && m.spec.output === format);
+  const found = loadMappings(dir).find(
+    (m) => m.direction === 'from-canonical' && m.spec.output === format && !m.spec.onlyByName,
+  );
   if (!found) throw new ConfigError(`no from-canonical mapping writes format "${format}"`);
   return found;
 }
@@ -91,12 +96,13 @@ export interface MappedDocument {
 export async function mapBytes(
   format: string,
   bytes: Buffer,
-  options: MapOptions & { mapping?: CompiledMapping } = {},
+  options: MapOptions & { mapping?: CompiledMapping; usage?: UsageTracker } = {},
 ): Promise<MappedDocument[]> {
   const mapping = options.mapping ?? inboundMapping(format);
   const out: MappedDocument[] = [];
   for (const document of findReader(format).parse(bytes)) {
-    out.push({ document, records: await mapDocument(mapping, document, options) });
+    const tree = options.usage ? options.usage.track(document.tree) : document.tree;
+    out.push({ document, records: await mapDocument(mapping, { ...document, tree }, options) });
   }
   return out;
 }
@@ -119,3 +125,4 @@ export async function writeWithMapping(mapping: CompiledMapping, values: unknown
 export type { CompiledMapping } from './engine/compile.ts';
 export { type ErrorLine, errorLine, MappingError } from './engine/errors.ts';
 export { type CanonicalRecord, mapDocument } from './engine/run.ts';
+export { type UsageReport, UsageTracker } from './engine/usage.ts';

@@ -116,10 +116,22 @@ export const canonicalSchemas: CanonicalSchema[] = [
     file: 'ShipmentEvent.avsc',
     key: entityKey('shipment', 'shipmentId'),
   },
+  {
+    name: 'CaseEvent',
+    fullName: `${NAMESPACE}.CaseEvent`,
+    topic: 'canonical.case',
+    file: 'CaseEvent.avsc',
+    key: entityKey('case', 'caseId'),
+  },
 ];
 
 /** Entity schemas that are not published alone but are checked and typed too. */
-export const entitySchemaFiles = ['CustomerPartyMaster.avsc', 'SalesOrder.avsc', 'Shipment.avsc'];
+export const entitySchemaFiles = [
+  'CustomerPartyMaster.avsc',
+  'SalesOrder.avsc',
+  'Shipment.avsc',
+  'Case.avsc',
+];
 
 export function findSchema(nameOrFullName: string): CanonicalSchema {
   const found = canonicalSchemas.find((s) => s.name === nameOrFullName || s.fullName === nameOrFullName);

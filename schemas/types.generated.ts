@@ -175,8 +175,10 @@ export interface SalesOrder {
   orderNumber: string;
   /** The buyer's purchase order number (BEG03, BGM 1004, E1EDK02 QUALF 001, client_order_ref). */
   purchaseOrderNumber?: null | string;
-  /** The document's own order type code (SAP BSART, X12 BEG02, EDIFACT BGM 1001). */
+  /** The document's own order type code (SAP BSART, X12 BEG02, EDIFACT BGM 1001). The hub's own sales documents use SAP's codes: RE a return order (a return authorisation to logistics), CR a credit memo request (to the ERP); null or any other code is an order to deliver. */
   orderType?: null | string;
+  /** Why the document was issued, as a code or text (SAP AUGRU): the reason of a return or credit memo request. */
+  orderReason?: null | string;
   /** When the order was issued (UTC; a date without time is midnight UTC). */
   orderDate?: null | Date;
   /** ISO 4217 currency of the order's amounts. */
@@ -426,3 +428,63 @@ export interface Milestone {
 export type MilestoneType = 'ANNOUNCED' | 'PICKED_UP' | 'SHIPPED' | 'IN_TRANSIT' | 'ARRIVED' | 'OUT_FOR_DELIVERY' | 'DELIVERED' | 'RECEIVED' | 'EXCEPTION' | 'OTHER';
 /** Shipment state. */
 export type ShipmentStatus = 'ANNOUNCED' | 'SHIPPED' | 'IN_TRANSIT' | 'DELIVERED' | 'RECEIVED' | 'CANCELLED' | 'EXCEPTION' | 'UNKNOWN';
+/** A change to a customer service case (topic canonical.case), keyed by caseId. Also the hub's command to change a case: an UPDATED / STATUS_CHANGED event whose origin is not the case's own system is written back to it. */
+export interface CaseEvent {
+  /** What happened; a case closed or reopened is STATUS_CHANGED with changedFields [status, …]. */
+  changeType: ChangeType;
+  /** Canonical field paths this event sets; empty means a full snapshot. */
+  changedFields?: Array<string>;
+  /** Canonical field paths this event clears (set to null in the source). */
+  clearedFields?: Array<string>;
+  /** When the change happened in the source (UTC). */
+  occurredAt: Date;
+  /** Where the change came from. */
+  origin: EventOrigin;
+  /** The case. */
+  case: Case;
+}
+/** A customer service case (OAGIS / TMF621 trouble ticket; Salesforce Case): a complaint, question or return request, usually about an order. */
+export interface Case {
+  /** Business key: `<system>:<the system's id>` (e.g. salesforce:500…). The Kafka message key. */
+  caseId: string;
+  /** The case's ids in the connected systems (Salesforce Id with idType CaseId, CaseNumber with idType CaseNumber). */
+  sourceIds?: Array<SourceIdentifier>;
+  /** The number people quote (Salesforce CaseNumber, an auto-number). */
+  caseNumber?: null | string;
+  /** One-line summary. */
+  subject?: null | string;
+  /** What the customer reported. */
+  description?: null | string;
+  /** Where the case stands (the system's own value in statusCode); null when the event does not say. */
+  status?: null | CaseStatus;
+  /** The status as the system writes it (Salesforce Status picklist value, e.g. Working). */
+  statusCode?: null | string;
+  /** How urgent; null when the event does not say. */
+  priority?: null | CasePriority;
+  /** The kind of case as the system names it (Salesforce Type, e.g. Mechanical). */
+  caseType?: null | string;
+  /** Why the customer opened it, as the system names it (Salesforce Reason, e.g. Breakdown). */
+  reason?: null | string;
+  /** How it came in (Salesforce Origin: Phone, Email, Web). */
+  channel?: null | string;
+  /** The customer the case is for, as the hub keys customers (`salesforce:<AccountId>`, the customerId of canonical.customer). */
+  customerId?: null | string;
+  /** The person who raised it, as the hub keys customers (`salesforce:<ContactId>`). */
+  contactId?: null | string;
+  /** The ERP order the case is about, as written on the case (Salesforce Order_Number__c, e.g. SAP's 0000004711). */
+  orderNumber?: null | string;
+  /** What resolved the case (e.g. the return and credit memo numbers), written when it is closed (Salesforce Resolution__c). */
+  resolution?: null | string;
+  /** When the case was opened (UTC). */
+  openedAt?: null | Date;
+  /** When the case was closed (UTC); null while open. */
+  closedAt?: null | Date;
+  /** Last changed in the source (UTC). */
+  updatedAt?: null | Date;
+  /** Source fields the canonical model has no place for; kept, never dropped. */
+  extensions?: Record<string, string>;
+}
+/** Where the case stands. */
+export type CaseStatus = 'NEW' | 'WORKING' | 'ESCALATED' | 'CLOSED' | 'UNKNOWN';
+/** How urgent. */
+export type CasePriority = 'LOW' | 'MEDIUM' | 'HIGH' | 'UNKNOWN';

@@ -57,12 +57,17 @@ export function renderMappingFileTable(): string {
 export function renderFormatTable(): string {
   const mappings = loadMappings();
   const rows = readers.map((r) => {
-    const inbound = mappings.find((m) => m.direction === 'to-canonical' && m.spec.input === r.name);
+    // The format's default mapping first, then those used where a connector names them.
+    const ordered = (list: typeof mappings) =>
+      [...list].sort((a, b) => Number(a.spec.onlyByName) - Number(b.spec.onlyByName));
+    const inbound = ordered(
+      mappings.filter((m) => m.direction === 'to-canonical' && m.spec.input === r.name),
+    );
     const outbound = writers.some((w) => w.name === r.name)
-      ? mappings.find((m) => m.direction === 'from-canonical' && m.spec.output === r.name)
-      : undefined;
-    const file = (m: typeof inbound) => (m ? `\`${m.file}\`` : '');
-    return `| \`${r.name}\` | ${r.family.toUpperCase()} | ${r.description} | ${file(inbound)} | ${file(outbound)} |`;
+      ? ordered(mappings.filter((m) => m.direction === 'from-canonical' && m.spec.output === r.name))
+      : [];
+    const files = (list: typeof mappings) => list.map((m) => `\`${m.file}\``).join(', ');
+    return `| \`${r.name}\` | ${r.family.toUpperCase()} | ${r.description} | ${files(inbound)} | ${files(outbound)} |`;
   });
   return [
     '| format | family | what it reads | to canonical | from canonical |',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { headersToJson } from '../../bus/envelope.ts';
+import type { IncomingRecord } from '../../bus/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { connectBus } from '../endpoints.ts';
 import { printResult } from '../output.ts';
@@ -58,27 +59,58 @@ export function registerBusCommand(program: Command): void {
     .action(async (topic: string, options: { fromBeginning?: boolean; max?: number; untilEnd?: boolean }) => {
       const client = await connectBus('/eai/cli');
       const untilEnd = !!options.untilEnd || (!!options.fromBeginning && options.max !== undefined);
-      // Where the topic ends now, per partition: read before consuming, so tail knows when it has seen it all.
-      const ends = new Map<number, bigint>();
       const admin = client.transport.admin();
       await admin.connect();
+      let offsets: Awaited<ReturnType<typeof admin.topicOffsets>> = [];
       try {
         if (!(await admin.listTopics()).includes(topic))
           throw new ConfigError(`topic ${topic} does not exist`);
-        if (untilEnd && options.fromBeginning) {
-          for (const p of await admin.topicOffsets(topic)) {
-            if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
-          }
-        }
+        if (untilEnd && options.fromBeginning) offsets = await admin.topicOffsets(topic);
       } finally {
         await admin.disconnect();
       }
-      // At the end already: an empty topic, or --until-end without --from-beginning (kcat -e does the same).
-      if (untilEnd && ends.size === 0) return;
+      // --until-end without --from-beginning is at the end already (kcat -e does the same).
+      if (untilEnd && !options.fromBeginning) return;
+
+      let seen = 0;
+      const print = async (record: IncomingRecord) => {
+        const line: Record<string, unknown> = {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          timestamp: new Date(Number(record.timestamp)).toISOString(),
+          key: record.key?.toString('utf8') ?? null,
+          headers: headersToJson(record.headers),
+        };
+        try {
+          const decoded = await client.serde.decode(record.value);
+          line.schema = decoded.schemaName;
+          line.value = decoded.value;
+        } catch (error) {
+          line.error = (error as Error).message;
+          line.valueBase64 = record.value?.toString('base64') ?? null;
+        }
+        process.stdout.write(`${JSON.stringify(line)}\n`);
+        seen += 1;
+      };
+      const enough = () => options.max !== undefined && seen >= options.max;
+
+      if (untilEnd) {
+        // The end as it was at start, per partition. readRanges counts transaction markers as read, so a topic
+        // whose last entry is a commit marker (written by the connectors' transactional sources) still ends.
+        await client.transport.readRanges({
+          topic,
+          ranges: offsets.map((p) => ({ partition: p.partition, fromOffset: p.low, toOffset: p.high })),
+          eachRecord: async (record) => {
+            await print(record);
+            return !enough();
+          },
+        });
+        return;
+      }
 
       const consumer = client.transport.consumer({ groupId: `eai-tail-${process.pid}-${Date.now()}` });
       await consumer.connect();
-      let seen = 0;
       let finished = false;
       let finish!: () => void;
       const done = new Promise<void>((resolve) => {
@@ -94,30 +126,8 @@ export function registerBusCommand(program: Command): void {
         fromBeginning: !!options.fromBeginning,
         eachRecord: async (record) => {
           if (finished) return;
-          const end = ends.get(record.partition);
-          // Past the end seen at start (published since), or a partition already read to its end.
-          if (untilEnd && (end === undefined || BigInt(record.offset) >= end)) return;
-          const line: Record<string, unknown> = {
-            topic: record.topic,
-            partition: record.partition,
-            offset: record.offset,
-            timestamp: new Date(Number(record.timestamp)).toISOString(),
-            key: record.key?.toString('utf8') ?? null,
-            headers: headersToJson(record.headers),
-          };
-          try {
-            const decoded = await client.serde.decode(record.value);
-            line.schema = decoded.schemaName;
-            line.value = decoded.value;
-          } catch (error) {
-            line.error = (error as Error).message;
-            line.valueBase64 = record.value?.toString('base64') ?? null;
-          }
-          process.stdout.write(`${JSON.stringify(line)}\n`);
-          seen += 1;
-          if (untilEnd && end !== undefined && BigInt(record.offset) + 1n >= end)
-            ends.delete(record.partition);
-          if ((options.max !== undefined && seen >= options.max) || (untilEnd && ends.size === 0)) finish();
+          await print(record);
+          if (enough()) finish();
         },
       });
       await done;

@@ -21,6 +21,7 @@ import { stackUp } from '../../stack/stack.ts';
 const deployDir = join(projectRoot, 'examples', 'demo', 'deploy');
 const EPCIS_CONNECTOR = 'logistics-epcis';
 const SALESFORCE_CONNECTOR = 'salesforce-accounts';
+const SALESFORCE_CASES_CONNECTOR = 'salesforce-cases';
 const HUBSPOT_CONNECTOR = 'hubspot-contacts';
 /**
  * The deployment's sinks and their topics. A shared stack may hold a long history on the canonical topics: a sink's
@@ -207,6 +208,10 @@ export function registerDemoCommand(program: Command): void {
         });
         for (const channel of ['/data/AccountChangeEvent', '/data/ContactChangeEvent'])
           await subscribe(salesforce.url, { url: `${hub.url}/webhooks/${SALESFORCE_CONNECTOR}`, channel });
+        await subscribe(salesforce.url, {
+          url: `${hub.url}/webhooks/${SALESFORCE_CASES_CONNECTOR}`,
+          channel: '/data/CaseChangeEvent',
+        });
         await subscribe(hubspot.url, { url: `${hub.url}/webhooks/${HUBSPOT_CONNECTOR}` });
 
         const endpoints = {

@@ -80,8 +80,12 @@ export function registerMapCommand(program: Command): void {
   map
     .command('check [target]')
     .description('type-check every mapping against its schema and run its fixtures (npm run mappings:check)')
+    .option(
+      '--types-only',
+      'only the static type check: no fixtures are run (before the expected outputs exist)',
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (target: string | undefined, options: { json?: boolean }) =>
+    .action(async (target: string | undefined, options: { json?: boolean; typesOnly?: boolean }) =>
       emit(await checkCommand({ ...options, target })),
     );
 }

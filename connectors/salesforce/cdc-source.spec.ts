@@ -48,6 +48,10 @@ describe('salesforce-cdc-source pieces', () => {
     expect(gapOf(bytes(envelope('GAP_OVERFLOW', [])))).toBeUndefined();
     expect(gapOf(bytes(envelope('UPDATE')))).toBeUndefined();
     expect(gapOf(Buffer.from('not json'))).toBeUndefined();
+    // A Case has no sObject mapping to read it back with: its GAP event goes on (RESYNC_REQUESTED on canonical.case).
+    const caseGap = envelope('GAP_UPDATE', ['500xx000001AbCdAAK']);
+    (caseGap.payload.ChangeEventHeader as Record<string, unknown>).entityName = 'Case';
+    expect(gapOf(bytes(caseGap))).toBeUndefined();
   });
 
   it('answers 400 naming the field for an event without a transaction key', async () => {

@@ -8,6 +8,11 @@ export const SOBJECT_FORMAT = 'salesforce-sobject';
 
 /** GAP events whose records still exist and can be read; GAP_DELETE (gone) and GAP_OVERFLOW (no ids) cannot. */
 const REREAD = new Set(['GAP_CREATE', 'GAP_UPDATE', 'GAP_UNDELETE']);
+/**
+ * Entities whose re-read record has a mapping (salesforce/sobject.to-canonical.yaml: Account, Contact). A Case GAP event
+ * goes on as it is: the case mapping publishes it as RESYNC_REQUESTED.
+ */
+const REREADABLE = new Set(['Account', 'Contact']);
 
 interface GapEvent {
   entity: string;
@@ -29,6 +34,7 @@ export function gapOf(bytes: Buffer): GapEvent | undefined {
   const header = payload.ChangeEventHeader;
   if (!header || typeof header.changeType !== 'string' || !REREAD.has(header.changeType)) return undefined;
   if (typeof header.entityName !== 'string' || !Array.isArray(header.recordIds)) return undefined;
+  if (!REREADABLE.has(header.entityName)) return undefined;
   const recordIds = header.recordIds.filter((id): id is string => typeof id === 'string' && id !== '');
   return recordIds.length > 0 ? { entity: header.entityName, recordIds } : undefined;
 }

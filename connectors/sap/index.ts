@@ -1,4 +1,5 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
+import { createCreditMemoFileSink, sapCreditMemoFileSinkConfig } from './credit-memo-file-sink.ts';
 import { sapIdocFileSource } from './idoc-file-source.ts';
 import { createOrdrspFileSink, sapOrdrspFileSinkConfig } from './ordrsp-file-sink.ts';
 
@@ -12,5 +13,15 @@ export const sapOrdrspFileSink = definePlugin({
   createSink: (config, context) => createOrdrspFileSink(config, context),
 });
 
+export const sapCreditMemoFileSink = definePlugin({
+  type: 'sap-credit-memo-file-sink',
+  kind: 'sink',
+  description:
+    'Writes the hub’s credit memo requests (SalesOrderEvent, orderType CR) as inbound ORDERS IDoc files (document type CR) into the directory of SAP’s inbound file port.',
+  config: sapCreditMemoFileSinkConfig,
+  defaults: { mapping: 'sap/credit-memo-request.from-canonical.yaml', topics: ['canonical.sales-order'] },
+  createSink: (config, context) => createCreditMemoFileSink(config, context),
+});
+
 export { sapIdocFileSource };
-export const sapPlugins: ConnectorPlugin[] = [sapIdocFileSource, sapOrdrspFileSink];
+export const sapPlugins: ConnectorPlugin[] = [sapIdocFileSource, sapOrdrspFileSink, sapCreditMemoFileSink];

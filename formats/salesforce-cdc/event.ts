@@ -4,7 +4,7 @@ import { decodeFieldList, normaliseValue } from './fields.ts';
 import type { CdcHeader, CdcRecord, CdcTree, ChangeType } from './tree.ts';
 
 export const FORMAT = 'salesforce-cdc';
-const ENTITIES = new Set(['Account', 'Contact']);
+const ENTITIES = new Set(['Account', 'Contact', 'Case']);
 const CHANGE_TYPES = new Set([
   'CREATE',
   'UPDATE',
@@ -91,7 +91,7 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
   const hloc = ptr(loc, 'ChangeEventHeader');
   const entityName = requiredString(header, 'entityName', hloc);
   if (!ENTITIES.has(entityName))
-    fail(ptr(hloc, 'entityName'), `entity ${entityName} is not supported (Account, Contact)`);
+    fail(ptr(hloc, 'entityName'), `entity ${entityName} is not supported (Account, Contact, Case)`);
   const changeType = requiredString(header, 'changeType', hloc);
   if (!CHANGE_TYPES.has(changeType)) fail(ptr(hloc, 'changeType'), `unknown changeType ${changeType}`);
   const recordIds = stringList(header, 'recordIds', hloc);

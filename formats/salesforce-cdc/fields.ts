@@ -14,7 +14,7 @@ const ADDRESS_ORDER = [
   'GeocodeAccuracy',
 ];
 
-/** Datetime and date fields of Account / Contact (standard fields; custom ones are left as sent). */
+/** Datetime and date fields of Account / Contact / Case (standard fields; custom ones are left as sent). */
 const DATETIMES = new Set([
   'CreatedDate',
   'LastModifiedDate',
@@ -24,6 +24,7 @@ const DATETIMES = new Set([
   'EmailBouncedDate',
   'LastCURequestDate',
   'LastCUUpdateDate',
+  'ClosedDate',
 ]);
 const DATES = new Set(['Birthdate', 'LastActivityDate']);
 

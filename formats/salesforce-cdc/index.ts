@@ -26,6 +26,7 @@ export function parseCdc(input: Buffer): ParsedDocument<CdcTree>[] {
 export const reader: FormatReader<CdcTree> = {
   name: FORMAT,
   family: 'crm',
-  description: 'Salesforce Change Data Capture events for Account and Contact (CometD or Pub/Sub API JSON)',
+  description:
+    'Salesforce Change Data Capture events for Account, Contact and Case (CometD or Pub/Sub API JSON)',
   parse: parseCdc,
 };

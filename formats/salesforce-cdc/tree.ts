@@ -11,7 +11,7 @@ export type ChangeType =
 
 export interface CdcHeader {
   $loc: string;
-  entityName: 'Account' | 'Contact';
+  entityName: 'Account' | 'Contact' | 'Case';
   changeType: ChangeType;
   recordIds: string[];
   /** Field names (compound sub-fields as `BillingAddress.City`), decoded from bitmaps when they came as bitmaps. */

@@ -7,7 +7,7 @@ import type { SObjectRecord, SObjectTree, SObjectType } from './tree.ts';
 export type * from './tree.ts';
 
 const FORMAT = 'salesforce-sobject';
-const TYPES = new Set(['Account', 'Contact']);
+const TYPES = new Set(['Account', 'Contact', 'Case']);
 const FIELD = /^[A-Za-z][A-Za-z0-9_]*$/;
 const UPSERT_URL = /\/sobjects\/(\w+)\/(\w+)\/([^/]+)$/;
 /** Salesforce's sObject Collections take at most 200 records per request (a larger body is refused there too). */
@@ -33,7 +33,7 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
   if (type !== undefined && (typeof type !== 'string' || !TYPES.has(type))) {
     fail(
       ptr(ptr(loc, 'attributes'), 'type'),
-      `sObject type ${JSON.stringify(type)} is not supported (Account, Contact)`,
+      `sObject type ${JSON.stringify(type)} is not supported (Account, Contact, Case)`,
     );
   }
   const url = typeof attributes.url === 'string' ? UPSERT_URL.exec(attributes.url) : null;
@@ -119,13 +119,15 @@ export function writeSObject(tree: SObjectTree): Buffer {
 export const reader: FormatReader<SObjectTree> = {
   name: FORMAT,
   family: 'crm',
-  description: 'Salesforce Account/Contact upsert body (PATCH by external id) or sObject Collections body',
+  description:
+    'Salesforce Account/Contact/Case upsert body (PATCH by external id or Id) or sObject Collections body',
   parse: parseSObject,
 };
 
 export const writer: FormatWriter<SObjectTree> = {
   name: FORMAT,
   family: 'crm',
-  description: 'Salesforce Account/Contact upsert body (PATCH by external id) or sObject Collections body',
+  description:
+    'Salesforce Account/Contact/Case upsert body (PATCH by external id or Id) or sObject Collections body',
   write: writeSObject,
 };

@@ -1,4 +1,4 @@
-export type SObjectType = 'Account' | 'Contact';
+export type SObjectType = 'Account' | 'Contact' | 'Case';
 
 export interface SObjectRecord {
   $loc: string;

@@ -25,6 +25,6 @@ export const reader: FormatReader<IdocTree> = {
 export const writer: FormatWriter<IdocTree> = {
   name: FORMAT,
   family: 'erp',
-  description: 'SAP IDoc ORDERS05 order response (MESTYP ORDRSP) as XML',
+  description: 'SAP IDoc ORDERS05 order response (MESTYP ORDRSP) or inbound order (ORDERS) as XML',
   write: writeOrdrsp,
 };

@@ -208,8 +208,12 @@ describe('sap-idoc-orders05 writer', () => {
     }
   });
 
-  it('refuses a tree that declares another message type', () => {
+  it('writes an ORDERS tree as ORDERS (an order SAP is to create) and refuses any other message type', () => {
     const tree = one('several-idocs.xml'.replace('several-idocs', 'partner-roles-missing')).tree;
+    expect(tree.control.MESTYP).toBe('ORDERS');
+    expect(writer.write(tree).toString()).toContain('<MESTYP>ORDERS</MESTYP>');
+    tree.control.MESTYP = 'ORDCHG';
     expect(() => writer.write(tree)).toThrow(FormatError);
+    expect(() => writer.write(tree)).toThrow(/writer writes ORDRSP or ORDERS only, tree has ORDCHG/);
   });
 });

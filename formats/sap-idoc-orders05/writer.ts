@@ -44,24 +44,32 @@ interface Out {
   children: Out[];
 }
 
+/** Message types the hub sends SAP: order responses, and ORDERS for sales documents it asks SAP to create. */
+const WRITTEN_MESSAGE_TYPES = ['ORDRSP', 'ORDERS'];
+
 /**
- * Writes one IDoc tree as ORDERS05 XML with MESTYP ORDRSP (the outbound order response). Derived keys and `$loc`
- * are not written: they come back from the SAP fields when the reader reads the output.
+ * Writes one IDoc tree as ORDERS05 XML with MESTYP ORDRSP (the outbound order response), or ORDERS when the tree
+ * says so (a sales document SAP is to create, e.g. a credit memo request). Derived keys and `$loc` are not written:
+ * they come back from the SAP fields when the reader reads the output.
  */
 export function writeOrdrsp(tree: IdocTree): Buffer {
-  const control = { ...tree.control, TABNAM: 'EDI_DC40', IDOCTYP: 'ORDERS05', MESTYP: 'ORDRSP' };
-  for (const [field, expected] of [
-    ['IDOCTYP', 'ORDERS05'],
-    ['MESTYP', 'ORDRSP'],
-  ] as const) {
-    const given = tree.control[field];
-    if (given !== undefined && given !== expected) {
-      throw new FormatError(
-        FORMAT,
-        `${tree.$loc}/EDI_DC40/${field}`,
-        `writer writes ${expected} only, tree has ${String(given)}`,
-      );
-    }
+  const given = tree.control.MESTYP;
+  const messageType = given === undefined || given === null || given === '' ? 'ORDRSP' : String(given);
+  if (!WRITTEN_MESSAGE_TYPES.includes(messageType)) {
+    throw new FormatError(
+      FORMAT,
+      `${tree.$loc}/EDI_DC40/MESTYP`,
+      `writer writes ${WRITTEN_MESSAGE_TYPES.join(' or ')} only, tree has ${messageType}`,
+    );
+  }
+  const control = { ...tree.control, TABNAM: 'EDI_DC40', IDOCTYP: 'ORDERS05', MESTYP: messageType };
+  const idoctyp = tree.control.IDOCTYP;
+  if (idoctyp !== undefined && idoctyp !== 'ORDERS05') {
+    throw new FormatError(
+      FORMAT,
+      `${tree.$loc}/EDI_DC40/IDOCTYP`,
+      `writer writes ORDERS05 only, tree has ${String(idoctyp)}`,
+    );
   }
   if (!tree.control.DOCNUM) throw new FormatError(FORMAT, `${tree.$loc}/EDI_DC40/DOCNUM`, 'missing DOCNUM');
   const segments: Out[] = [

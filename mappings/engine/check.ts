@@ -1,4 +1,10 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type avro from 'avsc';
+import { closest, distance } from 'fastest-levenshtein';
+import { findReader } from '../../formats/index.ts';
+import { avroType } from '../../schemas/catalog.ts';
 import {
   allExpressions,
   type CompiledMapping,
@@ -115,6 +121,152 @@ function checkField(mapping: CompiledMapping, node: FieldNode, type: avro.Type, 
   checkRecord(mapping, node, target, problems);
 }
 
+const formatsDir = fileURLToPath(new URL('../../formats/', import.meta.url));
+const treeNamesCache = new Map<string, { seen: Set<string>; all: Set<string> }>();
+
+function collectKeys(value: unknown, into: Set<string>): void {
+  if (!value || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const item of value) collectKeys(item, into);
+    return;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    into.add(key);
+    collectKeys(child, into);
+  }
+}
+
+/**
+ * Every field name a format's trees have, as its readers build them from the format's own fixtures (valid ones):
+ * the shape a mapping's expressions can refer to. Empty when the format has no fixtures here.
+ */
+function treeNames(format: string): { seen: Set<string>; all: Set<string> } {
+  const cached = treeNamesCache.get(format);
+  if (cached) return cached;
+  const names = new Set<string>();
+  const dir = join(formatsDir, format, 'fixtures');
+  const reader = findReader(format);
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => !f.endsWith('.ts') && !f.endsWith('.md') && !f.startsWith('.'));
+  } catch {
+    files = [];
+  }
+  for (const file of files) {
+    const path = join(dir, file);
+    if (!statSync(path).isFile()) continue;
+    try {
+      for (const document of reader.parse(readFileSync(path))) collectKeys(document.tree, names);
+    } catch {
+      // A fixture the reader refuses adds no names.
+    }
+  }
+  const seen = new Set(names);
+  // The EDI readers name their trees' fields in their source (interfaces and the objects they build): a field that
+  // no fixture happens to have is still known.
+  const shared = join(formatsDir, format.split('-')[0]!);
+  for (const folder of [join(formatsDir, format), shared]) {
+    let sources: string[] = [];
+    try {
+      sources = readdirSync(folder).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+    } catch {
+      sources = [];
+    }
+    for (const file of sources) {
+      for (const m of readFileSync(join(folder, file), 'utf8').matchAll(/\b([A-Za-z_]\w*)\??\s*:/g))
+        names.add(m[1]!);
+    }
+  }
+  const result = { seen, all: names };
+  treeNamesCache.set(format, result);
+  return result;
+}
+
+function schemaNames(type: avro.Type, into: Set<string>, seen = new Set<avro.Type>()): void {
+  if (seen.has(type)) return;
+  seen.add(type);
+  const name = type.typeName;
+  if (name === 'record' || name === 'error') {
+    for (const field of (type as avro.types.RecordType).fields) {
+      into.add(field.name);
+      schemaNames(field.type, into, seen);
+    }
+  } else if (name.startsWith('union')) {
+    for (const branch of (type as avro.types.UnwrappedUnionType).types) schemaNames(branch, into, seen);
+  } else if (name === 'array') schemaNames((type as avro.types.ArrayType).itemsType, into, seen);
+  else if (name === 'map') schemaNames((type as avro.types.MapType).valuesType, into, seen);
+}
+
+/** What `$doc` holds (run.ts binds it). */
+const DOC_FIELDS = ['format', 'kind', 'id', 'source', 'receivedAt'];
+
+/**
+ * Field names an expression reads that no input of the mapping has: a to-canonical mapping's input is a format
+ * whose trees are known from its fixtures, a from-canonical one's is the canonical schema. Names the mapping's own
+ * expressions build (`{'earliest': …}`) count as known. A misspelt or invented name (`cur`, `assignedId`) would
+ * silently yield nothing; here it is named, with the closest real name.
+ */
+function unknownNames(mapping: CompiledMapping, inputType: avro.Type | undefined): Problem[] {
+  const known = new Set<string>(DOC_FIELDS);
+  // Names only the reader's source mentions: known, but not offered as a hint (the source also names other things).
+  const declared = new Set<string>();
+  if (mapping.direction === 'to-canonical') {
+    const names = treeNames(mapping.spec.input);
+    if (names.all.size === 0) return [];
+    for (const name of names.seen) known.add(name);
+    for (const name of names.all) declared.add(name);
+  } else if (inputType) schemaNames(inputType, known);
+  else return [];
+  // Objects the mapping gets from elsewhere: lookup tables' values, and JSONata's $match results.
+  collectKeys(Object.values(mapping.tables), known);
+  for (const name of ['match', 'index', 'groups']) known.add(name);
+  const expressions = allExpressions(mapping);
+  for (const node of expressions) {
+    walkAst(node.expression.ast(), (ast) => {
+      if (ast.type !== 'unary' || ast.value !== '{' || !Array.isArray(ast.lhs)) return;
+      for (const pair of ast.lhs as AstNode[][]) {
+        const key = pair[0];
+        if (key?.type === 'string') known.add(String(key.value));
+      }
+    });
+  }
+  const problems: Problem[] = [];
+  const candidates = [...known].filter((name) => name !== '$loc');
+  for (const node of expressions) {
+    const reported = new Set<string>();
+    walkAst(node.expression.ast(), (ast) => {
+      // Keys of the canonical `extensions` map are whatever the mappings made them: not checked.
+      if (ast.type === 'path' && Array.isArray(ast.steps)) {
+        const steps = ast.steps as AstNode[];
+        for (let i = 1; i < steps.length; i++)
+          if (steps[i - 1]?.value === 'extensions' && steps[i]?.type === 'name')
+            reported.add(String(steps[i]!.value));
+      }
+      if (ast.type !== 'name' || typeof ast.value !== 'string') return;
+      const name = ast.value;
+      if (known.has(name) || declared.has(name) || reported.has(name)) return;
+      reported.add(name);
+      // A name that starts a real one (`cur` → `currency`) is the likeliest slip; else the nearest by edits.
+      const prefixed = candidates
+        .filter((c) => c.toLowerCase().startsWith(name.toLowerCase()))
+        .sort((a, b) => a.length - b.length)[0];
+      const near = prefixed ?? closest(name, candidates);
+      const hint =
+        near && (prefixed || distance(name, near) <= Math.max(2, Math.floor(name.length / 3)))
+          ? `; did you mean "${near}"?`
+          : '';
+      const input =
+        mapping.direction === 'to-canonical' ? `no ${mapping.spec.input} tree` : `no ${mapping.spec.input}`;
+      problems.push({
+        file: mapping.file,
+        at: node.at,
+        message: `"${name}" is a field of ${input} nor of an object this mapping builds, so it always yields nothing${hint}`,
+      });
+    });
+  }
+  return problems;
+}
+
 export function staticProblems(mapping: CompiledMapping): Problem[] {
   const problems: Problem[] = [];
   for (const node of allExpressions(mapping)) {
@@ -143,3 +295,17 @@ export function staticProblems(mapping: CompiledMapping): Problem[] {
   }
   return problems;
 }
+
+/**
+ * Warnings, not failures: names an expression reads that no known input has (see unknownNames). Checked where the
+ * input's names are fixed: the canonical schemas, and the EDI readers (X12, EDIFACT), whose trees use the reader's
+ * own names; XML and JSON trees mirror the document's names, open-ended (custom fields), so they are not checked.
+ * The EDI names come from the format's fixtures, so a rare element no fixture has may be warned about wrongly: add
+ * a fixture that has it.
+ */
+export function staticWarnings(mapping: CompiledMapping): Problem[] {
+  if (mapping.direction === 'from-canonical') return unknownNames(mapping, avroType(mapping.schema.file));
+  return NAMED_TREES.test(mapping.spec.input) ? unknownNames(mapping, undefined) : [];
+}
+
+const NAMED_TREES = /^(x12|edifact)-/;

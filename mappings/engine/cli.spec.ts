@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,23 @@ describe('eai map on broken documents', () => {
       });
     }
   }
+
+  it('a top-level field the document lacks (EDIFACT ORDERS without CUX) names the message it is missing from', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-no-cux-'));
+    try {
+      const original = readFileSync('formats/edifact-orders/fixtures/bom-free-text-35-cut.edi', 'utf8');
+      const segments = original.split("'").filter((segment) => !segment.trim().startsWith('CUX'));
+      const text = segments.join("'").replace(/UNT\+(\d+)\+/, (_, n: string) => `UNT+${Number(n) - 1}+`);
+      writeFileSync(join(dir, 'no-cux.edi'), text);
+      const result = await mapCommand({ format: 'edifact-orders', input: join(dir, 'no-cux.edi') });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /salesOrder\.currency: required, but the mapping produced nothing \(schema "string"\) \(input UNB#1\/UNH#1\/BGM \(segment \d+, line \d+\)\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('a real process: exit status 1 and the error on stderr, nothing on stdout', async () => {
     const result = await eaiMap([
@@ -101,10 +118,11 @@ describe('eai map on documents that yield no canonical record', () => {
     });
   });
 
-  it('says nothing on stderr when records come out (an EPCIS TransactionEvent of a shipment)', async () => {
+  it('gives no such note when records come out (an EPCIS TransactionEvent of a shipment)', async () => {
     const input = 'formats/epcis-2/fixtures/transaction-event-shipping-po.json';
     const result = await mapCommand({ format: 'epcis-2', input });
-    expect(result.stderr).toBe('');
+    expect(result.stderr).not.toMatch(/no canonical record/);
+    expect(result.stderr).toMatch(/^eai map: \d+ of \d+ input values were used by no expression/);
     expect(JSON.parse(result.stdout)).toHaveLength(1);
   });
 });

@@ -7,9 +7,11 @@ import {
   type MappedDocument,
   mapBytes,
   mappingsDir,
+  type UsageReport,
+  UsageTracker,
   writeToSystem,
 } from '../index.ts';
-import { staticProblems } from './check.ts';
+import { staticProblems, staticWarnings } from './check.ts';
 import { errorLine } from './errors.ts';
 import { type FixtureResult, runFixtures } from './fixtures.ts';
 import { canonicalValues } from './run.ts';
@@ -57,6 +59,28 @@ function noRecordsNote(mappingFile: string, mapped: MappedDocument[], input: str
   return `${json ? JSON.stringify({ warnings: [{ warning: 'NoCanonicalRecord', location: input, message }] }) : `eai map: ${message}`}\n`;
 }
 
+/** Documents up to this size get the count of input values no mapping used (tracking reads about doubles the time). */
+const USAGE_COUNT_LIMIT = 1024 * 1024;
+
+/**
+ * Every value a reader understood lands in a canonical field or in `extensions`; what no expression read is counted
+ * on stderr (`--json`: an `UnmappedInput` warning with the first 50 values by location), so a dropped fact shows.
+ */
+function unusedNote(mappingFile: string, report: UsageReport, json: boolean): string {
+  if (report.unused.length === 0) return '';
+  const count = report.unused.length;
+  const message = `${count} of ${report.total} input values were used by no expression of ${mappingFile}`;
+  if (json) {
+    const unused = report.unused.slice(0, 50);
+    return `${JSON.stringify({ warnings: [{ warning: 'UnmappedInput', count, total: report.total, message, unused }] })}\n`;
+  }
+  const first = report.unused
+    .slice(0, 5)
+    .map((u) => `${u.location}: ${u.field}`)
+    .join('; ');
+  return `eai map: ${message} (${first}${count > 5 ? '; …' : ''}; --json lists them)\n`;
+}
+
 /** `eai map --format F --input FILE [--to-system]`. */
 export async function mapCommand(options: {
   format: string;
@@ -78,10 +102,12 @@ export async function mapCommand(options: {
       return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
     }
     const mapping = inboundMapping(options.format);
-    const mapped = await mapBytes(options.format, bytes, { mapping });
+    const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
+    const mapped = await mapBytes(options.format, bytes, { mapping, usage });
     const records = mapped.flatMap((m) => m.records);
     const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
-    if (records.length > 0) return { code: 0, stdout, stderr: '' };
+    const usageNote = usage ? unusedNote(mapping.file, usage.report(), json) : '';
+    if (records.length > 0) return { code: 0, stdout, stderr: usageNote };
     return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json) };
   } catch (error) {
     return failure(error, json);
@@ -151,23 +177,32 @@ export async function testCommand(options: {
   }
 }
 
-/** `eai map check [dir]` (`npm run mappings:check`): the static type check, then every fixture. */
-export async function checkCommand(options: { target?: string; json?: boolean }): Promise<CommandOutput> {
+/**
+ * `eai map check [dir]` (`npm run mappings:check`): the static type check, then every fixture (`typesOnly`: the
+ * type check alone, for a mapping whose expected outputs are not written yet).
+ */
+export async function checkCommand(options: {
+  target?: string;
+  json?: boolean;
+  typesOnly?: boolean;
+}): Promise<CommandOutput> {
   try {
     const mappings = selectMappings(options.target);
     const problems = mappings.flatMap(staticProblems);
+    const warnings = mappings.flatMap(staticWarnings);
     const fixtures: FixtureResult[] = [];
-    for (const mapping of mappings) fixtures.push(...(await runFixtures(mapping)));
+    if (!options.typesOnly) for (const mapping of mappings) fixtures.push(...(await runFixtures(mapping)));
     const failedFixtures = fixtures.filter((r) => !r.ok);
     const ok = problems.length === 0 && failedFixtures.length === 0 && mappings.length > 0;
     const stdout = options.json
-      ? `${JSON.stringify({ ok, mappings: mappings.length, problems, fixtures })}\n`
+      ? `${JSON.stringify({ ok, mappings: mappings.length, problems, warnings, fixtures })}\n`
       : `${[
           ...problems.map((p) => `${p.file}: ${p.at}: ${p.message}`),
+          ...warnings.map((p) => `warning: ${p.file}: ${p.at}: ${p.message}`),
           ...failedFixtures.map(
             (r) => `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
           ),
-          `${mappings.length} mappings: ${problems.length} type problems, ${fixtures.length - failedFixtures.length}/${fixtures.length} fixtures equal to their expected output`,
+          `${mappings.length} mappings: ${problems.length} type problems${options.typesOnly ? ' (fixtures not run)' : `, ${fixtures.length - failedFixtures.length}/${fixtures.length} fixtures equal to their expected output`}`,
         ].join('\n')}\n`;
     return { code: ok ? 0 : 1, stdout, stderr: '' };
   } catch (error) {

@@ -13,8 +13,13 @@ export interface ExpressionNode {
   at: string;
   source: string;
   expression: jsonata.Expression;
-  /** A direct evaluation when the expression is a literal or a plain path (see fast-path.ts). */
+  /** The expression compiled to a plain function, when it keeps to the subset fast-path.ts handles. */
   fast?: FastExpression;
+  /**
+   * The `$names` its text mentions: an evaluation binds only these of the per-document values, since JSONata binds
+   * every value it is given into a fresh frame on each call (most expressions use none or one of a dozen lets).
+   */
+  uses: string[];
 }
 
 /** A nested record: its own fields, optionally over a moved context (`$from`) or once per node (`$each`). */
@@ -42,7 +47,8 @@ export interface CompiledMapping extends LoadedMapping {
 function compileExpression(file: string, at: string, source: string): ExpressionNode {
   try {
     const expression = jsonata(source);
-    return { kind: 'expression', at, source, expression, fast: fastExpression(expression.ast() as never) };
+    const uses = [...new Set([...source.matchAll(/\$([A-Za-z_]\w*)/g)].map((m) => m[1]!))];
+    return { kind: 'expression', at, source, expression, uses };
   } catch (error) {
     const e = error as { message: string; position?: number; token?: string };
     throw new ConfigError(
@@ -100,6 +106,7 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
   const functions = mappingFunctions(compiled.tables, spec.options.timeZone);
   for (const node of allExpressions(compiled)) {
     for (const [name, fn] of Object.entries(functions)) node.expression.assign(name, fn);
+    node.fast = fastExpression(node.expression.ast() as never, functions);
   }
   return compiled;
 }

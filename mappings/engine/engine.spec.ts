@@ -89,15 +89,40 @@ describe('mappings:check', () => {
     expect((error as MappingError).message).toContain('(input /ORDERS05/IDOC[1]/E1EDP01[2])');
   });
 
+  it('warns of names the input tree has nowhere (a typo yields nothing), with the closest real name', async () => {
+    const result = await checkCommand({ target: `${testdata}/unknown-names`, json: true, typesOnly: true });
+    const report = JSON.parse(result.stdout) as {
+      problems: unknown[];
+      warnings: Array<{ at: string; message: string }>;
+    };
+    expect(report.problems).toEqual([]);
+    expect(result.code).toBe(0);
+    const messages = report.warnings.map((w) => `${w.at}: ${w.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /^fields\.salesOrder\.currency: "cur" is a field of no x12-850 tree .* did you mean "currency"\?$/,
+      ),
+      expect.stringMatching(
+        /^fields\.salesOrder\.lines\.lineNumber: "assignedId" is a field of no x12-850 tree/,
+      ),
+    ]);
+    const text = await checkCommand({ target: `${testdata}/unknown-names`, typesOnly: true });
+    expect(text.stdout).toMatch(
+      /^warning: .*unknown-names\/orders\.to-canonical\.yaml: fields\.salesOrder\.currency: "cur"/m,
+    );
+  });
+
   it('passes every mapping in the catalog: no type problems, every fixture equal to its expected output', async () => {
     const result = await checkCommand({ json: true });
     const report = JSON.parse(result.stdout) as {
       ok: boolean;
       mappings: number;
       problems: unknown[];
+      warnings: unknown[];
       fixtures: Array<{ ok: boolean; input: string; details: string[] }>;
     };
     expect(report.problems).toEqual([]);
+    expect(report.warnings).toEqual([]);
     expect(report.fixtures.filter((f) => !f.ok)).toEqual([]);
     expect(report.mappings).toBeGreaterThanOrEqual(2);
     expect(result.code).toBe(0);

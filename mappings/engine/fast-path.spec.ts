@@ -1,14 +1,34 @@
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { fastExpression } from './fast-path.ts';
+import { FastPathUnsupported, fastExpression } from './fast-path.ts';
 
-describe('fast path for literals and plain paths', () => {
+/** A result as JSONata's callers can tell it apart: the value, and whether it is an array, a sequence, kept. */
+function shape(value: unknown): string {
+  const flags = Array.isArray(value)
+    ? {
+        sequence: (value as { sequence?: boolean }).sequence === true,
+        keepSingleton: (value as { keepSingleton?: boolean }).keepSingleton === true,
+      }
+    : {};
+  return JSON.stringify({ value, array: Array.isArray(value), ...flags });
+}
+
+const functions = {
+  up: (s: unknown) => (typeof s === 'string' ? s.toUpperCase() : undefined),
+  pick: function (this: unknown, key: unknown) {
+    return (this as Record<string, unknown> | undefined)?.[String(key)];
+  },
+};
+
+describe('mapping expressions compiled to plain functions', () => {
   const inputs: unknown[] = [
     { a: 1, $loc: '/X[1]' },
     { a: [1] },
     { a: [1, 2] },
     { a: [] },
     { a: null },
+    { a: '' },
+    { a: 0, b: false },
     { a: { b: 1 } },
     { a: { b: [1] } },
     { a: { b: null } },
@@ -16,6 +36,17 @@ describe('fast path for literals and plain paths', () => {
     { a: [{ b: [1] }] },
     { a: [{ b: [1, 2] }, { b: 3 }, { c: 4 }] },
     { a: [{ b: { c: 'x' } }, { b: [{ c: 'y' }, { c: ['z'] }] }] },
+    {
+      a: [
+        { q: 'BP', id: 'B-1' },
+        { q: 'VP', id: 'V-1' },
+        { q: 'BP', id: 'B-2' },
+      ],
+      b: 'BP',
+    },
+    { a: [[1, 2], [3]], b: [{ c: 1 }, { c: 2 }] },
+    { a: 'x', b: 'y', c: 2.5, d: 1e21 },
+    { constructor: 'own', toString: 1 },
     [{ a: 1 }, { a: 2 }],
     [{ a: 1 }],
     [{ a: [1] }],
@@ -28,49 +59,147 @@ describe('fast path for literals and plain paths', () => {
     'a.b',
     'a.b.c',
     'x',
+    'constructor',
+    'toString',
     '$v.a',
     '$v.a.b',
-    '$missing.a',
     "'CREATED'",
     '42',
     'true',
     'null',
+    '$',
+    '$$.a',
+    'a[0]',
+    'a[-1]',
+    'a[1].b',
+    'a[b = 1]',
+    'a[b = 1][0]',
+    "a[q = 'BP'][0].id",
+    'a[q = $v.b].id',
+    'a[q != $$.b].id',
+    'a.b[0]',
+    'a[]',
+    'a.b[]',
+    'a[0][0]',
+    '$[a]',
+    '$[a].a',
+    'a = 1',
+    'a != 1',
+    'a = b',
+    "a = 'x'",
+    'a and b',
+    'a or b',
+    'x or a',
+    'a & b',
+    "a & '-' & c",
+    'c & d',
+    '1 in a',
+    'a in $v.a',
+    "a ? 'yes' : 'no'",
+    'a ? b',
+    'x ? a : b',
+    '$exists(a)',
+    '$not(a)',
+    '$exists(x) ? 1 : 2',
+    '$up(a)',
+    "$up(a[q = 'BP'][0].id)",
+    '$pick("a")',
+    'a.$pick("b")',
+    'b[c = 2].c',
+    "$join(a, ',')",
+    '$join(a)',
+    "$join(a.c, '-')",
+    "$join(a[q = 'BP'].id, ' ')",
   ];
 
-  it('gives exactly what JSONata gives, on every input shape', async () => {
+  it('gives exactly what JSONata gives, on every input shape, or leaves the case to JSONata', async () => {
     let compared = 0;
+    let fellBack = 0;
     for (const source of expressions) {
       const expression = jsonata(source);
-      const fast = fastExpression(expression.ast() as never);
+      for (const [name, fn] of Object.entries(functions)) expression.assign(name, fn);
+      const fast = fastExpression(expression.ast() as never, functions);
       expect(fast, source).toBeDefined();
       for (const input of inputs) {
         const bindings = { v: input };
-        const expected = await expression.evaluate(input, bindings);
-        const actual = fast!(input, bindings);
-        // JSONata marks its result sequences with extra properties; compare as JSON values.
-        expect(JSON.stringify(actual), `${source} on ${JSON.stringify(input)}`).toBe(
-          JSON.stringify(expected),
+        let expected: unknown;
+        let jsonataFailed = false;
+        try {
+          expected = await expression.evaluate(input, bindings);
+        } catch {
+          jsonataFailed = true;
+        }
+        let actual: unknown;
+        try {
+          actual = fast!(input, bindings);
+        } catch (error) {
+          // run.ts asks JSONata whenever the compiled form throws: a throw is a fallback, never a wrong answer.
+          fellBack++;
+          if (!jsonataFailed)
+            expect(error, `${source} on ${JSON.stringify(input)}`).toBeInstanceOf(FastPathUnsupported);
+          continue;
+        }
+        expect(jsonataFailed, `${source} on ${JSON.stringify(input)}: JSONata fails, compiled does not`).toBe(
+          false,
         );
+        expect(shape(actual), `${source} on ${JSON.stringify(input)}`).toBe(shape(expected));
         compared++;
       }
     }
-    expect(compared).toBe(expressions.length * inputs.length);
+    expect(compared).toBeGreaterThan(expressions.length * inputs.length * 0.9);
+    expect(fellBack).toBeLessThan(expressions.length * inputs.length * 0.1);
   });
 
   it('leaves everything else to JSONata', () => {
     for (const source of [
-      'a[0]',
-      'a[b = 1]',
-      '$lookup(a)',
-      'a & b',
-      '$',
-      '$$.a',
+      '($x := a; $x)',
+      'function($y) { $y }',
       'a.$string()',
-      'a[]',
-      'a.b[0]',
-      'a ? b',
+      '$string(a)',
+      '[a, b]',
+      '[a, b][0]',
+      "{'k': a}",
+      'a#$i.b',
+      'a^(b)',
+      'a.*',
+      '-a',
+      'a + 1',
+      'a < 1',
+      '$v',
+      '$up',
     ]) {
-      expect(fastExpression(jsonata(source).ast() as never), source).toBeUndefined();
+      const expression = jsonata(source);
+      const fast = fastExpression(expression.ast() as never, functions);
+      if (source === '$v') {
+        // A variable alone compiles; it is read from the bindings.
+        expect(fast?.({}, { v: 7 })).toBe(7);
+        continue;
+      }
+      expect(fast, source).toBeUndefined();
     }
   });
+});
+
+describe('every fixture of every mapping, each compiled result checked against JSONata', () => {
+  it('maps every fixture to its expected output with the check on', async () => {
+    process.env.EAI_MAPPING_VERIFY_FAST_PATH = '1';
+    // run.ts reads the switch when it loads: load the engine only now (each spec file has its own modules).
+    const { loadMappings } = await import('../index.ts');
+    const { runFixtures } = await import('./fixtures.ts');
+    const results = [];
+    let expressions = 0;
+    let compiled = 0;
+    for (const mapping of loadMappings()) {
+      results.push(...(await runFixtures(mapping)));
+      const { allExpressions } = await import('./compile.ts');
+      for (const node of allExpressions(mapping)) {
+        expressions++;
+        if (node.fast) compiled++;
+      }
+    }
+    expect(results.filter((r) => !r.ok).map((r) => `${r.input}: ${r.details.join('; ')}`)).toEqual([]);
+    expect(results.length).toBeGreaterThan(50);
+    // Most expressions of the shipped mappings keep to the compiled subset (59 % when this was written).
+    expect(compiled / expressions).toBeGreaterThan(0.5);
+  }, 120_000);
 });

@@ -26,6 +26,24 @@ function locationOf(node: unknown): string | undefined {
     : undefined;
 }
 
+/**
+ * Where a record context is, when it has no `$loc` of its own (a whole document's tree): its first located child,
+ * breadth first (the message's header segment, say), so a problem with a top-level field still names its message.
+ */
+function contextLocation(context: unknown): string | undefined {
+  let level: unknown[] = [context];
+  for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+    const next: unknown[] = [];
+    for (const node of level) {
+      const at = locationOf(node);
+      if (at) return at;
+      if (node && typeof node === 'object' && !Array.isArray(node)) next.push(...Object.values(node));
+    }
+    level = next;
+  }
+  return undefined;
+}
+
 /** JSONata sequences are arrays with extra flags; results are made plain so they compare and encode cleanly. */
 function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
@@ -38,22 +56,71 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-async function evaluate(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
+async function evaluate(
+  run: Run,
+  node: ExpressionNode,
+  context: unknown,
+  path: string | string[],
+): Promise<unknown> {
   return plain(await evaluateRaw(run, node, context, path));
 }
 
+/**
+ * With EAI_MAPPING_VERIFY_FAST_PATH=1 (fast-path.spec.ts sets it), every compiled result is checked against JSONata's
+ * own for the same input: a difference fails the mapping, naming the expression.
+ */
+const verifyFastPath = process.env.EAI_MAPPING_VERIFY_FAST_PATH === '1';
+
+export class FastPathMismatch extends Error {}
+
+async function verifyFast(run: Run, node: ExpressionNode, context: unknown, fast: unknown): Promise<void> {
+  const bindings: Record<string, unknown> = {};
+  for (const name of node.uses) if (name in run.bindings) bindings[name] = run.bindings[name];
+  const slow = await node.expression.evaluate(context, bindings);
+  const shape = (v: unknown) =>
+    JSON.stringify({
+      value: plain(v),
+      array: Array.isArray(v),
+      sequence: Array.isArray(v) && (v as { sequence?: boolean }).sequence === true,
+      keepSingleton: Array.isArray(v) && (v as { keepSingleton?: boolean }).keepSingleton === true,
+    });
+  if (shape(fast) !== shape(slow)) {
+    throw new FastPathMismatch(
+      `${run.mapping.file}: ${node.at}: compiled ${shape(fast)} but JSONata ${shape(slow)} [${node.source}]`,
+    );
+  }
+}
+
 /** The expression's result as JSONata gives it: input nodes keep their `$loc`. */
-async function evaluateRaw(run: Run, node: ExpressionNode, context: unknown, path: string): Promise<unknown> {
+/** `path`: where the value goes, formatted only when an error needs it. */
+async function evaluateRaw(
+  run: Run,
+  node: ExpressionNode,
+  context: unknown,
+  path: string | string[],
+): Promise<unknown> {
   try {
-    if (node.fast) return node.fast(context, run.bindings);
-    return await node.expression.evaluate(context, run.bindings);
+    if (node.fast) {
+      try {
+        const fast = node.fast(context, run.bindings);
+        if (verifyFastPath) await verifyFast(run, node, context, fast);
+        return fast;
+      } catch (error) {
+        if (error instanceof FastPathMismatch) throw error;
+        // Whatever the compiled form cannot handle (or fails on), JSONata answers, errors in its own words.
+      }
+    }
+    const bindings: Record<string, unknown> = {};
+    for (const name of node.uses) if (name in run.bindings) bindings[name] = run.bindings[name];
+    return await node.expression.evaluate(context, bindings);
   } catch (error) {
     const message = (error as Error).message ?? String(error);
+    const at = typeof path === 'string' ? path : formatPath(path);
     throw new MappingError(
       run.mapping.file,
-      path,
+      at,
       `${message} [in ${node.at}: ${node.source}]`,
-      locationOf(context) ?? nearestLocation(run, path),
+      locationOf(context) ?? nearestLocation(run, at),
       { cause: error },
     );
   }
@@ -66,7 +133,7 @@ async function evaluateRecord(
   path: string[],
 ): Promise<unknown> {
   if (node.each) {
-    const raw = await evaluateRaw(run, node.each, context, formatPath(path));
+    const raw = await evaluateRaw(run, node.each, context, path);
     const contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
     const out: unknown[] = [];
     for (let i = 0; i < contexts.length; i++)
@@ -74,7 +141,7 @@ async function evaluateRecord(
     return out;
   }
   if (node.from) {
-    const raw = await evaluateRaw(run, node.from, context, formatPath(path));
+    const raw = await evaluateRaw(run, node.from, context, path);
     if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) return null;
     if (Array.isArray(raw) && raw.length > 1) {
       throw new MappingError(
@@ -106,7 +173,7 @@ async function fields(
     let value: unknown;
     if (child.kind === 'expression') {
       run.bindings.parent = outer;
-      value = await evaluate(run, child, context, formatPath(childPath));
+      value = await evaluate(run, child, context, childPath);
     } else {
       run.bindings.parent = child.each || child.from ? context : outer;
       value = await evaluateRecord(run, child, context, childPath);
@@ -244,7 +311,8 @@ export async function mapDocument(
   const run = await start(mapping, document.tree, { format, kind, id, source, receivedAt });
   const out: CanonicalRecord[] = [];
   for (const context of await recordContexts(run, document.tree)) {
-    run.locations = [];
+    const whole = contextLocation(context);
+    run.locations = whole ? [['', whole]] : [];
     run.bindings.record = context;
     const built = await fields(run, mapping.root, context, []);
     const value = validate(run, mapping.outputType, withDefaults(mapping.outputType, built));

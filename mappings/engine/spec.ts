@@ -61,6 +61,12 @@ export const mappingSchema = z
       })
       .strict()
       .describe('The fixtures `eai map test` and `mappings:check` run.'),
+    onlyByName: z
+      .boolean()
+      .default(false)
+      .describe(
+        "A further mapping of its format, used only where a connector names it (`mapping:`); the format's default (`eai map`, connectors that name none) stays its other mapping.",
+      ),
     imports: z
       .array(z.string())
       .default([])

@@ -4,9 +4,9 @@ import type { SimContext } from '../common/types.ts';
 import { backgroundRequest, type InstanceTimers } from '../sap/runtime.ts';
 import { writeEdifactAsn } from './asn-edifact.ts';
 import { writeX12Asn } from './asn-x12.ts';
-import { CAPTURE_HEADERS, epcisDocument } from './epcis.ts';
+import { CAPTURE_HEADERS, epcisDocument, returnReceiptDocument } from './epcis.ts';
 import { planShipment } from './shipment.ts';
-import type { AsnRecord, DespatchRequest, LogisticsState } from './state.ts';
+import type { AsnRecord, DespatchRequest, LogisticsState, ReturnAuthorization } from './state.ts';
 
 export interface DespatchConfig {
   outboundDir: string;
@@ -16,6 +16,8 @@ export interface DespatchConfig {
   captureUrl?: string;
   /** Bearer token sent to `captureUrl` (EPCIS leaves capture authentication to the deployment; OAuth-style tokens are usual). */
   captureToken?: string;
+  /** Return authorised → goods received at the warehouse; `POST /sim/returns/{rmaNumber}/receive` receives at once. */
+  returnDelayMs: number;
 }
 
 export const EPCIS_CHANNEL = 'epcis';
@@ -83,6 +85,29 @@ export class DespatchWorker {
       detail: { requestId: id },
     });
     this.capture(epcisDocument('receiving', request, request.shipment, now));
+  }
+
+  /** Schedules the receipt of an authorised return. */
+  scheduleReturn(ret: ReturnAuthorization): void {
+    if (ret.status !== 'authorized') return;
+    this.timers.after(Math.max(0, ret.receiptDue - Date.now()), () => this.receiveReturn(ret.rmaNumber));
+  }
+
+  /** The goods of a return arrive: recorded once (a second call, or the timer after a trigger, does nothing). */
+  receiveReturn(rmaNumber: string): ReturnAuthorization | undefined {
+    const ret = this.sim.state.returns?.[rmaNumber];
+    if (ret?.status !== 'authorized') return ret;
+    const now = new Date();
+    ret.status = 'received';
+    ret.receivedAt = now.toISOString();
+    this.sim.recordEffect(backgroundRequest('TIMER', `/returns/${rmaNumber}/receive`), {
+      entityType: 'RETURN_RECEIPT',
+      entityId: rmaNumber,
+      operation: 'receive',
+      detail: { returnId: ret.returnId, orderNumber: ret.orderNumber },
+    });
+    this.capture(returnReceiptDocument(ret, now));
+    return ret;
   }
 
   private writeAsn(request: DespatchRequest, fate: AsnRecord['fate']): AsnRecord {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hashOf, ssccUrn } from './identifiers.ts';
-import { type DespatchRequest, PROVIDER, type Shipment } from './state.ts';
+import { type DespatchRequest, PROVIDER, type ReturnAuthorization, type Shipment } from './state.ts';
 
 export const EPCIS_CONTEXT = 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld';
 
@@ -61,6 +61,40 @@ export function epcisDocument(
       bizTransaction('desadv', shipment.shipmentId),
     ],
     quantityList: quantityList(request),
+  };
+  return {
+    '@context': [EPCIS_CONTEXT],
+    type: 'EPCISDocument',
+    schemaVersion: '2.0',
+    creationDate: at.toISOString(),
+    epcisBody: { eventList: [event] },
+  };
+}
+
+/**
+ * The receipt of a return at the provider's warehouse: an ObjectEvent `receiving` with disposition `returned` (CBV 2.0:
+ * goods sent back by a customer), its bizTransactionList naming the original purchase order (`po`) and the seller's
+ * return authorisation (`rma`), the quantities received per line in `quantityList`.
+ */
+export function returnReceiptDocument(ret: ReturnAuthorization, at: Date): Record<string, unknown> {
+  const event = {
+    type: 'ObjectEvent',
+    eventID: `urn:uuid:${randomUUID()}`,
+    eventTime: at.toISOString(),
+    eventTimeZoneOffset: '+00:00',
+    epcList: [],
+    action: 'OBSERVE',
+    bizStep: 'receiving',
+    disposition: 'returned',
+    readPoint: { id: PROVIDER.dockSgln },
+    bizLocation: { id: PROVIDER.warehouseSgln },
+    bizTransactionList: [bizTransaction('po', ret.purchaseOrderNumber), bizTransaction('rma', ret.rmaNumber)],
+    quantityList: ret.lines.map((line) => ({
+      epcClass: line.gtin
+        ? `https://id.gs1.org/01/${line.gtin.padStart(14, '0')}`
+        : `https://id.logistics.example/item/${encodeURIComponent(line.sku)}`,
+      quantity: line.quantity,
+    })),
   };
   return {
     '@context': [EPCIS_CONTEXT],

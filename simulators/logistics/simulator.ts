@@ -5,6 +5,7 @@ import { createBackgroundSimulator, InstanceTimers, numberOption } from '../sap/
 import { apiRoutes } from './api-routes.ts';
 import { type DespatchConfig, DespatchWorker } from './despatch.ts';
 import { logisticsErrorBody } from './errors.ts';
+import { returnRoutes } from './returns.ts';
 import { logisticsSimRoutes } from './sim-routes.ts';
 import { emptyLogisticsState, type LogisticsState } from './state.ts';
 
@@ -15,6 +16,8 @@ export interface LogisticsStartOptions extends StartOptions {
   despatchDelayMs?: number;
   /** Despatch → delivery (env EAI_SIM_LOGISTICS_DELIVERY_MS, default 10000). */
   deliveryDelayMs?: number;
+  /** Return authorised → received (env EAI_SIM_LOGISTICS_RETURN_MS, default 10000). */
+  returnDelayMs?: number;
   /** EPCIS capture endpoint always posted to (env EAI_SIM_LOGISTICS_CAPTURE_URL). */
   captureUrl?: string;
   /** Bearer token sent to `captureUrl` (env EAI_SIM_LOGISTICS_CAPTURE_TOKEN). */
@@ -32,6 +35,7 @@ export function logisticsConfig(options: LogisticsStartOptions): DespatchConfig 
       options.outboundDir ?? process.env.EAI_SIM_LOGISTICS_OUTBOUND_DIR ?? join(base, 'logistics-outbound'),
     despatchDelayMs: numberOption(options.despatchDelayMs, 'EAI_SIM_LOGISTICS_DESPATCH_MS', 5000),
     deliveryDelayMs: numberOption(options.deliveryDelayMs, 'EAI_SIM_LOGISTICS_DELIVERY_MS', 10_000),
+    returnDelayMs: numberOption(options.returnDelayMs, 'EAI_SIM_LOGISTICS_RETURN_MS', 10_000),
     ...(captureUrl ? { captureUrl } : {}),
     ...(captureToken ? { captureToken } : {}),
   };
@@ -56,6 +60,7 @@ export const logisticsSimulator = createBackgroundSimulator<LogisticsState, Logi
         routes: (router, sim) => {
           worker = new DespatchWorker(sim, config, timers);
           apiRoutes(router, sim, getWorker, config.despatchDelayMs);
+          returnRoutes(router, sim, getWorker, config.returnDelayMs);
           logisticsSimRoutes(router, sim, config.outboundDir);
           router.get('/sim/config', (_req, res) => {
             // The capture token is a secret: shown only as set or not.
@@ -67,6 +72,7 @@ export const logisticsSimulator = createBackgroundSimulator<LogisticsState, Logi
       // A restarted simulator carries on with what its saved state left pending.
       begin: (sim) => {
         for (const request of Object.values(sim.state.requests)) getWorker().schedule(request);
+        for (const ret of Object.values(sim.state.returns ?? {})) getWorker().scheduleReturn(ret);
       },
       stop: () => timers.clear(),
     };

@@ -65,6 +65,35 @@ export interface DespatchRequest {
   asns: AsnRecord[];
 }
 
+export interface ReturnLine {
+  lineNumber: number;
+  sku: string;
+  gtin?: string;
+  quantity: number;
+  reason?: string;
+}
+
+/**
+ * A return the seller authorised (its RMA number) and asked the provider to take back: `authorized` until the goods
+ * arrive at the warehouse, then `received` (an EPCIS receiving / returned event).
+ */
+export interface ReturnAuthorization {
+  returnId: string;
+  /** The seller's return merchandise authorisation number: the provider receives against it. */
+  rmaNumber: string;
+  /** The original order and its purchase order number. */
+  orderNumber: string;
+  purchaseOrderNumber: string;
+  reason: string;
+  returnFrom?: Omit<ShipTo, 'id'>;
+  lines: ReturnLine[];
+  status: 'authorized' | 'received';
+  authorizedAt: string;
+  /** Epoch ms when the goods arrive (kept so a restarted simulator carries on). */
+  receiptDue: number;
+  receivedAt?: string;
+}
+
 export interface Counters {
   request: number;
   interchange: number;
@@ -80,6 +109,8 @@ export interface LogisticsState {
   asnFaults: AsnFault[];
   /** Bearer token per EPCIS capture URL (`POST /sim/capture-subscriptions {url, token}`); absent in older states. */
   captureTokens?: Record<string, string>;
+  /** Return authorisations by RMA number; absent in older states. */
+  returns?: Record<string, ReturnAuthorization>;
 }
 
 export function emptyLogisticsState(): LogisticsState {
@@ -88,6 +119,7 @@ export function emptyLogisticsState(): LogisticsState {
     counters: { request: 0, interchange: 0, group: 0, set: 0, sscc: 0 },
     asnFaults: [],
     captureTokens: {},
+    returns: {},
   };
 }
 

@@ -10,13 +10,19 @@ export interface WriteActor {
   changeOrigin: string;
 }
 
-export const CDC_CHANNELS = ['/data/ChangeEvents', '/data/AccountChangeEvent', '/data/ContactChangeEvent'];
+export const CDC_CHANNELS = [
+  '/data/ChangeEvents',
+  '/data/AccountChangeEvent',
+  '/data/ContactChangeEvent',
+  '/data/CaseChangeEvent',
+];
 const KEPT_EVENTS = 1000;
 /** Fields that never appear in a change event body (Id is in recordIds; Contact.Name is the compound). */
 const NOT_IN_EVENT = new Set(['Id', 'IsDeleted', 'SystemModstamp']);
 const SCHEMA_IDS: Record<SObjectType, string> = {
   Account: 'mI5tG2pL9xQ0Rk4vJ8sWnA',
   Contact: 'Zb3rY7uE1cV6oH2dF9kTqw',
+  Case: 'Qd8nK2wT5yL1pB7xM4cGhe',
 };
 
 /** Pub/Sub API values: datetimes and dates as epoch milliseconds, the rest as is. */

@@ -4,7 +4,13 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 
 /** Key prefixes of the objects the simulator knows (the first three characters of every id). */
-export const KEY_PREFIX = { Account: '001', Contact: '003', User: '005', Organization: '00D' } as const;
+export const KEY_PREFIX = {
+  Account: '001',
+  Contact: '003',
+  Case: '500',
+  User: '005',
+  Organization: '00D',
+} as const;
 
 /**
  * The 3-character suffix that makes a 15-character id case-insensitive: for each 5-character chunk,

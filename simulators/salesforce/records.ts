@@ -1,5 +1,5 @@
-import { newId } from './ids.ts';
-import { SOBJECTS, type SObjectType } from './schema.ts';
+import { KEY_PREFIX, newId } from './ids.ts';
+import { CLOSED_CASE_STATUSES, SOBJECTS, type SObjectType } from './schema.ts';
 import { type SalesforceState, type SfRecord, sfDateTime } from './state.ts';
 import type { FieldValues } from './validate.ts';
 
@@ -14,7 +14,13 @@ export interface RecordChange {
   changed: string[];
 }
 
-function derive(type: SObjectType, record: SfRecord): void {
+function derive(type: SObjectType, record: SfRecord, now: string): void {
+  if (type === 'Case') {
+    // Salesforce closes a case when its Status is a closed one: IsClosed, and ClosedDate the first time.
+    const closed = typeof record.Status === 'string' && CLOSED_CASE_STATUSES.includes(record.Status);
+    record.IsClosed = closed;
+    record.ClosedDate = closed ? (record.ClosedDate ?? now) : null;
+  }
   if (type === 'Contact') {
     record.Name = [record.FirstName, record.LastName]
       .filter((part) => typeof part === 'string' && part !== '')
@@ -29,7 +35,7 @@ export function createRecord(
   userId: string,
 ): RecordChange {
   const now = sfDateTime(new Date());
-  const id = newId(type === 'Account' ? '001' : '003');
+  const id = newId(KEY_PREFIX[type]);
   const record = Object.fromEntries(
     Object.keys(SOBJECTS[type]).map((name) => [name, null]),
   ) as unknown as SfRecord;
@@ -43,7 +49,12 @@ export function createRecord(
     SystemModstamp: now,
     OwnerId: userId,
   });
-  derive(type, record);
+  if (type === 'Case') {
+    state.lastCaseNumber = (state.lastCaseNumber ?? 999) + 1;
+    record.CaseNumber = String(state.lastCaseNumber).padStart(8, '0');
+    record.Status ??= 'New';
+  }
+  derive(type, record, now);
   state.records[type][record.Id] = record;
   return { type, changeType: 'CREATE', record, changed: [] };
 }
@@ -55,13 +66,19 @@ export function updateRecord(
   values: FieldValues,
   userId: string,
 ): RecordChange {
+  const before = { IsClosed: record.IsClosed ?? null, ClosedDate: record.ClosedDate ?? null };
   const changed = Object.keys(values).filter((name) => record[name] !== values[name]);
   Object.assign(record, values);
   const now = sfDateTime(new Date());
   record.LastModifiedDate = now;
   record.LastModifiedById = userId;
   record.SystemModstamp = now;
-  derive(type, record);
+  derive(type, record, now);
+  // Fields the platform derived change with the write (a case closed: IsClosed, ClosedDate).
+  if (type === 'Case') {
+    for (const name of ['IsClosed', 'ClosedDate'] as const)
+      if (record[name] !== before[name]) changed.push(name);
+  }
   return { type, changeType: 'UPDATE', record, changed };
 }
 

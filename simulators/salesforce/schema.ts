@@ -8,7 +8,9 @@ export type FieldType =
   | 'date'
   | 'datetime'
   | 'boolean'
-  | 'reference';
+  | 'reference'
+  | 'picklist'
+  | 'textarea';
 
 export interface FieldDef {
   type: FieldType;
@@ -20,11 +22,16 @@ export interface FieldDef {
   externalId?: boolean;
   /** Where the field sits in a Pub/Sub change event when it belongs to a compound field. */
   compound?: [string, string];
-  referenceTo?: string;
+  referenceTo?: 'Account' | 'Contact' | 'Case' | 'User';
+  /** Picklist values, as the org's setup lists them (the API takes others too: the picklists are not restricted). */
+  values?: string[];
 }
 
-export type SObjectType = 'Account' | 'Contact';
-export const SOBJECT_TYPES: SObjectType[] = ['Account', 'Contact'];
+export type SObjectType = 'Account' | 'Contact' | 'Case';
+export const SOBJECT_TYPES: SObjectType[] = ['Account', 'Contact', 'Case'];
+
+/** Case.Status values that close a case (the org's "Closed" status; Salesforce sets IsClosed and ClosedDate). */
+export const CLOSED_CASE_STATUSES = ['Closed'];
 
 const SYSTEM_FIELDS: Record<string, FieldDef> = {
   Id: { type: 'id', label: 'Record ID', readOnly: true },
@@ -89,6 +96,48 @@ export const SOBJECTS: Record<SObjectType, Record<string, FieldDef>> = {
     AccountId: { type: 'reference', label: 'Account ID', referenceTo: 'Account' },
     ...address('Mailing', 'MailingAddress', false),
     External_Id__c: { type: 'string', label: 'External Id', maxLength: 255, externalId: true },
+  },
+  Case: {
+    ...SYSTEM_FIELDS,
+    // Auto-number: the platform assigns 00001000, 00001001, … and nobody writes it.
+    CaseNumber: { type: 'string', label: 'Case Number', readOnly: true, maxLength: 30 },
+    Subject: { type: 'string', label: 'Subject', maxLength: 255 },
+    Description: { type: 'textarea', label: 'Description', maxLength: 32000 },
+    Status: {
+      type: 'picklist',
+      label: 'Status',
+      maxLength: 255,
+      values: ['New', 'Working', 'Escalated', 'Closed'],
+    },
+    Priority: { type: 'picklist', label: 'Priority', maxLength: 255, values: ['High', 'Medium', 'Low'] },
+    Origin: { type: 'picklist', label: 'Case Origin', maxLength: 255, values: ['Phone', 'Email', 'Web'] },
+    Type: {
+      type: 'picklist',
+      label: 'Case Type',
+      maxLength: 255,
+      values: ['Mechanical', 'Electrical', 'Electronic', 'Structural', 'Other'],
+    },
+    Reason: {
+      type: 'picklist',
+      label: 'Case Reason',
+      maxLength: 255,
+      values: [
+        'Installation',
+        'Equipment Complexity',
+        'Performance',
+        'Breakdown',
+        'Equipment Design',
+        'Feedback',
+        'Other',
+      ],
+    },
+    AccountId: { type: 'reference', label: 'Account ID', referenceTo: 'Account' },
+    ContactId: { type: 'reference', label: 'Contact ID', referenceTo: 'Contact' },
+    IsClosed: { type: 'boolean', label: 'Closed', readOnly: true },
+    ClosedDate: { type: 'datetime', label: 'Closed Date', readOnly: true },
+    // The org's custom fields: the ERP order the case is about, and what resolved it.
+    Order_Number__c: { type: 'string', label: 'Order Number', maxLength: 40 },
+    Resolution__c: { type: 'textarea', label: 'Resolution', maxLength: 32768 },
   },
 };
 

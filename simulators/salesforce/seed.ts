@@ -17,7 +17,7 @@ export function applySalesforceSeed(lines: unknown[], sim: SimContext<Salesforce
     const { type, attributes, Account, ...rest } = (line ?? {}) as Record<string, unknown>;
     const typeName = type ?? (attributes as { type?: unknown } | undefined)?.type;
     if (typeof typeName !== 'string' || !isSObjectType(typeName)) {
-      throw new ConfigError(`seed line ${index + 1}: "type" must be Account or Contact`);
+      throw new ConfigError(`seed line ${index + 1}: "type" must be Account, Contact or Case`);
     }
     const dates = Object.fromEntries(
       DATES.filter((name) => typeof rest[name] === 'string').map((name) => [name, rest[name]]),

@@ -1,5 +1,5 @@
 import { sfError } from './errors.ts';
-import { canonicalField, isSObjectType, SOBJECTS, type SObjectType } from './schema.ts';
+import { canonicalField, isSObjectType, SOBJECT_TYPES, SOBJECTS, type SObjectType } from './schema.ts';
 import type { SfRecord } from './state.ts';
 
 /**
@@ -116,7 +116,7 @@ export function parseSoql(soql: string): SoqlQuery {
   const typeName = parser.next();
   const type = isSObjectType(typeName)
     ? typeName
-    : (['Account', 'Contact'] as const).find((t) => t.toLowerCase() === typeName.toLowerCase());
+    : SOBJECT_TYPES.find((t) => t.toLowerCase() === typeName.toLowerCase());
   if (!type) throw sfError(400, 'INVALID_TYPE', `sObject type '${typeName}' is not supported.`);
   const field = (name: string) =>
     canonicalField(type, name) ??

@@ -22,17 +22,20 @@ export interface SalesforceState {
   clients: Record<string, { secret: string; userId: string }>;
   tokens: Record<string, { clientId: string; userId: string; issuedAt: number }>;
   cdc: { mode: CdcMode; replayId: number; commitNumber: string; events: ChangeEventEnvelope[] };
+  /** The last CaseNumber given (an auto-number field: 00001000 is the first). */
+  lastCaseNumber: number;
 }
 
 export function emptySalesforceState(): SalesforceState {
   return {
     orgId: newId('00D'),
     uiUserId: newId('005'),
-    records: { Account: {}, Contact: {} },
+    records: { Account: {}, Contact: {}, Case: {} },
     clients: {},
     tokens: {},
     // commitNumber starts above 2^53 on purpose: a client reading it as a number would lose digits.
     cdc: { mode: 'normal', replayId: 0, commitNumber: '11687091450000000000', events: [] },
+    lastCaseNumber: 999,
   };
 }
 

@@ -59,16 +59,17 @@ function checkValue(
       fields: [field],
     };
   }
-  if (def.type === 'reference' && def.referenceTo === 'Account') {
-    if (!isValidId(value) || !value.startsWith(KEY_PREFIX.Account)) {
+  const target = def.referenceTo;
+  if (def.type === 'reference' && (target === 'Account' || target === 'Contact' || target === 'Case')) {
+    if (!isValidId(value) || !value.startsWith(KEY_PREFIX[target])) {
       return {
         message: `${def.label}: id value of incorrect type: ${value}`,
         errorCode: 'MALFORMED_ID',
         fields: [field],
       };
     }
-    const target = state.records.Account[to18(value)];
-    if (!target || target.IsDeleted) {
+    const referenced = state.records[target][to18(value)];
+    if (!referenced || referenced.IsDeleted) {
       return {
         message: 'invalid cross reference id',
         errorCode: 'INVALID_CROSS_REFERENCE_KEY',

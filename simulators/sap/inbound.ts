@@ -2,9 +2,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { errorMessage } from '../../lib/errors.ts';
 import type { SimContext } from '../common/types.ts';
-import { readOrderResponses } from './ordrsp.ts';
+import {
+  CREDIT_MEMO_REQUEST_TYPES,
+  creditMemoRequest,
+  messageType,
+  orderResponse,
+  readIdocs,
+  salesDocumentType,
+} from './ordrsp.ts';
 import { backgroundRequest } from './runtime.ts';
-import type { InboundFile, OrderStatusRecord, SapState } from './state.ts';
+import type { CreditMemoRequest, InboundFile, OrderStatusRecord, SapState } from './state.ts';
 
 export interface InboundOptions {
   inboundDir: string;
@@ -45,10 +52,23 @@ export function pollInbound(sim: SimContext<SapState>, options: InboundOptions):
     const req = backgroundRequest('FILE', join(options.inboundDir, file));
     let result: InboundFile;
     try {
-      const idocs = readOrderResponses(readFileSync(join(options.inboundDir, file), 'utf8'));
+      const raw = readIdocs(readFileSync(join(options.inboundDir, file), 'utf8'));
       const known = new Set(sim.state.orders.flatMap((o) => [o.orderNumber, o.purchaseOrderNumber]));
       const seen = new Set(sim.state.statuses.filter((s) => s.status === '53').map((s) => s.docnum));
       const reasons: string[] = [];
+      const docnums: string[] = [];
+      const idocs = [];
+      for (const one of raw) {
+        // An ORDERS IDoc of document type CR is a credit memo request (SD creates a sales document); the rest
+        // must be order responses.
+        if (messageType(one) === 'ORDERS' && CREDIT_MEMO_REQUEST_TYPES.has(salesDocumentType(one))) {
+          const docnum = receiveCreditMemoRequest(sim, req, file, at, one, seen);
+          docnums.push(docnum.docnum);
+          if (docnum.reason) reasons.push(`IDoc ${docnum.docnum || '(no DOCNUM)'}: ${docnum.reason}`);
+        } else {
+          idocs.push(orderResponse(one));
+        }
+      }
       for (const idoc of idocs) {
         const { problem, ...fields } = idoc;
         const reason =
@@ -75,7 +95,7 @@ export function pollInbound(sim: SimContext<SapState>, options: InboundOptions):
           detail: { file, orderNumber: idoc.orderNumber, status: status.status },
         });
       }
-      const docnums = idocs.map((i) => i.docnum);
+      docnums.push(...idocs.map((i) => i.docnum));
       result =
         reasons.length > 0
           ? { file, at, outcome: 'error', reason: reasons.join('; '), docnums }
@@ -95,4 +115,79 @@ export function pollInbound(sim: SimContext<SapState>, options: InboundOptions):
     handled.push(result);
   }
   return handled;
+}
+
+/**
+ * One credit memo request IDoc as SD's inbound (IDOC_INPUT_ORDERS) handles it: status 53 and a new sales document of
+ * type CR, or 51 when the IDoc is incomplete, was received before (DOCNUM), repeats a document number the sender
+ * already sent (E1EDK01-BELNR: the request is created once, whatever the transport resends), or credits an order
+ * SAP never had.
+ */
+function receiveCreditMemoRequest(
+  sim: SimContext<SapState>,
+  req: ReturnType<typeof backgroundRequest>,
+  file: string,
+  at: string,
+  idoc: Record<string, unknown>,
+  seen: Set<string>,
+): { docnum: string; reason?: string } {
+  const { problem, ...parsed } = creditMemoRequest(idoc);
+  sim.state.creditMemoRequests ??= [];
+  const requests = sim.state.creditMemoRequests;
+  const existing = requests.find(
+    (r) => r.sender === parsed.sender && r.senderDocument === parsed.senderDocument,
+  );
+  const orders = new Set(sim.state.orders.map((o) => o.orderNumber));
+  const reason =
+    problem ??
+    (seen.has(parsed.docnum)
+      ? `IDoc ${parsed.docnum} was already received`
+      : existing
+        ? `document ${parsed.senderDocument} of ${parsed.sender || '(no sender)'} is already credit memo request ${existing.salesDocument}`
+        : parsed.referenceOrder && !orders.has(parsed.referenceOrder)
+          ? `reference order ${parsed.referenceOrder} does not exist`
+          : undefined);
+  seen.add(parsed.docnum);
+  sim.state.statuses.push({
+    docnum: parsed.docnum,
+    file,
+    sender: parsed.sender,
+    status: reason ? '51' : '53',
+    ...(reason ? { reason } : {}),
+    orderNumber: parsed.referenceOrder,
+    action: '',
+    confirmationNumber: parsed.senderDocument,
+    items: [],
+    receivedAt: at,
+  });
+  if (reason) {
+    sim.recordEffect(req, {
+      entityType: 'CreditMemoRequest',
+      entityId: parsed.senderDocument || parsed.docnum,
+      operation: 'reject',
+      detail: { file, docnum: parsed.docnum, reason },
+    });
+    return { docnum: parsed.docnum, reason };
+  }
+  const number = sim.state.nextCreditMemoNumber ?? 60_000_001;
+  sim.state.nextCreditMemoNumber = number + 1;
+  const created: CreditMemoRequest = {
+    ...parsed,
+    salesDocument: String(number).padStart(10, '0'),
+    file,
+    createdAt: at,
+  };
+  requests.push(created);
+  sim.recordEffect(req, {
+    entityType: 'CreditMemoRequest',
+    entityId: parsed.senderDocument,
+    operation: 'create',
+    detail: {
+      file,
+      docnum: parsed.docnum,
+      salesDocument: created.salesDocument,
+      referenceOrder: parsed.referenceOrder,
+    },
+  });
+  return { docnum: parsed.docnum };
 }

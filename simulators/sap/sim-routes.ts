@@ -57,6 +57,15 @@ export function sapSimRoutes(router: Router, sim: SimContext<SapState>, folders:
     });
   });
 
+  // Credit memo requests SD created from inbound ORDERS IDocs of type CR.
+  router.get('/sim/credit-memo-requests', (req, res) => {
+    const reference = typeof req.query.referenceOrder === 'string' ? req.query.referenceOrder : undefined;
+    const requests = (sim.state.creditMemoRequests ?? []).filter(
+      (r) => reference === undefined || r.referenceOrder === reference,
+    );
+    res.json({ count: requests.length, creditMemoRequests: requests });
+  });
+
   router.get('/sim/order-status', (req, res) => {
     const order = typeof req.query.orderNumber === 'string' ? req.query.orderNumber : undefined;
     const statuses = sim.state.statuses.filter((s) => order === undefined || s.orderNumber === order);

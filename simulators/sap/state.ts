@@ -75,6 +75,26 @@ export interface OrderStatusRecord {
   receivedAt: string;
 }
 
+/** A credit memo request (SD document type CR) SAP created from an inbound ORDERS IDoc. */
+export interface CreditMemoRequest {
+  /** The sales document number SAP gave it (its own number range, 60000001…). */
+  salesDocument: string;
+  docnum: string;
+  file: string;
+  sender: string;
+  /** E1EDK01-BELNR: the sender's document number; SAP takes each once per sender. */
+  senderDocument: string;
+  documentType: string;
+  reason: string;
+  currency: string;
+  purchaseOrderNumber: string;
+  /** The original sales order it credits (E1EDK02 QUALF 002), when given. */
+  referenceOrder: string;
+  soldTo: string;
+  items: { POSEX: string; MENGE: string; MENEE: string; MATNR: string; NETWR: string }[];
+  createdAt: string;
+}
+
 export interface InboundFile {
   file: string;
   at: string;
@@ -92,6 +112,9 @@ export interface SapState {
   outbound: OutboundFile[];
   statuses: OrderStatusRecord[];
   inbound: InboundFile[];
+  /** Credit memo requests received (absent in older states). */
+  creditMemoRequests?: CreditMemoRequest[];
+  nextCreditMemoNumber?: number;
 }
 
 export function emptySapState(): SapState {
@@ -104,6 +127,8 @@ export function emptySapState(): SapState {
     outbound: [],
     statuses: [],
     inbound: [],
+    creditMemoRequests: [],
+    nextCreditMemoNumber: 60_000_001,
   };
 }
 

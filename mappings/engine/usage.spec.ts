@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadMappings, mapBytes } from '../index.ts';
+import { mapCommand } from './cli.ts';
+import { FIXTURE_RECEIVED_AT, fixtureInputs } from './fixtures.ts';
+import { UsageTracker } from './usage.ts';
+
+describe('UsageTracker: input values no expression read', () => {
+  it('counts leaves, not $loc, empty strings or nulls; a read leaf, or a node read whole, is used', () => {
+    const tracker = new UsageTracker();
+    const tree = tracker.track({
+      id: 'PO-1',
+      header: { $loc: 'BGM (segment 3)', type: '220', empty: '', none: null, flag: false },
+      lines: [{ $loc: 'LIN#1', qty: 5, epcs: ['urn:a', 'urn:b'] }],
+      segments: [{ tag: 'BGM', elements: ['220'] }],
+    });
+    expect(tree.id).toBe('PO-1');
+    expect(tree.lines[0]!.epcs[1]).toBe('urn:b');
+    JSON.stringify(tree.header); // read whole, as $string($) does
+    const report = tracker.report();
+    expect(report.total).toBe(6);
+    expect(report.unused).toEqual([
+      { location: 'LIN#1', field: 'epcs[0]' },
+      { location: 'LIN#1', field: 'qty' },
+    ]);
+  });
+
+  const mappings = loadMappings().filter((m) => m.direction === 'to-canonical');
+  for (const mapping of mappings) {
+    it(`${basename(mapping.file)}: mapping through the tracker changes no fixture's output`, async () => {
+      for (const input of fixtureInputs(mapping.fixturesDir)) {
+        const expected = readFileSync(join(mapping.expectedDir, `${basename(input)}.json`), 'utf8');
+        const usage = new UsageTracker();
+        const mapped = await mapBytes(mapping.spec.input, readFileSync(input), {
+          mapping,
+          usage,
+          receivedAt: FIXTURE_RECEIVED_AT,
+        });
+        expect(
+          `${JSON.stringify(
+            mapped.flatMap((m) => m.records),
+            null,
+            2,
+          )}\n`,
+          input,
+        ).toBe(expected);
+        expect(usage.report().total, input).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('eai map says on stderr how many input values no expression used, and lists them with --json', async () => {
+    const input = 'formats/x12-850/fixtures/amt-ctt-td5-routing.edi';
+    const text = await mapCommand({ format: 'x12-850', input });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(
+      /^eai map: \d+ of \d+ input values were used by no expression of mappings\/edi\/x12-850\.to-canonical\.yaml \(.*CUR \(segment 5, line 5\): entityCode.*--json lists them\)\n$/,
+    );
+    const json = await mapCommand({ format: 'x12-850', input, json: true });
+    const { warnings } = JSON.parse(json.stderr) as {
+      warnings: Array<{
+        warning: string;
+        count: number;
+        total: number;
+        unused: Array<{ location: string; field: string }>;
+      }>;
+    };
+    expect(warnings[0]!.warning).toBe('UnmappedInput');
+    expect(warnings[0]!.unused).toContainEqual({
+      location: 'ISA#1/GS#1/ST#1/CUR (segment 5, line 5)',
+      field: 'entityCode',
+    });
+    expect(warnings[0]!.count).toBe(warnings[0]!.unused.length);
+  });
+});

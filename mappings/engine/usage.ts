@@ -1,0 +1,99 @@
+/**
+ * Which input values a mapping used: the tree a reader built is wrapped in proxies that note every value read, so
+ * after mapping, the values no expression touched can be counted and named (`eai map` says how many on stderr).
+ *
+ * A value is a leaf of the tree (string, number, boolean) other than `$loc`, empty strings and nulls; it counts as
+ * used when an expression read it, directly, in a predicate, or by taking its whole node (`$string($)`, `$merge`).
+ * Not counted: the raw `segments` mirror and the `envelope` of EDI trees, which hold the same elements again or
+ * interchange control data that no business mapping reads.
+ */
+
+const SKIPPED_KEYS = new Set(['segments', 'envelope']);
+
+export interface UnusedValue {
+  /** The nearest located node (`ISA#1/GS#1/ST#1/TD3 (segment 9, line 9)`, `/events/0`). */
+  location: string;
+  /** The value's path below that node: `equipmentNumber`, `epcList[2]`. */
+  field: string;
+}
+
+export interface UsageReport {
+  total: number;
+  unused: UnusedValue[];
+}
+
+interface Node {
+  location: string;
+  path: string;
+  /** Keys (or indices) of leaf values not read yet. */
+  unread: Set<string>;
+}
+
+const isLeaf = (value: unknown) =>
+  (typeof value === 'string' && value !== '') || typeof value === 'number' || typeof value === 'boolean';
+
+export class UsageTracker {
+  private readonly nodes = new Map<object, Node>();
+  private readonly proxies = new WeakMap<object, object>();
+  private total = 0;
+
+  /** Registers every node of `tree` and returns the proxy to map instead of it. */
+  track<T>(tree: T): T {
+    this.register(tree, '(document)', '');
+    return this.wrap(tree);
+  }
+
+  report(): UsageReport {
+    const unused: UnusedValue[] = [];
+    for (const node of this.nodes.values()) {
+      for (const key of node.unread) {
+        const field = /^\d+$/.test(key) ? `${node.path}[${key}]` : node.path ? `${node.path}.${key}` : key;
+        unused.push({ location: node.location, field });
+      }
+    }
+    return { total: this.total, unused };
+  }
+
+  private register(value: unknown, location: string, path: string): void {
+    if (!value || typeof value !== 'object' || this.nodes.has(value)) return;
+    const own = (value as { $loc?: unknown }).$loc;
+    const here = typeof own === 'string' ? own : location;
+    const relative = typeof own === 'string' ? '' : path;
+    const unread = new Set<string>();
+    for (const [key, child] of Object.entries(value)) {
+      if (key === '$loc' || SKIPPED_KEYS.has(key)) continue;
+      if (isLeaf(child)) unread.add(key);
+      else {
+        const childPath = Array.isArray(value)
+          ? `${relative}[${key}]`
+          : relative
+            ? `${relative}.${key}`
+            : key;
+        this.register(child, here, childPath);
+      }
+    }
+    this.total += unread.size;
+    this.nodes.set(value, { location: here, path: relative, unread });
+  }
+
+  private wrap<T>(value: T): T {
+    if (!value || typeof value !== 'object') return value;
+    const target = value as object;
+    const cached = this.proxies.get(target);
+    if (cached) return cached as T;
+    const node = this.nodes.get(target);
+    if (!node) return value;
+    // A frozen node's properties must be returned as they are (a proxy invariant): proxy a thawed copy instead.
+    const base = Object.isExtensible(target) ? target : Array.isArray(target) ? [...target] : { ...target };
+    const proxy = new Proxy(base, {
+      get: (t, key, receiver) => {
+        const child = Reflect.get(t, key, receiver);
+        if (typeof key !== 'string') return child;
+        if (node.unread.has(key)) node.unread.delete(key);
+        return this.wrap(child);
+      },
+    });
+    this.proxies.set(target, proxy);
+    return proxy as T;
+  }
+}
