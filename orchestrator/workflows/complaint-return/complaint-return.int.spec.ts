@@ -18,7 +18,7 @@ import {
   rmaOf,
 } from './index.ts';
 import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
-import { caseCreatedEvent, orderCreatedEvent, provisionTestTopics } from './test-support.ts';
+import { caseCreatedEvent, caseIdFor, orderCreatedEvent, provisionTestTopics } from './test-support.ts';
 
 const stack = testStack();
 const database = unique('eai_orch_cr').replaceAll('-', '_');
@@ -31,7 +31,7 @@ let topics: ComplaintReturnTopics;
 const faults = new Map<string, Map<string, Error>>();
 const silent = new Set<string>();
 
-const rmaFor = (caseNumber: string) => rmaOf({ caseId: 'unused', caseNumber });
+const rmaFor = (caseNumber: string) => rmaOf({ caseId: caseIdFor(caseNumber) });
 const idFor = (caseNumber: string) => complaintWorkflowIdOf(rmaFor(caseNumber));
 
 function fail(caseNumber: string, step: string, error: Error) {

@@ -9,6 +9,8 @@ export interface ComplaintReturnTopics {
   case: string;
   salesOrder: string;
   shipment: string;
+  /** Where the case updates go, when not to `case` (tests whose sources publish to the shared canonical topics). */
+  caseUpdates?: string;
 }
 
 export const CANONICAL_TOPICS: ComplaintReturnTopics = {
@@ -20,12 +22,13 @@ export const CANONICAL_TOPICS: ComplaintReturnTopics = {
 const RMA_PREFIX = 'RMA-';
 
 /**
- * The RMA number of a case: `RMA-<case number>` (else `RMA-<Case Id>`), within the provider's 1–35 of
- * `A-Za-z0-9._-`. Deterministic, so the same case always gets the same return.
+ * The RMA number of a case: `RMA-<the case's id in its system>` (the Salesforce Case Id), within the provider's 1–35 of
+ * `A-Za-z0-9._-`. Deterministic, so the same case always gets the same return; not the case number, which is unique
+ * only within one org (a sandbox or a new simulator starts again at 00001000).
  */
-export function rmaOf(record: { caseId: string; caseNumber?: string | null }): string {
-  const basis = record.caseNumber || record.caseId.replace(/^[a-z]+:/, '');
-  return `${RMA_PREFIX}${basis.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 35);
+export function rmaOf(record: { caseId: string }): string {
+  const id = record.caseId.replace(/^[a-z]+:/, '');
+  return `${RMA_PREFIX}${id.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 35);
 }
 
 /**
@@ -83,7 +86,7 @@ export function routeComplaintEvent(topics: ComplaintReturnTopics, event: Consum
       orderNumber: record.orderNumber,
       case: record,
       trace: traceOf(event),
-      topics: { salesOrder: topics.salesOrder, case: topics.case },
+      topics: { salesOrder: topics.salesOrder, case: topics.caseUpdates ?? topics.case },
     };
     return [{ start: true, workflowId: workflowIdOf(rma), input }];
   }

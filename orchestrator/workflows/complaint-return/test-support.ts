@@ -20,6 +20,10 @@ export function orderCreatedEvent(topic: string, orderNumber: string): PublishIn
   return { schema: 'SalesOrderEvent', topic, key: value.salesOrder.orderId, value };
 }
 
+/** The Salesforce case id the test cases get from their (unique) case number. */
+export const caseIdFor = (caseNumber: string) =>
+  `salesforce:5005g${caseNumber.replace(/\W/g, '').slice(-13).padStart(13, '0')}`;
+
 /** A CaseEvent CREATED from Salesforce (the schema's example): case `caseNumber` about order `orderNumber`. */
 export function caseCreatedEvent(
   topic: string,
@@ -28,7 +32,7 @@ export function caseCreatedEvent(
   options: { correlationId?: string; traceparent?: string } = {},
 ): PublishInput {
   const value = read('CaseEvent');
-  const id = `5005g${caseNumber.replace(/\W/g, '').slice(-13).padStart(13, '0')}`;
+  const id = caseIdFor(caseNumber).slice('salesforce:'.length);
   value.case.caseId = `salesforce:${id}`;
   value.case.sourceIds = [
     { system: 'salesforce', id, idType: 'CaseId' },

@@ -40,7 +40,7 @@ export const STEPS = [
 
 export const GRAPH = `flowchart TD
   start([Case CREATED about an order]) --> lookup[lookup-order: the order's lines, PO, sold-to]
-  lookup --> rma[return-authorisation: return order RE under RMA-case number]
+  lookup --> rma[return-authorisation: return order RE under RMA-Case Id]
   rma --> receipt{{await-return-receipt: Shipment RECEIVED naming the RMA}}
   receipt -->|timeout| compensate
   receipt --> credit[credit-memo: credit memo request CR for what was received]
