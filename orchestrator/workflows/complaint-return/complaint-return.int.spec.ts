@@ -240,6 +240,31 @@ describe('complaint / return, instant responders on the bus', () => {
     expect(outcome).toMatchObject({ outcome: 'CANCELLED', compensated: ['return-authorisation'] });
   });
 
+  it('the case closed in the CRM while the return is awaited cancels the return authorisation', async () => {
+    const orderNumber = await knownOrder();
+    const caseNumber = unique('cn');
+    const id = idFor(caseNumber);
+    silent.add(rmaFor(caseNumber));
+    await publisher.publish([caseCreatedEvent(topics.case, caseNumber, orderNumber)]);
+    await waitFor(
+      'the receipt wait',
+      async () => (await orchestrator.state(id))?.status === 'WAITING',
+      20_000,
+    );
+    const closed = caseCreatedEvent(topics.case, caseNumber, orderNumber);
+    const value = closed.value as { changeType: string; case: Record<string, unknown> };
+    value.changeType = 'STATUS_CHANGED';
+    value.case.status = 'CLOSED';
+    await publisher.publish([closed]);
+    const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({ outcome: 'CANCELLED', compensated: ['return-authorisation'] });
+    await waitFor('the cancelled return order', () =>
+      responders.seen.some(
+        (c) => c.id === `${id}:compensate:return-authorisation` && c.status === 'CANCELLED',
+      ),
+    );
+  });
+
   it('lists its definition with name, version and a Mermaid graph', () => {
     const definition = orchestrator.definitions.list().find((d) => d.type === 'complaint-return');
     expect(definition).toMatchObject({ version: 1, name: 'complaint-return@1' });

@@ -40,11 +40,20 @@ describe('complaint-return routing', () => {
     expect(rmaOf({ caseId: 'x:a b/c' })).toBe('RMA-a-b-c');
   });
 
-  it('no start for a case without an order, an update, or the hub own case events', () => {
+  it('no start for a case without an order, an update, or the hub own case events; closed in the CRM interrupts', () => {
     const value = example('CaseEvent');
     const none = (v: unknown) => routeComplaintEvent(CANONICAL_TOPICS, consumed('canonical.case', v));
     expect(none({ ...value, case: { ...value.case, orderNumber: null } })).toEqual([]);
     expect(none({ ...value, changeType: 'STATUS_CHANGED' })).toEqual([]);
+    expect(
+      none({ ...value, changeType: 'STATUS_CHANGED', case: { ...value.case, status: 'CLOSED' } }),
+    ).toEqual([
+      {
+        workflowId: 'complaint-return:RMA-5005g00000Xy7ZqAAJ',
+        kind: 'case.closed',
+        data: { status: 'CLOSED' },
+      },
+    ]);
     expect(none({ ...value, origin: { ...value.origin, system: 'eai' } })).toEqual([]);
   });
 

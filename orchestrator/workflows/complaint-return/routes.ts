@@ -65,7 +65,7 @@ function receiptRma(shipment: ShipmentView): string | undefined {
 
 /**
  * What canonical events mean for complaint-return: a CaseEvent CREATED from the CRM that names an order starts an
- * instance (the hub's own case updates and their echoes do not); a Shipment RECEIVED that names an RMA number of
+ * instance (the hub's own case updates do not); the case closed in the CRM interrupts the instance at its wait; a Shipment RECEIVED that names an RMA number of
  * ours (source id of type rma, or a RECEIVED milestone with disposition returned) is that return's receipt.
  */
 export function routeComplaintEvent(topics: ComplaintReturnTopics, event: ConsumedEvent): RouteDecision[] {
@@ -76,8 +76,15 @@ export function routeComplaintEvent(topics: ComplaintReturnTopics, event: Consum
       origin: { system: string };
       case: Record<string, unknown>;
     };
-    if (value.changeType !== 'CREATED' || value.origin.system === 'eai') return [];
+    if (value.origin.system === 'eai') return [];
     const record = jsonSafe<CaseRecord>(value.case);
+    if (value.changeType !== 'CREATED') {
+      // Closed in the CRM (by a person; the echo of the hub's own close reaches a finished instance, harmlessly).
+      if (record.status !== 'CLOSED' || !record.orderNumber) return [];
+      return [
+        { workflowId: workflowIdOf(rmaOf(record)), kind: 'case.closed', data: { status: record.status } },
+      ];
+    }
     if (!record.orderNumber) return [];
     const rma = rmaOf(record);
     const input: ComplaintInput = {

@@ -46,7 +46,7 @@ export const GRAPH = `flowchart TD
   receipt --> credit[credit-memo: credit memo request CR for what was received]
   credit --> close[case-close: Case CLOSED with resolution]
   close --> done([COMPLETED])
-  cancel[/operator cancel at the wait/] --> compensate[[compensate completed steps in reverse:
+  cancel[/case closed in the CRM, or operator cancel, at the wait/] --> compensate[[compensate completed steps in reverse:
   case reopened WORKING, CR and RE re-sent CANCELLED]]`;
 
 async function awaitReceipt(inbox: Inbox, timeoutMs: number): Promise<InboxMessage> {
@@ -72,7 +72,7 @@ export function complaintReturnWorkflow(version: number) {
   return async function complaintReturn(input: ComplaintInput): Promise<ComplaintOutcome> {
     const id = DBOS.workflowID!;
     const saga = new Saga(TYPE, input.trace);
-    const inbox = new Inbox([]);
+    const inbox = new Inbox(['case.closed']);
     const timers = await DBOS.runStep(async () => deps().timers, { name: 'timers' });
     const finish = async (outcome: ComplaintOutcome): Promise<ComplaintOutcome> => {
       await runStep(TYPE, 'finish', async () => {
