@@ -251,7 +251,9 @@ describe('complaint / return against the connectors and simulators, on the real 
     const { creditMemoRequests } = (await (
       await fetch(`${sap.sim.url}/sim/credit-memo-requests?referenceOrder=${original.orderNumber}`)
     ).json()) as { creditMemoRequests: Array<Record<string, unknown>> };
-    expect(creditMemoRequests).toEqual([
+    // Only this case's: earlier runs' cases on canonical.case name the same simulator order number (0012000001) and
+    // start instances too, since the router of a fresh group reads the shared topic from the beginning.
+    expect(creditMemoRequests.filter((r) => r.senderDocument === creditMemoNumber(rma))).toEqual([
       expect.objectContaining({
         senderDocument: creditMemoNumber(rma),
         documentType: 'CR',
