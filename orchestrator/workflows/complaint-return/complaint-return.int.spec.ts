@@ -1,13 +1,13 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Publisher } from '../../../bus/index.ts';
-import { NonRetriableError } from '../../../lib/errors.ts';
+import { NonRetriableError, RetriableError } from '../../../lib/errors.ts';
 import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { showInstance } from '../../operators.ts';
-import { cancelWorkflow } from '../../router.ts';
+import { cancelWorkflow, retryWorkflow } from '../../router.ts';
 import { orderToDeliveryV1, workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/index.ts';
 import {
   type ComplaintOutcome,
@@ -263,6 +263,29 @@ describe('complaint / return, instant responders on the bus', () => {
         (c) => c.id === `${id}:compensate:return-authorisation` && c.status === 'CANCELLED',
       ),
     );
+  });
+
+  it('a failing compensation parks the instance; an operator retry finishes it', async () => {
+    const orderNumber = await knownOrder();
+    const caseNumber = unique('cn');
+    const id = idFor(caseNumber);
+    fail(caseNumber, 'case-close', new NonRetriableError('CRM refused'));
+    fail(caseNumber, 'compensate:return-authorisation', new RetriableError('logistics down'));
+    await publisher.publish([caseCreatedEvent(topics.case, caseNumber, orderNumber)]);
+    await waitFor(
+      'the parked instance',
+      async () => (await orchestrator.state(id))?.status === 'PARKED',
+      20_000,
+    );
+    expect(await orchestrator.state(id)).toMatchObject({ step: 'compensate:return-authorisation' });
+    faults.get(id)!.delete('compensate:return-authorisation');
+    await retryWorkflow(id);
+    const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({
+      outcome: 'COMPENSATED',
+      failedStep: 'case-close',
+      compensated: ['credit-memo', 'return-authorisation'],
+    });
   });
 
   it('lists its definition with name, version and a Mermaid graph', () => {
