@@ -70,7 +70,7 @@ describe('complaint-return routing', () => {
     ).toEqual([]);
   });
 
-  it('credits what was received (GTINs compared without leading zeros) at the original price', () => {
+  it('credits what was received (GTINs compared without leading zeros) at the original price, else what was authorised', () => {
     const order = example('SalesOrderEvent').salesOrder;
     const [line] = creditLines(
       [order.lines[0]],
@@ -80,9 +80,20 @@ describe('complaint-return routing', () => {
       quantity: { value: '2' },
       lineAmount: { amount: '2999.80', currency: 'EUR' },
     });
+    // Nothing matched (items named only by description): what was authorised.
+    const [all] = creditLines(
+      [order.lines[0]],
+      [{ item: { sellerItemId: 'X', gtin: null }, quantity: { value: '1' } }],
+    );
+    expect(all).toMatchObject({ quantity: { value: '12' }, lineAmount: { amount: '17998.80' } });
+    // Two lines, one received: the other is not credited.
+    const other = { ...order.lines[0], item: { ...order.lines[0].item, gtin: '1', sellerItemId: 'MAT-2' } };
     expect(
-      creditLines([order.lines[0]], [{ item: { sellerItemId: 'X', gtin: null }, quantity: { value: '1' } }]),
-    ).toEqual([]);
+      creditLines(
+        [order.lines[0], other],
+        [{ item: { sellerItemId: null, gtin: '04006381333931' }, quantity: { value: '2' } }],
+      ).map((l) => l.item.sellerItemId),
+    ).toEqual(['MAT-100234']);
   });
 
   it('the receipt timeout is in the config', () => {

@@ -61,8 +61,9 @@ export function returnLines(order: OrderRecord): Line[] {
 const stripZeros = (gtin: string | null | undefined) => gtin?.replace(/^0+/, '') || undefined;
 
 /**
- * What is credited: each authorised line with the quantity received (matched by GTIN or item id; a receipt without
- * lines credits what was authorised), priced at the original order's unit price (per its price basis).
+ * What is credited: each authorised line with the quantity received (matched by GTIN or item id), priced at the
+ * original order's unit price (per its price basis). A receipt without lines, or none of whose lines can be matched
+ * (items named only by description), credits what was authorised: the receipt names the RMA, the goods came back.
  */
 export function creditLines(
   lines: Line[],
@@ -71,15 +72,18 @@ export function creditLines(
     quantity: { value: string };
   }>,
 ): Line[] {
+  const matchOf = (line: Line) =>
+    received.find(
+      (r) =>
+        (stripZeros(r.item.gtin) && stripZeros(r.item.gtin) === stripZeros(line.item.gtin)) ||
+        (r.item.sellerItemId && r.item.sellerItemId === line.item.sellerItemId),
+    );
+  const matched = lines.some((line) => matchOf(line));
   const out: Line[] = [];
   for (const line of lines) {
     let quantity = Number(line.quantity.value);
-    if (received.length > 0) {
-      const match = received.find(
-        (r) =>
-          (stripZeros(r.item.gtin) && stripZeros(r.item.gtin) === stripZeros(line.item.gtin)) ||
-          (r.item.sellerItemId && r.item.sellerItemId === line.item.sellerItemId),
-      );
+    if (matched) {
+      const match = matchOf(line);
       quantity = match ? Math.min(quantity, Number(match.quantity.value)) : 0;
     }
     if (quantity <= 0) continue;
