@@ -96,6 +96,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       },
       {
         definitions: [...orderToDeliveryDefinitions(), ...complaintReturnDefinitions()],
+        router: options.orchestrator.router,
         logger: options.logger.child({ component: 'orchestrator' }),
       },
     );

@@ -9,12 +9,14 @@ import { registerSchemasCommand } from './schemas.ts';
 import { registerSimCommand } from './sim.ts';
 import { registerStackCommand } from './stack.ts';
 import { registerUpCommand } from './up.ts';
+import { registerWorkflowsCommand } from './workflows.ts';
 
 /** Every CLI command, listed explicitly (no registration by import side effects). */
 const commands: Array<(program: Command) => void> = [
   registerDemoCommand,
   registerUpCommand,
   registerConnectorsCommand,
+  registerWorkflowsCommand,
   registerStackCommand,
   registerBusCommand,
   registerDlqCommand,

@@ -1,0 +1,121 @@
+import type { Command } from 'commander';
+import { callHub, type HubTarget, hubOptions } from '../hub-client.ts';
+import { printResult } from '../output.ts';
+
+type Options = HubTarget & { json?: boolean };
+
+interface Instance {
+  id: string;
+  type: string;
+  version: number | null;
+  status: string;
+  step: string | null;
+  startedAt: string;
+  updatedAt: string | null;
+  correlationId: string | null;
+}
+
+interface Detail extends Instance {
+  executorId: string | null;
+  detail: string | null;
+  error: string | null;
+  timeline: Array<{ n: number; name: string; at: string | null; ms: number | null; error: string | null }>;
+}
+
+const line = (i: Instance) =>
+  `${i.id.padEnd(48)} ${`${i.type}@${i.version ?? '?'}`.padEnd(22)} ${i.status.padEnd(12)} ${(i.step ?? '-').padEnd(24)} ${i.updatedAt ?? i.startedAt}`;
+
+function timeline(d: Detail): string {
+  const head = [
+    `${d.id}  ${d.type}@${d.version ?? '?'}  ${d.status}${d.step ? ` at ${d.step}` : ''}`,
+    `  started ${d.startedAt}  correlation ${d.correlationId ?? '-'}  executor ${d.executorId ?? '-'}`,
+    ...(d.detail ? [`  ${d.detail}`] : []),
+    ...(d.error ? [`  error: ${d.error}`] : []),
+  ];
+  const steps = d.timeline.map(
+    (t) =>
+      `  ${String(t.n).padStart(3)}  ${(t.at ?? '').padEnd(24)} ${t.name.padEnd(36)} ${t.ms === null ? '' : `${t.ms} ms`}${t.error ? `  ✗ ${t.error}` : ''}`,
+  );
+  return [...head, ...steps].join('\n');
+}
+
+/** `eai workflows …`: the workflow routes of a running hub (orchestrator role), from the command line. */
+export function registerWorkflowsCommand(program: Command): void {
+  const workflows = program
+    .command('workflows')
+    .description('list, inspect and steer durable workflows of a running hub');
+  const sub = (name: string, description: string) =>
+    hubOptions(workflows.command(name).description(description)).option('--json', 'print JSON');
+  const path = (id: string, rest = '') => `/workflows/${encodeURIComponent(id)}${rest}`;
+
+  sub('ls', 'instances, newest first')
+    .option(
+      '--status <status>',
+      'RUNNING, WAITING, COMPENSATING, PARKED, COMPLETED, COMPENSATED, CANCELLED, FAILED',
+    )
+    .option('--type <type>', 'e.g. order-to-delivery')
+    .action(async (options: Options & { status?: string; type?: string }) => {
+      const query = new URLSearchParams();
+      if (options.status) query.set('status', options.status.toUpperCase());
+      if (options.type) query.set('type', options.type);
+      const { body } = await callHub(options, 'GET', `/workflows${query.size ? `?${query}` : ''}`);
+      const list = body as Instance[];
+      printResult(!!options.json, list, () => (list.length ? list.map(line).join('\n') : 'no workflows'));
+    });
+
+  sub('show', 'one instance: its timeline of steps, events in and commands out, and errors')
+    .argument('<id>')
+    .action(async (id: string, options: Options) => {
+      const { body } = await callHub(options, 'GET', path(id));
+      printResult(!!options.json, body, () => timeline(body as Detail));
+    });
+
+  sub('retry', "retry a parked instance's failed compensation")
+    .argument('<id>')
+    .action(async (id: string, options: Options) => {
+      const { body } = await callHub(options, 'POST', path(id, '/retry'));
+      printResult(!!options.json, body, () => `${id}: retrying`);
+    });
+
+  sub('cancel', 'cancel an instance at its current or next wait; what it did is compensated')
+    .argument('<id>')
+    .option('--reason <text>', 'why (kept in the instance)')
+    .action(async (id: string, options: Options & { reason?: string }) => {
+      const { body } = await callHub(options, 'POST', path(id, '/cancel'), {
+        reason: options.reason ?? 'cancelled',
+      });
+      printResult(!!options.json, body, () => `${id}: cancelling`);
+    });
+
+  sub('signal', 'send a signal, e.g. approve-credit, with a JSON payload')
+    .argument('<id>')
+    .argument('<name>')
+    .argument('[json]', 'the payload (default {})')
+    .action(async (id: string, name: string, json: string | undefined, options: Options) => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(json ?? '{}');
+      } catch (error) {
+        throw new Error(`signal payload is not JSON: ${(error as Error).message}`);
+      }
+      const { body } = await callHub(
+        options,
+        'POST',
+        path(id, `/signals/${encodeURIComponent(name)}`),
+        payload,
+      );
+      printResult(!!options.json, body, () => `${id}: signal ${name} sent`);
+    });
+
+  sub('definitions', 'workflow definitions with their versions and Mermaid graphs').action(
+    async (options: Options) => {
+      const { body } = await callHub(options, 'GET', '/workflow-definitions');
+      const list = body as Array<{ name: string; description: string; steps: string[]; graph: string }>;
+      printResult(!!options.json, list, () =>
+        list
+          .map((d) => `${d.name}: ${d.description}\n  steps: ${d.steps.join(' → ')}\n\n${d.graph}\n`)
+          .join('\n'),
+      );
+    },
+  );
+}

@@ -1,0 +1,68 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken, newToken } from '../ops/api/index.ts';
+import { type Hub, startHub } from '../ops/hub.ts';
+import { type OrderInput, workflowIdOf } from '../orchestrator/workflows/order-to-delivery/index.ts';
+import { dropDatabase } from '../store/database.ts';
+import { runEai } from '../tests/run-eai.ts';
+import { testStack, unique } from '../tests/stack.ts';
+
+/** `eai workflows …` against a hub with the orchestrator role. */
+const stack = testStack();
+const database = unique('eai_orch_cli').replaceAll('-', '_');
+const token = newToken();
+let hub: Hub;
+const orderId = unique('sap:cli');
+const id = workflowIdOf(orderId);
+
+beforeAll(async () => {
+  hub = await startHub({
+    ...stack,
+    group: unique('connect'),
+    logger: pino({ level: 'silent' }),
+    tokens: [{ name: 'oncall', role: 'operator', sha256: hashToken(token) }],
+    port: 0,
+    orchestrator: { executorId: 'cli-spec', database, router: false },
+  });
+  // No SAP configured: the credit check fails for good and the instance ends COMPENSATED at once.
+  const input: OrderInput = {
+    orderId,
+    customerNumber: '0000700001',
+    amount: 10,
+    currency: 'EUR',
+    order: { orderId },
+    trace: { correlationId: 'corr-cli' },
+  };
+  await hub.orchestrator!.start('order-to-delivery', id, input);
+  await hub.orchestrator!.result(id, 30_000);
+});
+
+afterAll(async () => {
+  await hub?.close();
+  await dropDatabase(stack.databaseUrl, database);
+});
+
+const eai = (...args: string[]) => runEai(['workflows', ...args, '--url', hub.url, '--token', token]);
+
+describe('eai workflows', () => {
+  it('ls, show and definitions, as text and --json', async () => {
+    const ls = await eai('ls', '--type', 'order-to-delivery', '--json');
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toContainEqual(
+      expect.objectContaining({ id, status: 'COMPENSATED', correlationId: 'corr-cli', version: 2 }),
+    );
+    const show = await eai('show', id);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain('COMPENSATED at credit-check');
+    expect(show.stdout).toMatch(/credit-check.*✗ credit check: no sapUrl configured/);
+    const definitions = await eai('definitions');
+    expect(definitions.stdout).toContain('order-to-delivery@2');
+    expect(definitions.stdout).toContain('flowchart TD');
+  });
+
+  it('an action the instance cannot take fails with one line naming the reason', async () => {
+    const cancel = await eai('cancel', id);
+    expect(cancel.code).toBe(1);
+    expect(cancel.stderr).toMatch(/409 .*has finished \(COMPENSATED\)/);
+  });
+});
