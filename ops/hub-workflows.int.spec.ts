@@ -29,11 +29,15 @@ afterAll(async () => {
 });
 
 describe('the hub with the orchestrator role', () => {
-  it('serves the workflow definitions (v1 and v2) and lists parked workflows in readiness details', async () => {
+  it('serves the workflow definitions (order-to-delivery v1 and v2, complaint-return v1) and lists parked workflows in readiness details', async () => {
     const definitions = (await (
       await fetch(`${hub.url}/workflow-definitions`, { headers: { authorization: `Bearer ${token}` } })
     ).json()) as Array<{ name: string }>;
-    expect(definitions.map((d) => d.name)).toEqual(['order-to-delivery@1', 'order-to-delivery@2']);
+    expect(definitions.map((d) => d.name)).toEqual([
+      'complaint-return@1',
+      'order-to-delivery@1',
+      'order-to-delivery@2',
+    ]);
     const ready = await fetch(`${hub.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(

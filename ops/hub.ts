@@ -8,6 +8,7 @@ import {
 } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import { listInstances, type Orchestrator, startOrchestrator, type Timers } from '../orchestrator/index.ts';
+import { complaintReturnDefinitions } from '../orchestrator/workflows/complaint-return/index.ts';
 import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
@@ -30,7 +31,7 @@ export interface HubOptions {
   group?: string;
   plugins?: readonly ConnectorPlugin[];
   /**
-   * Runs the orchestrator role in this process (needs `databaseUrl`): order-to-delivery on the canonical topics,
+   * Runs the orchestrator role in this process (needs `databaseUrl`): order-to-delivery and complaint-return on the canonical topics,
    * the workflow routes, and parked instances in readiness details. Off unless given.
    */
   orchestrator?: {
@@ -94,7 +95,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         routerGroup: options.orchestrator.routerGroup,
       },
       {
-        definitions: orderToDeliveryDefinitions(),
+        definitions: [...orderToDeliveryDefinitions(), ...complaintReturnDefinitions()],
         router: options.orchestrator.router,
         logger: options.logger.child({ component: 'orchestrator' }),
       },

@@ -21,6 +21,10 @@ export const timersSchema = z.object({
     'No delivery after this long from the ASN: the order fails and is compensated.',
     30 * 24 * HOUR,
   ),
+  returnReceiptTimeoutMs: ms(
+    'complaint-return: no return receipt after this long from the return authorisation: compensated.',
+    30 * 24 * HOUR,
+  ),
 });
 export type Timers = z.infer<typeof timersSchema>;
 

@@ -46,6 +46,9 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
   if (topic === topics.salesOrder) {
     const value = event.value as { changeType: string; salesOrder: Record<string, unknown> };
     const order = jsonSafe<OrderRecord>(value.salesOrder);
+    // Return orders (RE) and credit memo requests (CR) are the hub's own commands (complaint-return), not orders to
+    // deliver: they neither start nor cancel an instance.
+    if (order.orderType === 'RE' || order.orderType === 'CR') return [];
     const workflowId = workflowIdOf(order.orderId);
     if (value.changeType === 'DELETED' || order.status === 'CANCELLED') {
       return [{ workflowId, kind: 'order.cancelled', data: { status: order.status } }];

@@ -1,0 +1,303 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Publisher } from '../../../bus/index.ts';
+import { NonRetriableError, RetriableError } from '../../../lib/errors.ts';
+import { dropDatabase } from '../../../store/database.ts';
+import { testBus, testStack, unique } from '../../../tests/stack.ts';
+import { waitFor } from '../../../tests/wait-for.ts';
+import { type Orchestrator, startOrchestrator } from '../../engine.ts';
+import { showInstance } from '../../operators.ts';
+import { cancelWorkflow, retryWorkflow } from '../../router.ts';
+import { orderToDeliveryV1, workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/index.ts';
+import {
+  type ComplaintOutcome,
+  type ComplaintReturnTopics,
+  complaintReturnV1,
+  complaintWorkflowIdOf,
+  creditMemoNumber,
+  rmaOf,
+} from './index.ts';
+import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
+import { caseCreatedEvent, caseIdFor, orderCreatedEvent, provisionTestTopics } from './test-support.ts';
+
+const stack = testStack();
+const database = unique('eai_orch_cr').replaceAll('-', '_');
+const bus = testBus();
+let orchestrator: Orchestrator;
+let responders: InstantResponders;
+let publisher: Publisher & { close(): Promise<void> };
+let topics: ComplaintReturnTopics;
+
+const faults = new Map<string, Map<string, Error>>();
+const silent = new Set<string>();
+
+const rmaFor = (caseNumber: string) => rmaOf({ caseId: caseIdFor(caseNumber) });
+const idFor = (caseNumber: string) => complaintWorkflowIdOf(rmaFor(caseNumber));
+
+function fail(caseNumber: string, step: string, error: Error) {
+  const id = idFor(caseNumber);
+  if (!faults.has(id)) faults.set(id, new Map());
+  faults.get(id)!.set(step, error);
+}
+
+/** An order the orchestrator knows (its order-to-delivery instance holds it; with no SAP configured it ends at once). */
+async function knownOrder(): Promise<string> {
+  const orderNumber = unique('47');
+  await publisher.publish([orderCreatedEvent(topics.salesOrder, orderNumber)]);
+  await orchestrator.result(orderWorkflowIdOf(`sap:${orderNumber}`), 30_000);
+  return orderNumber;
+}
+
+async function complaint(
+  orderNumber: string | null,
+  arrange?: (caseNumber: string) => void,
+  options?: Parameters<typeof caseCreatedEvent>[3],
+) {
+  const caseNumber = unique('cn');
+  arrange?.(caseNumber);
+  await publisher.publish([caseCreatedEvent(topics.case, caseNumber, orderNumber, options)]);
+  return { caseNumber, outcome: await orchestrator.result<ComplaintOutcome>(idFor(caseNumber), 30_000) };
+}
+
+const commandsOf = (caseNumber: string) =>
+  responders.seen
+    .filter((c) => c.id.startsWith(`${idFor(caseNumber)}:`))
+    .map((c) => `${c.kind}:${c.status}:${c.id.slice(idFor(caseNumber).length + 1)}`);
+
+beforeAll(async () => {
+  topics = await provisionTestTopics(bus, unique('t-cr'));
+  orchestrator = await startOrchestrator(
+    {
+      databaseUrl: stack.databaseUrl,
+      database,
+      executorId: 'cr-spec',
+      brokers: stack.brokers,
+      registryUrl: stack.registryUrl,
+      routerGroup: unique('cr-router'),
+      timers: { returnReceiptTimeoutMs: 2500 },
+    },
+    {
+      // order-to-delivery routes from the same sales-order topic: it must ignore the return and credit orders.
+      definitions: [
+        orderToDeliveryV1({ salesOrder: topics.salesOrder, shipment: topics.shipment }),
+        complaintReturnV1(topics),
+      ],
+      stepRetry: { maxAttempts: 3, intervalSeconds: 0.05, backoffRate: 1 },
+      beforeStep: (workflowId, step) => {
+        const error = faults.get(workflowId)?.get(step.replace(/#\d+$/, ''));
+        if (error) throw error;
+      },
+    },
+  );
+  responders = await startInstantResponders(bus, {
+    groupId: unique('cr-responders'),
+    topics,
+    silent: (rma) => silent.has(rma),
+  });
+  publisher = await bus.publisher();
+});
+
+afterAll(async () => {
+  await publisher?.close();
+  await responders?.stop();
+  await orchestrator?.stop();
+  await dropDatabase(stack.databaseUrl, database);
+});
+
+describe('complaint / return, instant responders on the bus', () => {
+  it('runs end to end: RE under the RMA, the receipt, CR for what came back, the case closed', async () => {
+    const orderNumber = await knownOrder();
+    const traceId = 'c'.repeat(32);
+    const { caseNumber, outcome } = await complaint(orderNumber, undefined, {
+      correlationId: 'corr-complaint',
+      traceparent: `00-${traceId}-${'d'.repeat(16)}-01`,
+    });
+    const rma = rmaFor(caseNumber);
+    expect(outcome).toMatchObject({
+      outcome: 'COMPLETED',
+      version: 1,
+      rma,
+      compensated: [],
+      creditMemoNumber: creditMemoNumber(rma),
+      receiptShipmentId: `epcis:rma:0614141000005:${rma}`,
+    });
+    await waitFor('the case update', () => commandsOf(caseNumber).length === 3, 5000);
+    expect(commandsOf(caseNumber)).toEqual([
+      'RE:OPEN:return-authorisation',
+      'CR:OPEN:credit-memo',
+      'CASE:CLOSED:case-close',
+    ]);
+    const mine = responders.seen.filter((c) => c.id.startsWith(`${idFor(caseNumber)}:`));
+    for (const command of mine) {
+      expect(command.correlationId).toBe('corr-complaint');
+      expect(command.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    }
+    const [re, cr, closed] = mine.map((c) => c.value as Record<string, Record<string, unknown>>);
+    expect(re!.salesOrder).toMatchObject({
+      orderType: 'RE',
+      orderNumber: rma,
+      orderId: `eai:${rma}`,
+      purchaseOrderNumber: 'PO-2026-0042',
+      references: [{ type: 'SALES_ORDER', id: orderNumber, date: null }],
+      status: 'OPEN',
+    });
+    // The 2.5 l of oil is not returned: whole quantities only.
+    expect(
+      (re!.salesOrder!.lines as Array<{ quantity: { value: string } }>).map((l) => l.quantity.value),
+    ).toEqual(['12']);
+    expect(cr!.salesOrder).toMatchObject({
+      orderType: 'CR',
+      orderNumber: creditMemoNumber(rma),
+      orderReason: '101',
+      references: [{ type: 'SALES_ORDER', id: orderNumber, date: null }],
+      customer: { sourceIds: [{ system: 'sap', id: '0000104711', idType: 'KUNNR' }] },
+      totalAmount: { amount: '17998.8', currency: 'EUR' },
+      status: 'OPEN',
+    });
+    expect(closed).toMatchObject({
+      changeType: 'STATUS_CHANGED',
+      changedFields: ['status', 'resolution'],
+      origin: { system: 'eai' },
+      case: { caseNumber, status: 'CLOSED', statusCode: null },
+    });
+    expect((closed!.case as { resolution: string }).resolution).toContain(rma);
+
+    // order-to-delivery ignored the return and credit memo orders on its topic: no instance, nothing kept.
+    for (const orderId of [`eai:${rma}`, `eai:${creditMemoNumber(rma)}`]) {
+      expect(await DBOS.getWorkflowStatus(orderWorkflowIdOf(orderId))).toBeNull();
+    }
+    const { rows } = await orchestrator.pool.query(
+      `select workflow_id from eai_orchestrator.kept_events where workflow_id like 'order-to-delivery:eai:%'`,
+    );
+    expect(rows).toEqual([]);
+
+    const detail = await showInstance(idFor(caseNumber));
+    expect(detail).toMatchObject({ type: 'complaint-return', version: 1, status: 'COMPLETED' });
+  });
+
+  const failures: Array<{
+    step: string;
+    arrange: (caseNumber: string) => void;
+    unknownOrder?: boolean;
+    compensated: string[];
+  }> = [
+    { step: 'lookup-order', arrange: () => undefined, unknownOrder: true, compensated: [] },
+    {
+      step: 'return-authorisation',
+      arrange: (c) => fail(c, 'return-authorisation', new NonRetriableError('provider refused')),
+      compensated: [],
+    },
+    {
+      step: 'await-return-receipt',
+      arrange: (c) => void silent.add(rmaFor(c)),
+      compensated: ['return-authorisation'],
+    },
+    {
+      step: 'credit-memo',
+      arrange: (c) => fail(c, 'credit-memo', new NonRetriableError('SAP refused')),
+      compensated: ['return-authorisation'],
+    },
+    {
+      step: 'case-close',
+      arrange: (c) => fail(c, 'case-close', new NonRetriableError('CRM refused')),
+      compensated: ['credit-memo', 'return-authorisation'],
+    },
+  ];
+
+  for (const { step, arrange, unknownOrder, compensated } of failures) {
+    it(`${step} failing for good compensates exactly the completed steps, in reverse`, async () => {
+      const orderNumber = unknownOrder ? unique('nope') : await knownOrder();
+      const { caseNumber, outcome } = await complaint(orderNumber, arrange);
+      expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: step, compensated });
+      const id = idFor(caseNumber);
+      const expected = compensated.map((s) => `${id}:compensate:${s}`);
+      await waitFor('the compensation commands', () =>
+        expected.every((c) => responders.seen.some((seen) => seen.id === c)),
+      );
+      const seen = responders.seen.filter((c) => c.id.startsWith(`${id}:compensate:`));
+      expect(seen.map((c) => c.id)).toEqual(expected);
+      expect(seen.map((c) => c.status)).toEqual(compensated.map(() => 'CANCELLED'));
+      if (step === 'await-return-receipt') {
+        const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
+        expect(steps.map((s) => s.name)).toContain('timeout:await-return-receipt');
+      }
+    });
+  }
+
+  it("an operator's cancel at the receipt wait compensates the return authorisation", async () => {
+    const orderNumber = await knownOrder();
+    const caseNumber = unique('cn');
+    const id = idFor(caseNumber);
+    silent.add(rmaFor(caseNumber));
+    await publisher.publish([caseCreatedEvent(topics.case, caseNumber, orderNumber)]);
+    await waitFor(
+      'the receipt wait',
+      async () => (await orchestrator.state(id))?.status === 'WAITING',
+      20_000,
+    );
+    await cancelWorkflow(id, 'customer keeps the goods', unique('cancel'));
+    const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({ outcome: 'CANCELLED', compensated: ['return-authorisation'] });
+  });
+
+  it('the case closed in the CRM while the return is awaited cancels the return authorisation', async () => {
+    const orderNumber = await knownOrder();
+    const caseNumber = unique('cn');
+    const id = idFor(caseNumber);
+    silent.add(rmaFor(caseNumber));
+    await publisher.publish([caseCreatedEvent(topics.case, caseNumber, orderNumber)]);
+    await waitFor(
+      'the receipt wait',
+      async () => (await orchestrator.state(id))?.status === 'WAITING',
+      20_000,
+    );
+    const closed = caseCreatedEvent(topics.case, caseNumber, orderNumber);
+    const value = closed.value as { changeType: string; case: Record<string, unknown> };
+    value.changeType = 'STATUS_CHANGED';
+    value.case.status = 'CLOSED';
+    await publisher.publish([closed]);
+    const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({ outcome: 'CANCELLED', compensated: ['return-authorisation'] });
+    await waitFor('the cancelled return order', () =>
+      responders.seen.some(
+        (c) => c.id === `${id}:compensate:return-authorisation` && c.status === 'CANCELLED',
+      ),
+    );
+  });
+
+  it('a failing compensation parks the instance; an operator retry finishes it', async () => {
+    const orderNumber = await knownOrder();
+    const caseNumber = unique('cn');
+    const id = idFor(caseNumber);
+    fail(caseNumber, 'case-close', new NonRetriableError('CRM refused'));
+    fail(caseNumber, 'compensate:return-authorisation', new RetriableError('logistics down'));
+    await publisher.publish([caseCreatedEvent(topics.case, caseNumber, orderNumber)]);
+    await waitFor(
+      'the parked instance',
+      async () => (await orchestrator.state(id))?.status === 'PARKED',
+      20_000,
+    );
+    expect(await orchestrator.state(id)).toMatchObject({ step: 'compensate:return-authorisation' });
+    faults.get(id)!.delete('compensate:return-authorisation');
+    await retryWorkflow(id);
+    const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({
+      outcome: 'COMPENSATED',
+      failedStep: 'case-close',
+      compensated: ['credit-memo', 'return-authorisation'],
+    });
+  });
+
+  it('lists its definition with name, version and a Mermaid graph', () => {
+    const definition = orchestrator.definitions.list().find((d) => d.type === 'complaint-return');
+    expect(definition).toMatchObject({ version: 1, name: 'complaint-return@1' });
+    expect(definition!.graph).toMatch(/^flowchart TD/);
+    expect(definition!.steps).toEqual([
+      'lookup-order',
+      'return-authorisation',
+      'await-return-receipt',
+      'credit-memo',
+      'case-close',
+    ]);
+  });
+});

@@ -1,0 +1,161 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import { NonRetriableError } from '../../../lib/errors.ts';
+import { Inbox, type InboxMessage, Interrupted } from '../../inbox.ts';
+import { claimKeptEvents } from '../../kept-events.ts';
+import { orchestratorMetrics } from '../../metrics.ts';
+import { deps } from '../../runtime.ts';
+import { runStep, Saga, StepFailed, setState } from '../../saga.ts';
+import { TYPE } from './routes.ts';
+import {
+  type ComplaintInput,
+  caseUpdate,
+  creditLines,
+  creditMemo,
+  creditMemoNumber,
+  lookupOrder,
+  returnLines,
+  returnOrder,
+} from './steps.ts';
+
+export interface ComplaintOutcome {
+  outcome: 'COMPLETED' | 'COMPENSATED' | 'CANCELLED';
+  version: number;
+  rma: string;
+  failedStep?: string;
+  reason?: string;
+  /** Compensated steps, in the order their compensations ran (the reverse of completion). */
+  compensated: string[];
+  creditMemoNumber?: string;
+  receiptShipmentId?: string;
+}
+
+/** The steps, in order, as operators and the failure tests name them. */
+export const STEPS = [
+  'lookup-order',
+  'return-authorisation',
+  'await-return-receipt',
+  'credit-memo',
+  'case-close',
+] as const;
+
+export const GRAPH = `flowchart TD
+  start([Case CREATED about an order]) --> lookup[lookup-order: the order's lines, PO, sold-to]
+  lookup --> rma[return-authorisation: return order RE under RMA-Case Id]
+  rma --> receipt{{await-return-receipt: Shipment RECEIVED naming the RMA}}
+  receipt -->|timeout| compensate
+  receipt --> credit[credit-memo: credit memo request CR for what was received]
+  credit --> close[case-close: Case CLOSED with resolution]
+  close --> done([COMPLETED])
+  cancel[/case closed in the CRM, or operator cancel, at the wait/] --> compensate[[compensate completed steps in reverse:
+  case reopened WORKING, CR and RE re-sent CANCELLED]]`;
+
+async function awaitReceipt(inbox: Inbox, timeoutMs: number): Promise<InboxMessage> {
+  const wait = 'await-return-receipt';
+  await setState({ status: 'WAITING', step: wait });
+  const startedAt = await DBOS.now();
+  const message = await inbox.wait(['return.received'], startedAt + timeoutMs);
+  if (message) {
+    await setState({ status: 'RUNNING', step: wait });
+    return message;
+  }
+  await runStep(TYPE, `timeout:${wait}`, async () => {
+    orchestratorMetrics.timeouts.inc({ type: TYPE, wait, kind: 'timeout' });
+  });
+  throw new StepFailed(wait, new NonRetriableError(`${wait}: timed out after ${timeoutMs} ms`));
+}
+
+/**
+ * Complaint / return: a plain DBOS workflow whose only effects are steps (checkpointed), sends and receives. Every
+ * step that changes another system registers its compensation with the saga.
+ */
+export function complaintReturnWorkflow(version: number) {
+  return async function complaintReturn(input: ComplaintInput): Promise<ComplaintOutcome> {
+    const id = DBOS.workflowID!;
+    const saga = new Saga(TYPE, input.trace);
+    const inbox = new Inbox(['case.closed']);
+    const timers = await DBOS.runStep(async () => deps().timers, { name: 'timers' });
+    const finish = async (outcome: ComplaintOutcome): Promise<ComplaintOutcome> => {
+      await runStep(TYPE, 'finish', async () => {
+        orchestratorMetrics.finished.inc({ type: TYPE, outcome: outcome.outcome });
+      });
+      await setState({ status: outcome.outcome, step: outcome.failedStep, detail: outcome.reason });
+      return outcome;
+    };
+    try {
+      await claimKeptEvents(TYPE, inbox);
+      const order = await saga.step('lookup-order', () => lookupOrder(input.orderNumber));
+      await saga.step(
+        'return-authorisation',
+        () => returnOrder(id, 'return-authorisation', input, order, 'OPEN'),
+        async () => {
+          await returnOrder(id, 'compensate:return-authorisation', input, order, 'CANCELLED');
+        },
+      );
+      const receipt = await awaitReceipt(inbox, timers.returnReceiptTimeoutMs);
+      const received = receipt.data as {
+        shipmentId: string;
+        lines: Parameters<typeof creditLines>[1];
+      };
+      const credited = creditLines(returnLines(order), received.lines);
+      await saga.step(
+        'credit-memo',
+        () => creditMemo(id, 'credit-memo', input, order, credited, 'OPEN'),
+        async () => {
+          await creditMemo(id, 'compensate:credit-memo', input, order, credited, 'CANCELLED');
+        },
+      );
+      const number = creditMemoNumber(input.rma);
+      await saga.step(
+        'case-close',
+        () =>
+          caseUpdate(
+            id,
+            'case-close',
+            input,
+            'CLOSED',
+            `Return ${input.rma} received (${received.shipmentId}); credit memo request ${number} sent to the ERP.`,
+          ),
+        async () => {
+          await caseUpdate(
+            id,
+            'compensate:case-close',
+            input,
+            'WORKING',
+            `Return ${input.rma}: the hub's handling was rolled back.`,
+          );
+        },
+      );
+      return await finish({
+        outcome: 'COMPLETED',
+        version,
+        rma: input.rma,
+        compensated: [],
+        creditMemoNumber: number,
+        receiptShipmentId: received.shipmentId,
+      });
+    } catch (error) {
+      if (error instanceof Interrupted) {
+        const compensated = await saga.compensate();
+        return await finish({
+          outcome: 'CANCELLED',
+          version,
+          rma: input.rma,
+          reason: error.message,
+          compensated,
+        });
+      }
+      if (error instanceof StepFailed) {
+        const compensated = await saga.compensate();
+        return await finish({
+          outcome: 'COMPENSATED',
+          version,
+          rma: input.rma,
+          failedStep: error.step,
+          reason: error.message,
+          compensated,
+        });
+      }
+      throw error;
+    }
+  };
+}
