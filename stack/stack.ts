@@ -9,7 +9,7 @@ import {
 } from './docker-kafka.ts';
 import { startKafka } from './kafka.ts';
 import { ensureDir, stackHome, stackPaths } from './paths.ts';
-import { postgresPid, startPostgres, stopPostgres } from './postgres.ts';
+import { postgresBinDir, postgresPid, startPostgres, stopPostgres } from './postgres.ts';
 import { checkPorts, checkPostgresCanReach } from './preflight.ts';
 import { isAlive, stopProcess } from './processes.ts';
 import { startRegistry } from './registry.ts';
@@ -126,7 +126,8 @@ export async function stackUp(progress: (line: string) => void = () => undefined
   const ownPostgres = isAlive(postgresPid(stackPaths.data('postgres')));
   const startKafkaHere = !env.KAFKA_BROKERS && !reuseKafka && !reuseKafkaContainer;
   const startRegistryHere = !env.SCHEMA_REGISTRY_URL && !reuseRegistry;
-  if (startPostgresHere) checkPostgresCanReach(stackPaths.data('postgres'), process.getuid?.() === 0);
+  if (startPostgresHere)
+    checkPostgresCanReach(stackPaths.data('postgres'), process.getuid?.() === 0, await postgresBinDir());
   await checkPorts([
     ...(startPostgresHere && !ownPostgres
       ? [{ port: env.EAI_POSTGRES_PORT, part: 'postgres', variable: 'EAI_POSTGRES_PORT' }]
