@@ -138,6 +138,19 @@ describe('empty and garbled documents: never an empty or half-built location', (
     expect(error.message).toMatch(/HL03 \(level code\) is empty/);
   });
 
+  it('x12-856: an empty HL01 is refused at the HL; an HL keeps its id, parent and level codes in the tree', () => {
+    const text = edit(fixture('x12-856', 'hl-shipment-order-pack-item.edi'), 'HL*2*1*O~', 'HL**1*O~');
+    const error = refusal('x12-856', text);
+    expect(error.location).toMatch(/\/HL \(segment 20, line 20\)$/);
+    expect(error.message).toMatch(/HL01 \(hierarchical id\) is empty/);
+    const [document] = findReader('x12-856').parse(
+      Buffer.from(fixture('x12-856', 'hl-shipment-order-pack-item.edi')),
+    );
+    const [shipment] = (document!.tree as { hierarchy: Array<{ children: unknown[] }> }).hierarchy;
+    expect(shipment).toMatchObject({ id: '1', levelCode: 'S', level: 'shipment' });
+    expect(shipment!.children[0]).toMatchObject({ id: '2', parentId: '1', levelCode: 'O', level: 'order' });
+  });
+
   it('x12-856: a second HL with an HL01 already used is refused, naming where the first one stands', () => {
     const text = edit(fixture('x12-856', 'hl-shipment-order-pack-item.edi'), 'HL*2*1*O~', 'HL*1*1*O~');
     const error = refusal('x12-856', text);
