@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeDocumentWithLines } from '../../formats/edifact-orders/fixtures/large.ts';
-import { inboundMapping, mapBytes } from '../index.ts';
+import { inboundMapping, MappingError, mapBytes } from '../index.ts';
 
 async function secondsToMap(lines: number): Promise<number> {
   const input = makeDocumentWithLines(lines);
@@ -25,4 +25,21 @@ describe('edifact-orders mapping cost per line', () => {
     expect(large / small).toBeLessThan(25);
     expect(large).toBeLessThan(20);
   });
+
+  it('answers an order of 10,000 lines (which once did not finish in 90 s) within its deadline: mapped, or refused saying so', async () => {
+    const input = makeDocumentWithLines(10_000);
+    const started = performance.now();
+    const outcome = await mapBytes('edifact-orders', input).then(
+      (mapped) => (mapped[0]!.records[0]!.value.salesOrder as { lines: unknown[] }).lines.length,
+      (error: unknown) => error,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    if (typeof outcome === 'number') expect(outcome).toBe(10_000);
+    else {
+      expect(outcome).toBeInstanceOf(MappingError);
+      expect((outcome as MappingError).message).toMatch(/refused: .*per-document deadline of 10 s/);
+    }
+    // The 10 s deadline, plus reading the document and the check's granularity.
+    expect(seconds).toBeLessThan(25);
+  }, 60_000);
 });
