@@ -14,7 +14,7 @@ export function createReader(options: ReaderOptions = {}): FormatReader<X12ShipN
     name: 'x12-856',
     family: 'scm',
     description:
-      'ANSI X12 856 Advance Ship Notice (HL tree shipment → order → pack/tare → item, BSN, TD1/TD5/TD3, MEA, FOB, REF, N1, SN1, MAN, CTT; where each fact lands: `formats/x12-856/README.md`)',
+      'ANSI X12 856 Advance Ship Notice (HL tree shipment → order → pack/tare → item; BSN, TD1/TD3/TD5, MEA, FOB, REF, N1, SN1, MAN, CTT)',
     parse: (input) =>
       parseX12(input, {
         format: 'x12-856',
