@@ -238,7 +238,9 @@ class KafkajsAdmin implements TransportAdmin {
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length === 0) return [];
     await this.admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait gives up on the UNKNOWN_TOPIC_OR_PARTITION a broker answers while the new topic's
+      // metadata propagates (seen in CI); the wait below tolerates it.
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.topic,
         numPartitions: t.partitions,
@@ -246,7 +248,25 @@ class KafkajsAdmin implements TransportAdmin {
         configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+    await this.waitForLeaders(missing.map((t) => t.topic));
     return missing.map((t) => t.topic);
+  }
+  /** Until every partition of the topics has a leader; a broker may not know a topic it just created for a moment. */
+  private async waitForLeaders(topics: string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { topics: described } = await this.admin.fetchTopicMetadata({ topics });
+        if (described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        const type = (error as { type?: string }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new RetriableError(`topics ${topics.join(', ')} have no partition leaders after ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
   async describeTopicConfig(topic: string): Promise<Record<string, string>> {
     const result = await this.admin.describeConfigs({
