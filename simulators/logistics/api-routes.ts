@@ -1,40 +1,22 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { SimContext } from '../common/types.ts';
+import { addressSchema, linesSchema } from './body-schemas.ts';
 import type { DespatchWorker } from './despatch.ts';
-import { problem } from './errors.ts';
+import { problem, validBody } from './errors.ts';
 import { EDIFACT_PROFILES, isProfile, profileFor, X12_PROFILES } from './profiles.ts';
 import type { DespatchRequest, LogisticsState } from './state.ts';
-
-const gtin = z.string().regex(/^(\d{8}|\d{12,14})$/, 'gtin must be a GTIN-8, -12, -13 or -14');
 
 const requestSchema = z.object({
   orderNumber: z.string().min(1).max(35),
   purchaseOrderNumber: z.string().min(1).max(22),
-  shipTo: z.object({
+  shipTo: addressSchema('shipTo').extend({
     id: z
       .string()
       .regex(/^\d{13}$/, 'shipTo.id must be a 13-digit GLN')
       .optional(),
-    name: z.string().min(1).max(60),
-    street: z.string().min(1).max(55),
-    city: z.string().min(1).max(30),
-    postalCode: z.string().min(1).max(15),
-    region: z.string().max(3).optional(),
-    country: z.string().regex(/^[A-Z]{2}$/, 'shipTo.country must be an ISO 3166 alpha-2 code'),
   }),
-  lines: z
-    .array(
-      z.object({
-        lineNumber: z.number().int().positive().optional(),
-        sku: z.string().min(1).max(35),
-        gtin: gtin.optional(),
-        description: z.string().max(80).optional(),
-        quantity: z.number().int().positive(),
-      }),
-    )
-    .min(1)
-    .max(200),
+  lines: linesSchema({ description: z.string().max(80).optional() }),
   format: z.enum(['x12-856', 'edifact-desadv']),
   partner: z.string().regex(/^[A-Za-z0-9]{2,15}$/, 'partner must be 2 to 15 letters or digits (an EDI id)'),
   /** Envelope style; by default the partner's own (stable per partner). */
@@ -54,21 +36,7 @@ export function apiRoutes(
   despatchDelayMs: number,
 ): void {
   router.post('/api/despatch-requests', (req, res) => {
-    const parsed = requestSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const invalidParams = parsed.error.issues.map((i) => ({
-        name: i.path.join('.') || '(body)',
-        reason: i.message,
-      }));
-      throw problem(
-        400,
-        'validation',
-        'Invalid despatch request',
-        `${invalidParams.length} invalid parameter(s)`,
-        { invalidParams },
-      );
-    }
-    const input = parsed.data;
+    const input = validBody(requestSchema, req.body, 'Invalid despatch request');
     if (input.envelope !== undefined && !isProfile(input.format, input.envelope)) {
       const known = Object.keys(input.format === 'x12-856' ? X12_PROFILES : EDIFACT_PROFILES).join(', ');
       throw problem(

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { SimHttpError } from '../common/http-error.ts';
 import type { SimErrorInfo } from '../common/types.ts';
 
@@ -36,4 +37,15 @@ export function logisticsErrorBody(error: SimErrorInfo): Problem {
   };
   const [type, title] = titles[error.code];
   return { type: `${TYPE_BASE}${type}`, title, status: error.status, detail: error.message };
+}
+
+/** The body parsed by `schema`, else a 400 problem (`title`) listing every invalid parameter by its path. */
+export function validBody<T>(schema: z.ZodType<T>, body: unknown, title: string): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const invalidParams = parsed.error.issues.map((i) => ({
+    name: i.path.map(String).join('.') || '(body)',
+    reason: i.message,
+  }));
+  throw problem(400, 'validation', title, `${invalidParams.length} invalid parameter(s)`, { invalidParams });
 }

@@ -1,8 +1,9 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { SimContext } from '../common/types.ts';
+import { addressSchema, linesSchema } from './body-schemas.ts';
 import type { DespatchWorker } from './despatch.ts';
-import { problem } from './errors.ts';
+import { problem, validBody } from './errors.ts';
 import type { LogisticsState, ReturnAuthorization } from './state.ts';
 
 const returnSchema = z.object({
@@ -12,31 +13,8 @@ const returnSchema = z.object({
   orderNumber: z.string().min(1).max(35),
   purchaseOrderNumber: z.string().min(1).max(22),
   reason: z.string().min(1).max(80),
-  returnFrom: z
-    .object({
-      name: z.string().min(1).max(60),
-      street: z.string().min(1).max(55),
-      city: z.string().min(1).max(30),
-      postalCode: z.string().min(1).max(15),
-      region: z.string().max(3).optional(),
-      country: z.string().regex(/^[A-Z]{2}$/, 'returnFrom.country must be an ISO 3166 alpha-2 code'),
-    })
-    .optional(),
-  lines: z
-    .array(
-      z.object({
-        lineNumber: z.number().int().positive().optional(),
-        sku: z.string().min(1).max(35),
-        gtin: z
-          .string()
-          .regex(/^(\d{8}|\d{12,14})$/, 'gtin must be a GTIN-8, -12, -13 or -14')
-          .optional(),
-        quantity: z.number().int().positive(),
-        reason: z.string().max(80).optional(),
-      }),
-    )
-    .min(1)
-    .max(200),
+  returnFrom: addressSchema('returnFrom').optional(),
+  lines: linesSchema({ reason: z.string().max(80).optional() }),
 });
 
 function view(ret: ReturnAuthorization) {
@@ -57,23 +35,7 @@ export function returnRoutes(
   returnDelayMs: number,
 ): void {
   router.post('/api/return-authorizations', (req, res) => {
-    const parsed = returnSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const invalidParams = parsed.error.issues.map((i) => ({
-        name: i.path.join('.') || '(body)',
-        reason: i.message,
-      }));
-      throw problem(
-        400,
-        'validation',
-        'Invalid return authorization',
-        `${invalidParams.length} invalid parameter(s)`,
-        {
-          invalidParams,
-        },
-      );
-    }
-    const input = parsed.data;
+    const input = validBody(returnSchema, req.body, 'Invalid return authorization');
     sim.state.returns ??= {};
     const returns = sim.state.returns;
     const existing = returns[input.rmaNumber];
