@@ -121,6 +121,57 @@ describe('eai mdm load / export', () => {
     expect(run.stderr).toContain(`${file}:2: not JSON`);
   });
 
+  it('loads a CSV export through a column mapping: rows matched, the duplicate merged, a bad row named by line', async () => {
+    const file = join(dir, 'kunden.csv');
+    const header = 'Kundennummer;Typ;Name;E-Mail;Telefon;Strasse;PLZ;Ort;Land;Branche';
+    writeFileSync(
+      file,
+      [
+        header,
+        '900001;Firma;"Müller Maschinenbau GmbH";einkauf@mueller-maschinenbau.de;+49 30 1234567;"Friedrichstraße 123";10117;Berlin;DE;Maschinenbau',
+        '900002;Firma;"Mueller Maschinenbau";einkauf@mueller-maschinenbau.de;030 1234567;"Friedrichstr. 123";10117;Berlin;Deutschland;',
+        '900003;Person;"";"";;"Am Markt 1";01067;Dresden;DE;',
+        '',
+      ].join('\r\n'),
+    );
+    const mapping = 'mappings/csv/customer-table.to-canonical.yaml';
+    const run = await runEai(
+      ['mdm', 'load', 'erpcsv', '--input', file, '--mapping', mapping, '--schema', schema, '--json'],
+      { env: env(), timeoutMs: 120_000 },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ system: 'erpcsv', lines: 3, totalLines: 3 });
+    expect(summary.counts.new).toBe(2);
+    expect(summary.counts.merged).toBe(1);
+
+    const xref = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    const golden = (id: string) =>
+      xref.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`erpcsv,${id},`))
+        ?.split(',')[2];
+    expect(golden('900001')).toMatch(/^gc-/);
+    expect(golden('900002')).toBe(golden('900001'));
+    expect(golden('900003')).not.toBe(golden('900001'));
+
+    const withoutMapping = await runEai(['mdm', 'load', 'erpcsv', '--input', file, '--schema', schema], {
+      env: env(),
+    });
+    expect(withoutMapping.code).toBe(1);
+    expect(withoutMapping.stderr).toContain('name the mapping of its columns with --mapping <file>');
+
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, `${header}\n900004;Firma;X GmbH\n`);
+    const refused = await runEai(
+      ['mdm', 'load', 'erpcsv', '--input', bad, '--mapping', mapping, '--schema', schema],
+      { env: env() },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`eai: ${bad}: line 2: 3 cells where the header names 10 columns\n`);
+  }, 120_000);
+
   it('says what to do when there is no database', async () => {
     const run = await runEai(['mdm', 'export', '--xref'], {
       env: { DATABASE_URL: 'postgres://postgres:x@127.0.0.1:1/none' },

@@ -1,4 +1,5 @@
 import { ConfigError } from '../lib/errors.ts';
+import { reader as csv } from './csv/index.ts';
 import { reader as edifactDesadv } from './edifact-desadv/index.ts';
 import { reader as edifactOrders } from './edifact-orders/index.ts';
 import { reader as epcis2 } from './epcis-2/index.ts';
@@ -33,6 +34,7 @@ export const readers: FormatReader[] = [
   hubspotContact,
   salesforceSobject,
   hubspotBatchUpsert,
+  csv,
 ] as FormatReader[];
 
 /** Formats the hub writes; the logistics requests only go out (no to-canonical mapping reads them). */

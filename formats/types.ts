@@ -4,7 +4,8 @@ import { NonRetriableError } from '../lib/errors.ts';
  * The contract every document format implements. A format is named once (its `name`) and that name is used
  * everywhere: CLI `--format`, connector config, fixture folders, mapping files.
  */
-export type FormatFamily = 'erp' | 'scm' | 'crm';
+/** The system family a format belongs to; `any` for generic tables (CSV) that any system may export. */
+export type FormatFamily = 'erp' | 'scm' | 'crm' | 'any';
 
 /** One business document read from a file or message. A file may hold several (IDocs, ST..SE sets, CDC events). */
 export interface ParsedDocument<Tree = unknown> {

@@ -257,13 +257,16 @@ class KafkajsAdmin implements TransportAdmin {
     for (;;) {
       try {
         const { topics: described } = await this.admin.fetchTopicMetadata({ topics });
-        if (described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+        if (described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+          return;
       } catch (error) {
         const type = (error as { type?: string }).type;
         if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw error;
       }
       if (Date.now() > deadline) {
-        throw new RetriableError(`topics ${topics.join(', ')} have no partition leaders after ${timeoutMs} ms`);
+        throw new RetriableError(
+          `topics ${topics.join(', ')} have no partition leaders after ${timeoutMs} ms`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -24,6 +24,7 @@ export function registerMapCommand(program: Command): void {
       'the document; with --to-system, canonical records as JSON (what eai map prints)',
     )
     .option('--to-system', 'write canonical records as a document of --format instead of reading one')
+    .option('--mapping <file>', "a to-canonical mapping file to use instead of the format's shipped one")
     .option('--tree', 'print the parsed document tree (what mapping expressions see) instead of mapping it')
     .option('--json', 'one-line JSON output, machine-readable errors on stderr')
     .action(
@@ -32,6 +33,7 @@ export function registerMapCommand(program: Command): void {
         input?: string;
         toSystem?: boolean;
         tree?: boolean;
+        mapping?: string;
         json?: boolean;
       }) => {
         const missing = !options.format
@@ -54,6 +56,7 @@ export function registerMapCommand(program: Command): void {
             input: options.input,
             toSystem: options.toSystem,
             tree: options.tree,
+            mapping: options.mapping,
             json: options.json,
           }),
         );

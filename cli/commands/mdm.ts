@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
+import { findMapping } from '../../mappings/index.ts';
 import { loadMdmConfig } from '../../masterdata/config.ts';
-import { type LoadProgress, loadJsonLines } from '../../masterdata/load.ts';
+import { type LoadProgress, loadJsonLines, loadTable } from '../../masterdata/load.ts';
 import { MasterDataStore } from '../../masterdata/store.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
 import { postgresReachable } from '../../store/probe.ts';
@@ -54,29 +55,47 @@ export function registerMdmCommand(program: Command): void {
     mdm
       .command('load <system>')
       .description(
-        "load a system's customers (JSON lines, one canonical Customer per line) and match them into golden records; resumable",
+        "load a system's customers (JSON lines, one canonical Customer per line, or CSV with --mapping) and match them into golden records; resumable",
       )
-      .requiredOption('--input <file>', 'JSON lines file: the customer value of a CustomerEvent per line')
+      .requiredOption(
+        '--input <file>',
+        'JSON lines file (the customer value of a CustomerEvent per line), or a CSV table with --mapping',
+      )
+      .option(
+        '--mapping <file>',
+        'for a CSV: a mapping of its columns to canonical customers (start from mappings/csv/customer-table.to-canonical.yaml)',
+      )
       .option('--batch <n>', 'records per transaction', '500')
       .option('--json', 'print the summary as JSON'),
   ).action(
-    async (system: string, options: StoreOptions & { input: string; batch: string; json?: boolean }) => {
+    async (
+      system: string,
+      options: StoreOptions & { input: string; mapping?: string; batch: string; json?: boolean },
+    ) => {
       if (!/^[a-z][a-z0-9:_-]*$/i.test(system))
         throw new ConfigError(`system must be a name like sap or edi:ACME, got "${system}"`);
       if (!/^\d+$/.test(options.batch) || Number(options.batch) < 1)
         throw new ConfigError('--batch must be a positive integer');
+      if (/\.(csv|tsv)$/i.test(options.input) && !options.mapping)
+        throw new ConfigError(
+          `${options.input} is a table: name the mapping of its columns with --mapping <file> (start from mappings/csv/customer-table.to-canonical.yaml)`,
+        );
+      const mapping = options.mapping ? findMapping(options.mapping, process.cwd()) : undefined;
       const store = await openStore(options);
       const startedAt = Date.now();
       let lastPrinted = 0;
       try {
-        const summary = await loadJsonLines(store, system, options.input, {
+        const loadOptions = {
           batchSize: Number(options.batch),
-          onProgress: (p) => {
+          onProgress: (p: LoadProgress) => {
             if (options.json || Date.now() - lastPrinted < 1000) return;
             lastPrinted = Date.now();
             process.stderr.write(`${progressLine(p, startedAt)}\n`);
           },
-        });
+        };
+        const summary = mapping
+          ? await loadTable(store, system, options.input, mapping, loadOptions)
+          : await loadJsonLines(store, system, options.input, loadOptions);
         const stats = await store.stats();
         const result = { ...summary, goldenRecords: stats.golden, reviewQueue: stats.review };
         printResult(!!options.json, result, () =>

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { findReader, readers, writers } from '../../formats/index.ts';
 import { ConfigError, EaiError } from '../../lib/errors.ts';
 import {
+  findMapping,
   inboundMapping,
   loadMappings,
   type MappedDocument,
@@ -91,6 +92,8 @@ export async function mapCommand(options: {
   toSystem?: boolean;
   /** Print the parsed document trees (what mapping expressions see) instead of mapping them. */
   tree?: boolean;
+  /** A mapping file to read the document with instead of the format's shipped one (a partner's own, a template). */
+  mapping?: string;
   json?: boolean;
 }): Promise<CommandOutput> {
   const json = !!options.json;
@@ -104,7 +107,14 @@ export async function mapCommand(options: {
       const documents = await writeToSystem(options.format, canonicalValues(bytes.toString('utf8')));
       return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
     }
-    const mapping = inboundMapping(options.format);
+    const mapping = options.mapping
+      ? findMapping(options.mapping, process.cwd())
+      : inboundMapping(options.format);
+    if (mapping.direction !== 'to-canonical' || mapping.spec.input !== options.format) {
+      throw new ConfigError(
+        `mapping ${options.mapping} reads ${mapping.direction === 'to-canonical' ? `format ${mapping.spec.input}` : 'canonical records'}, not format ${options.format}`,
+      );
+    }
     const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
     const mapped = await mapBytes(options.format, bytes, { mapping, usage });
     const records = mapped.flatMap((m) => m.records);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { FormatError } from '../../formats/index.ts';
-import { inboundMapping, MappingError, mapBytes } from '../../mappings/index.ts';
+import { MappingError, mapBytes, shippedInboundMapping } from '../../mappings/index.ts';
 import { fixtureFiles, mutant } from './mutate.ts';
 
 /**
@@ -43,14 +43,14 @@ parentPort!.on('message', async (job: FuzzJob) => {
   const dir = join(formatsDir, job.format);
   const files = fixtureFiles(dir);
   // Compiling the mappings takes seconds on a busy machine: done before the first case's deadline starts.
-  inboundMapping(job.format);
+  const mapping = shippedInboundMapping(job.format);
   for (let index = 0; index < job.cases; index++) {
     const { description, input } = mutant(dir, files, job.seed, index);
     parentPort!.postMessage({ type: 'start', index, description } satisfies FuzzMessage);
     const started = performance.now();
     try {
       // mapBytes reads the bytes with the format's reader, then maps every document.
-      await mapBytes(job.format, input);
+      await mapBytes(job.format, input, { mapping });
       parentPort!.postMessage({ type: 'done', index, outcome: 'mapped', ms: performance.now() - started });
     } catch (error) {
       const ms = performance.now() - started;

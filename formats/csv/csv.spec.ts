@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FormatError } from '../types.ts';
+import { detectDelimiter, parseCsv } from './index.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url));
+const rowsOf = (text: string) => parseCsv(Buffer.from(text))[0]!.tree.rows;
+
+function refusal(text: string): string {
+  try {
+    parseCsv(Buffer.from(text));
+  } catch (error) {
+    expect(error).toBeInstanceOf(FormatError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('csv format', () => {
+  it('reads a semicolon export with a BOM, CRLF, quoted delimiters, doubled quotes and a line break in a cell', () => {
+    const rows = parseCsv(fixture('customers-semicolon.csv'))[0]!.tree.rows;
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatchObject({
+      $loc: 'line 2',
+      Kundennummer: '100234',
+      Name: 'Müller Maschinenbau GmbH',
+    });
+    expect(Object.keys(rows[0]!)).not.toContain('Vorname'); // empty cells are absent
+    expect(rows[1]).toMatchObject({ Strasse: 'Leopoldstr. 7; Hinterhaus' });
+    expect(rows[2]).toMatchObject({
+      $loc: 'line 4',
+      Name: 'Café "Zur Linde" KG',
+      Strasse: 'Am Markt 1\r\nEingang Nord',
+    });
+  });
+
+  it('finds the delimiter from the header, outside quotes', () => {
+    expect(detectDelimiter('a,b,c')).toBe(',');
+    expect(detectDelimiter('a;b;"x,y,z"')).toBe(';');
+    expect(detectDelimiter('a\tb\tc')).toBe('\t');
+    expect(detectDelimiter('a|b')).toBe('|');
+    expect(detectDelimiter('single')).toBe(',');
+    expect(rowsOf('id\tname\n1\tAcme, Inc.\n')).toEqual([{ $loc: 'line 2', id: '1', name: 'Acme, Inc.' }]);
+  });
+
+  it('counts the lines of rows after a cell that spans lines, and skips blank lines', () => {
+    const rows = rowsOf('id,note\n1,"two\nlines"\n\n2,x\n');
+    expect(rows.map((r) => r.$loc)).toEqual(['line 2', 'line 5']);
+  });
+
+  it('refuses with the line and what to do', () => {
+    expect(refusal('a,b,c\n1,2,3\n\n4,5\n')).toBe('csv: line 4: 2 cells where the header names 3 columns');
+    expect(refusal('a,b,a\n1,2,3\n')).toBe('csv: line 1: column 3: "a" repeats column 1');
+    expect(refusal('a,,c\n')).toBe('csv: line 1: column 2 has no name');
+    expect(refusal('a,b\n1,"2\n3,4\n')).toBe('csv: line 3: a quoted cell is never closed (a " is missing)');
+    expect(refusal('a;b\n1;2"x"\n')).toBe(
+      'csv: line 2: cell 2: a quote inside an unquoted cell (quote the whole cell and double its quotes: "")',
+    );
+    expect(refusal('\n')).toBe('csv: line 1: expected a header line naming the columns');
+  });
+});
+
+describe('csv format: not a table', () => {
+  it('refuses binary data and a header without rows', () => {
+    expect(refusal('id,name\n1,a\u0000b\n')).toBe(
+      'csv: line 2: control character U+0000: binary data, not a text table',
+    );
+    expect(refusal('id,name\n')).toBe('csv: line 2: a header line and no rows under it');
+  });
+});

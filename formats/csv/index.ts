@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { CsvError, type Options, parse } from 'csv-parse/sync';
+import { decodeUtf8 } from '../text-input/decode.ts';
+import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
+
+export const CSV_FORMAT = 'csv';
+
+/** One data row: its cells by column name (an empty cell is absent), `$loc` = `line N` of the file. */
+export interface CsvRow {
+  $loc: string;
+  [column: string]: string;
+}
+
+export interface CsvTree {
+  $loc: string;
+  rows: CsvRow[];
+}
+
+const DELIMITERS = [',', ';', '\t', '|'];
+
+/** The delimiter of the header line: the candidate it holds most of, outside quotes (a comma when none). */
+export function detectDelimiter(headerLine: string): string {
+  const outside = headerLine.replace(/"[^"]*"/g, '');
+  let best = ',';
+  let most = 0;
+  for (const d of DELIMITERS) {
+    const count = outside.split(d).length - 1;
+    if (count > most) [best, most] = [d, count];
+  }
+  return best;
+}
+
+/**
+ * csv-parse's options for a table with a header line: RFC 4180 quoting, BOM, CRLF / LF / CR; raw text kept so that
+ * each row's first line can be counted (csv-parse's own count runs ahead on line breaks inside quotes).
+ */
+export function csvOptions(headerLine: string): Options {
+  return {
+    delimiter: detectDelimiter(headerLine),
+    bom: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+    raw: true,
+  };
+}
+
+/** The header's column names, refused (with the column) when one is empty or repeated. */
+export function checkColumns(format: string, header: string[]): string[] {
+  const columns = header.map((c) => c.trim());
+  columns.forEach((name, i) => {
+    if (name === '') throw new FormatError(format, 'line 1', `column ${i + 1} has no name`);
+    if (name === '$loc') throw new FormatError(format, 'line 1', `column ${i + 1}: "$loc" is reserved`);
+    if (columns.indexOf(name) !== i)
+      throw new FormatError(
+        format,
+        'line 1',
+        `column ${i + 1}: "${name}" repeats column ${columns.indexOf(name) + 1}`,
+      );
+  });
+  return columns;
+}
+
+/**
+ * Turns csv-parse's records (`raw: true`) into rows, counting lines: the first record is the header, blank lines
+ * are skipped, a row with another number of cells than the header is refused at its line.
+ */
+export class CsvRows {
+  columns: string[] | undefined;
+  private line = 1;
+  private readonly format: string;
+  constructor(format: string) {
+    this.format = format;
+  }
+
+  /** The row of one record, or undefined for the header and blank lines. */
+  push(record: { record: string[]; raw: string }): CsvRow | undefined {
+    const line = this.line;
+    this.line += (record.raw.replace(/(\r\n|\r|\n)$/, '').match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
+    const cells = record.record;
+    if (cells.length === 1 && cells[0] === '') return undefined;
+    if (!this.columns) {
+      this.columns = checkColumns(this.format, cells);
+      return undefined;
+    }
+    if (cells.length !== this.columns.length)
+      throw new FormatError(
+        this.format,
+        `line ${line}`,
+        `${cells.length} cells where the header names ${this.columns.length} columns`,
+      );
+    const row: CsvRow = { $loc: `line ${line}` };
+    this.columns.forEach((name, i) => {
+      if (cells[i] !== '') row[name] = cells[i]!;
+    });
+    return row;
+  }
+}
+
+/** What csv-parse's error codes mean, in words a person who exported the file can act on. */
+const quoteInside = (field: number | undefined) =>
+  `cell ${(field ?? 0) + 1}: a quote inside an unquoted cell (quote the whole cell and double its quotes: "")`;
+const CSV_ERRORS: Record<string, (field: number | undefined) => string> = {
+  CSV_QUOTE_NOT_CLOSED: () => 'a quoted cell is never closed (a " is missing)',
+  INVALID_OPENING_QUOTE: quoteInside,
+  CSV_INVALID_CLOSING_QUOTE: quoteInside,
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: (field) =>
+    `cell ${(field ?? 0) + 1}: text after the closing quote (double the quotes inside a quoted cell: "")`,
+};
+
+/** csv-parse's error as a located FormatError (its line, and what it found); any other error as it is. */
+export function csvFormatError(format: string, error: unknown): unknown {
+  if (!(error instanceof CsvError)) return error;
+  const { lines, index } = error as CsvError & { lines?: number; index?: number };
+  const known = CSV_ERRORS[error.code];
+  const what = known
+    ? known(index)
+    : error.message.replace(/^[^:]*:\s*/, '').replace(/\s*(at|on) line \d+.*$/i, '');
+  return new FormatError(format, lines ? `line ${lines}` : 'the table', what, { cause: error });
+}
+
+/** The first line of a table (its header), for the delimiter. */
+export function headerLineOf(text: string): string {
+  return text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/, 1)[0] ?? '';
+}
+
+/** The index of the first C0 control character other than tab, LF and CR (or DEL): binary, not a table. */
+function firstControl(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) return i;
+  }
+  return -1;
+}
+
+export function parseCsv(input: Buffer): ParsedDocument<CsvTree>[] {
+  const text = decodeUtf8(CSV_FORMAT, input);
+  const control = firstControl(text);
+  if (control >= 0) {
+    const line = text.slice(0, control).split(/\r\n|\r|\n/).length;
+    const code = text.charCodeAt(control).toString(16).toUpperCase().padStart(4, '0');
+    throw new FormatError(
+      CSV_FORMAT,
+      `line ${line}`,
+      `control character U+${code}: binary data, not a text table`,
+    );
+  }
+  const headerLine = headerLineOf(text);
+  if (headerLine.trim() === '')
+    throw new FormatError(CSV_FORMAT, 'line 1', 'expected a header line naming the columns');
+  let records: { record: string[]; raw: string }[];
+  try {
+    records = parse(text, csvOptions(headerLine)) as unknown as typeof records;
+  } catch (error) {
+    throw csvFormatError(CSV_FORMAT, error);
+  }
+  const reader = new CsvRows(CSV_FORMAT);
+  const rows = records.map((r) => reader.push(r)).filter((r): r is CsvRow => r !== undefined);
+  // A document that holds no records is not a business document (an empty export, or not a table at all).
+  if (rows.length === 0) throw new FormatError(CSV_FORMAT, 'line 2', 'a header line and no rows under it');
+  const id = createHash('sha256').update(input).digest('hex').slice(0, 16);
+  return [{ format: CSV_FORMAT, kind: 'table', id, source: CSV_FORMAT, tree: { $loc: '', rows } }];
+}
+
+export const reader: FormatReader<CsvTree> = {
+  name: CSV_FORMAT,
+  family: 'any',
+  description:
+    'A table with a header line (RFC 4180; comma, semicolon, tab or bar found from the header): one row per record, cells by column name',
+  parse: parseCsv,
+};
