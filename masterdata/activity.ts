@@ -305,6 +305,8 @@ export async function startCustomerActivity(options: {
   bus: Bus;
   activity: CustomerActivity;
   groupId?: string;
+  /** Default ACTIVITY_TOPICS; the schema of each value decides what it is. */
+  topics?: readonly string[];
   fromBeginning?: boolean;
   logger?: Logger;
 }): Promise<ConsumerRunner> {
@@ -320,7 +322,7 @@ export async function startCustomerActivity(options: {
   };
   const runner = await options.bus.consume({
     groupId: options.groupId ?? 'eai-customer-activity',
-    topics: [...ACTIVITY_TOPICS],
+    topics: [...(options.topics ?? ACTIVITY_TOPICS)],
     dlqTopic: 'dlq.orchestrator',
     fromBeginning: options.fromBeginning,
     handler: async (consumed) => {

@@ -42,6 +42,8 @@ export interface HubOptions {
   /** Instances with the same group share the connectors. */
   group?: string;
   plugins?: readonly ConnectorPlugin[];
+  /** Sink retry policy before a record is dead-lettered (default the bus's: 5 retries from 200 ms). */
+  sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
   /**
    * Runs the orchestrator role in this process (needs `databaseUrl`): order-to-delivery and complaint-return on the canonical topics,
    * the workflow routes, and parked instances in readiness details. Off unless given.
@@ -74,6 +76,8 @@ export interface HubOptions {
     fromBeginning?: boolean;
     /** The customer topic (default `canonical.customer`). */
     customerTopic?: string;
+    /** The topics of the customer 360 (default canonical.sales-order, canonical.shipment, canonical.case). */
+    activityTopics?: string[];
     thresholds?: Partial<SyncHealthThresholds>;
     /** How often the sync gauges are refreshed (default 15000; 0: only when /sync/health is asked). */
     healthIntervalMs?: number;
@@ -115,6 +119,7 @@ async function startMasterData(
       bus,
       activity,
       groupId: md.activityGroupId,
+      topics: md.activityTopics,
       fromBeginning,
       logger,
     });
@@ -158,6 +163,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     logger: options.logger.child({ component: 'connectors' }),
     group: options.group,
     baseDir: deployDir,
+    sinkRetry: options.sinkRetry,
   });
   await runtime.start();
   if (deployDir) await runtime.deploy(definitions, deployDir);
