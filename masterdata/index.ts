@@ -12,6 +12,7 @@ export {
 } from './activity.ts';
 export { defaultMdmConfig, loadMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 export { type CustomerMatcher, startCustomerMatcher } from './consumer.ts';
+export { type LoadProgress, loadJsonLines } from './load.ts';
 export { type QueryKind, queryKind, type SearchHit, searchCustomers } from './search.ts';
 export {
   decidePair,
