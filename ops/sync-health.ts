@@ -164,7 +164,12 @@ async function backlog(transport: Transport, group: string, topic: string): Prom
   }
 }
 
-function sinkReasons(system: string, sink: SinkHealth, t: SyncHealthThresholds): Array<[SyncStatus, string]> {
+/** What a sink says about its system, each with the status it calls for. */
+export function sinkReasons(
+  system: string,
+  sink: SinkHealth,
+  t: SyncHealthThresholds,
+): Array<[SyncStatus, string]> {
   const out: Array<[SyncStatus, string]> = [];
   const name = `connector ${sink.connector}`;
   if (sink.state === 'FAILED') out.push(['failing', `${system}: ${name} has failed and sends nothing`]);
