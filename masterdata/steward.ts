@@ -76,8 +76,7 @@ export async function unmergeById(store: MasterDataStore, mergeId: number, actor
       [mergeId],
     )
   ).rows[0];
-  if (row?.kind !== 'merge')
-    throw new MasterDataNotFoundError(`no merge ${mergeId} in the merge history`);
+  if (row?.kind !== 'merge') throw new MasterDataNotFoundError(`no merge ${mergeId} in the merge history`);
   if (row.undone_by)
     throw new MasterDataConflictError(`merge ${mergeId} was already undone by #${row.undone_by}`);
   try {
