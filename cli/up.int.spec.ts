@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { newToken } from '../ops/api/index.ts';
-import { testStack } from '../tests/stack.ts';
+import { testStack, unique } from '../tests/stack.ts';
 
 /** A port nothing listens on right now. */
 async function freePort(): Promise<number> {
@@ -73,6 +74,71 @@ describe('eai up (the README first command, on the configured stack)', () => {
       expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
     } finally {
       hub.kill('SIGKILL');
+    }
+  });
+
+  it('with --masterdata runs the customer matcher: /customers and /sync/health answer, the schema is migrated', async () => {
+    const stack = testStack();
+    const port = await freePort();
+    const adminToken = newToken();
+    const schema = unique('mdm_up').replaceAll('-', '_');
+    const hub = spawn(
+      process.execPath,
+      ['cli/eai.js', 'up', '--json', '--port', String(port), '--masterdata', '--mdm-schema', schema],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: stack.brokers,
+          SCHEMA_REGISTRY_URL: stack.registryUrl,
+          DATABASE_URL: stack.databaseUrl,
+          EAI_LOG_LEVEL: 'warn',
+          EAI_ADMIN_TOKEN: adminToken,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => hub.on('exit', (code) => resolve(code)));
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      let stdout = '';
+      hub.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+      });
+      const deadline = Date.now() + 60_000;
+      let endpoints: { masterdata?: string } | undefined;
+      while (!endpoints && Date.now() < deadline) {
+        const line = stdout.split('\n').find((l) => l.includes('"health"'));
+        if (line) endpoints = JSON.parse(line);
+        else await sleep(100);
+      }
+      expect(endpoints, `eai up printed: ${stdout}`).toBeDefined();
+      expect(endpoints!.masterdata).toBe(`on (schema ${schema})`);
+      const headers = { authorization: `Bearer ${adminToken}` };
+      const health = await fetch(`http://127.0.0.1:${port}/sync/health`, { headers });
+      expect(health.status).toBe(200);
+      expect(['ok', 'degraded', 'failing']).toContain(((await health.json()) as { status: string }).status);
+      const unknown = await fetch(`http://127.0.0.1:${port}/customers/gc-00000000000000000000`, { headers });
+      expect(unknown.status).toBe(404);
+      const tables = await db.query<{ table_name: string }>(
+        'select table_name from information_schema.tables where table_schema = $1 order by table_name',
+        [schema],
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining([
+          'customer_case',
+          'customer_order',
+          'customer_shipment',
+          'golden',
+          'source_record',
+        ]),
+      );
+      hub.kill('SIGTERM');
+      expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
+    } finally {
+      hub.kill('SIGKILL');
+      await db.query(`drop schema if exists "${schema}" cascade`);
+      await db.end();
     }
   });
 });

@@ -17,3 +17,18 @@ describe('eai up --deploy', () => {
     expect(lines[0]).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('eai up --masterdata', () => {
+  it('names the master data config file and field in one line, before starting anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-mdm-config-'));
+    const config = join(dir, 'mdm.yaml');
+    writeFileSync(config, 'thresholds:\n  autoMerge: 2\n');
+    const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
+    const run = await runEai(['up', '--masterdata', config], { env: { EAI_HOME: home }, timeoutMs: 60_000 });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${config}: thresholds.autoMerge: `);
+    expect(run.stdout).toBe('');
+  });
+});

@@ -13,6 +13,8 @@ import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
 export interface CustomerMatcher extends ConsumerRunner {
   /** Events handled so far, by outcome; `skipped` for change types the matcher does not act on yet. */
   readonly counts: Record<Outcome | 'skipped', number>;
+  /** Per source system: events handled since start and when the last one arrived (ISO 8601). */
+  readonly received: Map<string, { events: number; lastAt: string }>;
 }
 
 /** Top-level canonical field of a path such as `addresses[0].city`. */
@@ -51,6 +53,7 @@ export async function startCustomerMatcher(options: {
     unchanged: 0,
     skipped: 0,
   };
+  const received: CustomerMatcher['received'] = new Map();
   const runner = await options.bus.consume({
     groupId: options.groupId ?? 'eai-masterdata',
     topics: [options.topic ?? 'canonical.customer'],
@@ -61,6 +64,11 @@ export async function startCustomerMatcher(options: {
         throw new NonRetriableError(`expected a CustomerEvent, got ${consumed.schemaName}`);
       }
       const event = consumed.value as CustomerEvent;
+      const seen = received.get(event.origin.system);
+      received.set(event.origin.system, {
+        events: (seen?.events ?? 0) + 1,
+        lastAt: new Date().toISOString(),
+      });
       // Deletes, merges announced by a source and resync requests are not acted on yet (README: not done).
       if (!['CREATED', 'UPDATED', 'STATUS_CHANGED', 'UNDELETED'].includes(event.changeType)) {
         counts.skipped++;
@@ -80,5 +88,5 @@ export async function startCustomerMatcher(options: {
       );
     },
   });
-  return Object.assign(runner, { counts });
+  return Object.assign(runner, { counts, received });
 }

@@ -7,15 +7,27 @@ import {
   loadDeployment,
 } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
+import {
+  CustomerActivity,
+  type CustomerMatcher,
+  defaultMdmConfig,
+  MasterDataStore,
+  type MdmConfig,
+  startCustomerActivity,
+  startCustomerMatcher,
+} from '../masterdata/index.ts';
 import { listInstances, type Orchestrator, startOrchestrator, type Timers } from '../orchestrator/index.ts';
 import { complaintReturnDefinitions } from '../orchestrator/workflows/complaint-return/index.ts';
 import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
+import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { registerSyncRoutes } from './routes/sync.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
 import { startOpsServer } from './server.ts';
+import { type SyncHealthDeps, type SyncHealthThresholds, syncHealth } from './sync-health.ts';
 
 export interface HubOptions {
   brokers: string;
@@ -30,6 +42,8 @@ export interface HubOptions {
   /** Instances with the same group share the connectors. */
   group?: string;
   plugins?: readonly ConnectorPlugin[];
+  /** Sink retry policy before a record is dead-lettered (default the bus's: 5 retries from 200 ms). */
+  sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
   /**
    * Runs the orchestrator role in this process (needs `databaseUrl`): order-to-delivery and complaint-return on the canonical topics,
    * the workflow routes, and parked instances in readiness details. Off unless given.
@@ -44,12 +58,85 @@ export interface HubOptions {
     /** Route canonical events into workflows (default true). */
     router?: boolean;
   };
+  /**
+   * Runs customer master data in this process (needs `databaseUrl`): the incremental matcher on
+   * canonical.customer, the customer 360 read model fed by canonical.sales-order / shipment / case, the
+   * `/customers` routes and `/sync/health` (with its gauges, refreshed every `healthIntervalMs`). Off unless given.
+   */
+  masterdata?: {
+    /** Thresholds, survivorship, model (masterdata/config.ts); default the built-in config. */
+    config?: MdmConfig;
+    /** PostgreSQL schema of the master data (default `mdm`, as `eai mdm`). */
+    schema?: string;
+    /** Consumer group of the matcher (default `eai-masterdata`). */
+    groupId?: string;
+    /** Consumer group of the customer 360 read model (default `eai-customer-activity`). */
+    activityGroupId?: string;
+    /** A new group reads its topics from the beginning (default true: every customer the bus still holds). */
+    fromBeginning?: boolean;
+    /** The customer topic (default `canonical.customer`). */
+    customerTopic?: string;
+    /** The topics of the customer 360 (default canonical.sales-order, canonical.shipment, canonical.case). */
+    activityTopics?: string[];
+    thresholds?: Partial<SyncHealthThresholds>;
+    /** How often the sync gauges are refreshed (default 15000; 0: only when /sync/health is asked). */
+    healthIntervalMs?: number;
+  };
+}
+
+interface MasterData {
+  store: MasterDataStore;
+  matcher: CustomerMatcher;
+  activity: CustomerActivity;
+  stop(): Promise<void>;
+}
+
+async function startMasterData(
+  options: HubOptions,
+  bus: ReturnType<typeof createBus>,
+): Promise<MasterData & { topic: string; groupId: string }> {
+  const md = options.masterdata ?? {};
+  if (!options.databaseUrl) throw new Error('master data needs a database URL (DATABASE_URL)');
+  const logger = options.logger.child({ component: 'masterdata' });
+  const store = new MasterDataStore({
+    databaseUrl: options.databaseUrl,
+    schema: md.schema ?? 'mdm',
+    config: md.config ?? defaultMdmConfig(),
+  });
+  const stops: Array<() => Promise<void>> = [() => store.close()];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
+  };
+  try {
+    await store.migrate();
+    const activity = new CustomerActivity(store);
+    const topic = md.customerTopic ?? 'canonical.customer';
+    const groupId = md.groupId ?? 'eai-masterdata';
+    const fromBeginning = md.fromBeginning ?? true;
+    const matcher = await startCustomerMatcher({ bus, store, groupId, topic, fromBeginning, logger });
+    stops.push(() => matcher.stop());
+    const activityRunner = await startCustomerActivity({
+      bus,
+      activity,
+      groupId: md.activityGroupId,
+      topics: md.activityTopics,
+      fromBeginning,
+      logger,
+    });
+    stops.push(() => activityRunner.stop());
+    await Promise.all([matcher.ready(), activityRunner.ready()]);
+    return { store, matcher, activity, topic, groupId, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 export interface Hub {
   url: string;
   runtime: ConnectorRuntime;
   orchestrator?: Orchestrator;
+  masterdata?: MasterData;
   close(): Promise<void>;
 }
 
@@ -76,6 +163,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     logger: options.logger.child({ component: 'connectors' }),
     group: options.group,
     baseDir: deployDir,
+    sinkRetry: options.sinkRetry,
   });
   await runtime.start();
   if (deployDir) await runtime.deploy(definitions, deployDir);
@@ -102,11 +190,36 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     );
   }
 
+  const masterdata = options.masterdata ? await startMasterData(options, bus) : undefined;
+
   const api = createAdminApi({ tokens: options.tokens, logger: options.logger });
   registerWhoamiRoute(api);
   registerConnectorRoutes(api, runtime);
   registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, logger: options.logger });
   if (orchestrator) registerWorkflowRoutes(api, { definitions: orchestrator.definitions });
+  let healthTimer: NodeJS.Timeout | undefined;
+  if (masterdata) {
+    registerCustomerRoutes(api, { ...masterdata, logger: options.logger });
+    const healthDeps: SyncHealthDeps = {
+      runtime,
+      transport: bus.transport,
+      store: masterdata.store,
+      matcher: masterdata.matcher,
+      matcherGroup: masterdata.groupId,
+      customerTopic: masterdata.topic,
+      thresholds: options.masterdata?.thresholds,
+    };
+    registerSyncRoutes(api, healthDeps);
+    const every = options.masterdata?.healthIntervalMs ?? 15_000;
+    if (every > 0) {
+      healthTimer = setInterval(() => {
+        syncHealth(healthDeps).catch((error: Error) =>
+          options.logger.warn({ error: error.message }, 'sync health refresh failed'),
+        );
+      }, every);
+      healthTimer.unref();
+    }
+  }
   const ops = await startOpsServer({
     host: options.host,
     port: options.port,
@@ -129,8 +242,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     url: ops.url,
     runtime,
     orchestrator,
+    masterdata,
     async close() {
+      clearInterval(healthTimer);
       await ops.close();
+      await masterdata?.stop();
       await orchestrator?.stop();
       await runtime.stop();
     },

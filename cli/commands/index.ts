@@ -9,6 +9,7 @@ import { registerMdmCommand } from './mdm.ts';
 import { registerSchemasCommand } from './schemas.ts';
 import { registerSimCommand } from './sim.ts';
 import { registerStackCommand } from './stack.ts';
+import { registerSyncCommand } from './sync.ts';
 import { registerUpCommand } from './up.ts';
 import { registerWorkflowsCommand } from './workflows.ts';
 
@@ -23,6 +24,7 @@ const commands: Array<(program: Command) => void> = [
   registerDlqCommand,
   registerMapCommand,
   registerMdmCommand,
+  registerSyncCommand,
   registerSchemasCommand,
   registerSimCommand,
   registerAdminTokenCommand,

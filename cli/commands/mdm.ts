@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { findMapping } from '../../mappings/index.ts';
-import { loadMdmConfig } from '../../masterdata/config.ts';
-import { type LoadProgress, loadJsonLines, loadTable } from '../../masterdata/load.ts';
-import { MasterDataStore } from '../../masterdata/store.ts';
+import {
+  decidePair,
+  type LoadProgress,
+  loadJsonLines,
+  loadMdmConfig,
+  loadTable,
+  MasterDataStore,
+  unmergeById,
+} from '../../masterdata/index.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
 import { postgresReachable } from '../../store/probe.ts';
 import { printResult } from '../output.ts';
@@ -216,13 +222,14 @@ export function registerMdmCommand(program: Command): void {
         throw new ConfigError(`decision must be accept or reject, got "${decision}"`);
       const store = await openStore(options);
       try {
-        await store.decide(
+        // The same steward action as POST /customers/decisions: unknown records are named, not linked.
+        const result = await decidePair(
+          store,
           { system: systemA, sourceId: idA },
           { system: systemB, sourceId: idB },
           decision,
           options.actor,
         );
-        const result = { a: await store.xref(systemA, idA), b: await store.xref(systemB, idB) };
         printResult(
           !!options.json,
           result,
@@ -246,7 +253,7 @@ export function registerMdmCommand(program: Command): void {
     if (!/^\d+$/.test(mergeId)) throw new ConfigError(`merge id must be a number, got "${mergeId}"`);
     const store = await openStore(options);
     try {
-      const restored = await store.unmerge(Number(mergeId), options.actor);
+      const restored = await unmergeById(store, Number(mergeId), options.actor);
       printResult(!!options.json, { restored }, () => `restored ${restored.join(', ')}`);
     } finally {
       await store.close();

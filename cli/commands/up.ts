@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { builtinPlugins, loadDeployment } from '../../connectors/index.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
+import { loadMdmConfig } from '../../masterdata/index.ts';
 import { adminTokensFromEnv } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
@@ -24,34 +25,63 @@ export function registerUpCommand(program: Command): void {
       'deployment folder: one YAML file per connector (validated at start)',
       process.env.EAI_DEPLOY,
     )
+    .option(
+      '--masterdata [config]',
+      'also run customer master data: match canonical.customer, /customers and /sync/health (optional YAML config as for eai mdm)',
+      process.env.EAI_MASTERDATA,
+    )
+    .option('--mdm-schema <name>', 'PostgreSQL schema of the master data', 'mdm')
     .option('--json', 'print the endpoints as one JSON line')
-    .action(async (options: { port: number; deploy?: string; json?: boolean }) => {
-      const log = createLogger('eai');
-      const tokens = adminTokensFromEnv();
-      // A wrong connector file is named before anything starts.
-      if (options.deploy) loadDeployment(options.deploy, new Map(builtinPlugins.map((p) => [p.type, p])));
-      const stack = await stackUp((line) => log.info(line));
-      const hub = await startHub({
-        ...stack,
-        deployDir: options.deploy,
-        tokens,
-        logger: log,
-        port: options.port,
-      });
-      const endpoints = {
-        api: hub.url,
-        health: `${hub.url}/health/ready`,
-        liveness: `${hub.url}/health/live`,
-        metrics: `${hub.url}/metrics`,
-        openapi: `${hub.url}/openapi.json`,
-        connectors: hub.runtime.names().length,
-        brokers: stack.brokers,
-        registryUrl: stack.registryUrl,
-        databaseUrl: redactUrl(stack.databaseUrl),
-      };
-      printResult(!!options.json, endpoints, () =>
-        ['eai hub is up:', ...Object.entries(endpoints).map(([k, v]) => `  ${k.padEnd(12)} ${v}`)].join('\n'),
-      );
-      onShutdown(log, [() => hub.close()]);
-    });
+    .action(
+      async (options: {
+        port: number;
+        deploy?: string;
+        masterdata?: string | boolean;
+        mdmSchema: string;
+        json?: boolean;
+      }) => {
+        const log = createLogger('eai');
+        const tokens = adminTokensFromEnv();
+        // A wrong connector file or master data config is named before anything starts.
+        if (options.deploy) loadDeployment(options.deploy, new Map(builtinPlugins.map((p) => [p.type, p])));
+        const masterdata =
+          options.masterdata && options.masterdata !== 'false' && options.masterdata !== '0'
+            ? {
+                config: loadMdmConfig(
+                  typeof options.masterdata === 'string' && !['true', '1'].includes(options.masterdata)
+                    ? options.masterdata
+                    : undefined,
+                ),
+                schema: options.mdmSchema,
+              }
+            : undefined;
+        const stack = await stackUp((line) => log.info(line));
+        const hub = await startHub({
+          ...stack,
+          deployDir: options.deploy,
+          tokens,
+          logger: log,
+          port: options.port,
+          masterdata,
+        });
+        const endpoints = {
+          api: hub.url,
+          health: `${hub.url}/health/ready`,
+          liveness: `${hub.url}/health/live`,
+          metrics: `${hub.url}/metrics`,
+          openapi: `${hub.url}/openapi.json`,
+          connectors: hub.runtime.names().length,
+          masterdata: masterdata ? `on (schema ${masterdata.schema})` : 'off (--masterdata)',
+          brokers: stack.brokers,
+          registryUrl: stack.registryUrl,
+          databaseUrl: redactUrl(stack.databaseUrl),
+        };
+        printResult(!!options.json, endpoints, () =>
+          ['eai hub is up:', ...Object.entries(endpoints).map(([k, v]) => `  ${k.padEnd(12)} ${v}`)].join(
+            '\n',
+          ),
+        );
+        onShutdown(log, [() => hub.close()]);
+      },
+    );
 }

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { callHub, type HubTarget, hubOptions } from '../hub-client.ts';
+import { printResult } from '../output.ts';
+
+interface SystemHealth {
+  system: string;
+  status: string;
+  reasons: string[];
+  inbound: { lastReceivedAt: string | null; records: number };
+  outbound: { lastSentAt: string | null; backlogRecords: number; failedPushes: number };
+}
+
+interface SyncHealth {
+  status: string;
+  reasons: string[];
+  matcher: { backlogRecords: number | null };
+  stewardQueue: number | null;
+  deadLetters: Array<{ topic: string; depth: number }>;
+  systems: SystemHealth[];
+}
+
+const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
+
+function table(h: SyncHealth): string {
+  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'records'.padStart(8)}`;
+  const rows = h.systems.map(
+    (s) =>
+      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${String(s.inbound.records).padStart(8)}`,
+  );
+  const dead = h.deadLetters.map((d) => `${d.topic} ${d.depth}`).join(', ');
+  return [
+    `customer sync: ${h.status}`,
+    ...h.reasons.map((r) => `  - ${r}`),
+    `matcher backlog ${h.matcher.backlogRecords ?? '?'}, steward queue ${h.stewardQueue ?? '?'}, dead letters: ${dead || '-'}`,
+    '',
+    head,
+    ...rows,
+  ].join('\n');
+}
+
+/** `eai sync status`: a running hub's customer sync health (`GET /sync/health`; the hub runs with --masterdata). */
+export function registerSyncCommand(program: Command): void {
+  const sync = program
+    .command('sync')
+    .description('customer sync between the systems and the golden records');
+  hubOptions(
+    sync
+      .command('status')
+      .description(
+        'per system: last received and sent, backlog, failed pushes, status ok | degraded | failing',
+      ),
+  )
+    .option('--json', 'print JSON')
+    .action(async (options: HubTarget & { json?: boolean }) => {
+      const { body } = await callHub(options, 'GET', '/sync/health');
+      printResult(!!options.json, body, () => table(body as SyncHealth));
+    });
+}

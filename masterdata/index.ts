@@ -1,0 +1,24 @@
+/**
+ * Customer master data: the store and incremental matcher, the steward's actions, search, and the customer 360
+ * read model. Callers outside masterdata/ import from here.
+ */
+export {
+  ACTIVITY_TOPICS,
+  type CaseView,
+  CustomerActivity,
+  type OrderView,
+  type ShipmentView,
+  startCustomerActivity,
+} from './activity.ts';
+export { defaultMdmConfig, loadMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
+export { type CustomerMatcher, startCustomerMatcher } from './consumer.ts';
+export { type LoadProgress, loadJsonLines, loadTable } from './load.ts';
+export { type QueryKind, queryKind, type SearchHit, searchCustomers } from './search.ts';
+export {
+  decidePair,
+  MasterDataConflictError,
+  MasterDataNotFoundError,
+  mergeGolden,
+  unmergeById,
+} from './steward.ts';
+export { type GoldenView, MasterDataStore } from './store.ts';

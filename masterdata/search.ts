@@ -1,0 +1,117 @@
+/**
+ * Finding a customer by name, email or phone with the matcher's own parts: the query becomes a probe record,
+ * standardised as an incoming record is, its blocking keys pick the candidates from the index, and each candidate
+ * is scored by the Fellegi–Sunter model. Golden records are ranked by their best member's match weight.
+ */
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { quoteSchema } from '../store/migrate.ts';
+import { blockingKeys } from './block.ts';
+import { Scorer } from './score.ts';
+import { type StandardCustomer, standardise } from './standardise.ts';
+import type { MasterDataStore } from './store.ts';
+
+export type QueryKind = 'email' | 'phone' | 'name';
+
+export interface SearchHit {
+  goldenId: string;
+  /** The golden record's display name. */
+  name: string | null;
+  /** Sum of log2(m/u) of the best-matching member over the fields the query gives. */
+  weight: number;
+  /** The match probability of that member with the model's prior (low for a name alone: a name is weak evidence). */
+  probability: number;
+  /** The member that matched best. */
+  matched: { system: string; sourceId: string };
+}
+
+/** At most this many candidate records are scored per probe (a very common name key is cut there). */
+const MAX_CANDIDATES = 5000;
+
+/** An address with `@` is an email, digits with +, spaces, dashes, dots, slashes or brackets a phone, else a name. */
+export function queryKind(q: string): QueryKind {
+  const text = q.trim();
+  if (/^[^\s@]+@[^\s@]+$/.test(text)) return 'email';
+  if (/^\+?[\d\s()./-]{5,}$/.test(text) && (text.match(/\d/g)?.length ?? 0) >= 5) return 'phone';
+  return 'name';
+}
+
+/** The probe records for a query: an email or phone alone; a name as an organisation and as a person. */
+export function probesFor(q: string, kind: QueryKind = queryKind(q)): CustomerPartyMaster[] {
+  const text = q.trim();
+  const base = { customerId: 'query', sourceIds: [], emails: [], phones: [], addresses: [] };
+  if (kind === 'email')
+    return [{ ...base, partyType: 'UNKNOWN', emails: [{ address: text }] } as CustomerPartyMaster];
+  if (kind === 'phone')
+    return [{ ...base, partyType: 'UNKNOWN', phones: [{ number: text }] } as CustomerPartyMaster];
+  const words = text.split(/\s+/).filter(Boolean);
+  const person =
+    words.length > 1
+      ? { givenName: words[0], familyName: words.slice(1).join(' ') }
+      : { givenName: null, familyName: text };
+  return [
+    { ...base, partyType: 'ORGANIZATION', organizationName: text } as CustomerPartyMaster,
+    { ...base, partyType: 'PERSON', person } as CustomerPartyMaster,
+  ];
+}
+
+function displayName(record: CustomerPartyMaster | null): string | null {
+  if (!record) return null;
+  if (record.organizationName) return record.organizationName;
+  const p = record.person;
+  const name = [p?.givenName, p?.familyName].filter(Boolean).join(' ');
+  return name || null;
+}
+
+/** Golden records for a query, best first; only members with positive evidence (weight > 0) count. */
+export async function searchCustomers(
+  store: MasterDataStore,
+  q: string,
+  options: { limit?: number; kind?: QueryKind } = {},
+): Promise<{ kind: QueryKind; hits: SearchHit[] }> {
+  const kind = options.kind ?? queryKind(q);
+  const scorer = Scorer.fromConfig(store.config);
+  const schema = quoteSchema(store.schema);
+  const best = new Map<string, SearchHit>();
+  for (const probe of probesFor(q, kind)) {
+    const std = standardise(probe, store.config);
+    const keys = blockingKeys(std);
+    if (keys.length === 0) continue;
+    const candidates = (
+      await store.pool.query<{ system: string; source_id: string; std: StandardCustomer; golden_id: string }>(
+        `select sr.system, sr.source_id, sr.std, sr.golden_id from ${schema}.source_record sr
+          where sr.golden_id is not null and (sr.system, sr.source_id) in (
+            select distinct bk.system, bk.source_id from ${schema}.block_key bk where bk.key = any($1::text[]))
+          limit $2`,
+        [keys, MAX_CANDIDATES],
+      )
+    ).rows;
+    for (const c of candidates) {
+      const score = scorer.score(std, c.std);
+      if (!(score.weight > 0)) continue;
+      const seen = best.get(c.golden_id);
+      if (seen && seen.weight >= score.weight) continue;
+      best.set(c.golden_id, {
+        goldenId: c.golden_id,
+        name: null,
+        weight: score.weight,
+        probability: score.probability,
+        matched: { system: c.system, sourceId: c.source_id },
+      });
+    }
+  }
+  const hits = [...best.values()]
+    .sort((a, b) => b.weight - a.weight || (a.goldenId < b.goldenId ? -1 : 1))
+    .slice(0, options.limit ?? 20);
+  if (hits.length) {
+    const names = new Map(
+      (
+        await store.pool.query<{ golden_id: string; record: CustomerPartyMaster | null }>(
+          `select golden_id, record from ${schema}.golden where golden_id = any($1::text[])`,
+          [hits.map((h) => h.goldenId)],
+        )
+      ).rows.map((r) => [r.golden_id, displayName(r.record)]),
+    );
+    for (const h of hits) h.name = names.get(h.goldenId) ?? null;
+  }
+  return { kind, hits };
+}

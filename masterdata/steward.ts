@@ -1,0 +1,90 @@
+/**
+ * A steward's actions on top of the store's own operations, for callers that need to tell "not there" from
+ * "not possible now" (the admin API answers 404 and 409): a pair decision on known records, a merge of two
+ * golden records (an accepted pair between their founding records, so it is undone like any other merge), and
+ * unmerge by merge number. Each ends in `MasterDataStore.decide` or `unmerge`: one way to do each thing.
+ */
+import { NonRetriableError } from '../lib/errors.ts';
+import { quoteSchema } from '../store/migrate.ts';
+import type { MasterDataStore } from './store.ts';
+
+/** The record, golden record or merge named does not exist. */
+export class MasterDataNotFoundError extends NonRetriableError {}
+/** The action does not fit the current state (already undone, records moved since, the same golden record). */
+export class MasterDataConflictError extends NonRetriableError {}
+
+interface Key {
+  system: string;
+  sourceId: string;
+}
+
+async function requireRecord(store: MasterDataStore, key: Key): Promise<void> {
+  if (!(await store.sourceRecord(key.system, key.sourceId)))
+    throw new MasterDataNotFoundError(`no ${key.system} customer ${key.sourceId} in the master data`);
+}
+
+/** accept links the two records (their golden records merge), reject keeps them apart. Returns their golden ids. */
+export async function decidePair(
+  store: MasterDataStore,
+  a: Key,
+  b: Key,
+  decision: 'accept' | 'reject',
+  actor: string,
+): Promise<{ a: string | null; b: string | null }> {
+  if (a.system === b.system && a.sourceId === b.sourceId)
+    throw new MasterDataConflictError('a pair needs two different records');
+  await requireRecord(store, a);
+  await requireRecord(store, b);
+  await store.decide(a, b, decision, actor);
+  return { a: await store.xref(a.system, a.sourceId), b: await store.xref(b.system, b.sourceId) };
+}
+
+async function founding(store: MasterDataStore, goldenId: string): Promise<{ id: string; key: Key }> {
+  const resolved = await store.resolve(goldenId);
+  if (!resolved) throw new MasterDataNotFoundError(`no golden record ${goldenId}`);
+  const row = (
+    await store.pool.query<{ founding_system: string; founding_id: string }>(
+      `select founding_system, founding_id from ${quoteSchema(store.schema)}.golden where golden_id = $1`,
+      [resolved],
+    )
+  ).rows[0];
+  if (!row) throw new MasterDataNotFoundError(`no golden record ${goldenId}`);
+  return { id: resolved, key: { system: row.founding_system, sourceId: row.founding_id } };
+}
+
+/** Merges two golden records by accepting the pair of their founding records; returns the survivor's id. */
+export async function mergeGolden(
+  store: MasterDataStore,
+  goldenId: string,
+  other: string,
+  actor: string,
+): Promise<{ goldenId: string; merged: string[] }> {
+  const a = await founding(store, goldenId);
+  const b = await founding(store, other);
+  if (a.id === b.id)
+    throw new MasterDataConflictError(`${goldenId} and ${other} are one golden record already`);
+  await store.decide(a.key, b.key, 'accept', actor);
+  const survivor = (await store.xref(a.key.system, a.key.sourceId)) ?? a.id;
+  return { goldenId: survivor, merged: [a.id, b.id].filter((id) => id !== survivor) };
+}
+
+/** Undoes merge `mergeId`; returns the golden ids restored. */
+export async function unmergeById(store: MasterDataStore, mergeId: number, actor: string): Promise<string[]> {
+  const row = (
+    await store.pool.query<{ kind: string; undone_by: string | null }>(
+      `select kind, undone_by from ${quoteSchema(store.schema)}.merge_history where id = $1`,
+      [mergeId],
+    )
+  ).rows[0];
+  if (row?.kind !== 'merge') throw new MasterDataNotFoundError(`no merge ${mergeId} in the merge history`);
+  if (row.undone_by)
+    throw new MasterDataConflictError(`merge ${mergeId} was already undone by #${row.undone_by}`);
+  try {
+    return await store.unmerge(mergeId, actor);
+  } catch (error) {
+    // The store refuses when the records moved since (or a concurrent unmerge won): a state conflict.
+    if (error instanceof NonRetriableError)
+      throw new MasterDataConflictError(error.message, { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,503 @@
+/**
+ * The customer routes on a real hub (matcher and 360 read model on the broker, master data in PostgreSQL): events
+ * published to the hub's topics become golden records, found by id, xref and search; a steward accepts, unmerges
+ * and merges over REST; the 360 shows credit, open orders with shipments and cases. Every answer is checked
+ * against the hub's OpenAPI document; 401, 403, 404 and 409 say what is wrong.
+ */
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Publisher } from '../../bus/index.ts';
+import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
+import { testBus, testStack, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
+import { hashToken, newToken } from '../api/index.ts';
+import { type Hub, startHub } from '../hub.ts';
+
+const stack = testStack();
+const bus = testBus();
+const tokens = { viewer: newToken(), operator: newToken() };
+const schema = `mdm_api_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+const topics = {
+  customer: unique('mdm-api-customer'),
+  order: unique('mdm-api-order'),
+  shipment: unique('mdm-api-shipment'),
+  case: unique('mdm-api-case'),
+};
+let hub: Hub;
+let publisher: Publisher & { close(): Promise<void> };
+let openapi: object;
+
+type Role = keyof typeof tokens;
+
+async function call(method: string, template: string, path: string, role?: Role, body?: unknown) {
+  const response = await fetch(`${hub.url}${path}`, {
+    method,
+    headers: {
+      ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  // biome-ignore lint/suspicious/noExplicitAny: answers are checked against the OpenAPI document
+  const parsed: any = text ? JSON.parse(text) : undefined;
+  assertConformsToOpenApi(openapi, {
+    method: method.toLowerCase(),
+    path: template,
+    status: response.status,
+    body: parsed,
+  });
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+const occurredAt = new Date('2026-11-20T09:15:00Z');
+const origin = (system: string, id: string) => ({
+  system,
+  documentId: `${system}-${id}`,
+  changeOrigin: null,
+  changedBy: null,
+});
+const berlin = (line: string, postalCode: string) => [
+  { use: 'BILLING' as const, lines: [line], city: 'Berlin', region: null, postalCode, countryCode: 'DE' },
+];
+function customer(system: string, id: string, fields: Record<string, unknown>) {
+  return {
+    schema: 'CustomerEvent',
+    topic: topics.customer,
+    value: {
+      changeType: 'CREATED',
+      changedFields: [],
+      clearedFields: [],
+      mergedIds: [],
+      occurredAt,
+      origin: origin(system, id),
+      customer: { customerId: `${system}:${id}`, sourceIds: [{ system, id }], ...fields },
+    },
+  };
+}
+function order(id: string, customerId: string, status: string) {
+  return {
+    schema: 'SalesOrderEvent',
+    topic: topics.order,
+    value: {
+      changeType: 'CREATED',
+      changedFields: [],
+      occurredAt,
+      origin: origin('sap', id),
+      salesOrder: {
+        orderId: `sap:${id}`,
+        sourceIds: [{ system: 'sap', id }],
+        orderNumber: id,
+        orderDate: new Date('2026-11-19T00:00:00Z'),
+        currency: 'EUR',
+        customer: { customerId: `sap:${customerId}`, sourceIds: [{ system: 'sap', id: customerId }] },
+        lines: [],
+        totalAmount: { amount: '17998.81', currency: 'EUR' },
+        status,
+      },
+    },
+  };
+}
+
+const mueller = 'Müller Maschinenbau GmbH';
+const email = 'einkauf@mueller-maschinenbau.de';
+
+beforeAll(async () => {
+  await bus.provisionTopics(Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
+  hub = await startHub({
+    ...stack,
+    group: unique('connect'),
+    logger: pino({ level: 'silent' }),
+    tokens: [
+      { name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) },
+      { name: 'steward', role: 'operator', sha256: hashToken(tokens.operator) },
+    ],
+    port: 0,
+    masterdata: {
+      schema,
+      groupId: unique('mdm-api-matcher'),
+      activityGroupId: unique('mdm-api-activity'),
+      customerTopic: topics.customer,
+      activityTopics: [topics.order, topics.shipment, topics.case],
+      healthIntervalMs: 0,
+    },
+  });
+  openapi = (await (await fetch(`${hub.url}/openapi.json`)).json()) as object;
+  publisher = await bus.publisher();
+  await publisher.publish([
+    customer('sap', '0000100001', {
+      partyType: 'ORGANIZATION',
+      organizationName: mueller.toUpperCase(),
+      emails: [{ address: email }],
+      phones: [{ number: '030 1234567' }],
+      addresses: berlin('Friedrichstraße 123', '10117'),
+      taxId: { scheme: 'VAT', value: 'DE123456789' },
+      credit: {
+        limit: { amount: '250000', currency: 'EUR' },
+        exposure: { amount: '18234.55', currency: 'EUR' },
+        rating: 'A',
+      },
+    }),
+    customer('salesforce', '001A', {
+      partyType: 'ORGANIZATION',
+      organizationName: 'Mueller Maschinenbau G.m.b.H.',
+      emails: [{ address: email.toUpperCase() }],
+      phones: [{ number: '+49 30 1234567' }],
+      addresses: berlin('Friedrichstr. 123', '10117'),
+      taxId: { scheme: 'VAT', value: 'DE 123 456 789' },
+    }),
+    customer('hubspot', '501', {
+      partyType: 'PERSON',
+      person: { givenName: 'Claudia', familyName: 'Weber' },
+      addresses: berlin('Friedrichstraße 12', '10117'),
+    }),
+    customer('odoo', '77', {
+      partyType: 'PERSON',
+      person: { givenName: 'Claudia', familyName: 'Weber' },
+      addresses: berlin('Invalidenstraße 3', '10115'),
+    }),
+    order('0000004711', '0000100001', 'OPEN'),
+    order('0000004712', '0000100001', 'DELIVERED'),
+    {
+      schema: 'ShipmentEvent',
+      topic: topics.shipment,
+      value: {
+        changeType: 'CREATED',
+        changedFields: [],
+        occurredAt,
+        origin: origin('logistics', 'SH-1'),
+        shipment: {
+          shipmentId: 'logistics:SH-1',
+          sourceIds: [],
+          shipmentNumber: 'SH-1',
+          orderReferences: [{ orderId: 'sap:0000004711', parties: [] }],
+          carrier: { scac: 'UPSN', name: 'UPS', transportMode: 'PARCEL', serviceLevel: null },
+          trackingNumbers: ['1Z999AA10123456784'],
+          shippedAt: new Date('2026-11-21T06:00:00Z'),
+          equipment: [],
+          parties: [],
+          packages: [],
+          lines: [],
+          milestones: [],
+          status: 'SHIPPED',
+        },
+      },
+    },
+    {
+      schema: 'CaseEvent',
+      topic: topics.case,
+      value: {
+        changeType: 'CREATED',
+        changedFields: [],
+        clearedFields: [],
+        occurredAt,
+        origin: origin('salesforce', '500A'),
+        case: {
+          caseId: 'salesforce:500A',
+          sourceIds: [],
+          caseNumber: '00001000',
+          subject: 'Two pumps arrived damaged',
+          status: 'NEW',
+          priority: 'HIGH',
+          customerId: 'salesforce:001A',
+          orderNumber: '0000004711',
+        },
+      },
+    },
+  ]);
+});
+
+afterAll(async () => {
+  await publisher?.close();
+  await hub?.close();
+  const admin = new pg.Client({ connectionString: stack.databaseUrl });
+  await admin.connect();
+  await admin.query(`drop schema if exists "${schema}" cascade`);
+  await admin.end();
+});
+
+describe('the customer routes of the hub', () => {
+  let mullerId: string;
+
+  it('matches the published customers: sap and salesforce in one golden record, found by xref', async () => {
+    await waitFor('the four customers matched', async () => {
+      const r = await call('GET', '/customers/xref/{system}/{sourceId}', '/customers/xref/odoo/77', 'viewer');
+      return r.status === 200;
+    });
+    const sap = await call(
+      'GET',
+      '/customers/xref/{system}/{sourceId}',
+      '/customers/xref/sap/0000100001',
+      'viewer',
+    );
+    const sf = await call(
+      'GET',
+      '/customers/xref/{system}/{sourceId}',
+      '/customers/xref/salesforce/001A',
+      'viewer',
+    );
+    expect(sap.status).toBe(200);
+    expect(sap.body).toEqual({ system: 'sap', sourceId: '0000100001', goldenId: sf.body.goldenId });
+    mullerId = sap.body.goldenId;
+
+    const missing = await call(
+      'GET',
+      '/customers/xref/{system}/{sourceId}',
+      '/customers/xref/sap/nope',
+      'viewer',
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ error: 'no sap customer nope in the cross-reference' });
+  });
+
+  it('answers 401 without a token and 403 to a viewer that decides', async () => {
+    const anonymous = await call('GET', '/customers/{goldenId}', `/customers/${mullerId}`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error).toMatch(/admin token is required/);
+    for (const [template, path, body] of [
+      [
+        '/customers/decisions',
+        '/customers/decisions',
+        { decision: 'accept', a: { system: 'a', sourceId: '1' }, b: { system: 'b', sourceId: '2' } },
+      ],
+      ['/customers/merges/{mergeId}/unmerge', '/customers/merges/1/unmerge', undefined],
+      ['/customers/{goldenId}/merge', `/customers/${mullerId}/merge`, { with: mullerId }],
+    ] as const) {
+      const denied = await call('POST', template, path, 'viewer', body);
+      expect(denied.status, path).toBe(403);
+      expect(denied.body).toEqual({ error: 'role viewer may not do this: it needs operator' });
+    }
+    for (const [template, path] of [
+      ['/customers', '/customers?q=mueller'],
+      ['/customers/review', '/customers/review'],
+      ['/customers/{goldenId}/360', `/customers/${mullerId}/360`],
+      ['/sync/health', '/sync/health'],
+    ] as const) {
+      expect((await call('GET', template, path)).status, path).toBe(401);
+    }
+  });
+
+  it('shows a golden record with the source of each field, its members and its merge history', async () => {
+    const { status, body, headers } = await call(
+      'GET',
+      '/customers/{goldenId}',
+      `/customers/${mullerId}`,
+      'viewer',
+    );
+    expect(status).toBe(200);
+    expect(headers.get('content-location')).toBeNull();
+    expect(body.requested).toBe(mullerId);
+    expect(body.goldenId).toBe(mullerId);
+    expect(body.status).toBe('active');
+    expect(body.members).toEqual([
+      { system: 'salesforce', sourceId: '001A' },
+      { system: 'sap', sourceId: '0000100001' },
+    ]);
+    expect(['sap', 'salesforce']).toContain(body.lineage.organizationName.system);
+    expect(body.record.credit.limit).toEqual({ amount: '250000', currency: 'EUR' });
+    // The salesforce record joined the sap record's golden record: a newcomer, not a merge of two golden records.
+    expect(body.history).toEqual([]);
+
+    const unknown = await call(
+      'GET',
+      '/customers/{goldenId}',
+      '/customers/gc-00000000000000000000',
+      'viewer',
+    );
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ error: 'no golden customer gc-00000000000000000000' });
+    const malformed = await call('GET', '/customers/{goldenId}', '/customers/42', 'viewer');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toBe(
+      'invalid request: params.goldenId: must be a golden id: gc- and 20 hex digits',
+    );
+  });
+
+  it('finds customers by email, phone and name with the matcher, best first', async () => {
+    const byEmail = await call(
+      'GET',
+      '/customers',
+      `/customers?q=${encodeURIComponent(' EINKAUF@Mueller-Maschinenbau.de ')}`,
+      'viewer',
+    );
+    expect(byEmail.status).toBe(200);
+    expect(byEmail.body.kind).toBe('email');
+    expect(byEmail.body.hits.map((h: { goldenId: string }) => h.goldenId)).toEqual([mullerId]);
+
+    const byPhone = await call(
+      'GET',
+      '/customers',
+      `/customers?q=${encodeURIComponent('+49 (30) 123-4567')}`,
+      'viewer',
+    );
+    expect(byPhone.body.kind).toBe('phone');
+    expect(byPhone.body.hits[0].goldenId).toBe(mullerId);
+
+    const byName = await call(
+      'GET',
+      '/customers',
+      `/customers?q=${encodeURIComponent('muller maschinenbau')}`,
+      'viewer',
+    );
+    expect(byName.body.kind).toBe('name');
+    expect(byName.body.hits[0]).toMatchObject({ goldenId: mullerId });
+    expect(byName.body.hits[0].name).toMatch(/maschinenbau/i);
+
+    const person = await call(
+      'GET',
+      '/customers',
+      `/customers?q=${encodeURIComponent('Klaudia Weber')}`,
+      'viewer',
+    );
+    const members = person.body.hits.map((h: { matched: { system: string } }) => h.matched.system).sort();
+    expect(members).toEqual(['hubspot', 'odoo']);
+
+    const nobody = await call('GET', '/customers', '/customers?q=zzzyxq%40nowhere.invalid', 'viewer');
+    expect(nobody.body.hits).toEqual([]);
+    const tooShort = await call('GET', '/customers', '/customers?q=a', 'viewer');
+    expect(tooShort.status).toBe(400);
+    expect(tooShort.body.error).toBe('invalid request: query.q: must be at least 2 characters');
+  });
+
+  it('a steward accepts the pair in review, unmerges it, and merges the two golden records again', async () => {
+    const queue = await call('GET', '/customers/review', '/customers/review', 'viewer');
+    expect(queue.status).toBe(200);
+    expect(queue.body.waiting).toBe(1);
+    const [pair] = queue.body.pairs;
+    expect([pair.a.system, pair.b.system]).toEqual(['hubspot', 'odoo']);
+    expect(pair.probability).toBeGreaterThanOrEqual(0.6);
+    expect(pair.probability).toBeLessThan(0.99);
+
+    const unknownRecord = await call('POST', '/customers/decisions', '/customers/decisions', 'operator', {
+      decision: 'accept',
+      a: { system: 'hubspot', sourceId: '501' },
+      b: { system: 'odoo', sourceId: 'nope' },
+    });
+    expect(unknownRecord.status).toBe(404);
+    expect(unknownRecord.body).toEqual({ error: 'no odoo customer nope in the master data' });
+
+    const accepted = await call('POST', '/customers/decisions', '/customers/decisions', 'operator', {
+      decision: 'accept',
+      a: { system: 'odoo', sourceId: '77' },
+      b: { system: 'hubspot', sourceId: '501' },
+    });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.a).toBe(accepted.body.b);
+    expect(accepted.body.a).toBe(pair.a.goldenId);
+    expect((await call('GET', '/customers/review', '/customers/review', 'viewer')).body.waiting).toBe(0);
+
+    const shown = await call('GET', '/customers/{goldenId}', `/customers/${accepted.body.a}`, 'viewer');
+    const merge = shown.body.history.find((h: { kind: string }) => h.kind === 'merge');
+    expect(merge).toMatchObject({ actor: 'steward:steward', absorbed: [pair.b.goldenId] });
+
+    const undone = await call(
+      'POST',
+      '/customers/merges/{mergeId}/unmerge',
+      `/customers/merges/${merge.id}/unmerge`,
+      'operator',
+    );
+    expect(undone.status).toBe(200);
+    expect(undone.body.restored.sort()).toEqual([pair.a.goldenId, pair.b.goldenId].sort());
+    const again = await call(
+      'POST',
+      '/customers/merges/{mergeId}/unmerge',
+      `/customers/merges/${merge.id}/unmerge`,
+      'operator',
+    );
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatch(new RegExp(`^merge ${merge.id} was already undone by #\\d+$`));
+    const none = await call(
+      'POST',
+      '/customers/merges/{mergeId}/unmerge',
+      '/customers/merges/999999/unmerge',
+      'operator',
+    );
+    expect(none.status).toBe(404);
+    expect(none.body).toEqual({ error: 'no merge 999999 in the merge history' });
+
+    // Merging the two golden records again: the survivor keeps its id, the other one answers with it.
+    const merged = await call(
+      'POST',
+      '/customers/{goldenId}/merge',
+      `/customers/${pair.b.goldenId}/merge`,
+      'operator',
+      {
+        with: pair.a.goldenId,
+      },
+    );
+    expect(merged.status).toBe(200);
+    expect(merged.body).toEqual({ goldenId: pair.a.goldenId, merged: [pair.b.goldenId] });
+    const redirected = await call('GET', '/customers/{goldenId}', `/customers/${pair.b.goldenId}`, 'viewer');
+    expect(redirected.status).toBe(200);
+    expect(redirected.body).toMatchObject({
+      requested: pair.b.goldenId,
+      goldenId: pair.a.goldenId,
+      status: 'active',
+    });
+    expect(redirected.headers.get('content-location')).toBe(`/customers/${pair.a.goldenId}`);
+    const same = await call(
+      'POST',
+      '/customers/{goldenId}/merge',
+      `/customers/${pair.a.goldenId}/merge`,
+      'operator',
+      {
+        with: pair.b.goldenId,
+      },
+    );
+    expect(same.status).toBe(409);
+    expect(same.body.error).toBe(`${pair.a.goldenId} and ${pair.b.goldenId} are one golden record already`);
+  });
+
+  it('shows the customer 360: credit from the ERP, open orders with their shipments, recent cases', async () => {
+    let body: {
+      credit: unknown[];
+      openOrders: Array<{ orderId: string; shipments: Array<{ shipmentId: string }> }>;
+      recentCases: Array<{ caseId: string }>;
+      openCases: number;
+    } = { credit: [], openOrders: [], recentCases: [], openCases: 0 };
+    await waitFor('orders, shipment and case in the 360', async () => {
+      const r = await call('GET', '/customers/{goldenId}/360', `/customers/${mullerId}/360`, 'viewer');
+      body = r.body;
+      return body.recentCases.length === 1 && body.openOrders[0]?.shipments.length === 1;
+    });
+    expect(body.credit).toEqual([
+      {
+        system: 'sap',
+        sourceId: '0000100001',
+        limit: { amount: '250000', currency: 'EUR' },
+        exposure: { amount: '18234.55', currency: 'EUR' },
+        available: { amount: '231765.45', currency: 'EUR' },
+        rating: 'A',
+      },
+    ]);
+    // The delivered order is not open; the open one is, with its shipment.
+    expect(body.openOrders.map((o) => o.orderId)).toEqual(['sap:0000004711']);
+    expect(body.openOrders[0]).toMatchObject({
+      status: 'OPEN',
+      total: { amount: '17998.81', currency: 'EUR' },
+      shipments: [
+        {
+          shipmentId: 'logistics:SH-1',
+          status: 'SHIPPED',
+          carrier: 'UPS',
+          trackingNumbers: ['1Z999AA10123456784'],
+        },
+      ],
+    });
+    // The case names the Salesforce account: found through the xref of the same golden record.
+    expect(body.recentCases).toMatchObject([
+      { caseId: 'salesforce:500A', status: 'NEW', subject: 'Two pumps arrived damaged' },
+    ]);
+    expect(body.openCases).toBe(1);
+
+    const unknown = await call(
+      'GET',
+      '/customers/{goldenId}/360',
+      '/customers/gc-00000000000000000000/360',
+      'viewer',
+    );
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ error: 'no golden customer gc-00000000000000000000' });
+  });
+});

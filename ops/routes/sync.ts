@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { AdminApi } from '../api/index.ts';
+import { type SyncHealth, type SyncHealthDeps, syncHealth } from '../sync-health.ts';
+
+/**
+ * `GET /sync/health`: customer sync health per system and direction, with a status ok | degraded | failing and
+ * the reasons in words (ops/sync-health.ts has the rules). Always 200: the status is in the body; readiness
+ * (`/health/ready`) stays about whether the hub itself can serve.
+ */
+const status = z.enum(['ok', 'degraded', 'failing']);
+const sinkSchema = z.object({
+  connector: z.string(),
+  type: z.string(),
+  state: z.string().describe('RUNNING, PAUSED, STOPPED, FAILED or UNASSIGNED.'),
+  lastSentAt: z.string().nullable().describe('When it last applied a record (ISO 8601).'),
+  sent: z.number().int().describe('Records applied since its task started.'),
+  failed: z.number().int().describe('Records sent to the dead-letter topic since its task started.'),
+  backlogRecords: z.number().int().nullable(),
+  backlogSeconds: z.number().nullable(),
+  lastError: z.string().nullable().describe('Why the last record failed; null once one succeeds again.'),
+});
+const systemSchema = z.object({
+  system: z.string(),
+  status,
+  reasons: z.array(z.string()),
+  inbound: z.object({
+    lastReceivedAt: z.string().nullable().describe('The last customer change received from it (ISO 8601).'),
+    eventsSinceStart: z.number().int(),
+    records: z.number().int().describe('Its customer records in the master data.'),
+  }),
+  outbound: z.object({
+    lastSentAt: z.string().nullable(),
+    backlogRecords: z.number().int(),
+    backlogSeconds: z.number(),
+    failedPushes: z.number().int(),
+    sinks: z.array(sinkSchema),
+  }),
+});
+export const syncHealthSchema = z
+  .object({
+    status,
+    reasons: z.array(z.string()).describe('Why the status is not ok, in words; empty when ok.'),
+    checkedAt: z.string(),
+    matcher: z.object({
+      backlogRecords: z.number().int().nullable().describe('canonical.customer records not yet matched.'),
+      backlogSeconds: z.number().nullable(),
+      goldenRecords: z.number().int().nullable(),
+    }),
+    stewardQueue: z.number().int().nullable(),
+    deadLetters: z.array(z.object({ topic: z.string(), depth: z.number().int() })),
+    systems: z.array(systemSchema),
+  })
+  .meta({ id: 'SyncHealth' });
+
+export function registerSyncRoutes(api: AdminApi, deps: SyncHealthDeps): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/sync/health',
+      summary:
+        'Customer sync health per system: received, sent, backlog, failures, with a status and reasons',
+      tag: 'sync',
+      role: 'viewer',
+      responses: { 200: { description: 'The health.', schema: syncHealthSchema } },
+    },
+    async () => ({ status: 200, body: (await syncHealth(deps)) satisfies SyncHealth }),
+  );
+}

@@ -1,0 +1,227 @@
+/**
+ * Sync health on a real hub with master data and a HubSpot sink against the HubSpot simulator: ok while pushes
+ * go through; the simulator's fault injection (503 on every upsert) turns HubSpot `degraded` with the reason in
+ * words, in /sync/health, the eai_sync_status gauge and `eai sync status`; once the fault is lifted and a push
+ * succeeds, it is `ok` again.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Publisher } from '../bus/index.ts';
+import { exampleJson } from '../schemas/examples.ts';
+import { type HubSpotHarness, startHubSpot } from '../simulators/hubspot/test-support.ts';
+import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
+import { testBus, testStack, unique } from '../tests/stack.ts';
+import { waitFor } from '../tests/wait-for.ts';
+import { hashToken, newToken } from './api/index.ts';
+import { type Hub, startHub } from './hub.ts';
+import type { SyncHealth } from './sync-health.ts';
+
+const stack = testStack();
+const bus = testBus();
+const token = newToken();
+const schema = `mdm_sync_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+const topics = {
+  customer: unique('sync-customer'),
+  out: unique('sync-hubspot-out'),
+  activity: unique('sync-activity'),
+};
+const sink = unique('hubspot-out');
+const UPSERT = '/crm/v3/objects/contacts/batch/upsert';
+let hs: HubSpotHarness;
+let hub: Hub;
+let publisher: Publisher & { close(): Promise<void> };
+let openapi: object;
+
+async function health(): Promise<SyncHealth> {
+  const response = await fetch(`${hub.url}/sync/health`, { headers: { authorization: `Bearer ${token}` } });
+  const body = await response.json();
+  assertConformsToOpenApi(openapi, { method: 'get', path: '/sync/health', status: response.status, body });
+  expect(response.status).toBe(200);
+  return body as SyncHealth;
+}
+const hubspotOf = (h: SyncHealth) => h.systems.find((s) => s.system === 'hubspot');
+
+const base = exampleJson('CustomerEvent') as { customer: Record<string, unknown> };
+let pushes = 0;
+/** One golden customer change for the HubSpot sink. */
+async function push(): Promise<void> {
+  pushes += 1;
+  const customerId = `G-${unique('sync')}-${pushes}`;
+  await publisher.publish([
+    {
+      schema: 'CustomerEvent',
+      topic: topics.out,
+      value: {
+        ...base,
+        changeType: 'CREATED',
+        changedFields: [],
+        origin: { system: 'mdm', documentId: null, changeOrigin: null, changedBy: null },
+        customer: {
+          ...base.customer,
+          customerId,
+          sourceIds: [],
+          partyType: 'PERSON',
+          organizationName: null,
+          person: { title: null, givenName: 'Ada', middleName: null, familyName: `Lovelace${pushes}` },
+          emails: [{ address: `${customerId.toLowerCase()}@example.com`, use: 'work', primary: true }],
+        },
+      },
+    },
+  ]);
+}
+
+beforeAll(async () => {
+  await bus.provisionTopics(Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
+  hs = await startHubSpot();
+  hub = await startHub({
+    ...stack,
+    group: unique('connect-sync'),
+    logger: pino({ level: 'silent' }),
+    tokens: [{ name: 'ops', role: 'viewer', sha256: hashToken(token) }],
+    port: 0,
+    sinkRetry: { retries: 1, initialDelayMs: 50, maxDelayMs: 100 },
+    masterdata: {
+      schema,
+      groupId: unique('sync-matcher'),
+      activityGroupId: unique('sync-activity'),
+      customerTopic: topics.customer,
+      activityTopics: [topics.activity],
+      healthIntervalMs: 0,
+    },
+  });
+  openapi = (await (await fetch(`${hub.url}/openapi.json`)).json()) as object;
+  const secret = `EAI_TEST_${randomBytes(4).toString('hex').toUpperCase()}`;
+  process.env[secret] = hs.app.accessTokens[0];
+  await hub.runtime.put(
+    {
+      name: sink,
+      type: 'hubspot-upsert-sink',
+      topics: [topics.out],
+      mapping: 'hubspot/batch-upsert.from-canonical.yaml',
+      config: {
+        baseUrl: hs.sim.url,
+        accessToken: `\${env:${secret}}`,
+        retry: { retries: 0 },
+        breaker: { consecutiveFailures: 1000, halfOpenAfterMs: 1000 },
+      },
+    },
+    'test',
+  );
+  publisher = await bus.publisher();
+  // A customer change from HubSpot, so the system has something received too.
+  const event = exampleJson('CustomerEvent') as Record<string, unknown>;
+  await publisher.publish([
+    {
+      schema: 'CustomerEvent',
+      topic: topics.customer,
+      value: {
+        ...event,
+        changeType: 'CREATED',
+        changedFields: [],
+        origin: { system: 'hubspot', documentId: 'hs-1', changeOrigin: null, changedBy: null },
+        customer: {
+          ...base.customer,
+          customerId: 'hubspot:901',
+          sourceIds: [{ system: 'hubspot', id: '901' }],
+        },
+      },
+    },
+  ]);
+});
+
+afterAll(async () => {
+  await publisher?.close();
+  await hub?.runtime.remove(sink).catch(() => undefined);
+  await hub?.close();
+  await hs?.sim.close();
+  const admin = new pg.Client({ connectionString: stack.databaseUrl });
+  await admin.connect();
+  await admin.query(`drop schema if exists "${schema}" cascade`);
+  await admin.end();
+});
+
+async function metric(line: RegExp): Promise<string | undefined> {
+  const text = await (await fetch(`${hub.url}/metrics`)).text();
+  return text.split('\n').find((l) => line.test(l));
+}
+
+describe('sync health', () => {
+  it('is ok while HubSpot takes the pushes, with what was received and sent', async () => {
+    await push();
+    let h = await health();
+    await waitFor('a push sent and a change received', async () => {
+      h = await health();
+      const hubspot = hubspotOf(h);
+      return !!hubspot?.outbound.lastSentAt && hubspot.inbound.records === 1;
+    });
+    expect(h.status).toBe('ok');
+    expect(h.reasons).toEqual([]);
+    const hubspot = hubspotOf(h)!;
+    expect(hubspot.status).toBe('ok');
+    expect(hubspot.inbound.eventsSinceStart).toBe(1);
+    expect(hubspot.inbound.lastReceivedAt).not.toBeNull();
+    expect(hubspot.outbound).toMatchObject({ failedPushes: 0, backlogRecords: 0 });
+    expect(hubspot.outbound.sinks).toMatchObject([
+      { connector: sink, state: 'RUNNING', sent: 1, lastError: null },
+    ]);
+    expect(h.matcher.backlogRecords).toBe(0);
+    expect(h.stewardQueue).toBe(0);
+    expect(h.deadLetters.map((d) => d.topic)).toEqual(['dlq.mapping', 'dlq.orchestrator', 'dlq.sink']);
+    expect(await metric(/^eai_sync_status\{system="hubspot"\} /)).toBe('eai_sync_status{system="hubspot"} 0');
+  });
+
+  it('turns degraded with the reason in words while HubSpot answers 503, and ok again once it heals', async () => {
+    const fault = await hs.json('POST', '/sim/faults', {
+      faults: [{ kind: 'error', status: 503, path: UPSERT }],
+    });
+    expect(fault.status).toBe(201);
+    await push();
+    let h = await health();
+    await waitFor('HubSpot degraded', async () => {
+      h = await health();
+      return hubspotOf(h)?.status === 'degraded';
+    });
+    expect(h.status).toBe('degraded');
+    const hubspot = hubspotOf(h)!;
+    expect(hubspot.outbound.failedPushes).toBe(1);
+    expect(hubspot.reasons).toHaveLength(1);
+    expect(hubspot.reasons[0]).toMatch(
+      new RegExp(
+        `^hubspot: the last push failed and went to the dead-letter topic \\(connector ${sink}: .*503`,
+      ),
+    );
+    expect(h.reasons).toEqual(hubspot.reasons);
+    expect(await metric(/^eai_sync_status\{system="hubspot"\} /)).toBe('eai_sync_status{system="hubspot"} 1');
+    expect(await metric(/^eai_sync_failed_pushes\{system="hubspot"\} /)).toBe(
+      'eai_sync_failed_pushes{system="hubspot"} 1',
+    );
+
+    // The CLI says the same.
+    const run = promisify(execFile);
+    const env = { ...process.env, EAI_URL: hub.url, EAI_TOKEN: token, EAI_LOG_LEVEL: 'warn' };
+    const json = await run(process.execPath, ['cli/eai.js', 'sync', 'status', '--json'], { env });
+    const cli = JSON.parse(json.stdout) as SyncHealth;
+    expect(cli.status).toBe('degraded');
+    expect(cli.reasons).toEqual(hubspot.reasons);
+    const text = await run(process.execPath, ['cli/eai.js', 'sync', 'status'], { env });
+    expect(text.stdout).toContain('customer sync: degraded');
+    expect(text.stdout).toContain(`  - ${hubspot.reasons[0]}`);
+    expect(text.stdout).toMatch(/^hubspot\s+degraded\s/m);
+
+    // Healed: the next push goes through and clears the failure.
+    expect((await hs.json('DELETE', '/sim/faults')).status).toBeLessThan(300);
+    await push();
+    await waitFor('HubSpot ok again', async () => {
+      h = await health();
+      return hubspotOf(h)?.status === 'ok';
+    });
+    expect(h.status).toBe('ok');
+    expect(h.reasons).toEqual([]);
+    expect(hubspotOf(h)!.outbound.sinks[0]).toMatchObject({ sent: 2, failed: 1, lastError: null });
+    expect(await metric(/^eai_sync_status\{system="hubspot"\} /)).toBe('eai_sync_status{system="hubspot"} 0');
+  });
+});

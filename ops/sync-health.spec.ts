@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  defaultSyncHealthThresholds,
+  type SinkHealth,
+  sinkReasons,
+  systemOfConnector,
+} from './sync-health.ts';
+
+const healthy: SinkHealth = {
+  connector: 'sf-out',
+  type: 'salesforce-upsert-sink',
+  state: 'RUNNING',
+  lastSentAt: '2026-12-02T08:00:00.000Z',
+  sent: 10,
+  failed: 0,
+  backlogRecords: 0,
+  backlogSeconds: 0,
+  lastError: null,
+};
+const judge = (sink: Partial<SinkHealth>) =>
+  sinkReasons('salesforce', { ...healthy, ...sink }, defaultSyncHealthThresholds);
+
+describe('sync health rules for a sink', () => {
+  it('has nothing to say about a running sink that is caught up, whatever it failed before', () => {
+    expect(judge({ failed: 3 })).toEqual([]);
+  });
+
+  it('a failed connector makes its system failing; a paused or unassigned one degraded', () => {
+    expect(judge({ state: 'FAILED' })).toEqual([
+      ['failing', 'salesforce: connector sf-out has failed and sends nothing'],
+    ]);
+    expect(judge({ state: 'PAUSED' })).toEqual([
+      ['degraded', 'salesforce: connector sf-out is paused, changes are not sent'],
+    ]);
+    expect(judge({ state: 'UNASSIGNED' })[0]?.[0]).toBe('degraded');
+  });
+
+  it('a last push that failed makes it degraded, naming the error', () => {
+    expect(judge({ lastError: 'HTTP 503 from the target' })).toEqual([
+      [
+        'degraded',
+        'salesforce: the last push failed and went to the dead-letter topic (connector sf-out: HTTP 503 from the target)',
+      ],
+    ]);
+  });
+
+  it('a backlog over either threshold makes it degraded, in records and age', () => {
+    expect(judge({ backlogRecords: 1000, backlogSeconds: 299 })).toEqual([]);
+    expect(judge({ backlogRecords: 1001, backlogSeconds: 5 })).toEqual([
+      ['degraded', 'salesforce: 1,001 changes wait to be sent (connector sf-out), the oldest up to 5 s old'],
+    ]);
+    expect(judge({ backlogRecords: 3, backlogSeconds: 360 })).toEqual([
+      ['degraded', 'salesforce: 3 changes wait to be sent (connector sf-out), the oldest up to 6 min old'],
+    ]);
+    // An old last record with nothing waiting is not a backlog.
+    expect(judge({ backlogRecords: 0, backlogSeconds: 3600 })).toEqual([]);
+  });
+});
+
+describe('systemOfConnector', () => {
+  it('is the first word of the connector type, or the name for the generic types', () => {
+    expect(systemOfConnector('salesforce-upsert-sink', 'x')).toBe('salesforce');
+    expect(systemOfConnector('sap-ordrsp-file-sink', 'x')).toBe('sap');
+    expect(systemOfConnector('logistics-despatch-sink', 'x')).toBe('logistics');
+    expect(systemOfConnector('file-source', 'acme-orders')).toBe('acme-orders');
+    expect(systemOfConnector('webhook-source', 'partner-hook')).toBe('partner-hook');
+  });
+});

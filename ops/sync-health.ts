@@ -1,0 +1,323 @@
+/**
+ * Customer sync health in business terms: per connected system, what came in (the customer matcher's last event
+ * and the records it holds), what went out (the system's sink connectors: last record applied, backlog, failed
+ * pushes), and a status ok | degraded | failing with the reasons in words; for the hub, the matcher's backlog on
+ * canonical.customer, the steward queue and the dead-letter depths. The same numbers are Prometheus gauges.
+ *
+ * Rules (thresholds in SyncHealthThresholds):
+ * - failing: a sink connector of the system FAILED; the master data database or Kafka did not answer.
+ * - degraded: a sink's last push failed (it went to the dead-letter topic; cleared by the next success), a sink
+ *   is not running (paused, stopped, unassigned), a sink's or the matcher's backlog is over its threshold, the
+ *   steward queue is over its threshold.
+ * Dead letters are counted, not judged: they stay until redriven, so they could never turn a healed system ok.
+ */
+import { DLQ_TOPICS, deadLetterDepths, type Transport } from '../bus/index.ts';
+import type { ConnectorRuntime, ConnectorStatus } from '../connectors/index.ts';
+import { errorMessage } from '../lib/errors.ts';
+import { gauge } from '../lib/metrics.ts';
+import type { CustomerMatcher, MasterDataStore } from '../masterdata/index.ts';
+import { quoteSchema } from '../store/migrate.ts';
+
+export type SyncStatus = 'ok' | 'degraded' | 'failing';
+
+export interface SyncHealthThresholds {
+  /** A sink's records not yet applied before it counts as behind. */
+  backlogRecords: number;
+  /** Age of a sink's oldest record not yet applied before it counts as behind. */
+  backlogSeconds: number;
+  /** The matcher's backlog on canonical.customer before the hub counts as behind. */
+  matcherBacklogRecords: number;
+  matcherBacklogSeconds: number;
+  /** Pairs waiting for a steward before the queue counts as too long. */
+  stewardQueue: number;
+}
+
+export const defaultSyncHealthThresholds: SyncHealthThresholds = {
+  backlogRecords: 1000,
+  backlogSeconds: 300,
+  matcherBacklogRecords: 1000,
+  matcherBacklogSeconds: 300,
+  stewardQueue: 1000,
+};
+
+export interface SinkHealth {
+  connector: string;
+  type: string;
+  state: string;
+  lastSentAt: string | null;
+  sent: number;
+  failed: number;
+  backlogRecords: number | null;
+  backlogSeconds: number | null;
+  lastError: string | null;
+}
+
+export interface SystemHealth {
+  system: string;
+  status: SyncStatus;
+  reasons: string[];
+  inbound: { lastReceivedAt: string | null; eventsSinceStart: number; records: number };
+  outbound: {
+    lastSentAt: string | null;
+    backlogRecords: number;
+    backlogSeconds: number;
+    failedPushes: number;
+    sinks: SinkHealth[];
+  };
+}
+
+export interface SyncHealth {
+  status: SyncStatus;
+  reasons: string[];
+  checkedAt: string;
+  matcher: { backlogRecords: number | null; backlogSeconds: number | null; goldenRecords: number | null };
+  stewardQueue: number | null;
+  deadLetters: Array<{ topic: string; depth: number }>;
+  systems: SystemHealth[];
+}
+
+export interface SyncHealthDeps {
+  runtime: ConnectorRuntime;
+  transport: Transport;
+  store: MasterDataStore;
+  matcher: CustomerMatcher;
+  /** The matcher's consumer group and topic, for its backlog. */
+  matcherGroup: string;
+  customerTopic: string;
+  thresholds?: Partial<SyncHealthThresholds>;
+}
+
+const syncMetrics = {
+  status: gauge({
+    name: 'eai_sync_status',
+    help: 'Customer sync status per system (and system="*" for the whole): 0 ok, 1 degraded, 2 failing.',
+    labelNames: ['system'],
+  }),
+  lastReceived: gauge({
+    name: 'eai_sync_last_received_timestamp_seconds',
+    help: 'Unix time of the last customer change received from a system.',
+    labelNames: ['system'],
+  }),
+  lastSent: gauge({
+    name: 'eai_sync_last_sent_timestamp_seconds',
+    help: "Unix time of the last record a system's sinks applied.",
+    labelNames: ['system'],
+  }),
+  backlogRecords: gauge({
+    name: 'eai_sync_backlog_records',
+    help: 'Records waiting: direction=out a system\'s sinks, direction=in the customer matcher (system="*").',
+    labelNames: ['system', 'direction'],
+  }),
+  backlogSeconds: gauge({
+    name: 'eai_sync_backlog_seconds',
+    help: 'Age bound of the oldest record waiting, as eai_sync_backlog_records.',
+    labelNames: ['system', 'direction'],
+  }),
+  failedPushes: gauge({
+    name: 'eai_sync_failed_pushes',
+    help: "Records a system's sinks sent to the dead-letter topic since this instance started.",
+    labelNames: ['system'],
+  }),
+  stewardQueue: gauge({
+    name: 'eai_mdm_steward_queue_size',
+    help: 'Pairs of customer records waiting for a steward.',
+  }),
+};
+
+const rank: Record<SyncStatus, number> = { ok: 0, degraded: 1, failing: 2 };
+const worst = (statuses: SyncStatus[]): SyncStatus =>
+  statuses.reduce<SyncStatus>((w, s) => (rank[s] > rank[w] ? s : w), 'ok');
+const latest = (dates: Array<string | null | undefined>): string | null =>
+  dates
+    .filter((d): d is string => !!d)
+    .sort()
+    .at(-1) ?? null;
+const count = (n: number) => n.toLocaleString('en');
+const duration = (seconds: number) =>
+  seconds < 120
+    ? `${Math.round(seconds)} s`
+    : seconds < 7200
+      ? `${Math.round(seconds / 60)} min`
+      : `${Math.round(seconds / 3600)} h`;
+
+/** The system a connector talks to: the first word of its type (`salesforce-upsert-sink` → salesforce); generic types (file, webhook) by the connector's name. */
+export function systemOfConnector(type: string, name: string): string {
+  const first = type.split('-')[0] ?? type;
+  return first === 'file' || first === 'webhook' ? name : first;
+}
+
+/** Records on `topic` the group has not committed, and when the last one it handled was produced. */
+async function backlog(transport: Transport, group: string, topic: string): Promise<number> {
+  const admin = transport.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.topicOffsets(topic);
+    const committed = new Map((await admin.groupOffsets(group, topic)).map((o) => [o.partition, o.offset]));
+    let records = 0;
+    for (const end of ends) {
+      const at = BigInt(committed.get(end.partition) ?? '-1');
+      records += Number(BigInt(end.high) - (at < 0n ? BigInt(end.low) : at));
+    }
+    return records;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** What a sink says about its system, each with the status it calls for. */
+export function sinkReasons(
+  system: string,
+  sink: SinkHealth,
+  t: SyncHealthThresholds,
+): Array<[SyncStatus, string]> {
+  const out: Array<[SyncStatus, string]> = [];
+  const name = `connector ${sink.connector}`;
+  if (sink.state === 'FAILED') out.push(['failing', `${system}: ${name} has failed and sends nothing`]);
+  else if (sink.state !== 'RUNNING')
+    out.push(['degraded', `${system}: ${name} is ${sink.state.toLowerCase()}, changes are not sent`]);
+  if (sink.lastError)
+    out.push([
+      'degraded',
+      `${system}: the last push failed and went to the dead-letter topic (${name}: ${sink.lastError})`,
+    ]);
+  const records = sink.backlogRecords ?? 0;
+  const seconds = sink.backlogSeconds ?? 0;
+  if (records > t.backlogRecords || (records > 0 && seconds > t.backlogSeconds))
+    out.push([
+      'degraded',
+      `${system}: ${count(records)} changes wait to be sent (${name}), the oldest up to ${duration(seconds)} old`,
+    ]);
+  return out;
+}
+
+/** Evaluates sync health once and sets the gauges. */
+export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
+  const t = { ...defaultSyncHealthThresholds, ...deps.thresholds };
+  const hubReasons: Array<[SyncStatus, string]> = [];
+
+  // Sinks, by system.
+  const sinks = new Map<string, SinkHealth[]>();
+  for (const name of deps.runtime.names().sort()) {
+    const status: ConnectorStatus | undefined = await deps.runtime.status(name);
+    if (status?.kind !== 'sink') continue;
+    const system = systemOfConnector(status.type, name);
+    const list = sinks.get(system) ?? [];
+    list.push({
+      connector: name,
+      type: status.type,
+      state: status.state,
+      lastSentAt: status.metrics.lastSuccessAt,
+      sent: status.metrics.recordsOut,
+      failed: status.metrics.recordsFailed,
+      backlogRecords: status.metrics.lagRecords,
+      backlogSeconds: status.metrics.lagSeconds,
+      lastError: status.metrics.lastError,
+    });
+    sinks.set(system, list);
+  }
+
+  // What the master data holds per system, and the steward queue.
+  let perSystem = new Map<string, { records: number; lastAt: string | null }>();
+  let stewardQueue: number | null = null;
+  let goldenRecords: number | null = null;
+  try {
+    const rows = (
+      await deps.store.pool.query<{ system: string; records: string; last_at: Date | null }>(
+        `select system, count(*) as records, max(received_at) as last_at from ${quoteSchema(deps.store.schema)}.source_record group by system`,
+      )
+    ).rows;
+    perSystem = new Map(
+      rows.map((r) => [r.system, { records: Number(r.records), lastAt: r.last_at?.toISOString() ?? null }]),
+    );
+    const stats = await deps.store.stats();
+    stewardQueue = stats.review;
+    goldenRecords = stats.golden;
+    if (stewardQueue > t.stewardQueue)
+      hubReasons.push(['degraded', `${count(stewardQueue)} pairs of customer records wait for a steward`]);
+  } catch (error) {
+    hubReasons.push(['failing', `the master data database did not answer (${errorMessage(error)})`]);
+  }
+
+  // The matcher's backlog, and the dead letters.
+  let matcherBacklog: number | null = null;
+  let matcherSeconds: number | null = null;
+  let deadLetters: SyncHealth['deadLetters'] = [];
+  try {
+    matcherBacklog = await backlog(deps.transport, deps.matcherGroup, deps.customerTopic);
+    const last = latest([...deps.matcher.received.values()].map((r) => r.lastAt));
+    matcherSeconds = matcherBacklog > 0 && last ? Math.max(0, (Date.now() - Date.parse(last)) / 1000) : 0;
+    if (
+      matcherBacklog > t.matcherBacklogRecords ||
+      (matcherBacklog > 0 && matcherSeconds > t.matcherBacklogSeconds)
+    ) {
+      hubReasons.push([
+        'degraded',
+        `customer matching is behind: ${count(matcherBacklog)} changes on ${deps.customerTopic} not yet matched`,
+      ]);
+    }
+    deadLetters = (await deadLetterDepths(deps.transport, Object.values(DLQ_TOPICS))).map((d) => ({
+      topic: d.topic,
+      depth: d.depth,
+    }));
+  } catch (error) {
+    hubReasons.push(['failing', `Kafka did not answer the backlog query (${errorMessage(error)})`]);
+  }
+
+  const names = new Set([...perSystem.keys(), ...deps.matcher.received.keys(), ...sinks.keys()]);
+  const systems: SystemHealth[] = [...names].sort().map((system) => {
+    const own = sinks.get(system) ?? [];
+    const judged = own.flatMap((s) => sinkReasons(system, s, t));
+    const received = deps.matcher.received.get(system);
+    return {
+      system,
+      status: worst(judged.map(([s]) => s)),
+      reasons: judged.map(([, r]) => r),
+      inbound: {
+        lastReceivedAt: latest([received?.lastAt, perSystem.get(system)?.lastAt]),
+        eventsSinceStart: received?.events ?? 0,
+        records: perSystem.get(system)?.records ?? 0,
+      },
+      outbound: {
+        lastSentAt: latest(own.map((s) => s.lastSentAt)),
+        backlogRecords: own.reduce((n, s) => n + (s.backlogRecords ?? 0), 0),
+        backlogSeconds: Math.max(0, ...own.map((s) => s.backlogSeconds ?? 0)),
+        failedPushes: own.reduce((n, s) => n + s.failed, 0),
+        sinks: own,
+      },
+    };
+  });
+
+  const status = worst([...hubReasons.map(([s]) => s), ...systems.map((s) => s.status)]);
+  const health: SyncHealth = {
+    status,
+    reasons: [...hubReasons.map(([, r]) => r), ...systems.flatMap((s) => s.reasons)],
+    checkedAt: new Date().toISOString(),
+    matcher: { backlogRecords: matcherBacklog, backlogSeconds: matcherSeconds, goldenRecords },
+    stewardQueue,
+    deadLetters,
+    systems,
+  };
+  setGauges(health);
+  return health;
+}
+
+const seconds = (iso: string | null) => (iso ? Date.parse(iso) / 1000 : undefined);
+
+function setGauges(health: SyncHealth): void {
+  syncMetrics.status.set({ system: '*' }, rank[health.status]);
+  for (const s of health.systems) {
+    syncMetrics.status.set({ system: s.system }, rank[s.status]);
+    const received = seconds(s.inbound.lastReceivedAt);
+    if (received !== undefined) syncMetrics.lastReceived.set({ system: s.system }, received);
+    const sent = seconds(s.outbound.lastSentAt);
+    if (sent !== undefined) syncMetrics.lastSent.set({ system: s.system }, sent);
+    syncMetrics.backlogRecords.set({ system: s.system, direction: 'out' }, s.outbound.backlogRecords);
+    syncMetrics.backlogSeconds.set({ system: s.system, direction: 'out' }, s.outbound.backlogSeconds);
+    syncMetrics.failedPushes.set({ system: s.system }, s.outbound.failedPushes);
+  }
+  if (health.matcher.backlogRecords !== null)
+    syncMetrics.backlogRecords.set({ system: '*', direction: 'in' }, health.matcher.backlogRecords);
+  if (health.matcher.backlogSeconds !== null)
+    syncMetrics.backlogSeconds.set({ system: '*', direction: 'in' }, health.matcher.backlogSeconds);
+  if (health.stewardQueue !== null) syncMetrics.stewardQueue.set(health.stewardQueue);
+}
