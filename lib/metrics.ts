@@ -18,7 +18,10 @@ export function counter<T extends string>(config: Config<T>): Counter<T> {
   return declare(config.name, () => new Counter({ ...config, registers: [metricsRegistry] }));
 }
 
-export function gauge<T extends string>(config: Config<T>): Gauge<T> {
+/** A gauge; `collect` (optional) sets its values at each scrape, for figures read from elsewhere (a database). */
+export function gauge<T extends string>(
+  config: Config<T> & { collect?: (this: Gauge<T>) => void | Promise<void> },
+): Gauge<T> {
   return declare(config.name, () => new Gauge({ ...config, registers: [metricsRegistry] }));
 }
 

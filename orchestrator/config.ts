@@ -21,6 +21,10 @@ export const timersSchema = z.object({
     'No delivery after this long from the ASN: the order fails and is compensated.',
     30 * 24 * HOUR,
   ),
+  returnReceiptEscalationMs: ms(
+    'complaint-return (v2 on): no return receipt after this long from the return authorisation: an escalation alert, and the wait goes on.',
+    14 * 24 * HOUR,
+  ),
   returnReceiptTimeoutMs: ms(
     'complaint-return: no return receipt after this long from the return authorisation: compensated.',
     30 * 24 * HOUR,

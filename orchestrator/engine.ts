@@ -7,6 +7,8 @@ import { databaseUrlFor, ensureDatabase } from '../store/database.ts';
 import { ORCHESTRATOR_SOURCE, orchestratorTopicSpecs } from './commands.ts';
 import { type OrchestratorConfig, type OrchestratorConfigInput, parseOrchestratorConfig } from './config.ts';
 import { type AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
+import { setParkedSource } from './metrics.ts';
+import { countParked } from './operators.ts';
 import { startEventRouter } from './router.ts';
 import { bindDeps, type OrchestratorDeps, type StepRetry } from './runtime.ts';
 import { type InstanceState, STATE_EVENT } from './saga.ts';
@@ -138,6 +140,13 @@ export async function startOrchestrator(
   );
   retention.unref();
 
+  setParkedSource(() =>
+    countParked((sql, params) => pool.query(sql, params)).catch((error) => {
+      log.warn({ error: errorMessage(error) }, 'parked gauge: counting failed');
+      return [];
+    }),
+  );
+
   let stopped = false;
   return {
     config,
@@ -170,6 +179,7 @@ export async function startOrchestrator(
       if (stopped) return;
       stopped = true;
       clearInterval(retention);
+      setParkedSource(undefined);
       executors.stop();
       await router?.stop();
       await DBOS.shutdown();

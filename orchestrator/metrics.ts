@@ -1,4 +1,11 @@
-import { counter, histogram } from '../lib/metrics.ts';
+import { counter, gauge, histogram } from '../lib/metrics.ts';
+
+/** Where the parked gauge reads its figures: set by a running engine, unset when it stops. */
+let parkedSource: (() => Promise<Array<{ type: string; parked: number }>>) | undefined;
+
+export function setParkedSource(source: typeof parkedSource): void {
+  parkedSource = source;
+}
 
 /** The orchestrator's metrics; incremented inside steps only, so a replayed workflow does not count twice. */
 export const orchestratorMetrics = {
@@ -22,6 +29,16 @@ export const orchestratorMetrics = {
     name: 'eai_workflow_compensations_total',
     help: 'Compensation steps run, by type, step and outcome (ok, failed).',
     labelNames: ['type', 'step', 'outcome'] as const,
+  }),
+  parkedNow: gauge({
+    name: 'eai_workflows_parked',
+    help: 'Instances parked now (compensation_failed, waiting for an operator retry), by type; read from the orchestrator database at each scrape.',
+    labelNames: ['type'] as const,
+    async collect() {
+      this.reset();
+      if (!parkedSource) return;
+      for (const { type, parked } of await parkedSource()) this.set({ type }, parked);
+    },
   }),
   parked: counter({
     name: 'eai_workflow_parked_total',

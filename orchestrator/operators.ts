@@ -105,6 +105,26 @@ export async function listInstances(
     .map(({ state: _state, ...summary }) => summary);
 }
 
+/**
+ * Parked instances by type, counted in the database (DBOS's tables): in flight (PENDING) and reporting PARKED as their
+ * state event (written by DBOS's default SuperJSON serializer, or as portable JSON). One query, whatever the number of
+ * instances, for the `eai_workflows_parked` gauge.
+ */
+export async function countParked(
+  query: (sql: string, params: unknown[]) => Promise<{ rows: Array<{ type: string; parked: number }> }>,
+): Promise<Array<{ type: string; parked: number }>> {
+  const { rows } = await query(
+    `select split_part(s.name, '@', 1) as type, count(*)::int as parked
+     from dbos.workflow_status s
+     join dbos.workflow_events e on e.workflow_uuid = s.workflow_uuid and e.key = $1
+     where s.status = 'PENDING'
+       and coalesce(e.value::jsonb #>> '{json,status}', e.value::jsonb ->> 'status') = 'PARKED'
+     group by 1`,
+    [STATE_EVENT],
+  );
+  return rows;
+}
+
 /** One instance with its timeline, or null. */
 export async function showInstance(id: string): Promise<InstanceDetail | null> {
   const workflow = await DBOS.getWorkflowStatus(id);

@@ -2,9 +2,12 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Publisher } from '../../../bus/index.ts';
 import { NonRetriableError, RetriableError } from '../../../lib/errors.ts';
+import { metricsRegistry } from '../../../lib/metrics.ts';
 import { dropDatabase } from '../../../store/database.ts';
+import { readRawMessages } from '../../../tests/raw-consumer.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { ALERT_TOPIC } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { showInstance } from '../../operators.ts';
 import { cancelWorkflow, retryWorkflow } from '../../router.ts';
@@ -13,6 +16,7 @@ import {
   type ComplaintOutcome,
   type ComplaintReturnTopics,
   complaintReturnV1,
+  complaintReturnV2,
   complaintWorkflowIdOf,
   creditMemoNumber,
   rmaOf,
@@ -59,6 +63,14 @@ async function complaint(
   return { caseNumber, outcome: await orchestrator.result<ComplaintOutcome>(idFor(caseNumber), 30_000) };
 }
 
+async function metricValue(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric?.values ?? []) as Array<{ labels: Record<string, unknown>; value: number }>;
+  return values
+    .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
 const commandsOf = (caseNumber: string) =>
   responders.seen
     .filter((c) => c.id.startsWith(`${idFor(caseNumber)}:`))
@@ -74,13 +86,15 @@ beforeAll(async () => {
       brokers: stack.brokers,
       registryUrl: stack.registryUrl,
       routerGroup: unique('cr-router'),
-      timers: { returnReceiptTimeoutMs: 2500 },
+      timers: { returnReceiptEscalationMs: 1000, returnReceiptTimeoutMs: 2500 },
     },
     {
       // order-to-delivery routes from the same sales-order topic: it must ignore the return and credit orders.
       definitions: [
         orderToDeliveryV1({ salesOrder: topics.salesOrder, shipment: topics.shipment }),
+        // Both versions shipped, as a deployment does: new instances start on version 2 (the receipt escalation).
         complaintReturnV1(topics),
+        complaintReturnV2(topics),
       ],
       stepRetry: { maxAttempts: 3, intervalSeconds: 0.05, backoffRate: 1 },
       beforeStep: (workflowId, step) => {
@@ -115,7 +129,7 @@ describe('complaint / return, instant responders on the bus', () => {
     const rma = rmaFor(caseNumber);
     expect(outcome).toMatchObject({
       outcome: 'COMPLETED',
-      version: 1,
+      version: 2,
       rma,
       compensated: [],
       creditMemoNumber: creditMemoNumber(rma),
@@ -172,7 +186,9 @@ describe('complaint / return, instant responders on the bus', () => {
     expect(rows).toEqual([]);
 
     const detail = await showInstance(idFor(caseNumber));
-    expect(detail).toMatchObject({ type: 'complaint-return', version: 1, status: 'COMPLETED' });
+    expect(detail).toMatchObject({ type: 'complaint-return', version: 2, status: 'COMPLETED' });
+    // The receipt came at once: no escalation.
+    expect(detail!.timeline.map((t) => t.name)).not.toContain('escalate:await-return-receipt');
   });
 
   const failures: Array<{
@@ -218,8 +234,27 @@ describe('complaint / return, instant responders on the bus', () => {
       expect(seen.map((c) => c.id)).toEqual(expected);
       expect(seen.map((c) => c.status)).toEqual(compensated.map(() => 'CANCELLED'));
       if (step === 'await-return-receipt') {
-        const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
-        expect(steps.map((s) => s.name)).toContain('timeout:await-return-receipt');
+        // The escalation alert first (the wait goes on), then the timeout.
+        const steps = ((await DBOS.listWorkflowSteps(id)) ?? []).map((s) => s.name);
+        expect(steps.filter((n) => /^(escalate|timeout):/.test(n))).toEqual([
+          'escalate:await-return-receipt',
+          'timeout:await-return-receipt',
+        ]);
+        const [alert] = await readRawMessages(ALERT_TOPIC, 1, { wanted: (m) => m.key === id });
+        expect(JSON.parse(alert!.value.toString('utf8'))).toMatchObject({
+          kind: 'escalation',
+          workflowId: id,
+          type: 'complaint-return',
+          step: 'await-return-receipt',
+        });
+        expect(alert!.headers.ce_id).toBe(`${id}:alert:escalate:await-return-receipt`);
+        expect(
+          await metricValue('eai_workflow_timeouts_total', {
+            type: 'complaint-return',
+            wait: 'await-return-receipt',
+            kind: 'escalation',
+          }),
+        ).toBeGreaterThanOrEqual(1);
       }
     });
   }
@@ -278,6 +313,8 @@ describe('complaint / return, instant responders on the bus', () => {
       20_000,
     );
     expect(await orchestrator.state(id)).toMatchObject({ step: 'compensate:return-authorisation' });
+    // The gauge counts it while it is parked (this spec's database has no other parked instance) …
+    expect(await metricValue('eai_workflows_parked', { type: 'complaint-return' })).toBe(1);
     faults.get(id)!.delete('compensate:return-authorisation');
     await retryWorkflow(id);
     const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
@@ -286,12 +323,19 @@ describe('complaint / return, instant responders on the bus', () => {
       failedStep: 'case-close',
       compensated: ['credit-memo', 'return-authorisation'],
     });
+    // … and no longer once the retry finished it.
+    expect(await metricValue('eai_workflows_parked', { type: 'complaint-return' })).toBe(0);
   });
 
   it('lists its definition with name, version and a Mermaid graph', () => {
-    const definition = orchestrator.definitions.list().find((d) => d.type === 'complaint-return');
-    expect(definition).toMatchObject({ version: 1, name: 'complaint-return@1' });
+    const versions = orchestrator.definitions.list().filter((d) => d.type === 'complaint-return');
+    expect(versions.map((d) => d.name)).toEqual(['complaint-return@1', 'complaint-return@2']);
+    const [v1, definition] = versions;
+    expect(v1!.graph).not.toContain('escalation');
     expect(definition!.graph).toMatch(/^flowchart TD/);
+    expect(definition!.graph).toContain(
+      'receipt -->|escalation timer| alert[/escalation alert/] --> receipt',
+    );
     expect(definition!.steps).toEqual([
       'lookup-order',
       'return-authorisation',

@@ -36,7 +36,31 @@ export function complaintReturnV1(
   });
 }
 
+/**
+ * Version 2: an escalation alert when no return receipt came within `timers.returnReceiptEscalationMs` (the wait
+ * goes on until its timeout), as order-to-delivery escalates a missing ASN. Ship it beside version 1 until no
+ * version-1 instance is in flight.
+ */
+export function complaintReturnV2(
+  topics: ComplaintReturnTopics = CANONICAL_TOPICS,
+): WorkflowDefinition<ComplaintInput, ComplaintOutcome> {
+  const v1 = complaintReturnV1(topics);
+  return defineWorkflow<ComplaintInput, ComplaintOutcome>({
+    type: v1.type,
+    version: 2,
+    description: `${v1.description} Version 2: an escalation alert when the return receipt is late.`,
+    steps: v1.steps,
+    graph: GRAPH.replace(
+      '  receipt -->|timeout|',
+      '  receipt -->|escalation timer| alert[/escalation alert/] --> receipt\n  receipt -->|timeout|',
+    ),
+    topics: v1.topics,
+    route: v1.route,
+    workflow: complaintReturnWorkflow(2),
+  });
+}
+
 /** What a deployment ships today: every version still in flight. */
 export function complaintReturnDefinitions(topics: ComplaintReturnTopics = CANONICAL_TOPICS) {
-  return [complaintReturnV1(topics)];
+  return [complaintReturnV1(topics), complaintReturnV2(topics)];
 }

@@ -1,10 +1,10 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import { NonRetriableError } from '../../../lib/errors.ts';
-import { Inbox, type InboxMessage, Interrupted } from '../../inbox.ts';
+import { Inbox, Interrupted } from '../../inbox.ts';
 import { claimKeptEvents } from '../../kept-events.ts';
 import { orchestratorMetrics } from '../../metrics.ts';
 import { deps } from '../../runtime.ts';
 import { runStep, Saga, StepFailed, setState } from '../../saga.ts';
+import { awaitEvent } from '../../waits.ts';
 import { TYPE } from './routes.ts';
 import {
   type ComplaintInput,
@@ -49,26 +49,14 @@ export const GRAPH = `flowchart TD
   cancel[/case closed in the CRM, or operator cancel, at the wait/] --> compensate[[compensate completed steps in reverse:
   case reopened WORKING, CR and RE re-sent CANCELLED]]`;
 
-async function awaitReceipt(inbox: Inbox, timeoutMs: number): Promise<InboxMessage> {
-  const wait = 'await-return-receipt';
-  await setState({ status: 'WAITING', step: wait });
-  const startedAt = await DBOS.now();
-  const message = await inbox.wait(['return.received'], startedAt + timeoutMs);
-  if (message) {
-    await setState({ status: 'RUNNING', step: wait });
-    return message;
-  }
-  await runStep(TYPE, `timeout:${wait}`, async () => {
-    orchestratorMetrics.timeouts.inc({ type: TYPE, wait, kind: 'timeout' });
-  });
-  throw new StepFailed(wait, new NonRetriableError(`${wait}: timed out after ${timeoutMs} ms`));
-}
-
 /**
  * Complaint / return: a plain DBOS workflow whose only effects are steps (checkpointed), sends and receives. Every
- * step that changes another system registers its compensation with the saga.
+ * step that changes another system registers its compensation with the saga. Version 2 adds the receipt wait's
+ * escalation alert (`timers.returnReceiptEscalationMs`); version 1 keeps its own sequence of checkpoints for the
+ * instances that started on it.
  */
 export function complaintReturnWorkflow(version: number) {
+  const escalates = version >= 2;
   return async function complaintReturn(input: ComplaintInput): Promise<ComplaintOutcome> {
     const id = DBOS.workflowID!;
     const saga = new Saga(TYPE, input.trace);
@@ -91,7 +79,14 @@ export function complaintReturnWorkflow(version: number) {
           await returnOrder(id, 'compensate:return-authorisation', input, order, 'CANCELLED');
         },
       );
-      const receipt = await awaitReceipt(inbox, timers.returnReceiptTimeoutMs);
+      const receipt = await awaitEvent(inbox, {
+        type: TYPE,
+        wait: 'await-return-receipt',
+        kinds: ['return.received'],
+        escalateMs: escalates ? timers.returnReceiptEscalationMs : undefined,
+        timeoutMs: timers.returnReceiptTimeoutMs,
+        trace: input.trace,
+      });
       const received = receipt.data as {
         shipmentId: string;
         lines: Parameters<typeof creditLines>[1];

@@ -1,11 +1,11 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { NonRetriableError } from '../../../lib/errors.ts';
-import { sendAlert } from '../../commands.ts';
-import { Inbox, type InboxMessage, Interrupted } from '../../inbox.ts';
+import { Inbox, Interrupted } from '../../inbox.ts';
 import { claimKeptEvents } from '../../kept-events.ts';
 import { orchestratorMetrics } from '../../metrics.ts';
 import { deps } from '../../runtime.ts';
 import { runStep, Saga, StepFailed, setState } from '../../saga.ts';
+import { awaitEvent } from '../../waits.ts';
 import { TYPE } from './routes.ts';
 import { creditCheck, crmStatus, despatch, erpStatus, type OrderInput } from './steps.ts';
 
@@ -47,53 +47,6 @@ export const GRAPH = `flowchart TD
   cancel[/SalesOrder CANCELLED at any wait/] --> compensate[[compensate completed steps in reverse]]`;
 
 /**
- * Waits for one of `kinds`: an escalation alert after `escalateMs`, failure for good after `timeoutMs` (both from
- * the start of the wait, deadlines taken from DBOS's checkpointed clock, so they survive restarts).
- */
-async function await_(
-  inbox: Inbox,
-  input: OrderInput,
-  wait: string,
-  kinds: string[],
-  escalateMs: number | undefined,
-  timeoutMs: number,
-): Promise<InboxMessage> {
-  await setState({ status: 'WAITING', step: wait });
-  const startedAt = await DBOS.now();
-  const workflowId = DBOS.workflowID!;
-  if (escalateMs !== undefined && escalateMs < timeoutMs) {
-    const early = await inbox.wait(kinds, startedAt + escalateMs);
-    if (early) {
-      await setState({ status: 'RUNNING', step: wait });
-      return early;
-    }
-    await runStep(TYPE, `escalate:${wait}`, async () => {
-      orchestratorMetrics.timeouts.inc({ type: TYPE, wait, kind: 'escalation' });
-      await sendAlert(
-        input.trace,
-        {
-          kind: 'escalation',
-          workflowId,
-          type: TYPE,
-          step: wait,
-          message: `${wait}: nothing after ${escalateMs} ms`,
-        },
-        `alert:escalate:${wait}`,
-      );
-    });
-  }
-  const message = await inbox.wait(kinds, startedAt + timeoutMs);
-  if (message) {
-    await setState({ status: 'RUNNING', step: wait });
-    return message;
-  }
-  await runStep(TYPE, `timeout:${wait}`, async () => {
-    orchestratorMetrics.timeouts.inc({ type: TYPE, wait, kind: 'timeout' });
-  });
-  throw new StepFailed(wait, new NonRetriableError(`${wait}: timed out after ${timeoutMs} ms`));
-}
-
-/**
  * Order to delivery: a plain DBOS workflow whose only effects are steps (checkpointed), sends and
  * receives. Every step that changes another system registers its compensation with the saga.
  */
@@ -121,14 +74,13 @@ export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant
       const credit = await saga.step('credit-check', () => creditCheck(id, input));
       if (credit.result === 'blocked') {
         await saga.step('erp-credit-hold', () => erpStatus(id, 'erp-credit-hold', input, 'CREDIT_HOLD'));
-        const decision = await await_(
-          inbox,
-          input,
-          'await-credit-approval',
-          ['signal.approve-credit', 'signal.reject-credit'],
-          undefined,
-          timers.creditApprovalTimeoutMs,
-        );
+        const decision = await awaitEvent(inbox, {
+          type: TYPE,
+          wait: 'await-credit-approval',
+          kinds: ['signal.approve-credit', 'signal.reject-credit'],
+          timeoutMs: timers.creditApprovalTimeoutMs,
+          trace: input.trace,
+        });
         if (decision.kind === 'signal.reject-credit') {
           throw new StepFailed(
             'await-credit-approval',
@@ -150,14 +102,14 @@ export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant
           await despatch(id, 'compensate:logistics-despatch', input, 'CANCELLED');
         },
       );
-      const asn = await await_(
-        inbox,
-        input,
-        'await-asn',
-        ['shipment.asn', 'shipment.delivered'],
-        timers.asnEscalationMs,
-        timers.asnTimeoutMs,
-      );
+      const asn = await awaitEvent(inbox, {
+        type: TYPE,
+        wait: 'await-asn',
+        kinds: ['shipment.asn', 'shipment.delivered'],
+        escalateMs: timers.asnEscalationMs,
+        timeoutMs: timers.asnTimeoutMs,
+        trace: input.trace,
+      });
       const shipment = asn.data as { shipmentId: string; trackingNumbers: string[] };
       if (erpShipped) {
         await saga.step('erp-shipped', () => erpStatus(id, 'erp-shipped', input, 'SHIPPED'));
@@ -170,14 +122,14 @@ export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant
         },
       );
       if (asn.kind !== 'shipment.delivered') {
-        await await_(
-          inbox,
-          input,
-          'await-delivery',
-          ['shipment.delivered'],
-          timers.deliveryEscalationMs,
-          timers.deliveryTimeoutMs,
-        );
+        await awaitEvent(inbox, {
+          type: TYPE,
+          wait: 'await-delivery',
+          kinds: ['shipment.delivered'],
+          escalateMs: timers.deliveryEscalationMs,
+          timeoutMs: timers.deliveryTimeoutMs,
+          trace: input.trace,
+        });
       }
       return await finish({
         outcome: 'COMPLETED',
