@@ -13,6 +13,9 @@ export const COMMAND_TOPICS = {
   crmOrderStatus: 'command.crm.order-status',
 } as const;
 
+/** Where one deployment's (or test's) commands go: the canonical command topics unless given. */
+export type CommandTopics = { [K in keyof typeof COMMAND_TOPICS]: string };
+
 /** Alerts (escalations, parked instances): JSON CloudEvents, for whoever pages people. */
 export const ALERT_TOPIC = 'eai.orchestrator.alerts';
 

@@ -1,4 +1,10 @@
-export { ALERT_TOPIC, COMMAND_TOPICS, commandId, orchestratorTopicSpecs } from './commands.ts';
+export {
+  ALERT_TOPIC,
+  COMMAND_TOPICS,
+  type CommandTopics,
+  commandId,
+  orchestratorTopicSpecs,
+} from './commands.ts';
 export {
   type OrchestratorConfig,
   type OrchestratorConfigInput,

@@ -1,5 +1,5 @@
 import type { Bus, ConsumedEvent, ConsumerRunner, Publisher } from '../../../bus/index.ts';
-import { COMMAND_TOPICS } from '../../commands.ts';
+import { COMMAND_TOPICS, type CommandTopics } from '../../commands.ts';
 import type { OrderToDeliveryTopics } from './routes.ts';
 
 export interface SeenCommand {
@@ -82,19 +82,21 @@ export async function startInstantResponders(
     silent?: (orderId: string, answer: 'asn' | 'delivery') => boolean;
     /** Consumers in the group (command partitions answered in parallel). */
     consumers?: number;
+    /** The command topics to answer (default COMMAND_TOPICS; `topics.commands` when the definition has its own). */
+    commandTopics?: CommandTopics;
+    /** Answer only these (default all): a run whose despatch goes to a real sink answers only the CRM update. */
+    answers?: Array<'asn' | 'delivery'>;
   },
 ): Promise<InstantResponders> {
   const seen: SeenCommand[] = [];
   const publisher: Publisher & { close(): Promise<void> } = await bus.publisher();
+  const commandTopics = options.commandTopics ?? options.topics.commands ?? COMMAND_TOPICS;
+  const answers = new Set(options.answers ?? ['asn', 'delivery']);
 
   const consume = (): Promise<ConsumerRunner> =>
     bus.consume({
       groupId: options.groupId,
-      topics: [
-        COMMAND_TOPICS.logisticsDespatch,
-        COMMAND_TOPICS.crmOrderStatus,
-        COMMAND_TOPICS.erpOrderStatus,
-      ],
+      topics: [commandTopics.logisticsDespatch, commandTopics.crmOrderStatus, commandTopics.erpOrderStatus],
       dlqTopic: 'dlq.orchestrator',
       fromBeginning: false,
       handler: async (event: ConsumedEvent) => {
@@ -109,8 +111,9 @@ export async function startInstantResponders(
         };
         seen.push(command);
         if (
-          command.topic === COMMAND_TOPICS.logisticsDespatch &&
+          command.topic === commandTopics.logisticsDespatch &&
           order.status === 'CONFIRMED' &&
+          answers.has('asn') &&
           !options.silent?.(order.orderId, 'asn')
         ) {
           await publisher.publish([
@@ -118,8 +121,9 @@ export async function startInstantResponders(
           ]);
         }
         if (
-          command.topic === COMMAND_TOPICS.crmOrderStatus &&
+          command.topic === commandTopics.crmOrderStatus &&
           order.status === 'SHIPPED' &&
+          answers.has('delivery') &&
           !options.silent?.(order.orderId, 'delivery')
         ) {
           await publisher.publish([

@@ -1,4 +1,5 @@
 import type { ConsumedEvent } from '../../../bus/index.ts';
+import type { CommandTopics } from '../../commands.ts';
 import type { RouteDecision } from '../../definitions.ts';
 import { traceOf } from '../../router.ts';
 import type { OrderInput, OrderRecord } from './steps.ts';
@@ -8,6 +9,8 @@ export const TYPE = 'order-to-delivery';
 export interface OrderToDeliveryTopics {
   salesOrder: string;
   shipment: string;
+  /** Where the commands go (default: the command topics, COMMAND_TOPICS); they travel in each instance's input. */
+  commands?: CommandTopics;
 }
 
 export const CANONICAL_TOPICS: OrderToDeliveryTopics = {
@@ -64,6 +67,7 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
       currency: total.currency,
       order,
       trace: traceOf(event),
+      ...(topics.commands ? { commands: topics.commands } : {}),
     };
     return [{ start: true, workflowId, input }];
   }

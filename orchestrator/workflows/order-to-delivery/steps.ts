@@ -1,5 +1,5 @@
 import { NonRetriableError, RetriableError } from '../../../lib/errors.ts';
-import { COMMAND_TOPICS, sendCommand } from '../../commands.ts';
+import { COMMAND_TOPICS, type CommandTopics, sendCommand } from '../../commands.ts';
 import { deps } from '../../runtime.ts';
 import type { WorkflowTrace } from '../../trace.ts';
 
@@ -14,6 +14,8 @@ export interface OrderInput {
   currency: string;
   order: OrderRecord;
   trace: WorkflowTrace;
+  /** Where this instance's commands go, when not to COMMAND_TOPICS (tests and drills use topics of their own). */
+  commands?: CommandTopics;
 }
 
 export interface CreditDecision {
@@ -100,11 +102,11 @@ export function orderCommand(
 }
 
 export const erpStatus = (id: string, step: string, input: OrderInput, status: OrderStatus) =>
-  orderCommand(id, step, input, COMMAND_TOPICS.erpOrderStatus, status);
+  orderCommand(id, step, input, (input.commands ?? COMMAND_TOPICS).erpOrderStatus, status);
 
 /** The despatch request: the order (CONFIRMED) for logistics; cancelled by the same topic with CANCELLED. */
 export const despatch = (id: string, step: string, input: OrderInput, status: 'CONFIRMED' | 'CANCELLED') =>
-  orderCommand(id, step, input, COMMAND_TOPICS.logisticsDespatch, status);
+  orderCommand(id, step, input, (input.commands ?? COMMAND_TOPICS).logisticsDespatch, status);
 
 export const crmStatus = (
   id: string,
@@ -113,7 +115,7 @@ export const crmStatus = (
   status: OrderStatus,
   tracking: { trackingNumbers: string[]; shipmentId?: string },
 ) =>
-  orderCommand(id, step, input, COMMAND_TOPICS.crmOrderStatus, status, {
+  orderCommand(id, step, input, (input.commands ?? COMMAND_TOPICS).crmOrderStatus, status, {
     trackingNumbers: tracking.trackingNumbers.join(','),
     ...(tracking.shipmentId ? { shipmentId: tracking.shipmentId } : {}),
   });
