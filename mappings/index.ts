@@ -129,12 +129,16 @@ export function writeToSystem(format: string, values: unknown[]): Promise<Buffer
 }
 
 /** Writes canonical values with a named from-canonical mapping, in the format the mapping outputs. */
-export async function writeWithMapping(mapping: CompiledMapping, values: unknown[]): Promise<Buffer[]> {
+export async function writeWithMapping(
+  mapping: CompiledMapping,
+  values: unknown[],
+  options: { documentId?: string } = {},
+): Promise<Buffer[]> {
   if (mapping.direction !== 'from-canonical') {
     throw new ConfigError(`${mapping.file}: a sink needs a from-canonical mapping`);
   }
   const writer = findWriter(mapping.spec.output);
-  const trees = await mapToSystem(mapping, values);
+  const trees = await mapToSystem(mapping, values, options);
   return trees.map((tree) => writer.write(tree));
 }
 

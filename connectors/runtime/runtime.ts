@@ -457,10 +457,10 @@ export class ConnectorRuntime {
         signal: entry.abort.signal,
         baseDir,
         serveWebhook: (handler) => this.webhooks.set(name, handler),
-        toSystem: async (value) => {
+        toSystem: async (value, options) => {
           if (!outbound)
             throw new ConfigError(`connector ${name}: no from-canonical mapping configured (mapping:)`);
-          return writeWithMapping(outbound, [value]);
+          return writeWithMapping(outbound, [value], options);
         },
       };
       if (plugin.kind === 'source') {

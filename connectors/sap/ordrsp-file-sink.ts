@@ -46,6 +46,16 @@ export function ordrspFileName(prefix: string, idempotencyKey: string, part = 0)
   return `${prefix}${safe}_${hash}${part > 0 ? `_${part}` : ''}.xml`;
 }
 
+/**
+ * The IDoc number (DOCNUM, 16 digits) of a record: derived from its idempotency key (connector and `ce_id`), so every
+ * delivery of the same command carries the same number, even when the sender built its content again (a workflow step
+ * re-run after a crash stamps a new time), and SAP's duplicate check refuses the second copy.
+ */
+export function ordrspDocnum(idempotencyKey: string): string {
+  const digest = createHash('sha256').update(idempotencyKey).digest();
+  return (digest.readBigUInt64BE(0) % 10n ** 16n).toString().padStart(16, '0');
+}
+
 /** Writes `bytes` to `dir/name` atomically: a hidden temporary file, flushed to disk, then renamed over the name. */
 async function writeAtomically(dir: string, name: string, bytes: Buffer): Promise<void> {
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
@@ -79,8 +89,9 @@ function fileError(context: ConnectorContext, name: string, error: unknown): Err
 }
 
 /**
- * One ORDRSP file per record, through the connector's from-canonical mapping (`ctx.toSystem`). The mapping derives the
- * IDoc's DOCNUM from the record's content, so SAP's duplicate check refuses a second copy it already posted.
+ * One ORDRSP file per record, through the connector's from-canonical mapping (`ctx.toSystem`). The IDoc's DOCNUM is
+ * derived from the record's idempotency key (`ordrspDocnum`), so SAP's duplicate check refuses a second copy of the
+ * same command it already posted, whether redelivered by Kafka or sent again with new content under the same `ce_id`.
  */
 export function createOrdrspFileSink(config: SapOrdrspFileSinkConfig, context: ConnectorContext): SinkTask {
   const dir = resolve(context.baseDir, config.dir);
@@ -97,7 +108,9 @@ export function createOrdrspFileSink(config: SapOrdrspFileSinkConfig, context: C
         context.logger.debug({ key: record.key, status }, 'sap-ordrsp: status not answered, skipped');
         return;
       }
-      const documents = await context.toSystem(record.value);
+      const documents = await context.toSystem(record.value, {
+        documentId: ordrspDocnum(record.idempotencyKey),
+      });
       ready ??= mkdir(dir, { recursive: true }).then(() => undefined);
       await ready.catch((error) => {
         ready = undefined;

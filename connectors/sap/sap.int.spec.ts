@@ -168,5 +168,22 @@ describe('SAP connectors against the SAP simulator, on the real broker', () => {
       ['53', '000'],
       ['53', '003'],
     ]);
+
+    // The first command sent again under its id but built anew (a workflow step re-run after a crash stamps a new
+    // time), after SAP posted it: the same DOCNUM, so SAP refuses it instead of posting the answer twice.
+    const again = await bus.publisher();
+    await again.publish([
+      { ...events[0]!, value: { ...events[0]!.value, occurredAt: new Date().toISOString() } },
+    ]);
+    await again.close();
+    await waitFor(
+      'the resent record handled',
+      async () => (await runtime.status(name))!.metrics.recordsOut === 6,
+    );
+    await post(`${sap.sim.url}/sim/inbound/poll`);
+    const after = await json<{ effects: Array<{ operation: string; detail: { orderNumber: string } }> }>(
+      fetch(`${sap.sim.url}/sim/effects?entityType=ORDRSP`),
+    );
+    expect(after.effects.map((e) => e.operation)).toEqual(['post', 'post', 'post', 'reject']);
   });
 });

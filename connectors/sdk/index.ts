@@ -106,8 +106,11 @@ export interface ConnectorContext {
   baseDir: string;
   /** Serves `handler` at `/webhooks/<connector>/…` on the hub's port; no admin token, the source checks signatures. */
   serveWebhook(handler: (request: WebhookRequest) => Promise<WebhookResponse>): void;
-  /** Sinks: a canonical value written as the system's documents, through the connector's configured mapping. */
-  toSystem(value: unknown): Promise<Buffer[]>;
+  /**
+   * Sinks: a canonical value written as the system's documents, through the connector's configured mapping.
+   * `documentId` is the mapping's `$doc.id` (else derived from the value's content).
+   */
+  toSystem(value: unknown, options?: { documentId?: string }): Promise<Buffer[]>;
 }
 
 /** What a plugin fills in when the definition leaves it out. */

@@ -83,6 +83,20 @@ export function customerRoutes(router: Router, sim: SimContext<SapState>): void 
         `No exchange rate from ${currency} to ${customer.WAERS} (known: ${KNOWN_CURRENCIES.join(', ')})`,
       );
     }
-    res.json({ d: checkCredit(customer, amount, creditAmount, currency) });
+    const result = checkCredit(customer, amount, creditAmount, currency);
+    // Credit management logs every check it makes (FSCM's credit check log): the effect a caller's retry with its
+    // idempotency key must not repeat. The check itself reserves nothing.
+    sim.recordEffect(req, {
+      entityType: 'CREDIT_CHECK',
+      entityId: customer.KUNNR,
+      operation: 'check',
+      detail: {
+        amount,
+        currency,
+        result: result.result,
+        ...(result.reason ? { reason: result.reason.code } : {}),
+      },
+    });
+    res.json({ d: result });
   });
 }

@@ -147,6 +147,27 @@ describe('SAP simulator: credit check', () => {
     expect(after.body.d.openOrders).toBeCloseTo(2000 + added, 2);
   });
 
+  it('logs each check as an effect once, a retry under the same idempotency key replayed', async () => {
+    const body = { KUNNR: '5003', amount: 10, currency: 'EUR' };
+    const key = `credit-${Date.now()}`;
+    const first = await sap.call<Credit>('POST', '/sap/credit-check', body, { 'Idempotency-Key': key });
+    const again = await sap.call<Credit>('POST', '/sap/credit-check', body, { 'Idempotency-Key': key });
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const effects = await sap.call<{ effects: Array<Record<string, unknown>> }>(
+      'GET',
+      `/sim/effects?entityType=CREDIT_CHECK&idempotencyKey=${key}`,
+    );
+    expect(effects.body.effects).toEqual([
+      expect.objectContaining({
+        entityId: '0000005003',
+        operation: 'check',
+        idempotencyKey: key,
+        detail: { amount: 10, currency: 'EUR', result: 'blocked', reason: 'CREDIT_BLOCKED' },
+      }),
+    ]);
+  });
+
   it('refuses bad checks in the SAP shape', async () => {
     const unknownCustomer = await check('123', 1);
     expect(unknownCustomer.status).toBe(404);
