@@ -16,6 +16,18 @@ describe('eai up --deploy', () => {
     expect(lines[0]).toMatch(/orders\.yaml: config\.dir: /);
     expect(lines[0]).not.toMatch(/\n\s+at /);
   });
+
+  it('refuses a bad orchestrator setting in one line naming the variable and field, before starting anything', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
+    const run = await runEai(['up', '--orchestrator'], {
+      env: { EAI_HOME: home, EAI_ORCHESTRATOR_TIMERS: '{"asnTimeoutMs":"soon"}' },
+      timeoutMs: 60_000,
+    });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/EAI_ORCHESTRATOR_TIMERS\.asnTimeoutMs: /);
+  });
 });
 
 describe('eai up --masterdata', () => {

@@ -29,12 +29,13 @@ afterAll(async () => {
 });
 
 describe('the hub with the orchestrator role', () => {
-  it('serves the workflow definitions (order-to-delivery v1 and v2, complaint-return v1) and lists parked workflows in readiness details', async () => {
+  it('serves the workflow definitions (order-to-delivery and complaint-return, v1 and v2 each), lists parked workflows in readiness details and counts them in a gauge', async () => {
     const definitions = (await (
       await fetch(`${hub.url}/workflow-definitions`, { headers: { authorization: `Bearer ${token}` } })
     ).json()) as Array<{ name: string }>;
     expect(definitions.map((d) => d.name)).toEqual([
       'complaint-return@1',
+      'complaint-return@2',
       'order-to-delivery@1',
       'order-to-delivery@2',
     ]);
@@ -43,5 +44,9 @@ describe('the hub with the orchestrator role', () => {
     expect(
       ((await ready.json()) as { details: { parkedWorkflows: string[] } }).details.parkedWorkflows,
     ).toEqual([]);
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    expect(metrics).toMatch(/^# TYPE eai_workflows_parked gauge$/m);
+    // Nothing parked: the gauge has no series (one per type once an instance of it parks).
+    expect(metrics).not.toMatch(/^eai_workflows_parked\{/m);
   });
 });

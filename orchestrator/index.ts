@@ -11,6 +11,7 @@ export {
   orchestratorConfigSchema,
   parseOrchestratorConfig,
   type Timers,
+  timersSchema,
 } from './config.ts';
 export {
   type AnyWorkflowDefinition,

@@ -4,6 +4,7 @@ import { readers, writers } from '../formats/index.ts';
 import { mappingSchema } from '../mappings/engine/spec.ts';
 import { loadMappings } from '../mappings/index.ts';
 import { adminEnvSchema } from '../ops/api/index.ts';
+import { orchestratorEnvSchema } from '../ops/orchestrator-env.ts';
 import { stackEnvSchema } from '../stack/settings.ts';
 
 /**
@@ -19,7 +20,11 @@ function defaultOf(schema: unknown): string {
 }
 
 export function renderEnvTable(): string {
-  const rows = Object.entries({ ...stackEnvSchema.shape, ...adminEnvSchema.shape }).map(([name, schema]) => {
+  const rows = Object.entries({
+    ...stackEnvSchema.shape,
+    ...adminEnvSchema.shape,
+    ...orchestratorEnvSchema.shape,
+  }).map(([name, schema]) => {
     const fallback = defaultOf(schema).replace(/^`"(.*)"`$/, '`$1`');
     return `| \`${name}\` | ${schema.description ?? ''} | ${fallback} |`;
   });

@@ -5,6 +5,7 @@ import { onShutdown } from '../../lib/shutdown.ts';
 import { loadMdmConfig } from '../../masterdata/index.ts';
 import { adminTokensFromEnv } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
+import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
 
@@ -31,6 +32,14 @@ export function registerUpCommand(program: Command): void {
       process.env.EAI_MASTERDATA,
     )
     .option('--mdm-schema <name>', 'PostgreSQL schema of the master data', 'mdm')
+    .option(
+      '--orchestrator',
+      'also run the orchestrator role: order-to-delivery and complaint-return workflows and their /workflows routes (EAI_ORCHESTRATOR=1)',
+    )
+    .option(
+      '--executor-id <id>',
+      'this orchestrator instance, stable across restarts (EAI_ORCHESTRATOR_EXECUTOR_ID; default the host name)',
+    )
     .option('--json', 'print the endpoints as one JSON line')
     .action(
       async (options: {
@@ -39,9 +48,16 @@ export function registerUpCommand(program: Command): void {
         masterdata?: string | boolean;
         mdmSchema: string;
         json?: boolean;
+        orchestrator?: boolean;
+        executorId?: string;
       }) => {
         const log = createLogger('eai');
         const tokens = adminTokensFromEnv();
+        // The orchestrator role's settings are checked before anything starts too.
+        const orchestrator = orchestratorRoleFromEnv(process.env, {
+          orchestrator: options.orchestrator,
+          executorId: options.executorId,
+        });
         // A wrong connector file or master data config is named before anything starts.
         if (options.deploy) loadDeployment(options.deploy, new Map(builtinPlugins.map((p) => [p.type, p])));
         const masterdata =
@@ -63,6 +79,7 @@ export function registerUpCommand(program: Command): void {
           logger: log,
           port: options.port,
           masterdata,
+          orchestrator,
         });
         const endpoints = {
           api: hub.url,
@@ -75,6 +92,13 @@ export function registerUpCommand(program: Command): void {
           brokers: stack.brokers,
           registryUrl: stack.registryUrl,
           databaseUrl: redactUrl(stack.databaseUrl),
+          ...(hub.orchestrator
+            ? {
+                workflows: `${hub.url}/workflows`,
+                executorId: hub.orchestrator.config.executorId,
+                orchestratorDatabase: hub.orchestrator.config.database,
+              }
+            : {}),
         };
         printResult(!!options.json, endpoints, () =>
           ['eai hub is up:', ...Object.entries(endpoints).map(([k, v]) => `  ${k.padEnd(12)} ${v}`)].join(

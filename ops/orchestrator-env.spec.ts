@@ -1,0 +1,63 @@
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../lib/errors.ts';
+import { orchestratorRoleFromEnv } from './orchestrator-env.ts';
+
+describe('the orchestrator role from the environment and flags', () => {
+  it('is off unless EAI_ORCHESTRATOR or --orchestrator turns it on; the flag wins', () => {
+    expect(orchestratorRoleFromEnv({})).toBeUndefined();
+    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: '0' })).toBeUndefined();
+    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: 'true' })).toEqual({ executorId: hostname() });
+    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: ' ON ' })).toEqual({ executorId: hostname() });
+    expect(orchestratorRoleFromEnv({}, { orchestrator: true })).toEqual({ executorId: hostname() });
+    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: '1' }, { orchestrator: false })).toBeUndefined();
+  });
+
+  it('takes the executor id, database, router switch, SAP URL and timers', () => {
+    expect(
+      orchestratorRoleFromEnv(
+        {
+          EAI_ORCHESTRATOR: '1',
+          EAI_ORCHESTRATOR_EXECUTOR_ID: 'hub-0',
+          EAI_ORCHESTRATOR_DATABASE: 'eai_orch_prod',
+          EAI_ORCHESTRATOR_ROUTER: 'off',
+          EAI_ORCHESTRATOR_SAP_URL: 'http://127.0.0.1:4101',
+          EAI_ORCHESTRATOR_TIMERS: '{"asnEscalationMs":60000,"returnReceiptEscalationMs":120000}',
+        },
+        { executorId: 'hub-1' },
+      ),
+    ).toEqual({
+      executorId: 'hub-1',
+      database: 'eai_orch_prod',
+      router: false,
+      sapUrl: 'http://127.0.0.1:4101',
+      timers: { asnEscalationMs: 60000, returnReceiptEscalationMs: 120000 },
+    });
+  });
+
+  it('refuses bad values in one line naming the variable (or flag) and the field', () => {
+    const refusal = (env: NodeJS.ProcessEnv, flags = {}) => {
+      try {
+        orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: '1', ...env }, flags);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    expect(refusal({ EAI_ORCHESTRATOR: 'maybe' })).toMatch(/^EAI_ORCHESTRATOR: /);
+    expect(refusal({ EAI_ORCHESTRATOR_TIMERS: '{"asnEscalationMs":-5}' })).toMatch(
+      /^EAI_ORCHESTRATOR_TIMERS\.asnEscalationMs: /,
+    );
+    expect(refusal({ EAI_ORCHESTRATOR_TIMERS: '{"asnEscalation":5}' })).toMatch(
+      /^EAI_ORCHESTRATOR_TIMERS: .*asnEscalation/,
+    );
+    expect(refusal({ EAI_ORCHESTRATOR_TIMERS: '{asn' })).toMatch(/^EAI_ORCHESTRATOR_TIMERS: not JSON/);
+    expect(refusal({ EAI_ORCHESTRATOR_DATABASE: 'Bad-Name' })).toMatch(/^EAI_ORCHESTRATOR_DATABASE: /);
+    expect(refusal({ EAI_ORCHESTRATOR_SAP_URL: 'sap' })).toMatch(/^EAI_ORCHESTRATOR_SAP_URL: /);
+    expect(refusal({}, { executorId: 'a b' })).toMatch(/^--executor-id: /);
+    for (const message of [refusal({ EAI_ORCHESTRATOR_TIMERS: '{"asnTimeoutMs":0}' })]) {
+      expect(message.split('\n')).toHaveLength(1);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from '../lib/errors.ts';
+import { zodProblemText } from '../lib/zod-problems.ts';
+import { type Timers, timersSchema } from '../orchestrator/index.ts';
+import type { HubOptions } from './hub.ts';
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : ['1', 'true', 'on', 'yes'].includes(v)));
+
+/** Environment variables of the hub's orchestrator role (`eai up`); the README's table is rendered from this. */
+export const orchestratorEnvSchema = z.object({
+  EAI_ORCHESTRATOR: flag.describe(
+    '`1` (or `true`, `on`): `eai up` also runs the orchestrator role (order-to-delivery and complaint-return, `/workflows` routes); as `--orchestrator`.',
+  ),
+  EAI_ORCHESTRATOR_EXECUTOR_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, ".", "_" and "-" (1-100)')
+    .optional()
+    .describe(
+      'This orchestrator instance, stable across its restarts (e.g. the pod name): its own in-flight workflows recover at start (default: the host name).',
+    ),
+  EAI_ORCHESTRATOR_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a PostgreSQL name: lower-case letters, digits and "_"')
+    .optional()
+    .describe(
+      'The orchestrator database on the stack’s PostgreSQL (default `eai_orchestrator`, created at start).',
+    ),
+  EAI_ORCHESTRATOR_ROUTER: flag.describe(
+    '`0` (or `false`, `off`): run workflows and their routes but route no canonical events into them (default on).',
+  ),
+  EAI_ORCHESTRATOR_SAP_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('SAP (simulator) base URL for the order-to-delivery credit check.'),
+  EAI_ORCHESTRATOR_TIMERS: z
+    .string()
+    .optional()
+    .describe(
+      'Workflow timer durations in ms as JSON, e.g. `{"asnEscalationMs":3600000}`; the others keep their defaults (hours to days).',
+    ),
+});
+
+/** What the command line adds (it wins over the environment). */
+export interface OrchestratorFlags {
+  orchestrator?: boolean;
+  executorId?: string;
+}
+
+/**
+ * The hub's orchestrator role as the environment and flags ask for it, or undefined when it is off. Bad values are one
+ * ConfigError naming the variable (and the timer field).
+ */
+export function orchestratorRoleFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  flags: OrchestratorFlags = {},
+): HubOptions['orchestrator'] {
+  const parsed = orchestratorEnvSchema.safeParse({
+    EAI_ORCHESTRATOR: env.EAI_ORCHESTRATOR?.trim().toLowerCase() || undefined,
+    EAI_ORCHESTRATOR_EXECUTOR_ID: flags.executorId ?? (env.EAI_ORCHESTRATOR_EXECUTOR_ID || undefined),
+    EAI_ORCHESTRATOR_DATABASE: env.EAI_ORCHESTRATOR_DATABASE || undefined,
+    EAI_ORCHESTRATOR_ROUTER: env.EAI_ORCHESTRATOR_ROUTER?.trim().toLowerCase() || undefined,
+    EAI_ORCHESTRATOR_SAP_URL: env.EAI_ORCHESTRATOR_SAP_URL || undefined,
+    EAI_ORCHESTRATOR_TIMERS: env.EAI_ORCHESTRATOR_TIMERS || undefined,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    const where = name === 'EAI_ORCHESTRATOR_EXECUTOR_ID' && flags.executorId ? '--executor-id' : name;
+    throw new ConfigError(`${where}: ${issue.message}`);
+  }
+  const vars = parsed.data;
+  if (!(flags.orchestrator ?? vars.EAI_ORCHESTRATOR)) return undefined;
+  let timers: Partial<Timers> | undefined;
+  if (vars.EAI_ORCHESTRATOR_TIMERS) {
+    let json: unknown;
+    try {
+      json = JSON.parse(vars.EAI_ORCHESTRATOR_TIMERS);
+    } catch (error) {
+      throw new ConfigError(`EAI_ORCHESTRATOR_TIMERS: not JSON (${(error as Error).message})`);
+    }
+    const checked = timersSchema.partial().strict().safeParse(json);
+    if (!checked.success) {
+      throw new ConfigError(zodProblemText(checked.error, 'EAI_ORCHESTRATOR_TIMERS'));
+    }
+    // Only the timers given: the orchestrator's own defaults fill in the rest.
+    const given = json as Record<string, unknown>;
+    timers = Object.fromEntries(Object.entries(checked.data).filter(([key]) => key in given));
+  }
+  return {
+    executorId: vars.EAI_ORCHESTRATOR_EXECUTOR_ID ?? hostname(),
+    ...(vars.EAI_ORCHESTRATOR_DATABASE ? { database: vars.EAI_ORCHESTRATOR_DATABASE } : {}),
+    ...(vars.EAI_ORCHESTRATOR_SAP_URL ? { sapUrl: vars.EAI_ORCHESTRATOR_SAP_URL } : {}),
+    ...(vars.EAI_ORCHESTRATOR_ROUTER === false ? { router: false } : {}),
+    ...(timers ? { timers } : {}),
+  };
+}
