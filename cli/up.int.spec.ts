@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { newToken } from '../ops/api/index.ts';
+import { dropDatabase } from '../store/database.ts';
 import { testStack, unique } from '../tests/stack.ts';
 
 /** A port nothing listens on right now. */
@@ -139,6 +140,77 @@ describe('eai up (the README first command, on the configured stack)', () => {
       hub.kill('SIGKILL');
       await db.query(`drop schema if exists "${schema}" cascade`);
       await db.end();
+    }
+  });
+});
+
+describe('eai up --orchestrator', () => {
+  it('runs the orchestrator role with --orchestrator: its endpoints, /workflows and the definitions', async () => {
+    const stack = testStack();
+    const port = await freePort();
+    const adminToken = newToken();
+    const database = unique('eai_orch_up').replaceAll('-', '_');
+    const hub = spawn(
+      process.execPath,
+      ['cli/eai.js', 'up', '--json', '--port', String(port), '--orchestrator', '--executor-id', 'up-spec'],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: stack.brokers,
+          SCHEMA_REGISTRY_URL: stack.registryUrl,
+          DATABASE_URL: stack.databaseUrl,
+          EAI_LOG_LEVEL: 'warn',
+          EAI_ADMIN_TOKEN: adminToken,
+          EAI_ORCHESTRATOR_DATABASE: database,
+          // No router: a fresh group would replay every order other tests put on canonical.sales-order.
+          EAI_ORCHESTRATOR_ROUTER: '0',
+          EAI_ORCHESTRATOR_TIMERS: '{"asnEscalationMs":60000}',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => hub.on('exit', (code) => resolve(code)));
+    try {
+      let stdout = '';
+      hub.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+      });
+      const deadline = Date.now() + 60_000;
+      let endpoints: { workflows?: string; executorId?: string; orchestratorDatabase?: string } | undefined;
+      while (!endpoints && Date.now() < deadline) {
+        const line = stdout.split('\n').find((l) => l.includes('"health"'));
+        if (line) endpoints = JSON.parse(line);
+        else await sleep(100);
+      }
+      expect(endpoints, `eai up printed: ${stdout}`).toMatchObject({
+        workflows: `http://127.0.0.1:${port}/workflows`,
+        executorId: 'up-spec',
+        orchestratorDatabase: database,
+      });
+      const auth = { authorization: `Bearer ${adminToken}` };
+      const list = await fetch(endpoints!.workflows!, { headers: auth });
+      expect(list.status).toBe(200);
+      expect(await list.json()).toEqual([]);
+      const definitions = (await (
+        await fetch(`http://127.0.0.1:${port}/workflow-definitions`, { headers: auth })
+      ).json()) as Array<{ name: string }>;
+      expect(definitions.map((d) => d.name)).toEqual([
+        'complaint-return@1',
+        'complaint-return@2',
+        'order-to-delivery@1',
+        'order-to-delivery@2',
+      ]);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { details: Record<string, unknown> }).details.parkedWorkflows).toEqual(
+        [],
+      );
+
+      hub.kill('SIGTERM');
+      expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
+    } finally {
+      hub.kill('SIGKILL');
+      await dropDatabase(stack.databaseUrl, database);
     }
   });
 });

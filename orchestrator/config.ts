@@ -75,6 +75,16 @@ export const orchestratorConfigSchema = z.object({
     .max(32)
     .default(3)
     .describe('Router consumers in this instance (one group); more partitions are handed over in parallel.'),
+  routerSessionTimeoutMs: z
+    .number()
+    .int()
+    .min(6000)
+    .max(300_000)
+    .default(10_000)
+    .describe(
+      "The router consumers' Kafka session timeout: after an instance dies, its partitions move to the live ones " +
+        'this long later (the broker allows 6 s at least by default).',
+    ),
   sapUrl: z.string().url().optional().describe('SAP (simulator) base URL for the credit check.'),
   timers: timersSchema.default(timersSchema.parse({})),
 });

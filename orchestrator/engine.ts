@@ -43,6 +43,34 @@ export interface Orchestrator {
   stop(): Promise<void>;
 }
 
+/**
+ * Instances starting at once on a fresh database race on the hub's DDL and on DBOS's own migrations (PostgreSQL
+ * answers one of them "deadlock detected"): one session advisory lock, taken and released on the same connection,
+ * serialises the setup and the launch of every instance. The waiting one polls with pg_try_advisory_lock instead of
+ * blocking in pg_advisory_lock: a blocked statement holds a snapshot, which the other's migrations (CREATE INDEX
+ * CONCURRENTLY waits for older snapshots) would wait for in turn, a wait no deadlock detector sees.
+ */
+async function withSetupLock(pool: pg.Pool, setup: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    for (;;) {
+      const { rows } = await client.query<{ ok: boolean }>(
+        'select pg_try_advisory_lock(hashtext($1)) as ok',
+        ['eai-orchestrator-ddl'],
+      );
+      if (rows[0]?.ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+      await setup(client);
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtext($1))', ['eai-orchestrator-ddl']);
+    }
+  } finally {
+    client.release();
+  }
+}
+
 const DEFAULT_STEP_RETRY: StepRetry = { maxAttempts: 5, intervalSeconds: 1, backoffRate: 2 };
 
 /**
@@ -62,13 +90,6 @@ export async function startOrchestrator(
   pool.on('error', (error) =>
     log.warn({ error: errorMessage(error) }, 'orchestrator pool connection failed'),
   );
-  await pool.query('select pg_advisory_lock(hashtext($1))', ['eai-orchestrator-ddl']).then(async () => {
-    try {
-      await pool.query(ORCHESTRATOR_DDL);
-    } finally {
-      await pool.query('select pg_advisory_unlock(hashtext($1))', ['eai-orchestrator-ddl']);
-    }
-  });
 
   const bus = createBus({
     brokers: config.brokers,
@@ -109,7 +130,10 @@ export async function startOrchestrator(
     executorID: config.executorId,
     logLevel: process.env.EAI_DBOS_LOG_LEVEL ?? 'warn',
   });
-  await executors.register(() => DBOS.launch());
+  await withSetupLock(pool, async (client) => {
+    await client.query(ORCHESTRATOR_DDL);
+    await executors.register(() => DBOS.launch());
+  });
   executors.start();
 
   let router: ConsumerRunner | undefined;
@@ -120,6 +144,7 @@ export async function startOrchestrator(
       groupId: config.routerGroup,
       logger: log,
       consumers: config.routerConsumers,
+      sessionTimeoutMs: config.routerSessionTimeoutMs,
     });
   }
 

@@ -15,6 +15,8 @@ export interface RouterOptions {
   fromBeginning?: boolean;
   /** Consumers in this process, in one group: partitions spread over them and are handled in parallel. */
   consumers?: number;
+  /** Kafka session timeout of the consumers: how long a dead instance's partitions stay unread. */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function startEventRouter(options: RouterOptions): Promise<Consumer
         topics: definitions.topics(),
         dlqTopic: DLQ_TOPICS.orchestrator,
         fromBeginning: options.fromBeginning ?? true,
+        sessionTimeoutMs: options.sessionTimeoutMs,
         retry: { retries: 10, initialDelayMs: 200, maxDelayMs: 5000 },
         handler: (event) => routeEvent(definitions, event, logger),
       }),

@@ -1,7 +1,8 @@
-// An orchestrator in a process of its own, for the takeover test (orchestrator/workflows/order-to-delivery/
-// takeover.int.spec.ts), which SIGKILLs it. Usage: node tests/orchestrator-worker.ts '<json OrchestratorWorkerSpec>'.
-// It starts an orchestrator without event router, starts one order-to-delivery instance per order, waits until
-// each waits for its ASN, prints `{"ready":true,...}` on stdout and runs until killed.
+// An orchestrator in a process of its own, for the tests that SIGKILL it (orchestrator/workflows/order-to-delivery/
+// takeover.int.spec.ts, crash.int.spec.ts). Usage: node tests/orchestrator-worker.ts '<json OrchestratorWorkerSpec>'.
+// Without `router`, it starts an orchestrator without event router, starts one order-to-delivery instance per order and
+// waits until each waits for its ASN; with `router`, it starts one routing the spec's topics (the instances come from
+// the events). Then it prints `{"ready":true,...}` on stdout and runs until killed.
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import type { OrchestratorConfigInput } from '../orchestrator/index.ts';
 import { startOrchestrator } from '../orchestrator/index.ts';
@@ -17,7 +18,9 @@ export interface OrchestratorWorkerSpec {
   workerId: string;
   config: OrchestratorConfigInput;
   topics: OrderToDeliveryTopics;
-  orders: Array<{ orderId: string; kunnr: string }>;
+  orders?: Array<{ orderId: string; kunnr: string }>;
+  /** Run the event router (default false). */
+  router?: boolean;
 }
 
 quietKnownWarnings();
@@ -25,9 +28,10 @@ const spec = JSON.parse(process.argv[2] ?? '') as OrchestratorWorkerSpec;
 const startMs = Date.now();
 const orchestrator = await startOrchestrator(spec.config, {
   definitions: [orderToDeliveryV1(spec.topics)],
-  router: false,
+  router: spec.router ?? false,
 });
-for (const { orderId, kunnr } of spec.orders) {
+const orders = spec.orders ?? [];
+for (const { orderId, kunnr } of orders) {
   const event = salesOrderEvent(spec.topics, orderId, kunnr).value as { salesOrder: OrderInput['order'] };
   const input: OrderInput = {
     orderId,
@@ -39,8 +43,8 @@ for (const { orderId, kunnr } of spec.orders) {
   };
   await orchestrator.start('order-to-delivery', workflowIdOf(orderId), input);
 }
-for (;;) {
-  const states = await Promise.all(spec.orders.map((o) => orchestrator.state(workflowIdOf(o.orderId))));
+while (orders.length > 0) {
+  const states = await Promise.all(orders.map((o) => orchestrator.state(workflowIdOf(o.orderId))));
   if (states.every((s) => s?.step === 'await-asn')) break;
   await new Promise((resolve) => setTimeout(resolve, 50));
 }

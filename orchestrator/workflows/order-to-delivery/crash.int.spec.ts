@@ -1,0 +1,371 @@
+import { DBOSClient } from '@dbos-inc/dbos-sdk';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinPlugins, ConnectorRuntime } from '../../../connectors/index.ts';
+import { exampleJson } from '../../../schemas/examples.ts';
+import { createRng } from '../../../simulators/generator/prng.ts';
+import { type LogisticsHarness, startLogistics } from '../../../simulators/logistics/test-support.ts';
+import type { SapOrder } from '../../../simulators/sap/state.ts';
+import { type SapHarness, startSap } from '../../../simulators/sap/test-support.ts';
+import { databaseUrlFor, dropDatabase, ensureDatabase } from '../../../store/database.ts';
+import type { OrchestratorWorkerSpec } from '../../../tests/orchestrator-worker.ts';
+import { testBus, testStack, unique } from '../../../tests/stack.ts';
+import { waitFor } from '../../../tests/wait-for.ts';
+import { startScript, type WorkerProcess } from '../../../tests/worker-process.ts';
+import type { CommandTopics } from '../../commands.ts';
+import type { OrchestratorConfigInput } from '../../config.ts';
+import { type OrderOutcome, type OrderToDeliveryTopics, workflowIdOf } from './index.ts';
+import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
+import { salesOrderEvent, seedCustomers } from './test-support.ts';
+
+/**
+ * kill -9 of the orchestrator at random points of 200 concurrent order-to-delivery instances, against the simulators:
+ * the credit check is SAP's (a direct call with an idempotency key), the ERP's status goes through
+ * sap-ordrsp-file-sink into SAP's inbound folder, the despatch request through logistics-despatch-sink to the
+ * logistics provider's API; the ASN, the CRM status and the delivery are the instant responders' (the provider's own
+ * ASN and EPCIS events name the order by its PO and number only, which the router does not correlate yet, and there
+ * is no CRM order-status sink). The orchestrator runs in a child process with its event router and is SIGKILLed at
+ * seeded random points (`EAI_CHAOS_SEED`), then restarted; in the second test two share the work and one is killed
+ * for good. At the end every instance is COMPLETED and each system applied each command once (`/sim/effects`).
+ */
+const ORDERS = Number(process.env.EAI_CHAOS_ORDERS ?? 200);
+const SEED = Number(process.env.EAI_CHAOS_SEED ?? 20261202);
+const HEARTBEAT_MS = 300;
+const DEAD_AFTER_MS = 2000;
+
+const stack = testStack();
+const bus = testBus('/eai/tests/orchestrator-crash');
+const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
+const rng = createRng(SEED);
+let sap: SapHarness;
+let logistics: LogisticsHarness;
+let runtime: ConnectorRuntime;
+const children: WorkerProcess[] = [];
+const databases: string[] = [];
+const cleanups: Array<() => Promise<unknown>> = [];
+const logLevel = process.env.EAI_LOG_LEVEL;
+
+interface Effect {
+  entityId: string;
+  operation: string;
+  idempotencyKey?: string;
+  detail?: Record<string, unknown>;
+}
+
+async function effects(sim: { url: string }, entityType: string): Promise<Effect[]> {
+  const response = await fetch(`${sim.url}/sim/effects?entityType=${entityType}`);
+  return ((await response.json()) as { effects: Effect[] }).effects;
+}
+
+/** One run's world: topics, the sinks between its command topics and the simulators, responders, its database. */
+async function world(name: string) {
+  const prefix = unique(`t-crash-${name}`);
+  const commands: CommandTopics = {
+    erpOrderStatus: `${prefix}.cmd.erp`,
+    logisticsDespatch: `${prefix}.cmd.despatch`,
+    crmOrderStatus: `${prefix}.cmd.crm`,
+  };
+  const topics: OrderToDeliveryTopics = {
+    salesOrder: `${prefix}.sales-order`,
+    shipment: `${prefix}.shipment`,
+    commands,
+  };
+  await bus.provisionTopics(
+    [topics.salesOrder, topics.shipment, ...Object.values(commands)].map((topic) => ({
+      topic,
+      partitions: 6,
+    })),
+  );
+  const connectors = { ordrsp: unique(`crash-ordrsp-${name}`), despatch: unique(`crash-despatch-${name}`) };
+  await runtime.put(
+    {
+      name: connectors.ordrsp,
+      type: 'sap-ordrsp-file-sink',
+      topics: [commands.erpOrderStatus],
+      config: { dir: sap.inboundDir },
+    },
+    'test',
+  );
+  await runtime.put(
+    {
+      name: connectors.despatch,
+      type: 'logistics-despatch-sink',
+      topics: [commands.logisticsDespatch],
+      config: { baseUrl: logistics.sim.url, partner: 'EAICRASH' },
+    },
+    'test',
+  );
+  cleanups.push(
+    () => runtime.remove(connectors.ordrsp),
+    () => runtime.remove(connectors.despatch),
+  );
+  const responders: InstantResponders = await startInstantResponders(bus, {
+    groupId: unique(`crash-responders-${name}`),
+    topics,
+    consumers: 2,
+  });
+  cleanups.push(() => responders.stop());
+  const database = unique(`eai_orch_crash_${name}`).replaceAll('-', '_');
+  databases.push(database);
+  await ensureDatabase(stack.databaseUrl, database);
+  const pool = new pg.Pool({ connectionString: databaseUrlFor(stack.databaseUrl, database), max: 2 });
+  cleanups.push(() => pool.end());
+  const routerGroup = `${database}-router`;
+  const config = (executorId: string): OrchestratorConfigInput => ({
+    databaseUrl: stack.databaseUrl,
+    database,
+    executorId,
+    heartbeatMs: HEARTBEAT_MS,
+    deadAfterMs: DEAD_AFTER_MS,
+    brokers: stack.brokers,
+    registryUrl: stack.registryUrl,
+    routerGroup,
+    routerSessionTimeoutMs: 6000,
+    sapUrl: sap.sim.url,
+  });
+  const start = async (executorId: string) => {
+    const spec: OrchestratorWorkerSpec = {
+      workerId: executorId,
+      config: config(executorId),
+      topics,
+      router: true,
+    };
+    const child = await startScript(
+      new URL('../../../tests/orchestrator-worker.ts', import.meta.url),
+      spec,
+      executorId,
+      60_000,
+    );
+    children.push(child);
+    return child;
+  };
+  const completed = async (): Promise<number> =>
+    (
+      await pool.query<{ n: number }>(
+        `select count(*)::int as n from dbos.workflow_status where status = 'SUCCESS' and name like 'order-to-delivery@%'`,
+      )
+    ).rows[0]!.n;
+  return { topics, connectors, responders, database, pool, start, completed };
+}
+
+/** `count` orders SAP knows (so it posts their ORDRSP), ordered by the seeded customer with room on its limit. */
+async function sapOrders(count: number): Promise<SapOrder[]> {
+  const before = (await (await fetch(`${sap.sim.url}/sim/orders`)).json()) as { orders: SapOrder[] };
+  const made = await fetch(`${sap.sim.url}/sim/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ count, variant: 'plain' }),
+  });
+  expect(made.status).toBeLessThan(300);
+  const after = (await (await fetch(`${sap.sim.url}/sim/orders`)).json()) as { orders: SapOrder[] };
+  return after.orders.slice(before.orders.length);
+}
+
+async function publishOrders(topics: OrderToDeliveryTopics, orders: SapOrder[], kunnr: string) {
+  const lines = (exampleJson('SalesOrderEvent') as { salesOrder: { lines: unknown[] } }).salesOrder.lines;
+  const events = orders.map((order) => {
+    const event = salesOrderEvent(topics, `sap:${order.orderNumber}`, kunnr, {
+      correlationId: `corr-${order.orderNumber}`,
+    });
+    const salesOrder = (event.value as { salesOrder: Record<string, unknown> }).salesOrder;
+    salesOrder.orderNumber = order.orderNumber;
+    salesOrder.purchaseOrderNumber = order.purchaseOrderNumber;
+    // The provider ships whole units: the example's 2.5 l line is left out.
+    salesOrder.lines = [lines[0]];
+    return event;
+  });
+  const publisher = await bus.publisher();
+  try {
+    await publisher.publish(events);
+  } finally {
+    await publisher.close();
+  }
+}
+
+/** Every instance COMPLETED, and each system applied each of its commands once. */
+async function expectAppliedOnce(
+  run: Awaited<ReturnType<typeof world>>,
+  client: DBOSClient,
+  orders: SapOrder[],
+): Promise<void> {
+  const ids = orders.map((o) => workflowIdOf(`sap:${o.orderNumber}`));
+  const workflows = await client.listWorkflows({ workflowIDs: ids });
+  expect(workflows).toHaveLength(ids.length);
+  const outcomes = new Map<string, number>();
+  for (const w of workflows) {
+    const outcome = `${w.status}:${(w.output as OrderOutcome | undefined)?.outcome}`;
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  }
+  expect(Object.fromEntries(outcomes)).toEqual({ 'SUCCESS:COMPLETED': ids.length });
+
+  // SAP: one credit check per order (a re-run step's call under the same key is replayed, not checked again).
+  const checks = (await effects(sap.sim, 'CREDIT_CHECK')).filter((e) =>
+    ids.some((id) => e.idempotencyKey === `${id}:credit-check`),
+  );
+  const checksPer = new Map<string, number>();
+  for (const c of checks) checksPer.set(c.idempotencyKey!, (checksPer.get(c.idempotencyKey!) ?? 0) + 1);
+  expect(ids.filter((id) => checksPer.get(`${id}:credit-check`) !== 1)).toEqual([]);
+
+  // SAP: one ORDRSP posted per order (a second copy of a command, if any, refused as already received).
+  const pos = new Set(orders.map((o) => o.purchaseOrderNumber));
+  await waitFor(
+    'the ORDRSP files written',
+    async () => (await runtime.status(run.connectors.ordrsp))!.metrics.recordsOut >= orders.length,
+    30_000,
+  );
+  await fetch(`${sap.sim.url}/sim/inbound/poll`, { method: 'POST' });
+  const posted = new Map<string, number>();
+  for (const e of await effects(sap.sim, 'ORDRSP')) {
+    const po = String(e.detail?.orderNumber);
+    if (e.operation === 'post' && pos.has(po)) posted.set(po, (posted.get(po) ?? 0) + 1);
+  }
+  expect(orders.filter((o) => posted.get(o.purchaseOrderNumber) !== 1)).toEqual([]);
+
+  // Logistics: one despatch request per order.
+  const numbers = new Set(orders.map((o) => o.orderNumber));
+  await waitFor(
+    'the despatch requests sent',
+    async () => (await runtime.status(run.connectors.despatch))!.metrics.recordsOut >= orders.length,
+    30_000,
+  );
+  const despatched = new Map<string, number>();
+  for (const e of await effects(logistics.sim, 'DespatchRequest')) {
+    const number = String(e.detail?.orderNumber);
+    if (numbers.has(number)) despatched.set(number, (despatched.get(number) ?? 0) + 1);
+  }
+  expect(orders.filter((o) => despatched.get(o.orderNumber) !== 1)).toEqual([]);
+
+  // The CRM's status updates (the responders stand in for it): one command id per order, SHIPPED, nothing else sent.
+  const crm = run.responders.seen.filter((c) => c.topic === run.topics.commands!.crmOrderStatus);
+  for (const id of ids) {
+    const mine = crm.filter((c) => c.id.startsWith(`${id}:`));
+    expect([...new Set(mine.map((c) => `${c.id}/${c.status}`))]).toEqual([`${id}:crm-status/SHIPPED`]);
+  }
+  const compensations = run.responders.seen.filter((c) => c.id.includes(':compensate:'));
+  expect(compensations).toEqual([]);
+}
+
+beforeAll(async () => {
+  process.env.EAI_LOG_LEVEL = 'warn';
+  [sap, logistics] = await Promise.all([startSap(), startLogistics({ despatchDelayMs: 3_600_000 })]);
+  runtime = new ConnectorRuntime({
+    bus,
+    plugins: builtinPlugins,
+    logger,
+    group: unique('connect-crash'),
+    sinkRetry: { retries: 6, initialDelayMs: 50, maxDelayMs: 1000 },
+  });
+  await runtime.start();
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of children) await child.kill();
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  await runtime?.stop();
+  await Promise.all([sap?.close(), logistics?.close()]);
+  for (const database of databases) await dropDatabase(stack.databaseUrl, database);
+  if (logLevel === undefined) delete process.env.EAI_LOG_LEVEL;
+  else process.env.EAI_LOG_LEVEL = logLevel;
+});
+
+describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instances against the simulators', () => {
+  it('killed at random points and restarted each time: every instance completes, each command applied once', async () => {
+    const run = await world('one');
+    const { good } = await seedCustomers(sap.sim.url);
+    const orders = await sapOrders(ORDERS);
+    let child = await run.start('crash-A');
+    const client = await DBOSClient.create({
+      systemDatabaseUrl: databaseUrlFor(stack.databaseUrl, run.database),
+    });
+    cleanups.push(() => client.destroy());
+
+    // Kill points: the first a random time into the run (instances mid-flight, most not started or not finished),
+    // the others when a random share of the instances has completed.
+    const plan = [
+      { afterMs: rng.int(300, 2500) },
+      { share: 0.1 + rng.next() * 0.3 },
+      { share: 0.45 + rng.next() * 0.35 },
+    ];
+    const startedAt = Date.now();
+    await publishOrders(run.topics, orders, good);
+    const kills: Array<{ atMs: number; completed: number; restartMs: number }> = [];
+    for (const point of plan) {
+      const since = Date.now();
+      await waitFor(
+        'the kill point',
+        async () =>
+          'afterMs' in point
+            ? Date.now() - since >= point.afterMs!
+            : (await run.completed()) >= Math.floor(point.share * ORDERS),
+        60_000,
+      );
+      const done = await run.completed();
+      await child.kill();
+      const killedAt = Date.now();
+      child = await run.start('crash-A');
+      kills.push({ atMs: killedAt - startedAt, completed: done, restartMs: Date.now() - killedAt });
+    }
+    await waitFor('every instance completed', async () => (await run.completed()) >= ORDERS, 120_000);
+    const tookMs = Date.now() - startedAt;
+    console.log(
+      `crash test (seed ${SEED}): ${ORDERS} instances, ${kills.length} SIGKILLs at ` +
+        kills
+          .map((k) => `${k.atMs} ms (${k.completed} completed, restarted in ${k.restartMs} ms)`)
+          .join(', ') +
+        `; all completed ${tookMs} ms after the orders were published`,
+    );
+    // The kills fell while instances were in flight, not after the run.
+    expect(kills.length).toBeGreaterThanOrEqual(2);
+    expect(kills.every((k) => k.completed < ORDERS)).toBe(true);
+    await expectAppliedOnce(run, client, orders);
+  }, 240_000);
+
+  it('two instances share the work; one killed for good, the other takes over its instances: all complete once', async () => {
+    const run = await world('two');
+    const { good } = await seedCustomers(sap.sim.url);
+    const orders = await sapOrders(ORDERS);
+    const [a] = await Promise.all([run.start('crash-A'), run.start('crash-B')]);
+    const client = await DBOSClient.create({
+      systemDatabaseUrl: databaseUrlFor(stack.databaseUrl, run.database),
+    });
+    cleanups.push(() => client.destroy());
+
+    const share = 0.1 + rng.next() * 0.4;
+    const startedAt = Date.now();
+    await publishOrders(run.topics, orders, good);
+    // Kill A once a random share has completed and A has instances in flight (the router spreads the orders over
+    // both instances, so each starts some).
+    const pendingOfA = async () =>
+      (await client.listWorkflows({ status: 'PENDING', executorId: 'crash-A' })).length;
+    await waitFor(
+      'the kill point: a share completed and A with instances in flight',
+      async () => {
+        const completed = await run.completed();
+        if (completed >= ORDERS) throw new Error('every instance completed before A had any in flight');
+        return completed >= Math.floor(share * ORDERS) && (await pendingOfA()) > 0;
+      },
+      90_000,
+    );
+    const done = await run.completed();
+    const inFlight = await pendingOfA();
+    const ranByA = (await client.listWorkflows({ executorId: 'crash-A' })).length;
+    await a!.kill();
+    const killedAt = Date.now();
+    await waitFor('every instance completed', async () => (await run.completed()) >= ORDERS, 120_000);
+    console.log(
+      `two instances (seed ${SEED}): A SIGKILLed ${killedAt - startedAt} ms in, ${done} of ${ORDERS} completed, ` +
+        `${inFlight} of A's ${ranByA} in flight; all completed ${Date.now() - startedAt} ms after the orders were published`,
+    );
+    expect(done).toBeLessThan(ORDERS);
+    expect(await pendingOfA()).toBe(0);
+    const { rows } = await run.pool.query(
+      'select executor_id, taken_over_by from eai_orchestrator.executors order by executor_id',
+    );
+    expect(rows).toEqual([
+      { executor_id: 'crash-A', taken_over_by: 'crash-B' },
+      { executor_id: 'crash-B', taken_over_by: null },
+    ]);
+    await expectAppliedOnce(run, client, orders);
+  }, 240_000);
+});
