@@ -26,8 +26,8 @@ export function parsePartners(input: Buffer): ParsedDocument<PartnerTree>[] {
 }
 
 /**
- * One values dict as the list `create` takes (`[{…}]`), Odoo's field names: `ref` (the key the sink upserts by) is
- * required, many2one values are ids, `false` clears a field. Fields Odoo computes, or that are not res.partner's, are
+ * One values dict as the list `create` takes (`[{…}]`), Odoo's field names: the key is `id` (a partner Odoo's id
+ * is known for) or else `ref` (the sink upserts by it), many2one values are ids, `false` clears a field. Fields Odoo computes, or that are not res.partner's, are
  * refused with their name.
  */
 export function writePartnerValues(tree: PartnerValuesTree): Buffer {
@@ -36,17 +36,27 @@ export function writePartnerValues(tree: PartnerValuesTree): Buffer {
   const values: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(tree.values)) {
     if (name === '$loc' || value === undefined) continue;
+    if (name === 'id') {
+      if (!Number.isSafeInteger(value) || (value as number) <= 0)
+        throw new FormatError(
+          FORMAT,
+          ptr(where, 'id'),
+          `id must be a record id, got ${JSON.stringify(value)}`,
+        );
+      values.id = value;
+      continue;
+    }
     if (!WRITABLE_FIELDS.has(name))
       throw new FormatError(FORMAT, ptr(where, name), `${name} is not a writable res.partner field`);
     if (value !== null && !['string', 'number', 'boolean'].includes(typeof value))
       throw new FormatError(FORMAT, ptr(where, name), `${name} must be a string, number, boolean or false`);
     values[name] = value === null ? false : value;
   }
-  if (typeof values.ref !== 'string' || values.ref.trim() === '')
+  if (values.id === undefined && (typeof values.ref !== 'string' || values.ref.trim() === ''))
     throw new FormatError(
       FORMAT,
       ptr(where, 'ref'),
-      'ref (the key of the upsert) must be a non-empty string',
+      'ref (the key of the upsert) must be a non-empty string when there is no id',
     );
   return Buffer.from(`${JSON.stringify([values], null, 2)}\n`);
 }
