@@ -9,6 +9,16 @@ import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 
 const silent = pino({ level: process.env.TEST_LOG ?? 'silent' });
 
+type CustomerEvent = {
+  origin: { system: string; documentId: string; changedBy: string | null };
+  customer: {
+    customerId: string;
+    organizationName: string | null;
+    status: string;
+    sourceIds: Array<{ id: string; idType: string | null }>;
+  };
+};
+
 type OrderEvent = {
   origin: { system: string; documentId: string; changedBy: string | null };
   salesOrder: { orderNumber: string; purchaseOrderNumber: string | null; customer: { name: string } };
@@ -121,5 +131,57 @@ describe('odoo-polling-source against the Odoo simulator, on the real broker', (
     await expect(
       readRawMessages('canonical.sales-order', 6, { wanted: mine, timeoutMs: 4000 }),
     ).rejects.toThrow(/only 5\/6 messages/);
+  });
+
+  it('polls res.partner beside sale.order: one CustomerEvent per partner version, archived ones included, the integration user’s writes marked', async () => {
+    const company = unique('Firma');
+    const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(company));
+    // A person edits one partner in the UI (uid 2); the hub's integration user (uid 6) creates the other.
+    const byUi = await edit({
+      model: 'res.partner',
+      values: { name: `${company} UI`, is_company: true, country_id: 57 },
+    });
+    const [byHub] = await odoo.call<number[]>('res.partner', 'create', [
+      [{ name: `${company} Hub`, is_company: true, ref: `GOLD-${company}` }],
+    ]);
+    const name = unique('odoo-partners');
+    created.push(name);
+    await runtime.put(
+      {
+        name,
+        type: 'odoo-polling-source',
+        config: {
+          url: odoo.sim.url,
+          db: 'odoo',
+          username: 'eai',
+          password: 'eai-api-key',
+          intervalMs: 300,
+          overlapMs: 5000,
+          models: ['sale.order', 'res.partner'],
+        },
+      },
+      'test',
+    );
+    const two = await readDecoded<CustomerEvent>('canonical.customer', 2, { wanted: mine });
+    const byId = new Map(two.map((m) => [m.decoded.origin.documentId, m]));
+    const ui = byId.get(String(byUi))!;
+    const hub = byId.get(String(byHub))!;
+    expect(ui.key).toBe(`odoo:${byUi}`);
+    expect(ui.headers.ce_id).toMatch(new RegExp(`^res\\.partner:${byUi}@`));
+    expect([ui.decoded.origin.changedBy, hub.decoded.origin.changedBy]).toEqual(['2', '6']);
+    expect(hub.decoded.customer.sourceIds).toContainEqual({
+      system: 'odoo',
+      id: `GOLD-${company}`,
+      idType: 'ref',
+    });
+
+    // Archived in the UI: a new version, read although archived records are hidden from a plain search.
+    await edit({ model: 'res.partner', id: byUi, values: { active: false } });
+    const three = await readDecoded<CustomerEvent>('canonical.customer', 3, { wanted: mine });
+    const archived = three.find(
+      (m) => m.decoded.origin.documentId === String(byUi) && m.decoded.customer.status === 'INACTIVE',
+    );
+    expect(archived?.key).toBe(`odoo:${byUi}`);
+    expect(new Set(three.map((m) => m.headers.ce_id)).size).toBe(3);
   });
 });
