@@ -1,5 +1,6 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { createOdooPollingSource, odooPollingSourceConfig } from './polling-source.ts';
+import { createOdooWriteSink, odooWriteSinkConfig } from './write-sink.ts';
 
 export const odooPollingSource = definePlugin({
   type: 'odoo-polling-source',
@@ -11,4 +12,17 @@ export const odooPollingSource = definePlugin({
   createSource: (config, context) => createOdooPollingSource(config, context),
 });
 
-export const odooPlugins: ConnectorPlugin[] = [odooPollingSource];
+export const odooWriteSink = definePlugin({
+  type: 'odoo-write-sink',
+  kind: 'sink',
+  description:
+    'CustomerEvents → res.partner create/write (by id or ref), SalesOrderEvent status → sale.order action_confirm/cancel, by JSON-RPC execute_kw.',
+  config: odooWriteSinkConfig,
+  defaults: {
+    mapping: 'odoo/res-partner.from-canonical.yaml',
+    topics: ['canonical.customer', 'canonical.sales-order'],
+  },
+  createSink: (config, context) => createOdooWriteSink(config, context),
+});
+
+export const odooPlugins: ConnectorPlugin[] = [odooPollingSource, odooWriteSink];
