@@ -7,6 +7,9 @@ import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 
+/** canonical.customer is shared by every run and holds 10⁵ records: reading it from the start takes a while on a busy machine. */
+const LONG_READ = 60_000;
+
 const silent = pino({ level: process.env.TEST_LOG ?? 'silent' });
 
 type CustomerEvent = {
@@ -162,7 +165,10 @@ describe('odoo-polling-source against the Odoo simulator, on the real broker', (
       },
       'test',
     );
-    const two = await readDecoded<CustomerEvent>('canonical.customer', 2, { wanted: mine });
+    const two = await readDecoded<CustomerEvent>('canonical.customer', 2, {
+      wanted: mine,
+      timeoutMs: LONG_READ,
+    });
     const byId = new Map(two.map((m) => [m.decoded.origin.documentId, m]));
     const ui = byId.get(String(byUi))!;
     const hub = byId.get(String(byHub))!;
@@ -177,7 +183,10 @@ describe('odoo-polling-source against the Odoo simulator, on the real broker', (
 
     // Archived in the UI: a new version, read although archived records are hidden from a plain search.
     await edit({ model: 'res.partner', id: byUi, values: { active: false } });
-    const three = await readDecoded<CustomerEvent>('canonical.customer', 3, { wanted: mine });
+    const three = await readDecoded<CustomerEvent>('canonical.customer', 3, {
+      wanted: mine,
+      timeoutMs: LONG_READ,
+    });
     const archived = three.find(
       (m) => m.decoded.origin.documentId === String(byUi) && m.decoded.customer.status === 'INACTIVE',
     );
