@@ -19,11 +19,11 @@ export const odooWriteSinkConfig = httpSinkConfig
       .describe(
         "Header carrying the record's idempotency key. Odoo has none (null): the sink reads the record before every attempt and writes only what differs, so a redelivery changes nothing.",
       ),
-    dropEchoes: z
+    skipOdooEvents: z
       .boolean()
       .default(true)
       .describe(
-        "Skip events read from Odoo whose last write was the integration user's (origin.system `odoo`, origin.changedBy = its uid): the echo of the hub's own write.",
+        "Skip events read from Odoo (origin.system `odoo`): Odoo holds them already, and those whose origin.changedBy is the integration user's uid are the echoes of the hub's own writes.",
       ),
   });
 
@@ -74,12 +74,15 @@ function difference(current: OdooRecord, wanted: Values): Values {
  *   (action_confirm / action_cancel / action_draft, see order-status.ts) unless it is already in that state. An
  *   order the event names but Odoo does not have is refused (dead-lettered; redrive it once the order exists).
  *
+ * Events read from Odoo itself are not written back (`skipOdooEvents`): among them the echoes of the sink's own
+ * writes, which the polling source reads back with the integration user's uid in `origin.changedBy`.
+ *
  * The write goes through the HTTP sink (retries, circuit breaker, dead letters) with the request built again before
  * every attempt from what Odoo holds then: Odoo keeps no idempotency keys, so a retry after a lost answer, or a
  * redelivered record, finds the write made and sends nothing. Faults come with HTTP 200 and are read from the body.
  */
 export function createOdooWriteSink(config: OdooWriteSinkConfig, context: ConnectorContext): HttpSink {
-  const { url, db, username, password, timeoutMs, dropEchoes, ...http } = config;
+  const { url, db, username, password, timeoutMs, skipOdooEvents, ...http } = config;
   const client = createOdooClient({ url, db, username, password, timeoutMs }, context);
   const log = context.logger.child({ sink: 'odoo' });
   let nextId = 1;
@@ -103,9 +106,11 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     };
   }
 
-  async function isEcho(origin: Origin | undefined): Promise<boolean> {
-    if (!dropEchoes || origin?.system !== 'odoo' || !origin.changedBy) return false;
-    return origin.changedBy === String(await client.uid(context.signal));
+  /** Why an event is not written back: it was read from Odoo (an echo when the integration user wrote it last). */
+  async function readFromOdoo(origin: Origin | undefined): Promise<string | undefined> {
+    if (!skipOdooEvents || origin?.system !== 'odoo') return undefined;
+    const echo = origin.changedBy === String(await client.uid(context.signal));
+    return echo ? 'echo of the integration user’s own write: skipped' : 'read from Odoo: skipped';
   }
 
   async function partnerRequest(record: SinkRecord): Promise<HttpSinkRequest | null> {
@@ -172,8 +177,9 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
 
   async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
     const value = record.value as { origin?: Origin };
-    if (await isEcho(value.origin)) {
-      log.debug({ key: record.key }, 'echo of the integration user’s own write: skipped');
+    const skipped = await readFromOdoo(value.origin);
+    if (skipped) {
+      log.debug({ key: record.key }, skipped);
       return null;
     }
     if (record.schema === 'eai.canonical.CustomerEvent') return partnerRequest(record);
