@@ -51,7 +51,7 @@ function written(value: unknown): unknown {
 }
 
 /** The fields whose value differs from what Odoo holds (false and "" are both empty). */
-function difference(current: OdooRecord, wanted: Values): Values {
+export function difference(current: OdooRecord, wanted: Values): Values {
   const empty = (v: unknown) => v === false || v === null || v === undefined || v === '';
   const changed: Values = {};
   for (const [name, value] of Object.entries(wanted)) {
