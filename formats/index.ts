@@ -10,6 +10,7 @@ import {
 import { reader as hubspotContact } from './hubspot-contact/index.ts';
 import { writer as logisticsDespatchRequestWriter } from './logistics-despatch-request/index.ts';
 import { writer as logisticsReturnAuthorizationWriter } from './logistics-return-authorization/index.ts';
+import { reader as odooResPartner, writer as odooResPartnerWriter } from './odoo-res-partner/index.ts';
 import { reader as odooSaleOrder } from './odoo-sale-order/index.ts';
 import { reader as salesforceCdc } from './salesforce-cdc/index.ts';
 import {
@@ -27,6 +28,7 @@ export const readers: FormatReader[] = [
   x12850,
   edifactOrders,
   odooSaleOrder,
+  odooResPartner,
   x12856,
   edifactDesadv,
   epcis2,
@@ -42,6 +44,7 @@ export const writers: FormatWriter[] = [
   sapIdocOrders05Writer,
   salesforceSobjectWriter,
   hubspotBatchUpsertWriter,
+  odooResPartnerWriter,
   logisticsDespatchRequestWriter,
   logisticsReturnAuthorizationWriter,
 ] as FormatWriter[];

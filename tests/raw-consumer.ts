@@ -17,14 +17,35 @@ export function toRawMessage(message: KafkaMessage): RawMessage {
   };
 }
 
+/** Where a topic ends now, per partition: pass it as `from` to read only what is written after this moment. */
+export async function topicEnds(topic: string): Promise<Array<{ partition: number; offset: string }>> {
+  const kafka = new Kafka({
+    brokers: testStack().brokers.split(','),
+    clientId: unique('raw'),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.high }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
- * Reads the first `count` messages of `topic` that `wanted` accepts, from the beginning, with a plain kafkajs
+ * Reads the first `count` messages of `topic` that `wanted` accepts, from the beginning (or from `from`, offsets per
+ * partition as `topicEnds` gives them: shared canonical topics hold 10⁵ records of every run), with a plain kafkajs
  * consumer in a new group. Fails (instead of hanging) when the consumer crashes or the messages do not come.
  */
 export async function readRawMessages(
   topic: string,
   count: number,
-  options: { wanted?: (m: RawMessage) => boolean; timeoutMs?: number } = {},
+  options: {
+    wanted?: (m: RawMessage) => boolean;
+    timeoutMs?: number;
+    from?: Array<{ partition: number; offset: string }>;
+  } = {},
 ): Promise<RawMessage[]> {
   const kafka = new Kafka({
     brokers: testStack().brokers.split(','),
@@ -65,6 +86,7 @@ export async function readRawMessages(
           clearTimeout(timer);
           reject(error);
         });
+      for (const { partition, offset } of options.from ?? []) consumer.seek({ topic, partition, offset });
     });
   } finally {
     await consumer.disconnect();

@@ -31,6 +31,7 @@ const HUBSPOT_CONNECTOR = 'hubspot-contacts';
 const DEMO_SINKS: Array<[name: string, topics: string[]]> = [
   ['sap-order-responses', ['canonical.sales-order']],
   ['logistics-despatch', ['canonical.sales-order']],
+  ['odoo-write', ['canonical.customer', 'canonical.sales-order']],
 ];
 /** The Odoo simulator's integration user's API key (a fixed, public test value). */
 const ODOO_API_KEY = 'eai-api-key';

@@ -1,14 +1,28 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { createOdooPollingSource, odooPollingSourceConfig } from './polling-source.ts';
+import { createOdooWriteSink, odooWriteSinkConfig } from './write-sink.ts';
 
 export const odooPollingSource = definePlugin({
   type: 'odoo-polling-source',
   kind: 'source',
   description:
-    'Polls Odoo sale.order changes (JSON-RPC search_read on write_date) into canonical SalesOrderEvents; write_uid marks echoes.',
+    'Polls Odoo sale.order and res.partner changes (JSON-RPC search_read on write_date) into SalesOrderEvents / CustomerEvents; write_uid marks echoes.',
   config: odooPollingSourceConfig,
   defaults: { format: 'odoo-sale-order', mapping: 'odoo/sale-order.to-canonical.yaml' },
   createSource: (config, context) => createOdooPollingSource(config, context),
 });
 
-export const odooPlugins: ConnectorPlugin[] = [odooPollingSource];
+export const odooWriteSink = definePlugin({
+  type: 'odoo-write-sink',
+  kind: 'sink',
+  description:
+    'CustomerEvents → res.partner create/write (by id or ref), SalesOrderEvent status → sale.order action_confirm/cancel, by JSON-RPC execute_kw.',
+  config: odooWriteSinkConfig,
+  defaults: {
+    mapping: 'odoo/res-partner.from-canonical.yaml',
+    topics: ['canonical.customer', 'canonical.sales-order'],
+  },
+  createSink: (config, context) => createOdooWriteSink(config, context),
+});
+
+export const odooPlugins: ConnectorPlugin[] = [odooPollingSource, odooWriteSink];

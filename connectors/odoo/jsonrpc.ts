@@ -24,6 +24,8 @@ export class OdooFaultError extends NonRetriableError {
 export interface OdooClient {
   /** The user's id, authenticated once (`common.authenticate`) and cached. */
   uid(signal: AbortSignal): Promise<number>;
+  /** Forgets the cached login (the key was rotated or the session refused): the next call authenticates again. */
+  forget(): void;
   /** `object.execute_kw` as the authenticated user; an AccessDenied re-authenticates once. */
   executeKw<T>(
     model: string,
@@ -141,5 +143,11 @@ export function createOdooClient(connection: OdooConnection, context: ConnectorC
     }
   }
 
-  return { uid, executeKw };
+  return {
+    uid,
+    forget: () => {
+      session = undefined;
+    },
+    executeKw,
+  };
 }

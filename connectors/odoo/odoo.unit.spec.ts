@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SourceDocument } from '../sdk/index.ts';
 import { EmittedVersions } from './emitted-versions.ts';
 import { isoDateTime, odooDateTime, pageDomain } from './sale-orders.ts';
+import { difference } from './write-sink.ts';
 
 const doc = (id: string, at: string): SourceDocument => ({
   bytes: Buffer.from(id),
@@ -41,5 +42,26 @@ describe('versions emitted within the overlap', () => {
     after.restore(second!.position!.offset);
     const again = after.filter([doc('2', '2024-03-12T09:00:10.000Z'), doc('3', '2024-03-12T09:00:11.000Z')]);
     expect(again.map((d) => d.deliveryId)).toEqual(['sale.order:3@2024-03-12T09:00:11.000Z#x']);
+  });
+});
+
+describe('what the write sink sends for a partner Odoo holds', () => {
+  it('only the fields that differ: a many2one read as [id, name] equals its id, false and "" are both empty', () => {
+    const current = {
+      id: 7,
+      name: 'Acme GmbH',
+      country_id: [57, 'Germany'],
+      email: false,
+      phone: '+4930123',
+      active: true,
+    };
+    expect(
+      difference(current, { name: 'Acme GmbH', country_id: 57, email: '', phone: '+4930123', active: true }),
+    ).toEqual({});
+    expect(difference(current, { name: 'Acme AG', country_id: 75, email: false, active: false })).toEqual({
+      name: 'Acme AG',
+      country_id: 75,
+      active: false,
+    });
   });
 });

@@ -49,7 +49,7 @@ export function isoDateTime(odoo: string): string {
  */
 export function pageDomain(cursor: Cursor): unknown[] {
   if (!('updatedSince' in cursor))
-    throw new Error(`sale.order pages by write_date, not ${JSON.stringify(cursor)}`);
+    throw new Error(`Odoo records page by write_date, not ${JSON.stringify(cursor)}`);
   const since = odooDateTime(cursor.updatedSince);
   if (cursor.afterId === undefined) return [['write_date', '>=', since]];
   return [

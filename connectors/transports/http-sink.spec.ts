@@ -330,6 +330,86 @@ describe('HTTP sink against a scripted server', () => {
   });
 });
 
+describe('HTTP sink against a target that answers failures with 200 and keeps no idempotency keys (JSON-RPC)', () => {
+  let server: ScriptedServer;
+  afterEach(() => server?.close());
+  const sinkFor = (
+    url: string,
+    request: (record: SinkRecord) => Promise<{ method: string; path: string; body: unknown } | null>,
+    requestPerAttempt: boolean,
+  ) =>
+    createHttpSink(
+      {
+        config: httpSinkConfig.parse({
+          baseUrl: url,
+          timeoutMs: 300,
+          idempotencyHeader: null,
+          retry: { retries: 3, initialDelayMs: 5, maxDelayMs: 10 },
+        }),
+        request,
+        requestPerAttempt,
+        checkAnswer: (body) => {
+          const answer = JSON.parse(body) as { error?: { message: string; retry?: boolean } };
+          if (answer.error?.retry) throw new RetriableError(answer.error.message);
+          if (answer.error) throw new NonRetriableError(`fault: ${answer.error.message}`);
+        },
+      },
+      testContext('jsonrpc-sink'),
+    );
+
+  it('dead-letters a fault answered with 200, with its message, sent once; retries a retriable one', async () => {
+    server = await startScriptedServer((req, res, index) => {
+      const retry = JSON.parse(req.body).retry === true && index === 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          retry
+            ? { error: { message: 'busy', retry: true } }
+            : JSON.parse(req.body).fault
+              ? { error: { message: 'ValidationError: name required' } }
+              : { result: 1 },
+        ),
+      );
+    });
+    const refused = sinkFor(
+      server.url,
+      async () => ({ method: 'POST', path: '/jsonrpc', body: { fault: true } }),
+      false,
+    );
+    await expect(refused.put(customer('K-1', 'one'))).rejects.toThrow(
+      /fault: ValidationError: name required/,
+    );
+    expect(server.requests).toHaveLength(1);
+    const retried = sinkFor(
+      server.url,
+      async () => ({ method: 'POST', path: '/jsonrpc', body: { retry: true } }),
+      false,
+    );
+    await retried.put(customer('K-2', 'two'));
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('builds the request again before every attempt: a retry after a lost answer finds the write made and sends nothing', async () => {
+    let applied = false;
+    server = await startScriptedServer((_req, res) => {
+      applied = true; // the write is made, and then the answer is lost
+      res.destroy();
+    });
+    const built: boolean[] = [];
+    const sink = sinkFor(
+      server.url,
+      async () => {
+        built.push(applied);
+        return applied ? null : { method: 'POST', path: '/jsonrpc', body: { create: true } };
+      },
+      true,
+    );
+    await sink.put(customer('K-3', 'three'));
+    expect(server.requests).toHaveLength(1);
+    expect(built).toEqual([false, true]);
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads delta-seconds and HTTP dates, and ignores anything else', () => {
     const now = Date.parse('2025-01-01T00:00:00Z');

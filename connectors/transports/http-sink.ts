@@ -51,6 +51,17 @@ export interface HttpSinkOptions {
    * not with the first answer): return what to log, and the put resolves instead of dead-lettering the record.
    */
   alreadyApplied?(refusal: HttpRefusedError): string | undefined;
+  /**
+   * Reads a 2xx answer's body, for targets that answer failures with 200 (JSON-RPC faults): throw a
+   * NonRetriableError to dead-letter the record (its message is the dead letter's reason), a RetriableError to retry.
+   */
+  checkAnswer?(body: string, request: HttpSinkRequest): void;
+  /**
+   * `request` is called again before every attempt, not once per put. For targets without idempotency keys whose
+   * request reads the target first (an upsert by search, then create or write): a retry after a lost answer finds
+   * the write made and returns null instead of making it twice.
+   */
+  requestPerAttempt?: boolean;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -140,7 +151,10 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         { cause: error },
       );
     }
-    if (response.status < 300) return;
+    if (response.status < 300) {
+      options.checkAnswer?.(text, request);
+      return;
+    }
     if (response.status === 401 && options.authorize && !renewAuth) {
       log.info({ method: request.method, path: request.path }, 'target answered 401: authorizing again');
       return send(record, request, true);
@@ -171,15 +185,18 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
 
   return {
     async put(record) {
-      const request = await options.request(record);
+      let request = options.requestPerAttempt ? undefined : await options.request(record);
       if (request === null) return;
-      const applied = () => attempt(record, request);
+      const applied = async () => {
+        if (options.requestPerAttempt) request = await options.request(record);
+        if (request) await attempt(record, request);
+      };
       const write = options.alreadyApplied
         ? () =>
             applied().catch((error: unknown) => {
               const done = error instanceof HttpRefusedError ? options.alreadyApplied!(error) : undefined;
               if (done === undefined) throw error;
-              log.info({ key: record.key, method: request.method, path: request.path }, done);
+              log.info({ key: record.key, method: request?.method, path: request?.path }, done);
             })
         : applied;
       await withRetry(write, {
@@ -191,8 +208,8 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         onRetry: (error, attempts) =>
           log.warn(
             {
-              method: request.method,
-              path: request.path,
+              method: request?.method,
+              path: request?.path,
               attempt: attempts,
               status: (error as { status?: number }).status,
               reason: (error as Error).name,

@@ -1,55 +1,15 @@
-import { isoCalendarProblem } from '../text-input/calendar.ts';
+import { empty, odooFields } from '../odoo-fields/index.ts';
 import { isIsoCurrency } from '../text-input/currency.ts';
-import { jsonDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
-import type { OrderLine, Ref, SaleOrderTree } from './tree.ts';
+import type { OrderLine, SaleOrderTree } from './tree.ts';
 
 export const FORMAT = 'odoo-sale-order';
 const STATES = new Set(['draft', 'sent', 'sale', 'done', 'cancel']);
+const { ref, text, decimal, datetime, recordId } = odooFields(FORMAT);
 
 function fail(loc: string, message: string): never {
   throw new FormatError(FORMAT, loc, message);
-}
-
-/** Odoo sends `false` for every empty field, whatever its type. */
-function empty(value: unknown): boolean {
-  return value === false || value === null || value === undefined;
-}
-
-function ref(record: JsonObject, key: string, loc: string): Ref | null {
-  const value = record[key];
-  if (empty(value)) return null;
-  if (!Array.isArray(value) || typeof value[0] !== 'number' || typeof value[1] !== 'string') {
-    fail(ptr(loc, key), `${key} must be a many2one [id, "name"] or false`);
-  }
-  return { $loc: ptr(loc, key), id: value[0], name: value[1] };
-}
-
-function text(record: JsonObject, key: string, loc: string): string | null {
-  const value = record[key];
-  if (empty(value)) return null;
-  if (typeof value !== 'string') fail(ptr(loc, key), `${key} must be a string`);
-  return value;
-}
-
-/** Money and quantities as exact decimal strings: the digits Odoo wrote, never through a double. */
-function decimal(record: JsonObject, key: string, loc: string): string | null {
-  const value = record[key];
-  if (empty(value)) return null;
-  return jsonDecimal(FORMAT, ptr(loc, key), key, value);
-}
-
-function datetime(record: JsonObject, key: string, loc: string): string | null {
-  const value = text(record, key, loc);
-  if (value === null) return null;
-  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value);
-  const iso = m ? `${m[1]}T${m[2]}Z` : '';
-  if (!m || Number.isNaN(Date.parse(iso)))
-    fail(ptr(loc, key), `${key} is not an Odoo datetime (YYYY-MM-DD HH:MM:SS): ${value}`);
-  const problem = isoCalendarProblem(iso);
-  if (problem) fail(ptr(loc, key), `${key} ${value}: ${problem}`);
-  return iso;
 }
 
 function line(value: unknown, loc: string): OrderLine {
@@ -70,11 +30,7 @@ function line(value: unknown, loc: string): OrderLine {
 
 export function readOrder(record: unknown, loc: string): SaleOrderTree {
   if (!isObject(record)) fail(loc, 'a sale.order record is an object');
-  if (typeof record.id !== 'number' || !Number.isSafeInteger(record.id))
-    fail(
-      ptr(loc, 'id'),
-      `id must be a whole-number record id, got ${JSON.stringify(record.id) ?? 'nothing'}`,
-    );
+  const id = recordId(record, loc);
   const state = text(record, 'state', loc);
   if (state !== null && !STATES.has(state)) fail(ptr(loc, 'state'), `unknown sale.order state ${state}`);
   const currency = ref(record, 'currency_id', loc);
@@ -87,7 +43,7 @@ export function readOrder(record: unknown, loc: string): SaleOrderTree {
   if (!ids && !list.every(isObject)) fail(ptr(loc, 'order_line'), 'order_line mixes ids and records');
   return {
     $loc: loc,
-    id: record.id,
+    id,
     name: text(record, 'name', loc),
     state: state as SaleOrderTree['state'],
     dateOrder: datetime(record, 'date_order', loc),

@@ -1,9 +1,6 @@
-/** A many2one value `[id, "display name"]`. */
-export interface Ref {
-  $loc: string;
-  id: number;
-  name: string;
-}
+import type { Ref } from '../odoo-fields/index.ts';
+
+export type { Ref };
 
 export interface OrderLine {
   $loc: string;

@@ -11,12 +11,14 @@ export function idempotencyKeyOf(res: Response): string | undefined {
 }
 
 /**
- * Answers never stored: 5xx and 429 (the request failed or was not let in) and 401 (the credentials were refused
- * before the endpoint ran, as Stripe and the IETF Idempotency-Key draft keep no result for a request that did not
- * start executing), so a retry, or a resend with a fresh token, is processed.
+ * Only answers of requests that were applied (2xx, 3xx) are stored. Not 5xx and 429 (the request failed or was not
+ * let in), nor 4xx: the system refused the request without applying it (a 401 refused the credentials, a 400 the
+ * input, a 404 or 409 the state it met), so a resend with the same key after the cause is fixed is processed. A
+ * redriven dead letter keeps its idempotency key; Stripe likewise keeps no result for a request that failed
+ * validation, and the IETF Idempotency-Key draft leaves error answers to the server.
  */
 function isStored(status: number): boolean {
-  return status < 500 && status !== 429 && status !== 401;
+  return status < 400;
 }
 
 /**

@@ -1,0 +1,69 @@
+import type { Cursor, Page } from '../transports/poll.ts';
+import type { OdooClient } from './jsonrpc.ts';
+import { isoDateTime, pageDomain } from './sale-orders.ts';
+
+/**
+ * Fields of res.partner the mapping reads (`odoo/res-partner.to-canonical.yaml`); write_uid marks echoes. `mobile` is
+ * Odoo 17's (the simulator's version); Odoo 18 dropped it from res.partner, so a connector to 18 needs its own list.
+ */
+export const PARTNER_FIELDS = [
+  'name',
+  'is_company',
+  'parent_id',
+  'type',
+  'street',
+  'street2',
+  'zip',
+  'city',
+  'state_id',
+  'country_id',
+  'phone',
+  'mobile',
+  'email',
+  'website',
+  'vat',
+  'ref',
+  'lang',
+  'comment',
+  'customer_rank',
+  'supplier_rank',
+  'active',
+  'create_date',
+  'write_date',
+  'write_uid',
+];
+
+type OdooRecord = Record<string, unknown> & { id: number };
+
+/**
+ * One page of res.partner, oldest change first, archived partners included (`active_test: false`: archiving is a
+ * change the hub must see), each partner one document: a search_read result list of one record.
+ */
+export async function fetchPartners(
+  client: OdooClient,
+  cursor: Cursor,
+  signal: AbortSignal,
+  pageSize: number,
+): Promise<Page> {
+  const partners = await client.executeKw<OdooRecord[]>(
+    'res.partner',
+    'search_read',
+    [pageDomain(cursor)],
+    {
+      fields: PARTNER_FIELDS,
+      order: 'write_date asc, id asc',
+      limit: pageSize,
+      context: { active_test: false },
+    },
+    signal,
+  );
+  return {
+    items: partners.map((partner) => ({
+      id: String(partner.id),
+      updatedAt: isoDateTime(String(partner.write_date)),
+      bytes: Buffer.from(JSON.stringify([partner])),
+      format: 'odoo-res-partner',
+      name: `res.partner/${partner.id}`,
+    })),
+  };
+}

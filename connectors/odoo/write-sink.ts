@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
+import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
+import { httpSinkConfig } from '../transports/http-sink-config.ts';
+import { createOdooClient, OdooFaultError } from './jsonrpc.ts';
+import { ORDER_ACTIONS } from './order-status.ts';
+import { odooConnectionConfig } from './polling-source.ts';
+
+export const odooWriteSinkConfig = httpSinkConfig
+  .omit({ baseUrl: true, authHeader: true, timeoutMs: true })
+  .extend(odooConnectionConfig.shape)
+  .extend({
+    idempotencyHeader: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        "Header carrying the record's idempotency key. Odoo has none (null): the sink reads the record before every attempt and writes only what differs, so a redelivery changes nothing.",
+      ),
+    skipOdooEvents: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Skip events read from Odoo (origin.system `odoo`): Odoo holds them already, and those whose origin.changedBy is the integration user's uid are the echoes of the hub's own writes.",
+      ),
+  });
+
+export type OdooWriteSinkConfig = z.output<typeof odooWriteSinkConfig>;
+
+type Values = Record<string, unknown>;
+type OdooRecord = Values & { id: number };
+interface Origin {
+  system?: string;
+  changedBy?: string | null;
+}
+interface SourceId {
+  system: string;
+  id: string;
+  idType?: string | null;
+}
+
+/** Odoo exceptions a second try can get past: a concurrent update, a lost database connection. */
+const RETRIABLE_FAULTS = /OperationalError|SerializationFailure|concurrent update|could not serialize/i;
+
+/** Odoo's read value → what a values dict would write: a many2one `[id, name]` is its id. */
+function written(value: unknown): unknown {
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number') return value[0];
+  return value;
+}
+
+/** The fields whose value differs from what Odoo holds (false and "" are both empty). */
+export function difference(current: OdooRecord, wanted: Values): Values {
+  const empty = (v: unknown) => v === false || v === null || v === undefined || v === '';
+  const changed: Values = {};
+  for (const [name, value] of Object.entries(wanted)) {
+    const now = written(current[name]);
+    if (empty(now) && empty(value)) continue;
+    if (now !== value) changed[name] = value;
+  }
+  return changed;
+}
+
+/**
+ * Canonical records → Odoo through the External API (`POST /jsonrpc`, `object.execute_kw`), as the integration user,
+ * whose id Odoo stamps in `write_uid`: that is how the polling source's events mark the hub's own writes.
+ *
+ * - **CustomerEvent → res.partner**: the connector's mapping (odoo/res-partner.from-canonical.yaml) writes the values
+ *   and the key: the partner id when the hub knows it, else `ref` (the customerId). The partner is read first
+ *   (archived ones too) and only the fields that differ are written (`write`), or it is created (`create`); a `ref`
+ *   two partners carry is refused, naming them.
+ * - **SalesOrderEvent → sale.order**: an order Odoo knows (an `odoo` source id) gets the status's button
+ *   (action_confirm / action_cancel / action_draft, see order-status.ts) unless it is already in that state. An
+ *   order the event names but Odoo does not have is refused (dead-lettered; redrive it once the order exists).
+ *
+ * Events read from Odoo itself are not written back (`skipOdooEvents`): among them the echoes of the sink's own
+ * writes, which the polling source reads back with the integration user's uid in `origin.changedBy`.
+ *
+ * The write goes through the HTTP sink (retries, circuit breaker, dead letters) with the request built again before
+ * every attempt from what Odoo holds then: Odoo keeps no idempotency keys, so a retry after a lost answer, or a
+ * redelivered record, finds the write made and sends nothing. Faults come with HTTP 200 and are read from the body.
+ */
+export function createOdooWriteSink(config: OdooWriteSinkConfig, context: ConnectorContext): HttpSink {
+  const { url, db, username, password, timeoutMs, skipOdooEvents, ...http } = config;
+  const client = createOdooClient({ url, db, username, password, timeoutMs }, context);
+  const log = context.logger.child({ sink: 'odoo' });
+  let nextId = 1;
+
+  async function call(model: string, method: string, args: unknown[]): Promise<HttpSinkRequest> {
+    const uid = await client.uid(context.signal);
+    return {
+      method: 'POST',
+      path: '/jsonrpc',
+      headers: { 'content-type': 'application/json' },
+      body: {
+        jsonrpc: '2.0',
+        method: 'call',
+        id: nextId++,
+        params: {
+          service: 'object',
+          method: 'execute_kw',
+          args: [db, uid, password, model, method, args, {}],
+        },
+      },
+    };
+  }
+
+  /** Why an event is not written back: it was read from Odoo (an echo when the integration user wrote it last). */
+  async function readFromOdoo(origin: Origin | undefined): Promise<string | undefined> {
+    if (!skipOdooEvents || origin?.system !== 'odoo') return undefined;
+    const echo = origin.changedBy === String(await client.uid(context.signal));
+    return echo ? 'echo of the integration user’s own write: skipped' : 'read from Odoo: skipped';
+  }
+
+  async function partnerRequest(record: SinkRecord): Promise<HttpSinkRequest | null> {
+    const bodies = await context.toSystem(record.value);
+    if (bodies.length === 0) return null;
+    if (bodies.length > 1)
+      throw new NonRetriableError(
+        `${context.name}: the mapping wrote ${bodies.length} values dicts for one record; expected one`,
+      );
+    const [values] = JSON.parse(bodies[0]!.toString('utf8')) as [Values];
+    const { id, ...wanted } = values;
+    const fields = Object.keys(wanted);
+    const options = { fields, context: { active_test: false } };
+    const found =
+      typeof id === 'number'
+        ? await client.executeKw<OdooRecord[]>('res.partner', 'read', [[id]], { fields }, context.signal)
+        : await client.executeKw<OdooRecord[]>(
+            'res.partner',
+            'search_read',
+            [[['ref', '=', wanted.ref]]],
+            { ...options, limit: 2 },
+            context.signal,
+          );
+    if (found.length > 1)
+      throw new NonRetriableError(
+        `${context.name}: res.partner ref "${String(wanted.ref)}" is carried by partners ${found.map((p) => p.id).join(', ')}; make it unique in Odoo, then redrive`,
+      );
+    const current = found[0];
+    if (!current) return call('res.partner', 'create', [[wanted]]);
+    const changed = difference(current, wanted);
+    if (Object.keys(changed).length === 0) {
+      log.debug(
+        { key: record.key, partner: current.id },
+        'res.partner already as the event says: nothing written',
+      );
+      return null;
+    }
+    return call('res.partner', 'write', [[current.id], changed]);
+  }
+
+  async function orderRequest(record: SinkRecord): Promise<HttpSinkRequest | null> {
+    const order = (record.value as { salesOrder: { status: string; sourceIds?: SourceId[] } }).salesOrder;
+    const action = ORDER_ACTIONS[order.status];
+    const odoo = (order.sourceIds ?? []).filter((s) => s.system === 'odoo');
+    const id = odoo.find((s) => s.idType === 'sale.order' && /^\d+$/.test(s.id))?.id;
+    const name = odoo.find((s) => s.idType === 'sale.order.name')?.id;
+    // An order Odoo never knew is not Odoo's to update; a status Odoo derives itself is not written.
+    if (!action || (!id && !name)) return null;
+    const found = await client.executeKw<OdooRecord[]>(
+      'sale.order',
+      'search_read',
+      [id ? [['id', '=', Number(id)]] : [['name', '=', name]]],
+      { fields: ['name', 'state'], limit: 2 },
+      context.signal,
+    );
+    if (found.length !== 1)
+      throw new NonRetriableError(
+        `${context.name}: ${found.length === 0 ? 'no' : 'more than one'} sale.order ${id ? `with id ${id}` : `named "${name}"`} in Odoo for ${order.status}`,
+      );
+    const current = found[0]!;
+    if (action.doneIn.includes(String(current.state))) return null;
+    return call('sale.order', action.method, [[current.id]]);
+  }
+
+  async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
+    const value = record.value as { origin?: Origin };
+    const skipped = await readFromOdoo(value.origin);
+    if (skipped) {
+      log.debug({ key: record.key }, skipped);
+      return null;
+    }
+    if (record.schema === 'eai.canonical.CustomerEvent') return partnerRequest(record);
+    if (record.schema === 'eai.canonical.SalesOrderEvent') return orderRequest(record);
+    throw new NonRetriableError(
+      `${context.name}: no Odoo write for ${record.schema} (topics: CustomerEvents and SalesOrderEvents)`,
+    );
+  }
+
+  /** Odoo answers faults with HTTP 200 and `error` in the body (the exception's name and message). */
+  function checkAnswer(text: string, sent: HttpSinkRequest): void {
+    let body: { error?: { message?: string; data?: { name?: string; message?: string } } };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new NonRetriableError(`${context.name}: Odoo's answer is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!body.error) return;
+    const exception = body.error.data?.name ?? 'error';
+    const message = body.error.data?.message ?? body.error.message ?? 'unknown fault';
+    const args = (sent.body as { params?: { args?: unknown[] } }).params?.args ?? [];
+    const where = `${context.name}: Odoo ${String(args[3])}.${String(args[4])}`;
+    if (exception.endsWith('AccessDenied')) {
+      client.forget(); // the key was rotated: log in again before the next attempt
+      throw new RetriableError(`${where}: Odoo refused the session (AccessDenied): logging in again`);
+    }
+    if (RETRIABLE_FAULTS.test(`${exception} ${message}`))
+      throw new RetriableError(`${where}: Odoo ${exception}: ${message}`);
+    throw new OdooFaultError(where, exception, message);
+  }
+
+  return createHttpSink(
+    { config: { ...http, baseUrl: url, timeoutMs }, request, checkAnswer, requestPerAttempt: true },
+    context,
+  );
+}

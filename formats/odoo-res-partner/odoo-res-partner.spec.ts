@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixtureSupport, itRefusesBrokenFixtures } from '../test-support.ts';
+import { reader, writer } from './index.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { fixture, parse, refusal } = fixtureSupport(reader, fixtures);
+
+describe('odoo-res-partner reader', () => {
+  it('reads a JSON-RPC envelope: a company and its contact person, false as null', () => {
+    const [company, person] = parse('envelope-company-and-contact.json');
+    expect([company!.kind, company!.id, company!.source]).toEqual(['res.partner', '14', 'odoo']);
+    expect(company!.tree).toMatchObject({
+      $loc: '/result/0',
+      id: 14,
+      name: 'Müller Maschinenbau GmbH',
+      isCompany: true,
+      parent: null,
+      state: { $loc: '/result/0/state_id', id: 82, name: 'Berlin (DE)' },
+      country: { $loc: '/result/0/country_id', id: 57, name: 'Germany' },
+      mobile: null,
+      ref: 'GOLD-4711',
+      customerRank: '3',
+      active: true,
+      createDate: '2024-01-15T08:00:00Z',
+      writeDate: '2024-03-12T09:00:05Z',
+      writeUser: { $loc: '/result/0/write_uid', id: 6, name: 'EAI Integration' },
+    });
+    expect(person!.tree).toMatchObject({
+      isCompany: false,
+      parent: { id: 14, name: 'Müller Maschinenbau GmbH' },
+      country: null,
+      ref: null,
+      mobile: '+49 171 2345678',
+    });
+  });
+
+  it('reads a bare result: an archived invoice address; non-ASCII names', () => {
+    const [archived] = parse('bare-result-archived.json');
+    expect([
+      archived!.tree.$loc,
+      archived!.tree.active,
+      archived!.tree.type,
+      archived!.tree.supplierRank,
+    ]).toEqual(['/0', false, 'invoice', '2']);
+    expect(parse('unicode-names.json')[0]!.tree.name).toBe('株式会社 山田商事');
+  });
+
+  it('reads company_type when is_company was not asked for', () => {
+    const [doc] = reader.parse(Buffer.from('[{"id": 5, "name": "A", "company_type": "company"}]'));
+    expect(doc!.tree.isCompany).toBe(true);
+  });
+});
+
+describe('odoo-res-partner writer', () => {
+  it('writes one create values dict that reads back keyed by ref, null as false', () => {
+    const bytes = writer.write({
+      values: { ref: 'GOLD-1', name: 'Acme GmbH', is_company: true, country_id: 57, email: null },
+    });
+    expect(JSON.parse(bytes.toString())).toEqual([
+      { ref: 'GOLD-1', name: 'Acme GmbH', is_company: true, country_id: 57, email: false },
+    ]);
+    const [back] = reader.parse(bytes);
+    expect([back!.kind, back!.id, back!.tree.country?.id, back!.tree.email]).toEqual([
+      'res.partner.values',
+      'ref:GOLD-1',
+      57,
+      null,
+    ]);
+  });
+
+  it('refuses values without ref, computed or unknown fields, and objects as values, naming the field', () => {
+    expect(() => writer.write({ values: { name: 'A' } })).toThrow(/\/ref: ref \(the key of the upsert\)/);
+    expect(() => writer.write({ values: { ref: 'G', display_name: 'A' } })).toThrow(
+      /\/display_name: display_name is not a writable res.partner field/,
+    );
+    expect(() => writer.write({ values: { ref: 'G', country_id: { id: 57 } } })).toThrow(/\/country_id/);
+  });
+});
+
+describe('odoo-res-partner broken input', () => {
+  itRefusesBrokenFixtures(reader, fixtures, {
+    'json-rpc-error.json': /^\/error$/,
+    'bad-write-date.json': /^\/0\/write_date$/,
+    'wrong-structure.json': /^\/result$/,
+    'values-without-ref.json': /^\/0\/ref$/,
+    'country-as-code.json': /^\/0\/country_id$/,
+    'unknown-type.json': /^\/0\/type$/,
+    'is-company-not-boolean.json': /^\/0\/is_company$/,
+  });
+  it('names the Odoo error message', () => {
+    expect(refusal(fixture('broken/json-rpc-error.json')).message).toMatch(
+      /AccessError: You are not allowed/,
+    );
+  });
+});

@@ -1,0 +1,104 @@
+import { empty, odooFields, type Ref } from '../odoo-fields/index.ts';
+import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
+import { FormatError } from '../types.ts';
+import type { PartnerTree } from './tree.ts';
+
+export const FORMAT = 'odoo-res-partner';
+const TYPES = new Set(['contact', 'invoice', 'delivery', 'other', 'private', 'followup']);
+const { ref, text, decimal, datetime } = odooFields(FORMAT);
+
+function fail(loc: string, message: string): never {
+  throw new FormatError(FORMAT, loc, message);
+}
+
+function bool(record: JsonObject, key: string, loc: string): boolean | null {
+  const value = record[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'boolean') fail(ptr(loc, key), `${key} must be true or false`);
+  return value;
+}
+
+/** A many2one as search_read writes it (`[id, "name"]`) or as a values dict does (the bare id). */
+function many2one(record: JsonObject, key: string, loc: string): Ref | null {
+  const value = record[key];
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0)
+    return { $loc: ptr(loc, key), id: value, name: '' };
+  return ref(record, key, loc);
+}
+
+/**
+ * One res.partner: a search_read record (with its `id`), or a values dict to write (no `id`, keyed by `ref`, many2one
+ * values as bare ids).
+ */
+export function readPartner(record: unknown, loc: string): PartnerTree {
+  if (!isObject(record)) fail(loc, 'a res.partner record is an object');
+  let id: number | null = null;
+  if ('id' in record) {
+    if (typeof record.id !== 'number' || !Number.isSafeInteger(record.id))
+      fail(ptr(loc, 'id'), `id must be a whole-number record id, got ${JSON.stringify(record.id)}`);
+    id = record.id;
+  } else if (typeof record.ref !== 'string' || record.ref.trim() === '') {
+    fail(ptr(loc, 'ref'), 'a values dict without id needs its key in ref');
+  }
+  const type = text(record, 'type', loc);
+  if (type !== null && !TYPES.has(type)) fail(ptr(loc, 'type'), `unknown address type ${type}`);
+  const companyType = text(record, 'company_type', loc);
+  if (companyType !== null && companyType !== 'person' && companyType !== 'company')
+    fail(ptr(loc, 'company_type'), `company_type must be person or company, got ${companyType}`);
+  const isCompany = bool(record, 'is_company', loc);
+  const email = text(record, 'email', loc);
+  return {
+    $loc: loc,
+    id,
+    name: text(record, 'name', loc),
+    isCompany: isCompany ?? (companyType === null ? null : companyType === 'company'),
+    parent: many2one(record, 'parent_id', loc),
+    type,
+    street: text(record, 'street', loc),
+    street2: text(record, 'street2', loc),
+    zip: text(record, 'zip', loc),
+    city: text(record, 'city', loc),
+    state: many2one(record, 'state_id', loc),
+    country: many2one(record, 'country_id', loc),
+    phone: text(record, 'phone', loc),
+    mobile: text(record, 'mobile', loc),
+    email,
+    website: text(record, 'website', loc),
+    vat: text(record, 'vat', loc),
+    ref: text(record, 'ref', loc),
+    lang: text(record, 'lang', loc),
+    comment: text(record, 'comment', loc),
+    customerRank: empty(record.customer_rank) ? null : decimal(record, 'customer_rank', loc),
+    supplierRank: empty(record.supplier_rank) ? null : decimal(record, 'supplier_rank', loc),
+    active: bool(record, 'active', loc),
+    createDate: datetime(record, 'create_date', loc),
+    writeDate: datetime(record, 'write_date', loc),
+    writeUser: ref(record, 'write_uid', loc),
+  };
+}
+
+/** res.partner fields a values dict may set (stored, not computed); the writer refuses others. */
+export const WRITABLE_FIELDS = new Set([
+  'name',
+  'is_company',
+  'company_type',
+  'parent_id',
+  'type',
+  'street',
+  'street2',
+  'zip',
+  'city',
+  'state_id',
+  'country_id',
+  'phone',
+  'mobile',
+  'email',
+  'website',
+  'vat',
+  'ref',
+  'lang',
+  'comment',
+  'customer_rank',
+  'supplier_rank',
+  'active',
+]);
