@@ -103,9 +103,12 @@ export { type AvroSerde, SchemaValidationError } from './serde.ts';
 export {
   connectTopicSpecs,
   connectTopics,
+  customerSyncTopicSpec,
   DEFAULT_CONNECT_GROUP,
   DLQ_REDRIVEN_TOPIC,
   DLQ_TOPICS,
+  GOLDEN_CUSTOMER_TOPIC,
+  goldenCustomerTopicSpec,
   topicCatalog,
 } from './topics.ts';
 export { createTransport } from './transport/index.ts';

@@ -55,6 +55,24 @@ export function connectTopicSpecs(group: string, slots: number): TopicSpec[] {
   ];
 }
 
+/**
+ * Golden customer records (masterdata/sync): one CustomerEvent per golden record, keyed by its golden id, compacted
+ * so the topic holds the latest state of every golden record; a merged id keeps an event naming its survivor.
+ */
+export const GOLDEN_CUSTOMER_TOPIC = 'mdm.golden-customer';
+export const goldenCustomerTopicSpec = (topic = GOLDEN_CUSTOMER_TOPIC): TopicSpec => ({
+  topic,
+  partitions: 6,
+  config: { 'cleanup.policy': 'compact' },
+});
+
+/** The hub's commands to one system's sink (`mdm.customer-sync.<system>`): keyed by golden id, kept a week. */
+export const customerSyncTopicSpec = (topic: string): TopicSpec => ({
+  topic,
+  partitions: 6,
+  config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
+});
+
 export const topicCatalog: TopicSpec[] = [
   ...canonicalSchemas.map((s) => ({
     topic: s.topic,
@@ -67,6 +85,7 @@ export const topicCatalog: TopicSpec[] = [
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
   })),
   redrivenTopicSpec,
+  goldenCustomerTopicSpec(),
 ];
 
 /** The schema a canonical topic carries (one per topic, TopicNameStrategy); undefined for other topics. */

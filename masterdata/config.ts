@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { zodProblemText } from '../lib/zod-problems.ts';
+import { syncConfigSchema } from './sync/config.ts';
 
 export const SURVIVORSHIP_RULES = ['sourcePriority', 'mostRecent', 'mostComplete', 'mostFrequent'] as const;
 export type SurvivorshipRule = (typeof SURVIVORSHIP_RULES)[number];
@@ -124,6 +125,9 @@ export const mdmConfigSchema = z
           .describe('Rule per golden field; fields not listed use the default'),
       })
       .prefault({}),
+    sync: syncConfigSchema
+      .prefault({})
+      .describe('Sync back to the systems: push targets, echo recognition, topics (masterdata/README.md)'),
     model: z
       .record(z.string(), levelParams)
       .optional()

@@ -9,31 +9,20 @@ import { NonRetriableError } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
+import { applyEvent, classify, forgetSent, MDM_SYSTEM, sentTo } from './sync/index.ts';
 
 export interface CustomerMatcher extends ConsumerRunner {
-  /** Events handled so far, by outcome; `skipped` for change types the matcher does not act on yet. */
-  readonly counts: Record<Outcome | 'skipped', number>;
-  /** Per source system: events handled since start and when the last one arrived (ISO 8601). */
-  readonly received: Map<string, { events: number; lastAt: string }>;
+  /**
+   * Events handled so far, by outcome; `echo` for the systems' echoes of the hub's own writes (sync/changes.ts),
+   * `skipped` for change types the matcher does not act on yet and for the hub's own events.
+   */
+  readonly counts: Record<Outcome | 'echo' | 'skipped', number>;
 }
-
-/** Top-level canonical field of a path such as `addresses[0].city`. */
-const topField = (path: string) => path.split(/[.[]/)[0] ?? path;
 
 /** The record to match: the event's customer, or, for a partial update, the stored record with the changes on it. */
 export async function recordOf(store: MasterDataStore, event: CustomerEvent): Promise<CustomerPartyMaster> {
   const system = event.origin.system;
-  const changed = event.changedFields ?? [];
-  const cleared = event.clearedFields ?? [];
-  if (changed.length === 0 && cleared.length === 0) return event.customer;
-  const previous = await store.sourceRecord(system, sourceIdOf(system, event.customer));
-  if (!previous) return event.customer;
-  const next: Record<string, unknown> = { ...previous };
-  const incoming = event.customer as unknown as Record<string, unknown>;
-  for (const field of new Set(changed.map(topField))) next[field] = incoming[field] ?? null;
-  for (const field of new Set(cleared.map(topField))) next[field] = Array.isArray(next[field]) ? [] : null;
-  if (event.customer.updatedAt) next.updatedAt = event.customer.updatedAt;
-  return next as unknown as CustomerPartyMaster;
+  return applyEvent(await store.sourceRecord(system, sourceIdOf(system, event.customer)), event);
 }
 
 export async function startCustomerMatcher(options: {
@@ -43,14 +32,18 @@ export async function startCustomerMatcher(options: {
   topic?: string;
   fromBeginning?: boolean;
   logger?: Logger;
+  /** Called after each change that may have changed golden records (the sync relay's `kick`). */
+  onChange?: () => void;
 }): Promise<CustomerMatcher> {
   const log = options.logger ?? createLogger('masterdata');
+  const { store } = options;
   const counts: CustomerMatcher['counts'] = {
     new: 0,
     merged: 0,
     review: 0,
     updated: 0,
     unchanged: 0,
+    echo: 0,
     skipped: 0,
   };
   const received: CustomerMatcher['received'] = new Map();
@@ -64,18 +57,37 @@ export async function startCustomerMatcher(options: {
         throw new NonRetriableError(`expected a CustomerEvent, got ${consumed.schemaName}`);
       }
       const event = consumed.value as CustomerEvent;
-      const seen = received.get(event.origin.system);
-      received.set(event.origin.system, {
-        events: (seen?.events ?? 0) + 1,
-        lastAt: new Date().toISOString(),
-      });
-      // Deletes, merges announced by a source and resync requests are not acted on yet (README: not done).
-      if (!['CREATED', 'UPDATED', 'STATUS_CHANGED', 'UNDELETED'].includes(event.changeType)) {
+      // Deletes, merges announced by a source and resync requests are not acted on yet (README: not done); the
+      // hub's own events (golden records, commands) are no source's.
+      if (
+        !['CREATED', 'UPDATED', 'STATUS_CHANGED', 'UNDELETED'].includes(event.changeType) ||
+        event.origin.system === MDM_SYSTEM
+      ) {
         counts.skipped++;
         return;
       }
-      const result = await options.store.upsert(event.origin.system, await recordOf(options.store, event));
-      counts[result.outcome]++;
+      const system = event.origin.system;
+      const sourceId = sourceIdOf(system, event.customer);
+      const previous = await store.sourceState(system, sourceId);
+      const change = classify(
+        event,
+        previous,
+        await sentTo(store.pool, store.schema, system, sourceId),
+        store.config.sync.systems[system],
+      );
+      if (change.kind === 'echo') {
+        counts.echo++;
+        // An echo of a record the hub does not hold yet (one it created by the golden id) is not matched as a
+        // customer of its own: its first events may carry nothing but ids.
+        if (!previous) return;
+      }
+      const result = await store.transaction(async (client) => {
+        const r = await store.upsertIn(client, system, change.record, change.fieldTimes);
+        if (change.kind === 'edit') await forgetSent(client, store.schema, system, sourceId, change.fields);
+        return r;
+      });
+      if (change.kind === 'edit') counts[result.outcome]++;
+      if (result.outcome !== 'unchanged') options.onChange?.();
       // Ids and outcome only: never names, emails or phones in logs.
       log.debug(
         {
@@ -83,6 +95,9 @@ export async function startCustomerMatcher(options: {
           sourceId: result.sourceId,
           goldenId: result.goldenId,
           outcome: result.outcome,
+          change: change.kind,
+          echoBy: change.by,
+          fields: change.fields,
         },
         'customer matched',
       );

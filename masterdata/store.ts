@@ -21,6 +21,9 @@ import { type Golden, type Member, survive } from './survivorship.ts';
 
 export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 
+/** Per golden field: when the source changed it (ISO time), or null for a copy the hub wrote there. */
+export type FieldTimes = Partial<Record<string, string | null>>;
+
 export type Outcome = 'new' | 'merged' | 'review' | 'updated' | 'unchanged';
 
 export interface UpsertResult {
@@ -181,11 +184,23 @@ export class MasterDataStore {
     });
   }
 
-  async upsertIn(client: Client, system: string, customer: CustomerPartyMaster): Promise<UpsertResult> {
+  /**
+   * `fieldTimes`: per golden field, when the source changed it, or null for the hub's copy (masterdata/sync);
+   * absent, the record's updatedAt stands for every field, as before.
+   */
+  async upsertIn(
+    client: Client,
+    system: string,
+    customer: CustomerPartyMaster,
+    fieldTimes?: FieldTimes,
+  ): Promise<UpsertResult> {
     const q = this.#q;
     const sourceId = sourceIdOf(system, customer);
     const self: Key = { system, sourceId };
-    const hash = createHash('sha256').update(JSON.stringify(customer)).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify(customer))
+      .update(fieldTimes ? JSON.stringify(fieldTimes) : '')
+      .digest('hex');
     const existing = (
       await client.query<{ golden_id: string | null; content_hash: string }>(
         `select golden_id, content_hash from ${q}.source_record where system = $1 and source_id = $2 for update`,
@@ -197,10 +212,11 @@ export class MasterDataStore {
     }
     const std = standardise(customer, this.config);
     await client.query(
-      `insert into ${q}.source_record (system, source_id, record, std, content_hash) values ($1, $2, $3, $4, $5)
+      `insert into ${q}.source_record (system, source_id, record, std, content_hash, field_times)
+       values ($1, $2, $3, $4, $5, $6)
        on conflict (system, source_id) do update set record = excluded.record, std = excluded.std,
-         content_hash = excluded.content_hash, received_at = now()`,
-      [system, sourceId, customer, std, hash],
+         content_hash = excluded.content_hash, field_times = excluded.field_times, received_at = now()`,
+      [system, sourceId, customer, std, hash, fieldTimes ?? {}],
     );
     if (existing) {
       await client.query(`delete from ${q}.block_key where system = $1 and source_id = $2`, [
@@ -327,10 +343,11 @@ export class MasterDataStore {
         source_id: string;
         record: CustomerPartyMaster;
         golden_id: string | null;
+        field_times: FieldTimes;
       }>(
-        `select system, source_id, record, golden_id from ${q}.source_record where golden_id = any($1::text[])
+        `select system, source_id, record, golden_id, field_times from ${q}.source_record where golden_id = any($1::text[])
          union
-         select sr.system, sr.source_id, sr.record, sr.golden_id from ${q}.source_record sr
+         select sr.system, sr.source_id, sr.record, sr.golden_id, sr.field_times from ${q}.source_record sr
            join unnest($2::text[], $3::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i`,
         [goldenIds, extra.map((k) => k.system), extra.map((k) => k.sourceId)],
       )
@@ -411,7 +428,7 @@ export class MasterDataStore {
       const list: Member[] = component.map((k) => {
         const r = members.get(k);
         if (!r) throw new Error('member vanished');
-        return { system: r.system, sourceId: r.source_id, record: r.record };
+        return { system: r.system, sourceId: r.source_id, record: r.record, fieldTimes: r.field_times };
       });
       const golden = survive(id, list, this.config);
       const moved = component.filter((k) => members.get(k)?.golden_id !== id);
@@ -483,6 +500,20 @@ export class MasterDataStore {
         .filter((m) => m.golden_id === r.golden_id)
         .map((m) => ({ system: m.system, sourceId: m.source_id })),
     }));
+  }
+
+  /** A source record as last received, with its field times and golden id, or null. */
+  async sourceState(
+    system: string,
+    sourceId: string,
+  ): Promise<{ record: CustomerPartyMaster; fieldTimes: FieldTimes; goldenId: string | null } | null> {
+    const row = (
+      await this.pool.query<{ record: CustomerPartyMaster; field_times: FieldTimes; golden_id: string | null }>(
+        `select record, field_times, golden_id from ${this.#q}.source_record where system = $1 and source_id = $2`,
+        [system, sourceId],
+      )
+    ).rows[0];
+    return row ? { record: row.record, fieldTimes: row.field_times, goldenId: row.golden_id } : null;
   }
 
   /** A source record as last received, or null. */

@@ -10,6 +10,12 @@ export interface Member {
   system: string;
   sourceId: string;
   record: CustomerPartyMaster;
+  /**
+   * Per golden field: when the source itself last changed it (ISO time), or null for a copy the hub wrote there
+   * (an echo: never newer than the value it copies, and not a vote of its own). A field not listed falls back
+   * to the record's updatedAt.
+   */
+  fieldTimes?: Partial<Record<string, string | null>>;
 }
 
 export interface FieldLineage {
@@ -58,8 +64,17 @@ function byKey(a: Member, b: Member): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-const recentFirst = (a: Member, b: Member) =>
-  time(b.record.updatedAt) - time(a.record.updatedAt) || byKey(a, b);
+/** When the member's source last changed `field`: its own field time, a copy never, else the record's updatedAt. */
+export function fieldTime(m: Member, field: string): number {
+  if (m.fieldTimes && field in m.fieldTimes) return time(m.fieldTimes[field]);
+  return time(m.record.updatedAt);
+}
+
+const isCopy = (m: Member, field: string) => m.fieldTimes?.[field] === null;
+
+/** Field-level conflict rule: the source's most recent change of this field first; equal times by member key. */
+const recentFirst = (field: string) => (a: Member, b: Member) =>
+  fieldTime(b, field) - fieldTime(a, field) || byKey(a, b);
 
 function winner(
   field: GoldenField,
@@ -75,22 +90,25 @@ function winner(
         const i = priority.indexOf(m.system);
         return i < 0 ? priority.length : i;
       };
-      return candidates.sort((a, b) => rank(a) - rank(b) || recentFirst(a, b))[0];
+      return candidates.sort((a, b) => rank(a) - rank(b) || recentFirst(field)(a, b))[0];
     }
     case 'mostRecent':
-      return candidates.sort(recentFirst)[0];
+      return candidates.sort(recentFirst(field))[0];
     case 'mostComplete':
       return candidates.sort(
-        (a, b) => completeness(b.record[field]) - completeness(a.record[field]) || recentFirst(a, b),
+        (a, b) =>
+          completeness(b.record[field]) - completeness(a.record[field]) || recentFirst(field)(a, b),
       )[0];
     case 'mostFrequent': {
+      // The hub's copies are not votes: a value counts once per source that holds it of its own accord.
+      const own = candidates.filter((m) => !isCopy(m, field));
       const counts = new Map<string, number>();
-      for (const m of candidates) {
+      for (const m of own.length > 0 ? own : candidates) {
         const f = fingerprint(m.record[field]);
         counts.set(f, (counts.get(f) ?? 0) + 1);
       }
       const count = (m: Member) => counts.get(fingerprint(m.record[field])) ?? 0;
-      return candidates.sort((a, b) => count(b) - count(a) || recentFirst(a, b))[0];
+      return candidates.sort((a, b) => count(b) - count(a) || recentFirst(field)(a, b))[0];
     }
   }
 }

@@ -1,0 +1,132 @@
+/**
+ * What an incoming CustomerEvent does to the source record the hub holds for it: the record after the event, the
+ * golden fields it sets, their change times, and whether it is a person's edit or the echo of the hub's own write.
+ * Pure functions; the matcher (../consumer.ts) stores the result.
+ */
+import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
+import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
+import type { FieldTimes } from '../store.ts';
+import type { SyncSystem } from './config.ts';
+
+/** Top-level canonical field of a path such as `addresses[0].city`. */
+export const topField = (path: string) => path.split(/[.[]/)[0] ?? path;
+
+const EPOCH = new Date(0).toISOString();
+
+/** A value's identity for comparing what a system holds with the golden value: case and spacing aside. */
+export const valueKey = (value: unknown): string =>
+  JSON.stringify(value ?? null, (_k, v) => {
+    if (typeof v === 'string') return v.trim().toLowerCase().replace(/\s+/g, ' ');
+    if (Array.isArray(v) && v.length === 0) return null;
+    if (v && typeof v === 'object' && !Array.isArray(v))
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([, x]) => x !== null && x !== undefined && x !== '')
+          .sort(([a], [b]) => (a < b ? -1 : 1)),
+      );
+    return v;
+  });
+
+export const sameValue = (a: unknown, b: unknown) => valueKey(a) === valueKey(b);
+
+const iso = (value: unknown): string | null => {
+  if (value === null || value === undefined) return null;
+  const t = new Date(value as string).getTime();
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+};
+
+/** The record after the event: the event's customer, or for a partial update the previous record with the changes. */
+export function applyEvent(previous: CustomerPartyMaster | null, event: CustomerEvent): CustomerPartyMaster {
+  const changed = event.changedFields ?? [];
+  const cleared = event.clearedFields ?? [];
+  if ((changed.length === 0 && cleared.length === 0) || !previous) return event.customer;
+  const next: Record<string, unknown> = { ...previous };
+  const incoming = event.customer as unknown as Record<string, unknown>;
+  for (const field of new Set(changed.map(topField))) next[field] = incoming[field] ?? null;
+  for (const field of new Set(cleared.map(topField))) next[field] = Array.isArray(next[field]) ? [] : null;
+  if (event.customer.updatedAt) next.updatedAt = event.customer.updatedAt;
+  return next as unknown as CustomerPartyMaster;
+}
+
+/** The golden fields an event sets: those it names, or for a full snapshot those whose value changed. */
+export function fieldsSet(previous: CustomerPartyMaster | null, event: CustomerEvent): GoldenField[] {
+  const named = [...(event.changedFields ?? []), ...(event.clearedFields ?? [])].map(topField);
+  if (named.length > 0) return GOLDEN_FIELDS.filter((f) => named.includes(f));
+  const next = event.customer as unknown as Record<string, unknown>;
+  const before = (previous ?? {}) as unknown as Record<string, unknown>;
+  return GOLDEN_FIELDS.filter((f) => !sameValue(before[f], next[f]));
+}
+
+/** Whether the system stamped the event as written by the hub (origin.changeOrigin / origin.changedBy). */
+export function stampedByHub(event: CustomerEvent, settings: SyncSystem | undefined): boolean {
+  if (!settings) return false;
+  const { hubChangeOrigin, hubChangedBy } = settings;
+  if (hubChangeOrigin.length === 0 && hubChangedBy.length === 0) return false;
+  const origin = event.origin.changeOrigin ?? '';
+  const by = event.origin.changedBy ?? '';
+  const originOk = hubChangeOrigin.length === 0 || hubChangeOrigin.some((s) => origin.includes(s));
+  const byOk = hubChangedBy.length === 0 || hubChangedBy.includes(by);
+  return originOk && byOk;
+}
+
+/** What the hub last sent to one record of a system: the fields and their values. */
+export interface Sent {
+  fields: string[];
+  vals: Record<string, unknown>;
+}
+
+export interface Change {
+  /** `edit`: the system's own change; `echo`: the hub's write coming back. */
+  kind: 'edit' | 'echo';
+  /** Why it is an echo: the system's stamp or the values the hub sent. */
+  by?: 'stamp' | 'fingerprint';
+  record: CustomerPartyMaster;
+  fieldTimes: FieldTimes;
+  fields: GoldenField[];
+}
+
+/**
+ * The echo rule. An event is the echo of a hub write when the system stamped it as the hub's (its change origin
+ * or integration user), or, for a system configured with `fingerprint`, when every golden field it sets holds
+ * exactly what the hub last sent to that record. An echo's values are stored as copies (field time null: never
+ * newer than what they copy, never a vote in mostFrequent) and the record's updatedAt is left as it was, so an
+ * echo changes no golden value. Anything else is an edit: the fields it sets take the event's time (occurredAt),
+ * which is how concurrent edits in two systems are decided (survivorship, mostRecent per field).
+ */
+export function classify(
+  event: CustomerEvent,
+  previous: { record: CustomerPartyMaster; fieldTimes: FieldTimes } | null,
+  sent: Sent | null,
+  settings: SyncSystem | undefined,
+): Change {
+  const before = previous?.record ?? null;
+  const record = applyEvent(before, event);
+  const fields = fieldsSet(before, event);
+  const next = record as unknown as Record<string, unknown>;
+  let by: Change['by'];
+  if (stampedByHub(event, settings)) by = 'stamp';
+  else if (
+    settings?.fingerprint &&
+    sent &&
+    fields.length > 0 &&
+    fields.every((f) => sent.fields.includes(f) && sameValue(sent.vals[f], next[f]))
+  )
+    by = 'fingerprint';
+  // Every field gets a time of its own the first time the new rule sees the record: until then the record's
+  // updatedAt stood for all of them, and a partial edit must not make the untouched ones look new.
+  const times: FieldTimes = {};
+  const stood = iso(before?.updatedAt) ?? EPOCH;
+  for (const f of GOLDEN_FIELDS) {
+    if (previous && f in previous.fieldTimes) times[f] = previous.fieldTimes[f] ?? null;
+    else if (before) times[f] = stood;
+  }
+  if (by) {
+    for (const f of fields) times[f] = null;
+    if (before) next.updatedAt = before.updatedAt ?? null;
+    return { kind: 'echo', by, record, fieldTimes: times, fields };
+  }
+  const at = iso(event.occurredAt) ?? iso(event.customer.updatedAt) ?? new Date().toISOString();
+  if (!before) for (const f of GOLDEN_FIELDS) times[f] = iso(event.customer.updatedAt) ?? at;
+  for (const f of fields) times[f] = at;
+  return { kind: 'edit', record, fieldTimes: times, fields };
+}

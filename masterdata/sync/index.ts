@@ -1,0 +1,19 @@
+export {
+  applyEvent,
+  type Change,
+  classify,
+  fieldsSet,
+  type Sent,
+  sameValue,
+  stampedByHub,
+  topField,
+} from './changes.ts';
+export { type SyncConfig, type SyncSystem, syncConfigSchema } from './config.ts';
+export {
+  type GoldenSync,
+  MDM_SYSTEM,
+  planCommand,
+  planGoldenEvent,
+  startGoldenSync,
+} from './relay.ts';
+export { forgetSent, sentTo } from './sent.ts';

@@ -1,0 +1,413 @@
+/**
+ * The golden sync relay: golden record changes, which a trigger writes into `golden_outbox` in the same
+ * transaction as the change (matcher, load, steward decision, unmerge), go out as
+ * - one CustomerEvent per golden record on the compacted golden topic, keyed by golden id, and
+ * - per system configured with `push`, one command (a partial CustomerEvent) on `<commandTopicPrefix><system>`
+ *   for its sink: the golden values of the fields the system does not hold yet, addressed by the system's own id
+ *   from the xref (or, with `create`, by the golden id), keyed by golden id.
+ * Published (acks=all) before the outbox rows are deleted in the same database transaction: at least once; the
+ * sinks' upserts are idempotent. Several instances share the outbox with `for update skip locked`.
+ */
+import type { Bus, Publisher, PublishInput } from '../../bus/index.ts';
+import { customerSyncTopicSpec, goldenCustomerTopicSpec } from '../../bus/index.ts';
+import { errorMessage } from '../../lib/errors.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
+import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
+import { quoteSchema } from '../../store/migrate.ts';
+import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
+import type { MasterDataStore } from '../store.ts';
+import { sameValue } from './changes.ts';
+import type { SyncConfig } from './config.ts';
+
+/** The `origin.system` of what the hub publishes; the sinks' mappings and the matcher know it is not a source. */
+export const MDM_SYSTEM = 'mdm';
+
+interface OutboxRow {
+  seq: string;
+  golden_id: string;
+  before: CustomerPartyMaster | null;
+  before_status: string | null;
+}
+
+interface GoldenRow {
+  golden_id: string;
+  record: CustomerPartyMaster | null;
+  status: 'active' | 'merged';
+  merged_into: string | null;
+  version: number;
+  updated_at: Date;
+}
+
+interface MemberRow {
+  system: string;
+  source_id: string;
+  golden_id: string;
+  record: CustomerPartyMaster;
+}
+
+interface SentRow {
+  golden_id: string;
+  system: string;
+  source_id: string | null;
+  fields: string[];
+  vals: Record<string, unknown>;
+}
+
+export interface SyncCommand {
+  system: string;
+  goldenId: string;
+  sourceId: string | null;
+  fields: GoldenField[];
+  vals: Record<string, unknown>;
+  /** Null when the system holds every golden value already (nothing to write; the contact is still recorded). */
+  event: PublishInput | null;
+}
+
+const isEmpty = (v: unknown) =>
+  v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+
+const toDate = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+
+/** A stored golden record (JSON) as the Avro record wants it: times as Dates. */
+function avroCustomer(record: CustomerPartyMaster, patch: Partial<CustomerPartyMaster>): CustomerPartyMaster {
+  return {
+    ...record,
+    ...patch,
+    createdAt: toDate(record.createdAt),
+    updatedAt: toDate(record.updatedAt),
+  } as CustomerPartyMaster;
+}
+
+/** The record's top-level keys whose values differ (the golden event's changedFields). */
+function changedKeys(before: CustomerPartyMaster, after: CustomerPartyMaster): string[] {
+  const a = before as unknown as Record<string, unknown>;
+  const b = after as unknown as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'customerId');
+  return keys.filter((k) => !sameValue(a[k], b[k])).sort();
+}
+
+export interface GoldenEventPlan {
+  event: PublishInput | null;
+  changeType: string;
+  /** Golden fields whose values changed (every field for a new, restored or merged golden record). */
+  changed: GoldenField[];
+}
+
+/** The golden topic's event for one changed golden record; null when nothing a consumer sees changed. */
+export function planGoldenEvent(
+  topic: string,
+  first: { before: CustomerPartyMaster | null; beforeStatus: string | null },
+  current: GoldenRow,
+  mergedIn: string[],
+  members: Array<{ system: string; id: string }>,
+): GoldenEventPlan {
+  const id = current.golden_id;
+  const origin = {
+    system: MDM_SYSTEM,
+    documentId: `${id}@${current.version}`,
+    changeOrigin: 'eai-mdm',
+    changedBy: null,
+  };
+  const occurredAt = new Date(current.updated_at);
+  if (current.status === 'merged' || !current.record) {
+    // A merged id: its key says where the customer lives now (compaction keeps this last word per id).
+    const survivor = current.merged_into ?? id;
+    return {
+      changeType: 'MERGED',
+      changed: [],
+      event: {
+        schema: 'CustomerEvent',
+        topic,
+        key: id,
+        value: {
+          changeType: 'MERGED',
+          changedFields: [],
+          clearedFields: [],
+          mergedIds: [id],
+          occurredAt,
+          origin,
+          customer: { customerId: survivor, sourceIds: [] },
+        },
+      },
+    };
+  }
+  const after = current.record;
+  const isNew = first.beforeStatus === null;
+  const restored = first.beforeStatus === 'merged';
+  const changeType = isNew
+    ? 'CREATED'
+    : restored
+      ? 'UNDELETED'
+      : mergedIn.length > 0
+        ? 'MERGED'
+        : 'UPDATED';
+  const keys = changeType === 'UPDATED' && first.before ? changedKeys(first.before, after) : [];
+  const changed =
+    changeType === 'UPDATED' && first.before
+      ? GOLDEN_FIELDS.filter((f) => keys.includes(f))
+      : [...GOLDEN_FIELDS];
+  if (changeType === 'UPDATED' && keys.every((k) => k === 'updatedAt')) {
+    return { event: null, changeType, changed: [] };
+  }
+  return {
+    changeType,
+    changed,
+    event: {
+      schema: 'CustomerEvent',
+      topic,
+      key: id,
+      value: {
+        changeType,
+        changedFields: changeType === 'UPDATED' ? keys : [],
+        clearedFields: [],
+        mergedIds: mergedIn,
+        occurredAt,
+        origin,
+        customer: avroCustomer(after, {
+          customerId: id,
+          sourceIds: members.map((m) => ({ system: m.system, id: m.id, idType: null })),
+        }),
+      },
+    },
+  };
+}
+
+/**
+ * The command for one system: the golden fields it does not hold yet. What it holds is what the hub last sent
+ * there (`sync_sent`) or else its record as last received; a system the hub has not written to for this golden
+ * record yet (or a new, restored or merged golden record) is compared on every field, later ones only on the
+ * fields that changed. The system where an edit was made already holds the new value and gets nothing.
+ */
+export function planCommand(options: {
+  topic: string;
+  system: string;
+  create: boolean;
+  current: GoldenRow & { record: CustomerPartyMaster };
+  plan: GoldenEventPlan;
+  member: MemberRow | undefined;
+  sent: SentRow | undefined;
+}): SyncCommand | null {
+  const { system, current, plan, member, sent } = options;
+  if (!member && !options.create) return null;
+  const id = current.golden_id;
+  const golden = current.record as unknown as Record<string, unknown>;
+  const firstContact = !sent || sent.source_id !== (member?.source_id ?? null);
+  const candidates = plan.changeType === 'UPDATED' && !firstContact ? plan.changed : [...GOLDEN_FIELDS];
+  const held = (f: string) =>
+    sent && !firstContact && sent.fields.includes(f)
+      ? sent.vals[f]
+      : (member?.record as unknown as Record<string, unknown> | undefined)?.[f];
+  const fields = candidates.filter((f) => !sameValue(held(f), golden[f]));
+  const vals = Object.fromEntries(fields.map((f) => [f, golden[f] ?? null]));
+  if (fields.length === 0)
+    return { system, goldenId: id, sourceId: member?.source_id ?? null, fields, vals, event: null };
+  const ownIds = (member?.record.sourceIds ?? []).filter((s) => s.system === system);
+  const event: PublishInput = {
+    schema: 'CustomerEvent',
+    topic: options.topic,
+    key: id,
+    value: {
+      changeType: 'UPDATED',
+      // Never empty, which would declare a full snapshot: updatedAt rides along (no sink writes it).
+      changedFields: [...fields.filter((f) => !isEmpty(golden[f])), 'updatedAt'],
+      clearedFields: fields.filter((f) => isEmpty(golden[f])),
+      mergedIds: [],
+      occurredAt: new Date(current.updated_at),
+      origin: {
+        system: MDM_SYSTEM,
+        documentId: `${id}@${current.version}`,
+        changeOrigin: 'eai-mdm',
+        changedBy: null,
+      },
+      customer: avroCustomer(current.record, {
+        customerId: id,
+        sourceIds: member
+          ? ownIds.length > 0
+            ? ownIds
+            : [{ system, id: member.source_id, idType: null }]
+          : [],
+      }),
+    },
+  };
+  return { system, goldenId: id, sourceId: member?.source_id ?? null, fields, vals, event };
+}
+
+export interface GoldenSync {
+  /** Published so far: golden events, and commands per system. */
+  readonly counts: { golden: number; commands: Record<string, number> };
+  /** Look at the outbox now (the matcher calls it after each change). */
+  kick(): void;
+  /** Publishes until the outbox is empty (tests, shutdown). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startGoldenSync(options: {
+  bus: Bus;
+  store: MasterDataStore;
+  config?: SyncConfig;
+  logger?: Logger;
+}): Promise<GoldenSync> {
+  const { bus, store } = options;
+  const config = options.config ?? store.config.sync;
+  const log = options.logger ?? createLogger('masterdata-sync');
+  const q = quoteSchema(store.schema);
+  const pushTo = Object.entries(config.systems).filter(([, s]) => s.push);
+  const commandTopic = (system: string) => `${config.commandTopicPrefix}${system}`;
+  await bus.provisionTopics([
+    goldenCustomerTopicSpec(config.goldenTopic),
+    ...pushTo.map(([system]) => customerSyncTopicSpec(commandTopic(system))),
+  ]);
+  const publisher: Publisher & { close(): Promise<void> } = await bus.publisher();
+  const counts: GoldenSync['counts'] = {
+    golden: 0,
+    commands: Object.fromEntries(pushTo.map(([s]) => [s, 0])),
+  };
+
+  async function runOnce(): Promise<number> {
+    const client = await store.pool.connect();
+    try {
+      await client.query('begin');
+      const rows = (
+        await client.query<OutboxRow>(
+          `select seq, golden_id, before, before_status from ${q}.golden_outbox order by seq limit $1
+             for update skip locked`,
+          [config.batchSize],
+        )
+      ).rows;
+      if (rows.length === 0) {
+        await client.query('commit');
+        return 0;
+      }
+      const first = new Map<string, { before: CustomerPartyMaster | null; beforeStatus: string | null }>();
+      for (const r of rows)
+        if (!first.has(r.golden_id))
+          first.set(r.golden_id, { before: r.before, beforeStatus: r.before_status });
+      const ids = [...first.keys()];
+      const goldens = (
+        await client.query<GoldenRow>(
+          `select golden_id, record, status, merged_into, version, updated_at from ${q}.golden
+            where golden_id = any($1::text[])`,
+          [ids],
+        )
+      ).rows;
+      const members = (
+        await client.query<MemberRow>(
+          `select system, source_id, golden_id, record from ${q}.source_record where golden_id = any($1::text[])
+            order by system, source_id`,
+          [ids],
+        )
+      ).rows;
+      const sent = (
+        await client.query<SentRow>(
+          `select golden_id, system, source_id, fields, vals from ${q}.sync_sent where golden_id = any($1::text[])`,
+          [ids],
+        )
+      ).rows;
+      const events: PublishInput[] = [];
+      const commands: SyncCommand[] = [];
+      for (const current of goldens) {
+        const id = current.golden_id;
+        const mergedIn = goldens
+          .filter((g) => g.status === 'merged' && g.merged_into === id)
+          .map((g) => g.golden_id);
+        const own = members.filter((m) => m.golden_id === id);
+        const plan = planGoldenEvent(
+          config.goldenTopic,
+          first.get(id) ?? { before: null, beforeStatus: null },
+          current,
+          mergedIn,
+          own.map((m) => ({ system: m.system, id: m.source_id })),
+        );
+        if (!plan.event) continue;
+        events.push(plan.event);
+        if (current.status !== 'active' || !current.record) continue;
+        for (const [system, settings] of pushTo) {
+          const command = planCommand({
+            topic: commandTopic(system),
+            system,
+            create: settings.create,
+            current: current as GoldenRow & { record: CustomerPartyMaster },
+            plan,
+            member: own.find((m) => m.system === system),
+            sent: sent.find((s) => s.golden_id === id && s.system === system),
+          });
+          if (command) commands.push(command);
+        }
+      }
+      const out = [...events, ...commands.flatMap((c) => (c.event ? [c.event] : []))];
+      if (out.length > 0) await publisher.publish(out);
+      for (const c of commands) {
+        await client.query(
+          `insert into ${q}.sync_sent (golden_id, system, source_id, fields, vals) values ($1, $2, $3, $4, $5)
+           on conflict (golden_id, system) do update set
+             fields = case when ${q}.sync_sent.source_id is distinct from excluded.source_id then excluded.fields
+                      else array(select distinct f from unnest(${q}.sync_sent.fields || excluded.fields) as f order by f) end,
+             vals = case when ${q}.sync_sent.source_id is distinct from excluded.source_id then excluded.vals
+                    else ${q}.sync_sent.vals || excluded.vals end,
+             source_id = excluded.source_id, sent_at = now()`,
+          [c.goldenId, c.system, c.sourceId, c.fields, c.vals],
+        );
+      }
+      await client.query(`delete from ${q}.golden_outbox where seq = any($1::bigint[])`, [
+        rows.map((r) => r.seq),
+      ]);
+      await client.query('commit');
+      counts.golden += events.length;
+      for (const c of commands) if (c.event) counts.commands[c.system] = (counts.commands[c.system] ?? 0) + 1;
+      log.debug(
+        { outbox: rows.length, golden: events.length, commands: commands.filter((c) => c.event).length },
+        'golden changes published',
+      );
+      return rows.length;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const drain = async () => {
+    while ((await runOnce()) > 0) {
+      /* until the outbox is empty */
+    }
+  };
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        running = drain();
+        await running;
+      } catch (error) {
+        // The rows stay in the outbox and are published on the next pass.
+        log.warn({ err: errorMessage(error) }, 'golden sync pass failed; retrying');
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, config.pollMs);
+      });
+      clearTimeout(timer);
+      wake = undefined;
+    }
+  };
+  const looping = loop();
+  return {
+    counts,
+    kick: () => wake?.(),
+    async flush() {
+      await running.catch(() => undefined);
+      await drain();
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await looping;
+      await publisher.close();
+    },
+  };
+}
