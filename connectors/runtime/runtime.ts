@@ -68,6 +68,8 @@ export interface RuntimeOptions {
   sessionTimeoutMs?: number;
   /** Sink retry policy (tests make it short). */
   sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** Sources: topic per schema full name instead of the canonical one (tests, tenants). */
+  canonicalTopics?: Record<string, string>;
 }
 
 /** Which slot a connector falls in; the same on every instance. */
@@ -469,6 +471,7 @@ export class ConnectorRuntime {
           publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
           owner: name,
           logger,
+          topics: this.options.canonicalTopics,
           // The named mapping reads its own format. A document in another format (a CDC source's re-read of a
           // record through the REST API) and a connector that names none take the one shipped mapping of the
           // document's format, as definition.ts documents (refused when there are several).

@@ -35,15 +35,53 @@ const iso = (value: unknown): string | null => {
   return Number.isNaN(t) ? null : new Date(t).toISOString();
 };
 
-/** The record after the event: the event's customer, or for a partial update the previous record with the changes. */
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The steps of a path into a record: `person.givenName` → [person, givenName]; `extensions.<key>` keeps the key
+ * whole (map keys may hold dots); a path into a list (`addresses[BILLING].city`) stops at the list, which is
+ * replaced as a whole.
+ */
+function steps(path: string): string[] {
+  const top = topField(path);
+  if (top === 'extensions') return path.length > top.length + 1 ? [top, path.slice(top.length + 1)] : [top];
+  if (path.includes('[')) return [top];
+  return path.split('.');
+}
+
+/** Sets `path` in `next` (copied on the way down) to its value in `incoming`, or clears it. */
+function setPath(next: Obj, incoming: Obj, path: string, clear: boolean): void {
+  const [head, ...rest] = steps(path);
+  if (head === undefined) return;
+  let target = next;
+  let source: unknown = incoming;
+  let key = head;
+  for (const step of rest) {
+    const child = isObject(target[key]) ? { ...(target[key] as Obj) } : {};
+    target[key] = child;
+    target = child;
+    source = isObject(source) ? source[key] : undefined;
+    key = step;
+  }
+  const value = isObject(source) ? source[key] : undefined;
+  if (clear) target[key] = Array.isArray(target[key]) ? [] : null;
+  else target[key] = value ?? (Array.isArray(target[key]) ? [] : null);
+}
+
+/**
+ * The record after the event: the event's customer, or for a partial update the previous record with the paths
+ * it names set (a field inside a record, such as `person.givenName`, on its own: HubSpot sends one property per
+ * event) and the paths it clears emptied.
+ */
 export function applyEvent(previous: CustomerPartyMaster | null, event: CustomerEvent): CustomerPartyMaster {
   const changed = event.changedFields ?? [];
   const cleared = event.clearedFields ?? [];
   if ((changed.length === 0 && cleared.length === 0) || !previous) return event.customer;
-  const next: Record<string, unknown> = { ...previous };
-  const incoming = event.customer as unknown as Record<string, unknown>;
-  for (const field of new Set(changed.map(topField))) next[field] = incoming[field] ?? null;
-  for (const field of new Set(cleared.map(topField))) next[field] = Array.isArray(next[field]) ? [] : null;
+  const next: Obj = { ...previous };
+  const incoming = event.customer as unknown as Obj;
+  for (const path of new Set(changed)) setPath(next, incoming, path, false);
+  for (const path of new Set(cleared)) setPath(next, incoming, path, true);
   if (event.customer.updatedAt) next.updatedAt = event.customer.updatedAt;
   return next as unknown as CustomerPartyMaster;
 }

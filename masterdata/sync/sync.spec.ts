@@ -1,0 +1,336 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
+import { parseMdmConfig } from '../config.ts';
+import { survive } from '../survivorship.ts';
+import { applyEvent, classify, planCommand, planGoldenEvent, stampedByHub } from './index.ts';
+
+const config = parseMdmConfig({
+  survivorship: { default: { rule: 'mostRecent' }, fields: { phones: { rule: 'mostFrequent' } } },
+  sync: {
+    systems: {
+      salesforce: { push: true, hubChangeOrigin: ['client=eai-hub'], fingerprint: false },
+      hubspot: { push: true, hubChangeOrigin: ['INTEGRATION'], hubChangedBy: ['4242'] },
+      odoo: { hubChangedBy: ['7'], fingerprint: true },
+    },
+  },
+});
+const systems = config.sync.systems;
+
+const customer = (
+  system: string,
+  id: string,
+  extra: Partial<CustomerPartyMaster> = {},
+): CustomerPartyMaster => ({
+  customerId: `${system}:${id}`,
+  sourceIds: [{ system, id, idType: null }],
+  partyType: 'PERSON',
+  person: { title: null, givenName: 'Grace', middleName: null, familyName: 'Hopper' },
+  emails: [{ address: 'grace@example.org', use: null, primary: true }],
+  phones: [],
+  addresses: [],
+  updatedAt: new Date('2026-01-01T00:00:00Z'),
+  ...extra,
+});
+
+const event = (
+  system: string,
+  c: Partial<CustomerPartyMaster>,
+  changedFields: string[],
+  origin: Partial<CustomerEvent['origin']> = {},
+  occurredAt = '2026-03-01T10:00:00Z',
+): CustomerEvent => ({
+  changeType: 'UPDATED',
+  changedFields,
+  clearedFields: [],
+  mergedIds: [],
+  occurredAt: new Date(occurredAt),
+  origin: { system, documentId: null, changeOrigin: null, changedBy: null, ...origin },
+  customer: { customerId: `${system}:1`, sourceIds: [{ system, id: '1', idType: null }], ...c },
+});
+
+describe('applyEvent', () => {
+  it('sets a field inside a record on its own (one HubSpot property per event) and keeps its siblings', () => {
+    const previous = customer('hubspot', '1');
+    const next = applyEvent(
+      previous,
+      event('hubspot', { person: { givenName: null, familyName: 'Hopper-Murray' } }, ['person.familyName']),
+    );
+    expect(next.person).toEqual({
+      title: null,
+      givenName: 'Grace',
+      middleName: null,
+      familyName: 'Hopper-Murray',
+    });
+    expect(next.emails).toEqual(previous.emails);
+    expect(previous.person?.familyName).toBe('Hopper'); // not changed in place
+  });
+  it('replaces a list as a whole, keeps extension keys with dots whole, and clears what clearedFields names', () => {
+    const previous = customer('hubspot', '1', { extensions: { 'hubspot.jobtitle': 'Admiral' } });
+    const next = applyEvent(previous, {
+      ...event(
+        'hubspot',
+        {
+          emails: [{ address: 'new@example.org', use: null, primary: true }],
+          extensions: { 'hubspot.x': '1' },
+        },
+        ['emails[0].address', 'extensions.hubspot.x'],
+      ),
+      clearedFields: ['person.givenName'],
+    });
+    expect(next.emails).toEqual([{ address: 'new@example.org', use: null, primary: true }]);
+    expect(next.extensions).toEqual({ 'hubspot.jobtitle': 'Admiral', 'hubspot.x': '1' });
+    expect(next.person?.givenName).toBeNull();
+  });
+});
+
+describe('the echo rule', () => {
+  const previous = { record: customer('salesforce', '1'), fieldTimes: {} };
+  const newEmail = { emails: [{ address: 'g@navy.example', use: null, primary: true }] };
+
+  it('recognises the stamps: Salesforce changeOrigin client, HubSpot INTEGRATION and the app id, both required', () => {
+    const sf = (changeOrigin: string | null) =>
+      stampedByHub(event('salesforce', {}, ['emails'], { changeOrigin }), systems.salesforce);
+    expect(sf('com/salesforce/api/rest/62.0;client=eai-hub')).toBe(true);
+    expect(sf(null)).toBe(false);
+    expect(sf('com/salesforce/api/rest/62.0;client=other-tool')).toBe(false);
+    const hs = (changeOrigin: string, changedBy: string) =>
+      stampedByHub(event('hubspot', {}, ['emails'], { changeOrigin, changedBy }), systems.hubspot);
+    expect(hs('INTEGRATION', '4242')).toBe(true);
+    expect(hs('INTEGRATION', '999')).toBe(false); // another app's write is a real change
+    expect(hs('CRM_UI', 'userId:1')).toBe(false);
+    // A system without stamps configured never matches by stamp.
+    expect(stampedByHub(event('sap', {}, ['emails']), undefined)).toBe(false);
+  });
+
+  it("stores an echo's values as copies and keeps the record's updatedAt; an edit takes the event time per field", () => {
+    const stamped = classify(
+      event('salesforce', newEmail, ['emails', 'updatedAt'], { changeOrigin: 'x;client=eai-hub' }),
+      previous,
+      null,
+      systems.salesforce,
+    );
+    expect(stamped.kind).toBe('echo');
+    expect(stamped.by).toBe('stamp');
+    expect(stamped.fields).toEqual(['emails']);
+    expect(stamped.fieldTimes.emails).toBeNull();
+    expect(stamped.fieldTimes.person).toBe('2026-01-01T00:00:00.000Z'); // the record's updatedAt stood for it
+    expect(stamped.record.updatedAt).toEqual(previous.record.updatedAt);
+    expect(stamped.record.emails).toEqual(newEmail.emails);
+
+    const edit = classify(event('salesforce', newEmail, ['emails']), previous, null, systems.salesforce);
+    expect(edit.kind).toBe('edit');
+    expect(edit.fieldTimes.emails).toBe('2026-03-01T10:00:00.000Z');
+    expect(edit.fieldTimes.person).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('takes an unstamped event as an echo when every field it sets holds what the hub last sent there', () => {
+    const odooPrevious = { record: customer('odoo', '1'), fieldTimes: {} };
+    const sent = { fields: ['emails', 'person'], vals: { emails: newEmail.emails } };
+    const echo = classify(event('odoo', newEmail, ['emails']), odooPrevious, sent, systems.odoo);
+    expect([echo.kind, echo.by]).toEqual(['echo', 'fingerprint']);
+    // Upper case and spaces do not make another value.
+    const shouted = { emails: [{ address: ' G@NAVY.example ', use: null, primary: true }] };
+    expect(classify(event('odoo', shouted, ['emails']), odooPrevious, sent, systems.odoo).kind).toBe('echo');
+    // A person's different value, or a field the hub did not send, is an edit.
+    const other = { emails: [{ address: 'other@example.org', use: null, primary: true }] };
+    expect(classify(event('odoo', other, ['emails']), odooPrevious, sent, systems.odoo).kind).toBe('edit');
+    expect(
+      classify(
+        event('odoo', { ...newEmail, phones: [] }, ['emails', 'phones']),
+        odooPrevious,
+        sent,
+        systems.odoo,
+      ).kind,
+    ).toBe('edit');
+    // Without fingerprints for the system, only stamps count.
+    expect(classify(event('salesforce', newEmail, ['emails']), previous, sent, systems.salesforce).kind).toBe(
+      'edit',
+    );
+  });
+});
+
+describe('field-level conflict rule (survivorship with field times)', () => {
+  const sf = (times: Record<string, string | null>, extra: Partial<CustomerPartyMaster> = {}) => ({
+    system: 'salesforce',
+    sourceId: '003A',
+    record: customer('salesforce', '003A', extra),
+    fieldTimes: times,
+  });
+  const hs = (times: Record<string, string | null>, extra: Partial<CustomerPartyMaster> = {}) => ({
+    system: 'hubspot',
+    sourceId: '101',
+    record: customer('hubspot', '101', extra),
+    fieldTimes: times,
+  });
+  const emails = (address: string) => ({ emails: [{ address, use: null, primary: true }] });
+
+  it('takes each field from the system that changed it last, whatever the records updatedAt says', () => {
+    // Salesforce changed the email last; HubSpot changed the name later, which makes its record newer.
+    const golden = survive(
+      'gc-1',
+      [
+        sf({ emails: '2026-03-01T10:00:05Z', person: '2026-01-01T00:00:00Z' }, emails('sf@example.org')),
+        hs(
+          { emails: '2026-03-01T10:00:00Z', person: '2026-03-01T11:00:00Z' },
+          { ...emails('hs@example.org'), person: { givenName: 'Grace', familyName: 'Murray' } },
+        ),
+      ],
+      config,
+    );
+    expect(golden.record.emails?.[0]?.address).toBe('sf@example.org');
+    expect(golden.record.person?.familyName).toBe('Murray');
+    expect(golden.lineage.emails?.system).toBe('salesforce');
+  });
+
+  it('breaks a tie of times by member key (hubspot before salesforce), in any order of the members', () => {
+    const at = '2026-03-01T10:00:00Z';
+    const a = sf({ emails: at }, emails('sf@example.org'));
+    const b = hs({ emails: at }, emails('hs@example.org'));
+    expect(survive('gc-1', [a, b], config).record.emails?.[0]?.address).toBe('hs@example.org');
+    expect(survive('gc-1', [b, a], config).record.emails?.[0]?.address).toBe('hs@example.org');
+  });
+
+  it("never lets a copy win by time, and does not count the hub's copies as votes (mostFrequent)", () => {
+    const phone = (n: string) => ({ phones: [{ number: n, isE164: true, use: null, primary: true }] });
+    const golden = survive(
+      'gc-1',
+      [
+        sf({ emails: null, phones: null }, { ...emails('old@example.org'), ...phone('+491') }),
+        hs(
+          { emails: '2026-01-01T00:00:00Z', phones: '2026-03-01T00:00:00Z' },
+          {
+            ...emails('new@example.org'),
+            ...phone('+492'),
+          },
+        ),
+        {
+          system: 'odoo',
+          sourceId: '9',
+          record: customer('odoo', '9', phone('+491')),
+          fieldTimes: { phones: null },
+        },
+      ],
+      config,
+    );
+    expect(golden.record.emails?.[0]?.address).toBe('new@example.org');
+    // Two copies of +491 against one own +492: the own value wins.
+    expect(golden.record.phones?.[0]?.number).toBe('+492');
+  });
+});
+
+describe('planning golden events and commands', () => {
+  const golden = (record: Partial<CustomerPartyMaster>) => ({
+    golden_id: 'gc-1',
+    record: { ...customer('hubspot', '101'), customerId: 'gc-1', ...record },
+    status: 'active' as const,
+    merged_into: null,
+    version: 3,
+    updated_at: new Date('2026-03-01T10:00:01Z'),
+  });
+  const before = customer('hubspot', '101');
+  const after = { emails: [{ address: 'new@example.org', use: null, primary: true }] };
+  const member = (system: string, id: string, record: Partial<CustomerPartyMaster> = {}) => ({
+    system,
+    source_id: id,
+    golden_id: 'gc-1',
+    record: { ...customer(system, id), ...record },
+  });
+
+  it('publishes UPDATED with the changed fields, nothing when only updatedAt moved, and MERGED for a merged id', () => {
+    const plan = planGoldenEvent(
+      'g',
+      { before: { ...before, customerId: 'gc-1' }, beforeStatus: 'active' },
+      golden(after),
+      [],
+      [],
+    );
+    expect(plan.changeType).toBe('UPDATED');
+    expect(plan.changed).toEqual(['emails']);
+    expect(plan.event?.key).toBe('gc-1');
+    expect((plan.event?.value as CustomerEvent).changedFields).toEqual(['emails']);
+    const same = planGoldenEvent(
+      'g',
+      { before: { ...before, customerId: 'gc-1', updatedAt: new Date(0) }, beforeStatus: 'active' },
+      golden({}),
+      [],
+      [],
+    );
+    expect(same.event).toBeNull();
+    const merged = planGoldenEvent(
+      'g',
+      { before, beforeStatus: 'active' },
+      { ...golden({}), status: 'merged', merged_into: 'gc-0' },
+      [],
+      [],
+    );
+    expect(merged.event?.value).toMatchObject({
+      changeType: 'MERGED',
+      mergedIds: ['gc-1'],
+      customer: { customerId: 'gc-0' },
+    });
+    expect(planGoldenEvent('g', { before: null, beforeStatus: null }, golden({}), [], []).changeType).toBe(
+      'CREATED',
+    );
+  });
+
+  it('sends a system the changed fields it does not hold, by its own id; nothing to the system the edit came from', () => {
+    const current = golden(after);
+    const plan = planGoldenEvent(
+      'g',
+      { before: { ...before, customerId: 'gc-1' }, beforeStatus: 'active' },
+      current,
+      [],
+      [],
+    );
+    const sentTo = (system: string, id: string) => ({
+      golden_id: 'gc-1',
+      system,
+      source_id: id,
+      fields: [],
+      vals: {},
+    });
+    const toSf = planCommand({
+      topic: 'cmd.salesforce',
+      system: 'salesforce',
+      create: false,
+      current,
+      plan,
+      member: member('salesforce', '003A'),
+      sent: sentTo('salesforce', '003A'),
+    });
+    expect(toSf?.fields).toEqual(['emails']);
+    expect(toSf?.event?.value).toMatchObject({
+      changeType: 'UPDATED',
+      changedFields: ['emails', 'updatedAt'],
+      origin: { system: 'mdm' },
+      customer: { customerId: 'gc-1', sourceIds: [{ system: 'salesforce', id: '003A' }] },
+    });
+    const toHs = planCommand({
+      topic: 'cmd.hubspot',
+      system: 'hubspot',
+      create: false,
+      current,
+      plan,
+      member: member('hubspot', '101', after),
+      sent: sentTo('hubspot', '101'),
+    });
+    expect(toHs?.event).toBeNull();
+    // A system that holds no record of the customer gets nothing unless `create` is set.
+    const none = { topic: 't', system: 'odoo', current, plan, member: undefined, sent: undefined };
+    expect(planCommand({ ...none, create: false })).toBeNull();
+    expect(planCommand({ ...none, create: true })?.event?.value).toMatchObject({
+      customer: { sourceIds: [] },
+    });
+    // What the hub already sent counts as held: the same value is not sent twice.
+    const again = planCommand({
+      topic: 'cmd.salesforce',
+      system: 'salesforce',
+      create: false,
+      current,
+      plan,
+      member: member('salesforce', '003A'),
+      sent: { ...sentTo('salesforce', '003A'), fields: ['emails'], vals: { emails: after.emails } },
+    });
+    expect(again?.event).toBeNull();
+  });
+});
