@@ -70,12 +70,7 @@ export const syncConfigSchema = z
       .positive()
       .default(1000)
       .describe('How often the relay looks for golden changes in the outbox when nothing woke it, in ms'),
-    batchSize: z
-      .number()
-      .int()
-      .positive()
-      .default(200)
-      .describe('Outbox rows published per transaction'),
+    batchSize: z.number().int().positive().default(200).describe('Outbox rows published per transaction'),
   })
   .strict();
 

@@ -134,13 +134,7 @@ export function planGoldenEvent(
   const after = current.record;
   const isNew = first.beforeStatus === null;
   const restored = first.beforeStatus === 'merged';
-  const changeType = isNew
-    ? 'CREATED'
-    : restored
-      ? 'UNDELETED'
-      : mergedIn.length > 0
-        ? 'MERGED'
-        : 'UPDATED';
+  const changeType = isNew ? 'CREATED' : restored ? 'UNDELETED' : mergedIn.length > 0 ? 'MERGED' : 'UPDATED';
   const keys = changeType === 'UPDATED' && first.before ? changedKeys(first.before, after) : [];
   const changed =
     changeType === 'UPDATED' && first.before

@@ -6,7 +6,12 @@ import type { Sent } from './changes.ts';
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 /** The fields and values last sent to (system, source id), or null. */
-export async function sentTo(db: Queryable, schema: string, system: string, sourceId: string): Promise<Sent | null> {
+export async function sentTo(
+  db: Queryable,
+  schema: string,
+  system: string,
+  sourceId: string,
+): Promise<Sent | null> {
   const row = (
     await db.query<{ fields: string[]; vals: Record<string, unknown> }>(
       `select fields, vals from ${quoteSchema(schema)}.sync_sent where system = $1 and source_id = $2
