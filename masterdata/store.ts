@@ -508,7 +508,11 @@ export class MasterDataStore {
     sourceId: string,
   ): Promise<{ record: CustomerPartyMaster; fieldTimes: FieldTimes; goldenId: string | null } | null> {
     const row = (
-      await this.pool.query<{ record: CustomerPartyMaster; field_times: FieldTimes; golden_id: string | null }>(
+      await this.pool.query<{
+        record: CustomerPartyMaster;
+        field_times: FieldTimes;
+        golden_id: string | null;
+      }>(
         `select record, field_times, golden_id from ${this.#q}.source_record where system = $1 and source_id = $2`,
         [system, sourceId],
       )

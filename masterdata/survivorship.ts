@@ -96,8 +96,7 @@ function winner(
       return candidates.sort(recentFirst(field))[0];
     case 'mostComplete':
       return candidates.sort(
-        (a, b) =>
-          completeness(b.record[field]) - completeness(a.record[field]) || recentFirst(field)(a, b),
+        (a, b) => completeness(b.record[field]) - completeness(a.record[field]) || recentFirst(field)(a, b),
       )[0];
     case 'mostFrequent': {
       // The hub's copies are not votes: a value counts once per source that holds it of its own accord.

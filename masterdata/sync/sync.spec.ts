@@ -247,7 +247,7 @@ describe('planning golden events and commands', () => {
     expect(plan.changeType).toBe('UPDATED');
     expect(plan.changed).toEqual(['emails']);
     expect(plan.event?.key).toBe('gc-1');
-    expect((plan.event?.value as CustomerEvent).changedFields).toEqual(['emails']);
+    expect(plan.event?.value).toMatchObject({ changedFields: ['emails'] });
     const same = planGoldenEvent(
       'g',
       { before: { ...before, customerId: 'gc-1', updatedAt: new Date(0) }, beforeStatus: 'active' },
