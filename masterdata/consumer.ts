@@ -14,9 +14,10 @@ import { applyEvent, classify, forgetSent, MDM_SYSTEM, sentTo } from './sync/ind
 export interface CustomerMatcher extends ConsumerRunner {
   /**
    * Events handled so far, by outcome; `echo` for the systems' echoes of the hub's own writes (sync/changes.ts),
-   * `skipped` for change types the matcher does not act on yet and for the hub's own events.
+   * `deleted` for source records removed, `skipped` for change types the matcher does not act on yet, deletes of
+   * records it never held and the hub's own events.
    */
-  readonly counts: Record<Outcome | 'echo' | 'skipped', number>;
+  readonly counts: Record<Outcome | 'echo' | 'deleted' | 'skipped', number>;
 }
 
 /** The record to match: the event's customer, or, for a partial update, the stored record with the changes on it. */
@@ -44,6 +45,7 @@ export async function startCustomerMatcher(options: {
     updated: 0,
     unchanged: 0,
     echo: 0,
+    deleted: 0,
     skipped: 0,
   };
   const received: CustomerMatcher['received'] = new Map();
@@ -57,10 +59,10 @@ export async function startCustomerMatcher(options: {
         throw new NonRetriableError(`expected a CustomerEvent, got ${consumed.schemaName}`);
       }
       const event = consumed.value as CustomerEvent;
-      // Deletes, merges announced by a source and resync requests are not acted on yet (README: not done); the
-      // hub's own events (golden records, commands) are no source's.
+      // Merges announced by a source and resync requests are not acted on yet (README: not done); the hub's own
+      // events (golden records, commands) are no source's.
       if (
-        !['CREATED', 'UPDATED', 'STATUS_CHANGED', 'UNDELETED'].includes(event.changeType) ||
+        !['CREATED', 'UPDATED', 'STATUS_CHANGED', 'UNDELETED', 'DELETED'].includes(event.changeType) ||
         event.origin.system === MDM_SYSTEM
       ) {
         counts.skipped++;
@@ -68,6 +70,17 @@ export async function startCustomerMatcher(options: {
       }
       const system = event.origin.system;
       const sourceId = sourceIdOf(system, event.customer);
+      if (event.changeType === 'DELETED') {
+        // The hub deletes nothing in the systems, so a delete is always the system's own.
+        const removed = await store.removeSource(system, sourceId, store.config.sync.deletes.lastMember);
+        counts[removed.outcome === 'unknown' ? 'skipped' : 'deleted']++;
+        if (removed.outcome !== 'unknown') options.onChange?.();
+        log.debug(
+          { system, sourceId, goldenId: removed.goldenId, outcome: removed.outcome },
+          'customer deleted',
+        );
+        return;
+      }
       const previous = await store.sourceState(system, sourceId);
       const change = classify(
         event,

@@ -37,7 +37,7 @@ export interface UpsertResult {
 
 export interface GoldenView {
   goldenId: string;
-  status: 'active' | 'merged';
+  status: 'active' | 'merged' | 'deleted';
   mergedInto: string | null;
   record: CustomerPartyMaster | null;
   lineage: Golden['lineage'] | null;
@@ -115,7 +115,7 @@ interface GoldenRow {
   founding_id: string;
   record: CustomerPartyMaster | null;
   lineage: Golden['lineage'] | null;
-  status: 'active' | 'merged';
+  status: 'active' | 'merged' | 'deleted';
   merged_into: string | null;
 }
 
@@ -529,6 +529,61 @@ export class MasterDataStore {
       )
     ).rows[0];
     return row?.record ?? null;
+  }
+
+  /**
+   * A source record was deleted in its system: it leaves the xref (with its blocking keys and scored pairs), and
+   * its golden record is recomputed from the members left, or, when none is left, tombstoned (`status =
+   * deleted`, values kept for the history) or kept as it was, by `lastMember`. Returns the golden id it had, or
+   * null when the hub did not hold the record.
+   */
+  async removeSource(
+    system: string,
+    sourceId: string,
+    lastMember: 'tombstone' | 'keep',
+    actor = 'delete',
+  ): Promise<{ goldenId: string | null; outcome: 'removed' | 'tombstoned' | 'unknown' }> {
+    const q = this.#q;
+    return this.transaction(async (client) => {
+      const row = (
+        await client.query<{ golden_id: string | null }>(
+          `delete from ${q}.source_record where system = $1 and source_id = $2 returning golden_id`,
+          [system, sourceId],
+        )
+      ).rows[0];
+      if (!row) return { goldenId: null, outcome: 'unknown' as const };
+      await client.query(`delete from ${q}.block_key where system = $1 and source_id = $2`, [
+        system,
+        sourceId,
+      ]);
+      await client.query(
+        // Steward decisions stay, in case the record comes back (undeleted).
+        `delete from ${q}.match_pair
+          where status in ('auto', 'review') and ((a_system = $1 and a_id = $2) or (b_system = $1 and b_id = $2))`,
+        [system, sourceId],
+      );
+      const goldenId = row.golden_id;
+      if (!goldenId) return { goldenId, outcome: 'removed' as const };
+      const left = (
+        await client.query<{ n: string }>(
+          `select count(*) as n from ${q}.source_record where golden_id = $1`,
+          [goldenId],
+        )
+      ).rows[0];
+      if (Number(left?.n ?? 0) > 0) {
+        await this.#recluster(client, [goldenId], [], actor);
+        return { goldenId, outcome: 'removed' as const };
+      }
+      if (lastMember === 'tombstone') {
+        await client.query(
+          `update ${q}.golden set status = 'deleted', version = version + 1, updated_at = now()
+            where golden_id = $1 and status = 'active'`,
+          [goldenId],
+        );
+        return { goldenId, outcome: 'tombstoned' as const };
+      }
+      return { goldenId, outcome: 'removed' as const };
+    });
   }
 
   /** Follows merged ids to the golden record that holds them now; null for an id never issued. */

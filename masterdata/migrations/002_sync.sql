@@ -28,6 +28,10 @@ end $$;
 
 create trigger golden_changed after insert or update on golden for each row execute function golden_changed();
 
+-- A golden record whose last source record was deleted is tombstoned (policy `sync.deletes.lastMember`).
+alter table golden drop constraint golden_status_check;
+alter table golden add constraint golden_status_check check (status in ('active', 'merged', 'deleted'));
+
 -- The values the hub last sent to a system for a golden record (its projection of the golden fields), so that
 -- the same values are not sent twice and an echo without an origin stamp is recognised by its values.
 create table sync_sent (

@@ -52,6 +52,19 @@ export const syncConfigSchema = z
       .describe(
         'Per system: push golden changes to it, and how its echo of the hub writes is recognised. Listing systems replaces the defaults (salesforce and hubspot echo stamps, no push)',
       ),
+    deletes: z
+      .object({
+        lastMember: z
+          .enum(['tombstone', 'keep'])
+          .default('tombstone')
+          .describe(
+            'When the last source record of a golden record is deleted: tombstone it (status deleted, a DELETED event on the golden topic) or keep it active without members',
+          ),
+      })
+      .prefault({})
+      .describe(
+        'A deleted source record leaves the xref and its golden record is recomputed from the others; deletes are not sent to other systems',
+      ),
     goldenTopic: z
       .string()
       .min(1)

@@ -32,7 +32,7 @@ interface OutboxRow {
 interface GoldenRow {
   golden_id: string;
   record: CustomerPartyMaster | null;
-  status: 'active' | 'merged';
+  status: 'active' | 'merged' | 'deleted';
   merged_into: string | null;
   version: number;
   updated_at: Date;
@@ -109,6 +109,28 @@ export function planGoldenEvent(
     changedBy: null,
   };
   const occurredAt = new Date(current.updated_at);
+  if (current.status === 'deleted') {
+    // Every source record of the customer was deleted: a tombstone of the golden record (not a Kafka tombstone:
+    // the event says so, and the id keeps resolving).
+    return {
+      changeType: 'DELETED',
+      changed: [],
+      event: {
+        schema: 'CustomerEvent',
+        topic,
+        key: id,
+        value: {
+          changeType: 'DELETED',
+          changedFields: ['status'],
+          clearedFields: [],
+          mergedIds: [],
+          occurredAt,
+          origin,
+          customer: { customerId: id, sourceIds: [], status: 'DELETED' },
+        },
+      },
+    };
+  }
   if (current.status === 'merged' || !current.record) {
     // A merged id: its key says where the customer lives now (compaction keeps this last word per id).
     const survivor = current.merged_into ?? id;
@@ -133,7 +155,7 @@ export function planGoldenEvent(
   }
   const after = current.record;
   const isNew = first.beforeStatus === null;
-  const restored = first.beforeStatus === 'merged';
+  const restored = first.beforeStatus === 'merged' || first.beforeStatus === 'deleted';
   const changeType = isNew ? 'CREATED' : restored ? 'UNDELETED' : mergedIn.length > 0 ? 'MERGED' : 'UPDATED';
   const keys = changeType === 'UPDATED' && first.before ? changedKeys(first.before, after) : [];
   const changed =
@@ -365,17 +387,22 @@ export async function startGoldenSync(options: {
   let stopped = false;
   let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const drain = async () => {
-    while ((await runOnce()) > 0) {
-      /* until the outbox is empty */
-    }
+  // One pass at a time in this process: a flush waits for the pass under way, then drains what is left.
+  let busy: Promise<void> | null = null;
+  const drain = (): Promise<void> => {
+    busy ??= (async () => {
+      while ((await runOnce()) > 0) {
+        /* until the outbox is empty */
+      }
+    })().finally(() => {
+      busy = null;
+    });
+    return busy;
   };
   const loop = async () => {
     while (!stopped) {
       try {
-        running = drain();
-        await running;
+        await drain();
       } catch (error) {
         // The rows stay in the outbox and are published on the next pass.
         log.warn({ err: errorMessage(error) }, 'golden sync pass failed; retrying');
@@ -394,7 +421,7 @@ export async function startGoldenSync(options: {
     counts,
     kick: () => wake?.(),
     async flush() {
-      await running.catch(() => undefined);
+      await busy?.catch(() => undefined);
       await drain();
     },
     async stop() {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { topicCatalog } from '../../bus/index.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { parseMdmConfig } from '../config.ts';
 import { survive } from '../survivorship.ts';
@@ -332,5 +333,13 @@ describe('planning golden events and commands', () => {
       sent: { ...sentTo('salesforce', '003A'), fields: ['emails'], vals: { emails: after.emails } },
     });
     expect(again?.event).toBeNull();
+  });
+});
+
+describe('topics', () => {
+  it('declares the golden topic in the catalog, compacted', () => {
+    expect(topicCatalog.find((t) => t.topic === 'mdm.golden-customer')?.config).toEqual({
+      'cleanup.policy': 'compact',
+    });
   });
 });
