@@ -114,12 +114,16 @@ export interface Sent {
 }
 
 export interface Change {
-  /** `edit`: the system's own change; `echo`: the hub's write coming back. */
+  /**
+   * `edit`: the system's own change (possibly riding on an echo: then `by` is set and only `fields` are the
+   * edit's, the rest are copies); `echo`: the hub's write coming back.
+   */
   kind: 'edit' | 'echo';
-  /** Why it is an echo: the system's stamp or the values the hub sent. */
+  /** Why it is (partly) an echo: the system's stamp or the values the hub sent. */
   by?: 'stamp' | 'fingerprint';
   record: CustomerPartyMaster;
   fieldTimes: FieldTimes;
+  /** The golden fields the event sets (for an edit riding on an echo: the edit's fields only). */
   fields: GoldenField[];
 }
 
@@ -128,8 +132,10 @@ export interface Change {
  * or integration user), or, for a system configured with `fingerprint`, when every golden field it sets holds
  * exactly what the hub last sent to that record. An echo's values are stored as copies (field time null: never
  * newer than what they copy, never a vote in mostFrequent) and the record's updatedAt is left as it was, so an
- * echo changes no golden value. Anything else is an edit: the fields it sets take the event's time (occurredAt),
- * which is how concurrent edits in two systems are decided (survivorship, mostRecent per field).
+ * echo changes no golden value. A stamped event that also sets fields the hub never sent to that record carries a
+ * person's edit along (a whole-record system stamps only the last writer): those fields are an edit. Anything else
+ * is an edit: the fields it sets take the event's time (occurredAt), which is how concurrent edits in two systems
+ * are decided (survivorship, mostRecent per field).
  */
 export function classify(
   event: CustomerEvent,
@@ -158,12 +164,17 @@ export function classify(
     if (previous && f in previous.fieldTimes) times[f] = previous.fieldTimes[f] ?? null;
     else if (before) times[f] = stood;
   }
+  const at = iso(event.occurredAt) ?? iso(event.customer.updatedAt) ?? new Date().toISOString();
   if (by) {
-    for (const f of fields) times[f] = null;
+    // A system that reports whole records and only the last writer (Odoo's write_uid) stamps a person's earlier
+    // edit as the hub's when the hub wrote after it: a field the hub never sent to this record rode along, and is
+    // the person's.
+    const riders = by === 'stamp' && sent ? fields.filter((f) => !sent.fields.includes(f)) : [];
+    for (const f of fields) times[f] = riders.includes(f) ? at : null;
+    if (riders.length > 0) return { kind: 'edit', by, record, fieldTimes: times, fields: riders };
     if (before) next.updatedAt = before.updatedAt ?? null;
     return { kind: 'echo', by, record, fieldTimes: times, fields };
   }
-  const at = iso(event.occurredAt) ?? iso(event.customer.updatedAt) ?? new Date().toISOString();
   if (!before) for (const f of GOLDEN_FIELDS) times[f] = iso(event.customer.updatedAt) ?? at;
   for (const f of fields) times[f] = at;
   return { kind: 'edit', record, fieldTimes: times, fields };

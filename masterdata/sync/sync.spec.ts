@@ -124,6 +124,26 @@ describe('the echo rule', () => {
     expect(edit.fieldTimes.person).toBe('2026-01-01T00:00:00.000Z');
   });
 
+  it("keeps a person's edit that rides on a stamped whole-record event (Odoo: write_uid names the last writer)", () => {
+    const odooPrevious = { record: customer('odoo', '1'), fieldTimes: {} };
+    const sent = { fields: ['emails'], vals: { emails: newEmail.emails } };
+    const phones = [{ number: '+4940999888', isE164: true, use: null, primary: false }];
+    // A full snapshot after the hub's write: the email it sent, and a phone a person changed before it.
+    const snapshot = event('odoo', { ...customer('odoo', '1'), ...newEmail, phones }, [], { changedBy: '7' });
+    const change = classify(snapshot, odooPrevious, sent, systems.odoo);
+    expect([change.kind, change.by, change.fields]).toEqual(['edit', 'stamp', ['phones']]);
+    expect(change.fieldTimes.phones).toBe('2026-03-01T10:00:00.000Z');
+    expect(change.fieldTimes.emails).toBeNull();
+    // Nothing but what the hub sent: a plain echo.
+    const echo = classify(
+      event('odoo', { ...customer('odoo', '1'), ...newEmail }, [], { changedBy: '7' }),
+      odooPrevious,
+      sent,
+      systems.odoo,
+    );
+    expect([echo.kind, echo.fields]).toEqual(['echo', ['emails']]);
+  });
+
   it('takes an unstamped event as an echo when every field it sets holds what the hub last sent there', () => {
     const odooPrevious = { record: customer('odoo', '1'), fieldTimes: {} };
     const sent = { fields: ['emails', 'person'], vals: { emails: newEmail.emails } };
