@@ -81,24 +81,25 @@ export async function startCustomerMatcher(options: {
         );
         return;
       }
-      const previous = await store.sourceState(system, sourceId);
-      const change = classify(
-        event,
-        previous,
-        await sentTo(store.pool, store.schema, system, sourceId),
-        store.config.sync.systems[system],
-      );
-      if (change.kind === 'echo') {
-        counts.echo++;
+      // Classified under the matcher's lock, which the sync relay holds while it publishes: what it sent is
+      // committed before the echo of it is looked at.
+      const { change, result } = await store.transaction(async (client) => {
+        const previous = await store.sourceState(system, sourceId, client);
+        const change = classify(
+          event,
+          previous,
+          await sentTo(client, store.schema, system, sourceId),
+          store.config.sync.systems[system],
+        );
         // An echo of a record the hub does not hold yet (one it created by the golden id) is not matched as a
         // customer of its own: its first events may carry nothing but ids.
-        if (!previous) return;
-      }
-      const result = await store.transaction(async (client) => {
-        const r = await store.upsertIn(client, system, change.record, change.fieldTimes);
+        if (change.kind === 'echo' && !previous) return { change, result: null };
+        const result = await store.upsertIn(client, system, change.record, change.fieldTimes);
         if (change.kind === 'edit') await forgetSent(client, store.schema, system, sourceId, change.fields);
-        return r;
+        return { change, result };
       });
+      if (change.kind === 'echo') counts.echo++;
+      if (!result) return;
       if (change.kind === 'edit') counts[result.outcome]++;
       if (result.outcome !== 'unchanged') options.onChange?.();
       // Ids and outcome only: never names, emails or phones in logs.

@@ -153,7 +153,7 @@ export class MasterDataStore {
     const client = await this.pool.connect();
     try {
       await client.query('begin');
-      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`mdm:${this.schema}`]);
+      await this.lock(client);
       const result = await fn(client);
       await client.query('commit');
       return result;
@@ -163,6 +163,14 @@ export class MasterDataStore {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * Takes the matcher's lock for the client's transaction: one writer per schema. The sync relay takes it too
+   * while it publishes, so an echo is never classified before the relay's record of what it sent is committed.
+   */
+  async lock(client: Client): Promise<void> {
+    await client.query('select pg_advisory_xact_lock(hashtext($1))', [`mdm:${this.schema}`]);
   }
 
   /** Matches and merges one record, in its own transaction. */
@@ -506,9 +514,10 @@ export class MasterDataStore {
   async sourceState(
     system: string,
     sourceId: string,
+    client?: Client,
   ): Promise<{ record: CustomerPartyMaster; fieldTimes: FieldTimes; goldenId: string | null } | null> {
     const row = (
-      await this.pool.query<{
+      await (client ?? this.pool).query<{
         record: CustomerPartyMaster;
         field_times: FieldTimes;
         golden_id: string | null;

@@ -284,6 +284,8 @@ export async function startGoldenSync(options: {
     const client = await store.pool.connect();
     try {
       await client.query('begin');
+      // The matcher's lock: an echo of what this pass sends is classified only after sync_sent is committed.
+      await store.lock(client);
       const rows = (
         await client.query<OutboxRow>(
           `select seq, golden_id, before, before_status from ${q}.golden_outbox order by seq limit $1
