@@ -88,7 +88,7 @@ export async function startCustomerMatcher(options: {
         const change = classify(
           event,
           previous,
-          await sentTo(client, store.schema, system, sourceId),
+          await sentTo(client, store.schema, system, sourceId, previous?.goldenId ?? null),
           store.config.sync.systems[system],
         );
         // An echo of a record the hub does not hold yet (one it created by the golden id) is not matched as a

@@ -5,18 +5,23 @@ import type { Sent } from './changes.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-/** The fields and values last sent to (system, source id), or null. */
+/**
+ * The fields and values last sent to (system, source id) for its golden record, or null. By the golden id the
+ * record belongs to now: rows kept for an id it had before (merged away since) say nothing about the present.
+ */
 export async function sentTo(
   db: Queryable,
   schema: string,
   system: string,
   sourceId: string,
+  goldenId: string | null,
 ): Promise<Sent | null> {
+  if (!goldenId) return null;
   const row = (
     await db.query<{ fields: string[]; vals: Record<string, unknown> }>(
-      `select fields, vals from ${quoteSchema(schema)}.sync_sent where system = $1 and source_id = $2
-        order by sent_at desc limit 1`,
-      [system, sourceId],
+      `select fields, vals from ${quoteSchema(schema)}.sync_sent
+        where golden_id = $1 and system = $2 and source_id = $3`,
+      [goldenId, system, sourceId],
     )
   ).rows[0];
   return row ? { fields: row.fields, vals: row.vals } : null;
