@@ -90,6 +90,7 @@ export async function startCustomerMatcher(options: {
           previous,
           await sentTo(client, store.schema, system, sourceId, previous?.goldenId ?? null),
           store.config.sync.systems[system],
+          previous?.goldenId ? await store.goldenRecord(previous.goldenId, client) : null,
         );
         // An echo of a record the hub does not hold yet (one it created by the golden id) is not matched as a
         // customer of its own: its first events may carry nothing but ids.

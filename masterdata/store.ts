@@ -529,6 +529,17 @@ export class MasterDataStore {
     return row ? { record: row.record, fieldTimes: row.field_times, goldenId: row.golden_id } : null;
   }
 
+  /** A golden record's values, or null. */
+  async goldenRecord(goldenId: string, client?: Client): Promise<CustomerPartyMaster | null> {
+    const row = (
+      await (client ?? this.pool).query<{ record: CustomerPartyMaster | null }>(
+        `select record from ${this.#q}.golden where golden_id = $1`,
+        [goldenId],
+      )
+    ).rows[0];
+    return row?.record ?? null;
+  }
+
   /** A source record as last received, or null. */
   async sourceRecord(system: string, sourceId: string): Promise<CustomerPartyMaster | null> {
     const row = (

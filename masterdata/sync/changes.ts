@@ -29,6 +29,43 @@ export const valueKey = (value: unknown): string =>
 
 export const sameValue = (a: unknown, b: unknown) => valueKey(a) === valueKey(b);
 
+const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : null);
+type Item = Record<string, unknown>;
+
+/**
+ * What a field says, without the flags each system fills its own way (use, primary, isE164): phone numbers,
+ * email addresses, the name, the addresses' lines, city, postal code and country. Two systems' readings of the
+ * same value compare equal.
+ */
+export function contentKey(field: string, value: unknown): string {
+  const list = (Array.isArray(value) ? value : []) as Item[];
+  switch (field) {
+    case 'phones':
+      return JSON.stringify(list.map((p) => lower(p.number)).sort());
+    case 'emails':
+      return JSON.stringify(list.map((e) => lower(e.address)).sort());
+    case 'addresses':
+      return JSON.stringify(
+        list
+          .map((a) =>
+            JSON.stringify([
+              ((a.lines as string[] | undefined) ?? []).map(lower),
+              lower(a.city),
+              lower(a.postalCode),
+              lower(a.countryCode),
+            ]),
+          )
+          .sort(),
+      );
+    case 'person': {
+      const p = (value ?? {}) as Item;
+      return JSON.stringify([lower(p.givenName), lower(p.familyName)]);
+    }
+    default:
+      return valueKey(value);
+  }
+}
+
 const iso = (value: unknown): string | null => {
   if (value === null || value === undefined) return null;
   const t = new Date(value as string).getTime();
@@ -132,8 +169,9 @@ export interface Change {
  * or integration user), or, for a system configured with `fingerprint`, when every golden field it sets holds
  * exactly what the hub last sent to that record. An echo's values are stored as copies (field time null: never
  * newer than what they copy, never a vote in mostFrequent) and the record's updatedAt is left as it was, so an
- * echo changes no golden value. A stamped event that also sets fields the hub never sent to that record carries a
- * person's edit along (a whole-record system stamps only the last writer): those fields are an edit. Anything else
+ * echo changes no golden value. A stamped event that also sets fields the hub never sent to that record, to a
+ * content other than the golden record's, carries a person's edit along (a whole-record system stamps only the
+ * last writer): those fields are an edit. Anything else
  * is an edit: the fields it sets take the event's time (occurredAt), which is how concurrent edits in two systems
  * are decided (survivorship, mostRecent per field).
  */
@@ -142,6 +180,8 @@ export function classify(
   previous: { record: CustomerPartyMaster; fieldTimes: FieldTimes } | null,
   sent: Sent | null,
   settings: SyncSystem | undefined,
+  /** The golden record the source record belongs to now: a field riding on an echo that says what it says is no edit. */
+  golden: CustomerPartyMaster | null = null,
 ): Change {
   const before = previous?.record ?? null;
   const record = applyEvent(before, event);
@@ -169,7 +209,15 @@ export function classify(
     // A system that reports whole records and only the last writer (Odoo's write_uid) stamps a person's earlier
     // edit as the hub's when the hub wrote after it: a field the hub never sent to this record rode along, and is
     // the person's.
-    const riders = by === 'stamp' && sent ? fields.filter((f) => !sent.fields.includes(f)) : [];
+    const goldenValues = (golden ?? {}) as unknown as Record<string, unknown>;
+    const riders =
+      by === 'stamp' && sent
+        ? fields.filter(
+            (f) =>
+              !sent.fields.includes(f) &&
+              (!golden || contentKey(f, next[f]) !== contentKey(f, goldenValues[f])),
+          )
+        : [];
     for (const f of fields) times[f] = riders.includes(f) ? at : null;
     if (riders.length > 0) return { kind: 'edit', by, record, fieldTimes: times, fields: riders };
     if (before) next.updatedAt = before.updatedAt ?? null;

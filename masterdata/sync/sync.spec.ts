@@ -134,6 +134,9 @@ describe('the echo rule', () => {
     expect([change.kind, change.by, change.fields]).toEqual(['edit', 'stamp', ['phones']]);
     expect(change.fieldTimes.phones).toBe('2026-03-01T10:00:00.000Z');
     expect(change.fieldTimes.emails).toBeNull();
+    // A field the hub did not send there but whose content is the golden record's (other flags aside) is no edit.
+    const golden = { ...customer('hubspot', '2'), phones: [{ ...phones[0]!, use: 'work', primary: true }] };
+    expect(classify(snapshot, odooPrevious, sent, systems.odoo, golden).kind).toBe('echo');
     // Nothing but what the hub sent: a plain echo.
     const echo = classify(
       event('odoo', { ...customer('odoo', '1'), ...newEmail }, [], { changedBy: '7' }),
