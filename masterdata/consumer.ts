@@ -18,6 +18,8 @@ export interface CustomerMatcher extends ConsumerRunner {
    * records it never held and the hub's own events.
    */
   readonly counts: Record<Outcome | 'echo' | 'deleted' | 'skipped', number>;
+  /** Per source system: events handled since start and when the last one arrived (ISO 8601). */
+  readonly received: Map<string, { events: number; lastAt: string }>;
 }
 
 /** The record to match: the event's customer, or, for a partial update, the stored record with the changes on it. */
@@ -59,6 +61,11 @@ export async function startCustomerMatcher(options: {
         throw new NonRetriableError(`expected a CustomerEvent, got ${consumed.schemaName}`);
       }
       const event = consumed.value as CustomerEvent;
+      const seen = received.get(event.origin.system);
+      received.set(event.origin.system, {
+        events: (seen?.events ?? 0) + 1,
+        lastAt: new Date().toISOString(),
+      });
       // Merges announced by a source and resync requests are not acted on yet (README: not done); the hub's own
       // events (golden records, commands) are no source's.
       if (
