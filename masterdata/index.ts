@@ -22,3 +22,4 @@ export {
   unmergeById,
 } from './steward.ts';
 export { type GoldenView, MasterDataStore } from './store.ts';
+export { type GoldenSync, type SyncConfig, startGoldenSync } from './sync/index.ts';

@@ -15,6 +15,7 @@ import {
   type MdmConfig,
   startCustomerActivity,
   startCustomerMatcher,
+  startGoldenSync,
 } from '../masterdata/index.ts';
 import { listInstances, type Orchestrator, startOrchestrator, type Timers } from '../orchestrator/index.ts';
 import { complaintReturnDefinitions } from '../orchestrator/workflows/complaint-return/index.ts';
@@ -113,7 +114,19 @@ async function startMasterData(
     const topic = md.customerTopic ?? 'canonical.customer';
     const groupId = md.groupId ?? 'eai-masterdata';
     const fromBeginning = md.fromBeginning ?? true;
-    const matcher = await startCustomerMatcher({ bus, store, groupId, topic, fromBeginning, logger });
+    // Golden record changes out (the golden topic, and commands to the systems the config pushes to), woken by
+    // the matcher after each change; stopped after it.
+    const sync = await startGoldenSync({ bus, store, logger });
+    stops.push(() => sync.stop());
+    const matcher = await startCustomerMatcher({
+      bus,
+      store,
+      groupId,
+      topic,
+      fromBeginning,
+      logger,
+      onChange: () => sync.kick(),
+    });
     stops.push(() => matcher.stop());
     const activityRunner = await startCustomerActivity({
       bus,
