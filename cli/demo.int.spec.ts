@@ -120,6 +120,14 @@ describe('eai demo (the README first command)', () => {
         'canonical.shipment',
       ]);
 
+      // Master data runs in the demo: sync health answers in business terms, the customer search answers.
+      const health = await get<{ status: string; systems: unknown[] }>('/sync/health');
+      expect(['ok', 'degraded', 'failing']).toContain(health.status);
+      expect(Array.isArray(health.systems)).toBe(true);
+      const found = await get<{ kind: string; hits: unknown[] }>('/customers?q=M%C3%BCller');
+      expect(found.kind).toBe('name');
+      expect(Array.isArray(found.hits)).toBe(true);
+
       demo.kill('SIGTERM');
       expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
     } finally {

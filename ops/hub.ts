@@ -170,6 +170,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   const created = await bus.provisionTopics();
   if (created.length) options.logger.info({ topics: created }, 'topics created');
+  // Master data first: its relay creates the command topics (mdm.customer-sync.<system>) the deployment's sinks read.
+  const masterdata = options.masterdata ? await startMasterData(options, bus) : undefined;
   const runtime = new ConnectorRuntime({
     bus,
     plugins,
@@ -202,8 +204,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       },
     );
   }
-
-  const masterdata = options.masterdata ? await startMasterData(options, bus) : undefined;
 
   const api = createAdminApi({ tokens: options.tokens, logger: options.logger });
   registerWhoamiRoute(api);

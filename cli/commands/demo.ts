@@ -8,6 +8,7 @@ import { sinkGroupId } from '../../connectors/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { runClosers } from '../../lib/shutdown.ts';
+import { parseMdmConfig } from '../../masterdata/index.ts';
 import { hashToken, newToken } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
@@ -31,8 +32,12 @@ const HUBSPOT_CONNECTOR = 'hubspot-contacts';
 const DEMO_SINKS: Array<[name: string, topics: string[]]> = [
   ['sap-order-responses', ['canonical.sales-order']],
   ['logistics-despatch', ['canonical.sales-order']],
-  ['odoo-write', ['canonical.customer', 'canonical.sales-order']],
+  ['odoo-write', ['mdm.customer-sync.odoo', 'canonical.sales-order']],
+  ['salesforce-customers', ['mdm.customer-sync.salesforce']],
+  ['hubspot-customers', ['mdm.customer-sync.hubspot']],
 ];
+/** The Odoo simulator's integration user (its uid is write_uid on the hub's writes). */
+const ODOO_INTEGRATION_UID = 6;
 /** The Odoo simulator's integration user's API key (a fixed, public test value). */
 const ODOO_API_KEY = 'eai-api-key';
 
@@ -81,6 +86,24 @@ async function startNewSinksAtEnd(admin: Admin): Promise<void> {
       );
     }
   }
+}
+
+/**
+ * Golden values pushed back to Salesforce, HubSpot and Odoo, each write recognised when it comes back (Salesforce's
+ * client stamp, HubSpot's app id, Odoo's integration user), and the latest change of each field wins (the sync
+ * rule; masterdata/README.md).
+ */
+function demoMasterDataConfig(hubspotAppId: number) {
+  return parseMdmConfig({
+    survivorship: { default: { rule: 'mostRecent' }, fields: {} },
+    sync: {
+      systems: {
+        salesforce: { push: true, hubChangeOrigin: ['client=eai-demo'] },
+        hubspot: { push: true, hubChangeOrigin: ['INTEGRATION'], hubChangedBy: [String(hubspotAppId)] },
+        odoo: { push: true, hubChangedBy: [String(ODOO_INTEGRATION_UID)] },
+      },
+    },
+  });
 }
 
 async function subscribe(simUrl: string, body: Record<string, string>): Promise<void> {
@@ -184,7 +207,11 @@ export function registerDemoCommand(program: Command): void {
         simulators.push(salesforce);
         const hubspot = await startSimulator('hubspot', { port: 0 });
         simulators.push(hubspot);
-        const app = (await (await fetch(`${hubspot.url}/sim/app`)).json()) as { clientSecret: string };
+        const app = (await (await fetch(`${hubspot.url}/sim/app`)).json()) as {
+          appId: number;
+          clientSecret: string;
+          accessTokens: string[];
+        };
 
         Object.assign(process.env, {
           EAI_DEMO_SAP_DROP_DIR: sapDrop,
@@ -197,6 +224,8 @@ export function registerDemoCommand(program: Command): void {
           EAI_DEMO_SALESFORCE_URL: salesforce.url,
           EAI_DEMO_SALESFORCE_CLIENT_SECRET: randomBytes(24).toString('base64url'),
           EAI_DEMO_HUBSPOT_CLIENT_SECRET: app.clientSecret,
+          EAI_DEMO_HUBSPOT_URL: hubspot.url,
+          EAI_DEMO_HUBSPOT_ACCESS_TOKEN: app.accessTokens[0] ?? '',
         });
         const token = newToken();
         hub = await startHub({
@@ -206,6 +235,15 @@ export function registerDemoCommand(program: Command): void {
           logger: log,
           port,
           group: 'eai-demo',
+          // Customers from every CRM and ERP matched into golden records (/customers, /sync/health); a shared stack
+          // may hold a long history of customer events, so the demo's matcher starts with what moves now.
+          masterdata: {
+            config: demoMasterDataConfig(app.appId),
+            schema: 'mdm_demo',
+            groupId: 'eai-demo-masterdata',
+            activityGroupId: 'eai-demo-customer-activity',
+            fromBeginning: false,
+          },
         });
         for (const channel of ['/data/AccountChangeEvent', '/data/ContactChangeEvent'])
           await subscribe(salesforce.url, { url: `${hub.url}/webhooks/${SALESFORCE_CONNECTOR}`, channel });
