@@ -467,6 +467,16 @@ export class ConnectorRuntime {
       };
       if (plugin.kind === 'source') {
         const task = plugin.createSource!(config, context);
+        // Each named mapping is found once per start, not per document (findMapping looks at the disk).
+        const named = new Map<string, ReturnType<typeof findMapping>>();
+        const namedMapping = (ref: string) => {
+          let mapping = named.get(ref);
+          if (!mapping) {
+            mapping = findMapping(ref, baseDir);
+            named.set(ref, mapping);
+          }
+          return mapping;
+        };
         const step = createMappingStep({
           publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
           owner: name,
@@ -477,10 +487,10 @@ export class ConnectorRuntime {
           // document's format, as definition.ts documents (refused when there are several).
           mappingFor: (input) => {
             const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
-            const named = ref ? findMapping(ref, baseDir) : undefined;
+            const mapping = ref ? namedMapping(ref) : undefined;
             // A document of another format than the named mapping reads (a source that re-reads records through
             // another API, as the Salesforce CDC source does for GAP events) gets its format's one shipped mapping.
-            if (named && named.spec.input === input.format) return named;
+            if (mapping && mapping.spec.input === input.format) return mapping;
             try {
               return inboundMapping(input.format);
             } catch (error) {

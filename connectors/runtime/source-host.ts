@@ -5,7 +5,7 @@ import {
   type OutgoingRecord,
   type TransactionalProducer,
 } from '../../bus/index.ts';
-import { errorMessage, isRetriable } from '../../lib/errors.ts';
+import { errorMessage, isRetriable, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
@@ -78,6 +78,8 @@ export class SourceHost {
 
   private async run(): Promise<void> {
     const { task, logger, context } = this.options;
+    /** The batch whose transaction is under way (a task that polls ahead): resolves true once it committed. */
+    let previous: Promise<boolean> = Promise.resolve(true);
     while (!this.stopping && !context.signal.aborted) {
       let documents: SourceDocument[];
       try {
@@ -89,12 +91,31 @@ export class SourceHost {
         continue;
       }
       if (documents.length === 0) continue;
-      await this.deliver(documents);
+      const prepared = await this.prepare(documents);
+      if (!(await previous)) {
+        // Its positions may build on the batch that failed: never sent, the source reads or receives it again.
+        const error = new RetriableError('the batch before it was not committed');
+        await task.commit(documents, { ok: false, error }).catch(() => undefined);
+        continue;
+      }
+      previous = prepared.ok ? this.deliver(documents, prepared) : this.fail(documents, prepared.error);
+      if (!task.pollsAhead) await previous;
     }
+    await previous;
   }
 
-  private async deliver(documents: SourceDocument[]): Promise<void> {
-    const { task, name, counters, logger, step } = this.options;
+  /** Maps the batch and encodes its records (the CPU work, done while the previous batch is on its way). */
+  private async prepare(documents: SourceDocument[]): Promise<
+    | {
+        ok: true;
+        records: OutgoingRecord[];
+        published: number;
+        deadLettered: number;
+        canonical: Array<{ topic: string }>;
+      }
+    | { ok: false; error: unknown }
+  > {
+    const { name, counters, step } = this.options;
     counters.recordsIn += documents.length;
     connectorMetrics.recordsIn.inc({ connector: name }, documents.length);
     try {
@@ -110,33 +131,65 @@ export class SourceHost {
         for (const r of prepared.records) if (!r.topic.startsWith('dlq.')) canonical.push(r);
       }
       records.push(...this.positionRecords(documents));
+      return { ok: true, records, published, deadLettered, canonical };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** One Kafka transaction: the batch's records and positions; then the task's commit. True when committed. */
+  private async deliver(
+    documents: SourceDocument[],
+    prepared: {
+      records: OutgoingRecord[];
+      published: number;
+      deadLettered: number;
+      canonical: Array<{ topic: string }>;
+    },
+  ): Promise<boolean> {
+    const { task, name, counters, logger } = this.options;
+    const { records, published, deadLettered, canonical } = prepared;
+    try {
       await withRetry(() => this.producer!.sendTransaction(records), {
         retries: 5,
         onRetry: (error, attempt) =>
           logger.warn({ attempt, error: errorMessage(error) }, 'source transaction failed, retrying'),
       });
-      countPublished(canonical);
-      counters.recordsOut += published;
-      counters.recordsFailed += deadLettered;
-      counters.lastSuccessAt = new Date().toISOString();
-      counters.lastError = null;
-      connectorMetrics.recordsOut.inc({ connector: name }, published);
-      if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
-      connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
+    } catch (error) {
+      return this.fail(documents, error);
+    }
+    countPublished(canonical);
+    counters.recordsOut += published;
+    counters.recordsFailed += deadLettered;
+    counters.lastSuccessAt = new Date().toISOString();
+    counters.lastError = null;
+    connectorMetrics.recordsOut.inc({ connector: name }, published);
+    if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
+    connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
+    try {
       await task.commit(documents, { ok: true, published, deadLettered });
     } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      counters.lastError = failure.message;
-      logger.error({ error: failure.message, documents: documents.length }, 'source batch not committed');
-      await task.commit(documents, { ok: false, error: failure }).catch(() => undefined);
-      if (!isRetriable(error)) {
-        // A fenced or refused producer cannot go on: another instance owns this connector now, or Kafka refuses us.
-        this.stopping = true;
-        this.options.onFailure(failure);
-      } else {
-        await sleep(1000, this.options.context.signal);
-      }
+      // On Kafka already: the source's own acknowledgement failed, which the next batches do not depend on.
+      logger.error({ error: errorMessage(error) }, 'source task commit failed');
     }
+    return true;
+  }
+
+  /** The batch is not on Kafka: the task hears so; a fenced or refused producer stops the host. Always false. */
+  private async fail(documents: SourceDocument[], error: unknown): Promise<false> {
+    const { task, counters, logger } = this.options;
+    const failure = error instanceof Error ? error : new Error(String(error));
+    counters.lastError = failure.message;
+    logger.error({ error: failure.message, documents: documents.length }, 'source batch not committed');
+    await task.commit(documents, { ok: false, error: failure }).catch(() => undefined);
+    if (!isRetriable(error)) {
+      // A fenced or refused producer cannot go on: another instance owns this connector now, or Kafka refuses us.
+      this.stopping = true;
+      this.options.onFailure(failure);
+    } else {
+      await sleep(1000, this.options.context.signal);
+    }
+    return false;
   }
 
   private input(document: SourceDocument): DocumentInput {

@@ -52,6 +52,13 @@ export interface SourceTask {
   /** Called once per polled batch after its records and positions are committed on Kafka: acknowledge upstream now. */
   commit(documents: SourceDocument[], outcome: CommitOutcome): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * The runtime may poll (and map) the next batch while the previous one's transaction is under way, before that
+   * one's `commit`; commits still come in poll order. A batch polled ahead is committed `ok: false`, never sent,
+   * when the batch before it failed, so its positions may build on the previous batch's. Default: poll, commit,
+   * poll again.
+   */
+  pollsAhead?: boolean;
 }
 
 /** A canonical record for a sink, decoded from the bus. */
