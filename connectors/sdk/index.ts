@@ -33,7 +33,7 @@ export interface SourceDocument {
   /**
    * The source's own key for this delivery (a webhook's delivery id, a polled record's version). The runtime does not
    * dedup on it: a source that can be sent the same thing twice drops what it already committed, keeping recent ids
-   * in its positions so the memory survives a restart (the webhook transport does; see connectors/odoo for polling).
+   * in its positions so the memory survives a restart (the webhook and polling transports do).
    */
   deliveryId?: string;
   receivedAt?: Date;
