@@ -42,6 +42,11 @@ export interface HubOptions {
   port?: number;
   /** Instances with the same group share the connectors. */
   group?: string;
+  /**
+   * The base URL other instances of the group reach this one at (default: the URL it listens on): webhook requests
+   * for a connector another instance runs are forwarded there.
+   */
+  advertisedUrl?: string;
   plugins?: readonly ConnectorPlugin[];
   /** Sink retry policy before a record is dead-lettered (default the bus's: 5 retries from 200 ms). */
   sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
@@ -251,6 +256,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       };
     },
   });
+  // Other instances forward webhook requests for the connectors this one runs to this URL.
+  await runtime.advertise(options.advertisedUrl ?? ops.url);
   return {
     url: ops.url,
     runtime,

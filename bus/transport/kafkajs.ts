@@ -66,11 +66,20 @@ function toHeaders(raw: Record<string, unknown> | undefined): Headers {
  * Every producer of the bus is idempotent (the broker drops retried duplicates, and per-partition order is kept
  * across retries) and partitions as Java clients do; a transactional one also has its id.
  */
+/**
+ * A transaction begun right after the previous one committed is answered CONCURRENT_TRANSACTIONS until the broker has
+ * written the previous one's markers (a few ms on a healthy broker, more for a transaction over many partitions on a
+ * busy one). kafkajs retries it with its producer backoff, 300 ms at first and doubling, which made back-to-back
+ * transactions (a busy source) wait ~300 ms each: start at 5 ms and never wait more than 50 ms between attempts, as
+ * the Java producer's short retry of this error does. Idempotent producers retry without a count.
+ */
+const TRANSACTIONAL_RETRY = { initialRetryTime: 5, maxRetryTime: 50, retries: Number.MAX_SAFE_INTEGER };
+
 class KafkajsBaseProducer {
   protected readonly producer: Producer;
   constructor(kafka: Kafka, transactionalId?: string) {
     this.producer = kafka.producer({
-      ...(transactionalId ? { transactionalId } : {}),
+      ...(transactionalId ? { transactionalId, retry: TRANSACTIONAL_RETRY } : {}),
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: createJavaPartitioner,

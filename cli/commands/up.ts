@@ -80,6 +80,8 @@ export function registerUpCommand(program: Command): void {
           port: options.port,
           masterdata,
           orchestrator,
+          // Where the other instances of the group forward webhook requests for the connectors this one runs.
+          ...(process.env.EAI_ADVERTISED_URL ? { advertisedUrl: process.env.EAI_ADVERTISED_URL } : {}),
         });
         const endpoints = {
           api: hub.url,

@@ -23,6 +23,10 @@ import { createMappingStep } from './mapping-step.ts';
 import { redactConfig, resolveSecrets } from './secrets.ts';
 import { SinkHost, sinkGroupId } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
+import { forwardHops, forwardWebhook, MAX_FORWARD_HOPS } from './webhook-forward.ts';
+
+/** How long a forwarded webhook request waits for the owner's answer (its own wait for Kafka is 30 s by default). */
+const FORWARD_TIMEOUT_MS = 35_000;
 
 /** Connector slots: the partitions of the group's assignments topic, spread over the instances by rebalancing. */
 export const ASSIGNMENT_SLOTS = 12;
@@ -35,6 +39,8 @@ export interface ConnectorStatus {
   kind: 'source' | 'sink';
   state: ConnectorState;
   workerId: string | null;
+  /** The base URL that instance advertises (its hub's): webhooks reaching another instance are forwarded there. */
+  workerUrl?: string | null;
   trace: string | null;
   updatedAt: string | null;
   metrics: TaskCounters;
@@ -102,6 +108,8 @@ export class ConnectorRuntime {
   private statusTimer?: NodeJS.Timeout;
   /** The configs view is loaded: before that an unknown connector may just not be read yet. */
   private started = false;
+  /** This instance's base URL as other instances reach it (`advertise`), written with each status. */
+  private advertisedUrl: string | null = null;
   private stopped = false;
 
   constructor(options: RuntimeOptions) {
@@ -322,20 +330,58 @@ export class ConnectorRuntime {
     }
   }
 
-  /** Hands a webhook request to the connector that serves it on this instance. */
+  /**
+   * The base URL other instances reach this one at (the hub's, once it listens): written with every status, so a
+   * webhook request that reaches another instance is forwarded here when this one runs the connector.
+   */
+  async advertise(url: string): Promise<void> {
+    this.advertisedUrl = url;
+    await this.publishStatuses();
+  }
+
+  /**
+   * Hands a webhook request to the connector that serves it: on this instance, or forwarded to the instance that runs
+   * it (as the status topic says; webhook-forward.ts), which checks the signature. 503 with Retry-After while no
+   * instance runs it (a rebalance under way) or after MAX_FORWARD_HOPS forwards.
+   */
   async webhook(name: string, request: WebhookRequest): Promise<WebhookResponse> {
     const handler = this.webhooks.get(name);
-    if (!handler) {
-      // Until the configs are read, a connector this instance does not know yet may well exist: 503, not 404, or the
-      // sender (which treats 404 as final) drops a delivery that a restarting instance would have taken.
-      const known = !this.started || this.stored(name) !== undefined;
-      return {
-        status: known ? 503 : 404,
-        headers: known ? { 'Retry-After': '5' } : undefined,
-        body: { error: known ? `connector ${name} is not running on this instance` : `no connector ${name}` },
-      };
+    if (handler) return handler(request);
+    // Until the configs are read, a connector this instance does not know yet may well exist: 503, not 404, or the
+    // sender (which treats 404 as final) drops a delivery that a restarting instance would have taken.
+    const known = !this.started || this.stored(name) !== undefined;
+    const unavailable = (why: string): WebhookResponse => ({
+      status: 503,
+      headers: { 'Retry-After': '5' },
+      body: { error: `connector ${name} ${why}, retry later` },
+    });
+    if (!known) return { status: 404, body: { error: `no connector ${name}` } };
+    if (!this.started) return unavailable('is not running on this instance');
+    const hops = forwardHops(request);
+    if (hops >= MAX_FORWARD_HOPS) return unavailable(`was not found after ${hops} forwards`);
+    let owner = this.ownerUrl(name);
+    if (!owner) {
+      // A status written since the last read (a rebalance just ended): one read of the topic's end, then give up.
+      await this.statuses.sync(2000).catch(() => undefined);
+      owner = this.ownerUrl(name);
     }
-    return handler(request);
+    if (!owner) return unavailable('has no running instance right now');
+    try {
+      return await forwardWebhook(owner, name, request, FORWARD_TIMEOUT_MS);
+    } catch (error) {
+      this.log.warn({ connector: name, owner, error: errorMessage(error) }, 'webhook request not forwarded');
+      return unavailable('could not be reached on the instance that runs it');
+    }
+  }
+
+  /** The URL of the other instance that runs `name`, as its last status says. */
+  private ownerUrl(name: string): string | null {
+    const reported = this.statuses.get(`status/${name}`);
+    if (!reported) return null;
+    const status = JSON.parse(reported) as Partial<ConnectorStatus>;
+    if (status.state !== 'RUNNING' || !status.workerUrl || status.workerId === this.workerId) return null;
+    if (status.workerUrl === this.advertisedUrl) return null;
+    return status.workerUrl;
   }
 
   /** Connectors that run here, and their state: for readiness details and metrics. */
@@ -467,6 +513,16 @@ export class ConnectorRuntime {
       };
       if (plugin.kind === 'source') {
         const task = plugin.createSource!(config, context);
+        // Each named mapping is found once per start, not per document (findMapping looks at the disk).
+        const named = new Map<string, ReturnType<typeof findMapping>>();
+        const namedMapping = (ref: string) => {
+          let mapping = named.get(ref);
+          if (!mapping) {
+            mapping = findMapping(ref, baseDir);
+            named.set(ref, mapping);
+          }
+          return mapping;
+        };
         const step = createMappingStep({
           publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
           owner: name,
@@ -477,10 +533,10 @@ export class ConnectorRuntime {
           // document's format, as definition.ts documents (refused when there are several).
           mappingFor: (input) => {
             const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
-            const named = ref ? findMapping(ref, baseDir) : undefined;
+            const mapping = ref ? namedMapping(ref) : undefined;
             // A document of another format than the named mapping reads (a source that re-reads records through
             // another API, as the Salesforce CDC source does for GAP events) gets its format's one shipped mapping.
-            if (named && named.spec.input === input.format) return named;
+            if (mapping && mapping.spec.input === input.format) return mapping;
             try {
               return inboundMapping(input.format);
             } catch (error) {
@@ -558,6 +614,7 @@ export class ConnectorRuntime {
       kind: this.plugins.get(stored.definition.type)?.kind ?? 'source',
       state: entry.state,
       workerId: this.workerId,
+      workerUrl: this.advertisedUrl,
       trace: entry.trace,
       updatedAt: new Date().toISOString(),
       metrics: { ...entry.counters },

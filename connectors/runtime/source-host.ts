@@ -5,7 +5,7 @@ import {
   type OutgoingRecord,
   type TransactionalProducer,
 } from '../../bus/index.ts';
-import { errorMessage, isRetriable } from '../../lib/errors.ts';
+import { errorMessage, isRetriable, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
@@ -34,6 +34,25 @@ export function positionsOf(log: CompactedLog, connector: string): Map<string, J
     }
   }
   return out;
+}
+
+/** Documents gathered behind one transaction, at most (a task that polls ahead); then the host waits for it. */
+const MAX_GROUPED_DOCUMENTS = 1000;
+
+type Prepared =
+  | {
+      ok: true;
+      records: OutgoingRecord[];
+      published: number;
+      deadLettered: number;
+      canonical: Array<{ topic: string }>;
+    }
+  | { ok: false; error: unknown };
+
+/** One polled batch and its encoded records. */
+interface Batch {
+  documents: SourceDocument[];
+  prepared: Prepared;
 }
 
 export interface SourceHostOptions {
@@ -78,23 +97,67 @@ export class SourceHost {
 
   private async run(): Promise<void> {
     const { task, logger, context } = this.options;
+    /** The transaction under way (a task that polls ahead): resolves true once committed. */
+    let previous: Promise<boolean> = Promise.resolve(true);
+    let previousDone = true;
+    let previousOk = true;
+    /** A poll that a committed transaction interrupted: its documents are taken next time round. */
+    let polling: Promise<SourceDocument[] | 'failed'> | undefined;
+    /**
+     * Batches polled and mapped while the previous transaction was under way, in poll order: they go to Kafka in the
+     * next transaction together, so the requests that arrive during one transaction share the next.
+     */
+    let group: Batch[] = [];
     while (!this.stopping && !context.signal.aborted) {
-      let documents: SourceDocument[];
-      try {
-        documents = await task.poll();
-      } catch (error) {
+      if (group.length > 0 && previousDone) {
+        const sending = group;
+        group = [];
+        previousDone = false;
+        // Only a task that polls ahead can have polled these before the failure was committed to it.
+        previous = (previousOk || !task.pollsAhead ? this.deliver(sending) : this.skip(sending)).then(
+          (ok) => {
+            previousDone = true;
+            previousOk = ok;
+            return ok;
+          },
+        );
+        if (!task.pollsAhead) await previous;
+        continue;
+      }
+      polling ??= task.poll().catch((error) => {
         logger.error({ error: errorMessage(error) }, 'source poll failed');
         this.options.counters.lastError = errorMessage(error);
+        return 'failed' as const;
+      });
+      const next =
+        group.length > 0
+          ? await Promise.race([polling, previous.then(() => 'sent' as const)])
+          : await polling;
+      if (next === 'sent') continue;
+      polling = undefined;
+      if (next === 'failed') {
         await sleep(1000, context.signal);
         continue;
       }
-      if (documents.length === 0) continue;
-      await this.deliver(documents);
+      if (next.length === 0) continue;
+      group.push({ documents: next, prepared: await this.prepare(next) });
+      const gathered = group.reduce((n, batch) => n + batch.documents.length, 0);
+      if (!task.pollsAhead || gathered >= MAX_GROUPED_DOCUMENTS) await previous;
     }
+    await previous;
+    // Stopping: what was gathered or polled is not on Kafka; the task hears so (a webhook answers 503).
+    const left = polling ? await polling : [];
+    if (left !== 'failed' && left.length > 0)
+      group.push({ documents: left, prepared: { ok: false, error: null } });
+    for (const { documents } of group)
+      await task
+        .commit(documents, { ok: false, error: new RetriableError('stopping') })
+        .catch(() => undefined);
   }
 
-  private async deliver(documents: SourceDocument[]): Promise<void> {
-    const { task, name, counters, logger, step } = this.options;
+  /** Maps the batch and encodes its records (the CPU work, done while the previous batch is on its way). */
+  private async prepare(documents: SourceDocument[]): Promise<Prepared> {
+    const { name, counters, step } = this.options;
     counters.recordsIn += documents.length;
     connectorMetrics.recordsIn.inc({ connector: name }, documents.length);
     try {
@@ -109,34 +172,90 @@ export class SourceHost {
         deadLettered += prepared.deadLettered.length;
         for (const r of prepared.records) if (!r.topic.startsWith('dlq.')) canonical.push(r);
       }
-      records.push(...this.positionRecords(documents));
+      return { ok: true, records, published, deadLettered, canonical };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * One Kafka transaction: the batches' records and their last position per partition; then the task's commit of
+   * each batch, in poll order. True when committed.
+   */
+  private async deliver(batches: Batch[]): Promise<boolean> {
+    const { task, name, counters, logger } = this.options;
+    const failed = batches.find((batch) => !batch.prepared.ok)?.prepared;
+    if (failed && !failed.ok) return this.fail(batches, failed.error);
+    const records: OutgoingRecord[] = [];
+    const canonical: Array<{ topic: string }> = [];
+    let published = 0;
+    let deadLettered = 0;
+    for (const { prepared } of batches) {
+      if (!prepared.ok) continue;
+      records.push(...prepared.records);
+      canonical.push(...prepared.canonical);
+      published += prepared.published;
+      deadLettered += prepared.deadLettered;
+    }
+    records.push(...this.positionRecords(batches.flatMap((batch) => batch.documents)));
+    try {
       await withRetry(() => this.producer!.sendTransaction(records), {
         retries: 5,
         onRetry: (error, attempt) =>
           logger.warn({ attempt, error: errorMessage(error) }, 'source transaction failed, retrying'),
       });
-      countPublished(canonical);
-      counters.recordsOut += published;
-      counters.recordsFailed += deadLettered;
-      counters.lastSuccessAt = new Date().toISOString();
-      counters.lastError = null;
-      connectorMetrics.recordsOut.inc({ connector: name }, published);
-      if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
-      connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
-      await task.commit(documents, { ok: true, published, deadLettered });
     } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      counters.lastError = failure.message;
-      logger.error({ error: failure.message, documents: documents.length }, 'source batch not committed');
-      await task.commit(documents, { ok: false, error: failure }).catch(() => undefined);
-      if (!isRetriable(error)) {
-        // A fenced or refused producer cannot go on: another instance owns this connector now, or Kafka refuses us.
-        this.stopping = true;
-        this.options.onFailure(failure);
-      } else {
-        await sleep(1000, this.options.context.signal);
+      return this.fail(batches, error);
+    }
+    countPublished(canonical);
+    counters.recordsOut += published;
+    counters.recordsFailed += deadLettered;
+    counters.lastSuccessAt = new Date().toISOString();
+    counters.lastError = null;
+    connectorMetrics.recordsOut.inc({ connector: name }, published);
+    if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
+    connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
+    for (const { documents, prepared } of batches) {
+      if (!prepared.ok) continue;
+      try {
+        await task.commit(documents, {
+          ok: true,
+          published: prepared.published,
+          deadLettered: prepared.deadLettered,
+        });
+      } catch (error) {
+        // On Kafka already: the source's own acknowledgement failed, which the next batches do not depend on.
+        logger.error({ error: errorMessage(error) }, 'source task commit failed');
       }
     }
+    return true;
+  }
+
+  /** Batches gathered behind a transaction that failed: their positions may build on it, so they are never sent. */
+  private async skip(batches: Batch[]): Promise<boolean> {
+    const error = new RetriableError('the batch before it was not committed');
+    for (const { documents } of batches)
+      await this.options.task.commit(documents, { ok: false, error }).catch(() => undefined);
+    return true;
+  }
+
+  /** The batches are not on Kafka: the task hears so; a fenced or refused producer stops the host. Always false. */
+  private async fail(batches: Batch[], error: unknown): Promise<false> {
+    const { task, counters, logger } = this.options;
+    const failure = error instanceof Error ? error : new Error(String(error));
+    counters.lastError = failure.message;
+    const documents = batches.reduce((n, batch) => n + batch.documents.length, 0);
+    logger.error({ error: failure.message, documents }, 'source batch not committed');
+    for (const batch of batches)
+      await task.commit(batch.documents, { ok: false, error: failure }).catch(() => undefined);
+    if (!isRetriable(error)) {
+      // A fenced or refused producer cannot go on: another instance owns this connector now, or Kafka refuses us.
+      this.stopping = true;
+      this.options.onFailure(failure);
+    } else {
+      await sleep(1000, this.options.context.signal);
+    }
+    return false;
   }
 
   private input(document: SourceDocument): DocumentInput {

@@ -33,7 +33,7 @@ export interface SourceDocument {
   /**
    * The source's own key for this delivery (a webhook's delivery id, a polled record's version). The runtime does not
    * dedup on it: a source that can be sent the same thing twice drops what it already committed, keeping recent ids
-   * in its positions so the memory survives a restart (the webhook transport does; see connectors/odoo for polling).
+   * in its positions so the memory survives a restart (the webhook and polling transports do).
    */
   deliveryId?: string;
   receivedAt?: Date;
@@ -52,6 +52,13 @@ export interface SourceTask {
   /** Called once per polled batch after its records and positions are committed on Kafka: acknowledge upstream now. */
   commit(documents: SourceDocument[], outcome: CommitOutcome): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * The runtime may poll (and map) the next batch while the previous one's transaction is under way, before that
+   * one's `commit`; commits still come in poll order. A batch polled ahead is committed `ok: false`, never sent,
+   * when the batch before it failed, so its positions may build on the previous batch's. Default: poll, commit,
+   * poll again.
+   */
+  pollsAhead?: boolean;
 }
 
 /** A canonical record for a sink, decoded from the bus. */

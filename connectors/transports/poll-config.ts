@@ -53,6 +53,12 @@ export const cursorSchema = z.union([
   z.object({
     updatedSince: z.string().describe('ISO 8601 modification time of the last item read.'),
     afterId: z.string().optional().describe('Id of the last item read at `updatedSince` (the tie-breaker).'),
+    seen: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'Versions emitted inside the overlap window (`id@updatedAt#digest`), so that after a restart the overlap does not emit them again.',
+      ),
   }),
   z.object({ pageToken: z.string().nullable().describe('Token of the page to read; null: the first page.') }),
   z.object({ offset: z.number().int().nonnegative().describe('Items of the list already read.') }),

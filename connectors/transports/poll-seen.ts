@@ -13,6 +13,21 @@ export class SeenVersions {
     this.limit = limit;
   }
 
+  /** When a remembered version was stamped, read back from its key (`id@updatedAt#digest`); NaN if not a key. */
+  static stampOf(key: string): number {
+    const hash = key.lastIndexOf('#');
+    const at = key.lastIndexOf('@', hash);
+    return hash > 0 && at >= 0 ? Date.parse(key.slice(at + 1, hash)) : Number.NaN;
+  }
+
+  /** The versions stamped at or after `ms`, newest `limit` of them, oldest first: what a restart must remember. */
+  since(ms: number, limit: number): string[] {
+    const out: Array<[string, number]> = [];
+    for (const entry of this.entries) if (entry[1] >= ms) out.push(entry);
+    out.sort((a, b) => a[1] - b[1]);
+    return out.slice(-limit).map(([key]) => key);
+  }
+
   static key(id: string, updatedAt: string, bytes: Buffer): string {
     const digest = createHash('sha1').update(bytes).digest('base64url').slice(0, 12);
     return `${id}@${updatedAt}#${digest}`;

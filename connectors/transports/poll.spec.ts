@@ -166,9 +166,17 @@ describe('poll source against the Odoo simulator (search_read on write_date)', (
       { updatedSince: '2025-01-01T10:00:00.000Z', afterId: '103' },
       { updatedSince: '2025-01-01T10:00:05.000Z', afterId: '105' },
     ]);
+    // With the versions the next pass's overlap (2 s) reads again, so a restart does not emit them twice.
     expect(documents.at(-1)?.position).toEqual({
       partition: 'res.partner',
-      offset: { updatedSince: '2025-01-01T10:00:06.000Z', afterId: '106' },
+      offset: {
+        updatedSince: '2025-01-01T10:00:06.000Z',
+        afterId: '106',
+        seen: [
+          expect.stringMatching(/^105@2025-01-01T10:00:05\.000Z#/),
+          expect.stringMatching(/^106@2025-01-01T10:00:06\.000Z#/),
+        ],
+      },
     });
     // The next pass reads the overlap again and emits nothing: those versions were emitted.
     expect(await drain(task)).toEqual([]);
@@ -205,20 +213,23 @@ describe('poll source against the Odoo simulator (search_read on write_date)', (
     ]);
   });
 
-  it('resumes from the committed position; versions the overlap reads again keep their delivery ids', async () => {
+  it('resumes from the committed position; what the overlap reads again was committed with it and is dropped', async () => {
     const first = source(odooFetchPage(odoo.sim.url, 'res.partner'));
     await first.task.start(new Map());
     const before = await drain(first.task);
     const position = before.at(-1)!.position!;
+    // The position holds the versions the next pass's overlap reads again (106 at the cursor, inclusive).
+    expect((position.offset as { seen?: string[] }).seen).toEqual(
+      expect.arrayContaining([before.at(-1)!.deliveryId!.slice('res.partner:'.length)]),
+    );
     await first.task.stop();
 
     expect((await edit(102, 'Partner 102 renamed')).status).toBe(200);
     const second = source(odooFetchPage(odoo.sim.url, 'res.partner'), { overlapMs: 0 });
     await second.task.start(new Map([[position.partition, position.offset]]));
     const after = await drain(second.task);
-    // Only 106 (at the cursor, inclusive) and the renamed 102: 106's delivery id is the one the runtime saw.
-    expect(parsed(after).map((p) => p.name)).toEqual(['Partner 106', 'Partner 102 renamed']);
-    expect(after[0]?.deliveryId).toBe(before.at(-1)?.deliveryId);
+    // Only the renamed 102: 106, read again at the cursor, was emitted before the restart.
+    expect(parsed(after).map((p) => p.name)).toEqual(['Partner 102 renamed']);
   });
 });
 
@@ -247,6 +258,46 @@ describe('poll source with a scripted system', () => {
       item('a', '2025-01-01T10:00:11Z', 'a v2'),
     ].sort((x, y) => Date.parse(x.updatedAt as string) - Date.parse(y.updatedAt as string));
     expect(ids(await drain(task))).toEqual(['late', 'b rewritten in the same second', 'a v2']);
+  });
+
+  it('restarted from its committed position, the overlap emits nothing twice and misses nothing', async () => {
+    let rows = [
+      item('a', '2025-01-01T10:00:00Z'),
+      item('b', '2025-01-01T10:00:08Z'),
+      item('c', '2025-01-01T10:00:10Z'),
+    ];
+    const fetchPage = async (cursor: Cursor, _signal: AbortSignal, pageSize: number): Promise<Page> => {
+      const { updatedSince, afterId } = cursor as { updatedSince: string; afterId?: string };
+      const since = Date.parse(updatedSince);
+      const after = (row: PolledItem) => {
+        const ms = Date.parse(row.updatedAt as string);
+        return ms > since || (ms === since && (afterId === undefined || row.id > afterId));
+      };
+      return { items: rows.filter(after).slice(0, pageSize) };
+    };
+    const first = source(fetchPage, { pageSize: 2, overlapMs: 5000 });
+    await first.task.start(new Map());
+    const committed: SourceDocument[] = [];
+    for (let i = 0; i < 10; i++) {
+      const batch = await first.task.poll();
+      if (batch.length === 0) break;
+      committed.push(...batch);
+      await first.task.commit(batch, { ok: true, published: batch.length, deadLettered: 0 });
+    }
+    expect(ids(committed)).toEqual(['a', 'b', 'c']);
+    const position = committed.at(-1)!.position!;
+    // b and c are inside the window of the next pass (cursor 10:00:10 minus 5 s); a is not.
+    expect((position.offset as { seen: string[] }).seen.map((key) => key.split('@')[0])).toEqual(['b', 'c']);
+    await first.task.stop();
+
+    // While the source was down: one late write stamped inside the overlap, one newer version of b.
+    rows = [...rows, item('late', '2025-01-01T10:00:09Z'), item('b', '2025-01-01T10:00:12Z', 'b v2')].sort(
+      (x, y) => Date.parse(x.updatedAt as string) - Date.parse(y.updatedAt as string),
+    );
+    const second = source(fetchPage, { pageSize: 2, overlapMs: 5000 });
+    await second.task.start(new Map([[position.partition, position.offset]]));
+    expect(ids(await drain(second.task))).toEqual(['late', 'b v2']);
+    await second.task.stop();
   });
 
   it('pages by token: the last page is read again each pass and only new items are emitted', async () => {

@@ -61,9 +61,13 @@ export interface PollSource extends SourceTask {
  *   after the pass read past it (the stamp is taken when the writing transaction starts; Odoo's write_date is
  *   `now()` of the transaction, with second precision) is read by the next pass, if it committed within the overlap.
  * - What the overlap reads again is dropped when it is a version already emitted (same id, updatedAt and bytes),
- *   and emitted when it is newer. After a restart that memory is gone: re-read versions carry the same deliveryId
- *   as before, and the runtime drops those.
+ *   and emitted when it is newer. The versions emitted inside the overlap window are part of the committed position
+ *   (`seen`, the newest SEEN_IN_POSITION of them), written in the same Kafka transaction as the records, so after a
+ *   restart the overlap drops them too: nothing emitted twice, nothing missed.
  */
+
+/** Versions of the overlap window kept in a position at most (about 60 bytes each in the offsets topic). */
+export const SEEN_IN_POSITION = 2000;
 export function createPollSource(options: PollSourceOptions, context: ConnectorContext): PollSource {
   const config = pollSourceConfig.parse(options.config);
   const log = context.logger.child({ transport: 'poll', entity: config.entity });
@@ -99,9 +103,23 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
     return new Date(ms).toISOString();
   }
 
+  /**
+   * The position to commit for `cursor`: an `updated-since` cursor carries the versions emitted inside the overlap
+   * window of the next pass, so a restart does not emit them again.
+   */
+  function positionOf(cursor: Cursor): Json {
+    if (!('updatedSince' in cursor)) return cursor as Json;
+    const { seen: _seen, ...bare } = cursor;
+    const window = seen.since(Date.parse(cursor.updatedSince) - config.overlapMs, SEEN_IN_POSITION);
+    return (window.length > 0 ? { ...bare, seen: window } : bare) as Json;
+  }
+
   /** Turns a page into documents (versions not emitted yet), moves the read cursor, and picks the next page. */
   function accept(page: Cursor, result: Page): SourceDocument[] {
     const documents: SourceDocument[] = [];
+    // A batch is one page, committed whole: its documents carry the cursor where each stands, and the versions the
+    // overlap knew at the start of the page; the last one all the page's (see the end of this function).
+    const seenAtStart = 'updatedSince' in read ? (positionOf(read) as { seen?: string[] }).seen : undefined;
     let previousMs = Number.NEGATIVE_INFINITY;
     result.items.forEach((item, index) => {
       const updatedAt = isoOf(item, page);
@@ -125,11 +143,21 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
         bytes: item.bytes,
         ...(item.format === undefined ? {} : { format: item.format }),
         ...(item.name === undefined ? {} : { name: item.name }),
-        position: { partition: config.entity, offset: ('pageToken' in page ? page : read) as Json },
+        position: {
+          partition: config.entity,
+          offset: ('pageToken' in page
+            ? page
+            : 'updatedSince' in read && seenAtStart
+              ? { ...read, seen: seenAtStart }
+              : read) as Json,
+        },
         deliveryId: `${config.entity}:${key}`,
         receivedAt: new Date(),
       });
     });
+    const lastDocument = documents.at(-1);
+    if (lastDocument?.position && 'updatedSince' in read)
+      lastDocument.position = { partition: config.entity, offset: positionOf(read) };
     const last = result.items.at(-1);
     const full = result.items.length >= config.pageSize;
     let next: Cursor | undefined = result.next;
@@ -179,6 +207,15 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
             `${context.name}: committed position of ${config.entity} is not a cursor: ${JSON.stringify(saved)}`,
           );
         committed = parsed.data;
+        if ('updatedSince' in committed && committed.seen) {
+          // The versions the last committed batch had emitted inside the overlap: the first pass drops them.
+          for (const key of committed.seen) {
+            const ms = SeenVersions.stampOf(key);
+            if (!Number.isNaN(ms)) seen.add(key, ms);
+          }
+          const { seen: _restored, ...bare } = committed;
+          committed = bare;
+        }
       }
       read = committed;
       pass = null;
@@ -213,7 +250,13 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
       const mine = documents.filter((document) => document.position?.partition === config.entity);
       if (outcome.ok) {
         const last = mine.at(-1)?.position;
-        if (last) committed = cursorSchema.parse(last.offset);
+        if (last) {
+          const cursor = cursorSchema.parse(last.offset);
+          if ('updatedSince' in cursor) {
+            const { seen: _seen, ...bare } = cursor;
+            committed = bare;
+          } else committed = cursor;
+        }
         return;
       }
       // Not on Kafka: read them again from the last committed cursor, as new.

@@ -191,6 +191,37 @@ describe('webhook source: acknowledged after Kafka', () => {
     expect((await again.reply).status).toBe(200);
   });
 
+  it('polled ahead: a batch builds its positions on the one before; when that one fails, neither is remembered', async () => {
+    const { task, server, t } = await setup({ batchSize: 1 });
+    expect(task.pollsAhead).toBe(true);
+    // Enough deliveries that two land in one bucket (16 buckets): the second's position must hold the first's id.
+    const ids = Array.from({ length: 20 }, (_, i) => `ahead-${i}`);
+    const replies = ids.map((id) => send(server.url, body, shopifyHeaders(body, id)));
+    const batches: SourceDocument[][] = [];
+    for (const _ of ids) batches.push(await pollSome(task));
+    const bucketOf = (docs: SourceDocument[]) => docs[0]!.position!.partition;
+    const offsetOf = (docs: SourceDocument[]) => docs[0]!.position!.offset as string[];
+    // 20 deliveries in 16 buckets: two share one (the first such pair, i before j).
+    const pair = batches
+      .flatMap((x, i) => batches.map((y, j) => [i, j, x, y] as const))
+      .find(([i, j, x, y]) => i < j && bucketOf(x) === bucketOf(y));
+    expect(pair).toBeDefined();
+    const [, j, first, later] = pair!;
+    // The later one, polled before the first was committed, holds both hashes, the first's before its own.
+    expect(offsetOf(later)).toHaveLength(2);
+    expect(offsetOf(later)[0]).toBe(offsetOf(first)[0]);
+    expect(j).toBeGreaterThan(0);
+    // The first fails; the runtime fails every batch polled after it, unsent.
+    for (const batch of batches) await task.commit(batch, { ok: false, error: new Error('aborted') });
+    for (const reply of replies) expect((await reply.reply).status).toBe(503);
+    // Redelivered and committed one by one: positions start again from what was committed (nothing), not the failed.
+    const again = send(server.url, body, shopifyHeaders(body, later[0]!.deliveryId!));
+    const docs = await cycle(task);
+    expect(offsetOf(docs)).toHaveLength(1);
+    expect((await again.reply).status).toBe(200);
+    expect(t.logs.filter((line) => line.msg === 'webhook batch not stored')).toHaveLength(20);
+  });
+
   it('a dead-lettered document is still accepted (it is kept in the dead-letter topic)', async () => {
     const { task, server } = await setup({ acceptedStatus: 202 });
     const request = send(server.url, body, shopifyHeaders(body, 'req-3'));

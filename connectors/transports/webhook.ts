@@ -108,8 +108,12 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
   const restored = new Set<string>();
   /** Per bucket, the hashes of the last committed delivery ids, as the positions hold them. */
   const buckets = new Map<number, string[]>();
-  /** The buckets as the batch polled last would leave them, applied once it is committed. */
-  let pendingBuckets = new Map<number, string[]>();
+  /**
+   * Per batch polled and not committed yet (the runtime polls one ahead), in poll order: the buckets as that batch
+   * leaves them, built on the batches before it; applied to `buckets` once it is committed. A failed batch drops
+   * the ones after it too (the runtime never sends a batch polled ahead of one that failed).
+   */
+  const outstanding: Array<{ documents: SourceDocument[]; buckets: Map<number, string[]> }> = [];
   /** Queued or polled, not yet committed, by delivery id. */
   const inFlight = new Map<string, Entry>();
   const queue: Entry[] = [];
@@ -313,17 +317,26 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
     async poll() {
       if (state === 'running' && queue.length === 0 && !signal.aborted) await waitForWork();
       if (state !== 'running') return [];
-      pendingBuckets = new Map();
-      return queue.splice(0, config.batchSize).map((entry) => {
+      const taken = queue.splice(0, config.batchSize);
+      if (taken.length === 0) return [];
+      const pending = new Map<number, string[]>();
+      const current = (bucket: number) => {
+        for (let i = outstanding.length - 1; i >= 0; i--) {
+          const ids = outstanding[i]!.buckets.get(bucket);
+          if (ids) return ids;
+        }
+        return buckets.get(bucket) ?? [];
+      };
+      const documents: SourceDocument[] = taken.map((entry) => {
         // The document's position: its bucket's last ids, this one included; the runtime keeps the batch's last.
         const hash = idHash(entry.document.deliveryId);
         const bucket = bucketOf(hash);
-        const ids = [...(pendingBuckets.get(bucket) ?? buckets.get(bucket) ?? []), hash].slice(
-          -RESTORED_PER_BUCKET,
-        );
-        pendingBuckets.set(bucket, ids);
+        const ids = [...(pending.get(bucket) ?? current(bucket)), hash].slice(-RESTORED_PER_BUCKET);
+        pending.set(bucket, ids);
         return { ...entry.document, position: { partition: `${BUCKET_PARTITION}${bucket}`, offset: ids } };
       });
+      outstanding.push({ documents, buckets: pending });
+      return documents;
     },
 
     async commit(documents, outcome: CommitOutcome) {
@@ -333,8 +346,13 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
         return entry ? [entry] : [];
       });
       const shared = new Set(entries.map((entry) => entry.request)).size > 1;
-      if (outcome.ok) for (const [bucket, ids] of pendingBuckets) buckets.set(bucket, ids);
-      pendingBuckets = new Map();
+      const at = outstanding.findIndex((batch) => batch.documents === documents);
+      if (at >= 0) {
+        const [batch] = outstanding.splice(0, at + 1).slice(-1);
+        if (outcome.ok) for (const [bucket, ids] of batch!.buckets) buckets.set(bucket, ids);
+        // Batches polled after a failed one hold its ids in their positions: the runtime fails them too.
+        else outstanding.length = 0;
+      }
       if (!outcome.ok)
         logger.warn(
           { documents: entries.length, error: errorMessage(outcome.error) },
@@ -351,6 +369,8 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
         }
       }
     },
+
+    pollsAhead: true,
 
     async stop() {
       if (state === 'stopped') return;

@@ -2,7 +2,7 @@ import type avro from 'avsc';
 import jsonata from 'jsonata';
 import { ConfigError } from '../../lib/errors.ts';
 import { avroType, canonicalSchemas } from '../../schemas/catalog.ts';
-import { type FastExpression, fastExpression } from './fast-path.ts';
+import { type FastExpression, fastExpression, type LetFunction } from './fast-path.ts';
 import { mappingFunctions } from './functions.ts';
 import type { FieldMap, LoadedMapping } from './spec.ts';
 
@@ -20,6 +20,8 @@ export interface ExpressionNode {
    * every value it is given into a fresh frame on each call (most expressions use none or one of a dozen lets).
    */
   uses: string[];
+  /** A function (`function(...) {...}`): as a let, JSONata evaluates it only when a JSONata evaluation needs it. */
+  lambda?: boolean;
 }
 
 /** A nested record: its own fields, optionally over a moved context (`$from`) or once per node (`$each`). */
@@ -125,9 +127,22 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
   // The mapping's functions are the same for every document: bound into each expression once, so an evaluation
   // binds only the per-document values ($doc, $tree, $record, $parent, lets) instead of all of them every time.
   const functions = mappingFunctions(compiled.tables, spec.options.timeZone);
+  const letFunctions = new Map<string, LetFunction>();
+  const before = new Set(['doc', 'tree']);
+  for (const [name, node] of compiled.lets) {
+    const ast = node.expression.ast() as { type?: string };
+    if (ast.type === 'lambda') letFunctions.set(name, { ast: ast as never, visible: new Set(before) });
+    before.add(name);
+  }
   for (const node of allExpressions(compiled)) {
     for (const [name, fn] of Object.entries(functions)) node.expression.assign(name, fn);
-    node.fast = fastExpression(node.expression.ast() as never, functions);
+    // A let that is a function stays JSONata's value (for the expressions JSONata evaluates); compiled expressions
+    // call its compiled body instead.
+    if ((node.expression.ast() as { type?: string }).type === 'lambda') {
+      node.lambda = true;
+      continue;
+    }
+    node.fast = fastExpression(node.expression.ast() as never, functions, letFunctions);
   }
   return compiled;
 }

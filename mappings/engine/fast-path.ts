@@ -20,7 +20,45 @@ interface Context {
   bindings: Record<string, unknown>;
   /** `$$`: the input the expression was called with. */
   root: unknown;
+  /** Variables bound by `:=` and by lambda parameters, innermost first; then `bindings`. */
+  frame: Frame | null;
+  /** Inside a let's function: the per-document bindings its closure saw (earlier lets, `$doc`, `$tree`). */
+  visible: ReadonlySet<string> | null;
 }
+
+interface Frame {
+  vars: Map<string, unknown>;
+  parent: Frame | null;
+}
+
+/** A compiled `function(...) {...}` value: only `$each` takes one; anywhere else JSONata answers. */
+class FastLambda {
+  readonly params: string[];
+  readonly body: Evaluator;
+  readonly input: unknown;
+  readonly context: Context;
+  constructor(params: string[], body: Evaluator, input: unknown, context: Context) {
+    this.params = params;
+    this.body = body;
+    this.input = input;
+    this.context = context;
+  }
+  call(args: unknown[]): unknown {
+    const vars = new Map<string, unknown>();
+    for (const [i, name] of this.params.entries()) vars.set(name, args[i]);
+    return this.body(this.input, { ...this.context, frame: { vars, parent: this.context.frame } });
+  }
+}
+
+function lookupVariable(c: Context, name: string): { found: boolean; value?: unknown } {
+  for (let f = c.frame; f; f = f.parent)
+    if (f.vars.has(name)) return { found: true, value: f.vars.get(name) };
+  if (Object.hasOwn(c.bindings, name) && (!c.visible || c.visible.has(name)))
+    return { found: true, value: c.bindings[name] };
+  return { found: false };
+}
+
+const isShadowed = (c: Context, name: string) => lookupVariable(c, name).found;
 
 type Evaluator = (input: unknown, context: Context) => unknown;
 
@@ -264,6 +302,42 @@ function compileBinary(expr: AstNode): Evaluator {
 /** The functions a compiled call may reach: the mapping's own (plain, synchronous) and two JSONata built-ins. */
 let callable: Record<string, (...args: unknown[]) => unknown> = {};
 
+/**
+ * The mapping's lets that are functions (`function($p) {...}`, e.g. imported from a lib file), by name, with the
+ * per-document names their closure sees. A call of one runs its compiled body; a body that uses more than the
+ * subset is compiled to "ask JSONata" when called, so a branch that never calls it stays compiled.
+ */
+export interface LetFunction {
+  ast: AstNode;
+  visible: ReadonlySet<string>;
+}
+let letFunctions: ReadonlyMap<string, LetFunction> = new Map();
+let compiledLets = new Map<string, { params: string[]; body: Evaluator }>();
+
+const str = (value: unknown): string | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new Unsupported('not a string');
+  return value;
+};
+
+/** JSONata's regex matcher (evaluateRegex's closure and `next`): the matches from the start, non-empty after the first. */
+function matches(re: RegExp, text: string): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  const copy = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+  copy.lastIndex = 0;
+  let match = copy.exec(text);
+  while (match !== null) {
+    if (out.length > 0 && match[0] === '') throw new Unsupported('empty match');
+    out.push({ start: match.index, end: match.index + match[0].length });
+    if (copy.lastIndex >= text.length) break;
+    match = copy.exec(text);
+  }
+  return out;
+}
+
+const plainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof FastLambda);
+
 const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) => unknown }> = {
   exists: { arities: [1], fn: (arg) => arg !== undefined },
   not: { arities: [1], fn: (arg) => (arg === undefined ? undefined : !boolean(arg)) },
@@ -278,34 +352,275 @@ const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) =>
       return list.join(separator ?? '');
     },
   },
+  boolean: { arities: [1], fn: (arg) => boolean(arg) },
+  trim: {
+    arities: [1],
+    fn: (arg) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      let out = text.replace(/[ \t\n\r]+/gm, ' ');
+      if (out.charAt(0) === ' ') out = out.substring(1);
+      if (out.charAt(out.length - 1) === ' ') out = out.substring(0, out.length - 1);
+      return out;
+    },
+  },
+  uppercase: { arities: [1], fn: (arg) => str(arg)?.toUpperCase() },
+  lowercase: { arities: [1], fn: (arg) => str(arg)?.toLowerCase() },
+  contains: {
+    arities: [2],
+    fn: (arg, token) => {
+      const text = str(arg);
+      if (text === undefined || token === undefined) return undefined;
+      if (typeof token === 'string') return text.includes(token);
+      if (token instanceof RegExp) return matches(token, text).length > 0;
+      throw new Unsupported('contains token');
+    },
+  },
+  split: {
+    arities: [2],
+    fn: (arg, separator) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      if (typeof separator === 'string') return text.split(separator);
+      if (!(separator instanceof RegExp)) throw new Unsupported('split separator');
+      const found = matches(separator, text);
+      if (found.length === 0) return [text];
+      const out: string[] = [];
+      let start = 0;
+      for (const m of found) {
+        out.push(text.substring(start, m.start));
+        start = m.end;
+      }
+      out.push(text.substring(start));
+      return out;
+    },
+  },
+  // Replacements that hold no `$` (no group references): JSONata's own for anything else.
+  replace: {
+    arities: [3],
+    fn: (arg, pattern, replacement) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      if (typeof replacement !== 'string' || replacement.includes('$')) throw new Unsupported('replacement');
+      if (typeof pattern === 'string') {
+        if (pattern === '') throw new Unsupported('empty pattern');
+        return text.split(pattern).join(replacement);
+      }
+      if (!(pattern instanceof RegExp)) throw new Unsupported('pattern');
+      let out = '';
+      let position = 0;
+      for (const m of matches(pattern, text)) {
+        out += text.substring(position, m.start) + replacement;
+        position = m.end;
+      }
+      return out + text.substring(position);
+    },
+  },
+  substring: {
+    arities: [2, 3],
+    fn: (arg, start, length) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      if (!Number.isInteger(start) || (length !== undefined && !Number.isInteger(length)))
+        throw new Unsupported('substring bounds');
+      const chars = Array.from(text);
+      let from = start as number;
+      if (chars.length + from < 0) from = 0;
+      if (length === undefined) return chars.slice(from).join('');
+      if ((length as number) <= 0) return '';
+      const end = from >= 0 ? from + (length as number) : chars.length + from + (length as number);
+      return chars.slice(from, end).join('');
+    },
+  },
+  // Signature <a<o>:o>: one object is an array of one.
+  merge: {
+    arities: [1],
+    fn: (arg) => {
+      if (arg === undefined) return undefined;
+      const list = Array.isArray(arg) ? arg : [arg];
+      const out: Record<string, unknown> = Object.create(null);
+      for (const item of list) {
+        if (!plainObject(item)) throw new Unsupported('merge of non-objects');
+        for (const key of Object.keys(item)) out[key] = item[key];
+      }
+      return out;
+    },
+  },
+  distinct: {
+    arities: [1],
+    fn: (arg) => {
+      if (arg === undefined) return undefined;
+      if (!Array.isArray(arg) || arg.length <= 1) return arg;
+      const out: unknown[] = isSequence(arg) ? createSequence() : [];
+      for (const value of arg) if (!out.some((seen) => isDeepEqual(value, seen))) out.push(value);
+      return out;
+    },
+  },
+  // Signature <o-f:a>: the function gets (value, key, object), as many as it declares.
+  each: {
+    arities: [2],
+    fn: (object, fn) => {
+      if (!plainObject(object) || !(fn instanceof FastLambda)) throw new Unsupported('each');
+      const out = createSequence();
+      for (const key of Object.keys(object)) {
+        const value = fn.call([object[key], key, object].slice(0, Math.max(1, fn.params.length)));
+        if (value !== undefined) out.push(value);
+      }
+      return out;
+    },
+  },
 };
 
+function compiledLet(name: string): { params: string[]; body: Evaluator } {
+  const compiled = compiledLets.get(name);
+  if (compiled) return compiled;
+  const { ast } = letFunctions.get(name)!;
+  const params = (ast.arguments as AstNode[]).map((a) => a.value as string);
+  // Placed first, so a function that calls itself finds itself.
+  const slot: { params: string[]; body: Evaluator } = {
+    params,
+    body: () => {
+      throw new Unsupported('not compiled');
+    },
+  };
+  compiledLets.set(name, slot);
+  try {
+    if (ast.signature) throw new Unsupported('signature');
+    slot.body = lambdaBody(ast.body as AstNode);
+  } catch (error) {
+    if (!(error instanceof Unsupported)) throw error;
+  }
+  return slot;
+}
+
+/** A lambda's body; a tail call (JSONata's thunk) is applied as it is, without the result's sequence unwrapping. */
+function lambdaBody(body: AstNode): Evaluator {
+  if (body.type === 'lambda' && body.thunk === true && (body.arguments as AstNode[]).length === 0) {
+    const call = body.body as AstNode;
+    if (call.type !== 'function' || call.predicate || call.group || call.keepArray)
+      throw new Unsupported('thunk');
+    return compileCall(call);
+  }
+  return compile(body);
+}
+
 function compileFunction(expr: AstNode): Evaluator {
+  return compileCall(expr);
+}
+
+function compileCall(expr: AstNode): Evaluator {
   const procedure = expr.procedure as AstNode;
   const args = (expr.arguments as AstNode[]).map(compile);
   if (procedure.type !== 'variable' || typeof procedure.value !== 'string')
     throw new Unsupported('procedure');
   const name = procedure.value;
+  const values = (input: unknown, c: Context) => args.map((a) => a(input, c));
   const own = callable[name];
   if (own) {
     return (input, c) => {
-      if (Object.hasOwn(c.bindings, name)) throw new Unsupported('shadowed');
-      const result = own.apply(
-        input,
-        args.map((a) => a(input, c)),
-      );
+      if (isShadowed(c, name)) throw new Unsupported('shadowed');
+      const argv = values(input, c);
+      if (argv.some((v) => v instanceof FastLambda)) throw new Unsupported('function argument');
+      const result = own.apply(input, argv);
       if (result instanceof Promise) throw new Unsupported('async');
       return result;
+    };
+  }
+  if (letFunctions.has(name)) {
+    const target = compiledLet(name);
+    const visible = letFunctions.get(name)!.visible;
+    return (input, c) => {
+      // The let's own binding is what the name means here; a `:=` of the same name shadows it.
+      for (let f = c.frame; f; f = f.parent) if (f.vars.has(name)) throw new Unsupported('shadowed');
+      if (c.visible && !c.visible.has(name)) throw new Unsupported('not visible');
+      if (!Object.hasOwn(c.bindings, 'tree')) throw new Unsupported('no tree');
+      const argv = values(input, c);
+      const vars = new Map<string, unknown>();
+      for (const [i, param] of target.params.entries()) vars.set(param, argv[i]);
+      // The let was evaluated against the document's tree: its functions' `$` and `$$`.
+      const tree = c.bindings.tree;
+      return target.body(tree, { bindings: c.bindings, root: tree, frame: { vars, parent: null }, visible });
     };
   }
   const builtIn = BUILT_INS[name];
   if (builtIn?.arities.includes(args.length)) {
     return (input, c) => {
-      if (Object.hasOwn(c.bindings, name)) throw new Unsupported('shadowed');
-      return builtIn.fn(...args.map((a) => a(input, c)));
+      if (isShadowed(c, name)) throw new Unsupported('shadowed');
+      const argv = values(input, c);
+      if (name !== 'each' && argv.some((v) => v instanceof FastLambda))
+        throw new Unsupported('function argument');
+      return builtIn.fn(...argv);
     };
   }
   throw new Unsupported(`$${name}`);
+}
+
+/** JSONata's object constructor (evaluateGroupExpression) over a sequence without tuples. */
+function compileObject(expr: AstNode): Evaluator {
+  const pairs = (expr.lhs as AstNode[][]).map(([key, value]) => [compile(key!), compile(value!)] as const);
+  return (input, c) => {
+    if (input && (input as { tupleStream?: boolean }).tupleStream) throw new Unsupported('tuples');
+    const items = Array.isArray(input) ? [...input] : [input];
+    if (items.length === 0) items.push(undefined);
+    const groups = new Map<string, { data: unknown; pair: number }>();
+    for (const item of items) {
+      for (let index = 0; index < pairs.length; index++) {
+        const key = pairs[index]![0](item, c);
+        if (key === undefined) continue;
+        if (typeof key !== 'string' || key === '_jsonata_lambda' || key === '_jsonata_function')
+          throw new Unsupported('key');
+        const group = groups.get(key);
+        if (!group) groups.set(key, { data: item, pair: index });
+        else if (group.pair !== index) throw new Unsupported('duplicate key');
+        else group.data = append(group.data, item);
+      }
+    }
+    const out: Record<string, unknown> = Object.create(null);
+    for (const [key, { data, pair }] of groups) {
+      const value = pairs[pair]![1](data, c);
+      if (value instanceof FastLambda) throw new Unsupported('function value');
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  };
+}
+
+/** JSONata's $append, as the array constructor and grouping use it. */
+function append(a: unknown, b: unknown): unknown {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const left = Array.isArray(a) ? a : createSequence(a);
+  return left.concat(Array.isArray(b) ? b : [b]);
+}
+
+function compileArray(expr: AstNode): Evaluator {
+  const items = (expr.expressions as AstNode[]).map((item) => ({
+    nested: item.value === '[',
+    evaluate: compile(item),
+  }));
+  const cons = expr.consarray === true;
+  return (input, c) => {
+    let out: unknown[] = [];
+    for (const item of items) {
+      const value = item.evaluate(input, c);
+      if (value === undefined) continue;
+      if (value instanceof FastLambda) throw new Unsupported('function value');
+      if (item.nested) out.push(value);
+      else out = append(out, value) as unknown[];
+    }
+    if (cons) Object.defineProperty(out, 'cons', { enumerable: false, configurable: false, value: true });
+    return out;
+  };
+}
+
+function compileBlock(expr: AstNode): Evaluator {
+  const steps = (expr.expressions as AstNode[]).map(compile);
+  return (input, c) => {
+    const inner: Context = { ...c, frame: { vars: new Map(), parent: c.frame } };
+    let result: unknown;
+    for (const step of steps) result = step(input, inner);
+    return result;
+  };
 }
 
 function compileVariable(expr: AstNode): Evaluator {
@@ -313,10 +628,13 @@ function compileVariable(expr: AstNode): Evaluator {
   if (name === '')
     return (input) => (input && (input as Sequence).outerWrapper ? (input as unknown[])[0] : input);
   if (name === '$') return (_input, c) => c.root;
-  if (callable[name] || BUILT_INS[name]) throw new Unsupported('function value');
+  if (callable[name] || BUILT_INS[name] || letFunctions.has(name)) throw new Unsupported('function value');
   return (_input, c) => {
-    if (!Object.hasOwn(c.bindings, name)) throw new Unsupported(`unbound $${name}`);
-    return c.bindings[name];
+    const found = lookupVariable(c, name);
+    if (!found.found) throw new Unsupported(`unbound $${name}`);
+    if (found.value instanceof Object && (found.value as { _jsonata_lambda?: boolean })._jsonata_lambda)
+      throw new Unsupported('function value');
+    return found.value;
   };
 }
 
@@ -354,6 +672,43 @@ function compile(expr: AstNode): Evaluator {
     case 'function':
       body = compileFunction(expr);
       break;
+    case 'unary':
+      if (expr.value === '{') body = compileObject(expr);
+      else if (expr.value === '[') body = compileArray(expr);
+      else throw new Unsupported(`unary ${String(expr.value)}`);
+      break;
+    case 'block':
+      body = compileBlock(expr);
+      break;
+    case 'bind': {
+      const name = (expr.lhs as AstNode).value as string;
+      const rhs = compile(expr.rhs as AstNode);
+      body = (input, c) => {
+        const value = rhs(input, c);
+        if (!c.frame) throw new Unsupported('bind outside a frame');
+        c.frame.vars.set(name, value);
+        return value;
+      };
+      break;
+    }
+    case 'regex': {
+      const re = expr.value as RegExp;
+      body = () => re;
+      break;
+    }
+    case 'lambda': {
+      // A tail call in a function's body (a condition's branch, a block's last step): JSONata defers it as a thunk
+      // and applies it without unwrapping; the call site of the function unwraps the result either way.
+      if (expr.thunk === true && (expr.arguments as AstNode[]).length === 0) {
+        body = lambdaBody(expr);
+        break;
+      }
+      if (expr.signature || expr.thunk) throw new Unsupported('lambda');
+      const params = (expr.arguments as AstNode[]).map((a) => a.value as string);
+      const lambda = lambdaBody(expr.body as AstNode);
+      body = (input, c) => new FastLambda(params, lambda, input, c);
+      break;
+    }
     default:
       throw new Unsupported(String(expr.type));
   }
@@ -367,8 +722,13 @@ function compile(expr: AstNode): Evaluator {
 export function fastExpression(
   ast: AstNode,
   functions: Record<string, unknown> = {},
+  lets: ReadonlyMap<string, LetFunction> = new Map(),
 ): FastExpression | undefined {
+  // A function as the whole expression (a let defining one) is a value only JSONata can hand on.
+  if (ast.type === 'lambda') return undefined;
   callable = functions as Record<string, (...args: unknown[]) => unknown>;
+  letFunctions = lets;
+  compiledLets = new Map();
   let evaluator: Evaluator;
   try {
     evaluator = compile(ast);
@@ -377,6 +737,8 @@ export function fastExpression(
     throw error;
   } finally {
     callable = {};
+    letFunctions = new Map();
+    compiledLets = new Map();
   }
   return (input, bindings) => {
     // JSONata wraps an array input in a sequence of one, so the expression sees it as one value.
@@ -385,7 +747,14 @@ export function fastExpression(
       wrapped = createSequence(input);
       (wrapped as Sequence).outerWrapper = true;
     }
-    return evaluator(wrapped, { bindings, root: input });
+    const result = evaluator(wrapped, {
+      bindings,
+      root: input,
+      frame: { vars: new Map(), parent: null },
+      visible: null,
+    });
+    if (result instanceof FastLambda || result instanceof RegExp) throw new Unsupported('function value');
+    return result;
   };
 }
 

@@ -30,6 +30,13 @@ export const connectorStatusSchema = z
     kind: z.enum(['source', 'sink']),
     state: z.enum(['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED']),
     workerId: z.string().nullable().describe('The runtime instance that runs it.'),
+    workerUrl: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "That instance's base URL, as it advertises it: webhook requests reaching another instance are forwarded there.",
+      ),
     trace: z.string().nullable().describe('Why it failed, when FAILED.'),
     updatedAt: z.string().nullable(),
     metrics: countersSchema,
