@@ -3,11 +3,15 @@ import type { ConsumedEvent } from '../bus/index.ts';
 
 /**
  * What a canonical event means for one workflow type: start an instance (by rule), or hand a message of some kind
- * to the instance it correlates to. The workflow id is the business key, so correlation needs no lookup.
+ * to the instance it correlates to. The workflow id is the business key, so correlation by that key needs no
+ * lookup; an event that names the document only by keys the instance gave another system (a PO number sent in a
+ * despatch request) carries `references` instead (`references.ts`: one entry per document, its keys most specific
+ * first), which the router resolves through what the instances recorded.
  */
 export type RouteDecision =
   | { start: true; workflowId: string; input: unknown }
-  | { start?: false; workflowId: string; kind: string; data: unknown };
+  | { start?: false; workflowId: string; kind: string; data: unknown }
+  | { start?: false; workflowId?: undefined; references: string[][]; kind: string; data: unknown };
 
 /** One version of a workflow type, as its author declares it. */
 export interface WorkflowDeclaration<I, O> {

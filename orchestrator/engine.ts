@@ -157,6 +157,7 @@ export async function startOrchestrator(
     });
     if (finished.length) await DBOS.deleteWorkflows(finished.map((w) => w.workflowID));
     await pool.query(`delete from eai_orchestrator.kept_events where kept_at < $1`, [before]);
+    await pool.query(`delete from eai_orchestrator.workflow_references where recorded_at < $1`, [before]);
     return finished.length;
   }
   const retention = setInterval(

@@ -47,7 +47,7 @@ export const orchestratorMetrics = {
   }),
   routed: counter({
     name: 'eai_workflow_events_routed_total',
-    help: 'Canonical events handled by the event router, by topic and outcome (sent, started, kept, ignored).',
+    help: 'Canonical events handled by the event router, by topic and outcome (sent, started, ignored, uncorrelated: references no instance recorded).',
     labelNames: ['topic', 'outcome'] as const,
   }),
   takeovers: counter({

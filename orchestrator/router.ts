@@ -5,6 +5,7 @@ import type { DefinitionSet } from './definitions.ts';
 import { INBOX_TOPIC, type InboxMessage, OPERATOR_CANCEL } from './inbox.ts';
 import { forgetKept, keepEvent } from './kept-events.ts';
 import { orchestratorMetrics } from './metrics.ts';
+import { resolveReferences } from './references.ts';
 import type { WorkflowTrace } from './trace.ts';
 
 export interface RouterOptions {
@@ -92,11 +93,26 @@ export async function routeEvent(
         data: decision.data,
         traceparent: event.attributes.traceparent,
       };
-      await handOver(
-        decision.workflowId,
-        message,
-        `${topic}/${event.record.partition}/${event.record.offset}`,
-      );
+      const source = `${topic}/${event.record.partition}/${event.record.offset}`;
+      if (decision.workflowId === undefined) {
+        // By the references the instances gave another system. They record them before sending the command the
+        // event answers, so none recorded means the goods were not despatched by an instance (another path,
+        // another deployment): counted and logged, not kept (no instance will ever claim it; see references.ts).
+        const ids = await resolveReferences(decision.references);
+        for (const id of ids) await handOver(id, message, source);
+        orchestratorMetrics.routed.inc(
+          { topic, outcome: ids.length ? 'sent' : 'uncorrelated' },
+          ids.length || 1,
+        );
+        if (ids.length === 0) {
+          log.info(
+            { eventId, references: decision.references, definition: definition.name },
+            'no instance recorded these references',
+          );
+        }
+        continue;
+      }
+      await handOver(decision.workflowId, message, source);
       orchestratorMetrics.routed.inc({ topic, outcome: 'sent' });
     }
   }

@@ -9,6 +9,13 @@ create table if not exists eai_orchestrator.kept_events (
   kept_at timestamptz not null default now(),
   primary key (workflow_id, event_id)
 );
+create table if not exists eai_orchestrator.workflow_references (
+  ref text not null,
+  workflow_id text not null,
+  recorded_at timestamptz not null default now(),
+  primary key (ref, workflow_id)
+);
+create index if not exists workflow_references_workflow on eai_orchestrator.workflow_references (workflow_id);
 create table if not exists eai_orchestrator.executors (
   executor_id text primary key,
   application_version text not null,

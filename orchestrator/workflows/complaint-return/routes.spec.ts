@@ -36,7 +36,7 @@ describe('complaint-return routing', () => {
         topics: { salesOrder: 'canonical.sales-order', case: 'canonical.case' },
       },
     });
-    expect(rmaOfWorkflow(decision!.workflowId)).toBe('RMA-5005g00000Xy7ZqAAJ');
+    expect(rmaOfWorkflow(decision!.workflowId!)).toBe('RMA-5005g00000Xy7ZqAAJ');
     expect(rmaOf({ caseId: 'x:a b/c' })).toBe('RMA-a-b-c');
   });
 

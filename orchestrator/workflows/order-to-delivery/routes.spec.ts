@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ConsumedEvent } from '../../../bus/index.ts';
 import { parseOrchestratorConfig } from '../../config.ts';
-import { CANONICAL_TOPICS, routeOrderEvent, workflowIdOf } from './routes.ts';
+import { CANONICAL_TOPICS, despatchReferences, routeOrderEvent, workflowIdOf } from './routes.ts';
 
 const example = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../../schemas/examples/${name}.json`, import.meta.url), 'utf8'));
@@ -66,6 +66,49 @@ describe('order-to-delivery routing', () => {
     expect(routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.shipment, asn))[0]).toMatchObject({
       kind: 'shipment.delivered',
     });
+  });
+
+  it("the provider's ASN, naming orders by PO and order number only, is routed by those references, each order's", () => {
+    const asn = example('ShipmentEvent');
+    const [first] = asn.shipment.orderReferences;
+    asn.shipment.orderReferences = [
+      { ...first, orderId: null },
+      // A second order of the same ASN, by PO only (EDIFACT DESADV names the seller's number for one order only).
+      { ...first, orderId: null, purchaseOrderNumber: 'PO-2026-0043', sellerOrderNumber: null },
+      // A reference with nothing to correlate by is left out.
+      { ...first, orderId: null, purchaseOrderNumber: null, sellerOrderNumber: null },
+    ];
+    expect(routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.shipment, asn))).toEqual([
+      {
+        references: [['order:0000004711', 'po:PO-2026-0042'], ['po:PO-2026-0043']],
+        kind: 'shipment.asn',
+        data: {
+          shipmentId: 'edi:FASTFREIGHT:SH-88001',
+          status: 'SHIPPED',
+          trackingNumbers: ['1Z999AA10123456784'],
+        },
+      },
+    ]);
+    // With the hub's order id on one reference: that one by id, the other by its references.
+    asn.shipment.orderReferences[0].orderId = 'sap:0000004711';
+    expect(
+      routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.shipment, asn)).map((d) =>
+        'references' in d ? d.references : d.workflowId,
+      ),
+    ).toEqual([workflowIdOf('sap:0000004711'), [['po:PO-2026-0043']]]);
+  });
+
+  it('a despatch request names the order by its number and PO (else the number again), as the mapping writes it', () => {
+    const order = example('SalesOrderEvent').salesOrder;
+    expect(despatchReferences({ ...order, orderNumber: '0000004711', purchaseOrderNumber: 'PO-1' })).toEqual([
+      'order:0000004711',
+      'po:PO-1',
+    ]);
+    expect(despatchReferences({ ...order, orderNumber: '0000004711', purchaseOrderNumber: null })).toEqual([
+      'order:0000004711',
+      'po:0000004711',
+    ]);
+    expect(despatchReferences({ ...order, orderNumber: null, purchaseOrderNumber: null })).toEqual([]);
   });
 });
 

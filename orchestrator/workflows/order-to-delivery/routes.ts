@@ -36,13 +36,44 @@ function customerNumber(order: Record<string, unknown>): string | undefined {
   return customer?.customerId?.startsWith('sap:') ? customer.customerId.slice(4) : undefined;
 }
 
+/**
+ * The keys a despatch request gives the logistics provider for an order, as the despatch mapping
+ * (`mappings/logistics/despatch-request.from-canonical.yaml`) writes them: the order number, and the buyer's PO
+ * number, else the order number again. The workflow records them before it sends the request; the provider's
+ * ASN (X12 856 PRF01 / REF VN, DESADV RFF+ON / VN) and EPCIS events (bizTransaction `po`) name the order by them.
+ */
+export function despatchReferences(order: OrderRecord): string[] {
+  const orderNumber =
+    typeof order.orderNumber === 'string' && order.orderNumber ? order.orderNumber : undefined;
+  const po =
+    typeof order.purchaseOrderNumber === 'string' && order.purchaseOrderNumber
+      ? order.purchaseOrderNumber
+      : orderNumber;
+  return [...(orderNumber ? [`order:${orderNumber}`] : []), ...(po ? [`po:${po}`] : [])];
+}
+
+interface OrderReference {
+  orderId?: string | null;
+  purchaseOrderNumber?: string | null;
+  sellerOrderNumber?: string | null;
+}
+
+/** One order reference of a Shipment as keys, most specific first: the seller's order number, then the PO. */
+function referenceKeys(ref: OrderReference): string[] {
+  return [
+    ...(ref.sellerOrderNumber ? [`order:${ref.sellerOrderNumber}`] : []),
+    ...(ref.purchaseOrderNumber ? [`po:${ref.purchaseOrderNumber}`] : []),
+  ];
+}
+
 const ASN_STATUSES = new Set(['ANNOUNCED', 'SHIPPED', 'IN_TRANSIT']);
 const DELIVERED = new Set(['DELIVERED', 'RECEIVED']);
 
 /**
  * What canonical events mean for order-to-delivery: a SalesOrder CREATED starts an instance; a SalesOrder
  * CANCELLED (or DELETED) interrupts it; a Shipment whose order references name the order is its ASN (ANNOUNCED,
- * SHIPPED, IN_TRANSIT) or its delivery (DELIVERED / RECEIVED status or milestone).
+ * SHIPPED, IN_TRANSIT) or its delivery (DELIVERED / RECEIVED status or milestone): by the hub's order id, else by
+ * the order and PO numbers the despatch request gave the provider (`despatchReferences`).
  */
 export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEvent): RouteDecision[] {
   const topic = event.record.topic;
@@ -77,7 +108,7 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
       shipmentId: string;
       status: string;
       trackingNumbers: string[];
-      orderReferences: Array<{ orderId: string | null }>;
+      orderReferences: OrderReference[];
       milestones: Array<{ type: string }>;
     }>(value.shipment);
     const delivered =
@@ -93,9 +124,16 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
       status: shipment.status,
       trackingNumbers: shipment.trackingNumbers,
     };
-    return [
+    // A reference with the hub's order id names the instance; the others (the provider's own ASN and EPCIS
+    // events) by the order and PO numbers the despatch request carried, resolved by the router.
+    const byId = [
       ...new Set(shipment.orderReferences.map((r) => r.orderId).filter((id): id is string => Boolean(id))),
-    ].map((orderId) => ({ workflowId: workflowIdOf(orderId), kind, data }));
+    ].map((orderId): RouteDecision => ({ workflowId: workflowIdOf(orderId), kind, data }));
+    const references = shipment.orderReferences
+      .filter((r) => !r.orderId)
+      .map(referenceKeys)
+      .filter((keys) => keys.length > 0);
+    return references.length ? [...byId, { references, kind, data }] : byId;
   }
   return [];
 }

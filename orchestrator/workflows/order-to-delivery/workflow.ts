@@ -3,10 +3,11 @@ import { NonRetriableError } from '../../../lib/errors.ts';
 import { Inbox, Interrupted } from '../../inbox.ts';
 import { claimKeptEvents } from '../../kept-events.ts';
 import { orchestratorMetrics } from '../../metrics.ts';
+import { recordReferences } from '../../references.ts';
 import { deps } from '../../runtime.ts';
 import { runStep, Saga, StepFailed, setState } from '../../saga.ts';
 import { awaitEvent } from '../../waits.ts';
-import { TYPE } from './routes.ts';
+import { despatchReferences, TYPE } from './routes.ts';
 import { creditCheck, crmStatus, despatch, erpStatus, type OrderInput } from './steps.ts';
 
 export interface OrderOutcome {
@@ -97,7 +98,12 @@ export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant
       );
       await saga.step(
         'logistics-despatch',
-        () => despatch(id, 'logistics-despatch', input, 'CONFIRMED'),
+        async () => {
+          // The provider's ASN and EPCIS events name the order by the numbers the request carries: recorded
+          // first, in the same step, so they are found whenever the provider answers (references.ts).
+          await recordReferences(id, despatchReferences(input.order));
+          return despatch(id, 'logistics-despatch', input, 'CONFIRMED');
+        },
         async () => {
           await despatch(id, 'compensate:logistics-despatch', input, 'CANCELLED');
         },
