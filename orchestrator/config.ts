@@ -85,6 +85,13 @@ export const orchestratorConfigSchema = z.object({
       "The router consumers' Kafka session timeout: after an instance dies, its partitions move to the live ones " +
         'this long later (the broker allows 6 s at least by default).',
     ),
+  routerFromBeginning: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Where a router group without committed offsets starts: at the beginning of the topics (every event kept ' +
+        'for workflows) or at their end (a deployment, or a test, that shares long-lived topics).',
+    ),
   sapUrl: z.string().url().optional().describe('SAP (simulator) base URL for the credit check.'),
   timers: timersSchema.default(timersSchema.parse({})),
 });

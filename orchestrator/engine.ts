@@ -145,6 +145,7 @@ export async function startOrchestrator(
       logger: log,
       consumers: config.routerConsumers,
       sessionTimeoutMs: config.routerSessionTimeoutMs,
+      fromBeginning: config.routerFromBeginning,
     });
   }
 

@@ -102,4 +102,18 @@ export function apiRoutes(
     if (!request) throw problem(404, 'not-found', 'Not found', `no despatch request ${req.params.id}`);
     res.json(view(request));
   });
+  // Control: the goods of a despatched request arrive now (tests, the demo), not `deliveryDelayMs` after despatch.
+  router.post('/sim/despatch-requests/:id/deliver', (req, res) => {
+    const request = worker().deliver(req.params.id);
+    if (!request) throw problem(404, 'not-found', 'Not found', `no despatch request ${req.params.id}`);
+    if (request.status === 'accepted') {
+      throw problem(
+        409,
+        'not-despatched',
+        'Not despatched',
+        `despatch request ${req.params.id} is not despatched yet`,
+      );
+    }
+    res.json(view(request));
+  });
 }

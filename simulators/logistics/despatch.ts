@@ -72,9 +72,10 @@ export class DespatchWorker {
     this.schedule(request);
   }
 
-  private deliver(id: string): void {
+  /** The goods of a despatched request arrive: recorded once (a second call, or the timer after a trigger, does nothing). */
+  deliver(id: string): DespatchRequest | undefined {
     const request = this.sim.state.requests[id];
-    if (request?.status !== 'despatched' || !request.shipment) return;
+    if (request?.status !== 'despatched' || !request.shipment) return request;
     const now = new Date();
     request.status = 'delivered';
     request.deliveredAt = now.toISOString();
@@ -85,6 +86,8 @@ export class DespatchWorker {
       detail: { requestId: id },
     });
     this.capture(epcisDocument('receiving', request, request.shipment, now));
+    this.sim.markDirty();
+    return request;
   }
 
   /** Schedules the receipt of an authorised return. */

@@ -3,7 +3,6 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinPlugins, ConnectorRuntime } from '../../../connectors/index.ts';
-import { exampleJson } from '../../../schemas/examples.ts';
 import { createRng } from '../../../simulators/generator/prng.ts';
 import { type LogisticsHarness, startLogistics } from '../../../simulators/logistics/test-support.ts';
 import type { SapOrder } from '../../../simulators/sap/state.ts';
@@ -13,11 +12,17 @@ import type { OrchestratorWorkerSpec } from '../../../tests/orchestrator-worker.
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { startScript, type WorkerProcess } from '../../../tests/worker-process.ts';
-import type { CommandTopics } from '../../commands.ts';
 import type { OrchestratorConfigInput } from '../../config.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, workflowIdOf } from './index.ts';
 import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
-import { salesOrderEvent, seedCustomers } from './test-support.ts';
+import {
+  putSimulatorSinks,
+  runCommandTopics,
+  sapOrderEvents,
+  sapOrders,
+  simEffects,
+} from './simulator-world.ts';
+import { seedCustomers } from './test-support.ts';
 
 /**
  * kill -9 of the orchestrator at random points of 200 concurrent order-to-delivery instances, against the simulators:
@@ -46,26 +51,10 @@ const databases: string[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 const logLevel = process.env.EAI_LOG_LEVEL;
 
-interface Effect {
-  entityId: string;
-  operation: string;
-  idempotencyKey?: string;
-  detail?: Record<string, unknown>;
-}
-
-async function effects(sim: { url: string }, entityType: string): Promise<Effect[]> {
-  const response = await fetch(`${sim.url}/sim/effects?entityType=${entityType}`);
-  return ((await response.json()) as { effects: Effect[] }).effects;
-}
-
 /** One run's world: topics, the sinks between its command topics and the simulators, responders, its database. */
 async function world(name: string) {
   const prefix = unique(`t-crash-${name}`);
-  const commands: CommandTopics = {
-    erpOrderStatus: `${prefix}.cmd.erp`,
-    logisticsDespatch: `${prefix}.cmd.despatch`,
-    crmOrderStatus: `${prefix}.cmd.crm`,
-  };
+  const commands = runCommandTopics(prefix);
   const topics: OrderToDeliveryTopics = {
     salesOrder: `${prefix}.sales-order`,
     shipment: `${prefix}.shipment`,
@@ -77,29 +66,13 @@ async function world(name: string) {
       partitions: 6,
     })),
   );
-  const connectors = { ordrsp: unique(`crash-ordrsp-${name}`), despatch: unique(`crash-despatch-${name}`) };
-  await runtime.put(
-    {
-      name: connectors.ordrsp,
-      type: 'sap-ordrsp-file-sink',
-      topics: [commands.erpOrderStatus],
-      config: { dir: sap.inboundDir },
-    },
-    'test',
-  );
-  await runtime.put(
-    {
-      name: connectors.despatch,
-      type: 'logistics-despatch-sink',
-      topics: [commands.logisticsDespatch],
-      config: { baseUrl: logistics.sim.url, partner: 'EAICRASH' },
-    },
-    'test',
-  );
-  cleanups.push(
-    () => runtime.remove(connectors.ordrsp),
-    () => runtime.remove(connectors.despatch),
-  );
+  const connectors = await putSimulatorSinks(runtime, commands, {
+    name: unique(`crash-${name}`),
+    sapInboundDir: sap.inboundDir,
+    logisticsUrl: logistics.sim.url,
+    partner: 'EAICRASH',
+  });
+  cleanups.push(() => connectors.remove());
   const responders: InstantResponders = await startInstantResponders(bus, {
     groupId: unique(`crash-responders-${name}`),
     topics,
@@ -149,32 +122,9 @@ async function world(name: string) {
   return { topics, connectors, responders, database, pool, start, completed };
 }
 
-/** `count` orders SAP knows (so it posts their ORDRSP), ordered by the seeded customer with room on its limit. */
-async function sapOrders(count: number): Promise<SapOrder[]> {
-  const before = (await (await fetch(`${sap.sim.url}/sim/orders`)).json()) as { orders: SapOrder[] };
-  const made = await fetch(`${sap.sim.url}/sim/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count, variant: 'plain' }),
-  });
-  expect(made.status).toBeLessThan(300);
-  const after = (await (await fetch(`${sap.sim.url}/sim/orders`)).json()) as { orders: SapOrder[] };
-  return after.orders.slice(before.orders.length);
-}
-
+/** SAP's orders, ordered by the seeded customer with room on its limit, on the run's order topic. */
 async function publishOrders(topics: OrderToDeliveryTopics, orders: SapOrder[], kunnr: string) {
-  const lines = (exampleJson('SalesOrderEvent') as { salesOrder: { lines: unknown[] } }).salesOrder.lines;
-  const events = orders.map((order) => {
-    const event = salesOrderEvent(topics, `sap:${order.orderNumber}`, kunnr, {
-      correlationId: `corr-${order.orderNumber}`,
-    });
-    const salesOrder = (event.value as { salesOrder: Record<string, unknown> }).salesOrder;
-    salesOrder.orderNumber = order.orderNumber;
-    salesOrder.purchaseOrderNumber = order.purchaseOrderNumber;
-    // The provider ships whole units: the example's 2.5 l line is left out.
-    salesOrder.lines = [lines[0]];
-    return event;
-  });
+  const events = sapOrderEvents(topics, orders, kunnr);
   const publisher = await bus.publisher();
   try {
     await publisher.publish(events);
@@ -200,7 +150,7 @@ async function expectAppliedOnce(
   expect(Object.fromEntries(outcomes)).toEqual({ 'SUCCESS:COMPLETED': ids.length });
 
   // SAP: one credit check per order (a re-run step's call under the same key is replayed, not checked again).
-  const checks = (await effects(sap.sim, 'CREDIT_CHECK')).filter((e) =>
+  const checks = (await simEffects(sap.sim, 'CREDIT_CHECK')).filter((e) =>
     ids.some((id) => e.idempotencyKey === `${id}:credit-check`),
   );
   const checksPer = new Map<string, number>();
@@ -216,7 +166,7 @@ async function expectAppliedOnce(
   );
   await fetch(`${sap.sim.url}/sim/inbound/poll`, { method: 'POST' });
   const posted = new Map<string, number>();
-  for (const e of await effects(sap.sim, 'ORDRSP')) {
+  for (const e of await simEffects(sap.sim, 'ORDRSP')) {
     const po = String(e.detail?.orderNumber);
     if (e.operation === 'post' && pos.has(po)) posted.set(po, (posted.get(po) ?? 0) + 1);
   }
@@ -230,7 +180,7 @@ async function expectAppliedOnce(
     30_000,
   );
   const despatched = new Map<string, number>();
-  for (const e of await effects(logistics.sim, 'DespatchRequest')) {
+  for (const e of await simEffects(logistics.sim, 'DespatchRequest')) {
     const number = String(e.detail?.orderNumber);
     if (numbers.has(number)) despatched.set(number, (despatched.get(number) ?? 0) + 1);
   }
@@ -273,7 +223,7 @@ describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instance
   it('killed at random points and restarted each time: every instance completes, each command applied once', async () => {
     const run = await world('one');
     const { good } = await seedCustomers(sap.sim.url);
-    const orders = await sapOrders(ORDERS);
+    const orders = await sapOrders(sap.sim.url, ORDERS);
     let child = await run.start('crash-A');
     const client = await DBOSClient.create({
       systemDatabaseUrl: databaseUrlFor(stack.databaseUrl, run.database),
@@ -324,7 +274,7 @@ describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instance
   it('two instances share the work; one killed for good, the other takes over its instances: all complete once', async () => {
     const run = await world('two');
     const { good } = await seedCustomers(sap.sim.url);
-    const orders = await sapOrders(ORDERS);
+    const orders = await sapOrders(sap.sim.url, ORDERS);
     const [a] = await Promise.all([run.start('crash-A'), run.start('crash-B')]);
     const client = await DBOSClient.create({
       systemDatabaseUrl: databaseUrlFor(stack.databaseUrl, run.database),
