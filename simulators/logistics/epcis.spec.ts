@@ -109,3 +109,49 @@ describe('logistics simulator: EPCIS capture', () => {
     }
   });
 });
+
+describe('logistics simulator: delivery on demand', () => {
+  let capture: WebhookReceiver;
+  let logistics: LogisticsHarness;
+  let idle: LogisticsHarness;
+  beforeAll(async () => {
+    capture = await startWebhookReceiver('/capture');
+    logistics = await startLogistics({ captureUrl: capture.url, deliveryDelayMs: 3_600_000 });
+    idle = await startLogistics({ despatchDelayMs: 3_600_000 });
+  });
+  afterAll(async () => {
+    await Promise.all([logistics.close(), idle.close()]);
+    await capture.close();
+  });
+
+  it('POST /sim/despatch-requests/{id}/deliver delivers a despatched request now, once, with its receiving event', async () => {
+    const accepted = await logistics.call<{ requestId: string }>(
+      'POST',
+      '/api/despatch-requests',
+      despatchBody(),
+    );
+    const id = accepted.body.requestId;
+    const despatched = await logistics.waitFor(id, 'despatched');
+    const first = await logistics.call<{ status: string }>('POST', `/sim/despatch-requests/${id}/deliver`);
+    expect([first.status, first.body.status]).toEqual([200, 'delivered']);
+    const again = await logistics.call<{ status: string }>('POST', `/sim/despatch-requests/${id}/deliver`);
+    expect([again.status, again.body.status]).toEqual([200, 'delivered']);
+    const docs = (await capture.waitFor(2)) as Doc[];
+    expect(docs.map((d) => d.epcisBody.eventList[0]!.bizStep)).toEqual(['shipping', 'receiving']);
+    const effects = await logistics.call<{ effects: Array<{ entityId: string }> }>(
+      'GET',
+      '/sim/effects?entityType=DELIVERY',
+    );
+    expect(effects.body.effects.map((e) => e.entityId)).toEqual([despatched.shipment!.shipmentId]);
+    expect((await logistics.call('POST', '/sim/despatch-requests/nope/deliver')).status).toBe(404);
+
+    // Not despatched yet: refused.
+    const pending = await idle.call<{ requestId: string }>('POST', '/api/despatch-requests', despatchBody());
+    const early = await idle.call<{ type: string }>(
+      'POST',
+      `/sim/despatch-requests/${pending.body.requestId}/deliver`,
+    );
+    expect(early.status).toBe(409);
+    expect(early.body.type).toMatch(/not-despatched$/);
+  });
+});

@@ -29,8 +29,8 @@ import { seedCustomers } from './test-support.ts';
  * the credit check is SAP's (a direct call with an idempotency key), the ERP's status goes through
  * sap-ordrsp-file-sink into SAP's inbound folder, the despatch request through logistics-despatch-sink to the
  * logistics provider's API; the ASN, the CRM status and the delivery are the instant responders' (the provider's own
- * ASN and EPCIS events name the order by its PO and number only, which the router does not correlate yet, and there
- * is no CRM order-status sink). The orchestrator runs in a child process with its event router and is SIGKILLed at
+ * ASN and EPCIS events, correlated by PO and order number, are provider-asn.int.spec.ts's; there is no CRM
+ * order-status sink). The orchestrator runs in a child process with its event router and is SIGKILLed at
  * seeded random points (`EAI_CHAOS_SEED`), then restarted; in the second test two share the work and one is killed
  * for good. At the end every instance is COMPLETED and each system applied each command once (`/sim/effects`).
  */
