@@ -172,6 +172,76 @@ describe('eai mdm load / export', () => {
     expect(refused.stderr).toBe(`eai: ${bad}: line 2: 3 cells where the header names 10 columns\n`);
   }, 120_000);
 
+  it('reconciles a system export: differing fields, extra and missing records named; --repair applies it', async () => {
+    const customer = (id: string, name: string, email: string) => ({
+      customerId: `recon:${id}`,
+      sourceIds: [{ system: 'recon', id, idType: 'KUNNR' }],
+      partyType: 'ORGANIZATION',
+      organizationName: name,
+      emails: [{ address: email, use: 'work', primary: true }],
+      addresses: [
+        { use: 'BILLING', lines: [`${name} Weg 1`], city: 'Köln', postalCode: '50667', countryCode: 'DE' },
+      ],
+    });
+    const lines = (records: unknown[]) => `${records.map((r) => JSON.stringify(r)).join('\n')}\n`;
+    const loaded = join(dir, 'recon-loaded.jsonl');
+    writeFileSync(
+      loaded,
+      lines([
+        customer('R1', 'Rhein Logistik AG', 'info@rhein-logistik.example'),
+        customer('R2', 'Dom Bau GmbH', 'kontakt@dombau.example'),
+        customer('R3', 'Severin Feinkost KG', 'hallo@severin-feinkost.example'),
+      ]),
+    );
+    const load = await runEai(['mdm', 'load', 'recon', '--input', loaded, '--schema', schema, '--json'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    expect(load.code, load.stderr).toBe(0);
+
+    // Today's export: R1's email changed, R2 gone, R4 new, R3 as it was.
+    const exported = join(dir, 'recon-export.jsonl');
+    writeFileSync(
+      exported,
+      lines([
+        customer('R1', 'Rhein Logistik AG', 'einkauf@rhein-logistik.example'),
+        customer('R3', 'Severin Feinkost KG', 'hallo@severin-feinkost.example'),
+        customer('R4', 'Kölsch Kontor eG', 'post@koelsch-kontor.example'),
+      ]),
+    );
+    const args = ['mdm', 'reconcile', 'recon', '--input', exported, '--schema', schema, '--json'];
+    const report = JSON.parse((await runEai(args, { env: env(), timeoutMs: 60_000 })).stdout);
+    expect(report).toMatchObject({
+      system: 'recon',
+      records: 3,
+      inXref: 3,
+      counts: { same: 1, differs: 1, extra: 1, missing: 1 },
+      repaired: null,
+    });
+    const byId = Object.fromEntries(report.drift.map((d: { sourceId: string }) => [d.sourceId, d]));
+    expect(byId.R1).toMatchObject({
+      kind: 'differs',
+      fields: ['emails'],
+      goldenId: expect.stringMatching(/^gc-/),
+    });
+    expect(byId.R2).toMatchObject({ kind: 'missing' });
+    expect(byId.R4).toMatchObject({ kind: 'extra', goldenId: null });
+
+    const table = await runEai(
+      args.filter((a) => a !== '--json'),
+      { env: env(), timeoutMs: 60_000 },
+    );
+    expect(table.stdout).toMatch(/differs\s+R1\s+gc-\S+\s+emails/);
+    expect(table.stdout).toContain('run again with --repair');
+
+    const repaired = JSON.parse(
+      (await runEai([...args, '--repair'], { env: env(), timeoutMs: 60_000 })).stdout,
+    );
+    expect(repaired.repaired).toEqual({ updated: 2, deleted: 1 });
+    const after = JSON.parse((await runEai(args, { env: env(), timeoutMs: 60_000 })).stdout);
+    expect(after.counts).toEqual({ same: 3, differs: 0, extra: 0, missing: 0 });
+  }, 180_000);
+
   it('says what to do when there is no database', async () => {
     const run = await runEai(['mdm', 'export', '--xref'], {
       env: { DATABASE_URL: 'postgres://postgres:x@127.0.0.1:1/none' },

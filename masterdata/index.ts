@@ -12,7 +12,8 @@ export {
 } from './activity.ts';
 export { defaultMdmConfig, loadMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 export { type CustomerMatcher, startCustomerMatcher } from './consumer.ts';
-export { type LoadProgress, loadJsonLines, loadTable } from './load.ts';
+export { customerFile, type LoadProgress, loadJsonLines, loadTable } from './load.ts';
+export { type Drift, type ReconcileReport, reconcile } from './reconcile.ts';
 export { type QueryKind, queryKind, type SearchHit, searchCustomers } from './search.ts';
 export {
   decidePair,

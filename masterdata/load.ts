@@ -87,7 +87,7 @@ function parseCustomer(path: string, lineNumber: number, line: string, system: s
 }
 
 /** Where a load's customers come from: the file's run key and size, then its customers after the first `skip`. */
-interface CustomerSource {
+export interface CustomerSource {
   describe(): Promise<{ digest: string; totalLines: number }>;
   customers(skip: number): AsyncIterable<CustomerPartyMaster>;
 }
@@ -119,15 +119,26 @@ export function loadTable(
   mapping: CompiledMapping,
   options: LoadOptions = {},
 ): Promise<LoadSummary> {
+  checkTableMapping(mapping);
+  return load(store, system, path, tableSource(path, system, mapping), options);
+}
+
+/** A system's customers in a file: JSON lines, or a CSV table read with `mapping` (checked as for `loadTable`). */
+export function customerFile(path: string, system: string, mapping?: CompiledMapping): CustomerSource {
+  if (!mapping) return jsonLinesSource(path, system);
+  checkTableMapping(mapping);
+  return tableSource(path, system, mapping);
+}
+
+function checkTableMapping(mapping: CompiledMapping): void {
   if (
     mapping.direction !== 'to-canonical' ||
     mapping.spec.input !== CSV_FORMAT ||
     mapping.spec.output !== CUSTOMER_EVENT
   )
     throw new ConfigError(
-      `${mapping.file}: a CSV load needs a mapping with input: ${CSV_FORMAT} and output: ${CUSTOMER_EVENT} (see mappings/csv/customer-table.to-canonical.yaml)`,
+      `${mapping.file}: a CSV needs a mapping with input: ${CSV_FORMAT} and output: ${CUSTOMER_EVENT} (see mappings/csv/customer-table.to-canonical.yaml)`,
     );
-  return load(store, system, path, tableSource(path, system, mapping), options);
 }
 
 const CUSTOMER_EVENT = 'eai.canonical.CustomerEvent';

@@ -2,12 +2,14 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { findMapping } from '../../mappings/index.ts';
 import {
+  customerFile,
   decidePair,
   type LoadProgress,
   loadJsonLines,
   loadMdmConfig,
   loadTable,
   MasterDataStore,
+  reconcile,
   unmergeById,
 } from '../../masterdata/index.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
@@ -112,6 +114,88 @@ export function registerMdmCommand(program: Command): void {
             `  under review        ${summary.counts.review}`,
             `  updated / unchanged ${summary.counts.updated} / ${summary.counts.unchanged}`,
             `  now ${stats.golden} golden records, ${stats.review} pairs in the steward queue; ${summary.recordsPerSecond.toFixed(0)} records/s`,
+          ].join('\n'),
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  withStoreOptions(
+    mdm
+      .command('reconcile <system>')
+      .description(
+        "compare a system's current customers (an export) with the golden records and the xref: missing, extra, differing fields; --repair applies the export",
+      )
+      .requiredOption(
+        '--input <file>',
+        "the system's export: JSON lines of canonical Customers, or a CSV with --mapping",
+      )
+      .option('--mapping <file>', 'for a CSV: the mapping of its columns to canonical customers')
+      .option(
+        '--repair',
+        'apply the export as missed events: extra and differing records matched as updates, missing ones deleted',
+      )
+      .option('--limit <n>', 'drift rows listed (all are counted)', '1000')
+      .option('--json', 'print the report as JSON'),
+  ).action(
+    async (
+      system: string,
+      options: StoreOptions & {
+        input: string;
+        mapping?: string;
+        repair?: boolean;
+        limit: string;
+        json?: boolean;
+      },
+    ) => {
+      if (!/^\d+$/.test(options.limit)) throw new ConfigError('--limit must be a whole number');
+      if (/\.(csv|tsv)$/i.test(options.input) && !options.mapping)
+        throw new ConfigError(
+          `${options.input} is a table: name the mapping of its columns with --mapping <file>`,
+        );
+      const source = customerFile(
+        options.input,
+        system,
+        options.mapping ? findMapping(options.mapping, process.cwd()) : undefined,
+      );
+      const store = await openStore(options);
+      let lastPrinted = 0;
+      try {
+        const report = await reconcile(store, system, source, {
+          repair: options.repair,
+          limit: Number(options.limit),
+          onProgress: (p) => {
+            if (options.json || Date.now() - lastPrinted < 1000) return;
+            lastPrinted = Date.now();
+            process.stderr.write(
+              `compared ${p.records}: differs ${p.counts.differs}, extra ${p.counts.extra}, same ${p.counts.same}\n`,
+            );
+          },
+        });
+        printResult(!!options.json, report, () =>
+          [
+            `${system}: ${report.records} records in the export, ${report.inXref} in the xref`,
+            `  same      ${report.counts.same}`,
+            `  differs   ${report.counts.differs}`,
+            `  extra     ${report.counts.extra}   (in the export, not in the xref)`,
+            `  missing   ${report.counts.missing}   (in the xref, not in the export)`,
+            ...(report.drift.length
+              ? ['', 'kind     source id            golden id                  fields']
+              : []),
+            ...report.drift.map(
+              (d) =>
+                `${d.kind.padEnd(8)} ${d.sourceId.padEnd(20)} ${(d.goldenId ?? '-').padEnd(26)} ${d.fields.join(', ')}`,
+            ),
+            ...(report.repaired
+              ? [
+                  '',
+                  `repaired: ${report.repaired.updated} matched as updates, ${report.repaired.deleted} deleted`,
+                ]
+              : report.counts.differs + report.counts.extra + report.counts.missing > 0
+                ? ['', 'run again with --repair to apply the export']
+                : []),
           ].join('\n'),
         );
       } finally {

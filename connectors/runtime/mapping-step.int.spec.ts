@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDeadLetter } from '../../bus/dlq.ts';
 import { readers } from '../../formats/index.ts';
 import { fixtureInputs } from '../../mappings/engine/fixtures.ts';
-import { inboundMapping, mapBytes } from '../../mappings/index.ts';
+import { mapBytes, shippedInboundMapping } from '../../mappings/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
 import { logicalTypes } from '../../schemas/logical-types.ts';
 import { readRawMessages } from '../../tests/raw-consumer.ts';
@@ -51,17 +51,25 @@ describe('mapping step on the bus', () => {
 
   for (const reader of readers) {
     it(`${reader.name}: a document's records are published with its origin and decode independently`, async () => {
-      const mapping = inboundMapping(reader.name);
+      // A format no mapping reads by default (csv) is read with its shipped one, named as a connector names it.
+      const mapping = shippedInboundMapping(reader.name);
       let chosen: { file: string; expected: Awaited<ReturnType<typeof mapBytes>> } | undefined;
       for (const file of fixtureInputs(mapping.fixturesDir)) {
-        const expected = await mapBytes(reader.name, readFileSync(file), { receivedAt });
+        const expected = await mapBytes(reader.name, readFileSync(file), { receivedAt, mapping });
         if (expected.some((d) => d.records.length > 0)) {
           chosen = { file, expected };
           break;
         }
       }
       expect(chosen, 'a fixture that yields records').toBeDefined();
-      const step = createMappingStep({ publisher, producer, owner: 'test-connector', dlqTopic, topics });
+      const step = createMappingStep({
+        publisher,
+        producer,
+        owner: 'test-connector',
+        dlqTopic,
+        topics,
+        mappingFor: () => mapping,
+      });
       const result = await step.handle({
         format: reader.name,
         bytes: readFileSync(chosen!.file),

@@ -1,0 +1,154 @@
+/**
+ * `eai mdm reconcile`: a system's current customers (an export: JSON lines, or CSV with a mapping) against the
+ * cross-reference and the golden records. Drift is reported per record: `missing` (the xref holds it, the export
+ * does not), `extra` (the export holds it, the xref does not), `differs` (its fields disagree with its golden
+ * record's, named). Repair applies the export as the events the hub should have received: extra and differing
+ * records go through the matcher as updates (survivorship decides, and the sync relay sends the outcome to the
+ * systems that lack it), missing ones are deletes (they leave the xref; the golden record follows the delete policy).
+ */
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import type { CustomerSource } from './load.ts';
+import { standardisePhone, standardiseTaxId } from './standardise.ts';
+import { type MasterDataStore, sourceIdOf } from './store.ts';
+
+export type DriftKind = 'missing' | 'extra' | 'differs';
+
+export interface Drift {
+  kind: DriftKind;
+  sourceId: string;
+  goldenId: string | null;
+  /** For `differs`: the fields whose values disagree. */
+  fields: string[];
+}
+
+export interface ReconcileReport {
+  system: string;
+  /** Records in the export. */
+  records: number;
+  /** The system's records in the xref before the run. */
+  inXref: number;
+  counts: Record<DriftKind | 'same', number>;
+  /** Every drift found, up to `limit` (default 1,000); counts hold them all. */
+  drift: Drift[];
+  repaired: { updated: number; deleted: number } | null;
+}
+
+const words = (text: string | null | undefined) =>
+  text ? text.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase() : null;
+
+/**
+ * The comparable form of a customer's golden fields: texts folded for case and spacing, emails and phones as sets
+ * (phones in E.164 where they parse), the first address as one line, the tax id without spaces.
+ */
+export function comparable(customer: CustomerPartyMaster): Record<string, string | null> {
+  const country = customer.addresses?.[0]?.countryCode ?? null;
+  const set = (values: Array<string | null>) => {
+    const kept = [...new Set(values.filter((v): v is string => !!v))].sort();
+    return kept.length ? kept.join(' | ') : null;
+  };
+  const address = customer.addresses?.[0];
+  return {
+    organizationName: words(customer.organizationName),
+    'person.givenName': words(customer.person?.givenName),
+    'person.familyName': words(customer.person?.familyName),
+    birthDate: customer.birthDate ?? null,
+    emails: set((customer.emails ?? []).map((e) => words(e.address))),
+    phones: set((customer.phones ?? []).map((p) => standardisePhone(p.number, country) ?? words(p.number))),
+    address: address
+      ? words(
+          [...(address.lines ?? []), address.postalCode, address.city, address.countryCode]
+            .filter(Boolean)
+            .join(', '),
+        )
+      : null,
+    taxId: customer.taxId?.value ? standardiseTaxId(customer.taxId.value) : null,
+  };
+}
+
+/** The golden fields on which two customers disagree (a value on one side only counts). */
+export function differingFields(a: CustomerPartyMaster, b: CustomerPartyMaster): string[] {
+  const left = comparable(a);
+  const right = comparable(b);
+  return Object.keys(left).filter((field) => left[field] !== right[field]);
+}
+
+export async function reconcile(
+  store: MasterDataStore,
+  system: string,
+  source: CustomerSource,
+  options: {
+    repair?: boolean;
+    limit?: number;
+    batchSize?: number;
+    onProgress?: (p: { records: number; counts: ReconcileReport['counts'] }) => void;
+  } = {},
+): Promise<ReconcileReport> {
+  const limit = options.limit ?? 1000;
+  const batchSize = options.batchSize ?? 500;
+  const counts: ReconcileReport['counts'] = { missing: 0, extra: 0, differs: 0, same: 0 };
+  const drift: Drift[] = [];
+  const note = (d: Drift) => {
+    counts[d.kind]++;
+    if (drift.length < limit) drift.push(d);
+  };
+  const seen = new Set<string>();
+  // With repair, the extra and differing records, loaded a batch at a time as the export is read.
+  const toLoad: CustomerPartyMaster[] = [];
+  let updated = 0;
+  const flush = async () => {
+    if (toLoad.length === 0) return;
+    updated += toLoad.length;
+    await store.upsertBatch(toLoad.splice(0).map((customer) => ({ system, customer })));
+  };
+  const repair = (customer: CustomerPartyMaster) => {
+    if (options.repair) toLoad.push(customer);
+  };
+  let records = 0;
+  for await (const customer of source.customers(0)) {
+    records++;
+    const sourceId = sourceIdOf(system, customer);
+    seen.add(sourceId);
+    const goldenId = await store.xref(system, sourceId);
+    const golden = goldenId ? await store.goldenRecord(goldenId) : null;
+    if (!goldenId || !golden) {
+      note({ kind: 'extra', sourceId, goldenId: null, fields: [] });
+      repair(customer);
+    } else {
+      const fields = differingFields(customer, golden);
+      if (fields.length === 0) counts.same++;
+      else {
+        note({ kind: 'differs', sourceId, goldenId, fields });
+        repair(customer);
+      }
+    }
+    if (toLoad.length >= batchSize) await flush();
+    if (records % 1000 === 0) options.onProgress?.({ records, counts: { ...counts } });
+  }
+  await flush();
+  let inXref = 0;
+  const missing: Drift[] = [];
+  for await (const row of store.exportXref()) {
+    if (row.system !== system) continue;
+    inXref++;
+    if (!seen.has(row.sourceId))
+      missing.push({ kind: 'missing', sourceId: row.sourceId, goldenId: row.goldenId, fields: [] });
+  }
+  // The xref as it was: records a repair just loaded were not in it before.
+  inXref -= options.repair ? counts.extra : 0;
+  let deleted = 0;
+  for (const d of missing) {
+    note(d);
+    if (options.repair) {
+      await store.removeSource(system, d.sourceId, store.config.sync.deletes.lastMember, 'reconcile');
+      deleted++;
+    }
+  }
+  return {
+    system,
+    records,
+    inXref,
+    counts,
+    drift,
+    repaired: options.repair ? { updated, deleted } : null,
+  };
+}
