@@ -47,6 +47,8 @@ interface Rate {
   records: number;
   seconds: number;
   recordsPerSecond: number;
+  /** The machine's 1-minute load average when the records started and stopped landing (a shared machine). */
+  load: [number, number];
 }
 
 const offsetSum = async (admin: TransportAdmin, topic: string) =>
@@ -64,6 +66,7 @@ async function measure(
   options: { baseline: number; done: (landed: number) => Promise<boolean>; started?: () => boolean },
 ): Promise<Rate> {
   let first: { t: number; landed: number } | undefined;
+  let loadAtFirst = 0;
   let last = { t: 0, landed: 0 };
   let lastProgress = performance.now();
   let lastChange = performance.now();
@@ -71,7 +74,10 @@ async function measure(
     await new Promise((resolve) => setTimeout(resolve, 50));
     const landed = (await offsetSum(admin, topic)) - options.baseline;
     const now = performance.now();
-    if (!first && landed > 0 && (options.started?.() ?? true)) first = { t: now, landed };
+    if (!first && landed > 0 && (options.started?.() ?? true)) {
+      first = { t: now, landed };
+      loadAtFirst = Number(loadavg()[0]!.toFixed(2));
+    }
     if (landed > last.landed) {
       last = { t: now, landed };
       lastChange = now;
@@ -90,7 +96,12 @@ async function measure(
   if (!first) throw new Error(`${label}: no record landed on ${topic}`);
   const seconds = (last.t - first.t) / 1000;
   const share = (last.landed - first.landed) / last.landed;
-  return { records: RECORDS, seconds, recordsPerSecond: Math.round((RECORDS * share) / seconds) };
+  return {
+    records: RECORDS,
+    seconds,
+    recordsPerSecond: Math.round((RECORDS * share) / seconds),
+    load: [loadAtFirst, Number(loadavg()[0]!.toFixed(2))],
+  };
 }
 
 const stack = await stackUp(say);
@@ -217,7 +228,7 @@ if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 else {
   const row = (label: string, r: Rate | undefined) =>
     r
-      ? `${label.padEnd(58)} ${String(r.recordsPerSecond).padStart(7)} records/s  (${r.seconds.toFixed(1)} s)`
+      ? `${label.padEnd(58)} ${String(r.recordsPerSecond).padStart(7)} records/s  (${r.seconds.toFixed(1)} s, load ${r.load.join(' → ')})`
       : `${label.padEnd(58)} skipped`;
   process.stdout.write(
     [
