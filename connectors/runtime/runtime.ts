@@ -526,6 +526,7 @@ export class ConnectorRuntime {
         const step = createMappingStep({
           publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
           owner: name,
+          topics: definition.outputTopics,
           logger,
           topics: this.options.canonicalTopics,
           // The named mapping reads its own format. A document in another format (a CDC source's re-read of a
