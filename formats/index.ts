@@ -18,6 +18,7 @@ import {
   writer as salesforceSobjectWriter,
 } from './salesforce-sobject/index.ts';
 import { reader as sapIdocOrders05, writer as sapIdocOrders05Writer } from './sap-idoc-orders05/index.ts';
+import { reader as shopifyOrder } from './shopify-order/index.ts';
 import type { FormatReader, FormatWriter } from './types.ts';
 import { reader as x12850 } from './x12-850/index.ts';
 import { reader as x12856 } from './x12-856/index.ts';
@@ -29,6 +30,7 @@ export const readers: FormatReader[] = [
   edifactOrders,
   odooSaleOrder,
   odooResPartner,
+  shopifyOrder,
   x12856,
   edifactDesadv,
   epcis2,

@@ -44,6 +44,12 @@ export const connectorDefinition = z
       .array(z.string())
       .optional()
       .describe("Sinks: the canonical topics consumed; default: the plugin's."),
+    outputTopics: z
+      .record(z.string(), z.string().min(1))
+      .optional()
+      .describe(
+        "Sources: a topic per canonical schema full name (`eai.canonical.SalesOrderEvent`) instead of the schema's canonical topic, for a tenant, a test or a benchmark; the topic must exist.",
+      ),
     state: z
       .enum(['RUNNING', 'PAUSED', 'STOPPED'])
       .default('RUNNING')

@@ -527,7 +527,10 @@ export class ConnectorRuntime {
           publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
           owner: name,
           logger,
-          topics: this.options.canonicalTopics,
+          // The connector's own output topics win over the runtime's.
+          topics: definition.outputTopics
+            ? { ...this.options.canonicalTopics, ...definition.outputTopics }
+            : this.options.canonicalTopics,
           // The named mapping reads its own format. A document in another format (a CDC source's re-read of a
           // record through the REST API) and a connector that names none take the one shipped mapping of the
           // document's format, as definition.ts documents (refused when there are several).

@@ -165,7 +165,14 @@ export class SourceHost {
       let published = 0;
       let deadLettered = 0;
       const canonical: Array<{ topic: string }> = [];
+      let since = performance.now();
       for (const document of documents) {
+        // Mapping is synchronous work: a batch of thousands would hold the event loop for seconds, and the
+        // runtime's group heartbeats (6 s session) and HTTP API with it. Other work gets a turn every 20 ms.
+        if (performance.now() - since > 20) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
         const prepared = await step.prepare(this.input(document));
         records.push(...prepared.records);
         published += prepared.published;

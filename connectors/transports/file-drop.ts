@@ -42,7 +42,7 @@ export const fileDropConfig = z.object({
     .enum(['none', ...splitKinds])
     .default('none')
     .describe(
-      'How files over the one-document limit (8 MiB) are streamed and cut into messages: `x12` (one interchange per ST..SE), `edifact` (per UNH..UNT), `idoc-xml` (per <IDOC>), or `none` (such files go to error/). Smaller files are one document each; with a split kind set, a file that is not that envelope goes to error/.',
+      'How files over the one-document limit (8 MiB) are streamed and cut into messages: `x12` (one interchange per ST..SE), `edifact` (per UNH..UNT), `idoc-xml` (per <IDOC>), `json-lines` (per non-empty line: a file of Shopify orders, CDC events), or `none` (such files go to error/). Smaller files are one document each; with a split kind set, a file that is not that envelope goes to error/.',
     ),
   splitAboveBytes: z
     .number()

@@ -150,6 +150,11 @@ describe('mapping expressions compiled to plain functions', () => {
     '$lowercase(b)',
     '$boolean(a)',
     '$boolean(x)',
+    '$string(a)',
+    '$string(c)',
+    "a.{'k' & $string(b): c}",
+    "$merge([a ? {'k': a}, x ? {'l': x}])",
+    '[a][0].b',
   ];
 
   it('gives exactly what JSONata gives, on every input shape, or leaves the case to JSONata', async () => {
@@ -195,7 +200,7 @@ describe('mapping expressions compiled to plain functions', () => {
     for (const source of [
       'function($y) { $y }',
       'a.$string()',
-      '$string(a)',
+      '$string()',
       'a#$i.b',
       'a^(b)',
       'a.*',

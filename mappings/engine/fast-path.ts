@@ -232,6 +232,9 @@ function compilePath(expr: AstNode): Evaluator {
       if (ii === 0 && step.node.consarray) {
         resultSequence = step.evaluate(inputSequence, context);
       } else {
+        // A first-step array constructor with an index can leave a lone value here, which JSONata then walks by
+        // its `length`: rare, left to JSONata.
+        if (!Array.isArray(inputSequence)) throw new Unsupported('step over a non-sequence');
         const result = createSequence();
         for (const item of inputSequence) {
           let res = step.evaluate(item, context);
@@ -353,6 +356,7 @@ const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) =>
     },
   },
   boolean: { arities: [1], fn: (arg) => boolean(arg) },
+  string: { arities: [1], fn: (arg) => string(arg) },
   trim: {
     arities: [1],
     fn: (arg) => {

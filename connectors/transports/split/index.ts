@@ -1,12 +1,18 @@
 import { createReadStream } from 'node:fs';
 import { EdifactSplitter } from './edifact.ts';
 import { IdocXmlSplitter } from './idoc-xml.ts';
+import { JsonLinesSplitter } from './json-lines.ts';
 import type { SplitKind, SplitPiece, Splitter } from './types.ts';
 import { X12Splitter } from './x12.ts';
 
 export { NotEnvelopeError, type SplitKind, type SplitPiece, type Splitter } from './types.ts';
 
-export const splitKinds = ['x12', 'edifact', 'idoc-xml'] as const satisfies readonly SplitKind[];
+export const splitKinds = [
+  'x12',
+  'edifact',
+  'idoc-xml',
+  'json-lines',
+] as const satisfies readonly SplitKind[];
 
 /** A fresh splitter for one file. `maxPieceBytes` (default: the one-document limit) bounds what it holds. */
 export function createSplitter(kind: SplitKind, maxPieceBytes?: number): Splitter {
@@ -17,6 +23,8 @@ export function createSplitter(kind: SplitKind, maxPieceBytes?: number): Splitte
       return new EdifactSplitter(maxPieceBytes);
     case 'idoc-xml':
       return new IdocXmlSplitter(maxPieceBytes);
+    case 'json-lines':
+      return new JsonLinesSplitter(maxPieceBytes);
   }
 }
 

@@ -20,9 +20,9 @@ export interface Splitter {
   end(): SplitPiece[];
 }
 
-export type SplitKind = 'x12' | 'edifact' | 'idoc-xml';
+export type SplitKind = 'x12' | 'edifact' | 'idoc-xml' | 'json-lines';
 
-/** The file is not the format's envelope at all (no ISA, no UNB, no IDoc root): nothing in it can be read. */
+/** The file is not the format's envelope at all (no ISA, no UNB, no IDoc root, no JSON line): nothing in it can be read. */
 export class NotEnvelopeError extends NonRetriableError {
   readonly location: string;
   constructor(kind: SplitKind, location: string, message: string, options: { cause?: unknown } = {}) {

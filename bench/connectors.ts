@@ -1,0 +1,248 @@
+// Connectors benchmark: a file of JSON lines (one Shopify order of about 1 KB per line, made by the bench from a fixed
+// seed) into the same Kafka broker twice, side by side in one run:
+//   (a) the baseline, Kafka Connect standalone (4.3.1: see bench/kafka-connect.ts) with its FileStreamSource and
+//       StringConverter: each line sent as it is, nothing parsed (Connect's cheapest pipeline);
+//   (b) the hub: a file-source connector (split json-lines) reading the shopify-order format, mapping each order to a
+//       canonical SalesOrderEvent (mappings/shopify/order.to-canonical.yaml), Avro-encoded against the real registry
+//       (Confluent wire format), written with its source positions in Kafka transactions.
+// Each rate is records/s from the first to the last record landing on its topic, read from the topic's end offsets.
+// Target (issue 14): hub >= 0.7 x Connect's raw rate. Progress on stderr once a second; --json prints one JSON object.
+// Usage: npm run bench:connectors [-- --records 500000 --seed 14 --batch 2000 --json --skip-connect --skip-hub]
+import { once } from 'node:events';
+import { createWriteStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { createTransport, type TransportAdmin } from '../bus/transport/index.ts';
+import { makeOrderLine, seededRandom } from '../formats/shopify-order/fixtures/large.ts';
+import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
+import { hashToken } from '../ops/api/index.ts';
+import { startHub } from '../ops/hub.ts';
+import { KAFKA_VERSION } from '../stack/kafka.ts';
+import { stackUp } from '../stack/stack.ts';
+import { CONNECT_VERSION, startFileStreamSource } from './kafka-connect.ts';
+
+quietKnownWarnings();
+
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '500000' },
+    seed: { type: 'string', default: '14' },
+    batch: { type: 'string', default: '2000' },
+    json: { type: 'boolean' },
+    'skip-connect': { type: 'boolean' },
+    'skip-hub': { type: 'boolean' },
+  },
+});
+const RECORDS = Number(args.records);
+const SEED = Number(args.seed);
+const BATCH = Number(args.batch);
+if (!Number.isSafeInteger(RECORDS) || RECORDS < 1) throw new Error('--records: a whole number of at least 1');
+if (!Number.isSafeInteger(BATCH) || BATCH < 1 || BATCH > 10_000) throw new Error('--batch: 1 to 10000');
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const run = Math.random().toString(36).slice(2, 10);
+
+interface Rate {
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  /** The machine's 1-minute load average when the records started and stopped landing (a shared machine). */
+  load: [number, number];
+}
+
+const offsetSum = async (admin: TransportAdmin, topic: string) =>
+  (await admin.topicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+
+/**
+ * Watches a topic's end offsets every 50 ms from `baseline` on until `done` says so, and gives records/s from the
+ * first poll that saw records land to the last one that saw more. End offsets of a transactional producer also count
+ * its commit markers: the rate is scaled by `records` / offsets landed, so it counts records only.
+ */
+async function measure(
+  label: string,
+  admin: TransportAdmin,
+  topic: string,
+  options: { baseline: number; done: (landed: number) => Promise<boolean>; started?: () => boolean },
+): Promise<Rate> {
+  let first: { t: number; landed: number } | undefined;
+  let loadAtFirst = 0;
+  let last = { t: 0, landed: 0 };
+  let lastProgress = performance.now();
+  let lastChange = performance.now();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const landed = (await offsetSum(admin, topic)) - options.baseline;
+    const now = performance.now();
+    if (!first && landed > 0 && (options.started?.() ?? true)) {
+      first = { t: now, landed };
+      loadAtFirst = Number(loadavg()[0]!.toFixed(2));
+    }
+    if (landed > last.landed) {
+      last = { t: now, landed };
+      lastChange = now;
+    }
+    if (now - lastProgress >= 1000) {
+      const seconds = first ? (last.t - first.t) / 1000 : 0;
+      const rate = first && seconds > 0 ? Math.round((last.landed - first.landed) / seconds) : 0;
+      say(
+        `${label}: ${landed.toLocaleString('en')} / ${RECORDS.toLocaleString('en')} on ${topic}, ${rate.toLocaleString('en')}/s`,
+      );
+      lastProgress = now;
+    }
+    if (await options.done(landed)) break;
+    if (now - lastChange > 120_000) throw new Error(`${label}: nothing landed on ${topic} for 120 s`);
+  }
+  if (!first) throw new Error(`${label}: no record landed on ${topic}`);
+  const seconds = (last.t - first.t) / 1000;
+  const share = (last.landed - first.landed) / last.landed;
+  return {
+    records: RECORDS,
+    seconds,
+    recordsPerSecond: Math.round((RECORDS * share) / seconds),
+    load: [loadAtFirst, Number(loadavg()[0]!.toFixed(2))],
+  };
+}
+
+const stack = await stackUp(say);
+const transport = createTransport({ brokers: stack.brokers.split(','), clientId: 'eai-bench-connectors' });
+const admin = transport.admin();
+await admin.connect();
+
+const workDir = mkdtempSync(join(tmpdir(), 'eai-bench-connectors-'));
+const dataFile = join(workDir, 'orders.jsonl');
+say(`writing ${RECORDS.toLocaleString('en')} Shopify orders (seed ${SEED}) to ${dataFile}…`);
+{
+  const random = seededRandom(SEED);
+  const out = createWriteStream(dataFile);
+  for (let seq = 1; seq <= RECORDS; seq++) {
+    if (!out.write(`${makeOrderLine(random, seq)}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+const fileBytes = statSync(dataFile).size;
+
+let connect: Rate | undefined;
+let hub: (Rate & { transactions: number; deadLettered: number }) | undefined;
+try {
+  if (!args['skip-connect']) {
+    const topic = `bench.connect-raw.${run}`;
+    await admin.createTopics([{ topic, partitions: 3, replicationFactor: 1 }]);
+    const connectDir = join(workDir, 'connect');
+    mkdirSync(connectDir);
+    say(
+      `Kafka Connect ${CONNECT_VERSION} standalone, FileStreamSource → ${topic} (broker ${KAFKA_VERSION})…`,
+    );
+    const worker = await startFileStreamSource({
+      brokers: stack.brokers,
+      file: dataFile,
+      topic,
+      workDir: connectDir,
+    });
+    try {
+      connect = await measure('connect', admin, topic, {
+        baseline: 0,
+        done: async (landed) => {
+          if (worker.process.exitCode !== null)
+            throw new Error(
+              `Kafka Connect exited with ${worker.process.exitCode}: ${readFileSync(worker.log, 'utf8').slice(-3000)}`,
+            );
+          return landed >= RECORDS;
+        },
+      });
+    } finally {
+      await worker.stop();
+      await admin.deleteTopics([topic]).catch(() => undefined);
+    }
+  }
+
+  if (!args['skip-hub']) {
+    const hubInstance = await startHub({
+      ...stack,
+      group: `eai-bench-connectors-${run}`,
+      logger: pino({ level: 'warn' }),
+      tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(run) }],
+      port: 0,
+    });
+    // A topic of its own: half a million records on the shared canonical topic would slow every consumer that
+    // reads it from the beginning.
+    const topic = `bench.sales-order.${run}`;
+    await admin.createTopics([{ topic, partitions: 3, replicationFactor: 1 }]);
+    const dropDir = join(workDir, 'drop');
+    mkdirSync(dropDir);
+    const name = `bench-shopify-${run}`;
+    try {
+      const baseline = await offsetSum(admin, topic);
+      // The same bytes: a hard link, so the drop folder's move to done/ leaves the data file alone.
+      linkSync(dataFile, join(dropDir, 'orders.jsonl'));
+      say(`hub: file-source (json-lines, shopify-order → SalesOrderEvent, Avro) → ${topic}…`);
+      await hubInstance.runtime.put(
+        {
+          name,
+          type: 'file-source',
+          format: 'shopify-order',
+          mapping: 'shopify/order.to-canonical.yaml',
+          outputTopics: { 'eai.canonical.SalesOrderEvent': topic },
+          config: { dir: dropDir, split: 'json-lines', splitAboveBytes: 0, stableMs: 0, batchSize: BATCH },
+        },
+        'bench',
+      );
+      const counts = async () => (await hubInstance.runtime.status(name))?.metrics;
+      let polled = false;
+      const rate = await measure('hub', admin, topic, {
+        baseline,
+        started: () => polled,
+        done: async () => {
+          const metrics = await counts();
+          polled ||= (metrics?.recordsIn ?? 0) > 0;
+          return (metrics?.recordsOut ?? 0) + (metrics?.recordsFailed ?? 0) >= RECORDS;
+        },
+      });
+      const metrics = await counts();
+      hub = {
+        ...rate,
+        transactions: Math.ceil(RECORDS / BATCH),
+        deadLettered: metrics?.recordsFailed ?? 0,
+      };
+    } finally {
+      await hubInstance.runtime.remove(name).catch(() => undefined);
+      await hubInstance.close();
+      await admin.deleteTopics([topic]).catch(() => undefined);
+    }
+  }
+} finally {
+  await admin.disconnect();
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+const ratio =
+  connect && hub ? Number((hub.recordsPerSecond / connect.recordsPerSecond).toFixed(3)) : undefined;
+const report = {
+  records: RECORDS,
+  seed: SEED,
+  fileBytes,
+  bytesPerRecord: Math.round(fileBytes / RECORDS),
+  connect: connect && { ...connect, version: CONNECT_VERSION, broker: KAFKA_VERSION },
+  hub: hub && { ...hub, batchSize: BATCH },
+  ratio,
+  target: { ratio: 0.7, met: ratio === undefined ? undefined : ratio >= 0.7 },
+  machine: { cpus: cpus().length, loadAverage: loadavg().map((l) => Number(l.toFixed(2))) },
+};
+if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+else {
+  const row = (label: string, r: Rate | undefined) =>
+    r
+      ? `${label.padEnd(58)} ${String(r.recordsPerSecond).padStart(7)} records/s  (${r.seconds.toFixed(1)} s, load ${r.load.join(' → ')})`
+      : `${label.padEnd(58)} skipped`;
+  process.stdout.write(
+    [
+      `${RECORDS.toLocaleString('en')} Shopify orders as JSON lines, ${report.bytesPerRecord} bytes each on average`,
+      row(`Kafka Connect ${CONNECT_VERSION} FileStreamSource, StringConverter`, connect),
+      row('hub file-source: parse, map, Avro (registry), transactions', hub),
+      `  ratio hub / Connect: ${ratio ?? '-'} (target >= 0.7: ${report.target.met === undefined ? '-' : report.target.met ? 'met' : 'NOT met'})`,
+      `  load average ${report.machine.loadAverage.join(' ')} on ${report.machine.cpus} CPUs`,
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,278 @@
+import { isoCalendarProblem } from '../text-input/calendar.ts';
+import { isIsoCurrency } from '../text-input/currency.ts';
+import { JsonDecimal, plainDecimal } from '../text-input/json-number.ts';
+import { isObject, type JsonObject, ptr, shown } from '../text-input/pointer.ts';
+import { FormatError } from '../types.ts';
+import type {
+  ShopifyAddress,
+  ShopifyCustomer,
+  ShopifyDiscountCode,
+  ShopifyLineItem,
+  ShopifyNoteAttribute,
+  ShopifyOrderTree,
+  ShopifyShippingLine,
+} from './tree.ts';
+
+export const FORMAT = 'shopify-order';
+
+const FINANCIAL = new Set([
+  'pending',
+  'authorized',
+  'partially_paid',
+  'paid',
+  'partially_refunded',
+  'refunded',
+  'voided',
+  'expired',
+]);
+const FULFILLMENT = new Set(['fulfilled', 'partial', 'restocked', 'unfulfilled', 'null']);
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+function fail(loc: string, message: string): never {
+  throw new FormatError(FORMAT, loc, message);
+}
+
+const absent = (value: unknown) => value === undefined || value === null;
+
+function text(record: JsonObject, key: string, loc: string): string | null {
+  const value = record[key];
+  if (absent(value)) return null;
+  if (typeof value !== 'string') fail(ptr(loc, key), `${key} must be a string, got ${shown(value)}`);
+  return value;
+}
+
+function flag(record: JsonObject, key: string, loc: string): boolean | null {
+  const value = record[key];
+  if (absent(value)) return null;
+  if (typeof value !== 'boolean') fail(ptr(loc, key), `${key} must be true or false, got ${shown(value)}`);
+  return value;
+}
+
+/** Ids as their exact digits: Shopify's are 64-bit, past 2^53 the parser keeps them as JsonDecimal. */
+function id(record: JsonObject, key: string, loc: string, required = false): string | null {
+  const value = record[key];
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (value instanceof JsonDecimal && /^\d+$/.test(value.source)) return value.source;
+  if (absent(value)) {
+    if (required) fail(ptr(loc, key), `missing ${key}`);
+    return null;
+  }
+  fail(ptr(loc, key), `${key} must be a whole-number id, got ${shown(value)}`);
+}
+
+/** Money and quantities: Shopify's REST API writes amounts as decimal strings ("199.00"); numbers are accepted too. */
+function decimal(record: JsonObject, key: string, loc: string): string | null {
+  const value = record[key];
+  if (absent(value)) return null;
+  const source =
+    typeof value === 'string'
+      ? value.trim()
+      : typeof value === 'number'
+        ? String(value)
+        : value instanceof JsonDecimal
+          ? value.source
+          : undefined;
+  if (source === undefined || !/^-?\d+(\.\d+)?$/.test(source))
+    fail(ptr(loc, key), `${key} must be a decimal amount, got ${shown(value)}`);
+  const read = plainDecimal(source);
+  if ('problem' in read) fail(ptr(loc, key), `${key}: ${read.problem}`);
+  return source;
+}
+
+function timestamp(record: JsonObject, key: string, loc: string): string | null {
+  const value = text(record, key, loc);
+  if (value === null) return null;
+  if (!TIMESTAMP.test(value))
+    fail(ptr(loc, key), `${key} is not an ISO 8601 timestamp with an offset: ${value}`);
+  const problem = isoCalendarProblem(value);
+  if (problem) fail(ptr(loc, key), `${key} ${value}: ${problem}`);
+  return value;
+}
+
+function list(record: JsonObject, key: string, loc: string): unknown[] {
+  const value = record[key];
+  if (absent(value)) return [];
+  if (!Array.isArray(value)) fail(ptr(loc, key), `${key} must be a list`);
+  return value;
+}
+
+function object(record: JsonObject, key: string, loc: string): JsonObject | null {
+  const value = record[key];
+  if (absent(value)) return null;
+  if (!isObject(value)) fail(ptr(loc, key), `${key} must be an object`);
+  return value;
+}
+
+function address(record: JsonObject, key: string, loc: string): ShopifyAddress | null {
+  const a = object(record, key, loc);
+  if (!a) return null;
+  const at = ptr(loc, key);
+  const countryCode = text(a, 'country_code', at);
+  if (countryCode !== null && !/^[A-Z]{2}$/.test(countryCode))
+    fail(ptr(at, 'country_code'), `country_code must be an ISO 3166-1 alpha-2 code, got ${countryCode}`);
+  const lines = [text(a, 'address1', at), text(a, 'address2', at)].filter(
+    (l): l is string => l !== null && l.trim() !== '',
+  );
+  return {
+    $loc: at,
+    name: text(a, 'name', at),
+    firstName: text(a, 'first_name', at),
+    lastName: text(a, 'last_name', at),
+    company: text(a, 'company', at),
+    lines,
+    city: text(a, 'city', at),
+    province: text(a, 'province', at),
+    provinceCode: text(a, 'province_code', at),
+    zip: text(a, 'zip', at),
+    country: text(a, 'country', at),
+    countryCode,
+    phone: text(a, 'phone', at),
+  };
+}
+
+function customer(record: JsonObject, loc: string): ShopifyCustomer | null {
+  const c = object(record, 'customer', loc);
+  if (!c) return null;
+  const at = ptr(loc, 'customer');
+  return {
+    $loc: at,
+    id: id(c, 'id', at),
+    email: text(c, 'email', at),
+    firstName: text(c, 'first_name', at),
+    lastName: text(c, 'last_name', at),
+    phone: text(c, 'phone', at),
+  };
+}
+
+function lineItem(value: unknown, loc: string): ShopifyLineItem {
+  if (!isObject(value)) fail(loc, 'a line item is an object');
+  const quantity = value.quantity;
+  if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity < 0)
+    fail(ptr(loc, 'quantity'), `quantity must be a whole number of items, got ${shown(quantity)}`);
+  return {
+    $loc: loc,
+    id: id(value, 'id', loc, true) as string,
+    variantId: id(value, 'variant_id', loc),
+    productId: id(value, 'product_id', loc),
+    sku: text(value, 'sku', loc),
+    title: text(value, 'title', loc),
+    variantTitle: text(value, 'variant_title', loc),
+    name: text(value, 'name', loc),
+    vendor: text(value, 'vendor', loc),
+    quantity: String(quantity),
+    price: decimal(value, 'price', loc),
+    totalDiscount: decimal(value, 'total_discount', loc),
+    fulfillmentStatus: text(value, 'fulfillment_status', loc),
+    requiresShipping: flag(value, 'requires_shipping', loc),
+    taxable: flag(value, 'taxable', loc),
+    giftCard: flag(value, 'gift_card', loc),
+    grams: decimal(value, 'grams', loc),
+  };
+}
+
+function noteAttribute(value: unknown, loc: string): ShopifyNoteAttribute {
+  if (!isObject(value)) fail(loc, 'a note attribute is an object {name, value}');
+  const name = text(value, 'name', loc);
+  if (name === null || name === '') fail(ptr(loc, 'name'), 'a note attribute needs a name');
+  const raw = value.value;
+  // Shopify stores note attribute values as text; a number or boolean from an app is kept as its JSON text.
+  const shownValue =
+    absent(raw) || typeof raw === 'string'
+      ? ((raw as string | null | undefined) ?? null)
+      : typeof raw === 'number' || typeof raw === 'boolean'
+        ? String(raw)
+        : fail(ptr(loc, 'value'), `a note attribute's value must be text, got ${shown(raw)}`);
+  return { $loc: loc, name, value: shownValue };
+}
+
+function shippingLine(value: unknown, loc: string): ShopifyShippingLine {
+  if (!isObject(value)) fail(loc, 'a shipping line is an object');
+  return {
+    $loc: loc,
+    id: id(value, 'id', loc),
+    title: text(value, 'title', loc),
+    code: text(value, 'code', loc),
+    price: decimal(value, 'price', loc),
+  };
+}
+
+function discountCode(value: unknown, loc: string): ShopifyDiscountCode {
+  if (!isObject(value)) fail(loc, 'a discount code is an object');
+  const code = text(value, 'code', loc);
+  if (code === null) fail(ptr(loc, 'code'), 'a discount code needs its code');
+  return { $loc: loc, code, amount: decimal(value, 'amount', loc), type: text(value, 'type', loc) };
+}
+
+/** One order object of Shopify's Admin REST API, as its tree. */
+export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
+  if (!isObject(record)) fail(loc, 'an order is a JSON object');
+  const orderId = id(record, 'id', loc, true) as string;
+  const createdAt = timestamp(record, 'created_at', loc);
+  if (createdAt === null) fail(ptr(loc, 'created_at'), 'missing created_at');
+  const currency = text(record, 'currency', loc);
+  if (currency === null) fail(ptr(loc, 'currency'), 'missing currency');
+  if (!isIsoCurrency(currency)) fail(ptr(loc, 'currency'), `currency ${currency} is not an ISO 4217 code`);
+  const presentment = text(record, 'presentment_currency', loc);
+  if (presentment !== null && !isIsoCurrency(presentment))
+    fail(ptr(loc, 'presentment_currency'), `presentment_currency ${presentment} is not an ISO 4217 code`);
+  const financialStatus = text(record, 'financial_status', loc);
+  if (financialStatus !== null && !FINANCIAL.has(financialStatus))
+    fail(ptr(loc, 'financial_status'), `unknown financial_status ${financialStatus}`);
+  const fulfillmentStatus = text(record, 'fulfillment_status', loc);
+  if (fulfillmentStatus !== null && !FULFILLMENT.has(fulfillmentStatus))
+    fail(ptr(loc, 'fulfillment_status'), `unknown fulfillment_status ${fulfillmentStatus}`);
+  const orderNumber = record.order_number;
+  if (!absent(orderNumber) && !(typeof orderNumber === 'number' && Number.isSafeInteger(orderNumber)))
+    fail(ptr(loc, 'order_number'), `order_number must be a whole number, got ${shown(orderNumber)}`);
+  const tags = text(record, 'tags', loc);
+  const at = (key: string) => ptr(loc, key);
+  return {
+    $loc: loc,
+    id: orderId,
+    name: text(record, 'name', loc),
+    orderNumber: absent(orderNumber) ? null : String(orderNumber),
+    email: text(record, 'email', loc),
+    phone: text(record, 'phone', loc),
+    createdAt,
+    updatedAt: timestamp(record, 'updated_at', loc),
+    processedAt: timestamp(record, 'processed_at', loc),
+    cancelledAt: timestamp(record, 'cancelled_at', loc),
+    cancelReason: text(record, 'cancel_reason', loc),
+    closedAt: timestamp(record, 'closed_at', loc),
+    currency,
+    presentmentCurrency: presentment,
+    totalPrice: decimal(record, 'total_price', loc),
+    subtotalPrice: decimal(record, 'subtotal_price', loc),
+    totalTax: decimal(record, 'total_tax', loc),
+    totalDiscounts: decimal(record, 'total_discounts', loc),
+    totalLineItemsPrice: decimal(record, 'total_line_items_price', loc),
+    taxesIncluded: flag(record, 'taxes_included', loc),
+    financialStatus,
+    fulfillmentStatus,
+    test: flag(record, 'test', loc),
+    // Shopify keeps tags as one comma-separated string.
+    tags:
+      tags === null
+        ? []
+        : tags
+            .split(',')
+            .map((t) => t.trim())
+            .filter((t) => t !== ''),
+    note: text(record, 'note', loc),
+    noteAttributes: list(record, 'note_attributes', loc).map((v, i) =>
+      noteAttribute(v, ptr(at('note_attributes'), i)),
+    ),
+    sourceName: text(record, 'source_name', loc),
+    poNumber: text(record, 'po_number', loc),
+    customer: customer(record, loc),
+    billingAddress: address(record, 'billing_address', loc),
+    shippingAddress: address(record, 'shipping_address', loc),
+    lineItems: list(record, 'line_items', loc).map((v, i) => lineItem(v, ptr(at('line_items'), i))),
+    shippingLines: list(record, 'shipping_lines', loc).map((v, i) =>
+      shippingLine(v, ptr(at('shipping_lines'), i)),
+    ),
+    discountCodes: list(record, 'discount_codes', loc).map((v, i) =>
+      discountCode(v, ptr(at('discount_codes'), i)),
+    ),
+  };
+}

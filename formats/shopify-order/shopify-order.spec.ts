@@ -1,0 +1,174 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
+import { makeLargeDocument, makeOrderLine, seededRandom } from './fixtures/large.ts';
+import { reader } from './index.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const { fixture, one, refusal } = fixtureSupport(reader, fixtures);
+
+describe('shopify-order reader', () => {
+  it('reads a webhook body: ids as digits, amounts as Shopify wrote them, addresses with their street lines', () => {
+    const doc = one('paid-unfulfilled-webhook.json');
+    expect([doc.kind, doc.id, doc.source]).toEqual(['order', '5912345678901', 'shopify/web']);
+    expect(doc.tree).toMatchObject({
+      $loc: '',
+      id: '5912345678901',
+      name: '#1042',
+      orderNumber: '1042',
+      createdAt: '2024-03-12T10:15:42-04:00',
+      processedAt: '2024-03-12T10:15:40-04:00',
+      cancelledAt: null,
+      currency: 'USD',
+      totalPrice: '252.58',
+      subtotalPrice: '228.60',
+      financialStatus: 'paid',
+      fulfillmentStatus: null,
+      taxesIncluded: false,
+      tags: ['newsletter', 'repeat-customer'],
+      note: 'Please leave the parcel at the side door.',
+    });
+    expect(doc.tree.customer).toEqual({
+      $loc: '/customer',
+      id: '7012345678901',
+      email: 'maria.alvarez@example.com',
+      firstName: 'Maria',
+      lastName: 'Alvarez',
+      phone: null,
+    });
+    // An empty address2 is no street line.
+    expect(doc.tree.billingAddress!.lines).toEqual(['1458 Cedar Ridge Rd']);
+    expect(doc.tree.shippingAddress).toMatchObject({
+      $loc: '/shipping_address',
+      lines: ['1458 Cedar Ridge Rd', 'Unit 3B'],
+      provinceCode: 'MA',
+      countryCode: 'US',
+      zip: '01002',
+    });
+    expect(doc.tree.lineItems[1]).toEqual({
+      $loc: '/line_items/1',
+      id: '14123456789012',
+      variantId: '45012345678002',
+      productId: '8012345678456',
+      sku: 'SCK-MER-L',
+      title: 'Merino Hiking Socks',
+      variantTitle: 'L',
+      name: 'Merino Hiking Socks - L',
+      vendor: 'Woolpath',
+      quantity: '2',
+      price: '32.50',
+      totalDiscount: '0.00',
+      fulfillmentStatus: null,
+      requiresShipping: true,
+      taxable: true,
+      giftCard: false,
+      grams: '250',
+    });
+    expect(doc.tree.noteAttributes.map((a) => [a.name, a.value])).toEqual([
+      ['gift_wrap', 'no'],
+      ['delivery_window', 'weekday-evening'],
+    ]);
+    expect(doc.tree.discountCodes).toEqual([
+      { $loc: '/discount_codes/0', code: 'SPRING10', amount: '25.40', type: 'percentage' },
+    ]);
+    expect(doc.tree.shippingLines[0]).toMatchObject({
+      id: '4412345678901',
+      code: 'Standard',
+      price: '10.00',
+    });
+  });
+
+  it('reads the {"order": …} a GET answers, locations under /order, numeric note values as text', () => {
+    const doc = one('get-order-partially-fulfilled-eur.json');
+    expect([doc.id, doc.source, doc.tree.$loc]).toEqual([
+      '6234567890123',
+      'shopify/shopify_draft_order',
+      '/order',
+    ]);
+    expect(doc.tree).toMatchObject({
+      currency: 'EUR',
+      fulfillmentStatus: 'partial',
+      poNumber: 'BH-2024-1187',
+    });
+    expect(doc.tree.lineItems[2]).toMatchObject({
+      $loc: '/order/line_items/2',
+      sku: null,
+      variantId: null,
+      vendor: 'Bäckereibedarf Huber',
+    });
+    expect(doc.tree.noteAttributes[1]).toEqual({
+      $loc: '/order/note_attributes/1',
+      name: 'Kostenstelle',
+      value: '4711',
+    });
+    expect(doc.tree.tags).toEqual(['B2B', 'Großkunde', 'Net 30']);
+  });
+
+  it('reads a cancelled guest order without addresses or customer', () => {
+    const doc = one('cancelled-refunded-guest-digital.json');
+    expect(doc.tree).toMatchObject({
+      cancelledAt: '2024-06-01T18:22:09+09:00',
+      cancelReason: 'customer',
+      financialStatus: 'refunded',
+      customer: null,
+      billingAddress: null,
+      shippingAddress: null,
+      tags: [],
+      totalPrice: '5500',
+    });
+    expect(doc.tree.lineItems.map((l) => [l.sku, l.giftCard])).toEqual([
+      ['', true],
+      ['WS-MATCHA-ONL', false],
+    ]);
+  });
+
+  it('reads every generated benchmark order (seeded: the same seed, the same bytes)', () => {
+    const a = seededRandom(7);
+    const b = seededRandom(7);
+    for (let seq = 0; seq < 200; seq++) {
+      const line = makeOrderLine(a, seq);
+      expect(line).toBe(makeOrderLine(b, seq));
+      const [doc] = reader.parse(Buffer.from(line));
+      expect(doc!.id).toBe(String(5_000_000_000_000 + seq));
+      expect(doc!.tree.lineItems.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('shopify-order broken input', () => {
+  itRefusesBrokenFixtures(reader, fixtures, {
+    'truncated.json': /^line \d+, column \d+$/,
+    'invalid-utf8.json': /^byte \d+$/,
+    'wrong-structure.json': { location: /^\(document root\)$/, message: /an order is a JSON object/ },
+    'non-numeric-quantity.json': {
+      location: /^\/line_items\/1\/quantity$/,
+      message: /quantity must be a whole number of items, got "two"/,
+    },
+    'unknown-currency.json': { location: /^\/currency$/, message: /Dollars is not an ISO 4217 code/ },
+    'bad-created-at.json': { location: /^\/order\/created_at$/, message: /not an ISO 8601 timestamp/ },
+    'bad-total-price.json': { location: /^\/total_price$/, message: /must be a decimal amount, got "12,50"/ },
+    'graphql-id.json': { location: /^\/id$/, message: /whole-number id, got "gid:/ },
+  });
+  it('refuses an impossible calendar date at its field', () => {
+    const input = Buffer.from(
+      '{"id": 1, "created_at": "2024-02-30T10:00:00Z", "currency": "USD", "line_items": []}',
+    );
+    expect(refusal(input).location).toBe('/created_at');
+  });
+  it('refuses a line item without an id', () => {
+    const bytes = fixture('paid-unfulfilled-webhook.json')
+      .toString('utf8')
+      .replace('"id": 14123456789011,', '');
+    expect(refusal(Buffer.from(bytes)).location).toBe('/line_items/0/id');
+  });
+  itHandlesLargeInputWithin10s(
+    'reads a 5 MB order within 10 s',
+    () => makeLargeDocument(5_000_000),
+    (input) => expect(reader.parse(input)[0]!.tree.lineItems.length).toBeGreaterThan(10_000),
+  );
+  itHandlesLargeInputWithin10s(
+    'refuses a 50 MB document within 10 s, before parsing it',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(refusal(input).message).toMatch(/limit is 8388608 bytes/),
+  );
+});

@@ -1,0 +1,107 @@
+/** A postal address as Shopify writes it (billing_address, shipping_address), street lines gathered. */
+export interface ShopifyAddress {
+  $loc: string;
+  name: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  company: string | null;
+  /** address1, address2: the non-empty ones, in order. */
+  lines: string[];
+  city: string | null;
+  province: string | null;
+  provinceCode: string | null;
+  zip: string | null;
+  country: string | null;
+  countryCode: string | null;
+  phone: string | null;
+}
+
+export interface ShopifyCustomer {
+  $loc: string;
+  id: string | null;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+}
+
+export interface ShopifyLineItem {
+  $loc: string;
+  id: string;
+  variantId: string | null;
+  productId: string | null;
+  sku: string | null;
+  title: string | null;
+  variantTitle: string | null;
+  name: string | null;
+  vendor: string | null;
+  /** Decimal strings: the digits Shopify sent. */
+  quantity: string;
+  price: string | null;
+  totalDiscount: string | null;
+  fulfillmentStatus: string | null;
+  requiresShipping: boolean | null;
+  taxable: boolean | null;
+  giftCard: boolean | null;
+  grams: string | null;
+}
+
+export interface ShopifyNoteAttribute {
+  $loc: string;
+  name: string;
+  value: string | null;
+}
+
+export interface ShopifyShippingLine {
+  $loc: string;
+  id: string | null;
+  title: string | null;
+  code: string | null;
+  price: string | null;
+}
+
+export interface ShopifyDiscountCode {
+  $loc: string;
+  code: string;
+  amount: string | null;
+  type: string | null;
+}
+
+export interface ShopifyOrderTree {
+  $loc: string;
+  /** Ids as their digits (Shopify's are 64-bit). */
+  id: string;
+  name: string | null;
+  orderNumber: string | null;
+  email: string | null;
+  phone: string | null;
+  /** ISO 8601 timestamps with the offset Shopify wrote (the shop's zone). */
+  createdAt: string;
+  updatedAt: string | null;
+  processedAt: string | null;
+  cancelledAt: string | null;
+  cancelReason: string | null;
+  closedAt: string | null;
+  currency: string;
+  presentmentCurrency: string | null;
+  totalPrice: string | null;
+  subtotalPrice: string | null;
+  totalTax: string | null;
+  totalDiscounts: string | null;
+  totalLineItemsPrice: string | null;
+  taxesIncluded: boolean | null;
+  financialStatus: string | null;
+  fulfillmentStatus: string | null;
+  test: boolean | null;
+  tags: string[];
+  note: string | null;
+  noteAttributes: ShopifyNoteAttribute[];
+  sourceName: string | null;
+  poNumber: string | null;
+  customer: ShopifyCustomer | null;
+  billingAddress: ShopifyAddress | null;
+  shippingAddress: ShopifyAddress | null;
+  lineItems: ShopifyLineItem[];
+  shippingLines: ShopifyShippingLine[];
+  discountCodes: ShopifyDiscountCode[];
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { findReader } from '../../formats/index.ts';
+import { makeOrder, seededRandom } from '../../formats/shopify-order/fixtures/large.ts';
+import { allExpressions } from '../engine/compile.ts';
+import { findMapping, MappingError, mapDocument } from '../index.ts';
+
+/**
+ * Cases the fixtures (order.to-canonical.expected) do not cover: the status an order's states give, amounts
+ * computed exactly, and that the whole mapping stays on the compiled path that makes it cheap.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: canonical records read back as plain JSON
+type Json = Record<string, any>;
+
+const mapping = findMapping('shopify/order.to-canonical.yaml');
+const reader = findReader('shopify-order');
+
+async function mapped(order: Json): Promise<Json> {
+  const [document] = reader.parse(Buffer.from(JSON.stringify(order)));
+  const records = await mapDocument(mapping, document!, { receivedAt: new Date('2024-01-01T00:00:00Z') });
+  expect(records).toHaveLength(1);
+  return JSON.parse(JSON.stringify(records[0]!.value)) as Json;
+}
+
+const base = (fields: Json = {}): Json => ({ ...makeOrder(seededRandom(5), 42), ...fields });
+
+describe('shopify order → SalesOrderEvent', () => {
+  it('compiles every expression to a plain function (no JSONata evaluation per order)', () => {
+    const slow = allExpressions(mapping)
+      .filter((node) => !node.fast)
+      .map((node) => node.at);
+    expect(slow).toEqual([]);
+  });
+
+  it.each([
+    [{ financial_status: 'pending' }, 'RECEIVED'],
+    [{ financial_status: 'paid' }, 'CONFIRMED'],
+    [{ financial_status: 'authorized' }, 'CONFIRMED'],
+    [{ financial_status: 'voided' }, 'CANCELLED'],
+    [{ financial_status: null }, 'RECEIVED'],
+    [{ financial_status: 'paid', fulfillment_status: 'partial' }, 'PARTIALLY_SHIPPED'],
+    [{ financial_status: 'paid', fulfillment_status: 'fulfilled' }, 'SHIPPED'],
+    [
+      { financial_status: 'refunded', fulfillment_status: 'fulfilled', cancelled_at: '2024-01-02T00:00:00Z' },
+      'CANCELLED',
+    ],
+  ])('%j is %s', async (fields, status) => {
+    expect((await mapped(base(fields))).salesOrder.status).toBe(status);
+  });
+
+  it('is CREATED while updated_at is created_at, UPDATED after', async () => {
+    const order = base();
+    expect((await mapped({ ...order, updated_at: order.created_at })).changeType).toBe('CREATED');
+    expect((await mapped(order)).changeType).toBe('UPDATED');
+    expect((await mapped({ ...order, updated_at: null })).changeType).toBe('CREATED');
+  });
+
+  it('computes line amounts exactly and keys the order by its Shopify id', async () => {
+    const order = base({
+      line_items: [
+        { id: 1, sku: 'A', title: 'A', quantity: 3, price: '0.10' },
+        { id: 2, sku: null, title: 'B', quantity: 7, price: '19.99', variant_id: 77 },
+      ],
+    });
+    const value = await mapped(order);
+    expect(value.salesOrder.orderId).toBe(`shopify:${order.id}`);
+    expect(
+      value.salesOrder.lines.map((l: Json) => [l.lineNumber, l.item.sellerItemId, l.lineAmount.amount]),
+    ).toEqual([
+      ['1', 'A', '0.3'],
+      ['2', null, '139.93'],
+    ]);
+    expect(value.salesOrder.extensions['shopify.line.2.variant_id']).toBe('77');
+    expect(value.salesOrder.extensions['shopify.line.1.variant_id']).toBeUndefined();
+  });
+
+  it('takes the billing name for a guest without a customer', async () => {
+    const order = base({ customer: null });
+    const value = await mapped(order);
+    expect(value.salesOrder.customer).toEqual({
+      customerId: null,
+      sourceIds: [],
+      name: order.billing_address.name,
+    });
+  });
+
+  it('refuses an order whose line amount does not fit a canonical decimal, naming the field', async () => {
+    const order = base({
+      line_items: [{ id: 1, sku: 'A', title: 'A', quantity: 20, price: '999999999999999999.00' }],
+    });
+    const [document] = reader.parse(Buffer.from(JSON.stringify(order)));
+    const error = await mapDocument(mapping, document!).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MappingError);
+    expect((error as MappingError).message).toMatch(/salesOrder\.lines\[0\]\.lineAmount\.amount/);
+  });
+});
