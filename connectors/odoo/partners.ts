@@ -1,3 +1,4 @@
+import { PARTNER_WRITABLE_FIELDS } from '../../formats/odoo-res-partner/index.ts';
 import type { Cursor, Page } from '../transports/poll.ts';
 import type { OdooClient } from './jsonrpc.ts';
 import { isoDateTime, pageDomain } from './sale-orders.ts';
@@ -7,27 +8,8 @@ import { isoDateTime, pageDomain } from './sale-orders.ts';
  * Odoo 17's (the simulator's version); Odoo 18 dropped it from res.partner, so a connector to 18 needs its own list.
  */
 export const PARTNER_FIELDS = [
-  'name',
-  'is_company',
-  'parent_id',
-  'type',
-  'street',
-  'street2',
-  'zip',
-  'city',
-  'state_id',
-  'country_id',
-  'phone',
-  'mobile',
-  'email',
-  'website',
-  'vat',
-  'ref',
-  'lang',
-  'comment',
-  'customer_rank',
-  'supplier_rank',
-  'active',
+  // What the hub writes (less company_type, which Odoo computes from is_company), and the change stamps.
+  ...[...PARTNER_WRITABLE_FIELDS].filter((field) => field !== 'company_type'),
   'create_date',
   'write_date',
   'write_uid',

@@ -4,6 +4,10 @@ import { parseJson } from '../text-input/json.ts';
 import { isObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type FormatWriter, type ParsedDocument } from '../types.ts';
 import { FORMAT, readPartner, WRITABLE_FIELDS } from './record.ts';
+
+/** res.partner fields a values dict may set (stored, not computed). */
+export const PARTNER_WRITABLE_FIELDS: ReadonlySet<string> = WRITABLE_FIELDS;
+
 import type { PartnerTree, PartnerValuesTree } from './tree.ts';
 
 export type * from './tree.ts';
