@@ -1,8 +1,11 @@
 // Durable workflows: order-to-delivery on the orchestrator (DBOS on the stack's PostgreSQL) with instant responders
 // on the bus in place of logistics (despatch → ASN, CRM status → delivery), started by SalesOrder events through the
-// event router, against the engine's own ceiling in the same run and the same DBOS: a bare six-step workflow with
-// instant steps. Workflows/s and end-to-end p50 / p99 at a fixed number in flight.
-// Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --json]
+// event router, against two baselines in the same run: the engine's own ceiling in the same DBOS (a bare six-step
+// workflow with instant steps) and plain Kafka request → reply round trips moving the same records with the same
+// bus and serde (bench/kafka-round-trips.ts). Workflows/s and end-to-end p50 / p99 at a fixed number in flight,
+// per-step p50 / p99 of order-to-delivery from DBOS's checkpoint records, ratios between the contenders.
+// Progress on stderr once a second.
+// Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --json]
 
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -11,7 +14,6 @@ import { pino } from 'pino';
 import { createBus } from '../bus/index.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { startOrchestrator } from '../orchestrator/index.ts';
-import { orchestratorMetrics } from '../orchestrator/metrics.ts';
 import { orderToDeliveryV1, workflowIdOf } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { startInstantResponders } from '../orchestrator/workflows/order-to-delivery/instant-responders.ts';
 import {
@@ -22,17 +24,34 @@ import {
 import { startSap } from '../simulators/sap/test-support.ts';
 import { stackUp } from '../stack/stack.ts';
 import { dropDatabase } from '../store/database.ts';
+import { startKafkaRoundTrips } from './kafka-round-trips.ts';
+import { percentiles, type StepTimings, stepTimings } from './workflow-steps.ts';
 
 quietKnownWarnings();
+const CONTENDERS = ['bare', 'kafka', 'o2d'] as const;
+type Contender = (typeof CONTENDERS)[number];
 const { values: args } = parseArgs({
   options: {
     workflows: { type: 'string', default: '1000' },
     inflight: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '50' },
+    only: { type: 'string', default: CONTENDERS.join(',') },
     json: { type: 'boolean' },
   },
 });
 const TOTAL = Number(args.workflows);
 const IN_FLIGHT = Number(args.inflight);
+const WARMUP = Number(args.warmup);
+const only = new Set(args.only!.split(',').map((s) => s.trim()));
+for (const name of only) {
+  if (!CONTENDERS.includes(name as Contender)) {
+    throw new Error(`--only: unknown contender "${name}"; use a comma list of ${CONTENDERS.join(', ')}`);
+  }
+}
+if (!(TOTAL > 0) || !(IN_FLIGHT > 0) || !(WARMUP >= 0)) {
+  throw new Error('--workflows and --inflight must be positive numbers, --warmup zero or more');
+}
+const runs = (c: Contender) => only.has(c);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Run {
@@ -43,23 +62,26 @@ interface Run {
   p99Ms: number;
 }
 
-function summarise(latencies: number[], seconds: number): Run {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-  return {
-    workflows: sorted.length,
-    seconds: Number(seconds.toFixed(2)),
-    workflowsPerSecond: Math.round(sorted.length / seconds),
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-  };
-}
-
-/** Runs `total` jobs with at most `inFlight` at once; each job resolves when its workflow completed. */
-async function drive(total: number, inFlight: number, job: (i: number) => Promise<void>): Promise<Run> {
+/** Runs `total` jobs with at most `inFlight` at once, reporting progress once a second; each job resolves when done. */
+async function drive(
+  label: string,
+  total: number,
+  inFlight: number,
+  job: (i: number) => Promise<void>,
+): Promise<Run> {
   const latencies: number[] = [];
   let next = 0;
+  let lastDone = 0;
   const started = performance.now();
+  const progress = setInterval(() => {
+    const done = latencies.length;
+    const seconds = (performance.now() - started) / 1000;
+    say(
+      `  ${label}: ${done}/${total} done, ${done - lastDone}/s now, ${(done / seconds).toFixed(1)}/s overall, ` +
+        `${next - done} in flight, ${seconds.toFixed(0)} s`,
+    );
+    lastDone = done;
+  }, 1000);
   async function lane() {
     while (next < total) {
       const i = next++;
@@ -68,8 +90,20 @@ async function drive(total: number, inFlight: number, job: (i: number) => Promis
       latencies.push(performance.now() - t0);
     }
   }
-  await Promise.all(Array.from({ length: Math.min(inFlight, total) }, lane));
-  return summarise(latencies, (performance.now() - started) / 1000);
+  try {
+    await Promise.all(Array.from({ length: Math.min(inFlight, total) }, lane));
+  } finally {
+    clearInterval(progress);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const { p50Ms, p99Ms } = percentiles(latencies);
+  return {
+    workflows: latencies.length,
+    seconds: Number(seconds.toFixed(2)),
+    workflowsPerSecond: Number((latencies.length / seconds).toFixed(1)),
+    p50Ms,
+    p99Ms,
+  };
 }
 
 // The engine's ceiling: six instant steps, registered before launch.
@@ -83,6 +117,7 @@ const bareSixSteps = DBOS.registerWorkflow(
   { name: 'bench-bare-six-steps' },
 );
 
+const ROUTER_CONSUMERS = 3;
 const stack = await stackUp(say);
 const run = randomUUID().slice(0, 8);
 const database = `eai_bench_workflows_${run}`;
@@ -106,6 +141,7 @@ const orchestrator = await startOrchestrator(
     brokers: stack.brokers,
     registryUrl: stack.registryUrl,
     routerGroup: `bench-${run}-router`,
+    routerConsumers: ROUTER_CONSUMERS,
     sapUrl: sap.sim.url,
   },
   {
@@ -120,16 +156,29 @@ const orchestrator = await startOrchestrator(
 const responders = await startInstantResponders(bus, {
   groupId: `bench-${run}-responders`,
   topics,
-  consumers: 3,
+  consumers: ROUTER_CONSUMERS,
 });
+const kafka = runs('kafka')
+  ? await startKafkaRoundTrips(bus, { prefix: `bench-${run}-kafka`, consumers: ROUTER_CONSUMERS })
+  : undefined;
 const publisher = await bus.publisher();
 
+const publishedAt = new Map<string, number>();
 async function orderToDelivery(i: number): Promise<void> {
   const orderId = `bench:${run}:${i}`;
-  const done = new Promise<void>((resolve) => finished.set(workflowIdOf(orderId), resolve));
+  const id = workflowIdOf(orderId);
+  const done = new Promise<void>((resolve) => finished.set(id, resolve));
+  publishedAt.set(id, Date.now());
   await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
   await done;
-  finished.delete(workflowIdOf(orderId));
+  finished.delete(id);
+}
+
+async function kafkaRoundTrips(i: number): Promise<void> {
+  const orderId = `bench:${run}:kafka:${i}`;
+  const done = kafka!.completion(orderId);
+  await publisher.publish([salesOrderEvent(kafka!.topics, orderId, customers.good)]);
+  await done;
 }
 
 async function bare(prefix: string, i: number): Promise<void> {
@@ -137,34 +186,47 @@ async function bare(prefix: string, i: number): Promise<void> {
   await handle.getResult();
 }
 
+const ratio = (a?: Run, b?: Run) =>
+  a && b ? Number((a.workflowsPerSecond / b.workflowsPerSecond).toFixed(3)) : undefined;
+
 try {
-  say('warming up (50 of each)…');
-  await drive(50, 50, (i) => bare(`warm-${run}`, i));
-  await drive(50, 50, (i) => orderToDelivery(TOTAL + i));
-  say(`bare DBOS, six instant steps, ${TOTAL} workflows, ${IN_FLIGHT} in flight…`);
-  const bareRun = await drive(TOTAL, IN_FLIGHT, (i) => bare(`bare-${run}`, i));
-  say(`order-to-delivery with instant responders, ${TOTAL} workflows, ${IN_FLIGHT} in flight…`);
-  const o2dRun = await drive(TOTAL, IN_FLIGHT, orderToDelivery);
-  const steps = (await orchestratorMetrics.stepSeconds.get()).values
-    .filter((v) => v.metricName?.endsWith('_sum') || v.metricName?.endsWith('_count'))
-    .reduce<Record<string, { sum?: number; count?: number }>>((acc, v) => {
-      const key = String(v.labels.step);
-      acc[key] ??= {};
-      if (v.metricName!.endsWith('_sum')) acc[key].sum = v.value;
-      else acc[key].count = v.value;
-      return acc;
-    }, {});
-  const meanStepMs = Object.fromEntries(
-    Object.entries(steps).map(([k, v]) => [k, Number((((v.sum ?? 0) / (v.count || 1)) * 1000).toFixed(2))]),
-  );
+  if (WARMUP > 0) {
+    say(`warming up (${WARMUP} of each)…`);
+    if (runs('bare')) await drive('warm-up bare', WARMUP, WARMUP, (i) => bare(`warm-${run}`, i));
+    if (runs('kafka')) await drive('warm-up kafka', WARMUP, WARMUP, (i) => kafkaRoundTrips(TOTAL + i));
+    if (runs('o2d')) await drive('warm-up o2d', WARMUP, WARMUP, (i) => orderToDelivery(TOTAL + i));
+  }
+  let bareRun: Run | undefined;
+  let kafkaRun: Run | undefined;
+  let o2dRun: Run | undefined;
+  let o2dSteps: StepTimings | undefined;
+  if (runs('bare')) {
+    say(`bare DBOS, six instant steps, ${TOTAL} workflows, ${IN_FLIGHT} in flight…`);
+    bareRun = await drive('bare', TOTAL, IN_FLIGHT, (i) => bare(`bare-${run}`, i));
+  }
+  if (runs('kafka')) {
+    say(`plain Kafka request → reply, ${TOTAL} workflow-equivalents, ${IN_FLIGHT} in flight…`);
+    kafkaRun = await drive('kafka', TOTAL, IN_FLIGHT, kafkaRoundTrips);
+  }
+  if (runs('o2d')) {
+    say(`order-to-delivery with instant responders, ${TOTAL} workflows, ${IN_FLIGHT} in flight…`);
+    o2dRun = await drive('o2d', TOTAL, IN_FLIGHT, orderToDelivery);
+    const ids = Array.from({ length: TOTAL }, (_, i) => workflowIdOf(`bench:${run}:${i}`));
+    o2dSteps = await stepTimings(orchestrator.pool, ids, publishedAt);
+  }
   const report = {
     workflows: TOTAL,
     inFlight: IN_FLIGHT,
     bareDbosSixSteps: bareRun,
+    kafkaRoundTrips: kafkaRun,
     orderToDelivery: o2dRun,
-    ratio: Number((o2dRun.workflowsPerSecond / bareRun.workflowsPerSecond).toFixed(3)),
-    meanStepBodyMs: meanStepMs,
-    target: {
+    ratios: {
+      orderToDeliveryOverBare: ratio(o2dRun, bareRun),
+      orderToDeliveryOverKafka: ratio(o2dRun, kafkaRun),
+      bareOverKafka: ratio(bareRun, kafkaRun),
+    },
+    orderToDeliverySteps: o2dSteps,
+    target: o2dRun && {
       workflowsPerSecond: 150,
       p99Ms: 2000,
       met: o2dRun.workflowsPerSecond >= 150 && o2dRun.p99Ms <= 2000,
@@ -172,22 +234,47 @@ try {
   };
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
-    const row = (label: string, r: Run) =>
-      `${label.padEnd(44)} ${String(r.workflowsPerSecond).padStart(5)} workflows/s   p50 ${String(r.p50Ms).padStart(5)} ms   p99 ${String(r.p99Ms).padStart(5)} ms`;
+    const row = (label: string, r?: Run) =>
+      r
+        ? `${label.padEnd(46)} ${String(r.workflowsPerSecond).padStart(6)} workflows/s   p50 ${String(r.p50Ms).padStart(6)} ms   p99 ${String(r.p99Ms).padStart(6)} ms`
+        : undefined;
+    const ratioLine = (label: string, value?: number) =>
+      value === undefined ? undefined : `  ${label}: ${value}`;
+    const stepLines = o2dSteps
+      ? [
+          '  order-to-delivery per step (DBOS checkpoint records; ms):',
+          `    ${'operation'.padEnd(34)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'mean'.padStart(8)}`,
+          ...Object.entries({
+            'published → workflow created': o2dSteps.start,
+            ...o2dSteps.steps,
+            'sum of operations per instance': o2dSteps.stepsPerWorkflow,
+            'sum of gaps between operations': o2dSteps.gapsPerWorkflow,
+          }).map(
+            ([name, p]) =>
+              `    ${name.padEnd(34)} ${String(p.p50Ms).padStart(7)} ${String(p.p99Ms).padStart(7)} ${String(p.meanMs).padStart(8)}`,
+          ),
+        ]
+      : [];
     process.stdout.write(
       [
         `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, one orchestrator instance`,
         row('bare DBOS, six instant steps', bareRun),
+        row('plain Kafka request → reply (same hops)', kafkaRun),
         row('order-to-delivery, instant responders (bus)', o2dRun),
-        `  ratio order-to-delivery / bare: ${report.ratio}`,
-        `  mean step body (ms): ${JSON.stringify(meanStepMs)}`,
-        `  target ≥ 150 workflows/s and p99 ≤ 2 s: ${report.target.met ? 'met' : 'not met'}`,
+        ratioLine('ratio order-to-delivery / bare DBOS', report.ratios.orderToDeliveryOverBare),
+        ratioLine('ratio order-to-delivery / plain Kafka', report.ratios.orderToDeliveryOverKafka),
+        ratioLine('ratio bare DBOS / plain Kafka', report.ratios.bareOverKafka),
+        ...stepLines,
+        report.target && `  target ≥ 150 workflows/s and p99 ≤ 2 s: ${report.target.met ? 'met' : 'not met'}`,
         '',
-      ].join('\n'),
+      ]
+        .filter((line) => line !== undefined)
+        .join('\n'),
     );
   }
 } finally {
   await publisher.close();
+  await kafka?.stop();
   await responders.stop();
   await orchestrator.stop();
   await sap.close();
