@@ -43,6 +43,30 @@ export async function startKafkaRoundTrips(
     ...Object.values(commands).map((topic) => ({ topic, partitions: 6 })),
   ]);
 
+  // The groups are new and the topics empty: commit offset 0 before anyone joins, so a record published while the
+  // group still rebalances (its members join one by one) is read, not skipped by a member resolving "latest" anew.
+  const admin = bus.transport.admin();
+  await admin.connect();
+  try {
+    const startAtZero = async (groupId: string, topic: string, partitions: number) => {
+      const offsets = Array.from({ length: partitions }, (_, partition) => ({ partition, offset: '0' }));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await admin.setGroupOffsets(groupId, topic, offsets);
+        } catch (error) {
+          // A topic created a moment ago may have no leader yet.
+          if (attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    };
+    for (const topic of [topics.salesOrder, topics.shipment])
+      await startAtZero(`${prefix}-coordinator`, topic, 3);
+    for (const topic of Object.values(commands)) await startAtZero(`${prefix}-responders`, topic, 6);
+  } finally {
+    await admin.disconnect();
+  }
+
   const waiting = new Map<string, () => void>();
   const orders = new Map<string, Order>();
   const publisher = await bus.publisher();
@@ -68,7 +92,7 @@ export async function startKafkaRoundTrips(
       groupId: `${prefix}-coordinator`,
       topics: [topics.salesOrder, topics.shipment],
       dlqTopic: 'dlq.orchestrator',
-      fromBeginning: false,
+      fromBeginning: true,
       handler: async (event) => {
         const correlationId = event.attributes.correlationId;
         if (event.schemaName.endsWith('SalesOrderEvent')) {

@@ -20,6 +20,9 @@ export interface StepTimings {
    * `DBOS.recv#2` await-delivery.
    */
   steps: Record<string, Percentiles>;
+  /** Per operation, the time from the previous one's completion (or the workflow's creation) to its start: the
+   * previous checkpoint write, DBOS's pre-step reads and the event loop's queue. Same names as `steps`. */
+  gapsBefore: Record<string, Percentiles>;
   /** Per instance: the time between one operation's completion and the next one's start (checkpoint + scheduling). */
   gapsPerWorkflow: Percentiles;
   /** Per instance: the sum of operation durations. */
@@ -66,6 +69,7 @@ export async function stepTimings(
     byWorkflow.set(row.workflow_uuid, list);
   }
   const steps = new Map<string, number[]>();
+  const gapsBefore = new Map<string, number[]>();
   const gaps: number[] = [];
   const sums: number[] = [];
   const starts: number[] = [];
@@ -87,21 +91,56 @@ export async function stepTimings(
       const list = steps.get(name) ?? [];
       list.push(completed - started);
       steps.set(name, list);
+      const before = gapsBefore.get(name) ?? [];
+      before.push(Math.max(0, started - previous));
+      gapsBefore.set(name, before);
       gap += Math.max(0, started - previous);
       sum += completed - started;
-      previous = completed;
+      previous = Math.max(previous, completed);
     }
     gaps.push(gap);
     sums.push(sum);
   }
   // `DBOS.recv` is the first of its name in each instance; keep single ones without an ordinal.
-  const named = [...steps].map(([name, values]) =>
-    steps.has(`${name}#2`) && !name.includes('#') ? [`${name}#1`, values] : [name, values],
-  );
+  const named = (map: Map<string, number[]>) =>
+    Object.fromEntries(
+      [...map].map(([name, values]) => [
+        steps.has(`${name}#2`) && !name.includes('#') ? `${name}#1` : name,
+        percentiles(values),
+      ]),
+    );
   return {
     start: percentiles(starts),
-    steps: Object.fromEntries(named.map(([name, values]) => [name, percentiles(values as number[])])),
+    steps: named(steps),
+    gapsBefore: named(gapsBefore),
     gapsPerWorkflow: percentiles(gaps),
     stepsPerWorkflow: percentiles(sums),
   };
+}
+
+/**
+ * Transactions committed or rolled back in the pool's database so far (pg_stat_database). Backends report their
+ * counts when idle (at most every second, at least every 10 s), so this waits until two reads a second apart agree.
+ */
+export async function pgTransactions(pool: pg.Pool): Promise<number> {
+  const read = async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('select pg_stat_clear_snapshot()');
+      const { rows } = await client.query<{ n: string }>(
+        'select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()',
+      );
+      return Number(rows[0]?.n ?? 0);
+    } finally {
+      client.release();
+    }
+  };
+  let last = await read();
+  for (let i = 0; i < 12; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = await read();
+    if (now - last <= 5) return now;
+    last = now;
+  }
+  return last;
 }

@@ -25,7 +25,13 @@ import { startSap } from '../simulators/sap/test-support.ts';
 import { stackUp } from '../stack/stack.ts';
 import { dropDatabase } from '../store/database.ts';
 import { startKafkaRoundTrips } from './kafka-round-trips.ts';
-import { percentiles, type StepTimings, stepTimings } from './workflow-steps.ts';
+import {
+  type Percentiles,
+  percentiles,
+  pgTransactions,
+  type StepTimings,
+  stepTimings,
+} from './workflow-steps.ts';
 
 quietKnownWarnings();
 const CONTENDERS = ['bare', 'kafka', 'o2d'] as const;
@@ -200,9 +206,14 @@ try {
   let kafkaRun: Run | undefined;
   let o2dRun: Run | undefined;
   let o2dSteps: StepTimings | undefined;
+  let barePg: number | undefined;
+  let o2dPg: number | undefined;
+  const perWorkflow = (before: number, after: number) => Number(((after - before) / TOTAL).toFixed(1));
   if (runs('bare')) {
     say(`bare DBOS, six instant steps, ${TOTAL} workflows, ${IN_FLIGHT} in flight…`);
+    const before = await pgTransactions(orchestrator.pool);
     bareRun = await drive('bare', TOTAL, IN_FLIGHT, (i) => bare(`bare-${run}`, i));
+    barePg = perWorkflow(before, await pgTransactions(orchestrator.pool));
   }
   if (runs('kafka')) {
     say(`plain Kafka request → reply, ${TOTAL} workflow-equivalents, ${IN_FLIGHT} in flight…`);
@@ -210,7 +221,9 @@ try {
   }
   if (runs('o2d')) {
     say(`order-to-delivery with instant responders, ${TOTAL} workflows, ${IN_FLIGHT} in flight…`);
+    const before = await pgTransactions(orchestrator.pool);
     o2dRun = await drive('o2d', TOTAL, IN_FLIGHT, orderToDelivery);
+    o2dPg = perWorkflow(before, await pgTransactions(orchestrator.pool));
     const ids = Array.from({ length: TOTAL }, (_, i) => workflowIdOf(`bench:${run}:${i}`));
     o2dSteps = await stepTimings(orchestrator.pool, ids, publishedAt);
   }
@@ -225,6 +238,8 @@ try {
       orderToDeliveryOverKafka: ratio(o2dRun, kafkaRun),
       bareOverKafka: ratio(bareRun, kafkaRun),
     },
+    /** Commits + rollbacks in the orchestrator database during each run (pg_stat_database), per workflow. */
+    pgTransactionsPerWorkflow: { bare: barePg, orderToDelivery: o2dPg },
     orderToDeliverySteps: o2dSteps,
     target: o2dRun && {
       workflowsPerSecond: 150,
@@ -240,21 +255,24 @@ try {
         : undefined;
     const ratioLine = (label: string, value?: number) =>
       value === undefined ? undefined : `  ${label}: ${value}`;
+    const cells = (p?: Percentiles) =>
+      p
+        ? `${String(p.p50Ms).padStart(7)} ${String(p.p99Ms).padStart(7)} ${String(p.meanMs).padStart(8)}`
+        : '';
+    const stepLine = (name: string, p: Percentiles, gap?: Percentiles) =>
+      `    ${name.padEnd(34)} ${cells(p)}   ${gap ? `${String(gap.p50Ms).padStart(7)} ${String(gap.p99Ms).padStart(7)}` : ''}`;
     const stepLines = o2dSteps
       ? [
-          '  order-to-delivery per step (DBOS checkpoint records; ms):',
-          `    ${'operation'.padEnd(34)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'mean'.padStart(8)}`,
-          ...Object.entries({
-            'published → workflow created': o2dSteps.start,
-            ...o2dSteps.steps,
-            'sum of operations per instance': o2dSteps.stepsPerWorkflow,
-            'sum of gaps between operations': o2dSteps.gapsPerWorkflow,
-          }).map(
-            ([name, p]) =>
-              `    ${name.padEnd(34)} ${String(p.p50Ms).padStart(7)} ${String(p.p99Ms).padStart(7)} ${String(p.meanMs).padStart(8)}`,
-          ),
+          '  order-to-delivery per operation (DBOS checkpoint records; ms):',
+          `    ${'operation'.padEnd(34)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'mean'.padStart(8)}   gap before p50 / p99`,
+          stepLine('published → workflow created', o2dSteps.start),
+          ...Object.entries(o2dSteps.steps).map(([name, p]) => stepLine(name, p, o2dSteps?.gapsBefore[name])),
+          stepLine('sum of operations per instance', o2dSteps.stepsPerWorkflow),
+          stepLine('sum of gaps per instance', o2dSteps.gapsPerWorkflow),
         ]
       : [];
+    const pgLine = (label: string, n?: number) =>
+      n === undefined ? undefined : `  PostgreSQL transactions per workflow, ${label}: ${n}`;
     process.stdout.write(
       [
         `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, one orchestrator instance`,
@@ -264,6 +282,8 @@ try {
         ratioLine('ratio order-to-delivery / bare DBOS', report.ratios.orderToDeliveryOverBare),
         ratioLine('ratio order-to-delivery / plain Kafka', report.ratios.orderToDeliveryOverKafka),
         ratioLine('ratio bare DBOS / plain Kafka', report.ratios.bareOverKafka),
+        pgLine('bare DBOS', report.pgTransactionsPerWorkflow.bare),
+        pgLine('order-to-delivery', report.pgTransactionsPerWorkflow.orderToDelivery),
         ...stepLines,
         report.target && `  target ≥ 150 workflows/s and p99 ≤ 2 s: ${report.target.met ? 'met' : 'not met'}`,
         '',
