@@ -66,6 +66,8 @@ interface Run {
   workflowsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time of this process (user + system) per workflow: the bench, bus, DBOS and router share it. */
+  cpuMsPerWorkflow: number;
 }
 
 /** Runs `total` jobs with at most `inFlight` at once, reporting progress once a second; each job resolves when done. */
@@ -79,6 +81,7 @@ async function drive(
   let next = 0;
   let lastDone = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const progress = setInterval(() => {
     const done = latencies.length;
     const seconds = (performance.now() - started) / 1000;
@@ -102,6 +105,7 @@ async function drive(
     clearInterval(progress);
   }
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   const { p50Ms, p99Ms } = percentiles(latencies);
   return {
     workflows: latencies.length,
@@ -109,6 +113,7 @@ async function drive(
     workflowsPerSecond: Number((latencies.length / seconds).toFixed(1)),
     p50Ms,
     p99Ms,
+    cpuMsPerWorkflow: Number(((used.user + used.system) / 1000 / latencies.length).toFixed(2)),
   };
 }
 
@@ -251,7 +256,7 @@ try {
   else {
     const row = (label: string, r?: Run) =>
       r
-        ? `${label.padEnd(46)} ${String(r.workflowsPerSecond).padStart(6)} workflows/s   p50 ${String(r.p50Ms).padStart(6)} ms   p99 ${String(r.p99Ms).padStart(6)} ms`
+        ? `${label.padEnd(46)} ${String(r.workflowsPerSecond).padStart(6)} workflows/s   p50 ${String(r.p50Ms).padStart(6)} ms   p99 ${String(r.p99Ms).padStart(6)} ms   CPU ${String(r.cpuMsPerWorkflow).padStart(5)} ms/workflow`
         : undefined;
     const ratioLine = (label: string, value?: number) =>
       value === undefined ? undefined : `  ${label}: ${value}`;
