@@ -11,8 +11,9 @@ const SNAPSHOT_OBJECTS = ['Account', 'Contact'] as const;
 type SnapshotObject = (typeof SNAPSHOT_OBJECTS)[number];
 
 /**
- * Fields read per object by default: the standard ones the shipped mapping reads (mappings/salesforce/lookups), the
- * hub's org's custom VAT and SAP number fields on Account, and the two dates (createdAt, updatedAt / occurredAt).
+ * Fields read per object by default: the standard ones the shipped mapping reads (mappings/salesforce/lookups) that the
+ * hub's org has (its Contact has no MailingState), its custom VAT and SAP number fields on Account, and the two dates
+ * (createdAt, updatedAt / occurredAt).
  */
 export const DEFAULT_SNAPSHOT_FIELDS: Record<SnapshotObject, string[]> = {
   Account: [
@@ -47,7 +48,6 @@ export const DEFAULT_SNAPSHOT_FIELDS: Record<SnapshotObject, string[]> = {
     'Birthdate',
     'MailingStreet',
     'MailingCity',
-    'MailingState',
     'MailingPostalCode',
     'MailingCountry',
     'AccountId',
