@@ -24,10 +24,10 @@ export function snapshotConfig<Extra extends z.ZodRawShape = Record<never, never
     z
       .object({
         mode: z
-          .enum(['initial', 'never'])
+          .enum(['initial', 'always', 'never'])
           .default('never')
           .describe(
-            '`initial`: on the first start (no snapshot position stored) read every existing record and publish it, resuming where it stopped after a restart, once; a reset of the offsets starts a new one. `never`: changes only.',
+            '`initial`: on the first start (no snapshot position stored) read every existing record and publish it, resuming where it stopped after a restart, once; a reset of the offsets starts a new one. `always`: at every start (a system that is new each time, as the demo simulators are), resuming one a restart interrupted. `never`: changes only.',
           ),
         pageSize: z.number().int().min(pages.min).max(pages.max).default(pages.default).describe(pages.doc),
         timeoutMs: z.number().int().positive().default(30_000).describe('Deadline of one page read, in ms.'),

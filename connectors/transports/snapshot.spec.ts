@@ -102,7 +102,7 @@ describe('initial snapshot around a change stream', () => {
     expect(reads).toHaveLength(3);
   });
 
-  it('resumes at the stored cursor, and does not read again once done', async () => {
+  it('resumes at the stored cursor; once done, reads again only with mode always', async () => {
     const { pager, reads } = pagerOf([['a1'], ['b1'], ['c1']]);
     const resumed = withInitialSnapshot(changeStream().task, pager, { mode: 'initial' }, context());
     const running = { cursor: { page: 2 }, records: 7, pages: 2, startedAt: '2025-01-01T00:00:00.000Z' };
@@ -121,10 +121,15 @@ describe('initial snapshot around a change stream', () => {
     await again.start(new Map([[SNAPSHOT_PARTITION, done]]));
     expect(await again.poll()).toEqual([]);
     expect(again.status!().snapshot).toMatchObject({ state: 'done', records: 7 });
+    const always = withInitialSnapshot(changeStream().task, pager, { mode: 'always' }, context());
+    await always.start(new Map([[SNAPSHOT_PARTITION, done]]));
+    const fresh = await always.poll();
+    expect(names(fresh)).toEqual(['a1']);
+    expect(fresh[0]!.position!.offset).toMatchObject({ records: 1, pages: 1, cursor: { page: 1 } });
     const never = withInitialSnapshot(changeStream().task, pager, { mode: 'never' }, context());
     await never.start(new Map());
     expect(await never.poll()).toEqual([]);
-    expect(reads).toEqual([{ page: 2 }]);
+    expect(reads).toEqual([{ page: 2 }, null]);
   });
 
   it('steps over empty pages, and marks an empty end by a position alone', async () => {

@@ -73,7 +73,8 @@ function offsetOf(progress: Progress): Json {
  * page is one batch of documents whose position is the cursor after it, written by the runtime in the same Kafka
  * transaction as the page's records, so a restart resumes after the last committed page and a `read_committed`
  * consumer sees no record twice. The last page's position says `done`; from then on the snapshot is never read again
- * (a reset of the connector's offsets removes the position: the next start snapshots again).
+ * (a reset of the connector's offsets removes the position: the next start snapshots again). With `always` every start
+ * reads everything again, except that a start after an interrupted one resumes it.
  *
  * Changes that arrive meanwhile are not lost and not overtaken by older snapshot data. A page's documents go to the
  * runtime in the poll that read the page, before any change the source received after the read began; changes
@@ -237,7 +238,7 @@ export function withInitialSnapshot(
     async start(positions) {
       const stored = progressOf(positions.get(SNAPSHOT_PARTITION));
       if (config.mode === 'never') state = 'off';
-      else if (stored?.done) {
+      else if (stored?.done && config.mode === 'initial') {
         state = 'done';
         committed = stored;
         log.info(
@@ -246,11 +247,12 @@ export function withInitialSnapshot(
         );
       } else {
         state = 'running';
-        if (stored) committed = stored;
+        // `always` after a finished one: a new snapshot (its pages replace the old position as they commit).
+        if (stored && !stored.done) committed = stored;
         loggedAt = Date.now();
         log.info(
           { records: committed.records, pages: committed.pages },
-          stored ? 'initial snapshot resumes' : 'initial snapshot starts',
+          stored && !stored.done ? 'initial snapshot resumes' : 'initial snapshot starts',
         );
       }
       await inner.start(positions);
