@@ -12,8 +12,6 @@ import { parseMdmConfig } from '../../masterdata/index.ts';
 import { hashToken, newToken } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
-import { generateCustomers } from '../../simulators/generator/generate.ts';
-import { toJsonl } from '../../simulators/generator/jsonl.ts';
 import { type RunningSimulator, startSimulator } from '../../simulators/index.ts';
 import { logisticsSimulator } from '../../simulators/logistics/simulator.ts';
 import { sapSimulator } from '../../simulators/sap/simulator.ts';
@@ -210,7 +208,10 @@ export function registerDemoCommand(program: Command): void {
           captureToken: epcisToken,
         });
         simulators.push(logistics);
-        // One file seeds the three: each simulator takes its own system's lines.
+        // One file seeds the three: each simulator takes its own system's lines. (Imported here: every other command
+        // would pay for loading the generator at start.)
+        const { generateCustomers } = await import('../../simulators/generator/generate.ts');
+        const { toJsonl } = await import('../../simulators/generator/jsonl.ts');
         const customers = join(dir('seed'), 'customers.jsonl');
         writeFileSync(customers, toJsonl(generateCustomers(DEMO_CUSTOMERS).records));
         const odoo = await startSimulator('odoo', { port: 0, seed: customers });
