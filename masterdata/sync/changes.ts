@@ -77,33 +77,72 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 
 /**
  * The steps of a path into a record: `person.givenName` → [person, givenName]; `extensions.<key>` keeps the key
- * whole (map keys may hold dots); a path into a list (`addresses[BILLING].city`) stops at the list, which is
- * replaced as a whole.
+ * whole (map keys may hold dots); a step into a list may name its item (`addresses[BILLING].city`: the item whose
+ * `use` is BILLING; `addresses[0]`: by position) or not (`addresses.city`: HubSpot's one address).
  */
 function steps(path: string): string[] {
   const top = topField(path);
   if (top === 'extensions') return path.length > top.length + 1 ? [top, path.slice(top.length + 1)] : [top];
-  if (path.includes('[')) return [top];
-  return path.split('.');
+  return path.split(/\.(?![^[]*\])/);
 }
 
-/** Sets `path` in `next` (copied on the way down) to its value in `incoming`, or clears it. */
-function setPath(next: Obj, incoming: Obj, path: string, clear: boolean): void {
-  const [head, ...rest] = steps(path);
-  if (head === undefined) return;
-  let target = next;
-  let source: unknown = incoming;
-  let key = head;
-  for (const step of rest) {
-    const child = isObject(target[key]) ? { ...(target[key] as Obj) } : {};
-    target[key] = child;
-    target = child;
-    source = isObject(source) ? source[key] : undefined;
-    key = step;
+function parseStep(step: string): { key: string; selector?: string } {
+  const match = /^([^[]+)\[([^\]]*)\]$/.exec(step);
+  return match ? { key: match[1]!, selector: match[2] } : { key: step };
+}
+
+/** The item of a list a selector names: by position, by `use` / `type`, or (none) the one like `like`, else the first. */
+function itemIndex(list: unknown[], selector: string | undefined, like?: unknown): number {
+  if (selector !== undefined && /^\d+$/.test(selector))
+    return Number(selector) < list.length ? Number(selector) : -1;
+  const kind = selector ?? (isObject(like) ? (like.use ?? like.type) : undefined);
+  if (kind !== undefined && kind !== null) {
+    const found = list.findIndex((item) => isObject(item) && (item.use ?? item.type) === kind);
+    if (found >= 0 || selector !== undefined) return found;
   }
-  const value = isObject(source) ? source[key] : undefined;
-  if (clear) target[key] = Array.isArray(target[key]) ? [] : null;
-  else target[key] = value ?? (Array.isArray(target[key]) ? [] : null);
+  return list.length > 0 ? 0 : -1;
+}
+
+/**
+ * Sets the path `parts` in `target` (copied on the way down) to its value in `source`, or clears it. A path into
+ * a list changes the item it names and keeps the others; an item that is not there yet is added as received.
+ */
+function setIn(target: Obj, source: unknown, parts: string[], clear: boolean): void {
+  const [first, ...rest] = parts;
+  if (first === undefined) return;
+  const { key, selector } = parseStep(first);
+  const from = isObject(source) ? source[key] : undefined;
+  if (rest.length === 0 && selector === undefined) {
+    if (clear) target[key] = Array.isArray(target[key]) ? [] : null;
+    else target[key] = from ?? (Array.isArray(target[key]) ? [] : null);
+    return;
+  }
+  if (selector !== undefined || Array.isArray(target[key]) || Array.isArray(from)) {
+    const list = Array.isArray(target[key]) ? [...(target[key] as unknown[])] : [];
+    const incoming = Array.isArray(from) ? from : [];
+    const incomingAt = itemIndex(incoming, selector);
+    const item = incomingAt >= 0 ? incoming[incomingAt] : undefined;
+    const at = itemIndex(list, selector, item);
+    if (rest.length === 0) {
+      if (clear || item === undefined) {
+        if (at >= 0) list.splice(at, 1);
+      } else if (at >= 0) list[at] = item;
+      else list.push(item);
+    } else if (at >= 0 && isObject(list[at])) {
+      const copy = { ...(list[at] as Obj) };
+      setIn(copy, item, rest, clear);
+      list[at] = copy;
+    } else if (!clear && item !== undefined) list.push(item);
+    target[key] = list;
+    return;
+  }
+  const child = isObject(target[key]) ? { ...(target[key] as Obj) } : {};
+  target[key] = child;
+  setIn(child, from, rest, clear);
+}
+
+function setPath(next: Obj, incoming: Obj, path: string, clear: boolean): void {
+  setIn(next, incoming, steps(path), clear);
 }
 
 /**

@@ -84,6 +84,59 @@ describe('applyEvent', () => {
   });
 });
 
+describe('applyEvent into lists', () => {
+  const address = (use: string, city: string, street: string) => ({
+    use,
+    lines: [street],
+    city,
+    region: null,
+    postalCode: '10115',
+    countryCode: 'DE',
+  });
+  it("HubSpot's part of its one address (addresses.city) changes that part, keeps the street, stays a list", () => {
+    const previous = customer('hubspot', '1', {
+      addresses: [address('MAILING', 'Berlin', 'Hauptstr. 1')] as never,
+    });
+    const next = applyEvent(
+      previous,
+      event('hubspot', { addresses: [{ ...address('MAILING', 'Potsdam', ''), lines: [] }] as never }, [
+        'addresses.city',
+      ]),
+    );
+    expect(next.addresses).toEqual([address('MAILING', 'Potsdam', 'Hauptstr. 1')]);
+  });
+  it('a part of an address the record does not hold yet adds the address as received', () => {
+    const next = applyEvent(
+      customer('hubspot', '1'),
+      event('hubspot', { addresses: [address('MAILING', 'Potsdam', '')] as never }, ['addresses.city']),
+    );
+    expect(next.addresses).toEqual([address('MAILING', 'Potsdam', '')]);
+  });
+  it("Salesforce's addresses[BILLING].city changes the billing city only; the other addresses stay", () => {
+    const previous = customer('salesforce', '1', {
+      addresses: [
+        address('SHIPPING', 'Hamburg', 'Kai 2'),
+        address('BILLING', 'Berlin', 'Hauptstr. 1'),
+      ] as never,
+    });
+    const next = applyEvent(
+      previous,
+      event('salesforce', { addresses: [address('BILLING', 'Köln', '')] as never }, [
+        'addresses[BILLING].city',
+      ]),
+    );
+    expect(next.addresses).toEqual([
+      address('SHIPPING', 'Hamburg', 'Kai 2'),
+      address('BILLING', 'Köln', 'Hauptstr. 1'),
+    ]);
+    const cleared = applyEvent(previous, {
+      ...event('salesforce', { addresses: [] }, []),
+      clearedFields: ['addresses[SHIPPING]'],
+    });
+    expect(cleared.addresses).toEqual([address('BILLING', 'Berlin', 'Hauptstr. 1')]);
+  });
+});
+
 describe('the echo rule', () => {
   const previous = { record: customer('salesforce', '1'), fieldTimes: {} };
   const newEmail = { emails: [{ address: 'g@navy.example', use: null, primary: true }] };
