@@ -18,6 +18,7 @@ import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
 import type { SyncConfig } from './config.ts';
+import { publishErasureOutbox } from './erasure-out.ts';
 
 /** The `origin.system` of what the hub publishes; the sinks' mappings and the matcher know it is not a source. */
 export const MDM_SYSTEM = 'mdm';
@@ -275,6 +276,9 @@ export async function startGoldenSync(options: {
     ...pushTo.map(([system]) => customerSyncTopicSpec(commandTopic(system))),
   ]);
   const publisher: Publisher & { close(): Promise<void> } = await bus.publisher();
+  // Tombstones (null values) for erasures go out through the transport itself: the publisher encodes Avro only.
+  const producer = bus.transport.producer();
+  await producer.connect();
   const counts: GoldenSync['counts'] = {
     golden: 0,
     commands: Object.fromEntries(pushTo.map(([s]) => [s, 0])),
@@ -293,9 +297,19 @@ export async function startGoldenSync(options: {
           [config.batchSize],
         )
       ).rows;
+      // Erasures first: their tombstones and commands wait for nothing else.
+      const erased = await publishErasureOutbox({
+        client,
+        schema: store.schema,
+        config,
+        producer,
+        preparer: publisher,
+        limit: config.batchSize,
+      });
       if (rows.length === 0) {
         await client.query('commit');
-        return 0;
+        if (erased > 0) log.info({ rows: erased }, 'erasure tombstones and commands published');
+        return erased;
       }
       const first = new Map<string, { before: CustomerPartyMaster | null; beforeStatus: string | null }>();
       for (const r of rows)
@@ -377,7 +391,8 @@ export async function startGoldenSync(options: {
         { outbox: rows.length, golden: events.length, commands: commands.filter((c) => c.event).length },
         'golden changes published',
       );
-      return rows.length;
+      if (erased > 0) log.info({ rows: erased }, 'erasure tombstones and commands published');
+      return rows.length + erased;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
       throw error;
@@ -431,6 +446,7 @@ export async function startGoldenSync(options: {
       wake?.();
       await looping;
       await publisher.close();
+      await producer.disconnect();
     },
   };
 }
