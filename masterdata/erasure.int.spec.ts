@@ -272,7 +272,7 @@ describe('erasure (right to be forgotten): the hub, the golden topic and three s
     }
   });
 
-  it('drops a late change of an erased record: the customer does not come back', async () => {
+  it('drops a late change of an erased record and skips it in a load: the customer does not come back', async () => {
     const erased = t.matcher.counts.erased;
     const publisher = await bus.publisher();
     try {
@@ -305,6 +305,20 @@ describe('erasure (right to be forgotten): the hub, the golden topic and three s
     }
     await waitFor('the late change dropped', () => t.matcher.counts.erased > erased);
     expect(await t.store.xref('hubspot', hsId)).toBeNull();
+    // Nor does a load of an old export bring it back.
+    const loaded = await t.store.upsertBatch([
+      {
+        system: 'salesforce',
+        customer: {
+          customerId: `salesforce:${sfId}`,
+          sourceIds: [{ system: 'salesforce', id: sfId, idType: 'ContactId' }],
+          partyType: 'PERSON',
+          person: { title: null, givenName, middleName: null, familyName },
+          emails: [{ address: email, use: null, primary: true }],
+        } as CustomerEvent['customer'],
+      },
+    ]);
+    expect(loaded.map((r) => r.outcome)).toEqual(['erased']);
     expect(found(await hubText())).toEqual([]);
   });
 

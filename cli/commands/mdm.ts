@@ -118,6 +118,9 @@ export function registerMdmCommand(program: Command): void {
             `  merged into one     ${summary.counts.merged}`,
             `  under review        ${summary.counts.review}`,
             `  updated / unchanged ${summary.counts.updated} / ${summary.counts.unchanged}`,
+            ...(summary.counts.erased
+              ? [`  erased, not loaded  ${summary.counts.erased} (right to be forgotten)`]
+              : []),
             `  now ${stats.golden} golden records, ${stats.review} pairs in the steward queue; ${summary.recordsPerSecond.toFixed(0)} records/s`,
           ].join('\n'),
         );

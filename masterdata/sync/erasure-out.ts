@@ -5,6 +5,7 @@
  * id, which that system's sink turns into its delete. Sent (acks=all) before the rows are deleted in the caller's
  * transaction: at least once; the sinks' deletes are idempotent. Ids only, never personal data.
  */
+import type pg from 'pg';
 import {
   type Bus,
   customerSyncTopicSpec,
@@ -64,7 +65,7 @@ export function erasureEvent(
  * `published`. Returns the rows published.
  */
 export async function publishErasureOutbox(options: {
-  client: { query: import('pg').PoolClient['query'] };
+  client: pg.PoolClient;
   schema: string;
   config: SyncConfig;
   producer: TransportProducer;

@@ -6,7 +6,8 @@
  *   for its sink: the golden values of the fields the system does not hold yet, addressed by the system's own id
  *   from the xref (or, with `create`, by the golden id), keyed by golden id.
  * Published (acks=all) before the outbox rows are deleted in the same database transaction: at least once; the
- * sinks' upserts are idempotent. Several instances share the outbox with `for update skip locked`.
+ * sinks' upserts are idempotent. Several instances share the outbox with `for update skip locked`. Each pass also
+ * publishes what erasures left in their own outbox (erasure-out.ts: tombstones, erasure commands).
  */
 import type { Bus, Publisher, PublishInput } from '../../bus/index.ts';
 import { customerSyncTopicSpec, goldenCustomerTopicSpec } from '../../bus/index.ts';
