@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { generateCustomers } from '../simulators/generator/generate.ts';
 import { testStack } from '../tests/stack.ts';
+import { DEMO_CUSTOMERS } from './commands/demo.ts';
 
 interface Endpoints {
   api: string;
@@ -128,10 +130,47 @@ describe('eai demo (the README first command)', () => {
       expect(found.kind).toBe('name');
       expect(Array.isArray(found.hits)).toBe(true);
 
+      // The customers the simulators held at start: read by the CRM sources' initial snapshot, matched into golden
+      // records. A person held by Salesforce and HubSpot whose copies differ only in harmless ways is one customer.
+      const generated = generateCustomers(DEMO_CUSTOMERS);
+      const held = (system: string) => generated.records.filter((r) => r.system === system).length;
+      const later = Date.now() + 60_000;
+      for (const [name, records] of [
+        ['salesforce-accounts', held('salesforce')],
+        ['hubspot-contacts', held('hubspot')],
+      ] as const) {
+        await until(`${name}'s snapshot done`, later, async () => {
+          const status = await get<{ task?: { snapshot?: { state: string; records: number } } }>(
+            `/connectors/${name}/status`,
+          );
+          expect(status.task?.snapshot?.state, name).not.toBe('failed');
+          return status.task?.snapshot?.state === 'done' ? status.task.snapshot : undefined;
+        }).then((snapshot) => expect(snapshot.records, name).toBe(records));
+      }
+      const harmless = new Set(['phone_reformatted', 'street_abbreviated', 'country_variant', 'email_case']);
+      const copies = (system: string) =>
+        new Map(generated.truth.filter((t) => t.system === system).map((t) => [t.entityId, t]));
+      const [sf, hs] = [copies('salesforce'), copies('hubspot')];
+      const person = [...sf.values()]
+        .filter((t) => t.type === 'Contact' && hs.has(t.entityId))
+        .filter((t) => [...t.drift, ...hs.get(t.entityId)!.drift].every((d) => harmless.has(d)))
+        .sort((a, b) => a.entityId.localeCompare(b.entityId))[0]!;
+      expect(person, 'a person held by both CRMs').toBeDefined();
+      const goldenOf = async (system: string, id: string) =>
+        (await get<{ goldenId: string }>(`/customers/xref/${system}/${id}`)).goldenId;
+      const golden = await until('the person matched across Salesforce and HubSpot', later, async () => {
+        const [a, b] = [
+          await goldenOf('salesforce', person.systemId),
+          await goldenOf('hubspot', hs.get(person.entityId)!.systemId),
+        ];
+        return a === b ? a : undefined;
+      });
+      expect(golden).toMatch(/^gc-/);
+
       demo.kill('SIGTERM');
       expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
     } finally {
       demo.kill('SIGKILL');
     }
-  }, 120_000);
+  }, 200_000);
 });

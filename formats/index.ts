@@ -8,6 +8,7 @@ import {
   writer as hubspotBatchUpsertWriter,
 } from './hubspot-batch-upsert/index.ts';
 import { reader as hubspotContact } from './hubspot-contact/index.ts';
+import { reader as hubspotCrmObject } from './hubspot-crm-object/index.ts';
 import { writer as logisticsDespatchRequestWriter } from './logistics-despatch-request/index.ts';
 import { writer as logisticsReturnAuthorizationWriter } from './logistics-return-authorization/index.ts';
 import { reader as odooResPartner, writer as odooResPartnerWriter } from './odoo-res-partner/index.ts';
@@ -38,6 +39,7 @@ export const readers: FormatReader[] = [
   hubspotContact,
   salesforceSobject,
   hubspotBatchUpsert,
+  hubspotCrmObject,
   csv,
 ] as FormatReader[];
 

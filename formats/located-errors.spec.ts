@@ -44,6 +44,7 @@ const JSON_FORMATS = [
   'hubspot-contact',
   'salesforce-sobject',
   'hubspot-batch-upsert',
+  'hubspot-crm-object',
 ];
 
 describe('deep nesting', () => {

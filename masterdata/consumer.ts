@@ -110,17 +110,24 @@ export async function startCustomerMatcher(options: {
         // the customer must not come back.
         if (!previous && (await erasureOfRecord(client, store.schema, system, sourceId)))
           return { change: null, result: null };
+        const sent = await sentTo(client, store.schema, system, sourceId, previous?.goldenId ?? null);
         const change = classify(
           event,
           previous,
-          await sentTo(client, store.schema, system, sourceId, previous?.goldenId ?? null),
+          sent,
           store.config.sync.systems[system],
           previous?.goldenId ? await store.goldenRecord(previous.goldenId, client) : null,
         );
         // An echo of a record the hub does not hold yet (one it created by the golden id) is not matched as a
         // customer of its own: its first events may carry nothing but ids.
         if (change.kind === 'echo' && !previous) return { change, result: null };
-        const result = await store.upsertIn(client, system, change.record, change.fieldTimes);
+        // The record is matched as the system holds it: with what the hub sent there and a person has not
+        // changed since, whose echo may still be on its way (sync/sent.ts heldView).
+        const stands =
+          sent && change.kind === 'edit'
+            ? { fields: sent.fields.filter((f) => !(change.fields as string[]).includes(f)), vals: sent.vals }
+            : sent;
+        const result = await store.upsertIn(client, system, change.record, change.fieldTimes, stands);
         if (change.kind === 'edit') await forgetSent(client, store.schema, system, sourceId, change.fields);
         return { change, result };
       });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { parse as parseYaml } from 'yaml';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
-import type { MdmConfig } from './config.ts';
+import type { GoldenField, MdmConfig } from './config.ts';
 
 export interface StandardCustomer {
   partyType: 'ORGANIZATION' | 'PERSON' | 'UNKNOWN';
@@ -352,6 +352,17 @@ function personParts(customer: CustomerPartyMaster): { given: string | null; fam
   const family = customer.person?.familyName?.trim() || null;
   return { given, family };
 }
+
+/** The golden fields `standardise` reads beside the party type (so the ones matching compares). */
+export const MATCHED_FIELDS = [
+  'organizationName',
+  'person',
+  'birthDate',
+  'emails',
+  'phones',
+  'addresses',
+  'taxId',
+] as const satisfies readonly GoldenField[];
 
 export function standardise(customer: CustomerPartyMaster, config: MdmConfig): StandardCustomer {
   const address = customer.addresses?.find((a) => a.use === 'BILLING') ?? customer.addresses?.[0];

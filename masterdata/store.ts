@@ -19,6 +19,8 @@ import { erasedKeyHash } from './erasure.ts';
 import { Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, survive } from './survivorship.ts';
+import type { Sent } from './sync/changes.ts';
+import { heldView } from './sync/sent.ts';
 
 export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -221,13 +223,17 @@ export class MasterDataStore {
 
   /**
    * `fieldTimes`: per golden field, when the source changed it, or null for the hub's copy (masterdata/sync);
-   * absent, the record's updatedAt stands for every field, as before.
+   * absent, the record's updatedAt stands for every field, as before. `sent`: what the hub last sent to this
+   * record and still stands (sync/sent.ts). Records are scored as their systems hold them (`heldView`: with the
+   * hub's writes whose echo has not come yet, this one by `sent`, the others by their `sync_sent` rows); the
+   * record is stored, and blocked, as received.
    */
   async upsertIn(
     client: Client,
     system: string,
     customer: CustomerPartyMaster,
     fieldTimes?: FieldTimes,
+    sent?: Sent | null,
   ): Promise<UpsertResult> {
     const q = this.#q;
     const sourceId = sourceIdOf(system, customer);
@@ -274,21 +280,37 @@ export class MasterDataStore {
         source_id: string;
         std: StandardCustomer;
         golden_id: string | null;
+        /** The record and what the hub last sent there, for a record the hub has written to. */
+        record: CustomerPartyMaster | null;
+        sent_fields: string[] | null;
+        sent_vals: Record<string, unknown> | null;
       }>(
         `with keys as (
            insert into ${q}.block_key (key, system, source_id) select k, $2, $3 from unnest($1::text[]) as k
            on conflict do nothing)
-         select sr.system, sr.source_id, sr.std, sr.golden_id from ${q}.source_record sr
+         select sr.system, sr.source_id, sr.std, sr.golden_id,
+                case when ss.golden_id is not null then sr.record end as record,
+                ss.fields as sent_fields, ss.vals as sent_vals
+           from ${q}.source_record sr
+           left join ${q}.sync_sent ss
+             on ss.golden_id = sr.golden_id and ss.system = sr.system and ss.source_id = sr.source_id
           where (sr.system, sr.source_id) in (
             select distinct bk.system, bk.source_id from ${q}.block_key bk where bk.key = any($1::text[]))
             and not (sr.system = $2 and sr.source_id = $3)`,
         [keys, system, sourceId],
       )
     ).rows;
+    const held = (record: CustomerPartyMaster | null, what: Sent | null | undefined) => {
+      const view = record && heldView(record, what);
+      return view ? standardise(view, this.config) : null;
+    };
+    const selfHeld = held(customer, sent) ?? std;
     const { autoMerge, review } = this.config.thresholds;
     const pairs: Array<{ a: Key; b: Key; p: number; w: number; levels: number[]; status: string }> = [];
     for (const c of candidates) {
-      const score = this.#scorer.score(std, c.std);
+      const theirs =
+        (c.sent_fields && held(c.record, { fields: c.sent_fields, vals: c.sent_vals ?? {} })) || c.std;
+      const score = this.#scorer.score(selfHeld, theirs);
       if (score.probability < review) continue;
       const other: Key = { system: c.system, sourceId: c.source_id };
       const [a, b] = lessKey(self, other) < 0 ? [self, other] : [other, self];
@@ -798,7 +820,7 @@ export class MasterDataStore {
           historyId,
         ])
       ).rows[0];
-      if (!h || h.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
+      if (h?.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
       if (h.undone_by) throw new NonRetriableError(`merge ${historyId} was already undone`);
       let current = h.golden_id;
       for (let hops = 0; hops < 1000; hops++) {

@@ -28,7 +28,13 @@ export async function startScript(
 ): Promise<WorkerProcess> {
   const script = fileURLToPath(scriptUrl);
   const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Its stderr goes on to ours, and the last few KB are kept to say why it died if it dies before it is ready.
+  let stderrTail = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4000);
   });
   const exited = new Promise<number | string | null>((resolve) =>
     child.on('exit', (code, signal) => resolve(signal ?? code)),
@@ -49,9 +55,11 @@ export async function startScript(
         resolve(JSON.parse(line));
       }
     });
-    void exited.then((how) => {
+    // 'close' comes after the last of its stderr, so the message holds why it died.
+    child.on('close', (code, signal) => {
+      const how = signal ?? code;
       clearTimeout(timer);
-      reject(new Error(`worker ${workerId} exited (${how}) before it was ready`));
+      reject(new Error(`worker ${workerId} exited (${how}) before it was ready; its stderr ended with:\n${stderrTail}`));
     });
   });
   return {

@@ -20,13 +20,19 @@ interface Status {
     lastSuccessAt: string | null;
     lagRecords: number | null;
   };
+  task?: { snapshot?: { state: string; records: number; pages: number } };
 }
 
 function statusLine(s: Status): string {
   const m = s.metrics;
   const lag = m.lagRecords === null ? '' : `  lag ${m.lagRecords}`;
   const trace = s.trace ? `  (${s.trace})` : '';
-  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${trace}`;
+  const snap = s.task?.snapshot;
+  const snapshot =
+    snap && snap.state !== 'off'
+      ? `  snapshot ${snap.state} ${snap.records} records/${snap.pages} pages`
+      : '';
+  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${trace}`;
 }
 
 /** `eai connectors …`: the connector REST API of a running hub, from the command line. */

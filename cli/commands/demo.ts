@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -36,6 +36,13 @@ const DEMO_SINKS: Array<[name: string, topics: string[]]> = [
   ['salesforce-customers', ['mdm.customer-sync.salesforce']],
   ['hubspot-customers', ['mdm.customer-sync.hubspot']],
 ];
+/**
+ * The customers the CRM and ERP simulators hold when the demo starts: the generator's overlapping customers (the same
+ * person or company in several systems, with typos, old addresses and missing fields), the same every run. The
+ * Salesforce and HubSpot sources read them by their initial snapshot, Odoo's by its first poll, and master data
+ * matches them into golden records.
+ */
+export const DEMO_CUSTOMERS = { seed: 20261202, entities: 40 } as const;
 /** The Odoo simulator's integration user (its uid is write_uid on the hub's writes). */
 const ODOO_INTEGRATION_UID = 6;
 /** The Odoo simulator's integration user's API key (a fixed, public test value). */
@@ -201,11 +208,17 @@ export function registerDemoCommand(program: Command): void {
           captureToken: epcisToken,
         });
         simulators.push(logistics);
-        const odoo = await startSimulator('odoo', { port: 0 });
+        // One file seeds the three: each simulator takes its own system's lines. (Imported here: every other command
+        // would pay for loading the generator at start.)
+        const { generateCustomers } = await import('../../simulators/generator/generate.ts');
+        const { toJsonl } = await import('../../simulators/generator/jsonl.ts');
+        const customers = join(dir('seed'), 'customers.jsonl');
+        writeFileSync(customers, toJsonl(generateCustomers(DEMO_CUSTOMERS).records));
+        const odoo = await startSimulator('odoo', { port: 0, seed: customers });
         simulators.push(odoo);
-        const salesforce = await startSimulator('salesforce', { port: 0 });
+        const salesforce = await startSimulator('salesforce', { port: 0, seed: customers });
         simulators.push(salesforce);
-        const hubspot = await startSimulator('hubspot', { port: 0 });
+        const hubspot = await startSimulator('hubspot', { port: 0, seed: customers });
         simulators.push(hubspot);
         const app = (await (await fetch(`${hubspot.url}/sim/app`)).json()) as {
           appId: number;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ConnectorContext, SourceTask, WebhookRequest } from '../sdk/index.ts';
+import { withInitialSnapshot } from '../transports/snapshot.ts';
 import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
+import { createHubspotSnapshotPager, hubspotSnapshotConfig } from './snapshot.ts';
 
 /** The format every document of this source is in (formats/hubspot-contact). */
 export const HUBSPOT_CONTACT_FORMAT = 'hubspot-contact';
@@ -33,6 +35,23 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
       .describe(
         'The origin HubSpot calls (`https://hub.example.com`) when a proxy sits in front of the hub: the signature covers the full URL.',
       ),
+    baseUrl: z
+      .url()
+      .default('https://api.hubapi.com')
+      .describe('HubSpot API base URL, for the initial snapshot’s reads.'),
+    accessToken: z
+      .string()
+      .min(1, 'the access token is empty')
+      .optional()
+      .meta({ secret: true })
+      .describe(
+        "The private app's access token (`pat-…`, scope crm.objects.contacts.read) for the initial snapshot's reads; required with `snapshot.mode: initial`; write an environment reference (env:NAME).",
+      ),
+    snapshot: hubspotSnapshotConfig,
+  })
+  .refine((config) => config.snapshot.mode === 'never' || config.accessToken !== undefined, {
+    message: 'the initial snapshot reads contacts over REST: give accessToken',
+    path: ['accessToken'],
   });
 
 export type HubspotContactWebhookConfig = z.output<typeof hubspotContactWebhookConfig>;
@@ -74,8 +93,8 @@ export function createHubspotContactWebhookSource(
   config: HubspotContactWebhookConfig,
   context: ConnectorContext,
 ): SourceTask {
-  const { clientSecret, maxAgeMs, publicOrigin, ...webhook } = config;
-  return createWebhookSource(
+  const { clientSecret, maxAgeMs, publicOrigin, baseUrl, accessToken, snapshot, ...webhook } = config;
+  const changes = createWebhookSource(
     {
       ...webhook,
       json: true,
@@ -90,4 +109,12 @@ export function createHubspotContactWebhookSource(
     },
     context,
   );
+  if (snapshot.mode === 'never' || accessToken === undefined) return changes;
+  const pager = createHubspotSnapshotPager({
+    config: snapshot,
+    baseUrl,
+    accessToken,
+    connector: context.name,
+  });
+  return withInitialSnapshot(changes, pager, snapshot, context);
 }

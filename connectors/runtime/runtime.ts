@@ -44,6 +44,8 @@ export interface ConnectorStatus {
   trace: string | null;
   updatedAt: string | null;
   metrics: TaskCounters;
+  /** What a source task reports of itself (an initial snapshot's progress), when it does. */
+  task?: { [key: string]: Json };
 }
 
 interface StoredDefinition {
@@ -610,6 +612,7 @@ export class ConnectorRuntime {
   }
 
   private statusOf(name: string, stored: StoredDefinition, entry: Running): ConnectorStatus {
+    const task = entry.host instanceof SourceHost ? entry.host.taskStatus() : undefined;
     return {
       name,
       type: stored.definition.type,
@@ -621,6 +624,7 @@ export class ConnectorRuntime {
       trace: entry.trace,
       updatedAt: new Date().toISOString(),
       metrics: { ...entry.counters },
+      ...(task ? { task } : {}),
     };
   }
 

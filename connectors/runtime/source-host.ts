@@ -158,8 +158,9 @@ export class SourceHost {
   /** Maps the batch and encodes its records (the CPU work, done while the previous batch is on its way). */
   private async prepare(documents: SourceDocument[]): Promise<Prepared> {
     const { name, counters, step } = this.options;
-    counters.recordsIn += documents.length;
-    connectorMetrics.recordsIn.inc({ connector: name }, documents.length);
+    const read = documents.filter((document) => !document.positionOnly).length;
+    counters.recordsIn += read;
+    connectorMetrics.recordsIn.inc({ connector: name }, read);
     try {
       const records: OutgoingRecord[] = [];
       let published = 0;
@@ -167,6 +168,7 @@ export class SourceHost {
       const canonical: Array<{ topic: string }> = [];
       let since = performance.now();
       for (const document of documents) {
+        if (document.positionOnly) continue;
         // Mapping is synchronous work: a batch of thousands would hold the event loop for seconds, and the
         // runtime's group heartbeats (6 s session) and HTTP API with it. Other work gets a turn every 20 ms.
         if (performance.now() - since > 20) {
@@ -287,6 +289,16 @@ export class SourceHost {
       key: positionKey(this.options.name, partition),
       value: Buffer.from(JSON.stringify(offset)),
     }));
+  }
+
+  /** What the task reports for its connector's status, if anything. */
+  taskStatus(): { [key: string]: Json } | undefined {
+    try {
+      return this.options.task.status?.();
+    } catch (error) {
+      this.options.logger.warn({ error: errorMessage(error) }, 'source task status failed');
+      return undefined;
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { ConnectorContext, SourceTask, WebhookRequest } from '../sdk/index.ts';
+import { withInitialSnapshot } from '../transports/snapshot.ts';
 import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
 import { createSalesforceAuth, salesforceOrgConfig } from './auth.ts';
 import { withGapRereads } from './gap-reread.ts';
-import { createRecordReader } from './record-reader.ts';
+import { createRecordReader, createSalesforceGet } from './record-reader.ts';
+import { createSalesforceSnapshotPager, salesforceSnapshotConfig } from './snapshot.ts';
 
 /** The format of the pushed change events (formats/salesforce-cdc). */
 export const CDC_FORMAT = 'salesforce-cdc';
@@ -27,6 +29,7 @@ export const salesforceCdcSourceConfig = webhookSourceConfig
       .describe(
         "Retries of a failed REST read (5xx, 429, network); then the GAP event's request is answered 503.",
       ),
+    snapshot: salesforceSnapshotConfig,
   });
 
 export type SalesforceCdcSourceConfig = z.output<typeof salesforceCdcSourceConfig>;
@@ -70,6 +73,7 @@ export function createSalesforceCdcSource(
     authTimeoutMs,
     rereadTimeoutMs,
     rereadRetries,
+    snapshot,
     ...webhook
   } = config;
   const auth = createSalesforceAuth(
@@ -89,5 +93,21 @@ export function createSalesforceCdcSource(
     { ...webhook, json: true, bodySchema: cdcBody, split: splitChangeEvents },
     context,
   );
-  return withGapRereads(source, reader, context.logger);
+  const changes = withGapRereads(source, reader, context.logger);
+  if (snapshot.mode === 'never') return changes;
+  const pager = createSalesforceSnapshotPager({
+    config: snapshot,
+    apiVersion,
+    logger: context.logger,
+    get: createSalesforceGet({
+      instanceUrl,
+      apiVersion,
+      timeoutMs: snapshot.timeoutMs,
+      retries: snapshot.retries,
+      connector: context.name,
+      auth,
+      signal: context.signal,
+    }),
+  });
+  return withInitialSnapshot(changes, pager, snapshot, context);
 }

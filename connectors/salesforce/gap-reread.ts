@@ -49,6 +49,11 @@ export function gapOf(bytes: Buffer): GapEvent | undefined {
  */
 export function withGapRereads(inner: SourceTask, reader: RecordReader, logger: Logger): SourceTask {
   const originals = new WeakMap<SourceDocument, SourceDocument>();
+  /**
+   * The inner source's batch behind each batch handed on: its commit gets that very array back (the webhook source
+   * finds its batch by identity, and keeps it, documents and all, until it does).
+   */
+  const batches = new WeakMap<SourceDocument[], SourceDocument[]>();
 
   async function reread(document: SourceDocument, gap: GapEvent): Promise<SourceDocument[]> {
     const out: SourceDocument[] = [];
@@ -99,9 +104,16 @@ export function withGapRereads(inner: SourceTask, reader: RecordReader, logger: 
           await inner.commit([document], { ok: false, error: error as Error });
         }
       }
+      batches.set(out, documents);
       return out;
     },
     async commit(documents, outcome) {
+      const batch = batches.get(documents);
+      if (batch) {
+        // A GAP event whose read failed was committed on its own already: the inner source skips it.
+        await inner.commit(batch, outcome);
+        return;
+      }
       const seen = new Set<SourceDocument>();
       for (const document of documents) seen.add(originals.get(document) ?? document);
       await inner.commit([...seen], outcome);

@@ -37,6 +37,11 @@ export interface SourceDocument {
    */
   deliveryId?: string;
   receivedAt?: Date;
+  /**
+   * Nothing to publish, only the position to store (as KIP-910's offset-only records): e.g. the end of an initial
+   * snapshot whose last page was empty. `bytes` are ignored.
+   */
+  positionOnly?: boolean;
 }
 
 /** How a batch of documents ended: on Kafka with its offsets (`ok`), or failed for good (`error`). */
@@ -52,6 +57,8 @@ export interface SourceTask {
   /** Called once per polled batch after its records and positions are committed on Kafka: acknowledge upstream now. */
   commit(documents: SourceDocument[], outcome: CommitOutcome): Promise<void>;
   stop(): Promise<void>;
+  /** What the task adds to its connector's status (`task`), e.g. an initial snapshot's progress. */
+  status?(): { [key: string]: Json };
   /**
    * The runtime may poll (and map) the next batch while the previous one's transaction is under way, before that
    * one's `commit`; commits still come in poll order. A batch polled ahead is committed `ok: false`, never sent,

@@ -187,4 +187,68 @@ describe('golden sync relay: golden topic, commands, deletes', () => {
     const tombstones = (await allGolden()).filter((m) => m.key === last).map((m) => m.decoded);
     expect(tombstones.at(-1)).toMatchObject({ changeType: 'DELETED', customer: { customerId: last } });
   });
+
+  it('an edit that overtakes the echo of a hub write is matched on top of that write: no split, each value sent once', async () => {
+    const grace = (familyName: string, phone: string) => ({
+      person: { title: null, givenName: 'Grace', middleName: null, familyName },
+      emails: [{ address: 'grace.hopper@navy.example', use: null, primary: true }],
+      phones: [{ number: phone, isE164: true, use: null, primary: true }],
+    });
+    await publish(
+      person('salesforce', '003G', 'CREATED', grace('Hopper', '+4930123456'), [], '2026-04-01T10:00:00Z'),
+      person('hubspot', '201', 'CREATED', grace('Hopper', '+4930123456'), [], '2026-04-01T10:01:00Z'),
+    );
+    const goldenId = await store.xref('salesforce', '003G');
+    expect(await store.xref('hubspot', '201')).toBe(goldenId);
+    const sent = async (system: string) =>
+      (await commands(system)).filter((m) => m.key === goldenId).map((m) => m.decoded.changedFields);
+    const [sfBefore, hsBefore] = [await sent('salesforce'), await sent('hubspot')];
+    // A person changes the last name in HubSpot; the hub writes it to Salesforce.
+    await publish(
+      person(
+        'hubspot',
+        '201',
+        'UPDATED',
+        grace('Hopper-Murray', ''),
+        ['person.familyName'],
+        '2026-04-02T09:00:00Z',
+      ),
+    );
+    expect((await sent('salesforce')).slice(sfBefore.length)).toEqual([['person', 'updatedAt']]);
+    // Before that write's echo comes back, a person changes the phone in Salesforce: Salesforce then holds the new
+    // last name and the new phone. Matched as last received (the old last name beside the new phone) it scores
+    // below auto-merge against HubSpot's record, which holds the new last name and the old phone.
+    await publish(
+      person('salesforce', '003G', 'UPDATED', grace('', '+4940999888'), ['phones'], '2026-04-02T09:00:30Z'),
+    );
+    expect(await store.xref('salesforce', '003G')).toBe(goldenId);
+    expect(await store.xref('hubspot', '201')).toBe(goldenId);
+    const golden = (await store.golden(goldenId!))?.record;
+    expect([golden?.person?.familyName, golden?.phones?.map((p) => p.number)]).toEqual([
+      'Hopper-Murray',
+      ['+4940999888'],
+    ]);
+    // The echo comes last (unstamped here: recognised by its values) and changes nothing.
+    const echoes = matcher.counts.echo;
+    await publish(
+      person(
+        'salesforce',
+        '003G',
+        'UPDATED',
+        grace('Hopper-Murray', ''),
+        ['person.familyName'],
+        '2026-04-02T09:00:10Z',
+      ),
+    );
+    expect(matcher.counts.echo).toBe(echoes + 1);
+    expect(await store.xref('salesforce', '003G')).toBe(goldenId);
+    // Salesforce was written the last name once; HubSpot the phone once; no golden id came or went on the way.
+    expect((await sent('salesforce')).slice(sfBefore.length)).toEqual([['person', 'updatedAt']]);
+    expect((await sent('hubspot')).slice(hsBefore.length)).toEqual([['phones', 'updatedAt']]);
+    const ids = await store.pool.query<{ golden_id: string }>(
+      `select distinct golden_id from "${store.schema}".merge_history where golden_id = $1 or $1 = any(absorbed)`,
+      [goldenId],
+    );
+    expect(ids.rows).toEqual([]);
+  });
 });

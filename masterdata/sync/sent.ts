@@ -1,7 +1,12 @@
-/** What the hub last sent to each system's record (table `sync_sent`): read for echo fingerprints, trimmed by edits. */
+/**
+ * What the hub last sent to each system's record (table `sync_sent`): read for echo fingerprints, trimmed by edits,
+ * laid over the record for matching until its echo comes back.
+ */
 import type pg from 'pg';
+import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
-import type { Sent } from './changes.ts';
+import { MATCHED_FIELDS } from '../standardise.ts';
+import { contentKey, type Sent } from './changes.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -45,4 +50,42 @@ export async function forgetSent(
      where system = $1 and source_id = $2`,
     [system, sourceId, fields],
   );
+}
+
+const isEmpty = (v: unknown): boolean =>
+  v === null ||
+  v === undefined ||
+  (typeof v === 'string' && v.trim() === '') ||
+  (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.values(v).every(isEmpty));
+
+/**
+ * A record as its system holds it, for matching, or null when that is the record as last received: with the
+ * hub's writes to it that have not come back yet, i.e. the fields matching reads that the hub last sent there
+ * (`sent`, trimmed of what a person changed since) and whose content the record does not hold. The matcher scores
+ * records this way (store.ts `upsertIn`): between a hub write and its echo a record as last received is behind
+ * its system, and a partial event that overtakes the echo (Salesforce CDC, HubSpot's one property per webhook)
+ * even makes one the system never held (the hub's new last name missing beside a person's new phone). Such a
+ * record scores below auto-merge against the members that have taken the hub's write, and the cluster splits
+ * until the echo comes: the golden record of the part left falls back to older values, and the relay writes
+ * them out and back.
+ *
+ * Only values that replace one the record holds: a field the system leaves empty (one it may have no place for,
+ * such as a tax id in HubSpot) gains nothing, so the hub's copy never adds evidence the system does not hold; and
+ * not the party type, which says what kind of record it is (a Salesforce Contact or Account, never written by a
+ * sink) and keeps an organisation from matching a person.
+ */
+export function heldView(
+  record: CustomerPartyMaster,
+  sent: Sent | null | undefined,
+): CustomerPartyMaster | null {
+  if (!sent) return null;
+  const held = record as unknown as Record<string, unknown>;
+  const pending = MATCHED_FIELDS.filter(
+    (f) =>
+      sent.fields.includes(f) && !isEmpty(held[f]) && contentKey(f, held[f]) !== contentKey(f, sent.vals[f]),
+  );
+  if (pending.length === 0) return null;
+  const view = { ...held };
+  for (const f of pending) view[f] = sent.vals[f] ?? (Array.isArray(held[f]) ? [] : null);
+  return view as unknown as CustomerPartyMaster;
 }

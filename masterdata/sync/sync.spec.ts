@@ -3,7 +3,7 @@ import { topicCatalog } from '../../bus/index.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { parseMdmConfig } from '../config.ts';
 import { survive } from '../survivorship.ts';
-import { applyEvent, classify, planCommand, planGoldenEvent, stampedByHub } from './index.ts';
+import { applyEvent, classify, heldView, planCommand, planGoldenEvent, stampedByHub } from './index.ts';
 
 const config = parseMdmConfig({
   survivorship: { default: { rule: 'mostRecent' }, fields: { phones: { rule: 'mostFrequent' } } },
@@ -170,6 +170,44 @@ describe('the echo rule', () => {
     expect(classify(event('salesforce', newEmail, ['emails']), previous, sent, systems.salesforce).kind).toBe(
       'edit',
     );
+  });
+});
+
+describe('heldView: a record as its system holds it, for matching', () => {
+  const murray = { title: null, givenName: 'Grace', middleName: null, familyName: 'Hopper-Murray' };
+  const phone = (number: string, use: string | null = null, primary = false) => [
+    { number, isE164: true, use, primary },
+  ];
+
+  it("lays the hub's writes whose echo has not come over the record as last received", () => {
+    // Salesforce after a person's phone edit that overtook the echo of the hub's new last name.
+    const record = customer('salesforce', '003A', { phones: phone('+4940999888') });
+    const sent = { fields: ['person', 'emails'], vals: { person: murray, emails: record.emails } };
+    const view = heldView(record, sent);
+    expect(view?.person).toEqual(murray);
+    expect(view?.phones).toEqual(record.phones);
+    expect(record.person?.familyName).toBe('Hopper'); // the record itself is not changed
+  });
+
+  it('is null once the echo came: the same content, whatever flags the system fills its own way', () => {
+    const record = customer('salesforce', '003A', { phones: phone('+4940999888', 'work', true) });
+    expect(heldView(record, { fields: ['phones'], vals: { phones: phone('+4940999888') } })).toBeNull();
+    expect(heldView(record, null)).toBeNull();
+  });
+
+  it('adds nothing the system leaves empty, never takes the party type, and reads only what matching reads', () => {
+    const record = customer('hubspot', '101', { partyType: 'UNKNOWN', status: 'ACTIVE' });
+    const sent = {
+      fields: ['taxId', 'partyType', 'status'],
+      vals: { taxId: { value: 'DE123456789', scheme: 'VAT' }, partyType: 'PERSON', status: 'UNKNOWN' },
+    };
+    expect(heldView(record, sent)).toBeNull();
+    // A value the hub cleared, though, is cleared in the view.
+    const cleared = heldView(customer('hubspot', '101', { phones: phone('+491') }), {
+      fields: ['phones'],
+      vals: { phones: null },
+    });
+    expect(cleared?.phones).toEqual([]);
   });
 });
 

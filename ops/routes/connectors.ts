@@ -40,6 +40,12 @@ export const connectorStatusSchema = z
     trace: z.string().nullable().describe('Why it failed, when FAILED.'),
     updatedAt: z.string().nullable(),
     metrics: countersSchema,
+    task: z
+      .record(z.string(), z.json())
+      .optional()
+      .describe(
+        'What a source task reports of itself: `snapshot` `{mode, state (off, running, waiting, done, failed), records, pages, startedAt, finishedAt, lastError}` for one with an initial snapshot.',
+      ),
   })
   .meta({ id: 'ConnectorStatus' });
 

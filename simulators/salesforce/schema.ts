@@ -73,13 +73,29 @@ export const SOBJECTS: Record<SObjectType, Record<string, FieldDef>> = {
     Phone: { type: 'phone', label: 'Account Phone', maxLength: 40 },
     Website: { type: 'url', label: 'Website', maxLength: 255 },
     Industry: { type: 'string', label: 'Industry', maxLength: 255 },
+    Type: {
+      type: 'picklist',
+      label: 'Account Type',
+      maxLength: 255,
+      values: ['Prospect', 'Customer', 'Partner', 'Other'],
+    },
     ...address('Billing', 'BillingAddress', true),
     ...address('Shipping', 'ShippingAddress', true),
     External_Id__c: { type: 'string', label: 'External Id', maxLength: 255, externalId: true },
     Eai_Golden_Id__c: { type: 'string', label: 'EAI Golden Id', maxLength: 255, externalId: true },
+    // The org's custom fields for what Salesforce has no standard field for (the generator fills them).
+    VAT_Number__c: { type: 'string', label: 'VAT Number', maxLength: 40 },
+    SAP_Customer_Number__c: { type: 'string', label: 'SAP Customer Number', maxLength: 10 },
   },
   Contact: {
     ...SYSTEM_FIELDS,
+    Salutation: {
+      type: 'picklist',
+      label: 'Salutation',
+      maxLength: 40,
+      compound: ['Name', 'Salutation'],
+      values: ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.'],
+    },
     FirstName: { type: 'string', label: 'First Name', maxLength: 40, compound: ['Name', 'FirstName'] },
     LastName: {
       type: 'string',

@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateCustomers } from '../generator/generate.ts';
+import { toJsonl } from '../generator/jsonl.ts';
 import { API, getToken, startSalesforce } from './test-support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sf-sim-'));
@@ -77,5 +79,38 @@ describe('state and seed', () => {
     expect((await soql('SELECT Id FROM Account')).body.totalSize).toBe(0);
     // Sessions survive a reset.
     expect(await getToken(sf.sim.url, 'eai-hub')).toMatch(/!/);
+  });
+
+  it("seeds the generator's lines with their ids, less the fields this org lacks, skipping other systems", async () => {
+    const generated = generateCustomers({ seed: 5, entities: 40 });
+    const seed = join(dir, 'generated.jsonl');
+    writeFileSync(seed, toJsonl(generated.records));
+    const sf = await startSalesforce({ seed });
+    closers.push(sf.sim.close);
+    const mine = generated.records.filter((r) => r.system === 'salesforce');
+    const soql = (q: string) =>
+      sf.json<{ totalSize: number; records: Array<Record<string, unknown>> }>(
+        'GET',
+        `${API}/query?q=${encodeURIComponent(q)}`,
+      );
+    const all = [
+      ...(await soql('SELECT Id, Name, VAT_Number__c, LastModifiedDate FROM Account ORDER BY Id')).body
+        .records,
+      ...(await soql('SELECT Id, Salutation, LastName, LastModifiedDate FROM Contact ORDER BY Id')).body
+        .records,
+    ];
+    expect(all.map((r) => r.Id).sort()).toEqual(mine.map((r) => (r.record as { Id: string }).Id).sort());
+    const account = mine.find(
+      (r) => r.type === 'Account' && (r.record as { VAT_Number__c?: unknown }).VAT_Number__c,
+    );
+    const { Id, VAT_Number__c, LastModifiedDate } = account!.record as Record<string, string>;
+    expect(all.find((r) => r.Id === Id)).toMatchObject({
+      VAT_Number__c,
+      LastModifiedDate: new Date(LastModifiedDate!).toISOString().replace('Z', '+0000'),
+    });
+    // Keyset pages: after an Id, in Id order.
+    const ids = all.filter((r) => String(r.Id).startsWith('001')).map((r) => String(r.Id));
+    const rest = await soql(`SELECT Id FROM Account WHERE Id > '${ids[2]}' ORDER BY Id`);
+    expect(rest.body.records.map((r) => r.Id)).toEqual(ids.slice(3));
   });
 });
