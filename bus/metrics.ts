@@ -9,7 +9,7 @@ export const busMetrics = {
   }),
   eventsConsumed: counter({
     name: 'eai_bus_events_consumed_total',
-    help: 'Records finished by consumer runners, by group and outcome (ok, dead_lettered).',
+    help: 'Records finished by consumer runners, by group and outcome (ok, dead_lettered, tombstone: a null value skipped).',
     labelNames: ['group', 'outcome'],
   }),
 };

@@ -121,6 +121,18 @@ describe('consumer runner: its consumer, producer and lifecycle', () => {
     expect(await consumed('dead_lettered')).toBe(dead + 1);
   });
 
+  it('a tombstone (null value) never reaches the handler nor the dead letters: skipped and counted', async () => {
+    const before = await consumed('tombstone');
+    const { transport, deliver, sent } = fakeTransport();
+    const seen: unknown[] = [];
+    await start(transport, okSerde, async (event) => void seen.push(event.value));
+    await deliver({ ...record, value: null });
+    await deliver(record);
+    expect(seen).toEqual([{ id: 'order-1' }]);
+    expect(sent).toEqual([]);
+    expect(await consumed('tombstone')).toBe(before + 1);
+  });
+
   it('a record without a key reaches the handler with key null', async () => {
     const { transport, deliver } = fakeTransport();
     const keys: Array<string | null> = [];

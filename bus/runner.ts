@@ -38,7 +38,7 @@ export interface ConsumerRunner {
 
 /**
  * At-least-once consumption: decode, handle with bounded retries (exponential backoff with jitter), and only then
- * commit. A record that cannot be decoded, or whose handler fails for good, goes to the dead-letter topic with its
+ * commit. A tombstone (null value) is no event: skipped and committed. A record that cannot be decoded, or whose handler fails for good, goes to the dead-letter topic with its
  * original bytes and error headers, and the runner goes on with the next record. Only if the dead-letter write
  * itself fails is nothing committed: the record is delivered again.
  */
@@ -75,6 +75,15 @@ export async function startConsumerRunner(
   }
 
   async function eachRecord(record: IncomingRecord): Promise<void> {
+    if (record.value === null) {
+      // A tombstone: on a compacted topic, the key's deletion marker (an erased golden customer), no event.
+      busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'tombstone' });
+      log.debug(
+        { topic: record.topic, partition: record.partition, offset: record.offset },
+        'tombstone skipped',
+      );
+      return;
+    }
     let decoded: Awaited<ReturnType<AvroSerde['decode']>>;
     try {
       decoded = await withRetry(() => serde.decode(record.value), { ...options.retry });

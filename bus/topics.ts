@@ -57,16 +57,22 @@ export function connectTopicSpecs(group: string, slots: number): TopicSpec[] {
 
 /**
  * Golden customer records (masterdata/sync): one CustomerEvent per golden record, keyed by its golden id, compacted
- * so the topic holds the latest state of every golden record; a merged id keeps an event naming its survivor.
+ * so the topic holds the latest state of every golden record; a merged id keeps an event naming its survivor. An
+ * erased customer's ids end in a tombstone: `max.compaction.lag.ms` (KIP-354, written for erasure) bounds how long
+ * its earlier values stay readable, a day, once its segment has rolled (the next record after that day rolls it).
  */
 export const GOLDEN_CUSTOMER_TOPIC = 'mdm.golden-customer';
 export const goldenCustomerTopicSpec = (topic = GOLDEN_CUSTOMER_TOPIC): TopicSpec => ({
   topic,
   partitions: 6,
-  config: { 'cleanup.policy': 'compact' },
+  config: { 'cleanup.policy': 'compact', 'max.compaction.lag.ms': String(DAY_MS) },
 });
 
-/** The hub's commands to one system's sink (`mdm.customer-sync.<system>`): keyed by golden id, kept a week. */
+/**
+ * The hub's commands to one system's sink (`mdm.customer-sync.<system>`): keyed by golden id, kept a week. Not
+ * compacted: commands are partial (the fields to write), and compaction would drop a lagging sink's earlier ones;
+ * so an erased customer's past commands go with the retention (masterdata/README.md, erasure).
+ */
 export const customerSyncTopicSpec = (topic: string): TopicSpec => ({
   topic,
   partitions: 6,

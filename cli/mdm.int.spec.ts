@@ -112,6 +112,38 @@ describe('eai mdm load / export', () => {
     expect(unmerge.stderr).toBe('eai: no merge 999999 in the merge history\n');
   }, 120_000);
 
+  it('erases a golden customer and publishes its tombstones; an unknown or malformed golden id is one line', async () => {
+    const unknown = await runEai(['mdm', 'erase', 'gc-00000000000000000000', '--schema', schema], {
+      env: env(),
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('eai: no golden customer gc-00000000000000000000\n');
+    const malformed = await runEai(['mdm', 'erase', 'nope', '--schema', schema], { env: env() });
+    expect(malformed.stderr).toBe('eai: not a golden id: "nope" (gc- and 20 hex digits)\n');
+
+    const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    const goldenId = csv.stdout.trim().split('\n')[1]?.split(',')[2] ?? '';
+    const config = join(dir, 'erase.yaml');
+    writeFileSync(config, `sync:\n  goldenTopic: mdm-cli-golden-${Date.now().toString(36)}\n`);
+    const stack = testStack();
+    const erased = await runEai(
+      ['mdm', 'erase', goldenId, '--schema', schema, '--config', config, '--actor', 'dpo', '--json'],
+      {
+        env: { ...env(), KAFKA_BROKERS: stack.brokers, SCHEMA_REGISTRY_URL: stack.registryUrl },
+        timeoutMs: 60_000,
+      },
+    );
+    expect(erased.stderr).toBe('');
+    expect(erased.code).toBe(0);
+    const audit = JSON.parse(erased.stdout);
+    expect(audit).toMatchObject({ goldenId, requestedBy: 'dpo', status: 'published', repeated: false });
+    expect(audit.counts.sourceRecords).toBeGreaterThan(0);
+    // The default config pushes to no system: each is left to erase by hand.
+    for (const system of Object.values(audit.systems)) expect(system).toMatchObject({ status: 'no-sink' });
+    const show = await runEai(['mdm', 'show', goldenId, '--schema', schema], { env: env() });
+    expect(show.stderr).toBe(`eai: no golden record ${goldenId}\n`);
+  }, 120_000);
+
   it('names the file and line of a bad record, in one line', async () => {
     const file = join(dir, 'bad.jsonl');
     writeFileSync(file, `${JSON.stringify(records[0]?.customer)}\n{"customerId": \n`);

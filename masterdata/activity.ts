@@ -17,6 +17,7 @@ import type {
   SourceIdentifier,
 } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
+import { erasedHashOf } from './erasure.ts';
 import type { MasterDataStore } from './store.ts';
 
 export const ACTIVITY_TOPICS = ['canonical.sales-order', 'canonical.shipment', 'canonical.case'] as const;
@@ -97,9 +98,24 @@ export class CustomerActivity {
     this.#q = quoteSchema(store.schema);
   }
 
-  async recordOrder(event: SalesOrderEvent): Promise<void> {
+  /** Whether a document names a customer record that was erased (masterdata/erasure.ts): it is not kept. */
+  async #namesErased(keys: string[]): Promise<boolean> {
+    if (keys.length === 0) return false;
+    const hashes = keys.map(erasedHashOf);
+    const row = (
+      await this.#store.pool.query(
+        `select 1 from ${this.#q}.erased_key where key_hash = any($1::text[]) limit 1`,
+        [hashes],
+      )
+    ).rows[0];
+    return row !== undefined;
+  }
+
+  /** Keeps the order's latest state; false when it names an erased customer (nothing kept). */
+  async recordOrder(event: SalesOrderEvent): Promise<boolean> {
     const o = event.salesOrder;
     const keys = customerKeys(event.origin.system, o.customer?.customerId, o.customer?.sourceIds);
+    if (await this.#namesErased(keys)) return false;
     await this.#store.pool.query(
       `insert into ${this.#q}.customer_order (system, order_id, customer_keys, order_number, status, order_type,
          total, order_date, updated_at)
@@ -123,9 +139,10 @@ export class CustomerActivity {
         iso(event.occurredAt),
       ],
     );
+    return true;
   }
 
-  async recordShipment(event: ShipmentEvent): Promise<void> {
+  async recordShipment(event: ShipmentEvent): Promise<boolean> {
     const s = event.shipment;
     const orderIds = [
       ...new Set((s.orderReferences ?? []).map((r) => r.orderId).filter((id): id is string => !!id)),
@@ -157,11 +174,14 @@ export class CustomerActivity {
         iso(event.occurredAt),
       ],
     );
+    return true;
   }
 
-  async recordCase(event: CaseEvent): Promise<void> {
+  /** Keeps the case's latest state; false when it names an erased customer (its subject may name the person). */
+  async recordCase(event: CaseEvent): Promise<boolean> {
     const c = event.case;
     const keys = customerKeys(event.origin.system, c.customerId, []);
+    if (await this.#namesErased(keys)) return false;
     await this.#store.pool.query(
       `insert into ${this.#q}.customer_case (case_id, customer_keys, case_number, subject, status, priority,
          order_number, opened_at, closed_at, updated_at)
@@ -192,6 +212,7 @@ export class CustomerActivity {
         iso(event.occurredAt),
       ],
     );
+    return true;
   }
 
   /**

@@ -8,14 +8,16 @@ import type { Bus, ConsumerRunner } from '../bus/index.ts';
 import { NonRetriableError } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { confirmErasure, erasureOfRecord } from './erasure.ts';
 import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
 import { applyEvent, classify, forgetSent, MDM_SYSTEM, sentTo } from './sync/index.ts';
 
 export interface CustomerMatcher extends ConsumerRunner {
   /**
    * Events handled so far, by outcome; `echo` for the systems' echoes of the hub's own writes (sync/changes.ts),
-   * `deleted` for source records removed, `skipped` for change types the matcher does not act on yet, deletes of
-   * records it never held and the hub's own events.
+   * `deleted` for source records removed, `erased` for events of records erased (the systems' deletes coming
+   * back, and changes still on their way: expected, dropped), `skipped` for change types the matcher does not
+   * act on yet, deletes of records it never held and the hub's own events.
    */
   readonly counts: Record<Outcome | 'echo' | 'deleted' | 'skipped', number>;
   /** Per source system: events handled since start and when the last one arrived (ISO 8601). */
@@ -46,6 +48,7 @@ export async function startCustomerMatcher(options: {
     review: 0,
     updated: 0,
     unchanged: 0,
+    erased: 0,
     echo: 0,
     deleted: 0,
     skipped: 0,
@@ -78,8 +81,19 @@ export async function startCustomerMatcher(options: {
       const system = event.origin.system;
       const sourceId = sourceIdOf(system, event.customer);
       if (event.changeType === 'DELETED') {
-        // The hub deletes nothing in the systems, so a delete is always the system's own.
+        // The hub deletes in the systems only to erase a customer (erasure.ts), and it holds nothing of an erased
+        // record any more: a delete of a record it holds is always the system's own.
         const removed = await store.removeSource(system, sourceId, store.config.sync.deletes.lastMember);
+        if (removed.outcome === 'unknown') {
+          const erasure = await erasureOfRecord(store.pool, store.schema, system, sourceId);
+          if (erasure) {
+            // The system's delete of an erased record: its part of the erasure is done.
+            await confirmErasure(store.pool, store.schema, erasure, system);
+            counts.erased++;
+            log.debug({ system, sourceId, erasure }, 'erased customer: delete confirmed');
+            return;
+          }
+        }
         counts[removed.outcome === 'unknown' ? 'skipped' : 'deleted']++;
         if (removed.outcome !== 'unknown') options.onChange?.();
         log.debug(
@@ -92,6 +106,10 @@ export async function startCustomerMatcher(options: {
       // committed before the echo of it is looked at.
       const { change, result } = await store.transaction(async (client) => {
         const previous = await store.sourceState(system, sourceId, client);
+        // A change of an erased record (one still on its way, or the system's echo of the erasure) is dropped:
+        // the customer must not come back.
+        if (!previous && (await erasureOfRecord(client, store.schema, system, sourceId)))
+          return { change: null, result: null };
         const sent = await sentTo(client, store.schema, system, sourceId, previous?.goldenId ?? null);
         const change = classify(
           event,
@@ -113,6 +131,11 @@ export async function startCustomerMatcher(options: {
         if (change.kind === 'edit') await forgetSent(client, store.schema, system, sourceId, change.fields);
         return { change, result };
       });
+      if (!change) {
+        counts.erased++;
+        log.debug({ system, sourceId }, 'change of an erased customer dropped');
+        return;
+      }
       if (change.kind === 'echo') counts.echo++;
       if (!result) return;
       if (change.kind === 'edit') counts[result.outcome]++;

@@ -12,6 +12,14 @@ export {
 } from './activity.ts';
 export { defaultMdmConfig, loadMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 export { type CustomerMatcher, startCustomerMatcher } from './consumer.ts';
+export {
+  type Erasure,
+  type ErasureRequest,
+  type ErasureSystem,
+  eraseCustomer,
+  erasureById,
+  erasureOfGolden,
+} from './erasure.ts';
 export { customerFile, type LoadProgress, loadJsonLines, loadTable } from './load.ts';
 export { type Drift, type ReconcileReport, reconcile } from './reconcile.ts';
 export { type QueryKind, queryKind, type SearchHit, searchCustomers } from './search.ts';
@@ -23,4 +31,4 @@ export {
   unmergeById,
 } from './steward.ts';
 export { type GoldenView, MasterDataStore } from './store.ts';
-export { type GoldenSync, type SyncConfig, startGoldenSync } from './sync/index.ts';
+export { type GoldenSync, publishErasure, type SyncConfig, startGoldenSync } from './sync/index.ts';

@@ -247,7 +247,14 @@ async function load(
   const { digest, totalLines } = await source.describe();
   const runKey = `${system}:${digest}`;
   const previous = await store.loadProgress(runKey);
-  const counts: Record<Outcome, number> = { new: 0, merged: 0, review: 0, updated: 0, unchanged: 0 };
+  const counts: Record<Outcome, number> = {
+    new: 0,
+    merged: 0,
+    review: 0,
+    updated: 0,
+    unchanged: 0,
+    erased: 0,
+  };
   for (const [k, v] of Object.entries(previous?.counts ?? {})) if (k in counts) counts[k as Outcome] = v;
   const resumedFrom = previous?.lines ?? 0;
   const started = Date.now();

@@ -15,6 +15,7 @@ import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
 import { blockingKeys } from './block.ts';
 import type { MdmConfig } from './config.ts';
+import { erasedKeyHash } from './erasure.ts';
 import { Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, survive } from './survivorship.ts';
@@ -26,11 +27,13 @@ export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url
 /** Per golden field: when the source changed it (ISO time), or null for a copy the hub wrote there. */
 export type FieldTimes = Partial<Record<string, string | null>>;
 
-export type Outcome = 'new' | 'merged' | 'review' | 'updated' | 'unchanged';
+/** `erased`: the record was erased (masterdata/erasure.ts) and is not matched again. */
+export type Outcome = 'new' | 'merged' | 'review' | 'updated' | 'unchanged' | 'erased';
 
 export interface UpsertResult {
   system: string;
   sourceId: string;
+  /** Empty for an erased record. */
   goldenId: string;
   outcome: Outcome;
   /** Candidate records scored for this record (pairs compared). */
@@ -180,15 +183,39 @@ export class MasterDataStore {
     return this.transaction((client) => this.upsertIn(client, system, customer));
   }
 
-  /** Matches and merges records one after the other, in one transaction (bulk loads). */
+  /**
+   * Matches and merges records one after the other, in one transaction (bulk loads). Records erased before
+   * (masterdata/erasure.ts) are not loaded again: outcome `erased`.
+   */
   async upsertBatch(
     items: Array<{ system: string; customer: CustomerPartyMaster }>,
     /** Runs in the same transaction after the batch (a load's resume position, an inbox entry). */
     alsoInTransaction?: (client: Client, results: UpsertResult[]) => Promise<void>,
   ): Promise<UpsertResult[]> {
     return this.transaction(async (client) => {
+      const keyed = items.map((item) => ({ ...item, sourceId: sourceIdOf(item.system, item.customer) }));
+      const erased = new Set(
+        (
+          await client.query<{ key_hash: string }>(
+            `select key_hash from ${this.#q}.erased_key where key_hash = any($1::text[])`,
+            [keyed.map((k) => erasedKeyHash(k.system, k.sourceId))],
+          )
+        ).rows.map((r) => r.key_hash),
+      );
       const out: UpsertResult[] = [];
-      for (const item of items) out.push(await this.upsertIn(client, item.system, item.customer));
+      for (const item of keyed) {
+        if (erased.has(erasedKeyHash(item.system, item.sourceId))) {
+          out.push({
+            system: item.system,
+            sourceId: item.sourceId,
+            goldenId: '',
+            outcome: 'erased',
+            compared: 0,
+          });
+          continue;
+        }
+        out.push(await this.upsertIn(client, item.system, item.customer));
+      }
       await alsoInTransaction?.(client, out);
       return out;
     });

@@ -11,6 +11,7 @@ import {
   CustomerActivity,
   type CustomerMatcher,
   defaultMdmConfig,
+  type GoldenSync,
   MasterDataStore,
   type MdmConfig,
   startCustomerActivity,
@@ -94,6 +95,8 @@ interface MasterData {
   store: MasterDataStore;
   matcher: CustomerMatcher;
   activity: CustomerActivity;
+  /** The golden sync relay (golden topic, commands, erasures). */
+  sync: GoldenSync;
   stop(): Promise<void>;
 }
 
@@ -143,7 +146,7 @@ async function startMasterData(
     });
     stops.push(() => activityRunner.stop());
     await Promise.all([matcher.ready(), activityRunner.ready()]);
-    return { store, matcher, activity, topic, groupId, stop };
+    return { store, matcher, activity, sync, topic, groupId, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -93,3 +93,68 @@ export async function readRawMessages(
   }
   return messages;
 }
+
+/** A record as it lies in the log now: null value for a tombstone. */
+export interface LogRecord {
+  partition: number;
+  offset: string;
+  key: string;
+  value: Buffer | null;
+}
+
+/**
+ * Every record the topic holds now, from its log start to its end (after compaction: what the cleaner left),
+ * with a plain kafkajs consumer in a new group.
+ */
+export async function readWholeTopic(topic: string, timeoutMs = 20_000): Promise<LogRecord[]> {
+  const kafka = new Kafka({
+    brokers: testStack().brokers.split(','),
+    clientId: unique('raw'),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const open = new Map(
+    ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]),
+  );
+  const records: LogRecord[] = [];
+  if (open.size === 0) return records;
+  const consumer = kafka.consumer({ groupId: unique('raw-group'), maxWaitTimeInMs: 200 });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${topic}: not read to its end`)), timeoutMs);
+      consumer.on(consumer.events.CRASH, (event) => {
+        clearTimeout(timer);
+        reject(event.payload.error);
+      });
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            const last = open.get(partition);
+            if (last === undefined || BigInt(message.offset) > last) return;
+            records.push({
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? '',
+              value: message.value,
+            });
+            if (BigInt(message.offset) === last) open.delete(partition);
+            if (open.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}

@@ -4,16 +4,21 @@ import { findMapping } from '../../mappings/index.ts';
 import {
   customerFile,
   decidePair,
+  type Erasure,
+  eraseCustomer,
+  erasureById,
   type LoadProgress,
   loadJsonLines,
   loadMdmConfig,
   loadTable,
   MasterDataStore,
+  publishErasure,
   reconcile,
   unmergeById,
 } from '../../masterdata/index.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
 import { postgresReachable } from '../../store/probe.ts';
+import { connectBus } from '../endpoints.ts';
 import { printResult } from '../output.ts';
 
 /**
@@ -113,6 +118,9 @@ export function registerMdmCommand(program: Command): void {
             `  merged into one     ${summary.counts.merged}`,
             `  under review        ${summary.counts.review}`,
             `  updated / unchanged ${summary.counts.updated} / ${summary.counts.unchanged}`,
+            ...(summary.counts.erased
+              ? [`  erased, not loaded  ${summary.counts.erased} (right to be forgotten)`]
+              : []),
             `  now ${stats.golden} golden records, ${stats.review} pairs in the steward queue; ${summary.recordsPerSecond.toFixed(0)} records/s`,
           ].join('\n'),
         );
@@ -343,4 +351,77 @@ export function registerMdmCommand(program: Command): void {
       await store.close();
     }
   });
+  registerMdmEraseCommand(mdm);
+}
+
+/** The erasure as the CLI prints it: what went, and per system how far its delete got. */
+function erasureLines(erasure: Erasure & { repeated?: boolean }, note: string | undefined): string {
+  const counts = Object.entries(erasure.counts)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  return [
+    `${erasure.repeated ? 'erased before' : 'erased'}: ${erasure.goldenIds.join(', ')} (${erasure.erasureId})`,
+    `  removed from the hub: ${counts || 'nothing else'}`,
+    ...Object.entries(erasure.systems).map(
+      ([system, s]) => `  ${system.padEnd(12)} ${s.records} record(s), ${s.status}`,
+    ),
+    `  tombstones and commands: ${erasure.status}${note ? ` (${note})` : ''}`,
+  ].join('\n');
+}
+
+function registerMdmEraseCommand(mdm: Command): void {
+  withStoreOptions(
+    mdm
+      .command('erase [goldenId]')
+      .description(
+        "erase a golden customer (right to be forgotten): its rows in the hub go, an audit record stays, and the golden topic's tombstones and each system's erasure command are published",
+      )
+      .option(
+        '--system <system>',
+        "with --source-id: erase the golden customer of that system's record instead",
+      )
+      .option('--source-id <id>', "the record's id in --system")
+      .option('--actor <name>', 'who asks (kept in the audit record)', process.env.USER ?? 'admin')
+      .option('--json', 'print the audit record as JSON'),
+  ).action(
+    async (
+      goldenId: string | undefined,
+      options: StoreOptions & { system?: string; sourceId?: string; actor: string; json?: boolean },
+    ) => {
+      if (!options.system !== !options.sourceId)
+        throw new ConfigError(
+          '--system and --source-id go together: the record whose golden customer to erase',
+        );
+      const record =
+        options.system && options.sourceId
+          ? { system: options.system, sourceId: options.sourceId }
+          : undefined;
+      if (!goldenId === !record)
+        throw new ConfigError('name a golden id, or a record with --system and --source-id (one of them)');
+      if (goldenId && !/^gc-[0-9a-f]{20}$/.test(goldenId))
+        throw new ConfigError(`not a golden id: "${goldenId}" (gc- and 20 hex digits)`);
+      const store = await openStore(options);
+      try {
+        const erasure = await eraseCustomer(store, { goldenId, record, requestedBy: options.actor });
+        // The hub's relay publishes the tombstones and commands when it runs; without it, publish them now.
+        let note: string | undefined;
+        if (erasure.status === 'pending') {
+          try {
+            const bus = await connectBus('/eai/cli');
+            await publishErasure({ bus, store, erasureId: erasure.erasureId });
+          } catch (error) {
+            note = `not published now (${error instanceof Error ? error.message : String(error)}): the hub's relay publishes them when it runs`;
+          }
+        }
+        const latest = {
+          ...((await erasureById(store, erasure.erasureId)) ?? erasure),
+          repeated: erasure.repeated,
+        };
+        printResult(!!options.json, note ? { ...latest, note } : latest, () => erasureLines(latest, note));
+      } finally {
+        await store.close();
+      }
+    },
+  );
 }

@@ -1,10 +1,30 @@
 import { z } from 'zod';
 import { NonRetriableError } from '../../lib/errors.ts';
+import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
+import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
 import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
 
 export const BATCH_UPSERT_PATH = '/crm/v3/objects/contacts/batch/upsert';
+export const GDPR_DELETE_PATH = '/crm/v3/objects/contacts/gdpr-delete';
+
+/**
+ * The hub's erasure command (schemas/erasure.ts) as HubSpot's GDPR delete: the contact, its property history and
+ * the contacts merged into it are removed for good. By HubSpot's id when the command names it, else by the unique
+ * property `eai_golden_id` (a contact the hub created by the golden id).
+ */
+export function gdprDeleteRequest(event: CustomerEvent): HttpSinkRequest | null {
+  const own = erasureTargets(event, 'hubspot')[0]?.id;
+  const goldenId = event.customer.customerId;
+  if (!own && ((event.customer.sourceIds ?? []).length > 0 || !goldenId)) return null;
+  return {
+    method: 'POST',
+    path: GDPR_DELETE_PATH,
+    headers: { 'content-type': 'application/json' },
+    body: own ? { objectId: own } : { objectId: goldenId, idProperty: 'eai_golden_id' },
+  };
+}
 
 export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true }).extend({
   baseUrl: z
@@ -27,7 +47,8 @@ export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
  * connector's from-canonical mapping (hubspot/batch-upsert.from-canonical.yaml: by hs_object_id when HubSpot's id
  * is known, else by the unique property `eai_golden_id`). An event the mapping writes nothing for is skipped.
  * HubSpot stamps the writes itself: the webhook echo carries `changeSource: INTEGRATION` and the app id as
- * `sourceId`, which the source's mapping puts in the canonical event's `origin`.
+ * `sourceId`, which the source's mapping puts in the canonical event's `origin`. The hub's erasure command becomes
+ * HubSpot's GDPR delete (`gdprDeleteRequest`).
  */
 export function createHubspotUpsertSink(
   config: HubspotUpsertSinkConfig,
@@ -35,6 +56,7 @@ export function createHubspotUpsertSink(
 ): HttpSink {
   const { accessToken, ...http } = config;
   async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
+    if (isErasureCommand(record.value)) return gdprDeleteRequest(record.value);
     const bodies = await context.toSystem(record.value);
     if (bodies.length === 0) return null;
     if (bodies.length > 1)
@@ -52,6 +74,9 @@ export function createHubspotUpsertSink(
     {
       config: { ...http, authHeader: { name: 'Authorization', value: `Bearer ${accessToken}` } },
       request,
+      // A GDPR delete of a contact HubSpot no longer holds (a first delivery deleted it): done.
+      alreadyApplied: (refusal, sent) =>
+        sent.path === GDPR_DELETE_PATH && refusal.status === 404 ? 'contact already deleted' : undefined,
     },
     context,
   );

@@ -16,7 +16,7 @@ export const odooWriteSink = definePlugin({
   type: 'odoo-write-sink',
   kind: 'sink',
   description:
-    'CustomerEvents → res.partner create/write (by id or ref), SalesOrderEvent status → sale.order action_confirm/cancel, by JSON-RPC execute_kw.',
+    "CustomerEvents → res.partner create/write (by id or ref), SalesOrderEvent status → sale.order action_confirm/cancel, by JSON-RPC execute_kw; the hub's erasure command → unlink (or anonymise and archive a partner orders point to).",
   config: odooWriteSinkConfig,
   defaults: {
     mapping: 'odoo/res-partner.from-canonical.yaml',

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
+import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
 import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
@@ -40,6 +42,27 @@ interface SourceId {
   id: string;
   idType?: string | null;
 }
+
+/**
+ * What an erased partner that orders still point to keeps: a placeholder name (Odoo requires one), nothing else of
+ * the person, archived. Odoo 17's fields (`mobile` is gone in 18).
+ */
+export const ERASED_PARTNER: Values = {
+  name: 'Erased customer',
+  email: false,
+  phone: false,
+  mobile: false,
+  street: false,
+  street2: false,
+  zip: false,
+  city: false,
+  state_id: false,
+  website: false,
+  vat: false,
+  ref: false,
+  comment: false,
+  active: false,
+};
 
 /** Odoo exceptions a second try can get past: a concurrent update, a lost database connection. */
 const RETRIABLE_FAULTS = /OperationalError|SerializationFailure|concurrent update|could not serialize/i;
@@ -151,6 +174,57 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     return call('res.partner', 'write', [[current.id], changed]);
   }
 
+  /**
+   * The hub's erasure command: the partner (by its id, or by `ref` = the golden id for one the hub created) is
+   * unlinked; one that orders point to (as customer, invoice or delivery address) cannot be, and is anonymised
+   * and archived instead, as Odoo's own privacy tools do. Built from what Odoo holds before every attempt: a
+   * partner gone or anonymised already needs nothing.
+   */
+  async function erasureRequests(event: CustomerEvent): Promise<HttpSinkRequest[] | null> {
+    const own = erasureTargets(event, 'odoo').filter(
+      (s) => (s.idType ?? 'res.partner') === 'res.partner' && /^\d+$/.test(s.id),
+    );
+    const goldenId = event.customer.customerId;
+    let domain: unknown[];
+    if (own.length > 0) domain = [['id', 'in', own.map((s) => Number(s.id))]];
+    else if ((event.customer.sourceIds ?? []).length === 0 && goldenId) domain = [['ref', '=', goldenId]];
+    else return null;
+    const fields = Object.keys(ERASED_PARTNER);
+    const partners = await client.executeKw<OdooRecord[]>(
+      'res.partner',
+      'search_read',
+      [domain],
+      { fields, context: { active_test: false } },
+      context.signal,
+    );
+    const steps: HttpSinkRequest[] = [];
+    for (const partner of partners) {
+      const referenced = await client.executeKw<number>(
+        'sale.order',
+        'search_count',
+        [
+          [
+            '|',
+            '|',
+            ['partner_id', '=', partner.id],
+            ['partner_invoice_id', '=', partner.id],
+            ['partner_shipping_id', '=', partner.id],
+          ],
+        ],
+        {},
+        context.signal,
+      );
+      if (referenced === 0) {
+        steps.push(await call('res.partner', 'unlink', [[partner.id]]));
+        continue;
+      }
+      const changed = difference(partner, ERASED_PARTNER);
+      if (Object.keys(changed).length > 0)
+        steps.push(await call('res.partner', 'write', [[partner.id], changed]));
+    }
+    return steps.length > 0 ? steps : null;
+  }
+
   async function orderRequest(record: SinkRecord): Promise<HttpSinkRequest | null> {
     const order = (record.value as { salesOrder: { status: string; sourceIds?: SourceId[] } }).salesOrder;
     const action = ORDER_ACTIONS[order.status];
@@ -175,7 +249,8 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     return call('sale.order', action.method, [[current.id]]);
   }
 
-  async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
+  async function request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | null> {
+    if (isErasureCommand(record.value)) return erasureRequests(record.value);
     const value = record.value as { origin?: Origin };
     const skipped = await readFromOdoo(value.origin);
     if (skipped) {

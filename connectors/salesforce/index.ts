@@ -16,7 +16,7 @@ export const salesforceUpsertSink = definePlugin({
   type: 'salesforce-upsert-sink',
   kind: 'sink',
   description:
-    'CustomerEvents → Salesforce Account/Contact upsert by external id (OAuth client credentials, Sforce-Call-Options client).',
+    "CustomerEvents → Salesforce Account/Contact upsert by external id (OAuth client credentials, Sforce-Call-Options client); the hub's erasure command → delete + emptyRecycleBin.",
   config: salesforceUpsertSinkConfig,
   createSink: (config, context) => createSalesforceUpsertSink(config, context),
 });

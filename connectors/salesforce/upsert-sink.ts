@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { NonRetriableError } from '../../lib/errors.ts';
+import { isErasureCommand } from '../../schemas/erasure.ts';
 import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
 import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
 import { createSalesforceAuth, salesforceOrgConfig } from './auth.ts';
+import { alreadyDeleted, checkEmptyRecycleBin, erasureSteps } from './erasure.ts';
+import { createRecordReader } from './record-reader.ts';
 
 export const salesforceUpsertSinkConfig = httpSinkConfig
   .omit({ authHeader: true, baseUrl: true })
@@ -35,7 +38,8 @@ function upsertPathOf(body: Buffer, connector: string): string {
  * request, the body written by the connector's mapping (salesforce/sobject.from-canonical.yaml: by Id when the
  * event carries the Salesforce id, else by External_Id__c = the customerId). OAuth client credentials through the
  * HTTP sink's `authorize` hook (a 401 renews the token once); `Sforce-Call-Options: client=<clientName>` on every
- * write marks its change events.
+ * write marks its change events. The hub's erasure command (schemas/erasure.ts) deletes the record and empties it
+ * from the Recycle Bin (erasure.ts).
  */
 export function createSalesforceUpsertSink(
   config: SalesforceUpsertSinkConfig,
@@ -46,7 +50,35 @@ export function createSalesforceUpsertSink(
     { instanceUrl, clientId, clientSecret, apiVersion, authTimeoutMs },
     context.name,
   );
-  async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
+  const reader = createRecordReader({
+    instanceUrl,
+    apiVersion,
+    timeoutMs: http.timeoutMs,
+    retries: http.retry.retries,
+    connector: context.name,
+    auth,
+    signal: context.signal,
+  });
+  /** The Account or Contact the hub created under a golden id (External_Id__c), if any. */
+  async function findByGoldenId(goldenId: string) {
+    const found: Array<{ type: 'Account' | 'Contact'; id: string }> = [];
+    if (!goldenId) return found;
+    for (const type of ['Account', 'Contact'] as const) {
+      const body = await reader.read(`${type}/External_Id__c`, goldenId);
+      const id = body ? (JSON.parse(body.toString('utf8')) as { Id?: unknown }).Id : undefined;
+      if (typeof id === 'string') found.push({ type, id });
+    }
+    return found;
+  }
+  async function request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | null> {
+    if (isErasureCommand(record.value))
+      return erasureSteps({
+        event: record.value,
+        apiVersion,
+        clientName,
+        token: () => auth.token({ renew: false, signal: context.signal }),
+        findByGoldenId,
+      });
     const bodies = await context.toSystem(record.value);
     if (bodies.length === 0) return null;
     if (bodies.length > 1)
@@ -68,6 +100,8 @@ export function createSalesforceUpsertSink(
       authorize: async ({ renew, signal }) => ({
         authorization: `Bearer ${await auth.token({ renew, signal })}`,
       }),
+      alreadyApplied: alreadyDeleted,
+      checkAnswer: (text, sent) => checkEmptyRecycleBin(text, sent, context.name),
     },
     context,
   );

@@ -296,6 +296,40 @@ describe('HTTP sink against a scripted server', () => {
     await expect(plain.put(customer('K-9', 'again'))).rejects.toBeInstanceOf(HttpRefusedError);
   });
 
+  it('sends a list of requests in order, each step with its own key; a retry resends only the step that failed, and a step taken as done lets the next follow', async () => {
+    server = await startScriptedServer((req, res, index) => {
+      if (req.url === '/api/purge' && index === 2) res.writeHead(503).end('busy');
+      else if (req.url === '/api/gone') res.writeHead(404).end('{"code":"gone"}');
+      else res.writeHead(204).end();
+    });
+    const context = testContext('steps-sink');
+    const sink = createHttpSink(
+      {
+        alreadyApplied: (refusal, request) =>
+          refusal.status === 404 && request.path === '/gone' ? 'already gone' : undefined,
+        config: httpSinkConfig.parse({
+          baseUrl: `${server.url}/api/`,
+          retry: { retries: 3, initialDelayMs: 5, maxDelayMs: 10 },
+          idempotencyHeader: 'X-Request-Id',
+        }),
+        request: async () => [
+          { method: 'DELETE', path: '/delete' },
+          { method: 'DELETE', path: '/gone' },
+          { method: 'POST', path: '/purge' },
+        ],
+      },
+      context,
+    );
+    const record = customer('K-S', 'steps');
+    await sink.put(record);
+    expect(server.requests.map((r) => `${r.method} ${r.url} ${r.headers['x-request-id']}`)).toEqual([
+      `DELETE /api/delete ${record.idempotencyKey}`,
+      `DELETE /api/gone ${record.idempotencyKey}/1`,
+      `POST /api/purge ${record.idempotencyKey}/2`,
+      `POST /api/purge ${record.idempotencyKey}/2`,
+    ]);
+  });
+
   it('retries a 409 only when configured to', async () => {
     server = await startScriptedServer((_req, res, index) =>
       index < 2 ? res.writeHead(409).end('locked') : res.writeHead(200).end(),

@@ -39,8 +39,12 @@ export interface HttpSinkRequest {
 
 export interface HttpSinkOptions {
   config: HttpSinkConfig;
-  /** The request that writes `record`, or null when there is nothing to write for it (the put resolves). */
-  request(record: SinkRecord): Promise<HttpSinkRequest | null>;
+  /**
+   * The request that writes `record`, or null when there is nothing to write for it (the put resolves). A list is
+   * sent in order, each step with its own retries (an erasure: delete, then purge); step n > 0 carries the
+   * idempotency key `<key>/<n>`. A step refused as `alreadyApplied` counts as done and the next one follows.
+   */
+  request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | null>;
   /**
    * Auth headers for each attempt (e.g. a cached OAuth bearer token). Called with `renew: true` once per put
    * after a 401, to fetch a fresh token; the request is then sent again.
@@ -50,7 +54,7 @@ export interface HttpSinkOptions {
    * A refusal that means the write was made before (a target that answers a repeat with 409 and its own code,
    * not with the first answer): return what to log, and the put resolves instead of dead-lettering the record.
    */
-  alreadyApplied?(refusal: HttpRefusedError): string | undefined;
+  alreadyApplied?(refusal: HttpRefusedError, request: HttpSinkRequest): string | undefined;
   /**
    * Reads a 2xx answer's body, for targets that answer failures with 200 (JSON-RPC faults): throw a
    * NonRetriableError to dead-letter the record (its message is the dead letter's reason), a RetriableError to retry.
@@ -116,11 +120,19 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
   breaker.onReset(() => log.info('circuit breaker closed: the target answers again'));
 
   /** One attempt: headers (auth, idempotency), the request under a deadline, the answer classified. */
-  async function send(record: SinkRecord, request: HttpSinkRequest, renewAuth: boolean): Promise<void> {
+  async function send(
+    record: SinkRecord,
+    request: HttpSinkRequest,
+    step: number,
+    renewAuth: boolean,
+  ): Promise<void> {
     const failure: HttpFailure = { connector: context.name, method: request.method, path: request.path };
     const headers = new Headers(request.headers);
     if (config.idempotencyHeader && !headers.has(config.idempotencyHeader))
-      headers.set(config.idempotencyHeader, record.idempotencyKey);
+      headers.set(
+        config.idempotencyHeader,
+        step === 0 ? record.idempotencyKey : `${record.idempotencyKey}/${step}`,
+      );
     if (config.authHeader) headers.set(config.authHeader.name, config.authHeader.value);
     if (options.authorize) {
       for (const [name, value] of Object.entries(await options.authorize({ renew: renewAuth, signal })))
@@ -157,7 +169,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     }
     if (response.status === 401 && options.authorize && !renewAuth) {
       log.info({ method: request.method, path: request.path }, 'target answered 401: authorizing again');
-      return send(record, request, true);
+      return send(record, request, step, true);
     }
     throw httpAnswerError(
       failure,
@@ -167,9 +179,9 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
   }
 
   /** An attempt through the breaker; an open breaker fails fast with when it will try again. */
-  async function attempt(record: SinkRecord, request: HttpSinkRequest): Promise<void> {
+  async function attempt(record: SinkRecord, request: HttpSinkRequest, step: number): Promise<void> {
     try {
-      await breaker.execute(() => send(record, request, false));
+      await breaker.execute(() => send(record, request, step, false));
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw new CircuitOpenError(context.name, baseUrl, openUntil);
       throw error;
@@ -185,20 +197,34 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
 
   return {
     async put(record) {
-      let request = options.requestPerAttempt ? undefined : await options.request(record);
-      if (request === null) return;
-      const applied = async () => {
-        if (options.requestPerAttempt) request = await options.request(record);
-        if (request) await attempt(record, request);
+      const asList = (r: HttpSinkRequest | HttpSinkRequest[] | null) => (r === null ? [] : [r].flat());
+      // Built once, unless per attempt; a step sent stays sent when a later one is retried.
+      const pending = options.requestPerAttempt ? [] : asList(await options.request(record));
+      if (!options.requestPerAttempt && pending.length === 0) return;
+      const steps = pending.length;
+      let current: HttpSinkRequest | undefined;
+      const sendStep = async (request: HttpSinkRequest, step: number) => {
+        current = request;
+        try {
+          await attempt(record, request, step);
+        } catch (error) {
+          const done =
+            error instanceof HttpRefusedError ? options.alreadyApplied?.(error, request) : undefined;
+          if (done === undefined) throw error;
+          log.info({ key: record.key, method: request.method, path: request.path }, done);
+        }
       };
-      const write = options.alreadyApplied
-        ? () =>
-            applied().catch((error: unknown) => {
-              const done = error instanceof HttpRefusedError ? options.alreadyApplied!(error) : undefined;
-              if (done === undefined) throw error;
-              log.info({ key: record.key, method: request?.method, path: request?.path }, done);
-            })
-        : applied;
+      const write = async () => {
+        if (options.requestPerAttempt) {
+          const built = asList(await options.request(record));
+          for (const [step, request] of built.entries()) await sendStep(request, step);
+          return;
+        }
+        while (pending.length > 0) {
+          await sendStep(pending[0]!, steps - pending.length);
+          pending.shift();
+        }
+      };
       await withRetry(write, {
         retries: config.retry.retries,
         initialDelayMs: config.retry.initialDelayMs,
@@ -208,8 +234,8 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         onRetry: (error, attempts) =>
           log.warn(
             {
-              method: request?.method,
-              path: request?.path,
+              method: current?.method,
+              path: current?.path,
               attempt: attempts,
               status: (error as { status?: number }).status,
               reason: (error as Error).name,

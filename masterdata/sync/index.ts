@@ -9,6 +9,7 @@ export {
   topField,
 } from './changes.ts';
 export { type SyncConfig, type SyncSystem, syncConfigSchema } from './config.ts';
+export { erasureEvent, publishErasure, publishErasureOutbox } from './erasure-out.ts';
 export {
   type GoldenSync,
   MDM_SYSTEM,

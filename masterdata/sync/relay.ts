@@ -6,7 +6,8 @@
  *   for its sink: the golden values of the fields the system does not hold yet, addressed by the system's own id
  *   from the xref (or, with `create`, by the golden id), keyed by golden id.
  * Published (acks=all) before the outbox rows are deleted in the same database transaction: at least once; the
- * sinks' upserts are idempotent. Several instances share the outbox with `for update skip locked`.
+ * sinks' upserts are idempotent. Several instances share the outbox with `for update skip locked`. Each pass also
+ * publishes what erasures left in their own outbox (erasure-out.ts: tombstones, erasure commands).
  */
 import type { Bus, Publisher, PublishInput } from '../../bus/index.ts';
 import { customerSyncTopicSpec, goldenCustomerTopicSpec } from '../../bus/index.ts';
@@ -18,6 +19,7 @@ import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
 import type { SyncConfig } from './config.ts';
+import { publishErasureOutbox } from './erasure-out.ts';
 
 /** The `origin.system` of what the hub publishes; the sinks' mappings and the matcher know it is not a source. */
 export const MDM_SYSTEM = 'mdm';
@@ -275,6 +277,9 @@ export async function startGoldenSync(options: {
     ...pushTo.map(([system]) => customerSyncTopicSpec(commandTopic(system))),
   ]);
   const publisher: Publisher & { close(): Promise<void> } = await bus.publisher();
+  // Tombstones (null values) for erasures go out through the transport itself: the publisher encodes Avro only.
+  const producer = bus.transport.producer();
+  await producer.connect();
   const counts: GoldenSync['counts'] = {
     golden: 0,
     commands: Object.fromEntries(pushTo.map(([s]) => [s, 0])),
@@ -293,9 +298,19 @@ export async function startGoldenSync(options: {
           [config.batchSize],
         )
       ).rows;
+      // Erasures first: their tombstones and commands wait for nothing else.
+      const erased = await publishErasureOutbox({
+        client,
+        schema: store.schema,
+        config,
+        producer,
+        preparer: publisher,
+        limit: config.batchSize,
+      });
       if (rows.length === 0) {
         await client.query('commit');
-        return 0;
+        if (erased > 0) log.info({ rows: erased }, 'erasure tombstones and commands published');
+        return erased;
       }
       const first = new Map<string, { before: CustomerPartyMaster | null; beforeStatus: string | null }>();
       for (const r of rows)
@@ -377,7 +392,8 @@ export async function startGoldenSync(options: {
         { outbox: rows.length, golden: events.length, commands: commands.filter((c) => c.event).length },
         'golden changes published',
       );
-      return rows.length;
+      if (erased > 0) log.info({ rows: erased }, 'erasure tombstones and commands published');
+      return rows.length + erased;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
       throw error;
@@ -431,6 +447,7 @@ export async function startGoldenSync(options: {
       wake?.();
       await looping;
       await publisher.close();
+      await producer.disconnect();
     },
   };
 }

@@ -451,9 +451,10 @@ describe('planning golden events and commands', () => {
 });
 
 describe('topics', () => {
-  it('declares the golden topic in the catalog, compacted', () => {
+  it('declares the golden topic in the catalog, compacted, with a bound on how long an erased value stays', () => {
     expect(topicCatalog.find((t) => t.topic === 'mdm.golden-customer')?.config).toEqual({
       'cleanup.policy': 'compact',
+      'max.compaction.lag.ms': '86400000',
     });
   });
 });

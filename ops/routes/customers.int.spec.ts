@@ -1,8 +1,8 @@
 /**
  * The customer routes on a real hub (matcher and 360 read model on the broker, master data in PostgreSQL): events
  * published to the hub's topics become golden records, found by id, xref and search; a steward accepts, unmerges
- * and merges over REST; the 360 shows credit, open orders with shipments and cases. Every answer is checked
- * against the hub's OpenAPI document; 401, 403, 404 and 409 say what is wrong.
+ * and merges over REST; the 360 shows credit, open orders with shipments and cases; an admin erases a customer.
+ * Every answer is checked against the hub's OpenAPI document; 401, 403, 404, 409 and 410 say what is wrong.
  */
 import pg from 'pg';
 import { pino } from 'pino';
@@ -16,7 +16,7 @@ import { type Hub, startHub } from '../hub.ts';
 
 const stack = testStack();
 const bus = testBus();
-const tokens = { viewer: newToken(), operator: newToken() };
+const tokens = { viewer: newToken(), operator: newToken(), admin: newToken() };
 const schema = `mdm_api_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
 const topics = {
   customer: unique('mdm-api-customer'),
@@ -112,6 +112,7 @@ beforeAll(async () => {
     tokens: [
       { name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) },
       { name: 'steward', role: 'operator', sha256: hashToken(tokens.operator) },
+      { name: 'dpo', role: 'admin', sha256: hashToken(tokens.admin) },
     ],
     port: 0,
     masterdata: {
@@ -499,5 +500,84 @@ describe('the customer routes of the hub', () => {
     );
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ error: 'no golden customer gc-00000000000000000000' });
+  });
+  it('erases a golden customer (admin only): 202 with an audit record free of its data, then 410 for its id, 200 for a repeat, and its records are not matched again', async () => {
+    const path = `/customers/${mullerId}/erasure`;
+    const template = '/customers/{goldenId}/erasure';
+    expect((await call('POST', template, path, 'operator')).status).toBe(403);
+    const unknown = await call('POST', template, '/customers/gc-00000000000000000000/erasure', 'admin');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ error: 'no golden customer gc-00000000000000000000' });
+
+    const erased = await call('POST', template, path, 'admin');
+    expect(erased.status).toBe(202);
+    const erasureId: string = erased.body.erasureId;
+    expect(erasureId).toMatch(/^er-[0-9a-f-]{36}$/);
+    expect(erased.headers.get('location')).toBe(`/customers/erasures/${erasureId}`);
+    expect(erased.body).toMatchObject({
+      goldenId: mullerId,
+      requestedBy: 'dpo',
+      repeated: false,
+      // The hub's relay published the golden topic's tombstones before the answer.
+      status: 'published',
+      // The default config pushes to no system: erased in the hub, to be erased in the systems by hand.
+      systems: { sap: { records: 1, status: 'no-sink' }, salesforce: { records: 1, status: 'no-sink' } },
+      counts: { sourceRecords: 2, orders: 2, shipments: 1, cases: 1 },
+    });
+    expect(JSON.stringify(erased.body)).not.toMatch(/m(ü|ue)ller|einkauf|1234567|pumps/i);
+
+    const gone = await call('GET', '/customers/{goldenId}', `/customers/${mullerId}`, 'viewer');
+    expect(gone.status).toBe(410);
+    expect(gone.body).toEqual({ error: `golden customer ${mullerId} was erased (${erasureId})` });
+    expect(
+      (await call('GET', '/customers/{goldenId}/360', `/customers/${mullerId}/360`, 'viewer')).status,
+    ).toBe(410);
+    const xref = await call(
+      'GET',
+      '/customers/xref/{system}/{sourceId}',
+      '/customers/xref/sap/0000100001',
+      'viewer',
+    );
+    expect(xref.status).toBe(404);
+    const again = await call('POST', template, path, 'admin');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ erasureId, repeated: true, requestedBy: 'dpo' });
+    const audit = await call(
+      'GET',
+      '/customers/erasures/{erasureId}',
+      `/customers/erasures/${erasureId}`,
+      'viewer',
+    );
+    expect(audit.status).toBe(200);
+    expect(audit.body).toMatchObject({ erasureId, goldenId: mullerId, status: 'published' });
+
+    // By a record of the customer: the HubSpot contact's golden record.
+    const weber = (
+      await call('GET', '/customers/xref/{system}/{sourceId}', '/customers/xref/hubspot/501', 'viewer')
+    ).body.goldenId;
+    const byRecord = await call(
+      'POST',
+      '/customers/xref/{system}/{sourceId}/erasure',
+      '/customers/xref/hubspot/501/erasure',
+      'admin',
+    );
+    expect(byRecord.status).toBe(202);
+    expect(byRecord.body.goldenIds).toContain(weber);
+
+    // The ERP sends the erased customer again (a change still on its way): dropped, not matched.
+    const matcher = hub.masterdata!.matcher;
+    const dropped = matcher.counts.erased;
+    await publisher.publish([
+      customer('sap', '0000100001', {
+        partyType: 'ORGANIZATION',
+        organizationName: mueller,
+        emails: [{ address: email }],
+      }),
+    ]);
+    await waitFor('the change of the erased customer dropped', () => matcher.counts.erased > dropped);
+    expect(
+      (await call('GET', '/customers/xref/{system}/{sourceId}', '/customers/xref/sap/0000100001', 'viewer'))
+        .status,
+    ).toBe(404);
   });
 });

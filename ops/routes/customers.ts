@@ -3,6 +3,10 @@ import type { Logger } from '../../lib/logger.ts';
 import {
   type CustomerActivity,
   decidePair,
+  type Erasure,
+  eraseCustomer,
+  erasureById,
+  erasureOfGolden,
   MasterDataConflictError,
   MasterDataNotFoundError,
   type MasterDataStore,
@@ -15,8 +19,9 @@ import { type AdminApi, HttpError } from '../api/index.ts';
 /**
  * The customer master data routes of the admin API: a golden record with the source of each field, its members
  * and merge history; the cross-reference; search by name, email or phone with the matcher's own scoring; the
- * steward queue and a steward's decisions (accept / reject a pair, merge two golden records, unmerge); and the
- * customer 360 from the canonical events the hub has seen. Reads need `viewer`, decisions `operator`.
+ * steward queue and a steward's decisions (accept / reject a pair, merge two golden records, unmerge); the
+ * customer 360 from the canonical events the hub has seen; erasure (right to be forgotten) and its audit record.
+ * Reads need `viewer`, decisions `operator`, erasure `admin`.
  *
  * A merged golden id answers with the golden record that holds it now (200, `requested` is the id asked for,
  * `Content-Location` the survivor's path): every id ever issued keeps working for clients that stored it.
@@ -24,6 +29,12 @@ import { type AdminApi, HttpError } from '../api/index.ts';
 export interface CustomerRouteDeps {
   store: MasterDataStore;
   activity: CustomerActivity;
+  /**
+   * The golden sync relay: an erasure wakes it and waits (at most `erasureWaitMs`, default 10 s) for its
+   * tombstones and commands to be published, so the answer says how far it got.
+   */
+  sync?: { kick(): void; flush(): Promise<void> };
+  erasureWaitMs?: number;
   /** An audit line per decision (who, what, which ids); never a customer's data. */
   logger?: Logger;
 }
@@ -150,7 +161,39 @@ const customer360Schema = z
   })
   .meta({ id: 'Customer360' });
 
+const erasureSchema = z
+  .object({
+    erasureId: z.string().describe('`er-` and a UUID: `GET /customers/erasures/{erasureId}`.'),
+    goldenId: z.string().describe('The golden id asked for.'),
+    goldenIds: z
+      .array(z.string())
+      .describe('Every golden id the customer had (merged ones too), all erased.'),
+    requestedBy: z.string(),
+    requestedAt: z.string(),
+    systems: z
+      .record(
+        z.string(),
+        z.object({
+          records: z.number().int(),
+          status: z
+            .enum(['pending', 'sent', 'confirmed', 'no-sink'])
+            .describe(
+              '`pending`: the erasure command waits to be published; `sent`: on the system’s command topic, for its sink; `confirmed`: the system’s delete came back; `no-sink`: the system is not pushed to, erase it there by hand.',
+            ),
+        }),
+      )
+      .describe('Per system holding the customer: its records and how far their erasure got.'),
+    counts: z.record(z.string(), z.number().int()).describe('Rows removed from the hub, per kind.'),
+    status: z
+      .enum(['pending', 'published'])
+      .describe('`published` once every tombstone and erasure command is on the bus.'),
+    publishedAt: z.string().nullable(),
+    repeated: z.boolean().optional().describe('True when the customer had been erased before: that erasure.'),
+  })
+  .meta({ id: 'CustomerErasure' });
+
 const notFound = (what: string) => ({ description: `No such ${what}.` });
+const erased = { description: 'Erased (right to be forgotten): the answer names the erasure.' };
 
 /** Store errors as answers: not found 404, a state conflict 409. */
 function answering<T>(work: () => Promise<T>): Promise<T> {
@@ -186,9 +229,50 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
   async function current(goldenId: string) {
     const resolved = await store.resolve(goldenId);
     const golden = resolved ? await store.golden(resolved) : null;
-    if (!resolved || !golden) throw new HttpError(404, `no golden customer ${goldenId}`);
+    if (!resolved || !golden) {
+      const erasure = await erasureOfGolden(store.pool, store.schema, goldenId);
+      if (erasure) throw new HttpError(410, `golden customer ${goldenId} was erased (${erasure.erasureId})`);
+      throw new HttpError(404, `no golden customer ${goldenId}`);
+    }
     return golden;
   }
+
+  /** Erases, wakes the relay and waits a while for it, then answers with the audit record as it stands. */
+  async function erase(
+    request: { goldenId?: string; record?: { system: string; sourceId: string } },
+    principal: string,
+  ) {
+    const result = await answering(() => eraseCustomer(store, { ...request, requestedBy: principal }));
+    deps.logger?.info(
+      { principal, erasureId: result.erasureId, goldenIds: result.goldenIds, repeated: result.repeated },
+      'customer erased',
+    );
+    let latest: Erasure = result;
+    if (deps.sync && result.status === 'pending') {
+      deps.sync.kick();
+      const waited = await Promise.race([
+        deps.sync.flush().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<false>((done) => setTimeout(done, deps.erasureWaitMs ?? 10_000, false).unref()),
+      ]);
+      if (waited) latest = (await erasureById(store, result.erasureId)) ?? result;
+    }
+    return {
+      status: result.repeated ? 200 : 202,
+      headers: { Location: `/customers/erasures/${result.erasureId}` },
+      body: { ...latest, repeated: result.repeated },
+    };
+  }
+  const erasureResponses = {
+    200: { description: 'Erased before: that erasure.', schema: erasureSchema },
+    202: {
+      description:
+        'Erased from the hub; the tombstones and the systems’ erasure commands are published (or about to be): the systems’ deletes follow (`systems.*.status`).',
+      schema: erasureSchema,
+    },
+  };
   const located = (requested: string, goldenId: string): Record<string, string> =>
     requested === goldenId ? {} : { 'Content-Location': `/customers/${goldenId}` };
 
@@ -307,6 +391,62 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
 
   api.route(
     {
+      method: 'post',
+      path: '/customers/{goldenId}/erasure',
+      summary:
+        'Erases a golden customer (right to be forgotten): from the hub, the golden topic and every system that holds it',
+      description:
+        'Removes every row of the hub that holds the customer (source records, blocking keys, scored pairs and steward decisions, golden rows and the ids merged into them, merge history naming them, sync state, customer 360 documents), keeps an audit record without personal data, tombstones each golden id on the compacted golden topic and sends each system that holds a record an erasure command, which its sink turns into the system’s own delete (Salesforce delete + emptyRecycleBin, HubSpot GDPR delete, Odoo unlink). Later events of the erased records are dropped.',
+      tag,
+      role: 'admin',
+      params: goldenParams,
+      responses: { ...erasureResponses, 404: notFound('golden id') },
+    },
+    async ({ params, principal }) => erase({ goldenId: params.goldenId }, principal.name),
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/customers/xref/{system}/{sourceId}/erasure',
+      summary:
+        'Erases the golden customer a system’s record belongs to (as POST /customers/{goldenId}/erasure)',
+      tag,
+      role: 'admin',
+      params: recordKey,
+      responses: { ...erasureResponses, 404: notFound('record') },
+    },
+    async ({ params, principal }) =>
+      erase({ record: { system: params.system, sourceId: params.sourceId } }, principal.name),
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/customers/erasures/{erasureId}',
+      summary: 'An erasure’s audit record: ids, systems and how far each got, counts, who and when',
+      tag,
+      role: 'viewer',
+      params: z.object({
+        erasureId: z
+          .string()
+          .regex(/^er-[0-9a-f-]{36}$/, 'must be an erasure id: er- and a UUID')
+          .describe('From the erasure’s answer.'),
+      }),
+      responses: {
+        200: { description: 'The audit record.', schema: erasureSchema },
+        404: notFound('erasure'),
+      },
+    },
+    async ({ params }) => {
+      const erasure = await erasureById(store, params.erasureId);
+      if (!erasure) throw new HttpError(404, `no erasure ${params.erasureId}`);
+      return { status: 200, body: erasure };
+    },
+  );
+
+  api.route(
+    {
       method: 'get',
       path: '/customers/xref/{system}/{sourceId}',
       summary: "The golden id of a system's customer record (the cross-reference)",
@@ -336,6 +476,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       responses: {
         200: { description: 'The golden record.', schema: goldenSchema },
         404: notFound('golden id'),
+        410: erased,
       },
     },
     async ({ params }) => {
@@ -420,6 +561,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       responses: {
         200: { description: 'The customer 360.', schema: customer360Schema },
         404: notFound('golden id'),
+        410: erased,
       },
     },
     async ({ params, query }) => {

@@ -51,6 +51,20 @@ export class EffectLog {
     );
   }
 
+  /**
+   * Forgets the stored answers whose body contains `mentions` (an erased record's id): a replay would otherwise
+   * hand its data out again. Returns how many were forgotten.
+   */
+  forgetAnswers(mentions: string): number {
+    let forgotten = 0;
+    for (const [key, answer] of Object.entries(this.answers)) {
+      if (!answer.body.includes(mentions)) continue;
+      delete this.answers[key];
+      forgotten++;
+    }
+    return forgotten;
+  }
+
   clear(): void {
     this.effects = [];
     this.answers = {};

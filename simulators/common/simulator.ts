@@ -54,6 +54,11 @@ async function startSimulatorInstance<S>(
       dirty = true;
       return effects.record(req, input, req.res ? idempotencyKeyOf(req.res) : undefined);
     },
+    forgetAnswers: (mentions) => {
+      const forgotten = effects.forgetAnswers(mentions);
+      if (forgotten > 0) dirty = true;
+      return forgotten;
+    },
   };
 
   const seedRecords = options.seed ? readSeedFile(options.seed) : [];

@@ -46,6 +46,11 @@ export interface SimContext<S> {
   recordEffect(req: Request, effect: EffectInput): Effect;
   /** Marks state to be saved without recording an effect (e.g. a token issued). */
   markDirty(): void;
+  /**
+   * Forgets the stored idempotent answers whose body contains `mentions` (a record erased for good: its answers
+   * must not hand its data out again). Returns how many.
+   */
+  forgetAnswers(mentions: string): number;
   /** Outbound webhooks (subscribers, ordered delivery with retries, webhook faults). */
   readonly webhooks: WebhookDispatcher;
   /** The base URL the simulator listens on, e.g. http://127.0.0.1:41234 (set once started). */

@@ -223,6 +223,52 @@ describe('single objects, list paging, history, merge', () => {
     expect(self.body).toMatchObject({ category: 'VALIDATION_ERROR' });
   });
 
+  it('GDPR-deletes a contact for good: gone with its history, archived or not, and the contacts merged into it; by id or a unique property; its stored answers forgotten', async () => {
+    const key = { 'Idempotency-Key': 'upsert-gina' };
+    const body = upsertBody([{ email: 'gina@example.com', firstname: 'Gina', eai_golden_id: 'gc-1' }]);
+    const gina = (await hs.json<Upserted>('POST', `${CONTACTS}/batch/upsert`, body, key)).body.results[0]!;
+    const replay = await hs.call('POST', `${CONTACTS}/batch/upsert`, body, key);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const old = await hs.json<ContactObject>('POST', CONTACTS, { properties: { email: 'g2@example.com' } });
+    await hs.json('POST', `${CONTACTS}/merge`, { primaryObjectId: gina.id, objectIdToMerge: old.body.id });
+    await hs.call('DELETE', `${CONTACTS}/${gina.id}`);
+
+    const deleted = await hs.call('POST', `${CONTACTS}/gdpr-delete`, { objectId: gina.id });
+    expect(deleted.status).toBe(204);
+    expect(await deleted.text()).toBe('');
+    for (const path of [
+      `${CONTACTS}/${gina.id}`,
+      `${CONTACTS}/${gina.id}?archived=true`,
+      `${CONTACTS}/${old.body.id}`,
+    ])
+      expect((await hs.call('GET', path)).status).toBe(404);
+    const archived = await hs.json<{ results: ContactObject[] }>('GET', `${CONTACTS}?archived=true`);
+    expect(archived.body.results).toEqual([]);
+    // The stored answer (it echoed the properties) is gone: the same key is a new request now.
+    const again = await hs.call('POST', `${CONTACTS}/batch/upsert`, body, key);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    const recreated = ((await again.json()) as Upserted).results[0]!;
+    expect(recreated.id).not.toBe(gina.id);
+
+    // Again by id: 404; by a unique property: deleted; by an unknown email: 204 (HubSpot blocklists it).
+    expect((await hs.call('POST', `${CONTACTS}/gdpr-delete`, { objectId: gina.id })).status).toBe(404);
+    const byGolden = await hs.call('POST', `${CONTACTS}/gdpr-delete`, {
+      objectId: 'gc-1',
+      idProperty: 'eai_golden_id',
+    });
+    expect(byGolden.status).toBe(204);
+    expect((await hs.call('GET', `${CONTACTS}/${recreated.id}`)).status).toBe(404);
+    const byEmail = await hs.call('POST', `${CONTACTS}/gdpr-delete`, {
+      objectId: 'nobody@example.com',
+      idProperty: 'email',
+    });
+    expect(byEmail.status).toBe(204);
+    const effects = (await (await fetch(`${hs.sim.url}/sim/effects?operation=gdpr-delete`)).json()) as {
+      count: number;
+    };
+    expect(effects.count).toBe(2);
+  });
+
   it('answers 401 INVALID_AUTHENTICATION without the private-app token', async () => {
     for (const authorization of [undefined, 'Bearer pat-na1-wrong']) {
       const response = await fetch(`${hs.sim.url}${CONTACTS}`, {

@@ -9,7 +9,7 @@ export interface Actor {
   sourceId: string;
 }
 
-export type ChangeKind = 'creation' | 'propertyChange' | 'deletion' | 'merge' | 'restore';
+export type ChangeKind = 'creation' | 'propertyChange' | 'deletion' | 'merge' | 'restore' | 'privacyDeletion';
 
 /** One thing that happened to a contact, later turned into a webhook event. */
 export interface ContactChange {
@@ -128,6 +128,36 @@ export function archiveContact(state: HubSpotState, contact: Contact): ContactCh
   contact.archived = true;
   contact.archivedAt = at;
   return [{ kind: 'deletion', objectId: contact.id, occurredAt: Date.parse(at) }];
+}
+
+/**
+ * A GDPR delete: the contact is gone for good (no archive, no history to restore), and with it every contact
+ * merged into it (their ids resolved to it). HubSpot sends `contact.privacyDeletion` and the usual
+ * `contact.deletion`. Returns the changes and the ids removed.
+ */
+export function gdprDeleteContact(
+  state: HubSpotState,
+  contact: Contact,
+): { changes: ContactChange[]; removed: string[] } {
+  const at = Date.parse(nextTimestamp(state));
+  const removed = new Set([contact.id]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const other of Object.values(state.contacts)) {
+      if (other.mergedInto && removed.has(other.mergedInto) && !removed.has(other.id)) {
+        removed.add(other.id);
+        grew = true;
+      }
+    }
+  }
+  for (const id of removed) delete state.contacts[id];
+  return {
+    changes: [
+      { kind: 'privacyDeletion', objectId: contact.id, occurredAt: at },
+      { kind: 'deletion', objectId: contact.id, occurredAt: at },
+    ],
+    removed: [...removed],
+  };
 }
 
 export function restoreContact(state: HubSpotState, contact: Contact): ContactChange[] {

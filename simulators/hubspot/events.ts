@@ -10,6 +10,7 @@ export const SUBSCRIPTION_TYPES = [
   'contact.deletion',
   'contact.merge',
   'contact.restore',
+  'contact.privacyDeletion',
 ] as const;
 
 /** HubSpot delivers at most 100 events per request. */
@@ -21,6 +22,8 @@ const CHANGE_FLAGS: Record<ChangeKind, string> = {
   deletion: 'DELETED',
   merge: 'MERGED',
   restore: 'RESTORED',
+  // Not documented for this type: the deletion's flag.
+  privacyDeletion: 'DELETED',
 };
 
 /** Each subscription type is one subscription of the app, with a stable id. */

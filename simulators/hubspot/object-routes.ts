@@ -8,6 +8,7 @@ import {
   createContact,
   findByProperty,
   findContact,
+  gdprDeleteContact,
   mergeContacts,
   updateContact,
 } from './contacts.ts';
@@ -101,6 +102,37 @@ export function objectRoutes(router: Router, sim: SimContext<HubSpotState>): voi
     });
     publishContactChanges(sim, changes, apiActor(sim.state));
     res.json(contactView(primary, {}));
+  });
+
+  // GDPR delete: the contact (archived or not) is removed for good with its history and the contacts merged into
+  // it; 204 without a body. By an unknown email HubSpot blocklists the address (not simulated): 204 as well.
+  router.post(`${CONTACTS}/gdpr-delete`, (req, res) => {
+    const { objectId, idProperty } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof objectId !== 'string' || objectId === '')
+      throw validationError('Invalid input JSON: objectId is a required string');
+    if (idProperty !== undefined && typeof idProperty !== 'string')
+      throw validationError('Invalid input JSON: idProperty must be a string');
+    const property = checkIdProperty(sim.state, idProperty);
+    const contact =
+      property === 'hs_object_id'
+        ? (findContact(sim.state, objectId) ?? findContact(sim.state, objectId, true))
+        : (findByProperty(sim.state, property, objectId) ??
+          Object.values(sim.state.contacts).find(
+            (c) => c.archived && !c.mergedInto && c.properties[property] === objectId,
+          ));
+    if (!contact) {
+      if (property === 'email') {
+        res.status(204).end();
+        return;
+      }
+      throw notFound();
+    }
+    const { changes, removed } = gdprDeleteContact(sim.state, contact);
+    // Its stored answers (upserts echo the properties) must not hand the data out again.
+    for (const id of removed) sim.forgetAnswers(`"${id}"`);
+    sim.recordEffect(req, { entityType: 'contact', entityId: contact.id, operation: 'gdpr-delete' });
+    publishContactChanges(sim, changes, apiActor(sim.state));
+    res.status(204).end();
   });
 
   router.get(`${CONTACTS}/:contactId`, (req, res) => {

@@ -154,6 +154,24 @@ describe('webhooks', () => {
     expect(all[3]).toMatchObject({ propertyValue: 'Evelyn' });
   });
 
+  it('a GDPR delete sends contact.privacyDeletion and contact.deletion, stamped as the integration', async () => {
+    await subscribe();
+    const made = await hs.json<{ results: ContactObject[] }>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      upsertBody([{ email: 'g@example.com', firstname: 'Gina' }]),
+    );
+    const id = made.body.results[0]!.id;
+    await settle();
+    receiver.deliveries.length = 0;
+    expect((await hs.call('POST', `${CONTACTS}/gdpr-delete`, { objectId: id })).status).toBe(204);
+    await settle();
+    expect(events().map((e) => [e.subscriptionType, e.objectId, e.changeSource])).toEqual([
+      ['contact.privacyDeletion', Number(id), 'INTEGRATION'],
+      ['contact.deletion', Number(id), 'INTEGRATION'],
+    ]);
+  });
+
   it('batches up to 100 events per request and filters by subscription type', async () => {
     await subscribe('contact.creation');
     const people = Array.from({ length: 100 }, (_, i) => ({ email: `m${i}@example.com` }));

@@ -8,6 +8,7 @@ import { salesforceErrorBody, sfError } from './errors.ts';
 import { queryRoutes } from './query-routes.ts';
 import { applySalesforceSeed } from './seed.ts';
 import { salesforceSimRoutes } from './sim-routes.ts';
+import { soapRoutes } from './soap-routes.ts';
 import { sobjectRoutes } from './sobject-routes.ts';
 import { emptySalesforceState, type SalesforceState } from './state.ts';
 
@@ -44,6 +45,7 @@ export const salesforceSimulator: SimulatorDefinition = createSimulator<Salesfor
       });
       tokenRoute(router, sim);
       salesforceSimRoutes(router, sim);
+      soapRoutes(router, sim);
       router.use('/services/data/:version', checkVersion, requireSession(sim));
       sobjectRoutes(router, sim);
       queryRoutes(router, sim);

@@ -204,3 +204,59 @@ describe('upsert by external id', () => {
     ]);
   });
 });
+
+describe('delete and the Recycle Bin', () => {
+  const soap = (ids: string[], session = sf.token) =>
+    fetch(`${sf.sim.url}/services/Soap/u/62.0`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml; charset=UTF-8', soapaction: '""' },
+      body: `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com"><soapenv:Header><urn:SessionHeader><urn:sessionId>${session}</urn:sessionId></urn:SessionHeader></soapenv:Header><soapenv:Body><urn:emptyRecycleBin>${ids.map((id) => `<urn:ids>${id}</urn:ids>`).join('')}</urn:emptyRecycleBin></soapenv:Body></soapenv:Envelope>`,
+    });
+  const cdcOf = async (id: string) =>
+    (
+      await sf.control<{ events: Array<{ payload: { ChangeEventHeader: { recordIds: string[] } } }> }>(
+        'GET',
+        '/sim/cdc-events',
+      )
+    ).events.filter((e) => e.payload.ChangeEventHeader.recordIds.includes(id));
+
+  it('a deleted record waits in the Recycle Bin; emptyRecycleBin (SOAP) removes it and its change events for good', async () => {
+    const created = await sf.json<{ id: string }>('POST', `${API}/sobjects/Contact`, {
+      FirstName: 'Rita',
+      LastName: 'Recycle',
+      Email: 'rita@example.com',
+    });
+    const id = created.body.id;
+    expect((await sf.call('DELETE', `${API}/sobjects/Contact/${id}`)).status).toBe(204);
+    const inBin = await sf.json<Array<{ errorCode: string }>>('GET', `${API}/sobjects/Contact/${id}`);
+    expect(inBin.body[0]?.errorCode).toBe('ENTITY_IS_DELETED');
+    expect((await cdcOf(id)).length).toBe(2);
+
+    const purged = await soap([id]);
+    expect(purged.status).toBe(200);
+    const text = await purged.text();
+    expect(text).toContain(`<result><id>${id}</id><success>true</success></result>`);
+    const gone = await sf.json<Array<{ errorCode: string }>>('GET', `${API}/sobjects/Contact/${id}`);
+    expect(gone.body[0]?.errorCode).toBe('NOT_FOUND');
+    expect(await cdcOf(id)).toEqual([]);
+
+    // Not in the bin (any more, or never deleted): an error per id, the call itself succeeds.
+    const live = await sf.json<{ id: string }>('POST', `${API}/sobjects/Contact`, { LastName: 'Live' });
+    const again = await (await soap([id, live.body.id])).text();
+    expect(again.match(/<statusCode>INVALID_ID_FIELD<\/statusCode>/g)).toHaveLength(2);
+    expect((await sf.call('GET', `${API}/sobjects/Contact/${live.body.id}`)).status).toBe(200);
+  });
+
+  it('answers a bad session and an unknown call with SOAP faults (HTTP 500)', async () => {
+    const bad = await soap(['003000000000000AAA'], 'nope');
+    expect(bad.status).toBe(500);
+    expect(await bad.text()).toContain('<faultcode>sf:INVALID_SESSION_ID</faultcode>');
+    const other = await fetch(`${sf.sim.url}/services/Soap/u/62.0`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: `<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Header><SessionHeader><sessionId>${sf.token}</sessionId></SessionHeader></Header><Body><query/></Body></Envelope>`,
+    });
+    expect(other.status).toBe(500);
+    expect(await other.text()).toContain('sf:INVALID_OPERATION');
+  });
+});
