@@ -106,6 +106,23 @@ async function world(name: string) {
     routerSessionTimeoutMs: 6000,
     sapUrl: sap.sim.url,
   });
+  // The orchestrators of this run, and those the test killed: one that died otherwise (a crash, the OOM killer) would
+  // leave its instances to wait for good, so a wait for progress fails at once, saying so.
+  const mine: WorkerProcess[] = [];
+  const killed = new Set<WorkerProcess>();
+  const kill = async (child: WorkerProcess) => {
+    killed.add(child);
+    await child.kill();
+  };
+  const died = (): string | undefined => {
+    const dead = mine.find(
+      (c) => !killed.has(c) && (c.child.exitCode !== null || c.child.signalCode !== null),
+    );
+    return (
+      dead &&
+      `orchestrator ${dead.ready.workerId} (pid ${dead.ready.pid}) exited by itself (${dead.child.signalCode ?? dead.child.exitCode})`
+    );
+  };
   const start = async (executorId: string) => {
     const spec: OrchestratorWorkerSpec = {
       workerId: executorId,
@@ -120,6 +137,7 @@ async function world(name: string) {
       60_000,
     );
     children.push(child);
+    mine.push(child);
     return child;
   };
   const completed = async (): Promise<number> =>
@@ -128,7 +146,7 @@ async function world(name: string) {
         `select count(*)::int as n from dbos.workflow_status where status = 'SUCCESS' and name like 'order-to-delivery@%'`,
       )
     ).rows[0]!.n;
-  return { topics, connectors, responders, database, pool, routerGroup, start, completed };
+  return { topics, connectors, responders, database, pool, routerGroup, start, kill, died, completed };
 }
 
 type World = Awaited<ReturnType<typeof world>>;
@@ -189,10 +207,21 @@ async function unfinishedReport(run: World, client: DBOSClient): Promise<string>
   return lines.join('\n');
 }
 
-/** `waitFor`, whose timeout also says what the unfinished instances wait for (`unfinishedReport`). */
+/**
+ * `waitFor`, whose timeout also says what the unfinished instances wait for (`unfinishedReport`); it fails at once if
+ * an orchestrator of the run exited without the test killing it.
+ */
 async function waitForProgress(run: World, client: DBOSClient, what: string, check: () => Promise<boolean>) {
   try {
-    await waitFor(what, check, PROGRESS_MS);
+    await waitFor(
+      what,
+      async () => {
+        const died = run.died();
+        if (died) throw new Error(`${died} while waiting for ${what}`);
+        return check();
+      },
+      PROGRESS_MS,
+    );
   } catch (error) {
     throw new Error(`${errorMessage(error)}\n${await unfinishedReport(run, client).catch(errorMessage)}`);
   }
@@ -320,7 +349,7 @@ describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instance
           : (await run.completed()) >= Math.floor(point.share * ORDERS),
       );
       const done = await run.completed();
-      await child.kill();
+      await run.kill(child);
       const killedAt = Date.now();
       child = await run.start('crash-A');
       kills.push({ atMs: killedAt - startedAt, completed: done, restartMs: Date.now() - killedAt });
@@ -375,7 +404,7 @@ describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instance
     const done = await run.completed();
     const inFlight = await pendingOfA();
     const ranByA = (await client.listWorkflows({ executorId: 'crash-A' })).length;
-    await a!.kill();
+    await run.kill(a!);
     const killedAt = Date.now();
     await waitForProgress(
       run,
