@@ -1,7 +1,7 @@
-import { DBOS } from '@dbos-inc/dbos-sdk';
+import { DBOS, DBOSClient } from '@dbos-inc/dbos-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSap } from '../../../simulators/sap/test-support.ts';
-import { dropDatabase } from '../../../store/database.ts';
+import { databaseUrlFor, dropDatabase } from '../../../store/database.ts';
 import type { OrchestratorWorkerSpec } from '../../../tests/orchestrator-worker.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
@@ -10,7 +10,7 @@ import { COMMAND_TOPICS } from '../../commands.ts';
 import type { OrchestratorConfigInput } from '../../config.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
-import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
+import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
 import { provisionTestTopics, seedCustomers } from './test-support.ts';
 
 const stack = testStack();
@@ -23,6 +23,7 @@ let responders: InstantResponders;
 let topics: OrderToDeliveryTopics;
 let orchestrator: Orchestrator | undefined;
 let child: WorkerProcess | undefined;
+let client: DBOSClient | undefined;
 
 function config(executorId: string): OrchestratorConfigInput {
   return {
@@ -42,11 +43,19 @@ beforeAll(async () => {
   sap = await startSap();
   await seedCustomers(sap.sim.url);
   topics = await provisionTestTopics(bus, unique('t-takeover'));
-  responders = await startInstantResponders(bus, { groupId: unique('takeover-responders'), topics });
+  // The responders answer the CRM update with the delivery, never the despatch request with an ASN: the spec
+  // publishes the ASNs itself once A is dead, so A's instances wait for them until the kill (nothing else can move
+  // them on), whatever the timing.
+  responders = await startInstantResponders(bus, {
+    groupId: unique('takeover-responders'),
+    topics,
+    answers: ['delivery'],
+  });
 });
 
 afterAll(async () => {
   await child?.kill();
+  await client?.destroy();
   await orchestrator?.stop();
   await responders?.stop();
   await sap?.close();
@@ -54,28 +63,38 @@ afterAll(async () => {
 });
 
 describe('takeover of a dead instance', () => {
-  // SKIPPED, to fix first (issue 17): in stop 21's second fresh-clone run the workflows completed on A before the
-  // kill (SUCCESS where PENDING was expected), so the precondition, not the takeover, failed. The takeover itself is
-  // shown by crash.int.spec.ts's two-instance case (A SIGKILLed for good, B finishes its instances, effects once).
-  it.skip("a live instance resumes a SIGKILLed instance's pending workflows within deadAfter + heartbeat, once", async () => {
+  it("a live instance resumes a SIGKILLed instance's pending workflows within deadAfter + heartbeat, once", async () => {
     const orders = Array.from({ length: 10 }, (_, i) => ({
       orderId: unique(`sap:take-${i}`),
       kunnr: '0000700001',
     }));
     const ids = orders.map((o) => workflowIdOf(o.orderId));
     const spec: OrchestratorWorkerSpec = { workerId: 'A', config: config('A'), topics, orders };
+    // A is ready once each of its instances waits for its ASN, which only this spec sends, after the kill.
     child = await startScript(
       new URL('../../../tests/orchestrator-worker.ts', import.meta.url),
       spec,
       'A',
       60_000,
     );
+    client = await DBOSClient.create({ systemDatabaseUrl: databaseUrlFor(stack.databaseUrl, database) });
+    const before = await client.listWorkflows({ workflowIDs: ids });
+    expect(before.map((w) => [w.workflowID, w.status, w.executorId]).sort()).toEqual(
+      ids.map((id) => [id, 'PENDING', 'A']).sort(),
+    );
     orchestrator = await startOrchestrator(config('B'), { definitions: [orderToDeliveryV1(topics)] });
-    const before = await Promise.all(ids.map((id) => DBOS.getWorkflowStatus(id)));
-    expect(before.map((s) => [s?.status, s?.executorId])).toEqual(ids.map(() => ['PENDING', 'A']));
 
     const killedAt = Date.now();
     await child.kill();
+    // The ASNs arrive while A is dead: B's router hands them to A's instances, which B resumes.
+    const publisher = await bus.publisher();
+    try {
+      await publisher.publish(
+        orders.map((o) => shipmentEvent(topics.shipment, o.orderId, 'SHIPPED', `corr-${o.orderId}`)),
+      );
+    } finally {
+      await publisher.close();
+    }
     await waitFor(
       'every pending workflow of A owned by B',
       async () =>
@@ -86,7 +105,7 @@ describe('takeover of a dead instance', () => {
     const tookMs = Date.now() - killedAt;
     console.log(`takeover of ${ids.length} workflows took ${tookMs} ms after SIGKILL`);
 
-    // The ASNs the responders sent to the despatch requests were routed while A was dead; B finishes each once.
+    // B finishes each instance once: the ASN, then the CRM update, whose delivery the responders send.
     const outcomes = await Promise.all(ids.map((id) => orchestrator!.result<OrderOutcome>(id, 30_000)));
     expect(outcomes.map((o) => o.outcome)).toEqual(ids.map(() => 'COMPLETED'));
     for (const id of ids) {
