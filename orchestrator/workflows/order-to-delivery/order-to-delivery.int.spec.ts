@@ -305,6 +305,32 @@ describe('order to delivery, instant responders on the bus', () => {
     expect(rows).toEqual([]);
   });
 
+  it("a wait's escalation and timeout run from its start, also when a message it does not take comes in", async () => {
+    const orderId = unique('sap:deadline');
+    const id = workflowIdOf(orderId);
+    silent.set(orderId, 'asn');
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor('the ASN wait', async () => (await orchestrator.state(id))?.step === 'await-asn', 20_000);
+    // A signal the ASN wait does not take: kept in the inbox, and the wait goes on to the same deadline.
+    await signalWorkflow(id, 'note', { text: 'call the carrier' }, unique('signal'));
+    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: 'await-asn' });
+    // DBOS records each timed receive's deadline when it begins (a `DBOS.sleep` whose output is the deadline). The
+    // first receive begins the wait: its deadline is the escalation's (start + 1 s); every later one is the
+    // escalation's or the timeout's (start + 2.5 s), never counted again from when it began.
+    const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
+    const sleeps = steps.filter((s) => s.name === 'DBOS.sleep');
+    expect(steps.filter((s) => s.name === 'DBOS.recv').length).toBeGreaterThanOrEqual(3);
+    const start = sleeps[0]!.startedAtEpochMs!;
+    expect(sleeps[0]!.output).toBe(start + 1000);
+    for (const sleep of sleeps) {
+      const deadline = sleep.output as number;
+      const off = Math.min(Math.abs(deadline - (start + 1000)), Math.abs(deadline - (start + 2500)));
+      expect(off, `receive deadline ${deadline - start} ms after the wait's start`).toBeLessThanOrEqual(2);
+    }
+    expect(sleeps.some((s) => Math.abs((s.output as number) - (start + 2500)) <= 2)).toBe(true);
+  });
+
   it('counted escalations and timeouts of the waits', async () => {
     expect(
       await metricValue('eai_workflow_timeouts_total', { wait: 'await-asn', kind: 'escalation' }),
