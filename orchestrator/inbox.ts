@@ -29,8 +29,8 @@ export class Interrupted extends Error {
  * One inbox per workflow instance: messages arrive in any order, so a wait for one kind keeps the others for a later
  * wait; a message of an interrupting kind ends any wait. Every receive is a DBOS `recv` (checkpointed), and the
  * buffer is rebuilt from those checkpoints on replay, so this stays deterministic. Duplicates (the same event id
- * handed over twice) are dropped here. Events that arrived before the instance existed are handed over by the router
- * right after it starts the instance (`deliverKept`), so they come in like any other.
+ * handed over twice) are dropped here. Events that arrived before the instance existed are handed over right after
+ * it is started (`startInstance`), so they come in like any other.
  */
 export class Inbox {
   private readonly buffered: InboxMessage[] = [];
