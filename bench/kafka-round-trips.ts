@@ -3,7 +3,7 @@
 // with the ERP confirmation and the despatch request (commands out, in that order, each acknowledged); the instant
 // responders answer the despatch with an ASN (reply back); the coordinator sends the CRM status; the responders
 // answer with the delivery (reply back), which completes the instance. Same bus, serde (Avro, registry),
-// schemas, payloads, partitions and consumers per group as the orchestrator's run.
+// schemas, payloads, partitions, consumers per group and records in hand per consumer as the orchestrator's run.
 
 import type { Bus, ConsumerRunner, PublishInput } from '../bus/index.ts';
 import {
@@ -23,7 +23,7 @@ export interface KafkaRoundTrips {
 
 export async function startKafkaRoundTrips(
   bus: Bus,
-  options: { prefix: string; consumers: number },
+  options: { prefix: string; consumers: number; concurrency: number },
 ): Promise<KafkaRoundTrips> {
   const { prefix } = options;
   const commands = {
@@ -93,6 +93,7 @@ export async function startKafkaRoundTrips(
       topics: [topics.salesOrder, topics.shipment],
       dlqTopic: 'dlq.orchestrator',
       fromBeginning: true,
+      concurrency: options.concurrency,
       handler: async (event) => {
         const correlationId = event.attributes.correlationId;
         if (event.schemaName.endsWith('SalesOrderEvent')) {
@@ -123,6 +124,7 @@ export async function startKafkaRoundTrips(
     groupId: `${prefix}-responders`,
     topics,
     consumers: options.consumers,
+    concurrency: options.concurrency,
   });
   return {
     topics,

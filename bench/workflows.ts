@@ -5,7 +5,7 @@
 // bus and serde (bench/kafka-round-trips.ts). Workflows/s and end-to-end p50 / p99 at a fixed number in flight,
 // per-step p50 / p99 of order-to-delivery from DBOS's checkpoint records, ratios between the contenders.
 // Progress on stderr once a second.
-// Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --json]
+// Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10 --json]
 
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -43,6 +43,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '50' },
     only: { type: 'string', default: CONTENDERS.join(',') },
     json: { type: 'boolean' },
+    'db-pool': { type: 'string', default: '10' },
   },
 });
 const TOTAL = Number(args.workflows);
@@ -129,6 +130,9 @@ const bareSixSteps = DBOS.registerWorkflow(
 );
 
 const ROUTER_CONSUMERS = 3;
+// Events each consumer hands over at once, one key's in order: the router's (its default), the responders' and the
+// Kafka baseline's coordinator alike.
+const ROUTER_CONCURRENCY = 32;
 const stack = await stackUp(say);
 const run = randomUUID().slice(0, 8);
 const database = `eai_bench_workflows_${run}`;
@@ -153,24 +157,29 @@ const orchestrator = await startOrchestrator(
     registryUrl: stack.registryUrl,
     routerGroup: `bench-${run}-router`,
     routerConsumers: ROUTER_CONSUMERS,
+    routerConcurrency: ROUTER_CONCURRENCY,
+    databasePoolSize: Number(args['db-pool']),
     sapUrl: sap.sim.url,
   },
   {
     definitions: [orderToDeliveryV1(topics)],
     logger,
-    // Completion is told by the workflow's last step, so the driver does not poll PostgreSQL.
-    beforeStep: (workflowId, name) => {
-      if (name === 'finish') finished.get(workflowId)?.();
-    },
+    // Completion is told by the workflow as it ends, so the driver does not poll PostgreSQL.
+    onFinished: (workflowId) => finished.get(workflowId)?.(),
   },
 );
 const responders = await startInstantResponders(bus, {
   groupId: `bench-${run}-responders`,
   topics,
   consumers: ROUTER_CONSUMERS,
+  concurrency: ROUTER_CONCURRENCY,
 });
 const kafka = runs('kafka')
-  ? await startKafkaRoundTrips(bus, { prefix: `bench-${run}-kafka`, consumers: ROUTER_CONSUMERS })
+  ? await startKafkaRoundTrips(bus, {
+      prefix: `bench-${run}-kafka`,
+      consumers: ROUTER_CONSUMERS,
+      concurrency: ROUTER_CONCURRENCY,
+    })
   : undefined;
 const publisher = await bus.publisher();
 

@@ -218,6 +218,50 @@ describe('consumer runner', () => {
     }
   });
 
+  it('with concurrency, handles keys at once and one key in order, and commits each fetch once it is handled', async () => {
+    const keys = 6;
+    const perKey = 10;
+    const topic = unique('concurrent');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    // Key k's records are orders sap:k (the business key), their sequence in the order's notes.
+    await publisher.publish(
+      Array.from({ length: keys * perKey }, (_, i) => {
+        const value = order(i % keys) as { salesOrder: { orderId: string; notes: string[] } };
+        value.salesOrder.notes = [String(Math.floor(i / keys))];
+        return { schema: 'SalesOrderEvent', value, topic };
+      }),
+    );
+    const groupId = unique('group');
+    const seen = new Map<string, number[]>();
+    let inHand = 0;
+    let most = 0;
+    const runner = await bus.consume({
+      groupId,
+      topics: [topic],
+      dlqTopic: 'dlq.orchestrator',
+      fromBeginning: true,
+      concurrency: 4,
+      handler: async (event) => {
+        inHand += 1;
+        most = Math.max(most, inHand);
+        const { orderId, notes } = (event.value as { salesOrder: { orderId: string; notes: string[] } })
+          .salesOrder;
+        await sleep(20);
+        seen.set(orderId, [...(seen.get(orderId) ?? []), Number(notes[0])]);
+        inHand -= 1;
+      },
+    });
+    try {
+      await waitFor('all handled', () => [...seen.values()].flat().length === keys * perKey);
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(4);
+      for (const [, sequence] of seen) expect(sequence).toEqual(Array.from({ length: perKey }, (_, i) => i));
+      await waitFor('all committed', async () => (await committedOffset(groupId, topic)) === keys * perKey);
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('neither loses nor handles twice a committed message across a stop and restart mid-stream', async () => {
     const total = 30;
     const topic = await topicWithOrders('restart', total);

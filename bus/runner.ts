@@ -26,6 +26,8 @@ export interface ConsumerRunnerOptions {
   /** Told of each record sent to the dead-letter topic, after it is there. */
   onDeadLetter?: (record: IncomingRecord, error: unknown) => void;
   sessionTimeoutMs?: number;
+  /** Records handled at once, one key's in order (the transport's `concurrency`); default 1. */
+  concurrency?: number;
   logger: Logger;
 }
 
@@ -113,7 +115,12 @@ export async function startConsumerRunner(
     }
   }
 
-  await consumer.run({ topics: options.topics, fromBeginning: options.fromBeginning, eachRecord });
+  await consumer.run({
+    topics: options.topics,
+    fromBeginning: options.fromBeginning,
+    concurrency: options.concurrency,
+    eachRecord,
+  });
   let stopped = false;
   return {
     ready: () => consumer.ready(),

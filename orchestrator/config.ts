@@ -56,6 +56,16 @@ export const orchestratorConfigSchema = z.object({
     .describe(
       'This instance, stable across its restarts (pod name): its own pending workflows recover at start.',
     ),
+  databasePoolSize: z
+    .number()
+    .int()
+    .min(2)
+    .max(64)
+    .default(10)
+    .describe(
+      "Connections of DBOS's pool to the orchestrator database: every step, state event, receive and hand-over " +
+        'takes one for its queries (half of them at most for the receives waiting).',
+    ),
   heartbeatMs: ms('How often an instance writes its heartbeat.', 2000),
   deadAfterMs: ms(
     'An instance whose heartbeat is older than this is dead: a live one resumes its pending workflows.',
@@ -75,6 +85,16 @@ export const orchestratorConfigSchema = z.object({
     .max(32)
     .default(3)
     .describe('Router consumers in this instance (one group); more partitions are handed over in parallel.'),
+  routerConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(32)
+    .describe(
+      'Events each router consumer hands over at once: of one fetch, one key (one order) after the other in order, ' +
+        'different keys at once; 1 hands them over one at a time.',
+    ),
   routerSessionTimeoutMs: z
     .number()
     .int()

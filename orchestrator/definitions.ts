@@ -1,5 +1,6 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { ConsumedEvent } from '../bus/index.ts';
+import type { Timers } from './config.ts';
 
 /**
  * What a canonical event means for one workflow type: start an instance (by rule), or hand a message of some kind
@@ -12,6 +13,14 @@ export type RouteDecision =
   | { start: true; workflowId: string; input: unknown }
   | { start?: false; workflowId: string; kind: string; data: unknown }
   | { start?: false; workflowId?: undefined; references: string[][]; kind: string; data: unknown };
+
+/**
+ * What every instance gets at start besides its input, recorded with it: the deployment's timer durations (an instance
+ * keeps those it started with, and reading them costs no step).
+ */
+export interface InstanceSettings {
+  timers: Timers;
+}
 
 /** One version of a workflow type, as its author declares it. */
 export interface WorkflowDeclaration<I, O> {
@@ -26,17 +35,17 @@ export interface WorkflowDeclaration<I, O> {
   topics: string[];
   route(event: ConsumedEvent): RouteDecision[];
   /** The workflow: a plain async function whose only effects are DBOS steps, sends, receives and sleeps. */
-  workflow: (input: I) => Promise<O>;
+  workflow: (input: I, settings: InstanceSettings) => Promise<O>;
 }
 
 export interface WorkflowDefinition<I = unknown, O = unknown> extends WorkflowDeclaration<I, O> {
   /** The DBOS workflow name: `<type>@<version>`. Instances run the version whose name they were started with. */
   name: string;
-  /** The registered DBOS workflow function. */
-  registered: (input: I) => Promise<O>;
+  /** The registered DBOS workflow function (started by `startInstance`, which gives it the settings). */
+  registered: (input: I, settings: InstanceSettings) => Promise<O>;
 }
 
-const registeredByName = new Map<string, (input: never) => Promise<unknown>>();
+const registeredByName = new Map<string, (input: never, settings: InstanceSettings) => Promise<unknown>>();
 
 /**
  * Registers one version with DBOS (before launch), under `<type>@<version>`. Versions live in workflow names and
@@ -47,10 +56,12 @@ const registeredByName = new Map<string, (input: never) => Promise<unknown>>();
  */
 export function defineWorkflow<I, O>(declaration: WorkflowDeclaration<I, O>): WorkflowDefinition<I, O> {
   const name = `${declaration.type}@${declaration.version}`;
-  let registered = registeredByName.get(name) as ((input: I) => Promise<O>) | undefined;
+  let registered = registeredByName.get(name) as
+    | ((input: I, settings: InstanceSettings) => Promise<O>)
+    | undefined;
   if (!registered) {
     registered = DBOS.registerWorkflow(declaration.workflow, { name });
-    registeredByName.set(name, registered as (input: never) => Promise<unknown>);
+    registeredByName.set(name, registered as (input: never, settings: InstanceSettings) => Promise<unknown>);
   }
   return { ...declaration, name, registered };
 }

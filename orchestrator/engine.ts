@@ -8,10 +8,10 @@ import { ORCHESTRATOR_SOURCE, orchestratorTopicSpecs } from './commands.ts';
 import { type OrchestratorConfig, type OrchestratorConfigInput, parseOrchestratorConfig } from './config.ts';
 import { type AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
 import { setParkedSource } from './metrics.ts';
-import { countParked } from './operators.ts';
-import { startEventRouter } from './router.ts';
+import { countParked, instanceState } from './operators.ts';
+import { startEventRouter, startInstance } from './router.ts';
 import { bindDeps, type OrchestratorDeps, type StepRetry } from './runtime.ts';
-import { type InstanceState, STATE_EVENT } from './saga.ts';
+import type { InstanceState } from './saga.ts';
 import { ORCHESTRATOR_DDL } from './schema.ts';
 import { Executors } from './takeover.ts';
 
@@ -22,6 +22,7 @@ export interface StartOptions {
   router?: boolean;
   stepRetry?: Partial<StepRetry>;
   beforeStep?: OrchestratorDeps['beforeStep'];
+  onFinished?: OrchestratorDeps['onFinished'];
   logger?: Logger;
 }
 
@@ -36,7 +37,7 @@ export interface Orchestrator {
   start(type: string, workflowId: string, input: unknown): Promise<void>;
   /** The workflow's result, waiting at most `timeoutMs` for the instance to exist and finish. */
   result<T>(workflowId: string, timeoutMs: number): Promise<T>;
-  /** What the instance last reported of itself (status, step), or null. */
+  /** What the instance last reported of itself (status, step), its outcome once finished, or null. */
   state(workflowId: string): Promise<InstanceState | null>;
   /** Deletes finished workflows (and kept events) older than the retention, or `olderThanMs`; returns how many. */
   prune(olderThanMs?: number): Promise<number>;
@@ -112,6 +113,7 @@ export async function startOrchestrator(
     stepRetry: { ...DEFAULT_STEP_RETRY, ...options.stepRetry },
     log,
     beforeStep: options.beforeStep,
+    onFinished: options.onFinished,
   });
 
   const definitions = new DefinitionSet(options.definitions);
@@ -126,6 +128,7 @@ export async function startOrchestrator(
   DBOS.setConfig({
     name: 'eai-orchestrator',
     systemDatabaseUrl: url,
+    systemDatabasePoolSize: config.databasePoolSize,
     applicationVersion: config.applicationVersion,
     executorID: config.executorId,
     logLevel: process.env.EAI_DBOS_LOG_LEVEL ?? 'warn',
@@ -144,6 +147,7 @@ export async function startOrchestrator(
       groupId: config.routerGroup,
       logger: log,
       consumers: config.routerConsumers,
+      concurrency: config.routerConcurrency,
       sessionTimeoutMs: config.routerSessionTimeoutMs,
       fromBeginning: config.routerFromBeginning,
     });
@@ -184,8 +188,7 @@ export async function startOrchestrator(
     async start(type, workflowId, workflowInput) {
       const definition = definitions.latest(type);
       if (!definition) throw new Error(`no workflow type ${type}`);
-      if (await DBOS.getWorkflowStatus(workflowId)) return;
-      await DBOS.startWorkflow(definition.registered, { workflowID: workflowId })(workflowInput);
+      await startInstance(definition, workflowId, workflowInput);
     },
     async result<T>(workflowId: string, timeoutMs: number): Promise<T> {
       const deadline = Date.now() + timeoutMs;
@@ -200,7 +203,7 @@ export async function startOrchestrator(
       }
       return result as T;
     },
-    state: (workflowId) => DBOS.getEvent<InstanceState>(workflowId, STATE_EVENT, { timeoutSeconds: 0 }),
+    state: instanceState,
     prune,
     async stop() {
       if (stopped) return;

@@ -1,4 +1,5 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { isRetriable, NonRetriableError } from '../lib/errors.ts';
 
 /** What the event router (or an operator's signal) hands to a workflow, on the DBOS topic `inbox`. */
 export interface InboxMessage {
@@ -28,7 +29,8 @@ export class Interrupted extends Error {
  * One inbox per workflow instance: messages arrive in any order, so a wait for one kind keeps the others for a later
  * wait; a message of an interrupting kind ends any wait. Every receive is a DBOS `recv` (checkpointed), and the
  * buffer is rebuilt from those checkpoints on replay, so this stays deterministic. Duplicates (the same event id
- * handed over twice) are dropped here.
+ * handed over twice) are dropped here. Events that arrived before the instance existed are handed over right after
+ * it is started (`startInstance`), so they come in like any other.
  */
 export class Inbox {
   private readonly buffered: InboxMessage[] = [];
@@ -38,11 +40,6 @@ export class Inbox {
 
   constructor(interrupting: string[]) {
     this.interrupting = [...interrupting, OPERATOR_CANCEL];
-  }
-
-  /** Adds messages claimed from the kept-events table (events that arrived before the instance existed). */
-  add(messages: InboxMessage[]): void {
-    for (const m of messages) this.accept(m);
   }
 
   private accept(message: InboxMessage): boolean {
@@ -59,14 +56,53 @@ export class Inbox {
     return index < 0 ? undefined : this.buffered.splice(index, 1)[0];
   }
 
-  /** The first message of one of `kinds`, or null at `deadlineEpochMs` (a durable deadline: survives restarts). */
-  async wait(kinds: string[], deadlineEpochMs: number): Promise<InboxMessage | null> {
-    for (;;) {
+  /**
+   * The first message of one of `kinds`, or null when the wait's time is up: `timeoutMs` from now, or at
+   * `deadlineEpochMs`. A durable deadline either way: DBOS records it with the receive, so it survives restarts.
+   * When a message of another kind arrives first, it is kept and the wait goes on until the same deadline, read back
+   * from DBOS's record (one more step, on that path only).
+   */
+  async wait(kinds: string[], until: WaitUntil): Promise<InboxMessage | null> {
+    let deadline = 'deadlineEpochMs' in until ? until.deadlineEpochMs : undefined;
+    for (let received = false; ; received = true) {
       const found = this.take(kinds);
       if (found) return found;
-      const message = await DBOS.recv<InboxMessage>(INBOX_TOPIC, { deadlineEpochMS: deadlineEpochMs });
+      if (received && deadline === undefined) deadline = await recordedDeadline();
+      const message = await DBOS.recv<InboxMessage>(
+        INBOX_TOPIC,
+        deadline === undefined
+          ? { timeoutSeconds: (until as { timeoutMs: number }).timeoutMs / 1000 }
+          : { deadlineEpochMS: deadline },
+      );
       if (!message) return null;
       this.accept(message);
     }
   }
+}
+
+export type WaitUntil = { timeoutMs: number } | { deadlineEpochMs: number };
+
+/**
+ * The deadline of this workflow's latest timed receive (epoch ms), as DBOS recorded it when the receive began (its
+ * `DBOS.sleep` record): the running wait's. For a step's body.
+ */
+export async function latestReceiveDeadline(workflowId: string): Promise<number> {
+  const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
+  const deadline = steps.findLast((s) => s.name === 'DBOS.sleep')?.output;
+  if (typeof deadline !== 'number') {
+    throw new NonRetriableError(`workflow ${workflowId}: no receive deadline recorded`);
+  }
+  return deadline;
+}
+
+/** The running wait's deadline, as a step (checkpointed: a replay goes on to the same deadline). */
+function recordedDeadline(): Promise<number> {
+  const workflowId = DBOS.workflowID!;
+  return DBOS.runStep(() => latestReceiveDeadline(workflowId), {
+    name: 'wait-deadline',
+    retriesAllowed: true,
+    maxAttempts: 5,
+    intervalSeconds: 1,
+    shouldRetry: isRetriable,
+  });
 }

@@ -1,11 +1,10 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import type { Inbox, InboxMessage } from './inbox.ts';
+import { INBOX_TOPIC, type InboxMessage } from './inbox.ts';
 import { deps } from './runtime.ts';
-import { runStep } from './saga.ts';
 
 /**
  * Events for an instance that does not exist yet (a shipment notice before the order's workflow started) are kept
- * in `eai_orchestrator.kept_events` until the instance asks for them, never dropped.
+ * in `eai_orchestrator.kept_events` until the instance is started, never dropped.
  */
 export async function keepEvent(workflowId: string, message: InboxMessage, source: string): Promise<void> {
   await deps().query(
@@ -23,24 +22,21 @@ export async function forgetKept(workflowId: string, eventIds: string[]): Promis
 }
 
 /**
- * Called by a workflow when it starts: moves the events kept for it into its inbox. Two steps (read, then delete),
- * so a crash between them loses nothing; the inbox drops an event the router also handed over directly.
+ * Hands an instance the events kept for it, then forgets them: called right after the instance is started (or found
+ * started), so what arrived before it existed reaches its inbox before its first wait. A crash in between loses
+ * nothing (the start is routed again, and the hand-over is idempotent by event id). An event kept while this runs is
+ * handed over by whoever kept it, who looks for the instance again after keeping (`handOver`).
  */
-export async function claimKeptEvents(type: string, inbox: Inbox): Promise<void> {
-  const workflowId = DBOS.workflowID!;
-  const kept = await runStep(type, 'claim-kept-events', async () => {
-    const { rows } = await deps().query<{ message: InboxMessage }>(
-      `select message from eai_orchestrator.kept_events where workflow_id = $1 order by kept_at, event_id`,
-      [workflowId],
-    );
-    return rows.map((r) => r.message);
-  });
-  if (kept.length === 0) return;
-  inbox.add(kept);
-  await runStep(type, 'forget-kept-events', () =>
-    forgetKept(
-      workflowId,
-      kept.map((m) => m.eventId),
-    ),
+export async function deliverKept(workflowId: string): Promise<number> {
+  const { rows } = await deps().query<{ message: InboxMessage }>(
+    `select message from eai_orchestrator.kept_events where workflow_id = $1 order by kept_at, event_id`,
+    [workflowId],
   );
+  if (rows.length === 0) return 0;
+  for (const { message } of rows) await DBOS.send(workflowId, message, INBOX_TOPIC, message.eventId);
+  await forgetKept(
+    workflowId,
+    rows.map((r) => r.message.eventId),
+  );
+  return rows.length;
 }

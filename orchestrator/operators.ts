@@ -1,6 +1,6 @@
 import { DBOS, type WorkflowStatus } from '@dbos-inc/dbos-sdk';
 import { errorMessage } from '../lib/errors.ts';
-import type { InstanceState } from './saga.ts';
+import type { InstanceState, InstanceStatus } from './saga.ts';
 import { STATE_EVENT } from './saga.ts';
 
 /**
@@ -68,6 +68,24 @@ function statusOf(workflow: WorkflowStatus, state: InstanceState | null): Operat
       }
       return 'RUNNING';
   }
+}
+
+/**
+ * What an instance reports of itself: its state event while in flight; once finished, its outcome (`outcome`,
+ * `failedStep`, `reason` of its result), which takes the place of a last state event (a write per instance saved).
+ */
+export async function instanceState(workflowId: string): Promise<InstanceState | null> {
+  const [workflow, state] = await Promise.all([
+    DBOS.getWorkflowStatus(workflowId),
+    DBOS.getEvent<InstanceState>(workflowId, STATE_EVENT, { timeoutSeconds: 0 }),
+  ]);
+  if (workflow?.status !== 'SUCCESS') return state;
+  const output = workflow.output as { outcome?: InstanceStatus; failedStep?: string; reason?: string } | null;
+  return {
+    status: output?.outcome ?? 'COMPLETED',
+    ...(output?.failedStep ? { step: output.failedStep } : {}),
+    ...(output?.reason ? { detail: output.reason } : {}),
+  };
 }
 
 async function summarise(

@@ -1,11 +1,12 @@
 import { DBOS, Error as DBOSErrors } from '@dbos-inc/dbos-sdk';
 import { type Bus, type ConsumedEvent, type ConsumerRunner, DLQ_TOPICS } from '../bus/index.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { DefinitionSet } from './definitions.ts';
+import type { AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
 import { INBOX_TOPIC, type InboxMessage, OPERATOR_CANCEL } from './inbox.ts';
-import { forgetKept, keepEvent } from './kept-events.ts';
+import { deliverKept, forgetKept, keepEvent } from './kept-events.ts';
 import { orchestratorMetrics } from './metrics.ts';
 import { resolveReferences } from './references.ts';
+import { deps } from './runtime.ts';
 import type { WorkflowTrace } from './trace.ts';
 
 export interface RouterOptions {
@@ -18,6 +19,8 @@ export interface RouterOptions {
   consumers?: number;
   /** Kafka session timeout of the consumers: how long a dead instance's partitions stay unread. */
   sessionTimeoutMs?: number;
+  /** Events each consumer hands over at once, one key's in order (default 1). */
+  concurrency?: number;
 }
 
 /**
@@ -25,12 +28,12 @@ export interface RouterOptions {
  * the definitions' rules to instances (the workflow id is the business key), then either starts one (by rule) or
  * is handed over with `DBOS.send(workflowId, message, 'inbox', idempotencyKey = ce_id)`; the offset is committed
  * by the runner only after that returned, i.e. after the hand-off is committed in PostgreSQL. An event for an
- * instance that does not exist is kept in PostgreSQL until the instance claims it at start.
+ * instance that does not exist is kept in PostgreSQL and handed over when the instance is started (`startInstance`).
  */
 export async function startEventRouter(options: RouterOptions): Promise<ConsumerRunner> {
   const { definitions, logger } = options;
-  // The bus's runner handles one record at a time per consumer (and commits each): several consumers in the group
-  // hand events of different partitions over in parallel, while one order's events (one key) stay in order.
+  // Several consumers in the group, each handing over up to `concurrency` events of its fetches at once and
+  // committing each fetch after: one order's events (one key) stay in order, different orders go at once.
   const runners = await Promise.all(
     Array.from({ length: Math.max(1, options.consumers ?? 1) }, () =>
       options.bus.consume({
@@ -39,6 +42,7 @@ export async function startEventRouter(options: RouterOptions): Promise<Consumer
         dlqTopic: DLQ_TOPICS.orchestrator,
         fromBeginning: options.fromBeginning ?? true,
         sessionTimeoutMs: options.sessionTimeoutMs,
+        concurrency: options.concurrency,
         retry: { retries: 10, initialDelayMs: 200, maxDelayMs: 5000 },
         handler: (event) => routeEvent(definitions, event, logger),
       }),
@@ -74,12 +78,11 @@ export async function routeEvent(
     for (const decision of definition.route(event)) {
       handled = true;
       if (decision.start) {
-        const existing = await DBOS.getWorkflowStatus(decision.workflowId);
-        if (existing) {
+        const started = await startInstance(definition, decision.workflowId, decision.input);
+        if (!started) {
           orchestratorMetrics.routed.inc({ topic, outcome: 'ignored' });
           continue;
         }
-        await DBOS.startWorkflow(definition.registered, { workflowID: decision.workflowId })(decision.input);
         orchestratorMetrics.routed.inc({ topic, outcome: 'started' });
         log.info(
           { workflowId: decision.workflowId, definition: definition.name, eventId },
@@ -119,6 +122,26 @@ export async function routeEvent(
   if (!handled) orchestratorMetrics.routed.inc({ topic, outcome: 'ignored' });
 }
 
+/**
+ * Starts an instance of `definition` under `workflowId` unless one exists (then it is left alone), with the
+ * deployment's settings (timer durations) beside its input, then hands it the events kept for it (also when it
+ * existed: a start routed again after a crash finishes the hand-over). True if this call started it.
+ */
+export async function startInstance(
+  definition: AnyWorkflowDefinition,
+  workflowId: string,
+  input: unknown,
+): Promise<boolean> {
+  const existing = await DBOS.getWorkflowStatus(workflowId);
+  if (!existing) {
+    await DBOS.startWorkflow(definition.registered, { workflowID: workflowId })(input, {
+      timers: deps().timers,
+    });
+  }
+  await deliverKept(workflowId);
+  return !existing;
+}
+
 /** Sends to the instance, or keeps the message until it exists; safe to repeat (idempotency key = event id). */
 export async function handOver(workflowId: string, message: InboxMessage, source: string): Promise<void> {
   try {
@@ -128,7 +151,7 @@ export async function handOver(workflowId: string, message: InboxMessage, source
     if (!(error instanceof DBOSErrors.DBOSNonExistentWorkflowError)) throw error;
   }
   await keepEvent(workflowId, message, source);
-  // The instance may have started, and claimed what was kept, between the failed send and the insert: look again.
+  // The instance may have started, and been handed what was kept, between the failed send and the insert: look again.
   if (await DBOS.getWorkflowStatus(workflowId)) {
     await DBOS.send(workflowId, message, INBOX_TOPIC, message.eventId);
     await forgetKept(workflowId, [message.eventId]);

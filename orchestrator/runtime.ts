@@ -28,6 +28,11 @@ export interface OrchestratorDeps {
    * injection in tests and drills; unset in production.
    */
   beforeStep?: (workflowId: string, step: string) => void | Promise<void>;
+  /**
+   * Told when an instance of this process finishes, with its outcome (again if a replay after a crash finishes it);
+   * for tests and benchmarks, unset in production.
+   */
+  onFinished?: (workflowId: string, outcome: string) => void;
 }
 
 let bound: OrchestratorDeps | undefined;

@@ -1,5 +1,6 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { errorMessage, isRetriable } from '../lib/errors.ts';
+import { withRetry } from '../lib/retry.ts';
 import { sendAlert } from './commands.ts';
 import { orchestratorMetrics } from './metrics.ts';
 import { deps } from './runtime.ts';
@@ -38,27 +39,43 @@ export class StepFailed extends Error {
   }
 }
 
-/** Runs `fn` as a DBOS step named `name`: checkpointed, retried while the error is retriable, timed. */
+/**
+ * Runs `fn` as a DBOS step named `name`: checkpointed, retried while the error is retriable (`withRetry`, inside the
+ * step: DBOS's own step retries read the workflow's status once more before the first attempt), timed.
+ */
 export async function runStep<T>(type: string, name: string, fn: () => Promise<T>): Promise<T> {
   const { stepRetry } = deps();
   const workflowId = DBOS.workflowID!;
+  const initialDelayMs = stepRetry.intervalSeconds * 1000;
   return DBOS.runStep(
-    async () => {
-      const started = performance.now();
-      await deps().beforeStep?.(workflowId, name);
-      const result = await fn();
-      orchestratorMetrics.stepSeconds.observe({ type, step: name }, (performance.now() - started) / 1000);
-      return result;
-    },
-    {
-      name,
-      retriesAllowed: true,
-      maxAttempts: stepRetry.maxAttempts,
-      intervalSeconds: stepRetry.intervalSeconds,
-      backoffRate: stepRetry.backoffRate,
-      shouldRetry: (error) => isRetriable(error),
-    },
+    () =>
+      withRetry(
+        async () => {
+          const started = performance.now();
+          await deps().beforeStep?.(workflowId, name);
+          const result = await fn();
+          orchestratorMetrics.stepSeconds.observe({ type, step: name }, (performance.now() - started) / 1000);
+          return result;
+        },
+        {
+          retries: stepRetry.maxAttempts - 1,
+          initialDelayMs,
+          maxDelayMs: initialDelayMs * stepRetry.backoffRate ** Math.max(0, stepRetry.maxAttempts - 2),
+          shouldRetry: isRetriable,
+        },
+      ),
+    { name },
   );
+}
+
+/**
+ * An instance's end: counts its outcome (`eai_workflows_finished_total`) and tells `onFinished`. No checkpoint of its
+ * own: the result is DBOS's record of the workflow, and `instanceState` reads the outcome from it. Return its value.
+ */
+export function finished<T extends { outcome: string }>(type: string, outcome: T): T {
+  orchestratorMetrics.finished.inc({ type, outcome: outcome.outcome });
+  deps().onFinished?.(DBOS.workflowID!, outcome.outcome);
+  return outcome;
 }
 
 interface Compensation {

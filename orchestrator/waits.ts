@@ -1,7 +1,7 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { NonRetriableError } from '../lib/errors.ts';
 import { sendAlert } from './commands.ts';
-import type { Inbox, InboxMessage } from './inbox.ts';
+import { type Inbox, type InboxMessage, latestReceiveDeadline, type WaitUntil } from './inbox.ts';
 import { orchestratorMetrics } from './metrics.ts';
 import { runStep, StepFailed, setState } from './saga.ts';
 import type { WorkflowTrace } from './trace.ts';
@@ -23,24 +23,26 @@ export interface AwaitEventOptions {
 
 /**
  * The waits of every workflow: the correlated event a command asked for (an ASN after a despatch request, a return
- * receipt after a return authorisation), or a signal. Reports WAITING while it waits; after `escalateMs` sends one
- * escalation alert (`eai.orchestrator.alerts`, kind `escalation`) and counts it; after `timeoutMs` counts the
- * timeout and throws StepFailed. Both durations run from the start of the wait, as deadlines from DBOS's
- * checkpointed clock, so they survive restarts. Call it from the workflow body (not inside a step). The sequence of
- * checkpointed operations is fixed by the arguments, so a definition version keeps replaying the same way.
+ * receipt after a return authorisation), or a signal. Reports WAITING when it begins (the state stays so until the
+ * workflow reports again: a wait ends in a step or the next wait); after `escalateMs` sends one escalation alert
+ * (`eai.orchestrator.alerts`, kind `escalation`) and counts it; after `timeoutMs` counts the timeout and throws
+ * StepFailed. Both durations run from the start of the wait, as durable deadlines: the first receive's is DBOS's
+ * (recorded when it begins), the timeout after an escalation is that deadline plus the rest, computed in the
+ * escalation step. So a wait costs a state event and a receive, no clock reads. Call it from the workflow body (not
+ * inside a step). The sequence of checkpointed operations is fixed by the arguments and what arrives, so a
+ * definition version keeps replaying the same way.
  */
 export async function awaitEvent(inbox: Inbox, options: AwaitEventOptions): Promise<InboxMessage> {
   const { type, wait, kinds, escalateMs, timeoutMs } = options;
   await setState({ status: 'WAITING', step: wait });
-  const startedAt = await DBOS.now();
   const workflowId = DBOS.workflowID!;
+  let until: WaitUntil = { timeoutMs };
   if (escalateMs !== undefined && escalateMs < timeoutMs) {
-    const early = await inbox.wait(kinds, startedAt + escalateMs);
-    if (early) {
-      await setState({ status: 'RUNNING', step: wait });
-      return early;
-    }
-    await runStep(type, `escalate:${wait}`, async () => {
+    const early = await inbox.wait(kinds, { timeoutMs: escalateMs });
+    if (early) return early;
+    const deadlineEpochMs = await runStep(type, `escalate:${wait}`, async () => {
+      // The escalation's deadline is the wait's start plus escalateMs: the timeout's is the start plus timeoutMs.
+      const deadline = (await latestReceiveDeadline(workflowId)) - escalateMs + timeoutMs;
       orchestratorMetrics.timeouts.inc({ type, wait, kind: 'escalation' });
       await sendAlert(
         options.trace,
@@ -53,13 +55,12 @@ export async function awaitEvent(inbox: Inbox, options: AwaitEventOptions): Prom
         },
         `alert:escalate:${wait}`,
       );
+      return deadline;
     });
+    until = { deadlineEpochMs };
   }
-  const message = await inbox.wait(kinds, startedAt + timeoutMs);
-  if (message) {
-    await setState({ status: 'RUNNING', step: wait });
-    return message;
-  }
+  const message = await inbox.wait(kinds, until);
+  if (message) return message;
   await runStep(type, `timeout:${wait}`, async () => {
     orchestratorMetrics.timeouts.inc({ type, wait, kind: 'timeout' });
   });

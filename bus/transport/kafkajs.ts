@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Admin,
+  type Batch,
   type Consumer,
   Kafka,
   type KafkaMessage,
@@ -143,11 +144,23 @@ class KafkajsTransactionalProducer extends KafkajsBaseProducer implements Transa
   }
 }
 
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingRecord {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    timestamp: message.timestamp,
+    key: message.key,
+    value: message.value,
+    headers: toHeaders(message.headers as Record<string, unknown>),
+  };
+}
+
 class KafkajsConsumer implements TransportConsumer {
   private readonly consumer: Consumer;
   private readonly joined: Promise<void>;
-  /** The record being handled and committed, which a stop waits for. */
-  private inHand: Promise<void> = Promise.resolve();
+  /** The records (or batches) being handled and committed, which a stop waits for. */
+  private readonly inHand = new Set<Promise<void>>();
   private stopping = false;
   constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number, heartbeatIntervalMs?: number) {
     this.consumer = kafka.consumer({
@@ -170,7 +183,7 @@ class KafkajsConsumer implements TransportConsumer {
    */
   async disconnect() {
     this.stopping = true;
-    await this.inHand.catch(() => {});
+    await Promise.allSettled(this.inHand);
     await this.consumer.disconnect();
   }
   ready() {
@@ -185,15 +198,79 @@ class KafkajsConsumer implements TransportConsumer {
     for (const topic of options.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
     }
+    const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+    if (concurrency > 1) {
+      await this.consumer.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: concurrency,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+          // Stopping, or the partition moved to another member: neither handled nor committed.
+          if (this.stopping || !isRunning() || isStale()) return;
+          await this.track(this.handleBatchAndCommit(options, concurrency, batch, heartbeat));
+        },
+      });
+      return;
+    }
     await this.consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         // Stopping: neither handled nor committed, so delivered again after a restart.
         if (this.stopping) return;
-        this.inHand = this.handleAndCommit(options, topic, partition, message).then(heartbeat);
-        await this.inHand;
+        await this.track(this.handleAndCommit(options, topic, partition, message).then(heartbeat));
       },
     });
+  }
+
+  private async track(handling: Promise<void>): Promise<void> {
+    this.inHand.add(handling);
+    try {
+      await handling;
+    } finally {
+      this.inHand.delete(handling);
+    }
+  }
+
+  /**
+   * One fetch of a partition: chains of records by key (a key's records in order; a record without a key alone),
+   * `concurrency` records in hand at once; then one commit, of the whole fetch or up to the first record that failed.
+   */
+  private async handleBatchAndCommit(
+    options: ConsumeOptions,
+    concurrency: number,
+    { topic, partition, messages }: Batch,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    if (messages.length === 0) return;
+    const chains = new Map<string, IncomingRecord[]>();
+    for (const message of messages) {
+      const record = toIncoming(topic, partition, message);
+      const chain = record.key ? `k:${record.key.toString('base64')}` : `o:${record.offset}`;
+      chains.set(chain, [...(chains.get(chain) ?? []), record]);
+    }
+    const queue = [...chains.values()];
+    let failed: { offset: bigint; error: unknown } | undefined;
+    const lane = async () => {
+      for (let chain = queue.shift(); chain; chain = queue.shift()) {
+        for (const record of chain) {
+          try {
+            await options.eachRecord(record);
+          } catch (error) {
+            const offset = BigInt(record.offset);
+            if (!failed || offset < failed.offset) failed = { offset, error };
+            break;
+          }
+          await heartbeat().catch(() => undefined);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, lane));
+    if (options.commit !== false) {
+      const next = failed ? failed.offset : BigInt(messages.at(-1)!.offset) + 1n;
+      if (next > BigInt(messages[0]!.offset)) {
+        await this.consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+      }
+    }
+    if (failed) throw failed.error;
   }
 
   private async handleAndCommit(
@@ -202,16 +279,7 @@ class KafkajsConsumer implements TransportConsumer {
     partition: number,
     message: KafkaMessage,
   ): Promise<void> {
-    const record: IncomingRecord = {
-      topic,
-      partition,
-      offset: message.offset,
-      timestamp: message.timestamp,
-      key: message.key,
-      value: message.value,
-      headers: toHeaders(message.headers as Record<string, unknown>),
-    };
-    await options.eachRecord(record);
+    await options.eachRecord(toIncoming(topic, partition, message));
     if (options.commit === false) return;
     // Commit only what was handled: the next offset to read.
     await this.consumer.commitOffsets([

@@ -64,6 +64,15 @@ export interface ConsumeOptions {
   eachRecord(record: IncomingRecord): Promise<void>;
   /** False: read without committing anything (a view of a compacted topic read from the start each time). */
   commit?: boolean;
+  /**
+   * More than 1: the records of one fetch (per partition) are handled up to this many at once, except that records
+   * with the same key are handled one after the other, in partition order (a record without a key has no order to
+   * keep); the partitions of this member are handled at once too. The fetch's offsets are committed once all its
+   * records are handled. If `eachRecord` rejects, the offsets up to that record are committed and it is delivered
+   * again, with the records after it (handled already, so handlers must be idempotent, as for any redelivery).
+   * Default 1: one record at a time, each committed.
+   */
+  concurrency?: number;
 }
 
 export interface TransportConsumer {

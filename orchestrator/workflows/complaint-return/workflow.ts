@@ -1,9 +1,7 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, Interrupted } from '../../inbox.ts';
-import { claimKeptEvents } from '../../kept-events.ts';
-import { orchestratorMetrics } from '../../metrics.ts';
-import { deps } from '../../runtime.ts';
-import { runStep, Saga, StepFailed, setState } from '../../saga.ts';
+import { finished, Saga, StepFailed } from '../../saga.ts';
 import { awaitEvent } from '../../waits.ts';
 import { TYPE } from './routes.ts';
 import {
@@ -57,20 +55,15 @@ export const GRAPH = `flowchart TD
  */
 export function complaintReturnWorkflow(version: number) {
   const escalates = version >= 2;
-  return async function complaintReturn(input: ComplaintInput): Promise<ComplaintOutcome> {
+  return async function complaintReturn(
+    input: ComplaintInput,
+    { timers }: InstanceSettings,
+  ): Promise<ComplaintOutcome> {
     const id = DBOS.workflowID!;
     const saga = new Saga(TYPE, input.trace);
     const inbox = new Inbox(['case.closed']);
-    const timers = await DBOS.runStep(async () => deps().timers, { name: 'timers' });
-    const finish = async (outcome: ComplaintOutcome): Promise<ComplaintOutcome> => {
-      await runStep(TYPE, 'finish', async () => {
-        orchestratorMetrics.finished.inc({ type: TYPE, outcome: outcome.outcome });
-      });
-      await setState({ status: outcome.outcome, step: outcome.failedStep, detail: outcome.reason });
-      return outcome;
-    };
+    const finish = (outcome: ComplaintOutcome) => finished(TYPE, outcome);
     try {
-      await claimKeptEvents(TYPE, inbox);
       const order = await saga.step('lookup-order', () => lookupOrder(input.orderNumber));
       await saga.step(
         'return-authorisation',
@@ -120,7 +113,7 @@ export function complaintReturnWorkflow(version: number) {
           );
         },
       );
-      return await finish({
+      return finish({
         outcome: 'COMPLETED',
         version,
         rma: input.rma,
@@ -131,7 +124,7 @@ export function complaintReturnWorkflow(version: number) {
     } catch (error) {
       if (error instanceof Interrupted) {
         const compensated = await saga.compensate();
-        return await finish({
+        return finish({
           outcome: 'CANCELLED',
           version,
           rma: input.rma,
@@ -141,7 +134,7 @@ export function complaintReturnWorkflow(version: number) {
       }
       if (error instanceof StepFailed) {
         const compensated = await saga.compensate();
-        return await finish({
+        return finish({
           outcome: 'COMPENSATED',
           version,
           rma: input.rma,

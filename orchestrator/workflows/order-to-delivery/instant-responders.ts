@@ -82,6 +82,8 @@ export async function startInstantResponders(
     silent?: (orderId: string, answer: 'asn' | 'delivery') => boolean;
     /** Consumers in the group (command partitions answered in parallel). */
     consumers?: number;
+    /** Commands each consumer answers at once (one order's in order; the bus's `concurrency`); default 1. */
+    concurrency?: number;
     /** The command topics to answer (default COMMAND_TOPICS; `topics.commands` when the definition has its own). */
     commandTopics?: CommandTopics;
     /** Answer only these (default all): a run whose despatch goes to a real sink answers only the CRM update. */
@@ -99,6 +101,7 @@ export async function startInstantResponders(
       topics: [commandTopics.logisticsDespatch, commandTopics.crmOrderStatus, commandTopics.erpOrderStatus],
       dlqTopic: 'dlq.orchestrator',
       fromBeginning: false,
+      concurrency: options.concurrency,
       handler: async (event: ConsumedEvent) => {
         const order = (event.value as { salesOrder: { orderId: string; status: string } }).salesOrder;
         const command: SeenCommand = {

@@ -285,7 +285,7 @@ describe('order to delivery, instant responders on the bus', () => {
     });
   });
 
-  it('an event for an instance that does not exist yet is kept, and claimed when the instance starts', async () => {
+  it('an event for an instance that does not exist yet is kept, and handed over when the instance starts', async () => {
     const orderId = unique('sap:early');
     silent.set(orderId, 'asn');
     await publisher.publish([shipmentEvent(topics.shipment, orderId, 'SHIPPED')]);
@@ -303,6 +303,35 @@ describe('order to delivery, instant responders on the bus', () => {
       [workflowIdOf(orderId)],
     );
     expect(rows).toEqual([]);
+  });
+
+  it("a wait's escalation and timeout run from its start, also when a message it does not take comes in", async () => {
+    const orderId = unique('sap:deadline');
+    const id = workflowIdOf(orderId);
+    silent.set(orderId, 'asn');
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor('the ASN wait', async () => (await orchestrator.state(id))?.step === 'await-asn', 20_000);
+    // A signal the ASN wait does not take, well into the wait (a receive timed from its arrival would end 400 ms
+    // late or more): kept in the inbox, and the wait goes on to the same deadline.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await signalWorkflow(id, 'note', { text: 'call the carrier' }, unique('signal'));
+    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: 'await-asn' });
+    // DBOS records each timed receive's deadline when it begins (a `DBOS.sleep` whose output is the deadline). The
+    // first receive begins the wait: its deadline is the escalation's (start + 1 s); every later one is the
+    // escalation's or the timeout's (start + 2.5 s), never counted again from when it began. (DBOS turns a deadline
+    // into a timeout before its own reads, so a later receive's recorded deadline may be a few ms past.)
+    const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
+    const sleeps = steps.filter((s) => s.name === 'DBOS.sleep');
+    expect(steps.filter((s) => s.name === 'DBOS.recv').length).toBeGreaterThanOrEqual(3);
+    const start = sleeps[0]!.startedAtEpochMs!;
+    expect(sleeps[0]!.output).toBe(start + 1000);
+    for (const sleep of sleeps) {
+      const deadline = sleep.output as number;
+      const off = Math.min(Math.abs(deadline - (start + 1000)), Math.abs(deadline - (start + 2500)));
+      expect(off, `receive deadline ${deadline - start} ms after the wait's start`).toBeLessThan(150);
+    }
+    expect(sleeps.some((s) => Math.abs((s.output as number) - (start + 2500)) < 150)).toBe(true);
   });
 
   it('counted escalations and timeouts of the waits', async () => {

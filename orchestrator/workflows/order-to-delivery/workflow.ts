@@ -1,11 +1,9 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { NonRetriableError } from '../../../lib/errors.ts';
+import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, Interrupted } from '../../inbox.ts';
-import { claimKeptEvents } from '../../kept-events.ts';
-import { orchestratorMetrics } from '../../metrics.ts';
 import { recordReferences } from '../../references.ts';
-import { deps } from '../../runtime.ts';
-import { runStep, Saga, StepFailed, setState } from '../../saga.ts';
+import { finished, Saga, StepFailed } from '../../saga.ts';
 import { awaitEvent } from '../../waits.ts';
 import { despatchReferences, TYPE } from './routes.ts';
 import { creditCheck, crmStatus, despatch, erpStatus, type OrderInput } from './steps.ts';
@@ -58,20 +56,15 @@ export interface WorkflowVariant {
 }
 
 export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant) {
-  return async function orderToDelivery(input: OrderInput): Promise<OrderOutcome> {
+  return async function orderToDelivery(
+    input: OrderInput,
+    { timers }: InstanceSettings,
+  ): Promise<OrderOutcome> {
     const id = DBOS.workflowID!;
     const saga = new Saga(TYPE, input.trace);
     const inbox = new Inbox(['order.cancelled']);
-    const timers = await DBOS.runStep(async () => deps().timers, { name: 'timers' });
-    const finish = async (outcome: OrderOutcome): Promise<OrderOutcome> => {
-      await runStep(TYPE, 'finish', async () => {
-        orchestratorMetrics.finished.inc({ type: TYPE, outcome: outcome.outcome });
-      });
-      await setState({ status: outcome.outcome, step: outcome.failedStep, detail: outcome.reason });
-      return outcome;
-    };
+    const finish = (outcome: OrderOutcome) => finished(TYPE, outcome);
     try {
-      await claimKeptEvents(TYPE, inbox);
       const credit = await saga.step('credit-check', () => creditCheck(id, input));
       if (credit.result === 'blocked') {
         await saga.step('erp-credit-hold', () => erpStatus(id, 'erp-credit-hold', input, 'CREDIT_HOLD'));
@@ -137,7 +130,7 @@ export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant
           trace: input.trace,
         });
       }
-      return await finish({
+      return finish({
         outcome: 'COMPLETED',
         version,
         compensated: [],
@@ -146,11 +139,11 @@ export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant
     } catch (error) {
       if (error instanceof Interrupted) {
         const compensated = await saga.compensate();
-        return await finish({ outcome: 'CANCELLED', version, reason: error.message, compensated });
+        return finish({ outcome: 'CANCELLED', version, reason: error.message, compensated });
       }
       if (error instanceof StepFailed) {
         const compensated = await saga.compensate();
-        return await finish({
+        return finish({
           outcome: 'COMPENSATED',
           version,
           failedStep: error.step,
