@@ -223,6 +223,54 @@ function compilePath(expr: AstNode): Evaluator {
     return { node: step, evaluate: compile(step), stages: stages.map((s) => compileFilter(s.expr)) };
   });
   const keepSingletonArray = expr.keepSingletonArray === true;
+  const general = generalPath(steps, compiled, keepSingletonArray);
+  const names = plainNames(expr);
+  if (!names) return general;
+  // A path of plain names (`customer.firstName`) over single values, most of a mapping's paths: the same walk
+  // without its sequences. Where a step meets an array the general walk takes over, from the start (lookups are pure).
+  const last = names.length - 1;
+  return (input, context) => {
+    if (Array.isArray(input)) return general(input, context);
+    let value = input;
+    for (let i = 0; i <= last; i++) {
+      value = lookup(value, names[i]!);
+      if (value === undefined) return undefined;
+      if (Array.isArray(value)) return i === last && !isSequence(value) ? value : general(input, context);
+    }
+    return value;
+  };
+}
+
+/** Step node keys that a plain name step may have: anything more (predicates, `[]`, focus…) takes the general walk. */
+const PLAIN_STEP_KEYS = new Set(['type', 'value', 'position']);
+
+/**
+ * The names of a path that is only names, with nothing on the path itself that looks at the walk's sequence
+ * (`[]`, predicates, grouping): its result is then what the last lookup gives, sequences aside.
+ */
+function plainNames(expr: AstNode): string[] | undefined {
+  if (expr.keepArray || expr.keepSingletonArray || expr.predicate || expr.group || expr.stages)
+    return undefined;
+  const steps = expr.steps as AstNode[];
+  if (steps.length === 0) return undefined;
+  const names: string[] = [];
+  for (const step of steps) {
+    if (step.type !== 'name' || typeof step.value !== 'string') return undefined;
+    if (Object.keys(step).some((key) => !PLAIN_STEP_KEYS.has(key))) return undefined;
+    names.push(step.value);
+  }
+  return names;
+}
+
+function generalPath(
+  steps: AstNode[],
+  compiled: Array<{
+    node: AstNode;
+    evaluate: Evaluator;
+    stages: Array<(input: unknown, context: Context) => unknown>;
+  }>,
+  keepSingletonArray: boolean,
+): Evaluator {
   return (input, context) => {
     let inputSequence: unknown[] =
       Array.isArray(input) && steps[0]!.type !== 'variable' ? input : createSequence(input);
@@ -559,20 +607,46 @@ function compileCall(expr: AstNode): Evaluator {
   throw new Unsupported(`$${name}`);
 }
 
+/** A key of an object constructor: a string, and not one of JSONata's function markers. */
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key === '_jsonata_lambda' || key === '_jsonata_function')
+    throw new Unsupported('key');
+}
+
 /** JSONata's object constructor (evaluateGroupExpression) over a sequence without tuples. */
 function compileObject(expr: AstNode): Evaluator {
   const pairs = (expr.lhs as AstNode[][]).map(([key, value]) => [compile(key!), compile(value!)] as const);
+  /** One item (not an array): each pair's key once, so no grouping; the keys first, then the values, in order. */
+  const single = (input: unknown, c: Context) => {
+    const keys: string[] = [];
+    const used: number[] = [];
+    for (let index = 0; index < pairs.length; index++) {
+      const key = pairs[index]![0](input, c);
+      if (key === undefined) continue;
+      checkKey(key);
+      if (keys.includes(key)) throw new Unsupported('duplicate key');
+      keys.push(key);
+      used.push(index);
+    }
+    const out: Record<string, unknown> = Object.create(null);
+    for (let i = 0; i < keys.length; i++) {
+      const value = pairs[used[i]!]![1](input, c);
+      if (value instanceof FastLambda) throw new Unsupported('function value');
+      if (value !== undefined) out[keys[i]!] = value;
+    }
+    return out;
+  };
   return (input, c) => {
     if (input && (input as { tupleStream?: boolean }).tupleStream) throw new Unsupported('tuples');
-    const items = Array.isArray(input) ? [...input] : [input];
+    if (!Array.isArray(input)) return single(input, c);
+    const items = [...input];
     if (items.length === 0) items.push(undefined);
     const groups = new Map<string, { data: unknown; pair: number }>();
     for (const item of items) {
       for (let index = 0; index < pairs.length; index++) {
         const key = pairs[index]![0](item, c);
         if (key === undefined) continue;
-        if (typeof key !== 'string' || key === '_jsonata_lambda' || key === '_jsonata_function')
-          throw new Unsupported('key');
+        checkKey(key);
         const group = groups.get(key);
         if (!group) groups.set(key, { data: item, pair: index });
         else if (group.pair !== index) throw new Unsupported('duplicate key');

@@ -15,6 +15,23 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
     expect(() => decimal('+')).toThrow(/not a number/);
   });
 
+  it('reads plain digits (the common case, read without regular expressions) to the same normal form', () => {
+    for (const [text, normal] of [
+      ['34.90', '34.9'],
+      ['007', '7'],
+      ['000', '0'],
+      ['0.0', '0'],
+      ['000.00100', '0.001'],
+      ['10.000', '10'],
+      ['120', '120'],
+      [' 8.000 ', '8'],
+      ['12345678901234567890.5', '12345678901234567890.5'],
+    ])
+      expect(decimal(text), text).toBe(normal);
+    expect(() => decimal('1.2.3')).toThrow(/not a number/);
+    expect(() => decimal('1,5')).toThrow(/not a number/);
+  });
+
   it('reads JS numbers exactly, exponents included, and refuses what is not finite', () => {
     expect(decimal(0.5)).toBe('0.5');
     expect(decimal(1e-7)).toBe('0.0000001');
@@ -33,6 +50,13 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
     expect(decimalMul('.5', '.5')).toBe('0.25');
     expect(decimalMul('0.5', '0')).toBe('0');
     expect(decimalMul('99999999999999999.99', '0.01')).toBe('999999999999999.9999');
+    // Products at and past 2^53 in last-place units, where doubles stop being exact: BigInts take over.
+    expect(decimalMul('9490626.5', '9490626.5')).toBe('90071991362502.25');
+    expect(decimalMul('9490626.7', '9490626.7')).toBe('90071995158752.89');
+    expect(decimalMul('94906265.62', '94906265.62')).toBe('9007199253933993.9844');
+    expect(decimalMul('999999999999999', '999999999999999')).toBe('999999999999998000000000000001');
+    expect(decimalMul('-0.5', '0')).toBe('0');
+    expect(decimalMul('34.90', 3)).toBe('104.7');
     expect(decimalMul(undefined, '2')).toBeUndefined();
     expect(decimalMul('2', undefined)).toBeUndefined();
   });
