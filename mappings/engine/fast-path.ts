@@ -566,13 +566,21 @@ function compileCall(expr: AstNode): Evaluator {
   if (procedure.type !== 'variable' || typeof procedure.value !== 'string')
     throw new Unsupported('procedure');
   const name = procedure.value;
-  const values = (input: unknown, c: Context) => args.map((a) => a(input, c));
+  const values = (input: unknown, c: Context) => {
+    const argv: unknown[] = new Array(args.length);
+    for (let i = 0; i < args.length; i++) argv[i] = args[i]!(input, c);
+    return argv;
+  };
+  const hasLambda = (argv: unknown[]) => {
+    for (const v of argv) if (v instanceof FastLambda) return true;
+    return false;
+  };
   const own = callable[name];
   if (own) {
     return (input, c) => {
       if (isShadowed(c, name)) throw new Unsupported('shadowed');
       const argv = values(input, c);
-      if (argv.some((v) => v instanceof FastLambda)) throw new Unsupported('function argument');
+      if (hasLambda(argv)) throw new Unsupported('function argument');
       const result = own.apply(input, argv);
       if (result instanceof Promise) throw new Unsupported('async');
       return result;
@@ -599,8 +607,7 @@ function compileCall(expr: AstNode): Evaluator {
     return (input, c) => {
       if (isShadowed(c, name)) throw new Unsupported('shadowed');
       const argv = values(input, c);
-      if (name !== 'each' && argv.some((v) => v instanceof FastLambda))
-        throw new Unsupported('function argument');
+      if (name !== 'each' && hasLambda(argv)) throw new Unsupported('function argument');
       return builtIn.fn(...argv);
     };
   }
@@ -678,13 +685,14 @@ function compileArray(expr: AstNode): Evaluator {
   }));
   const cons = expr.consarray === true;
   return (input, c) => {
-    let out: unknown[] = [];
+    // `out` is this call's own plain array: appending in place is what $append's copy would give.
+    const out: unknown[] = [];
     for (const item of items) {
       const value = item.evaluate(input, c);
       if (value === undefined) continue;
       if (value instanceof FastLambda) throw new Unsupported('function value');
-      if (item.nested) out.push(value);
-      else out = append(out, value) as unknown[];
+      if (item.nested || !Array.isArray(value)) out.push(value);
+      else for (const v of value) out.push(v);
     }
     if (cons) Object.defineProperty(out, 'cons', { enumerable: false, configurable: false, value: true });
     return out;

@@ -1,5 +1,5 @@
 import { type Budget, checkBudget } from './budget.ts';
-import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
+import type { CompiledMapping, ExpressionNode, FieldNode, RecordNode } from './compile.ts';
 import { plain } from './values.ts';
 
 /**
@@ -56,11 +56,20 @@ function evaluateRecord(run: FastRun, node: RecordNode, context: unknown): unkno
   return fields(run, node, context);
 }
 
+/** A record node's fields as a list, made once. */
+const fieldLists = new WeakMap<RecordNode, Array<[string, FieldNode]>>();
+
 function fields(run: FastRun, node: RecordNode, context: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   checkBudget(run.mapping.file, run.budget);
   const outer = run.bindings.parent;
-  for (const [name, child] of node.fields) {
+  let list = fieldLists.get(node);
+  if (!list) {
+    list = [...node.fields];
+    fieldLists.set(node, list);
+  }
+  for (let i = 0; i < list.length; i++) {
+    const [name, child] = list[i]!;
     let value: unknown;
     if (child.kind === 'expression') {
       run.bindings.parent = outer;

@@ -2,8 +2,9 @@ import type avro from 'avsc';
 
 /** JSONata sequences are arrays with extra flags; results are made plain so they compare and encode cleanly. */
 export function plain(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+  if (!(value instanceof Date) && !Buffer.isBuffer(value)) {
     if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (k !== '$loc' && v !== undefined) out[k] = plain(v);
@@ -44,18 +45,24 @@ function buildFiller(type: avro.Type, self: Filler): Filler {
   const wrapsLone = name === 'array' || (isUnion && arrayOnly(type));
   let fill: Filler = (value) => value;
   if (name === 'record' || name === 'error') {
-    const fields = (type as avro.types.RecordType).fields.map((field) => ({
-      name: field.name,
-      field,
-      fill: fillerOf(field.type),
-    }));
+    const fields = (type as avro.types.RecordType).fields.map((field) => {
+      const fallback = field.defaultValue();
+      // A default that is not an object is the same value every time; others are copied afresh for each record.
+      const fixed = fallback === null || typeof fallback !== 'object';
+      return {
+        name: field.name,
+        fallback: fixed ? () => fallback : () => field.defaultValue(),
+        fill: fillerOf(field.type),
+      };
+    });
     fill = (value) => {
       const record = value as Record<string, unknown>;
-      for (const { name: key, field, fill: inner } of fields) {
+      for (let i = 0; i < fields.length; i++) {
+        const { name: key, fallback, fill: inner } = fields[i]!;
         const current = record[key];
         if (current === undefined) {
-          const fallback = field.defaultValue();
-          if (fallback !== undefined) record[key] = fallback;
+          const made = fallback();
+          if (made !== undefined) record[key] = made;
         } else record[key] = inner(current);
       }
       return record;
