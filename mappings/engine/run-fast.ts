@@ -1,6 +1,6 @@
 import { type Budget, checkBudget } from './budget.ts';
 import type { CompiledMapping, ExpressionNode, FieldNode, RecordNode } from './compile.ts';
-import { plain } from './values.ts';
+import { plainForEncoding } from './values.ts';
 
 /**
  * A document mapped by the compiled expressions alone, synchronously: when every expression of a mapping compiled
@@ -73,7 +73,7 @@ function fields(run: FastRun, node: RecordNode, context: unknown): Record<string
     let value: unknown;
     if (child.kind === 'expression') {
       run.bindings.parent = outer;
-      value = plain(evaluate(run, child, context));
+      value = plainForEncoding(evaluate(run, child, context));
     } else {
       run.bindings.parent = child.each || child.from ? context : outer;
       value = evaluateRecord(run, child, context);

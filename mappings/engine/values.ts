@@ -13,6 +13,25 @@ export function plain(value: unknown): unknown {
   return value;
 }
 
+/**
+ * `plain`, for values that go on to be encoded: an object without a prototype (what the compiled object
+ * constructors and `$merge` make) stays one. Such objects hold keys made from the data (`shopify.line.<id>.sku`);
+ * copied into `{}` each new key would grow V8's shape tree, once per document.
+ */
+export function plainForEncoding(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plainForEncoding);
+  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
+  const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if (k !== '$loc' && v !== undefined) out[k] = plainForEncoding(v);
+  }
+  return out;
+}
+
 type Filler = (value: unknown) => unknown;
 
 /** One filler per avsc type, built on first use (a record type that contains itself finds its own). */
