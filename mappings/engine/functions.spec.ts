@@ -156,6 +156,45 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
     expect(trimZeros(null)).toBeUndefined();
   });
 
+  it('$timestamp reads an ISO timestamp with its zone as Date.parse does (its own reader for the common form)', () => {
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    let seed = 7;
+    const next = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    const texts = [
+      '2024-02-29T23:59:59.999+14:00',
+      '2023-02-29T00:00:00Z',
+      '2024-04-31T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T00:00:60Z',
+      '0099-01-01T00:00:00Z',
+      '2024-01-01T00:00:00.1234Z',
+      '2024-01-01T00:00:00.Z',
+      '2024-01-01T00:00:00+24:00',
+      '2024-01-01T00:00:00-00:60',
+      '2024-01-01T00:00:00+05:30x',
+    ];
+    for (let i = 0; i < 3000; i++) {
+      const fraction = ['', '.5', '.25', '.125', '.1250'][next(5)];
+      const zone = next(4) === 0 ? 'Z' : `${next(2) ? '+' : '-'}${pad(next(25))}:${pad(next(61))}`;
+      texts.push(
+        `${pad(next(2100) + 50, 4)}-${pad(next(14))}-${pad(next(33))}T${pad(next(25))}:${pad(next(61))}:${pad(next(61))}${fraction}${zone}`,
+      );
+    }
+    let read = 0;
+    for (const text of texts) {
+      const parsed = Date.parse(text);
+      if (Number.isNaN(parsed)) expect(() => timestamp(text), text).toThrow(/^\$timestamp: /);
+      else {
+        read++;
+        expect(timestamp(text), text).toBe(new Date(parsed).toISOString());
+      }
+    }
+    expect(read).toBeGreaterThan(1000);
+  });
+
   it('$timestamp: absent, zoned, UTC, fractions and malformed input', () => {
     expect(timestamp(undefined)).toBeUndefined();
     expect(timestamp(null)).toBeUndefined();
