@@ -10,7 +10,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
-import type { DocumentInput, MappingStep } from './mapping-step.ts';
+import type { DocumentInput, MappingStep, PreparedDocument } from './mapping-step.ts';
 
 /**
  * Source positions live in the compacted `eai.connector-offsets` topic, as Kafka Connect keeps them: key
@@ -63,6 +63,8 @@ export interface SourceHostOptions {
   context: ConnectorContext;
   bus: Bus;
   step: MappingStep;
+  /** Maps a whole batch elsewhere (the runtime's mapping threads), in order; default: `step`, here. */
+  mapAll?: (inputs: DocumentInput[]) => Promise<PreparedDocument[]>;
   offsets: CompactedLog;
   /** The connector's default format. */
   format?: string;
@@ -192,16 +194,19 @@ export class SourceHost {
       let published = 0;
       let deadLettered = 0;
       const canonical: Array<{ topic: string }> = [];
+      const all = this.options.mapAll
+        ? await this.options.mapAll(documents.map((d) => this.input(d)))
+        : undefined;
       let since = performance.now();
-      for (const document of documents) {
+      for (const [i, document] of documents.entries()) {
         // Mapping is synchronous work: a batch of thousands would hold the event loop for seconds, and the
         // runtime's group heartbeats (6 s session) and HTTP API with it. Other work gets a turn every 20 ms.
-        if (performance.now() - since > 20) {
+        if (!all && performance.now() - since > 20) {
           await new Promise((resolve) => setImmediate(resolve));
           since = performance.now();
         }
-        const prepared = await step.prepare(this.input(document));
-        records.push(...prepared.records);
+        const prepared = all ? all[i]! : await step.prepare(this.input(document));
+        for (const record of prepared.records) records.push(record);
         published += prepared.published;
         deadLettered += prepared.deadLettered.length;
         for (const r of prepared.records) if (!r.topic.startsWith('dlq.')) canonical.push(r);
