@@ -17,8 +17,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { connectTopics } from '../bus/topics.ts';
 import { createTransport, type TransportAdmin } from '../bus/transport/index.ts';
 import { makeOrderLine, seededRandom } from '../formats/shopify-order/fixtures/large.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { withRetry } from '../lib/retry.ts';
 import { hashToken } from '../ops/api/index.ts';
@@ -158,6 +160,21 @@ async function measure(
   };
 }
 
+/** Deletes a subject of the run's from the registry (soft, then for good); a failure is only said. */
+async function deleteSubject(registryUrl: string, subject: string): Promise<void> {
+  for (const query of ['', '?permanent=true']) {
+    const response = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}${query}`, {
+      method: 'DELETE',
+    }).catch((error: unknown) => error as Error);
+    if (response instanceof Error || (!response.ok && response.status !== 404)) {
+      say(
+        `could not delete subject ${subject}: ${response instanceof Error ? response.message : response.status}`,
+      );
+      return;
+    }
+  }
+}
+
 const stack = await stackUp(say);
 const transport = createTransport({ brokers: stack.brokers.split(','), clientId: 'eai-bench-connectors' });
 const admin = transport.admin();
@@ -213,9 +230,10 @@ try {
   }
 
   if (!args['skip-hub']) {
+    const group = `eai-bench-connectors-${run}`;
     const hubInstance = await startHub({
       ...stack,
-      group: `eai-bench-connectors-${run}`,
+      group,
       logger: pino({ level: 'warn' }),
       tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(run) }],
       port: 0,
@@ -266,7 +284,12 @@ try {
     } finally {
       await hubInstance.runtime.remove(name).catch(() => undefined);
       await hubInstance.close();
-      await admin.deleteTopics([topic]).catch(() => undefined);
+      // The run's own topics: its output, and the state topics of its connect group (configs, status, offsets,
+      // assignments); and the output's subject in the registry.
+      await admin
+        .deleteTopics([topic, ...Object.values(connectTopics(group))])
+        .catch((error) => say(`could not delete the run's topics: ${errorMessage(error)}`));
+      await deleteSubject(stack.registryUrl, `${topic}-value`);
     }
   }
 } finally {
