@@ -7,16 +7,22 @@
 //       (Confluent wire format), written with its source positions in Kafka transactions.
 // Each rate is records/s from the first to the last record landing on its topic, read from the topic's end offsets.
 // Target (issue 14): hub >= 0.7 x Connect's raw rate. Progress on stderr once a second; --json prints one JSON object.
-// Usage: npm run bench:connectors [-- --records 500000 --seed 14 --batch 2000 --json --skip-connect --skip-hub]
+// --mapping-threads N: the hub maps in N threads (HubOptions.mappingThreads) instead of its own one.
+// Usage: npm run bench:connectors [-- --records 500000 --seed 14 --batch 2000 --mapping-threads 0 --json
+//        --skip-connect --skip-hub]
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { connectTopics } from '../bus/topics.ts';
 import { createTransport, type TransportAdmin } from '../bus/transport/index.ts';
 import { makeOrderLine, seededRandom } from '../formats/shopify-order/fixtures/large.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
+import { withRetry } from '../lib/retry.ts';
 import { hashToken } from '../ops/api/index.ts';
 import { startHub } from '../ops/hub.ts';
 import { KAFKA_VERSION } from '../stack/kafka.ts';
@@ -30,6 +36,7 @@ const { values: args } = parseArgs({
     records: { type: 'string', default: '500000' },
     seed: { type: 'string', default: '14' },
     batch: { type: 'string', default: '2000' },
+    'mapping-threads': { type: 'string', default: '0' },
     json: { type: 'boolean' },
     'skip-connect': { type: 'boolean' },
     'skip-hub': { type: 'boolean' },
@@ -38,8 +45,11 @@ const { values: args } = parseArgs({
 const RECORDS = Number(args.records);
 const SEED = Number(args.seed);
 const BATCH = Number(args.batch);
+const MAPPING_THREADS = Number(args['mapping-threads']);
 if (!Number.isSafeInteger(RECORDS) || RECORDS < 1) throw new Error('--records: a whole number of at least 1');
 if (!Number.isSafeInteger(BATCH) || BATCH < 1 || BATCH > 10_000) throw new Error('--batch: 1 to 10000');
+if (!Number.isSafeInteger(MAPPING_THREADS) || MAPPING_THREADS < 0 || MAPPING_THREADS > 16)
+  throw new Error('--mapping-threads: 0 to 16');
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const run = Math.random().toString(36).slice(2, 10);
 
@@ -49,10 +59,42 @@ interface Rate {
   recordsPerSecond: number;
   /** The machine's 1-minute load average when the records started and stopped landing (a shared machine). */
   load: [number, number];
+  /**
+   * CPU time per record while the records landed, of the system measured (all its threads) and of the broker:
+   * on a shared machine the rate says how much CPU the system got, this what each record cost it.
+   */
+  cpuMicrosPerRecord: { system: number; broker: number | undefined };
 }
 
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc; undefined without one. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: state is field 3, utime 14 and stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** A topic's end offsets summed; right after the topic is made the broker may answer NOT_LEADER once: asked again. */
 const offsetSum = async (admin: TransportAdmin, topic: string) =>
-  (await admin.topicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  (
+    await withRetry(() => admin.topicOffsets(topic), {
+      retries: 5,
+      initialDelayMs: 100,
+      shouldRetry: () => true,
+    })
+  ).reduce((sum, p) => sum + Number(p.high), 0);
 
 /**
  * Watches a topic's end offsets every 50 ms from `baseline` on until `done` says so, and gives records/s from the
@@ -63,11 +105,18 @@ async function measure(
   label: string,
   admin: TransportAdmin,
   topic: string,
-  options: { baseline: number; done: (landed: number) => Promise<boolean>; started?: () => boolean },
+  options: {
+    baseline: number;
+    done: (landed: number) => Promise<boolean>;
+    started?: () => boolean;
+    /** CPU seconds the system measured has used so far. */
+    cpu: () => number | undefined;
+  },
 ): Promise<Rate> {
-  let first: { t: number; landed: number } | undefined;
+  const cpu = () => ({ system: options.cpu(), broker: processCpuSeconds(stack.pids.kafka) });
+  let first: { t: number; landed: number; cpu: ReturnType<typeof cpu> } | undefined;
   let loadAtFirst = 0;
-  let last = { t: 0, landed: 0 };
+  let last = { t: 0, landed: 0, cpu: cpu() };
   let lastProgress = performance.now();
   let lastChange = performance.now();
   for (;;) {
@@ -75,11 +124,11 @@ async function measure(
     const landed = (await offsetSum(admin, topic)) - options.baseline;
     const now = performance.now();
     if (!first && landed > 0 && (options.started?.() ?? true)) {
-      first = { t: now, landed };
+      first = { t: now, landed, cpu: cpu() };
       loadAtFirst = Number(loadavg()[0]!.toFixed(2));
     }
     if (landed > last.landed) {
-      last = { t: now, landed };
+      last = { t: now, landed, cpu: cpu() };
       lastChange = now;
     }
     if (now - lastProgress >= 1000) {
@@ -96,12 +145,34 @@ async function measure(
   if (!first) throw new Error(`${label}: no record landed on ${topic}`);
   const seconds = (last.t - first.t) / 1000;
   const share = (last.landed - first.landed) / last.landed;
+  const measured = RECORDS * share;
+  const perRecord = (from: number | undefined, to: number | undefined) =>
+    from === undefined || to === undefined ? undefined : Math.round(((to - from) * 1e6) / measured);
   return {
     records: RECORDS,
     seconds,
-    recordsPerSecond: Math.round((RECORDS * share) / seconds),
+    recordsPerSecond: Math.round(measured / seconds),
     load: [loadAtFirst, Number(loadavg()[0]!.toFixed(2))],
+    cpuMicrosPerRecord: {
+      system: perRecord(first.cpu.system, last.cpu.system) ?? 0,
+      broker: perRecord(first.cpu.broker, last.cpu.broker),
+    },
   };
+}
+
+/** Deletes a subject of the run's from the registry (soft, then for good); a failure is only said. */
+async function deleteSubject(registryUrl: string, subject: string): Promise<void> {
+  for (const query of ['', '?permanent=true']) {
+    const response = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}${query}`, {
+      method: 'DELETE',
+    }).catch((error: unknown) => error as Error);
+    if (response instanceof Error || (!response.ok && response.status !== 404)) {
+      say(
+        `could not delete subject ${subject}: ${response instanceof Error ? response.message : response.status}`,
+      );
+      return;
+    }
+  }
 }
 
 const stack = await stackUp(say);
@@ -143,6 +214,7 @@ try {
     try {
       connect = await measure('connect', admin, topic, {
         baseline: 0,
+        cpu: () => processCpuSeconds(worker.process.pid),
         done: async (landed) => {
           if (worker.process.exitCode !== null)
             throw new Error(
@@ -158,12 +230,14 @@ try {
   }
 
   if (!args['skip-hub']) {
+    const group = `eai-bench-connectors-${run}`;
     const hubInstance = await startHub({
       ...stack,
-      group: `eai-bench-connectors-${run}`,
+      group,
       logger: pino({ level: 'warn' }),
       tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(run) }],
       port: 0,
+      mappingThreads: MAPPING_THREADS,
     });
     // A topic of its own: half a million records on the shared canonical topic would slow every consumer that
     // reads it from the beginning.
@@ -192,6 +266,8 @@ try {
       let polled = false;
       const rate = await measure('hub', admin, topic, {
         baseline,
+        // The hub runs in this process: its CPU is the process's, the bench's own polling included (a little).
+        cpu: ownCpuSeconds,
         started: () => polled,
         done: async () => {
           const metrics = await counts();
@@ -208,7 +284,12 @@ try {
     } finally {
       await hubInstance.runtime.remove(name).catch(() => undefined);
       await hubInstance.close();
-      await admin.deleteTopics([topic]).catch(() => undefined);
+      // The run's own topics: its output, and the state topics of its connect group (configs, status, offsets,
+      // assignments); and the output's subject in the registry.
+      await admin
+        .deleteTopics([topic, ...Object.values(connectTopics(group))])
+        .catch((error) => say(`could not delete the run's topics: ${errorMessage(error)}`));
+      await deleteSubject(stack.registryUrl, `${topic}-value`);
     }
   }
 } finally {
@@ -218,14 +299,20 @@ try {
 
 const ratio =
   connect && hub ? Number((hub.recordsPerSecond / connect.recordsPerSecond).toFixed(3)) : undefined;
+/** What the hub spends on a record against what Connect does (each process's own CPU, the broker's apart). */
+const cpuPerRecordRatio =
+  connect && hub && connect.cpuMicrosPerRecord.system > 0
+    ? Number((hub.cpuMicrosPerRecord.system / connect.cpuMicrosPerRecord.system).toFixed(2))
+    : undefined;
 const report = {
   records: RECORDS,
   seed: SEED,
   fileBytes,
   bytesPerRecord: Math.round(fileBytes / RECORDS),
   connect: connect && { ...connect, version: CONNECT_VERSION, broker: KAFKA_VERSION },
-  hub: hub && { ...hub, batchSize: BATCH },
+  hub: hub && { ...hub, batchSize: BATCH, mappingThreads: MAPPING_THREADS },
   ratio,
+  cpuPerRecordRatio,
   target: { ratio: 0.7, met: ratio === undefined ? undefined : ratio >= 0.7 },
   machine: { cpus: cpus().length, loadAverage: loadavg().map((l) => Number(l.toFixed(2))) },
 };
@@ -233,14 +320,18 @@ if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 else {
   const row = (label: string, r: Rate | undefined) =>
     r
-      ? `${label.padEnd(58)} ${String(r.recordsPerSecond).padStart(7)} records/s  (${r.seconds.toFixed(1)} s, load ${r.load.join(' → ')})`
+      ? `${label.padEnd(58)} ${String(r.recordsPerSecond).padStart(7)} records/s  (${r.seconds.toFixed(1)} s, load ${r.load.join(' → ')}; CPU per record ${r.cpuMicrosPerRecord.system} µs, broker ${r.cpuMicrosPerRecord.broker ?? '-'} µs)`
       : `${label.padEnd(58)} skipped`;
   process.stdout.write(
     [
       `${RECORDS.toLocaleString('en')} Shopify orders as JSON lines, ${report.bytesPerRecord} bytes each on average`,
       row(`Kafka Connect ${CONNECT_VERSION} FileStreamSource, StringConverter`, connect),
-      row('hub file-source: parse, map, Avro (registry), transactions', hub),
+      row(
+        `hub file-source: parse, map, Avro (registry), transactions${MAPPING_THREADS ? `, ${MAPPING_THREADS} mapping threads` : ''}`,
+        hub,
+      ),
       `  ratio hub / Connect: ${ratio ?? '-'} (target >= 0.7: ${report.target.met === undefined ? '-' : report.target.met ? 'met' : 'NOT met'})`,
+      `  CPU per record hub / Connect: ${cpuPerRecordRatio ?? '-'}× (on a quiet machine the rate ratio tends to its inverse while each has a core to itself)`,
       `  load average ${report.machine.loadAverage.join(' ')} on ${report.machine.cpus} CPUs`,
       '',
     ].join('\n'),

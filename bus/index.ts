@@ -23,7 +23,7 @@ export interface Bus {
   readonly serde: AvroSerde;
   publisher(): Promise<Publisher & { close(): Promise<void> }>;
   /** Encodes events into records with no connection of its own, for a caller that sends them in a transaction. */
-  preparer(source?: string): Pick<Publisher, 'prepare'>;
+  preparer(source?: string): Pick<Publisher, 'prepare' | 'encoder'>;
   consume(options: Omit<ConsumerRunnerOptions, 'logger'>): Promise<ConsumerRunner>;
   provisionTopics(extra?: TopicSpec[]): Promise<string[]>;
 }
@@ -48,8 +48,12 @@ export function createBus(config: BusConfig): Bus {
     },
     preparer(source) {
       // prepare() never sends: the producer handed over is never connected.
-      const { prepare } = createPublisher(transport.producer(), serde, source ?? config.source ?? '/eai');
-      return { prepare };
+      const { prepare, encoder } = createPublisher(
+        transport.producer(),
+        serde,
+        source ?? config.source ?? '/eai',
+      );
+      return { prepare, encoder };
     },
     consume: (options) => startConsumerRunner(transport, serde, { ...options, logger }),
     async provisionTopics(extra) {

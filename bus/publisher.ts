@@ -16,6 +16,8 @@ export interface PublishInput {
   key?: string;
   /** CloudEvents attributes; `source` defaults to the publisher's, `type` to the schema's full name. */
   attributes?: Partial<EventAttributes>;
+  /** The value already written by this publisher's `encoder` for the same schema and topic: sent as it is. */
+  encoded?: Buffer;
 }
 
 export type PreparedRecord = OutgoingRecord & { key: string; id: string };
@@ -25,6 +27,11 @@ export interface Publisher {
   publish(events: PublishInput[]): Promise<Array<{ topic: string; key: string; id: string }>>;
   /** Encodes the events into records without sending them, for a caller that sends them in a Kafka transaction. */
   prepare(events: PublishInput[]): Promise<PreparedRecord[]>;
+  /**
+   * The synchronous encoder of values of `schema` on `topic` (default: the schema's canonical topic), the registry
+   * asked once: for a caller that validates by encoding and hands the bytes to `prepare` as `encoded`.
+   */
+  encoder(schema: string, topic?: string): Promise<(value: unknown) => Buffer>;
 }
 
 /** Counted after the cluster acknowledged them, one increment per topic in the batch. */
@@ -46,22 +53,30 @@ export function createPublisher(
     encode: Encode;
   }
 
-  /** Where each event goes and its encoder; the registry is asked once per topic and schema in the batch. */
-  async function resolveTargets(events: PublishInput[]): Promise<Target[]> {
-    const encoders = new Map<string, Encode>();
-    const targets: Target[] = [];
-    for (const event of events) {
-      const schema = findSchema(event.schema);
-      const topic = event.topic ?? schema.topic;
+  /** Targets by topic and schema as the events name them; the serde asks the registry once per subject. */
+  const encoders = new Map<string, Target>();
+
+  async function target(schemaName: string, topicName: string | undefined): Promise<Target> {
+    const cacheKey = `${topicName ?? ''}\u0000${schemaName}`;
+    let found = encoders.get(cacheKey);
+    if (!found) {
+      const schema = findSchema(schemaName);
+      const topic = topicName ?? schema.topic;
       checkTopicSchema(topic, schema);
-      const cacheKey = `${topic}\u0000${schema.fullName}`;
-      let encode = encoders.get(cacheKey);
-      if (!encode) {
-        encode = await serde.encoder(topic, schema);
-        encoders.set(cacheKey, encode);
-      }
-      targets.push({ schema, topic, encode });
+      found = { schema, topic, encode: await serde.encoder(topic, schema) };
+      encoders.set(cacheKey, found);
     }
+    return found;
+  }
+
+  /** Where each event goes and its encoder. */
+  async function resolveTargets(events: PublishInput[]): Promise<Target[]> {
+    const targets: Target[] = [];
+    for (const event of events)
+      targets.push(
+        encoders.get(`${event.topic ?? ''}\u0000${event.schema}`) ??
+          (await target(event.schema, event.topic)),
+      );
     return targets;
   }
 
@@ -73,7 +88,8 @@ export function createPublisher(
       type: input.attributes?.type ?? schema.fullName,
       subject: input.attributes?.subject ?? key,
     });
-    return { topic, key, value: encode(input.value), headers: toHeaders(attributes), id: attributes.id };
+    const value = input.encoded ?? encode(input.value);
+    return { topic, key, value, headers: toHeaders(attributes), id: attributes.id };
   }
 
   async function prepare(events: PublishInput[]): Promise<PreparedRecord[]> {
@@ -84,6 +100,9 @@ export function createPublisher(
 
   return {
     prepare,
+    async encoder(schema, topic) {
+      return (await target(schema, topic)).encode;
+    },
     async publish(events) {
       const records = await prepare(events);
       await producer.send(records);

@@ -11,6 +11,7 @@ import { sapPlugins } from './sap/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
 
 export { type ConnectorDefinition, connectorDefinition, loadDeployment } from './runtime/definition.ts';
+export { MappingPool } from './runtime/mapping-pool.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
 export { sinkGroupId } from './runtime/sink-host.ts';
 export type * from './sdk/index.ts';

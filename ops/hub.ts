@@ -5,6 +5,7 @@ import {
   type ConnectorPlugin,
   ConnectorRuntime,
   loadDeployment,
+  MappingPool,
 } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import {
@@ -51,6 +52,11 @@ export interface HubOptions {
   plugins?: readonly ConnectorPlugin[];
   /** Sink retry policy before a record is dead-lettered (default the bus's: 5 retries from 200 ms). */
   sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Threads that parse, map and encode the source connectors' batches (connectors/runtime/mapping-pool.ts), so a
+   * source's mapping is not bound to one core; default 0: in the runtime's own thread.
+   */
+  mappingThreads?: number;
   /**
    * Runs the orchestrator role in this process (needs `databaseUrl`): order-to-delivery and complaint-return on the canonical topics,
    * the workflow routes, and parked instances in readiness details. Off unless given.
@@ -180,6 +186,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   if (created.length) options.logger.info({ topics: created }, 'topics created');
   // Master data first: its relay creates the command topics (mdm.customer-sync.<system>) the deployment's sinks read.
   const masterdata = options.masterdata ? await startMasterData(options, bus) : undefined;
+  const mappingPool = options.mappingThreads
+    ? new MappingPool({
+        threads: options.mappingThreads,
+        brokers: options.brokers,
+        registryUrl: options.registryUrl,
+      })
+    : undefined;
   const runtime = new ConnectorRuntime({
     bus,
     plugins,
@@ -187,6 +200,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     group: options.group,
     baseDir: deployDir,
     sinkRetry: options.sinkRetry,
+    mappingPool,
   });
   await runtime.start();
   if (deployDir) await runtime.deploy(definitions, deployDir);
@@ -272,6 +286,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await masterdata?.stop();
       await orchestrator?.stop();
       await runtime.stop();
+      await mappingPool?.close();
     },
   };
 }

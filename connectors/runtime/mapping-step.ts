@@ -45,7 +45,8 @@ export interface MappingStepResult {
 }
 
 export interface MappingStepOptions {
-  publisher: Pick<Publisher, 'prepare'>;
+  /** With `encoder`, each record is encoded once, as the mapping's validation (bus.preparer() has it). */
+  publisher: Pick<Publisher, 'prepare'> & Partial<Pick<Publisher, 'encoder'>>;
   /** For `handle`, which sends at once; `prepare` sends nothing. */
   producer?: TransportProducer;
   /** Connector name, recorded in dead letters. */
@@ -125,12 +126,17 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       refuse(error);
       return result;
     }
+    // Outside the refusals: the registry being away is the bus's failure, to retry, not the document's.
+    const encode =
+      options.publisher.encoder && mapping.direction === 'to-canonical'
+        ? await options.publisher.encoder(mapping.schema.fullName, options.topics?.[mapping.schema.fullName])
+        : undefined;
     for (const parsed of documents) {
       const document =
         input.documentId && documents.length === 1 ? { ...parsed, id: input.documentId } : parsed;
       let records: Awaited<ReturnType<typeof mapDocument>>;
       try {
-        records = await mapDocument(mapping, document, { receivedAt: input.receivedAt });
+        records = await mapDocument(mapping, document, { receivedAt: input.receivedAt, encode });
       } catch (error) {
         refuse(error, document.id);
         continue;
@@ -141,6 +147,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
           schema: record.schema,
           value: record.value,
           key: record.key,
+          encoded: record.encoded,
           topic: options.topics?.[record.schema],
           attributes: {
             id: records.length === 1 ? document.id : `${document.id}:${i + 1}`,

@@ -9,7 +9,7 @@ import {
 } from '../../bus/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { findMapping, inboundMapping, writeWithMapping } from '../../mappings/index.ts';
+import { findMapping, writeWithMapping } from '../../mappings/index.ts';
 import type {
   ConnectorContext,
   ConnectorPlugin,
@@ -19,10 +19,11 @@ import type {
 } from '../sdk/index.ts';
 import { connectorMetrics, newCounters, type TaskCounters } from './connector-metrics.ts';
 import { type ConnectorDefinition, validateDefinition } from './definition.ts';
-import { createMappingStep } from './mapping-step.ts';
+import type { MappingPool } from './mapping-pool.ts';
 import { redactConfig, resolveSecrets } from './secrets.ts';
 import { SinkHost, sinkGroupId } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
+import { createSourceStep, type SourceStepConfig } from './source-step.ts';
 import { forwardHops, forwardWebhook, MAX_FORWARD_HOPS } from './webhook-forward.ts';
 
 /** How long a forwarded webhook request waits for the owner's answer (its own wait for Kafka is 30 s by default). */
@@ -78,6 +79,8 @@ export interface RuntimeOptions {
   sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Sources: topic per schema full name instead of the canonical one (tests, tenants). */
   canonicalTopics?: Record<string, string>;
+  /** Sources map their batches in these threads instead of the runtime's own (its owner closes it). */
+  mappingPool?: MappingPool;
 }
 
 /** Which slot a connector falls in; the same on every instance. */
@@ -515,48 +518,25 @@ export class ConnectorRuntime {
       };
       if (plugin.kind === 'source') {
         const task = plugin.createSource!(config, context);
-        // Each named mapping is found once per start, not per document (findMapping looks at the disk).
-        const named = new Map<string, ReturnType<typeof findMapping>>();
-        const namedMapping = (ref: string) => {
-          let mapping = named.get(ref);
-          if (!mapping) {
-            mapping = findMapping(ref, baseDir);
-            named.set(ref, mapping);
-          }
-          return mapping;
-        };
-        const step = createMappingStep({
-          publisher: this.options.bus.preparer(`/eai/connectors/${name}`),
-          owner: name,
-          logger,
+        const stepConfig: SourceStepConfig = {
+          name,
+          mapping: definition.mapping,
+          mappingsBySender: definition.mappingsBySender,
+          baseDir,
           // The connector's own output topics win over the runtime's.
           topics: definition.outputTopics
             ? { ...this.options.canonicalTopics, ...definition.outputTopics }
             : this.options.canonicalTopics,
-          // The named mapping reads its own format. A document in another format (a CDC source's re-read of a
-          // record through the REST API) and a connector that names none take the one shipped mapping of the
-          // document's format, as definition.ts documents (refused when there are several).
-          mappingFor: (input) => {
-            const ref = (input.sender && definition.mappingsBySender?.[input.sender]) || definition.mapping;
-            const mapping = ref ? namedMapping(ref) : undefined;
-            // A document of another format than the named mapping reads (a source that re-reads records through
-            // another API, as the Salesforce CDC source does for GAP events) gets its format's one shipped mapping.
-            if (mapping && mapping.spec.input === input.format) return mapping;
-            try {
-              return inboundMapping(input.format);
-            } catch (error) {
-              throw new ConfigError(
-                `connector ${name}: name a mapping (mapping:) for format ${input.format}: ${errorMessage(error)}`,
-              );
-            }
-          },
-        });
+        };
+        const step = createSourceStep(stepConfig, this.options.bus, logger);
+        const pool = this.options.mappingPool;
         entry.host = new SourceHost({
           name,
           task,
           context,
           bus: this.options.bus,
           step,
+          mapAll: pool ? (inputs) => pool.prepareAll(stepConfig, inputs, logger) : undefined,
           offsets: this.positions,
           format: definition.format,
           counters: entry.counters,

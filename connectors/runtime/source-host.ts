@@ -10,7 +10,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
-import type { DocumentInput, MappingStep } from './mapping-step.ts';
+import type { DocumentInput, MappingStep, PreparedDocument } from './mapping-step.ts';
 
 /**
  * Source positions live in the compacted `eai.connector-offsets` topic, as Kafka Connect keeps them: key
@@ -53,6 +53,8 @@ type Prepared =
 interface Batch {
   documents: SourceDocument[];
   prepared: Prepared;
+  /** The host's `generation` when the batch's poll started. */
+  generation: number;
 }
 
 export interface SourceHostOptions {
@@ -61,6 +63,8 @@ export interface SourceHostOptions {
   context: ConnectorContext;
   bus: Bus;
   step: MappingStep;
+  /** Maps a whole batch elsewhere (the runtime's mapping threads), in order; default: `step`, here. */
+  mapAll?: (inputs: DocumentInput[]) => Promise<PreparedDocument[]>;
   offsets: CompactedLog;
   /** The connector's default format. */
   format?: string;
@@ -81,6 +85,12 @@ export class SourceHost {
   private producer?: TransactionalProducer;
   private loop?: Promise<void>;
   private stopping = false;
+  /**
+   * Failed transactions the task has heard of (its `commit` calls with ok: false returned). A batch whose poll
+   * started before the latest one may build on what failed (a webhook's remembered ids, a file's next lines): it is
+   * failed back too, and no new poll starts until all such batches are.
+   */
+  private generation = 0;
 
   constructor(options: SourceHostOptions) {
     this.options = options;
@@ -100,55 +110,74 @@ export class SourceHost {
     /** The transaction under way (a task that polls ahead): resolves true once committed. */
     let previous: Promise<boolean> = Promise.resolve(true);
     let previousDone = true;
-    let previousOk = true;
+    /** The transaction under way first fails back batches polled before a failure (see `generation`). */
+    let skippingStale = false;
     /** A poll that a committed transaction interrupted: its documents are taken next time round. */
-    let polling: Promise<SourceDocument[] | 'failed'> | undefined;
+    let polling: { documents: Promise<SourceDocument[] | 'failed'>; generation: number } | undefined;
     /**
      * Batches polled and mapped while the previous transaction was under way, in poll order: they go to Kafka in the
      * next transaction together, so the requests that arrive during one transaction share the next.
      */
     let group: Batch[] = [];
+    const stale = (batch: { generation: number }) => batch.generation < this.generation;
     while (!this.stopping && !context.signal.aborted) {
       if (group.length > 0 && previousDone) {
         const sending = group;
         group = [];
         previousDone = false;
-        // Only a task that polls ahead can have polled these before the failure was committed to it.
-        previous = (previousOk || !task.pollsAhead ? this.deliver(sending) : this.skip(sending)).then(
-          (ok) => {
-            previousDone = true;
-            previousOk = ok;
-            return ok;
-          },
-        );
+        // Batches polled before the task heard of a failure may build on what failed: failed back, never sent.
+        const failedBack = sending.filter(stale);
+        const fresh = sending.filter((batch) => !stale(batch));
+        skippingStale = failedBack.length > 0;
+        previous = (async () => {
+          if (failedBack.length > 0) await this.skip(failedBack);
+          skippingStale = false;
+          return fresh.length > 0 ? this.deliver(fresh) : true;
+        })().then((ok) => {
+          previousDone = true;
+          return ok;
+        });
         if (!task.pollsAhead) await previous;
         continue;
       }
-      polling ??= task.poll().catch((error) => {
-        logger.error({ error: errorMessage(error) }, 'source poll failed');
-        this.options.counters.lastError = errorMessage(error);
-        return 'failed' as const;
-      });
+      if (!polling && (skippingStale || group.some(stale))) {
+        // No new poll until every batch polled before a failure is failed back: the task then hands out again
+        // what failed, in order, before anything new.
+        await previous;
+        continue;
+      }
+      polling ??= {
+        generation: this.generation,
+        documents: task.poll().catch((error) => {
+          logger.error({ error: errorMessage(error) }, 'source poll failed');
+          this.options.counters.lastError = errorMessage(error);
+          return 'failed' as const;
+        }),
+      };
       const next =
         group.length > 0
-          ? await Promise.race([polling, previous.then(() => 'sent' as const)])
-          : await polling;
+          ? await Promise.race([polling.documents, previous.then(() => 'sent' as const)])
+          : await polling.documents;
       if (next === 'sent') continue;
+      const { generation } = polling;
       polling = undefined;
       if (next === 'failed') {
         await sleep(1000, context.signal);
         continue;
       }
       if (next.length === 0) continue;
-      group.push({ documents: next, prepared: await this.prepare(next) });
+      // A stale batch is only failed back: not worth mapping.
+      const prepared: Prepared =
+        generation < this.generation ? { ok: false, error: null } : await this.prepare(next);
+      group.push({ documents: next, prepared, generation });
       const gathered = group.reduce((n, batch) => n + batch.documents.length, 0);
       if (!task.pollsAhead || gathered >= MAX_GROUPED_DOCUMENTS) await previous;
     }
     await previous;
     // Stopping: what was gathered or polled is not on Kafka; the task hears so (a webhook answers 503).
-    const left = polling ? await polling : [];
+    const left = polling ? await polling.documents : [];
     if (left !== 'failed' && left.length > 0)
-      group.push({ documents: left, prepared: { ok: false, error: null } });
+      group.push({ documents: left, prepared: { ok: false, error: null }, generation: this.generation });
     for (const { documents } of group)
       await task
         .commit(documents, { ok: false, error: new RetriableError('stopping') })
@@ -166,17 +195,20 @@ export class SourceHost {
       let published = 0;
       let deadLettered = 0;
       const canonical: Array<{ topic: string }> = [];
+      const mapped = documents.filter((document) => !document.positionOnly);
+      const all = this.options.mapAll
+        ? await this.options.mapAll(mapped.map((d) => this.input(d)))
+        : undefined;
       let since = performance.now();
-      for (const document of documents) {
-        if (document.positionOnly) continue;
+      for (const [i, document] of mapped.entries()) {
         // Mapping is synchronous work: a batch of thousands would hold the event loop for seconds, and the
         // runtime's group heartbeats (6 s session) and HTTP API with it. Other work gets a turn every 20 ms.
-        if (performance.now() - since > 20) {
+        if (!all && performance.now() - since > 20) {
           await new Promise((resolve) => setImmediate(resolve));
           since = performance.now();
         }
-        const prepared = await step.prepare(this.input(document));
-        records.push(...prepared.records);
+        const prepared = all ? all[i]! : await step.prepare(this.input(document));
+        for (const record of prepared.records) records.push(record);
         published += prepared.published;
         deadLettered += prepared.deadLettered.length;
         for (const r of prepared.records) if (!r.topic.startsWith('dlq.')) canonical.push(r);
@@ -257,6 +289,7 @@ export class SourceHost {
     logger.error({ error: failure.message, documents }, 'source batch not committed');
     for (const batch of batches)
       await task.commit(batch.documents, { ok: false, error: failure }).catch(() => undefined);
+    this.generation++;
     if (!isRetriable(error)) {
       // A fenced or refused producer cannot go on: another instance owns this connector now, or Kafka refuses us.
       this.stopping = true;

@@ -61,9 +61,10 @@ export interface SourceTask {
   status?(): { [key: string]: Json };
   /**
    * The runtime may poll (and map) the next batch while the previous one's transaction is under way, before that
-   * one's `commit`; commits still come in poll order. A batch polled ahead is committed `ok: false`, never sent,
-   * when the batch before it failed, so its positions may build on the previous batch's. Default: poll, commit,
-   * poll again.
+   * one's `commit`; commits still come in poll order. When a batch fails, every batch whose poll started before
+   * its `commit(…, ok: false)` returned is committed `ok: false` too, never sent (its positions may build on the
+   * failed one's), and no poll starts until they all are: the task hands out again what failed, in order, before
+   * anything new. Default: poll, commit, poll again.
    */
   pollsAhead?: boolean;
 }

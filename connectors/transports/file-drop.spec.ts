@@ -271,6 +271,48 @@ describe('file-drop source: split files, positions and crashes', () => {
     await task.stop();
   });
 
+  it('polls ahead: what was polled after a failed batch is handed out again in order before anything new, and a file moves only with the batch that finished it', async () => {
+    const dir = await dropFolder();
+    const task = createFileDropSource(options(dir), context());
+    expect(task.pollsAhead).toBe(true);
+    await task.start(new Map());
+    const names = (batch: SourceDocument[]) => batch.map((d) => d.name);
+    const first = await task.poll();
+    const second = await task.poll();
+    expect([names(first), names(second)]).toEqual([
+      ['a.edi#1', 'a.edi#2', 'a.edi#3'],
+      ['a.edi#4', 'b.edi#1', 'c.edi#1'],
+    ]);
+    // a.edi's last message is in the second batch: committing the first moves nothing.
+    await task.commit(first, { ok: true, published: 3, deadLettered: 0 });
+    expect(await readdir(dir)).toEqual(['a.edi', 'b.edi', 'c.edi']);
+    const third = await task.poll();
+    expect(names(third)).toEqual(['c.edi#2', 'c.edi#3', 'c.edi#4']);
+    // The second fails; the third was polled before the failure was heard, so the runtime fails it too.
+    await task.commit(second, { ok: false, error: new Error('transaction aborted') });
+    await task.commit(third, { ok: false, error: new Error('the batch before it was not committed') });
+    expect(await readdir(dir)).toEqual(['a.edi', 'b.edi', 'c.edi']);
+    expect(await task.poll()).toEqual(second);
+    // The second fails again while the third waits to be handed out again: the second still comes first.
+    await task.commit(second, { ok: false, error: new Error('transaction aborted') });
+    expect(await task.poll()).toEqual(second);
+    // And again while the third is out: then the second, then the third.
+    expect(await task.poll()).toEqual(third);
+    await task.commit(second, { ok: false, error: new Error('transaction aborted') });
+    await task.commit(third, { ok: false, error: new Error('the batch before it was not committed') });
+    expect(await task.poll()).toEqual(second);
+    await task.commit(second, { ok: true, published: 3, deadLettered: 0 });
+    expect((await readdir(dir)).sort()).toEqual(['c.edi', 'done']);
+    expect(await task.poll()).toEqual(third);
+    expect(names(await task.poll())).toEqual(['c.edi#5']);
+    await task.commit(third, { ok: true, published: 3, deadLettered: 0 });
+    expect((await readdir(dir)).sort()).toEqual(['c.edi', 'done']);
+    await task.commit([], { ok: true, published: 1, deadLettered: 0 });
+    expect(await readdir(dir)).toEqual(['done']);
+    expect(await readdir(join(dir, 'done'))).toEqual(['a.edi', 'b.edi', 'c.edi']);
+    await task.stop();
+  });
+
   it('refuses a committed position that is not its own', async () => {
     const dir = await folder();
     const task = createFileDropSource({ dir, partition: 'p' }, context());

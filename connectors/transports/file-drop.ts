@@ -87,11 +87,21 @@ interface OpenFile {
   skip: number;
 }
 
+/** A batch handed out and not yet committed: its documents, the files whose last message it holds, its place. */
+interface HandedOut {
+  documents: SourceDocument[];
+  finishing: DropFile[];
+  /** Poll order: a failed batch is handed out again before every later one. */
+  seq: number;
+}
+
 /**
  * A source task over a drop folder. Each document's position is `{ file, size, mtimeMs, message, done, finished }`
  * on one partition per folder; files are moved to done/ only after the batch holding their last message is
  * committed, and the committed position says which files that were, so a crash in between moves them on restart
- * instead of reading them again.
+ * instead of reading them again. It polls ahead: the next batch is read while the previous one's transaction is
+ * under way; a batch that fails (and every batch polled before the failure was heard, which the runtime fails
+ * too) is handed out again, unchanged and in order, before anything new is read.
  */
 export function createFileDropSource(options: FileDropOptions, context: ConnectorContext): SourceTask {
   const parsed = fileDropConfig.safeParse(options);
@@ -113,8 +123,14 @@ class FileDropSource implements SourceTask {
   private resume: { file: DropFile; committed: number } | undefined;
   /** Files whose last message was handed out but which are not yet moved to done/. */
   private unmoved: DropFile[] = [];
-  /** The last batch, until it is committed: a failed commit has it polled again, unchanged. */
-  private inflight: SourceDocument[] | undefined;
+  /** Batches handed out and not yet committed, in poll order. */
+  private outstanding: HandedOut[] = [];
+  /** Batches that failed, to hand out again (in poll order) before reading on. */
+  private replay: HandedOut[] = [];
+  private polled = 0;
+  /** Finished files whose move to done/ failed: tried again at the next commit. */
+  private moveLater: DropFile[] = [];
+  readonly pollsAhead = true;
 
   constructor(config: FileDropConfig, context: ConnectorContext) {
     this.config = config;
@@ -154,8 +170,13 @@ class FileDropSource implements SourceTask {
   }
 
   async poll(): Promise<SourceDocument[]> {
-    if (this.inflight) return this.inflight;
+    const again = this.replay.shift();
+    if (again) {
+      this.outstanding.push(again);
+      return again.documents;
+    }
     const batch: SourceDocument[] = [];
+    const finishing: DropFile[] = [];
     while (batch.length < this.config.batchSize && !this.context.signal.aborted) {
       this.current ??= await this.openNext();
       const open = this.current;
@@ -200,6 +221,7 @@ class FileDropSource implements SourceTask {
       });
       if (last) {
         this.unmoved.push(open.file);
+        finishing.push(open.file);
         this.current = undefined;
       }
     }
@@ -207,27 +229,37 @@ class FileDropSource implements SourceTask {
       await sleep(this.config.idleWaitMs, undefined, { signal: this.context.signal }).catch(() => undefined);
       return [];
     }
-    this.inflight = batch;
+    this.outstanding.push({ documents: batch, finishing, seq: ++this.polled });
     return batch;
   }
 
   async commit(documents: SourceDocument[], outcome: CommitOutcome): Promise<void> {
+    // Commits come in poll order: the batch is the oldest one handed out (found by its documents when it can be).
+    const at = Math.max(
+      0,
+      this.outstanding.findIndex((batch) => batch.documents === documents),
+    );
+    const [batch] = this.outstanding.splice(at, 1);
     if (!outcome.ok) {
       this.context.logger.warn(
         { documents: documents.length, err: outcome.error },
         'file-drop: batch not committed; it is polled again',
       );
+      if (batch) {
+        const before = this.replay.findIndex((waiting) => waiting.seq > batch.seq);
+        this.replay.splice(before === -1 ? this.replay.length : before, 0, batch);
+      }
       return;
     }
-    this.inflight = undefined;
-    const pending = this.unmoved;
-    this.unmoved = [];
+    const pending = [...this.moveLater, ...(batch?.finishing ?? [])];
+    this.moveLater = [];
     for (const file of pending) {
       try {
         await this.folder.moveToDone(file.name);
+        this.unmoved = this.unmoved.filter((f) => f !== file);
       } catch (error) {
         // Kept in the next positions' `finished`, so a restart still moves it; tried again on the next commit.
-        this.unmoved.push(file);
+        this.moveLater.push(file);
         this.context.logger.error({ file: file.name, err: error }, 'file-drop: cannot move a finished file');
       }
     }

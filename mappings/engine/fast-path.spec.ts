@@ -47,6 +47,10 @@ describe('mapping expressions compiled to plain functions', () => {
     { a: [[1, 2], [3]], b: [{ c: 1 }, { c: 2 }] },
     { a: 'x', b: 'y', c: 2.5, d: 1e21 },
     { constructor: 'own', toString: 1 },
+    // Plain-name paths end in, or walk through, arrays: the compiled walk hands those to the general one.
+    { a: { b: { c: [1, 2] } }, b: { c: null } },
+    { a: { b: { c: [] } }, b: { c: [{ d: 1 }] } },
+    { a: { b: [{ c: 1 }, { c: [2, 3] }] } },
     [{ a: 1 }, { a: 2 }],
     [{ a: 1 }],
     [{ a: [1] }],
@@ -155,6 +159,12 @@ describe('mapping expressions compiled to plain functions', () => {
     "a.{'k' & $string(b): c}",
     "$merge([a ? {'k': a}, x ? {'l': x}])",
     '[a][0].b',
+    'b.c',
+    'b.c.d',
+    'a.b.c.d',
+    '{a: 1, b: 2}',
+    "{b: a, 'x': c}",
+    "{$string(c): a, 'k': 1}",
   ];
 
   it('gives exactly what JSONata gives, on every input shape, or leaves the case to JSONata', async () => {

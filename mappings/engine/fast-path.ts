@@ -223,6 +223,54 @@ function compilePath(expr: AstNode): Evaluator {
     return { node: step, evaluate: compile(step), stages: stages.map((s) => compileFilter(s.expr)) };
   });
   const keepSingletonArray = expr.keepSingletonArray === true;
+  const general = generalPath(steps, compiled, keepSingletonArray);
+  const names = plainNames(expr);
+  if (!names) return general;
+  // A path of plain names (`customer.firstName`) over single values, most of a mapping's paths: the same walk
+  // without its sequences. Where a step meets an array the general walk takes over, from the start (lookups are pure).
+  const last = names.length - 1;
+  return (input, context) => {
+    if (Array.isArray(input)) return general(input, context);
+    let value = input;
+    for (let i = 0; i <= last; i++) {
+      value = lookup(value, names[i]!);
+      if (value === undefined) return undefined;
+      if (Array.isArray(value)) return i === last && !isSequence(value) ? value : general(input, context);
+    }
+    return value;
+  };
+}
+
+/** Step node keys that a plain name step may have: anything more (predicates, `[]`, focus…) takes the general walk. */
+const PLAIN_STEP_KEYS = new Set(['type', 'value', 'position']);
+
+/**
+ * The names of a path that is only names, with nothing on the path itself that looks at the walk's sequence
+ * (`[]`, predicates, grouping): its result is then what the last lookup gives, sequences aside.
+ */
+function plainNames(expr: AstNode): string[] | undefined {
+  if (expr.keepArray || expr.keepSingletonArray || expr.predicate || expr.group || expr.stages)
+    return undefined;
+  const steps = expr.steps as AstNode[];
+  if (steps.length === 0) return undefined;
+  const names: string[] = [];
+  for (const step of steps) {
+    if (step.type !== 'name' || typeof step.value !== 'string') return undefined;
+    if (Object.keys(step).some((key) => !PLAIN_STEP_KEYS.has(key))) return undefined;
+    names.push(step.value);
+  }
+  return names;
+}
+
+function generalPath(
+  steps: AstNode[],
+  compiled: Array<{
+    node: AstNode;
+    evaluate: Evaluator;
+    stages: Array<(input: unknown, context: Context) => unknown>;
+  }>,
+  keepSingletonArray: boolean,
+): Evaluator {
   return (input, context) => {
     let inputSequence: unknown[] =
       Array.isArray(input) && steps[0]!.type !== 'variable' ? input : createSequence(input);
@@ -518,13 +566,21 @@ function compileCall(expr: AstNode): Evaluator {
   if (procedure.type !== 'variable' || typeof procedure.value !== 'string')
     throw new Unsupported('procedure');
   const name = procedure.value;
-  const values = (input: unknown, c: Context) => args.map((a) => a(input, c));
+  const values = (input: unknown, c: Context) => {
+    const argv: unknown[] = new Array(args.length);
+    for (let i = 0; i < args.length; i++) argv[i] = args[i]!(input, c);
+    return argv;
+  };
+  const hasLambda = (argv: unknown[]) => {
+    for (const v of argv) if (v instanceof FastLambda) return true;
+    return false;
+  };
   const own = callable[name];
   if (own) {
     return (input, c) => {
       if (isShadowed(c, name)) throw new Unsupported('shadowed');
       const argv = values(input, c);
-      if (argv.some((v) => v instanceof FastLambda)) throw new Unsupported('function argument');
+      if (hasLambda(argv)) throw new Unsupported('function argument');
       const result = own.apply(input, argv);
       if (result instanceof Promise) throw new Unsupported('async');
       return result;
@@ -551,28 +607,53 @@ function compileCall(expr: AstNode): Evaluator {
     return (input, c) => {
       if (isShadowed(c, name)) throw new Unsupported('shadowed');
       const argv = values(input, c);
-      if (name !== 'each' && argv.some((v) => v instanceof FastLambda))
-        throw new Unsupported('function argument');
+      if (name !== 'each' && hasLambda(argv)) throw new Unsupported('function argument');
       return builtIn.fn(...argv);
     };
   }
   throw new Unsupported(`$${name}`);
 }
 
+/** A key of an object constructor: a string, and not one of JSONata's function markers. */
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key === '_jsonata_lambda' || key === '_jsonata_function')
+    throw new Unsupported('key');
+}
+
 /** JSONata's object constructor (evaluateGroupExpression) over a sequence without tuples. */
 function compileObject(expr: AstNode): Evaluator {
   const pairs = (expr.lhs as AstNode[][]).map(([key, value]) => [compile(key!), compile(value!)] as const);
+  /** One item (not an array): each pair's key once, so no grouping; the keys first, then the values, in order. */
+  const single = (input: unknown, c: Context) => {
+    const keys: string[] = [];
+    const used: number[] = [];
+    for (let index = 0; index < pairs.length; index++) {
+      const key = pairs[index]![0](input, c);
+      if (key === undefined) continue;
+      checkKey(key);
+      if (keys.includes(key)) throw new Unsupported('duplicate key');
+      keys.push(key);
+      used.push(index);
+    }
+    const out: Record<string, unknown> = Object.create(null);
+    for (let i = 0; i < keys.length; i++) {
+      const value = pairs[used[i]!]![1](input, c);
+      if (value instanceof FastLambda) throw new Unsupported('function value');
+      if (value !== undefined) out[keys[i]!] = value;
+    }
+    return out;
+  };
   return (input, c) => {
     if (input && (input as { tupleStream?: boolean }).tupleStream) throw new Unsupported('tuples');
-    const items = Array.isArray(input) ? [...input] : [input];
+    if (!Array.isArray(input)) return single(input, c);
+    const items = [...input];
     if (items.length === 0) items.push(undefined);
     const groups = new Map<string, { data: unknown; pair: number }>();
     for (const item of items) {
       for (let index = 0; index < pairs.length; index++) {
         const key = pairs[index]![0](item, c);
         if (key === undefined) continue;
-        if (typeof key !== 'string' || key === '_jsonata_lambda' || key === '_jsonata_function')
-          throw new Unsupported('key');
+        checkKey(key);
         const group = groups.get(key);
         if (!group) groups.set(key, { data: item, pair: index });
         else if (group.pair !== index) throw new Unsupported('duplicate key');
@@ -604,13 +685,14 @@ function compileArray(expr: AstNode): Evaluator {
   }));
   const cons = expr.consarray === true;
   return (input, c) => {
-    let out: unknown[] = [];
+    // `out` is this call's own plain array: appending in place is what $append's copy would give.
+    const out: unknown[] = [];
     for (const item of items) {
       const value = item.evaluate(input, c);
       if (value === undefined) continue;
       if (value instanceof FastLambda) throw new Unsupported('function value');
-      if (item.nested) out.push(value);
-      else out = append(out, value) as unknown[];
+      if (item.nested || !Array.isArray(value)) out.push(value);
+      else for (const v of value) out.push(v);
     }
     if (cons) Object.defineProperty(out, 'cons', { enumerable: false, configurable: false, value: true });
     return out;

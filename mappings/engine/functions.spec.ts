@@ -15,6 +15,23 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
     expect(() => decimal('+')).toThrow(/not a number/);
   });
 
+  it('reads plain digits (the common case, read without regular expressions) to the same normal form', () => {
+    for (const [text, normal] of [
+      ['34.90', '34.9'],
+      ['007', '7'],
+      ['000', '0'],
+      ['0.0', '0'],
+      ['000.00100', '0.001'],
+      ['10.000', '10'],
+      ['120', '120'],
+      [' 8.000 ', '8'],
+      ['12345678901234567890.5', '12345678901234567890.5'],
+    ])
+      expect(decimal(text), text).toBe(normal);
+    expect(() => decimal('1.2.3')).toThrow(/not a number/);
+    expect(() => decimal('1,5')).toThrow(/not a number/);
+  });
+
   it('reads JS numbers exactly, exponents included, and refuses what is not finite', () => {
     expect(decimal(0.5)).toBe('0.5');
     expect(decimal(1e-7)).toBe('0.0000001');
@@ -33,6 +50,13 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
     expect(decimalMul('.5', '.5')).toBe('0.25');
     expect(decimalMul('0.5', '0')).toBe('0');
     expect(decimalMul('99999999999999999.99', '0.01')).toBe('999999999999999.9999');
+    // Products at and past 2^53 in last-place units, where doubles stop being exact: BigInts take over.
+    expect(decimalMul('9490626.5', '9490626.5')).toBe('90071991362502.25');
+    expect(decimalMul('9490626.7', '9490626.7')).toBe('90071995158752.89');
+    expect(decimalMul('94906265.62', '94906265.62')).toBe('9007199253933993.9844');
+    expect(decimalMul('999999999999999', '999999999999999')).toBe('999999999999998000000000000001');
+    expect(decimalMul('-0.5', '0')).toBe('0');
+    expect(decimalMul('34.90', 3)).toBe('104.7');
     expect(decimalMul(undefined, '2')).toBeUndefined();
     expect(decimalMul('2', undefined)).toBeUndefined();
   });
@@ -130,6 +154,45 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
     expect(trimZeros(' ')).toBeUndefined();
     expect(trimZeros(undefined)).toBeUndefined();
     expect(trimZeros(null)).toBeUndefined();
+  });
+
+  it('$timestamp reads an ISO timestamp with its zone as Date.parse does (its own reader for the common form)', () => {
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    let seed = 7;
+    const next = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    const texts = [
+      '2024-02-29T23:59:59.999+14:00',
+      '2023-02-29T00:00:00Z',
+      '2024-04-31T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T00:00:60Z',
+      '0099-01-01T00:00:00Z',
+      '2024-01-01T00:00:00.1234Z',
+      '2024-01-01T00:00:00.Z',
+      '2024-01-01T00:00:00+24:00',
+      '2024-01-01T00:00:00-00:60',
+      '2024-01-01T00:00:00+05:30x',
+    ];
+    for (let i = 0; i < 3000; i++) {
+      const fraction = ['', '.5', '.25', '.125', '.1250'][next(5)];
+      const zone = next(4) === 0 ? 'Z' : `${next(2) ? '+' : '-'}${pad(next(25))}:${pad(next(61))}`;
+      texts.push(
+        `${pad(next(2100) + 50, 4)}-${pad(next(14))}-${pad(next(33))}T${pad(next(25))}:${pad(next(61))}:${pad(next(61))}${fraction}${zone}`,
+      );
+    }
+    let read = 0;
+    for (const text of texts) {
+      const parsed = Date.parse(text);
+      if (Number.isNaN(parsed)) expect(() => timestamp(text), text).toThrow(/^\$timestamp: /);
+      else {
+        read++;
+        expect(timestamp(text), text).toBe(new Date(parsed).toISOString());
+      }
+    }
+    expect(read).toBeGreaterThan(1000);
   });
 
   it('$timestamp: absent, zoned, UTC, fractions and malformed input', () => {

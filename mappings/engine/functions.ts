@@ -19,6 +19,8 @@ export function decimal(value: unknown): string | undefined {
   }
   const text = String(value).trim();
   if (text === '') return undefined;
+  const simple = unsignedDecimal(text);
+  if (simple !== undefined) return simple;
   const match = DECIMAL_INPUT.exec(text);
   if (!match || (match[1] && match[4]) || `${match[2]}${match[3] ?? ''}` === '') {
     throw new MappingFunctionError(`$decimal: "${text}" is not a number`);
@@ -27,15 +29,51 @@ export function decimal(value: unknown): string | undefined {
   return normalizeDecimal(`${negative ? '-' : ''}${match[2] || '0'}${match[3] ? `.${match[3]}` : ''}`);
 }
 
+/**
+ * The normal form of the most common input, digits with at most one inner point (`34.90`, `007`): what the
+ * general reading below gives for it, without its regular expressions; undefined for anything else.
+ */
+function unsignedDecimal(text: string): string | undefined {
+  const length = text.length;
+  let point = -1;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && point === -1 && i > 0 && i < length - 1) point = i;
+    else if (c < 48 || c > 57) return undefined;
+  }
+  let start = 0;
+  const wholeEnd = point === -1 ? length : point;
+  while (start < wholeEnd - 1 && text.charCodeAt(start) === 48) start++;
+  let end = length;
+  if (point !== -1) {
+    while (end > point + 1 && text.charCodeAt(end - 1) === 48) end--;
+    if (end === point + 1) end = point;
+  }
+  return start === 0 && end === length ? text : text.slice(start, end);
+}
+
 function toScaled(value: string): { units: bigint; scale: number } {
   const [whole, fraction = ''] = value.replace('-', '').split('.');
   const units = BigInt(`${whole}${fraction}`) * (value.startsWith('-') ? -1n : 1n);
   return { units, scale: fraction.length };
 }
 
+/** A decimal string of at most 15 digits as an exact integer number of its last place, else undefined. */
+function toSmallScaled(value: string): { units: number; scale: number } | undefined {
+  const point = value.indexOf('.');
+  const digits = value.length - (point === -1 ? 0 : 1) - (value.charCodeAt(0) === 45 ? 1 : 0);
+  if (digits > 15) return undefined;
+  const units = Number(point === -1 ? value : value.slice(0, point) + value.slice(point + 1));
+  return { units, scale: point === -1 ? 0 : value.length - point - 1 };
+}
+
 function fromScaled(units: bigint, scale: number): string {
   const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+  return fromDigits(negative, (negative ? -units : units).toString(), scale);
+}
+
+function fromDigits(negative: boolean, unsigned: string, scale: number): string {
+  const digits = unsigned.padStart(scale + 1, '0');
   const whole = digits.slice(0, digits.length - scale);
   const fraction = digits.slice(digits.length - scale);
   return normalizeDecimal(`${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`);
@@ -45,6 +83,14 @@ export function decimalMul(a: unknown, b: unknown): string | undefined {
   const x = decimal(a);
   const y = decimal(b);
   if (x === undefined || y === undefined) return undefined;
+  // Amounts times quantities fit a double exactly (a product below 2^53); larger ones take BigInts.
+  const small = toSmallScaled(x);
+  const other = small && toSmallScaled(y);
+  if (small && other) {
+    const product = small.units * other.units;
+    if (Number.isSafeInteger(product))
+      return fromDigits(product < 0, String(Math.abs(product)), small.scale + other.scale);
+  }
   const p = toScaled(x);
   const q = toScaled(y);
   return fromScaled(p.units * q.units, p.scale + q.scale);
@@ -98,22 +144,82 @@ function zoneOffsetMinutes(utcMillis: number, zone: string): number {
   return Math.round((asUtc - Math.floor(utcMillis / 1000) * 1000) / 60_000);
 }
 
+/** Timestamps written with their zone, as read: such a result does not depend on `time` or `zone`. */
+const zonedTimestamps = new Map<string, string>();
+
 /**
  * A point in time as an ISO string in UTC. `date` is `YYYY-MM-DD` / `YYYYMMDD`, or a full ISO timestamp with a zone
  * (then `time` and `zone` are ignored); `time` is `HH:MM[:SS]` / `HHMM[SS]`; `zone` an IANA zone name or `UTC`, the
  * zone the document's local times are in (IDocs, EDI and Odoo write none).
  */
 export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'): string | undefined {
+  // A document names the same instant several times (created, updated, the event's time): read once.
+  if (typeof date === 'string') {
+    const known = zonedTimestamps.get(date);
+    if (known !== undefined) return known;
+  }
   if (date === undefined || date === null || String(date).trim() === '') return undefined;
   const text = String(date).trim();
   const [datePart = '', inlineTime] = text.split(/[T ]/, 2);
   if (inlineTime !== undefined && ZONED.test(text)) {
-    const millis = Date.parse(text.replace(' ', 'T'));
+    const millis = isoMillis(text) ?? Date.parse(text.replace(' ', 'T'));
     if (Number.isNaN(millis)) throw new MappingFunctionError(`$timestamp: "${text}" is not a timestamp`);
-    return new Date(millis).toISOString();
+    const iso = new Date(millis).toISOString();
+    if (typeof date === 'string') {
+      if (zonedTimestamps.size >= 1024) zonedTimestamps.clear();
+      zonedTimestamps.set(date, iso);
+    }
+    return iso;
   }
   const timePart = inlineTime ?? (time === undefined || time === null ? '' : String(time).trim());
   return timestampOf([datePart, timePart], zone);
+}
+
+const digit = (text: string, at: number) => {
+  const c = text.charCodeAt(at) - 48;
+  return c >= 0 && c <= 9 ? c : Number.NaN;
+};
+const digits2 = (text: string, at: number) => digit(text, at) * 10 + digit(text, at + 1);
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.f{1,3}](Z|±HH:MM)` read as Date.parse reads it, without its general parser; undefined for any
+ * other text or an impossible date or time (then Date.parse has its say).
+ */
+function isoMillis(text: string): number | undefined {
+  const length = text.length;
+  if (length < 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T') return undefined;
+  if (text[13] !== ':' || text[16] !== ':') return undefined;
+  const year = digits2(text, 0) * 100 + digits2(text, 2);
+  const month = digits2(text, 5);
+  const day = digits2(text, 8);
+  const hour = digits2(text, 11);
+  const minute = digits2(text, 14);
+  const second = digits2(text, 17);
+  let at = 19;
+  let millis = 0;
+  if (text[at] === '.') {
+    let places = 0;
+    for (at++; at < length && places < 4 && text.charCodeAt(at) >= 48 && text.charCodeAt(at) <= 57; at++) {
+      millis = millis * 10 + digit(text, at);
+      places++;
+    }
+    if (places === 0 || places > 3) return undefined;
+    millis *= 10 ** (3 - places);
+  }
+  let offset = 0;
+  if (text[at] === 'Z' && at === length - 1) offset = 0;
+  else if ((text[at] === '+' || text[at] === '-') && at === length - 6 && text[at + 3] === ':') {
+    const hours = digits2(text, at + 1);
+    const minutes = digits2(text, at + 4);
+    if (!(hours <= 23 && minutes <= 59)) return undefined;
+    offset = (text[at] === '-' ? -1 : 1) * (hours * 60 + minutes);
+  } else return undefined;
+  // NaN fails every comparison; two-digit years would be taken as 19xx by Date.UTC.
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59))
+    return undefined;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (new Date(local).getUTCDate() !== day) return undefined;
+  return local - offset * 60_000;
 }
 
 function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): string {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { getHeapStatistics } from 'node:v8';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../formats/types.ts';
+import { type Budget, checkBudget, startBudget } from './budget.ts';
 import { type CompiledMapping, DOCUMENT_BUDGET, type ExpressionNode, type RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
+import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
+import { plain, withDefaults } from './values.ts';
 
 /** One canonical record a document yields, as `eai map` prints it. */
 export interface CanonicalRecord {
@@ -12,6 +14,8 @@ export interface CanonicalRecord {
   /** The Kafka key: the entity's business key. */
   key: string;
   value: Record<string, unknown>;
+  /** The value as `MapOptions.encode` wrote it (then `value` is as mapped, not in the schema's normal form). */
+  encoded?: Buffer;
 }
 
 interface Run {
@@ -25,38 +29,6 @@ interface Run {
   /** Input location of each output path prefix, to say where in the input a bad value came from. */
   locations: Array<[string, string]>;
   budget: Budget;
-}
-
-interface Budget {
-  deadlineMs: number;
-  memoryBytes: number;
-  deadline: number;
-  heapAtStart: number;
-  ticks: number;
-}
-
-/** V8's used heap: what process.memoryUsage().heapUsed says, without its resident-set reading (~7× the cost). */
-const heapUsed = () => getHeapStatistics().used_heap_size;
-
-function checkBudget(run: Run): void {
-  const budget = run.budget;
-  // Every 32nd field: a clock read and a heap reading cost little, but not nothing.
-  if (++budget.ticks % 32 !== 0) return;
-  if (performance.now() > budget.deadline) {
-    throw new MappingError(
-      run.mapping.file,
-      '(document)',
-      `refused: mapping it took longer than the per-document deadline of ${budget.deadlineMs / 1000} s; split the document, or raise the deadline where the mapping runs`,
-    );
-  }
-  const grown = heapUsed() - budget.heapAtStart;
-  if (grown > budget.memoryBytes) {
-    throw new MappingError(
-      run.mapping.file,
-      '(document)',
-      `refused: mapping it took more than the per-document memory budget of ${Math.round(budget.memoryBytes / 1024 / 1024)} MiB; split the document, or raise the budget where the mapping runs`,
-    );
-  }
 }
 
 function locationOf(node: unknown): string | undefined {
@@ -81,18 +53,6 @@ function contextLocation(context: unknown): string | undefined {
     level = next;
   }
   return undefined;
-}
-
-/** JSONata sequences are arrays with extra flags; results are made plain so they compare and encode cleanly. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
-    if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k !== '$loc' && v !== undefined) out[k] = plain(v);
-    return out;
-  }
-  return value;
 }
 
 async function evaluate(
@@ -231,7 +191,7 @@ async function fields(
   const at = locationOf(context);
   if (at) run.locations.push([formatPath(path), at]);
   const out: Record<string, unknown> = {};
-  checkBudget(run);
+  checkBudget(run.mapping.file, run.budget);
   // `$parent`: the context before the nearest `$each` / `$from` (e.g. the item of a schedule line). Nested maps
   // without one keep the context and so keep `$parent`. Safe to set in place: evaluation is sequential.
   const outer = run.bindings.parent;
@@ -262,49 +222,6 @@ function nearestLocation(run: Run, path: string): string | undefined {
   return best?.[1];
 }
 
-/**
- * Fields the mapping left out get their schema defaults, so a mapping states only what it knows; a single value
- * where the schema wants an array becomes a one-element array (JSONata yields a lone match unwrapped).
- */
-function withDefaults(type: avro.Type, value: unknown): unknown {
-  if (value === undefined || value === null) return value;
-  const name = type.typeName;
-  const arrayBranch =
-    name === 'array' || (name.startsWith('union') && !Array.isArray(value) && arrayOnly(type));
-  if (arrayBranch && !Array.isArray(value)) return withDefaults(type, [value]);
-  if (typeof value !== 'object') return value;
-  if (name === 'record' || name === 'error') {
-    const record = value as Record<string, unknown>;
-    for (const field of (type as avro.types.RecordType).fields) {
-      if (record[field.name] === undefined) {
-        const fallback = field.defaultValue();
-        if (fallback !== undefined) record[field.name] = fallback;
-      } else record[field.name] = withDefaults(field.type, record[field.name]);
-    }
-    return record;
-  }
-  if (name === 'union:unwrapped' || name === 'union:wrapped') {
-    const branches = (type as avro.types.UnwrappedUnionType).types;
-    const wanted = Array.isArray(value) ? ['array'] : ['record', 'map'];
-    const branch = branches.find((b) => wanted.includes(b.typeName));
-    return branch ? withDefaults(branch, value) : value;
-  }
-  if (name === 'array')
-    return (value as unknown[]).map((v) => withDefaults((type as avro.types.ArrayType).itemsType, v));
-  if (name === 'map') {
-    const values = (type as avro.types.MapType).valuesType;
-    for (const [k, v] of Object.entries(value))
-      (value as Record<string, unknown>)[k] = withDefaults(values, v);
-  }
-  return value;
-}
-
-/** A union whose only non-null branch is an array. */
-function arrayOnly(type: avro.Type): boolean {
-  const others = (type as avro.types.UnwrappedUnionType).types.filter((t) => t.typeName !== 'null');
-  return others.length === 1 && others[0]!.typeName === 'array';
-}
-
 function describeInvalid(value: unknown, type: avro.Type): string {
   const schema = JSON.stringify(type.schema()).slice(0, 100);
   if (value === undefined) return `required, but the mapping produced nothing (schema ${schema})`;
@@ -320,8 +237,8 @@ function describeInvalid(value: unknown, type: avro.Type): string {
   return `${shown} does not fit ${schema}`;
 }
 
-/** Validates against the output schema, naming the field path and the input location of each problem. */
-function validate(run: Run, type: avro.Type, value: unknown): Record<string, unknown> {
+/** Checks the value against the output schema, naming the field path and the input location of each problem. */
+function check(run: Run, type: avro.Type, value: unknown): void {
   const problems: MappingError[] = [];
   type.isValid(value, {
     errorHook: (segments, bad, badType) => {
@@ -337,31 +254,31 @@ function validate(run: Run, type: avro.Type, value: unknown): Record<string, unk
     const list = problems.map((p) => `${p.path}: ${p.problem}${p.location ? ` (input ${p.location})` : ''}`);
     throw new MappingError(run.mapping.file, `${problems.length} fields`, list.join('; '));
   }
-  // Through the schema once more: decimals normalized, timestamps as Dates, fields in schema order.
-  return type.clone(value) as Record<string, unknown>;
+}
+
+/**
+ * Validates against the output schema. With an encoder the bytes are the result (written once: the value as mapped
+ * encodes to the same bytes as its normal form); without, the value goes through the schema once more: decimals
+ * normalized, timestamps as Dates, fields in schema order.
+ */
+function validate(
+  run: Run,
+  type: avro.Type,
+  value: unknown,
+  encode?: (value: unknown) => Buffer,
+): { value: Record<string, unknown>; encoded?: Buffer } {
+  check(run, type, value);
+  if (encode) return { value: value as Record<string, unknown>, encoded: encode(value) };
+  return { value: type.clone(value) as Record<string, unknown> };
 }
 
 async function start(
   mapping: CompiledMapping,
   tree: unknown,
   doc: Record<string, unknown>,
-  options: MapOptions,
+  budget: Budget,
 ): Promise<Run> {
-  const deadlineMs = options.deadlineMs ?? DOCUMENT_BUDGET.deadlineMs;
-  const memoryBytes = options.memoryBudgetBytes ?? DOCUMENT_BUDGET.memoryBytes;
-  const run: Run = {
-    mapping,
-    bindings: { doc, tree },
-    pending: new Map(),
-    locations: [],
-    budget: {
-      deadlineMs,
-      memoryBytes,
-      deadline: performance.now() + deadlineMs,
-      heapAtStart: heapUsed(),
-      ticks: 0,
-    },
-  };
+  const run: Run = { mapping, bindings: { doc, tree }, pending: new Map(), locations: [], budget };
   const before = new Set(['doc', 'tree']);
   for (const [name, node] of mapping.lets) {
     if (node.lambda) run.pending.set(name, { node, before: new Set(before) });
@@ -385,6 +302,69 @@ export interface MapOptions {
   deadlineMs?: number;
   /** Per-document growth of the heap allowed while mapping (default DOCUMENT_BUDGET.memoryBytes). */
   memoryBudgetBytes?: number;
+  /**
+   * Writes a valid value as the caller sends it (Avro and its wire header), throwing on a value that does not fit:
+   * the records then carry `encoded`, and encoding is the validation (no second pass through the schema).
+   */
+  encode?: (value: unknown) => Buffer;
+}
+
+/** Whether `mapFast` may try a mapping: every expression compiled, and no check of each against JSONata asked. */
+const fastMappings = new WeakMap<CompiledMapping, boolean>();
+function tryFast(mapping: CompiledMapping): boolean {
+  if (verifyFastPath) return false;
+  let fast = fastMappings.get(mapping);
+  if (fast === undefined) {
+    fast = fullyCompiled(mapping);
+    fastMappings.set(mapping, fast);
+  }
+  return fast;
+}
+
+/**
+ * The document's records from the compiled expressions alone (run-fast.ts), or undefined when anything needs
+ * JSONata or would be an error: then mapDocument's own walk maps it and says what went wrong.
+ */
+function mappedFast(
+  mapping: CompiledMapping,
+  type: avro.Type,
+  tree: unknown,
+  doc: Record<string, unknown>,
+  budget: Budget,
+  encode: ((value: unknown) => Buffer) | undefined,
+): CanonicalRecord[] | undefined {
+  let built: ReturnType<typeof mapFast>;
+  try {
+    built = mapFast(mapping, tree, doc, budget);
+  } catch (error) {
+    if (error === NEEDS_JSONATA) return undefined;
+    throw error;
+  }
+  const out: CanonicalRecord[] = [];
+  try {
+    for (const record of built) {
+      const filled = withDefaults(type, record.built) as Record<string, unknown>;
+      let value: Record<string, unknown>;
+      let encoded: Buffer | undefined;
+      if (encode) {
+        // Encoding refuses what does not fit; the walk of run.ts then names each bad field and where it came from.
+        encoded = encode(filled);
+        value = filled;
+      } else {
+        if (!type.isValid(filled)) return undefined;
+        value = type.clone(filled) as Record<string, unknown>;
+      }
+      const key = mapping.schema.key(value);
+      out.push(
+        encoded
+          ? { schema: mapping.schema.fullName, key, value, encoded }
+          : { schema: mapping.schema.fullName, key, value },
+      );
+    }
+  } catch {
+    return undefined;
+  }
+  return out;
 }
 
 /** Maps one parsed document to the canonical records it yields, each validated against its schema. */
@@ -393,26 +373,37 @@ export async function mapDocument(
   document: ParsedDocument,
   options: MapOptions = {},
 ): Promise<CanonicalRecord[]> {
-  if (mapping.direction !== 'to-canonical' || !mapping.outputType) {
+  const type = mapping.outputType;
+  if (mapping.direction !== 'to-canonical' || !type) {
     throw new MappingError(mapping.file, '', 'not a to-canonical mapping');
   }
   const { format, kind, id, source } = document;
   const receivedAt = (options.receivedAt ?? new Date()).toISOString();
-  const run = await start(mapping, document.tree, { format, kind, id, source, receivedAt }, options);
+  const doc = { format, kind, id, source, receivedAt };
+  const budget = startBudget(options);
+  if (tryFast(mapping)) {
+    const fast = mappedFast(mapping, type, document.tree, doc, budget, options.encode);
+    if (fast) return fast;
+  }
+  const run = await start(mapping, document.tree, { ...doc }, budget);
   const out: CanonicalRecord[] = [];
   for (const context of await recordContexts(run, document.tree)) {
     const whole = contextLocation(context);
     run.locations = whole ? [['', whole]] : [];
     run.bindings.record = context;
     const built = await fields(run, mapping.root, context, []);
-    const value = validate(run, mapping.outputType, withDefaults(mapping.outputType, built));
+    const { value, encoded } = validate(run, type, withDefaults(type, built), options.encode);
     let key: string;
     try {
       key = mapping.schema.key(value);
     } catch (error) {
       throw new MappingError(mapping.file, '', (error as Error).message, locationOf(context));
     }
-    out.push({ schema: mapping.schema.fullName, key, value });
+    out.push(
+      encoded
+        ? { schema: mapping.schema.fullName, key, value, encoded }
+        : { schema: mapping.schema.fullName, key, value },
+    );
   }
   return out;
 }
@@ -450,7 +441,7 @@ export async function mapToSystem(
       schema: mapping.schema.fullName,
       id: options.documentId ?? contentNumber(input),
     };
-    const run = await start(mapping, input, doc, {});
+    const run = await start(mapping, input, doc, startBudget({}));
     for (const context of await recordContexts(run, input)) {
       run.bindings.record = context;
       trees.push(await fields(run, mapping.root, context, []));

@@ -1,0 +1,57 @@
+/**
+ * A mapping thread (mapping-pool.ts): maps and encodes batches of source documents with the same mapping step the
+ * runtime would run in its own thread, one step per connector config, and hands the records back unsent.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createBus } from '../../bus/index.ts';
+import { errorMessage, isRetriable } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/logger.ts';
+import type { DocumentInput, MappingStep, PreparedDocument } from './mapping-step.ts';
+import { createSourceStep, type SourceStepConfig } from './source-step.ts';
+
+export interface MappingWorkerData {
+  brokers: string;
+  registryUrl: string;
+}
+
+export interface MappingRequest {
+  id: number;
+  config: SourceStepConfig;
+  inputs: DocumentInput[];
+}
+
+export type MappingReply =
+  | { id: number; ok: true; results: PreparedDocument[] }
+  | { id: number; ok: false; error: { name: string; message: string; retriable: boolean } };
+
+const port = parentPort;
+if (port) {
+  const { brokers, registryUrl } = workerData as MappingWorkerData;
+  // Only for the registry lookups of the encoders: this thread never sends (prepare does not).
+  const bus = createBus({ brokers, registryUrl, logger: createLogger('mapping-thread') });
+  const steps = new Map<string, MappingStep>();
+  port.on('message', async ({ id, config, inputs }: MappingRequest) => {
+    const key = JSON.stringify(config);
+    let step = steps.get(key);
+    if (!step) {
+      step = createSourceStep(config, bus);
+      steps.set(key, step);
+    }
+    let reply: MappingReply;
+    try {
+      const results: PreparedDocument[] = [];
+      // Buffers arrive as plain Uint8Arrays: viewed as Buffers again, without a copy.
+      for (const input of inputs)
+        results.push(await step.prepare({ ...input, bytes: asBuffer(input.bytes) }));
+      reply = { id, ok: true, results };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      reply = { id, ok: false, error: { name, message: errorMessage(error), retriable: isRetriable(error) } };
+    }
+    port.postMessage(reply);
+  });
+}
+
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,62 @@
+import type { Bus } from '../../bus/index.ts';
+import { ConfigError, errorMessage } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { type CompiledMapping, findMapping, inboundMapping } from '../../mappings/index.ts';
+import { createMappingStep, type DocumentInput, type MappingStep } from './mapping-step.ts';
+
+/**
+ * What a source connector's mapping step is made of, as plain data: the runtime builds the step from it in its own
+ * thread, and so does each mapping thread (mapping-pool.ts).
+ */
+export interface SourceStepConfig {
+  /** The connector's name: the owner in dead letters, `/eai/connectors/<name>` as the CloudEvents source. */
+  name: string;
+  /** The named mapping (a file in mappings/ or a path relative to `baseDir`). */
+  mapping?: string;
+  mappingsBySender?: Record<string, string>;
+  /** Folder that relative mapping paths are resolved against. */
+  baseDir: string;
+  /** Topic per schema full name instead of the canonical one. */
+  topics?: Record<string, string>;
+}
+
+/**
+ * The mapping for each document, as the connector names it. The named mapping reads its own format. A document in
+ * another format (a CDC source's re-read of a record through the REST API) and a connector that names none take
+ * the one shipped mapping of the document's format, as definition.ts documents (refused when there are several).
+ */
+export function mappingChooser(config: SourceStepConfig): (input: DocumentInput) => CompiledMapping {
+  // Each named mapping is found once per start, not per document (findMapping looks at the disk).
+  const named = new Map<string, CompiledMapping>();
+  const namedMapping = (ref: string) => {
+    let mapping = named.get(ref);
+    if (!mapping) {
+      mapping = findMapping(ref, config.baseDir);
+      named.set(ref, mapping);
+    }
+    return mapping;
+  };
+  return (input) => {
+    const ref = (input.sender && config.mappingsBySender?.[input.sender]) || config.mapping;
+    const mapping = ref ? namedMapping(ref) : undefined;
+    if (mapping && mapping.spec.input === input.format) return mapping;
+    try {
+      return inboundMapping(input.format);
+    } catch (error) {
+      throw new ConfigError(
+        `connector ${config.name}: name a mapping (mapping:) for format ${input.format}: ${errorMessage(error)}`,
+      );
+    }
+  };
+}
+
+/** A source connector's mapping step on `bus`. */
+export function createSourceStep(config: SourceStepConfig, bus: Bus, logger?: Logger): MappingStep {
+  return createMappingStep({
+    publisher: bus.preparer(`/eai/connectors/${config.name}`),
+    owner: config.name,
+    logger,
+    topics: config.topics,
+    mappingFor: mappingChooser(config),
+  });
+}

@@ -1,0 +1,113 @@
+import { type Budget, checkBudget } from './budget.ts';
+import type { CompiledMapping, ExpressionNode, FieldNode, RecordNode } from './compile.ts';
+import { plainForEncoding } from './values.ts';
+
+/**
+ * A document mapped by the compiled expressions alone, synchronously: when every expression of a mapping compiled
+ * (fast-path.ts), the asynchronous walk of run.ts spends more on its promises, one or more per field, than on the
+ * work. The walk here is run.ts's (`fields`, `evaluateRecord`, lets, `records`, `$parent`) without JSONata: a
+ * compiled expression that throws, a `$from` of several nodes or anything else run.ts would report as an error makes
+ * the whole document `NEEDS_JSONATA`, and run.ts maps it again from the start, so results and errors (in JSONata's
+ * words, with their input locations) stay run.ts's. Only the per-document budget is refused here directly.
+ */
+export const NEEDS_JSONATA = Symbol('needs JSONata');
+
+interface FastRun {
+  mapping: CompiledMapping;
+  bindings: Record<string, unknown>;
+  budget: Budget;
+}
+
+/** Every expression of the mapping compiled (lets that are functions run through their compiled bodies). */
+export function fullyCompiled(mapping: CompiledMapping): boolean {
+  const walk = (node: RecordNode): boolean =>
+    (!node.each || !!node.each.fast) &&
+    (!node.from || !!node.from.fast) &&
+    [...node.fields.values()].every((child) => (child.kind === 'expression' ? !!child.fast : walk(child)));
+  return (
+    mapping.lets.every(([, node]) => node.lambda || node.fast) &&
+    (!mapping.records || !!mapping.records.fast) &&
+    walk(mapping.root)
+  );
+}
+
+function evaluate(run: FastRun, node: ExpressionNode, context: unknown): unknown {
+  try {
+    return node.fast!(context, run.bindings);
+  } catch {
+    throw NEEDS_JSONATA;
+  }
+}
+
+function evaluateRecord(run: FastRun, node: RecordNode, context: unknown): unknown {
+  if (node.each) {
+    const raw = evaluate(run, node.each, context);
+    const contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
+    const out: unknown[] = [];
+    for (const item of contexts) out.push(fields(run, node, item));
+    return out;
+  }
+  if (node.from) {
+    const raw = evaluate(run, node.from, context);
+    if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) return null;
+    if (Array.isArray(raw) && raw.length > 1) throw NEEDS_JSONATA;
+    return fields(run, node, Array.isArray(raw) ? raw[0] : raw);
+  }
+  return fields(run, node, context);
+}
+
+/** A record node's fields as a list, made once. */
+const fieldLists = new WeakMap<RecordNode, Array<[string, FieldNode]>>();
+
+function fields(run: FastRun, node: RecordNode, context: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  checkBudget(run.mapping.file, run.budget);
+  const outer = run.bindings.parent;
+  let list = fieldLists.get(node);
+  if (!list) {
+    list = [...node.fields];
+    fieldLists.set(node, list);
+  }
+  for (let i = 0; i < list.length; i++) {
+    const [name, child] = list[i]!;
+    let value: unknown;
+    if (child.kind === 'expression') {
+      run.bindings.parent = outer;
+      value = plainForEncoding(evaluate(run, child, context));
+    } else {
+      run.bindings.parent = child.each || child.from ? context : outer;
+      value = evaluateRecord(run, child, context);
+    }
+    if (value !== undefined) out[name] = value;
+  }
+  run.bindings.parent = outer;
+  return out;
+}
+
+/**
+ * The built (not yet defaulted or validated) output of each record context of the document, in order; throws
+ * NEEDS_JSONATA for run.ts to map it instead, or the budget's MappingError.
+ */
+export function mapFast(
+  mapping: CompiledMapping,
+  tree: unknown,
+  doc: Record<string, unknown>,
+  budget: Budget,
+): Array<{ context: unknown; built: Record<string, unknown> }> {
+  const run: FastRun = { mapping, bindings: { doc, tree }, budget };
+  for (const [name, node] of mapping.lets) {
+    // A let that is a function is called through its compiled body; only JSONata would need its value.
+    if (!node.lambda) run.bindings[name] = evaluate(run, node, tree);
+  }
+  let contexts: unknown[] = [tree];
+  if (mapping.records) {
+    const raw = evaluate(run, mapping.records, tree);
+    contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
+  }
+  const out: Array<{ context: unknown; built: Record<string, unknown> }> = [];
+  for (const context of contexts) {
+    run.bindings.record = context;
+    out.push({ context, built: fields(run, mapping.root, context) });
+  }
+  return out;
+}

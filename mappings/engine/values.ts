@@ -1,0 +1,122 @@
+import type avro from 'avsc';
+
+/** JSONata sequences are arrays with extra flags; results are made plain so they compare and encode cleanly. */
+export function plain(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plain);
+  if (!(value instanceof Date) && !Buffer.isBuffer(value)) {
+    if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (k !== '$loc' && v !== undefined) out[k] = plain(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * `plain`, for values that go on to be encoded: an object without a prototype (what the compiled object
+ * constructors and `$merge` make) stays one. Such objects hold keys made from the data (`shopify.line.<id>.sku`);
+ * copied into `{}` each new key would grow V8's shape tree, once per document.
+ */
+export function plainForEncoding(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plainForEncoding);
+  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
+  const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if (k !== '$loc' && v !== undefined) out[k] = plainForEncoding(v);
+  }
+  return out;
+}
+
+type Filler = (value: unknown) => unknown;
+
+/** One filler per avsc type, built on first use (a record type that contains itself finds its own). */
+const fillers = new WeakMap<avro.Type, Filler>();
+
+/**
+ * Fields the mapping left out get their schema defaults, so a mapping states only what it knows; a single value
+ * where the schema wants an array becomes a one-element array (JSONata yields a lone match unwrapped). Fills in
+ * place (records and maps) and returns the value. What the walk decides per type (which branch of a union, which
+ * fields, which inner types) is worked out once per type, not once per value.
+ */
+export function withDefaults(type: avro.Type, value: unknown): unknown {
+  return fillerOf(type)(value);
+}
+
+function fillerOf(type: avro.Type): Filler {
+  const known = fillers.get(type);
+  if (known) return known;
+  let inner: Filler = (value) => value;
+  const filler: Filler = (value) => inner(value);
+  fillers.set(type, filler);
+  inner = buildFiller(type, filler);
+  return filler;
+}
+
+function buildFiller(type: avro.Type, self: Filler): Filler {
+  const name = type.typeName;
+  const isUnion = name.startsWith('union');
+  // A lone value where the type (or a union whose only non-null branch) is an array: made a list of one.
+  const wrapsLone = name === 'array' || (isUnion && arrayOnly(type));
+  let fill: Filler = (value) => value;
+  if (name === 'record' || name === 'error') {
+    const fields = (type as avro.types.RecordType).fields.map((field) => {
+      const fallback = field.defaultValue();
+      // A default that is not an object is the same value every time; others are copied afresh for each record.
+      const fixed = fallback === null || typeof fallback !== 'object';
+      return {
+        name: field.name,
+        fallback: fixed ? () => fallback : () => field.defaultValue(),
+        fill: fillerOf(field.type),
+      };
+    });
+    fill = (value) => {
+      const record = value as Record<string, unknown>;
+      for (let i = 0; i < fields.length; i++) {
+        const { name: key, fallback, fill: inner } = fields[i]!;
+        const current = record[key];
+        if (current === undefined) {
+          const made = fallback();
+          if (made !== undefined) record[key] = made;
+        } else record[key] = inner(current);
+      }
+      return record;
+    };
+  } else if (name === 'union:unwrapped' || name === 'union:wrapped') {
+    const branches = (type as avro.types.UnwrappedUnionType).types;
+    const arrayBranch = branches.find((b) => b.typeName === 'array');
+    const objectBranch = branches.find((b) => b.typeName === 'record' || b.typeName === 'map');
+    const toArray = arrayBranch && fillerOf(arrayBranch);
+    const toObject = objectBranch && fillerOf(objectBranch);
+    fill = (value) => {
+      const branch = Array.isArray(value) ? toArray : toObject;
+      return branch ? branch(value) : value;
+    };
+  } else if (name === 'array') {
+    const items = fillerOf((type as avro.types.ArrayType).itemsType);
+    fill = (value) => (value as unknown[]).map(items);
+  } else if (name === 'map') {
+    const values = fillerOf((type as avro.types.MapType).valuesType);
+    fill = (value) => {
+      const map = value as Record<string, unknown>;
+      for (const key of Object.keys(map)) map[key] = values(map[key]);
+      return map;
+    };
+  }
+  return (value) => {
+    if (value === undefined || value === null) return value;
+    if (wrapsLone && !Array.isArray(value)) return self([value]);
+    if (typeof value !== 'object') return value;
+    return fill(value);
+  };
+}
+
+/** A union whose only non-null branch is an array. */
+function arrayOnly(type: avro.Type): boolean {
+  const others = (type as avro.types.UnwrappedUnionType).types.filter((t) => t.typeName !== 'null');
+  return others.length === 1 && others[0]!.typeName === 'array';
+}
