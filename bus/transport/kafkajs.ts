@@ -11,6 +11,7 @@ import {
 } from 'kafkajs';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { createJavaPartitioner } from './kafkajs-partitioner.ts';
 import type {
@@ -490,6 +491,7 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
     connectionTimeout: 3000,
     retry: { retries: options.quiet ? 0 : 8 },
   });
+  cacheTransactionCoordinators(kafka);
   return {
     producer: () => new KafkajsProducer(kafka),
     transactionalProducer: (transactionalId) => new KafkajsTransactionalProducer(kafka, transactionalId),

@@ -1,0 +1,101 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readToEnd } from '../../tests/read-to-end.ts';
+import { testStack, unique } from '../../tests/stack.ts';
+import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
+import { createJavaPartitioner } from './kafkajs-partitioner.ts';
+
+/** kafkajs's name of FindCoordinator requests in its instrumentation events. */
+const FIND_COORDINATOR = 'GroupCoordinator';
+
+function client(cached: boolean): Kafka {
+  const kafka = new Kafka({
+    brokers: testStack().brokers.split(','),
+    clientId: unique('coordinator'),
+    logLevel: logLevel.NOTHING,
+  });
+  if (cached) expect(cacheTransactionCoordinators(kafka)).toBe(true);
+  return kafka;
+}
+
+function transactional(kafka: Kafka, transactionalId: string): { producer: Producer; requests: string[] } {
+  const producer = kafka.producer({
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: createJavaPartitioner,
+    retry: { retries: 2, initialRetryTime: 50 },
+  });
+  const requests: string[] = [];
+  producer.on(producer.events.REQUEST, (event) => requests.push(event.payload.apiName));
+  return { producer, requests };
+}
+
+async function commit(producer: Producer, topic: string, value: string): Promise<void> {
+  const transaction = await producer.transaction();
+  try {
+    await transaction.send({ topic, acks: -1, messages: [{ key: value, value }] });
+    await transaction.commit();
+  } catch (error) {
+    await transaction.abort().catch(() => undefined);
+    throw error;
+  }
+}
+
+const count = (requests: string[], api: string) => requests.filter((r) => r === api).length;
+
+describe('kafkajs transaction coordinator kept per transactional id', () => {
+  const topic = unique('coordinator');
+  const producers: Producer[] = [];
+
+  beforeAll(async () => {
+    const admin = client(false).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
+    await admin.disconnect();
+  });
+  afterAll(async () => {
+    for (const producer of producers) await producer.disconnect().catch(() => undefined);
+  });
+
+  it('five transactions ask for the coordinator once instead of twice each, and all five commit', async () => {
+    const stock = transactional(client(false), unique('stock'));
+    const kept = transactional(client(true), unique('kept'));
+    producers.push(stock.producer, kept.producer);
+    await stock.producer.connect();
+    await kept.producer.connect();
+    for (let i = 0; i < 5; i++) {
+      await commit(stock.producer, topic, `stock-${i}`);
+      await commit(kept.producer, topic, `kept-${i}`);
+    }
+    // kafkajs as published: one lookup for InitProducerId, then one before AddPartitionsToTxn and one before EndTxn.
+    expect(count(stock.requests, FIND_COORDINATOR)).toBe(11);
+    expect(count(kept.requests, FIND_COORDINATOR)).toBe(1);
+    expect(count(kept.requests, 'EndTxn')).toBe(5);
+    const read = await readToEnd(topic, (m) => m.key?.toString().startsWith('kept-') ?? false);
+    expect(read.map((m) => m.value?.toString()).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `kept-${i}`));
+  });
+
+  it('a request to the coordinator that fails (fenced by a newer producer) makes the next lookup ask again', async () => {
+    const id = unique('fenced');
+    const older = transactional(client(true), id);
+    producers.push(older.producer);
+    await older.producer.connect();
+    await commit(older.producer, topic, 'older-1');
+    expect(count(older.requests, FIND_COORDINATOR)).toBe(1);
+
+    // A newer producer with the same transactional id fences the older one (InitProducerId bumps the epoch).
+    const newer = transactional(client(true), id);
+    producers.push(newer.producer);
+    await newer.producer.connect();
+    await commit(newer.producer, topic, 'newer-1');
+
+    await expect(commit(older.producer, topic, 'older-2')).rejects.toThrow();
+    expect(count(older.requests, FIND_COORDINATOR)).toBe(1);
+    // The refused AddPartitionsToTxn dropped the kept coordinator: the next transaction looks it up again.
+    await expect(commit(older.producer, topic, 'older-3')).rejects.toThrow();
+    expect(count(older.requests, FIND_COORDINATOR)).toBe(2);
+    const read = await readToEnd(topic, (m) => /^(older|newer)-/.test(m.key?.toString() ?? ''));
+    expect(read.map((m) => m.value?.toString()).sort()).toEqual(['newer-1', 'older-1']);
+  });
+});
