@@ -1,4 +1,4 @@
-import { counter, gauge } from '../../lib/metrics.ts';
+import { counter, gauge, histogram } from '../../lib/metrics.ts';
 
 /** Per connector: records in / out / failed, last success, lag; the same numbers feed its status. */
 export const connectorMetrics = {
@@ -31,6 +31,18 @@ export const connectorMetrics = {
     name: 'eai_connector_lag_seconds',
     help: 'Sinks: age of the oldest record not yet applied (0 when caught up).',
     labelNames: ['connector'],
+  }),
+  transactionSeconds: histogram({
+    name: 'eai_connector_transaction_seconds',
+    help: "Sources: time from a batch's send to its commit on Kafka (one transaction, retries included).",
+    labelNames: ['connector'],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  }),
+  transactionDocuments: histogram({
+    name: 'eai_connector_transaction_documents',
+    help: 'Sources: documents whose records one committed transaction holds.',
+    labelNames: ['connector'],
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
   }),
   running: gauge({
     name: 'eai_connector_running',

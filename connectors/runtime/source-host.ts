@@ -239,6 +239,7 @@ export class SourceHost {
       deadLettered += prepared.deadLettered;
     }
     records.push(...this.positionRecords(batches.flatMap((batch) => batch.documents)));
+    const sent = performance.now();
     try {
       await withRetry(() => this.producer!.sendTransaction(records), {
         retries: 5,
@@ -248,6 +249,11 @@ export class SourceHost {
     } catch (error) {
       return this.fail(batches, error);
     }
+    connectorMetrics.transactionSeconds.observe({ connector: name }, (performance.now() - sent) / 1000);
+    connectorMetrics.transactionDocuments.observe(
+      { connector: name },
+      batches.reduce((n, batch) => n + batch.documents.length, 0),
+    );
     countPublished(canonical);
     counters.recordsOut += published;
     counters.recordsFailed += deadLettered;
