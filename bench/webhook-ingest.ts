@@ -1,17 +1,31 @@
 // Signed webhook ingest: a webhook-source connector on the hub, each request acknowledged only after its records
-// are on Kafka (acks=all, one transaction per batch), driven by autocannon on loopback. Beside it in the same run,
-// the baseline: the same HTTP server stack (express on the hub's ops server) answering a plain POST at once.
-// Reports max requests/s (fixed connections) and p50 / p99 latency at a fixed 1,000 requests/s.
-// The load generator runs in its own process (bench/load-client.ts).
-// Usage: npm run bench:webhooks [-- --seconds 10 --rate 1000 --connections 50 --json]
+// are on Kafka (acks=all, one transaction per group of requests), driven by autocannon on loopback. Beside it in the
+// same run, two peers on the same HTTP stack (express, loopback, the same body):
+//   - baseline: answers a plain POST at once (the HTTP ceiling);
+//   - kafka peer: answers after a Kafka transaction holding the raw body as one record is committed, requests
+//     arriving while one transaction is under way sharing the next (group commit, as the hub's source host does),
+//     on the bus's transport: what "2xx only once on Kafka" costs before any signature check, parsing, mapping,
+//     Avro encoding or dedup.
+// Reports max requests/s (fixed connections) and p50 / p99 latency at a fixed rate (default 1,000 requests/s), with
+// CPU ms per request of this process (the servers; the load generator runs in its own, bench/load-client.ts), the
+// event loop's delay p99, the load average, and for the hub its transactions (count, documents each, duration).
+// The fixed-rate runs go in turns (`--rounds`), so a shared machine's load falls on every contender alike; each
+// contender's median round (by p99) counts.
+// Usage: npm run bench:webhooks [-- --seconds 10 --rate 1000 --connections 50 --rounds 3 --json]
 
 import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { pino } from 'pino';
+import type { Histogram } from 'prom-client';
+import { createTransport, type OutgoingRecord } from '../bus/index.ts';
+import { metricsRegistry } from '../lib/metrics.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { hashToken } from '../ops/api/index.ts';
 import { startHub } from '../ops/hub.ts';
@@ -24,19 +38,22 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '3' },
     json: { type: 'boolean' },
   },
 });
 const SECONDS = Number(args.seconds);
 const RATE = Number(args.rate);
 const CONNECTIONS = Number(args.connections);
+const ROUNDS = Math.max(1, Number(args.rounds));
 const say = (line: string) => process.stderr.write(`${line}\n`);
+const run = randomUUID().slice(0, 8);
 
 const secret = `bench-${randomUUID()}`;
 const body = readFileSync('formats/hubspot-contact/fixtures/creation-batch.json');
 const signature = createHmac('sha256', secret).update(body).digest('hex');
 
-interface Run {
+interface LoadResult {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -44,44 +61,91 @@ interface Run {
   errors: number;
 }
 
+interface Run extends LoadResult {
+  /** CPU of this process (the server under test) per request served, ms. */
+  cpuMsPerRequest: number;
+  /** The event loop's delay in this process during the run, p99, ms. */
+  loopDelayP99Ms: number;
+  /** One-minute load average at the start and at the end of the run. */
+  load: [number, number];
+}
+
 /** One autocannon run in a child process (bench/load-client.ts); every request carries a fresh delivery id. */
-function load(url: string, options: { rate?: number; connections: number }): Promise<Run> {
+function load(url: string, options: { rate?: number; connections: number; seconds?: number }) {
   const input = JSON.stringify({
     url,
-    seconds: SECONDS,
+    seconds: options.seconds ?? SECONDS,
     connections: options.connections,
     rate: options.rate,
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
     body: body.toString('utf8'),
   });
-  return new Promise((resolve, reject) => {
+  return new Promise<LoadResult>((resolve, reject) => {
     execFile(
       process.execPath,
       [fileURLToPath(new URL('./load-client.ts', import.meta.url)), input],
       (error, stdout) => {
         if (error) reject(error);
-        else resolve(JSON.parse(stdout) as Run);
+        else resolve(JSON.parse(stdout) as LoadResult);
       },
     );
   });
 }
 
+/** A measured run: the load's figures with this process's CPU per request, loop delay and the load average. */
+async function measure(url: string, options: { rate?: number; connections: number }): Promise<Run> {
+  const loadAtStart = Number(loadavg()[0]!.toFixed(2));
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const cpuAtStart = process.cpuUsage();
+  const result = await load(url, options);
+  const cpu = process.cpuUsage(cpuAtStart);
+  delay.disable();
+  const served = Math.max(1, result.requestsPerSecond * SECONDS);
+  return {
+    ...result,
+    cpuMsPerRequest: Number(((cpu.user + cpu.system) / 1000 / served).toFixed(3)),
+    loopDelayP99Ms: Number((delay.percentile(99) / 1e6).toFixed(1)),
+    load: [loadAtStart, Number(loadavg()[0]!.toFixed(2))],
+  };
+}
+
+function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook` }),
+    );
+  });
+}
+
 const stack = await stackUp(say);
+const transport = createTransport({ brokers: stack.brokers.split(','), clientId: 'eai-bench-webhooks' });
+const admin = transport.admin();
+await admin.connect();
+// Topics of this run's own (6 partitions, as canonical topics have), so the bench's records never land where specs
+// read from the beginning.
+const hubTopic = `bench.webhook-hub.${run}`;
+const peerTopic = `bench.webhook-peer.${run}`;
+await admin.createTopics(
+  [hubTopic, peerTopic].map((topic) => ({ topic, partitions: 6, replicationFactor: 1 })),
+);
+
 process.env.EAI_BENCH_WEBHOOK_SECRET = secret;
 const hub = await startHub({
   ...stack,
-  group: `eai-bench-${randomUUID().slice(0, 8)}`,
+  group: `eai-bench-${run}`,
   logger: pino({ level: 'warn' }),
   tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(randomUUID()) }],
   port: 0,
 });
-const name = `bench-webhook-${randomUUID().slice(0, 8)}`;
+const name = `bench-webhook-${run}`;
 await hub.runtime.put(
   {
     name,
     type: 'webhook-source',
     format: 'hubspot-contact',
     mapping: 'hubspot/contact.to-canonical.yaml',
+    outputTopics: { 'eai.canonical.CustomerEvent': hubTopic },
     config: {
       json: true,
       deliveryIdHeader: 'x-request-id',
@@ -91,55 +155,174 @@ await hub.runtime.put(
   },
   'bench',
 );
+const hubUrl = `${hub.url}/webhooks/${name}`;
 
 const baselineApp = express();
 baselineApp.post('/hook', express.raw({ type: () => true }), (_req, res) => {
   res.json({ accepted: 1 });
 });
-const baseline = await new Promise<import('node:http').Server>((resolve) => {
-  const server = baselineApp.listen(0, '127.0.0.1', () => resolve(server));
+const baseline = await listen(baselineApp);
+
+// The Kafka peer: group commit of raw bodies, one transaction at a time, on the bus's transactional producer.
+const peerProducer = transport.transactionalProducer(`eai-bench-peer-${run}`);
+await peerProducer.connect();
+let waiting: Array<{ record: OutgoingRecord; done: (error?: unknown) => void }> = [];
+let sending = false;
+async function sendWaiting(): Promise<void> {
+  if (sending) return;
+  sending = true;
+  while (waiting.length > 0) {
+    const group = waiting;
+    waiting = [];
+    try {
+      await peerProducer.sendTransaction(group.map((w) => w.record));
+      for (const w of group) w.done();
+    } catch (error) {
+      for (const w of group) w.done(error);
+    }
+  }
+  sending = false;
+}
+const peerApp = express();
+peerApp.post('/hook', express.raw({ type: () => true }), (req, res) => {
+  const key = req.headers['x-request-id'];
+  waiting.push({
+    record: { topic: peerTopic, key: typeof key === 'string' ? key : null, value: req.body as Buffer },
+    done: (error) => {
+      if (error) res.status(503).json({ error: 'not stored' });
+      else res.json({ accepted: 1 });
+    },
+  });
+  void sendWaiting();
 });
-const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/hook`;
-const hubUrl = `${hub.url}/webhooks/${name}`;
+const peer = await listen(peerApp);
+
+const transactionSeconds = metricsRegistry.getSingleMetric('eai_connector_transaction_seconds') as
+  | Histogram<'connector'>
+  | undefined;
+const transactionDocuments = metricsRegistry.getSingleMetric('eai_connector_transaction_documents') as
+  | Histogram<'connector'>
+  | undefined;
+
+interface Transactions {
+  count: number;
+  documentsMean: number;
+  meanMs: number;
+  /** Upper bound of the histogram bucket holding the median / the 99th percentile. */
+  p50AtMostMs: number | null;
+  p99AtMostMs: number | null;
+}
+
+/** The hub connector's transactions since the histograms were last reset. */
+async function transactions(): Promise<Transactions | undefined> {
+  if (!transactionSeconds || !transactionDocuments) return undefined;
+  const mine = (values: Array<{ labels: Record<string, unknown>; metricName?: string; value: number }>) =>
+    values.filter((v) => v.labels.connector === name);
+  const seconds = mine((await transactionSeconds.get()).values);
+  const documents = mine((await transactionDocuments.get()).values);
+  const count = seconds.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+  const sum = seconds.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+  const docSum = documents.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+  const buckets = seconds
+    .filter((v) => v.metricName?.endsWith('_bucket') && v.labels.le !== '+Inf')
+    .map((v) => ({ le: Number(v.labels.le), cumulative: v.value }))
+    .sort((a, b) => a.le - b.le);
+  const at = (q: number) => {
+    const bucket = buckets.find((b) => b.cumulative >= q * count);
+    return bucket ? bucket.le * 1000 : null;
+  };
+  return {
+    count,
+    documentsMean: count ? Number((docSum / count).toFixed(1)) : 0,
+    meanMs: count ? Number(((sum / count) * 1000).toFixed(1)) : 0,
+    p50AtMostMs: count ? at(0.5) : null,
+    p99AtMostMs: count ? at(0.99) : null,
+  };
+}
+
+const contenders = [
+  { key: 'baseline', label: 'baseline (express, answers at once)', url: baseline.url },
+  { key: 'peer', label: 'kafka peer (2xx after a txn, raw body)', url: peer.url },
+  { key: 'hub', label: 'hub (2xx after Kafka, acks=all)', url: hubUrl },
+] as const;
+type Key = (typeof contenders)[number]['key'];
 
 say(`warming up (${SECONDS} s)…`);
-await load(hubUrl, { connections: 10 });
-say('baseline, max rate…');
-const baselineMax = await load(baselineUrl, { connections: CONNECTIONS });
-say('hub, max rate…');
-const hubMax = await load(hubUrl, { connections: CONNECTIONS });
-say(`baseline at ${RATE}/s…`);
-const baselineFixed = await load(baselineUrl, { connections: CONNECTIONS, rate: RATE });
-say(`hub at ${RATE}/s…`);
-const hubFixed = await load(hubUrl, { connections: CONNECTIONS, rate: RATE });
+await Promise.all([load(hubUrl, { connections: 10 }), load(peer.url, { connections: 10 })]);
+
+const max = {} as Record<Key, Run>;
+for (const c of contenders) {
+  say(`${c.key}, max rate…`);
+  max[c.key] = await measure(c.url, { connections: CONNECTIONS });
+}
+const fixed = { baseline: [], peer: [], hub: [] } as Record<Key, Run[]>;
+const hubTransactions: Array<Transactions | undefined> = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const c of contenders) {
+    say(`round ${round}/${ROUNDS}: ${c.key} at ${RATE}/s…`);
+    if (c.key === 'hub') {
+      transactionSeconds?.reset();
+      transactionDocuments?.reset();
+    }
+    fixed[c.key].push(await measure(c.url, { connections: CONNECTIONS, rate: RATE }));
+    if (c.key === 'hub') hubTransactions.push(await transactions());
+  }
+}
 const status = await hub.runtime.status(name);
+
+/** The median round by p99 (the upper one of two middles). */
+const medianIndex = (runs: Run[]) =>
+  runs.map((r, i) => [r.p99Ms, i] as const).sort((a, b) => a[0] - b[0])[Math.floor(runs.length / 2)]![1];
+const median = (key: Key) => fixed[key][medianIndex(fixed[key])]!;
+const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
+const hubFixed = median('hub');
 
 const report = {
   seconds: SECONDS,
   connections: CONNECTIONS,
+  rounds: ROUNDS,
   bodyBytes: body.length,
+  machine: { cpus: cpus().length, loadAverage: loadavg().map((l) => Number(l.toFixed(2))) },
   max: {
-    baseline: baselineMax,
-    hub: hubMax,
-    ratio: Number((hubMax.requestsPerSecond / baselineMax.requestsPerSecond).toFixed(3)),
+    ...max,
+    ratio: {
+      hubToBaseline: ratio(max.hub.requestsPerSecond, max.baseline.requestsPerSecond),
+      hubToPeer: ratio(max.hub.requestsPerSecond, max.peer.requestsPerSecond),
+    },
   },
-  fixedRate: { rate: RATE, baseline: baselineFixed, hub: hubFixed },
-  target: { p99MsAtFixedRate: 25, met: hubFixed.p99Ms <= 25 },
+  fixedRate: {
+    rate: RATE,
+    baseline: median('baseline'),
+    peer: median('peer'),
+    hub: hubFixed,
+    hubTransactions: hubTransactions[medianIndex(fixed.hub)],
+    p99Ratio: { hubToPeer: ratio(hubFixed.p99Ms, median('peer').p99Ms) },
+    rounds: fixed,
+  },
+  target: { p99MsAtFixedRate: 25, met: hubFixed.p99Ms <= 25 && hubFixed.requestsPerSecond >= RATE * 0.98 },
   connector: status?.metrics,
 };
 if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 else {
   const row = (label: string, r: Run) =>
-    `${label.padEnd(34)} ${String(r.requestsPerSecond).padStart(7)} req/s   p50 ${String(r.p50Ms).padStart(4)} ms   p99 ${String(r.p99Ms).padStart(4)} ms   non-2xx ${r.non2xx}  errors ${r.errors}`;
+    `${label.padEnd(40)} ${String(r.requestsPerSecond).padStart(6)} req/s  p50 ${String(r.p50Ms).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms  cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req  loop p99 ${String(r.loopDelayP99Ms).padStart(5)} ms  load ${r.load.join('→')}${r.non2xx || r.errors ? `  non-2xx ${r.non2xx} errors ${r.errors}` : ''}`;
+  const t = report.fixedRate.hubTransactions;
   process.stdout.write(
     [
-      `signed webhook ingest, ${body.length}-byte HubSpot event batch, ${SECONDS} s per run, ${CONNECTIONS} connections`,
-      row('baseline (express, answers at once)', baselineMax),
-      row('hub (2xx after Kafka, acks=all)', hubMax),
-      `  ratio hub / baseline: ${report.max.ratio}`,
-      row(`baseline at ${RATE}/s`, baselineFixed),
-      row(`hub at ${RATE}/s`, hubFixed),
+      `signed webhook ingest, ${body.length}-byte HubSpot event batch, ${SECONDS} s per run, ${CONNECTIONS} connections, ${cpus().length} cores`,
+      'max rate:',
+      ...contenders.map((c) => row(`  ${c.label}`, max[c.key])),
+      `  hub / baseline ${report.max.ratio.hubToBaseline}, hub / kafka peer ${report.max.ratio.hubToPeer}`,
+      `at ${RATE}/s (median of ${ROUNDS} rounds by p99):`,
+      ...contenders.map((c) => row(`  ${c.label}`, median(c.key))),
+      ...(t
+        ? [
+            `  hub transactions: ${t.count}, ${t.documentsMean} documents each, mean ${t.meanMs} ms, p50 <= ${t.p50AtMostMs} ms, p99 <= ${t.p99AtMostMs} ms`,
+          ]
+        : []),
+      `  hub p99 / kafka peer p99: ${report.fixedRate.p99Ratio.hubToPeer}`,
       `  target p99 <= 25 ms at ${RATE}/s: ${report.target.met ? 'met' : 'NOT met'}`,
+      `  rounds (req/s, p99): ${contenders.map((c) => `${c.key} ${fixed[c.key].map((r) => `${r.requestsPerSecond}/${r.p99Ms}`).join(' ')}`).join('; ')}`,
       `  connector: in ${status?.metrics.recordsIn}, out ${status?.metrics.recordsOut}, failed ${status?.metrics.recordsFailed}`,
       '',
     ].join('\n'),
@@ -147,5 +330,9 @@ else {
 }
 await hub.runtime.remove(name);
 await hub.close();
-baseline.close();
+await peerProducer.disconnect();
+baseline.server.close();
+peer.server.close();
+await admin.deleteTopics([hubTopic, peerTopic]).catch(() => undefined);
+await admin.disconnect();
 process.exit(0);
