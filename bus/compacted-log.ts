@@ -29,7 +29,11 @@ export class CompactedLog {
     this.logger = logger;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Reads the topic and follows it; resolves once the view has caught up (`sync`), or at once with `sync: false` for
+   * a reader that syncs before it reads (a view a transaction may hold back, until its writer is fenced).
+   */
+  async start(options: { sync?: boolean } = {}): Promise<void> {
     this.producer = this.transport.producer();
     this.consumer = this.transport.consumer({ groupId: `eai-log-${this.topic}-${this.instance}` });
     await Promise.all([this.producer.connect(), this.consumer.connect()]);
@@ -59,7 +63,7 @@ export class CompactedLog {
         }
       },
     });
-    await this.sync();
+    if (options.sync !== false) await this.sync();
   }
 
   /** Resolves once everything written to the topic before this call is in the view. */

@@ -129,6 +129,14 @@ function byTopic(records: OutgoingRecord[]): Map<string, OutgoingRecord[]> {
 }
 
 class KafkajsTransactionalProducer extends KafkajsBaseProducer implements TransactionalProducer {
+  override async connect(): Promise<void> {
+    await super.connect();
+    // kafkajs sends InitProducerId only when the first transaction begins: begin one and end it, with nothing in it
+    // (no EndTxn is sent), so the id is ours from now on.
+    const transaction = await this.producer.transaction();
+    await transaction.abort();
+  }
+
   async sendTransaction(records: OutgoingRecord[]): Promise<void> {
     const grouped = byTopic(records);
     const transaction = await this.producer.transaction();

@@ -48,6 +48,11 @@ export interface TransportProducer {
  * (a zombie after a takeover): that one's next send fails with a non-retriable error.
  */
 export interface TransactionalProducer {
+  /**
+   * Connects and takes the transactional id over (InitProducerId, as the Java producer's initTransactions()): an older
+   * producer with the id is fenced, and a transaction it left open (its process killed) is aborted at once instead of
+   * holding back `read_committed` readers until the broker times it out.
+   */
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   sendTransaction(records: OutgoingRecord[]): Promise<void>;

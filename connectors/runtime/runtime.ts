@@ -136,7 +136,10 @@ export class ConnectorRuntime {
 
   async start(): Promise<void> {
     await this.options.bus.provisionTopics(connectTopicSpecs(this.group, ASSIGNMENT_SLOTS));
-    await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start()]);
+    // Positions are written in the sources' transactions: one that a killed instance left open holds a read_committed
+    // view back until the source's next producer fences it (SourceHost.start connects, then syncs). Waiting for the
+    // view here would wait for that, before any source could start: the broker's transaction timeout, a minute.
+    await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start({ sync: false })]);
     this.started = true;
     this.configs.onChange(() => this.reconcile());
     const membership = this.options.bus.transport.consumer({

@@ -99,6 +99,8 @@ export class SourceHost {
   async start(): Promise<void> {
     const { bus, name, offsets, task } = this.options;
     this.producer = bus.transport.transactionalProducer(`eai-source-${name}`);
+    // Connecting fences the connector's previous producer and aborts a transaction it left open, so the positions
+    // read next are the committed ones, at once.
     await this.producer.connect();
     await offsets.sync();
     await task.start(positionsOf(offsets, name));
