@@ -59,7 +59,11 @@ export async function startScript(
     child.on('close', (code, signal) => {
       const how = signal ?? code;
       clearTimeout(timer);
-      reject(new Error(`worker ${workerId} exited (${how}) before it was ready; its stderr ended with:\n${stderrTail}`));
+      reject(
+        new Error(
+          `worker ${workerId} exited (${how}) before it was ready; its stderr ended with:\n${stderrTail}`,
+        ),
+      );
     });
   });
   return {
