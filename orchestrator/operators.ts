@@ -79,7 +79,12 @@ export async function instanceState(workflowId: string): Promise<InstanceState |
     DBOS.getWorkflowStatus(workflowId),
     DBOS.getEvent<InstanceState>(workflowId, STATE_EVENT, { timeoutSeconds: 0 }),
   ]);
-  if (workflow?.status !== 'SUCCESS') return state;
+  return workflow ? stateOf(workflow, state) : state;
+}
+
+/** A finished instance's state is DBOS's record of its outcome; one in flight reports its own. */
+function stateOf(workflow: WorkflowStatus, reported: InstanceState | null): InstanceState | null {
+  if (workflow.status !== 'SUCCESS') return reported;
   const output = workflow.output as { outcome?: InstanceStatus; failedStep?: string; reason?: string } | null;
   return {
     status: output?.outcome ?? 'COMPLETED',
@@ -91,7 +96,10 @@ export async function instanceState(workflowId: string): Promise<InstanceState |
 async function summarise(
   workflow: WorkflowStatus,
 ): Promise<InstanceSummary & { state: InstanceState | null }> {
-  const state = await DBOS.getEvent<InstanceState>(workflow.workflowID, STATE_EVENT, { timeoutSeconds: 0 });
+  const state = stateOf(
+    workflow,
+    await DBOS.getEvent<InstanceState>(workflow.workflowID, STATE_EVENT, { timeoutSeconds: 0 }),
+  );
   const input = workflow.input?.[0] as { trace?: { correlationId?: string } } | undefined;
   return {
     id: workflow.workflowID,
