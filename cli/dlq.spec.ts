@@ -4,7 +4,10 @@ import { runEai } from '../tests/run-eai.ts';
 
 /** Everything `eai dlq` can refuse without Kafka is refused before it connects: one line, exit 1. */
 describe('eai dlq without Kafka', () => {
-  it('refuses a redrive that does not say which letters, or says it twice, before connecting', async () => {
+  // Six CLI starts: each ~1.4 s of CPU (the CLI imports every command's modules; lazy loading is to do), 5 s at load 11.
+  it('refuses a redrive that does not say which letters, or says it twice, before connecting', {
+    timeout: 60_000,
+  }, async () => {
     const port = await closedPort();
     const env = { KAFKA_BROKERS: `127.0.0.1:${port}`, SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}` };
     const cases: Array<[string[], string]> = [
