@@ -459,15 +459,7 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
         progress();
         let more: boolean | undefined;
         try {
-          more = await options.eachRecord({
-            topic: options.topic,
-            partition,
-            offset: message.offset,
-            timestamp: message.timestamp,
-            key: message.key,
-            value: message.value,
-            headers: toHeaders(message.headers as Record<string, unknown>),
-          });
+          more = await options.eachRecord(toIncoming(options.topic, partition, message));
         } catch (error) {
           // The read ends with the caller's error; thrown to kafkajs, the record would be delivered again.
           stop(error);

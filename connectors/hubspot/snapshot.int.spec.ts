@@ -8,17 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CompactedLog, connectTopicSpecs, connectTopics } from '../../bus/index.ts';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
 import { decodeRaw } from '../../tests/decode-raw.ts';
 import type { RawMessage } from '../../tests/raw-consumer.ts';
 import { readToEnd, tally } from '../../tests/read-to-end.ts';
-import { testBus, testStack, unique } from '../../tests/stack.ts';
+import { snapshotKilledAndResumed } from '../../tests/snapshot-kill.ts';
+import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { startWorker, type WorkerProcess } from '../../tests/worker-process.ts';
+import type { WorkerProcess } from '../../tests/worker-process.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
-import { ASSIGNMENT_SLOTS } from '../runtime/runtime.ts';
-import { positionKey } from '../runtime/source-host.ts';
 import { serveOnLoopback } from '../transports/test-support.ts';
 
 const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
@@ -200,45 +198,19 @@ describe('HubSpot initial snapshot: kill -9 mid-snapshot', () => {
       await hs.json('POST', '/sim/faults', {
         faults: [{ kind: 'slow', delayMs: 300, method: 'GET', path: '/crm/v3/objects/contacts' }],
       });
-      const group = unique('connect-hs-crash');
-      await bus.provisionTopics(connectTopicSpecs(group, ASSIGNMENT_SLOTS));
-      const offsets = new CompactedLog(bus.transport, connectTopics(group).offsets, logger);
-      await offsets.start();
-      const name = unique('hs-crash');
-      const position = () => {
-        const text = offsets.get(positionKey(name, 'snapshot'));
-        return text ? (JSON.parse(text) as { pages: number; records: number; done?: boolean }) : undefined;
-      };
-      try {
-        const spec = { ...testStack(), group, connectors: [connector(name, hs, topic, 100)] };
-        const first = await startWorker({ ...spec, workerId: 'hs-snapshot-a' });
-        workers.push(first);
-        await waitFor('two pages committed', () => (position()?.pages ?? 0) >= 2, 60_000);
-        await first.kill();
-        const killedAt = position()!;
-        expect(killedAt.done).toBeUndefined();
-        workers.push(await startWorker({ ...spec, workerId: 'hs-snapshot-b' }));
-        await waitFor('the snapshot done', () => position()?.done === true, 90_000);
-        const records = await readToEnd(topic, ofType(SNAPSHOT_TYPE));
-        const counted = tally(
-          ids.map((id) => `hubspot:${id}`),
-          records.map((m) => m.key),
-        );
-        console.info(
-          JSON.stringify({
-            test: 'hubspot snapshot kill -9',
-            records: ids.length,
-            killedAtPages: killedAt.pages,
-            published: records.length,
-            lost: counted.lost.length,
-            duplicated: counted.duplicated.length,
-          }),
-        );
-        expect(counted).toMatchObject({ lost: [], duplicated: [], distinct: 800 });
-        expect(position()).toMatchObject({ done: true, records: 800 });
-      } finally {
-        await offsets.stop();
-      }
+      const { killedAt, end, counted } = await snapshotKilledAndResumed({
+        label: 'hubspot-snapshot',
+        bus,
+        logger,
+        connector: (name) => connector(name, hs, topic, 100),
+        topic,
+        keys: ids.map((id) => `hubspot:${id}`),
+        recordType: SNAPSHOT_TYPE,
+        workers,
+      });
+      expect(killedAt.done).toBeUndefined();
+      expect(counted).toMatchObject({ lost: [], duplicated: [], distinct: 800 });
+      expect(end).toMatchObject({ done: true, records: 800 });
     } finally {
       await hs.sim.close();
     }

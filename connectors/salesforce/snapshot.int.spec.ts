@@ -8,17 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CompactedLog, connectTopicSpecs, connectTopics } from '../../bus/index.ts';
 import { type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
 import { decodeRaw } from '../../tests/decode-raw.ts';
 import type { RawMessage } from '../../tests/raw-consumer.ts';
 import { readToEnd, tally } from '../../tests/read-to-end.ts';
-import { testBus, testStack, unique } from '../../tests/stack.ts';
+import { snapshotKilledAndResumed } from '../../tests/snapshot-kill.ts';
+import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { startWorker, type WorkerProcess } from '../../tests/worker-process.ts';
+import type { WorkerProcess } from '../../tests/worker-process.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
-import { ASSIGNMENT_SLOTS } from '../runtime/runtime.ts';
-import { positionKey } from '../runtime/source-host.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../transports/test-support.ts';
 
 const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
@@ -252,49 +250,19 @@ describe('Salesforce initial snapshot: kill -9 mid-snapshot', () => {
       await sf.json('POST', '/sim/faults', {
         faults: [{ kind: 'slow', delayMs: 300, method: 'GET', path: '/services/data/**' }],
       });
-      const group = unique('connect-sf-crash');
-      await bus.provisionTopics(connectTopicSpecs(group, ASSIGNMENT_SLOTS));
-      const offsets = new CompactedLog(bus.transport, connectTopics(group).offsets, logger);
-      await offsets.start();
-      const name = unique('sf-crash');
-      const position = () => {
-        const text = offsets.get(positionKey(name, 'snapshot'));
-        return text ? (JSON.parse(text) as { pages: number; records: number; done?: boolean }) : undefined;
-      };
-      try {
-        const spec = {
-          ...testStack(),
-          group,
-          connectors: [connector(name, sf, topic, envSecret('crash-secret'))],
-        };
-        const first = await startWorker({ ...spec, workerId: 'snapshot-a' });
-        workers.push(first);
-        await waitFor('two pages committed', () => (position()?.pages ?? 0) >= 2, 60_000);
-        await first.kill();
-        const killedAt = position()!;
-        expect(killedAt.done).toBeUndefined();
-        workers.push(await startWorker({ ...spec, workerId: 'snapshot-b' }));
-        await waitFor('the snapshot done', () => position()?.done === true, 90_000);
-        const records = await readToEnd(topic, ofType(SNAPSHOT_TYPE));
-        const counted = tally(
-          ids.map((id) => `salesforce:${id}`),
-          records.map((m) => m.key),
-        );
-        console.info(
-          JSON.stringify({
-            test: 'salesforce snapshot kill -9',
-            records: ids.length,
-            killedAtPages: killedAt.pages,
-            published: records.length,
-            lost: counted.lost.length,
-            duplicated: counted.duplicated.length,
-          }),
-        );
-        expect(counted).toMatchObject({ lost: [], duplicated: [], distinct: 1000 });
-        expect(position()).toMatchObject({ done: true, records: 1000 });
-      } finally {
-        await offsets.stop();
-      }
+      const { killedAt, end, counted } = await snapshotKilledAndResumed({
+        label: 'salesforce-snapshot',
+        bus,
+        logger,
+        connector: (name) => connector(name, sf, topic, envSecret('crash-secret')),
+        topic,
+        keys: ids.map((id) => `salesforce:${id}`),
+        recordType: SNAPSHOT_TYPE,
+        workers,
+      });
+      expect(killedAt.done).toBeUndefined();
+      expect(counted).toMatchObject({ lost: [], duplicated: [], distinct: 1000 });
+      expect(end).toMatchObject({ done: true, records: 1000 });
     } finally {
       await sf.sim.close();
     }
