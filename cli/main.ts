@@ -1,13 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('eai')
     .description('Enterprise application integration hub: connectors, canonical Avro on Kafka, workflows')
+    .version(version, '-V, --version', 'print the version of eai')
     .showHelpAfterError()
     .enablePositionalOptions();
-  registerCommands(program);
   try {
+    await registerCommands(program, argv);
     await program.parseAsync(argv);
   } catch (error) {
     // One line, never a stack trace; then exit at once: a client socket left open (a broker that accepted the

@@ -64,15 +64,23 @@ describe('kafkajs transaction coordinator kept per transactional id', () => {
     producers.push(stock.producer, kept.producer);
     await stock.producer.connect();
     await kept.producer.connect();
+    // The first transaction of each: on a freshly started broker the coordinator may still be loading its partition
+    // of __transaction_state, and kafkajs looks it up again; the counts below are those of the settled cluster.
+    await commit(stock.producer, topic, 'stock-first');
+    await commit(kept.producer, topic, 'kept-first');
+    expect(count(kept.requests, FIND_COORDINATOR)).toBeGreaterThanOrEqual(1);
+    stock.requests.length = 0;
+    kept.requests.length = 0;
     for (let i = 0; i < 5; i++) {
       await commit(stock.producer, topic, `stock-${i}`);
       await commit(kept.producer, topic, `kept-${i}`);
     }
-    // kafkajs as published: one lookup for InitProducerId, then one before AddPartitionsToTxn and one before EndTxn.
-    expect(count(stock.requests, FIND_COORDINATOR)).toBe(11);
-    expect(count(kept.requests, FIND_COORDINATOR)).toBe(1);
+    // kafkajs as published: one lookup before AddPartitionsToTxn and one before EndTxn (more when a request is retried,
+    // as right after a broker restart); kept: none.
+    expect(count(stock.requests, FIND_COORDINATOR)).toBeGreaterThanOrEqual(10);
+    expect(count(kept.requests, FIND_COORDINATOR)).toBe(0);
     expect(count(kept.requests, 'EndTxn')).toBe(5);
-    const read = await readToEnd(topic, (m) => m.key?.toString().startsWith('kept-') ?? false);
+    const read = await readToEnd(topic, (m) => /^kept-\d$/.test(m.key?.toString() ?? ''));
     expect(read.map((m) => m.value?.toString()).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `kept-${i}`));
   });
 
@@ -91,10 +99,12 @@ describe('kafkajs transaction coordinator kept per transactional id', () => {
     await commit(newer.producer, topic, 'newer-1');
 
     await expect(commit(older.producer, topic, 'older-2')).rejects.toThrow();
-    expect(count(older.requests, FIND_COORDINATOR)).toBe(1);
-    // The refused AddPartitionsToTxn dropped the kept coordinator: the next transaction looks it up again.
+    // The refused request dropped the kept coordinator. Whether kafkajs's abort of older-2 already looked it up again
+    // depends on how far its transaction got (the CI run saw both), so the check is on the next transaction: with the
+    // coordinator still kept it would ask no one (the broker pool answers), without it it asks the cluster.
+    const afterFenced = count(older.requests, FIND_COORDINATOR);
     await expect(commit(older.producer, topic, 'older-3')).rejects.toThrow();
-    expect(count(older.requests, FIND_COORDINATOR)).toBe(2);
+    expect(count(older.requests, FIND_COORDINATOR)).toBeGreaterThan(afterFenced);
     const read = await readToEnd(topic, (m) => /^(older|newer)-/.test(m.key?.toString() ?? ''));
     expect(read.map((m) => m.value?.toString()).sort()).toEqual(['newer-1', 'older-1']);
   });
