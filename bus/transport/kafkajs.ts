@@ -128,6 +128,46 @@ function byTopic(records: OutgoingRecord[]): Map<string, OutgoingRecord[]> {
   return grouped;
 }
 
+/**
+ * The most bytes of records one produce request of a transaction carries. kafkajs puts all of a request's records
+ * for one partition into one record batch, and the broker refuses a batch over `message.max.bytes` (1 MiB by
+ * default) for good: a source batch of a few thousand 1 KB documents went over it. Below this total no partition's
+ * batch can; a larger transaction is sent in several requests, committed together as before.
+ */
+export const TRANSACTION_REQUEST_BYTES = 900 * 1024;
+
+/** A record's size in a record batch, near enough: its bytes, and a little for lengths and attributes. */
+function recordBytes(record: OutgoingRecord): number {
+  let bytes = 32 + (record.value?.length ?? 0);
+  if (record.key !== null)
+    bytes += typeof record.key === 'string' ? Buffer.byteLength(record.key) : record.key.length;
+  if (record.headers)
+    for (const name in record.headers) {
+      const value = record.headers[name]!;
+      bytes += 4 + name.length + (typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+    }
+  return bytes;
+}
+
+/** Consecutive runs of the records of at most `budget` bytes each (a larger record alone). */
+export function chunkByBytes(records: OutgoingRecord[], budget: number): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordBytes(record);
+    if (chunk.length > 0 && bytes + size > budget) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 class KafkajsTransactionalProducer extends KafkajsBaseProducer implements TransactionalProducer {
   override async connect(): Promise<void> {
     await super.connect();
@@ -141,10 +181,13 @@ class KafkajsTransactionalProducer extends KafkajsBaseProducer implements Transa
     const grouped = byTopic(records);
     const transaction = await this.producer.transaction();
     try {
-      await transaction.sendBatch({
-        acks: -1,
-        topicMessages: [...grouped].map(([topic, messages]) => ({ topic, messages })),
-      });
+      // In order: a partition's records keep their order across the requests.
+      for (const chunk of chunkByBytes(records, TRANSACTION_REQUEST_BYTES)) {
+        await transaction.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic(chunk)].map(([topic, messages]) => ({ topic, messages })),
+        });
+      }
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);

@@ -826,6 +826,8 @@ export function fastExpression(
     letFunctions = new Map();
     compiledLets = new Map();
   }
+  // Only `:=` writes into the frame it runs in: without one anywhere, every evaluation can share one empty frame.
+  const shared: Frame | undefined = hasBind(ast) ? undefined : { vars: new Map(), parent: null };
   return (input, bindings) => {
     // JSONata wraps an array input in a sequence of one, so the expression sees it as one value.
     let wrapped = input;
@@ -836,12 +838,20 @@ export function fastExpression(
     const result = evaluator(wrapped, {
       bindings,
       root: input,
-      frame: { vars: new Map(), parent: null },
+      frame: shared ?? { vars: new Map(), parent: null },
       visible: null,
     });
     if (result instanceof FastLambda || result instanceof RegExp) throw new Unsupported('function value');
     return result;
   };
+}
+
+/** Whether a `:=` occurs anywhere in the AST. */
+function hasBind(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasBind);
+  if (!node || typeof node !== 'object' || node instanceof RegExp) return false;
+  if ((node as AstNode).type === 'bind') return true;
+  return Object.values(node).some(hasBind);
 }
 
 /** Thrown when a compiled expression meets what only JSONata handles (run.ts then asks JSONata). */
