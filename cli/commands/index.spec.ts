@@ -18,7 +18,11 @@ describe('the CLI loads only the command it runs', () => {
     const one = new Command('eai');
     await registerCommands(one, ['node', 'eai', 'dlq', 'ls']);
     expect(names(one)).toEqual(['dlq']);
-    for (const argv of [['node', 'eai'], ['node', 'eai', 'help'], ['node', 'eai', 'bsu']]) {
+    for (const argv of [
+      ['node', 'eai'],
+      ['node', 'eai', 'help'],
+      ['node', 'eai', 'bsu'],
+    ]) {
       const all = new Command('eai');
       await registerCommands(all, argv);
       expect(names(all)).toEqual(commands.map((c) => c.name));
