@@ -22,8 +22,8 @@ export interface ErasureSystem {
   records: number;
   /**
    * `pending`: the command waits in the outbox; `sent`: published on the system's command topic; `confirmed`:
-   * the system's delete came back; `no-sink`: the system is not pushed to (`sync.systems.<s>.push`), erase there
-   * by hand.
+   * the system's delete came back; `no-sink`: the sync config that published the erasure does not push to the
+   * system (`sync.systems.<s>.push`): erase there by hand.
    */
   status: 'pending' | 'sent' | 'confirmed' | 'no-sink';
 }
@@ -189,7 +189,6 @@ export async function eraseCustomer(
   request: ErasureRequest,
 ): Promise<Erasure & { repeated: boolean }> {
   const q = quoteSchema(store.schema);
-  const sync = store.config.sync;
   return store.transaction(async (client) => {
     let target: string | null;
     if (request.record) {
@@ -303,11 +302,11 @@ export async function eraseCustomer(
       await client.query(`delete from ${q}.golden where golden_id = any($1::text[])`, [ids]),
     );
 
-    // Per system: its records, and whether a sink will erase them there.
+    // Per system: its records. Whether a sink erases them there is decided where the commands are published (the
+    // hub's relay, with the sync config it runs: `eai mdm erase` may run without it), so every one starts pending.
     const systems: Record<string, ErasureSystem> = {};
-    const pushed = (system: string) => sync.systems[system]?.push === true;
     for (const system of [...systemsOf, ...createdByGoldenId.map((c) => c.system)]) {
-      const entry = systems[system] ?? { records: 0, status: pushed(system) ? 'pending' : 'no-sink' };
+      const entry = systems[system] ?? { records: 0, status: 'pending' };
       entry.records++;
       systems[system] = entry;
     }
@@ -339,12 +338,18 @@ export async function eraseCustomer(
       [erasureId, ids],
     );
     const commands = [
-      ...members
-        .filter((m) => pushed(m.system))
-        .map((m) => ({ goldenId: target, system: m.system, sourceId: m.source_id, idType: m.id_type })),
-      ...createdByGoldenId
-        .filter((c) => pushed(c.system))
-        .map((c) => ({ goldenId: c.golden_id, system: c.system, sourceId: null, idType: null })),
+      ...members.map((m) => ({
+        goldenId: target,
+        system: m.system,
+        sourceId: m.source_id,
+        idType: m.id_type,
+      })),
+      ...createdByGoldenId.map((c) => ({
+        goldenId: c.golden_id,
+        system: c.system,
+        sourceId: null,
+        idType: null,
+      })),
     ];
     await client.query(
       `insert into ${q}.erasure_outbox (erasure_id, kind, golden_id, system, source_id, id_type)

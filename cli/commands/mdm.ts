@@ -404,12 +404,17 @@ function registerMdmEraseCommand(mdm: Command): void {
       const store = await openStore(options);
       try {
         const erasure = await eraseCustomer(store, { goldenId, record, requestedBy: options.actor });
-        // The hub's relay publishes the tombstones and commands when it runs; without it, publish them now.
+        // The hub's relay publishes the tombstones and commands when it runs; without it, publish them now. Which
+        // systems get an erasure command is the sync config's word (`push`): without --config the CLI does not
+        // know the hub's, so it leaves the commands to the relay instead of marking every system `no-sink`.
         let note: string | undefined;
         if (erasure.status === 'pending') {
           try {
             const bus = await connectBus('/eai/cli');
-            await publishErasure({ bus, store, erasureId: erasure.erasureId });
+            await publishErasure({ bus, store, erasureId: erasure.erasureId, goldenOnly: !options.config });
+            if (!options.config && Object.keys(erasure.systems).length > 0)
+              note =
+                "the systems' erasure commands wait for the hub's relay, which sends them to the systems it pushes to; --config <the hub's master data config> sends them now";
           } catch (error) {
             note = `not published now (${error instanceof Error ? error.message : String(error)}): the hub's relay publishes them when it runs`;
           }

@@ -72,19 +72,27 @@ export async function publishErasureOutbox(options: {
   preparer: Pick<Publisher, 'prepare'>;
   erasureId?: string;
   limit: number;
+  /** Only the golden topic's rows: the caller does not know which systems the hub pushes to (no sync config). */
+  goldenOnly?: boolean;
 }): Promise<number> {
   const { client, config } = options;
   const q = quoteSchema(options.schema);
   const rows = (
     await client.query<OutboxRow>(
       `select seq, erasure_id, kind, golden_id, system, source_id, id_type from ${q}.erasure_outbox
-        where $1::text is null or erasure_id = $1 order by seq limit $2 for update skip locked`,
-      [options.erasureId ?? null, options.limit],
+        where ($1::text is null or erasure_id = $1) and (not $3 or kind = 'golden')
+        order by seq limit $2 for update skip locked`,
+      [options.erasureId ?? null, options.limit, options.goldenOnly === true],
     )
   ).rows;
   if (rows.length === 0) return 0;
+  // A system this config does not push to has no sink to erase its records: they are marked so, not sent.
+  const pushed = (r: OutboxRow) => r.kind === 'golden' || config.systems[r.system ?? '']?.push === true;
+  const unsinked = rows.filter((r) => !pushed(r));
+  await markSystems(client, q, unsinked, 'no-sink');
+  const sent = rows.filter(pushed);
   const now = new Date();
-  const events: PublishInput[] = rows.map((r) =>
+  const events: PublishInput[] = sent.map((r) =>
     r.kind === 'golden'
       ? {
           schema: 'CustomerEvent',
@@ -106,26 +114,21 @@ export async function publishErasureOutbox(options: {
   );
   const prepared = await options.preparer.prepare(events);
   const records: OutgoingRecord[] = [];
-  rows.forEach((r, i) => {
+  sent.forEach((r, i) => {
     records.push(prepared[i]!);
     // The key's last word on the compacted golden topic: compaction drops every earlier value, then this one.
     if (r.kind === 'golden') records.push({ topic: config.goldenTopic, key: r.golden_id, value: null });
   });
-  await options.producer.send(records);
+  if (records.length > 0) await options.producer.send(records);
   await client.query(`delete from ${q}.erasure_outbox where seq = any($1::bigint[])`, [
     rows.map((r) => r.seq),
   ]);
-  const commanded = rows.filter((r) => r.kind === 'command');
-  for (const erasureId of new Set(commanded.map((r) => r.erasure_id))) {
-    const systems = [...new Set(commanded.filter((r) => r.erasure_id === erasureId).map((r) => r.system))];
-    await client.query(
-      `update ${q}.erasure e set systems = e.systems || (
-         select jsonb_object_agg(s, jsonb_set(e.systems -> s, '{status}', '"sent"'))
-           from unnest($2::text[]) s where e.systems -> s ->> 'status' = 'pending')
-        where erasure_id = $1 and exists (select 1 from unnest($2::text[]) s where e.systems -> s ->> 'status' = 'pending')`,
-      [erasureId, systems],
-    );
-  }
+  await markSystems(
+    client,
+    q,
+    sent.filter((r) => r.kind === 'command'),
+    'sent',
+  );
   await client.query(
     `update ${q}.erasure e set status = 'published', published_at = now()
       where erasure_id = any($1::text[]) and status = 'pending'
@@ -133,6 +136,25 @@ export async function publishErasureOutbox(options: {
     [[...new Set(rows.map((r) => r.erasure_id))]],
   );
   return rows.length;
+}
+
+/** Marks the systems of these command rows, per erasure, from `pending` to `status`. */
+async function markSystems(
+  client: pg.PoolClient,
+  q: string,
+  commands: OutboxRow[],
+  status: 'sent' | 'no-sink',
+): Promise<void> {
+  for (const erasureId of new Set(commands.map((r) => r.erasure_id))) {
+    const systems = [...new Set(commands.filter((r) => r.erasure_id === erasureId).map((r) => r.system))];
+    await client.query(
+      `update ${q}.erasure e set systems = e.systems || (
+         select jsonb_object_agg(s, jsonb_set(e.systems -> s, '{status}', to_jsonb($3::text)))
+           from unnest($2::text[]) s where e.systems -> s ->> 'status' = 'pending')
+        where erasure_id = $1 and exists (select 1 from unnest($2::text[]) s where e.systems -> s ->> 'status' = 'pending')`,
+      [erasureId, systems, status],
+    );
+  }
 }
 
 /**
@@ -144,6 +166,8 @@ export async function publishErasure(options: {
   store: MasterDataStore;
   erasureId: string;
   config?: SyncConfig;
+  /** Only the golden topic's rows; the system commands wait for the hub's relay, which knows its sinks. */
+  goldenOnly?: boolean;
 }): Promise<number> {
   const { bus, store } = options;
   const config = options.config ?? store.config.sync;
@@ -166,6 +190,7 @@ export async function publishErasure(options: {
           preparer: bus.preparer(),
           erasureId: options.erasureId,
           limit: config.batchSize,
+          goldenOnly: options.goldenOnly,
         }),
       );
       total += published;
