@@ -10,7 +10,16 @@ import { createLogger, type Logger } from '../lib/logger.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { confirmErasure, erasureOfRecord } from './erasure.ts';
 import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
-import { applyEvent, classify, forgetSent, MDM_SYSTEM, sentTo } from './sync/index.ts';
+import {
+  applyEvent,
+  claimCreated,
+  classify,
+  createdRecord,
+  forgetSent,
+  hubCreated,
+  MDM_SYSTEM,
+  sentTo,
+} from './sync/index.ts';
 
 export interface CustomerMatcher extends ConsumerRunner {
   /**
@@ -104,12 +113,12 @@ export async function startCustomerMatcher(options: {
       }
       // Classified under the matcher's lock, which the sync relay holds while it publishes: what it sent is
       // committed before the echo of it is looked at.
-      const { change, result } = await store.transaction(async (client) => {
+      const { change, result, created } = await store.transaction(async (client) => {
         const previous = await store.sourceState(system, sourceId, client);
         // A change of an erased record (one still on its way, or the system's echo of the erasure) is dropped:
         // the customer must not come back.
         if (!previous && (await erasureOfRecord(client, store.schema, system, sourceId)))
-          return { change: null, result: null };
+          return { change: null, result: null, created: null };
         const sent = await sentTo(client, store.schema, system, sourceId, previous?.goldenId ?? null);
         const change = classify(
           event,
@@ -118,9 +127,17 @@ export async function startCustomerMatcher(options: {
           store.config.sync.systems[system],
           previous?.goldenId ? await store.goldenRecord(previous.goldenId, client) : null,
         );
-        // An echo of a record the hub does not hold yet (one it created by the golden id) is not matched as a
-        // customer of its own: its first events may carry nothing but ids.
-        if (change.kind === 'echo' && !previous) return { change, result: null };
+        // An echo of a record the hub does not hold yet is one it created by the golden id. Once the echo names
+        // that golden id, the record joins it as what the hub sent there, and its own id goes into the xref and
+        // sync state; before (HubSpot's creation webhook carries nothing but ids), it is not a customer of its own.
+        if (change.kind === 'echo' && !previous) {
+          const created = await hubCreated(client, store.schema, system, change.record);
+          if (!created) return { change, result: null, created };
+          const record = createdRecord(change.record, created);
+          const result = await store.upsertIn(client, system, record, change.fieldTimes, created);
+          await claimCreated(client, store.schema, created, system, sourceId);
+          return { change, result, created };
+        }
         // The record is matched as the system holds it: with what the hub sent there and a person has not
         // changed since, whose echo may still be on its way (sync/sent.ts heldView).
         const stands =
@@ -129,7 +146,7 @@ export async function startCustomerMatcher(options: {
             : sent;
         const result = await store.upsertIn(client, system, change.record, change.fieldTimes, stands);
         if (change.kind === 'edit') await forgetSent(client, store.schema, system, sourceId, change.fields);
-        return { change, result };
+        return { change, result, created: null };
       });
       if (!change) {
         counts.erased++;
@@ -138,6 +155,13 @@ export async function startCustomerMatcher(options: {
       }
       if (change.kind === 'echo') counts.echo++;
       if (!result) return;
+      if (created && result.goldenId !== created.goldenId) {
+        // It scored under the auto-merge threshold against the golden record that made it (values the hub sent
+        // are survivorship's pick, not any one member's): it is that customer all the same, by the hub's own word.
+        const member = (await store.golden(created.goldenId))?.members[0];
+        if (member)
+          await store.decide({ system, sourceId }, member, 'accept', 'eai-mdm (created by the hub)');
+      }
       if (change.kind === 'edit') counts[result.outcome]++;
       if (result.outcome !== 'unchanged') options.onChange?.();
       // Ids and outcome only: never names, emails or phones in logs.

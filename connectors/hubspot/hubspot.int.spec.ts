@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exampleJson } from '../../schemas/examples.ts';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
 import { readDecoded } from '../../tests/decode-raw.ts';
-import { readRawMessages } from '../../tests/raw-consumer.ts';
+import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
@@ -44,8 +44,14 @@ describe('HubSpot connectors against the HubSpot simulator, on the real broker',
   let server: LoopbackWebhookServer;
 
   /** The canonical events this run's source published for one contact, decoded independently. */
+  /** canonical.customer's ends before a case acts: the shared topic may hold many other runs' events. */
+  let from: Awaited<ReturnType<typeof topicEnds>> = [];
+  beforeEach(async () => {
+    from = await topicEnds('canonical.customer');
+  });
   const eventsOf = (contactId: string, count: number) =>
     readDecoded<CustomerEvent>('canonical.customer', count, {
+      from,
       wanted: (m) =>
         m.key === `hubspot:${contactId}` &&
         Date.parse(m.headers.ce_time!) >= started &&
@@ -146,6 +152,7 @@ describe('HubSpot connectors against the HubSpot simulator, on the real broker',
     await expect(
       readRawMessages('canonical.customer', 1, {
         wanted: (m) => m.headers.ce_id === String(eventId),
+        from,
         timeoutMs: 3000,
       }),
     ).rejects.toThrow(/only 0\/1 messages/);

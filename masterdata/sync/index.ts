@@ -17,4 +17,4 @@ export {
   planGoldenEvent,
   startGoldenSync,
 } from './relay.ts';
-export { forgetSent, heldView, sentTo } from './sent.ts';
+export { claimCreated, createdRecord, forgetSent, heldView, hubCreated, sentTo } from './sent.ts';

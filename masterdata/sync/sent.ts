@@ -89,3 +89,69 @@ export function heldView(
   for (const f of pending) view[f] = sent.vals[f] ?? (Array.isArray(held[f]) ? [] : null);
   return view as unknown as CustomerPartyMaster;
 }
+
+const GOLDEN_ID = /^gc-[0-9a-f]{20}$/;
+
+/** What the hub sent when it created a golden customer in a system (upserted by the golden id, no record id yet). */
+export interface HubCreated extends Sent {
+  goldenId: string;
+}
+
+/**
+ * The hub's create that an echo of a record the hub does not hold yet comes from: the record names a golden id
+ * among its own ids (HubSpot's `eai_golden_id`, Odoo's `ref`, Salesforce's `External_Id__c`, the properties the
+ * sinks upsert by) and the hub sent that golden record to this system without a record id. Null otherwise.
+ */
+export async function hubCreated(
+  db: Queryable,
+  schema: string,
+  system: string,
+  customer: CustomerPartyMaster,
+): Promise<HubCreated | null> {
+  const named = [
+    ...(customer.sourceIds ?? []).filter((s) => s.system === system).map((s) => s.id),
+    customer.customerId,
+  ].filter((id): id is string => typeof id === 'string' && GOLDEN_ID.test(id));
+  if (named.length === 0) return null;
+  const q = quoteSchema(schema);
+  const row = (
+    await db.query<{ golden_id: string; fields: string[]; vals: Record<string, unknown> }>(
+      // By the id named or the one it was merged into since (the relay moves the row with the merge).
+      `with recursive ids(id) as (
+         select unnest($1::text[])
+         union
+         select g.merged_into from ${q}.golden g join ids on g.golden_id = ids.id where g.merged_into is not null)
+       select golden_id, fields, vals from ${q}.sync_sent
+        where golden_id in (select id from ids) and system = $2 and source_id is null
+        order by golden_id limit 1`,
+      [named, system],
+    )
+  ).rows[0];
+  return row ? { goldenId: row.golden_id, fields: row.fields, vals: row.vals } : null;
+}
+
+/**
+ * The record the system holds after the hub created it: the values the hub sent there, with the ids the echo
+ * brought (the system's record id among them). What the echo itself carries may be ids only (HubSpot's creation
+ * webhook, a property per event after it).
+ */
+export function createdRecord(echo: CustomerPartyMaster, created: HubCreated): CustomerPartyMaster {
+  const record = { ...echo } as Record<string, unknown>;
+  for (const field of created.fields) if (field in created.vals) record[field] = created.vals[field];
+  return record as unknown as CustomerPartyMaster;
+}
+
+/** The system's own id of the record the hub created: later commands go by it, and its echoes are recognised. */
+export async function claimCreated(
+  db: Queryable,
+  schema: string,
+  created: HubCreated,
+  system: string,
+  sourceId: string,
+): Promise<void> {
+  await db.query(
+    `update ${quoteSchema(schema)}.sync_sent set source_id = $3
+      where golden_id = $1 and system = $2 and source_id is null`,
+    [created.goldenId, system, sourceId],
+  );
+}

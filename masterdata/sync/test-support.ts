@@ -85,6 +85,8 @@ export async function startThreeSystems(
     goldenTopic?: string;
     /** Start options per simulator, e.g. `statePath` to read their whole state from disk. */
     simulators?: { salesforce?: StartOptions; hubspot?: StartOptions; odoo?: StartOptions };
+    /** The systems the hub creates golden customers in when they hold none of them (`create: true`). */
+    create?: Array<'salesforce' | 'hubspot' | 'odoo'>;
   } = {},
 ): Promise<ThreeSystems> {
   const bus = testBus('/eai/tests/mdm-sync');
@@ -106,14 +108,20 @@ export async function startThreeSystems(
   const sf = await startSalesforce(options.simulators?.salesforce);
   const hs = await startHubSpot(options.simulators?.hubspot);
   const odoo = await startOdoo(options.simulators?.odoo);
+  const creates = (system: 'salesforce' | 'hubspot' | 'odoo') => options.create?.includes(system) ?? false;
   const config = parseMdmConfig({
     // The sync-friendly rule: the latest change of each field wins, whichever system made it.
     survivorship: { default: { rule: 'mostRecent' }, fields: {} },
     sync: {
       systems: {
-        salesforce: { push: true, hubChangeOrigin: [`client=${clientName}`] },
-        hubspot: { push: true, hubChangeOrigin: ['INTEGRATION'], hubChangedBy: [String(hs.app.appId)] },
-        odoo: { push: true, hubChangedBy: [String(UID)] },
+        salesforce: { push: true, create: creates('salesforce'), hubChangeOrigin: [`client=${clientName}`] },
+        hubspot: {
+          push: true,
+          create: creates('hubspot'),
+          hubChangeOrigin: ['INTEGRATION'],
+          hubChangedBy: [String(hs.app.appId)],
+        },
+        odoo: { push: true, create: creates('odoo'), hubChangedBy: [String(UID)] },
       },
       goldenTopic: names.goldenTopic,
       commandTopicPrefix: prefix,

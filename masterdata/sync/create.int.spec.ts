@@ -1,0 +1,80 @@
+/**
+ * Issue 18 §2, each system's own id in the xref: with `create: true` the hub creates a golden customer in a system
+ * that holds no record of it (HubSpot upserts by the unique property eai_golden_id, Odoo by the partner's ref), and
+ * the system's record comes back (HubSpot's contact.creation webhook, Odoo's polled partner) and joins the golden
+ * record that made it instead of starting a second one. End to end on the real broker, registry and PostgreSQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
+import { startThreeSystems, type ThreeSystems } from './test-support.ts';
+
+describe('golden customers created in the systems that lack them', () => {
+  let t: ThreeSystems;
+  const ok: ThreeSystems['ok'] = (answer, what) => t.ok(answer, what);
+  const hubWrites = () => t.hubWrites();
+  const settle = () => t.settle();
+  const hsContact = (id: string) => t.hsContact(id);
+  const odooPartner = (id: number) => t.odooPartner(id);
+  const goldenOf = (system: string, id: string) => t.goldenOf(system, id);
+
+  beforeAll(async () => {
+    t = await startThreeSystems({ create: ['hubspot', 'odoo'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a person entered only in Salesforce is created once in HubSpot and in Odoo, and their new ids join its golden id', async () => {
+    // Odoo's own partners (the company, the admin) are created in HubSpot at start: those writes first.
+    await settle();
+    const before = await hubWrites();
+    const email = `${unique('ada')}@example.org`;
+    const adaId = String(
+      (
+        await ok(
+          t.sf.json<{ id: string }>('POST', '/sim/edit', {
+            type: 'Contact',
+            fields: { FirstName: 'Ada', LastName: 'Lovelace', Email: email, Phone: '+442071234567' },
+          }),
+          'sf edit',
+        )
+      ).id,
+    );
+    await waitFor('the golden record holds a HubSpot and an Odoo record too', async () => {
+      const id = await t.store.xref('salesforce', adaId);
+      const golden = id ? await t.store.golden(id) : null;
+      const systems = new Set(golden?.members.map((m) => m.system));
+      return systems.has('hubspot') && systems.has('odoo');
+    });
+    await settle();
+
+    const golden = await goldenOf('salesforce', adaId);
+    const member = (system: string) => golden.members.filter((m) => m.system === system);
+    expect(golden.members).toHaveLength(3);
+    const [hs] = member('hubspot');
+    const [odoo] = member('odoo');
+    // Each system's id resolves to the same golden id, the "unique customer id across departments".
+    expect(await t.store.xref('hubspot', hs!.sourceId)).toBe(golden.goldenId);
+    expect(await t.store.xref('odoo', odoo!.sourceId)).toBe(golden.goldenId);
+    expect((await hsContact(hs!.sourceId)).email).toBe(email);
+    // HubSpot keeps the golden id it was created by; once its record joined, the cluster's id is that of its
+    // smallest member key (order independence), and the id the contact holds resolves to it.
+    const stamped = (await hsContact(hs!.sourceId)).eai_golden_id ?? '';
+    expect(await t.store.resolve(stamped)).toBe(golden.goldenId);
+    expect((await odooPartner(Number(odoo!.sourceId))).email).toBe(email);
+    // One create each, nothing written back into Salesforce; and no second golden record of the person.
+    const after = await hubWrites();
+    expect(after.hubspot.slice(before.hubspot.length).map((e) => e.entityId)).toEqual([hs!.sourceId]);
+    expect(after.odoo.slice(before.odoo.length).map((e) => e.entityId)).toEqual([odoo!.sourceId]);
+    expect(after.salesforce.slice(before.salesforce.length)).toEqual([]);
+    const goldens = await t.store.pool.query<{ n: string }>(
+      `select count(distinct golden_id) as n from "${t.store.schema}".source_record where golden_id in
+         (select golden_id from "${t.store.schema}".golden where status = 'active')
+         and record -> 'emails' -> 0 ->> 'address' = $1`,
+      [email],
+    );
+    expect(Number(goldens.rows[0]?.n)).toBe(1);
+  });
+});
