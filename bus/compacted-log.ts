@@ -69,8 +69,9 @@ export class CompactedLog {
   /** Resolves once everything written to the topic before this call is in the view. */
   async sync(timeoutMs = 30_000): Promise<void> {
     const token = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
     const seen = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         this.waiting.delete(token);
         reject(new Error(`${this.topic}: view did not catch up within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -80,9 +81,18 @@ export class CompactedLog {
         resolve();
       });
     });
-    await this.producer!.send([
-      { topic: this.topic, key: `${MARKER_PREFIX}${this.instance}`, value: Buffer.from(token) },
-    ]);
+    // The timeout may fire while the marker is still being sent (a slow broker): the rejection is the caller's,
+    // through `await seen` below, never an unhandled one (which ends the process: a worker died of it in CI).
+    seen.catch(() => undefined);
+    try {
+      await this.producer!.send([
+        { topic: this.topic, key: `${MARKER_PREFIX}${this.instance}`, value: Buffer.from(token) },
+      ]);
+    } catch (error) {
+      clearTimeout(timer);
+      this.waiting.delete(token);
+      throw error;
+    }
     await seen;
   }
 
