@@ -1,5 +1,5 @@
 /**
- * The three-system setup the sync specs share (three-systems.int.spec.ts, erasure.int.spec.ts), on the real broker,
+ * The three-system setup the sync specs share (three-systems, create, erasure), on the real broker,
  * registry and PostgreSQL: the Salesforce, HubSpot and Odoo simulators, each echoing every API write in its own
  * way (Salesforce: a CDC event stamped with the API client; HubSpot: webhooks stamped INTEGRATION + app id; Odoo:
  * the polled record's write_uid is the integration user), their real source and sink connectors, the matcher and
