@@ -17,6 +17,8 @@ const SNAPSHOT = `
   const tap = require('avsc/lib/utils.js').Tap.prototype.writeString;
   const before = { tap, emitWarning };
   const kafkaRecord = () => require.cache[require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js')]?.exports;
+  const requestQueueFixed = () =>
+    require('kafkajs/src/network/requestQueue/index.js').prototype[Symbol.for('eai.kafkajs.scheduleCheckPendingRequests')] === true;
 `;
 
 describe('importing a module changes nothing', () => {
@@ -32,8 +34,9 @@ describe('importing a module changes nothing', () => {
         tap: require('avsc/lib/utils.js').Tap.prototype.writeString === before.tap,
         emitWarning: process.emitWarning === before.emitWarning,
         kafkaRecordLoaded: kafkaRecord() !== undefined,
+        requestQueueFixed: requestQueueFixed(),
       }));`);
-    expect(result).toEqual({ tap: true, emitWarning: true, kafkaRecordLoaded: false });
+    expect(result).toEqual({ tap: true, emitWarning: true, kafkaRecordLoaded: false, requestQueueFixed: false });
   });
 
   it('creating the bus puts the replacements in place, explicitly', () => {
@@ -48,7 +51,8 @@ describe('importing a module changes nothing', () => {
         tap: require('avsc/lib/utils.js').Tap.prototype.writeString === writeString,
         emitWarning: process.emitWarning !== before.emitWarning,
         kafkaRecord: kafkaRecord() === encodeRecord,
+        requestQueueFixed: requestQueueFixed(),
       }));`);
-    expect(result).toEqual({ tap: true, emitWarning: true, kafkaRecord: true });
+    expect(result).toEqual({ tap: true, emitWarning: true, kafkaRecord: true, requestQueueFixed: true });
   });
 });

@@ -14,6 +14,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { createJavaPartitioner } from './kafkajs-partitioner.ts';
+import { fixKafkajsPendingRequestChecks } from './kafkajs-request-queue.ts';
 import type {
   ConsumeOptions,
   Headers,
@@ -524,8 +525,10 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
 }
 
 export function createKafkajsTransport(options: TransportOptions): Transport {
-  // The bus's exact-size encoders replace kafkajs's, here where the transport is made rather than at import.
+  // The bus's exact-size encoders replace kafkajs's, and its request queues stop polling every millisecond, here where
+  // the transport is made rather than at import.
   installKafkajsEncoders();
+  fixKafkajsPendingRequestChecks();
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
