@@ -36,7 +36,12 @@ describe('importing a module changes nothing', () => {
         kafkaRecordLoaded: kafkaRecord() !== undefined,
         requestQueueFixed: requestQueueFixed(),
       }));`);
-    expect(result).toEqual({ tap: true, emitWarning: true, kafkaRecordLoaded: false, requestQueueFixed: false });
+    expect(result).toEqual({
+      tap: true,
+      emitWarning: true,
+      kafkaRecordLoaded: false,
+      requestQueueFixed: false,
+    });
   });
 
   it('creating the bus puts the replacements in place, explicitly', () => {
