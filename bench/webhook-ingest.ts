@@ -11,7 +11,8 @@
 // event loop's delay p99, the load average, and for the hub its transactions (count, documents each, duration).
 // The fixed-rate runs go in turns (`--rounds`), so a shared machine's load falls on every contender alike; each
 // contender's median round (by p99) counts.
-// Usage: npm run bench:webhooks [-- --seconds 10 --rate 1000 --connections 50 --rounds 3 --json]
+// --mapping-threads N: the hub maps in N threads (HubOptions.mappingThreads) instead of on its event loop.
+// Usage: npm run bench:webhooks [-- --seconds 10 --rate 1000 --connections 50 --rounds 3 --mapping-threads 0 --json]
 
 import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '50' },
     rounds: { type: 'string', default: '3' },
+    'mapping-threads': { type: 'string', default: '0' },
     json: { type: 'boolean' },
   },
 });
@@ -46,6 +48,9 @@ const SECONDS = Number(args.seconds);
 const RATE = Number(args.rate);
 const CONNECTIONS = Number(args.connections);
 const ROUNDS = Math.max(1, Number(args.rounds));
+const MAPPING_THREADS = Number(args['mapping-threads']);
+if (!Number.isInteger(MAPPING_THREADS) || MAPPING_THREADS < 0 || MAPPING_THREADS > 16)
+  throw new Error('--mapping-threads: 0 to 16');
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const run = randomUUID().slice(0, 8);
 
@@ -134,9 +139,10 @@ process.env.EAI_BENCH_WEBHOOK_SECRET = secret;
 const hub = await startHub({
   ...stack,
   group: `eai-bench-${run}`,
-  logger: pino({ level: 'warn' }),
+  logger: pino({ level: 'warn' }, pino.destination(2)),
   tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(randomUUID()) }],
   port: 0,
+  mappingThreads: MAPPING_THREADS,
 });
 const name = `bench-webhook-${run}`;
 await hub.runtime.put(
@@ -278,6 +284,7 @@ const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
 const hubFixed = median('hub');
 
 const report = {
+  mappingThreads: MAPPING_THREADS,
   seconds: SECONDS,
   connections: CONNECTIONS,
   rounds: ROUNDS,
@@ -309,7 +316,7 @@ else {
   const t = report.fixedRate.hubTransactions;
   process.stdout.write(
     [
-      `signed webhook ingest, ${body.length}-byte HubSpot event batch, ${SECONDS} s per run, ${CONNECTIONS} connections, ${cpus().length} cores`,
+      `signed webhook ingest, ${body.length}-byte HubSpot event batch, ${SECONDS} s per run, ${CONNECTIONS} connections, ${cpus().length} cores, ${MAPPING_THREADS} mapping threads`,
       'max rate:',
       ...contenders.map((c) => row(`  ${c.label}`, max[c.key])),
       `  hub / baseline ${report.max.ratio.hubToBaseline}, hub / kafka peer ${report.max.ratio.hubToPeer}`,

@@ -3,7 +3,7 @@
 // built-in plugins in the given group, deploys the given connectors, serves the webhook connector (if any) on
 // 127.0.0.1:<port>, prints one line `{"ready":true,...}` on stdout and runs until killed (SIGTERM stops it cleanly).
 import { createBus } from '../bus/index.ts';
-import { builtinPlugins, ConnectorRuntime } from '../connectors/index.ts';
+import { builtinPlugins, ConnectorRuntime, MappingPool } from '../connectors/index.ts';
 import { validateDefinition } from '../connectors/runtime/definition.ts';
 import { serveOnLoopback } from '../connectors/transports/test-support.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -19,6 +19,8 @@ export interface WorkerSpec {
   /** Serves this webhook connector on 127.0.0.1:port. */
   webhook?: { connector: string; port: number };
   sessionTimeoutMs?: number;
+  /** Maps the sources' documents in this many threads (the hub's `mappingThreads`); default none. */
+  mappingThreads?: number;
 }
 
 quietKnownWarnings();
@@ -30,6 +32,9 @@ const bus = createBus({
   clientId: spec.workerId,
   logger,
 });
+const mappingPool = spec.mappingThreads
+  ? new MappingPool({ threads: spec.mappingThreads, brokers: spec.brokers, registryUrl: spec.registryUrl })
+  : undefined;
 const runtime = new ConnectorRuntime({
   bus,
   plugins: builtinPlugins,
@@ -37,6 +42,7 @@ const runtime = new ConnectorRuntime({
   group: spec.group,
   workerId: spec.workerId,
   sessionTimeoutMs: spec.sessionTimeoutMs,
+  mappingPool,
 });
 const started = Date.now();
 const server = spec.webhook
@@ -55,5 +61,7 @@ process.stdout.write(
   `${JSON.stringify({ ready: true, workerId: runtime.workerId, pid: process.pid, url: server?.url, startMs: Date.now() - started })}\n`,
 );
 process.once('SIGTERM', () => {
-  void Promise.all([runtime.stop(), server?.close()]).finally(() => process.exit(0));
+  void Promise.all([runtime.stop().then(() => mappingPool?.close()), server?.close()]).finally(() =>
+    process.exit(0),
+  );
 });

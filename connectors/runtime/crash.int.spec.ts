@@ -151,7 +151,9 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
       };
     });
     const eventIdOf = new Map(deliveries.map((d, i) => [d.id, String(base + i)]));
-    const spec = { group, connectors: [connector], webhook: { connector: name, port } };
+    // Mapped in a mapping thread: the source host then has several requests' documents mapping at once while a
+    // transaction is under way, the path with the most in flight when the process dies.
+    const spec = { group, connectors: [connector], webhook: { connector: name, port }, mappingThreads: 1 };
     const first = await spawnWorker({ ...spec, workerId: 'hooks-a' });
     const url = `${first.ready.url}/webhooks/${name}`;
     let ackedBeforeKill: string[] = [];
