@@ -8,7 +8,8 @@
 //     Avro encoding or dedup.
 // Reports max requests/s (fixed connections) and p50 / p99 latency at a fixed rate (default 1,000 requests/s), with
 // CPU ms per request of this process (the servers; the load generator runs in its own, bench/load-client.ts), the
-// event loop's delay p99, the load average, and for the hub its transactions (count, documents each, duration).
+// event loop's delay p99, the load average, and for the hub and the Kafka peer their transactions (count, documents
+// each, duration).
 // The fixed-rate runs go in turns (`--rounds`), so a shared machine's load falls on every contender alike; each
 // contender's median round (by p99) counts.
 // --mapping-threads N: the hub maps in N threads (HubOptions.mappingThreads) instead of on its event loop.
@@ -174,6 +175,8 @@ const peerProducer = transport.transactionalProducer(`eai-bench-peer-${run}`);
 await peerProducer.connect();
 let waiting: Array<{ record: OutgoingRecord; done: (error?: unknown) => void }> = [];
 let sending = false;
+/** The peer's transactions since the last reset: count, documents, milliseconds (to set beside the hub's). */
+const peerTxn = { count: 0, documents: 0, ms: 0 };
 async function sendWaiting(): Promise<void> {
   if (sending) return;
   sending = true;
@@ -181,7 +184,11 @@ async function sendWaiting(): Promise<void> {
     const group = waiting;
     waiting = [];
     try {
+      const started = performance.now();
       await peerProducer.sendTransaction(group.map((w) => w.record));
+      peerTxn.count += 1;
+      peerTxn.documents += group.length;
+      peerTxn.ms += performance.now() - started;
       for (const w of group) w.done();
     } catch (error) {
       for (const w of group) w.done(error);
@@ -263,6 +270,7 @@ for (const c of contenders) {
 }
 const fixed = { baseline: [], peer: [], hub: [] } as Record<Key, Run[]>;
 const hubTransactions: Array<Transactions | undefined> = [];
+const peerTransactions: Array<{ count: number; documentsMean: number; meanMs: number }> = [];
 for (let round = 1; round <= ROUNDS; round++) {
   for (const c of contenders) {
     say(`round ${round}/${ROUNDS}: ${c.key} at ${RATE}/s…`);
@@ -270,8 +278,15 @@ for (let round = 1; round <= ROUNDS; round++) {
       transactionSeconds?.reset();
       transactionDocuments?.reset();
     }
+    Object.assign(peerTxn, { count: 0, documents: 0, ms: 0 });
     fixed[c.key].push(await measure(c.url, { connections: CONNECTIONS, rate: RATE }));
     if (c.key === 'hub') hubTransactions.push(await transactions());
+    if (c.key === 'peer')
+      peerTransactions.push({
+        count: peerTxn.count,
+        documentsMean: Number((peerTxn.documents / Math.max(1, peerTxn.count)).toFixed(1)),
+        meanMs: Number((peerTxn.ms / Math.max(1, peerTxn.count)).toFixed(1)),
+      });
   }
 }
 const status = await hub.runtime.status(name);
@@ -303,6 +318,7 @@ const report = {
     peer: median('peer'),
     hub: hubFixed,
     hubTransactions: hubTransactions[medianIndex(fixed.hub)],
+    peerTransactions: peerTransactions[medianIndex(fixed.peer)],
     p99Ratio: { hubToPeer: ratio(hubFixed.p99Ms, median('peer').p99Ms) },
     rounds: fixed,
   },
@@ -314,6 +330,7 @@ else {
   const row = (label: string, r: Run) =>
     `${label.padEnd(40)} ${String(r.requestsPerSecond).padStart(6)} req/s  p50 ${String(r.p50Ms).padStart(4)} ms  p99 ${String(r.p99Ms).padStart(4)} ms  cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req  loop p99 ${String(r.loopDelayP99Ms).padStart(5)} ms  load ${r.load.join('→')}${r.non2xx || r.errors ? `  non-2xx ${r.non2xx} errors ${r.errors}` : ''}`;
   const t = report.fixedRate.hubTransactions;
+  const pt = report.fixedRate.peerTransactions;
   process.stdout.write(
     [
       `signed webhook ingest, ${body.length}-byte HubSpot event batch, ${SECONDS} s per run, ${CONNECTIONS} connections, ${cpus().length} cores, ${MAPPING_THREADS} mapping threads`,
@@ -326,6 +343,9 @@ else {
         ? [
             `  hub transactions: ${t.count}, ${t.documentsMean} documents each, mean ${t.meanMs} ms, p50 <= ${t.p50AtMostMs} ms, p99 <= ${t.p99AtMostMs} ms`,
           ]
+        : []),
+      ...(pt
+        ? [`  kafka peer transactions: ${pt.count}, ${pt.documentsMean} documents each, mean ${pt.meanMs} ms`]
         : []),
       `  hub p99 / kafka peer p99: ${report.fixedRate.p99Ratio.hubToPeer}`,
       `  target p99 <= 25 ms at ${RATE}/s: ${report.target.met ? 'met' : 'NOT met'}`,
