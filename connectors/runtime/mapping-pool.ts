@@ -82,8 +82,9 @@ export class MappingPool {
     return new Promise<PreparedDocument[]>((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject });
-      const request: MappingRequest = { id, config, inputs };
-      thread.worker.postMessage(request);
+      const { packed, transfer } = packInputs(inputs);
+      const request: MappingRequest = { id, config, inputs: packed };
+      thread.worker.postMessage(request, transfer);
     });
   }
 
@@ -115,6 +116,25 @@ export class MappingPool {
     this.threads[index] = thread;
     return thread;
   }
+}
+
+/**
+ * The inputs with their bytes copied side by side into one new buffer, which is handed over to the thread (no
+ * second copy). Posted as they are, each input's bytes would be cloned with the whole buffer they are a view of: a
+ * webhook body is a view into the socket's 64 KB read buffer (64 KB cloned for a 650-byte request, 12 % of the main
+ * thread's time in bench:webhooks with a mapping thread), a file's documents into the whole file.
+ */
+export function packInputs(inputs: DocumentInput[]): { packed: DocumentInput[]; transfer: ArrayBuffer[] } {
+  const buffer = new ArrayBuffer(inputs.reduce((n, input) => n + input.bytes.byteLength, 0));
+  const all = new Uint8Array(buffer);
+  let at = 0;
+  const packed = inputs.map((input) => {
+    all.set(input.bytes, at);
+    const bytes = Buffer.from(buffer, at, input.bytes.byteLength);
+    at += input.bytes.byteLength;
+    return { ...input, bytes };
+  });
+  return { packed, transfer: [buffer] };
 }
 
 /** Buffers come back from a thread as plain Uint8Arrays; the transport wants Buffers. */
