@@ -376,7 +376,9 @@ class Generator<Context> {
       staticKeys.every((key) => key !== '_jsonata_lambda' && key !== '_jsonata_function');
     const body = this.block(() => {
       if (checked) {
-        this.emit(`${out} = Object.create(null);`);
+        // Keys known here (never `__proto__`): an ordinary object, whose shape V8 knows, holds them as the
+        // prototype-less one would (JSONata's results are compared and written as JSON).
+        this.emit(`${out} = ${staticKeys.includes('__proto__') ? 'Object.create(null)' : '{}'};`);
         for (const [i, [, value]] of pairs.entries()) {
           const v = this.node(value!, input);
           this.emit(`if (${v} instanceof FastLambda) throw new Unsupported('function value');`);
