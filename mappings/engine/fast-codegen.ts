@@ -434,21 +434,38 @@ class Generator<Context> {
   }
 }
 
-export type Generated<Context> = (input: unknown, context: Context) => unknown;
+/** What fast-path.ts's fastExpression returns: the expression over an input, with the per-document bindings. */
+export type Generated = (input: unknown, bindings: Record<string, unknown>) => unknown;
 
 /**
- * The expression as one generated function. Every value a node needs is computed in the order fast-path.ts's
- * closures compute it, so the same inputs give the same results and the same fallbacks (its Unsupported).
+ * The expression as one generated function, with what fast-path.ts's fastExpression does around its evaluator: an
+ * array input wrapped in a sequence of one (as JSONata does), the context made (`shared`: the one empty frame every
+ * evaluation may use when nothing binds with `:=`), and a function or regex result refused. Every value a node
+ * needs is computed in the order fast-path.ts's closures compute it, so the same inputs give the same results and
+ * the same fallbacks (its Unsupported).
  */
-export function generate<Context>(ast: AstNode, kit: CodegenKit<Context>): Generated<Context> {
+export function generate<Context>(ast: AstNode, kit: CodegenKit<Context>, shared: unknown): Generated {
   const generator = new Generator(kit);
   const body = generator.body(ast);
   const factory = new Function(
     'h',
     'k',
-    `const { ${HELPERS.join(', ')} } = h;\nreturn function compiledExpression(input, c) {\n${body}\n};`,
-  ) as (helpers: unknown, constants: unknown[]) => Generated<Context>;
-  return factory(kit.helpers, generator.constants);
+    'shared',
+    [
+      `const { ${HELPERS.join(', ')} } = h;`,
+      'const evaluate = (input, c) => {',
+      body,
+      '};',
+      'return function compiledExpression(root, bindings) {',
+      'let input = root;',
+      'if (Array.isArray(root) && !isSequence(root)) { input = createSequence(root); input.outerWrapper = true; }',
+      'const result = evaluate(input, { bindings, root, frame: shared ?? { vars: new Map(), parent: null }, visible: null });',
+      "if (result instanceof FastLambda || result instanceof RegExp) throw new Unsupported('function value');",
+      'return result;',
+      '};',
+    ].join('\n'),
+  ) as (helpers: unknown, constants: unknown[], shared: unknown) => Generated;
+  return factory(kit.helpers, generator.constants, shared);
 }
 
 export type { Sequence };

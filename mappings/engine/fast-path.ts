@@ -893,9 +893,13 @@ export function fastExpression(
   callable = functions as Record<string, (...args: unknown[]) => unknown>;
   letFunctions = lets;
   compiledLets = new Map();
+  // Only `:=` writes into the frame it runs in: without one anywhere, every evaluation can share one empty frame.
+  const shared: Frame | undefined = hasBind(ast) ? undefined : { vars: new Map(), parent: null };
   let evaluator: Evaluator;
   try {
-    evaluator = generatedCode ? generate(ast, kit) : compile(ast);
+    // The generated function is the whole expression, the input's wrapping and the result's check below included.
+    if (generatedCode) return generate(ast, kit, shared);
+    evaluator = compile(ast);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
@@ -904,8 +908,6 @@ export function fastExpression(
     letFunctions = new Map();
     compiledLets = new Map();
   }
-  // Only `:=` writes into the frame it runs in: without one anywhere, every evaluation can share one empty frame.
-  const shared: Frame | undefined = hasBind(ast) ? undefined : { vars: new Map(), parent: null };
   return (input, bindings) => {
     // JSONata wraps an array input in a sequence of one, so the expression sees it as one value.
     let wrapped = input;
