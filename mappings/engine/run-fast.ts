@@ -1,5 +1,5 @@
 import { type Budget, checkBudget } from './budget.ts';
-import type { CompiledMapping, ExpressionNode, FieldNode, RecordNode } from './compile.ts';
+import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { plainForEncoding } from './values.ts';
 
 /**
