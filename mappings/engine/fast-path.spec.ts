@@ -165,6 +165,20 @@ describe('mapping expressions compiled to plain functions', () => {
     '{a: 1, b: 2}',
     "{b: a, 'x': c}",
     "{$string(c): a, 'k': 1}",
+    // Paths the generated code walks itself (fast-codegen.ts): a variable then names, steps over sequences.
+    '$v.a.b.c',
+    '$v.b.c',
+    '$$.a.b',
+    "a.b.{'k': c}",
+    "a.{'k' & b: c, 'j': $}",
+    'a.$string(b)',
+    'a.(b)',
+    'a.[b]',
+    'a.b.[c, 1]',
+    '[a, b].c',
+    '$v[0].a',
+    'a.b & $v.b',
+    "{'__proto__': a}",
   ];
 
   it('gives exactly what JSONata gives, on every input shape, or leaves the case to JSONata', async () => {
@@ -175,6 +189,8 @@ describe('mapping expressions compiled to plain functions', () => {
       for (const [name, fn] of Object.entries(functions)) expression.assign(name, fn);
       const fast = fastExpression(expression.ast() as never, functions);
       expect(fast, source).toBeDefined();
+      // The generated code is what is checked (EAI_MAPPING_CODEGEN=0 would leave fast-path.ts's closures).
+      expect(fast!.name, source).toBe('compiledExpression');
       for (const input of inputs) {
         const bindings = { v: input };
         let expected: unknown;

@@ -12,7 +12,7 @@
  * compiled expression that throws is evaluated again by JSONata (run.ts), so errors keep JSONata's wording.
  * fast-path.spec.ts runs every fixture of every mapping with each compiled result checked against JSONata's.
  */
-type AstNode = { type?: string; value?: unknown; [key: string]: unknown };
+import { type AstNode, type CodegenKit, generate } from './fast-codegen.ts';
 
 export type FastExpression = (input: unknown, bindings: Record<string, unknown>) => unknown;
 
@@ -60,9 +60,15 @@ function lookupVariable(c: Context, name: string): { found: boolean; value?: unk
 
 const isShadowed = (c: Context, name: string) => lookupVariable(c, name).found;
 
+/** isShadowed without the object lookupVariable answers with (generated code calls it for every call). */
+function shadowed(c: Context, name: string): boolean {
+  for (let f = c.frame; f; f = f.parent) if (f.vars.has(name)) return true;
+  return Object.hasOwn(c.bindings, name) && (!c.visible || c.visible.has(name));
+}
+
 type Evaluator = (input: unknown, context: Context) => unknown;
 
-type Sequence = unknown[] & {
+export type Sequence = unknown[] & {
   sequence?: boolean;
   keepSingleton?: boolean;
   outerWrapper?: boolean;
@@ -213,17 +219,7 @@ function compileFilter(predicate: AstNode): (input: unknown, context: Context) =
 
 /** JSONata's `evaluatePath` and `evaluateStep`, without tuple streams, sorting or grouping. */
 function compilePath(expr: AstNode): Evaluator {
-  if (expr.tuple || expr.group) throw new Unsupported('tuple');
-  const steps = expr.steps as AstNode[];
-  const compiled = steps.map((step) => {
-    if (step.tuple || step.focus || step.index || step.ancestor || step.type === 'sort' || step.group)
-      throw new Unsupported('step');
-    const stages = (step.stages as Array<{ type: string; expr: AstNode }> | undefined) ?? [];
-    if (stages.some((s) => s.type !== 'filter')) throw new Unsupported('stage');
-    return { node: step, evaluate: compile(step), stages: stages.map((s) => compileFilter(s.expr)) };
-  });
-  const keepSingletonArray = expr.keepSingletonArray === true;
-  const general = generalPath(steps, compiled, keepSingletonArray);
+  const general = compileGeneralPath(expr);
   const names = plainNames(expr);
   if (!names) return general;
   // A path of plain names (`customer.firstName`) over single values, most of a mapping's paths: the same walk
@@ -239,6 +235,20 @@ function compilePath(expr: AstNode): Evaluator {
     }
     return value;
   };
+}
+
+/** The general walk of a path: every step over the sequence so far. */
+function compileGeneralPath(expr: AstNode): Evaluator {
+  if (expr.tuple || expr.group) throw new Unsupported('tuple');
+  const steps = expr.steps as AstNode[];
+  const compiled = steps.map((step) => {
+    if (step.tuple || step.focus || step.index || step.ancestor || step.type === 'sort' || step.group)
+      throw new Unsupported('step');
+    const stages = (step.stages as Array<{ type: string; expr: AstNode }> | undefined) ?? [];
+    if (stages.some((s) => s.type !== 'filter')) throw new Unsupported('stage');
+    return { node: step, evaluate: compile(step), stages: stages.map((s) => compileFilter(s.expr)) };
+  });
+  return generalPath(steps, compiled, expr.keepSingletonArray === true);
 }
 
 /** Step node keys that a plain name step may have: anything more (predicates, `[]`, focus…) takes the general walk. */
@@ -292,14 +302,7 @@ function generalPath(
         const lastStep = ii === compiled.length - 1;
         if (lastStep && result.length === 1 && Array.isArray(result[0]) && !isSequence(result[0])) {
           resultSequence = result[0];
-        } else {
-          const flat = createSequence();
-          for (const res of result) {
-            if (!Array.isArray(res) || (res as Sequence).cons) flat.push(res);
-            else for (const v of res) flat.push(v);
-          }
-          resultSequence = flat;
-        }
+        } else resultSequence = flatten(result);
       }
       if (resultSequence === undefined || (resultSequence as unknown[]).length === 0) break;
       inputSequence = resultSequence as unknown[];
@@ -312,6 +315,16 @@ function generalPath(
     }
     return resultSequence;
   };
+}
+
+/** A step's results as the next step's sequence: arrays spread one level, unless made by `[...]` (cons). */
+function flatten(result: unknown[]): Sequence {
+  const flat = createSequence();
+  for (const res of result) {
+    if (!Array.isArray(res) || (res as Sequence).cons) flat.push(res);
+    else for (const v of res) flat.push(v);
+  }
+  return flat;
 }
 
 function compileBinary(expr: AstNode): Evaluator {
@@ -556,6 +569,43 @@ function lambdaBody(body: AstNode): Evaluator {
   return compile(body);
 }
 
+/** What compileCall below calls for `$name` with `arity` arguments, when it is a mapping function or a built-in. */
+function callee(
+  name: string,
+  arity: number,
+): { kind: 'own' | 'builtIn'; fn: (...args: unknown[]) => unknown } | undefined {
+  const own = callable[name];
+  if (own) return { kind: 'own', fn: own };
+  if (letFunctions.has(name)) return undefined;
+  const builtIn = BUILT_INS[name];
+  return builtIn?.arities.includes(arity) ? { kind: 'builtIn', fn: builtIn.fn } : undefined;
+}
+
+/** What the generated code (fast-codegen.ts) borrows: the closures for what it leaves to them, and the helpers. */
+const kit: CodegenKit<Context> = {
+  compile: (expr) => compile(expr),
+  generalPath: (expr) => compileGeneralPath(expr),
+  plainNames,
+  callee,
+  isFunctionName,
+  helpers: {
+    lookup,
+    isSequence,
+    isFunction,
+    boolean,
+    string,
+    isDeepEqual,
+    FastLambda,
+    Unsupported,
+    shadowed,
+    variable,
+    checkKey,
+    markCons,
+    createSequence,
+    flatten,
+  },
+};
+
 function compileFunction(expr: AstNode): Evaluator {
   return compileCall(expr);
 }
@@ -694,9 +744,13 @@ function compileArray(expr: AstNode): Evaluator {
       if (item.nested || !Array.isArray(value)) out.push(value);
       else for (const v of value) out.push(v);
     }
-    if (cons) Object.defineProperty(out, 'cons', { enumerable: false, configurable: false, value: true });
+    if (cons) markCons(out);
     return out;
   };
+}
+
+function markCons(array: unknown[]): void {
+  Object.defineProperty(array, 'cons', { enumerable: false, configurable: false, value: true });
 }
 
 function compileBlock(expr: AstNode): Evaluator {
@@ -714,14 +768,32 @@ function compileVariable(expr: AstNode): Evaluator {
   if (name === '')
     return (input) => (input && (input as Sequence).outerWrapper ? (input as unknown[])[0] : input);
   if (name === '$') return (_input, c) => c.root;
-  if (callable[name] || BUILT_INS[name] || letFunctions.has(name)) throw new Unsupported('function value');
-  return (_input, c) => {
-    const found = lookupVariable(c, name);
-    if (!found.found) throw new Unsupported(`unbound $${name}`);
-    if (found.value instanceof Object && (found.value as { _jsonata_lambda?: boolean })._jsonata_lambda)
-      throw new Unsupported('function value');
-    return found.value;
-  };
+  if (isFunctionName(name)) throw new Unsupported('function value');
+  return (_input, c) => variable(c, name);
+}
+
+function isFunctionName(name: string): boolean {
+  return !!(callable[name] || BUILT_INS[name] || letFunctions.has(name));
+}
+
+/** A variable's value: bound by `:=` or a lambda, else one of the bindings; a function's is JSONata's to hand on. */
+function variable(c: Context, name: string): unknown {
+  let value: unknown;
+  let found = false;
+  for (let f = c.frame; f && !found; f = f.parent) {
+    if (f.vars.has(name)) {
+      found = true;
+      value = f.vars.get(name);
+    }
+  }
+  if (!found && Object.hasOwn(c.bindings, name) && (!c.visible || c.visible.has(name))) {
+    found = true;
+    value = c.bindings[name];
+  }
+  if (!found) throw new Unsupported(`unbound $${name}`);
+  if (value instanceof Object && (value as { _jsonata_lambda?: boolean })._jsonata_lambda)
+    throw new Unsupported('function value');
+  return value;
 }
 
 function compile(expr: AstNode): Evaluator {
@@ -802,6 +874,12 @@ function compile(expr: AstNode): Evaluator {
 }
 
 /**
+ * Whether expressions are compiled to generated code (fast-codegen.ts) or to fast-path.ts's closures alone;
+ * EAI_MAPPING_CODEGEN=0 turns the code off (to compare the two; both answer as JSONata does).
+ */
+const generatedCode = process.env.EAI_MAPPING_CODEGEN !== '0';
+
+/**
  * The compiled form of an expression's AST, or undefined when it uses more than this subset. `functions`: the
  * mapping's own functions, callable by name (a binding of the same name, e.g. a let, makes the call fall back).
  */
@@ -815,8 +893,12 @@ export function fastExpression(
   callable = functions as Record<string, (...args: unknown[]) => unknown>;
   letFunctions = lets;
   compiledLets = new Map();
+  // Only `:=` writes into the frame it runs in: without one anywhere, every evaluation can share one empty frame.
+  const shared: Frame | undefined = hasBind(ast) ? undefined : { vars: new Map(), parent: null };
   let evaluator: Evaluator;
   try {
+    // The generated function is the whole expression, the input's wrapping and the result's check below included.
+    if (generatedCode) return generate(ast, kit, shared);
     evaluator = compile(ast);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
@@ -826,8 +908,6 @@ export function fastExpression(
     letFunctions = new Map();
     compiledLets = new Map();
   }
-  // Only `:=` writes into the frame it runs in: without one anywhere, every evaluation can share one empty frame.
-  const shared: Frame | undefined = hasBind(ast) ? undefined : { vars: new Map(), parent: null };
   return (input, bindings) => {
     // JSONata wraps an array input in a sequence of one, so the expression sees it as one value.
     let wrapped = input;

@@ -157,6 +157,10 @@ export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'):
   if (typeof date === 'string') {
     const known = zonedTimestamps.get(date);
     if (known !== undefined) return known;
+    // The common case, read without trimming, splitting or the regex below: isoMillis reads only a whole zoned
+    // timestamp (no spaces around it), which is what the general path would read with it too.
+    const millis = isoMillis(date);
+    if (millis !== undefined) return remember(date, new Date(millis).toISOString());
   }
   if (date === undefined || date === null || String(date).trim() === '') return undefined;
   const text = String(date).trim();
@@ -165,14 +169,16 @@ export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'):
     const millis = isoMillis(text) ?? Date.parse(text.replace(' ', 'T'));
     if (Number.isNaN(millis)) throw new MappingFunctionError(`$timestamp: "${text}" is not a timestamp`);
     const iso = new Date(millis).toISOString();
-    if (typeof date === 'string') {
-      if (zonedTimestamps.size >= 1024) zonedTimestamps.clear();
-      zonedTimestamps.set(date, iso);
-    }
-    return iso;
+    return typeof date === 'string' ? remember(date, iso) : iso;
   }
   const timePart = inlineTime ?? (time === undefined || time === null ? '' : String(time).trim());
   return timestampOf([datePart, timePart], zone);
+}
+
+function remember(date: string, iso: string): string {
+  if (zonedTimestamps.size >= 1024) zonedTimestamps.clear();
+  zonedTimestamps.set(date, iso);
+  return iso;
 }
 
 const digit = (text: string, at: number) => {

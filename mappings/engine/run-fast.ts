@@ -1,5 +1,5 @@
 import { type Budget, checkBudget } from './budget.ts';
-import type { CompiledMapping, ExpressionNode, FieldNode, RecordNode } from './compile.ts';
+import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { plainForEncoding } from './values.ts';
 
 /**
@@ -56,32 +56,62 @@ function evaluateRecord(run: FastRun, node: RecordNode, context: unknown): unkno
   return fields(run, node, context);
 }
 
-/** A record node's fields as a list, made once. */
-const fieldLists = new WeakMap<RecordNode, Array<[string, FieldNode]>>();
+type FieldsFunction = (run: FastRun, context: unknown) => Record<string, unknown>;
+
+/** Each record node's walk, written out once as code (see `fieldsCode`). */
+const fieldsFunctions = new WeakMap<RecordNode, FieldsFunction>();
 
 function fields(run: FastRun, node: RecordNode, context: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  checkBudget(run.mapping.file, run.budget);
-  const outer = run.bindings.parent;
-  let list = fieldLists.get(node);
-  if (!list) {
-    list = [...node.fields];
-    fieldLists.set(node, list);
+  let walk = fieldsFunctions.get(node);
+  if (!walk) {
+    walk = fieldsCode(node);
+    fieldsFunctions.set(node, walk);
   }
-  for (let i = 0; i < list.length; i++) {
-    const [name, child] = list[i]!;
-    let value: unknown;
+  return walk(run, context);
+}
+
+/**
+ * A record node's fields in order, as straight-line code: each field's expression (or nested record) evaluated with
+ * `$parent` as the loop over a record list would set it, and stored under its literal name, so every output object
+ * of the node gets the same shape from the same stores. Does what a loop over `node.fields` would do.
+ */
+function fieldsCode(node: RecordNode): FieldsFunction {
+  const constants: unknown[] = [];
+  const constant = (value: unknown) => `k[${constants.push(value) - 1}]`;
+  const lines = [
+    'checkBudget(run.mapping.file, run.budget);',
+    'const bindings = run.bindings;',
+    'const outer = bindings.parent;',
+    'const out = {};',
+    'let value;',
+  ];
+  for (const [name, child] of node.fields) {
+    const key = JSON.stringify(name);
     if (child.kind === 'expression') {
-      run.bindings.parent = outer;
-      value = plainForEncoding(evaluate(run, child, context));
+      // The expression's own function, called here: one call site per field, which V8 can inline.
+      lines.push(
+        'bindings.parent = outer;',
+        `try { value = ${constant(child.fast)}(context, bindings); } catch { throw NEEDS_JSONATA; }`,
+        "if (value !== null && typeof value === 'object') value = plainForEncoding(value);",
+      );
     } else {
-      run.bindings.parent = child.each || child.from ? context : outer;
-      value = evaluateRecord(run, child, context);
+      lines.push(
+        `bindings.parent = ${child.each || child.from ? 'context' : 'outer'};`,
+        `value = evaluateRecord(run, ${constant(child)}, context);`,
+      );
     }
-    if (value !== undefined) out[name] = value;
+    lines.push(`if (value !== undefined) out[${key}] = value;`);
   }
-  run.bindings.parent = outer;
-  return out;
+  lines.push('bindings.parent = outer;', 'return out;');
+  const factory = new Function(
+    'checkBudget',
+    'NEEDS_JSONATA',
+    'evaluateRecord',
+    'plainForEncoding',
+    'k',
+    `return function fields(run, context) {\n${lines.join('\n')}\n};`,
+  ) as (...args: unknown[]) => FieldsFunction;
+  return factory(checkBudget, NEEDS_JSONATA, evaluateRecord, plainForEncoding, constants);
 }
 
 /**

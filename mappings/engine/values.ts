@@ -23,13 +23,30 @@ export function plainForEncoding(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plainForEncoding);
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
   if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
-  const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
   const record = value as Record<string, unknown>;
+  const bare = Object.getPrototypeOf(value) === null;
+  // A prototype-less object is the mapping's own (made by a compiled constructor or $merge, never read from the
+  // input): with only plain values in it, and no `$loc`, it is already what the copy would be.
+  if (bare && isFlat(record)) return record;
+  const out: Record<string, unknown> = bare ? Object.create(null) : {};
   for (const k of Object.keys(record)) {
     const v = record[k];
     if (k !== '$loc' && v !== undefined) out[k] = plainForEncoding(v);
   }
   return out;
+}
+
+/** Whether every value is a string, number, boolean or null, and no key is `$loc`. */
+function isFlat(record: Record<string, unknown>): boolean {
+  for (const key in record) {
+    const v = record[key];
+    if (
+      key === '$loc' ||
+      (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+    )
+      return false;
+  }
+  return true;
 }
 
 type Filler = (value: unknown) => unknown;

@@ -1,0 +1,471 @@
+/**
+ * The compiled expressions of fast-path.ts as JavaScript source, one function per expression: fast-path.ts builds a
+ * tree of closures, one per AST node, each called through the same few call sites, which V8 cannot inline (they see
+ * hundreds of different closures). Written out as straight-line code, a path is a few property reads and a
+ * condition a branch, which V8 optimises as it does hand-written code.
+ *
+ * The source does what fast-path.ts's closure for the same node does, step for step (its sequences, unwrapping,
+ * fallbacks), for the nodes most mappings are made of: literals, variables, paths of plain names, `and` `or` `=` `!=`
+ * `&` `in`, conditions, object and array constructors over one item, and calls of the mapping's functions and of the
+ * built-ins fast-path.ts compiles. Any other node (predicates, blocks, lambdas, a let's function, a path with more
+ * than names…), or an object constructor over an array, runs fast-path.ts's closure for that node, from inside the
+ * generated code. fast-path.spec.ts checks the result against JSONata on every input shape and on every fixture of
+ * every mapping.
+ */
+import type { Sequence } from './fast-path.ts';
+
+export type AstNode = { type?: string; value?: unknown; [key: string]: unknown };
+
+/** What fast-path.ts lends the generated code: its closures for the nodes left to them, and its helpers. */
+export interface CodegenKit<Context> {
+  /** fast-path.ts's closure for a node (throws its Unsupported when the node is outside the compiled subset). */
+  compile(expr: AstNode): (input: unknown, context: Context) => unknown;
+  /** The general walk of a path (sequences, arrays on the way), as fast-path.ts's compilePath builds it. */
+  generalPath(expr: AstNode): (input: unknown, context: Context) => unknown;
+  /** The names of a path that is only names, or undefined. */
+  plainNames(expr: AstNode): string[] | undefined;
+  /**
+   * What a call of `$name` with `arity` arguments runs, as fast-path.ts's compileCall decides it: a mapping function
+   * (called with the input as `this`), a compiled built-in, or undefined (a let's function, `$each`, anything else:
+   * the closure's).
+   */
+  callee(
+    name: string,
+    arity: number,
+  ): { kind: 'own' | 'builtIn'; fn: (...args: unknown[]) => unknown } | undefined;
+  /** Whether the name is a function value only JSONata can hand on (a mapping function, a built-in, a let's). */
+  isFunctionName(name: string): boolean;
+  /** Helpers the generated code calls: see `HELPERS` below. */
+  helpers: Record<(typeof HELPERS)[number], unknown>;
+}
+
+/** The helpers' names, as the generated code knows them. */
+export const HELPERS = [
+  'lookup',
+  'isSequence',
+  'isFunction',
+  'boolean',
+  'string',
+  'isDeepEqual',
+  'FastLambda',
+  'Unsupported',
+  'shadowed',
+  'variable',
+  'checkKey',
+  'markCons',
+  'createSequence',
+  'flatten',
+] as const;
+
+/** Valid as a property name after a dot. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+class Generator<Context> {
+  private readonly kit: CodegenKit<Context>;
+  /** Values the code refers to as `k[i]`: closures, functions, literals that are not plain JSON. */
+  readonly constants: unknown[] = [];
+  private lines: string[] = [];
+  private next = 0;
+
+  constructor(kit: CodegenKit<Context>) {
+    this.kit = kit;
+  }
+
+  private temp(): string {
+    return `t${this.next++}`;
+  }
+
+  private constant(value: unknown): string {
+    this.constants.push(value);
+    return `k[${this.constants.length - 1}]`;
+  }
+
+  private emit(line: string): void {
+    this.lines.push(line);
+  }
+
+  /** Code emitted into a block of its own (a branch): its lines, and the temp that holds its result. */
+  private block(build: () => string): { lines: string[]; result: string } {
+    const outer = this.lines;
+    this.lines = [];
+    const result = build();
+    const lines = this.lines;
+    this.lines = outer;
+    return { lines, result };
+  }
+
+  /** The body of the generated function: its statements, and the temp its result ends in. */
+  body(ast: AstNode): string {
+    const result = this.node(ast, 'input');
+    const temps = Array.from({ length: this.next }, (_, i) => `t${i}`);
+    return `${temps.length ? `let ${temps.join(', ')};\n` : ''}${this.lines.join('\n')}\nreturn ${result};`;
+  }
+
+  /** fast-path.ts's closure for the node, called from the generated code. */
+  private closure(expr: AstNode, input: string): string {
+    const fn = this.constant(this.kit.compile(expr));
+    const out = this.temp();
+    this.emit(`${out} = ${fn}(${input}, c);`);
+    return out;
+  }
+
+  /**
+   * One node, fast-path.ts's `compile` + `withWrapper`: the node's value, then the sequence unwrapping. A node with
+   * predicates, grouping or `[]` is the closure's.
+   */
+  node(expr: AstNode, input: string): string {
+    if (expr.predicate || expr.group || expr.keepArray || expr.stages) return this.closure(expr, input);
+    switch (expr.type) {
+      case 'string':
+      case 'number':
+      case 'value':
+        return this.literal(expr.value);
+      case 'name': {
+        const out = this.temp();
+        this.emit(`${out} = lookup(${input}, ${JSON.stringify(expr.value)});`);
+        return this.unwrap(out);
+      }
+      case 'variable':
+        return this.unwrap(this.variable(expr, input));
+      case 'path':
+        return this.path(expr, input);
+      case 'binary':
+        return this.binary(expr, input);
+      case 'condition':
+        return this.unwrap(this.condition(expr, input));
+      case 'function':
+        return this.unwrap(this.call(expr, input));
+      case 'unary':
+        if (expr.value === '{') return this.object(expr, input);
+        if (expr.value === '[') return this.array(expr, input);
+        return this.closure(expr, input);
+      default:
+        return this.closure(expr, input);
+    }
+  }
+
+  /** withWrapper's unwrapping of a sequence result: none left, one, or kept. */
+  private unwrap(value: string): string {
+    this.emit(
+      `if (${value} && isSequence(${value}) && !${value}.tupleStream) { if (${value}.length === 0) ${value} = undefined; else if (${value}.length === 1 && !${value}.keepSingleton) ${value} = ${value}[0]; }`,
+    );
+    return value;
+  }
+
+  private literal(value: unknown): string {
+    if (value === null || typeof value === 'boolean' || typeof value === 'string')
+      return JSON.stringify(value);
+    if (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0)) return String(value);
+    return this.constant(value);
+  }
+
+  private variable(expr: AstNode, input: string): string {
+    const name = expr.value as string;
+    const out = this.temp();
+    if (name === '') this.emit(`${out} = ${input} && ${input}.outerWrapper ? ${input}[0] : ${input};`);
+    else if (name === '$') this.emit(`${out} = c.root;`);
+    else if (this.kit.isFunctionName(name)) return this.closure(expr, input);
+    else this.emit(`${out} = variable(c, ${JSON.stringify(name)});`);
+    return out;
+  }
+
+  /**
+   * A path. Of plain names over single values: a property read per name; an array input, or one met on the way
+   * (unless it is the last step's plain array), takes the general walk from the start, as fast-path.ts's does. A
+   * variable then plain names (`$record.currency`): the same, from the variable's value when it is one value. Any
+   * other path without stages: the general walk written out (steps over the sequence so far, flattened).
+   */
+  private path(expr: AstNode, input: string): string {
+    // Built first in any case: it refuses what fast-path.ts refuses (tuples, focus, sorting…), and is the fallback.
+    const generalWalk = this.kit.generalPath(expr);
+    const general = this.constant(generalWalk);
+    const steps = expr.steps as AstNode[];
+    const names = this.kit.plainNames(expr);
+    if (names) {
+      const out = this.temp();
+      const label = `p${this.next}`;
+      this.emit(
+        `${label}: {\nif (Array.isArray(${input})) { ${out} = ${general}(${input}, c); break ${label}; }`,
+      );
+      this.names(names, input, input, out, general, label);
+      this.emit('}');
+      return this.unwrap(out);
+    }
+    const rest = this.kit.plainNames({ type: 'path', steps: steps.slice(1) });
+    if (
+      steps.length > 1 &&
+      steps[0]!.type === 'variable' &&
+      rest &&
+      !expr.keepSingletonArray &&
+      !expr.keepArray
+    ) {
+      const first = this.kit.plainNames({ type: 'path', steps: [{ ...steps[0]!, type: 'name' }] });
+      if (first) {
+        // The variable alone, as the walk evaluates its first step over the one input.
+        const value = this.node(steps[0]!, input);
+        const out = this.temp();
+        const label = `p${this.next}`;
+        this.emit(
+          `${label}: {\nif (${value} === undefined || Array.isArray(${value})) { ${out} = ${general}(${input}, c); break ${label}; }`,
+        );
+        this.names(rest, value, input, out, general, label);
+        this.emit('}');
+        return this.unwrap(out);
+      }
+    }
+    if (
+      expr.keepSingletonArray ||
+      steps[0]!.consarray ||
+      steps.some((step) => (step.stages as unknown[] | undefined)?.length)
+    )
+      return this.closure(expr, input);
+    const out = this.temp();
+    const sequence = this.temp();
+    const label = `p${this.next}`;
+    this.emit(
+      `${label}: {\n${sequence} = ${steps[0]!.type !== 'variable' ? `Array.isArray(${input}) ? ${input} : ` : ''}createSequence(${input});`,
+    );
+    for (const [i, step] of steps.entries()) {
+      const result = this.temp();
+      const item = this.temp();
+      const value = this.block(() => this.node(step, item));
+      this.emit(
+        [
+          `${result} = createSequence();`,
+          `for (${item} of ${sequence}) {`,
+          ...value.lines,
+          `if (${value.result} !== undefined) ${result}.push(${value.result});`,
+          '}',
+          i === steps.length - 1
+            ? `${out} = ${result}.length === 1 && Array.isArray(${result}[0]) && !isSequence(${result}[0]) ? ${result}[0] : flatten(${result});`
+            : `${out} = flatten(${result});`,
+          `if (${out}.length === 0) break ${label};`,
+          `${sequence} = ${out};`,
+        ].join('\n'),
+      );
+    }
+    this.emit('}');
+    return this.unwrap(out);
+  }
+
+  /** The plain-names walk from `from` (one value, not an array) into `out`; anything else: `general` over `input`. */
+  private names(
+    names: string[],
+    from: string,
+    input: string,
+    out: string,
+    general: string,
+    label: string,
+  ): void {
+    const v = this.temp();
+    const lines = [`${v} = ${from};`];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const read = IDENTIFIER.test(name) ? `${v}.${name}` : `${v}[${JSON.stringify(name)}]`;
+      // lookup() of one value that is not an array: its own key, unless it is a function.
+      lines.push(
+        `${v} = ${v} !== null && typeof ${v} === 'object' && Object.hasOwn(${v}, ${JSON.stringify(name)}) && !isFunction(${v}) ? ${read} : undefined;`,
+        `if (${v} === undefined) { ${out} = undefined; break ${label}; }`,
+        i === names.length - 1
+          ? `if (Array.isArray(${v}) && isSequence(${v})) { ${out} = ${general}(${input}, c); break ${label}; }`
+          : `if (Array.isArray(${v})) { ${out} = ${general}(${input}, c); break ${label}; }`,
+      );
+    }
+    lines.push(`${out} = ${v};`);
+    this.emit(lines.join('\n'));
+  }
+
+  private binary(expr: AstNode, input: string): string {
+    const op = expr.value as string;
+    const out = this.temp();
+    switch (op) {
+      case 'and':
+      case 'or': {
+        const lhs = this.node(expr.lhs as AstNode, input);
+        this.emit(`${out} = boolean(${lhs}) ?? false;`);
+        const rhs = this.block(() => this.node(expr.rhs as AstNode, input));
+        this.emit(
+          `if (${op === 'and' ? '' : '!'}${out}) { ${rhs.lines.join('\n')}\n${out} = boolean(${rhs.result}) ?? false; }`,
+        );
+        return out;
+      }
+      case '=':
+      case '!=': {
+        const lhs = this.node(expr.lhs as AstNode, input);
+        const rhs = this.node(expr.rhs as AstNode, input);
+        this.emit(
+          `${out} = ${lhs} === undefined || ${rhs} === undefined ? false : ${op === '!=' ? '!' : ''}isDeepEqual(${lhs}, ${rhs});`,
+        );
+        return out;
+      }
+      case '&': {
+        const lhs = this.node(expr.lhs as AstNode, input);
+        const rhs = this.node(expr.rhs as AstNode, input);
+        const text = (v: string) =>
+          `(typeof ${v} === 'string' ? ${v} : ${v} === undefined ? '' : string(${v}))`;
+        this.emit(`${out} = ${text(lhs)} + ${text(rhs)};`);
+        return out;
+      }
+      case 'in': {
+        const lhs = this.node(expr.lhs as AstNode, input);
+        const rhs = this.node(expr.rhs as AstNode, input);
+        this.emit(
+          `${out} = ${lhs} === undefined || ${rhs} === undefined ? false : (Array.isArray(${rhs}) ? ${rhs} : [${rhs}]).some((v) => v === ${lhs});`,
+        );
+        return out;
+      }
+      default:
+        return this.closure(expr, input);
+    }
+  }
+
+  private condition(expr: AstNode, input: string): string {
+    const test = this.node(expr.condition as AstNode, input);
+    const out = this.temp();
+    const then = this.block(() => this.node(expr.then as AstNode, input));
+    const otherwise =
+      expr.else === undefined ? undefined : this.block(() => this.node(expr.else as AstNode, input));
+    this.emit(
+      `if (boolean(${test})) { ${then.lines.join('\n')}\n${out} = ${then.result}; } else { ${
+        otherwise ? `${otherwise.lines.join('\n')}\n${out} = ${otherwise.result};` : `${out} = undefined;`
+      } }`,
+    );
+    return out;
+  }
+
+  /** A call of a mapping function or of a compiled built-in (not `$each`); a let's function is the closure's. */
+  private call(expr: AstNode, input: string): string {
+    const procedure = expr.procedure as AstNode;
+    const args = expr.arguments as AstNode[];
+    if (procedure.type !== 'variable' || typeof procedure.value !== 'string')
+      return this.closure(expr, input);
+    const name = procedure.value;
+    const callee = name === 'each' ? undefined : this.kit.callee(name, args.length);
+    if (!callee) return this.closure(expr, input);
+    const fn = this.constant(callee.fn);
+    const quoted = JSON.stringify(name);
+    this.emit(`if (shadowed(c, ${quoted})) throw new Unsupported('shadowed');`);
+    const values = args.map((arg) => this.node(arg, input));
+    if (values.length > 0)
+      this.emit(
+        `if (${values.map((v) => `${v} instanceof FastLambda`).join(' || ')}) throw new Unsupported('function argument');`,
+      );
+    const out = this.temp();
+    if (callee.kind === 'own') {
+      this.emit(`${out} = ${fn}.call(${[input, ...values].join(', ')});`);
+      this.emit(`if (${out} instanceof Promise) throw new Unsupported('async');`);
+    } else this.emit(`${out} = ${fn}(${values.join(', ')});`);
+    return out;
+  }
+
+  /**
+   * fast-path.ts's object constructor over one item (its `single`): the keys in order, then the values. Keys that
+   * are string literals are checked here, once; an array input is the closure's (grouping).
+   */
+  private object(expr: AstNode, input: string): string {
+    const pairs = expr.lhs as AstNode[][];
+    const closure = this.constant(this.kit.compile(expr));
+    const out = this.temp();
+    const literalKeys = pairs.every(
+      ([key]) => key!.type === 'string' && !key!.predicate && !key!.group && !key!.keepArray && !key!.stages,
+    );
+    const staticKeys = pairs.map(([key]) => key!.value as string);
+    const checked =
+      literalKeys &&
+      new Set(staticKeys).size === staticKeys.length &&
+      staticKeys.every((key) => key !== '_jsonata_lambda' && key !== '_jsonata_function');
+    const body = this.block(() => {
+      if (checked) {
+        // Keys known here (never `__proto__`): an ordinary object, whose shape V8 knows, holds them as the
+        // prototype-less one would (JSONata's results are compared and written as JSON).
+        this.emit(`${out} = ${staticKeys.includes('__proto__') ? 'Object.create(null)' : '{}'};`);
+        for (const [i, [, value]] of pairs.entries()) {
+          const v = this.node(value!, input);
+          this.emit(`if (${v} instanceof FastLambda) throw new Unsupported('function value');`);
+          this.emit(`if (${v} !== undefined) ${out}[${JSON.stringify(staticKeys[i])}] = ${v};`);
+        }
+        return out;
+      }
+      const keys = pairs.map(([key]) => {
+        const k = this.node(key!, input);
+        this.emit(`if (${k} !== undefined) checkKey(${k});`);
+        return k;
+      });
+      // Each key once: a key met again is a duplicate (JSONata's error, or grouping).
+      for (let i = 1; i < keys.length; i++)
+        for (let j = 0; j < i; j++)
+          this.emit(
+            `if (${keys[i]} !== undefined && ${keys[i]} === ${keys[j]}) throw new Unsupported('duplicate key');`,
+          );
+      this.emit(`${out} = Object.create(null);`);
+      for (const [i, [, value]] of pairs.entries()) {
+        const valueCode = this.block(() => this.node(value!, input));
+        this.emit(
+          `if (${keys[i]} !== undefined) { ${valueCode.lines.join('\n')}\nif (${valueCode.result} instanceof FastLambda) throw new Unsupported('function value');\nif (${valueCode.result} !== undefined) ${out}[${keys[i]}] = ${valueCode.result}; }`,
+        );
+      }
+      return out;
+    });
+    this.emit(
+      `if (${input} && ${input}.tupleStream) throw new Unsupported('tuples');\nif (Array.isArray(${input})) ${out} = ${closure}(${input}, c); else { ${body.lines.join('\n')} }`,
+    );
+    return out;
+  }
+
+  /** fast-path.ts's array constructor: items in order, arrays flattened unless the item is itself `[...]`. */
+  private array(expr: AstNode, input: string): string {
+    const out = this.temp();
+    this.emit(`${out} = [];`);
+    for (const item of expr.expressions as AstNode[]) {
+      const value = this.node(item, input);
+      this.emit(
+        [
+          `if (${value} !== undefined) {`,
+          `if (${value} instanceof FastLambda) throw new Unsupported('function value');`,
+          item.value === '['
+            ? `${out}.push(${value});`
+            : `if (Array.isArray(${value})) { for (const v of ${value}) ${out}.push(v); } else ${out}.push(${value});`,
+          '}',
+        ].join('\n'),
+      );
+    }
+    if (expr.consarray === true) this.emit(`markCons(${out});`);
+    return out;
+  }
+}
+
+/** What fast-path.ts's fastExpression returns: the expression over an input, with the per-document bindings. */
+export type Generated = (input: unknown, bindings: Record<string, unknown>) => unknown;
+
+/**
+ * The expression as one generated function, with what fast-path.ts's fastExpression does around its evaluator: an
+ * array input wrapped in a sequence of one (as JSONata does), the context made (`shared`: the one empty frame every
+ * evaluation may use when nothing binds with `:=`), and a function or regex result refused. Every value a node
+ * needs is computed in the order fast-path.ts's closures compute it, so the same inputs give the same results and
+ * the same fallbacks (its Unsupported).
+ */
+export function generate<Context>(ast: AstNode, kit: CodegenKit<Context>, shared: unknown): Generated {
+  const generator = new Generator(kit);
+  const body = generator.body(ast);
+  const factory = new Function(
+    'h',
+    'k',
+    'shared',
+    [
+      `const { ${HELPERS.join(', ')} } = h;`,
+      'const evaluate = (input, c) => {',
+      body,
+      '};',
+      'return function compiledExpression(root, bindings) {',
+      'let input = root;',
+      'if (Array.isArray(root) && !isSequence(root)) { input = createSequence(root); input.outerWrapper = true; }',
+      'const result = evaluate(input, { bindings, root, frame: shared ?? { vars: new Map(), parent: null }, visible: null });',
+      "if (result instanceof FastLambda || result instanceof RegExp) throw new Unsupported('function value');",
+      'return result;',
+      '};',
+    ].join('\n'),
+  ) as (helpers: unknown, constants: unknown[], shared: unknown) => Generated;
+  return factory(kit.helpers, generator.constants, shared);
+}
+
+export type { Sequence };
