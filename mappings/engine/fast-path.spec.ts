@@ -59,6 +59,12 @@ describe('mapping expressions compiled to plain functions', () => {
     null,
   ];
   const expressions = [
+    // Names and literals that would break or inject into generated JavaScript if not quoted as data.
+    '`a"]; throw 1; //`',
+    '"\\"); throw 1; //" & a',
+    '`__proto__`',
+    '{"\\"}; throw 1; //": a}',
+    '`\u2028`',
     'a',
     'a.b',
     'a.b.c',
