@@ -15,25 +15,20 @@ import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
 import { blockingKeys } from './block.ts';
 import type { MdmConfig } from './config.ts';
-import { erasedKeyHash } from './erasure.ts';
 import { Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, survive } from './survivorship.ts';
-import type { Sent } from './sync/changes.ts';
-import { heldView } from './sync/sent.ts';
 
 export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /** Per golden field: when the source changed it (ISO time), or null for a copy the hub wrote there. */
 export type FieldTimes = Partial<Record<string, string | null>>;
 
-/** `erased`: the record was erased (masterdata/erasure.ts) and is not matched again. */
-export type Outcome = 'new' | 'merged' | 'review' | 'updated' | 'unchanged' | 'erased';
+export type Outcome = 'new' | 'merged' | 'review' | 'updated' | 'unchanged';
 
 export interface UpsertResult {
   system: string;
   sourceId: string;
-  /** Empty for an erased record. */
   goldenId: string;
   outcome: Outcome;
   /** Candidate records scored for this record (pairs compared). */
@@ -52,6 +47,13 @@ export interface GoldenView {
 interface Key {
   system: string;
   sourceId: string;
+}
+
+/** A record to match: the system it comes from, the canonical Customer, and its field times (masterdata/sync). */
+export interface MatchItem {
+  system: string;
+  customer: CustomerPartyMaster;
+  fieldTimes?: FieldTimes;
 }
 
 const SEP = '\u001f';
@@ -184,38 +186,16 @@ export class MasterDataStore {
   }
 
   /**
-   * Matches and merges records one after the other, in one transaction (bulk loads). Records erased before
-   * (masterdata/erasure.ts) are not loaded again: outcome `erased`.
+   * Matches and merges records in one transaction (bulk loads), with the results of matching them one after the
+   * other (see `matchIn`).
    */
   async upsertBatch(
-    items: Array<{ system: string; customer: CustomerPartyMaster }>,
+    items: MatchItem[],
     /** Runs in the same transaction after the batch (a load's resume position, an inbox entry). */
     alsoInTransaction?: (client: Client, results: UpsertResult[]) => Promise<void>,
   ): Promise<UpsertResult[]> {
     return this.transaction(async (client) => {
-      const keyed = items.map((item) => ({ ...item, sourceId: sourceIdOf(item.system, item.customer) }));
-      const erased = new Set(
-        (
-          await client.query<{ key_hash: string }>(
-            `select key_hash from ${this.#q}.erased_key where key_hash = any($1::text[])`,
-            [keyed.map((k) => erasedKeyHash(k.system, k.sourceId))],
-          )
-        ).rows.map((r) => r.key_hash),
-      );
-      const out: UpsertResult[] = [];
-      for (const item of keyed) {
-        if (erased.has(erasedKeyHash(item.system, item.sourceId))) {
-          out.push({
-            system: item.system,
-            sourceId: item.sourceId,
-            goldenId: '',
-            outcome: 'erased',
-            compared: 0,
-          });
-          continue;
-        }
-        out.push(await this.upsertIn(client, item.system, item.customer));
-      }
+      const out = await this.matchIn(client, items);
       await alsoInTransaction?.(client, out);
       return out;
     });
@@ -223,105 +203,211 @@ export class MasterDataStore {
 
   /**
    * `fieldTimes`: per golden field, when the source changed it, or null for the hub's copy (masterdata/sync);
-   * absent, the record's updatedAt stands for every field, as before. `sent`: what the hub last sent to this
-   * record and still stands (sync/sent.ts). Records are scored as their systems hold them (`heldView`: with the
-   * hub's writes whose echo has not come yet, this one by `sent`, the others by their `sync_sent` rows); the
-   * record is stored, and blocked, as received.
+   * absent, the record's updatedAt stands for every field, as before.
    */
   async upsertIn(
     client: Client,
     system: string,
     customer: CustomerPartyMaster,
     fieldTimes?: FieldTimes,
-    sent?: Sent | null,
   ): Promise<UpsertResult> {
-    const q = this.#q;
-    const sourceId = sourceIdOf(system, customer);
-    const self: Key = { system, sourceId };
-    const hash = createHash('sha256')
-      .update(JSON.stringify(customer))
-      .update(fieldTimes ? JSON.stringify(fieldTimes) : '')
-      .digest('hex');
-    const existing = (
-      await client.query<{ golden_id: string | null; content_hash: string }>(
-        `select golden_id, content_hash from ${q}.source_record where system = $1 and source_id = $2 for update`,
-        [system, sourceId],
-      )
-    ).rows[0];
-    if (existing?.golden_id && existing.content_hash === hash) {
-      return { system, sourceId, goldenId: existing.golden_id, outcome: 'unchanged', compared: 0 };
+    const [result] = await this.matchIn(client, [{ system, customer, fieldTimes }]);
+    if (!result) throw new Error('no result for the record matched');
+    return result;
+  }
+
+  /**
+   * Matches and merges records in the client's transaction (which must hold the matcher's lock), with a
+   * handful of statements per batch instead of per record. The pairs scored, and so the clusters, golden ids and
+   * golden values, are those of matching the records one after the other: each record is compared with the
+   * stored records it shares a key with and with the earlier records of the batch it shares a key with, then
+   * the clusters all of them touch are recomputed once. A record that comes twice in a batch starts a new
+   * sub-batch, so the second sees the first. What differs from one transaction per record is only what nobody
+   * saw: a golden record born and merged within one batch is never written, and the merge history has one
+   * entry per batch and cluster. Each result's golden id is the record's golden id at the end of the batch.
+   */
+  async matchIn(client: Client, items: MatchItem[]): Promise<UpsertResult[]> {
+    const out: UpsertResult[] = [];
+    const seen = new Set<string>();
+    let start = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as MatchItem;
+      const key = keyOf({ system: item.system, sourceId: sourceIdOf(item.system, item.customer) });
+      if (seen.has(key)) {
+        out.push(...(await this.#matchBatch(client, items.slice(start, i))));
+        start = i;
+        seen.clear();
+      }
+      seen.add(key);
     }
-    const std = standardise(customer, this.config);
+    if (start < items.length) out.push(...(await this.#matchBatch(client, items.slice(start))));
+    return out;
+  }
+
+  async #matchBatch(client: Client, items: MatchItem[]): Promise<UpsertResult[]> {
+    const q = this.#q;
+    const prepared = items.map(({ system, customer, fieldTimes }) => {
+      const sourceId = sourceIdOf(system, customer);
+      const hash = createHash('sha256')
+        .update(JSON.stringify(customer))
+        .update(fieldTimes ? JSON.stringify(fieldTimes) : '')
+        .digest('hex');
+      return { system, sourceId, key: keyOf({ system, sourceId }), customer, fieldTimes, hash };
+    });
+    const existing = new Map(
+      (
+        await client.query<{
+          system: string;
+          source_id: string;
+          golden_id: string | null;
+          content_hash: string;
+        }>(
+          `select sr.system, sr.source_id, sr.golden_id, sr.content_hash from ${q}.source_record sr
+             join unnest($1::text[], $2::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i
+           for update of sr`,
+          [prepared.map((p) => p.system), prepared.map((p) => p.sourceId)],
+        )
+      ).rows.map((r) => [keyOf({ system: r.system, sourceId: r.source_id }), r]),
+    );
+    const results = new Map<string, UpsertResult>();
+    const todo: Array<
+      (typeof prepared)[number] & {
+        old: { golden_id: string | null } | undefined;
+        std: StandardCustomer;
+        keys: string[];
+      }
+    > = [];
+    for (const p of prepared) {
+      const old = existing.get(p.key);
+      if (old?.golden_id && old.content_hash === p.hash) {
+        results.set(p.key, {
+          system: p.system,
+          sourceId: p.sourceId,
+          goldenId: old.golden_id,
+          outcome: 'unchanged',
+          compared: 0,
+        });
+        continue;
+      }
+      const std = standardise(p.customer, this.config);
+      todo.push({ ...p, old, std, keys: blockingKeys(std) });
+    }
+    if (todo.length === 0) return prepared.map((p) => results.get(p.key) as UpsertResult);
+
+    // A changed record loses its blocking keys and its scored pairs (steward decisions stay).
+    const changed = todo.filter((t) => t.old);
+    if (changed.length > 0) {
+      await client.query(
+        `with gone as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
+           keys as (delete from ${q}.block_key bk using gone where bk.system = gone.s and bk.source_id = gone.i),
+           as_a as (delete from ${q}.match_pair mp using gone
+                     where mp.status in ('auto', 'review') and mp.a_system = gone.s and mp.a_id = gone.i)
+         delete from ${q}.match_pair mp using gone
+          where mp.status in ('auto', 'review') and mp.b_system = gone.s and mp.b_id = gone.i
+            and not exists (select 1 from gone g where g.s = mp.a_system and g.i = mp.a_id)`,
+        [changed.map((t) => t.system), changed.map((t) => t.sourceId)],
+      );
+    }
     await client.query(
       `insert into ${q}.source_record (system, source_id, record, std, content_hash, field_times)
-       values ($1, $2, $3, $4, $5, $6)
+       select system, source_id, record, std, content_hash, field_times
+         from jsonb_to_recordset($1::jsonb)
+           as t(system text, source_id text, record jsonb, std jsonb, content_hash text, field_times jsonb)
        on conflict (system, source_id) do update set record = excluded.record, std = excluded.std,
          content_hash = excluded.content_hash, field_times = excluded.field_times, received_at = now()`,
-      [system, sourceId, customer, std, hash, fieldTimes ?? {}],
+      [
+        JSON.stringify(
+          todo.map((t) => ({
+            system: t.system,
+            source_id: t.sourceId,
+            record: t.customer,
+            std: t.std,
+            content_hash: t.hash,
+            field_times: t.fieldTimes ?? {},
+          })),
+        ),
+      ],
     );
-    if (existing) {
-      await client.query(`delete from ${q}.block_key where system = $1 and source_id = $2`, [
-        system,
-        sourceId,
-      ]);
-      for (const side of ['a', 'b']) {
-        await client.query(
-          `delete from ${q}.match_pair where status in ('auto', 'review') and ${side}_system = $1 and ${side}_id = $2`,
-          [system, sourceId],
-        );
-      }
-    }
-    const keys = blockingKeys(std);
-    // The record's keys go in and its candidates come out in one round trip (the select does not see the
-    // inserted keys, and the record itself is excluded anyway).
-    const candidates = (
+    // The batch's keys go in and the stored records sharing them come out in one round trip (the select does
+    // not see the keys inserted by the same statement; the batch's own records are compared in memory).
+    const allKeys = [...new Set(todo.flatMap((t) => t.keys))];
+    const stored = (
       await client.query<{
         system: string;
         source_id: string;
         std: StandardCustomer;
         golden_id: string | null;
-        /** The record and what the hub last sent there, for a record the hub has written to. */
-        record: CustomerPartyMaster | null;
-        sent_fields: string[] | null;
-        sent_vals: Record<string, unknown> | null;
+        keys: string[];
       }>(
-        `with keys as (
-           insert into ${q}.block_key (key, system, source_id) select k, $2, $3 from unnest($1::text[]) as k
-           on conflict do nothing)
-         select sr.system, sr.source_id, sr.std, sr.golden_id,
-                case when ss.golden_id is not null then sr.record end as record,
-                ss.fields as sent_fields, ss.vals as sent_vals
-           from ${q}.source_record sr
-           left join ${q}.sync_sent ss
-             on ss.golden_id = sr.golden_id and ss.system = sr.system and ss.source_id = sr.source_id
-          where (sr.system, sr.source_id) in (
-            select distinct bk.system, bk.source_id from ${q}.block_key bk where bk.key = any($1::text[]))
-            and not (sr.system = $2 and sr.source_id = $3)`,
-        [keys, system, sourceId],
+        `with ins as (
+           insert into ${q}.block_key (key, system, source_id)
+           select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing),
+         hits as (select bk.key, bk.system, bk.source_id from ${q}.block_key bk where bk.key = any($4::text[]))
+         select sr.system, sr.source_id, sr.std, sr.golden_id, array_agg(hits.key) as keys
+           from hits join ${q}.source_record sr on sr.system = hits.system and sr.source_id = hits.source_id
+          group by sr.system, sr.source_id`,
+        [
+          todo.flatMap((t) => t.keys),
+          todo.flatMap((t) => t.keys.map(() => t.system)),
+          todo.flatMap((t) => t.keys.map(() => t.sourceId)),
+          allKeys,
+        ],
       )
     ).rows;
-    const held = (record: CustomerPartyMaster | null, what: Sent | null | undefined) => {
-      const view = record && heldView(record, what);
-      return view ? standardise(view, this.config) : null;
-    };
-    const selfHeld = held(customer, sent) ?? std;
+    interface Candidate {
+      key: string;
+      self: Key;
+      std: StandardCustomer;
+      goldenId: string | null;
+    }
+    const inBatch = new Set(todo.map((t) => t.key));
+    const storedByKey = new Map<string, Candidate[]>();
+    for (const row of stored) {
+      const self = { system: row.system, sourceId: row.source_id };
+      const key = keyOf(self);
+      if (inBatch.has(key)) continue;
+      const candidate = { key, self, std: row.std, goldenId: row.golden_id };
+      for (const k of row.keys) {
+        const list = storedByKey.get(k) ?? [];
+        list.push(candidate);
+        storedByKey.set(k, list);
+      }
+    }
     const { autoMerge, review } = this.config.thresholds;
     const pairs: Array<{ a: Key; b: Key; p: number; w: number; levels: number[]; status: string }> = [];
-    for (const c of candidates) {
-      const theirs =
-        (c.sent_fields && held(c.record, { fields: c.sent_fields, vals: c.sent_vals ?? {} })) || c.std;
-      const score = this.#scorer.score(selfHeld, theirs);
-      if (score.probability < review) continue;
-      const other: Key = { system: c.system, sourceId: c.source_id };
-      const [a, b] = lessKey(self, other) < 0 ? [self, other] : [other, self];
-      pairs.push({
-        a,
-        b,
-        p: score.probability,
-        w: score.weight,
-        levels: score.levels,
-        status: score.probability >= autoMerge ? 'auto' : 'review',
-      });
+    const batchByKey = new Map<string, Candidate[]>();
+    const touched = new Set<string>();
+    const linkedNew = new Set<string>();
+    const reviewed = new Set<string>();
+    const compared = new Map<string, number>();
+    for (const t of todo) {
+      const self: Key = { system: t.system, sourceId: t.sourceId };
+      const candidates = new Map<string, Candidate>();
+      for (const k of t.keys) {
+        for (const c of storedByKey.get(k) ?? []) candidates.set(c.key, c);
+        for (const c of batchByKey.get(k) ?? []) candidates.set(c.key, c);
+      }
+      const me: Candidate = { key: t.key, self, std: t.std, goldenId: null };
+      for (const k of t.keys) {
+        const list = batchByKey.get(k) ?? [];
+        list.push(me);
+        batchByKey.set(k, list);
+      }
+      compared.set(t.key, candidates.size);
+      for (const c of candidates.values()) {
+        const score = this.#scorer.score(t.std, c.std);
+        if (score.probability < review) continue;
+        const [a, b] = lessKey(self, c.self) < 0 ? [self, c.self] : [c.self, self];
+        const status = score.probability >= autoMerge ? 'auto' : 'review';
+        pairs.push({ a, b, p: score.probability, w: score.weight, levels: score.levels, status });
+        if (status === 'review') {
+          reviewed.add(t.key);
+          continue;
+        }
+        // A new record's links are the pairs just scored (a record earlier in the batch is reclustered anyway).
+        linkedNew.add(t.key);
+        if (c.goldenId) touched.add(c.goldenId);
+      }
     }
     if (pairs.length > 0) {
       await client.query(
@@ -345,41 +431,47 @@ export class MasterDataStore {
         ],
       );
     }
-    // The clusters this record touches: its own, and those of every record it is linked to.
-    // The clusters this record touches: its own, and those of every record it is linked to. A new record's
-    // links are the pairs just scored; a known one may also carry a steward's accepted pairs.
-    let linked: Array<{ golden_id: string | null }>;
-    if (existing) {
-      linked = (
-        await client.query<{ golden_id: string | null }>(
-          `select sr.golden_id from ${q}.match_pair mp
+    // A known record's links may also be a steward's accepted pairs: they are read back.
+    const linkedKnown = new Set<string>();
+    if (changed.length > 0) {
+      const rows = (
+        await client.query<{ s: string; i: string; golden_id: string | null }>(
+          `select x.s, x.i, sr.golden_id from unnest($1::text[], $2::text[]) as x(s, i)
+             join ${q}.match_pair mp on mp.a_system = x.s and mp.a_id = x.i and mp.status in ('auto', 'accepted')
              join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
-            where mp.a_system = $1 and mp.a_id = $2 and mp.status in ('auto', 'accepted')
-           union
-           select sr.golden_id from ${q}.match_pair mp
-             join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id
-            where mp.b_system = $1 and mp.b_id = $2 and mp.status in ('auto', 'accepted')`,
-          [system, sourceId],
+           union all
+           select x.s, x.i, sr.golden_id from unnest($1::text[], $2::text[]) as x(s, i)
+             join ${q}.match_pair mp on mp.b_system = x.s and mp.b_id = x.i and mp.status in ('auto', 'accepted')
+             join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id`,
+          [changed.map((t) => t.system), changed.map((t) => t.sourceId)],
         )
       ).rows;
-    } else {
-      const autoPartners = new Set(
-        pairs.filter((x) => x.status === 'auto').map((x) => keyOf(keyOf(x.a) === keyOf(self) ? x.b : x.a)),
-      );
-      linked = candidates
-        .filter((c) => autoPartners.has(keyOf({ system: c.system, sourceId: c.source_id })))
-        .map((c) => ({ golden_id: c.golden_id }));
+      for (const r of rows) {
+        linkedKnown.add(keyOf({ system: r.s, sourceId: r.i }));
+        if (r.golden_id) touched.add(r.golden_id);
+      }
     }
-    const touched = new Set<string>();
-    if (existing?.golden_id) touched.add(existing.golden_id);
-    for (const r of linked) if (r.golden_id) touched.add(r.golden_id);
-    const result = await this.#recluster(client, [...touched], [self], 'matcher');
-    const goldenId = result.get(keyOf(self)) ?? goldenIdFor(self);
-    let outcome: Outcome;
-    if (existing?.golden_id) outcome = 'updated';
-    else if (linked.length > 0) outcome = 'merged';
-    else outcome = pairs.some((p) => p.status === 'review') ? 'review' : 'new';
-    return { system, sourceId, goldenId, outcome, compared: candidates.length };
+    for (const t of todo) if (t.old?.golden_id) touched.add(t.old.golden_id);
+    const assignment = await this.#recluster(
+      client,
+      [...touched],
+      todo.map((t) => ({ system: t.system, sourceId: t.sourceId })),
+      'matcher',
+    );
+    for (const t of todo) {
+      let outcome: Outcome;
+      if (t.old?.golden_id) outcome = 'updated';
+      else if (t.old ? linkedKnown.has(t.key) : linkedNew.has(t.key)) outcome = 'merged';
+      else outcome = reviewed.has(t.key) ? 'review' : 'new';
+      results.set(t.key, {
+        system: t.system,
+        sourceId: t.sourceId,
+        goldenId: assignment.get(t.key) ?? goldenIdFor({ system: t.system, sourceId: t.sourceId }),
+        outcome,
+        compared: compared.get(t.key) ?? 0,
+      });
+    }
+    return prepared.map((p) => results.get(p.key) as UpsertResult);
   }
 
   /**
@@ -478,8 +570,8 @@ export class MasterDataStore {
         );
       }
     }
-    // Survivorship and the golden rows.
-    for (const component of components) {
+    // Survivorship and the golden rows, one statement for all components.
+    const rows = components.map((component) => {
       const id = assignment.get(component[0] ?? '') ?? '';
       const founding = splitKey(component[0] ?? '');
       const list: Member[] = component.map((k) => {
@@ -488,30 +580,43 @@ export class MasterDataStore {
         return { system: r.system, sourceId: r.source_id, record: r.record, fieldTimes: r.field_times };
       });
       const golden = survive(id, list, this.config);
-      const moved = component.filter((k) => members.get(k)?.golden_id !== id);
-      await client.query(
-        `with upserted as (
-           insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
-           values ($1, $2, $3, $4, $5, 'active', null)
-           on conflict (golden_id) do update set record = excluded.record, lineage = excluded.lineage,
-             status = 'active', merged_into = null, founding_system = excluded.founding_system,
-             founding_id = excluded.founding_id, version = ${q}.golden.version + 1, updated_at = now()
-           where ${q}.golden.record is distinct from excluded.record
-              or ${q}.golden.lineage is distinct from excluded.lineage or ${q}.golden.status <> 'active')
-         update ${q}.source_record set golden_id = $1
-          where (system, source_id) in (select * from unnest($6::text[], $7::text[]))`,
-        [
-          id,
-          founding.system,
-          founding.sourceId,
-          golden.record,
-          golden.lineage,
-          moved.map((k) => splitKey(k).system),
-          moved.map((k) => splitKey(k).sourceId),
-        ],
-      );
-    }
+      return {
+        golden_id: id,
+        founding_system: founding.system,
+        founding_id: founding.sourceId,
+        record: golden.record,
+        lineage: golden.lineage,
+      };
+    });
+    const moved = [...assignment]
+      .filter(([k, id]) => members.get(k)?.golden_id !== id)
+      .map(([k, id]) => ({
+        ...splitKey(k),
+        id,
+      }));
+    await client.query(
+      `with upserted as (
+         insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
+         select golden_id, founding_system, founding_id, record, lineage, 'active', null
+           from jsonb_to_recordset($1::jsonb)
+             as t(golden_id text, founding_system text, founding_id text, record jsonb, lineage jsonb)
+         on conflict (golden_id) do update set record = excluded.record, lineage = excluded.lineage,
+           status = 'active', merged_into = null, founding_system = excluded.founding_system,
+           founding_id = excluded.founding_id, version = ${q}.golden.version + 1, updated_at = now()
+         where ${q}.golden.record is distinct from excluded.record
+            or ${q}.golden.lineage is distinct from excluded.lineage or ${q}.golden.status <> 'active')
+       update ${q}.source_record sr set golden_id = x.g
+         from unnest($2::text[], $3::text[], $4::text[]) as x(s, i, g)
+        where sr.system = x.s and sr.source_id = x.i`,
+      [
+        JSON.stringify(rows),
+        moved.map((m) => m.system),
+        moved.map((m) => m.sourceId),
+        moved.map((m) => m.id),
+      ],
+    );
     // Old ids that are no cluster's id any more point to the cluster holding their founding record.
+    const redirects: Array<{ from: string; to: string }> = [];
     for (const old of oldRows) {
       if (newIds.has(old.golden_id)) continue;
       let target = assignment.get(keyOf({ system: old.founding_system, sourceId: old.founding_id }));
@@ -524,12 +629,14 @@ export class MasterDataStore {
         }
         target = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
       }
-      if (target) {
-        await client.query(
-          `update ${q}.golden set status = 'merged', merged_into = $2, version = version + 1, updated_at = now() where golden_id = $1`,
-          [old.golden_id, target],
-        );
-      }
+      if (target) redirects.push({ from: old.golden_id, to: target });
+    }
+    if (redirects.length > 0) {
+      await client.query(
+        `update ${q}.golden g set status = 'merged', merged_into = x.t, version = version + 1, updated_at = now()
+           from unnest($1::text[], $2::text[]) as x(f, t) where g.golden_id = x.f`,
+        [redirects.map((r) => r.from), redirects.map((r) => r.to)],
+      );
     }
     return assignment;
   }
@@ -820,7 +927,7 @@ export class MasterDataStore {
           historyId,
         ])
       ).rows[0];
-      if (h?.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
+      if (!h || h.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
       if (h.undone_by) throw new NonRetriableError(`merge ${historyId} was already undone`);
       let current = h.golden_id;
       for (let hops = 0; hops < 1000; hops++) {
