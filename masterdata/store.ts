@@ -13,7 +13,7 @@ import pg from 'pg';
 import { NonRetriableError } from '../lib/errors.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
-import { blockingKeys } from './block.ts';
+import { blockingKeys, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
@@ -63,6 +63,25 @@ const splitKey = (key: string): Key => {
   return { system: key.slice(0, at), sourceId: key.slice(at + 1) };
 };
 const lessKey = (a: Key, b: Key) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
+
+/** jsonb's order of object keys: shorter first, then bytewise. */
+function jsonbKeyOrder(a: string, b: string): number {
+  return Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+function reorder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reorder);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort(jsonbKeyOrder))
+    out[k] = reorder((value as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** A value as it comes back from a jsonb column: through JSON, its object keys in jsonb's order. */
+function asJsonb<T>(value: T): T {
+  return reorder(JSON.parse(JSON.stringify(value))) as T;
+}
 
 /** The golden id of a cluster: derived from its smallest member key, so it does not depend on arrival order. */
 export function goldenIdFor(founding: Key): string {
@@ -116,6 +135,14 @@ class UnionFind {
 
 type Client = pg.PoolClient;
 
+interface MemberRow {
+  system: string;
+  source_id: string;
+  record: CustomerPartyMaster;
+  golden_id: string | null;
+  field_times: FieldTimes;
+}
+
 interface GoldenRow {
   golden_id: string;
   founding_system: string;
@@ -148,7 +175,65 @@ export class MasterDataStore {
   }
 
   async migrate(): Promise<string[]> {
-    return migrate(this.pool, this.schema, MIGRATIONS);
+    const applied = await migrate(this.pool, this.schema, MIGRATIONS);
+    await this.#rekey();
+    return applied;
+  }
+
+  /**
+   * Re-indexes the stored records under the current blocking keys when block.ts changed them (KEY_VERSION), a
+   * page at a time, each page in a transaction under the matcher's lock. Idempotent: a rekey that stops is
+   * finished by the next migrate.
+   */
+  async #rekey(): Promise<void> {
+    const q = this.#q;
+    const version = (
+      await this.pool.query<{ key_version: number }>(`select key_version from ${q}.block_meta`)
+    ).rows[0]?.key_version;
+    if (version === undefined || version >= KEY_VERSION) return;
+    let after: [string, string] = ['', ''];
+    for (let more = true; more; ) {
+      more = await this.transaction(async (client) => {
+        const rows = (
+          await client.query<{ system: string; source_id: string; std: StandardCustomer; keys: string[] }>(
+            `select system, source_id, std, keys from ${q}.source_record where (system, source_id) > ($1, $2)
+              order by system, source_id limit 2000`,
+            after,
+          )
+        ).rows;
+        const gone: Array<[string, string, string]> = [];
+        const added: Array<[string, string, string]> = [];
+        const rekeyed = rows.map((r) => {
+          const keys = blockingKeys(r.std);
+          const old = new Set(r.keys);
+          for (const k of keys) if (!old.has(k)) added.push([k, r.system, r.source_id]);
+          for (const k of old) if (!keys.includes(k)) gone.push([k, r.system, r.source_id]);
+          return { system: r.system, source_id: r.source_id, keys };
+        });
+        await client.query(
+          `with gone as (delete from ${q}.block_key bk using unnest($1::text[], $2::text[], $3::text[]) as g(k, s, i)
+                          where bk.key = g.k and bk.system = g.s and bk.source_id = g.i),
+                added as (insert into ${q}.block_key (key, system, source_id)
+                          select * from unnest($4::text[], $5::text[], $6::text[]) on conflict do nothing)
+           update ${q}.source_record sr set keys = x.keys
+             from jsonb_to_recordset($7::jsonb) as x(system text, source_id text, keys text[])
+            where sr.system = x.system and sr.source_id = x.source_id`,
+          [
+            gone.map((g) => g[0]),
+            gone.map((g) => g[1]),
+            gone.map((g) => g[2]),
+            added.map((a) => a[0]),
+            added.map((a) => a[1]),
+            added.map((a) => a[2]),
+            JSON.stringify(rekeyed),
+          ],
+        );
+        const last = rows.at(-1);
+        if (last) after = [last.system, last.source_id];
+        return rows.length === 2000;
+      });
+    }
+    await this.pool.query(`update ${q}.block_meta set key_version = $1`, [KEY_VERSION]);
   }
 
   async close(): Promise<void> {
@@ -261,8 +346,9 @@ export class MasterDataStore {
           source_id: string;
           golden_id: string | null;
           content_hash: string;
+          keys: string[] | null;
         }>(
-          `select sr.system, sr.source_id, sr.golden_id, sr.content_hash from ${q}.source_record sr
+          `select sr.system, sr.source_id, sr.golden_id, sr.content_hash, sr.keys from ${q}.source_record sr
              join unnest($1::text[], $2::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i
            for update of sr`,
           [prepared.map((p) => p.system), prepared.map((p) => p.sourceId)],
@@ -272,7 +358,7 @@ export class MasterDataStore {
     const results = new Map<string, UpsertResult>();
     const todo: Array<
       (typeof prepared)[number] & {
-        old: { golden_id: string | null } | undefined;
+        old: { golden_id: string | null; keys: string[] | null } | undefined;
         std: StandardCustomer;
         keys: string[];
       }
@@ -299,61 +385,45 @@ export class MasterDataStore {
     if (changed.length > 0) {
       await client.query(
         `with gone as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
-           keys as (delete from ${q}.block_key bk using gone where bk.system = gone.s and bk.source_id = gone.i),
+           keys as (delete from ${q}.block_key bk using unnest($3::text[], $4::text[], $5::text[]) as o(k, s, i)
+                     where bk.key = o.k and bk.system = o.s and bk.source_id = o.i),
            as_a as (delete from ${q}.match_pair mp using gone
                      where mp.status in ('auto', 'review') and mp.a_system = gone.s and mp.a_id = gone.i)
          delete from ${q}.match_pair mp using gone
           where mp.status in ('auto', 'review') and mp.b_system = gone.s and mp.b_id = gone.i
             and not exists (select 1 from gone g where g.s = mp.a_system and g.i = mp.a_id)`,
-        [changed.map((t) => t.system), changed.map((t) => t.sourceId)],
+        [
+          changed.map((t) => t.system),
+          changed.map((t) => t.sourceId),
+          changed.flatMap((t) => t.old?.keys ?? []),
+          changed.flatMap((t) => (t.old?.keys ?? []).map(() => t.system)),
+          changed.flatMap((t) => (t.old?.keys ?? []).map(() => t.sourceId)),
+        ],
       );
     }
-    await client.query(
-      `insert into ${q}.source_record (system, source_id, record, std, content_hash, field_times)
-       select system, source_id, record, std, content_hash, field_times
-         from jsonb_to_recordset($1::jsonb)
-           as t(system text, source_id text, record jsonb, std jsonb, content_hash text, field_times jsonb)
-       on conflict (system, source_id) do update set record = excluded.record, std = excluded.std,
-         content_hash = excluded.content_hash, field_times = excluded.field_times, received_at = now()`,
-      [
-        JSON.stringify(
-          todo.map((t) => ({
-            system: t.system,
-            source_id: t.sourceId,
-            record: t.customer,
-            std: t.std,
-            content_hash: t.hash,
-            field_times: t.fieldTimes ?? {},
-          })),
-        ),
-      ],
-    );
-    // The batch's keys go in and the stored records sharing them come out in one round trip (the select does
-    // not see the keys inserted by the same statement; the batch's own records are compared in memory).
+    // The stored records sharing a key with the batch come out in one round trip, with the keys already
+    // stopped (too common); a key that the batch takes over the limit stops now (#stopKeys).
     const allKeys = [...new Set(todo.flatMap((t) => t.keys))];
-    const stored = (
+    const looked = (
       await client.query<{
-        system: string;
+        key: string;
+        system: string | null;
         source_id: string;
         std: StandardCustomer;
         golden_id: string | null;
-        keys: string[];
+        stopped: string[] | null;
       }>(
-        `with ins as (
-           insert into ${q}.block_key (key, system, source_id)
-           select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing),
-         hits as (select bk.key, bk.system, bk.source_id from ${q}.block_key bk where bk.key = any($4::text[]))
-         select sr.system, sr.source_id, sr.std, sr.golden_id, array_agg(hits.key) as keys
-           from hits join ${q}.source_record sr on sr.system = hits.system and sr.source_id = hits.source_id
-          group by sr.system, sr.source_id`,
-        [
-          todo.flatMap((t) => t.keys),
-          todo.flatMap((t) => t.keys.map(() => t.system)),
-          todo.flatMap((t) => t.keys.map(() => t.sourceId)),
-          allKeys,
-        ],
+        `with stop as materialized (select key from ${q}.block_stop where key = any($1::text[]))
+         select null as key, null as system, null as source_id, null::jsonb as std, null as golden_id,
+                coalesce(array_agg(key), '{}') as stopped from stop
+         union all
+         select bk.key, sr.system, sr.source_id, sr.std, sr.golden_id, null from ${q}.block_key bk
+           join ${q}.source_record sr on sr.system = bk.system and sr.source_id = bk.source_id
+          where bk.key = any(array(select k from unnest($1::text[]) as k except select key from stop))`,
+        [allKeys],
       )
     ).rows;
+    const stopped = new Set(looked.find((r) => r.system === null)?.stopped ?? []);
     interface Candidate {
       key: string;
       self: Key;
@@ -362,21 +432,49 @@ export class MasterDataStore {
     }
     const inBatch = new Set(todo.map((t) => t.key));
     const storedByKey = new Map<string, Candidate[]>();
-    for (const row of stored) {
+    const storedRecords = new Map<string, Candidate>();
+    for (const row of looked) {
+      if (row.system === null) continue;
       const self = { system: row.system, sourceId: row.source_id };
       const key = keyOf(self);
       if (inBatch.has(key)) continue;
-      const candidate = { key, self, std: row.std, goldenId: row.golden_id };
-      for (const k of row.keys) {
-        const list = storedByKey.get(k) ?? [];
-        list.push(candidate);
-        storedByKey.set(k, list);
+      let candidate = storedRecords.get(key);
+      if (!candidate) {
+        candidate = { key, self, std: row.std, goldenId: row.golden_id };
+        storedRecords.set(key, candidate);
       }
+      const list = storedByKey.get(row.key) ?? [];
+      list.push(candidate);
+      storedByKey.set(row.key, list);
+    }
+    const holders = new Map<string, number>();
+    for (const t of todo) for (const k of t.keys) holders.set(k, (holders.get(k) ?? 0) + 1);
+    const newlyStopped = new Map<string, Candidate[]>();
+    for (const [k, n] of holders) {
+      const storedHolders = storedByKey.get(k) ?? [];
+      if (!stopped.has(k) && storedHolders.length + n > this.config.blocking.maxBlockSize)
+        newlyStopped.set(k, storedHolders);
+    }
+    for (const k of newlyStopped.keys()) stopped.add(k);
+    await client.query(
+      `with stop as (insert into ${q}.block_stop (key, holders) select * from unnest($4::text[], $5::int[]))
+       insert into ${q}.block_key (key, system, source_id)
+       select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,
+      [
+        todo.flatMap((t) => t.keys),
+        todo.flatMap((t) => t.keys.map(() => t.system)),
+        todo.flatMap((t) => t.keys.map(() => t.sourceId)),
+        [...newlyStopped.keys()],
+        [...newlyStopped.keys()].map((k) => (storedByKey.get(k)?.length ?? 0) + (holders.get(k) ?? 0)),
+      ],
+    );
+    const touched = new Set<string>();
+    if (newlyStopped.size > 0) {
+      for (const id of await this.#stopKeys(client, newlyStopped, stopped)) touched.add(id);
     }
     const { autoMerge, review } = this.config.thresholds;
     const pairs: Array<{ a: Key; b: Key; p: number; w: number; levels: number[]; status: string }> = [];
     const batchByKey = new Map<string, Candidate[]>();
-    const touched = new Set<string>();
     const linkedNew = new Set<string>();
     const reviewed = new Set<string>();
     const compared = new Map<string, number>();
@@ -384,6 +482,7 @@ export class MasterDataStore {
       const self: Key = { system: t.system, sourceId: t.sourceId };
       const candidates = new Map<string, Candidate>();
       for (const k of t.keys) {
+        if (stopped.has(k)) continue;
         for (const c of storedByKey.get(k) ?? []) candidates.set(c.key, c);
         for (const c of batchByKey.get(k) ?? []) candidates.set(c.key, c);
       }
@@ -397,7 +496,7 @@ export class MasterDataStore {
       for (const c of candidates.values()) {
         const score = this.#scorer.score(t.std, c.std);
         if (score.probability < review) continue;
-        const [a, b] = lessKey(self, c.self) < 0 ? [self, c.self] : [c.self, self];
+        const [a, b] = t.key < c.key ? [self, c.self] : [c.self, self];
         const status = score.probability >= autoMerge ? 'auto' : 'review';
         pairs.push({ a, b, p: score.probability, w: score.weight, levels: score.levels, status });
         if (status === 'review') {
@@ -438,11 +537,11 @@ export class MasterDataStore {
         await client.query<{ s: string; i: string; golden_id: string | null }>(
           `select x.s, x.i, sr.golden_id from unnest($1::text[], $2::text[]) as x(s, i)
              join ${q}.match_pair mp on mp.a_system = x.s and mp.a_id = x.i and mp.status in ('auto', 'accepted')
-             join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
+             left join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
            union all
            select x.s, x.i, sr.golden_id from unnest($1::text[], $2::text[]) as x(s, i)
              join ${q}.match_pair mp on mp.b_system = x.s and mp.b_id = x.i and mp.status in ('auto', 'accepted')
-             join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id`,
+             left join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id`,
           [changed.map((t) => t.system), changed.map((t) => t.sourceId)],
         )
       ).rows;
@@ -452,11 +551,41 @@ export class MasterDataStore {
       }
     }
     for (const t of todo) if (t.old?.golden_id) touched.add(t.old.golden_id);
+    // The batch's records are written once, with their golden ids: clustering reads them from memory, in the
+    // form PostgreSQL gives them back (jsonb), so that survivorship sees what it would read from the table.
+    const rows = todo.map((t) => ({
+      system: t.system,
+      source_id: t.sourceId,
+      record: asJsonb(t.customer),
+      std: t.std,
+      content_hash: t.hash,
+      field_times: asJsonb(t.fieldTimes ?? {}),
+      keys: t.keys,
+      golden_id: t.old?.golden_id ?? null,
+    }));
     const assignment = await this.#recluster(
       client,
       [...touched],
       todo.map((t) => ({ system: t.system, sourceId: t.sourceId })),
       'matcher',
+      rows,
+    );
+    await client.query(
+      `insert into ${q}.source_record (system, source_id, record, std, content_hash, field_times, keys, golden_id)
+       select system, source_id, record, std, content_hash, field_times, keys, golden_id
+         from jsonb_to_recordset($1::jsonb) as t(system text, source_id text, record jsonb, std jsonb,
+           content_hash text, field_times jsonb, keys text[], golden_id text)
+       on conflict (system, source_id) do update set record = excluded.record, std = excluded.std,
+         content_hash = excluded.content_hash, field_times = excluded.field_times, keys = excluded.keys,
+         golden_id = excluded.golden_id, received_at = now()`,
+      [
+        JSON.stringify(
+          rows.map((r) => ({
+            ...r,
+            golden_id: assignment.get(keyOf({ system: r.system, sourceId: r.source_id })) ?? null,
+          })),
+        ),
+      ],
     );
     for (const t of todo) {
       let outcome: Outcome;
@@ -475,6 +604,87 @@ export class MasterDataStore {
   }
 
   /**
+   * Keys just stopped: the stored pairs among their holders that no live key proposes any more are dropped (a
+   * steward's decisions stay), as if the keys had never proposed them. Returns the golden ids to recluster.
+   */
+  async #stopKeys(
+    client: Client,
+    newlyStopped: Map<
+      string,
+      Array<{ key: string; self: Key; std: StandardCustomer; goldenId: string | null }>
+    >,
+    stopped: Set<string>,
+  ): Promise<string[]> {
+    const q = this.#q;
+    const byKey = new Map<string, { self: Key; std: StandardCustomer; goldenId: string | null }>();
+    for (const list of newlyStopped.values()) for (const h of list) byKey.set(h.key, h);
+    if (byKey.size < 2) return [];
+    const holders = [...byKey.values()];
+    const pairs = (
+      await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
+        `with h as (select * from unnest($1::text[], $2::text[]) as x(s, i))
+         select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
+           join h ha on mp.a_system = ha.s and mp.a_id = ha.i
+           join h hb on mp.b_system = hb.s and mp.b_id = hb.i
+          where mp.status in ('auto', 'review')`,
+        [holders.map((h) => h.self.system), holders.map((h) => h.self.sourceId)],
+      )
+    ).rows;
+    if (pairs.length === 0) return [];
+    const keysOf = new Map<string, Set<string>>();
+    const keysFor = (k: string) => {
+      let set = keysOf.get(k);
+      if (!set) {
+        const std = byKey.get(k)?.std;
+        set = new Set(std ? blockingKeys(std) : []);
+        keysOf.set(k, set);
+      }
+      return set;
+    };
+    const shared = pairs.map((p) => {
+      const a = keysFor(keyOf({ system: p.a_system, sourceId: p.a_id }));
+      const b = keysFor(keyOf({ system: p.b_system, sourceId: p.b_id }));
+      return [...a].filter((k) => b.has(k) && !stopped.has(k));
+    });
+    // Keys of theirs that the batch did not look up may have been stopped before.
+    const unknown = [...new Set(shared.flat())];
+    const stoppedBefore = new Set(
+      unknown.length
+        ? (
+            await client.query<{ key: string }>(
+              `select key from ${q}.block_stop where key = any($1::text[])`,
+              [unknown],
+            )
+          ).rows.map((r) => r.key)
+        : [],
+    );
+    const drop = pairs.filter((_, i) => !(shared[i] ?? []).some((k) => !stoppedBefore.has(k)));
+    if (drop.length === 0) return [];
+    await client.query(
+      `delete from ${q}.match_pair mp using unnest($1::text[], $2::text[], $3::text[], $4::text[]) as x(a_s, a_i, b_s, b_i)
+        where mp.a_system = x.a_s and mp.a_id = x.a_i and mp.b_system = x.b_s and mp.b_id = x.b_i
+          and mp.status in ('auto', 'review')`,
+      [
+        drop.map((p) => p.a_system),
+        drop.map((p) => p.a_id),
+        drop.map((p) => p.b_system),
+        drop.map((p) => p.b_id),
+      ],
+    );
+    const ids = new Set<string>();
+    for (const p of drop) {
+      for (const k of [
+        keyOf({ system: p.a_system, sourceId: p.a_id }),
+        keyOf({ system: p.b_system, sourceId: p.b_id }),
+      ]) {
+        const id = byKey.get(k)?.goldenId;
+        if (id) ids.add(id);
+      }
+    }
+    return [...ids];
+  }
+
+  /**
    * Recomputes the clusters of the given golden records (plus extra records): connected components of their
    * linking pairs, ids from the smallest member key, golden values by survivorship; ids that lose their cluster
    * point to the cluster that now holds their founding record. Returns member key → golden id.
@@ -484,23 +694,24 @@ export class MasterDataStore {
     goldenIds: string[],
     extra: Key[],
     actor: string,
+    /** Records of the batch not written yet, as they will be stored: members with their old golden id. */
+    fresh: MemberRow[] = [],
   ): Promise<Map<string, string>> {
     const q = this.#q;
-    const memberRows = (
-      await client.query<{
-        system: string;
-        source_id: string;
-        record: CustomerPartyMaster;
-        golden_id: string | null;
-        field_times: FieldTimes;
-      }>(
-        `select system, source_id, record, golden_id, field_times from ${q}.source_record where golden_id = any($1::text[])
-         union
-         select sr.system, sr.source_id, sr.record, sr.golden_id, sr.field_times from ${q}.source_record sr
-           join unnest($2::text[], $3::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i`,
-        [goldenIds, extra.map((k) => k.system), extra.map((k) => k.sourceId)],
-      )
-    ).rows;
+    const freshKeys = new Set(fresh.map((r) => keyOf({ system: r.system, sourceId: r.source_id })));
+    const others = extra.filter((k) => !freshKeys.has(keyOf(k)));
+    const memberRows = [
+      ...(
+        await client.query<MemberRow>(
+          `select system, source_id, record, golden_id, field_times from ${q}.source_record where golden_id = any($1::text[])
+           union
+           select sr.system, sr.source_id, sr.record, sr.golden_id, sr.field_times from ${q}.source_record sr
+             join unnest($2::text[], $3::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i`,
+          [goldenIds, others.map((k) => k.system), others.map((k) => k.sourceId)],
+        )
+      ).rows.filter((r) => !freshKeys.has(keyOf({ system: r.system, sourceId: r.source_id }))),
+      ...fresh,
+    ];
     const members = new Map(memberRows.map((r) => [keyOf({ system: r.system, sourceId: r.source_id }), r]));
     const uf = new UnionFind();
     for (const k of members.keys()) uf.add(k);
@@ -528,22 +739,19 @@ export class MasterDataStore {
       newIds.add(id);
       for (const k of component) assignment.set(k, id);
     }
-    // The old golden rows are needed only when an old id loses its cluster or its members part.
-    const oldIntact = goldenIds.every(
-      (old) =>
-        newIds.has(old) &&
-        [...members.values()]
-          .filter((m) => m.golden_id === old)
-          .every((m) => assignment.get(keyOf({ system: m.system, sourceId: m.source_id })) === old),
-    );
-    const oldRows =
-      goldenIds.length && !oldIntact
-        ? (
-            await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = any($1::text[])`, [
-              goldenIds,
-            ])
-          ).rows
-        : [];
+    // The old golden rows are needed only where an old id loses its cluster or its members part.
+    const given = new Set(goldenIds);
+    const broken = new Set(goldenIds.filter((old) => !newIds.has(old)));
+    for (const [k, m] of members) {
+      if (m.golden_id && given.has(m.golden_id) && assignment.get(k) !== m.golden_id) broken.add(m.golden_id);
+    }
+    const oldRows = broken.size
+      ? (
+          await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = any($1::text[])`, [
+            [...broken],
+          ])
+        ).rows
+      : [];
     // History: a component that gathers members of two or more old golden records is a merge; an old golden
     // record whose members end in two or more components was split.
     for (const component of components) {
@@ -589,7 +797,7 @@ export class MasterDataStore {
       };
     });
     const moved = [...assignment]
-      .filter(([k, id]) => members.get(k)?.golden_id !== id)
+      .filter(([k, id]) => !freshKeys.has(k) && members.get(k)?.golden_id !== id)
       .map(([k, id]) => ({
         ...splitKey(k),
         id,
@@ -722,16 +930,16 @@ export class MasterDataStore {
     const q = this.#q;
     return this.transaction(async (client) => {
       const row = (
-        await client.query<{ golden_id: string | null }>(
-          `delete from ${q}.source_record where system = $1 and source_id = $2 returning golden_id`,
+        await client.query<{ golden_id: string | null; keys: string[] | null }>(
+          `delete from ${q}.source_record where system = $1 and source_id = $2 returning golden_id, keys`,
           [system, sourceId],
         )
       ).rows[0];
       if (!row) return { goldenId: null, outcome: 'unknown' as const };
-      await client.query(`delete from ${q}.block_key where system = $1 and source_id = $2`, [
-        system,
-        sourceId,
-      ]);
+      await client.query(
+        `delete from ${q}.block_key where key = any($3::text[]) and system = $1 and source_id = $2`,
+        [system, sourceId, row.keys ?? []],
+      );
       await client.query(
         // Steward decisions stay, in case the record comes back (undeleted).
         `delete from ${q}.match_pair
