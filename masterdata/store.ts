@@ -143,6 +143,13 @@ interface MemberRow {
   field_times: FieldTimes;
 }
 
+/** A record of a batch as it will be stored; `golden_id` is the one it had before (null: new). */
+interface FreshRow extends MemberRow {
+  std: StandardCustomer;
+  content_hash: string;
+  keys: string[];
+}
+
 interface GoldenRow {
   golden_id: string;
   founding_system: string;
@@ -172,6 +179,15 @@ export class MasterDataStore {
     this.#q = quoteSchema(this.schema);
     this.config = options.config;
     this.#scorer = options.scorer ?? Scorer.fromConfig(options.config);
+  }
+
+  /**
+   * A statement prepared once per connection (the matcher's statements are planned once instead of on every
+   * record: for one record, planning took longer than running them).
+   */
+  #prepared<R extends pg.QueryResultRow>(client: Client, id: string, text: string, values: unknown[]) {
+    const name = `mdm_${createHash('sha1').update(`${this.schema}\u0000${id}`).digest('hex').slice(0, 16)}`;
+    return client.query<R>({ name, text, values });
   }
 
   async migrate(): Promise<string[]> {
@@ -244,8 +260,8 @@ export class MasterDataStore {
   async transaction<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('begin');
-      await this.lock(client);
+      // One round trip for both (the schema name is a checked identifier, see quoteSchema).
+      await client.query(`begin; select pg_advisory_xact_lock(hashtext('mdm:${this.schema}'))`);
       const result = await fn(client);
       await client.query('commit');
       return result;
@@ -337,32 +353,83 @@ export class MasterDataStore {
         .update(JSON.stringify(customer))
         .update(fieldTimes ? JSON.stringify(fieldTimes) : '')
         .digest('hex');
-      return { system, sourceId, key: keyOf({ system, sourceId }), customer, fieldTimes, hash };
+      const std = standardise(customer, this.config);
+      const self = { system, sourceId };
+      return {
+        system,
+        sourceId,
+        self,
+        key: keyOf(self),
+        customer,
+        fieldTimes,
+        hash,
+        std,
+        keys: blockingKeys(std),
+      };
     });
-    const existing = new Map(
-      (
-        await client.query<{
-          system: string;
-          source_id: string;
-          golden_id: string | null;
-          content_hash: string;
-          keys: string[] | null;
-        }>(
-          `select sr.system, sr.source_id, sr.golden_id, sr.content_hash, sr.keys from ${q}.source_record sr
-             join unnest($1::text[], $2::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i
-           for update of sr`,
-          [prepared.map((p) => p.system), prepared.map((p) => p.sourceId)],
-        )
-      ).rows.map((r) => [keyOf({ system: r.system, sourceId: r.source_id }), r]),
-    );
-    const results = new Map<string, UpsertResult>();
-    const todo: Array<
-      (typeof prepared)[number] & {
-        old: { golden_id: string | null; keys: string[] | null } | undefined;
-        std: StandardCustomer;
-        keys: string[];
+    // One round trip: the batch's stored rows (locked), the keys already stopped (too common), the stored
+    // records sharing a live key with the batch, and the steward's accepted links of the batch's records.
+    const allKeys = [...new Set(prepared.flatMap((p) => p.keys))];
+    const read = (
+      await this.#prepared<{
+        kind: 'x' | 'h' | 'l' | 's';
+        a: string | null;
+        b: string | null;
+        key: string | null;
+        std: StandardCustomer | null;
+        golden_id: string | null;
+        content_hash: string | null;
+        keys: string[] | null;
+      }>(
+        client,
+        'match-read',
+        `with x as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
+         existing as materialized (
+           select sr.* from x cross join lateral (
+             select system, source_id, golden_id, content_hash, keys from ${q}.source_record sr
+              where sr.system = x.s and sr.source_id = x.i for update) sr),
+         stop as materialized (select key from ${q}.block_stop where key = any($3::text[]))
+         select 'x' as kind, system as a, source_id as b, null as key, null::jsonb as std, golden_id, content_hash, keys
+           from existing
+         union all
+         select 's', null, null, null, null, null, null, coalesce(array_agg(key), '{}') from stop
+         union all
+         select 'h', bk.system, bk.source_id, bk.key, sr.std, sr.golden_id, null, null from ${q}.block_key bk
+           -- A lookup per hit (offset 0 keeps it one): the planner cannot count the live keys and would
+           -- otherwise hash the whole source_record table for a handful of hits.
+           cross join lateral (select std, golden_id from ${q}.source_record sr
+                                where sr.system = bk.system and sr.source_id = bk.source_id offset 0) sr
+          where bk.key = any(array(select k from unnest($3::text[]) as k except select key from stop))
+         union all
+         select 'l', x.s, x.i, null, null, sr.golden_id, null, null from x
+           cross join lateral (
+             select b_system as s, b_id as i from ${q}.match_pair mp
+              where mp.a_system = x.s and mp.a_id = x.i and mp.status = 'accepted'
+             union all
+             select a_system, a_id from ${q}.match_pair mp
+              where mp.b_system = x.s and mp.b_id = x.i and mp.status = 'accepted' offset 0) other
+           left join lateral (select golden_id from ${q}.source_record sr
+                               where sr.system = other.s and sr.source_id = other.i offset 0) sr on true`,
+        [prepared.map((p) => p.system), prepared.map((p) => p.sourceId), allKeys],
+      )
+    ).rows;
+    type StoredRow = { golden_id: string | null; content_hash: string; keys: string[] };
+    const existing = new Map<string, StoredRow>();
+    const accepted = new Map<string, Array<string | null>>();
+    for (const r of read) {
+      if (r.kind === 'x') {
+        existing.set(keyOf({ system: r.a ?? '', sourceId: r.b ?? '' }), {
+          golden_id: r.golden_id,
+          content_hash: r.content_hash ?? '',
+          keys: r.keys ?? [],
+        });
+      } else if (r.kind === 'l') {
+        const k = keyOf({ system: r.a ?? '', sourceId: r.b ?? '' });
+        accepted.set(k, [...(accepted.get(k) ?? []), r.golden_id]);
       }
-    > = [];
+    }
+    const results = new Map<string, UpsertResult>();
+    const todo: Array<(typeof prepared)[number] & { old: StoredRow | undefined }> = [];
     for (const p of prepared) {
       const old = existing.get(p.key);
       if (old?.golden_id && old.content_hash === p.hash) {
@@ -375,55 +442,11 @@ export class MasterDataStore {
         });
         continue;
       }
-      const std = standardise(p.customer, this.config);
-      todo.push({ ...p, old, std, keys: blockingKeys(std) });
+      todo.push({ ...p, old });
     }
     if (todo.length === 0) return prepared.map((p) => results.get(p.key) as UpsertResult);
 
-    // A changed record loses its blocking keys and its scored pairs (steward decisions stay).
-    const changed = todo.filter((t) => t.old);
-    if (changed.length > 0) {
-      await client.query(
-        `with gone as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
-           keys as (delete from ${q}.block_key bk using unnest($3::text[], $4::text[], $5::text[]) as o(k, s, i)
-                     where bk.key = o.k and bk.system = o.s and bk.source_id = o.i),
-           as_a as (delete from ${q}.match_pair mp using gone
-                     where mp.status in ('auto', 'review') and mp.a_system = gone.s and mp.a_id = gone.i)
-         delete from ${q}.match_pair mp using gone
-          where mp.status in ('auto', 'review') and mp.b_system = gone.s and mp.b_id = gone.i
-            and not exists (select 1 from gone g where g.s = mp.a_system and g.i = mp.a_id)`,
-        [
-          changed.map((t) => t.system),
-          changed.map((t) => t.sourceId),
-          changed.flatMap((t) => t.old?.keys ?? []),
-          changed.flatMap((t) => (t.old?.keys ?? []).map(() => t.system)),
-          changed.flatMap((t) => (t.old?.keys ?? []).map(() => t.sourceId)),
-        ],
-      );
-    }
-    // The stored records sharing a key with the batch come out in one round trip, with the keys already
-    // stopped (too common); a key that the batch takes over the limit stops now (#stopKeys).
-    const allKeys = [...new Set(todo.flatMap((t) => t.keys))];
-    const looked = (
-      await client.query<{
-        key: string;
-        system: string | null;
-        source_id: string;
-        std: StandardCustomer;
-        golden_id: string | null;
-        stopped: string[] | null;
-      }>(
-        `with stop as materialized (select key from ${q}.block_stop where key = any($1::text[]))
-         select null as key, null as system, null as source_id, null::jsonb as std, null as golden_id,
-                coalesce(array_agg(key), '{}') as stopped from stop
-         union all
-         select bk.key, sr.system, sr.source_id, sr.std, sr.golden_id, null from ${q}.block_key bk
-           join ${q}.source_record sr on sr.system = bk.system and sr.source_id = bk.source_id
-          where bk.key = any(array(select k from unnest($1::text[]) as k except select key from stop))`,
-        [allKeys],
-      )
-    ).rows;
-    const stopped = new Set(looked.find((r) => r.system === null)?.stopped ?? []);
+    const stopped = new Set(read.find((r) => r.kind === 's')?.keys ?? []);
     interface Candidate {
       key: string;
       self: Key;
@@ -433,20 +456,22 @@ export class MasterDataStore {
     const inBatch = new Set(todo.map((t) => t.key));
     const storedByKey = new Map<string, Candidate[]>();
     const storedRecords = new Map<string, Candidate>();
-    for (const row of looked) {
-      if (row.system === null) continue;
-      const self = { system: row.system, sourceId: row.source_id };
+    for (const row of read) {
+      if (row.kind !== 'h') continue;
+      const self = { system: row.a ?? '', sourceId: row.b ?? '' };
       const key = keyOf(self);
+      // A record of the batch is compared as the batch's (below), never as it was stored.
       if (inBatch.has(key)) continue;
       let candidate = storedRecords.get(key);
       if (!candidate) {
-        candidate = { key, self, std: row.std, goldenId: row.golden_id };
+        candidate = { key, self, std: row.std as StandardCustomer, goldenId: row.golden_id };
         storedRecords.set(key, candidate);
       }
-      const list = storedByKey.get(row.key) ?? [];
+      const list = storedByKey.get(row.key ?? '') ?? [];
       list.push(candidate);
-      storedByKey.set(row.key, list);
+      storedByKey.set(row.key ?? '', list);
     }
+    // A key that the batch takes over the limit stops now (#stopKeys).
     const holders = new Map<string, number>();
     for (const t of todo) for (const k of t.keys) holders.set(k, (holders.get(k) ?? 0) + 1);
     const newlyStopped = new Map<string, Candidate[]>();
@@ -456,37 +481,23 @@ export class MasterDataStore {
         newlyStopped.set(k, storedHolders);
     }
     for (const k of newlyStopped.keys()) stopped.add(k);
-    await client.query(
-      `with stop as (insert into ${q}.block_stop (key, holders) select * from unnest($4::text[], $5::int[]))
-       insert into ${q}.block_key (key, system, source_id)
-       select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,
-      [
-        todo.flatMap((t) => t.keys),
-        todo.flatMap((t) => t.keys.map(() => t.system)),
-        todo.flatMap((t) => t.keys.map(() => t.sourceId)),
-        [...newlyStopped.keys()],
-        [...newlyStopped.keys()].map((k) => (storedByKey.get(k)?.length ?? 0) + (holders.get(k) ?? 0)),
-      ],
-    );
-    const touched = new Set<string>();
-    if (newlyStopped.size > 0) {
-      for (const id of await this.#stopKeys(client, newlyStopped, stopped)) touched.add(id);
-    }
+
+    // Each record against the stored records and the earlier records of the batch it shares a live key with.
     const { autoMerge, review } = this.config.thresholds;
     const pairs: Array<{ a: Key; b: Key; p: number; w: number; levels: number[]; status: string }> = [];
     const batchByKey = new Map<string, Candidate[]>();
-    const linkedNew = new Set<string>();
+    const touched = new Set<string>();
+    const linked = new Set<string>();
     const reviewed = new Set<string>();
     const compared = new Map<string, number>();
     for (const t of todo) {
-      const self: Key = { system: t.system, sourceId: t.sourceId };
       const candidates = new Map<string, Candidate>();
       for (const k of t.keys) {
         if (stopped.has(k)) continue;
         for (const c of storedByKey.get(k) ?? []) candidates.set(c.key, c);
         for (const c of batchByKey.get(k) ?? []) candidates.set(c.key, c);
       }
-      const me: Candidate = { key: t.key, self, std: t.std, goldenId: null };
+      const me: Candidate = { key: t.key, self: t.self, std: t.std, goldenId: null };
       for (const k of t.keys) {
         const list = batchByKey.get(k) ?? [];
         list.push(me);
@@ -496,106 +507,118 @@ export class MasterDataStore {
       for (const c of candidates.values()) {
         const score = this.#scorer.score(t.std, c.std);
         if (score.probability < review) continue;
-        const [a, b] = t.key < c.key ? [self, c.self] : [c.self, self];
+        const [a, b] = t.key < c.key ? [t.self, c.self] : [c.self, t.self];
         const status = score.probability >= autoMerge ? 'auto' : 'review';
         pairs.push({ a, b, p: score.probability, w: score.weight, levels: score.levels, status });
         if (status === 'review') {
           reviewed.add(t.key);
           continue;
         }
-        // A new record's links are the pairs just scored (a record earlier in the batch is reclustered anyway).
-        linkedNew.add(t.key);
+        // The clusters a record touches: those of its links (a record of the batch is reclustered anyway).
+        linked.add(t.key);
         if (c.goldenId) touched.add(c.goldenId);
       }
     }
-    if (pairs.length > 0) {
-      await client.query(
-        `insert into ${q}.match_pair (a_system, a_id, b_system, b_id, probability, weight, levels, status)
-         select a_s, a_i, b_s, b_i, p, w, string_to_array(l, ',')::smallint[], st
-           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::text[])
-             as t(a_s, a_i, b_s, b_i, p, w, l, st)
-         on conflict (a_system, a_id, b_system, b_id) do update set probability = excluded.probability,
-           weight = excluded.weight, levels = excluded.levels, scored_at = now(),
-           status = case when ${q}.match_pair.status in ('accepted', 'rejected') then ${q}.match_pair.status
-                         else excluded.status end`,
-        [
-          pairs.map((x) => x.a.system),
-          pairs.map((x) => x.a.sourceId),
-          pairs.map((x) => x.b.system),
-          pairs.map((x) => x.b.sourceId),
-          pairs.map((x) => x.p),
-          pairs.map((x) => (Number.isFinite(x.w) ? x.w : -1e9)),
-          pairs.map((x) => x.levels.join(',')),
-          pairs.map((x) => x.status),
-        ],
-      );
+    // A known record's links also include a steward's accepted pairs.
+    for (const t of todo) {
+      if (t.old?.golden_id) touched.add(t.old.golden_id);
+      const links = t.old ? accepted.get(t.key) : undefined;
+      if (!links) continue;
+      linked.add(t.key);
+      for (const id of links) if (id) touched.add(id);
     }
-    // A known record's links may also be a steward's accepted pairs: they are read back.
-    const linkedKnown = new Set<string>();
-    if (changed.length > 0) {
-      const rows = (
-        await client.query<{ s: string; i: string; golden_id: string | null }>(
-          `select x.s, x.i, sr.golden_id from unnest($1::text[], $2::text[]) as x(s, i)
-             join ${q}.match_pair mp on mp.a_system = x.s and mp.a_id = x.i and mp.status in ('auto', 'accepted')
-             left join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
-           union all
-           select x.s, x.i, sr.golden_id from unnest($1::text[], $2::text[]) as x(s, i)
-             join ${q}.match_pair mp on mp.b_system = x.s and mp.b_id = x.i and mp.status in ('auto', 'accepted')
-             left join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id`,
-          [changed.map((t) => t.system), changed.map((t) => t.sourceId)],
-        )
-      ).rows;
-      for (const r of rows) {
-        linkedKnown.add(keyOf({ system: r.s, sourceId: r.i }));
-        if (r.golden_id) touched.add(r.golden_id);
-      }
+
+    // One round trip for the writes: a changed record's keys and scored pairs that no longer hold go (steward
+    // decisions stay), its new keys, the stopped keys and the scored pairs go in.
+    const changed = todo.filter((t) => t.old);
+    const gone: Array<[string, Key]> = [];
+    const added: Array<[string, Key]> = [];
+    for (const t of todo) {
+      const before = new Set(t.old?.keys ?? []);
+      const after = new Set(t.keys);
+      for (const k of before) if (!after.has(k)) gone.push([k, t.self]);
+      for (const k of after) if (!before.has(k)) added.push([k, t.self]);
     }
-    for (const t of todo) if (t.old?.golden_id) touched.add(t.old.golden_id);
-    // The batch's records are written once, with their golden ids: clustering reads them from memory, in the
-    // form PostgreSQL gives them back (jsonb), so that survivorship sees what it would read from the table.
-    const rows = todo.map((t) => ({
-      system: t.system,
-      source_id: t.sourceId,
-      record: asJsonb(t.customer),
-      std: t.std,
-      content_hash: t.hash,
-      field_times: asJsonb(t.fieldTimes ?? {}),
-      keys: t.keys,
-      golden_id: t.old?.golden_id ?? null,
-    }));
+    await this.#prepared(
+      client,
+      'match-write',
+      `with gone as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
+         scored as (select * from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
+                                          $8::float8[], $9::text[], $10::text[]) as t(a_s, a_i, b_s, b_i, p, w, l, st)),
+         dropped_keys as (
+           delete from ${q}.block_key bk using unnest($11::text[], $12::text[], $13::text[]) as o(k, s, i)
+            where bk.key = o.k and bk.system = o.s and bk.source_id = o.i),
+         dropped_as_a as (
+           delete from ${q}.match_pair mp using gone
+            where mp.status in ('auto', 'review') and mp.a_system = gone.s and mp.a_id = gone.i
+              and not exists (select 1 from scored n where n.a_s = mp.a_system and n.a_i = mp.a_id
+                                                     and n.b_s = mp.b_system and n.b_i = mp.b_id)),
+         dropped_as_b as (
+           delete from ${q}.match_pair mp using gone
+            where mp.status in ('auto', 'review') and mp.b_system = gone.s and mp.b_id = gone.i
+              and not exists (select 1 from gone g where g.s = mp.a_system and g.i = mp.a_id)
+              and not exists (select 1 from scored n where n.a_s = mp.a_system and n.a_i = mp.a_id
+                                                     and n.b_s = mp.b_system and n.b_i = mp.b_id)),
+         stops as (insert into ${q}.block_stop (key, holders) select * from unnest($14::text[], $15::int[])),
+         new_keys as (insert into ${q}.block_key (key, system, source_id)
+                      select * from unnest($16::text[], $17::text[], $18::text[]) on conflict do nothing)
+       insert into ${q}.match_pair (a_system, a_id, b_system, b_id, probability, weight, levels, status)
+       select a_s, a_i, b_s, b_i, p, w, string_to_array(l, ',')::smallint[], st from scored
+       on conflict (a_system, a_id, b_system, b_id) do update set probability = excluded.probability,
+         weight = excluded.weight, levels = excluded.levels, scored_at = now(),
+         status = case when ${q}.match_pair.status in ('accepted', 'rejected') then ${q}.match_pair.status
+                       else excluded.status end`,
+      [
+        changed.map((t) => t.system),
+        changed.map((t) => t.sourceId),
+        pairs.map((x) => x.a.system),
+        pairs.map((x) => x.a.sourceId),
+        pairs.map((x) => x.b.system),
+        pairs.map((x) => x.b.sourceId),
+        pairs.map((x) => x.p),
+        pairs.map((x) => (Number.isFinite(x.w) ? x.w : -1e9)),
+        pairs.map((x) => x.levels.join(',')),
+        pairs.map((x) => x.status),
+        gone.map((g) => g[0]),
+        gone.map((g) => g[1].system),
+        gone.map((g) => g[1].sourceId),
+        [...newlyStopped.keys()],
+        [...newlyStopped.keys()].map((k) => (storedByKey.get(k)?.length ?? 0) + (holders.get(k) ?? 0)),
+        added.map((x) => x[0]),
+        added.map((x) => x[1].system),
+        added.map((x) => x[1].sourceId),
+      ],
+    );
+    if (newlyStopped.size > 0) {
+      for (const id of await this.#stopKeys(client, newlyStopped, stopped)) touched.add(id);
+    }
+    // The batch's records are written once, with their golden ids (#recluster): clustering reads them from
+    // memory, in the form PostgreSQL gives them back (jsonb), as survivorship would read them from the table.
     const assignment = await this.#recluster(
       client,
       [...touched],
-      todo.map((t) => ({ system: t.system, sourceId: t.sourceId })),
+      todo.map((t) => t.self),
       'matcher',
-      rows,
-    );
-    await client.query(
-      `insert into ${q}.source_record (system, source_id, record, std, content_hash, field_times, keys, golden_id)
-       select system, source_id, record, std, content_hash, field_times, keys, golden_id
-         from jsonb_to_recordset($1::jsonb) as t(system text, source_id text, record jsonb, std jsonb,
-           content_hash text, field_times jsonb, keys text[], golden_id text)
-       on conflict (system, source_id) do update set record = excluded.record, std = excluded.std,
-         content_hash = excluded.content_hash, field_times = excluded.field_times, keys = excluded.keys,
-         golden_id = excluded.golden_id, received_at = now()`,
-      [
-        JSON.stringify(
-          rows.map((r) => ({
-            ...r,
-            golden_id: assignment.get(keyOf({ system: r.system, sourceId: r.source_id })) ?? null,
-          })),
-        ),
-      ],
+      todo.map((t) => ({
+        system: t.system,
+        source_id: t.sourceId,
+        record: asJsonb(t.customer),
+        std: t.std,
+        content_hash: t.hash,
+        field_times: asJsonb(t.fieldTimes ?? {}),
+        keys: t.keys,
+        golden_id: t.old?.golden_id ?? null,
+      })),
     );
     for (const t of todo) {
       let outcome: Outcome;
       if (t.old?.golden_id) outcome = 'updated';
-      else if (t.old ? linkedKnown.has(t.key) : linkedNew.has(t.key)) outcome = 'merged';
+      else if (linked.has(t.key)) outcome = 'merged';
       else outcome = reviewed.has(t.key) ? 'review' : 'new';
       results.set(t.key, {
         system: t.system,
         sourceId: t.sourceId,
-        goldenId: assignment.get(t.key) ?? goldenIdFor({ system: t.system, sourceId: t.sourceId }),
+        goldenId: assignment.get(t.key) ?? goldenIdFor(t.self),
         outcome,
         compared: compared.get(t.key) ?? 0,
       });
@@ -694,38 +717,76 @@ export class MasterDataStore {
     goldenIds: string[],
     extra: Key[],
     actor: string,
-    /** Records of the batch not written yet, as they will be stored: members with their old golden id. */
-    fresh: MemberRow[] = [],
+    /** Records of the batch not written yet, as they will be stored (written here with their golden ids). */
+    fresh: FreshRow[] = [],
   ): Promise<Map<string, string>> {
     const q = this.#q;
     const freshKeys = new Set(fresh.map((r) => keyOf({ system: r.system, sourceId: r.source_id })));
     const others = extra.filter((k) => !freshKeys.has(keyOf(k)));
-    const memberRows = [
-      ...(
-        await client.query<MemberRow>(
-          `select system, source_id, record, golden_id, field_times from ${q}.source_record where golden_id = any($1::text[])
+    // The members, the pairs that link them and the old ids' founding records, in one round trip.
+    const read = (
+      await this.#prepared<{
+        kind: 'm' | 'e' | 'g';
+        a: string;
+        b: string;
+        c: string | null;
+        d: string | null;
+        record: CustomerPartyMaster | null;
+        golden_id: string | null;
+        field_times: FieldTimes | null;
+      }>(
+        client,
+        'recluster-read',
+        `with m as materialized (
+           select system, source_id, record, golden_id, field_times from ${q}.source_record
+            where golden_id = any($1::text[])
            union
-           select sr.system, sr.source_id, sr.record, sr.golden_id, sr.field_times from ${q}.source_record sr
-             join unnest($2::text[], $3::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i`,
-          [goldenIds, others.map((k) => k.system), others.map((k) => k.sourceId)],
-        )
-      ).rows.filter((r) => !freshKeys.has(keyOf({ system: r.system, sourceId: r.source_id }))),
+           select sr.system, sr.source_id, sr.record, sr.golden_id, sr.field_times
+             from unnest($2::text[], $3::text[]) as x(s, i)
+             cross join lateral (select * from ${q}.source_record sr
+                                  where sr.system = x.s and sr.source_id = x.i offset 0) sr),
+         ids as (select system, source_id from m union select * from unnest($4::text[], $5::text[]))
+         select 'm' as kind, system as a, source_id as b, null as c, null as d, record, golden_id, field_times from m
+         union all
+         select 'e', e.a_system, e.a_id, e.b_system, e.b_id, null, null, null from ids
+           cross join lateral (select a_system, a_id, b_system, b_id from ${q}.match_pair mp
+                                where mp.a_system = ids.system and mp.a_id = ids.source_id
+                                  and mp.status in ('auto', 'accepted') offset 0) e
+         union all
+         select 'g', founding_system, founding_id, golden_id, null, null, null, null from ${q}.golden
+          where golden_id = any($1::text[])`,
+        [
+          goldenIds,
+          others.map((k) => k.system),
+          others.map((k) => k.sourceId),
+          fresh.map((r) => r.system),
+          fresh.map((r) => r.source_id),
+        ],
+      )
+    ).rows;
+    const memberRows: MemberRow[] = [
+      ...read
+        .filter((r) => r.kind === 'm' && !freshKeys.has(keyOf({ system: r.a, sourceId: r.b })))
+        .map((r) => ({
+          system: r.a,
+          source_id: r.b,
+          record: r.record as CustomerPartyMaster,
+          golden_id: r.golden_id,
+          field_times: r.field_times ?? {},
+        })),
       ...fresh,
     ];
+    const edges = read
+      .filter((r) => r.kind === 'e')
+      .map((r) => ({ a_system: r.a, a_id: r.b, b_system: r.c ?? '', b_id: r.d ?? '' }));
+    const founders = new Map(
+      read
+        .filter((r) => r.kind === 'g')
+        .map((r) => [r.c ?? '', { golden_id: r.c ?? '', founding_system: r.a, founding_id: r.b }]),
+    );
     const members = new Map(memberRows.map((r) => [keyOf({ system: r.system, sourceId: r.source_id }), r]));
     const uf = new UnionFind();
     for (const k of members.keys()) uf.add(k);
-    const edges =
-      memberRows.length < 2
-        ? []
-        : (
-            await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
-              `select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
-                 join unnest($1::text[], $2::text[]) as m(s, i) on mp.a_system = m.s and mp.a_id = m.i
-                where mp.status in ('auto', 'accepted')`,
-              [memberRows.map((r) => r.system), memberRows.map((r) => r.source_id)],
-            )
-          ).rows;
     for (const e of edges) {
       const b = keyOf({ system: e.b_system, sourceId: e.b_id });
       if (members.has(b)) uf.union(keyOf({ system: e.a_system, sourceId: e.a_id }), b);
@@ -745,13 +806,7 @@ export class MasterDataStore {
     for (const [k, m] of members) {
       if (m.golden_id && given.has(m.golden_id) && assignment.get(k) !== m.golden_id) broken.add(m.golden_id);
     }
-    const oldRows = broken.size
-      ? (
-          await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = any($1::text[])`, [
-            [...broken],
-          ])
-        ).rows
-      : [];
+    const oldRows = [...broken].flatMap((id) => founders.get(id) ?? []);
     // History: a component that gathers members of two or more old golden records is a merge; an old golden
     // record whose members end in two or more components was split.
     for (const component of components) {
@@ -802,7 +857,9 @@ export class MasterDataStore {
         ...splitKey(k),
         id,
       }));
-    await client.query(
+    await this.#prepared(
+      client,
+      'recluster-write',
       `with upserted as (
          insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
          select golden_id, founding_system, founding_id, record, lineage, 'active', null
@@ -812,7 +869,15 @@ export class MasterDataStore {
            status = 'active', merged_into = null, founding_system = excluded.founding_system,
            founding_id = excluded.founding_id, version = ${q}.golden.version + 1, updated_at = now()
          where ${q}.golden.record is distinct from excluded.record
-            or ${q}.golden.lineage is distinct from excluded.lineage or ${q}.golden.status <> 'active')
+            or ${q}.golden.lineage is distinct from excluded.lineage or ${q}.golden.status <> 'active'),
+       written as (
+         insert into ${q}.source_record (system, source_id, record, std, content_hash, field_times, keys, golden_id)
+         select system, source_id, record, std, content_hash, field_times, keys, golden_id
+           from jsonb_to_recordset($5::jsonb) as t(system text, source_id text, record jsonb, std jsonb,
+             content_hash text, field_times jsonb, keys text[], golden_id text)
+         on conflict (system, source_id) do update set record = excluded.record, std = excluded.std,
+           content_hash = excluded.content_hash, field_times = excluded.field_times, keys = excluded.keys,
+           golden_id = excluded.golden_id, received_at = now())
        update ${q}.source_record sr set golden_id = x.g
          from unnest($2::text[], $3::text[], $4::text[]) as x(s, i, g)
         where sr.system = x.s and sr.source_id = x.i`,
@@ -821,6 +886,12 @@ export class MasterDataStore {
         moved.map((m) => m.system),
         moved.map((m) => m.sourceId),
         moved.map((m) => m.id),
+        JSON.stringify(
+          fresh.map((r) => ({
+            ...r,
+            golden_id: assignment.get(keyOf({ system: r.system, sourceId: r.source_id })) ?? null,
+          })),
+        ),
       ],
     );
     // Old ids that are no cluster's id any more point to the cluster holding their founding record.
@@ -840,7 +911,9 @@ export class MasterDataStore {
       if (target) redirects.push({ from: old.golden_id, to: target });
     }
     if (redirects.length > 0) {
-      await client.query(
+      await this.#prepared(
+        client,
+        'recluster-redirect',
         `update ${q}.golden g set status = 'merged', merged_into = x.t, version = version + 1, updated_at = now()
            from unnest($1::text[], $2::text[]) as x(f, t) where g.golden_id = x.f`,
         [redirects.map((r) => r.from), redirects.map((r) => r.to)],
