@@ -21,7 +21,7 @@ import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { blockingKeys } from '../masterdata/block.ts';
 import { defaultMdmConfig } from '../masterdata/config.ts';
 import { standardise } from '../masterdata/standardise.ts';
-import { MasterDataStore } from '../masterdata/store.ts';
+import { MasterDataStore, type UpsertResult } from '../masterdata/store.ts';
 import { trainByEm, withModel } from '../masterdata/train.ts';
 import { createRng } from '../simulators/generator/prng.ts';
 import { resolveEndpoints } from '../stack/stack.ts';
@@ -78,10 +78,17 @@ async function dropSchema() {
   await pool.query(`drop schema if exists ${q} cascade`).catch(() => undefined);
   await pool.end().catch(() => undefined);
 }
+// A signal stops the run after the transaction in hand; the schema is then dropped (a second signal: at once).
+let stopRequested = false;
+class Stopped extends Error {}
+const checkStop = () => {
+  if (stopRequested) throw new Stopped('stopped');
+};
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    say(`${signal}: dropping schema ${schema}…`);
-    void dropSchema().finally(() => process.exit(130));
+  process.on(signal, () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    say(`${signal}: stopping, then dropping schema ${schema}…`);
   });
 }
 
@@ -101,6 +108,23 @@ async function samplePostgresMemory(): Promise<number | null> {
     }
   }
   return pgPeakMb.size ? [...pgPeakMb.values()].reduce((a, b) => a + b, 0) : null;
+}
+
+/** CPU time (ms) used so far by the PostgreSQL backends serving this run, or null where /proc cannot tell. */
+async function postgresCpuMs(): Promise<number | null> {
+  const pids = (
+    await pool.query<{ pid: number }>(`select pid from pg_stat_activity where application_name = $1`, [APP])
+  ).rows.map((r) => r.pid);
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      return null;
+    }
+  }
+  return ticks * 10; // USER_HZ = 100 on Linux
 }
 
 interface Person {
@@ -132,6 +156,9 @@ interface Level {
   ratioToPlainInsert: number;
   singleRecordsPerSecond: number;
   pairsComparedPerRecord: number;
+  /** CPU per record matched in the window: this process, and the PostgreSQL backends serving it. */
+  nodeCpuMsPerRecord: number;
+  postgresCpuMsPerRecord: number | null;
   blockingRecall: number;
   duplicatesFound: number;
   newPeopleMerged: number;
@@ -157,30 +184,54 @@ function window(size: number): { items: LabelledRecord[]; dups: Person[]; fresh:
   return { items: pick.shuffle([...dups.map((d) => d.duplicate), ...fresh]), dups, fresh };
 }
 
+/**
+ * Matches batches as a loader does (`eai mdm load`): one batch in the database at a time, the next one prepared
+ * (standardised, keyed) meanwhile.
+ */
+async function matchAll(batches: Iterable<LabelledRecord[]>, onResults: (results: UpsertResult[]) => void) {
+  let inFlight: Promise<void> = Promise.resolve();
+  for (const batch of batches) {
+    checkStop();
+    await store.prepare(batch);
+    await inFlight;
+    inFlight = store.upsertBatch(batch).then(onResults);
+    inFlight.catch(() => undefined);
+  }
+  await inFlight;
+}
+
 async function preload(target: number, started: number): Promise<number> {
   const t0 = performance.now();
   const from = originalsLoaded;
   let lastSay = t0;
-  while (originalsLoaded < target) {
-    const batch: LabelledRecord[] = [];
-    while (batch.length < LOAD_BATCH && originalsLoaded + batch.length < target) {
-      const p = nextPerson();
-      batch.push(p.original);
-      remember(p);
+  let queued = originalsLoaded;
+  function* batches() {
+    while (queued < target) {
+      const batch: LabelledRecord[] = [];
+      while (batch.length < LOAD_BATCH && queued + batch.length < target) {
+        const p = nextPerson();
+        batch.push(p.original);
+        remember(p);
+      }
+      queued += batch.length;
+      yield batch;
     }
-    await store.upsertBatch(batch);
-    originalsLoaded += batch.length;
+  }
+  let progress = Promise.resolve();
+  await matchAll(batches(), (results) => {
+    originalsLoaded += results.length;
     const now = performance.now();
     if (now - lastSay > 5000 || originalsLoaded >= target) {
       lastSay = now;
       const rate = (originalsLoaded - from) / ((now - t0) / 1000);
       const eta = (target - originalsLoaded) / rate;
-      await samplePostgresMemory();
+      progress = samplePostgresMemory().then(() => undefined);
       say(
         `  loading golden records: ${originalsLoaded.toLocaleString('en')} / ${target.toLocaleString('en')}  ${rate.toFixed(0)} records/s  ${eta > 0 ? `~${Math.ceil(eta / 60)} min left` : ''}  (${((now - started) / 60000).toFixed(1)} min so far)`,
       );
     }
-  }
+  });
+  await progress;
   return (originalsLoaded - from) / Math.max((performance.now() - t0) / 1000, 1e-9);
 }
 
@@ -193,14 +244,20 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
   const freshIds = new Set(fresh.map((r) => r.customer.sourceIds?.[0]?.id));
   let compared = 0;
   let freshMerged = 0;
+  const pgCpu0 = await postgresCpuMs();
+  const nodeCpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < items.length; i += BATCH) {
-    for (const r of await store.upsertBatch(items.slice(i, i + BATCH))) {
+  const slices: LabelledRecord[][] = [];
+  for (let i = 0; i < items.length; i += BATCH) slices.push(items.slice(i, i + BATCH));
+  await matchAll(slices, (results) => {
+    for (const r of results) {
       compared += r.compared;
       if (r.outcome === 'merged' && freshIds.has(r.sourceId)) freshMerged++;
     }
-  }
+  });
   const seconds = (performance.now() - t0) / 1000;
+  const nodeCpu = process.cpuUsage(nodeCpu0);
+  const pgCpu1 = await postgresCpuMs();
   originalsLoaded += fresh.length;
 
   // Baseline: the same records, the same batches, a plain insert.
@@ -221,7 +278,10 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
   // One record per transaction (the matcher on canonical.customer today).
   const single = window(SINGLE);
   const s0 = performance.now();
-  for (const r of single.items) await store.upsert(r.system, r.customer);
+  for (const r of single.items) {
+    checkStop();
+    await store.upsert(r.system, r.customer);
+  }
   const singleRate = single.items.length / ((performance.now() - s0) / 1000);
   originalsLoaded += single.fresh.length;
 
@@ -267,6 +327,8 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
     ratioToPlainInsert: recordsPerSecond / plainRate,
     singleRecordsPerSecond: singleRate,
     pairsComparedPerRecord: compared / items.length,
+    nodeCpuMsPerRecord: (nodeCpu.user + nodeCpu.system) / 1000 / items.length,
+    postgresCpuMsPerRecord: pgCpu0 === null || pgCpu1 === null ? null : (pgCpu1 - pgCpu0) / items.length,
     blockingRecall: dups.length ? blocked / dups.length : 1,
     duplicatesFound: dups.length ? Number(found) / dups.length : 1,
     newPeopleMerged: freshMerged,
@@ -314,6 +376,7 @@ try {
           [
             `  at ${l.goldenRecords.toLocaleString('en')} golden records (${l.sourceRecords.toLocaleString('en')} source records, ${mb(l.schemaMb)} on disk):`,
             `    ${l.recordsPerSecond.toFixed(0)} records/s; plain insert ${l.plainInsertRecordsPerSecond.toFixed(0)} records/s (ratio ${l.ratioToPlainInsert.toFixed(3)}); one per transaction ${l.singleRecordsPerSecond.toFixed(0)} records/s; loading ${l.preloadRecordsPerSecond.toFixed(0)} records/s`,
+            `    CPU per record: ${l.nodeCpuMsPerRecord.toFixed(2)} ms here, ${l.postgresCpuMsPerRecord === null ? 'n/a' : `${l.postgresCpuMsPerRecord.toFixed(2)} ms`} in PostgreSQL`,
             `    ${l.pairsComparedPerRecord.toFixed(1)} pairs compared per record; blocking recall ${l.blockingRecall.toFixed(4)} (${l.stoppedKeys} keys stopped); duplicates found ${l.duplicatesFound.toFixed(4)}; new people merged into someone ${l.newPeopleMerged}`,
             `    peak RSS ${mb(l.peakRssMb)} (this process), ${mb(l.postgresPeakMb)} (its PostgreSQL backends, shared buffers they touched included; shared_buffers ${pgSettings.shared_buffers})`,
           ].join('\n'),
@@ -321,6 +384,9 @@ try {
       ].join('\n') + '\n',
     );
   }
+} catch (error) {
+  if (!(error instanceof Stopped)) throw error;
+  process.exitCode = 130;
 } finally {
   await dropSchema();
 }

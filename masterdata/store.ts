@@ -143,6 +143,21 @@ interface MemberRow {
   field_times: FieldTimes;
 }
 
+/** A record to match with what needs no database worked out (MasterDataStore.prepare). */
+interface PreparedItem {
+  system: string;
+  sourceId: string;
+  self: Key;
+  key: string;
+  customer: CustomerPartyMaster;
+  fieldTimes: FieldTimes | undefined;
+  hash: string;
+  std: StandardCustomer;
+  keys: string[];
+  /** The record and its field times as the jsonb columns give them back. */
+  stored: { record: CustomerPartyMaster; fieldTimes: FieldTimes };
+}
+
 /** A record of a batch as it will be stored; `golden_id` is the one it had before (null: new). */
 interface FreshRow extends MemberRow {
   std: StandardCustomer;
@@ -345,34 +360,57 @@ export class MasterDataStore {
     return out;
   }
 
+  /**
+   * Does the matcher's work on records that needs no database (ids, content hash, comparison forms, blocking
+   * keys, the stored form), ahead of `upsertBatch`: a loader prepares its next batch while PostgreSQL works on
+   * the current one. Pure CPU, in slices that give the event loop back; kept per item object until matched.
+   */
+  async prepare(items: MatchItem[], slice = 25): Promise<void> {
+    for (let i = 0; i < items.length; i += slice) {
+      for (const item of items.slice(i, i + slice)) {
+        if (!this.#ready.has(item)) this.#ready.set(item, this.#prepareItem(item));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  readonly #ready = new WeakMap<MatchItem, PreparedItem>();
+
+  #prepareItem({ system, customer, fieldTimes }: MatchItem): PreparedItem {
+    const sourceId = sourceIdOf(system, customer);
+    const hash = createHash('sha256')
+      .update(JSON.stringify(customer))
+      .update(fieldTimes ? JSON.stringify(fieldTimes) : '')
+      .digest('hex');
+    const std = standardise(customer, this.config);
+    const self = { system, sourceId };
+    return {
+      system,
+      sourceId,
+      self,
+      key: keyOf(self),
+      customer,
+      fieldTimes,
+      hash,
+      std,
+      keys: blockingKeys(std),
+      stored: { record: asJsonb(customer), fieldTimes: asJsonb(fieldTimes ?? {}) },
+    };
+  }
+
   async #matchBatch(client: Client, items: MatchItem[]): Promise<UpsertResult[]> {
     const q = this.#q;
-    const prepared = items.map(({ system, customer, fieldTimes }) => {
-      const sourceId = sourceIdOf(system, customer);
-      const hash = createHash('sha256')
-        .update(JSON.stringify(customer))
-        .update(fieldTimes ? JSON.stringify(fieldTimes) : '')
-        .digest('hex');
-      const std = standardise(customer, this.config);
-      const self = { system, sourceId };
-      return {
-        system,
-        sourceId,
-        self,
-        key: keyOf(self),
-        customer,
-        fieldTimes,
-        hash,
-        std,
-        keys: blockingKeys(std),
-      };
+    const prepared = items.map((item) => {
+      const ready = this.#ready.get(item) ?? this.#prepareItem(item);
+      this.#ready.delete(item);
+      return ready;
     });
     // One round trip: the batch's stored rows (locked), the keys already stopped (too common), the stored
     // records sharing a live key with the batch, and the steward's accepted links of the batch's records.
     const allKeys = [...new Set(prepared.flatMap((p) => p.keys))];
     const read = (
       await this.#prepared<{
-        kind: 'x' | 'h' | 'l' | 's';
+        kind: 'x' | 'h' | 'r' | 'l' | 's';
         a: string | null;
         b: string | null;
         key: string | null;
@@ -388,18 +426,23 @@ export class MasterDataStore {
            select sr.* from x cross join lateral (
              select system, source_id, golden_id, content_hash, keys from ${q}.source_record sr
               where sr.system = x.s and sr.source_id = x.i for update) sr),
-         stop as materialized (select key from ${q}.block_stop where key = any($3::text[]))
+         stop as materialized (select key from ${q}.block_stop where key = any($3::text[])),
+         hits as materialized (
+           select bk.key, bk.system, bk.source_id from ${q}.block_key bk
+            where bk.key = any(array(select k from unnest($3::text[]) as k except select key from stop)))
          select 'x' as kind, system as a, source_id as b, null as key, null::jsonb as std, golden_id, content_hash, keys
            from existing
          union all
          select 's', null, null, null, null, null, null, coalesce(array_agg(key), '{}') from stop
          union all
-         select 'h', bk.system, bk.source_id, bk.key, sr.std, sr.golden_id, null, null from ${q}.block_key bk
-           -- A lookup per hit (offset 0 keeps it one): the planner cannot count the live keys and would
-           -- otherwise hash the whole source_record table for a handful of hits.
+         select 'h', system, source_id, key, null, null, null, null from hits
+         union all
+         -- Each record hit once, however many keys it shares, by one index probe (offset 0 keeps it one: the
+         -- planner cannot count the hits and would otherwise hash the whole source_record table for a few).
+         select 'r', d.system, d.source_id, null, sr.std, sr.golden_id, null, null
+           from (select distinct system, source_id from hits) d
            cross join lateral (select std, golden_id from ${q}.source_record sr
-                                where sr.system = bk.system and sr.source_id = bk.source_id offset 0) sr
-          where bk.key = any(array(select k from unnest($3::text[]) as k except select key from stop))
+                                where sr.system = d.system and sr.source_id = d.source_id offset 0) sr
          union all
          select 'l', x.s, x.i, null, null, sr.golden_id, null, null from x
            cross join lateral (
@@ -457,16 +500,17 @@ export class MasterDataStore {
     const storedByKey = new Map<string, Candidate[]>();
     const storedRecords = new Map<string, Candidate>();
     for (const row of read) {
-      if (row.kind !== 'h') continue;
+      if (row.kind !== 'r') continue;
       const self = { system: row.a ?? '', sourceId: row.b ?? '' };
       const key = keyOf(self);
+      storedRecords.set(key, { key, self, std: row.std as StandardCustomer, goldenId: row.golden_id });
+    }
+    for (const row of read) {
+      if (row.kind !== 'h') continue;
+      const key = keyOf({ system: row.a ?? '', sourceId: row.b ?? '' });
+      const candidate = storedRecords.get(key);
       // A record of the batch is compared as the batch's (below), never as it was stored.
-      if (inBatch.has(key)) continue;
-      let candidate = storedRecords.get(key);
-      if (!candidate) {
-        candidate = { key, self, std: row.std as StandardCustomer, goldenId: row.golden_id };
-        storedRecords.set(key, candidate);
-      }
+      if (!candidate || inBatch.has(key)) continue;
       const list = storedByKey.get(row.key ?? '') ?? [];
       list.push(candidate);
       storedByKey.set(row.key ?? '', list);
@@ -602,10 +646,10 @@ export class MasterDataStore {
       todo.map((t) => ({
         system: t.system,
         source_id: t.sourceId,
-        record: asJsonb(t.customer),
+        record: t.stored.record,
         std: t.std,
         content_hash: t.hash,
-        field_times: asJsonb(t.fieldTimes ?? {}),
+        field_times: t.stored.fieldTimes,
         keys: t.keys,
         golden_id: t.old?.golden_id ?? null,
       })),
