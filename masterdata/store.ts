@@ -15,20 +15,25 @@ import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
 import { blockingKeys, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
+import { erasedKeyHash } from './erasure.ts';
 import { Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, survive } from './survivorship.ts';
+import type { Sent } from './sync/changes.ts';
+import { heldView } from './sync/sent.ts';
 
 export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /** Per golden field: when the source changed it (ISO time), or null for a copy the hub wrote there. */
 export type FieldTimes = Partial<Record<string, string | null>>;
 
-export type Outcome = 'new' | 'merged' | 'review' | 'updated' | 'unchanged';
+/** `erased`: the record was erased (masterdata/erasure.ts) and is not matched again. */
+export type Outcome = 'new' | 'merged' | 'review' | 'updated' | 'unchanged' | 'erased';
 
 export interface UpsertResult {
   system: string;
   sourceId: string;
+  /** Empty for an erased record. */
   goldenId: string;
   outcome: Outcome;
   /** Candidate records scored for this record (pairs compared). */
@@ -49,11 +54,15 @@ interface Key {
   sourceId: string;
 }
 
-/** A record to match: the system it comes from, the canonical Customer, and its field times (masterdata/sync). */
+/**
+ * A record to match: the system it comes from, the canonical Customer, its field times and what the hub last
+ * sent to it and still stands (masterdata/sync; see `upsertIn`).
+ */
 export interface MatchItem {
   system: string;
   customer: CustomerPartyMaster;
   fieldTimes?: FieldTimes;
+  sent?: Sent | null;
 }
 
 const SEP = '\u001f';
@@ -153,6 +162,8 @@ interface PreparedItem {
   fieldTimes: FieldTimes | undefined;
   hash: string;
   std: StandardCustomer;
+  /** What it is scored as: `std`, or the record as its system holds it (`sent`, sync/sent.ts heldView). */
+  view: StandardCustomer;
   keys: string[];
   /** The record and its field times as the jsonb columns give them back. */
   stored: { record: CustomerPartyMaster; fieldTimes: FieldTimes };
@@ -303,7 +314,7 @@ export class MasterDataStore {
 
   /**
    * Matches and merges records in one transaction (bulk loads), with the results of matching them one after the
-   * other (see `matchIn`).
+   * other (see `matchIn`). Records erased before (masterdata/erasure.ts) are not loaded again: outcome `erased`.
    */
   async upsertBatch(
     items: MatchItem[],
@@ -311,7 +322,32 @@ export class MasterDataStore {
     alsoInTransaction?: (client: Client, results: UpsertResult[]) => Promise<void>,
   ): Promise<UpsertResult[]> {
     return this.transaction(async (client) => {
-      const out = await this.matchIn(client, items);
+      const hashes = items.map((item) => erasedKeyHash(item.system, sourceIdOf(item.system, item.customer)));
+      const erased = new Set(
+        (
+          await this.#prepared<{ key_hash: string }>(
+            client,
+            'erased-read',
+            `select key_hash from ${this.#q}.erased_key where key_hash = any($1::text[])`,
+            [hashes],
+          )
+        ).rows.map((r) => r.key_hash),
+      );
+      const matched = await this.matchIn(
+        client,
+        items.filter((_, i) => !erased.has(hashes[i] as string)),
+      );
+      const out = items.map((item, i) =>
+        erased.has(hashes[i] as string)
+          ? {
+              system: item.system,
+              sourceId: sourceIdOf(item.system, item.customer),
+              goldenId: '',
+              outcome: 'erased' as const,
+              compared: 0,
+            }
+          : (matched.shift() as UpsertResult),
+      );
       await alsoInTransaction?.(client, out);
       return out;
     });
@@ -319,15 +355,19 @@ export class MasterDataStore {
 
   /**
    * `fieldTimes`: per golden field, when the source changed it, or null for the hub's copy (masterdata/sync);
-   * absent, the record's updatedAt stands for every field, as before.
+   * absent, the record's updatedAt stands for every field, as before. `sent`: what the hub last sent to this
+   * record and still stands (sync/sent.ts). Records are scored as their systems hold them (`heldView`: with the
+   * hub's writes whose echo has not come yet, this one by `sent`, the others by their `sync_sent` rows); the
+   * record is stored, and blocked, as received.
    */
   async upsertIn(
     client: Client,
     system: string,
     customer: CustomerPartyMaster,
     fieldTimes?: FieldTimes,
+    sent?: Sent | null,
   ): Promise<UpsertResult> {
-    const [result] = await this.matchIn(client, [{ system, customer, fieldTimes }]);
+    const [result] = await this.matchIn(client, [{ system, customer, fieldTimes, sent }]);
     if (!result) throw new Error('no result for the record matched');
     return result;
   }
@@ -376,7 +416,7 @@ export class MasterDataStore {
 
   readonly #ready = new WeakMap<MatchItem, PreparedItem>();
 
-  #prepareItem({ system, customer, fieldTimes }: MatchItem): PreparedItem {
+  #prepareItem({ system, customer, fieldTimes, sent }: MatchItem): PreparedItem {
     const sourceId = sourceIdOf(system, customer);
     const hash = createHash('sha256')
       .update(JSON.stringify(customer))
@@ -393,9 +433,16 @@ export class MasterDataStore {
       fieldTimes,
       hash,
       std,
+      view: this.#held(customer, sent) ?? std,
       keys: blockingKeys(std),
       stored: { record: asJsonb(customer), fieldTimes: asJsonb(fieldTimes ?? {}) },
     };
+  }
+
+  /** A record as its system holds it, standardised for scoring, or null when that is the record as received. */
+  #held(record: CustomerPartyMaster | null, sent: Sent | null | undefined): StandardCustomer | null {
+    const view = record && heldView(record, sent);
+    return view ? standardise(view, this.config) : null;
   }
 
   async #matchBatch(client: Client, items: MatchItem[]): Promise<UpsertResult[]> {
@@ -406,7 +453,8 @@ export class MasterDataStore {
       return ready;
     });
     // One round trip: the batch's stored rows (locked), the keys already stopped (too common), the stored
-    // records sharing a live key with the batch, and the steward's accepted links of the batch's records.
+    // records sharing a live key with the batch, and the steward's accepted links of the batch's records. With a
+    // record the hub has written to, the record and what the hub last sent there (scored as its system holds it).
     const allKeys = [...new Set(prepared.flatMap((p) => p.keys))];
     const read = (
       await this.#prepared<{
@@ -418,6 +466,9 @@ export class MasterDataStore {
         golden_id: string | null;
         content_hash: string | null;
         keys: string[] | null;
+        record: CustomerPartyMaster | null;
+        sent_fields: string[] | null;
+        sent_vals: Record<string, unknown> | null;
       }>(
         client,
         'match-read',
@@ -430,21 +481,29 @@ export class MasterDataStore {
          hits as materialized (
            select bk.key, bk.system, bk.source_id from ${q}.block_key bk
             where bk.key = any(array(select k from unnest($3::text[]) as k except select key from stop)))
-         select 'x' as kind, system as a, source_id as b, null as key, null::jsonb as std, golden_id, content_hash, keys
-           from existing
+         select 'x' as kind, e.system as a, e.source_id as b, null as key, null::jsonb as std, e.golden_id,
+                e.content_hash, e.keys, null::jsonb as record, ss.fields as sent_fields, ss.vals as sent_vals
+           from existing e
+           left join lateral (select fields, vals from ${q}.sync_sent ss
+                               where ss.golden_id = e.golden_id and ss.system = e.system
+                                 and ss.source_id = e.source_id offset 0) ss on true
          union all
-         select 's', null, null, null, null, null, null, coalesce(array_agg(key), '{}') from stop
+         select 's', null, null, null, null, null, null, coalesce(array_agg(key), '{}'), null, null, null from stop
          union all
-         select 'h', system, source_id, key, null, null, null, null from hits
+         select 'h', system, source_id, key, null, null, null, null, null, null, null from hits
          union all
          -- Each record hit once, however many keys it shares, by one index probe (offset 0 keeps it one: the
          -- planner cannot count the hits and would otherwise hash the whole source_record table for a few).
-         select 'r', d.system, d.source_id, null, sr.std, sr.golden_id, null, null
+         select 'r', d.system, d.source_id, null, sr.std, sr.golden_id, null, null,
+                case when ss.fields is not null then sr.record end, ss.fields, ss.vals
            from (select distinct system, source_id from hits) d
-           cross join lateral (select std, golden_id from ${q}.source_record sr
+           cross join lateral (select std, golden_id, record from ${q}.source_record sr
                                 where sr.system = d.system and sr.source_id = d.source_id offset 0) sr
+           left join lateral (select fields, vals from ${q}.sync_sent ss
+                               where ss.golden_id = sr.golden_id and ss.system = d.system
+                                 and ss.source_id = d.source_id offset 0) ss on true
          union all
-         select 'l', x.s, x.i, null, null, sr.golden_id, null, null from x
+         select 'l', x.s, x.i, null, null, sr.golden_id, null, null, null, null, null from x
            cross join lateral (
              select b_system as s, b_id as i from ${q}.match_pair mp
               where mp.a_system = x.s and mp.a_id = x.i and mp.status = 'accepted'
@@ -456,7 +515,9 @@ export class MasterDataStore {
         [prepared.map((p) => p.system), prepared.map((p) => p.sourceId), allKeys],
       )
     ).rows;
-    type StoredRow = { golden_id: string | null; content_hash: string; keys: string[] };
+    type StoredRow = { golden_id: string | null; content_hash: string; keys: string[]; sent: Sent | null };
+    const sentOf = (r: (typeof read)[number]): Sent | null =>
+      r.sent_fields ? { fields: r.sent_fields, vals: r.sent_vals ?? {} } : null;
     const existing = new Map<string, StoredRow>();
     const accepted = new Map<string, Array<string | null>>();
     for (const r of read) {
@@ -465,6 +526,7 @@ export class MasterDataStore {
           golden_id: r.golden_id,
           content_hash: r.content_hash ?? '',
           keys: r.keys ?? [],
+          sent: sentOf(r),
         });
       } else if (r.kind === 'l') {
         const k = keyOf({ system: r.a ?? '', sourceId: r.b ?? '' });
@@ -493,7 +555,10 @@ export class MasterDataStore {
     interface Candidate {
       key: string;
       self: Key;
+      /** As received (its blocking keys come from it). */
       std: StandardCustomer;
+      /** As its system holds it (scored). */
+      view: StandardCustomer;
       goldenId: string | null;
     }
     const inBatch = new Set(todo.map((t) => t.key));
@@ -503,7 +568,9 @@ export class MasterDataStore {
       if (row.kind !== 'r') continue;
       const self = { system: row.a ?? '', sourceId: row.b ?? '' };
       const key = keyOf(self);
-      storedRecords.set(key, { key, self, std: row.std as StandardCustomer, goldenId: row.golden_id });
+      const std = row.std as StandardCustomer;
+      const view = this.#held(row.record, sentOf(row)) ?? std;
+      storedRecords.set(key, { key, self, std, view, goldenId: row.golden_id });
     }
     for (const row of read) {
       if (row.kind !== 'h') continue;
@@ -541,7 +608,9 @@ export class MasterDataStore {
         for (const c of storedByKey.get(k) ?? []) candidates.set(c.key, c);
         for (const c of batchByKey.get(k) ?? []) candidates.set(c.key, c);
       }
-      const me: Candidate = { key: t.key, self: t.self, std: t.std, goldenId: null };
+      // To the batch's later records it is a stored record: scored as its system holds it by its sync_sent row.
+      const view = this.#held(t.customer, t.old?.sent) ?? t.std;
+      const me: Candidate = { key: t.key, self: t.self, std: t.std, view, goldenId: null };
       for (const k of t.keys) {
         const list = batchByKey.get(k) ?? [];
         list.push(me);
@@ -549,7 +618,7 @@ export class MasterDataStore {
       }
       compared.set(t.key, candidates.size);
       for (const c of candidates.values()) {
-        const score = this.#scorer.score(t.std, c.std);
+        const score = this.#scorer.score(t.view, c.view);
         if (score.probability < review) continue;
         const [a, b] = t.key < c.key ? [t.self, c.self] : [c.self, t.self];
         const status = score.probability >= autoMerge ? 'auto' : 'review';
@@ -1252,7 +1321,7 @@ export class MasterDataStore {
           historyId,
         ])
       ).rows[0];
-      if (!h || h.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
+      if (h?.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
       if (h.undone_by) throw new NonRetriableError(`merge ${historyId} was already undone`);
       let current = h.golden_id;
       for (let hops = 0; hops < 1000; hops++) {
