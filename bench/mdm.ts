@@ -160,6 +160,13 @@ interface Level {
   nodeCpuMsPerRecord: number;
   postgresCpuMsPerRecord: number | null;
   blockingRecall: number;
+  /**
+   * Pairwise precision, recall and F1 of the clusters over every record loaded so far (truth: the person each
+   * record was made from), which are those of matching the records one at a time (store.ts matchIn).
+   */
+  precision: number;
+  recall: number;
+  f1: number;
   duplicatesFound: number;
   newPeopleMerged: number;
   stoppedKeys: number;
@@ -309,6 +316,20 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
       [dups.map((d) => idOf(d.original)), dups.map((d) => idOf(d.duplicate))],
     )
   ).rows[0]?.n;
+  // Pairwise quality of the whole data set: pairs in one cluster, pairs of one person, and both.
+  const quality = (
+    await pool.query<{ predicted: string; truth: string; both: string }>(
+      `with r as materialized (
+         select golden_id as g, substring(source_id from '^rec-([0-9]+)-') as e from ${q}.source_record
+          where system = 'febrl')
+       select (select coalesce(sum(n * (n - 1) / 2), 0) from (select count(*) as n from r group by g) x) as predicted,
+              (select coalesce(sum(n * (n - 1) / 2), 0) from (select count(*) as n from r group by e) x) as truth,
+              (select coalesce(sum(n * (n - 1) / 2), 0) from (select count(*) as n from r group by g, e) x) as both`,
+    )
+  ).rows[0];
+  const tp = Number(quality?.both ?? 0);
+  const precision = tp / Math.max(Number(quality?.predicted ?? 0), 1);
+  const recall = tp / Math.max(Number(quality?.truth ?? 0), 1);
   const after = await store.stats();
   const stopCount = (await pool.query<{ n: string }>(`select count(*) as n from ${q}.block_stop`)).rows[0]?.n;
   const size = (
@@ -330,6 +351,9 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
     nodeCpuMsPerRecord: (nodeCpu.user + nodeCpu.system) / 1000 / items.length,
     postgresCpuMsPerRecord: pgCpu0 === null || pgCpu1 === null ? null : (pgCpu1 - pgCpu0) / items.length,
     blockingRecall: dups.length ? blocked / dups.length : 1,
+    precision,
+    recall,
+    f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
     duplicatesFound: dups.length ? Number(found) / dups.length : 1,
     newPeopleMerged: freshMerged,
     stoppedKeys: Number(stopCount),
@@ -349,7 +373,7 @@ try {
     const result = await measure(level, preloadRate);
     levels.push(result);
     say(
-      `  ${result.recordsPerSecond.toFixed(0)} records/s (${result.ratioToPlainInsert.toFixed(3)} of a plain insert's ${result.plainInsertRecordsPerSecond.toFixed(0)}), one per transaction ${result.singleRecordsPerSecond.toFixed(0)}/s, ${result.pairsComparedPerRecord.toFixed(1)} pairs/record, blocking recall ${result.blockingRecall.toFixed(4)}`,
+      `  ${result.recordsPerSecond.toFixed(0)} records/s (${result.ratioToPlainInsert.toFixed(3)} of a plain insert's ${result.plainInsertRecordsPerSecond.toFixed(0)}), one per transaction ${result.singleRecordsPerSecond.toFixed(0)}/s, ${result.pairsComparedPerRecord.toFixed(1)} pairs/record, blocking recall ${result.blockingRecall.toFixed(4)}, F1 ${result.f1.toFixed(4)}`,
     );
   }
   const pgSettings = Object.fromEntries(
@@ -370,7 +394,7 @@ try {
   else {
     const mb = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(0)} MB`);
     process.stdout.write(
-      [
+      `${[
         `mdm incremental match + merge, FEBRL-like people, ${MEASURE} records a level (half duplicates of loaded people), ${BATCH} per transaction, maxBlockSize ${config.blocking.maxBlockSize}`,
         ...levels.map((l) =>
           [
@@ -378,10 +402,11 @@ try {
             `    ${l.recordsPerSecond.toFixed(0)} records/s; plain insert ${l.plainInsertRecordsPerSecond.toFixed(0)} records/s (ratio ${l.ratioToPlainInsert.toFixed(3)}); one per transaction ${l.singleRecordsPerSecond.toFixed(0)} records/s; loading ${l.preloadRecordsPerSecond.toFixed(0)} records/s`,
             `    CPU per record: ${l.nodeCpuMsPerRecord.toFixed(2)} ms here, ${l.postgresCpuMsPerRecord === null ? 'n/a' : `${l.postgresCpuMsPerRecord.toFixed(2)} ms`} in PostgreSQL`,
             `    ${l.pairsComparedPerRecord.toFixed(1)} pairs compared per record; blocking recall ${l.blockingRecall.toFixed(4)} (${l.stoppedKeys} keys stopped); duplicates found ${l.duplicatesFound.toFixed(4)}; new people merged into someone ${l.newPeopleMerged}`,
+            `    pairwise over all ${l.sourceRecords.toLocaleString('en')} records: precision ${l.precision.toFixed(4)}, recall ${l.recall.toFixed(4)}, F1 ${l.f1.toFixed(4)}`,
             `    peak RSS ${mb(l.peakRssMb)} (this process), ${mb(l.postgresPeakMb)} (its PostgreSQL backends, shared buffers they touched included; shared_buffers ${pgSettings.shared_buffers})`,
           ].join('\n'),
         ),
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
   }
 } catch (error) {
