@@ -198,6 +198,7 @@ function window(size: number): { items: LabelledRecord[]; dups: Person[]; fresh:
 async function matchAll(batches: Iterable<LabelledRecord[]>, onResults: (results: UpsertResult[]) => void) {
   let inFlight: Promise<void> = Promise.resolve();
   for (const batch of batches) {
+    if (stopRequested) await inFlight.catch(() => undefined);
     checkStop();
     await store.prepare(batch);
     await inFlight;
@@ -232,7 +233,11 @@ async function preload(target: number, started: number): Promise<number> {
       lastSay = now;
       const rate = (originalsLoaded - from) / ((now - t0) / 1000);
       const eta = (target - originalsLoaded) / rate;
-      progress = samplePostgresMemory().then(() => undefined);
+      // Not awaited here; a sample still running when a signal ends the run must not fail it.
+      progress = samplePostgresMemory().then(
+        () => undefined,
+        () => undefined,
+      );
       say(
         `  loading golden records: ${originalsLoaded.toLocaleString('en')} / ${target.toLocaleString('en')}  ${rate.toFixed(0)} records/s  ${eta > 0 ? `~${Math.ceil(eta / 60)} min left` : ''}  (${((now - started) / 60000).toFixed(1)} min so far)`,
       );
