@@ -482,7 +482,18 @@ export class MasterDataStore {
          stop as materialized (select key from ${q}.block_stop where key = any($3::text[])),
          hits as materialized (
            select bk.key, bk.system, bk.source_id from ${q}.block_key bk
-            where bk.key = any(array(select k from unnest($3::text[]) as k except select key from stop)))
+            where bk.key = any(array(select k from unnest($3::text[]) as k except select key from stop))),
+         -- Each record hit once, however many keys it shares, by one index probe (offset 0 keeps it one: the
+         -- planner cannot count the hits and would otherwise hash the whole source_record table for a few).
+         cand as materialized (
+           select d.system, d.source_id, sr.std, sr.golden_id from (select distinct system, source_id from hits) d
+             cross join lateral (select std, golden_id from ${q}.source_record sr
+                                  where sr.system = d.system and sr.source_id = d.source_id offset 0) sr),
+         -- What the hub sent to them, in one index scan (few records have a row; a probe per candidate cost
+         -- about a tenth of the statement's buffer accesses on an empty table).
+         sent as materialized (
+           select ss.golden_id, ss.system, ss.source_id, ss.fields, ss.vals from ${q}.sync_sent ss
+            where ss.golden_id = any(array(select golden_id from cand where golden_id is not null)))
          select 'x' as kind, e.system as a, e.source_id as b, null as key, null::jsonb as std, e.golden_id,
                 e.content_hash, e.keys, null::jsonb as record, ss.fields as sent_fields, ss.vals as sent_vals
            from existing e
@@ -494,24 +505,21 @@ export class MasterDataStore {
          union all
          select 'h', system, source_id, key, null, null, null, null, null, null, null from hits
          union all
-         -- Each record hit once, however many keys it shares, by one index probe (offset 0 keeps it one: the
-         -- planner cannot count the hits and would otherwise hash the whole source_record table for a few).
-         select 'r', d.system, d.source_id, null, sr.std, sr.golden_id, null, null,
-                case when ss.fields is not null then sr.record end, ss.fields, ss.vals
-           from (select distinct system, source_id from hits) d
-           cross join lateral (select std, golden_id, record from ${q}.source_record sr
-                                where sr.system = d.system and sr.source_id = d.source_id offset 0) sr
-           left join lateral (select fields, vals from ${q}.sync_sent ss
-                               where ss.golden_id = sr.golden_id and ss.system = d.system
-                                 and ss.source_id = d.source_id offset 0) ss on true
+         select 'r', c.system, c.source_id, null, c.std, c.golden_id, null, null,
+                case when s.fields is not null then
+                  (select record from ${q}.source_record sr where sr.system = c.system and sr.source_id = c.source_id)
+                end, s.fields, s.vals
+           from cand c
+           left join sent s on s.golden_id = c.golden_id and s.system = c.system and s.source_id = c.source_id
          union all
-         select 'l', x.s, x.i, null, null, sr.golden_id, null, null, null, null, null from x
+         -- Accepted links of the records stored already (a new record has none that count).
+         select 'l', e.system, e.source_id, null, null, sr.golden_id, null, null, null, null, null from existing e
            cross join lateral (
              select b_system as s, b_id as i from ${q}.match_pair mp
-              where mp.a_system = x.s and mp.a_id = x.i and mp.status = 'accepted'
+              where mp.a_system = e.system and mp.a_id = e.source_id and mp.status = 'accepted'
              union all
              select a_system, a_id from ${q}.match_pair mp
-              where mp.b_system = x.s and mp.b_id = x.i and mp.status = 'accepted' offset 0) other
+              where mp.b_system = e.system and mp.b_id = e.source_id and mp.status = 'accepted' offset 0) other
            left join lateral (select golden_id from ${q}.source_record sr
                                where sr.system = other.s and sr.source_id = other.i offset 0) sr on true`,
         [prepared.map((p) => p.system), prepared.map((p) => p.sourceId), allKeys],
