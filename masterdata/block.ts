@@ -3,16 +3,30 @@
  * match is missed only when every one of them fails at once (a typo in both names, and a new email, and a new
  * phone, and a new address…). Blocking is where recall is won or lost.
  *
- * Keys depend on the record alone (never on how many records share them), so the set of compared pairs, and with
- * it the clusters, does not depend on arrival order.
+ * Keys depend on the record alone, so the set of compared pairs, and with it the clusters, does not depend on
+ * arrival order. A key that too many records hold stops proposing pairs (`blocking.maxBlockSize`, store.ts); for
+ * the keys that grow common first (a name, a birth date), narrower keys within the same block keep proposing the
+ * pairs that matter: a name with the birth month, a birth date with an initial. While the wide key proposes pairs
+ * the narrow ones add none (their blocks lie inside its block), so they change nothing until it stops.
  */
 import doubleMetaphone from 'talisman/phonetics/double-metaphone.js';
 import type { StandardCustomer } from './standardise.ts';
 
+/** Double Metaphone is the costliest part of blocking and names repeat: results are remembered (bounded). */
+const phonetics = new Map<string, string>();
 const phonetic = (word: string): string => {
-  const [primary] = doubleMetaphone(word.replace(/[^a-z]/g, ''));
-  return primary || word.slice(0, 4);
+  let code = phonetics.get(word);
+  if (code === undefined) {
+    const [primary] = doubleMetaphone(word.replace(/[^a-z]/g, ''));
+    code = primary || word.slice(0, 4);
+    if (phonetics.size >= 100_000) phonetics.clear();
+    phonetics.set(word, code);
+  }
+  return code;
 };
+
+/** Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). */
+export const KEY_VERSION = 2;
 
 export function blockingKeys(s: StandardCustomer): string[] {
   const keys = new Set<string>();
@@ -27,20 +41,29 @@ export function blockingKeys(s: StandardCustomer): string[] {
   if (s.partyType === 'PERSON' || s.partyType === 'UNKNOWN') {
     // Both orders, so a record with first and family name swapped shares the keys of the straight one.
     const parts = [...new Set([s.givenName, s.givenFormal, s.familyName])].filter((p): p is string => !!p);
+    const month = s.birthDate?.slice(0, 7);
     for (const a of parts) {
       for (const b of parts) {
         if (a === b && parts.length > 1) continue;
         keys.add(`n:${phonetic(a)}:${b[0] ?? ''}`);
+        if (month) keys.add(`n:${phonetic(a)}:${b[0] ?? ''}:${month}`);
       }
     }
-    if (s.birthDate) keys.add(`b:${s.birthDate}`);
+    if (s.birthDate) {
+      keys.add(`b:${s.birthDate}`);
+      for (const p of parts) keys.add(`b:${s.birthDate}:${p[0] ?? ''}`);
+    }
   }
   if ((s.partyType === 'ORGANIZATION' || s.partyType === 'UNKNOWN') && s.orgName) {
     const tokens = s.orgName.split(' ').filter((t) => t !== '&' && t !== 'and' && t !== 'et' && t !== 'und');
     const [t0 = '', t1] = tokens;
-    keys.add(`o1:${phonetic(t0)}:${t1?.[0] ?? ''}`);
-    if (t1) keys.add(`o2:${t0.slice(0, 2)}:${phonetic(t1)}`);
-    keys.add(`o3:${s.orgName.replace(/ /g, '').slice(0, 5)}`);
+    const city = s.city ? `:${s.city.slice(0, 3)}` : '';
+    const o = [`o1:${phonetic(t0)}:${t1?.[0] ?? ''}`, `o3:${s.orgName.replace(/ /g, '').slice(0, 5)}`];
+    if (t1) o.push(`o2:${t0.slice(0, 2)}:${phonetic(t1)}`);
+    for (const key of o) {
+      keys.add(key);
+      if (city) keys.add(`${key}${city}`);
+    }
   }
   return [...keys].sort();
 }

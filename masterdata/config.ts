@@ -102,6 +102,18 @@ export const mdmConfigSchema = z
           .describe('Domains that are one mailbox provider'),
       })
       .prefault({}),
+    blocking: z
+      .object({
+        maxBlockSize: z
+          .number()
+          .int()
+          .min(2)
+          .default(30)
+          .describe(
+            'A blocking key held by more records than this stops proposing pairs (too common to tell customers apart); its narrower keys still block',
+          ),
+      })
+      .prefault({}),
     defaultCountry: z
       .string()
       .regex(/^[A-Z]{2}$/)

@@ -261,10 +261,14 @@ export async function eraseCustomer(
       await client.query(`delete from ${q}.customer_case where customer_keys && $1::text[]`, [keys]),
     );
     counts.blockingKeys = count(
-      await client.query(`delete from ${q}.block_key where (system, source_id) in ${memberJoin}`, [
-        systemsOf,
-        sourceIdsOf,
-      ]),
+      // By the keys each record was indexed under (source_record.keys): block_key has no index by record.
+      await client.query(
+        `delete from ${q}.block_key bk
+          using (select sr.system, sr.source_id, unnest(sr.keys) as key from ${q}.source_record sr
+                  where (sr.system, sr.source_id) in ${memberJoin}) k
+          where bk.key = k.key and bk.system = k.system and bk.source_id = k.source_id`,
+        [systemsOf, sourceIdsOf],
+      ),
     );
     // Every scored pair and steward decision with one of its records: they name the records and their scores.
     counts.scoredPairs = count(

@@ -22,7 +22,7 @@ import { FormatError } from '../formats/index.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CanonicalRecord, type CompiledMapping, MappingError, mapDocument } from '../mappings/index.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
-import type { MasterDataStore, Outcome } from './store.ts';
+import type { MasterDataStore, MatchItem, Outcome } from './store.ts';
 
 export interface LoadProgress {
   lines: number;
@@ -259,26 +259,35 @@ async function load(
   const resumedFrom = previous?.lines ?? 0;
   const started = Date.now();
   let done = resumedFrom;
-  let batch: CustomerPartyMaster[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const position = done + batch.length;
-    await store.upsertBatch(
-      batch.map((customer) => ({ system, customer })),
-      async (client, results) => {
+  // One batch in the database at a time; the next one is read and prepared (standardised, keyed) meanwhile.
+  let inFlight: Promise<void> = Promise.resolve();
+  const submit = async (items: MatchItem[]) => {
+    await store.prepare(items);
+    await inFlight;
+    const position = done + items.length;
+    inFlight = store
+      .upsertBatch(items, async (client, results) => {
         for (const r of results) counts[r.outcome]++;
         await store.saveProgress(client, runKey, system, path, position, counts);
-      },
-    );
-    done = position;
-    batch = [];
-    options.onProgress?.({ lines: done, totalLines, counts: { ...counts } });
+      })
+      .then(() => {
+        done = position;
+        options.onProgress?.({ lines: done, totalLines, counts: { ...counts } });
+      });
+    // Awaited by the next submit or at the end; until then a failure must not count as unhandled.
+    inFlight.catch(() => undefined);
   };
+  let batch: MatchItem[] = [];
   for await (const customer of source.customers(resumedFrom)) {
-    batch.push(customer);
-    if (batch.length >= batchSize) await flush();
+    batch.push({ system, customer });
+    if (batch.length >= batchSize) {
+      const items = batch;
+      batch = [];
+      await submit(items);
+    }
   }
-  await flush();
+  if (batch.length > 0) await submit(batch);
+  await inFlight;
   const seconds = (Date.now() - started) / 1000;
   return {
     system,

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { NonRetriableError } from '../lib/errors.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
-import { blockingKeys } from './block.ts';
+import { blockingKeys, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { Scorer } from './score.ts';
@@ -54,6 +54,17 @@ interface Key {
   sourceId: string;
 }
 
+/**
+ * A record to match: the system it comes from, the canonical Customer, its field times and what the hub last
+ * sent to it and still stands (masterdata/sync; see `upsertIn`).
+ */
+export interface MatchItem {
+  system: string;
+  customer: CustomerPartyMaster;
+  fieldTimes?: FieldTimes;
+  sent?: Sent | null;
+}
+
 const SEP = '\u001f';
 const keyOf = (k: Key) => `${k.system}${SEP}${k.sourceId}`;
 const splitKey = (key: string): Key => {
@@ -61,6 +72,25 @@ const splitKey = (key: string): Key => {
   return { system: key.slice(0, at), sourceId: key.slice(at + 1) };
 };
 const lessKey = (a: Key, b: Key) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
+
+/** jsonb's order of object keys: shorter first, then bytewise. */
+function jsonbKeyOrder(a: string, b: string): number {
+  return Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+function reorder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reorder);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort(jsonbKeyOrder))
+    out[k] = reorder((value as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** A value as it comes back from a jsonb column: through JSON, its object keys in jsonb's order. */
+function asJsonb<T>(value: T): T {
+  return reorder(JSON.parse(JSON.stringify(value))) as T;
+}
 
 /** The golden id of a cluster: derived from its smallest member key, so it does not depend on arrival order. */
 export function goldenIdFor(founding: Key): string {
@@ -114,6 +144,40 @@ class UnionFind {
 
 type Client = pg.PoolClient;
 
+interface MemberRow {
+  system: string;
+  source_id: string;
+  record: CustomerPartyMaster;
+  golden_id: string | null;
+  field_times: FieldTimes;
+}
+
+/** A record to match with what needs no database worked out (MasterDataStore.prepare). */
+interface PreparedItem {
+  system: string;
+  sourceId: string;
+  self: Key;
+  key: string;
+  customer: CustomerPartyMaster;
+  fieldTimes: FieldTimes | undefined;
+  hash: string;
+  std: StandardCustomer;
+  /** What it is scored as: `std`, or the record as its system holds it (`sent`, sync/sent.ts heldView). */
+  view: StandardCustomer;
+  keys: string[];
+  /** The record and its field times as the jsonb columns give them back. */
+  stored: { record: CustomerPartyMaster; fieldTimes: FieldTimes };
+}
+
+/** A record of a batch as it will be stored; `golden_id` is the one it had before (null: new). */
+interface FreshRow extends MemberRow {
+  std: StandardCustomer;
+  content_hash: string;
+  keys: string[];
+  /** Whether source_record holds it already (read, and locked, by the batch). */
+  stored: boolean;
+}
+
 interface GoldenRow {
   golden_id: string;
   founding_system: string;
@@ -145,8 +209,75 @@ export class MasterDataStore {
     this.#scorer = options.scorer ?? Scorer.fromConfig(options.config);
   }
 
+  /**
+   * A statement prepared once per connection (the matcher's statements are planned once instead of on every
+   * record: for one record, planning took longer than running them).
+   */
+  #prepared<R extends pg.QueryResultRow>(client: Client, id: string, text: string, values: unknown[]) {
+    const name = `mdm_${createHash('sha1').update(`${this.schema}\u0000${id}`).digest('hex').slice(0, 16)}`;
+    return client.query<R>({ name, text, values });
+  }
+
   async migrate(): Promise<string[]> {
-    return migrate(this.pool, this.schema, MIGRATIONS);
+    const applied = await migrate(this.pool, this.schema, MIGRATIONS);
+    await this.#rekey();
+    return applied;
+  }
+
+  /**
+   * Re-indexes the stored records under the current blocking keys when block.ts changed them (KEY_VERSION), a
+   * page at a time, each page in a transaction under the matcher's lock. Idempotent: a rekey that stops is
+   * finished by the next migrate.
+   */
+  async #rekey(): Promise<void> {
+    const q = this.#q;
+    const version = (
+      await this.pool.query<{ key_version: number }>(`select key_version from ${q}.block_meta`)
+    ).rows[0]?.key_version;
+    if (version === undefined || version >= KEY_VERSION) return;
+    let after: [string, string] = ['', ''];
+    for (let more = true; more; ) {
+      more = await this.transaction(async (client) => {
+        const rows = (
+          await client.query<{ system: string; source_id: string; std: StandardCustomer; keys: string[] }>(
+            `select system, source_id, std, keys from ${q}.source_record where (system, source_id) > ($1, $2)
+              order by system, source_id limit 2000`,
+            after,
+          )
+        ).rows;
+        const gone: Array<[string, string, string]> = [];
+        const added: Array<[string, string, string]> = [];
+        const rekeyed = rows.map((r) => {
+          const keys = blockingKeys(r.std);
+          const old = new Set(r.keys);
+          for (const k of keys) if (!old.has(k)) added.push([k, r.system, r.source_id]);
+          for (const k of old) if (!keys.includes(k)) gone.push([k, r.system, r.source_id]);
+          return { system: r.system, source_id: r.source_id, keys };
+        });
+        await client.query(
+          `with gone as (delete from ${q}.block_key bk using unnest($1::text[], $2::text[], $3::text[]) as g(k, s, i)
+                          where bk.key = g.k and bk.system = g.s and bk.source_id = g.i),
+                added as (insert into ${q}.block_key (key, system, source_id)
+                          select * from unnest($4::text[], $5::text[], $6::text[]) on conflict do nothing)
+           update ${q}.source_record sr set keys = x.keys
+             from jsonb_to_recordset($7::jsonb) as x(system text, source_id text, keys text[])
+            where sr.system = x.system and sr.source_id = x.source_id`,
+          [
+            gone.map((g) => g[0]),
+            gone.map((g) => g[1]),
+            gone.map((g) => g[2]),
+            added.map((a) => a[0]),
+            added.map((a) => a[1]),
+            added.map((a) => a[2]),
+            JSON.stringify(rekeyed),
+          ],
+        );
+        const last = rows.at(-1);
+        if (last) after = [last.system, last.source_id];
+        return rows.length === 2000;
+      });
+    }
+    await this.pool.query(`update ${q}.block_meta set key_version = $1`, [KEY_VERSION]);
   }
 
   async close(): Promise<void> {
@@ -157,8 +288,8 @@ export class MasterDataStore {
   async transaction<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('begin');
-      await this.lock(client);
+      // One round trip for both (the schema name is a checked identifier, see quoteSchema).
+      await client.query(`begin; select pg_advisory_xact_lock(hashtext('mdm:${this.schema}'))`);
       const result = await fn(client);
       await client.query('commit');
       return result;
@@ -184,38 +315,41 @@ export class MasterDataStore {
   }
 
   /**
-   * Matches and merges records one after the other, in one transaction (bulk loads). Records erased before
-   * (masterdata/erasure.ts) are not loaded again: outcome `erased`.
+   * Matches and merges records in one transaction (bulk loads), with the results of matching them one after the
+   * other (see `matchIn`). Records erased before (masterdata/erasure.ts) are not loaded again: outcome `erased`.
    */
   async upsertBatch(
-    items: Array<{ system: string; customer: CustomerPartyMaster }>,
+    items: MatchItem[],
     /** Runs in the same transaction after the batch (a load's resume position, an inbox entry). */
     alsoInTransaction?: (client: Client, results: UpsertResult[]) => Promise<void>,
   ): Promise<UpsertResult[]> {
     return this.transaction(async (client) => {
-      const keyed = items.map((item) => ({ ...item, sourceId: sourceIdOf(item.system, item.customer) }));
+      const hashes = items.map((item) => erasedKeyHash(item.system, sourceIdOf(item.system, item.customer)));
       const erased = new Set(
         (
-          await client.query<{ key_hash: string }>(
+          await this.#prepared<{ key_hash: string }>(
+            client,
+            'erased-read',
             `select key_hash from ${this.#q}.erased_key where key_hash = any($1::text[])`,
-            [keyed.map((k) => erasedKeyHash(k.system, k.sourceId))],
+            [hashes],
           )
         ).rows.map((r) => r.key_hash),
       );
-      const out: UpsertResult[] = [];
-      for (const item of keyed) {
-        if (erased.has(erasedKeyHash(item.system, item.sourceId))) {
-          out.push({
-            system: item.system,
-            sourceId: item.sourceId,
-            goldenId: '',
-            outcome: 'erased',
-            compared: 0,
-          });
-          continue;
-        }
-        out.push(await this.upsertIn(client, item.system, item.customer));
-      }
+      const matched = await this.matchIn(
+        client,
+        items.filter((_, i) => !erased.has(hashes[i] as string)),
+      );
+      const out = items.map((item, i) =>
+        erased.has(hashes[i] as string)
+          ? {
+              system: item.system,
+              sourceId: sourceIdOf(item.system, item.customer),
+              goldenId: '',
+              outcome: 'erased' as const,
+              compared: 0,
+            }
+          : (matched.shift() as UpsertResult),
+      );
       await alsoInTransaction?.(client, out);
       return out;
     });
@@ -235,151 +369,468 @@ export class MasterDataStore {
     fieldTimes?: FieldTimes,
     sent?: Sent | null,
   ): Promise<UpsertResult> {
-    const q = this.#q;
+    const [result] = await this.matchIn(client, [{ system, customer, fieldTimes, sent }]);
+    if (!result) throw new Error('no result for the record matched');
+    return result;
+  }
+
+  /**
+   * Matches and merges records in the client's transaction (which must hold the matcher's lock), with a
+   * handful of statements per batch instead of per record. The pairs scored, and so the clusters, golden ids and
+   * golden values, are those of matching the records one after the other: each record is compared with the
+   * stored records it shares a key with and with the earlier records of the batch it shares a key with, then
+   * the clusters all of them touch are recomputed once. A record that comes twice in a batch starts a new
+   * sub-batch, so the second sees the first. What differs from one transaction per record is only what nobody
+   * saw: a golden record born and merged within one batch is never written, and the merge history has one
+   * entry per batch and cluster. Each result's golden id is the record's golden id at the end of the batch.
+   */
+  async matchIn(client: Client, items: MatchItem[]): Promise<UpsertResult[]> {
+    const out: UpsertResult[] = [];
+    const seen = new Set<string>();
+    let start = 0;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as MatchItem;
+      const key = keyOf({ system: item.system, sourceId: sourceIdOf(item.system, item.customer) });
+      if (seen.has(key)) {
+        out.push(...(await this.#matchBatch(client, items.slice(start, i))));
+        start = i;
+        seen.clear();
+      }
+      seen.add(key);
+    }
+    if (start < items.length) out.push(...(await this.#matchBatch(client, items.slice(start))));
+    return out;
+  }
+
+  /**
+   * Does the matcher's work on records that needs no database (ids, content hash, comparison forms, blocking
+   * keys, the stored form), ahead of `upsertBatch`: a loader prepares its next batch while PostgreSQL works on
+   * the current one. Pure CPU, in slices that give the event loop back; kept per item object until matched.
+   */
+  async prepare(items: MatchItem[], slice = 25): Promise<void> {
+    for (let i = 0; i < items.length; i += slice) {
+      for (const item of items.slice(i, i + slice)) {
+        if (!this.#ready.has(item)) this.#ready.set(item, this.#prepareItem(item));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  readonly #ready = new WeakMap<MatchItem, PreparedItem>();
+
+  #prepareItem({ system, customer, fieldTimes, sent }: MatchItem): PreparedItem {
     const sourceId = sourceIdOf(system, customer);
-    const self: Key = { system, sourceId };
     const hash = createHash('sha256')
       .update(JSON.stringify(customer))
       .update(fieldTimes ? JSON.stringify(fieldTimes) : '')
       .digest('hex');
-    const existing = (
-      await client.query<{ golden_id: string | null; content_hash: string }>(
-        `select golden_id, content_hash from ${q}.source_record where system = $1 and source_id = $2 for update`,
-        [system, sourceId],
-      )
-    ).rows[0];
-    if (existing?.golden_id && existing.content_hash === hash) {
-      return { system, sourceId, goldenId: existing.golden_id, outcome: 'unchanged', compared: 0 };
-    }
     const std = standardise(customer, this.config);
-    await client.query(
-      `insert into ${q}.source_record (system, source_id, record, std, content_hash, field_times)
-       values ($1, $2, $3, $4, $5, $6)
-       on conflict (system, source_id) do update set record = excluded.record, std = excluded.std,
-         content_hash = excluded.content_hash, field_times = excluded.field_times, received_at = now()`,
-      [system, sourceId, customer, std, hash, fieldTimes ?? {}],
-    );
-    if (existing) {
-      await client.query(`delete from ${q}.block_key where system = $1 and source_id = $2`, [
-        system,
-        sourceId,
-      ]);
-      for (const side of ['a', 'b']) {
-        await client.query(
-          `delete from ${q}.match_pair where status in ('auto', 'review') and ${side}_system = $1 and ${side}_id = $2`,
-          [system, sourceId],
-        );
-      }
-    }
-    const keys = blockingKeys(std);
-    // The record's keys go in and its candidates come out in one round trip (the select does not see the
-    // inserted keys, and the record itself is excluded anyway).
-    const candidates = (
-      await client.query<{
-        system: string;
-        source_id: string;
-        std: StandardCustomer;
+    const self = { system, sourceId };
+    return {
+      system,
+      sourceId,
+      self,
+      key: keyOf(self),
+      customer,
+      fieldTimes,
+      hash,
+      std,
+      view: this.#held(customer, sent) ?? std,
+      keys: blockingKeys(std),
+      stored: { record: asJsonb(customer), fieldTimes: asJsonb(fieldTimes ?? {}) },
+    };
+  }
+
+  /** A record as its system holds it, standardised for scoring, or null when that is the record as received. */
+  #held(record: CustomerPartyMaster | null, sent: Sent | null | undefined): StandardCustomer | null {
+    const view = record && heldView(record, sent);
+    return view ? standardise(view, this.config) : null;
+  }
+
+  async #matchBatch(client: Client, items: MatchItem[]): Promise<UpsertResult[]> {
+    const q = this.#q;
+    const prepared = items.map((item) => {
+      const ready = this.#ready.get(item) ?? this.#prepareItem(item);
+      this.#ready.delete(item);
+      return ready;
+    });
+    // One round trip: the batch's stored rows (locked), the keys already stopped (too common), the stored
+    // records sharing a live key with the batch, and the steward's accepted links of the batch's records. With a
+    // record the hub has written to, the record and what the hub last sent there (scored as its system holds it).
+    const allKeys = [...new Set(prepared.flatMap((p) => p.keys))];
+    const read = (
+      await this.#prepared<{
+        kind: 'x' | 'h' | 'r' | 'l' | 's';
+        a: string | null;
+        b: string | null;
+        key: string | null;
+        std: StandardCustomer | null;
         golden_id: string | null;
-        /** The record and what the hub last sent there, for a record the hub has written to. */
+        content_hash: string | null;
+        keys: string[] | null;
         record: CustomerPartyMaster | null;
         sent_fields: string[] | null;
         sent_vals: Record<string, unknown> | null;
       }>(
-        `with keys as (
-           insert into ${q}.block_key (key, system, source_id) select k, $2, $3 from unnest($1::text[]) as k
-           on conflict do nothing)
-         select sr.system, sr.source_id, sr.std, sr.golden_id,
-                case when ss.golden_id is not null then sr.record end as record,
-                ss.fields as sent_fields, ss.vals as sent_vals
-           from ${q}.source_record sr
-           left join ${q}.sync_sent ss
-             on ss.golden_id = sr.golden_id and ss.system = sr.system and ss.source_id = sr.source_id
-          where (sr.system, sr.source_id) in (
-            select distinct bk.system, bk.source_id from ${q}.block_key bk where bk.key = any($1::text[]))
-            and not (sr.system = $2 and sr.source_id = $3)`,
-        [keys, system, sourceId],
+        client,
+        'match-read',
+        `with x as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
+         existing as materialized (
+           select sr.* from x cross join lateral (
+             select system, source_id, golden_id, content_hash, keys from ${q}.source_record sr
+              where sr.system = x.s and sr.source_id = x.i for update) sr),
+         stop as materialized (select key from ${q}.block_stop where key = any($3::text[])),
+         hits as materialized (
+           select bk.key, bk.system, bk.source_id from ${q}.block_key bk
+            where bk.key = any(array(select k from unnest($3::text[]) as k except select key from stop))),
+         -- Each record hit once, however many keys it shares, by one index probe (offset 0 keeps it one: the
+         -- planner cannot count the hits and would otherwise hash the whole source_record table for a few).
+         cand as materialized (
+           select d.system, d.source_id, sr.std, sr.golden_id from (select distinct system, source_id from hits) d
+             cross join lateral (select std, golden_id from ${q}.source_record sr
+                                  where sr.system = d.system and sr.source_id = d.source_id offset 0) sr),
+         -- What the hub sent to them, in one index scan (few records have a row; a probe per candidate cost
+         -- about a tenth of the statement's buffer accesses on an empty table).
+         sent as materialized (
+           select ss.golden_id, ss.system, ss.source_id, ss.fields, ss.vals from ${q}.sync_sent ss
+            where ss.golden_id = any(array(select golden_id from cand where golden_id is not null)))
+         select 'x' as kind, e.system as a, e.source_id as b, null as key, null::jsonb as std, e.golden_id,
+                e.content_hash, e.keys, null::jsonb as record, ss.fields as sent_fields, ss.vals as sent_vals
+           from existing e
+           left join lateral (select fields, vals from ${q}.sync_sent ss
+                               where ss.golden_id = e.golden_id and ss.system = e.system
+                                 and ss.source_id = e.source_id offset 0) ss on true
+         union all
+         select 's', null, null, null, null, null, null, coalesce(array_agg(key), '{}'), null, null, null from stop
+         union all
+         select 'h', system, source_id, key, null, null, null, null, null, null, null from hits
+         union all
+         select 'r', c.system, c.source_id, null, c.std, c.golden_id, null, null,
+                case when s.fields is not null then
+                  (select record from ${q}.source_record sr where sr.system = c.system and sr.source_id = c.source_id)
+                end, s.fields, s.vals
+           from cand c
+           left join sent s on s.golden_id = c.golden_id and s.system = c.system and s.source_id = c.source_id
+         union all
+         -- Accepted links of the records stored already (a new record has none that count).
+         select 'l', e.system, e.source_id, null, null, sr.golden_id, null, null, null, null, null from existing e
+           cross join lateral (
+             select b_system as s, b_id as i from ${q}.match_pair mp
+              where mp.a_system = e.system and mp.a_id = e.source_id and mp.status = 'accepted'
+             union all
+             select a_system, a_id from ${q}.match_pair mp
+              where mp.b_system = e.system and mp.b_id = e.source_id and mp.status = 'accepted' offset 0) other
+           left join lateral (select golden_id from ${q}.source_record sr
+                               where sr.system = other.s and sr.source_id = other.i offset 0) sr on true`,
+        [prepared.map((p) => p.system), prepared.map((p) => p.sourceId), allKeys],
       )
     ).rows;
-    const held = (record: CustomerPartyMaster | null, what: Sent | null | undefined) => {
-      const view = record && heldView(record, what);
-      return view ? standardise(view, this.config) : null;
-    };
-    const selfHeld = held(customer, sent) ?? std;
+    type StoredRow = { golden_id: string | null; content_hash: string; keys: string[]; sent: Sent | null };
+    const sentOf = (r: (typeof read)[number]): Sent | null =>
+      r.sent_fields ? { fields: r.sent_fields, vals: r.sent_vals ?? {} } : null;
+    const existing = new Map<string, StoredRow>();
+    const accepted = new Map<string, Array<string | null>>();
+    for (const r of read) {
+      if (r.kind === 'x') {
+        existing.set(keyOf({ system: r.a ?? '', sourceId: r.b ?? '' }), {
+          golden_id: r.golden_id,
+          content_hash: r.content_hash ?? '',
+          keys: r.keys ?? [],
+          sent: sentOf(r),
+        });
+      } else if (r.kind === 'l') {
+        const k = keyOf({ system: r.a ?? '', sourceId: r.b ?? '' });
+        accepted.set(k, [...(accepted.get(k) ?? []), r.golden_id]);
+      }
+    }
+    const results = new Map<string, UpsertResult>();
+    const todo: Array<(typeof prepared)[number] & { old: StoredRow | undefined }> = [];
+    for (const p of prepared) {
+      const old = existing.get(p.key);
+      if (old?.golden_id && old.content_hash === p.hash) {
+        results.set(p.key, {
+          system: p.system,
+          sourceId: p.sourceId,
+          goldenId: old.golden_id,
+          outcome: 'unchanged',
+          compared: 0,
+        });
+        continue;
+      }
+      todo.push({ ...p, old });
+    }
+    if (todo.length === 0) return prepared.map((p) => results.get(p.key) as UpsertResult);
+
+    const stopped = new Set(read.find((r) => r.kind === 's')?.keys ?? []);
+    interface Candidate {
+      key: string;
+      self: Key;
+      /** As received (its blocking keys come from it). */
+      std: StandardCustomer;
+      /** As its system holds it (scored). */
+      view: StandardCustomer;
+      goldenId: string | null;
+    }
+    const inBatch = new Set(todo.map((t) => t.key));
+    const storedByKey = new Map<string, Candidate[]>();
+    const storedRecords = new Map<string, Candidate>();
+    for (const row of read) {
+      if (row.kind !== 'r') continue;
+      const self = { system: row.a ?? '', sourceId: row.b ?? '' };
+      const key = keyOf(self);
+      const std = row.std as StandardCustomer;
+      const view = this.#held(row.record, sentOf(row)) ?? std;
+      storedRecords.set(key, { key, self, std, view, goldenId: row.golden_id });
+    }
+    for (const row of read) {
+      if (row.kind !== 'h') continue;
+      const key = keyOf({ system: row.a ?? '', sourceId: row.b ?? '' });
+      const candidate = storedRecords.get(key);
+      // A record of the batch is compared as the batch's (below), never as it was stored.
+      if (!candidate || inBatch.has(key)) continue;
+      const list = storedByKey.get(row.key ?? '') ?? [];
+      list.push(candidate);
+      storedByKey.set(row.key ?? '', list);
+    }
+    // A key that the batch takes over the limit stops now (#stopKeys).
+    const holders = new Map<string, number>();
+    for (const t of todo) for (const k of t.keys) holders.set(k, (holders.get(k) ?? 0) + 1);
+    const newlyStopped = new Map<string, Candidate[]>();
+    for (const [k, n] of holders) {
+      const storedHolders = storedByKey.get(k) ?? [];
+      if (!stopped.has(k) && storedHolders.length + n > this.config.blocking.maxBlockSize)
+        newlyStopped.set(k, storedHolders);
+    }
+    for (const k of newlyStopped.keys()) stopped.add(k);
+
+    // Each record against the stored records and the earlier records of the batch it shares a live key with.
     const { autoMerge, review } = this.config.thresholds;
     const pairs: Array<{ a: Key; b: Key; p: number; w: number; levels: number[]; status: string }> = [];
-    for (const c of candidates) {
-      const theirs =
-        (c.sent_fields && held(c.record, { fields: c.sent_fields, vals: c.sent_vals ?? {} })) || c.std;
-      const score = this.#scorer.score(selfHeld, theirs);
-      if (score.probability < review) continue;
-      const other: Key = { system: c.system, sourceId: c.source_id };
-      const [a, b] = lessKey(self, other) < 0 ? [self, other] : [other, self];
-      pairs.push({
-        a,
-        b,
-        p: score.probability,
-        w: score.weight,
-        levels: score.levels,
-        status: score.probability >= autoMerge ? 'auto' : 'review',
+    const batchByKey = new Map<string, Candidate[]>();
+    const touched = new Set<string>();
+    const linked = new Set<string>();
+    const reviewed = new Set<string>();
+    const compared = new Map<string, number>();
+    for (const t of todo) {
+      const candidates = new Map<string, Candidate>();
+      for (const k of t.keys) {
+        if (stopped.has(k)) continue;
+        for (const c of storedByKey.get(k) ?? []) candidates.set(c.key, c);
+        for (const c of batchByKey.get(k) ?? []) candidates.set(c.key, c);
+      }
+      // To the batch's later records it is a stored record: scored as its system holds it by its sync_sent row.
+      const view = this.#held(t.customer, t.old?.sent) ?? t.std;
+      const me: Candidate = { key: t.key, self: t.self, std: t.std, view, goldenId: null };
+      for (const k of t.keys) {
+        const list = batchByKey.get(k) ?? [];
+        list.push(me);
+        batchByKey.set(k, list);
+      }
+      compared.set(t.key, candidates.size);
+      for (const c of candidates.values()) {
+        const score = this.#scorer.score(t.view, c.view);
+        if (score.probability < review) continue;
+        const [a, b] = t.key < c.key ? [t.self, c.self] : [c.self, t.self];
+        const status = score.probability >= autoMerge ? 'auto' : 'review';
+        pairs.push({ a, b, p: score.probability, w: score.weight, levels: score.levels, status });
+        if (status === 'review') {
+          reviewed.add(t.key);
+          continue;
+        }
+        // The clusters a record touches: those of its links (a record of the batch is reclustered anyway).
+        linked.add(t.key);
+        if (c.goldenId) touched.add(c.goldenId);
+      }
+    }
+    // A known record's links also include a steward's accepted pairs.
+    for (const t of todo) {
+      if (t.old?.golden_id) touched.add(t.old.golden_id);
+      const links = t.old ? accepted.get(t.key) : undefined;
+      if (!links) continue;
+      linked.add(t.key);
+      for (const id of links) if (id) touched.add(id);
+    }
+
+    // One round trip for the writes: a changed record's keys and scored pairs that no longer hold go (steward
+    // decisions stay), its new keys, the stopped keys and the scored pairs go in.
+    const changed = todo.filter((t) => t.old);
+    const gone: Array<[string, Key]> = [];
+    const added: Array<[string, Key]> = [];
+    for (const t of todo) {
+      const before = new Set(t.old?.keys ?? []);
+      const after = new Set(t.keys);
+      for (const k of before) if (!after.has(k)) gone.push([k, t.self]);
+      for (const k of after) if (!before.has(k)) added.push([k, t.self]);
+    }
+    await this.#prepared(
+      client,
+      'match-write',
+      `with gone as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
+         scored as (select * from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
+                                          $8::float8[], $9::text[], $10::text[]) as t(a_s, a_i, b_s, b_i, p, w, l, st)),
+         dropped_keys as (
+           delete from ${q}.block_key bk using unnest($11::text[], $12::text[], $13::text[]) as o(k, s, i)
+            where bk.key = o.k and bk.system = o.s and bk.source_id = o.i),
+         dropped_as_a as (
+           delete from ${q}.match_pair mp using gone
+            where mp.status in ('auto', 'review') and mp.a_system = gone.s and mp.a_id = gone.i
+              and not exists (select 1 from scored n where n.a_s = mp.a_system and n.a_i = mp.a_id
+                                                     and n.b_s = mp.b_system and n.b_i = mp.b_id)),
+         dropped_as_b as (
+           delete from ${q}.match_pair mp using gone
+            where mp.status in ('auto', 'review') and mp.b_system = gone.s and mp.b_id = gone.i
+              and not exists (select 1 from gone g where g.s = mp.a_system and g.i = mp.a_id)
+              and not exists (select 1 from scored n where n.a_s = mp.a_system and n.a_i = mp.a_id
+                                                     and n.b_s = mp.b_system and n.b_i = mp.b_id)),
+         stops as (insert into ${q}.block_stop (key, holders) select * from unnest($14::text[], $15::int[])),
+         -- A record's rows in block_key are its stored keys (source_record.keys), so the keys added are not there
+         -- yet: a plain insert, about half the cost per row of one with on conflict (speculative insertion).
+         new_keys as (insert into ${q}.block_key (key, system, source_id)
+                      select * from unnest($16::text[], $17::text[], $18::text[]))
+       insert into ${q}.match_pair (a_system, a_id, b_system, b_id, probability, weight, levels, status)
+       select a_s, a_i, b_s, b_i, p, w, string_to_array(l, ',')::smallint[], st from scored
+       on conflict (a_system, a_id, b_system, b_id) do update set probability = excluded.probability,
+         weight = excluded.weight, levels = excluded.levels, scored_at = now(),
+         status = case when ${q}.match_pair.status in ('accepted', 'rejected') then ${q}.match_pair.status
+                       else excluded.status end`,
+      [
+        changed.map((t) => t.system),
+        changed.map((t) => t.sourceId),
+        pairs.map((x) => x.a.system),
+        pairs.map((x) => x.a.sourceId),
+        pairs.map((x) => x.b.system),
+        pairs.map((x) => x.b.sourceId),
+        pairs.map((x) => x.p),
+        pairs.map((x) => (Number.isFinite(x.w) ? x.w : -1e9)),
+        pairs.map((x) => x.levels.join(',')),
+        pairs.map((x) => x.status),
+        gone.map((g) => g[0]),
+        gone.map((g) => g[1].system),
+        gone.map((g) => g[1].sourceId),
+        [...newlyStopped.keys()],
+        [...newlyStopped.keys()].map((k) => (storedByKey.get(k)?.length ?? 0) + (holders.get(k) ?? 0)),
+        added.map((x) => x[0]),
+        added.map((x) => x[1].system),
+        added.map((x) => x[1].sourceId),
+      ],
+    );
+    if (newlyStopped.size > 0) {
+      for (const id of await this.#stopKeys(client, newlyStopped, stopped)) touched.add(id);
+    }
+    // The batch's records are written once, with their golden ids (#recluster): clustering reads them from
+    // memory, in the form PostgreSQL gives them back (jsonb), as survivorship would read them from the table.
+    const assignment = await this.#recluster(
+      client,
+      [...touched],
+      todo.map((t) => t.self),
+      'matcher',
+      todo.map((t) => ({
+        system: t.system,
+        source_id: t.sourceId,
+        record: t.stored.record,
+        std: t.std,
+        content_hash: t.hash,
+        field_times: t.stored.fieldTimes,
+        keys: t.keys,
+        golden_id: t.old?.golden_id ?? null,
+        stored: t.old !== undefined,
+      })),
+    );
+    for (const t of todo) {
+      let outcome: Outcome;
+      if (t.old?.golden_id) outcome = 'updated';
+      else if (linked.has(t.key)) outcome = 'merged';
+      else outcome = reviewed.has(t.key) ? 'review' : 'new';
+      results.set(t.key, {
+        system: t.system,
+        sourceId: t.sourceId,
+        goldenId: assignment.get(t.key) ?? goldenIdFor(t.self),
+        outcome,
+        compared: compared.get(t.key) ?? 0,
       });
     }
-    if (pairs.length > 0) {
-      await client.query(
-        `insert into ${q}.match_pair (a_system, a_id, b_system, b_id, probability, weight, levels, status)
-         select a_s, a_i, b_s, b_i, p, w, string_to_array(l, ',')::smallint[], st
-           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::text[], $8::text[])
-             as t(a_s, a_i, b_s, b_i, p, w, l, st)
-         on conflict (a_system, a_id, b_system, b_id) do update set probability = excluded.probability,
-           weight = excluded.weight, levels = excluded.levels, scored_at = now(),
-           status = case when ${q}.match_pair.status in ('accepted', 'rejected') then ${q}.match_pair.status
-                         else excluded.status end`,
-        [
-          pairs.map((x) => x.a.system),
-          pairs.map((x) => x.a.sourceId),
-          pairs.map((x) => x.b.system),
-          pairs.map((x) => x.b.sourceId),
-          pairs.map((x) => x.p),
-          pairs.map((x) => (Number.isFinite(x.w) ? x.w : -1e9)),
-          pairs.map((x) => x.levels.join(',')),
-          pairs.map((x) => x.status),
-        ],
-      );
+    return prepared.map((p) => results.get(p.key) as UpsertResult);
+  }
+
+  /**
+   * Keys just stopped: the stored pairs among their holders that no live key proposes any more are dropped (a
+   * steward's decisions stay), as if the keys had never proposed them. Returns the golden ids to recluster.
+   */
+  async #stopKeys(
+    client: Client,
+    newlyStopped: Map<
+      string,
+      Array<{ key: string; self: Key; std: StandardCustomer; goldenId: string | null }>
+    >,
+    stopped: Set<string>,
+  ): Promise<string[]> {
+    const q = this.#q;
+    const byKey = new Map<string, { self: Key; std: StandardCustomer; goldenId: string | null }>();
+    for (const list of newlyStopped.values()) for (const h of list) byKey.set(h.key, h);
+    if (byKey.size < 2) return [];
+    const holders = [...byKey.values()];
+    const pairs = (
+      await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
+        `with h as (select * from unnest($1::text[], $2::text[]) as x(s, i))
+         select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
+           join h ha on mp.a_system = ha.s and mp.a_id = ha.i
+           join h hb on mp.b_system = hb.s and mp.b_id = hb.i
+          where mp.status in ('auto', 'review')`,
+        [holders.map((h) => h.self.system), holders.map((h) => h.self.sourceId)],
+      )
+    ).rows;
+    if (pairs.length === 0) return [];
+    const keysOf = new Map<string, Set<string>>();
+    const keysFor = (k: string) => {
+      let set = keysOf.get(k);
+      if (!set) {
+        const std = byKey.get(k)?.std;
+        set = new Set(std ? blockingKeys(std) : []);
+        keysOf.set(k, set);
+      }
+      return set;
+    };
+    const shared = pairs.map((p) => {
+      const a = keysFor(keyOf({ system: p.a_system, sourceId: p.a_id }));
+      const b = keysFor(keyOf({ system: p.b_system, sourceId: p.b_id }));
+      return [...a].filter((k) => b.has(k) && !stopped.has(k));
+    });
+    // Keys of theirs that the batch did not look up may have been stopped before.
+    const unknown = [...new Set(shared.flat())];
+    const stoppedBefore = new Set(
+      unknown.length
+        ? (
+            await client.query<{ key: string }>(
+              `select key from ${q}.block_stop where key = any($1::text[])`,
+              [unknown],
+            )
+          ).rows.map((r) => r.key)
+        : [],
+    );
+    const drop = pairs.filter((_, i) => !(shared[i] ?? []).some((k) => !stoppedBefore.has(k)));
+    if (drop.length === 0) return [];
+    await client.query(
+      `delete from ${q}.match_pair mp using unnest($1::text[], $2::text[], $3::text[], $4::text[]) as x(a_s, a_i, b_s, b_i)
+        where mp.a_system = x.a_s and mp.a_id = x.a_i and mp.b_system = x.b_s and mp.b_id = x.b_i
+          and mp.status in ('auto', 'review')`,
+      [
+        drop.map((p) => p.a_system),
+        drop.map((p) => p.a_id),
+        drop.map((p) => p.b_system),
+        drop.map((p) => p.b_id),
+      ],
+    );
+    const ids = new Set<string>();
+    for (const p of drop) {
+      for (const k of [
+        keyOf({ system: p.a_system, sourceId: p.a_id }),
+        keyOf({ system: p.b_system, sourceId: p.b_id }),
+      ]) {
+        const id = byKey.get(k)?.goldenId;
+        if (id) ids.add(id);
+      }
     }
-    // The clusters this record touches: its own, and those of every record it is linked to.
-    // The clusters this record touches: its own, and those of every record it is linked to. A new record's
-    // links are the pairs just scored; a known one may also carry a steward's accepted pairs.
-    let linked: Array<{ golden_id: string | null }>;
-    if (existing) {
-      linked = (
-        await client.query<{ golden_id: string | null }>(
-          `select sr.golden_id from ${q}.match_pair mp
-             join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
-            where mp.a_system = $1 and mp.a_id = $2 and mp.status in ('auto', 'accepted')
-           union
-           select sr.golden_id from ${q}.match_pair mp
-             join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id
-            where mp.b_system = $1 and mp.b_id = $2 and mp.status in ('auto', 'accepted')`,
-          [system, sourceId],
-        )
-      ).rows;
-    } else {
-      const autoPartners = new Set(
-        pairs.filter((x) => x.status === 'auto').map((x) => keyOf(keyOf(x.a) === keyOf(self) ? x.b : x.a)),
-      );
-      linked = candidates
-        .filter((c) => autoPartners.has(keyOf({ system: c.system, sourceId: c.source_id })))
-        .map((c) => ({ golden_id: c.golden_id }));
-    }
-    const touched = new Set<string>();
-    if (existing?.golden_id) touched.add(existing.golden_id);
-    for (const r of linked) if (r.golden_id) touched.add(r.golden_id);
-    const result = await this.#recluster(client, [...touched], [self], 'matcher');
-    const goldenId = result.get(keyOf(self)) ?? goldenIdFor(self);
-    let outcome: Outcome;
-    if (existing?.golden_id) outcome = 'updated';
-    else if (linked.length > 0) outcome = 'merged';
-    else outcome = pairs.some((p) => p.status === 'review') ? 'review' : 'new';
-    return { system, sourceId, goldenId, outcome, compared: candidates.length };
+    return [...ids];
   }
 
   /**
@@ -392,37 +843,76 @@ export class MasterDataStore {
     goldenIds: string[],
     extra: Key[],
     actor: string,
+    /** Records of the batch not written yet, as they will be stored (written here with their golden ids). */
+    fresh: FreshRow[] = [],
   ): Promise<Map<string, string>> {
     const q = this.#q;
-    const memberRows = (
-      await client.query<{
-        system: string;
-        source_id: string;
-        record: CustomerPartyMaster;
+    const freshKeys = new Set(fresh.map((r) => keyOf({ system: r.system, sourceId: r.source_id })));
+    const others = extra.filter((k) => !freshKeys.has(keyOf(k)));
+    // The members, the pairs that link them and the old ids' founding records, in one round trip.
+    const read = (
+      await this.#prepared<{
+        kind: 'm' | 'e' | 'g';
+        a: string;
+        b: string;
+        c: string | null;
+        d: string | null;
+        record: CustomerPartyMaster | null;
         golden_id: string | null;
-        field_times: FieldTimes;
+        field_times: FieldTimes | null;
       }>(
-        `select system, source_id, record, golden_id, field_times from ${q}.source_record where golden_id = any($1::text[])
-         union
-         select sr.system, sr.source_id, sr.record, sr.golden_id, sr.field_times from ${q}.source_record sr
-           join unnest($2::text[], $3::text[]) as x(s, i) on sr.system = x.s and sr.source_id = x.i`,
-        [goldenIds, extra.map((k) => k.system), extra.map((k) => k.sourceId)],
+        client,
+        'recluster-read',
+        `with m as materialized (
+           select system, source_id, record, golden_id, field_times from ${q}.source_record
+            where golden_id = any($1::text[])
+           union
+           select sr.system, sr.source_id, sr.record, sr.golden_id, sr.field_times
+             from unnest($2::text[], $3::text[]) as x(s, i)
+             cross join lateral (select * from ${q}.source_record sr
+                                  where sr.system = x.s and sr.source_id = x.i offset 0) sr),
+         ids as (select system, source_id from m union select * from unnest($4::text[], $5::text[]))
+         select 'm' as kind, system as a, source_id as b, null as c, null as d, record, golden_id, field_times from m
+         union all
+         select 'e', e.a_system, e.a_id, e.b_system, e.b_id, null, null, null from ids
+           cross join lateral (select a_system, a_id, b_system, b_id from ${q}.match_pair mp
+                                where mp.a_system = ids.system and mp.a_id = ids.source_id
+                                  and mp.status in ('auto', 'accepted') offset 0) e
+         union all
+         select 'g', founding_system, founding_id, golden_id, null, null, null, null from ${q}.golden
+          where golden_id = any($1::text[])`,
+        [
+          goldenIds,
+          others.map((k) => k.system),
+          others.map((k) => k.sourceId),
+          fresh.map((r) => r.system),
+          fresh.map((r) => r.source_id),
+        ],
       )
     ).rows;
+    const memberRows: MemberRow[] = [
+      ...read
+        .filter((r) => r.kind === 'm' && !freshKeys.has(keyOf({ system: r.a, sourceId: r.b })))
+        .map((r) => ({
+          system: r.a,
+          source_id: r.b,
+          record: r.record as CustomerPartyMaster,
+          golden_id: r.golden_id,
+          field_times: r.field_times ?? {},
+        })),
+      ...fresh,
+    ];
+    const edges = read
+      .filter((r) => r.kind === 'e')
+      .map((r) => ({ a_system: r.a, a_id: r.b, b_system: r.c ?? '', b_id: r.d ?? '' }));
+    const founders = new Map(
+      read
+        .filter((r) => r.kind === 'g')
+        .map((r) => [r.c ?? '', { golden_id: r.c ?? '', founding_system: r.a, founding_id: r.b }]),
+    );
     const members = new Map(memberRows.map((r) => [keyOf({ system: r.system, sourceId: r.source_id }), r]));
     const uf = new UnionFind();
     for (const k of members.keys()) uf.add(k);
-    const edges =
-      memberRows.length < 2
-        ? []
-        : (
-            await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
-              `select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
-                 join unnest($1::text[], $2::text[]) as m(s, i) on mp.a_system = m.s and mp.a_id = m.i
-                where mp.status in ('auto', 'accepted')`,
-              [memberRows.map((r) => r.system), memberRows.map((r) => r.source_id)],
-            )
-          ).rows;
     for (const e of edges) {
       const b = keyOf({ system: e.b_system, sourceId: e.b_id });
       if (members.has(b)) uf.union(keyOf({ system: e.a_system, sourceId: e.a_id }), b);
@@ -436,22 +926,13 @@ export class MasterDataStore {
       newIds.add(id);
       for (const k of component) assignment.set(k, id);
     }
-    // The old golden rows are needed only when an old id loses its cluster or its members part.
-    const oldIntact = goldenIds.every(
-      (old) =>
-        newIds.has(old) &&
-        [...members.values()]
-          .filter((m) => m.golden_id === old)
-          .every((m) => assignment.get(keyOf({ system: m.system, sourceId: m.source_id })) === old),
-    );
-    const oldRows =
-      goldenIds.length && !oldIntact
-        ? (
-            await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = any($1::text[])`, [
-              goldenIds,
-            ])
-          ).rows
-        : [];
+    // The old golden rows are needed only where an old id loses its cluster or its members part.
+    const given = new Set(goldenIds);
+    const broken = new Set(goldenIds.filter((old) => !newIds.has(old)));
+    for (const [k, m] of members) {
+      if (m.golden_id && given.has(m.golden_id) && assignment.get(k) !== m.golden_id) broken.add(m.golden_id);
+    }
+    const oldRows = [...broken].flatMap((id) => founders.get(id) ?? []);
     // History: a component that gathers members of two or more old golden records is a merge; an old golden
     // record whose members end in two or more components was split.
     for (const component of components) {
@@ -478,8 +959,8 @@ export class MasterDataStore {
         );
       }
     }
-    // Survivorship and the golden rows.
-    for (const component of components) {
+    // Survivorship and the golden rows, one statement for all components.
+    const rows = components.map((component) => {
       const id = assignment.get(component[0] ?? '') ?? '';
       const founding = splitKey(component[0] ?? '');
       const list: Member[] = component.map((k) => {
@@ -488,30 +969,68 @@ export class MasterDataStore {
         return { system: r.system, sourceId: r.source_id, record: r.record, fieldTimes: r.field_times };
       });
       const golden = survive(id, list, this.config);
-      const moved = component.filter((k) => members.get(k)?.golden_id !== id);
-      await client.query(
-        `with upserted as (
-           insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
-           values ($1, $2, $3, $4, $5, 'active', null)
-           on conflict (golden_id) do update set record = excluded.record, lineage = excluded.lineage,
-             status = 'active', merged_into = null, founding_system = excluded.founding_system,
-             founding_id = excluded.founding_id, version = ${q}.golden.version + 1, updated_at = now()
-           where ${q}.golden.record is distinct from excluded.record
-              or ${q}.golden.lineage is distinct from excluded.lineage or ${q}.golden.status <> 'active')
-         update ${q}.source_record set golden_id = $1
-          where (system, source_id) in (select * from unnest($6::text[], $7::text[]))`,
-        [
-          id,
-          founding.system,
-          founding.sourceId,
-          golden.record,
-          golden.lineage,
-          moved.map((k) => splitKey(k).system),
-          moved.map((k) => splitKey(k).sourceId),
-        ],
-      );
-    }
+      return {
+        golden_id: id,
+        founding_system: founding.system,
+        founding_id: founding.sourceId,
+        record: golden.record,
+        lineage: golden.lineage,
+      };
+    });
+    const moved = [...assignment]
+      .filter(([k, id]) => !freshKeys.has(k) && members.get(k)?.golden_id !== id)
+      .map(([k, id]) => ({
+        ...splitKey(k),
+        id,
+      }));
+    await this.#prepared(
+      client,
+      'recluster-write',
+      `with upserted as (
+         insert into ${q}.golden (golden_id, founding_system, founding_id, record, lineage, status, merged_into)
+         select golden_id, founding_system, founding_id, record, lineage, 'active', null
+           from jsonb_to_recordset($1::jsonb)
+             as t(golden_id text, founding_system text, founding_id text, record jsonb, lineage jsonb)
+         on conflict (golden_id) do update set record = excluded.record, lineage = excluded.lineage,
+           status = 'active', merged_into = null, founding_system = excluded.founding_system,
+           founding_id = excluded.founding_id, version = ${q}.golden.version + 1, updated_at = now()
+         where ${q}.golden.record is distinct from excluded.record
+            or ${q}.golden.lineage is distinct from excluded.lineage or ${q}.golden.status <> 'active'),
+       -- New records by a plain insert, stored ones (read and locked by the batch) by an update: an insert
+       -- with on conflict costs about twice as much per row (speculative insertion).
+       inserted as (
+         insert into ${q}.source_record (system, source_id, record, std, content_hash, field_times, keys, golden_id)
+         select system, source_id, record, std, content_hash, field_times, keys, golden_id
+           from jsonb_to_recordset($5::jsonb) as t(system text, source_id text, record jsonb, std jsonb,
+             content_hash text, field_times jsonb, keys text[], golden_id text)),
+       rewritten as (
+         update ${q}.source_record sr set record = t.record, std = t.std, content_hash = t.content_hash,
+           field_times = t.field_times, keys = t.keys, golden_id = t.golden_id, received_at = now()
+           from jsonb_to_recordset($6::jsonb) as t(system text, source_id text, record jsonb, std jsonb,
+             content_hash text, field_times jsonb, keys text[], golden_id text)
+          where sr.system = t.system and sr.source_id = t.source_id)
+       update ${q}.source_record sr set golden_id = x.g
+         from unnest($2::text[], $3::text[], $4::text[]) as x(s, i, g)
+        where sr.system = x.s and sr.source_id = x.i`,
+      [
+        JSON.stringify(rows),
+        moved.map((m) => m.system),
+        moved.map((m) => m.sourceId),
+        moved.map((m) => m.id),
+        ...[false, true].map((stored) =>
+          JSON.stringify(
+            fresh
+              .filter((r) => r.stored === stored)
+              .map(({ stored: _, ...r }) => ({
+                ...r,
+                golden_id: assignment.get(keyOf({ system: r.system, sourceId: r.source_id })) ?? null,
+              })),
+          ),
+        ),
+      ],
+    );
     // Old ids that are no cluster's id any more point to the cluster holding their founding record.
+    const redirects: Array<{ from: string; to: string }> = [];
     for (const old of oldRows) {
       if (newIds.has(old.golden_id)) continue;
       let target = assignment.get(keyOf({ system: old.founding_system, sourceId: old.founding_id }));
@@ -524,12 +1043,16 @@ export class MasterDataStore {
         }
         target = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
       }
-      if (target) {
-        await client.query(
-          `update ${q}.golden set status = 'merged', merged_into = $2, version = version + 1, updated_at = now() where golden_id = $1`,
-          [old.golden_id, target],
-        );
-      }
+      if (target) redirects.push({ from: old.golden_id, to: target });
+    }
+    if (redirects.length > 0) {
+      await this.#prepared(
+        client,
+        'recluster-redirect',
+        `update ${q}.golden g set status = 'merged', merged_into = x.t, version = version + 1, updated_at = now()
+           from unnest($1::text[], $2::text[]) as x(f, t) where g.golden_id = x.f`,
+        [redirects.map((r) => r.from), redirects.map((r) => r.to)],
+      );
     }
     return assignment;
   }
@@ -615,16 +1138,16 @@ export class MasterDataStore {
     const q = this.#q;
     return this.transaction(async (client) => {
       const row = (
-        await client.query<{ golden_id: string | null }>(
-          `delete from ${q}.source_record where system = $1 and source_id = $2 returning golden_id`,
+        await client.query<{ golden_id: string | null; keys: string[] | null }>(
+          `delete from ${q}.source_record where system = $1 and source_id = $2 returning golden_id, keys`,
           [system, sourceId],
         )
       ).rows[0];
       if (!row) return { goldenId: null, outcome: 'unknown' as const };
-      await client.query(`delete from ${q}.block_key where system = $1 and source_id = $2`, [
-        system,
-        sourceId,
-      ]);
+      await client.query(
+        `delete from ${q}.block_key where key = any($3::text[]) and system = $1 and source_id = $2`,
+        [system, sourceId, row.keys ?? []],
+      );
       await client.query(
         // Steward decisions stay, in case the record comes back (undeleted).
         `delete from ${q}.match_pair

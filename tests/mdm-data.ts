@@ -319,10 +319,22 @@ function toPersonRecord(p: Person, id: string, swapped: boolean): CustomerPartyM
 export function febrlLike(seed: number, originals: number): LabelledRecord[] {
   const rng = createRng(seed);
   const out: LabelledRecord[] = [];
-  for (let i = 0; i < originals; i++) {
+  for (const { original, duplicate } of febrlLikePeople(rng, originals)) out.push(original, duplicate);
+  return rng.shuffle(out);
+}
+
+/**
+ * The people of `febrlLike` one at a time, each as its original and its duplicate (unshuffled), so that a
+ * benchmark can stream a million of them without holding them.
+ */
+export function* febrlLikePeople(
+  rng: Rng,
+  people = Number.POSITIVE_INFINITY,
+): Generator<{ original: LabelledRecord; duplicate: LabelledRecord }> {
+  for (let i = 0; i < people; i++) {
     const p = person(rng, i);
     const entityId = `p-${i}`;
-    out.push({ system: 'febrl', customer: toPersonRecord(p, `rec-${i}-org`, false), entityId });
+    const original = { system: 'febrl', customer: toPersonRecord(p, `rec-${i}-org`, false), entityId };
     const d: Person = { ...p };
     let swapped = false;
     const mods = rng.int(1, 4);
@@ -368,9 +380,11 @@ export function febrlLike(seed: number, originals: number): LabelledRecord[] {
           d.street = typo(rng, d.street);
       }
     }
-    out.push({ system: 'febrl', customer: toPersonRecord(d, `rec-${i}-dup-0`, swapped), entityId });
+    yield {
+      original,
+      duplicate: { system: 'febrl', customer: toPersonRecord(d, `rec-${i}-dup-0`, swapped), entityId },
+    };
   }
-  return rng.shuffle(out);
 }
 
 /** Pairwise precision, recall and F1 of a clustering against the truth. */
