@@ -276,6 +276,8 @@ try {
   let kafkaRun: Run | undefined;
   let o2dRun: Run | undefined;
   let o2dSteps: StepTimings | undefined;
+  /** Instances per DBOS executor (process) that ran them. */
+  let o2dExecutors: Record<string, number> | undefined;
   let barePg: number | undefined;
   let o2dPg: number | undefined;
   const perWorkflow = (before: number, after: number) => Number(((after - before) / TOTAL).toFixed(1));
@@ -296,6 +298,11 @@ try {
     o2dPg = perWorkflow(before, await pgTransactions(orchestrator.pool));
     const ids = Array.from({ length: TOTAL }, (_, i) => workflowIdOf(`bench:${run}:${i}`));
     o2dSteps = await stepTimings(orchestrator.pool, ids, publishedAt);
+    const { rows } = await orchestrator.pool.query<{ executor: string; n: string }>(
+      'select executor_id as executor, count(*) as n from dbos.workflow_status where workflow_uuid = any($1) group by 1',
+      [ids],
+    );
+    o2dExecutors = Object.fromEntries(rows.map((r) => [r.executor, Number(r.n)]));
   }
   const report = {
     workflows: TOTAL,
@@ -312,6 +319,7 @@ try {
     /** Commits + rollbacks in the orchestrator database during each run (pg_stat_database), per workflow. */
     pgTransactionsPerWorkflow: { bare: barePg, orderToDelivery: o2dPg },
     orderToDeliverySteps: o2dSteps,
+    orderToDeliveryExecutors: o2dExecutors,
     target: o2dRun && {
       workflowsPerSecond: 150,
       p99Ms: 2000,
@@ -355,6 +363,7 @@ try {
         ratioLine('ratio bare DBOS / plain Kafka', report.ratios.bareOverKafka),
         pgLine('bare DBOS', report.pgTransactionsPerWorkflow.bare),
         pgLine('order-to-delivery', report.pgTransactionsPerWorkflow.orderToDelivery),
+        o2dExecutors && `  order-to-delivery instances per executor: ${JSON.stringify(o2dExecutors)}`,
         ...stepLines,
         report.target && `  target ≥ 150 workflows/s and p99 ≤ 2 s: ${report.target.met ? 'met' : 'not met'}`,
         '',
