@@ -5,9 +5,14 @@
 // bus and serde (bench/kafka-round-trips.ts). Workflows/s and end-to-end p50 / p99 at a fixed number in flight,
 // per-step p50 / p99 of order-to-delivery from DBOS's checkpoint records, ratios between the contenders.
 // Progress on stderr once a second.
-// Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10 --json]
+// --processes N runs order-to-delivery in N orchestrator processes sharing the database and the router group (each its
+// own DBOS executor id; tests/orchestrator-worker.ts), the driver, responders and baselines in this one; CPU counts
+// them all. --partitions sets the order and shipment topics' partitions (3; use at least 3 × N with N processes).
+// Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10
+//   --processes 1 --partitions 3 --json]
 
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { pino } from 'pino';
@@ -24,6 +29,8 @@ import {
 import { startSap } from '../simulators/sap/test-support.ts';
 import { stackUp } from '../stack/stack.ts';
 import { dropDatabase } from '../store/database.ts';
+import type { OrchestratorWorkerSpec } from '../tests/orchestrator-worker.ts';
+import { startScript, type WorkerProcess } from '../tests/worker-process.ts';
 import { startKafkaRoundTrips } from './kafka-round-trips.ts';
 import {
   type Percentiles,
@@ -44,19 +51,25 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: CONTENDERS.join(',') },
     json: { type: 'boolean' },
     'db-pool': { type: 'string', default: '10' },
+    processes: { type: 'string', default: '1' },
+    partitions: { type: 'string', default: '3' },
   },
 });
 const TOTAL = Number(args.workflows);
 const IN_FLIGHT = Number(args.inflight);
 const WARMUP = Number(args.warmup);
+const PROCESSES = Number(args.processes);
+const PARTITIONS = Number(args.partitions);
 const only = new Set(args.only!.split(',').map((s) => s.trim()));
 for (const name of only) {
   if (!CONTENDERS.includes(name as Contender)) {
     throw new Error(`--only: unknown contender "${name}"; use a comma list of ${CONTENDERS.join(', ')}`);
   }
 }
-if (!(TOTAL > 0) || !(IN_FLIGHT > 0) || !(WARMUP >= 0)) {
-  throw new Error('--workflows and --inflight must be positive numbers, --warmup zero or more');
+if (!(TOTAL > 0) || !(IN_FLIGHT > 0) || !(WARMUP >= 0) || !(PROCESSES >= 1) || !(PARTITIONS >= 1)) {
+  throw new Error(
+    '--workflows, --inflight, --processes and --partitions must be positive numbers, --warmup zero or more',
+  );
 }
 const runs = (c: Contender) => only.has(c);
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -67,8 +80,15 @@ interface Run {
   workflowsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** CPU time of this process (user + system) per workflow: the bench, bus, DBOS and router share it. */
+  /** CPU time (user + system) per workflow of this process and the orchestrator processes (--processes). */
   cpuMsPerWorkflow: number;
+}
+
+/** CPU ms (user + system) a child process has used so far, from /proc (Linux; clock ticks of 10 ms). */
+function childCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Runs `total` jobs with at most `inFlight` at once, reporting progress once a second; each job resolves when done. */
@@ -83,6 +103,7 @@ async function drive(
   let lastDone = 0;
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const childCpu = workerCpuMs();
   const progress = setInterval(() => {
     const done = latencies.length;
     const seconds = (performance.now() - started) / 1000;
@@ -107,6 +128,7 @@ async function drive(
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const childUsedMs = workerCpuMs() - childCpu;
   const { p50Ms, p99Ms } = percentiles(latencies);
   return {
     workflows: latencies.length,
@@ -114,7 +136,9 @@ async function drive(
     workflowsPerSecond: Number((latencies.length / seconds).toFixed(1)),
     p50Ms,
     p99Ms,
-    cpuMsPerWorkflow: Number(((used.user + used.system) / 1000 / latencies.length).toFixed(2)),
+    cpuMsPerWorkflow: Number(
+      (((used.user + used.system) / 1000 + childUsedMs) / latencies.length).toFixed(2),
+    ),
   };
 }
 
@@ -143,31 +167,63 @@ const bus = createBus({
   clientId: `bench-${run}`,
   logger,
 });
-const topics = await provisionTestTopics(bus, `bench-${run}`);
+const topics = await provisionTestTopics(bus, `bench-${run}`, PARTITIONS);
 const sap = await startSap();
 const customers = await seedCustomers(sap.sim.url);
 
 const finished = new Map<string, () => void>();
-const orchestrator = await startOrchestrator(
-  {
-    databaseUrl: stack.databaseUrl,
-    database,
-    executorId: `bench-${run}`,
-    brokers: stack.brokers,
-    registryUrl: stack.registryUrl,
-    routerGroup: `bench-${run}-router`,
-    routerConsumers: ROUTER_CONSUMERS,
-    routerConcurrency: ROUTER_CONCURRENCY,
-    databasePoolSize: Number(args['db-pool']),
-    sapUrl: sap.sim.url,
-  },
-  {
-    definitions: [orderToDeliveryV1(topics)],
-    logger,
-    // Completion is told by the workflow as it ends, so the driver does not poll PostgreSQL.
-    onFinished: (workflowId) => finished.get(workflowId)?.(),
-  },
-);
+const config = {
+  databaseUrl: stack.databaseUrl,
+  database,
+  executorId: `bench-${run}`,
+  brokers: stack.brokers,
+  registryUrl: stack.registryUrl,
+  routerGroup: `bench-${run}-router`,
+  routerConsumers: ROUTER_CONSUMERS,
+  routerConcurrency: ROUTER_CONCURRENCY,
+  databasePoolSize: Number(args['db-pool']),
+  sapUrl: sap.sim.url,
+};
+// With --processes N this one runs no router (its DBOS runs the bare baseline); the workers route and run the instances.
+const orchestrator = await startOrchestrator(config, {
+  definitions: [orderToDeliveryV1(topics)],
+  logger,
+  router: PROCESSES === 1,
+  // Completion is told by the workflow as it ends, so the driver does not poll PostgreSQL.
+  onFinished: (workflowId) => finished.get(workflowId)?.(),
+});
+const workers: WorkerProcess[] = [];
+function workerCpuMs(): number {
+  return workers.reduce((ms, w) => ms + childCpuMs(w.ready.pid), 0);
+}
+if (PROCESSES > 1) {
+  // The workers log at warn, as this process's orchestrator does (no line per instance started).
+  process.env.EAI_LOG_LEVEL ??= 'warn';
+  for (let k = 0; k < PROCESSES; k++) {
+    const spec: OrchestratorWorkerSpec = {
+      workerId: `w${k}`,
+      config: { ...config, executorId: `bench-${run}-w${k}` },
+      topics,
+      router: true,
+      reportFinished: true,
+    };
+    const worker = await startScript(
+      new URL('../tests/orchestrator-worker.ts', import.meta.url),
+      spec,
+      `w${k}`,
+    );
+    let pending = '';
+    worker.child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('{"finished":'))
+          finished.get((JSON.parse(line) as { finished: string }).finished)?.();
+      }
+    });
+    workers.push(worker);
+  }
+}
 const responders = await startInstantResponders(bus, {
   groupId: `bench-${run}-responders`,
   topics,
@@ -220,6 +276,8 @@ try {
   let kafkaRun: Run | undefined;
   let o2dRun: Run | undefined;
   let o2dSteps: StepTimings | undefined;
+  /** Instances per DBOS executor (process) that ran them. */
+  let o2dExecutors: Record<string, number> | undefined;
   let barePg: number | undefined;
   let o2dPg: number | undefined;
   const perWorkflow = (before: number, after: number) => Number(((after - before) / TOTAL).toFixed(1));
@@ -240,10 +298,16 @@ try {
     o2dPg = perWorkflow(before, await pgTransactions(orchestrator.pool));
     const ids = Array.from({ length: TOTAL }, (_, i) => workflowIdOf(`bench:${run}:${i}`));
     o2dSteps = await stepTimings(orchestrator.pool, ids, publishedAt);
+    const { rows } = await orchestrator.pool.query<{ executor: string; n: string }>(
+      'select executor_id as executor, count(*) as n from dbos.workflow_status where workflow_uuid = any($1) group by 1',
+      [ids],
+    );
+    o2dExecutors = Object.fromEntries(rows.map((r) => [r.executor, Number(r.n)]));
   }
   const report = {
     workflows: TOTAL,
     inFlight: IN_FLIGHT,
+    orchestratorProcesses: PROCESSES,
     bareDbosSixSteps: bareRun,
     kafkaRoundTrips: kafkaRun,
     orderToDelivery: o2dRun,
@@ -255,6 +319,7 @@ try {
     /** Commits + rollbacks in the orchestrator database during each run (pg_stat_database), per workflow. */
     pgTransactionsPerWorkflow: { bare: barePg, orderToDelivery: o2dPg },
     orderToDeliverySteps: o2dSteps,
+    orderToDeliveryExecutors: o2dExecutors,
     target: o2dRun && {
       workflowsPerSecond: 150,
       p99Ms: 2000,
@@ -289,7 +354,7 @@ try {
       n === undefined ? undefined : `  PostgreSQL transactions per workflow, ${label}: ${n}`;
     process.stdout.write(
       [
-        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, one orchestrator instance`,
+        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es)`,
         row('bare DBOS, six instant steps', bareRun),
         row('plain Kafka request → reply (same hops)', kafkaRun),
         row('order-to-delivery, instant responders (bus)', o2dRun),
@@ -298,6 +363,7 @@ try {
         ratioLine('ratio bare DBOS / plain Kafka', report.ratios.bareOverKafka),
         pgLine('bare DBOS', report.pgTransactionsPerWorkflow.bare),
         pgLine('order-to-delivery', report.pgTransactionsPerWorkflow.orderToDelivery),
+        o2dExecutors && `  order-to-delivery instances per executor: ${JSON.stringify(o2dExecutors)}`,
         ...stepLines,
         report.target && `  target ≥ 150 workflows/s and p99 ≤ 2 s: ${report.target.met ? 'met' : 'not met'}`,
         '',
@@ -310,6 +376,7 @@ try {
   await publisher.close();
   await kafka?.stop();
   await responders.stop();
+  await Promise.all(workers.map((w) => w.kill()));
   await orchestrator.stop();
   await sap.close();
   await dropDatabase(stack.databaseUrl, database);

@@ -2,7 +2,8 @@
 // takeover.int.spec.ts, crash.int.spec.ts). Usage: node tests/orchestrator-worker.ts '<json OrchestratorWorkerSpec>'.
 // Without `router`, it starts an orchestrator without event router, starts one order-to-delivery instance per order and
 // waits until each waits for its ASN; with `router`, it starts one routing the spec's topics (the instances come from
-// the events). Then it prints `{"ready":true,...}` on stdout and runs until killed.
+// the events). Then it prints `{"ready":true,...}` on stdout and runs until killed. bench/workflows.ts --processes runs
+// order-to-delivery in several of these.
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import type { OrchestratorConfigInput } from '../orchestrator/index.ts';
 import { startOrchestrator } from '../orchestrator/index.ts';
@@ -21,6 +22,8 @@ export interface OrchestratorWorkerSpec {
   orders?: Array<{ orderId: string; kunnr: string }>;
   /** Run the event router (default false). */
   router?: boolean;
+  /** Print `{"finished":"<workflow id>","outcome":...}` on stdout as each instance of this process ends (benchmarks). */
+  reportFinished?: boolean;
 }
 
 quietKnownWarnings();
@@ -29,6 +32,12 @@ const startMs = Date.now();
 const orchestrator = await startOrchestrator(spec.config, {
   definitions: [orderToDeliveryV1(spec.topics)],
   router: spec.router ?? false,
+  ...(spec.reportFinished
+    ? {
+        onFinished: (workflowId: string, outcome: string) =>
+          void process.stdout.write(`${JSON.stringify({ finished: workflowId, outcome })}\n`),
+      }
+    : {}),
 });
 const orders = spec.orders ?? [];
 for (const { orderId, kunnr } of orders) {

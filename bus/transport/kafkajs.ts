@@ -11,6 +11,7 @@ import {
 } from 'kafkajs';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { counter, histogram } from '../../lib/metrics.ts';
 import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { createJavaPartitioner } from './kafkajs-partitioner.ts';
@@ -55,6 +56,23 @@ function logCreator() {
   };
 }
 
+/** What the bus's producers do with the sends they are given. */
+export const producerMetrics = {
+  requestRecords: histogram({
+    name: 'eai_bus_produce_request_records',
+    help: "Records per produce request of the bus's (non-transactional) producers: concurrent sends go together.",
+    buckets: [1, 2, 5, 10, 20, 50, 100, 500],
+  }),
+  renewed: counter({
+    name: 'eai_bus_producer_renewed_total',
+    help: 'Producers that took a new producer id after a failed request (its sequence numbers were rolled back).',
+  }),
+  isolated: counter({
+    name: 'eai_bus_produce_isolated_sends_total',
+    help: 'Sends sent again on their own after the request they shared with other sends failed.',
+  }),
+};
+
 function toHeaders(raw: Record<string, unknown> | undefined): Headers {
   const headers: Headers = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
@@ -78,15 +96,19 @@ function toHeaders(raw: Record<string, unknown> | undefined): Headers {
  */
 const TRANSACTIONAL_RETRY = { initialRetryTime: 5, maxRetryTime: 50, retries: Number.MAX_SAFE_INTEGER };
 
+function createProducer(kafka: Kafka, transactionalId?: string): Producer {
+  return kafka.producer({
+    ...(transactionalId ? { transactionalId, retry: TRANSACTIONAL_RETRY } : {}),
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: createJavaPartitioner,
+  });
+}
+
 class KafkajsBaseProducer {
   protected readonly producer: Producer;
   constructor(kafka: Kafka, transactionalId?: string) {
-    this.producer = kafka.producer({
-      ...(transactionalId ? { transactionalId, retry: TRANSACTIONAL_RETRY } : {}),
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: createJavaPartitioner,
-    });
+    this.producer = createProducer(kafka, transactionalId);
   }
   connect() {
     return this.producer.connect();
@@ -96,18 +118,123 @@ class KafkajsBaseProducer {
   }
 }
 
-class KafkajsProducer extends KafkajsBaseProducer implements TransportProducer {
-  async send(records: Parameters<TransportProducer['send']>[0]): Promise<void> {
-    // The records go to kafkajs as they are (it reads key, value and headers): no second object per record.
-    const grouped = byTopic(records);
+/** One caller's `send`, waiting for the request that carries its records. */
+interface PendingSend {
+  records: OutgoingRecord[];
+  bytes: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The bus's producer: an idempotent producer sends one request to a broker at a time (kafkajs holds a lock per broker
+ * so the sequence numbers stay in order), so sends made while a request is in flight wait for it. They go together
+ * in the next request (up to TRANSACTION_REQUEST_BYTES, a larger send alone), as the Java producer's accumulator
+ * does: one round trip and one record batch per partition for the commands of many workflows instead of one each. A
+ * lone send goes at once, as before.
+ *
+ * A request that fails leaves kafkajs's sequence numbers of every partition in it rolled back, also of partitions the
+ * broker appended to: the next records to such a partition would be refused (OUT_OF_ORDER_SEQUENCE_NUMBER), or taken
+ * for a duplicate of the appended batch and dropped. So after any failed request the next one goes on a new producer
+ * (a new producer id, sequences from zero). A failed request of several callers is sent again caller by caller, so
+ * one caller's record that the broker refuses for good fails that caller only; the others' records may then be on
+ * the topic twice (at least once, as after any retried send: consumers dedup by `ce_id`).
+ */
+class KafkajsProducer implements TransportProducer {
+  private readonly kafka: Kafka;
+  private producer: Producer;
+  private readonly queue: PendingSend[] = [];
+  private flushing: Promise<void> | undefined;
+  /** A request failed: the next one goes on a new producer. */
+  private stale = false;
+
+  constructor(kafka: Kafka) {
+    this.kafka = kafka;
+    this.producer = createProducer(kafka);
+  }
+
+  connect() {
+    return this.producer.connect();
+  }
+
+  async disconnect() {
+    await this.flushing;
+    await this.producer.disconnect();
+  }
+
+  send(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let bytes = 0;
+      for (const record of records) bytes += recordBytes(record);
+      this.queue.push({ records, bytes, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Sends what is queued, request after request, until nothing is left. */
+  private async flush(): Promise<void> {
     try {
+      while (this.queue.length > 0) {
+        const callers = this.take();
+        try {
+          await this.request(callers.length === 1 ? callers[0]!.records : callers.flatMap((c) => c.records));
+          for (const caller of callers) caller.resolve();
+        } catch (error) {
+          if (callers.length === 1) {
+            callers[0]!.reject(kafkajsSendError(error, byTopic(callers[0]!.records).keys()));
+            continue;
+          }
+          producerMetrics.isolated.inc(callers.length);
+          for (const caller of callers) {
+            try {
+              await this.request(caller.records);
+              caller.resolve();
+            } catch (alone) {
+              caller.reject(kafkajsSendError(alone, byTopic(caller.records).keys()));
+            }
+          }
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** The callers of the next request: the first in the queue, then the following ones while they fit. */
+  private take(): PendingSend[] {
+    let bytes = this.queue[0]!.bytes;
+    let n = 1;
+    while (n < this.queue.length && bytes + this.queue[n]!.bytes <= TRANSACTION_REQUEST_BYTES) {
+      bytes += this.queue[n]!.bytes;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  private async request(records: OutgoingRecord[]): Promise<void> {
+    if (this.stale) await this.renew();
+    try {
+      // The records go to kafkajs as they are (it reads key, value and headers): no second object per record.
       await this.producer.sendBatch({
         acks: -1,
-        topicMessages: [...grouped].map(([topic, messages]) => ({ topic, messages })),
+        topicMessages: [...byTopic(records)].map(([topic, messages]) => ({ topic, messages })),
       });
     } catch (error) {
-      throw kafkajsSendError(error, grouped.keys());
+      this.stale = true;
+      throw error;
     }
+    producerMetrics.requestRecords.observe(records.length);
+  }
+
+  /** A new producer id: the old producer's sequence numbers may no longer match the broker's. */
+  private async renew(): Promise<void> {
+    const old = this.producer;
+    this.producer = createProducer(this.kafka);
+    await old.disconnect().catch(() => undefined);
+    await this.producer.connect();
+    this.stale = false;
+    producerMetrics.renewed.inc();
   }
 }
 

@@ -342,6 +342,9 @@ describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instance
     await publishOrders(run.topics, orders, good);
     const kills: Array<{ atMs: number; completed: number; restartMs: number }> = [];
     for (const point of plan) {
+      // A restart can finish every instance whose events were already handed over before the kill (seen at load 3:
+      // 72 completed at the second kill, 200 when the restart was back): no kill is left to fall in flight then.
+      if ((await run.completed()) >= ORDERS) break;
       const since = Date.now();
       await waitForProgress(run, client, 'the kill point', async () =>
         'afterMs' in point

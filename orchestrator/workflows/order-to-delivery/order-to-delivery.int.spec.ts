@@ -14,6 +14,7 @@ import { cancelWorkflow, retryWorkflow, signalWorkflow } from '../../router.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
 import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
+import { CONFIRM_AND_DESPATCH } from './workflow.ts';
 
 const stack = testStack();
 const database = unique('eai_orch_o2d').replaceAll('-', '_');
@@ -27,12 +28,18 @@ let customers: { good: string; blocked: string };
 
 /** Step failures injected per workflow id: step name → error to throw (while the entry is there). */
 const faults = new Map<string, Map<string, Error>>();
+/** Attempts of each step per workflow id, as `beforeStep` saw them. */
+const attempts = new Map<string, string[]>();
 const silent = new Map<string, 'asn' | 'delivery'>();
 
-function fail(orderId: string, step: string, error: Error) {
+/** Faults thrown once, then removed (`<workflow id>:<step>`). */
+const once = new Set<string>();
+
+function fail(orderId: string, step: string, error: Error, options: { once?: boolean } = {}) {
   const id = workflowIdOf(orderId);
   if (!faults.has(id)) faults.set(id, new Map());
   faults.get(id)!.set(step, error);
+  if (options.once) once.add(`${id}:${step}`);
 }
 
 async function run(
@@ -80,7 +87,10 @@ beforeAll(async () => {
       definitions: [orderToDeliveryV1(topics)],
       stepRetry: { maxAttempts: 3, intervalSeconds: 0.05, backoffRate: 1 },
       beforeStep: (workflowId, step) => {
-        const error = faults.get(workflowId)?.get(step.replace(/#\d+$/, ''));
+        attempts.set(workflowId, [...(attempts.get(workflowId) ?? []), step]);
+        const name = step.replace(/#\d+$/, '');
+        const error = faults.get(workflowId)?.get(name);
+        if (error && once.delete(`${workflowId}:${name}`)) faults.get(workflowId)!.delete(name);
         if (error) throw error;
       },
     },
@@ -111,11 +121,16 @@ describe('order to delivery, instant responders on the bus', () => {
     });
     expect(outcome).toMatchObject({ outcome: 'COMPLETED', version: 1, compensated: [] });
     const id = workflowIdOf(orderId);
-    expect(commandsOf(orderId)).toEqual([
-      `${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:${id}:erp-confirm`,
-      `${COMMAND_TOPICS.logisticsDespatch}:CONFIRMED:${id}:logistics-despatch`,
-      `${COMMAND_TOPICS.crmOrderStatus}:SHIPPED:${id}:crm-status`,
-    ]);
+    // The ERP confirmation and the despatch request go out back to back, on two topics: the responders may see
+    // them in either order. The CRM status follows the ASN, which answers the despatch request.
+    const commands = commandsOf(orderId);
+    expect(commands.slice(0, 2).sort()).toEqual(
+      [
+        `${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:${id}:erp-confirm`,
+        `${COMMAND_TOPICS.logisticsDespatch}:CONFIRMED:${id}:logistics-despatch`,
+      ].sort(),
+    );
+    expect(commands.slice(2)).toEqual([`${COMMAND_TOPICS.crmOrderStatus}:SHIPPED:${id}:crm-status`]);
     for (const command of responders.seen.filter((c) => c.orderId === orderId)) {
       expect(command.correlationId).toBe('corr-happy');
       expect(command.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
@@ -132,10 +147,13 @@ describe('order to delivery, instant responders on the bus', () => {
       correlationId: 'corr-happy',
     });
     const names = detail!.timeline.map((t) => t.name);
-    for (const step of ['credit-check', 'erp-confirm', 'logistics-despatch', 'crm-status', 'DBOS.recv']) {
+    for (const step of ['credit-check', CONFIRM_AND_DESPATCH, 'crm-status', 'DBOS.recv']) {
       expect(names).toContain(step);
     }
-    expect(names.indexOf('erp-confirm')).toBeLessThan(names.indexOf('crm-status'));
+    // The ERP confirmation and the despatch request share one checkpoint.
+    expect(names.filter((n) => n === CONFIRM_AND_DESPATCH)).toHaveLength(1);
+    expect(names).not.toContain('erp-confirm');
+    expect(names.indexOf(CONFIRM_AND_DESPATCH)).toBeLessThan(names.indexOf('crm-status'));
     const listed = await listInstances({ type: 'order-to-delivery', status: 'COMPLETED' });
     expect(listed.map((i) => i.id)).toContain(id);
   });
@@ -220,6 +238,23 @@ describe('order to delivery, instant responders on the bus', () => {
       expect(statuses).toEqual(compensated.map(() => 'CANCELLED'));
     });
   }
+
+  it('a despatch request failing once is retried alone: the ERP confirmation in the same checkpoint goes out once', async () => {
+    const orderId = unique('sap:despatch-retry');
+    const id = workflowIdOf(orderId);
+    fail(orderId, 'logistics-despatch', new RetriableError('logistics topic unavailable'), { once: true });
+    const outcome = await run(orderId);
+    expect(outcome).toMatchObject({ outcome: 'COMPLETED', compensated: [] });
+    const tried = attempts.get(id)!;
+    expect(tried.filter((s) => s === 'erp-confirm')).toEqual(['erp-confirm']);
+    expect(tried.filter((s) => s === 'logistics-despatch').length).toBeGreaterThanOrEqual(2);
+    expect(commandsOf(orderId).slice(0, 2).sort()).toEqual(
+      [
+        `${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:${id}:erp-confirm`,
+        `${COMMAND_TOPICS.logisticsDespatch}:CONFIRMED:${id}:logistics-despatch`,
+      ].sort(),
+    );
+  });
 
   it('a failing compensation is retried, then parks the instance; an operator retry finishes it', async () => {
     const orderId = unique('sap:park');

@@ -12,6 +12,7 @@ import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
 import { provisionTestTopics, seedCustomers } from './test-support.ts';
+import { CONFIRM_AND_DESPATCH } from './workflow.ts';
 
 const stack = testStack();
 const database = unique('eai_orch_takeover').replaceAll('-', '_');
@@ -111,7 +112,7 @@ describe('takeover of a dead instance', () => {
     for (const id of ids) {
       const names = ((await DBOS.listWorkflowSteps(id)) ?? []).map((s) => s.name);
       expect(names.filter((n) => n === 'crm-status')).toHaveLength(1);
-      expect(names.filter((n) => n === 'erp-confirm')).toHaveLength(1);
+      expect(names.filter((n) => n === CONFIRM_AND_DESPATCH)).toHaveLength(1);
     }
     // One command per order: a record the responders' group is handed again after a rebalance is the same command
     // (same ce_id, which the CRM sink dedups), so ids are counted, not deliveries.

@@ -32,9 +32,13 @@ export function salesOrderEvent(
 }
 
 /** Topics of one test run (the canonical ones are shared with every other test). */
-export async function provisionTestTopics(bus: Bus, prefix: string): Promise<OrderToDeliveryTopics> {
+export async function provisionTestTopics(
+  bus: Bus,
+  prefix: string,
+  partitions = 3,
+): Promise<OrderToDeliveryTopics> {
   const topics = { salesOrder: `${prefix}.sales-order`, shipment: `${prefix}.shipment` };
-  await bus.provisionTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
+  await bus.provisionTopics(Object.values(topics).map((topic) => ({ topic, partitions })));
   return topics;
 }
 

@@ -18,7 +18,10 @@ export interface OrderOutcome {
   shipmentId?: string;
 }
 
-/** The steps, in order, as operators and the failure tests name them. */
+/** The DBOS step (one checkpoint) of the ERP confirmation and the despatch request, as the timeline shows it. */
+export const CONFIRM_AND_DESPATCH = 'erp-confirm+logistics-despatch';
+
+/** The steps, in order, as operators and the failure tests name them (the saga's; see CONFIRM_AND_DESPATCH). */
 export const STEPS = [
   'credit-check',
   'await-credit-approval',
@@ -82,25 +85,29 @@ export function orderToDeliveryWorkflow({ version, erpShipped }: WorkflowVariant
           );
         }
       }
-      await saga.step(
-        'erp-confirm',
-        () => erpStatus(id, 'erp-confirm', input, 'CONFIRMED'),
-        async () => {
-          await erpStatus(id, 'compensate:erp-confirm', input, 'CANCELLED');
+      // One checkpoint for both commands (Saga.steps): it records which went out, so a despatch request failing for
+      // good still compensates the confirmation.
+      await saga.steps(CONFIRM_AND_DESPATCH, [
+        {
+          name: 'erp-confirm',
+          run: () => erpStatus(id, 'erp-confirm', input, 'CONFIRMED'),
+          compensate: async () => {
+            await erpStatus(id, 'compensate:erp-confirm', input, 'CANCELLED');
+          },
         },
-      );
-      await saga.step(
-        'logistics-despatch',
-        async () => {
-          // The provider's ASN and EPCIS events name the order by the numbers the request carries: recorded
-          // first, in the same step, so they are found whenever the provider answers (references.ts).
-          await recordReferences(id, despatchReferences(input.order));
-          return despatch(id, 'logistics-despatch', input, 'CONFIRMED');
+        {
+          name: 'logistics-despatch',
+          run: async () => {
+            // The provider's ASN and EPCIS events name the order by the numbers the request carries: recorded
+            // first, in the same step, so they are found whenever the provider answers (references.ts).
+            await recordReferences(id, despatchReferences(input.order));
+            return despatch(id, 'logistics-despatch', input, 'CONFIRMED');
+          },
+          compensate: async () => {
+            await despatch(id, 'compensate:logistics-despatch', input, 'CANCELLED');
+          },
         },
-        async () => {
-          await despatch(id, 'compensate:logistics-despatch', input, 'CANCELLED');
-        },
-      );
+      ]);
       const asn = await awaitEvent(inbox, {
         type: TYPE,
         wait: 'await-asn',

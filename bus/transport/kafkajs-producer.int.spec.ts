@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NonRetriableError } from '../../lib/errors.ts';
+import { metricsRegistry } from '../../lib/metrics.ts';
+import { readToEnd } from '../../tests/read-to-end.ts';
+import { testBus, unique } from '../../tests/stack.ts';
+import type { OutgoingRecord, TransportProducer } from './types.ts';
+
+const record = (topic: string, id: string, bytes = 100): OutgoingRecord => ({
+  topic,
+  key: id,
+  value: Buffer.alloc(bytes, 7),
+  headers: { ce_id: id },
+});
+
+async function metric(name: string, suffix = ''): Promise<number> {
+  const found = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (found?.values ?? []) as Array<{ metricName?: string; value: number }>;
+  return values
+    .filter((v) => (suffix ? v.metricName === `${name}${suffix}` : true))
+    .reduce((n, v) => n + v.value, 0);
+}
+
+const bus = testBus();
+const topic = unique('producer-coalesce');
+// The broker refuses records over 1,000 bytes on this topic for good (MESSAGE_TOO_LARGE).
+const small = unique('producer-small-records');
+let producer: TransportProducer;
+
+beforeAll(async () => {
+  await bus.provisionTopics([
+    { topic, partitions: 2 },
+    { topic: small, partitions: 1, config: { 'max.message.bytes': '1000' } },
+  ]);
+  producer = bus.transport.producer();
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+});
+
+describe("the bus's producer", () => {
+  it('sends the records of sends made while a request is in flight together, in the next request', async () => {
+    const requests = await metric('eai_bus_produce_request_records', '_count');
+    const records = await metric('eai_bus_produce_request_records', '_sum');
+    const ids = Array.from({ length: 60 }, (_, n) => `c-${n}`);
+    // The first goes at once; the 59 others come while it is in flight.
+    await Promise.all(ids.map((id) => producer.send([record(topic, id)])));
+    expect(await metric('eai_bus_produce_request_records', '_sum')).toBe(records + 60);
+    expect(await metric('eai_bus_produce_request_records', '_count')).toBeLessThanOrEqual(requests + 3);
+    const read = await readToEnd(topic, () => true);
+    expect(read.map((m) => m.headers.ce_id).sort()).toEqual([...ids].sort());
+  });
+
+  it('a record refused for good fails its own send only; the next sends go on a new producer id', async () => {
+    const renewed = await metric('eai_bus_producer_renewed_total');
+    // One send in flight, then three in one request: two to a partition of `topic`, one that `small` refuses.
+    const first = producer.send([record(topic, 'r-0')]);
+    const together = [
+      producer.send([record(topic, 'r-1')]),
+      producer.send([record(topic, 'r-2')]),
+      producer.send([record(small, 'too-large', 5000)]),
+    ];
+    await first;
+    const settled = await Promise.allSettled(together);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(NonRetriableError);
+    expect(await metric('eai_bus_producer_renewed_total')).toBeGreaterThan(renewed);
+    // kafkajs rolled back the sequence numbers of the partitions the broker had appended r-1 and r-2 to: on the old
+    // producer id the next records there would be refused (OUT_OF_ORDER_SEQUENCE_NUMBER).
+    await producer.send(['r-3', 'r-4', 'r-5'].map((id) => record(topic, id)));
+    await Promise.all(['r-6', 'r-7'].map((id) => producer.send([record(topic, id)])));
+    const read = new Set((await readToEnd(topic, () => true)).map((m) => m.headers.ce_id));
+    for (const id of ['r-0', 'r-1', 'r-2', 'r-3', 'r-4', 'r-5', 'r-6', 'r-7'])
+      expect(read.has(id)).toBe(true);
+  });
+});
