@@ -99,8 +99,8 @@ export interface HubCreated extends Sent {
 
 /**
  * The hub's create that an echo of a record the hub does not hold yet comes from: the record names a golden id
- * among its own ids (HubSpot's `eai_golden_id`, Odoo's `ref`, Salesforce's `External_Id__c`, the properties the
- * sinks upsert by) and the hub sent that golden record to this system without a record id. Null otherwise.
+ * among its own ids (HubSpot's `eai_golden_id`, Odoo's `ref`: the properties the sinks upsert by; Salesforce's
+ * CDC mapping does not carry `External_Id__c` yet) and the hub sent that golden record to this system without a record id. Null otherwise.
  */
 export async function hubCreated(
   db: Queryable,
