@@ -334,12 +334,16 @@ export async function startGoldenSync(options: {
       // A merge carries what the hub sent for the ids it absorbed over to the survivor, for the systems the
       // survivor has no row of: a create still waiting for its echo (source id null) is not made again under the
       // new id, and what a system holds is compared with what the hub last wrote there.
-      await client.query(
-        `update ${q}.sync_sent s set golden_id = g.merged_into from ${q}.golden g
-          where g.golden_id = s.golden_id and g.status = 'merged' and g.golden_id = any($1::text[])
-            and not exists (select 1 from ${q}.sync_sent t where t.golden_id = g.merged_into and t.system = s.system)`,
-        [ids],
-      );
+      // Only when the batch holds a merged id: no statement for the usual batch of changes.
+      const absorbed = goldens.filter((g) => g.status === 'merged' && g.merged_into);
+      if (absorbed.length > 0)
+        await client.query(
+          `update ${q}.sync_sent s set golden_id = m.survivor
+             from unnest($1::text[], $2::text[]) as m(absorbed, survivor)
+            where s.golden_id = m.absorbed
+              and not exists (select 1 from ${q}.sync_sent t where t.golden_id = m.survivor and t.system = s.system)`,
+          [absorbed.map((g) => g.golden_id), absorbed.map((g) => g.merged_into)],
+        );
       const sent = (
         await client.query<SentRow>(
           `select golden_id, system, source_id, fields, vals from ${q}.sync_sent where golden_id = any($1::text[])`,
