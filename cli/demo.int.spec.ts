@@ -17,6 +17,7 @@ interface Endpoints {
 interface Refresh {
   connectors: Array<{ name: string; state: string; in: number; out: number; failed: number }>;
   topics: Record<string, number>;
+  workflows: Record<string, Record<string, number>>;
 }
 
 /** Every connector the shipped deployment declares: one file each. */
@@ -122,6 +123,38 @@ describe('eai demo (the README first command)', () => {
         'canonical.shipment',
       ]);
 
+      // SAP's orders run through order-to-delivery: credit check at SAP, ORDRSP back, despatch to the logistics
+      // simulator, whose ASN file and EPCIS delivery come back, within the demo's timers.
+      const completed = await until('an order delivered end to end', Date.now() + 120_000, async () => {
+        const done = await get<Array<{ id: string }>>('/workflows?type=order-to-delivery&status=COMPLETED');
+        return done[0];
+      });
+      expect(completed.id).toMatch(/^order-to-delivery:sap:\d+$/);
+      const timeline = await get<{ status: string; timeline: Array<{ name: string }> }>(
+        `/workflows/${encodeURIComponent(completed.id)}`,
+      );
+      expect(timeline.status).toBe('COMPLETED');
+      const names = timeline.timeline.map((t) => t.name);
+      expect(names[0]).toBe('credit-check');
+      expect(names).toEqual(expect.arrayContaining(['crm-status']));
+      // The ASN and the delivery: two events in.
+      expect(names.filter((n) => n === 'DBOS.recv').length).toBeGreaterThanOrEqual(2);
+      await until('a refresh line counting it', Date.now() + 30_000, async () => {
+        const last = lines()
+          .slice(1)
+          .filter((l) => l)
+          .map((l) => JSON.parse(l) as Refresh)
+          .at(-1);
+        return (last?.workflows['order-to-delivery']?.COMPLETED ?? 0) > 0 ? true : undefined;
+      });
+      for (const sink of ['sap-order-responses', 'logistics-despatch', 'logistics-asns', 'logistics-epcis']) {
+        const status = await get<{ metrics: { recordsOut: number; recordsFailed: number } }>(
+          `/connectors/${sink}/status`,
+        );
+        expect(status.metrics.recordsOut, sink).toBeGreaterThan(0);
+        expect(status.metrics.recordsFailed, sink).toBe(0);
+      }
+
       // Master data runs in the demo: sync health answers in business terms, the customer search answers.
       const health = await get<{ status: string; systems: unknown[] }>('/sync/health');
       expect(['ok', 'degraded', 'failing']).toContain(health.status);
@@ -172,5 +205,5 @@ describe('eai demo (the README first command)', () => {
     } finally {
       demo.kill('SIGKILL');
     }
-  }, 200_000);
+  }, 320_000);
 });

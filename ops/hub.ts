@@ -19,7 +19,13 @@ import {
   startCustomerMatcher,
   startGoldenSync,
 } from '../masterdata/index.ts';
-import { listInstances, type Orchestrator, startOrchestrator, type Timers } from '../orchestrator/index.ts';
+import {
+  listInstances,
+  type Orchestrator,
+  orchestratorTopicSpecs,
+  startOrchestrator,
+  type Timers,
+} from '../orchestrator/index.ts';
 import { complaintReturnDefinitions } from '../orchestrator/workflows/complaint-return/index.ts';
 import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
@@ -70,6 +76,8 @@ export interface HubOptions {
     routerGroup?: string;
     /** Route canonical events into workflows (default true). */
     router?: boolean;
+    /** Where a new router group starts: the topics' beginning (default) or their end (a shared, long-lived stack). */
+    routerFromBeginning?: boolean;
   };
   /**
    * Runs customer master data in this process (needs `databaseUrl`): the incremental matcher on
@@ -186,6 +194,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   if (created.length) options.logger.info({ topics: created }, 'topics created');
   // Master data first: its relay creates the command topics (mdm.customer-sync.<system>) the deployment's sinks read.
   const masterdata = options.masterdata ? await startMasterData(options, bus) : undefined;
+  // The orchestrator's command topics too (command.erp.order-status, …): its sinks start before it does.
+  if (options.orchestrator) await bus.provisionTopics(orchestratorTopicSpecs);
   const mappingPool = options.mappingThreads
     ? new MappingPool({
         threads: options.mappingThreads,
@@ -218,6 +228,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         database: options.orchestrator.database,
         timers: options.orchestrator.timers,
         routerGroup: options.orchestrator.routerGroup,
+        routerFromBeginning: options.orchestrator.routerFromBeginning,
       },
       {
         definitions: [...orderToDeliveryDefinitions(), ...complaintReturnDefinitions()],

@@ -11,12 +11,14 @@ import { runClosers } from '../../lib/shutdown.ts';
 import { parseMdmConfig } from '../../masterdata/index.ts';
 import { hashToken, newToken } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
+import { COMMAND_TOPICS, listInstances, type Timers } from '../../orchestrator/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
 import { type RunningSimulator, startSimulator } from '../../simulators/index.ts';
 import { logisticsSimulator } from '../../simulators/logistics/simulator.ts';
 import { sapSimulator } from '../../simulators/sap/simulator.ts';
 import { projectRoot, stackHome } from '../../stack/paths.ts';
 import { stackUp } from '../../stack/stack.ts';
+import { dropDatabase } from '../../store/database.ts';
 
 /** The shipped deployment: one file per connector, `${env:EAI_DEMO_…}` references set below. */
 const deployDir = join(projectRoot, 'examples', 'demo', 'deploy');
@@ -24,14 +26,15 @@ const EPCIS_CONNECTOR = 'logistics-epcis';
 const SALESFORCE_CONNECTOR = 'salesforce-accounts';
 const SALESFORCE_CASES_CONNECTOR = 'salesforce-cases';
 const HUBSPOT_CONNECTOR = 'hubspot-contacts';
+const ODOO_SOURCE = 'odoo-orders';
 /**
  * The deployment's sinks and their topics. A shared stack may hold a long history on the canonical topics: a sink's
  * first run starts at their end (a sink with committed offsets resumes where it stopped), so the demo shows what
  * moves now instead of replaying the past into the simulators.
  */
 const DEMO_SINKS: Array<[name: string, topics: string[]]> = [
-  ['sap-order-responses', ['canonical.sales-order']],
-  ['logistics-despatch', ['canonical.sales-order']],
+  ['sap-order-responses', [COMMAND_TOPICS.erpOrderStatus]],
+  ['logistics-despatch', [COMMAND_TOPICS.logisticsDespatch]],
   ['odoo-write', ['mdm.customer-sync.odoo', 'canonical.sales-order']],
   ['salesforce-customers', ['mdm.customer-sync.salesforce']],
   ['hubspot-customers', ['mdm.customer-sync.hubspot']],
@@ -47,6 +50,50 @@ export const DEMO_CUSTOMERS = { seed: 20261202, entities: 40 } as const;
 const ODOO_INTEGRATION_UID = 6;
 /** The Odoo simulator's integration user's API key (a fixed, public test value). */
 const ODOO_API_KEY = 'eai-api-key';
+
+/**
+ * The workflows' timers at demo scale (the defaults are hours to days): the logistics simulator ships about 5 s after a
+ * despatch request and delivers 10 s later, so an order runs through in under half a minute; an order on credit hold
+ * waits 10 minutes for `eai workflows signal <id> approve-credit`, then is cancelled (compensated).
+ */
+export const DEMO_TIMERS: Partial<Timers> = {
+  creditApprovalTimeoutMs: 10 * 60_000,
+  asnEscalationMs: 60_000,
+  asnTimeoutMs: 5 * 60_000,
+  deliveryEscalationMs: 2 * 60_000,
+  deliveryTimeoutMs: 10 * 60_000,
+  returnReceiptEscalationMs: 2 * 60_000,
+  returnReceiptTimeoutMs: 10 * 60_000,
+};
+/**
+ * Credit room the demo gives each SAP customer above its exposure. The generated credit data puts most customers at
+ * or over their limit (to exercise the ERP's credit check), and every order the SAP simulator drops adds to its
+ * customer's open orders; with this room, only customers blocked in credit management or with items long overdue
+ * go on credit hold, so the demo shows both paths.
+ */
+const DEMO_CREDIT_ROOM = 5_000_000;
+
+/** Raises each SAP customer's credit limit to its exposure plus DEMO_CREDIT_ROOM, through the ERP's own API. */
+async function giveCreditRoom(sapUrl: string): Promise<void> {
+  const answer = await fetch(`${sapUrl}/sap/customers`);
+  if (!answer.ok) throw new Error(`${sapUrl}/sap/customers: HTTP ${answer.status}`);
+  const { d } = (await answer.json()) as { d: { results: Array<Record<string, unknown>> } };
+  for (const customer of d.results) {
+    const { KUNNR, OBLIG, AEDAT: _changed, ...fields } = customer;
+    const put = await fetch(`${sapUrl}/sap/customers/${KUNNR}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...fields, KLIMK: Number(OBLIG) + DEMO_CREDIT_ROOM }),
+    });
+    if (!put.ok)
+      throw new Error(`PUT ${sapUrl}/sap/customers/${KUNNR}: HTTP ${put.status}: ${await put.text()}`);
+  }
+}
+
+/** The demo's workflow database on the stack's PostgreSQL (dropped at each start: see below). */
+const DEMO_WORKFLOW_DATABASE = 'eai_demo_orchestrator';
+/** The newest instances the refresh counts by type and status. */
+const DEMO_WORKFLOW_WINDOW = 200;
 
 interface DemoOptions {
   port: number;
@@ -135,6 +182,8 @@ export interface DemoRefresh {
   at: string;
   connectors: DemoConnectorRow[];
   topics: Record<string, number>;
+  /** The newest DEMO_WORKFLOW_WINDOW instances, counted by type, then status (`eai workflows ls` lists them). */
+  workflows: Record<string, Record<string, number>>;
 }
 
 function refreshText(refresh: DemoRefresh): string {
@@ -144,12 +193,24 @@ function refreshText(refresh: DemoRefresh): string {
       `  ${c.name.padEnd(width)}  ${c.state.padEnd(10)} ${String(c.in).padStart(7)} ${String(c.out).padStart(7)} ${String(c.failed).padStart(7)}`,
   );
   const topics = Object.entries(refresh.topics).map(([t, n]) => `  ${t.padEnd(width + 12)} ${n}`);
+  const workflows = Object.entries(refresh.workflows).map(
+    ([type, statuses]) =>
+      `  ${type.padEnd(width + 12)} ${Object.entries(statuses)
+        .map(([status, n]) => `${status} ${n}`)
+        .join(', ')}`,
+  );
   return [
     `--- ${refresh.at}`,
     `  ${'connector'.padEnd(width)}  ${'state'.padEnd(10)} ${'in'.padStart(7)} ${'out'.padStart(7)} ${'failed'.padStart(7)}`,
     ...rows,
     `  ${'topic'.padEnd(width + 12)} records`,
     ...topics,
+    ...(workflows.length > 0
+      ? [
+          `  ${'workflow'.padEnd(width + 12)} instances by status (newest ${DEMO_WORKFLOW_WINDOW})`,
+          ...workflows,
+        ]
+      : []),
     '',
   ].join('\n');
 }
@@ -194,13 +255,22 @@ export function registerDemoCommand(program: Command): void {
         const sapDrop = dir('sap-outbound');
         const sapInbound = dir('sap-inbound');
         const logisticsOutbound = dir('logistics-outbound');
+        // One file seeds the simulators: each takes its own system's lines (SAP its customer master, whose customers
+        // its order IDocs name and its credit check knows). (Imported here: every other command would pay for
+        // loading the generator at start.)
+        const { generateCustomers } = await import('../../simulators/generator/generate.ts');
+        const { toJsonl } = await import('../../simulators/generator/jsonl.ts');
+        const customers = join(dir('seed'), 'customers.jsonl');
+        writeFileSync(customers, toJsonl(generateCustomers(DEMO_CUSTOMERS).records));
         const sap = await sapSimulator.start({
           port: 0,
+          seed: customers,
           dropDir: sapDrop,
           inboundDir: sapInbound,
           intervalMs: 3000,
         });
         simulators.push(sap);
+        await giveCreditRoom(sap.url);
         const logistics = await logisticsSimulator.start({
           port: 0,
           outboundDir: logisticsOutbound,
@@ -208,12 +278,6 @@ export function registerDemoCommand(program: Command): void {
           captureToken: epcisToken,
         });
         simulators.push(logistics);
-        // One file seeds the three: each simulator takes its own system's lines. (Imported here: every other command
-        // would pay for loading the generator at start.)
-        const { generateCustomers } = await import('../../simulators/generator/generate.ts');
-        const { toJsonl } = await import('../../simulators/generator/jsonl.ts');
-        const customers = join(dir('seed'), 'customers.jsonl');
-        writeFileSync(customers, toJsonl(generateCustomers(DEMO_CUSTOMERS).records));
         const odoo = await startSimulator('odoo', { port: 0, seed: customers });
         simulators.push(odoo);
         const salesforce = await startSimulator('salesforce', { port: 0, seed: customers });
@@ -240,6 +304,9 @@ export function registerDemoCommand(program: Command): void {
           EAI_DEMO_HUBSPOT_URL: hubspot.url,
           EAI_DEMO_HUBSPOT_ACCESS_TOKEN: app.accessTokens[0] ?? '',
         });
+        // The simulators are new at every run (SAP numbers its orders from the start again), so the demo's workflows
+        // start fresh too: its own database is dropped, and its router group is the run's.
+        await dropDatabase(stack.databaseUrl, DEMO_WORKFLOW_DATABASE);
         const token = newToken();
         hub = await startHub({
           ...stack,
@@ -257,7 +324,23 @@ export function registerDemoCommand(program: Command): void {
             activityGroupId: 'eai-demo-customer-activity',
             fromBeginning: false,
           },
+          // SAP's orders run through order-to-delivery (credit check at SAP, ORDRSP back, despatch to logistics, its
+          // ASN and delivery back); Salesforce cases about an order through complaint-return. The demo's router
+          // starts at the end of the canonical topics (a shared stack's history is not replayed).
+          orchestrator: {
+            executorId: 'eai-demo',
+            database: DEMO_WORKFLOW_DATABASE,
+            routerGroup: `eai-demo-orchestrator-${Date.now().toString(36)}`,
+            routerFromBeginning: false,
+            sapUrl: sap.url,
+            timers: DEMO_TIMERS,
+          },
         });
+        // The Odoo simulator is new at every run, and its records older than the position a previous run's poll
+        // stored: its poll starts over (as Salesforce's and HubSpot's snapshots do, `mode: always`).
+        await hub.runtime.setTargetState(ODOO_SOURCE, 'STOPPED');
+        await hub.runtime.alterOffsets(ODOO_SOURCE, null);
+        await hub.runtime.setTargetState(ODOO_SOURCE, 'RUNNING');
         for (const channel of ['/data/AccountChangeEvent', '/data/ContactChangeEvent'])
           await subscribe(salesforce.url, { url: `${hub.url}/webhooks/${SALESFORCE_CONNECTOR}`, channel });
         await subscribe(salesforce.url, {
@@ -314,7 +397,13 @@ export function registerDemoCommand(program: Command): void {
           const offsets = await admin.topicOffsets(topic);
           topics[topic] = offsets.reduce((sum, p) => sum + Number(p.high), 0);
         }
-        return { at: new Date().toISOString(), connectors, topics };
+        const workflows: Record<string, Record<string, number>> = {};
+        for (const instance of await listInstances({ limit: DEMO_WORKFLOW_WINDOW })) {
+          const counts = workflows[instance.type] ?? {};
+          counts[instance.status] = (counts[instance.status] ?? 0) + 1;
+          workflows[instance.type] = counts;
+        }
+        return { at: new Date().toISOString(), connectors, topics, workflows };
       };
 
       let stopping = false;
