@@ -22,7 +22,7 @@ const asn = (name: string) =>
   shipments('x12-856', 'edi/x12-856.to-canonical.yaml', `formats/x12-856/fixtures/${name}`);
 
 describe('X12 856 facts on the canonical shipment', () => {
-  it('retail ASN (S → O → T → P → I): equipment, seals, lading, weights, volume, FOB, REFs, stores, styles', async () => {
+  it('retail ASN (S → O → T → P → I): equipment, seals, lading, weights, volume, FOB, REFs, stores, styles, ordered quantity', async () => {
     const [s] = await asn('retail-equipment-fob-stores-styles.edi');
     // TD3 equipment / trailer number, TD309 and REF SN seal numbers
     expect(s.equipment).toEqual([
@@ -79,8 +79,14 @@ describe('X12 856 facts on the canonical shipment', () => {
       }),
     ]);
     // LIN IT / VA style numbers per line; BP buyer's part number has a field; MEA on an item level
+    // SN104 quantity shipped to date and SN105 / SN106 quantity ordered (a back order: 36 ordered, 24 shipped)
     expect(s.lines.map((l: Json) => l.extensions)).toEqual([
-      { 'x12.LIN.IT': 'STYLE-4471', 'x12.LIN.VA': 'VS-4471-BLK' },
+      {
+        'x12.LIN.IT': 'STYLE-4471',
+        'x12.LIN.VA': 'VS-4471-BLK',
+        'x12.SN1.shippedToDate': '24 EA',
+        'x12.SN1.quantityOrdered': '36 EA',
+      },
       { 'x12.LIN.IT': 'STYLE-4472' },
     ]);
     expect(s.lines[0].item.buyerItemId).toBe('BP-99812');
