@@ -4,17 +4,17 @@ import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
 import { loadMappings, mapBytes } from '../index.ts';
 
 /**
- * Issue 15 §1: the X12 850 facts a real order carried and the mapping dropped (the stated totals, TD5 routing)
+ * Issue 15 §1: the UNZ count decision on the canonical event, and the X12 850 facts a real order carried and the mapping dropped (the stated totals, TD5 routing)
  * reach the canonical SalesOrderEvent. One assertion per fact on a fixture written to contain them; the full output
  * is compared by `mappings:check` (mappings/edi/x12-850.expected).
  */
 // biome-ignore lint/suspicious/noExplicitAny: canonical records as JSON, asserted by path
 type Json = any;
 
-async function orders(input: string): Promise<Json[]> {
-  const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-850.to-canonical.yaml'));
-  if (!mapping) throw new Error('no x12-850 mapping');
-  const mapped = await mapBytes('x12-850', readFileSync(`formats/x12-850/fixtures/${input}`), {
+async function orders(input: string, format = 'x12-850'): Promise<Json[]> {
+  const mapping = loadMappings().find((m) => m.file.endsWith(`edi/${format}.to-canonical.yaml`));
+  if (!mapping) throw new Error(`no ${format} mapping`);
+  const mapped = await mapBytes(format, readFileSync(`formats/${format}/fixtures/${input}`), {
     mapping,
     receivedAt: FIXTURE_RECEIVED_AT,
   });
@@ -52,5 +52,19 @@ describe('X12 850 facts on the canonical order', () => {
     const [o] = await orders('line-items-pid-po4-sch-line-n1.edi');
     expect(o.lines.length).toBeGreaterThan(0);
     expect(o.totalAmount).toBeNull();
+  });
+});
+
+describe('EDIFACT interchange whose UNZ count disagrees with its messages', () => {
+  it('is accepted, and every canonical order of it carries the warning naming the UNZ segment', async () => {
+    const all = await orders('unz-count-mismatch.edi', 'edifact-orders');
+    expect(all.map((o) => o.orderNumber)).toHaveLength(2);
+    for (const o of all) {
+      expect(o.extensions['edi.warning']).toBe(
+        'UNB#1/UNZ (segment 84, line 84): UNZ+3+10042: interchange says 3 messages, holds 2',
+      );
+    }
+    const [clean] = await orders('pia-product-id.edi', 'edifact-orders');
+    expect(clean.extensions['edi.warning']).toBeUndefined();
   });
 });

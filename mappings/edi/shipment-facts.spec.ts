@@ -143,6 +143,19 @@ describe('X12 856 facts on the canonical shipment', () => {
   });
 });
 
+describe('X12 856 without an order level: PRF inside the item loops', () => {
+  it("each line keeps its own loop's PO, and the shipment lists every PO once in orderReferences", async () => {
+    const [s] = await asn('prf-in-item-loops.edi');
+    expect(s.lines.map((l: Json) => l.purchaseOrderNumber)).toEqual(['PO-5501', 'PO-5502', 'PO-5501']);
+    expect(
+      s.orderReferences.map((r: Json) => [r.purchaseOrderNumber, r.purchaseOrderDate, r.sellerOrderNumber]),
+    ).toEqual([
+      ['PO-5501', '2024-03-01T00:00:00.000Z', null],
+      ['PO-5502', '2024-03-02T00:00:00.000Z', 'SO-9902'],
+    ]);
+  });
+});
+
 describe('EPCIS 2.0 facts on the canonical shipment', () => {
   const events = () =>
     shipments(
