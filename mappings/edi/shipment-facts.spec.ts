@@ -22,7 +22,7 @@ const asn = (name: string) =>
   shipments('x12-856', 'edi/x12-856.to-canonical.yaml', `formats/x12-856/fixtures/${name}`);
 
 describe('X12 856 facts on the canonical shipment', () => {
-  it('retail ASN (S → O → T → P → I): equipment, seals, lading, weights, volume, FOB, REFs, stores, styles', async () => {
+  it('retail ASN (S → O → T → P → I): equipment, seals, lading, weights, volume, FOB, REFs, stores, styles, ordered quantity', async () => {
     const [s] = await asn('retail-equipment-fob-stores-styles.edi');
     // TD3 equipment / trailer number, TD309 and REF SN seal numbers
     expect(s.equipment).toEqual([
@@ -79,8 +79,14 @@ describe('X12 856 facts on the canonical shipment', () => {
       }),
     ]);
     // LIN IT / VA style numbers per line; BP buyer's part number has a field; MEA on an item level
+    // SN104 quantity shipped to date and SN105 / SN106 quantity ordered (a back order: 36 ordered, 24 shipped)
     expect(s.lines.map((l: Json) => l.extensions)).toEqual([
-      { 'x12.LIN.IT': 'STYLE-4471', 'x12.LIN.VA': 'VS-4471-BLK' },
+      {
+        'x12.LIN.IT': 'STYLE-4471',
+        'x12.LIN.VA': 'VS-4471-BLK',
+        'x12.SN1.shippedToDate': '24 EA',
+        'x12.SN1.quantityOrdered': '36 EA',
+      },
       { 'x12.LIN.IT': 'STYLE-4472' },
     ]);
     expect(s.lines[0].item.buyerItemId).toBe('BP-99812');
@@ -134,6 +140,19 @@ describe('X12 856 facts on the canonical shipment', () => {
       extensions: { 'x12.LIN.IT': 'ST-220', 'x12.PO4': '1 1 EA BOX', 'x12.TD1.lading': '2 BOX' },
     });
     expect(s.lines[1].grossWeight).toEqual({ value: '3.3', unitCode: 'KGM' });
+  });
+});
+
+describe('X12 856 without an order level: PRF inside the item loops', () => {
+  it("each line keeps its own loop's PO, and the shipment lists every PO once in orderReferences", async () => {
+    const [s] = await asn('prf-in-item-loops.edi');
+    expect(s.lines.map((l: Json) => l.purchaseOrderNumber)).toEqual(['PO-5501', 'PO-5502', 'PO-5501']);
+    expect(
+      s.orderReferences.map((r: Json) => [r.purchaseOrderNumber, r.purchaseOrderDate, r.sellerOrderNumber]),
+    ).toEqual([
+      ['PO-5501', '2024-03-01T00:00:00.000Z', null],
+      ['PO-5502', '2024-03-02T00:00:00.000Z', 'SO-9902'],
+    ]);
   });
 });
 

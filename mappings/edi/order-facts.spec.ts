@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
+import { loadMappings, mapBytes } from '../index.ts';
+
+/**
+ * Issue 15 §1: the UNZ count decision on the canonical event, and the X12 850 facts a real order carried and the mapping dropped (the stated totals, TD5 routing)
+ * reach the canonical SalesOrderEvent. One assertion per fact on a fixture written to contain them; the full output
+ * is compared by `mappings:check` (mappings/edi/x12-850.expected).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: canonical records as JSON, asserted by path
+type Json = any;
+
+async function orders(input: string, format = 'x12-850'): Promise<Json[]> {
+  const mapping = loadMappings().find((m) => m.file.endsWith(`edi/${format}.to-canonical.yaml`));
+  if (!mapping) throw new Error(`no ${format} mapping`);
+  const mapped = await mapBytes(format, readFileSync(`formats/${format}/fixtures/${input}`), {
+    mapping,
+    receivedAt: FIXTURE_RECEIVED_AT,
+  });
+  return mapped.flatMap((d) => d.records.map((r) => JSON.parse(JSON.stringify(r.value)).salesOrder));
+}
+
+describe('X12 850 facts on the canonical order', () => {
+  it('amt-ctt-td5-routing: the stated total, other AMTs, CTT counts, header and line TD5', async () => {
+    const [o] = await orders('amt-ctt-td5-routing.edi');
+    // AMT TT (total transaction amount) is the order total as sent: SalesOrder.totalAmount, not recomputed
+    expect(o.totalAmount).toEqual({ amount: '129.13', currency: 'USD' });
+    // Other AMTs (here AMT 1, line item total) and CTT01 / CTT02 as the document states them
+    expect(o.extensions).toMatchObject({
+      'x12.AMT.1': '129.13',
+      'x12.CTT.lineCount': '2',
+      'x12.CTT.hashTotal': '17',
+    });
+    // Header TD5: routing, carrier (TD502 qualifier : TD503 id), transport method, routing sequence
+    expect(o.extensions).toMatchObject({
+      'x12.TD5.routing': 'UPS GROUND',
+      'x12.TD5.carrier': '2:UPSN',
+      'x12.TD5.transportationMethod': 'M',
+      'x12.TD5.routingSequence': 'O',
+    });
+    // A PO1 loop's own TD5, under the line's number
+    expect(JSON.parse(o.extensions['x12.line.2.TD5'])).toEqual({
+      carrier: '2:FDEG',
+      transportationMethod: 'A',
+      routing: 'FEDEX 2DAY',
+    });
+    expect(o.extensions['x12.line.1.TD5']).toBeUndefined();
+  });
+
+  it('an order without AMT TT has no stated total (none is computed from the lines)', async () => {
+    const [o] = await orders('line-items-pid-po4-sch-line-n1.edi');
+    expect(o.lines.length).toBeGreaterThan(0);
+    expect(o.totalAmount).toBeNull();
+  });
+});
+
+describe('EDIFACT interchange whose UNZ count disagrees with its messages', () => {
+  it('is accepted, and every canonical order of it carries the warning naming the UNZ segment', async () => {
+    const all = await orders('unz-count-mismatch.edi', 'edifact-orders');
+    expect(all.map((o) => o.orderNumber)).toHaveLength(2);
+    for (const o of all) {
+      expect(o.extensions['edi.warning']).toBe(
+        'UNB#1/UNZ (segment 84, line 84): UNZ+3+10042: interchange says 3 messages, holds 2',
+      );
+    }
+    const [clean] = await orders('pia-product-id.edi', 'edifact-orders');
+    expect(clean.extensions['edi.warning']).toBeUndefined();
+  });
+});

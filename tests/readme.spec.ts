@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const isFolder = (path: string) => existsSync(`${root}${path}`) && statSync(`${root}${path}`).isDirectory();
+
+/** The top-level folders of the tree as git holds it (what a clone has). */
+function trackedFolders(): string[] {
+  const files = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n');
+  return [...new Set(files.filter((f) => f.includes('/')).map((f) => f.split('/')[0]!))].sort();
+}
+
+function layoutBlock(): string {
+  const block = /## Layout\n[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error('README has no ## Layout section with a code block');
+  return block;
+}
+
+/** Folder paths in a text: `masterdata/`, ops/api/, examples/demo/deploy/ (not placeholders like <system>/). */
+const paths = (text: string) =>
+  [...text.matchAll(/(?<![\w./<>-])((?:[a-z.][\w.-]*\/)+)(?![\w<])/g)].map((m) => m[1]!);
+
+/** Issue 15 §2: the README described a tree that was not there (mappings "next", an orchestrator/ folder). */
+describe("README's description of the tree", () => {
+  it('the Layout block names every top-level folder, and only folders that exist', () => {
+    const named = [...layoutBlock().matchAll(/^(\S+)\/\s/gm)].map((m) => m[1]!).sort();
+    expect(named).toEqual(trackedFolders());
+  });
+
+  it('every folder the Layout block and "What exists today" mention exists', () => {
+    const exists = /^What exists today:[\s\S]*?\n\n/m.exec(readme)?.[0];
+    expect(exists, 'README has a "What exists today" paragraph').toBeDefined();
+    // Each path mentioned, with the folder whose Layout line it is on: `connectors/   sdk/ (the contract), …`.
+    const mentioned: Array<{ path: string; under: string }> = [];
+    for (const path of paths(exists!)) mentioned.push({ path, under: '' });
+    let under = '';
+    for (const line of layoutBlock().split('\n')) {
+      under = /^(\S+\/)\s/.exec(line)?.[1] ?? under;
+      for (const path of paths(line)) mentioned.push({ path, under });
+    }
+    expect(mentioned.length).toBeGreaterThan(20);
+    const missing = mentioned.filter(({ path, under }) => !isFolder(path) && !isFolder(`${under}${path}`));
+    expect(missing).toEqual([]);
+  });
+});
