@@ -147,7 +147,42 @@ describe('eai demo (the README first command)', () => {
           .at(-1);
         return (last?.workflows['order-to-delivery']?.COMPLETED ?? 0) > 0 ? true : undefined;
       });
-      for (const sink of ['sap-order-responses', 'logistics-despatch', 'logistics-asns', 'logistics-epcis']) {
+      // A complaint about that order, filed in the CRM as a person would (the Salesforce simulator's /sim/edit),
+      // runs through complaint-return: return authorisation at logistics, its receipt, the credit memo request to
+      // SAP, the case closed in Salesforce.
+      const orderNumber = completed.id.split(':').at(-1)!;
+      const filed = await fetch(`${endpoints.simulators.salesforce}/sim/edit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'Case',
+          fields: { Subject: 'Two bikes arrived damaged', Origin: 'Phone', Order_Number__c: orderNumber },
+        }),
+      });
+      expect(filed.status).toBeLessThan(300);
+      const caseId = String(((await filed.json()) as { id: string }).id);
+      const complaint = await until('the complaint returned and credited', Date.now() + 120_000, async () => {
+        const done = await get<Array<{ id: string }>>('/workflows?type=complaint-return&status=COMPLETED');
+        return done[0];
+      });
+      const closed = await until('the case closed in Salesforce', Date.now() + 30_000, async () => {
+        const effects = (await (
+          await fetch(`${endpoints.simulators.salesforce}/sim/effects?entityType=Case`)
+        ).json()) as { effects: Array<{ entityId: string; operation: string }> };
+        return effects.effects.find((e) => e.entityId === caseId && e.operation === 'update');
+      });
+      expect(complaint.id).toMatch(/^complaint-return:/);
+      expect(closed.entityId).toBe(caseId);
+      for (const sink of [
+        'sap-order-responses',
+        'logistics-despatch',
+        'logistics-asns',
+        'logistics-epcis',
+        'salesforce-cases',
+        'logistics-returns',
+        'sap-credit-memos',
+        'salesforce-case-updates',
+      ]) {
         const status = await get<{ metrics: { recordsOut: number; recordsFailed: number } }>(
           `/connectors/${sink}/status`,
         );
