@@ -91,6 +91,22 @@ export async function startOrchestrator(
   pool.on('error', (error) =>
     log.warn({ error: errorMessage(error) }, 'orchestrator pool connection failed'),
   );
+  const executors = new Executors({
+    pool,
+    executorId: config.executorId,
+    applicationVersion: config.applicationVersion,
+    heartbeatMs: config.heartbeatMs,
+    deadAfterMs: config.deadAfterMs,
+    log,
+  });
+  // One live process per executor id: a second one is refused before anything else starts (it would recover, and
+  // so run, the same workflows).
+  try {
+    await executors.holdLive(url);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
 
   const bus = createBus({
     brokers: config.brokers,
@@ -117,14 +133,6 @@ export async function startOrchestrator(
   });
 
   const definitions = new DefinitionSet(options.definitions);
-  const executors = new Executors({
-    pool,
-    executorId: config.executorId,
-    applicationVersion: config.applicationVersion,
-    heartbeatMs: config.heartbeatMs,
-    deadAfterMs: config.deadAfterMs,
-    log,
-  });
   DBOS.setConfig({
     name: 'eai-orchestrator',
     systemDatabaseUrl: url,
@@ -133,11 +141,17 @@ export async function startOrchestrator(
     executorID: config.executorId,
     logLevel: process.env.EAI_DBOS_LOG_LEVEL ?? 'warn',
   });
-  await withSetupLock(pool, async (client) => {
-    await client.query(ORCHESTRATOR_DDL);
-    await executors.register(() => DBOS.launch());
-  });
-  executors.start();
+  try {
+    await withSetupLock(pool, async (client) => {
+      await client.query(ORCHESTRATOR_DDL);
+      await executors.register(() => DBOS.launch());
+    });
+  } catch (error) {
+    await executors.releaseLive();
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  executors.start(url);
 
   let router: ConsumerRunner | undefined;
   if (options.router !== false) {
@@ -215,6 +229,7 @@ export async function startOrchestrator(
       await DBOS.shutdown();
       bindDeps(undefined);
       await Promise.allSettled([publisher.close(), producer.disconnect()]);
+      await executors.releaseLive();
       await pool.end();
     },
   };

@@ -1,6 +1,6 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import type pg from 'pg';
-import { errorMessage } from '../lib/errors.ts';
+import pg from 'pg';
+import { ConfigError, errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { orchestratorMetrics } from './metrics.ts';
 
@@ -11,6 +11,12 @@ import { orchestratorMetrics } from './metrics.ts';
  * resumes run under a transaction-scoped advisory lock on the dead executor's id, which that executor also takes
  * while it restarts (its own startup recovery of PENDING work), so the two never run the same workflow at once.
  * Bound: a dead instance's work moves within deadAfterMs + heartbeatMs (+ the resumes).
+ *
+ * Each live process also holds its executor's **live lock** (a session advisory lock, `holdLive`) on a connection of
+ * its own for as long as it runs. A second process started with the same executor id is refused (both would recover
+ * and run the same workflows), and takeover leaves alone an executor whose process still holds its live lock, however
+ * old its heartbeat: frozen (a long GC pause, a stopped container) is not dead. PostgreSQL releases the lock when the
+ * process dies and its connection closes.
  */
 export class Executors {
   private timer: NodeJS.Timeout | undefined;
@@ -43,6 +49,62 @@ export class Executors {
     return `eai-orchestrator-executor:${executorId}`;
   }
 
+  /** The live lock's key: two int4 (its class, then the executor id), so it shares no key with the lock above. */
+  private static readonly LIVE_LOCK = "hashtext('eai-orchestrator-live'), hashtext($1)";
+  private live: pg.Client | undefined;
+
+  /**
+   * Takes this executor's live lock and holds it until `stop`, on a connection of its own. A process killed a moment
+   * ago may still hold it while PostgreSQL closes its session: tried for `waitMs`, then refused with a ConfigError.
+   */
+  async holdLive(databaseUrl: string, waitMs = 5000): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+      client.on('error', (error) => this.lostLive(client, error));
+      await client.connect();
+      const { rows } = await client.query<{ ok: boolean }>(
+        `select pg_try_advisory_lock(${Executors.LIVE_LOCK}) as ok`,
+        [this.executorId],
+      );
+      if (rows[0]?.ok) {
+        this.live = client;
+        return;
+      }
+      await client.end().catch(() => undefined);
+      if (Date.now() >= deadline) {
+        throw new ConfigError(
+          `orchestrator executor id "${this.executorId}" is in use by another live process on this database (it holds ` +
+            'the executor’s lock): give each instance its own executor id (EAI_ORCHESTRATOR_EXECUTOR_ID or ' +
+            '--executor-id, e.g. the pod name)',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private lostLive(client: pg.Client, error: Error): void {
+    if (this.live !== client) return;
+    this.live = undefined;
+    this.log.error(
+      { error: errorMessage(error) },
+      'orchestrator: the connection holding this executor’s live lock failed; taking it again at the next heartbeat',
+    );
+  }
+
+  /** After a lost connection: takes the live lock again, unless another process took this executor id meanwhile. */
+  private async retakeLive(): Promise<void> {
+    if (this.live || !this.liveUrl) return;
+    try {
+      await this.holdLive(this.liveUrl, 0);
+      this.log.info('orchestrator: live lock taken again');
+    } catch (error) {
+      this.log.error({ error: errorMessage(error) }, 'orchestrator: live lock not taken again');
+    }
+  }
+
+  private liveUrl: string | undefined;
+
   /** Runs `launch` (DBOS.launch, which recovers this executor's own PENDING work) holding this executor's lock. */
   async register(launch: () => Promise<void>): Promise<void> {
     const client = await this.pool.connect();
@@ -65,20 +127,31 @@ export class Executors {
     }
   }
 
-  start(): void {
+  start(databaseUrl?: string): void {
+    this.liveUrl = databaseUrl;
     this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
     this.timer.unref();
   }
 
+  /** Stops the heartbeat and takeover scans. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Lets go of the live lock: once this process runs no workflow any more. */
+  async releaseLive(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    this.liveUrl = undefined;
+    await live?.end().catch(() => undefined);
   }
 
   private async tick(): Promise<void> {
     if (this.scanning) return;
     this.scanning = true;
     try {
+      await this.retakeLive();
       await this.pool.query(
         `update eai_orchestrator.executors set last_beat = now() where executor_id = $1`,
         [this.executorId],
@@ -117,6 +190,19 @@ export class Executors {
       );
       if (!locked.rows[0]?.ok) {
         await client.query('rollback');
+        return [];
+      }
+      // Its process still holds its live lock: frozen or slow, not dead (released at this transaction's end).
+      const gone = await client.query<{ ok: boolean }>(
+        `select pg_try_advisory_xact_lock(${Executors.LIVE_LOCK}) as ok`,
+        [dead],
+      );
+      if (!gone.rows[0]?.ok) {
+        await client.query('rollback');
+        this.log.warn(
+          { executor: dead },
+          'heartbeat late but its process still holds its live lock: not taken over',
+        );
         return [];
       }
       const claimed = await client.query(

@@ -1,4 +1,5 @@
 import { DBOS, DBOSClient } from '@dbos-inc/dbos-sdk';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSap } from '../../../simulators/sap/test-support.ts';
 import { databaseUrlFor, dropDatabase } from '../../../store/database.ts';
@@ -127,5 +128,46 @@ describe('takeover of a dead instance', () => {
       ['A'],
     );
     expect(rows).toEqual([{ taken_over_by: 'B' }]);
+  });
+
+  it('refuses a second live process with the same executor id, before it starts anything', async () => {
+    // B runs (above). Another start as B would recover and run B's workflows a second time.
+    const started = Date.now();
+    await expect(
+      startOrchestrator(config('B'), { definitions: [orderToDeliveryV1(topics)] }),
+    ).rejects.toThrow(/executor id "B" is in use by another live process .*EAI_ORCHESTRATOR_EXECUTOR_ID/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000); // it waited for a just-killed holder to go
+    // The refused start changed nothing: B still runs its instances' routes and heartbeat.
+    const { rows } = await orchestrator!.pool.query(
+      `select executor_id from eai_orchestrator.executors where executor_id = 'B' and last_beat > now() - interval '5 seconds'`,
+    );
+    expect(rows).toHaveLength(1);
+  });
+
+  it('leaves alone an executor whose heartbeat is late while its process still holds its live lock', async () => {
+    const frozen = new pg.Client({ connectionString: databaseUrlFor(stack.databaseUrl, database) });
+    await frozen.connect();
+    try {
+      // C: a process alive but frozen (its live lock held), its heartbeat a minute old.
+      await frozen.query(`select pg_advisory_lock(hashtext('eai-orchestrator-live'), hashtext('C'))`);
+      await frozen.query(
+        `insert into eai_orchestrator.executors (executor_id, application_version, last_beat)
+         values ('C', 'x', now() - interval '1 minute')`,
+      );
+      await orchestrator!.executors.takeOverDead();
+      const takenBy = async () =>
+        (
+          await orchestrator!.pool.query(
+            `select taken_over_by from eai_orchestrator.executors where executor_id = 'C'`,
+          )
+        ).rows[0]?.taken_over_by;
+      expect(await takenBy()).toBeNull();
+      // Its process dies (the session ends, PostgreSQL releases the lock): now it is taken over.
+      await frozen.query(`select pg_advisory_unlock(hashtext('eai-orchestrator-live'), hashtext('C'))`);
+      await orchestrator!.executors.takeOverDead();
+      expect(await takenBy()).toBe('B');
+    } finally {
+      await frozen.end();
+    }
   });
 });
