@@ -79,6 +79,20 @@ const DEFAULT_STEP_RETRY: StepRetry = { maxAttempts: 5, intervalSeconds: 1, back
  * version, this instance's executor id), heartbeats and takeover, the event router, and retention.
  * DBOS is one per process: start one orchestrator per process.
  */
+/**
+ * The system database URL with DBOS's idle-in-transaction timeout (its default, 60 s) set at connection start, in the
+ * URL's `options`. Otherwise DBOS sets it with a query from the pool's connect hook, which races the borrower's first
+ * query on that connection: pg 8 prints a DeprecationWarning for it on every process's first connection.
+ */
+export function withIdleTransactionTimeout(url: string, timeoutMs = 60_000): string {
+  const parsed = new URL(url);
+  const options = parsed.searchParams.get('options');
+  if (options?.includes('idle_in_transaction_session_timeout')) return url;
+  const setting = `-c idle_in_transaction_session_timeout=${timeoutMs}`;
+  parsed.searchParams.set('options', options ? `${options} ${setting}` : setting);
+  return parsed.toString();
+}
+
 export async function startOrchestrator(
   input: OrchestratorConfigInput,
   options: StartOptions,
@@ -135,7 +149,7 @@ export async function startOrchestrator(
   const definitions = new DefinitionSet(options.definitions);
   DBOS.setConfig({
     name: 'eai-orchestrator',
-    systemDatabaseUrl: url,
+    systemDatabaseUrl: withIdleTransactionTimeout(url),
     systemDatabasePoolSize: config.databasePoolSize,
     applicationVersion: config.applicationVersion,
     executorID: config.executorId,
