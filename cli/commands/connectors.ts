@@ -18,6 +18,7 @@ interface Status {
     recordsOut: number;
     recordsFailed: number;
     lastSuccessAt: string | null;
+    lastError?: string | null;
     lagRecords: number | null;
   };
   task?: { snapshot?: { state: string; records: number; pages: number } };
@@ -26,7 +27,7 @@ interface Status {
 function statusLine(s: Status): string {
   const m = s.metrics;
   const lag = m.lagRecords === null ? '' : `  lag ${m.lagRecords}`;
-  const trace = s.trace ? `  (${s.trace})` : '';
+  const trace = s.trace ? `  (${s.trace})` : m.lastError ? `  error: ${m.lastError}` : '';
   const snap = s.task?.snapshot;
   const snapshot =
     snap && snap.state !== 'off'

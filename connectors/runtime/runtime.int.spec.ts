@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -98,6 +98,44 @@ describe('connector runtime on the real broker', () => {
     const offsets = await runtime.offsets(name);
     expect(offsets).toHaveLength(1);
     expect(offsets![0]!.offset).toMatchObject({ file: 'order-4.xml' });
+  });
+
+  it('a source whose drop folder is missing says so in its status, logs it once while it repeats, and reads the folder once it is there', async () => {
+    const lines: Array<{ msg: string; error?: string; failures?: number }> = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    const own = new ConnectorRuntime({
+      bus,
+      plugins: builtinPlugins,
+      logger,
+      group: unique('connect-missing'),
+    });
+    await own.start();
+    try {
+      const dir = join(mkdtempSync(join(tmpdir(), 'eai-drop-')), 'outbound');
+      const name = unique('sap-missing');
+      await own.put(
+        { name, type: 'file-source', format: 'sap-idoc-orders05', config: { dir, stableMs: 50 } },
+        'test',
+      );
+      const said = `drop folder ${dir} does not exist: create it, or set config.dir to the folder the system writes its files to`;
+      await waitFor('the status saying so', async () => (await own.status(name))?.metrics.lastError === said);
+      // Polled again each second: more failures, one log line (then one a minute while the same error repeats).
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const failed = lines.filter((l) => l.msg === 'source poll failed');
+      expect(failed.map((l) => l.error)).toEqual([said]);
+      expect((await own.status(name))!.state).toBe('RUNNING');
+
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'order-0.xml'), idocFile(`${Date.now()}9`.slice(-16).padStart(16, '0')));
+      await waitFor('the file read', async () => (await own.status(name))!.metrics.recordsOut === 1);
+      expect((await own.status(name))!.metrics.lastError).toBeNull();
+      expect(lines.find((l) => l.msg === 'source poll works again')?.failures).toBeGreaterThanOrEqual(3);
+    } finally {
+      await own.stop();
+    }
   });
 
   it('refuses a connector whose mapping does not exist or whose config is wrong, naming the field', async () => {

@@ -36,6 +36,9 @@ export function positionsOf(log: CompactedLog, connector: string): Map<string, J
   return out;
 }
 
+/** While a source's poll keeps failing with the same error, it is logged this often. */
+const POLL_FAILURE_LOG_MS = 60_000;
+
 /** Documents gathered behind one transaction, at most (a task that polls ahead); then the host waits for it. */
 const MAX_GROUPED_DOCUMENTS = 1000;
 
@@ -108,7 +111,7 @@ export class SourceHost {
   }
 
   private async run(): Promise<void> {
-    const { task, logger, context } = this.options;
+    const { task, context } = this.options;
     /** The transaction under way (a task that polls ahead): resolves true once committed. */
     let previous: Promise<boolean> = Promise.resolve(true);
     let previousDone = true;
@@ -150,11 +153,16 @@ export class SourceHost {
       }
       polling ??= {
         generation: this.generation,
-        documents: task.poll().catch((error) => {
-          logger.error({ error: errorMessage(error) }, 'source poll failed');
-          this.options.counters.lastError = errorMessage(error);
-          return 'failed' as const;
-        }),
+        documents: task.poll().then(
+          (documents) => {
+            this.pollSucceeded();
+            return documents;
+          },
+          (error) => {
+            this.pollFailed(error);
+            return 'failed' as const;
+          },
+        ),
       };
       const next =
         group.length > 0
@@ -184,6 +192,35 @@ export class SourceHost {
       await task
         .commit(documents, { ok: false, error: new RetriableError('stopping') })
         .catch(() => undefined);
+  }
+
+  /** Polls failed in a row, the error they gave, and when that was last logged. */
+  private pollFailures = { count: 0, error: '', loggedAt: 0 };
+
+  /**
+   * A poll that failed (a folder missing, a system down): the task is polled again a second later. Logged when it
+   * starts failing or fails differently, then once a minute while the same error repeats, with the count; the
+   * status's lastError says it meanwhile.
+   */
+  private pollFailed(error: unknown): void {
+    const message = errorMessage(error);
+    const failures = this.pollFailures;
+    failures.count += 1;
+    const now = Date.now();
+    if (message !== failures.error || now - failures.loggedAt >= POLL_FAILURE_LOG_MS) {
+      this.options.logger.error({ error: message, failures: failures.count }, 'source poll failed');
+      failures.loggedAt = now;
+    }
+    failures.error = message;
+    this.options.counters.lastError = message;
+  }
+
+  private pollSucceeded(): void {
+    const failures = this.pollFailures;
+    if (failures.count === 0) return;
+    this.options.logger.info({ failures: failures.count }, 'source poll works again');
+    if (this.options.counters.lastError === failures.error) this.options.counters.lastError = null;
+    this.pollFailures = { count: 0, error: '', loggedAt: 0 };
   }
 
   /** Maps the batch and encodes its records (the CPU work, done while the previous batch is on its way). */

@@ -94,6 +94,26 @@ class Runtime {
 
 const fast = { stableMs: 0, idleWaitMs: 10 } as const;
 
+describe('file-drop source: the folder itself', () => {
+  it('a folder that is missing, or not a folder, is said in words naming config.dir; once there, it is read', async () => {
+    const dir = join(root, 'not-yet');
+    const task = createFileDropSource({ dir, split: 'x12', ...fast }, context());
+    await task.start(new Map());
+    await expect(task.poll()).rejects.toThrow(
+      `drop folder ${dir} does not exist: create it, or set config.dir to the folder the system writes its files to`,
+    );
+    await writeFile(dir, 'a file, not a folder');
+    await expect(task.poll()).rejects.toThrow(`drop folder ${dir} is not a folder`);
+    await rm(dir);
+    await mkdir(dir);
+    await writeFile(join(dir, 'a.edi'), x12(1));
+    let documents: SourceDocument[] = [];
+    for (let i = 0; i < 5 && documents.length === 0; i++) documents = await task.poll();
+    expect(documents.map((d) => d.name)).toEqual(['a.edi#1']);
+    await task.stop();
+  });
+});
+
 describe('file-drop source: small files', () => {
   it('reads each file whole, oldest first, and moves it to done/ once committed', async () => {
     const dir = await folder();

@@ -1,5 +1,6 @@
 import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { errorMessage, RetriableError } from '../../../lib/errors.ts';
 
 /** A file as the folder showed it: name, size and mtime together identify it (a new file may reuse a name). */
 export interface DropFile {
@@ -20,6 +21,23 @@ export interface DropFolderOptions {
 }
 
 const MARKER = '.ready';
+
+/**
+ * What is wrong with the drop folder, in words (config.dir), for the connector's status and log; retriable: the task
+ * polls again, and reads the folder once it is there.
+ */
+function folderError(dir: string, error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  const what =
+    code === 'ENOENT'
+      ? 'does not exist: create it, or set config.dir to the folder the system writes its files to'
+      : code === 'ENOTDIR'
+        ? 'is not a folder: set config.dir to the folder the system writes its files to'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'cannot be read by this process (permission denied): give its user read and write access'
+          : `cannot be read: ${errorMessage(error)}`;
+  return new RetriableError(`drop folder ${dir} ${what}`, { cause: error });
+}
 
 export function sameFile(a: DropFile, b: DropFile): boolean {
   return a.name === b.name && a.size === b.size && a.mtimeMs === b.mtimeMs;
@@ -49,7 +67,9 @@ export class DropFolder {
   /** Complete files matching the pattern, oldest first; names in `exclude` are left out. */
   async ready(exclude: ReadonlySet<string>): Promise<DropFile[]> {
     const { pattern, readyMarker, stableMs } = this.options;
-    const entries = await readdir(this.dir, { withFileTypes: true });
+    const entries = await readdir(this.dir, { withFileTypes: true }).catch((error: unknown) => {
+      throw folderError(this.dir, error);
+    });
     const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
     const files: DropFile[] = [];
     const now = this.now();
