@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { builtinPlugins, loadDeployment } from '../../connectors/index.ts';
 import { createLogger } from '../../lib/logger.ts';
@@ -83,6 +84,10 @@ export function registerUpCommand(program: Command): void {
           // Where the other instances of the group forward webhook requests for the connectors this one runs.
           ...(process.env.EAI_ADVERTISED_URL ? { advertisedUrl: process.env.EAI_ADVERTISED_URL } : {}),
         });
+        const deployed = options.deploy ? resolve(options.deploy) : undefined;
+        const elsewhere = deployed
+          ? hub.runtime.names().filter((name) => hub.runtime.deployedFrom(name) !== deployed)
+          : [];
         const endpoints = {
           api: hub.url,
           health: `${hub.url}/health/ready`,
@@ -90,6 +95,9 @@ export function registerUpCommand(program: Command): void {
           metrics: `${hub.url}/metrics`,
           openapi: `${hub.url}/openapi.json`,
           connectors: hub.runtime.names().length,
+          // Connectors of this connect group that the folder does not hold: deployed earlier from another folder
+          // or over the API; they run here too, as Kafka Connect's cluster keeps what it was given.
+          ...(elsewhere.length > 0 ? { notInFolder: elsewhere } : {}),
           masterdata: masterdata ? `on (schema ${masterdata.schema})` : 'off (--masterdata)',
           brokers: stack.brokers,
           registryUrl: stack.registryUrl,
@@ -103,9 +111,14 @@ export function registerUpCommand(program: Command): void {
             : {}),
         };
         printResult(!!options.json, endpoints, () =>
-          ['eai hub is up:', ...Object.entries(endpoints).map(([k, v]) => `  ${k.padEnd(12)} ${v}`)].join(
-            '\n',
-          ),
+          [
+            'eai hub is up:',
+            ...Object.entries(endpoints).map(([k, v]) =>
+              k === 'notInFolder'
+                ? `  ${'not in folder'.padEnd(12)} ${elsewhere.join(', ')} (this connect group's, deployed earlier; eai connectors delete <name> removes one)`
+                : `  ${k.padEnd(12)} ${v}`,
+            ),
+          ].join('\n'),
         );
         onShutdown(log, [() => hub.close()]);
       },

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -12,6 +20,7 @@ import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 import { definePlugin, type SinkRecord } from '../sdk/index.ts';
+import { loadDeployment } from './definition.ts';
 
 const silent = pino({ level: 'silent' });
 const fixture = readFileSync('formats/sap-idoc-orders05/fixtures/several-idocs.xml', 'utf8');
@@ -136,6 +145,43 @@ describe('connector runtime on the real broker', () => {
     } finally {
       await own.stop();
     }
+  });
+
+  it('a deploy of a folder removes the connectors an earlier deploy of it wrote whose file is gone, and no other', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'eai-deploy-'));
+    const [kept, dropped, viaApi] = [unique('kept'), unique('dropped'), unique('via-api')];
+    const file = (name: string) =>
+      writeFileSync(
+        join(folder, `${name}.yaml`),
+        `name: ${name}\ntype: file-source\nformat: sap-idoc-orders05\nstate: STOPPED\nconfig: { dir: ./${name} }\n`,
+      );
+    file(kept);
+    file(dropped);
+    const plugins = new Map(builtinPlugins.map((p) => [p.type, p]));
+    expect(await runtime.deploy(loadDeployment(folder, plugins), folder)).toEqual([]);
+    await runtime.put(
+      {
+        name: viaApi,
+        type: 'file-source',
+        format: 'sap-idoc-orders05',
+        state: 'STOPPED',
+        config: { dir: folder },
+      },
+      'test',
+    );
+    expect(runtime.deployedFrom(kept)).toBe(folder);
+    expect(runtime.deployedFrom(viaApi)).toBeUndefined();
+
+    rmSync(join(folder, `${dropped}.yaml`));
+    expect(await runtime.deploy(loadDeployment(folder, plugins), folder)).toEqual([dropped]);
+    expect(runtime.names()).toEqual(expect.arrayContaining([kept, viaApi]));
+    expect(runtime.names()).not.toContain(dropped);
+    // Another folder's deploy leaves this folder's connectors alone.
+    const other = mkdtempSync(join(tmpdir(), 'eai-deploy-'));
+    expect(await runtime.deploy(loadDeployment(other, plugins), other)).toEqual([]);
+    expect(runtime.names()).toEqual(expect.arrayContaining([kept, viaApi]));
+    await runtime.remove(kept);
+    await runtime.remove(viaApi);
   });
 
   it('refuses a connector whose mapping does not exist or whose config is wrong, naming the field', async () => {

@@ -52,6 +52,11 @@ export interface ConnectorStatus {
 interface StoredDefinition {
   definition: ConnectorDefinition;
   baseDir: string;
+  /**
+   * The deployment folder it came from (`eai up --deploy`): its file gone from that folder, the next deploy of the
+   * folder removes it. Absent for connectors created or changed over the API, which a deploy never removes.
+   */
+  deployedFrom?: string;
 }
 
 interface Running {
@@ -161,15 +166,35 @@ export class ConnectorRuntime {
     this.statusTimer.unref();
   }
 
-  /** Writes the deployment folder's connectors into the shared configs, where they differ. */
-  async deploy(definitions: ReadonlyArray<ConnectorDefinition>, baseDir: string): Promise<void> {
+  /**
+   * Writes the deployment folder's connectors into the shared configs, where they differ, and removes the ones an
+   * earlier deploy of this folder wrote whose file is gone. Returns the names removed.
+   */
+  async deploy(definitions: ReadonlyArray<ConnectorDefinition>, baseDir: string): Promise<string[]> {
     for (const definition of definitions) {
       const stored = this.stored(definition.name);
-      const next: StoredDefinition = { definition: stripFile(definition), baseDir };
+      const next: StoredDefinition = { definition: stripFile(definition), baseDir, deployedFrom: baseDir };
       if (!stored || JSON.stringify(stored) !== JSON.stringify(next)) {
         await this.configs.put(configKey(definition.name), JSON.stringify(next));
       }
     }
+    const inFolder = new Set(definitions.map((d) => d.name));
+    const gone = this.names().filter(
+      (name) => !inFolder.has(name) && this.stored(name)?.deployedFrom === baseDir,
+    );
+    for (const name of gone) {
+      await this.remove(name);
+      this.options.logger.info(
+        { connector: name, folder: baseDir },
+        'connector removed: its file is gone from the deployment folder',
+      );
+    }
+    return gone;
+  }
+
+  /** The deployment folder a connector came from, if it came from one (and was not changed over the API since). */
+  deployedFrom(name: string): string | undefined {
+    return this.stored(name)?.deployedFrom;
   }
 
   // ---- the API's operations -------------------------------------------------------------------------------------
