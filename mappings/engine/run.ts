@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../formats/types.ts';
-import { type Budget, checkBudget, startBudget } from './budget.ts';
-import { type CompiledMapping, DOCUMENT_BUDGET, type ExpressionNode, type RecordNode } from './compile.ts';
+import { type Budget, checkBudget, documentBudget, pastDeadline, startBudget } from './budget.ts';
+import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
 import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
 import { plain, withDefaults } from './values.ts';
@@ -136,10 +136,10 @@ async function evaluateRaw(
     }
     return await node.expression.evaluate(context, await bindingsFor(run, node, before));
   } catch (error) {
-    // JSONata's own timeout (D1012) is the per-document deadline reached inside one expression: said as such.
+    // JSONata's timeout (D1012) is the per-document deadline reached inside an expression (budget.ts).
     const message =
       (error as { code?: string }).code === 'D1012'
-        ? `refused: one expression ran longer than the per-document deadline of ${DOCUMENT_BUDGET.deadlineMs / 1000} s`
+        ? pastDeadline(run.budget.deadlineMs)
         : ((error as Error).message ?? String(error));
     const at = typeof path === 'string' ? path : formatPath(path);
     throw new MappingError(
@@ -298,9 +298,9 @@ async function recordContexts(run: Run, tree: unknown): Promise<unknown[]> {
 export interface MapOptions {
   /** `$doc.receivedAt`: when the hub got the document, for documents that carry no time of their own. */
   receivedAt?: Date;
-  /** Per-document deadline (default DOCUMENT_BUDGET.deadlineMs). */
+  /** Per-document deadline (default compile.ts DOCUMENT_BUDGET.deadlineMs). */
   deadlineMs?: number;
-  /** Per-document growth of the heap allowed while mapping (default DOCUMENT_BUDGET.memoryBytes). */
+  /** Per-document growth of the heap allowed while mapping (default compile.ts DOCUMENT_BUDGET.memoryBytes). */
   memoryBudgetBytes?: number;
   /**
    * Writes a valid value as the caller sends it (Avro and its wire header), throwing on a value that does not fit:
@@ -381,6 +381,18 @@ export async function mapDocument(
   const receivedAt = (options.receivedAt ?? new Date()).toISOString();
   const doc = { format, kind, id, source, receivedAt };
   const budget = startBudget(options);
+  // Every JSONata evaluation of this document, through its awaits, sees its budget (budget.ts jsonataDeadline).
+  return documentBudget.run(budget, () => mapWithin(mapping, type, document, doc, budget, options));
+}
+
+async function mapWithin(
+  mapping: CompiledMapping,
+  type: avro.Type,
+  document: ParsedDocument,
+  doc: Record<string, unknown>,
+  budget: Budget,
+  options: MapOptions,
+): Promise<CanonicalRecord[]> {
   if (tryFast(mapping)) {
     const fast = mappedFast(mapping, type, document.tree, doc, budget, options.encode);
     if (fast) return fast;
@@ -441,11 +453,14 @@ export async function mapToSystem(
       schema: mapping.schema.fullName,
       id: options.documentId ?? contentNumber(input),
     };
-    const run = await start(mapping, input, doc, startBudget({}));
-    for (const context of await recordContexts(run, input)) {
-      run.bindings.record = context;
-      trees.push(await fields(run, mapping.root, context, []));
-    }
+    const budget = startBudget({});
+    await documentBudget.run(budget, async () => {
+      const run = await start(mapping, input, doc, budget);
+      for (const context of await recordContexts(run, input)) {
+        run.bindings.record = context;
+        trees.push(await fields(run, mapping.root, context, []));
+      }
+    });
   }
   return trees;
 }
