@@ -130,7 +130,7 @@ async function evaluateRaw(
         if (verifyFastPath) await verifyFast(run, node, context, fast, before);
         return fast;
       } catch (error) {
-        if (error instanceof FastPathMismatch) throw error;
+        if (error instanceof FastPathMismatch || (error as { code?: string }).code === 'D1012') throw error;
         // Whatever the compiled form cannot handle (or fails on), JSONata answers, errors in its own words.
       }
     }
@@ -343,6 +343,8 @@ function mappedFast(
   const out: CanonicalRecord[] = [];
   try {
     for (const record of built) {
+      // Validating a record costs about what building it did: not for a document already past its budget.
+      checkBudget(mapping.file, budget, true);
       const filled = withDefaults(type, record.built) as Record<string, unknown>;
       let value: Record<string, unknown>;
       let encoded: Buffer | undefined;
@@ -361,7 +363,8 @@ function mappedFast(
           : { schema: mapping.schema.fullName, key, value },
       );
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof MappingError) throw error;
     return undefined;
   }
   return out;
@@ -404,6 +407,7 @@ async function mapWithin(
     run.locations = whole ? [['', whole]] : [];
     run.bindings.record = context;
     const built = await fields(run, mapping.root, context, []);
+    checkBudget(mapping.file, run.budget, true);
     const { value, encoded } = validate(run, type, withDefaults(type, built), options.encode);
     let key: string;
     try {
