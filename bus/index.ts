@@ -111,6 +111,7 @@ export {
   DEFAULT_CONNECT_GROUP,
   DLQ_REDRIVEN_TOPIC,
   DLQ_TOPICS,
+  deadLetterTopicSpec,
   GOLDEN_CUSTOMER_TOPIC,
   goldenCustomerTopicSpec,
   topicCatalog,

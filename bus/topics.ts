@@ -15,6 +15,25 @@ export const DLQ_TOPICS = {
 } as const;
 
 /**
+ * A dead letter carries the refused record's bytes whole, for redrive: a document up to the one-document limit of
+ * 8 MiB (formats/text-input/decode.ts) with its headers, over the broker's default of 1 MiB a record batch, which
+ * refused the dead letter of any document over 1 MiB (so the document refused was not dead-lettered either).
+ */
+export const DLQ_MAX_MESSAGE_BYTES = 9 * 1024 * 1024;
+
+export function deadLetterTopicSpec(topic: string): TopicSpec {
+  return {
+    topic,
+    partitions: 1,
+    config: {
+      'cleanup.policy': 'delete',
+      'retention.ms': String(14 * DAY_MS),
+      'max.message.bytes': String(DLQ_MAX_MESSAGE_BYTES),
+    },
+  };
+}
+
+/**
  * Which dead letters were redriven, and when: one small record per letter keyed `<dlq topic>/<partition>/<offset>`,
  * compacted, and deleted with the dead letters' own retention.
  */
@@ -85,11 +104,7 @@ export const topicCatalog: TopicSpec[] = [
     partitions: 6,
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
   })),
-  ...Object.values(DLQ_TOPICS).map((topic) => ({
-    topic,
-    partitions: 1,
-    config: { 'cleanup.policy': 'delete', 'retention.ms': String(14 * DAY_MS) },
-  })),
+  ...Object.values(DLQ_TOPICS).map(deadLetterTopicSpec),
   redrivenTopicSpec,
   goldenCustomerTopicSpec(),
 ];

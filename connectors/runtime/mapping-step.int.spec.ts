@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDeadLetter } from '../../bus/dlq.ts';
+import { deadLetterTopicSpec } from '../../bus/topics.ts';
 import { readers } from '../../formats/index.ts';
+import { makeDocumentWithLines } from '../../formats/x12-850/fixtures/large.ts';
 import { fixtureInputs } from '../../mappings/engine/fixtures.ts';
 import { mapBytes, shippedInboundMapping } from '../../mappings/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
@@ -23,14 +25,17 @@ describe('mapping step on the bus', () => {
   const stack = testStack();
   const topics = Object.fromEntries(canonicalSchemas.map((s) => [s.fullName, unique(`map-${s.name}`)]));
   const dlqTopic = unique('map-dlq');
+  const budgetDlqTopic = unique('map-dlq-budget');
   const receivedAt = new Date('2026-11-23T08:00:00Z');
   let publisher: Awaited<ReturnType<typeof bus.publisher>>;
   let producer: ReturnType<typeof bus.transport.producer>;
 
   beforeAll(async () => {
-    await bus.provisionTopics(
-      [...Object.values(topics), dlqTopic].map((topic) => ({ topic, partitions: 1 })),
-    );
+    await bus.provisionTopics([
+      ...[...Object.values(topics), dlqTopic].map((topic) => ({ topic, partitions: 1 })),
+      // As the hub's own dead-letter topics are made: a refused document up to 8 MiB fits.
+      deadLetterTopicSpec(budgetDlqTopic),
+    ]);
     publisher = await bus.publisher();
     producer = bus.transport.producer();
     await producer.connect();
@@ -131,4 +136,56 @@ describe('mapping step on the bus', () => {
     expect(letter!.headers['eai.error.location']).toMatch(/E1EDP01/);
     expect(letter!.headers['__connect.errors.exception.message']).toMatch(/MENGE/);
   });
+
+  // Issue 16 §2: one document must never stall or exhaust the process that hosts the connectors.
+  it('sends a document past its deadline or memory budget to the dead-letter topic saying which, and maps the next', async () => {
+    const big = makeDocumentWithLines(20_000);
+    const next = readFileSync('formats/x12-850/fixtures/buyer-party-n1-by-per.edi');
+    const refusals: Array<[NonNullable<Parameters<typeof createMappingStep>[0]['budget']>, RegExp]> = [
+      [{ deadlineMs: 300 }, /refused: .* longer than the per-document deadline of 0\.3 s/],
+      [
+        { memoryBudgetBytes: 1 },
+        /\(document\): refused: mapping it took more than the per-document memory budget/,
+      ],
+    ];
+    for (const [budget, reason] of refusals) {
+      const step = createMappingStep({
+        publisher,
+        producer,
+        owner: 'test-connector',
+        dlqTopic: budgetDlqTopic,
+        topics,
+        budget,
+      });
+      const started = performance.now();
+      const refused = await step.handle({
+        format: 'x12-850',
+        bytes: big,
+        name: 'drop/big-850.edi',
+        receivedAt,
+      });
+      expect(refused.published).toEqual([]);
+      expect(refused.deadLettered).toEqual([
+        expect.objectContaining({ error: 'MappingError', message: expect.stringMatching(reason) }),
+      ]);
+      if (budget.deadlineMs) expect(performance.now() - started).toBeLessThan(5_000);
+      if (budget.memoryBudgetBytes) continue;
+      const after = await step.handle({
+        format: 'x12-850',
+        bytes: next,
+        name: 'drop/next-850.edi',
+        receivedAt,
+      });
+      expect(after.deadLettered).toEqual([]);
+      expect(after.published.length).toBeGreaterThan(0);
+    }
+    const letters = await readRawMessages(budgetDlqTopic, 2);
+    for (const [i, letter] of letters.entries()) {
+      expect(letter.value.equals(big)).toBe(true);
+      expect(letter.headers['eai.document.name']).toBe('drop/big-850.edi');
+      expect(letter.headers['__connect.errors.exception.message']).toMatch(refusals[i]![1]);
+      const raw = Object.fromEntries(Object.entries(letter.headers).map(([k, v]) => [k, Buffer.from(v)]));
+      expect(describeDeadLetter(raw)).toMatchObject({ stage: 'MAPPING', exceptionClass: 'MappingError' });
+    }
+  }, 60_000);
 });

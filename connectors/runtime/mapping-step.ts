@@ -14,6 +14,7 @@ import {
   type ErrorLine,
   errorLine,
   inboundMapping,
+  type MapOptions,
   mapDocument,
 } from '../../mappings/index.ts';
 
@@ -56,6 +57,11 @@ export interface MappingStepOptions {
   topics?: Record<string, string>;
   /** The mapping for a document, as the connector names it; default: the one shipped mapping of its format. */
   mappingFor?: (input: DocumentInput) => CompiledMapping;
+  /**
+   * What mapping one document may spend (default: the engine's DOCUMENT_BUDGET, 10 s and 1 GiB of heap growth);
+   * past it the document goes to the dead-letter topic saying which, and the step carries on with the next.
+   */
+  budget?: Pick<MapOptions, 'deadlineMs' | 'memoryBudgetBytes'>;
   logger?: Logger;
 }
 
@@ -136,7 +142,11 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
         input.documentId && documents.length === 1 ? { ...parsed, id: input.documentId } : parsed;
       let records: Awaited<ReturnType<typeof mapDocument>>;
       try {
-        records = await mapDocument(mapping, document, { receivedAt: input.receivedAt, encode });
+        records = await mapDocument(mapping, document, {
+          ...options.budget,
+          receivedAt: input.receivedAt,
+          encode,
+        });
       } catch (error) {
         refuse(error, document.id);
         continue;

@@ -54,6 +54,22 @@ describe('hubspot-batch-upsert broken input', () => {
     'wrong-structure.json': /^\/inputs$/,
     'empty-inputs.json': /^\/inputs$/,
   });
+  // HubSpot's batch endpoints take at most 100 inputs a call (issue 16 §2: enforce the systems' own caps).
+  it('reads 100 inputs and refuses 101 at /inputs', () => {
+    const body = (n: number) =>
+      Buffer.from(
+        JSON.stringify({
+          inputs: Array.from({ length: n }, (_, i) => ({
+            idProperty: 'email',
+            id: `c${i}@example.com`,
+            properties: { firstname: `C${i}` },
+          })),
+        }),
+      );
+    expect(reader.parse(body(100))[0]!.tree.inputs).toHaveLength(100);
+    expect(refusal(body(101))).toMatchObject({ location: '/inputs' });
+    expect(refusal(body(101)).message).toMatch(/inputs must hold 1 to 100 items/);
+  });
   itHandlesLargeInputWithin10s(
     'reads a 5 MB body within 10 s',
     () => makeLargeDocument(5_000_000),

@@ -72,6 +72,18 @@ describe('salesforce-sobject broken input', () => {
     },
   );
 
+  // Issue 16 §4: each of these mapped to an empty customer upsert.
+  it.each([
+    ['{}', '(document root)', /an upsert body without fields: nothing to write/],
+    ['{"attributes":{"type":"Account"}}', '(document root)', /an upsert body without fields/],
+    ['{"allOrNone":true}', '/records', /an sObject Collections body \(it has allOrNone\) without records/],
+    ['{"allOrNone":false,"records":[]}', '/records', /records must be a non-empty list/],
+  ])('refuses %s, which names nothing to write, at %j', (body, location, message) => {
+    const error = refusal(Buffer.from(body));
+    expect(error.location).toBe(location);
+    expect(error.message).toMatch(message);
+  });
+
   it('reads 200 records and refuses 201', () => {
     const body = (n: number) =>
       Buffer.from(

@@ -2,6 +2,7 @@ import type avro from 'avsc';
 import jsonata from 'jsonata';
 import { ConfigError } from '../../lib/errors.ts';
 import { avroType, canonicalSchemas } from '../../schemas/catalog.ts';
+import { jsonataDeadline } from './budget.ts';
 import { type FastExpression, fastExpression, type LetFunction } from './fast-path.ts';
 import { mappingFunctions } from './functions.ts';
 import type { FieldMap, LoadedMapping } from './spec.ts';
@@ -49,26 +50,27 @@ export interface CompiledMapping extends LoadedMapping {
 /**
  * What mapping one document may cost, so that no document stalls or exhausts the process that hosts the
  * connectors: past the deadline or the memory budget it is refused with a MappingError (not retriable: the
- * dead-letter topic gets it, with this reason; run.ts checks between fields). A single JSONata evaluation is bounded
- * by the same deadline, as JSONata's own timeout.
+ * dead-letter topic gets it, with this reason; run.ts checks between fields). Within one JSONata evaluation the
+ * document's deadline is checked at every step, as JSONata's own timeout (budget.ts jsonataDeadline).
  */
 export const DOCUMENT_BUDGET = { deadlineMs: 10_000, memoryBytes: 1024 * 1024 * 1024 };
 
 /**
  * `perDocument`: evaluated once per document (lets, `records`, fields outside any `$each`), so one evaluation may
- * span the whole document (an 850's extensions over every line): it gets JSONata's own timeout. Per-item expressions
+ * span the whole document (an 850's extensions over every line): it gets the document's deadline as JSONata's
+ * timeout, and so do the functions lets define, whoever calls them. Per-item expressions
  * do not (JSONata's guardrail reads the clock at every step, which costs a third of the time) and are bounded by
  * run.ts's check between fields.
  */
 function compileExpression(file: string, at: string, source: string, perDocument = true): ExpressionNode {
   try {
-    let expression = jsonata(source);
-    // A function a let defines is called later from other expressions, and JSONata measures its timeout from the
-    // evaluation that created the closure: such a let would time out any document that takes that long in all. It
-    // gets none; the calls are bounded where they are made. (JSONata's options take a timeout, though its type
-    // declarations do not say so.)
-    if (perDocument && (expression.ast() as { type?: string }).type !== 'lambda')
-      expression = jsonata(source, { timeout: DOCUMENT_BUDGET.deadlineMs } as jsonata.JsonataOptions);
+    // A function a let defines runs under the guardrail of the evaluation that made it, whoever calls it: it gets
+    // the document's deadline too (a let's function doing a whole document's work, called from a per-item
+    // expression, was bounded by nothing). (JSONata's options take a timeout, though its type declarations do not
+    // say so.)
+    const expression = perDocument
+      ? jsonata(source, jsonataDeadline as unknown as jsonata.JsonataOptions)
+      : jsonata(source);
     const uses = [...new Set([...source.matchAll(/\$([A-Za-z_]\w*)/g)].map((m) => m[1]!))];
     return { kind: 'expression', at, source, expression, uses };
   } catch (error) {

@@ -55,6 +55,7 @@ export const HELPERS = [
   'markCons',
   'createSequence',
   'flatten',
+  'deadlineTick',
 ] as const;
 
 /** Valid as a property name after a dot. */
@@ -233,6 +234,7 @@ class Generator<Context> {
         [
           `${result} = createSequence();`,
           `for (${item} of ${sequence}) {`,
+          'deadlineTick();',
           ...value.lines,
           `if (${value.result} !== undefined) ${result}.push(${value.result});`,
           '}',

@@ -12,6 +12,7 @@
  * compiled expression that throws is evaluated again by JSONata (run.ts), so errors keep JSONata's wording.
  * fast-path.spec.ts runs every fixture of every mapping with each compiled result checked against JSONata's.
  */
+import { deadlineTick } from './budget.ts';
 import { type AstNode, type CodegenKit, generate } from './fast-codegen.ts';
 
 export type FastExpression = (input: unknown, bindings: Record<string, unknown>) => unknown;
@@ -603,6 +604,7 @@ const kit: CodegenKit<Context> = {
     markCons,
     createSequence,
     flatten,
+    deadlineTick,
   },
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimal, decimalMul, decimalSum, timestamp, trimZeros } from './functions.ts';
+import { decimal, decimalMul, decimalSum, isoMillis, timestamp, trimZeros } from './functions.ts';
 
 // Each case here is chosen so a plausible wrong change to functions.ts fails it (issue 16 §3): the fast paths
 // that the broader engine spec leaves untested.
@@ -225,5 +225,69 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
     expect(() => timestamp('20240115', '1015', 'Mars/Olympus')).toThrow(
       /"Mars\/Olympus" is not a time zone name/,
     );
+  });
+});
+
+// $timestamp reads the common zoned form itself (isoMillis) and leaves any other text to Date.parse: a fast path
+// that wrongly gave up would still answer right, only slowly, so what it reads and what it leaves are pinned here.
+describe('$timestamp: the zoned ISO form read without the general parser', () => {
+  it('reads YYYY-MM-DDTHH:MM:SS[.f{1,3}](Z|±HH:MM) to what Date.parse gives', () => {
+    for (const text of [
+      '2024-03-12T10:15:30Z',
+      '2024-03-12T10:15:30.5Z',
+      '2024-03-12T10:15:30.25+01:00',
+      '2024-03-12T10:15:30.125-05:30',
+      '2024-02-29T23:59:59-00:00',
+      '2024-12-31T00:00:00+23:59',
+      '0100-01-01T00:00:00Z',
+      '9999-12-31T23:59:59.999+14:00',
+      '1987-06-05T04:03:02.001Z',
+    ])
+      expect(isoMillis(text), text).toBe(Date.parse(text));
+  });
+
+  it('leaves every other text, and impossible dates and times, to the general reading', () => {
+    for (const text of [
+      '2024-03-12T10:15:30',
+      '2024-03-12 10:15:30Z',
+      '2024-03-12T10:15:30.1234Z',
+      '2024-03-12T10:15:30.Z',
+      '2024-03-12T10:15:30.5',
+      '2024-03-12T24:00:00Z',
+      '2024-03-12T10:60:00Z',
+      '2024-03-12T10:15:60Z',
+      '2024-02-30T10:00:00Z',
+      '2023-02-29T10:00:00Z',
+      '2024-13-01T10:00:00Z',
+      '2024-00-01T10:00:00Z',
+      '2024-01-00T10:00:00Z',
+      '0099-01-01T00:00:00Z',
+      '2024-03-12T10:15:30+24:00',
+      '2024-03-12T10:15:30+01:60',
+      '2024-03-12T10:15:30+0100',
+      '2024-03-12T10:15:30+01-00',
+      '2024-03-12T10:15:30Zjunk',
+      '2024/03-12T10:15:30Z',
+      '2024-03/12T10:15:30Z',
+      '2024-03-12X10:15:30Z',
+      '2024-03-12T10-15:30Z',
+      '2024-03-12T10:15-30Z',
+      '2024-3-12T10:15:30Z',
+      '2O24-03-12T10:15:30Z',
+      '2024-03-12T1a:15:30Z',
+      '2024-03-12T10:15:30.5a+01:00',
+      '2024-03-12T10:15Z',
+    ])
+      expect(isoMillis(text), text).toBeUndefined();
+  });
+
+  it('gives the same instant from the cache as from the text, zoned or not', () => {
+    for (let i = 0; i < 1030; i++) {
+      const text = `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}+01:00`;
+      expect(timestamp(text)).toBe(new Date(Date.parse(text)).toISOString());
+      expect(timestamp(text)).toBe(new Date(Date.parse(text)).toISOString());
+    }
+    expect(timestamp(' 2024-03-12T10:15:30+01:00 ')).toBe('2024-03-12T09:15:30.000Z');
+    expect(timestamp('2024-03-12 10:15:30+01:00')).toBe('2024-03-12T09:15:30.000Z');
   });
 });

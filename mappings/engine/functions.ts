@@ -191,7 +191,7 @@ const digits2 = (text: string, at: number) => digit(text, at) * 10 + digit(text,
  * `YYYY-MM-DDTHH:MM:SS[.f{1,3}](Z|±HH:MM)` read as Date.parse reads it, without its general parser; undefined for any
  * other text or an impossible date or time (then Date.parse has its say).
  */
-function isoMillis(text: string): number | undefined {
+export function isoMillis(text: string): number | undefined {
   const length = text.length;
   if (length < 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T') return undefined;
   if (text[13] !== ':' || text[16] !== ':') return undefined;

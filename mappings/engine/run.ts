@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../formats/types.ts';
-import { type Budget, checkBudget, startBudget } from './budget.ts';
-import { type CompiledMapping, DOCUMENT_BUDGET, type ExpressionNode, type RecordNode } from './compile.ts';
+import { type Budget, checkBudget, documentBudget, pastDeadline, startBudget } from './budget.ts';
+import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
 import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
 import { plain, withDefaults } from './values.ts';
@@ -130,16 +130,16 @@ async function evaluateRaw(
         if (verifyFastPath) await verifyFast(run, node, context, fast, before);
         return fast;
       } catch (error) {
-        if (error instanceof FastPathMismatch) throw error;
+        if (error instanceof FastPathMismatch || (error as { code?: string }).code === 'D1012') throw error;
         // Whatever the compiled form cannot handle (or fails on), JSONata answers, errors in its own words.
       }
     }
     return await node.expression.evaluate(context, await bindingsFor(run, node, before));
   } catch (error) {
-    // JSONata's own timeout (D1012) is the per-document deadline reached inside one expression: said as such.
+    // JSONata's timeout (D1012) is the per-document deadline reached inside an expression (budget.ts).
     const message =
       (error as { code?: string }).code === 'D1012'
-        ? `refused: one expression ran longer than the per-document deadline of ${DOCUMENT_BUDGET.deadlineMs / 1000} s`
+        ? pastDeadline(run.budget.deadlineMs)
         : ((error as Error).message ?? String(error));
     const at = typeof path === 'string' ? path : formatPath(path);
     throw new MappingError(
@@ -298,9 +298,9 @@ async function recordContexts(run: Run, tree: unknown): Promise<unknown[]> {
 export interface MapOptions {
   /** `$doc.receivedAt`: when the hub got the document, for documents that carry no time of their own. */
   receivedAt?: Date;
-  /** Per-document deadline (default DOCUMENT_BUDGET.deadlineMs). */
+  /** Per-document deadline (default compile.ts DOCUMENT_BUDGET.deadlineMs). */
   deadlineMs?: number;
-  /** Per-document growth of the heap allowed while mapping (default DOCUMENT_BUDGET.memoryBytes). */
+  /** Per-document growth of the heap allowed while mapping (default compile.ts DOCUMENT_BUDGET.memoryBytes). */
   memoryBudgetBytes?: number;
   /**
    * Writes a valid value as the caller sends it (Avro and its wire header), throwing on a value that does not fit:
@@ -343,6 +343,8 @@ function mappedFast(
   const out: CanonicalRecord[] = [];
   try {
     for (const record of built) {
+      // Validating a record costs about what building it did: not for a document already past its budget.
+      checkBudget(mapping.file, budget, true);
       const filled = withDefaults(type, record.built) as Record<string, unknown>;
       let value: Record<string, unknown>;
       let encoded: Buffer | undefined;
@@ -361,7 +363,8 @@ function mappedFast(
           : { schema: mapping.schema.fullName, key, value },
       );
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof MappingError) throw error;
     return undefined;
   }
   return out;
@@ -381,6 +384,18 @@ export async function mapDocument(
   const receivedAt = (options.receivedAt ?? new Date()).toISOString();
   const doc = { format, kind, id, source, receivedAt };
   const budget = startBudget(options);
+  // Every JSONata evaluation of this document, through its awaits, sees its budget (budget.ts jsonataDeadline).
+  return documentBudget.run(budget, () => mapWithin(mapping, type, document, doc, budget, options));
+}
+
+async function mapWithin(
+  mapping: CompiledMapping,
+  type: avro.Type,
+  document: ParsedDocument,
+  doc: Record<string, unknown>,
+  budget: Budget,
+  options: MapOptions,
+): Promise<CanonicalRecord[]> {
   if (tryFast(mapping)) {
     const fast = mappedFast(mapping, type, document.tree, doc, budget, options.encode);
     if (fast) return fast;
@@ -392,6 +407,7 @@ export async function mapDocument(
     run.locations = whole ? [['', whole]] : [];
     run.bindings.record = context;
     const built = await fields(run, mapping.root, context, []);
+    checkBudget(mapping.file, run.budget, true);
     const { value, encoded } = validate(run, type, withDefaults(type, built), options.encode);
     let key: string;
     try {
@@ -441,11 +457,14 @@ export async function mapToSystem(
       schema: mapping.schema.fullName,
       id: options.documentId ?? contentNumber(input),
     };
-    const run = await start(mapping, input, doc, startBudget({}));
-    for (const context of await recordContexts(run, input)) {
-      run.bindings.record = context;
-      trees.push(await fields(run, mapping.root, context, []));
-    }
+    const budget = startBudget({});
+    await documentBudget.run(budget, async () => {
+      const run = await start(mapping, input, doc, budget);
+      for (const context of await recordContexts(run, input)) {
+        run.bindings.record = context;
+        trees.push(await fields(run, mapping.root, context, []));
+      }
+    });
   }
   return trees;
 }
