@@ -536,6 +536,25 @@ class KafkajsAdmin implements TransportAdmin {
     const entries = result.resources[0]?.configEntries ?? [];
     return Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
   }
+  async alterTopicConfig(topic: string, changes: Record<string, string>): Promise<void> {
+    // kafkajs speaks only the non-incremental AlterConfigs, which resets every dynamic config it is not given: the
+    // topic's own (DYNAMIC_TOPIC_CONFIG, source 1) go along with the changes.
+    const described = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: topic }],
+    });
+    const own = (described.resources[0]?.configEntries ?? []).filter(
+      (e) => (e as { configSource?: number }).configSource === 1 && !e.isSensitive,
+    );
+    const entries = new Map(own.map((e) => [e.configName, e.configValue]));
+    for (const [name, value] of Object.entries(changes)) entries.set(name, value);
+    await this.admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        { type: 2, name: topic, configEntries: [...entries].map(([name, value]) => ({ name, value })) },
+      ],
+    });
+  }
   async topicOffsets(topic: string) {
     // Right after topic creation the first metadata answer can be NOT_LEADER: kafkajs retries, once more here.
     const fetch = () => this.admin.fetchTopicOffsets(topic);

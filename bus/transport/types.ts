@@ -126,6 +126,8 @@ export interface TransportAdmin {
   /** Creates the topics that do not exist; returns the ones it created. */
   createTopics(topics: TopicSpec[]): Promise<string[]>;
   describeTopicConfig(topic: string): Promise<Record<string, string>>;
+  /** Sets some of a topic's configs; the others keep their values. */
+  alterTopicConfig(topic: string, changes: Record<string, string>): Promise<void>;
   topicOffsets(topic: string): Promise<TopicOffsets[]>;
   groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>;
   /** Sets a group's committed offsets (the group must have no active member). */
