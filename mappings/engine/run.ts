@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../formats/types.ts';
+import { isoTimestamp } from '../../lib/iso-time.ts';
 import { type Budget, checkBudget, startBudget } from './budget.ts';
 import { type CompiledMapping, DOCUMENT_BUDGET, type ExpressionNode, type RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
@@ -378,7 +379,7 @@ export async function mapDocument(
     throw new MappingError(mapping.file, '', 'not a to-canonical mapping');
   }
   const { format, kind, id, source } = document;
-  const receivedAt = (options.receivedAt ?? new Date()).toISOString();
+  const receivedAt = isoTimestamp((options.receivedAt ?? new Date()).getTime());
   const doc = { format, kind, id, source, receivedAt };
   const budget = startBudget(options);
   if (tryFast(mapping)) {
