@@ -138,10 +138,11 @@ function buildFiller(type: avro.Type, self: Filler): Filler {
       return out;
     };
   } else if (name === 'map') {
-    const values = fillerOf((type as avro.types.MapType).valuesType);
+    const valuesType = (type as avro.types.MapType).valuesType;
+    const values = fillsNothing(valuesType) ? undefined : fillerOf(valuesType);
     fill = (value) => {
       const map = value as Record<string, unknown>;
-      for (const key of Object.keys(map)) map[key] = values(map[key]);
+      if (values) for (const key of Object.keys(map)) map[key] = values(map[key]);
       return map;
     };
   }
