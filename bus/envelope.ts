@@ -1,4 +1,5 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
+import { isoTimestamp } from '../lib/iso-time.ts';
 import type { Headers, OutgoingHeaders } from './transport/types.ts';
 
 /**
@@ -74,7 +75,7 @@ export function toHeaders(a: EventAttributes): OutgoingHeaders {
     ce_id: a.id,
     ce_source: a.source,
     ce_type: a.type,
-    ce_time: a.time.toISOString(),
+    ce_time: isoTimestamp(a.time.getTime()),
     'content-type': a.dataContentType,
     ce_correlationid: a.correlationId,
     traceparent: a.traceparent,

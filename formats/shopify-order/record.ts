@@ -1,5 +1,6 @@
-import { isoCalendarProblem } from '../text-input/calendar.ts';
+import { isoCalendarProblem, isPlainZonedTimestamp } from '../text-input/calendar.ts';
 import { isIsoCurrency } from '../text-input/currency.ts';
+import { CANONICAL_DECIMAL } from '../text-input/decimal.ts';
 import { JsonDecimal, plainDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr, shown } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
@@ -64,6 +65,7 @@ function id(record: JsonObject, key: string, loc: string, required = false): str
 function decimal(record: JsonObject, key: string, loc: string): string | null {
   const value = record[key];
   if (absent(value)) return null;
+  if (typeof value === 'string' && fitsCanonicalDecimal(value)) return value;
   const source =
     typeof value === 'string'
       ? value.trim()
@@ -79,9 +81,35 @@ function decimal(record: JsonObject, key: string, loc: string): string | null {
   return source;
 }
 
+/** Digits before and after the point that always fit a canonical decimal, whatever the digits are. */
+const WHOLE_DIGITS = CANONICAL_DECIMAL.precision - CANONICAL_DECIMAL.scale;
+
+/**
+ * Whether a decimal string is `-?digits(.digits)?` with at most as many digits before and after the point as a
+ * canonical decimal holds: then plainDecimal finds no problem with it (zeros it would trim only make it shorter).
+ * False says nothing: `decimal` then reads the value the general way, with its messages.
+ */
+function fitsCanonicalDecimal(value: string): boolean {
+  const length = value.length;
+  let at = value.charCodeAt(0) === 45 ? 1 : 0;
+  const wholeStart = at;
+  while (at < length && isDigit(value.charCodeAt(at))) at++;
+  const whole = at - wholeStart;
+  if (whole === 0 || whole > WHOLE_DIGITS) return false;
+  if (at === length) return true;
+  if (value.charCodeAt(at) !== 46) return false;
+  const fractionStart = ++at;
+  while (at < length && isDigit(value.charCodeAt(at))) at++;
+  const fraction = at - fractionStart;
+  return at === length && fraction > 0 && fraction <= CANONICAL_DECIMAL.scale;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
 function timestamp(record: JsonObject, key: string, loc: string): string | null {
   const value = text(record, key, loc);
   if (value === null) return null;
+  if (isPlainZonedTimestamp(value)) return value;
   if (!TIMESTAMP.test(value))
     fail(ptr(loc, key), `${key} is not an ISO 8601 timestamp with an offset: ${value}`);
   const problem = isoCalendarProblem(value);

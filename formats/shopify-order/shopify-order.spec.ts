@@ -155,6 +155,40 @@ describe('shopify-order broken input', () => {
     );
     expect(refusal(input).location).toBe('/created_at');
   });
+  it('refuses impossible times and amounts that do not fit, also in the common shapes read without regexes', () => {
+    const order = (fields: string) =>
+      Buffer.from(`{"id": 1, "created_at": "2024-01-10T10:00:00Z", "currency": "USD", ${fields}}`);
+    const refused: Array<[string, string, RegExp]> = [
+      ['"updated_at": "2024-01-10T24:00:00Z"', '/updated_at', /hour 24 does not exist/],
+      ['"updated_at": "2024-13-10T10:00:00-05:00"', '/updated_at', /month 13 does not exist/],
+      ['"updated_at": "2024-01-10T10:60:00+01:00"', '/updated_at', /minute 60 does not exist/],
+      ['"updated_at": "2024-01-10T10:00:60Z"', '/updated_at', /second 60 does not exist/],
+      ['"updated_at": "2023-02-29T10:00:00Z"', '/updated_at', /February has no day 29 in 2023/],
+      ['"updated_at": "2024-04-31T10:00:00Z"', '/updated_at', /April has no day 31/],
+      ['"updated_at": "2024-01-10T10:00:00+0500"', '/updated_at', /not an ISO 8601 timestamp/],
+      ['"updated_at": "2024-01-10 10:00:00Z"', '/updated_at', /not an ISO 8601 timestamp/],
+      ['"total_price": "1.1234567"', '/total_price', /7 decimal places/],
+      ['"total_price": "1234567890123456789"', '/total_price', /19 digits before the decimal point/],
+      ['"total_price": "12."', '/total_price', /must be a decimal amount/],
+      ['"total_price": "-"', '/total_price', /must be a decimal amount/],
+      ['"total_price": "1.2.3"', '/total_price', /must be a decimal amount/],
+    ];
+    for (const [fields, location, message] of refused) {
+      const error = refusal(order(fields));
+      expect({ fields, location: error.location }).toEqual({ fields, location });
+      expect(error.message).toMatch(message);
+    }
+    const tree = reader.parse(
+      order(
+        '"updated_at": "2024-02-29T23:59:59-11:30", "total_price": " 0012.500000 ", "subtotal_price": "-123456789012345678.123456"',
+      ),
+    )[0]!.tree;
+    expect([tree.updatedAt, tree.totalPrice, tree.subtotalPrice]).toEqual([
+      '2024-02-29T23:59:59-11:30',
+      '0012.500000',
+      '-123456789012345678.123456',
+    ]);
+  });
   it('refuses a line item without an id', () => {
     const bytes = fixture('paid-unfulfilled-webhook.json')
       .toString('utf8')

@@ -60,3 +60,43 @@ export function isoCalendarProblem(iso: string): string | undefined {
     second: n(m[6]),
   });
 }
+
+/**
+ * Whether `text` is `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM` and names a real date and time, read without
+ * regular expressions: the shape most timestamps come in. False says nothing (other shapes, day 29–31, a problem):
+ * then the caller's general reading decides, with its own messages.
+ */
+export function isPlainZonedTimestamp(text: string): boolean {
+  const length = text.length;
+  if (length !== 20 && length !== 25) return false;
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return false;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return false;
+  if (length === 20) {
+    if (text.charCodeAt(19) !== 90) return false;
+  } else {
+    const sign = text.charCodeAt(19);
+    if ((sign !== 43 && sign !== 45) || text.charCodeAt(22) !== 58) return false;
+    if (!(twoDigits(text, 20) >= 0 && twoDigits(text, 23) >= 0)) return false;
+  }
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  // Days 29 to 31 depend on the month and year: left to the general reading.
+  return (
+    twoDigits(text, 0) >= 0 &&
+    twoDigits(text, 2) >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 28 &&
+    twoDigits(text, 11) <= 23 &&
+    twoDigits(text, 14) <= 59 &&
+    twoDigits(text, 17) <= 59
+  );
+}
+
+/** The two decimal digits at `at` as a number, or NaN (which fails every comparison). */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}

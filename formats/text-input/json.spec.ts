@@ -29,6 +29,16 @@ describe('parseJson: nesting', () => {
     expect(value).toEqual({ s: `\\"${'['.repeat(1000)}` });
   });
 
+  it('a string that ends in escaped backslashes ends at its quote: what follows is counted', () => {
+    // One, two and three escaped backslashes (`\\`) before the closing quote.
+    for (const escaped of [1, 2, 3]) {
+      const key = `k${'\\\\'.repeat(escaped)}`;
+      const error = refusal(`{"${key}": ${'['.repeat(64)}${']'.repeat(64)}}`);
+      expect(error.message).toMatch(/deeper than 64 levels/);
+    }
+    expect(parseJson('test', '["\\\\", "\\"[", 1]')).toEqual(['\\', '"[', 1]);
+  });
+
   it('JSON lines: each line is scanned, errors keep the line', () => {
     const text = `{"a":1}\n${'['.repeat(65)}${']'.repeat(65)}\n`;
     expect(() => parseJsonOrLines('test', text)).toThrow(/^test: line 2, column 65: JSON nested deeper/);

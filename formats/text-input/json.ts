@@ -101,25 +101,28 @@ function syntaxError(
 /**
  * One pass over the text outside strings: refuses nesting deeper than MAX_JSON_DEPTH (at its line and column, with
  * the pointer of the value that goes too deep) and says whether some number is not exact in a double. Malformed
- * text is left to JSON.parse, which names the position.
+ * text is left to JSON.parse, which names the position. Strings are skipped with indexOf (to the next quote not
+ * escaped) rather than character by character, and the stack is kept in number arrays: the scan runs once per
+ * document and allocates nothing per key.
  */
 function scanJson(format: string, text: string, offset: number, whole: string): { inexact: boolean } {
   // Per open container: '[' or '{', the array index, and where the current key's string starts and ends.
   const kinds: number[] = [];
   const indexes: number[] = [];
-  const keys: Array<[number, number]> = [];
+  const keyStarts: number[] = [];
+  const keyEnds: number[] = [];
   let inexact = false;
   let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c === 34) {
       const start = i;
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i++;
-        else if (d === 34) break;
+      i = closingQuote(text, i + 1);
+      if (expectKey && kinds.length > 0) {
+        keyStarts[kinds.length - 1] = start;
+        keyEnds[kinds.length - 1] = i + 1;
       }
-      if (expectKey && kinds.length > 0) keys[kinds.length - 1] = [start, i + 1];
       expectKey = false;
     } else if (c === 123 || c === 91) {
       if (kinds.length === MAX_JSON_DEPTH) {
@@ -127,17 +130,19 @@ function scanJson(format: string, text: string, offset: number, whole: string): 
         throw new FormatError(
           format,
           `line ${at.line}, column ${at.column}`,
-          `JSON nested deeper than ${MAX_JSON_DEPTH} levels (at ${pointerOf(text, kinds, indexes, keys)})`,
+          `JSON nested deeper than ${MAX_JSON_DEPTH} levels (at ${pointerOf(text, kinds, indexes, keyStarts, keyEnds)})`,
         );
       }
       kinds.push(c);
       indexes.push(0);
-      keys.push([0, 0]);
+      keyStarts.push(0);
+      keyEnds.push(0);
       expectKey = c === 123;
     } else if (c === 125 || c === 93) {
       kinds.pop();
       indexes.pop();
-      keys.pop();
+      keyStarts.pop();
+      keyEnds.pop();
     } else if (c === 44) {
       const top = kinds.length - 1;
       if (top >= 0 && kinds[top] === 91) indexes[top] = (indexes[top] ?? 0) + 1;
@@ -146,7 +151,7 @@ function scanJson(format: string, text: string, offset: number, whole: string): 
       const start = i;
       let risky = false;
       let digits = 0;
-      for (; i < text.length; i++) {
+      for (; i < length; i++) {
         const d = text.charCodeAt(i);
         if (d >= 48 && d <= 57) digits++;
         else if (d === 101 || d === 69) risky = true;
@@ -160,14 +165,34 @@ function scanJson(format: string, text: string, offset: number, whole: string): 
   return { inexact };
 }
 
+/**
+ * Where the string whose content starts at `from` ends: its closing quote (one not escaped: preceded by an even
+ * number of backslashes), or the end of the text for an unterminated one.
+ */
+function closingQuote(text: string, from: number): number {
+  for (let at = text.indexOf('"', from); at !== -1; at = text.indexOf('"', at + 1)) {
+    let backslashes = 0;
+    while (at - backslashes - 1 >= from && text.charCodeAt(at - backslashes - 1) === 92) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return text.length;
+}
+
 /** The JSON pointer of the container being opened, from the scan's stack. */
-function pointerOf(text: string, kinds: number[], indexes: number[], keys: Array<[number, number]>): string {
+function pointerOf(
+  text: string,
+  kinds: number[],
+  indexes: number[],
+  keyStarts: number[],
+  keyEnds: number[],
+): string {
   let pointer = '';
   for (let level = 0; level < kinds.length; level++) {
     let token: string;
     if (kinds[level] === 91) token = String(indexes[level] ?? 0);
     else {
-      const [start, end] = keys[level] ?? [0, 0];
+      const start = keyStarts[level] ?? 0;
+      const end = keyEnds[level] ?? 0;
       try {
         token = String(JSON.parse(text.slice(start, end)));
       } catch {

@@ -2,7 +2,9 @@ import { JsonDecimal } from './json-number.ts';
 
 /** Appends one reference token to a JSON pointer (RFC 6901), escaping `~` and `/`. */
 export function ptr(base: string, key: string | number): string {
-  return `${base}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+  if (typeof key === 'number') return `${base}/${key}`;
+  if (key.indexOf('~') === -1 && key.indexOf('/') === -1) return `${base}/${key}`;
+  return `${base}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
 }
 
 export type JsonObject = { [key: string]: unknown };

@@ -1,3 +1,4 @@
+import { isoTimestamp } from '../../lib/iso-time.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
 
 /**
@@ -160,7 +161,7 @@ export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'):
     // The common case, read without trimming, splitting or the regex below: isoMillis reads only a whole zoned
     // timestamp (no spaces around it), which is what the general path would read with it too.
     const millis = isoMillis(date);
-    if (millis !== undefined) return remember(date, new Date(millis).toISOString());
+    if (millis !== undefined) return remember(date, isoTimestamp(millis));
   }
   if (date === undefined || date === null || String(date).trim() === '') return undefined;
   const text = String(date).trim();
@@ -168,7 +169,7 @@ export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'):
   if (inlineTime !== undefined && ZONED.test(text)) {
     const millis = isoMillis(text) ?? Date.parse(text.replace(' ', 'T'));
     if (Number.isNaN(millis)) throw new MappingFunctionError(`$timestamp: "${text}" is not a timestamp`);
-    const iso = new Date(millis).toISOString();
+    const iso = isoTimestamp(millis);
     return typeof date === 'string' ? remember(date, iso) : iso;
   }
   const timePart = inlineTime ?? (time === undefined || time === null ? '' : String(time).trim());
@@ -253,7 +254,7 @@ function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): s
     // The offset at the local time read as UTC, then again at the result: right across DST changes.
     let utc = local - zoneOffsetMinutes(local, zoneName) * 60_000;
     utc = local - zoneOffsetMinutes(utc, zoneName) * 60_000;
-    return new Date(utc).toISOString();
+    return isoTimestamp(utc);
   } catch {
     throw new MappingFunctionError(`$timestamp: "${zoneName}" is not a time zone name`);
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../formats/types.ts';
+import { isoTimestamp } from '../../lib/iso-time.ts';
 import { type Budget, checkBudget, documentBudget, pastDeadline, startBudget } from './budget.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
@@ -381,7 +382,7 @@ export async function mapDocument(
     throw new MappingError(mapping.file, '', 'not a to-canonical mapping');
   }
   const { format, kind, id, source } = document;
-  const receivedAt = (options.receivedAt ?? new Date()).toISOString();
+  const receivedAt = isoTimestamp((options.receivedAt ?? new Date()).getTime());
   const doc = { format, kind, id, source, receivedAt };
   const budget = startBudget(options);
   // Every JSONata evaluation of this document, through its awaits, sees its budget (budget.ts jsonataDeadline).

@@ -87,19 +87,25 @@ function buildFiller(type: avro.Type, self: Filler): Filler {
       const fixed = fallback === null || typeof fallback !== 'object';
       return {
         name: field.name,
-        fallback: fixed ? () => fallback : () => field.defaultValue(),
-        fill: fillerOf(field.type),
+        fixed,
+        fallback,
+        field,
+        // Strings, numbers, enums and unions of them: a value present is kept as it is, nothing to call or store.
+        fill: fillsNothing(field.type) ? undefined : fillerOf(field.type),
       };
     });
     fill = (value) => {
       const record = value as Record<string, unknown>;
       for (let i = 0; i < fields.length; i++) {
-        const { name: key, fallback, fill: inner } = fields[i]!;
+        const { name: key, fixed, fallback, field, fill: inner } = fields[i]!;
         const current = record[key];
         if (current === undefined) {
-          const made = fallback();
+          const made = fixed ? fallback : field.defaultValue();
           if (made !== undefined) record[key] = made;
-        } else record[key] = inner(current);
+        } else if (inner) {
+          const filled = inner(current);
+          if (filled !== current) record[key] = filled;
+        }
       }
       return record;
     };
@@ -114,13 +120,29 @@ function buildFiller(type: avro.Type, self: Filler): Filler {
       return branch ? branch(value) : value;
     };
   } else if (name === 'array') {
-    const items = fillerOf((type as avro.types.ArrayType).itemsType);
-    fill = (value) => (value as unknown[]).map(items);
+    const itemsType = (type as avro.types.ArrayType).itemsType;
+    const items = fillsNothing(itemsType) ? undefined : fillerOf(itemsType);
+    // The same array when no item changes (records are filled in place); a copy with the changed items otherwise.
+    fill = (value) => {
+      const list = value as unknown[];
+      if (!items) return list;
+      let out = list;
+      for (let i = 0; i < list.length; i++) {
+        const item = list[i];
+        const filled = items(item);
+        if (filled !== item) {
+          if (out === list) out = list.slice();
+          out[i] = filled;
+        }
+      }
+      return out;
+    };
   } else if (name === 'map') {
-    const values = fillerOf((type as avro.types.MapType).valuesType);
+    const valuesType = (type as avro.types.MapType).valuesType;
+    const values = fillsNothing(valuesType) ? undefined : fillerOf(valuesType);
     fill = (value) => {
       const map = value as Record<string, unknown>;
-      for (const key of Object.keys(map)) map[key] = values(map[key]);
+      if (values) for (const key of Object.keys(map)) map[key] = values(map[key]);
       return map;
     };
   }
@@ -130,6 +152,18 @@ function buildFiller(type: avro.Type, self: Filler): Filler {
     if (typeof value !== 'object') return value;
     return fill(value);
   };
+}
+
+/**
+ * Whether the type's filler returns every value as it is: no record, map or array in it (a lone value wrapped into a
+ * list, a record's defaults, a map's values filled all need one of those).
+ */
+function fillsNothing(type: avro.Type): boolean {
+  const name = type.typeName;
+  if (name === 'record' || name === 'error' || name === 'array' || name === 'map') return false;
+  if (name === 'union:unwrapped' || name === 'union:wrapped')
+    return (type as avro.types.UnwrappedUnionType).types.every(fillsNothing);
+  return true;
 }
 
 /** A union whose only non-null branch is an array. */
