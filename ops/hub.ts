@@ -190,12 +190,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     source: '/eai/hub',
     logger: options.logger,
   });
-  const created = await bus.provisionTopics();
+  // The orchestrator's command topics too (command.erp.order-status, …): its sinks start before it does.
+  const created = await bus.provisionTopics(options.orchestrator ? orchestratorTopicSpecs : []);
   if (created.length) options.logger.info({ topics: created }, 'topics created');
   // Master data first: its relay creates the command topics (mdm.customer-sync.<system>) the deployment's sinks read.
   const masterdata = options.masterdata ? await startMasterData(options, bus) : undefined;
-  // The orchestrator's command topics too (command.erp.order-status, …): its sinks start before it does.
-  if (options.orchestrator) await bus.provisionTopics(orchestratorTopicSpecs);
   const mappingPool = options.mappingThreads
     ? new MappingPool({
         threads: options.mappingThreads,

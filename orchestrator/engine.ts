@@ -165,7 +165,7 @@ export async function startOrchestrator(
     await pool.end().catch(() => undefined);
     throw error;
   }
-  executors.start(url);
+  executors.start();
 
   let router: ConsumerRunner | undefined;
   if (options.router !== false) {

@@ -52,12 +52,15 @@ export class Executors {
   /** The live lock's key: two int4 (its class, then the executor id), so it shares no key with the lock above. */
   private static readonly LIVE_LOCK = "hashtext('eai-orchestrator-live'), hashtext($1)";
   private live: pg.Client | undefined;
+  /** Where the live lock is held (to take it again after a lost connection). */
+  private liveUrl: string | undefined;
 
   /**
    * Takes this executor's live lock and holds it until `stop`, on a connection of its own. A process killed a moment
    * ago may still hold it while PostgreSQL closes its session: tried for `waitMs`, then refused with a ConfigError.
    */
   async holdLive(databaseUrl: string, waitMs = 5000): Promise<void> {
+    this.liveUrl = databaseUrl;
     const deadline = Date.now() + waitMs;
     for (;;) {
       const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
@@ -103,8 +106,6 @@ export class Executors {
     }
   }
 
-  private liveUrl: string | undefined;
-
   /** Runs `launch` (DBOS.launch, which recovers this executor's own PENDING work) holding this executor's lock. */
   async register(launch: () => Promise<void>): Promise<void> {
     const client = await this.pool.connect();
@@ -127,8 +128,7 @@ export class Executors {
     }
   }
 
-  start(databaseUrl?: string): void {
-    this.liveUrl = databaseUrl;
+  start(): void {
     this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
     this.timer.unref();
   }

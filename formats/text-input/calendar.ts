@@ -62,41 +62,57 @@ export function isoCalendarProblem(iso: string): string | undefined {
 }
 
 /**
- * Whether `text` is `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM` and names a real date and time, read without
- * regular expressions: the shape most timestamps come in. False says nothing (other shapes, day 29–31, a problem):
- * then the caller's general reading decides, with its own messages.
+ * Whether `text` is `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM` and names a real date and time (isoMillis reads
+ * it): the shape most timestamps come in. False says nothing (other shapes, a problem): then the caller's general
+ * reading decides, with its own messages.
  */
 export function isPlainZonedTimestamp(text: string): boolean {
-  const length = text.length;
-  if (length !== 20 && length !== 25) return false;
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return false;
-  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return false;
-  if (length === 20) {
-    if (text.charCodeAt(19) !== 90) return false;
-  } else {
-    const sign = text.charCodeAt(19);
-    if ((sign !== 43 && sign !== 45) || text.charCodeAt(22) !== 58) return false;
-    if (!(twoDigits(text, 20) >= 0 && twoDigits(text, 23) >= 0)) return false;
-  }
-  const month = twoDigits(text, 5);
-  const day = twoDigits(text, 8);
-  // Days 29 to 31 depend on the month and year: left to the general reading.
-  return (
-    twoDigits(text, 0) >= 0 &&
-    twoDigits(text, 2) >= 0 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= 28 &&
-    twoDigits(text, 11) <= 23 &&
-    twoDigits(text, 14) <= 59 &&
-    twoDigits(text, 17) <= 59
-  );
+  return (text.length === 20 || text.length === 25) && isoMillis(text) !== undefined;
 }
 
-/** The two decimal digits at `at` as a number, or NaN (which fails every comparison). */
-function twoDigits(text: string, at: number): number {
-  const a = text.charCodeAt(at) - 48;
-  const b = text.charCodeAt(at + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+const digit = (text: string, at: number) => {
+  const c = text.charCodeAt(at) - 48;
+  return c >= 0 && c <= 9 ? c : Number.NaN;
+};
+const digits2 = (text: string, at: number) => digit(text, at) * 10 + digit(text, at + 1);
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.f{1,3}](Z|±HH:MM)` read as Date.parse reads it, without its general parser; undefined for any
+ * other text or an impossible date or time (then Date.parse has its say).
+ */
+export function isoMillis(text: string): number | undefined {
+  const length = text.length;
+  if (length < 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T') return undefined;
+  if (text[13] !== ':' || text[16] !== ':') return undefined;
+  const year = digits2(text, 0) * 100 + digits2(text, 2);
+  const month = digits2(text, 5);
+  const day = digits2(text, 8);
+  const hour = digits2(text, 11);
+  const minute = digits2(text, 14);
+  const second = digits2(text, 17);
+  let at = 19;
+  let millis = 0;
+  if (text[at] === '.') {
+    let places = 0;
+    for (at++; at < length && places < 4 && text.charCodeAt(at) >= 48 && text.charCodeAt(at) <= 57; at++) {
+      millis = millis * 10 + digit(text, at);
+      places++;
+    }
+    if (places === 0 || places > 3) return undefined;
+    millis *= 10 ** (3 - places);
+  }
+  let offset = 0;
+  if (text[at] === 'Z' && at === length - 1) offset = 0;
+  else if ((text[at] === '+' || text[at] === '-') && at === length - 6 && text[at + 3] === ':') {
+    const hours = digits2(text, at + 1);
+    const minutes = digits2(text, at + 4);
+    if (!(hours <= 23 && minutes <= 59)) return undefined;
+    offset = (text[at] === '-' ? -1 : 1) * (hours * 60 + minutes);
+  } else return undefined;
+  // NaN fails every comparison; two-digit years would be taken as 19xx by Date.UTC.
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59))
+    return undefined;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (new Date(local).getUTCDate() !== day) return undefined;
+  return local - offset * 60_000;
 }

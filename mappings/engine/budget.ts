@@ -63,9 +63,7 @@ export const jsonataDeadline = {
   stack: Number.MAX_SAFE_INTEGER,
   get timeout(): number {
     // Every 64th step: the clock and the context lookup at every step cost a let-heavy mapping a third of its time.
-    if (++steps % 64 !== 0) return 0;
-    const budget = documentBudget.getStore();
-    if (budget && performance.now() > budget.deadline) throw { code: 'D1012', value: budget.deadlineMs };
+    if (++steps % 64 === 0) throwPastDeadline();
     return 0;
   },
 };
@@ -77,7 +75,11 @@ let items = 0;
  * answers and refuses the document at its first check (run.ts rethrows it as the deadline).
  */
 export function deadlineTick(): void {
-  if (++items % 1024 !== 0) return;
+  if (++items % 1024 === 0) throwPastDeadline();
+}
+
+/** JSONata's own timeout error (D1012), once the document being mapped is past its deadline. */
+function throwPastDeadline(): void {
   const budget = documentBudget.getStore();
   if (budget && performance.now() > budget.deadline) throw { code: 'D1012', value: budget.deadlineMs };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decimal, decimalMul, decimalSum, isoMillis, timestamp, trimZeros } from './functions.ts';
+import { isoMillis } from '../../formats/text-input/calendar.ts';
+import { decimal, decimalMul, decimalSum, timestamp, trimZeros } from './functions.ts';
 
 // Each case here is chosen so a plausible wrong change to functions.ts fails it (issue 16 §3): the fast paths
 // that the broader engine spec leaves untested.

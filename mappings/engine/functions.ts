@@ -1,3 +1,4 @@
+import { isoMillis } from '../../formats/text-input/calendar.ts';
 import { isoTimestamp } from '../../lib/iso-time.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
 
@@ -180,53 +181,6 @@ function remember(date: string, iso: string): string {
   if (zonedTimestamps.size >= 1024) zonedTimestamps.clear();
   zonedTimestamps.set(date, iso);
   return iso;
-}
-
-const digit = (text: string, at: number) => {
-  const c = text.charCodeAt(at) - 48;
-  return c >= 0 && c <= 9 ? c : Number.NaN;
-};
-const digits2 = (text: string, at: number) => digit(text, at) * 10 + digit(text, at + 1);
-
-/**
- * `YYYY-MM-DDTHH:MM:SS[.f{1,3}](Z|±HH:MM)` read as Date.parse reads it, without its general parser; undefined for any
- * other text or an impossible date or time (then Date.parse has its say).
- */
-export function isoMillis(text: string): number | undefined {
-  const length = text.length;
-  if (length < 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T') return undefined;
-  if (text[13] !== ':' || text[16] !== ':') return undefined;
-  const year = digits2(text, 0) * 100 + digits2(text, 2);
-  const month = digits2(text, 5);
-  const day = digits2(text, 8);
-  const hour = digits2(text, 11);
-  const minute = digits2(text, 14);
-  const second = digits2(text, 17);
-  let at = 19;
-  let millis = 0;
-  if (text[at] === '.') {
-    let places = 0;
-    for (at++; at < length && places < 4 && text.charCodeAt(at) >= 48 && text.charCodeAt(at) <= 57; at++) {
-      millis = millis * 10 + digit(text, at);
-      places++;
-    }
-    if (places === 0 || places > 3) return undefined;
-    millis *= 10 ** (3 - places);
-  }
-  let offset = 0;
-  if (text[at] === 'Z' && at === length - 1) offset = 0;
-  else if ((text[at] === '+' || text[at] === '-') && at === length - 6 && text[at + 3] === ':') {
-    const hours = digits2(text, at + 1);
-    const minutes = digits2(text, at + 4);
-    if (!(hours <= 23 && minutes <= 59)) return undefined;
-    offset = (text[at] === '-' ? -1 : 1) * (hours * 60 + minutes);
-  } else return undefined;
-  // NaN fails every comparison; two-digit years would be taken as 19xx by Date.UTC.
-  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59))
-    return undefined;
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  if (new Date(local).getUTCDate() !== day) return undefined;
-  return local - offset * 60_000;
 }
 
 function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): string {
