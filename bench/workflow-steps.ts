@@ -2,6 +2,7 @@
 // records in the orchestrator database (`dbos.operation_outputs`: started / completed per operation, and
 // `dbos.workflow_status.created_at`), so the measured run pays nothing for them.
 
+import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 
 export interface Percentiles {
@@ -143,4 +144,38 @@ export async function pgTransactions(pool: pg.Pool): Promise<number> {
     last = now;
   }
   return last;
+}
+
+/**
+ * CPU ms (user + system) used so far by each PostgreSQL backend serving the pool's database, by pid, from /proc
+ * (the stack's PostgreSQL runs on this machine); null where /proc cannot tell (a remote database). Every connection
+ * to the database is counted (DBOS's pool, the orchestrator's, the LISTEN connection): the database is the run's own.
+ */
+export async function postgresBackendCpu(pool: pg.Pool): Promise<Map<number, number> | null> {
+  const { rows } = await pool.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = current_database()',
+  );
+  const byPid = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // After the command's closing parenthesis: utime is field 14 and stime 15 (clock ticks, 100 per second).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byPid.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      return null;
+    }
+  }
+  return byPid;
+}
+
+/** CPU ms the backends used between two reads of `postgresBackendCpu` (a backend that left in between is lost). */
+export function postgresCpuBetween(
+  before: Map<number, number> | null,
+  after: Map<number, number> | null,
+): number | undefined {
+  if (!before || !after) return undefined;
+  let ms = 0;
+  for (const [pid, used] of after) ms += used - (before.get(pid) ?? 0);
+  return ms;
 }

@@ -5,6 +5,12 @@
 // bus and serde (bench/kafka-round-trips.ts). Workflows/s and end-to-end p50 / p99 at a fixed number in flight,
 // per-step p50 / p99 of order-to-delivery from DBOS's checkpoint records, ratios between the contenders.
 // Progress on stderr once a second.
+// Completion is pushed, never polled: bare DBOS awaits the handle of a workflow started in this process (DBOS's
+// InvokedHandle awaits the workflow's own promise), order-to-delivery's instances tell `onFinished` as they end, the
+// Kafka baseline resolves on the last reply consumed. CPU is counted twice over: this process and its orchestrator
+// workers, and (since 2026-12-02, the column's "+ PostgreSQL") the PostgreSQL backends serving the orchestrator
+// database, from /proc: on this machine they use more CPU per workflow than Node does, so the Node column alone made
+// the run look latency-bound when it was CPU-bound. The Node column is the same figure as before.
 // --processes N runs order-to-delivery in N orchestrator processes sharing the database and the router group (each its
 // own DBOS executor id; tests/orchestrator-worker.ts), the driver, responders and baselines in this one; CPU counts
 // them all. --partitions sets the order and shipment topics' partitions (3; use at least 3 × N with N processes).
@@ -15,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import type pg from 'pg';
 import { pino } from 'pino';
 import { createBus } from '../bus/index.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
@@ -36,6 +43,8 @@ import {
   type Percentiles,
   percentiles,
   pgTransactions,
+  postgresBackendCpu,
+  postgresCpuBetween,
   type StepTimings,
   stepTimings,
 } from './workflow-steps.ts';
@@ -82,6 +91,8 @@ interface Run {
   p99Ms: number;
   /** CPU time (user + system) per workflow of this process and the orchestrator processes (--processes). */
   cpuMsPerWorkflow: number;
+  /** CPU time per workflow of the PostgreSQL backends serving the orchestrator database (none for plain Kafka). */
+  postgresCpuMsPerWorkflow?: number;
 }
 
 /** CPU ms (user + system) a child process has used so far, from /proc (Linux; clock ticks of 10 ms). */
@@ -97,11 +108,13 @@ async function drive(
   total: number,
   inFlight: number,
   job: (i: number) => Promise<void>,
+  database?: pg.Pool,
 ): Promise<Run> {
   const latencies: number[] = [];
   let next = 0;
   let lastDone = 0;
   const started = performance.now();
+  const postgresBefore = database && (await postgresBackendCpu(database));
   const cpu = process.cpuUsage();
   const childCpu = workerCpuMs();
   const progress = setInterval(() => {
@@ -129,6 +142,8 @@ async function drive(
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const childUsedMs = workerCpuMs() - childCpu;
+  const postgresMs =
+    database && postgresCpuBetween(postgresBefore ?? null, await postgresBackendCpu(database));
   const { p50Ms, p99Ms } = percentiles(latencies);
   return {
     workflows: latencies.length,
@@ -139,6 +154,8 @@ async function drive(
     cpuMsPerWorkflow: Number(
       (((used.user + used.system) / 1000 + childUsedMs) / latencies.length).toFixed(2),
     ),
+    postgresCpuMsPerWorkflow:
+      postgresMs === undefined ? undefined : Number((postgresMs / latencies.length).toFixed(2)),
   };
 }
 
@@ -284,7 +301,7 @@ try {
   if (runs('bare')) {
     say(`bare DBOS, six instant steps, ${TOTAL} workflows, ${IN_FLIGHT} in flight…`);
     const before = await pgTransactions(orchestrator.pool);
-    bareRun = await drive('bare', TOTAL, IN_FLIGHT, (i) => bare(`bare-${run}`, i));
+    bareRun = await drive('bare', TOTAL, IN_FLIGHT, (i) => bare(`bare-${run}`, i), orchestrator.pool);
     barePg = perWorkflow(before, await pgTransactions(orchestrator.pool));
   }
   if (runs('kafka')) {
@@ -294,7 +311,7 @@ try {
   if (runs('o2d')) {
     say(`order-to-delivery with instant responders, ${TOTAL} workflows, ${IN_FLIGHT} in flight…`);
     const before = await pgTransactions(orchestrator.pool);
-    o2dRun = await drive('o2d', TOTAL, IN_FLIGHT, orderToDelivery);
+    o2dRun = await drive('o2d', TOTAL, IN_FLIGHT, orderToDelivery, orchestrator.pool);
     o2dPg = perWorkflow(before, await pgTransactions(orchestrator.pool));
     const ids = Array.from({ length: TOTAL }, (_, i) => workflowIdOf(`bench:${run}:${i}`));
     o2dSteps = await stepTimings(orchestrator.pool, ids, publishedAt);
@@ -330,7 +347,7 @@ try {
   else {
     const row = (label: string, r?: Run) =>
       r
-        ? `${label.padEnd(46)} ${String(r.workflowsPerSecond).padStart(6)} workflows/s   p50 ${String(r.p50Ms).padStart(6)} ms   p99 ${String(r.p99Ms).padStart(6)} ms   CPU ${String(r.cpuMsPerWorkflow).padStart(5)} ms/workflow`
+        ? `${label.padEnd(46)} ${String(r.workflowsPerSecond).padStart(6)} workflows/s   p50 ${String(r.p50Ms).padStart(6)} ms   p99 ${String(r.p99Ms).padStart(6)} ms   CPU ${String(r.cpuMsPerWorkflow).padStart(5)} ms/workflow${r.postgresCpuMsPerWorkflow === undefined ? '' : ` + PostgreSQL ${r.postgresCpuMsPerWorkflow} ms`}`
         : undefined;
     const ratioLine = (label: string, value?: number) =>
       value === undefined ? undefined : `  ${label}: ${value}`;
