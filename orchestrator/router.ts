@@ -126,20 +126,27 @@ export async function routeEvent(
  * Starts an instance of `definition` under `workflowId` unless one exists (then it is left alone), with the
  * deployment's settings (timer durations) beside its input, then hands it the events kept for it (also when it
  * existed: a start routed again after a crash finishes the hand-over). True if this call started it.
+ * One statement decides: DBOS's insert of the workflow's row, told to refuse an id in use (`workflowIDReusePolicy:
+ * 'reject'`, rolled back, whatever version or status the existing instance has), instead of a read of the status
+ * first (a transaction per instance saved; the insert was the arbiter of two racing starts already).
  */
 export async function startInstance(
   definition: AnyWorkflowDefinition,
   workflowId: string,
   input: unknown,
 ): Promise<boolean> {
-  const existing = await DBOS.getWorkflowStatus(workflowId);
-  if (!existing) {
-    await DBOS.startWorkflow(definition.registered, { workflowID: workflowId })(input, {
-      timers: deps().timers,
-    });
+  let started = true;
+  try {
+    await DBOS.startWorkflow(definition.registered, {
+      workflowID: workflowId,
+      workflowIDReusePolicy: 'reject',
+    })(input, { timers: deps().timers });
+  } catch (error) {
+    if (!DBOSErrors.isWorkflowIDInUseError(error)) throw error;
+    started = false;
   }
   await deliverKept(workflowId);
-  return !existing;
+  return started;
 }
 
 /** Sends to the instance, or keeps the message until it exists; safe to repeat (idempotency key = event id). */

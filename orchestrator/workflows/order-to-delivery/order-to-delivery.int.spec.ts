@@ -10,7 +10,7 @@ import { waitFor } from '../../../tests/wait-for.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { listInstances, showInstance } from '../../operators.ts';
-import { cancelWorkflow, retryWorkflow, signalWorkflow } from '../../router.ts';
+import { cancelWorkflow, retryWorkflow, signalWorkflow, startInstance } from '../../router.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
 import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
@@ -338,6 +338,26 @@ describe('order to delivery, instant responders on the bus', () => {
       [workflowIdOf(orderId)],
     );
     expect(rows).toEqual([]);
+  });
+
+  it('a start routed again leaves the instance alone: counted ignored, its commands sent once', async () => {
+    const orderId = unique('sap:twice');
+    const id = workflowIdOf(orderId);
+    const routed = (outcome: string) =>
+      metricValue('eai_workflow_events_routed_total', { topic: topics.salesOrder, outcome });
+    const [started, ignored] = [await routed('started'), await routed('ignored')];
+    expect((await run(orderId)).outcome).toBe('COMPLETED');
+    expect(await routed('started')).toBe(started + 1);
+    // The same order created again (a replay of the topic, or a redelivery after a crash) reaches a finished instance.
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor('the second start counted ignored', async () => (await routed('ignored')) === ignored + 1);
+    expect(await routed('started')).toBe(started + 1);
+    // Called directly: false, and the instance (finished) is left as it was.
+    const definition = orchestrator.definitions.latest('order-to-delivery')!;
+    expect(await startInstance(definition, id, { orderId })).toBe(false);
+    expect((await DBOS.getWorkflowStatus(id))?.status).toBe('SUCCESS');
+    expect(commandsOf(orderId).filter((c) => c.includes(':CONFIRMED:'))).toHaveLength(2);
+    expect(commandsOf(orderId)).toHaveLength(new Set(commandsOf(orderId)).size);
   });
 
   it("a wait's escalation and timeout run from its start, also when a message it does not take comes in", async () => {
