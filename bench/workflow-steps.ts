@@ -148,8 +148,9 @@ export async function pgTransactions(pool: pg.Pool): Promise<number> {
 
 /**
  * CPU ms (user + system) used so far by each PostgreSQL backend serving the pool's database, by pid, from /proc
- * (the stack's PostgreSQL runs on this machine); null where /proc cannot tell (a remote database). Every connection
- * to the database is counted (DBOS's pool, the orchestrator's, the LISTEN connection): the database is the run's own.
+ * (the stack's PostgreSQL runs on this machine); null where /proc shows none of them (a remote database). Every
+ * connection to the database is counted (DBOS's pool, the orchestrator's, the LISTEN connection): the database is the
+ * run's own. A backend that ended between the listing and the read is skipped.
  */
 export async function postgresBackendCpu(pool: pg.Pool): Promise<Map<number, number> | null> {
   const { rows } = await pool.query<{ pid: number }>(
@@ -157,16 +158,18 @@ export async function postgresBackendCpu(pool: pg.Pool): Promise<Map<number, num
   );
   const byPid = new Map<number, number>();
   for (const { pid } of rows) {
+    let stat: string;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // After the command's closing parenthesis: utime is field 14 and stime 15 (clock ticks, 100 per second).
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byPid.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     } catch {
-      return null;
+      continue;
     }
+    // The command in parentheses, then: utime is field 14 and stime 15 (clock ticks, 100 per second).
+    if (!stat.includes('(postgres)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    byPid.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
   }
-  return byPid;
+  return byPid.size ? byPid : null;
 }
 
 /** CPU ms the backends used between two reads of `postgresBackendCpu` (a backend that left in between is lost). */
