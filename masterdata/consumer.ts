@@ -14,6 +14,7 @@ import {
   applyEvent,
   claimCreated,
   classify,
+  createdFor,
   createdRecord,
   forgetSent,
   hubCreated,
@@ -113,12 +114,12 @@ export async function startCustomerMatcher(options: {
       }
       // Classified under the matcher's lock, which the sync relay holds while it publishes: what it sent is
       // committed before the echo of it is looked at.
-      const { change, result, created } = await store.transaction(async (client) => {
+      const { change, result } = await store.transaction(async (client) => {
         const previous = await store.sourceState(system, sourceId, client);
         // A change of an erased record (one still on its way, or the system's echo of the erasure) is dropped:
         // the customer must not come back.
         if (!previous && (await erasureOfRecord(client, store.schema, system, sourceId)))
-          return { change: null, result: null, created: null };
+          return { change: null, result: null };
         const sent = await sentTo(client, store.schema, system, sourceId, previous?.goldenId ?? null);
         const change = classify(
           event,
@@ -132,11 +133,16 @@ export async function startCustomerMatcher(options: {
         // sync state; before (HubSpot's creation webhook carries nothing but ids), it is not a customer of its own.
         if (change.kind === 'echo' && !previous) {
           const created = await hubCreated(client, store.schema, system, change.record);
-          if (!created) return { change, result: null, created };
+          if (!created) return { change, result: null };
           const record = createdRecord(change.record, created);
-          const result = await store.upsertIn(client, system, record, change.fieldTimes, created);
+          // It is that customer by the hub's own word, whatever it scores (values the hub sent are survivorship's
+          // pick, not any one member's): it joins in this transaction. Joined by a later steward decision, it was
+          // a golden record of its own in between, and the relay, running then, created it in the other systems.
+          const to = await createdFor(client, store.schema, created);
+          const link = to ? { ...to, actor: 'eai-mdm (created by the hub)' } : undefined;
+          const result = await store.upsertIn(client, system, record, change.fieldTimes, created, link);
           await claimCreated(client, store.schema, created, system, sourceId);
-          return { change, result, created };
+          return { change, result };
         }
         // The record is matched as the system holds it: with what the hub sent there and a person has not
         // changed since, whose echo may still be on its way (sync/sent.ts heldView).
@@ -146,7 +152,7 @@ export async function startCustomerMatcher(options: {
             : sent;
         const result = await store.upsertIn(client, system, change.record, change.fieldTimes, stands);
         if (change.kind === 'edit') await forgetSent(client, store.schema, system, sourceId, change.fields);
-        return { change, result, created: null };
+        return { change, result };
       });
       if (!change) {
         counts.erased++;
@@ -155,13 +161,6 @@ export async function startCustomerMatcher(options: {
       }
       if (change.kind === 'echo') counts.echo++;
       if (!result) return;
-      if (created && result.goldenId !== created.goldenId) {
-        // It scored under the auto-merge threshold against the golden record that made it (values the hub sent
-        // are survivorship's pick, not any one member's): it is that customer all the same, by the hub's own word.
-        const member = (await store.golden(created.goldenId))?.members[0];
-        if (member)
-          await store.decide({ system, sourceId }, member, 'accept', 'eai-mdm (created by the hub)');
-      }
       if (change.kind === 'edit') counts[result.outcome]++;
       if (result.outcome !== 'unchanged') options.onChange?.();
       // Ids and outcome only: never names, emails or phones in logs.

@@ -1,7 +1,8 @@
 /**
  * The store's guarantees on a real PostgreSQL: the same records in three orders end in the same clusters, the
  * same golden ids and the same golden records; every id issued on the way still resolves; unmerge restores the
- * golden records exactly; an unchanged record is recognised; a steward can accept and reject pairs.
+ * golden records exactly; an unchanged record is recognised; a steward can accept and reject pairs; a record given
+ * with a link joins in its own transaction.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
@@ -9,7 +10,7 @@ import { createRng } from '../simulators/generator/prng.ts';
 import { febrlLike, generatedCustomers, type LabelledRecord } from '../tests/mdm-data.ts';
 import { testStack } from '../tests/stack.ts';
 import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
-import type { MasterDataStore } from './store.ts';
+import { goldenIdFor, type MasterDataStore } from './store.ts';
 import { dropStore, scratchStore } from './test-support.ts';
 
 const stores: MasterDataStore[] = [];
@@ -157,6 +158,35 @@ describe('merge and unmerge', () => {
     street: 'Friedrichstr. 12',
     city: 'Berlin',
     postal: '10117',
+  });
+
+  it('joins a record given with a link (one the hub created) in its own transaction, whatever it scores', async () => {
+    const store = await freshStore();
+    const ra = await store.upsert(a.system, a.customer);
+    // A record that shares nothing with a (its key sorts after a's, so the golden id stays a's): alone it is a
+    // golden record of its own.
+    const other = org('sap', '0000900001', {
+      organizationName: 'Nordsee Fischhandel KG',
+      street: 'Am Kai 1',
+      city: 'Kiel',
+      postal: '24103',
+    });
+    const control = await freshStore();
+    await control.upsert(a.system, a.customer);
+    expect((await control.upsert(other.system, other.customer)).outcome).toBe('new');
+
+    const link = { system: a.system, sourceId: '0000100001', goldenId: ra.goldenId, actor: 'eai-mdm (test)' };
+    const joined = await store.transaction((client) =>
+      store.upsertIn(client, other.system, other.customer, undefined, null, link),
+    );
+    expect(joined).toMatchObject({ outcome: 'merged', goldenId: ra.goldenId });
+    expect((await store.golden(ra.goldenId))?.members).toHaveLength(2);
+    // No golden id was issued for the record alone (the sync relay would have published it).
+    expect(await store.golden(goldenIdFor({ system: other.system, sourceId: '0000900001' }))).toBeNull();
+    const pair = await store.pool.query(
+      `select status, decided_by from "${store.schema}".match_pair where b_id = '0000900001'`,
+    );
+    expect(pair.rows).toEqual([{ status: 'accepted', decided_by: 'eai-mdm (test)' }]);
   });
 
   it('merges through a record that links two golden records, and unmerge restores them exactly', async () => {

@@ -63,6 +63,15 @@ export interface MatchItem {
   customer: CustomerPartyMaster;
   fieldTimes?: FieldTimes;
   sent?: Sent | null;
+  /** A record known to be the same customer (accepted link, `actor` its decider): joined in the same batch. */
+  link?: Link;
+}
+
+/** An accepted link to a record of a golden record: the record joins that golden record whatever it scores. */
+export interface Link extends Key {
+  /** The golden id the linked record belongs to now (reclustered with the batch). */
+  goldenId: string;
+  actor: string;
 }
 
 const SEP = '\u001f';
@@ -167,6 +176,7 @@ interface PreparedItem {
   keys: string[];
   /** The record and its field times as the jsonb columns give them back. */
   stored: { record: CustomerPartyMaster; fieldTimes: FieldTimes };
+  link: Link | undefined;
 }
 
 /** A record of a batch as it will be stored; `golden_id` is the one it had before (null: new). */
@@ -368,8 +378,9 @@ export class MasterDataStore {
     customer: CustomerPartyMaster,
     fieldTimes?: FieldTimes,
     sent?: Sent | null,
+    link?: Link,
   ): Promise<UpsertResult> {
-    const [result] = await this.matchIn(client, [{ system, customer, fieldTimes, sent }]);
+    const [result] = await this.matchIn(client, [{ system, customer, fieldTimes, sent, link }]);
     if (!result) throw new Error('no result for the record matched');
     return result;
   }
@@ -418,7 +429,7 @@ export class MasterDataStore {
 
   readonly #ready = new WeakMap<MatchItem, PreparedItem>();
 
-  #prepareItem({ system, customer, fieldTimes, sent }: MatchItem): PreparedItem {
+  #prepareItem({ system, customer, fieldTimes, sent, link }: MatchItem): PreparedItem {
     const sourceId = sourceIdOf(system, customer);
     const hash = createHash('sha256')
       .update(JSON.stringify(customer))
@@ -438,6 +449,7 @@ export class MasterDataStore {
       view: this.#held(customer, sent) ?? std,
       keys: blockingKeys(std),
       stored: { record: asJsonb(customer), fieldTimes: asJsonb(fieldTimes ?? {}) },
+      link,
     };
   }
 
@@ -650,6 +662,13 @@ export class MasterDataStore {
       linked.add(t.key);
       for (const id of links) if (id) touched.add(id);
     }
+    // Links given with the records (the hub's word: a record it created, masterdata/sync): the record joins in
+    // this batch, so no golden record of it alone is ever written, nor seen by the sync relay.
+    const joins = todo.flatMap((t) => (t.link ? [{ t, link: t.link }] : []));
+    for (const { t, link } of joins) {
+      linked.add(t.key);
+      touched.add(link.goldenId);
+    }
 
     // One round trip for the writes: a changed record's keys and scored pairs that no longer hold go (steward
     // decisions stay), its new keys, the stopped keys and the scored pairs go in.
@@ -714,6 +733,25 @@ export class MasterDataStore {
         added.map((x) => x[1].sourceId),
       ],
     );
+    if (joins.length > 0) {
+      const ordered = joins.map(({ t, link }) =>
+        lessKey(t.self, link) < 0 ? [t.self, link] : [link, t.self],
+      );
+      await client.query(
+        `insert into ${q}.match_pair (a_system, a_id, b_system, b_id, probability, weight, levels, status, decided_by, decided_at)
+         select a_s, a_i, b_s, b_i, 0, 0, '{}', 'accepted', actor, now()
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as l(a_s, a_i, b_s, b_i, actor)
+         on conflict (a_system, a_id, b_system, b_id) do update set status = 'accepted',
+           decided_by = excluded.decided_by, decided_at = now()`,
+        [
+          ordered.map(([a]) => a!.system),
+          ordered.map(([a]) => a!.sourceId),
+          ordered.map(([, b]) => b!.system),
+          ordered.map(([, b]) => b!.sourceId),
+          joins.map(({ link }) => link.actor),
+        ],
+      );
+    }
     if (newlyStopped.size > 0) {
       for (const id of await this.#stopKeys(client, newlyStopped, stopped)) touched.add(id);
     }

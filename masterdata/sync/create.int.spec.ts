@@ -1,12 +1,13 @@
 /**
  * Issue 18 §2, each system's own id in the xref: with `create: true` the hub creates a golden customer in a system
- * that holds no record of it (HubSpot upserts by the unique property eai_golden_id, Odoo by the partner's ref), and
- * the system's record comes back (HubSpot's contact.creation webhook, Odoo's polled partner) and joins the golden
- * record that made it instead of starting a second one. End to end on the real broker, registry and PostgreSQL.
+ * that holds no record of it (HubSpot upserts by the unique property eai_golden_id, Odoo by the partner's ref,
+ * Salesforce by External_Id__c), and the system's record comes back (HubSpot's contact.creation webhook, Odoo's polled
+ * partner, Salesforce's CDC CREATE event) and joins the golden record that made it instead of starting a second one. End to end on the real broker, registry and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
+import { goldenIdFor } from '../store.ts';
 import { startThreeSystems, type ThreeSystems } from './test-support.ts';
 
 describe('golden customers created in the systems that lack them', () => {
@@ -17,9 +18,10 @@ describe('golden customers created in the systems that lack them', () => {
   const hsContact = (id: string) => t.hsContact(id);
   const odooPartner = (id: number) => t.odooPartner(id);
   const goldenOf = (system: string, id: string) => t.goldenOf(system, id);
+  const sfContact = (id: string) => t.sfContact(id);
 
   beforeAll(async () => {
-    t = await startThreeSystems({ create: ['hubspot', 'odoo'] });
+    t = await startThreeSystems({ create: ['hubspot', 'odoo', 'salesforce'] });
   }, 120_000);
 
   afterAll(async () => {
@@ -69,6 +71,55 @@ describe('golden customers created in the systems that lack them', () => {
     expect(after.hubspot.slice(before.hubspot.length).map((e) => e.entityId)).toEqual([hs!.sourceId]);
     expect(after.odoo.slice(before.odoo.length).map((e) => e.entityId)).toEqual([odoo!.sourceId]);
     expect(after.salesforce.slice(before.salesforce.length)).toEqual([]);
+    const goldens = await t.store.pool.query<{ n: string }>(
+      `select count(distinct golden_id) as n from "${t.store.schema}".source_record where golden_id in
+         (select golden_id from "${t.store.schema}".golden where status = 'active')
+         and record -> 'emails' -> 0 ->> 'address' = $1`,
+      [email],
+    );
+    expect(Number(goldens.rows[0]?.n)).toBe(1);
+  });
+
+  it('a person entered only in HubSpot is created once in Salesforce, whose CDC event names the golden id, and its Contact id joins', async () => {
+    await settle();
+    const before = await hubWrites();
+    const email = `${unique('grace')}@example.org`;
+    const hsId = (
+      await ok(
+        t.hs.json<{ id: string }>('POST', '/sim/edit', {
+          properties: { firstname: 'Grace', lastname: 'Hopper', email, phone: '+4930123456' },
+        }),
+        'hs edit',
+      )
+    ).id;
+    await waitFor('the golden record holds a Salesforce and an Odoo record too', async () => {
+      const id = await t.store.xref('hubspot', hsId);
+      const golden = id ? await t.store.golden(id) : null;
+      const systems = new Set(golden?.members.map((m) => m.system));
+      return systems.has('salesforce') && systems.has('odoo');
+    });
+    await settle();
+
+    const golden = await goldenOf('hubspot', hsId);
+    expect(golden.members).toHaveLength(3);
+    const [sf] = golden.members.filter((m) => m.system === 'salesforce');
+    // The Contact id, not the golden id it was created by, is Salesforce's member and resolves to the golden id.
+    expect(sf!.sourceId).toMatch(/^003/);
+    expect(await t.store.xref('salesforce', sf!.sourceId)).toBe(golden.goldenId);
+    const contact = await sfContact(sf!.sourceId);
+    expect(contact.Email).toBe(email);
+    expect(await t.store.resolve(contact.External_Id__c ?? '')).toBe(golden.goldenId);
+    // It joined in the transaction that stored it: no golden id was ever issued for the Contact alone (the relay
+    // would have created that golden record in HubSpot and Odoo, whose echoes then did the same: no end).
+    expect(await t.store.golden(goldenIdFor({ system: 'salesforce', sourceId: sf!.sourceId }))).toBeNull();
+    // One create in Salesforce, none written back into HubSpot, and one golden record of the person. HubSpot
+    // reports a new contact one property per webhook, so the golden record fills up over several events and the
+    // values after the first go to the same Contact as updates (a Salesforce person does not arrive so).
+    const after = await hubWrites();
+    const sfWrites = after.salesforce.slice(before.salesforce.length);
+    expect(sfWrites.filter((e) => e.operation === 'create').map((e) => e.entityId)).toEqual([sf!.sourceId]);
+    expect(new Set(sfWrites.map((e) => e.entityId))).toEqual(new Set([sf!.sourceId]));
+    expect(after.hubspot.slice(before.hubspot.length).map((e) => e.entityId)).toEqual([]);
     const goldens = await t.store.pool.query<{ n: string }>(
       `select count(distinct golden_id) as n from "${t.store.schema}".source_record where golden_id in
          (select golden_id from "${t.store.schema}".golden where status = 'active')

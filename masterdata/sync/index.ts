@@ -17,4 +17,4 @@ export {
   planGoldenEvent,
   startGoldenSync,
 } from './relay.ts';
-export { claimCreated, createdRecord, forgetSent, heldView, hubCreated, sentTo } from './sent.ts';
+export { claimCreated, createdFor, createdRecord, forgetSent, heldView, hubCreated, sentTo } from './sent.ts';

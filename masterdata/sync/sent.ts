@@ -99,8 +99,8 @@ export interface HubCreated extends Sent {
 
 /**
  * The hub's create that an echo of a record the hub does not hold yet comes from: the record names a golden id
- * among its own ids (HubSpot's `eai_golden_id`, Odoo's `ref`: the properties the sinks upsert by; Salesforce's
- * CDC mapping does not carry `External_Id__c` yet) and the hub sent that golden record to this system without a record id. Null otherwise.
+ * among its own ids (HubSpot's `eai_golden_id`, Odoo's `ref`, Salesforce's `External_Id__c`: the fields the sinks
+ * upsert by) and the hub sent that golden record to this system without a record id. Null otherwise.
  */
 export async function hubCreated(
   db: Queryable,
@@ -139,6 +139,32 @@ export function createdRecord(echo: CustomerPartyMaster, created: HubCreated): C
   const record = { ...echo } as Record<string, unknown>;
   for (const field of created.fields) if (field in created.vals) record[field] = created.vals[field];
   return record as unknown as CustomerPartyMaster;
+}
+
+/**
+ * A record of the golden record the hub created a record for (by its id, or the one it was merged into since),
+ * with that golden record's id now: the created record's link. Null when it holds no records any more.
+ */
+export async function createdFor(
+  db: Queryable,
+  schema: string,
+  created: HubCreated,
+): Promise<{ system: string; sourceId: string; goldenId: string } | null> {
+  const q = quoteSchema(schema);
+  const row = (
+    await db.query<{ system: string; source_id: string; golden_id: string }>(
+      `with recursive ids(id, depth) as (
+         select $1::text, 0
+         union
+         select g.merged_into, ids.depth + 1 from ${q}.golden g join ids on g.golden_id = ids.id
+          where g.merged_into is not null and ids.depth < 1000)
+       select sr.system, sr.source_id, sr.golden_id from ${q}.source_record sr
+        where sr.golden_id = (select id from ids order by depth desc limit 1)
+        order by sr.system, sr.source_id limit 1`,
+      [created.goldenId],
+    )
+  ).rows[0];
+  return row ? { system: row.system, sourceId: row.source_id, goldenId: row.golden_id } : null;
 }
 
 /** The system's own id of the record the hub created: later commands go by it, and its echoes are recognised. */
