@@ -176,6 +176,7 @@ describe('eai demo (the README first command)', () => {
       for (const sink of [
         'sap-order-responses',
         'logistics-despatch',
+        'salesforce-order-status',
         'logistics-asns',
         'logistics-epcis',
         'salesforce-cases',

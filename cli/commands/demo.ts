@@ -35,6 +35,7 @@ const ODOO_SOURCE = 'odoo-orders';
 const DEMO_SINKS: Array<[name: string, topics: string[]]> = [
   ['sap-order-responses', [COMMAND_TOPICS.erpOrderStatus]],
   ['logistics-despatch', [COMMAND_TOPICS.logisticsDespatch]],
+  ['salesforce-order-status', [COMMAND_TOPICS.crmOrderStatus]],
   ['odoo-write', ['mdm.customer-sync.odoo', 'canonical.sales-order']],
   ['salesforce-customers', ['mdm.customer-sync.salesforce']],
   ['hubspot-customers', ['mdm.customer-sync.hubspot']],
@@ -325,7 +326,8 @@ export function registerDemoCommand(program: Command): void {
             fromBeginning: false,
           },
           // SAP's orders run through order-to-delivery (credit check at SAP, ORDRSP back, despatch to logistics, its
-          // ASN and delivery back); Salesforce cases about an order through complaint-return. The demo's router
+          // ASN back, the status and tracking to the customer's Account's Order in Salesforce, the delivery back);
+          // Salesforce cases about an order through complaint-return. The demo's router
           // starts at the end of the canonical topics (a shared stack's history is not replayed).
           orchestrator: {
             executorId: 'eai-demo',

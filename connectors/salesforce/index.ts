@@ -1,5 +1,6 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { createSalesforceCdcSource, salesforceCdcSourceConfig } from './cdc-source.ts';
+import { createSalesforceOrderStatusSink, salesforceOrderStatusSinkConfig } from './order-status-sink.ts';
 import { createSalesforceUpsertSink, salesforceUpsertSinkConfig } from './upsert-sink.ts';
 
 /** Salesforce: Change Data Capture in (GAP events re-read over REST), upserts by external id out. */
@@ -21,4 +22,22 @@ export const salesforceUpsertSink = definePlugin({
   createSink: (config, context) => createSalesforceUpsertSink(config, context),
 });
 
-export const salesforcePlugins: ConnectorPlugin[] = [salesforceCdcSource, salesforceUpsertSink];
+export const salesforceOrderStatusSink = definePlugin({
+  type: 'salesforce-order-status-sink',
+  kind: 'sink',
+  description:
+    "The orchestrator's order status and tracking (command.crm.order-status) → Salesforce Order upsert by External_Id__c, linked to the customer's Account by its external id (Sforce-Call-Options client).",
+  config: salesforceOrderStatusSinkConfig,
+  defaults: {
+    mapping: 'salesforce/order-status.from-canonical.yaml',
+    // The orchestrator's COMMAND_TOPICS.crmOrderStatus (orchestrator/commands.ts).
+    topics: ['command.crm.order-status'],
+  },
+  createSink: (config, context) => createSalesforceOrderStatusSink(config, context),
+});
+
+export const salesforcePlugins: ConnectorPlugin[] = [
+  salesforceCdcSource,
+  salesforceUpsertSink,
+  salesforceOrderStatusSink,
+];

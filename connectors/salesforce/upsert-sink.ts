@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { isErasureCommand } from '../../schemas/erasure.ts';
 import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
-import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
+import {
+  createHttpSink,
+  type HttpRefusedError,
+  type HttpSink,
+  type HttpSinkRequest,
+} from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
 import { createSalesforceAuth, salesforceOrgConfig } from './auth.ts';
 import { alreadyDeleted, checkEmptyRecycleBin, erasureSteps } from './erasure.ts';
@@ -39,11 +44,13 @@ function upsertPathOf(body: Buffer, connector: string): string {
  * event carries the Salesforce id, else by External_Id__c = the customerId). OAuth client credentials through the
  * HTTP sink's `authorize` hook (a 401 renews the token once); `Sforce-Call-Options: client=<clientName>` on every
  * write marks its change events. The hub's erasure command (schemas/erasure.ts) deletes the record and empties it
- * from the Recycle Bin (erasure.ts).
+ * from the Recycle Bin (erasure.ts). `refusedAsDone` names further refusals that count as done (logged, not
+ * dead-lettered).
  */
 export function createSalesforceUpsertSink(
   config: SalesforceUpsertSinkConfig,
   context: ConnectorContext,
+  refusedAsDone?: (refusal: HttpRefusedError, request: HttpSinkRequest) => string | undefined,
 ): HttpSink {
   const { instanceUrl, clientId, clientSecret, apiVersion, authTimeoutMs, clientName, ...http } = config;
   const auth = createSalesforceAuth(
@@ -100,7 +107,7 @@ export function createSalesforceUpsertSink(
       authorize: async ({ renew, signal }) => ({
         authorization: `Bearer ${await auth.token({ renew, signal })}`,
       }),
-      alreadyApplied: alreadyDeleted,
+      alreadyApplied: (refusal, sent) => alreadyDeleted(refusal, sent) ?? refusedAsDone?.(refusal, sent),
       checkAnswer: (text, sent) => checkEmptyRecycleBin(text, sent, context.name),
     },
     context,

@@ -8,8 +8,9 @@ import type { SObjectRecord, SObjectTree, SObjectType } from './tree.ts';
 export type * from './tree.ts';
 
 const FORMAT = 'salesforce-sobject';
-const TYPES = new Set(['Account', 'Contact', 'Case']);
+const TYPES = new Set(['Account', 'Contact', 'Case', 'Order']);
 const FIELD = /^[A-Za-z][A-Za-z0-9_]*$/;
+const EXTERNAL_ID_FIELD = /^[A-Za-z][A-Za-z0-9_]*__c$/;
 const UPSERT_URL = /\/sobjects\/(\w+)\/(\w+)\/([^/]+)$/;
 /** Salesforce's sObject Collections take at most 200 records per request (a larger body is refused there too). */
 export const MAX_RECORDS = 200;
@@ -43,7 +44,7 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
   if (type !== undefined && (typeof type !== 'string' || !TYPES.has(type))) {
     fail(
       ptr(ptr(loc, 'attributes'), 'type'),
-      `sObject type ${JSON.stringify(type)} is not supported (Account, Contact, Case)`,
+      `sObject type ${JSON.stringify(type)} is not supported (Account, Contact, Case, Order)`,
     );
   }
   const url = typeof attributes.url === 'string' ? UPSERT_URL.exec(attributes.url) : null;
@@ -56,8 +57,18 @@ function readRecord(value: unknown, loc: string, typeRequired: boolean): SObject
       fields[key] = jsonNumberText(FORMAT, ptr(loc, key), key, v);
       continue;
     }
+    // A relationship by the parent's external id: `"Account": {"SAP_Customer_Number__c": "0000100411"}`. External
+    // id fields are custom fields (`…__c`); any other nested value (a compound field such as BillingAddress) is not
+    // writable.
+    if (isObject(v)) {
+      const [ref, ...more] = Object.entries(v);
+      if (!ref || more.length > 0 || !EXTERNAL_ID_FIELD.test(ref[0]) || typeof ref[1] !== 'string')
+        fail(ptr(loc, key), `${key}: a relationship names one external id field (…__c) and its text value`);
+      fields[key] = { [ref[0]]: ref[1] };
+      continue;
+    }
     if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-      fail(ptr(loc, key), `${key} must be a string, number, boolean or null`);
+      fail(ptr(loc, key), `${key} must be a string, number, boolean, null or a relationship by external id`);
     }
     fields[key] = v;
   }
@@ -141,7 +152,7 @@ export const reader: FormatReader<SObjectTree> = {
   name: FORMAT,
   family: 'crm',
   description:
-    'Salesforce Account/Contact/Case upsert body (PATCH by external id or Id) or sObject Collections body',
+    'Salesforce Account/Contact/Case/Order upsert body (PATCH by external id or Id) or sObject Collections body',
   parse: parseSObject,
 };
 
@@ -149,6 +160,6 @@ export const writer: FormatWriter<SObjectTree> = {
   name: FORMAT,
   family: 'crm',
   description:
-    'Salesforce Account/Contact/Case upsert body (PATCH by external id or Id) or sObject Collections body',
+    'Salesforce Account/Contact/Case/Order upsert body (PATCH by external id or Id) or sObject Collections body',
   write: writeSObject,
 };

@@ -20,6 +20,10 @@ describe('salesforce-sobject reader and writer', () => {
     });
     expect(upsertPath(doc.tree.records[0]!)).toBe('/sobjects/Account/ERP_Id__c/0000100001');
     expect(one('contact-upsert-url-encoded-id.json').tree.records[0]!.externalId).toBe('grace@example.com');
+    // An Order naming its Account by the Account's external id field (a relationship, not a nested value).
+    const order = one('order-upsert-account-by-external-id.json');
+    expect([order.kind, order.id]).toEqual(['Order', 'sap:0000004711']);
+    expect(order.tree.records[0]!.fields.Account).toEqual({ SAP_Customer_Number__c: '0000104711' });
   });
 
   it('reads a bare body and composite bodies', () => {
@@ -46,6 +50,7 @@ describe('salesforce-sobject reader and writer', () => {
       'composite-accounts.json',
       'composite-mixed-types.json',
       'contact-upsert-url-encoded-id.json',
+      'order-upsert-account-by-external-id.json',
     ]) {
       const { tree } = one(name);
       expect(reader.parse(writer.write(tree))[0]!.tree).toEqual(tree);

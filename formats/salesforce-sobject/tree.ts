@@ -1,4 +1,4 @@
-export type SObjectType = 'Account' | 'Contact' | 'Case';
+export type SObjectType = 'Account' | 'Contact' | 'Case' | 'Order';
 
 export interface SObjectRecord {
   $loc: string;
@@ -6,7 +6,7 @@ export interface SObjectRecord {
   /** From `attributes.url` `/sobjects/{type}/{field}/{value}` when present: the upsert key of a PATCH body. */
   externalIdField: string | null;
   externalId: string | null;
-  /** Field values as sent (strings, numbers, booleans, null to clear). */
+  /** Field values as sent (strings, numbers, booleans, null to clear; a relationship as `{<external id field>: value}`). */
   fields: { $loc: string; [field: string]: unknown };
 }
 

@@ -15,6 +15,7 @@ export const CDC_CHANNELS = [
   '/data/AccountChangeEvent',
   '/data/ContactChangeEvent',
   '/data/CaseChangeEvent',
+  '/data/OrderChangeEvent',
 ];
 const KEPT_EVENTS = 1000;
 /** Fields that never appear in a change event body (Id is in recordIds; Contact.Name is the compound). */
@@ -23,6 +24,7 @@ const SCHEMA_IDS: Record<SObjectType, string> = {
   Account: 'mI5tG2pL9xQ0Rk4vJ8sWnA',
   Contact: 'Zb3rY7uE1cV6oH2dF9kTqw',
   Case: 'Qd8nK2wT5yL1pB7xM4cGhe',
+  Order: 'Vx6pC3nR8hJ2wQ5tB1mYfs',
 };
 
 /** Pub/Sub API values: datetimes and dates as epoch milliseconds, the rest as is. */

@@ -8,6 +8,7 @@ export const KEY_PREFIX = {
   Account: '001',
   Contact: '003',
   Case: '500',
+  Order: '801',
   User: '005',
   Organization: '00D',
 } as const;

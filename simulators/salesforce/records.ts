@@ -1,5 +1,5 @@
 import { KEY_PREFIX, newId } from './ids.ts';
-import { CLOSED_CASE_STATUSES, SOBJECTS, type SObjectType } from './schema.ts';
+import { CLOSED_CASE_STATUSES, ORDER_STATUS_CODES, SOBJECTS, type SObjectType } from './schema.ts';
 import { type SalesforceState, type SfRecord, sfDateTime } from './state.ts';
 import type { FieldValues } from './validate.ts';
 
@@ -20,6 +20,10 @@ function derive(type: SObjectType, record: SfRecord, now: string): void {
     const closed = typeof record.Status === 'string' && CLOSED_CASE_STATUSES.includes(record.Status);
     record.IsClosed = closed;
     record.ClosedDate = closed ? (record.ClosedDate ?? now) : null;
+  }
+  if (type === 'Order') {
+    record.StatusCode =
+      typeof record.Status === 'string' ? (ORDER_STATUS_CODES[record.Status] ?? null) : null;
   }
   if (type === 'Contact') {
     record.Name = [record.FirstName, record.LastName]
@@ -54,6 +58,10 @@ export function createRecord(
     record.CaseNumber = String(state.lastCaseNumber).padStart(8, '0');
     record.Status ??= 'New';
   }
+  if (type === 'Order') {
+    state.lastOrderNumber = (state.lastOrderNumber ?? 99) + 1;
+    record.OrderNumber = String(state.lastOrderNumber).padStart(8, '0');
+  }
   derive(type, record, now);
   state.records[type][record.Id] = record;
   return { type, changeType: 'CREATE', record, changed: [] };
@@ -66,7 +74,11 @@ export function updateRecord(
   values: FieldValues,
   userId: string,
 ): RecordChange {
-  const before = { IsClosed: record.IsClosed ?? null, ClosedDate: record.ClosedDate ?? null };
+  const before = {
+    IsClosed: record.IsClosed ?? null,
+    ClosedDate: record.ClosedDate ?? null,
+    StatusCode: record.StatusCode ?? null,
+  };
   const changed = Object.keys(values).filter((name) => record[name] !== values[name]);
   Object.assign(record, values);
   const now = sfDateTime(new Date());
@@ -74,11 +86,10 @@ export function updateRecord(
   record.LastModifiedById = userId;
   record.SystemModstamp = now;
   derive(type, record, now);
-  // Fields the platform derived change with the write (a case closed: IsClosed, ClosedDate).
-  if (type === 'Case') {
-    for (const name of ['IsClosed', 'ClosedDate'] as const)
-      if (record[name] !== before[name]) changed.push(name);
-  }
+  // Fields the platform derived change with the write (a case closed: IsClosed, ClosedDate; an order's StatusCode).
+  const derived = { Case: ['IsClosed', 'ClosedDate'], Order: ['StatusCode'] } as const;
+  for (const name of type === 'Case' || type === 'Order' ? derived[type] : [])
+    if (record[name] !== before[name]) changed.push(name);
   return { type, changeType: 'UPDATE', record, changed };
 }
 

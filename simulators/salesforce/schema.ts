@@ -22,13 +22,30 @@ export interface FieldDef {
   externalId?: boolean;
   /** Where the field sits in a Pub/Sub change event when it belongs to a compound field. */
   compound?: [string, string];
-  referenceTo?: 'Account' | 'Contact' | 'Case' | 'User';
-  /** Picklist values, as the org's setup lists them (the API takes others too: the picklists are not restricted). */
+  referenceTo?: 'Account' | 'Contact' | 'Case' | 'Order' | 'User';
+  /** Picklist values, as the org's setup lists them (the API takes others too unless `restricted`). */
   values?: string[];
+  /** A restricted picklist: a value not in `values` is refused (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST). */
+  restricted?: boolean;
 }
 
-export type SObjectType = 'Account' | 'Contact' | 'Case';
-export const SOBJECT_TYPES: SObjectType[] = ['Account', 'Contact', 'Case'];
+export type SObjectType = 'Account' | 'Contact' | 'Case' | 'Order';
+export const SOBJECT_TYPES: SObjectType[] = ['Account', 'Contact', 'Case', 'Order'];
+
+/**
+ * The org's Order.Status values (its OrderStatus picklist) and the category each belongs to (StatusCode). Draft and
+ * Activated are Salesforce's own; the org added the ERP's order states, all in the Draft category: an order mirrored
+ * from the ERP is never activated in the CRM (activation locks the order and is for orders managed in Salesforce).
+ */
+export const ORDER_STATUS_CODES: Record<string, 'Draft' | 'Activated'> = {
+  Draft: 'Draft',
+  Activated: 'Activated',
+  Confirmed: 'Draft',
+  'Credit Hold': 'Draft',
+  Shipped: 'Draft',
+  Delivered: 'Draft',
+  Cancelled: 'Draft',
+};
 
 /** Case.Status values that close a case (the org's "Closed" status; Salesforce sets IsClosed and ClosedDate). */
 export const CLOSED_CASE_STATUSES = ['Closed'];
@@ -85,7 +102,13 @@ export const SOBJECTS: Record<SObjectType, Record<string, FieldDef>> = {
     Eai_Golden_Id__c: { type: 'string', label: 'EAI Golden Id', maxLength: 255, externalId: true },
     // The org's custom fields for what Salesforce has no standard field for (the generator fills them).
     VAT_Number__c: { type: 'string', label: 'VAT Number', maxLength: 40 },
-    SAP_Customer_Number__c: { type: 'string', label: 'SAP Customer Number', maxLength: 10 },
+    // Marked External ID in the org's setup: the hub's orders name their account by it (Order's `Account` field).
+    SAP_Customer_Number__c: {
+      type: 'string',
+      label: 'SAP Customer Number',
+      maxLength: 10,
+      externalId: true,
+    },
   },
   Contact: {
     ...SYSTEM_FIELDS,
@@ -154,6 +177,29 @@ export const SOBJECTS: Record<SObjectType, Record<string, FieldDef>> = {
     // The org's custom fields: the ERP order the case is about, and what resolved it.
     Order_Number__c: { type: 'string', label: 'Order Number', maxLength: 40 },
     Resolution__c: { type: 'textarea', label: 'Resolution', maxLength: 32768 },
+  },
+  Order: {
+    ...SYSTEM_FIELDS,
+    // Auto-number: the platform assigns 00000100, 00000101, … and nobody writes it.
+    OrderNumber: { type: 'string', label: 'Order Number', readOnly: true, maxLength: 30 },
+    AccountId: { type: 'reference', label: 'Account ID', required: true, referenceTo: 'Account' },
+    EffectiveDate: { type: 'date', label: 'Order Start Date', required: true },
+    Status: {
+      type: 'picklist',
+      label: 'Status',
+      required: true,
+      maxLength: 40,
+      values: Object.keys(ORDER_STATUS_CODES),
+      restricted: true,
+    },
+    // The category of Status (Draft or Activated), set by the platform.
+    StatusCode: { type: 'string', label: 'Status Category', readOnly: true, maxLength: 40 },
+    PoNumber: { type: 'string', label: 'PO Number', maxLength: 80 },
+    Description: { type: 'textarea', label: 'Description', maxLength: 32000 },
+    // The org's custom fields: the hub's key of the order, the ERP's order number, the carrier's tracking numbers.
+    External_Id__c: { type: 'string', label: 'External Id', maxLength: 255, externalId: true },
+    Order_Number__c: { type: 'string', label: 'ERP Order Number', maxLength: 40 },
+    Tracking_Number__c: { type: 'string', label: 'Tracking Numbers', maxLength: 255 },
   },
 };
 

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../lib/errors.ts';
 import type { SimContext } from '../common/types.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
-import { createRecord, findByExternalId } from './records.ts';
+import { createRecord } from './records.ts';
 import { isSObjectType, SOBJECTS } from './schema.ts';
 import type { SalesforceState } from './state.ts';
 import { validateFields } from './validate.ts';
@@ -36,18 +36,18 @@ function seedLine(line: unknown): { type: unknown; fields: Record<string, unknow
 
 /**
  * Seed lines: `{"type":"Account", ...fields}` (or `attributes.type`), or the generator's `{"system":"salesforce",
- * "type","record"}` lines (ids kept). Seeds may also set CreatedDate and LastModifiedDate (old data), and a Contact may
- * name its account by `"Account": {"External_Id__c": "..."}`. Seeding produces no change events and no effects: it is
- * the state the system had before the test.
+ * "type","record"}` lines (ids kept). Seeds may also set CreatedDate and LastModifiedDate (old data), and name a parent
+ * by its external id as the API takes it (`"Account": {"External_Id__c": "..."}`, an Account seeded above). Seeding
+ * produces no change events and no effects: it is the state the system had before the test.
  */
 export function applySalesforceSeed(lines: unknown[], sim: SimContext<SalesforceState>): void {
   lines.forEach((line, index) => {
     const parsed = seedLine(line);
     if (!parsed) return;
     const { type: typeName, id } = parsed;
-    const { Account, ...rest } = parsed.fields;
+    const rest = { ...parsed.fields };
     if (typeof typeName !== 'string' || !isSObjectType(typeName)) {
-      throw new ConfigError(`seed line ${index + 1}: "type" must be Account, Contact or Case`);
+      throw new ConfigError(`seed line ${index + 1}: "type" must be Account, Contact, Case or Order`);
     }
     if (id !== undefined && (!isValidId(id) || !id.startsWith(KEY_PREFIX[typeName]))) {
       throw new ConfigError(`seed line ${index + 1}: "${id}" is not a ${typeName} id`);
@@ -56,15 +56,6 @@ export function applySalesforceSeed(lines: unknown[], sim: SimContext<Salesforce
       DATES.filter((name) => typeof rest[name] === 'string').map((name) => [name, rest[name]]),
     );
     for (const name of DATES) delete rest[name];
-    if (Account && typeof Account === 'object') {
-      const externalId = (Account as Record<string, unknown>).External_Id__c;
-      const account = findByExternalId(sim.state, 'Account', 'External_Id__c', String(externalId))[0];
-      if (!account)
-        throw new ConfigError(
-          `seed line ${index + 1}: no Account with External_Id__c ${String(externalId)} above it`,
-        );
-      rest.AccountId = account.Id;
-    }
     let values: ReturnType<typeof validateFields>;
     try {
       values = validateFields(sim.state, typeName, rest, 'create');

@@ -10,7 +10,7 @@ import type { SalesforceState } from './state.ts';
 import { validateFields } from './validate.ts';
 
 const editSchema = z.object({
-  type: z.string().refine(isSObjectType, 'type must be Account, Contact or Case'),
+  type: z.string().refine(isSObjectType, 'type must be Account, Contact, Case or Order'),
   /** Absent: the person creates a new record. */
   id: z.string().optional(),
   fields: z.record(z.string(), z.unknown()),
@@ -33,7 +33,7 @@ export function salesforceSimRoutes(router: Router, sim: SimContext<SalesforceSt
     const parsed = editSchema.safeParse(req.body);
     if (!parsed.success) throw controlError(z.prettifyError(parsed.error));
     const { type, id, fields, user } = parsed.data;
-    if (!isSObjectType(type)) throw controlError('type must be Account, Contact or Case');
+    if (!isSObjectType(type)) throw controlError('type must be Account, Contact, Case or Order');
     const userId = user ? to18(user) : sim.state.uiUserId;
     let change: ReturnType<typeof createRecord>;
     if (id === undefined) {

@@ -205,6 +205,93 @@ describe('upsert by external id', () => {
   });
 });
 
+describe('Order', () => {
+  it("upserts an Order by External_Id__c, its Account named by the Account's external id; OrderNumber and StatusCode are the platform's", async () => {
+    const account = await sf.json<{ id: string }>('POST', `${API}/sobjects/Account`, {
+      Name: 'Müller Maschinenbau GmbH',
+      SAP_Customer_Number__c: '0000104711',
+    });
+    const path = `${API}/sobjects/Order/External_Id__c/sap:0000004711`;
+    const created = await sf.json<{ id: string; created: boolean }>('PATCH', path, {
+      Account: { SAP_Customer_Number__c: '0000104711' },
+      EffectiveDate: '2026-11-21',
+      Status: 'Confirmed',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.id).toMatch(/^801\w{15}$/);
+    const updated = await sf.json('PATCH', path, {
+      Status: 'Shipped',
+      Tracking_Number__c: '1Z999AA10123456784',
+    });
+    expect(updated.status).toBe(200);
+    const order = await sf.json<Record<string, unknown>>('GET', `${API}/sobjects/Order/${created.body.id}`);
+    expect(order.body).toMatchObject({
+      AccountId: account.body.id,
+      External_Id__c: 'sap:0000004711',
+      Status: 'Shipped',
+      StatusCode: 'Draft',
+      EffectiveDate: '2026-11-21',
+      Tracking_Number__c: '1Z999AA10123456784',
+      OrderNumber: expect.stringMatching(/^\d{8}$/),
+    });
+    const effects = await sf.control<{ effects: Array<{ entityId: string; operation: string }> }>(
+      'GET',
+      '/sim/effects?entityType=Order',
+    );
+    expect(effects.effects.filter((e) => e.entityId === created.body.id).map((e) => e.operation)).toEqual([
+      'create',
+      'update',
+    ]);
+  });
+
+  it("refuses an unknown parent, a status not in the org's picklist, a missing account and a written OrderNumber", async () => {
+    const path = `${API}/sobjects/Order/External_Id__c/sap:0000004712`;
+    const unknown = await sf.json('PATCH', path, {
+      Account: { SAP_Customer_Number__c: '0000999999' },
+      EffectiveDate: '2026-11-21',
+      Status: 'Confirmed',
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toEqual([
+      {
+        message:
+          'Foreign key external ID: 0000999999 not found for field SAP_Customer_Number__c in entity Account',
+        errorCode: 'INVALID_FIELD',
+        fields: ['AccountId'],
+      },
+    ]);
+    const notExternal = await sf.json('PATCH', path, {
+      Account: { Phone: '123' },
+      EffectiveDate: '2026-11-21',
+      Status: 'Confirmed',
+    });
+    expect(notExternal.body).toMatchObject([{ errorCode: 'INVALID_FIELD', fields: ['AccountId'] }]);
+    const account = await sf.json<{ id: string }>('POST', `${API}/sobjects/Account`, { Name: 'Nordwind AG' });
+    const badStatus = await sf.json('PATCH', path, {
+      AccountId: account.body.id,
+      EffectiveDate: '2026-11-21',
+      Status: 'Lost in transit',
+    });
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.body).toEqual([
+      {
+        message: 'Status: bad value for restricted picklist field: Lost in transit',
+        errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+        fields: ['Status'],
+      },
+    ]);
+    const noAccount = await sf.json('PATCH', path, { EffectiveDate: '2026-11-21', Status: 'Confirmed' });
+    expect(noAccount.body).toMatchObject([{ errorCode: 'REQUIRED_FIELD_MISSING', fields: ['AccountId'] }]);
+    const numbered = await sf.json('PATCH', path, {
+      AccountId: account.body.id,
+      EffectiveDate: '2026-11-21',
+      Status: 'Confirmed',
+      OrderNumber: '00000001',
+    });
+    expect(numbered.body).toMatchObject([{ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE' }]);
+  });
+});
+
 describe('delete and the Recycle Bin', () => {
   const soap = (ids: string[], session = sf.token) =>
     fetch(`${sf.sim.url}/services/Soap/u/62.0`, {

@@ -24,18 +24,21 @@ export interface SalesforceState {
   cdc: { mode: CdcMode; replayId: number; commitNumber: string; events: ChangeEventEnvelope[] };
   /** The last CaseNumber given (an auto-number field: 00001000 is the first). */
   lastCaseNumber: number;
+  /** The last OrderNumber given (an auto-number field: 00000100 is the first). */
+  lastOrderNumber: number;
 }
 
 export function emptySalesforceState(): SalesforceState {
   return {
     orgId: newId('00D'),
     uiUserId: newId('005'),
-    records: { Account: {}, Contact: {}, Case: {} },
+    records: { Account: {}, Contact: {}, Case: {}, Order: {} },
     clients: {},
     tokens: {},
     // commitNumber starts above 2^53 on purpose: a client reading it as a number would lose digits.
     cdc: { mode: 'normal', replayId: 0, commitNumber: '11687091450000000000', events: [] },
     lastCaseNumber: 999,
+    lastOrderNumber: 99,
   };
 }
 

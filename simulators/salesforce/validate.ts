@@ -1,6 +1,6 @@
 import { type SfError, SfValidationError, sfError } from './errors.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
-import { type FieldDef, SOBJECTS, type SObjectType } from './schema.ts';
+import { canonicalField, type FieldDef, isSObjectType, SOBJECTS, type SObjectType } from './schema.ts';
 import type { SalesforceState } from './state.ts';
 
 export type FieldValues = Record<string, string | boolean | null>;
@@ -59,8 +59,15 @@ function checkValue(
       fields: [field],
     };
   }
+  if (def.restricted && def.values && !def.values.includes(value)) {
+    return {
+      message: `${field}: bad value for restricted picklist field: ${value}`,
+      errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+      fields: [field],
+    };
+  }
   const target = def.referenceTo;
-  if (def.type === 'reference' && (target === 'Account' || target === 'Contact' || target === 'Case')) {
+  if (def.type === 'reference' && target && isSObjectType(target)) {
     if (!isValidId(value) || !value.startsWith(KEY_PREFIX[target])) {
       return {
         message: `${def.label}: id value of incorrect type: ${value}`,
@@ -78,6 +85,45 @@ function checkValue(
     }
   }
   return undefined;
+}
+
+/**
+ * A relationship named by the parent's external id instead of its Id (`"Account": {"SAP_Customer_Number__c": "…"}`
+ * for AccountId), as the REST API takes it on create, update and upsert: the parent found by that field, or an
+ * error: not an external id field, no such parent, or several.
+ */
+function foreignKey(
+  state: SalesforceState,
+  type: SObjectType,
+  name: string,
+  raw: unknown,
+): { field: string; id: string } | SfError | undefined {
+  const field = `${name}Id`;
+  const def = SOBJECTS[type][field];
+  const target = def?.referenceTo;
+  if (def?.type !== 'reference' || !target || !isSObjectType(target)) return undefined;
+  const entries = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw) : [];
+  const [key, value] = entries.length === 1 ? entries[0]! : [];
+  const keyField = key === undefined ? undefined : canonicalField(target, key);
+  if (!keyField || !SOBJECTS[target][keyField]?.externalId || typeof value !== 'string')
+    return {
+      message: `${name}: a relationship names its ${target} by one external id field and its value`,
+      errorCode: 'INVALID_FIELD',
+      fields: [field],
+    };
+  const wanted = value.toLowerCase();
+  const matches = Object.values(state.records[target]).filter(
+    (record) => !record.IsDeleted && String(record[keyField] ?? '').toLowerCase() === wanted,
+  );
+  if (matches.length === 1) return { field, id: matches[0]!.Id };
+  return {
+    message:
+      matches.length === 0
+        ? `Foreign key external ID: ${value} not found for field ${keyField} in entity ${target}`
+        : `Foreign key external ID: ${value} matches more than one record for field ${keyField} in entity ${target}`,
+    errorCode: 'INVALID_FIELD',
+    fields: [field],
+  };
 }
 
 /**
@@ -105,6 +151,15 @@ export function validateFields(
   for (const [name, raw] of Object.entries(body)) {
     if (name === 'attributes' || ignore.includes(name)) continue;
     const def = schema[name];
+    const related = def ? undefined : foreignKey(state, type, name, raw);
+    if (related && 'id' in related) {
+      values[related.field] = related.id;
+      continue;
+    }
+    if (related) {
+      errors.push(related);
+      continue;
+    }
     if (!def) {
       errors.push({
         message: `No such column '${name}' on sobject of type ${type}`,

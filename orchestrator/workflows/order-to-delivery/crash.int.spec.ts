@@ -6,6 +6,7 @@ import { builtinPlugins, ConnectorRuntime } from '../../../connectors/index.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { createRng } from '../../../simulators/generator/prng.ts';
 import { type LogisticsHarness, startLogistics } from '../../../simulators/logistics/test-support.ts';
+import { API, type SalesforceHarness, startSalesforce } from '../../../simulators/salesforce/test-support.ts';
 import type { SapOrder } from '../../../simulators/sap/state.ts';
 import { type SapHarness, startSap } from '../../../simulators/sap/test-support.ts';
 import { databaseUrlFor, dropDatabase, ensureDatabase } from '../../../store/database.ts';
@@ -20,6 +21,7 @@ import { type InstantResponders, startInstantResponders } from './instant-respon
 import {
   putSimulatorSinks,
   runCommandTopics,
+  salesforceAccountOf,
   sapOrderEvents,
   sapOrders,
   simEffects,
@@ -30,9 +32,10 @@ import { seedCustomers } from './test-support.ts';
  * kill -9 of the orchestrator at random points of 200 concurrent order-to-delivery instances, against the simulators:
  * the credit check is SAP's (a direct call with an idempotency key), the ERP's status goes through
  * sap-ordrsp-file-sink into SAP's inbound folder, the despatch request through logistics-despatch-sink to the
- * logistics provider's API; the ASN, the CRM status and the delivery are the instant responders' (the provider's own
- * ASN and EPCIS events, correlated by PO and order number, are provider-asn.int.spec.ts's; there is no CRM
- * order-status sink). The orchestrator runs in a child process with its event router and is SIGKILLed at
+ * logistics provider's API, the CRM's order status and tracking through salesforce-order-status-sink to the
+ * Salesforce org's Order; the ASN and the delivery are the instant responders' (the provider's own ASN and EPCIS
+ * events, correlated by PO and order number, are provider-asn.int.spec.ts's), the delivery answering the CRM status
+ * command, which the responders read beside the sink. The orchestrator runs in a child process with its event router and is SIGKILLed at
  * seeded random points (`EAI_CHAOS_SEED`), then restarted; in the second test two share the work and one is killed
  * for good. At the end every instance is COMPLETED and each system applied each command once (`/sim/effects`).
  */
@@ -54,6 +57,7 @@ const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
 const rng = createRng(SEED);
 let sap: SapHarness;
 let logistics: LogisticsHarness;
+let salesforce: SalesforceHarness;
 let runtime: ConnectorRuntime;
 const children: WorkerProcess[] = [];
 const databases: string[] = [];
@@ -80,6 +84,7 @@ async function world(name: string) {
     sapInboundDir: sap.inboundDir,
     logisticsUrl: logistics.sim.url,
     partner: 'EAICRASH',
+    salesforceUrl: salesforce.sim.url,
   });
   cleanups.push(() => connectors.remove());
   const responders: InstantResponders = await startInstantResponders(bus, {
@@ -287,7 +292,31 @@ async function expectAppliedOnce(run: World, client: DBOSClient, orders: SapOrde
   }
   expect(orders.filter((o) => despatched.get(o.orderNumber) !== 1)).toEqual([]);
 
-  // The CRM's status updates (the responders stand in for it): one command id per order, SHIPPED, nothing else sent.
+  // Salesforce: one Order per order, created once by its CRM status (a re-sent command, same ce_id, not applied again).
+  await waitFor(
+    'the CRM orders upserted',
+    async () => (await runtime.status(run.connectors.crm!))!.metrics.recordsOut >= orders.length,
+    PROGRESS_MS,
+  );
+  const soql = `SELECT Id, External_Id__c, Status FROM Order`;
+  const crmOrders = (
+    await salesforce.json<{ records: Array<{ Id: string; External_Id__c: string; Status: string }> }>(
+      'GET',
+      `${API}/query?q=${encodeURIComponent(soql)}`,
+    )
+  ).body.records;
+  const orderEffects = await simEffects(salesforce.sim, 'Order');
+  const crmApplied = new Map<string, string[]>();
+  for (const o of crmOrders)
+    crmApplied.set(o.External_Id__c, [
+      o.Status,
+      ...orderEffects.filter((e) => e.entityId === o.Id).map((e) => e.operation),
+    ]);
+  expect(orders.filter((o) => crmApplied.get(`sap:${o.orderNumber}`)?.join() !== 'Shipped,create')).toEqual(
+    [],
+  );
+
+  // The CRM's status commands as the responders saw them: one command id per order, SHIPPED, nothing else sent.
   const crm = run.responders.seen.filter((c) => c.topic === run.topics.commands!.crmOrderStatus);
   for (const id of ids) {
     const mine = crm.filter((c) => c.id.startsWith(`${id}:`));
@@ -299,7 +328,13 @@ async function expectAppliedOnce(run: World, client: DBOSClient, orders: SapOrde
 
 beforeAll(async () => {
   process.env.EAI_LOG_LEVEL = 'warn';
-  [sap, logistics] = await Promise.all([startSap(), startLogistics({ despatchDelayMs: 3_600_000 })]);
+  [sap, logistics, salesforce] = await Promise.all([
+    startSap(),
+    startLogistics({ despatchDelayMs: 3_600_000 }),
+    startSalesforce(),
+  ]);
+  // The orders' SAP customer as the CRM's Account, by its SAP number.
+  await salesforceAccountOf(salesforce, (await seedCustomers(sap.sim.url)).good);
   runtime = new ConnectorRuntime({
     bus,
     plugins: builtinPlugins,
@@ -314,7 +349,7 @@ afterAll(async () => {
   for (const child of children) await child.kill();
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await runtime?.stop();
-  await Promise.all([sap?.close(), logistics?.close()]);
+  await Promise.all([sap?.close(), logistics?.close(), salesforce?.sim.close()]);
   for (const database of databases) await dropDatabase(stack.databaseUrl, database);
   if (logLevel === undefined) delete process.env.EAI_LOG_LEVEL;
   else process.env.EAI_LOG_LEVEL = logLevel;

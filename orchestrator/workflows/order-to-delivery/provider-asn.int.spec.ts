@@ -8,6 +8,7 @@ import { type LoopbackWebhookServer, serveOnLoopback } from '../../../connectors
 import { metricsRegistry } from '../../../lib/metrics.ts';
 import type { DespatchRequest } from '../../../simulators/logistics/state.ts';
 import { type LogisticsHarness, startLogistics } from '../../../simulators/logistics/test-support.ts';
+import { type SalesforceHarness, startSalesforce } from '../../../simulators/salesforce/test-support.ts';
 import type { SapOrder } from '../../../simulators/sap/state.ts';
 import { type SapHarness, startSap } from '../../../simulators/sap/test-support.ts';
 import { databaseUrlFor, dropDatabase } from '../../../store/database.ts';
@@ -20,6 +21,8 @@ import { shipmentEvent } from './instant-responders.ts';
 import {
   putSimulatorSinks,
   runCommandTopics,
+  salesforceAccountOf,
+  salesforceOrder,
   sapOrderEvents,
   sapOrders,
   simEffects,
@@ -30,7 +33,9 @@ import { seedCustomers } from './test-support.ts';
  * Order to delivery with the logistics provider's own notices, no responders: the despatch request goes through
  * logistics-despatch-sink to the logistics simulator, whose X12 856 ASN (outbound folder → logistics-asn-file-source)
  * and EPCIS receiving event (capture → epcis-capture-source) come back on canonical.shipment naming the order only by
- * the PO and order number the request carried; the router finds the instance by those (references.ts).
+ * the PO and order number the request carried; the router finds the instance by those (references.ts). The CRM's
+ * order status and tracking go through salesforce-order-status-sink to the Salesforce simulator's Order, linked to
+ * the customer's Account.
  */
 const CAPTURE_TOKEN = 'provider-asn-capture-token';
 const stack = testStack();
@@ -39,6 +44,9 @@ const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
 const database = unique('eai_orch_pasn').replaceAll('-', '_');
 let sap: SapHarness;
 let logistics: LogisticsHarness;
+let salesforce: SalesforceHarness;
+/** The Salesforce Account of the SAP customer the orders are for. */
+let accountId: string;
 let runtime: ConnectorRuntime;
 let server: LoopbackWebhookServer;
 let orchestrator: Orchestrator;
@@ -83,11 +91,13 @@ const logLevel = process.env.EAI_LOG_LEVEL;
 beforeAll(async () => {
   process.env.EAI_LOG_LEVEL ??= 'warn';
   // Despatched 50 ms after the request; delivered only when a test says so (POST /sim/despatch-requests/{id}/deliver).
-  [sap, logistics] = await Promise.all([
+  [sap, logistics, salesforce] = await Promise.all([
     startSap(),
     startLogistics({ despatchDelayMs: 50, deliveryDelayMs: 3_600_000 }),
+    startSalesforce(),
   ]);
   kunnr = (await seedCustomers(sap.sim.url)).good;
+  accountId = await salesforceAccountOf(salesforce, kunnr);
   await bus.provisionTopics();
   const prefix = unique('t-pasn');
   const commands = runCommandTopics(prefix);
@@ -110,6 +120,7 @@ beforeAll(async () => {
     logisticsUrl: logistics.sim.url,
     partner: 'EAIPASN',
     asnFormat: 'x12-856',
+    salesforceUrl: salesforce.sim.url,
   });
   mkdirSync(logistics.outboundDir, { recursive: true });
   await runtime.put(
@@ -155,7 +166,7 @@ afterAll(async () => {
   for (const name of [asnSource, epcis]) await runtime?.remove(name).catch(() => undefined);
   await server?.close();
   await runtime?.stop();
-  await Promise.all([sap?.close(), logistics?.close()]);
+  await Promise.all([sap?.close(), logistics?.close(), salesforce?.sim.close()]);
   await dropDatabase(stack.databaseUrl, database);
   if (logLevel === undefined) delete process.env.EAI_LOG_LEVEL;
 });
@@ -236,6 +247,20 @@ describe("order to delivery on the logistics provider's own ASN and EPCIS events
       timeoutMs: 30_000,
     });
     expect(crm!.headers.ce_id).toBe(`${id}:crm-status`);
+    // The CRM holds the order, Shipped with its tracking number, on the customer's Account.
+    const orderId = `sap:${order!.orderNumber}`;
+    await waitFor(
+      'the Salesforce order shipped',
+      async () => (await salesforceOrder(salesforce, orderId))?.Status === 'Shipped',
+      30_000,
+    );
+    expect(await salesforceOrder(salesforce, orderId)).toMatchObject({
+      AccountId: accountId,
+      Status: 'Shipped',
+      Order_Number__c: order!.orderNumber,
+      PoNumber: order!.purchaseOrderNumber,
+      Tracking_Number__c: tracking,
+    });
 
     // Only now the provider's EPCIS events reach the hub: the delivery is its receiving event (bizTransaction po).
     await subscribeCapture();
@@ -262,6 +287,13 @@ describe("order to delivery on the logistics provider's own ASN and EPCIS events
         .filter((e) => e.entityId === shipmentId)
         .map((e) => e.operation),
     ).toEqual(['deliver']);
+    // Salesforce: the Order created once, by the CRM status command.
+    const crmOrder = await salesforceOrder(salesforce, orderId);
+    expect(
+      (await simEffects(salesforce.sim, 'Order'))
+        .filter((e) => e.entityId === crmOrder!.Id)
+        .map((e) => e.operation),
+    ).toEqual(['create']);
     const { rows } = await pool.query(
       'select ref from eai_orchestrator.workflow_references where workflow_id = $1 order by ref',
       [id],

@@ -1,6 +1,7 @@
 import type { PublishInput } from '../../../bus/index.ts';
 import type { ConnectorRuntime } from '../../../connectors/index.ts';
 import { exampleJson } from '../../../schemas/examples.ts';
+import { API, type SalesforceHarness } from '../../../simulators/salesforce/test-support.ts';
 import type { SapOrder } from '../../../simulators/sap/state.ts';
 import type { CommandTopics } from '../../commands.ts';
 import type { OrderToDeliveryTopics } from './routes.ts';
@@ -37,15 +38,24 @@ export function runCommandTopics(prefix: string): CommandTopics {
 /**
  * The real sinks between a run's command topics and the simulators: the ERP status through `sap-ordrsp-file-sink`
  * into SAP's inbound folder, the despatch request through `logistics-despatch-sink` to the provider's API (whose
- * ASN comes back as `asnFormat`). Returns the connectors' names and their removal.
+ * ASN comes back as `asnFormat`), and, given `salesforceUrl`, the CRM's order status and tracking through
+ * `salesforce-order-status-sink` to the Salesforce org's Order. Returns the connectors' names and their removal.
  */
 export async function putSimulatorSinks(
   runtime: ConnectorRuntime,
   commands: CommandTopics,
-  options: { name: string; sapInboundDir: string; logisticsUrl: string; partner: string; asnFormat?: string },
-): Promise<{ ordrsp: string; despatch: string; remove(): Promise<void> }> {
+  options: {
+    name: string;
+    sapInboundDir: string;
+    logisticsUrl: string;
+    partner: string;
+    asnFormat?: string;
+    salesforceUrl?: string;
+  },
+): Promise<{ ordrsp: string; despatch: string; crm?: string; remove(): Promise<void> }> {
   const ordrsp = `${options.name}-ordrsp`;
   const despatch = `${options.name}-despatch`;
+  const crm = options.salesforceUrl ? `${options.name}-crm` : undefined;
   await runtime.put(
     {
       name: ordrsp,
@@ -68,14 +78,53 @@ export async function putSimulatorSinks(
     },
     'test',
   );
+  if (crm)
+    await runtime.put(
+      {
+        name: crm,
+        type: 'salesforce-order-status-sink',
+        topics: [commands.crmOrderStatus],
+        config: {
+          instanceUrl: options.salesforceUrl,
+          clientId: 'eai-order-status',
+          // The simulator binds a client id to the secret of its first use: a fixed test value.
+          clientSecret: 'order-status-secret',
+        },
+      },
+      'test',
+    );
   return {
     ordrsp,
     despatch,
+    ...(crm ? { crm } : {}),
     remove: async () => {
       await runtime.remove(ordrsp);
       await runtime.remove(despatch);
+      if (crm) await runtime.remove(crm);
     },
   };
+}
+
+/** The Salesforce Account of SAP customer `kunnr` (its SAP number in the org's External ID field), made once. */
+export async function salesforceAccountOf(salesforce: SalesforceHarness, kunnr: string): Promise<string> {
+  const path = `${API}/sobjects/Account/SAP_Customer_Number__c/${kunnr}`;
+  const answer = await salesforce.json<{ id?: string; Id?: string }>('PATCH', path, {
+    Name: `Customer ${kunnr}`,
+  });
+  if (answer.status >= 300) throw new Error(`PATCH ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.id!;
+}
+
+/** The Salesforce Order of a hub order id (upserted by External_Id__c), if the org has it. */
+export async function salesforceOrder(
+  salesforce: SalesforceHarness,
+  orderId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const answer = await salesforce.json<Record<string, unknown>>(
+    'GET',
+    `${API}/sobjects/Order/External_Id__c/${encodeURIComponent(orderId)}`,
+  );
+  return answer.status === 200 ? answer.body : undefined;
 }
 
 /** `count` new orders SAP knows (so it posts their ORDRSP), made by its simulator. */
