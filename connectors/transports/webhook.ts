@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
 import type {
@@ -82,9 +82,12 @@ const RESTORED_BUCKETS = 16;
 const RESTORED_PER_BUCKET = 64;
 const BUCKET_PARTITION = 'delivery-ids/';
 
-/** 64 bits of the SHA-256 of a delivery id: short, fixed size, and a false match needs ~2^32 ids in a bucket. */
+/**
+ * 64 bits of the SHA-256 of a delivery id: short, fixed size, and a false match needs ~2^32 ids in a bucket. One-shot
+ * `crypto.hash`: 0.5-1 µs against createHash's 1.7-2 µs (no Hash object).
+ */
 function idHash(id: string): string {
-  return createHash('sha256').update(id).digest('hex').slice(0, 16);
+  return digestOf('sha256', id, 'hex').slice(0, 16);
 }
 
 function bucketOf(hash: string): number {
