@@ -276,6 +276,24 @@ type Key = (typeof allContenders)[number]['key'];
 const only = args.only?.split(',');
 const contenders = allContenders.filter((c) => !only || only.includes(c.key));
 
+/**
+ * After a fixed-rate run that a server could not keep up with, the generator gives up on the requests still queued
+ * (on its side: one request at a time a connection) and closes its connections; the server may still work on the
+ * ones it had (the hub's source queue, the peer's next group). Wait until the hub's records out and the peer's queue
+ * stand still (a second at least, 60 s at most), so that work is not charged to the next run.
+ */
+async function settle(): Promise<void> {
+  const until = Date.now() + 60_000;
+  let last = -1;
+  for (;;) {
+    const out = (await hub.runtime.status(name))?.metrics.recordsOut ?? 0;
+    if ((out === last && waiting.length === 0 && !sending) || Date.now() > until) return;
+    if (last >= 0) say('  settling (the server still works on requests the generator gave up on)…');
+    last = out;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 say(`warming up (${SECONDS} s)…`);
 await Promise.all(
   contenders.filter((c) => c.key !== 'baseline').map((c) => load(c.url, { connections: 10 })),
@@ -298,6 +316,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     }
     Object.assign(peerTxn, { count: 0, documents: 0, ms: 0 });
     fixed[c.key].push(await measure(c.url, { connections: CONNECTIONS, rate: RATE }));
+    await settle();
     if (c.key === 'hub') hubTransactions.push(await transactions());
     if (c.key === 'peer')
       peerTransactions.push({
