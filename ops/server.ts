@@ -1,10 +1,11 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import express from 'express';
 import type { WebhookRequest, WebhookResponse } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
 import { type AdminApi, errorHandler, notFound } from './api/index.ts';
 import { opsMetrics } from './metrics.ts';
+import { answerWebhook, takeWebhookRequest, WEBHOOK_BODY_LIMIT, webhookHeaders } from './webhook-http.ts';
 
 /**
  * Kubernetes-style probes and metrics. Liveness says only that the process can serve (a broker outage must not
@@ -73,29 +74,27 @@ export function createOpsApp(options: OpsOptions): express.Express {
   });
   const webhooks = options.webhooks;
   if (webhooks) {
-    // The raw bytes, as the sender signed them; the source checks size limits and signatures itself.
+    // What takeWebhookRequest leaves (chunked, compressed, over the limit, an escaped name): the raw bytes, as the
+    // sender signed them; the source checks size limits and signatures itself.
     app.all(
       '/webhooks/:connector{/*rest}',
-      express.raw({ type: () => true, limit: '9mb' }),
-      async (req, res, next) => {
-        try {
-          const connector = String(req.params.connector);
-          const base = `/webhooks/${connector}`;
-          const answer = await webhooks(connector, {
+      express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
+      (req, res) => {
+        const connector = String(req.params.connector);
+        const base = `/webhooks/${connector}`;
+        answerWebhook(
+          res,
+          webhooks,
+          connector,
+          {
             method: req.method,
             path: req.path.slice(base.length) || '/',
             url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
-            headers: Object.fromEntries(
-              Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
-            ),
+            headers: webhookHeaders(req.headers),
             rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-          });
-          res.status(answer.status).set(answer.headers ?? {});
-          if (answer.body === undefined) res.end();
-          else res.json(answer.body);
-        } catch (error) {
-          next(error);
-        }
+          },
+          options.logger,
+        );
       },
     );
   }
@@ -118,9 +117,17 @@ export async function startOpsServer(
   options: OpsOptions,
 ): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const app = createOpsApp(options);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s));
-    s.on('error', reject);
+  const webhooks = options.webhooks;
+  const server = createServer((req, res) => {
+    if (webhooks && takeWebhookRequest(req, res, webhooks, options.logger)) return;
+    app(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.ts';
 import { signatureV3 } from '../../simulators/hubspot/events.ts';
-import type { CommitOutcome, SourceDocument, SourceTask } from '../sdk/index.ts';
+import type { CommitOutcome, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import {
   createTestContext,
   type LoopbackWebhookServer,
@@ -28,7 +28,10 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function setup(options: Partial<WebhookSourceOptions> = {}): Promise<Harness> {
+async function setup(
+  options: Partial<WebhookSourceOptions> = {},
+  positions: Map<string, Json> = new Map(),
+): Promise<Harness> {
   const t = createTestContext();
   const task = createWebhookSource(
     {
@@ -39,7 +42,7 @@ async function setup(options: Partial<WebhookSourceOptions> = {}): Promise<Harne
     },
     t.context,
   );
-  await task.start(new Map());
+  await task.start(positions);
   const server = await serveOnLoopback(t.handler(), '/webhooks/test');
   harness = { t, task, server };
   return harness;
@@ -269,6 +272,25 @@ describe('webhook source: acknowledged after Kafka', () => {
 
 describe('webhook source: dedup by delivery id', () => {
   const body = '{"event":"created"}';
+
+  it('a delivery id committed before a restart (in the positions start is given) is a duplicate; a new one joins its bucket', async () => {
+    // As the positions hold them: 64 bits of the id's SHA-256 in hex, in one of 16 buckets by its first 32 bits.
+    const hash = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 16);
+    const bucket = (id: string) => Number.parseInt(hash(id).slice(0, 8), 16) % 16;
+    const fresh = Array.from({ length: 200 }, (_, i) => `new-${i}`).find(
+      (id) => bucket(id) === bucket('old-1'),
+    )!;
+    const partition = `delivery-ids/${bucket('old-1')}`;
+    const { task, server } = await setup({}, new Map([[partition, [hash('old-1')]]]));
+    const again = await send(server.url, body, shopifyHeaders(body, 'old-1')).reply;
+    expect(again).toMatchObject({ status: 200, body: { duplicate: true } });
+    const next = send(server.url, body, shopifyHeaders(body, fresh));
+    const docs = await cycle(task);
+    expect((await next.reply).status).toBe(200);
+    expect(docs.map((d) => [d.deliveryId, d.position])).toEqual([
+      [fresh, { partition, offset: [hash('old-1'), hash(fresh)] }],
+    ]);
+  });
 
   it('a committed delivery id is answered 200 duplicate at once and not queued again', async () => {
     const { task, server } = await setup();

@@ -1,0 +1,109 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebhookRequest } from '../connectors/index.ts';
+import { startOpsServer } from './server.ts';
+import { WEBHOOK_BODY_LIMIT } from './webhook-http.ts';
+
+describe('webhook endpoints over HTTP', () => {
+  const seen: Array<{ connector: string; request: WebhookRequest }> = [];
+  const logLines: string[] = [];
+  let server: Awaited<ReturnType<typeof startOpsServer>>;
+
+  beforeAll(async () => {
+    server = await startOpsServer({
+      checks: {},
+      logger: pino(
+        new Writable({
+          write(chunk, _encoding, done) {
+            logLines.push(String(chunk));
+            done();
+          },
+        }),
+      ),
+      webhooks: async (connector, request) => {
+        seen.push({ connector, request });
+        if (request.headers['x-fail']) throw new Error('handler failed');
+        return { status: 202, headers: { 'retry-after': '7' }, body: { accepted: request.rawBody.length } };
+      },
+    });
+  });
+  afterAll(() => server.close());
+
+  const body = Buffer.from(JSON.stringify([{ eventId: 1, objectId: 2, propertyName: 'email' }]));
+
+  /** The same POST with a Content-Length (node:http's path) or chunked (express's route). */
+  function post(path: string, chunked: boolean, headers: Record<string, string> = {}) {
+    return fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': 'abc', ...headers },
+      ...(chunked
+        ? {
+            body: new ReadableStream({
+              start(controller) {
+                controller.enqueue(body.subarray(0, 10));
+                controller.enqueue(body.subarray(10));
+                controller.close();
+              },
+            }),
+            duplex: 'half',
+          }
+        : { body }),
+    } as RequestInit);
+  }
+
+  it('hands the sender bytes, path, URL and headers over alike, with a Content-Length or chunked; answers JSON with the source headers and no ETag', async () => {
+    seen.length = 0;
+    const plain = await post('/webhooks/hubspot-1/capture?x=1', false);
+    const chunked = await post('/webhooks/hubspot-1/capture?x=1', true);
+    for (const response of [plain, chunked]) {
+      expect(response.status).toBe(202);
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(response.headers.get('retry-after')).toBe('7');
+      expect(response.headers.get('etag')).toBeNull();
+      expect(await response.json()).toEqual({ accepted: body.length });
+    }
+    expect(seen).toHaveLength(2);
+    const [a, b] = seen.map(({ connector, request }) => {
+      const { 'content-length': _length, 'transfer-encoding': _chunked, ...headers } = request.headers;
+      return { connector, ...request, headers };
+    });
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({
+      connector: 'hubspot-1',
+      method: 'POST',
+      path: '/capture',
+      url: `${server.url}/webhooks/hubspot-1/capture?x=1`,
+      headers: { 'x-signature': 'abc', 'content-type': 'application/json' },
+    });
+    expect(Buffer.compare(a!.rawBody, body)).toBe(0);
+    expect(seen[0]!.request.headers['content-length']).toBe(String(body.length));
+  });
+
+  it("a connector's root path is '/', with or without a trailing slash", async () => {
+    seen.length = 0;
+    await post('/webhooks/hubspot-1', false);
+    await post('/webhooks/hubspot-1/', false);
+    await post('/webhooks/hubspot-1', true);
+    expect(seen.map((s) => s.request.path)).toEqual(['/', '/', '/']);
+  });
+
+  it('answers a handler that throws with a logged 500 in the error shape, on either path', async () => {
+    for (const chunked of [false, true]) {
+      const response = await post('/webhooks/hubspot-1', chunked, { 'x-fail': '1' });
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ error: 'internal error: the hub logged the cause' });
+    }
+    expect(logLines.filter((line) => line.includes('handler failed'))).toHaveLength(2);
+  });
+
+  it('refuses a body over the limit with 413 without handing it over', async () => {
+    seen.length = 0;
+    const response = await fetch(`${server.url}/webhooks/hubspot-1`, {
+      method: 'POST',
+      body: Buffer.alloc(WEBHOOK_BODY_LIMIT + 1),
+    });
+    expect(response.status).toBe(413);
+    expect(seen).toHaveLength(0);
+  });
+});
