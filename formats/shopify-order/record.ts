@@ -35,23 +35,20 @@ function fail(loc: string, message: string): never {
 
 const absent = (value: unknown) => value === undefined || value === null;
 
-function text(record: JsonObject, key: string, loc: string): string | null {
-  const value = record[key];
+function text(value: unknown, key: string, loc: string): string | null {
   if (absent(value)) return null;
   if (typeof value !== 'string') fail(ptr(loc, key), `${key} must be a string, got ${shown(value)}`);
   return value;
 }
 
-function flag(record: JsonObject, key: string, loc: string): boolean | null {
-  const value = record[key];
+function flag(value: unknown, key: string, loc: string): boolean | null {
   if (absent(value)) return null;
   if (typeof value !== 'boolean') fail(ptr(loc, key), `${key} must be true or false, got ${shown(value)}`);
   return value;
 }
 
 /** Ids as their exact digits: Shopify's are 64-bit, past 2^53 the parser keeps them as JsonDecimal. */
-function id(record: JsonObject, key: string, loc: string, required = false): string | null {
-  const value = record[key];
+function id(value: unknown, key: string, loc: string, required = false): string | null {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
   if (value instanceof JsonDecimal && /^\d+$/.test(value.source)) return value.source;
   if (absent(value)) {
@@ -62,8 +59,7 @@ function id(record: JsonObject, key: string, loc: string, required = false): str
 }
 
 /** Money and quantities: Shopify's REST API writes amounts as decimal strings ("199.00"); numbers are accepted too. */
-function decimal(record: JsonObject, key: string, loc: string): string | null {
-  const value = record[key];
+function decimal(value: unknown, key: string, loc: string): string | null {
   if (absent(value)) return null;
   if (typeof value === 'string' && fitsCanonicalDecimal(value)) return value;
   const source =
@@ -106,8 +102,8 @@ function fitsCanonicalDecimal(value: string): boolean {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
-function timestamp(record: JsonObject, key: string, loc: string): string | null {
-  const value = text(record, key, loc);
+function timestamp(read: unknown, key: string, loc: string): string | null {
+  const value = text(read, key, loc);
   if (value === null) return null;
   if (isPlainZonedTimestamp(value)) return value;
   if (!TIMESTAMP.test(value))
@@ -117,58 +113,56 @@ function timestamp(record: JsonObject, key: string, loc: string): string | null 
   return value;
 }
 
-function list(record: JsonObject, key: string, loc: string): unknown[] {
-  const value = record[key];
+function list(value: unknown, key: string, loc: string): unknown[] {
   if (absent(value)) return [];
   if (!Array.isArray(value)) fail(ptr(loc, key), `${key} must be a list`);
   return value;
 }
 
-function object(record: JsonObject, key: string, loc: string): JsonObject | null {
-  const value = record[key];
+function object(value: unknown, key: string, loc: string): JsonObject | null {
   if (absent(value)) return null;
   if (!isObject(value)) fail(ptr(loc, key), `${key} must be an object`);
   return value;
 }
 
-function address(record: JsonObject, key: string, loc: string): ShopifyAddress | null {
-  const a = object(record, key, loc);
+function address(value: unknown, key: string, loc: string): ShopifyAddress | null {
+  const a = object(value, key, loc);
   if (!a) return null;
   const at = ptr(loc, key);
-  const countryCode = text(a, 'country_code', at);
+  const countryCode = text(a.country_code, 'country_code', at);
   if (countryCode !== null && !/^[A-Z]{2}$/.test(countryCode))
     fail(ptr(at, 'country_code'), `country_code must be an ISO 3166-1 alpha-2 code, got ${countryCode}`);
-  const lines = [text(a, 'address1', at), text(a, 'address2', at)].filter(
+  const lines = [text(a.address1, 'address1', at), text(a.address2, 'address2', at)].filter(
     (l): l is string => l !== null && l.trim() !== '',
   );
   return {
     $loc: at,
-    name: text(a, 'name', at),
-    firstName: text(a, 'first_name', at),
-    lastName: text(a, 'last_name', at),
-    company: text(a, 'company', at),
+    name: text(a.name, 'name', at),
+    firstName: text(a.first_name, 'first_name', at),
+    lastName: text(a.last_name, 'last_name', at),
+    company: text(a.company, 'company', at),
     lines,
-    city: text(a, 'city', at),
-    province: text(a, 'province', at),
-    provinceCode: text(a, 'province_code', at),
-    zip: text(a, 'zip', at),
-    country: text(a, 'country', at),
+    city: text(a.city, 'city', at),
+    province: text(a.province, 'province', at),
+    provinceCode: text(a.province_code, 'province_code', at),
+    zip: text(a.zip, 'zip', at),
+    country: text(a.country, 'country', at),
     countryCode,
-    phone: text(a, 'phone', at),
+    phone: text(a.phone, 'phone', at),
   };
 }
 
 function customer(record: JsonObject, loc: string): ShopifyCustomer | null {
-  const c = object(record, 'customer', loc);
+  const c = object(record.customer, 'customer', loc);
   if (!c) return null;
   const at = ptr(loc, 'customer');
   return {
     $loc: at,
-    id: id(c, 'id', at),
-    email: text(c, 'email', at),
-    firstName: text(c, 'first_name', at),
-    lastName: text(c, 'last_name', at),
-    phone: text(c, 'phone', at),
+    id: id(c.id, 'id', at),
+    email: text(c.email, 'email', at),
+    firstName: text(c.first_name, 'first_name', at),
+    lastName: text(c.last_name, 'last_name', at),
+    phone: text(c.phone, 'phone', at),
   };
 }
 
@@ -179,28 +173,28 @@ function lineItem(value: unknown, loc: string): ShopifyLineItem {
     fail(ptr(loc, 'quantity'), `quantity must be a whole number of items, got ${shown(quantity)}`);
   return {
     $loc: loc,
-    id: id(value, 'id', loc, true) as string,
-    variantId: id(value, 'variant_id', loc),
-    productId: id(value, 'product_id', loc),
-    sku: text(value, 'sku', loc),
-    title: text(value, 'title', loc),
-    variantTitle: text(value, 'variant_title', loc),
-    name: text(value, 'name', loc),
-    vendor: text(value, 'vendor', loc),
+    id: id(value.id, 'id', loc, true) as string,
+    variantId: id(value.variant_id, 'variant_id', loc),
+    productId: id(value.product_id, 'product_id', loc),
+    sku: text(value.sku, 'sku', loc),
+    title: text(value.title, 'title', loc),
+    variantTitle: text(value.variant_title, 'variant_title', loc),
+    name: text(value.name, 'name', loc),
+    vendor: text(value.vendor, 'vendor', loc),
     quantity: String(quantity),
-    price: decimal(value, 'price', loc),
-    totalDiscount: decimal(value, 'total_discount', loc),
-    fulfillmentStatus: text(value, 'fulfillment_status', loc),
-    requiresShipping: flag(value, 'requires_shipping', loc),
-    taxable: flag(value, 'taxable', loc),
-    giftCard: flag(value, 'gift_card', loc),
-    grams: decimal(value, 'grams', loc),
+    price: decimal(value.price, 'price', loc),
+    totalDiscount: decimal(value.total_discount, 'total_discount', loc),
+    fulfillmentStatus: text(value.fulfillment_status, 'fulfillment_status', loc),
+    requiresShipping: flag(value.requires_shipping, 'requires_shipping', loc),
+    taxable: flag(value.taxable, 'taxable', loc),
+    giftCard: flag(value.gift_card, 'gift_card', loc),
+    grams: decimal(value.grams, 'grams', loc),
   };
 }
 
 function noteAttribute(value: unknown, loc: string): ShopifyNoteAttribute {
   if (!isObject(value)) fail(loc, 'a note attribute is an object {name, value}');
-  const name = text(value, 'name', loc);
+  const name = text(value.name, 'name', loc);
   if (name === null || name === '') fail(ptr(loc, 'name'), 'a note attribute needs a name');
   const raw = value.value;
   // Shopify stores note attribute values as text; a number or boolean from an app is kept as its JSON text.
@@ -217,67 +211,72 @@ function shippingLine(value: unknown, loc: string): ShopifyShippingLine {
   if (!isObject(value)) fail(loc, 'a shipping line is an object');
   return {
     $loc: loc,
-    id: id(value, 'id', loc),
-    title: text(value, 'title', loc),
-    code: text(value, 'code', loc),
-    price: decimal(value, 'price', loc),
+    id: id(value.id, 'id', loc),
+    title: text(value.title, 'title', loc),
+    code: text(value.code, 'code', loc),
+    price: decimal(value.price, 'price', loc),
   };
 }
 
 function discountCode(value: unknown, loc: string): ShopifyDiscountCode {
   if (!isObject(value)) fail(loc, 'a discount code is an object');
-  const code = text(value, 'code', loc);
+  const code = text(value.code, 'code', loc);
   if (code === null) fail(ptr(loc, 'code'), 'a discount code needs its code');
-  return { $loc: loc, code, amount: decimal(value, 'amount', loc), type: text(value, 'type', loc) };
+  return {
+    $loc: loc,
+    code,
+    amount: decimal(value.amount, 'amount', loc),
+    type: text(value.type, 'type', loc),
+  };
 }
 
 /** One order object of Shopify's Admin REST API, as its tree. */
 export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
   if (!isObject(record)) fail(loc, 'an order is a JSON object');
-  const orderId = id(record, 'id', loc, true) as string;
-  const createdAt = timestamp(record, 'created_at', loc);
+  const orderId = id(record.id, 'id', loc, true) as string;
+  const createdAt = timestamp(record.created_at, 'created_at', loc);
   if (createdAt === null) fail(ptr(loc, 'created_at'), 'missing created_at');
-  const currency = text(record, 'currency', loc);
+  const currency = text(record.currency, 'currency', loc);
   if (currency === null) fail(ptr(loc, 'currency'), 'missing currency');
   if (!isIsoCurrency(currency)) fail(ptr(loc, 'currency'), `currency ${currency} is not an ISO 4217 code`);
-  const presentment = text(record, 'presentment_currency', loc);
+  const presentment = text(record.presentment_currency, 'presentment_currency', loc);
   if (presentment !== null && !isIsoCurrency(presentment))
     fail(ptr(loc, 'presentment_currency'), `presentment_currency ${presentment} is not an ISO 4217 code`);
-  const financialStatus = text(record, 'financial_status', loc);
+  const financialStatus = text(record.financial_status, 'financial_status', loc);
   if (financialStatus !== null && !FINANCIAL.has(financialStatus))
     fail(ptr(loc, 'financial_status'), `unknown financial_status ${financialStatus}`);
-  const fulfillmentStatus = text(record, 'fulfillment_status', loc);
+  const fulfillmentStatus = text(record.fulfillment_status, 'fulfillment_status', loc);
   if (fulfillmentStatus !== null && !FULFILLMENT.has(fulfillmentStatus))
     fail(ptr(loc, 'fulfillment_status'), `unknown fulfillment_status ${fulfillmentStatus}`);
   const orderNumber = record.order_number;
   if (!absent(orderNumber) && !(typeof orderNumber === 'number' && Number.isSafeInteger(orderNumber)))
     fail(ptr(loc, 'order_number'), `order_number must be a whole number, got ${shown(orderNumber)}`);
-  const tags = text(record, 'tags', loc);
+  const tags = text(record.tags, 'tags', loc);
   const at = (key: string) => ptr(loc, key);
   return {
     $loc: loc,
     id: orderId,
-    name: text(record, 'name', loc),
+    name: text(record.name, 'name', loc),
     orderNumber: absent(orderNumber) ? null : String(orderNumber),
-    email: text(record, 'email', loc),
-    phone: text(record, 'phone', loc),
+    email: text(record.email, 'email', loc),
+    phone: text(record.phone, 'phone', loc),
     createdAt,
-    updatedAt: timestamp(record, 'updated_at', loc),
-    processedAt: timestamp(record, 'processed_at', loc),
-    cancelledAt: timestamp(record, 'cancelled_at', loc),
-    cancelReason: text(record, 'cancel_reason', loc),
-    closedAt: timestamp(record, 'closed_at', loc),
+    updatedAt: timestamp(record.updated_at, 'updated_at', loc),
+    processedAt: timestamp(record.processed_at, 'processed_at', loc),
+    cancelledAt: timestamp(record.cancelled_at, 'cancelled_at', loc),
+    cancelReason: text(record.cancel_reason, 'cancel_reason', loc),
+    closedAt: timestamp(record.closed_at, 'closed_at', loc),
     currency,
     presentmentCurrency: presentment,
-    totalPrice: decimal(record, 'total_price', loc),
-    subtotalPrice: decimal(record, 'subtotal_price', loc),
-    totalTax: decimal(record, 'total_tax', loc),
-    totalDiscounts: decimal(record, 'total_discounts', loc),
-    totalLineItemsPrice: decimal(record, 'total_line_items_price', loc),
-    taxesIncluded: flag(record, 'taxes_included', loc),
+    totalPrice: decimal(record.total_price, 'total_price', loc),
+    subtotalPrice: decimal(record.subtotal_price, 'subtotal_price', loc),
+    totalTax: decimal(record.total_tax, 'total_tax', loc),
+    totalDiscounts: decimal(record.total_discounts, 'total_discounts', loc),
+    totalLineItemsPrice: decimal(record.total_line_items_price, 'total_line_items_price', loc),
+    taxesIncluded: flag(record.taxes_included, 'taxes_included', loc),
     financialStatus,
     fulfillmentStatus,
-    test: flag(record, 'test', loc),
+    test: flag(record.test, 'test', loc),
     // Shopify keeps tags as one comma-separated string.
     tags:
       tags === null
@@ -286,20 +285,22 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
             .split(',')
             .map((t) => t.trim())
             .filter((t) => t !== ''),
-    note: text(record, 'note', loc),
-    noteAttributes: list(record, 'note_attributes', loc).map((v, i) =>
+    note: text(record.note, 'note', loc),
+    noteAttributes: list(record.note_attributes, 'note_attributes', loc).map((v, i) =>
       noteAttribute(v, ptr(at('note_attributes'), i)),
     ),
-    sourceName: text(record, 'source_name', loc),
-    poNumber: text(record, 'po_number', loc),
+    sourceName: text(record.source_name, 'source_name', loc),
+    poNumber: text(record.po_number, 'po_number', loc),
     customer: customer(record, loc),
-    billingAddress: address(record, 'billing_address', loc),
-    shippingAddress: address(record, 'shipping_address', loc),
-    lineItems: list(record, 'line_items', loc).map((v, i) => lineItem(v, ptr(at('line_items'), i))),
-    shippingLines: list(record, 'shipping_lines', loc).map((v, i) =>
+    billingAddress: address(record.billing_address, 'billing_address', loc),
+    shippingAddress: address(record.shipping_address, 'shipping_address', loc),
+    lineItems: list(record.line_items, 'line_items', loc).map((v, i) =>
+      lineItem(v, ptr(at('line_items'), i)),
+    ),
+    shippingLines: list(record.shipping_lines, 'shipping_lines', loc).map((v, i) =>
       shippingLine(v, ptr(at('shipping_lines'), i)),
     ),
-    discountCodes: list(record, 'discount_codes', loc).map((v, i) =>
+    discountCodes: list(record.discount_codes, 'discount_codes', loc).map((v, i) =>
       discountCode(v, ptr(at('discount_codes'), i)),
     ),
   };

@@ -1,10 +1,13 @@
+import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
 import { makeDocumentWithLines as sObjectWithFields } from '../../formats/salesforce-sobject/fixtures/large.ts';
 import { makeDocumentWithLines } from '../../formats/x12-850/fixtures/large.ts';
 import { makeDocumentWithLines as asnWithItems } from '../../formats/x12-856/fixtures/large.ts';
 import { inboundMapping } from '../index.ts';
+import { startBudget, withinBudget } from './budget.ts';
 import { MappingError } from './errors.ts';
+import { fastExpression } from './fast-path.ts';
 import { mapDocument } from './run.ts';
 
 // One document must never stall or exhaust the process that hosts the connectors: past its deadline or its
@@ -59,4 +62,26 @@ describe('per-document deadline and memory budget', () => {
     },
     60_000,
   );
+});
+
+// run.ts maps a document on the fast path synchronously, under withinBudget instead of an AsyncLocalStorage
+// context: a compiled loop still sees that document's deadline.
+describe('the deadline of a document mapped synchronously', () => {
+  const loop = fastExpression(jsonata("a.{'v': b}").ast() as never)!;
+  const input = { a: Array.from({ length: 5000 }, (_, i) => ({ b: i })) };
+
+  it('stops a compiled loop past it, with JSONata timeout error', () => {
+    const budget = { ...startBudget({ deadlineMs: 1 }), deadline: performance.now() - 1 };
+    expect(() => withinBudget(budget, () => loop(input, {}))).toThrow(
+      expect.objectContaining({ code: 'D1012', value: 1 }),
+    );
+  });
+
+  it('holds only while the mapping runs', () => {
+    const budget = { ...startBudget({ deadlineMs: 1 }), deadline: performance.now() - 1 };
+    expect(() => withinBudget(budget, () => loop(input, {}))).toThrow();
+    expect(loop(input, {})).toHaveLength(5000);
+    const ahead = startBudget({ deadlineMs: 60_000 });
+    expect(withinBudget(ahead, () => loop(input, {}))).toHaveLength(5000);
+  });
 });

@@ -260,13 +260,17 @@ class Generator<Context> {
     label: string,
   ): void {
     const v = this.temp();
+    const x = this.temp();
     const lines = [`${v} = ${from};`];
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const read = IDENTIFIER.test(name) ? `${v}.${name}` : `${v}[${JSON.stringify(name)}]`;
-      // lookup() of one value that is not an array: its own key, unless it is a function.
+      const read = IDENTIFIER.test(name) ? `${x}.${name}` : `${x}[${JSON.stringify(name)}]`;
+      // lookup() of one value that is not an array: its own key, unless it is a function. The value is read first
+      // (an inline-cached load): a key the value does not have, own or inherited, is undefined either way, and
+      // then neither hasOwn nor isFunction is asked (most reads of optional fields find nothing).
       lines.push(
-        `${v} = ${v} !== null && typeof ${v} === 'object' && Object.hasOwn(${v}, ${JSON.stringify(name)}) && !isFunction(${v}) ? ${read} : undefined;`,
+        `${x} = ${v};`,
+        `${v} = ${x} !== null && typeof ${x} === 'object' && (${v} = ${read}) !== undefined && Object.hasOwn(${x}, ${JSON.stringify(name)}) && !isFunction(${x}) ? ${v} : undefined;`,
         `if (${v} === undefined) { ${out} = undefined; break ${label}; }`,
         i === names.length - 1
           ? `if (Array.isArray(${v}) && isSequence(${v})) { ${out} = ${general}(${input}, c); break ${label}; }`

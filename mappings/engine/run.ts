@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../formats/types.ts';
 import { isoTimestamp } from '../../lib/iso-time.ts';
-import { type Budget, checkBudget, documentBudget, pastDeadline, startBudget } from './budget.ts';
+import {
+  type Budget,
+  checkBudget,
+  documentBudget,
+  pastDeadline,
+  startBudget,
+  withinBudget,
+} from './budget.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
 import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
@@ -385,10 +392,17 @@ export async function mapDocument(
   const receivedAt = isoTimestamp((options.receivedAt ?? new Date()).getTime());
   const doc = { format, kind, id, source, receivedAt };
   const budget = startBudget(options);
+  if (tryFast(mapping)) {
+    const fast = withinBudget(budget, () =>
+      mappedFast(mapping, type, document.tree, doc, budget, options.encode),
+    );
+    if (fast) return fast;
+  }
   // Every JSONata evaluation of this document, through its awaits, sees its budget (budget.ts jsonataDeadline).
   return documentBudget.run(budget, () => mapWithin(mapping, type, document, doc, budget, options));
 }
 
+/** The document mapped by JSONata: the fast path could not, or was not to be tried. */
 async function mapWithin(
   mapping: CompiledMapping,
   type: avro.Type,
@@ -397,10 +411,6 @@ async function mapWithin(
   budget: Budget,
   options: MapOptions,
 ): Promise<CanonicalRecord[]> {
-  if (tryFast(mapping)) {
-    const fast = mappedFast(mapping, type, document.tree, doc, budget, options.encode);
-    if (fast) return fast;
-  }
   const run = await start(mapping, document.tree, { ...doc }, budget);
   const out: CanonicalRecord[] = [];
   for (const context of await recordContexts(run, document.tree)) {
