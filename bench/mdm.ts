@@ -48,7 +48,6 @@ const MEASURE = Number(args.measure);
 const BATCH = Number(args.batch);
 const LOAD_BATCH = Number(args['load-batch']);
 const SINGLE = Number(args.single);
-const APP = 'eai-bench-mdm';
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const databaseUrl = resolveEndpoints().databaseUrl;
@@ -63,6 +62,9 @@ say('training on 5,000 records…');
 const config = withModel(base, trainByEm(febrlLike(7, 2500).map((r) => standardise(r.customer, base))).model);
 
 const schema = `mdm_bench_${randomBytes(4).toString('hex')}`;
+// PostgreSQL CPU and memory are read from the backends of this run alone (two runs at once named theirs alike and
+// each counted the other's).
+const APP = `eai-bench-mdm-${schema.slice('mdm_bench_'.length)}`;
 const pool = new pg.Pool({
   connectionString: databaseUrl,
   max: 2,
