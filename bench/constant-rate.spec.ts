@@ -36,6 +36,8 @@ describe('constant-rate load (open model)', () => {
       seconds: 1,
       warmupSeconds: 0.25,
       connections: 20,
+      // On a loaded machine the generator itself runs late; what is checked here is the spread, not the drain.
+      drainSeconds: 10,
     });
     expect(result).toMatchObject({ non2xx: 0, errors: 0, unfinished: 0 });
     expect(arrivals).toHaveLength(500);
