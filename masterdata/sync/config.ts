@@ -2,7 +2,41 @@
  * Sync settings (the `sync:` section of the master data config): which systems the golden records go back to,
  * how each system's echo of the hub's own writes is recognised, and where golden changes are published.
  */
+import jsonata from 'jsonata';
 import { z } from 'zod';
+
+/**
+ * What a system needs before the hub can create a record in it (`create: true`), as JSONata on the golden record:
+ * Salesforce refuses a Contact without LastName and an Account without Name (REQUIRED_FIELD_MISSING), Odoo a
+ * partner without a name. The Salesforce rule follows `mappings/salesforce/sobject.from-canonical.yaml`'s choice
+ * of Contact or Account, Odoo's the name `mappings/odoo/res-partner.from-canonical.yaml` writes.
+ */
+export const DEFAULT_CREATE_WHEN: Readonly<Record<string, string>> = {
+  salesforce:
+    "(partyType = 'PERSON' or (partyType = 'UNKNOWN' and $has(person) and $not($has(organizationName)))) ? $has(person.familyName) : $has(organizationName)",
+  odoo: '$has(organizationName) or $has(person.givenName) or $has(person.middleName) or $has(person.familyName)',
+};
+
+/** `$has(value)` in a createWhen rule: the golden record holds a value there (absent, null, '' and [] hold none). */
+const has = (value: unknown): boolean =>
+  value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0);
+
+/** Whether a golden record satisfies a compiled createWhen rule (only `true` counts). */
+export async function satisfies(rule: jsonata.Expression, golden: unknown): Promise<boolean> {
+  return (await rule.evaluate(golden, { has })) === true;
+}
+
+const jsonataExpression = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    try {
+      jsonata(text);
+    } catch (error) {
+      const e = error as { message?: string; position?: number };
+      ctx.addIssue({ code: 'custom', message: `not a JSONata expression: ${e.message} (at ${e.position})` });
+    }
+  });
 
 export const syncSystemSchema = z
   .object({
@@ -17,6 +51,11 @@ export const syncSystemSchema = z
       .default(false)
       .describe(
         'Also send golden records the system holds no record of (its sink upserts them by the golden id); else only the records it holds, by its own ids from the xref',
+      ),
+    createWhen: jsonataExpression
+      .optional()
+      .describe(
+        `With create: JSONata on the golden record, true when it holds what the system needs to create a record (\`$has(path)\`: a value is there); until then nothing is sent there, and the first change that makes it true sends every value. Defaults: salesforce \`${DEFAULT_CREATE_WHEN.salesforce}\`; odoo \`${DEFAULT_CREATE_WHEN.odoo}\`; other systems: always`,
       ),
     hubChangeOrigin: z
       .array(z.string().min(1))

@@ -128,4 +128,50 @@ describe('golden customers created in the systems that lack them', () => {
     );
     expect(Number(goldens.rows[0]?.n)).toBe(1);
   });
+  it('a HubSpot contact with only an email waits for a last name before it is created in Salesforce, then goes there whole', async () => {
+    await settle();
+    const before = await hubWrites();
+    const failed = async () =>
+      Promise.all(
+        [t.names.sfSink, t.names.odooSink].map(
+          async (s) => (await t.runtime.status(s))!.metrics.recordsFailed,
+        ),
+      );
+    const failedBefore = await failed();
+    const email = `${unique('barbara')}@example.org`;
+    // HubSpot takes a contact with nothing but an email; Salesforce refuses a Contact without LastName
+    // (REQUIRED_FIELD_MISSING) and Odoo a partner without a name: creates sent now would be dead letters, and the
+    // values sent with them would count as held there.
+    const hsId = (
+      await ok(t.hs.json<{ id: string }>('POST', '/sim/edit', { properties: { email } }), 'hs edit')
+    ).id;
+    await waitFor('HubSpot contact in the xref', async () => (await t.store.xref('hubspot', hsId)) !== null);
+    await settle();
+    let after = await hubWrites();
+    expect(after.salesforce.slice(before.salesforce.length)).toEqual([]);
+    expect(after.odoo.slice(before.odoo.length)).toEqual([]);
+    expect(await failed()).toEqual(failedBefore);
+
+    await ok(
+      t.hs.json('POST', '/sim/edit', { id: hsId, properties: { firstname: 'Barbara', lastname: 'Liskov' } }),
+      'hs edit',
+    );
+    await waitFor('the golden record holds a Salesforce and an Odoo record', async () => {
+      const golden = await t.store.golden((await t.store.xref('hubspot', hsId)) ?? '');
+      const systems = new Set(golden?.members.map((m) => m.system));
+      return systems.has('salesforce') && systems.has('odoo');
+    });
+    await settle();
+    const golden = await goldenOf('hubspot', hsId);
+    const [sf] = golden.members.filter((m) => m.system === 'salesforce');
+    const contact = await sfContact(sf!.sourceId);
+    // Created with every value the golden record holds, the email from before the wait included.
+    expect(contact).toMatchObject({ Email: email, FirstName: 'Barbara', LastName: 'Liskov' });
+    after = await hubWrites();
+    const sfWrites = after.salesforce.slice(before.salesforce.length);
+    expect(sfWrites.filter((e) => e.operation === 'create').map((e) => e.entityId)).toEqual([sf!.sourceId]);
+    const [odoo] = golden.members.filter((m) => m.system === 'odoo');
+    expect(await odooPartner(Number(odoo!.sourceId))).toMatchObject({ name: 'Barbara Liskov', email });
+    expect(await failed()).toEqual(failedBefore);
+  });
 });

@@ -8,7 +8,13 @@ export {
   stampedByHub,
   topField,
 } from './changes.ts';
-export { type SyncConfig, type SyncSystem, syncConfigSchema } from './config.ts';
+export {
+  DEFAULT_CREATE_WHEN,
+  type SyncConfig,
+  type SyncSystem,
+  satisfies,
+  syncConfigSchema,
+} from './config.ts';
 export { erasureEvent, publishErasure, publishErasureOutbox } from './erasure-out.ts';
 export {
   type GoldenSync,

@@ -9,6 +9,7 @@
  * sinks' upserts are idempotent. Several instances share the outbox with `for update skip locked`. Each pass also
  * publishes what erasures left in their own outbox (erasure-out.ts: tombstones, erasure commands).
  */
+import jsonata from 'jsonata';
 import type { Bus, Publisher, PublishInput } from '../../bus/index.ts';
 import { customerSyncTopicSpec, goldenCustomerTopicSpec } from '../../bus/index.ts';
 import { errorMessage } from '../../lib/errors.ts';
@@ -18,7 +19,7 @@ import { quoteSchema } from '../../store/migrate.ts';
 import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
-import type { SyncConfig } from './config.ts';
+import { DEFAULT_CREATE_WHEN, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
 
 /** The `origin.system` of what the hub publishes; the sinks' mappings and the matcher know it is not a source. */
@@ -271,6 +272,17 @@ export async function startGoldenSync(options: {
   const log = options.logger ?? createLogger('masterdata-sync');
   const q = quoteSchema(store.schema);
   const pushTo = Object.entries(config.systems).filter(([, s]) => s.push);
+  // Per system that creates: whether a golden record holds what the system needs for a create (config.ts).
+  const createWhen = new Map(
+    pushTo.flatMap(([system, s]) => {
+      const text = s.create ? (s.createWhen ?? DEFAULT_CREATE_WHEN[system]) : undefined;
+      return text ? [[system, jsonata(text)] as const] : [];
+    }),
+  );
+  const canCreate = async (system: string, record: CustomerPartyMaster): Promise<boolean> => {
+    const rule = createWhen.get(system);
+    return rule ? satisfies(rule, record) : true;
+  };
   const commandTopic = (system: string) => `${config.commandTopicPrefix}${system}`;
   await bus.provisionTopics([
     goldenCustomerTopicSpec(config.goldenTopic),
@@ -369,13 +381,18 @@ export async function startGoldenSync(options: {
         events.push(plan.event);
         if (current.status !== 'active' || !current.record) continue;
         for (const [system, settings] of pushTo) {
+          const member = own.find((m) => m.system === system);
+          // Not created until the record holds what the system requires: no command and no sync_sent row, so
+          // the change that completes it is the first contact and sends every value.
+          const create =
+            settings.create && !member && (await canCreate(system, current.record as CustomerPartyMaster));
           const command = planCommand({
             topic: commandTopic(system),
             system,
-            create: settings.create,
+            create,
             current: current as GoldenRow & { record: CustomerPartyMaster },
             plan,
-            member: own.find((m) => m.system === system),
+            member,
             sent: sent.find((s) => s.golden_id === id && s.system === system),
           });
           if (command) commands.push(command);

@@ -1,9 +1,19 @@
+import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { topicCatalog } from '../../bus/index.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { parseMdmConfig } from '../config.ts';
 import { survive } from '../survivorship.ts';
-import { applyEvent, classify, heldView, planCommand, planGoldenEvent, stampedByHub } from './index.ts';
+import {
+  applyEvent,
+  classify,
+  DEFAULT_CREATE_WHEN,
+  heldView,
+  planCommand,
+  planGoldenEvent,
+  satisfies,
+  stampedByHub,
+} from './index.ts';
 
 const config = parseMdmConfig({
   survivorship: { default: { rule: 'mostRecent' }, fields: { phones: { rule: 'mostFrequent' } } },
@@ -456,5 +466,41 @@ describe('topics', () => {
       'cleanup.policy': 'compact',
       'max.compaction.lag.ms': '86400000',
     });
+  });
+});
+
+describe('createWhen: what a system needs before the hub creates a record in it', () => {
+  const rule = (system: 'salesforce' | 'odoo') => jsonata(DEFAULT_CREATE_WHEN[system] as string);
+  const golden = (value: Record<string, unknown>) => ({ partyType: 'UNKNOWN', status: 'UNKNOWN', ...value });
+
+  it('Salesforce: a person needs a family name (Contact.LastName), an organization its name (Account.Name)', async () => {
+    const sf = rule('salesforce');
+    expect(await satisfies(sf, golden({ emails: [{ address: 'a@example.org' }] }))).toBe(false);
+    expect(await satisfies(sf, golden({ person: { givenName: 'Grace' } }))).toBe(false);
+    expect(await satisfies(sf, golden({ person: { givenName: 'Grace', familyName: 'Hopper' } }))).toBe(true);
+    expect(await satisfies(sf, golden({ person: { familyName: '' } }))).toBe(false);
+    expect(await satisfies(sf, golden({ organizationName: 'Acme' }))).toBe(true);
+    // A person at a company is a Contact in the mapping: the company's name does not stand in for LastName.
+    expect(
+      await satisfies(
+        sf,
+        golden({ partyType: 'PERSON', organizationName: 'Acme', person: { givenName: 'G' } }),
+      ),
+    ).toBe(false);
+  });
+
+  it('Odoo: any name the partner can be called by', async () => {
+    const odoo = rule('odoo');
+    expect(await satisfies(odoo, golden({ emails: [{ address: 'a@example.org' }] }))).toBe(false);
+    expect(await satisfies(odoo, golden({ person: { givenName: 'Grace' } }))).toBe(true);
+    expect(await satisfies(odoo, golden({ organizationName: 'Acme' }))).toBe(true);
+  });
+
+  it('a rule that is not JSONata is refused at load, naming the field', () => {
+    expect(() =>
+      parseMdmConfig({
+        sync: { systems: { salesforce: { push: true, create: true, createWhen: '$has(' } } },
+      }),
+    ).toThrow(/sync\.systems\.salesforce\.createWhen.*not a JSONata expression/);
   });
 });
