@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -15,6 +15,7 @@ afterAll(async () => {
   const client = new pg.Client({ connectionString: testStack().databaseUrl });
   await client.connect();
   await client.query(`drop schema if exists "${schema}" cascade`);
+  await client.query(`drop schema if exists "${schema}_strict" cascade`);
   await client.end();
 });
 
@@ -144,13 +145,35 @@ describe('eai mdm load / export', () => {
     expect(show.stderr).toBe(`eai: no golden record ${goldenId}\n`);
   }, 120_000);
 
-  it('names the file and line of a bad record, in one line', async () => {
+  it('sets a bad line aside in a rejects file that loads once fixed, loads the rest, and exits 2', async () => {
     const file = join(dir, 'bad.jsonl');
-    writeFileSync(file, `${JSON.stringify(records[0]?.customer)}\n{"customerId": \n`);
-    const run = await runEai(['mdm', 'load', 'sap', '--input', file, '--schema', schema], { env: env() });
-    expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain(`${file}:2: not JSON`);
+    const [first, second] = records.filter((r) => r.system === 'sap');
+    writeFileSync(
+      file,
+      `${JSON.stringify(first?.customer)}\n{"customerId": \n${JSON.stringify(second?.customer)}\n`,
+    );
+    const run = await runEai(['mdm', 'load', 'sap', '--input', file, '--schema', schema, '--json'], {
+      env: env(),
+    });
+    expect(run.code).toBe(2);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({
+      lines: 3,
+      rejected: [{ line: 2, reason: expect.stringMatching(/^not JSON/) }],
+      rejectsFile: join(dir, 'bad.rejects.jsonl'),
+    });
+    expect(summary.counts.rejected).toBe(1);
+    expect(summary.counts.new + summary.counts.merged + summary.counts.unchanged).toBe(2);
+    expect(readFileSync(join(dir, 'bad.rejects.jsonl'), 'utf8')).toBe('{"customerId": \n');
+
+    // --max-rejects 0: the first bad line stops the load, named by file and line, in one line.
+    const strict = await runEai(
+      ['mdm', 'load', 'sap', '--input', file, '--schema', `${schema}_strict`, '--max-rejects', '0'],
+      { env: env() },
+    );
+    expect(strict.code).toBe(1);
+    expect(strict.stderr.trim().split('\n')).toHaveLength(1);
+    expect(strict.stderr).toContain(`${file}:2: not JSON`);
   });
 
   it('loads a CSV export through a column mapping: rows matched, the duplicate merged, a bad row named by line', async () => {
@@ -194,14 +217,38 @@ describe('eai mdm load / export', () => {
     expect(withoutMapping.code).toBe(1);
     expect(withoutMapping.stderr).toContain('name the mapping of its columns with --mapping <file>');
 
+    // A row the table cannot hold is set aside with the header, so the rejects file loads once fixed.
     const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, `${header}\n900004;Firma;X GmbH\n`);
-    const refused = await runEai(
+    writeFileSync(bad, `${header}\n900004;Firma;X GmbH\n900005;Firma;"Y AG";;;;;;DE;\n`);
+    const setAside = await runEai(
       ['mdm', 'load', 'erpcsv', '--input', bad, '--mapping', mapping, '--schema', schema],
       { env: env() },
     );
+    expect(setAside.code).toBe(2);
+    expect(setAside.stdout).toContain(`set aside           1 in ${join(dir, 'bad.rejects.csv')}`);
+    expect(setAside.stdout).toContain('line 2: 3 cells where the header names 10 columns');
+    expect(readFileSync(join(dir, 'bad.rejects.csv'), 'utf8')).toBe(`${header}\n900004;Firma;X GmbH\n`);
+    expect((await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() })).stdout).toContain(
+      'erpcsv,900005,',
+    );
+    const refused = await runEai(
+      [
+        'mdm',
+        'load',
+        'erpcsv',
+        '--input',
+        bad,
+        '--mapping',
+        mapping,
+        '--schema',
+        `${schema}_strict`,
+        '--max-rejects',
+        '0',
+      ],
+      { env: env() },
+    );
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`eai: ${bad}: line 2: 3 cells where the header names 10 columns\n`);
+    expect(refused.stderr).toBe(`eai: ${bad}:2: 3 cells where the header names 10 columns\n`);
   }, 120_000);
 
   it('reconciles a system export: differing fields, extra and missing records named; --repair applies it', async () => {

@@ -1,16 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { findReader, findWriter } from '../formats/index.ts';
 import type { ParsedDocument } from '../formats/types.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CompiledMapping, compileMapping } from './engine/compile.ts';
 import { type CanonicalRecord, type MapOptions, mapDocument, mapToSystem } from './engine/run.ts';
-import { loadMappingFile } from './engine/spec.ts';
+import { loadMappingFile, shippedMappingsDir } from './engine/spec.ts';
 import type { UsageTracker } from './engine/usage.ts';
 
 /** The mapping catalog: every `*.to-canonical.yaml` / `*.from-canonical.yaml` below `mappings/`, compiled once. */
-export const mappingsDir = dirname(fileURLToPath(import.meta.url));
+export const mappingsDir = shippedMappingsDir;
 
 export function mappingFiles(dir = mappingsDir): string[] {
   const out: string[] = [];

@@ -5,7 +5,7 @@
  * that stops resumes after the last committed batch (same system and same file content).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,15 +24,21 @@ import { type CanonicalRecord, type CompiledMapping, MappingError, mapDocument }
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import type { MasterDataStore, MatchItem, Outcome } from './store.ts';
 
+/** Records per outcome, and the lines or rows set aside (`rejected`). */
+export type LoadCounts = Record<Outcome | 'rejected', number>;
+
 export interface LoadProgress {
   lines: number;
   totalLines: number;
-  counts: Record<Outcome, number>;
+  counts: LoadCounts;
 }
 
 export interface LoadSummary extends LoadProgress {
   system: string;
   input: string;
+  /** The lines or rows of this run set aside, with why (their text is in `rejectsFile`). */
+  rejected: Array<{ line: number; reason: string }>;
+  rejectsFile?: string;
   /** Lines skipped because an earlier run had committed them. */
   resumedFrom: number;
   seconds: number;
@@ -62,39 +68,70 @@ async function describeInput(path: string): Promise<{ digest: string; totalLines
   return { digest: hash.digest('hex'), totalLines };
 }
 
-function parseCustomer(path: string, lineNumber: number, line: string, system: string): CustomerPartyMaster {
+/** One line's customer, or why it is not one (no personal data in the reason: the line is kept aside). */
+function readCustomer(line: string, system: string): CustomerPartyMaster | string {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
     // Node's message quotes the line: keep only where it broke (a customer line holds personal data).
     const at = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new ConfigError(`${path}:${lineNumber}: not JSON${at ? ` (at character ${at})` : ''}`);
+    return `not JSON${at ? ` (at character ${at})` : ''}`;
   }
   // A whole CustomerEvent is accepted too: its customer is what is loaded.
   if (value && typeof value === 'object' && 'customer' in value && 'changeType' in value) {
     value = (value as { customer: unknown }).customer;
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(`${path}:${lineNumber}: expected a canonical Customer object`);
-  }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return 'expected a canonical Customer object';
   const customer = value as CustomerPartyMaster;
   const hasId =
     customer.sourceIds?.some((s) => s.system === system) || typeof customer.customerId === 'string';
-  if (!hasId)
-    throw new ConfigError(`${path}:${lineNumber}: customer has neither customerId nor a ${system} sourceId`);
+  if (!hasId) return `customer has neither customerId nor a ${system} sourceId`;
   return customer;
 }
 
-/** Where a load's customers come from: the file's run key and size, then its customers after the first `skip`. */
+/** A line or row that could not be read or mapped: where, why, and its text as the file has it. */
+export interface Rejected {
+  line: number;
+  reason: string;
+  text: string;
+}
+
+/** A stretch of the file: how many lines or rows it covers, the customers read from them, the ones set aside. */
+export interface SourceChunk {
+  rows: number;
+  customers: CustomerPartyMaster[];
+  rejected: Rejected[];
+}
+
+/** Where a load's customers come from: the file's run key and size, then its chunks after the first `skip` rows. */
 export interface CustomerSource {
+  readonly path: string;
   describe(): Promise<{ digest: string; totalLines: number }>;
-  customers(skip: number): AsyncIterable<CustomerPartyMaster>;
+  /** What a rejects file starts with so that it loads as it is once fixed (a CSV's header line). */
+  head(): Promise<string>;
+  chunks(skip: number): AsyncIterable<SourceChunk>;
+}
+
+/** Every customer of a source, refusing the first line or row that cannot be read (reconcile: no guessing). */
+export async function* allCustomers(source: CustomerSource): AsyncGenerator<CustomerPartyMaster> {
+  for await (const chunk of source.chunks(0)) {
+    const [first] = chunk.rejected;
+    if (first) throw new ConfigError(`${source.path}:${first.line}: ${first.reason}`);
+    yield* chunk.customers;
+  }
 }
 
 export interface LoadOptions {
   batchSize?: number;
   onProgress?: (p: LoadProgress) => void;
+  /**
+   * Lines or rows that cannot be read or mapped are set aside into this file (the input's format, so it loads
+   * once fixed) and the load goes on; after `maxRejects` of them it stops. Without a file, the first one stops it.
+   */
+  rejectsFile?: string;
+  maxRejects?: number;
 }
 
 /** JSON lines, one canonical Customer (or a whole CustomerEvent) per line. */
@@ -147,8 +184,10 @@ const ROWS_PER_DOCUMENT = 100;
 
 function jsonLinesSource(path: string, system: string): CustomerSource {
   return {
+    path,
     describe: () => describeInput(path),
-    async *customers(skip) {
+    head: async () => '',
+    async *chunks(skip) {
       let lineNumber = 0;
       let seen = 0;
       for await (const line of lines(path)) {
@@ -156,21 +195,40 @@ function jsonLinesSource(path: string, system: string): CustomerSource {
         if (!line.trim()) continue;
         seen++;
         if (seen <= skip) continue;
-        yield parseCustomer(path, lineNumber, line, system);
+        const read = readCustomer(line, system);
+        yield typeof read === 'string'
+          ? { rows: 1, customers: [], rejected: [{ line: lineNumber, reason: read, text: line }] }
+          : { rows: 1, customers: [read], rejected: [] };
       }
     },
   };
 }
 
-/** The table's rows, streamed through csv-parse with bounded memory. */
-async function* tableRows(path: string): AsyncGenerator<CsvRow> {
+/** A row of the table and its text as the file has it; a row the table cannot hold (its cell count) is refused. */
+type TableRow = { row: CsvRow; raw: string } | { refused: Rejected };
+
+/**
+ * The table's rows, streamed through csv-parse with bounded memory. A row with another number of cells than the
+ * header is refused on its own; what breaks the table itself (a quote never closed, a bad header) stops it.
+ */
+async function* tableRows(path: string): AsyncGenerator<TableRow> {
   const head = await readHead(path);
   const rows = new CsvRows(CSV_FORMAT);
   try {
     const parser = createReadStream(path).pipe(parseStream(csvOptions(headerLineOf(head))));
     for await (const record of parser) {
-      const row = rows.push(record as { record: string[]; raw: string });
-      if (row) yield row;
+      const read = record as { record: string[]; raw: string };
+      const raw = read.raw.replace(/(\r\n|\r|\n)$/, '');
+      let row: CsvRow | undefined;
+      try {
+        row = rows.push(read);
+      } catch (error) {
+        if (!(error instanceof FormatError) || !rows.columns) throw error;
+        const line = Number(/\d+/.exec(error.location)?.[0] ?? 0);
+        yield { refused: { line, reason: error.message.split(': ').slice(2).join(': '), text: raw } };
+        continue;
+      }
+      if (row) yield { row, raw };
     }
   } catch (error) {
     const located = csvFormatError(CSV_FORMAT, error);
@@ -195,7 +253,40 @@ async function readHead(path: string): Promise<string> {
 }
 
 function tableSource(path: string, system: string, mapping: CompiledMapping): CustomerSource {
+  const id = `${system}:${basename(path)}`;
+  const map = async (rows: CsvRow[]) =>
+    (
+      await mapDocument(mapping, {
+        format: CSV_FORMAT,
+        kind: 'table',
+        id,
+        source: system,
+        tree: { $loc: '', rows },
+      })
+    ).map((record: CanonicalRecord) => record.value.customer as CustomerPartyMaster);
+  /** Rows mapped together; when the mapping refuses one, each alone, so only the ones it refuses are set aside. */
+  const mapChunk = async (chunk: TableRow[]): Promise<SourceChunk> => {
+    const refused = chunk.flatMap((c) => ('refused' in c ? [c.refused] : []));
+    const readable = chunk.flatMap((c) => ('row' in c ? [c] : []));
+    try {
+      return { rows: chunk.length, customers: await map(readable.map((c) => c.row)), rejected: refused };
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+    }
+    const out: SourceChunk = { rows: chunk.length, customers: [], rejected: refused };
+    for (const { row, raw } of readable) {
+      try {
+        out.customers.push(...(await map([row])));
+      } catch (error) {
+        if (!(error instanceof MappingError)) throw error;
+        const line = Number(/\d+/.exec(row.$loc)?.[0] ?? 0);
+        out.rejected.push({ line, reason: error.message.replace(/ \(input line \d+\)$/, ''), text: raw });
+      }
+    }
+    return out;
+  };
   return {
+    path,
     async describe() {
       const hash = createHash('sha256');
       for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -203,35 +294,20 @@ function tableSource(path: string, system: string, mapping: CompiledMapping): Cu
       for await (const _row of tableRows(path)) totalLines++;
       return { digest: hash.digest('hex'), totalLines };
     },
-    async *customers(skip) {
-      const id = `${system}:${basename(path)}`;
+    head: async () => headerLineOf(await readHead(path)),
+    async *chunks(skip) {
       let seen = 0;
-      let chunk: CsvRow[] = [];
-      const mapChunk = async function* () {
-        const document = {
-          format: CSV_FORMAT,
-          kind: 'table',
-          id,
-          source: system,
-          tree: { $loc: '', rows: chunk },
-        };
-        let records: CanonicalRecord[];
-        try {
-          records = await mapDocument(mapping, document);
-        } catch (error) {
-          if (error instanceof MappingError) throw new ConfigError(`${path}: ${error.message}`);
-          throw error;
-        }
-        for (const record of records) yield record.value.customer as CustomerPartyMaster;
-        chunk = [];
-      };
-      for await (const row of tableRows(path)) {
+      let chunk: TableRow[] = [];
+      for await (const entry of tableRows(path)) {
         seen++;
         if (seen <= skip) continue;
-        chunk.push(row);
-        if (chunk.length >= ROWS_PER_DOCUMENT) yield* mapChunk();
+        chunk.push(entry);
+        if (chunk.length >= ROWS_PER_DOCUMENT) {
+          yield await mapChunk(chunk);
+          chunk = [];
+        }
       }
-      if (chunk.length > 0) yield* mapChunk();
+      if (chunk.length > 0) yield await mapChunk(chunk);
     },
   };
 }
@@ -244,33 +320,51 @@ async function load(
   options: LoadOptions,
 ): Promise<LoadSummary> {
   const batchSize = options.batchSize ?? 500;
+  const maxRejects = options.rejectsFile ? (options.maxRejects ?? 100) : 0;
   const { digest, totalLines } = await source.describe();
   const runKey = `${system}:${digest}`;
   const previous = await store.loadProgress(runKey);
-  const counts: Record<Outcome, number> = {
+  const counts: LoadCounts = {
     new: 0,
     merged: 0,
     review: 0,
     updated: 0,
     unchanged: 0,
     erased: 0,
+    rejected: 0,
   };
-  for (const [k, v] of Object.entries(previous?.counts ?? {})) if (k in counts) counts[k as Outcome] = v;
+  for (const [k, v] of Object.entries(previous?.counts ?? {}))
+    if (k in counts) counts[k as keyof LoadCounts] = v;
   const resumedFrom = previous?.lines ?? 0;
   const started = Date.now();
+  const rejected: Array<Omit<Rejected, 'text'>> = [];
+  // A run from the start writes a fresh rejects file; a resumed one adds to it (its earlier rows are not read again).
+  let rejectsOpen = resumedFrom > 0 && options.rejectsFile !== undefined && existsSync(options.rejectsFile);
+  const setAside = async (rows: Rejected[]) => {
+    if (rows.length === 0 || !options.rejectsFile) return;
+    if (!rejectsOpen) {
+      const head = await source.head();
+      writeFileSync(options.rejectsFile, head ? `${head}\n` : '');
+      rejectsOpen = true;
+    }
+    appendFileSync(options.rejectsFile, rows.map((r) => `${r.text}\n`).join(''));
+  };
   let done = resumedFrom;
   // One batch in the database at a time; the next one is read and prepared (standardised, keyed) meanwhile.
   let inFlight: Promise<void> = Promise.resolve();
-  const submit = async (items: MatchItem[]) => {
+  const submit = async (items: MatchItem[], rows: number, setAsideRows: Rejected[]) => {
     await store.prepare(items);
     await inFlight;
-    const position = done + items.length;
+    const position = done + rows;
     inFlight = store
       .upsertBatch(items, async (client, results) => {
         for (const r of results) counts[r.outcome]++;
+        counts.rejected += setAsideRows.length;
         await store.saveProgress(client, runKey, system, path, position, counts);
       })
-      .then(() => {
+      .then(async () => {
+        // Written once the batch is committed: a load that stops before sets nothing aside twice.
+        await setAside(setAsideRows);
         done = position;
         options.onProgress?.({ lines: done, totalLines, counts: { ...counts } });
       });
@@ -278,15 +372,32 @@ async function load(
     inFlight.catch(() => undefined);
   };
   let batch: MatchItem[] = [];
-  for await (const customer of source.customers(resumedFrom)) {
-    batch.push({ system, customer });
+  let batchRows = 0;
+  let batchRejected: Rejected[] = [];
+  for await (const chunk of source.chunks(resumedFrom)) {
+    for (const r of chunk.rejected) {
+      rejected.push({ line: r.line, reason: r.reason });
+      if (rejected.length > maxRejects) {
+        await inFlight.catch(() => undefined);
+        const first = rejected[0] as Omit<Rejected, 'text'>;
+        throw new ConfigError(
+          maxRejects === 0
+            ? `${path}:${r.line}: ${r.reason}`
+            : `${path}: more than ${maxRejects} lines cannot be loaded (first at line ${first.line}: ${first.reason}; now line ${r.line}: ${r.reason}); nothing after line ${done} was loaded`,
+        );
+      }
+    }
+    batch.push(...chunk.customers.map((customer) => ({ system, customer })));
+    batchRows += chunk.rows;
+    batchRejected.push(...chunk.rejected);
     if (batch.length >= batchSize) {
-      const items = batch;
+      await submit(batch, batchRows, batchRejected);
       batch = [];
-      await submit(items);
+      batchRows = 0;
+      batchRejected = [];
     }
   }
-  if (batch.length > 0) await submit(batch);
+  if (batchRows > 0) await submit(batch, batchRows, batchRejected);
   await inFlight;
   const seconds = (Date.now() - started) / 1000;
   return {
@@ -295,6 +406,8 @@ async function load(
     lines: done,
     totalLines,
     counts,
+    rejected,
+    rejectsFile: counts.rejected > 0 ? options.rejectsFile : undefined,
     resumedFrom,
     seconds,
     recordsPerSecond: seconds > 0 ? (done - resumedFrom) / seconds : 0,

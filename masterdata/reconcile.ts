@@ -7,7 +7,7 @@
  * systems that lack it), missing ones are deletes (they leave the xref; the golden record follows the delete policy).
  */
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
-import type { CustomerSource } from './load.ts';
+import { allCustomers, type CustomerSource } from './load.ts';
 import { standardisePhone, standardiseTaxId } from './standardise.ts';
 import { type MasterDataStore, sourceIdOf } from './store.ts';
 
@@ -104,7 +104,7 @@ export async function reconcile(
     if (options.repair) toLoad.push(customer);
   };
   let records = 0;
-  for await (const customer of source.customers(0)) {
+  for await (const customer of allCustomers(source)) {
     records++;
     const sourceId = sourceIdOf(system, customer);
     seen.add(sourceId);

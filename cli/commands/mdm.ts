@@ -1,3 +1,4 @@
+import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { findMapping } from '../../mappings/index.ts';
@@ -58,7 +59,13 @@ const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(
 function progressLine(p: LoadProgress, startedAt: number): string {
   const seconds = (Date.now() - startedAt) / 1000;
   const percent = p.totalLines ? Math.floor((p.lines / p.totalLines) * 100) : 100;
-  return `loaded ${p.lines}/${p.totalLines} (${percent} %), new ${p.counts.new}, merged ${p.counts.merged}, review ${p.counts.review}, ${seconds.toFixed(0)} s`;
+  return `loaded ${p.lines}/${p.totalLines} (${percent} %), new ${p.counts.new}, merged ${p.counts.merged}, review ${p.counts.review}${p.counts.rejected ? `, set aside ${p.counts.rejected}` : ''}, ${seconds.toFixed(0)} s`;
+}
+
+/** `kunden.csv` → `kunden.rejects.csv` beside it: the rejects keep the input's format, so they load once fixed. */
+export function rejectsFileFor(input: string): string {
+  const ext = extname(input);
+  return join(dirname(input), `${basename(input, ext)}.rejects${ext || '.jsonl'}`);
 }
 
 export function registerMdmCommand(program: Command): void {
@@ -79,16 +86,32 @@ export function registerMdmCommand(program: Command): void {
         'for a CSV: a mapping of its columns to canonical customers (start from mappings/csv/customer-table.to-canonical.yaml)',
       )
       .option('--batch <n>', 'records per transaction', '500')
+      .option(
+        '--rejects <file>',
+        'where lines or rows that cannot be read or mapped are set aside, as the input has them (default: <input name>.rejects.<ext> beside it)',
+      )
+      .option('--max-rejects <n>', 'stop after this many set aside (0: stop at the first)', '100')
       .option('--json', 'print the summary as JSON'),
   ).action(
     async (
       system: string,
-      options: StoreOptions & { input: string; mapping?: string; batch: string; json?: boolean },
+      options: StoreOptions & {
+        input: string;
+        mapping?: string;
+        batch: string;
+        rejects?: string;
+        maxRejects: string;
+        json?: boolean;
+      },
     ) => {
       if (!/^[a-z][a-z0-9:_-]*$/i.test(system))
         throw new ConfigError(`system must be a name like sap or edi:ACME, got "${system}"`);
       if (!/^\d+$/.test(options.batch) || Number(options.batch) < 1)
         throw new ConfigError('--batch must be a positive integer');
+      if (!/^\d+$/.test(options.maxRejects))
+        throw new ConfigError(
+          '--max-rejects must be a whole number (0: stop at the first line that cannot be loaded)',
+        );
       if (/\.(csv|tsv)$/i.test(options.input) && !options.mapping)
         throw new ConfigError(
           `${options.input} is a table: name the mapping of its columns with --mapping <file> (start from mappings/csv/customer-table.to-canonical.yaml)`,
@@ -100,6 +123,8 @@ export function registerMdmCommand(program: Command): void {
       try {
         const loadOptions = {
           batchSize: Number(options.batch),
+          rejectsFile: options.rejects ?? rejectsFileFor(options.input),
+          maxRejects: Number(options.maxRejects),
           onProgress: (p: LoadProgress) => {
             if (options.json || Date.now() - lastPrinted < 1000) return;
             lastPrinted = Date.now();
@@ -121,9 +146,20 @@ export function registerMdmCommand(program: Command): void {
             ...(summary.counts.erased
               ? [`  erased, not loaded  ${summary.counts.erased} (right to be forgotten)`]
               : []),
+            ...(summary.counts.rejected
+              ? [
+                  `  set aside           ${summary.counts.rejected} in ${summary.rejectsFile ?? loadOptions.rejectsFile} (fix them there and load that file)`,
+                  ...summary.rejected.slice(0, 10).map((r) => `    line ${r.line}: ${r.reason}`),
+                  ...(summary.rejected.length > 10
+                    ? [`    … ${summary.rejected.length - 10} more (--json lists them all)`]
+                    : []),
+                ]
+              : []),
             `  now ${stats.golden} golden records, ${stats.review} pairs in the steward queue; ${summary.recordsPerSecond.toFixed(0)} records/s`,
           ].join('\n'),
         );
+        // Loaded, but not all of it: a script sees it (as SQL*Loader's EX_WARN).
+        if (summary.counts.rejected > 0) process.exitCode = 2;
       } finally {
         await store.close();
       }

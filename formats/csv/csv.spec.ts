@@ -48,6 +48,15 @@ describe('csv format', () => {
     expect(rows.map((r) => r.$loc)).toEqual(['line 2', 'line 5']);
   });
 
+  it('drops the spaces around delimiters, as exports written with ", " have them; a quoted cell keeps its own', () => {
+    // FEBRL's data sets (the record-linkage benchmark) are written so: `rec_id, given_name, surname`.
+    expect(rowsOf('rec_id, given_name, surname\nrec-1-org, michaela , "  neumann, jr"\n')).toEqual([
+      { $loc: 'line 2', rec_id: 'rec-1-org', given_name: 'michaela', surname: '  neumann, jr' },
+    ]);
+    // A cell of spaces only is empty, so absent.
+    expect(rowsOf('a;b\nx;   \n')).toEqual([{ $loc: 'line 2', a: 'x' }]);
+  });
+
   it('refuses with the line and what to do', () => {
     expect(refusal('a,b,c\n1,2,3\n\n4,5\n')).toBe('csv: line 4: 2 cells where the header names 3 columns');
     expect(refusal('a,b,a\n1,2,3\n')).toBe('csv: line 1: column 3: "a" repeats column 1');

@@ -31,7 +31,8 @@ export function detectDelimiter(headerLine: string): string {
 }
 
 /**
- * csv-parse's options for a table with a header line: RFC 4180 quoting, BOM, CRLF / LF / CR; raw text kept so that
+ * csv-parse's options for a table with a header line: RFC 4180 quoting, BOM, CRLF / LF / CR, spaces around delimiters
+ * dropped; raw text kept so that
  * each row's first line can be counted (csv-parse's own count runs ahead on line breaks inside quotes).
  */
 export function csvOptions(headerLine: string): Options {
@@ -40,6 +41,8 @@ export function csvOptions(headerLine: string): Options {
     bom: true,
     record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
+    // Spaces around a delimiter are not data (`a, b`, also before a quote: `a, "b, c"`); a quoted cell keeps its own.
+    trim: true,
     raw: true,
   };
 }

@@ -106,8 +106,13 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
     );
   }
   const direction = outputSchema ? 'to-canonical' : 'from-canonical';
-  if (!file.endsWith(`.${direction}.yaml`)) {
-    throw new ConfigError(`${file}: a ${direction} mapping's file name must end in .${direction}.yaml`);
+  // The catalog finds shipped mappings by these suffixes; a file named explicitly (a connector's `mapping`,
+  // `--mapping`) may be called anything, but never the opposite of what it does.
+  const opposite = direction === 'to-canonical' ? 'from-canonical' : 'to-canonical';
+  if (file.endsWith(`.${opposite}.yaml`)) {
+    throw new ConfigError(
+      `${file}: a ${direction} mapping (output ${spec.output}) named .${opposite}.yaml: rename it`,
+    );
   }
   const schema = (outputSchema ?? inputSchema)!;
   const compiled: CompiledMapping = {

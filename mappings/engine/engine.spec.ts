@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
@@ -153,6 +155,50 @@ describe('mapping imports', () => {
     expect(() => compileMapping(loadMappingFile(file))).toThrow(ConfigError);
     expect(() => compileMapping(loadMappingFile(file))).toThrow(
       `${file}: let.orderKey (imported from lib/broken.yaml): JSONata syntax error`,
+    );
+  });
+});
+
+describe('a shipped mapping copied out of mappings/', () => {
+  it('loads under any name: its own tables beside it first, the shipped ones by name', async () => {
+    // As the masterdata README says: copy the customer table mapping and its columns table, list your columns.
+    const dir = mkdtempSync(join(tmpdir(), 'eai-mapping-copy-'));
+    const file = join(dir, 'my-columns.yaml');
+    copyFileSync('mappings/csv/customer-table.to-canonical.yaml', file);
+    mkdirSync(join(dir, 'lookups'));
+    writeFileSync(
+      join(dir, 'lookups/customer-columns.yaml'),
+      'rec_id: id\nsurname: familyName\nLand: country\n',
+    );
+    const mapping = compileMapping(loadMappingFile(file));
+    const [document] = findReader('csv').parse(
+      Buffer.from('rec_id,surname,Land\nrec-1-org,neumann,Deutschland\n'),
+    );
+    const [record] = await mapDocument(mapping, { ...document!, source: 'febrl' });
+    expect(record?.value).toMatchObject({
+      customer: {
+        customerId: 'febrl:rec-1-org',
+        // A table with no company column: a family name makes a person.
+        partyType: 'PERSON',
+        person: { familyName: 'neumann' },
+        // The shipped country table, found by its name (lookups/countries.yaml) from the copy's folder.
+        addresses: [{ countryCode: 'DE' }],
+      },
+    });
+  });
+
+  it('refuses a file named for the opposite direction', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-mapping-copy-'));
+    const file = join(dir, 'partner.from-canonical.yaml');
+    copyFileSync('mappings/csv/customer-table.to-canonical.yaml', file);
+    // Without its columns table beside it, the copy says where it looked.
+    expect(() => loadMappingFile(file)).toThrow(
+      `lookups.columns: cannot read lookups/customer-columns.yaml: no such file (looked in ${join(dir, 'lookups/customer-columns.yaml')}, `,
+    );
+    mkdirSync(join(dir, 'lookups'));
+    copyFileSync('mappings/csv/lookups/customer-columns.yaml', join(dir, 'lookups/customer-columns.yaml'));
+    expect(() => compileMapping(loadMappingFile(file))).toThrow(
+      /a to-canonical mapping .* named \.from-canonical\.yaml: rename it/,
     );
   });
 });

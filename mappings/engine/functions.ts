@@ -234,6 +234,19 @@ export function date(value: unknown): string | undefined {
   return text;
 }
 
+/**
+ * Whether `$date` reads the value as a calendar date: for data that may hold impossible ones (a birth date typed
+ * `19450493`), so a mapping can keep the rest of the record, e.g. `$isDate(x) ? $date(x)`.
+ */
+export function isDate(value: unknown): boolean {
+  if (value === undefined || value === null || String(value).trim() === '') return false;
+  try {
+    return date(value) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** JSONata's deep equality (utils.isDeepEqual): arrays element by element, objects by the same keys in any order. */
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -321,6 +334,7 @@ export function mappingFunctions(tables: LookupTables, timeZone: string): Record
     trimZeros,
     timestamp: (d: unknown, t?: unknown, zone?: unknown) => timestamp(d, t, zone ?? timeZone),
     date,
+    isDate,
     lookup: makeLookup(tables),
     distinct,
     difference,

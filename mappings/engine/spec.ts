@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.ts';
@@ -98,6 +99,22 @@ export interface LoadedMapping {
   expectedDir: string;
 }
 
+/** The shipped mappings (`mappings/`): the catalog names such as `sap/idoc-orders05.to-canonical.yaml` start here. */
+export const shippedMappingsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * A lookup table or import a mapping names: relative to the mapping's own folder, else a shipped file by its name
+ * under `mappings/` (`lookups/countries.yaml`, `salesforce/lib/customer-functions.yaml`), the rule by which a
+ * connector names its mapping. So a shipped mapping copied into a deployment folder still finds the shipped
+ * tables it uses, and a table of the same name next to the copy takes their place.
+ */
+function readReferenced(base: string, ref: string): string {
+  const candidates = isAbsolute(ref) ? [ref] : [resolve(base, ref), join(shippedMappingsDir, ref)];
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new Error(`no such file (looked in ${candidates.join(', ')})`);
+  return readFileSync(found, 'utf8');
+}
+
 export function loadMappingFile(path: string): LoadedMapping {
   const file = relative(process.cwd(), path) || path;
   let raw: unknown;
@@ -112,10 +129,9 @@ export function loadMappingFile(path: string): LoadedMapping {
   const base = dirname(path);
   const tables: LookupTables = {};
   for (const [name, tablePath] of Object.entries(spec.lookups)) {
-    const tableFile = resolve(base, tablePath);
     let table: unknown;
     try {
-      table = parseYaml(readFileSync(tableFile, 'utf8'));
+      table = parseYaml(readReferenced(base, tablePath));
     } catch (error) {
       throw new ConfigError(
         `${file}: lookups.${name}: cannot read ${tablePath}: ${(error as Error).message}`,
@@ -131,7 +147,7 @@ export function loadMappingFile(path: string): LoadedMapping {
   for (const importPath of spec.imports) {
     let shared: unknown;
     try {
-      shared = parseYaml(readFileSync(resolve(base, importPath), 'utf8'));
+      shared = parseYaml(readReferenced(base, importPath));
     } catch (error) {
       throw new ConfigError(`${file}: imports: cannot read ${importPath}: ${(error as Error).message}`);
     }
