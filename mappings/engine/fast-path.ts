@@ -13,7 +13,7 @@
  * fast-path.spec.ts runs every fixture of every mapping with each compiled result checked against JSONata's.
  */
 import { deadlineTick } from './budget.ts';
-import { type AstNode, type CodegenKit, generate } from './fast-codegen.ts';
+import { type AstNode, type CodegenKit, generate, generateBody } from './fast-codegen.ts';
 
 export type FastExpression = (input: unknown, bindings: Record<string, unknown>) => unknown;
 
@@ -573,7 +573,7 @@ function lambdaBody(body: AstNode): Evaluator {
       throw new Unsupported('thunk');
     return compileCall(call);
   }
-  return compile(body);
+  return generatedCode ? generateBody(body, kit) : compile(body);
 }
 
 /** What compileCall below calls for `$name` with `arity` arguments, when it is a mapping function or a built-in. */
