@@ -6,10 +6,11 @@
  *
  * The source does what fast-path.ts's closure for the same node does, step for step (its sequences, unwrapping,
  * fallbacks), for the nodes most mappings are made of: literals, variables, paths of plain names, `and` `or` `=` `!=`
- * `&` `in`, conditions, object and array constructors over one item, and calls of the mapping's functions and of the
- * built-ins fast-path.ts compiles. Any other node (predicates, blocks, lambdas, a let's function, a path with more
- * than names…), or an object constructor over an array, runs fast-path.ts's closure for that node, from inside the
- * generated code. fast-path.spec.ts checks the result against JSONata on every input shape and on every fixture of
+ * `&` `in`, conditions, blocks and `:=`, object and array constructors over one item, and calls of the mapping's
+ * functions and of the built-ins fast-path.ts compiles; a let's function body is generated the same way
+ * (`generateBody`), called by its closure. Any other node (predicates, lambdas, the call of a let's function, a path
+ * with more than names…), or an object constructor over an array, runs fast-path.ts's closure for that node, from
+ * inside the generated code. fast-path.spec.ts checks the result against JSONata on every input shape and on every fixture of
  * every mapping.
  */
 import type { Sequence } from './fast-path.ts';
@@ -136,6 +137,10 @@ class Generator<Context> {
         return this.unwrap(this.condition(expr, input));
       case 'function':
         return this.unwrap(this.call(expr, input));
+      case 'block':
+        return this.unwrap(this.scope(expr, input));
+      case 'bind':
+        return this.unwrap(this.bind(expr, input));
       case 'unary':
         if (expr.value === '{') return this.object(expr, input);
         if (expr.value === '[') return this.array(expr, input);
@@ -143,6 +148,32 @@ class Generator<Context> {
       default:
         return this.closure(expr, input);
     }
+  }
+
+  /**
+   * A block `(a; b)`: its steps in order in a frame of its own (what their `:=` bind), the last one's value, as
+   * fast-path.ts's compileBlock. `c` is the generated function's context: the block's replaces it until its end.
+   */
+  private scope(expr: AstNode, input: string): string {
+    const outer = this.temp();
+    const out = this.temp();
+    this.emit(
+      `${outer} = c;\nc = { bindings: c.bindings, root: c.root, frame: { vars: new Map(), parent: c.frame }, visible: c.visible };\n${out} = undefined;`,
+    );
+    for (const step of expr.expressions as AstNode[]) this.emit(`${out} = ${this.node(step, input)};`);
+    this.emit(`c = ${outer};`);
+    return out;
+  }
+
+  /** `$name := value`: bound in the frame the expression runs in, as fast-path.ts's closure for `bind`. */
+  private bind(expr: AstNode, input: string): string {
+    const name = (expr.lhs as AstNode).value as string;
+    const value = this.node(expr.rhs as AstNode, input);
+    const out = this.temp();
+    this.emit(
+      `${out} = ${value};\nif (!c.frame) throw new Unsupported('bind outside a frame');\nc.frame.vars.set(${JSON.stringify(name)}, ${out});`,
+    );
+    return out;
   }
 
   /** withWrapper's unwrapping of a sequence result: none left, one, or kept. */
@@ -472,6 +503,24 @@ export function generate<Context>(ast: AstNode, kit: CodegenKit<Context>, shared
     ].join('\n'),
   ) as (helpers: unknown, constants: unknown[], shared: unknown) => Generated;
   return factory(kit.helpers, generator.constants, shared);
+}
+
+/**
+ * A let function's body as generated code, called as fast-path.ts's closures are, with the context its call makes
+ * (the parameters' frame): the body's value, unwrapped as its closure would give it.
+ */
+export function generateBody<Context>(
+  ast: AstNode,
+  kit: CodegenKit<Context>,
+): (input: unknown, context: Context) => unknown {
+  const generator = new Generator(kit);
+  const body = generator.body(ast);
+  const factory = new Function(
+    'h',
+    'k',
+    `const { ${HELPERS.join(', ')} } = h;\nreturn function compiledBody(input, c) {\n${body}\n};`,
+  ) as (helpers: unknown, constants: unknown[]) => (input: unknown, context: Context) => unknown;
+  return factory(kit.helpers, generator.constants);
 }
 
 export type { Sequence };

@@ -13,7 +13,7 @@
  * fast-path.spec.ts runs every fixture of every mapping with each compiled result checked against JSONata's.
  */
 import { deadlineTick } from './budget.ts';
-import { type AstNode, type CodegenKit, generate } from './fast-codegen.ts';
+import { type AstNode, type CodegenKit, generate, generateBody } from './fast-codegen.ts';
 
 export type FastExpression = (input: unknown, bindings: Record<string, unknown>) => unknown;
 
@@ -46,22 +46,14 @@ class FastLambda {
   }
   call(args: unknown[]): unknown {
     const vars = new Map<string, unknown>();
-    for (const [i, name] of this.params.entries()) vars.set(name, args[i]);
-    return this.body(this.input, { ...this.context, frame: { vars, parent: this.context.frame } });
+    const params = this.params;
+    for (let i = 0; i < params.length; i++) vars.set(params[i]!, args[i]);
+    const { bindings, root, frame, visible } = this.context;
+    return this.body(this.input, { bindings, root, frame: { vars, parent: frame }, visible });
   }
 }
 
-function lookupVariable(c: Context, name: string): { found: boolean; value?: unknown } {
-  for (let f = c.frame; f; f = f.parent)
-    if (f.vars.has(name)) return { found: true, value: f.vars.get(name) };
-  if (Object.hasOwn(c.bindings, name) && (!c.visible || c.visible.has(name)))
-    return { found: true, value: c.bindings[name] };
-  return { found: false };
-}
-
-const isShadowed = (c: Context, name: string) => lookupVariable(c, name).found;
-
-/** isShadowed without the object lookupVariable answers with (generated code calls it for every call). */
+/** Whether `$name` is bound by `:=`, a lambda or the bindings: lookupVariable's `found`, without its answer object. */
 function shadowed(c: Context, name: string): boolean {
   for (let f = c.frame; f; f = f.parent) if (f.vars.has(name)) return true;
   return Object.hasOwn(c.bindings, name) && (!c.visible || c.visible.has(name));
@@ -169,6 +161,17 @@ function withWrapper(expr: AstNode, body: Evaluator): Evaluator {
   if (expr.group || predicates?.some((p) => p.type !== 'filter')) throw new Unsupported('group');
   const filters = (predicates ?? []).map((p) => compileFilter(p.expr));
   const keepArray = expr.keepArray === true;
+  // The common node has no predicate: no loop over filters on every evaluation.
+  if (filters.length === 0)
+    return (input, context) => {
+      let result = body(input, context);
+      if (result && isSequence(result) && !(result as { tupleStream?: boolean }).tupleStream) {
+        if (keepArray) result.keepSingleton = true;
+        if (result.length === 0) result = undefined;
+        else if (result.length === 1) result = result.keepSingleton ? result : result[0];
+      }
+      return result;
+    };
   return (input, context) => {
     let result = body(input, context);
     for (const filter of filters) result = filter(result, context);
@@ -528,8 +531,11 @@ const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) =>
     fn: (object, fn) => {
       if (!plainObject(object) || !(fn instanceof FastLambda)) throw new Unsupported('each');
       const out = createSequence();
+      const arity = fn.params.length;
       for (const key of Object.keys(object)) {
-        const value = fn.call([object[key], key, object].slice(0, Math.max(1, fn.params.length)));
+        const value = fn.call(
+          arity <= 1 ? [object[key]] : arity === 2 ? [object[key], key] : [object[key], key, object],
+        );
         if (value !== undefined) out.push(value);
       }
       return out;
@@ -567,7 +573,7 @@ function lambdaBody(body: AstNode): Evaluator {
       throw new Unsupported('thunk');
     return compileCall(call);
   }
-  return compile(body);
+  return generatedCode ? generateBody(body, kit) : compile(body);
 }
 
 /** What compileCall below calls for `$name` with `arity` arguments, when it is a mapping function or a built-in. */
@@ -630,7 +636,7 @@ function compileCall(expr: AstNode): Evaluator {
   const own = callable[name];
   if (own) {
     return (input, c) => {
-      if (isShadowed(c, name)) throw new Unsupported('shadowed');
+      if (shadowed(c, name)) throw new Unsupported('shadowed');
       const argv = values(input, c);
       if (hasLambda(argv)) throw new Unsupported('function argument');
       const result = own.apply(input, argv);
@@ -648,7 +654,8 @@ function compileCall(expr: AstNode): Evaluator {
       if (!Object.hasOwn(c.bindings, 'tree')) throw new Unsupported('no tree');
       const argv = values(input, c);
       const vars = new Map<string, unknown>();
-      for (const [i, param] of target.params.entries()) vars.set(param, argv[i]);
+      const params = target.params;
+      for (let i = 0; i < params.length; i++) vars.set(params[i]!, argv[i]);
       // The let was evaluated against the document's tree: its functions' `$` and `$$`.
       const tree = c.bindings.tree;
       return target.body(tree, { bindings: c.bindings, root: tree, frame: { vars, parent: null }, visible });
@@ -657,7 +664,7 @@ function compileCall(expr: AstNode): Evaluator {
   const builtIn = BUILT_INS[name];
   if (builtIn?.arities.includes(args.length)) {
     return (input, c) => {
-      if (isShadowed(c, name)) throw new Unsupported('shadowed');
+      if (shadowed(c, name)) throw new Unsupported('shadowed');
       const argv = values(input, c);
       if (name !== 'each' && hasLambda(argv)) throw new Unsupported('function argument');
       return builtIn.fn(...argv);
@@ -695,9 +702,30 @@ function compileObject(expr: AstNode): Evaluator {
     }
     return out;
   };
+  // Keys all written as distinct strings (the common `{'address': …, 'primary': true}`): known before any input,
+  // so one item needs no key evaluation and no duplicate check.
+  const keyNodes = (expr.lhs as AstNode[][]).map(([key]) => key!);
+  const literal = keyNodes.every((key) => key.type === 'string' && !key.predicate && !key.group)
+    ? keyNodes.map((key) => key.value as string)
+    : undefined;
+  const fixed =
+    literal &&
+    new Set(literal).size === literal.length &&
+    literal.every((key) => key !== '_jsonata_lambda' && key !== '_jsonata_function')
+      ? literal
+      : undefined;
+  const singleFixed = (input: unknown, c: Context) => {
+    const out: Record<string, unknown> = Object.create(null);
+    for (let i = 0; i < pairs.length; i++) {
+      const value = pairs[i]![1](input, c);
+      if (value instanceof FastLambda) throw new Unsupported('function value');
+      if (value !== undefined) out[fixed![i]!] = value;
+    }
+    return out;
+  };
   return (input, c) => {
     if (input && (input as { tupleStream?: boolean }).tupleStream) throw new Unsupported('tuples');
-    if (!Array.isArray(input)) return single(input, c);
+    if (!Array.isArray(input)) return fixed ? singleFixed(input, c) : single(input, c);
     const items = [...input];
     if (items.length === 0) items.push(undefined);
     const groups = new Map<string, { data: unknown; pair: number }>();
@@ -758,7 +786,12 @@ function markCons(array: unknown[]): void {
 function compileBlock(expr: AstNode): Evaluator {
   const steps = (expr.expressions as AstNode[]).map(compile);
   return (input, c) => {
-    const inner: Context = { ...c, frame: { vars: new Map(), parent: c.frame } };
+    const inner: Context = {
+      bindings: c.bindings,
+      root: c.root,
+      frame: { vars: new Map(), parent: c.frame },
+      visible: c.visible,
+    };
     let result: unknown;
     for (const step of steps) result = step(input, inner);
     return result;
