@@ -13,7 +13,7 @@ import pg from 'pg';
 import { NonRetriableError } from '../lib/errors.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
-import { blockingKeys, KEY_VERSION } from './block.ts';
+import { blockingKeys, blockLimit, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { Scorer } from './score.ts';
@@ -626,7 +626,7 @@ export class MasterDataStore {
     const newlyStopped = new Map<string, Candidate[]>();
     for (const [k, n] of holders) {
       const storedHolders = storedByKey.get(k) ?? [];
-      if (!stopped.has(k) && storedHolders.length + n > this.config.blocking.maxBlockSize)
+      if (!stopped.has(k) && storedHolders.length + n > blockLimit(k, this.config.blocking))
         newlyStopped.set(k, storedHolders);
     }
     for (const k of newlyStopped.keys()) stopped.add(k);
