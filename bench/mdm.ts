@@ -4,7 +4,7 @@
 // them, and a few hundred more one record per transaction. Beside it in the same run, the baseline: a plain
 // insert of the same window's records (jsonb, the same batches) into a table of their own.
 // Reported per level: records/s and the ratio to the plain insert, pairs compared per record, blocking recall of
-// the window's true pairs (keys stopped by `blocking.maxBlockSize` count as missing), how many duplicates found
+// the window's true pairs (keys stopped by `blocking.maxBlockSize` / `maxWideBlockSize` count as missing), how many duplicates found
 // their original and how many new people were merged into someone, peak memory of this process and of the
 // PostgreSQL backends it used, and the schema's size on disk.
 // Data: FEBRL-like people (tests/mdm-data.ts), streamed; the golden records are loaded through the matcher itself
@@ -394,6 +394,7 @@ try {
     measure: MEASURE,
     batch: BATCH,
     maxBlockSize: config.blocking.maxBlockSize,
+    maxWideBlockSize: config.blocking.maxWideBlockSize,
     levels,
     postgres: pgSettings,
   };
@@ -402,7 +403,7 @@ try {
     const mb = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(0)} MB`);
     process.stdout.write(
       `${[
-        `mdm incremental match + merge, FEBRL-like people, ${MEASURE} records a level (half duplicates of loaded people), ${BATCH} per transaction, maxBlockSize ${config.blocking.maxBlockSize}`,
+        `mdm incremental match + merge, FEBRL-like people, ${MEASURE} records a level (half duplicates of loaded people), ${BATCH} per transaction, maxBlockSize ${config.blocking.maxBlockSize} (wide keys ${config.blocking.maxWideBlockSize})`,
         ...levels.map((l) =>
           [
             `  at ${l.goldenRecords.toLocaleString('en')} golden records (${l.sourceRecords.toLocaleString('en')} source records, ${mb(l.schemaMb)} on disk):`,

@@ -25,6 +25,25 @@ const phonetic = (word: string): string => {
   return code;
 };
 
+/**
+ * A person's wide keys: a name with an initial (`n:NM:j`) and a birth date (`b:1961-07-14`), whose blocks hold
+ * narrower ones (the name with the birth month, the birth date with an initial). They stop proposing pairs at a
+ * smaller size (`blocking.maxWideBlockSize`): among the FEBRL-like people the birth date alone gave most of the
+ * pairs compared (strangers born on one day) and found no duplicate that the narrower keys missed (README).
+ */
+export function isWideKey(key: string): boolean {
+  const parts = key.split(':').length;
+  return (key.startsWith('n:') && parts === 3) || (key.startsWith('b:') && parts === 2);
+}
+
+/** How many records may hold a key before it stops proposing pairs (store.ts). */
+export function blockLimit(
+  key: string,
+  blocking: { maxBlockSize: number; maxWideBlockSize: number },
+): number {
+  return isWideKey(key) ? Math.min(blocking.maxWideBlockSize, blocking.maxBlockSize) : blocking.maxBlockSize;
+}
+
 /** Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). */
 export const KEY_VERSION = 2;
 
@@ -65,5 +84,8 @@ export function blockingKeys(s: StandardCustomer): string[] {
       if (city) keys.add(`${key}${city}`);
     }
   }
-  return [...keys].sort();
+  return [...keys].sort(byCodeUnits);
 }
+
+/** The order of the default sort, without its conversions to string (a third of this function's time). */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

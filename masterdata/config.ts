@@ -112,6 +112,14 @@ export const mdmConfigSchema = z
           .describe(
             'A blocking key held by more records than this stops proposing pairs (too common to tell customers apart); its narrower keys still block',
           ),
+        maxWideBlockSize: z
+          .number()
+          .int()
+          .min(2)
+          .default(5)
+          .describe(
+            "The same for a person's wide keys, those with narrower keys inside their block (a name with an initial: the name with the birth month; a birth date: the birth date with an initial); capped by maxBlockSize",
+          ),
       })
       .prefault({}),
     defaultCountry: z

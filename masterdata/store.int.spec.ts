@@ -114,6 +114,49 @@ describe('order independence', () => {
       expect(other.stopped).toBe(first?.stopped);
     }
   }, 300_000);
+
+  it("stops a person's wide keys (a birth date, a name with an initial) at maxWideBlockSize", async () => {
+    // Four strangers born on one day share only the birth date; four of one name, born in other months, share
+    // only the name keys. Each key's fourth holder takes it over the wide limit (3): it stops, and the fourth
+    // record is compared with nobody (at maxBlockSize alone it would be compared with the other three).
+    const person = (
+      id: string,
+      givenName: string,
+      familyName: string,
+      birthDate: string,
+    ): LabelledRecord => ({
+      system: 'crm',
+      entityId: id,
+      customer: {
+        customerId: `crm:${id}`,
+        sourceIds: [{ system: 'crm', id }],
+        partyType: 'PERSON',
+        person: { givenName, familyName },
+        birthDate,
+        updatedAt: '2026-01-01T00:00:00.000Z' as unknown as Date,
+      },
+    });
+    const born = [
+      person('b1', 'Annegret', 'Quast', '1961-07-14'),
+      person('b2', 'Bernd', 'Ruehl', '1961-07-14'),
+      person('b3', 'Carla', 'Sommer', '1961-07-14'),
+      person('b4', 'Dieter', 'Tamm', '1961-07-14'),
+    ];
+    const named = ['1950-01-02', '1962-03-04', '1974-05-06', '1986-08-09'].map((date, i) =>
+      person(`n${i + 1}`, 'Ewa', 'Ulbrich', date),
+    );
+    const store = await freshStore(parseMdmConfig({ blocking: { maxWideBlockSize: 3 } }));
+    const compared: number[] = [];
+    for (const r of [...born, ...named]) compared.push((await store.upsert(r.system, r.customer)).compared);
+    expect(compared).toEqual([0, 1, 2, 0, 0, 1, 2, 0]);
+    const stopped = (
+      await store.pool.query<{ key: string }>(`select key from "${store.schema}".block_stop order by key`)
+    ).rows.map((r) => r.key);
+    expect(stopped).toContain('b:1961-07-14');
+    expect(stopped.filter((k) => k.startsWith('n:')).length).toBeGreaterThanOrEqual(2);
+    // Their narrower keys (name with the birth month, birth date with an initial) stop at maxBlockSize only.
+    expect(stopped.every((k) => k.split(':').length === (k.startsWith('n:') ? 3 : 2))).toBe(true);
+  });
 });
 
 const org = (

@@ -112,6 +112,19 @@ function winner(
   }
 }
 
+/**
+ * A deep copy of a field's value. Records are JSON (from jsonb, or put through JSON), so plain objects and arrays
+ * are copied here; anything else (a Date) by structuredClone, which alone was 2% of the matcher's CPU time.
+ */
+function copy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = copy(v);
+  return out as T;
+}
+
 export function survive(goldenId: string, members: Member[], config: MdmConfig): Golden {
   const sorted = [...members].sort(byKey);
   const record: CustomerPartyMaster = {
@@ -123,7 +136,7 @@ export function survive(goldenId: string, members: Member[], config: MdmConfig):
     const setting = config.survivorship.fields[field] ?? config.survivorship.default;
     const won = winner(field, [...sorted], setting.rule, setting.priority ?? []);
     if (!won) continue;
-    (record as unknown as Record<string, unknown>)[field] = structuredClone(won.record[field]);
+    (record as unknown as Record<string, unknown>)[field] = copy(won.record[field]);
     lineage[field] = { system: won.system, sourceId: won.sourceId, rule: setting.rule };
   }
   const created = sorted.map((m) => time(m.record.createdAt)).filter(Number.isFinite);
