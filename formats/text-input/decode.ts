@@ -22,7 +22,7 @@ export function decodeUtf8(format: string, input: Buffer, maxBytes = MAX_DOCUMEN
     throw new FormatError(
       format,
       `byte ${offset}`,
-      `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset})`,
+      `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset}, ${byteLineColumn(input, offset)})`,
     );
   }
   return decoder.decode(input);
@@ -99,6 +99,17 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
     i += need + 1;
   }
   return bytes.length;
+}
+
+/** `line L, column C` of a byte offset (lines by LF, the column in bytes): where an editor finds a bad byte. */
+function byteLineColumn(input: Buffer, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = input.indexOf(0x0a); i !== -1 && i < offset; i = input.indexOf(0x0a, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${offset - lineStart + 1}`;
 }
 
 /** A stable id for documents that carry none of their own: the first 16 hex digits of the content's SHA-256. */
