@@ -97,3 +97,30 @@ describe('EDIFACT tokenizer', () => {
     );
   });
 });
+
+describe('EDIFACT character sets (UNB syntax identifier)', () => {
+  const interchange = (syntax: string, name: Buffer) =>
+    Buffer.concat([
+      Buffer.from(`UNB+${syntax}:3+S+R+240101:1200+1'UNH+1+DESADV:D:96A:UN'BGM+351+`),
+      name,
+      Buffer.from("+9'UNT+3+1'UNZ+1+1'"),
+    ]);
+  const bgmNumber = (input: Buffer) => readEdifact(input, 'edifact-desadv')[0]?.segments[1]?.elements[1];
+
+  it('reads UNOC bytes as ISO 8859-1 and UNOD as ISO 8859-2', () => {
+    expect(bgmNumber(interchange('UNOC', Buffer.from('K\xe4lte', 'latin1')))).toBe('Kälte');
+    expect(bgmNumber(interchange('UNOD', Buffer.from([0x50, 0xb1, 0x6b])))).toBe('Pąk');
+  });
+
+  it('keeps reading valid UTF-8 as UTF-8 whatever UNB says', () => {
+    expect(bgmNumber(interchange('UNOC', Buffer.from('Kälte')))).toBe('Kälte');
+  });
+
+  it('refuses bytes that are not UTF-8 under a UTF-8 or ASCII syntax identifier, naming it', () => {
+    for (const syntax of ['UNOW', 'UNOY', 'UNOA']) {
+      expect(() => bgmNumber(interchange(syntax, Buffer.from('K\xe4lte', 'latin1')))).toThrow(
+        new RegExp(`byte 60: invalid UTF-8 .*UNB syntax identifier "${syntax}"`),
+      );
+    }
+  });
+});

@@ -1,6 +1,6 @@
-import { decodeUtf8 } from '../text-input/decode.ts';
 import { FormatError, type ParsedDocument } from '../types.ts';
 import { readEdiDocuments } from '../x12/documents.ts';
+import { decodeInterchange } from './charset.ts';
 import { type EdifactMessage, readMessages } from './envelope.ts';
 import { readServiceStringAdvice, tokenize } from './tokenizer.ts';
 
@@ -41,7 +41,7 @@ export function parseEdifact<Tree>(input: Buffer, options: EdifactReadOptions<Tr
 }
 
 export function readEdifact(input: Buffer, format: string): EdifactMessage[] {
-  const text = decodeUtf8(format, input);
+  const text = decodeInterchange(input, format);
   const advice = readServiceStringAdvice(text, format);
   const segments = tokenize(text, advice, format);
   return readMessages(segments, advice.separators, advice.una, format);

@@ -160,6 +160,27 @@ describe('epcis-2 event types the hub does not map', () => {
   });
 });
 
+describe('epcis-2 error declarations', () => {
+  it('refuses an event that declares an earlier one erroneous, instead of reading it as a new milestone', () => {
+    const retraction = {
+      type: 'ObjectEvent',
+      eventID: 'ni:///sha-256;a1b2?ver=CBV2.0',
+      eventTime: '2024-06-03T06:00:00.000Z',
+      eventTimeZoneOffset: '+02:00',
+      epcList: ['urn:epc:id:sscc:4012345.0000000017'],
+      action: 'OBSERVE',
+      bizStep: 'shipping',
+      errorDeclaration: { declarationTime: '2024-06-04T08:00:00.000Z', reason: 'incorrect_data' },
+    };
+    const body = { type: 'EPCISDocument', schemaVersion: '2.0', epcisBody: { eventList: [retraction] } };
+    const error = refusal(Buffer.from(JSON.stringify(body)));
+    expect(error.location).toBe('/epcisBody/eventList/0/errorDeclaration');
+    expect(error.message).toMatch(
+      /event ni:\/\/\/sha-256;a1b2\?ver=CBV2.0 is declared erroneous \(reason incorrect_data\); the hub does not apply retractions/,
+    );
+  });
+});
+
 describe('epcis-2 broken input', () => {
   itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.json': /^line \d+, column \d+$/,

@@ -123,6 +123,20 @@ function bizTransactions(event: JsonObject, loc: string): BizTransactionNode[] {
   });
 }
 
+/**
+ * An event with an errorDeclaration says that the earlier event it repeats was wrong (EPCIS 2.0 §7.4.1.4). Read as an
+ * event it would be a second shipping or receipt milestone; the hub has no retraction to apply, so it is refused.
+ */
+function refuseErrorDeclaration(event: Record<string, unknown>, loc: string): never {
+  const declaration = event.errorDeclaration;
+  const reason = isObject(declaration) && typeof declaration.reason === 'string' ? declaration.reason : null;
+  const eventId = typeof event.eventID === 'string' ? ` ${event.eventID}` : '';
+  return fail(
+    ptr(loc, 'errorDeclaration'),
+    `error declaration: the event${eventId} is declared erroneous${reason ? ` (reason ${reason})` : ''}; the hub does not apply retractions, correct the shipment by hand`,
+  );
+}
+
 export function readEvent(event: unknown, loc: string): EpcisEvent {
   if (!isObject(event)) fail(loc, 'event must be an object');
   const type = event.type;
@@ -130,6 +144,7 @@ export function readEvent(event: unknown, loc: string): EpcisEvent {
     fail(ptr(loc, 'type'), `unknown event type ${shown(type)}`);
   }
   if (event.eventTime === undefined) fail(loc, 'missing eventTime');
+  if (event.errorDeclaration !== undefined) refuseErrorDeclaration(event, loc);
   const eventTime = timestamp(event.eventTime, ptr(loc, 'eventTime'));
   const offset = optionalString(event, 'eventTimeZoneOffset', loc);
   if (offset !== null && !/^[+-]\d{2}:\d{2}$/.test(offset))

@@ -65,6 +65,15 @@ describe('hubspot-contact reader', () => {
   });
 });
 
+describe('hubspot-contact association changes', () => {
+  it('reads a real associationChange (fromObjectId / toObjectId, no objectId) beside the creation it came with', () => {
+    const doc = one('creation-with-association.json');
+    expect(doc.tree.contacts.map((c) => [c.objectId, c.events.map((e) => e.action)])).toEqual([
+      ['5101', ['creation', 'associationChange']],
+    ]);
+  });
+});
+
 describe('hubspot-contact broken input', () => {
   itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.json': /^line \d+, column \d+$/,

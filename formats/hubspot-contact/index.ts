@@ -64,9 +64,13 @@ function readEvent(
   if (merged !== undefined && !Array.isArray(merged))
     fail(ptr(loc, 'mergedObjectIds'), 'mergedObjectIds must be an array');
   const count = event.numberOfPropertiesMoved;
+  // An associationChange names its two ends, fromObjectId (the contact of a contact.* subscription) and toObjectId,
+  // and no objectId.
+  const objectKey =
+    action === 'associationChange' && event.objectId === undefined ? 'fromObjectId' : 'objectId';
   return {
     $loc: loc,
-    objectId: id(event.objectId, ptr(loc, 'objectId'), true) as string,
+    objectId: id(event[objectKey], ptr(loc, objectKey), true) as string,
     portalId: id(event.portalId, ptr(loc, 'portalId'), true) as string,
     appId: id(event.appId, ptr(loc, 'appId'), false),
     ms: ms as number,

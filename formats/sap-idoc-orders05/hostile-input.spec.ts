@@ -83,3 +83,27 @@ describe('sap-idoc-orders05 reader: character references', () => {
     expect(error.message).toMatch(message);
   });
 });
+
+describe('sap-idoc-orders05 reader: declared encodings', () => {
+  const soldToName = (bytes: Buffer) =>
+    reader.parse(bytes)[0]?.tree.partners.find((p) => p.role === 'soldTo')?.NAME1;
+
+  it('reads a windows-1252 file as windows-1252 (€ is 0x80 there)', () => {
+    const xml = idoc({ name: 'Müller € GmbH' }).replace('encoding="UTF-8"', 'encoding="windows-1252"');
+    expect(
+      soldToName(Buffer.from(new Uint8Array([...xml].map((c) => (c === '€' ? 0x80 : c.charCodeAt(0)))))),
+    ).toBe('Müller € GmbH');
+  });
+
+  it('reads UTF-16 with a byte-order mark, little- and big-endian', () => {
+    const xml = idoc({ name: 'Müller GmbH' }).replace('encoding="UTF-8"', 'encoding="UTF-16"');
+    const le = Buffer.from(`\ufeff${xml}`, 'utf16le');
+    expect(soldToName(le)).toBe('Müller GmbH');
+    expect(soldToName(Buffer.from(le).swap16())).toBe('Müller GmbH');
+  });
+
+  it('refuses an encoding it does not know, naming it', () => {
+    const xml = idoc().replace('encoding="UTF-8"', 'encoding="EBCDIC-XYZ"');
+    expect(refusal(xml).message).toMatch(/character set "EBCDIC-XYZ" is not supported/);
+  });
+});

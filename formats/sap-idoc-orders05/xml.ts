@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { decodeUtf8, lineColumn, refuseOversized } from '../text-input/decode.ts';
+import { decodeCharset, lineColumn, refuseOversized } from '../text-input/decode.ts';
 import { FormatError } from '../types.ts';
 
 /** An XML element read as an IDoc segment: its leaf children are fields, the others segments. */
@@ -126,13 +126,18 @@ function tagEnd(text: string, from: number): number {
   return -1;
 }
 
+/**
+ * The text in the encoding the file declares: a UTF-16 byte-order mark (SAP's XML port can write UTF-16), else the
+ * XML declaration's `encoding` (ISO-8859-1, windows-1252, …), else UTF-8 (XML 1.0 §4.3.3).
+ */
 function decodeXmlText(format: string, input: Buffer): string {
-  const head = input.subarray(0, 200).toString('latin1');
-  const declared = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(head)?.[1]?.toLowerCase();
   // fast-xml-parser reads 3 to 6 MB/s: the one document limit keeps any input under the 10 s budget.
   refuseOversized(format, input);
-  if (declared === 'iso-8859-1' || declared === 'latin1') return input.toString('latin1');
-  return decodeUtf8(format, input);
+  if (input[0] === 0xff && input[1] === 0xfe) return decodeCharset(format, input, 'utf-16le');
+  if (input[0] === 0xfe && input[1] === 0xff) return decodeCharset(format, input, 'utf-16be');
+  const head = input.subarray(0, 200).toString('latin1');
+  const declared = /^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(head)?.[1];
+  return decodeCharset(format, input, declared);
 }
 
 function elementName(node: OrderedNode): string | undefined {

@@ -22,11 +22,41 @@ export function decodeUtf8(format: string, input: Buffer, maxBytes = MAX_DOCUMEN
     throw new FormatError(
       format,
       `byte ${offset}`,
-      `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset})`,
+      `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset}, ${byteLineColumn(input, offset)})`,
     );
   }
   return decoder.decode(input);
 }
+
+/**
+ * Decodes a document in the character set its envelope declares (an XML declaration, an EDIFACT syntax identifier).
+ * UTF-8 (or no label) is read strictly; ISO-8859-1 byte for byte (the WHATWG decoder would read it as
+ * windows-1252); any other WHATWG label (windows-1252, iso-8859-2, utf-16le, …) through TextDecoder. A label the
+ * runtime does not know, or bytes its decoder refuses, are a FormatError naming the label.
+ */
+export function decodeCharset(format: string, input: Buffer, charset: string | undefined): string {
+  const label = charset?.trim().toLowerCase();
+  if (label === undefined || label === 'utf-8' || label === 'utf8') return decodeUtf8(format, input);
+  refuseOversized(format, input);
+  if (LATIN1.has(label)) return input.toString('latin1');
+  let decoder: InstanceType<typeof TextDecoder>;
+  try {
+    decoder = new TextDecoder(label, { fatal: true });
+  } catch {
+    throw new FormatError(format, 'byte 0', `character set ${JSON.stringify(charset)} is not supported`);
+  }
+  try {
+    return decoder.decode(input);
+  } catch {
+    throw new FormatError(
+      format,
+      'document',
+      `the bytes are not valid ${decoder.encoding}, the declared character set`,
+    );
+  }
+}
+
+const LATIN1 = new Set(['iso-8859-1', 'iso8859-1', 'iso_8859-1', 'latin1', 'l1']);
 
 /** Refuses a document over the limit before anything reads it. */
 export function refuseOversized(format: string, input: Buffer, maxBytes = MAX_DOCUMENT_BYTES): void {
@@ -69,6 +99,17 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
     i += need + 1;
   }
   return bytes.length;
+}
+
+/** `line L, column C` of a byte offset (lines by LF, the column in bytes): where an editor finds a bad byte. */
+function byteLineColumn(input: Buffer, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = input.indexOf(0x0a); i !== -1 && i < offset; i = input.indexOf(0x0a, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${offset - lineStart + 1}`;
 }
 
 /** A stable id for documents that carry none of their own: the first 16 hex digits of the content's SHA-256. */

@@ -50,6 +50,13 @@ describe('X12 tokenizer variants', () => {
     expect(() => readX12(bytes, 'x12-856')).toThrow(/byte 50: invalid UTF-8/);
   });
 
+  it('names the line and column of invalid UTF-8, where an editor finds it', () => {
+    const latin1 = Buffer.from('ISA*00*\nN1*ST*M\xdcLLER~\n', 'latin1');
+    expect(() => readX12(latin1, 'x12-850')).toThrow(
+      /invalid UTF-8 \(byte 0xdc at offset 15, line 2, column 8\)/,
+    );
+  });
+
   it('refuses a file that is not X12 and a lying GE count, with locations', () => {
     expect(() => readX12(Buffer.from('UNB+UNOC:3'), 'x12-856')).toThrow(FormatError);
     const error = (() => {

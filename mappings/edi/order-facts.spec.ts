@@ -22,6 +22,14 @@ async function orders(input: string, format = 'x12-850'): Promise<Json[]> {
 }
 
 describe('X12 850 facts on the canonical order', () => {
+  it("PO1 buyer catalog number (CB) and purchaser item code (PI) identify the item as the buyer's", async () => {
+    const [o] = await orders('po1-buyer-catalog-numbers.edi');
+    expect(o.lines.map((l: Json) => [l.item.buyerItemId, l.item.sellerItemId])).toEqual([
+      ['1234-123456', null],
+      ['PUR-8812', 'V-2002'],
+    ]);
+  });
+
   it('amt-ctt-td5-routing: the stated total, other AMTs, CTT counts, header and line TD5', async () => {
     const [o] = await orders('amt-ctt-td5-routing.edi');
     // AMT TT (total transaction amount) is the order total as sent: SalesOrder.totalAmount, not recomputed

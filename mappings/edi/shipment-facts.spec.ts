@@ -22,6 +22,14 @@ const asn = (name: string) =>
   shipments('x12-856', 'edi/x12-856.to-canonical.yaml', `formats/x12-856/fixtures/${name}`);
 
 describe('X12 856 facts on the canonical shipment', () => {
+  it("LIN buyer catalog number (CB) and purchaser item code (PI) identify the item as the buyer's", async () => {
+    const [s] = await asn('lin-buyer-catalog-numbers.edi');
+    expect(s.lines.map((l: Json) => [l.item.buyerItemId, l.item.sellerItemId])).toEqual([
+      ['1234-123456', null],
+      ['PUR-8812', 'V-2002'],
+    ]);
+  });
+
   it('retail ASN (S → O → T → P → I): equipment, seals, lading, weights, volume, FOB, REFs, stores, styles, ordered quantity', async () => {
     const [s] = await asn('retail-equipment-fob-stores-styles.edi');
     // TD3 equipment / trailer number, TD309 and REF SN seal numbers
