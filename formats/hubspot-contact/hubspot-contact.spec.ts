@@ -74,11 +74,36 @@ describe('hubspot-contact association changes', () => {
   });
 });
 
+describe('hubspot-contact batches with other subscriptions', () => {
+  it("reads the contact events of a batch that holds other objects' events, and names those", () => {
+    // One target URL receives every subscription of the app: a company deletion and a deal change come along.
+    const doc = one('mixed-subscriptions.json');
+    expect(doc.tree.contacts.map((c) => [c.objectId, c.events.map((e) => e.action)])).toEqual([
+      ['5103', ['creation', 'propertyChange']],
+    ]);
+    expect(doc.tree.otherEvents).toEqual([
+      { $loc: '/0', subscriptionType: 'company.deletion', objectId: '5102' },
+      { $loc: '/3', subscriptionType: 'deal.propertyChange', objectId: '9001' },
+    ]);
+  });
+
+  it('reads a batch of other events only as no contacts, not as broken', () => {
+    const [doc] = reader.parse(
+      Buffer.from(
+        '[{"eventId":1,"subscriptionId":2,"portalId":62515,"occurredAt":1710236500000,"subscriptionType":"contact.someFutureAction","objectId":5}]',
+      ),
+    );
+    expect(doc!.tree.contacts).toEqual([]);
+    expect(doc!.tree.otherEvents).toEqual([
+      { $loc: '/0', subscriptionType: 'contact.someFutureAction', objectId: '5' },
+    ]);
+  });
+});
+
 describe('hubspot-contact broken input', () => {
   itRefusesBrokenFixtures(reader, fixtures, {
     'truncated.json': /^line \d+, column \d+$/,
     'invalid-utf8.json': /^byte 158$/,
-    'not-a-contact-subscription.json': /^\/0\/subscriptionType$/,
     'non-numeric-object-id.json': /^\/0\/objectId$/,
     'wrong-structure.json': /^\/subscriptionType$/,
     'property-change-without-name.json': /^\/0\/propertyName$/,

@@ -97,7 +97,40 @@ export function parseHubspotContact(input: Buffer): ParsedDocument<HubspotContac
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
   const list = Array.isArray(root) ? root : [root];
   if (list.length === 0) fail('', 'empty webhook batch');
-  const events = list.map((e, i) => readEvent(e, Array.isArray(root) ? ptr('', i) : ''));
+  const at = (i: number) => (Array.isArray(root) ? ptr('', i) : '');
+  // HubSpot posts all of an app's subscriptions to one URL: another object's events (and contact subscriptions
+  // this reader does not know, such as one HubSpot adds later) are set apart, not refused with the batch.
+  const otherEvents: HubspotContactTree['otherEvents'] = [];
+  const events = list.flatMap((e, i) => {
+    const type = isObject(e) ? e.subscriptionType : undefined;
+    const [object, action] = typeof type === 'string' ? type.split('.', 2) : [];
+    if (typeof type === 'string' && !(object === 'contact' && ACTIONS.has(action as ContactAction))) {
+      const objectId = (e as Record<string, unknown>).objectId;
+      otherEvents.push({
+        $loc: at(i),
+        subscriptionType: type,
+        objectId: typeof objectId === 'number' || typeof objectId === 'string' ? String(objectId) : null,
+      });
+      return [];
+    }
+    return [readEvent(e, at(i))];
+  });
+  if (events.length === 0)
+    return [
+      {
+        format: FORMAT,
+        kind: 'contact',
+        id: String((list[0] as Record<string, unknown>).eventId ?? 'batch'),
+        source: `hubspot/portal/${String((list[0] as Record<string, unknown>).portalId ?? '')}`,
+        tree: {
+          $loc: '',
+          portalId: String((list[0] as Record<string, unknown>).portalId ?? ''),
+          appId: null,
+          contacts: [],
+          otherEvents,
+        },
+      },
+    ];
   const portalId = events[0]!.portalId;
   const other = events.find((e) => e.portalId !== portalId);
   if (other) fail(ptr(other.$loc, 'portalId'), `batch mixes portals ${portalId} and ${other.portalId}`);
@@ -122,7 +155,7 @@ export function parseHubspotContact(input: Buffer): ParsedDocument<HubspotContac
       kind: 'contact',
       id: first === last ? first.eventId : `${first.eventId}..${last.eventId}`,
       source: `hubspot/portal/${portalId}`,
-      tree: { $loc: '', portalId, appId: first.appId, contacts: [...contacts.values()] },
+      tree: { $loc: '', portalId, appId: first.appId, contacts: [...contacts.values()], otherEvents },
     },
   ];
 }

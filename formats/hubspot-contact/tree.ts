@@ -42,4 +42,9 @@ export interface HubspotContactTree {
   appId: string | null;
   /** One entry per contact, ordered by its first event. */
   contacts: ContactChanges[];
+  /**
+   * Events of other objects' subscriptions in the batch (`company.creation`, `deal.propertyChange`…): HubSpot posts
+   * every subscription of an app to one target URL, so a contact batch may hold them. Not read; named here.
+   */
+  otherEvents: Array<{ $loc: string; subscriptionType: string; objectId: string | null }>;
 }
