@@ -14,8 +14,11 @@
 // --processes N runs order-to-delivery in N orchestrator processes sharing the database and the router group (each its
 // own DBOS executor id; tests/orchestrator-worker.ts), the driver, responders and baselines in this one; CPU counts
 // them all. --partitions sets the order and shipment topics' partitions (3; use at least 3 × N with N processes).
+// --unprepared runs DBOS as before 2026-12-03: its statements sent unnamed, parsed and planned every time, instead of
+// prepared once per connection of the orchestrator's pool (orchestrator/system-pool.ts), for figures comparable with
+// earlier ones.
 // Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10
-//   --processes 1 --partitions 3 --json]
+//   --processes 1 --partitions 3 --unprepared --json]
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -62,6 +65,7 @@ const { values: args } = parseArgs({
     'db-pool': { type: 'string', default: '10' },
     processes: { type: 'string', default: '1' },
     partitions: { type: 'string', default: '3' },
+    unprepared: { type: 'boolean' },
   },
 });
 const TOTAL = Number(args.workflows);
@@ -199,6 +203,7 @@ const config = {
   routerConsumers: ROUTER_CONSUMERS,
   routerConcurrency: ROUTER_CONCURRENCY,
   databasePoolSize: Number(args['db-pool']),
+  databasePreparedStatements: !args.unprepared,
   sapUrl: sap.sim.url,
 };
 // With --processes N this one runs no router (its DBOS runs the bare baseline); the workers route and run the instances.
@@ -337,6 +342,8 @@ try {
     pgTransactionsPerWorkflow: { bare: barePg, orderToDelivery: o2dPg },
     orderToDeliverySteps: o2dSteps,
     orderToDeliveryExecutors: o2dExecutors,
+    /** The machine's 1, 5 and 15 minute load averages at the end of the run (2 cores: above 2 means CPU queueing). */
+    loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     target: o2dRun && {
       workflowsPerSecond: 150,
       p99Ms: 2000,
@@ -382,6 +389,7 @@ try {
         pgLine('order-to-delivery', report.pgTransactionsPerWorkflow.orderToDelivery),
         o2dExecutors && `  order-to-delivery instances per executor: ${JSON.stringify(o2dExecutors)}`,
         ...stepLines,
+        `  load average at the end: ${report.loadAverage}`,
         report.target && `  target ≥ 150 workflows/s and p99 ≤ 2 s: ${report.target.met ? 'met' : 'not met'}`,
         '',
       ]

@@ -66,6 +66,14 @@ export const orchestratorConfigSchema = z.object({
       "Connections of DBOS's pool to the orchestrator database: every step, state event, receive and hand-over " +
         'takes one for its queries (half of them at most for the receives waiting).',
     ),
+  databasePreparedStatements: z
+    .boolean()
+    .default(true)
+    .describe(
+      "DBOS's parameterised statements prepared once per connection of its pool (planned once, not at every step); " +
+        'false sends them unnamed, as DBOS does by itself (parsed and planned each time: about twice the ' +
+        'PostgreSQL CPU per workflow).',
+    ),
   heartbeatMs: ms('How often an instance writes its heartbeat.', 2000),
   deadAfterMs: ms(
     'An instance whose heartbeat is older than this is dead: a live one resumes its pending workflows.',

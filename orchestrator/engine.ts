@@ -13,6 +13,7 @@ import { startEventRouter, startInstance } from './router.ts';
 import { bindDeps, type OrchestratorDeps, type StepRetry } from './runtime.ts';
 import type { InstanceState } from './saga.ts';
 import { ORCHESTRATOR_DDL } from './schema.ts';
+import { createSystemPool } from './system-pool.ts';
 import { Executors } from './takeover.ts';
 
 export interface StartOptions {
@@ -33,6 +34,8 @@ export interface Orchestrator {
   readonly executors: Executors;
   /** The orchestrator database (for its own tables; DBOS's are in schema `dbos`). */
   readonly pool: pg.Pool;
+  /** DBOS's pool on the same database (system-pool.ts). */
+  readonly systemPool: pg.Pool;
   /** Starts the newest version of `type` with a given id (idempotent: an existing id is left alone). */
   start(type: string, workflowId: string, input: unknown): Promise<void>;
   /** The workflow's result, waiting at most `timeoutMs` for the instance to exist and finish. */
@@ -147,9 +150,19 @@ export async function startOrchestrator(
   });
 
   const definitions = new DefinitionSet(options.definitions);
+  const systemDatabaseUrl = withIdleTransactionTimeout(url);
+  // DBOS's pool, made here so that its statements are prepared (system-pool.ts); DBOS leaves a given pool open.
+  const systemPool = createSystemPool({
+    url: systemDatabaseUrl,
+    size: config.databasePoolSize,
+    applicationName: `dbos_transact_${config.executorId}_${config.applicationVersion}`,
+    prepared: config.databasePreparedStatements,
+    onError: (error) => log.warn({ error: errorMessage(error) }, 'DBOS pool connection failed'),
+  });
   DBOS.setConfig({
     name: 'eai-orchestrator',
-    systemDatabaseUrl: withIdleTransactionTimeout(url),
+    systemDatabaseUrl,
+    systemDatabasePool: systemPool,
     systemDatabasePoolSize: config.databasePoolSize,
     applicationVersion: config.applicationVersion,
     executorID: config.executorId,
@@ -162,6 +175,7 @@ export async function startOrchestrator(
     });
   } catch (error) {
     await executors.releaseLive();
+    await systemPool.end().catch(() => undefined);
     await pool.end().catch(() => undefined);
     throw error;
   }
@@ -213,6 +227,7 @@ export async function startOrchestrator(
     bus,
     executors,
     pool,
+    systemPool,
     async start(type, workflowId, workflowInput) {
       const definition = definitions.latest(type);
       if (!definition) throw new Error(`no workflow type ${type}`);
@@ -241,6 +256,7 @@ export async function startOrchestrator(
       executors.stop();
       await router?.stop();
       await DBOS.shutdown();
+      await systemPool.end();
       bindDeps(undefined);
       await Promise.allSettled([publisher.close(), producer.disconnect()]);
       await executors.releaseLive();

@@ -414,6 +414,19 @@ describe('order to delivery, instant responders on the bus', () => {
     expect((await DBOS.getWorkflowStatus(id))?.status).toBe('PENDING');
   });
 
+  it("DBOS runs on the orchestrator's pool, its statements prepared (planned once per connection)", async () => {
+    await run(unique('sap:prepared'));
+    const client = await orchestrator.systemPool.connect();
+    try {
+      const { rows } = await client.query<{ statement: string }>(
+        'select statement from pg_prepared_statements',
+      );
+      expect(rows.some((r) => r.statement.includes('workflow_status'))).toBe(true);
+    } finally {
+      client.release();
+    }
+  });
+
   it('lists its definitions with name, version and a Mermaid graph', () => {
     const [definition] = orchestrator.definitions.list();
     expect(definition).toMatchObject({ type: 'order-to-delivery', version: 1, name: 'order-to-delivery@1' });
