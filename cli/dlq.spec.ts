@@ -30,6 +30,9 @@ describe('eai dlq without Kafka', () => {
     }
     const down = await runEai(['dlq', 'ls', '--json'], { env });
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/^eai: cannot reach Kafka at 127\.0\.0\.1:\d+ .*is the stack up\?.*\n$/);
+    // --json: the one line is JSON.
+    expect(JSON.parse(down.stderr).errors[0].message).toMatch(
+      /^cannot reach Kafka at 127\.0\.0\.1:\d+ .*is the stack up\?/,
+    );
   });
 });

@@ -23,3 +23,20 @@ describe('cli/eai.js checks the Node version itself (package.json has no engines
     expect(result.stdout).toMatch(/^Usage: eai/);
   });
 });
+
+describe('eai errors', () => {
+  it('one line, never a stack trace; with --json that line is JSON', async () => {
+    const plain = await runEai(['mdm', 'load', 'not a system!', '--input', 'x.jsonl']);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toBe('eai: system must be a name like sap or edi:ACME, got "not a system!"\n');
+    const json = await runEai(['mdm', 'load', 'not a system!', '--input', 'x.jsonl', '--json']);
+    expect(json.code).toBe(1);
+    expect(json.stdout).toBe('');
+    expect(json.stderr.split('\n')).toHaveLength(2);
+    expect(JSON.parse(json.stderr)).toEqual({
+      errors: [
+        { error: 'ConfigError', message: 'system must be a name like sap or edi:ACME, got "not a system!"' },
+      ],
+    });
+  });
+});

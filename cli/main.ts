@@ -18,8 +18,15 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     // One line, never a stack trace; then exit at once: a client socket left open (a broker that accepted the
     // connection but never answered) must not hold the process until its own timeout.
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`eai: ${message.split('\n').join(' ')}\n`);
+    // With --json the line is JSON too, in the shape `eai map --json` reports its errors, so a script that
+    // parses the output reads a failure the same way.
+    const message = (error instanceof Error ? error.message : String(error)).split('\n').join(' ');
+    const kind = error instanceof Error ? error.name : 'Error';
+    process.stderr.write(
+      argv.includes('--json')
+        ? `${JSON.stringify({ errors: [{ error: kind, message }] })}\n`
+        : `eai: ${message}\n`,
+    );
     process.exit(1);
   }
 }
