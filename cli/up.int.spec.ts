@@ -21,17 +21,23 @@ describe('eai up (the README first command, on the configured stack)', () => {
     const stack = testStack();
     const port = await freePort();
     const adminToken = newToken();
-    const hub = spawn(process.execPath, ['cli/eai.js', 'up', '--json', '--port', String(port)], {
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: stack.brokers,
-        SCHEMA_REGISTRY_URL: stack.registryUrl,
-        DATABASE_URL: stack.databaseUrl,
-        EAI_LOG_LEVEL: 'warn',
-        EAI_ADMIN_TOKEN: adminToken,
+    // A connect group of its own: connectors other tests deployed to the default group on this stack stay theirs.
+    const group = `eai-up-spec-${port}`;
+    const hub = spawn(
+      process.execPath,
+      ['cli/eai.js', 'up', '--json', '--port', String(port), '--group', group],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: stack.brokers,
+          SCHEMA_REGISTRY_URL: stack.registryUrl,
+          DATABASE_URL: stack.databaseUrl,
+          EAI_LOG_LEVEL: 'warn',
+          EAI_ADMIN_TOKEN: adminToken,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    );
     const exited = new Promise<number | null>((resolve) => hub.on('exit', (code) => resolve(code)));
     try {
       let stdout = '';
@@ -40,7 +46,15 @@ describe('eai up (the README first command, on the configured stack)', () => {
       });
       const deadline = Date.now() + 45_000;
       let endpoints:
-        | { health?: string; liveness?: string; metrics?: string; openapi?: string; brokers?: string }
+        | {
+            health?: string;
+            liveness?: string;
+            metrics?: string;
+            openapi?: string;
+            brokers?: string;
+            group?: string;
+            connectors?: number;
+          }
         | undefined;
       while (!endpoints && Date.now() < deadline) {
         const line = stdout.split('\n').find((l) => l.includes('"health"'));
@@ -49,6 +63,7 @@ describe('eai up (the README first command, on the configured stack)', () => {
       }
       expect(endpoints, `eai up printed: ${stdout}`).toBeDefined();
       expect(endpoints!.brokers).toBe(stack.brokers);
+      expect(endpoints).toMatchObject({ group, connectors: 0 });
       expect(endpoints!.health).toBe(`http://127.0.0.1:${port}/health/ready`);
 
       const ready = await fetch(endpoints!.health!);

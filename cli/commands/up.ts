@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_CONNECT_GROUP } from '../../bus/index.ts';
 import { builtinPlugins, loadDeployment } from '../../connectors/index.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
 import { loadMdmConfig } from '../../masterdata/index.ts';
@@ -32,6 +34,11 @@ export function registerUpCommand(program: Command): void {
       'also run customer master data: match canonical.customer, /customers and /sync/health (optional YAML config as for eai mdm)',
       process.env.EAI_MASTERDATA,
     )
+    .option(
+      '--group <name>',
+      'connect group: hubs of one group share its connectors (and the ones deployed to it earlier); another group runs its own',
+      process.env.EAI_CONNECT_GROUP ?? DEFAULT_CONNECT_GROUP,
+    )
     .option('--mdm-schema <name>', 'PostgreSQL schema of the master data', 'mdm')
     .option(
       '--orchestrator',
@@ -48,6 +55,7 @@ export function registerUpCommand(program: Command): void {
         deploy?: string;
         masterdata?: string | boolean;
         mdmSchema: string;
+        group: string;
         json?: boolean;
         orchestrator?: boolean;
         executorId?: string;
@@ -61,6 +69,10 @@ export function registerUpCommand(program: Command): void {
         });
         // A wrong connector file or master data config is named before anything starts.
         if (options.deploy) loadDeployment(options.deploy, new Map(builtinPlugins.map((p) => [p.type, p])));
+        if (!/^[A-Za-z0-9._-]+$/.test(options.group))
+          throw new ConfigError(
+            `--group must be a Kafka group name (letters, digits, . _ -), got "${options.group}"`,
+          );
         const masterdata =
           options.masterdata && options.masterdata !== 'false' && options.masterdata !== '0'
             ? {
@@ -76,6 +88,7 @@ export function registerUpCommand(program: Command): void {
         const hub = await startHub({
           ...stack,
           deployDir: options.deploy,
+          group: options.group,
           tokens,
           logger: log,
           port: options.port,
@@ -94,6 +107,7 @@ export function registerUpCommand(program: Command): void {
           liveness: `${hub.url}/health/live`,
           metrics: `${hub.url}/metrics`,
           openapi: `${hub.url}/openapi.json`,
+          group: options.group,
           connectors: hub.runtime.names().length,
           // Connectors of this connect group that the folder does not hold: deployed earlier from another folder
           // or over the API; they run here too, as Kafka Connect's cluster keeps what it was given.
