@@ -17,8 +17,11 @@
 // --unprepared runs DBOS as before 2026-12-03: its statements sent unnamed, parsed and planned every time, instead of
 // prepared once per connection of the orchestrator's pool (orchestrator/system-pool.ts), for figures comparable with
 // earlier ones.
+// --o2d-version 1 runs order-to-delivery's version 1 (every figure before 2026-12-03's fifth round); by default new
+// instances start on the latest version (3: the approved credit check in the confirm-and-despatch checkpoint, one
+// checkpointed operation fewer), as a deployment starts them.
 // Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10
-//   --processes 1 --partitions 3 --unprepared --json]
+//   --processes 1 --partitions 3 --unprepared --o2d-version 1 --json]
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -29,7 +32,11 @@ import { pino } from 'pino';
 import { createBus } from '../bus/index.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { startOrchestrator } from '../orchestrator/index.ts';
-import { orderToDeliveryV1, workflowIdOf } from '../orchestrator/workflows/order-to-delivery/index.ts';
+import {
+  orderToDeliveryDefinitions,
+  orderToDeliveryV1,
+  workflowIdOf,
+} from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { startInstantResponders } from '../orchestrator/workflows/order-to-delivery/instant-responders.ts';
 import {
   provisionTestTopics,
@@ -66,6 +73,7 @@ const { values: args } = parseArgs({
     processes: { type: 'string', default: '1' },
     partitions: { type: 'string', default: '3' },
     unprepared: { type: 'boolean' },
+    'o2d-version': { type: 'string', default: 'latest' },
   },
 });
 const TOTAL = Number(args.workflows);
@@ -73,6 +81,8 @@ const IN_FLIGHT = Number(args.inflight);
 const WARMUP = Number(args.warmup);
 const PROCESSES = Number(args.processes);
 const PARTITIONS = Number(args.partitions);
+const O2D_VERSIONS = args['o2d-version'] === '1' ? 'v1' : 'all';
+if (!['1', 'latest'].includes(args['o2d-version']!)) throw new Error('--o2d-version: 1 or latest');
 const only = new Set(args.only!.split(',').map((s) => s.trim()));
 for (const name of only) {
   if (!CONTENDERS.includes(name as Contender)) {
@@ -208,7 +218,7 @@ const config = {
 };
 // With --processes N this one runs no router (its DBOS runs the bare baseline); the workers route and run the instances.
 const orchestrator = await startOrchestrator(config, {
-  definitions: [orderToDeliveryV1(topics)],
+  definitions: O2D_VERSIONS === 'v1' ? [orderToDeliveryV1(topics)] : orderToDeliveryDefinitions(topics),
   logger,
   router: PROCESSES === 1,
   // Completion is told by the workflow as it ends, so the driver does not poll PostgreSQL.
@@ -226,6 +236,7 @@ if (PROCESSES > 1) {
       workerId: `w${k}`,
       config: { ...config, executorId: `bench-${run}-w${k}` },
       topics,
+      versions: O2D_VERSIONS,
       router: true,
       reportFinished: true,
     };
@@ -378,7 +389,7 @@ try {
       n === undefined ? undefined : `  PostgreSQL transactions per workflow, ${label}: ${n}`;
     process.stdout.write(
       [
-        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es)`,
+        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es), order-to-delivery ${O2D_VERSIONS === 'v1' ? 'v1' : 'latest'}`,
         row('bare DBOS, six instant steps', bareRun),
         row('plain Kafka request → reply (same hops)', kafkaRun),
         row('order-to-delivery, instant responders (bus)', o2dRun),

@@ -10,6 +10,7 @@ import { startOrchestrator } from '../orchestrator/index.ts';
 import {
   type OrderInput,
   type OrderToDeliveryTopics,
+  orderToDeliveryDefinitions,
   orderToDeliveryV1,
   workflowIdOf,
 } from '../orchestrator/workflows/order-to-delivery/index.ts';
@@ -20,6 +21,8 @@ export interface OrchestratorWorkerSpec {
   config: OrchestratorConfigInput;
   topics: OrderToDeliveryTopics;
   orders?: Array<{ orderId: string; kunnr: string }>;
+  /** The definitions it ships: version 1 only (default), or every version, new instances on the latest. */
+  versions?: 'v1' | 'all';
   /** Run the event router (default false). */
   router?: boolean;
   /** Print `{"finished":"<workflow id>","outcome":...}` on stdout as each instance of this process ends (benchmarks). */
@@ -30,7 +33,8 @@ quietKnownWarnings();
 const spec = JSON.parse(process.argv[2] ?? '') as OrchestratorWorkerSpec;
 const startMs = Date.now();
 const orchestrator = await startOrchestrator(spec.config, {
-  definitions: [orderToDeliveryV1(spec.topics)],
+  definitions:
+    spec.versions === 'all' ? orderToDeliveryDefinitions(spec.topics) : [orderToDeliveryV1(spec.topics)],
   router: spec.router ?? false,
   ...(spec.reportFinished
     ? {
