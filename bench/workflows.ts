@@ -17,9 +17,10 @@
 // --unprepared runs DBOS as before 2026-12-03: its statements sent unnamed, parsed and planned every time, instead of
 // prepared once per connection of the orchestrator's pool (orchestrator/system-pool.ts), for figures comparable with
 // earlier ones.
-// --o2d-version 1 runs order-to-delivery's version 1 (every figure before 2026-12-03's fifth round); by default new
-// instances start on the latest version (3: the approved credit check in the confirm-and-despatch checkpoint, one
-// checkpointed operation fewer), as a deployment starts them.
+// --o2d-version N ships order-to-delivery's versions 1 to N, so new instances start on version N: 1 (every figure
+// before 2026-12-03's fifth round), 2 (the ERP also gets SHIPPED: one step more), 3 (version 2 with the approved
+// credit check in the confirm-and-despatch checkpoint: one checkpointed operation fewer than 2); by default the
+// latest, as a deployment ships them.
 // Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10
 //   --processes 1 --partitions 3 --unprepared --o2d-version 1 --json]
 
@@ -34,7 +35,6 @@ import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { startOrchestrator } from '../orchestrator/index.ts';
 import {
   orderToDeliveryDefinitions,
-  orderToDeliveryV1,
   workflowIdOf,
 } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { startInstantResponders } from '../orchestrator/workflows/order-to-delivery/instant-responders.ts';
@@ -81,8 +81,11 @@ const IN_FLIGHT = Number(args.inflight);
 const WARMUP = Number(args.warmup);
 const PROCESSES = Number(args.processes);
 const PARTITIONS = Number(args.partitions);
-const O2D_VERSIONS = args['o2d-version'] === '1' ? 'v1' : 'all';
-if (!['1', 'latest'].includes(args['o2d-version']!)) throw new Error('--o2d-version: 1 or latest');
+const O2D_LATEST = orderToDeliveryDefinitions().length;
+const O2D_VERSION = args['o2d-version'] === 'latest' ? O2D_LATEST : Number(args['o2d-version']);
+if (!(Number.isInteger(O2D_VERSION) && O2D_VERSION >= 1 && O2D_VERSION <= O2D_LATEST)) {
+  throw new Error(`--o2d-version: 1 to ${O2D_LATEST}, or latest`);
+}
 const only = new Set(args.only!.split(',').map((s) => s.trim()));
 for (const name of only) {
   if (!CONTENDERS.includes(name as Contender)) {
@@ -218,7 +221,7 @@ const config = {
 };
 // With --processes N this one runs no router (its DBOS runs the bare baseline); the workers route and run the instances.
 const orchestrator = await startOrchestrator(config, {
-  definitions: O2D_VERSIONS === 'v1' ? [orderToDeliveryV1(topics)] : orderToDeliveryDefinitions(topics),
+  definitions: orderToDeliveryDefinitions(topics).slice(0, O2D_VERSION),
   logger,
   router: PROCESSES === 1,
   // Completion is told by the workflow as it ends, so the driver does not poll PostgreSQL.
@@ -236,7 +239,7 @@ if (PROCESSES > 1) {
       workerId: `w${k}`,
       config: { ...config, executorId: `bench-${run}-w${k}` },
       topics,
-      versions: O2D_VERSIONS,
+      version: O2D_VERSION,
       router: true,
       reportFinished: true,
     };
@@ -389,7 +392,7 @@ try {
       n === undefined ? undefined : `  PostgreSQL transactions per workflow, ${label}: ${n}`;
     process.stdout.write(
       [
-        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es), order-to-delivery ${O2D_VERSIONS === 'v1' ? 'v1' : 'latest'}`,
+        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es), order-to-delivery v${O2D_VERSION}`,
         row('bare DBOS, six instant steps', bareRun),
         row('plain Kafka request → reply (same hops)', kafkaRun),
         row('order-to-delivery, instant responders (bus)', o2dRun),

@@ -11,7 +11,6 @@ import {
   type OrderInput,
   type OrderToDeliveryTopics,
   orderToDeliveryDefinitions,
-  orderToDeliveryV1,
   workflowIdOf,
 } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { salesOrderEvent } from '../orchestrator/workflows/order-to-delivery/test-support.ts';
@@ -21,8 +20,8 @@ export interface OrchestratorWorkerSpec {
   config: OrchestratorConfigInput;
   topics: OrderToDeliveryTopics;
   orders?: Array<{ orderId: string; kunnr: string }>;
-  /** The definitions it ships: version 1 only (default), or every version, new instances on the latest. */
-  versions?: 'v1' | 'all';
+  /** The order-to-delivery versions it ships: 1 to this one (default 1), new instances on it. */
+  version?: number;
   /** Run the event router (default false). */
   router?: boolean;
   /** Print `{"finished":"<workflow id>","outcome":...}` on stdout as each instance of this process ends (benchmarks). */
@@ -33,8 +32,7 @@ quietKnownWarnings();
 const spec = JSON.parse(process.argv[2] ?? '') as OrchestratorWorkerSpec;
 const startMs = Date.now();
 const orchestrator = await startOrchestrator(spec.config, {
-  definitions:
-    spec.versions === 'all' ? orderToDeliveryDefinitions(spec.topics) : [orderToDeliveryV1(spec.topics)],
+  definitions: orderToDeliveryDefinitions(spec.topics).slice(0, spec.version ?? 1),
   router: spec.router ?? false,
   ...(spec.reportFinished
     ? {
