@@ -94,6 +94,17 @@ interface GroupOutcome {
   failed?: { step: string; message: string };
 }
 
+/**
+ * The failure a `Saga.steps` checkpoint recorded (the DBOS step itself succeeded: it records which part failed), as
+ * operators' timelines show a failed step's error; null for any other output.
+ */
+export function groupFailure(output: unknown): string | null {
+  const failed = (output as Partial<GroupOutcome> | null)?.failed;
+  return failed && Array.isArray((output as GroupOutcome).results)
+    ? `${failed.message} (${failed.step})`
+    : null;
+}
+
 interface Compensation {
   step: string;
   run: () => Promise<void>;
