@@ -17,8 +17,12 @@
 // --unprepared runs DBOS as before 2026-12-03: its statements sent unnamed, parsed and planned every time, instead of
 // prepared once per connection of the orchestrator's pool (orchestrator/system-pool.ts), for figures comparable with
 // earlier ones.
+// --o2d-version N ships order-to-delivery's versions 1 to N, so new instances start on version N: 1 (every figure
+// before 2026-12-03's fifth round), 2 (the ERP also gets SHIPPED: one step more), 3 (version 2 with the approved
+// credit check in the confirm-and-despatch checkpoint: one checkpointed operation fewer than 2); by default the
+// latest, as a deployment ships them.
 // Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10
-//   --processes 1 --partitions 3 --unprepared --json]
+//   --processes 1 --partitions 3 --unprepared --o2d-version 1 --json]
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -29,7 +33,10 @@ import { pino } from 'pino';
 import { createBus } from '../bus/index.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { startOrchestrator } from '../orchestrator/index.ts';
-import { orderToDeliveryV1, workflowIdOf } from '../orchestrator/workflows/order-to-delivery/index.ts';
+import {
+  orderToDeliveryDefinitions,
+  workflowIdOf,
+} from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { startInstantResponders } from '../orchestrator/workflows/order-to-delivery/instant-responders.ts';
 import {
   provisionTestTopics,
@@ -66,6 +73,7 @@ const { values: args } = parseArgs({
     processes: { type: 'string', default: '1' },
     partitions: { type: 'string', default: '3' },
     unprepared: { type: 'boolean' },
+    'o2d-version': { type: 'string', default: 'latest' },
   },
 });
 const TOTAL = Number(args.workflows);
@@ -73,6 +81,11 @@ const IN_FLIGHT = Number(args.inflight);
 const WARMUP = Number(args.warmup);
 const PROCESSES = Number(args.processes);
 const PARTITIONS = Number(args.partitions);
+const O2D_LATEST = orderToDeliveryDefinitions().length;
+const O2D_VERSION = args['o2d-version'] === 'latest' ? O2D_LATEST : Number(args['o2d-version']);
+if (!(Number.isInteger(O2D_VERSION) && O2D_VERSION >= 1 && O2D_VERSION <= O2D_LATEST)) {
+  throw new Error(`--o2d-version: 1 to ${O2D_LATEST}, or latest`);
+}
 const only = new Set(args.only!.split(',').map((s) => s.trim()));
 for (const name of only) {
   if (!CONTENDERS.includes(name as Contender)) {
@@ -208,7 +221,7 @@ const config = {
 };
 // With --processes N this one runs no router (its DBOS runs the bare baseline); the workers route and run the instances.
 const orchestrator = await startOrchestrator(config, {
-  definitions: [orderToDeliveryV1(topics)],
+  definitions: orderToDeliveryDefinitions(topics).slice(0, O2D_VERSION),
   logger,
   router: PROCESSES === 1,
   // Completion is told by the workflow as it ends, so the driver does not poll PostgreSQL.
@@ -226,6 +239,7 @@ if (PROCESSES > 1) {
       workerId: `w${k}`,
       config: { ...config, executorId: `bench-${run}-w${k}` },
       topics,
+      version: O2D_VERSION,
       router: true,
       reportFinished: true,
     };
@@ -378,7 +392,7 @@ try {
       n === undefined ? undefined : `  PostgreSQL transactions per workflow, ${label}: ${n}`;
     process.stdout.write(
       [
-        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es)`,
+        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es), order-to-delivery v${O2D_VERSION}`,
         row('bare DBOS, six instant steps', bareRun),
         row('plain Kafka request → reply (same hops)', kafkaRun),
         row('order-to-delivery, instant responders (bus)', o2dRun),

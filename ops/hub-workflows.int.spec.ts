@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('the hub with the orchestrator role', () => {
-  it('serves the workflow definitions (order-to-delivery and complaint-return, v1 and v2 each), lists parked workflows in readiness details and counts them in a gauge', async () => {
+  it('serves the workflow definitions (complaint-return v1 and v2, order-to-delivery v1 to v3), lists parked workflows in readiness details and counts them in a gauge', async () => {
     const definitions = (await (
       await fetch(`${hub.url}/workflow-definitions`, { headers: { authorization: `Bearer ${token}` } })
     ).json()) as Array<{ name: string }>;
@@ -38,6 +38,7 @@ describe('the hub with the orchestrator role', () => {
       'complaint-return@2',
       'order-to-delivery@1',
       'order-to-delivery@2',
+      'order-to-delivery@3',
     ]);
     const ready = await fetch(`${hub.url}/health/ready`);
     expect(ready.status).toBe(200);

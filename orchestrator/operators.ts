@@ -1,7 +1,7 @@
 import { DBOS, type WorkflowStatus } from '@dbos-inc/dbos-sdk';
 import { errorMessage } from '../lib/errors.ts';
 import type { InstanceState, InstanceStatus } from './saga.ts';
-import { STATE_EVENT } from './saga.ts';
+import { groupFailure, STATE_EVENT } from './saga.ts';
 
 /**
  * The operators' view of instances (what the REST routes and the CLI will serve): DBOS's own status joined with the
@@ -169,7 +169,7 @@ export async function showInstance(id: string): Promise<InstanceDetail | null> {
       at: s.startedAtEpochMs ? new Date(s.startedAtEpochMs).toISOString() : null,
       ms: s.startedAtEpochMs && s.completedAtEpochMs ? s.completedAtEpochMs - s.startedAtEpochMs : null,
       output: s.output ?? null,
-      error: s.error ? errorMessage(s.error) : null,
+      error: s.error ? errorMessage(s.error) : groupFailure(s.output),
     })),
   };
 }

@@ -84,12 +84,25 @@ export interface Part {
   name: string;
   run: () => Promise<unknown>;
   compensate?: (result: unknown) => Promise<void>;
+  /** True for a result that ends the group here: the parts after it do not run (e.g. a credit check that blocks). */
+  last?: (result: unknown) => boolean;
 }
 
 /** What the checkpoint of `Saga.steps` records. */
 interface GroupOutcome {
   results: unknown[];
   failed?: { step: string; message: string };
+}
+
+/**
+ * The failure a `Saga.steps` checkpoint recorded (the DBOS step itself succeeded: it records which part failed), as
+ * operators' timelines show a failed step's error; null for any other output.
+ */
+export function groupFailure(output: unknown): string | null {
+  const failed = (output as Partial<GroupOutcome> | null)?.failed;
+  return failed && Array.isArray((output as GroupOutcome).results)
+    ? `${failed.message} (${failed.step})`
+    : null;
 }
 
 interface Compensation {
@@ -133,7 +146,8 @@ export class Saga {
    * The checkpoint records how many parts completed and, if one failed for good, which and why; the compensations of
    * the completed parts are registered and that part's failure is thrown as `StepFailed(part)`, exactly as separate
    * steps would. After a crash inside the step it runs again from its first part (each part's effect carries its own
-   * idempotency key, as any step's). Returns the parts' results in order.
+   * idempotency key, as any step's). Returns the parts' results in order; fewer than the parts when one's `last`
+   * said so (the later parts did not run).
    */
   async steps(name: string, parts: Part[]): Promise<unknown[]> {
     const workflowId = DBOS.workflowID!;
@@ -148,6 +162,7 @@ export class Saga {
             } catch (error) {
               return { results, failed: { step: part.name, message: errorMessage(error) } };
             }
+            if (part.last?.(results.at(-1))) break;
           }
           return { results };
         },

@@ -10,7 +10,7 @@ import { startOrchestrator } from '../orchestrator/index.ts';
 import {
   type OrderInput,
   type OrderToDeliveryTopics,
-  orderToDeliveryV1,
+  orderToDeliveryDefinitions,
   workflowIdOf,
 } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { salesOrderEvent } from '../orchestrator/workflows/order-to-delivery/test-support.ts';
@@ -20,6 +20,8 @@ export interface OrchestratorWorkerSpec {
   config: OrchestratorConfigInput;
   topics: OrderToDeliveryTopics;
   orders?: Array<{ orderId: string; kunnr: string }>;
+  /** The order-to-delivery versions it ships: 1 to this one (default 1), new instances on it. */
+  version?: number;
   /** Run the event router (default false). */
   router?: boolean;
   /** Print `{"finished":"<workflow id>","outcome":...}` on stdout as each instance of this process ends (benchmarks). */
@@ -30,7 +32,7 @@ quietKnownWarnings();
 const spec = JSON.parse(process.argv[2] ?? '') as OrchestratorWorkerSpec;
 const startMs = Date.now();
 const orchestrator = await startOrchestrator(spec.config, {
-  definitions: [orderToDeliveryV1(spec.topics)],
+  definitions: orderToDeliveryDefinitions(spec.topics).slice(0, spec.version ?? 1),
   router: spec.router ?? false,
   ...(spec.reportFinished
     ? {

@@ -14,10 +14,12 @@ import {
   type OrderToDeliveryTopics,
   orderToDeliveryV1,
   orderToDeliveryV2,
+  orderToDeliveryV3,
   workflowIdOf,
 } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
 import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
+import { CHECK_CONFIRM_AND_DESPATCH, CONFIRM_AND_DESPATCH } from './workflow.ts';
 
 const stack = testStack();
 const database = unique('eai_orch_restart').replaceAll('-', '_');
@@ -130,5 +132,55 @@ describe('order to delivery across restarts and redeploys', () => {
     await waitFor('the ERP commands', () => erpStatuses(fresh).length === 2);
     expect(erpStatuses(fresh)).toEqual(['CONFIRMED', 'SHIPPED']);
     expect(erpStatuses(waiting)).not.toContain('SHIPPED');
+  });
+
+  it('a version-2 instance in flight finishes on version 2 after a redeploy with v3; new orders start on v3', async () => {
+    await orchestrator?.stop();
+    orchestrator = await start([orderToDeliveryV1(topics), orderToDeliveryV2(topics)]);
+    const waiting = unique('sap:v2-inflight');
+    silent.add(waiting);
+    await publisher.publish([salesOrderEvent(topics, waiting, customers.good)]);
+    await waitFor(
+      'the v2 instance waiting for its ASN',
+      async () => (await orchestrator!.state(workflowIdOf(waiting)))?.step === 'await-asn',
+    );
+    await orchestrator.stop();
+    orchestrator = undefined;
+
+    // Deployment 3 ships versions 1, 2 and 3.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    orchestrator = await start([
+      orderToDeliveryV1(topics),
+      orderToDeliveryV2(topics),
+      orderToDeliveryV3(topics),
+    ]);
+    const fresh = unique('sap:v3-new');
+    await publisher.publish([salesOrderEvent(topics, fresh, customers.good)]);
+    await publisher.publish([shipmentEvent(topics.shipment, waiting, 'SHIPPED')]);
+    const [old, next] = await Promise.all([
+      orchestrator.result<OrderOutcome>(workflowIdOf(waiting), 30_000),
+      orchestrator.result<OrderOutcome>(workflowIdOf(fresh), 30_000),
+    ]);
+    expect(old).toMatchObject({ outcome: 'COMPLETED', version: 2 });
+    expect(next).toMatchObject({ outcome: 'COMPLETED', version: 3 });
+    expect((await DBOS.getWorkflowStatus(workflowIdOf(waiting)))?.workflowName).toBe('order-to-delivery@2');
+    expect((await DBOS.getWorkflowStatus(workflowIdOf(fresh)))?.workflowName).toBe('order-to-delivery@3');
+    // Each replayed its own sequence of checkpoints: v2 the credit check apart, v3 with the confirmation.
+    const named = async (orderId: string) =>
+      ((await DBOS.listWorkflowSteps(workflowIdOf(orderId))) ?? [])
+        .map((s) => s.name)
+        .filter((name) => !name.startsWith('DBOS.'));
+    expect(await named(waiting)).toEqual(['credit-check', CONFIRM_AND_DESPATCH, 'erp-shipped', 'crm-status']);
+    expect(await named(fresh)).toEqual([CHECK_CONFIRM_AND_DESPATCH, 'erp-shipped', 'crm-status']);
+    const erpStatuses = (orderId: string) =>
+      responders.seen
+        .filter((c) => c.orderId === orderId && c.topic === COMMAND_TOPICS.erpOrderStatus)
+        .map((c) => c.status);
+    await waitFor(
+      'the ERP commands',
+      () => erpStatuses(waiting).length === 2 && erpStatuses(fresh).length === 2,
+    );
+    expect(erpStatuses(waiting)).toEqual(['CONFIRMED', 'SHIPPED']);
+    expect(erpStatuses(fresh)).toEqual(['CONFIRMED', 'SHIPPED']);
   });
 });
