@@ -137,6 +137,13 @@ describe('Salesforce person accounts, written back', () => {
     });
   });
 
+  it("the hidden Contact's own change events (its id as a ContactId) do not make the person a Contact", async () => {
+    const value = canonical('person-account-partial-email.json');
+    value.customer.sourceIds.push({ system: 'salesforce', id: '003ZL000002Xk9PYAS', idType: 'ContactId' });
+    const [body] = await write(value);
+    expect(body!.attributes).toEqual({ type: 'Account', url: '/sobjects/Account/Id/001ZL000001QS6mYAG' });
+  });
+
   it('a person held as a Contact stays a Contact', async () => {
     const value = canonical('person-account-snapshot.json');
     value.customer.sourceIds.push({ system: 'salesforce', id: '003ZL000004aBcDYAU', idType: 'ContactId' });
