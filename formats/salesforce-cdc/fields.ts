@@ -18,7 +18,10 @@ const ADDRESS_ORDER = [
   'GeocodeAccuracy',
 ];
 
-/** Datetime and date fields of Account / Contact / Case (standard fields; custom ones are left as sent). */
+/**
+ * Datetime and date fields of Account / Contact / Case (standard fields; custom ones are left as sent). A person
+ * account's Account event carries its Contact's as Person* fields.
+ */
 const DATETIMES = new Set([
   'CreatedDate',
   'LastModifiedDate',
@@ -29,8 +32,11 @@ const DATETIMES = new Set([
   'LastCURequestDate',
   'LastCUUpdateDate',
   'ClosedDate',
+  'PersonEmailBouncedDate',
+  'PersonLastCURequestDate',
+  'PersonLastCUUpdateDate',
 ]);
-const DATES = new Set(['Birthdate', 'LastActivityDate']);
+const DATES = new Set(['Birthdate', 'LastActivityDate', 'PersonBirthdate']);
 
 /**
  * Pub/Sub bitmaps: `0x…` marks top-level fields by their position in the event schema (bit 0 = ChangeEventHeader);

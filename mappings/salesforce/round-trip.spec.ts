@@ -13,7 +13,7 @@ import { mapBytes, writeToSystem } from '../index.ts';
  * MailingState), and an organization's Website and Industry extensions. A partial event is compared on the
  * top-level fields its changedFields / clearedFields name. Not carried: title, middle name, an organization's
  * emails, further emails, faxes, phone use and primary flags, taxId, credit, status, dates, other systems' ids,
- * other extensions.
+ * the id of a person account's hidden Contact (PersonContactId, read-only), other extensions.
  */
 const dir = 'mappings/salesforce/fixtures/canonical';
 
@@ -39,7 +39,9 @@ function carried(customer: Json, meaningful: (field: string) => boolean): Json {
   const addresses: Json[] = customer.addresses;
   const view: Json = {
     customerId: customer.customerId,
-    salesforceIds: customer.sourceIds.filter((s: Json) => s.system === 'salesforce').map((s: Json) => s.id),
+    salesforceIds: customer.sourceIds
+      .filter((s: Json) => s.system === 'salesforce' && s.idType !== 'PersonContactId')
+      .map((s: Json) => s.id),
     sobjectType: contact ? 'Contact' : 'Account',
     phones: customer.phones
       .filter((p: Json) => p.use !== 'fax')

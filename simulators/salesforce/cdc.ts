@@ -41,11 +41,23 @@ function eventPath(type: SObjectType, field: string): string {
   return compound ? `${compound[0]}.${compound[1]}` : field;
 }
 
+/**
+ * Contact's Name is its compound of name parts; so is a person account's, whose event holds neither its Name text
+ * nor IsPersonAccount, while a business account's holds its Name and not the name parts.
+ */
+function inEvent(type: SObjectType, record: SfRecord, name: string): boolean {
+  if (type === 'Contact') return name !== 'Name';
+  if (type !== 'Account') return true;
+  const compoundName = SOBJECTS.Account[name]?.compound?.[0] === 'Name';
+  if (name === 'IsPersonAccount') return false;
+  return record.IsPersonAccount === true ? name !== 'Name' : !compoundName;
+}
+
 /** The body fields: every field null except `included`, compound fields nested as the event schema nests them. */
 function eventFields(type: SObjectType, record: SfRecord, included: Set<string>): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(SOBJECTS[type])) {
-    if (NOT_IN_EVENT.has(name) || (type === 'Contact' && name === 'Name')) continue;
+    if (NOT_IN_EVENT.has(name) || !inEvent(type, record, name)) continue;
     const value = included.has(name) ? eventValue(type, name, record[name]) : null;
     if (def.compound) {
       const [compound, part] = def.compound;

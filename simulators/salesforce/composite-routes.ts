@@ -92,7 +92,11 @@ export function compositeRoutes(router: Router, sim: SimContext<SalesforceState>
       try {
         const existing = matches[0];
         return existing
-          ? { kind: 'update', id: existing.Id, values: validateFields(sim.state, type, record, 'update') }
+          ? {
+              kind: 'update',
+              id: existing.Id,
+              values: validateFields(sim.state, type, record, 'update', [], existing),
+            }
           : { kind: 'create', values: validateFields(sim.state, type, record, 'create') };
       } catch (error) {
         if (error instanceof SfValidationError) return failure(error.errors);

@@ -1,4 +1,5 @@
 import { KEY_PREFIX, newId } from './ids.ts';
+import { derivePersonAccount } from './person-accounts.ts';
 import { CLOSED_CASE_STATUSES, ORDER_STATUS_CODES, SOBJECTS, type SObjectType } from './schema.ts';
 import { type SalesforceState, type SfRecord, sfDateTime } from './state.ts';
 import type { FieldValues } from './validate.ts';
@@ -25,6 +26,7 @@ function derive(type: SObjectType, record: SfRecord, now: string): void {
     record.StatusCode =
       typeof record.Status === 'string' ? (ORDER_STATUS_CODES[record.Status] ?? null) : null;
   }
+  if (type === 'Account') derivePersonAccount(record);
   if (type === 'Contact') {
     record.Name = [record.FirstName, record.LastName]
       .filter((part) => typeof part === 'string' && part !== '')

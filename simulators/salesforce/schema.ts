@@ -22,7 +22,9 @@ export interface FieldDef {
   externalId?: boolean;
   /** Where the field sits in a Pub/Sub change event when it belongs to a compound field. */
   compound?: [string, string];
-  referenceTo?: 'Account' | 'Contact' | 'Case' | 'Order' | 'User';
+  referenceTo?: 'Account' | 'Contact' | 'Case' | 'Order' | 'User' | 'RecordType';
+  /** An Account field of person accounts only (the hidden Contact's name parts and Person* fields). */
+  personAccount?: boolean;
   /** Picklist values, as the org's setup lists them (the API takes others too unless `restricted`). */
   values?: string[];
   /** A restricted picklist: a value not in `values` is refused (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST). */
@@ -82,6 +84,12 @@ function address(prefix: string, compound: string, withState: boolean): Record<s
   );
 }
 
+function personAccountFields(fields: Record<string, FieldDef>): Record<string, FieldDef> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, def]) => [name, { ...def, personAccount: true }]),
+  );
+}
+
 export const SOBJECTS: Record<SObjectType, Record<string, FieldDef>> = {
   Account: {
     ...SYSTEM_FIELDS,
@@ -98,6 +106,33 @@ export const SOBJECTS: Record<SObjectType, Record<string, FieldDef>> = {
     },
     ...address('Billing', 'BillingAddress', true),
     ...address('Shipping', 'ShippingAddress', true),
+    // Person accounts are enabled in the org (person-accounts.ts): an Account created with the person account
+    // record type holds a consumer, with its hidden Contact's fields (in change events, Name is then the compound
+    // of the name parts). The org's Contact has no MailingState, so its person accounts no PersonMailingState.
+    RecordTypeId: { type: 'reference', label: 'Account Record Type', referenceTo: 'RecordType' },
+    IsPersonAccount: { type: 'boolean', label: 'Is Person Account', readOnly: true },
+    ...personAccountFields({
+      Salutation: {
+        type: 'picklist',
+        label: 'Salutation',
+        maxLength: 40,
+        compound: ['Name', 'Salutation'],
+        values: ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.'],
+      },
+      FirstName: { type: 'string', label: 'First Name', maxLength: 40, compound: ['Name', 'FirstName'] },
+      LastName: { type: 'string', label: 'Last Name', maxLength: 80, compound: ['Name', 'LastName'] },
+      PersonEmail: { type: 'email', label: 'Email', maxLength: 80 },
+      PersonMobilePhone: { type: 'phone', label: 'Mobile', maxLength: 40 },
+      PersonHomePhone: { type: 'phone', label: 'Home Phone', maxLength: 40 },
+      PersonBirthdate: { type: 'date', label: 'Birthdate' },
+      ...address('PersonMailing', 'PersonMailingAddress', false),
+      PersonContactId: {
+        type: 'reference',
+        label: 'Person Contact ID',
+        readOnly: true,
+        referenceTo: 'Contact',
+      },
+    }),
     External_Id__c: { type: 'string', label: 'External Id', maxLength: 255, externalId: true },
     Eai_Golden_Id__c: { type: 'string', label: 'EAI Golden Id', maxLength: 255, externalId: true },
     // The org's custom fields for what Salesforce has no standard field for (the generator fills them).

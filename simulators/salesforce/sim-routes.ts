@@ -41,7 +41,12 @@ export function salesforceSimRoutes(router: Router, sim: SimContext<SalesforceSt
     } else {
       const record = isValidId(id) ? sim.state.records[type][to18(id)] : undefined;
       if (!record || record.IsDeleted) throw new SimHttpError(404, { error: `no live ${type} ${id}` });
-      change = updateRecord(type, record, validateFields(sim.state, type, fields, 'update'), userId);
+      change = updateRecord(
+        type,
+        record,
+        validateFields(sim.state, type, fields, 'update', [], record),
+        userId,
+      );
     }
     sim.recordEffect(req, {
       entityType: type,

@@ -122,7 +122,7 @@ export function sobjectRoutes(router: Router, sim: SimContext<SalesforceState>):
   router.patch(`${base}/:id`, (req, res) => {
     const type = sobjectType(req);
     const record = liveRecord(sim.state, type, String(req.params.id));
-    const values = validateFields(sim.state, type, req.body, 'update');
+    const values = validateFields(sim.state, type, req.body, 'update', [], record);
     applied(sim, req, res, updateRecord(type, record, values, actorOf(res).userId));
     res.status(204).end();
   });
@@ -172,7 +172,7 @@ export function sobjectRoutes(router: Router, sim: SimContext<SalesforceState>):
     const userId = actorOf(res).userId;
     const existing = matches[0];
     if (existing) {
-      const values = validateFields(sim.state, type, req.body, 'update', [field]);
+      const values = validateFields(sim.state, type, req.body, 'update', [field], existing);
       applied(sim, req, res, updateRecord(type, existing, values, userId), 'upsert');
       // Since API 46.0 an upsert that updates answers 200 with created:false; before, 204 without a body.
       if (versionNumber(req) >= 46)

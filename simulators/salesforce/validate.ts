@@ -1,7 +1,8 @@
 import { type SfError, SfValidationError, sfError } from './errors.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
+import { personAccountProblems, requiredAccountField } from './person-accounts.ts';
 import { canonicalField, type FieldDef, isSObjectType, SOBJECTS, type SObjectType } from './schema.ts';
-import type { SalesforceState } from './state.ts';
+import type { SalesforceState, SfRecord } from './state.ts';
 
 export type FieldValues = Record<string, string | boolean | null>;
 
@@ -137,6 +138,8 @@ export function validateFields(
   body: unknown,
   mode: 'create' | 'update',
   ignore: string[] = [],
+  /** The record an update writes to (an Account's kind, business or person, decides what it may hold). */
+  existing?: SfRecord,
 ): FieldValues {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw sfError(
@@ -182,12 +185,15 @@ export function validateFields(
     if (problem) errors.push(problem);
     else values[name] = value;
   }
-  const missing = Object.entries(schema)
-    .filter(
-      ([name, def]) =>
-        def.required && (mode === 'create' ? values[name] == null : name in values && values[name] == null),
-    )
+  if (type === 'Account' && errors.length === 0) errors.push(...personAccountProblems(values, existing));
+  // An Account's Name is required of a business account only; a person account's LastName instead.
+  const required = Object.entries(schema)
+    .filter(([name, def]) => def.required && !(type === 'Account' && name === 'Name'))
     .map(([name]) => name);
+  if (type === 'Account') required.push(requiredAccountField(values, existing));
+  const missing = required.filter((name) =>
+    mode === 'create' ? values[name] == null : name in values && values[name] == null,
+  );
   if (missing.length > 0 && errors.length === 0) {
     errors.push({
       message: `Required fields are missing: [${missing.join(', ')}]`,
