@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { findReader, findWriter } from '../formats/index.ts';
 import type { ParsedDocument } from '../formats/types.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CompiledMapping, compileMapping } from './engine/compile.ts';
 import { type CanonicalRecord, type MapOptions, mapDocument, mapToSystem } from './engine/run.ts';
-import { loadMappingFile, shippedMappingsDir } from './engine/spec.ts';
+import { catalogCandidates, loadMappingFile, shippedMappingsDir } from './engine/spec.ts';
 import type { UsageTracker } from './engine/usage.ts';
 
 /** The mapping catalog: every `*.to-canonical.yaml` / `*.from-canonical.yaml` below `mappings/`, compiled once. */
@@ -41,9 +41,7 @@ const byFile = new Map<string, CompiledMapping>();
  * Compiled once per file.
  */
 export function findMapping(ref: string, baseDir?: string): CompiledMapping {
-  const candidates = isAbsolute(ref)
-    ? [ref]
-    : [...(baseDir ? [resolve(baseDir, ref)] : []), join(mappingsDir, ref)];
+  const candidates = catalogCandidates(ref, baseDir);
   const file = candidates.find((path) => existsSync(path));
   if (!file) {
     const known = mappingFiles().map((f) => relative(mappingsDir, f));

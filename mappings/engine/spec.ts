@@ -108,8 +108,13 @@ export const shippedMappingsDir = resolve(dirname(fileURLToPath(import.meta.url)
  * connector names its mapping. So a shipped mapping copied into a deployment folder still finds the shipped
  * tables it uses, and a table of the same name next to the copy takes their place.
  */
+/** Where a file named by `ref` may be, in order: absolute as it is, else beside `base`, else under `mappings/`. */
+export function catalogCandidates(ref: string, base?: string): string[] {
+  return isAbsolute(ref) ? [ref] : [...(base ? [resolve(base, ref)] : []), join(shippedMappingsDir, ref)];
+}
+
 function readReferenced(base: string, ref: string): string {
-  const candidates = isAbsolute(ref) ? [ref] : [resolve(base, ref), join(shippedMappingsDir, ref)];
+  const candidates = catalogCandidates(ref, base);
   const found = candidates.find((path) => existsSync(path));
   if (!found) throw new Error(`no such file (looked in ${candidates.join(', ')})`);
   return readFileSync(found, 'utf8');
