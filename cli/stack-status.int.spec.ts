@@ -45,4 +45,23 @@ describe('eai stack status', () => {
     expect(human.stdout).not.toContain(password);
     expect(human.stdout).toContain(`(pid ${process.pid})`);
   });
+
+  it('`stack up --json` masks the database password too', async () => {
+    const stack = testStack();
+    const password = decodeURIComponent(new URL(stack.databaseUrl).password);
+    const home = mkdtempSync(join(tmpdir(), 'eai-up-json-'));
+    // Every endpoint given by environment: `up` starts nothing, checks them and prints them.
+    const env = {
+      EAI_HOME: home,
+      KAFKA_BROKERS: stack.brokers,
+      SCHEMA_REGISTRY_URL: stack.registryUrl,
+      DATABASE_URL: stack.databaseUrl,
+    };
+    const result = await runEai(['stack', 'up', '--json'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).not.toContain(password);
+    const shown = JSON.parse(result.stdout) as { brokers: string; databaseUrl: string };
+    expect(shown.brokers).toBe(stack.brokers);
+    expect(shown.databaseUrl).toBe(stack.databaseUrl.replace(`:${encodeURIComponent(password)}@`, ':***@'));
+  });
 });

@@ -12,12 +12,13 @@ export function registerStackCommand(program: Command): void {
     .description(
       'start the local stack (or reuse the running one); endpoints set by environment are used as given',
     )
-    .option('--json', 'print the endpoints as JSON')
+    .option('--json', 'print {"brokers", "registryUrl", "databaseUrl" (password masked)} as JSON')
     .action(async (options: { json?: boolean }) => {
       const state = await stackUp((line) => process.stderr.write(`${line}\n`));
       printResult(
         !!options.json,
-        { brokers: state.brokers, registryUrl: state.registryUrl, databaseUrl: state.databaseUrl },
+        // The hub and the CLI read the full URL from the stack's state file: nothing needs the password printed.
+        { brokers: state.brokers, registryUrl: state.registryUrl, databaseUrl: redactUrl(state.databaseUrl) },
         () =>
           [
             `kafka:    ${state.brokers}`,
