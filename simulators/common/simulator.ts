@@ -157,6 +157,11 @@ async function startSimulatorInstance<S>(
       error ? reject(error) : resolve(listening),
     );
   });
+  // Node's 5 s keep-alive loses a race with clients in the same process: after an event loop blocked longer than
+  // that (a mapping compiled on a loaded machine), the server's timer closes the idle socket as the client's next
+  // request goes out on it (ECONNRESET). A longer idle time, which clients learn from the Keep-Alive header, as
+  // load balancers in front of SaaS APIs keep (60 s), makes the race need a minute's block.
+  server.keepAliveTimeout = 60_000;
   const address = server.address() as AddressInfo;
   url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   return {
