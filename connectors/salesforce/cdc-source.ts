@@ -5,6 +5,7 @@ import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../tran
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
 import { createSalesforceAuth, salesforceOrgConfig } from './auth.ts';
 import { withGapRereads } from './gap-reread.ts';
+import { personContactQuery, withoutPersonContactEvents } from './person-contacts.ts';
 import { createRecordReader, createSalesforceGet } from './record-reader.ts';
 import { createSalesforceSnapshotPager, salesforceSnapshotConfig } from './snapshot.ts';
 
@@ -20,7 +21,9 @@ export const salesforceCdcSourceConfig = webhookSourceConfig
       .int()
       .positive()
       .default(10_000)
-      .describe('Deadline of one REST read of a record a GAP event names, in ms.'),
+      .describe(
+        "Deadline of one REST read of a record a GAP event names, or of the query telling person accounts' hidden Contacts apart, in ms.",
+      ),
     rereadRetries: z
       .number()
       .int()
@@ -80,7 +83,7 @@ export function createSalesforceCdcSource(
     { instanceUrl, clientId, clientSecret, apiVersion, authTimeoutMs },
     context.name,
   );
-  const reader = createRecordReader({
+  const rest = {
     instanceUrl,
     apiVersion,
     timeoutMs: rereadTimeoutMs,
@@ -88,26 +91,24 @@ export function createSalesforceCdcSource(
     connector: context.name,
     auth,
     signal: context.signal,
-  });
+  };
   const source = createWebhookSource(
     { ...webhook, json: true, bodySchema: cdcBody, split: splitChangeEvents },
     context,
   );
-  const changes = withGapRereads(source, reader, context.logger);
-  if (snapshot.mode === 'never') return changes;
+  const changes = withGapRereads(source, createRecordReader(rest), context.logger);
+  const persons = (task: SourceTask) =>
+    withoutPersonContactEvents(
+      task,
+      personContactQuery(createSalesforceGet(rest), apiVersion),
+      context.logger,
+    );
+  if (snapshot.mode === 'never') return persons(changes);
   const pager = createSalesforceSnapshotPager({
     config: snapshot,
     apiVersion,
     logger: context.logger,
-    get: createSalesforceGet({
-      instanceUrl,
-      apiVersion,
-      timeoutMs: snapshot.timeoutMs,
-      retries: snapshot.retries,
-      connector: context.name,
-      auth,
-      signal: context.signal,
-    }),
+    get: createSalesforceGet({ ...rest, timeoutMs: snapshot.timeoutMs, retries: snapshot.retries }),
   });
-  return withInitialSnapshot(changes, pager, snapshot, context);
+  return persons(withInitialSnapshot(changes, pager, snapshot, context));
 }

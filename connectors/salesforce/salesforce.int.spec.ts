@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleJson } from '../../schemas/examples.ts';
+import { PERSON_ACCOUNT_RECORD_TYPE_ID } from '../../simulators/salesforce/person-accounts.ts';
 import {
   API,
   getToken,
@@ -140,6 +141,53 @@ describe('Salesforce connectors against the Salesforce simulator, on the real br
     } finally {
       await post('/sim/cdc-mode', { mode: 'normal' });
     }
+  });
+
+  it("publishes a person account once, as its Account: its hidden Contact's change events go on position-only", async () => {
+    // Contact captured too, as an org with person accounts must (else the Account's update events lack the person's
+    // fields): Salesforce then sends a Contact event beside each Account event of a person account.
+    await post('/sim/subscriptions', { url: server.url, channel: '/data/ContactChangeEvent' });
+    const before = (await runtime.status(source))!.metrics;
+    const lastName = unique('Brown');
+    const person = await post(`${API}/sobjects/Account`, {
+      RecordTypeId: PERSON_ACCOUNT_RECORD_TYPE_ID,
+      FirstName: 'Martha',
+      LastName: lastName,
+      PersonEmail: 'martha.brown@example.com',
+    });
+    const id = String(person.id);
+    const patched = await sf.json('PATCH', `${API}/sobjects/Account/${id}`, { PersonMailingCity: 'Lyon' });
+    expect(patched.status).toBe(204);
+    const { body: account } = await sf.json<{ PersonContactId: string }>(
+      'GET',
+      `${API}/sobjects/Account/${id}`,
+    );
+    const hidden = account.PersonContactId;
+    // An ordinary Contact, after them: its event still goes, and once it is on Kafka the others have been handled.
+    const plain = String((await post(`${API}/sobjects/Contact`, { LastName: unique('Plain') })).id);
+    const [plainEvent] = await readDecoded<CustomerEvent>('canonical.customer', 1, {
+      wanted: (m) => m.key === `salesforce:${plain}` && Date.parse(m.headers.ce_time!) >= started,
+    });
+    expect(plainEvent!.decoded.changeType).toBe('CREATED');
+
+    const [create, update] = (await eventsOf(id, 2, 'salesforce-cdc.eai.canonical.CustomerEvent')).map(
+      (e) => e.decoded as CustomerEvent & { customer: { sourceIds: Array<{ id: string; idType: string }> } },
+    );
+    expect(create!.changeType).toBe('CREATED');
+    expect(create!.customer.sourceIds).toContainEqual(
+      expect.objectContaining({ id: hidden, idType: 'PersonContactId' }),
+    );
+    expect(update!.changeType).toBe('UPDATED');
+    expect(update!.customer.addresses).toEqual([expect.objectContaining({ city: 'Lyon' })]);
+    // Five change events arrived (two Account, two hidden Contact, one Contact); three records went out, and the
+    // hidden Contact's two were acknowledged without being read as customers.
+    const after = (await runtime.status(source))!.metrics;
+    expect(after.recordsOut - before.recordsOut).toBe(3);
+    expect(after.recordsIn - before.recordsIn).toBe(3);
+    const { body } = await sf.json<{
+      events: Array<{ payload: { ChangeEventHeader: { recordIds: string[] } } }>;
+    }>('GET', '/sim/cdc-events');
+    expect(body.events.filter((e) => e.payload.ChangeEventHeader.recordIds.includes(hidden))).toHaveLength(2);
   });
 
   it('upserts CustomerEvents by External_Id__c once each through a 500 and an expired token; the echo names the client', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SimContext } from '../common/types.ts';
+import { withHiddenContacts } from './person-accounts.ts';
 import type { RecordChange } from './records.ts';
 import { SOBJECTS, type SObjectType } from './schema.ts';
 import type { ChangeEventEnvelope, SalesforceState, SfRecord } from './state.ts';
@@ -43,13 +44,14 @@ function eventPath(type: SObjectType, field: string): string {
 
 /**
  * Contact's Name is its compound of name parts; so is a person account's, whose event holds neither its Name text
- * nor IsPersonAccount, while a business account's holds its Name and not the name parts.
+ * nor IsPersonAccount (nor does its hidden Contact's), while a business account's holds its Name and not the name
+ * parts.
  */
 function inEvent(type: SObjectType, record: SfRecord, name: string): boolean {
+  if (name === 'IsPersonAccount') return false;
   if (type === 'Contact') return name !== 'Name';
   if (type !== 'Account') return true;
   const compoundName = SOBJECTS.Account[name]?.compound?.[0] === 'Name';
-  if (name === 'IsPersonAccount') return false;
   return record.IsPersonAccount === true ? name !== 'Name' : !compoundName;
 }
 
@@ -117,16 +119,17 @@ function gapEvent(change: RecordChange, header: Record<string, unknown>): Record
 }
 
 /**
- * Turns the changes of one transaction (one API call or UI save) into change events, stores them and
- * posts them to subscribers. In gap mode each change becomes a header-only GAP_ event; in overflow mode
+ * Turns the changes of one transaction (one API call or UI save), with those the platform makes with them (a person
+ * account's hidden Contact), into change events, stores them and posts them to subscribers. In gap mode each change becomes a header-only GAP_ event; in overflow mode
  * the transaction becomes one GAP_OVERFLOW event per entity.
  */
 export function publishChanges(
   sim: SimContext<SalesforceState>,
-  changes: RecordChange[],
+  requested: RecordChange[],
   actor: WriteActor,
 ): void {
-  if (changes.length === 0) return;
+  if (requested.length === 0) return;
+  const changes = withHiddenContacts(sim.state, requested);
   const cdc = sim.state.cdc;
   cdc.commitNumber = (BigInt(cdc.commitNumber) + 1n).toString();
   const transaction = {

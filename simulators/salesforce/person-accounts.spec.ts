@@ -62,7 +62,9 @@ describe('person accounts', () => {
   it('its change event nests the name parts in Name and carries the Person* fields, not IsPersonAccount', async () => {
     await createMartha();
     await sf.json('POST', `${API}/sobjects/Account`, { Name: 'Acme' });
-    const [person, business] = (await events()).map((e) => e.payload);
+    const [person, business] = (await events())
+      .map((e) => e.payload)
+      .filter((p) => p.ChangeEventHeader.entityName === 'Account');
     expect(person).toMatchObject({
       Name: { Salutation: 'Ms.', FirstName: 'Martha', LastName: 'Brown' },
       PersonEmail: 'martha.brown@example.com',
@@ -117,7 +119,7 @@ describe('person accounts', () => {
     const written = await sf.json('PATCH', `${API}${url}`, body);
     expect(written.status).toBe(200);
 
-    const update = (await events()).at(-1)!;
+    const update = (await events()).findLast((e) => e.payload.ChangeEventHeader.entityName === 'Account')!;
     const [mapped] = await mapBytes('salesforce-cdc', Buffer.from(JSON.stringify(update)));
     const event = mapped!.records[0]!.value as Json;
     expect(event.changeType).toBe('UPDATED');
@@ -128,5 +130,80 @@ describe('person accounts', () => {
       organizationName: null,
       emails: [{ address: 'martha@example.org' }],
     });
+  });
+
+  it('its hidden Contact is a record of its own, created with it and sent as a Contact event after its own', async () => {
+    const id = await createMartha();
+    const { body: account } = await sf.json<Json>('GET', `${API}/sobjects/Account/${id}`);
+    const { body: contact } = await sf.json<Json>(
+      'GET',
+      `${API}/sobjects/Contact/${account.PersonContactId}`,
+    );
+    expect(contact).toMatchObject({
+      IsPersonAccount: true,
+      AccountId: id,
+      Salutation: 'Ms.',
+      FirstName: 'Martha',
+      LastName: 'Brown',
+      Name: 'Martha Brown',
+      Email: 'martha.brown@example.com',
+      MobilePhone: '+49 170 1234567',
+      Birthdate: '1984-02-29',
+      MailingCity: 'Berlin',
+    });
+    const query = await sf.json<Json>(
+      'GET',
+      `${API}/query?q=${encodeURIComponent('SELECT Id FROM Contact WHERE IsPersonAccount = true')}`,
+    );
+    expect(query.body.records.map((r: Json) => r.Id)).toEqual([account.PersonContactId]);
+
+    const [onAccount, onContact] = (await events()).map((e) => e.payload);
+    expect(onAccount.ChangeEventHeader).toMatchObject({
+      entityName: 'Account',
+      recordIds: [id],
+      sequenceNumber: 1,
+    });
+    expect(onContact.ChangeEventHeader).toMatchObject({
+      entityName: 'Contact',
+      changeType: 'CREATE',
+      recordIds: [account.PersonContactId],
+      sequenceNumber: 2,
+      transactionKey: onAccount.ChangeEventHeader.transactionKey,
+    });
+    expect(onContact).toMatchObject({
+      Name: { Salutation: 'Ms.', FirstName: 'Martha', LastName: 'Brown' },
+      Email: 'martha.brown@example.com',
+      AccountId: id,
+      MailingAddress: expect.objectContaining({ City: 'Berlin', PostalCode: '10117' }),
+    });
+  });
+
+  it('a change to the account changes its Contact too: the Contact event holds the person fields that changed, else only LastModifiedDate; a delete deletes both', async () => {
+    const id = await createMartha();
+    await sf.json('PATCH', `${API}/sobjects/Account/${id}`, { PersonEmail: 'martha@example.org' });
+    await sf.json('PATCH', `${API}/sobjects/Account/${id}`, { Phone: '+49 30 1234567' });
+    const { body: account } = await sf.json<Json>('GET', `${API}/sobjects/Account/${id}`);
+    const contactEvents = (await events())
+      .map((e) => e.payload)
+      .filter((p) => p.ChangeEventHeader.entityName === 'Contact');
+    expect(contactEvents.map((p) => p.ChangeEventHeader.changeType)).toEqual(['CREATE', 'UPDATE', 'UPDATE']);
+    expect(contactEvents[1].ChangeEventHeader.changedFields).toEqual(['Email', 'LastModifiedDate']);
+    expect(contactEvents[1].Email).toBe('martha@example.org');
+    expect(contactEvents[2].ChangeEventHeader.changedFields).toEqual(['LastModifiedDate']);
+
+    // Written through the Contact API: refused (the simulator keeps it in step with its Account only).
+    const written = await sf.json<Json[]>('PATCH', `${API}/sobjects/Contact/${account.PersonContactId}`, {
+      Email: 'x@example.com',
+    });
+    expect(written.status).toBe(400);
+    expect(written.body[0]!.errorCode).toBe('INSUFFICIENT_ACCESS_OR_READONLY');
+
+    expect((await sf.json('DELETE', `${API}/sobjects/Account/${id}`)).status).toBe(204);
+    const deletes = (await events()).slice(-2).map((e) => e.payload.ChangeEventHeader);
+    expect(deletes.map((h) => [h.entityName, h.changeType])).toEqual([
+      ['Account', 'DELETE'],
+      ['Contact', 'DELETE'],
+    ]);
+    expect((await sf.json('GET', `${API}/sobjects/Contact/${account.PersonContactId}`)).status).toBe(404);
   });
 });

@@ -166,8 +166,11 @@ export const SOBJECTS: Record<SObjectType, Record<string, FieldDef>> = {
     Email: { type: 'email', label: 'Email', maxLength: 80 },
     Phone: { type: 'phone', label: 'Business Phone', maxLength: 40 },
     MobilePhone: { type: 'phone', label: 'Mobile Phone', maxLength: 40 },
+    HomePhone: { type: 'phone', label: 'Home Phone', maxLength: 40 },
     Birthdate: { type: 'date', label: 'Birthdate' },
     AccountId: { type: 'reference', label: 'Account ID', referenceTo: 'Account' },
+    // A person account's hidden Contact (person-accounts.ts) says so; the platform sets it.
+    IsPersonAccount: { type: 'boolean', label: 'Is Person Account', readOnly: true },
     ...address('Mailing', 'MailingAddress', false),
     External_Id__c: { type: 'string', label: 'External Id', maxLength: 255, externalId: true },
   },

@@ -2,8 +2,9 @@ import type { Request, Response, Router } from 'express';
 import type { SimContext } from '../common/types.ts';
 import { actorOf } from './auth.ts';
 import { publishChanges } from './cdc.ts';
-import { sfError } from './errors.ts';
+import { SfValidationError, sfError } from './errors.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
+import { personContactProblems } from './person-accounts.ts';
 import {
   createRecord,
   deleteRecord,
@@ -130,6 +131,8 @@ export function sobjectRoutes(router: Router, sim: SimContext<SalesforceState>):
   router.delete(`${base}/:id`, (req, res) => {
     const type = sobjectType(req);
     const record = liveRecord(sim.state, type, String(req.params.id));
+    const refused = type === 'Contact' ? personContactProblems(record) : [];
+    if (refused.length > 0) throw new SfValidationError(refused);
     applied(sim, req, res, deleteRecord(type, record, actorOf(res).userId));
     res.status(204).end();
   });

@@ -1,6 +1,6 @@
 import { type SfError, SfValidationError, sfError } from './errors.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
-import { personAccountProblems, requiredAccountField } from './person-accounts.ts';
+import { personAccountProblems, personContactProblems, requiredAccountField } from './person-accounts.ts';
 import { canonicalField, type FieldDef, isSObjectType, SOBJECTS, type SObjectType } from './schema.ts';
 import type { SalesforceState, SfRecord } from './state.ts';
 
@@ -186,6 +186,7 @@ export function validateFields(
     else values[name] = value;
   }
   if (type === 'Account' && errors.length === 0) errors.push(...personAccountProblems(values, existing));
+  if (type === 'Contact' && errors.length === 0) errors.push(...personContactProblems(existing));
   // An Account's Name is required of a business account only; a person account's LastName instead.
   const required = Object.entries(schema)
     .filter(([name, def]) => def.required && !(type === 'Account' && name === 'Name'))
