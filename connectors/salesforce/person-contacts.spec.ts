@@ -4,9 +4,8 @@ import { PERSON_ACCOUNT_RECORD_TYPE_ID } from '../../simulators/salesforce/perso
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
 import type { SourceDocument, SourceTask } from '../sdk/index.ts';
 import { HttpRefusedError, HttpUnavailableError } from '../transports/http-errors.ts';
-import { createSalesforceAuth } from './auth.ts';
 import { personContactQuery, withoutPersonContactEvents } from './person-contacts.ts';
-import { createSalesforceGet } from './record-reader.ts';
+import { simulatorGet } from './test-support.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -55,26 +54,7 @@ describe("a person account's hidden Contact events, told apart by SOQL against t
     ids.plain = (
       await sf.json<{ id: string }>('POST', `${API}/sobjects/Contact`, { LastName: 'Plain' })
     ).body.id;
-    const signal = new AbortController().signal;
-    const auth = createSalesforceAuth(
-      {
-        instanceUrl: sf.sim.url,
-        clientId: 'eai-spec',
-        clientSecret: 's',
-        apiVersion: 'v62.0',
-        authTimeoutMs: 5000,
-      },
-      'spec',
-    );
-    const get = createSalesforceGet({
-      instanceUrl: sf.sim.url,
-      apiVersion: 'v62.0',
-      timeoutMs: 5000,
-      retries: 0,
-      connector: 'spec',
-      auth,
-      signal,
-    });
+    const get = simulatorGet(sf.sim.url, 'eai-spec');
     const counted = (path: string) => {
       queries += 1;
       return get(path);

@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRetriable } from '../../lib/errors.ts';
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
 import type { Json } from '../sdk/index.ts';
-import { createSalesforceAuth } from './auth.ts';
-import { createSalesforceGet } from './record-reader.ts';
 import { createSalesforceSnapshotPager, salesforceSnapshotConfig } from './snapshot.ts';
+import { simulatorGet } from './test-support.ts';
 
 let sf: SalesforceHarness;
 let ids: string[];
@@ -34,25 +33,7 @@ afterAll(() => sf.sim.close());
 
 function pagerFor(snapshot: unknown) {
   const signal = new AbortController().signal;
-  const auth = createSalesforceAuth(
-    {
-      instanceUrl: sf.sim.url,
-      clientId: 'snapshot-pager',
-      clientSecret: 's',
-      apiVersion: 'v62.0',
-      authTimeoutMs: 5000,
-    },
-    'test',
-  );
-  const get = createSalesforceGet({
-    instanceUrl: sf.sim.url,
-    apiVersion: 'v62.0',
-    timeoutMs: 5000,
-    retries: 0,
-    connector: 'test',
-    auth,
-    signal,
-  });
+  const get = simulatorGet(sf.sim.url, 'snapshot-pager');
   const config = salesforceSnapshotConfig.parse(snapshot);
   return {
     signal,
