@@ -41,6 +41,17 @@ export function isWideKey(key: string): boolean {
   return (key.startsWith('n:') && parts === 3) || (key.startsWith('b:') && parts === 2);
 }
 
+/**
+ * Whether a search probe can have the key (search.ts: an email, a phone, a tax id or a name without birth date or
+ * address). Its rows stay in the index after it stops; a record that takes a stopped key of the others (address,
+ * birth date, name with the birth month) gets no row for it, since nothing would read it (store.ts).
+ */
+export function isSearchKey(key: string): boolean {
+  const kind = key.slice(0, key.indexOf(':'));
+  if (kind === 'a' || kind === 's' || kind === 'b') return false;
+  return !(kind === 'n' && key.split(':').length === 4);
+}
+
 /** How many records may hold a key before it stops proposing pairs (store.ts). */
 export function blockLimit(
   key: string,
