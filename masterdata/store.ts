@@ -689,7 +689,7 @@ export class MasterDataStore {
     // One round trip for the writes: a changed record's keys and scored pairs that no longer hold go (steward
     // decisions stay), its new keys, the stopped keys and the scored pairs go in. A stopped key gets no row for
     // the record unless search can ask for it (block.ts isSearchKey): the matcher never reads a stopped key's
-    // rows, and at 1M records a third of a person's keys (birth date, name with the birth month) were stopped.
+    // rows (among the bench's people a record's birth date is stopped from about 100k records on).
     const changed = todo.filter((t) => t.old);
     const gone: Array<[string, Key]> = [];
     const added: Array<[string, Key]> = [];
