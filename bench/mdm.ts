@@ -3,14 +3,15 @@
 // join its original's golden record) and half new people, in batches as `eai mdm load` and the matcher commit
 // them, and a few hundred more one record per transaction. Beside it in the same run, the baseline: a plain
 // insert of the same window's records (jsonb, the same batches) into a table of their own.
-// Reported per level: records/s and the ratio to the plain insert, pairs compared per record, blocking recall of
+// Reported per level: records/s and the ratio to the plain insert, pairs compared per record and where they come
+// from (other holders of the window's live keys, by key family), blocking recall of
 // the window's true pairs (keys stopped by `blocking.maxBlockSize` / `maxWideBlockSize` count as missing), how many duplicates found
 // their original and how many new people were merged into someone, peak memory of this process and of the
 // PostgreSQL backends it used, and the schema's size on disk.
 // Data: FEBRL-like people (tests/mdm-data.ts), streamed; the golden records are loaded through the matcher itself
 // in large batches (the fastest correct path: the same pairs and clusters as one record at a time), with progress.
 // Runs in a schema of its own, dropped at the end (also on Ctrl-C); no Kafka topic is touched.
-// Usage: npm run bench:mdm [-- --golden 100000,1000000 --measure 5000 --batch 500 --single 300 --json]
+// Usage: npm run bench:mdm [-- --golden 100000,1000000 --measure 5000 --batch 500 --single 300 --json --keep]
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ const { values: args } = parseArgs({
     'load-batch': { type: 'string', default: '1000' },
     single: { type: 'string', default: '300' },
     json: { type: 'boolean' },
+    /** Leave the schema in place at the end (to EXPLAIN the matcher's statements on it); drop it by hand. */
+    keep: { type: 'boolean' },
   },
 });
 const LEVELS = args.golden
@@ -77,6 +80,11 @@ let dropped = false;
 async function dropSchema() {
   if (dropped) return;
   dropped = true;
+  if (args.keep && !stopRequested) {
+    say(`schema ${schema} kept (--keep): drop schema ${q} cascade when done`);
+    await pool.end().catch(() => undefined);
+    return;
+  }
   await pool.query(`drop schema if exists ${q} cascade`).catch(() => undefined);
   await pool.end().catch(() => undefined);
 }
@@ -158,6 +166,8 @@ interface Level {
   ratioToPlainInsert: number;
   singleRecordsPerSecond: number;
   pairsComparedPerRecord: number;
+  /** Other holders of a window record's live keys at the end of the window, per key family (where pairs come from). */
+  holdersPerRecordByFamily: Record<string, number>;
   /** CPU per record matched in the window: this process, and the PostgreSQL backends serving it. */
   nodeCpuMsPerRecord: number;
   postgresCpuMsPerRecord: number | null;
@@ -314,6 +324,21 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
   );
   const blocked = keyPairs.filter((k) => k.b.some((key) => k.a.has(key) && !stopped.has(key))).length;
   const idOf = (r: LabelledRecord) => r.customer.sourceIds?.[0]?.id ?? '';
+  // Where the pairs come from: other holders of the window records' live keys at the end, by key family (the
+  // prefix and the number of parts: `b:2` a birth date, `b:3` with initials, `s:5` street + number + city +
+  // initials, …); a candidate sharing two keys counts in both.
+  const families = (
+    await pool.query<{ family: string; n: string }>(
+      `with w as (select sr.system, sr.source_id, k from ${q}.source_record sr cross join unnest(sr.keys) as k
+                   where sr.system = 'febrl' and sr.source_id = any($1::text[]))
+       select split_part(w.k, ':', 1) || ':' || cardinality(string_to_array(w.k, ':')) as family, count(*) as n
+         from w join ${q}.block_key bk on bk.key = w.k
+        where (bk.system, bk.source_id) <> (w.system, w.source_id)
+          and not exists (select 1 from ${q}.block_stop s where s.key = w.k)
+        group by 1 order by 2 desc`,
+      [items.map(idOf)],
+    )
+  ).rows;
   const found = (
     await pool.query<{ n: string }>(
       `select count(*) as n from unnest($1::text[], $2::text[]) as x(o, d)
@@ -355,6 +380,7 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
     ratioToPlainInsert: recordsPerSecond / plainRate,
     singleRecordsPerSecond: singleRate,
     pairsComparedPerRecord: compared / items.length,
+    holdersPerRecordByFamily: Object.fromEntries(families.map((f) => [f.family, Number(f.n) / items.length])),
     nodeCpuMsPerRecord: (nodeCpu.user + nodeCpu.system) / 1000 / items.length,
     postgresCpuMsPerRecord: pgCpu0 === null || pgCpu1 === null ? null : (pgCpu1 - pgCpu0) / items.length,
     blockingRecall: dups.length ? blocked / dups.length : 1,
@@ -410,6 +436,11 @@ try {
             `    ${l.recordsPerSecond.toFixed(0)} records/s; plain insert ${l.plainInsertRecordsPerSecond.toFixed(0)} records/s (ratio ${l.ratioToPlainInsert.toFixed(3)}); one per transaction ${l.singleRecordsPerSecond.toFixed(0)} records/s; loading ${l.preloadRecordsPerSecond.toFixed(0)} records/s`,
             `    CPU per record: ${l.nodeCpuMsPerRecord.toFixed(2)} ms here, ${l.postgresCpuMsPerRecord === null ? 'n/a' : `${l.postgresCpuMsPerRecord.toFixed(2)} ms`} in PostgreSQL`,
             `    ${l.pairsComparedPerRecord.toFixed(1)} pairs compared per record; blocking recall ${l.blockingRecall.toFixed(4)} (${l.stoppedKeys} keys stopped); duplicates found ${l.duplicatesFound.toFixed(4)}; new people merged into someone ${l.newPeopleMerged}`,
+            `    other holders of live keys per record, by key family: ${Object.entries(
+              l.holdersPerRecordByFamily,
+            )
+              .map(([f, n]) => `${f} ${n.toFixed(2)}`)
+              .join(', ')}`,
             `    pairwise over all ${l.sourceRecords.toLocaleString('en')} records: precision ${l.precision.toFixed(4)}, recall ${l.recall.toFixed(4)}, F1 ${l.f1.toFixed(4)}`,
             `    peak RSS ${mb(l.peakRssMb)} (this process), ${mb(l.postgresPeakMb)} (its PostgreSQL backends, shared buffers they touched included; shared_buffers ${pgSettings.shared_buffers})`,
           ].join('\n'),

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { NonRetriableError } from '../lib/errors.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
-import { blockingKeys, blockLimit, KEY_VERSION } from './block.ts';
+import { blockingKeys, blockLimit, isSearchKey, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { Scorer } from './score.ts';
@@ -687,7 +687,9 @@ export class MasterDataStore {
     }
 
     // One round trip for the writes: a changed record's keys and scored pairs that no longer hold go (steward
-    // decisions stay), its new keys, the stopped keys and the scored pairs go in.
+    // decisions stay), its new keys, the stopped keys and the scored pairs go in. A stopped key gets no row for
+    // the record unless search can ask for it (block.ts isSearchKey): the matcher never reads a stopped key's
+    // rows (among the bench's people a record's birth date is stopped from about 100k records on).
     const changed = todo.filter((t) => t.old);
     const gone: Array<[string, Key]> = [];
     const added: Array<[string, Key]> = [];
@@ -695,7 +697,9 @@ export class MasterDataStore {
       const before = new Set(t.old?.keys ?? []);
       const after = new Set(t.keys);
       for (const k of before) if (!after.has(k)) gone.push([k, t.self]);
-      for (const k of after) if (!before.has(k)) added.push([k, t.self]);
+      for (const k of after) {
+        if (!before.has(k) && (!stopped.has(k) || isSearchKey(k))) added.push([k, t.self]);
+      }
     }
     await this.#prepared(
       client,
@@ -718,7 +722,7 @@ export class MasterDataStore {
               and not exists (select 1 from scored n where n.a_s = mp.a_system and n.a_i = mp.a_id
                                                      and n.b_s = mp.b_system and n.b_i = mp.b_id)),
          stops as (insert into ${q}.block_stop (key, holders) select * from unnest($14::text[], $15::int[])),
-         -- A record's rows in block_key are its stored keys (source_record.keys), so the keys added are not there
+         -- A record's rows in block_key are among its stored keys (source_record.keys), so the keys added are not there
          -- yet: a plain insert, about half the cost per row of one with on conflict (speculative insertion).
          new_keys as (insert into ${q}.block_key (key, system, source_id)
                       select * from unnest($16::text[], $17::text[], $18::text[]))

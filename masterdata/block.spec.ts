@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { blockingKeys, isWideKey } from './block.ts';
+import { defaultMdmConfig } from './config.ts';
+import { standardise } from './standardise.ts';
+
+const config = defaultMdmConfig();
+function person(given: string, family: string, street = 'Bahnhofstraße 87'): CustomerPartyMaster {
+  return {
+    customerId: `x:${given}${family}`,
+    sourceIds: [{ system: 'x', id: `${given}${family}` }],
+    partyType: 'PERSON',
+    person: { givenName: given, familyName: family },
+    birthDate: '1995-02-11',
+    emails: [],
+    phones: [],
+    addresses: [{ use: 'MAILING', lines: [street], city: 'Bremen', postalCode: '28195', countryCode: 'DE' }],
+  } as unknown as CustomerPartyMaster;
+}
+const keys = (c: CustomerPartyMaster) => new Set(blockingKeys(standardise(c, config)));
+/** Keys two records share, but not the wide ones (those stop at a few holders: block.ts isWideKey). */
+const sharedNarrow = (a: CustomerPartyMaster, b: CustomerPartyMaster) => {
+  const kb = keys(b);
+  return [...keys(a)].filter((k) => kb.has(k) && !isWideKey(k));
+};
+
+describe('blocking keys', () => {
+  it('a stranger at the same address and born on the same day shares no narrow address or birth-date key', () => {
+    // Among a million people such strangers were most of the pairs compared (README, Stopped keys).
+    const shared = sharedNarrow(person('Jörg', 'Neumann'), person('Anna', 'Schulz'));
+    expect(shared.filter((k) => k.startsWith('s:') || k.startsWith('b:'))).toEqual([]);
+    // The postal code + house number key stays as it was.
+    expect(shared).toEqual(['a:DE:28195:87']);
+  });
+
+  it('the same person with swapped names, a nickname or a typo after the first letter keeps them', () => {
+    const original = person('William', 'Neumann');
+    const narrow = (c: CustomerPartyMaster) =>
+      sharedNarrow(original, c).filter((k) => k.startsWith('s:') || k.startsWith('b:'));
+    for (const copy of [
+      person('Neumann', 'William'),
+      person('Bill', 'Neumann'),
+      person('Wiliam', 'Nuemann'),
+    ]) {
+      expect(narrow(copy)).toEqual(['b:1995-02-11:nw', 's:bahnho:87:bre:nw']);
+    }
+  });
+
+  it('an organisation keeps its street key without initials', () => {
+    const org = {
+      ...person('x', 'y'),
+      partyType: 'ORGANIZATION',
+      person: undefined,
+      organizationName: 'Neumann GmbH',
+    } as unknown as CustomerPartyMaster;
+    expect([...keys(org)].filter((k) => k.startsWith('s:'))).toEqual(['s:bahnho:87:bre']);
+  });
+});
