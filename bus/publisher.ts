@@ -27,6 +27,8 @@ export interface Publisher {
   publish(events: PublishInput[]): Promise<Array<{ topic: string; key: string; id: string }>>;
   /** Encodes the events into records without sending them, for a caller that sends them in a Kafka transaction. */
   prepare(events: PublishInput[]): Promise<PreparedRecord[]>;
+  /** prepare's records at once when every event's schema and topic were met before (no registry to ask), else its promise. */
+  prepareEagerly(events: PublishInput[]): PreparedRecord[] | Promise<PreparedRecord[]>;
   /**
    * The synchronous encoder of values of `schema` on `topic` (default: the schema's canonical topic), the registry
    * asked once: for a caller that validates by encoding and hands the bytes to `prepare` as `encoded`.
@@ -69,14 +71,20 @@ export function createPublisher(
     return found;
   }
 
-  /** Where each event goes and its encoder. */
-  async function resolveTargets(events: PublishInput[]): Promise<Target[]> {
+  /** Where each event goes and its encoder; the promise of them only when some target is new. */
+  function resolveTargets(events: PublishInput[]): Target[] | Promise<Target[]> {
     const targets: Target[] = [];
-    for (const event of events)
-      targets.push(
-        encoders.get(`${event.topic ?? ''}\u0000${event.schema}`) ??
-          (await target(event.schema, event.topic)),
-      );
+    for (const event of events) {
+      const known = encoders.get(`${event.topic ?? ''}\u0000${event.schema}`);
+      if (!known) return resolveNewTargets(events);
+      targets.push(known);
+    }
+    return targets;
+  }
+
+  async function resolveNewTargets(events: PublishInput[]): Promise<Target[]> {
+    const targets: Target[] = [];
+    for (const event of events) targets.push(await target(event.schema, event.topic));
     return targets;
   }
 
@@ -92,14 +100,20 @@ export function createPublisher(
     return { topic, key, value, headers: toHeaders(attributes), id: attributes.id };
   }
 
-  async function prepare(events: PublishInput[]): Promise<PreparedRecord[]> {
+  function prepareEagerly(events: PublishInput[]): PreparedRecord[] | Promise<PreparedRecord[]> {
     // Records are encoded synchronously once the targets are known: no promise per record.
-    const targets = await resolveTargets(events);
-    return events.map((event, i) => toRecord(event, targets[i]!));
+    const targets = resolveTargets(events);
+    const records = (known: Target[]) => events.map((event, i) => toRecord(event, known[i]!));
+    return Array.isArray(targets) ? records(targets) : targets.then(records);
+  }
+
+  async function prepare(events: PublishInput[]): Promise<PreparedRecord[]> {
+    return prepareEagerly(events);
   }
 
   return {
     prepare,
+    prepareEagerly,
     async encoder(schema, topic) {
       return (await target(schema, topic)).encode;
     },
