@@ -55,18 +55,27 @@ export function createPublisher(
     encode: Encode;
   }
 
-  /** Targets by topic and schema as the events name them; the serde asks the registry once per subject. */
-  const encoders = new Map<string, Target>();
+  /**
+   * Targets by topic (`''`: the schema's own) and schema as the events name them; the serde asks the registry once per
+   * subject. Two lookups of strings the caller already has, rather than a key made per event.
+   */
+  const encoders = new Map<string, Map<string, Target>>();
+  const knownTarget = (schemaName: string, topicName: string | undefined) =>
+    encoders.get(topicName ?? '')?.get(schemaName);
 
   async function target(schemaName: string, topicName: string | undefined): Promise<Target> {
-    const cacheKey = `${topicName ?? ''}\u0000${schemaName}`;
-    let found = encoders.get(cacheKey);
+    let found = knownTarget(schemaName, topicName);
     if (!found) {
       const schema = findSchema(schemaName);
       const topic = topicName ?? schema.topic;
       checkTopicSchema(topic, schema);
       found = { schema, topic, encode: await serde.encoder(topic, schema) };
-      encoders.set(cacheKey, found);
+      let bySchema = encoders.get(topicName ?? '');
+      if (!bySchema) {
+        bySchema = new Map();
+        encoders.set(topicName ?? '', bySchema);
+      }
+      bySchema.set(schemaName, found);
     }
     return found;
   }
@@ -75,7 +84,7 @@ export function createPublisher(
   function resolveTargets(events: PublishInput[]): Target[] | Promise<Target[]> {
     const targets: Target[] = [];
     for (const event of events) {
-      const known = encoders.get(`${event.topic ?? ''}\u0000${event.schema}`);
+      const known = knownTarget(event.schema, event.topic);
       if (!known) return resolveNewTargets(events);
       targets.push(known);
     }

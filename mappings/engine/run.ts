@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import type { ParsedDocument } from '../../formats/types.ts';
-import { isoTimestamp } from '../../lib/iso-time.ts';
+import { lastIsoTimestamp } from '../../lib/iso-time.ts';
 import {
   type Budget,
   checkBudget,
@@ -387,6 +387,9 @@ export async function mapDocument(
   return mapDocumentEagerly(mapping, document, options);
 }
 
+/** `$doc.receivedAt`: the documents of a batch mostly share it. */
+const receivedAtText = lastIsoTimestamp();
+
 /**
  * mapDocument without a promise when none is needed: the records themselves when the compiled expressions map the
  * document (run-fast.ts), else the promise of JSONata's walk. For a caller that maps thousands of documents in a
@@ -402,7 +405,7 @@ export function mapDocumentEagerly(
     throw new MappingError(mapping.file, '', 'not a to-canonical mapping');
   }
   const { format, kind, id, source } = document;
-  const receivedAt = isoTimestamp((options.receivedAt ?? new Date()).getTime());
+  const receivedAt = receivedAtText((options.receivedAt ?? new Date()).getTime());
   const doc = { format, kind, id, source, receivedAt };
   const budget = startBudget(options);
   if (tryFast(mapping)) {
