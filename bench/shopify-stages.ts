@@ -1,5 +1,6 @@
 // Benchmark: CPU µs per Shopify order line for each stage of the connectors benchmark's hub path (parse, mapping fields,
-// defaults, Avro encoding, publisher prepare, and the mapping step's prepare as a whole), for this checkout and for
+// defaults, Avro encoding, publisher prepare, and the mapping step as a whole, called as the source host calls it:
+// prepareEagerly, without a promise when none is needed; a checkout without it, prepare), for this checkout and for
 // another one (`--old`, e.g. main's worktree) in the same process, alternating rounds: the machine is shared and
 // noisy, so the two are compared side by side. Each checkout's modules are imported from its own folder; the
 // registry is a stub that answers id 1 (nothing is sent). Not a test: figures go in the closing note.
@@ -73,8 +74,13 @@ async function stagesOf(root: string): Promise<Stage> {
     );
     const started = cpu();
     let published = 0;
-    for (const bytes of lines)
-      published += (await step.prepare({ format: 'shopify-order', bytes, receivedAt })).published;
+    // As the source host calls it: without a promise when nothing needs one (a checkout without prepareEagerly: prepare).
+    for (const bytes of lines) {
+      const input = { format: 'shopify-order', bytes, receivedAt };
+      let prepared = step.prepareEagerly ? step.prepareEagerly(input) : step.prepare(input);
+      if (prepared instanceof Promise) prepared = await prepared;
+      published += prepared.published;
+    }
     times.step = (cpu() - started) / lines.length;
     if (published !== lines.length) throw new Error(`${root}: ${published} of ${lines.length} published`);
     return times;

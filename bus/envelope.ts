@@ -1,5 +1,5 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
-import { isoTimestamp } from '../lib/iso-time.ts';
+import { lastIsoTimestamp } from '../lib/iso-time.ts';
 import type { Headers, OutgoingHeaders } from './transport/types.ts';
 
 /**
@@ -68,6 +68,9 @@ export function buildAttributes(
   };
 }
 
+/** ce_time: the events of a batch are mostly made in the same millisecond. */
+const eventTime = lastIsoTimestamp();
+
 /** Text header values: the transport writes them straight into the record, with no Buffer per header. */
 export function toHeaders(a: EventAttributes): OutgoingHeaders {
   const headers: OutgoingHeaders = {
@@ -75,7 +78,7 @@ export function toHeaders(a: EventAttributes): OutgoingHeaders {
     ce_id: a.id,
     ce_source: a.source,
     ce_type: a.type,
-    ce_time: isoTimestamp(a.time.getTime()),
+    ce_time: eventTime(a.time.getTime()),
     'content-type': a.dataContentType,
     ce_correlationid: a.correlationId,
     traceparent: a.traceparent,

@@ -23,7 +23,7 @@ export interface Bus {
   readonly serde: AvroSerde;
   publisher(): Promise<Publisher & { close(): Promise<void> }>;
   /** Encodes events into records with no connection of its own, for a caller that sends them in a transaction. */
-  preparer(source?: string): Pick<Publisher, 'prepare' | 'encoder'>;
+  preparer(source?: string): Pick<Publisher, 'prepare' | 'prepareEagerly' | 'encoder'>;
   consume(options: Omit<ConsumerRunnerOptions, 'logger'>): Promise<ConsumerRunner>;
   provisionTopics(extra?: TopicSpec[]): Promise<string[]>;
 }
@@ -48,12 +48,12 @@ export function createBus(config: BusConfig): Bus {
     },
     preparer(source) {
       // prepare() never sends: the producer handed over is never connected.
-      const { prepare, encoder } = createPublisher(
+      const { prepare, prepareEagerly, encoder } = createPublisher(
         transport.producer(),
         serde,
         source ?? config.source ?? '/eai',
       );
-      return { prepare, encoder };
+      return { prepare, prepareEagerly, encoder };
     },
     consume: (options) => startConsumerRunner(transport, serde, { ...options, logger }),
     async provisionTopics(extra) {

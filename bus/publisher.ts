@@ -27,6 +27,8 @@ export interface Publisher {
   publish(events: PublishInput[]): Promise<Array<{ topic: string; key: string; id: string }>>;
   /** Encodes the events into records without sending them, for a caller that sends them in a Kafka transaction. */
   prepare(events: PublishInput[]): Promise<PreparedRecord[]>;
+  /** prepare's records at once when every event's schema and topic were met before (no registry to ask), else its promise. */
+  prepareEagerly(events: PublishInput[]): PreparedRecord[] | Promise<PreparedRecord[]>;
   /**
    * The synchronous encoder of values of `schema` on `topic` (default: the schema's canonical topic), the registry
    * asked once: for a caller that validates by encoding and hands the bytes to `prepare` as `encoded`.
@@ -53,30 +55,45 @@ export function createPublisher(
     encode: Encode;
   }
 
-  /** Targets by topic and schema as the events name them; the serde asks the registry once per subject. */
-  const encoders = new Map<string, Target>();
+  /**
+   * Targets by topic (`''`: the schema's own) and schema as the events name them; the serde asks the registry once per
+   * subject. Two lookups of strings the caller already has, rather than a key made per event.
+   */
+  const encoders = new Map<string, Map<string, Target>>();
+  const knownTarget = (schemaName: string, topicName: string | undefined) =>
+    encoders.get(topicName ?? '')?.get(schemaName);
 
   async function target(schemaName: string, topicName: string | undefined): Promise<Target> {
-    const cacheKey = `${topicName ?? ''}\u0000${schemaName}`;
-    let found = encoders.get(cacheKey);
+    let found = knownTarget(schemaName, topicName);
     if (!found) {
       const schema = findSchema(schemaName);
       const topic = topicName ?? schema.topic;
       checkTopicSchema(topic, schema);
       found = { schema, topic, encode: await serde.encoder(topic, schema) };
-      encoders.set(cacheKey, found);
+      let bySchema = encoders.get(topicName ?? '');
+      if (!bySchema) {
+        bySchema = new Map();
+        encoders.set(topicName ?? '', bySchema);
+      }
+      bySchema.set(schemaName, found);
     }
     return found;
   }
 
-  /** Where each event goes and its encoder. */
-  async function resolveTargets(events: PublishInput[]): Promise<Target[]> {
+  /** Where each event goes and its encoder; the promise of them only when some target is new. */
+  function resolveTargets(events: PublishInput[]): Target[] | Promise<Target[]> {
     const targets: Target[] = [];
-    for (const event of events)
-      targets.push(
-        encoders.get(`${event.topic ?? ''}\u0000${event.schema}`) ??
-          (await target(event.schema, event.topic)),
-      );
+    for (const event of events) {
+      const known = knownTarget(event.schema, event.topic);
+      if (!known) return resolveNewTargets(events);
+      targets.push(known);
+    }
+    return targets;
+  }
+
+  async function resolveNewTargets(events: PublishInput[]): Promise<Target[]> {
+    const targets: Target[] = [];
+    for (const event of events) targets.push(await target(event.schema, event.topic));
     return targets;
   }
 
@@ -92,14 +109,20 @@ export function createPublisher(
     return { topic, key, value, headers: toHeaders(attributes), id: attributes.id };
   }
 
-  async function prepare(events: PublishInput[]): Promise<PreparedRecord[]> {
+  function prepareEagerly(events: PublishInput[]): PreparedRecord[] | Promise<PreparedRecord[]> {
     // Records are encoded synchronously once the targets are known: no promise per record.
-    const targets = await resolveTargets(events);
-    return events.map((event, i) => toRecord(event, targets[i]!));
+    const targets = resolveTargets(events);
+    const records = (known: Target[]) => events.map((event, i) => toRecord(event, known[i]!));
+    return Array.isArray(targets) ? records(targets) : targets.then(records);
+  }
+
+  async function prepare(events: PublishInput[]): Promise<PreparedRecord[]> {
+    return prepareEagerly(events);
   }
 
   return {
     prepare,
+    prepareEagerly,
     async encoder(schema, topic) {
       return (await target(schema, topic)).encode;
     },

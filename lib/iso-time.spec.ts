@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoTimestamp } from './iso-time.ts';
+import { isoTimestamp, lastIsoTimestamp } from './iso-time.ts';
 
 describe('isoTimestamp', () => {
   it('writes what Date#toISOString writes, at the edges of days, months, leap years and the supported years', () => {
@@ -33,5 +33,16 @@ describe('isoTimestamp', () => {
     expect(isoTimestamp(1.7)).toBe(new Date(1.7).toISOString());
     expect(() => isoTimestamp(Number.NaN)).toThrow(RangeError);
     expect(() => isoTimestamp(8.64e15 + 1)).toThrow(RangeError);
+  });
+});
+
+describe('lastIsoTimestamp', () => {
+  it('answers what isoTimestamp answers, for an instant repeated or changed, and still refuses NaN', () => {
+    const write = lastIsoTimestamp();
+    for (const millis of [0, 0, Date.UTC(2024, 1, 29), Date.UTC(2024, 1, 29), 1, 0, -1, -1])
+      expect(write(millis)).toBe(isoTimestamp(millis));
+    expect(() => write(Number.NaN)).toThrow(RangeError);
+    expect(() => write(Number.NaN)).toThrow(RangeError);
+    expect(write(5)).toBe(isoTimestamp(5));
   });
 });

@@ -35,3 +35,19 @@ export function isoTimestamp(millis: number): string {
 }
 
 const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * isoTimestamp with its last answer remembered, for one call site that writes the same instant many times in a row (a
+ * batch's receive time, the events made in one millisecond): each call site makes its own.
+ */
+export function lastIsoTimestamp(): (millis: number) => string {
+  let last = Number.NaN;
+  let text = '';
+  return (millis) => {
+    if (millis !== last) {
+      text = isoTimestamp(millis);
+      last = millis;
+    }
+    return text;
+  };
+}

@@ -141,5 +141,5 @@ export async function writeWithMapping(
 
 export type { CompiledMapping } from './engine/compile.ts';
 export { type ErrorLine, errorLine, MappingError } from './engine/errors.ts';
-export { type CanonicalRecord, type MapOptions, mapDocument } from './engine/run.ts';
+export { type CanonicalRecord, type MapOptions, mapDocument, mapDocumentEagerly } from './engine/run.ts';
 export { type UsageReport, UsageTracker } from './engine/usage.ts';

@@ -10,12 +10,13 @@ import {
 import { findReader } from '../../formats/index.ts';
 import type { Logger } from '../../lib/logger.ts';
 import {
+  type CanonicalRecord,
   type CompiledMapping,
   type ErrorLine,
   errorLine,
   inboundMapping,
   type MapOptions,
-  mapDocument,
+  mapDocumentEagerly,
 } from '../../mappings/index.ts';
 
 /**
@@ -47,7 +48,7 @@ export interface MappingStepResult {
 
 export interface MappingStepOptions {
   /** With `encoder`, each record is encoded once, as the mapping's validation (bus.preparer() has it). */
-  publisher: Pick<Publisher, 'prepare'> & Partial<Pick<Publisher, 'encoder'>>;
+  publisher: Pick<Publisher, 'prepare'> & Partial<Pick<Publisher, 'encoder' | 'prepareEagerly'>>;
   /** For `handle`, which sends at once; `prepare` sends nothing. */
   producer?: TransportProducer;
   /** Connector name, recorded in dead letters. */
@@ -77,6 +78,11 @@ export interface MappingStep {
   handle(input: DocumentInput): Promise<MappingStepResult>;
   /** Maps and encodes without sending, for a caller that sends the records in a transaction with its offsets. */
   prepare(input: DocumentInput): Promise<PreparedDocument>;
+  /**
+   * prepare's result at once when nothing needs awaiting (the schema's encoder known, the documents mapped by compiled
+   * expressions), else its promise: for a caller that prepares thousands of documents in a loop.
+   */
+  prepareEagerly(input: DocumentInput): PreparedDocument | Promise<PreparedDocument>;
 }
 
 export function createMappingStep(options: MappingStepOptions): MappingStep {
@@ -115,13 +121,32 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     return { record, line };
   }
 
-  async function prepare(input: DocumentInput): Promise<PreparedDocument> {
+  /** The encoder per schema and topic once the registry answered: asked for again, it is known without a promise. */
+  const encoders = new Map<string, (value: unknown) => Buffer>();
+
+  function encoderFor(
+    mapping: CompiledMapping,
+  ): ((value: unknown) => Buffer) | undefined | Promise<(value: unknown) => Buffer> {
+    const publisher = options.publisher;
+    if (!publisher.encoder || mapping.direction !== 'to-canonical') return undefined;
+    const schema = mapping.schema.fullName;
+    const topic = options.topics?.[schema];
+    const cacheKey = `${topic ?? ''}\u0000${schema}`;
+    const known = encoders.get(cacheKey);
+    if (known) return known;
+    return publisher.encoder(schema, topic).then((encode) => {
+      encoders.set(cacheKey, encode);
+      return encode;
+    });
+  }
+
+  /**
+   * A document's records, synchronously as long as nothing needs awaiting (the registry asked once per schema, every
+   * document of the input mapped by compiled expressions); from the first thing that does on, the promise of them.
+   * Either way the same steps in the same order, so the same records and dead letters.
+   */
+  function prepareEagerly(input: DocumentInput): PreparedDocument | Promise<PreparedDocument> {
     const result: PreparedDocument = { records: [], published: 0, deadLettered: [] };
-    const refuse = (error: unknown, documentId?: string) => {
-      const { record, line } = deadLetter(input, error, documentId);
-      result.records.push(record);
-      result.deadLettered.push(line);
-    };
     let documents: ReturnType<ReturnType<typeof findReader>['parse']>;
     let mapping: CompiledMapping;
     try {
@@ -129,52 +154,100 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       documents = findReader(input.format).parse(input.bytes);
     } catch (error) {
       // A reader or mapping failure is about these bytes (or a bug that they trigger): retrying cannot help.
-      refuse(error);
+      refuse(input, result, error);
       return result;
     }
     // Outside the refusals: the registry being away is the bus's failure, to retry, not the document's.
-    const encode =
-      options.publisher.encoder && mapping.direction === 'to-canonical'
-        ? await options.publisher.encoder(mapping.schema.fullName, options.topics?.[mapping.schema.fullName])
-        : undefined;
-    for (const parsed of documents) {
+    const encode = encoderFor(mapping);
+    if (encode instanceof Promise)
+      return encode.then((known) => prepareFrom(input, result, mapping, documents, 0, known));
+    return prepareFrom(input, result, mapping, documents, 0, encode);
+  }
+
+  function refuse(input: DocumentInput, result: PreparedDocument, error: unknown, documentId?: string): void {
+    const { record, line } = deadLetter(input, error, documentId);
+    result.records.push(record);
+    result.deadLettered.push(line);
+  }
+
+  /** The input's documents from `from` on, into `result`. */
+  function prepareFrom(
+    input: DocumentInput,
+    result: PreparedDocument,
+    mapping: CompiledMapping,
+    documents: ReturnType<ReturnType<typeof findReader>['parse']>,
+    from: number,
+    encode: ((value: unknown) => Buffer) | undefined,
+  ): PreparedDocument | Promise<PreparedDocument> {
+    for (let i = from; i < documents.length; i++) {
+      const parsed = documents[i]!;
       const document =
         input.documentId && documents.length === 1 ? { ...parsed, id: input.documentId } : parsed;
-      let records: Awaited<ReturnType<typeof mapDocument>>;
+      let records: CanonicalRecord[] | Promise<CanonicalRecord[]>;
       try {
-        records = await mapDocument(mapping, document, {
+        records = mapDocumentEagerly(mapping, document, {
           ...options.budget,
           receivedAt: input.receivedAt,
           encode,
         });
       } catch (error) {
-        refuse(error, document.id);
+        refuse(input, result, error, document.id);
         continue;
       }
-      const source = `/${input.format}/${encodeURIComponent(document.source || 'unknown')}`;
-      const prepared = await options.publisher.prepare(
-        records.map((record, i) => ({
-          schema: record.schema,
-          value: record.value,
-          key: record.key,
-          encoded: record.encoded,
-          topic: options.topics?.[record.schema],
-          attributes: {
-            id: records.length === 1 ? document.id : `${document.id}:${i + 1}`,
-            source,
-            type: `${input.format}.${record.schema}`,
-            correlationId: input.correlationId ?? document.id,
+      const next = () => prepareFrom(input, result, mapping, documents, i + 1, encode);
+      if (records instanceof Promise)
+        return records.then(
+          (mapped) => publish(input, result, document, mapped)?.then(next) ?? next(),
+          (error) => {
+            refuse(input, result, error, document.id);
+            return next();
           },
-        })),
-      );
-      result.records.push(...prepared);
-      result.published += prepared.length;
+        );
+      const published = publish(input, result, document, records);
+      if (published) return published.then(next);
     }
     return result;
   }
 
+  /** The document's records through the publisher into `result`; a promise only when the publisher needs one. */
+  function publish(
+    input: DocumentInput,
+    result: PreparedDocument,
+    document: { id: string; source?: string },
+    records: CanonicalRecord[],
+  ): Promise<void> | undefined {
+    const source = `/${input.format}/${encodeURIComponent(document.source || 'unknown')}`;
+    const events = records.map((record, i) => ({
+      schema: record.schema,
+      value: record.value,
+      key: record.key,
+      encoded: record.encoded,
+      topic: options.topics?.[record.schema],
+      attributes: {
+        id: records.length === 1 ? document.id : `${document.id}:${i + 1}`,
+        source,
+        type: `${input.format}.${record.schema}`,
+        correlationId: input.correlationId ?? document.id,
+      },
+    }));
+    const add = (prepared: PreparedRecord[]) => {
+      result.records.push(...prepared);
+      result.published += prepared.length;
+    };
+    const publisher = options.publisher;
+    const prepared = publisher.prepareEagerly ? publisher.prepareEagerly(events) : publisher.prepare(events);
+    if (prepared instanceof Promise) return prepared.then(add);
+    add(prepared);
+    return undefined;
+  }
+
+  async function prepare(input: DocumentInput): Promise<PreparedDocument> {
+    return prepareEagerly(input);
+  }
+
   return {
     prepare,
+    prepareEagerly,
     async handle(input) {
       const prepared = await prepare(input);
       if (!options.producer) throw new Error('mapping step: handle() needs a producer');

@@ -41,8 +41,10 @@ if (port) {
     try {
       const results: PreparedDocument[] = [];
       // Buffers arrive as plain Uint8Arrays: viewed as Buffers again, without a copy.
-      for (const input of inputs)
-        results.push(await step.prepare({ ...input, bytes: asBuffer(input.bytes) }));
+      for (const input of inputs) {
+        const prepared = step.prepareEagerly({ ...input, bytes: asBuffer(input.bytes) });
+        results.push(prepared instanceof Promise ? await prepared : prepared);
+      }
       reply = { id, ok: true, results };
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';

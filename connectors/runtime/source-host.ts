@@ -246,7 +246,9 @@ export class SourceHost {
           await new Promise((resolve) => setImmediate(resolve));
           since = performance.now();
         }
-        const prepared = all ? all[i]! : await step.prepare(this.input(document));
+        // Prepared without a promise when nothing needs one (the usual case once the first document met the registry).
+        let prepared = all ? all[i]! : step.prepareEagerly(this.input(document));
+        if (prepared instanceof Promise) prepared = await prepared;
         for (const record of prepared.records) records.push(record);
         published += prepared.published;
         deadLettered += prepared.deadLettered.length;

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createPublisher } from '../../bus/publisher.ts';
+import type { RegistryClient } from '../../bus/registry.ts';
+import { AvroSerde } from '../../bus/serde.ts';
+import type { OutgoingRecord, TransportProducer } from '../../bus/transport/types.ts';
+import { FIXTURE_RECEIVED_AT, fixtureInputs } from '../../mappings/engine/fixtures.ts';
+import { type CompiledMapping, findMapping, loadMappings } from '../../mappings/index.ts';
+import { createMappingStep, type PreparedDocument } from './mapping-step.ts';
+
+/**
+ * The mapping step without the broker: a registry that answers id 1, nothing sent. prepareEagerly (as the source host
+ * calls it) must give what prepare gives through a publisher that has only promises, on every fixture of every
+ * to-canonical mapping and on bytes that do not parse.
+ */
+
+/** Only `register` is asked (once per subject); nothing is decoded or sent here. */
+const serde = new AvroSerde({ register: async () => 1 } as unknown as RegistryClient);
+const producer = { send: async () => undefined } as unknown as TransportProducer;
+
+function steps(mapping: CompiledMapping) {
+  const publisher = createPublisher(producer, serde, '/eai/tests');
+  const options = { owner: 'test-connector', mappingFor: () => mapping };
+  return {
+    // A publisher of promises only, as every publisher was before prepareEagerly.
+    general: createMappingStep({
+      ...options,
+      publisher: { prepare: publisher.prepare, encoder: publisher.encoder },
+    }),
+    eager: createMappingStep({ ...options, publisher }),
+  };
+}
+
+/** The records as bytes, less what differs from one call to the next (the time, a new span, a stack). */
+function comparable(prepared: PreparedDocument) {
+  const varying = new Set([
+    'ce_time',
+    'traceparent',
+    '__eai.errors.time',
+    '__connect.errors.exception.stacktrace',
+  ]);
+  return {
+    published: prepared.published,
+    deadLettered: prepared.deadLettered,
+    records: prepared.records.map((record: OutgoingRecord) => ({
+      topic: record.topic,
+      key: record.key?.toString(),
+      value: record.value?.toString('hex'),
+      headers: Object.entries(record.headers ?? {})
+        .filter(([name]) => !varying.has(name))
+        .map(([name, value]) => [name, String(value)]),
+    })),
+  };
+}
+
+describe('mapping step: prepareEagerly', () => {
+  const mappings = loadMappings().filter((m) => m.direction === 'to-canonical');
+
+  for (const mapping of mappings) {
+    const inputs = [
+      ...fixtureInputs(mapping.fixturesDir).map((file) => readFileSync(file)),
+      Buffer.from('not a document of any format'),
+    ];
+    it(`${mapping.file}: gives what prepare gives through promises, fixture by fixture`, async () => {
+      const { general, eager } = steps(mapping);
+      for (const bytes of inputs) {
+        const input = { format: mapping.spec.input, bytes, receivedAt: FIXTURE_RECEIVED_AT, name: 'fixture' };
+        const expected = comparable(await general.prepare(input));
+        // Twice: the first call meets the registry, the second knows the encoder.
+        for (let call = 0; call < 2; call++)
+          expect(comparable(await eager.prepareEagerly(input))).toEqual(expected);
+      }
+    });
+  }
+
+  it('prepares a Shopify order without a promise once the encoder is known, and a refusal at once', async () => {
+    const { eager } = steps(findMapping('shopify/order.to-canonical.yaml'));
+    const bytes = readFileSync(fixtureInputs(findMapping('shopify/order.to-canonical.yaml').fixturesDir)[0]!);
+    const input = { format: 'shopify-order', bytes, receivedAt: FIXTURE_RECEIVED_AT };
+    const first = eager.prepareEagerly(input);
+    expect(first).toBeInstanceOf(Promise);
+    expect((await first).published).toBe(1);
+    const second = eager.prepareEagerly(input);
+    expect(second).not.toBeInstanceOf(Promise);
+    expect((second as PreparedDocument).published).toBe(1);
+    const refused = eager.prepareEagerly({ ...input, bytes: Buffer.from('{') });
+    expect(refused).not.toBeInstanceOf(Promise);
+    expect((refused as PreparedDocument).deadLettered).toHaveLength(1);
+  });
+});
