@@ -72,7 +72,7 @@ export interface HubOptions {
     sapUrl?: string;
     timers?: Partial<Timers>;
     database?: string;
-    /** Consumer group of the event router (default `eai-orchestrator`). */
+    /** Consumer group of the event router (default the database's: `defaultRouterGroup`). */
     routerGroup?: string;
     /** Route canonical events into workflows (default true). */
     router?: boolean;
