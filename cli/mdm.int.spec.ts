@@ -263,6 +263,14 @@ describe('eai mdm load / export', () => {
   }, 120_000);
 
   it('reconciles a system export: differing fields, extra and missing records named; --repair applies it', async () => {
+    const missing = join(dir, 'no-such-export.jsonl');
+    const unread = await runEai(['mdm', 'reconcile', 'recon', '--input', missing, '--schema', schema], {
+      env: env(),
+    });
+    expect(unread.code).toBe(1);
+    expect(unread.stderr).toBe(
+      `eai: ${missing}: cannot read (ENOENT: no such file or directory, open '${missing}')\n`,
+    );
     const customer = (id: string, name: string, email: string) => ({
       customerId: `recon:${id}`,
       sourceIds: [{ system: 'recon', id, idType: 'KUNNR' }],
