@@ -11,13 +11,11 @@ beforeAll(async () => {
     if (request.url === '/workflows') {
       response.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html></html>');
     } else {
-      response
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            error: { code: '/IWBEP/CM_MGW_RT/020', message: { value: 'Resource not found' } },
-          }),
-        );
+      response.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: { code: '/IWBEP/CM_MGW_RT/020', message: { value: 'Resource not found' } },
+        }),
+      );
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
