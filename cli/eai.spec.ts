@@ -39,4 +39,25 @@ describe('eai errors', () => {
       ],
     });
   });
+
+  it('with --json a usage error (unknown option, missing option) is that JSON line too, without the help', async () => {
+    const unknown = await runEai(['workflows', 'ls', '--bogus', '--json']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toBe(
+      `${JSON.stringify({ errors: [{ error: 'UsageError', message: "unknown option '--bogus'" }] })}\n`,
+    );
+    const missing = await runEai(['mdm', 'load', 'sap', '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stderr)).toEqual({
+      errors: [{ error: 'UsageError', message: "required option '--input <file>' not specified" }],
+    });
+    // Without --json: commander's line, then the help, as before.
+    const plain = await runEai(['workflows', 'ls', '--bogus']);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^error: unknown option '--bogus'\n\nUsage: eai workflows ls/);
+    const help = await runEai(['workflows', 'ls', '--help', '--json']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: eai workflows ls/);
+  }, 60_000);
 });

@@ -40,9 +40,22 @@ export async function callHub(
     );
   }
   const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Something else answers there (a simulator's page, another server): say so, not JSON.parse's complaint.
+    throw new Error(
+      `${method} ${path}: ${response.status} from ${base}, which is not the hub's admin API (it answered ${response.headers.get('content-type') ?? 'no content type'}, not JSON): set --url or EAI_URL to the hub's ops port`,
+    );
+  }
   if (!response.ok) {
-    const message = (parsed as { error?: string } | undefined)?.error ?? response.statusText;
+    const error = (parsed as { error?: unknown } | undefined)?.error;
+    // The hub's errors are `{error: "<sentence>"}`; another server's JSON error (an object) is not its message.
+    const message =
+      typeof error === 'string'
+        ? error
+        : `${response.statusText || 'error'} from ${base}, which does not answer as the hub's admin API: set --url or EAI_URL to the hub's ops port`;
     const hint =
       response.status === 401
         ? ' (check the token)'

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -10,18 +10,31 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('eai')
     .description('Enterprise application integration hub: connectors, canonical Avro on Kafka, workflows')
     .version(version, '-V, --version', 'print the version of eai')
-    .showHelpAfterError()
     .enablePositionalOptions();
+  const json = argv.includes('--json');
+  if (json) {
+    // A usage error (an unknown option, a missing argument) is the JSON line too, not commander's text and help: a
+    // script that asked for --json reads every failure one way. Subcommands inherit this as they are registered.
+    program.exitOverride().configureOutput({ outputError: () => undefined });
+  } else {
+    program.showHelpAfterError();
+  }
   try {
     await registerCommands(program, argv);
     await program.parseAsync(argv);
   } catch (error) {
+    // --help and --version under exitOverride: they printed what was asked.
+    if (error instanceof CommanderError && error.exitCode === 0) process.exit(0);
     // One line, never a stack trace; then exit at once: a client socket left open (a broker that accepted the
     // connection but never answered) must not hold the process until its own timeout.
     // With --json the line is JSON too, in the shape `eai map --json` reports its errors, so a script that
     // parses the output reads a failure the same way.
-    const message = (error instanceof Error ? error.message : String(error)).split('\n').join(' ');
-    const kind = error instanceof Error ? error.name : 'Error';
+    const message = (error instanceof Error ? error.message : String(error))
+      .replace(/^error: /, '')
+      .split('\n')
+      .join(' ');
+    const kind =
+      error instanceof CommanderError ? 'UsageError' : error instanceof Error ? error.name : 'Error';
     process.stderr.write(
       argv.includes('--json')
         ? `${JSON.stringify({ errors: [{ error: kind, message }] })}\n`

@@ -105,6 +105,17 @@ describe('eai mdm load / export', () => {
     expect(golden.goldenId).toBe(goldenId);
     expect(golden.members.length).toBeGreaterThan(0);
     expect(Object.keys(golden.lineage).length).toBeGreaterThan(0);
+    // As text: each golden field with its value, then where it came from.
+    const text = await runEai(['mdm', 'show', goldenId, '--schema', schema], { env: env() });
+    expect(text.code).toBe(0);
+    const name = golden.record.organizationName ?? golden.record.person.familyName;
+    const nameField = golden.record.organizationName ? 'organizationName' : 'person';
+    const { system, sourceId, rule } = golden.lineage[nameField];
+    expect(text.stdout.split('\n')).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^  ${nameField} +.*${name}.* from ${system} ${sourceId} \\(${rule}\\)$`),
+      ),
+    );
     const review = await runEai(['mdm', 'review', '--json', '--schema', schema], { env: env() });
     expect(review.code).toBe(0);
     expect(Array.isArray(JSON.parse(review.stdout))).toBe(true);
@@ -252,6 +263,14 @@ describe('eai mdm load / export', () => {
   }, 120_000);
 
   it('reconciles a system export: differing fields, extra and missing records named; --repair applies it', async () => {
+    const missing = join(dir, 'no-such-export.jsonl');
+    const unread = await runEai(['mdm', 'reconcile', 'recon', '--input', missing, '--schema', schema], {
+      env: env(),
+    });
+    expect(unread.code).toBe(1);
+    expect(unread.stderr).toBe(
+      `eai: ${missing}: cannot read (ENOENT: no such file or directory, open '${missing}')\n`,
+    );
     const customer = (id: string, name: string, email: string) => ({
       customerId: `recon:${id}`,
       sourceIds: [{ system: 'recon', id, idType: 'KUNNR' }],

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { newToken } from '../ops/api/index.ts';
 import { dropDatabase } from '../store/database.ts';
-import { testStack, unique } from '../tests/stack.ts';
+import { testBus, testStack, unique } from '../tests/stack.ts';
 
 /** A port nothing listens on right now. */
 async function freePort(): Promise<number> {
@@ -149,8 +149,22 @@ describe('eai up (the README first command, on the configured stack)', () => {
           'source_record',
         ]),
       );
+      // The schema's own consumer groups: sharing `mdm`'s would split canonical.customer with a hub on `mdm` and
+      // start from the offsets `mdm` committed.
+      const admin = testBus().transport.admin();
+      await admin.connect();
+      try {
+        for (const group of [`eai-masterdata.${schema}`, `eai-customer-activity.${schema}`])
+          expect((await admin.describeGroup(group)).state, group).toBe('Stable');
+      } finally {
+        await admin.disconnect();
+      }
       hub.kill('SIGTERM');
       expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
+      await admin.connect();
+      for (const group of [`eai-masterdata.${schema}`, `eai-customer-activity.${schema}`])
+        await admin.deleteGroup(group).catch(() => undefined);
+      await admin.disconnect();
     } finally {
       hub.kill('SIGKILL');
       await db.query(`drop schema if exists "${schema}" cascade`);

@@ -5,6 +5,7 @@
  * that stops resumes after the last committed batch (same system and same file content).
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { appendFileSync, createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -46,10 +47,13 @@ export interface LoadSummary extends LoadProgress {
 }
 
 async function* lines(path: string): AsyncGenerator<string> {
-  const reader = createInterface({
-    input: createReadStream(path, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
+  const input = createReadStream(path, 'utf8');
+  // Opened first, so a missing or unreadable file is one line naming it wherever it is read (reconcile reads the
+  // export without describing it first, and printed the bare ENOENT).
+  await once(input, 'open').catch((error: Error) => {
+    throw new ConfigError(`${path}: cannot read (${error.message})`);
   });
+  const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of reader) yield line;
 }
 
@@ -63,6 +67,7 @@ async function describeInput(path: string): Promise<{ digest: string; totalLines
       if (line.trim()) totalLines++;
     }
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`${path}: cannot read (${(error as Error).message})`);
   }
   return { digest: hash.digest('hex'), totalLines };

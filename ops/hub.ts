@@ -72,7 +72,7 @@ export interface HubOptions {
     sapUrl?: string;
     timers?: Partial<Timers>;
     database?: string;
-    /** Consumer group of the event router (default `eai-orchestrator`). */
+    /** Consumer group of the event router (default the database's: `defaultRouterGroup`). */
     routerGroup?: string;
     /** Route canonical events into workflows (default true). */
     router?: boolean;
@@ -89,9 +89,9 @@ export interface HubOptions {
     config?: MdmConfig;
     /** PostgreSQL schema of the master data (default `mdm`, as `eai mdm`). */
     schema?: string;
-    /** Consumer group of the matcher (default `eai-masterdata`). */
+    /** Consumer group of the matcher (default the schema's: `masterdataGroups`). */
     groupId?: string;
-    /** Consumer group of the customer 360 read model (default `eai-customer-activity`). */
+    /** Consumer group of the customer 360 read model (default the schema's: `masterdataGroups`). */
     activityGroupId?: string;
     /** A new group reads its topics from the beginning (default true: every customer the bus still holds). */
     fromBeginning?: boolean;
@@ -103,6 +103,17 @@ export interface HubOptions {
     /** How often the sync gauges are refreshed (default 15000; 0: only when /sync/health is asked). */
     healthIntervalMs?: number;
   };
+}
+
+/**
+ * The consumer groups of the matcher and the customer 360 for a master data schema: `mdm` keeps the groups it always
+ * had, another schema gets its own. One group for every schema made a hub on a second schema (`eai up --mdm-schema`,
+ * a test's) take half the partitions of canonical.customer from the hub on `mdm`, and start from the offsets
+ * `mdm` had committed, so each schema missed customers the other had read.
+ */
+export function masterdataGroups(schema: string): { matcher: string; activity: string } {
+  const suffix = schema === 'mdm' ? '' : `.${schema}`;
+  return { matcher: `eai-masterdata${suffix}`, activity: `eai-customer-activity${suffix}` };
 }
 
 interface MasterData {
@@ -121,9 +132,11 @@ async function startMasterData(
   const md = options.masterdata ?? {};
   if (!options.databaseUrl) throw new Error('master data needs a database URL (DATABASE_URL)');
   const logger = options.logger.child({ component: 'masterdata' });
+  const schema = md.schema ?? 'mdm';
+  const groups = masterdataGroups(schema);
   const store = new MasterDataStore({
     databaseUrl: options.databaseUrl,
-    schema: md.schema ?? 'mdm',
+    schema,
     config: md.config ?? defaultMdmConfig(),
   });
   const stops: Array<() => Promise<void>> = [() => store.close()];
@@ -134,7 +147,7 @@ async function startMasterData(
     await store.migrate();
     const activity = new CustomerActivity(store);
     const topic = md.customerTopic ?? 'canonical.customer';
-    const groupId = md.groupId ?? 'eai-masterdata';
+    const groupId = md.groupId ?? groups.matcher;
     const fromBeginning = md.fromBeginning ?? true;
     // Golden record changes out (the golden topic, and commands to the systems the config pushes to), woken by
     // the matcher after each change; stopped after it.
@@ -153,7 +166,7 @@ async function startMasterData(
     const activityRunner = await startCustomerActivity({
       bus,
       activity,
-      groupId: md.activityGroupId,
+      groupId: md.activityGroupId ?? groups.activity,
       topics: md.activityTopics,
       fromBeginning,
       logger,

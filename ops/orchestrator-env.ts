@@ -27,7 +27,7 @@ export const orchestratorEnvSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a PostgreSQL name: lower-case letters, digits and "_"')
     .optional()
     .describe(
-      'The orchestrator database on the stack’s PostgreSQL (default `eai_orchestrator`, created at start).',
+      'The orchestrator database on the stack’s PostgreSQL (default `eai_orchestrator`, created at start); another one routes events with a consumer group of its own, `eai-orchestrator.<database>`.',
     ),
   EAI_ORCHESTRATOR_ROUTER: flag.describe(
     '`0` (or `false`, `off`): run workflows and their routes but route no canonical events into them (default on).',

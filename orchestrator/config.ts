@@ -85,7 +85,13 @@ export const orchestratorConfigSchema = z.object({
   ),
   brokers: z.string().min(1).describe('Kafka bootstrap servers.'),
   registryUrl: z.string().url().describe('Confluent-compatible schema registry.'),
-  routerGroup: z.string().default('eai-orchestrator').describe('Consumer group of the event router.'),
+  routerGroup: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Consumer group of the event router (default `eai-orchestrator`; for another database than `eai_orchestrator`, `eai-orchestrator.<database>`, so orchestrators on two databases never split one group's events).",
+    ),
   routerConsumers: z
     .number()
     .int()
@@ -123,12 +129,21 @@ export const orchestratorConfigSchema = z.object({
   sapUrl: z.string().url().optional().describe('SAP (simulator) base URL for the credit check.'),
   timers: timersSchema.default(timersSchema.parse({})),
 });
-export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema>;
+export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema> & { routerGroup: string };
 export type OrchestratorConfigInput = z.input<typeof orchestratorConfigSchema>;
+
+/**
+ * The router's default group is the database's own: with one group for every database, an orchestrator on a second
+ * database (`EAI_ORCHESTRATOR_DATABASE`) took half the partitions of the canonical topics from the one on
+ * `eai_orchestrator` and started those orders' workflows in its own database, where the other's never saw them.
+ */
+export function defaultRouterGroup(database: string): string {
+  return database === 'eai_orchestrator' ? 'eai-orchestrator' : `eai-orchestrator.${database}`;
+}
 
 export function parseOrchestratorConfig(input: unknown): OrchestratorConfig {
   const parsed = orchestratorConfigSchema.safeParse(input);
   if (!parsed.success)
     throw new ConfigError(`orchestrator config: ${zodProblemText(parsed.error, 'orchestrator')}`);
-  return parsed.data;
+  return { ...parsed.data, routerGroup: parsed.data.routerGroup ?? defaultRouterGroup(parsed.data.database) };
 }

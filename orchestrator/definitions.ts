@@ -29,6 +29,11 @@ export interface WorkflowDeclaration<I, O> {
   description: string;
   /** Step and wait names in order, for operators and the graph. */
   steps: string[];
+  /**
+   * The signals an operator may send an instance (`approve-credit`; `POST /workflows/{id}/signals/{name}`); any
+   * other name is refused there, where it would wait in the inbox unread. None when not given.
+   */
+  signals?: string[];
   /** Mermaid `flowchart` text of the definition. */
   graph: string;
   /** Canonical topics whose events this type reacts to. */
@@ -96,14 +101,16 @@ export class DefinitionSet {
     name: string;
     description: string;
     steps: string[];
+    signals: string[];
     graph: string;
   }> {
-    return this.all.map(({ type, version, name, description, steps, graph }) => ({
+    return this.all.map(({ type, version, name, description, steps, signals, graph }) => ({
       type,
       version,
       name,
       description,
       steps,
+      signals: signals ?? [],
       graph,
     }));
   }

@@ -56,6 +56,22 @@ function withStoreOptions(command: Command): Command {
 
 const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
+/**
+ * A golden field's value on one line for `eai mdm show`: text and numbers as they are, a list item by item, an object
+ * by its text leaves (a person's names, an address's lines, city and country; flags such as `primary` left out).
+ */
+export function valueText(value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (Array.isArray(value)) return value.map(valueText).join('; ') || '-';
+  if (typeof value === 'object') {
+    const leaves = Object.values(value)
+      .filter((v) => typeof v !== 'boolean' && v !== null && v !== undefined)
+      .map(valueText);
+    return leaves.join(' ') || '-';
+  }
+  return String(value);
+}
+
 function progressLine(p: LoadProgress, startedAt: number): string {
   const seconds = (Date.now() - startedAt) / 1000;
   const percent = p.totalLines ? Math.floor((p.lines / p.totalLines) * 100) : 100;
@@ -287,8 +303,11 @@ export function registerMdmCommand(program: Command): void {
         [
           resolved === goldenId ? goldenId : `${goldenId} → merged into ${resolved}`,
           ...(golden?.members ?? []).map((m) => `  member ${m.system} ${m.sourceId}`),
+          // The values themselves, each beside where it came from (the description promised them; only the
+          // sources were printed).
           ...Object.entries(golden?.lineage ?? {}).map(
-            ([field, l]) => `  ${field.padEnd(17)} from ${l?.system} ${l?.sourceId} (${l?.rule})`,
+            ([field, l]) =>
+              `  ${field.padEnd(17)} ${valueText((golden?.record as Record<string, unknown> | undefined)?.[field])}   from ${l?.system} ${l?.sourceId} (${l?.rule})`,
           ),
           ...history.map(
             (h) =>

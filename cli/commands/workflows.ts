@@ -110,10 +110,19 @@ export function registerWorkflowsCommand(program: Command): void {
   sub('definitions', 'workflow definitions with their versions and Mermaid graphs').action(
     async (options: Options) => {
       const { body } = await callHub(options, 'GET', '/workflow-definitions');
-      const list = body as Array<{ name: string; description: string; steps: string[]; graph: string }>;
+      const list = body as Array<{
+        name: string;
+        description: string;
+        steps: string[];
+        signals?: string[];
+        graph: string;
+      }>;
       printResult(!!options.json, list, () =>
         list
-          .map((d) => `${d.name}: ${d.description}\n  steps: ${d.steps.join(' → ')}\n\n${d.graph}\n`)
+          .map(
+            (d) =>
+              `${d.name}: ${d.description}\n  steps: ${d.steps.join(' → ')}${d.signals?.length ? `\n  signals: ${d.signals.join(', ')}` : ''}\n\n${d.graph}\n`,
+          )
           .join('\n'),
       );
     },

@@ -145,10 +145,27 @@ describe('workflow routes of the admin API', () => {
     const template = '/workflows/{id}/signals/{name}';
     const url = path(id, '/signals/approve-credit');
     expect((await call('post', template, url, { token: tokens.viewer, body: {} })).status).toBe(403);
+    // A typo is refused with the signals the definition takes, not answered 202 and left unread in the inbox.
+    const typo = await call('post', template, path(id, '/signals/aprove-credit'), {
+      token: tokens.operator,
+      body: {},
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toBe(
+      'order-to-delivery@1 takes no signal "aprove-credit" (it takes approve-credit, reject-credit)',
+    );
+    expect(typo.body.details).toEqual([
+      { in: 'params', path: 'name', message: 'one of approve-credit, reject-credit' },
+    ]);
+    expect((await orchestrator.state(id))?.status).toBe('WAITING');
     expect((await call('post', template, url, { token: tokens.operator, body: { by: 'desk' } })).status).toBe(
       202,
     );
     expect((await orchestrator.result<OrderOutcome>(id, 20_000)).outcome).toBe('COMPLETED');
+    // Finished: nothing would read it.
+    const late = await call('post', template, url, { token: tokens.operator, body: {} });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toBe(`workflow ${id} has finished (COMPLETED): no signal is read`);
   });
 
   it('cancel compensates a waiting instance; a finished one answers 409, as does retry of one not parked', async () => {
@@ -181,7 +198,13 @@ describe('workflow routes of the admin API', () => {
       token: tokens.viewer,
     });
     expect(status).toBe(200);
-    expect(body).toEqual([expect.objectContaining({ name: 'order-to-delivery@1', version: 1 })]);
+    expect(body).toEqual([
+      expect.objectContaining({
+        name: 'order-to-delivery@1',
+        version: 1,
+        signals: ['approve-credit', 'reject-credit'],
+      }),
+    ]);
     expect((body[0] as { graph: string }).graph).toMatch(/^flowchart TD/);
   });
 });

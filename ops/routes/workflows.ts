@@ -30,6 +30,7 @@ const statuses = [
   'CANCELLED',
   'FAILED',
 ] as const;
+const FINISHED: readonly string[] = ['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED'];
 const idParams = z.object({
   id: z.string().min(1).describe('The workflow id, e.g. `order-to-delivery:sap:0000004711`.'),
 });
@@ -148,7 +149,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
     },
     async ({ params, body, principal }) => {
       const instance = await existing(params.id);
-      if (['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED'].includes(instance.status)) {
+      if (FINISHED.includes(instance.status)) {
         throw new HttpError(409, `workflow ${params.id} has finished (${instance.status})`);
       }
       await cancelWorkflow(
@@ -176,11 +177,40 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       body: z.json().optional(),
       responses: {
         202: { description: 'The signal is in the instance’s inbox.', schema: accepted },
+        400: {
+          description:
+            'The instance’s definition takes no signal of that name (the ones it takes are named).',
+        },
         404: { description: 'No such instance.' },
+        409: { description: 'The instance has finished: nothing would read the signal.' },
       },
     },
     async ({ params, body }) => {
-      await existing(params.id);
+      const instance = await existing(params.id);
+      // Sent as asked, a typo (`aprove-credit`) or a signal to a finished instance was answered 202 and never read.
+      if (FINISHED.includes(instance.status)) {
+        throw new HttpError(
+          409,
+          `workflow ${params.id} has finished (${instance.status}): no signal is read`,
+        );
+      }
+      const definition = deps.definitions.all.find(
+        (d) => d.type === instance.type && d.version === instance.version,
+      );
+      const takes = definition?.signals ?? [];
+      if (definition && !takes.includes(params.name)) {
+        throw new HttpError(
+          400,
+          `${definition.name} takes no signal "${params.name}"${takes.length ? ` (it takes ${takes.join(', ')})` : ' (it takes none)'}`,
+          [
+            {
+              in: 'params',
+              path: 'name',
+              message: takes.length ? `one of ${takes.join(', ')}` : 'none is taken',
+            },
+          ],
+        );
+      }
       await signalWorkflow(params.id, params.name, body ?? null, `signal-${randomUUID()}`);
       return { status: 202, body: { id: params.id, action: `signal.${params.name}` } };
     },
@@ -203,6 +233,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
               name: z.string(),
               description: z.string(),
               steps: z.array(z.string()),
+              signals: z.array(z.string()).describe('The signals an operator may send its instances.'),
               graph: z.string().describe('Mermaid flowchart text.'),
             }),
           ),

@@ -26,6 +26,7 @@ export function orderToDeliveryV1(
       'SalesOrder created → credit check → (credit hold → approve-credit) → ERP confirmation → despatch request → ' +
       'ASN → CRM status and tracking → delivery; ERP cancellation or a failure compensates completed steps.',
     steps: [...STEPS],
+    signals: ['approve-credit', 'reject-credit'],
     graph: GRAPH,
     topics: [topics.salesOrder, topics.shipment],
     route: (event) => routeOrderEvent(topics, event),
@@ -46,6 +47,7 @@ export function orderToDeliveryV2(
     version: 2,
     description: `${v1.description} Version 2: the ERP also gets SHIPPED with tracking after the ASN.`,
     steps: [...STEPS.slice(0, 5), 'erp-shipped', ...STEPS.slice(5)],
+    signals: v1.signals,
     graph: GRAPH.replace('asn --> crm[', 'asn --> erpShipped[erp-shipped: ORDRSP SHIPPED] --> crm['),
     topics: v1.topics,
     route: v1.route,
@@ -68,6 +70,7 @@ export function orderToDeliveryV3(
     version: 3,
     description: `${v2.description} Version 3: an approved credit check shares the confirmation's checkpoint.`,
     steps: v2.steps,
+    signals: v2.signals,
     graph: v2.graph,
     topics: v2.topics,
     route: v2.route,

@@ -135,4 +135,23 @@ describe('orchestrator config', () => {
     expect(config.timers.asnEscalationMs).toBe(48 * 3_600_000);
     expect(config.applicationVersion).toBe('eai-orchestrator-1');
   });
+
+  it("gives the router the database's own group, so orchestrators on two databases never share one", () => {
+    const base = {
+      databaseUrl: 'postgres://u:p@127.0.0.1:1/x',
+      executorId: 'a',
+      brokers: 'b:1',
+      registryUrl: 'http://r',
+    };
+    expect(parseOrchestratorConfig(base).routerGroup).toBe('eai-orchestrator');
+    expect(parseOrchestratorConfig({ ...base, database: 'eai_orchestrator' }).routerGroup).toBe(
+      'eai-orchestrator',
+    );
+    expect(parseOrchestratorConfig({ ...base, database: 'orders_b' }).routerGroup).toBe(
+      'eai-orchestrator.orders_b',
+    );
+    expect(parseOrchestratorConfig({ ...base, database: 'orders_b', routerGroup: 'mine' }).routerGroup).toBe(
+      'mine',
+    );
+  });
 });

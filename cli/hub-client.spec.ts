@@ -1,0 +1,41 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callHub } from './hub-client.ts';
+
+/** A server that is not the hub: a web page at one path, a simulator's JSON error (an object) at another. */
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    if (request.url === '/workflows') {
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html></html>');
+    } else {
+      response.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: { code: '/IWBEP/CM_MGW_RT/020', message: { value: 'Resource not found' } },
+        }),
+      );
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+describe('callHub against something that is not the hub (a wrong --url or EAI_URL)', () => {
+  it('a page that is not JSON: says the URL is not the admin API, not a JSON parse error', async () => {
+    const call = callHub({ url, token: 't' }, 'GET', '/workflows');
+    await expect(call).rejects.toThrow(
+      `GET /workflows: 200 from ${url}, which is not the hub's admin API (it answered text/html, not JSON): set --url or EAI_URL to the hub's ops port`,
+    );
+  });
+
+  it("another server's JSON error: says so, never [object Object]", async () => {
+    const call = callHub({ url, token: 't' }, 'GET', '/connectors');
+    await expect(call).rejects.toThrow(
+      `GET /connectors: 404 Not Found from ${url}, which does not answer as the hub's admin API: set --url or EAI_URL to the hub's ops port`,
+    );
+  });
+});
