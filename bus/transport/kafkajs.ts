@@ -342,6 +342,8 @@ class KafkajsConsumer implements TransportConsumer {
   /** The records (or batches) being handled and committed, which a stop waits for. */
   private readonly inHand = new Set<Promise<void>>();
   private stopping = false;
+  /** Commits past commit markers under way (commitPastMarkers). */
+  private readonly markerCommits = new Set<Promise<void>>();
   constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number, heartbeatIntervalMs?: number) {
     this.consumer = kafka.consumer({
       groupId,
@@ -378,6 +380,7 @@ class KafkajsConsumer implements TransportConsumer {
     for (const topic of options.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
     }
+    if (options.commit !== false) this.commitPastMarkers();
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     if (concurrency > 1) {
       await this.consumer.run({
@@ -401,6 +404,32 @@ class KafkajsConsumer implements TransportConsumer {
     });
   }
 
+  /**
+   * A transaction ends with a commit marker, a record no one is handed. Committing only past handled records would
+   * leave every partition written in transactions one behind its end for good, and the backlog the hub reports (sync
+   * health, connector and router lag) never at zero. kafkajs hands a fetch of nothing but markers (or aborted
+   * records) to no handler: it emits it as an empty batch, which is committed here, as Java's consumer commits its
+   * position past markers. The partition's records before it are handled by then (fetches of a partition are
+   * handled in order).
+   */
+  private commitPastMarkers(): void {
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0 || this.stopping) return;
+      const offset = (BigInt(payload.lastOffset) + 1n).toString();
+      const committing = this.consumer
+        .commitOffsets([{ topic: payload.topic, partition: payload.partition, offset }])
+        .catch(() => undefined);
+      this.markerCommits.add(committing);
+      void this.track(committing.finally(() => this.markerCommits.delete(committing)));
+    });
+  }
+
+  /** Commits a handled record's offset once any commit past markers sent before it is done: offsets never go back. */
+  private async commitHandled(topic: string, partition: number, offset: string): Promise<void> {
+    if (this.markerCommits.size > 0) await Promise.all(this.markerCommits);
+    await this.consumer.commitOffsets([{ topic, partition, offset }]);
+  }
+
   private async track(handling: Promise<void>): Promise<void> {
     this.inHand.add(handling);
     try {
@@ -417,9 +446,10 @@ class KafkajsConsumer implements TransportConsumer {
   private async handleBatchAndCommit(
     options: ConsumeOptions,
     concurrency: number,
-    { topic, partition, messages }: Batch,
+    batch: Batch,
     heartbeat: () => Promise<void>,
   ): Promise<void> {
+    const { topic, partition, messages } = batch;
     if (messages.length === 0) return;
     const chains = new Map<string, IncomingRecord[]>();
     for (const message of messages) {
@@ -445,9 +475,10 @@ class KafkajsConsumer implements TransportConsumer {
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, lane));
     if (options.commit !== false) {
-      const next = failed ? failed.offset : BigInt(messages.at(-1)!.offset) + 1n;
+      // The whole fetch handled: past its last offset, a commit marker or aborted record after the last record too.
+      const next = failed ? failed.offset : BigInt(batch.lastOffset()) + 1n;
       if (next > BigInt(messages[0]!.offset)) {
-        await this.consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+        await this.commitHandled(topic, partition, next.toString());
       }
     }
     if (failed) throw failed.error;
@@ -462,9 +493,7 @@ class KafkajsConsumer implements TransportConsumer {
     await options.eachRecord(toIncoming(topic, partition, message));
     if (options.commit === false) return;
     // Commit only what was handled: the next offset to read.
-    await this.consumer.commitOffsets([
-      { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-    ]);
+    await this.commitHandled(topic, partition, (BigInt(message.offset) + 1n).toString());
   }
 }
 
