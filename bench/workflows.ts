@@ -17,12 +17,14 @@
 // --unprepared runs DBOS as before 2026-12-03: its statements sent unnamed, parsed and planned every time, instead of
 // prepared once per connection of the orchestrator's pool (orchestrator/system-pool.ts), for figures comparable with
 // earlier ones.
+// --begin-with-statement sends DBOS's bare BEGIN in one write and round trip with the statement after it
+// (orchestrator/system-pool.ts, `databaseBeginWithStatement`, off by default), instead of alone.
 // --o2d-version N ships order-to-delivery's versions 1 to N, so new instances start on version N: 1 (every figure
 // before 2026-12-03's fifth round), 2 (the ERP also gets SHIPPED: one step more), 3 (version 2 with the approved
 // credit check in the confirm-and-despatch checkpoint: one checkpointed operation fewer than 2); by default the
 // latest, as a deployment ships them.
 // Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10
-//   --processes 1 --partitions 3 --unprepared --o2d-version 1 --json]
+//   --processes 1 --partitions 3 --unprepared --begin-with-statement --o2d-version 1 --json]
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -73,6 +75,7 @@ const { values: args } = parseArgs({
     processes: { type: 'string', default: '1' },
     partitions: { type: 'string', default: '3' },
     unprepared: { type: 'boolean' },
+    'begin-with-statement': { type: 'boolean' },
     'o2d-version': { type: 'string', default: 'latest' },
   },
 });
@@ -217,6 +220,7 @@ const config = {
   routerConcurrency: ROUTER_CONCURRENCY,
   databasePoolSize: Number(args['db-pool']),
   databasePreparedStatements: !args.unprepared,
+  databaseBeginWithStatement: Boolean(args['begin-with-statement']),
   sapUrl: sap.sim.url,
 };
 // With --processes N this one runs no router (its DBOS runs the bare baseline); the workers route and run the instances.

@@ -229,6 +229,7 @@ describe('eai up --orchestrator', () => {
         'order-to-delivery@1',
         'order-to-delivery@2',
         'order-to-delivery@3',
+        'order-to-delivery@4',
       ]);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);

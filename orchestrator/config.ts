@@ -74,6 +74,14 @@ export const orchestratorConfigSchema = z.object({
         'false sends them unnamed, as DBOS does by itself (parsed and planned each time: about twice the ' +
         'PostgreSQL CPU per workflow).',
     ),
+  databaseBeginWithStatement: z
+    .boolean()
+    .default(false)
+    .describe(
+      "DBOS's bare BEGIN sent in one write and round trip with the statement after it (system-pool.ts): 11 of about " +
+        '85 round trips per order-to-delivery instance fewer. Off by default: with it on, the demo hub (cli/demo.int.spec.ts) ' +
+        'did not have its connectors RUNNING within 75 s, twice, for a reason not yet found.',
+    ),
   heartbeatMs: ms('How often an instance writes its heartbeat.', 2000),
   deadAfterMs: ms(
     'An instance whose heartbeat is older than this is dead: a live one resumes its pending workflows.',

@@ -157,6 +157,7 @@ export async function startOrchestrator(
     size: config.databasePoolSize,
     applicationName: `dbos_transact_${config.executorId}_${config.applicationVersion}`,
     prepared: config.databasePreparedStatements,
+    beginWithStatement: config.databaseBeginWithStatement,
     onError: (error) => log.warn({ error: errorMessage(error) }, 'DBOS pool connection failed'),
   });
   DBOS.setConfig({

@@ -78,7 +78,37 @@ export function orderToDeliveryV3(
   });
 }
 
+/**
+ * Version 4: version 3 with the ERP's and the CRM's SHIPPED status after the ASN in one checkpoint (one DBOS step
+ * fewer again: ~6 PostgreSQL round trips and 4 transactions per instance). v3 instances in flight finish on v3.
+ */
+export function orderToDeliveryV4(
+  topics: OrderToDeliveryTopics = CANONICAL_TOPICS,
+): WorkflowDefinition<OrderInput, OrderOutcome> {
+  const v3 = orderToDeliveryV3(topics);
+  return defineWorkflow<OrderInput, OrderOutcome>({
+    type: v3.type,
+    version: 4,
+    description: `${v3.description} Version 4: the ERP's and the CRM's SHIPPED status share one checkpoint.`,
+    steps: v3.steps,
+    graph: v3.graph,
+    topics: v3.topics,
+    route: v3.route,
+    workflow: orderToDeliveryWorkflow({
+      version: 4,
+      erpShipped: true,
+      creditInGroup: true,
+      shippedInGroup: true,
+    }),
+  });
+}
+
 /** What a deployment ships today: every version still in flight; new instances start on the latest. */
 export function orderToDeliveryDefinitions(topics: OrderToDeliveryTopics = CANONICAL_TOPICS) {
-  return [orderToDeliveryV1(topics), orderToDeliveryV2(topics), orderToDeliveryV3(topics)];
+  return [
+    orderToDeliveryV1(topics),
+    orderToDeliveryV2(topics),
+    orderToDeliveryV3(topics),
+    orderToDeliveryV4(topics),
+  ];
 }

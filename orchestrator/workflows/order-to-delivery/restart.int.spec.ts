@@ -15,11 +15,12 @@ import {
   orderToDeliveryV1,
   orderToDeliveryV2,
   orderToDeliveryV3,
+  orderToDeliveryV4,
   workflowIdOf,
 } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
 import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
-import { CHECK_CONFIRM_AND_DESPATCH, CONFIRM_AND_DESPATCH } from './workflow.ts';
+import { CHECK_CONFIRM_AND_DESPATCH, CONFIRM_AND_DESPATCH, SHIPPED_AND_CRM } from './workflow.ts';
 
 const stack = testStack();
 const database = unique('eai_orch_restart').replaceAll('-', '_');
@@ -182,5 +183,42 @@ describe('order to delivery across restarts and redeploys', () => {
     );
     expect(erpStatuses(waiting)).toEqual(['CONFIRMED', 'SHIPPED']);
     expect(erpStatuses(fresh)).toEqual(['CONFIRMED', 'SHIPPED']);
+  });
+
+  it('a version-3 instance in flight finishes on version 3 after a redeploy with v4; new orders start on v4', async () => {
+    await orchestrator?.stop();
+    const upTo3 = [orderToDeliveryV1(topics), orderToDeliveryV2(topics), orderToDeliveryV3(topics)];
+    orchestrator = await start(upTo3);
+    const waiting = unique('sap:v3-inflight');
+    silent.add(waiting);
+    await publisher.publish([salesOrderEvent(topics, waiting, customers.good)]);
+    await waitFor(
+      'the v3 instance waiting for its ASN',
+      async () => (await orchestrator!.state(workflowIdOf(waiting)))?.step === 'await-asn',
+    );
+    await orchestrator.stop();
+    orchestrator = undefined;
+
+    // Deployment 4 ships versions 1 to 4.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    orchestrator = await start([...upTo3, orderToDeliveryV4(topics)]);
+    const fresh = unique('sap:v4-new');
+    await publisher.publish([salesOrderEvent(topics, fresh, customers.good)]);
+    await publisher.publish([shipmentEvent(topics.shipment, waiting, 'SHIPPED')]);
+    const [old, next] = await Promise.all([
+      orchestrator.result<OrderOutcome>(workflowIdOf(waiting), 30_000),
+      orchestrator.result<OrderOutcome>(workflowIdOf(fresh), 30_000),
+    ]);
+    expect(old).toMatchObject({ outcome: 'COMPLETED', version: 3 });
+    expect(next).toMatchObject({ outcome: 'COMPLETED', version: 4 });
+    expect((await DBOS.getWorkflowStatus(workflowIdOf(waiting)))?.workflowName).toBe('order-to-delivery@3');
+    expect((await DBOS.getWorkflowStatus(workflowIdOf(fresh)))?.workflowName).toBe('order-to-delivery@4');
+    // Each replayed its own sequence of checkpoints: v3 the shipped statuses apart, v4 as one.
+    const named = async (orderId: string) =>
+      ((await DBOS.listWorkflowSteps(workflowIdOf(orderId))) ?? [])
+        .map((s) => s.name)
+        .filter((name) => !name.startsWith('DBOS.'));
+    expect(await named(waiting)).toEqual([CHECK_CONFIRM_AND_DESPATCH, 'erp-shipped', 'crm-status']);
+    expect(await named(fresh)).toEqual([CHECK_CONFIRM_AND_DESPATCH, SHIPPED_AND_CRM]);
   });
 });
