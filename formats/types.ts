@@ -32,6 +32,20 @@ export interface FormatReader<Tree = unknown> {
   description: string;
   /** Throws FormatError (with a location) on input that is not a valid document of this format. */
   parse(input: Buffer): ParsedDocument<Tree>[];
+  /**
+   * For inputs that hold several documents (ST..SE sets, UNH..UNT messages, IDocs): each document read on its own,
+   * one that is not valid coming back as a RefusedDocument while the others are read, so one partner's bad order
+   * does not take the good ones of its interchange down with it. What concerns the whole input (size, decoding,
+   * separators, envelopes) still throws. Absent: `parse`, all or nothing.
+   */
+  parseEach?(input: Buffer): Array<ParsedDocument<Tree> | RefusedDocument>;
+}
+
+/** A document its reader refused on its own, the other documents of the same input being read (`parseEach`). */
+export interface RefusedDocument {
+  /** The document's id as its envelope gives it (ISA13/ST02, UNB/UNH references, DOCNUM), when it has one. */
+  id?: string;
+  refused: FormatError;
 }
 
 export interface FormatWriter<Tree = unknown> {
