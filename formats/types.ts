@@ -30,6 +30,11 @@ export interface FormatReader<Tree = unknown> {
   family: FormatFamily;
   /** One line for `eai map formats`. */
   description: string;
+  /**
+   * Where a document of this format declares its own character set (`the UNB syntax identifier`), for formats that
+   * do: such documents are read in the set they declare, never in one a connector or `eai map --encoding` names.
+   */
+  declaresCharset?: string;
   /** Throws FormatError (with a location) on input that is not a valid document of this format. */
   parse(input: Buffer): ParsedDocument<Tree>[];
   /**

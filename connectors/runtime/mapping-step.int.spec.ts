@@ -157,6 +157,33 @@ describe('mapping step on the bus', () => {
     expect(letter!.headers['eai.document.name']).toBe('drop/two-pos.edi');
   });
 
+  it('reads an X12 850 in the character set the connector names (encoding)', async () => {
+    const text = readFileSync('formats/x12-850/fixtures/buyer-party-n1-by-per.edi', 'utf8');
+    const name = /N1\*BY\*([^*~]+)/.exec(text)![1]!;
+    const latin1 = Buffer.from(text.replace(name, 'Müller Käserei'), 'latin1');
+    const step = createMappingStep({
+      publisher,
+      producer,
+      owner: 'test-connector',
+      dlqTopic,
+      topics,
+      encoding: 'iso-8859-1',
+    });
+    const result = await step.handle({
+      format: 'x12-850',
+      bytes: latin1,
+      name: 'drop/latin1.edi',
+      receivedAt,
+    });
+    expect(result.deadLettered).toEqual([]);
+    const [published] = result.published;
+    const [message] = await readRawMessages(published!.topic, 1, { wanted: (m) => m.key === published!.key });
+    const value = (await decodeIndependently(message!.value)) as {
+      salesOrder: { customer: { name: string } };
+    };
+    expect(value.salesOrder.customer.name).toMatch(/^Müller Käserei/);
+  });
+
   // Issue 16 §2: one document must never stall or exhaust the process that hosts the connectors.
   it('sends a document past its deadline or memory budget to the dead-letter topic saying which, and maps the next', async () => {
     const big = makeDocumentWithLines(20_000);

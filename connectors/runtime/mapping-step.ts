@@ -8,7 +8,7 @@ import {
   type TransportProducer,
 } from '../../bus/index.ts';
 import { type DocumentResult, isRefused } from '../../formats/each-document.ts';
-import { findReader } from '../../formats/index.ts';
+import { findReader, readerBytes } from '../../formats/index.ts';
 import type { Logger } from '../../lib/logger.ts';
 import {
   type CanonicalRecord,
@@ -57,6 +57,11 @@ export interface MappingStepOptions {
   dlqTopic?: string;
   /** Topic per schema full name instead of the canonical one (tests, tenants). */
   topics?: Record<string, string>;
+  /**
+   * The character set of documents whose format declares none (X12, CSV, JSON), read as UTF-8 otherwise; documents
+   * of formats that declare their own are read in theirs. Dead letters keep the bytes as they came.
+   */
+  encoding?: string;
   /** The mapping for a document, as the connector names it; default: the one shipped mapping of its format. */
   mappingFor?: (input: DocumentInput) => CompiledMapping;
   /**
@@ -155,7 +160,8 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       // Document by document where the reader can: a refused ST..SE set, message or IDoc goes to the dead-letter
       // topic alone, the others of its file on to the bus.
       const reader = findReader(input.format);
-      documents = reader.parseEach ? reader.parseEach(input.bytes) : reader.parse(input.bytes);
+      const bytes = readerBytes(input.format, input.bytes, options.encoding);
+      documents = reader.parseEach ? reader.parseEach(bytes) : reader.parse(bytes);
     } catch (error) {
       // A reader or mapping failure is about these bytes (or a bug that they trigger): retrying cannot help.
       refuse(input, result, error);

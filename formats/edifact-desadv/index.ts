@@ -13,6 +13,7 @@ export function createReader(options: ReaderOptions = {}): FormatReader<EdifactD
   return {
     name: 'edifact-desadv',
     family: 'scm',
+    declaresCharset: 'its UNB syntax identifier (UNOC: ISO 8859-1, UNOW: UTF-8, …)',
     description:
       'UN/EDIFACT DESADV despatch advice (UNA honoured, BGM, DTM, RFF, NAD, TDT, CPS/PAC/GIN SSCC packing with LIN/PIA/QTY)',
     ...edifactParses({

@@ -13,6 +13,7 @@ export function createReader(options: ReaderOptions = {}): FormatReader<EdifactO
   return {
     name: 'edifact-orders',
     family: 'erp',
+    declaresCharset: 'its UNB syntax identifier (UNOC: ISO 8859-1, UNOW: UTF-8, …)',
     description:
       'UN/EDIFACT ORDERS purchase order (UNA/UNB/UNH, BGM, DTM, NAD groups with RFF/CTA/COM, CUX, LIN with PIA/IMD/QTY/PRI)',
     ...edifactParses({

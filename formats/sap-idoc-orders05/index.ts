@@ -12,6 +12,7 @@ export type * from './tree.ts';
 export const reader: FormatReader<IdocTree> = {
   name: FORMAT,
   family: 'erp',
+  declaresCharset: 'its XML declaration (encoding="…"; UTF-8 when absent)',
   description: 'SAP IDoc ORDERS05 as XML (MESTYP ORDERS / ORDRSP), several IDocs per file',
   // Each IDoc of a file on its own: one with an impossible date or a wrong basic type is refused alone.
   ...parses((input) =>
