@@ -20,6 +20,7 @@ import {
 } from './salesforce-sobject/index.ts';
 import { reader as sapIdocOrders05, writer as sapIdocOrders05Writer } from './sap-idoc-orders05/index.ts';
 import { reader as shopifyOrder } from './shopify-order/index.ts';
+import { isKnownCharset, toUtf8 } from './text-input/decode.ts';
 import type { FormatReader, FormatWriter } from './types.ts';
 import { reader as x12850 } from './x12-850/index.ts';
 import { reader as x12856 } from './x12-856/index.ts';
@@ -71,3 +72,22 @@ export function findWriter(name: string): FormatWriter {
 }
 
 export { FormatError, type ParsedDocument } from './types.ts';
+
+/**
+ * Checks a character set named for documents of `format` (a connector's `encoding`, `eai map --encoding`): a label
+ * the runtime decodes, for a format whose documents do not declare their own. Returns the problem, or undefined.
+ */
+export function encodingProblem(format: string, encoding: string): string | undefined {
+  if (!isKnownCharset(encoding))
+    return `character set "${encoding}" is not known (e.g. iso-8859-1, windows-1252, utf-16le)`;
+  const declared = findReader(format).declaresCharset;
+  if (declared)
+    return `${format} documents declare their character set in ${declared}; name no encoding for them`;
+  return undefined;
+}
+
+/** The bytes a reader of `format` takes: as they are, or decoded from `encoding` for a format that declares none. */
+export function readerBytes(format: string, bytes: Buffer, encoding: string | undefined): Buffer {
+  if (!encoding || findReader(format).declaresCharset) return bytes;
+  return toUtf8(format, bytes, encoding);
+}

@@ -161,10 +161,10 @@ describe('empty and garbled documents: never an empty or half-built location', (
     );
   });
 
-  it('x12-850: a BEG05 checked before its loop is known still names the segment', () => {
+  it("x12-850: a BEG05 error names its set and the segment, as the other segments' errors do", () => {
     const text = edit(fixture('x12-850', 'amt-ctt-td5-routing.edi'), '**20240310~', '**2024031~');
     const error = refusal('x12-850', text);
-    expect(error.location).toMatch(/^BEG \(segment 4, line 4\), element BEG05$/);
+    expect(error.location).toMatch(/^ISA#1\/GS#1\/ST#1\/BEG \(segment 4, line 4\), element BEG05$/);
   });
 
   it('edifact-orders: a file that starts with UNZ names that segment', () => {

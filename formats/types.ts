@@ -30,8 +30,27 @@ export interface FormatReader<Tree = unknown> {
   family: FormatFamily;
   /** One line for `eai map formats`. */
   description: string;
+  /**
+   * Where a document of this format declares its own character set (`the UNB syntax identifier`), for formats that
+   * do: such documents are read in the set they declare, never in one a connector or `eai map --encoding` names.
+   */
+  declaresCharset?: string;
   /** Throws FormatError (with a location) on input that is not a valid document of this format. */
   parse(input: Buffer): ParsedDocument<Tree>[];
+  /**
+   * For inputs that hold several documents (ST..SE sets, UNH..UNT messages, IDocs): each document read on its own,
+   * one that is not valid coming back as a RefusedDocument while the others are read, so one partner's bad order
+   * does not take the good ones of its interchange down with it. What concerns the whole input (size, decoding,
+   * separators, envelopes) still throws. Absent: `parse`, all or nothing.
+   */
+  parseEach?(input: Buffer): Array<ParsedDocument<Tree> | RefusedDocument>;
+}
+
+/** A document its reader refused on its own, the other documents of the same input being read (`parseEach`). */
+export interface RefusedDocument {
+  /** The document's id as its envelope gives it (ISA13/ST02, UNB/UNH references, DOCNUM), when it has one. */
+  id?: string;
+  refused: FormatError;
 }
 
 export interface FormatWriter<Tree = unknown> {

@@ -25,6 +25,10 @@ export function registerMapCommand(program: Command): void {
     )
     .option('--to-system', 'write canonical records as a document of --format instead of reading one')
     .option('--mapping <file>', "a to-canonical mapping file to use instead of the format's shipped one")
+    .option(
+      '--encoding <charset>',
+      "the document's character set when its format declares none (X12, CSV, JSON): iso-8859-1, windows-1252, …",
+    )
     .option('--tree', 'print the parsed document tree (what mapping expressions see) instead of mapping it')
     .option('--json', 'one-line JSON output, machine-readable errors on stderr')
     .action(
@@ -34,6 +38,7 @@ export function registerMapCommand(program: Command): void {
         toSystem?: boolean;
         tree?: boolean;
         mapping?: string;
+        encoding?: string;
         json?: boolean;
       }) => {
         const missing = !options.format
@@ -57,6 +62,7 @@ export function registerMapCommand(program: Command): void {
             toSystem: options.toSystem,
             tree: options.tree,
             mapping: options.mapping,
+            encoding: options.encoding,
             json: options.json,
           }),
         );

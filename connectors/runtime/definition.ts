@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { encodingProblem } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
@@ -27,6 +28,13 @@ export const connectorDefinition = z
       .optional()
       .describe(
         "Sources: the document format read (formats/), e.g. `sap-idoc-orders05`; default: the plugin's.",
+      ),
+    encoding: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Sources: the character set of documents whose format declares none (X12, CSV, JSON), e.g. `iso-8859-1` or `windows-1252` for a partner that does not send UTF-8; default UTF-8. Refused for formats that declare their own (EDIFACT UNB, IDoc XML).',
       ),
     mapping: z
       .string()
@@ -95,6 +103,13 @@ export function validateDefinition(
   }
   const config = plugin.config.safeParse(resolved);
   if (!config.success) throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config')}`);
+  const format = definition.format ?? plugin.defaults?.format;
+  if (definition.encoding !== undefined) {
+    const problem = format
+      ? encodingProblem(format, definition.encoding)
+      : 'name the format (format:) whose documents are in this character set';
+    if (problem) throw new ConfigError(`${where}: encoding: ${problem}`);
+  }
   return definition;
 }
 

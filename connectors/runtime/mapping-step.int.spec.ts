@@ -137,6 +137,53 @@ describe('mapping step on the bus', () => {
     expect(letter!.headers['__connect.errors.exception.message']).toMatch(/MENGE/);
   });
 
+  it('sends the one broken transaction set of an interchange to the dead-letter topic and publishes the others', async () => {
+    const dlq = unique('map-dlq-each');
+    await bus.provisionTopics([{ topic: dlq, partitions: 1 }]);
+    const step = createMappingStep({ publisher, producer, owner: 'test-connector', dlqTopic: dlq, topics });
+    const good = readFileSync('formats/x12-850/fixtures/several-st-sets.edi', 'utf8');
+    const second = good.indexOf('ST*850*0002');
+    const bytes = Buffer.from(good.slice(0, second) + good.slice(second).replace('20240311', '20240230'));
+    const result = await step.handle({ format: 'x12-850', bytes, name: 'drop/two-pos.edi', receivedAt });
+    expect(result.published.map((p) => p.key)).toEqual(['edi:ACMESUPPLY:PO-A-1001']);
+    expect(result.deadLettered).toEqual([
+      expect.objectContaining({ error: 'FormatError', message: expect.stringMatching(/BEG05 "20240230"/) }),
+    ]);
+    const [letter] = await readRawMessages(dlq, 1);
+    // The whole file, as it came: a partner resends interchanges, not sets; the id says which set was refused.
+    expect(letter!.value.equals(bytes)).toBe(true);
+    expect(letter!.key).toBe('000004711/0002');
+    expect(letter!.headers['eai.document.id']).toBe('000004711/0002');
+    expect(letter!.headers['eai.document.name']).toBe('drop/two-pos.edi');
+  });
+
+  it('reads an X12 850 in the character set the connector names (encoding)', async () => {
+    const text = readFileSync('formats/x12-850/fixtures/buyer-party-n1-by-per.edi', 'utf8');
+    const name = /N1\*BY\*([^*~]+)/.exec(text)![1]!;
+    const latin1 = Buffer.from(text.replace(name, 'Müller Käserei'), 'latin1');
+    const step = createMappingStep({
+      publisher,
+      producer,
+      owner: 'test-connector',
+      dlqTopic,
+      topics,
+      encoding: 'iso-8859-1',
+    });
+    const result = await step.handle({
+      format: 'x12-850',
+      bytes: latin1,
+      name: 'drop/latin1.edi',
+      receivedAt,
+    });
+    expect(result.deadLettered).toEqual([]);
+    const [published] = result.published;
+    const [message] = await readRawMessages(published!.topic, 1, { wanted: (m) => m.key === published!.key });
+    const value = (await decodeIndependently(message!.value)) as {
+      salesOrder: { customer: { name: string } };
+    };
+    expect(value.salesOrder.customer.name).toMatch(/^Müller Käserei/);
+  });
+
   // Issue 16 §2: one document must never stall or exhaust the process that hosts the connectors.
   it('sends a document past its deadline or memory budget to the dead-letter topic saying which, and maps the next', async () => {
     const big = makeDocumentWithLines(20_000);

@@ -7,7 +7,8 @@ import {
   type Publisher,
   type TransportProducer,
 } from '../../bus/index.ts';
-import { findReader } from '../../formats/index.ts';
+import { type DocumentResult, isRefused } from '../../formats/each-document.ts';
+import { findReader, readerBytes } from '../../formats/index.ts';
 import type { Logger } from '../../lib/logger.ts';
 import {
   type CanonicalRecord,
@@ -56,6 +57,11 @@ export interface MappingStepOptions {
   dlqTopic?: string;
   /** Topic per schema full name instead of the canonical one (tests, tenants). */
   topics?: Record<string, string>;
+  /**
+   * The character set of documents whose format declares none (X12, CSV, JSON), read as UTF-8 otherwise; documents
+   * of formats that declare their own are read in theirs. Dead letters keep the bytes as they came.
+   */
+  encoding?: string;
   /** The mapping for a document, as the connector names it; default: the one shipped mapping of its format. */
   mappingFor?: (input: DocumentInput) => CompiledMapping;
   /**
@@ -147,11 +153,15 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
    */
   function prepareEagerly(input: DocumentInput): PreparedDocument | Promise<PreparedDocument> {
     const result: PreparedDocument = { records: [], published: 0, deadLettered: [] };
-    let documents: ReturnType<ReturnType<typeof findReader>['parse']>;
+    let documents: DocumentResult<unknown>[];
     let mapping: CompiledMapping;
     try {
       mapping = mappingFor(input);
-      documents = findReader(input.format).parse(input.bytes);
+      // Document by document where the reader can: a refused ST..SE set, message or IDoc goes to the dead-letter
+      // topic alone, the others of its file on to the bus.
+      const reader = findReader(input.format);
+      const bytes = readerBytes(input.format, input.bytes, options.encoding);
+      documents = reader.parseEach ? reader.parseEach(bytes) : reader.parse(bytes);
     } catch (error) {
       // A reader or mapping failure is about these bytes (or a bug that they trigger): retrying cannot help.
       refuse(input, result, error);
@@ -175,12 +185,16 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     input: DocumentInput,
     result: PreparedDocument,
     mapping: CompiledMapping,
-    documents: ReturnType<ReturnType<typeof findReader>['parse']>,
+    documents: DocumentResult<unknown>[],
     from: number,
     encode: ((value: unknown) => Buffer) | undefined,
   ): PreparedDocument | Promise<PreparedDocument> {
     for (let i = from; i < documents.length; i++) {
       const parsed = documents[i]!;
+      if (isRefused(parsed)) {
+        refuse(input, result, parsed.refused, parsed.id);
+        continue;
+      }
       const document =
         input.documentId && documents.length === 1 ? { ...parsed, id: input.documentId } : parsed;
       let records: CanonicalRecord[] | Promise<CanonicalRecord[]>;

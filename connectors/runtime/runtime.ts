@@ -550,6 +550,7 @@ export class ConnectorRuntime {
           name,
           mapping: definition.mapping,
           mappingsBySender: definition.mappingsBySender,
+          encoding: definition.encoding,
           baseDir,
           // The connector's own output topics win over the runtime's.
           topics: definition.outputTopics

@@ -18,6 +18,8 @@ export interface SourceStepConfig {
   baseDir: string;
   /** Topic per schema full name instead of the canonical one. */
   topics?: Record<string, string>;
+  /** The character set of documents whose format declares none (the definition's `encoding`). */
+  encoding?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export function createSourceStep(config: SourceStepConfig, bus: Bus, logger?: Lo
     owner: config.name,
     logger,
     topics: config.topics,
+    encoding: config.encoding,
     mappingFor: mappingChooser(config),
   });
 }

@@ -1,4 +1,4 @@
-import { parseEdifact } from '../edifact/parse.ts';
+import { edifactParses } from '../edifact/parse.ts';
 import type { FormatReader } from '../types.ts';
 import { buildDesadv, type EdifactDesadvTree } from './tree.ts';
 
@@ -13,15 +13,15 @@ export function createReader(options: ReaderOptions = {}): FormatReader<EdifactD
   return {
     name: 'edifact-desadv',
     family: 'scm',
+    declaresCharset: 'its UNB syntax identifier (UNOC: ISO 8859-1, UNOW: UTF-8, …)',
     description:
       'UN/EDIFACT DESADV despatch advice (UNA honoured, BGM, DTM, RFF, NAD, TDT, CPS/PAC/GIN SSCC packing with LIN/PIA/QTY)',
-    parse: (input) =>
-      parseEdifact(input, {
-        format: 'edifact-desadv',
-        messageType: 'DESADV',
-        build: buildDesadv,
-        maxBytes: options.maxBytes,
-      }),
+    ...edifactParses({
+      format: 'edifact-desadv',
+      messageType: 'DESADV',
+      build: buildDesadv,
+      maxBytes: options.maxBytes,
+    }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { parseEdifact } from '../edifact/parse.ts';
+import { edifactParses } from '../edifact/parse.ts';
 import type { FormatReader } from '../types.ts';
 import { buildOrders, type EdifactOrdersTree } from './tree.ts';
 
@@ -13,15 +13,15 @@ export function createReader(options: ReaderOptions = {}): FormatReader<EdifactO
   return {
     name: 'edifact-orders',
     family: 'erp',
+    declaresCharset: 'its UNB syntax identifier (UNOC: ISO 8859-1, UNOW: UTF-8, …)',
     description:
       'UN/EDIFACT ORDERS purchase order (UNA/UNB/UNH, BGM, DTM, NAD groups with RFF/CTA/COM, CUX, LIN with PIA/IMD/QTY/PRI)',
-    parse: (input) =>
-      parseEdifact(input, {
-        format: 'edifact-orders',
-        messageType: 'ORDERS',
-        build: buildOrders,
-        maxBytes: options.maxBytes,
-      }),
+    ...edifactParses({
+      format: 'edifact-orders',
+      messageType: 'ORDERS',
+      build: buildOrders,
+      maxBytes: options.maxBytes,
+    }),
   };
 }
 

@@ -1,4 +1,5 @@
-import { FormatError, type ParsedDocument } from '../types.ts';
+import { type DocumentResult, parses } from '../each-document.ts';
+import { FormatError, type FormatReader } from '../types.ts';
 import { readEdiDocuments } from '../x12/documents.ts';
 import { decodeInterchange } from './charset.ts';
 import { type EdifactMessage, readMessages } from './envelope.ts';
@@ -13,8 +14,14 @@ export interface EdifactReadOptions<Tree> {
   build(message: EdifactMessage): Tree;
 }
 
-/** Bytes → UNA / separators → segments → envelopes → one ParsedDocument per UNH..UNT. Only FormatError leaves. */
-export function parseEdifact<Tree>(input: Buffer, options: EdifactReadOptions<Tree>): ParsedDocument<Tree>[] {
+/**
+ * Bytes → UNA / separators → segments → envelopes → one ParsedDocument per UNH..UNT; a message that does not read
+ * (or is not the reader's type) is refused alone. Only FormatError leaves.
+ */
+export function parseEdifactEach<Tree>(
+  input: Buffer,
+  options: EdifactReadOptions<Tree>,
+): DocumentResult<Tree>[] {
   const { format } = options;
   return readEdiDocuments(
     input,
@@ -32,12 +39,30 @@ export function parseEdifact<Tree>(input: Buffer, options: EdifactReadOptions<Tr
       return {
         format,
         kind: header.type,
-        id: `${interchange.controlRef}/${header.ref}`,
+        id: messageId(message),
         source: interchange.sender.id,
         tree: options.build(message),
       };
     },
+    messageId,
   );
+}
+
+/** A reader's `parse` (all or nothing) and `parseEach` (message by message) for one message type. */
+export function edifactParses<Tree>(
+  options: EdifactReadOptions<Tree>,
+): Pick<FormatReader<Tree>, 'parse' | 'parseEach'> {
+  return parses((input) => parseEdifactEach(input, options));
+}
+
+/** Bytes → one ParsedDocument per UNH..UNT, all or nothing: the first message refused throws. */
+export function parseEdifact<Tree>(input: Buffer, options: EdifactReadOptions<Tree>) {
+  return edifactParses(options).parse(input);
+}
+
+/** UNB 0020/UNH 0062, the id of a message's document. */
+function messageId(message: EdifactMessage): string {
+  return `${message.envelope.interchange.controlRef}/${message.envelope.message.ref}`;
 }
 
 export function readEdifact(input: Buffer, format: string): EdifactMessage[] {

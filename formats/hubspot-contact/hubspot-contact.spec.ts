@@ -98,6 +98,10 @@ describe('hubspot-contact batches with other subscriptions', () => {
       { $loc: '/0', subscriptionType: 'contact.someFutureAction', objectId: '5' },
     ]);
   });
+
+  it('reads an empty batch as no documents (nothing to publish or dead-letter), as the CDC and Odoo readers do', () => {
+    expect(reader.parse(Buffer.from(' [ ]\n'))).toEqual([]);
+  });
 });
 
 describe('hubspot-contact broken input', () => {

@@ -96,7 +96,8 @@ function readEvent(
 export function parseHubspotContact(input: Buffer): ParsedDocument<HubspotContactTree>[] {
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
   const list = Array.isArray(root) ? root : [root];
-  if (list.length === 0) fail('', 'empty webhook batch');
+  // An empty batch holds no document, as an empty list of CDC events or Odoo records does: nothing to dead-letter.
+  if (list.length === 0) return [];
   const at = (i: number) => (Array.isArray(root) ? ptr('', i) : '');
   // HubSpot posts all of an app's subscriptions to one URL: another object's events (and contact subscriptions
   // this reader does not know, such as one HubSpot adds later) are set apart, not refused with the batch.

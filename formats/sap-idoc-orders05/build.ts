@@ -25,10 +25,11 @@ const MATERIAL_ROLES: Record<string, MaterialRole> = { '001': 'buyer', '002': 'v
 const MESSAGE_TYPES = new Set(['ORDERS', 'ORDRSP', 'ORDCHG']);
 
 /** Every IDOC element under the root becomes one tree. */
-export function buildIdocs(root: XmlSegment): IdocTree[] {
+/** The IDOC elements of a file (one or several IDocs), each built on its own by `buildIdoc`. */
+export function idocElements(root: XmlSegment): XmlSegment[] {
   const idocs = root.children.filter((c) => c.name === 'IDOC');
   if (idocs.length === 0) throw new FormatError(FORMAT, root.loc, `no IDOC element under <${root.name}>`);
-  return idocs.map(buildIdoc);
+  return idocs;
 }
 
 function node(segment: XmlSegment): SegmentNode {
@@ -40,7 +41,7 @@ function dated(segment: XmlSegment, dateField: string, timeField: string): Dated
   return { ...node(segment), date, time: sapTime(segment, timeField, date) };
 }
 
-function buildIdoc(idoc: XmlSegment): IdocTree {
+export function buildIdoc(idoc: XmlSegment): IdocTree {
   const control = idoc.children.find((c) => c.name === 'EDI_DC40');
   if (!control) throw new FormatError(FORMAT, idoc.loc, 'missing mandatory control record EDI_DC40');
   for (const field of ['DOCNUM', 'IDOCTYP', 'MESTYP']) {

@@ -56,6 +56,26 @@ export function decodeCharset(format: string, input: Buffer, charset: string | u
   }
 }
 
+/**
+ * A document written in `charset` (a partner's ISO-8859-1 or windows-1252 X12 or CSV, which declare none) as the
+ * UTF-8 bytes its reader takes. Refuses bytes the charset's decoder refuses, as decodeCharset does.
+ */
+export function toUtf8(format: string, input: Buffer, charset: string): Buffer {
+  return Buffer.from(decodeCharset(format, input, charset), 'utf8');
+}
+
+/** Whether decodeCharset knows the label. */
+export function isKnownCharset(charset: string): boolean {
+  const label = charset.trim().toLowerCase();
+  if (LATIN1.has(label)) return true;
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const LATIN1 = new Set(['iso-8859-1', 'iso8859-1', 'iso_8859-1', 'latin1', 'l1']);
 
 /** Refuses a document over the limit before anything reads it. */

@@ -1,5 +1,5 @@
 import type { FormatReader } from '../types.ts';
-import { parseX12 } from '../x12/parse.ts';
+import { x12Parses } from '../x12/parse.ts';
 import { buildPurchaseOrder, type X12PurchaseOrderTree } from './tree.ts';
 
 export type { X12PurchaseOrderLine, X12PurchaseOrderTree } from './tree.ts';
@@ -15,13 +15,12 @@ export function createReader(options: ReaderOptions = {}): FormatReader<X12Purch
     family: 'erp',
     description:
       'ANSI X12 850 Purchase Order (ISA/GS envelopes, BEG, CUR, AMT, TD5, N1 loops, PO1 lines with PID/PO4/SCH, CTT)',
-    parse: (input) =>
-      parseX12(input, {
-        format: 'x12-850',
-        transactionType: '850',
-        build: buildPurchaseOrder,
-        maxBytes: options.maxBytes,
-      }),
+    ...x12Parses({
+      format: 'x12-850',
+      transactionType: '850',
+      build: buildPurchaseOrder,
+      maxBytes: options.maxBytes,
+    }),
   };
 }
 

@@ -86,8 +86,8 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     note = undefined;
     switch (tag) {
       case 'BEG':
-        check.date(segment, 5, true);
-        root.beg = pick(locate(segment, path), {
+        check.date(locate(segment, path), 5, true);
+        root.beg = pick(segment, {
           purpose: 1,
           type: 2,
           poNumber: 3,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureSupport } from '../test-support.ts';
@@ -60,6 +61,15 @@ describe('x12-850 fixtures', () => {
       ['000004711/0002', 'PO-A-1002', 'CAD'],
     ]);
     expect(docs[1]?.tree.envelope.transactionSet.$loc).toMatch(/^ISA#1\/GS#1\/ST#2\/ST/);
+  });
+
+  it('locates a BEG error in its set, as every other segment error is (the second of several sets here)', () => {
+    const text = readFileSync(join(fixtures, 'several-st-sets.edi'), 'utf8');
+    const second = text.indexOf('ST*850*0002');
+    const bytes = Buffer.from(text.slice(0, second) + text.slice(second).replace('20240311', '20240230'));
+    expect(() => reader.parse(bytes)).toThrow(
+      'x12-850: ISA#1/GS#1/ST#2/BEG (segment 27, line 1), element BEG05: BEG05 "20240230": February has no day 30',
+    );
   });
 
   it('newline-terminator and multi-byte terminator read the same content', () => {

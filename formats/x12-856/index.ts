@@ -1,5 +1,5 @@
 import type { FormatReader } from '../types.ts';
-import { parseX12 } from '../x12/parse.ts';
+import { x12Parses } from '../x12/parse.ts';
 import { buildShipNotice, type X12ShipNoticeTree } from './tree.ts';
 
 export type { X12HierarchyLevel, X12ShipNoticeTree } from './tree.ts';
@@ -15,13 +15,12 @@ export function createReader(options: ReaderOptions = {}): FormatReader<X12ShipN
     family: 'scm',
     description:
       'ANSI X12 856 Advance Ship Notice (HL tree shipment → order → pack/tare → item; BSN, TD1/TD3/TD5, MEA, FOB, REF, N1, SN1, MAN, CTT)',
-    parse: (input) =>
-      parseX12(input, {
-        format: 'x12-856',
-        transactionType: '856',
-        build: buildShipNotice,
-        maxBytes: options.maxBytes,
-      }),
+    ...x12Parses({
+      format: 'x12-856',
+      transactionType: '856',
+      build: buildShipNotice,
+      maxBytes: options.maxBytes,
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
+import { type DocumentResult, parses } from '../each-document.ts';
 import { decodeUtf8 } from '../text-input/decode.ts';
-import { FormatError, type ParsedDocument } from '../types.ts';
+import { FormatError, type FormatReader } from '../types.ts';
 import { readEdiDocuments } from './documents.ts';
 import { readTransactionSets, type X12TransactionSet } from './envelope.ts';
 import { detectSeparators, firstSegmentStart, tokenize } from './tokenizer.ts';
@@ -13,8 +14,11 @@ export interface X12ReadOptions<Tree> {
   build(set: X12TransactionSet): Tree;
 }
 
-/** Bytes → envelopes → one ParsedDocument per ST..SE set. Only FormatError ever leaves this function. */
-export function parseX12<Tree>(input: Buffer, options: X12ReadOptions<Tree>): ParsedDocument<Tree>[] {
+/**
+ * Bytes → envelopes → one ParsedDocument per ST..SE set; a set that does not read (or is not the reader's type) is
+ * refused alone. Only FormatError ever leaves this function.
+ */
+export function parseX12Each<Tree>(input: Buffer, options: X12ReadOptions<Tree>): DocumentResult<Tree>[] {
   const { format } = options;
   return readEdiDocuments(
     input,
@@ -32,12 +36,30 @@ export function parseX12<Tree>(input: Buffer, options: X12ReadOptions<Tree>): Pa
       return {
         format,
         kind: transactionSet.type,
-        id: `${interchange.controlNumber}/${transactionSet.controlNumber}`,
+        id: setId(set),
         source: interchange.senderId,
         tree: options.build(set),
       };
     },
+    setId,
   );
+}
+
+/** A reader's `parse` (all or nothing) and `parseEach` (set by set) for one transaction set type. */
+export function x12Parses<Tree>(
+  options: X12ReadOptions<Tree>,
+): Pick<FormatReader<Tree>, 'parse' | 'parseEach'> {
+  return parses((input) => parseX12Each(input, options));
+}
+
+/** Bytes → envelopes → one ParsedDocument per ST..SE set, all or nothing: the first set refused throws. */
+export function parseX12<Tree>(input: Buffer, options: X12ReadOptions<Tree>) {
+  return x12Parses(options).parse(input);
+}
+
+/** ISA13/ST02, the id of a set's document. */
+function setId(set: X12TransactionSet): string {
+  return `${set.envelope.interchange.controlNumber}/${set.envelope.transactionSet.controlNumber}`;
 }
 
 /** The format-independent part: decoding, separators, segments and envelopes. */

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { findReader, readers, writers } from '../../formats/index.ts';
+import { encodingProblem, findReader, readerBytes, readers, writers } from '../../formats/index.ts';
 import { ConfigError, EaiError } from '../../lib/errors.ts';
 import {
   findMapping,
@@ -94,11 +94,16 @@ export async function mapCommand(options: {
   tree?: boolean;
   /** A mapping file to read the document with instead of the format's shipped one (a partner's own, a template). */
   mapping?: string;
+  /** The document's character set when its format declares none (a partner's ISO-8859-1 X12); default UTF-8. */
+  encoding?: string;
   json?: boolean;
 }): Promise<CommandOutput> {
   const json = !!options.json;
   try {
-    const bytes = readInput(options.input);
+    const problem = options.encoding && encodingProblem(options.format, options.encoding);
+    if (problem) throw new ConfigError(`--encoding: ${problem}`);
+    const raw = readInput(options.input);
+    const bytes = options.toSystem ? raw : readerBytes(options.format, raw, options.encoding);
     if (options.tree) {
       const documents = findReader(options.format).parse(bytes);
       return { code: 0, stdout: `${JSON.stringify(documents, null, json ? undefined : 2)}\n`, stderr: '' };

@@ -83,6 +83,27 @@ describe('shopify order → SalesOrderEvent', () => {
     });
   });
 
+  it.each([
+    ['first name only', { first_name: 'Anna', last_name: null }, 'Anna'],
+    ['last name only', { first_name: null, last_name: 'Müller' }, 'Müller'],
+    ['an empty first name', { first_name: '', last_name: 'Müller' }, 'Müller'],
+  ])('names a customer with %s by the names given', async (_, names, name) => {
+    const order = base();
+    const value = await mapped({ ...order, customer: { ...order.customer, ...names } });
+    expect(value.salesOrder.customer.name).toBe(name);
+  });
+
+  it('takes the billing name, else none, for a customer without names (POS, email-only sign-ups)', async () => {
+    const order = base();
+    const customer = { ...order.customer, first_name: null, last_name: null };
+    expect((await mapped({ ...order, customer })).salesOrder.customer.name).toBe(order.billing_address.name);
+    const pos = await mapped({ ...order, customer, billing_address: null, shipping_address: null });
+    expect(pos.salesOrder.customer).toMatchObject({
+      name: null,
+      sourceIds: [{ id: String(order.customer.id) }],
+    });
+  });
+
   it('refuses an order whose line amount does not fit a canonical decimal, naming the field', async () => {
     const order = base({
       line_items: [{ id: 1, sku: 'A', title: 'A', quantity: 20, price: '999999999999999999.00' }],

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isRefused } from './each-document.ts';
+import { findReader } from './index.ts';
+import { FormatError } from './types.ts';
+
+/**
+ * A file of several documents (ST..SE sets, UNH..UNT messages, IDocs) where one is not valid: `parseEach` refuses
+ * that one alone, with its id, and reads the others; `parse` stays all or nothing and throws that refusal. What
+ * concerns the whole file (its envelope) still throws from both.
+ */
+const fixture = (path: string) => readFileSync(`formats/${path}`, 'utf8');
+
+/** The text with `from` replaced by `to` in the part after `after` only. */
+function breakAfter(text: string, after: string, from: string, to: string): Buffer {
+  const at = text.indexOf(after);
+  expect(at).toBeGreaterThan(0);
+  const tail = text.slice(at).replace(from, to);
+  expect(tail).not.toBe(text.slice(at));
+  return Buffer.from(text.slice(0, at) + tail);
+}
+
+const cases = [
+  {
+    format: 'x12-850',
+    bytes: breakAfter(fixture('x12-850/fixtures/several-st-sets.edi'), 'ST*850*0002', '20240311', '20240230'),
+    good: ['000004711/0001'],
+    refused: '000004711/0002',
+    reason: /ISA#1\/GS#1\/ST#2\/BEG .*BEG05 "20240230": February has no day 30/,
+  },
+  {
+    format: 'x12-856',
+    bytes: breakAfter(
+      fixture('x12-856/fixtures/several-st-sets.edi'),
+      'ST*856*0001',
+      'SN1**10*EA',
+      'SN1**TEN*EA',
+    ),
+    good: ['000004711/0002'],
+    refused: '000004711/0001',
+    reason: /SN1/,
+  },
+  {
+    format: 'edifact-orders',
+    bytes: breakAfter(
+      fixture('edifact-orders/fixtures/ung-group-several-messages.edi'),
+      'UNH+ORD-6',
+      'QTY+21:24:PCE',
+      'QTY+21:twelve:PCE',
+    ),
+    good: ['10042/ORD-5'],
+    refused: '10042/ORD-6',
+    reason: /UNH#2\/LIN#1\/QTY .*QTY01\.2 must be numeric, found "twelve"/,
+  },
+  {
+    format: 'sap-idoc-orders05',
+    bytes: breakAfter(
+      fixture('sap-idoc-orders05/fixtures/several-idocs.xml'),
+      '<DOCNUM>0000000000410002',
+      '<MENGE>1</MENGE>',
+      '<MENGE>one</MENGE>',
+    ),
+    good: ['0000000000410001'],
+    refused: '0000000000410002',
+    reason: /IDOC\[2\]\/E1EDP01.*MENGE/,
+  },
+];
+
+describe('a file with one broken document among good ones', () => {
+  it.each(cases)('$format: parseEach refuses $refused alone and reads the others', (c) => {
+    const reader = findReader(c.format);
+    const results = reader.parseEach!(c.bytes);
+    const refused = results.filter(isRefused);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.id).toBe(c.refused);
+    expect(refused[0]!.refused).toBeInstanceOf(FormatError);
+    expect(refused[0]!.refused.message).toMatch(c.reason);
+    expect(results.filter((r) => !isRefused(r)).map((d) => (isRefused(d) ? '' : d.id))).toEqual(c.good);
+    // parse: all or nothing, as before.
+    expect(() => reader.parse(c.bytes)).toThrow(refused[0]!.refused);
+  });
+
+  it('still refuses the whole file when its envelope is wrong (an SE count, from parseEach too)', () => {
+    const bytes = breakAfter(
+      fixture('x12-850/fixtures/several-st-sets.edi'),
+      'ST*850*0002',
+      'SE*23*0002',
+      'SE*22*0002',
+    );
+    expect(() => findReader('x12-850').parseEach!(bytes)).toThrow(/SE01 says "22"/);
+  });
+});
