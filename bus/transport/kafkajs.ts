@@ -342,8 +342,6 @@ class KafkajsConsumer implements TransportConsumer {
   /** The records (or batches) being handled and committed, which a stop waits for. */
   private readonly inHand = new Set<Promise<void>>();
   private stopping = false;
-  /** Commits past commit markers under way (commitPastMarkers). */
-  private readonly markerCommits = new Set<Promise<void>>();
   constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number, heartbeatIntervalMs?: number) {
     this.consumer = kafka.consumer({
       groupId,
@@ -416,18 +414,12 @@ class KafkajsConsumer implements TransportConsumer {
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0 || this.stopping) return;
       const offset = (BigInt(payload.lastOffset) + 1n).toString();
-      const committing = this.consumer
+      // Neither handling nor a stop waits for it: a commit a rebalance holds up in retries must not hold either, and
+      // should a retried one land after a later record's, that record is at worst handled again (at least once).
+      this.consumer
         .commitOffsets([{ topic: payload.topic, partition: payload.partition, offset }])
         .catch(() => undefined);
-      this.markerCommits.add(committing);
-      void this.track(committing.finally(() => this.markerCommits.delete(committing)));
     });
-  }
-
-  /** Commits a handled record's offset once any commit past markers sent before it is done: offsets never go back. */
-  private async commitHandled(topic: string, partition: number, offset: string): Promise<void> {
-    if (this.markerCommits.size > 0) await Promise.all(this.markerCommits);
-    await this.consumer.commitOffsets([{ topic, partition, offset }]);
   }
 
   private async track(handling: Promise<void>): Promise<void> {
@@ -478,7 +470,7 @@ class KafkajsConsumer implements TransportConsumer {
       // The whole fetch handled: past its last offset, a commit marker or aborted record after the last record too.
       const next = failed ? failed.offset : BigInt(batch.lastOffset()) + 1n;
       if (next > BigInt(messages[0]!.offset)) {
-        await this.commitHandled(topic, partition, next.toString());
+        await this.consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
       }
     }
     if (failed) throw failed.error;
@@ -493,7 +485,9 @@ class KafkajsConsumer implements TransportConsumer {
     await options.eachRecord(toIncoming(topic, partition, message));
     if (options.commit === false) return;
     // Commit only what was handled: the next offset to read.
-    await this.commitHandled(topic, partition, (BigInt(message.offset) + 1n).toString());
+    await this.consumer.commitOffsets([
+      { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+    ]);
   }
 }
 
