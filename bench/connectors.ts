@@ -28,6 +28,7 @@ import { startHub } from '../ops/hub.ts';
 import { KAFKA_VERSION } from '../stack/kafka.ts';
 import { stackUp } from '../stack/stack.ts';
 import { CONNECT_VERSION, startFileStreamSource } from './kafka-connect.ts';
+import { processCpuSeconds } from './process-cpu.ts';
 
 quietKnownWarnings();
 
@@ -64,21 +65,6 @@ interface Rate {
    * on a shared machine the rate says how much CPU the system got, this what each record cost it.
    */
   cpuMicrosPerRecord: { system: number; broker: number | undefined };
-}
-
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc; undefined without one. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command's closing parenthesis: state is field 3, utime 14 and stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
 }
 
 const ownCpuSeconds = () => {

@@ -51,6 +51,7 @@ import { dropDatabase } from '../store/database.ts';
 import type { OrchestratorWorkerSpec } from '../tests/orchestrator-worker.ts';
 import { startScript, type WorkerProcess } from '../tests/worker-process.ts';
 import { startKafkaRoundTrips } from './kafka-round-trips.ts';
+import { processCpuSeconds } from './process-cpu.ts';
 import {
   type Percentiles,
   percentiles,
@@ -113,13 +114,13 @@ interface Run {
   cpuMsPerWorkflow: number;
   /** CPU time per workflow of the PostgreSQL backends serving the orchestrator database (none for plain Kafka). */
   postgresCpuMsPerWorkflow?: number;
+  /** CPU time per workflow of the Kafka broker (all its threads; it serves nothing else during a run). */
+  brokerCpuMsPerWorkflow?: number;
 }
 
-/** CPU ms (user + system) a child process has used so far, from /proc (Linux; clock ticks of 10 ms). */
-function childCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/** CPU ms (user + system) a process has used so far; 0 without a pid. */
+function cpuMsOf(pid: number | undefined): number {
+  return (processCpuSeconds(pid) ?? 0) * 1000;
 }
 
 /** Runs `total` jobs with at most `inFlight` at once, reporting progress once a second; each job resolves when done. */
@@ -137,6 +138,7 @@ async function drive(
   const postgresBefore = database && (await postgresBackendCpu(database));
   const cpu = process.cpuUsage();
   const childCpu = workerCpuMs();
+  const brokerCpu = cpuMsOf(stack.pids.kafka);
   const progress = setInterval(() => {
     const done = latencies.length;
     const seconds = (performance.now() - started) / 1000;
@@ -162,6 +164,7 @@ async function drive(
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const childUsedMs = workerCpuMs() - childCpu;
+  const brokerUsedMs = cpuMsOf(stack.pids.kafka) - brokerCpu;
   const postgresMs =
     database && postgresCpuBetween(postgresBefore ?? null, await postgresBackendCpu(database));
   const { p50Ms, p99Ms } = percentiles(latencies);
@@ -176,6 +179,9 @@ async function drive(
     ),
     postgresCpuMsPerWorkflow:
       postgresMs === undefined ? undefined : Number((postgresMs / latencies.length).toFixed(2)),
+    brokerCpuMsPerWorkflow: stack.pids.kafka
+      ? Number((brokerUsedMs / latencies.length).toFixed(2))
+      : undefined,
   };
 }
 
@@ -233,7 +239,7 @@ const orchestrator = await startOrchestrator(config, {
 });
 const workers: WorkerProcess[] = [];
 function workerCpuMs(): number {
-  return workers.reduce((ms, w) => ms + childCpuMs(w.ready.pid), 0);
+  return workers.reduce((ms, w) => ms + cpuMsOf(w.ready.pid), 0);
 }
 if (PROCESSES > 1) {
   // The workers log at warn, as this process's orchestrator does (no line per instance started).
@@ -372,7 +378,7 @@ try {
   else {
     const row = (label: string, r?: Run) =>
       r
-        ? `${label.padEnd(46)} ${String(r.workflowsPerSecond).padStart(6)} workflows/s   p50 ${String(r.p50Ms).padStart(6)} ms   p99 ${String(r.p99Ms).padStart(6)} ms   CPU ${String(r.cpuMsPerWorkflow).padStart(5)} ms/workflow${r.postgresCpuMsPerWorkflow === undefined ? '' : ` + PostgreSQL ${r.postgresCpuMsPerWorkflow} ms`}`
+        ? `${label.padEnd(46)} ${String(r.workflowsPerSecond).padStart(6)} workflows/s   p50 ${String(r.p50Ms).padStart(6)} ms   p99 ${String(r.p99Ms).padStart(6)} ms   CPU ${String(r.cpuMsPerWorkflow).padStart(5)} ms/workflow${r.postgresCpuMsPerWorkflow === undefined ? '' : ` + PostgreSQL ${r.postgresCpuMsPerWorkflow} ms`}${r.brokerCpuMsPerWorkflow === undefined ? '' : ` + Kafka ${r.brokerCpuMsPerWorkflow} ms`}`
         : undefined;
     const ratioLine = (label: string, value?: number) =>
       value === undefined ? undefined : `  ${label}: ${value}`;

@@ -336,12 +336,107 @@ function toIncoming(topic: string, partition: number, message: KafkaMessage): In
   };
 }
 
+/** How often a consumer commits its handled offsets at most, by default (ConsumeOptions.commitIntervalMs). */
+export const COMMIT_INTERVAL_MS = 500;
+
+/**
+ * A consumer's handled offsets, committed together: at once when none was committed for `intervalMs`, otherwise when
+ * that time is up, one request at a time, the latest offset of each partition. Committing each fetch (or record) as
+ * it was handled cost an OffsetCommit request per fetch, and at a few hundred fetches a second those were most of
+ * the broker's work; the Java consumer commits every 5 s by default, Kafka Streams every 100 ms with exactly-once.
+ * What is handled and not yet committed is handled again after a crash (at least once, as before, over a longer
+ * window); a stop commits it first. A commit that fails is tried again with the next, for partitions still held.
+ */
+class CommitBuffer {
+  intervalMs = COMMIT_INTERVAL_MS;
+  private readonly consumer: Consumer;
+  private readonly pending = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  private committing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastAt = 0;
+  private closed = false;
+  /** The partitions this member holds, by `topic\0partition` (a commit for one it lost is dropped). */
+  private held: Set<string> | undefined;
+
+  constructor(consumer: Consumer) {
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.held = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((partition) => `${topic}\0${partition}`),
+        ),
+      );
+    });
+  }
+
+  add(topic: string, partition: number, offset: bigint): void {
+    const key = `${topic}\0${partition}`;
+    const known = this.pending.get(key);
+    if (known && known.offset >= offset) return;
+    this.pending.set(key, { topic, partition, offset });
+    this.schedule();
+  }
+
+  /** Commits what is pending now (after a commit in flight), and resolves when it is committed. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.committing?.catch(() => undefined);
+    if (this.pending.size > 0) await this.start();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.committing || this.timer || this.closed) return;
+    const wait = this.lastAt + this.intervalMs - Date.now();
+    if (wait <= 0) {
+      this.start().catch(() => undefined);
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.start().catch(() => undefined);
+    }, wait);
+    this.timer.unref();
+  }
+
+  /** One commit request of what is pending; then the next is scheduled if more came meanwhile. */
+  private start(): Promise<void> {
+    const run = this.commit().finally(() => {
+      if (this.committing === run) this.committing = undefined;
+      if (this.pending.size > 0) this.schedule();
+    });
+    this.committing = run;
+    return run;
+  }
+
+  private async commit(): Promise<void> {
+    const offsets = [...this.pending.entries()].filter(([key]) => !this.held || this.held.has(key));
+    this.pending.clear();
+    this.lastAt = Date.now();
+    if (offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(
+        offsets.map(([, { topic, partition, offset }]) => ({ topic, partition, offset: offset.toString() })),
+      );
+    } catch (error) {
+      for (const [key, entry] of offsets) if (!this.pending.has(key)) this.pending.set(key, entry);
+      throw error;
+    }
+  }
+}
+
 class KafkajsConsumer implements TransportConsumer {
   private readonly consumer: Consumer;
   private readonly joined: Promise<void>;
   /** The records (or batches) being handled and committed, which a stop waits for. */
   private readonly inHand = new Set<Promise<void>>();
   private stopping = false;
+  private readonly commits: CommitBuffer;
   constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number, heartbeatIntervalMs?: number) {
     this.consumer = kafka.consumer({
       groupId,
@@ -353,6 +448,7 @@ class KafkajsConsumer implements TransportConsumer {
     this.joined = new Promise((resolve) => {
       this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve());
     });
+    this.commits = new CommitBuffer(this.consumer);
   }
   connect() {
     return this.consumer.connect();
@@ -364,6 +460,8 @@ class KafkajsConsumer implements TransportConsumer {
   async disconnect() {
     this.stopping = true;
     await Promise.allSettled(this.inHand);
+    await this.commits.flush().catch(() => undefined);
+    this.commits.close();
     await this.consumer.disconnect();
   }
   ready() {
@@ -378,6 +476,7 @@ class KafkajsConsumer implements TransportConsumer {
     for (const topic of options.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
     }
+    this.commits.intervalMs = options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
     if (options.commit !== false) this.commitPastMarkers();
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     if (concurrency > 1) {
@@ -413,12 +512,7 @@ class KafkajsConsumer implements TransportConsumer {
   private commitPastMarkers(): void {
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       if (payload.batchSize !== 0 || this.stopping) return;
-      const offset = (BigInt(payload.lastOffset) + 1n).toString();
-      // Neither handling nor a stop waits for it: a commit a rebalance holds up in retries must not hold either, and
-      // should a retried one land after a later record's, that record is at worst handled again (at least once).
-      this.consumer
-        .commitOffsets([{ topic: payload.topic, partition: payload.partition, offset }])
-        .catch(() => undefined);
+      this.commits.add(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n);
     });
   }
 
@@ -469,9 +563,9 @@ class KafkajsConsumer implements TransportConsumer {
     if (options.commit !== false) {
       // The whole fetch handled: past its last offset, a commit marker or aborted record after the last record too.
       const next = failed ? failed.offset : BigInt(batch.lastOffset()) + 1n;
-      if (next > BigInt(messages[0]!.offset)) {
-        await this.consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
-      }
+      if (next > BigInt(messages[0]!.offset)) this.commits.add(topic, partition, next);
+      // kafkajs reads a failed partition again from its committed offset: what was handled goes first.
+      if (failed) await this.commits.flush();
     }
     if (failed) throw failed.error;
   }
@@ -482,12 +576,15 @@ class KafkajsConsumer implements TransportConsumer {
     partition: number,
     message: KafkaMessage,
   ): Promise<void> {
-    await options.eachRecord(toIncoming(topic, partition, message));
-    if (options.commit === false) return;
+    try {
+      await options.eachRecord(toIncoming(topic, partition, message));
+    } catch (error) {
+      // kafkajs reads the partition again from its committed offset: the records handled before go first.
+      if (options.commit !== false) await this.commits.flush();
+      throw error;
+    }
     // Commit only what was handled: the next offset to read.
-    await this.consumer.commitOffsets([
-      { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-    ]);
+    if (options.commit !== false) this.commits.add(topic, partition, BigInt(message.offset) + 1n);
   }
 }
 

@@ -62,20 +62,25 @@ export interface ConsumeOptions {
   topics: string[];
   fromBeginning?: boolean;
   /**
-   * Called for each record in partition order. The record's offset is committed only after this resolves:
-   * acknowledge-after-handled is part of the contract. A rejection stops consumption of that partition
+   * Called for each record in partition order. The record's offset is committed only after this resolves
+   * (with the next commit, see `commitIntervalMs`): acknowledge-after-handled is part of the contract. A rejection stops consumption of that partition
    * at that record (nothing after it is committed) and the record is delivered again.
    */
   eachRecord(record: IncomingRecord): Promise<void>;
   /** False: read without committing anything (a view of a compacted topic read from the start each time). */
   commit?: boolean;
   /**
+   * Handled offsets are committed together, at most once in this many ms (default 500), and when the consumer
+   * stops; a crash hands what was handled since the last commit to the group again (handlers are idempotent).
+   */
+  commitIntervalMs?: number;
+  /**
    * More than 1: the records of one fetch (per partition) are handled up to this many at once, except that records
    * with the same key are handled one after the other, in partition order (a record without a key has no order to
    * keep); the partitions of this member are handled at once too. The fetch's offsets are committed once all its
    * records are handled. If `eachRecord` rejects, the offsets up to that record are committed and it is delivered
    * again, with the records after it (handled already, so handlers must be idempotent, as for any redelivery).
-   * Default 1: one record at a time, each committed.
+   * Default 1: one record at a time.
    */
   concurrency?: number;
 }
