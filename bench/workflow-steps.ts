@@ -28,6 +28,13 @@ export interface StepTimings {
   gapsPerWorkflow: Percentiles;
   /** Per instance: the sum of operation durations. */
   stepsPerWorkflow: Percentiles;
+  /**
+   * Per receive that got a message (`DBOS.recv#n`), split at the message's insert (`notifications.created_at_epoch_ms`,
+   * the router's `DBOS.send`): `arrived` from the receive's start to the insert (the command's and the answer's way
+   * over the bus and through the router; 0 when it was there first), `woken` from the insert to the receive's end
+   * (DBOS's notification, its polling limiter and the consuming transaction).
+   */
+  receives: Record<string, { arrived: Percentiles; woken: Percentiles }>;
 }
 
 export function percentiles(values: number[]): Percentiles {
@@ -55,6 +62,40 @@ export async function stepTimings(
   workflowIds: string[],
   publishedAt: Map<string, number>,
 ): Promise<StepTimings> {
+  const received = await pool.query<{
+    workflow_uuid: string;
+    function_id: number;
+    created: string;
+    started: string;
+    completed: string;
+  }>(
+    `select n.destination_uuid as workflow_uuid, n.consumed_by_function_id as function_id,
+            n.created_at_epoch_ms as created, o.started_at_epoch_ms as started, o.completed_at_epoch_ms as completed
+       from dbos.notifications n
+       join dbos.operation_outputs o
+         on o.workflow_uuid = n.destination_uuid and o.function_id = n.consumed_by_function_id
+      where n.destination_uuid = any($1) and n.consumed
+      order by n.destination_uuid, n.consumed_by_function_id`,
+    [workflowIds],
+  );
+  const arrived = new Map<string, number[]>();
+  const woken = new Map<string, number[]>();
+  let previousWorkflow = '';
+  let ordinal = 0;
+  for (const row of received.rows) {
+    ordinal = row.workflow_uuid === previousWorkflow ? ordinal + 1 : 1;
+    previousWorkflow = row.workflow_uuid;
+    const name = `DBOS.recv#${ordinal}`;
+    const [created, started, completed] = [Number(row.created), Number(row.started), Number(row.completed)];
+    arrived.set(name, [...(arrived.get(name) ?? []), Math.max(0, created - started)]);
+    woken.set(name, [...(woken.get(name) ?? []), completed - Math.max(created, started)]);
+  }
+  const receives = Object.fromEntries(
+    [...arrived].map(([name, values]) => [
+      name,
+      { arrived: percentiles(values), woken: percentiles(woken.get(name) ?? []) },
+    ]),
+  );
   const { rows } = await pool.query<Row>(
     `select o.workflow_uuid, o.function_name, o.started_at_epoch_ms as started,
             o.completed_at_epoch_ms as completed, s.created_at as created
@@ -116,6 +157,7 @@ export async function stepTimings(
     gapsBefore: named(gapsBefore),
     gapsPerWorkflow: percentiles(gaps),
     stepsPerWorkflow: percentiles(sums),
+    receives,
   };
 }
 

@@ -13,7 +13,8 @@
 // the run look latency-bound when it was CPU-bound. The Node column is the same figure as before.
 // --processes N runs order-to-delivery in N orchestrator processes sharing the database and the router group (each its
 // own DBOS executor id; tests/orchestrator-worker.ts), the driver, responders and baselines in this one; CPU counts
-// them all. --partitions sets the order and shipment topics' partitions (3; use at least 3 × N with N processes).
+// them all. --apart with --processes 1 (the default) runs the one orchestrator in a process of its own too, as a
+// deployment does, instead of beside the driver and the responders. --partitions sets the order and shipment topics' partitions (3; use at least 3 × N with N processes).
 // --unprepared runs DBOS as before 2026-12-03: its statements sent unnamed, parsed and planned every time, instead of
 // prepared once per connection of the orchestrator's pool (orchestrator/system-pool.ts), for figures comparable with
 // earlier ones.
@@ -24,7 +25,7 @@
 // credit check in the confirm-and-despatch checkpoint: one checkpointed operation fewer than 2); by default the
 // latest, as a deployment ships them.
 // Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10
-//   --processes 1 --partitions 3 --unprepared --begin-with-statement --o2d-version 1 --json]
+//   --processes 1 --apart --partitions 3 --unprepared --begin-with-statement --o2d-version 1 --json]
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -77,6 +78,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '3' },
     unprepared: { type: 'boolean' },
     'begin-with-statement': { type: 'boolean' },
+    apart: { type: 'boolean' },
     'o2d-version': { type: 'string', default: 'latest' },
   },
 });
@@ -84,6 +86,8 @@ const TOTAL = Number(args.workflows);
 const IN_FLIGHT = Number(args.inflight);
 const WARMUP = Number(args.warmup);
 const PROCESSES = Number(args.processes);
+/** The orchestrator in processes of its own (always with --processes N > 1; with 1, --apart). */
+const APART = PROCESSES > 1 || Boolean(args.apart);
 const PARTITIONS = Number(args.partitions);
 const O2D_LATEST = orderToDeliveryDefinitions().length;
 const O2D_VERSION = args['o2d-version'] === 'latest' ? O2D_LATEST : Number(args['o2d-version']);
@@ -233,7 +237,7 @@ const config = {
 const orchestrator = await startOrchestrator(config, {
   definitions: orderToDeliveryDefinitions(topics).slice(0, O2D_VERSION),
   logger,
-  router: PROCESSES === 1,
+  router: !APART,
   // Completion is told by the workflow as it ends, so the driver does not poll PostgreSQL.
   onFinished: (workflowId) => finished.get(workflowId)?.(),
 });
@@ -241,7 +245,7 @@ const workers: WorkerProcess[] = [];
 function workerCpuMs(): number {
   return workers.reduce((ms, w) => ms + cpuMsOf(w.ready.pid), 0);
 }
-if (PROCESSES > 1) {
+if (APART) {
   // The workers log at warn, as this process's orchestrator does (no line per instance started).
   process.env.EAI_LOG_LEVEL ??= 'warn';
   for (let k = 0; k < PROCESSES; k++) {
@@ -396,6 +400,10 @@ try {
           ...Object.entries(o2dSteps.steps).map(([name, p]) => stepLine(name, p, o2dSteps?.gapsBefore[name])),
           stepLine('sum of operations per instance', o2dSteps.stepsPerWorkflow),
           stepLine('sum of gaps per instance', o2dSteps.gapsPerWorkflow),
+          ...Object.entries(o2dSteps.receives).flatMap(([name, { arrived, woken }]) => [
+            stepLine(`${name}: until the message arrived`, arrived),
+            stepLine(`${name}: from its arrival to the end`, woken),
+          ]),
         ]
       : [];
     const pgLine = (label: string, n?: number) =>
