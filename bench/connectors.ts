@@ -10,7 +10,6 @@
 // --mapping-threads N: the hub maps in N threads (HubOptions.mappingThreads) instead of its own one.
 // Usage: npm run bench:connectors [-- --records 500000 --seed 14 --batch 2000 --mapping-threads 0 --json
 //        --skip-connect --skip-hub]
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
