@@ -14,6 +14,9 @@ const token = newToken();
 let hub: Hub;
 const orderId = unique('sap:cli');
 const id = workflowIdOf(orderId);
+/** Started after the first: the newest instance. */
+const newerOrderId = unique('sap:cli-newer');
+const newerId = workflowIdOf(newerOrderId);
 
 beforeAll(async () => {
   hub = await startHub({
@@ -25,16 +28,18 @@ beforeAll(async () => {
     orchestrator: { executorId: 'cli-spec', database, router: false },
   });
   // No SAP configured: the credit check fails for good and the instance ends COMPENSATED at once.
-  const input: OrderInput = {
-    orderId,
+  const input = (order: string): OrderInput => ({
+    orderId: order,
     customerNumber: '0000700001',
     amount: 10,
     currency: 'EUR',
-    order: { orderId },
+    order: { orderId: order },
     trace: { correlationId: 'corr-cli' },
-  };
-  await hub.orchestrator!.start('order-to-delivery', id, input);
+  });
+  await hub.orchestrator!.start('order-to-delivery', id, input(orderId));
   await hub.orchestrator!.result(id, 30_000);
+  await hub.orchestrator!.start('order-to-delivery', newerId, input(newerOrderId));
+  await hub.orchestrator!.result(newerId, 30_000);
 });
 
 afterAll(async () => {
@@ -58,6 +63,21 @@ describe('eai workflows', () => {
     const definitions = await eai('definitions');
     expect(definitions.stdout).toContain('order-to-delivery@2');
     expect(definitions.stdout).toContain('flowchart TD');
+  });
+
+  it('ls --limit n: the newest n, as text and --json; a limit that is not a positive integer is refused', async () => {
+    const all = await eai('ls', '--json');
+    expect(all.code, all.stderr).toBe(0);
+    expect((JSON.parse(all.stdout) as Array<{ id: string }>).map((i) => i.id)).toEqual([newerId, id]);
+    const one = await eai('ls', '--limit', '1', '--json');
+    expect(one.code, one.stderr).toBe(0);
+    expect((JSON.parse(one.stdout) as Array<{ id: string }>).map((i) => i.id)).toEqual([newerId]);
+    const text = await eai('ls', '--limit', '1');
+    expect(text.stdout.trim().split('\n')).toHaveLength(1);
+    expect(text.stdout).toContain(newerId);
+    const zero = await eai('ls', '--limit', '0');
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toBe('eai: limit must be a positive integer\n');
   });
 
   it('an action the instance cannot take fails with one line naming the reason', async () => {

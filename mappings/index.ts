@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { isRefused } from '../formats/each-document.ts';
 import { findReader, findWriter } from '../formats/index.ts';
 import type { ParsedDocument } from '../formats/types.ts';
 import { ConfigError } from '../lib/errors.ts';
@@ -116,6 +117,45 @@ export async function mapBytes(
   for (const document of findReader(format).parse(bytes)) {
     const tree = options.usage ? options.usage.track(document.tree) : document.tree;
     out.push({ document, records: await mapDocument(mapping, { ...document, tree }, options) });
+  }
+  return out;
+}
+
+/** A document of an input that its reader refused or its mapping could not map, the others being mapped. */
+export interface FailedDocument {
+  /** The document's id when its reader knows it (ISA13/ST02, UNB/UNH references, DOCNUM). */
+  id?: string;
+  error: unknown;
+}
+
+export function isFailed(result: MappedDocument | FailedDocument): result is FailedDocument {
+  return 'error' in result;
+}
+
+/**
+ * mapBytes document by document: a document its reader refuses (where the reader reads each on its own, `parseEach`)
+ * or its mapping cannot map comes back as a FailedDocument, in its place, while the others are mapped. What concerns
+ * the whole input (decoding, an envelope) still throws.
+ */
+export async function mapEach(
+  format: string,
+  bytes: Buffer,
+  options: MapOptions & { mapping?: CompiledMapping; usage?: UsageTracker } = {},
+): Promise<Array<MappedDocument | FailedDocument>> {
+  const mapping = options.mapping ?? inboundMapping(format);
+  const reader = findReader(format);
+  const out: Array<MappedDocument | FailedDocument> = [];
+  for (const document of reader.parseEach ? reader.parseEach(bytes) : reader.parse(bytes)) {
+    if (isRefused(document)) {
+      out.push({ ...(document.id ? { id: document.id } : {}), error: document.refused });
+      continue;
+    }
+    const tree = options.usage ? options.usage.track(document.tree) : document.tree;
+    try {
+      out.push({ document, records: await mapDocument(mapping, { ...document, tree }, options) });
+    } catch (error) {
+      out.push({ id: document.id, error });
+    }
   }
   return out;
 }

@@ -3,11 +3,12 @@
  * standardised as an incoming record is, its blocking keys pick the candidates from the index, and each candidate
  * is scored by the Fellegi–Sunter model. Golden records are ranked by their best member's match weight.
  */
+import { getCountries, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
 import { blockingKeys } from './block.ts';
 import { Scorer } from './score.ts';
-import { type StandardCustomer, standardise } from './standardise.ts';
+import { type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
 import type { MasterDataStore } from './store.ts';
 
 export type QueryKind = 'email' | 'phone' | 'name';
@@ -35,14 +36,40 @@ export function queryKind(q: string): QueryKind {
   return 'name';
 }
 
-/** The probe records for a query: an email or phone alone; a name as an organisation and as a person. */
-export function probesFor(q: string, kind: QueryKind = queryKind(q)): CustomerPartyMaster[] {
+/**
+ * A phone query's E.164 forms, as the matcher reads a record's phone (`standardisePhone`, a national number in the
+ * configured default region: `030 1234567` with DE is +49301234567). With no region configured, a national number
+ * is read in every region where it is a valid number: a query has no address to give one, and the customer stored
+ * as +49301234567 is among them (so may be one of another country with the same national digits, ranked alike).
+ */
+export function queryPhones(q: string, defaultCountry?: string): string[] {
+  const read = standardisePhone(q, defaultCountry ?? null);
+  if (read || defaultCountry) return read ? [read] : [];
+  const forms = new Set<string>();
+  for (const country of getCountries()) {
+    const parsed = parsePhoneNumberFromString(q, country);
+    if (parsed?.isValid()) forms.add(parsed.number);
+  }
+  return [...forms];
+}
+
+/**
+ * The probe records for a query: an email or phone alone (a phone as its E.164 forms, `queryPhones`); a name as an
+ * organisation and as a person.
+ */
+export function probesFor(
+  q: string,
+  kind: QueryKind = queryKind(q),
+  defaultCountry?: string,
+): CustomerPartyMaster[] {
   const text = q.trim();
   const base = { customerId: 'query', sourceIds: [], emails: [], phones: [], addresses: [] };
   if (kind === 'email')
     return [{ ...base, partyType: 'UNKNOWN', emails: [{ address: text }] } as CustomerPartyMaster];
-  if (kind === 'phone')
-    return [{ ...base, partyType: 'UNKNOWN', phones: [{ number: text }] } as CustomerPartyMaster];
+  if (kind === 'phone') {
+    const phones = queryPhones(text, defaultCountry).map((number) => ({ number }));
+    return [{ ...base, partyType: 'UNKNOWN', phones } as CustomerPartyMaster];
+  }
   const words = text.split(/\s+/).filter(Boolean);
   const person =
     words.length > 1
@@ -72,7 +99,7 @@ export async function searchCustomers(
   const scorer = Scorer.fromConfig(store.config);
   const schema = quoteSchema(store.schema);
   const best = new Map<string, SearchHit>();
-  for (const probe of probesFor(q, kind)) {
+  for (const probe of probesFor(q, kind, store.config.defaultCountry)) {
     const std = standardise(probe, store.config);
     const keys = blockingKeys(std);
     if (keys.length === 0) continue;

@@ -13,6 +13,7 @@ import {
 } from '../../bus/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { connectBus } from '../endpoints.ts';
+import { positiveInteger } from '../options.ts';
 import { printResult } from '../output.ts';
 
 /**
@@ -51,11 +52,6 @@ function withFilterOptions(command: Command): Command {
     .option('--grep <text>', 'only letters whose error message contains the text (any case)')
     .option('--since <time>', 'dead-lettered at or after (ISO 8601)')
     .option('--until <time>', 'dead-lettered before (ISO 8601)');
-}
-
-function positiveInteger(value: string, name: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ConfigError(`${name} must be a positive integer`);
-  return Number(value);
 }
 
 function partitionNumber(value: string | undefined): number | undefined {

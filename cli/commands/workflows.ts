@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { callHub, type HubTarget, hubOptions } from '../hub-client.ts';
+import { positiveInteger } from '../options.ts';
 import { printResult } from '../output.ts';
 
 type Options = HubTarget & { json?: boolean };
@@ -54,11 +55,13 @@ export function registerWorkflowsCommand(program: Command): void {
       'RUNNING, WAITING, COMPENSATING, PARKED, COMPLETED, COMPENSATED, CANCELLED, FAILED',
     )
     .option('--type <type>', 'e.g. order-to-delivery')
-    .action(async (options: Options & { status?: string; type?: string }) => {
+    .option('--limit <n>', 'at most n instances, the newest (the hub answers up to 1000)', '100')
+    .action(async (options: Options & { status?: string; type?: string; limit: string }) => {
       const query = new URLSearchParams();
       if (options.status) query.set('status', options.status.toUpperCase());
       if (options.type) query.set('type', options.type);
-      const { body } = await callHub(options, 'GET', `/workflows${query.size ? `?${query}` : ''}`);
+      query.set('limit', String(positiveInteger(options.limit, 'limit')));
+      const { body } = await callHub(options, 'GET', `/workflows?${query}`);
       const list = body as Instance[];
       printResult(!!options.json, list, () => (list.length ? list.map(line).join('\n') : 'no workflows'));
     });

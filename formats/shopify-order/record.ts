@@ -9,7 +9,7 @@ import type {
   ShopifyCustomer,
   ShopifyDiscountCode,
   ShopifyLineItem,
-  ShopifyNoteAttribute,
+  ShopifyNameValue,
   ShopifyOrderTree,
   ShopifyShippingLine,
 } from './tree.ts';
@@ -189,21 +189,25 @@ function lineItem(value: unknown, loc: string): ShopifyLineItem {
     taxable: flag(value.taxable, 'taxable', loc),
     giftCard: flag(value.gift_card, 'gift_card', loc),
     grams: decimal(value.grams, 'grams', loc),
+    properties: list(value.properties, 'properties', loc).map((v, i) =>
+      nameValue(v, ptr(ptr(loc, 'properties'), i), 'line item property'),
+    ),
   };
 }
 
-function noteAttribute(value: unknown, loc: string): ShopifyNoteAttribute {
-  if (!isObject(value)) fail(loc, 'a note attribute is an object {name, value}');
+/** A note attribute or a line item property (`what`): {name, value}. */
+function nameValue(value: unknown, loc: string, what: string): ShopifyNameValue {
+  if (!isObject(value)) fail(loc, `a ${what} is an object {name, value}`);
   const name = text(value.name, 'name', loc);
-  if (name === null || name === '') fail(ptr(loc, 'name'), 'a note attribute needs a name');
+  if (name === null || name === '') fail(ptr(loc, 'name'), `a ${what} needs a name`);
   const raw = value.value;
-  // Shopify stores note attribute values as text; a number or boolean from an app is kept as its JSON text.
+  // Shopify stores these values as text; a number or boolean from an app is kept as its JSON text.
   const shownValue =
     absent(raw) || typeof raw === 'string'
       ? ((raw as string | null | undefined) ?? null)
       : typeof raw === 'number' || typeof raw === 'boolean'
         ? String(raw)
-        : fail(ptr(loc, 'value'), `a note attribute's value must be text, got ${shown(raw)}`);
+        : fail(ptr(loc, 'value'), `a ${what}'s value must be text, got ${shown(raw)}`);
   return { $loc: loc, name, value: shownValue };
 }
 
@@ -287,7 +291,7 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
             .filter((t) => t !== ''),
     note: text(record.note, 'note', loc),
     noteAttributes: list(record.note_attributes, 'note_attributes', loc).map((v, i) =>
-      noteAttribute(v, ptr(at('note_attributes'), i)),
+      nameValue(v, ptr(at('note_attributes'), i), 'note attribute'),
     ),
     sourceName: text(record.source_name, 'source_name', loc),
     poNumber: text(record.po_number, 'po_number', loc),

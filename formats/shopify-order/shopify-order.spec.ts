@@ -63,6 +63,7 @@ describe('shopify-order reader', () => {
       taxable: true,
       giftCard: false,
       grams: '250',
+      properties: [],
     });
     expect(doc.tree.noteAttributes.map((a) => [a.name, a.value])).toEqual([
       ['gift_wrap', 'no'],
@@ -189,6 +190,22 @@ describe('shopify-order broken input', () => {
       '-123456789012345678.123456',
     ]);
   });
+  it('reads line item properties as {name, value}, a number as its text, and refuses one without a name', () => {
+    const order = (properties: unknown) => ({
+      id: 1,
+      created_at: '2024-01-01T00:00:00Z',
+      currency: 'EUR',
+      line_items: [{ id: 9, quantity: 1, properties }],
+    });
+    const [doc] = reader.parse(Buffer.from(JSON.stringify(order([{ name: 'Ring size', value: 7 }]))));
+    expect(doc!.tree.lineItems[0]!.properties).toEqual([
+      { $loc: '/line_items/0/properties/0', name: 'Ring size', value: '7' },
+    ]);
+    expect(() => reader.parse(Buffer.from(JSON.stringify(order([{ value: 'x' }]))))).toThrow(
+      /\/line_items\/0\/properties\/0\/name: a line item property needs a name/,
+    );
+  });
+
   it('refuses a line item without an id', () => {
     const bytes = fixture('paid-unfulfilled-webhook.json')
       .toString('utf8')

@@ -44,9 +44,12 @@ export interface ShopifyLineItem {
   taxable: boolean | null;
   giftCard: boolean | null;
   grams: string | null;
+  /** line_items[].properties: what the shop attached to the line, in order. */
+  properties: ShopifyNameValue[];
 }
 
-export interface ShopifyNoteAttribute {
+/** A name / value pair: a note attribute of the order, or a property of a line item (engraving text, a gift note). */
+export interface ShopifyNameValue {
   $loc: string;
   name: string;
   value: string | null;
@@ -95,7 +98,7 @@ export interface ShopifyOrderTree {
   test: boolean | null;
   tags: string[];
   note: string | null;
-  noteAttributes: ShopifyNoteAttribute[];
+  noteAttributes: ShopifyNameValue[];
   sourceName: string | null;
   poNumber: string | null;
   customer: ShopifyCustomer | null;

@@ -2,18 +2,20 @@ import { readFileSync, statSync } from 'node:fs';
 import { encodingProblem, findReader, readerBytes, readers, writers } from '../../formats/index.ts';
 import { ConfigError, EaiError } from '../../lib/errors.ts';
 import {
+  type FailedDocument,
   findMapping,
   inboundMapping,
+  isFailed,
   loadMappings,
   type MappedDocument,
-  mapBytes,
+  mapEach,
   mappingsDir,
   type UsageReport,
   UsageTracker,
   writeToSystem,
 } from '../index.ts';
 import { staticProblems, staticWarnings } from './check.ts';
-import { errorLine } from './errors.ts';
+import { type ErrorLine, errorLine } from './errors.ts';
 import { type FixtureResult, runFixtures } from './fixtures.ts';
 import { canonicalValues } from './run.ts';
 
@@ -27,13 +29,54 @@ export interface CommandOutput {
   stderr: string;
 }
 
-function failure(error: unknown, json: boolean): CommandOutput {
+function problemLine(error: unknown): ErrorLine {
   const line = errorLine(error);
   // Readers and mappings refuse input with located errors; anything else is a fault in eai, and the line says so.
   if (!(error instanceof EaiError))
     line.message = `unexpected ${error instanceof Error ? error.name : 'error'} inside eai (a bug: report it with the input): ${line.message}`;
-  const text = json ? JSON.stringify({ errors: [line] }) : line.message.split('\n').join(' ');
+  return line;
+}
+
+const oneLine = (message: string) => message.split('\n').join(' ');
+
+function failure(error: unknown, json: boolean): CommandOutput {
+  const line = problemLine(error);
+  const text = json ? JSON.stringify({ errors: [line] }) : oneLine(line.message);
   return { code: 1, stdout: '', stderr: `${text}\n` };
+}
+
+/**
+ * An input of several documents where some failed: the records of the others on stdout, one line per failed document
+ * on stderr (`document 2 of 3 (id): …`; a lone document's line as it is), exit 1. `--json`: the errors, each with its
+ * document's number and id, and one object per document with `ok`.
+ */
+interface DocumentLine {
+  document: number;
+  id?: string;
+  ok: boolean;
+  records?: number;
+  error?: ErrorLine;
+}
+
+function documentFailures(results: Array<MappedDocument | FailedDocument>, json: boolean): CommandOutput {
+  const lines = results.map((r, i): DocumentLine => {
+    if (!isFailed(r)) return { document: i + 1, id: r.document.id, ok: true, records: r.records.length };
+    return { document: i + 1, ...(r.id ? { id: r.id } : {}), ok: false, error: problemLine(r.error) };
+  });
+  const failed = lines.flatMap((l) => (l.error ? [{ ...l.error, document: l.document, id: l.id }] : []));
+  const stderr = json
+    ? JSON.stringify({ errors: failed, documents: lines })
+    : failed
+        .map((f) =>
+          results.length === 1
+            ? oneLine(f.message)
+            : `document ${f.document} of ${results.length}${f.id ? ` (${f.id})` : ''}: ${oneLine(f.message)}`,
+        )
+        .join('\n');
+  const mapped = results.filter((r): r is MappedDocument => !isFailed(r));
+  const records = mapped.flatMap((m) => m.records);
+  const stdout = mapped.length > 0 ? `${JSON.stringify(records, null, json ? undefined : 2)}\n` : '';
+  return { code: 1, stdout, stderr: `${stderr}\n` };
 }
 
 /** The input document; a missing file is named, not reported as a bare ENOENT. */
@@ -121,7 +164,9 @@ export async function mapCommand(options: {
       );
     }
     const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
-    const mapped = await mapBytes(options.format, bytes, { mapping, usage });
+    const results = await mapEach(options.format, bytes, { mapping, usage });
+    if (results.some(isFailed)) return documentFailures(results, json);
+    const mapped = results.filter((r): r is MappedDocument => !isFailed(r));
     const records = mapped.flatMap((m) => m.records);
     const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
     const usageNote = usage ? unusedNote(mapping.file, usage.report(), json) : '';

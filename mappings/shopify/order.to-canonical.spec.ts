@@ -73,6 +73,43 @@ describe('shopify order → SalesOrderEvent', () => {
     expect(value.salesOrder.extensions['shopify.line.1.variant_id']).toBeUndefined();
   });
 
+  it("carries each line's properties (engraving text: what the shop attached) into extensions by line and name", async () => {
+    const order = base({
+      line_items: [
+        {
+          id: 1,
+          sku: 'RING',
+          title: 'Ring',
+          quantity: 1,
+          price: '120.00',
+          properties: [
+            { name: 'Engraving', value: 'A.P. 02.12.2024' },
+            { name: 'Ring size', value: 7 },
+            { name: 'Gift note', value: null },
+          ],
+        },
+        { id: 2, sku: 'BOX', title: 'Box', quantity: 1, price: '28.00', properties: [] },
+        {
+          id: 3,
+          sku: 'BAG',
+          title: 'Bag',
+          quantity: 1,
+          price: '5.00',
+          properties: [{ name: 'Engraving', value: 'B' }],
+        },
+      ],
+    });
+    const properties = Object.entries((await mapped(order)).salesOrder.extensions as Json).filter(([key]) =>
+      key.includes('.property.'),
+    );
+    expect(properties).toEqual([
+      ['shopify.line.1.property.Engraving', 'A.P. 02.12.2024'],
+      ['shopify.line.1.property.Ring size', '7'],
+      ['shopify.line.1.property.Gift note', ''],
+      ['shopify.line.3.property.Engraving', 'B'],
+    ]);
+  });
+
   it('takes the billing name for a guest without a customer', async () => {
     const order = base({ customer: null });
     const value = await mapped(order);

@@ -334,6 +334,15 @@ describe('the customer routes of the hub', () => {
     );
     expect(byPhone.body.kind).toBe('phone');
     expect(byPhone.body.hits[0].goldenId).toBe(mullerId);
+    // As written at home, with no default region configured: read in every region where it is a valid number.
+    const byNationalPhone = await call(
+      'GET',
+      '/customers',
+      `/customers?q=${encodeURIComponent('030 1234567')}`,
+      'viewer',
+    );
+    expect(byNationalPhone.body.kind).toBe('phone');
+    expect(byNationalPhone.body.hits.map((h: { goldenId: string }) => h.goldenId)).toEqual([mullerId]);
 
     const byName = await call(
       'GET',

@@ -282,7 +282,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       path: '/customers',
       summary: 'Find golden customers by name, email or phone, best match first',
       description:
-        'The query becomes a probe record: an address with @ is an email, digits (with +, spaces, dashes, brackets) a phone, anything else a name (tried as an organisation and as a person). It is standardised, blocked and scored by the matcher itself; golden records are ranked by their best member.',
+        'The query becomes a probe record: an address with @ is an email, digits (with +, spaces, dashes, brackets) a phone (read as E.164 as the matcher reads phones: a national number in the configured defaultCountry, or with none configured in every region where it is valid), anything else a name (tried as an organisation and as a person). It is standardised, blocked and scored by the matcher itself; golden records are ranked by their best member.',
       tag,
       role: 'viewer',
       query: z.object({

@@ -1,0 +1,92 @@
+/**
+ * Customer search on a real PostgreSQL: a phone query is read as the matcher reads a record's phone (libphonenumber,
+ * the configured default region for a national number), so a customer stored in E.164 is found by the number as
+ * people write it at home; with no region configured (the default), in every region where the number is valid.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { testStack } from '../tests/stack.ts';
+import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
+import { searchCustomers } from './search.ts';
+import type { MasterDataStore } from './store.ts';
+import { dropStore, scratchStore } from './test-support.ts';
+
+const berlin = {
+  customerId: 'sap:100001',
+  sourceIds: [{ system: 'sap', id: '100001' }],
+  partyType: 'ORGANIZATION',
+  organizationName: 'MÜLLER MASCHINENBAU GMBH',
+  emails: [],
+  phones: [{ number: '+49301234567' }],
+  addresses: [
+    { use: 'BILLING', lines: ['Friedrichstraße 1'], city: 'Berlin', postalCode: '10117', countryCode: 'DE' },
+  ],
+} as unknown as CustomerPartyMaster;
+
+/** The same national digits in Graz: +43 316 is Graz, +43 30 nothing; 030 1234567 read in Austria is +43301234567. */
+const graz = {
+  ...berlin,
+  customerId: 'odoo:7',
+  sourceIds: [{ system: 'odoo', id: '7' }],
+  organizationName: 'Steirische Feinmechanik GmbH',
+  phones: [{ number: '+43301234567' }],
+  addresses: [
+    { use: 'BILLING', lines: ['Annenstraße 5'], city: 'Graz', postalCode: '8020', countryCode: 'AT' },
+  ],
+} as unknown as CustomerPartyMaster;
+
+const stores: MasterDataStore[] = [];
+afterAll(async () => {
+  for (const s of stores) await dropStore(s);
+});
+
+async function storeWith(config: MdmConfig, customers: Array<[string, CustomerPartyMaster]>) {
+  const store = await scratchStore(testStack().databaseUrl, config, 'mdm_search');
+  stores.push(store);
+  const ids: string[] = [];
+  for (const [system, customer] of customers) ids.push((await store.upsert(system, customer)).goldenId);
+  return { store, ids };
+}
+
+describe('GET /customers?q=<phone>: a national number finds the customer stored in E.164', () => {
+  const national = ['030 1234567', '030/123 45 67', '(030) 1234567'];
+
+  describe('no default region configured (the default config)', () => {
+    let store: MasterDataStore;
+    let ids: string[];
+    beforeAll(async () => {
+      ({ store, ids } = await storeWith(defaultMdmConfig(), [
+        ['sap', berlin],
+        ['odoo', graz],
+      ]));
+    });
+
+    it.each(national)('%s finds the customer of every region where it is that number', async (q) => {
+      const { kind, hits } = await searchCustomers(store, q);
+      expect(kind).toBe('phone');
+      expect(hits.map((h) => h.goldenId).sort()).toEqual([...ids].sort());
+    });
+
+    it.each(['+49 30 1234567', '+49 (0)30 1234567'])(
+      '%s (international) finds the Berlin one alone',
+      async (q) => {
+        expect((await searchCustomers(store, q)).hits.map((h) => h.goldenId)).toEqual([ids[0]]);
+      },
+    );
+  });
+
+  describe('defaultCountry DE: read as the matcher reads a German record', () => {
+    let store: MasterDataStore;
+    let ids: string[];
+    beforeAll(async () => {
+      ({ store, ids } = await storeWith(parseMdmConfig({ defaultCountry: 'DE' }), [
+        ['sap', berlin],
+        ['odoo', graz],
+      ]));
+    });
+
+    it.each([...national, '0049 30 1234567'])('%s finds the Berlin customer alone', async (q) => {
+      expect((await searchCustomers(store, q)).hits.map((h) => h.goldenId)).toEqual([ids[0]]);
+    });
+  });
+});
