@@ -25,7 +25,8 @@ describe('eai up (the README first command, on the configured stack)', () => {
     const group = `eai-up-spec-${port}`;
     const hub = spawn(
       process.execPath,
-      ['cli/eai.js', 'up', '--json', '--port', String(port), '--group', group],
+      // With a mapping thread: it starts with the hub and stops with it on SIGTERM.
+      ['cli/eai.js', 'up', '--json', '--port', String(port), '--group', group, '--mapping-threads', '1'],
       {
         env: {
           ...process.env,
@@ -63,7 +64,7 @@ describe('eai up (the README first command, on the configured stack)', () => {
       }
       expect(endpoints, `eai up printed: ${stdout}`).toBeDefined();
       expect(endpoints!.brokers).toBe(stack.brokers);
-      expect(endpoints).toMatchObject({ group, connectors: 0 });
+      expect(endpoints).toMatchObject({ group, connectors: 0, mappingThreads: 1 });
       expect(endpoints!.health).toBe(`http://127.0.0.1:${port}/health/ready`);
 
       const ready = await fetch(endpoints!.health!);

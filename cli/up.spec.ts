@@ -30,6 +30,24 @@ describe('eai up --deploy', () => {
   });
 });
 
+describe('eai up --mapping-threads', () => {
+  it('refuses a count that is not a whole number in one line, before starting anything', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
+    for (const [args, env] of [
+      [['up', '--mapping-threads', 'two'], {}],
+      [['up'], { EAI_MAPPING_THREADS: '-1' }],
+    ] as const) {
+      const run = await runEai([...args], { env: { EAI_HOME: home, ...env }, timeoutMs: 60_000 });
+      expect(run.code).toBe(1);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /--mapping-threads \(EAI_MAPPING_THREADS\) must be a whole number from 0 to 64/,
+      );
+    }
+  });
+});
+
 describe('eai up --masterdata', () => {
   it('names the master data config file and field in one line, before starting anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eai-mdm-config-'));

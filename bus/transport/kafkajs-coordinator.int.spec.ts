@@ -84,6 +84,26 @@ describe('kafkajs transaction coordinator kept per transactional id', () => {
     expect(read.map((m) => m.value?.toString()).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `kept-${i}`));
   });
 
+  it('a transaction begun while the previous one completes asks again at its coordinator: no metadata, no lookup', async () => {
+    const kept = transactional(client(true), unique('back-to-back'));
+    producers.push(kept.producer);
+    await kept.producer.connect();
+    await commit(kept.producer, topic, 'back-to-back-first');
+    kept.requests.length = 0;
+    // Back to back, each begun as soon as the previous commit returned: the broker answers CONCURRENT_TRANSACTIONS to
+    // the AddPartitionsToTxn of many of them (it still writes the previous one's markers). Until three were.
+    let transactions = 0;
+    while (transactions < 200 && count(kept.requests, 'AddPartitionsToTxn') - transactions < 3)
+      await commit(kept.producer, topic, `back-to-back-${transactions++}`);
+    expect(count(kept.requests, 'AddPartitionsToTxn') - transactions).toBeGreaterThanOrEqual(3);
+    // Through kafkajs's producer retry, each such answer cost a metadata refresh and a coordinator lookup.
+    expect(count(kept.requests, 'Metadata')).toBe(0);
+    expect(count(kept.requests, FIND_COORDINATOR)).toBe(0);
+    expect(count(kept.requests, 'EndTxn')).toBe(transactions);
+    const read = await readToEnd(topic, (m) => /^back-to-back-\d+$/.test(m.key?.toString() ?? ''));
+    expect(read).toHaveLength(transactions);
+  });
+
   it('a request to the coordinator that fails (fenced by a newer producer) makes the next lookup ask again', async () => {
     const id = unique('fenced');
     const older = transactional(client(true), id);

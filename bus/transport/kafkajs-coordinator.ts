@@ -8,6 +8,19 @@ interface BrokerLike {
   nodeId: number;
 }
 
+/**
+ * A transaction begun right after the previous one committed is answered CONCURRENT_TRANSACTIONS (code 51) until the
+ * coordinator has written the previous one's markers, a few ms. Through kafkajs's producer retry each such answer
+ * cost a metadata refresh, a new coordinator lookup and a backoff of 5 ms and more (0.6 of each back-to-back
+ * transaction of a busy webhook source). The coordinator kept here asks again itself, after these pauses (ms), with
+ * nothing else: the coordinator stays the same and the partitions asked for are the same. Past them, kafkajs's retry
+ * takes over as before.
+ */
+const CONCURRENT_TRANSACTIONS_PAUSES_MS = [2, 2, 3, 5, 8, 13, 20];
+
+const isConcurrentTransactions = (error: unknown) =>
+  (error as { type?: unknown } | null)?.type === 'CONCURRENT_TRANSACTIONS';
+
 interface ClusterLike {
   findGroupCoordinator(args: { groupId: string; coordinatorType?: number }): Promise<BrokerLike>;
   findBroker(args: { nodeId: number }): Promise<BrokerLike>;
@@ -68,27 +81,44 @@ function keepCoordinators(cluster: ClusterLike): void {
   };
 }
 
-/** The broker as its caller sees it: any request to it that fails makes the next lookup ask the cluster again. */
+/**
+ * The broker as its caller sees it: any request to it that fails makes the next lookup ask the cluster again, except
+ * CONCURRENT_TRANSACTIONS, which AddPartitionsToTxn asks again here (see CONCURRENT_TRANSACTIONS_PAUSES_MS).
+ */
 function forgetOnFailure(broker: BrokerLike, forget: () => void): BrokerLike {
   return new Proxy(broker, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
       if (typeof value !== 'function') return value;
+      const call = (args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args);
+      const failed = (error: unknown) => {
+        if (!isConcurrentTransactions(error)) forget();
+        throw error;
+      };
+      if (property === 'addPartitionsToTxn')
+        return (...args: unknown[]) => askAgainWhileConcurrent(() => call(args)).catch(failed);
       return (...args: unknown[]) => {
         let result: unknown;
         try {
-          result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          result = call(args);
         } catch (error) {
-          forget();
-          throw error;
+          return failed(error);
         }
-        if (result instanceof Promise)
-          return result.catch((error: unknown) => {
-            forget();
-            throw error;
-          });
+        if (result instanceof Promise) return result.catch(failed);
         return result;
       };
     },
   });
+}
+
+async function askAgainWhileConcurrent(request: () => unknown): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      const pause = CONCURRENT_TRANSACTIONS_PAUSES_MS[attempt];
+      if (!isConcurrentTransactions(error) || pause === undefined) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
 }

@@ -48,6 +48,11 @@ export function registerUpCommand(program: Command): void {
       '--executor-id <id>',
       'this orchestrator instance, stable across restarts (EAI_ORCHESTRATOR_EXECUTOR_ID; default the host name)',
     )
+    .option(
+      '--mapping-threads <n>',
+      "worker threads the sources parse, map and encode in, off the hub's event loop (EAI_MAPPING_THREADS; 0: none)",
+      process.env.EAI_MAPPING_THREADS ?? '0',
+    )
     .option('--json', 'print the endpoints as one JSON line')
     .action(
       async (options: {
@@ -59,6 +64,7 @@ export function registerUpCommand(program: Command): void {
         json?: boolean;
         orchestrator?: boolean;
         executorId?: string;
+        mappingThreads: string;
       }) => {
         const log = createLogger('eai');
         const tokens = adminTokensFromEnv();
@@ -84,6 +90,11 @@ export function registerUpCommand(program: Command): void {
                 schema: options.mdmSchema,
               }
             : undefined;
+        if (!/^\d+$/.test(options.mappingThreads) || Number(options.mappingThreads) > 64)
+          throw new ConfigError(
+            `--mapping-threads (EAI_MAPPING_THREADS) must be a whole number from 0 to 64, got "${options.mappingThreads}"`,
+          );
+        const mappingThreads = Number(options.mappingThreads);
         const stack = await stackUp((line) => log.info(line));
         const hub = await startHub({
           ...stack,
@@ -94,6 +105,7 @@ export function registerUpCommand(program: Command): void {
           port: options.port,
           masterdata,
           orchestrator,
+          mappingThreads,
           // Where the other instances of the group forward webhook requests for the connectors this one runs.
           ...(process.env.EAI_ADVERTISED_URL ? { advertisedUrl: process.env.EAI_ADVERTISED_URL } : {}),
         });
@@ -109,6 +121,7 @@ export function registerUpCommand(program: Command): void {
           openapi: `${hub.url}/openapi.json`,
           group: options.group,
           connectors: hub.runtime.names().length,
+          mappingThreads,
           // Connectors of this connect group that the folder does not hold: deployed earlier from another folder
           // or over the API; they run here too, as Kafka Connect's cluster keeps what it was given.
           ...(elsewhere.length > 0 ? { notInFolder: elsewhere } : {}),

@@ -39,6 +39,21 @@ export function positionsOf(log: CompactedLog, connector: string): Map<string, J
 /** While a source's poll keeps failing with the same error, it is logged this often. */
 const POLL_FAILURE_LOG_MS = 60_000;
 
+/**
+ * Transactional ids a task that polls ahead takes turns with, one transaction at a time as before. A transaction begun
+ * on the id whose transaction just committed is answered CONCURRENT_TRANSACTIONS until the broker has written that
+ * one's commit markers (2-8 ms on loopback, more on a busy broker), which every back-to-back transaction of a busy
+ * webhook source waited for; the other id's last transaction ended a whole transaction earlier. Flink's Kafka sink keeps
+ * a pool of transactional ids in the same way. Every id is connected (fencing an earlier instance's producer with that
+ * id and aborting what it left open) before the positions are read.
+ */
+const TRANSACTIONAL_IDS_POLLING_AHEAD = 2;
+
+/** The transactional ids of a source connector: `eai-source-<name>`, then `eai-source-<name>#2`… */
+export function sourceTransactionalIds(name: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `eai-source-${name}${i === 0 ? '' : `#${i + 1}`}`);
+}
+
 /** Documents gathered behind one transaction, at most (a task that polls ahead); then the host waits for it. */
 const MAX_GROUPED_DOCUMENTS = 1000;
 
@@ -81,11 +96,15 @@ export interface SourceHostOptions {
  * Runs one source task: poll → map → one Kafka transaction holding the canonical records, the dead letters and
  * the batch's last position per partition → commit back to the task. After a crash the task resumes from the
  * positions of the last committed transaction, so a `read_committed` consumer sees each document's records once
- * (the idea of KIP-618). The transactional id is the connector's, so a newer instance fences an older one.
+ * (the idea of KIP-618). The transactional ids are the connector's (`sourceTransactionalIds`), so a newer instance
+ * fences an older one.
  */
 export class SourceHost {
   private readonly options: SourceHostOptions;
-  private producer?: TransactionalProducer;
+  /** One, or for a task that polls ahead TRANSACTIONAL_IDS_POLLING_AHEAD taken in turn. */
+  private producers: TransactionalProducer[] = [];
+  /** Transactions begun, for the turns. */
+  private transactions = 0;
   private loop?: Promise<void>;
   private stopping = false;
   /**
@@ -101,10 +120,11 @@ export class SourceHost {
 
   async start(): Promise<void> {
     const { bus, name, offsets, task } = this.options;
-    this.producer = bus.transport.transactionalProducer(`eai-source-${name}`);
-    // Connecting fences the connector's previous producer and aborts a transaction it left open, so the positions
+    const ids = sourceTransactionalIds(name, task.pollsAhead ? TRANSACTIONAL_IDS_POLLING_AHEAD : 1);
+    this.producers = ids.map((id) => bus.transport.transactionalProducer(id));
+    // Connecting fences the connector's previous producers and aborts a transaction they left open, so the positions
     // read next are the committed ones, at once.
-    await this.producer.connect();
+    for (const producer of this.producers) await producer.connect();
     await offsets.sync();
     await task.start(positionsOf(offsets, name));
     this.loop = this.run();
@@ -281,8 +301,9 @@ export class SourceHost {
     }
     records.push(...this.positionRecords(batches.flatMap((batch) => batch.documents)));
     const sent = performance.now();
+    const producer = this.producers[this.transactions++ % this.producers.length]!;
     try {
-      await withRetry(() => this.producer!.sendTransaction(records), {
+      await withRetry(() => producer.sendTransaction(records), {
         retries: 5,
         onRetry: (error, attempt) =>
           logger.warn({ attempt, error: errorMessage(error) }, 'source transaction failed, retrying'),
@@ -387,7 +408,7 @@ export class SourceHost {
     await this.options.task.stop().catch((error) => {
       this.options.logger.warn({ error: errorMessage(error) }, 'source task did not stop cleanly');
     });
-    await this.producer?.disconnect().catch(() => undefined);
+    for (const producer of this.producers) await producer.disconnect().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,137 @@
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CompactedLog, type TransactionalProducer, type Transport } from '../../bus/index.ts';
+import { readToEnd } from '../../tests/read-to-end.ts';
+import { testBus, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
+import type { ConnectorContext, SourceDocument, SourceTask } from '../sdk/index.ts';
+import { newCounters } from './connector-metrics.ts';
+import type { DocumentInput, MappingStep } from './mapping-step.ts';
+import { SourceHost, sourceTransactionalIds } from './source-host.ts';
+
+const silent = pino({ level: 'silent' });
+
+/** A task that polls ahead, handing out the batches a test gives it, one document each; commits are recorded. */
+function aheadTask() {
+  const queued: SourceDocument[][] = [];
+  const committed: Array<{ name: string; ok: boolean }> = [];
+  const task: SourceTask = {
+    pollsAhead: true,
+    async start() {},
+    async poll() {
+      if (queued.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      return queued.shift() ?? [];
+    },
+    async commit(documents, outcome) {
+      for (const d of documents) committed.push({ name: d.name ?? '', ok: outcome.ok });
+    },
+    async stop() {},
+  };
+  const give = (name: string, n: number) =>
+    queued.push([{ bytes: Buffer.from(name), name, position: { partition: 'p', offset: n } }]);
+  return { task, give, committed };
+}
+
+/** Each document as one record of `topic`, keyed by its name (the host's Kafka side is what is tested here). */
+function passThrough(topic: string): MappingStep {
+  return {
+    prepareEagerly: (input: DocumentInput) => ({
+      records: [{ topic, key: input.name ?? null, value: input.bytes }],
+      published: 1,
+      deadLettered: [],
+    }),
+  } as unknown as MappingStep;
+}
+
+describe('source host on the real broker', () => {
+  const bus = testBus('/eai/tests/source-host');
+  const closing: Array<() => Promise<unknown>> = [];
+  afterAll(async () => {
+    for (const close of closing.reverse()) await close().catch(() => undefined);
+  });
+
+  it('a task that polls ahead takes turns with two transactional ids, one transaction at a time; a newer host fences both', async () => {
+    const name = unique('turns');
+    const topic = unique('turns-out');
+    const offsetsTopic = unique('turns-offsets');
+    const admin = bus.transport.admin();
+    await admin.connect();
+    await admin.createTopics([
+      { topic, partitions: 3, replicationFactor: 1 },
+      { topic: offsetsTopic, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
+    ]);
+    await admin.disconnect();
+    const offsets = new CompactedLog(bus.transport, offsetsTopic, silent);
+    await offsets.start();
+    closing.push(() => offsets.stop());
+
+    /** Transactional id of each transaction sent, in order, and the producers made per id (first host's first). */
+    const sentBy: string[] = [];
+    const made = new Map<string, TransactionalProducer[]>();
+    const transport: Transport = {
+      ...bus.transport,
+      transactionalProducer(id) {
+        const producer = bus.transport.transactionalProducer(id);
+        made.set(id, [...(made.get(id) ?? []), producer]);
+        return {
+          connect: () => producer.connect(),
+          disconnect: () => producer.disconnect(),
+          sendTransaction: (records) => {
+            sentBy.push(id);
+            return producer.sendTransaction(records);
+          },
+        };
+      },
+    };
+    const host = (task: SourceTask, onFailure: (error: Error) => void) => {
+      const abort = new AbortController();
+      const context = { name, logger: silent, signal: abort.signal } as unknown as ConnectorContext;
+      const h = new SourceHost({
+        name,
+        task,
+        context,
+        bus: { ...bus, transport },
+        step: passThrough(topic),
+        offsets,
+        format: 'test',
+        counters: newCounters(),
+        logger: silent,
+        onFailure,
+      });
+      closing.push(async () => {
+        abort.abort();
+        await h.stop();
+      });
+      return h;
+    };
+
+    const first = aheadTask();
+    const failures: Error[] = [];
+    await host(first.task, (error) => failures.push(error)).start();
+    for (let i = 1; i <= 6; i++) {
+      first.give(`doc-${i}`, i);
+      await waitFor(`doc-${i} committed`, () => first.committed.length === i, 20_000);
+    }
+    expect(first.committed.every((c) => c.ok)).toBe(true);
+    const [one, two] = sourceTransactionalIds(name, 2);
+    expect(sentBy).toEqual([one, two, one, two, one, two]);
+    const read = await readToEnd(topic, () => true);
+    expect(read.map((m) => m.key?.toString()).sort()).toEqual([1, 2, 3, 4, 5, 6].map((i) => `doc-${i}`));
+
+    // A newer host of the same connector connects both ids: the first host's producers are fenced, each of them.
+    const second = aheadTask();
+    await host(second.task, () => undefined).start();
+    for (const id of [one!, two!]) {
+      const older = made.get(id)![0]!;
+      await expect(
+        older.sendTransaction([{ topic, key: 'zombie', value: Buffer.from(id) }]),
+      ).rejects.toThrow();
+    }
+    second.give('doc-7', 7);
+    await waitFor('doc-7 committed', () => second.committed.length === 1, 20_000);
+    expect(second.committed).toEqual([{ name: 'doc-7', ok: true }]);
+    const after = await readToEnd(topic, () => true);
+    expect(after.map((m) => m.key?.toString()).sort()).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `doc-${i}`));
+    expect(failures).toEqual([]);
+  }, 60_000);
+});
