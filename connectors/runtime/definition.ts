@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { encodingProblem } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import { zodProblemText } from '../../lib/zod-problems.ts';
+import { strippedKeys, zodProblemText } from '../../lib/zod-problems.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
 import { resolveSecrets } from './secrets.ts';
 
@@ -103,6 +103,12 @@ export function validateDefinition(
   }
   const config = plugin.config.safeParse(resolved);
   if (!config.success) throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config')}`);
+  const unknown = strippedKeys(resolved, config.data, 'config');
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${where}: ${unknown.map((path) => `${path}: not an option of ${definition.type} (docs/connectors.md)`).join('; ')}`,
+    );
+  }
   const format = definition.format ?? plugin.defaults?.format;
   if (definition.encoding !== undefined) {
     const problem = format
