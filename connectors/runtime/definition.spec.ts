@@ -46,3 +46,45 @@ describe('a deployment file with an option its connector type does not have', ()
     expect(loadDeployment(folder, plugins)).toMatchObject([{ name: 'fine', type: 'webhook-source' }]);
   });
 });
+
+/**
+ * The folder path checks what the API path checks: a misspelt mapping or format stops `eai up --deploy` naming the
+ * file and the field. The hub used to start with it, and every document went to dlq.mapping ("mapping … not
+ * found") or was read with no reader at all.
+ */
+describe('a deployment file naming a mapping or a format that does not exist', () => {
+  it('refuses a misspelt mapping, naming the file and the field', () => {
+    const folder = deployment(
+      'mapping',
+      'type: file-source\nformat: x12-850\nmapping: edi/x12-850.to-canonicl.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /mapping\.yaml: mapping: mapping "edi\/x12-850\.to-canonicl\.yaml" not found/,
+    );
+  });
+
+  it("refuses a sender's mapping that does not exist, naming the sender", () => {
+    const folder = deployment(
+      'sender',
+      'type: file-source\nformat: x12-850\nmappingsBySender:\n  ACME: partners/acme.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /sender\.yaml: mappingsBySender\.ACME: mapping "partners\/acme\.yaml" not found/,
+    );
+  });
+
+  it('refuses an unknown format, naming the file and listing the known ones', () => {
+    const folder = deployment('format', 'type: file-source\nformat: x12-85O\nconfig:\n  dir: in\n');
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /format\.yaml: format: unknown format "x12-85O"; known: .*x12-850/,
+    );
+  });
+
+  it('takes a shipped mapping by its path under mappings/', () => {
+    const folder = deployment(
+      'shipped',
+      'type: file-source\nformat: x12-850\nmapping: edi/x12-850.to-canonical.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(loadDeployment(folder, plugins)).toMatchObject([{ mapping: 'edi/x12-850.to-canonical.yaml' }]);
+  });
+});

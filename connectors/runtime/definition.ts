@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { encodingProblem } from '../../formats/index.ts';
-import { ConfigError } from '../../lib/errors.ts';
+import { encodingProblem, readers, writers } from '../../formats/index.ts';
+import { ConfigError, errorMessage } from '../../lib/errors.ts';
 import { strippedKeys, zodProblemText } from '../../lib/zod-problems.ts';
+import { findMapping } from '../../mappings/index.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
 import { resolveSecrets } from './secrets.ts';
 
@@ -77,6 +78,11 @@ export const connectorDefinition = z
 
 export type ConnectorDefinition = z.output<typeof connectorDefinition>;
 
+/** The formats a definition may name: those read (sources) and those written (sinks). */
+function formatNames(): string[] {
+  return [...new Set([...readers, ...writers].map((f) => f.name))];
+}
+
 /** Checks a definition against the common schema and its plugin's; `where` names the file or request. */
 export function validateDefinition(
   raw: unknown,
@@ -108,6 +114,28 @@ export function validateDefinition(
     throw new ConfigError(
       `${where}: ${unknown.map((path) => `${path}: not an option of ${definition.type} (docs/connectors.md)`).join('; ')}`,
     );
+  }
+  if (definition.format !== undefined && !formatNames().includes(definition.format)) {
+    throw new ConfigError(
+      `${where}: format: unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,
+    );
+  }
+  // A named mapping is found (and compiled) here, so a misspelt one stops the deployment instead of sending every
+  // document to dlq.mapping.
+  const named = [
+    ['mapping', definition.mapping],
+    ...Object.entries(definition.mappingsBySender ?? {}).map(([sender, ref]) => [
+      `mappingsBySender.${sender}`,
+      ref,
+    ]),
+  ];
+  for (const [field, ref] of named) {
+    if (ref === undefined) continue;
+    try {
+      findMapping(ref, baseDir ?? process.cwd());
+    } catch (error) {
+      throw new ConfigError(`${where}: ${field}: ${errorMessage(error)}`);
+    }
   }
   const format = definition.format ?? plugin.defaults?.format;
   if (definition.encoding !== undefined) {
