@@ -88,3 +88,22 @@ describe('a deployment file naming a mapping or a format that does not exist', (
     expect(loadDeployment(folder, plugins)).toMatchObject([{ mapping: 'edi/x12-850.to-canonical.yaml' }]);
   });
 });
+
+describe('a deployment file naming a mapping of the wrong direction', () => {
+  it('refuses a from-canonical mapping for a source and a to-canonical one for a sink, naming the field', () => {
+    const source = deployment(
+      'source-dir',
+      'type: file-source\nformat: x12-850\nmapping: sap/ordrsp.from-canonical.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(source, plugins)).toThrow(
+      /source-dir\.yaml: mapping: "sap\/ordrsp\.from-canonical\.yaml" maps from-canonical, and a source \(file-source\) needs a to-canonical mapping/,
+    );
+    const sink = deployment(
+      'sink-dir',
+      'type: sap-ordrsp-file-sink\nmapping: sap/idoc-orders05.to-canonical.yaml\nconfig:\n  dir: out\n',
+    );
+    expect(() => loadDeployment(sink, plugins)).toThrow(
+      /sink-dir\.yaml: mapping: .* maps to-canonical, and a sink \(sap-ordrsp-file-sink\) needs a from-canonical mapping/,
+    );
+  });
+});

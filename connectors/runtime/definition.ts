@@ -129,12 +129,21 @@ export function validateDefinition(
       ref,
     ]),
   ];
+  // A source maps documents to canonical records, a sink canonical records to documents: a mapping the other way
+  // round would be passed over (sources) or fail on every record (sinks).
+  const direction = plugin.kind === 'source' ? 'to-canonical' : 'from-canonical';
   for (const [field, ref] of named) {
     if (ref === undefined) continue;
+    let mapping: ReturnType<typeof findMapping>;
     try {
-      findMapping(ref, baseDir ?? process.cwd());
+      mapping = findMapping(ref, baseDir ?? process.cwd());
     } catch (error) {
       throw new ConfigError(`${where}: ${field}: ${errorMessage(error)}`);
+    }
+    if (mapping.direction !== direction) {
+      throw new ConfigError(
+        `${where}: ${field}: "${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
+      );
     }
   }
   const format = definition.format ?? plugin.defaults?.format;
