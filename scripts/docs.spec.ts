@@ -22,4 +22,14 @@ describe('generated docs', () => {
     expect(connectors).toContain('### `file-source` (source)');
     expect(connectors).toMatch(/\| `signature\.secret` \| string \| yes \|/);
   });
+
+  it('options that ask for a secret reference write it as the resolver reads it, never as a bare env:NAME', () => {
+    // A bare `env:NAME` written as the docs said would be taken as the secret itself, verbatim.
+    const connectors = readFileSync(new URL('../docs/connectors.md', import.meta.url), 'utf8');
+    expect(connectors.match(/(?<!\$\{)env:NAME/g) ?? []).toEqual([]);
+    expect(connectors).toContain(
+      "| `clientSecret` | string | yes | The connected app's consumer secret; write an environment reference (`$" +
+        '{env:NAME}`)',
+    );
+  });
 });

@@ -19,7 +19,8 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
       .min(1, 'the client secret is empty')
       .meta({ secret: true })
       .describe(
-        "The HubSpot app's client secret, which signs every webhook request (v3 signature); write an environment reference (env:NAME) in deployment files.",
+        "The HubSpot app's client secret, which signs every webhook request (v3 signature); write an environment reference (`$" +
+          '{env:NAME}`) in deployment files.',
       ),
     maxAgeMs: z
       .number()
@@ -45,7 +46,8 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
       .optional()
       .meta({ secret: true })
       .describe(
-        "The private app's access token (`pat-…`, scope crm.objects.contacts.read) for the initial snapshot's reads; required with `snapshot.mode: initial`; write an environment reference (env:NAME).",
+        "The private app's access token (`pat-…`, scope crm.objects.contacts.read) for the initial snapshot's reads; required with `snapshot.mode: initial`; write an environment reference (`$" +
+          '{env:NAME}`).',
       ),
     snapshot: hubspotSnapshotConfig,
   })

@@ -36,7 +36,8 @@ export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true })
     .min(1, 'the access token is empty')
     .meta({ secret: true })
     .describe(
-      "The private app's access token (`pat-…`), sent as a bearer token; write an environment reference (env:NAME) in deployment files.",
+      "The private app's access token (`pat-…`), sent as a bearer token; write an environment reference (`$" +
+        '{env:NAME}`) in deployment files.',
     ),
 });
 

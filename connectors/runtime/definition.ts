@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { encodingProblem } from '../../formats/index.ts';
-import { ConfigError } from '../../lib/errors.ts';
-import { zodProblemText } from '../../lib/zod-problems.ts';
+import { encodingProblem, readers, writers } from '../../formats/index.ts';
+import { ConfigError, errorMessage } from '../../lib/errors.ts';
+import { strippedKeys, zodProblemText } from '../../lib/zod-problems.ts';
+import { findMapping } from '../../mappings/index.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
 import { resolveSecrets } from './secrets.ts';
 
@@ -77,6 +78,11 @@ export const connectorDefinition = z
 
 export type ConnectorDefinition = z.output<typeof connectorDefinition>;
 
+/** The formats a definition may name: those read (sources) and those written (sinks). */
+function formatNames(): string[] {
+  return [...new Set([...readers, ...writers].map((f) => f.name))];
+}
+
 /** Checks a definition against the common schema and its plugin's; `where` names the file or request. */
 export function validateDefinition(
   raw: unknown,
@@ -103,6 +109,43 @@ export function validateDefinition(
   }
   const config = plugin.config.safeParse(resolved);
   if (!config.success) throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config')}`);
+  const unknown = strippedKeys(resolved, config.data, 'config');
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${where}: ${unknown.map((path) => `${path}: not an option of ${definition.type} (docs/connectors.md)`).join('; ')}`,
+    );
+  }
+  if (definition.format !== undefined && !formatNames().includes(definition.format)) {
+    throw new ConfigError(
+      `${where}: format: unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,
+    );
+  }
+  // A named mapping is found (and compiled) here, so a misspelt one stops the deployment instead of sending every
+  // document to dlq.mapping.
+  const named = [
+    ['mapping', definition.mapping],
+    ...Object.entries(definition.mappingsBySender ?? {}).map(([sender, ref]) => [
+      `mappingsBySender.${sender}`,
+      ref,
+    ]),
+  ];
+  // A source maps documents to canonical records, a sink canonical records to documents: a mapping the other way
+  // round would be passed over (sources) or fail on every record (sinks).
+  const direction = plugin.kind === 'source' ? 'to-canonical' : 'from-canonical';
+  for (const [field, ref] of named) {
+    if (ref === undefined) continue;
+    let mapping: ReturnType<typeof findMapping>;
+    try {
+      mapping = findMapping(ref, baseDir ?? process.cwd());
+    } catch (error) {
+      throw new ConfigError(`${where}: ${field}: ${errorMessage(error)}`);
+    }
+    if (mapping.direction !== direction) {
+      throw new ConfigError(
+        `${where}: ${field}: "${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
+      );
+    }
+  }
   const format = definition.format ?? plugin.defaults?.format;
   if (definition.encoding !== undefined) {
     const problem = format

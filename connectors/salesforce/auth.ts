@@ -15,7 +15,8 @@ export const salesforceOrgConfig = z.object({
     .min(1, 'the client secret is empty')
     .meta({ secret: true })
     .describe(
-      "The connected app's consumer secret; write an environment reference (env:NAME) in deployment files.",
+      "The connected app's consumer secret; write an environment reference (`$" +
+        '{env:NAME}`) in deployment files.',
     ),
   apiVersion: z
     .string()

@@ -22,6 +22,15 @@ async function orders(input: string, format = 'x12-850'): Promise<Json[]> {
 }
 
 describe('X12 850 facts on the canonical order', () => {
+  it("PO1 vendor catalog number (VC) identifies the item as the seller's; a SKU (SK) alone stays in extensions", async () => {
+    const [o] = await orders('po1-vendor-catalog-numbers.edi');
+    expect(o.lines.map((l: Json) => [l.item.sellerItemId, l.item.buyerItemId])).toEqual([
+      ['CAT-5510', null],
+      [null, null],
+    ]);
+    expect(o.extensions['x12.line.L-2.PO1.SK']).toBe('DT/0042');
+  });
+
   it("PO1 buyer catalog number (CB) and purchaser item code (PI) identify the item as the buyer's", async () => {
     const [o] = await orders('po1-buyer-catalog-numbers.edi');
     expect(o.lines.map((l: Json) => [l.item.buyerItemId, l.item.sellerItemId])).toEqual([

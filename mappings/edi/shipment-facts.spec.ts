@@ -22,6 +22,11 @@ const asn = (name: string) =>
   shipments('x12-856', 'edi/x12-856.to-canonical.yaml', `formats/x12-856/fixtures/${name}`);
 
 describe('X12 856 facts on the canonical shipment', () => {
+  it("LIN vendor catalog number (VC) identifies the item as the seller's", async () => {
+    const [s] = await asn('lin-vendor-catalog-numbers.edi');
+    expect(s.lines.map((l: Json) => [l.item.sellerItemId, l.item.buyerItemId])).toEqual([['CAT-5510', null]]);
+  });
+
   it("LIN buyer catalog number (CB) and purchaser item code (PI) identify the item as the buyer's", async () => {
     const [s] = await asn('lin-buyer-catalog-numbers.edi');
     expect(s.lines.map((l: Json) => [l.item.buyerItemId, l.item.sellerItemId])).toEqual([

@@ -120,6 +120,12 @@ describe('dead-letter routes of the admin API', () => {
 
     const dry = await call('post', path, url, { token: tokens.operator, body: { ...range, dryRun: true } });
     expect(dry.body).toMatchObject({ dryRun: true, selected: 4, redriven: 3 });
+    // Offsets as JSON integers, as an operator writes them with curl, select the same letters.
+    const numeric = await call('post', path, url, {
+      token: tokens.operator,
+      body: { selection: { fromOffset: 0, toOffset: 3 }, dryRun: true },
+    });
+    expect(numeric.body).toEqual(dry.body);
     expect(f.handled).toHaveLength(2);
 
     f.fix();

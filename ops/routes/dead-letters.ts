@@ -30,6 +30,10 @@ export interface DeadLetterRouteDeps {
 }
 
 const offset = z.string().regex(/^\d+$/, 'must be an offset (digits)');
+/** A request's offset: the digits as answers give them, or a JSON integer as a curl user writes it. */
+const offsetInput = z
+  .union([offset, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)])
+  .transform((value) => String(value));
 const dateTime = z.iso.datetime({ offset: true });
 
 const filterSchema = z
@@ -105,8 +109,8 @@ const redriveBodySchema = z
     selection: z
       .object({
         partition: z.number().int().min(0).default(0),
-        fromOffset: offset,
-        toOffset: offset.describe('Inclusive.'),
+        fromOffset: offsetInput,
+        toOffset: offsetInput.describe('Inclusive.'),
       })
       .optional()
       .describe('An offset range of one partition.'),

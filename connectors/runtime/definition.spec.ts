@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { builtinPlugins } from '../index.ts';
+import { loadDeployment } from './definition.ts';
+
+/**
+ * A deployment file is checked whole at start: a misspelt option of the plugin's own `config` is refused with the
+ * file and the field, as one of the definition's common fields is, never dropped (a `patern:` ignored takes every
+ * file of the folder, a `readymarker:` ignored reads files before their sender finished them).
+ */
+const dir = mkdtempSync(join(tmpdir(), 'eai-definition-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const plugins = new Map(builtinPlugins.map((p) => [p.type, p]));
+
+function deployment(name: string, yaml: string): string {
+  const folder = mkdtempSync(join(dir, `${name}-`));
+  writeFileSync(join(folder, `${name}.yaml`), `name: ${name}\n${yaml}`);
+  return folder;
+}
+
+describe('a deployment file with an option its connector type does not have', () => {
+  it('refuses a misspelt config option, naming the file and the field', () => {
+    const folder = deployment('typo', 'type: file-source\nconfig:\n  dir: in\n  patern: "*.xml"\n');
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /typo\.yaml: config\.patern: not an option of file-source/,
+    );
+  });
+
+  it('refuses one inside a nested option (a signature), naming its path', () => {
+    const folder = deployment(
+      'nested',
+      'type: webhook-source\nformat: x12-856\nconfig:\n  signature: { scheme: hmac-sha256, secret: s, prefx: "sha256=" }\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /nested\.yaml: config\.signature\.prefx: not an option of webhook-source/,
+    );
+  });
+
+  it('takes a file whose options are all known, defaults filled in', () => {
+    const folder = deployment(
+      'fine',
+      'type: webhook-source\nformat: x12-856\nconfig:\n  signature: { scheme: hmac-sha256, secret: s, header: X-Sig }\n  json: false\n',
+    );
+    expect(loadDeployment(folder, plugins)).toMatchObject([{ name: 'fine', type: 'webhook-source' }]);
+  });
+});
+
+/**
+ * The folder path checks what the API path checks: a misspelt mapping or format stops `eai up --deploy` naming the
+ * file and the field. The hub used to start with it, and every document went to dlq.mapping ("mapping … not
+ * found") or was read with no reader at all.
+ */
+describe('a deployment file naming a mapping or a format that does not exist', () => {
+  it('refuses a misspelt mapping, naming the file and the field', () => {
+    const folder = deployment(
+      'mapping',
+      'type: file-source\nformat: x12-850\nmapping: edi/x12-850.to-canonicl.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /mapping\.yaml: mapping: mapping "edi\/x12-850\.to-canonicl\.yaml" not found/,
+    );
+  });
+
+  it("refuses a sender's mapping that does not exist, naming the sender", () => {
+    const folder = deployment(
+      'sender',
+      'type: file-source\nformat: x12-850\nmappingsBySender:\n  ACME: partners/acme.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /sender\.yaml: mappingsBySender\.ACME: mapping "partners\/acme\.yaml" not found/,
+    );
+  });
+
+  it('refuses an unknown format, naming the file and listing the known ones', () => {
+    const folder = deployment('format', 'type: file-source\nformat: x12-85O\nconfig:\n  dir: in\n');
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /format\.yaml: format: unknown format "x12-85O"; known: .*x12-850/,
+    );
+  });
+
+  it('takes a shipped mapping by its path under mappings/', () => {
+    const folder = deployment(
+      'shipped',
+      'type: file-source\nformat: x12-850\nmapping: edi/x12-850.to-canonical.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(loadDeployment(folder, plugins)).toMatchObject([{ mapping: 'edi/x12-850.to-canonical.yaml' }]);
+  });
+});
+
+describe('a deployment file naming a mapping of the wrong direction', () => {
+  it('refuses a from-canonical mapping for a source and a to-canonical one for a sink, naming the field', () => {
+    const source = deployment(
+      'source-dir',
+      'type: file-source\nformat: x12-850\nmapping: sap/ordrsp.from-canonical.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(source, plugins)).toThrow(
+      /source-dir\.yaml: mapping: "sap\/ordrsp\.from-canonical\.yaml" maps from-canonical, and a source \(file-source\) needs a to-canonical mapping/,
+    );
+    const sink = deployment(
+      'sink-dir',
+      'type: sap-ordrsp-file-sink\nmapping: sap/idoc-orders05.to-canonical.yaml\nconfig:\n  dir: out\n',
+    );
+    expect(() => loadDeployment(sink, plugins)).toThrow(
+      /sink-dir\.yaml: mapping: .* maps to-canonical, and a sink \(sap-ordrsp-file-sink\) needs a from-canonical mapping/,
+    );
+  });
+});
