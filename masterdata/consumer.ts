@@ -32,6 +32,14 @@ export interface CustomerMatcher extends ConsumerRunner {
   readonly counts: Record<Outcome | 'echo' | 'deleted' | 'skipped', number>;
   /** Per source system: events handled since start and when the last one arrived (ISO 8601). */
   readonly received: Map<string, { events: number; lastAt: string }>;
+  /**
+   * Per partition of the topic: the Kafka timestamp (epoch ms, when it was written) of the last record handled. A
+   * partition's next record was written at that time or later, so now minus it bounds from above how long its oldest
+   * unmatched change has waited (sync health's `backlogSeconds`).
+   */
+  readonly handledRecordTimes: Map<number, number>;
+  /** When the matcher started (epoch ms). */
+  readonly startedAt: number;
 }
 
 /** The record to match: the event's customer, or, for a partial update, the stored record with the changes on it. */
@@ -64,6 +72,8 @@ export async function startCustomerMatcher(options: {
     skipped: 0,
   };
   const received: CustomerMatcher['received'] = new Map();
+  const handledRecordTimes: CustomerMatcher['handledRecordTimes'] = new Map();
+  const startedAt = Date.now();
   const runner = await options.bus.consume({
     groupId: options.groupId ?? 'eai-masterdata',
     topics: [options.topic ?? 'canonical.customer'],
@@ -74,6 +84,7 @@ export async function startCustomerMatcher(options: {
         throw new NonRetriableError(`expected a CustomerEvent, got ${consumed.schemaName}`);
       }
       const event = consumed.value as CustomerEvent;
+      handledRecordTimes.set(consumed.record.partition, Number(consumed.record.timestamp));
       const seen = received.get(event.origin.system);
       received.set(event.origin.system, {
         events: (seen?.events ?? 0) + 1,
@@ -178,5 +189,5 @@ export async function startCustomerMatcher(options: {
       );
     },
   });
-  return Object.assign(runner, { counts, received });
+  return Object.assign(runner, { counts, received, handledRecordTimes, startedAt });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   defaultSyncHealthThresholds,
+  oldestWaitSeconds,
   type SinkHealth,
   sinkReasons,
   systemOfConnector,
@@ -64,5 +65,34 @@ describe('systemOfConnector', () => {
     expect(systemOfConnector('logistics-despatch-sink', 'x')).toBe('logistics');
     expect(systemOfConnector('file-source', 'acme-orders')).toBe('acme-orders');
     expect(systemOfConnector('webhook-source', 'partner-hook')).toBe('partner-hook');
+  });
+});
+
+describe('the matcher backlog age', () => {
+  const now = Date.parse('2026-12-03T12:00:00Z');
+  it('is how long ago the last record handled on a partition behind was written, not when it was handled', () => {
+    // A matcher busy with a backlog handled a record a moment ago that was written ten minutes ago.
+    const handled = new Map([
+      [0, now - 600_000],
+      [1, now - 5_000],
+    ]);
+    expect(oldestWaitSeconds(new Map([[0, 1028]]), handled, now - 3_600_000, now)).toBe(600);
+    expect(oldestWaitSeconds(new Map([[1, 3]]), handled, now - 3_600_000, now)).toBe(5);
+    expect(
+      oldestWaitSeconds(
+        new Map([
+          [0, 1],
+          [1, 1],
+        ]),
+        handled,
+        now - 3_600_000,
+        now,
+      ),
+    ).toBe(600);
+  });
+
+  it('is 0 with nothing behind, and since the start for a partition with nothing handled yet', () => {
+    expect(oldestWaitSeconds(new Map(), new Map([[0, now - 600_000]]), now - 60_000, now)).toBe(0);
+    expect(oldestWaitSeconds(new Map([[2, 40]]), new Map([[0, now - 600_000]]), now - 60_000, now)).toBe(60);
   });
 });

@@ -147,18 +147,38 @@ export function systemOfConnector(type: string, name: string): string {
 }
 
 /** Records on `topic` the group has not committed, and when the last one it handled was produced. */
-async function backlog(transport: Transport, group: string, topic: string): Promise<number> {
+/**
+ * How long the oldest change not yet handled has waited, at most (seconds; 0 with none behind): per partition behind,
+ * since the last record handled there was written (its next was written then or later), or for a partition with none
+ * handled yet, since the consumer started. Not the time since the consumer last handled anything: a consumer busy
+ * with a long backlog handles something every moment while the changes at its end wait for minutes.
+ */
+export function oldestWaitSeconds(
+  behind: Map<number, number>,
+  handledRecordTimes: Map<number, number>,
+  startedAt: number,
+  now = Date.now(),
+): number {
+  let oldest = now;
+  for (const partition of behind.keys())
+    oldest = Math.min(oldest, handledRecordTimes.get(partition) ?? startedAt);
+  return Math.max(0, (now - oldest) / 1000);
+}
+
+/** Records of `topic` the group has not handled yet, per partition (those with any). */
+async function backlog(transport: Transport, group: string, topic: string): Promise<Map<number, number>> {
   const admin = transport.admin();
   await admin.connect();
   try {
     const ends = await admin.topicOffsets(topic);
     const committed = new Map((await admin.groupOffsets(group, topic)).map((o) => [o.partition, o.offset]));
-    let records = 0;
+    const behind = new Map<number, number>();
     for (const end of ends) {
       const at = BigInt(committed.get(end.partition) ?? '-1');
-      records += Number(BigInt(end.high) - (at < 0n ? BigInt(end.low) : at));
+      const records = Number(BigInt(end.high) - (at < 0n ? BigInt(end.low) : at));
+      if (records > 0) behind.set(end.partition, records);
     }
-    return records;
+    return behind;
   } finally {
     await admin.disconnect();
   }
@@ -243,9 +263,9 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   let matcherSeconds: number | null = null;
   let deadLetters: SyncHealth['deadLetters'] = [];
   try {
-    matcherBacklog = await backlog(deps.transport, deps.matcherGroup, deps.customerTopic);
-    const last = latest([...deps.matcher.received.values()].map((r) => r.lastAt));
-    matcherSeconds = matcherBacklog > 0 && last ? Math.max(0, (Date.now() - Date.parse(last)) / 1000) : 0;
+    const behind = await backlog(deps.transport, deps.matcherGroup, deps.customerTopic);
+    matcherBacklog = [...behind.values()].reduce((a, b) => a + b, 0);
+    matcherSeconds = oldestWaitSeconds(behind, deps.matcher.handledRecordTimes, deps.matcher.startedAt);
     if (
       matcherBacklog > t.matcherBacklogRecords ||
       (matcherBacklog > 0 && matcherSeconds > t.matcherBacklogSeconds)

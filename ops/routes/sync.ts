@@ -43,7 +43,10 @@ export const syncHealthSchema = z
     checkedAt: z.string(),
     matcher: z.object({
       backlogRecords: z.number().int().nullable().describe('canonical.customer records not yet matched.'),
-      backlogSeconds: z.number().nullable(),
+      backlogSeconds: z
+        .number()
+        .nullable()
+        .describe('How long the oldest change not yet matched has waited, at most (0 when none waits).'),
       goldenRecords: z.number().int().nullable(),
     }),
     stewardQueue: z.number().int().nullable(),
