@@ -37,6 +37,31 @@ export function isoTimestamp(millis: number): string {
 const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
 /**
+ * `Date.UTC(year, month - 1, day, hour, minute, second, millis)` for fields that exist (years 100–9999, month 1–12, a
+ * day the month has, hour 0–23, minute and second 0–59, millis 0–999), by arithmetic (Howard Hinnant's
+ * `days_from_civil`, the inverse of isoTimestamp's): the readers of ISO timestamps call it once per timestamp they
+ * read, and Date.UTC costs several times this. Other fields are the caller's to check first.
+ */
+export function utcMillis(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+): number {
+  // Years counted from March, so that February's leap day is the year's last.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const days = era * 146_097 + dayOfEra - 719_468;
+  return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
+}
+
+/**
  * isoTimestamp with its last answer remembered, for one call site that writes the same instant many times in a row (a
  * batch's receive time, the events made in one millisecond): each call site makes its own.
  */
