@@ -169,7 +169,7 @@ function scanJson(format: string, text: string, offset: number, whole: string): 
 const EXACT = Object.freeze({ inexact: false });
 
 /** A digit before an exponent's `e`: where a number with an exponent could be. */
-const EXPONENT = /[0-9][eE]/;
+const EXPONENT = /(?<=[0-9])[eE]/;
 
 /**
  * Whether the scan would find nothing, told from the whole text without following its strings: at most
