@@ -29,6 +29,14 @@ describe('isoTimestamp', () => {
     }
   });
 
+  it('writes instants of days met in turn, and between them ones it leaves to the Date, each with its own day', () => {
+    const days = [Date.UTC(2024, 1, 29), Date.UTC(2023, 11, 31), Date.UTC(-50, 5, 5), Date.UTC(2024, 1, 29)];
+    for (let i = 0; i < 40; i++) {
+      const millis = days[i % days.length]! + ((i * 7_919_123) % 86_400_000);
+      expect(isoTimestamp(millis)).toBe(new Date(millis).toISOString());
+    }
+  });
+
   it('leaves fractional and invalid millis to the Date (truncated, or its RangeError)', () => {
     expect(isoTimestamp(1.7)).toBe(new Date(1.7).toISOString());
     expect(() => isoTimestamp(Number.NaN)).toThrow(RangeError);
