@@ -7,7 +7,28 @@
 export function isoTimestamp(millis: number): string {
   if (!Number.isInteger(millis)) return new Date(millis).toISOString();
   const days = Math.floor(millis / 86_400_000);
+  // The date part of the last day written: the instants a process writes mostly fall on a few days.
+  if (days !== lastDays) {
+    const prefix = datePrefix(days);
+    if (prefix === undefined) return new Date(millis).toISOString();
+    lastDays = days;
+    lastPrefix = prefix;
+  }
   let rest = millis - days * 86_400_000;
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const milli = rest - second * 1000;
+  return `${lastPrefix}${TWO[hour]}:${TWO[minute]}:${TWO[second]}.${THREE[milli]}Z`;
+}
+
+let lastDays = Number.NaN;
+let lastPrefix = '';
+
+/** `YYYY-MM-DDT` of a day since the epoch, for years 1000–9999; undefined for others. */
+function datePrefix(days: number): string | undefined {
   const shifted = days + 719_468;
   const era = Math.floor(shifted / 146_097);
   const dayOfEra = shifted - era * 146_097;
@@ -24,17 +45,38 @@ export function isoTimestamp(millis: number): string {
   const day = dayOfYear - Math.floor((153 * fromMarch + 2) / 5) + 1;
   const month = fromMarch < 10 ? fromMarch + 3 : fromMarch - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 1000 || year > 9999) return new Date(millis).toISOString();
-  const hour = Math.floor(rest / 3_600_000);
-  rest -= hour * 3_600_000;
-  const minute = Math.floor(rest / 60_000);
-  rest -= minute * 60_000;
-  const second = Math.floor(rest / 1000);
-  const milli = rest - second * 1000;
-  return `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  if (year < 1000 || year > 9999) return undefined;
+  return `${year}-${TWO[month]}-${TWO[day]}T`;
 }
 
-const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+/** `00`…`99` and `000`…`999`, made once: no number turned into text per field. */
+const TWO = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+const THREE = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+
+/**
+ * `Date.UTC(year, month - 1, day, hour, minute, second, millis)` for fields that exist (years 100–9999, month 1–12, a
+ * day the month has, hour 0–23, minute and second 0–59, millis 0–999), by arithmetic (Howard Hinnant's
+ * `days_from_civil`, the inverse of isoTimestamp's): the readers of ISO timestamps call it once per timestamp they
+ * read, and Date.UTC costs several times this. Other fields are the caller's to check first.
+ */
+export function utcMillis(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+): number {
+  // Years counted from March, so that February's leap day is the year's last.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const days = era * 146_097 + dayOfEra - 719_468;
+  return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
+}
 
 /**
  * isoTimestamp with its last answer remembered, for one call site that writes the same instant many times in a row (a

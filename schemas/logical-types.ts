@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { utcMillis } from '../lib/iso-time.ts';
 
 /**
  * How canonical values look in TypeScript: decimals are strings ("1234.50" in, "1234.5" out: exact, never a JS
@@ -217,7 +218,7 @@ function fastIsoUtc(text: string): number | null | undefined {
   // Years below 100 mean 19xx to Date.UTC: left to Date.parse, as is anything that is not a digit (-1).
   if (year < 100 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || ms < 0) return undefined;
   if (!fieldsExist(year, month, day, hour, minute, second)) return null;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return utcMillis(year, month, day, hour, minute, second, ms);
 }
 
 /** The decimal number in `count` characters from `from`, or -1 if one is not a digit. */

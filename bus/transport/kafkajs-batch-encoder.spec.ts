@@ -7,7 +7,7 @@ import {
   RECORD_BATCH_MODULE,
   type RecordBatchInput,
 } from './kafkajs-batch-encoder.ts';
-import { installKafkajsEncoders } from './kafkajs-encoders.ts';
+import { ENCODER_MODULE, installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { encodeRecord } from './kafkajs-record-encoder.ts';
 import { kafkajsOriginal } from './test-support.ts';
 
@@ -64,6 +64,36 @@ describe('kafkajs record batch encoder', () => {
       expect(ours.buffer.equals(theirs.buffer), `batch ${n}`).toBe(true);
       expect(ours.size(), `batch ${n}`).toBe(theirs.size());
     }
+  });
+
+  it("kafkajs's Encoder, grown without zeroing once installed, writes what one that never grows writes", () => {
+    expect(installKafkajsEncoders()).toBe(true);
+    type Encoder = {
+      writeInt32(n: number): Encoder;
+      writeString(s: string): Encoder;
+      writeBytes(b: Buffer): Encoder;
+      writeVarIntString(s: string): Encoder;
+      writeEncoder(e: Encoder): Encoder;
+      buffer: Buffer;
+    };
+    const Encoder = require(ENCODER_MODULE) as {
+      new (initialSize?: number): Encoder;
+      prototype: { ensureAvailable: { eai?: boolean } };
+    };
+    expect(Encoder.prototype.ensureAvailable.eai).toBe(true);
+    const random = (n: number, seed: number) =>
+      Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) % 251));
+    const write = (encoder: Encoder) => {
+      const inner = new Encoder().writeBytes(random(70_000, 3)).writeString('inner');
+      encoder.writeInt32(-7).writeString('clientId');
+      for (let i = 0; i < 40; i++) encoder.writeBytes(random(100 + i * 97, i)).writeVarIntString(`h${i}`);
+      return encoder.writeEncoder(inner).writeInt32(42).buffer;
+    };
+    // 2^21 bytes from the start: that encoder never grows (nor does the inner one it copies).
+    const grown = write(new Encoder());
+    const never = write(new Encoder(2 ** 21));
+    expect(grown.length).toBe(never.length);
+    expect(grown.equals(never)).toBe(true);
   });
 
   it('is the encoder kafkajs uses for uncompressed batches once the transport is loaded', async () => {

@@ -73,6 +73,23 @@ describe('mapping step: prepareEagerly', () => {
     });
   }
 
+  it("names each document's own sender in ce_source, documents of different senders in turn", async () => {
+    const mapping = findMapping('shopify/order.to-canonical.yaml');
+    const { eager } = steps(mapping);
+    const order = JSON.parse(readFileSync(fixtureInputs(mapping.fixturesDir)[0]!, 'utf8'));
+    const senders = ['web', 'pos app', 'web', '', 'shopify_draft_order', 'pos app'];
+    for (const [i, sender] of senders.entries()) {
+      const bytes = Buffer.from(JSON.stringify({ ...order, id: 1000 + i, source_name: sender || null }));
+      const prepared = await eager.prepareEagerly({
+        format: 'shopify-order',
+        bytes,
+        receivedAt: FIXTURE_RECEIVED_AT,
+      });
+      const expected = `/shopify-order/${encodeURIComponent(sender ? `shopify/${sender}` : 'shopify')}`;
+      expect(String(prepared.records[0]?.headers?.ce_source), sender).toBe(expected);
+    }
+  });
+
   it('prepares a Shopify order without a promise once the encoder is known, and a refusal at once', async () => {
     const { eager } = steps(findMapping('shopify/order.to-canonical.yaml'));
     const bytes = readFileSync(fixtureInputs(findMapping('shopify/order.to-canonical.yaml').fixturesDir)[0]!);

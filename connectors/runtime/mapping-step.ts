@@ -127,21 +127,22 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     return { record, line };
   }
 
-  /** The encoder per schema and topic once the registry answered: asked for again, it is known without a promise. */
-  const encoders = new Map<string, (value: unknown) => Buffer>();
+  /**
+   * The encoder per mapping (its schema, and the topic this step's options give that schema) once the registry
+   * answered: asked for again, it is known without a promise, and without a key string made per document.
+   */
+  const encoders = new WeakMap<CompiledMapping, (value: unknown) => Buffer>();
 
   function encoderFor(
     mapping: CompiledMapping,
   ): ((value: unknown) => Buffer) | undefined | Promise<(value: unknown) => Buffer> {
     const publisher = options.publisher;
     if (!publisher.encoder || mapping.direction !== 'to-canonical') return undefined;
-    const schema = mapping.schema.fullName;
-    const topic = options.topics?.[schema];
-    const cacheKey = `${topic ?? ''}\u0000${schema}`;
-    const known = encoders.get(cacheKey);
+    const known = encoders.get(mapping);
     if (known) return known;
-    return publisher.encoder(schema, topic).then((encode) => {
-      encoders.set(cacheKey, encode);
+    const schema = mapping.schema.fullName;
+    return publisher.encoder(schema, options.topics?.[schema]).then((encode) => {
+      encoders.set(mapping, encode);
       return encode;
     });
   }
@@ -230,7 +231,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     document: { id: string; source?: string },
     records: CanonicalRecord[],
   ): Promise<void> | undefined {
-    const source = `/${input.format}/${encodeURIComponent(document.source || 'unknown')}`;
+    const source = sourceOf(input.format, document.source);
     const events = records.map((record, i) => ({
       schema: record.schema,
       value: record.value,
@@ -253,6 +254,14 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     if (prepared instanceof Promise) return prepared.then(add);
     add(prepared);
     return undefined;
+  }
+
+  /** The events' CloudEvents source, `/<format>/<sender>`: the last one kept, as a batch's documents mostly share it. */
+  let lastSource = { format: '', sender: undefined as string | undefined, text: '' };
+  function sourceOf(format: string, sender: string | undefined): string {
+    if (format !== lastSource.format || sender !== lastSource.sender || lastSource.text === '')
+      lastSource = { format, sender, text: `/${format}/${encodeURIComponent(sender || 'unknown')}` };
+    return lastSource.text;
   }
 
   async function prepare(input: DocumentInput): Promise<PreparedDocument> {

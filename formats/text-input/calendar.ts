@@ -1,3 +1,5 @@
+import { utcMillis } from '../../lib/iso-time.ts';
+
 /**
  * Whether numbers read from a date or time name a real one: month 1–12, a day the month has (29 February only in
  * leap years), hour 0–23, minute and second 0–59. `Date.parse` rolls 30 February over to 1 March and reads hour 24
@@ -43,7 +45,7 @@ const MONTHS = [
 
 function daysIn(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** The problem with an ISO 8601 `YYYY-MM-DD[THH:MM[:SS]]…` text's date and time parts, if any. */
@@ -112,7 +114,6 @@ export function isoMillis(text: string): number | undefined {
   // NaN fails every comparison; two-digit years would be taken as 19xx by Date.UTC.
   if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59))
     return undefined;
-  const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  if (new Date(local).getUTCDate() !== day) return undefined;
-  return local - offset * 60_000;
+  if (day > daysIn(year, month)) return undefined;
+  return utcMillis(year, month, day, hour, minute, second, millis) - offset * 60_000;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../types.ts';
 import { CANONICAL_DECIMAL, decimalFitsCanonical } from './decimal.ts';
-import { MAX_JSON_DEPTH, parseJson, parseJsonOrLines } from './json.ts';
+import { hasLongNumberRun, MAX_JSON_DEPTH, parseJson, parseJsonOrLines } from './json.ts';
 import { exactInDouble, JsonDecimal, plainDecimal } from './json-number.ts';
 
 function refusal(text: string): FormatError {
@@ -63,6 +63,44 @@ describe('parseJson: numbers', () => {
     expect(JSON.stringify(value)).toBe(
       '[12.5,9007199254740991,"9007199254740993","1e400","1e-400","0.1000000000000000055","1e25"]',
     );
+  });
+
+  it('finds a lone number a double does not hold wherever it stands in a document (the quick check reads every 8th character)', () => {
+    for (let offset = 0; offset < 24; offset++) {
+      const pad = 'x'.repeat(offset);
+      for (const source of [
+        '9007199254740993',
+        '0.1000000000000000055',
+        '-12345678901234567',
+        '1e400',
+        '2E+400',
+      ]) {
+        const value = parseJson('test', `{"pad":"${pad}","n":${source},"m":[1.5,${offset}]}`);
+        expect(value, `${source} after ${offset}`).toEqual({
+          pad,
+          n: new JsonDecimal(source),
+          m: [1.5, offset],
+        });
+      }
+      expect(parseJson('test', `{"pad":"${pad}","n":123456789012345,"t":"2024-01-01T00:00:00Z"}`)).toEqual({
+        pad,
+        n: 123456789012345,
+        t: '2024-01-01T00:00:00Z',
+      });
+    }
+  });
+
+  it('hasLongNumberRun: 16 digits and points in a row at any position, not 15', () => {
+    for (let offset = 0; offset < 20; offset++) {
+      const pad = 'a'.repeat(offset);
+      expect(hasLongNumberRun(`${pad}${'1'.repeat(16)}`), `16 after ${offset}`).toBe(true);
+      expect(hasLongNumberRun(`${pad}${'1'.repeat(16)}b`), `16 after ${offset}`).toBe(true);
+      expect(hasLongNumberRun(`${pad}1234567.89012345b`), `point after ${offset}`).toBe(true);
+      expect(hasLongNumberRun(`${pad}${'1'.repeat(15)}b${'2'.repeat(15)}`), `15 after ${offset}`).toBe(false);
+      expect(hasLongNumberRun(`${pad}${'1'.repeat(8)}-${'2'.repeat(8)}`), `split after ${offset}`).toBe(
+        false,
+      );
+    }
   });
 
   it('exactInDouble: 15 digits always, exponents when exact, never past 2^53 for whole numbers', () => {

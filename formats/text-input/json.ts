@@ -106,6 +106,7 @@ function syntaxError(
  * document and allocates nothing per key.
  */
 function scanJson(format: string, text: string, offset: number, whole: string): { inexact: boolean } {
+  if (nothingToFind(text)) return EXACT;
   // Per open container: '[' or '{', the array index, and where the current key's string starts and ends.
   const kinds: number[] = [];
   const indexes: number[] = [];
@@ -163,6 +164,45 @@ function scanJson(format: string, text: string, offset: number, whole: string): 
     }
   }
   return { inexact };
+}
+
+const EXACT = Object.freeze({ inexact: false });
+
+/** A digit before an exponent's `e`: where a number with an exponent could be. */
+const EXPONENT = /(?<=[0-9])[eE]/;
+
+/**
+ * Whether the scan would find nothing, told from the whole text without following its strings: at most
+ * MAX_JSON_DEPTH brackets opened in all (so none nests deeper), no number with an exponent (a digit before `e`) and
+ * none of more than 15 digits (a run of 16 digits and points). Strings count too, so a text that fails this may
+ * still be fine: it is scanned. Most documents pass, at a fraction of the scan's cost.
+ */
+function nothingToFind(text: string): boolean {
+  let opened = 0;
+  for (let at = text.indexOf('{'); at !== -1 && opened <= MAX_JSON_DEPTH; at = text.indexOf('{', at + 1))
+    opened++;
+  for (let at = text.indexOf('['); at !== -1 && opened <= MAX_JSON_DEPTH; at = text.indexOf('[', at + 1))
+    opened++;
+  return opened <= MAX_JSON_DEPTH && !EXPONENT.test(text) && !hasLongNumberRun(text);
+}
+
+const numberChar = (c: number) => (c >= 48 && c <= 57) || c === 46;
+
+/**
+ * Whether 16 or more digits and points stand in a row. Sixteen characters in a row hold two positions 8 apart that
+ * are multiples of 8: only every 8th character is read, and where two such in a row are digits, their run is measured.
+ */
+export function hasLongNumberRun(text: string): boolean {
+  const length = text.length;
+  for (let at = 0; at + 8 < length; at += 8) {
+    if (!numberChar(text.charCodeAt(at)) || !numberChar(text.charCodeAt(at + 8))) continue;
+    let start = at;
+    while (start > 0 && numberChar(text.charCodeAt(start - 1))) start--;
+    let end = at + 1;
+    while (end < length && numberChar(text.charCodeAt(end))) end++;
+    if (end - start >= 16) return true;
+  }
+  return false;
 }
 
 /**

@@ -57,6 +57,7 @@ export const HELPERS = [
   'createSequence',
   'flatten',
   'deadlineTick',
+  'objectPrototype',
 ] as const;
 
 /** Valid as a property name after a dot. */
@@ -292,16 +293,26 @@ class Generator<Context> {
   ): void {
     const v = this.temp();
     const x = this.temp();
+    const p = this.temp();
     const lines = [`${v} = ${from};`];
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
       const read = IDENTIFIER.test(name) ? `${x}.${name}` : `${x}[${JSON.stringify(name)}]`;
+      const quoted = JSON.stringify(name);
+      // Whether what was read is the value's own (`ownRead` in fast-path.ts, written out): always so without a
+      // prototype; with Object.prototype, when it is not what Object.prototype has under the name (nothing, for
+      // most names); else asked (Object.hasOwn: a call about ten times the cost of the rest of the read).
+      // `__proto__`, Object.prototype's accessor, reads differently from each object: always asked.
+      const own =
+        name === '__proto__'
+          ? `Object.hasOwn(${x}, ${quoted})`
+          : `((${p} = Object.getPrototypeOf(${x})) === null || (${p} === objectPrototype && ${v} !== objectPrototype[${quoted}]) || Object.hasOwn(${x}, ${quoted}))`;
       // lookup() of one value that is not an array: its own key, unless it is a function. The value is read first
       // (an inline-cached load): a key the value does not have, own or inherited, is undefined either way, and
-      // then neither hasOwn nor isFunction is asked (most reads of optional fields find nothing).
+      // then neither the own check nor isFunction is made (most reads of optional fields find nothing).
       lines.push(
         `${x} = ${v};`,
-        `${v} = ${x} !== null && typeof ${x} === 'object' && (${v} = ${read}) !== undefined && Object.hasOwn(${x}, ${JSON.stringify(name)}) && !isFunction(${x}) ? ${v} : undefined;`,
+        `${v} = ${x} !== null && typeof ${x} === 'object' && (${v} = ${read}) !== undefined && ${own} && !isFunction(${x}) ? ${v} : undefined;`,
         `if (${v} === undefined) { ${out} = undefined; break ${label}; }`,
         i === names.length - 1
           ? `if (Array.isArray(${v}) && isSequence(${v})) { ${out} = ${general}(${input}, c); break ${label}; }`

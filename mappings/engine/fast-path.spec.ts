@@ -47,6 +47,21 @@ describe('mapping expressions compiled to plain functions', () => {
     { a: [[1, 2], [3]], b: [{ c: 1 }, { c: 2 }] },
     { a: 'x', b: 'y', c: 2.5, d: 1e21 },
     { constructor: 'own', toString: 1 },
+    // Reads decide own against inherited without asking hasOwn when the prototype is Object.prototype or none.
+    Object.assign(Object.create(null), { a: 1, b: { c: 'x' }, constructor: 'own' }),
+    { a: { constructor: Object, toString: 'own' }, constructor: Object },
+    Object.assign(Object.create({ a: 'inherited', b: { c: 'inherited' } }), { c: 2 }),
+    Object.assign(Object.create({ a: 'inherited' }), { a: 'own', b: Object.create({ c: 'inherited' }) }),
+    new (class {
+      b = { c: 1 };
+      get a() {
+        return 'getter';
+      }
+      c() {
+        return 'method';
+      }
+    })(),
+    { a: { b: Object.assign(Object.create(null), { c: 'bare' }) }, b: { c: Object.prototype } },
     // Plain-name paths end in, or walk through, arrays: the compiled walk hands those to the general one.
     { a: { b: { c: [1, 2] } }, b: { c: null } },
     { a: { b: { c: [] } }, b: { c: [{ d: 1 }] } },
@@ -226,6 +241,23 @@ describe('mapping expressions compiled to plain functions', () => {
     // String built-ins given a non-string, $each given a non-object: JSONata's errors to give, so those fall back.
     expect(compared).toBeGreaterThan(expressions.length * inputs.length * 0.8);
     expect(fellBack).toBeLessThan(expressions.length * inputs.length * 0.2);
+  });
+
+  it("reads a name added to Object.prototype after compiling as JSONata does: not the input's own", async () => {
+    const sources = ['zz', 'a.zz', 'a.b.zz', '$v.zz', 'a.b'];
+    const compiled = sources.map((source) => [source, jsonata(source)] as const);
+    const fast = compiled.map(([, expression]) => fastExpression(expression.ast() as never, functions)!);
+    const inputs = [{ a: { b: 1 } }, { zz: 'own', a: { zz: 'own', b: { zz: 0 } } }, { a: { b: { c: 1 } } }];
+    Object.defineProperty(Object.prototype, 'zz', { value: 'patched', configurable: true, writable: true });
+    try {
+      for (const [i, [source, expression]] of compiled.entries())
+        for (const input of inputs)
+          expect(shape(fast[i]!(input, { v: input })), `${source} on ${JSON.stringify(input)}`).toBe(
+            shape(await expression.evaluate(input, { v: input })),
+          );
+    } finally {
+      delete (Object.prototype as { zz?: unknown }).zz;
+    }
   });
 
   it('leaves everything else to JSONata', () => {

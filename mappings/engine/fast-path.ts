@@ -119,9 +119,27 @@ function lookup(input: unknown, key: string): unknown {
     }
     return result;
   }
-  if (input !== null && typeof input === 'object' && Object.hasOwn(input, key) && !isFunction(input))
-    return (input as Record<string, unknown>)[key];
-  return undefined;
+  if (input === null || typeof input !== 'object') return undefined;
+  const value = (input as Record<string, unknown>)[key];
+  // A key the value does not have, own or inherited, reads as undefined: neither check is needed then.
+  return value !== undefined && ownRead(input, key, value) && !isFunction(input) ? value : undefined;
+}
+
+/**
+ * Whether `value`, read from `input[key]`, is the input's own property, as Object.hasOwn says, without asking it
+ * for the common objects (a call that costs about ten times the read): one without a prototype has only its own;
+ * for one whose prototype is Object.prototype, a value other than Object.prototype's under that key (for most keys,
+ * none) cannot be inherited (Object.prototype's data properties: its one accessor, `__proto__`, is asked).
+ */
+function ownRead(input: object, key: string, value: unknown): boolean {
+  // `__proto__`, Object.prototype's accessor, reads differently from each object: always asked.
+  if (key === '__proto__') return Object.hasOwn(input, key);
+  const prototype = Object.getPrototypeOf(input);
+  return (
+    prototype === null ||
+    (prototype === Object.prototype && value !== (Object.prototype as Record<string, unknown>)[key]) ||
+    Object.hasOwn(input, key)
+  );
 }
 
 function isDeepEqual(lhs: unknown, rhs: unknown): boolean {
@@ -611,6 +629,7 @@ const kit: CodegenKit<Context> = {
     createSequence,
     flatten,
     deadlineTick,
+    objectPrototype: Object.prototype,
   },
 };
 

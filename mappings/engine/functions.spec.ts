@@ -288,6 +288,13 @@ describe('$timestamp: the zoned ISO form read without the general parser', () =>
       expect(timestamp(text)).toBe(new Date(Date.parse(text)).toISOString());
       expect(timestamp(text)).toBe(new Date(Date.parse(text)).toISOString());
     }
+    // The recent texts kept, and those pushed out, revisited in another order: each still its own instant.
+    const texts = Array.from(
+      { length: 40 },
+      (_, i) => `2024-0${1 + (i % 9)}-1${i % 10}T0${i % 10}:00:00-05:00`,
+    );
+    for (const order of [texts, [...texts].reverse(), texts.filter((_, i) => i % 3 === 0), texts])
+      for (const text of order) expect(timestamp(text), text).toBe(new Date(Date.parse(text)).toISOString());
     expect(timestamp(' 2024-03-12T10:15:30+01:00 ')).toBe('2024-03-12T09:15:30.000Z');
     expect(timestamp('2024-03-12 10:15:30+01:00')).toBe('2024-03-12T09:15:30.000Z');
   });

@@ -146,8 +146,16 @@ function zoneOffsetMinutes(utcMillis: number, zone: string): number {
   return Math.round((asUtc - Math.floor(utcMillis / 1000) * 1000) / 60_000);
 }
 
-/** Timestamps written with their zone, as read: such a result does not depend on `time` or `zone`. */
-const zonedTimestamps = new Map<string, string>();
+/**
+ * The last zoned timestamps read and their results (such a result does not depend on `time` or `zone`): a document
+ * names the same instants several times (created, updated, the event's time), mostly within a few calls. Compared
+ * as strings, most recent first: a Map would hash each new text first (a runtime call per string), which cost
+ * more than the comparisons and as much as reading the text again.
+ */
+const RECENT = 16;
+const recentTexts: string[] = new Array(RECENT).fill('');
+const recentResults: string[] = new Array(RECENT).fill('');
+let newest = 0;
 
 /**
  * A point in time as an ISO string in UTC. `date` is `YYYY-MM-DD` / `YYYYMMDD`, or a full ISO timestamp with a zone
@@ -157,8 +165,8 @@ const zonedTimestamps = new Map<string, string>();
 export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'): string | undefined {
   // A document names the same instant several times (created, updated, the event's time): read once.
   if (typeof date === 'string') {
-    const known = zonedTimestamps.get(date);
-    if (known !== undefined) return known;
+    for (let i = 0, at = newest; i < RECENT; i++, at = at === 0 ? RECENT - 1 : at - 1)
+      if (recentTexts[at] === date) return recentResults[at]!;
     // The common case, read without trimming, splitting or the regex below: isoMillis reads only a whole zoned
     // timestamp (no spaces around it), which is what the general path would read with it too.
     const millis = isoMillis(date);
@@ -178,8 +186,9 @@ export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'):
 }
 
 function remember(date: string, iso: string): string {
-  if (zonedTimestamps.size >= 1024) zonedTimestamps.clear();
-  zonedTimestamps.set(date, iso);
+  newest = newest === RECENT - 1 ? 0 : newest + 1;
+  recentTexts[newest] = date;
+  recentResults[newest] = iso;
   return iso;
 }
 
