@@ -13,13 +13,24 @@ export function hubOptions<T extends { option: (flags: string, description: stri
     .option('--token <token>', 'admin API token (default $EAI_TOKEN or $EAI_ADMIN_TOKEN)');
 }
 
+/** The hub's base URL: --url, EAI_URL, or the local default. */
+export function hubBase(target: HubTarget): string {
+  return (target.url ?? process.env.EAI_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+}
+
+/** The hub runs on this machine (a loopback address), so paths on this machine are paths on the hub's. */
+export function hubOnThisMachine(target: HubTarget): boolean {
+  const host = new URL(hubBase(target)).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
 export async function callHub(
   target: HubTarget,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: unknown }> {
-  const base = (target.url ?? process.env.EAI_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  const base = hubBase(target);
   const token = target.token ?? process.env.EAI_TOKEN ?? process.env.EAI_ADMIN_TOKEN;
   if (!token)
     throw new Error('no admin token: pass --token or set EAI_TOKEN (npx eai admin-token makes one)');

@@ -225,6 +225,45 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     expect(denied.stderr).toMatch(/403/);
   });
 
+  it('eai connectors apply resolves the file relative paths against its own folder, not the deployment folder', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'eai-apply-'));
+    const name = `applied-${suffix}`;
+    writeFileSync(join(elsewhere, 'hook-secret.txt'), `${webhookSecret}\n`);
+    const file = join(elsewhere, 'hook.yaml');
+    writeFileSync(
+      file,
+      [
+        `name: ${name}`,
+        'type: webhook-source',
+        'format: hubspot-contact',
+        'mapping: hubspot/contact.to-canonical.yaml',
+        'config:',
+        '  json: true',
+        '  deliveryIdHeader: x-request-id',
+        '  signature:',
+        '    scheme: hmac-sha256',
+        `    secret: ${['$', '{file:hook-secret.txt}'].join('')}`,
+        '',
+      ].join('\n'),
+    );
+    // The deployment folder has no hook-secret.txt: read from there, the secret reference would not resolve.
+    const applied = await runEai(['connectors', 'apply', file, '--url', hub.url, '--token', tokens.admin], {
+      timeoutMs: 60_000,
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout.trim()).toBe(`${name}: created`);
+    await expect
+      .poll(
+        async () =>
+          (await call('GET', '/connectors/{name}/status', `/connectors/${name}/status`, 'viewer')).body.state,
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe('RUNNING');
+    expect((await call('DELETE', '/connectors/{name}', `/connectors/${name}`, 'admin')).status).toBe(204);
+  });
+
   it('never writes a token or the webhook secret into a log line', () => {
     expect(logs.length).toBeGreaterThan(5);
     for (const line of logs) {

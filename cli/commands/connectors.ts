@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { callHub, type HubTarget, hubOptions } from '../hub-client.ts';
+import { callHub, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
 import { printResult } from '../output.ts';
 
 type Options = HubTarget & { json?: boolean };
@@ -66,7 +67,10 @@ export function registerConnectorsCommand(program: Command): void {
       printResult(!!options.json, body, () => JSON.stringify(body, null, 2));
     });
 
-  sub('apply', 'create or replace a connector from its YAML file')
+  sub(
+    'apply',
+    "create or replace a connector from its YAML file (its relative paths are the file's folder's, for a hub on this machine)",
+  )
     .argument('<file>')
     .action(async (file: string, options: Options) => {
       let definition: { name?: string };
@@ -76,10 +80,15 @@ export function registerConnectorsCommand(program: Command): void {
         throw new Error(`${file}: ${(error as Error).message}`);
       }
       if (!definition?.name) throw new Error(`${file}: name: required`);
+      // Relative paths in the file (a mapping beside it, `${file:…}` secrets, a drop folder) are the file's, as in a
+      // deployment folder: a hub on this machine resolves them against the file's folder.
+      const baseDir = hubOnThisMachine(options)
+        ? `?baseDir=${encodeURIComponent(dirname(resolve(file)))}`
+        : '';
       const { status, body } = await callHub(
         options,
         'PUT',
-        `/connectors/${encodeURIComponent(definition.name)}`,
+        `/connectors/${encodeURIComponent(definition.name)}${baseDir}`,
         definition,
       );
       printResult(

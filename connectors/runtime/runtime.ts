@@ -212,16 +212,23 @@ export class ConnectorRuntime {
     return stored ? (redactConfig(stored.definition) as ConnectorDefinition) : undefined;
   }
 
-  async put(raw: unknown, where: string): Promise<{ created: boolean; definition: ConnectorDefinition }> {
-    const definition = validateDefinition(raw, this.plugins, where, this.options.baseDir);
+  /**
+   * Creates or replaces a connector. Its relative paths (mapping files, `${file:…}` references, folders) are resolved
+   * against `baseDir` when given (the folder of the file it was written in, as `eai connectors apply` sends), else
+   * against the runtime's (the deployment folder).
+   */
+  async put(
+    raw: unknown,
+    where: string,
+    baseDir?: string,
+  ): Promise<{ created: boolean; definition: ConnectorDefinition }> {
+    const base = baseDir ?? this.options.baseDir ?? process.cwd();
+    const definition = validateDefinition(raw, this.plugins, where, base);
     const created = !this.stored(definition.name);
-    this.checkMapping(this.withDefaults(definition), this.options.baseDir ?? process.cwd());
+    this.checkMapping(this.withDefaults(definition), base);
     await this.configs.put(
       configKey(definition.name),
-      JSON.stringify({
-        definition,
-        baseDir: this.options.baseDir ?? process.cwd(),
-      } satisfies StoredDefinition),
+      JSON.stringify({ definition, baseDir: base } satisfies StoredDefinition),
     );
     await this.reconciling;
     return { created, definition: redactConfig(definition) as ConnectorDefinition };

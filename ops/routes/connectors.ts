@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { type ConnectorRuntime, connectorDefinition } from '../../connectors/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
@@ -167,6 +168,15 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       tag,
       role: 'admin',
       params: nameParams,
+      query: z.object({
+        baseDir: z
+          .string()
+          .refine(isAbsolute, 'must be an absolute path')
+          .optional()
+          .describe(
+            "Folder on the hub's machine that the definition's relative paths (mapping files, file secret references, folders) are resolved against, e.g. the folder of the file it was written in (`eai connectors apply` sends it for a hub on this machine). Default: the hub's deployment folder.",
+          ),
+      }),
       body: definitionSchema.omit({ name: true }).extend({ name: z.string().optional() }),
       responses: {
         200: { description: 'Replaced.', schema: definitionSchema },
@@ -174,14 +184,18 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
         400: { description: 'The definition is invalid; the message names the field.' },
       },
     },
-    async ({ params, body }) => {
+    async ({ params, query, body }) => {
       if (body.name && body.name !== params.name) {
         throw new HttpError(400, `body.name "${body.name}" differs from the path's "${params.name}"`, [
           { in: 'body', path: 'name', message: 'must equal the name in the path' },
         ]);
       }
       try {
-        const { created, definition } = await runtime.put({ ...body, name: params.name }, 'body');
+        const { created, definition } = await runtime.put(
+          { ...body, name: params.name },
+          'body',
+          query.baseDir,
+        );
         return { status: created ? 201 : 200, body: definition };
       } catch (error) {
         return asHttpError(error);
