@@ -22,6 +22,23 @@ const tokens = {
 };
 const webhookSecret = 'whsec-test-0123456789';
 /** How a connector file refers to the secret (written without a template literal's placeholder syntax). */
+/** A signed HubSpot contact webhook source's connector file. */
+function hubspotHookYaml(name: string, secret: string): string {
+  return [
+    `name: ${name}`,
+    'type: webhook-source',
+    'format: hubspot-contact',
+    'mapping: hubspot/contact.to-canonical.yaml',
+    'config:',
+    '  json: true',
+    '  deliveryIdHeader: x-request-id',
+    '  signature:',
+    '    scheme: hmac-sha256',
+    `    secret: ${secret}`,
+    '',
+  ].join('\n');
+}
+
 const secretRef = ['$', '{env:EAI_TEST_WEBHOOK_SECRET}'].join('');
 const logs: string[] = [];
 
@@ -65,22 +82,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
       join(deploy, 'orders.yaml'),
       `name: ${names.files}\ntype: file-source\nformat: sap-idoc-orders05\nmapping: sap/idoc-orders05.to-canonical.yaml\nconfig:\n  dir: drop\n  stableMs: 50\n`,
     );
-    writeFileSync(
-      join(deploy, 'contacts.yaml'),
-      [
-        `name: ${names.hook}`,
-        'type: webhook-source',
-        'format: hubspot-contact',
-        'mapping: hubspot/contact.to-canonical.yaml',
-        'config:',
-        '  json: true',
-        '  deliveryIdHeader: x-request-id',
-        '  signature:',
-        '    scheme: hmac-sha256',
-        `    secret: ${secretRef}`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(join(deploy, 'contacts.yaml'), hubspotHookYaml(names.hook, secretRef));
     await import('node:fs/promises').then((fs) => fs.mkdir(drop));
     process.env.EAI_TEST_WEBHOOK_SECRET = webhookSecret;
     const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(line) });
@@ -230,22 +232,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     const name = `applied-${suffix}`;
     writeFileSync(join(elsewhere, 'hook-secret.txt'), `${webhookSecret}\n`);
     const file = join(elsewhere, 'hook.yaml');
-    writeFileSync(
-      file,
-      [
-        `name: ${name}`,
-        'type: webhook-source',
-        'format: hubspot-contact',
-        'mapping: hubspot/contact.to-canonical.yaml',
-        'config:',
-        '  json: true',
-        '  deliveryIdHeader: x-request-id',
-        '  signature:',
-        '    scheme: hmac-sha256',
-        `    secret: ${['$', '{file:hook-secret.txt}'].join('')}`,
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(file, hubspotHookYaml(name, ['$', '{file:hook-secret.txt}'].join('')));
     // The deployment folder has no hook-secret.txt: read from there, the secret reference would not resolve.
     const applied = await runEai(['connectors', 'apply', file, '--url', hub.url, '--token', tokens.admin], {
       timeoutMs: 60_000,

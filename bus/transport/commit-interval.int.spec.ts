@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { testStack, unique } from '../../tests/stack.ts';
+import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { createKafkajsTransport } from './kafkajs.ts';
+import { specTransport } from './test-support.ts';
+
+const { transport, admin, closing, closeAll } = await specTransport('commits');
+afterAll(closeAll);
 
 /**
  * A consumer commits what it handled together, at most once per `commitIntervalMs` (one OffsetCommit request for
@@ -9,17 +12,6 @@ import { createKafkajsTransport } from './kafkajs.ts';
  * it committed first, so it is the first one delivered again.
  */
 describe('the consumer commits handled offsets together', () => {
-  const stack = testStack();
-  const transport = createKafkajsTransport({
-    brokers: stack.brokers.split(','),
-    clientId: unique('commits'),
-  });
-  const admin = transport.admin();
-  const closing: Array<() => Promise<void>> = [];
-  afterAll(async () => {
-    for (const close of closing.reverse()) await close().catch(() => undefined);
-  });
-
   async function topicWith(count: number): Promise<string> {
     const topic = unique('commit-interval');
     await admin.connect();

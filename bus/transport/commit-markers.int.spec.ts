@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { testStack, unique } from '../../tests/stack.ts';
+import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { createKafkajsTransport } from './kafkajs.ts';
+import { specTransport } from './test-support.ts';
+
+const { transport, admin, closing, closeAll } = await specTransport('markers');
+afterAll(closeAll);
 
 /**
  * Records written in transactions are each followed by a commit marker, an offset no consumer is handed. A group that
@@ -9,17 +12,6 @@ import { createKafkajsTransport } from './kafkajs.ts';
  * backlog figures (sync health's "changes not yet matched", connector and router lag) are end minus committed.
  */
 describe('the consumer commits past commit markers', () => {
-  const stack = testStack();
-  const transport = createKafkajsTransport({
-    brokers: stack.brokers.split(','),
-    clientId: unique('markers'),
-  });
-  const admin = transport.admin();
-  const closing: Array<() => Promise<void>> = [];
-  afterAll(async () => {
-    for (const close of closing.reverse()) await close().catch(() => undefined);
-  });
-
   for (const concurrency of [1, 4]) {
     it(`an idle group stands at the partition's end after two transactions (concurrency ${concurrency})`, async () => {
       const topic = unique('txn-markers');

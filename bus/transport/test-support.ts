@@ -14,3 +14,22 @@ export function kafkajsOriginal<T>(id: string): T {
     else delete require.cache[path];
   }
 }
+
+/**
+ * A transport on the test stack for a spec file, its admin, and what to close after the file (`closeAll` in
+ * `afterAll`; push closers to `closing`).
+ */
+export async function specTransport(clientId: string) {
+  const { testStack, unique } = await import('../../tests/stack.ts');
+  const { createKafkajsTransport } = await import('./kafkajs.ts');
+  const transport = createKafkajsTransport({
+    brokers: testStack().brokers.split(','),
+    clientId: unique(clientId),
+  });
+  const admin = transport.admin();
+  const closing: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closing.reverse()) await close().catch(() => undefined);
+  };
+  return { transport, admin, closing, closeAll };
+}
