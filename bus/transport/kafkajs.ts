@@ -399,7 +399,8 @@ class CommitBuffer {
     }
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.start().catch(() => undefined);
+      // A flush may have begun one meanwhile: one commit request at a time, so an older one never lands last.
+      if (!this.committing) this.start().catch(() => undefined);
     }, wait);
     this.timer.unref();
   }
