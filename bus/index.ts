@@ -68,6 +68,7 @@ export function createBus(config: BusConfig): Bus {
   };
 }
 
+export { groupBacklog } from './backlog.ts';
 export { CompactedLog } from './compacted-log.ts';
 export {
   type DeadLetter,

@@ -11,7 +11,7 @@
  *   steward queue is over its threshold.
  * Dead letters are counted, not judged: they stay until redriven, so they could never turn a healed system ok.
  */
-import { DLQ_TOPICS, deadLetterDepths, type Transport } from '../bus/index.ts';
+import { DLQ_TOPICS, deadLetterDepths, groupBacklog, type Transport } from '../bus/index.ts';
 import type { ConnectorRuntime, ConnectorStatus } from '../connectors/index.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
@@ -165,25 +165,6 @@ export function oldestWaitSeconds(
   return Math.max(0, (now - oldest) / 1000);
 }
 
-/** Records of `topic` the group has not handled yet, per partition (those with any). */
-async function backlog(transport: Transport, group: string, topic: string): Promise<Map<number, number>> {
-  const admin = transport.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.topicOffsets(topic);
-    const committed = new Map((await admin.groupOffsets(group, topic)).map((o) => [o.partition, o.offset]));
-    const behind = new Map<number, number>();
-    for (const end of ends) {
-      const at = BigInt(committed.get(end.partition) ?? '-1');
-      const records = Number(BigInt(end.high) - (at < 0n ? BigInt(end.low) : at));
-      if (records > 0) behind.set(end.partition, records);
-    }
-    return behind;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** What a sink says about its system, each with the status it calls for. */
 export function sinkReasons(
   system: string,
@@ -263,7 +244,11 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   let matcherSeconds: number | null = null;
   let deadLetters: SyncHealth['deadLetters'] = [];
   try {
-    const behind = await backlog(deps.transport, deps.matcherGroup, deps.customerTopic);
+    const admin = deps.transport.admin();
+    await admin.connect();
+    const behind = await groupBacklog(admin, deps.matcherGroup, deps.customerTopic).finally(() =>
+      admin.disconnect(),
+    );
     matcherBacklog = [...behind.values()].reduce((a, b) => a + b, 0);
     matcherSeconds = oldestWaitSeconds(behind, deps.matcher.handledRecordTimes, deps.matcher.startedAt);
     if (

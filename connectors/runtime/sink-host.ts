@@ -1,4 +1,10 @@
-import { type Bus, type ConsumedEvent, type ConsumerRunner, DLQ_TOPICS } from '../../bus/index.ts';
+import {
+  type Bus,
+  type ConsumedEvent,
+  type ConsumerRunner,
+  DLQ_TOPICS,
+  groupBacklog,
+} from '../../bus/index.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { RetryOptions } from '../../lib/retry.ts';
@@ -70,18 +76,8 @@ export class SinkHost {
     try {
       let records = 0;
       for (const topic of this.options.topics) {
-        const ends = await admin.topicOffsets(topic);
-        const committed = new Map(
-          (await admin.groupOffsets(sinkGroupId(this.options.name), topic)).map((o) => [
-            o.partition,
-            o.offset,
-          ]),
-        );
-        for (const end of ends) {
-          const at = BigInt(committed.get(end.partition) ?? '-1');
-          const from = at < 0n ? BigInt(end.low) : at;
-          records += Number(BigInt(end.high) - from);
-        }
+        for (const n of (await groupBacklog(admin, sinkGroupId(this.options.name), topic)).values())
+          records += n;
       }
       const seconds =
         records > 0 && this.lastHandledAt ? Math.max(0, (Date.now() - this.lastHandledAt) / 1000) : 0;
