@@ -45,12 +45,19 @@ const EXPECTED = [
   /not the correct coordinator/i,
   // A transaction begun right after the previous one committed, while the broker still completes that one.
   /concurrent operation on the same transaction/i,
+  // Metadata of a topic the broker is still creating (auto-created by the first send): kafkajs asks again.
+  /^Response Metadata\(.*(does not host this topic-partition|no leader for this topic-partition)/i,
 ];
+
+/** Whether a kafkajs log line is one of the notices above (exported for its spec). */
+export function isExpectedNotice(message: string, error: unknown): boolean {
+  return EXPECTED.some((pattern) => pattern.test(`${message} ${String(error ?? '')}`));
+}
 
 function logCreator() {
   return ({ level, log }: LogEntry) => {
     const { message, ...extra } = log;
-    if (EXPECTED.some((pattern) => pattern.test(`${message} ${String(extra.error ?? '')}`))) return;
+    if (isExpectedNotice(message, extra.error)) return;
     if (level === logLevel.ERROR) kafkaLogger.error(extra, message);
     else if (level === logLevel.WARN) kafkaLogger.warn(extra, message);
   };

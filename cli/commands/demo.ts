@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createTransport } from '../../bus/index.ts';
@@ -111,18 +110,6 @@ function parseNumber(flag: string, min: number, max: number) {
   };
 }
 
-/** A loopback port nothing listens on right now (the logistics simulator must know the hub's URL before it starts). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 type Admin = ReturnType<ReturnType<typeof createTransport>['admin']>;
 
 /**
@@ -171,14 +158,17 @@ function demoMasterDataConfig(hubspotAppId: number) {
   });
 }
 
-async function subscribe(simUrl: string, body: Record<string, string>): Promise<void> {
-  const answer = await fetch(`${simUrl}/sim/subscriptions`, {
+async function subscribe(
+  simUrl: string,
+  body: Record<string, string>,
+  path = '/sim/subscriptions',
+): Promise<void> {
+  const answer = await fetch(`${simUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (!answer.ok)
-    throw new Error(`${simUrl}/sim/subscriptions: HTTP ${answer.status}: ${await answer.text()}`);
+  if (!answer.ok) throw new Error(`${simUrl}${path}: HTTP ${answer.status}: ${await answer.text()}`);
 }
 
 export interface DemoConnectorRow {
@@ -247,8 +237,6 @@ export function registerDemoCommand(program: Command): void {
         mkdirSync(join(home, name), { recursive: true });
         return join(home, name);
       };
-      const port = options.port === 0 ? await freePort() : options.port;
-      const hubUrl = `http://127.0.0.1:${port}`;
       const epcisToken = newToken();
       const simulators: RunningSimulator[] = [];
       const closeSimulators = async () => {
@@ -282,12 +270,9 @@ export function registerDemoCommand(program: Command): void {
         });
         simulators.push(sap);
         await giveCreditRoom(sap.url);
-        const logistics = await logisticsSimulator.start({
-          port: 0,
-          outboundDir: logisticsOutbound,
-          captureUrl: `${hubUrl}/webhooks/${EPCIS_CONNECTOR}/capture`,
-          captureToken: epcisToken,
-        });
+        // Its EPCIS capture subscription names the hub, made once the hub listens (a port picked ahead was taken
+        // by another process before the hub bound it, once in CI).
+        const logistics = await logisticsSimulator.start({ port: 0, outboundDir: logisticsOutbound });
         simulators.push(logistics);
         const odoo = await startSimulator('odoo', { port: 0, seed: customers });
         simulators.push(odoo);
@@ -324,7 +309,7 @@ export function registerDemoCommand(program: Command): void {
           deployDir,
           tokens: [{ name: 'demo', role: 'admin', sha256: hashToken(token) }],
           logger: log,
-          port,
+          port: options.port,
           group: 'eai-demo',
           // Customers from every CRM and ERP matched into golden records (/customers, /sync/health); a shared stack
           // may hold a long history of customer events, so the demo's matcher starts with what moves now.
@@ -360,6 +345,11 @@ export function registerDemoCommand(program: Command): void {
           channel: '/data/CaseChangeEvent',
         });
         await subscribe(hubspot.url, { url: `${hub.url}/webhooks/${HUBSPOT_CONNECTOR}` });
+        await subscribe(
+          logistics.url,
+          { url: `${hub.url}/webhooks/${EPCIS_CONNECTOR}/capture`, token: epcisToken },
+          '/sim/capture-subscriptions',
+        );
 
         const endpoints = {
           api: hub.url,

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { isExpectedNotice } from './kafkajs.ts';
+
+describe("kafkajs's notices kept out of the logs", () => {
+  it('drops the metadata answers of a topic the broker is still creating, which kafkajs asks again', () => {
+    // As logged in CI by `eai bus publish` to a topic its first send auto-created.
+    const unknown = 'This server does not host this topic-partition';
+    const leaderless =
+      'There is no leader for this topic-partition as we are in the middle of a leadership election';
+    expect(isExpectedNotice('Response Metadata(key: 3, version: 6)', unknown)).toBe(true);
+    expect(isExpectedNotice('Response Metadata(key: 3, version: 6)', leaderless)).toBe(true);
+  });
+
+  it('keeps the same error from a produce request, and errors it does not know', () => {
+    expect(
+      isExpectedNotice(
+        'Response Produce(key: 0, version: 7)',
+        'This server does not host this topic-partition',
+      ),
+    ).toBe(false);
+    expect(
+      isExpectedNotice(
+        'Response Produce(key: 0, version: 7)',
+        'The request included a message larger than the max message size the server will accept',
+      ),
+    ).toBe(false);
+    expect(isExpectedNotice('Response Metadata(key: 3, version: 6)', 'Topic authorization failed')).toBe(
+      false,
+    );
+  });
+});
