@@ -83,6 +83,36 @@ function formatNames(): string[] {
   return [...new Set([...readers, ...writers].map((f) => f.name))];
 }
 
+/**
+ * The plugin's options of a definition, its references resolved and checked against the plugin's schema: a wrong
+ * value or an option the plugin does not have (a misspelt one would be dropped unread) is a ConfigError naming the
+ * field. At deployment and again when a stored definition starts (it may have been stored by an older version).
+ */
+export function pluginConfig(
+  plugin: ConnectorPlugin,
+  definition: Pick<ConnectorDefinition, 'type' | 'config'>,
+  baseDir: string,
+  where: string,
+): unknown {
+  // References (`${env:…}`, `${file:…}`) may stand in any field, a URL or a folder as well as a secret: the plugin's
+  // schema checks what they resolve to, here at start, so a missing variable is named before anything runs.
+  let resolved: unknown;
+  try {
+    resolved = resolveSecrets(definition.config, baseDir, 'config');
+  } catch (error) {
+    throw new ConfigError(`${where}: ${(error as Error).message}`);
+  }
+  const config = plugin.config.safeParse(resolved);
+  if (!config.success) throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config')}`);
+  const unknown = strippedKeys(resolved, config.data, 'config');
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `${where}: ${unknown.map((path) => `${path}: not an option of ${definition.type} (docs/connectors.md)`).join('; ')}`,
+    );
+  }
+  return config.data;
+}
+
 /** Checks a definition against the common schema and its plugin's; `where` names the file or request. */
 export function validateDefinition(
   raw: unknown,
@@ -99,22 +129,7 @@ export function validateDefinition(
       `${where}: type: unknown connector type "${definition.type}"; known: ${[...plugins.keys()].join(', ')}`,
     );
   }
-  // References (`${env:…}`, `${file:…}`) may stand in any field, a URL or a folder as well as a secret: the plugin's
-  // schema checks what they resolve to, here at start, so a missing variable is named before anything runs.
-  let resolved: unknown;
-  try {
-    resolved = resolveSecrets(definition.config, baseDir ?? process.cwd(), 'config');
-  } catch (error) {
-    throw new ConfigError(`${where}: ${(error as Error).message}`);
-  }
-  const config = plugin.config.safeParse(resolved);
-  if (!config.success) throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config')}`);
-  const unknown = strippedKeys(resolved, config.data, 'config');
-  if (unknown.length > 0) {
-    throw new ConfigError(
-      `${where}: ${unknown.map((path) => `${path}: not an option of ${definition.type} (docs/connectors.md)`).join('; ')}`,
-    );
-  }
+  pluginConfig(plugin, definition, baseDir ?? process.cwd(), where);
   if (definition.format !== undefined && !formatNames().includes(definition.format)) {
     throw new ConfigError(
       `${where}: format: unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeDeadLetter } from '../../bus/index.ts';
+import { CompactedLog, connectTopicSpecs, connectTopics, describeDeadLetter } from '../../bus/index.ts';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
@@ -21,6 +21,7 @@ import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 import { definePlugin, type SinkRecord } from '../sdk/index.ts';
 import { loadDeployment } from './definition.ts';
+import { ASSIGNMENT_SLOTS } from './runtime.ts';
 
 const silent = pino({ level: 'silent' });
 const fixture = readFileSync('formats/sap-idoc-orders05/fixtures/several-idocs.xml', 'utf8');
@@ -203,6 +204,40 @@ describe('connector runtime on the real broker', () => {
     await expect(runtime.put({ name: 'bad-3', type: 'nope', config: {} }, 'bad-3.yaml')).rejects.toThrow(
       /bad-3.yaml: type: unknown connector type "nope"/,
     );
+  });
+
+  it('a stored definition this version refuses (an older one stored it) fails at start, naming the field', async () => {
+    // Written as a version that did not refuse unknown options stored it: with a misspelt option, unread.
+    const group = unique('connect-stored');
+    const dir = mkdtempSync(join(tmpdir(), 'eai-stored-'));
+    const name = unique('stored-typo');
+    await bus.provisionTopics(connectTopicSpecs(group, ASSIGNMENT_SLOTS));
+    const configs = new CompactedLog(bus.transport, connectTopics(group).configs, silent);
+    await configs.start();
+    await configs.put(
+      `connector/${name}`,
+      JSON.stringify({
+        definition: {
+          name,
+          type: 'file-source',
+          format: 'sap-idoc-orders05',
+          state: 'RUNNING',
+          config: { dir, stablMs: 50 },
+        },
+        baseDir: dir,
+      }),
+    );
+    await configs.stop();
+    const own = new ConnectorRuntime({ bus, plugins: builtinPlugins, logger: silent, group });
+    await own.start();
+    try {
+      await waitFor('the connector failed', async () => (await own.status(name))?.state === 'FAILED');
+      expect((await own.status(name))!.trace).toBe(
+        'stored definition: config.stablMs: not an option of file-source (docs/connectors.md)',
+      );
+    } finally {
+      await own.stop();
+    }
   });
 
   it('runs a sink from a canonical topic, dead-letters what the target refuses, and stops, resets and replays', async () => {

@@ -18,9 +18,9 @@ import type {
   WebhookResponse,
 } from '../sdk/index.ts';
 import { connectorMetrics, newCounters, type TaskCounters } from './connector-metrics.ts';
-import { type ConnectorDefinition, validateDefinition } from './definition.ts';
+import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
 import type { MappingPool } from './mapping-pool.ts';
-import { redactConfig, resolveSecrets } from './secrets.ts';
+import { redactConfig } from './secrets.ts';
 import { SinkHost, sinkGroupId } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 import { createSourceStep, type SourceStepConfig } from './source-step.ts';
@@ -536,7 +536,8 @@ export class ConnectorRuntime {
     try {
       const plugin = this.plugins.get(definition.type);
       if (!plugin) throw new ConfigError(`unknown connector type ${definition.type}`);
-      const config = plugin.config.parse(resolveSecrets(definition.config, baseDir, 'config'));
+      // Checked again as at deployment: a definition stored by an older version may hold what this one refuses.
+      const config = pluginConfig(plugin, definition, baseDir, 'stored definition');
       const outbound =
         plugin.kind === 'sink' && definition.mapping ? findMapping(definition.mapping, baseDir) : undefined;
       const context: ConnectorContext = {
