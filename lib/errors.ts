@@ -33,6 +33,17 @@ export class NonRetriableError extends EaiError {
 /** A configuration file or environment variable is wrong; names the file and the field. */
 export class ConfigError extends NonRetriableError {}
 
+/** One field of a request or a config is wrong: `field` names it (`offsets[1].partition`), the message says both. */
+export class FieldError extends ConfigError {
+  readonly field: string;
+  readonly problem: string;
+  constructor(field: string, problem: string) {
+    super(`${field}: ${problem}`);
+    this.field = field;
+    this.problem = problem;
+  }
+}
+
 /** Whether an unknown thrown value is worth retrying. Unknown errors are retried: most are transient. */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof EaiError) return error.retriable;

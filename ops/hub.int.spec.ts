@@ -195,6 +195,21 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     );
     expect((await call('DELETE', '/connectors/{name}/offsets', `${path}/offsets`, 'admin')).status).toBe(409);
     expect((await call('PUT', '/connectors/{name}/stop', `${path}/stop`, 'operator')).status).toBe(202);
+    // A wrong offset is named, field by field, and nothing of the request is applied.
+    const wrong = await call('PATCH', '/connectors/{name}/offsets', `${path}/offsets`, 'admin', {
+      offsets: [
+        { partition: 'order-1.xml', offset: { done: true } },
+        { partition: 7, offset: { done: true } },
+      ],
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.details).toEqual([
+      {
+        in: 'body',
+        path: 'offsets[1].partition',
+        message: 'a source partition is a string (GET …/offsets shows them)',
+      },
+    ]);
     const reset = await call('DELETE', '/connectors/{name}/offsets', `${path}/offsets`, 'admin');
     expect(reset.status).toBe(200);
     expect((await call('GET', '/connectors/{name}/offsets', `${path}/offsets`, 'viewer')).body).toEqual({

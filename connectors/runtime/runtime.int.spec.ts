@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CompactedLog, connectTopicSpecs, connectTopics, describeDeadLetter } from '../../bus/index.ts';
-import { NonRetriableError } from '../../lib/errors.ts';
+import { type FieldError, NonRetriableError } from '../../lib/errors.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
@@ -280,6 +280,22 @@ describe('connector runtime on the real broker', () => {
     await runtime.setTargetState(name, 'STOPPED');
     expect((await runtime.status(name))!.state).toBe('STOPPED');
     expect((await runtime.offsets(name))!.length).toBeGreaterThan(0);
+    // A topic the sink does not read, a negative partition, an offset that is not {offset: n}: each named.
+    const refused = async (entry: { partition: unknown; offset: unknown }) =>
+      runtime
+        .alterOffsets(name, [{ partition: { topic, partition: 0 }, offset: { offset: 0 } }, entry] as never)
+        .catch((error: FieldError) => [error.field, error.problem]);
+    expect(await refused({ partition: { topic: 'elsewhere', partition: 0 }, offset: { offset: 0 } })).toEqual(
+      ['offsets[1].partition.topic', `"elsewhere" is not read by ${name} (it reads ${topic})`],
+    );
+    expect(await refused({ partition: { topic, partition: -1 }, offset: { offset: 0 } })).toEqual([
+      'offsets[1].partition.partition',
+      'a partition number, 0 or more',
+    ]);
+    expect(await refused({ partition: { topic, partition: 0 }, offset: 3 })).toEqual([
+      'offsets[1].offset.offset',
+      'a sink offset is {offset: n}, the next offset to read, 0 or more',
+    ]);
     await runtime.alterOffsets(name, null);
     refuse.delete(ids[1]!);
     await runtime.setTargetState(name, 'RUNNING');

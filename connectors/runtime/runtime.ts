@@ -7,7 +7,7 @@ import {
   DEFAULT_CONNECT_GROUP,
   type TransportConsumer,
 } from '../../bus/index.ts';
-import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
+import { ConfigError, errorMessage, FieldError, NonRetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { findMapping, writeWithMapping } from '../../mappings/index.ts';
 import type {
@@ -327,11 +327,16 @@ export class ConnectorRuntime {
       const targets =
         entries ??
         [...positionsOf(this.positions, name).keys()].map((partition) => ({ partition, offset: null }));
-      for (const entry of targets) {
+      targets.forEach((entry, i) => {
         if (typeof entry.partition !== 'string')
-          throw new ConfigError('offsets[].partition: a source partition is a string');
+          throw new FieldError(
+            `offsets[${i}].partition`,
+            'a source partition is a string (GET …/offsets shows them)',
+          );
+      });
+      for (const entry of targets) {
         await this.positions.put(
-          positionKey(name, entry.partition),
+          positionKey(name, entry.partition as string),
           entry.offset === null ? null : JSON.stringify(entry.offset),
         );
       }
@@ -346,21 +351,33 @@ export class ConnectorRuntime {
         });
         return true;
       }
+      const topics = this.sinkTopics(stored);
       const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
-      for (const entry of entries) {
-        const p = entry.partition as { topic?: unknown; partition?: unknown };
+      for (const [i, entry] of entries.entries()) {
+        const p = entry.partition as { topic?: unknown; partition?: unknown } | null;
         const o = entry.offset as { offset?: unknown } | null;
-        if (
-          typeof p?.topic !== 'string' ||
-          typeof p.partition !== 'number' ||
-          typeof o?.offset !== 'number'
-        ) {
-          throw new ConfigError(
-            'offsets[]: a sink offset is {partition: {topic, partition}, offset: {offset}}',
+        const at = `offsets[${i}]`;
+        if (typeof p !== 'object' || p === null || typeof p.topic !== 'string')
+          throw new FieldError(`${at}.partition.topic`, 'a sink partition is {topic, partition}');
+        if (!topics.includes(p.topic))
+          throw new FieldError(
+            `${at}.partition.topic`,
+            `"${p.topic}" is not read by ${name} (it reads ${topics.join(', ')})`,
           );
-        }
+        if (!Number.isSafeInteger(p.partition) || (p.partition as number) < 0)
+          throw new FieldError(`${at}.partition.partition`, 'a partition number, 0 or more');
+        if (
+          typeof o !== 'object' ||
+          o === null ||
+          !Number.isSafeInteger(o.offset) ||
+          (o.offset as number) < 0
+        )
+          throw new FieldError(
+            `${at}.offset.offset`,
+            'a sink offset is {offset: n}, the next offset to read, 0 or more',
+          );
         const list = byTopic.get(p.topic) ?? [];
-        list.push({ partition: p.partition, offset: String(o.offset) });
+        list.push({ partition: p.partition as number, offset: String(o.offset) });
         byTopic.set(p.topic, list);
       }
       for (const [topic, offsets] of byTopic) await admin.setGroupOffsets(sinkGroupId(name), topic, offsets);

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { type ConnectorRuntime, connectorDefinition } from '../../connectors/index.ts';
-import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
+import { ConfigError, errorMessage, FieldError, NonRetriableError } from '../../lib/errors.ts';
 import { type AdminApi, HttpError } from '../api/index.ts';
 
 /**
@@ -80,6 +80,10 @@ const notFound = { 404: { description: 'No connector of that name.' } };
 
 function asHttpError(error: unknown): never {
   if (error instanceof HttpError) throw error;
+  if (error instanceof FieldError)
+    throw new HttpError(400, errorMessage(error), [
+      { in: 'body', path: error.field, message: error.problem },
+    ]);
   if (error instanceof ConfigError) throw new HttpError(400, errorMessage(error));
   if (error instanceof NonRetriableError) throw new HttpError(409, errorMessage(error));
   throw error;
