@@ -2,7 +2,7 @@
  * Matching quality on labelled data, one record at a time through the PostgreSQL store: the simulators' generated
  * customers (four systems, drifted copies, the generator's truth) and a FEBRL-like person set. The model is
  * trained by EM on the same records without their labels; precision, recall and F1 are pairwise over clusters.
- * Thresholds below were set from measurement (README.md gives the figures).
+ * Thresholds below were set from measurement (masterdata/README.md gives the figures).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { febrlLike, generatedCustomers, type LabelledRecord, pairwiseQuality } from '../tests/mdm-data.ts';
