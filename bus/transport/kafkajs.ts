@@ -358,6 +358,8 @@ class CommitBuffer {
   intervalMs = COMMIT_INTERVAL_MS;
   private readonly consumer: Consumer;
   private readonly pending = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  /** What the commit in flight carries, until it is answered. */
+  private inFlight = new Map<string, { topic: string; partition: number; offset: bigint }>();
   private committing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastAt = 0;
@@ -367,12 +369,27 @@ class CommitBuffer {
 
   constructor(consumer: Consumer) {
     this.consumer = consumer;
+    // A rebalance begins: what was handled is committed now, under the generation it was handled in, so a member
+    // that gets one of these partitions next does not handle its records again (Java's consumer commits when its
+    // partitions are revoked). Best effort: kafkajs rejoins meanwhile, and a commit that lands after the join is
+    // refused, and tried again below for what this member still holds.
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (!this.closed) this.flush().catch(() => undefined);
+    });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.held = new Set(
         Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
           partitions.map((partition) => `${topic}\0${partition}`),
         ),
       );
+      for (const key of [...this.pending.keys()]) if (!this.held.has(key)) this.pending.delete(key);
+      // kafkajs fetches every partition again from its committed offset after a join. For one this member keeps,
+      // from what it handled instead: records handled while their commit waited are not handled twice.
+      const handled = new Map(this.inFlight);
+      for (const [key, entry] of this.pending)
+        if ((handled.get(key)?.offset ?? -1n) < entry.offset) handled.set(key, entry);
+      for (const [key, { topic, partition, offset }] of handled)
+        if (this.held.has(key)) this.consumer.seek({ topic, partition, offset: offset.toString() });
     });
   }
 
@@ -427,13 +444,17 @@ class CommitBuffer {
     this.pending.clear();
     this.lastAt = Date.now();
     if (offsets.length === 0) return;
+    this.inFlight = new Map(offsets);
     try {
       await this.consumer.commitOffsets(
         offsets.map(([, { topic, partition, offset }]) => ({ topic, partition, offset: offset.toString() })),
       );
     } catch (error) {
-      for (const [key, entry] of offsets) if (!this.pending.has(key)) this.pending.set(key, entry);
+      for (const [key, entry] of offsets)
+        if (!this.pending.has(key) && (!this.held || this.held.has(key))) this.pending.set(key, entry);
       throw error;
+    } finally {
+      this.inFlight = new Map();
     }
   }
 }
