@@ -277,27 +277,48 @@ async function expectAppliedOnce(run: World, client: DBOSClient, orders: SapOrde
     async () => (await runtime.status(run.connectors.ordrsp))!.metrics.recordsOut >= orders.length,
     PROGRESS_MS,
   );
-  await fetch(`${sap.sim.url}/sim/inbound/poll`, { method: 'POST' });
+  // A sink's records out count a command delivered twice too (then refused by SAP as already received): the
+  // effects themselves are waited for, then counted.
   const posted = new Map<string, number>();
-  for (const e of await simEffects(sap.sim, 'ORDRSP')) {
-    const po = String(e.detail?.orderNumber);
-    if (e.operation === 'post' && pos.has(po)) posted.set(po, (posted.get(po) ?? 0) + 1);
-  }
-  expect(orders.filter((o) => posted.get(o.purchaseOrderNumber) !== 1)).toEqual([]);
+  await waitFor(
+    'an ORDRSP posted for every order',
+    async () => {
+      await fetch(`${sap.sim.url}/sim/inbound/poll`, { method: 'POST' });
+      posted.clear();
+      for (const e of await simEffects(sap.sim, 'ORDRSP')) {
+        const po = String(e.detail?.orderNumber);
+        if (e.operation === 'post' && pos.has(po)) posted.set(po, (posted.get(po) ?? 0) + 1);
+      }
+      return posted.size === pos.size;
+    },
+    PROGRESS_MS,
+  );
+  expect(
+    orders
+      .filter((o) => posted.get(o.purchaseOrderNumber) !== 1)
+      .map((o) => `${o.purchaseOrderNumber}: ${posted.get(o.purchaseOrderNumber)}`),
+  ).toEqual([]);
 
   // Logistics: one despatch request per order.
   const numbers = new Set(orders.map((o) => o.orderNumber));
+  const despatched = new Map<string, number>();
   await waitFor(
-    'the despatch requests sent',
-    async () => (await runtime.status(run.connectors.despatch))!.metrics.recordsOut >= orders.length,
+    'a despatch request for every order',
+    async () => {
+      despatched.clear();
+      for (const e of await simEffects(logistics.sim, 'DespatchRequest')) {
+        const number = String(e.detail?.orderNumber);
+        if (numbers.has(number)) despatched.set(number, (despatched.get(number) ?? 0) + 1);
+      }
+      return despatched.size === numbers.size;
+    },
     PROGRESS_MS,
   );
-  const despatched = new Map<string, number>();
-  for (const e of await simEffects(logistics.sim, 'DespatchRequest')) {
-    const number = String(e.detail?.orderNumber);
-    if (numbers.has(number)) despatched.set(number, (despatched.get(number) ?? 0) + 1);
-  }
-  expect(orders.filter((o) => despatched.get(o.orderNumber) !== 1)).toEqual([]);
+  expect(
+    orders
+      .filter((o) => despatched.get(o.orderNumber) !== 1)
+      .map((o) => `${o.orderNumber}: ${despatched.get(o.orderNumber)}`),
+  ).toEqual([]);
 
   // Salesforce: one Order per order, created once by its CRM status (a re-sent command, same ce_id, not applied again).
   await waitFor(
