@@ -52,4 +52,18 @@ describe('withRetry', () => {
     expect(((await pending) as Error).message).toBe('down');
     expect(Date.now() - started).toBeLessThan(1000);
   });
+
+  it('ends with a retriable error of its own when the signal aborts during the first attempt', async () => {
+    // Seen in CI at load 12: an HTTP sink stopped while its first request was in flight threw a bare DOMException.
+    const controller = new AbortController();
+    const pending = withRetry(() => new Promise<never>(() => {}), {
+      retries: 1,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 20);
+    const error = (await pending) as RetriableError;
+    expect(error).toBeInstanceOf(RetriableError);
+    expect(error.message).toBe('abandoned before it finished: stopping');
+    expect((error.cause as Error).name).toBe('AbortError');
+  });
 });

@@ -1,5 +1,5 @@
 import { ExponentialBackoff, handleWhen, type IBackoff, type IBackoffFactory, retry } from 'cockatiel';
-import { isRetriable } from './errors.ts';
+import { isRetriable, RetriableError } from './errors.ts';
 
 /**
  * The one retry helper of the codebase: bounded attempts, exponential backoff with decorrelated jitter
@@ -55,11 +55,15 @@ export async function withRetry<T>(
   const policy = signal ? retrying.dangerouslyUnref() : retrying;
   let attempts = 0;
   let lastError: unknown;
+  // Aborted before any attempt failed (the first one still running, say): the work is not done, and whoever runs it
+  // next may do it, so a retriable error of the hierarchy, not the signal's bare DOMException.
+  const abandoned = () =>
+    lastError ?? new RetriableError('abandoned before it finished: stopping', { cause: signal?.reason });
   const listener = policy.onRetry((event) => {
     if ('error' in event) onRetry?.(event.error, attempts);
   });
   const run = policy.execute(() => {
-    if (signal?.aborted) throw lastError ?? signal.reason;
+    if (signal?.aborted) throw abandoned();
     attempts += 1;
     return fn(attempts).catch((error: unknown) => {
       lastError = error;
@@ -67,7 +71,7 @@ export async function withRetry<T>(
     });
   });
   try {
-    return await (signal ? untilAborted(run, signal, () => lastError ?? signal.reason) : run);
+    return await (signal ? untilAborted(run, signal, abandoned) : run);
   } catch (error) {
     if (error && typeof error === 'object') Object.assign(error, { attempts });
     throw error;
