@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
-import { blockingKeys, isWideKey } from './block.ts';
+import { blockingKeys, isSearchKey, isWideKey } from './block.ts';
 import { defaultMdmConfig } from './config.ts';
 import { standardise } from './standardise.ts';
 
@@ -54,5 +54,24 @@ describe('blocking keys', () => {
       organizationName: 'Neumann GmbH',
     } as unknown as CustomerPartyMaster;
     expect([...keys(org)].filter((k) => k.startsWith('s:'))).toEqual(['s:bahnho:87:bre']);
+  });
+
+  it('tells wide keys and search keys by their kind and number of parts', () => {
+    const wide = ['n:MLR:s', 'b:2004-07-26'];
+    const narrow = [
+      'n:MLR:s:2004-07',
+      'n:M::',
+      'b:2004-07-26:ms',
+      'n:MLR',
+      'b:2004:07:26',
+      'e:a:b@x.de',
+      'p:+4930',
+    ];
+    expect(wide.filter(isWideKey)).toEqual(wide);
+    expect(narrow.filter(isWideKey)).toEqual([]);
+    const search = ['e:a:b@x.de', 'p:+4930', 't:DE1', 'd:x.de', 'o1:NMN:g', 'n:MLR:s', 'n:MLR:s:x:y'];
+    const notSearch = ['n:MLR:s:2004-07', 'b:2004-07-26', 's:bahnho:87:bre:nw', 'a:DE:28195:87'];
+    expect(search.filter(isSearchKey)).toEqual(search);
+    expect(notSearch.filter(isSearchKey)).toEqual([]);
   });
 });

@@ -37,8 +37,15 @@ const phonetic = (word: string): string => {
  * pairs compared (strangers born on one day) and found no duplicate that the narrower keys missed (README).
  */
 export function isWideKey(key: string): boolean {
-  const parts = key.split(':').length;
-  return (key.startsWith('n:') && parts === 3) || (key.startsWith('b:') && parts === 2);
+  if (key.startsWith('n:')) return partsOf(key) === 3;
+  return key.startsWith('b:') && partsOf(key) === 2;
+}
+
+/** `key.split(':').length` without the array (the matcher asks for every key of a batch). */
+function partsOf(key: string): number {
+  let parts = 1;
+  for (let at = key.indexOf(':'); at !== -1; at = key.indexOf(':', at + 1)) parts++;
+  return parts;
 }
 
 /**
@@ -49,7 +56,7 @@ export function isWideKey(key: string): boolean {
 export function isSearchKey(key: string): boolean {
   const kind = key.slice(0, key.indexOf(':'));
   if (kind === 'a' || kind === 's' || kind === 'b') return false;
-  return !(kind === 'n' && key.split(':').length === 4);
+  return !(kind === 'n' && partsOf(key) === 4);
 }
 
 /** How many records may hold a key before it stops proposing pairs (store.ts). */

@@ -60,6 +60,11 @@ describe('standardise', () => {
     expect(standardisePhone('+49 (0)30 1234567', null)).toBe('+49301234567');
     expect(standardisePhone('020 7946 0958', 'GB')).toBe('+442079460958');
     expect(standardisePhone('12', 'DE')).toBeNull();
+    // Answers are remembered per number and country: the same national form in another country, or none.
+    expect(standardisePhone('030/1234567', 'DE')).toBe('+49301234567');
+    expect(standardisePhone('030/1234567', 'AT')).toBe('+43301234567');
+    expect(standardisePhone('030/1234567', null)).toBeNull();
+    expect(standardisePhone(' 030/1234567 ', 'DE')).toBe('+49301234567');
   });
 
   it('reads countries in several languages and postal codes in their shapes', () => {

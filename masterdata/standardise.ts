@@ -7,6 +7,7 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js'
 import { parse as parseYaml } from 'yaml';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import type { GoldenField, MdmConfig } from './config.ts';
+import { memoise } from './memo.ts';
 
 export interface StandardCustomer {
   partyType: 'ORGANIZATION' | 'PERSON' | 'UNKNOWN';
@@ -55,7 +56,7 @@ const SPECIAL: Record<string, string> = {
  * Lower case, accents removed, German umlaut spellings unified (ü, ue and u compare equal: Müller = Mueller =
  * Muller), punctuation to spaces, whitespace collapsed. For comparison only.
  */
-export function fold(text: string): string {
+export const fold = memoise((text: string): string => {
   const lower = text.toLowerCase().replace(/[ßæœøłđþı]/g, (c) => SPECIAL[c] ?? c);
   return lower
     .normalize('NFKD')
@@ -65,7 +66,7 @@ export function fold(text: string): string {
     .replace(/[^\p{L}\p{N}&]+/gu, ' ')
     .trim()
     .replace(/\s+/g, ' ');
-}
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Company legal forms
@@ -234,13 +235,23 @@ export function standardiseEmail(address: string, policy: MdmConfig['email']): s
   return `${local}@${domain}`;
 }
 
+/**
+ * libphonenumber's answer for a number as written (trimmed) and a country, the two in one string (`DE\u0000030…`):
+ * parsing was a tenth of the matcher's CPU time, and a number comes again with every update of its record and in
+ * its duplicates.
+ */
+const phoneOf = memoise((key: string): string | null => {
+  const at = key.indexOf('\u0000');
+  const country = key.slice(0, at) || undefined;
+  const parsed = parsePhoneNumberFromString(key.slice(at + 1), country as CountryCode | undefined);
+  return parsed?.isPossible() ? parsed.number : null;
+});
+
 /** E.164, or null when libphonenumber cannot make a possible number of it (with the country for national forms). */
 export function standardisePhone(number: string, country: string | null): string | null {
   const trimmed = number.trim();
   if (!trimmed) return null;
-  const parsed = parsePhoneNumberFromString(trimmed, (country ?? undefined) as CountryCode | undefined);
-  if (!parsed?.isPossible()) return null;
-  return parsed.number;
+  return phoneOf(`${country ?? ''}\u0000${trimmed}`);
 }
 
 export function standardiseTaxId(value: string): string {
@@ -329,7 +340,10 @@ const STREET_WORDS: Array<[RegExp, string]> = [
   [/\bstraat\b/g, ' straat'],
 ];
 
-export function standardiseStreet(line: string): { street: string; houseNumber: string | null } {
+/** Street and house number of an address line; the answers are shared, so not to be changed by the caller. */
+export const standardiseStreet = memoise(streetOf);
+
+function streetOf(line: string): { street: string; houseNumber: string | null } {
   let text = fold(line.replace(/\//g, ' '));
   for (const [pattern, word] of STREET_WORDS) text = text.replace(pattern, word);
   // The spelt-out words folded as the rest (rue → ru, as fold('Rue') is).

@@ -16,6 +16,7 @@ import { migrate, quoteSchema } from '../store/migrate.ts';
 import { blockingKeys, blockLimit, isSearchKey, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { erasedKeyHash } from './erasure.ts';
+import { asJsonb } from './jsonb.ts';
 import { Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, survive } from './survivorship.ts';
@@ -81,41 +82,6 @@ const splitKey = (key: string): Key => {
   return { system: key.slice(0, at), sourceId: key.slice(at + 1) };
 };
 const lessKey = (a: Key, b: Key) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
-
-/** jsonb's order of object keys: shorter first, then bytewise. */
-function jsonbKeyOrder(a: string, b: string): number {
-  return Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-/**
- * The jsonb order of an object's keys, remembered by the keys as given (bounded): records repeat a few shapes,
- * and sorting by byte length and bytes on every object was a twentieth of the matcher's CPU time.
- */
-const keyOrders = new Map<string, string[]>();
-function jsonbKeys(value: object): string[] {
-  const keys = Object.keys(value);
-  const shape = JSON.stringify(keys);
-  let order = keyOrders.get(shape);
-  if (!order) {
-    order = keys.sort(jsonbKeyOrder);
-    if (keyOrders.size >= 10_000) keyOrders.clear();
-    keyOrders.set(shape, order);
-  }
-  return order;
-}
-
-function reorder(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reorder);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const k of jsonbKeys(value)) out[k] = reorder((value as Record<string, unknown>)[k]);
-  return out;
-}
-
-/** A value as it comes back from a jsonb column: through JSON, its object keys in jsonb's order. */
-function asJsonb<T>(value: T): T {
-  return reorder(JSON.parse(JSON.stringify(value))) as T;
-}
 
 /** The golden id of a cluster: derived from its smallest member key, so it does not depend on arrival order. */
 export function goldenIdFor(founding: Key): string {
