@@ -72,6 +72,18 @@ describe('X12 850 facts on the canonical order', () => {
   });
 });
 
+describe('EDIFACT ORDERS prices other than the net price', () => {
+  it('a line with only a gross price (PRI AAB) has no unitPrice but keeps the price in extensions; decimal commas read', async () => {
+    const [o] = await orders('decimal-comma-gross-price-only.edi', 'edifact-orders');
+    expect(o.lines.map((l: Json) => [l.quantity.value, l.unitPrice?.amount ?? null])).toEqual([
+      ['2.5', '12.4'],
+      ['10', null],
+    ]);
+    expect(o.extensions['edifact.line.2.PRI.AAB']).toBe('3.5');
+    expect(o.extensions['edifact.line.1.PRI.AAA']).toBeUndefined();
+  });
+});
+
 describe('EDIFACT interchange whose UNZ count disagrees with its messages', () => {
   it('is accepted, and every canonical order of it carries the warning naming the UNZ segment', async () => {
     const all = await orders('unz-count-mismatch.edi', 'edifact-orders');
