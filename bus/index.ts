@@ -100,7 +100,7 @@ export {
   headersToJson,
   toHeaders,
 } from './envelope.ts';
-export { kafkaReachable, registryReachable } from './probes.ts';
+export { kafkaReachable, registryReachable, registryRootProblem } from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';

@@ -22,3 +22,25 @@ export async function registryReachable(url: string): Promise<boolean> {
   const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
   return response.ok;
 }
+
+/** The path under which Apicurio Registry serves its Confluent-compatible API. */
+const APICURIO_CCOMPAT = '/apis/ccompat/v7';
+
+/**
+ * Why a registry URL that answers is still no Confluent-compatible API root (`GET /subjects` is 404, as at
+ * Apicurio's server root), naming the URL to set when `<url>/apis/ccompat/v7` is one; undefined when it is one, or
+ * when nothing answers (that is `registryReachable`'s to say). Else every schema lookup of the hub fails with a 404
+ * that does not say why.
+ */
+export async function registryRootProblem(url: string): Promise<string | undefined> {
+  const status = async (u: string) => {
+    const response = await fetch(u, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+    await response?.body?.cancel();
+    return response?.status;
+  };
+  if ((await status(`${url}/subjects`)) !== 404) return undefined;
+  const ccompat = `${url.replace(/\/+$/, '')}${APICURIO_CCOMPAT}`;
+  return (await status(`${ccompat}/subjects`)) === 200
+    ? `${url} answers GET /subjects with 404: that is Apicurio's server root, its Confluent-compatible API is ${ccompat}; set SCHEMA_REGISTRY_URL=${ccompat}`
+    : `${url} answers GET /subjects with 404: not the root of a Confluent-compatible registry API (Confluent, Karapace, Redpanda: the server's root; Apicurio: ${APICURIO_CCOMPAT}); check SCHEMA_REGISTRY_URL`;
+}

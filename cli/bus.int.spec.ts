@@ -88,4 +88,17 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^eai: topic missing-\S+ does not exist\n$/);
   });
+
+  it("a SCHEMA_REGISTRY_URL at Apicurio's root (no /apis/ccompat/v7) is named as a wrong URL with the one to set, not as a stack that is down", async () => {
+    const api = testStack().registryUrl;
+    expect(api).toMatch(/\/apis\/ccompat\/v7$/);
+    const root = api.replace(/\/apis\/ccompat\/v7$/, '');
+    const result = await runEai(['bus', 'tail', unique('any'), '--until-end'], {
+      env: { ...env(), SCHEMA_REGISTRY_URL: root },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `eai: ${root} answers GET /subjects with 404: that is Apicurio's server root, its Confluent-compatible API is ${api}; set SCHEMA_REGISTRY_URL=${api}\n`,
+    );
+  });
 });

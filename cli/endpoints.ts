@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBus, kafkaReachable, registryReachable } from '../bus/index.ts';
+import { createBus, kafkaReachable, registryReachable, registryRootProblem } from '../bus/index.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { resolveEndpoints } from '../stack/stack.ts';
@@ -35,6 +35,9 @@ export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
     );
   }
   if (registry) {
+    // It answered, but not as a registry API: a wrong path (Apicurio's root), not a stack that is down.
+    const wrongRoot = await registryRootProblem(registryUrl);
+    if (wrongRoot) throw new ConfigError(wrongRoot);
     throw new ConfigError(
       `cannot reach the schema registry at ${registryUrl} (${registry}): is the stack up? npx eai stack up, or set SCHEMA_REGISTRY_URL`,
     );

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { newToken } from '../ops/api/index.ts';
 import { dropDatabase } from '../store/database.ts';
+import { runEai } from '../tests/run-eai.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 
 /** A port nothing listens on right now. */
@@ -171,6 +172,29 @@ describe('eai up (the README first command, on the configured stack)', () => {
       await db.query(`drop schema if exists "${schema}" cascade`);
       await db.end();
     }
+  });
+});
+
+describe('eai up with a registry URL that answers but is no registry API', () => {
+  it("refuses Apicurio's server root at start, naming the URL to set (every publish would fail with a bare 404)", async () => {
+    const stack = testStack();
+    const root = stack.registryUrl.replace(/\/apis\/ccompat\/v7$/, '');
+    expect(root).not.toBe(stack.registryUrl);
+    const port = await freePort();
+    const result = await runEai(['up', '--port', String(port), '--group', `eai-up-root-${port}`], {
+      env: {
+        KAFKA_BROKERS: stack.brokers,
+        SCHEMA_REGISTRY_URL: root,
+        DATABASE_URL: stack.databaseUrl,
+        EAI_ADMIN_TOKEN: newToken(),
+      },
+      timeoutMs: 60_000,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `eai: ${root} answers GET /subjects with 404: that is Apicurio's server root, its Confluent-compatible API is ${stack.registryUrl}; set SCHEMA_REGISTRY_URL=${stack.registryUrl}\n`,
+    );
+    expect(result.stdout).toBe('');
   });
 });
 

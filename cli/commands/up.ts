@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_CONNECT_GROUP } from '../../bus/index.ts';
+import { DEFAULT_CONNECT_GROUP, registryRootProblem } from '../../bus/index.ts';
 import { builtinPlugins, loadDeployment } from '../../connectors/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
@@ -96,6 +96,10 @@ export function registerUpCommand(program: Command): void {
           );
         const mappingThreads = Number(options.mappingThreads);
         const stack = await stackUp((line) => log.info(line));
+        // A registry URL that answers 404 to every schema request (Apicurio's root instead of its API) would leave
+        // every source retrying its batch for good: refused here, naming the URL to set.
+        const wrongRoot = await registryRootProblem(stack.registryUrl);
+        if (wrongRoot) throw new ConfigError(wrongRoot);
         const hub = await startHub({
           ...stack,
           deployDir: options.deploy,

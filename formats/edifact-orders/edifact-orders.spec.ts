@@ -159,6 +159,8 @@ describe('edifact-orders broken fixtures', () => {
     'unt-count-mismatch.edi': /UNT01 says "37" but there are 38 segments/,
     'cnt-mismatch.edi': /CNT\+2 says 4 but there are 3 LIN/,
     'message-type-desadv.edi': /message type "DESADV" \(UNH02\) is not edifact-orders/,
+    'unreleased-repetition-separator-v4.edi':
+      /element NAD04: unreleased repetition separator "\*" \(UNA, syntax version 4\)/,
   });
 });
 

@@ -90,6 +90,19 @@ describe('EDIFACT tokenizer', () => {
     expect(message?.segments[1]?.elements).toEqual(['351', "A'B?", '9']);
   });
 
+  it('syntax version 4: an unreleased UNA repetition separator is refused at its element; released it is text', () => {
+    const interchange = (version: string, number: string) =>
+      Buffer.from(
+        `UNA:+.?*'UNB+UNOC:${version}+S+R+20240101:1200+1'UNH+1+DESADV:D:96A:UN'BGM+351+${number}+9'UNT+3+1'UNZ+1+1'`,
+      );
+    expect(() => readEdifact(interchange('4', 'A*B'), 'edifact-desadv')).toThrow(
+      /BGM \(segment 3, line 1\), element BGM02: unreleased repetition separator "\*" \(UNA, syntax version 4\)/,
+    );
+    expect(readEdifact(interchange('4', 'A?*B'), 'edifact-desadv')[0]?.segments[1]?.elements[1]).toBe('A*B');
+    // Versions 1–3 reserve UNA5: a '*' there is no separator, and in data it is text.
+    expect(readEdifact(interchange('3', 'A*B'), 'edifact-desadv')[0]?.segments[1]?.elements[1]).toBe('A*B');
+  });
+
   it('refuses a UNA with duplicate separators, with a location', () => {
     expect(() => readEdifact(Buffer.from("UNA::.? 'UNB+UNOC:3'"), 'edifact-desadv')).toThrow(FormatError);
     expect(() => readEdifact(Buffer.from("UNA::.? 'UNB+UNOC:3'"), 'edifact-desadv')).toThrow(

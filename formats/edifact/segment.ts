@@ -19,6 +19,8 @@ export interface EdifactSeparators {
   /** '' when the UNA says no release character is used. */
   release: string;
   segment: string;
+  /** UNA5: the repetition separator of syntax version 4 (a space, read as '', in versions 1–3 and without UNA). */
+  repetition?: string;
 }
 
 export const DEFAULT_SEPARATORS: EdifactSeparators = {

@@ -26,8 +26,15 @@ export function readServiceStringAdvice(text: string, format: string): ServiceSt
   let una = false;
   if (text.startsWith('UNA', start)) {
     const chars = [...text.slice(start + 3, start + 9)];
-    const [component = '', element = '', decimal = '', release = '', , segment = ''] = chars;
-    separators = { component, element, decimal, release: release === ' ' ? '' : release, segment };
+    const [component = '', element = '', decimal = '', release = '', repetition = '', segment = ''] = chars;
+    separators = {
+      component,
+      element,
+      decimal,
+      release: release === ' ' ? '' : release,
+      segment,
+      repetition: repetition === ' ' ? '' : repetition,
+    };
     const used = [component, element, release === ' ' ? '' : release, segment].filter(Boolean);
     if (chars.length < 6 || new Set(used).size !== used.length || used.some((c) => /[\p{L}\p{N}]/u.test(c))) {
       throw new FormatError(
@@ -103,12 +110,44 @@ function splitSegment(raw: string, separators: EdifactSeparators): string[][] {
 }
 
 /**
+ * Syntax version 4 declares a repetition separator in the UNA (its fifth character): unreleased in data it repeats
+ * the element, which this reader does not model (the messages it reads have no repeating data elements). Read as
+ * text it would change the value (`Müller*Einkauf`), so it is refused at its element; text that holds the character
+ * releases it (`?*`). Versions 1–3 reserve that position: there it is only text.
+ */
+function checkNoRepetition(
+  raw: string,
+  separators: EdifactSeparators,
+  tag: string,
+  where: string,
+  format: string,
+): void {
+  const { repetition, release, element } = separators;
+  if (!repetition || !raw.includes(repetition)) return;
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const char = raw[i];
+    if (release && char === release) i++;
+    else if (char === element) n++;
+    else if (char === repetition) {
+      throw new FormatError(
+        format,
+        `${where}, element ${tag}${String(n).padStart(2, '0')}`,
+        `unreleased repetition separator ${JSON.stringify(repetition)} (UNA, syntax version 4): repeated data elements are not read; text holding it must release it (${JSON.stringify(`${release}${repetition}`)})`,
+      );
+    }
+  }
+}
+
+/**
  * One pass over the text: indexOf on the terminator (skipping released ones), CR/LF and indentation between
  * segments ignored. A file that ends inside a segment is truncated (a final UNZ without terminator is tolerated).
  */
 export function tokenize(text: string, advice: ServiceStringAdvice, format: string): EdifactSegment[] {
   const { separators } = advice;
   const segments: EdifactSegment[] = [];
+  // Set once the UNB says syntax version 4 (UNB01.2): only then is the UNA's fifth character a repetition separator.
+  let repetitionChecked = false;
   const lines = new LineCounter(text);
   let position = advice.start;
   while (position < text.length) {
@@ -135,6 +174,15 @@ export function tokenize(text: string, advice: ServiceStringAdvice, format: stri
           : 'truncated: the file ends inside this segment';
       throw new FormatError(format, `${tag} (segment ${number}, line ${line})`, problem);
     }
+    if (number === 1 && separators.repetition) repetitionChecked = parts[1]?.[1] === '4';
+    else if (repetitionChecked)
+      checkNoRepetition(
+        text.slice(position, end),
+        separators,
+        tag,
+        `${tag} (segment ${number}, line ${line})`,
+        format,
+      );
     const elements: EdifactElement[] = new Array(parts.length - 1);
     for (let i = 1; i < parts.length; i++) {
       const element = parts[i]!;

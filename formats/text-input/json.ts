@@ -1,6 +1,7 @@
 import { FormatError } from '../types.ts';
 import { lineColumn } from './decode.ts';
 import { exactInDouble, JsonDecimal } from './json-number.ts';
+import { jsonSyntaxErrorOffset } from './json-syntax.ts';
 
 /**
  * How deep a JSON value may nest. Real documents of these formats nest under ten levels; a document of a million
@@ -90,7 +91,8 @@ function syntaxError(
   const message = error instanceof Error ? error.message : String(error);
   const source = part ?? text;
   const found = /position (\d+)/.exec(message);
-  const local = found ? Number(found[1]) : source.length;
+  // V8 names no position for an unexpected token (`Unexpected token 'I', "ISA*00*"... is not valid JSON`).
+  const local = found ? Number(found[1]) : (jsonSyntaxErrorOffset(source) ?? source.length);
   const where = lineColumn(text, offset + Math.min(local, source.length));
   const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
   return new FormatError(format, `line ${where.line}, column ${where.column}`, `malformed JSON: ${what}`, {

@@ -9,6 +9,25 @@ type Ref = Fields<keyof typeof refFields>;
 /** TD5 carrier details (routing sequence / transit time): carrier, transport method, free-text routing. */
 type Td5 = Fields<'routingSequence' | 'idQualifier' | 'carrierId' | 'transportationMethod' | 'routing'>;
 
+/**
+ * SAC service, promotion, allowance or charge: SAC01 A (allowance) / C (charge) / N (no charge), SAC02 its code
+ * (e.g. D240 freight, C310 discount), SAC05 its amount in N2 (implied two decimals: `1500` is 15.00), SAC06/07 a
+ * percent and what it applies to, SAC08 a rate per SAC09 unit, SAC12 how it is handled (02 off invoice, 06 charged to
+ * the customer…), SAC15 a description.
+ */
+type Sac = Fields<
+  | 'indicator'
+  | 'code'
+  | 'amount'
+  | 'percentQualifier'
+  | 'percent'
+  | 'rate'
+  | 'unit'
+  | 'quantity'
+  | 'handling'
+  | 'description'
+>;
+
 export interface X12Note extends Fields<'qualifier' | 'id'> {
   messages: string[];
 }
@@ -25,6 +44,7 @@ export interface X12PurchaseOrderLine
   notes: X12Note[];
   parties: X12Party[];
   td5: Td5[];
+  allowancesCharges: Sac[];
   otherSegments: X12Segment[];
 }
 
@@ -42,6 +62,7 @@ export interface X12PurchaseOrderTree {
   notes: X12Note[];
   parties: X12Party[];
   td5: Td5[];
+  allowancesCharges: Sac[];
   lines: X12PurchaseOrderLine[];
   summary?: Fields<'lineCount' | 'hashTotal'>;
   otherSegments: X12Segment[];
@@ -63,6 +84,7 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     notes: [],
     parties: [],
     td5: [],
+    allowancesCharges: [],
     lines: [],
     otherSegments: [],
   } as Omit<X12PurchaseOrderTree, 'beg'> & { beg?: X12PurchaseOrderTree['beg'] };
@@ -116,6 +138,7 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
           notes: [],
           parties: [],
           td5: [],
+          allowancesCharges: [],
           otherSegments: [],
         };
         root.lines.push(line);
@@ -175,6 +198,26 @@ function addDetail(
       return;
     case 'N9':
       owner.notes.push({ ...pick(segment, { qualifier: 1, id: 2 }), messages: [] });
+      return;
+    case 'SAC':
+      check.integer(segment, 5);
+      check.decimal(segment, 7);
+      check.decimal(segment, 8);
+      check.decimal(segment, 10);
+      owner.allowancesCharges.push(
+        pick(segment, {
+          indicator: 1,
+          code: 2,
+          amount: 5,
+          percentQualifier: 6,
+          percent: 7,
+          rate: 8,
+          unit: 9,
+          quantity: 10,
+          handling: 12,
+          description: 15,
+        }),
+      );
       return;
     case 'TD5':
       owner.td5.push(

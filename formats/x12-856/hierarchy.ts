@@ -1,6 +1,7 @@
 import { addToParty, startParty, type X12Party } from '../x12/common-loops.ts';
 import { dtmFields, type Fields, pairs, pick, refFields, type X12Checks } from '../x12/fields.ts';
 import { element, locate, type X12Segment } from '../x12/segment.ts';
+import { hasValidGs1CheckDigit } from '../x12/values.ts';
 
 type Dtm = Fields<keyof typeof dtmFields>;
 type Ref = Fields<keyof typeof refFields>;
@@ -63,8 +64,11 @@ export interface X12HierarchyLevel extends Fields<'id' | 'parentId' | 'levelCode
   >[];
   po4?: Fields<'pack' | 'size' | 'unit' | 'packagingCode' | 'grossWeightPerPack' | 'weightUnit'>[];
   pid?: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
-  /** MAN marks: MAN01 `GM` is an SSCC-18, `CP` a carrier-assigned package id. */
-  man?: Fields<'qualifier' | 'number'>[];
+  /**
+   * MAN marks: MAN01 `GM` is an SSCC-18, `CP` a carrier-assigned package id. `sscc`: the 18 digits of a GM sent with
+   * the (00) application identifier in front, as on the GS1-128 label (`00` + a valid SSCC-18).
+   */
+  man?: Fields<'qualifier' | 'number' | 'sscc'>[];
   otherSegments?: X12Segment[];
   children?: X12HierarchyLevel[];
   shipments?: X12HierarchyLevel[];
@@ -251,10 +255,21 @@ export class LevelContent {
         add(node, 'otherSegments', segment);
         return;
       case 'MAN':
-        add(node, 'man', pick(segment, { qualifier: 1, number: 2 }));
+        add(node, 'man', mark(segment));
         return;
       default:
         add(node, 'otherSegments', segment);
     }
   }
+}
+
+/** A MAN mark; a GM number of (00) + a valid SSCC-18 also gives the SSCC alone. */
+function mark(segment: X12Segment): Fields<'qualifier' | 'number' | 'sscc'> {
+  const man: Fields<'qualifier' | 'number' | 'sscc'> = pick(segment, { qualifier: 1, number: 2 });
+  const number = man.number;
+  if (man.qualifier === 'GM' && number?.length === 20 && number.startsWith('00')) {
+    const sscc = number.slice(2);
+    if (hasValidGs1CheckDigit(sscc)) man.sscc = sscc;
+  }
+  return man;
 }

@@ -9,6 +9,23 @@ const fixtures = join(import.meta.dirname, 'fixtures');
 const { parse: fixture } = fixtureSupport(reader, fixtures);
 
 describe('x12-856 fixtures', () => {
+  it('man-gm-sscc-with-ai-00: a GM mark of (00) + a valid SSCC-18 also gives the SSCC alone; 18 digits stay as sent', () => {
+    const [doc] = fixture('man-gm-sscc-with-ai-00.edi');
+    const order = doc!.tree.shipment?.orders?.[0];
+    const tare = order?.tares?.[0];
+    expect(tare?.man).toEqual([
+      expect.objectContaining({
+        qualifier: 'GM',
+        number: '00006141410000000012',
+        sscc: '006141410000000012',
+      }),
+    ]);
+    expect(tare?.packs?.[0]?.man?.[0]?.sscc).toBe('006141410000000029');
+    const loose = order?.packs?.[0]?.man?.[0];
+    expect(loose).toMatchObject({ number: '006141410000000036' });
+    expect(loose?.sscc).toBeUndefined();
+  });
+
   it('hl-shipment-order-pack-item: shipment → order → packs → items with carrier, refs and SSCCs', () => {
     const [doc] = fixture('hl-shipment-order-pack-item.edi');
     const { bsn, dates, shipment, orders, items, summary } = doc!.tree;

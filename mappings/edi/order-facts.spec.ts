@@ -65,10 +65,42 @@ describe('X12 850 facts on the canonical order', () => {
     expect(o.extensions['x12.line.1.TD5']).toBeUndefined();
   });
 
+  it('SAC allowances and charges, header and line, in extensions with SAC05 read as N2 (1500 is 15.00)', async () => {
+    const [o] = await orders('sac-allowances-charges-bang-dollar.edi');
+    expect(JSON.parse(o.extensions['x12.SAC.1'])).toEqual({
+      type: 'C',
+      code: 'D240',
+      amount: '25',
+      percentQualifier: '3',
+      percent: '1.5',
+      handling: '06',
+      description: 'Freight prepaid and added',
+    });
+    expect(JSON.parse(o.extensions['x12.line.1.SAC.1'])).toEqual({ type: 'C', code: 'D240', amount: '15' });
+    expect(JSON.parse(o.extensions['x12.line.2.SAC.1'])).toEqual({
+      type: 'A',
+      code: 'C310',
+      amount: '-25',
+      description: 'Promo',
+    });
+  });
+
   it('an order without AMT TT has no stated total (none is computed from the lines)', async () => {
     const [o] = await orders('line-items-pid-po4-sch-line-n1.edi');
     expect(o.lines.length).toBeGreaterThan(0);
     expect(o.totalAmount).toBeNull();
+  });
+});
+
+describe('EDIFACT ORDERS prices other than the net price', () => {
+  it('a line with only a gross price (PRI AAB) has no unitPrice but keeps the price in extensions; decimal commas read', async () => {
+    const [o] = await orders('decimal-comma-gross-price-only.edi', 'edifact-orders');
+    expect(o.lines.map((l: Json) => [l.quantity.value, l.unitPrice?.amount ?? null])).toEqual([
+      ['2.5', '12.4'],
+      ['10', null],
+    ]);
+    expect(o.extensions['edifact.line.2.PRI.AAB']).toBe('3.5');
+    expect(o.extensions['edifact.line.1.PRI.AAA']).toBeUndefined();
   });
 });
 

@@ -154,6 +154,16 @@ describe('X12 856 facts on the canonical shipment', () => {
     });
     expect(s.lines[1].grossWeight).toEqual({ value: '3.3', unitCode: 'KGM' });
   });
+
+  it('MAN GM with the (00) application identifier in front (20 digits) names the package by its SSCC-18, as DESADV does', async () => {
+    const [s] = await asn('man-gm-sscc-with-ai-00.edi');
+    expect(s.packages.map((p: Json) => [p.packageId, p.parentPackageId])).toEqual([
+      ['006141410000000012', null],
+      ['006141410000000029', '006141410000000012'],
+      ['006141410000000036', null],
+    ]);
+    expect(s.lines.map((l: Json) => l.packageId)).toEqual(['006141410000000029', '006141410000000036']);
+  });
 });
 
 describe('X12 856 without an order level: PRF inside the item loops', () => {
