@@ -47,6 +47,9 @@ const EXPECTED = [
   /concurrent operation on the same transaction/i,
   // Metadata of a topic the broker is still creating (auto-created by the first send): kafkajs asks again.
   /^Response Metadata\(.*(does not host this topic-partition|no leader for this topic-partition)/i,
+  // A member's heartbeat or sync answered while its group rebalances (a member joined or left): it rejoins, and
+  // kafkajs says so itself in a warning ("The group is rebalancing, re-joining").
+  /^Response (Heartbeat|SyncGroup)\(.*group is rebalancing/i,
 ];
 
 /** Whether a kafkajs log line is one of the notices above (exported for its spec). */
