@@ -41,7 +41,8 @@ export interface DeadLetterEntry {
 }
 
 export interface DeadLetterFilter {
-  owner?: string;
+  /** The consumer group or connector that refused it; several: any of them. */
+  owner?: string | readonly string[];
   originalTopic?: string;
   stage?: string;
   exceptionClass?: string;
@@ -178,8 +179,9 @@ function matcher(filter: DeadLetterFilter = {}): (entry: DeadLetterEntry) => boo
       throw new DeadLetterRequestError(`filter ${name} is not a date`);
   }
   const text = filter.text?.toLowerCase();
+  const owners = typeof filter.owner === 'string' ? [filter.owner] : filter.owner;
   return (e) =>
-    (filter.owner === undefined || e.owner === filter.owner) &&
+    (owners === undefined || owners.includes(e.owner ?? '')) &&
     (filter.originalTopic === undefined || e.originalTopic === filter.originalTopic) &&
     (filter.stage === undefined || e.stage === filter.stage) &&
     (filter.exceptionClass === undefined || e.exceptionClass === filter.exceptionClass) &&

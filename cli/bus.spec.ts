@@ -99,3 +99,15 @@ describe('eai bus publish fails fast and in one line', () => {
     expect(result.seconds - startUp).toBeLessThan(8);
   });
 });
+
+describe('eai bus tail --max', () => {
+  it('refuses a count that is not a positive integer in one line, before reaching Kafka', async () => {
+    for (const max of ['0', 'ten', '-3']) {
+      const run = await runEai(['bus', 'tail', 'canonical.customer', '--max', max], {
+        env: { KAFKA_BROKERS: '127.0.0.1:9', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:9' },
+        timeoutMs: 20_000,
+      });
+      expect([run.code, run.stderr], max).toEqual([1, 'eai: --max must be a positive integer\n']);
+    }
+  }, 60_000);
+});

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterRecord } from '../bus/index.ts';
+import { sinkGroupId } from '../connectors/index.ts';
 import {
   type DeadLetterFixture,
   deadLetterFixture,
@@ -105,6 +106,44 @@ describe('eai dlq ls | show | redrive', () => {
     expect(again.stdout).toMatch(
       /^.*: 2 selected, would redrive 2, skipped 0\n {2}0\/0 had been redriven before/,
     );
+  });
+
+  it("--owner with a sink connector's name finds the letters its group signed", async () => {
+    // Seen in the ops trial: `eai dlq ls dlq.sink --owner ops-despatch` (as the README's `--owner crm-sink`) found
+    // nothing, the sink's letters being signed eai-sink-ops-despatch.
+    const bus = testBus('/eai/tests/dl-cli-owner');
+    const dlqTopic = unique('dl-cli-owner-dlq');
+    await bus.provisionTopics([{ topic: dlqTopic, partitions: 1 }]);
+    const producer = bus.transport.producer();
+    await producer.connect();
+    const letter = (owner: string, offset: string) =>
+      deadLetterRecord(
+        dlqTopic,
+        {
+          topic: 'command.crm.customer',
+          partition: 0,
+          offset,
+          timestamp: String(Date.now()),
+          key: Buffer.from(offset),
+          value: Buffer.from('{}'),
+          headers: {},
+        },
+        { stage: 'TASK_PUT', owner, error: new Error('refused'), attempts: 1 },
+      );
+    await producer.send([
+      letter(sinkGroupId('crm-sink'), '0'),
+      letter('crm-sink-2', '1'),
+      letter('crm-sink', '2'),
+    ]);
+    await producer.disconnect();
+    const owned = async (owner: string) =>
+      json<{ entries: Array<{ originalOffset: string }> }>(
+        await eai(['dlq', 'ls', dlqTopic, '--owner', owner, '--json']),
+      ).entries.map((e) => e.originalOffset);
+    expect(await owned('crm-sink')).toEqual(['0', '2']);
+    expect(await owned(sinkGroupId('crm-sink'))).toEqual(['0']);
+    const dry = await eai(['dlq', 'redrive', dlqTopic, '--owner', 'crm-sink', '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ selected: 2 });
   });
 
   it('prints progress on stderr while redriving many letters, and none with --json', async () => {

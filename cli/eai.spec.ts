@@ -40,6 +40,23 @@ describe('eai errors', () => {
     });
   });
 
+  it('eai connectors offsets --set: a missing or broken file is named, with what it should hold, before the hub is asked', async () => {
+    const hint =
+      'write {"offsets":[{"partition":…,"offset":…}]}, as eai connectors offsets <name> --json prints them';
+    const args = ['connectors', 'offsets', 'orders', '--url', 'http://127.0.0.1:9', '--token', 't', '--set'];
+    const missing = await runEai([...args, '/nonexistent/offsets.json']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `eai: /nonexistent/offsets.json: ENOENT: no such file or directory, open '/nonexistent/offsets.json'; ${hint}\n`,
+    );
+    const broken = await runEai([...args, 'README.md', '--json']);
+    expect(JSON.parse(broken.stderr)).toEqual({
+      errors: [
+        { error: 'ConfigError', message: expect.stringMatching(/^README\.md: .*; write \{"offsets"/) },
+      ],
+    });
+  });
+
   it('with --json a usage error (unknown option, missing option) is that JSON line too, without the help', async () => {
     const unknown = await runEai(['workflows', 'ls', '--bogus', '--json']);
     expect(unknown.code).toBe(1);

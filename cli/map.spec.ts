@@ -17,6 +17,16 @@ describe('eai map says what is missing', () => {
     for (const reader of readers) expect(lines[0]).toContain(reader.name);
   });
 
+  it('a CSV without --mapping: says to name one and which shipped mapping to start from', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-map-csv-'));
+    writeFileSync(join(dir, 'kunden.csv'), 'Kundennummer;Firma\n1;Muster GmbH\n');
+    const result = await runEai(['map', '--format', 'csv', '--input', join(dir, 'kunden.csv')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `no mapping reads format "csv" by default: name one (--mapping <file>, a connector's mapping:), e.g. a copy of csv/customer-table.to-canonical.yaml\n`,
+    );
+  });
+
   it('a missing input file is named, not a bare ENOENT', async () => {
     const result = await runEai(['map', '--format', 'x12-856', '--input', 'no/such/asn.edi']);
     expect(result.code).toBe(1);

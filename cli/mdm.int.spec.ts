@@ -16,6 +16,7 @@ afterAll(async () => {
   await client.connect();
   await client.query(`drop schema if exists "${schema}" cascade`);
   await client.query(`drop schema if exists "${schema}_strict" cascade`);
+  await client.query(`drop schema if exists "${schema}_queue" cascade`);
   await client.end();
 });
 
@@ -122,6 +123,49 @@ describe('eai mdm load / export', () => {
     const unmerge = await runEai(['mdm', 'unmerge', '999999', '--schema', schema], { env: env() });
     expect(unmerge.code).toBe(1);
     expect(unmerge.stderr).toBe('eai: no merge 999999 in the merge history\n');
+  }, 120_000);
+
+  it('says how many pairs wait beyond a page of the steward queue; --limit 0 is refused', async () => {
+    // The ops trial's `eai mdm review` showed 50 of 1,885 waiting pairs and nothing more.
+    const queueSchema = `${schema}_queue`;
+    const person = (system: string, id: string, givenName: string, familyName: string, extra: object) => ({
+      customerId: `${system}:${id}`,
+      sourceIds: [{ system, id }],
+      partyType: 'PERSON',
+      person: { givenName, familyName },
+      ...extra,
+    });
+    const file = join(dir, 'queue.jsonl');
+    const lines = [
+      person('sap', '1', 'José', 'Núñez', {}),
+      person('crm', '1', 'Jose', 'Nunez', {
+        addresses: [{ use: 'BILLING', lines: ['Calle Mayor 1'], city: 'Madrid', countryCode: 'ES' }],
+      }),
+      person('sap', '2', 'François', 'Çelik', {
+        phones: [{ number: '06 12 34 56 78' }],
+        addresses: [{ use: 'BILLING', city: 'Marseille', countryCode: 'FR' }],
+      }),
+      person('crm', '2', 'Francois', 'Celik', {
+        phones: [{ number: '+33 6 12 34 56 79' }],
+        addresses: [{ use: 'BILLING', city: 'Marseille', countryCode: 'FR' }],
+      }),
+    ];
+    writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const load = await runEai(['mdm', 'load', 'mixed', '--input', file, '--schema', queueSchema, '--json'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    expect(load.code, load.stderr).toBe(0);
+    expect(JSON.parse(load.stdout).reviewQueue).toBe(2);
+    const page = await runEai(['mdm', 'review', '--limit', '1', '--schema', queueSchema], { env: env() });
+    expect(page.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^0\.\d{3} {2}/),
+      '1 of 2 pairs shown, the most probable first (--limit <n> for more)',
+    ]);
+    const whole = await runEai(['mdm', 'review', '--schema', queueSchema], { env: env() });
+    expect(whole.stdout.trim().split('\n')).toHaveLength(2);
+    const none = await runEai(['mdm', 'review', '--limit', '0', '--schema', queueSchema], { env: env() });
+    expect([none.code, none.stderr]).toEqual([1, 'eai: --limit must be a positive integer\n']);
   }, 120_000);
 
   it('erases a golden customer and publishes its tombstones; an unknown or malformed golden id is one line', async () => {

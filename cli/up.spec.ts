@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEai } from '../tests/run-eai.ts';
+import { endpointsText } from './commands/up.ts';
 
 describe('eai up --deploy', () => {
   it('names the connector file and field of a bad deployment in one line, before starting anything', async () => {
@@ -60,5 +61,26 @@ describe('eai up --masterdata', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`${config}: thresholds.autoMerge: `);
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('eai up prints its endpoints', () => {
+  it("in one column, with the orchestrator role's longer names too", () => {
+    // The ops trial's banner: `  mappingThreads 0` and `  orchestratorDatabase eai_ops_trial` stood out of line.
+    const text = endpointsText({
+      api: 'http://127.0.0.1:18487',
+      connectors: 3,
+      mappingThreads: 0,
+      notInFolder: ['orders', 'asn'],
+      orchestratorDatabase: 'eai_ops_trial',
+    });
+    expect(text.split('\n')).toEqual([
+      'eai hub is up:',
+      '  api                  http://127.0.0.1:18487',
+      '  connectors           3',
+      '  mappingThreads       0',
+      "  not in folder        orders, asn (this connect group's, deployed earlier; eai connectors delete <name> removes one)",
+      '  orchestratorDatabase eai_ops_trial',
+    ]);
   });
 });

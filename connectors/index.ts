@@ -13,7 +13,7 @@ import type { ConnectorPlugin } from './sdk/index.ts';
 export { type ConnectorDefinition, connectorDefinition, loadDeployment } from './runtime/definition.ts';
 export { MappingPool } from './runtime/mapping-pool.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
-export { sinkGroupId } from './runtime/sink-host.ts';
+export { deadLetterOwners, sinkGroupId } from './runtime/sink-host.ts';
 export type * from './sdk/index.ts';
 
 /** Every built-in connector type, listed explicitly (no registration by import side effects). */

@@ -67,7 +67,17 @@ export function inboundMapping(format: string, dir = mappingsDir): CompiledMappi
   const found = loadMappings(dir).filter(
     (m) => m.direction === 'to-canonical' && m.spec.input === format && !m.spec.onlyByName,
   );
-  if (found.length === 0) throw new ConfigError(`no to-canonical mapping for format "${format}"`);
+  if (found.length === 0) {
+    // A format whose shipped mappings are read only by name (a CSV table says nothing about its rows): name one.
+    const byName = loadMappings(dir)
+      .filter((m) => m.direction === 'to-canonical' && m.spec.input === format && m.spec.onlyByName)
+      .map((m) => relative(dir, resolve(m.file)));
+    throw new ConfigError(
+      byName.length
+        ? `no mapping reads format "${format}" by default: name one (--mapping <file>, a connector's mapping:), e.g. a copy of ${byName.join(' or ')}`
+        : `no to-canonical mapping for format "${format}"`,
+    );
+  }
   if (found.length > 1) {
     const names = found.map((m) => relative(dir, resolve(m.file))).join(', ');
     throw new ConfigError(`several mappings read format "${format}" (${names}): name the one to use`);

@@ -11,6 +11,19 @@ describe("kafkajs's notices kept out of the logs", () => {
     expect(isExpectedNotice('Response Metadata(key: 3, version: 6)', leaderless)).toBe(true);
   });
 
+  it("drops a heartbeat's or sync's answer while the group rebalances, which kafkajs rejoins after", () => {
+    // As logged by `eai up --orchestrator` while its router consumers joined their group.
+    const rebalancing = 'The group is rebalancing, so a rejoin is needed';
+    expect(isExpectedNotice('Response Heartbeat(key: 12, version: 3)', rebalancing)).toBe(true);
+    expect(isExpectedNotice('Response SyncGroup(key: 14, version: 3)', rebalancing)).toBe(true);
+    expect(
+      isExpectedNotice(
+        'Response Heartbeat(key: 12, version: 3)',
+        'The coordinator is not aware of this member',
+      ),
+    ).toBe(false);
+  });
+
   it('keeps the same error from a produce request, and errors it does not know', () => {
     expect(
       isExpectedNotice(

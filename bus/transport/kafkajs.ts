@@ -47,6 +47,9 @@ const EXPECTED = [
   /concurrent operation on the same transaction/i,
   // Metadata of a topic the broker is still creating (auto-created by the first send): kafkajs asks again.
   /^Response Metadata\(.*(does not host this topic-partition|no leader for this topic-partition)/i,
+  // A member's heartbeat or sync answered while its group rebalances (a member joined or left): it rejoins, and
+  // kafkajs says so itself in a warning ("The group is rebalancing, re-joining").
+  /^Response (Heartbeat|SyncGroup)\(.*group is rebalancing/i,
 ];
 
 /** Whether a kafkajs log line is one of the notices above (exported for its spec). */
@@ -61,6 +64,14 @@ function logCreator() {
     if (level === logLevel.ERROR) kafkaLogger.error(extra, message);
     else if (level === logLevel.WARN) kafkaLogger.warn(extra, message);
   };
+}
+
+/** kafkajs's own test (`isRebalancing` in its errors module): the group's generation is moving on. */
+function isRebalancing(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return (
+    type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION'
+  );
 }
 
 /** What the bus's producers do with the sends they are given. */
@@ -574,9 +585,21 @@ class KafkajsConsumer implements TransportConsumer {
     }
     const queue = [...chains.values()];
     let failed: { offset: bigint; error: unknown } | undefined;
+    // The group rebalances: the heartbeat says so, and the group waits for this member to rejoin, so no further
+    // record is taken (each would send another heartbeat, answered the same). What is not handled is left from here.
+    let rejoin: { error: unknown } | undefined;
+    let left: bigint | undefined;
+    const leave = (record: IncomingRecord) => {
+      const offset = BigInt(record.offset);
+      if (left === undefined || offset < left) left = offset;
+    };
     const lane = async () => {
-      for (let chain = queue.shift(); chain; chain = queue.shift()) {
+      for (let chain = queue.shift(); chain; chain = rejoin ? undefined : queue.shift()) {
         for (const record of chain) {
+          if (rejoin) {
+            leave(record);
+            break;
+          }
           try {
             await options.eachRecord(record);
           } catch (error) {
@@ -584,19 +607,26 @@ class KafkajsConsumer implements TransportConsumer {
             if (!failed || offset < failed.offset) failed = { offset, error };
             break;
           }
-          await heartbeat().catch(() => undefined);
+          await heartbeat().catch((error) => {
+            if (isRebalancing(error)) rejoin ??= { error };
+          });
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, lane));
+    for (const chain of queue) leave(chain[0]!);
     if (options.commit !== false) {
       // The whole fetch handled: past its last offset, a commit marker or aborted record after the last record too.
-      const next = failed ? failed.offset : BigInt(batch.lastOffset()) + 1n;
+      let next = failed ? failed.offset : BigInt(batch.lastOffset()) + 1n;
+      if (left !== undefined && left < next) next = left;
       if (next > BigInt(messages[0]!.offset)) this.commits.add(topic, partition, next);
-      // kafkajs reads a failed partition again from its committed offset: what was handled goes first.
-      if (failed) await this.commits.flush();
+      // kafkajs reads a failed partition again from its committed offset (and every partition after it rejoined):
+      // what was handled goes first.
+      if (failed || rejoin) await this.commits.flush();
     }
     if (failed) throw failed.error;
+    // kafkajs rejoins the group when a fetch's handler ends with the heartbeat's rebalance error.
+    if (rejoin) throw rejoin.error;
   }
 
   private async handleAndCommit(

@@ -3,6 +3,7 @@ import { headersToJson } from '../../bus/envelope.ts';
 import type { IncomingRecord } from '../../bus/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { connectBus } from '../endpoints.ts';
+import { positiveInteger } from '../options.ts';
 import { printResult } from '../output.ts';
 import { readPublishJson, toPublishInputs } from '../publish-input.ts';
 
@@ -51,12 +52,15 @@ export function registerBusCommand(program: Command): void {
     .command('tail <topic>')
     .description('print decoded events as JSON lines with their headers')
     .option('--from-beginning', 'start at the earliest offset instead of the end')
-    .option('--max <n>', 'stop after n events (with --from-beginning, also at the end of the topic)', (v) =>
-      Number.parseInt(v, 10),
-    )
+    .option('--max <n>', 'stop after n events (with --from-beginning, also at the end of the topic)')
     .option('--until-end', 'stop at the end of the topic as it was when tail started (like kcat -e)')
     .option('--json', 'JSON lines (the default; kept for symmetry with other commands)')
-    .action(async (topic: string, options: { fromBeginning?: boolean; max?: number; untilEnd?: boolean }) => {
+    .action(async (topic: string, flags: { fromBeginning?: boolean; max?: string; untilEnd?: boolean }) => {
+      // `--max 0` or `--max ten` tailed on for good (no count reaches 0 after a print, nor NaN).
+      const options = {
+        ...flags,
+        max: flags.max === undefined ? undefined : positiveInteger(flags.max, '--max'),
+      };
       const client = await connectBus('/eai/cli');
       const untilEnd = !!options.untilEnd || (!!options.fromBeginning && options.max !== undefined);
       const admin = client.transport.admin();

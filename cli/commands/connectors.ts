@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../../lib/errors.ts';
 import { callHub, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
 import { printResult } from '../output.ts';
 
@@ -35,6 +36,17 @@ function statusLine(s: Status): string {
       ? `  snapshot ${snap.state} ${snap.records} records/${snap.pages} pages`
       : '';
   return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${trace}`;
+}
+
+/** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */
+function offsetsFile(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new ConfigError(
+      `${file}: ${(error as Error).message}; write {"offsets":[{"partition":…,"offset":…}]}, as eai connectors offsets <name> --json prints them`,
+    );
+  }
 }
 
 /** `eai connectors …`: the connector REST API of a running hub, from the command line. */
@@ -126,7 +138,7 @@ export function registerConnectorsCommand(program: Command): void {
     .action(async (name: string, options: Options & { reset?: boolean; set?: string }) => {
       const path = `/connectors/${encodeURIComponent(name)}/offsets`;
       if (options.reset || options.set) {
-        const body = options.set ? (JSON.parse(readFileSync(options.set, 'utf8')) as unknown) : undefined;
+        const body = options.set ? offsetsFile(options.set) : undefined;
         const result = await callHub(options, options.reset ? 'DELETE' : 'PATCH', path, body);
         printResult(!!options.json, result.body, () => (result.body as { message: string }).message);
         return;

@@ -11,6 +11,7 @@ import {
   redriveDeadLetters,
   showDeadLetter,
 } from '../../bus/index.ts';
+import { deadLetterOwners } from '../../connectors/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { connectBus } from '../endpoints.ts';
 import { positiveInteger } from '../options.ts';
@@ -32,7 +33,7 @@ interface FilterOptions {
 
 function toFilter(options: FilterOptions): DeadLetterFilter {
   const filter: DeadLetterFilter = {
-    owner: options.owner,
+    owner: options.owner === undefined ? undefined : deadLetterOwners(options.owner),
     stage: options.stage,
     exceptionClass: options.exception,
     originalTopic: options.originalTopic,

@@ -327,19 +327,27 @@ export function registerMdmCommand(program: Command): void {
       .option('--limit <n>', 'at most this many pairs', '50')
       .option('--json', 'print them as JSON'),
   ).action(async (options: StoreOptions & { limit: string; json?: boolean }) => {
-    if (!/^\d+$/.test(options.limit)) throw new ConfigError('--limit must be a positive integer');
+    if (!/^[1-9]\d*$/.test(options.limit)) throw new ConfigError('--limit must be a positive integer');
     const store = await openStore(options);
     try {
-      const queue = await store.reviewQueue(Number(options.limit));
+      const limit = Number(options.limit);
+      const queue = await store.reviewQueue(limit);
+      // A full page may not be all: say how many wait, as `eai mdm load` and sync health count them.
+      const waiting = queue.length < limit ? queue.length : (await store.stats()).review;
       printResult(!!options.json, queue, () =>
         queue.length === 0
           ? 'no pairs waiting for review'
-          : queue
-              .map(
+          : [
+              ...queue.map(
                 (p) =>
                   `${p.probability.toFixed(3)}  ${p.a.system} ${p.a.sourceId} (${p.a.goldenId})  ~  ${p.b.system} ${p.b.sourceId} (${p.b.goldenId})`,
-              )
-              .join('\n'),
+              ),
+              ...(waiting > queue.length
+                ? [
+                    `${queue.length} of ${waiting} pairs shown, the most probable first (--limit <n> for more)`,
+                  ]
+                : []),
+            ].join('\n'),
       );
     } finally {
       await store.close();

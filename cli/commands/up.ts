@@ -12,6 +12,20 @@ import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
 
+/** What `eai up` prints: one endpoint a line, the values in one column however long the names. */
+export function endpointsText(endpoints: Record<string, unknown>): string {
+  const label = (key: string) => (key === 'notInFolder' ? 'not in folder' : key);
+  const width = Math.max(...Object.keys(endpoints).map((key) => label(key).length));
+  return [
+    'eai hub is up:',
+    ...Object.entries(endpoints).map(([key, value]) =>
+      key === 'notInFolder'
+        ? `  ${label(key).padEnd(width)} ${(value as string[]).join(', ')} (this connect group's, deployed earlier; eai connectors delete <name> removes one)`
+        : `  ${label(key).padEnd(width)} ${value}`,
+    ),
+  ].join('\n');
+}
+
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
@@ -141,16 +155,7 @@ export function registerUpCommand(program: Command): void {
               }
             : {}),
         };
-        printResult(!!options.json, endpoints, () =>
-          [
-            'eai hub is up:',
-            ...Object.entries(endpoints).map(([k, v]) =>
-              k === 'notInFolder'
-                ? `  ${'not in folder'.padEnd(12)} ${elsewhere.join(', ')} (this connect group's, deployed earlier; eai connectors delete <name> removes one)`
-                : `  ${k.padEnd(12)} ${v}`,
-            ),
-          ].join('\n'),
-        );
+        printResult(!!options.json, endpoints, () => endpointsText(endpoints));
         onShutdown(log, [() => hub.close()]);
       },
     );

@@ -15,6 +15,14 @@ export function sinkGroupId(connector: string): string {
   return `eai-sink-${connector}`;
 }
 
+/**
+ * The owners a name stands for in a dead-letter filter: itself (a consumer group, or a source connector, whose
+ * mapping step signs its letters with its name) and, for a sink connector, its group, which signs the sink's.
+ */
+export function deadLetterOwners(name: string): string[] {
+  return [name, sinkGroupId(name)];
+}
+
 export interface SinkHostOptions {
   name: string;
   task: SinkTask;

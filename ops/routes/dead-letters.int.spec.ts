@@ -1,5 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadLetterRecord } from '../../bus/index.ts';
+import { sinkGroupId } from '../../connectors/index.ts';
 import {
   type DeadLetterFixture,
   deadLetterFixture,
@@ -137,5 +139,37 @@ describe('dead-letter routes of the admin API', () => {
     ]);
     await waitFor('the redriven orders handled', () => f.handled.length === 4);
     for (const h of f.handled.slice(2)) expect(h.ceId).toBe(f.ceIds.get(h.orderId));
+  });
+
+  it("takes a sink connector's name as owner for the letters its group signed (list and redrive)", async () => {
+    const producer = bus.transport.producer();
+    await producer.connect();
+    const origin = {
+      topic: 'command.crm.customer',
+      partition: 0,
+      timestamp: String(Date.now()),
+      headers: {},
+    };
+    const refused = {
+      stage: 'TASK_PUT' as const,
+      owner: sinkGroupId('crm-sink'),
+      error: new Error('400'),
+      attempts: 1,
+    };
+    await producer.send([
+      deadLetterRecord(f.dlqTopic, { ...origin, offset: '7', key: null, value: Buffer.from('{}') }, refused),
+    ]);
+    await producer.disconnect();
+    const listed = await call('get', '/dead-letters/{topic}', `/dead-letters/${f.dlqTopic}?owner=crm-sink`, {
+      token: tokens.viewer,
+    });
+    expect((listed.body.entries as Array<{ originalOffset: string }>).map((e) => e.originalOffset)).toEqual([
+      '7',
+    ]);
+    const dry = await call('post', '/dead-letters/{topic}/redrive', `/dead-letters/${f.dlqTopic}/redrive`, {
+      token: tokens.operator,
+      body: { filter: { owner: 'crm-sink' }, dryRun: true },
+    });
+    expect(dry.body).toMatchObject({ selected: 1 });
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   type AvroSerde,
+  type DeadLetterFilter,
   DeadLetterNotFoundError,
   DeadLetterRequestError,
   DeadLetterTopicNotFoundError,
@@ -11,6 +12,7 @@ import {
   showDeadLetter,
   type Transport,
 } from '../../bus/index.ts';
+import { deadLetterOwners } from '../../connectors/index.ts';
 import { EaiError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { type AdminApi, HttpError } from '../api/index.ts';
@@ -140,6 +142,11 @@ const topicParams = z.object({ topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/
 const notFound = { description: 'No such dead-letter topic or letter.' };
 const busDown = { description: 'Kafka or the schema registry did not answer; try again.' };
 
+/** An owner named in a filter stands for a sink connector's group too (`deadLetterOwners`). */
+function withOwners(filter: DeadLetterFilter & { owner?: string }): DeadLetterFilter {
+  return filter.owner === undefined ? filter : { ...filter, owner: deadLetterOwners(filter.owner) };
+}
+
 /** Library errors as answers: not found 404, a bad request 400, a bus that did not answer 503. */
 function answering<T>(work: () => Promise<T>): Promise<T> {
   return work().catch((error: unknown) => {
@@ -213,7 +220,13 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     async ({ params, query }) => {
       const { partition, from, limit, ...filter } = query;
       const page = await answering(() =>
-        listDeadLetters(deps.transport, { topic: servedTopic(params.topic), partition, from, limit, filter }),
+        listDeadLetters(deps.transport, {
+          topic: servedTopic(params.topic),
+          partition,
+          from,
+          limit,
+          filter: withOwners(filter),
+        }),
       );
       return { status: 200, body: page };
     },
@@ -256,7 +269,7 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     },
     async ({ params, body, principal }) => {
       const topic = servedTopic(params.topic);
-      const selection = body.selection ?? { filter: body.filter! };
+      const selection = body.selection ?? { filter: withOwners(body.filter!) };
       const result = await answering(() =>
         redriveDeadLetters(deps.transport, { topic, selection, dryRun: body.dryRun }),
       );
