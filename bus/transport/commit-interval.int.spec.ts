@@ -3,7 +3,7 @@ import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { specTransport } from './test-support.ts';
 
-const { transport, admin, closing, closeAll } = await specTransport('commits');
+const { transport, admin, closing, closeAll, topicWith } = await specTransport('commits');
 afterAll(closeAll);
 
 /**
@@ -12,25 +12,12 @@ afterAll(closeAll);
  * it committed first, so it is the first one delivered again.
  */
 describe('the consumer commits handled offsets together', () => {
-  async function topicWith(count: number): Promise<string> {
-    const topic = unique('commit-interval');
-    await admin.connect();
-    closing.push(() => admin.disconnect());
-    await admin.createTopics([{ topic, partitions: 1 }]);
-    const producer = transport.producer();
-    await producer.connect();
-    closing.push(() => producer.disconnect());
-    await producer.send(
-      Array.from({ length: count }, (_, i) => ({ topic, key: `k${i}`, value: Buffer.from(String(i)) })),
-    );
-    return topic;
-  }
   const committed = async (groupId: string, topic: string) =>
     Number((await admin.groupOffsets(groupId, topic))[0]?.offset ?? -1);
 
   for (const concurrency of [1, 4]) {
     it(`holds commits for the interval, then commits the latest, and all on stop (concurrency ${concurrency})`, async () => {
-      const topic = await topicWith(1);
+      const { topic } = await topicWith('commit-interval', 1);
       const groupId = unique('commit-interval-group');
       const handled: string[] = [];
       const consumer = transport.consumer({ groupId });
@@ -73,7 +60,7 @@ describe('the consumer commits handled offsets together', () => {
   }
 
   it('commits what was handled before a failing record, which is delivered again first', async () => {
-    const topic = await topicWith(20);
+    const { topic } = await topicWith('commit-interval', 20);
     const groupId = unique('commit-interval-fail');
     const seen: number[] = [];
     let failures = 0;
@@ -102,13 +89,7 @@ describe('the consumer commits handled offsets together', () => {
   // partition goes on from what it handled.
   for (const concurrency of [1, 4]) {
     it(`handles nothing twice across a rebalance while commits wait (concurrency ${concurrency})`, async () => {
-      const topic = unique('commit-rebalance');
-      await admin.connect();
-      closing.push(() => admin.disconnect());
-      await admin.createTopics([{ topic, partitions: 2 }]);
-      const producer = transport.producer();
-      await producer.connect();
-      closing.push(() => producer.disconnect());
+      const { topic, producer } = await topicWith('commit-rebalance', 0, 2);
       const send = (wave: string) =>
         producer.send(
           Array.from({ length: 20 }, (_, i) => ({

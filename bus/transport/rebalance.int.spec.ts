@@ -3,7 +3,7 @@ import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { specTransport } from './test-support.ts';
 
-const { transport, admin, closing, closeAll } = await specTransport('rebalance');
+const { transport, closing, closeAll, topicWith } = await specTransport('rebalance');
 afterAll(closeAll);
 
 /**
@@ -15,17 +15,8 @@ afterAll(closeAll);
  */
 describe('a consumer in the middle of a fetch when its group rebalances', () => {
   it('stops the fetch at its next heartbeat, commits what it handled and lets the newcomer join', async () => {
-    const topic = unique('rebalance');
     const records = 400;
-    await admin.connect();
-    closing.push(() => admin.disconnect());
-    await admin.createTopics([{ topic, partitions: 1 }]);
-    const producer = transport.producer();
-    await producer.connect();
-    closing.push(() => producer.disconnect());
-    await producer.send(
-      Array.from({ length: records }, (_, i) => ({ topic, key: `k${i}`, value: Buffer.from(String(i)) })),
-    );
+    const { topic } = await topicWith('rebalance', records);
 
     const groupId = unique('rebalance-group');
     const handled = new Set<number>();

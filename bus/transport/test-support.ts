@@ -31,5 +31,30 @@ export async function specTransport(clientId: string) {
   const closeAll = async () => {
     for (const close of closing.reverse()) await close().catch(() => undefined);
   };
-  return { transport, admin, closing, closeAll };
+  let adminConnected: Promise<void> | undefined;
+  const producer = transport.producer();
+  let producerConnected: Promise<void> | undefined;
+  /**
+   * A new topic of `partitions` with `count` records (keys `k0`…, values `0`…), and the file's producer to send more;
+   * the admin and the producer connect once and close with `closeAll`.
+   */
+  const topicWith = async (prefix: string, count: number, partitions = 1) => {
+    if (!adminConnected) {
+      adminConnected = admin.connect();
+      closing.push(() => admin.disconnect());
+    }
+    if (!producerConnected) {
+      producerConnected = producer.connect();
+      closing.push(() => producer.disconnect());
+    }
+    await Promise.all([adminConnected, producerConnected]);
+    const topic = unique(prefix);
+    await admin.createTopics([{ topic, partitions }]);
+    if (count > 0)
+      await producer.send(
+        Array.from({ length: count }, (_, i) => ({ topic, key: `k${i}`, value: Buffer.from(String(i)) })),
+      );
+    return { topic, producer };
+  };
+  return { transport, admin, closing, closeAll, topicWith };
 }
