@@ -5,12 +5,24 @@ import { orchestratorRoleFromEnv } from './orchestrator-env.ts';
 
 describe('the orchestrator role from the environment and flags', () => {
   it('is off unless EAI_ORCHESTRATOR or --orchestrator turns it on; the flag wins', () => {
+    const sap = { EAI_ORCHESTRATOR_SAP_URL: 'http://127.0.0.1:4101' };
+    const on = { executorId: hostname(), sapUrl: sap.EAI_ORCHESTRATOR_SAP_URL };
     expect(orchestratorRoleFromEnv({})).toBeUndefined();
     expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: '0' })).toBeUndefined();
-    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: 'true' })).toEqual({ executorId: hostname() });
-    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: ' ON ' })).toEqual({ executorId: hostname() });
-    expect(orchestratorRoleFromEnv({}, { orchestrator: true })).toEqual({ executorId: hostname() });
+    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: 'true', ...sap })).toEqual(on);
+    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: ' ON ', ...sap })).toEqual(on);
+    expect(orchestratorRoleFromEnv(sap, { orchestrator: true })).toEqual(on);
     expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: '1' }, { orchestrator: false })).toBeUndefined();
+  });
+
+  it('needs the ERP’s URL when it routes events into workflows (each order’s credit check), not without a router', () => {
+    expect(() => orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: '1' })).toThrow(
+      /^EAI_ORCHESTRATOR_SAP_URL: order-to-delivery checks each order’s credit at the ERP: set its base URL, or EAI_ORCHESTRATOR_ROUTER=0/,
+    );
+    expect(orchestratorRoleFromEnv({ EAI_ORCHESTRATOR: '1', EAI_ORCHESTRATOR_ROUTER: '0' })).toEqual({
+      executorId: hostname(),
+      router: false,
+    });
   });
 
   it('takes the executor id, database, router switch, SAP URL and timers', () => {

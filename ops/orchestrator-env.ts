@@ -36,7 +36,9 @@ export const orchestratorEnvSchema = z.object({
     .string()
     .url()
     .optional()
-    .describe('SAP (simulator) base URL for the order-to-delivery credit check.'),
+    .describe(
+      'SAP (simulator) base URL for the order-to-delivery credit check; required unless `EAI_ORCHESTRATOR_ROUTER=0`.',
+    ),
   EAI_ORCHESTRATOR_TIMERS: z
     .string()
     .optional()
@@ -90,6 +92,12 @@ export function orchestratorRoleFromEnv(
     // Only the timers given: the orchestrator's own defaults fill in the rest.
     const given = json as Record<string, unknown>;
     timers = Object.fromEntries(Object.entries(checked.data).filter(([key]) => key in given));
+  }
+  // Without it every order routed in fails its credit check and is compensated (the ops trial: 50,000 orders).
+  if (vars.EAI_ORCHESTRATOR_ROUTER !== false && !vars.EAI_ORCHESTRATOR_SAP_URL) {
+    throw new ConfigError(
+      'EAI_ORCHESTRATOR_SAP_URL: order-to-delivery checks each order’s credit at the ERP: set its base URL, or EAI_ORCHESTRATOR_ROUTER=0 to route no events into workflows',
+    );
   }
   return {
     executorId: vars.EAI_ORCHESTRATOR_EXECUTOR_ID ?? hostname(),
