@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callHub } from './hub-client.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closedPort } from '../tests/ports.ts';
+import { callHub, HubError } from './hub-client.ts';
 
 /** A server that is not the hub: a web page at one path, a simulator's JSON error (an object) at another. */
 let server: Server;
@@ -30,6 +31,34 @@ describe('callHub against something that is not the hub (a wrong --url or EAI_UR
     await expect(call).rejects.toThrow(
       `GET /workflows: 200 from ${url}, which is not the hub's admin API (it answered text/html, not JSON): set --url or EAI_URL to the hub's ops port`,
     );
+  });
+
+  it('its errors are HubErrors with the status, a retry said to help only for 429, 5xx and no answer', async () => {
+    const refused = (await callHub({ url, token: 't' }, 'GET', '/connectors').catch(
+      (e: unknown) => e,
+    )) as HubError;
+    expect(refused).toBeInstanceOf(HubError);
+    expect([refused.name, refused.status, refused.retriable]).toEqual(['HubError', 404, false]);
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    const unreachable = (await callHub({ url: closed, token: 't' }, 'GET', '/connectors').catch(
+      (e: unknown) => e,
+    )) as HubError;
+    expect([unreachable.name, unreachable.status, unreachable.retriable]).toEqual([
+      'HubError',
+      undefined,
+      true,
+    ]);
+    vi.stubEnv('EAI_TOKEN', '');
+    vi.stubEnv('EAI_ADMIN_TOKEN', '');
+    try {
+      const tokenless = (await callHub({ url }, 'GET', '/connectors').catch((e: unknown) => e)) as Error;
+      expect([tokenless.name, tokenless.message]).toEqual([
+        'ConfigError',
+        'no admin token: pass --token or set EAI_TOKEN (npx eai admin-token makes one)',
+      ]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("another server's JSON error: says so, never [object Object]", async () => {

@@ -2,6 +2,20 @@
  * The CLI's client of a running hub's admin API: the URL from `--url` / `EAI_URL` (default the local hub), the token
  * from `--token` / `EAI_TOKEN` / `EAI_ADMIN_TOKEN`. Errors are one line that says what to do.
  */
+import { ConfigError, EaiError } from '../lib/errors.ts';
+
+/**
+ * The hub answered with an error, or not at all: `status` is its HTTP status (undefined when it could not be
+ * reached). A retry can help when it could not be reached, or answered 429 or 5xx.
+ */
+export class HubError extends EaiError {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super(message, { retriable: status === undefined || status === 429 || status >= 500 });
+    this.status = status;
+  }
+}
+
 export interface HubTarget {
   url?: string;
   token?: string;
@@ -33,7 +47,7 @@ export async function callHub(
   const base = hubBase(target);
   const token = target.token ?? process.env.EAI_TOKEN ?? process.env.EAI_ADMIN_TOKEN;
   if (!token)
-    throw new Error('no admin token: pass --token or set EAI_TOKEN (npx eai admin-token makes one)');
+    throw new ConfigError('no admin token: pass --token or set EAI_TOKEN (npx eai admin-token makes one)');
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
@@ -46,7 +60,7 @@ export async function callHub(
       signal: AbortSignal.timeout(30_000),
     });
   } catch (error) {
-    throw new Error(
+    throw new HubError(
       `cannot reach the hub at ${base} (${(error as Error).message}): is it up? npx eai up, or set EAI_URL`,
     );
   }
@@ -56,7 +70,7 @@ export async function callHub(
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
     // Something else answers there (a simulator's page, another server): say so, not JSON.parse's complaint.
-    throw new Error(
+    throw new HubError(
       `${method} ${path}: ${response.status} from ${base}, which is not the hub's admin API (it answered ${response.headers.get('content-type') ?? 'no content type'}, not JSON): set --url or EAI_URL to the hub's ops port`,
     );
   }
@@ -73,7 +87,7 @@ export async function callHub(
         : response.status === 403
           ? " (the token's role is too small)"
           : '';
-    throw new Error(`${method} ${path}: ${response.status} ${message}${hint}`);
+    throw new HubError(`${method} ${path}: ${response.status} ${message}${hint}`, response.status);
   }
   return { status: response.status, body: parsed };
 }
