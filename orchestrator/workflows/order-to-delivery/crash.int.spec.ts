@@ -484,6 +484,14 @@ describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instance
     );
     expect(done).toBeLessThan(ORDERS);
     expect(await pendingOfA()).toBe(0);
+    // B's claim on A commits after it has resumed A's instances, which may all finish first (CI: 6 ms after the kill).
+    const takeover = () =>
+      run.pool.query("select taken_over_by from eai_orchestrator.executors where executor_id = 'crash-A'");
+    await waitFor(
+      'the takeover recorded',
+      async () => (await takeover()).rows[0]?.taken_over_by !== null,
+      60_000,
+    );
     const { rows } = await run.pool.query(
       'select executor_id, taken_over_by from eai_orchestrator.executors order by executor_id',
     );
