@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../types.ts';
-import { parseJson } from './json.ts';
 import { jsonSyntaxErrorOffset } from './json-syntax.ts';
-
-function refusal(text: string): FormatError {
-  try {
-    parseJson('test', text);
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
-}
+import { refusal } from './test-support.ts';
 
 /** V8's own position of a fault, where its message names one. */
 function v8Position(text: string): number | undefined {

@@ -1,20 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../types.ts';
 import { CANONICAL_DECIMAL, decimalFitsCanonical } from './decimal.ts';
 import { hasLongNumberRun, MAX_JSON_DEPTH, parseJson, parseJsonOrLines } from './json.ts';
 import { exactInDouble, JsonDecimal, plainDecimal } from './json-number.ts';
-
-function refusal(text: string): FormatError {
-  try {
-    parseJson('test', text);
-  } catch (error) {
-    if (error instanceof FormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a FormatError');
-}
+import { refusal } from './test-support.ts';
 
 describe('parseJson: nesting', () => {
   it(`accepts ${MAX_JSON_DEPTH} levels and refuses ${MAX_JSON_DEPTH + 1} at the bracket, with the pointer`, () => {
