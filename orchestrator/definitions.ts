@@ -71,6 +71,20 @@ export function defineWorkflow<I, O>(declaration: WorkflowDeclaration<I, O>): Wo
   return { ...declaration, name, registered };
 }
 
+/**
+ * The next version of a workflow type: everything the previous version declares (signals, topics, routing, steps),
+ * with the changes given. A version written out field by field once forgot the signals, and its instances refused
+ * `approve-credit`.
+ */
+export function nextVersion<I, O>(
+  previous: WorkflowDefinition<I, O>,
+  changes: Partial<WorkflowDeclaration<I, O>> &
+    Pick<WorkflowDeclaration<I, O>, 'version' | 'description' | 'workflow'>,
+): WorkflowDefinition<I, O> {
+  const { name: _name, registered: _registered, ...declared } = previous;
+  return defineWorkflow<I, O>({ ...declared, ...changes });
+}
+
 /** Any version of any type, as the engine holds them (inputs are checked by each workflow's own types). */
 // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of definitions; each is typed where it is made
 export type AnyWorkflowDefinition = WorkflowDefinition<any, any>;

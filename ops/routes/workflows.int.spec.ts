@@ -5,7 +5,7 @@ import { type Orchestrator, startOrchestrator } from '../../orchestrator/index.t
 import {
   type OrderOutcome,
   type OrderToDeliveryTopics,
-  orderToDeliveryV1,
+  orderToDeliveryDefinitions,
   workflowIdOf,
 } from '../../orchestrator/workflows/order-to-delivery/index.ts';
 import {
@@ -54,7 +54,8 @@ beforeAll(async () => {
       routerGroup: unique('rest-router'),
       sapUrl: sap.sim.url,
     },
-    { definitions: [orderToDeliveryV1(topics)] },
+    // Every shipped version, as a deployment ships them: new instances start on the latest.
+    { definitions: orderToDeliveryDefinitions(topics) },
   );
   responders = await startInstantResponders(bus, {
     groupId: unique('rest-responders'),
@@ -127,7 +128,9 @@ describe('workflow routes of the admin API', () => {
     );
     const one = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
     expect(one.status).toBe(200);
-    expect((one.body.timeline as Array<{ name: string }>).map((t) => t.name)).toContain('crm-status');
+    expect((one.body.timeline as Array<{ name: string }>).map((t) => t.name)).toContain(
+      'erp-shipped+crm-status',
+    );
     expect(
       (await call('get', '/workflows/{id}', path('order-to-delivery:nope'), { token: tokens.viewer })).status,
     ).toBe(404);
@@ -152,7 +155,7 @@ describe('workflow routes of the admin API', () => {
     });
     expect(typo.status).toBe(400);
     expect(typo.body.error).toBe(
-      'order-to-delivery@1 takes no signal "aprove-credit" (it takes approve-credit, reject-credit)',
+      'order-to-delivery@4 takes no signal "aprove-credit" (it takes approve-credit, reject-credit)',
     );
     expect(typo.body.details).toEqual([
       { in: 'params', path: 'name', message: 'one of approve-credit, reject-credit' },
@@ -198,13 +201,16 @@ describe('workflow routes of the admin API', () => {
       token: tokens.viewer,
     });
     expect(status).toBe(200);
-    expect(body).toEqual([
-      expect.objectContaining({
-        name: 'order-to-delivery@1',
-        version: 1,
-        signals: ['approve-credit', 'reject-credit'],
-      }),
-    ]);
+    // Every version takes the signals: each declares what its predecessor did (nextVersion).
+    expect(body).toEqual(
+      [1, 2, 3, 4].map((version) =>
+        expect.objectContaining({
+          name: `order-to-delivery@${version}`,
+          version,
+          signals: ['approve-credit', 'reject-credit'],
+        }),
+      ),
+    );
     expect((body[0] as { graph: string }).graph).toMatch(/^flowchart TD/);
   });
 });

@@ -1,4 +1,4 @@
-import { defineWorkflow, type WorkflowDefinition } from '../../definitions.ts';
+import { defineWorkflow, nextVersion, type WorkflowDefinition } from '../../definitions.ts';
 import { CANONICAL_TOPICS, type ComplaintReturnTopics, routeComplaintEvent, TYPE } from './routes.ts';
 import type { ComplaintInput } from './steps.ts';
 import { type ComplaintOutcome, complaintReturnWorkflow, GRAPH, STEPS } from './workflow.ts';
@@ -45,17 +45,13 @@ export function complaintReturnV2(
   topics: ComplaintReturnTopics = CANONICAL_TOPICS,
 ): WorkflowDefinition<ComplaintInput, ComplaintOutcome> {
   const v1 = complaintReturnV1(topics);
-  return defineWorkflow<ComplaintInput, ComplaintOutcome>({
-    type: v1.type,
+  return nextVersion(v1, {
     version: 2,
     description: `${v1.description} Version 2: an escalation alert when the return receipt is late.`,
-    steps: v1.steps,
     graph: GRAPH.replace(
       '  receipt -->|timeout|',
       '  receipt -->|escalation timer| alert[/escalation alert/] --> receipt\n  receipt -->|timeout|',
     ),
-    topics: v1.topics,
-    route: v1.route,
     workflow: complaintReturnWorkflow(2),
   });
 }

@@ -1,4 +1,4 @@
-import { defineWorkflow, type WorkflowDefinition } from '../../definitions.ts';
+import { defineWorkflow, nextVersion, type WorkflowDefinition } from '../../definitions.ts';
 import { CANONICAL_TOPICS, type OrderToDeliveryTopics, routeOrderEvent, TYPE } from './routes.ts';
 import type { OrderInput } from './steps.ts';
 import { GRAPH, type OrderOutcome, orderToDeliveryWorkflow, STEPS } from './workflow.ts';
@@ -42,15 +42,11 @@ export function orderToDeliveryV2(
   topics: OrderToDeliveryTopics = CANONICAL_TOPICS,
 ): WorkflowDefinition<OrderInput, OrderOutcome> {
   const v1 = orderToDeliveryV1(topics);
-  return defineWorkflow<OrderInput, OrderOutcome>({
-    type: v1.type,
+  return nextVersion(v1, {
     version: 2,
     description: `${v1.description} Version 2: the ERP also gets SHIPPED with tracking after the ASN.`,
     steps: [...STEPS.slice(0, 5), 'erp-shipped', ...STEPS.slice(5)],
-    signals: v1.signals,
     graph: GRAPH.replace('asn --> crm[', 'asn --> erpShipped[erp-shipped: ORDRSP SHIPPED] --> crm['),
-    topics: v1.topics,
-    route: v1.route,
     workflow: orderToDeliveryWorkflow({ version: 2, erpShipped: true }),
   });
 }
@@ -65,15 +61,9 @@ export function orderToDeliveryV3(
   topics: OrderToDeliveryTopics = CANONICAL_TOPICS,
 ): WorkflowDefinition<OrderInput, OrderOutcome> {
   const v2 = orderToDeliveryV2(topics);
-  return defineWorkflow<OrderInput, OrderOutcome>({
-    type: v2.type,
+  return nextVersion(v2, {
     version: 3,
     description: `${v2.description} Version 3: an approved credit check shares the confirmation's checkpoint.`,
-    steps: v2.steps,
-    signals: v2.signals,
-    graph: v2.graph,
-    topics: v2.topics,
-    route: v2.route,
     workflow: orderToDeliveryWorkflow({ version: 3, erpShipped: true, creditInGroup: true }),
   });
 }
@@ -86,14 +76,9 @@ export function orderToDeliveryV4(
   topics: OrderToDeliveryTopics = CANONICAL_TOPICS,
 ): WorkflowDefinition<OrderInput, OrderOutcome> {
   const v3 = orderToDeliveryV3(topics);
-  return defineWorkflow<OrderInput, OrderOutcome>({
-    type: v3.type,
+  return nextVersion(v3, {
     version: 4,
     description: `${v3.description} Version 4: the ERP's and the CRM's SHIPPED status share one checkpoint.`,
-    steps: v3.steps,
-    graph: v3.graph,
-    topics: v3.topics,
-    route: v3.route,
     workflow: orderToDeliveryWorkflow({
       version: 4,
       erpShipped: true,
