@@ -63,6 +63,8 @@ type Prepared =
       records: OutgoingRecord[];
       published: number;
       deadLettered: number;
+      /** Documents that went to the dead-letter topic whole, with the first reason. */
+      refused: Map<SourceDocument, string>;
       canonical: Array<{ topic: string }>;
     }
   | { ok: false; error: unknown };
@@ -253,6 +255,7 @@ export class SourceHost {
       const records: OutgoingRecord[] = [];
       let published = 0;
       let deadLettered = 0;
+      const refused = new Map<SourceDocument, string>();
       const canonical: Array<{ topic: string }> = [];
       const mapped = documents.filter((document) => !document.positionOnly);
       const all = this.options.mapAll
@@ -272,9 +275,11 @@ export class SourceHost {
         for (const record of prepared.records) records.push(record);
         published += prepared.published;
         deadLettered += prepared.deadLettered.length;
+        const why = prepared.deadLettered[0];
+        if (prepared.published === 0 && why) refused.set(document, `${why.error}: ${why.message}`);
         for (const r of prepared.records) if (!r.topic.startsWith('dlq.')) canonical.push(r);
       }
-      return { ok: true, records, published, deadLettered, canonical };
+      return { ok: true, records, published, deadLettered, refused, canonical };
     } catch (error) {
       return { ok: false, error };
     }
@@ -331,6 +336,7 @@ export class SourceHost {
           ok: true,
           published: prepared.published,
           deadLettered: prepared.deadLettered,
+          refused: prepared.refused,
         });
       } catch (error) {
         // On Kafka already: the source's own acknowledgement failed, which the next batches do not depend on.

@@ -44,9 +44,13 @@ export interface SourceDocument {
   positionOnly?: boolean;
 }
 
-/** How a batch of documents ended: on Kafka with its offsets (`ok`), or failed for good (`error`). */
+/**
+ * How a batch of documents ended: on Kafka with its offsets (`ok`), or failed for good (`error`). `refused`: the
+ * documents of the batch that went to the dead-letter topic whole (none of their records published), with why: a
+ * drop folder moves a file none of whose messages could be read or mapped to error/ instead of done/.
+ */
 export type CommitOutcome =
-  | { ok: true; published: number; deadLettered: number }
+  | { ok: true; published: number; deadLettered: number; refused?: ReadonlyMap<SourceDocument, string> }
   | { ok: false; error: Error };
 
 export interface SourceTask {

@@ -60,7 +60,13 @@ class Runtime {
 
   async run(
     options: FileDropOptions,
-    limits: { batches?: number; crash?: 'before-publish' | 'before-commit'; idlePolls?: number } = {},
+    limits: {
+      batches?: number;
+      crash?: 'before-publish' | 'before-commit';
+      idlePolls?: number;
+      /** The runtime's refusal of a document (dead-lettered whole): its reason. */
+      refuse?: (document: SourceDocument) => string | undefined;
+    } = {},
   ): Promise<SourceTask> {
     const task = createFileDropSource(options, context());
     await task.start(new Map(this.positions));
@@ -79,7 +85,17 @@ class Runtime {
         if (document.position) this.positions.set(document.position.partition, document.position.offset);
       }
       if (crashing && limits.crash === 'before-commit') return task;
-      await task.commit(documents, { ok: true, published: documents.length, deadLettered: 0 });
+      const refused = new Map<SourceDocument, string>();
+      for (const document of documents) {
+        const why = limits.refuse?.(document);
+        if (why !== undefined) refused.set(document, why);
+      }
+      await task.commit(documents, {
+        ok: true,
+        published: documents.length - refused.size,
+        deadLettered: refused.size,
+        refused,
+      });
       if (crashing) return task;
       batch++;
     }
@@ -189,6 +205,35 @@ describe('file-drop source: small files', () => {
     expect(reason).toMatch(
       /file: bad\.edi\nerror: x12: segment 1, line 1: not an X12 interchange: expected ISA/,
     );
+  });
+
+  it('moves a file none of whose messages could be mapped to error/ with a .reason; one with some mapped to done/', async () => {
+    // One document a file (split none): a file the mapping refused goes to error/, as one the splitter refused does.
+    const whole = await folder();
+    await writeFile(join(whole, 'garbage.edi'), 'ISA*00*garbage~');
+    await writeFile(join(whole, 'good.edi'), x12(1));
+    const refuse = (document: SourceDocument) =>
+      document.name === 'c-one-bad.edi#2' || !/^(c-|good)/.test(document.name ?? '')
+        ? `FormatError: cannot read ${document.name}`
+        : undefined;
+    const first = new Runtime();
+    await first.run({ dir: whole, ...fast }, { refuse });
+    expect(first.names()).toEqual(['garbage.edi#1', 'good.edi#1']);
+    expect((await readdir(join(whole, 'error'))).sort()).toEqual(['garbage.edi', 'garbage.edi.reason']);
+    expect(await readdir(join(whole, 'done'))).toEqual(['good.edi']);
+    // Split files: b's three messages span two batches (batchSize 2), judged with the batch that finishes the file.
+    const dir = await folder();
+    await writeFile(join(dir, 'b-all-bad.edi'), x12(3, 1));
+    await writeFile(join(dir, 'c-one-bad.edi'), x12(2, 10, 2));
+    await new Runtime().run({ dir, split: 'x12', splitAboveBytes: 0, batchSize: 2, ...fast }, { refuse });
+    expect((await readdir(join(dir, 'error'))).sort()).toEqual(['b-all-bad.edi', 'b-all-bad.edi.reason']);
+    expect(await readdir(join(dir, 'done'))).toEqual(['c-one-bad.edi']);
+    const reason = await readFile(join(dir, 'error', 'b-all-bad.edi.reason'), 'utf8');
+    expect(reason).toContain(
+      'error: none of its 3 message(s) could be read or mapped; each is in the dead-letter topic with its bytes and reason (npx eai dlq ls dlq.mapping --owner file-drop-test)',
+    );
+    expect(reason).toContain('message b-all-bad.edi#3: FormatError: cannot read b-all-bad.edi#3');
+    expect(await readFile(join(dir, 'error', 'b-all-bad.edi'), 'utf8')).toBe(x12(3, 1));
   });
 
   it('moves a file over the one-document limit to error/ when split is none', async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { DLQ_TOPICS } from '../../bus/index.ts';
 import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
 import { ConfigError, errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
@@ -58,7 +59,9 @@ export const fileDropConfig = z.object({
     .string()
     .min(1)
     .default('error')
-    .describe('Where unreadable files go, relative to `dir`, each with a `<name>.reason` beside it.'),
+    .describe(
+      'Where refused files go, relative to `dir`, each with a `<name>.reason` beside it: unreadable ones, and those none of whose messages could be read or mapped (each message is in the dead-letter topic too).',
+    ),
   partition: z
     .string()
     .min(1)
@@ -128,8 +131,14 @@ class FileDropSource implements SourceTask {
   /** Batches that failed, to hand out again (in poll order) before reading on. */
   private replay: HandedOut[] = [];
   private polled = 0;
-  /** Finished files whose move to done/ failed: tried again at the next commit. */
+  /** Finished files whose move failed: tried again at the next commit. */
   private moveLater: DropFile[] = [];
+  /** The file each handed-out document came from, and whether this run read that file from its first message. */
+  private readonly fileOf = new WeakMap<SourceDocument, { file: DropFile; fromStart: boolean }>();
+  /** Per file being read: its messages committed so far, and the reasons of those that went to dead letters whole. */
+  private readonly tally = new Map<string, { committed: number; refused: string[]; fromStart: boolean }>();
+  /** Finished files to move to error/ instead of done/ (none of their messages could be mapped), with the text. */
+  private readonly refusedFiles = new Map<string, string>();
   readonly pollsAhead = true;
 
   constructor(config: FileDropConfig, context: ConnectorContext) {
@@ -213,12 +222,14 @@ class FileDropSource implements SourceTask {
         done: last,
         finished: this.unmoved.map(toRef),
       };
-      batch.push({
+      const document: SourceDocument = {
         bytes: piece.bytes,
         name: `${open.file.name}#${open.taken}`,
         position: { partition: this.partition, offset: offsetJson(offset) },
         receivedAt: new Date(),
-      });
+      };
+      this.fileOf.set(document, { file: open.file, fromStart: open.skip === 0 });
+      batch.push(document);
       if (last) {
         this.unmoved.push(open.file);
         finishing.push(open.file);
@@ -251,11 +262,22 @@ class FileDropSource implements SourceTask {
       }
       return;
     }
+    this.count(documents, outcome.refused);
+    for (const file of batch?.finishing ?? []) this.judge(file);
     const pending = [...this.moveLater, ...(batch?.finishing ?? [])];
     this.moveLater = [];
     for (const file of pending) {
       try {
-        await this.folder.moveToDone(file.name);
+        const refused = this.refusedFiles.get(file.name);
+        if (refused === undefined) await this.folder.moveToDone(file.name);
+        else {
+          const target = await this.folder.moveToError(file.name, refused);
+          this.refusedFiles.delete(file.name);
+          this.context.logger.warn(
+            { file: file.name, target },
+            'file-drop: no message of the file could be mapped; moved to error',
+          );
+        }
         this.unmoved = this.unmoved.filter((f) => f !== file);
       } catch (error) {
         // Kept in the next positions' `finished`, so a restart still moves it; tried again on the next commit.
@@ -267,6 +289,45 @@ class FileDropSource implements SourceTask {
 
   async stop(): Promise<void> {
     await this.closeCurrent();
+  }
+
+  /** Counts a committed batch's documents against their files. */
+  private count(documents: SourceDocument[], refused: ReadonlyMap<SourceDocument, string> | undefined): void {
+    for (const document of documents) {
+      const from = this.fileOf.get(document);
+      if (!from) continue;
+      let tally = this.tally.get(from.file.name);
+      if (!tally) {
+        tally = { committed: 0, refused: [], fromStart: from.fromStart };
+        this.tally.set(from.file.name, tally);
+      }
+      tally.committed++;
+      const why = refused?.get(document);
+      if (why !== undefined) tally.refused.push(`${document.name}: ${why}`);
+    }
+  }
+
+  /**
+   * A finished file none of whose messages could be mapped (all in the dead-letter topic) goes to error/ with why, as
+   * an unreadable one does: an operator watching the folders sees it there, not in done/. A file read in part before
+   * a restart goes to done/ (what the earlier run refused is not known).
+   */
+  private judge(file: DropFile): void {
+    const tally = this.tally.get(file.name);
+    this.tally.delete(file.name);
+    if (!tally?.fromStart || tally.committed === 0 || tally.refused.length < tally.committed) return;
+    const shown = tally.refused.slice(0, 5);
+    const more = tally.refused.length - shown.length;
+    this.refusedFiles.set(
+      file.name,
+      [
+        `file: ${file.name}`,
+        `error: none of its ${tally.committed} message(s) could be read or mapped; each is in the dead-letter topic with its bytes and reason (npx eai dlq ls ${DLQ_TOPICS.mapping} --owner ${this.context.name})`,
+        ...shown.map((line) => `message ${line}`),
+        ...(more > 0 ? [`… and ${more} more`] : []),
+        `at: ${new Date().toISOString()}`,
+      ].join('\n'),
+    );
   }
 
   /** The next file: the one a restart resumes, else the oldest ready one that is still as it was listed. */
