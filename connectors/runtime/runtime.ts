@@ -20,7 +20,7 @@ import type {
 import { connectorMetrics, newCounters, type TaskCounters } from './connector-metrics.ts';
 import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
 import type { MappingPool } from './mapping-pool.ts';
-import { redactConfig } from './secrets.ts';
+import { literalSecrets, redactConfig } from './secrets.ts';
 import { SinkHost, sinkGroupId } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 import { createSourceStep, type SourceStepConfig } from './source-step.ts';
@@ -226,6 +226,14 @@ export class ConnectorRuntime {
     const definition = validateDefinition(raw, this.plugins, where, base);
     const created = !this.stored(definition.name);
     this.checkMapping(this.withDefaults(definition), base);
+    const literal = literalSecrets(definition.config, 'config');
+    if (literal.length > 0) {
+      this.options.logger.warn(
+        { connector: definition.name, fields: literal, topic: connectTopics(this.group).configs },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, shown to the operator
+        'connector config holds literal secrets, stored on Kafka as written: write ${env:NAME} or ${file:path} instead',
+      );
+    }
     await this.configs.put(
       configKey(definition.name),
       JSON.stringify({ definition, baseDir: base } satisfies StoredDefinition),

@@ -5,7 +5,9 @@ import { ConfigError } from '../../lib/errors.ts';
 /**
  * Secrets in connector config are references, resolved when a task starts and held only in memory:
  * `${env:NAME}` reads an environment variable, `${file:path}` a file (relative to the deployment folder, trailing
- * newline dropped). The config that is stored on Kafka, returned by the API and logged keeps the references.
+ * newline dropped). The config that is stored on Kafka, returned by the API and logged keeps the references. A
+ * literal secret is accepted (as Kafka Connect accepts one) but stored on Kafka as written: the runtime warns, naming
+ * the fields (`literalSecrets`); the API and logs show it `[redacted]`.
  */
 const REFERENCE = /\$\{(env|file):([^}]+)\}/g;
 
@@ -55,4 +57,15 @@ export function redactConfig(value: unknown, key = ''): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k)]));
   }
   return value;
+}
+
+/** Paths of the fields whose name says secret and whose value is written out rather than a reference. */
+export function literalSecrets(value: unknown, path = '', key = ''): string[] {
+  if (typeof value === 'string')
+    return SECRET_KEY.test(key) && value !== '' && !hasReference(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => literalSecrets(v, `${path}[${i}]`, key));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => literalSecrets(v, path ? `${path}.${k}` : k, k));
+  }
+  return [];
 }
