@@ -284,7 +284,8 @@ function headerViews(headers: Headers): HeaderView[] {
   });
 }
 
-async function valueView(serde: AvroSerde, value: Buffer | null): Promise<ValueView> {
+/** A record's value for people: canonical JSON when it is Avro, else text, else base64 (dead letters, `eai bus tail`). */
+export async function valueView(serde: AvroSerde, value: Buffer | null): Promise<ValueView> {
   if (value === null) return { encoding: 'null' };
   let avroError: string | undefined;
   if (value.length >= 5 && value[0] === MAGIC_BYTE) {

@@ -90,6 +90,7 @@ export {
   redriveDeadLetters,
   showDeadLetter,
   type ValueView,
+  valueView,
 } from './dead-letters.ts';
 export { deadLetterRecord, describeDeadLetter, type FailureStage } from './dlq.ts';
 export {

@@ -83,6 +83,55 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     expect(keys).toEqual(['k1', 'k2']);
   });
 
+  it('tail shows Avro as its JSON, JSON text as JSON, other text as text, bytes as base64, a tombstone as null', async () => {
+    const topic = unique('cli-tail-kinds');
+    const bus = testBus();
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
+    const record = (JSON.parse(mapped.stdout) as Array<{ schema: string; key: string; value: unknown }>)[0]!;
+    expect(
+      (await runEai(['bus', 'publish', topic], { env: env(), stdin: JSON.stringify([record]) })).code,
+    ).toBe(0);
+    const producer = bus.transport.producer();
+    await producer.connect();
+    try {
+      await producer.send([
+        { topic, key: 'json', value: Buffer.from('{"definition":{"name":"hook"}}') },
+        { topic, key: 'text', value: Buffer.from('a plain note') },
+        { topic, key: 'bytes', value: Buffer.from([0xff, 0x00, 0x01]) },
+        { topic, key: 'gone', value: null },
+      ]);
+    } finally {
+      await producer.disconnect();
+    }
+    const tail = await runEai(['bus', 'tail', topic, '--from-beginning', '--until-end'], {
+      env: env(),
+      timeoutMs: 45_000,
+    });
+    expect(tail.code, tail.stderr).toBe(0);
+    const lines = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ key: record.key, schema: record.schema });
+    expect(lines[0]!.value).toEqual(JSON.parse(JSON.stringify(record.value)));
+    expect(
+      lines.slice(1).map(({ key, valueJson, valueText, valueBase64, value, error }) => ({
+        key,
+        valueJson,
+        valueText,
+        valueBase64,
+        value,
+        error,
+      })),
+    ).toEqual([
+      { key: 'json', valueJson: { definition: { name: 'hook' } } },
+      { key: 'text', valueText: 'a plain note' },
+      { key: 'bytes', valueBase64: '/wAB' },
+      { key: 'gone', value: null },
+    ]);
+  });
+
   it('tail on a topic that does not exist says so', async () => {
     const result = await runEai(['bus', 'tail', unique('missing'), '--until-end'], { env: env() });
     expect(result.code).toBe(1);

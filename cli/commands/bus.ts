@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { headersToJson } from '../../bus/envelope.ts';
-import type { IncomingRecord } from '../../bus/index.ts';
-import { ConfigError } from '../../lib/errors.ts';
+import { type IncomingRecord, valueView } from '../../bus/index.ts';
+import { ConfigError, errorMessage } from '../../lib/errors.ts';
 import { connectBus } from '../endpoints.ts';
 import { positiveInteger } from '../options.ts';
 import { printResult } from '../output.ts';
@@ -86,12 +86,25 @@ export function registerBusCommand(program: Command): void {
           key: record.key?.toString('utf8') ?? null,
           headers: headersToJson(record.headers),
         };
+        // Avro in the Confluent wire format as its JSON; else JSON text as JSON (the connect group's compacted
+        // topics), other text as text, bytes as base64; a tombstone as null.
         try {
-          const decoded = await client.serde.decode(record.value);
-          line.schema = decoded.schemaName;
-          line.value = decoded.value;
+          const view = await valueView(client.serde, record.value);
+          if (view.encoding === 'avro') {
+            line.schema = view.schema;
+            line.value = view.json;
+          } else if (view.encoding === 'null') line.value = null;
+          else {
+            if (view.avroError) line.error = view.avroError;
+            if (view.encoding === 'base64') line.valueBase64 = view.base64;
+            else {
+              const json = parsedJson(view.text);
+              if (json === undefined) line.valueText = view.text;
+              else line.valueJson = json;
+            }
+          }
         } catch (error) {
-          line.error = (error as Error).message;
+          line.error = errorMessage(error);
           line.valueBase64 = record.value?.toString('base64') ?? null;
         }
         process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -137,4 +150,14 @@ export function registerBusCommand(program: Command): void {
       await done;
       await consumer.disconnect();
     });
+}
+
+/** Text that is a JSON object or array, parsed; undefined otherwise (a bare word or number stays text). */
+function parsedJson(text: string): unknown {
+  if (!/^\s*[[{]/.test(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
