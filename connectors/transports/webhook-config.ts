@@ -17,7 +17,9 @@ export const webhookSourceConfig = z.object({
   json: z
     .boolean()
     .default(false)
-    .describe('The body must be JSON: anything else is refused with 400 before it is queued.'),
+    .describe(
+      'The body must be JSON: anything else is refused with 400 before it is queued. Without it a body sent as `application/json` (or `+json`) must still parse.',
+    ),
   maxBodyBytes: z
     .number()
     .int()

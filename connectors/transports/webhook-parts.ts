@@ -57,6 +57,12 @@ export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
     .reduce((out, part) => out + part, '$');
 }
 
+/** `Content-Type: application/json` or a `+json` type (`application/cloudevents+json`), any parameters aside. */
+function declaresJson(request: WebhookRequest): boolean {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  return type === 'application/json' || (type?.startsWith('application/') === true && type.endsWith('+json'));
+}
+
 function parseJson(request: WebhookRequest, schema: z.ZodType | undefined): unknown {
   let body: unknown;
   try {
@@ -77,6 +83,9 @@ function parseJson(request: WebhookRequest, schema: z.ZodType | undefined): unkn
  */
 export function requestParts(request: WebhookRequest, options: PartsOptions): IdentifiedPart[] {
   const body = options.json ? parseJson(request, options.bodySchema) : undefined;
+  // A body its sender calls JSON must be JSON even where the connector reads it as bytes: a broken one is the sender's
+  // bug, which redelivery will not fix, so it is told (400, with where), not answered 2xx and dead-lettered.
+  if (!options.json && declaresJson(request)) parseJson(request, undefined);
   const parts = options.split ? options.split(request, body) : [{ bytes: request.rawBody }];
   if (!Array.isArray(parts)) throw new TypeError('split must return an array of parts');
   const requestId = requestDeliveryId(request, options.deliveryIdHeader);

@@ -408,6 +408,25 @@ describe('webhook source: split', () => {
     expect((await redelivery.reply).status).toBe(200);
   });
 
+  it('a body sent as JSON that does not parse is a 400 saying where, without json: true too; as text it is queued', async () => {
+    const { task, server } = await setup();
+    const broken = '{"id":1,"note":';
+    for (const type of ['application/json', 'application/cloudevents+json; charset=utf-8']) {
+      const reply = await send(server.url, broken, {
+        ...shopifyHeaders(broken, 'bad-1'),
+        'content-type': type,
+      }).reply;
+      expect(reply.status, type).toBe(400);
+      expect(reply.body).toMatchObject({ path: '$', error: expect.stringMatching(/^not JSON \(.+\)$/) });
+    }
+    const text = send(server.url, broken, {
+      ...shopifyHeaders(broken, 'bad-2'),
+      'content-type': 'text/plain',
+    });
+    expect((await cycle(task)).map((d) => d.bytes.toString())).toEqual([broken]);
+    expect((await text.reply).status).toBe(200);
+  });
+
   it('a WebhookBodyError thrown by split is a 400 with its path', async () => {
     const { server } = await setup({ json: true, split });
     const reply = await send(server.url, '{"eventId":1}', shopifyHeaders('{"eventId":1}', 'r-3')).reply;
