@@ -12,6 +12,7 @@ import type { ConnectorPlugin } from './sdk/index.ts';
 
 export { type ConnectorDefinition, connectorDefinition, loadDeployment } from './runtime/definition.ts';
 export { MappingPool } from './runtime/mapping-pool.ts';
+export { createMappingStep, type DocumentInput, type MappingStep } from './runtime/mapping-step.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
 export { deadLetterOwners, sinkGroupId } from './runtime/sink-host.ts';
 export type * from './sdk/index.ts';

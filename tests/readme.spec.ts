@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -44,5 +44,41 @@ describe("README's description of the tree", () => {
     expect(mentioned.length).toBeGreaterThan(20);
     const missing = mentioned.filter(({ path, under }) => !isFolder(path) && !isFolder(`${under}${path}`));
     expect(missing).toEqual([]);
+  });
+});
+
+/** docs/mappings.md imported createMappingStep from a file that had moved (`./connectors/mapping-step.ts`). */
+describe("the docs' code examples", () => {
+  const documents = [
+    'README.md',
+    ...readdirSync(`${root}docs`)
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+  const imports = documents.flatMap((document) => {
+    const text = readFileSync(`${root}${document}`, 'utf8');
+    const blocks = [...text.matchAll(/```(?:ts|typescript)\b[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    return blocks.flatMap((block) =>
+      [...block.matchAll(/import\s*\{([^}]*)\}\s*from\s*'\.\/([^']+)'/g)].map((m) => ({
+        document,
+        module: m[2]!,
+        names: m[1]!
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name && !name.startsWith('type '))
+          .map((name) => name.split(/\s+as\s+/)[0]!),
+      })),
+    );
+  });
+
+  it('import only what the modules they name export, through a folder index', async () => {
+    expect(imports.length).toBeGreaterThan(1);
+    for (const { document, module, names } of imports) {
+      expect(existsSync(`${root}${module}`), `${document}: ${module} does not exist`).toBe(true);
+      expect(module, `${document}: import a folder through its index`).toMatch(/(^|\/)index\.ts$/);
+      const exported = await import(`${root}${module}`);
+      for (const name of names)
+        expect(exported[name], `${document}: ${module} exports no ${name}`).toBeDefined();
+    }
   });
 });
