@@ -65,6 +65,43 @@ describe('X12 850 facts on the canonical order', () => {
     expect(o.extensions['x12.line.1.TD5']).toBeUndefined();
   });
 
+  it('ITD terms of sale, FOB instructions and PKG marking, header and line, in extensions (ITD08 read as N2)', async () => {
+    const [o] = await orders('itd-fob-pkg-terms.edi');
+    expect(JSON.parse(o.extensions['x12.ITD.1'])).toEqual({
+      type: '08',
+      basisDate: '3',
+      discountPercent: '2',
+      discountDays: '10',
+      netDays: '30',
+      discountAmount: '11.88',
+      description: '2% 10 NET 30',
+    });
+    expect(JSON.parse(o.extensions['x12.FOB.1'])).toEqual({
+      payment: 'PP',
+      locationQualifier: 'DE',
+      location: 'BEREA KY',
+      termsQualifier: '01',
+      terms: 'FCA',
+      termsLocationQualifier: 'OR',
+      termsLocation: 'LOUISVILLE KY',
+    });
+    expect(JSON.parse(o.extensions['x12.PKG.1'])).toEqual({
+      descriptionType: 'F',
+      description: 'PALLETIZE AND SHRINK WRAP, MAX HEIGHT 60 IN',
+    });
+    expect(JSON.parse(o.extensions['x12.line.2.ITD.1'])).toEqual({
+      type: '01',
+      basisDate: '3',
+      netDays: '60',
+    });
+    expect(JSON.parse(o.extensions['x12.line.2.FOB.1'])).toMatchObject({
+      payment: 'CC',
+      location: 'LOUISVILLE KY',
+    });
+    expect(JSON.parse(o.extensions['x12.line.2.PKG.1']).description).toBe('SHIP IN MASTER CARTON OF 6');
+    expect(Object.keys(o.extensions).filter((k) => k.startsWith('x12.line.1.'))).toEqual([]);
+  });
+
   it('SAC allowances and charges, header and line, in extensions with SAC05 read as N2 (1500 is 15.00)', async () => {
     const [o] = await orders('sac-allowances-charges-bang-dollar.edi');
     expect(JSON.parse(o.extensions['x12.SAC.1'])).toEqual({
