@@ -48,12 +48,12 @@ type Itd = Fields<
 >;
 
 /**
- * FOB-related instructions: FOB01 who pays the freight (PP prepaid, CC collect…), FOB02 / FOB03 where (OR origin, DE
- * destination…, and its text), FOB04 / FOB05 the transportation terms (01 = Incoterms, e.g. FCA), FOB06 / FOB07 the
- * terms' place, FOB08 / FOB09 where the risk of loss passes.
+ * FOB-related instructions, named as the 856 reader names them: FOB01 who pays the freight (PP prepaid, CC collect…),
+ * FOB02 / FOB03 where (OR origin, DE destination…, and its text), FOB04 / FOB05 the transportation terms (01 =
+ * Incoterms, e.g. FCA), FOB06 / FOB07 the terms' place, FOB08 / FOB09 where the risk of loss passes.
  */
 type Fob = Fields<
-  | 'payment'
+  | 'paymentMethod'
   | 'locationQualifier'
   | 'location'
   | 'termsQualifier'
@@ -297,7 +297,7 @@ function addDetail(
     case 'FOB':
       owner.fob.push(
         pick(segment, {
-          payment: 1,
+          paymentMethod: 1,
           locationQualifier: 2,
           location: 3,
           termsQualifier: 4,

@@ -76,14 +76,12 @@ describe('X12 850 facts on the canonical order', () => {
       discountAmount: '11.88',
       description: '2% 10 NET 30',
     });
-    expect(JSON.parse(o.extensions['x12.FOB.1'])).toEqual({
-      payment: 'PP',
-      locationQualifier: 'DE',
-      location: 'BEREA KY',
-      termsQualifier: '01',
-      terms: 'FCA',
-      termsLocationQualifier: 'OR',
-      termsLocation: 'LOUISVILLE KY',
+    // The header FOB under the 856 mapping's keys: who pays the freight, where, the Incoterms (FOB04 01) and their place
+    expect(o.extensions).toMatchObject({
+      'x12.FOB.paymentMethod': 'PP',
+      'x12.FOB.location': 'DE BEREA KY',
+      'x12.FOB.terms': '01 FCA',
+      'x12.FOB.termsLocation': 'OR LOUISVILLE KY',
     });
     expect(JSON.parse(o.extensions['x12.PKG.1'])).toEqual({
       descriptionType: 'F',
@@ -95,7 +93,7 @@ describe('X12 850 facts on the canonical order', () => {
       netDays: '60',
     });
     expect(JSON.parse(o.extensions['x12.line.2.FOB.1'])).toMatchObject({
-      payment: 'CC',
+      paymentMethod: 'CC',
       location: 'LOUISVILLE KY',
     });
     expect(JSON.parse(o.extensions['x12.line.2.PKG.1']).description).toBe('SHIP IN MASTER CARTON OF 6');
