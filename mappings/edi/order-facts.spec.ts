@@ -127,6 +127,22 @@ describe('X12 850 facts on the canonical order', () => {
   });
 });
 
+describe('X12 test interchange (ISA15 T)', () => {
+  it('is marked x12.test and kept apart from production: its system, order id and key are edi-test:<ISA06>', async () => {
+    const [o] = await orders('isa15-test-interchange.edi');
+    expect(o.orderId).toBe('edi-test:GARDENCENTRAL:PO-77120');
+    expect(o.sourceIds).toEqual([{ system: 'edi-test:GARDENCENTRAL', id: 'PO-77120', idType: 'BEG03' }]);
+    expect(o.extensions).toMatchObject({ 'x12.test': 'true', 'x12.usage': 'T' });
+  });
+
+  it('a production interchange (ISA15 P) carries no test mark', async () => {
+    const [o] = await orders('amt-ctt-td5-routing.edi');
+    expect(o.orderId.startsWith('edi:')).toBe(true);
+    expect(o.extensions['x12.test']).toBeUndefined();
+    expect(o.extensions['x12.usage']).toBeUndefined();
+  });
+});
+
 describe('EDIFACT ORDERS prices other than the net price', () => {
   it('a line with only a gross price (PRI AAB) has no unitPrice but keeps the price in extensions; decimal commas read', async () => {
     const [o] = await orders('decimal-comma-gross-price-only.edi', 'edifact-orders');

@@ -21,6 +21,23 @@ async function shipments(format: string, mappingFile: string, input: string): Pr
 const asn = (name: string) =>
   shipments('x12-856', 'edi/x12-856.to-canonical.yaml', `formats/x12-856/fixtures/${name}`);
 
+describe('X12 856 in a test interchange (ISA15 T)', () => {
+  it('is marked x12.test and keyed apart from production (edi-test:<ISA06>), as an 850 is', async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-856.to-canonical.yaml'))!;
+    const production = readFileSync('formats/x12-856/fixtures/hl-shipment-order-pack-item.edi', 'latin1');
+    const test = production.replace('*0*P*>~', '*0*T*>~');
+    expect(test).not.toBe(production);
+    const [mapped] = await mapBytes('x12-856', Buffer.from(test, 'latin1'), {
+      mapping,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const event = JSON.parse(JSON.stringify(mapped!.records[0]!.value));
+    expect(event.origin.system).toBe('edi-test:ACMESUPPLY');
+    expect(event.shipment.shipmentId.startsWith('edi-test:ACMESUPPLY:')).toBe(true);
+    expect(event.shipment.extensions).toMatchObject({ 'x12.test': 'true', 'x12.usage': 'T' });
+  });
+});
+
 describe('X12 856 facts on the canonical shipment', () => {
   it("LIN vendor catalog number (VC) identifies the item as the seller's", async () => {
     const [s] = await asn('lin-vendor-catalog-numbers.edi');
