@@ -38,6 +38,30 @@ describe('X12 856 in a test interchange (ISA15 T)', () => {
   });
 });
 
+describe('EDIFACT quantities and measurements without a unit', () => {
+  it('a QTY without a unit counts the item, C62 in a DESADV and an ORDERS alike; a MEA weight without one is kept, not guessed', async () => {
+    const [s] = await shipments(
+      'edifact-desadv',
+      'edi/edifact-desadv.to-canonical.yaml',
+      'formats/edifact-desadv/fixtures/qty-mea-without-unit.edi',
+    );
+    expect(s.lines.map((l: Json) => l.quantity)).toEqual([
+      { value: '48', unitCode: 'C62' },
+      { value: '12.5', unitCode: 'KGM' },
+    ]);
+    expect(s.packages[0].grossWeight).toBeNull();
+    expect(s.extensions['edifact.CPS.1.MEA.AAB']).toBe('96.4');
+    const orders = loadMappings().find((m) => m.file.endsWith('edi/edifact-orders.to-canonical.yaml'))!;
+    const [ordered] = await mapBytes(
+      'edifact-orders',
+      readFileSync('formats/edifact-orders/fixtures/decimal-comma-gross-price-only.edi'),
+      { mapping: orders, receivedAt: FIXTURE_RECEIVED_AT },
+    );
+    const line = JSON.parse(JSON.stringify(ordered!.records[0]!.value)).salesOrder.lines[1];
+    expect(line.quantity).toEqual({ value: '10', unitCode: 'C62' });
+  });
+});
+
 describe('X12 856 facts on the canonical shipment', () => {
   it("LIN vendor catalog number (VC) identifies the item as the seller's", async () => {
     const [s] = await asn('lin-vendor-catalog-numbers.edi');
