@@ -271,20 +271,45 @@ describe('EPCIS 2.0 facts on the canonical shipment', () => {
     expect(
       aggregation.parties.map((p: Json) => [p.role, p.roleCode, p.party.partyId, p.party.idScheme]),
     ).toEqual([
-      ['SOURCE_OWNING_PARTY', 'owning_party', 'urn:epc:id:pgln:4012345.00000', 'PGLN'],
-      ['SOURCE_POSSESSING_PARTY', 'possessing_party', 'urn:epc:id:pgln:4012345.00000', 'PGLN'],
-      ['SOURCE_LOCATION', 'location', 'urn:epc:id:sgln:4012345.00001.0', 'SGLN'],
-      ['DESTINATION_OWNING_PARTY', 'owning_party', 'urn:epc:id:pgln:0614141.00000', 'PGLN'],
-      ['DESTINATION_POSSESSING_PARTY', 'possessing_party', 'https://id.gs1.org/417/0614141000029', 'PGLN'],
-      ['DESTINATION_LOCATION', 'location', 'urn:epc:id:sgln:0614141.00777.0', 'SGLN'],
+      ['SOURCE_OWNING_PARTY', 'owning_party', '4012345000009', 'GLN'],
+      ['SOURCE_POSSESSING_PARTY', 'possessing_party', '4012345000009', 'GLN'],
+      ['SOURCE_LOCATION', 'location', '4012345000016', 'GLN'],
+      ['DESTINATION_OWNING_PARTY', 'owning_party', '0614141000005', 'GLN'],
+      ['DESTINATION_POSSESSING_PARTY', 'possessing_party', '0614141000029', 'GLN'],
+      ['DESTINATION_LOCATION', 'location', '0614141007776', 'GLN'],
     ]);
-    expect(aggregation.shipFrom.partyId).toBe('urn:epc:id:sgln:4012345.00001.0');
-    expect(aggregation.shipTo.partyId).toBe('urn:epc:id:sgln:0614141.00777.0');
+    expect(aggregation.shipFrom.partyId).toBe('4012345000016');
+    expect(aggregation.shipTo.partyId).toBe('0614141007776');
     // creationDate 2025-05-20T16:05:12.250+02:00, in UTC
     expect([aggregation.createdAt, object.createdAt]).toEqual([
       '2025-05-20T14:05:12.250Z',
       '2025-05-20T14:05:12.250Z',
     ]);
+  });
+});
+
+describe('EPCIS GLNs in any form', () => {
+  it('an sgln / pgln URN, a Digital Link (414, 417, 254, any host) and a bare GLN give one canonical id', async () => {
+    const [urn, link] = await shipments(
+      'epcis-2',
+      'logistics/epcis-2.to-canonical.yaml',
+      'formats/epcis-2/fixtures/gln-forms-urn-digital-link-bare.json',
+    );
+    const ids = (s: Json) => [
+      s.shipFrom,
+      s.shipTo,
+      s.parties.map((p: Json) => p.party),
+      s.milestones.map((m: Json) => m.location),
+    ];
+    expect(ids(link)).toEqual(ids(urn));
+    expect(urn.parties.map((p: Json) => [p.role, p.party.partyId, p.party.idScheme])).toEqual([
+      ['SOURCE_OWNING_PARTY', '4012345000009', 'GLN'],
+      ['SOURCE_LOCATION', '4012345002256', 'GLN'],
+      ['DESTINATION_OWNING_PARTY', '0614141000012', 'GLN'],
+      ['DESTINATION_LOCATION', '0614141007776', 'GLN'],
+    ]);
+    // A GLN extension (sgln serial DOOR-3, Digital Link 254) names a place inside the GLN: GS1's canonical Digital Link
+    expect(urn.milestones[0].location).toBe('https://id.gs1.org/414/4012345002256/254/DOOR-3');
   });
 });
 
