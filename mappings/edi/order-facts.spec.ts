@@ -143,6 +143,17 @@ describe('X12 test interchange (ISA15 T)', () => {
   });
 });
 
+describe('EDIFACT test interchange (UNB 0035 = 1)', () => {
+  it('is marked edifact.test and kept apart from production, as an X12 ISA15 T is: edi-test:<sender>', async () => {
+    const [o] = await orders('unb-test-indicator.edi', 'edifact-orders');
+    expect(o.orderId).toBe('edi-test:4098765000002:ONB-TEST-0001');
+    expect(o.extensions['edifact.test']).toBe('true');
+    const [production] = await orders('decimal-comma-gross-price-only.edi', 'edifact-orders');
+    expect(production.orderId.startsWith('edi:')).toBe(true);
+    expect(production.extensions['edifact.test']).toBeUndefined();
+  });
+});
+
 describe('EDIFACT ORDERS prices other than the net price', () => {
   it('a line with only a gross price (PRI AAB) has no unitPrice but keeps the price in extensions; decimal commas read', async () => {
     const [o] = await orders('decimal-comma-gross-price-only.edi', 'edifact-orders');

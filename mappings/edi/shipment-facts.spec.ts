@@ -62,6 +62,22 @@ describe('EDIFACT quantities and measurements without a unit', () => {
   });
 });
 
+describe('EDIFACT DESADV in a test interchange (UNB 0035 = 1)', () => {
+  it('is marked edifact.test and keyed apart from production (edi-test:<sender>)', async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-desadv.to-canonical.yaml'))!;
+    const production = readFileSync('formats/edifact-desadv/fixtures/cps-pac-gin-sscc.edi', 'latin1');
+    const test = production.replace("+240312:1430+10042'", "+240312:1430+10042++++++1'");
+    expect(test).not.toBe(production);
+    const [mapped] = await mapBytes('edifact-desadv', Buffer.from(test, 'latin1'), {
+      mapping,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const event = JSON.parse(JSON.stringify(mapped!.records[0]!.value));
+    expect(event.origin.system).toBe('edi-test:4012345000009');
+    expect(event.shipment.extensions['edifact.test']).toBe('true');
+  });
+});
+
 describe('X12 856 facts on the canonical shipment', () => {
   it("LIN vendor catalog number (VC) identifies the item as the seller's", async () => {
     const [s] = await asn('lin-vendor-catalog-numbers.edi');
