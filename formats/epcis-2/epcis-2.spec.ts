@@ -43,6 +43,7 @@ describe('epcis-2 reader', () => {
         $loc: '/epcisBody/eventList/0/destinationList/0',
         type: 'owning_party',
         id: 'urn:epc:id:pgln:0614141.00000',
+        gln: '0614141000005',
       },
     ]);
     expect(receive).toMatchObject({
@@ -65,6 +66,22 @@ describe('epcis-2 reader', () => {
     expect(a!.bizTransactions.map((t) => t.type)).toEqual(['bol', 'po', 'https://example.com/btt/custom']);
     expect(a!.sources[0]!.type).toBe('possessing_party');
     expect(a!.epcList[0]).toMatchObject({ scheme: 'sscc', sscc: '040123450000000016' });
+  });
+
+  it('reads the GLN of a source / destination in every form: sgln / pgln URN, Digital Link 414 / 417 / 254, bare', () => {
+    const [urn, link] = read('gln-forms-urn-digital-link-bare.json').tree.events;
+    const glns = (e: typeof urn) =>
+      [...e!.sources, ...e!.destinations].map((p) => [p.type, p.gln, p.glnExtension]);
+    expect(glns(urn)).toEqual([
+      ['owning_party', '4012345000009', undefined],
+      ['location', '4012345002256', undefined],
+      ['owning_party', '0614141000012', undefined],
+      ['location', '0614141007776', undefined],
+    ]);
+    expect(glns(link)).toEqual(glns(urn));
+    expect(link!.readPoint!.id).toMatchObject({ gln: '4012345002256', glnExtension: 'DOOR-3' });
+    expect(urn!.readPoint!.id).toMatchObject({ gln: '4012345002256', glnExtension: 'DOOR-3' });
+    expect(link!.destinations[1]!.id).toBe('0614141007776');
   });
 
   it('parses GS1 Digital Link identifiers on any host', () => {

@@ -111,7 +111,15 @@ function location(event: JsonObject, key: string, loc: string): LocationNode | n
 function parties(event: JsonObject, key: string, field: string, loc: string): PartyNode[] {
   return objects(event, key, loc).map(([p, at]) => {
     if (typeof p.type !== 'string' || typeof p[field] !== 'string') fail(at, `needs type and ${field}`);
-    return { $loc: at, type: cbvWord(p.type), id: p[field] as string };
+    const id = p[field] as string;
+    const { gln, glnExtension } = parseIdentifier(id, ptr(at, field));
+    return {
+      $loc: at,
+      type: cbvWord(p.type),
+      id,
+      ...(gln === undefined ? {} : { gln }),
+      ...(glnExtension === undefined ? {} : { glnExtension }),
+    };
   });
 }
 

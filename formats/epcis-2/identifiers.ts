@@ -23,11 +23,15 @@ function checkDigit(digits: string): string {
 }
 
 const EPC_URN = /^urn:epc:(id|class|idpat):([a-z]+):(.+)$/;
-/** Digital Link keys in path order: primary key then qualifiers (GS1 DL 1.2); `(\d{2,4})` are application ids. */
+/**
+ * Digital Link keys in path order: primary key then qualifiers (GS1 DL 1.2); `(\d{2,4})` are application ids. 414 is
+ * a location's GLN (254 its extension), 417 a party's GLN: both are the same GLN as an sgln / pgln URN's.
+ */
 const DL_AI: Record<string, keyof Identifier> = {
   '01': 'gtin',
   '00': 'sscc',
   '414': 'gln',
+  '417': 'gln',
   '21': 'serial',
   '10': 'lot',
   '254': 'glnExtension',
@@ -46,8 +50,16 @@ function unescaped(text: string, uri: string, loc: string): string {
   }
 }
 
+/** A bare GLN (13 digits with a valid check digit), as some documents name a party or place. */
+const BARE_GLN = /^\d{13}$/;
+
 export function parseIdentifier(uri: string, loc: string): Identifier {
   const id: Identifier = { $loc: loc, uri, scheme: null };
+  if (BARE_GLN.test(uri) && checkDigit(uri.slice(0, 12)) === uri[12]) {
+    id.scheme = 'gln';
+    id.gln = uri;
+    return id;
+  }
   const urn = EPC_URN.exec(uri);
   if (urn) {
     const scheme = urn[2] ?? '';
@@ -77,7 +89,8 @@ export function parseIdentifier(uri: string, loc: string): Identifier {
     if (!url) throw new FormatError('epcis-2', loc, `${JSON.stringify(uri)} is not a URL`);
     const path = url.pathname.split('/').filter(Boolean);
     const start = path.findIndex(
-      (seg, i) => (seg === '01' || seg === '00' || seg === '414') && path[i + 1] !== undefined,
+      (seg, i) =>
+        (seg === '01' || seg === '00' || seg === '414' || seg === '417') && path[i + 1] !== undefined,
     );
     if (start !== -1) {
       id.scheme = 'digital-link';

@@ -21,7 +21,11 @@ export interface BizTransactionNode {
 export interface PartyNode {
   $loc: string;
   type: string;
+  /** The source / destination as sent (an sgln or pgln URN, a Digital Link, a bare GLN, a private URI). */
   id: string;
+  /** The GLN it names, in whichever form it was sent, and the GLN extension (sgln serial, Digital Link 254). */
+  gln?: string;
+  glnExtension?: string;
 }
 
 export interface LocationNode {

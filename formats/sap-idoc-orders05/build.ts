@@ -133,6 +133,8 @@ function item(segment: XmlSegment): ItemNode {
   checkCurrencies(segment, ['CURCY']);
   const result: ItemNode = {
     ...node(segment),
+    references: [],
+    dates: [],
     materialIds: [],
     scheduleLines: [],
     amounts: [],
@@ -146,6 +148,10 @@ function item(segment: XmlSegment): ItemNode {
         role: MATERIAL_ROLES[child.fields.QUALF ?? ''] ?? null,
       };
       result.materialIds.push(material);
+    } else if (child.name === 'E1EDP02') {
+      result.references.push(dated(child, 'DATUM', 'UZEIT'));
+    } else if (child.name === 'E1EDP03') {
+      result.dates.push(dated(child, 'DATUM', 'UZEIT'));
     } else if (child.name === 'E1EDP20') {
       checkNumbers(child, ['WMENG', 'AMENG']);
       result.scheduleLines.push(dated(child, 'EDATU', 'EZEIT'));

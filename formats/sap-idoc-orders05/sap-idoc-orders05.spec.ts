@@ -116,6 +116,22 @@ describe('sap-idoc-orders05 reader', () => {
     expect(tree.items[0]!.materialIds[0]).toMatchObject({ role: 'vendor', IDTNR: 'WIDGET-4' });
   });
 
+  it("reads an item's references (E1EDP02) and dates (E1EDP03) with their dates, and writes them back", () => {
+    const [item, second] = one('name2-item-references-dates.xml').tree.items;
+    expect(item!.references.map((r) => [r.QUALF, r.BELNR, r.ZEILE, r.date])).toEqual([
+      ['001', '4500123456', '00010', '2025-05-13'],
+    ]);
+    expect(item!.dates.map((d) => [d.IDDAT, d.date, d.time])).toEqual([
+      ['002', '2025-05-20', '07:00:00'],
+      ['029', '2025-05-19', null],
+    ]);
+    expect(second!.dates[0]!.date).toBeNull();
+    expect(item!.unknown).toEqual([]);
+    const [back] = reader.parse(writer.write(one('name2-item-references-dates.xml').tree));
+    expect(back!.tree.items[0]!.references.map((r) => [r.QUALF, r.ZEILE])).toEqual([['001', '00010']]);
+    expect(back!.tree.items[0]!.dates.map((d) => d.IDDAT)).toEqual(['002', '029']);
+  });
+
   it('keeps unknown segments with their location and children', () => {
     const tree = one('unknown-segments.xml').tree;
     expect(tree.unknown.map((u) => [u.segment, u.$loc])).toEqual([

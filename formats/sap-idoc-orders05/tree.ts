@@ -38,6 +38,10 @@ export interface UnknownSegment extends SegmentNode {
 }
 
 export interface ItemNode extends SegmentNode {
+  /** E1EDP02 item references (QUALF 001: the customer's purchase order, BELNR, and its item, ZEILE). */
+  references: DatedNode[];
+  /** E1EDP03 item dates (IDDAT 002: the requested delivery date, as in E1EDK03). */
+  dates: DatedNode[];
   materialIds: MaterialIdNode[];
   scheduleLines: DatedNode[];
   amounts: SegmentNode[];

@@ -89,6 +89,8 @@ export function writeOrdrsp(tree: IdocTree): Buffer {
       node: item,
       children: sorted(
         [
+          ...(item.references ?? []).map((n) => leaf('E1EDP02', n)),
+          ...(item.dates ?? []).map((n) => leaf('E1EDP03', n)),
           ...item.materialIds.map((n) => leaf('E1EDP19', n)),
           ...item.scheduleLines.map((n) => leaf('E1EDP20', n)),
           ...item.amounts.map((n) => leaf('E1EDP26', n)),

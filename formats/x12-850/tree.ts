@@ -28,11 +28,50 @@ type Sac = Fields<
   | 'description'
 >;
 
+/**
+ * ITD terms of sale: ITD01 terms type (01 basic, 08 basic discount offered…), ITD02 the date they run from (3 invoice
+ * date…), ITD03 discount percent, ITD04 / ITD05 discount due date / days, ITD06 / ITD07 net due date / days, ITD08
+ * discount amount in N2, ITD12 description, ITD13 day of month, ITD14 payment method.
+ */
+type Itd = Fields<
+  | 'type'
+  | 'basisDate'
+  | 'discountPercent'
+  | 'discountDueDate'
+  | 'discountDays'
+  | 'netDueDate'
+  | 'netDays'
+  | 'discountAmount'
+  | 'description'
+  | 'dayOfMonth'
+  | 'paymentMethod'
+>;
+
+/**
+ * FOB-related instructions, named as the 856 reader names them: FOB01 who pays the freight (PP prepaid, CC collect…),
+ * FOB02 / FOB03 where (OR origin, DE destination…, and its text), FOB04 / FOB05 the transportation terms (01 =
+ * Incoterms, e.g. FCA), FOB06 / FOB07 the terms' place, FOB08 / FOB09 where the risk of loss passes.
+ */
+type Fob = Fields<
+  | 'paymentMethod'
+  | 'locationQualifier'
+  | 'location'
+  | 'termsQualifier'
+  | 'terms'
+  | 'termsLocationQualifier'
+  | 'termsLocation'
+  | 'riskOfLossQualifier'
+  | 'riskOfLoss'
+>;
+
+/** PKG marking, packaging, loading: PKG01 description type (F free-form, S structured), PKG02 characteristic, PKG03 agency, PKG04 code, PKG05 text. */
+type Pkg = Fields<'descriptionType' | 'characteristic' | 'agency' | 'code' | 'description'>;
+
 export interface X12Note extends Fields<'qualifier' | 'id'> {
   messages: string[];
 }
 
-/** A PO1 loop: the line and what belongs to it (PID, PO4, SCH, DTM, REF, N9/MSG, line-level N1 loops). */
+/** A PO1 loop: the line and what belongs to it (PID, PO4, SCH, DTM, REF, N9/MSG, SAC, ITD, FOB, TD5, PKG, N1 loops). */
 export interface X12PurchaseOrderLine
   extends Fields<'lineNumber' | 'quantity' | 'unit' | 'unitPrice' | 'priceBasis'> {
   productIds: { qualifier: string; id: string }[];
@@ -45,6 +84,9 @@ export interface X12PurchaseOrderLine
   parties: X12Party[];
   td5: Td5[];
   allowancesCharges: Sac[];
+  itd: Itd[];
+  fob: Fob[];
+  pkg: Pkg[];
   otherSegments: X12Segment[];
 }
 
@@ -63,6 +105,9 @@ export interface X12PurchaseOrderTree {
   parties: X12Party[];
   td5: Td5[];
   allowancesCharges: Sac[];
+  itd: Itd[];
+  fob: Fob[];
+  pkg: Pkg[];
   lines: X12PurchaseOrderLine[];
   summary?: Fields<'lineCount' | 'hashTotal'>;
   otherSegments: X12Segment[];
@@ -85,6 +130,9 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     parties: [],
     td5: [],
     allowancesCharges: [],
+    itd: [],
+    fob: [],
+    pkg: [],
     lines: [],
     otherSegments: [],
   } as Omit<X12PurchaseOrderTree, 'beg'> & { beg?: X12PurchaseOrderTree['beg'] };
@@ -139,6 +187,9 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
           parties: [],
           td5: [],
           allowancesCharges: [],
+          itd: [],
+          fob: [],
+          pkg: [],
           otherSegments: [],
         };
         root.lines.push(line);
@@ -217,6 +268,50 @@ function addDetail(
           handling: 12,
           description: 15,
         }),
+      );
+      return;
+    case 'ITD':
+      check.decimal(segment, 3);
+      check.date(segment, 4);
+      check.integer(segment, 5);
+      check.date(segment, 6);
+      check.integer(segment, 7);
+      check.integer(segment, 8);
+      check.integer(segment, 13);
+      owner.itd.push(
+        pick(segment, {
+          type: 1,
+          basisDate: 2,
+          discountPercent: 3,
+          discountDueDate: 4,
+          discountDays: 5,
+          netDueDate: 6,
+          netDays: 7,
+          discountAmount: 8,
+          description: 12,
+          dayOfMonth: 13,
+          paymentMethod: 14,
+        }),
+      );
+      return;
+    case 'FOB':
+      owner.fob.push(
+        pick(segment, {
+          paymentMethod: 1,
+          locationQualifier: 2,
+          location: 3,
+          termsQualifier: 4,
+          terms: 5,
+          termsLocationQualifier: 6,
+          termsLocation: 7,
+          riskOfLossQualifier: 8,
+          riskOfLoss: 9,
+        }),
+      );
+      return;
+    case 'PKG':
+      owner.pkg.push(
+        pick(segment, { descriptionType: 1, characteristic: 2, agency: 3, code: 4, description: 5 }),
       );
       return;
     case 'TD5':

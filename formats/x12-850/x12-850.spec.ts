@@ -143,6 +143,8 @@ describe('x12-850 broken fixtures', () => {
     'message-type-856.edi': /message type "856" \(ST01\) is not x12-850/,
     // SAC05 is N2 (implied decimals): `15.00` would be read as 1,500.00 by a translator that follows the standard.
     'sac-amount-not-n2.edi': /SAC05 must be a whole number, found "15.00"/,
+    // ITD03 is a percent (R): '2%' is not read as 2.
+    'itd-discount-percent-not-numeric.edi': /ITD03 must be numeric, found "2%"/,
   });
 });
 

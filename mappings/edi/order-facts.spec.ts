@@ -65,6 +65,41 @@ describe('X12 850 facts on the canonical order', () => {
     expect(o.extensions['x12.line.1.TD5']).toBeUndefined();
   });
 
+  it('ITD terms of sale, FOB instructions and PKG marking, header and line, in extensions (ITD08 read as N2)', async () => {
+    const [o] = await orders('itd-fob-pkg-terms.edi');
+    expect(JSON.parse(o.extensions['x12.ITD.1'])).toEqual({
+      type: '08',
+      basisDate: '3',
+      discountPercent: '2',
+      discountDays: '10',
+      netDays: '30',
+      discountAmount: '11.88',
+      description: '2% 10 NET 30',
+    });
+    // The header FOB under the 856 mapping's keys: who pays the freight, where, the Incoterms (FOB04 01) and their place
+    expect(o.extensions).toMatchObject({
+      'x12.FOB.paymentMethod': 'PP',
+      'x12.FOB.location': 'DE BEREA KY',
+      'x12.FOB.terms': '01 FCA',
+      'x12.FOB.termsLocation': 'OR LOUISVILLE KY',
+    });
+    expect(JSON.parse(o.extensions['x12.PKG.1'])).toEqual({
+      descriptionType: 'F',
+      description: 'PALLETIZE AND SHRINK WRAP, MAX HEIGHT 60 IN',
+    });
+    expect(JSON.parse(o.extensions['x12.line.2.ITD.1'])).toEqual({
+      type: '01',
+      basisDate: '3',
+      netDays: '60',
+    });
+    expect(JSON.parse(o.extensions['x12.line.2.FOB.1'])).toMatchObject({
+      paymentMethod: 'CC',
+      location: 'LOUISVILLE KY',
+    });
+    expect(JSON.parse(o.extensions['x12.line.2.PKG.1']).description).toBe('SHIP IN MASTER CARTON OF 6');
+    expect(Object.keys(o.extensions).filter((k) => k.startsWith('x12.line.1.'))).toEqual([]);
+  });
+
   it('SAC allowances and charges, header and line, in extensions with SAC05 read as N2 (1500 is 15.00)', async () => {
     const [o] = await orders('sac-allowances-charges-bang-dollar.edi');
     expect(JSON.parse(o.extensions['x12.SAC.1'])).toEqual({
@@ -89,6 +124,33 @@ describe('X12 850 facts on the canonical order', () => {
     const [o] = await orders('line-items-pid-po4-sch-line-n1.edi');
     expect(o.lines.length).toBeGreaterThan(0);
     expect(o.totalAmount).toBeNull();
+  });
+});
+
+describe('X12 test interchange (ISA15 T)', () => {
+  it('is marked x12.test and kept apart from production: its system, order id and key are edi-test:<ISA06>', async () => {
+    const [o] = await orders('isa15-test-interchange.edi');
+    expect(o.orderId).toBe('edi-test:GARDENCENTRAL:PO-77120');
+    expect(o.sourceIds).toEqual([{ system: 'edi-test:GARDENCENTRAL', id: 'PO-77120', idType: 'BEG03' }]);
+    expect(o.extensions).toMatchObject({ 'x12.test': 'true', 'x12.usage': 'T' });
+  });
+
+  it('a production interchange (ISA15 P) carries no test mark', async () => {
+    const [o] = await orders('amt-ctt-td5-routing.edi');
+    expect(o.orderId.startsWith('edi:')).toBe(true);
+    expect(o.extensions['x12.test']).toBeUndefined();
+    expect(o.extensions['x12.usage']).toBeUndefined();
+  });
+});
+
+describe('EDIFACT test interchange (UNB 0035 = 1)', () => {
+  it('is marked edifact.test and kept apart from production, as an X12 ISA15 T is: edi-test:<sender>', async () => {
+    const [o] = await orders('unb-test-indicator.edi', 'edifact-orders');
+    expect(o.orderId).toBe('edi-test:4098765000002:ONB-TEST-0001');
+    expect(o.extensions['edifact.test']).toBe('true');
+    const [production] = await orders('decimal-comma-gross-price-only.edi', 'edifact-orders');
+    expect(production.orderId.startsWith('edi:')).toBe(true);
+    expect(production.extensions['edifact.test']).toBeUndefined();
   });
 });
 

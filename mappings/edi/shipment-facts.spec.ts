@@ -21,6 +21,63 @@ async function shipments(format: string, mappingFile: string, input: string): Pr
 const asn = (name: string) =>
   shipments('x12-856', 'edi/x12-856.to-canonical.yaml', `formats/x12-856/fixtures/${name}`);
 
+describe('X12 856 in a test interchange (ISA15 T)', () => {
+  it('is marked x12.test and keyed apart from production (edi-test:<ISA06>), as an 850 is', async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-856.to-canonical.yaml'))!;
+    const production = readFileSync('formats/x12-856/fixtures/hl-shipment-order-pack-item.edi', 'latin1');
+    const test = production.replace('*0*P*>~', '*0*T*>~');
+    expect(test).not.toBe(production);
+    const [mapped] = await mapBytes('x12-856', Buffer.from(test, 'latin1'), {
+      mapping,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const event = JSON.parse(JSON.stringify(mapped!.records[0]!.value));
+    expect(event.origin.system).toBe('edi-test:ACMESUPPLY');
+    expect(event.shipment.shipmentId.startsWith('edi-test:ACMESUPPLY:')).toBe(true);
+    expect(event.shipment.extensions).toMatchObject({ 'x12.test': 'true', 'x12.usage': 'T' });
+  });
+});
+
+describe('EDIFACT quantities and measurements without a unit', () => {
+  it('a QTY without a unit counts the item, C62 in a DESADV and an ORDERS alike; a MEA weight without one is kept, not guessed', async () => {
+    const [s] = await shipments(
+      'edifact-desadv',
+      'edi/edifact-desadv.to-canonical.yaml',
+      'formats/edifact-desadv/fixtures/qty-mea-without-unit.edi',
+    );
+    expect(s.lines.map((l: Json) => l.quantity)).toEqual([
+      { value: '48', unitCode: 'C62' },
+      { value: '12.5', unitCode: 'KGM' },
+    ]);
+    expect(s.packages[0].grossWeight).toBeNull();
+    expect(s.extensions['edifact.CPS.1.MEA.AAB']).toBe('96.4');
+    const orders = loadMappings().find((m) => m.file.endsWith('edi/edifact-orders.to-canonical.yaml'))!;
+    const [ordered] = await mapBytes(
+      'edifact-orders',
+      readFileSync('formats/edifact-orders/fixtures/decimal-comma-gross-price-only.edi'),
+      { mapping: orders, receivedAt: FIXTURE_RECEIVED_AT },
+    );
+    const line = JSON.parse(JSON.stringify(ordered!.records[0]!.value)).salesOrder.lines[1];
+    expect(line.quantity).toEqual({ value: '10', unitCode: 'C62' });
+  });
+});
+
+describe('EDIFACT DESADV in a test interchange (UNB 0035 = 1)', () => {
+  it('is marked edifact.test and keyed apart from production (edi-test:<sender>)', async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-desadv.to-canonical.yaml'))!;
+    const production = readFileSync('formats/edifact-desadv/fixtures/cps-pac-gin-sscc.edi', 'latin1');
+    const test = production.replace("+240312:1430+10042'", "+240312:1430+10042++++++1'");
+    expect(test).not.toBe(production);
+    const [mapped] = await mapBytes('edifact-desadv', Buffer.from(test, 'latin1'), {
+      mapping,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const event = JSON.parse(JSON.stringify(mapped!.records[0]!.value));
+    expect(event.origin.system).toBe('edi-test:4012345000009');
+    expect(event.shipment.extensions['edifact.test']).toBe('true');
+  });
+});
+
 describe('X12 856 facts on the canonical shipment', () => {
   it("LIN vendor catalog number (VC) identifies the item as the seller's", async () => {
     const [s] = await asn('lin-vendor-catalog-numbers.edi');
@@ -230,20 +287,45 @@ describe('EPCIS 2.0 facts on the canonical shipment', () => {
     expect(
       aggregation.parties.map((p: Json) => [p.role, p.roleCode, p.party.partyId, p.party.idScheme]),
     ).toEqual([
-      ['SOURCE_OWNING_PARTY', 'owning_party', 'urn:epc:id:pgln:4012345.00000', 'PGLN'],
-      ['SOURCE_POSSESSING_PARTY', 'possessing_party', 'urn:epc:id:pgln:4012345.00000', 'PGLN'],
-      ['SOURCE_LOCATION', 'location', 'urn:epc:id:sgln:4012345.00001.0', 'SGLN'],
-      ['DESTINATION_OWNING_PARTY', 'owning_party', 'urn:epc:id:pgln:0614141.00000', 'PGLN'],
-      ['DESTINATION_POSSESSING_PARTY', 'possessing_party', 'https://id.gs1.org/417/0614141000029', 'PGLN'],
-      ['DESTINATION_LOCATION', 'location', 'urn:epc:id:sgln:0614141.00777.0', 'SGLN'],
+      ['SOURCE_OWNING_PARTY', 'owning_party', '4012345000009', 'GLN'],
+      ['SOURCE_POSSESSING_PARTY', 'possessing_party', '4012345000009', 'GLN'],
+      ['SOURCE_LOCATION', 'location', '4012345000016', 'GLN'],
+      ['DESTINATION_OWNING_PARTY', 'owning_party', '0614141000005', 'GLN'],
+      ['DESTINATION_POSSESSING_PARTY', 'possessing_party', '0614141000029', 'GLN'],
+      ['DESTINATION_LOCATION', 'location', '0614141007776', 'GLN'],
     ]);
-    expect(aggregation.shipFrom.partyId).toBe('urn:epc:id:sgln:4012345.00001.0');
-    expect(aggregation.shipTo.partyId).toBe('urn:epc:id:sgln:0614141.00777.0');
+    expect(aggregation.shipFrom.partyId).toBe('4012345000016');
+    expect(aggregation.shipTo.partyId).toBe('0614141007776');
     // creationDate 2025-05-20T16:05:12.250+02:00, in UTC
     expect([aggregation.createdAt, object.createdAt]).toEqual([
       '2025-05-20T14:05:12.250Z',
       '2025-05-20T14:05:12.250Z',
     ]);
+  });
+});
+
+describe('EPCIS GLNs in any form', () => {
+  it('an sgln / pgln URN, a Digital Link (414, 417, 254, any host) and a bare GLN give one canonical id', async () => {
+    const [urn, link] = await shipments(
+      'epcis-2',
+      'logistics/epcis-2.to-canonical.yaml',
+      'formats/epcis-2/fixtures/gln-forms-urn-digital-link-bare.json',
+    );
+    const ids = (s: Json) => [
+      s.shipFrom,
+      s.shipTo,
+      s.parties.map((p: Json) => p.party),
+      s.milestones.map((m: Json) => m.location),
+    ];
+    expect(ids(link)).toEqual(ids(urn));
+    expect(urn.parties.map((p: Json) => [p.role, p.party.partyId, p.party.idScheme])).toEqual([
+      ['SOURCE_OWNING_PARTY', '4012345000009', 'GLN'],
+      ['SOURCE_LOCATION', '4012345002256', 'GLN'],
+      ['DESTINATION_OWNING_PARTY', '0614141000012', 'GLN'],
+      ['DESTINATION_LOCATION', '0614141007776', 'GLN'],
+    ]);
+    // A GLN extension (sgln serial DOOR-3, Digital Link 254) names a place inside the GLN: GS1's canonical Digital Link
+    expect(urn.milestones[0].location).toBe('https://id.gs1.org/414/4012345002256/254/DOOR-3');
   });
 });
 

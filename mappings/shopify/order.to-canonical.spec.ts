@@ -110,6 +110,37 @@ describe('shopify order → SalesOrderEvent', () => {
     ]);
   });
 
+  it("keeps a line's variant title and the customer's phone; a line without name is described by title and variant", async () => {
+    const order = base({
+      phone: '+4930123456',
+      line_items: [
+        { id: 1, sku: 'TEE', title: 'T-shirt', variant_title: 'L / Green', quantity: 1, price: '20.00' },
+        {
+          id: 2,
+          sku: 'CAP',
+          title: 'Cap',
+          name: 'Cap - One size',
+          variant_title: 'One size',
+          quantity: 1,
+          price: '9.00',
+        },
+        { id: 3, sku: 'BAG', title: 'Bag', variant_title: null, quantity: 1, price: '5.00' },
+      ],
+    });
+    order.customer = { ...order.customer, phone: '+4915112345678' };
+    const { salesOrder } = await mapped(order);
+    expect(salesOrder.lines.map((l: Json) => l.item.description)).toEqual([
+      'T-shirt - L / Green',
+      'Cap - One size',
+      'Bag',
+    ]);
+    expect(salesOrder.extensions['shopify.line.1.variant_title']).toBe('L / Green');
+    expect(salesOrder.extensions['shopify.line.2.variant_title']).toBe('One size');
+    expect(salesOrder.extensions['shopify.line.3.variant_title']).toBeUndefined();
+    expect(salesOrder.extensions['shopify.customer.phone']).toBe('+4915112345678');
+    expect(salesOrder.extensions['shopify.phone']).toBe('+4930123456');
+  });
+
   it('takes the billing name for a guest without a customer', async () => {
     const order = base({ customer: null });
     const value = await mapped(order);
