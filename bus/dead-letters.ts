@@ -311,7 +311,7 @@ export async function valueView(serde: AvroSerde, value: Buffer | null): Promise
 }
 
 /** Avro's decoded value as JSON: dates as ISO 8601, bytes as base64, big integers as strings. */
-function canonicalJson(value: unknown): unknown {
+export function canonicalJson(value: unknown): unknown {
   return JSON.parse(
     JSON.stringify(value, function (this: Record<string, unknown>, key, v) {
       const raw = this[key];

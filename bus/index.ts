@@ -71,6 +71,7 @@ export function createBus(config: BusConfig): Bus {
 export { groupBacklog } from './backlog.ts';
 export { CompactedLog } from './compacted-log.ts';
 export {
+  canonicalJson,
   type DeadLetter,
   type DeadLetterEntry,
   type DeadLetterFilter,

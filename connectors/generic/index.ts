@@ -2,6 +2,7 @@ import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { createFileDropSource, fileDropConfig } from '../transports/file-drop.ts';
 import { createWebhookSource } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
+import { createGenericHttpSink, genericHttpSinkConfig } from './http-sink.ts';
 
 /**
  * Connectors for any format the hub reads: a drop folder and a webhook. A partner's X12 or EDIFACT feed needs no
@@ -26,4 +27,13 @@ export const webhookSource = definePlugin({
   createSource: (config, context) => createWebhookSource(config, context),
 });
 
-export const genericPlugins: ConnectorPlugin[] = [fileSource, webhookSource];
+export const httpSink = definePlugin({
+  type: 'http-sink',
+  kind: 'sink',
+  description:
+    'Canonical records of the topics named to any HTTP endpoint as CloudEvents, in order per key, each once (idempotency key); retries, circuit breaker, dead letters.',
+  config: genericHttpSinkConfig,
+  createSink: (config, context) => createGenericHttpSink(config, context),
+});
+
+export const genericPlugins: ConnectorPlugin[] = [fileSource, webhookSource, httpSink];

@@ -161,6 +161,11 @@ export function validateDefinition(
       );
     }
   }
+  if (plugin.kind === 'sink' && (definition.topics ?? plugin.defaults?.topics ?? []).length === 0) {
+    throw new ConfigError(
+      `${where}: topics: a ${definition.type} sink consumes the topics it is given; name at least one (e.g. [canonical.customer])`,
+    );
+  }
   const format = definition.format ?? plugin.defaults?.format;
   if (definition.encoding !== undefined) {
     const problem = format

@@ -1,0 +1,186 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDeadLetters } from '../../bus/index.ts';
+import { exampleJson } from '../../schemas/examples.ts';
+import { testBus, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
+import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+
+/** What the target received: one entry per request, in arrival order. */
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown>;
+}
+
+/**
+ * An endpoint of some system with no connector of its own (a WMS): it answers 503 to a key's first request (so the
+ * sink retries), 400 to the customer `C-BAD` (a refusal that will not heal), else 200; it applies a request once per
+ * Idempotency-Key.
+ */
+async function startTarget() {
+  const received: Received[] = [];
+  const seenKeys = new Set<string>();
+  const applied: string[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      received.push({ method: request.method!, url: request.url!, headers: request.headers, body });
+      const key = String(request.headers['idempotency-key']);
+      if (request.url!.includes('C-BAD')) {
+        response.writeHead(400, { 'content-type': 'application/json' });
+        response.end('{"error":"unknown customer group"}');
+        return;
+      }
+      if (!seenKeys.has(`first:${request.url}`)) {
+        seenKeys.add(`first:${request.url}`);
+        response.writeHead(503, { 'retry-after': '0' });
+        response.end();
+        return;
+      }
+      if (!seenKeys.has(key)) {
+        seenKeys.add(key);
+        applied.push(key);
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, received, applied, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+type Customer = Record<string, unknown> & { customer: Record<string, unknown> };
+function customerEvent(customerId: string, name: string): Customer {
+  const base = exampleJson('CustomerEvent') as Customer;
+  return { ...base, customer: { ...base.customer, customerId, organizationName: name } };
+}
+
+describe('http-sink: canonical records to any HTTP endpoint as CloudEvents', () => {
+  const bus = testBus('/eai/tests/http-sink');
+  let runtime: ConnectorRuntime;
+  let target: Awaited<ReturnType<typeof startTarget>>;
+
+  beforeAll(async () => {
+    await bus.provisionTopics();
+    runtime = new ConnectorRuntime({
+      bus,
+      plugins: builtinPlugins,
+      logger: pino({ level: 'silent' }),
+      group: unique('connect'),
+      sinkRetry: { retries: 1, initialDelayMs: 10, maxDelayMs: 20 },
+    });
+    await runtime.start();
+    target = await startTarget();
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await target?.close();
+  });
+
+  it('PUTs each record once by its key, in order per key, after a 503; a 400 goes to dlq.sink with the answer', async () => {
+    const topic = unique('wms-customers');
+    await bus.provisionTopics([{ topic, partitions: 2 }]);
+    const publisher = await bus.publisher();
+    const events = [
+      customerEvent('C-1', 'Anna Müller'),
+      customerEvent('C-2', 'Bo Li'),
+      customerEvent('C-1', 'Anna Müller-Lang'),
+      customerEvent('C-BAD', 'Nobody'),
+    ];
+    await publisher.publish(events.map((value) => ({ schema: 'CustomerEvent', topic, value })));
+    await publisher.close();
+
+    const name = unique('wms');
+    await runtime.put(
+      {
+        name,
+        type: 'http-sink',
+        topics: [topic],
+        config: {
+          baseUrl: target.url,
+          method: 'PUT',
+          path: '/api/customers/{key}',
+          retry: { retries: 3, initialDelayMs: 10, maxDelayMs: 50 },
+        },
+      },
+      'test',
+    );
+    await waitFor('the sink caught up', async () => {
+      const status = await runtime.status(name);
+      return status?.metrics.recordsIn === 4 && status.metrics.lagRecords === 0;
+    });
+    const applied = target.received.filter(
+      (r) => !r.url.includes('C-BAD') && target.applied.includes(String(r.headers['idempotency-key'])),
+    );
+    // Each record applied once, though its first request was answered 503.
+    expect(target.applied).toHaveLength(3);
+    const byKey = (key: string) =>
+      target.received
+        .filter((r) => r.url === `/api/customers/${key}`)
+        .map((r) => (r.body.data as Customer).customer.organizationName);
+    // In order per key: the first version (refused once with 503, then sent again) before the second.
+    expect(byKey('C-1')).toEqual(['Anna Müller', 'Anna Müller', 'Anna Müller-Lang']);
+    const first = applied[0]!;
+    expect(first.method).toBe('PUT');
+    expect(first.headers['content-type']).toBe('application/cloudevents+json');
+    expect(first.body).toMatchObject({
+      specversion: '1.0',
+      id: expect.any(String),
+      source: '/eai/tests/http-sink',
+      type: expect.stringContaining('CustomerEvent'),
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      datacontenttype: 'application/json',
+    });
+    expect(String(first.headers['idempotency-key'])).toBe(`${name}:${first.body.id}`);
+
+    const letters = await listDeadLetters(bus.transport, {
+      topic: 'dlq.sink',
+      filter: { originalTopic: topic },
+    });
+    expect(letters.entries).toHaveLength(1);
+    expect(letters.entries[0]!.message).toContain('unknown customer group');
+  });
+
+  it('body: data sends the canonical record as JSON with ce- headers; a sink without topics is refused naming the field', async () => {
+    const topic = unique('wms-data');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const publisher = await bus.publisher();
+    await publisher.publish([{ schema: 'CustomerEvent', topic, value: customerEvent('C-9', 'Cy Data') }]);
+    await publisher.close();
+    const name = unique('wms-data');
+    await runtime.put(
+      {
+        name,
+        type: 'http-sink',
+        topics: [topic],
+        config: { baseUrl: target.url, path: '/events', body: 'data', retry: { initialDelayMs: 10 } },
+      },
+      'test',
+    );
+    await waitFor('the record applied', async () =>
+      target.received.some(
+        (r) => r.url === '/events' && target.applied.includes(String(r.headers['idempotency-key'])),
+      ),
+    );
+    const sent = target.received.filter((r) => r.url === '/events').at(-1)!;
+    expect(sent.method).toBe('POST');
+    expect(sent.headers['content-type']).toBe('application/json');
+    expect(sent.headers['ce-specversion']).toBe('1.0');
+    expect(sent.headers['ce-id']).toBeTruthy();
+    expect((sent.body as Customer).customer).toMatchObject({ customerId: 'C-9', organizationName: 'Cy Data' });
+
+    await expect(
+      runtime.put(
+        { name: unique('no-topics'), type: 'http-sink', config: { baseUrl: target.url } },
+        'wms.yaml',
+      ),
+    ).rejects.toThrow(/^wms\.yaml: topics: a http-sink sink consumes the topics it is given/);
+  });
+});
