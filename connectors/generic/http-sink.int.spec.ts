@@ -174,7 +174,10 @@ describe('http-sink: canonical records to any HTTP endpoint as CloudEvents', () 
     expect(sent.headers['content-type']).toBe('application/json');
     expect(sent.headers['ce-specversion']).toBe('1.0');
     expect(sent.headers['ce-id']).toBeTruthy();
-    expect((sent.body as Customer).customer).toMatchObject({ customerId: 'C-9', organizationName: 'Cy Data' });
+    expect((sent.body as Customer).customer).toMatchObject({
+      customerId: 'C-9',
+      organizationName: 'Cy Data',
+    });
 
     await expect(
       runtime.put(
