@@ -166,6 +166,27 @@ describe('EDIFACT ORDERS prices other than the net price', () => {
   });
 });
 
+describe('EDIFACT ORDERS currency', () => {
+  it('an order with no price or amount at all (EANCOM priced by list) has currency XXX, no currency involved', async () => {
+    const [o] = await orders('eancom-no-prices.edi', 'edifact-orders');
+    expect(o.currency).toBe('XXX');
+    expect(o.lines.map((l: Json) => [l.quantity.value, l.unitPrice])).toEqual([
+      ['2', null],
+      ['4', null],
+    ]);
+  });
+
+  it('an order with a price but no currency is still refused: no currency is guessed', async () => {
+    const priced = readFileSync('formats/edifact-orders/fixtures/eancom-no-prices.edi', 'utf8')
+      .replace("QTY+21:4'", "QTY+21:4'\nPRI+AAA:1.99'")
+      .replace('UNT+18+1', 'UNT+19+1');
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-orders.to-canonical.yaml'))!;
+    await expect(mapBytes('edifact-orders', Buffer.from(priced), { mapping })).rejects.toThrow(
+      /salesOrder\.currency: required, but the mapping produced nothing/,
+    );
+  });
+});
+
 describe('EDIFACT interchange whose UNZ count disagrees with its messages', () => {
   it('is accepted, and every canonical order of it carries the warning naming the UNZ segment', async () => {
     const all = await orders('unz-count-mismatch.edi', 'edifact-orders');
