@@ -1,3 +1,4 @@
+import { closest, distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
 
 /** A zod issue path as people write it: `config.topics[0].name`. */
@@ -10,13 +11,60 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string
   return out || '(root)';
 }
 
-/** Every issue of a failed parse, one `field: message` each, so a config error names the field. */
-export function zodProblems(error: z.ZodError, prefix = ''): Array<{ path: string; message: string }> {
-  return error.issues.map((issue) => ({ path: fieldPath(issue.path, prefix), message: issue.message }));
+/**
+ * Every issue of a failed parse, one `field: message` each, so a config error names the field. Given the schema, an
+ * unknown key (`maping:`) also names the likeliest key meant (`did you mean "mapping"?`).
+ */
+export function zodProblems(
+  error: z.ZodError,
+  prefix = '',
+  schema?: z.ZodType,
+): Array<{ path: string; message: string }> {
+  return error.issues.map((issue) => {
+    const path = fieldPath(issue.path, prefix);
+    if (issue.code !== 'unrecognized_keys' || !schema) return { path, message: issue.message };
+    const known = keysAt(schema, issue.path);
+    const hints = issue.keys.map((key) => meant(key, known)).filter((hint) => hint !== undefined);
+    return { path, message: hints.length ? `${issue.message}; ${hints.join('; ')}` : issue.message };
+  });
 }
 
-export function zodProblemText(error: z.ZodError, prefix = ''): string {
-  return zodProblems(error, prefix)
+/** `did you mean "mapping"?` for a key close to one the schema has (a slip of a letter or two), else undefined. */
+export function meant(key: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const near = closest(
+    key.toLowerCase(),
+    known.map((k) => k.toLowerCase()),
+  );
+  const index = known.findIndex((k) => k.toLowerCase() === near);
+  const limit = key.length <= 3 ? 1 : Math.max(2, Math.floor(key.length / 3));
+  return distance(key.toLowerCase(), near) <= limit ? `did you mean "${known[index]}"?` : undefined;
+}
+
+/**
+ * The keys of the object schema at `path` inside `schema` (through optional, default, arrays, records; a union's
+ * options together), or [].
+ */
+export function keysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  const def: Record<string, unknown> & { type: string } = (
+    schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } }
+  )._zod.def;
+  const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+  if (inner) return keysAt(inner as z.ZodType, path);
+  if (def.type === 'union') {
+    return [...new Set((def.options as z.ZodType[]).flatMap((option) => keysAt(option, path)))];
+  }
+  if (path.length === 0) return def.type === 'object' ? Object.keys(def.shape as object) : [];
+  const [part, ...rest] = path;
+  let next: z.ZodType | undefined;
+  if (def.type === 'object') next = (def.shape as Record<string, z.ZodType>)[String(part)];
+  else if (def.type === 'array') next = def.element as z.ZodType;
+  else if (def.type === 'record') next = def.valueType as z.ZodType;
+  return next ? keysAt(next, rest) : [];
+}
+
+export function zodProblemText(error: z.ZodError, prefix = '', schema?: z.ZodType): string {
+  return zodProblems(error, prefix, schema)
     .map((p) => `${p.path}: ${p.message}`)
     .join('; ');
 }
@@ -26,17 +74,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The keys of `input` that a zod object schema dropped from `output` (zod strips keys it does not know), as field
- * paths: a misspelt option (`patern:`) would otherwise be ignored without a word. Walks objects and arrays where
+ * The keys of `input` that a zod object schema dropped from `output` (zod strips keys it does not know), as paths
+ * of keys (`fieldPath` writes one): a misspelt option (`patern:`) would otherwise be ignored without a word. Walks objects and arrays where
  * input and output have the same shape; a value a transform replaced is not looked into.
  */
-export function strippedKeys(input: unknown, output: unknown, prefix = ''): string[] {
+export function strippedKeys(
+  input: unknown,
+  output: unknown,
+  parts: ReadonlyArray<string | number> = [],
+): Array<Array<string | number>> {
   if (Array.isArray(input) && Array.isArray(output)) {
-    return input.flatMap((item, i) => strippedKeys(item, output[i], `${prefix}[${i}]`));
+    return input.flatMap((item, i) => strippedKeys(item, output[i], [...parts, i]));
   }
   if (!isPlainObject(input) || !isPlainObject(output)) return [];
-  return Object.entries(input).flatMap(([key, value]) => {
-    const path = fieldPath([key], prefix);
-    return key in output ? strippedKeys(value, output[key], path) : [path];
-  });
+  return Object.entries(input).flatMap(([key, value]) =>
+    key in output ? strippedKeys(value, output[key], [...parts, key]) : [[...parts, key]],
+  );
 }

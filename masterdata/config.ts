@@ -163,7 +163,8 @@ export type MdmConfigInput = z.input<typeof mdmConfigSchema>;
 /** Validates a config object; `source` (a file name) prefixes every error. */
 export function parseMdmConfig(value: unknown, source = 'masterdata config'): MdmConfig {
   const parsed = mdmConfigSchema.safeParse(value ?? {});
-  if (!parsed.success) throw new ConfigError(`${source}: ${zodProblemText(parsed.error)}`);
+  if (!parsed.success)
+    throw new ConfigError(`${source}: ${zodProblemText(parsed.error, '', mdmConfigSchema)}`);
   return parsed.data;
 }
 

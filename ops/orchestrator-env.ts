@@ -85,9 +85,10 @@ export function orchestratorRoleFromEnv(
     } catch (error) {
       throw new ConfigError(`EAI_ORCHESTRATOR_TIMERS: not JSON (${(error as Error).message})`);
     }
-    const checked = timersSchema.partial().strict().safeParse(json);
+    const partial = timersSchema.partial().strict();
+    const checked = partial.safeParse(json);
     if (!checked.success) {
-      throw new ConfigError(zodProblemText(checked.error, 'EAI_ORCHESTRATOR_TIMERS'));
+      throw new ConfigError(zodProblemText(checked.error, 'EAI_ORCHESTRATOR_TIMERS', partial));
     }
     // Only the timers given: the orchestrator's own defaults fill in the rest.
     const given = json as Record<string, unknown>;

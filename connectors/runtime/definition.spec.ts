@@ -38,6 +38,27 @@ describe('a deployment file with an option its connector type does not have', ()
     );
   });
 
+  it('names the option likely meant, at the root, in config and inside a signature; none for a word far from all', () => {
+    const folder = deployment(
+      'meant',
+      'type: webhook-source\nformat: x12-856\nmaping: edi/x12-856.to-canonical.yaml\nconfig:\n  signature: { scheme: hmac-sha256, secret: s }\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      'meant.yaml: (root): Unrecognized key: "maping"; did you mean "mapping"?',
+    );
+    const options = deployment(
+      'options',
+      'type: webhook-source\nformat: x12-856\nconfig:\n  signature: { scheme: hmac-sha256, secret: s, heder: X-Sig }\n  maxBodybytes: 10\n  colour: red\n',
+    );
+    expect(() => loadDeployment(options, plugins)).toThrow(
+      [
+        'config.signature.heder: not an option of webhook-source; did you mean "header"? (docs/connectors.md)',
+        'config.maxBodybytes: not an option of webhook-source; did you mean "maxBodyBytes"? (docs/connectors.md)',
+        'config.colour: not an option of webhook-source (docs/connectors.md)',
+      ].join('; '),
+    );
+  });
+
   it('takes a file whose options are all known, defaults filled in', () => {
     const folder = deployment(
       'fine',

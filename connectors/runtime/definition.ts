@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { encodingProblem, readers, writers } from '../../formats/index.ts';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
-import { strippedKeys, zodProblemText } from '../../lib/zod-problems.ts';
+import { fieldPath, keysAt, meant, strippedKeys, zodProblemText } from '../../lib/zod-problems.ts';
 import { findMapping } from '../../mappings/index.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
 import { resolveSecrets } from './secrets.ts';
@@ -103,12 +103,15 @@ export function pluginConfig(
     throw new ConfigError(`${where}: ${(error as Error).message}`);
   }
   const config = plugin.config.safeParse(resolved);
-  if (!config.success) throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config')}`);
-  const unknown = strippedKeys(resolved, config.data, 'config');
+  if (!config.success)
+    throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config', plugin.config)}`);
+  const unknown = strippedKeys(resolved, config.data);
   if (unknown.length > 0) {
-    throw new ConfigError(
-      `${where}: ${unknown.map((path) => `${path}: not an option of ${definition.type} (docs/connectors.md)`).join('; ')}`,
-    );
+    const problems = unknown.map((parts) => {
+      const hint = meant(String(parts.at(-1)), keysAt(plugin.config, parts.slice(0, -1)));
+      return `${fieldPath(parts, 'config')}: not an option of ${definition.type}${hint ? `; ${hint}` : ''} (docs/connectors.md)`;
+    });
+    throw new ConfigError(`${where}: ${problems.join('; ')}`);
   }
   return config.data;
 }
@@ -121,7 +124,8 @@ export function validateDefinition(
   baseDir?: string,
 ): ConnectorDefinition {
   const parsed = connectorDefinition.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`${where}: ${zodProblemText(parsed.error)}`);
+  if (!parsed.success)
+    throw new ConfigError(`${where}: ${zodProblemText(parsed.error, '', connectorDefinition)}`);
   const definition = parsed.data;
   const plugin = plugins.get(definition.type);
   if (!plugin) {

@@ -233,7 +233,7 @@ describe('connector runtime on the real broker', () => {
     try {
       await waitFor('the connector failed', async () => (await own.status(name))?.state === 'FAILED');
       expect((await own.status(name))!.trace).toBe(
-        'stored definition: config.stablMs: not an option of file-source (docs/connectors.md)',
+        'stored definition: config.stablMs: not an option of file-source; did you mean "stableMs"? (docs/connectors.md)',
       );
     } finally {
       await own.stop();

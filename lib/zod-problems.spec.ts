@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { keysAt, meant, zodProblemText } from './zod-problems.ts';
+
+const schema = z
+  .object({
+    name: z.string(),
+    config: z
+      .object({
+        pattern: z.string().default('*'),
+        signature: z
+          .discriminatedUnion('scheme', [
+            z.object({ scheme: z.literal('hmac'), secret: z.string(), header: z.string().optional() }),
+            z.object({ scheme: z.literal('bearer'), token: z.string() }),
+          ])
+          .optional(),
+        routes: z.array(z.object({ topic: z.string() }).strict()).optional(),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+describe('zod problems in words', () => {
+  it('finds the keys an object schema has at a path, through defaults, optionals, arrays and unions', () => {
+    expect(keysAt(schema, [])).toEqual(['name', 'config']);
+    expect(keysAt(schema, ['config'])).toEqual(['pattern', 'signature', 'routes']);
+    expect(keysAt(schema, ['config', 'signature']).sort()).toEqual(['header', 'scheme', 'secret', 'token']);
+    expect(keysAt(schema, ['config', 'routes', 0])).toEqual(['topic']);
+    expect(keysAt(schema, ['config', 'pattern'])).toEqual([]);
+    expect(keysAt(schema, ['nowhere'])).toEqual([]);
+  });
+
+  it('names the key meant for a slip of a letter or two, any case, and nothing for a word far from all', () => {
+    expect(meant('patern', ['pattern', 'dir'])).toBe('did you mean "pattern"?');
+    expect(meant('STABLEms', ['stableMs', 'dir'])).toBe('did you mean "stableMs"?');
+    expect(meant('colour', ['pattern', 'dir'])).toBeUndefined();
+    expect(meant('x', [])).toBeUndefined();
+  });
+
+  it('adds the hint to an unknown key, at any depth, when given the schema', () => {
+    const result = schema.safeParse({
+      name: 'a',
+      nmae: 'b',
+      config: { routes: [{ topik: 't', topic: 't' }] },
+    });
+    expect(result.success).toBe(false);
+    expect(zodProblemText(result.error!, '', schema)).toBe(
+      'config.routes[0]: Unrecognized key: "topik"; did you mean "topic"?; (root): Unrecognized key: "nmae"; did you mean "name"?',
+    );
+    expect(zodProblemText(result.error!)).not.toContain('did you mean');
+  });
+});
