@@ -76,7 +76,7 @@ export interface HubOptions {
     routerGroup?: string;
     /** Route canonical events into workflows (default true). */
     router?: boolean;
-    /** Where a new router group starts: the topics' beginning (default) or their end (a shared, long-lived stack). */
+    /** Where a router group without committed offsets starts: the topics' end (default) or, true, their beginning (a replay). */
     routerFromBeginning?: boolean;
   };
   /**
