@@ -265,6 +265,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       matcher: masterdata.matcher,
       matcherGroup: masterdata.groupId,
       customerTopic: masterdata.topic,
+      commandTopicPrefix: masterdata.store.config.sync.commandTopicPrefix,
       thresholds: options.masterdata?.thresholds,
     };
     registerSyncRoutes(api, healthDeps);

@@ -197,6 +197,21 @@ export class ConnectorRuntime {
     return this.stored(name)?.deployedFrom;
   }
 
+  /**
+   * What a sink reads: its topics (the plugin's defaults filled in) and the canonical schema its from-canonical
+   * mapping takes (`CustomerEvent`, `SalesOrderEvent`, …; none without a mapping). Undefined for a source or an
+   * unknown name. Sync health tells customer sinks from order sinks by it.
+   */
+  sinkInput(name: string): { topics: string[]; schema?: string } | undefined {
+    const stored = this.stored(name);
+    if (!stored || this.plugins.get(stored.definition.type)?.kind !== 'sink') return undefined;
+    const definition = this.withDefaults(stored.definition);
+    const schema = definition.mapping
+      ? findMapping(definition.mapping, stored.baseDir).schema.name
+      : undefined;
+    return { topics: definition.topics ?? [], ...(schema ? { schema } : {}) };
+  }
+
   // ---- the API's operations -------------------------------------------------------------------------------------
 
   names(): string[] {
