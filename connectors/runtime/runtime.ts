@@ -113,6 +113,12 @@ export class ConnectorRuntime {
   private membership?: TransportConsumer;
   private slots = new Set<number>();
   private readonly running = new Map<string, Running>();
+  /**
+   * Each connector's counters for the life of this process, whatever its restarts: a pause and resume, a restart or a
+   * new definition starts a new task but continues its records in / out / failed, as the Prometheus counters they
+   * mirror must (a counter that drops reads as a reset, and rate() as a burst).
+   */
+  private readonly counters = new Map<string, TaskCounters>();
   private readonly webhooks = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
@@ -557,7 +563,7 @@ export class ConnectorRuntime {
       abort: new AbortController(),
       state: definition.state,
       trace: null,
-      counters: newCounters(),
+      counters: this.countersOf(name),
     };
     this.running.set(name, entry);
     if (definition.state !== 'RUNNING') {
@@ -637,6 +643,15 @@ export class ConnectorRuntime {
     }
     connectorMetrics.running.set({ connector: name, state: entry.state }, 1);
     await this.writeStatus(name, stored, entry);
+  }
+
+  private countersOf(name: string): TaskCounters {
+    let counters = this.counters.get(name);
+    if (!counters) {
+      counters = newCounters();
+      this.counters.set(name, counters);
+    }
+    return counters;
   }
 
   private async fail(name: string, error: Error): Promise<void> {
