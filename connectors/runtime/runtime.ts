@@ -212,9 +212,12 @@ export class ConnectorRuntime {
     const stored = this.stored(name);
     if (!stored || this.plugins.get(stored.definition.type)?.kind !== 'sink') return undefined;
     const definition = this.withDefaults(stored.definition);
-    const schema = definition.mapping
-      ? findMapping(definition.mapping, stored.baseDir).schema.name
-      : undefined;
+    let schema: string | undefined;
+    try {
+      schema = definition.mapping ? findMapping(definition.mapping, stored.baseDir).schema.name : undefined;
+    } catch {
+      // A mapping gone since deployment: the sink fails at its start and says so; here it is only not known.
+    }
     return { topics: definition.topics ?? [], ...(schema ? { schema } : {}) };
   }
 
