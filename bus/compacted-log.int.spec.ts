@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../lib/logger.ts';
+import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { testStack, unique } from '../tests/stack.ts';
 import { CompactedLog } from './compacted-log.ts';
 import { createKafkajsTransport } from './transport/kafkajs.ts';
@@ -40,5 +41,20 @@ describe('a compacted-topic view', () => {
     expect(rejections).toEqual([]);
     await view.sync();
     expect(view.get('k')).toBe('v');
+  });
+
+  it('leaves no consumer group behind once it stops', async () => {
+    const other = unique('view-groups');
+    const admin = transport.admin();
+    await admin.connect();
+    await admin.createTopics([{ topic: other, partitions: 1 }]);
+    await admin.disconnect();
+    const second = new CompactedLog(transport, other, logger);
+    await second.start();
+    await second.put('k', 'v');
+    const mine = (groups: string[]) => groups.filter((g) => g.startsWith(`eai-log-${other}-`));
+    expect(mine(await consumerGroupIds())).toHaveLength(1);
+    await second.stop();
+    expect(mine(await consumerGroupIds())).toEqual([]);
   });
 });

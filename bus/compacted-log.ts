@@ -35,7 +35,11 @@ export class CompactedLog {
    */
   async start(options: { sync?: boolean } = {}): Promise<void> {
     this.producer = this.transport.producer();
-    this.consumer = this.transport.consumer({ groupId: `eai-log-${this.topic}-${this.instance}` });
+    // A group of this view alone, which commits nothing and is deleted when the view stops.
+    this.consumer = this.transport.consumer({
+      groupId: `eai-log-${this.topic}-${this.instance}`,
+      ephemeral: true,
+    });
     await Promise.all([this.producer.connect(), this.consumer.connect()]);
     await this.consumer.run({
       topics: [this.topic],

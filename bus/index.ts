@@ -102,6 +102,7 @@ export {
   headersToJson,
   toHeaders,
 } from './envelope.ts';
+export { type GroupStart, type OffsetReset, pinGroupStart } from './group-start.ts';
 export { kafkaReachable, registryReachable, registryRootProblem } from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';

@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
+import { waitFor } from '../tests/wait-for.ts';
 
 const env = () => ({ KAFKA_BROKERS: testStack().brokers, SCHEMA_REGISTRY_URL: testStack().registryUrl });
 const asn = 'formats/x12-856/fixtures/several-st-sets.edi';
@@ -150,4 +153,48 @@ describe('eai map | eai bus publish | eai bus tail', () => {
       `eai: ${root} answers GET /subjects with 404: that is Apicurio's server root, its Confluent-compatible API is ${api}; set SCHEMA_REGISTRY_URL=${api}\n`,
     );
   });
+
+  it('tail leaves no consumer group behind: following until Ctrl-C, or reading to the end', async () => {
+    const topic = unique('cli-tail-groups');
+    const bus = testBus();
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const readers = (groups: string[]) => groups.filter((g) => /^eai-(tail|read)-/.test(g));
+    const before = new Set(readers(await consumerGroupIds()));
+
+    const child = spawn(process.execPath, ['cli/eai.js', 'bus', 'tail', topic], {
+      env: { ...process.env, EAI_LOG_LEVEL: 'warn', ...env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const group = `eai-tail-${child.pid}-`;
+    await waitFor('the tail in its group', async () =>
+      (await consumerGroupIds()).some((g) => g.startsWith(group)),
+    );
+    const publisher = await bus.publisher();
+    const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
+    const record = (JSON.parse(mapped.stdout) as Array<{ schema: string; value: never }>)[0]!;
+    try {
+      await waitFor(
+        'the record tailed',
+        async () => {
+          if (!stdout) await publisher.publish([{ schema: record.schema, topic, value: record.value }]);
+          return stdout.includes(`"topic":"${topic}"`);
+        },
+        20_000,
+      );
+    } finally {
+      await publisher.close();
+    }
+    child.kill('SIGINT');
+    expect(await closed).toBe(0);
+    expect((await consumerGroupIds()).filter((g) => g.startsWith(group))).toEqual([]);
+
+    const read = await runEai(['bus', 'tail', topic, '--from-beginning', '--until-end'], { env: env() });
+    expect(read.code, read.stderr).toBe(0);
+    expect(readers(await consumerGroupIds()).filter((g) => !before.has(g))).toEqual([]);
+  }, 60_000);
 });

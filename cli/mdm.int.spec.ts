@@ -306,6 +306,40 @@ describe('eai mdm load / export', () => {
     expect(refused.stderr).toBe(`eai: ${bad}:2: 3 cells where the header names 10 columns\n`);
   }, 120_000);
 
+  it('sets a CSV row of only an id aside, naming its line and customer, instead of an empty golden record', async () => {
+    const header = 'Kundennummer;Typ;Name;E-Mail;Telefon;Strasse;PLZ;Ort;Land;Branche';
+    const file = join(dir, 'ids-only.csv');
+    writeFileSync(file, `${header}\n900006;;;;;;;;;\n900007;Firma;"Z KG";;;;;;DE;\n`);
+    const run = await runEai(
+      [
+        'mdm',
+        'load',
+        'erpcsv',
+        '--input',
+        file,
+        '--mapping',
+        'mappings/csv/customer-table.to-canonical.yaml',
+        '--schema',
+        schema,
+        '--json',
+      ],
+      { env: env(), timeoutMs: 120_000 },
+    );
+    expect(run.code).toBe(2);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.rejected).toEqual([
+      {
+        line: 2,
+        reason:
+          'customer 900006: no customer data besides its id (no name, email, phone, address, tax id or birth date)',
+      },
+    ]);
+    expect(readFileSync(join(dir, 'ids-only.rejects.csv'), 'utf8')).toBe(`${header}\n900006;;;;;;;;;\n`);
+    const xref = (await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() })).stdout;
+    expect(xref).toContain('erpcsv,900007,');
+    expect(xref).not.toContain('erpcsv,900006,');
+  }, 120_000);
+
   it('reconciles a system export: differing fields, extra and missing records named; --repair applies it', async () => {
     const missing = join(dir, 'no-such-export.jsonl');
     const unread = await runEai(['mdm', 'reconcile', 'recon', '--input', missing, '--schema', schema], {

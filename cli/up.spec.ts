@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEai } from '../tests/run-eai.ts';
-import { endpointsText } from './commands/up.ts';
+import { endpointsText, routerStartText } from './commands/up.ts';
 
 describe('eai up --deploy', () => {
   it('names the connector file and field of a bad deployment in one line, before starting anything', async () => {
@@ -82,5 +82,17 @@ describe('eai up prints its endpoints', () => {
       "  not in folder        orders, asn (this connect group's, deployed earlier; eai connectors delete <name> removes one)",
       '  orchestratorDatabase eai_ops_trial',
     ]);
+  });
+
+  it('says where the orchestrator router started: the end of the topics for a new group, or its committed offsets', () => {
+    expect(
+      routerStartText('eai-orchestrator.b', [
+        { topic: 'canonical.sales-order', from: 'latest', pinned: { 0: '120' } },
+        { topic: 'canonical.shipment', from: 'latest', pinned: { 0: '40' } },
+      ]),
+    ).toBe('group eai-orchestrator.b; end: canonical.sales-order, canonical.shipment');
+    expect(
+      routerStartText('eai-orchestrator', [{ topic: 'canonical.case', from: 'committed', pinned: {} }]),
+    ).toBe('group eai-orchestrator; committed offsets: canonical.case');
   });
 });

@@ -128,5 +128,19 @@ function nameInitials(s: StandardCustomer): string[] {
   return [...new Set(given.map((g) => (g < family ? `${g}${family}` : `${family}${g}`)))];
 }
 
+/** Initials a search tries beside a name part (`nameKeysAnyInitial`): the folded Latin letters and digits. */
+const INITIALS = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
+
+/**
+ * The wide name keys (`n:<code>:<initial>`) a person may hold who has this one name part, given or family, whatever
+ * the initial of the other part: a search for "Müller" alone (search.ts) finds Anna Müller (`n:MLR:a`), whose keys
+ * pair each name with the other's initial. The initials tried are a–z, 0–9 and the part's own: folding makes Latin
+ * names ASCII; a person whose other name is in another script is found by the full name.
+ */
+export function nameKeysAnyInitial(part: string): string[] {
+  const code = phonetic(part);
+  return [...new Set([...INITIALS, part[0] ?? ''])].map((initial) => `n:${code}:${initial}`);
+}
+
 /** The order of the default sort, without its conversions to string (a third of this function's time). */
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -13,8 +13,10 @@ import type { MasterDataStore } from './store.ts';
 import { dropStore, scratchStore } from './test-support.ts';
 
 let store: MasterDataStore | undefined;
+let idsOnlyStore: MasterDataStore | undefined;
 afterAll(async () => {
   if (store) await dropStore(store);
+  if (idsOnlyStore) await dropStore(idsOnlyStore);
 });
 
 const event = (
@@ -110,5 +112,42 @@ describe('matcher on canonical.customer', () => {
     await again.stop();
     await publisher.close();
     expect(Object.values(again.counts).reduce((a, b) => a + b, 0)).toBe(0);
+  }, 120_000);
+
+  it('a new record of ids alone forms no golden record; the change that brings data does', async () => {
+    idsOnlyStore = await scratchStore(testStack().databaseUrl, defaultMdmConfig());
+    const bus = testBus();
+    const topic = unique('mdm-ids-only');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const matcher = await startCustomerMatcher({
+      bus,
+      store: idsOnlyStore,
+      groupId: unique('mdm-matcher'),
+      topic,
+      fromBeginning: true,
+    });
+    await matcher.ready();
+    const publisher = await bus.publisher();
+    try {
+      // A CSV row with only its key, and HubSpot's creation webhook (ids, then a propertyChange per property).
+      await publisher.publish([
+        { schema: 'CustomerEvent', topic, value: event('erpcsv', '900006', { partyType: 'UNKNOWN' }) },
+        { schema: 'CustomerEvent', topic, value: event('hubspot', '501', { partyType: 'UNKNOWN' }) },
+        {
+          schema: 'CustomerEvent',
+          topic,
+          value: event('hubspot', '501', { emails: [{ address: 'anna@example.de' }] }, ['emails']),
+        },
+      ]);
+      await waitFor('three events handled', () => matcher.counts.skipped + matcher.counts.new >= 3, 60_000);
+      expect(matcher.counts).toMatchObject({ skipped: 2, new: 1 });
+      expect(await idsOnlyStore.xref('erpcsv', '900006')).toBeNull();
+      const golden = await idsOnlyStore.golden((await idsOnlyStore.xref('hubspot', '501')) ?? '');
+      expect(golden?.record?.emails?.map((e) => e.address)).toEqual(['anna@example.de']);
+      expect((await idsOnlyStore.stats()).golden).toBe(1);
+    } finally {
+      await matcher.stop();
+      await publisher.close();
+    }
   }, 120_000);
 });

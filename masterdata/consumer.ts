@@ -8,6 +8,7 @@ import type { Bus, ConsumerRunner } from '../bus/index.ts';
 import { NonRetriableError } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { hasCustomerData } from './customer-data.ts';
 import { confirmErasure, erasureOfRecord } from './erasure.ts';
 import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
 import {
@@ -125,7 +126,11 @@ export async function startCustomerMatcher(options: {
       }
       // Classified under the matcher's lock, which the sync relay holds while it publishes: what it sent is
       // committed before the echo of it is looked at.
-      const { change, result } = await store.transaction(async (client) => {
+      const { change, result, idsOnly } = await store.transaction<{
+        change: ReturnType<typeof classify> | null;
+        result: Awaited<ReturnType<MasterDataStore['upsertIn']>> | null;
+        idsOnly?: boolean;
+      }>(async (client) => {
         const previous = await store.sourceState(system, sourceId, client);
         // A change of an erased record (one still on its way, or the system's echo of the erasure) is dropped:
         // the customer must not come back.
@@ -155,6 +160,10 @@ export async function startCustomerMatcher(options: {
           await claimCreated(client, store.schema, created, system, sourceId);
           return { change, result };
         }
+        // A new record of ids alone (HubSpot's creation webhook before its property changes, a table row with only
+        // its key) forms no golden record: it is held once a change brings something to match (customer-data.ts).
+        if (!previous && change.kind === 'edit' && !hasCustomerData(change.record))
+          return { change, result: null, idsOnly: true };
         // The record is matched as the system holds it: with what the hub sent there and a person has not
         // changed since, whose echo may still be on its way (sync/sent.ts heldView).
         const stands =
@@ -171,6 +180,11 @@ export async function startCustomerMatcher(options: {
         return;
       }
       if (change.kind === 'echo') counts.echo++;
+      if (idsOnly) {
+        counts.skipped++;
+        log.debug({ system, sourceId }, 'customer of ids alone: no golden record until a change brings data');
+        return;
+      }
       if (!result) return;
       if (change.kind === 'edit') counts[result.outcome]++;
       if (result.outcome !== 'unchanged') options.onChange?.();

@@ -23,7 +23,8 @@ import { FormatError } from '../formats/index.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CanonicalRecord, type CompiledMapping, MappingError, mapDocument } from '../mappings/index.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
-import type { MasterDataStore, MatchItem, Outcome } from './store.ts';
+import { hasCustomerData, NO_CUSTOMER_DATA } from './customer-data.ts';
+import { type MasterDataStore, type MatchItem, type Outcome, sourceIdOf } from './store.ts';
 
 /** Records per outcome, and the lines or rows set aside (`rejected`). */
 export type LoadCounts = Record<Outcome | 'rejected', number>;
@@ -93,6 +94,7 @@ function readCustomer(line: string, system: string): CustomerPartyMaster | strin
   const hasId =
     customer.sourceIds?.some((s) => s.system === system) || typeof customer.customerId === 'string';
   if (!hasId) return `customer has neither customerId nor a ${system} sourceId`;
+  if (!hasCustomerData(customer)) return `customer ${sourceIdOf(system, customer)}: ${NO_CUSTOMER_DATA}`;
   return customer;
 }
 
@@ -269,22 +271,33 @@ function tableSource(path: string, system: string, mapping: CompiledMapping): Cu
         tree: { $loc: '', rows },
       })
     ).map((record: CanonicalRecord) => record.value.customer as CustomerPartyMaster);
-  /** Rows mapped together; when the mapping refuses one, each alone, so only the ones it refuses are set aside. */
+  /**
+   * Rows mapped together; when the mapping refuses one, or a row yields a record of ids alone (`hasCustomerData`),
+   * each alone, so only those are set aside.
+   */
   const mapChunk = async (chunk: TableRow[]): Promise<SourceChunk> => {
     const refused = chunk.flatMap((c) => ('refused' in c ? [c.refused] : []));
     const readable = chunk.flatMap((c) => ('row' in c ? [c] : []));
     try {
-      return { rows: chunk.length, customers: await map(readable.map((c) => c.row)), rejected: refused };
+      const customers = await map(readable.map((c) => c.row));
+      if (customers.every(hasCustomerData)) return { rows: chunk.length, customers, rejected: refused };
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
     }
     const out: SourceChunk = { rows: chunk.length, customers: [], rejected: refused };
     for (const { row, raw } of readable) {
+      const line = Number(/\d+/.exec(row.$loc)?.[0] ?? 0);
       try {
-        out.customers.push(...(await map([row])));
+        const customers = await map([row]);
+        const empty = customers.find((c) => !hasCustomerData(c));
+        if (empty) {
+          const reason = `customer ${sourceIdOf(system, empty)}: ${NO_CUSTOMER_DATA}`;
+          out.rejected.push({ line, reason, text: raw });
+          continue;
+        }
+        out.customers.push(...customers);
       } catch (error) {
         if (!(error instanceof MappingError)) throw error;
-        const line = Number(/\d+/.exec(row.$loc)?.[0] ?? 0);
         out.rejected.push({ line, reason: error.message.replace(/ \(input line \d+\)$/, ''), text: raw });
       }
     }

@@ -90,3 +90,55 @@ describe('GET /customers?q=<phone>: a national number finds the customer stored 
     });
   });
 });
+
+describe('GET /customers?q=: a person is found by given or family name alone, email or id', () => {
+  const anna = {
+    customerId: 'salesforce:003A1',
+    sourceIds: [{ system: 'salesforce', id: '003A1' }],
+    partyType: 'PERSON',
+    person: { givenName: 'Anna', familyName: 'Müller' },
+    emails: [{ address: 'Anna.Mueller@example.de' }],
+    phones: [],
+    addresses: [],
+  } as unknown as CustomerPartyMaster;
+  const bruno = {
+    ...anna,
+    customerId: 'salesforce:003B2',
+    sourceIds: [{ system: 'salesforce', id: '003B2' }],
+    person: { givenName: 'Bruno', familyName: 'Schmidt' },
+    emails: [{ address: 'bruno@example.de' }],
+  } as unknown as CustomerPartyMaster;
+  let store: MasterDataStore;
+  let ids: string[];
+  beforeAll(async () => {
+    ({ store, ids } = await storeWith(defaultMdmConfig(), [
+      ['salesforce', anna],
+      ['salesforce', bruno],
+    ]));
+  });
+
+  it.each(['Müller', 'müller', 'MUELLER', 'Muller', 'Anna', 'anna müller', 'Müller Anna'])(
+    '%s finds Anna Müller alone',
+    async (q) => {
+      expect((await searchCustomers(store, q)).hits.map((h) => h.goldenId)).toEqual([ids[0]]);
+    },
+  );
+
+  it('her email, in any case, finds her', async () => {
+    expect(await searchCustomers(store, 'anna.mueller@EXAMPLE.de')).toMatchObject({
+      kind: 'email',
+      hits: [{ goldenId: ids[0] }],
+    });
+  });
+
+  it.each(['003A1', 'salesforce:003A1'])('her source id %s finds her', async (q) => {
+    expect(await searchCustomers(store, q)).toMatchObject({
+      kind: 'id',
+      hits: [{ goldenId: ids[0], matched: { system: 'salesforce', sourceId: '003A1' } }],
+    });
+  });
+
+  it('her golden id finds her', async () => {
+    expect(await searchCustomers(store, ids[0]!)).toMatchObject({ kind: 'id', hits: [{ goldenId: ids[0] }] });
+  });
+});

@@ -1,17 +1,20 @@
 /**
- * Finding a customer by name, email or phone with the matcher's own parts: the query becomes a probe record,
+ * Finding a customer by id, name, email or phone. An id (a golden id, a source id as `system:id` or alone) is looked
+ * up in the cross-reference first. Otherwise the matcher's own parts: the query becomes a probe record,
  * standardised as an incoming record is, its blocking keys pick the candidates from the index, and each candidate
- * is scored by the Fellegi–Sunter model. Golden records are ranked by their best member's match weight.
+ * is scored by the Fellegi–Sunter model. A one-word name is tried as an organisation, a family name and a given
+ * name, its candidates found by the name keys with any initial (`nameKeysAnyInitial`). Golden records are ranked by
+ * their best member's match weight.
  */
 import { getCountries, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
-import { blockingKeys } from './block.ts';
-import { Scorer } from './score.ts';
+import { blockingKeys, nameKeysAnyInitial } from './block.ts';
+import { COMPARISONS, comparisonVector, type PairScore, Scorer } from './score.ts';
 import { type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
 import type { MasterDataStore } from './store.ts';
 
-export type QueryKind = 'email' | 'phone' | 'name';
+export type QueryKind = 'id' | 'email' | 'phone' | 'name';
 
 export interface SearchHit {
   goldenId: string;
@@ -55,7 +58,7 @@ export function queryPhones(q: string, defaultCountry?: string): string[] {
 
 /**
  * The probe records for a query: an email or phone alone (a phone as its E.164 forms, `queryPhones`); a name as an
- * organisation and as a person.
+ * organisation and as a person (one word: as a family name and as a given name).
  */
 export function probesFor(
   q: string,
@@ -71,14 +74,68 @@ export function probesFor(
     return [{ ...base, partyType: 'UNKNOWN', phones } as CustomerPartyMaster];
   }
   const words = text.split(/\s+/).filter(Boolean);
-  const person =
+  const persons =
     words.length > 1
-      ? { givenName: words[0], familyName: words.slice(1).join(' ') }
-      : { givenName: null, familyName: text };
+      ? [{ givenName: words[0], familyName: words.slice(1).join(' ') }]
+      : [
+          { givenName: null, familyName: text },
+          { givenName: text, familyName: null },
+        ];
   return [
     { ...base, partyType: 'ORGANIZATION', organizationName: text } as CustomerPartyMaster,
-    { ...base, partyType: 'PERSON', person } as CustomerPartyMaster,
+    ...persons.map((person) => ({ ...base, partyType: 'PERSON', person }) as CustomerPartyMaster),
   ];
+}
+
+/** A probe's keys: its blocking keys, and for a person of one name part the name keys with any other initial. */
+function probeKeys(std: StandardCustomer): string[] {
+  const keys = blockingKeys(std);
+  const parts = [std.givenName, std.familyName].filter((p): p is string => !!p);
+  if (std.partyType === 'PERSON' && parts.length === 1) keys.push(...nameKeysAnyInitial(parts[0]!));
+  return keys;
+}
+
+const FAMILY_NAME = COMPARISONS.findIndex((c) => c.name === 'familyName');
+const givenNameOnly = (std: StandardCustomer) =>
+  std.partyType === 'PERSON' && !!std.givenName && !std.familyName;
+
+/**
+ * A one-word query read as a given name, scored on the given name alone. The comparators orient a person's names by
+ * both of them (score.ts: a family name on each side, else no name level), so the probe borrows the candidate's
+ * family name to be compared at all, and that borrowed agreement is not counted.
+ */
+function scoreGivenName(scorer: Scorer, probe: StandardCustomer, candidate: StandardCustomer): PairScore {
+  if (!candidate.familyName) return { levels: [], weight: 0, probability: 0 };
+  const lent: StandardCustomer = {
+    ...probe,
+    familyName: candidate.familyName,
+    nameTokens: [...probe.nameTokens, ...candidate.familyName.split(' ')].sort(),
+  };
+  const levels = comparisonVector(lent, candidate);
+  levels[FAMILY_NAME] = -1;
+  const weight = scorer.weightOf(levels);
+  return { levels, weight, probability: scorer.probabilityOf(weight) };
+}
+
+type Candidate = { system: string; source_id: string; std: StandardCustomer; golden_id: string };
+
+/**
+ * The members an id names: the members of a golden record by its id, or a source record by `system:id` or by its id
+ * in any system. None for a query with spaces (a name).
+ */
+async function membersById(store: MasterDataStore, q: string): Promise<Candidate[]> {
+  const text = q.trim();
+  if (/\s/.test(text)) return [];
+  const colon = text.indexOf(':');
+  const [system, sourceId] = colon > 0 ? [text.slice(0, colon), text.slice(colon + 1)] : [null, null];
+  return (
+    await store.pool.query<Candidate>(
+      `select system, source_id, std, golden_id from ${quoteSchema(store.schema)}.source_record
+        where golden_id is not null and (golden_id = $1 or source_id = $1 or (system = $2 and source_id = $3))
+        order by system, source_id limit 100`,
+      [text, system, sourceId],
+    )
+  ).rows;
 }
 
 function displayName(record: CustomerPartyMaster | null): string | null {
@@ -95,16 +152,33 @@ export async function searchCustomers(
   q: string,
   options: { limit?: number; kind?: QueryKind } = {},
 ): Promise<{ kind: QueryKind; hits: SearchHit[] }> {
-  const kind = options.kind ?? queryKind(q);
   const scorer = Scorer.fromConfig(store.config);
   const schema = quoteSchema(store.schema);
   const best = new Map<string, SearchHit>();
+  // An id names its customer: ranked by the member's weight against itself (an exact match of everything it holds).
+  const named = options.kind === undefined || options.kind === 'id' ? await membersById(store, q) : [];
+  if (named.length > 0 || options.kind === 'id') {
+    for (const c of named) {
+      const self = scorer.score(c.std, c.std);
+      const seen = best.get(c.golden_id);
+      if (seen && seen.weight >= self.weight) continue;
+      best.set(c.golden_id, {
+        goldenId: c.golden_id,
+        name: null,
+        weight: self.weight,
+        probability: self.probability,
+        matched: { system: c.system, sourceId: c.source_id },
+      });
+    }
+    return { kind: 'id', hits: await rankedHits(store, best, options.limit) };
+  }
+  const kind = options.kind ?? queryKind(q);
   for (const probe of probesFor(q, kind, store.config.defaultCountry)) {
     const std = standardise(probe, store.config);
-    const keys = blockingKeys(std);
+    const keys = probeKeys(std);
     if (keys.length === 0) continue;
     const candidates = (
-      await store.pool.query<{ system: string; source_id: string; std: StandardCustomer; golden_id: string }>(
+      await store.pool.query<Candidate>(
         `select sr.system, sr.source_id, sr.std, sr.golden_id from ${schema}.source_record sr
           where sr.golden_id is not null and (sr.system, sr.source_id) in (
             select distinct bk.system, bk.source_id from ${schema}.block_key bk where bk.key = any($1::text[]))
@@ -113,7 +187,7 @@ export async function searchCustomers(
       )
     ).rows;
     for (const c of candidates) {
-      const score = scorer.score(std, c.std);
+      const score = givenNameOnly(std) ? scoreGivenName(scorer, std, c.std) : scorer.score(std, c.std);
       if (!(score.weight > 0)) continue;
       const seen = best.get(c.golden_id);
       if (seen && seen.weight >= score.weight) continue;
@@ -126,19 +200,28 @@ export async function searchCustomers(
       });
     }
   }
+  return { kind, hits: await rankedHits(store, best, options.limit) };
+}
+
+/** The hits best first, at most `limit` (20), each with its golden record's display name. */
+async function rankedHits(
+  store: MasterDataStore,
+  best: Map<string, SearchHit>,
+  limit = 20,
+): Promise<SearchHit[]> {
   const hits = [...best.values()]
     .sort((a, b) => b.weight - a.weight || (a.goldenId < b.goldenId ? -1 : 1))
-    .slice(0, options.limit ?? 20);
+    .slice(0, limit);
   if (hits.length) {
     const names = new Map(
       (
         await store.pool.query<{ golden_id: string; record: CustomerPartyMaster | null }>(
-          `select golden_id, record from ${schema}.golden where golden_id = any($1::text[])`,
+          `select golden_id, record from ${quoteSchema(store.schema)}.golden where golden_id = any($1::text[])`,
           [hits.map((h) => h.goldenId)],
         )
       ).rows.map((r) => [r.golden_id, displayName(r.record)]),
     );
     for (const h of hits) h.name = names.get(h.goldenId) ?? null;
   }
-  return { kind, hits };
+  return hits;
 }

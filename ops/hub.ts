@@ -76,7 +76,7 @@ export interface HubOptions {
     routerGroup?: string;
     /** Route canonical events into workflows (default true). */
     router?: boolean;
-    /** Where a new router group starts: the topics' beginning (default) or their end (a shared, long-lived stack). */
+    /** Where a router group without committed offsets starts: the topics' end (default) or, true, their beginning (a replay). */
     routerFromBeginning?: boolean;
   };
   /**
@@ -265,6 +265,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       matcher: masterdata.matcher,
       matcherGroup: masterdata.groupId,
       customerTopic: masterdata.topic,
+      commandTopicPrefix: masterdata.store.config.sync.commandTopicPrefix,
       thresholds: options.masterdata?.thresholds,
     };
     registerSyncRoutes(api, healthDeps);

@@ -47,6 +47,17 @@ describe('the orchestrator role from the environment and flags', () => {
     });
   });
 
+  it('starts a new router group at the end of the topics unless EAI_ORCHESTRATOR_OFFSET_RESET=earliest', () => {
+    const env = { EAI_ORCHESTRATOR: '1', EAI_ORCHESTRATOR_SAP_URL: 'http://127.0.0.1:4101' };
+    expect(orchestratorRoleFromEnv(env)?.routerFromBeginning).toBeUndefined();
+    expect(
+      orchestratorRoleFromEnv({ ...env, EAI_ORCHESTRATOR_OFFSET_RESET: 'latest' })?.routerFromBeginning,
+    ).toBeUndefined();
+    expect(
+      orchestratorRoleFromEnv({ ...env, EAI_ORCHESTRATOR_OFFSET_RESET: 'Earliest' })?.routerFromBeginning,
+    ).toBe(true);
+  });
+
   it('refuses bad values in one line naming the variable (or flag) and the field', () => {
     const refusal = (env: NodeJS.ProcessEnv, flags = {}) => {
       try {
@@ -67,6 +78,9 @@ describe('the orchestrator role from the environment and flags', () => {
     expect(refusal({ EAI_ORCHESTRATOR_TIMERS: '{asn' })).toMatch(/^EAI_ORCHESTRATOR_TIMERS: not JSON/);
     expect(refusal({ EAI_ORCHESTRATOR_DATABASE: 'Bad-Name' })).toMatch(/^EAI_ORCHESTRATOR_DATABASE: /);
     expect(refusal({ EAI_ORCHESTRATOR_SAP_URL: 'sap' })).toMatch(/^EAI_ORCHESTRATOR_SAP_URL: /);
+    expect(refusal({ EAI_ORCHESTRATOR_OFFSET_RESET: 'beginning' })).toMatch(
+      /^EAI_ORCHESTRATOR_OFFSET_RESET: /,
+    );
     expect(refusal({}, { executorId: 'a b' })).toMatch(/^--executor-id: /);
     for (const message of [refusal({ EAI_ORCHESTRATOR_TIMERS: '{"asnTimeoutMs":0}' })]) {
       expect(message.split('\n')).toHaveLength(1);

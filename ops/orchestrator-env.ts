@@ -32,6 +32,12 @@ export const orchestratorEnvSchema = z.object({
   EAI_ORCHESTRATOR_ROUTER: flag.describe(
     '`0` (or `false`, `off`): run workflows and their routes but route no canonical events into them (default on).',
   ),
+  EAI_ORCHESTRATOR_OFFSET_RESET: z
+    .enum(['latest', 'earliest'])
+    .optional()
+    .describe(
+      'Where the event router starts when its consumer group has no committed offsets (a new orchestrator database), as Kafka’s `auto.offset.reset`: `latest` (default) at the end of the canonical topics, so orders already on the bus start no workflows; `earliest` replays them all. `eai up` logs and prints (`routerStart`) where it started.',
+    ),
   EAI_ORCHESTRATOR_SAP_URL: z
     .string()
     .url()
@@ -66,6 +72,7 @@ export function orchestratorRoleFromEnv(
     EAI_ORCHESTRATOR_EXECUTOR_ID: flags.executorId ?? (env.EAI_ORCHESTRATOR_EXECUTOR_ID || undefined),
     EAI_ORCHESTRATOR_DATABASE: env.EAI_ORCHESTRATOR_DATABASE || undefined,
     EAI_ORCHESTRATOR_ROUTER: env.EAI_ORCHESTRATOR_ROUTER?.trim().toLowerCase() || undefined,
+    EAI_ORCHESTRATOR_OFFSET_RESET: env.EAI_ORCHESTRATOR_OFFSET_RESET?.trim().toLowerCase() || undefined,
     EAI_ORCHESTRATOR_SAP_URL: env.EAI_ORCHESTRATOR_SAP_URL || undefined,
     EAI_ORCHESTRATOR_TIMERS: env.EAI_ORCHESTRATOR_TIMERS || undefined,
   });
@@ -105,6 +112,7 @@ export function orchestratorRoleFromEnv(
     ...(vars.EAI_ORCHESTRATOR_DATABASE ? { database: vars.EAI_ORCHESTRATOR_DATABASE } : {}),
     ...(vars.EAI_ORCHESTRATOR_SAP_URL ? { sapUrl: vars.EAI_ORCHESTRATOR_SAP_URL } : {}),
     ...(vars.EAI_ORCHESTRATOR_ROUTER === false ? { router: false } : {}),
+    ...(vars.EAI_ORCHESTRATOR_OFFSET_RESET === 'earliest' ? { routerFromBeginning: true } : {}),
     ...(timers ? { timers } : {}),
   };
 }

@@ -6,6 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -223,5 +226,31 @@ describe('sync health', () => {
     expect(h.reasons).toEqual([]);
     expect(hubspotOf(h)!.outbound.sinks[0]).toMatchObject({ sent: 2, failed: 1, lastError: null });
     expect(await metric(/^eai_sync_status\{system="hubspot"\} /)).toBe('eai_sync_status{system="hubspot"} 0');
+  });
+
+  it('counts only customer sinks: a paused order sink (SAP ORDRSP) is no customer sync target', async () => {
+    const orders = unique('sap-ordrsp');
+    await hub.runtime.put(
+      {
+        name: orders,
+        type: 'sap-ordrsp-file-sink',
+        state: 'PAUSED',
+        topics: [unique('sync-order-status')],
+        config: { dir: mkdtempSync(join(tmpdir(), 'eai-sync-ordrsp-')) },
+      },
+      'test',
+    );
+    try {
+      await waitFor(
+        'the order sink paused',
+        async () => (await hub.runtime.status(orders))?.state === 'PAUSED',
+      );
+      const h = await health();
+      expect(h.systems.map((s) => s.system)).toEqual(['hubspot']);
+      expect(h.status).toBe('ok');
+      expect(h.reasons).toEqual([]);
+    } finally {
+      await hub.runtime.remove(orders);
+    }
   });
 });

@@ -84,6 +84,8 @@ export interface SyncHealthDeps {
   /** The matcher's consumer group and topic, for its backlog. */
   matcherGroup: string;
   customerTopic: string;
+  /** Prefix of the golden sync's command topics per system (default `mdm.customer-sync.`, masterdata `sync:`). */
+  commandTopicPrefix?: string;
   thresholds?: Partial<SyncHealthThresholds>;
 }
 
@@ -165,6 +167,24 @@ export function oldestWaitSeconds(
   return Math.max(0, (now - oldest) / 1000);
 }
 
+/**
+ * Customer sync is what the customer sinks do: those whose mapping takes CustomerEvents (HubSpot's, Salesforce's
+ * Account / Contact upserts, Odoo's res.partner writes) or that read the golden sync's commands or the customer topic.
+ * Order flow sinks (SAP's ORDRSP, the despatch request, Salesforce's order status, case updates) are the
+ * orchestrator's: their health is in `/connectors` and `/workflows`, not here, where a paused despatch sink would
+ * otherwise read as "logistics: customer changes are not sent".
+ */
+export function isCustomerSink(
+  deps: Pick<SyncHealthDeps, 'runtime' | 'customerTopic' | 'commandTopicPrefix'>,
+  name: string,
+): boolean {
+  const input = deps.runtime.sinkInput(name);
+  if (!input) return false;
+  if (input.schema !== undefined) return input.schema === 'CustomerEvent';
+  const prefix = deps.commandTopicPrefix ?? 'mdm.customer-sync.';
+  return input.topics.some((topic) => topic === deps.customerTopic || topic.startsWith(prefix));
+}
+
 /** What a sink says about its system, each with the status it calls for. */
 export function sinkReasons(
   system: string,
@@ -200,7 +220,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   const sinks = new Map<string, SinkHealth[]>();
   for (const name of deps.runtime.names().sort()) {
     const status: ConnectorStatus | undefined = await deps.runtime.status(name);
-    if (status?.kind !== 'sink') continue;
+    if (status?.kind !== 'sink' || !isCustomerSink(deps, name)) continue;
     const system = systemOfConnector(status.type, name);
     const list = sinks.get(system) ?? [];
     list.push({

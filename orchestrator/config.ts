@@ -129,10 +129,11 @@ export const orchestratorConfigSchema = z.object({
     ),
   routerFromBeginning: z
     .boolean()
-    .default(true)
+    .default(false)
     .describe(
-      'Where a router group without committed offsets starts: at the beginning of the topics (every event kept ' +
-        'for workflows) or at their end (a deployment, or a test, that shares long-lived topics).',
+      'Where the router group starts on partitions it has no committed offsets for (a new orchestrator database has a ' +
+        'new group), as Kafka’s auto.offset.reset: false (default, `latest`) at the end of the topics, so events ' +
+        'already on the bus (historical orders) start no workflows; true (`earliest`) at their beginning, a deliberate replay.',
     ),
   sapUrl: z.string().url().optional().describe('SAP (simulator) base URL for the credit check.'),
   timers: timersSchema.default(timersSchema.parse({})),

@@ -1,6 +1,12 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
-import { type Bus, type ConsumerRunner, createBus, type TransportProducer } from '../bus/index.ts';
+import {
+  type Bus,
+  type ConsumerRunner,
+  createBus,
+  type GroupStart,
+  type TransportProducer,
+} from '../bus/index.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { databaseUrlFor, ensureDatabase } from '../store/database.ts';
@@ -36,6 +42,8 @@ export interface Orchestrator {
   readonly pool: pg.Pool;
   /** DBOS's pool on the same database (system-pool.ts). */
   readonly systemPool: pg.Pool;
+  /** Where the event router started on each topic (none without a router): its committed offsets, or the end / beginning. */
+  readonly routerStart: GroupStart[];
   /** Starts the newest version of `type` with a given id (idempotent: an existing id is left alone). */
   start(type: string, workflowId: string, input: unknown): Promise<void>;
   /** The workflow's result, waiting at most `timeoutMs` for the instance to exist and finish. */
@@ -182,7 +190,7 @@ export async function startOrchestrator(
   }
   executors.start();
 
-  let router: ConsumerRunner | undefined;
+  let router: (ConsumerRunner & { start: GroupStart[] }) | undefined;
   if (options.router !== false) {
     router = await startEventRouter({
       bus,
@@ -229,6 +237,7 @@ export async function startOrchestrator(
     executors,
     pool,
     systemPool,
+    routerStart: router?.start ?? [],
     async start(type, workflowId, workflowInput) {
       const definition = definitions.latest(type);
       if (!definition) throw new Error(`no workflow type ${type}`);

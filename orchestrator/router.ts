@@ -1,5 +1,12 @@
 import { DBOS, Error as DBOSErrors } from '@dbos-inc/dbos-sdk';
-import { type Bus, type ConsumedEvent, type ConsumerRunner, DLQ_TOPICS } from '../bus/index.ts';
+import {
+  type Bus,
+  type ConsumedEvent,
+  type ConsumerRunner,
+  DLQ_TOPICS,
+  type GroupStart,
+  pinGroupStart,
+} from '../bus/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
 import { INBOX_TOPIC, type InboxMessage, OPERATOR_CANCEL } from './inbox.ts';
@@ -14,6 +21,11 @@ export interface RouterOptions {
   definitions: DefinitionSet;
   groupId: string;
   logger: Logger;
+  /**
+   * Where the group starts on partitions it has no committed offset for (a new orchestrator database has a new
+   * group): at the topics' end (default, as Kafka's auto.offset.reset=latest: orders already on the bus start no
+   * workflows) or, true, at their beginning (a deliberate replay).
+   */
   fromBeginning?: boolean;
   /** Consumers in this process, in one group: partitions spread over them and are handled in parallel. */
   consumers?: number;
@@ -30,8 +42,29 @@ export interface RouterOptions {
  * by the runner only after that returned, i.e. after the hand-off is committed in PostgreSQL. An event for an
  * instance that does not exist is kept in PostgreSQL and handed over when the instance is started (`startInstance`).
  */
-export async function startEventRouter(options: RouterOptions): Promise<ConsumerRunner> {
+export async function startEventRouter(
+  options: RouterOptions,
+): Promise<ConsumerRunner & { start: GroupStart[] }> {
   const { definitions, logger } = options;
+  const fromBeginning = options.fromBeginning ?? false;
+  const admin = options.bus.transport.admin();
+  await admin.connect();
+  const start = await pinGroupStart(
+    admin,
+    options.groupId,
+    definitions.topics(),
+    fromBeginning ? 'earliest' : 'latest',
+  ).finally(() => admin.disconnect());
+  for (const topic of start) {
+    logger.info(
+      { group: options.groupId, topic: topic.topic, from: topic.from, pinned: topic.pinned },
+      topic.from === 'committed'
+        ? 'router resumes from its committed offsets'
+        : topic.from === 'active'
+          ? 'router joins a group another instance consumes with'
+          : `router group had no committed offsets: starts at the ${topic.from === 'latest' ? 'end' : 'beginning'} of the topic`,
+    );
+  }
   // Several consumers in the group, each handing over up to `concurrency` events of its fetches at once and
   // committing each fetch after: one order's events (one key) stay in order, different orders go at once.
   const runners = await Promise.all(
@@ -40,7 +73,7 @@ export async function startEventRouter(options: RouterOptions): Promise<Consumer
         groupId: options.groupId,
         topics: definitions.topics(),
         dlqTopic: DLQ_TOPICS.orchestrator,
-        fromBeginning: options.fromBeginning ?? true,
+        fromBeginning,
         sessionTimeoutMs: options.sessionTimeoutMs,
         concurrency: options.concurrency,
         retry: { retries: 10, initialDelayMs: 200, maxDelayMs: 5000 },
@@ -50,6 +83,7 @@ export async function startEventRouter(options: RouterOptions): Promise<Consumer
   );
   await Promise.all(runners.map((r) => r.ready()));
   return {
+    start,
     ready: async () => undefined,
     stop: async () => {
       await Promise.all(runners.map((r) => r.stop()));

@@ -477,7 +477,19 @@ class KafkajsConsumer implements TransportConsumer {
   private readonly inHand = new Set<Promise<void>>();
   private stopping = false;
   private readonly commits: CommitBuffer;
-  constructor(kafka: Kafka, groupId: string, sessionTimeoutMs: number, heartbeatIntervalMs?: number) {
+  private readonly kafka: Kafka;
+  private readonly groupId: string;
+  private readonly ephemeral: boolean;
+  constructor(
+    kafka: Kafka,
+    groupId: string,
+    sessionTimeoutMs: number,
+    heartbeatIntervalMs?: number,
+    ephemeral = false,
+  ) {
+    this.kafka = kafka;
+    this.groupId = groupId;
+    this.ephemeral = ephemeral;
     this.consumer = kafka.consumer({
       groupId,
       sessionTimeout: sessionTimeoutMs,
@@ -503,6 +515,7 @@ class KafkajsConsumer implements TransportConsumer {
     await this.commits.flush().catch(() => undefined);
     this.commits.close();
     await this.consumer.disconnect();
+    if (this.ephemeral) await deleteGroupQuietly(this.kafka, this.groupId);
   }
   ready() {
     return this.joined;
@@ -760,7 +773,23 @@ class KafkajsAdmin implements TransportAdmin {
 }
 
 /**
- * Reads offset ranges with a throwaway group that never commits (kafkajs has no group-less fetch): subscribe, seek
+ * Deletes a throwaway group once its consumer has left it. Best effort: a group the broker still holds (a member
+ * not yet gone) stays, and, with no offsets committed, the broker drops it at its next offsets cleanup.
+ */
+async function deleteGroupQuietly(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin({ retry: { retries: 2 } });
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // Left to the broker's cleanup (above).
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Reads offset ranges with a throwaway group that never commits (kafkajs has no group-less fetch), deleted after: subscribe, seek
  * each partition to its start, and count a partition done when a batch ends at or past its range's end. Batch ends
  * are taken from kafkajs's batch events, which also fire for batches of transaction markers only, so a range that
  * ends on a marker still finishes.
@@ -772,8 +801,9 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
       .map((r) => [r.partition, { from: BigInt(r.fromOffset), to: BigInt(r.toOffset) }]),
   );
   if (ranges.size === 0) return;
+  const groupId = `eai-read-${randomUUID()}`;
   const consumer = kafka.consumer({
-    groupId: `eai-read-${randomUUID()}`,
+    groupId,
     maxWaitTimeInMs: 200,
     retry: { retries: 8 },
   });
@@ -814,6 +844,9 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
     reached(payload.partition, payload.lastOffset);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => stop(payload.error));
+  const abort = () => stop();
+  if (options.signal?.aborted) return;
+  options.signal?.addEventListener('abort', abort, { once: true });
   try {
     progress();
     await consumer.connect();
@@ -845,7 +878,9 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
   } finally {
     stopped = true;
     clearTimeout(idle);
+    options.signal?.removeEventListener('abort', abort);
     await consumer.disconnect();
+    await deleteGroupQuietly(kafka, groupId);
   }
 }
 
@@ -866,8 +901,8 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
   return {
     producer: () => new KafkajsProducer(kafka),
     transactionalProducer: (transactionalId) => new KafkajsTransactionalProducer(kafka, transactionalId),
-    consumer: ({ groupId, sessionTimeoutMs, heartbeatIntervalMs }) =>
-      new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000, heartbeatIntervalMs),
+    consumer: ({ groupId, sessionTimeoutMs, heartbeatIntervalMs, ephemeral }) =>
+      new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000, heartbeatIntervalMs, ephemeral),
     admin: () => new KafkajsAdmin(kafka),
     readRanges: (options) => readRanges(kafka, options),
   };

@@ -113,6 +113,8 @@ export interface ReadRangesOptions {
   eachRecord(record: IncomingRecord): Promise<boolean | undefined>;
   /** Fails with a RetriableError when no record or progress came for this long (default 30 s). */
   idleTimeoutMs?: number;
+  /** Ends the read early, as `eachRecord` returning false does (a Ctrl-C): its group is still deleted. */
+  signal?: AbortSignal;
 }
 
 export interface TopicOffsets {
@@ -160,11 +162,17 @@ export interface Transport {
     groupId: string;
     sessionTimeoutMs?: number;
     heartbeatIntervalMs?: number;
+    /**
+     * A group of this consumer alone, for a look at a topic (a view, `eai bus tail`): deleted when the consumer
+     * disconnects, so none is left behind on the cluster (kafkajs cannot read without a group).
+     */
+    ephemeral?: boolean;
   }): TransportConsumer;
   admin(): TransportAdmin;
   /**
    * Reads offset ranges of a topic and resolves when every range is read (or `eachRecord` said stop): a look at
-   * the log, as kcat -o does, that commits nothing and belongs to no group a runner uses.
+   * the log, as kcat -o does, that commits nothing and belongs to no group a runner uses (its own throwaway group
+   * is deleted when the read ends).
    */
   readRanges(options: ReadRangesOptions): Promise<void>;
 }

@@ -112,12 +112,18 @@ export function registerBusCommand(program: Command): void {
       };
       const enough = () => options.max !== undefined && seen >= options.max;
 
+      // Ctrl-C (or a SIGTERM) ends the read the same way as its end: the throwaway group is deleted, none is left.
+      const interrupted = new AbortController();
+      const interrupt = () => interrupted.abort();
+      process.once('SIGINT', interrupt);
+      process.once('SIGTERM', interrupt);
       if (untilEnd) {
         // The end as it was at start, per partition. readRanges counts transaction markers as read, so a topic
         // whose last entry is a commit marker (written by the connectors' transactional sources) still ends.
         await client.transport.readRanges({
           topic,
           ranges: offsets.map((p) => ({ partition: p.partition, fromOffset: p.low, toOffset: p.high })),
+          signal: interrupted.signal,
           eachRecord: async (record) => {
             await print(record);
             return !enough();
@@ -126,7 +132,11 @@ export function registerBusCommand(program: Command): void {
         return;
       }
 
-      const consumer = client.transport.consumer({ groupId: `eai-tail-${process.pid}-${Date.now()}` });
+      // A group of its own that commits nothing, deleted when the tail ends (kafkajs cannot read without one).
+      const consumer = client.transport.consumer({
+        groupId: `eai-tail-${process.pid}-${Date.now()}`,
+        ephemeral: true,
+      });
       await consumer.connect();
       let finished = false;
       let finish!: () => void;
@@ -136,11 +146,11 @@ export function registerBusCommand(program: Command): void {
           resolve();
         };
       });
-      process.once('SIGINT', finish);
-      process.once('SIGTERM', finish);
+      interrupted.signal.addEventListener('abort', finish, { once: true });
       await consumer.run({
         topics: [topic],
         fromBeginning: !!options.fromBeginning,
+        commit: false,
         eachRecord: async (record) => {
           if (finished) return;
           await print(record);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_CONNECT_GROUP, registryRootProblem } from '../../bus/index.ts';
+import { DEFAULT_CONNECT_GROUP, type GroupStart, registryRootProblem } from '../../bus/index.ts';
 import { builtinPlugins, loadDeployment } from '../../connectors/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
@@ -24,6 +24,25 @@ export function endpointsText(endpoints: Record<string, unknown>): string {
         : `  ${label(key).padEnd(width)} ${value}`,
     ),
   ].join('\n');
+}
+
+/**
+ * Where the orchestrator's event router started, in one line: a group without committed offsets starts at the end of
+ * the topics (or their beginning with EAI_ORCHESTRATOR_OFFSET_RESET=earliest), so the operator sees whether history
+ * was replayed.
+ */
+export function routerStartText(group: string, starts: GroupStart[]): string {
+  const where = {
+    committed: 'committed offsets',
+    latest: 'end',
+    earliest: 'beginning',
+    active: 'active group',
+  };
+  const byWhere = new Map<string, string[]>();
+  for (const start of starts)
+    byWhere.set(where[start.from], [...(byWhere.get(where[start.from]) ?? []), start.topic]);
+  const parts = [...byWhere].map(([at, topics]) => `${at}: ${topics.join(', ')}`);
+  return `group ${group}; ${parts.join('; ')}`;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -152,6 +171,14 @@ export function registerUpCommand(program: Command): void {
                 workflows: `${hub.url}/workflows`,
                 executorId: hub.orchestrator.config.executorId,
                 orchestratorDatabase: hub.orchestrator.config.database,
+                ...(hub.orchestrator.routerStart.length > 0
+                  ? {
+                      routerStart: routerStartText(
+                        hub.orchestrator.config.routerGroup,
+                        hub.orchestrator.routerStart,
+                      ),
+                    }
+                  : {}),
               }
             : {}),
         };

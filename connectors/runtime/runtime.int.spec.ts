@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CompactedLog, connectTopicSpecs, connectTopics, describeDeadLetter } from '../../bus/index.ts';
 import { type FieldError, NonRetriableError } from '../../lib/errors.ts';
+import { metricsRegistry } from '../../lib/metrics.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
@@ -307,5 +308,25 @@ describe('connector runtime on the real broker', () => {
           .map((r) => (r.value as { customer: { customerId: string } }).customer.customerId),
       ),
     ).toEqual(new Set(ids));
+    // Counters go on across the stop and start, as the Prometheus counters they mirror (monotonic for the process).
+    await waitFor('the replay counted', async () => (await runtime.status(name))!.metrics.recordsOut === 5);
+    expect((await runtime.status(name))!.metrics).toMatchObject({
+      recordsIn: 6,
+      recordsOut: 5,
+      recordsFailed: 1,
+    });
+    await runtime.setTargetState(name, 'PAUSED');
+    await runtime.setTargetState(name, 'RUNNING');
+    expect((await runtime.status(name))!.metrics).toMatchObject({
+      recordsIn: 6,
+      recordsOut: 5,
+      recordsFailed: 1,
+    });
+    const metrics = await metricsRegistry.getMetricsAsJSON();
+    const value = (metric: string) =>
+      (metrics.find((m) => m.name === metric)?.values ?? []).find((v) => v.labels.connector === name)?.value;
+    expect([value('eai_connector_records_in_total'), value('eai_connector_records_out_total')]).toEqual([
+      6, 5,
+    ]);
   });
 });

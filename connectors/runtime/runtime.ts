@@ -113,6 +113,12 @@ export class ConnectorRuntime {
   private membership?: TransportConsumer;
   private slots = new Set<number>();
   private readonly running = new Map<string, Running>();
+  /**
+   * Each connector's counters for the life of this process, whatever its restarts: a pause and resume, a restart or a
+   * new definition starts a new task but continues its records in / out / failed, as the Prometheus counters they
+   * mirror must (a counter that drops reads as a reset, and rate() as a burst).
+   */
+  private readonly counters = new Map<string, TaskCounters>();
   private readonly webhooks = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
@@ -195,6 +201,24 @@ export class ConnectorRuntime {
   /** The deployment folder a connector came from, if it came from one (and was not changed over the API since). */
   deployedFrom(name: string): string | undefined {
     return this.stored(name)?.deployedFrom;
+  }
+
+  /**
+   * What a sink reads: its topics (the plugin's defaults filled in) and the canonical schema its from-canonical
+   * mapping takes (`CustomerEvent`, `SalesOrderEvent`, …; none without a mapping). Undefined for a source or an
+   * unknown name. Sync health tells customer sinks from order sinks by it.
+   */
+  sinkInput(name: string): { topics: string[]; schema?: string } | undefined {
+    const stored = this.stored(name);
+    if (!stored || this.plugins.get(stored.definition.type)?.kind !== 'sink') return undefined;
+    const definition = this.withDefaults(stored.definition);
+    let schema: string | undefined;
+    try {
+      schema = definition.mapping ? findMapping(definition.mapping, stored.baseDir).schema.name : undefined;
+    } catch {
+      // A mapping gone since deployment: the sink fails at its start and says so; here it is only not known.
+    }
+    return { topics: definition.topics ?? [], ...(schema ? { schema } : {}) };
   }
 
   // ---- the API's operations -------------------------------------------------------------------------------------
@@ -550,7 +574,7 @@ export class ConnectorRuntime {
       abort: new AbortController(),
       state: definition.state,
       trace: null,
-      counters: newCounters(),
+      counters: this.countersOf(name),
     };
     this.running.set(name, entry);
     if (definition.state !== 'RUNNING') {
@@ -630,6 +654,15 @@ export class ConnectorRuntime {
     }
     connectorMetrics.running.set({ connector: name, state: entry.state }, 1);
     await this.writeStatus(name, stored, entry);
+  }
+
+  private countersOf(name: string): TaskCounters {
+    let counters = this.counters.get(name);
+    if (!counters) {
+      counters = newCounters();
+      this.counters.set(name, counters);
+    }
+    return counters;
   }
 
   private async fail(name: string, error: Error): Promise<void> {

@@ -282,7 +282,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       path: '/customers',
       summary: 'Find golden customers by name, email or phone, best match first',
       description:
-        'The query becomes a probe record: an address with @ is an email, digits (with +, spaces, dashes, brackets) a phone (read as E.164 as the matcher reads phones: a national number in the configured defaultCountry, or with none configured in every region where it is valid), anything else a name (tried as an organisation and as a person). It is standardised, blocked and scored by the matcher itself; golden records are ranked by their best member.',
+        'An id (a golden id, a source id as system:id or alone) names its customer (kind id). Otherwise the query becomes a probe record: an address with @ is an email, digits (with +, spaces, dashes, brackets) a phone (read as E.164 as the matcher reads phones: a national number in the configured defaultCountry, or with none configured in every region where it is valid), anything else a name (tried as an organisation and as a person; one word as a family or a given name). It is standardised, blocked and scored by the matcher itself; golden records are ranked by their best member.',
       tag,
       role: 'viewer',
       query: z.object({
@@ -291,14 +291,14 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
           .trim()
           .min(2, 'must be at least 2 characters')
           .max(200)
-          .describe('Name, email or phone.'),
+          .describe('Id, name (given or family alone too), email or phone.'),
         limit: z.coerce.number().int().min(1).max(100).default(20),
       }),
       responses: {
         200: {
           description: 'The matches.',
           schema: z
-            .object({ kind: z.enum(['name', 'email', 'phone']), hits: z.array(hitSchema) })
+            .object({ kind: z.enum(['id', 'name', 'email', 'phone']), hits: z.array(hitSchema) })
             .meta({ id: 'CustomerSearchResult' }),
         },
       },
