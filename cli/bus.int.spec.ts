@@ -8,6 +8,19 @@ import { waitFor } from '../tests/wait-for.ts';
 const env = () => ({ KAFKA_BROKERS: testStack().brokers, SCHEMA_REGISTRY_URL: testStack().registryUrl });
 const asn = 'formats/x12-856/fixtures/several-st-sets.edi';
 
+/** `eai bus tail <topic> --from-beginning --until-end`, its lines parsed; it must end with status 0. */
+async function tailToEnd(topic: string): Promise<Array<Record<string, unknown>>> {
+  const tail = await runEai(['bus', 'tail', topic, '--from-beginning', '--until-end'], {
+    env: env(),
+    timeoutMs: 45_000,
+  });
+  expect(tail.code, tail.stderr).toBe(0);
+  return tail.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 describe('eai map | eai bus publish | eai bus tail', () => {
   it('publishes what eai map prints, from stdin, each record with its key; --input - reads stdin too', async () => {
     const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
@@ -74,16 +87,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
       await producer.disconnect();
     }
     // Two records and a commit marker: the high watermark is 3, the last record's offset 1.
-    const tail = await runEai(['bus', 'tail', topic, '--from-beginning', '--until-end'], {
-      env: env(),
-      timeoutMs: 45_000,
-    });
-    expect(tail.code, tail.stderr).toBe(0);
-    const keys = tail.stdout
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { key: string }).key);
-    expect(keys).toEqual(['k1', 'k2']);
+    expect((await tailToEnd(topic)).map((line) => line.key)).toEqual(['k1', 'k2']);
   });
 
   it('tail shows Avro as its JSON, JSON text as JSON, other text as text, bytes as base64, a tombstone as null', async () => {
@@ -107,15 +111,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     } finally {
       await producer.disconnect();
     }
-    const tail = await runEai(['bus', 'tail', topic, '--from-beginning', '--until-end'], {
-      env: env(),
-      timeoutMs: 45_000,
-    });
-    expect(tail.code, tail.stderr).toBe(0);
-    const lines = tail.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = await tailToEnd(topic);
     expect(lines[0]).toMatchObject({ key: record.key, schema: record.schema });
     expect(lines[0]!.value).toEqual(JSON.parse(JSON.stringify(record.value)));
     expect(

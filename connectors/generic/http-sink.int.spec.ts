@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeadLetters } from '../../bus/index.ts';
 import { exampleJson } from '../../schemas/examples.ts';
-import { testBus, unique } from '../../tests/stack.ts';
+import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import type { ConnectorRuntime } from '../index.ts';
+import { startRuntime } from '../runtime/test-support.ts';
 
 /** What the target received: one entry per request, in arrival order. */
 interface Received {
@@ -63,20 +63,12 @@ function customerEvent(customerId: string, name: string): Customer {
 }
 
 describe('http-sink: canonical records to any HTTP endpoint as CloudEvents', () => {
-  const bus = testBus('/eai/tests/http-sink');
+  let bus: Awaited<ReturnType<typeof startRuntime>>['bus'];
   let runtime: ConnectorRuntime;
   let target: Awaited<ReturnType<typeof startTarget>>;
 
   beforeAll(async () => {
-    await bus.provisionTopics();
-    runtime = new ConnectorRuntime({
-      bus,
-      plugins: builtinPlugins,
-      logger: pino({ level: 'silent' }),
-      group: unique('connect'),
-      sinkRetry: { retries: 1, initialDelayMs: 10, maxDelayMs: 20 },
-    });
-    await runtime.start();
+    ({ bus, runtime } = await startRuntime('/eai/tests/http-sink'));
     target = await startTarget();
   });
   afterAll(async () => {

@@ -1,28 +1,12 @@
 import avro from 'avsc';
-import { pino } from 'pino';
 import { logicalTypes } from '../../schemas/logical-types.ts';
 import { type RawMessage, readRawMessages } from '../../tests/raw-consumer.ts';
-import { testBus, testStack, unique } from '../../tests/stack.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { testStack, unique } from '../../tests/stack.ts';
 
 export { waitFor } from '../../tests/wait-for.ts';
+export { startRuntime } from '../runtime/test-support.ts';
 
 /** Test support of the logistics connectors' integration specs: a runtime on the real broker, independent reads. */
-
-export async function startRuntime(source: string) {
-  const bus = testBus(source);
-  await bus.provisionTopics();
-  const runtime = new ConnectorRuntime({
-    bus,
-    plugins: builtinPlugins,
-    logger: pino({ level: 'silent' }),
-    group: unique('connect'),
-    sinkRetry: { retries: 1, initialDelayMs: 10, maxDelayMs: 20 },
-  });
-  await runtime.start();
-  return { bus, runtime };
-}
-
 /** A record's value without the bus: wire header by hand, the schema by id over REST, a fresh avsc Type. */
 export async function decodeIndependently(bytes: Buffer): Promise<Record<string, unknown>> {
   if (bytes[0] !== 0) throw new Error(`not the Confluent wire format (magic byte ${bytes[0]})`);

@@ -1,6 +1,6 @@
 import { addToParty, contact, startParty, type X12Contact, type X12Party } from '../x12/common-loops.ts';
 import type { X12Envelope, X12TransactionSet } from '../x12/envelope.ts';
-import { dtmFields, type Fields, pairs, pick, refFields, X12Checks } from '../x12/fields.ts';
+import { dtmFields, type Fields, fobFields, pairs, pick, refFields, X12Checks } from '../x12/fields.ts';
 import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { decimalsEqual, sumDecimals } from '../x12/values.ts';
 
@@ -52,17 +52,7 @@ type Itd = Fields<
  * FOB02 / FOB03 where (OR origin, DE destination…, and its text), FOB04 / FOB05 the transportation terms (01 =
  * Incoterms, e.g. FCA), FOB06 / FOB07 the terms' place, FOB08 / FOB09 where the risk of loss passes.
  */
-type Fob = Fields<
-  | 'paymentMethod'
-  | 'locationQualifier'
-  | 'location'
-  | 'termsQualifier'
-  | 'terms'
-  | 'termsLocationQualifier'
-  | 'termsLocation'
-  | 'riskOfLossQualifier'
-  | 'riskOfLoss'
->;
+type Fob = Fields<keyof typeof fobFields>;
 
 /** PKG marking, packaging, loading: PKG01 description type (F free-form, S structured), PKG02 characteristic, PKG03 agency, PKG04 code, PKG05 text. */
 type Pkg = Fields<'descriptionType' | 'characteristic' | 'agency' | 'code' | 'description'>;
@@ -295,19 +285,7 @@ function addDetail(
       );
       return;
     case 'FOB':
-      owner.fob.push(
-        pick(segment, {
-          paymentMethod: 1,
-          locationQualifier: 2,
-          location: 3,
-          termsQualifier: 4,
-          terms: 5,
-          termsLocationQualifier: 6,
-          termsLocation: 7,
-          riskOfLossQualifier: 8,
-          riskOfLoss: 9,
-        }),
-      );
+      owner.fob.push(pick(segment, fobFields));
       return;
     case 'PKG':
       owner.pkg.push(

@@ -1,5 +1,5 @@
 import { addToParty, startParty, type X12Party } from '../x12/common-loops.ts';
-import { dtmFields, type Fields, pairs, pick, refFields, type X12Checks } from '../x12/fields.ts';
+import { dtmFields, type Fields, fobFields, pairs, pick, refFields, type X12Checks } from '../x12/fields.ts';
 import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { hasValidGs1CheckDigit } from '../x12/values.ts';
 
@@ -53,15 +53,7 @@ export interface X12HierarchyLevel extends Fields<'id' | 'parentId' | 'levelCode
   /** MEA measurements: MEA01 PD / WT, MEA02 G gross weight, N net, VOL volume…; MEA04 the unit (C001-1). */
   mea?: Fields<'reference' | 'qualifier' | 'value' | 'unit'>[];
   /** FOB: method of payment (FOB01 PP, CC…), location, transportation terms (FOB04 qualifier 01 = Incoterms, FOB05). */
-  fob?: Fields<
-    | 'paymentMethod'
-    | 'locationQualifier'
-    | 'location'
-    | 'termsQualifier'
-    | 'terms'
-    | 'termsLocationQualifier'
-    | 'termsLocation'
-  >[];
+  fob?: Fields<keyof typeof fobFields>[];
   po4?: Fields<'pack' | 'size' | 'unit' | 'packagingCode' | 'grossWeightPerPack' | 'weightUnit'>[];
   pid?: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
   /**
@@ -216,19 +208,7 @@ export class LevelContent {
         add(node, 'mea', pick(segment, { reference: 1, qualifier: 2, value: 3, unit: 4 }));
         return;
       case 'FOB':
-        add(
-          node,
-          'fob',
-          pick(segment, {
-            paymentMethod: 1,
-            locationQualifier: 2,
-            location: 3,
-            termsQualifier: 4,
-            terms: 5,
-            termsLocationQualifier: 6,
-            termsLocation: 7,
-          }),
-        );
+        add(node, 'fob', pick(segment, fobFields));
         return;
       case 'PO4':
         check.decimal(segment, 1);

@@ -111,3 +111,15 @@ export class X12Checks {
 
 export const dtmFields = { qualifier: 1, date: 2, time: 3, timeCode: 4 } as const;
 export const refFields = { qualifier: 1, value: 2, description: 3 } as const;
+/** FOB (F.O.B. related instructions), as the 850 and the 856 carry it. */
+export const fobFields = {
+  paymentMethod: 1,
+  locationQualifier: 2,
+  location: 3,
+  termsQualifier: 4,
+  terms: 5,
+  termsLocationQualifier: 6,
+  termsLocation: 7,
+  riskOfLossQualifier: 8,
+  riskOfLoss: 9,
+} as const;
