@@ -91,6 +91,7 @@ export function orderToDeliveryV4(
     version: 4,
     description: `${v3.description} Version 4: the ERP's and the CRM's SHIPPED status share one checkpoint.`,
     steps: v3.steps,
+    signals: v3.signals,
     graph: v3.graph,
     topics: v3.topics,
     route: v3.route,
