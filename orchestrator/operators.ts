@@ -179,6 +179,27 @@ export async function countParked(
   return rows;
 }
 
+/**
+ * The ids of the instances parked now, newest first, at most `limit`: one query (as `countParked`), for
+ * `/health/ready`'s `parkedWorkflows`, which a probe asks every few seconds whatever the number in flight.
+ */
+export async function parkedInstances(
+  query: (sql: string, params: unknown[]) => Promise<{ rows: Array<{ id: string }> }>,
+  limit = 100,
+): Promise<string[]> {
+  const { rows } = await query(
+    `select s.workflow_uuid as id
+     from dbos.workflow_status s
+     join dbos.workflow_events e on e.workflow_uuid = s.workflow_uuid and e.key = $1
+     where s.status = 'PENDING'
+       and coalesce(e.value::jsonb #>> '{json,status}', e.value::jsonb ->> 'status') = 'PARKED'
+     order by s.created_at desc
+     limit $2`,
+    [STATE_EVENT, limit],
+  );
+  return rows.map((row) => row.id);
+}
+
 /** One instance with its timeline, or null. */
 export async function showInstance(id: string): Promise<InstanceDetail | null> {
   const workflow = await DBOS.getWorkflowStatus(id);

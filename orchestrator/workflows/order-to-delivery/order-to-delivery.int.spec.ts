@@ -9,7 +9,7 @@ import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
-import { listInstances, showInstance } from '../../operators.ts';
+import { listInstances, parkedInstances, showInstance } from '../../operators.ts';
 import { cancelWorkflow, retryWorkflow, signalWorkflow, startInstance } from '../../router.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
@@ -278,6 +278,16 @@ describe('order to delivery, instant responders on the bus', () => {
     expect(
       await metricValue('eai_workflow_parked_total', { type: 'order-to-delivery' }),
     ).toBeGreaterThanOrEqual(1);
+    // Behind a newer instance in flight, the operators' list and readiness's (one query) still find it.
+    const newer = unique('sap:park-newer');
+    await publisher.publish([salesOrderEvent(topics, newer, customers.blocked)]);
+    await waitFor(
+      'a newer instance on credit hold',
+      async () => (await orchestrator.state(workflowIdOf(newer)))?.status === 'WAITING',
+      20_000,
+    );
+    expect((await listInstances({ status: 'PARKED', limit: 1 })).map((i) => i.id)).toEqual([id]);
+    expect(await parkedInstances((sql, params) => orchestrator.pool.query(sql, params))).toEqual([id]);
     faults.get(id)!.delete('compensate:erp-confirm');
     await retryWorkflow(id);
     const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
