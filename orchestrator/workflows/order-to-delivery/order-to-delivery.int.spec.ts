@@ -187,7 +187,7 @@ describe('order to delivery, instant responders on the bus', () => {
     {
       step: 'await-credit-approval',
       arrange: () => customers.blocked,
-      compensated: [],
+      compensated: ['erp-credit-hold'],
     },
     {
       step: 'erp-confirm',
