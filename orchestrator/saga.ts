@@ -182,6 +182,12 @@ export class Saga {
     return outcome.results;
   }
 
+  /** Drops a completed step's compensation once a later step supersedes it (a credit hold, once approved). */
+  release(step: string): void {
+    const i = this.compensations.findIndex((c) => c.step === step);
+    if (i >= 0) this.compensations.splice(i, 1);
+  }
+
   /** Registers a compensation for something done outside `step` (rare). */
   register(step: string, run: () => Promise<void>): void {
     this.compensations.push({ step, run });

@@ -178,6 +178,24 @@ describe('order to delivery, instant responders on the bus', () => {
     expect(commandsOf(orderId).at(-1)).toBe(`${COMMAND_TOPICS.crmOrderStatus}:SHIPPED:${id}:crm-status`);
   });
 
+  it('an approved credit hold is not compensated again: a later failure cancels the order at the ERP once', async () => {
+    const orderId = unique('sap:hold-fail');
+    const id = workflowIdOf(orderId);
+    fail(orderId, 'logistics-despatch', new NonRetriableError('no carrier'));
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor(
+      'the credit hold',
+      async () => (await orchestrator.state(id))?.step === 'await-credit-approval',
+      20_000,
+    );
+    await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
+    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+      outcome: 'COMPENSATED',
+      failedStep: 'logistics-despatch',
+      compensated: ['erp-confirm'],
+    });
+  });
+
   const failures: Array<{
     step: string;
     arrange: (orderId: string) => string | undefined;
