@@ -153,6 +153,8 @@ export function orderToDeliveryWorkflow({
             new NonRetriableError('credit rejected by an operator'),
           );
         }
+        // Approved: the confirmation that follows ends the hold, and its own compensation cancels the order.
+        saga.release('erp-credit-hold');
       }
       // One checkpoint for both commands (Saga.steps): it records which went out, so a despatch request failing for
       // good still compensates the confirmation. Version 3 sent them with the check when it approved.
