@@ -231,6 +231,35 @@ describe('eai mdm load / export', () => {
     expect(strict.stderr).toContain(`${file}:2: not JSON`);
   });
 
+  it('sets aside a line the canonical Customer schema refuses, naming the field, so no golden record holds it', async () => {
+    const file = join(dir, 'invalid.jsonl');
+    const [good] = records.filter((r) => r.system === 'sap');
+    const person = { givenName: 'Zoë', familyName: 'Ng' };
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(good?.customer),
+        JSON.stringify({ customerId: 'sap:X1', partyType: 'ALIEN', person }),
+        JSON.stringify({ customerId: 'sap:X2', partyType: 'PERSON', person, birthDate: '1990-02-30' }),
+        '',
+      ].join('\n'),
+    );
+    const run = await runEai(
+      ['mdm', 'load', 'sap', '--input', file, '--schema', `${schema}_invalid`, '--json'],
+      {
+        env: env(),
+      },
+    );
+    expect(run.code).toBe(2);
+    const summary = JSON.parse(run.stdout);
+    // Such a golden record could not be published: the golden sync would retry it for good and send nothing else.
+    expect(summary.rejected).toEqual([
+      { line: 2, reason: 'not a canonical Customer: invalid field(s) partyType' },
+      { line: 3, reason: 'not a canonical Customer: invalid field(s) birthDate' },
+    ]);
+    expect(summary.counts).toMatchObject({ new: 1, rejected: 2 });
+  });
+
   it('loads a CSV export through a column mapping: rows matched, the duplicate merged, a bad row named by line', async () => {
     const file = join(dir, 'kunden.csv');
     const header = 'Kundennummer;Typ;Name;E-Mail;Telefon;Strasse;PLZ;Ort;Land;Branche';

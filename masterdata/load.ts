@@ -22,6 +22,7 @@ import {
 import { FormatError } from '../formats/index.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CanonicalRecord, type CompiledMapping, MappingError, mapDocument } from '../mappings/index.ts';
+import { avroType } from '../schemas/catalog.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import type { MasterDataStore, MatchItem, Outcome } from './store.ts';
 
@@ -93,7 +94,24 @@ function readCustomer(line: string, system: string): CustomerPartyMaster | strin
   const hasId =
     customer.sourceIds?.some((s) => s.system === system) || typeof customer.customerId === 'string';
   if (!hasId) return `customer has neither customerId nor a ${system} sourceId`;
+  const invalid = invalidFields(customer);
+  if (invalid.length > 0) return `not a canonical Customer: invalid field(s) ${invalid.join(', ')}`;
   return customer;
+}
+
+/**
+ * The field paths where the customer does not fit the canonical Customer schema (an unknown partyType, a 30
+ * February): such a record would become a golden record that no event can carry, and the golden sync, which
+ * publishes changes in order, would retry it for good and send nothing else. Paths only, no values.
+ */
+function invalidFields(customer: CustomerPartyMaster): string[] {
+  const paths: string[] = [];
+  // The customerId may come from the system's source id instead (store.ts sourceIdOf).
+  const value = customer.customerId === undefined ? { ...customer, customerId: '' } : customer;
+  avroType('CustomerPartyMaster.avsc').isValid(value, {
+    errorHook: (path) => paths.push(path.join('.') || '(root)'),
+  });
+  return paths;
 }
 
 /** A line or row that could not be read or mapped: where, why, and its text as the file has it. */
