@@ -316,6 +316,50 @@ describe('order to delivery, instant responders on the bus', () => {
     });
   });
 
+  it('a system unavailable through the retries parks the instance at that step; an operator retry runs it again', async () => {
+    const orderId = unique('sap:unavailable');
+    const id = workflowIdOf(orderId);
+    fail(orderId, 'logistics-despatch', new RetriableError('logistics unreachable'));
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor(
+      'the parked instance',
+      async () => (await orchestrator.state(id))?.status === 'PARKED',
+      20_000,
+    );
+    // Not COMPENSATED for good (the order would be lost, with no retry to offer): parked, saying where and why.
+    expect(await orchestrator.state(id)).toMatchObject({
+      status: 'PARKED',
+      step: 'logistics-despatch',
+      detail: 'logistics unreachable',
+    });
+    expect((await listInstances({ status: 'PARKED' })).map((i) => i.id)).toContain(id);
+    faults.get(id)!.delete('logistics-despatch');
+    await retryWorkflow(id);
+    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({ outcome: 'COMPLETED' });
+    // The retry ran the despatch request alone: the ERP confirmation of the same checkpoint went out once.
+    const confirmations = () =>
+      commandsOf(orderId).filter((c) => c.startsWith(`${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:`));
+    await waitFor('the confirmation', () => confirmations().length === 1, 5000);
+    expect(confirmations()).toEqual([`${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:${id}:erp-confirm`]);
+  });
+
+  it("an operator's cancel of an instance parked at an unavailable system compensates what it did", async () => {
+    const orderId = unique('sap:unavailable-cancel');
+    const id = workflowIdOf(orderId);
+    fail(orderId, 'logistics-despatch', new RetriableError('logistics unreachable'));
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor(
+      'the parked instance',
+      async () => (await orchestrator.state(id))?.status === 'PARKED',
+      20_000,
+    );
+    await cancelWorkflow(id, 'customer called', unique('cancel'));
+    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+      outcome: 'CANCELLED',
+      compensated: ['erp-confirm'],
+    });
+  });
+
   it('an ERP cancellation while waiting compensates what was done', async () => {
     const orderId = unique('sap:cancel');
     const id = workflowIdOf(orderId);
