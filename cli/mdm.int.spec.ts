@@ -260,6 +260,30 @@ describe('eai mdm load / export', () => {
     expect(summary.counts).toMatchObject({ new: 1, rejected: 2 });
   });
 
+  it('refuses a file that is not UTF-8, naming the line, before a record is written', async () => {
+    const file = join(dir, 'kunden-1252.csv');
+    // Excel's and many ERPs' CSV: Windows-1252, where ü is the byte 0xfc (read as UTF-8 it became U+FFFD).
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('Kundennummer;Typ;Vorname;Nachname\r\n'),
+        Buffer.from('K1;Person;J\xfcrgen;M\xfcller\r\n', 'latin1'),
+      ]),
+    );
+    const mapping = 'mappings/csv/customer-table.to-canonical.yaml';
+    const target = `${schema}_1252`;
+    const run = await runEai(
+      ['mdm', 'load', 'erp', '--input', file, '--mapping', mapping, '--schema', target],
+      { env: env() },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `eai: ${file}:2: not UTF-8 (a Windows-1252 or Latin-1 export?): convert the file first, e.g. iconv -f windows-1252 -t utf-8\n`,
+    );
+    const exported = await runEai(['mdm', 'export', '--xref', '--schema', target], { env: env() });
+    expect(exported.stdout).not.toContain('K1');
+  });
+
   it('loads a CSV export through a column mapping: rows matched, the duplicate merged, a bad row named by line', async () => {
     const file = join(dir, 'kunden.csv');
     const header = 'Kundennummer;Typ;Name;E-Mail;Telefon;Strasse;PLZ;Ort;Land;Branche';

@@ -4,6 +4,7 @@
  * matched one record at a time in batches, each batch committed together with the load's position, so a load
  * that stops resumes after the last committed batch (same system and same file content).
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { appendFileSync, createReadStream, existsSync, writeFileSync } from 'node:fs';
@@ -58,8 +59,40 @@ async function* lines(path: string): AsyncGenerator<string> {
   for await (const line of reader) yield line;
 }
 
+/**
+ * Refuses a file that is not UTF-8 (a Windows-1252 or Latin-1 export, as Excel and many ERPs write them), naming the
+ * first line that is not: read as UTF-8, its ü, é or ß became U+FFFD, stored in the customers' names and addresses
+ * without a word. Streams the bytes once, a line at a time.
+ */
+async function requireUtf8(path: string): Promise<void> {
+  let line = 1;
+  let carry = Buffer.alloc(0);
+  const check = (bytes: Buffer) => {
+    if (!isUtf8(bytes))
+      throw new ConfigError(
+        `${path}:${line}: not UTF-8 (a Windows-1252 or Latin-1 export?): convert the file first, e.g. iconv -f windows-1252 -t utf-8`,
+      );
+  };
+  try {
+    for await (const chunk of createReadStream(path)) {
+      let data = Buffer.concat([carry, chunk as Buffer]);
+      for (let end = data.indexOf(0x0a); end >= 0; end = data.indexOf(0x0a)) {
+        check(data.subarray(0, end));
+        data = data.subarray(end + 1);
+        line++;
+      }
+      carry = Buffer.from(data);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${path}: cannot read (${(error as Error).message})`);
+  }
+  check(carry);
+}
+
 /** The file's digest and line count: the run key and the progress total. */
 async function describeInput(path: string): Promise<{ digest: string; totalLines: number }> {
+  await requireUtf8(path);
   const hash = createHash('sha256');
   let totalLines = 0;
   try {
@@ -311,6 +344,7 @@ function tableSource(path: string, system: string, mapping: CompiledMapping): Cu
   return {
     path,
     async describe() {
+      await requireUtf8(path);
       const hash = createHash('sha256');
       for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
       let totalLines = 0;
