@@ -282,6 +282,13 @@ describe('eai mdm load / export', () => {
     );
     const exported = await runEai(['mdm', 'export', '--xref', '--schema', target], { env: env() });
     expect(exported.stdout).not.toContain('K1');
+    // A reconcile reads such an export the same way: refused, not compared as mangled names.
+    const reconciled = await runEai(
+      ['mdm', 'reconcile', 'erp', '--input', file, '--mapping', mapping, '--schema', target],
+      { env: env() },
+    );
+    expect(reconciled.code).toBe(1);
+    expect(reconciled.stderr).toBe(run.stderr);
   });
 
   it('loads a CSV export through a column mapping: rows matched, the duplicate merged, a bad row named by line', async () => {

@@ -172,6 +172,7 @@ export interface CustomerSource {
 
 /** Every customer of a source, refusing the first line or row that cannot be read (reconcile: no guessing). */
 export async function* allCustomers(source: CustomerSource): AsyncGenerator<CustomerPartyMaster> {
+  await requireUtf8(source.path);
   for await (const chunk of source.chunks(0)) {
     const [first] = chunk.rejected;
     if (first) throw new ConfigError(`${source.path}:${first.line}: ${first.reason}`);
