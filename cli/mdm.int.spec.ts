@@ -231,6 +231,66 @@ describe('eai mdm load / export', () => {
     expect(strict.stderr).toContain(`${file}:2: not JSON`);
   });
 
+  it('sets aside a line the canonical Customer schema refuses, naming the field, so no golden record holds it', async () => {
+    const file = join(dir, 'invalid.jsonl');
+    const [good] = records.filter((r) => r.system === 'sap');
+    const person = { givenName: 'Zoë', familyName: 'Ng' };
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(good?.customer),
+        JSON.stringify({ customerId: 'sap:X1', partyType: 'ALIEN', person }),
+        JSON.stringify({ customerId: 'sap:X2', partyType: 'PERSON', person, birthDate: '1990-02-30' }),
+        '',
+      ].join('\n'),
+    );
+    const run = await runEai(
+      ['mdm', 'load', 'sap', '--input', file, '--schema', `${schema}_invalid`, '--json'],
+      {
+        env: env(),
+      },
+    );
+    expect(run.code).toBe(2);
+    const summary = JSON.parse(run.stdout);
+    // Such a golden record could not be published: the golden sync would retry it for good and send nothing else.
+    expect(summary.rejected).toEqual([
+      { line: 2, reason: 'not a canonical Customer: invalid field(s) partyType' },
+      { line: 3, reason: 'not a canonical Customer: invalid field(s) birthDate' },
+    ]);
+    expect(summary.counts).toMatchObject({ new: 1, rejected: 2 });
+  });
+
+  it('refuses a file that is not UTF-8, naming the line, before a record is written', async () => {
+    const file = join(dir, 'kunden-1252.csv');
+    // Excel's and many ERPs' CSV: Windows-1252, where ü is the byte 0xfc (read as UTF-8 it became U+FFFD).
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('Kundennummer;Typ;Vorname;Nachname\r\n'),
+        Buffer.from('K1;Person;J\xfcrgen;M\xfcller\r\n', 'latin1'),
+      ]),
+    );
+    const mapping = 'mappings/csv/customer-table.to-canonical.yaml';
+    const target = `${schema}_1252`;
+    const run = await runEai(
+      ['mdm', 'load', 'erp', '--input', file, '--mapping', mapping, '--schema', target],
+      { env: env() },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `eai: ${file}:2: not UTF-8 (a Windows-1252 or Latin-1 export?): convert the file first, e.g. iconv -f windows-1252 -t utf-8\n`,
+    );
+    const exported = await runEai(['mdm', 'export', '--xref', '--schema', target], { env: env() });
+    expect(exported.stdout).not.toContain('K1');
+    // A reconcile reads such an export the same way: refused, not compared as mangled names.
+    const reconciled = await runEai(
+      ['mdm', 'reconcile', 'erp', '--input', file, '--mapping', mapping, '--schema', target],
+      { env: env() },
+    );
+    expect(reconciled.code).toBe(1);
+    expect(reconciled.stderr).toBe(run.stderr);
+  });
+
   it('loads a CSV export through a column mapping: rows matched, the duplicate merged, a bad row named by line', async () => {
     const file = join(dir, 'kunden.csv');
     const header = 'Kundennummer;Typ;Name;E-Mail;Telefon;Strasse;PLZ;Ort;Land;Branche';

@@ -4,6 +4,7 @@
  * matched one record at a time in batches, each batch committed together with the load's position, so a load
  * that stops resumes after the last committed batch (same system and same file content).
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { appendFileSync, createReadStream, existsSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import {
 import { FormatError } from '../formats/index.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CanonicalRecord, type CompiledMapping, MappingError, mapDocument } from '../mappings/index.ts';
+import { avroType } from '../schemas/catalog.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { hasCustomerData, NO_CUSTOMER_DATA } from './customer-data.ts';
 import { type MasterDataStore, type MatchItem, type Outcome, sourceIdOf } from './store.ts';
@@ -58,8 +60,40 @@ async function* lines(path: string): AsyncGenerator<string> {
   for await (const line of reader) yield line;
 }
 
+/**
+ * Refuses a file that is not UTF-8 (a Windows-1252 or Latin-1 export, as Excel and many ERPs write them), naming the
+ * first line that is not: read as UTF-8, its ü, é or ß became U+FFFD, stored in the customers' names and addresses
+ * without a word. Streams the bytes once, a line at a time.
+ */
+async function requireUtf8(path: string): Promise<void> {
+  let line = 1;
+  let carry = Buffer.alloc(0);
+  const check = (bytes: Buffer) => {
+    if (!isUtf8(bytes))
+      throw new ConfigError(
+        `${path}:${line}: not UTF-8 (a Windows-1252 or Latin-1 export?): convert the file first, e.g. iconv -f windows-1252 -t utf-8`,
+      );
+  };
+  try {
+    for await (const chunk of createReadStream(path)) {
+      let data = Buffer.concat([carry, chunk as Buffer]);
+      for (let end = data.indexOf(0x0a); end >= 0; end = data.indexOf(0x0a)) {
+        check(data.subarray(0, end));
+        data = data.subarray(end + 1);
+        line++;
+      }
+      carry = Buffer.from(data);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${path}: cannot read (${(error as Error).message})`);
+  }
+  check(carry);
+}
+
 /** The file's digest and line count: the run key and the progress total. */
 async function describeInput(path: string): Promise<{ digest: string; totalLines: number }> {
+  await requireUtf8(path);
   const hash = createHash('sha256');
   let totalLines = 0;
   try {
@@ -94,8 +128,25 @@ function readCustomer(line: string, system: string): CustomerPartyMaster | strin
   const hasId =
     customer.sourceIds?.some((s) => s.system === system) || typeof customer.customerId === 'string';
   if (!hasId) return `customer has neither customerId nor a ${system} sourceId`;
+  const invalid = invalidFields(customer);
+  if (invalid.length > 0) return `not a canonical Customer: invalid field(s) ${invalid.join(', ')}`;
   if (!hasCustomerData(customer)) return `customer ${sourceIdOf(system, customer)}: ${NO_CUSTOMER_DATA}`;
   return customer;
+}
+
+/**
+ * The field paths where the customer does not fit the canonical Customer schema (an unknown partyType, a 30
+ * February): such a record would become a golden record that no event can carry, and the golden sync, which
+ * publishes changes in order, would retry it for good and send nothing else. Paths only, no values.
+ */
+function invalidFields(customer: CustomerPartyMaster): string[] {
+  const paths: string[] = [];
+  // The customerId may come from the system's source id instead (store.ts sourceIdOf).
+  const value = customer.customerId === undefined ? { ...customer, customerId: '' } : customer;
+  avroType('CustomerPartyMaster.avsc').isValid(value, {
+    errorHook: (path) => paths.push(path.join('.') || '(root)'),
+  });
+  return paths;
 }
 
 /** A line or row that could not be read or mapped: where, why, and its text as the file has it. */
@@ -123,6 +174,7 @@ export interface CustomerSource {
 
 /** Every customer of a source, refusing the first line or row that cannot be read (reconcile: no guessing). */
 export async function* allCustomers(source: CustomerSource): AsyncGenerator<CustomerPartyMaster> {
+  await requireUtf8(source.path);
   for await (const chunk of source.chunks(0)) {
     const [first] = chunk.rejected;
     if (first) throw new ConfigError(`${source.path}:${first.line}: ${first.reason}`);
@@ -306,6 +358,7 @@ function tableSource(path: string, system: string, mapping: CompiledMapping): Cu
   return {
     path,
     async describe() {
+      await requireUtf8(path);
       const hash = createHash('sha256');
       for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
       let totalLines = 0;

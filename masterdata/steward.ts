@@ -5,6 +5,7 @@
  * unmerge by merge number. Each ends in `MasterDataStore.decide` or `unmerge`: one way to do each thing.
  */
 import { NonRetriableError } from '../lib/errors.ts';
+import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
 import type { MasterDataStore } from './store.ts';
 
@@ -18,10 +19,31 @@ interface Key {
   sourceId: string;
 }
 
-async function requireRecord(store: MasterDataStore, key: Key): Promise<void> {
-  if (!(await store.sourceRecord(key.system, key.sourceId)))
+async function requireRecord(store: MasterDataStore, key: Key): Promise<CustomerPartyMaster> {
+  const record = await store.sourceRecord(key.system, key.sourceId);
+  if (!record)
     throw new MasterDataNotFoundError(`no ${key.system} customer ${key.sourceId} in the master data`);
+  return record;
 }
+
+const PARTIES = new Set(['PERSON', 'ORGANIZATION']);
+
+/**
+ * A person and an organisation are never one customer (the matcher never pairs them, score.ts): merged by a
+ * steward, the golden record would be a PERSON carrying a company's name, sent to every system that takes it. A
+ * record whose type is UNKNOWN may join either.
+ */
+function refuseMixedParties(a: [string, string | undefined], b: [string, string | undefined]): void {
+  const [nameA, typeA] = a;
+  const [nameB, typeB] = b;
+  if (typeA && typeB && typeA !== typeB && PARTIES.has(typeA) && PARTIES.has(typeB)) {
+    throw new MasterDataConflictError(
+      `${nameA} is ${article(typeA)} and ${nameB} ${article(typeB)}: a person and an organization are not merged`,
+    );
+  }
+}
+
+const article = (type: string) => (type === 'PERSON' ? 'a person' : 'an organization');
 
 /** accept links the two records (their golden records merge), reject keeps them apart. Returns their golden ids. */
 export async function decidePair(
@@ -33,23 +55,37 @@ export async function decidePair(
 ): Promise<{ a: string | null; b: string | null }> {
   if (a.system === b.system && a.sourceId === b.sourceId)
     throw new MasterDataConflictError('a pair needs two different records');
-  await requireRecord(store, a);
-  await requireRecord(store, b);
+  const recordA = await requireRecord(store, a);
+  const recordB = await requireRecord(store, b);
+  if (decision === 'accept') {
+    refuseMixedParties(
+      [`${a.system} ${a.sourceId}`, recordA.partyType],
+      [`${b.system} ${b.sourceId}`, recordB.partyType],
+    );
+  }
   await store.decide(a, b, decision, actor);
   return { a: await store.xref(a.system, a.sourceId), b: await store.xref(b.system, b.sourceId) };
 }
 
-async function founding(store: MasterDataStore, goldenId: string): Promise<{ id: string; key: Key }> {
+async function founding(
+  store: MasterDataStore,
+  goldenId: string,
+): Promise<{ id: string; key: Key; partyType: string | undefined }> {
   const resolved = await store.resolve(goldenId);
   if (!resolved) throw new MasterDataNotFoundError(`no golden record ${goldenId}`);
   const row = (
-    await store.pool.query<{ founding_system: string; founding_id: string }>(
-      `select founding_system, founding_id from ${quoteSchema(store.schema)}.golden where golden_id = $1`,
+    await store.pool.query<{ founding_system: string; founding_id: string; party_type: string | null }>(
+      `select founding_system, founding_id, record ->> 'partyType' as party_type
+       from ${quoteSchema(store.schema)}.golden where golden_id = $1`,
       [resolved],
     )
   ).rows[0];
   if (!row) throw new MasterDataNotFoundError(`no golden record ${goldenId}`);
-  return { id: resolved, key: { system: row.founding_system, sourceId: row.founding_id } };
+  return {
+    id: resolved,
+    key: { system: row.founding_system, sourceId: row.founding_id },
+    partyType: row.party_type ?? undefined,
+  };
 }
 
 /** Merges two golden records by accepting the pair of their founding records; returns the survivor's id. */
@@ -63,6 +99,7 @@ export async function mergeGolden(
   const b = await founding(store, other);
   if (a.id === b.id)
     throw new MasterDataConflictError(`${goldenId} and ${other} are one golden record already`);
+  refuseMixedParties([goldenId, a.partyType], [other, b.partyType]);
   await store.decide(a.key, b.key, 'accept', actor);
   const survivor = (await store.xref(a.key.system, a.key.sourceId)) ?? a.id;
   return { goldenId: survivor, merged: [a.id, b.id].filter((id) => id !== survivor) };

@@ -20,9 +20,9 @@ import {
   startGoldenSync,
 } from '../masterdata/index.ts';
 import {
-  listInstances,
   type Orchestrator,
   orchestratorTopicSpecs,
+  parkedInstances,
   startOrchestrator,
   type Timers,
 } from '../orchestrator/index.ts';
@@ -289,7 +289,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     details: async () => {
       const local = runtime.local();
       // Parked workflows are listed, but do not make the hub unready: an operator has to act, not a restart.
-      const parked = orchestrator ? (await listInstances({ status: 'PARKED' })).map((i) => i.id) : undefined;
+      const pool = orchestrator?.pool;
+      const parked = pool ? await parkedInstances((sql, params) => pool.query(sql, params)) : undefined;
       return {
         connectors: Object.fromEntries(local.map((c) => [c.name, c.state])),
         failedConnectors: local.filter((c) => c.state === 'FAILED').map((c) => c.name),

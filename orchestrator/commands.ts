@@ -70,7 +70,7 @@ export async function sendCommand(
 }
 
 export interface Alert {
-  kind: 'escalation' | 'compensation_failed' | 'timeout';
+  kind: 'escalation' | 'compensation_failed' | 'step_unavailable' | 'timeout';
   workflowId: string;
   type: string;
   step: string;

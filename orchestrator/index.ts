@@ -29,6 +29,7 @@ export {
   type InstanceSummary,
   listInstances,
   type OperatorStatus,
+  parkedInstances,
   showInstance,
 } from './operators.ts';
 export { cancelWorkflow, handOver, retryWorkflow, routeEvent, signalWorkflow } from './router.ts';

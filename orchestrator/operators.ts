@@ -1,4 +1,4 @@
-import { DBOS, type WorkflowStatus } from '@dbos-inc/dbos-sdk';
+import { DBOS, type WorkflowStatus, type WorkflowStatusString } from '@dbos-inc/dbos-sdk';
 import { errorMessage } from '../lib/errors.ts';
 import type { InstanceState, InstanceStatus } from './saga.ts';
 import { groupFailure, STATE_EVENT } from './saga.ts';
@@ -113,22 +113,50 @@ async function summarise(
   };
 }
 
-/** Instances, newest first, filtered by type and operator status (the status filter applies after the join). */
+/** The DBOS statuses an operator status can come from (it is DBOS's own, or the instance's report joined to it). */
+const DBOS_STATUSES: Record<OperatorStatus, WorkflowStatusString[]> = {
+  RUNNING: ['PENDING', 'ENQUEUED', 'DELAYED'],
+  WAITING: ['PENDING', 'ENQUEUED', 'DELAYED'],
+  COMPENSATING: ['PENDING', 'ENQUEUED', 'DELAYED'],
+  PARKED: ['PENDING', 'ENQUEUED', 'DELAYED'],
+  COMPLETED: ['SUCCESS'],
+  COMPENSATED: ['SUCCESS'],
+  CANCELLED: ['SUCCESS', 'CANCELLED'],
+  FAILED: ['ERROR', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'],
+};
+
+/** Instances read from DBOS per round while a status filter looks for `limit` matches. */
+const LIST_PAGE = 500;
+
+/**
+ * Instances, newest first, filtered by type and operator status. The status is partly the instance's own report
+ * (WAITING, PARKED), known only after the join: DBOS is read page by page, narrowed to the DBOS statuses the asked
+ * one can come from, until `limit` instances match or none is left, so `--status PARKED` finds a parked instance
+ * behind any number of newer ones.
+ */
 export async function listInstances(
   filter: { type?: string; status?: OperatorStatus; limit?: number } = {},
 ): Promise<InstanceSummary[]> {
-  const live = ['RUNNING', 'WAITING', 'COMPENSATING', 'PARKED'];
-  const workflows = await DBOS.listWorkflows({
-    workflow_id_prefix: filter.type ? `${filter.type}:` : undefined,
-    // Instances still in flight are PENDING in DBOS, whatever they report of themselves.
-    status: filter.status && live.includes(filter.status) ? 'PENDING' : undefined,
-    sortDesc: true,
-    limit: filter.limit ?? 100,
-  });
-  const summaries = await Promise.all(workflows.map(summarise));
-  return summaries
-    .filter((s) => (!filter.type || s.type === filter.type) && (!filter.status || s.status === filter.status))
-    .map(({ state: _state, ...summary }) => summary);
+  const limit = filter.limit ?? 100;
+  const found = new Map<string, InstanceSummary>();
+  for (let offset = 0; found.size < limit; offset += LIST_PAGE) {
+    const workflows = await DBOS.listWorkflows({
+      workflow_id_prefix: filter.type ? `${filter.type}:` : undefined,
+      status: filter.status ? DBOS_STATUSES[filter.status] : undefined,
+      sortDesc: true,
+      limit: filter.status ? LIST_PAGE : limit,
+      offset,
+    });
+    for (const { state: _state, ...summary } of await Promise.all(workflows.map(summarise))) {
+      const wanted =
+        (!filter.type || summary.type === filter.type) &&
+        (!filter.status || summary.status === filter.status);
+      // An instance started while paging moves the others one place down: the same one may come twice.
+      if (wanted && found.size < limit) found.set(summary.id, summary);
+    }
+    if (!filter.status || workflows.length < LIST_PAGE) break;
+  }
+  return [...found.values()];
 }
 
 /**
@@ -149,6 +177,27 @@ export async function countParked(
     [STATE_EVENT],
   );
   return rows;
+}
+
+/**
+ * The ids of the instances parked now, newest first, at most `limit`: one query (as `countParked`), for
+ * `/health/ready`'s `parkedWorkflows`, which a probe asks every few seconds whatever the number in flight.
+ */
+export async function parkedInstances(
+  query: (sql: string, params: unknown[]) => Promise<{ rows: Array<{ id: string }> }>,
+  limit = 100,
+): Promise<string[]> {
+  const { rows } = await query(
+    `select s.workflow_uuid as id
+     from dbos.workflow_status s
+     join dbos.workflow_events e on e.workflow_uuid = s.workflow_uuid and e.key = $1
+     where s.status = 'PENDING'
+       and coalesce(e.value::jsonb #>> '{json,status}', e.value::jsonb ->> 'status') = 'PARKED'
+     order by s.created_at desc
+     limit $2`,
+    [STATE_EVENT, limit],
+  );
+  return rows.map((row) => row.id);
 }
 
 /** One instance with its timeline, or null. */

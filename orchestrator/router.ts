@@ -14,6 +14,7 @@ import { deliverKept, forgetKept, keepEvent } from './kept-events.ts';
 import { orchestratorMetrics } from './metrics.ts';
 import { resolveReferences } from './references.ts';
 import { deps } from './runtime.ts';
+import { OPERATOR_TOPIC } from './saga.ts';
 import type { WorkflowTrace } from './trace.ts';
 
 export interface RouterOptions {
@@ -220,9 +221,16 @@ export async function cancelWorkflow(workflowId: string, reason: string, cancelI
     INBOX_TOPIC,
     cancelId,
   );
+  // An instance parked at a step whose system is unavailable waits on the operator topic, not at a wait.
+  await DBOS.send(
+    workflowId,
+    { action: 'cancel', id: cancelId, reason },
+    OPERATOR_TOPIC,
+    `${cancelId}:operator`,
+  );
 }
 
 /** An operator's retry of a parked instance. */
 export async function retryWorkflow(workflowId: string): Promise<void> {
-  await DBOS.send(workflowId, { action: 'retry' }, 'operator');
+  await DBOS.send(workflowId, { action: 'retry' }, OPERATOR_TOPIC);
 }

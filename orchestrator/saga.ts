@@ -1,7 +1,8 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import { errorMessage, isRetriable, NonRetriableError } from '../lib/errors.ts';
+import { errorMessage, isRetriable, NonRetriableError, RetriableError } from '../lib/errors.ts';
 import { withRetry } from '../lib/retry.ts';
 import { sendAlert } from './commands.ts';
+import { Interrupted, OPERATOR_CANCEL } from './inbox.ts';
 import { orchestratorMetrics } from './metrics.ts';
 import { deps } from './runtime.ts';
 import type { WorkflowTrace } from './trace.ts';
@@ -70,6 +71,34 @@ export async function runStep<T>(type: string, name: string, fn: () => Promise<T
 }
 
 /**
+ * What a step records instead of failing when its system stayed unavailable (`RetriableError`) through every attempt:
+ * an output, so that a replay takes the same path (park) as the run that recorded it.
+ */
+const UNAVAILABLE = 'eai.unavailable';
+
+function unavailableIn(output: unknown): string | null {
+  return output !== null && typeof output === 'object' && UNAVAILABLE in output
+    ? String((output as Record<string, unknown>)[UNAVAILABLE])
+    : null;
+}
+
+/** `runStep` for a saga's forward step: a system still unavailable after the retries is an output, not a failure. */
+function runForwardStep<T>(type: string, name: string, fn: () => Promise<T>): Promise<T | object> {
+  const workflowId = DBOS.workflowID!;
+  return DBOS.runStep(
+    async () => {
+      try {
+        return await attempts(type, workflowId, name, fn);
+      } catch (error) {
+        if (error instanceof RetriableError) return { [UNAVAILABLE]: errorMessage(error) };
+        throw error;
+      }
+    },
+    { name },
+  );
+}
+
+/**
  * An instance's end: counts its outcome (`eai_workflows_finished_total`) and tells `onFinished`. No checkpoint of its
  * own: the result is DBOS's record of the workflow, and `instanceState` reads the outcome from it. Return its value.
  */
@@ -91,7 +120,8 @@ export interface Part {
 /** What the checkpoint of `Saga.steps` records. */
 interface GroupOutcome {
   results: unknown[];
-  failed?: { step: string; message: string };
+  /** `unavailable`: the part's system stayed unavailable through its retries (the instance parks). */
+  failed?: { step: string; message: string; unavailable?: boolean };
 }
 
 /**
@@ -127,14 +157,27 @@ export class Saga {
     this.trace = trace;
   }
 
-  /** A step with an optional compensation, registered only once the step completed. */
+  /**
+   * A step with an optional compensation, registered only once the step completed. A step whose system stays
+   * unavailable through its retries (`RetriableError`: unreachable, 5xx) parks the instance (`park`) instead of
+   * failing it for good, and runs again on an operator's retry.
+   */
   async step<T>(name: string, fn: () => Promise<T>, compensate?: (result: T) => Promise<void>): Promise<T> {
     // No state event per step (a write each): the step timeline is DBOS's own (listWorkflowSteps).
     let result: T;
-    try {
-      result = await runStep(this.type, name, fn);
-    } catch (error) {
-      throw new StepFailed(name, error);
+    for (let round = 0; ; round++) {
+      let output: T | object;
+      try {
+        output = await runForwardStep(this.type, round === 0 ? name : `${name}#${round}`, fn);
+      } catch (error) {
+        throw new StepFailed(name, error);
+      }
+      const unavailable = unavailableIn(output);
+      if (unavailable === null) {
+        result = output as T;
+        break;
+      }
+      await this.park(name, round, unavailable);
     }
     if (compensate) this.compensations.push({ step: name, run: () => compensate(result) });
     return result;
@@ -149,7 +192,7 @@ export class Saga {
    * idempotency key, as any step's). Returns the parts' results in order; fewer than the parts when one's `last`
    * said so (the later parts did not run).
    */
-  async steps(name: string, parts: Part[]): Promise<unknown[]> {
+  async steps(name: string, parts: Part[], round = 0): Promise<unknown[]> {
     const workflowId = DBOS.workflowID!;
     let outcome: GroupOutcome;
     try {
@@ -160,13 +203,14 @@ export class Saga {
             try {
               results.push(await attempts(this.type, workflowId, part.name, part.run));
             } catch (error) {
-              return { results, failed: { step: part.name, message: errorMessage(error) } };
+              const unavailable = error instanceof RetriableError ? { unavailable: true } : {};
+              return { results, failed: { step: part.name, message: errorMessage(error), ...unavailable } };
             }
             if (part.last?.(results.at(-1))) break;
           }
           return { results };
         },
-        { name },
+        { name: round === 0 ? name : `${name}#${round}` },
       );
     } catch (error) {
       throw new StepFailed(name, error);
@@ -175,11 +219,62 @@ export class Saga {
       const compensate = parts[i]!.compensate;
       if (compensate) this.compensations.push({ step: parts[i]!.name, run: () => compensate(result) });
     });
+    if (outcome.failed?.unavailable) {
+      // Its system stayed unavailable: parked; on retry the parts from the one that failed run again.
+      await this.park(outcome.failed.step, round, outcome.failed.message);
+      const rest = await this.steps(name, parts.slice(outcome.results.length), round + 1);
+      return [...outcome.results, ...rest];
+    }
     if (outcome.failed) {
-      // The part's own failure, as recorded: it failed for good (not retriable, or out of retries).
+      // The part's own failure, as recorded: it failed for good (not retriable).
       throw new StepFailed(outcome.failed.step, new NonRetriableError(outcome.failed.message));
     }
     return outcome.results;
+  }
+
+  /**
+   * Parks the instance at a forward step whose system stayed unavailable (`PARKED`, an alert of kind
+   * `step_unavailable`, `eai_workflow_parked_total`) until an operator's `retry` (it then runs the step again) or
+   * `cancel` (it compensates what was done, as a cancel at a wait does). Temporal retries such an activity without
+   * end; failing the instance for good would drop the order, with no retry to offer (an order whose credit check
+   * found SAP down for a few seconds ended COMPENSATED, and nothing was ever sent to SAP).
+   */
+  private async park(step: string, round: number, message: string): Promise<void> {
+    const workflowId = DBOS.workflowID!;
+    await setState({ status: 'PARKED', step, detail: message });
+    await runStep(this.type, `unavailable:${step}#${round}`, async () => {
+      orchestratorMetrics.parked.inc({ type: this.type });
+      deps().log.error(
+        { workflowId, step, error: message },
+        'step failed, its system unavailable: instance parked',
+      );
+      await sendAlert(
+        this.trace,
+        {
+          kind: 'step_unavailable',
+          workflowId,
+          type: this.type,
+          step,
+          message: `step_unavailable: ${message}`,
+        },
+        `alert:${step}#${round}`,
+      );
+    });
+    const decision = await waitForOperator(['retry', 'cancel']);
+    if (decision.action === 'cancel') {
+      throw new Interrupted({
+        kind: OPERATOR_CANCEL,
+        eventId: decision.id ?? `cancel:${step}#${round}`,
+        data: decision,
+      });
+    }
+    await setState({ status: 'RUNNING', step });
+  }
+
+  /** Drops a completed step's compensation once a later step supersedes it (a credit hold, once approved). */
+  release(step: string): void {
+    const i = this.compensations.findIndex((c) => c.step === step);
+    if (i >= 0) this.compensations.splice(i, 1);
   }
 
   /** Registers a compensation for something done outside `step` (rare). */
@@ -240,10 +335,22 @@ export class Saga {
   }
 }
 
-/** Waits (durably, without bound) for an operator's `retry` on the `operator` topic. */
-async function waitForOperatorRetry(): Promise<void> {
+/** An operator's action on a parked instance, on the `operator` topic (`retryWorkflow`, `cancelWorkflow`). */
+interface OperatorAction {
+  action: string;
+  id?: string;
+  reason?: string;
+}
+
+/** Waits (durably, without bound) for one of `actions` on the `operator` topic; others are dropped. */
+async function waitForOperator(actions: string[]): Promise<OperatorAction> {
   for (;;) {
-    const message = await DBOS.recv<{ action: string }>(OPERATOR_TOPIC, { timeoutSeconds: 24 * 3600 });
-    if (message?.action === 'retry') return;
+    const message = await DBOS.recv<OperatorAction>(OPERATOR_TOPIC, { timeoutSeconds: 24 * 3600 });
+    if (message && actions.includes(message.action)) return message;
   }
+}
+
+/** A parked compensation waits for a retry only: a cancel cannot stop what is undoing the instance's work. */
+async function waitForOperatorRetry(): Promise<void> {
+  await waitForOperator(['retry']);
 }

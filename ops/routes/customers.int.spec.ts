@@ -457,6 +457,33 @@ describe('the customer routes of the hub', () => {
     );
     expect(same.status).toBe(409);
     expect(same.body.error).toBe(`${pair.a.goldenId} and ${pair.b.goldenId} are one golden record already`);
+
+    // A person and an organization are never one customer: the golden record would be a PERSON with a company's name.
+    const mixed = await call(
+      'POST',
+      '/customers/{goldenId}/merge',
+      `/customers/${pair.a.goldenId}/merge`,
+      'operator',
+      {
+        with: mullerId,
+      },
+    );
+    expect(mixed.status).toBe(409);
+    expect(mixed.body.error).toBe(
+      `${pair.a.goldenId} is a person and ${mullerId} an organization: a person and an organization are not merged`,
+    );
+    const mixedPair = await call('POST', '/customers/decisions', '/customers/decisions', 'operator', {
+      decision: 'accept',
+      a: { system: 'sap', sourceId: '0000100001' },
+      b: { system: 'odoo', sourceId: '77' },
+    });
+    expect(mixedPair.status).toBe(409);
+    expect(mixedPair.body.error).toBe(
+      'sap 0000100001 is an organization and odoo 77 a person: a person and an organization are not merged',
+    );
+    expect(
+      (await call('GET', '/customers/{goldenId}', `/customers/${mullerId}`, 'viewer')).body.goldenId,
+    ).toBe(mullerId);
   });
 
   it('shows the customer 360: credit from the ERP, open orders with their shipments, recent cases', async () => {

@@ -196,6 +196,35 @@ describe('workflow routes of the admin API', () => {
     expect(again.status).toBe(409);
   });
 
+  it('a status filter finds instances behind newer ones of another status, up to the limit', async () => {
+    const done = workflowIdOf(unique('sap:rest-older'));
+    await publisher.publish([
+      salesOrderEvent(topics, done.slice('order-to-delivery:'.length), customers.good),
+    ]);
+    await orchestrator.result<OrderOutcome>(done, 30_000);
+    const held = [unique('sap:rest-newer'), unique('sap:rest-newer')].map(workflowIdOf);
+    for (const id of held) {
+      await publisher.publish([
+        salesOrderEvent(topics, id.slice('order-to-delivery:'.length), customers.blocked),
+      ]);
+      await waitFor(
+        'the credit hold',
+        async () => (await orchestrator.state(id))?.status === 'WAITING',
+        20_000,
+      );
+    }
+    // The newest instance is WAITING: the newest COMPLETED one is still found (it used to be looked for among the
+    // newest `limit` instances only, so an operator's `--status PARKED` missed a parked instance behind newer ones).
+    const completed = await call('get', '/workflows', '/workflows?status=COMPLETED&limit=1', {
+      token: tokens.viewer,
+    });
+    expect(completed.body).toEqual([expect.objectContaining({ id: done, status: 'COMPLETED' })]);
+    const waiting = await call('get', '/workflows', '/workflows?status=WAITING&limit=2', {
+      token: tokens.viewer,
+    });
+    expect((waiting.body as Array<{ id: string }>).map((i) => i.id)).toEqual([...held].reverse());
+  });
+
   it('lists the definitions with their Mermaid graphs', async () => {
     const { status, body } = await call('get', '/workflow-definitions', '/workflow-definitions', {
       token: tokens.viewer,

@@ -9,7 +9,7 @@ import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
-import { listInstances, showInstance } from '../../operators.ts';
+import { listInstances, parkedInstances, showInstance } from '../../operators.ts';
 import { cancelWorkflow, retryWorkflow, signalWorkflow, startInstance } from '../../router.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
@@ -178,6 +178,24 @@ describe('order to delivery, instant responders on the bus', () => {
     expect(commandsOf(orderId).at(-1)).toBe(`${COMMAND_TOPICS.crmOrderStatus}:SHIPPED:${id}:crm-status`);
   });
 
+  it('an approved credit hold is not compensated again: a later failure cancels the order at the ERP once', async () => {
+    const orderId = unique('sap:hold-fail');
+    const id = workflowIdOf(orderId);
+    fail(orderId, 'logistics-despatch', new NonRetriableError('no carrier'));
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor(
+      'the credit hold',
+      async () => (await orchestrator.state(id))?.step === 'await-credit-approval',
+      20_000,
+    );
+    await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
+    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+      outcome: 'COMPENSATED',
+      failedStep: 'logistics-despatch',
+      compensated: ['erp-confirm'],
+    });
+  });
+
   const failures: Array<{
     step: string;
     arrange: (orderId: string) => string | undefined;
@@ -187,7 +205,7 @@ describe('order to delivery, instant responders on the bus', () => {
     {
       step: 'await-credit-approval',
       arrange: () => customers.blocked,
-      compensated: [],
+      compensated: ['erp-credit-hold'],
     },
     {
       step: 'erp-confirm',
@@ -278,6 +296,16 @@ describe('order to delivery, instant responders on the bus', () => {
     expect(
       await metricValue('eai_workflow_parked_total', { type: 'order-to-delivery' }),
     ).toBeGreaterThanOrEqual(1);
+    // Behind a newer instance in flight, the operators' list and readiness's (one query) still find it.
+    const newer = unique('sap:park-newer');
+    await publisher.publish([salesOrderEvent(topics, newer, customers.blocked)]);
+    await waitFor(
+      'a newer instance on credit hold',
+      async () => (await orchestrator.state(workflowIdOf(newer)))?.status === 'WAITING',
+      20_000,
+    );
+    expect((await listInstances({ status: 'PARKED', limit: 1 })).map((i) => i.id)).toEqual([id]);
+    expect(await parkedInstances((sql, params) => orchestrator.pool.query(sql, params))).toEqual([id]);
     faults.get(id)!.delete('compensate:erp-confirm');
     await retryWorkflow(id);
     const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
@@ -285,6 +313,50 @@ describe('order to delivery, instant responders on the bus', () => {
       outcome: 'COMPENSATED',
       failedStep: 'crm-status',
       compensated: ['logistics-despatch', 'erp-confirm'],
+    });
+  });
+
+  it('a system unavailable through the retries parks the instance at that step; an operator retry runs it again', async () => {
+    const orderId = unique('sap:unavailable');
+    const id = workflowIdOf(orderId);
+    fail(orderId, 'logistics-despatch', new RetriableError('logistics unreachable'));
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor(
+      'the parked instance',
+      async () => (await orchestrator.state(id))?.status === 'PARKED',
+      20_000,
+    );
+    // Not COMPENSATED for good (the order would be lost, with no retry to offer): parked, saying where and why.
+    expect(await orchestrator.state(id)).toMatchObject({
+      status: 'PARKED',
+      step: 'logistics-despatch',
+      detail: 'logistics unreachable',
+    });
+    expect((await listInstances({ status: 'PARKED' })).map((i) => i.id)).toContain(id);
+    faults.get(id)!.delete('logistics-despatch');
+    await retryWorkflow(id);
+    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({ outcome: 'COMPLETED' });
+    // The retry ran the despatch request alone: the ERP confirmation of the same checkpoint went out once.
+    const confirmations = () =>
+      commandsOf(orderId).filter((c) => c.startsWith(`${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:`));
+    await waitFor('the confirmation', () => confirmations().length === 1, 5000);
+    expect(confirmations()).toEqual([`${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:${id}:erp-confirm`]);
+  });
+
+  it("an operator's cancel of an instance parked at an unavailable system compensates what it did", async () => {
+    const orderId = unique('sap:unavailable-cancel');
+    const id = workflowIdOf(orderId);
+    fail(orderId, 'logistics-despatch', new RetriableError('logistics unreachable'));
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor(
+      'the parked instance',
+      async () => (await orchestrator.state(id))?.status === 'PARKED',
+      20_000,
+    );
+    await cancelWorkflow(id, 'customer called', unique('cancel'));
+    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+      outcome: 'CANCELLED',
+      compensated: ['erp-confirm'],
     });
   });
 

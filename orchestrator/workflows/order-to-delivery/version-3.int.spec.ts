@@ -59,7 +59,7 @@ describe('order to delivery, version 3', () => {
 
   const failures: Array<{ step: string; kunnr?: () => string; compensated: string[] }> = [
     { step: 'credit-check', kunnr: () => '0000799999', compensated: [] },
-    { step: 'await-credit-approval', kunnr: () => h.customers.blocked, compensated: [] },
+    { step: 'await-credit-approval', kunnr: () => h.customers.blocked, compensated: ['erp-credit-hold'] },
     { step: 'erp-confirm', compensated: [] },
     { step: 'logistics-despatch', compensated: ['erp-confirm'] },
     { step: 'crm-status', compensated: ['logistics-despatch', 'erp-confirm'] },

@@ -131,7 +131,15 @@ export function orderToDeliveryWorkflow({
           )[0] as CreditDecision)
         : await saga.step('credit-check', () => creditCheck(id, input));
       if (credit.result === 'blocked') {
-        await saga.step('erp-credit-hold', () => erpStatus(id, 'erp-credit-hold', input, 'CREDIT_HOLD'));
+        // The hold is a state the hub gave the ERP's order: a rejection, a timeout or a cancellation at the wait
+        // ends it there too, else the ERP keeps the order on credit hold for good while the instance is over.
+        await saga.step(
+          'erp-credit-hold',
+          () => erpStatus(id, 'erp-credit-hold', input, 'CREDIT_HOLD'),
+          async () => {
+            await erpStatus(id, 'compensate:erp-credit-hold', input, 'CANCELLED');
+          },
+        );
         const decision = await awaitEvent(inbox, {
           type: TYPE,
           wait: 'await-credit-approval',
@@ -145,6 +153,8 @@ export function orderToDeliveryWorkflow({
             new NonRetriableError('credit rejected by an operator'),
           );
         }
+        // Approved: the confirmation that follows ends the hold, and its own compensation cancels the order.
+        saga.release('erp-credit-hold');
       }
       // One checkpoint for both commands (Saga.steps): it records which went out, so a despatch request failing for
       // good still compensates the confirmation. Version 3 sent them with the check when it approved.
