@@ -4,7 +4,9 @@
  * deleted record leaves the xref, the golden record is recomputed, and tombstoned when its last record goes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDeadLetters } from '../../bus/index.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
+import { quoteSchema } from '../../store/migrate.ts';
 import { readDecoded } from '../../tests/decode-raw.ts';
 import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
@@ -250,5 +252,35 @@ describe('golden sync relay: golden topic, commands, deletes', () => {
       [goldenId],
     );
     expect(ids.rows).toEqual([]);
+  });
+  it('a golden record its schema refuses goes to dlq.mapping with the reason; the sync goes on with the others', async () => {
+    const who = (givenName: string, familyName: string, email: string) => ({
+      person: { title: null, givenName, middleName: null, familyName },
+      emails: [{ address: email, use: null, primary: true }],
+      phones: [],
+    });
+    await publish(person('salesforce', '003Z', 'CREATED', who('Hedy', 'Lamarr', 'hedy@example.org')));
+    const bad = (await store.xref('salesforce', '003Z'))!;
+    // A shape no CustomerEvent can carry (as a load once let in: an unknown partyType); the trigger queues it.
+    await store.pool.query(
+      `update ${quoteSchema(store.schema)}.golden set record = jsonb_set(record, '{partyType}', '"ALIEN"') where golden_id = $1`,
+      [bad],
+    );
+    const published = sync.counts.golden;
+    await publish(person('salesforce', '003Y', 'CREATED', who('Alan', 'Turing', 'alan@example.org')));
+    const good = (await store.xref('salesforce', '003Y'))!;
+    expect(sync.counts.refused).toBeGreaterThanOrEqual(1);
+    expect(sync.counts.golden).toBeGreaterThan(published);
+    expect((await allGolden()).map((e) => e.key)).toContain(good);
+    const outbox = await store.pool.query(
+      `select count(*)::int as n from ${quoteSchema(store.schema)}.golden_outbox`,
+    );
+    expect(outbox.rows[0].n).toBe(0);
+    const letters = await listDeadLetters(bus.transport, {
+      topic: 'dlq.mapping',
+      filter: { owner: 'mdm-golden-sync', originalTopic: goldenTopic },
+    });
+    const letter = letters.entries.find((e) => e.key === bad);
+    expect(letter?.message).toMatch(/invalid field\(s\) customer\.partyType/);
   });
 });

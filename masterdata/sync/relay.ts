@@ -10,9 +10,15 @@
  * publishes what erasures left in their own outbox (erasure-out.ts: tombstones, erasure commands).
  */
 import jsonata from 'jsonata';
-import type { Bus, Publisher, PublishInput } from '../../bus/index.ts';
-import { customerSyncTopicSpec, goldenCustomerTopicSpec } from '../../bus/index.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import type { Bus, OutgoingRecord, PreparedRecord, Publisher, PublishInput } from '../../bus/index.ts';
+import {
+  countPublished,
+  customerSyncTopicSpec,
+  DLQ_TOPICS,
+  deadLetterRecord,
+  goldenCustomerTopicSpec,
+} from '../../bus/index.ts';
+import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
@@ -253,7 +259,8 @@ export function planCommand(options: {
 
 export interface GoldenSync {
   /** Published so far: golden events, and commands per system. */
-  readonly counts: { golden: number; commands: Record<string, number> };
+  /** Published golden events, commands per system, and events dead-lettered because their schema refused them. */
+  readonly counts: { golden: number; commands: Record<string, number>; refused: number };
   /** Look at the outbox now (the matcher calls it after each change). */
   kick(): void;
   /** Publishes until the outbox is empty (tests, shutdown). */
@@ -295,7 +302,51 @@ export async function startGoldenSync(options: {
   const counts: GoldenSync['counts'] = {
     golden: 0,
     commands: Object.fromEntries(pushTo.map(([s]) => [s, 0])),
+    refused: 0,
   };
+
+  /**
+   * Publishes the pass's events (acks=all), each encoded on its own: an event its schema refuses (a golden record
+   * loaded or edited into a shape no CustomerEvent can carry) goes to dlq.mapping with the reason and its JSON, so
+   * the others go out and the outbox moves on instead of retrying the whole pass for good. A registry or broker
+   * failure still fails the pass (retried). Returns the refused events.
+   */
+  async function send(out: PublishInput[]): Promise<Set<PublishInput>> {
+    const refused = new Set<PublishInput>();
+    const records: PreparedRecord[] = [];
+    const letters: OutgoingRecord[] = [];
+    for (const event of out) {
+      try {
+        records.push(...(await publisher.prepare([event])));
+      } catch (error) {
+        if (isRetriable(error)) throw error;
+        refused.add(event);
+        const goldenId = (event.value as { customer?: { customerId?: string } }).customer?.customerId ?? '';
+        letters.push(
+          deadLetterRecord(
+            DLQ_TOPICS.mapping,
+            {
+              topic: event.topic ?? config.goldenTopic,
+              partition: -1,
+              offset: '-1',
+              timestamp: String(Date.now()),
+              key: Buffer.from(goldenId),
+              value: Buffer.from(JSON.stringify(event.value)),
+              headers: { 'eai.golden.id': Buffer.from(goldenId) },
+            },
+            { stage: 'VALUE_CONVERTER', owner: 'mdm-golden-sync', error, attempts: 1 },
+          ),
+        );
+        log.error(
+          { goldenId, topic: event.topic, err: errorMessage(error), dlq: DLQ_TOPICS.mapping },
+          'golden record cannot be published: dead-lettered, the sync goes on',
+        );
+      }
+    }
+    await producer.send([...records, ...letters]);
+    countPublished(records);
+    return refused;
+  }
 
   async function runOnce(): Promise<number> {
     const client = await store.pool.connect();
@@ -399,8 +450,9 @@ export async function startGoldenSync(options: {
         }
       }
       const out = [...events, ...commands.flatMap((c) => (c.event ? [c.event] : []))];
-      if (out.length > 0) await publisher.publish(out);
+      const refused = out.length > 0 ? await send(out) : new Set<PublishInput>();
       for (const c of commands) {
+        if (c.event && refused.has(c.event)) continue; // not sent: not recorded as what the system holds
         await client.query(
           `insert into ${q}.sync_sent (golden_id, system, source_id, fields, vals) values ($1, $2, $3, $4, $5)
            on conflict (golden_id, system) do update set
@@ -416,8 +468,11 @@ export async function startGoldenSync(options: {
         rows.map((r) => r.seq),
       ]);
       await client.query('commit');
-      counts.golden += events.length;
-      for (const c of commands) if (c.event) counts.commands[c.system] = (counts.commands[c.system] ?? 0) + 1;
+      counts.golden += events.filter((e) => !refused.has(e)).length;
+      counts.refused += refused.size;
+      for (const c of commands)
+        if (c.event && !refused.has(c.event))
+          counts.commands[c.system] = (counts.commands[c.system] ?? 0) + 1;
       log.debug(
         { outbox: rows.length, golden: events.length, commands: commands.filter((c) => c.event).length },
         'golden changes published',
