@@ -358,20 +358,7 @@ export function registerDemoCommand(program: Command): void {
           registryUrl: stack.registryUrl,
           simulators: Object.fromEntries(simulators.map((sim) => [sim.name, sim.url])),
         };
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify(endpoints)}\n`
-            : [
-                'eai demo is up:',
-                `  hub          ${endpoints.api}`,
-                `  token        ${token}   (export EAI_TOKEN=… for npx eai connectors ls)`,
-                `  brokers      ${endpoints.brokers}`,
-                `  registry     ${endpoints.registryUrl}`,
-                ...simulators.map((sim) => `  ${sim.name.padEnd(12)} ${sim.url}`),
-                'Ctrl-C stops it.',
-                '',
-              ].join('\n'),
-        );
+        process.stdout.write(options.json ? `${JSON.stringify(endpoints)}\n` : demoBanner(endpoints));
       } catch (error) {
         await hub?.close();
         await closeSimulators();
@@ -437,4 +424,26 @@ export function registerDemoCommand(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });
+}
+
+/** What `eai demo` prints once up (without --json): where everything is, and the CLI's line to copy. */
+export function demoBanner(endpoints: {
+  api: string;
+  token: string;
+  brokers: string;
+  registryUrl: string;
+  simulators: Record<string, string>;
+}): string {
+  return [
+    'eai demo is up:',
+    `  hub          ${endpoints.api}`,
+    `  token        ${endpoints.token}`,
+    // The CLI's commands find this hub and its token from these: copied as they are, on any port (--port 0 too).
+    `  for the CLI  export EAI_URL=${endpoints.api} EAI_TOKEN=${endpoints.token}`,
+    `  brokers      ${endpoints.brokers}`,
+    `  registry     ${endpoints.registryUrl}`,
+    ...Object.entries(endpoints.simulators).map(([name, url]) => `  ${name.padEnd(12)} ${url}`),
+    'Ctrl-C stops it.',
+    '',
+  ].join('\n');
 }

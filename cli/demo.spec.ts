@@ -1,0 +1,23 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { demoBanner } from './commands/demo.ts';
+
+describe('eai demo banner', () => {
+  it("gives a line that, run in a shell, points the CLI at this demo's hub and token on whatever port it took", () => {
+    const banner = demoBanner({
+      api: 'http://127.0.0.1:41234',
+      token: 'tok-Abc_123',
+      brokers: '127.0.0.1:19092',
+      registryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
+      simulators: { sap: 'http://127.0.0.1:40001', hubspot: 'http://127.0.0.1:40002' },
+    });
+    const line = banner.split('\n').find((l) => l.includes('export '));
+    expect(line).toBeDefined();
+    const command = line!.slice(line!.indexOf('export '));
+    const env = execFileSync('bash', ['-c', `${command}; printf '%s %s' "$EAI_URL" "$EAI_TOKEN"`], {
+      encoding: 'utf8',
+    });
+    expect(env).toBe('http://127.0.0.1:41234 tok-Abc_123');
+    expect(banner).toContain('  sap          http://127.0.0.1:40001');
+  });
+});
