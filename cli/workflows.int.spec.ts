@@ -85,4 +85,17 @@ describe('eai workflows', () => {
     expect(cancel.code).toBe(1);
     expect(cancel.stderr).toMatch(/409 .*has finished \(COMPENSATED\)/);
   });
+
+  it('retry --parked asks the hub for every parked instance (none here); an id and --parked together are refused', async () => {
+    const dry = await eai('retry', '--parked', '--step', 'credit-check', '--dry-run', '--json');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toEqual({ matched: 0, retried: [], failed: [], dryRun: true });
+    const text = await eai('retry', '--parked');
+    expect(text.stdout.trim()).toBe('0 parked instance(s) matched; retrying 0');
+    const both = await eai('retry', id, '--parked');
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe('eai: give an instance id or --parked, not both\n');
+    const neither = await eai('retry');
+    expect(neither.stderr).toBe('eai: name the instance to retry, or --parked for every parked one\n');
+  });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../../lib/errors.ts';
 import { callHub, type HubTarget, hubOptions } from '../hub-client.ts';
 import { positiveInteger } from '../options.ts';
 import { printResult } from '../output.ts';
@@ -73,12 +74,54 @@ export function registerWorkflowsCommand(program: Command): void {
       printResult(!!options.json, body, () => timeline(body as Detail));
     });
 
-  sub('retry', "retry a parked instance's failed compensation")
-    .argument('<id>')
-    .action(async (id: string, options: Options) => {
-      const { body } = await callHub(options, 'POST', path(id, '/retry'));
-      printResult(!!options.json, body, () => `${id}: retrying`);
-    });
+  sub(
+    'retry',
+    'retry a parked instance (the step whose system was unavailable, or its failed compensation); --parked: every parked one that matches',
+  )
+    .argument('[id]')
+    .option('--parked', 'every parked instance (with --type, --step), as after an outage')
+    .option('--type <type>', 'with --parked: only this workflow type')
+    .option('--step <step>', 'with --parked: only instances parked at this step, e.g. credit-check')
+    .option('--limit <n>', 'with --parked: at most n, the newest', '1000')
+    .option('--dry-run', 'with --parked: list what would be retried')
+    .action(
+      async (
+        id: string | undefined,
+        options: Options & {
+          parked?: boolean;
+          type?: string;
+          step?: string;
+          limit: string;
+          dryRun?: boolean;
+        },
+      ) => {
+        if (!options.parked) {
+          if (!id) throw new ConfigError('name the instance to retry, or --parked for every parked one');
+          const { body } = await callHub(options, 'POST', path(id, '/retry'));
+          printResult(!!options.json, body, () => `${id}: retrying`);
+          return;
+        }
+        if (id) throw new ConfigError('give an instance id or --parked, not both');
+        const { body } = await callHub(options, 'POST', '/workflows/retry', {
+          type: options.type,
+          step: options.step,
+          limit: positiveInteger(options.limit, 'limit'),
+          dryRun: !!options.dryRun,
+        });
+        const result = body as {
+          matched: number;
+          retried: string[];
+          failed: Array<{ id: string; error: string }>;
+        };
+        printResult(!!options.json, body, () =>
+          [
+            `${result.matched} parked instance(s) matched; ${options.dryRun ? 'would retry' : 'retrying'} ${result.retried.length}${result.failed.length ? `, ${result.failed.length} failed` : ''}`,
+            ...result.retried.map((retried) => `  ${retried}`),
+            ...result.failed.map((f) => `  ${f.id}: ${f.error}`),
+          ].join('\n'),
+        );
+      },
+    );
 
   sub('cancel', 'cancel an instance at its current or next wait; what it did is compensated')
     .argument('<id>')

@@ -55,7 +55,7 @@ beforeAll(async () => {
       sapUrl: sap.sim.url,
     },
     // Every shipped version, as a deployment ships them: new instances start on the latest.
-    { definitions: orderToDeliveryDefinitions(topics) },
+    { definitions: orderToDeliveryDefinitions(topics), stepRetry: { maxAttempts: 2, intervalSeconds: 0.05 } },
   );
   responders = await startInstantResponders(bus, {
     groupId: unique('rest-responders'),
@@ -223,6 +223,44 @@ describe('workflow routes of the admin API', () => {
       token: tokens.viewer,
     });
     expect((waiting.body as Array<{ id: string }>).map((i) => i.id)).toEqual([...held].reverse());
+  });
+
+  it('retries every parked instance that matches after an outage; a dry run lists them and changes nothing', async () => {
+    // SAP's credit check down: each new order parks at it (its system unavailable through the retries).
+    await sap.call('POST', '/sim/faults', [{ kind: 'error', status: 503, path: '/sap/credit-check' }]);
+    const ids = [unique('sap:rest-outage-1'), unique('sap:rest-outage-2')].map((orderId) => ({
+      orderId,
+      id: workflowIdOf(orderId),
+    }));
+    await publisher.publish(ids.map(({ orderId }) => salesOrderEvent(topics, orderId, customers.good)));
+    for (const { id } of ids)
+      await waitFor(
+        'the parked instance',
+        async () => (await orchestrator.state(id))?.status === 'PARKED',
+        20_000,
+      );
+    const step = (await orchestrator.state(ids[0]!.id))!.step!;
+    const template = '/workflows/retry';
+    expect((await call('post', template, template, { token: tokens.viewer, body: {} })).status).toBe(403);
+    const dry = await call('post', template, template, {
+      token: tokens.operator,
+      body: { step, dryRun: true },
+    });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ matched: 2, failed: [], dryRun: true });
+    expect([...(dry.body.retried as string[])].sort()).toEqual(ids.map(({ id }) => id).sort());
+    expect((await orchestrator.state(ids[0]!.id))?.status).toBe('PARKED');
+    const elsewhere = await call('post', template, template, {
+      token: tokens.operator,
+      body: { step: 'no-such-step' },
+    });
+    expect(elsewhere.body).toMatchObject({ matched: 0, retried: [] });
+
+    await sap.call('DELETE', '/sim/faults');
+    const retry = await call('post', template, template, { token: tokens.operator, body: { step } });
+    expect(retry.body).toMatchObject({ matched: 2, failed: [], dryRun: false });
+    for (const { id } of ids)
+      expect((await orchestrator.result<OrderOutcome>(id, 20_000)).outcome).toBe('COMPLETED');
   });
 
   it('lists the definitions with their Mermaid graphs', async () => {

@@ -113,7 +113,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
     {
       method: 'post',
       path: '/workflows/{id}/retry',
-      summary: 'Retries the failed compensation of a parked instance',
+      summary: 'Retries a parked instance: the step whose system was unavailable, or the failed compensation',
       tag,
       role: 'operator',
       params: idParams,
@@ -129,6 +129,70 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
         throw new HttpError(409, `workflow ${params.id} is ${instance.status}, not PARKED`);
       await retryWorkflow(params.id);
       return { status: 202, body: { id: params.id, action: 'retry' } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/workflows/retry',
+      summary:
+        'Retries every parked instance that matches (after an outage), or says which would be (dryRun)',
+      tag,
+      role: 'operator',
+      body: z
+        .object({
+          type: z.string().min(1).optional().describe('Only this workflow type.'),
+          step: z.string().min(1).optional().describe('Only instances parked at this step.'),
+          limit: z
+            .number()
+            .int()
+            .min(1)
+            .max(10_000)
+            .default(1000)
+            .describe('At most this many, newest first.'),
+          dryRun: z.boolean().default(false).describe('List what would be retried; retry nothing.'),
+        })
+        .prefault({}),
+      responses: {
+        200: {
+          description: 'What matched, what was retried and what could not be.',
+          schema: z
+            .object({
+              matched: z.number().int(),
+              retried: z.array(z.string()),
+              failed: z.array(z.object({ id: z.string(), error: z.string() })),
+              dryRun: z.boolean(),
+            })
+            .meta({ id: 'WorkflowBulkRetry' }),
+        },
+      },
+    },
+    async ({ body }) => {
+      const parked = (await listInstances({ type: body.type, status: 'PARKED', limit: body.limit })).filter(
+        (instance) => body.step === undefined || instance.step === body.step,
+      );
+      const retried: string[] = [];
+      const failed: Array<{ id: string; error: string }> = [];
+      if (!body.dryRun) {
+        for (const { id } of parked) {
+          try {
+            await retryWorkflow(id);
+            retried.push(id);
+          } catch (error) {
+            failed.push({ id, error: error instanceof Error ? error.message : String(error) });
+          }
+        }
+      }
+      return {
+        status: 200,
+        body: {
+          matched: parked.length,
+          retried: body.dryRun ? parked.map((instance) => instance.id) : retried,
+          failed,
+          dryRun: body.dryRun,
+        },
+      };
     },
   );
 
