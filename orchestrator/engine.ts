@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../lib/logger.ts';
 import { databaseUrlFor, ensureDatabase } from '../store/database.ts';
 import { ORCHESTRATOR_SOURCE, orchestratorTopicSpecs } from './commands.ts';
 import { type OrchestratorConfig, type OrchestratorConfigInput, parseOrchestratorConfig } from './config.ts';
+import { dbosLogger } from './dbos-logger.ts';
 import { type AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
 import { setParkedSource } from './metrics.ts';
 import { countParked, instanceState } from './operators.ts';
@@ -175,7 +176,7 @@ export async function startOrchestrator(
     systemDatabasePoolSize: config.databasePoolSize,
     applicationVersion: config.applicationVersion,
     executorID: config.executorId,
-    logLevel: process.env.EAI_DBOS_LOG_LEVEL ?? 'warn',
+    logger: dbosLogger(log, process.env.EAI_DBOS_LOG_LEVEL ?? 'warn'),
   });
   try {
     await withSetupLock(pool, async (client) => {
