@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +52,40 @@ describe('eai up --mapping-threads', () => {
 });
 
 describe('eai up --masterdata', () => {
+  it('names the process holding the hub port, and a port that is no port, in one line before starting anything', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    try {
+      const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
+      const up = await runEai(['up'], {
+        env: { EAI_HOME: home, EAI_OPS_PORT: String(taken) },
+        timeoutMs: 60_000,
+      });
+      expect(up.code).toBe(1);
+      expect(up.stderr).toMatch(
+        new RegExp(
+          `^eai: port ${taken} for the hub is taken by pid ${process.pid} \\(\\S+\\): stop it, or set EAI_OPS_PORT or --port to a free port\n$`,
+        ),
+      );
+      const demo = await runEai(['demo', '--port', String(taken)], {
+        env: { EAI_HOME: home },
+        timeoutMs: 60_000,
+      });
+      expect(demo.stderr).toMatch(
+        new RegExp(`^eai: port ${taken} for the hub is taken .*set --port to a free port\n$`),
+      );
+    } finally {
+      holder.close();
+    }
+    const wrong = await runEai(['up'], { env: { EAI_OPS_PORT: 'eighty' } });
+    expect(wrong.stderr).toBe(
+      'eai: --port (EAI_OPS_PORT): "eighty" must be a whole number from 0 to 65535\n',
+    );
+    // Another command does not read it.
+    expect((await runEai(['map', 'formats'], { env: { EAI_OPS_PORT: 'eighty' } })).code).toBe(0);
+  });
+
   it('names the master data config file and field in one line, before starting anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eai-mdm-config-'));
     const config = join(dir, 'mdm.yaml');

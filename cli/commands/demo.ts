@@ -18,6 +18,7 @@ import { sapSimulator } from '../../simulators/sap/simulator.ts';
 import { projectRoot, stackHome } from '../../stack/paths.ts';
 import { stackUp } from '../../stack/stack.ts';
 import { dropDatabase } from '../../store/database.ts';
+import { checkHubPort, wholeNumber } from '../options.ts';
 
 /** The shipped deployment: one file per connector, `${env:EAI_DEMO_…}` references set below. */
 const deployDir = join(projectRoot, 'examples', 'demo', 'deploy');
@@ -99,15 +100,6 @@ interface DemoOptions {
   port: number;
   interval: number;
   json?: boolean;
-}
-
-function parseNumber(flag: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new ConfigError(`${flag}: "${value}" must be a whole number from ${min} to ${max}`);
-    return n;
-  };
 }
 
 type Admin = ReturnType<ReturnType<typeof createTransport>['admin']>;
@@ -226,11 +218,12 @@ export function registerDemoCommand(program: Command): void {
     .description(
       'start the stack, every simulator and the hub with examples/demo/deploy, and show what moves where; Ctrl-C stops it',
     )
-    .option('--port <n>', 'hub port (0 = any free port)', parseNumber('--port', 0, 65535), 8080)
-    .option('--interval <ms>', 'refresh period of the table', parseNumber('--interval', 100, 3_600_000), 2000)
+    .option('--port <n>', 'hub port (0 = any free port)', wholeNumber('--port', 0, 65535), 8080)
+    .option('--interval <ms>', 'refresh period of the table', wholeNumber('--interval', 100, 3_600_000), 2000)
     .option('--json', 'first line: the endpoints as one JSON object; then one JSON line per refresh')
     .action(async (options: DemoOptions) => {
       const log = createLogger('eai');
+      await checkHubPort(options.port, '--port');
       const stack = await stackUp((line) => log.info(line));
       const home = join(stackHome(), 'demo');
       const dir = (name: string) => {

@@ -10,6 +10,7 @@ import { adminTokensFromEnv } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
 import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
+import { checkHubPort, wholeNumber } from '../options.ts';
 import { printResult } from '../output.ts';
 
 /** What `eai up` prints: one endpoint a line, the values in one column however long the names. */
@@ -54,8 +55,8 @@ export function registerUpCommand(program: Command): void {
     .option(
       '--port <n>',
       'ops port (health, metrics, admin API)',
-      (v) => Number.parseInt(v, 10),
-      Number(process.env.EAI_OPS_PORT ?? 8080),
+      // Checked when `up` runs, not when the CLI is set up: a wrong EAI_OPS_PORT must not stop `eai map`.
+      process.env.EAI_OPS_PORT ?? '8080',
     )
     .option(
       '--deploy <dir>',
@@ -89,7 +90,7 @@ export function registerUpCommand(program: Command): void {
     .option('--json', 'print the endpoints as one JSON line')
     .action(
       async (options: {
-        port: number;
+        port: string;
         deploy?: string;
         masterdata?: string | boolean;
         mdmSchema: string;
@@ -128,6 +129,8 @@ export function registerUpCommand(program: Command): void {
             `--mapping-threads (EAI_MAPPING_THREADS) must be a whole number from 0 to 64, got "${options.mappingThreads}"`,
           );
         const mappingThreads = Number(options.mappingThreads);
+        const port = wholeNumber('--port (EAI_OPS_PORT)', 0, 65535)(options.port);
+        await checkHubPort(port, 'EAI_OPS_PORT or --port');
         const stack = await stackUp((line) => log.info(line));
         // A registry URL that answers 404 to every schema request (Apicurio's root instead of its API) would leave
         // every source retrying its batch for good: refused here, naming the URL to set.
@@ -139,7 +142,7 @@ export function registerUpCommand(program: Command): void {
           group: options.group,
           tokens,
           logger: log,
-          port: options.port,
+          port,
           masterdata,
           orchestrator,
           mappingThreads,
