@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createTransport } from '../../bus/index.ts';
 import { sinkGroupId } from '../../connectors/index.ts';
-import { ConfigError } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { runClosers } from '../../lib/shutdown.ts';
 import { parseMdmConfig } from '../../masterdata/index.ts';
