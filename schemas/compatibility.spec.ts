@@ -1,7 +1,11 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { canonicalSchemas, loadSchema } from './catalog.ts';
 import { compatibilityProblems, formatProblems, readerIncompatibilities } from './compatibility.ts';
-import { checkSchema, releasedVersions } from './release.ts';
+import { checkSchema, releasedVersions, releaseSchemas } from './release.ts';
 
 const base = {
   type: 'record',
@@ -362,5 +366,53 @@ describe('compatibility: promotions, maps, named references and messages', () =>
         { path: 'b', message: 'm2', direction: 'backward', version: 3 },
       ]),
     ).toBe('a: m1 (forward, against version 2); b: m2 (backward, against version 3)');
+  });
+});
+
+describe('schemas release', () => {
+  const caseEvent = canonicalSchemas.find((s) => s.name === 'CaseEvent')!;
+  /** A released folder holding what the repository released, in a temporary directory the release may write to. */
+  function releasedCopy(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-released-'));
+    cpSync(join(dirname(fileURLToPath(import.meta.url)), 'released'), dir, { recursive: true });
+    return dir;
+  }
+  const withField = (field: object) => (schema: (typeof canonicalSchemas)[number]) => {
+    const now = loadSchema(schema.file) as { fields: Array<{ type: { fields?: object[] } }> };
+    if (schema !== caseEvent) return now;
+    const copy = structuredClone(now) as { fields: Array<{ name: string; type: { fields: object[] } }> };
+    copy.fields.find((f) => f.name === 'case')!.type.fields.push(field);
+    return copy;
+  };
+
+  it('refuses an incompatible change with why, and writes nothing for it; releases a compatible one', () => {
+    const dir = releasedCopy();
+    const versions = releasedVersions(caseEvent, dir).length;
+    const breaking = releaseSchemas(dir, withField({ name: 'intakeChannel', type: 'string', doc: 'x' }));
+    expect(breaking.written).toEqual([]);
+    expect(breaking.refused.map((r) => [r.schema, r.problems.map((p) => p.path)])).toEqual([
+      ['CaseEvent', ['case.intakeChannel']],
+    ]);
+    expect(releasedVersions(caseEvent, dir)).toHaveLength(versions);
+    const fine = releaseSchemas(
+      dir,
+      withField({ name: 'intakeChannel', type: ['null', 'string'], default: null, doc: 'x' }),
+    );
+    expect(fine).toEqual({ written: [join(dir, 'CaseEvent', `v${versions + 1}.avsc`)], refused: [] });
+  });
+
+  it('names a field named twice instead of judging it as a change of type', () => {
+    const check = checkSchema(caseEvent, withField({ name: 'channel', type: 'string', doc: 'x' })(caseEvent));
+    expect(check.problems).toEqual([
+      {
+        path: 'case.channel',
+        message: 'field "channel" is named twice (Avro names each field once)',
+        version: releasedVersions(caseEvent).length + 1,
+        direction: 'syntax',
+      },
+    ]);
+    expect(formatProblems(check.problems)).toBe(
+      'case.channel: field "channel" is named twice (Avro names each field once)',
+    );
   });
 });

@@ -239,6 +239,11 @@ export function formatProblems(
   problems: Array<Incompatibility & { version: number; direction: string }>,
 ): string {
   return problems
-    .map((p) => `${p.path}: ${p.message} (${p.direction}, against version ${p.version})`)
+    .map((p) =>
+      // A schema that is not Avro at all is judged against no version.
+      p.direction === 'syntax'
+        ? `${p.path}: ${p.message}`
+        : `${p.path}: ${p.message} (${p.direction}, against version ${p.version})`,
+    )
     .join('; ');
 }

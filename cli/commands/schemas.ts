@@ -61,11 +61,19 @@ export function registerSchemasCommand(program: Command): void {
   schemas
     .command('release')
     .description('record the current schemas as new released versions where they changed compatibly')
-    .option('--json', 'print the written files as JSON')
+    .option('--json', 'print the written files, and the changed schemas refused with why, as JSON')
     .action((options: { json?: boolean }) => {
-      const written = releaseSchemas();
-      printResult(!!options.json, written, () =>
-        written.length ? written.map((f) => `wrote ${f}`).join('\n') : 'nothing changed',
+      const { written, refused } = releaseSchemas();
+      printResult(!!options.json, { written, refused }, () =>
+        [
+          ...written.map((f) => `wrote ${f}`),
+          ...refused.map(
+            (r) =>
+              `${r.schema}: not released, it changed incompatibly (fix it, or add defaults):\n  ${formatProblems(r.problems).split('; ').join('\n  ')}`,
+          ),
+          ...(written.length + refused.length === 0 ? ['nothing changed'] : []),
+        ].join('\n'),
       );
+      if (refused.length > 0) process.exitCode = 1;
     });
 }
