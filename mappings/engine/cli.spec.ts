@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readers } from '../../formats/index.ts';
 import { shippedInboundMapping } from '../index.ts';
-import { formatsCommand, mapCommand } from './cli.ts';
+import { checkCommand, formatsCommand, mapCommand, testCommand } from './cli.ts';
 import type { ErrorLine } from './errors.ts';
 
 const run = promisify(execFile);
@@ -276,5 +276,21 @@ describe('eai map formats', () => {
     }>;
     expect(rows.map((r) => r.name)).toEqual(readers.map((r) => r.name));
     for (const row of rows) expect(row.description).toMatch(/^[^\n]{10,160}$/);
+  });
+});
+
+describe('eai map check / test on a path that is not there', () => {
+  it('says so in one line naming the path (it was an "unexpected error, a bug" with ENOENT)', async () => {
+    for (const run of [checkCommand, testCommand]) {
+      const text = await run({ target: 'mappings/acme-typo' });
+      expect(text).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'mappings/acme-typo: no such mapping file or folder (a folder of *.yaml mappings, or one of them)\n',
+      });
+      const json = await run({ target: 'mappings/acme-typo/x.yaml', json: true });
+      expect(JSON.parse(json.stderr).errors[0]).toMatchObject({ error: 'ConfigError' });
+    }
   });
 });

@@ -205,7 +205,12 @@ export function formatsCommand(options: { json?: boolean }): CommandOutput {
 
 function selectMappings(target?: string) {
   if (!target) return loadMappings();
-  const isFile = statSync(target, { throwIfNoEntry: false })?.isFile();
+  const found = statSync(target, { throwIfNoEntry: false });
+  if (!found)
+    throw new ConfigError(
+      `${target}: no such mapping file or folder (a folder of *.yaml mappings, or one of them)`,
+    );
+  const isFile = found.isFile();
   if (isFile) return loadMappings(mappingsDir).filter((m) => m.file === target || m.file.endsWith(target));
   return loadMappings(target);
 }
