@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { sinkGroupId } from '../connectors/index.ts';
 import { generateCustomers } from '../simulators/generator/generate.ts';
+import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { testBus, testStack } from '../tests/stack.ts';
 import { DEMO_CUSTOMERS } from './commands/demo.ts';
 
@@ -72,6 +73,9 @@ describe('eai demo (the README first command)', () => {
     ]);
     await producer.disconnect();
     await admin.disconnect();
+    const routerGroupsBefore = (await consumerGroupIds()).filter((g) =>
+      g.startsWith('eai-demo-orchestrator-'),
+    );
     const demo = spawn(
       process.execPath,
       ['cli/eai.js', 'demo', '--json', '--port', '0', '--interval', '500'],
@@ -264,8 +268,15 @@ describe('eai demo (the README first command)', () => {
       });
       expect(golden).toMatch(/^gc-/);
 
+      // The run's router group is its own (so each run starts at the topics' end) and goes with it.
+      const routerGroups = async () =>
+        (await consumerGroupIds()).filter(
+          (g) => g.startsWith('eai-demo-orchestrator-') && !routerGroupsBefore.includes(g),
+        );
+      expect(await routerGroups()).toHaveLength(1);
       demo.kill('SIGTERM');
       expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
+      expect(await routerGroups()).toEqual([]);
     } finally {
       demo.kill('SIGKILL');
     }

@@ -234,6 +234,7 @@ export function registerDemoCommand(program: Command): void {
       const closeSimulators = async () => {
         await Promise.all(simulators.splice(0).map((sim) => sim.close()));
       };
+      let routerGroup = '';
       let hub: Awaited<ReturnType<typeof startHub>> | undefined;
       const admin = createTransport({
         brokers: stack.brokers.split(','),
@@ -295,6 +296,8 @@ export function registerDemoCommand(program: Command): void {
         // The simulators are new at every run (SAP numbers its orders from the start again), so the demo's workflows
         // start fresh too: its own database is dropped, and its router group is the run's.
         await dropDatabase(stack.databaseUrl, DEMO_WORKFLOW_DATABASE);
+        // The run's own router group, deleted when the demo stops (Ctrl-C): runs do not leave groups behind.
+        routerGroup = `eai-demo-orchestrator-${Date.now().toString(36)}`;
         const token = newToken();
         hub = await startHub({
           ...stack,
@@ -319,7 +322,7 @@ export function registerDemoCommand(program: Command): void {
           orchestrator: {
             executorId: 'eai-demo',
             database: DEMO_WORKFLOW_DATABASE,
-            routerGroup: `eai-demo-orchestrator-${Date.now().toString(36)}`,
+            routerGroup,
             routerFromBeginning: false,
             sapUrl: sap.url,
             timers: DEMO_TIMERS,
@@ -409,6 +412,8 @@ export function registerDemoCommand(program: Command): void {
         const clean = await runClosers(log, [
           () => running.close(),
           closeSimulators,
+          // Empty now that the hub has stopped; a group of a run that was killed stays until the broker expires it.
+          () => admin.deleteGroup(routerGroup),
           () => admin.disconnect(),
         ]);
         process.exit(clean ? 0 : 1);
