@@ -45,3 +45,18 @@ describe('golden phones', () => {
     );
   });
 });
+
+describe('golden addresses', () => {
+  it('carry the ISO code of a country a source sent by name, and keep one it cannot read as written', () => {
+    const golden = (country: string) =>
+      survive('gc-1', [{ system: 'crm', sourceId: '1', record: customer(country) }], defaultMdmConfig())
+        .record.addresses?.[0]?.countryCode;
+    expect(['Polska', 'United Kingdom', 'Schweiz', 'DE', 'Atlantis'].map(golden)).toEqual([
+      'PL',
+      'GB',
+      'CH',
+      'DE',
+      'Atlantis',
+    ]);
+  });
+});
