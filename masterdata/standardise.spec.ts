@@ -67,6 +67,29 @@ describe('standardise', () => {
     expect(standardisePhone(' 030/1234567 ', 'DE')).toBe('+49301234567');
   });
 
+  it('reads country names in English, in the country’s own language and common short forms', () => {
+    const names: Array<[string, string]> = [
+      ['Polska', 'PL'],
+      ['Deutschland', 'DE'],
+      ['España', 'ES'],
+      ['Espanya', 'ES'],
+      ['United Kingdom', 'GB'],
+      ['UK', 'GB'],
+      ['U.S.A', 'US'],
+      ['USA', 'US'],
+      ['Schweiz', 'CH'],
+      ['Svizra', 'CH'],
+      ['Česko', 'CZ'],
+      ['Česká republika', 'CZ'],
+      ['Sverige', 'SE'],
+      ['Россия', 'RU'],
+      ['Ελλάδα', 'GR'],
+      ['Magyarország', 'HU'],
+      ['Éire', 'IE'],
+    ];
+    expect(names.map(([name]) => [name, standardiseCountry(name)])).toEqual(names);
+  });
+
   it('reads countries in several languages and postal codes in their shapes', () => {
     expect(standardiseCountry('Deutschland')).toBe('DE');
     expect(standardiseCountry('germany')).toBe('DE');

@@ -10,6 +10,8 @@ import { createRng } from '../simulators/generator/prng.ts';
 import { febrlLike, generatedCustomers, type LabelledRecord } from '../tests/mdm-data.ts';
 import { testStack } from '../tests/stack.ts';
 import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
+import { Scorer } from './score.ts';
+import { standardise } from './standardise.ts';
 import { goldenIdFor, type MasterDataStore } from './store.ts';
 import { dropStore, scratchStore } from './test-support.ts';
 
@@ -292,5 +294,54 @@ describe('merge and unmerge', () => {
     if (pair) await store.decide(pair.a, pair.b, 'accept', 'steward-1');
     const joined = await store.xref(a.system, '0000100001');
     expect(await store.xref(c.system, '001000000000001AAA')).toBe(joined);
+  });
+
+  it('marks the later merges an unmerge takes apart as undone, and queues their links with their score', async () => {
+    const store = await freshStore();
+    const x = org('sap', '0000900001', {
+      organizationName: 'Nordsee Fischhandel KG',
+      street: 'Am Kai 1',
+      city: 'Kiel',
+      postal: '24103',
+    });
+    const y = org('salesforce', '001000000000009AAA', {
+      organizationName: 'Müller Maschinenbau AG',
+      street: 'Leopoldstraße 5',
+      city: 'München',
+      postal: '80802',
+    });
+    const [ra] = await store.upsertBatch([a, x, y]);
+    const key = (r: typeof a) => ({ system: r.system, sourceId: r.customer.sourceIds?.[0]?.id ?? '' });
+    await store.decide(key(a), key(x), 'accept', 'steward-1');
+    await store.decide(key(a), key(y), 'accept', 'steward-1');
+    const merges = (await store.mergeHistory()).filter((h) => h.kind === 'merge');
+    expect(merges).toHaveLength(2);
+    const [first, later] = merges;
+
+    await store.unmerge(first?.id ?? 0, 'steward-1');
+    // y joined after the first merge: it stands alone again, so the later merge no longer holds.
+    expect(await store.xref(y.system, '001000000000009AAA')).not.toBe(
+      await store.xref(a.system, '0000100001'),
+    );
+    const history = await store.mergeHistory();
+    const undo = history.find((h) => h.kind === 'unmerge');
+    expect(history.find((h) => h.id === later?.id)?.undoneBy).toBe(undo?.id);
+    await expect(store.unmerge(later?.id ?? 0, 'steward-1')).rejects.toThrow(/already undone/);
+
+    // The steward's link a ~ y waits for review with what the records score, and says why it is there.
+    const config = defaultMdmConfig();
+    const expected = Scorer.fromConfig(config).score(
+      standardise(a.customer, config),
+      standardise(y.customer, config),
+    );
+    expect(expected.probability).toBeGreaterThan(0.001);
+    expect(await store.reviewQueue()).toEqual([
+      {
+        a: { ...key(y), goldenId: expect.any(String) },
+        b: { ...key(a), goldenId: ra?.goldenId },
+        probability: expected.probability,
+        reason: 'unmerged',
+      },
+    ]);
   });
 });

@@ -17,7 +17,7 @@ import { blockingKeys, blockLimit, isSearchKey, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { asJsonb } from './jsonb.ts';
-import { Scorer } from './score.ts';
+import { type PairScore, Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, survive } from './survivorship.ts';
 import type { Sent } from './sync/changes.ts';
@@ -1269,7 +1269,11 @@ export class MasterDataStore {
     }
   }
 
-  /** Pairs waiting for a steward: scored between the thresholds, their records in different golden records. */
+  /**
+   * Pairs waiting for a steward, their records in different golden records: scored between the thresholds
+   * (`reason: 'score'`), or links an unmerge took apart (`reason: 'unmerged'`, with their score, which may be
+   * below the review threshold, as a steward or the hub had linked them).
+   */
   async reviewQueue(limit = 100) {
     const q = this.#q;
     return (
@@ -1281,8 +1285,10 @@ export class MasterDataStore {
         probability: number;
         a_golden: string;
         b_golden: string;
+        unmerged: boolean;
       }>(
-        `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, mp.probability, ra.golden_id as a_golden, rb.golden_id as b_golden
+        `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, mp.probability, ra.golden_id as a_golden, rb.golden_id as b_golden,
+                coalesce(mp.decided_by like 'unmerge:%', false) as unmerged
            from ${q}.match_pair mp
            join ${q}.source_record ra on ra.system = mp.a_system and ra.source_id = mp.a_id
            join ${q}.source_record rb on rb.system = mp.b_system and rb.source_id = mp.b_id
@@ -1294,6 +1300,7 @@ export class MasterDataStore {
       a: { system: r.a_system, sourceId: r.a_id, goldenId: r.a_golden },
       b: { system: r.b_system, sourceId: r.b_id, goldenId: r.b_golden },
       probability: r.probability,
+      reason: r.unmerged ? ('unmerged' as const) : ('score' as const),
     }));
   }
 
@@ -1370,12 +1377,15 @@ export class MasterDataStore {
       if (h?.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
       if (h.undone_by) throw new NonRetriableError(`merge ${historyId} was already undone`);
       let current = h.golden_id;
+      // The ids the merged cluster went by since: later merges into it were made under one of them.
+      const chain = [current];
       for (let hops = 0; hops < 1000; hops++) {
         const row = (
           await client.query<GoldenRow>(`select * from ${q}.golden where golden_id = $1`, [current])
         ).rows[0];
         if (!row?.merged_into || row.status === 'active') break;
         current = row.merged_into;
+        chain.push(current);
       }
       const members = (
         await client.query<{ system: string; source_id: string }>(
@@ -1394,8 +1404,14 @@ export class MasterDataStore {
       }
       // Unlink: pairs across the restored groups are rejected; pairs from later records go to review.
       const edges = (
-        await client.query<{ a_system: string; a_id: string; b_system: string; b_id: string }>(
-          `select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
+        await client.query<{
+          a_system: string;
+          a_id: string;
+          b_system: string;
+          b_id: string;
+          scored: boolean;
+        }>(
+          `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, cardinality(mp.levels) > 0 as scored from ${q}.match_pair mp
              join unnest($1::text[], $2::text[]) as m(s, i) on mp.a_system = m.s and mp.a_id = m.i
             where mp.status in ('auto', 'accepted')`,
           [members.map((m) => m.system), members.map((m) => m.sourceId)],
@@ -1408,16 +1424,24 @@ export class MasterDataStore {
         const ga = group.get(a);
         const gb = group.get(b);
         if (ga && gb && ga === gb) continue;
+        const status = ga && gb ? 'rejected' : 'review';
+        // A link a steward accepted (or the hub made) was never scored: a pair sent back to the steward queue
+        // gets its score now, so the queue shows what the records say rather than 0.
+        const score = status === 'review' && !e.scored ? await this.#scoreStored(client, e) : null;
         await client.query(
-          `update ${q}.match_pair set status = $5, decided_by = $6, decided_at = now()
+          `update ${q}.match_pair set status = $5, decided_by = $6, decided_at = now(),
+             probability = coalesce($7, probability), weight = coalesce($8, weight), levels = coalesce($9, levels)
             where a_system = $1 and a_id = $2 and b_system = $3 and b_id = $4`,
           [
             e.a_system,
             e.a_id,
             e.b_system,
             e.b_id,
-            ga && gb ? 'rejected' : 'review',
+            status,
             `unmerge:${historyId}:${actor}`,
+            score?.probability ?? null,
+            score?.weight ?? null,
+            score?.levels ?? null,
           ],
         );
       }
@@ -1465,8 +1489,31 @@ export class MasterDataStore {
         )
       ).rows[0];
       await client.query(`update ${q}.merge_history set undone_by = $2 where id = $1`, [historyId, undo?.id]);
+      // Later merges into this cluster brought in records that now stand apart (their links wait for a
+      // steward): those merges no longer hold either, so the history marks them undone by this unmerge.
+      await client.query(
+        `update ${q}.merge_history set undone_by = $2
+          where kind = 'merge' and undone_by is null and id > $1 and id < $2 and (golden_id = any($3) or absorbed && $3)`,
+        [historyId, undo?.id, chain],
+      );
       return restored;
     });
+  }
+
+  /** Two stored records scored as the matcher scores them (their standardised forms). */
+  async #scoreStored(
+    client: Client,
+    pair: { a_system: string; a_id: string; b_system: string; b_id: string },
+  ): Promise<PairScore | null> {
+    const rows = (
+      await client.query<{ system: string; source_id: string; std: StandardCustomer }>(
+        `select system, source_id, std from ${this.#q}.source_record where (system, source_id) in (($1, $2), ($3, $4))`,
+        [pair.a_system, pair.a_id, pair.b_system, pair.b_id],
+      )
+    ).rows;
+    const a = rows.find((r) => r.system === pair.a_system && r.source_id === pair.a_id);
+    const b = rows.find((r) => r.system === pair.b_system && r.source_id === pair.b_id);
+    return a && b ? this.#scorer.score(a.std, b.std) : null;
   }
 
   /** Resumable loads: how many lines of an input were committed, and the counts so far. */

@@ -3,8 +3,9 @@
  * configured for that field, with the winning source recorded. A pure function of the member set: the same
  * members give the same golden record in any order (every tie is broken by the member key).
  */
-import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import type { Address, CustomerPartyMaster, PhoneNumber } from '../schemas/types.generated.ts';
 import { GOLDEN_FIELDS, type GoldenField, type MdmConfig, type SurvivorshipRule } from './config.ts';
+import { standardiseCountry, standardisePhone } from './standardise.ts';
 
 export interface Member {
   system: string;
@@ -125,6 +126,35 @@ function copy<T>(value: T): T {
   return out as T;
 }
 
+/**
+ * The winning member's phones as golden values: E.164 where libphonenumber reads the number, a national form in the
+ * country of that member's own address (as `standardise` reads it for matching: the billing address, else the
+ * first), else in `defaultCountry`; a number it cannot read is kept as written.
+ */
+function goldenPhones(record: CustomerPartyMaster, config: MdmConfig): PhoneNumber[] {
+  const address = record.addresses?.find((a) => a.use === 'BILLING') ?? record.addresses?.[0];
+  const country = standardiseCountry(address?.countryCode) ?? config.defaultCountry ?? null;
+  return (record.phones ?? []).map((phone) => {
+    const e164 = standardisePhone(phone.number, country);
+    return e164 ? { ...copy(phone), number: e164, isE164: true } : copy(phone);
+  });
+}
+
+/** The winning member's addresses with their country as an ISO code where the name is known (Polska → PL). */
+function goldenAddresses(record: CustomerPartyMaster): Address[] {
+  return (record.addresses ?? []).map((address) => {
+    const code = standardiseCountry(address.countryCode);
+    return code ? { ...copy(address), countryCode: code } : copy(address);
+  });
+}
+
+/** A field's golden value from the winning member: a copy, phones and countries in their standard forms. */
+function goldenValue(field: GoldenField, record: CustomerPartyMaster, config: MdmConfig): unknown {
+  if (field === 'phones') return goldenPhones(record, config);
+  if (field === 'addresses') return goldenAddresses(record);
+  return copy(record[field]);
+}
+
 export function survive(goldenId: string, members: Member[], config: MdmConfig): Golden {
   const sorted = [...members].sort(byKey);
   const record: CustomerPartyMaster = {
@@ -136,7 +166,7 @@ export function survive(goldenId: string, members: Member[], config: MdmConfig):
     const setting = config.survivorship.fields[field] ?? config.survivorship.default;
     const won = winner(field, [...sorted], setting.rule, setting.priority ?? []);
     if (!won) continue;
-    (record as unknown as Record<string, unknown>)[field] = copy(won.record[field]);
+    (record as unknown as Record<string, unknown>)[field] = goldenValue(field, won.record, config);
     lineage[field] = { system: won.system, sourceId: won.sourceId, rule: setting.rule };
   }
   const created = sorted.map((m) => time(m.record.createdAt)).filter(Number.isFinite);

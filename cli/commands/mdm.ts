@@ -340,7 +340,7 @@ export function registerMdmCommand(program: Command): void {
           : [
               ...queue.map(
                 (p) =>
-                  `${p.probability.toFixed(3)}  ${p.a.system} ${p.a.sourceId} (${p.a.goldenId})  ~  ${p.b.system} ${p.b.sourceId} (${p.b.goldenId})`,
+                  `${p.probability.toFixed(3)}  ${p.a.system} ${p.a.sourceId} (${p.a.goldenId})  ~  ${p.b.system} ${p.b.sourceId} (${p.b.goldenId})${p.reason === 'unmerged' ? '  (unmerged)' : ''}`,
               ),
               ...(waiting > queue.length
                 ? [

@@ -47,6 +47,11 @@ describe('hubspot-contact → CustomerEvent', () => {
     ]);
   });
 
+  it('reads a country written in its own language (Polska, Россия) into its ISO code', async () => {
+    const records = await mapped(change('country', 'Polska'), change('country', 'Россия'));
+    expect(records.map((r) => r.customer.addresses[0].countryCode)).toEqual(['PL', 'RU']);
+  });
+
   it('keeps a country it cannot read as an extension instead of guessing', async () => {
     const record = await one(change('country', 'Atlantis'));
     expect(record.changedFields).toEqual(['addresses.countryCode', 'extensions.hubspot.country']);

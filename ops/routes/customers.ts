@@ -99,6 +99,9 @@ const pairSchema = z
     a: member.extend({ goldenId: z.string() }),
     b: member.extend({ goldenId: z.string() }),
     probability: z.number(),
+    reason: z
+      .enum(['score', 'unmerged'])
+      .describe('score: scored between the thresholds; unmerged: a link an unmerge took apart'),
   })
   .meta({ id: 'StewardPair' });
 

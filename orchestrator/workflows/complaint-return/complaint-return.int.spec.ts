@@ -233,6 +233,10 @@ describe('complaint / return, instant responders on the bus', () => {
       const seen = responders.seen.filter((c) => c.id.startsWith(`${id}:compensate:`));
       expect(seen.map((c) => c.id)).toEqual(expected);
       expect(seen.map((c) => c.status)).toEqual(compensated.map(() => 'CANCELLED'));
+      // The case says why (the service agent acts on it), unless the case update itself is what failed.
+      if (step === 'case-close') expect(commandsOf(caseNumber)).not.toContain('CASE:WORKING:case-notice');
+      else
+        await waitFor('the case notice', () => commandsOf(caseNumber).includes('CASE:WORKING:case-notice'));
       if (step === 'await-return-receipt') {
         // The escalation alert first (the wait goes on), then the timeout.
         const steps = ((await DBOS.listWorkflowSteps(id)) ?? []).map((s) => s.name);
@@ -258,6 +262,25 @@ describe('complaint / return, instant responders on the bus', () => {
       }
     });
   }
+
+  it('a complaint about an order the hub does not know tells the case so, through the case update path', async () => {
+    const orderNumber = unique('nope');
+    const { caseNumber, outcome } = await complaint(orderNumber);
+    expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: 'lookup-order', compensated: [] });
+    await waitFor('the case notice', () => commandsOf(caseNumber).length === 1);
+    expect(commandsOf(caseNumber)).toEqual(['CASE:WORKING:case-notice']);
+    const notice = responders.seen.find((c) => c.id === `${idFor(caseNumber)}:case-notice`);
+    expect(notice?.value).toMatchObject({
+      changeType: 'STATUS_CHANGED',
+      changedFields: ['status', 'resolution'],
+      origin: { system: 'eai' },
+      case: { caseId: caseIdFor(caseNumber), status: 'WORKING', statusCode: null, closedAt: null },
+    });
+    expect((notice?.value as { case?: { resolution: string } } | undefined)?.case?.resolution).toBe(
+      `Order ${orderNumber} was not found in the integration hub: no return was authorised. ` +
+        'Check the order number on the case, or handle the return by hand.',
+    );
+  });
 
   it("an operator's cancel at the receipt wait compensates the return authorisation", async () => {
     const orderNumber = await knownOrder();

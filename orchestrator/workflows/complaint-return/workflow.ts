@@ -45,7 +45,24 @@ export const GRAPH = `flowchart TD
   credit --> close[case-close: Case CLOSED with resolution]
   close --> done([COMPLETED])
   cancel[/case closed in the CRM, or operator cancel, at the wait/] --> compensate[[compensate completed steps in reverse:
-  case reopened WORKING, CR and RE re-sent CANCELLED]]`;
+  case reopened WORKING, CR and RE re-sent CANCELLED]]
+  lookup & rma & credit -->|fails for good| compensate
+  compensate -->|a step failed| notice[case-notice: case WORKING, resolution saying why: order not found, …]`;
+
+/**
+ * What the case says when the hub could not handle the complaint: an order the hub does not know in words the
+ * service agent can act on, any other failure by its step and cause, and what the hub took back.
+ */
+export function failureNotice(input: ComplaintInput, error: StepFailed, compensated: string[]): string {
+  if (error.step === 'lookup-order')
+    return (
+      `Order ${input.orderNumber} was not found in the integration hub: no return was authorised. ` +
+      'Check the order number on the case, or handle the return by hand.'
+    );
+  const cause = (error.cause instanceof Error ? error.cause.message : error.message).replace(/\.$/, '');
+  const undone = compensated.length ? ` The hub cancelled what it had sent (${compensated.join(', ')}).` : '';
+  return `Return ${input.rma} stopped at ${error.step}: ${cause}.${undone} Please handle the return by hand.`;
+}
 
 /**
  * Complaint / return: a plain DBOS workflow whose only effects are steps (checkpointed), sends and receives. Every
@@ -134,6 +151,12 @@ export function complaintReturnWorkflow(version: number) {
       }
       if (error instanceof StepFailed) {
         const compensated = await saga.compensate();
+        // The service agent hears why, on the case, through the path that closes cases (unless that path failed).
+        if (error.step !== 'case-close') {
+          await saga.step('case-notice', () =>
+            caseUpdate(id, 'case-notice', input, 'WORKING', failureNotice(input, error, compensated)),
+          );
+        }
         return finish({
           outcome: 'COMPENSATED',
           version,
