@@ -119,6 +119,23 @@ function scoreGivenName(scorer: Scorer, probe: StandardCustomer, candidate: Stan
 
 type Candidate = { system: string; source_id: string; std: StandardCustomer; golden_id: string };
 
+/** Keeps, per golden record, the member that scored best (its golden record's name is filled in later). */
+function keepBest(
+  best: Map<string, SearchHit>,
+  c: Candidate,
+  score: Pick<PairScore, 'weight' | 'probability'>,
+): void {
+  const seen = best.get(c.golden_id);
+  if (seen && seen.weight >= score.weight) return;
+  best.set(c.golden_id, {
+    goldenId: c.golden_id,
+    name: null,
+    weight: score.weight,
+    probability: score.probability,
+    matched: { system: c.system, sourceId: c.source_id },
+  });
+}
+
 /**
  * The members an id names: the members of a golden record by its id, or a source record by `system:id` or by its id
  * in any system. None for a query with spaces (a name).
@@ -158,18 +175,7 @@ export async function searchCustomers(
   // An id names its customer: ranked by the member's weight against itself (an exact match of everything it holds).
   const named = options.kind === undefined || options.kind === 'id' ? await membersById(store, q) : [];
   if (named.length > 0 || options.kind === 'id') {
-    for (const c of named) {
-      const self = scorer.score(c.std, c.std);
-      const seen = best.get(c.golden_id);
-      if (seen && seen.weight >= self.weight) continue;
-      best.set(c.golden_id, {
-        goldenId: c.golden_id,
-        name: null,
-        weight: self.weight,
-        probability: self.probability,
-        matched: { system: c.system, sourceId: c.source_id },
-      });
-    }
+    for (const c of named) keepBest(best, c, scorer.score(c.std, c.std));
     return { kind: 'id', hits: await rankedHits(store, best, options.limit) };
   }
   const kind = options.kind ?? queryKind(q);
@@ -188,16 +194,7 @@ export async function searchCustomers(
     ).rows;
     for (const c of candidates) {
       const score = givenNameOnly(std) ? scoreGivenName(scorer, std, c.std) : scorer.score(std, c.std);
-      if (!(score.weight > 0)) continue;
-      const seen = best.get(c.golden_id);
-      if (seen && seen.weight >= score.weight) continue;
-      best.set(c.golden_id, {
-        goldenId: c.golden_id,
-        name: null,
-        weight: score.weight,
-        probability: score.probability,
-        matched: { system: c.system, sourceId: c.source_id },
-      });
+      if (score.weight > 0) keepBest(best, c, score);
     }
   }
   return { kind, hits: await rankedHits(store, best, options.limit) };
