@@ -137,8 +137,14 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     const { tag } = segment;
     if (tag === 'ST' || tag === 'SE') continue;
     if (party && addToParty(party, segment, partyPath)) continue;
-    if (tag === 'MSG' && note) {
+    if (tag === 'MSG') {
       locate(segment, path);
+      // A MSG outside an N9 loop (an SPI loop's instructions, or one sent on its own) is a note of its own.
+      if (!note) {
+        note = { $loc: segment.$loc, messages: [] };
+        (inSummary ? root : (line ?? root)).notes.push(note);
+        party = undefined;
+      }
       note.messages.push(element(segment, 1));
       continue;
     }
