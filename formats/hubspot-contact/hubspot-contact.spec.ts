@@ -87,6 +87,25 @@ describe('hubspot-contact batches with other subscriptions', () => {
     ]);
   });
 
+  it("reads the type from eventType, as HubSpot's documentation example names it, when subscriptionType is absent", () => {
+    const doc = one('event-type-as-in-docs.json');
+    expect(
+      doc.tree.contacts.map((c) => [c.objectId, c.events.map((e) => [e.subscriptionType, e.action])]),
+    ).toEqual([
+      [
+        '5120',
+        [
+          ['contact.creation', 'creation'],
+          ['contact.propertyChange', 'propertyChange'],
+        ],
+      ],
+      ['5121', [['contact.propertyChange', 'propertyChange']]],
+    ]);
+    expect(doc.tree.otherEvents).toEqual([
+      { $loc: '/3', subscriptionType: 'company.creation', objectId: '7300' },
+    ]);
+  });
+
   it('reads a batch of other events only as no contacts, not as broken', () => {
     const [doc] = reader.parse(
       Buffer.from(

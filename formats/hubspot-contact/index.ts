@@ -42,19 +42,26 @@ function text(event: JsonObject, key: string, loc: string): string | null {
   return value;
 }
 
+/**
+ * The event's subscription type and the key it came under: `subscriptionType`, as HubSpot delivers it, else
+ * `eventType`, as the example in HubSpot's webhook documentation names it (some deliveries carry both).
+ */
+function subscriptionTypeOf(event: Record<string, unknown>): { type: unknown; key: string } {
+  if (event.subscriptionType !== undefined || event.eventType === undefined)
+    return { type: event.subscriptionType, key: 'subscriptionType' };
+  return { type: event.eventType, key: 'eventType' };
+}
+
 function readEvent(
   event: unknown,
   loc: string,
 ): WebhookEvent & { objectId: string; portalId: string; appId: string | null; ms: number } {
   if (!isObject(event)) fail(loc, 'a webhook event is an object');
-  const type = event.subscriptionType;
-  if (typeof type !== 'string') fail(ptr(loc, 'subscriptionType'), 'missing subscriptionType');
+  const { type, key } = subscriptionTypeOf(event);
+  if (typeof type !== 'string') fail(ptr(loc, key), 'missing subscriptionType (or eventType)');
   const [object, action] = type.split('.', 2);
   if (object !== 'contact' || !ACTIONS.has(action as ContactAction)) {
-    fail(
-      ptr(loc, 'subscriptionType'),
-      `subscription ${type} is not a contact subscription this reader handles`,
-    );
+    fail(ptr(loc, key), `subscription ${type} is not a contact subscription this reader handles`);
   }
   const ms = event.occurredAt;
   const occurredAt = epochMillisToIso(FORMAT, ptr(loc, 'occurredAt'), 'occurredAt', ms);
@@ -103,7 +110,7 @@ export function parseHubspotContact(input: Buffer): ParsedDocument<HubspotContac
   // this reader does not know, such as one HubSpot adds later) are set apart, not refused with the batch.
   const otherEvents: HubspotContactTree['otherEvents'] = [];
   const events = list.flatMap((e, i) => {
-    const type = isObject(e) ? e.subscriptionType : undefined;
+    const type = isObject(e) ? subscriptionTypeOf(e).type : undefined;
     const [object, action] = typeof type === 'string' ? type.split('.', 2) : [];
     if (typeof type === 'string' && !(object === 'contact' && ACTIONS.has(action as ContactAction))) {
       const objectId = (e as Record<string, unknown>).objectId;

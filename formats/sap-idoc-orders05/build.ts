@@ -136,6 +136,7 @@ function item(segment: XmlSegment): ItemNode {
     references: [],
     dates: [],
     materialIds: [],
+    partners: [],
     scheduleLines: [],
     amounts: [],
     texts: [],
@@ -152,6 +153,8 @@ function item(segment: XmlSegment): ItemNode {
       result.references.push(dated(child, 'DATUM', 'UZEIT'));
     } else if (child.name === 'E1EDP03') {
       result.dates.push(dated(child, 'DATUM', 'UZEIT'));
+    } else if (child.name === 'E1EDPA1') {
+      result.partners.push(partner(child));
     } else if (child.name === 'E1EDP20') {
       checkNumbers(child, ['WMENG', 'AMENG']);
       result.scheduleLines.push(dated(child, 'EDATU', 'EZEIT'));

@@ -132,6 +132,20 @@ describe('sap-idoc-orders05 reader', () => {
     expect(back!.tree.items[0]!.dates.map((d) => d.IDDAT)).toEqual(['002', '029']);
   });
 
+  it("reads an item's own partners (E1EDPA1, e.g. its ship-to plant), and writes them back", () => {
+    const [item, second] = one('items-with-own-ship-to.xml').tree.items;
+    expect(item!.partners.map((p) => [p.PARVW, p.role, p.partyId, p.NAME2, p.ORT01])).toEqual([
+      ['WE', 'shipTo', '2100', 'Goods receipt gate 2', 'Bremen'],
+    ]);
+    expect(second!.partners.map((p) => [p.partyId, p.NAME1])).toEqual([['2300', 'Plant Sued']]);
+    expect(item!.unknown).toEqual([]);
+    const [back] = reader.parse(writer.write(one('items-with-own-ship-to.xml').tree));
+    expect(back!.tree.items.map((i) => i.partners.map((p) => [p.PARVW, p.partyId, p.PSTLZ]))).toEqual([
+      [['WE', '2100', '28197']],
+      [['WE', '2300', '86153']],
+    ]);
+  });
+
   it('keeps unknown segments with their location and children', () => {
     const tree = one('unknown-segments.xml').tree;
     expect(tree.unknown.map((u) => [u.segment, u.$loc])).toEqual([

@@ -43,6 +43,8 @@ export interface ItemNode extends SegmentNode {
   /** E1EDP03 item dates (IDDAT 002: the requested delivery date, as in E1EDK03). */
   dates: DatedNode[];
   materialIds: MaterialIdNode[];
+  /** E1EDPA1 item partners (PARVW WE: where this item goes, when the order's items go to different places). */
+  partners: PartnerNode[];
   scheduleLines: DatedNode[];
   amounts: SegmentNode[];
   texts: TextNode[];

@@ -93,6 +93,7 @@ export function writeOrdrsp(tree: IdocTree): Buffer {
           ...(item.dates ?? []).map((n) => leaf('E1EDP03', n)),
           ...item.materialIds.map((n) => leaf('E1EDP19', n)),
           ...item.scheduleLines.map((n) => leaf('E1EDP20', n)),
+          ...(item.partners ?? []).map((n) => leaf('E1EDPA1', n)),
           ...item.amounts.map((n) => leaf('E1EDP26', n)),
           ...item.texts.map((t) => ({
             name: 'E1EDPT1',

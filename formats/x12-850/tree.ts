@@ -107,7 +107,7 @@ const FORMAT = 'x12-850';
 
 /** Resolves the 850's loops in one pass over the set's segments. */
 export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree {
-  const check = new X12Checks(FORMAT);
+  const check = new X12Checks(FORMAT, set.envelope.group.version);
   const st = set.segments[0]!;
   const root = {
     envelope: set.envelope,
@@ -137,8 +137,14 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     const { tag } = segment;
     if (tag === 'ST' || tag === 'SE') continue;
     if (party && addToParty(party, segment, partyPath)) continue;
-    if (tag === 'MSG' && note) {
+    if (tag === 'MSG') {
       locate(segment, path);
+      // A MSG outside an N9 loop (an SPI loop's instructions, or one sent on its own) is a note of its own.
+      if (!note) {
+        note = { $loc: segment.$loc, messages: [] };
+        (inSummary ? root : (line ?? root)).notes.push(note);
+        party = undefined;
+      }
       note.messages.push(element(segment, 1));
       continue;
     }
@@ -146,8 +152,7 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     note = undefined;
     switch (tag) {
       case 'BEG':
-        check.date(locate(segment, path), 5, true);
-        root.beg = pick(segment, {
+        root.beg = pick(check.date(locate(segment, path), 5, true), {
           purpose: 1,
           type: 2,
           poNumber: 3,
@@ -232,11 +237,12 @@ function addDetail(
     case 'REF':
       owner.refs.push(pick(segment, refFields));
       return;
-    case 'DTM':
-      check.date(segment, 2);
+    case 'DTM': {
+      const dated = check.date(segment, 2);
       check.time(segment, 3);
-      owner.dates.push(pick(segment, dtmFields));
+      owner.dates.push(pick(dated, dtmFields));
       return;
+    }
     case 'N9':
       owner.notes.push({ ...pick(segment, { qualifier: 1, id: 2 }), messages: [] });
       return;
@@ -260,16 +266,16 @@ function addDetail(
         }),
       );
       return;
-    case 'ITD':
+    case 'ITD': {
       check.decimal(segment, 3);
-      check.date(segment, 4);
+      const discountDated = check.date(segment, 4);
       check.integer(segment, 5);
-      check.date(segment, 6);
+      const dated = check.date(discountDated, 6);
       check.integer(segment, 7);
       check.integer(segment, 8);
       check.integer(segment, 13);
       owner.itd.push(
-        pick(segment, {
+        pick(dated, {
           type: 1,
           basisDate: 2,
           discountPercent: 3,
@@ -284,6 +290,7 @@ function addDetail(
         }),
       );
       return;
+    }
     case 'FOB':
       owner.fob.push(pick(segment, fobFields));
       return;
@@ -316,8 +323,9 @@ function addDetail(
         return;
       case 'SCH':
         check.decimal(segment, 1, true);
-        check.date(segment, 6);
-        line.schedules.push(pick(segment, { quantity: 1, unit: 2, dateQualifier: 5, date: 6, time: 7 }));
+        line.schedules.push(
+          pick(check.date(segment, 6), { quantity: 1, unit: 2, dateQualifier: 5, date: 6, time: 7 }),
+        );
         return;
     }
   } else if (segment.tag === 'PER') {

@@ -10,6 +10,17 @@ const fixtures = join(import.meta.dirname, 'fixtures');
 const { parse: fixture } = fixtureSupport(reader, fixtures);
 
 describe('x12-850 fixtures', () => {
+  it('msg-outside-n9-spi-instructions: a MSG outside an N9 loop is a note of the header or its PO1 loop', () => {
+    const [doc] = fixture('msg-outside-n9-spi-instructions.edi');
+    const tree = doc!.tree;
+    expect(tree.notes.map((n) => [n.qualifier, n.messages])).toEqual([
+      [undefined, ['Deliver to loading dock B before noon', 'Call the front desk on arrival']],
+    ]);
+    expect(tree.lines.map((l) => l.notes.flatMap((n) => n.messages))).toEqual([['Keep upright'], []]);
+    expect(tree.otherSegments.map((s) => s.tag)).toEqual(['SPI']);
+    expect(tree.parties[0]?.addressLines).toEqual(['410 Quay Road']);
+  });
+
   it('pipe-separators-crlf: separators from the ISA, header, parties and lines', () => {
     const [doc] = fixture('pipe-separators-crlf.edi');
     const tree = doc!.tree;

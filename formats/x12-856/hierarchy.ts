@@ -138,8 +138,12 @@ export class LevelContent {
         add(node, 'parties', this.party);
         return;
       case 'PRF':
-        check.date(segment, 4);
-        node.prf = pick(segment, { poNumber: 1, releaseNumber: 2, changeOrderSequence: 3, poDate: 4 });
+        node.prf = pick(check.date(segment, 4), {
+          poNumber: 1,
+          releaseNumber: 2,
+          changeOrderSequence: 3,
+          poDate: 4,
+        });
         return;
       case 'LIN':
         node.lin = { ...pick(segment, { assignedId: 1 }), productIds: pairs(segment, 2, 31) };
@@ -157,11 +161,12 @@ export class LevelContent {
           orderedUnit: 6,
         });
         return;
-      case 'DTM':
-        check.date(segment, 2);
+      case 'DTM': {
+        const dated = check.date(segment, 2);
         check.time(segment, 3);
-        add(node, 'dates', pick(segment, dtmFields));
+        add(node, 'dates', pick(dated, dtmFields));
         return;
+      }
       case 'REF':
         add(node, 'refs', pick(segment, refFields));
         return;

@@ -28,7 +28,7 @@ export interface X12ShipNoticeTree {
 const FORMAT = 'x12-856';
 
 export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
-  const check = new X12Checks(FORMAT);
+  const check = new X12Checks(FORMAT, set.envelope.group.version);
   const st = set.segments[0]!;
   const byId = new Map<string, X12HierarchyLevel>();
   const hierarchy: X12HierarchyLevel[] = [];
@@ -47,11 +47,12 @@ export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
       case 'ST':
       case 'SE':
         continue;
-      case 'BSN':
-        check.date(locate(segment, set.path), 3, true);
+      case 'BSN': {
+        const dated = check.date(locate(segment, set.path), 3, true);
         check.time(segment, 4);
-        bsn = pick(segment, { purpose: 1, shipmentId: 2, date: 3, time: 4, structureCode: 5 });
+        bsn = pick(dated, { purpose: 1, shipmentId: 2, date: 3, time: 4, structureCode: 5 });
         continue;
+      }
       case 'HL': {
         const path = `${set.path}/HL#${segment.elements[0] ?? ''}`;
         const node = startLevel(segment, path, byId, check);
@@ -74,9 +75,9 @@ export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
     if (content) {
       content.add(segment);
     } else if (segment.tag === 'DTM') {
-      check.date(locate(segment, set.path), 2);
+      const dated = check.date(locate(segment, set.path), 2);
       check.time(segment, 3);
-      dates.push(pick(segment, dtmFields));
+      dates.push(pick(dated, dtmFields));
     } else {
       if (segment.tag === 'CUR') check.currency(locate(segment, set.path), 2);
       otherSegments.push(locate(segment, set.path));

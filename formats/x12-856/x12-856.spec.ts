@@ -26,6 +26,20 @@ describe('x12-856 fixtures', () => {
     expect(loose?.sscc).toBeUndefined();
   });
 
+  it('version-003060-yymmdd-dates: dates of a set before 004010 (YYMMDD) read as CCYYMMDD, 69-99 as 19YY', () => {
+    const [doc] = fixture('version-003060-yymmdd-dates.edi');
+    const { envelope, bsn, dates, orders, segments } = doc!.tree;
+    expect(envelope.group).toMatchObject({ version: '003060', date: '20250612' });
+    expect(bsn).toMatchObject({ shipmentId: 'SH-40917', date: '20250612', time: '1505' });
+    expect(dates.map((d) => [d.qualifier, d.date, d.time])).toEqual([
+      ['011', '20250612', '1500'],
+      ['017', '20250616', undefined],
+    ]);
+    expect(orders[0]?.prf).toMatchObject({ poNumber: 'PO-31877', poDate: '19981230' });
+    // The set's segments keep the dates as sent.
+    expect(segments.find((s) => s.tag === 'BSN')?.elements[2]).toBe('250612');
+  });
+
   it('hl-shipment-order-pack-item: shipment → order → packs → items with carrier, refs and SSCCs', () => {
     const [doc] = fixture('hl-shipment-order-pack-item.edi');
     const { bsn, dates, shipment, orders, items, summary } = doc!.tree;
@@ -195,6 +209,7 @@ describe('x12-856 broken fixtures', () => {
     'iea-count-mismatch.edi': /IEA01 says "2" but there are 1 functional groups/,
     'message-type-850.edi': /message type "850" \(ST01\) is not x12-856/,
     'mea-non-numeric-weight.edi': /MEA03 must be numeric, found "412 KG"/,
+    'yymmdd-date-in-version-004010.edi': /BSN03 must be a CCYYMMDD date, found "240312"/,
   });
 });
 

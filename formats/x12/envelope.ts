@@ -1,6 +1,6 @@
 import { FormatError } from '../types.ts';
 import { element, elementName, type X12Segment, type X12Separators } from './segment.ts';
-import { ediDateProblem, ediTimeProblem, isInteger } from './values.ts';
+import { ediDateProblem, ediTimeProblem, isInteger, widenTwoDigitYear } from './values.ts';
 
 /** ISA fields mapping authors need. ISA02 / ISA04 (authorization and security passwords) are left out on purpose. */
 export interface X12InterchangeInfo {
@@ -25,6 +25,7 @@ export interface X12GroupInfo {
   functionalId: string;
   senderCode: string;
   receiverCode: string;
+  /** GS04 as CCYYMMDD; a YYMMDD one (versions before 004010) widened by `widenTwoDigitYear`. */
   date: string;
   time: string;
   controlNumber: string;
@@ -149,7 +150,8 @@ class EnvelopeReader {
       functionalId: element(gs, 1),
       senderCode: element(gs, 2).trim(),
       receiverCode: element(gs, 3).trim(),
-      date: element(gs, 4),
+      // GS04 is YYMMDD before version 004010: given as CCYYMMDD, so a mapping reads one form.
+      date: element(gs, 4).length === 6 ? widenTwoDigitYear(element(gs, 4)) : element(gs, 4),
       time: element(gs, 5),
       controlNumber: element(gs, 6),
       agency: element(gs, 7),

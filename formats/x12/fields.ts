@@ -2,7 +2,7 @@ import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import { isIsoCurrency } from './iso4217.ts';
 import { element, elementName, segmentLocation, type X12Segment } from './segment.ts';
-import { ediDateProblem, ediTimeProblem, isDecimal, isInteger } from './values.ts';
+import { ediDateProblem, ediTimeProblem, isDecimal, isInteger, widenTwoDigitYear } from './values.ts';
 
 export type Fields<K extends string> = { $loc: string } & Partial<Record<K, string>>;
 
@@ -31,10 +31,21 @@ export function elementLocation(segment: X12Segment, n: number): string {
   return `${segmentLocation(segment)}, element ${elementName(segment, n)}`;
 }
 
+/**
+ * Whether a transaction set's version (GS08) is one whose dates (DT, data element 373) are YYMMDD: every version
+ * before 004010 (002xxx, 003xxx); from 004010 on they are CCYYMMDD.
+ */
+export function hasTwoDigitYears(version: string): boolean {
+  return /^00[0-3]/.test(version);
+}
+
 export class X12Checks {
   private readonly format: string;
-  constructor(format: string) {
+  private readonly twoDigitYears: boolean;
+  /** `version`: the set's GS08, which says whether its dates are YYMMDD (before 004010) or CCYYMMDD. */
+  constructor(format: string, version = '') {
     this.format = format;
+    this.twoDigitYears = hasTwoDigitYears(version);
   }
 
   fail(location: string, message: string): never {
@@ -80,18 +91,29 @@ export class X12Checks {
     }
   }
 
-  /** CCYYMMDD with a day the calendar has (no 30 February, no month 13). */
-  date(segment: X12Segment, n: number, required = false): void {
+  /**
+   * CCYYMMDD with a day the calendar has (no 30 February, no month 13); in a set of a version before 004010, whose
+   * dates are YYMMDD, either form. Returns the segment to pick the fields from: the same one, or a copy with a
+   * YYMMDD date widened to CCYYMMDD (`widenTwoDigitYear`), so mappings see one form; `segments` keep it as sent.
+   */
+  date(segment: X12Segment, n: number, required = false): X12Segment {
     const value = element(segment, n);
-    if (value === '' && !required) return;
-    if (!/^\d{8}$/.test(value)) {
+    if (value === '' && !required) return segment;
+    const short = this.twoDigitYears && /^\d{6}$/.test(value);
+    if (!short && !/^\d{8}$/.test(value)) {
+      const form = this.twoDigitYears ? 'a CCYYMMDD or YYMMDD date' : 'a CCYYMMDD date';
       this.fail(
         elementLocation(segment, n),
-        `${elementName(segment, n)} must be a CCYYMMDD date, found ${JSON.stringify(value)}`,
+        `${elementName(segment, n)} must be ${form}, found ${JSON.stringify(value)}`,
       );
     }
+    // A YYMMDD day exists in 19YY iff it exists in 20YY (1969-1999 and 2069-2099 hold no century year).
     const problem = ediDateProblem(value);
     if (problem) this.fail(elementLocation(segment, n), `${elementName(segment, n)} ${problem}`);
+    if (!short) return segment;
+    const elements = segment.elements.slice();
+    elements[n - 1] = widenTwoDigitYear(value);
+    return { ...segment, elements };
   }
 
   /** HHMM, HHMMSS, HHMMSSd or HHMMSSdd with a real hour, minute and second (no 24:00, no 12:60). */

@@ -79,6 +79,11 @@ export function ediDateProblem(date: string): string | undefined {
   return problem && `${JSON.stringify(date)}: ${problem}`;
 }
 
+/** A YYMMDD date as CCYYMMDD by POSIX's rule for two-digit years: 69-99 are 1969-1999, 00-68 are 2000-2068. */
+export function widenTwoDigitYear(date: string): string {
+  return `${Number(date.slice(0, 2)) >= 69 ? '19' : '20'}${date}`;
+}
+
 /** What is wrong with an EDI time (`HHMM`, `HHMMSS`, X12 also `HHMMSSd` / `HHMMSSdd`), if anything. */
 export function ediTimeProblem(time: string): string | undefined {
   const m = /^(\d{2})(\d{2})(?:(\d{2})\d{0,2})?$/.exec(time);
