@@ -71,6 +71,25 @@ describe('hubspot-contact-webhook-source', () => {
     expect(
       await test.handler()(signed(JSON.stringify([{ portalId: 1, subscriptionType: 'x' }]))),
     ).toMatchObject({ status: 400, body: { path: '$[0].eventId' } });
+    expect(await test.handler()(signed(JSON.stringify([{ eventId: 2, portalId: 1 }])))).toMatchObject({
+      status: 400,
+      body: {
+        path: '$[0].subscriptionType',
+        error: 'the event names no type (subscriptionType or eventType)',
+      },
+    });
+    await source.stop();
+  });
+
+  it("takes the batch of HubSpot's webhook docs, which names the type eventType", async () => {
+    const { test, source } = started();
+    await source.start(new Map());
+    const { subscriptionType, ...rest } = event(504, 10);
+    const pending = test.handler()(signed(JSON.stringify([{ ...rest, eventType: subscriptionType }])));
+    const documents = await source.poll();
+    expect(documents.map((d) => d.deliveryId)).toEqual(['hubspot:62515:504']);
+    await source.commit(documents, { ok: true, published: 1, deadLettered: 0 });
+    expect(await pending).toMatchObject({ status: 200 });
     await source.stop();
   });
 

@@ -63,11 +63,18 @@ const eventId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$
 /** What the split needs of each event; the format reader checks the rest (and dead-letters what it refuses). */
 export const hubspotEventsBody = z
   .array(
-    z.looseObject({
-      eventId: eventId.describe('event id'),
-      portalId: eventId.describe('portal id'),
-      subscriptionType: z.string().min(1),
-    }),
+    z
+      .looseObject({
+        eventId: eventId.describe('event id'),
+        portalId: eventId.describe('portal id'),
+        // Deliveries name the event's type `subscriptionType`; HubSpot's webhook docs' example, `eventType`.
+        subscriptionType: z.string().min(1).optional(),
+        eventType: z.string().min(1).optional(),
+      })
+      .refine((event) => event.subscriptionType !== undefined || event.eventType !== undefined, {
+        message: 'the event names no type (subscriptionType or eventType)',
+        path: ['subscriptionType'],
+      }),
     { error: 'expected a JSON array of webhook events' },
   )
   .min(1, 'empty batch of webhook events')
