@@ -51,12 +51,16 @@ export function buildIdoc(idoc: XmlSegment): IdocTree {
   if (basicType !== 'ORDERS05') {
     throw new FormatError(FORMAT, `${control.loc}/IDOCTYP`, `basic type is ${basicType}, expected ORDERS05`);
   }
-  const messageType = control.fields.MESTYP ?? '';
+  // A company's own message type (ZORDERS, /ACME/ORDERS) on ORDERS05 is read as the standard one its control record
+  // names in STDMES (the EDI message type the partner profile gives it); the tree's `messageType` is that one.
+  const own = control.fields.MESTYP ?? '';
+  const standard = control.fields.STDMES ?? '';
+  const messageType = MESSAGE_TYPES.has(own) ? own : standard;
   if (!MESSAGE_TYPES.has(messageType)) {
     throw new FormatError(
       FORMAT,
       `${control.loc}/MESTYP`,
-      `message type ${messageType} is not ORDERS, ORDRSP or ORDCHG`,
+      `message type ${own} is not ORDERS, ORDRSP or ORDCHG, and STDMES, the standard one a custom type stands for, is ${standard ? `${standard}, not one of them either` : 'empty'}: set STDMES in the partner profile`,
     );
   }
   const header = idoc.children.find((c) => c.name === 'E1EDK01');

@@ -199,6 +199,17 @@ describe('sap-idoc-orders05 broken input', () => {
     'wrong-basic-type.xml': /EDI_DC40\[1\]\/IDOCTYP$/,
     'impossible-date.xml': /E1EDP01\[1\]\/E1EDP20\[2\]\/EDATU$/,
     'impossible-time.xml': /^\/ORDERS05\/IDOC\[1\]\/E1EDK03\[2\]\/UZEIT$/,
+    'custom-message-type-without-stdmes.xml': /EDI_DC40\[1\]\/MESTYP$/,
+  });
+
+  it("reads a company's own message type as the standard one STDMES names; without it, says to set STDMES", () => {
+    const custom = one('custom-message-type-stdmes.xml');
+    expect(custom.kind).toBe('ORDERS');
+    expect(custom.tree.messageType).toBe('ORDERS');
+    expect(custom.tree.control.MESTYP).toBe('/ACME/ORDERS');
+    expect(refusal(fixture('broken/custom-message-type-without-stdmes.xml')).message).toMatch(
+      /message type ZORDERS is not ORDERS, ORDRSP or ORDCHG, and STDMES, the standard one a custom type stands for, is empty: set STDMES in the partner profile/,
+    );
   });
 
   it('refuses times no system sends, naming the field and the value', () => {

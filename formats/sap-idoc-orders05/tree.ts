@@ -55,6 +55,7 @@ export interface IdocTree {
   $loc: string;
   basicType: string;
   extension: string | null;
+  /** ORDERS, ORDRSP or ORDCHG: MESTYP, or for a company's own message type (EDI_DC40 MESTYP) its STDMES. */
   messageType: string;
   control: SegmentNode;
   header: SegmentNode;
