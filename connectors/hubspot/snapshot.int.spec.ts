@@ -167,14 +167,15 @@ describe('HubSpot initial snapshot, on the real broker', () => {
 
     // A second start (another runtime instance in the same group; the webhook server hands requests to it) reads
     // nothing again.
-    await runtime.stop();
-    runtime = await start();
+    // Each step bounded and named: under CI's load this test once ran into its 150 s limit with no word of where.
+    await within('the first runtime to stop', 30_000, runtime.stop());
+    runtime = await within('a second runtime to start', 30_000, start());
     await waitFor('running again', async () => (await runtime.status(name))?.state === 'RUNNING', 30_000);
     expect(await snapshotOf()).toMatchObject({ state: 'done', records: 250 });
     await hs.json('POST', '/sim/edit', { id: ids[1], properties: { lastname: 'After restart' } });
     await waitFor(
       'the change after the restart on Kafka',
-      async () => (await readToEnd(topic, ofType(WEBHOOK_TYPE))).length === 2,
+      async () => (await readToEnd(topic, ofType(WEBHOOK_TYPE), 10_000)).length === 2,
       30_000,
     );
     expect((await readToEnd(topic, ofType(SNAPSHOT_TYPE))).length).toBe(250);
@@ -216,3 +217,12 @@ describe('HubSpot initial snapshot: kill -9 mid-snapshot', () => {
     }
   }, 180_000);
 });
+
+/** `promise`, or a failure naming `what` once `ms` have passed without it. */
+function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
