@@ -315,7 +315,13 @@ export async function startGoldenSync(options: {
     const refused = new Set<PublishInput>();
     const records: PreparedRecord[] = [];
     const letters: OutgoingRecord[] = [];
-    for (const event of out) {
+    // The pass encoded whole, as before; event by event only once the schema refused one of them.
+    try {
+      records.push(...(await publisher.prepare(out)));
+    } catch (error) {
+      if (isRetriable(error)) throw error;
+    }
+    for (const event of records.length > 0 ? [] : out) {
       try {
         records.push(...(await publisher.prepare([event])));
       } catch (error) {
