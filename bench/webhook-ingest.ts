@@ -8,10 +8,11 @@
 //     Avro encoding or dedup.
 // Reports max requests/s (autocannon, fixed connections, a closed loop) and p50 / p99 latency at a fixed rate
 // (default 1,000 requests/s) from an open-model generator (bench/constant-rate.ts, wrk2's method: each request due at
-// t0 + i / rate, latency from its due time), with CPU ms per request of this process (the servers; the load
-// generator runs in its own, bench/load-client.ts), the
-// event loop's delay p99, the load average, and for the hub and the Kafka peer their transactions (count, documents
-// each, duration).
+// t0 + i / rate, latency from its due time), with CPU ms per request of the server's process, its event loop's delay
+// p99, the load average, and for the hub and the Kafka peer their transactions (count, documents each, duration).
+// Each server runs in a process of its own (bench/webhook-server.ts), as each would be deployed, and so does the load
+// generator (bench/load-client.ts). Method change (s31): until then the three servers shared this process and its
+// heap, and the hub, measured last, took the major collections of a heap the two before it had filled.
 // The fixed-rate runs go in turns (`--rounds`), so a shared machine's load falls on every contender alike; each
 // contender's median round (by p99) counts.
 // Method change (issue 14): the fixed-rate figures were autocannon's `overallRate` until s25, which sends each
@@ -21,23 +22,16 @@
 // --mapping-threads N: the hub maps in N threads (HubOptions.mappingThreads) instead of on its event loop.
 // Usage: npm run bench:webhooks [-- --seconds 10 --rate 1000 --connections 50 --rounds 3 --mapping-threads 0 --json]
 
-import { execFile } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import express from 'express';
-import { pino } from 'pino';
-import type { Histogram } from 'prom-client';
-import { createTransport, type OutgoingRecord } from '../bus/index.ts';
-import { metricsRegistry } from '../lib/metrics.ts';
+import { createTransport } from '../bus/index.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
-import { hashToken } from '../ops/api/index.ts';
-import { startHub } from '../ops/hub.ts';
 import { stackUp } from '../stack/stack.ts';
+import type { Counts, Request, ServerKind, ServerOptions, Transactions } from './webhook-server.ts';
 
 quietKnownWarnings();
 
@@ -82,9 +76,9 @@ interface LoadResult {
 }
 
 interface Run extends LoadResult {
-  /** CPU of this process (the server under test) per request served, ms. */
+  /** CPU of the server's process per request served, ms. */
   cpuMsPerRequest: number;
-  /** The event loop's delay in this process during the run, p99, ms. */
+  /** The event loop's delay in the server's process during the run, p99, ms. */
   loopDelayP99Ms: number;
   /** One-minute load average at the start and at the end of the run. */
   load: [number, number];
@@ -112,30 +106,71 @@ function load(url: string, options: { rate?: number; connections: number; second
   });
 }
 
-/** A measured run: the load's figures with this process's CPU per request, loop delay and the load average. */
-async function measure(url: string, options: { rate?: number; connections: number }): Promise<Run> {
-  const loadAtStart = Number(loadavg()[0]!.toFixed(2));
-  const delay = monitorEventLoopDelay({ resolution: 5 });
-  delay.enable();
-  const cpuAtStart = process.cpuUsage();
-  const result = await load(url, options);
-  const cpu = process.cpuUsage(cpuAtStart);
-  delay.disable();
-  const served = Math.max(1, result.requests);
-  return {
-    ...result,
-    cpuMsPerRequest: Number(((cpu.user + cpu.system) / 1000 / served).toFixed(3)),
-    loopDelayP99Ms: Number((delay.percentile(99) / 1e6).toFixed(1)),
-    load: [loadAtStart, Number(loadavg()[0]!.toFixed(2))],
-  };
+/** A contender's server in a process of its own (bench/webhook-server.ts), and the messages it answers. */
+interface Contender {
+  url: string;
+  ask(type: Request['type']): Promise<unknown>;
 }
 
-function listen(app: express.Express): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook` }),
+function startServer(kind: ServerKind, topic: string): Promise<Contender> {
+  const options: ServerOptions = { kind, stack, run, topic, mappingThreads: MAPPING_THREADS };
+  const child = fork(
+    fileURLToPath(new URL('./webhook-server.ts', import.meta.url)),
+    [JSON.stringify(options)],
+    {
+      env: { ...process.env, EAI_BENCH_WEBHOOK_SECRET: secret },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let next = 0;
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`the ${kind} server exited (${code}) before it was ready`)),
+    );
+    child.on(
+      'message',
+      (message: { ready?: boolean; url?: string; id?: number; value?: unknown; error?: string }) => {
+        if (message.ready) {
+          resolve({
+            url: message.url!,
+            ask: (type) =>
+              new Promise((resolveAnswer, rejectAnswer) => {
+                const id = next++;
+                waiting.set(id, { resolve: resolveAnswer, reject: rejectAnswer });
+                child.send({ type, id } satisfies Request);
+              }),
+          });
+          return;
+        }
+        const asked = waiting.get(message.id!);
+        waiting.delete(message.id!);
+        if (message.error) asked?.reject(new Error(`${kind} server: ${message.error}`));
+        else asked?.resolve(message.value);
+      },
     );
   });
+}
+
+/** A measured run: the load's figures with the server's CPU per request and loop delay, and the load average. */
+async function measure(
+  server: Contender,
+  options: { rate?: number; connections: number },
+): Promise<{ run: Run; transactions?: Transactions }> {
+  const loadAtStart = Number(loadavg()[0]!.toFixed(2));
+  await server.ask('begin');
+  const result = await load(server.url, options);
+  const counts = (await server.ask('end')) as Counts;
+  const served = Math.max(1, result.requests);
+  return {
+    run: {
+      ...result,
+      cpuMsPerRequest: Number((counts.cpuMs / served).toFixed(3)),
+      loopDelayP99Ms: counts.loopDelayP99Ms,
+      load: [loadAtStart, Number(loadavg()[0]!.toFixed(2))],
+    },
+    transactions: counts.transactions,
+  };
 }
 
 const stack = await stackUp(say);
@@ -150,183 +185,49 @@ await admin.createTopics(
   [hubTopic, peerTopic].map((topic) => ({ topic, partitions: 6, replicationFactor: 1 })),
 );
 
-process.env.EAI_BENCH_WEBHOOK_SECRET = secret;
-const hub = await startHub({
-  ...stack,
-  group: `eai-bench-${run}`,
-  logger: pino({ level: 'warn' }, pino.destination(2)),
-  tokens: [{ name: 'bench', role: 'admin', sha256: hashToken(randomUUID()) }],
-  port: 0,
-  mappingThreads: MAPPING_THREADS,
-});
-const name = `bench-webhook-${run}`;
-await hub.runtime.put(
-  {
-    name,
-    type: 'webhook-source',
-    format: 'hubspot-contact',
-    mapping: 'hubspot/contact.to-canonical.yaml',
-    outputTopics: { 'eai.canonical.CustomerEvent': hubTopic },
-    config: {
-      json: true,
-      deliveryIdHeader: 'x-request-id',
-      maxPendingDocuments: 100_000,
-      signature: { scheme: 'hmac-sha256', secret: ['$', '{env:EAI_BENCH_WEBHOOK_SECRET}'].join('') },
-    },
-  },
-  'bench',
-);
-const hubUrl = `${hub.url}/webhooks/${name}`;
-
-const baselineApp = express();
-baselineApp.post('/hook', express.raw({ type: () => true }), (_req, res) => {
-  res.json({ accepted: 1 });
-});
-const baseline = await listen(baselineApp);
-
-// The Kafka peer: group commit of raw bodies, one transaction at a time, on the bus's transactional producer.
-const peerProducer = transport.transactionalProducer(`eai-bench-peer-${run}`);
-await peerProducer.connect();
-let waiting: Array<{ record: OutgoingRecord; done: (error?: unknown) => void }> = [];
-let sending = false;
-/** The peer's transactions since the last reset: count, documents, milliseconds (to set beside the hub's). */
-const peerTxn = { count: 0, documents: 0, ms: 0 };
-async function sendWaiting(): Promise<void> {
-  if (sending) return;
-  sending = true;
-  while (waiting.length > 0) {
-    const group = waiting;
-    waiting = [];
-    try {
-      const started = performance.now();
-      await peerProducer.sendTransaction(group.map((w) => w.record));
-      peerTxn.count += 1;
-      peerTxn.documents += group.length;
-      peerTxn.ms += performance.now() - started;
-      for (const w of group) w.done();
-    } catch (error) {
-      for (const w of group) w.done(error);
-    }
-  }
-  sending = false;
-}
-const peerApp = express();
-peerApp.post('/hook', express.raw({ type: () => true }), (req, res) => {
-  const key = req.headers['x-request-id'];
-  waiting.push({
-    record: { topic: peerTopic, key: typeof key === 'string' ? key : null, value: req.body as Buffer },
-    done: (error) => {
-      if (error) res.status(503).json({ error: 'not stored' });
-      else res.json({ accepted: 1 });
-    },
-  });
-  void sendWaiting();
-});
-const peer = await listen(peerApp);
-
-const transactionSeconds = metricsRegistry.getSingleMetric('eai_connector_transaction_seconds') as
-  | Histogram<'connector'>
-  | undefined;
-const transactionDocuments = metricsRegistry.getSingleMetric('eai_connector_transaction_documents') as
-  | Histogram<'connector'>
-  | undefined;
-
-interface Transactions {
-  count: number;
-  documentsMean: number;
-  meanMs: number;
-  /** Upper bound of the histogram bucket holding the median / the 99th percentile. */
-  p50AtMostMs: number | null;
-  p99AtMostMs: number | null;
-}
-
-/** The hub connector's transactions since the histograms were last reset. */
-async function transactions(): Promise<Transactions | undefined> {
-  if (!transactionSeconds || !transactionDocuments) return undefined;
-  const mine = (values: Array<{ labels: Record<string, unknown>; metricName?: string; value: number }>) =>
-    values.filter((v) => v.labels.connector === name);
-  const seconds = mine((await transactionSeconds.get()).values);
-  const documents = mine((await transactionDocuments.get()).values);
-  const count = seconds.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
-  const sum = seconds.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
-  const docSum = documents.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
-  const buckets = seconds
-    .filter((v) => v.metricName?.endsWith('_bucket') && v.labels.le !== '+Inf')
-    .map((v) => ({ le: Number(v.labels.le), cumulative: v.value }))
-    .sort((a, b) => a.le - b.le);
-  const at = (q: number) => {
-    const bucket = buckets.find((b) => b.cumulative >= q * count);
-    return bucket ? bucket.le * 1000 : null;
-  };
-  return {
-    count,
-    documentsMean: count ? Number((docSum / count).toFixed(1)) : 0,
-    meanMs: count ? Number(((sum / count) * 1000).toFixed(1)) : 0,
-    p50AtMostMs: count ? at(0.5) : null,
-    p99AtMostMs: count ? at(0.99) : null,
-  };
-}
-
 const allContenders = [
-  { key: 'baseline', label: 'baseline (express, answers at once)', url: baseline.url },
-  { key: 'peer', label: 'kafka peer (2xx after a txn, raw body)', url: peer.url },
-  { key: 'hub', label: 'hub (2xx after Kafka, acks=all)', url: hubUrl },
+  { key: 'baseline', label: 'baseline (express, answers at once)', topic: '' },
+  { key: 'peer', label: 'kafka peer (2xx after a txn, raw body)', topic: peerTopic },
+  { key: 'hub', label: 'hub (2xx after Kafka, acks=all)', topic: hubTopic },
 ] as const;
 type Key = (typeof allContenders)[number]['key'];
 const only = args.only?.split(',');
 const contenders = allContenders.filter((c) => !only || only.includes(c.key));
-
-/**
- * After a fixed-rate run that a server could not keep up with, the generator gives up on the requests still queued
- * (on its side: one request at a time a connection) and closes its connections; the server may still work on the
- * ones it had (the hub's source queue, the peer's next group). Wait until the hub's records out and the peer's queue
- * stand still (a second at least, 60 s at most), so that work is not charged to the next run.
- */
-async function settle(): Promise<void> {
-  const until = Date.now() + 60_000;
-  let last = -1;
-  for (;;) {
-    const out = (await hub.runtime.status(name))?.metrics.recordsOut ?? 0;
-    if ((out === last && waiting.length === 0 && !sending) || Date.now() > until) return;
-    if (last >= 0) say('  settling (the server still works on requests the generator gave up on)…');
-    last = out;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
+const servers = {} as Record<Key, Contender>;
+for (const c of contenders) servers[c.key] = await startServer(c.key, c.topic);
 
 say(`warming up (${SECONDS} s)…`);
 await Promise.all(
-  contenders.filter((c) => c.key !== 'baseline').map((c) => load(c.url, { connections: 10 })),
+  contenders.filter((c) => c.key !== 'baseline').map((c) => load(servers[c.key].url, { connections: 10 })),
 );
 
 const max = {} as Record<Key, Run>;
 for (const c of contenders) {
   say(`${c.key}, max rate…`);
-  max[c.key] = await measure(c.url, { connections: CONNECTIONS });
+  max[c.key] = (await measure(servers[c.key], { connections: CONNECTIONS })).run;
+  await servers[c.key].ask('settle');
 }
 const fixed = { baseline: [], peer: [], hub: [] } as Record<Key, Run[]>;
 const hubTransactions: Array<Transactions | undefined> = [];
-const peerTransactions: Array<{ count: number; documentsMean: number; meanMs: number }> = [];
+const peerTransactions: Array<Transactions | undefined> = [];
 for (let round = 1; round <= ROUNDS; round++) {
   for (const c of contenders) {
     say(`round ${round}/${ROUNDS}: ${c.key} at ${RATE}/s…`);
-    if (c.key === 'hub') {
-      transactionSeconds?.reset();
-      transactionDocuments?.reset();
-    }
-    Object.assign(peerTxn, { count: 0, documents: 0, ms: 0 });
-    fixed[c.key].push(await measure(c.url, { connections: CONNECTIONS, rate: RATE }));
-    await settle();
-    if (c.key === 'hub') hubTransactions.push(await transactions());
-    if (c.key === 'peer')
-      peerTransactions.push({
-        count: peerTxn.count,
-        documentsMean: Number((peerTxn.documents / Math.max(1, peerTxn.count)).toFixed(1)),
-        meanMs: Number((peerTxn.ms / Math.max(1, peerTxn.count)).toFixed(1)),
-      });
+    const { run: measured, transactions } = await measure(servers[c.key], {
+      connections: CONNECTIONS,
+      rate: RATE,
+    });
+    fixed[c.key].push(measured);
+    // After a fixed-rate run that a server could not keep up with, the generator gives up on the requests still
+    // queued on its side; the server may still work on the ones it had. That work is not charged to the next run.
+    await servers[c.key].ask('settle');
+    if (c.key === 'hub') hubTransactions.push(transactions);
+    if (c.key === 'peer') peerTransactions.push(transactions);
   }
 }
-const status = await hub.runtime.status(name);
+const status = servers.hub
+  ? ((await servers.hub.ask('status')) as Record<string, number> | undefined)
+  : undefined;
 
 /** The median round by p99 (the upper one of two middles). */
 const medianIndex = (runs: Run[]) =>
@@ -367,7 +268,7 @@ const report = {
       ? hubFixed.p99Ms <= 25 && hubFixed.requestsPerSecond >= RATE * 0.98 && !hubFixed.unfinished
       : null,
   },
-  connector: status?.metrics,
+  connector: status,
 };
 if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 else {
@@ -394,16 +295,12 @@ else {
       `  hub p99 / kafka peer p99: ${report.fixedRate.p99Ratio.hubToPeer}`,
       `  target p99 <= 25 ms at ${RATE}/s: ${report.target.met ? 'met' : 'NOT met'}`,
       `  rounds (req/s, p99): ${contenders.map((c) => `${c.key} ${fixed[c.key].map((r) => `${r.requestsPerSecond}/${r.p99Ms}`).join(' ')}`).join('; ')}`,
-      `  connector: in ${status?.metrics.recordsIn}, out ${status?.metrics.recordsOut}, failed ${status?.metrics.recordsFailed}`,
+      `  connector: in ${status?.recordsIn}, out ${status?.recordsOut}, failed ${status?.recordsFailed}`,
       '',
     ].join('\n'),
   );
 }
-await hub.runtime.remove(name);
-await hub.close();
-await peerProducer.disconnect();
-baseline.server.close();
-peer.server.close();
+for (const c of contenders) await servers[c.key].ask('close');
 await admin.deleteTopics([hubTopic, peerTopic]).catch(() => undefined);
 await admin.disconnect();
 process.exit(0);
