@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { encodeRecordBatch, RECORD_BATCH_MODULE, type RecordBatchInput } from './kafkajs-batch-encoder.ts';
+import { type ProduceRequestFactory, produceRequestWithBody } from './kafkajs-produce-encoder.ts';
 import { encodeRecord, RECORD_MODULE } from './kafkajs-record-encoder.ts';
 
 const PRODUCE_REQUEST_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
@@ -14,11 +15,12 @@ const NO_COMPRESSION = 0;
  */
 export function installKafkajsEncoders(): boolean {
   const require = createRequire(import.meta.url);
-  growWithoutZeroing(require(ENCODER_MODULE) as KafkajsEncoderClass);
+  const Encoder = require(ENCODER_MODULE) as KafkajsEncoderClass;
+  growWithoutZeroing(Encoder);
   const recordPath = require.resolve(RECORD_MODULE);
   const batchPath = require.resolve(RECORD_BATCH_MODULE);
-  if (require.cache[require.resolve(PRODUCE_REQUEST_MODULE)])
-    return installed(require, recordPath, batchPath);
+  const producePath = require.resolve(PRODUCE_REQUEST_MODULE);
+  if (require.cache[producePath]) return installed(require, recordPath, batchPath, producePath);
   require(recordPath);
   const record = require.cache[recordPath];
   const batch = require(batchPath) as { RecordBatch: (input: RecordBatchInput) => Promise<unknown> };
@@ -29,12 +31,27 @@ export function installKafkajsEncoders(): boolean {
   batch.RecordBatch = async (input) =>
     (input.compression ?? NO_COMPRESSION) === NO_COMPRESSION ? encodeRecordBatch(input) : kafkajsBatch(input);
   Object.defineProperty(batch.RecordBatch, 'eai', { value: true });
+  // The produce request (v4 to v7 take v3's when they first load, after this): its body in one buffer.
+  const kafkajsProduce = require(producePath) as ProduceRequestFactory;
+  const produce = require.cache[producePath]!;
+  produce.exports = produceRequestWithBody(kafkajsProduce, Encoder);
+  Object.defineProperty(produce.exports, 'eai', { value: true });
   return true;
 }
 
-function installed(require: NodeJS.Require, recordPath: string, batchPath: string): boolean {
+function installed(
+  require: NodeJS.Require,
+  recordPath: string,
+  batchPath: string,
+  producePath: string,
+): boolean {
   const batch = require.cache[batchPath]?.exports as { RecordBatch?: { eai?: boolean } } | undefined;
-  return require.cache[recordPath]?.exports === encodeRecord && batch?.RecordBatch?.eai === true;
+  const produce = require.cache[producePath]?.exports as { eai?: boolean } | undefined;
+  return (
+    require.cache[recordPath]?.exports === encodeRecord &&
+    batch?.RecordBatch?.eai === true &&
+    produce?.eai === true
+  );
 }
 
 interface KafkajsEncoder {
@@ -45,6 +62,7 @@ interface KafkajsEncoder {
 
 interface KafkajsEncoderClass {
   nextPowerOfTwo(value: number): number;
+  new (): KafkajsEncoder;
   prototype: KafkajsEncoder & { ensureAvailable: { eai?: boolean } };
 }
 

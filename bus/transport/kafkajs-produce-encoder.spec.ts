@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ENCODER_MODULE, installKafkajsEncoders } from './kafkajs-encoders.ts';
+import {
+  encodeProduceBody,
+  type ProduceRequestFactory,
+  type ProduceRequestInput,
+  produceRequestWithBody,
+} from './kafkajs-produce-encoder.ts';
+import { kafkajsOriginal } from './test-support.ts';
+
+const require = createRequire(import.meta.url);
+const PRODUCE_V3 = 'kafkajs/src/protocol/requests/produce/v3/request.js';
+const Long = require('kafkajs/src/utils/long') as { fromValue(v: unknown): { toString(): string } };
+
+/** Requests of every shape the producer sends: topics and partitions in numbers, keys, headers, timestamps or none. */
+function requests(): ProduceRequestInput[] {
+  const out: ProduceRequestInput[] = [];
+  for (let i = 0; i < 40; i++) {
+    const topicData = Array.from({ length: 1 + (i % 3) }, (_, t) => ({
+      topic: t === 1 ? `tôpic-${i}-ü` : `topic-${i}-${t}`,
+      partitions: Array.from({ length: 1 + ((i + t) % 4) }, (_, p) => ({
+        partition: p * 2 + (i % 2),
+        firstSequence: i % 5 === 0 ? undefined : i * 100 + p,
+        messages: Array.from({ length: 1 + ((i * 7 + p) % 9) }, (_, m) => ({
+          key: m % 3 === 0 ? null : `key-${i}-${p}-${m}`,
+          value: m % 4 === 1 ? null : randomBytes((i * 53 + m * 211) % 2500),
+          headers: m % 2 ? { ce_id: `id-${m}`, ce_type: Buffer.from('x') } : undefined,
+          // Strings and numbers, out of order, some missing: kafkajs sorts them as strings.
+          timestamp:
+            i % 3 === 0
+              ? undefined
+              : i % 3 === 1
+                ? 1_700_000_000_000 + ((m * 37) % 11) * 1000
+                : String(9_000 + m * 500),
+        })),
+      })),
+    }));
+    out.push({
+      acks: [-1, 1, 0][i % 3]!,
+      timeout: 30_000 + i,
+      transactionalId: i % 2 ? `txn-${i}` : i % 4 === 0 ? null : undefined,
+      producerId: i % 2 ? Long.fromValue(`${2 ** 40 + i}`) : undefined,
+      producerEpoch: i % 2 ? i % 7 : undefined,
+      topicData,
+    });
+  }
+  return out;
+}
+
+describe('kafkajs produce request encoder', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("writes byte for byte the body kafkajs 2.2's produce request writes", async () => {
+    // kafkajs stamps messages without a timestamp with the time it encodes them: one time for both.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-03T12:00:00Z'));
+    const kafkajs = kafkajsOriginal<ProduceRequestFactory>(PRODUCE_V3);
+    for (const [n, input] of requests().entries()) {
+      const theirs = (await kafkajs(input).encode()).buffer;
+      const ours = encodeProduceBody(input);
+      expect(ours.length, `request ${n}`).toBe(theirs.length);
+      expect(ours.equals(theirs), `request ${n}`).toBe(true);
+    }
+  });
+
+  it('leaves compressed requests, and everything else about the request, to kafkajs', async () => {
+    const kafkajs = kafkajsOriginal<ProduceRequestFactory>(PRODUCE_V3);
+    const Encoder = require(ENCODER_MODULE) as { prototype: object };
+    const factory = produceRequestWithBody(kafkajs, Encoder);
+    const input = requests()[1]!;
+    const compressed = factory({ ...input, compression: 1 });
+    const plain = factory(input);
+    const theirs = kafkajs(input);
+    expect(compressed.encode).not.toBe(plain.encode);
+    expect([plain.apiKey, plain.apiVersion, plain.apiName, plain.expectResponse()]).toEqual([
+      theirs.apiKey,
+      theirs.apiVersion,
+      theirs.apiName,
+      theirs.expectResponse(),
+    ]);
+    // What kafkajs's request framing reads of the body: `buf` a Buffer, `buffer` the bytes.
+    const body = await plain.encode();
+    expect(Buffer.isBuffer(body.buf)).toBe(true);
+    expect(body.buffer.equals(encodeProduceBody(input))).toBe(true);
+    expect(body).toBeInstanceOf(Encoder as new () => unknown);
+  });
+
+  it('is the produce request kafkajs uses, v3 to v7, once the transport is loaded', async () => {
+    await import('./kafkajs.ts');
+    expect(installKafkajsEncoders()).toBe(true);
+    const versions = require('kafkajs/src/protocol/requests/produce/index.js') as {
+      versions: number[];
+      protocol(args: {
+        version: number;
+      }): (input: ProduceRequestInput) => {
+        request: { apiVersion: number; encode(): Promise<{ buffer: Buffer }> };
+      };
+    };
+    const input = requests()[4]!;
+    for (const version of [3, 4, 5, 6, 7]) {
+      const { request } = versions.protocol({ version })(input);
+      expect(request.apiVersion).toBe(version);
+      expect((await request.encode()).buffer.equals(encodeProduceBody(input)), `v${version}`).toBe(true);
+    }
+  });
+});
