@@ -94,9 +94,7 @@ describe('kafkajs produce request encoder', () => {
     expect(installKafkajsEncoders()).toBe(true);
     const versions = require('kafkajs/src/protocol/requests/produce/index.js') as {
       versions: number[];
-      protocol(args: {
-        version: number;
-      }): (input: ProduceRequestInput) => {
+      protocol(args: { version: number }): (input: ProduceRequestInput) => {
         request: { apiVersion: number; encode(): Promise<{ buffer: Buffer }> };
       };
     };
