@@ -36,6 +36,24 @@ describe('order-to-delivery routing', () => {
     });
   });
 
+  it('a test order (sap.test, x12.test… = true, as the mappings mark them) starts nothing; other flags do not stop one', () => {
+    for (const flag of ['sap.test', 'x12.test', 'edifact.test', 'shopify.test']) {
+      const order = example('SalesOrderEvent');
+      order.salesOrder.extensions = { ...order.salesOrder.extensions, [flag]: 'true' };
+      expect(routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.salesOrder, order)), flag).toEqual(
+        [],
+      );
+    }
+    const order = example('SalesOrderEvent');
+    order.salesOrder.extensions = {
+      ...order.salesOrder.extensions,
+      'sap.test': 'false',
+      'sap.tested': 'true',
+    };
+    const [decision] = routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.salesOrder, order));
+    expect(decision).toMatchObject({ start: true, workflowId: 'order-to-delivery:sap:0000004711' });
+  });
+
   it('a cancellation interrupts; other order changes mean nothing to it', () => {
     const cancelled = example('SalesOrderEvent');
     cancelled.changeType = 'STATUS_CHANGED';

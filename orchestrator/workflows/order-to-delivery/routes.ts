@@ -66,6 +66,13 @@ function referenceKeys(ref: OrderReference): string[] {
   ];
 }
 
+/** Whether an order's mapping marked it a test (`<system>.test` = true among its extensions). */
+export function isTestOrder(order: Record<string, unknown>): boolean {
+  for (const [key, value] of Object.entries((order.extensions as Record<string, unknown> | null) ?? {}))
+    if (key.endsWith('.test') && value === 'true') return true;
+  return false;
+}
+
 const ASN_STATUSES = new Set(['ANNOUNCED', 'SHIPPED', 'IN_TRANSIT']);
 const DELIVERED = new Set(['DELIVERED', 'RECEIVED']);
 
@@ -88,6 +95,10 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
       return [{ workflowId, kind: 'order.cancelled', data: { status: order.status } }];
     }
     if (value.changeType !== 'CREATED') return [];
+    // A test order (an X12 ISA15 T, EDIFACT UNB 0035 = 1, an IDoc's EDI_DC40 TEST = X, a Shopify test order) goes
+    // through the mappings to the bus like any other, so that a partner's onboarding can be checked end to end,
+    // but nothing ships it: it starts no workflow, and so no credit check, despatch request or status back.
+    if (isTestOrder(order)) return [];
     const total = order.totalAmount as { amount: string; currency: string } | null;
     const kunnr = customerNumber(order);
     if (!total || !kunnr) return [];
