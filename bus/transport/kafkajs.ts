@@ -764,6 +764,9 @@ class KafkajsAdmin implements TransportAdmin {
   ) {
     await this.admin.setOffsets({ groupId, topic, partitions: offsets });
   }
+  async listGroups() {
+    return (await this.admin.listGroups()).groups.map((group) => group.groupId);
+  }
   async deleteGroup(groupId: string) {
     await this.admin.deleteGroups([groupId]);
   }

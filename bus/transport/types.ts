@@ -143,6 +143,8 @@ export interface TransportAdmin {
     topic: string,
     offsets: Array<{ partition: number; offset: string }>,
   ): Promise<void>;
+  /** The ids of the cluster's consumer groups. */
+  listGroups(): Promise<string[]>;
   /** Removes a group and its committed offsets (no active member). */
   deleteGroup(groupId: string): Promise<void>;
   deleteTopics(topics: string[]): Promise<void>;

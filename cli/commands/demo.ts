@@ -103,6 +103,26 @@ interface DemoOptions {
 
 type Admin = ReturnType<ReturnType<typeof createTransport>['admin']>;
 
+/** Each demo run's router group: `<prefix><run>`. */
+const ROUTER_GROUP_PREFIX = 'eai-demo-orchestrator-';
+
+/**
+ * Deletes the groups whose id starts with `prefix` and that have no member (the broker refuses the others: a group in
+ * use stays). Returns the ones deleted.
+ */
+export async function deleteEmptyGroups(admin: Admin, prefix: string): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const group of (await admin.listGroups()).filter((id) => id.startsWith(prefix))) {
+    try {
+      await admin.deleteGroup(group);
+      deleted.push(group);
+    } catch {
+      // Still in use (GROUP_NOT_EMPTY), or gone meanwhile.
+    }
+  }
+  return deleted;
+}
+
 /**
  * Sets each sink's consumer group to the end of its topics. Every demo run is fresh (new simulators, the workflow
  * database dropped, the router's group its own): commands an earlier run left unread belong to workflows and
@@ -296,8 +316,11 @@ export function registerDemoCommand(program: Command): void {
         // The simulators are new at every run (SAP numbers its orders from the start again), so the demo's workflows
         // start fresh too: its own database is dropped, and its router group is the run's.
         await dropDatabase(stack.databaseUrl, DEMO_WORKFLOW_DATABASE);
-        // The run's own router group, deleted when the demo stops (Ctrl-C): runs do not leave groups behind.
-        routerGroup = `eai-demo-orchestrator-${Date.now().toString(36)}`;
+        // The run's own router group, deleted when the demo stops (Ctrl-C): runs do not leave groups behind. A run
+        // that was killed left its group; those of earlier runs go now (the broker refuses to delete a group that
+        // still has members, so a demo running elsewhere on this stack keeps its own).
+        await deleteEmptyGroups(admin, ROUTER_GROUP_PREFIX);
+        routerGroup = `${ROUTER_GROUP_PREFIX}${Date.now().toString(36)}`;
         const token = newToken();
         hub = await startHub({
           ...stack,
