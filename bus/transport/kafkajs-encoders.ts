@@ -8,9 +8,9 @@ export const ENCODER_MODULE = 'kafkajs/src/protocol/encoder.js';
 const NO_COMPRESSION = 0;
 
 /**
- * Puts the bus's record and record batch encoders in place of kafkajs's, through Node's module cache. It must
- * run before kafkajs first loads its produce request module (lazily, at the first send), which takes both by
- * destructuring; if that already happened, nothing changes. kafkajs is pinned to 2.2.x in maintenance mode, so
+ * Puts the bus's record, record batch and produce request encoders in place of kafkajs's, through Node's module
+ * cache. It must run before kafkajs first loads its produce request module (lazily, at the first send), which takes
+ * the first two by destructuring; if that already happened, nothing changes. kafkajs is pinned to 2.2.x in maintenance mode, so
  * these internals do not move; the specs compare the output with kafkajs's own byte for byte.
  */
 export function installKafkajsEncoders(): boolean {

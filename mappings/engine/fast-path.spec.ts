@@ -324,22 +324,14 @@ describe('mapping expressions compiled to plain functions', () => {
 
 describe('every fixture of every mapping, each compiled result checked against JSONata', () => {
   it('maps every fixture to its expected output with the check on', async () => {
-    // run.ts reads the switch when it loads: load the engine only now (each spec file has its own modules), and put
-    // the switch back at once, as the unit project's workers run the next files in this process (isolate: false):
-    // left on, it turned the fast path off for them (the mapping step's spec failed when it ran after this one).
-    process.env.EAI_MAPPING_VERIFY_FAST_PATH = '1';
-    let engine: [typeof import('../index.ts'), typeof import('./fixtures.ts')];
-    try {
-      engine = await Promise.all([import('../index.ts'), import('./fixtures.ts')]);
-    } finally {
-      delete process.env.EAI_MAPPING_VERIFY_FAST_PATH;
-    }
-    const [{ loadMappings }, { runFixtures }] = engine;
+    const { loadMappings } = await import('../index.ts');
+    const { runFixtures } = await import('./fixtures.ts');
+    const { verifyFastPathWhile } = await import('./run.ts');
     const results = [];
     let expressions = 0;
     let compiled = 0;
     for (const mapping of loadMappings()) {
-      results.push(...(await runFixtures(mapping)));
+      results.push(...(await verifyFastPathWhile(() => runFixtures(mapping))));
       const { allExpressions } = await import('./compile.ts');
       for (const node of allExpressions(mapping)) {
         expressions++;

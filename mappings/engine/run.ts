@@ -73,10 +73,25 @@ async function evaluate(
 }
 
 /**
- * With EAI_MAPPING_VERIFY_FAST_PATH=1 (fast-path.spec.ts sets it), every compiled result is checked against JSONata's
- * own for the same input: a difference fails the mapping, naming the expression.
+ * With the check on (EAI_MAPPING_VERIFY_FAST_PATH=1 when the engine loads, or `verifyFastPathWhile`), every compiled
+ * result is checked against JSONata's own for the same input: a difference fails the mapping, naming the expression.
  */
-const verifyFastPath = process.env.EAI_MAPPING_VERIFY_FAST_PATH === '1';
+let verifyFastPath = process.env.EAI_MAPPING_VERIFY_FAST_PATH === '1';
+
+/**
+ * Runs `work` with the fast path's check on, and puts the switch back after. A switch, not the environment variable
+ * alone: test files that share a process (the unit project's workers) share this module, and a check left on turns
+ * the fast path off for every file after (fast-path.spec.ts did that to the mapping step's spec).
+ */
+export async function verifyFastPathWhile<T>(work: () => Promise<T>): Promise<T> {
+  const before = verifyFastPath;
+  verifyFastPath = true;
+  try {
+    return await work();
+  } finally {
+    verifyFastPath = before;
+  }
+}
 
 export class FastPathMismatch extends Error {}
 
