@@ -10,8 +10,8 @@ const NO_COMPRESSION = 0;
 /**
  * Puts the bus's record, record batch and produce request encoders in place of kafkajs's, through Node's module
  * cache. It must run before kafkajs first loads its produce request module (lazily, at the first send), which takes
- * the first two by destructuring; if that already happened, nothing changes. kafkajs is pinned to 2.2.x in maintenance mode, so
- * these internals do not move; the specs compare the output with kafkajs's own byte for byte.
+ * the first two by destructuring; if that already happened, nothing changes. kafkajs is pinned to 2.2.x in
+ * maintenance mode, so these internals do not move; the specs compare the output with kafkajs's own byte for byte.
  */
 export function installKafkajsEncoders(): boolean {
   const require = createRequire(import.meta.url);
@@ -62,7 +62,6 @@ interface KafkajsEncoder {
 
 interface KafkajsEncoderClass {
   nextPowerOfTwo(value: number): number;
-  new (): KafkajsEncoder;
   prototype: KafkajsEncoder & { ensureAvailable: { eai?: boolean } };
 }
 

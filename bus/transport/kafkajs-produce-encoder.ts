@@ -76,8 +76,8 @@ function partitionBatch(
   );
   return encodeRecordBatch({
     records,
-    firstTimestamp: firstTimestamp as LongLike,
-    maxTimestamp: maxTimestamp as LongLike,
+    firstTimestamp,
+    maxTimestamp,
     producerId,
     producerEpoch,
     firstSequence,
@@ -129,21 +129,20 @@ export function encodeProduceBody({
   producerEpoch = 0,
   topicData,
 }: ProduceRequestInput): Buffer {
-  const transactional = transactionalId ?? null;
-  let size = stringSize(transactional) + 2 + 4 + 4;
+  let size = stringSize(transactionalId) + 2 + 4 + 4;
   const topics = topicData.map(({ topic, partitions }) => {
     size += stringSize(topic) + 4;
     return {
       topic,
       partitions: partitions.map((data) => {
-        const batch = partitionBatch(data, transactional, producerId, producerEpoch);
+        const batch = partitionBatch(data, transactionalId, producerId, producerEpoch);
         size += 4 + 4 + batch.size();
         return { partition: data.partition, batch };
       }),
     };
   });
   const buf = Buffer.allocUnsafe(size);
-  let at = writeString(buf, transactional, 0);
+  let at = writeString(buf, transactionalId, 0);
   at = buf.writeInt16BE(acks, at);
   at = buf.writeInt32BE(timeout, at);
   at = buf.writeInt32BE(topics.length, at);
