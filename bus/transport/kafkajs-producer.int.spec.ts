@@ -52,6 +52,37 @@ describe("the bus's producer", () => {
     expect(read.map((m) => m.headers.ce_id).sort()).toEqual([...ids].sort());
   });
 
+  it('a send to an idle producer waits lingerMs for others to join its request; a request of bytes goes at once', async () => {
+    const requests = () => metric('eai_bus_produce_request_records', '_count');
+    const lingering = bus.transport.producer({ lingerMs: 300 });
+    const eager = bus.transport.producer({ lingerMs: 0 });
+    await Promise.all([lingering.connect(), eager.connect()]);
+    try {
+      const sendTwo = async (p: TransportProducer, prefix: string) => {
+        const before = await requests();
+        const first = p.send([record(topic, `${prefix}-1`)]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await Promise.all([first, p.send([record(topic, `${prefix}-2`)])]);
+        return (await requests()) - before;
+      };
+      // 20 ms apart: within the linger, one request; without it, the first went alone.
+      expect(await sendTwo(lingering, 'l')).toBe(1);
+      expect(await sendTwo(eager, 'e')).toBe(2);
+      // A request's worth of bytes joining a lingering send ends the linger: these do not wait for a minute.
+      const patient = bus.transport.producer({ lingerMs: 60_000 });
+      await patient.connect();
+      const started = Date.now();
+      await Promise.all([
+        patient.send([record(topic, 'small')]),
+        patient.send(Array.from({ length: 95 }, (_, n) => record(topic, `big-${n}`, 10_000))),
+      ]);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      await patient.disconnect();
+    } finally {
+      await Promise.all([lingering.disconnect(), eager.disconnect()]);
+    }
+  });
+
   it('a record refused for good fails its own send only; the next sends go on a new producer id', async () => {
     const renewed = await metric('eai_bus_producer_renewed_total');
     // One send in flight, then three in one request: two to a partition of `topic`, one that `small` refuses.

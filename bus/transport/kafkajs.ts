@@ -148,8 +148,10 @@ interface PendingSend {
  * The bus's producer: an idempotent producer sends one request to a broker at a time (kafkajs holds a lock per broker
  * so the sequence numbers stay in order), so sends made while a request is in flight wait for it. They go together
  * in the next request (up to TRANSACTION_REQUEST_BYTES, a larger send alone), as the Java producer's accumulator
- * does: one round trip and one record batch per partition for the commands of many workflows instead of one each. A
- * lone send goes at once, as before.
+ * does: one round trip and one record batch per partition for the commands of many workflows instead of one each.
+ * A send to an idle producer waits `lingerMs` (PRODUCE_LINGER_MS, 5 ms, the Java producer's `linger.ms` since Kafka
+ * 4.0, KIP-1030) for others to join it, unless a request's worth of bytes is queued sooner: under load that halves
+ * the produce requests (order-to-delivery: 5.9 → 2.6 a workflow, bench:workflows), at the cost of 5 ms on a lone send.
  *
  * A request that fails leaves kafkajs's sequence numbers of every partition in it rolled back, also of partitions the
  * broker appended to: the next records to such a partition would be refused (OUT_OF_ORDER_SEQUENCE_NUMBER), or taken
@@ -160,14 +162,19 @@ interface PendingSend {
  */
 class KafkajsProducer implements TransportProducer {
   private readonly kafka: Kafka;
+  private readonly lingerMs: number;
   private producer: Producer;
   private readonly queue: PendingSend[] = [];
+  private queuedBytes = 0;
   private flushing: Promise<void> | undefined;
+  /** Ends the linger at once (a request's worth of bytes is queued, or the producer disconnects). */
+  private endLinger: (() => void) | undefined;
   /** A request failed: the next one goes on a new producer. */
   private stale = false;
 
-  constructor(kafka: Kafka) {
+  constructor(kafka: Kafka, lingerMs: number) {
     this.kafka = kafka;
+    this.lingerMs = lingerMs;
     this.producer = createProducer(kafka);
   }
 
@@ -176,6 +183,7 @@ class KafkajsProducer implements TransportProducer {
   }
 
   async disconnect() {
+    this.endLinger?.();
     await this.flushing;
     await this.producer.disconnect();
   }
@@ -186,13 +194,28 @@ class KafkajsProducer implements TransportProducer {
       let bytes = 0;
       for (const record of records) bytes += recordBytes(record);
       this.queue.push({ records, bytes, resolve, reject });
+      this.queuedBytes += bytes;
       this.flushing ??= this.flush();
+      if (this.queuedBytes >= TRANSACTION_REQUEST_BYTES) this.endLinger?.();
+    });
+  }
+
+  /** Waits up to `lingerMs` for more sends to join the first one. */
+  private linger(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.endLinger?.(), this.lingerMs);
+      this.endLinger = () => {
+        clearTimeout(timer);
+        this.endLinger = undefined;
+        resolve();
+      };
     });
   }
 
   /** Sends what is queued, request after request, until nothing is left. */
   private async flush(): Promise<void> {
     try {
+      if (this.lingerMs > 0 && this.queuedBytes < TRANSACTION_REQUEST_BYTES) await this.linger();
       while (this.queue.length > 0) {
         const callers = this.take();
         try {
@@ -227,6 +250,7 @@ class KafkajsProducer implements TransportProducer {
       bytes += this.queue[n]!.bytes;
       n++;
     }
+    this.queuedBytes -= bytes;
     return this.queue.splice(0, n);
   }
 
@@ -273,6 +297,9 @@ function byTopic(records: OutgoingRecord[]): Map<string, OutgoingRecord[]> {
   }
   return grouped;
 }
+
+/** How long a send to an idle producer waits for others to join it, by default: the Java producer's `linger.ms`. */
+export const PRODUCE_LINGER_MS = 5;
 
 /**
  * The most bytes of records one produce request of a transaction carries. kafkajs puts all of a request's records
@@ -902,7 +929,7 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
   });
   cacheTransactionCoordinators(kafka);
   return {
-    producer: () => new KafkajsProducer(kafka),
+    producer: (options) => new KafkajsProducer(kafka, options?.lingerMs ?? PRODUCE_LINGER_MS),
     transactionalProducer: (transactionalId) => new KafkajsTransactionalProducer(kafka, transactionalId),
     consumer: ({ groupId, sessionTimeoutMs, heartbeatIntervalMs, ephemeral }) =>
       new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000, heartbeatIntervalMs, ephemeral),

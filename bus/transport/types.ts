@@ -158,7 +158,8 @@ export interface TransportOptions {
 }
 
 export interface Transport {
-  producer(): TransportProducer;
+  /** `lingerMs`: how long a send to an idle producer waits for others to join its request (default 5 ms). */
+  producer(options?: { lingerMs?: number }): TransportProducer;
   transactionalProducer(transactionalId: string): TransactionalProducer;
   consumer(options: {
     groupId: string;
