@@ -18,8 +18,8 @@ import { setParkedSource } from './metrics.ts';
 import { countParked, instanceState } from './operators.ts';
 import { startEventRouter, startInstance } from './router.ts';
 import { bindDeps, type OrchestratorDeps, type StepRetry } from './runtime.ts';
-import type { InstanceState } from './saga.ts';
 import { ORCHESTRATOR_DDL } from './schema.ts';
+import { type InstanceState, StateReports } from './states.ts';
 import { createSystemPool } from './system-pool.ts';
 import { Executors } from './takeover.ts';
 
@@ -146,10 +146,13 @@ export async function startOrchestrator(
   const producer: TransportProducer = bus.transport.producer();
   await producer.connect();
 
+  const query = ((sql: string, params?: unknown[]) => pool.query(sql, params)) as OrchestratorDeps['query'];
+  const states = new StateReports({ query, executorId: config.executorId, log });
   bindDeps({
     publisher,
     producer,
-    query: (sql, params) => pool.query(sql, params as unknown[]) as never,
+    query,
+    states,
     sapUrl: config.sapUrl,
     timers: config.timers,
     stepRetry: { ...DEFAULT_STEP_RETRY, ...options.stepRetry },
@@ -212,7 +215,13 @@ export async function startOrchestrator(
       endTime: before,
       limit: 1000,
     });
-    if (finished.length) await DBOS.deleteWorkflows(finished.map((w) => w.workflowID));
+    if (finished.length) {
+      const ids = finished.map((w) => w.workflowID);
+      await DBOS.deleteWorkflows(ids);
+      await pool.query(`delete from eai_orchestrator.instance_states where workflow_id = any($1::text[])`, [
+        ids,
+      ]);
+    }
     await pool.query(`delete from eai_orchestrator.kept_events where kept_at < $1`, [before]);
     await pool.query(`delete from eai_orchestrator.workflow_references where recorded_at < $1`, [before]);
     return finished.length;
@@ -267,6 +276,7 @@ export async function startOrchestrator(
       executors.stop();
       await router?.stop();
       await DBOS.shutdown();
+      await states.close();
       await systemPool.end();
       bindDeps(undefined);
       await Promise.allSettled([publisher.close(), producer.disconnect()]);

@@ -33,5 +33,6 @@ export {
   showInstance,
 } from './operators.ts';
 export { cancelWorkflow, handOver, retryWorkflow, routeEvent, signalWorkflow } from './router.ts';
-export { type InstanceState, type InstanceStatus, OPERATOR_TOPIC, STATE_EVENT } from './saga.ts';
+export { OPERATOR_TOPIC } from './saga.ts';
+export type { InstanceState, InstanceStatus } from './states.ts';
 export type { WorkflowTrace } from './trace.ts';

@@ -1,7 +1,43 @@
 import { DBOS, type WorkflowStatus, type WorkflowStatusString } from '@dbos-inc/dbos-sdk';
 import { errorMessage } from '../lib/errors.ts';
-import type { InstanceState, InstanceStatus } from './saga.ts';
-import { groupFailure, STATE_EVENT } from './saga.ts';
+import { deps } from './runtime.ts';
+import { groupFailure } from './saga.ts';
+import { type InstanceState, type InstanceStatus, readStates } from './states.ts';
+
+/** The DBOS event instances reported their state in before 2026-12-04 (states.ts); one begun then still may. */
+const LEGACY_STATE_EVENT = 'state';
+
+/**
+ * The reported states of `workflows`: their rows (states.ts), one query for all; for an instance in flight without
+ * one, its DBOS event, as instances begun before the rows reported (an instance that has not reported has neither).
+ */
+async function reportedStates(workflows: WorkflowStatus[]): Promise<Map<string, InstanceState>> {
+  const states = await readStates(
+    deps().query,
+    workflows.map((w) => w.workflowID),
+  );
+  const unreported = workflows.filter((w) =>
+    DBOS_STATUSES.RUNNING.includes(w.status as WorkflowStatusString),
+  );
+  await Promise.all(
+    unreported
+      .filter((w) => !states.has(w.workflowID))
+      .map(async (w) => {
+        const legacy = await DBOS.getEvent<InstanceState>(w.workflowID, LEGACY_STATE_EVENT, {
+          timeoutSeconds: 0,
+        });
+        if (legacy) states.set(w.workflowID, legacy);
+      }),
+  );
+  return states;
+}
+
+/** The SQL of an in-flight instance's reported status (alias `s`: dbos.workflow_status), its row or legacy event. */
+const REPORTED_STATUS_JOIN = `
+     left join eai_orchestrator.instance_states t on t.workflow_id = s.workflow_uuid
+     left join dbos.workflow_events e
+       on t.workflow_id is null and e.workflow_uuid = s.workflow_uuid and e.key = '${LEGACY_STATE_EVENT}'`;
+const REPORTED_STATUS = `coalesce(t.status, e.value::jsonb #>> '{json,status}', e.value::jsonb ->> 'status')`;
 
 /**
  * The operators' view of instances (what the REST routes and the CLI will serve): DBOS's own status joined with the
@@ -75,11 +111,9 @@ function statusOf(workflow: WorkflowStatus, state: InstanceState | null): Operat
  * `failedStep`, `reason` of its result), which takes the place of a last state event (a write per instance saved).
  */
 export async function instanceState(workflowId: string): Promise<InstanceState | null> {
-  const [workflow, state] = await Promise.all([
-    DBOS.getWorkflowStatus(workflowId),
-    DBOS.getEvent<InstanceState>(workflowId, STATE_EVENT, { timeoutSeconds: 0 }),
-  ]);
-  return workflow ? stateOf(workflow, state) : state;
+  const workflow = await DBOS.getWorkflowStatus(workflowId);
+  if (!workflow) return null;
+  return stateOf(workflow, (await reportedStates([workflow])).get(workflowId) ?? null);
 }
 
 /** A finished instance's state is DBOS's record of its outcome; one in flight reports its own. */
@@ -94,23 +128,23 @@ function stateOf(workflow: WorkflowStatus, reported: InstanceState | null): Inst
 }
 
 async function summarise(
-  workflow: WorkflowStatus,
-): Promise<InstanceSummary & { state: InstanceState | null }> {
-  const state = stateOf(
-    workflow,
-    await DBOS.getEvent<InstanceState>(workflow.workflowID, STATE_EVENT, { timeoutSeconds: 0 }),
-  );
-  const input = workflow.input?.[0] as { trace?: { correlationId?: string } } | undefined;
-  return {
-    id: workflow.workflowID,
-    ...typeAndVersion(workflow.workflowName),
-    status: statusOf(workflow, state),
-    step: state?.step ?? null,
-    startedAt: new Date(workflow.createdAt).toISOString(),
-    updatedAt: workflow.updatedAt ? new Date(workflow.updatedAt).toISOString() : null,
-    correlationId: input?.trace?.correlationId ?? null,
-    state,
-  };
+  workflows: WorkflowStatus[],
+): Promise<Array<InstanceSummary & { state: InstanceState | null }>> {
+  const reported = await reportedStates(workflows);
+  return workflows.map((workflow) => {
+    const state = stateOf(workflow, reported.get(workflow.workflowID) ?? null);
+    const input = workflow.input?.[0] as { trace?: { correlationId?: string } } | undefined;
+    return {
+      id: workflow.workflowID,
+      ...typeAndVersion(workflow.workflowName),
+      status: statusOf(workflow, state),
+      step: state?.step ?? null,
+      startedAt: new Date(workflow.createdAt).toISOString(),
+      updatedAt: workflow.updatedAt ? new Date(workflow.updatedAt).toISOString() : null,
+      correlationId: input?.trace?.correlationId ?? null,
+      state,
+    };
+  });
 }
 
 /** The DBOS statuses an operator status can come from (it is DBOS's own, or the instance's report joined to it). */
@@ -147,7 +181,7 @@ export async function listInstances(
       limit: filter.status ? LIST_PAGE : limit,
       offset,
     });
-    for (const { state: _state, ...summary } of await Promise.all(workflows.map(summarise))) {
+    for (const { state: _state, ...summary } of await summarise(workflows)) {
       const wanted =
         (!filter.type || summary.type === filter.type) &&
         (!filter.status || summary.status === filter.status);
@@ -160,21 +194,19 @@ export async function listInstances(
 }
 
 /**
- * Parked instances by type, counted in the database (DBOS's tables): in flight (PENDING) and reporting PARKED as their
- * state event (written by DBOS's default SuperJSON serializer, or as portable JSON). One query, whatever the number of
- * instances, for the `eai_workflows_parked` gauge.
+ * Parked instances by type, counted in the database: in flight (PENDING) and reporting PARKED (states.ts, or the
+ * DBOS event of an instance begun before). One query, whatever the number of instances, for the
+ * `eai_workflows_parked` gauge.
  */
 export async function countParked(
   query: (sql: string, params: unknown[]) => Promise<{ rows: Array<{ type: string; parked: number }> }>,
 ): Promise<Array<{ type: string; parked: number }>> {
   const { rows } = await query(
     `select split_part(s.name, '@', 1) as type, count(*)::int as parked
-     from dbos.workflow_status s
-     join dbos.workflow_events e on e.workflow_uuid = s.workflow_uuid and e.key = $1
-     where s.status = 'PENDING'
-       and coalesce(e.value::jsonb #>> '{json,status}', e.value::jsonb ->> 'status') = 'PARKED'
+     from dbos.workflow_status s ${REPORTED_STATUS_JOIN}
+     where s.status = 'PENDING' and ${REPORTED_STATUS} = 'PARKED'
      group by 1`,
-    [STATE_EVENT],
+    [],
   );
   return rows;
 }
@@ -189,13 +221,11 @@ export async function parkedInstances(
 ): Promise<string[]> {
   const { rows } = await query(
     `select s.workflow_uuid as id
-     from dbos.workflow_status s
-     join dbos.workflow_events e on e.workflow_uuid = s.workflow_uuid and e.key = $1
-     where s.status = 'PENDING'
-       and coalesce(e.value::jsonb #>> '{json,status}', e.value::jsonb ->> 'status') = 'PARKED'
+     from dbos.workflow_status s ${REPORTED_STATUS_JOIN}
+     where s.status = 'PENDING' and ${REPORTED_STATUS} = 'PARKED'
      order by s.created_at desc
-     limit $2`,
-    [STATE_EVENT, limit],
+     limit $1`,
+    [limit],
   );
   return rows.map((row) => row.id);
 }
@@ -204,7 +234,9 @@ export async function parkedInstances(
 export async function showInstance(id: string): Promise<InstanceDetail | null> {
   const workflow = await DBOS.getWorkflowStatus(id);
   if (!workflow) return null;
-  const { state, ...summary } = await summarise(workflow);
+  const [{ state, ...summary }] = (await summarise([workflow])) as [
+    InstanceSummary & { state: InstanceState | null },
+  ];
   const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
   return {
     ...summary,

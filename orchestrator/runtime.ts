@@ -2,10 +2,12 @@ import type { Publisher, TransportProducer } from '../bus/index.ts';
 import { EaiError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Timers } from './config.ts';
+import type { StateReports } from './states.ts';
 
 /**
  * What steps need from the running process (Temporal's `createActivities(deps)`): set once by the engine before
- * DBOS launches, read by step bodies only. Workflow bodies never touch it, so they stay deterministic.
+ * DBOS launches, read by step bodies only. Workflow bodies touch only `states`, which takes their reports and gives
+ * nothing back, so they stay deterministic.
  */
 export interface StepRetry {
   maxAttempts: number;
@@ -19,6 +21,8 @@ export interface OrchestratorDeps {
   producer: TransportProducer;
   /** Runs SQL on the orchestrator's database (kept events, executors). */
   query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<{ rows: R[] }>;
+  /** Where instances report their state (WAITING, PARKED…) to operators. */
+  states: StateReports;
   sapUrl?: string;
   timers: Timers;
   stepRetry: StepRetry;

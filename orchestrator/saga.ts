@@ -5,30 +5,17 @@ import { sendAlert } from './commands.ts';
 import { Interrupted, OPERATOR_CANCEL } from './inbox.ts';
 import { orchestratorMetrics } from './metrics.ts';
 import { deps } from './runtime.ts';
+import type { InstanceState } from './states.ts';
 import type { WorkflowTrace } from './trace.ts';
 
-/** What operators see of an instance (DBOS event `state`, set by the workflow itself). */
-export type InstanceStatus =
-  | 'RUNNING'
-  | 'WAITING'
-  | 'COMPENSATING'
-  | 'PARKED'
-  | 'COMPLETED'
-  | 'COMPENSATED'
-  | 'CANCELLED';
-
-export interface InstanceState {
-  status: InstanceStatus;
-  /** The step running or failed, or the wait in progress. */
-  step?: string;
-  detail?: string;
-}
-
-export const STATE_EVENT = 'state';
 export const OPERATOR_TOPIC = 'operator';
 
-export async function setState(state: InstanceState): Promise<void> {
-  await DBOS.setEvent(STATE_EVENT, state);
+/**
+ * The instance reports its state to operators (states.ts): not a checkpointed operation, and the workflow does not
+ * wait for the write. Call it from the workflow body.
+ */
+export function setState(state: InstanceState): void {
+  deps().states.report(DBOS.workflowID!, state);
 }
 
 /** A step failed for good; the saga compensates. */
@@ -241,7 +228,7 @@ export class Saga {
    */
   private async park(step: string, round: number, message: string): Promise<void> {
     const workflowId = DBOS.workflowID!;
-    await setState({ status: 'PARKED', step, detail: message });
+    setState({ status: 'PARKED', step, detail: message });
     await runStep(this.type, `unavailable:${step}#${round}`, async () => {
       orchestratorMetrics.parked.inc({ type: this.type });
       deps().log.error(
@@ -268,7 +255,7 @@ export class Saga {
         data: decision,
       });
     }
-    await setState({ status: 'RUNNING', step });
+    setState({ status: 'RUNNING', step });
   }
 
   /** Drops a completed step's compensation once a later step supersedes it (a credit hold, once approved). */
@@ -289,7 +276,7 @@ export class Saga {
     for (const compensation of [...this.compensations].reverse()) {
       const name = `compensate:${compensation.step}`;
       for (let round = 0; ; round++) {
-        await setState({ status: 'COMPENSATING', step: name });
+        setState({ status: 'COMPENSATING', step: name });
         try {
           await runStep(this.type, round === 0 ? name : `${name}#${round}`, async () => {
             await compensation.run();
@@ -302,7 +289,7 @@ export class Saga {
           break;
         } catch (error) {
           const message = errorMessage(error);
-          await setState({ status: 'PARKED', step: name, detail: message });
+          setState({ status: 'PARKED', step: name, detail: message });
           await runStep(this.type, `park:${compensation.step}#${round}`, async () => {
             orchestratorMetrics.compensations.inc({
               type: this.type,

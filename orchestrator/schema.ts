@@ -16,6 +16,13 @@ create table if not exists eai_orchestrator.workflow_references (
   primary key (ref, workflow_id)
 );
 create index if not exists workflow_references_workflow on eai_orchestrator.workflow_references (workflow_id);
+create table if not exists eai_orchestrator.instance_states (
+  workflow_id text primary key,
+  status text not null,
+  step text,
+  detail text,
+  updated_at timestamptz not null default now()
+);
 create table if not exists eai_orchestrator.executors (
   executor_id text primary key,
   application_version text not null,

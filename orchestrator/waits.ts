@@ -34,7 +34,7 @@ export interface AwaitEventOptions {
  */
 export async function awaitEvent(inbox: Inbox, options: AwaitEventOptions): Promise<InboxMessage> {
   const { type, wait, kinds, escalateMs, timeoutMs } = options;
-  await setState({ status: 'WAITING', step: wait });
+  setState({ status: 'WAITING', step: wait });
   const workflowId = DBOS.workflowID!;
   let until: WaitUntil = { timeoutMs };
   if (escalateMs !== undefined && escalateMs < timeoutMs) {

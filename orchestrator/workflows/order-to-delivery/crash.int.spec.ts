@@ -15,7 +15,6 @@ import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { startScript, type WorkerProcess } from '../../../tests/worker-process.ts';
 import type { OrchestratorConfigInput } from '../../config.ts';
-import type { InstanceState } from '../../saga.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, workflowIdOf } from './index.ts';
 import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
 import {
@@ -170,8 +169,9 @@ type World = Awaited<ReturnType<typeof world>>;
 async function unfinishedReport(run: World, client: DBOSClient): Promise<string> {
   const lines: string[] = [];
   const { rows } = await run.pool.query<{ id: string; status: string; state: string | null }>(
-    `select w.workflow_uuid as id, w.status, e.value as state from dbos.workflow_status w
-     left join dbos.workflow_events e on e.workflow_uuid = w.workflow_uuid and e.key = 'state'
+    `select w.workflow_uuid as id, w.status, trim(concat_ws(' ', t.status, t.step)) as state
+     from dbos.workflow_status w
+     left join eai_orchestrator.instance_states t on t.workflow_id = w.workflow_uuid
      where w.name like 'order-to-delivery@%' and w.status <> 'SUCCESS' order by w.created_at`,
   );
   const total = (
@@ -179,12 +179,7 @@ async function unfinishedReport(run: World, client: DBOSClient): Promise<string>
       `select count(*)::int as n from dbos.workflow_status where name like 'order-to-delivery@%'`,
     )
   ).rows[0]!.n;
-  // The state event as DBOS keeps it (superjson: the value under `json`).
-  const stateOf = (raw: string | null) => {
-    const parsed = raw ? (JSON.parse(raw) as { json?: InstanceState } & InstanceState) : undefined;
-    const state = parsed?.json ?? parsed;
-    return state ? `${state.status} ${state.step ?? ''}`.trim() : 'no state yet';
-  };
+  const stateOf = (state: string | null) => state || 'no state yet';
   const byState = new Map<string, number>();
   for (const r of rows) {
     const key = `${r.status}: ${stateOf(r.state)}`;
