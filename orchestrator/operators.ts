@@ -43,15 +43,7 @@ const REPORTED_STATUS = `coalesce(t.status, e.value::jsonb #>> '{json,status}', 
  * The operators' view of instances (what the REST routes and the CLI will serve): DBOS's own status joined with the
  * state each instance reports of itself, in the issue's vocabulary.
  */
-export type OperatorStatus =
-  | 'RUNNING'
-  | 'WAITING'
-  | 'COMPENSATING'
-  | 'PARKED'
-  | 'COMPLETED'
-  | 'COMPENSATED'
-  | 'CANCELLED'
-  | 'FAILED';
+export type OperatorStatus = InstanceStatus | 'FAILED';
 
 export interface InstanceSummary {
   id: string;
