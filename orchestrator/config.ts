@@ -63,7 +63,7 @@ export const orchestratorConfigSchema = z.object({
     .max(64)
     .default(10)
     .describe(
-      "Connections of DBOS's pool to the orchestrator database: every step, state event, receive and hand-over " +
+      "Connections of DBOS's pool to the orchestrator database: every step, receive and hand-over " +
         'takes one for its queries (half of them at most for the receives waiting).',
     ),
   databasePreparedStatements: z

@@ -16,18 +16,17 @@ async function reportedStates(workflows: WorkflowStatus[]): Promise<Map<string, 
     deps().query,
     workflows.map((w) => w.workflowID),
   );
-  const unreported = workflows.filter((w) =>
-    DBOS_STATUSES.RUNNING.includes(w.status as WorkflowStatusString),
+  // An instance in flight without a row may have begun before them.
+  const legacy = workflows.filter(
+    (w) => DBOS_STATUSES.RUNNING.includes(w.status as WorkflowStatusString) && !states.has(w.workflowID),
   );
   await Promise.all(
-    unreported
-      .filter((w) => !states.has(w.workflowID))
-      .map(async (w) => {
-        const legacy = await DBOS.getEvent<InstanceState>(w.workflowID, LEGACY_STATE_EVENT, {
-          timeoutSeconds: 0,
-        });
-        if (legacy) states.set(w.workflowID, legacy);
-      }),
+    legacy.map(async (w) => {
+      const state = await DBOS.getEvent<InstanceState>(w.workflowID, LEGACY_STATE_EVENT, {
+        timeoutSeconds: 0,
+      });
+      if (state) states.set(w.workflowID, state);
+    }),
   );
   return states;
 }
@@ -99,8 +98,8 @@ function statusOf(workflow: WorkflowStatus, state: InstanceState | null): Operat
 }
 
 /**
- * What an instance reports of itself: its state event while in flight; once finished, its outcome (`outcome`,
- * `failedStep`, `reason` of its result), which takes the place of a last state event (a write per instance saved).
+ * What an instance reports of itself: its reported state while in flight (states.ts); once finished, its outcome
+ * (`outcome`, `failedStep`, `reason` of its result), which takes the place of a last report (a write per instance saved).
  */
 export async function instanceState(workflowId: string): Promise<InstanceState | null> {
   const workflow = await DBOS.getWorkflowStatus(workflowId);
@@ -226,9 +225,7 @@ export async function parkedInstances(
 export async function showInstance(id: string): Promise<InstanceDetail | null> {
   const workflow = await DBOS.getWorkflowStatus(id);
   if (!workflow) return null;
-  const [{ state, ...summary }] = (await summarise([workflow])) as [
-    InstanceSummary & { state: InstanceState | null },
-  ];
+  const { state, ...summary } = (await summarise([workflow]))[0]!;
   const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
   return {
     ...summary,

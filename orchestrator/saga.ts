@@ -150,7 +150,7 @@ export class Saga {
    * failing it for good, and runs again on an operator's retry.
    */
   async step<T>(name: string, fn: () => Promise<T>, compensate?: (result: T) => Promise<void>): Promise<T> {
-    // No state event per step (a write each): the step timeline is DBOS's own (listWorkflowSteps).
+    // No state report per step (a write each): the step timeline is DBOS's own (listWorkflowSteps).
     let result: T;
     for (let round = 0; ; round++) {
       let output: T | object;

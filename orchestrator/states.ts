@@ -70,10 +70,7 @@ export class StateReports {
     let failed = false;
     this.writing = writeStates(this.query, this.executorId, batch).catch((error) => {
       failed = true;
-      this.log.warn(
-        { error: errorMessage(error), reports: batch.size },
-        'instance states: write failed, retrying',
-      );
+      this.log.warn({ error: errorMessage(error), reports: batch.size }, 'instance states: write failed');
       // Reports made since go on top of the failed ones.
       for (const [id, state] of this.pending) batch.set(id, state);
       this.pending = batch;
@@ -88,17 +85,8 @@ export class StateReports {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.scheduled);
-    this.scheduled = undefined;
     await this.writing;
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    await writeStates(this.query, this.executorId, batch).catch((error) =>
-      this.log.warn(
-        { error: errorMessage(error), reports: batch.size },
-        'instance states: last write failed',
-      ),
-    );
+    if (this.pending.size > 0) await this.flush();
   }
 }
 

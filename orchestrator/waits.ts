@@ -28,7 +28,7 @@ export interface AwaitEventOptions {
  * (`eai.orchestrator.alerts`, kind `escalation`) and counts it; after `timeoutMs` counts the timeout and throws
  * StepFailed. Both durations run from the start of the wait, as durable deadlines: the first receive's is DBOS's
  * (recorded when it begins), the timeout after an escalation is that deadline plus the rest, computed in the
- * escalation step. So a wait costs a state event and a receive, no clock reads. Call it from the workflow body (not
+ * escalation step. So a wait costs a receive (and a state report, states.ts, no checkpoint), no clock reads. Call it from the workflow body (not
  * inside a step). The sequence of checkpointed operations is fixed by the arguments and what arrives, so a
  * definition version keeps replaying the same way.
  */
