@@ -20,12 +20,16 @@
 // earlier ones.
 // --begin-with-statement sends DBOS's bare BEGIN in one write and round trip with the statement after it
 // (orchestrator/system-pool.ts, `databaseBeginWithStatement`, off by default), instead of alone.
+// --db-pool N and --db-polling N set the orchestrator's DBOS pool and the part of it DBOS's waits may use
+// (`databasePoolSize`, `databasePollingConcurrency`; by default the orchestrator's defaults: 30, the whole pool).
+// --uncoalesced sends DBOS's point reads outside its transactions one statement each, as before 2026-12-04, instead
+// of coalesced across instances into one statement per event-loop turn (orchestrator/coalesced-reads.ts).
 // --o2d-version N ships order-to-delivery's versions 1 to N, so new instances start on version N: 1 (every figure
 // before 2026-12-03's fifth round), 2 (the ERP also gets SHIPPED: one step more), 3 (version 2 with the approved
 // credit check in the confirm-and-despatch checkpoint: one checkpointed operation fewer than 2); by default the
 // latest, as a deployment ships them.
-// Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 10
-//   --processes 1 --apart --partitions 3 --unprepared --begin-with-statement --o2d-version 1 --json]
+// Usage: npm run bench:workflows [-- --workflows 1000 --inflight 200 --only bare,kafka,o2d --db-pool 30 --db-polling 30
+//   --processes 1 --apart --partitions 3 --unprepared --begin-with-statement --uncoalesced --o2d-version 1 --json]
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -35,7 +39,7 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import { createBus } from '../bus/index.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
-import { startOrchestrator } from '../orchestrator/index.ts';
+import { parseOrchestratorConfig, startOrchestrator } from '../orchestrator/index.ts';
 import {
   orderToDeliveryDefinitions,
   workflowIdOf,
@@ -73,11 +77,13 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '50' },
     only: { type: 'string', default: CONTENDERS.join(',') },
     json: { type: 'boolean' },
-    'db-pool': { type: 'string', default: '10' },
+    'db-pool': { type: 'string' },
+    'db-polling': { type: 'string' },
     processes: { type: 'string', default: '1' },
     partitions: { type: 'string', default: '3' },
     unprepared: { type: 'boolean' },
     'begin-with-statement': { type: 'boolean' },
+    uncoalesced: { type: 'boolean' },
     apart: { type: 'boolean' },
     'o2d-version': { type: 'string', default: 'latest' },
   },
@@ -219,6 +225,15 @@ const sap = await startSap();
 const customers = await seedCustomers(sap.sim.url);
 
 const finished = new Map<string, () => void>();
+const defaults = parseOrchestratorConfig({
+  databaseUrl: stack.databaseUrl,
+  executorId: 'defaults',
+  brokers: stack.brokers,
+  registryUrl: stack.registryUrl,
+  ...(args['db-pool'] === undefined ? {} : { databasePoolSize: Number(args['db-pool']) }),
+  ...(args['db-polling'] === undefined ? {} : { databasePollingConcurrency: Number(args['db-polling']) }),
+});
+const poolLabel = `${defaults.databasePoolSize} (waits ${defaults.databasePollingConcurrency ?? defaults.databasePoolSize})${args.uncoalesced ? ', reads uncoalesced' : ''}`;
 const config = {
   databaseUrl: stack.databaseUrl,
   database,
@@ -228,9 +243,11 @@ const config = {
   routerGroup: `bench-${run}-router`,
   routerConsumers: ROUTER_CONSUMERS,
   routerConcurrency: ROUTER_CONCURRENCY,
-  databasePoolSize: Number(args['db-pool']),
+  ...(args['db-pool'] === undefined ? {} : { databasePoolSize: Number(args['db-pool']) }),
+  ...(args['db-polling'] === undefined ? {} : { databasePollingConcurrency: Number(args['db-polling']) }),
   databasePreparedStatements: !args.unprepared,
   databaseBeginWithStatement: Boolean(args['begin-with-statement']),
+  databaseCoalescedReads: !args.uncoalesced,
   sapUrl: sap.sim.url,
 };
 // With --processes N this one runs no router (its DBOS runs the bare baseline); the workers route and run the instances.
@@ -410,7 +427,7 @@ try {
       n === undefined ? undefined : `  PostgreSQL transactions per workflow, ${label}: ${n}`;
     process.stdout.write(
       [
-        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es), order-to-delivery v${O2D_VERSION}`,
+        `durable workflows, ${TOTAL} per contender, ${IN_FLIGHT} in flight, ${PROCESSES} orchestrator process(es), order-to-delivery v${O2D_VERSION}, DBOS pool ${poolLabel}`,
         row('bare DBOS, six instant steps', bareRun),
         row('plain Kafka request → reply (same hops)', kafkaRun),
         row('order-to-delivery, instant responders (bus)', o2dRun),

