@@ -176,14 +176,17 @@ describe('EDIFACT ORDERS currency', () => {
     ]);
   });
 
-  it('an order with a price but no currency is still refused: no currency is guessed', async () => {
+  it('an order with a price but no currency is still refused: no currency is guessed, and the error says to add a CUX', async () => {
     const priced = readFileSync('formats/edifact-orders/fixtures/eancom-no-prices.edi', 'utf8')
       .replace("QTY+21:4'", "QTY+21:4'\nPRI+AAA:1.99'")
       .replace('UNT+18+1', 'UNT+19+1');
     const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-orders.to-canonical.yaml'))!;
-    await expect(mapBytes('edifact-orders', Buffer.from(priced), { mapping })).rejects.toThrow(
-      /salesOrder\.currency: required, but the mapping produced nothing/,
+    const refused = mapBytes('edifact-orders', Buffer.from(priced), { mapping });
+    await expect(refused).rejects.toThrow(
+      /let\.currency: the order states prices \(PRI\) or amounts \(MOA\) but no currency: .*add a CUX segment/,
     );
+    // The author's words alone, without the expression that said them.
+    await expect(refused).rejects.not.toThrow(/\[in let\.currency/);
   });
 });
 

@@ -67,8 +67,9 @@ describe('eai map on broken documents', () => {
       writeFileSync(join(dir, 'no-cux.edi'), text);
       const result = await mapCommand({ format: 'edifact-orders', input: join(dir, 'no-cux.edi') });
       expect(result.code).toBe(1);
+      // What is missing and what to add, and where: the mapping's own words (its `$error`), the message located.
       expect(result.stderr).toMatch(
-        /salesOrder\.currency: required, but the mapping produced nothing \(schema "string"\) \(input UNB#1\/UNH#1\/BGM \(segment \d+, line \d+\)\)/,
+        /let\.currency: the order states prices \(PRI\) or amounts \(MOA\) but no currency: .*add a CUX segment .* \(input UNB#1\/UNH#1\/BGM \(segment \d+, line \d+\)\)/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -218,7 +219,10 @@ describe('eai map on a file of several documents, one of them broken', () => {
       document: 2,
       id: '10042/ORD-6',
     });
-    expect(errors[0]!.message).toContain('salesOrder.currency: required');
+    expect(errors[0]!.message).toContain(
+      'let.currency: the order states prices (PRI) or amounts (MOA) but no currency',
+    );
+    expect(errors[0]).toMatchObject({ field: 'let.currency' });
     expect(JSON.parse(json.stdout)).toHaveLength(1);
   });
 

@@ -165,11 +165,14 @@ async function evaluateRaw(
         ? pastDeadline(run.budget.deadlineMs)
         : ((error as Error).message ?? String(error));
     const at = typeof path === 'string' ? path : formatPath(path);
+    // A mapping's own `$error(…)` (JSONata's D3137) says what is wrong in its author's words: no expression after it.
+    const own = (error as { code?: string }).code === 'D3137';
     throw new MappingError(
       run.mapping.file,
       at,
-      `${message} [in ${node.at}: ${node.source}]`,
-      locationOf(context) ?? nearestLocation(run, at),
+      own ? message : `${message} [in ${node.at}: ${node.source}]`,
+      // A `let` binding's path covers no record: it names the document (its first located node) instead.
+      locationOf(context) ?? nearestLocation(run, at) ?? contextLocation(context),
       { cause: error },
     );
   }
