@@ -142,3 +142,62 @@ describe('GET /customers?q=: a person is found by given or family name alone, em
     expect(await searchCustomers(store, ids[0]!)).toMatchObject({ kind: 'id', hits: [{ goldenId: ids[0] }] });
   });
 });
+
+describe('GET /customers?q=<full name> where a common name holds more candidates than are scored', () => {
+  const others = [
+    'Jasper',
+    'Jerome',
+    'Julia',
+    'Juniper',
+    'Jolene',
+    'Jacob',
+    'Jessica',
+    'Justin',
+    'Jordan',
+  ].concat([
+    'Joseph',
+    'Judith',
+    'Jasmine',
+    'Jerry',
+    'Jules',
+    'Jeremy',
+    'Joyce',
+    'Julius',
+    'Jesse',
+    'Jocelyn',
+    'Jemima',
+  ]);
+  const person = (id: string, givenName: string, city: string) =>
+    ({
+      customerId: `salesforce:${id}`,
+      sourceIds: [{ system: 'salesforce', id }],
+      partyType: 'PERSON',
+      person: { givenName, familyName: 'Smith' },
+      emails: [{ address: `${givenName.toLowerCase()}.${id}@example.org` }],
+      phones: [],
+      addresses: [
+        { use: 'BILLING', lines: [`${id} High Street`], city, postalCode: '1000', countryCode: 'GB' },
+      ],
+    }) as unknown as CustomerPartyMaster;
+  let store: MasterDataStore;
+  let ids: string[];
+  beforeAll(async () => {
+    // Twenty J. Smiths first, John Smith last: stored in that order, all sharing the key `n:SM0:j`.
+    ({ store, ids } = await storeWith(defaultMdmConfig(), [
+      ...others.map(
+        (given, i) => ['salesforce', person(`J${i}`, given, `Town ${i}`)] as [string, CustomerPartyMaster],
+      ),
+      ['salesforce', person('JOHN', 'John', 'Leeds')],
+    ]));
+  });
+
+  it('scores first the candidates that share the most of its keys, so John Smith is found among twenty J. Smiths', async () => {
+    const john = ids.at(-1)!;
+    // Ten candidates scored of 21: the ten that share most keys with the probe, John (name and initial both ways) first.
+    const { hits } = await searchCustomers(store, 'John Smith', { maxCandidates: 10 });
+    expect(hits[0]).toMatchObject({ goldenId: john, matched: { system: 'salesforce', sourceId: 'JOHN' } });
+    const all = await searchCustomers(store, 'John Smith');
+    expect(all.hits[0]!.goldenId).toBe(john);
+    expect(all.hits.length).toBeGreaterThan(1);
+  });
+});

@@ -28,8 +28,11 @@ export interface SearchHit {
   matched: { system: string; sourceId: string };
 }
 
-/** At most this many candidate records are scored per probe (a very common name key is cut there). */
-const MAX_CANDIDATES = 5000;
+/**
+ * At most this many candidate records are scored per probe. Where a common name's keys hold more, those that share
+ * the most of the probe's keys are scored (John Smith, who has both `n:JN:s` and `n:SM0:j`, before the Jane Smiths).
+ */
+export const MAX_CANDIDATES = 5000;
 
 /** An address with `@` is an email, digits with +, spaces, dashes, dots, slashes or brackets a phone, else a name. */
 export function queryKind(q: string): QueryKind {
@@ -167,7 +170,7 @@ function displayName(record: CustomerPartyMaster | null): string | null {
 export async function searchCustomers(
   store: MasterDataStore,
   q: string,
-  options: { limit?: number; kind?: QueryKind } = {},
+  options: { limit?: number; kind?: QueryKind; maxCandidates?: number } = {},
 ): Promise<{ kind: QueryKind; hits: SearchHit[] }> {
   const scorer = Scorer.fromConfig(store.config);
   const schema = quoteSchema(store.schema);
@@ -185,11 +188,14 @@ export async function searchCustomers(
     if (keys.length === 0) continue;
     const candidates = (
       await store.pool.query<Candidate>(
-        `select sr.system, sr.source_id, sr.std, sr.golden_id from ${schema}.source_record sr
-          where sr.golden_id is not null and (sr.system, sr.source_id) in (
-            select distinct bk.system, bk.source_id from ${schema}.block_key bk where bk.key = any($1::text[]))
+        `select sr.system, sr.source_id, sr.std, sr.golden_id
+           from (select bk.system, bk.source_id, count(*) as shared from ${schema}.block_key bk
+                  where bk.key = any($1::text[]) group by bk.system, bk.source_id) c
+           join ${schema}.source_record sr on sr.system = c.system and sr.source_id = c.source_id
+          where sr.golden_id is not null
+          order by c.shared desc, sr.system, sr.source_id
           limit $2`,
-        [keys, MAX_CANDIDATES],
+        [keys, options.maxCandidates ?? MAX_CANDIDATES],
       )
     ).rows;
     for (const c of candidates) {
