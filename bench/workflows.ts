@@ -225,13 +225,17 @@ const sap = await startSap();
 const customers = await seedCustomers(sap.sim.url);
 
 const finished = new Map<string, () => void>();
+// DBOS's pool as given, else the orchestrator's defaults (parsed here only to name them in the report).
+const poolOptions = {
+  ...(args['db-pool'] === undefined ? {} : { databasePoolSize: Number(args['db-pool']) }),
+  ...(args['db-polling'] === undefined ? {} : { databasePollingConcurrency: Number(args['db-polling']) }),
+};
 const defaults = parseOrchestratorConfig({
   databaseUrl: stack.databaseUrl,
   executorId: 'defaults',
   brokers: stack.brokers,
   registryUrl: stack.registryUrl,
-  ...(args['db-pool'] === undefined ? {} : { databasePoolSize: Number(args['db-pool']) }),
-  ...(args['db-polling'] === undefined ? {} : { databasePollingConcurrency: Number(args['db-polling']) }),
+  ...poolOptions,
 });
 const poolLabel = `${defaults.databasePoolSize} (waits ${defaults.databasePollingConcurrency ?? defaults.databasePoolSize})${args.uncoalesced ? ', reads uncoalesced' : ''}`;
 const config = {
@@ -243,8 +247,7 @@ const config = {
   routerGroup: `bench-${run}-router`,
   routerConsumers: ROUTER_CONSUMERS,
   routerConcurrency: ROUTER_CONCURRENCY,
-  ...(args['db-pool'] === undefined ? {} : { databasePoolSize: Number(args['db-pool']) }),
-  ...(args['db-polling'] === undefined ? {} : { databasePollingConcurrency: Number(args['db-polling']) }),
+  ...poolOptions,
   databasePreparedStatements: !args.unprepared,
   databaseBeginWithStatement: Boolean(args['begin-with-statement']),
   databaseCoalescedReads: !args.uncoalesced,

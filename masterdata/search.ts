@@ -32,7 +32,7 @@ export interface SearchHit {
  * At most this many candidate records are scored per probe. Where a common name's keys hold more, those that share
  * the most of the probe's keys are scored (John Smith, who has both `n:JN:s` and `n:SM0:j`, before the Jane Smiths).
  */
-export const MAX_CANDIDATES = 5000;
+const MAX_CANDIDATES = 5000;
 
 /** An address with `@` is an email, digits with +, spaces, dashes, dots, slashes or brackets a phone, else a name. */
 export function queryKind(q: string): QueryKind {

@@ -54,7 +54,7 @@ export function dbosPointReads(schema: string): CoalescedRead[] {
 }
 
 /** Keys at most in one batch; a read beyond them starts the next batch. */
-export const MAX_BATCH = 500;
+const MAX_BATCH = 500;
 
 type Row = Record<string, unknown>;
 type Result = { command: string; rowCount: number; rows: Row[]; fields: unknown[] };

