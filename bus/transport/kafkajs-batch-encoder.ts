@@ -53,29 +53,36 @@ const BODY_HEADER = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
 
 const int64 = (value: LongLike) => BigInt.asIntN(64, BigInt(value.toString()));
 
-export function encodeRecordBatch({
-  firstOffset = 0,
-  firstTimestamp = Date.now(),
-  maxTimestamp = Date.now(),
-  partitionLeaderEpoch = 0,
-  lastOffsetDelta = 0,
-  transactional = false,
-  producerId = -1,
-  producerEpoch = 0,
-  firstSequence = 0,
-  records = [],
-}: RecordBatchInput): EncodedBatch {
-  let recordBytes = 0;
-  for (const record of records) recordBytes += record.buffer.length;
-  const batchLength = PREAMBLE + BODY_HEADER + recordBytes;
-  const total = 8 + 4 + batchLength;
-  const buf = Buffer.allocUnsafe(total);
-  buf.writeBigInt64BE(int64(firstOffset), 0);
-  buf.writeInt32BE(batchLength, 8);
-  buf.writeInt32BE(partitionLeaderEpoch, 12);
-  buf.writeInt8(2, 16); // magic: message format v2
-  const bodyStart = 12 + PREAMBLE;
-  let at = bodyStart;
+/** A batch's fields before its records, as kafkajs writes them. */
+export type BatchHead = Omit<RecordBatchInput, 'compression' | 'records'> & { count: number };
+
+/** The bytes of a batch before its records. */
+export const BATCH_HEAD_SIZE = 8 + 4 + PREAMBLE + BODY_HEADER;
+
+/**
+ * Writes the batch's head at `start` (its length and CRC left to `finishBatch`, once the records follow it); returns
+ * where the records go.
+ */
+export function writeBatchHead(
+  buf: Buffer,
+  start: number,
+  {
+    firstOffset = 0,
+    firstTimestamp = Date.now(),
+    maxTimestamp = Date.now(),
+    partitionLeaderEpoch = 0,
+    lastOffsetDelta = 0,
+    transactional = false,
+    producerId = -1,
+    producerEpoch = 0,
+    firstSequence = 0,
+    count,
+  }: BatchHead,
+): number {
+  buf.writeBigInt64BE(int64(firstOffset), start);
+  buf.writeInt32BE(partitionLeaderEpoch, start + 12);
+  buf.writeInt8(2, start + 16); // magic: message format v2
+  let at = start + 12 + PREAMBLE;
   at = buf.writeInt16BE(transactional ? TRANSACTIONAL : 0, at);
   at = buf.writeInt32BE(lastOffsetDelta, at);
   at = buf.writeBigInt64BE(int64(firstTimestamp), at);
@@ -83,12 +90,26 @@ export function encodeRecordBatch({
   at = buf.writeBigInt64BE(int64(producerId), at);
   at = buf.writeInt16BE(producerEpoch, at);
   at = buf.writeInt32BE(firstSequence, at);
-  at = buf.writeInt32BE(records.length, at);
+  return buf.writeInt32BE(count, at);
+}
+
+/** Fills in the length and the CRC of the batch written from `start` to `end`. */
+export function finishBatch(buf: Buffer, start: number, end: number): void {
+  buf.writeInt32BE(end - start - 12, start + 8);
+  buf.writeUInt32BE(crc32c(buf.subarray(start + 12 + PREAMBLE, end)), start + 17);
+}
+
+export function encodeRecordBatch({ records = [], compression: _, ...head }: RecordBatchInput): EncodedBatch {
+  let recordBytes = 0;
+  for (const record of records) recordBytes += record.buffer.length;
+  const total = BATCH_HEAD_SIZE + recordBytes;
+  const buf = Buffer.allocUnsafe(total);
+  let at = writeBatchHead(buf, 0, { ...head, count: records.length });
   for (const record of records) {
     record.buffer.copy(buf, at);
     at += record.buffer.length;
   }
-  buf.writeUInt32BE(crc32c(buf.subarray(bodyStart)), 17);
+  finishBatch(buf, 0, total);
   return { buf, offset: total, buffer: buf, size: () => total };
 }
 

@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
 import { encodeRecordBatch, RECORD_BATCH_MODULE, type RecordBatchInput } from './kafkajs-batch-encoder.ts';
-import { type ProduceRequestFactory, produceRequestWithBody } from './kafkajs-produce-encoder.ts';
+import {
+  type ProduceRequestFactory,
+  produceRequestWithBody,
+  ROOM_IN_FRONT,
+} from './kafkajs-produce-encoder.ts';
 import { encodeRecord, RECORD_MODULE } from './kafkajs-record-encoder.ts';
 
 const PRODUCE_REQUEST_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
@@ -17,6 +21,7 @@ export function installKafkajsEncoders(): boolean {
   const require = createRequire(import.meta.url);
   const Encoder = require(ENCODER_MODULE) as KafkajsEncoderClass;
   growWithoutZeroing(Encoder);
+  writeEncoderInPlace(Encoder);
   const recordPath = require.resolve(RECORD_MODULE);
   const batchPath = require.resolve(RECORD_BATCH_MODULE);
   const producePath = require.resolve(PRODUCE_REQUEST_MODULE);
@@ -58,11 +63,16 @@ interface KafkajsEncoder {
   buf: Buffer;
   offset: number;
   ensureAvailable(length: number): void;
+  writeEncoder(value: KafkajsEncoder): KafkajsEncoder;
+  [ROOM_IN_FRONT]?: Buffer;
 }
 
 interface KafkajsEncoderClass {
   nextPowerOfTwo(value: number): number;
-  prototype: KafkajsEncoder & { ensureAvailable: { eai?: boolean } };
+  prototype: KafkajsEncoder & {
+    ensureAvailable: { eai?: boolean };
+    writeEncoder: { eai?: boolean };
+  };
 }
 
 /**
@@ -83,4 +93,37 @@ function growWithoutZeroing(Encoder: KafkajsEncoderClass): void {
   };
   Object.defineProperty(ensureAvailable, 'eai', { value: true });
   Encoder.prototype.ensureAvailable = ensureAvailable;
+}
+
+/**
+ * kafkajs frames every request by copying its body twice: into an encoder holding the request header, then into one
+ * holding the size (kafkajs/src/protocol/request.js, which its connection module binds at load, so it cannot be
+ * replaced). A produce request's body is the whole request, and those two copies, each grown to the next power of
+ * two, were two thirds of the bytes a webhook request allocated. Where the encoder written holds free room in front of
+ * its bytes (`ROOM_IN_FRONT`, the produce request encoder's) and the bytes written so far fit there, they go in front
+ * of it and this encoder becomes a view of that buffer, with the room left in front of it for the next framing. The
+ * room is taken once, so a body framed twice is copied the second time. Same bytes (kafkajs-encoders.spec.ts).
+ */
+function writeEncoderInPlace(Encoder: KafkajsEncoderClass): void {
+  if (Encoder.prototype.writeEncoder.eai) return;
+  const copying = Encoder.prototype.writeEncoder;
+  const writeEncoder = function (this: KafkajsEncoder, value: KafkajsEncoder): KafkajsEncoder {
+    const whole = value?.[ROOM_IN_FRONT];
+    // Still a view of that buffer (an encoder written to after it grows into a new one).
+    if (whole && Buffer.isBuffer(value.buf) && value.buf.buffer === whole.buffer) {
+      const start = value.buf.byteOffset - whole.byteOffset;
+      if (this.offset <= start && start + value.offset <= whole.length) {
+        value[ROOM_IN_FRONT] = undefined;
+        const begin = start - this.offset;
+        this.buf.copy(whole, begin, 0, this.offset);
+        this.buf = whole.subarray(begin, start + value.offset);
+        this.offset = this.buf.length;
+        this[ROOM_IN_FRONT] = whole;
+        return this;
+      }
+    }
+    return copying.call(this, value);
+  };
+  Object.defineProperty(writeEncoder, 'eai', { value: true });
+  Encoder.prototype.writeEncoder = writeEncoder;
 }

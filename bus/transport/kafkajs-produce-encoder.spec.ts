@@ -105,4 +105,63 @@ describe('kafkajs produce request encoder', () => {
       expect((await request.encode()).buffer.equals(encodeProduceBody(input)), `v${version}`).toBe(true);
     }
   });
+
+  it("is framed in front of its body, with kafkajs's framing bytes, a long client id or a second framing by copying", async () => {
+    installKafkajsEncoders();
+    const Encoder = require(ENCODER_MODULE) as new () => KafkajsEncoder;
+    const Plain = kafkajsOriginal<new () => KafkajsEncoder>(ENCODER_MODULE);
+    const frame = require('kafkajs/src/protocol/request.js') as (args: {
+      correlationId: number;
+      clientId: string;
+      request: { apiKey: number; apiVersion: number; encode(): Promise<unknown> };
+    }) => Promise<KafkajsEncoder>;
+    // kafkajs's framing (its request module's code) with kafkajs's own encoder, which always copies.
+    const expected = (body: Buffer, correlationId: number, clientId: string) => {
+      const payload = new Plain().writeBuffer(body);
+      const header = new Plain()
+        .writeInt16(0)
+        .writeInt16(3)
+        .writeInt32(correlationId)
+        .writeString(clientId)
+        .writeEncoder(payload);
+      return new Plain().writeInt32(header.size()).writeEncoder(header).buffer;
+    };
+    const factory = produceRequestWithBody(kafkajsOriginal<ProduceRequestFactory>(PRODUCE_V3), Encoder);
+    for (const [n, input] of requests().slice(0, 12).entries()) {
+      const request = factory(input);
+      const body = await request.encode();
+      const clientId = n % 4 === 3 ? `client-${'x'.repeat(300)}` : `eai-hub-${n}`;
+      const framed = await frame({
+        correlationId: n,
+        clientId,
+        request: { ...request, encode: async () => body },
+      });
+      const want = expected(body.buffer, n, clientId);
+      expect(framed.buffer.equals(want), `request ${n}`).toBe(true);
+      // In place: the frame is a view of the body's own buffer (unless the client id is too long for the room).
+      expect(framed.buffer.buffer === body.buf.buffer, `request ${n} in place`).toBe(n % 4 !== 3);
+      // The same body framed again is copied, and the first frame keeps its bytes.
+      const again = await frame({
+        correlationId: 99,
+        clientId: 'other',
+        request: { ...request, encode: async () => body },
+      });
+      expect(again.buffer.equals(expected(body.buffer, 99, 'other'))).toBe(true);
+      expect(framed.buffer.equals(want), `request ${n} after a second framing`).toBe(true);
+      // Written to after being framed in place, an encoder grows into a buffer of its own.
+      framed.writeInt32(7);
+      expect(framed.buffer.equals(Buffer.concat([want, Buffer.from([0, 0, 0, 7])]))).toBe(true);
+    }
+  });
 });
+
+interface KafkajsEncoder {
+  buf: Buffer;
+  readonly buffer: Buffer;
+  size(): number;
+  writeInt16(value: number): KafkajsEncoder;
+  writeInt32(value: number): KafkajsEncoder;
+  writeString(value: string): KafkajsEncoder;
+  writeBuffer(value: Buffer): KafkajsEncoder;
+  writeEncoder(value: KafkajsEncoder): KafkajsEncoder;
+}

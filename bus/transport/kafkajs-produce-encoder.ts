@@ -1,9 +1,9 @@
-import { encodeRecordBatch } from './kafkajs-batch-encoder.ts';
-import { encodeRecord, type KafkaRecordInput } from './kafkajs-record-encoder.ts';
+import { BATCH_HEAD_SIZE, finishBatch, writeBatchHead } from './kafkajs-batch-encoder.ts';
+import { type KafkaRecordInput, recordBytes } from './kafkajs-record-encoder.ts';
 
 /**
  * A drop-in for kafkajs 2.2's produce request (v3, which v4 to v7 extend) when the batches are uncompressed: the
- * request body written once into one exactly-sized buffer. kafkajs's own copies every record batch three times
+ * request body written in one pass, each record straight into it, and copied out once at its exact size. kafkajs's own copies every record batch three times
  * (into a partition encoder, the topic's, then the request's), each grown by doubling from a zero-filled 512 bytes,
  * before its request framing copies it twice more. Those buffers came to ~25 KB of ArrayBuffers a webhook request,
  * and external memory growing that fast made V8 run a full collection every 2–4 s, which on two cores stalled the
@@ -49,15 +49,41 @@ const PRODUCE_API_KEY = 0;
 const NO_COMPRESSION = 0;
 
 /**
- * kafkajs's partition encoder, less its copy: the batch of one partition's messages, timestamps as kafkajs takes
- * them (the messages' own, sorted as kafkajs sorts them, i.e. as strings; now when none has one).
+ * The body is written here, then copied out once at its exact size: records straight from the record encoder's
+ * scratch, each batch's head before them, its length and CRC filled in after. Grows to the largest request sent.
  */
-function partitionBatch(
-  { messages, firstSequence }: PartitionData,
+let out = Buffer.allocUnsafe(64 * 1024);
+let at = 0;
+
+function room(bytes: number): void {
+  if (at + bytes <= out.length) return;
+  const grown = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(at + bytes)));
+  out.copy(grown, 0, 0, at);
+  out = grown;
+}
+
+function writeString(value: string | null): void {
+  if (value == null) {
+    room(2);
+    at = out.writeInt16BE(-1, at);
+    return;
+  }
+  room(2 + 3 * value.length);
+  const length = out.write(value, at + 2, 'utf8');
+  out.writeInt16BE(length, at);
+  at += 2 + length;
+}
+
+/**
+ * One partition's data as kafkajs's partition encoder writes it: its number, the batch's size, the batch; timestamps
+ * as kafkajs takes them (the messages' own, sorted as kafkajs sorts them, i.e. as strings; now when none has one).
+ */
+function writePartition(
+  { partition, messages, firstSequence }: PartitionData,
   transactionalId: string | null,
   producerId: LongLike,
   producerEpoch: number,
-) {
+): void {
   const dateNow = Date.now();
   const messageTimestamps = messages
     .map((m) => m.timestamp)
@@ -67,28 +93,51 @@ function partitionBatch(
   const timestamps = messageTimestamps.length === 0 ? [dateNow] : messageTimestamps;
   const firstTimestamp = timestamps[0]!;
   const maxTimestamp = timestamps[timestamps.length - 1]!;
-  const records = messages.map((message, i) =>
-    encodeRecord({
-      ...message,
-      offsetDelta: i,
-      timestampDelta: Number(message.timestamp || dateNow) - Number(firstTimestamp),
-    }),
-  );
-  return encodeRecordBatch({
-    records,
+  room(8 + BATCH_HEAD_SIZE);
+  at = out.writeInt32BE(partition, at);
+  const sizeAt = at;
+  const start = at + 4;
+  at = writeBatchHead(out, start, {
     firstTimestamp,
     maxTimestamp,
     producerId,
     producerEpoch,
     firstSequence,
     transactional: !!transactionalId,
-    lastOffsetDelta: records.length - 1,
+    lastOffsetDelta: messages.length - 1,
+    count: messages.length,
   });
+  for (const [i, message] of messages.entries()) {
+    const bytes = recordBytes({
+      ...message,
+      offsetDelta: i,
+      timestampDelta: Number(message.timestamp || dateNow) - Number(firstTimestamp),
+    });
+    room(bytes.length);
+    at += bytes.copy(out, at);
+  }
+  out.writeInt32BE(at - start, sizeAt);
+  finishBatch(out, start, at);
 }
 
+/**
+ * Bytes left free in front of a produce request's body for kafkajs's framing (its request header, then the size in
+ * front of that): kafkajs's request module copies the body into a header encoder and that into a size encoder, each
+ * grown to the next power of two, where the framing can go in front of the body instead (`writeEncoderInPlace` in
+ * kafkajs-encoders.ts). The header is 14 bytes and the client id; a longer one is framed by copying, as kafkajs does.
+ */
+const FRAMING_ROOM = 128;
+
+/** On an encoder: the buffer its bytes are a view of, with room in front of them (taken once). */
+export const ROOM_IN_FRONT = Symbol('eai.roomInFront');
+
 /** kafkajs's Encoder fields over a finished buffer, without the zero-filled 512 bytes its constructor takes. */
-function encoderOver(Encoder: { prototype: object }, buf: Buffer) {
-  return Object.assign(Object.create(Encoder.prototype) as object, { buf, offset: buf.length }) as {
+function encoderOver(Encoder: { prototype: object }, buf: Buffer, whole?: Buffer) {
+  return Object.assign(Object.create(Encoder.prototype) as object, {
+    buf,
+    offset: buf.length,
+    [ROOM_IN_FRONT]: whole,
+  }) as unknown as {
     buf: Buffer;
     offset: number;
     readonly buffer: Buffer;
@@ -106,21 +155,18 @@ export function produceRequestWithBody(
       return request;
     return {
       ...request,
-      encode: async () => encoderOver(Encoder, encodeProduceBody(input)),
+      encode: async () => {
+        const body = encodeProduceBody(input);
+        return encoderOver(Encoder, body, withRoomInFront(body));
+      },
     };
   };
 }
 
-const stringSize = (value: string | null) => 2 + (value == null ? 0 : Buffer.byteLength(value, 'utf8'));
-
-function writeString(buf: Buffer, value: string | null, at: number): number {
-  if (value == null) return buf.writeInt16BE(-1, at);
-  const length = buf.write(value, at + 2, 'utf8');
-  buf.writeInt16BE(length, at);
-  return at + 2 + length;
-}
-
-/** The produce request's body (after the request header), as kafkajs's produce v3 request writes it. */
+/**
+ * The produce request's body (after the request header), as kafkajs's produce v3 request writes it; FRAMING_ROOM
+ * bytes of its buffer are left free in front of it.
+ */
 export function encodeProduceBody({
   acks,
   timeout,
@@ -129,31 +175,24 @@ export function encodeProduceBody({
   producerEpoch = 0,
   topicData,
 }: ProduceRequestInput): Buffer {
-  let size = stringSize(transactionalId) + 2 + 4 + 4;
-  const topics = topicData.map(({ topic, partitions }) => {
-    size += stringSize(topic) + 4;
-    return {
-      topic,
-      partitions: partitions.map((data) => {
-        const batch = partitionBatch(data, transactionalId, producerId, producerEpoch);
-        size += 4 + 4 + batch.size();
-        return { partition: data.partition, batch };
-      }),
-    };
-  });
-  const buf = Buffer.allocUnsafe(size);
-  let at = writeString(buf, transactionalId, 0);
-  at = buf.writeInt16BE(acks, at);
-  at = buf.writeInt32BE(timeout, at);
-  at = buf.writeInt32BE(topics.length, at);
-  for (const { topic, partitions } of topics) {
-    at = writeString(buf, topic, at);
-    at = buf.writeInt32BE(partitions.length, at);
-    for (const { partition, batch } of partitions) {
-      at = buf.writeInt32BE(partition, at);
-      at = buf.writeInt32BE(batch.size(), at);
-      at += batch.buffer.copy(buf, at);
-    }
+  at = 0;
+  writeString(transactionalId);
+  room(10);
+  at = out.writeInt16BE(acks, at);
+  at = out.writeInt32BE(timeout, at);
+  at = out.writeInt32BE(topicData.length, at);
+  for (const { topic, partitions } of topicData) {
+    writeString(topic);
+    room(4);
+    at = out.writeInt32BE(partitions.length, at);
+    for (const data of partitions) writePartition(data, transactionalId, producerId, producerEpoch);
   }
-  return buf;
+  const whole = Buffer.allocUnsafe(FRAMING_ROOM + at);
+  out.copy(whole, FRAMING_ROOM, 0, at);
+  return whole.subarray(FRAMING_ROOM);
+}
+
+/** The buffer a body from `encodeProduceBody` is a view of, with FRAMING_ROOM bytes in front of it. */
+function withRoomInFront(body: Buffer): Buffer {
+  return Buffer.from(body.buffer, body.byteOffset - FRAMING_ROOM, FRAMING_ROOM + body.length);
 }

@@ -3,7 +3,8 @@
  * 512-byte encoder per record and another per header, a Buffer per varint and string, and 64-bit Long
  * arithmetic per timestamp: with the bus's nine CloudEvents headers that cost more than the Avro encoding
  * itself. This one writes a record in one pass into a reused scratch buffer (short ASCII text a char at a time,
- * its length filled in afterwards) and copies it out at its exact size. kafkajs is in maintenance mode (pinned
+ * its length filled in afterwards), from where it is copied out at its exact size (`encodeRecord`) or straight into
+ * the produce request (`recordBytes`). kafkajs is in maintenance mode (pinned
  * 2.2.x), so its internals do not move; the output is byte-for-byte kafkajs's (kafkajs-record-encoder.spec.ts).
  * Installed by kafkajs-encoders.ts.
  */
@@ -96,13 +97,24 @@ function bound(piece: Buffer | string | null): number {
   return 5 + (typeof piece === 'string' ? 3 * piece.length : piece.length);
 }
 
-export function encodeRecord({
+export function encodeRecord(input: KafkaRecordInput): EncodedRecord {
+  const bytes = recordBytes(input);
+  const buf = Buffer.allocUnsafe(bytes.length);
+  bytes.copy(buf);
+  return { buf, offset: buf.length, buffer: buf };
+}
+
+/**
+ * The record's bytes as kafkajs writes them, in a view of the encoder's scratch buffer that the next record
+ * overwrites: the caller copies them out at once (the produce request encoder, straight into its own scratch).
+ */
+export function recordBytes({
   offsetDelta = 0,
   timestampDelta = 0,
   key,
   value,
   headers = {},
-}: KafkaRecordInput): EncodedRecord {
+}: KafkaRecordInput): Buffer {
   const keyPiece = toPiece(key);
   const valuePiece = toPiece(value);
   let count = 0;
@@ -141,9 +153,7 @@ export function encodeRecord({
   const start = LENGTH_ROOM - sizeOfUVarInt(zigZag(bodySize));
   at = start;
   writeUVarInt(zigZag(bodySize));
-  const buf = Buffer.allocUnsafe(end - start);
-  scratch.copy(buf, 0, start, end);
-  return { buf, offset: buf.length, buffer: buf };
+  return scratch.subarray(start, end);
 }
 
 export const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
