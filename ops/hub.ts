@@ -7,6 +7,7 @@ import {
   loadDeployment,
   MappingPool,
 } from '../connectors/index.ts';
+import { DEFAULT_HEAP_GROWING_PERCENT, setHeapGrowingPercent } from '../lib/heap-growth.ts';
 import type { Logger } from '../lib/logger.ts';
 import {
   CustomerActivity,
@@ -63,6 +64,11 @@ export interface HubOptions {
    * source's mapping is not bound to one core; default 0: in the runtime's own thread.
    */
   mappingThreads?: number;
+  /**
+   * How far the process's old generation may grow past what survived a full collection before the next one, in
+   * percent (lib/heap-growth.ts; default 200; 0: V8's own factor). It is the process's: the last hub started sets it.
+   */
+  heapGrowingPercent?: number;
   /**
    * Runs the orchestrator role in this process (needs `databaseUrl`): order-to-delivery and complaint-return on the canonical topics,
    * the workflow routes, and parked instances in readiness details. Off unless given.
@@ -197,6 +203,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const deployDir = options.deployDir ? resolve(options.deployDir) : undefined;
   // The deployment is validated before anything starts: an error names the file and the field.
   const definitions = deployDir ? loadDeployment(deployDir, new Map(plugins.map((p) => [p.type, p]))) : [];
+  setHeapGrowingPercent(options.heapGrowingPercent ?? DEFAULT_HEAP_GROWING_PERCENT);
   const bus = createBus({
     brokers: options.brokers,
     registryUrl: options.registryUrl,

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONNECT_GROUP, type GroupStart, registryRootProblem } from '../../bus/index.ts';
 import { builtinPlugins, loadDeployment } from '../../connectors/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../../lib/heap-growth.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { onShutdown } from '../../lib/shutdown.ts';
 import { loadMdmConfig } from '../../masterdata/index.ts';
@@ -87,6 +88,11 @@ export function registerUpCommand(program: Command): void {
       "worker threads the sources parse, map and encode in, off the hub's event loop (EAI_MAPPING_THREADS; 0: none)",
       process.env.EAI_MAPPING_THREADS ?? '0',
     )
+    .option(
+      '--heap-growing-percent <n>',
+      "how far the old generation may grow past what survived a full garbage collection before the next one (EAI_HEAP_GROWING_PERCENT; 0: V8's own factor)",
+      process.env.EAI_HEAP_GROWING_PERCENT ?? String(DEFAULT_HEAP_GROWING_PERCENT),
+    )
     .option('--json', 'print the endpoints as one JSON line')
     .action(
       async (options: {
@@ -99,6 +105,7 @@ export function registerUpCommand(program: Command): void {
         orchestrator?: boolean;
         executorId?: string;
         mappingThreads: string;
+        heapGrowingPercent: string;
       }) => {
         const log = createLogger('eai');
         const tokens = adminTokensFromEnv();
@@ -129,6 +136,11 @@ export function registerUpCommand(program: Command): void {
             `--mapping-threads (EAI_MAPPING_THREADS) must be a whole number from 0 to 64, got "${options.mappingThreads}"`,
           );
         const mappingThreads = Number(options.mappingThreads);
+        const heapGrowingPercent = wholeNumber(
+          '--heap-growing-percent (EAI_HEAP_GROWING_PERCENT)',
+          0,
+          1000,
+        )(options.heapGrowingPercent);
         const port = wholeNumber('--port (EAI_OPS_PORT)', 0, 65535)(options.port);
         await checkHubPort(port, 'EAI_OPS_PORT or --port');
         const stack = await stackUp((line) => log.info(line));
@@ -146,6 +158,7 @@ export function registerUpCommand(program: Command): void {
           masterdata,
           orchestrator,
           mappingThreads,
+          heapGrowingPercent,
           // Where the other instances of the group forward webhook requests for the connectors this one runs.
           ...(process.env.EAI_ADVERTISED_URL ? { advertisedUrl: process.env.EAI_ADVERTISED_URL } : {}),
         });
