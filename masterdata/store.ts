@@ -19,7 +19,7 @@ import { erasedKeyHash } from './erasure.ts';
 import { asJsonb } from './jsonb.ts';
 import { type PairScore, Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
-import { type Golden, type Member, survive } from './survivorship.ts';
+import { type Golden, type Member, SURVIVE_VERSION, survive } from './survivorship.ts';
 import type { Sent } from './sync/changes.ts';
 import { heldView } from './sync/sent.ts';
 
@@ -213,7 +213,72 @@ export class MasterDataStore {
   async migrate(): Promise<string[]> {
     const applied = await migrate(this.pool, this.schema, MIGRATIONS);
     await this.#rekey();
+    await this.#resurvive();
     return applied;
+  }
+
+  /**
+   * Computes the active golden records again from their members when survivorship.ts changed what golden values look
+   * like (SURVIVE_VERSION): a golden record stored before phones were kept in E.164 would otherwise keep its old form
+   * until one of its members changed. A page of golden records a transaction, under the matcher's lock; only records
+   * whose values change are written, and those go out to the systems through the golden outbox as any change does.
+   * Idempotent: a pass that stops is finished by the next migrate.
+   */
+  async #resurvive(): Promise<void> {
+    const q = this.#q;
+    const version = (
+      await this.pool.query<{ survive_version: number }>(`select survive_version from ${q}.block_meta`)
+    ).rows[0]?.survive_version;
+    if (version === undefined || version >= SURVIVE_VERSION) return;
+    let after = '';
+    for (let more = true; more; ) {
+      more = await this.transaction(async (client) => {
+        const ids = (
+          await client.query<{ golden_id: string }>(
+            `select golden_id from ${q}.golden where status = 'active' and golden_id > $1
+              order by golden_id limit 1000`,
+            [after],
+          )
+        ).rows.map((r) => r.golden_id);
+        const members = new Map<string, Member[]>();
+        const rows = await client.query<{
+          golden_id: string;
+          system: string;
+          source_id: string;
+          record: CustomerPartyMaster;
+          field_times: FieldTimes | null;
+        }>(
+          `select golden_id, system, source_id, record, field_times from ${q}.source_record
+            where golden_id = any($1::text[])`,
+          [ids],
+        );
+        for (const r of rows.rows) {
+          const list = members.get(r.golden_id) ?? [];
+          list.push({
+            system: r.system,
+            sourceId: r.source_id,
+            record: r.record,
+            fieldTimes: r.field_times ?? undefined,
+          });
+          members.set(r.golden_id, list);
+        }
+        const goldens = [...members].map(([id, list]) => ({
+          golden_id: id,
+          ...survive(id, list, this.config),
+        }));
+        await client.query(
+          `update ${q}.golden g set record = x.record, lineage = x.lineage, version = g.version + 1,
+                  updated_at = now()
+             from jsonb_to_recordset($1::jsonb) as x(golden_id text, record jsonb, lineage jsonb)
+            where g.golden_id = x.golden_id
+              and (g.record is distinct from x.record or g.lineage is distinct from x.lineage)`,
+          [JSON.stringify(goldens)],
+        );
+        after = ids.at(-1) ?? after;
+        return ids.length === 1000;
+      });
+    }
+    await this.pool.query(`update ${q}.block_meta set survive_version = $1`, [SURVIVE_VERSION]);
   }
 
   /**

@@ -30,6 +30,15 @@ export interface Golden {
   lineage: Partial<Record<GoldenField, FieldLineage>>;
 }
 
+/**
+ * What the golden values look like, as a number: raised whenever a change here makes `survive` give stored golden
+ * records other values from the same members, so that `MasterDataStore.migrate` computes the stored ones again
+ * (and the changed ones go out to the systems through the golden outbox, as any change does).
+ * 1: phones and countries as the winning record held them; 2: phones in E.164, countries as ISO 3166 codes (also
+ * from names in a country's own language).
+ */
+export const SURVIVE_VERSION = 2;
+
 export const memberKey = (m: { system: string; sourceId: string }): string =>
   `${m.system}\u0000${m.sourceId}`;
 
