@@ -217,6 +217,14 @@ export class MasterDataStore {
     return applied;
   }
 
+  /** Whether the stored records were made by a version of the keys or of survivorship older than `current`. */
+  async #storedBefore(column: 'key_version' | 'survive_version', current: number): Promise<boolean> {
+    const version = (
+      await this.pool.query<{ version: number }>(`select ${column} as version from ${this.#q}.block_meta`)
+    ).rows[0]?.version;
+    return version !== undefined && version < current;
+  }
+
   /**
    * Computes the active golden records again from their members when survivorship.ts changed what golden values look
    * like (SURVIVE_VERSION): a golden record stored before phones were kept in E.164 would otherwise keep its old form
@@ -226,10 +234,7 @@ export class MasterDataStore {
    */
   async #resurvive(): Promise<void> {
     const q = this.#q;
-    const version = (
-      await this.pool.query<{ survive_version: number }>(`select survive_version from ${q}.block_meta`)
-    ).rows[0]?.survive_version;
-    if (version === undefined || version >= SURVIVE_VERSION) return;
+    if (!(await this.#storedBefore('survive_version', SURVIVE_VERSION))) return;
     let after = '';
     for (let more = true; more; ) {
       more = await this.transaction(async (client) => {
@@ -288,10 +293,7 @@ export class MasterDataStore {
    */
   async #rekey(): Promise<void> {
     const q = this.#q;
-    const version = (
-      await this.pool.query<{ key_version: number }>(`select key_version from ${q}.block_meta`)
-    ).rows[0]?.key_version;
-    if (version === undefined || version >= KEY_VERSION) return;
+    if (!(await this.#storedBefore('key_version', KEY_VERSION))) return;
     let after: [string, string] = ['', ''];
     for (let more = true; more; ) {
       more = await this.transaction(async (client) => {
