@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readers } from '../../formats/index.ts';
+import { detectFormat, readers } from '../../formats/index.ts';
 import {
   type CommandOutput,
   checkCommand,
@@ -18,7 +19,11 @@ export function registerMapCommand(program: Command): void {
   const map = program
     .command('map')
     .description('map documents to canonical records and back; works without Kafka')
-    .option('--format <format>', 'document format (see: eai map formats)')
+    .argument('[file]', 'the document (as --input)')
+    .option(
+      '--format <format>',
+      'document format (see: eai map formats); X12, EDIFACT, IDoc, EPCIS and Salesforce change events are recognised without it',
+    )
     .option(
       '--input <file>',
       'the document; with --to-system, canonical records as JSON (what eai map prints)',
@@ -32,20 +37,31 @@ export function registerMapCommand(program: Command): void {
     .option('--tree', 'print the parsed document tree (what mapping expressions see) instead of mapping it')
     .option('--json', 'one-line JSON output, machine-readable errors on stderr')
     .action(
-      async (options: {
-        format?: string;
-        input?: string;
-        toSystem?: boolean;
-        tree?: boolean;
-        mapping?: string;
-        encoding?: string;
-        json?: boolean;
-      }) => {
-        const missing = !options.format
-          ? `--format is required: one of ${readers.map((r) => r.name).join(', ')}`
-          : !options.input
-            ? '--input is required: the document file (with --to-system, the canonical records as JSON)'
+      async (
+        file: string | undefined,
+        given: {
+          format?: string;
+          input?: string;
+          toSystem?: boolean;
+          tree?: boolean;
+          mapping?: string;
+          encoding?: string;
+          json?: boolean;
+        },
+      ) => {
+        const options = { ...given, input: given.input ?? file };
+        const conflict =
+          file !== undefined && given.input !== undefined && file !== given.input
+            ? `two documents given (${file} and --input ${given.input}): give one`
             : undefined;
+        options.format ??= options.toSystem ? undefined : detected(options.input);
+        const missing =
+          conflict ??
+          (!options.input
+            ? 'the document is required: eai map <file> or --input <file> (with --to-system, the canonical records as JSON)'
+            : !options.format
+              ? `--format is required${options.toSystem ? '' : ' (the document does not name its format)'}: one of ${readers.map((r) => r.name).join(', ')}`
+              : undefined);
         if (missing || !options.format || !options.input) {
           const message = `${missing}; see eai map --help`;
           emit({
@@ -97,4 +113,14 @@ export function registerMapCommand(program: Command): void {
     .action(async (target: string | undefined, options: { json?: boolean; typesOnly?: boolean }) =>
       emit(await checkCommand({ ...options, target })),
     );
+}
+
+/** The format the document's envelope names, if it can be read; a file that cannot is reported by the mapping. */
+function detected(input: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  try {
+    return detectFormat(readFileSync(input));
+  } catch {
+    return undefined;
+  }
 }

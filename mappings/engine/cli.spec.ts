@@ -272,6 +272,34 @@ describe('eai map on documents that yield no canonical record', () => {
   });
 });
 
+describe('eai map <file>', () => {
+  it('reads the format from the envelope when none is given (X12, EDIFACT, IDoc, EPCIS, Salesforce CDC)', async () => {
+    const idoc = await eaiMap(['formats/sap-idoc-orders05/fixtures/ordrsp-confirmation.xml', '--json']);
+    expect(idoc.code, idoc.stderr).toBe(0);
+    expect((JSON.parse(idoc.stdout) as Array<{ schema: string }>)[0]?.schema).toBe(
+      'eai.canonical.SalesOrderEvent',
+    );
+    const asn = await eaiMap(['formats/x12-856/fixtures/hl-order-without-parent.edi', '--json']);
+    expect(asn.code, asn.stderr).toBe(0);
+    expect((JSON.parse(asn.stdout) as Array<{ schema: string }>)[0]?.schema).toBe(
+      'eai.canonical.ShipmentEvent',
+    );
+  });
+
+  it('asks for --format in one line when the document does not name it, and for one document when given two', async () => {
+    const shopify = await eaiMap(['formats/shopify-order/fixtures/engraved-line-item-properties.json']);
+    expect(shopify.code).toBe(1);
+    expect(shopify.stdout).toBe('');
+    expect(shopify.stderr.trim().split('\n')).toHaveLength(1);
+    expect(shopify.stderr).toMatch(
+      /--format is required \(the document does not name its format\): one of .*shopify-order/,
+    );
+    const two = await eaiMap(['a.edi', '--input', 'b.edi']);
+    expect(two.code).toBe(1);
+    expect(two.stderr).toMatch(/two documents given \(a\.edi and --input b\.edi\)/);
+  });
+});
+
 describe('eai map formats', () => {
   it('lists every format with a one-line description', () => {
     const rows = JSON.parse(formatsCommand({ json: true }).stdout) as Array<{

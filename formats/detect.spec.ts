@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectFormat } from './detect.ts';
+import { readers } from './index.ts';
+
+const FORMATS = new URL('.', import.meta.url).pathname;
+/** The formats whose envelope names them: every document of theirs is recognised. */
+const NAMED_BY_ENVELOPE = [
+  'x12-850',
+  'x12-856',
+  'edifact-orders',
+  'edifact-desadv',
+  'sap-idoc-orders05',
+  'epcis-2',
+  'salesforce-cdc',
+];
+
+function documents(format: string, sub = ''): string[] {
+  const dir = join(FORMATS, format, 'fixtures', sub);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile() && !path.endsWith('.ts'));
+}
+
+describe('detectFormat', () => {
+  it("recognises every fixture of the formats their envelope names, and never names another format's", () => {
+    let recognised = 0;
+    for (const { name } of readers) {
+      for (const path of documents(name)) {
+        const detected = detectFormat(readFileSync(path));
+        if (NAMED_BY_ENVELOPE.includes(name)) {
+          expect(detected, path).toBe(name);
+          recognised++;
+        } else expect(detected, path).toBeUndefined();
+      }
+    }
+    expect(recognised).toBeGreaterThan(50);
+  });
+
+  it('reads damaged documents without failing, naming only what their envelope says', () => {
+    for (const { name } of readers) {
+      for (const path of documents(name, 'broken')) {
+        const detected = detectFormat(readFileSync(path));
+        expect(detected === undefined || NAMED_BY_ENVELOPE.includes(detected), path).toBe(true);
+      }
+    }
+    // The group says purchase orders (GS*PO), whatever a transaction set inside claims.
+    const mixed = readFileSync(join(FORMATS, 'x12-850/fixtures/broken/message-type-856.edi'));
+    expect(detectFormat(mixed)).toBe('x12-850');
+  });
+
+  it('takes the separators an EDIFACT UNA or an X12 ISA declares, after a byte order mark and blank lines', () => {
+    const una = "\uFEFF\n\nUNA|^.? 'UNB^UNOC|3^SENDER|RECEIVER^260101|1200|1'UNH^1^DESADV|D|96A|UN'";
+    expect(detectFormat(Buffer.from(una))).toBe('edifact-desadv');
+    const isa = 'ISA|00|          |00|          |ZZ|A|ZZ|B|260101|1200|U|00401|000000001|0|P|>~ST|850|0001~';
+    expect(detectFormat(Buffer.from(isa))).toBe('x12-850');
+    // A ship-to party (N1*ST) is not a transaction set header.
+    expect(detectFormat(Buffer.from('ISA*00*~N1*ST*850 Main Street~'))).toBeUndefined();
+    expect(detectFormat(Buffer.from('{"line_items": []}'))).toBeUndefined();
+    expect(detectFormat(Buffer.from(''))).toBeUndefined();
+  });
+});
