@@ -8,13 +8,24 @@ import { runEai } from '../tests/run-eai.ts';
 
 describe('eai map says what is missing', () => {
   it('without --format: one line naming the option and the formats, exit 1', async () => {
-    const result = await runEai(['map', '--input', 'whatever.edi']);
+    const result = await runEai(['map', '--input', 'formats/csv/fixtures/customers-comma.csv']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^eai map: --format is required: one of /);
+    expect(lines[0]).toMatch(
+      /^eai map: --format is required \(the document does not name its format\): one of /,
+    );
     for (const reader of readers) expect(lines[0]).toContain(reader.name);
+  });
+
+  it('a document that is not there: one line naming it, before asking for a format', async () => {
+    const result = await runEai(['map', 'whatever.edi']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^eai map: cannot read whatever\.edi: .*ENOENT.*; see eai map --help$/),
+    ]);
   });
 
   it('a CSV without --mapping: says to name one and which shipped mapping to start from', async () => {

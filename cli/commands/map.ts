@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { detectFormat, readers } from '../../formats/index.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import {
   type CommandOutput,
   checkCommand,
@@ -54,13 +55,15 @@ export function registerMapCommand(program: Command): void {
           file !== undefined && given.input !== undefined && file !== given.input
             ? `two documents given (${file} and --input ${given.input}): give one`
             : undefined;
-        options.format ??= options.toSystem ? undefined : detected(options.input);
+        const named = options.format || options.toSystem ? undefined : detected(options.input);
+        options.format ??= named?.format;
         const missing =
           conflict ??
+          named?.unreadable ??
           (!options.input
             ? 'the document is required: eai map <file> or --input <file> (with --to-system, the canonical records as JSON)'
             : !options.format
-              ? `--format is required${options.toSystem ? '' : ' (the document does not name its format)'}: one of ${readers.map((r) => r.name).join(', ')}`
+              ? `--format is required${named?.read ? ' (the document does not name its format)' : ''}: one of ${readers.map((r) => r.name).join(', ')}`
               : undefined);
         if (missing || !options.format || !options.input) {
           const message = `${missing}; see eai map --help`;
@@ -115,12 +118,15 @@ export function registerMapCommand(program: Command): void {
     );
 }
 
-/** The format the document's envelope names, if it can be read; a file that cannot is reported by the mapping. */
-function detected(input: string | undefined): string | undefined {
-  if (input === undefined) return undefined;
+/** The format the document's envelope names, whether the file was read to look, and why it could not be. */
+function detected(input: string | undefined): { format?: string; read: boolean; unreadable?: string } {
+  if (input === undefined) return { read: false };
+  let bytes: Buffer;
   try {
-    return detectFormat(readFileSync(input));
-  } catch {
-    return undefined;
+    bytes = readFileSync(input);
+  } catch (error) {
+    return { read: false, unreadable: `cannot read ${input}: ${errorMessage(error)}` };
   }
+  const format = detectFormat(bytes);
+  return format === undefined ? { read: true } : { format, read: true };
 }
