@@ -1,8 +1,8 @@
 /**
  * The format of a document whose envelope names it: X12 (the GS functional group, else the ST transaction set),
  * EDIFACT (the UNH message type, with the UNA service string's separators), a SAP IDoc (its basic type), an EPCIS 2
- * document or event (its JSON-LD context) and a Salesforce change event. Other formats (Shopify, HubSpot, Odoo JSON, CSV) carry no such mark and are
- * never guessed. Reads the first 64 KB; undefined when nothing there names a format.
+ * document or event (its JSON-LD context) and a Salesforce change event. Other formats (Shopify, HubSpot, Odoo JSON,
+ * CSV) carry no such mark and are never guessed. Reads the first 64 KB; undefined when nothing there names a format.
  */
 const SNIFF_BYTES = 64 * 1024;
 
@@ -22,8 +22,9 @@ function x12(text: string): string | undefined {
 
 function edifact(text: string): string | undefined {
   // UNA:+.? ' names the component and element separators; without it EDIFACT's defaults.
-  const component = literal(text.startsWith('UNA') ? (text[3] ?? ':') : ':');
-  const element = literal(text.startsWith('UNA') ? (text[4] ?? '+') : '+');
+  const una = text.startsWith('UNA');
+  const component = literal(una ? (text[3] ?? ':') : ':');
+  const element = literal(una ? (text[4] ?? '+') : '+');
   const type = new RegExp(`UNH${element}[^${element}]*${element}([A-Z]{6})${component}`).exec(text)?.[1];
   return type ? EDIFACT_MESSAGES[type] : undefined;
 }

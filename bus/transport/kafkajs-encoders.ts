@@ -102,7 +102,8 @@ function growWithoutZeroing(Encoder: KafkajsEncoderClass): void {
  * two, were two thirds of the bytes a webhook request allocated. Where the encoder written holds free room in front of
  * its bytes (`ROOM_IN_FRONT`, the produce request encoder's) and the bytes written so far fit there, they go in front
  * of it and this encoder becomes a view of that buffer, with the room left in front of it for the next framing. The
- * room is taken once, so a body framed twice is copied the second time. Same bytes (kafkajs-encoders.spec.ts).
+ * room is taken once, so a body framed twice is copied the second time. Same bytes as kafkajs's framing
+ * (kafkajs-produce-encoder.spec.ts).
  */
 function writeEncoderInPlace(Encoder: KafkajsEncoderClass): void {
   if (Encoder.prototype.writeEncoder.eai) return;

@@ -4,8 +4,8 @@
  * arithmetic per timestamp: with the bus's nine CloudEvents headers that cost more than the Avro encoding
  * itself. This one writes a record in one pass into a reused scratch buffer (short ASCII text a char at a time,
  * its length filled in afterwards), from where it is copied out at its exact size (`encodeRecord`) or straight into
- * the produce request (`recordBytes`). kafkajs is in maintenance mode (pinned
- * 2.2.x), so its internals do not move; the output is byte-for-byte kafkajs's (kafkajs-record-encoder.spec.ts).
+ * the produce request (`recordBytes`). kafkajs is in maintenance mode (pinned 2.2.x), so its internals do not move;
+ * the output is byte-for-byte kafkajs's (kafkajs-record-encoder.spec.ts).
  * Installed by kafkajs-encoders.ts.
  */
 type Bytes = Buffer | string | null | undefined;

@@ -55,7 +55,9 @@ export function registerMapCommand(program: Command): void {
           file !== undefined && given.input !== undefined && file !== given.input
             ? `two documents given (${file} and --input ${given.input}): give one`
             : undefined;
-        const named = options.format || options.toSystem ? undefined : detected(options.input);
+        // Read only to find the format the document names; one that cannot be read is named at once.
+        const named =
+          options.format || options.toSystem || !options.input ? undefined : detected(options.input);
         options.format ??= named?.format;
         const missing =
           conflict ??
@@ -63,7 +65,7 @@ export function registerMapCommand(program: Command): void {
           (!options.input
             ? 'the document is required: eai map <file> or --input <file> (with --to-system, the canonical records as JSON)'
             : !options.format
-              ? `--format is required${named?.read ? ' (the document does not name its format)' : ''}: one of ${readers.map((r) => r.name).join(', ')}`
+              ? `--format is required${named ? ' (the document does not name its format)' : ''}: one of ${readers.map((r) => r.name).join(', ')}`
               : undefined);
         if (missing || !options.format || !options.input) {
           const message = `${missing}; see eai map --help`;
@@ -118,15 +120,12 @@ export function registerMapCommand(program: Command): void {
     );
 }
 
-/** The format the document's envelope names, whether the file was read to look, and why it could not be. */
-function detected(input: string | undefined): { format?: string; read: boolean; unreadable?: string } {
-  if (input === undefined) return { read: false };
-  let bytes: Buffer;
+/** The format the document's envelope names, or why the document could not be read. */
+function detected(input: string): { format?: string; unreadable?: string } {
   try {
-    bytes = readFileSync(input);
+    const format = detectFormat(readFileSync(input));
+    return format === undefined ? {} : { format };
   } catch (error) {
-    return { read: false, unreadable: `cannot read ${input}: ${errorMessage(error)}` };
+    return { unreadable: `cannot read ${input}: ${errorMessage(error)}` };
   }
-  const format = detectFormat(bytes);
-  return format === undefined ? { read: true } : { format, read: true };
 }
