@@ -1,5 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEai } from '../tests/run-eai.ts';
+
+/** The command run as a user runs it, from the folder given, by its path. */
+const run = async (node: string, args: string[], options: { cwd: string }) => {
+  const result = spawnSync(node, args, { ...options, encoding: 'utf8', timeout: 30_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+};
 
 /** Makes the child believe it runs on another Node version, before cli/eai.js loads. */
 const pretend = (version: string) => [
@@ -8,8 +18,33 @@ const pretend = (version: string) => [
 ];
 
 describe('cli/eai.js checks the Node version itself (package.json has no engines, so npm does not warn)', () => {
-  it('on Node 20: one line saying what it needs and how to run it, exit 1', async () => {
-    const result = await runEai(['--help'], { nodeArgs: pretend('20.20.2') });
+  it("on Node 20, with the repository's node@24 installed: runs itself again on that one, from any folder", async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'eai-cwd-'));
+    const script = resolve('cli/eai.js');
+    const help = await run(process.execPath, [...pretend('20.20.2'), script, '--help'], { cwd: elsewhere });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: eai/);
+    // The child's exit code and its one-line error come through.
+    const failed = await run(process.execPath, [...pretend('20.20.2'), script, 'map', 'missing.edi'], {
+      cwd: elsewhere,
+    });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe(
+      "eai map: cannot read missing.edi: ENOENT: no such file or directory, open 'missing.edi'; see eai map --help\n",
+    );
+  });
+
+  it('on Node 20 without it (a copy of the command outside the repository): one line saying what it needs, exit 1', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'eai-copy-'));
+    mkdirSync(join(outside, 'cli'));
+    copyFileSync('cli/eai.js', join(outside, 'cli', 'eai.js'));
+    const result = await run(
+      process.execPath,
+      [...pretend('20.20.2'), join(outside, 'cli', 'eai.js'), '--help'],
+      {
+        cwd: outside,
+      },
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
