@@ -1,7 +1,7 @@
 /**
  * The format of a document whose envelope names it: X12 (the GS functional group, else the ST transaction set),
  * EDIFACT (the UNH message type, with the UNA service string's separators), a SAP IDoc (its basic type), an EPCIS 2
- * document or event (its JSON-LD context) and a Salesforce change event. Other formats (Shopify, HubSpot, Odoo JSON,
+ * document or event (its JSON-LD context), an EPCIS XML document (its root element) and a Salesforce change event. Other formats (Shopify, HubSpot, Odoo JSON,
  * CSV) carry no such mark and are never guessed. Reads the first 64 KB; undefined when nothing there names a format.
  */
 const SNIFF_BYTES = 64 * 1024;
@@ -37,7 +37,9 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
   if (text.startsWith('ISA')) return x12(text);
   if (text.startsWith('UNA') || text.startsWith('UNB')) return edifact(text);
   if (text.startsWith('<')) {
-    return /<ORDERS05[\s>]|<IDOCTYP>\s*ORDERS05\s*</.test(text) ? 'sap-idoc-orders05' : undefined;
+    if (/<ORDERS05[\s>]|<IDOCTYP>\s*ORDERS05\s*</.test(text)) return 'sap-idoc-orders05';
+    // EPCIS 1.x and 2.0 XML: the root element, whatever its namespace prefix.
+    return /<(?:[\w.-]+:)?EPCIS(?:Query)?Document[\s>]/.test(text) ? 'epcis-2' : undefined;
   }
   if (text.startsWith('{') || text.startsWith('[')) {
     // A document or a single event: both carry EPCIS 2's JSON-LD context.

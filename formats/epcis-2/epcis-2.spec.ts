@@ -227,3 +227,117 @@ describe('epcis-2 broken input', () => {
     (input) => expect(refusal(input).message).toMatch(/limit is 8388608 bytes/),
   );
 });
+
+describe('epcis-2 XML (the EPCIS 2.0 XML binding and EPCIS 1.2 / 1.1)', () => {
+  /** A tree without its locations, which name JSON pointers in one binding and element paths in the other. */
+  const withoutLocs = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(withoutLocs)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.entries(value)
+              .filter(([key]) => key !== '$loc')
+              .map(([key, v]) => [key, withoutLocs(v)]),
+          )
+        : value;
+  const xml = (events: string, root = 'epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1"') =>
+    Buffer.from(
+      `<?xml version="1.0"?>\n<${root} schemaVersion="1.2" creationDate="2019-03-12T14:02:11Z">` +
+        `<EPCISBody><EventList>${events}</EventList></EPCISBody></${root.split(' ')[0]}>`,
+    );
+  const EVENTS = '/epcis:EPCISDocument/EPCISBody[1]/EventList[1]';
+
+  it('reads the XML twin of a JSON fixture into the same tree and document id', () => {
+    const fromJson = read('transaction-event-shipping-po.json');
+    const fromXml = read('transaction-event-shipping-po.xml');
+    expect(withoutLocs(fromXml.tree)).toEqual(withoutLocs(fromJson.tree));
+    expect([fromXml.kind, fromXml.id, fromXml.source]).toEqual([fromJson.kind, fromJson.id, fromJson.source]);
+    expect(fromXml.tree.events[0]!.$loc).toBe(`${EVENTS}/TransactionEvent[1]`);
+    expect(fromXml.tree.events[0]!.quantityList[0]!.quantity).toBe('10');
+  });
+
+  it("reads EPCIS 1.2 with its SBDH header and extension wrappers: the header's id and sender, URN vocabulary as words", () => {
+    const doc = read('epcis-1.2-sbdh-packing-shipping.xml');
+    expect([doc.kind, doc.id, doc.source]).toEqual([
+      'EPCISDocument',
+      'a1b2c3d4-0001',
+      'urn:epc:id:sgln:0312345.00000.0',
+    ]);
+    expect(doc.tree.schemaVersion).toBe('1.2');
+    expect(doc.tree.creationDate).toBe('2019-03-12T19:02:11.000Z');
+    const [packing, shipping] = doc.tree.events;
+    expect(packing).toMatchObject({ type: 'AggregationEvent', action: 'ADD', bizStep: 'packing' });
+    expect(packing!.parentId!.sscc).toBe('003123450000000110');
+    expect(packing!.childEpcs.map((e) => e.serial)).toEqual(['1001', '1002']);
+    expect(shipping).toMatchObject({ type: 'ObjectEvent', bizStep: 'shipping', disposition: 'in_transit' });
+    expect(shipping!.bizTransactions.map((t) => [t.type, t.id])).toEqual([
+      ['po', 'urn:epcglobal:cbv:bt:0398765000004:PO-4711'],
+      ['desadv', 'urn:epcglobal:cbv:bt:0312345000005:ASN-889'],
+    ]);
+    // Under 1.2's <extension>: quantities, sources and destinations.
+    expect(shipping!.quantityList.map((q) => [q.epcClass.lot, q.quantity, q.uom])).toEqual([
+      ['LOT77', '12', 'EA'],
+    ]);
+    expect(shipping!.sources.map((s) => [s.type, s.gln])).toEqual([['owning_party', '0312345000004']]);
+    expect(shipping!.destinations.map((d) => [d.type, d.gln])).toEqual([
+      ['owning_party', '0398765000008'],
+      ['location', '0398765000015'],
+    ]);
+  });
+
+  it('locates a refusal at its element: a time without a zone, a quantity that is no number', () => {
+    const time = refusal(
+      xml(
+        '<ObjectEvent><eventTime>2019-03-12T14:00:00Z</eventTime><action>OBSERVE</action></ObjectEvent>' +
+          '<ObjectEvent><eventTime>2019-03-12T14:00:00</eventTime><action>OBSERVE</action></ObjectEvent>',
+      ),
+    );
+    expect(time.location).toBe(`${EVENTS}/ObjectEvent[2]/eventTime`);
+    expect(time.message).toMatch(/not an ISO 8601 date-time with a zone: "2019-03-12T14:00:00"/);
+    const quantity = refusal(
+      xml(
+        '<ObjectEvent><eventTime>2019-03-12T14:00:00Z</eventTime><epcList/><action>OBSERVE</action><extension>' +
+          '<quantityList><quantityElement><epcClass>urn:epc:class:lgtin:0312345.012346.L1</epcClass>' +
+          '<quantity>12,5</quantity></quantityElement></quantityList></extension></ObjectEvent>',
+      ),
+    );
+    expect(quantity.location).toBe(`${EVENTS}/ObjectEvent[1]/quantityList/0/quantity`);
+    expect(quantity.message).toMatch(/"12,5"/);
+  });
+
+  it("refuses 1.2's error declaration (in baseExtension) as the JSON binding's, and reads 1.2's TransformationEvent", () => {
+    const declared = refusal(
+      xml(
+        '<ObjectEvent><eventTime>2019-03-12T14:00:00Z</eventTime><baseExtension><eventID>ev-1</eventID>' +
+          '<errorDeclaration><declarationTime>2019-03-13T08:00:00Z</declarationTime><reason>incorrect_data</reason>' +
+          '</errorDeclaration></baseExtension><action>OBSERVE</action></ObjectEvent>',
+      ),
+    );
+    expect(declared.location).toBe(`${EVENTS}/ObjectEvent[1]/errorDeclaration`);
+    expect(declared.message).toMatch(/the event ev-1 is declared erroneous \(reason incorrect_data\)/);
+    const [parsed] = reader.parse(
+      xml(
+        '<ObjectEvent><eventTime>2019-03-12T14:00:00Z</eventTime><action>OBSERVE</action></ObjectEvent>' +
+          '<extension><TransformationEvent><eventTime>2019-03-12T15:00:00Z</eventTime></TransformationEvent></extension>',
+      ),
+    );
+    expect(parsed!.tree.events.map((e) => [e.type, e.mapped])).toEqual([
+      ['ObjectEvent', true],
+      ['TransformationEvent', false],
+    ]);
+  });
+
+  it('refuses what is not an EPCIS XML document, a DTD and malformed XML, each with its place', () => {
+    const root = refusal(Buffer.from('<ORDERS05><IDOC/></ORDERS05>'));
+    expect(root.message).toMatch(/root element is <ORDERS05>, not EPCISDocument or EPCISQueryDocument/);
+    const noBody = refusal(Buffer.from('<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2"/>'));
+    expect(noBody.message).toMatch(/EPCISDocument without EPCISBody/);
+    const dtd = refusal(
+      Buffer.from('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<EPCISDocument/>'),
+    );
+    expect(dtd.location).toBe('line 2, column 1');
+    expect(dtd.message).toMatch(/DOCTYPE declarations are not accepted$/);
+    const broken = refusal(xml('<ObjectEvent><eventTime>2019-03-12T14:00:00Z</eventTime>'));
+    expect(broken.location).toMatch(/^line \d+, column \d+$/);
+  });
+});

@@ -4,6 +4,7 @@ import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError, type FormatReader, type ParsedDocument } from '../types.ts';
 import { FORMAT, MAPPED_EVENT_TYPES, readEvent, timestamp } from './event.ts';
 import type { EpcisTree } from './tree.ts';
+import { readEpcisXml } from './xml.ts';
 
 export type * from './tree.ts';
 
@@ -39,12 +40,38 @@ function eventListOf(root: JsonObject): { list: unknown; loc: string; type: Epci
   );
 }
 
-export function parseEpcis(input: Buffer): ParsedDocument<EpcisTree>[] {
+/** XML (EPCIS 1.x and 2.0's XML binding) when the first thing after a byte-order mark and white space is a tag. */
+function isXml(input: Buffer): boolean {
+  if ((input[0] === 0xff && input[1] === 0xfe) || (input[0] === 0xfe && input[1] === 0xff)) return true;
+  let at = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
+  while (
+    at < input.length &&
+    (input[at] === 0x20 || input[at] === 0x09 || input[at] === 0x0a || input[at] === 0x0d)
+  )
+    at++;
+  return input[at] === 0x3c;
+}
+
+/** The document's fields and its events with their locations, from either binding. */
+function readBinding(input: Buffer): {
+  root: JsonObject;
+  type: EpcisTree['documentType'];
+  events: Array<[unknown, string]>;
+} {
+  if (isXml(input)) {
+    const { events, ...root } = readEpcisXml(input);
+    return { root, type: root.type, events };
+  }
   const root = parseJson(FORMAT, decodeUtf8(FORMAT, input));
   if (!isObject(root)) throw new FormatError(FORMAT, '', 'an EPCIS document is a JSON object');
   const { list, loc, type } = eventListOf(root);
   if (!Array.isArray(list)) throw new FormatError(FORMAT, loc, 'eventList must be an array');
-  const events = type === 'event' ? [readEvent(root, '')] : list.map((e, i) => readEvent(e, ptr(loc, i)));
+  return { root, type, events: type === 'event' ? [[root, '']] : list.map((e, i) => [e, ptr(loc, i)]) };
+}
+
+export function parseEpcis(input: Buffer): ParsedDocument<EpcisTree>[] {
+  const { root, type, events: read } = readBinding(input);
+  const events = read.map(([event, loc]) => readEvent(event, loc));
   // A document that holds events, none of a type the hub maps, would map to nothing without a word: refused, at the
   // first event's type, so the partner learns what was not understood.
   const first = events[0];
@@ -83,6 +110,6 @@ export const reader: FormatReader<EpcisTree> = {
   name: FORMAT,
   family: 'scm',
   description:
-    'GS1 EPCIS 2.0 JSON-LD document, query document or single event (Object / Aggregation / Transaction events)',
+    'GS1 EPCIS 2.0 JSON-LD document, query document or single event, or an EPCIS 2.0 / 1.2 XML document (Object / Aggregation / Transaction events)',
   parse: parseEpcis,
 };

@@ -1,0 +1,158 @@
+import { JsonDecimal } from '../text-input/json-number.ts';
+import type { JsonObject } from '../text-input/pointer.ts';
+import { localName, readXmlElement, type XmlElement } from '../text-input/xml.ts';
+import { FormatError } from '../types.ts';
+import { FORMAT } from './event.ts';
+
+/**
+ * An EPCIS XML document (EPCIS 2.0 XML binding, and EPCIS 1.2 / 1.1, which most partners still send) as the JSON
+ * binding's fields, so one reader checks both: element names are the JSON keys (`eventTime`, `bizStep`, `parentID`,
+ * `epcList`…), lists of `<epc>` become arrays of strings, `<quantityElement>`s `{epcClass, quantity, uom}`, a
+ * `<bizTransaction type="…">` `{type, bizTransaction}`, a `<source>` / `<destination>` `{type, source | destination}`.
+ * EPCIS 1.x wrappers are unwrapped: `baseExtension` (eventID, errorDeclaration), an event's `extension`
+ * (quantityList, sourceList, destinationList, ilmd…) and the event list's `extension` (TransformationEvent). Each
+ * event keeps its element path as its location (`/epcis:EPCISDocument/EPCISBody[1]/EventList[1]/ObjectEvent[2]`),
+ * so an error names the element. Other elements (ilmd, sensorElementList, a partner's namespaced fields) are kept
+ * as objects of their children, with their names as written.
+ */
+export interface EpcisXml {
+  type: 'EPCISDocument' | 'EPCISQueryDocument';
+  schemaVersion?: string;
+  creationDate?: string;
+  /** The SBDH's InstanceIdentifier, when the header has one. */
+  instanceIdentifier?: string;
+  /** The SBDH's first Sender Identifier, when the header has one. */
+  sender?: string;
+  events: Array<[JsonObject, string]>;
+}
+
+const child = (element: XmlElement | undefined, name: string) =>
+  element?.children.find((c) => localName(c.name) === name);
+
+const childText = (element: XmlElement, name: string) => child(element, name)?.text;
+
+export function readEpcisXml(input: Buffer): EpcisXml {
+  const root = readXmlElement(FORMAT, input);
+  const type = localName(root.name);
+  if (type !== 'EPCISDocument' && type !== 'EPCISQueryDocument')
+    throw new FormatError(
+      FORMAT,
+      root.loc,
+      `not an EPCIS XML document: the root element is <${root.name}>, not EPCISDocument or EPCISQueryDocument`,
+    );
+  const body = child(root, 'EPCISBody');
+  if (!body) throw new FormatError(FORMAT, root.loc, `${type} without EPCISBody`);
+  const list =
+    type === 'EPCISDocument'
+      ? child(body, 'EventList')
+      : child(child(child(body, 'QueryResults'), 'resultsBody'), 'EventList');
+  if (!list)
+    throw new FormatError(
+      FORMAT,
+      body.loc,
+      type === 'EPCISDocument'
+        ? 'EPCISBody without EventList'
+        : 'query document without QueryResults/resultsBody/EventList',
+    );
+  const header = child(child(root, 'EPCISHeader'), 'StandardBusinessDocumentHeader');
+  const identifier = childText(child(header, 'Sender') ?? root, 'Identifier');
+  const instance = child(header, 'DocumentIdentification');
+  const events: Array<[JsonObject, string]> = [];
+  for (const element of list.children) {
+    // EPCIS 1.x puts the event types it added (TransformationEvent) in the list's extension.
+    const members = localName(element.name) === 'extension' ? element.children : [element];
+    for (const event of members) events.push([eventObject(event), event.loc]);
+  }
+  return {
+    type,
+    ...(root.attributes.schemaVersion ? { schemaVersion: root.attributes.schemaVersion } : {}),
+    ...(root.attributes.creationDate ? { creationDate: root.attributes.creationDate } : {}),
+    ...(instance && childText(instance, 'InstanceIdentifier')
+      ? { instanceIdentifier: childText(instance, 'InstanceIdentifier') }
+      : {}),
+    ...(header && identifier ? { sender: identifier } : {}),
+    events,
+  };
+}
+
+/** Wrappers whose children are the event's own fields in EPCIS 1.x. */
+const WRAPPERS = new Set(['baseExtension', 'extension']);
+
+function eventObject(element: XmlElement): JsonObject {
+  const event: JsonObject = { type: localName(element.name) };
+  addFields(event, element.children);
+  return event;
+}
+
+function addFields(event: JsonObject, fields: XmlElement[]): void {
+  for (const field of fields) {
+    const name = field.name;
+    if (WRAPPERS.has(name)) {
+      addFields(event, field.children);
+      continue;
+    }
+    switch (name) {
+      case 'epcList':
+      case 'childEPCs':
+        event[name] = field.children.filter((c) => localName(c.name) === 'epc').map((c) => c.text);
+        break;
+      case 'quantityList':
+      case 'childQuantityList':
+        event[name] = field.children.map(quantityElement);
+        break;
+      case 'readPoint':
+      case 'bizLocation':
+        event[name] = child(field, 'id') ? { id: childText(field, 'id') } : {};
+        break;
+      case 'bizTransactionList':
+        event[name] = field.children.map((t) => ({
+          ...(t.attributes.type === undefined ? {} : { type: t.attributes.type }),
+          bizTransaction: t.text,
+        }));
+        break;
+      case 'sourceList':
+      case 'destinationList': {
+        const key = name === 'sourceList' ? 'source' : 'destination';
+        event[name] = field.children.map((p) => ({
+          ...(p.attributes.type === undefined ? {} : { type: p.attributes.type }),
+          [key]: p.text,
+        }));
+        break;
+      }
+      default:
+        // A repeated field stays a list; a leaf is its text.
+        if (name in event) {
+          const known = event[name];
+          event[name] = [...(Array.isArray(known) ? known : [known]), plain(field)];
+        } else event[name] = plain(field);
+    }
+  }
+}
+
+/** A quantity's text as the JSON binding's number would come: digits kept exactly, anything else left to refuse. */
+function quantityElement(element: XmlElement): JsonObject {
+  const quantity = childText(element, 'quantity');
+  const uom = childText(element, 'uom');
+  return {
+    ...(child(element, 'epcClass') ? { epcClass: childText(element, 'epcClass') } : {}),
+    ...(quantity === undefined
+      ? {}
+      : { quantity: /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(quantity) ? new JsonDecimal(quantity) : quantity }),
+    ...(uom === undefined ? {} : { uom }),
+  };
+}
+
+/** An element kept as it came: its text when it has no children, else its attributes and children by name. */
+function plain(element: XmlElement): unknown {
+  if (element.children.length === 0 && Object.keys(element.attributes).length === 0) return element.text;
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(element.attributes))
+    if (key !== 'xmlns' && !key.startsWith('xmlns:')) out[`@${key}`] = value;
+  for (const c of element.children) {
+    const value = plain(c);
+    const known = out[c.name];
+    out[c.name] = known === undefined ? value : [...(Array.isArray(known) ? known : [known]), value];
+  }
+  if (element.children.length === 0 && element.text !== '') out['#text'] = element.text;
+  return out;
+}
