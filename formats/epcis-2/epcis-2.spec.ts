@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSample } from '../../tests/samples.ts';
 import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
-import { makeLargeDocument } from './fixtures/large.ts';
+import { makeLargeDocument, makeLargeXmlDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -220,6 +220,11 @@ describe('epcis-2 broken input', () => {
     'parses a 5 MB document within 10 s',
     () => makeLargeDocument(5_000_000),
     (input) => expect(reader.parse(input)[0]!.tree.events.length).toBeGreaterThan(10_000),
+  );
+  itHandlesLargeInputWithin10s(
+    'parses a 5 MB EPCIS 1.2 XML document within 10 s',
+    () => makeLargeXmlDocument(5_000_000),
+    (input) => expect(reader.parse(input)[0]!.tree.events.length).toBeGreaterThan(8_000),
   );
   itHandlesLargeInputWithin10s(
     'refuses a 50 MB document within 10 s, before parsing it',
