@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { encodingProblem, readers, writers } from '../../formats/index.ts';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
+import { shownPath } from '../../lib/shown-path.ts';
 import { fieldPath, keysAt, meant, strippedKeys, zodProblemText } from '../../lib/zod-problems.ts';
 import { findMapping } from '../../mappings/index.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
@@ -196,7 +197,7 @@ export function loadDeployment(
   const seen = new Map<string, string>();
   return files.map((name) => {
     const file = join(dir, name);
-    const shown = relative(process.cwd(), resolve(file)) || file;
+    const shown = shownPath(file);
     let raw: unknown;
     try {
       raw = parseYaml(readFileSync(file, 'utf8'));

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { findReader, findWriter } from '../../formats/index.ts';
+import { shownPath } from '../../lib/shown-path.ts';
 import type { CompiledMapping } from './compile.ts';
 import { canonicalValues, mapDocument, mapToSystem } from './run.ts';
 
@@ -89,7 +90,7 @@ export async function runFixtures(
     return [
       {
         mapping: mapping.file,
-        input: relative(process.cwd(), mapping.fixturesDir),
+        input: shownPath(mapping.fixturesDir),
         ok: false,
         details: ['no fixture inputs'],
       },
@@ -100,7 +101,7 @@ export async function runFixtures(
     const expectedFile = join(mapping.expectedDir, `${basename(input)}${extension}`);
     const result: FixtureResult = {
       mapping: mapping.file,
-      input: relative(process.cwd(), input),
+      input: shownPath(input),
       ok: false,
       details: [],
     };
@@ -125,7 +126,7 @@ export async function runFixtures(
     }
     if (!existsSync(expectedFile)) {
       result.details = [
-        `no expected output ${relative(process.cwd(), expectedFile)} (write it with: eai map test --update)`,
+        `no expected output ${shownPath(expectedFile)} (write it with: eai map test --update)`,
       ];
       continue;
     }

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.ts';
+import { shownPath } from '../../lib/shown-path.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
 import type { LookupTables } from './functions.ts';
 
@@ -121,7 +122,7 @@ function readReferenced(base: string, ref: string): string {
 }
 
 export function loadMappingFile(path: string): LoadedMapping {
-  const file = relative(process.cwd(), path) || path;
+  const file = shownPath(path);
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(path, 'utf8'));
