@@ -19,6 +19,21 @@ describe('eai map says what is missing', () => {
     for (const reader of readers) expect(lines[0]).toContain(reader.name);
   });
 
+  it('a document whose envelope names a type no reader takes: one line saying which, and what the hub reads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-map-810-'));
+    const file = join(dir, 'invoice.edi');
+    writeFileSync(
+      file,
+      'ISA*00*          *00*          *ZZ*A              *ZZ*B              *240105*0930*U*00401*000000777*0*P*>~\n' +
+        'GS*IN*A*B*20240105*0930*777*X*004010~\nST*810*0001~\nBIG*20240105*INV-1**PO-1~\nSE*3*0001~\nGE*1*777~\nIEA*1*000000777~\n',
+    );
+    const result = await runEai(['map', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `eai map: ${file} is an X12 810 transaction set; the hub reads X12 850 (x12-850) and 856 (x12-856); see eai map --help\n`,
+    );
+  });
+
   it('a document that is not there: one line naming it, before asking for a format', async () => {
     const result = await runEai(['map', 'whatever.edi']);
     expect(result.code).toBe(1);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectFormat } from './detect.ts';
+import { detectFormat, unreadDocument } from './detect.ts';
 import { readers } from './index.ts';
 
 const FORMATS = new URL('.', import.meta.url).pathname;
@@ -65,5 +65,27 @@ describe('detectFormat', () => {
     expect(detectFormat(Buffer.from('ISA*00*~N1*ST*850 Main Street~'))).toBeUndefined();
     expect(detectFormat(Buffer.from('{"line_items": []}'))).toBeUndefined();
     expect(detectFormat(Buffer.from(''))).toBeUndefined();
+  });
+
+  it('says what an envelope names that no reader takes, with the ones of its standard the hub reads', () => {
+    const x12 =
+      'ISA*00*          *00*          *ZZ*A*ZZ*B*240105*0930*U*00401*000000777*0*P*>~GS*IN*A*B*20240105*0930*777*X*004010~ST*810*0001~';
+    expect(detectFormat(Buffer.from(x12))).toBeUndefined();
+    expect(unreadDocument(Buffer.from(x12))).toBe(
+      'an X12 810 transaction set; the hub reads X12 850 (x12-850) and 856 (x12-856)',
+    );
+    const edifact = "UNA:+.? 'UNB+UNOC:3+S:14+R:14+240105:0930+1'UNH+1+INVOIC:D:96A:UN'BGM+380+INV1+9'";
+    expect(unreadDocument(Buffer.from(edifact))).toBe(
+      'an EDIFACT INVOIC message; the hub reads EDIFACT ORDERS (edifact-orders) and DESADV (edifact-desadv)',
+    );
+    const idoc =
+      '<?xml version="1.0"?><INVOIC02><IDOC><EDI_DC40><IDOCTYP>INVOIC02</IDOCTYP></EDI_DC40></IDOC></INVOIC02>';
+    expect(unreadDocument(Buffer.from(idoc))).toBe(
+      'a SAP IDoc of basic type INVOIC02; the hub reads ORDERS05 (sap-idoc-orders05)',
+    );
+    // Nothing to say of a document the hub reads, or of one whose envelope names nothing.
+    for (const { name } of readers)
+      for (const path of documents(name)) expect(unreadDocument(readFileSync(path)), path).toBeUndefined();
+    expect(unreadDocument(Buffer.from('{"line_items": []}'))).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The format of a document whose envelope names it: X12 (the GS functional group, else the ST transaction set),
  * EDIFACT (the UNH message type, with the UNA service string's separators), a SAP IDoc (its basic type), an EPCIS 2
- * document or event (its JSON-LD context), an EPCIS XML document (its root element) and a Salesforce change event. Other formats (Shopify, HubSpot, Odoo JSON,
- * CSV) carry no such mark and are never guessed. Reads the first 64 KB; undefined when nothing there names a format.
+ * document or event (its JSON-LD context), an EPCIS XML document (its root element) and a Salesforce change
+ * event. Other formats (Shopify, HubSpot, Odoo JSON, CSV) carry no such mark and are never guessed. Reads the first
+ * 64 KB; undefined when nothing there names a format the hub reads (`unreadDocument` says what it names then).
  */
 const SNIFF_BYTES = 64 * 1024;
 
@@ -12,6 +13,15 @@ const X12_GROUPS: Record<string, string> = { PO: 'x12-850', SH: 'x12-856' };
 const X12_SETS: Record<string, string> = { '850': 'x12-850', '856': 'x12-856' };
 const EDIFACT_MESSAGES: Record<string, string> = { ORDERS: 'edifact-orders', DESADV: 'edifact-desadv' };
 
+/** The X12 functional group's code (GS01) and transaction set (ST01), as far as the text names them. */
+function x12Names(text: string): { group?: string; set?: string } {
+  const element = literal(text[3] ?? '*');
+  const group = new RegExp(`(?:^|[^A-Za-z0-9])GS${element}([A-Z]{2})${element}`).exec(text)?.[1];
+  const set = new RegExp(`(?:^|[^A-Za-z0-9${element}])ST${element}(\\d{3})${element}`).exec(text)?.[1];
+  return { group, set };
+}
+
+/** The format of the first group (GS PO / SH) or, without one, transaction set (ST 850 / 856) the hub reads. */
 function x12(text: string): string | undefined {
   const element = literal(text[3] ?? '*');
   const group = new RegExp(`(?:^|[^A-Za-z0-9])GS${element}(PO|SH)${element}`).exec(text)?.[1];
@@ -20,24 +30,36 @@ function x12(text: string): string | undefined {
   return set ? X12_SETS[set] : undefined;
 }
 
-function edifact(text: string): string | undefined {
-  // UNA:+.? ' names the component and element separators; without it EDIFACT's defaults.
+/** The EDIFACT message type (UNH 0065); UNA:+.? ' names the component and element separators, else EDIFACT's defaults. */
+function edifactType(text: string): string | undefined {
   const una = text.startsWith('UNA');
   const component = literal(una ? (text[3] ?? ':') : ':');
   const element = literal(una ? (text[4] ?? '+') : '+');
-  const type = new RegExp(`UNH${element}[^${element}]*${element}([A-Z]{6})${component}`).exec(text)?.[1];
+  return new RegExp(`UNH${element}[^${element}]*${element}([A-Z0-9]{6})${component}`).exec(text)?.[1];
+}
+
+function edifact(text: string): string | undefined {
+  const type = edifactType(text);
   return type ? EDIFACT_MESSAGES[type] : undefined;
 }
 
-export function detectFormat(bytes: Uint8Array): string | undefined {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, SNIFF_BYTES))
+const IDOC = /<ORDERS05[\s>]|<IDOCTYP>\s*ORDERS05\s*</;
+const IDOC_TYPE = /<IDOCTYP>\s*([A-Z0-9_/]+)\s*</;
+
+/** The first 64 KB as Latin-1 text, without a byte-order mark or leading white space. */
+function head(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, SNIFF_BYTES))
     .toString('latin1')
     .replace(/^(\xEF\xBB\xBF|\xFE\xFF|\xFF\xFE)/, '')
     .trimStart();
+}
+
+export function detectFormat(bytes: Uint8Array): string | undefined {
+  const text = head(bytes);
   if (text.startsWith('ISA')) return x12(text);
   if (text.startsWith('UNA') || text.startsWith('UNB')) return edifact(text);
   if (text.startsWith('<')) {
-    if (/<ORDERS05[\s>]|<IDOCTYP>\s*ORDERS05\s*</.test(text)) return 'sap-idoc-orders05';
+    if (IDOC.test(text)) return 'sap-idoc-orders05';
     // EPCIS 1.x and 2.0 XML: the root element, whatever its namespace prefix.
     return /<(?:[\w.-]+:)?EPCIS(?:Query)?Document[\s>]/.test(text) ? 'epcis-2' : undefined;
   }
@@ -45,6 +67,32 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
     // A document or a single event: both carry EPCIS 2's JSON-LD context.
     if (/"type"\s*:\s*"EPCIS(Query)?Document"|epcis-context\.jsonld/.test(text)) return 'epcis-2';
     if (/"ChangeEventHeader"\s*:/.test(text)) return 'salesforce-cdc';
+  }
+  return undefined;
+}
+
+/**
+ * What an envelope names that no reader of the hub takes (an X12 810, an EDIFACT INVOIC, an IDoc of another basic
+ * type), with the ones of its standard the hub does read; undefined when it names nothing or something read.
+ */
+export function unreadDocument(bytes: Uint8Array): string | undefined {
+  const text = head(bytes);
+  const read = (standard: string, kinds: Record<string, string>) =>
+    `the hub reads ${standard} ${Object.entries(kinds)
+      .map(([kind, format]) => `${kind} (${format})`)
+      .join(' and ')}`;
+  if (text.startsWith('ISA') && !x12(text)) {
+    const { group, set } = x12Names(text);
+    if (set) return `an X12 ${set} transaction set; ${read('X12', X12_SETS)}`;
+    if (group) return `an X12 functional group ${group}; ${read('X12', X12_SETS)}`;
+  }
+  if ((text.startsWith('UNA') || text.startsWith('UNB')) && !edifact(text)) {
+    const type = edifactType(text);
+    if (type) return `an EDIFACT ${type} message; ${read('EDIFACT', EDIFACT_MESSAGES)}`;
+  }
+  if (text.startsWith('<') && !IDOC.test(text)) {
+    const type = IDOC_TYPE.exec(text)?.[1];
+    if (type) return `a SAP IDoc of basic type ${type}; the hub reads ORDERS05 (sap-idoc-orders05)`;
   }
   return undefined;
 }

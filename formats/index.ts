@@ -71,7 +71,7 @@ export function findWriter(name: string): FormatWriter {
   return found;
 }
 
-export { detectFormat } from './detect.ts';
+export { detectFormat, unreadDocument } from './detect.ts';
 export { FormatError, type ParsedDocument } from './types.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { detectFormat, readers } from '../../formats/index.ts';
+import { detectFormat, readers, unreadDocument } from '../../formats/index.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import {
   type CommandOutput,
@@ -65,7 +65,9 @@ export function registerMapCommand(program: Command): void {
           (!options.input
             ? 'the document is required: eai map <file> or --input <file> (with --to-system, the canonical records as JSON)'
             : !options.format
-              ? `--format is required${named ? ' (the document does not name its format)' : ''}: one of ${readers.map((r) => r.name).join(', ')}`
+              ? named?.unread
+                ? `${options.input} is ${named.unread}`
+                : `--format is required${named ? ' (the document does not name its format)' : ''}: one of ${readers.map((r) => r.name).join(', ')}`
               : undefined);
         if (missing || !options.format || !options.input) {
           const message = `${missing}; see eai map --help`;
@@ -121,10 +123,13 @@ export function registerMapCommand(program: Command): void {
 }
 
 /** The format the document's envelope names, or why the document could not be read. */
-function detected(input: string): { format?: string; unreadable?: string } {
+function detected(input: string): { format?: string; unread?: string; unreadable?: string } {
   try {
-    const format = detectFormat(readFileSync(input));
-    return format === undefined ? {} : { format };
+    const bytes = readFileSync(input);
+    const format = detectFormat(bytes);
+    if (format !== undefined) return { format };
+    const unread = unreadDocument(bytes);
+    return unread === undefined ? {} : { unread };
   } catch (error) {
     return { unreadable: `cannot read ${input}: ${errorMessage(error)}` };
   }
