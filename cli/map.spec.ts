@@ -34,6 +34,28 @@ describe('eai map says what is missing', () => {
     );
   });
 
+  it('- reads the document from stdin (its format from its envelope), and --to-system - writes records piped in', async () => {
+    const po = readFileSync('formats/x12-850/fixtures/buyer-party-n1-by-per.edi', 'utf8');
+    const mapped = await runEai(['map', '-', '--json'], { stdin: po });
+    expect(mapped.code).toBe(0);
+    const records = JSON.parse(mapped.stdout) as Array<{ schema: string; key: string }>;
+    expect(records.map((r) => [r.schema, r.key])).toEqual([
+      ['eai.canonical.SalesOrderEvent', 'edi:828513080:PO-77120'],
+    ]);
+    const idoc = await runEai(['map', 'formats/sap-idoc-orders05/fixtures/several-idocs.xml', '--json']);
+    const written = await runEai(['map', '--to-system', '--format', 'sap-idoc-orders05', '-'], {
+      stdin: idoc.stdout,
+    });
+    expect(written.code).toBe(0);
+    expect(written.stdout).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<ORDERS05>/);
+    // A document that names no format: asked for, naming stdin.
+    const unnamed = await runEai(['map', '-'], { stdin: '{"line_items": []}' });
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toMatch(
+      /^eai map: --format is required \(the document does not name its format\)/,
+    );
+  });
+
   it('a document that is not there: one line naming it, before asking for a format', async () => {
     const result = await runEai(['map', 'whatever.edi']);
     expect(result.code).toBe(1);

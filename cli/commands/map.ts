@@ -20,7 +20,7 @@ export function registerMapCommand(program: Command): void {
   const map = program
     .command('map')
     .description('map documents to canonical records and back; works without Kafka')
-    .argument('[file]', 'the document (as --input)')
+    .argument('[file]', 'the document (as --input; - reads it from stdin)')
     .option(
       '--format <format>',
       'document format (see: eai map formats); X12, EDIFACT, IDoc, EPCIS and Salesforce change events are recognised without it',
@@ -51,19 +51,22 @@ export function registerMapCommand(program: Command): void {
         },
       ) => {
         const options = { ...given, input: given.input ?? file };
+        // `-`: the document from stdin (`cat po.edi | eai map -`), read once, named `stdin` in messages.
+        const piped = options.input === '-' ? await readStdin() : undefined;
+        if (piped) options.input = 'stdin';
         const conflict =
           file !== undefined && given.input !== undefined && file !== given.input
             ? `two documents given (${file} and --input ${given.input}): give one`
             : undefined;
         // Read only to find the format the document names; one that cannot be read is named at once.
         const named =
-          options.format || options.toSystem || !options.input ? undefined : detected(options.input);
+          options.format || options.toSystem || !options.input ? undefined : detected(options.input, piped);
         options.format ??= named?.format;
         const missing =
           conflict ??
           named?.unreadable ??
           (!options.input
-            ? 'the document is required: eai map <file> or --input <file> (with --to-system, the canonical records as JSON)'
+            ? 'the document is required: eai map <file>, --input <file> or - for stdin (with --to-system, the canonical records as JSON)'
             : !options.format
               ? named?.unread
                 ? `${options.input} is ${named.unread}`
@@ -82,6 +85,7 @@ export function registerMapCommand(program: Command): void {
           await mapCommand({
             format: options.format,
             input: options.input,
+            bytes: piped,
             toSystem: options.toSystem,
             tree: options.tree,
             mapping: options.mapping,
@@ -123,9 +127,12 @@ export function registerMapCommand(program: Command): void {
 }
 
 /** The format the document's envelope names, or why the document could not be read. */
-function detected(input: string): { format?: string; unread?: string; unreadable?: string } {
+function detected(
+  input: string,
+  piped: Buffer | undefined,
+): { format?: string; unread?: string; unreadable?: string } {
   try {
-    const bytes = readFileSync(input);
+    const bytes = piped ?? readFileSync(input);
     const format = detectFormat(bytes);
     if (format !== undefined) return { format };
     const unread = unreadDocument(bytes);
@@ -133,4 +140,11 @@ function detected(input: string): { format?: string; unread?: string; unreadable
   } catch (error) {
     return { unreadable: `cannot read ${input}: ${errorMessage(error)}` };
   }
+}
+
+/** All of stdin (a pipe may not have its bytes yet when read synchronously: EAGAIN). */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

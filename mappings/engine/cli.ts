@@ -131,7 +131,10 @@ function unusedNote(mappingFile: string, report: UsageReport, json: boolean): st
 /** `eai map --format F --input FILE [--to-system]`. */
 export async function mapCommand(options: {
   format: string;
+  /** The document's file, or its name in messages when `bytes` holds it (`stdin`). */
   input: string;
+  /** The document, already read (from stdin). */
+  bytes?: Buffer;
   toSystem?: boolean;
   /** Print the parsed document trees (what mapping expressions see) instead of mapping them. */
   tree?: boolean;
@@ -145,7 +148,7 @@ export async function mapCommand(options: {
   try {
     const problem = options.encoding && encodingProblem(options.format, options.encoding);
     if (problem) throw new ConfigError(`--encoding: ${problem}`);
-    const raw = readInput(options.input);
+    const raw = options.bytes ?? readInput(options.input);
     const bytes = options.toSystem ? raw : readerBytes(options.format, raw, options.encoding);
     if (options.tree) {
       const documents = findReader(options.format).parse(bytes);
