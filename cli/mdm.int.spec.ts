@@ -99,6 +99,8 @@ describe('eai mdm load / export', () => {
 
   it('shows a golden record with its lineage, lists the steward queue, refuses an unknown merge', async () => {
     const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    // The cross-reference is the only export, so also what `eai mdm export` prints without saying which.
+    expect((await runEai(['mdm', 'export', '--schema', schema], { env: env() })).stdout).toBe(csv.stdout);
     const goldenId = csv.stdout.trim().split('\n')[1]?.split(',')[2] ?? '';
     const show = await runEai(['mdm', 'show', goldenId, '--json', '--schema', schema], { env: env() });
     expect(show.code).toBe(0);
@@ -178,6 +180,8 @@ describe('eai mdm load / export', () => {
     expect(malformed.stderr).toBe('eai: not a golden id: "nope" (gc- and 20 hex digits)\n');
 
     const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    // The cross-reference is the only export, so also what `eai mdm export` prints without saying which.
+    expect((await runEai(['mdm', 'export', '--schema', schema], { env: env() })).stdout).toBe(csv.stdout);
     const goldenId = csv.stdout.trim().split('\n')[1]?.split(',')[2] ?? '';
     const config = join(dir, 'erase.yaml');
     writeFileSync(config, `sync:\n  goldenTopic: mdm-cli-golden-${Date.now().toString(36)}\n`);

@@ -268,10 +268,9 @@ export function registerMdmCommand(program: Command): void {
     mdm
       .command('export')
       .description('print the cross-reference (system, source id → golden id) of every loaded record')
-      .option('--xref', 'the cross-reference (the only export today)')
+      .option('--xref', 'the cross-reference (the only export today, and the default)')
       .option('--json', 'JSON lines instead of CSV'),
   ).action(async (options: StoreOptions & { xref?: boolean; json?: boolean }) => {
-    if (!options.xref) throw new ConfigError('say what to export: --xref');
     const store = await openStore(options);
     try {
       if (!options.json) process.stdout.write('system,source_id,golden_id\n');
