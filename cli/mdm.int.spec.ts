@@ -282,7 +282,7 @@ describe('eai mdm load / export', () => {
     );
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `eai: ${file}:2: not UTF-8 (a Windows-1252 or Latin-1 export?): convert the file first, e.g. iconv -f windows-1252 -t utf-8\n`,
+      `eai: ${file}:2: not UTF-8 (a Windows-1252 or Latin-1 export?): name its character set, e.g. --encoding windows-1252, or convert the file\n`,
     );
     const exported = await runEai(['mdm', 'export', '--xref', '--schema', target], { env: env() });
     expect(exported.stdout).not.toContain('K1');
@@ -293,6 +293,50 @@ describe('eai mdm load / export', () => {
     );
     expect(reconciled.code).toBe(1);
     expect(reconciled.stderr).toBe(run.stderr);
+    // Named, the character set is read as it is: the names as the ERP holds them.
+    const named = ['--mapping', mapping, '--encoding', 'windows-1252', '--schema', target];
+    const loaded = await runEai(['mdm', 'load', 'erp', '--input', file, ...named, '--json'], { env: env() });
+    expect(loaded.code).toBe(0);
+    expect(JSON.parse(loaded.stdout).counts).toMatchObject({ new: 1, rejected: 0 });
+    const goldenId = (await runEai(['mdm', 'export', '--schema', target], { env: env() })).stdout
+      .trim()
+      .split('\n')[1]
+      ?.split(',')[2];
+    const shown = await runEai(['mdm', 'show', goldenId ?? '', '--json', '--schema', target], { env: env() });
+    expect(JSON.parse(shown.stdout).record.person).toMatchObject({
+      givenName: 'Jürgen',
+      familyName: 'Müller',
+    });
+    const clean = await runEai(['mdm', 'reconcile', 'erp', '--input', file, ...named, '--json'], {
+      env: env(),
+    });
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(clean.stdout).counts).toEqual({ same: 1, differs: 0, missing: 0, extra: 0 });
+    // An unknown character set, or one named for JSON lines, is refused before anything is read.
+    const unknown = await runEai(
+      [
+        'mdm',
+        'load',
+        'erp',
+        '--input',
+        file,
+        '--mapping',
+        mapping,
+        '--encoding',
+        'klingon',
+        '--schema',
+        target,
+      ],
+      { env: env() },
+    );
+    expect(unknown.stderr).toMatch(/^eai: --encoding: character set "klingon" is not known/);
+    const lines = await runEai(
+      ['mdm', 'load', 'erp', '--input', 'x.jsonl', '--encoding', 'windows-1252', '--schema', target],
+      { env: env() },
+    );
+    expect(lines.stderr).toBe(
+      'eai: --encoding is for a CSV table read with --mapping: JSON lines are UTF-8\n',
+    );
   });
 
   it('loads a CSV export through a column mapping: rows matched, the duplicate merged, a bad row named by line', async () => {

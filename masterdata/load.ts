@@ -11,6 +11,7 @@ import { appendFileSync, createReadStream, existsSync, writeFileSync } from 'nod
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
+import { type Readable, Transform } from 'node:stream';
 import { parse as parseStream } from 'csv-parse';
 import {
   CSV_FORMAT,
@@ -65,14 +66,16 @@ async function* lines(path: string): AsyncGenerator<string> {
  * first line that is not: read as UTF-8, its ü, é or ß became U+FFFD, stored in the customers' names and addresses
  * without a word. Streams the bytes once, a line at a time.
  */
-async function requireUtf8(path: string): Promise<void> {
+async function requireUtf8(path: string, table = false): Promise<void> {
   let line = 1;
   let carry = Buffer.alloc(0);
+  // A table may name its character set instead (--encoding); JSON lines are UTF-8 (RFC 8259).
+  const fix = table
+    ? 'name its character set, e.g. --encoding windows-1252, or convert the file'
+    : 'convert the file first, e.g. iconv -f windows-1252 -t utf-8';
   const check = (bytes: Buffer) => {
     if (!isUtf8(bytes))
-      throw new ConfigError(
-        `${path}:${line}: not UTF-8 (a Windows-1252 or Latin-1 export?): convert the file first, e.g. iconv -f windows-1252 -t utf-8`,
-      );
+      throw new ConfigError(`${path}:${line}: not UTF-8 (a Windows-1252 or Latin-1 export?): ${fix}`);
   };
   try {
     for await (const chunk of createReadStream(path)) {
@@ -166,6 +169,10 @@ export interface SourceChunk {
 /** Where a load's customers come from: the file's run key and size, then its chunks after the first `skip` rows. */
 export interface CustomerSource {
   readonly path: string;
+  /** A CSV table (else JSON lines). */
+  readonly table?: boolean;
+  /** The character set of a table that is not UTF-8 (`--encoding`), decoded as it is read. */
+  readonly encoding?: string;
   describe(): Promise<{ digest: string; totalLines: number }>;
   /** What a rejects file starts with so that it loads as it is once fixed (a CSV's header line). */
   head(): Promise<string>;
@@ -174,7 +181,8 @@ export interface CustomerSource {
 
 /** Every customer of a source, refusing the first line or row that cannot be read (reconcile: no guessing). */
 export async function* allCustomers(source: CustomerSource): AsyncGenerator<CustomerPartyMaster> {
-  await requireUtf8(source.path);
+  if (source.encoding) await requireReadable(source.path);
+  else await requireUtf8(source.path, source.table === true);
   for await (const chunk of source.chunks(0)) {
     const [first] = chunk.rejected;
     if (first) throw new ConfigError(`${source.path}:${first.line}: ${first.reason}`);
@@ -191,6 +199,11 @@ export interface LoadOptions {
    */
   rejectsFile?: string;
   maxRejects?: number;
+  /**
+   * A CSV table's character set when it is not UTF-8 (`windows-1252`, `iso-8859-1`: Excel's and many ERPs'
+   * exports), decoded as it is read; its rejects file is written in UTF-8.
+   */
+  encoding?: string;
 }
 
 /** JSON lines, one canonical Customer (or a whole CustomerEvent) per line. */
@@ -216,14 +229,19 @@ export function loadTable(
   options: LoadOptions = {},
 ): Promise<LoadSummary> {
   checkTableMapping(mapping);
-  return load(store, system, path, tableSource(path, system, mapping), options);
+  return load(store, system, path, tableSource(path, system, mapping, options.encoding), options);
 }
 
 /** A system's customers in a file: JSON lines, or a CSV table read with `mapping` (checked as for `loadTable`). */
-export function customerFile(path: string, system: string, mapping?: CompiledMapping): CustomerSource {
+export function customerFile(
+  path: string,
+  system: string,
+  mapping?: CompiledMapping,
+  encoding?: string,
+): CustomerSource {
   if (!mapping) return jsonLinesSource(path, system);
   checkTableMapping(mapping);
-  return tableSource(path, system, mapping);
+  return tableSource(path, system, mapping, encoding);
 }
 
 function checkTableMapping(mapping: CompiledMapping): void {
@@ -270,11 +288,11 @@ type TableRow = { row: CsvRow; raw: string } | { refused: Rejected };
  * The table's rows, streamed through csv-parse with bounded memory. A row with another number of cells than the
  * header is refused on its own; what breaks the table itself (a quote never closed, a bad header) stops it.
  */
-async function* tableRows(path: string): AsyncGenerator<TableRow> {
-  const head = await readHead(path);
+async function* tableRows(path: string, encoding: string | undefined): AsyncGenerator<TableRow> {
+  const head = await readHead(path, encoding);
   const rows = new CsvRows(CSV_FORMAT);
   try {
-    const parser = createReadStream(path).pipe(parseStream(csvOptions(headerLineOf(head))));
+    const parser = textOf(path, encoding).pipe(parseStream(csvOptions(headerLineOf(head))));
     for await (const record of parser) {
       const read = record as { record: string[]; raw: string };
       const raw = read.raw.replace(/(\r\n|\r|\n)$/, '');
@@ -299,19 +317,50 @@ async function* tableRows(path: string): AsyncGenerator<TableRow> {
   }
 }
 
-async function readHead(path: string): Promise<string> {
+async function readHead(path: string, encoding?: string): Promise<string> {
   const handle = await open(path, 'r').catch((error: Error) => {
     throw new ConfigError(`${path}: cannot read (${error.message})`);
   });
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
+    const bytes = buffer.subarray(0, bytesRead);
+    // stream: a character cut at the 64 KB end is left out, not turned into U+FFFD.
+    return encoding ? new TextDecoder(encoding).decode(bytes, { stream: true }) : bytes.toString('utf8');
   } finally {
     await handle.close();
   }
 }
 
-function tableSource(path: string, system: string, mapping: CompiledMapping): CustomerSource {
+/** The file's bytes as UTF-8: as they are, or decoded from `encoding` chunk by chunk. */
+function textOf(path: string, encoding: string | undefined): Readable {
+  if (!encoding) return createReadStream(path);
+  const decoder = new TextDecoder(encoding);
+  return createReadStream(path).pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        done(null, decoder.decode(chunk, { stream: true }));
+      },
+      flush(done) {
+        done(null, decoder.decode());
+      },
+    }),
+  );
+}
+
+/** Opens the file once, so that a missing or unreadable one is named in one line before anything is read. */
+async function requireReadable(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch((error: Error) => {
+    throw new ConfigError(`${path}: cannot read (${error.message})`);
+  });
+  await handle.close();
+}
+
+function tableSource(
+  path: string,
+  system: string,
+  mapping: CompiledMapping,
+  encoding: string | undefined,
+): CustomerSource {
   const id = `${system}:${basename(path)}`;
   const map = async (rows: CsvRow[]) =>
     (
@@ -357,19 +406,22 @@ function tableSource(path: string, system: string, mapping: CompiledMapping): Cu
   };
   return {
     path,
+    table: true,
+    encoding,
     async describe() {
-      await requireUtf8(path);
+      if (encoding) await requireReadable(path);
+      else await requireUtf8(path, true);
       const hash = createHash('sha256');
       for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
       let totalLines = 0;
-      for await (const _row of tableRows(path)) totalLines++;
+      for await (const _row of tableRows(path, encoding)) totalLines++;
       return { digest: hash.digest('hex'), totalLines };
     },
-    head: async () => headerLineOf(await readHead(path)),
+    head: async () => headerLineOf(await readHead(path, encoding)),
     async *chunks(skip) {
       let seen = 0;
       let chunk: TableRow[] = [];
-      for await (const entry of tableRows(path)) {
+      for await (const entry of tableRows(path, encoding)) {
         seen++;
         if (seen <= skip) continue;
         chunk.push(entry);

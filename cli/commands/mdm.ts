@@ -1,5 +1,7 @@
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
+import { CSV_FORMAT } from '../../formats/csv/index.ts';
+import { encodingProblem } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { findMapping } from '../../mappings/index.ts';
 import {
@@ -101,6 +103,10 @@ export function registerMdmCommand(program: Command): void {
         '--mapping <file>',
         'for a CSV: a mapping of its columns to canonical customers (start from mappings/csv/customer-table.to-canonical.yaml)',
       )
+      .option(
+        '--encoding <charset>',
+        "a CSV table's character set when it is not UTF-8 (windows-1252, iso-8859-1: Excel's and many ERPs' exports)",
+      )
       .option('--batch <n>', 'records per transaction', '500')
       .option(
         '--rejects <file>',
@@ -114,6 +120,7 @@ export function registerMdmCommand(program: Command): void {
       options: StoreOptions & {
         input: string;
         mapping?: string;
+        encoding?: string;
         batch: string;
         rejects?: string;
         maxRejects: string;
@@ -132,6 +139,7 @@ export function registerMdmCommand(program: Command): void {
         throw new ConfigError(
           `${options.input} is a table: name the mapping of its columns with --mapping <file> (start from mappings/csv/customer-table.to-canonical.yaml)`,
         );
+      checkEncoding(options);
       const mapping = options.mapping ? findMapping(options.mapping, process.cwd()) : undefined;
       const store = await openStore(options);
       const startedAt = Date.now();
@@ -141,6 +149,7 @@ export function registerMdmCommand(program: Command): void {
           batchSize: Number(options.batch),
           rejectsFile: options.rejects ?? rejectsFileFor(options.input),
           maxRejects: Number(options.maxRejects),
+          encoding: options.encoding,
           onProgress: (p: LoadProgress) => {
             if (options.json || Date.now() - lastPrinted < 1000) return;
             lastPrinted = Date.now();
@@ -194,6 +203,10 @@ export function registerMdmCommand(program: Command): void {
       )
       .option('--mapping <file>', 'for a CSV: the mapping of its columns to canonical customers')
       .option(
+        '--encoding <charset>',
+        "a CSV table's character set when it is not UTF-8 (windows-1252, iso-8859-1: Excel's and many ERPs' exports)",
+      )
+      .option(
         '--repair',
         'apply the export as missed events: extra and differing records matched as updates, missing ones deleted',
       )
@@ -205,6 +218,7 @@ export function registerMdmCommand(program: Command): void {
       options: StoreOptions & {
         input: string;
         mapping?: string;
+        encoding?: string;
         repair?: boolean;
         limit: string;
         json?: boolean;
@@ -215,10 +229,12 @@ export function registerMdmCommand(program: Command): void {
         throw new ConfigError(
           `${options.input} is a table: name the mapping of its columns with --mapping <file>`,
         );
+      checkEncoding(options);
       const source = customerFile(
         options.input,
         system,
         options.mapping ? findMapping(options.mapping, process.cwd()) : undefined,
+        options.encoding,
       );
       const store = await openStore(options);
       let lastPrinted = 0;
@@ -491,4 +507,13 @@ function registerMdmEraseCommand(mdm: Command): void {
       }
     },
   );
+}
+
+/** --encoding names a character set Node knows, and only for a CSV table (JSON lines are UTF-8). */
+function checkEncoding(options: { encoding?: string; mapping?: string }): void {
+  if (options.encoding === undefined) return;
+  if (!options.mapping)
+    throw new ConfigError('--encoding is for a CSV table read with --mapping: JSON lines are UTF-8');
+  const problem = encodingProblem(CSV_FORMAT, options.encoding);
+  if (problem) throw new ConfigError(`--encoding: ${problem}`);
 }
