@@ -312,6 +312,22 @@ describe('eai mdm load / export', () => {
     });
     expect(clean.code).toBe(0);
     expect(JSON.parse(clean.stdout).counts).toEqual({ same: 1, differs: 0, missing: 0, extra: 0 });
+    // A row set aside goes to the rejects file in the input's character set, so it loads again the same way.
+    const withBadRow = join(dir, 'kunden-1252-bad.csv');
+    writeFileSync(
+      withBadRow,
+      Buffer.concat([
+        Buffer.from('Kundennummer;Typ;Vorname;Nachname\r\n'),
+        Buffer.from('K2;Person;J\xf6rg\r\nK3;Person;Bj\xf6rn;\xd8stergaard\r\n', 'latin1'),
+      ]),
+    );
+    const partly = await runEai(['mdm', 'load', 'erp', '--input', withBadRow, ...named, '--json'], {
+      env: env(),
+    });
+    expect(JSON.parse(partly.stdout).counts).toMatchObject({ new: 1, rejected: 1 });
+    expect(readFileSync(join(dir, 'kunden-1252-bad.rejects.csv'))).toEqual(
+      Buffer.from('Kundennummer;Typ;Vorname;Nachname\nK2;Person;J\xf6rg\n', 'latin1'),
+    );
     // An unknown character set, or one named for JSON lines, is refused before anything is read.
     const unknown = await runEai(
       [

@@ -201,7 +201,7 @@ export interface LoadOptions {
   maxRejects?: number;
   /**
    * A CSV table's character set when it is not UTF-8 (`windows-1252`, `iso-8859-1`: Excel's and many ERPs'
-   * exports), decoded as it is read; its rejects file is written in UTF-8.
+   * exports), decoded as it is read; its rejects file is written in it too, so it loads again the same way.
    */
   encoding?: string;
 }
@@ -347,6 +347,41 @@ function textOf(path: string, encoding: string | undefined): Readable {
   );
 }
 
+/**
+ * Text in the input's character set, so that a rejects file loads again with the same `--encoding`: UTF-8 and
+ * UTF-16LE as Node writes them, a single-byte set (windows-1252, iso-8859-x, …) through the table of its 256 bytes as
+ * TextDecoder reads them (a character the set lacks, which a row read from it never holds, becomes `?`).
+ */
+function encodeAs(text: string, encoding: string | undefined): Buffer {
+  const name = encoding?.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (!encoding || name === 'utf8') return Buffer.from(text, 'utf8');
+  if (name === 'utf16le' || name === 'utf16') return Buffer.from(text, 'utf16le');
+  const table = singleByteTable(encoding);
+  if (!table) return Buffer.from(text, 'utf8');
+  const out = Buffer.alloc(text.length);
+  let at = 0;
+  for (const char of text) out[at++] = table.get(char) ?? 0x3f;
+  return out.subarray(0, at);
+}
+
+const singleByteTables = new Map<string, Map<string, number> | undefined>();
+
+/** Character → byte of a character set whose every byte reads as one character, else undefined (multi-byte sets). */
+function singleByteTable(encoding: string): Map<string, number> | undefined {
+  if (singleByteTables.has(encoding)) return singleByteTables.get(encoding);
+  const decoder = new TextDecoder(encoding);
+  const table = new Map<string, number>();
+  let single = true;
+  for (let byte = 0; byte < 256 && single; byte++) {
+    const char = decoder.decode(Uint8Array.of(byte));
+    if ([...char].length !== 1) single = false;
+    else if (char !== '\uFFFD' && !table.has(char)) table.set(char, byte);
+  }
+  const found = single ? table : undefined;
+  singleByteTables.set(encoding, found);
+  return found;
+}
+
 /** Opens the file once, so that a missing or unreadable one is named in one line before anything is read. */
 async function requireReadable(path: string): Promise<void> {
   const handle = await open(path, 'r').catch((error: Error) => {
@@ -467,10 +502,10 @@ async function load(
     if (rows.length === 0 || !options.rejectsFile) return;
     if (!rejectsOpen) {
       const head = await source.head();
-      writeFileSync(options.rejectsFile, head ? `${head}\n` : '');
+      writeFileSync(options.rejectsFile, encodeAs(head ? `${head}\n` : '', source.encoding));
       rejectsOpen = true;
     }
-    appendFileSync(options.rejectsFile, rows.map((r) => `${r.text}\n`).join(''));
+    appendFileSync(options.rejectsFile, encodeAs(rows.map((r) => `${r.text}\n`).join(''), source.encoding));
   };
   let done = resumedFrom;
   // One batch in the database at a time; the next one is read and prepared (standardised, keyed) meanwhile.
