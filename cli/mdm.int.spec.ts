@@ -328,6 +328,30 @@ describe('eai mdm load / export', () => {
     expect(readFileSync(join(dir, 'kunden-1252-bad.rejects.csv'))).toEqual(
       Buffer.from('Kundennummer;Typ;Vorname;Nachname\nK2;Person;J\xf6rg\n', 'latin1'),
     );
+    // A workbook saved as .xlsx (a ZIP) or .xls (OLE2) is no text in any character set: refused, saying how to export it.
+    for (const [name, magic] of [
+      ['kunden.xlsx', Buffer.from('504b0304140006000800', 'hex')],
+      ['kunden.xls', Buffer.from('d0cf11e0a1b11ae10000', 'hex')],
+    ] as const) {
+      const workbook = join(dir, name);
+      writeFileSync(workbook, Buffer.concat([magic, Buffer.from('Kundennummer;Typ\r\nK9;Person\r\n')]));
+      for (const extra of [
+        ['--mapping', mapping],
+        ['--mapping', mapping, '--encoding', 'windows-1252'],
+        [],
+      ]) {
+        const refused = await runEai(
+          ['mdm', 'load', 'erp', '--input', workbook, ...extra, '--schema', target],
+          {
+            env: env(),
+          },
+        );
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toBe(
+          `eai: ${workbook}: a spreadsheet workbook (Excel .xlsx / .xls, or another ZIP or OLE file), not text: save it as "CSV UTF-8" and load that with --mapping\n`,
+        );
+      }
+    }
     // An unknown character set, or one named for JSON lines, is refused before anything is read.
     const unknown = await runEai(
       [

@@ -67,6 +67,7 @@ async function* lines(path: string): AsyncGenerator<string> {
  * without a word. Streams the bytes once, a line at a time.
  */
 async function requireUtf8(path: string, table = false): Promise<void> {
+  await refuseWorkbook(path);
   let line = 1;
   let carry = Buffer.alloc(0);
   // A table may name its character set instead (--encoding); JSON lines are UTF-8 (RFC 8259).
@@ -388,6 +389,30 @@ async function requireReadable(path: string): Promise<void> {
     throw new ConfigError(`${path}: cannot read (${error.message})`);
   });
   await handle.close();
+  await refuseWorkbook(path);
+}
+
+/** A ZIP container (.xlsx, .ods) and an OLE2 compound file (.xls) begin with these bytes. */
+const WORKBOOK_MAGIC = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('d0cf11e0a1b11ae1', 'hex')];
+
+/**
+ * A spreadsheet saved as a workbook, not as text: refused in one line saying how to export it, before it is read as
+ * lines of mojibake (or, with --encoding, decoded into rows of binary).
+ */
+async function refuseWorkbook(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch((error: Error) => {
+    throw new ConfigError(`${path}: cannot read (${error.message})`);
+  });
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(8), 0, 8, 0);
+    const head = buffer.subarray(0, bytesRead);
+    if (WORKBOOK_MAGIC.some((magic) => head.subarray(0, magic.length).equals(magic)))
+      throw new ConfigError(
+        `${path}: a spreadsheet workbook (Excel .xlsx / .xls, or another ZIP or OLE file), not text: save it as "CSV UTF-8" and load that with --mapping`,
+      );
+  } finally {
+    await handle.close();
+  }
 }
 
 function tableSource(
