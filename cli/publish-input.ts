@@ -3,6 +3,7 @@ import type { PublishInput } from '../bus/index.ts';
 import { checkTopicSchema } from '../bus/topics.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { canonicalSchemas, findSchema } from '../schemas/catalog.ts';
+import { readStdin } from './stdin.ts';
 
 /**
  * What `eai bus publish` accepts: one bare value, an array of bare values (both need `--type`), or what `eai map`
@@ -62,9 +63,7 @@ export async function readPublishJson(input: string | undefined, stdin = process
         'nothing to publish: give --input FILE, or pipe JSON to stdin (e.g. eai map … |)',
       );
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of stdin) chunks.push(chunk as Buffer);
-    text = Buffer.concat(chunks).toString('utf8');
+    text = (await readStdin(stdin)).toString('utf8');
     where = 'stdin';
     if (text.trim() === '') throw new ConfigError('nothing to publish: stdin was empty');
   } else {

@@ -62,12 +62,15 @@ async function* lines(path: string): AsyncGenerator<string> {
 }
 
 /**
- * Refuses a file that is not UTF-8 (a Windows-1252 or Latin-1 export, as Excel and many ERPs write them), naming the
- * first line that is not: read as UTF-8, its ü, é or ß became U+FFFD, stored in the customers' names and addresses
- * without a word. Streams the bytes once, a line at a time.
+ * Refuses a workbook (`refuseWorkbook`), and a file that is not UTF-8 when no other character set is named (a
+ * Windows-1252 or Latin-1 export, as Excel and many ERPs write them), naming the first line that is not: read as
+ * UTF-8, its ü, é or ß became U+FFFD, stored in the customers' names and addresses without a word. Streams the
+ * bytes once, a line at a time.
  */
-async function requireUtf8(path: string, table = false): Promise<void> {
+async function requireText(path: string, table = false, encoding?: string): Promise<void> {
   await refuseWorkbook(path);
+  // A table whose character set is named is decoded from it: any byte sequence is text there.
+  if (encoding) return;
   let line = 1;
   let carry = Buffer.alloc(0);
   // A table may name its character set instead (--encoding); JSON lines are UTF-8 (RFC 8259).
@@ -97,7 +100,7 @@ async function requireUtf8(path: string, table = false): Promise<void> {
 
 /** The file's digest and line count: the run key and the progress total. */
 async function describeInput(path: string): Promise<{ digest: string; totalLines: number }> {
-  await requireUtf8(path);
+  await requireText(path);
   const hash = createHash('sha256');
   let totalLines = 0;
   try {
@@ -182,8 +185,7 @@ export interface CustomerSource {
 
 /** Every customer of a source, refusing the first line or row that cannot be read (reconcile: no guessing). */
 export async function* allCustomers(source: CustomerSource): AsyncGenerator<CustomerPartyMaster> {
-  if (source.encoding) await requireReadable(source.path);
-  else await requireUtf8(source.path, source.table === true);
+  await requireText(source.path, source.table, source.encoding);
   for await (const chunk of source.chunks(0)) {
     const [first] = chunk.rejected;
     if (first) throw new ConfigError(`${source.path}:${first.line}: ${first.reason}`);
@@ -383,21 +385,13 @@ function singleByteTable(encoding: string): Map<string, number> | undefined {
   return found;
 }
 
-/** Opens the file once, so that a missing or unreadable one is named in one line before anything is read. */
-async function requireReadable(path: string): Promise<void> {
-  const handle = await open(path, 'r').catch((error: Error) => {
-    throw new ConfigError(`${path}: cannot read (${error.message})`);
-  });
-  await handle.close();
-  await refuseWorkbook(path);
-}
-
 /** A ZIP container (.xlsx, .ods) and an OLE2 compound file (.xls) begin with these bytes. */
 const WORKBOOK_MAGIC = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('d0cf11e0a1b11ae1', 'hex')];
 
 /**
  * A spreadsheet saved as a workbook, not as text: refused in one line saying how to export it, before it is read as
- * lines of mojibake (or, with --encoding, decoded into rows of binary).
+ * lines of mojibake (or, with --encoding, decoded into rows of binary). Opening the file first also names a missing
+ * or unreadable one in one line.
  */
 async function refuseWorkbook(path: string): Promise<void> {
   const handle = await open(path, 'r').catch((error: Error) => {
@@ -469,8 +463,7 @@ function tableSource(
     table: true,
     encoding,
     async describe() {
-      if (encoding) await requireReadable(path);
-      else await requireUtf8(path, true);
+      await requireText(path, true, encoding);
       const hash = createHash('sha256');
       for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
       let totalLines = 0;

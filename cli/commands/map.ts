@@ -9,6 +9,7 @@ import {
   mapCommand,
   testCommand,
 } from '../../mappings/engine/cli.ts';
+import { readStdin } from '../stdin.ts';
 
 function emit(output: CommandOutput): void {
   if (output.stdout) process.stdout.write(output.stdout);
@@ -51,7 +52,7 @@ export function registerMapCommand(program: Command): void {
         },
       ) => {
         const options = { ...given, input: given.input ?? file };
-        // `-`: the document from stdin (`cat po.edi | eai map -`), read once, named `stdin` in messages.
+        // `-`: the document from stdin (`cat po.edi | eai map -`), named `stdin` in messages. Either is read once.
         const piped = options.input === '-' ? await readStdin() : undefined;
         if (piped) options.input = 'stdin';
         const conflict =
@@ -85,7 +86,7 @@ export function registerMapCommand(program: Command): void {
           await mapCommand({
             format: options.format,
             input: options.input,
-            bytes: piped,
+            bytes: named?.bytes ?? piped,
             toSystem: options.toSystem,
             tree: options.tree,
             mapping: options.mapping,
@@ -126,25 +127,21 @@ export function registerMapCommand(program: Command): void {
     );
 }
 
-/** The format the document's envelope names, or why the document could not be read. */
+/**
+ * The format the document's envelope names, with the bytes read to find it (then mapped as they are, not read again),
+ * or why the document could not be read.
+ */
 function detected(
   input: string,
   piped: Buffer | undefined,
-): { format?: string; unread?: string; unreadable?: string } {
+): { bytes?: Buffer; format?: string; unread?: string; unreadable?: string } {
   try {
     const bytes = piped ?? readFileSync(input);
     const format = detectFormat(bytes);
-    if (format !== undefined) return { format };
+    if (format !== undefined) return { bytes, format };
     const unread = unreadDocument(bytes);
-    return unread === undefined ? {} : { unread };
+    return unread === undefined ? { bytes } : { bytes, unread };
   } catch (error) {
     return { unreadable: `cannot read ${input}: ${errorMessage(error)}` };
   }
-}
-
-/** All of stdin (a pipe may not have its bytes yet when read synchronously: EAGAIN). */
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }

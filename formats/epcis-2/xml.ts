@@ -8,7 +8,8 @@ import { FORMAT } from './event.ts';
  * An EPCIS XML document (EPCIS 2.0 XML binding, and EPCIS 1.2 / 1.1, which most partners still send) as the JSON
  * binding's fields, so one reader checks both: element names are the JSON keys (`eventTime`, `bizStep`, `parentID`,
  * `epcList`…), lists of `<epc>` become arrays of strings, `<quantityElement>`s `{epcClass, quantity, uom}`, a
- * `<bizTransaction type="…">` `{type, bizTransaction}`, a `<source>` / `<destination>` `{type, source | destination}`.
+ * `<bizTransaction type="…">` `{type, bizTransaction}`, a `<source>` / `<destination>`
+ * `{type, source | destination}`.
  * EPCIS 1.x wrappers are unwrapped: `baseExtension` (eventID, errorDeclaration), an event's `extension`
  * (quantityList, sourceList, destinationList, ilmd…) and the event list's `extension` (TransformationEvent). Each
  * event keeps its element path as its location (`/epcis:EPCISDocument/EPCISBody[1]/EventList[1]/ObjectEvent[2]`),
@@ -29,7 +30,7 @@ export interface EpcisXml {
 const child = (element: XmlElement | undefined, name: string) =>
   element?.children.find((c) => localName(c.name) === name);
 
-const childText = (element: XmlElement, name: string) => child(element, name)?.text;
+const childText = (element: XmlElement | undefined, name: string) => child(element, name)?.text;
 
 export function readEpcisXml(input: Buffer): EpcisXml {
   const root = readXmlElement(FORMAT, input);
@@ -55,8 +56,8 @@ export function readEpcisXml(input: Buffer): EpcisXml {
         : 'query document without QueryResults/resultsBody/EventList',
     );
   const header = child(child(root, 'EPCISHeader'), 'StandardBusinessDocumentHeader');
-  const identifier = childText(child(header, 'Sender') ?? root, 'Identifier');
-  const instance = child(header, 'DocumentIdentification');
+  const sender = childText(child(header, 'Sender'), 'Identifier');
+  const instanceIdentifier = childText(child(header, 'DocumentIdentification'), 'InstanceIdentifier');
   const events: Array<[JsonObject, string]> = [];
   for (const element of list.children) {
     // EPCIS 1.x puts the event types it added (TransformationEvent) in the list's extension.
@@ -67,10 +68,8 @@ export function readEpcisXml(input: Buffer): EpcisXml {
     type,
     ...(root.attributes.schemaVersion ? { schemaVersion: root.attributes.schemaVersion } : {}),
     ...(root.attributes.creationDate ? { creationDate: root.attributes.creationDate } : {}),
-    ...(instance && childText(instance, 'InstanceIdentifier')
-      ? { instanceIdentifier: childText(instance, 'InstanceIdentifier') }
-      : {}),
-    ...(header && identifier ? { sender: identifier } : {}),
+    ...(instanceIdentifier ? { instanceIdentifier } : {}),
+    ...(sender ? { sender } : {}),
     events,
   };
 }

@@ -133,7 +133,7 @@ export async function mapCommand(options: {
   format: string;
   /** The document's file, or its name in messages when `bytes` holds it (`stdin`). */
   input: string;
-  /** The document, already read (from stdin). */
+  /** The document, already read (from stdin, or to find its format). */
   bytes?: Buffer;
   toSystem?: boolean;
   /** Print the parsed document trees (what mapping expressions see) instead of mapping them. */
