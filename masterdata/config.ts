@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { zodProblemText } from '../lib/zod-problems.ts';
+import { COMPARISONS } from './score.ts';
 import { syncConfigSchema } from './sync/config.ts';
 
 export const SURVIVORSHIP_RULES = ['sourcePriority', 'mostRecent', 'mostComplete', 'mostFrequent'] as const;
@@ -64,6 +65,23 @@ export const mdmConfigSchema = z
         message: 'review must not be above autoMerge',
         path: ['review'],
       }),
+    conflicts: z
+      .array(
+        z.object({
+          comparison: z.string().min(1).describe('A comparison of masterdata/score.ts, e.g. birthDate'),
+          levels: z
+            .array(z.string().min(1))
+            .min(1)
+            .describe('Its level names that are a conflict, e.g. else'),
+        }),
+      )
+      .default([
+        { comparison: 'birthDate', levels: ['else'] },
+        { comparison: 'taxId', levels: ['else'] },
+      ])
+      .describe(
+        'Evidence that two records are different customers whatever else agrees (a father and son of one name at one address: birth dates apart; two legal entities: tax ids apart). Such a pair is never merged by score (the steward decides), and records linked through others are not put in one golden record with it',
+      ),
     matchPrior: z
       .number()
       .gt(0)
@@ -155,7 +173,28 @@ export const mdmConfigSchema = z
         'Trained m and u per comparison (as `eai mdm train` or a test writes them); default: built-in priors',
       ),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    config.conflicts.forEach((conflict, i) => {
+      const comparison = COMPARISONS.find((c) => c.name === conflict.comparison);
+      if (!comparison) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['conflicts', i, 'comparison'],
+          message: `unknown comparison; one of ${COMPARISONS.map((c) => c.name).join(', ')}`,
+        });
+        return;
+      }
+      conflict.levels.forEach((level, j) => {
+        if (!comparison.levels.includes(level))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['conflicts', i, 'levels', j],
+            message: `not a level of ${comparison.name}; one of ${comparison.levels.join(', ')}`,
+          });
+      });
+    });
+  });
 
 export type MdmConfig = z.output<typeof mdmConfigSchema>;
 export type MdmConfigInput = z.input<typeof mdmConfigSchema>;

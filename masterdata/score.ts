@@ -231,6 +231,30 @@ export const DEFAULT_MODEL: Model = {
   city: { m: [0.88, 0.12], u: [0.1, 0.9] },
 };
 
+/**
+ * The configured conflicts (config `conflicts`) as a test on two standardised records: the first one the pair
+ * shows, as `comparison: level`, or null. Only the comparisons named are computed. A pair with a conflict is not
+ * merged by score, and records linked through others are kept apart from it (store.ts).
+ */
+export function conflictTest(
+  conflicts: ReadonlyArray<{ comparison: string; levels: string[] }>,
+): (a: StandardCustomer, b: StandardCustomer) => string | null {
+  const tests = conflicts.flatMap(({ comparison, levels }) => {
+    const found = COMPARISONS.find((c) => c.name === comparison);
+    return found
+      ? levels.map((level) => ({
+          comparison: found,
+          level: found.levels.indexOf(level),
+          text: `${comparison}: ${level}`,
+        }))
+      : [];
+  });
+  return (a, b) => {
+    for (const t of tests) if (t.level >= 0 && t.comparison.level(a, b) === t.level) return t.text;
+    return null;
+  };
+}
+
 export interface PairScore {
   /** Level per comparison, -1 where a value is missing. */
   levels: number[];

@@ -337,12 +337,104 @@ describe('merge and unmerge', () => {
     expect(expected.probability).toBeGreaterThan(0.001);
     expect(await store.reviewQueue()).toEqual([
       {
-        a: { ...key(y), goldenId: expect.any(String) },
-        b: { ...key(a), goldenId: ra?.goldenId },
+        a: { ...key(y), goldenId: expect.any(String), label: 'Müller Maschinenbau AG, München' },
+        b: { ...key(a), goldenId: ra?.goldenId, label: 'Müller Maschinenbau GmbH, Berlin' },
         probability: expected.probability,
         reason: 'unmerged',
       },
     ]);
+  });
+});
+
+describe('conflicts', () => {
+  // One household: father and son of one name, the mother, and a record of the son without birth date or email
+  // that resembles all three (same family name, same address).
+  const household = (id: string, given: string, birthDate: string | null, email: string | null) => ({
+    system: 'crm',
+    customer: {
+      customerId: `crm:${id}`,
+      sourceIds: [{ system: 'crm', id }],
+      partyType: 'PERSON' as const,
+      person: { givenName: given, familyName: 'Hoffmann' },
+      birthDate,
+      emails: email ? [{ address: email }] : [],
+      addresses: [
+        {
+          use: 'MAILING' as const,
+          lines: ['Königsbrücker Straße 12'],
+          city: 'Dresden',
+          postalCode: '01099',
+          countryCode: 'DE',
+        },
+      ],
+      updatedAt: '2026-01-01T00:00:00.000Z' as unknown as Date,
+    } as CustomerPartyMaster,
+  });
+  const father = household('1', 'Peter', '1958-03-14', 'p.hoffmann@example.de');
+  const son = household('2', 'Peter', '1985-11-02', 'peter.hoffmann85@example.de');
+  const mother = household('3', 'Sabine', '1961-07-30', 'sabine.h@example.de');
+  const sonAgain = household('4', 'Peter', null, null);
+  const golden = async (store: MasterDataStore) =>
+    new Map(
+      await Promise.all(['1', '2', '3', '4'].map(async (id) => [id, await store.xref('crm', id)] as const)),
+    );
+
+  it('never merges two records whose birth dates are apart, nor records linked to them, in any order', async () => {
+    const results: Array<Map<string, string | null>> = [];
+    for (const order of [
+      [father, son, mother, sonAgain],
+      [sonAgain, mother, son, father],
+      [son, sonAgain, father, mother],
+    ]) {
+      const store = await freshStore();
+      for (const r of order) await store.upsertBatch([r]);
+      const ids = await golden(store);
+      // Father and son score high on name and address; their birth dates keep them apart.
+      expect(ids.get('1')).not.toBe(ids.get('2'));
+      // The record without birth date joins one Peter at most (the first link by score), never both.
+      expect(new Set(ids.values()).size).toBeGreaterThanOrEqual(3);
+      const queue = await store.reviewQueue();
+      expect(queue.some((p) => p.reason === 'conflict')).toBe(true);
+      expect(queue.flatMap((p) => [p.a.label, p.b.label])).toContain('Peter Hoffmann, Dresden');
+      results.push(ids);
+    }
+    // The same clusters and golden ids whatever the order.
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+  });
+
+  it('keeps records a steward rejected apart even when others link them', async () => {
+    const config = parseMdmConfig({ conflicts: [] });
+    const store = await freshStore(config);
+    await store.upsertBatch([father, son, sonAgain]);
+    // Without configured conflicts, the record without birth date links father and son into one.
+    const before = await golden(store);
+    expect(before.get('1')).toBe(before.get('2'));
+    await store.decide(
+      { system: 'crm', sourceId: '1' },
+      { system: 'crm', sourceId: '2' },
+      'reject',
+      'steward-1',
+    );
+    const after = await golden(store);
+    expect(after.get('1')).not.toBe(after.get('2'));
+    expect([after.get('1'), after.get('2')]).toContain(after.get('4'));
+    // The link that would join them again waits for the steward, and the reject holds when the records come again.
+    expect((await store.reviewQueue()).map((p) => p.reason)).toContain('conflict');
+    await store.upsertBatch([
+      { ...sonAgain, customer: { ...sonAgain.customer, phones: [{ number: '+49 351 1234567' }] } },
+    ]);
+    const again = await golden(store);
+    expect(again.get('1')).not.toBe(again.get('2'));
+  });
+
+  it('refuses a conflict that names no comparison or level, with the field', () => {
+    expect(() => parseMdmConfig({ conflicts: [{ comparison: 'birthday', levels: ['else'] }] })).toThrow(
+      /conflicts\[0\]\.comparison: unknown comparison/,
+    );
+    expect(() => parseMdmConfig({ conflicts: [{ comparison: 'birthDate', levels: ['far'] }] })).toThrow(
+      /conflicts\[0\]\.levels\[0\]: not a level of birthDate/,
+    );
   });
 });
 

@@ -17,7 +17,7 @@ import { blockingKeys, blockLimit, isSearchKey, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { asJsonb } from './jsonb.ts';
-import { type PairScore, Scorer } from './score.ts';
+import { conflictTest, type PairScore, Scorer } from './score.ts';
 import { type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, SURVIVE_VERSION, survive } from './survivorship.ts';
 import type { Sent } from './sync/changes.ts';
@@ -96,6 +96,15 @@ export function sourceIdOf(system: string, customer: CustomerPartyMaster): strin
   if (customer.customerId?.startsWith(prefix)) return customer.customerId.slice(prefix.length);
   if (customer.customerId) return customer.customerId;
   throw new NonRetriableError(`customer has no ${system} source id and no customerId`);
+}
+
+/** What a steward needs to tell two records apart at a glance: name, birth date, city (as the record has them). */
+function labelOf(record: CustomerPartyMaster): string {
+  const person = [record.person?.givenName, record.person?.familyName].filter(Boolean).join(' ');
+  const address = record.addresses?.[0];
+  return [record.organizationName ?? person, record.birthDate, address?.city]
+    .filter((part) => typeof part === 'string' && part !== '')
+    .join(', ');
 }
 
 class UnionFind {
@@ -186,6 +195,8 @@ export class MasterDataStore {
   readonly config: MdmConfig;
   readonly #q: string;
   readonly #scorer: Scorer;
+  /** The configured conflict the pair of two records shows (config `conflicts`), or null. */
+  readonly #conflict: (a: StandardCustomer, b: StandardCustomer) => string | null;
 
   constructor(options: {
     databaseUrl?: string;
@@ -199,6 +210,7 @@ export class MasterDataStore {
     this.#q = quoteSchema(this.schema);
     this.config = options.config;
     this.#scorer = options.scorer ?? Scorer.fromConfig(options.config);
+    this.#conflict = conflictTest(options.config.conflicts);
   }
 
   /**
@@ -692,7 +704,8 @@ export class MasterDataStore {
         const score = this.#scorer.score(t.view, c.view);
         if (score.probability < review) continue;
         const [a, b] = t.key < c.key ? [t.self, c.self] : [c.self, t.self];
-        const status = score.probability >= autoMerge ? 'auto' : 'review';
+        // A conflict (two birth dates apart, two tax ids) leaves the pair to the steward, however high its score.
+        const status = score.probability >= autoMerge && !this.#conflict(t.view, c.view) ? 'auto' : 'review';
         pairs.push({ a, b, p: score.probability, w: score.weight, levels: score.levels, status });
         if (status === 'review') {
           reviewed.add(t.key);
@@ -745,12 +758,12 @@ export class MasterDataStore {
             where bk.key = o.k and bk.system = o.s and bk.source_id = o.i),
          dropped_as_a as (
            delete from ${q}.match_pair mp using gone
-            where mp.status in ('auto', 'review') and mp.a_system = gone.s and mp.a_id = gone.i
+            where mp.status in ('auto', 'review', 'held') and mp.a_system = gone.s and mp.a_id = gone.i
               and not exists (select 1 from scored n where n.a_s = mp.a_system and n.a_i = mp.a_id
                                                      and n.b_s = mp.b_system and n.b_i = mp.b_id)),
          dropped_as_b as (
            delete from ${q}.match_pair mp using gone
-            where mp.status in ('auto', 'review') and mp.b_system = gone.s and mp.b_id = gone.i
+            where mp.status in ('auto', 'review', 'held') and mp.b_system = gone.s and mp.b_id = gone.i
               and not exists (select 1 from gone g where g.s = mp.a_system and g.i = mp.a_id)
               and not exists (select 1 from scored n where n.a_s = mp.a_system and n.a_i = mp.a_id
                                                      and n.b_s = mp.b_system and n.b_i = mp.b_id)),
@@ -827,10 +840,15 @@ export class MasterDataStore {
         stored: t.old !== undefined,
       })),
     );
+    // A record whose links were all held (a conflict with the records they lead to) stands alone: for the steward.
+    const sizes = new Map<string, number>();
+    for (const id of assignment.values()) sizes.set(id, (sizes.get(id) ?? 0) + 1);
+    const together = (key: string) => (sizes.get(assignment.get(key) ?? '') ?? 0) > 1;
     for (const t of todo) {
       let outcome: Outcome;
       if (t.old?.golden_id) outcome = 'updated';
-      else if (linked.has(t.key)) outcome = 'merged';
+      else if (linked.has(t.key) && together(t.key)) outcome = 'merged';
+      else if (linked.has(t.key)) outcome = 'review';
       else outcome = reviewed.has(t.key) ? 'review' : 'new';
       results.set(t.key, {
         system: t.system,
@@ -866,7 +884,7 @@ export class MasterDataStore {
          select mp.a_system, mp.a_id, mp.b_system, mp.b_id from ${q}.match_pair mp
            join h ha on mp.a_system = ha.s and mp.a_id = ha.i
            join h hb on mp.b_system = hb.s and mp.b_id = hb.i
-          where mp.status in ('auto', 'review')`,
+          where mp.status in ('auto', 'review', 'held')`,
         [holders.map((h) => h.self.system), holders.map((h) => h.self.sourceId)],
       )
     ).rows;
@@ -903,7 +921,7 @@ export class MasterDataStore {
     await client.query(
       `delete from ${q}.match_pair mp using unnest($1::text[], $2::text[], $3::text[], $4::text[]) as x(a_s, a_i, b_s, b_i)
         where mp.a_system = x.a_s and mp.a_id = x.a_i and mp.b_system = x.b_s and mp.b_id = x.b_i
-          and mp.status in ('auto', 'review')`,
+          and mp.status in ('auto', 'review', 'held')`,
       [
         drop.map((p) => p.a_system),
         drop.map((p) => p.a_id),
@@ -943,7 +961,7 @@ export class MasterDataStore {
     // The members, the pairs that link them and the old ids' founding records, in one round trip.
     const read = (
       await this.#prepared<{
-        kind: 'm' | 'e' | 'g';
+        kind: 'm' | 'e' | 'g' | 'o';
         a: string;
         b: string;
         c: string | null;
@@ -951,6 +969,8 @@ export class MasterDataStore {
         record: CustomerPartyMaster | null;
         golden_id: string | null;
         field_times: FieldTimes | null;
+        status: string | null;
+        probability: number | null;
       }>(
         client,
         'recluster-read',
@@ -963,14 +983,27 @@ export class MasterDataStore {
              cross join lateral (select * from ${q}.source_record sr
                                   where sr.system = x.s and sr.source_id = x.i offset 0) sr),
          ids as (select system, source_id from m union select * from unnest($4::text[], $5::text[]))
-         select 'm' as kind, system as a, source_id as b, null as c, null as d, record, golden_id, field_times from m
+         select 'm' as kind, system as a, source_id as b, null as c, null as d, record, golden_id, field_times,
+                null as status, null::float8 as probability from m
          union all
-         select 'e', e.a_system, e.a_id, e.b_system, e.b_id, null, null, null from ids
-           cross join lateral (select a_system, a_id, b_system, b_id from ${q}.match_pair mp
+         select 'e', e.a_system, e.a_id, e.b_system, e.b_id, null, null, null, e.status, e.probability from ids
+           cross join lateral (select a_system, a_id, b_system, b_id, status, probability from ${q}.match_pair mp
                                 where mp.a_system = ids.system and mp.a_id = ids.source_id
-                                  and mp.status in ('auto', 'accepted') offset 0) e
+                                  and mp.status in ('auto', 'accepted', 'held') offset 0) e
          union all
-         select 'g', founding_system, founding_id, golden_id, null, null, null, null from ${q}.golden
+         -- The golden records on the other side of held pairs: recomputed with these (their pairs may hold now).
+         select 'o', '', '', null, null, null, o.golden_id, null, null, null from ids
+           cross join lateral (
+             select sr.golden_id from ${q}.match_pair mp
+               join ${q}.source_record sr on sr.system = mp.b_system and sr.source_id = mp.b_id
+              where mp.status = 'held' and mp.a_system = ids.system and mp.a_id = ids.source_id
+             union all
+             select sr.golden_id from ${q}.match_pair mp
+               join ${q}.source_record sr on sr.system = mp.a_system and sr.source_id = mp.a_id
+              where mp.status = 'held' and mp.b_system = ids.system and mp.b_id = ids.source_id) o
+          where o.golden_id is not null
+         union all
+         select 'g', founding_system, founding_id, golden_id, null, null, null, null, null, null from ${q}.golden
           where golden_id = any($1::text[])`,
         [
           goldenIds,
@@ -981,6 +1014,16 @@ export class MasterDataStore {
         ],
       )
     ).rows;
+    // Clusters that held pairs tie to these are recomputed with them, so that which pairs hold does not depend
+    // on which cluster a change reached first.
+    const heldTo = [
+      ...new Set(
+        read.flatMap((r) =>
+          r.kind === 'o' && r.golden_id && !goldenIds.includes(r.golden_id) ? [r.golden_id] : [],
+        ),
+      ),
+    ];
+    if (heldTo.length > 0) return this.#recluster(client, [...goldenIds, ...heldTo], extra, actor, fresh);
     const memberRows: MemberRow[] = [
       ...read
         .filter((r) => r.kind === 'm' && !freshKeys.has(keyOf({ system: r.a, sourceId: r.b })))
@@ -995,19 +1038,23 @@ export class MasterDataStore {
     ];
     const edges = read
       .filter((r) => r.kind === 'e')
-      .map((r) => ({ a_system: r.a, a_id: r.b, b_system: r.c ?? '', b_id: r.d ?? '' }));
+      .map((r) => ({
+        a: keyOf({ system: r.a, sourceId: r.b }),
+        b: keyOf({ system: r.c ?? '', sourceId: r.d ?? '' }),
+        status: r.status ?? 'auto',
+        probability: r.probability ?? 0,
+      }));
     const founders = new Map(
       read
         .filter((r) => r.kind === 'g')
         .map((r) => [r.c ?? '', { golden_id: r.c ?? '', founding_system: r.a, founding_id: r.b }]),
     );
     const members = new Map(memberRows.map((r) => [keyOf({ system: r.system, sourceId: r.source_id }), r]));
-    const uf = new UnionFind();
-    for (const k of members.keys()) uf.add(k);
-    for (const e of edges) {
-      const b = keyOf({ system: e.b_system, sourceId: e.b_id });
-      if (members.has(b)) uf.union(keyOf({ system: e.a_system, sourceId: e.a_id }), b);
-    }
+    const uf = await this.#cluster(
+      client,
+      members,
+      edges.filter((e) => members.has(e.b)),
+    );
     const assignment = new Map<string, string>();
     const components = uf.groups();
     const newIds = new Set<string>();
@@ -1148,6 +1195,129 @@ export class MasterDataStore {
     return assignment;
   }
 
+  /**
+   * The clusters of the members: the connected components of their linking pairs (a steward's accepted pairs,
+   * pairs scored for auto-merge), except that a link that would put two conflicting records into one cluster is
+   * not followed but held (status `held`, in the steward queue). Two records conflict when a steward rejected
+   * their pair or they show a configured conflict (config `conflicts`: two birth dates apart…), so one record that
+   * resembles two others (a son without birth date between father and mother at one address) joins at most one
+   * of them. Links are followed accepted first, then by score, then by key: the clusters depend only on the
+   * pairs, not on the order the records came in. Conflicts can only arise in a cluster of three or more records:
+   * only those read the rejected pairs and standardised records they need.
+   */
+  async #cluster(
+    client: Client,
+    members: Map<string, MemberRow & { std?: StandardCustomer }>,
+    edges: Array<{ a: string; b: string; status: string; probability: number }>,
+  ): Promise<UnionFind> {
+    const plain = new UnionFind();
+    for (const k of members.keys()) plain.add(k);
+    for (const e of edges) plain.union(e.a, e.b);
+    const large = plain.groups().filter((g) => g.length >= 3);
+    if (large.length === 0) {
+      await this.#setHeld(client, edges, () => false);
+      return plain;
+    }
+    // The rejected pairs among the members of the large clusters, and the stored members' standardised records.
+    const keys = large.flat().map(splitKey);
+    const rows = (
+      await client.query<{
+        kind: 'r' | 's';
+        a: string;
+        b: string;
+        c: string;
+        d: string;
+        std: StandardCustomer | null;
+      }>(
+        `with x as (select * from unnest($1::text[], $2::text[]) as x(s, i))
+         select 'r' as kind, mp.a_system as a, mp.a_id as b, mp.b_system as c, mp.b_id as d, null::jsonb as std
+           from x join ${this.#q}.match_pair mp on mp.a_system = x.s and mp.a_id = x.i and mp.status = 'rejected'
+         union all
+         select 's', sr.system, sr.source_id, '', '', sr.std
+           from x join ${this.#q}.source_record sr on sr.system = x.s and sr.source_id = x.i`,
+        [keys.map((k) => k.system), keys.map((k) => k.sourceId)],
+      )
+    ).rows;
+    const rejected = new Set<string>();
+    const stds = new Map<string, StandardCustomer>();
+    for (const r of rows) {
+      if (r.kind === 'r') {
+        const a = keyOf({ system: r.a, sourceId: r.b });
+        const b = keyOf({ system: r.c, sourceId: r.d });
+        rejected.add(`${a}\u0001${b}`).add(`${b}\u0001${a}`);
+      } else if (r.std) stds.set(keyOf({ system: r.a, sourceId: r.b }), r.std);
+    }
+    const stdOf = (k: string) => members.get(k)?.std ?? stds.get(k);
+    const conflicts = (x: string, y: string): boolean => {
+      if (rejected.has(`${x}\u0001${y}`)) return true;
+      const a = stdOf(x);
+      const b = stdOf(y);
+      return !!a && !!b && this.#conflict(a, b) !== null;
+    };
+    const rank = (status: string) => (status === 'accepted' ? 0 : 1);
+    const ordered = [...edges].sort(
+      (x, y) =>
+        rank(x.status) - rank(y.status) ||
+        y.probability - x.probability ||
+        (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0),
+    );
+    const uf = new UnionFind();
+    const groups = new Map<string, string[]>();
+    for (const k of members.keys()) {
+      uf.add(k);
+      groups.set(k, [k]);
+    }
+    const refused = new Set<(typeof edges)[number]>();
+    for (const e of ordered) {
+      const ra = uf.find(e.a);
+      const rb = uf.find(e.b);
+      if (ra === rb) continue;
+      const ga = groups.get(ra) ?? [];
+      const gb = groups.get(rb) ?? [];
+      // A steward's accepted pair overrides a configured conflict, not a rejected pair.
+      const clash = ga.some((x) =>
+        gb.some((y) => (e.status === 'accepted' ? rejected.has(`${x}\u0001${y}`) : conflicts(x, y))),
+      );
+      if (clash) {
+        refused.add(e);
+        continue;
+      }
+      uf.union(ra, rb);
+      const root = uf.find(ra);
+      groups.delete(ra);
+      groups.delete(rb);
+      groups.set(root, [...ga, ...gb]);
+    }
+    await this.#setHeld(client, edges, (e) => refused.has(e));
+    return uf;
+  }
+
+  /** Scored links the clustering followed are `auto`, those it did not `held` (only the ones that change). */
+  async #setHeld<E extends { a: string; b: string; status: string }>(
+    client: Client,
+    edges: E[],
+    held: (edge: E) => boolean,
+  ): Promise<void> {
+    const changed = edges.flatMap((e) => {
+      if (e.status === 'accepted') return [];
+      const status = held(e) ? 'held' : 'auto';
+      return status === e.status ? [] : [{ ...splitKey(e.a), b: splitKey(e.b), status }];
+    });
+    if (changed.length === 0) return;
+    await client.query(
+      `update ${this.#q}.match_pair mp set status = x.st
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as x(a_s, a_i, b_s, b_i, st)
+        where mp.a_system = x.a_s and mp.a_id = x.a_i and mp.b_system = x.b_s and mp.b_id = x.b_i`,
+      [
+        changed.map((c) => c.system),
+        changed.map((c) => c.sourceId),
+        changed.map((c) => c.b.system),
+        changed.map((c) => c.b.sourceId),
+        changed.map((c) => c.status),
+      ],
+    );
+  }
+
   async #snapshot(client: Client, goldenIds: string[]) {
     const q = this.#q;
     const rows = (
@@ -1242,7 +1412,7 @@ export class MasterDataStore {
       await client.query(
         // Steward decisions stay, in case the record comes back (undeleted).
         `delete from ${q}.match_pair
-          where status in ('auto', 'review') and ((a_system = $1 and a_id = $2) or (b_system = $1 and b_id = $2))`,
+          where status in ('auto', 'review', 'held') and ((a_system = $1 and a_id = $2) or (b_system = $1 and b_id = $2))`,
         [system, sourceId],
       );
       const goldenId = row.golden_id;
@@ -1338,7 +1508,8 @@ export class MasterDataStore {
 
   /**
    * Pairs waiting for a steward, their records in different golden records: scored between the thresholds
-   * (`reason: 'score'`), or links an unmerge took apart (`reason: 'unmerged'`, with their score, which may be
+   * (`reason: 'score'`), scored for auto-merge but held apart by a conflict with records linked to the other
+   * (`reason: 'conflict'`, see #cluster), or links an unmerge took apart (`reason: 'unmerged'`, with their score, which may be
    * below the review threshold, as a steward or the hub had linked them).
    */
   async reviewQueue(limit = 100) {
@@ -1353,21 +1524,25 @@ export class MasterDataStore {
         a_golden: string;
         b_golden: string;
         unmerged: boolean;
+        held: boolean;
+        a_record: CustomerPartyMaster;
+        b_record: CustomerPartyMaster;
       }>(
         `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, mp.probability, ra.golden_id as a_golden, rb.golden_id as b_golden,
-                coalesce(mp.decided_by like 'unmerge:%', false) as unmerged
+                ra.record as a_record, rb.record as b_record,
+                coalesce(mp.decided_by like 'unmerge:%', false) as unmerged, mp.status = 'held' as held
            from ${q}.match_pair mp
            join ${q}.source_record ra on ra.system = mp.a_system and ra.source_id = mp.a_id
            join ${q}.source_record rb on rb.system = mp.b_system and rb.source_id = mp.b_id
-          where mp.status = 'review' and ra.golden_id is distinct from rb.golden_id
+          where mp.status in ('review', 'held') and ra.golden_id is distinct from rb.golden_id
           order by mp.probability desc, mp.a_system, mp.a_id, mp.b_system, mp.b_id limit $1`,
         [limit],
       )
     ).rows.map((r) => ({
-      a: { system: r.a_system, sourceId: r.a_id, goldenId: r.a_golden },
-      b: { system: r.b_system, sourceId: r.b_id, goldenId: r.b_golden },
+      a: { system: r.a_system, sourceId: r.a_id, goldenId: r.a_golden, label: labelOf(r.a_record) },
+      b: { system: r.b_system, sourceId: r.b_id, goldenId: r.b_golden, label: labelOf(r.b_record) },
       probability: r.probability,
-      reason: r.unmerged ? ('unmerged' as const) : ('score' as const),
+      reason: r.held ? ('conflict' as const) : r.unmerged ? ('unmerged' as const) : ('score' as const),
     }));
   }
 
@@ -1480,7 +1655,7 @@ export class MasterDataStore {
         }>(
           `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, cardinality(mp.levels) > 0 as scored from ${q}.match_pair mp
              join unnest($1::text[], $2::text[]) as m(s, i) on mp.a_system = m.s and mp.a_id = m.i
-            where mp.status in ('auto', 'accepted')`,
+            where mp.status in ('auto', 'accepted', 'held')`,
           [members.map((m) => m.system), members.map((m) => m.sourceId)],
         )
       ).rows;
@@ -1616,7 +1791,7 @@ export class MasterDataStore {
       await this.pool.query<{ golden: string; sources: string; review: string }>(
         `select (select count(*) from ${q}.golden where status = 'active') as golden,
                 (select count(*) from ${q}.source_record) as sources,
-                (select count(*) from ${q}.match_pair where status = 'review') as review`,
+                (select count(*) from ${q}.match_pair where status in ('review', 'held')) as review`,
       )
     ).rows[0];
     return {

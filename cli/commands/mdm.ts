@@ -355,7 +355,7 @@ export function registerMdmCommand(program: Command): void {
           : [
               ...queue.map(
                 (p) =>
-                  `${p.probability.toFixed(3)}  ${p.a.system} ${p.a.sourceId} (${p.a.goldenId})  ~  ${p.b.system} ${p.b.sourceId} (${p.b.goldenId})${p.reason === 'unmerged' ? '  (unmerged)' : ''}`,
+                  `${p.probability.toFixed(3)}  ${p.a.system} ${p.a.sourceId} (${p.a.goldenId}) ${p.a.label}  ~  ${p.b.system} ${p.b.sourceId} (${p.b.goldenId}) ${p.b.label}${p.reason === 'score' ? '' : `  (${p.reason})`}`,
               ),
               ...(waiting > queue.length
                 ? [

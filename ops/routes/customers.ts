@@ -94,14 +94,18 @@ const hitSchema = z.object({
   matched: member.describe('The member that matched best.'),
 });
 
+const pairLabel = z.string().describe("The record's name, birth date and city, as it has them");
+
 const pairSchema = z
   .object({
-    a: member.extend({ goldenId: z.string() }),
-    b: member.extend({ goldenId: z.string() }),
+    a: member.extend({ goldenId: z.string(), label: pairLabel }),
+    b: member.extend({ goldenId: z.string(), label: pairLabel }),
     probability: z.number(),
     reason: z
-      .enum(['score', 'unmerged'])
-      .describe('score: scored between the thresholds; unmerged: a link an unmerge took apart'),
+      .enum(['score', 'conflict', 'unmerged'])
+      .describe(
+        'score: scored between the thresholds; conflict: scored for auto-merge, but it would put into one golden record two records that conflict (a rejected pair, two birth dates apart: config conflicts); unmerged: a link an unmerge took apart',
+      ),
   })
   .meta({ id: 'StewardPair' });
 
