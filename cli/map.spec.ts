@@ -75,6 +75,25 @@ describe('eai map says what is missing', () => {
     );
   });
 
+  it('a CSV with --mapping and no --format: the format is the one the mapping reads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-map-csv-'));
+    writeFileSync(join(dir, 'kunden.csv'), 'Kundennummer;Firma\n1;Muster GmbH\n');
+    const result = await runEai([
+      'map',
+      join(dir, 'kunden.csv'),
+      '--mapping',
+      'mappings/csv/customer-table.to-canonical.yaml',
+      '--json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [record] = JSON.parse(result.stdout);
+    expect(record.value.customer).toMatchObject({
+      partyType: 'ORGANIZATION',
+      organizationName: 'Muster GmbH',
+    });
+  });
+
   it('a missing input file is named, not a bare ENOENT', async () => {
     const result = await runEai(['map', '--format', 'x12-856', '--input', 'no/such/asn.edi']);
     expect(result.code).toBe(1);

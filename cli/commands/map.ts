@@ -9,12 +9,27 @@ import {
   mapCommand,
   testCommand,
 } from '../../mappings/engine/cli.ts';
+import { findMapping } from '../../mappings/index.ts';
 import { readStdin } from '../stdin.ts';
 
 function emit(output: CommandOutput): void {
   if (output.stdout) process.stdout.write(output.stdout);
   if (output.stderr) process.stderr.write(output.stderr);
   process.exitCode = output.code;
+}
+
+/**
+ * The format a mapping named by --mapping reads, for a document that does not name its own (a CSV): the mapping
+ * says it. Undefined when it cannot be read here; mapCommand then reports why.
+ */
+function formatOfMapping(mapping: string | undefined, toSystem: boolean | undefined): string | undefined {
+  if (!mapping || toSystem) return undefined;
+  try {
+    const compiled = findMapping(mapping, process.cwd());
+    return compiled.direction === 'to-canonical' ? compiled.spec.input : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function registerMapCommand(program: Command): void {
@@ -62,7 +77,7 @@ export function registerMapCommand(program: Command): void {
         // Read only to find the format the document names; one that cannot be read is named at once.
         const named =
           options.format || options.toSystem || !options.input ? undefined : detected(options.input, piped);
-        options.format ??= named?.format;
+        options.format ??= named?.format ?? formatOfMapping(options.mapping, options.toSystem);
         const missing =
           conflict ??
           named?.unreadable ??
