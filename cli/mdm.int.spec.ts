@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -60,6 +60,41 @@ describe('eai mdm load / export', () => {
     expect(again.code).toBe(0);
     const resumed = JSON.parse(again.stdout);
     expect(resumed.resumedFrom).toBe(resumed.lines);
+    expect(resumed.alreadyLoaded).toBe(true);
+    const said = await runEai(
+      ['mdm', 'load', first, '--input', join(dir, `${first}.jsonl`), '--schema', schema],
+      {
+        env: env(),
+        timeoutMs: 60_000,
+      },
+    );
+    expect(said.stdout).toContain(
+      'was loaded before (same content and mapping), nothing done; --again loads it again',
+    );
+    // --again: every line once more, each recognised as unchanged.
+    const reloaded = await runEai(
+      ['mdm', 'load', first, '--input', join(dir, `${first}.jsonl`), '--schema', schema, '--again', '--json'],
+      { env: env(), timeoutMs: 60_000 },
+    );
+    expect(reloaded.code).toBe(0);
+    const fresh = JSON.parse(reloaded.stdout);
+    expect(fresh).toMatchObject({ alreadyLoaded: false, resumedFrom: 0 });
+    expect(fresh.counts.unchanged).toBe(fresh.lines);
+
+    // A command that reads names a schema that is not there: one line, and no empty schema made of the typo.
+    const typo = await runEai(['mdm', 'export', '--schema', `${schema}_typo`], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    expect(typo.code).toBe(1);
+    expect(typo.stderr.trim()).toBe(
+      `eai: no master data in schema ${schema}_typo: eai mdm load creates it (or name another with --schema)`,
+    );
+    const client = new pg.Client({ connectionString: testStack().databaseUrl });
+    await client.connect();
+    const made = await client.query('select 1 from pg_namespace where nspname = $1', [`${schema}_typo`]);
+    await client.end();
+    expect(made.rowCount).toBe(0);
 
     const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], {
       env: env(),
@@ -108,6 +143,12 @@ describe('eai mdm load / export', () => {
     expect(golden.goldenId).toBe(goldenId);
     expect(golden.members.length).toBeGreaterThan(0);
     expect(Object.keys(golden.lineage).length).toBeGreaterThan(0);
+    // The schema from the environment, as `eai demo`'s banner exports it (its master data is in mdm_demo).
+    const fromEnv = await runEai(['mdm', 'show', goldenId, '--json'], {
+      env: { ...env(), EAI_MDM_SCHEMA: schema },
+    });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(JSON.parse(fromEnv.stdout).goldenId).toBe(goldenId);
     // As text: each golden field with its value, then where it came from.
     const text = await runEai(['mdm', 'show', goldenId, '--schema', schema], { env: env() });
     expect(text.code).toBe(0);
@@ -487,6 +528,48 @@ describe('eai mdm load / export', () => {
     expect(xref).toContain('erpcsv,900007,');
     expect(xref).not.toContain('erpcsv,900006,');
   }, 120_000);
+
+  it('a CSV whose columns the mapping does not read: one line naming them; once the table lists them, it loads', async () => {
+    const file = join(dir, 'kunder.csv');
+    writeFileSync(file, 'Kundenummer;Fornavn;Efternavn;Postnummer\n7001;Søren;Kierkegaard;1050\n');
+    const load = (mapping: string) =>
+      runEai(['mdm', 'load', 'dk', '--input', file, '--mapping', mapping, '--schema', schema, '--json'], {
+        env: env(),
+        timeoutMs: 120_000,
+      });
+    const refused = await load('mappings/csv/customer-table.to-canonical.yaml');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr).errors[0].message).toBe(
+      `${file}: no row gives a customer: mappings/csv/customer-table.to-canonical.yaml reads none of its columns (Kundenummer, Fornavn, Efternavn, Postnummer); add their names to its columns table (lookups/customer-columns.yaml) or rename them`,
+    );
+    // A copy of the mapping with a columns table of its own that lists the Danish headers.
+    const own = mkdtempSync(join(tmpdir(), 'eai-mdm-map-'));
+    writeFileSync(
+      join(own, 'customers.yaml'),
+      readFileSync('mappings/csv/customer-table.to-canonical.yaml', 'utf8'),
+    );
+    mkdirSync(join(own, 'lookups'));
+    writeFileSync(
+      join(own, 'lookups', 'customer-columns.yaml'),
+      'kundenummer: id\nfornavn: givenName\nefternavn: familyName\npostnummer: postalCode\n',
+    );
+    const loaded = await load(join(own, 'customers.yaml'));
+    expect(loaded.stderr).toBe('');
+    expect(loaded.code).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toMatchObject({ alreadyLoaded: false, lines: 1, counts: { new: 1 } });
+    // The same file with the mapping changed is another load, not "loaded before": the record is read anew.
+    writeFileSync(
+      join(own, 'lookups', 'customer-columns.yaml'),
+      'kundenummer: id\nfornavn: givenName\nefternavn: familyName\n',
+    );
+    const changed = await load(join(own, 'customers.yaml'));
+    expect(JSON.parse(changed.stdout)).toMatchObject({
+      alreadyLoaded: false,
+      resumedFrom: 0,
+      counts: { updated: 1 },
+    });
+    rmSync(own, { recursive: true, force: true });
+  }, 180_000);
 
   it('reconciles a system export: differing fields, extra and missing records named; --repair applies it', async () => {
     const missing = join(dir, 'no-such-export.jsonl');

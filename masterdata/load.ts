@@ -46,6 +46,11 @@ export interface LoadSummary extends LoadProgress {
   rejectsFile?: string;
   /** Lines skipped because an earlier run had committed them. */
   resumedFrom: number;
+  /**
+   * The file, with the same content (and mapping), was loaded to its end before: nothing was done, and the counts
+   * are that load's (LoadOptions.again loads it again).
+   */
+  alreadyLoaded: boolean;
   seconds: number;
   recordsPerSecond: number;
 }
@@ -207,6 +212,12 @@ export interface LoadOptions {
    * exports), decoded as it is read; its rejects file is written in it too, so it loads again the same way.
    */
   encoding?: string;
+  /**
+   * Load from the first line even when this file (same content, same mapping) was loaded before, or a load of it
+   * stopped: records already stored come again as unchanged or updated. Without it, a stopped load resumes and a
+   * finished one is not run again (`alreadyLoaded`).
+   */
+  again?: boolean;
 }
 
 /** JSON lines, one canonical Customer (or a whole CustomerEvent) per line. */
@@ -311,7 +322,7 @@ async function* tableRows(path: string, encoding: string | undefined): AsyncGene
       if (row) yield { row, raw };
     }
   } catch (error) {
-    const located = csvFormatError(CSV_FORMAT, error);
+    const located = csvFormatError(CSV_FORMAT, error, rows.line);
     if (located instanceof FormatError)
       throw new ConfigError(
         `${path}: ${located.location}: ${located.message.split(': ').slice(2).join(': ')}`,
@@ -458,13 +469,39 @@ function tableSource(
     }
     return out;
   };
+  /**
+   * A first chunk in which no row gives a customer and every row was set aside for having no data: the mapping
+   * reads none of the table's columns (a header in a language or form its columns table does not list). Said once,
+   * naming the columns, instead of every row set aside with "no customer data".
+   */
+  const noColumnMapped = (chunk: TableRow[], mapped: SourceChunk): ConfigError | null => {
+    // The columns with a value in some row (an empty cell is not in its row).
+    const columns = [...new Set(chunk.flatMap((c) => ('row' in c ? Object.keys(c.row) : [])))].filter(
+      (k) => k !== '$loc',
+    );
+    if (
+      mapped.customers.length > 0 ||
+      mapped.rejected.length === 0 ||
+      !mapped.rejected.every((r) => r.reason.endsWith(NO_CUSTOMER_DATA))
+    )
+      return null;
+    const table = (mapping.spec as { lookups?: Record<string, string> }).lookups?.columns;
+    return new ConfigError(
+      `${path}: no row gives a customer: ${mapping.file} reads none of its columns (${columns.join(', ')})${
+        table ? `; add their names to its columns table (${table}) or rename them` : '; map them in it'
+      }`,
+    );
+  };
   return {
     path,
     table: true,
     encoding,
     async describe() {
       await requireText(path, true, encoding);
-      const hash = createHash('sha256');
+      // The mapping is part of what was loaded: once it is fixed (a column added), the same file loads anew.
+      const hash = createHash('sha256').update(
+        JSON.stringify([mapping.spec, mapping.tables, encoding ?? '']),
+      );
       for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
       let totalLines = 0;
       for await (const _row of tableRows(path, encoding)) totalLines++;
@@ -474,16 +511,26 @@ function tableSource(
     async *chunks(skip) {
       let seen = 0;
       let chunk: TableRow[] = [];
+      let first = true;
+      const mapFirst = async (rows: TableRow[]) => {
+        const mapped = await mapChunk(rows);
+        if (first) {
+          first = false;
+          const unmapped = noColumnMapped(rows, mapped);
+          if (unmapped) throw unmapped;
+        }
+        return mapped;
+      };
       for await (const entry of tableRows(path, encoding)) {
         seen++;
         if (seen <= skip) continue;
         chunk.push(entry);
         if (chunk.length >= ROWS_PER_DOCUMENT) {
-          yield await mapChunk(chunk);
+          yield await mapFirst(chunk);
           chunk = [];
         }
       }
-      if (chunk.length > 0) yield await mapChunk(chunk);
+      if (chunk.length > 0) yield await mapFirst(chunk);
     },
   };
 }
@@ -499,7 +546,7 @@ async function load(
   const maxRejects = options.rejectsFile ? (options.maxRejects ?? 100) : 0;
   const { digest, totalLines } = await source.describe();
   const runKey = `${system}:${digest}`;
-  const previous = await store.loadProgress(runKey);
+  const previous = options.again ? null : await store.loadProgress(runKey);
   const counts: LoadCounts = {
     new: 0,
     merged: 0,
@@ -513,6 +560,19 @@ async function load(
     if (k in counts) counts[k as keyof LoadCounts] = v;
   const resumedFrom = previous?.lines ?? 0;
   const started = Date.now();
+  if (previous && totalLines > 0 && resumedFrom >= totalLines)
+    return {
+      system,
+      input: path,
+      lines: resumedFrom,
+      totalLines,
+      counts,
+      rejected: [],
+      resumedFrom,
+      alreadyLoaded: true,
+      seconds: 0,
+      recordsPerSecond: 0,
+    };
   const rejected: Array<Omit<Rejected, 'text'>> = [];
   // A run from the start writes a fresh rejects file; a resumed one adds to it (its earlier rows are not read again).
   let rejectsOpen = resumedFrom > 0 && options.rejectsFile !== undefined && existsSync(options.rejectsFile);
@@ -585,6 +645,7 @@ async function load(
     rejected,
     rejectsFile: counts.rejected > 0 ? options.rejectsFile : undefined,
     resumedFrom,
+    alreadyLoaded: false,
     seconds,
     recordsPerSecond: seconds > 0 ? (done - resumedFrom) / seconds : 0,
   };

@@ -33,7 +33,11 @@ interface StoreOptions {
   schema: string;
 }
 
-async function openStore(options: StoreOptions): Promise<MasterDataStore> {
+/**
+ * The store of `--schema`, migrated. Only the commands that bring records (`create`: load, reconcile --repair)
+ * make a schema that is not there; the others refuse it in one line, so a misspelt --schema is not an empty store.
+ */
+async function openStore(options: StoreOptions, create = false): Promise<MasterDataStore> {
   const config = loadMdmConfig(options.config);
   const { databaseUrl } = resolveEndpoints();
   if (!databaseUrl)
@@ -46,6 +50,20 @@ async function openStore(options: StoreOptions): Promise<MasterDataStore> {
     );
   }
   const store = new MasterDataStore({ databaseUrl, schema: options.schema, config });
+  if (!create) {
+    const found = await store.pool
+      .query('select 1 from pg_namespace where nspname = $1', [options.schema])
+      .catch(async (error: Error) => {
+        await store.close();
+        throw error;
+      });
+    if (found.rowCount === 0) {
+      await store.close();
+      throw new ConfigError(
+        `no master data in schema ${options.schema}: eai mdm load creates it (or name another with --schema)`,
+      );
+    }
+  }
   await store.migrate();
   return store;
 }
@@ -53,7 +71,11 @@ async function openStore(options: StoreOptions): Promise<MasterDataStore> {
 function withStoreOptions(command: Command): Command {
   return command
     .option('--config <file>', 'master data config (YAML: thresholds, email policy, survivorship, model)')
-    .option('--schema <name>', 'PostgreSQL schema of the master data', 'mdm');
+    .option(
+      '--schema <name>',
+      'PostgreSQL schema of the master data (EAI_MDM_SCHEMA; `eai demo` prints its own)',
+      process.env.EAI_MDM_SCHEMA ?? 'mdm',
+    );
 }
 
 const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
@@ -113,6 +135,10 @@ export function registerMdmCommand(program: Command): void {
         'where lines or rows that cannot be read or mapped are set aside, as the input has them (default: <input name>.rejects.<ext> beside it)',
       )
       .option('--max-rejects <n>', 'stop after this many set aside (0: stop at the first)', '100')
+      .option(
+        '--again',
+        'load from the first line even if this file (same content and mapping) was loaded before or a load of it stopped',
+      )
       .option('--json', 'print the summary as JSON'),
   ).action(
     async (
@@ -124,6 +150,7 @@ export function registerMdmCommand(program: Command): void {
         batch: string;
         rejects?: string;
         maxRejects: string;
+        again?: boolean;
         json?: boolean;
       },
     ) => {
@@ -141,7 +168,7 @@ export function registerMdmCommand(program: Command): void {
         );
       checkEncoding(options);
       const mapping = options.mapping ? findMapping(options.mapping, process.cwd()) : undefined;
-      const store = await openStore(options);
+      const store = await openStore(options, true);
       const startedAt = Date.now();
       let lastPrinted = 0;
       try {
@@ -150,6 +177,7 @@ export function registerMdmCommand(program: Command): void {
           rejectsFile: options.rejects ?? rejectsFileFor(options.input),
           maxRejects: Number(options.maxRejects),
           encoding: options.encoding,
+          again: options.again,
           onProgress: (p: LoadProgress) => {
             if (options.json || Date.now() - lastPrinted < 1000) return;
             lastPrinted = Date.now();
@@ -163,7 +191,9 @@ export function registerMdmCommand(program: Command): void {
         const result = { ...summary, goldenRecords: stats.golden, reviewQueue: stats.review };
         printResult(!!options.json, result, () =>
           [
-            `${system}: ${summary.lines} records from ${summary.input}${summary.resumedFrom ? ` (resumed after ${summary.resumedFrom})` : ''}`,
+            summary.alreadyLoaded
+              ? `${system}: ${summary.input} was loaded before (same content and mapping), nothing done; --again loads it again. That load:`
+              : `${system}: ${summary.lines} records from ${summary.input}${summary.resumedFrom ? ` (resumed after ${summary.resumedFrom})` : ''}`,
             `  new golden records  ${summary.counts.new}`,
             `  merged into one     ${summary.counts.merged}`,
             `  under review        ${summary.counts.review}`,
@@ -180,7 +210,7 @@ export function registerMdmCommand(program: Command): void {
                     : []),
                 ]
               : []),
-            `  now ${stats.golden} golden records, ${stats.review} pairs in the steward queue; ${summary.recordsPerSecond.toFixed(0)} records/s`,
+            `  now ${stats.golden} golden records, ${stats.review} pairs in the steward queue${summary.alreadyLoaded ? '' : `; ${summary.recordsPerSecond.toFixed(0)} records/s`}`,
           ].join('\n'),
         );
         // Loaded, but not all of it: a script sees it (as SQL*Loader's EX_WARN).
@@ -236,7 +266,7 @@ export function registerMdmCommand(program: Command): void {
         options.mapping ? findMapping(options.mapping, process.cwd()) : undefined,
         options.encoding,
       );
-      const store = await openStore(options);
+      const store = await openStore(options, !!options.repair);
       let lastPrinted = 0;
       try {
         const report = await reconcile(store, system, source, {

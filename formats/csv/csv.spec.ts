@@ -61,7 +61,14 @@ describe('csv format', () => {
     expect(refusal('a,b,c\n1,2,3\n\n4,5\n')).toBe('csv: line 4: 2 cells where the header names 3 columns');
     expect(refusal('a,b,a\n1,2,3\n')).toBe('csv: line 1: column 3: "a" repeats column 1');
     expect(refusal('a,,c\n')).toBe('csv: line 1: column 2 has no name');
-    expect(refusal('a,b\n1,"2\n3,4\n')).toBe('csv: line 3: a quoted cell is never closed (a " is missing)');
+    // Where the row with the quote starts, not the end of the table where the parser noticed (after a quoted cell
+    // over two lines, and a doubled quote, which open and close cells).
+    expect(refusal('a,b\n1,"2\n3,4\n')).toBe(
+      'csv: line 2: a quoted cell opened in this row is never closed (a " is missing)',
+    );
+    expect(refusal('a,b\n"x\ny",1\n"say ""hi""",2\n5,"6\n7,8\n9,10\n')).toBe(
+      'csv: line 5: a quoted cell opened in this row is never closed (a " is missing)',
+    );
     expect(refusal('a;b\n1;2"x"\n')).toBe(
       'csv: line 2: cell 2: a quote inside an unquoted cell (quote the whole cell and double its quotes: "")',
     );

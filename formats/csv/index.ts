@@ -69,7 +69,8 @@ export function checkColumns(format: string, header: string[]): string[] {
  */
 export class CsvRows {
   columns: string[] | undefined;
-  private line = 1;
+  /** The line the next record starts on (where a quoted cell that is never closed was opened). */
+  line = 1;
   private readonly format: string;
   constructor(format: string) {
     this.format = format;
@@ -103,22 +104,52 @@ export class CsvRows {
 const quoteInside = (field: number | undefined) =>
   `cell ${(field ?? 0) + 1}: a quote inside an unquoted cell (quote the whole cell and double its quotes: "")`;
 const CSV_ERRORS: Record<string, (field: number | undefined) => string> = {
-  CSV_QUOTE_NOT_CLOSED: () => 'a quoted cell is never closed (a " is missing)',
+  CSV_QUOTE_NOT_CLOSED: () => 'a quoted cell opened in this row is never closed (a " is missing)',
   INVALID_OPENING_QUOTE: quoteInside,
   CSV_INVALID_CLOSING_QUOTE: quoteInside,
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: (field) =>
     `cell ${(field ?? 0) + 1}: text after the closing quote (double the quotes inside a quoted cell: "")`,
 };
 
-/** csv-parse's error as a located FormatError (its line, and what it found); any other error as it is. */
-export function csvFormatError(format: string, error: unknown): unknown {
+/**
+ * csv-parse's error as a located FormatError (its line, and what it found); any other error as it is. A quoted
+ * cell never closed is located where its record starts (`recordLine`, when the caller knows it), not at the end
+ * of the table where the parser noticed.
+ */
+export function csvFormatError(format: string, error: unknown, recordLine?: number): unknown {
   if (!(error instanceof CsvError)) return error;
-  const { lines, index } = error as CsvError & { lines?: number; index?: number };
+  const { index } = error as CsvError & { lines?: number; index?: number };
+  const lines =
+    error.code === 'CSV_QUOTE_NOT_CLOSED' && recordLine !== undefined
+      ? recordLine
+      : (error as CsvError & { lines?: number }).lines;
   const known = CSV_ERRORS[error.code];
   const what = known
     ? known(index)
     : error.message.replace(/^[^:]*:\s*/, '').replace(/\s*(at|on) line \d+.*$/i, '');
   return new FormatError(format, lines ? `line ${lines}` : 'the table', what, { cause: error });
+}
+
+/**
+ * The line of the row holding the last quote that opens a cell and is never closed: quotes toggle (a doubled
+ * quote inside a cell toggles twice), and the row starts at the line break before it outside quotes.
+ */
+function unclosedQuoteLine(text: string): number {
+  let line = 1;
+  let rowLine = 1;
+  let quoted = false;
+  let openedRow = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      quoted = !quoted;
+      if (quoted) openedRow = rowLine;
+    } else if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      if (!quoted) rowLine = line;
+    }
+  }
+  return openedRow;
 }
 
 /** The first line of a table (its header), for the delimiter. */
@@ -154,7 +185,7 @@ export function parseCsv(input: Buffer): ParsedDocument<CsvTree>[] {
   try {
     records = parse(text, csvOptions(headerLine)) as unknown as typeof records;
   } catch (error) {
-    throw csvFormatError(CSV_FORMAT, error);
+    throw csvFormatError(CSV_FORMAT, error, unclosedQuoteLine(text));
   }
   const reader = new CsvRows(CSV_FORMAT);
   const rows = records.map((r) => reader.push(r)).filter((r): r is CsvRow => r !== undefined);
