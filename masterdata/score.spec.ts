@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { defaultMdmConfig } from './config.ts';
-import { COMPARISONS, comparisonVector } from './score.ts';
+import { COMPARISONS, comparisonVector, Scorer } from './score.ts';
 import { standardise } from './standardise.ts';
 
 const config = defaultMdmConfig();
@@ -55,5 +55,56 @@ describe('name comparisons', () => {
         expected.get(`${a.givenName}|${b.givenName}`),
       );
     }
+  });
+});
+
+describe('one address, one piece of evidence', () => {
+  const scorer = Scorer.fromConfig(config);
+  const resident = (givenName: string, extra: Partial<CustomerPartyMaster> = {}) =>
+    standardise(
+      {
+        customerId: `x:${givenName}`,
+        sourceIds: [{ system: 'x', id: givenName }],
+        partyType: 'PERSON',
+        person: { givenName, familyName: 'Hoffmann' },
+        addresses: [
+          { lines: ['Königsbrücker Straße 12'], city: 'Dresden', postalCode: '01099', countryCode: 'DE' },
+        ],
+        ...extra,
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+  const { autoMerge } = config.thresholds;
+
+  it('a household: one family name and one address with another given name is not merged by score', () => {
+    const paul = resident('Paul');
+    const sabine = resident('Sabine', { birthDate: '1961-07-30' as unknown as Date });
+    const score = scorer.score(paul, sabine);
+    expect(score.probability).toBeLessThan(autoMerge);
+    // Postal code and city agree, yet weigh nothing next to the street and house number they come with.
+    const at = (name: string) => COMPARISONS.findIndex((c) => c.name === name);
+    expect([score.levels[at('street')], score.levels[at('postalCode')], score.levels[at('city')]]).toEqual([
+      0, 0, 0,
+    ]);
+    const unknown = [...score.levels];
+    unknown[at('postalCode')] = -1;
+    unknown[at('city')] = -1;
+    expect(scorer.weightOf(unknown)).toBe(score.weight);
+  });
+
+  it('… and still count against a pair when they differ, while one person at one address merges', () => {
+    const peter = resident('Peter', { birthDate: '1958-03-14' as unknown as Date });
+    expect(
+      scorer.score(peter, resident('Peter', { birthDate: '1958-03-14' as unknown as Date })).probability,
+    ).toBeGreaterThanOrEqual(autoMerge);
+    const elsewhere = resident('Peter', {
+      birthDate: '1958-03-14' as unknown as Date,
+      addresses: [
+        { lines: ['Königsbrücker Straße 12'], city: 'Leipzig', postalCode: '04109', countryCode: 'DE' },
+      ],
+    });
+    expect(scorer.score(peter, elsewhere).weight).toBeLessThan(
+      scorer.score(peter, resident('Peter', { birthDate: '1958-03-14' as unknown as Date })).weight,
+    );
   });
 });

@@ -255,6 +255,10 @@ export function conflictTest(
   };
 }
 
+const STREET = COMPARISONS.findIndex((c) => c.name === 'street');
+const POSTAL_CODE = COMPARISONS.findIndex((c) => c.name === 'postalCode');
+const CITY = COMPARISONS.findIndex((c) => c.name === 'city');
+
 export interface PairScore {
   /** Level per comparison, -1 where a value is missing. */
   levels: number[];
@@ -296,9 +300,15 @@ export class Scorer {
 
   weightOf(levels: number[]): number {
     let weight = 0;
+    // One address agreeing is one piece of evidence: where street and house number agree, the postal code and city
+    // agree with them (strangers at one address share both as surely as one customer's records do), so their
+    // agreement adds nothing; counted as independent, it added ~9.5 bits and a household's members (one family
+    // name, one address, different given names) merged by address alone. Their disagreement still counts.
+    const oneAddress = levels[STREET] === 0;
     for (let i = 0; i < levels.length; i++) {
       const level = levels[i] ?? -1;
-      if (level >= 0) weight += this.#weights[i]?.[level] ?? 0;
+      if (level < 0 || (oneAddress && level === 0 && (i === POSTAL_CODE || i === CITY))) continue;
+      weight += this.#weights[i]?.[level] ?? 0;
     }
     return weight;
   }
