@@ -30,15 +30,30 @@ export class NonRetriableError extends EaiError {
   }
 }
 
-/** A configuration file or environment variable is wrong; names the file and the field. */
-export class ConfigError extends NonRetriableError {}
+/** A wrong field of a config or request: `config.baseUrl`, `offsets[1].partition`, and what is wrong with it. */
+export interface FieldProblem {
+  field: string;
+  problem: string;
+}
+
+/**
+ * A configuration file or environment variable is wrong; names the file and the field. `fields` lists each wrong
+ * field when they are known, for answers that name them one by one (the admin API's 400 `details`).
+ */
+export class ConfigError extends NonRetriableError {
+  readonly fields: readonly FieldProblem[];
+  constructor(message: string, options: { cause?: unknown; fields?: readonly FieldProblem[] } = {}) {
+    super(message, { cause: options.cause });
+    this.fields = options.fields ?? [];
+  }
+}
 
 /** One field of a request or a config is wrong: `field` names it (`offsets[1].partition`), the message says both. */
 export class FieldError extends ConfigError {
   readonly field: string;
   readonly problem: string;
   constructor(field: string, problem: string) {
-    super(`${field}: ${problem}`);
+    super(`${field}: ${problem}`, { fields: [{ field, problem }] });
     this.field = field;
     this.problem = problem;
   }

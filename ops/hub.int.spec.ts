@@ -138,6 +138,36 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/config\.dir/);
+    // Each wrong field of the plugin's config in `details` too, its path from the body, as request-shape errors.
+    expect(bad.body.details).toEqual([
+      { in: 'body', path: 'config.dir', message: expect.stringMatching(/string/) },
+    ]);
+    const twice = await call('PUT', '/connectors/{name}', `/connectors/bad-${suffix}`, 'admin', {
+      type: 'http-sink',
+      topics: ['canonical.customer'],
+      config: { baseUrl: 'not a url' },
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.details.map((d: { path: string }) => d.path)).toContain('config.baseUrl');
+    expect(twice.body.details.every((d: { in: string }) => d.in === 'body')).toBe(true);
+    // An output topic that does not exist is refused when the connector is written (the docs: it must exist).
+    const nowhere = await call('POST', '/connectors', '/connectors', 'admin', {
+      name: `nowhere-${suffix}`,
+      type: 'file-source',
+      format: 'x12-850',
+      outputTopics: { 'eai.canonical.SalesOrderEvent': `no.such.topic.${suffix}` },
+      config: { dir: 'x' },
+    });
+    expect(nowhere.status).toBe(400);
+    expect(nowhere.body.details).toEqual([
+      {
+        in: 'body',
+        path: 'outputTopics["eai.canonical.SalesOrderEvent"]',
+        message: expect.stringMatching(
+          /^topic "no\.such\.topic\.[^"]+" does not exist; the topic must exist/,
+        ),
+      },
+    ]);
     const dup = await call('POST', '/connectors', '/connectors', 'admin', {
       name: names.files,
       type: 'file-source',
@@ -210,6 +240,19 @@ describe('the hub: connectors over REST, secure from the first route', () => {
         message: 'a source partition is a string (GET …/offsets shows them)',
       },
     ]);
+    // An offset the connector type cannot resume from is refused when it is set, naming the partition.
+    const unreadable = await call('PATCH', '/connectors/{name}/offsets', `${path}/offsets`, 'admin', {
+      offsets: [{ partition: '/tmp/x', offset: { bogus: true } }],
+    });
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.details).toEqual([
+      {
+        in: 'body',
+        path: 'offsets[0].offset',
+        message: expect.stringMatching(/^partition "\/tmp\/x": is not a file-drop offset: /),
+      },
+    ]);
+    expect(unreadable.body.error).toMatch(/^offsets\[0\]\.offset: partition "\/tmp\/x"/);
     const reset = await call('DELETE', '/connectors/{name}/offsets', `${path}/offsets`, 'admin');
     expect(reset.status).toBe(200);
     expect((await call('GET', '/connectors/{name}/offsets', `${path}/offsets`, 'viewer')).body).toEqual({

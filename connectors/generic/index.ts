@@ -1,5 +1,5 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
-import { createFileDropSource, fileDropConfig } from '../transports/file-drop.ts';
+import { createFileDropSource, fileDropConfig, fileDropOffsetProblem } from '../transports/file-drop.ts';
 import { createWebhookSource } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
 import { createGenericHttpSink, genericHttpSinkConfig } from './http-sink.ts';
@@ -16,6 +16,7 @@ export const fileSource = definePlugin({
     'Reads documents of one format from a drop folder; big files are streamed and split into messages.',
   config: fileDropConfig,
   createSource: (config, context) => createFileDropSource(config, context),
+  checkOffset: (_partition, offset) => fileDropOffsetProblem(offset),
 });
 
 export const webhookSource = definePlugin({

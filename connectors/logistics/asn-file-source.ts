@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { definePlugin, type SourceTask } from '../sdk/index.ts';
-import { createFileDropSource, fileDropConfig } from '../transports/file-drop.ts';
+import { createFileDropSource, fileDropConfig, fileDropOffsetProblem } from '../transports/file-drop.ts';
 
 /** The two ASN formats the provider issues, with the splitter of their envelope and the shipped mapping. */
 const ASN_FORMATS = {
@@ -51,4 +51,5 @@ export const asnFileSource = definePlugin({
     "Reads the logistics provider's advance ship notices (X12 856 or EDIFACT DESADV) from its outbound folder into canonical ShipmentEvents.",
   config: asnFileSourceConfig,
   createSource: (config, context) => createAsnFileSource(config, context),
+  checkOffset: (_partition, offset) => fileDropOffsetProblem(offset),
 });

@@ -111,6 +111,19 @@ describe('epcis-capture-source on the real broker', () => {
     );
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { title: string }).title).toMatch(/^\$\.epcisBody\.eventList: /);
+    // A document the epcis-2 reader refuses is a 400 naming where, not a 202 whose job failed.
+    const textQuantity = JSON.parse(document) as { epcisBody: { eventList: Array<Record<string, unknown>> } };
+    textQuantity.epcisBody.eventList[0]!.quantityList = [
+      { epcClass: 'https://id.gs1.org/01/09521234543213/10/LOT7', quantity: '12.5', uom: 'KGM' },
+    ];
+    const unreadable = await post({ authorization: `Bearer ${TOKEN}` }, JSON.stringify(textQuantity));
+    expect(unreadable.status).toBe(400);
+    expect(await unreadable.json()).toMatchObject({
+      type: 'epcisException:ValidationException',
+      title: expect.stringMatching(
+        /^\$\.epcisBody\.eventList\[0\]\.quantityList\[0\]\.quantity: quantity must be a JSON number/,
+      ),
+    });
 
     const answer = await post({ authorization: `Bearer ${TOKEN}` });
     expect(answer.status).toBe(202);
@@ -120,7 +133,13 @@ describe('epcis-capture-source on the real broker', () => {
     expect(((await decodeIndependently(record!.value)).shipment as ShipmentValue).packages).toEqual([
       expect.objectContaining({ packageId: unit }),
     ]);
-    const job = await fetch(location);
+    // A job needs the credentials of its capture: none or a wrong token is 401, whether the job exists or not.
+    const anonymous = await fetch(location);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ type: 'epcisException:SecurityException' });
+    expect((await fetch(location, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${server.url}/capture/nope`)).status).toBe(401);
+    const job = await fetch(location, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(job.status).toBe(200);
     expect(await job.json()).toMatchObject({
       captureID: location.split('/').pop(),
@@ -129,7 +148,9 @@ describe('epcis-capture-source on the real broker', () => {
       published: 1,
       errors: [],
     });
-    expect((await fetch(`${server.url}/capture/nope`)).status).toBe(404);
+    expect(
+      (await fetch(`${server.url}/capture/nope`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    ).toBe(404);
 
     // A redelivery of the same document is not published again: a new finished job, nothing published.
     const again = await post({ authorization: `Bearer ${TOKEN}` });

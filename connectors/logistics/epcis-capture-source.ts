@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseEpcis } from '../../formats/epcis-2/index.ts';
+import { DOCUMENT_ROOT, FormatError } from '../../formats/types.ts';
 import type { Json } from '../sdk/index.ts';
 import {
   type ConnectorContext,
@@ -7,8 +9,9 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from '../sdk/index.ts';
-import { createWebhookSource, webhookSourceConfig } from '../transports/webhook.ts';
-import { signatureConfig } from '../transports/webhook-signatures.ts';
+import { createWebhookSource, WebhookBodyError, webhookSourceConfig } from '../transports/webhook.ts';
+import { jsonPath } from '../transports/webhook-parts.ts';
+import { signatureConfig, verifySignature } from '../transports/webhook-signatures.ts';
 import { CaptureJobs } from './capture-jobs.ts';
 
 export const epcisCaptureConfig = webhookSourceConfig
@@ -58,6 +61,36 @@ function problem(status: number, detail: string, headers: Record<string, string>
   };
 }
 
+/** A reader's JSON pointer (`/epcisBody/eventList/1/quantity`) as a body path (`$.epcisBody.eventList[1].quantity`). */
+function pointerPath(location: string): string {
+  if (location === DOCUMENT_ROOT) return '$';
+  if (!location.startsWith('/')) return location;
+  const keys = location
+    .slice(1)
+    .split('/')
+    .map((key) => key.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((key) => (/^(0|[1-9]\d*)$/.test(key) ? Number(key) : key));
+  return jsonPath(keys);
+}
+
+/**
+ * The capture body as one document, once the epcis-2 reader took it: a document that fails its validation (a
+ * quantity sent as text, an event without a time) is answered 400 ValidationException naming where, as EPCIS 2.0
+ * wants, instead of 202 with a failed job and the document in dlq.mapping. Mapping problems still go there.
+ */
+function readableCapture(request: WebhookRequest): Array<{ bytes: Buffer }> {
+  try {
+    parseEpcis(request.rawBody);
+  } catch (error) {
+    // Anything else is the reader's own trouble, not the sender's: the runtime dead-letters the document as before.
+    if (!(error instanceof FormatError)) return [{ bytes: request.rawBody }];
+    const prefix = `${error.format}: ${error.location}: `;
+    const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+    throw new WebhookBodyError(detail, pointerPath(error.location), { cause: error });
+  }
+  return [{ bytes: request.rawBody }];
+}
+
 /** The request URL without its query and trailing slash: the capture endpoint a job's Location hangs below. */
 function endpointUrl(url: string): string {
   return (url.split('?')[0] ?? url).replace(/\/+$/, '');
@@ -73,7 +106,7 @@ export function createEpcisCaptureSource(config: EpcisCaptureConfig, context: Co
   const jobs = new CaptureJobs(captureJobs);
   let transport: ((request: WebhookRequest) => Promise<WebhookResponse>) | undefined;
   const task = createWebhookSource(
-    { ...webhook, json: true, acceptedStatus: 202, bodySchema: captureBody },
+    { ...webhook, json: true, acceptedStatus: 202, bodySchema: captureBody, split: readableCapture },
     {
       ...context,
       serveWebhook: (handler) => {
@@ -113,6 +146,16 @@ export function createEpcisCaptureSource(config: EpcisCaptureConfig, context: Co
     const jobPath = /^\/capture\/([^/]+)$/.exec(path);
     if (jobPath) {
       if (method !== 'GET') return problem(405, 'a capture job is read with GET', { allow: 'GET' });
+      // A job tells what a capture held and when: it needs the credentials its capture needed, checked before the
+      // id is looked up so an unknown caller learns nothing of which jobs exist.
+      const check = verifySignature(config.signature, request);
+      if (!check.ok) {
+        context.logger.warn(
+          { reason: check.reason, method: request.method, path: request.path },
+          'capture job request refused',
+        );
+        return problem(401, 'missing or invalid credentials: a capture job needs those of its capture');
+      }
       const job = jobs.get(decodeURIComponent(jobPath[1]!));
       if (!job)
         return problem(404, `no capture job ${jobPath[1]} (jobs are kept in memory, the oldest forgotten)`);

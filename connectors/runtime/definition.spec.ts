@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lib/errors.ts';
 import { builtinPlugins } from '../index.ts';
-import { loadDeployment } from './definition.ts';
+import { loadDeployment, validateDefinition } from './definition.ts';
 
 /**
  * A deployment file is checked whole at start: a misspelt option of the plugin's own `config` is refused with the
@@ -126,5 +127,39 @@ describe('a deployment file naming a mapping of the wrong direction', () => {
     expect(() => loadDeployment(sink, plugins)).toThrow(
       /sink-dir\.yaml: mapping: .* maps to-canonical, and a sink \(sap-ordrsp-file-sink\) needs a from-canonical mapping/,
     );
+  });
+});
+
+describe('a definition refused over the API', () => {
+  function refusal(raw: unknown): ConfigError {
+    try {
+      validateDefinition(raw, plugins, 'body', dir);
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('accepted');
+  }
+
+  it('lists each wrong field with its path from the body, beside the one-line message', () => {
+    const error = refusal({ name: 'api', type: 'file-source', config: { dir: 7, batchSize: 0 } });
+    expect(error.message).toMatch(/^body: config\.dir: .*; config\.batchSize: /);
+    expect(error.fields.map((f) => f.field)).toEqual(['config.dir', 'config.batchSize']);
+    expect(error.fields.every((f) => f.problem.length > 0 && !f.problem.startsWith('config'))).toBe(true);
+  });
+
+  it('names an unknown option, the type and a common field the same way', () => {
+    expect(refusal({ name: 'api', type: 'file-source', config: { dir: 'in', patern: '*' } }).fields).toEqual([
+      {
+        field: 'config.patern',
+        problem: expect.stringMatching(/^not an option of file-source; did you mean/),
+      },
+    ]);
+    expect(refusal({ name: 'api', type: 'no-such-type' }).fields).toEqual([
+      { field: 'type', problem: expect.stringMatching(/^unknown connector type "no-such-type"/) },
+    ]);
+    expect(
+      refusal({ name: 'api', type: 'file-source', format: 'nope', config: { dir: 'in' } }).fields,
+    ).toEqual([{ field: 'format', problem: expect.stringMatching(/^unknown format "nope"/) }]);
   });
 });

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { encodingProblem, readers, writers } from '../../formats/index.ts';
-import { ConfigError, errorMessage } from '../../lib/errors.ts';
+import { ConfigError, errorMessage, type FieldProblem } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
-import { fieldPath, keysAt, meant, strippedKeys, zodProblemText } from '../../lib/zod-problems.ts';
+import { fieldPath, keysAt, meant, strippedKeys, zodProblems } from '../../lib/zod-problems.ts';
 import { findMapping } from '../../mappings/index.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
 import { resolveSecrets } from './secrets.ts';
@@ -58,7 +58,7 @@ export const connectorDefinition = z
       .record(z.string(), z.string().min(1))
       .optional()
       .describe(
-        "Sources: a topic per canonical schema full name (`eai.canonical.SalesOrderEvent`) instead of the schema's canonical topic, for a tenant, a test or a benchmark; the topic must exist.",
+        "Sources: a topic per canonical schema full name (`eai.canonical.SalesOrderEvent`) instead of the schema's canonical topic, for a tenant, a test or a benchmark; the topic must exist (checked when the connector is written; one deleted while it runs fails it, naming the topic).",
       ),
     state: z
       .enum(['RUNNING', 'PAUSED', 'STOPPED'])
@@ -78,6 +78,11 @@ export const connectorDefinition = z
   .strict();
 
 export type ConnectorDefinition = z.output<typeof connectorDefinition>;
+
+/** `where: field: problem; field: problem`, each field also in `fields` (the admin API's 400 details). */
+function fieldsError(where: string, fields: FieldProblem[]): ConfigError {
+  return new ConfigError(`${where}: ${fields.map((f) => `${f.field}: ${f.problem}`).join('; ')}`, { fields });
+}
 
 /** The formats a definition may name: those read (sources) and those written (sinks). */
 function formatNames(): string[] {
@@ -101,18 +106,28 @@ export function pluginConfig(
   try {
     resolved = resolveSecrets(definition.config, baseDir, 'config');
   } catch (error) {
-    throw new ConfigError(`${where}: ${(error as Error).message}`);
+    throw new ConfigError(`${where}: ${(error as Error).message}`, {
+      fields: error instanceof ConfigError ? error.fields : [],
+    });
   }
   const config = plugin.config.safeParse(resolved);
   if (!config.success)
-    throw new ConfigError(`${where}: ${zodProblemText(config.error, 'config', plugin.config)}`);
+    throw fieldsError(
+      where,
+      zodProblems(config.error, 'config', plugin.config).map((p) => ({ field: p.path, problem: p.message })),
+    );
   const unknown = strippedKeys(resolved, config.data);
   if (unknown.length > 0) {
-    const problems = unknown.map((parts) => {
-      const hint = meant(String(parts.at(-1)), keysAt(plugin.config, parts.slice(0, -1)));
-      return `${fieldPath(parts, 'config')}: not an option of ${definition.type}${hint ? `; ${hint}` : ''} (docs/connectors.md)`;
-    });
-    throw new ConfigError(`${where}: ${problems.join('; ')}`);
+    throw fieldsError(
+      where,
+      unknown.map((parts) => {
+        const hint = meant(String(parts.at(-1)), keysAt(plugin.config, parts.slice(0, -1)));
+        return {
+          field: fieldPath(parts, 'config'),
+          problem: `not an option of ${definition.type}${hint ? `; ${hint}` : ''} (docs/connectors.md)`,
+        };
+      }),
+    );
   }
   return config.data;
 }
@@ -126,19 +141,28 @@ export function validateDefinition(
 ): ConnectorDefinition {
   const parsed = connectorDefinition.safeParse(raw);
   if (!parsed.success)
-    throw new ConfigError(`${where}: ${zodProblemText(parsed.error, '', connectorDefinition)}`);
+    throw fieldsError(
+      where,
+      zodProblems(parsed.error, '', connectorDefinition).map((p) => ({ field: p.path, problem: p.message })),
+    );
   const definition = parsed.data;
   const plugin = plugins.get(definition.type);
   if (!plugin) {
-    throw new ConfigError(
-      `${where}: type: unknown connector type "${definition.type}"; known: ${[...plugins.keys()].join(', ')}`,
-    );
+    throw fieldsError(where, [
+      {
+        field: 'type',
+        problem: `unknown connector type "${definition.type}"; known: ${[...plugins.keys()].join(', ')}`,
+      },
+    ]);
   }
   pluginConfig(plugin, definition, baseDir ?? process.cwd(), where);
   if (definition.format !== undefined && !formatNames().includes(definition.format)) {
-    throw new ConfigError(
-      `${where}: format: unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,
-    );
+    throw fieldsError(where, [
+      {
+        field: 'format',
+        problem: `unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,
+      },
+    ]);
   }
   // A named mapping is found (and compiled) here, so a misspelt one stops the deployment instead of sending every
   // document to dlq.mapping.
@@ -158,25 +182,31 @@ export function validateDefinition(
     try {
       mapping = findMapping(ref, baseDir ?? process.cwd());
     } catch (error) {
-      throw new ConfigError(`${where}: ${field}: ${errorMessage(error)}`);
+      throw fieldsError(where, [{ field: field!, problem: errorMessage(error) }]);
     }
     if (mapping.direction !== direction) {
-      throw new ConfigError(
-        `${where}: ${field}: "${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
-      );
+      throw fieldsError(where, [
+        {
+          field: field!,
+          problem: `"${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
+        },
+      ]);
     }
   }
   if (plugin.kind === 'sink' && (definition.topics ?? plugin.defaults?.topics ?? []).length === 0) {
-    throw new ConfigError(
-      `${where}: topics: a ${definition.type} sink consumes the topics it is given; name at least one (e.g. [canonical.customer])`,
-    );
+    throw fieldsError(where, [
+      {
+        field: 'topics',
+        problem: `a ${definition.type} sink consumes the topics it is given; name at least one (e.g. [canonical.customer])`,
+      },
+    ]);
   }
   const format = definition.format ?? plugin.defaults?.format;
   if (definition.encoding !== undefined) {
     const problem = format
       ? encodingProblem(format, definition.encoding)
       : 'name the format (format:) whose documents are in this character set';
-    if (problem) throw new ConfigError(`${where}: encoding: ${problem}`);
+    if (problem) throw fieldsError(where, [{ field: 'encoding', problem }]);
   }
   return definition;
 }

@@ -29,6 +29,13 @@ import { forwardHops, forwardWebhook, MAX_FORWARD_HOPS } from './webhook-forward
 /** How long a forwarded webhook request waits for the owner's answer (its own wait for Kafka is 30 s by default). */
 const FORWARD_TIMEOUT_MS = 35_000;
 
+/**
+ * How long a connector's task gets to stop (a pause, restart, change or removal). One that takes longer (a send or a
+ * system call that never ends) is left behind and its connector marked FAILED: the changes of every other
+ * connector wait for reconciliation, which must not wait for it.
+ */
+const STOP_TIMEOUT_MS = 30_000;
+
 /** Connector slots: the partitions of the group's assignments topic, spread over the instances by rebalancing. */
 export const ASSIGNMENT_SLOTS = 12;
 
@@ -86,6 +93,10 @@ export interface RuntimeOptions {
   canonicalTopics?: Record<string, string>;
   /** Sources map their batches in these threads instead of the runtime's own (its owner closes it). */
   mappingPool?: MappingPool;
+  /** How long a task gets to stop before it is left behind and its connector FAILED; default STOP_TIMEOUT_MS. */
+  stopTimeoutMs?: number;
+  /** Sources: how long a transaction may take before the host checks that its topics still exist; default 5000. */
+  topicCheckMs?: number;
 }
 
 /** Which slot a connector falls in; the same on every instance. */
@@ -250,6 +261,7 @@ export class ConnectorRuntime {
     const definition = validateDefinition(raw, this.plugins, where, base);
     const created = !this.stored(definition.name);
     this.checkMapping(this.withDefaults(definition), base);
+    await this.checkOutputTopics(definition, where);
     const literal = literalSecrets(definition.config, 'config');
     if (literal.length > 0) {
       this.options.logger.warn(
@@ -364,6 +376,18 @@ export class ConnectorRuntime {
           throw new FieldError(
             `offsets[${i}].partition`,
             'a source partition is a string (GET …/offsets shows them)',
+          );
+      });
+      // The connector type's own check, as KIP-875's alterOffsets asks the connector: a position its task cannot
+      // resume from is refused now, not found at the next start (the connector FAILED).
+      const check = this.plugins.get(stored.definition.type)?.checkOffset;
+      targets.forEach((entry, i) => {
+        if (entry.offset === null || !check) return;
+        const problem = check(entry.partition as string, entry.offset);
+        if (problem)
+          throw new FieldError(
+            `offsets[${i}].offset`,
+            `partition ${JSON.stringify(entry.partition)}: ${problem}`,
           );
       });
       for (const entry of targets) {
@@ -520,6 +544,33 @@ export class ConnectorRuntime {
     };
   }
 
+  /**
+   * A source's `outputTopics` must exist (the hub creates no topic a connector names): a missing one is refused
+   * here, naming the field, instead of a connector whose transactions wait for it for ever.
+   */
+  private async checkOutputTopics(definition: ConnectorDefinition, where: string): Promise<void> {
+    const named = Object.entries(definition.outputTopics ?? {});
+    if (named.length === 0) return;
+    const admin = this.options.bus.transport.admin();
+    await admin.connect();
+    let existing: Set<string>;
+    try {
+      existing = new Set(await admin.listTopics());
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const fields = named
+      .filter(([, topic]) => !existing.has(topic))
+      .map(([schema, topic]) => ({
+        field: `outputTopics[${JSON.stringify(schema)}]`,
+        problem: `topic "${topic}" does not exist; the topic must exist (create it first, or name another)`,
+      }));
+    if (fields.length > 0)
+      throw new ConfigError(`${where}: ${fields.map((f) => `${f.field}: ${f.problem}`).join('; ')}`, {
+        fields,
+      });
+  }
+
   private checkMapping(raw: ConnectorDefinition, baseDir: string): void {
     const definition = this.withDefaults(raw);
     if (definition.mapping) findMapping(definition.mapping, baseDir);
@@ -561,8 +612,27 @@ export class ConnectorRuntime {
     if (current && current.hash === hash && current.restartNonce === restartNonce) {
       if (current.state === 'FAILED' || current.state === desired) return;
     }
-    if (current) await this.stopConnector(name);
+    if (current && !(await this.stopConnector(name))) {
+      // Its old task may still run: no second one beside it. FAILED until a restart (or a new definition) says so.
+      const entry: Running = {
+        hash,
+        restartNonce,
+        abort: new AbortController(),
+        state: 'FAILED',
+        trace: `its task did not stop within ${this.stopTimeoutMs} ms and was left behind (logged); restart the connector (POST /connectors/${name}/restart) to start a new one`,
+        counters: this.countersOf(name),
+      };
+      entry.counters.lastError = entry.trace;
+      this.running.set(name, entry);
+      connectorMetrics.running.set({ connector: name, state: entry.state }, 1);
+      await this.writeStatus(name, stored, entry);
+      return;
+    }
     await this.startConnector(name, stored, hash, restartNonce);
+  }
+
+  private get stopTimeoutMs(): number {
+    return this.options.stopTimeoutMs ?? STOP_TIMEOUT_MS;
   }
 
   private async startConnector(name: string, stored: StoredDefinition, hash: string, restartNonce?: string) {
@@ -628,6 +698,7 @@ export class ConnectorRuntime {
           counters: entry.counters,
           logger,
           onFailure: (error) => void this.fail(name, error),
+          topicCheckMs: this.options.topicCheckMs,
         });
       } else {
         const task = plugin.createSink!(config, context);
@@ -674,16 +745,38 @@ export class ConnectorRuntime {
     if (stored) await this.writeStatus(name, stored, entry).catch(() => undefined);
   }
 
-  private async stopConnector(name: string): Promise<void> {
+  /**
+   * Stops what runs of a connector here, within `stopTimeoutMs`: false when its task did not stop in time. It is then
+   * left behind (logged), so that one stuck task does not hold up the changes of every other connector.
+   */
+  private async stopConnector(name: string): Promise<boolean> {
     const entry = this.running.get(name);
-    if (!entry) return;
+    if (!entry) return true;
     this.running.delete(name);
     this.webhooks.delete(name);
     entry.abort.abort();
-    await entry.host
-      ?.stop()
-      .catch((error) => this.log.warn({ connector: name, error: errorMessage(error) }, 'stop failed'));
     connectorMetrics.running.set({ connector: name, state: entry.state }, 0);
+    if (!entry.host) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      entry.host.stop().then(
+        () => true,
+        (error) => {
+          this.log.warn({ connector: name, error: errorMessage(error) }, 'stop failed');
+          return true;
+        },
+      ),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.stopTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!stopped)
+      this.log.error(
+        { connector: name, timeoutMs: this.stopTimeoutMs },
+        'connector task did not stop in time: left behind, the other connectors go on',
+      );
+    return stopped;
   }
 
   private statusOf(name: string, stored: StoredDefinition, entry: Running): ConnectorStatus {

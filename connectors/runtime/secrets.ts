@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError } from '../../lib/errors.ts';
+import { FieldError } from '../../lib/errors.ts';
 
 /**
  * Secrets in connector config are references, resolved when a task starts and held only in memory:
@@ -23,14 +23,15 @@ export function resolveSecrets(value: unknown, baseDir: string, path = ''): unkn
       if (kind === 'env') {
         const found = process.env[name];
         if (found === undefined)
-          throw new ConfigError(`${path || '(root)'}: environment variable ${name} is not set`);
+          throw new FieldError(path || '(root)', `environment variable ${name} is not set`);
         return found;
       }
       try {
         return readFileSync(resolve(baseDir, name), 'utf8').replace(/\r?\n$/, '');
       } catch (error) {
-        throw new ConfigError(
-          `${path || '(root)'}: secret file ${name} cannot be read: ${(error as Error).message}`,
+        throw new FieldError(
+          path || '(root)',
+          `secret file ${name} cannot be read: ${(error as Error).message}`,
         );
       }
     });

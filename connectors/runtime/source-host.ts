@@ -5,7 +5,7 @@ import {
   type OutgoingRecord,
   type TransactionalProducer,
 } from '../../bus/index.ts';
-import { errorMessage, isRetriable, RetriableError } from '../../lib/errors.ts';
+import { errorMessage, isRetriable, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
@@ -54,6 +54,9 @@ export function sourceTransactionalIds(name: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `eai-source-${name}${i === 0 ? '' : `#${i + 1}`}`);
 }
 
+/** A transaction longer than this has its topics checked (then again each time this passes), by default. */
+const TOPIC_CHECK_MS = 5000;
+
 /** Documents gathered behind one transaction, at most (a task that polls ahead); then the host waits for it. */
 const MAX_GROUPED_DOCUMENTS = 1000;
 
@@ -92,6 +95,8 @@ export interface SourceHostOptions {
   logger: Logger;
   /** Called when the task fails for good (a fenced producer: another instance took over). */
   onFailure(error: Error): void;
+  /** A transaction longer than this has its topics checked, again each time it passes; default TOPIC_CHECK_MS. */
+  topicCheckMs?: number;
 }
 
 /**
@@ -308,11 +313,14 @@ export class SourceHost {
     const sent = performance.now();
     const producer = this.producers[this.transactions++ % this.producers.length]!;
     try {
-      await withRetry(() => producer.sendTransaction(records), {
-        retries: 5,
-        onRetry: (error, attempt) =>
-          logger.warn({ attempt, error: errorMessage(error) }, 'source transaction failed, retrying'),
-      });
+      await this.unlessTopicGone(
+        withRetry(() => producer.sendTransaction(records), {
+          retries: 5,
+          onRetry: (error, attempt) =>
+            logger.warn({ attempt, error: errorMessage(error) }, 'source transaction failed, retrying'),
+        }),
+        records,
+      );
     } catch (error) {
       return this.fail(batches, error);
     }
@@ -344,6 +352,51 @@ export class SourceHost {
       }
     }
     return true;
+  }
+
+  /**
+   * The transaction, unless one of its topics is gone: the Kafka client waits for a topic that does not exist for
+   * ever (UNKNOWN_TOPIC_OR_PARTITION is retriable to it), so a connector whose output topic was deleted would read on
+   * and publish nothing, without a word. While a transaction takes longer than `topicCheckMs` the cluster's topics
+   * are listed, each time that passes; one missing fails the batch for good (the connector FAILED, the topic named in
+   * its lastError), and the send still under way ends with the producer.
+   */
+  private async unlessTopicGone(sending: Promise<void>, records: OutgoingRecord[]): Promise<void> {
+    const every = this.options.topicCheckMs ?? TOPIC_CHECK_MS;
+    const sent = sending.then(() => 'sent' as const);
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        sent,
+        new Promise<'check'>((resolve) => {
+          timer = setTimeout(() => resolve('check'), every);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (outcome === 'sent') return;
+      const missing = await this.missingTopics([...new Set(records.map((r) => r.topic))]);
+      if (missing.length > 0)
+        throw new NonRetriableError(
+          `output topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist (deleted, or never created): nothing can be published; create it and restart the connector, or change its outputTopics`,
+        );
+    }
+  }
+
+  /** The topics of `topics` the cluster does not have; none when it cannot say (the send goes on waiting). */
+  private async missingTopics(topics: string[]): Promise<string[]> {
+    const admin = this.options.bus.transport.admin();
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      return topics.filter((topic) => !existing.has(topic));
+    } catch (error) {
+      this.options.logger.warn(
+        { error: errorMessage(error) },
+        'the topics of a slow transaction could not be listed',
+      );
+      return [];
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /** Batches gathered behind a transaction that failed: their positions may build on it, so they are never sent. */

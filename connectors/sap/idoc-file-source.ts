@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { definePlugin } from '../sdk/index.ts';
-import { createFileDropSource, fileDropConfig } from '../transports/file-drop.ts';
+import { createFileDropSource, fileDropConfig, fileDropOffsetProblem } from '../transports/file-drop.ts';
 
 /**
  * SAP's outbound file port (WE21, port type "File", SNDPOR): the partner profile writes each ORDERS05 IDoc file into
@@ -33,4 +33,5 @@ export const sapIdocFileSource = definePlugin({
   config: sapIdocFileSourceConfig,
   defaults: { format: 'sap-idoc-orders05', mapping: 'sap/idoc-orders05.to-canonical.yaml' },
   createSource: (config, context) => createFileDropSource(config, context),
+  checkOffset: (_partition, offset) => fileDropOffsetProblem(offset),
 });

@@ -155,6 +155,12 @@ export interface ConnectorPlugin<Config = unknown> {
   defaults?: PluginDefaults;
   createSource?(config: Config, context: ConnectorContext): SourceTask;
   createSink?(config: Config, context: ConnectorContext): SinkTask;
+  /**
+   * Sources: what is wrong with a position an operator sets (`PATCH /connectors/{name}/offsets`), said of the
+   * offset (`is not a file-drop offset: …`), or undefined if the task can resume from it; asked before anything is
+   * stored, as Kafka Connect's `alterOffsets` (KIP-875) asks its connector. Default: any JSON is taken.
+   */
+  checkOffset?(partition: string, offset: Json): string | undefined;
 }
 
 /** Declares a plugin with its config type taken from its zod schema (the runtime parses the config before create). */
@@ -166,6 +172,7 @@ export function definePlugin<S extends z.ZodType>(plugin: {
   defaults?: PluginDefaults;
   createSource?(config: z.output<S>, context: ConnectorContext): SourceTask;
   createSink?(config: z.output<S>, context: ConnectorContext): SinkTask;
+  checkOffset?(partition: string, offset: Json): string | undefined;
 }): ConnectorPlugin {
   return plugin as unknown as ConnectorPlugin;
 }

@@ -77,6 +77,17 @@ export const fileDropConfig = z.object({
 });
 
 export type FileDropOptions = z.input<typeof fileDropConfig>;
+
+/**
+ * What keeps a drop folder's task from resuming at `offset`, or undefined: its plugins' `checkOffset`, so a position
+ * set over the API is refused when it is set instead of failing the connector at its next start.
+ */
+export function fileDropOffsetProblem(offset: Json): string | undefined {
+  const parsed = fileDropOffset.safeParse(offset);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  return `is not a file-drop offset: ${issue?.message} at ${issue?.path.join('.') || '(root)'} (one is {file, size, mtimeMs, message, done, finished}, as GET …/offsets shows)`;
+}
 type FileDropConfig = z.output<typeof fileDropConfig>;
 
 /** A file being read: its pieces, one read ahead so the last one is known when it is handed out. */
@@ -159,13 +170,13 @@ class FileDropSource implements SourceTask {
   async start(positions: ReadonlyMap<string, Json>): Promise<void> {
     const stored = positions.get(this.partition);
     if (stored === undefined || stored === null) return;
-    const parsed = fileDropOffset.safeParse(stored);
-    if (!parsed.success) {
+    const problem = fileDropOffsetProblem(stored);
+    if (problem) {
       throw new NonRetriableError(
-        `${this.context.name}: the committed position of partition ${this.partition} is not a file-drop offset: ${parsed.error.issues[0]?.message} at ${parsed.error.issues[0]?.path.join('.')}`,
+        `${this.context.name}: the committed position of partition ${this.partition} ${problem}`,
       );
     }
-    const offset = parsed.data;
+    const offset = fileDropOffset.parse(stored);
     // Committed and finished, but maybe not yet moved when the process stopped.
     const finished = offset.done ? [...offset.finished, offset] : offset.finished;
     for (const ref of finished) await this.moveCommitted(fromRef(ref));

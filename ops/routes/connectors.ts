@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { type ConnectorRuntime, connectorDefinition } from '../../connectors/index.ts';
-import { ConfigError, errorMessage, FieldError, NonRetriableError } from '../../lib/errors.ts';
+import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
 import { type AdminApi, HttpError } from '../api/index.ts';
 
 /**
@@ -80,11 +80,13 @@ const notFound = { 404: { description: 'No connector of that name.' } };
 
 function asHttpError(error: unknown): never {
   if (error instanceof HttpError) throw error;
-  if (error instanceof FieldError)
-    throw new HttpError(400, errorMessage(error), [
-      { in: 'body', path: error.field, message: error.problem },
-    ]);
-  if (error instanceof ConfigError) throw new HttpError(400, errorMessage(error));
+  // A definition's or an offset's wrong fields, each named in `details` as a request-shape error is (paths from the body).
+  if (error instanceof ConfigError)
+    throw new HttpError(
+      400,
+      errorMessage(error),
+      error.fields.map((f) => ({ in: 'body' as const, path: f.field, message: f.problem })),
+    );
   if (error instanceof NonRetriableError) throw new HttpError(409, errorMessage(error));
   throw error;
 }
@@ -131,7 +133,9 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       body: definitionSchema,
       responses: {
         201: { description: 'Created.', schema: definitionSchema },
-        400: { description: 'The definition is invalid; the message names the field.' },
+        400: {
+          description: 'The definition is invalid: `details` names each wrong field (`config.baseUrl`).',
+        },
         409: { description: 'A connector of that name exists.' },
       },
     },
@@ -185,7 +189,9 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       responses: {
         200: { description: 'Replaced.', schema: definitionSchema },
         201: { description: 'Created.', schema: definitionSchema },
-        400: { description: 'The definition is invalid; the message names the field.' },
+        400: {
+          description: 'The definition is invalid: `details` names each wrong field (`config.baseUrl`).',
+        },
       },
     },
     async ({ params, query, body }) => {
@@ -307,6 +313,10 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       body: offsetsSchema,
       responses: {
         200: { description: 'Set.', schema: z.object({ message: z.string() }) },
+        400: {
+          description:
+            'An entry is invalid, or an offset one the connector type cannot resume from: `details` names it (`offsets[0].offset`) and its partition.',
+        },
         409: { description: 'The connector is not STOPPED.' },
         ...notFound,
       },
