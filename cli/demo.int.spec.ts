@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { sinkGroupId } from '../connectors/index.ts';
 import { generateCustomers } from '../simulators/generator/generate.ts';
 import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { testBus, testStack } from '../tests/stack.ts';
-import { DEMO_CUSTOMERS } from './commands/demo.ts';
+import { DEMO_CUSTOMERS, DEMO_MDM_SCHEMA } from './commands/demo.ts';
 
 interface Endpoints {
   api: string;
@@ -73,6 +74,22 @@ describe('eai demo (the README first command)', () => {
     ]);
     await producer.disconnect();
     await admin.disconnect();
+    // An earlier run's master data: its schema must go (the new simulators hold the customers under new ids, and what
+    // it recorded as sent would stop the sync to them); another schema stays.
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    const keptSchema = `mdm_demo_spec_${Date.now().toString(36)}`;
+    const tablesOf = async (schema: string) =>
+      (
+        await db.query<{ table_name: string }>(
+          'select table_name from information_schema.tables where table_schema = $1',
+          [schema],
+        )
+      ).rows.map((r) => r.table_name);
+    for (const schema of [DEMO_MDM_SCHEMA, keptSchema]) {
+      await db.query(`create schema if not exists "${schema}"`);
+      await db.query(`create table if not exists "${schema}".left_by_an_earlier_run (id int)`);
+    }
     const routerGroupsBefore = (await consumerGroupIds()).filter((g) =>
       g.startsWith('eai-demo-orchestrator-'),
     );
@@ -112,6 +129,9 @@ describe('eai demo (the README first command)', () => {
         'sap',
       ]);
       expect((await fetch(`${endpoints.api}/health/ready`)).status).toBe(200);
+      expect(await tablesOf(DEMO_MDM_SCHEMA)).not.toContain('left_by_an_earlier_run');
+      expect(await tablesOf(DEMO_MDM_SCHEMA)).not.toEqual([]);
+      expect(await tablesOf(keptSchema)).toEqual(['left_by_an_earlier_run']);
 
       const get = async <T>(path: string) => {
         const answer = await fetch(`${endpoints.api}${path}`, {
@@ -279,6 +299,8 @@ describe('eai demo (the README first command)', () => {
       expect(await routerGroups()).toEqual([]);
     } finally {
       demo.kill('SIGKILL');
+      await db.query(`drop schema if exists "${keptSchema}" cascade`).catch(() => undefined);
+      await db.end();
     }
   }, 320_000);
 });

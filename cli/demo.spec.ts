@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { demoBanner } from './commands/demo.ts';
 
 describe('eai demo banner', () => {
-  it("gives a line that, run in a shell, points the CLI at this demo's hub and token on whatever port it took", () => {
+  it("gives a line that, run in a shell, points the CLI at this demo's hub, token and master data on whatever port it took", () => {
     const banner = demoBanner({
       api: 'http://127.0.0.1:41234',
       token: 'tok-Abc_123',
@@ -14,10 +14,13 @@ describe('eai demo banner', () => {
     const line = banner.split('\n').find((l) => l.includes('export '));
     expect(line).toBeDefined();
     const command = line!.slice(line!.indexOf('export '));
-    const env = execFileSync('bash', ['-c', `${command}; printf '%s %s' "$EAI_URL" "$EAI_TOKEN"`], {
-      encoding: 'utf8',
-    });
-    expect(env).toBe('http://127.0.0.1:41234 tok-Abc_123');
+    const env = execFileSync(
+      'bash',
+      ['-c', `${command}; printf '%s %s %s' "$EAI_URL" "$EAI_TOKEN" "$EAI_MDM_SCHEMA"`],
+      { encoding: 'utf8' },
+    );
+    // EAI_MDM_SCHEMA: `eai mdm show <goldenId>` reads the demo's master data, not the default schema's.
+    expect(env).toBe('http://127.0.0.1:41234 tok-Abc_123 mdm_demo');
     expect(banner).toContain('  sap          http://127.0.0.1:40001');
   });
 });

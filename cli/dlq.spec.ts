@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { depthsText } from './commands/dlq.ts';
+
+describe('eai dlq ls without a topic', () => {
+  it('says its number is offsets, at most the letters (transaction markers take offsets too), not a count of letters', () => {
+    const text = depthsText([
+      { topic: 'dlq.mapping', depth: 4, exists: true },
+      { topic: 'dlq.sink', depth: 0, exists: false },
+    ]);
+    const [header, ...rows] = text.split('\n');
+    expect(header).toMatch(
+      /^topic\s+offsets \(at most this many letters: transaction markers take offsets too/,
+    );
+    expect(rows).toEqual([`${'dlq.mapping'.padEnd(20)} 4`, `${'dlq.sink'.padEnd(20)} no such topic`]);
+  });
+});
 
 /** Everything `eai dlq` can refuse without Kafka is refused before it connects: one line, exit 1. */
 describe('eai dlq without Kafka', () => {

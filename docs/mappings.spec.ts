@@ -1,9 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { inboundMapping } from '../mappings/index.ts';
 
 // The worked example of docs/mappings.md, run as written: every `sh` block's commands in a folder that looks like
 // the repository (its formats/), every block titled with a path written to that path. If the doc's YAML, tree keys
@@ -128,4 +137,29 @@ describe("docs/mappings.md's worked example, as written", () => {
     expect(run.stdout).toContain(quoted!);
     write(mapping);
   }, 60_000);
+  it("leaves the format's shipped mapping its default, and without onlyByName the error says how to choose", () => {
+    const mapping = all.find((b) => b.title?.endsWith('.to-canonical.yaml'))!;
+    const units = all.find((b) => b.title?.endsWith('acme-units.yaml'))!;
+    const beside = (body: string) => {
+      const dir = mkdtempSync(join(work, 'catalog-'));
+      mkdirSync(join(dir, 'edi'));
+      copyFileSync(
+        join(repo, 'mappings/edi/x12-850.to-canonical.yaml'),
+        join(dir, 'edi/x12-850.to-canonical.yaml'),
+      );
+      mkdirSync(join(dir, 'acme/lookups'), { recursive: true });
+      writeFileSync(join(dir, 'acme/x12-850.to-canonical.yaml'), body);
+      writeFileSync(join(dir, 'acme/lookups/acme-units.yaml'), units.body);
+      return dir;
+    };
+    // As written: plain `eai map --format x12-850` (and a connector naming no mapping) still gets the shipped one.
+    expect(inboundMapping('x12-850', beside(mapping.body)).file).toMatch(/edi\/x12-850\.to-canonical\.yaml$/);
+    const without = mapping.body
+      .split('\n')
+      .filter((line) => !/^\s*onlyByName:/.test(line))
+      .join('\n');
+    expect(() => inboundMapping('x12-850', beside(without))).toThrow(
+      /several mappings read format "x12-850" \(.*\): name the one to use \(eai map --mapping <file>, a connector's mapping:\)/,
+    );
+  });
 });

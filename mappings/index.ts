@@ -80,7 +80,9 @@ export function inboundMapping(format: string, dir = mappingsDir): CompiledMappi
   }
   if (found.length > 1) {
     const names = found.map((m) => relative(dir, resolve(m.file))).join(', ');
-    throw new ConfigError(`several mappings read format "${format}" (${names}): name the one to use`);
+    throw new ConfigError(
+      `several mappings read format "${format}" (${names}): name the one to use (eai map --mapping <file>, a connector's mapping:), or mark all but the default onlyByName: true`,
+    );
   }
   return found[0]!;
 }

@@ -43,3 +43,12 @@ export async function dropDatabase(serverUrl: string, database: string): Promise
   if (!NAME.test(database)) throw new Error(`database name "${database}" is not a plain identifier`);
   await onServer(serverUrl, (client) => client.query(`drop database if exists "${database}" with (force)`));
 }
+
+/**
+ * Drops a schema of the database `databaseUrl` points at, with everything in it, and only that schema (the demo
+ * starts its master data fresh with it). Names are plain identifiers only.
+ */
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  if (!NAME.test(schema)) throw new Error(`schema name "${schema}" is not a plain identifier`);
+  await onServer(databaseUrl, (client) => client.query(`drop schema if exists "${schema}" cascade`));
+}

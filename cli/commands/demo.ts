@@ -16,7 +16,7 @@ import { logisticsSimulator } from '../../simulators/logistics/simulator.ts';
 import { sapSimulator } from '../../simulators/sap/simulator.ts';
 import { projectRoot, stackHome } from '../../stack/paths.ts';
 import { stackUp } from '../../stack/stack.ts';
-import { dropDatabase } from '../../store/database.ts';
+import { dropDatabase, dropSchema } from '../../store/database.ts';
 import { checkHubPort, wholeNumber } from '../options.ts';
 
 /** The shipped deployment: one file per connector, `${env:EAI_DEMO_…}` references set below. */
@@ -90,6 +90,11 @@ async function giveCreditRoom(sapUrl: string): Promise<void> {
   }
 }
 
+/**
+ * The demo's master data schema on the stack's PostgreSQL (dropped at each start: see below). `eai mdm` reads it with
+ * `--schema`, or EAI_MDM_SCHEMA as the banner exports it.
+ */
+export const DEMO_MDM_SCHEMA = 'mdm_demo';
 /** The demo's workflow database on the stack's PostgreSQL (dropped at each start: see below). */
 const DEMO_WORKFLOW_DATABASE = 'eai_demo_orchestrator';
 /** The newest instances the refresh counts by type and status. */
@@ -316,6 +321,10 @@ export function registerDemoCommand(program: Command): void {
         // The simulators are new at every run (SAP numbers its orders from the start again), so the demo's workflows
         // start fresh too: its own database is dropped, and its router group is the run's.
         await dropDatabase(stack.databaseUrl, DEMO_WORKFLOW_DATABASE);
+        // Master data too: golden records of customers the new simulators hold under other ids, and what it recorded
+        // as already sent to each system, would keep it from syncing to the fresh ones (a second run synced almost
+        // no customer back). Only the demo's own schema goes; `mdm` and any other stay.
+        await dropSchema(stack.databaseUrl, DEMO_MDM_SCHEMA);
         // The run's own router group, deleted when the demo stops (Ctrl-C): runs do not leave groups behind. A run
         // that was killed left its group; those of earlier runs go now (the broker refuses to delete a group that
         // still has members, so a demo running elsewhere on this stack keeps its own).
@@ -333,7 +342,7 @@ export function registerDemoCommand(program: Command): void {
           // may hold a long history of customer events, so the demo's matcher starts with what moves now.
           masterdata: {
             config: demoMasterDataConfig(app.appId),
-            schema: 'mdm_demo',
+            schema: DEMO_MDM_SCHEMA,
             groupId: 'eai-demo-masterdata',
             activityGroupId: 'eai-demo-customer-activity',
             fromBeginning: false,
@@ -458,8 +467,9 @@ export function demoBanner(endpoints: {
     'eai demo is up:',
     `  hub          ${endpoints.api}`,
     `  token        ${endpoints.token}`,
-    // The CLI's commands find this hub and its token from these: copied as they are, on any port (--port 0 too).
-    `  for the CLI  export EAI_URL=${endpoints.api} EAI_TOKEN=${endpoints.token}`,
+    // The CLI's commands find this hub and its token from these, and `eai mdm` the demo's master data: copied as they
+    // are, on any port (--port 0 too).
+    `  for the CLI  export EAI_URL=${endpoints.api} EAI_TOKEN=${endpoints.token} EAI_MDM_SCHEMA=${DEMO_MDM_SCHEMA}`,
     `  brokers      ${endpoints.brokers}`,
     `  registry     ${endpoints.registryUrl}`,
     ...Object.entries(endpoints.simulators).map(([name, url]) => `  ${name.padEnd(12)} ${url}`),

@@ -102,6 +102,18 @@ function letterText(letter: DeadLetter): string {
   return lines.join('\n');
 }
 
+/**
+ * `eai dlq ls` without a topic: each topic's offsets, which is not its count of letters. A letter takes one offset,
+ * but each transaction that wrote letters (a source connector's batch, a redrive) adds a commit marker, so a topic may
+ * hold fewer letters than offsets. Counting the letters would read every one; the offsets cost one request.
+ */
+export function depthsText(depths: Array<{ topic: string; depth: number; exists: boolean }>): string {
+  return [
+    `${'topic'.padEnd(20)} offsets (at most this many letters: transaction markers take offsets too; eai dlq ls <topic> lists them)`,
+    ...depths.map((d) => `${d.topic.padEnd(20)} ${d.exists ? d.depth : 'no such topic'}`),
+  ].join('\n');
+}
+
 /** The first lines of a long list, and how many more there are (--json has them all). */
 function atMost(lines: string[], what: string, shown = 10): string[] {
   if (lines.length <= shown) return lines;
@@ -132,7 +144,7 @@ export function registerDlqCommand(program: Command): void {
     dlq
       .command('ls [topic]')
       .description(
-        'without a topic: the dead-letter topics and their depth; with one: its letters, oldest first',
+        'without a topic: the dead-letter topics and their offsets (letters plus transaction markers); with one: its letters, oldest first',
       ),
   )
     .option('--partition <n>', 'start at this partition (default 0)')
@@ -149,9 +161,7 @@ export function registerDlqCommand(program: Command): void {
         const client = await connectBus('/eai/cli');
         if (topic === undefined) {
           const depths = await deadLetterDepths(client.transport, Object.values(DLQ_TOPICS));
-          printResult(!!options.json, depths, () =>
-            depths.map((d) => `${d.topic.padEnd(20)} ${d.exists ? d.depth : 'no such topic'}`).join('\n'),
-          );
+          printResult(!!options.json, depths, () => depthsText(depths));
           return;
         }
         const page = await listDeadLetters(client.transport, {

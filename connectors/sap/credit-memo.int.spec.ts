@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDeadLetters } from '../../bus/index.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import type { CreditMemoRequest } from '../../simulators/sap/state.ts';
 import { type SapHarness, startSap } from '../../simulators/sap/test-support.ts';
@@ -144,5 +145,102 @@ describe('sap-credit-memo-file-sink against the SAP simulator, on the real broke
         ],
       }),
     ]);
+  });
+  it("awaits SAP's answer: an order number without its zeros is credited, a refused request is dead-lettered with SAP's reason", async () => {
+    const polling = await startSap({ pollMs: 100 });
+    try {
+      await post(`${polling.sim.url}/sim/orders`, { count: 1, variant: 'plain' });
+      const { orders } = await json<{
+        orders: Array<{ orderNumber: string; purchaseOrderNumber: string; kunnr: string }>;
+      }>(fetch(`${polling.sim.url}/sim/orders`));
+      const original = orders[0]!;
+      const topic = unique('sap-credit-memo-answer');
+      await bus.provisionTopics([{ topic, partitions: 1 }]);
+      const base = exampleJson('SalesOrderEvent') as { salesOrder: Record<string, unknown> };
+      const lines = base.salesOrder.lines as Array<Record<string, unknown>>;
+      // The canonical order number is SAP's without its leading zeros (idoc-orders05.to-canonical.yaml).
+      const command = (cmr: string, referenceOrder: string) => ({
+        ...base,
+        changeType: 'CREATED',
+        changedFields: [],
+        origin: { system: 'eai', documentId: `complaint-return:${cmr}`, changeOrigin: null, changedBy: null },
+        salesOrder: {
+          ...base.salesOrder,
+          orderId: `eai:${cmr}`,
+          sourceIds: [],
+          orderNumber: cmr,
+          orderType: 'CR',
+          orderReason: '101',
+          customer: {
+            customerId: `sap:${original.kunnr}`,
+            sourceIds: [{ system: 'sap', id: original.kunnr, idType: 'KUNNR' }],
+            name: null,
+          },
+          status: 'OPEN',
+          references: [{ type: 'SALES_ORDER', id: referenceOrder, date: null }],
+          lines: [{ ...lines[0], quantity: { value: '1', unitCode: 'C62' }, scheduleLines: [] }],
+        },
+      });
+      const credited = `CMR-${unique('a').slice(-12)}`;
+      const refused = `CMR-${unique('r').slice(-12)}`;
+      const publisher = await bus.publisher();
+      await publisher.publish([
+        {
+          schema: 'SalesOrderEvent',
+          topic,
+          value: command(credited, original.orderNumber.replace(/^0+/, '')),
+          attributes: { id: `${credited}:credit-memo` },
+        },
+        // The same command again under another id: SAP already holds that document (status 51), which is done.
+        {
+          schema: 'SalesOrderEvent',
+          topic,
+          value: command(credited, original.orderNumber.replace(/^0+/, '')),
+          attributes: { id: `${credited}:credit-memo:again` },
+        },
+        // An order SAP never had: refused.
+        {
+          schema: 'SalesOrderEvent',
+          topic,
+          value: command(refused, '99999999'),
+          attributes: { id: `${refused}:credit-memo` },
+        },
+      ]);
+      await publisher.close();
+
+      const name = unique('sap-cr-answer');
+      created.push(name);
+      await runtime.put(
+        {
+          name,
+          type: 'sap-credit-memo-file-sink',
+          topics: [topic],
+          config: { dir: polling.inboundDir, awaitStatusMs: 10_000 },
+        },
+        'test',
+      );
+      const metrics = async () => (await runtime.status(name))!.metrics;
+      await waitFor('three records handled', async () => {
+        const m = await metrics();
+        return m.recordsOut + m.recordsFailed >= 3;
+      });
+      expect(await metrics()).toMatchObject({ recordsOut: 2, recordsFailed: 1 });
+      const requests = await json<{ creditMemoRequests: CreditMemoRequest[] }>(
+        fetch(`${polling.sim.url}/sim/credit-memo-requests?referenceOrder=${original.orderNumber}`),
+      );
+      expect(requests.creditMemoRequests.map((r) => [r.senderDocument, r.referenceOrder])).toEqual([
+        [credited, original.orderNumber],
+      ]);
+      const { entries } = await listDeadLetters(bus.transport, {
+        topic: 'dlq.sink',
+        filter: { originalTopic: topic },
+      });
+      expect(entries).toHaveLength(1);
+      expect(entries[0]!.exceptionClass).toBe('NonRetriableError');
+      expect(entries[0]!.message).toContain('IDoc status 51');
+      expect(entries[0]!.message).toContain('reference order 0099999999 does not exist');
+    } finally {
+      await polling.close();
+    }
   });
 });

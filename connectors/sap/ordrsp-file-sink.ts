@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { ConnectorContext, SinkRecord, SinkTask } from '../sdk/index.ts';
@@ -31,6 +32,14 @@ export const sapOrdrspFileSinkConfig = z.object({
     .boolean()
     .default(false)
     .describe('Write `<file>.ready` after each complete file, for ports that wait for a marker.'),
+  awaitStatusMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      "Wait up to this long after each file for SAP's inbound processing to answer: the file moved to `processed/` (IDoc status 53) is done; moved to `error/` with `<file>.error.txt` (status 51) the record is refused and dead-lettered with SAP's reason, unless SAP says it already has it (DOCNUM already received, document already a credit memo request); not taken in time, it is retried. 0: do not wait (a port that leaves no answer).",
+    ),
 });
 
 export type SapOrdrspFileSinkConfig = z.output<typeof sapOrdrspFileSinkConfig>;
@@ -71,6 +80,65 @@ async function writeAtomically(dir: string, name: string, bytes: Buffer): Promis
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  }
+}
+
+/** SAP's status 51 reasons that say it already holds what the file carries: a copy, not a refusal. */
+const ALREADY_APPLIED = /was already received|is already credit memo request/;
+
+/** When `path` last changed place (its ctime, which a rename sets), else undefined. */
+async function movedAt(path: string): Promise<number | undefined> {
+  return stat(path).then(
+    (s) => s.ctimeMs,
+    () => undefined,
+  );
+}
+
+/**
+ * SAP's answer to a file written at `since` (ms): the inbound processing moves it to `processed/` (status 53) or to
+ * `error/` with `<file>.error.txt` (status 51). An IDoc SAP refused throws NonRetriableError (dead-lettered with SAP's
+ * reason, as an HTTP sink's 4xx), one it already had is done, no answer within `timeoutMs` throws RetriableError (the
+ * retry writes the same file again, which SAP takes once).
+ */
+async function awaitStatus(
+  context: ConnectorContext,
+  dir: string,
+  name: string,
+  since: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await movedAt(join(dir, name))) === undefined) {
+      const [processed, failed] = await Promise.all([
+        movedAt(join(dir, 'processed', name)),
+        movedAt(join(dir, 'error', name)),
+      ]);
+      const fresh = (at: number | undefined) => at !== undefined && at >= since;
+      // (SAP writes the reason just after moving the file: a moment without one is waited out.)
+      const reason = fresh(failed)
+        ? await readFile(join(dir, 'error', `${name}.error.txt`), 'utf8').then(
+            (text) => text.trim(),
+            () => (Date.now() >= deadline ? '(no reason given)' : undefined),
+          )
+        : undefined;
+      if (reason !== undefined && !(fresh(processed) && processed! > failed!)) {
+        if (ALREADY_APPLIED.test(reason)) {
+          context.logger.info({ file: name, reason }, 'sap-ordrsp: SAP already holds it (status 51), done');
+          return;
+        }
+        throw new NonRetriableError(`${context.name}: SAP refused ${name} (IDoc status 51): ${reason}`);
+      }
+      if (fresh(processed) && !(fresh(failed) && failed! > processed!)) return;
+    }
+    if (Date.now() >= deadline) {
+      throw new RetriableError(
+        `${context.name}: SAP did not process ${name} within ${timeoutMs} ms (inbound processing stopped?)`,
+      );
+    }
+    await sleep(100, undefined, { signal: context.signal }).catch(() => undefined);
+    if (context.signal.aborted)
+      throw new RetriableError(`${context.name}: stopped while waiting for SAP's answer to ${name}`);
   }
 }
 
@@ -122,6 +190,8 @@ export function createOrdrspFileSink(config: SapOrdrspFileSinkConfig, context: C
           record.idempotencyKey,
           documents.length > 1 ? i + 1 : 0,
         );
+        // (A little before now: the file system's clock may run a tick behind.)
+        const writtenAt = Date.now() - 50;
         try {
           await writeAtomically(dir, name, bytes);
           if (config.readyMarker) await writeAtomically(dir, `${name}.ready`, Buffer.alloc(0));
@@ -129,6 +199,7 @@ export function createOrdrspFileSink(config: SapOrdrspFileSinkConfig, context: C
           throw fileError(context, name, error);
         }
         context.logger.info({ file: name, key: record.key, status }, 'sap-ordrsp: file written');
+        if (config.awaitStatusMs > 0) await awaitStatus(context, dir, name, writtenAt, config.awaitStatusMs);
       }
     },
     async stop() {},

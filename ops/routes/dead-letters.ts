@@ -174,12 +174,13 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     {
       method: 'get',
       path: '/dead-letters',
-      summary: 'Dead-letter topics and how many letters each holds',
+      summary: 'Dead-letter topics and how many offsets each spans',
       tag: 'dead-letters',
       role: 'viewer',
       responses: {
         200: {
-          description: 'Each dead-letter topic with its depth.',
+          description:
+            'Each dead-letter topic with its depth: offsets, an upper bound of its letters (GET /dead-letters/{topic} lists them).',
           schema: z.object({
             topics: z.array(
               z.object({
@@ -187,7 +188,9 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
                 depth: z
                   .number()
                   .int()
-                  .describe('Records held (end minus start offsets; transaction markers count too).'),
+                  .describe(
+                    'Offsets held, end minus start: each letter takes one, and so does the commit marker of each transaction that wrote letters (a batch of a source connector, a redrive), so the letters may be fewer.',
+                  ),
                 exists: z.boolean(),
               }),
             ),
