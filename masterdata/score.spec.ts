@@ -78,7 +78,7 @@ describe('one address, one piece of evidence', () => {
 
   it('a household: one family name and one address with another given name is not merged by score', () => {
     const paul = resident('Paul');
-    const sabine = resident('Sabine', { birthDate: '1961-07-30' as unknown as Date });
+    const sabine = resident('Sabine', { birthDate: '1961-07-30' });
     const score = scorer.score(paul, sabine);
     expect(score.probability).toBeLessThan(autoMerge);
     // Postal code and city agree, yet weigh nothing next to the street and house number they come with.
@@ -93,18 +93,18 @@ describe('one address, one piece of evidence', () => {
   });
 
   it('… and still count against a pair when they differ, while one person at one address merges', () => {
-    const peter = resident('Peter', { birthDate: '1958-03-14' as unknown as Date });
+    const peter = resident('Peter', { birthDate: '1958-03-14' });
     expect(
-      scorer.score(peter, resident('Peter', { birthDate: '1958-03-14' as unknown as Date })).probability,
+      scorer.score(peter, resident('Peter', { birthDate: '1958-03-14' })).probability,
     ).toBeGreaterThanOrEqual(autoMerge);
     const elsewhere = resident('Peter', {
-      birthDate: '1958-03-14' as unknown as Date,
+      birthDate: '1958-03-14',
       addresses: [
         { lines: ['Königsbrücker Straße 12'], city: 'Leipzig', postalCode: '04109', countryCode: 'DE' },
       ],
     });
     expect(scorer.score(peter, elsewhere).weight).toBeLessThan(
-      scorer.score(peter, resident('Peter', { birthDate: '1958-03-14' as unknown as Date })).weight,
+      scorer.score(peter, resident('Peter', { birthDate: '1958-03-14' })).weight,
     );
   });
 });

@@ -91,6 +91,34 @@ describe('GET /customers?q=<phone>: a national number finds the customer stored 
   });
 });
 
+describe('GET /customers?q=: a VAT id, and an SAP customer number without its leading zeros', () => {
+  const kunnr = {
+    ...berlin,
+    customerId: 'sap:0000100001',
+    sourceIds: [{ system: 'sap', id: '0000100001' }],
+    taxId: { scheme: 'VAT', value: 'DE123456789' },
+  } as unknown as CustomerPartyMaster;
+  let store: MasterDataStore;
+  let ids: string[];
+  beforeAll(async () => {
+    ({ store, ids } = await storeWith(defaultMdmConfig(), [
+      ['sap', kunnr],
+      ['odoo', graz],
+    ]));
+  });
+
+  it.each(['DE123456789', 'de 123 456 789'])('%s finds the customer with that tax id', async (q) => {
+    expect(await searchCustomers(store, q)).toMatchObject({ kind: 'taxId', hits: [{ goldenId: ids[0] }] });
+  });
+
+  it.each(['100001', 'sap:100001'])('%s finds SAP customer 0000100001', async (q) => {
+    expect(await searchCustomers(store, q)).toMatchObject({
+      kind: 'id',
+      hits: [{ goldenId: ids[0], matched: { system: 'sap', sourceId: '0000100001' } }],
+    });
+  });
+});
+
 describe('GET /customers?q=: a person is found by given or family name alone, email or id', () => {
   const anna = {
     customerId: 'salesforce:003A1',

@@ -27,6 +27,9 @@ describe('customer search probes', () => {
     expect(queryKind('Müller Maschinenbau')).toBe('name');
     expect(queryKind('4711')).toBe('name');
     expect(queryKind('Claudia @ home')).toBe('name');
+    expect(queryKind('DE123456789')).toBe('taxId');
+    expect(queryKind('FR 40 303 265 045')).toBe('taxId');
+    expect(queryKind('Deutschland')).toBe('name');
   });
 
   it('tries a name as an organisation and as a person (given name first, the rest as family name)', () => {

@@ -14,7 +14,7 @@ import { COMPARISONS, comparisonVector, type PairScore, Scorer } from './score.t
 import { type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
 import type { MasterDataStore } from './store.ts';
 
-export type QueryKind = 'id' | 'email' | 'phone' | 'name';
+export type QueryKind = 'id' | 'email' | 'phone' | 'taxId' | 'name';
 
 export interface SearchHit {
   goldenId: string;
@@ -34,10 +34,17 @@ export interface SearchHit {
  */
 const MAX_CANDIDATES = 5000;
 
-/** An address with `@` is an email, digits with +, spaces, dashes, dots, slashes or brackets a phone, else a name. */
+/**
+ * An address with `@` is an email; a country prefix and 8–12 letters and digits, most of them digits, a VAT id
+ * (DE123456789, FR40303265045, GB 123 4567 89); digits with +, spaces, dashes, dots, slashes or brackets a phone;
+ * else a name.
+ */
 export function queryKind(q: string): QueryKind {
   const text = q.trim();
   if (/^[^\s@]+@[^\s@]+$/.test(text)) return 'email';
+  const compact = text.replace(/[\s.-]/g, '');
+  if (/^[A-Za-z]{2}[0-9A-Za-z]{8,12}$/.test(compact) && (compact.match(/\d/g)?.length ?? 0) >= 6)
+    return 'taxId';
   if (/^\+?[\d\s()./-]{5,}$/.test(text) && (text.match(/\d/g)?.length ?? 0) >= 5) return 'phone';
   return 'name';
 }
@@ -72,6 +79,14 @@ export function probesFor(
   const base = { customerId: 'query', sourceIds: [], emails: [], phones: [], addresses: [] };
   if (kind === 'email')
     return [{ ...base, partyType: 'UNKNOWN', emails: [{ address: text }] } as CustomerPartyMaster];
+  if (kind === 'taxId')
+    return [
+      {
+        ...base,
+        partyType: 'UNKNOWN',
+        taxId: { scheme: 'VAT', value: text.replace(/[\s.-]/g, '').toUpperCase() },
+      } as CustomerPartyMaster,
+    ];
   if (kind === 'phone') {
     const phones = queryPhones(text, defaultCountry).map((number) => ({ number }));
     return [{ ...base, partyType: 'UNKNOWN', phones } as CustomerPartyMaster];
@@ -141,19 +156,22 @@ function keepBest(
 
 /**
  * The members an id names: the members of a golden record by its id, or a source record by `system:id` or by its id
- * in any system. None for a query with spaces (a name).
+ * in any system. A number of up to nine digits is also tried with leading zeros to ten, as SAP keeps its customer
+ * numbers (KUNNR 100001 is stored 0000100001). None for a query with spaces (a name).
  */
 async function membersById(store: MasterDataStore, q: string): Promise<Candidate[]> {
   const text = q.trim();
   if (/\s/.test(text)) return [];
   const colon = text.indexOf(':');
-  const [system, sourceId] = colon > 0 ? [text.slice(0, colon), text.slice(colon + 1)] : [null, null];
+  const [system, sourceId] = colon > 0 ? [text.slice(0, colon), text.slice(colon + 1)] : [null, text];
+  const ids = /^\d{1,9}$/.test(sourceId) ? [sourceId, sourceId.padStart(10, '0')] : [sourceId];
   return (
     await store.pool.query<Candidate>(
       `select system, source_id, std, golden_id from ${quoteSchema(store.schema)}.source_record
-        where golden_id is not null and (golden_id = $1 or source_id = $1 or (system = $2 and source_id = $3))
+        where golden_id is not null
+          and (golden_id = $1 or (case when $2::text is null then source_id = any($3) else system = $2 and source_id = any($3) end))
         order by system, source_id limit 100`,
-      [text, system, sourceId],
+      [text, system, ids],
     )
   ).rows;
 }

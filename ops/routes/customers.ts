@@ -305,7 +305,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         200: {
           description: 'The matches.',
           schema: z
-            .object({ kind: z.enum(['id', 'name', 'email', 'phone']), hits: z.array(hitSchema) })
+            .object({ kind: z.enum(['id', 'name', 'email', 'phone', 'taxId']), hits: z.array(hitSchema) })
             .meta({ id: 'CustomerSearchResult' }),
         },
       },
