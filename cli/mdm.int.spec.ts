@@ -166,6 +166,59 @@ describe('eai mdm load / export', () => {
     const unmerge = await runEai(['mdm', 'unmerge', '999999', '--schema', schema], { env: env() });
     expect(unmerge.code).toBe(1);
     expect(unmerge.stderr).toBe('eai: no merge 999999 in the merge history\n');
+
+    // A golden record of several members shows the links that hold them (what a steward would reject).
+    const members = new Map<string, string[]>();
+    for (const line of csv.stdout.trim().split('\n').slice(1)) {
+      const [sys, id, golden] = line.split(',');
+      members.set(golden ?? '', [...(members.get(golden ?? '') ?? []), `${sys} ${id}`]);
+    }
+    const [several] = [...members].filter(([, m]) => m.length > 1).map(([g]) => g);
+    const shown = await runEai(['mdm', 'show', several ?? '', '--schema', schema], { env: env() });
+    const links = shown.stdout.split('\n').filter((l) => l.startsWith('  link   '));
+    expect(links.length).toBeGreaterThanOrEqual((members.get(several ?? '')?.length ?? 0) - 1);
+    expect(links[0]).toMatch(/^ {2}link {3}\S+ \S+ ~ \S+ \S+ {2}(scored [01]\.\d{3}|accepted by a steward)$/);
+
+    // eai mdm merge: two golden records of one kind become one; the merge is in the history and can be undone.
+    const singles: Array<{ id: string; type: string }> = [];
+    for (const [id, m] of members) {
+      if (m.length !== 1 || singles.length >= 2) continue;
+      const g = JSON.parse(
+        (await runEai(['mdm', 'show', id, '--json', '--schema', schema], { env: env() })).stdout,
+      );
+      if (singles.length === 0 || singles[0]?.type === g.record.partyType)
+        singles.push({ id, type: g.record.partyType });
+    }
+    const [x, y] = singles;
+    const merged = await runEai(['mdm', 'merge', x?.id ?? '', y?.id ?? '', '--json', '--schema', schema], {
+      env: env(),
+    });
+    expect(merged.code, merged.stderr).toBe(0);
+    const survivor = JSON.parse(merged.stdout).goldenId;
+    expect([x?.id, y?.id]).toContain(survivor);
+    const again = await runEai(['mdm', 'merge', x?.id ?? '', y?.id ?? '', '--schema', schema], {
+      env: env(),
+    });
+    expect(again.stderr).toBe(`eai: ${x?.id} and ${y?.id} are one golden record already\n`);
+    const history = JSON.parse(
+      (await runEai(['mdm', 'show', survivor, '--json', '--schema', schema], { env: env() })).stdout,
+    ).history as Array<{ id: number; kind: string }>;
+    const merge = history.find((h) => h.kind === 'merge');
+    expect(merge).toBeDefined();
+    const undone = await runEai(['mdm', 'unmerge', String(merge?.id), '--json', '--schema', schema], {
+      env: env(),
+    });
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(JSON.parse(undone.stdout).restored.sort()).toEqual([x?.id, y?.id].sort());
+    // An unmerge's own history entry is no merge: said so, with what undoes what.
+    const entries = JSON.parse(
+      (await runEai(['mdm', 'show', survivor, '--json', '--schema', schema], { env: env() })).stdout,
+    ).history as Array<{ id: number; kind: string }>;
+    const other = entries.find((h) => h.kind !== 'merge');
+    const refused = await runEai(['mdm', 'unmerge', String(other?.id), '--schema', schema], { env: env() });
+    expect(refused.stderr).toMatch(
+      new RegExp(`^eai: #${other?.id} in the merge history is a ${other?.kind}, not a merge`),
+    );
   }, 120_000);
 
   it('says how many pairs wait beyond a page of the steward queue; --limit 0 is refused', async () => {
@@ -242,7 +295,9 @@ describe('eai mdm load / export', () => {
     // The default config pushes to no system: each is left to erase by hand.
     for (const system of Object.values(audit.systems)) expect(system).toMatchObject({ status: 'no-sink' });
     const show = await runEai(['mdm', 'show', goldenId, '--schema', schema], { env: env() });
-    expect(show.stderr).toBe(`eai: no golden record ${goldenId}\n`);
+    expect(show.stderr).toBe(
+      `eai: golden record ${goldenId} was erased (${audit.erasureId}, right to be forgotten)\n`,
+    );
   }, 120_000);
 
   it('sets a bad line aside in a rejects file that loads once fixed, loads the rest, and exits 2', async () => {

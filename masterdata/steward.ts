@@ -113,7 +113,11 @@ export async function unmergeById(store: MasterDataStore, mergeId: number, actor
       [mergeId],
     )
   ).rows[0];
-  if (row?.kind !== 'merge') throw new MasterDataNotFoundError(`no merge ${mergeId} in the merge history`);
+  if (row && row.kind !== 'merge')
+    throw new MasterDataNotFoundError(
+      `#${mergeId} in the merge history is a ${row.kind}, not a merge: only a merge can be undone (a split is undone by accepting the pair it separated, eai mdm decide accept)`,
+    );
+  if (!row) throw new MasterDataNotFoundError(`no merge ${mergeId} in the merge history`);
   if (row.undone_by)
     throw new MasterDataConflictError(`merge ${mergeId} was already undone by #${row.undone_by}`);
   try {

@@ -48,6 +48,16 @@ export interface GoldenView {
   record: CustomerPartyMaster | null;
   lineage: Golden['lineage'] | null;
   members: Array<{ system: string; sourceId: string }>;
+  /**
+   * The links that hold the members together: pairs scored for auto-merge (`auto`, with their probability) and a
+   * steward's `accepted` ones. Rejecting one (a steward decision) takes the records apart if nothing else links them.
+   */
+  links: Array<{
+    a: { system: string; sourceId: string };
+    b: { system: string; sourceId: string };
+    status: 'auto' | 'accepted';
+    probability: number;
+  }>;
 }
 
 interface Key {
@@ -1468,6 +1478,30 @@ export class MasterDataStore {
         [goldenId],
       )
     ).rows.map((m) => ({ system: m.system, sourceId: m.source_id }));
+    const links = (
+      await this.pool.query<{
+        a_system: string;
+        a_id: string;
+        b_system: string;
+        b_id: string;
+        status: 'auto' | 'accepted';
+        probability: number;
+      }>(
+        `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, mp.status, mp.probability
+           from ${q}.source_record ra
+           join ${q}.match_pair mp on mp.a_system = ra.system and mp.a_id = ra.source_id
+                                  and mp.status in ('auto', 'accepted')
+           join ${q}.source_record rb on rb.system = mp.b_system and rb.source_id = mp.b_id and rb.golden_id = $1
+          where ra.golden_id = $1
+          order by mp.a_system, mp.a_id, mp.b_system, mp.b_id`,
+        [goldenId],
+      )
+    ).rows.map((l) => ({
+      a: { system: l.a_system, sourceId: l.a_id },
+      b: { system: l.b_system, sourceId: l.b_id },
+      status: l.status,
+      probability: l.probability,
+    }));
     return {
       goldenId,
       status: row.status,
@@ -1475,6 +1509,7 @@ export class MasterDataStore {
       record: row.record,
       lineage: row.lineage,
       members,
+      links,
     };
   }
 

@@ -10,11 +10,13 @@ import {
   type Erasure,
   eraseCustomer,
   erasureById,
+  erasureOfGolden,
   type LoadProgress,
   loadJsonLines,
   loadMdmConfig,
   loadTable,
   MasterDataStore,
+  mergeGolden,
   publishErasure,
   reconcile,
   unmergeById,
@@ -340,7 +342,15 @@ export function registerMdmCommand(program: Command): void {
     const store = await openStore(options);
     try {
       const resolved = await store.resolve(goldenId);
-      if (!resolved) throw new ConfigError(`no golden record ${goldenId}`);
+      if (!resolved) {
+        // As GET /customers/{id} answers 410: an erased customer is not an unknown id.
+        const erasure = await erasureOfGolden(store.pool, store.schema, goldenId);
+        throw new ConfigError(
+          erasure
+            ? `golden record ${goldenId} was erased (${erasure.erasureId}, right to be forgotten)`
+            : `no golden record ${goldenId}`,
+        );
+      }
       const golden = await store.golden(resolved);
       const history = await store.mergeHistory(resolved);
       const value = { requested: goldenId, ...golden, history };
@@ -348,6 +358,11 @@ export function registerMdmCommand(program: Command): void {
         [
           resolved === goldenId ? goldenId : `${goldenId} → merged into ${resolved}`,
           ...(golden?.members ?? []).map((m) => `  member ${m.system} ${m.sourceId}`),
+          // What holds them together, so a steward can reject the one link that is wrong (eai mdm decide reject).
+          ...(golden?.links ?? []).map(
+            (l) =>
+              `  link   ${l.a.system} ${l.a.sourceId} ~ ${l.b.system} ${l.b.sourceId}  ${l.status === 'accepted' ? 'accepted by a steward' : `scored ${l.probability.toFixed(3)}`}`,
+          ),
           // The values themselves, each beside where it came from (the description promised them; only the
           // sources were printed).
           ...Object.entries(golden?.lineage ?? {}).map(
@@ -459,6 +474,30 @@ export function registerMdmCommand(program: Command): void {
       await store.close();
     }
   });
+  withStoreOptions(
+    mdm
+      .command('merge <goldenId> <other>')
+      .description(
+        'merge two golden records, as POST /customers/{goldenId}/merge: a steward link between their founding records',
+      )
+      .option('--actor <name>', 'who merges them', process.env.USER ?? 'steward')
+      .option('--json', 'print the survivor and the ids merged into it as JSON'),
+  ).action(
+    async (goldenId: string, other: string, options: StoreOptions & { actor: string; json?: boolean }) => {
+      const store = await openStore(options);
+      try {
+        const result = await mergeGolden(store, goldenId, other, options.actor);
+        printResult(
+          !!options.json,
+          result,
+          () =>
+            `${result.merged.join(', ')} merged into ${result.goldenId} (eai mdm show ${result.goldenId})`,
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
   registerMdmEraseCommand(mdm);
 }
 

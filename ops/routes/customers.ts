@@ -76,6 +76,18 @@ const goldenSchema = z
     record: z.record(z.string(), z.unknown()).nullable().describe('The golden values: a canonical Customer.'),
     lineage: lineage.nullable(),
     members: z.array(member).describe('The source records (the cross-reference of this golden record).'),
+    links: z
+      .array(
+        z.object({
+          a: member,
+          b: member,
+          status: z.enum(['auto', 'accepted']),
+          probability: z.number(),
+        }),
+      )
+      .describe(
+        "The links that hold the members together: pairs scored for auto-merge and a steward's accepted ones. Rejecting one (POST /customers/decisions) takes the records apart where nothing else links them.",
+      ),
     history: z.array(historySchema),
   })
   .meta({ id: 'GoldenCustomer' });
@@ -507,6 +519,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
           record: golden.record as unknown as Record<string, unknown> | null,
           lineage: golden.lineage,
           members: golden.members,
+          links: golden.links,
           history,
         },
       };
