@@ -407,7 +407,7 @@ describe('eai mdm load / export', () => {
       env: env(),
     });
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout).counts).toEqual({ same: 1, differs: 0, missing: 0, extra: 0 });
+    expect(JSON.parse(clean.stdout).counts).toEqual({ same: 1, differs: 0, behind: 0, missing: 0, extra: 0 });
     // A row set aside goes to the rejects file in the input's character set, so it loads again the same way.
     const withBadRow = join(dir, 'kunden-1252-bad.csv');
     writeFileSync(
@@ -653,6 +653,7 @@ describe('eai mdm load / export', () => {
         customer('R1', 'Rhein Logistik AG', 'info@rhein-logistik.example'),
         customer('R2', 'Dom Bau GmbH', 'kontakt@dombau.example'),
         customer('R3', 'Severin Feinkost KG', 'hallo@severin-feinkost.example'),
+        customer('R5', 'Koelner Hafen GmbH', 'info@koelner-hafen.example'),
       ]),
     );
     const load = await runEai(['mdm', 'load', 'recon', '--input', loaded, '--schema', schema, '--json'], {
@@ -660,6 +661,23 @@ describe('eai mdm load / export', () => {
       timeoutMs: 60_000,
     });
     expect(load.code, load.stderr).toBe(0);
+    // SAP holds R5's company too, spelt its way, and wins the name (source priority): R5 is behind, not changed.
+    const sap = join(dir, 'recon-sap.jsonl');
+    writeFileSync(
+      sap,
+      lines([
+        {
+          ...customer('R5', 'Kölner Hafen GmbH', 'info@koelner-hafen.example'),
+          customerId: 'sap:0000500005',
+          sourceIds: [{ system: 'sap', id: '0000500005' }],
+        },
+      ]),
+    );
+    const sapLoad = await runEai(['mdm', 'load', 'sap', '--input', sap, '--schema', schema, '--json'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    expect(JSON.parse(sapLoad.stdout).counts.merged, sapLoad.stderr).toBe(1);
 
     // Today's export: R1's email changed, R2 gone, R4 new, R3 as it was.
     const exported = join(dir, 'recon-export.jsonl');
@@ -669,15 +687,16 @@ describe('eai mdm load / export', () => {
         customer('R1', 'Rhein Logistik AG', 'einkauf@rhein-logistik.example'),
         customer('R3', 'Severin Feinkost KG', 'hallo@severin-feinkost.example'),
         customer('R4', 'Kölsch Kontor eG', 'post@koelsch-kontor.example'),
+        customer('R5', 'Koelner Hafen GmbH', 'info@koelner-hafen.example'),
       ]),
     );
     const args = ['mdm', 'reconcile', 'recon', '--input', exported, '--schema', schema, '--json'];
     const report = JSON.parse((await runEai(args, { env: env(), timeoutMs: 60_000 })).stdout);
     expect(report).toMatchObject({
       system: 'recon',
-      records: 3,
-      inXref: 3,
-      counts: { same: 1, differs: 1, extra: 1, missing: 1 },
+      records: 4,
+      inXref: 4,
+      counts: { same: 1, differs: 1, behind: 1, extra: 1, missing: 1 },
       repaired: null,
     });
     const byId = Object.fromEntries(report.drift.map((d: { sourceId: string }) => [d.sourceId, d]));
@@ -688,6 +707,7 @@ describe('eai mdm load / export', () => {
     });
     expect(byId.R2).toMatchObject({ kind: 'missing' });
     expect(byId.R4).toMatchObject({ kind: 'extra', goldenId: null });
+    expect(byId.R5).toMatchObject({ kind: 'behind', fields: ['organizationName'] });
 
     const table = await runEai(
       args.filter((a) => a !== '--json'),
@@ -701,7 +721,8 @@ describe('eai mdm load / export', () => {
     );
     expect(repaired.repaired).toEqual({ updated: 2, deleted: 1 });
     const after = JSON.parse((await runEai(args, { env: env(), timeoutMs: 60_000 })).stdout);
-    expect(after.counts).toEqual({ same: 3, differs: 0, extra: 0, missing: 0 });
+    // R5 is still behind: applying the export changes nothing there; the sync relay sends SAP's name to it.
+    expect(after.counts).toEqual({ same: 3, differs: 0, behind: 1, extra: 0, missing: 0 });
   }, 180_000);
 
   it('says what to do when there is no database', async () => {

@@ -1,23 +1,27 @@
 /**
  * `eai mdm reconcile`: a system's current customers (an export: JSON lines, or CSV with a mapping) against the
- * cross-reference and the golden records. Drift is reported per record: `missing` (the xref holds it, the export
- * does not), `extra` (the export holds it, the xref does not), `differs` (its fields disagree with its golden
- * record's, named). Repair applies the export as the events the hub should have received: extra and differing
- * records go through the matcher as updates (survivorship decides, and the sync relay sends the outcome to the
- * systems that lack it), missing ones are deletes (they leave the xref; the golden record follows the delete policy).
+ * cross-reference, what the hub last received of each record, and the golden records. Drift is reported per
+ * record: `missing` (the xref holds it, the export does not), `extra` (the export holds it, the xref does not),
+ * `differs` (its fields disagree with what the hub last received from the system: a change the hub missed, fields
+ * named), `behind` (the hub has it as it is, but its fields disagree with the golden record's: the system lacks the
+ * golden values, e.g. a value that lost to another system's in survivorship; the sync relay sends them to systems
+ * it pushes to, a repair does not, since applying the export changes nothing). Repair applies the export as the
+ * events the hub should have received: extra and differing records go through the matcher as updates (survivorship
+ * decides, and the sync relay sends the outcome to the systems that lack it), missing ones are deletes (they leave
+ * the xref; the golden record follows the delete policy).
  */
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { allCustomers, type CustomerSource } from './load.ts';
 import { standardisePhone, standardiseTaxId } from './standardise.ts';
 import { type MasterDataStore, sourceIdOf } from './store.ts';
 
-export type DriftKind = 'missing' | 'extra' | 'differs';
+export type DriftKind = 'missing' | 'extra' | 'differs' | 'behind';
 
 export interface Drift {
   kind: DriftKind;
   sourceId: string;
   goldenId: string | null;
-  /** For `differs`: the fields whose values disagree. */
+  /** For `differs`: the fields that changed since the hub received it; for `behind`: those unlike the golden record's. */
   fields: string[];
 }
 
@@ -85,7 +89,7 @@ export async function reconcile(
 ): Promise<ReconcileReport> {
   const limit = options.limit ?? 1000;
   const batchSize = options.batchSize ?? 500;
-  const counts: ReconcileReport['counts'] = { missing: 0, extra: 0, differs: 0, same: 0 };
+  const counts: ReconcileReport['counts'] = { missing: 0, extra: 0, differs: 0, behind: 0, same: 0 };
   const drift: Drift[] = [];
   const note = (d: Drift) => {
     counts[d.kind]++;
@@ -114,12 +118,14 @@ export async function reconcile(
       note({ kind: 'extra', sourceId, goldenId: null, fields: [] });
       repair(customer);
     } else {
-      const fields = differingFields(customer, golden);
-      if (fields.length === 0) counts.same++;
-      else {
-        note({ kind: 'differs', sourceId, goldenId, fields });
+      const received = await store.sourceRecord(system, sourceId);
+      const changed = received ? differingFields(customer, received) : differingFields(customer, golden);
+      const unlikeGolden = changed.length === 0 ? differingFields(customer, golden) : [];
+      if (changed.length > 0) {
+        note({ kind: 'differs', sourceId, goldenId, fields: changed });
         repair(customer);
-      }
+      } else if (unlikeGolden.length > 0) note({ kind: 'behind', sourceId, goldenId, fields: unlikeGolden });
+      else counts.same++;
     }
     if (toLoad.length >= batchSize) await flush();
     if (records % 1000 === 0) options.onProgress?.({ records, counts: { ...counts } });

@@ -286,7 +286,8 @@ export function registerMdmCommand(program: Command): void {
           [
             `${system}: ${report.records} records in the export, ${report.inXref} in the xref`,
             `  same      ${report.counts.same}`,
-            `  differs   ${report.counts.differs}`,
+            `  differs   ${report.counts.differs}   (changed since the hub received it: --repair applies it)`,
+            `  behind    ${report.counts.behind}   (as the hub has it, but without the golden values: the sync relay sends them)`,
             `  extra     ${report.counts.extra}   (in the export, not in the xref)`,
             `  missing   ${report.counts.missing}   (in the xref, not in the export)`,
             ...(report.drift.length
