@@ -73,14 +73,17 @@ export const mdmConfigSchema = z
             .array(z.string().min(1))
             .min(1)
             .describe('Its level names that are a conflict, e.g. else'),
+          unlessAgree: z
+            .array(z.string().min(1))
+            .default([])
+            .describe(
+              'Comparisons whose first level (exact, shared) lifts the conflict: an identifier of one customer in common (an email, a tax id) says the difference is a typo',
+            ),
         }),
       )
-      .default([
-        { comparison: 'birthDate', levels: ['else'] },
-        { comparison: 'taxId', levels: ['else'] },
-      ])
+      .default([{ comparison: 'birthDate', levels: ['else'], unlessAgree: ['email', 'taxId'] }])
       .describe(
-        'Evidence that two records are different customers whatever else agrees (a father and son of one name at one address: birth dates apart; two legal entities: tax ids apart). Such a pair is never merged by score (the steward decides), and records linked through others are not put in one golden record with it',
+        'Evidence that two records are different customers whatever else agrees (a father and son of one name at one address have birth dates apart). Such a pair is never merged by score (the steward decides), and records linked through others are not put in one golden record with it. Tax ids apart are a conflict to add where they are clean (VAT ids of legal entities); in person data they carry typos',
       ),
     matchPrior: z
       .number()
@@ -191,6 +194,14 @@ export const mdmConfigSchema = z
             code: 'custom',
             path: ['conflicts', i, 'levels', j],
             message: `not a level of ${comparison.name}; one of ${comparison.levels.join(', ')}`,
+          });
+      });
+      conflict.unlessAgree.forEach((name, j) => {
+        if (!COMPARISONS.some((c) => c.name === name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['conflicts', i, 'unlessAgree', j],
+            message: `unknown comparison; one of ${COMPARISONS.map((c) => c.name).join(', ')}`,
           });
       });
     });

@@ -89,7 +89,24 @@ describe('one address, one piece of evidence', () => {
     const unknown = [...score.levels];
     unknown[at('postalCode')] = -1;
     unknown[at('city')] = -1;
-    expect(scorer.weightOf(unknown)).toBe(score.weight);
+    expect(scorer.weightOf(unknown, true)).toBe(score.weight);
+  });
+
+  it('without house numbers a street name is no address: postal code and city still count', () => {
+    const nameOnly = (city: string, postalCode: string) =>
+      standardise(
+        {
+          customerId: 'x:1',
+          sourceIds: [{ system: 'x', id: '1' }],
+          partyType: 'PERSON',
+          person: { givenName: 'Michaela', familyName: 'Neumann' },
+          addresses: [{ lines: ['stanley street'], city, postalCode, countryCode: 'AU' }],
+        } as unknown as CustomerPartyMaster,
+        config,
+      );
+    const same = scorer.score(nameOnly('winston hills', '4223'), nameOnly('winston hills', '4223'));
+    expect(same.weight).toBe(scorer.weightOf(same.levels, false));
+    expect(same.weight).toBeGreaterThan(scorer.weightOf(same.levels, true));
   });
 
   it('… and still count against a pair when they differ, while one person at one address merges', () => {

@@ -233,24 +233,31 @@ export const DEFAULT_MODEL: Model = {
 
 /**
  * The configured conflicts (config `conflicts`) as a test on two standardised records: the first one the pair
- * shows, as `comparison: level`, or null. Only the comparisons named are computed. A pair with a conflict is not
- * merged by score, and records linked through others are kept apart from it (store.ts).
+ * shows, as `comparison: level`, or null. Only the comparisons named are computed. A conflict is lifted where one
+ * of its `unlessAgree` comparisons is at its first level (a shared email, the same tax id). A pair with a conflict
+ * is not merged by score, and records linked through others are kept apart from it (store.ts).
  */
 export function conflictTest(
-  conflicts: ReadonlyArray<{ comparison: string; levels: string[] }>,
+  conflicts: ReadonlyArray<{ comparison: string; levels: string[]; unlessAgree?: string[] }>,
 ): (a: StandardCustomer, b: StandardCustomer) => string | null {
-  const tests = conflicts.flatMap(({ comparison, levels }) => {
-    const found = COMPARISONS.find((c) => c.name === comparison);
+  const byName = (name: string) => COMPARISONS.find((c) => c.name === name);
+  const tests = conflicts.flatMap(({ comparison, levels, unlessAgree = [] }) => {
+    const found = byName(comparison);
+    const lifts = unlessAgree.flatMap((name) => byName(name) ?? []);
     return found
       ? levels.map((level) => ({
           comparison: found,
           level: found.levels.indexOf(level),
+          lifts,
           text: `${comparison}: ${level}`,
         }))
       : [];
   });
   return (a, b) => {
-    for (const t of tests) if (t.level >= 0 && t.comparison.level(a, b) === t.level) return t.text;
+    for (const t of tests) {
+      if (t.level < 0 || t.comparison.level(a, b) !== t.level) continue;
+      if (!t.lifts.some((c) => c.level(a, b) === 0)) return t.text;
+    }
     return null;
   };
 }
@@ -298,13 +305,16 @@ export class Scorer {
     return new Scorer({ ...DEFAULT_MODEL, ...(config.model ?? {}) }, config.matchPrior);
   }
 
-  weightOf(levels: number[]): number {
+  /**
+   * `oneAddress`: both records name one address, street and house number (score() says so; from levels alone it
+   * cannot be told from a street name without numbers). Then the postal code and city agree with it (strangers at
+   * one address share both as surely as one customer's records do), so their agreement adds nothing; counted as
+   * independent, it added ~9.5 bits and a household's members (one family name, one address, other given names)
+   * merged by address alone. Their disagreement still counts. A street name without house numbers is no address:
+   * the postal code and city still tell which of the towns' streets of that name (FEBRL's addresses).
+   */
+  weightOf(levels: number[], oneAddress = false): number {
     let weight = 0;
-    // One address agreeing is one piece of evidence: where street and house number agree, the postal code and city
-    // agree with them (strangers at one address share both as surely as one customer's records do), so their
-    // agreement adds nothing; counted as independent, it added ~9.5 bits and a household's members (one family
-    // name, one address, different given names) merged by address alone. Their disagreement still counts.
-    const oneAddress = levels[STREET] === 0;
     for (let i = 0; i < levels.length; i++) {
       const level = levels[i] ?? -1;
       if (level < 0 || (oneAddress && level === 0 && (i === POSTAL_CODE || i === CITY))) continue;
@@ -321,7 +331,7 @@ export class Scorer {
   score(a: StandardCustomer, b: StandardCustomer): PairScore {
     if (!comparable(a, b)) return { levels: [], weight: Number.NEGATIVE_INFINITY, probability: 0 };
     const levels = comparisonVector(a, b);
-    const weight = this.weightOf(levels);
+    const weight = this.weightOf(levels, levels[STREET] === 0 && !!a.houseNumber && !!b.houseNumber);
     return { levels, weight, probability: this.probabilityOf(weight) };
   }
 }
