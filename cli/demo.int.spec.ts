@@ -236,9 +236,13 @@ describe('eai demo (the README first command)', () => {
         'sap-credit-memos',
         'salesforce-case-updates',
       ]) {
-        const status = await get<{ metrics: { recordsOut: number; recordsFailed: number } }>(
-          `/connectors/${sink}/status`,
-        );
+        // (The SAP file sinks count a record once SAP has processed its IDoc: awaitStatusMs, up to 15 s.)
+        const status = await until(`${sink} applying a record`, Date.now() + 30_000, async () => {
+          const current = await get<{ metrics: { recordsOut: number; recordsFailed: number } }>(
+            `/connectors/${sink}/status`,
+          );
+          return current.metrics.recordsOut > 0 || current.metrics.recordsFailed > 0 ? current : undefined;
+        });
         expect(status.metrics.recordsOut, sink).toBeGreaterThan(0);
         expect(status.metrics.recordsFailed, sink).toBe(0);
       }

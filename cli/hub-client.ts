@@ -4,15 +4,24 @@
  */
 import { ConfigError, EaiError } from '../lib/errors.ts';
 
+/** What the hub said of a refused request: its sentence, and each wrong field (`config.dir`) when it names them. */
+export interface HubAnswer {
+  error: string;
+  details: ReadonlyArray<{ path: string; message: string }>;
+}
+
 /**
  * The hub answered with an error, or not at all: `status` is its HTTP status (undefined when it could not be
- * reached). A retry can help when it could not be reached, or answered 429 or 5xx.
+ * reached), `answer` what the hub said, for a command that words it its own way. A retry can help when it could not
+ * be reached, or answered 429 or 5xx.
  */
 export class HubError extends EaiError {
   readonly status: number | undefined;
-  constructor(message: string, status?: number) {
+  readonly answer: HubAnswer | undefined;
+  constructor(message: string, status?: number, answer?: HubAnswer) {
     super(message, { retriable: status === undefined || status === 429 || status >= 500 });
     this.status = status;
+    this.answer = answer;
   }
 }
 
@@ -87,7 +96,20 @@ export async function callHub(
         : response.status === 403
           ? " (the token's role is too small)"
           : '';
-    throw new HubError(`${method} ${path}: ${response.status} ${message}${hint}`, response.status);
+    const details = (parsed as { details?: unknown }).details;
+    const answer =
+      typeof error === 'string'
+        ? {
+            error,
+            details: Array.isArray(details)
+              ? details.filter(
+                  (d): d is { path: string; message: string } =>
+                    typeof d?.path === 'string' && typeof d?.message === 'string',
+                )
+              : [],
+          }
+        : undefined;
+    throw new HubError(`${method} ${path}: ${response.status} ${message}${hint}`, response.status, answer);
   }
   return { status: response.status, body: parsed };
 }

@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { readers } from '../formats/index.ts';
 import { mapCommand } from '../mappings/engine/cli.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { registerMapCommand } from './commands/map.ts';
 
 describe('eai map says what is missing', () => {
   it('without --format: one line naming the option and the formats, exit 1', async () => {
@@ -48,12 +50,28 @@ describe('eai map says what is missing', () => {
     });
     expect(written.code).toBe(0);
     expect(written.stdout).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<ORDERS05>/);
+    // Not the ORDERS IDoc it read: the mapping out writes SAP's order response, and the doc and --help say so.
+    const messageTypes = [...written.stdout.matchAll(/<MESTYP>(\w+)<\/MESTYP>/g)].map((m) => m[1]);
+    expect(new Set(messageTypes)).toEqual(new Set(['ORDRSP']));
+    const doc = readFileSync('docs/mappings.md', 'utf8');
+    const pipe = doc.indexOf('| npx eai map --to-system --format sap-idoc-orders05 -');
+    const said = doc.slice(doc.lastIndexOf('\n# - reads the document from stdin', pipe), pipe);
+    expect(said).toContain('ORDRSP');
+    expect(said).not.toMatch(/and back/);
     // A document that names no format: asked for, naming stdin.
     const unnamed = await runEai(['map', '-'], { stdin: '{"line_items": []}' });
     expect(unnamed.code).toBe(1);
     expect(unnamed.stderr).toMatch(
       /^eai map: --format is required \(the document does not name its format\)/,
     );
+  });
+
+  it('--help does not promise the IDoc back: it names what --to-system writes for sap-idoc-orders05', () => {
+    const program = new Command();
+    registerMapCommand(program);
+    const help = program.commands.find((c) => c.name() === 'map')!.helpInformation();
+    expect(help).not.toMatch(/and back/);
+    expect(help).toContain('ORDRSP');
   });
 
   it('a document that is not there: one line naming it, before asking for a format', async () => {

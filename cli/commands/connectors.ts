@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../lib/errors.ts';
-import { callHub, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
+import { callHub, HubError, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
 import { printResult } from '../output.ts';
 
 type Options = HubTarget & { json?: boolean };
@@ -19,6 +19,8 @@ interface Status {
     recordsIn: number;
     recordsOut: number;
     recordsFailed: number;
+    /** Sinks: records a sink had nothing to do for (not its kind of record), not in `recordsOut`. */
+    recordsSkipped?: number;
     lastSuccessAt: string | null;
     lastError?: string | null;
     lagRecords: number | null;
@@ -35,7 +37,7 @@ function statusLine(s: Status): string {
     snap && snap.state !== 'off'
       ? `  snapshot ${snap.state} ${snap.records} records/${snap.pages} pages`
       : '';
-  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${trace}`;
+  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${trace}`;
 }
 
 /** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */
@@ -47,6 +49,22 @@ function offsetsFile(file: string): unknown {
       `${file}: ${(error as Error).message}; write {"offsets":[{"partition":…,"offset":…}]}, as eai connectors offsets <name> --json prints them`,
     );
   }
+}
+
+/**
+ * A definition the hub refused, said of the file applied and its fields (`orders.yaml: config.dir: …`), without the
+ * request line and status, which are the CLI's business; other errors (unreachable, 401/403, 5xx) as they are.
+ */
+function appliedError(file: string, error: unknown): unknown {
+  if (!(error instanceof HubError) || error.status !== 400 || !error.answer) return error;
+  const { details } = error.answer;
+  const said =
+    details.length > 0
+      ? details.map((d) => `${d.path}: ${d.message}`).join('; ')
+      : error.answer.error.replace(/^body: /, '');
+  return new ConfigError(`${file}: ${said}`, {
+    fields: details.map((d) => ({ field: d.path, problem: d.message })),
+  });
 }
 
 /** `eai connectors …`: the connector REST API of a running hub, from the command line. */
@@ -102,7 +120,9 @@ export function registerConnectorsCommand(program: Command): void {
         'PUT',
         `/connectors/${encodeURIComponent(definition.name)}${baseDir}`,
         definition,
-      );
+      ).catch((error: unknown) => {
+        throw appliedError(file, error);
+      });
       printResult(
         !!options.json,
         body,

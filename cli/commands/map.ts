@@ -35,7 +35,9 @@ function formatOfMapping(mapping: string | undefined, toSystem: boolean | undefi
 export function registerMapCommand(program: Command): void {
   const map = program
     .command('map')
-    .description('map documents to canonical records and back; works without Kafka')
+    .description(
+      'map documents to canonical records, or canonical records to a document (--to-system); works without Kafka',
+    )
     .argument('[file]', 'the document (as --input; - reads it from stdin)')
     .option(
       '--format <format>',
@@ -45,7 +47,10 @@ export function registerMapCommand(program: Command): void {
       '--input <file>',
       'the document; with --to-system, canonical records as JSON (what eai map prints)',
     )
-    .option('--to-system', 'write canonical records as a document of --format instead of reading one')
+    .option(
+      '--to-system',
+      "write canonical records as a document of --format through its mapping out (sap-idoc-orders05: ORDRSP, SAP's order response) instead of reading one",
+    )
     .option('--mapping <file>', "a to-canonical mapping file to use instead of the format's shipped one")
     .option(
       '--encoding <charset>',

@@ -93,7 +93,7 @@ describe('odoo-write-sink: canonical records on Kafka → the Odoo simulator, on
       const m = status?.metrics;
       // Not lagRecords: a redrive's transaction marker stays counted as lag (the sink commits the offset after its
       // last record, and the marker comes after that).
-      return (m?.recordsOut ?? 0) + (m?.recordsFailed ?? 0) >= count;
+      return (m?.recordsOut ?? 0) + (m?.recordsSkipped ?? 0) + (m?.recordsFailed ?? 0) >= count;
     });
   };
 

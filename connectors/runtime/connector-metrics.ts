@@ -1,6 +1,6 @@
 import { counter, gauge, histogram } from '../../lib/metrics.ts';
 
-/** Per connector: records in / out / failed, last success, lag; the same numbers feed its status. */
+/** Per connector: records in / out / skipped / failed, last success, lag; the same numbers feed its status. */
 export const connectorMetrics = {
   recordsIn: counter({
     name: 'eai_connector_records_in_total',
@@ -10,6 +10,11 @@ export const connectorMetrics = {
   recordsOut: counter({
     name: 'eai_connector_records_out_total',
     help: 'Canonical records a source committed to Kafka, or records a sink applied to its target.',
+    labelNames: ['connector'],
+  }),
+  recordsSkipped: counter({
+    name: 'eai_connector_records_skipped_total',
+    help: 'Sinks: records received but not for the sink (its mapping writes nothing for them), so not applied.',
     labelNames: ['connector'],
   }),
   recordsFailed: counter({
@@ -51,10 +56,26 @@ export const connectorMetrics = {
   }),
 };
 
+/**
+ * A connector's records in / out / skipped / failed series at 0, so that `/metrics` shows them before the first
+ * record (a dashboard or an alert on failures sees 0, not nothing); the counters keep what they hold when called again.
+ */
+export function initialiseSeries(connector: string): void {
+  for (const metric of [
+    connectorMetrics.recordsIn,
+    connectorMetrics.recordsOut,
+    connectorMetrics.recordsSkipped,
+    connectorMetrics.recordsFailed,
+  ])
+    metric.inc({ connector }, 0);
+}
+
 /** The live counters of one connector task, as its status shows them. */
 export interface TaskCounters {
   recordsIn: number;
   recordsOut: number;
+  /** Sinks: records not for the sink, handled without applying anything. */
+  recordsSkipped: number;
   recordsFailed: number;
   lastSuccessAt: string | null;
   lastError: string | null;
@@ -66,6 +87,7 @@ export function newCounters(): TaskCounters {
   return {
     recordsIn: 0,
     recordsOut: 0,
+    recordsSkipped: 0,
     recordsFailed: 0,
     lastSuccessAt: null,
     lastError: null,

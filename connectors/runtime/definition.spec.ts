@@ -60,6 +60,46 @@ describe('a deployment file with an option its connector type does not have', ()
     );
   });
 
+  it("names a misspelt option beside wrong values, and the plugin's options beside a wrong common field", () => {
+    // A typo was named only when nothing else was wrong: fixing the values then met a new error.
+    const folder = deployment(
+      'all-at-once',
+      'type: file-source\nformat: x12-850\nconfig:\n  dir: ./in\n  split: x13\n  stableMs: -5\n  bogusOption: 1\n  stablems: 3\n',
+    );
+    let message = '';
+    try {
+      loadDeployment(folder, plugins);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/all-at-once\.yaml: config\.stableMs: .*; config\.split: .*/);
+    expect(message).toContain(
+      'config.bogusOption: not an option of file-source (docs/connectors.md); config.stablems: not an option of file-source; did you mean "stableMs"?',
+    );
+    expect(
+      (() => {
+        try {
+          validateDefinition(
+            { name: 'Bad Name', type: 'file-source', format: 'x12-85O', config: { dir: 'in', patern: '*' } },
+            plugins,
+            'body',
+            dir,
+          );
+        } catch (error) {
+          return (error as ConfigError).fields.map((f) => f.field);
+        }
+      })(),
+    ).toEqual(['name', 'config.patern']);
+    expect(() =>
+      validateDefinition(
+        { name: 'two', type: 'file-source', format: 'x12-85O', mapping: 'nope.yaml', config: { dir: 'in' } },
+        plugins,
+        'body',
+        dir,
+      ),
+    ).toThrow(/^body: format: unknown format "x12-85O".*; mapping: mapping "nope\.yaml" not found/);
+  });
+
   it('takes a file whose options are all known, defaults filled in', () => {
     const folder = deployment(
       'fine',

@@ -100,51 +100,109 @@ export function pluginConfig(
   baseDir: string,
   where: string,
 ): unknown {
+  const { config, problems } = checkPluginConfig(plugin, definition, baseDir);
+  if (problems.length > 0) throw fieldsError(where, problems);
+  return config;
+}
+
+/**
+ * The plugin's options and every problem with them at once: references that do not resolve, wrong values, and
+ * options the plugin does not have (also beside wrong values, so that one answer names a misspelt option too).
+ */
+function checkPluginConfig(
+  plugin: ConnectorPlugin,
+  definition: Pick<ConnectorDefinition, 'type' | 'config'>,
+  baseDir: string,
+): { config?: unknown; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
   // References (`${env:…}`, `${file:…}`) may stand in any field, a URL or a folder as well as a secret: the plugin's
   // schema checks what they resolve to, here at start, so a missing variable is named before anything runs.
   let resolved: unknown;
   try {
     resolved = resolveSecrets(definition.config, baseDir, 'config');
   } catch (error) {
-    throw new ConfigError(`${where}: ${(error as Error).message}`, {
-      fields: error instanceof ConfigError ? error.fields : [],
+    problems.push(
+      ...(error instanceof ConfigError && error.fields.length > 0
+        ? error.fields
+        : [{ field: 'config', problem: errorMessage(error) }]),
+    );
+  }
+  // Unresolved, the values are not checked (a reference is no number), only the options' names.
+  const config = resolved === undefined ? undefined : plugin.config.safeParse(resolved);
+  if (config && !config.success)
+    problems.push(
+      ...zodProblems(config.error, 'config', plugin.config).map((p) => ({
+        field: p.path,
+        problem: p.message,
+      })),
+    );
+  const unknown = config?.success
+    ? strippedKeys(resolved, config.data)
+    : unknownKeys(resolved ?? definition.config, plugin.config).filter(
+        (parts) => !problems.some((p) => p.field === fieldPath(parts.slice(0, -1), 'config')),
+      );
+  for (const parts of unknown) {
+    const hint = meant(String(parts.at(-1)), keysAt(plugin.config, parts.slice(0, -1)));
+    problems.push({
+      field: fieldPath(parts, 'config'),
+      problem: `not an option of ${definition.type}${hint ? `; ${hint}` : ''} (docs/connectors.md)`,
     });
   }
-  const config = plugin.config.safeParse(resolved);
-  if (!config.success)
-    throw fieldsError(
-      where,
-      zodProblems(config.error, 'config', plugin.config).map((p) => ({ field: p.path, problem: p.message })),
-    );
-  const unknown = strippedKeys(resolved, config.data);
-  if (unknown.length > 0) {
-    throw fieldsError(
-      where,
-      unknown.map((parts) => {
-        const hint = meant(String(parts.at(-1)), keysAt(plugin.config, parts.slice(0, -1)));
-        return {
-          field: fieldPath(parts, 'config'),
-          problem: `not an option of ${definition.type}${hint ? `; ${hint}` : ''} (docs/connectors.md)`,
-        };
-      }),
-    );
-  }
-  return config.data;
+  return { config: config?.success ? config.data : undefined, problems };
 }
 
-/** Checks a definition against the common schema and its plugin's; `where` names the file or request. */
+/**
+ * The keys of `input` that no object of `schema` at their place has, for a config that did not parse (so zod's output
+ * cannot say which keys it dropped). A union's options count together, so a key of another option is not named here.
+ */
+function unknownKeys(
+  input: unknown,
+  schema: ConnectorPlugin['config'],
+  parts: ReadonlyArray<string | number> = [],
+): Array<Array<string | number>> {
+  if (Array.isArray(input)) return input.flatMap((item, i) => unknownKeys(item, schema, [...parts, i]));
+  if (typeof input !== 'object' || input === null) return [];
+  const known = keysAt(schema, parts);
+  return Object.entries(input).flatMap(([key, value]) =>
+    known.length > 0 && !known.includes(key)
+      ? [[...parts, key]]
+      : unknownKeys(value, schema, [...parts, key]),
+  );
+}
+
+/**
+ * Checks a definition against the common schema and its plugin's; `where` names the file or request. Every problem
+ * is named at once (a wrong common field, the plugin's options, the format, the mappings), not the first one only.
+ */
 export function validateDefinition(
   raw: unknown,
   plugins: ReadonlyMap<string, ConnectorPlugin>,
   where: string,
   baseDir?: string,
 ): ConnectorDefinition {
+  const base = baseDir ?? process.cwd();
+  const problems: FieldProblem[] = [];
   const parsed = connectorDefinition.safeParse(raw);
-  if (!parsed.success)
-    throw fieldsError(
-      where,
-      zodProblems(parsed.error, '', connectorDefinition).map((p) => ({ field: p.path, problem: p.message })),
+  if (!parsed.success) {
+    problems.push(
+      ...zodProblems(parsed.error, '', connectorDefinition).map((p) => ({
+        field: p.path,
+        problem: p.message,
+      })),
     );
+    // The plugin's options are still checked when a common field is wrong, if the type and config can be read.
+    const { type, config = {} } = (raw ?? {}) as { type?: unknown; config?: unknown };
+    const plugin = typeof type === 'string' ? plugins.get(type) : undefined;
+    if (plugin && typeof config === 'object' && config !== null && !Array.isArray(config))
+      problems.push(
+        ...checkPluginConfig(
+          plugin,
+          { type: type as string, config: config as Record<string, unknown> },
+          base,
+        ).problems,
+      );
+    throw fieldsError(where, problems);
+  }
   const definition = parsed.data;
   const plugin = plugins.get(definition.type);
   if (!plugin) {
@@ -155,14 +213,13 @@ export function validateDefinition(
       },
     ]);
   }
-  pluginConfig(plugin, definition, baseDir ?? process.cwd(), where);
-  if (definition.format !== undefined && !formatNames().includes(definition.format)) {
-    throw fieldsError(where, [
-      {
-        field: 'format',
-        problem: `unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,
-      },
-    ]);
+  problems.push(...checkPluginConfig(plugin, definition, base).problems);
+  const knownFormat = definition.format === undefined || formatNames().includes(definition.format);
+  if (!knownFormat) {
+    problems.push({
+      field: 'format',
+      problem: `unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,
+    });
   }
   // A named mapping is found (and compiled) here, so a misspelt one stops the deployment instead of sending every
   // document to dlq.mapping.
@@ -180,34 +237,32 @@ export function validateDefinition(
     if (ref === undefined) continue;
     let mapping: ReturnType<typeof findMapping>;
     try {
-      mapping = findMapping(ref, baseDir ?? process.cwd());
+      mapping = findMapping(ref, base);
     } catch (error) {
-      throw fieldsError(where, [{ field: field!, problem: errorMessage(error) }]);
+      problems.push({ field: field!, problem: errorMessage(error) });
+      continue;
     }
     if (mapping.direction !== direction) {
-      throw fieldsError(where, [
-        {
-          field: field!,
-          problem: `"${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
-        },
-      ]);
+      problems.push({
+        field: field!,
+        problem: `"${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
+      });
     }
   }
   if (plugin.kind === 'sink' && (definition.topics ?? plugin.defaults?.topics ?? []).length === 0) {
-    throw fieldsError(where, [
-      {
-        field: 'topics',
-        problem: `a ${definition.type} sink consumes the topics it is given; name at least one (e.g. [canonical.customer])`,
-      },
-    ]);
+    problems.push({
+      field: 'topics',
+      problem: `a ${definition.type} sink consumes the topics it is given; name at least one (e.g. [canonical.customer])`,
+    });
   }
   const format = definition.format ?? plugin.defaults?.format;
-  if (definition.encoding !== undefined) {
+  if (definition.encoding !== undefined && knownFormat) {
     const problem = format
       ? encodingProblem(format, definition.encoding)
       : 'name the format (format:) whose documents are in this character set';
-    if (problem) throw fieldsError(where, [{ field: 'encoding', problem }]);
+    if (problem) problems.push({ field: 'encoding', problem });
   }
+  if (problems.length > 0) throw fieldsError(where, problems);
   return definition;
 }
 

@@ -89,6 +89,8 @@ export interface MappingStep {
    * expressions), else its promise: for a caller that prepares thousands of documents in a loop.
    */
   prepareEagerly(input: DocumentInput): PreparedDocument | Promise<PreparedDocument>;
+  /** The dead letter of a document its source refused whole (`error` says why), as an unreadable one's: nothing mapped. */
+  refuse(input: DocumentInput, error: unknown): PreparedDocument;
 }
 
 export function createMappingStep(options: MappingStepOptions): MappingStep {
@@ -271,6 +273,11 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
   return {
     prepare,
     prepareEagerly,
+    refuse(input, error) {
+      const result: PreparedDocument = { records: [], published: 0, deadLettered: [] };
+      refuse(input, result, error);
+      return result;
+    },
     async handle(input) {
       const prepared = await prepare(input);
       if (!options.producer) throw new Error('mapping step: handle() needs a producer');

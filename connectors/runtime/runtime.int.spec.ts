@@ -111,7 +111,55 @@ describe('connector runtime on the real broker', () => {
     expect(offsets![0]!.offset).toMatchObject({ file: 'order-4.xml' });
   });
 
-  it('a source whose drop folder is missing says so in its status, logs it once while it repeats, and reads the folder once it is there', async () => {
+  it('a file refused whole is counted failed and dead-lettered with its reason and bytes, and the failed series is at 0 from the start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-drop-'));
+    const name = unique('x12-refused');
+    const from = await topicEnds('dlq.mapping');
+    await runtime.put(
+      { name, type: 'file-source', format: 'x12-850', config: { dir, stableMs: 50, split: 'x12' } },
+      'test',
+    );
+    await waitFor('the connector running', async () => (await runtime.status(name))?.state === 'RUNNING');
+    const failedSeries = async () =>
+      (await metricsRegistry.getMetricsAsJSON())
+        .find((m) => m.name === 'eai_connector_records_failed_total')
+        ?.values.find((v) => v.labels.connector === name)?.value;
+    // Before anything failed: 0 in /metrics, not absent.
+    expect(await failedSeries()).toBe(0);
+    const garbage = 'Dear supplier, please find our order attached.\n';
+    writeFileSync(join(dir, 'garbage.x12'), garbage);
+    writeFileSync(join(dir, 'empty.x12'), '');
+    await waitFor(
+      'both files in error/',
+      () => existsSync(join(dir, 'error')) && readdirSync(join(dir, 'error')).length === 4,
+    );
+    expect(readFileSync(join(dir, 'error', 'garbage.x12.reason'), 'utf8')).toMatch(
+      /^file: garbage\.x12\nerror: x12: segment 1, line 1: not an X12 interchange/,
+    );
+    const letters = await readRawMessages('dlq.mapping', 2, {
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === name,
+      from,
+    });
+    const byName = new Map(letters.map((m) => [m.headers['eai.document.name'], m]));
+    expect(byName.get('garbage.x12#1')!.value.toString()).toBe(garbage);
+    expect(byName.get('empty.x12#1')!.value.length).toBe(0);
+    expect(byName.get('garbage.x12#1')!.headers).toMatchObject({
+      '__connect.errors.stage': 'MAPPING',
+      '__connect.errors.exception.class.name': 'SourceRefusal',
+      '__connect.errors.exception.message': expect.stringMatching(
+        /^x12: segment 1, line 1: not an X12 interchange/,
+      ),
+    });
+    expect((await runtime.status(name))!.metrics).toMatchObject({
+      recordsIn: 2,
+      recordsOut: 0,
+      recordsFailed: 2,
+    });
+    expect(await failedSeries()).toBe(2);
+    await runtime.remove(name);
+  });
+
+  it('a source whose drop folder is missing at start fails naming it; restarted once it is there, it reads it; one gone later is waited for, logged once', async () => {
     const lines: Array<{ msg: string; error?: string; failures?: number }> = [];
     const logger = pino(
       { level: 'info' },
@@ -132,58 +180,34 @@ describe('connector runtime on the real broker', () => {
         'test',
       );
       const said = `drop folder ${dir} does not exist: create it, or set config.dir to the folder the system writes its files to`;
-      await waitFor('the status saying so', async () => (await own.status(name))?.metrics.lastError === said);
-      // Polled again each second: more failures, one log line (then one a minute while the same error repeats).
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      const failed = lines.filter((l) => l.msg === 'source poll failed');
-      expect(failed.map((l) => l.error)).toEqual([said]);
-      expect((await own.status(name))!.state).toBe('RUNNING');
+      // Before, the connector stayed RUNNING with the error in lastError only.
+      await waitFor('the connector failed', async () => (await own.status(name))?.state === 'FAILED');
+      const failed = (await own.status(name))!;
+      expect(failed.trace).toBe(
+        `${name}: ${said}; then restart the connector (npx eai connectors restart ${name})`,
+      );
+      expect(failed.metrics.lastError).toBe(failed.trace);
 
       mkdirSync(dir);
+      await own.restart(name);
+      await waitFor('the connector running', async () => (await own.status(name))?.state === 'RUNNING');
       writeFileSync(join(dir, 'order-0.xml'), idocFile(`${Date.now()}9`.slice(-16).padStart(16, '0')));
       await waitFor('the file read', async () => (await own.status(name))!.metrics.recordsOut === 1);
       expect((await own.status(name))!.metrics.lastError).toBeNull();
+
+      // Gone while it runs (a mount lost): said in lastError, logged once while it repeats, read again once back.
+      rmSync(dir, { recursive: true });
+      await waitFor('the status saying so', async () => (await own.status(name))?.metrics.lastError === said);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(lines.filter((l) => l.msg === 'source poll failed').map((l) => l.error)).toEqual([said]);
+      expect((await own.status(name))!.state).toBe('RUNNING');
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'order-1.xml'), idocFile(`${Date.now()}8`.slice(-16).padStart(16, '0')));
+      await waitFor('the file read', async () => (await own.status(name))!.metrics.recordsOut === 2);
       expect(lines.find((l) => l.msg === 'source poll works again')?.failures).toBeGreaterThanOrEqual(3);
     } finally {
       await own.stop();
     }
-  });
-
-  it('a deploy of a folder removes the connectors an earlier deploy of it wrote whose file is gone, and no other', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'eai-deploy-'));
-    const [kept, dropped, viaApi] = [unique('kept'), unique('dropped'), unique('via-api')];
-    const file = (name: string) =>
-      writeFileSync(
-        join(folder, `${name}.yaml`),
-        `name: ${name}\ntype: file-source\nformat: sap-idoc-orders05\nstate: STOPPED\nconfig: { dir: ./${name} }\n`,
-      );
-    file(kept);
-    file(dropped);
-    const plugins = new Map(builtinPlugins.map((p) => [p.type, p]));
-    expect(await runtime.deploy(loadDeployment(folder, plugins), folder)).toEqual([]);
-    await runtime.put(
-      {
-        name: viaApi,
-        type: 'file-source',
-        format: 'sap-idoc-orders05',
-        state: 'STOPPED',
-        config: { dir: folder },
-      },
-      'test',
-    );
-    expect(runtime.deployedFrom(kept)).toBe(folder);
-    expect(runtime.deployedFrom(viaApi)).toBeUndefined();
-
-    rmSync(join(folder, `${dropped}.yaml`));
-    expect(await runtime.deploy(loadDeployment(folder, plugins), folder)).toEqual([dropped]);
-    expect(runtime.names()).toEqual(expect.arrayContaining([kept, viaApi]));
-    expect(runtime.names()).not.toContain(dropped);
-    // Another folder's deploy leaves this folder's connectors alone.
-    const other = mkdtempSync(join(tmpdir(), 'eai-deploy-'));
-    expect(await runtime.deploy(loadDeployment(other, plugins), other)).toEqual([]);
-    expect(runtime.names()).toEqual(expect.arrayContaining([kept, viaApi]));
-    await runtime.remove(kept);
-    await runtime.remove(viaApi);
   });
 
   it('refuses a connector whose mapping does not exist or whose config is wrong, naming the field', async () => {

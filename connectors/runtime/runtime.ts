@@ -17,7 +17,7 @@ import type {
   WebhookRequest,
   WebhookResponse,
 } from '../sdk/index.ts';
-import { connectorMetrics, newCounters, type TaskCounters } from './connector-metrics.ts';
+import { connectorMetrics, initialiseSeries, newCounters, type TaskCounters } from './connector-metrics.ts';
 import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
 import type { MappingPool } from './mapping-pool.ts';
 import { literalSecrets, redactConfig } from './secrets.ts';
@@ -718,6 +718,7 @@ export class ConnectorRuntime {
     } catch (error) {
       entry.state = 'FAILED';
       entry.trace = errorMessage(error);
+      entry.counters.lastError = entry.trace;
       logger.error({ error: entry.trace }, 'connector failed to start');
       entry.abort.abort();
       await entry.host?.stop().catch(() => undefined);
@@ -732,6 +733,7 @@ export class ConnectorRuntime {
     if (!counters) {
       counters = newCounters();
       this.counters.set(name, counters);
+      initialiseSeries(name);
     }
     return counters;
   }

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: secret references are written as plain strings
 import { describe, expect, it } from 'vitest';
-import { literalSecrets, redactConfig } from './secrets.ts';
+import { literalSecrets, redactConfig, resolveSecrets } from './secrets.ts';
 
 describe('connector secrets', () => {
   const config = {
@@ -27,5 +27,13 @@ describe('connector secrets', () => {
       auth: { clientSecret: '[redacted]', apiKey: '${file:secrets/key}', token: '[redacted]' },
       headers: [{ name: 'x-api-key', apiKey: '[redacted]' }],
     });
+  });
+
+  it("says an unset variable is missing from the hub's environment, not the shell that applied the connector", () => {
+    expect(() =>
+      resolveSecrets({ signature: { secret: '${env:EAI_TEST_SURELY_UNSET}' } }, '.', 'config'),
+    ).toThrow(
+      "config.signature.secret: environment variable EAI_TEST_SURELY_UNSET is not set in the hub's environment (the process running eai up)",
+    );
   });
 });

@@ -22,8 +22,12 @@ export function resolveSecrets(value: unknown, baseDir: string, path = ''): unkn
     return value.replace(REFERENCE, (_match, kind: string, name: string) => {
       if (kind === 'env') {
         const found = process.env[name];
+        // Resolved where the task runs: a variable exported in the shell of `eai connectors apply` is not the hub's.
         if (found === undefined)
-          throw new FieldError(path || '(root)', `environment variable ${name} is not set`);
+          throw new FieldError(
+            path || '(root)',
+            `environment variable ${name} is not set in the hub's environment (the process running eai up)`,
+          );
         return found;
       }
       try {

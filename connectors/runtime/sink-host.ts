@@ -8,7 +8,7 @@ import {
 import { errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { RetryOptions } from '../../lib/retry.ts';
-import type { SinkRecord, SinkTask } from '../sdk/index.ts';
+import { type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
 
 export function sinkGroupId(connector: string): string {
@@ -37,7 +37,7 @@ export interface SinkHostOptions {
  * Runs one sink task on a consumer group of its own (`eai-sink-<connector>`): records arrive decoded, in order per
  * partition and so per key, one at a time; a record is committed only once `put` resolved. Retriable failures are
  * retried with backoff, a record that fails for good goes to `dlq.sink` with the reason and its original bytes, and
- * the sink goes on. A new group starts at the beginning of its topics, as Kafka Connect's sinks do.
+ * the sink goes on. A record the task skipped (`SKIPPED`: not for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do.
  */
 export class SinkHost {
   private readonly options: SinkHostOptions;
@@ -65,11 +65,17 @@ export class SinkHost {
       handler: async (event: ConsumedEvent) => {
         counters.recordsIn += 1;
         connectorMetrics.recordsIn.inc({ connector: name });
-        await task.put(toSinkRecord(name, event));
+        const outcome = await task.put(toSinkRecord(name, event));
         this.lastHandledAt = Number(event.record.timestamp);
+        counters.lastError = null;
+        // A record not for this sink is handled (committed) but not applied: out counts only what reached the target.
+        if (outcome === SKIPPED) {
+          counters.recordsSkipped += 1;
+          connectorMetrics.recordsSkipped.inc({ connector: name });
+          return;
+        }
         counters.recordsOut += 1;
         counters.lastSuccessAt = new Date().toISOString();
-        counters.lastError = null;
         connectorMetrics.recordsOut.inc({ connector: name });
         connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
       },

@@ -264,18 +264,25 @@ export class SourceHost {
       const canonical: Array<{ topic: string }> = [];
       const mapped = documents.filter((document) => !document.positionOnly);
       const all = this.options.mapAll
-        ? await this.options.mapAll(mapped.map((d) => this.input(d)))
+        ? await this.options.mapAll(mapped.filter((d) => d.refused === undefined).map((d) => this.input(d)))
         : undefined;
       let since = performance.now();
-      for (const [i, document] of mapped.entries()) {
+      let next = 0;
+      for (const document of mapped) {
         // Mapping is synchronous work: a batch of thousands would hold the event loop for seconds, and the
         // runtime's group heartbeats (6 s session) and HTTP API with it. Other work gets a turn every 20 ms.
         if (!all && performance.now() - since > 20) {
           await new Promise((resolve) => setImmediate(resolve));
           since = performance.now();
         }
-        // Prepared without a promise when nothing needs one (the usual case once the first document met the registry).
-        let prepared = all ? all[i]! : step.prepareEagerly(this.input(document));
+        // Prepared without a promise when nothing needs one (the usual case once the first document met the registry);
+        // one the source refused whole is dead-lettered with its reason, never mapped.
+        let prepared =
+          document.refused !== undefined
+            ? step.refuse(this.input(document), new SourceRefusal(document.refused))
+            : all
+              ? all[next++]!
+              : step.prepareEagerly(this.input(document));
         if (prepared instanceof Promise) prepared = await prepared;
         for (const record of prepared.records) records.push(record);
         published += prepared.published;
@@ -470,6 +477,9 @@ export class SourceHost {
     for (const producer of this.producers) await producer.disconnect().catch(() => undefined);
   }
 }
+
+/** Why a source refused a document whole (its `refused`), as its dead letter's exception says it. */
+class SourceRefusal extends NonRetriableError {}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
-import type { ConnectorContext, SinkRecord, SinkTask } from '../sdk/index.ts';
+import { type ConnectorContext, type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
 
 /** Canonical statuses an ORDRSP answers (status-to-ordrsp-action.yaml): what the ERP's own order does not say. */
 const ANSWERED = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'CREDIT_HOLD'] as const;
@@ -174,11 +174,13 @@ export function createOrdrspFileSink(config: SapOrdrspFileSinkConfig, context: C
         );
       if (!answered.has(status)) {
         context.logger.debug({ key: record.key, status }, 'sap-ordrsp: status not answered, skipped');
-        return;
+        return SKIPPED;
       }
       const documents = await context.toSystem(record.value, {
         documentId: ordrspDocnum(record.idempotencyKey),
       });
+      // The mapping writes nothing for it (e.g. the credit memo mapping for an order that is not a CR): skipped.
+      if (documents.length === 0) return SKIPPED;
       ready ??= mkdir(dir, { recursive: true }).then(() => undefined);
       await ready.catch((error) => {
         ready = undefined;

@@ -42,6 +42,11 @@ export interface SourceDocument {
    * snapshot whose last page was empty. `bytes` are ignored.
    */
   positionOnly?: boolean;
+  /**
+   * The source itself refuses the document whole, with why (an empty file, one that is not the envelope its folder
+   * expects): the runtime sends `bytes` to the dead-letter topic with this reason, counts it failed, and maps nothing.
+   */
+  refused?: string;
 }
 
 /**
@@ -88,13 +93,20 @@ export interface SinkRecord {
   idempotencyKey: string;
 }
 
+/**
+ * What `SinkTask.put` resolves to when the record is not for the sink and it applied nothing (an order type or status
+ * its mapping writes nothing for, an event read from its own target): the status counts it as skipped, not out.
+ */
+export const SKIPPED = 'skipped';
+
 export interface SinkTask {
   /**
-   * Applies the records in order and resolves once they are applied. Throw a RetriableError to have the runtime
-   * retry (bounded, with backoff), a NonRetriableError to dead-letter the record (it goes to `dlq.sink` with the
-   * reason). Records of one key always arrive in order and one at a time.
+   * Applies the records in order and resolves once they are applied, or with SKIPPED when it applied nothing. Throw
+   * a RetriableError to have the runtime retry (bounded, with backoff), a NonRetriableError to dead-letter the record
+   * (it goes to `dlq.sink` with the reason). Records of one key always arrive in order and one at a time.
    */
-  put(record: SinkRecord): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a put that resolves with nothing (void) applied its record
+  put(record: SinkRecord): Promise<void | typeof SKIPPED>;
   stop(): Promise<void>;
 }
 

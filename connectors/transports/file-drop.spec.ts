@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
+import { isRetriable } from '../../lib/errors.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { createFileDropSource, type FileDropOptions } from './file-drop.ts';
 import { testContext } from './test-support.ts';
@@ -85,9 +86,10 @@ class Runtime {
         if (document.position) this.positions.set(document.position.partition, document.position.offset);
       }
       if (crashing && limits.crash === 'before-commit') return task;
+      // As the runtime does: a document the source refused whole is dead-lettered with its reason.
       const refused = new Map<SourceDocument, string>();
       for (const document of documents) {
-        const why = limits.refuse?.(document);
+        const why = document.refused ?? limits.refuse?.(document);
         if (why !== undefined) refused.set(document, why);
       }
       await task.commit(documents, {
@@ -104,17 +106,39 @@ class Runtime {
   }
 
   names(): string[] {
-    return this.published.map((d) => d.name!);
+    return this.published.filter((d) => d.refused === undefined).map((d) => d.name!);
+  }
+
+  /** The documents the source refused whole (each dead-lettered by the runtime), with why. */
+  refusals(): Array<[string, string]> {
+    return this.published.filter((d) => d.refused !== undefined).map((d) => [d.name!, d.refused!]);
   }
 }
 
 const fast = { stableMs: 0, idleWaitMs: 10 } as const;
 
 describe('file-drop source: the folder itself', () => {
-  it('a folder that is missing, or not a folder, is said in words naming config.dir; once there, it is read', async () => {
+  it('a folder missing at start fails the task for good, naming config.dir and how to go on', async () => {
+    // Before, the connector stayed RUNNING with the error only in lastError.
+    const dir = join(root, 'never-made');
+    const task = createFileDropSource({ dir, split: 'x12', ...fast }, context());
+    const failed = (await task.start(new Map()).catch((error: unknown) => error)) as Error;
+    expect(failed.message).toBe(
+      `file-drop-test: drop folder ${dir} does not exist: create it, or set config.dir to the folder the system writes its files to; then restart the connector (npx eai connectors restart file-drop-test)`,
+    );
+    expect(isRetriable(failed)).toBe(false);
+    await writeFile(dir, 'a file, not a folder');
+    await expect(createFileDropSource({ dir, ...fast }, context()).start(new Map())).rejects.toThrow(
+      `drop folder ${dir} is not a folder`,
+    );
+  });
+
+  it('a folder that goes away while it runs, or is no folder then, is said in words naming config.dir; once back, it is read', async () => {
     const dir = join(root, 'not-yet');
+    await mkdir(dir);
     const task = createFileDropSource({ dir, split: 'x12', ...fast }, context());
     await task.start(new Map());
+    await rm(dir, { recursive: true });
     await expect(task.poll()).rejects.toThrow(
       `drop folder ${dir} does not exist: create it, or set config.dir to the folder the system writes its files to`,
     );
@@ -195,11 +219,17 @@ describe('file-drop source: small files', () => {
 
   it('moves a file that is not the envelope to error/ with a .reason naming the error and where', async () => {
     const dir = await folder();
-    await writeFile(join(dir, 'bad.edi'), 'Dear supplier, please find our order attached.\n');
+    const letter = 'Dear supplier, please find our order attached.\n';
+    await writeFile(join(dir, 'bad.edi'), letter);
     await writeFile(join(dir, 'good.edi'), x12(1));
     const runtime = new Runtime();
     await runtime.run({ dir, split: 'x12', ...fast });
     expect(runtime.names()).toEqual(['good.edi#1']);
+    // Handed out refused, so the runtime dead-letters its bytes and counts it failed, as a bad message of a good file.
+    expect(runtime.refusals()).toEqual([
+      ['bad.edi#1', expect.stringMatching(/^x12: segment 1, line 1: not an X12 interchange: expected ISA/)],
+    ]);
+    expect(runtime.published.find((d) => d.name === 'bad.edi#1')!.bytes.toString()).toBe(letter);
     expect((await readdir(join(dir, 'error'))).sort()).toEqual(['bad.edi', 'bad.edi.reason']);
     const reason = await readFile(join(dir, 'error', 'bad.edi.reason'), 'utf8');
     expect(reason).toMatch(
@@ -236,15 +266,63 @@ describe('file-drop source: small files', () => {
     expect(await readFile(join(dir, 'error', 'b-all-bad.edi'), 'utf8')).toBe(x12(3, 1));
   });
 
-  it('moves a file over the one-document limit to error/ when split is none', async () => {
+  it('moves a file over the one-document limit to error/ when split is none, its dead letter holding the first 8 MiB', async () => {
     const dir = await folder();
     await writeFile(join(dir, 'huge.xml'), Buffer.alloc(9 * 1024 * 1024, 0x20));
     const runtime = new Runtime();
     await runtime.run({ dir, ...fast });
-    expect(runtime.published).toEqual([]);
+    expect(runtime.names()).toEqual([]);
+    expect(runtime.refusals()).toEqual([
+      [
+        'huge.xml#1',
+        'file is 9437184 bytes, over the 8388608-byte limit for one document, and split is none (the dead letter holds its first 8388608 of 9437184 bytes; the file is whole in error/)',
+      ],
+    ]);
+    expect(runtime.published[0]!.bytes.length).toBe(8 * 1024 * 1024);
     const reason = await readFile(join(dir, 'error', 'huge.xml.reason'), 'utf8');
     expect(reason).toMatch(
       /error: file is 9437184 bytes, over the 8388608-byte limit for one document, and split is none/,
+    );
+  });
+
+  it('moves a refused file to error/ only once its dead letter is committed; a failed batch hands it out again', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'empty.edi'), '');
+    const task = createFileDropSource({ dir, split: 'x12', ...fast }, context());
+    await task.start(new Map());
+    const batch = await task.poll();
+    expect(batch.map((d) => [d.name, d.bytes.length, d.refused])).toEqual([
+      ['empty.edi#1', 0, expect.stringMatching(/^x12: /)],
+    ]);
+    expect(batch[0]!.position!.offset).toMatchObject({ file: 'empty.edi', message: 1, done: true });
+    expect(await readdir(dir)).toEqual(['empty.edi']);
+    await task.commit(batch, { ok: false, error: new Error('transaction aborted') });
+    const again = await task.poll();
+    expect(again).toEqual(batch);
+    await task.commit(again, {
+      ok: true,
+      published: 0,
+      deadLettered: 1,
+      refused: new Map([[again[0]!, `SourceRefusal: ${again[0]!.refused}`]]),
+    });
+    expect((await readdir(join(dir, 'error'))).sort()).toEqual(['empty.edi', 'empty.edi.reason']);
+    expect(await readFile(join(dir, 'error', 'empty.edi.reason'), 'utf8')).toMatch(
+      /^file: empty\.edi\nerror: x12: /,
+    );
+    await task.stop();
+  });
+
+  it('moves a refused file committed just before a crash to error/ at the restart, with its reason, not to done/', async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'bad.edi'), 'not an interchange');
+    const runtime = new Runtime();
+    await runtime.run({ dir, split: 'x12', ...fast }, { batches: 1, crash: 'before-commit' });
+    expect(await readdir(dir)).toEqual(['bad.edi']);
+    await runtime.run({ dir, split: 'x12', ...fast });
+    expect(runtime.refusals().map(([name]) => name)).toEqual(['bad.edi#1']);
+    expect((await readdir(join(dir, 'error'))).sort()).toEqual(['bad.edi', 'bad.edi.reason']);
+    expect(await readFile(join(dir, 'error', 'bad.edi.reason'), 'utf8')).toMatch(
+      /^file: bad\.edi\nerror: x12: /,
     );
   });
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open as openFile, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -15,7 +15,9 @@ export const fileDropConfig = z.object({
   dir: z
     .string()
     .min(1)
-    .describe('The drop folder; a relative path is resolved against the deployment file.'),
+    .describe(
+      'The drop folder; a relative path is resolved against the deployment file. It must exist when the connector starts, else the connector fails naming it (create it, then restart the connector); one that goes away later is waited for.',
+    ),
   pattern: z
     .string()
     .min(1)
@@ -60,7 +62,7 @@ export const fileDropConfig = z.object({
     .min(1)
     .default('error')
     .describe(
-      'Where refused files go, relative to `dir`, each with a `<name>.reason` beside it: unreadable ones, and those none of whose messages could be read or mapped (each message is in the dead-letter topic too).',
+      'Where refused files go, relative to `dir`, each with a `<name>.reason` beside it: those refused whole (empty, not the `split` envelope, unreadable, too big), each also in the dead-letter topic with its reason and bytes (up to 8 MiB) and counted failed, and those none of whose messages could be read or mapped (each message is in the dead-letter topic).',
     ),
   partition: z
     .string()
@@ -99,6 +101,8 @@ interface OpenFile {
   taken: number;
   /** Pieces already committed before a restart: read and dropped, never handed out again. */
   skip: number;
+  /** A file refused whole: its one piece (its bytes, bounded) goes to the dead-letter topic with this reason. */
+  refused?: string;
 }
 
 /** A batch handed out and not yet committed: its documents, the files whose last message it holds, its place. */
@@ -168,6 +172,15 @@ class FileDropSource implements SourceTask {
   }
 
   async start(positions: ReadonlyMap<string, Json>): Promise<void> {
+    // A folder missing at start is a deployment's mistake (a typo, a mount not made), not a moment's trouble: the
+    // connector fails naming it, as a Kafka Connect task fails, instead of running with the error in lastError only.
+    // One that goes away later is waited for (the task polls again).
+    await this.folder.check().catch((error: unknown) => {
+      throw new NonRetriableError(
+        `${this.context.name}: ${errorMessage(error)}; then restart the connector (npx eai connectors restart ${this.context.name})`,
+        { cause: error },
+      );
+    });
     const stored = positions.get(this.partition);
     if (stored === undefined || stored === null) return;
     const problem = fileDropOffsetProblem(stored);
@@ -179,7 +192,7 @@ class FileDropSource implements SourceTask {
     const offset = fileDropOffset.parse(stored);
     // Committed and finished, but maybe not yet moved when the process stopped.
     const finished = offset.done ? [...offset.finished, offset] : offset.finished;
-    for (const ref of finished) await this.moveCommitted(fromRef(ref));
+    for (const ref of finished) await this.moveCommitted(fromRef(ref), ref.refused);
     if (!offset.done) {
       const file = fromRef(offset);
       const now = await this.folder.stat(file.name);
@@ -207,7 +220,7 @@ class FileDropSource implements SourceTask {
       } catch (error) {
         await this.closeCurrent();
         if (open.taken === 0 && (error instanceof NotEnvelopeError || isUnreadable(error))) {
-          await this.refuse(
+          this.current = await this.refuse(
             open.file,
             error instanceof NotEnvelopeError ? error.message : `unreadable: ${errorMessage(error)}`,
           );
@@ -228,16 +241,17 @@ class FileDropSource implements SourceTask {
       }
       const last = open.ahead === undefined;
       const offset: FileDropOffset = {
-        ...toRef(open.file),
+        ...toRef(open.file, this.refusedFiles.get(open.file.name)),
         message: open.taken,
         done: last,
-        finished: this.unmoved.map(toRef),
+        finished: this.unmoved.map((file) => toRef(file, this.refusedFiles.get(file.name))),
       };
       const document: SourceDocument = {
         bytes: piece.bytes,
         name: `${open.file.name}#${open.taken}`,
         position: { partition: this.partition, offset: offsetJson(offset) },
         receivedAt: new Date(),
+        ...(open.refused === undefined ? {} : { refused: open.refused }),
       };
       this.fileOf.set(document, { file: open.file, fromStart: open.skip === 0 });
       batch.push(document);
@@ -286,7 +300,7 @@ class FileDropSource implements SourceTask {
           this.refusedFiles.delete(file.name);
           this.context.logger.warn(
             { file: file.name, target },
-            'file-drop: no message of the file could be mapped; moved to error',
+            'file-drop: refused file moved to error (its .reason says why)',
           );
         }
         this.unmoved = this.unmoved.filter((f) => f !== file);
@@ -326,6 +340,7 @@ class FileDropSource implements SourceTask {
   private judge(file: DropFile): void {
     const tally = this.tally.get(file.name);
     this.tally.delete(file.name);
+    if (this.refusedFiles.has(file.name)) return; // refused whole: its own reason stands
     if (!tally?.fromStart || tally.committed === 0 || tally.refused.length < tally.committed) return;
     const shown = tally.refused.slice(0, 5);
     const more = tally.refused.length - shown.length;
@@ -372,27 +387,24 @@ class FileDropSource implements SourceTask {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // gone since it was listed
         if (!isUnreadable(error)) throw error;
-        await this.refuse(file, `unreadable: ${errorMessage(error)}`);
-        return undefined;
+        return this.refuse(file, `unreadable: ${errorMessage(error)}`, Buffer.alloc(0));
       }
       if (split !== 'none') {
         try {
           splitBuffer(split, bytes);
         } catch (error) {
           if (!(error instanceof NotEnvelopeError)) throw error;
-          await this.refuse(file, error.message);
-          return undefined;
+          return this.refuse(file, error.message, bytes);
         }
       }
       const whole: SplitPiece = { bytes, where: 'whole file', broken: false };
       return { file, pieces: once(whole), ahead: undefined, taken: 0, skip };
     }
     if (split === 'none') {
-      await this.refuse(
+      return this.refuse(
         file,
         `file is ${file.size} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit for one document, and split is none`,
       );
-      return undefined;
     }
     const pieces = splitFile(path, split, { signal: this.context.signal });
     return { file, pieces, ahead: undefined, taken: 0, skip };
@@ -413,21 +425,58 @@ class FileDropSource implements SourceTask {
     return piece;
   }
 
-  private async moveCommitted(file: DropFile): Promise<void> {
+  /** A file committed before a restart, to done/, or to error/ with its `.reason` when it was refused. */
+  private async moveCommitted(file: DropFile, refused?: string): Promise<void> {
     const now = await this.folder.stat(file.name);
     if (!now) {
       await this.folder.removeMarker(file.name);
       return;
     }
     if (!sameFile(now, file)) return; // a new file under the old name: it is read as any other
+    if (refused !== undefined) {
+      await this.folder.moveToError(file.name, refused);
+      this.context.logger.warn({ file: file.name }, 'file-drop: committed refused file moved to error');
+      return;
+    }
     await this.folder.moveToDone(file.name);
     this.context.logger.info({ file: file.name }, 'file-drop: committed file moved to done');
   }
 
-  private async refuse(file: DropFile, reason: string): Promise<void> {
-    const text = `file: ${file.name}\nerror: ${reason}\nat: ${new Date().toISOString()}`;
-    const target = await this.folder.moveToError(file.name, text);
-    this.context.logger.warn({ file: file.name, target, reason }, 'file-drop: file moved to error');
+  /**
+   * A file refused whole (not the envelope its split expects, unreadable, too big): handed out as one document the
+   * runtime dead-letters with the reason and counts failed, as any unreadable input; once that is committed the file
+   * goes to error/ with its `.reason`. The dead letter holds the file's bytes up to the one-document limit, as every
+   * dead letter does (a bigger file is whole in error/).
+   */
+  private async refuse(file: DropFile, reason: string, bytes?: Buffer): Promise<OpenFile> {
+    this.refusedFiles.set(file.name, `file: ${file.name}\nerror: ${reason}\nat: ${new Date().toISOString()}`);
+    const kept = bytes ?? (await this.head(file));
+    const cut =
+      kept.length < file.size
+        ? ` (the dead letter holds its first ${kept.length} of ${file.size} bytes; the file is whole in ${this.config.errorDir}/)`
+        : '';
+    this.context.logger.warn(
+      { file: file.name, reason },
+      'file-drop: file refused; dead-lettered, then moved to error',
+    );
+    const piece: SplitPiece = { bytes: kept, where: 'whole file', broken: false };
+    return { file, pieces: once(piece), ahead: undefined, taken: 0, skip: 0, refused: `${reason}${cut}` };
+  }
+
+  /** The file's first bytes, up to the one-document limit; none when it cannot be read. */
+  private async head(file: DropFile): Promise<Buffer> {
+    try {
+      const handle = await openFile(this.folder.path(file.name));
+      try {
+        const buffer = Buffer.alloc(Math.min(file.size, MAX_DOCUMENT_BYTES));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return Buffer.alloc(0);
+    }
   }
 
   private async closeCurrent(): Promise<void> {

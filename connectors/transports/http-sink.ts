@@ -8,7 +8,7 @@ import {
 } from 'cockatiel';
 import { errorMessage, isRetriable, RetriableError } from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
-import type { ConnectorContext, SinkRecord, SinkTask } from '../sdk/index.ts';
+import { type ConnectorContext, type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
 import {
   CircuitOpenError,
   type HttpFailure,
@@ -200,8 +200,10 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       const asList = (r: HttpSinkRequest | HttpSinkRequest[] | null) => (r === null ? [] : [r].flat());
       // Built once, unless per attempt; a step sent stays sent when a later one is retried.
       const pending = options.requestPerAttempt ? [] : asList(await options.request(record));
-      if (!options.requestPerAttempt && pending.length === 0) return;
+      // A record the request builder yields nothing for is not for this sink: skipped, not applied.
+      if (!options.requestPerAttempt && pending.length === 0) return SKIPPED;
       const steps = pending.length;
+      let nothingToSend = false;
       let current: HttpSinkRequest | undefined;
       const sendStep = async (request: HttpSinkRequest, step: number) => {
         current = request;
@@ -217,6 +219,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       const write = async () => {
         if (options.requestPerAttempt) {
           const built = asList(await options.request(record));
+          nothingToSend = built.length === 0;
           for (const [step, request] of built.entries()) await sendStep(request, step);
           return;
         }
@@ -243,6 +246,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
             'write failed, retrying',
           ),
       });
+      return nothingToSend ? SKIPPED : undefined;
     },
     async stop() {
       stopping.abort();

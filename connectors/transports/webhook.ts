@@ -314,10 +314,8 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
       }
       state = 'running';
       if (config.signature.scheme === 'none')
-        logger.warn(
-          { connector: context.name },
-          'webhook signatures are not checked (signature.scheme: none)',
-        );
+        // (The connector's logger names the connector already: a `connector` field here would repeat the key.)
+        logger.warn('webhook signatures are not checked (signature.scheme: none)');
       context.serveWebhook(handle);
     },
 

@@ -1,3 +1,4 @@
+import { deriveFrom } from '../derived.ts';
 import { isoCalendarProblem } from '../text-input/calendar.ts';
 import type { EdifactChecks, Fields } from './fields.ts';
 import { type EdifactSegment, value } from './segment.ts';
@@ -62,6 +63,8 @@ export function readDate(segment: EdifactSegment, check: EdifactChecks): Edifact
     if (problem)
       check.fail(check.at(segment, 1, 2), `DTM value ${JSON.stringify(raw)} (format ${format}): ${problem}`);
     date.iso = iso;
+    // A mapping reads the date as `iso`: that uses the DTM's value and format (the usage count says so).
+    deriveFrom(date, 'iso', ['value', 'format']);
   }
   return date;
 }

@@ -346,3 +346,56 @@ describe('epcis-2 XML (the EPCIS 2.0 XML binding and EPCIS 1.2 / 1.1)', () => {
     expect(broken.location).toMatch(/^line \d+, column \d+$/);
   });
 });
+
+describe('epcis-2 EPC URNs', () => {
+  const withEpcs = (epcList: string[], readPoint = 'urn:epc:id:sgln:4012345.00001.0') =>
+    Buffer.from(
+      JSON.stringify({
+        type: 'EPCISDocument',
+        schemaVersion: '2.0',
+        epcisBody: {
+          eventList: [
+            {
+              type: 'ObjectEvent',
+              eventTime: '2024-06-03T06:00:00.000Z',
+              eventTimeZoneOffset: '+02:00',
+              epcList,
+              action: 'OBSERVE',
+              bizStep: 'shipping',
+              readPoint: { id: readPoint },
+            },
+          ],
+        },
+      }),
+    );
+
+  it('refuses one whose company prefix and reference do not have the digits of its scheme, naming the URN where it stands', () => {
+    // 12 digits where an SGTIN has 13: it was read as GTIN 5952123443217, another article.
+    const sgtin = refusal(
+      withEpcs(['urn:epc:id:sgtin:4012345.011111.1', 'urn:epc:id:sgtin:9521234.54321.SER-2']),
+    );
+    expect(sgtin.location).toBe('/epcisBody/eventList/0/epcList/1');
+    expect(sgtin.message).toContain(
+      '"urn:epc:id:sgtin:9521234.54321.SER-2" is not a valid SGTIN (GS1 EPC Tag Data Standard): its company prefix (7 digits) and indicator/item reference (5) must have 13 digits together, not 12',
+    );
+    expect(refusal(withEpcs(['urn:epc:id:sscc:4012345.000000001'])).message).toMatch(
+      /"urn:epc:id:sscc:4012345\.000000001" is not a valid SSCC .*serial reference \(9\) must have 17 digits together, not 16/,
+    );
+    expect(refusal(withEpcs([], 'urn:epc:id:sgln:4012345.0001.0')).message).toMatch(
+      /is not a valid SGLN .*location reference \(4\) must have 12 digits together, not 11/,
+    );
+    expect(refusal(withEpcs(['urn:epc:id:sgtin:40123.4501111.1'])).message).toMatch(
+      /its company prefix "40123" must be 6 to 12 digits/,
+    );
+    expect(refusal(withEpcs(['urn:epc:id:sgtin:4012345.01111X.1'])).message).toMatch(
+      /its indicator\/item reference "01111X" must be digits/,
+    );
+  });
+
+  it('reads one of the right digits with a company prefix of any allowed length', () => {
+    const [parsed] = reader.parse(
+      withEpcs(['urn:epc:id:sgtin:401234.0511111.7', 'urn:epc:id:sgtin:401234511111.0.8']),
+    );
+    expect(parsed!.tree.events[0]!.epcList.map((e) => e.gtin)).toEqual(['04012345111118', '04012345111118']);
+  });
+});

@@ -50,6 +50,38 @@ function unescaped(text: string, uri: string, loc: string): string {
   }
 }
 
+/**
+ * The digits the GS1 EPC Tag Data Standard gives a scheme's two numeric parts: a company prefix of 6 to 12 digits and
+ * the reference beside it, the two together of a fixed length (the GS1 key without its check digit). A URN off by a
+ * digit would otherwise be read as another key (`sgtin:9521234.54321` as GTIN 5952123443217), so it is refused.
+ */
+const EPC_DIGITS: Record<string, { name: string; reference: string; digits: number }> = {
+  sgtin: { name: 'SGTIN', reference: 'indicator/item reference', digits: 13 },
+  lgtin: { name: 'LGTIN', reference: 'indicator/item reference', digits: 13 },
+  sscc: { name: 'SSCC', reference: 'serial reference', digits: 17 },
+  sgln: { name: 'SGLN', reference: 'location reference', digits: 12 },
+  pgln: { name: 'PGLN', reference: 'party reference', digits: 12 },
+};
+
+/** Refuses an EPC URN whose company prefix and reference do not have the digits its scheme asks, naming the URN. */
+function checkEpcDigits(scheme: string, prefix: string, reference: string, uri: string, loc: string): void {
+  const rule = EPC_DIGITS[scheme];
+  if (!rule) return;
+  const problem = !/^\d{6,12}$/.test(prefix)
+    ? `its company prefix "${prefix}" must be 6 to 12 digits`
+    : !/^\d+$/.test(reference)
+      ? `its ${rule.reference} "${reference}" must be digits`
+      : prefix.length + reference.length !== rule.digits
+        ? `its company prefix (${prefix.length} digits) and ${rule.reference} (${reference.length}) must have ${rule.digits} digits together, not ${prefix.length + reference.length}`
+        : undefined;
+  if (problem)
+    throw new FormatError(
+      'epcis-2',
+      loc,
+      `${JSON.stringify(uri)} is not a valid ${rule.name} (GS1 EPC Tag Data Standard): ${problem}`,
+    );
+}
+
 /** A bare GLN (13 digits with a valid check digit), as some documents name a party or place. */
 const BARE_GLN = /^\d{13}$/;
 
@@ -66,6 +98,7 @@ export function parseIdentifier(uri: string, loc: string): Identifier {
     const parts = (urn[3] ?? '').split('.');
     id.scheme = urn[1] === 'idpat' ? `idpat:${scheme}` : scheme;
     const [prefix = '', second = '', third] = parts;
+    if (urn[1] !== 'idpat') checkEpcDigits(scheme, prefix, second, uri, loc);
     if ((scheme === 'sgtin' || scheme === 'lgtin') && urn[1] !== 'idpat') {
       const body = `${second.slice(0, 1)}${prefix}${second.slice(1)}`;
       id.gtin = body + checkDigit(body);

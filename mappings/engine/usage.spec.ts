@@ -26,6 +26,21 @@ describe('UsageTracker: input values no expression read', () => {
     ]);
   });
 
+  it("an EDIFACT DTM read through $at (its iso) used its value and format: the reader's derived value stands for them", async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-orders.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    const [mapped] = await mapBytes(
+      'edifact-orders',
+      readFileSync('formats/edifact-orders/fixtures/pia-product-id.edi'),
+      { mapping, usage, receivedAt: FIXTURE_RECEIVED_AT },
+    );
+    // DTM+137 (segment 4): the document date, the order's orderDate through $at(dates[…]).
+    const value = mapped!.records[0]!.value as { salesOrder: { orderDate: Date } };
+    expect(value.salesOrder.orderDate.toISOString().slice(0, 10)).toBe('2024-03-12');
+    const unused = usage.report().unused.filter((u) => u.location.includes('DTM (segment 4,'));
+    expect(unused).toEqual([]);
+  });
+
   const mappings = loadMappings().filter((m) => m.direction === 'to-canonical');
   for (const mapping of mappings) {
     it(`${basename(mapping.file)}: mapping through the tracker changes no fixture's output`, async () => {

@@ -6,7 +6,14 @@
  * used when an expression read it, directly, in a predicate, or by taking its whole node (`$string($)`, `$merge`).
  * Not counted: the raw `segments` mirror and the `envelope` of EDI trees, which hold the same elements again or
  * interchange control data that no business mapping reads.
+ *
+ * A value a reader derived from others (an EDIFACT DTM's `iso` from its `value` and `format`) stands for them: a
+ * mapping reads the derived one (`$at(dates[…])` reads `iso`), so reading it counts its sources as used too. The
+ * reader names them in a non-enumerable `$derived` of the node (`{ iso: ['value', 'format'] }`, formats/derived.ts),
+ * which stays out of the tree's JSON.
  */
+
+import { type Derivations, derivationsOf } from '../../formats/derived.ts';
 
 const SKIPPED_KEYS = new Set(['segments', 'envelope']);
 
@@ -27,6 +34,8 @@ interface Node {
   path: string;
   /** Keys (or indices) of leaf values not read yet. */
   unread: Set<string>;
+  /** Derived key → the keys it was derived from (read with it). */
+  derived?: Derivations;
 }
 
 const isLeaf = (value: unknown) =>
@@ -73,7 +82,8 @@ export class UsageTracker {
       }
     }
     this.total += unread.size;
-    this.nodes.set(value, { location: here, path: relative, unread });
+    const derived = derivationsOf(value);
+    this.nodes.set(value, { location: here, path: relative, unread, ...(derived ? { derived } : {}) });
   }
 
   private wrap<T>(value: T): T {
@@ -90,6 +100,7 @@ export class UsageTracker {
         const child = Reflect.get(t, key, receiver);
         if (typeof key !== 'string') return child;
         if (node.unread.has(key)) node.unread.delete(key);
+        for (const source of node.derived?.[key] ?? []) node.unread.delete(source);
         return this.wrap(child);
       },
     });

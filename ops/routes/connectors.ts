@@ -17,6 +17,11 @@ const definitionSchema = connectorDefinition.meta({ id: 'ConnectorDefinition' })
 const countersSchema = z.object({
   recordsIn: z.number().describe('Documents read (sources) or records received (sinks).'),
   recordsOut: z.number().describe('Canonical records committed to Kafka (sources) or applied (sinks).'),
+  recordsSkipped: z
+    .number()
+    .describe(
+      'Sinks: records received but not for the sink (its mapping writes nothing for them), not applied.',
+    ),
   recordsFailed: z.number().describe('Documents or records sent to a dead-letter topic.'),
   lastSuccessAt: z.string().nullable().describe('When the last batch was committed or applied (ISO 8601).'),
   lastError: z.string().nullable().describe('The last error, if the last attempt failed.'),

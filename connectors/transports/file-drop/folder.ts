@@ -64,6 +64,13 @@ export class DropFolder {
     return join(this.dir, name);
   }
 
+  /** Throws, in words naming the folder (config.dir), when it is missing, not a folder, or cannot be read. */
+  async check(): Promise<void> {
+    await readdir(this.dir).catch((error: unknown) => {
+      throw folderError(this.dir, error);
+    });
+  }
+
   /** Complete files matching the pattern, oldest first; names in `exclude` are left out. */
   async ready(exclude: ReadonlySet<string>): Promise<DropFile[]> {
     const { pattern, readyMarker, stableMs } = this.options;

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { Json } from '../../sdk/index.ts';
 import type { DropFile } from './folder.ts';
 
-const fileRef = z.object({ file: z.string(), size: z.number(), mtimeMs: z.number() });
+/** A file; `refused`: the `.reason` of one that goes to error/ instead of done/, so a restart still moves it there. */
+const fileRef = z.object({
+  file: z.string(),
+  size: z.number(),
+  mtimeMs: z.number(),
+  refused: z.string().optional(),
+});
 
 /**
  * The offset of one document: the file (name, size and mtime, so a new file under an old name is not taken for
@@ -17,8 +23,13 @@ export const fileDropOffset = fileRef.extend({
 
 export type FileDropOffset = z.infer<typeof fileDropOffset>;
 
-export function toRef(file: DropFile): z.infer<typeof fileRef> {
-  return { file: file.name, size: file.size, mtimeMs: file.mtimeMs };
+export function toRef(file: DropFile, refused?: string): z.infer<typeof fileRef> {
+  return {
+    file: file.name,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    ...(refused === undefined ? {} : { refused }),
+  };
 }
 
 export function fromRef(ref: z.infer<typeof fileRef>): DropFile {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Publisher } from '../../../bus/index.ts';
 import { NonRetriableError, RetriableError } from '../../../lib/errors.ts';
 import { metricsRegistry } from '../../../lib/metrics.ts';
+import { type SapHarness, startSap } from '../../../simulators/sap/test-support.ts';
 import { dropDatabase } from '../../../store/database.ts';
 import { readRawMessages } from '../../../tests/raw-consumer.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
@@ -22,11 +23,19 @@ import {
   rmaOf,
 } from './index.ts';
 import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
-import { caseCreatedEvent, caseIdFor, orderCreatedEvent, provisionTestTopics } from './test-support.ts';
+import {
+  caseCreatedEvent,
+  caseIdFor,
+  deliverOrder,
+  orderCreatedEvent,
+  provisionTestTopics,
+  seedSapCustomer,
+} from './test-support.ts';
 
 const stack = testStack();
 const database = unique('eai_orch_cr').replaceAll('-', '_');
 const bus = testBus();
+let sap: SapHarness;
 let orchestrator: Orchestrator;
 let responders: InstantResponders;
 let publisher: Publisher & { close(): Promise<void> };
@@ -34,6 +43,8 @@ let topics: ComplaintReturnTopics;
 
 const faults = new Map<string, Map<string, Error>>();
 const silent = new Set<string>();
+
+const BLOCKED_KUNNR = '0000700002';
 
 const rmaFor = (caseNumber: string) => rmaOf({ caseId: caseIdFor(caseNumber) });
 const idFor = (caseNumber: string) => complaintWorkflowIdOf(rmaFor(caseNumber));
@@ -44,11 +55,27 @@ function fail(caseNumber: string, step: string, error: Error) {
   faults.get(id)!.set(step, error);
 }
 
-/** An order the orchestrator knows (its order-to-delivery instance holds it; with no SAP configured it ends at once). */
+/** A delivered order the orchestrator knows (its order-to-delivery instance holds it, COMPLETED). */
 async function knownOrder(): Promise<string> {
   const orderNumber = unique('47');
-  await publisher.publish([orderCreatedEvent(topics.salesOrder, orderNumber)]);
-  await orchestrator.result(orderWorkflowIdOf(`sap:${orderNumber}`), 30_000);
+  await deliverOrder(
+    orchestrator,
+    publisher,
+    topics.shipment,
+    orderCreatedEvent(topics.salesOrder, orderNumber),
+  );
+  return orderNumber;
+}
+
+/** An order of a customer blocked at SAP, its order-to-delivery instance waiting on credit hold. */
+async function orderOnCreditHold(): Promise<string> {
+  const orderNumber = unique('47');
+  await publisher.publish([orderCreatedEvent(topics.salesOrder, orderNumber, BLOCKED_KUNNR)]);
+  await waitFor(
+    'the order on credit hold',
+    async () =>
+      (await orchestrator.state(orderWorkflowIdOf(`sap:${orderNumber}`)))?.step === 'await-credit-approval',
+  );
   return orderNumber;
 }
 
@@ -77,6 +104,10 @@ const commandsOf = (caseNumber: string) =>
     .map((c) => `${c.kind}:${c.status}:${c.id.slice(idFor(caseNumber).length + 1)}`);
 
 beforeAll(async () => {
+  // order-to-delivery's credit check: a complaint is about an order that shipped, so the orders run to delivery.
+  sap = await startSap();
+  await seedSapCustomer(sap.sim.url);
+  await seedSapCustomer(sap.sim.url, BLOCKED_KUNNR, { blocked: true });
   topics = await provisionTestTopics(bus, unique('t-cr'));
   orchestrator = await startOrchestrator(
     {
@@ -86,6 +117,7 @@ beforeAll(async () => {
       brokers: stack.brokers,
       registryUrl: stack.registryUrl,
       routerGroup: unique('cr-router'),
+      sapUrl: sap.sim.url,
       timers: { returnReceiptEscalationMs: 1000, returnReceiptTimeoutMs: 2500 },
     },
     {
@@ -115,6 +147,7 @@ afterAll(async () => {
   await publisher?.close();
   await responders?.stop();
   await orchestrator?.stop();
+  await sap?.close();
   await dropDatabase(stack.databaseUrl, database);
 });
 
@@ -280,6 +313,27 @@ describe('complaint / return, instant responders on the bus', () => {
       `Order ${orderNumber} was not found in the integration hub: no return was authorised. ` +
         'Check the order number on the case, or handle the return by hand.',
     );
+  });
+
+  it('a complaint about an order not shipped (on credit hold) ends as for an unknown order: nothing returned or credited, the case told why', async () => {
+    const orderNumber = await orderOnCreditHold();
+    const { caseNumber, outcome } = await complaint(orderNumber);
+    expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: 'lookup-order', compensated: [] });
+    expect(outcome.reason).toContain(
+      'not shipped or delivered (order-to-delivery WAITING at await-credit-approval)',
+    );
+    await waitFor('the case notice', () => commandsOf(caseNumber).length === 1);
+    expect(commandsOf(caseNumber)).toEqual(['CASE:WORKING:case-notice']);
+    const notice = responders.seen.find((c) => c.id === `${idFor(caseNumber)}:case-notice`);
+    expect((notice?.value as { case?: { resolution: string } } | undefined)?.case?.resolution).toBe(
+      `Order ${orderNumber} has not been shipped or delivered (order-to-delivery WAITING at await-credit-approval): ` +
+        'no return was authorised and nothing was credited. Check the order in the ERP, or handle the complaint by hand.',
+    );
+    // The order goes on waiting for its credit approval.
+    expect(await orchestrator.state(orderWorkflowIdOf(`sap:${orderNumber}`))).toMatchObject({
+      status: 'WAITING',
+      step: 'await-credit-approval',
+    });
   });
 
   it("an operator's cancel at the receipt wait compensates the return authorisation", async () => {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Publisher } from '../../../bus/index.ts';
+import { type SapHarness, startSap } from '../../../simulators/sap/test-support.ts';
 import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
-import { orderToDeliveryV1, workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/index.ts';
+import { orderToDeliveryV1 } from '../order-to-delivery/index.ts';
 import {
   type ComplaintOutcome,
   type ComplaintReturnTopics,
@@ -13,13 +14,21 @@ import {
   rmaOf,
 } from './index.ts';
 import { type InstantResponders, returnReceiptEvent, startInstantResponders } from './instant-responders.ts';
-import { caseCreatedEvent, caseIdFor, orderCreatedEvent, provisionTestTopics } from './test-support.ts';
+import {
+  caseCreatedEvent,
+  caseIdFor,
+  deliverOrder,
+  orderCreatedEvent,
+  provisionTestTopics,
+  seedSapCustomer,
+} from './test-support.ts';
 
 const stack = testStack();
 const database = unique('eai_orch_cr_restart').replaceAll('-', '_');
 const bus = testBus();
 const RECEIPT_TIMEOUT_MS = 6000;
 let topics: ComplaintReturnTopics;
+let sap: SapHarness;
 let responders: InstantResponders;
 let publisher: Publisher & { close(): Promise<void> };
 let orchestrator: Orchestrator | undefined;
@@ -33,6 +42,7 @@ const start = () =>
       brokers: stack.brokers,
       registryUrl: stack.registryUrl,
       routerGroup: `${database}-router`,
+      sapUrl: sap.sim.url,
       timers: { returnReceiptTimeoutMs: RECEIPT_TIMEOUT_MS },
     },
     {
@@ -45,6 +55,9 @@ const start = () =>
   );
 
 beforeAll(async () => {
+  // order-to-delivery's credit check: the order the complaints are about runs to its delivery.
+  sap = await startSap();
+  await seedSapCustomer(sap.sim.url);
   topics = await provisionTestTopics(bus, unique('t-cr-restart'));
   // Every receipt is sent by the test itself.
   responders = await startInstantResponders(bus, {
@@ -59,6 +72,7 @@ afterAll(async () => {
   await orchestrator?.stop();
   await publisher?.close();
   await responders?.stop();
+  await sap?.close();
   await dropDatabase(stack.databaseUrl, database);
 });
 
@@ -66,8 +80,12 @@ describe('complaint / return across a restart', () => {
   it('the receipt timer set before a restart fires after it; a receipt sent while it was down moves the other on', async () => {
     orchestrator = await start();
     const orderNumber = unique('47');
-    await publisher.publish([orderCreatedEvent(topics.salesOrder, orderNumber)]);
-    await orchestrator.result(orderWorkflowIdOf(`sap:${orderNumber}`), 30_000);
+    await deliverOrder(
+      orchestrator,
+      publisher,
+      topics.shipment,
+      orderCreatedEvent(topics.salesOrder, orderNumber),
+    );
 
     const [late, received] = [unique('cn-late'), unique('cn-received')];
     const idOf = (caseNumber: string) => complaintWorkflowIdOf(rmaOf({ caseId: caseIdFor(caseNumber) }));

@@ -12,7 +12,7 @@ import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
-import { orderToDeliveryV1, workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/index.ts';
+import { orderToDeliveryV1 } from '../order-to-delivery/index.ts';
 import {
   type ComplaintOutcome,
   complaintReturnV1,
@@ -20,7 +20,7 @@ import {
   creditMemoNumber,
   rmaOf,
 } from './index.ts';
-import { orderCreatedEvent } from './test-support.ts';
+import { deliverOrder, orderCreatedEvent, seedSapCustomer } from './test-support.ts';
 
 const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
 const TOKEN = 'capture-token-for-complaints';
@@ -40,15 +40,15 @@ type Effect = { entityId: string; operation: string; idempotencyKey?: string };
  * sap-credit-memo-file-sink → the SAP simulator creates the credit memo request once → salesforce-upsert-sink closes
  * the Case. The sources publish to the shared canonical topics; the commands go to topics of this run, which the
  * sinks read. The order the case is about is the SAP simulator's own, known to the orchestrator as the input of its
- * order-to-delivery instance (published here on this run's sales-order topic; no SAP URL, so it stops at the credit
- * check).
+ * order-to-delivery instance (published here on this run's sales-order topic, credit-checked by the SAP simulator,
+ * its delivery published here: a complaint is about an order that shipped).
  */
 describe('complaint / return against the connectors and simulators, on the real broker', () => {
   const stack = testStack();
   const bus = testBus('/eai/tests/complaint-return');
   const database = unique('eai_orch_crsim').replaceAll('-', '_');
   const commands = { salesOrder: unique('cr-sim-sales-order'), caseUpdates: unique('cr-sim-case') };
-  const unusedShipments = unique('cr-sim-shipment');
+  const orderShipments = unique('cr-sim-shipment');
   let sf: SalesforceHarness;
   let logistics: LogisticsHarness;
   let sap: SapHarness;
@@ -69,7 +69,7 @@ describe('complaint / return against the connectors and simulators, on the real 
     await bus.provisionTopics([
       { topic: commands.salesOrder, partitions: 3 },
       { topic: commands.caseUpdates, partitions: 3 },
-      { topic: unusedShipments, partitions: 1 },
+      { topic: orderShipments, partitions: 1 },
     ]);
     [sf, logistics, sap] = await Promise.all([
       startSalesforce(),
@@ -156,11 +156,12 @@ describe('complaint / return against the connectors and simulators, on the real 
         brokers: stack.brokers,
         registryUrl: stack.registryUrl,
         routerGroup: unique('cr-sim-router'),
+        sapUrl: sap.sim.url,
         timers: { returnReceiptTimeoutMs: 60_000 },
       },
       {
         definitions: [
-          orderToDeliveryV1({ salesOrder: commands.salesOrder, shipment: unusedShipments }),
+          orderToDeliveryV1({ salesOrder: commands.salesOrder, shipment: orderShipments }),
           complaintReturnV1({
             case: 'canonical.case',
             shipment: 'canonical.shipment',
@@ -206,8 +207,8 @@ describe('complaint / return against the connectors and simulators, on the real 
       sourceIds: [{ system: 'sap', id: original.kunnr, idType: 'KUNNR' }],
       name: null,
     };
-    await publisher.publish([orderEvent]);
-    await orchestrator.result(orderWorkflowIdOf(`sap:${orderNumber}`), 30_000);
+    await seedSapCustomer(sap.sim.url, original.kunnr);
+    await deliverOrder(orchestrator, publisher, orderShipments, orderEvent);
 
     // The complaint, in the CRM.
     const account = await sf.json<{ id: string }>('POST', '/sim/edit', {
@@ -242,7 +243,7 @@ describe('complaint / return against the connectors and simulators, on the real 
     // SAP created the credit memo request once, crediting the original order.
     await waitFor(
       'the credit memo file',
-      async () => (await runtime.status(names.credit))!.metrics.recordsOut >= 2,
+      async () => (await runtime.status(names.credit))!.metrics.recordsOut >= 1,
     );
     const credit = async () => {
       await fetch(`${sap.sim.url}/sim/inbound/poll`, { method: 'POST' });

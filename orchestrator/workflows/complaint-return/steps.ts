@@ -1,6 +1,7 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { NonRetriableError } from '../../../lib/errors.ts';
 import { sendCommand } from '../../commands.ts';
+import { instanceState } from '../../operators.ts';
 import type { WorkflowTrace } from '../../trace.ts';
 import { workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/routes.ts';
 import type { OrderInput, OrderRecord } from '../order-to-delivery/steps.ts';
@@ -37,17 +38,45 @@ interface Line {
   [field: string]: unknown;
 }
 
+/** The order the case names has not shipped: nothing can come back yet, so nothing is returned or credited. */
+export class OrderNotShippedError extends NonRetriableError {}
+
+/** Inbox kinds by which order-to-delivery learns that the order left the warehouse (its ASN) or arrived. */
+const SHIPPED_KINDS = new Set(['shipment.asn', 'shipment.delivered']);
+
+/**
+ * Whether the order of order-to-delivery instance `workflowId` has shipped or been delivered: whether the instance
+ * received its ASN or its delivery (a checkpointed `DBOS.recv` of that kind), whatever it did after (a delivery that
+ * timed out or a CRM update that failed still leaves the goods with the customer).
+ */
+async function hasShipped(workflowId: string): Promise<boolean> {
+  const steps = (await DBOS.listWorkflowSteps(workflowId)) ?? [];
+  return steps.some(
+    (s) => s.name === 'DBOS.recv' && SHIPPED_KINDS.has((s.output as { kind?: string } | null)?.kind ?? ''),
+  );
+}
+
 /**
  * The order the case is about, as the orchestrator holds it: the input of that order's order-to-delivery instance
  * (`order-to-delivery:sap:<order number>`), which carries the canonical SalesOrder (lines, PO, sold-to). An order
- * the orchestrator never saw cannot be returned or credited by this workflow: it fails for good.
+ * the orchestrator never saw cannot be returned or credited by this workflow: it fails for good. Nor can an order
+ * that has not shipped (on credit hold, awaiting its ASN, cancelled): it fails for good with OrderNotShippedError,
+ * naming where its order-to-delivery instance is.
  */
 export async function lookupOrder(orderNumber: string): Promise<OrderRecord> {
-  const status = await DBOS.getWorkflowStatus(orderWorkflowIdOf(`sap:${orderNumber}`));
+  const workflowId = orderWorkflowIdOf(`sap:${orderNumber}`);
+  const status = await DBOS.getWorkflowStatus(workflowId);
   const input = status?.input?.[0] as OrderInput | undefined;
   if (!input?.order) {
     throw new NonRetriableError(
       `order ${orderNumber}: unknown to the orchestrator (no order-to-delivery instance)`,
+    );
+  }
+  if (!(await hasShipped(workflowId))) {
+    const state = await instanceState(workflowId);
+    const where = state ? `${state.status}${state.step ? ` at ${state.step}` : ''}` : 'RUNNING';
+    throw new OrderNotShippedError(
+      `order ${orderNumber}: not shipped or delivered (order-to-delivery ${where})`,
     );
   }
   return input.order;

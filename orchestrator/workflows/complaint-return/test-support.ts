@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Bus, PublishInput } from '../../../bus/index.ts';
+import type { Bus, Publisher, PublishInput } from '../../../bus/index.ts';
+import { waitFor } from '../../../tests/wait-for.ts';
+import type { Orchestrator } from '../../engine.ts';
+import { type OrderOutcome, workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/index.ts';
+import { shipmentEvent } from '../order-to-delivery/instant-responders.ts';
 import type { ComplaintReturnTopics } from './routes.ts';
 
 const read = (name: string) =>
@@ -11,12 +15,19 @@ const read = (name: string) =>
     any
   >;
 
-/** A SalesOrderEvent CREATED from SAP (the schema's example) under order number `orderNumber`. */
-export function orderCreatedEvent(topic: string, orderNumber: string): PublishInput {
+/** A SalesOrderEvent CREATED from SAP (the schema's example) under order number `orderNumber`, of SAP customer `kunnr`. */
+export function orderCreatedEvent(topic: string, orderNumber: string, kunnr?: string): PublishInput {
   const value = read('SalesOrderEvent');
   value.salesOrder.orderId = `sap:${orderNumber}`;
   value.salesOrder.orderNumber = orderNumber;
   value.salesOrder.sourceIds = [{ system: 'sap', id: orderNumber, idType: 'VBELN' }];
+  if (kunnr) {
+    value.salesOrder.customer = {
+      customerId: `sap:${kunnr}`,
+      sourceIds: [{ system: 'sap', id: kunnr, idType: 'KUNNR' }],
+      name: null,
+    };
+  }
   return { schema: 'SalesOrderEvent', topic, key: value.salesOrder.orderId, value };
 }
 
@@ -58,4 +69,50 @@ export async function provisionTestTopics(bus: Bus, prefix: string): Promise<Com
   };
   await bus.provisionTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
   return topics;
+}
+
+/**
+ * Runs `order` (a SalesOrderEvent CREATED) through order-to-delivery to its delivery, as a complaint about it needs:
+ * the orchestrator's credit check (its `sapUrl`) must approve it, then its delivery is published on `shipmentTopic`
+ * (order-to-delivery's) while it awaits its ASN.
+ */
+export async function deliverOrder(
+  orchestrator: Orchestrator,
+  publisher: Publisher,
+  shipmentTopic: string,
+  order: PublishInput,
+): Promise<void> {
+  const orderId = (order.value as { salesOrder: { orderId: string } }).salesOrder.orderId;
+  const workflowId = orderWorkflowIdOf(orderId);
+  await publisher.publish([order]);
+  await waitFor(
+    `order ${orderId} awaiting its ASN`,
+    async () => (await orchestrator.state(workflowId))?.step === 'await-asn',
+  );
+  await publisher.publish([shipmentEvent(shipmentTopic, orderId, 'DELIVERED')]);
+  const outcome = await orchestrator.result<OrderOutcome>(workflowId, 30_000);
+  if (outcome?.outcome !== 'COMPLETED') throw new Error(`order ${orderId}: ${JSON.stringify(outcome)}`);
+}
+
+/** The SAP customer the orders above are of (the schema example's sold-to). */
+export const EXAMPLE_KUNNR = '0000104711';
+
+/** SAP customer `kunnr` in the SAP simulator at `sapUrl`: with room for credit, or blocked in credit management. */
+export async function seedSapCustomer(
+  sapUrl: string,
+  kunnr = EXAMPLE_KUNNR,
+  options: { blocked?: boolean } = {},
+): Promise<void> {
+  const response = await fetch(new URL(`/sap/customers/${kunnr}`, sapUrl), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      NAME1: `Customer ${kunnr}`,
+      LAND1: 'DE',
+      WAERS: 'EUR',
+      KLIMK: 100_000_000,
+      ...(options.blocked ? { CRBLB: 'X' } : {}),
+    }),
+  });
+  if (!response.ok) throw new Error(`PUT customer ${kunnr}: ${response.status} ${await response.text()}`);
 }

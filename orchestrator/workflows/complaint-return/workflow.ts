@@ -37,7 +37,7 @@ export const STEPS = [
 ] as const;
 
 export const GRAPH = `flowchart TD
-  start([Case CREATED about an order]) --> lookup[lookup-order: the order's lines, PO, sold-to]
+  start([Case CREATED about an order]) --> lookup[lookup-order: the order's lines, PO, sold-to; shipped or delivered]
   lookup --> rma[return-authorisation: return order RE under RMA-Case Id]
   rma --> receipt{{await-return-receipt: Shipment RECEIVED naming the RMA}}
   receipt -->|timeout| compensate
@@ -47,13 +47,26 @@ export const GRAPH = `flowchart TD
   cancel[/case closed in the CRM, or operator cancel, at the wait/] --> compensate[[compensate completed steps in reverse:
   case reopened WORKING, CR and RE re-sent CANCELLED]]
   lookup & rma & credit -->|fails for good| compensate
-  compensate -->|a step failed| notice[case-notice: case WORKING, resolution saying why: order not found, …]`;
+  compensate -->|a step failed| notice[case-notice: case WORKING, resolution saying why: order not found, not shipped, …]`;
 
 /**
- * What the case says when the hub could not handle the complaint: an order the hub does not know in words the
- * service agent can act on, any other failure by its step and cause, and what the hub took back.
+ * What the case says when the hub could not handle the complaint: an order the hub does not know, or one that has
+ * not shipped (its order-to-delivery state: on credit hold, awaiting its ASN, cancelled), in words the service agent
+ * can act on; any other failure by its step and cause, and what the hub took back.
  */
 export function failureNotice(input: ComplaintInput, error: StepFailed, compensated: string[]): string {
+  // By name: an error read back from its checkpoint (a replay) is no longer an instance of its class.
+  if (
+    error.step === 'lookup-order' &&
+    error.cause instanceof Error &&
+    error.cause.name === 'OrderNotShippedError'
+  ) {
+    const where = /\(([^()]*)\)$/.exec(error.cause.message)?.[1];
+    return (
+      `Order ${input.orderNumber} has not been shipped or delivered${where ? ` (${where})` : ''}: no return was ` +
+      'authorised and nothing was credited. Check the order in the ERP, or handle the complaint by hand.'
+    );
+  }
   if (error.step === 'lookup-order')
     return (
       `Order ${input.orderNumber} was not found in the integration hub: no return was authorised. ` +
