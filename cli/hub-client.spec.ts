@@ -54,7 +54,7 @@ describe('callHub against something that is not the hub (a wrong --url or EAI_UR
       const tokenless = (await callHub({ url }, 'GET', '/connectors').catch((e: unknown) => e)) as Error;
       expect([tokenless.name, tokenless.message]).toEqual([
         'ConfigError',
-        'no admin token: pass --token or set EAI_TOKEN (npx eai admin-token makes one)',
+        'no admin token: pass --token or set EAI_TOKEN to one the hub accepts (eai demo prints its own; for eai up, npx eai admin-token makes one to start it with)',
       ]);
     } finally {
       vi.unstubAllEnvs();

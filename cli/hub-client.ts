@@ -56,7 +56,9 @@ export async function callHub(
   const base = hubBase(target);
   const token = target.token ?? process.env.EAI_TOKEN ?? process.env.EAI_ADMIN_TOKEN;
   if (!token)
-    throw new ConfigError('no admin token: pass --token or set EAI_TOKEN (npx eai admin-token makes one)');
+    throw new ConfigError(
+      'no admin token: pass --token or set EAI_TOKEN to one the hub accepts (eai demo prints its own; for eai up, npx eai admin-token makes one to start it with)',
+    );
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
