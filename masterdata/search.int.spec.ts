@@ -111,6 +111,13 @@ describe('GET /customers?q=: a VAT id, and an SAP customer number without its le
     expect(await searchCustomers(store, q)).toMatchObject({ kind: 'taxId', hits: [{ goldenId: ids[0] }] });
   });
 
+  it.each(['Müller Maschinenbau', 'Maschinenbau Müller'])(
+    '%s finds the company whatever the order of its words',
+    async (q) => {
+      expect((await searchCustomers(store, q)).hits.map((h) => h.goldenId)).toContain(ids[0]);
+    },
+  );
+
   it.each(['100001', 'sap:100001'])('%s finds SAP customer 0000100001', async (q) => {
     expect(await searchCustomers(store, q)).toMatchObject({
       kind: 'id',

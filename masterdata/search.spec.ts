@@ -34,9 +34,13 @@ describe('customer search probes', () => {
 
   it('tries a name as an organisation and as a person (given name first, the rest as family name)', () => {
     const probes = probesFor('Claudia von Weber');
-    expect(probes.map((p) => p.partyType)).toEqual(['ORGANIZATION', 'PERSON']);
-    expect(probes[0]?.organizationName).toBe('Claudia von Weber');
-    expect(probes[1]?.person).toEqual({ givenName: 'Claudia', familyName: 'von Weber' });
+    expect(probes.map((p) => p.partyType)).toEqual(['ORGANIZATION', 'ORGANIZATION', 'PERSON']);
+    expect(probes.map((p) => p.organizationName)).toEqual([
+      'Claudia von Weber',
+      'Weber von Claudia',
+      undefined,
+    ]);
+    expect(probes[2]?.person).toEqual({ givenName: 'Claudia', familyName: 'von Weber' });
     expect(probesFor('Weber')[1]?.person).toEqual({ givenName: null, familyName: 'Weber' });
   });
 

@@ -68,7 +68,7 @@ export function queryPhones(q: string, defaultCountry?: string): string[] {
 
 /**
  * The probe records for a query: an email or phone alone (a phone as its E.164 forms, `queryPhones`); a name as an
- * organisation and as a person (one word: as a family name and as a given name).
+ * organisation (two or three words also reversed) and as a person (one word: as a family name and as a given name).
  */
 export function probesFor(
   q: string,
@@ -99,8 +99,21 @@ export function probesFor(
           { givenName: null, familyName: text },
           { givenName: text, familyName: null },
         ];
+  // A company's words in another order ("Maschinenbau Müller") share none of its name keys, which start at its first
+  // word: two or three words are also tried the other way round.
+  const reversed =
+    words.length === 2 || words.length === 3
+      ? [
+          {
+            ...base,
+            partyType: 'ORGANIZATION',
+            organizationName: [...words].reverse().join(' '),
+          } as CustomerPartyMaster,
+        ]
+      : [];
   return [
     { ...base, partyType: 'ORGANIZATION', organizationName: text } as CustomerPartyMaster,
+    ...reversed,
     ...persons.map((person) => ({ ...base, partyType: 'PERSON', person }) as CustomerPartyMaster),
   ];
 }
