@@ -1,4 +1,5 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
+import { pollOffsetProblem } from '../transports/poll.ts';
 import { createOdooPollingSource, odooPollingSourceConfig } from './polling-source.ts';
 import { createOdooWriteSink, odooWriteSinkConfig } from './write-sink.ts';
 
@@ -10,6 +11,7 @@ export const odooPollingSource = definePlugin({
   config: odooPollingSourceConfig,
   defaults: { format: 'odoo-sale-order', mapping: 'odoo/sale-order.to-canonical.yaml' },
   createSource: (config, context) => createOdooPollingSource(config, context),
+  checkOffset: (_partition, offset) => pollOffsetProblem(offset),
 });
 
 export const odooWriteSink = definePlugin({

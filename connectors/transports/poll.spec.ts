@@ -13,6 +13,7 @@ import {
   type PolledItem,
   type PollSource,
   type PollSourceConfigInput,
+  pollOffsetProblem,
   pollSourceConfig,
 } from './poll.ts';
 import { type ScriptedServer, startScriptedServer, testContext } from './test-support.ts';
@@ -385,5 +386,23 @@ describe('poll source with a scripted system', () => {
       expect(Date.now() - started).toBeLessThan(2000);
       expect(server.requests.length).toBeGreaterThanOrEqual(1);
     });
+  });
+});
+
+describe('a polling position set over the API (PATCH …/offsets)', () => {
+  it('is checked as a cursor before it is stored, by the Odoo polling source too', async () => {
+    const { odooPollingSource } = await import('../odoo/index.ts');
+    for (const cursor of [
+      { updatedSince: '2026-01-01T00:00:00Z', afterId: '7' },
+      { pageToken: null },
+      { offset: 40 },
+    ])
+      expect(pollOffsetProblem(cursor)).toBeUndefined();
+    expect(pollOffsetProblem({ bogus: true })).toBe(
+      'is not a polling cursor (one is {updatedSince, afterId?}, {pageToken} or {offset}, as GET …/offsets shows)',
+    );
+    expect(odooPollingSource.checkOffset?.('res.partner', { offset: -1 })).toMatch(
+      /^is not a polling cursor/,
+    );
   });
 });

@@ -66,6 +66,15 @@ export interface PollSource extends SourceTask {
  *   restart the overlap drops them too: nothing emitted twice, nothing missed.
  */
 
+/**
+ * What keeps a polling task from resuming at `offset`, or undefined: its plugins' `checkOffset` (PATCH …/offsets), as
+ * the drop folders' `fileDropOffsetProblem`.
+ */
+export function pollOffsetProblem(offset: unknown): string | undefined {
+  if (cursorSchema.safeParse(offset).success) return undefined;
+  return 'is not a polling cursor (one is {updatedSince, afterId?}, {pageToken} or {offset}, as GET …/offsets shows)';
+}
+
 /** Versions of the overlap window kept in a position at most (about 60 bytes each in the offsets topic). */
 export const SEEN_IN_POSITION = 2000;
 export function createPollSource(options: PollSourceOptions, context: ConnectorContext): PollSource {
