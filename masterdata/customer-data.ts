@@ -26,3 +26,11 @@ export function hasCustomerData(customer: CustomerPartyMaster): boolean {
     given(customer.taxId?.value)
   );
 }
+
+/** A customer's name as people read it: the organisation's, else the person's given and family name; null if none. */
+export function displayName(record: CustomerPartyMaster | null | undefined): string | null {
+  if (!record) return null;
+  if (record.organizationName) return record.organizationName;
+  const name = [record.person?.givenName, record.person?.familyName].filter(Boolean).join(' ');
+  return name || null;
+}

@@ -12,6 +12,7 @@ export {
 } from './activity.ts';
 export { defaultMdmConfig, loadMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 export { type CustomerMatcher, startCustomerMatcher } from './consumer.ts';
+export { displayName } from './customer-data.ts';
 export {
   type Erasure,
   type ErasureRequest,

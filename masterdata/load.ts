@@ -475,17 +475,17 @@ function tableSource(
    * naming the columns, instead of every row set aside with "no customer data".
    */
   const noColumnMapped = (chunk: TableRow[], mapped: SourceChunk): ConfigError | null => {
-    // The columns with a value in some row (an empty cell is not in its row).
-    const columns = [...new Set(chunk.flatMap((c) => ('row' in c ? Object.keys(c.row) : [])))].filter(
-      (k) => k !== '$loc',
-    );
     if (
       mapped.customers.length > 0 ||
       mapped.rejected.length === 0 ||
       !mapped.rejected.every((r) => r.reason.endsWith(NO_CUSTOMER_DATA))
     )
       return null;
-    const table = (mapping.spec as { lookups?: Record<string, string> }).lookups?.columns;
+    // The columns with a value in some row (an empty cell is not in its row).
+    const columns = [...new Set(chunk.flatMap((c) => ('row' in c ? Object.keys(c.row) : [])))].filter(
+      (k) => k !== '$loc',
+    );
+    const table = mapping.spec.lookups.columns;
     return new ConfigError(
       `${path}: no row gives a customer: ${mapping.file} reads none of its columns (${columns.join(', ')})${
         table ? `; add their names to its columns table (${table}) or rename them` : '; map them in it'

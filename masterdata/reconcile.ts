@@ -112,14 +112,15 @@ export async function reconcile(
     records++;
     const sourceId = sourceIdOf(system, customer);
     seen.add(sourceId);
-    const goldenId = await store.xref(system, sourceId);
+    // What the hub last received of the record, and its golden id (the xref), in one read.
+    const held = await store.sourceState(system, sourceId);
+    const goldenId = held?.goldenId ?? null;
     const golden = goldenId ? await store.goldenRecord(goldenId) : null;
-    if (!goldenId || !golden) {
+    if (!held || !goldenId || !golden) {
       note({ kind: 'extra', sourceId, goldenId: null, fields: [] });
       repair(customer);
     } else {
-      const received = await store.sourceRecord(system, sourceId);
-      const changed = received ? differingFields(customer, received) : differingFields(customer, golden);
+      const changed = differingFields(customer, held.record);
       const unlikeGolden = changed.length === 0 ? differingFields(customer, golden) : [];
       if (changed.length > 0) {
         note({ kind: 'differs', sourceId, goldenId, fields: changed });

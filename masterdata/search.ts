@@ -10,6 +10,7 @@ import { getCountries, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
 import { blockingKeys, nameKeysAnyInitial } from './block.ts';
+import { displayName } from './customer-data.ts';
 import { COMPARISONS, comparisonVector, type PairScore, Scorer } from './score.ts';
 import { type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
 import type { MasterDataStore } from './store.ts';
@@ -187,14 +188,6 @@ async function membersById(store: MasterDataStore, q: string): Promise<Candidate
       [text, system, ids],
     )
   ).rows;
-}
-
-function displayName(record: CustomerPartyMaster | null): string | null {
-  if (!record) return null;
-  if (record.organizationName) return record.organizationName;
-  const p = record.person;
-  const name = [p?.givenName, p?.familyName].filter(Boolean).join(' ');
-  return name || null;
 }
 
 /** Golden records for a query, best first; only members with positive evidence (weight > 0) count. */

@@ -15,6 +15,7 @@ import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
 import { blockingKeys, blockLimit, isSearchKey, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
+import { displayName } from './customer-data.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { asJsonb } from './jsonb.ts';
 import { conflictTest, type PairScore, Scorer } from './score.ts';
@@ -110,11 +111,7 @@ export function sourceIdOf(system: string, customer: CustomerPartyMaster): strin
 
 /** What a steward needs to tell two records apart at a glance: name, birth date, city (as the record has them). */
 function labelOf(record: CustomerPartyMaster): string {
-  const person = [record.person?.givenName, record.person?.familyName].filter(Boolean).join(' ');
-  const address = record.addresses?.[0];
-  return [record.organizationName ?? person, record.birthDate, address?.city]
-    .filter((part) => typeof part === 'string' && part !== '')
-    .join(', ');
+  return [displayName(record), record.birthDate, record.addresses?.[0]?.city].filter(Boolean).join(', ');
 }
 
 class UnionFind {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createTransport } from '../../bus/index.ts';
-import { sinkGroupId } from '../../connectors/index.ts';
+import { builtinPlugins, loadDeployment, sinkGroupId } from '../../connectors/index.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { runClosers } from '../../lib/shutdown.ts';
 import { parseMdmConfig } from '../../masterdata/index.ts';
@@ -26,24 +26,6 @@ const SALESFORCE_CONNECTOR = 'salesforce-accounts';
 const SALESFORCE_CASES_CONNECTOR = 'salesforce-cases';
 const HUBSPOT_CONNECTOR = 'hubspot-contacts';
 const ODOO_SOURCE = 'odoo-orders';
-/**
- * The deployment's sinks and their topics. A shared stack may hold a long history on the canonical topics: a sink's
- * first run starts at their end (a sink with committed offsets resumes where it stopped), so the demo shows what
- * moves now instead of replaying the past into the simulators.
- */
-const DEMO_SINKS: Array<[name: string, topics: string[]]> = [
-  ['sap-order-responses', [COMMAND_TOPICS.erpOrderStatus]],
-  ['logistics-despatch', [COMMAND_TOPICS.logisticsDespatch]],
-  ['salesforce-order-status', [COMMAND_TOPICS.crmOrderStatus]],
-  ['odoo-write', ['mdm.customer-sync.odoo', 'canonical.sales-order']],
-  ['salesforce-customers', ['mdm.customer-sync.salesforce']],
-  ['hubspot-customers', ['mdm.customer-sync.hubspot']],
-  // complaint-return's: a credit memo request or return order an earlier run left unread names an order the new
-  // SAP simulator does not hold (yet): SAP refused it, and the run counted a failed credit memo.
-  ['sap-credit-memos', ['canonical.sales-order']],
-  ['logistics-returns', ['canonical.sales-order']],
-  ['salesforce-case-updates', ['canonical.case']],
-];
 /**
  * The customers the CRM and ERP simulators hold when the demo starts: the generator's overlapping customers (the same
  * person or company in several systems, with typos, old addresses and missing fields), the same every run. The
@@ -134,6 +116,21 @@ export async function deleteEmptyGroups(admin: Admin, prefix: string): Promise<s
 }
 
 /**
+ * The deployment's sinks and the topics each consumes (its own, else its type's), read from its files as the hub
+ * reads them (their references resolved: call once the demo's environment is set). A shared stack may hold a long
+ * history on those topics; every sink of the deployment counts, so none replays the past into the new simulators.
+ */
+function deployedSinks(): Array<[name: string, topics: string[]]> {
+  const plugins = new Map(builtinPlugins.map((plugin) => [plugin.type, plugin]));
+  return loadDeployment(deployDir, plugins).flatMap((definition) => {
+    const plugin = plugins.get(definition.type);
+    return plugin?.kind === 'sink'
+      ? [[definition.name, definition.topics ?? plugin.defaults?.topics ?? []]]
+      : [];
+  });
+}
+
+/**
  * Sets each sink's consumer group to the end of its topics. Every demo run is fresh (new simulators, the workflow
  * database dropped, the router's group its own): commands an earlier run left unread belong to workflows and
  * records that no longer exist, and the new simulators would refuse them all (a second run showed 1,497 failed
@@ -141,7 +138,7 @@ export async function deleteEmptyGroups(admin: Admin, prefix: string): Promise<s
  */
 async function startSinksAtEnd(admin: Admin, log: Logger): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  for (const [name, topics] of DEMO_SINKS) {
+  for (const [name, topics] of deployedSinks()) {
     for (const topic of topics) {
       if (!existing.has(topic)) continue;
       const ends = await admin.topicOffsets(topic);
@@ -275,7 +272,6 @@ export function registerDemoCommand(program: Command): void {
       }).admin();
       await admin.connect();
       try {
-        await startSinksAtEnd(admin, log);
         const sapDrop = dir('sap-outbound');
         const sapInbound = dir('sap-inbound');
         const logisticsOutbound = dir('logistics-outbound');
@@ -325,6 +321,8 @@ export function registerDemoCommand(program: Command): void {
           EAI_DEMO_HUBSPOT_URL: hubspot.url,
           EAI_DEMO_HUBSPOT_ACCESS_TOKEN: app.accessTokens[0] ?? '',
         });
+        // (No source publishes before the hub starts: the sinks' groups are moved once the deployment can be read.)
+        await startSinksAtEnd(admin, log);
         // The simulators are new at every run (SAP numbers its orders from the start again), so the demo's workflows
         // start fresh too: its own database is dropped, and its router group is the run's.
         await dropDatabase(stack.databaseUrl, DEMO_WORKFLOW_DATABASE);

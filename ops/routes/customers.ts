@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/logger.ts';
 import {
   type CustomerActivity,
   decidePair,
+  displayName,
   type Erasure,
   eraseCustomer,
   erasureById,
@@ -600,9 +601,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       }
       const activity = await deps.activity.of(golden.members, { orders: query.orders, cases: query.cases });
       const record = golden.record;
-      const name =
-        record?.organizationName ??
-        ([record?.person?.givenName, record?.person?.familyName].filter(Boolean).join(' ') || null);
+      const name = displayName(record);
       return {
         status: 200,
         headers: located(params.goldenId, golden.goldenId),
