@@ -18,6 +18,8 @@ export interface EventAttributes {
   causationId?: string;
   traceparent: string;
   dataContentType: string;
+  /** Where the sender wants to hear what became of the event (extension `ce_replyto`: bus/receipts.ts). */
+  replyTo?: string;
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -65,6 +67,7 @@ export function buildAttributes(
     causationId: input.causationId,
     traceparent: input.traceparent ?? childTraceparent(),
     dataContentType: input.dataContentType ?? 'application/avro',
+    replyTo: input.replyTo,
   };
 }
 
@@ -85,6 +88,7 @@ export function toHeaders(a: EventAttributes): OutgoingHeaders {
   };
   if (a.subject) headers.ce_subject = a.subject;
   if (a.causationId) headers.ce_causationid = a.causationId;
+  if (a.replyTo) headers.ce_replyto = a.replyTo;
   return headers;
 }
 
@@ -101,6 +105,7 @@ export function fromHeaders(headers: Headers): { attributes: Partial<EventAttrib
     causationId: text('ce_causationid'),
     traceparent: text('traceparent'),
     dataContentType: text('content-type'),
+    replyTo: text('ce_replyto'),
   };
   const missing = ['ce_specversion', 'ce_id', 'ce_source', 'ce_type'].filter((h) => !headers[h]);
   return { attributes, missing };

@@ -105,6 +105,14 @@ export {
 export { type GroupStart, type OffsetReset, pinGroupStart } from './group-start.ts';
 export { kafkaReachable, registryReachable, registryRootProblem } from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
+export {
+  RECEIPT_TOPIC,
+  type Receipt,
+  type ReceiptOutcome,
+  receiptRecord,
+  receiptTopicSpec,
+  wantsReceipt,
+} from './receipts.ts';
 export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
 export { type AvroSerde, SchemaValidationError } from './serde.ts';

@@ -285,3 +285,32 @@ describe('consumer runner: retry, then dead letter, then commit', () => {
     expect(onDeadLetter).not.toHaveBeenCalled();
   });
 });
+
+describe('consumer runner: JSON CloudEvents', () => {
+  it('hands a JSON event (content-type application/json) over parsed, named by its ce_type, without the Avro serde; a malformed one is dead-lettered', async () => {
+    const { transport, deliver, sent } = fakeTransport();
+    const decode = vi.fn(async () => ({ value: null, schemaName: 'x' }));
+    const events: ConsumedEvent[] = [];
+    await start(transport, serdeDecoding(decode), async (event) => void events.push(event));
+    const json = (value: string): IncomingRecord => ({
+      ...record,
+      value: Buffer.from(value),
+      headers: {
+        ce_type: Buffer.from('eai.receipt.applied'),
+        'content-type': Buffer.from('application/json'),
+      },
+    });
+    await deliver(json('{"commandId":"wf:step","outcome":"APPLIED"}'));
+    expect(events.map((e) => [e.schemaName, e.value])).toEqual([
+      ['eai.receipt.applied', { commandId: 'wf:step', outcome: 'APPLIED' }],
+    ]);
+    await deliver(json('{"commandId":'));
+    expect(events).toHaveLength(1);
+    expect(decode).not.toHaveBeenCalled();
+    expect(sent).toHaveLength(1);
+    expect(describeDeadLetter(sent[0]!.headers as never)).toMatchObject({
+      stage: 'VALUE_CONVERTER',
+      message: expect.stringContaining('cannot decode JSON value'),
+    });
+  });
+});

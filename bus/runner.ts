@@ -1,4 +1,4 @@
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage, NonRetriableError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../lib/retry.ts';
 import { deadLetterRecord, type FailureStage } from './dlq.ts';
@@ -23,8 +23,8 @@ export interface ConsumerRunnerOptions {
   handler: (event: ConsumedEvent) => Promise<void>;
   fromBeginning?: boolean;
   retry?: Partial<RetryOptions>;
-  /** Told of each record sent to the dead-letter topic, after it is there. */
-  onDeadLetter?: (record: IncomingRecord, error: unknown) => void;
+  /** Told of each record sent to the dead-letter topic, after it is there (and awaited before the commit). */
+  onDeadLetter?: (record: IncomingRecord, error: unknown) => void | Promise<void>;
   sessionTimeoutMs?: number;
   /** Records handled at once, one key's in order (the transport's `concurrency`); default 1. */
   concurrency?: number;
@@ -73,7 +73,7 @@ export async function startConsumerRunner(
       deadLetterRecord(options.dlqTopic, record, { stage, owner: options.groupId, error, attempts }),
     ]);
     busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'dead_lettered' });
-    options.onDeadLetter?.(record, error);
+    await options.onDeadLetter?.(record, error);
   }
 
   async function eachRecord(record: IncomingRecord): Promise<void> {
@@ -86,9 +86,11 @@ export async function startConsumerRunner(
       );
       return;
     }
-    let decoded: Awaited<ReturnType<AvroSerde['decode']>>;
+    let decoded: { schemaName: string; value: unknown };
     try {
-      decoded = await withRetry(() => serde.decode(record.value), { ...options.retry });
+      decoded = isJson(record)
+        ? decodeJson(record)
+        : await withRetry(() => serde.decode(record.value), { ...options.retry });
     } catch (error) {
       await deadLetter(record, 'VALUE_CONVERTER', error, (error as { attempts?: number }).attempts ?? 1);
       return;
@@ -131,4 +133,23 @@ export async function startConsumerRunner(
       await producer.disconnect();
     },
   };
+}
+
+/**
+ * A JSON CloudEvent (`content-type: application/json`: receipts, alerts) among the Avro ones: its value parsed, its
+ * `ce_type` standing for the schema name.
+ */
+function isJson(record: IncomingRecord): boolean {
+  return record.headers['content-type']?.toString('utf8') === 'application/json';
+}
+
+function decodeJson(record: IncomingRecord): { schemaName: string; value: unknown } {
+  try {
+    return {
+      schemaName: record.headers.ce_type?.toString('utf8') ?? '',
+      value: JSON.parse(record.value?.toString('utf8') ?? ''),
+    };
+  } catch (error) {
+    throw new NonRetriableError(`cannot decode JSON value: ${errorMessage(error)}`, { cause: error });
+  }
 }

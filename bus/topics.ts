@@ -1,5 +1,6 @@
 import { ConfigError } from '../lib/errors.ts';
 import { type CanonicalSchema, canonicalSchemas } from '../schemas/catalog.ts';
+import { receiptTopicSpec } from './receipts.ts';
 import type { TopicSpec, TransportAdmin } from './transport/types.ts';
 
 /**
@@ -107,6 +108,7 @@ export const topicCatalog: TopicSpec[] = [
   ...Object.values(DLQ_TOPICS).map(deadLetterTopicSpec),
   redrivenTopicSpec,
   goldenCustomerTopicSpec(),
+  receiptTopicSpec,
 ];
 
 /** The schema a canonical topic carries (one per topic, TopicNameStrategy); undefined for other topics. */

@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CompactedLog, connectTopicSpecs, connectTopics, describeDeadLetter } from '../../bus/index.ts';
+import {
+  CompactedLog,
+  connectTopicSpecs,
+  connectTopics,
+  describeDeadLetter,
+  RECEIPT_TOPIC,
+} from '../../bus/index.ts';
 import { type FieldError, NonRetriableError } from '../../lib/errors.ts';
 import { metricsRegistry } from '../../lib/metrics.ts';
 import { exampleJson } from '../../schemas/examples.ts';
@@ -20,7 +26,7 @@ import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
-import { definePlugin, type SinkRecord } from '../sdk/index.ts';
+import { definePlugin, type SinkRecord, SKIPPED } from '../sdk/index.ts';
 import { loadDeployment } from './definition.ts';
 import { ASSIGNMENT_SLOTS } from './runtime.ts';
 
@@ -34,8 +40,8 @@ function idocFile(docnum: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<ORDERS05>\n${idoc.replaceAll('PO-4711', `PO-${docnum}`)}\n</ORDERS05>\n`;
 }
 
-/** A sink whose target is a list in the test; a value named in `refuse` is refused for good. */
-function recordingSink(applied: SinkRecord[], refuse: Set<string>) {
+/** A sink whose target is a list in the test; a value named in `refuse` is refused for good, one in `skip` skipped. */
+function recordingSink(applied: SinkRecord[], refuse: Set<string>, skip = new Set<string>()) {
   return definePlugin({
     type: 'recording-sink',
     kind: 'sink',
@@ -45,6 +51,7 @@ function recordingSink(applied: SinkRecord[], refuse: Set<string>) {
       async put(record) {
         const id = (record.value as { customer: { customerId: string } }).customer.customerId;
         if (refuse.has(id)) throw new NonRetriableError(`target refuses ${id}: 400 {"field":"email"}`);
+        if (skip.has(id)) return SKIPPED;
         applied.push(record);
       },
       async stop() {},
@@ -56,13 +63,14 @@ describe('connector runtime on the real broker', () => {
   const bus = testBus('/eai/tests/runtime');
   const applied: SinkRecord[] = [];
   const refuse = new Set<string>();
+  const skip = new Set<string>();
   let runtime: ConnectorRuntime;
 
   beforeAll(async () => {
     await bus.provisionTopics();
     runtime = new ConnectorRuntime({
       bus,
-      plugins: [...builtinPlugins, recordingSink(applied, refuse)],
+      plugins: [...builtinPlugins, recordingSink(applied, refuse, skip)],
       logger: silent,
       group: unique('connect'),
       sinkRetry: { retries: 1, initialDelayMs: 10, maxDelayMs: 20 },
@@ -352,5 +360,63 @@ describe('connector runtime on the real broker', () => {
     expect([value('eai_connector_records_in_total'), value('eai_connector_records_out_total')]).toEqual([
       6, 5,
     ]);
+  });
+
+  it('answers a command that asks for a receipt: APPLIED once applied, REFUSED with the reason once dead-lettered, nothing when skipped or not asked', async () => {
+    const topic = unique('sink-receipts');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const publisher = await bus.publisher();
+    const base = exampleJson('CustomerEvent') as { customer: Record<string, unknown> };
+    const [applies, refused, skipped, unasked] = ['a', 'r', 's', 'u'].map((id) => `${topic}-${id}`);
+    refuse.add(refused!);
+    skip.add(skipped!);
+    await publisher.publish(
+      [applies, refused, skipped, unasked].map((customerId) => ({
+        schema: 'CustomerEvent',
+        topic,
+        value: { ...base, customer: { ...base.customer, customerId } },
+        attributes: {
+          id: `command:${customerId}`,
+          subject: `workflow:${customerId}`,
+          ...(customerId === unasked ? {} : { replyTo: RECEIPT_TOPIC }),
+        },
+      })),
+    );
+    await publisher.close();
+    const name = unique('receipt-sink');
+    await runtime.put({ name, type: 'recording-sink', topics: [topic], config: {} }, 'test');
+    await waitFor('all four handled', async () => (await runtime.status(name))!.metrics.lagRecords === 0);
+    const mine = (m: { key: string }) => m.key.startsWith(`command:${topic}-`);
+    const receipts = await readRawMessages(RECEIPT_TOPIC, 2, { wanted: mine });
+    const bodies = receipts
+      .map((m) => ({ ...JSON.parse(m.value.toString('utf8')), type: m.headers.ce_type }))
+      .sort((a, b) => a.commandId.localeCompare(b.commandId));
+    expect(bodies).toEqual([
+      {
+        commandId: `command:${applies}`,
+        subject: `workflow:${applies}`,
+        connector: name,
+        outcome: 'APPLIED',
+        reason: null,
+        at: expect.any(String),
+        type: 'eai.receipt.applied',
+      },
+      {
+        commandId: `command:${refused}`,
+        subject: `workflow:${refused}`,
+        connector: name,
+        outcome: 'REFUSED',
+        reason: expect.stringContaining(`target refuses ${refused}`),
+        at: expect.any(String),
+        type: 'eai.receipt.refused',
+      },
+    ]);
+    expect(receipts.map((m) => m.headers.ce_causationid).sort()).toEqual(
+      [`command:${applies}`, `command:${refused}`].sort(),
+    );
+    // Neither the skipped record nor the one that asked for nothing has a receipt.
+    await expect(readRawMessages(RECEIPT_TOPIC, 3, { wanted: mine, timeoutMs: 3000 })).rejects.toThrow(
+      /only 2\/3/,
+    );
   });
 });

@@ -3,11 +3,17 @@ import {
   type ConsumedEvent,
   type ConsumerRunner,
   DLQ_TOPICS,
+  type EventAttributes,
+  fromHeaders,
   groupBacklog,
+  type ReceiptOutcome,
+  receiptRecord,
+  type TransportProducer,
+  wantsReceipt,
 } from '../../bus/index.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import type { RetryOptions } from '../../lib/retry.ts';
+import { type RetryOptions, withRetry } from '../../lib/retry.ts';
 import { type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
 
@@ -38,12 +44,16 @@ export interface SinkHostOptions {
  * partition and so per key, one at a time; a record is committed only once `put` resolved. Retriable failures are
  * retried with backoff, a record that fails for good goes to `dlq.sink` with the reason and its original bytes, and
  * the sink goes on. A record the task skipped (`SKIPPED`: not for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do.
+ * A record that asks for a receipt (`ce_replyto`, bus/receipts.ts) gets one once applied or dead-lettered, before
+ * it is committed; a skipped one gets none.
  */
 export class SinkHost {
   private readonly options: SinkHostOptions;
   private runner?: ConsumerRunner;
   /** Produce time of the last record handled, to bound the age of the oldest one not yet applied. */
   private lastHandledAt: number | null = null;
+  /** Connected on the first receipt: most sinks never write one. */
+  private receipts?: Promise<TransportProducer>;
 
   constructor(options: SinkHostOptions) {
     this.options = options;
@@ -57,10 +67,11 @@ export class SinkHost {
       dlqTopic: DLQ_TOPICS.sink,
       fromBeginning: true,
       retry: this.options.retry,
-      onDeadLetter: (_record, error) => {
+      onDeadLetter: async (record, error) => {
         counters.recordsFailed += 1;
         counters.lastError = errorMessage(error);
         connectorMetrics.recordsFailed.inc({ connector: name });
+        await this.receipt(fromHeaders(record.headers).attributes, 'REFUSED', errorMessage(error));
       },
       handler: async (event: ConsumedEvent) => {
         counters.recordsIn += 1;
@@ -78,9 +89,37 @@ export class SinkHost {
         counters.lastSuccessAt = new Date().toISOString();
         connectorMetrics.recordsOut.inc({ connector: name });
         connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
+        await this.receipt(event.attributes, 'APPLIED');
       },
     });
     logger.info({ topics }, 'sink started');
+  }
+
+  /**
+   * The receipt a command asked for, retried as the sink's writes are; one that still cannot be written is logged
+   * and given up (the sender's wait times out), so that the record is not applied again for its sake.
+   */
+  private async receipt(command: Partial<EventAttributes>, outcome: ReceiptOutcome, reason?: string) {
+    if (!wantsReceipt(command)) return;
+    const { bus, name, logger } = this.options;
+    try {
+      await withRetry(
+        async () => {
+          this.receipts ??= (async () => {
+            const producer = bus.transport.producer();
+            await producer.connect();
+            return producer;
+          })().catch((error) => {
+            this.receipts = undefined;
+            throw error;
+          });
+          await (await this.receipts).send([receiptRecord(command, name, outcome, reason)]);
+        },
+        { ...this.options.retry },
+      );
+    } catch (error) {
+      logger.error({ command: command.id, outcome, error: errorMessage(error) }, 'receipt not written');
+    }
   }
 
   /** Records on the sink's topics not yet applied, and an upper bound of the oldest one's age. */
@@ -108,6 +147,9 @@ export class SinkHost {
 
   async stop(): Promise<void> {
     await this.runner?.stop();
+    const receipts = this.receipts;
+    this.receipts = undefined;
+    await receipts?.then((producer) => producer.disconnect()).catch(() => undefined);
     await this.options.task.stop().catch((error) => {
       this.options.logger.warn({ error: errorMessage(error) }, 'sink task did not stop cleanly');
     });
