@@ -29,13 +29,14 @@ afterAll(async () => {
 });
 
 describe('the hub with the orchestrator role', () => {
-  it('serves the workflow definitions (complaint-return v1 and v2, order-to-delivery v1 to v4), lists parked workflows in readiness details and counts them in a gauge', async () => {
+  it('serves the workflow definitions (complaint-return v1 to v3, order-to-delivery v1 to v4), lists parked workflows in readiness details and counts them in a gauge', async () => {
     const definitions = (await (
       await fetch(`${hub.url}/workflow-definitions`, { headers: { authorization: `Bearer ${token}` } })
     ).json()) as Array<{ name: string }>;
     expect(definitions.map((d) => d.name)).toEqual([
       'complaint-return@1',
       'complaint-return@2',
+      'complaint-return@3',
       'order-to-delivery@1',
       'order-to-delivery@2',
       'order-to-delivery@3',

@@ -40,6 +40,8 @@ export interface Command {
   schema: string;
   key: string;
   value: unknown;
+  /** Asks the sinks that apply or refuse the command for a receipt there (bus/receipts.ts: `RECEIPT_TOPIC`). */
+  replyTo?: string;
 }
 
 /** Publishes one command; call it inside a step. Resolves once Kafka acknowledged it (acks=all). */
@@ -63,6 +65,7 @@ export async function sendCommand(
         correlationId: trace.correlationId,
         causationId: workflowId,
         traceparent: childTraceparent(trace.traceparent),
+        replyTo: command.replyTo,
       },
     },
   ]);

@@ -29,6 +29,10 @@ export const timersSchema = z.object({
     'complaint-return: no return receipt after this long from the return authorisation: compensated.',
     30 * 24 * HOUR,
   ),
+  creditMemoReceiptTimeoutMs: ms(
+    "complaint-return (v3 on): no sink's receipt for the credit memo request (applied, or refused by the ERP) after this long from sending it: compensated, and the case told.",
+    HOUR,
+  ),
 });
 export type Timers = z.infer<typeof timersSchema>;
 

@@ -56,7 +56,29 @@ export function complaintReturnV2(
   });
 }
 
+/**
+ * Version 3: the credit memo request asks the sinks for a receipt (`eai.receipts`) and the instance waits for it
+ * (`timers.creditMemoReceiptTimeoutMs`); refused by the ERP (the sink's dead letter, with SAP's reason), the step fails
+ * for good: the saga compensates and the case says why, instead of being closed over a credit nobody made.
+ */
+export function complaintReturnV3(
+  topics: ComplaintReturnTopics = CANONICAL_TOPICS,
+): WorkflowDefinition<ComplaintInput, ComplaintOutcome> {
+  const v2 = complaintReturnV2(topics);
+  return nextVersion(v2, {
+    version: 3,
+    description: `${v2.description} Version 3: waits for the ERP's answer to the credit memo request (the sink's receipt).`,
+    topics: [topics.case, topics.shipment, topics.receipts],
+    graph: v2.graph.replace(
+      '  credit --> close[',
+      "  credit --> answer{{await-credit-memo-receipt: the sink's receipt, applied or refused by the ERP}}\n" +
+        '  answer -->|refused, or timeout| compensate\n  answer -->|applied| close[',
+    ),
+    workflow: complaintReturnWorkflow(3),
+  });
+}
+
 /** What a deployment ships today: every version still in flight. */
 export function complaintReturnDefinitions(topics: ComplaintReturnTopics = CANONICAL_TOPICS) {
-  return [complaintReturnV1(topics), complaintReturnV2(topics)];
+  return [complaintReturnV1(topics), complaintReturnV2(topics), complaintReturnV3(topics)];
 }

@@ -1,4 +1,4 @@
-import type { ConsumedEvent } from '../../../bus/index.ts';
+import { type ConsumedEvent, RECEIPT_TOPIC, type Receipt } from '../../../bus/index.ts';
 import type { RouteDecision } from '../../definitions.ts';
 import { traceOf } from '../../router.ts';
 import type { CaseRecord, ComplaintInput } from './steps.ts';
@@ -11,13 +11,19 @@ export interface ComplaintReturnTopics {
   shipment: string;
   /** Where the case updates go, when not to `case` (tests whose sources publish to the shared canonical topics). */
   caseUpdates?: string;
+  /** The sinks' receipts (version 3 on): the hub's receipt topic, where every sink writes them. */
+  receipts: string;
 }
 
 export const CANONICAL_TOPICS: ComplaintReturnTopics = {
   case: 'canonical.case',
   salesOrder: 'canonical.sales-order',
   shipment: 'canonical.shipment',
+  receipts: RECEIPT_TOPIC,
 };
+
+/** The step whose command asks for a receipt (version 3 on), as its command id ends. */
+export const CREDIT_MEMO_STEP = 'credit-memo';
 
 const RMA_PREFIX = 'RMA-';
 
@@ -66,7 +72,8 @@ function receiptRma(shipment: ShipmentView): string | undefined {
 /**
  * What canonical events mean for complaint-return: a CaseEvent CREATED from the CRM that names an order starts an
  * instance (the hub's own case updates do not); the case closed in the CRM interrupts the instance at its wait; a Shipment RECEIVED that names an RMA number of
- * ours (source id of type rma, or a RECEIVED milestone with disposition returned) is that return's receipt.
+ * ours (source id of type rma, or a RECEIVED milestone with disposition returned) is that return's receipt; a sink's
+ * receipt of an instance's credit memo request is the ERP's answer to it.
  */
 export function routeComplaintEvent(topics: ComplaintReturnTopics, event: ConsumedEvent): RouteDecision[] {
   const topic = event.record.topic;
@@ -96,6 +103,20 @@ export function routeComplaintEvent(topics: ComplaintReturnTopics, event: Consum
       topics: { salesOrder: topics.salesOrder, case: topics.caseUpdates ?? topics.case },
     };
     return [{ start: true, workflowId: workflowIdOf(rma), input }];
+  }
+  if (topic === topics.receipts) {
+    // A sink's answer to the credit memo request of an instance (its command id is `<workflow id>:credit-memo`).
+    const receipt = event.value as Receipt;
+    const workflowId = receipt.subject;
+    if (!workflowId?.startsWith(`${TYPE}:`) || receipt.commandId !== `${workflowId}:${CREDIT_MEMO_STEP}`)
+      return [];
+    return [
+      {
+        workflowId,
+        kind: 'credit-memo.receipt',
+        data: { outcome: receipt.outcome, reason: receipt.reason, connector: receipt.connector },
+      },
+    ];
   }
   if (topic === topics.shipment) {
     const shipment = jsonSafe<ShipmentView>((event.value as { shipment: unknown }).shipment);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Publisher } from '../../../bus/index.ts';
+import { type Publisher, RECEIPT_TOPIC } from '../../../bus/index.ts';
 import { builtinPlugins, ConnectorRuntime } from '../../../connectors/index.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../../../connectors/transports/test-support.ts';
 import { type LogisticsHarness, startLogistics } from '../../../simulators/logistics/test-support.ts';
@@ -15,7 +15,7 @@ import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { orderToDeliveryV1 } from '../order-to-delivery/index.ts';
 import {
   type ComplaintOutcome,
-  complaintReturnV1,
+  complaintReturnV3,
   complaintWorkflowIdOf,
   creditMemoNumber,
   rmaOf,
@@ -162,11 +162,12 @@ describe('complaint / return against the connectors and simulators, on the real 
       {
         definitions: [
           orderToDeliveryV1({ salesOrder: commands.salesOrder, shipment: orderShipments }),
-          complaintReturnV1({
+          complaintReturnV3({
             case: 'canonical.case',
             shipment: 'canonical.shipment',
             salesOrder: commands.salesOrder,
             caseUpdates: commands.caseUpdates,
+            receipts: RECEIPT_TOPIC,
           }),
         ],
         stepRetry: { maxAttempts: 3, intervalSeconds: 0.05, backoffRate: 1 },
@@ -186,7 +187,11 @@ describe('complaint / return against the connectors and simulators, on the real 
     await dropDatabase(stack.databaseUrl, database);
   });
 
-  it('a case about a SAP order ends with the return received, one credit memo request in SAP and the Case closed', async () => {
+  /**
+   * A complaint about an order of the SAP simulator's (or, `sapKnows` false, one SAP never had): the order as the
+   * orchestrator knows it, delivered; then a Case naming it opened in the CRM. Returns the workflow's id and more.
+   */
+  async function complain(sapKnows: boolean) {
     // The SAP order, as the orchestrator knows it (its order-to-delivery instance's input).
     await fetch(`${sap.sim.url}/sim/orders`, {
       method: 'POST',
@@ -194,7 +199,8 @@ describe('complaint / return against the connectors and simulators, on the real 
       body: JSON.stringify({ count: 1, variant: 'plain' }),
     });
     const { orders } = (await (await fetch(`${sap.sim.url}/sim/orders`)).json()) as { orders: SapOrder[] };
-    const original = orders[0]!;
+    const original = { ...orders.at(-1)! };
+    if (!sapKnows) original.orderNumber = `00${String(Date.now()).slice(-8)}`;
     // As the hub reads SAP's IDoc: the order number without SAP's leading zeros (0012000001 → 12000001), the VBELN as
     // SAP holds it among its ids. The case names the number as people read it; SAP must get it back in its own form.
     const orderNumber = original.orderNumber.replace(/^0+/, '');
@@ -229,10 +235,29 @@ describe('complaint / return against the connectors and simulators, on the real 
     expect(opened.status).toBeLessThan(300);
     const caseId = String(opened.body.id);
     const rma = rmaOf({ caseId: `salesforce:${caseId}` });
-    const id = complaintWorkflowIdOf(rma);
+    return { original, caseId, rma, id: complaintWorkflowIdOf(rma) };
+  }
+
+  const caseFields = async (caseId: string) =>
+    (
+      await sf.json<Record<string, unknown>>(
+        'GET',
+        `/services/data/v62.0/sobjects/Case/${caseId}?fields=Status,IsClosed,Resolution__c`,
+      )
+    ).body;
+
+  it('a case about a SAP order ends with the return received, one credit memo request in SAP accepted, and the Case closed', async () => {
+    const { original, caseId, rma, id } = await complain(true);
 
     const outcome = await orchestrator.result<ComplaintOutcome>(id, 60_000);
-    expect(outcome).toMatchObject({ outcome: 'COMPLETED', rma, creditMemoNumber: creditMemoNumber(rma) });
+    // Version 3 waited for the sink's receipt: SAP took the request (IDoc status 53).
+    expect(outcome).toMatchObject({
+      outcome: 'COMPLETED',
+      version: 3,
+      rma,
+      creditMemoNumber: creditMemoNumber(rma),
+      creditMemoAppliedBy: names.credit,
+    });
 
     // Logistics authorised the return once, under the RMA number.
     const returns = (
@@ -278,11 +303,41 @@ describe('complaint / return against the connectors and simulators, on the real 
       );
       return record.body.Status === 'Closed';
     });
-    const record = await sf.json<Record<string, unknown>>(
-      'GET',
-      `/services/data/v62.0/sobjects/Case/${caseId}?fields=Status,IsClosed,Resolution__c`,
+    const record = await caseFields(caseId);
+    expect(record).toMatchObject({ Status: 'Closed', IsClosed: true });
+    expect(String(record.Resolution__c)).toContain(rma);
+    expect(String(record.Resolution__c)).toContain(
+      `credit memo request ${creditMemoNumber(rma)} accepted by the ERP`,
     );
-    expect(record.body).toMatchObject({ Status: 'Closed', IsClosed: true });
-    expect(String(record.body.Resolution__c)).toContain(rma);
+  }, 120_000);
+
+  it('a credit memo request SAP refuses (an order it never had) is not called done: the return is compensated and the case says why', async () => {
+    const { original, caseId, rma, id } = await complain(false);
+    const outcome = await orchestrator.result<ComplaintOutcome>(id, 60_000);
+    expect(outcome).toMatchObject({
+      outcome: 'COMPENSATED',
+      version: 3,
+      failedStep: 'credit-memo',
+      compensated: ['credit-memo', 'return-authorisation'],
+    });
+    expect(outcome.reason).toContain(
+      `the ERP refused credit memo request ${creditMemoNumber(rma)} (${names.credit})`,
+    );
+    expect(outcome.reason).toContain(`reference order ${original.orderNumber} does not exist`);
+    // SAP created nothing; the case is open again, saying what happened and what to do.
+    const { creditMemoRequests } = (await (
+      await fetch(`${sap.sim.url}/sim/credit-memo-requests?referenceOrder=${original.orderNumber}`)
+    ).json()) as { creditMemoRequests: unknown[] };
+    expect(creditMemoRequests).toEqual([]);
+    await waitFor('the case told', async () =>
+      String((await caseFields(caseId)).Resolution__c).includes('refused'),
+    );
+    const record = await caseFields(caseId);
+    expect(record).toMatchObject({ Status: 'Working', IsClosed: false });
+    expect(String(record.Resolution__c)).toMatch(
+      new RegExp(
+        `^Return ${rma} stopped at credit-memo: the ERP refused credit memo request .*Please handle the return by hand\\.$`,
+      ),
+    );
   }, 120_000);
 });

@@ -223,7 +223,10 @@ export const creditMemoNumber = (rma: string) => `CM-${rma.replace(/^RMA-/, '')}
 /** SAP's order reason (AUGRU) on credit memo requests for returned goods. */
 export const CREDIT_ORDER_REASON = '101';
 
-/** The credit memo request (CR) for the received goods, for sap-credit-memo-file-sink. */
+/**
+ * The credit memo request (CR) for the received goods, for sap-credit-memo-file-sink; with `replyTo` (version 3 on)
+ * it asks the sink for a receipt: applied, or refused by the ERP with its reason.
+ */
 export function creditMemo(
   workflowId: string,
   step: string,
@@ -231,6 +234,7 @@ export function creditMemo(
   order: OrderRecord,
   lines: Line[],
   status: OrderDocStatus,
+  replyTo?: string,
 ): Promise<string> {
   if (lines.length === 0) throw new NonRetriableError(`return ${input.rma}: nothing received to credit`);
   const number = creditMemoNumber(input.rma);
@@ -238,6 +242,7 @@ export function creditMemo(
     topic: input.topics.salesOrder,
     schema: 'SalesOrderEvent',
     key: `eai:${number}`,
+    replyTo,
     value: documentEvent(workflowId, input, order, {
       orderType: 'CR',
       orderNumber: number,

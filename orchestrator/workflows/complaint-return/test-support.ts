@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Bus, Publisher, PublishInput } from '../../../bus/index.ts';
+import { type Bus, type Publisher, type PublishInput, RECEIPT_TOPIC } from '../../../bus/index.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import type { Orchestrator } from '../../engine.ts';
 import { type OrderOutcome, workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/index.ts';
@@ -68,7 +68,8 @@ export async function provisionTestTopics(bus: Bus, prefix: string): Promise<Com
     shipment: `${prefix}.shipment`,
   };
   await bus.provisionTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
-  return topics;
+  // The sinks' receipts go to the hub's one receipt topic, whoever sent the command.
+  return { ...topics, receipts: RECEIPT_TOPIC };
 }
 
 /**

@@ -1,9 +1,11 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { RECEIPT_TOPIC } from '../../../bus/index.ts';
+import { NonRetriableError } from '../../../lib/errors.ts';
 import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, Interrupted } from '../../inbox.ts';
 import { finished, Saga, StepFailed } from '../../saga.ts';
 import { awaitEvent } from '../../waits.ts';
-import { TYPE } from './routes.ts';
+import { CREDIT_MEMO_STEP, TYPE } from './routes.ts';
 import {
   type ComplaintInput,
   caseUpdate,
@@ -25,6 +27,8 @@ export interface ComplaintOutcome {
   compensated: string[];
   creditMemoNumber?: string;
   receiptShipmentId?: string;
+  /** The sink that applied the credit memo request (version 3 on: its receipt). */
+  creditMemoAppliedBy?: string;
 }
 
 /** The steps, in order, as operators and the failure tests name them. */
@@ -80,11 +84,13 @@ export function failureNotice(input: ComplaintInput, error: StepFailed, compensa
 /**
  * Complaint / return: a plain DBOS workflow whose only effects are steps (checkpointed), sends and receives. Every
  * step that changes another system registers its compensation with the saga. Version 2 adds the receipt wait's
- * escalation alert (`timers.returnReceiptEscalationMs`); version 1 keeps its own sequence of checkpoints for the
- * instances that started on it.
+ * escalation alert (`timers.returnReceiptEscalationMs`); version 3 asks for the sinks' receipt of the credit memo
+ * request and waits for it (`timers.creditMemoReceiptTimeoutMs`): refused by the ERP, the step fails for good and the
+ * saga compensates. Earlier versions keep their own sequences of checkpoints for the instances that started on them.
  */
 export function complaintReturnWorkflow(version: number) {
   const escalates = version >= 2;
+  const confirms = version >= 3;
   return async function complaintReturn(
     input: ComplaintInput,
     { timers }: InstanceSettings,
@@ -116,13 +122,41 @@ export function complaintReturnWorkflow(version: number) {
       };
       const credited = creditLines(returnLines(order), received.lines);
       await saga.step(
-        'credit-memo',
-        () => creditMemo(id, 'credit-memo', input, order, credited, 'OPEN'),
+        CREDIT_MEMO_STEP,
+        () =>
+          creditMemo(
+            id,
+            CREDIT_MEMO_STEP,
+            input,
+            order,
+            credited,
+            'OPEN',
+            confirms ? RECEIPT_TOPIC : undefined,
+          ),
         async () => {
           await creditMemo(id, 'compensate:credit-memo', input, order, credited, 'CANCELLED');
         },
       );
       const number = creditMemoNumber(input.rma);
+      let appliedBy: string | undefined;
+      if (confirms) {
+        const answer = await awaitEvent(inbox, {
+          type: TYPE,
+          wait: 'await-credit-memo-receipt',
+          kinds: ['credit-memo.receipt'],
+          timeoutMs: timers.creditMemoReceiptTimeoutMs,
+          trace: input.trace,
+        });
+        const receipt = answer.data as { outcome: string; reason: string | null; connector: string };
+        if (receipt.outcome !== 'APPLIED')
+          throw new StepFailed(
+            CREDIT_MEMO_STEP,
+            new NonRetriableError(
+              `the ERP refused credit memo request ${number} (${receipt.connector}): ${receipt.reason ?? 'no reason given'}`,
+            ),
+          );
+        appliedBy = receipt.connector;
+      }
       await saga.step(
         'case-close',
         () =>
@@ -131,7 +165,7 @@ export function complaintReturnWorkflow(version: number) {
             'case-close',
             input,
             'CLOSED',
-            `Return ${input.rma} received (${received.shipmentId}); credit memo request ${number} sent to the ERP.`,
+            `Return ${input.rma} received (${received.shipmentId}); credit memo request ${number} ${appliedBy ? 'accepted by' : 'sent to'} the ERP.`,
           ),
         async () => {
           await caseUpdate(
@@ -150,6 +184,7 @@ export function complaintReturnWorkflow(version: number) {
         compensated: [],
         creditMemoNumber: number,
         receiptShipmentId: received.shipmentId,
+        ...(appliedBy ? { creditMemoAppliedBy: appliedBy } : {}),
       });
     } catch (error) {
       if (error instanceof Interrupted) {
