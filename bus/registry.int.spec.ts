@@ -67,7 +67,7 @@ describe('the local schema registry through the Confluent REST API', () => {
     const refused = await client.register(subject, breaking).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SchemaIncompatibleError);
     expect((refused as Error).message).toMatch(
-      /currency: field "currency" is missing in the writer's schema and has no default/,
+      /^schema eai\.tests\.Probe for subject "\S+" is incompatible \(BACKWARD\): currency: field "currency" is missing in the writer.s schema and has no default/,
     );
 
     // A compatible change (a new field with a default) is accepted as a new version.

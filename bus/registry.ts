@@ -17,9 +17,17 @@ import { avroOptions } from '../schemas/logical-types.ts';
 export class SchemaIncompatibleError extends NonRetriableError {
   readonly subject: string;
   readonly problems: string;
-  constructor(subject: string, problems: string, registryMessage: string) {
+  constructor(
+    subject: string,
+    problems: string,
+    registryMessage: string,
+    refused: { schema?: string; level?: string } = {},
+  ) {
+    // Named as the developer knows it (the record's full name) and the rule the subject keeps (BACKWARD…).
+    const schema = refused.schema ? ` ${refused.schema}` : '';
+    const level = refused.level ? ` (${refused.level})` : '';
     super(
-      `schema for subject "${subject}" is incompatible: ${problems || registryMessage} (registry said: ${registryMessage})`,
+      `schema${schema} for subject "${subject}" is incompatible${level}: ${problems || registryMessage} (registry said: ${registryMessage})`,
     );
     this.subject = subject;
     this.problems = problems;
@@ -117,7 +125,9 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
     const previous = await Promise.all(versions.map((v) => api.schemaOf(subject, v)));
     const level = await api.compatibility(subject).catch(() => 'BACKWARD' as const);
     const problems = formatProblems(compatibilityProblems(schema as never, previous as never[], level));
-    return new SchemaIncompatibleError(subject, problems, error.message);
+    const { name, namespace } = schema as { name?: string; namespace?: string };
+    const fullName = name && namespace && !name.includes('.') ? `${namespace}.${name}` : name;
+    return new SchemaIncompatibleError(subject, problems, error.message, { schema: fullName, level });
   }
 
   const api: RegistryClient = {

@@ -7,13 +7,48 @@ import { unframe, writeWireHeader } from './wire.ts';
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
-/** A value that does not fit its schema; lists every offending field path. */
+/**
+ * A value that does not fit its schema; lists every offending field path (`details`: each with what it holds and
+ * what the schema expects there, so a record written by hand can be put right from the message alone).
+ */
 export class SchemaValidationError extends NonRetriableError {
   readonly paths: string[];
-  constructor(schema: string, paths: string[]) {
-    super(`value does not match ${schema}: invalid field(s) ${paths.join(', ')}`);
+  constructor(schema: string, paths: string[], details: string[] = paths) {
+    super(`value does not match ${schema}: invalid field(s) ${details.join(', ')}`);
     this.paths = paths;
   }
+}
+
+/** A value as the message shows it: `missing`, or its JSON, cut short. */
+function shown(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 40 ? `${json.slice(0, 39)}…` : json;
+}
+
+/** What a field of this Avro type takes, in the JSON the bus publishes. */
+function expected(type: avro.Type): string {
+  const t = type as avro.Type & {
+    symbols?: string[];
+    types?: avro.Type[];
+    precision?: number;
+    scale?: number;
+  };
+  const name = t.typeName;
+  if (name === 'enum') {
+    const symbols = t.symbols ?? [];
+    return `one of ${symbols.slice(0, 10).join(', ')}${symbols.length > 10 ? ', …' : ''}`;
+  }
+  if (name.startsWith('union')) return (t.types ?? []).map(expected).join(' or ');
+  if (name === 'record') return `a ${(t.name ?? '').split('.').pop()} record`;
+  if (name === 'logical:decimal')
+    return `a decimal as a string with at most ${t.scale ?? 0} decimals, e.g. "12.5"`;
+  if (name === 'logical:timestamp-millis')
+    return 'a time in ISO 8601 with its zone, e.g. "2026-12-01T08:00:00Z"';
+  if (name === 'logical:date') return 'a date, e.g. "2026-12-01"';
+  if (name === 'array') return 'an array';
+  if (name === 'map') return 'an object';
+  return name.replace(/^logical:/, '');
 }
 
 export interface Decoded {
@@ -45,12 +80,18 @@ export class AvroSerde {
     return id;
   }
 
-  /** Checks the value against the schema, naming each bad field path. */
+  /** Checks the value against the schema, naming each bad field path, what it holds and what it should. */
   validate(schema: CanonicalSchema, value: unknown): void {
     const type = avroType(schema.file);
     const paths: string[] = [];
-    type.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '(root)') });
-    if (paths.length > 0) throw new SchemaValidationError(schema.fullName, paths);
+    const details: string[] = [];
+    type.isValid(value, {
+      errorHook: (path, found, fieldType) => {
+        paths.push(path.join('.') || '(root)');
+        details.push(`${paths.at(-1)} (${shown(found)}, expected ${expected(fieldType)})`);
+      },
+    });
+    if (paths.length > 0) throw new SchemaValidationError(schema.fullName, paths, details);
   }
 
   async encode(topic: string, schema: CanonicalSchema, value: unknown): Promise<Buffer> {

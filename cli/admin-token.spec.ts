@@ -21,5 +21,9 @@ describe('eai admin-token', { timeout: 60_000 }, () => {
     await expect(eai(['admin-token', '--role', 'root'])).rejects.toMatchObject({
       stderr: 'eai: --role: must be viewer, operator or admin\n',
     });
+    // With --json, the kind every refused option has (it said `Error`).
+    await expect(eai(['admin-token', '--role', 'root', '--json'])).rejects.toMatchObject({
+      stderr: `${JSON.stringify({ errors: [{ error: 'ConfigError', message: '--role: must be viewer, operator or admin' }] })}\n`,
+    });
   });
 });

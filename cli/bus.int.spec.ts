@@ -112,7 +112,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
       await producer.disconnect();
     }
     const lines = await tailToEnd(topic);
-    expect(lines[0]).toMatchObject({ key: record.key, schema: record.schema });
+    expect(lines[0]).toMatchObject({ key: record.key, schema: record.schema, schemaId: expect.any(Number) });
     expect(lines[0]!.value).toEqual(JSON.parse(JSON.stringify(record.value)));
     expect(
       lines.slice(1).map(({ key, valueJson, valueText, valueBase64, value, error }) => ({
@@ -128,6 +128,48 @@ describe('eai map | eai bus publish | eai bus tail', () => {
       { key: 'text', valueText: 'a plain note' },
       { key: 'bytes', valueBase64: '/wAB' },
       { key: 'gone', value: null },
+    ]);
+  });
+
+  it('tail --offset (from the end when negative), --since and --partition start where asked and stop at the end, as kcat -o … -e', async () => {
+    const topic = unique('cli-tail-start');
+    const bus = testBus();
+    await bus.provisionTopics([{ topic, partitions: 2 }]);
+    const producer = bus.transport.producer();
+    await producer.connect();
+    const send = (partition: number, keys: string[]) =>
+      producer.send(keys.map((key) => ({ topic, partition, key, value: Buffer.from(key) })));
+    let since: string;
+    try {
+      await send(0, ['a0', 'a1', 'a2']);
+      await send(1, ['b0']);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      since = new Date().toISOString();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await send(0, ['a3']);
+      await send(1, ['b1']);
+    } finally {
+      await producer.disconnect();
+    }
+    const keys = async (...args: string[]) => {
+      const tail = await runEai(['bus', 'tail', topic, ...args], { env: env(), timeoutMs: 45_000 });
+      expect(tail.code, `${args.join(' ')}: ${tail.stderr}`).toBe(0);
+      return tail.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { key: string }).key)
+        .sort();
+    };
+    expect(await keys('--offset', '1')).toEqual(['a1', 'a2', 'a3', 'b1']);
+    expect(await keys('--offset', '-1')).toEqual(['a3', 'b1']);
+    expect(await keys('--since', since)).toEqual(['a3', 'b1']);
+    expect(await keys('--offset', '1', '--partition', '0')).toEqual(['a1', 'a2', 'a3']);
+    expect(await keys('--from-beginning', '--until-end', '--partition', '1')).toEqual(['b0', 'b1']);
+    const wrong = await runEai(['bus', 'tail', topic, '--offset', '0', '--partition', '2'], { env: env() });
+    expect([wrong.code, wrong.stderr]).toEqual([
+      1,
+      `eai: --partition 2: topic ${topic} has partitions 0 to 1\n`,
     ]);
   });
 

@@ -3,6 +3,7 @@ import { ConfigError } from '../lib/errors.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { closedPort, listeningPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { startOffset, tailStart } from './commands/bus.ts';
 import { toPublishInputs } from './publish-input.ts';
 
 const shipment = exampleJson('ShipmentEvent');
@@ -110,4 +111,42 @@ describe('eai bus tail --max', () => {
       expect([run.code, run.stderr], max).toEqual([1, 'eai: --max must be a positive integer\n']);
     }
   }, 60_000);
+});
+
+describe('eai bus tail --offset / --since / --partition', () => {
+  it('refuses a start it cannot read, or two starts, in one line before reaching Kafka', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--offset', 'x'], '--offset must be a whole number (-n: n before the end), got "x"'],
+      [['--partition', '-1'], '--partition must be a partition number (0, 1, …), got "-1"'],
+      [
+        ['--since', 'yesterday'],
+        '--since must be an ISO 8601 time (2026-12-01T08:00:00Z) or ms since the epoch, got "yesterday"',
+      ],
+      [['--from-beginning', '--offset', '3'], '--from-beginning and --offset: give one start, not both'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runEai(['bus', 'tail', 'canonical.customer', ...args], {
+        env: { KAFKA_BROKERS: '127.0.0.1:9', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:9' },
+        timeoutMs: 20_000,
+      });
+      expect([run.code, run.stderr], args.join(' ')).toEqual([1, `eai: ${message}\n`]);
+    }
+  }, 60_000);
+
+  it('starts at the offset, n before the end, or the time, within what the partition holds', () => {
+    const partition = { partition: 0, low: '10', high: '20' };
+    expect(startOffset(partition, undefined, undefined)).toBe('10');
+    expect(startOffset(partition, 15n, undefined)).toBe('15');
+    expect(startOffset(partition, -3n, undefined)).toBe('17');
+    expect(startOffset(partition, 3n, undefined)).toBe('10');
+    expect(startOffset(partition, -30n, undefined)).toBe('10');
+    expect(startOffset(partition, 99n, undefined)).toBe('20');
+    expect(startOffset(partition, undefined, '18')).toBe('18');
+    expect(tailStart({ since: '1700000000000', partition: '2' })).toEqual({
+      offset: undefined,
+      since: 1_700_000_000_000,
+      partition: 2,
+    });
+    expect(tailStart({ since: '2026-12-01T08:00:00Z' }).since).toBe(Date.parse('2026-12-01T08:00:00Z'));
+  });
 });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBus, kafkaReachable, registryReachable, registryRootProblem } from '../bus/index.ts';
+import { createRegistryClient, type RegistryClient } from '../bus/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { resolveEndpoints } from '../stack/stack.ts';
@@ -34,14 +35,7 @@ export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
       `cannot reach Kafka at ${brokers} (${kafka}): is the stack up? npx eai stack up, or set KAFKA_BROKERS`,
     );
   }
-  if (registry) {
-    // It answered, but not as a registry API: a wrong path (Apicurio's root), not a stack that is down.
-    const wrongRoot = await registryRootProblem(registryUrl);
-    if (wrongRoot) throw new ConfigError(wrongRoot);
-    throw new ConfigError(
-      `cannot reach the schema registry at ${registryUrl} (${registry}): is the stack up? npx eai stack up, or set SCHEMA_REGISTRY_URL`,
-    );
-  }
+  if (registry) await refuseRegistry(registryUrl, registry);
   return createBus({
     brokers,
     registryUrl,
@@ -49,4 +43,21 @@ export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
     clientId: 'eai-cli',
     logger: createLogger('bus', 'warn'),
   });
+}
+
+/** The schema registry alone (`eai schemas check --registry`), once it has answered as `connectBus` asks it. */
+export async function connectRegistry(timeoutMs = REACH_TIMEOUT_MS): Promise<RegistryClient> {
+  const { registryUrl } = resolveEndpoints();
+  const registry = await unreachable(() => registryReachable(registryUrl), timeoutMs);
+  if (registry) await refuseRegistry(registryUrl, registry);
+  return createRegistryClient(registryUrl, { logger: createLogger('registry', 'warn') });
+}
+
+async function refuseRegistry(registryUrl: string, why: string): Promise<never> {
+  // It answered, but not as a registry API: a wrong path (Apicurio's root), not a stack that is down.
+  const wrongRoot = await registryRootProblem(registryUrl);
+  if (wrongRoot) throw new ConfigError(wrongRoot);
+  throw new ConfigError(
+    `cannot reach the schema registry at ${registryUrl} (${why}): is the stack up? npx eai stack up, or set SCHEMA_REGISTRY_URL`,
+  );
 }

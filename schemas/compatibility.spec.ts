@@ -247,6 +247,36 @@ describe('compatibility: nullable fields, decimals, unions, fixed and aliases', 
       }),
     ]);
   });
+
+  it('a renamed record, enum or fixed breaks, as the registry judges it, unless it lists the old name as an alias', () => {
+    const named = (type: object) => withField({ name: 'named', type });
+    const address = (name: string, extra = {}) => ({ type: 'record', name, fields: [], ...extra });
+    expect(readerIncompatibilities(named(address('PostalAddress')), named(address('Address')))).toEqual([
+      {
+        path: 'named',
+        message:
+          'record Address was renamed to PostalAddress; a reader matches named types by name (add "aliases": ["Address"])',
+      },
+    ]);
+    expect(
+      readerIncompatibilities(
+        named(address('PostalAddress', { aliases: ['eai.canonical.Address'] })),
+        named(address('Address')),
+      ),
+    ).toEqual([]);
+    // A namespace of its own is no rename: Avro matches the unqualified name.
+    expect(readerIncompatibilities(named(address('other.Address')), named(address('Address')))).toEqual([]);
+    const status = (name: string) => named({ type: 'enum', name, symbols: ['OPEN'] });
+    expect(readerIncompatibilities(status('State'), status('Status'))).toEqual([
+      expect.objectContaining({ path: 'named', message: expect.stringMatching(/^enum Status was renamed/) }),
+    ]);
+    const hash = (name: string) => named({ type: 'fixed', name, size: 16 });
+    expect(readerIncompatibilities(hash('Digest'), hash('Hash'))).toHaveLength(1);
+    // The top-level record too: `Order` renamed is a new type to a registry.
+    expect(compatibilityProblems({ ...base, name: 'PurchaseOrder' }, [base], 'BACKWARD')).toEqual([
+      expect.objectContaining({ path: '(root)', direction: 'backward' }),
+    ]);
+  });
 });
 
 describe('compatibility: promotions, maps, named references and messages', () => {

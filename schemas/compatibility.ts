@@ -70,6 +70,19 @@ function describe(schema: Schema): string {
   return String(schema.type);
 }
 
+function shortName(name: unknown): string {
+  return String(name).split('.').pop()!;
+}
+
+/** A named reader type reads a writer type of its unqualified name, or one its aliases name. */
+function sameName(r: { [key: string]: unknown }, w: { [key: string]: unknown }): boolean {
+  const writer = shortName(w.name);
+  return (
+    shortName(r.name) === writer ||
+    ((r.aliases as string[] | undefined) ?? []).some((alias) => shortName(alias) === writer)
+  );
+}
+
 /** Can data written with `writer` be read with `reader`? Adds one entry per field that breaks. */
 function check(
   reader: Schema,
@@ -90,7 +103,7 @@ function check(
       const rb = resolveRef(branch, ctx.readerNamed);
       const rk = kind(rb);
       if (rk === wk && typeof rb === 'object' && typeof w === 'object' && 'name' in rb && 'name' in w) {
-        return String(rb.name).split('.').pop() === String(w.name).split('.').pop();
+        return sameName(rb, w);
       }
       return rk === wk || (PROMOTIONS[wk] ?? []).includes(rk);
     });
@@ -112,6 +125,15 @@ function check(
     return;
   }
   if (typeof r !== 'object' || typeof w !== 'object' || Array.isArray(r) || Array.isArray(w)) return;
+  if (typeof r.name === 'string' && typeof w.name === 'string' && !sameName(r, w)) {
+    // Avro resolves a record, enum or fixed by its name: renamed, it no longer reads the old one (Confluent's
+    // NAME_MISMATCH), unless the new one lists the old name among its aliases.
+    ctx.out.push({
+      path: where,
+      message: `${describe(w)} was renamed to ${shortName(r.name)}; a reader matches named types by name (add "aliases": ["${w.name}"])`,
+    });
+    return;
+  }
   if (rk === 'bytes:decimal' || rk === 'fixed:decimal') {
     if (r.scale !== w.scale || (r.precision as number) < (w.precision as number)) {
       ctx.out.push({
@@ -235,15 +257,16 @@ export function compatibilityProblems(
   return problems;
 }
 
+/** One problem as a line: the field, what breaks, and the direction and version it breaks against. */
+export function formatProblem(p: Incompatibility & { version: number; direction: string }): string {
+  // A schema that is not Avro at all is judged against no version.
+  return p.direction === 'syntax'
+    ? `${p.path}: ${p.message}`
+    : `${p.path}: ${p.message} (${p.direction}, against version ${p.version})`;
+}
+
 export function formatProblems(
   problems: Array<Incompatibility & { version: number; direction: string }>,
 ): string {
-  return problems
-    .map((p) =>
-      // A schema that is not Avro at all is judged against no version.
-      p.direction === 'syntax'
-        ? `${p.path}: ${p.message}`
-        : `${p.path}: ${p.message} (${p.direction}, against version ${p.version})`,
-    )
-    .join('; ');
+  return problems.map(formatProblem).join('; ');
 }

@@ -780,6 +780,10 @@ class KafkajsAdmin implements TransportAdmin {
     const offsets = await fetch().catch(fetch);
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
   }
+  async offsetsAt(topic: string, time: number) {
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, time);
+    return offsets.map((o) => ({ partition: o.partition, offset: o.offset }));
+  }
   async groupOffsets(groupId: string, topic: string) {
     const result = await this.admin.fetchOffsets({ groupId, topics: [topic] });
     return (result[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));

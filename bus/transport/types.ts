@@ -136,6 +136,11 @@ export interface TransportAdmin {
   /** Sets some of a topic's configs; the others keep their values. */
   alterTopicConfig(topic: string, changes: Record<string, string>): Promise<void>;
   topicOffsets(topic: string): Promise<TopicOffsets[]>;
+  /**
+   * Per partition, the offset of the first record stamped at or after `time` (ms since the epoch), else the end:
+   * Kafka's ListOffsets by timestamp, as kcat -o s@<ms> asks it.
+   */
+  offsetsAt(topic: string, time: number): Promise<Array<{ partition: number; offset: string }>>;
   groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>;
   /** Sets a group's committed offsets (the group must have no active member). */
   setGroupOffsets(

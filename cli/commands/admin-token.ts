@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../../lib/errors.ts';
 import { adminTokenSchema, hashToken, newToken } from '../../ops/api/index.ts';
 import { printResult } from '../output.ts';
 
@@ -19,7 +20,7 @@ export function registerAdminTokenCommand(program: Command): void {
       });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new Error(`--${String(issue.path[0])}: ${issue.message}`);
+        throw new ConfigError(`--${String(issue.path[0])}: ${issue.message}`);
       }
       const entry = `${parsed.data.name}:${parsed.data.role}:${parsed.data.sha256}`;
       printResult(!!options.json, { token, entry }, () =>

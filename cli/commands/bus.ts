@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { headersToJson } from '../../bus/envelope.ts';
-import { type IncomingRecord, valueView } from '../../bus/index.ts';
+import { type IncomingRecord, type PartitionRange, type TopicOffsets, valueView } from '../../bus/index.ts';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
 import { connectBus } from '../endpoints.ts';
 import { positiveInteger } from '../options.ts';
@@ -54,27 +54,57 @@ export function registerBusCommand(program: Command): void {
     .option('--from-beginning', 'start at the earliest offset instead of the end')
     .option('--max <n>', 'stop after n events (with --from-beginning, also at the end of the topic)')
     .option('--until-end', 'stop at the end of the topic as it was when tail started (like kcat -e)')
+    .option(
+      '--offset <n>',
+      'start at offset n of each partition (-n: n before its end), and stop at the end (like kcat -o n -e)',
+    )
+    .option(
+      '--since <time>',
+      'start at the first record stamped at or after the time (ISO 8601, or ms since the epoch), and stop at the end (like kcat -o s@ms -e)',
+    )
+    .option('--partition <p>', 'only this partition (like kcat -p)')
     .option('--json', 'JSON lines (the default; kept for symmetry with other commands)')
-    .action(async (topic: string, flags: { fromBeginning?: boolean; max?: string; untilEnd?: boolean }) => {
+    .action(async (topic: string, flags: TailFlags) => {
       // `--max 0` or `--max ten` tailed on for good (no count reaches 0 after a print, nor NaN).
       const options = {
         ...flags,
         max: flags.max === undefined ? undefined : positiveInteger(flags.max, '--max'),
+        ...tailStart(flags),
       };
       const client = await connectBus('/eai/cli');
-      const untilEnd = !!options.untilEnd || (!!options.fromBeginning && options.max !== undefined);
+      // A start of one's own (an offset, a time) reads to the end as it was, as the start and end are both read then.
+      const start = options.offset !== undefined || options.since !== undefined || !!options.fromBeginning;
+      const untilEnd =
+        !!options.untilEnd ||
+        options.offset !== undefined ||
+        options.since !== undefined ||
+        (!!options.fromBeginning && options.max !== undefined);
       const admin = client.transport.admin();
       await admin.connect();
-      let offsets: Awaited<ReturnType<typeof admin.topicOffsets>> = [];
+      let ranges: PartitionRange[] = [];
       try {
         if (!(await admin.listTopics()).includes(topic))
           throw new ConfigError(`topic ${topic} does not exist`);
-        if (untilEnd && options.fromBeginning) offsets = await admin.topicOffsets(topic);
+        if ((untilEnd && start) || options.partition !== undefined) {
+          const offsets = await admin.topicOffsets(topic);
+          if (options.partition !== undefined && !offsets.some((p) => p.partition === options.partition))
+            throw new ConfigError(
+              `--partition ${options.partition}: topic ${topic} has partitions 0 to ${offsets.length - 1}`,
+            );
+          const at = options.since === undefined ? [] : await admin.offsetsAt(topic, options.since);
+          ranges = offsets
+            .filter((p) => options.partition === undefined || p.partition === options.partition)
+            .map((p) => ({
+              partition: p.partition,
+              fromOffset: startOffset(p, options.offset, at.find((a) => a.partition === p.partition)?.offset),
+              toOffset: p.high,
+            }));
+        }
       } finally {
         await admin.disconnect();
       }
-      // --until-end without --from-beginning is at the end already (kcat -e does the same).
-      if (untilEnd && !options.fromBeginning) return;
+      // --until-end without a start is at the end already (kcat -e does the same).
+      if (untilEnd && !start) return;
 
       let seen = 0;
       const print = async (record: IncomingRecord) => {
@@ -92,6 +122,8 @@ export function registerBusCommand(program: Command): void {
           const view = await valueView(client.serde, record.value);
           if (view.encoding === 'avro') {
             line.schema = view.schema;
+            // The registry's id from the Confluent wire header: which version of the subject wrote it.
+            line.schemaId = view.schemaId;
             line.value = view.json;
           } else if (view.encoding === 'null') line.value = null;
           else {
@@ -122,7 +154,7 @@ export function registerBusCommand(program: Command): void {
         // whose last entry is a commit marker (written by the connectors' transactional sources) still ends.
         await client.transport.readRanges({
           topic,
-          ranges: offsets.map((p) => ({ partition: p.partition, fromOffset: p.low, toOffset: p.high })),
+          ranges,
           signal: interrupted.signal,
           eachRecord: async (record) => {
             await print(record);
@@ -152,7 +184,7 @@ export function registerBusCommand(program: Command): void {
         fromBeginning: !!options.fromBeginning,
         commit: false,
         eachRecord: async (record) => {
-          if (finished) return;
+          if (finished || (options.partition !== undefined && record.partition !== options.partition)) return;
           await print(record);
           if (enough()) finish();
         },
@@ -160,6 +192,60 @@ export function registerBusCommand(program: Command): void {
       await done;
       await consumer.disconnect();
     });
+}
+
+interface TailFlags {
+  fromBeginning?: boolean;
+  max?: string;
+  untilEnd?: boolean;
+  offset?: string;
+  since?: string;
+  partition?: string;
+}
+
+/** Where `bus tail` starts, checked before Kafka is asked: one start at most, each a number or a time it can read. */
+export function tailStart(flags: TailFlags): {
+  offset: bigint | undefined;
+  since: number | undefined;
+  partition: number | undefined;
+} {
+  const starts = (['fromBeginning', 'offset', 'since'] as const).filter((f) => flags[f] !== undefined);
+  if (starts.length > 1) {
+    const names = { fromBeginning: '--from-beginning', offset: '--offset', since: '--since' };
+    throw new ConfigError(`${starts.map((f) => names[f]).join(' and ')}: give one start, not both`);
+  }
+  if (flags.offset !== undefined && !/^-?\d+$/.test(flags.offset))
+    throw new ConfigError(`--offset must be a whole number (-n: n before the end), got "${flags.offset}"`);
+  if (flags.partition !== undefined && !/^\d+$/.test(flags.partition))
+    throw new ConfigError(`--partition must be a partition number (0, 1, …), got "${flags.partition}"`);
+  let since: number | undefined;
+  if (flags.since !== undefined) {
+    since = /^\d+$/.test(flags.since) ? Number(flags.since) : Date.parse(flags.since);
+    if (Number.isNaN(since))
+      throw new ConfigError(
+        `--since must be an ISO 8601 time (2026-12-01T08:00:00Z) or ms since the epoch, got "${flags.since}"`,
+      );
+  }
+  return {
+    offset: flags.offset === undefined ? undefined : BigInt(flags.offset),
+    since,
+    partition: flags.partition === undefined ? undefined : Number(flags.partition),
+  };
+}
+
+/** The first offset of a partition to read: its start, an offset (from its end when negative) or a time's. */
+export function startOffset(
+  partition: TopicOffsets,
+  offset: bigint | undefined,
+  atTime: string | undefined,
+): string {
+  const low = BigInt(partition.low);
+  const high = BigInt(partition.high);
+  let from = low;
+  if (atTime !== undefined) from = BigInt(atTime);
+  else if (offset !== undefined) from = offset < 0n ? high + offset : offset;
+  // Before the start (deleted by retention) reads from the start; past the end reads nothing.
+  return String(from < low ? low : from > high ? high : from);
 }
 
 /** Text that is a JSON object or array, parsed; undefined otherwise (a bare word or number stays text). */

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { createRegistryClient } from '../../bus/registry.ts';
+import { RegistryRefusedError } from '../../bus/registry.ts';
 import { canonicalSchemas, loadSchema } from '../../schemas/catalog.ts';
-import { formatProblems } from '../../schemas/compatibility.ts';
-import { checkAllSchemas, releaseSchemas } from '../../schemas/release.ts';
-import { resolveEndpoints } from '../../stack/stack.ts';
+import { formatProblem } from '../../schemas/compatibility.ts';
+import { checkAllSchemas, releaseSchemas, type SchemaCheck } from '../../schemas/release.ts';
+import { connectRegistry } from '../endpoints.ts';
 import { printResult } from '../output.ts';
 
 export function registerSchemasCommand(program: Command): void {
@@ -25,11 +25,15 @@ export function registerSchemasCommand(program: Command): void {
         registry: undefined as undefined | { compatible: boolean },
       }));
       if (options.registry) {
-        const { registryUrl } = resolveEndpoints();
-        const client = createRegistryClient(registryUrl);
+        // A registry that is down or a wrong URL fails the check in one line; it passed as if all were compatible.
+        const client = await connectRegistry();
         for (const result of results) {
           const schema = canonicalSchemas.find((s) => s.name === result.schema)!;
-          const versions = await client.versions(result.subject).catch(() => [] as number[]);
+          // A subject nothing was published to yet (404) has nothing to be compatible with.
+          const versions = await client.versions(result.subject).catch((error: unknown) => {
+            if (error instanceof RegistryRefusedError && error.status === 404) return [] as number[];
+            throw error;
+          });
           if (versions.length === 0) continue;
           result.registry = {
             compatible: await client.isCompatible(result.subject, loadSchema(schema.file) as object),
@@ -46,8 +50,7 @@ export function registerSchemasCommand(program: Command): void {
                 : r.changed
                   ? 'changed, compatible'
                   : 'unchanged';
-            const why =
-              r.problems.length > 0 ? `\n  ${formatProblems(r.problems).split('; ').join('\n  ')}` : '';
+            const why = problemLines(r.problems);
             const reg = r.registry
               ? ` (registry: ${r.registry.compatible ? 'compatible' : 'incompatible'})`
               : '';
@@ -69,11 +72,19 @@ export function registerSchemasCommand(program: Command): void {
           ...written.map((f) => `wrote ${f}`),
           ...refused.map(
             (r) =>
-              `${r.schema}: not released, it changed incompatibly (fix it, or add defaults):\n  ${formatProblems(r.problems).split('; ').join('\n  ')}`,
+              `${r.schema}: not released, it breaks ${r.level} compatibility (give new fields defaults, renamed ones aliases, change no type Avro cannot promote):${problemLines(r.problems)}`,
           ),
           ...(written.length + refused.length === 0 ? ['nothing changed'] : []),
         ].join('\n'),
       );
       if (refused.length > 0) process.exitCode = 1;
     });
+}
+
+/**
+ * A check's problems, one indented line each. (Split from the joined text, a message that holds "; " itself, as a
+ * type change's does, lost its field on the line after.)
+ */
+export function problemLines(problems: SchemaCheck['problems']): string {
+  return problems.map((p) => `\n  ${formatProblem(p)}`).join('');
 }

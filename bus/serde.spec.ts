@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { findSchema } from '../schemas/catalog.ts';
+import { exampleJson } from '../schemas/examples.ts';
+import type { RegistryClient } from './registry.ts';
+import { AvroSerde, SchemaValidationError } from './serde.ts';
+
+const serde = new AvroSerde({ register: async () => 1 } as unknown as RegistryClient);
+
+describe('a value that does not fit its schema', () => {
+  it('is refused naming each field, what it holds and what the schema expects there', async () => {
+    type Line = { quantity: { value: unknown }; unitPrice: unknown };
+    const order = structuredClone(exampleJson('SalesOrderEvent')) as {
+      changeType?: unknown;
+      occurredAt?: unknown;
+      salesOrder: { orderType: unknown; lines: Line[] };
+    };
+    order.changeType = 'NOPE';
+    delete order.occurredAt;
+    order.salesOrder.lines[0]!.quantity.value = 'twelve';
+    order.salesOrder.lines[1]!.unitPrice = 5;
+    order.salesOrder.orderType = ['x'.repeat(60)];
+    const refused = await serde.encode('t', findSchema('SalesOrderEvent'), order).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SchemaValidationError);
+    expect((refused as SchemaValidationError).paths).toEqual([
+      'changeType',
+      'occurredAt',
+      'salesOrder.orderType',
+      'salesOrder.lines.0.quantity.value',
+      'salesOrder.lines.1.unitPrice',
+    ]);
+    expect((refused as Error).message).toBe(
+      'value does not match eai.canonical.SalesOrderEvent: invalid field(s) ' +
+        'changeType ("NOPE", expected one of CREATED, UPDATED, STATUS_CHANGED, DELETED, UNDELETED, MERGED, RESYNC_REQUESTED), ' +
+        'occurredAt (missing, expected a time in ISO 8601 with its zone, e.g. "2026-12-01T08:00:00Z"), ' +
+        `salesOrder.orderType (["${'x'.repeat(37)}…, expected null or string), ` +
+        'salesOrder.lines.0.quantity.value ("twelve", expected a decimal as a string with at most 6 decimals, e.g. "12.5"), ' +
+        'salesOrder.lines.1.unitPrice (5, expected null or a Money record)',
+    );
+  });
+});

@@ -1,0 +1,83 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../tests/ports.ts';
+import { runEai } from '../tests/run-eai.ts';
+import { problemLines } from './commands/schemas.ts';
+
+describe('eai schemas check, the lines it prints', () => {
+  it('one line per problem, each naming its field, even when the message holds "; " itself', () => {
+    expect(
+      problemLines([
+        {
+          path: 'case.escalationLevel',
+          message: 'type changed from int to string; a int cannot be read as string',
+          version: 2,
+          direction: 'backward',
+        },
+        { path: 'case.title', message: 'm', version: 2, direction: 'backward' },
+      ]),
+    ).toBe(
+      '\n  case.escalationLevel: type changed from int to string; a int cannot be read as string (backward, against version 2)' +
+        '\n  case.title: m (backward, against version 2)',
+    );
+    expect(problemLines([])).toBe('');
+  });
+});
+
+describe('eai schemas check --registry', () => {
+  /** A registry where every subject is unregistered (404), or every subject lookup fails (500). */
+  let server: Server;
+  let url: string;
+  let subjects: number;
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const path = request.url ?? '';
+      const status = path === '/apis/ccompat/v7/subjects' ? 200 : path.startsWith('/apis/') ? subjects : 404;
+      response
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(status === 200 ? '[]' : JSON.stringify({ error_code: status * 100 + 1, message: 'no' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  const check = (registryUrl: string) =>
+    runEai(['schemas', 'check', '--registry', '--json'], { env: { SCHEMA_REGISTRY_URL: registryUrl } });
+
+  it('a registry that is down fails in one line saying what to do, not passes as if all were compatible', async () => {
+    const registryUrl = `http://127.0.0.1:${await closedPort()}/apis/ccompat/v7`;
+    const run = await check(registryUrl);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(JSON.parse(run.stderr)).toEqual({
+      errors: [
+        {
+          error: 'ConfigError',
+          message: `cannot reach the schema registry at ${registryUrl} (fetch failed): is the stack up? npx eai stack up, or set SCHEMA_REGISTRY_URL`,
+        },
+      ],
+    });
+  });
+
+  it("Apicurio's server root instead of its API is named, with the URL to set", async () => {
+    const run = await check(url);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stderr).errors[0].message).toMatch(
+      new RegExp(`^${url} answers GET /subjects with 404: that is Apicurio's server root`),
+    );
+  });
+
+  it('a subject not registered yet is skipped; a registry that fails to answer about one fails the check', async () => {
+    subjects = 404;
+    const fresh = await check(`${url}/apis/ccompat/v7`);
+    expect(fresh.code).toBe(0);
+    expect(JSON.parse(fresh.stdout)).toMatchObject({ ok: true });
+    subjects = 500;
+    const failing = await check(`${url}/apis/ccompat/v7`);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toBe('');
+    expect(failing.stderr.trim().split('\n').at(-1)).toMatch(
+      /^\{"errors":\[\{"error":"RegistryUnavailableError","message":"schema registry GET \/subjects\/canonical\.customer-value\/versions: HTTP 500 no"/,
+    );
+  }, 30_000);
+});
