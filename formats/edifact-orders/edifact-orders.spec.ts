@@ -135,6 +135,21 @@ describe('edifact-orders fixtures', () => {
     ]);
   });
 
+  it('imd-characteristics-nad-region-name: IMD text without its language code, C819 region code or name', () => {
+    const [doc] = fixture('imd-characteristics-nad-region-name.edi');
+    const line = doc!.tree.lines[1]!;
+    expect(line.descriptions.map((d) => [d.characteristic, d.code, d.text, d.language])).toEqual([
+      ['ANM', undefined, 'Ladies T-Shirt Basic', 'EN'],
+      ['35', 'Col3012', 'PINK', 'EN'],
+      ['98', 'XL', undefined, undefined],
+    ]);
+    const [, supplier, shipTo] = doc!.tree.parties;
+    expect(supplier).toMatchObject({ region: 'NY', country: 'US' });
+    expect(supplier?.regionName).toBeUndefined();
+    expect(shipTo).toMatchObject({ city: 'Preston', regionName: 'Lancashire', postalCode: 'SW1A 1AA' });
+    expect(shipTo?.region).toBeUndefined();
+  });
+
   it('parses the shared sample (UNOC with replacement characters, 146 lines, UNT 599)', () => {
     const [doc] = reader.parse(readSample(SAMPLE));
     expect(doc?.id).toBe('896/2019265563');

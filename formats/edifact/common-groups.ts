@@ -11,7 +11,16 @@ export interface EdifactContact extends Fields<'function' | 'departmentId' | 'na
 /** A NAD group: party id (NAD02 C082), structured name and address, and its RFF, CTA and COM segments. */
 export interface EdifactParty
   extends Fields<
-    'qualifier' | 'id' | 'idCodeList' | 'idAgency' | 'name' | 'city' | 'region' | 'postalCode' | 'country'
+    | 'qualifier'
+    | 'id'
+    | 'idCodeList'
+    | 'idAgency'
+    | 'name'
+    | 'city'
+    | 'region'
+    | 'regionName'
+    | 'postalCode'
+    | 'country'
   > {
   /** NAD03 (C058): unstructured name-and-address lines, when the sender used them. */
   nameAndAddress: string[];
@@ -91,7 +100,9 @@ export function readParty(nad: EdifactSegment): EdifactParty {
       idCodeList: [2, 2],
       idAgency: [2, 3],
       city: 6,
+      // C819: 3229 the subdivision's code (`+CA`), 3228 (4th component, D.01B on) its name (`+:::Lancashire`).
       region: [7, 1],
+      regionName: [7, 4],
       postalCode: 8,
       country: 9,
     }),
@@ -139,7 +150,7 @@ export function addToParty(party: EdifactParty, segment: EdifactSegment, check: 
 export interface EdifactProductId extends Fields<'function'> {
   ids: Fields<'id' | 'type' | 'codeList' | 'agency'>[];
 }
-export type EdifactDescription = Fields<'type' | 'characteristic' | 'code' | 'text'> & {
+export type EdifactDescription = Fields<'type' | 'characteristic' | 'code' | 'text' | 'language'> & {
   textParts?: string[];
 };
 export type EdifactQuantity = Fields<'qualifier' | 'value' | 'unit'>;
@@ -209,10 +220,16 @@ export function addToLine(
       return;
     }
     case 'IMD': {
+      // C273 is 7009:1131:3055:7008:7008:3453: the text is the two 7008s; 3453 is its language (`::DE`), not text.
       const parts = components(segment, 3)
-        .slice(3)
+        .slice(3, 5)
         .filter((part) => part !== '');
-      const description: EdifactDescription = pick(segment, { type: 1, characteristic: 2, code: [3, 1] });
+      const description: EdifactDescription = pick(segment, {
+        type: 1,
+        characteristic: 2,
+        code: [3, 1],
+        language: [3, 6],
+      });
       if (parts.length > 0) Object.assign(description, { text: joinFreeText(parts), textParts: parts });
       line.descriptions.push(description);
       return;

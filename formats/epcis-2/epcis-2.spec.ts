@@ -196,6 +196,15 @@ describe('epcis-2 error declarations', () => {
       /event ni:\/\/\/sha-256;a1b2\?ver=CBV2.0 is declared erroneous \(reason incorrect_data\); the hub does not apply retractions/,
     );
   });
+
+  it('keeps a Transformation or Association event that declares an error unmapped beside the shipping events', () => {
+    const { tree } = read('association-error-declaration-beside-shipping.json');
+    expect(tree.events.map((e) => [e.type, e.mapped])).toEqual([
+      ['ObjectEvent', true],
+      ['ObjectEvent', true],
+      ['AssociationEvent', false],
+    ]);
+  });
 });
 
 describe('epcis-2 broken input', () => {
@@ -344,6 +353,21 @@ describe('epcis-2 XML (the EPCIS 2.0 XML binding and EPCIS 1.2 / 1.1)', () => {
     expect(dtd.message).toMatch(/DOCTYPE declarations are not accepted$/);
     const broken = refusal(xml('<ObjectEvent><eventTime>2019-03-12T14:00:00Z</eventTime>'));
     expect(broken.location).toMatch(/^line \d+, column \d+$/);
+  });
+
+  it('reads a bare <!DOCTYPE name> in the prolog (GS1 examples), and refuses one with an id or after the root', () => {
+    const { tree } = read('epcis-2.0-xml-bare-doctype.xml');
+    expect(tree.events.map((e) => [e.type, e.bizStep])).toEqual([['ObjectEvent', 'receiving']]);
+    const system = refusal(
+      Buffer.from('<!DOCTYPE EPCISDocument SYSTEM "http://example.com/x.dtd">\n<EPCISDocument/>'),
+    );
+    expect(system.message).toMatch(/DOCTYPE declarations are not accepted$/);
+    const late = refusal(Buffer.from('<EPCISDocument>\n<!DOCTYPE project>\n</EPCISDocument>'));
+    expect(late.location).toBe('line 2, column 1');
+    const second = refusal(
+      Buffer.from('<!DOCTYPE project>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<EPCISDocument/>'),
+    );
+    expect(second.location).toBe('line 2, column 1');
   });
 });
 

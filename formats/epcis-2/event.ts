@@ -152,7 +152,9 @@ export function readEvent(event: unknown, loc: string): EpcisEvent {
     fail(ptr(loc, 'type'), `unknown event type ${shown(type)}`);
   }
   if (event.eventTime === undefined) fail(loc, 'missing eventTime');
-  if (event.errorDeclaration !== undefined) refuseErrorDeclaration(event, loc);
+  // Only for the types the hub maps: a Transformation or Association event it never read has nothing to retract,
+  // so its declaration does not hold up the shipping events beside it.
+  if (event.errorDeclaration !== undefined && MAPPED.has(type)) refuseErrorDeclaration(event, loc);
   const eventTime = timestamp(event.eventTime, ptr(loc, 'eventTime'));
   const offset = optionalString(event, 'eventTimeZoneOffset', loc);
   if (offset !== null && !/^[+-]\d{2}:\d{2}$/.test(offset))

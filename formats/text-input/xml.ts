@@ -51,7 +51,7 @@ const parser = new XMLParser({
 });
 
 export function readXmlElement(format: string, input: Buffer): XmlElement {
-  const text = decodeXmlText(format, input);
+  const text = withoutBareDoctype(decodeXmlText(format, input));
   // Business documents never need a DTD: one anywhere in the document (even after a long comment) is refused, which
   // rules out entity expansion attacks and entities that redefine field values.
   const doctype = text.search(/<!DOCTYPE/i);
@@ -89,6 +89,22 @@ export function readXmlElement(format: string, input: Buffer): XmlElement {
   const rootName = root ? elementName(root) : undefined;
   if (!root || !rootName) throw new FormatError(format, 'line 1, column 1', 'no root element');
   return toElement(root, rootName, `/${rootName}`);
+}
+
+/**
+ * `<!DOCTYPE name>` alone in the prolog, with neither an internal subset nor an external id, declares nothing (no
+ * entity, no DTD to fetch); editors write it, and GS1's own EPCIS XML examples carry `<!DOCTYPE project>`. It is
+ * blanked (its line breaks kept, so every later place stays where it was); any other DOCTYPE is still refused.
+ */
+function withoutBareDoctype(text: string): string {
+  const at = text.search(/<!DOCTYPE/i);
+  if (at === -1) return text;
+  const bare = /^<!DOCTYPE\s+[A-Za-z_][\w:.-]*\s*>/i.exec(text.slice(at, at + 1100));
+  if (!bare) return text;
+  const prolog = text.slice(0, at).replace(/<\?[\s\S]*?\?>|<!--[\s\S]*?-->/g, '');
+  if (!/^\uFEFF?\s*$/.test(prolog)) return text;
+  const end = at + bare[0].length;
+  return text.slice(0, at) + text.slice(at, end).replace(/[^\r\n]/g, ' ') + text.slice(end);
 }
 
 /**
