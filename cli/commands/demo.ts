@@ -9,7 +9,7 @@ import { runClosers } from '../../lib/shutdown.ts';
 import { parseMdmConfig } from '../../masterdata/index.ts';
 import { hashToken, newToken } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
-import { COMMAND_TOPICS, listInstances, type Timers } from '../../orchestrator/index.ts';
+import { listInstances, type Timers } from '../../orchestrator/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
 import { type RunningSimulator, startSimulator } from '../../simulators/index.ts';
 import { logisticsSimulator } from '../../simulators/logistics/simulator.ts';

@@ -1,6 +1,6 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { createFileDropSource, fileDropConfig, fileDropOffsetProblem } from '../transports/file-drop.ts';
-import { createWebhookSource } from '../transports/webhook.ts';
+import { createWebhookSource, webhookOffsetProblem } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
 import { createGenericHttpSink, genericHttpSinkConfig } from './http-sink.ts';
 
@@ -26,6 +26,7 @@ export const webhookSource = definePlugin({
     'Receives documents of one format over HTTP POST at /webhooks/<connector>, signed; 2xx once on Kafka.',
   config: webhookSourceConfig,
   createSource: (config, context) => createWebhookSource(config, context),
+  checkOffset: webhookOffsetProblem,
 });
 
 export const httpSink = definePlugin({

@@ -1,4 +1,5 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
+import { changeStreamOffsetProblem } from '../transports/snapshot.ts';
 import { createHubspotContactWebhookSource, hubspotContactWebhookConfig } from './contact-webhook-source.ts';
 import { createHubspotUpsertSink, hubspotUpsertSinkConfig } from './upsert-sink.ts';
 
@@ -9,6 +10,7 @@ export const hubspotContactWebhookSource = definePlugin({
   description: 'HubSpot contact webhooks (v3 signature) → CustomerEvents, one per event; 200 once on Kafka.',
   config: hubspotContactWebhookConfig,
   createSource: (config, context) => createHubspotContactWebhookSource(config, context),
+  checkOffset: changeStreamOffsetProblem,
 });
 
 export const hubspotUpsertSink = definePlugin({

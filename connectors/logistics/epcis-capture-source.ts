@@ -9,7 +9,12 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from '../sdk/index.ts';
-import { createWebhookSource, WebhookBodyError, webhookSourceConfig } from '../transports/webhook.ts';
+import {
+  createWebhookSource,
+  WebhookBodyError,
+  webhookOffsetProblem,
+  webhookSourceConfig,
+} from '../transports/webhook.ts';
 import { jsonPath } from '../transports/webhook-parts.ts';
 import { signatureConfig, verifySignature } from '../transports/webhook-signatures.ts';
 import { CaptureJobs } from './capture-jobs.ts';
@@ -183,4 +188,5 @@ export const epcisCaptureSource = definePlugin({
   config: epcisCaptureConfig,
   defaults: { format: 'epcis-2', mapping: 'logistics/epcis-2.to-canonical.yaml' },
   createSource: (config, context) => createEpcisCaptureSource(config, context),
+  checkOffset: webhookOffsetProblem,
 });

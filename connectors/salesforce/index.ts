@@ -1,4 +1,5 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
+import { changeStreamOffsetProblem } from '../transports/snapshot.ts';
 import { createSalesforceCdcSource, salesforceCdcSourceConfig } from './cdc-source.ts';
 import { createSalesforceOrderStatusSink, salesforceOrderStatusSinkConfig } from './order-status-sink.ts';
 import { createSalesforceUpsertSink, salesforceUpsertSinkConfig } from './upsert-sink.ts';
@@ -11,6 +12,7 @@ export const salesforceCdcSource = definePlugin({
     'Salesforce Change Data Capture events pushed by webhook → CustomerEvents; GAP events re-read over REST.',
   config: salesforceCdcSourceConfig,
   createSource: (config, context) => createSalesforceCdcSource(config, context),
+  checkOffset: changeStreamOffsetProblem,
 });
 
 export const salesforceUpsertSink = definePlugin({

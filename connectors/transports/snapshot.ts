@@ -1,6 +1,7 @@
 import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import type { SnapshotConfig } from './snapshot-config.ts';
+import { webhookOffsetProblem } from './webhook.ts';
 
 export { type SnapshotConfig, snapshotConfig } from './snapshot-config.ts';
 
@@ -61,6 +62,25 @@ function progressOf(offset: Json | undefined): Progress | undefined {
     ...(typeof o.finishedAt === 'string' ? { finishedAt: o.finishedAt } : {}),
     ...(o.done === true ? { done: true } : {}),
   };
+}
+
+/**
+ * What keeps a source with an initial snapshot from resuming at `offset` of its `snapshot` partition, or undefined
+ * (its plugins' `checkOffset`; other partitions are the change stream's to check).
+ */
+export function snapshotOffsetProblem(offset: unknown): string | undefined {
+  if (progressOf(offset as Json) !== undefined) return undefined;
+  return 'is not a snapshot position ({cursor, records, pages, startedAt, finishedAt?, done?}, as GET …/offsets shows; a reset of the partition snapshots again)';
+}
+
+/**
+ * The positions of a webhook source with an initial snapshot (`withInitialSnapshot`): the snapshot's partition, and
+ * the webhook's delivery ids (`webhookOffsetProblem`).
+ */
+export function changeStreamOffsetProblem(partition: string, offset: unknown): string | undefined {
+  return partition === SNAPSHOT_PARTITION
+    ? snapshotOffsetProblem(offset)
+    : webhookOffsetProblem(partition, offset);
 }
 
 function offsetOf(progress: Progress): Json {

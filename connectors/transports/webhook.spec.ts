@@ -10,7 +10,12 @@ import {
   serveOnLoopback,
   type TestContext,
 } from './test-support.ts';
-import { createWebhookSource, WebhookBodyError, type WebhookSourceOptions } from './webhook.ts';
+import {
+  createWebhookSource,
+  WebhookBodyError,
+  type WebhookSourceOptions,
+  webhookOffsetProblem,
+} from './webhook.ts';
 
 const OK: CommitOutcome = { ok: true, published: 1, deadLettered: 0 };
 const SECRET = 'webhook-test-secret';
@@ -431,5 +436,51 @@ describe('webhook source: split', () => {
     const { server } = await setup({ json: true, split });
     const reply = await send(server.url, '{"eventId":1}', shopifyHeaders('{"eventId":1}', 'r-3')).reply;
     expect(reply).toMatchObject({ status: 400, body: { path: '$', error: 'expected an array of events' } });
+  });
+});
+
+describe('a webhook position set over the API (PATCH …/offsets)', () => {
+  it('takes the positions the source wrote and [] (forget), and refuses another partition, a non-list, a foreign hash, naming it', async () => {
+    const body = '{"id":2}';
+    const { task, server } = await setup({
+      signature: { scheme: 'hmac-sha256', secret: SECRET, header: 'X-Hub-Signature-256', prefix: 'sha256=' },
+    });
+    const sig = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+    const sent = send(server.url, body, { 'x-hub-signature-256': sig, 'x-request-id': 'pos-1' });
+    const [doc] = await cycle(task);
+    await sent.reply;
+    const { partition, offset } = doc!.position as { partition: string; offset: string[] };
+    expect(webhookOffsetProblem(partition, offset)).toBeUndefined();
+    expect(webhookOffsetProblem(partition, [])).toBeUndefined();
+    const bucket = Number(partition.split('/')[1]);
+    const other = `delivery-ids/${(bucket + 1) % 16}`;
+    expect(webhookOffsetProblem('delivery-ids/16', [])).toBe(
+      'is not a webhook source partition (delivery-ids/0 to delivery-ids/15: the delivery ids it remembers, as GET …/offsets shows)',
+    );
+    expect(webhookOffsetProblem('lines', [])).toMatch(/^is not a webhook source partition/);
+    expect(webhookOffsetProblem(partition, { offset: 3 })).toBe(
+      'is not a list of at most 64 delivery id hashes (as GET …/offsets shows; [] forgets them)',
+    );
+    expect(webhookOffsetProblem(other, offset)).toBe(
+      `[0] ${JSON.stringify(offset[0])} is not a delivery id hash of this bucket (16 hex digits, as GET …/offsets shows)`,
+    );
+    expect(webhookOffsetProblem(partition, ['pos-1'])).toMatch(/^\[0\] "pos-1" is not a delivery id hash/);
+    // Every plugin on the webhook transport asks the same; those with an initial snapshot check its partition too.
+    const { builtinPlugins } = await import('../index.ts');
+    const check = (type: string) => builtinPlugins.find((p) => p.type === type)!.checkOffset!;
+    for (const type of [
+      'webhook-source',
+      'epcis-capture-source',
+      'hubspot-contact-webhook-source',
+      'salesforce-cdc-source',
+    ]) {
+      expect(check(type)(partition, offset), type).toBeUndefined();
+      expect(check(type)(other, offset), type).toMatch(/is not a delivery id hash of this bucket/);
+    }
+    for (const type of ['hubspot-contact-webhook-source', 'salesforce-cdc-source']) {
+      const progress = { cursor: { page: 2 }, records: 200, pages: 2, startedAt: '2026-12-01T10:00:00.000Z' };
+      expect(check(type)('snapshot', progress), type).toBeUndefined();
+      expect(check(type)('snapshot', { page: 2 }), type).toMatch(/^is not a snapshot position/);
+    }
   });
 });

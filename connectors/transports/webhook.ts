@@ -94,6 +94,26 @@ function bucketOf(hash: string): number {
   return Number.parseInt(hash.slice(0, 8), 16) % RESTORED_BUCKETS;
 }
 
+/**
+ * What keeps a webhook source from resuming at `offset` of `partition`, or undefined: its plugins' `checkOffset`
+ * (PATCH …/offsets), as the drop folders' `fileDropOffsetProblem`. Its positions are the remembered delivery ids,
+ * `delivery-ids/<bucket>` → the ids' hashes (16 hex digits) of that bucket, at most RESTORED_PER_BUCKET.
+ */
+export function webhookOffsetProblem(partition: string, offset: unknown): string | undefined {
+  const digits = partition.startsWith(BUCKET_PARTITION) ? partition.slice(BUCKET_PARTITION.length) : '';
+  const bucket = /^\d{1,2}$/.test(digits) ? Number(digits) : -1;
+  if (bucket < 0 || bucket >= RESTORED_BUCKETS)
+    return `is not a webhook source partition (${BUCKET_PARTITION}0 to ${BUCKET_PARTITION}${RESTORED_BUCKETS - 1}: the delivery ids it remembers, as GET …/offsets shows)`;
+  if (!Array.isArray(offset) || offset.length > RESTORED_PER_BUCKET)
+    return `is not a list of at most ${RESTORED_PER_BUCKET} delivery id hashes (as GET …/offsets shows; [] forgets them)`;
+  const wrong = offset.findIndex(
+    (hash) => typeof hash !== 'string' || !/^[0-9a-f]{16}$/.test(hash) || bucketOf(hash) !== bucket,
+  );
+  if (wrong !== -1)
+    return `[${wrong}] ${JSON.stringify(offset[wrong])} is not a delivery id hash of this bucket (16 hex digits, as GET …/offsets shows)`;
+  return undefined;
+}
+
 function parseOptions(options: WebhookSourceOptions): WebhookSourceConfig {
   const { bodySchema: _schema, split: _split, ...config } = options;
   const parsed = webhookSourceConfig.safeParse(config);
