@@ -19,7 +19,7 @@ describe('eai dlq ls without a topic', () => {
 
 /** Everything `eai dlq` can refuse without Kafka is refused before it connects: one line, exit 1. */
 describe('eai dlq without Kafka', () => {
-  // Six CLI starts: each ~1.4 s of CPU (the CLI imports every command's modules; lazy loading is to do), 5 s at load 11.
+  // Eight CLI starts: each ~1.4 s of CPU (the CLI imports every command's modules; lazy loading is to do), 5 s at load 11.
   it('refuses a redrive that does not say which letters, or says it twice, before connecting', {
     timeout: 60_000,
   }, async () => {
@@ -37,6 +37,15 @@ describe('eai dlq without Kafka', () => {
       ],
       [['dlq', 'ls', 'dlq.sink', '--limit', '0'], 'eai: limit must be a positive integer\n'],
       [['dlq', 'show', 'dlq.sink', 'zero', '1'], 'eai: partition must be a number, got "zero"\n'],
+      // A canonical topic read as dead letters listed a page of `?` rows (the API answers 404 for it).
+      [
+        ['dlq', 'ls', 'canonical.customer'],
+        "eai: canonical.customer is not a dead-letter topic: the hub's are dlq.mapping, dlq.orchestrator, dlq.sink\n",
+      ],
+      [
+        ['dlq', 'redrive', 'eai.dlq-redriven', '--from', '0', '--to', '1'],
+        "eai: eai.dlq-redriven is not a dead-letter topic: the hub's are dlq.mapping, dlq.orchestrator, dlq.sink\n",
+      ],
     ];
     for (const [args, stderr] of cases) {
       const run = await runEai(args, { env });

@@ -121,6 +121,34 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     ).toBe(403);
   });
 
+  it('answers a route of a role it does not run with a 404 that says how to run it, and the CLI says the same', async () => {
+    // Seen in the ops trial: `eai workflows ls` against a hub without the orchestrator said only
+    // "404 no route GET /workflows", as for a mistyped path.
+    const headers = { authorization: `Bearer ${tokens.viewer}` };
+    const workflows = await fetch(`${hub.url}/workflows/order-to-delivery:sap:1?x=1`, { headers });
+    expect(workflows.status).toBe(404);
+    expect(await workflows.json()).toEqual({
+      error:
+        'no route GET /workflows/order-to-delivery:sap:1: this hub does not run the orchestrator role: start it with eai up --orchestrator (or EAI_ORCHESTRATOR=1)',
+    });
+    const sync = await fetch(`${hub.url}/sync/health`, { headers });
+    expect(sync.status).toBe(404);
+    expect(((await sync.json()) as { error: string }).error).toBe(
+      'no route GET /sync/health: this hub does not run master data: start it with eai up --masterdata',
+    );
+    // Other unknown paths stay a bare 404.
+    expect(await (await fetch(`${hub.url}/workflowz`, { headers })).json()).toEqual({
+      error: 'no route GET /workflowz',
+    });
+    const cli = await runEai(['workflows', 'ls'], {
+      env: { EAI_URL: hub.url, EAI_TOKEN: tokens.viewer },
+    });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toBe(
+      'eai: GET /workflows?limit=100: 404 no route GET /workflows: this hub does not run the orchestrator role: start it with eai up --orchestrator (or EAI_ORCHESTRATOR=1)\n',
+    );
+  });
+
   it('shows a definition with its secret reference, never the secret, and lists the plugins', async () => {
     const { body } = await call('GET', '/connectors/{name}', `/connectors/${names.hook}`, 'viewer');
     expect(body.config.signature.secret).toBe(secretRef);

@@ -293,6 +293,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     api,
     logger: options.logger,
     webhooks: (name, request) => runtime.webhook(name, request),
+    rolesOff: [
+      ...(orchestrator
+        ? []
+        : [
+            {
+              paths: ['/workflows', '/workflow-definitions'],
+              hint: 'this hub does not run the orchestrator role: start it with eai up --orchestrator (or EAI_ORCHESTRATOR=1)',
+            },
+          ]),
+      ...(masterdata
+        ? []
+        : [
+            {
+              paths: ['/customers', '/sync'],
+              hint: 'this hub does not run master data: start it with eai up --masterdata',
+            },
+          ]),
+    ],
     details: async () => {
       const local = runtime.local();
       // Parked workflows are listed, but do not make the hub unready: an operator has to act, not a restart.

@@ -3,7 +3,7 @@ import express from 'express';
 import type { WebhookRequest, WebhookResponse } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
-import { type AdminApi, errorHandler, notFound } from './api/index.ts';
+import { type AdminApi, errorHandler, notFound, roleOff } from './api/index.ts';
 import { opsMetrics } from './metrics.ts';
 import { answerWebhook, takeWebhookRequest, WEBHOOK_BODY_LIMIT, webhookHeaders } from './webhook-http.ts';
 
@@ -28,6 +28,8 @@ export interface OpsOptions {
   details?: () => Promise<Record<string, unknown>>;
   /** For failures no route handled. */
   logger?: Logger;
+  /** Paths of roles this hub does not run, each with the hint its 404 gives (how to run the role). */
+  rolesOff?: Array<{ paths: string[]; hint: string }>;
 }
 
 async function runCheck(name: string, check: DependencyCheck, timeoutMs: number) {
@@ -108,6 +110,7 @@ export function createOpsApp(options: OpsOptions): express.Express {
     });
     app.use(api.router);
   }
+  for (const { paths, hint } of options.rolesOff ?? []) app.use(paths, roleOff(hint));
   app.use(notFound);
   app.use(errorHandler(options.logger));
   return app;

@@ -16,11 +16,15 @@ export const INBOX_TOPIC = 'inbox';
 /** An operator's cancel: interrupts every workflow's waits, like the business cancellations each one names. */
 export const OPERATOR_CANCEL = 'operator.cancel';
 
-/** A message of an interrupting kind (a cancellation) arrived while the workflow waited for something else. */
+/**
+ * A message of an interrupting kind (a cancellation) arrived while the workflow waited for something else. An
+ * operator's cancel says who and why (`customer called (oncall)`): kept in the message, so the outcome shows it.
+ */
 export class Interrupted extends Error {
   readonly inboxMessage: InboxMessage;
   constructor(inboxMessage: InboxMessage) {
-    super(`interrupted by ${inboxMessage.kind}`);
+    const reason = (inboxMessage.data as { reason?: unknown } | null)?.reason;
+    super(`interrupted by ${inboxMessage.kind}${typeof reason === 'string' && reason ? `: ${reason}` : ''}`);
     this.inboxMessage = inboxMessage;
   }
 }

@@ -19,7 +19,7 @@ import {
   describeDeadLetter,
   RECEIPT_TOPIC,
 } from '../../bus/index.ts';
-import { type FieldError, NonRetriableError } from '../../lib/errors.ts';
+import { type FieldError, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { metricsRegistry } from '../../lib/metrics.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
@@ -40,8 +40,16 @@ function idocFile(docnum: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<ORDERS05>\n${idoc.replaceAll('PO-4711', `PO-${docnum}`)}\n</ORDERS05>\n`;
 }
 
-/** A sink whose target is a list in the test; a value named in `refuse` is refused for good, one in `skip` skipped. */
-function recordingSink(applied: SinkRecord[], refuse: Set<string>, skip = new Set<string>()) {
+/**
+ * A sink whose target is a list in the test; a value named in `refuse` is refused for good, one in `skip` skipped, one
+ * in `flaky` fails retriably as many times as it says (the target down for a while).
+ */
+function recordingSink(
+  applied: SinkRecord[],
+  refuse: Set<string>,
+  skip = new Set<string>(),
+  flaky = new Map<string, number>(),
+) {
   return definePlugin({
     type: 'recording-sink',
     kind: 'sink',
@@ -52,6 +60,11 @@ function recordingSink(applied: SinkRecord[], refuse: Set<string>, skip = new Se
         const id = (record.value as { customer: { customerId: string } }).customer.customerId;
         if (refuse.has(id)) throw new NonRetriableError(`target refuses ${id}: 400 {"field":"email"}`);
         if (skip.has(id)) return SKIPPED;
+        const failures = flaky.get(id) ?? 0;
+        if (failures > 0) {
+          flaky.set(id, failures - 1);
+          throw new RetriableError(`target unavailable for ${id}: 503`);
+        }
         applied.push(record);
       },
       async stop() {},
@@ -64,13 +77,14 @@ describe('connector runtime on the real broker', () => {
   const applied: SinkRecord[] = [];
   const refuse = new Set<string>();
   const skip = new Set<string>();
+  const flaky = new Map<string, number>();
   let runtime: ConnectorRuntime;
 
   beforeAll(async () => {
     await bus.provisionTopics();
     runtime = new ConnectorRuntime({
       bus,
-      plugins: [...builtinPlugins, recordingSink(applied, refuse, skip)],
+      plugins: [...builtinPlugins, recordingSink(applied, refuse, skip, flaky)],
       logger: silent,
       group: unique('connect'),
       sinkRetry: { retries: 1, initialDelayMs: 10, maxDelayMs: 20 },
@@ -271,6 +285,39 @@ describe('connector runtime on the real broker', () => {
     } finally {
       await own.stop();
     }
+  });
+
+  it('counts a record a sink retried once in its records in: in = out + skipped + failed', async () => {
+    // Seen in the ops trial: a despatch sink whose target answered 503 counted every attempt of the record in `in`
+    // (in 13 for out 1 + failed 6), so its counters never added up.
+    const topic = unique('sink-retried');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const base = exampleJson('CustomerEvent') as { customer: Record<string, unknown> };
+    const ids = ['back', 'down'].map((id) => `${topic}-${id}`);
+    flaky.set(ids[0]!, 1); // fails once, then applied (the sink retries once: sinkRetry.retries 1)
+    flaky.set(ids[1]!, 5); // fails every attempt: dead-lettered
+    const publisher = await bus.publisher();
+    await publisher.publish(
+      ids.map((customerId) => ({
+        schema: 'CustomerEvent',
+        topic,
+        value: { ...base, customer: { ...base.customer, customerId } },
+      })),
+    );
+    await publisher.close();
+    const name = unique('retried-sink');
+    await runtime.put({ name, type: 'recording-sink', topics: [topic], config: {} }, 'test');
+    await waitFor('one applied, one dead-lettered', async () => {
+      const { recordsOut, recordsFailed } = (await runtime.status(name))!.metrics;
+      return recordsOut + recordsFailed === 2;
+    });
+    expect((await runtime.status(name))!.metrics).toMatchObject({
+      recordsIn: 2,
+      recordsOut: 1,
+      recordsSkipped: 0,
+      recordsFailed: 1,
+    });
+    await runtime.remove(name);
   });
 
   it('runs a sink from a canonical topic, dead-letters what the target refuses, and stops, resets and replays', async () => {

@@ -54,6 +54,8 @@ export class SinkHost {
   private lastHandledAt: number | null = null;
   /** Connected on the first receipt: most sinks never write one. */
   private receipts?: Promise<TransportProducer>;
+  /** Records counted in: the runner hands a record that failed retriably to the handler again, the same event. */
+  private readonly counted = new WeakSet<ConsumedEvent>();
 
   constructor(options: SinkHostOptions) {
     this.options = options;
@@ -74,8 +76,12 @@ export class SinkHost {
         await this.receipt(fromHeaders(record.headers).attributes, 'REFUSED', errorMessage(error));
       },
       handler: async (event: ConsumedEvent) => {
-        counters.recordsIn += 1;
-        connectorMetrics.recordsIn.inc({ connector: name });
+        // Once per record, not per attempt: in = out + skipped + failed once the sink caught up.
+        if (!this.counted.has(event)) {
+          this.counted.add(event);
+          counters.recordsIn += 1;
+          connectorMetrics.recordsIn.inc({ connector: name });
+        }
         const outcome = await task.put(toSinkRecord(name, event));
         this.lastHandledAt = Number(event.record.timestamp);
         counters.lastError = null;

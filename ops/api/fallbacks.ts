@@ -8,6 +8,16 @@ export const notFound: RequestHandler = (req, res) => {
 };
 
 /**
+ * A route of a role this hub does not run (the orchestrator's `/workflows`, master data's `/customers`): a 404 that
+ * says how to run it, where a bare `no route` left the operator guessing whether the path was wrong.
+ */
+export function roleOff(hint: string): RequestHandler {
+  return (req, res) => {
+    sendError(res, 404, `no route ${req.method} ${req.originalUrl.split('?')[0]}: ${hint}`);
+  };
+}
+
+/**
  * Errors no route handled (a malformed percent-encoding in a path, a bug in a middleware): a client error keeps
  * its status with a generic message, anything else is a logged 500. Nothing of the request is echoed or logged
  * beyond its method and path.

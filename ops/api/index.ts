@@ -4,7 +4,7 @@
  */
 export { type AdminApi, type AdminApiOptions, createAdminApi } from './admin-api.ts';
 export { type ErrorBody, type ErrorDetail, errorBodySchema, HttpError } from './errors.ts';
-export { errorHandler, notFound } from './fallbacks.ts';
+export { errorHandler, notFound, roleOff } from './fallbacks.ts';
 export type { OpenApiDocument } from './openapi.ts';
 export { type Principal, type Role, roleSchema, roles } from './roles.ts';
 export type { HttpMethod, RouteHandler, RouteInput, RouteResponse, RouteResult, RouteSpec } from './route.ts';

@@ -187,8 +187,12 @@ describe('workflow routes of the admin API', () => {
     expect(cancel.status).toBe(202);
     expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
       outcome: 'CANCELLED',
+      // Who cancelled and why, as the operator said it (it read only "interrupted by operator.cancel").
+      reason: 'interrupted by operator.cancel: customer called (oncall)',
       compensated: ['logistics-despatch', 'erp-confirm'],
     });
+    const shown = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
+    expect(shown.body.detail).toBe('interrupted by operator.cancel: customer called (oncall)');
     const again = await call('post', '/workflows/{id}/cancel', path(id, '/cancel'), {
       token: tokens.operator,
       body: {},

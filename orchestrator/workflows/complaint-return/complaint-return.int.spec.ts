@@ -315,6 +315,20 @@ describe('complaint / return, instant responders on the bus', () => {
     );
   });
 
+  it('a case naming the order as SAP shows it, zero-padded (VBELN 0012000004), finds the order the hub holds without the zeros', async () => {
+    // Seen in the ops trial: a case with Order_Number__c 0012000004 (SAP's own answer, `POST /sim/orders`) ended
+    // "not found in the integration hub", the order's instance being order-to-delivery:sap:12000004.
+    const orderNumber = await knownOrder();
+    const { caseNumber, outcome } = await complaint(`00${orderNumber}`);
+    expect(outcome).toMatchObject({ outcome: 'COMPLETED', compensated: [] });
+    await waitFor('the case closed', () => commandsOf(caseNumber).includes('CASE:CLOSED:case-close'));
+    expect(commandsOf(caseNumber)).toEqual([
+      'RE:OPEN:return-authorisation',
+      'CR:OPEN:credit-memo',
+      'CASE:CLOSED:case-close',
+    ]);
+  });
+
   it('a complaint about an order not shipped (on credit hold) ends as for an unknown order: nothing returned or credited, the case told why', async () => {
     const orderNumber = await orderOnCreditHold();
     const { caseNumber, outcome } = await complaint(orderNumber);

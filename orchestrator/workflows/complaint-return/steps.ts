@@ -61,11 +61,17 @@ async function hasShipped(workflowId: string): Promise<boolean> {
  * (`order-to-delivery:sap:<order number>`), which carries the canonical SalesOrder (lines, PO, sold-to). An order
  * the orchestrator never saw cannot be returned or credited by this workflow: it fails for good. Nor can an order
  * that has not shipped (on credit hold, awaiting its ASN, cancelled): it fails for good with OrderNotShippedError,
- * naming where its order-to-delivery instance is.
+ * naming where its order-to-delivery instance is. The number may be written as SAP shows it, zero-padded (VBELN
+ * `0012000004`): the order's id carries it as the IDoc mapping reads it, without the leading zeros (`sap:12000004`).
  */
 export async function lookupOrder(orderNumber: string): Promise<OrderRecord> {
-  const workflowId = orderWorkflowIdOf(`sap:${orderNumber}`);
-  const status = await DBOS.getWorkflowStatus(workflowId);
+  let workflowId = orderWorkflowIdOf(`sap:${orderNumber}`);
+  let status = await DBOS.getWorkflowStatus(workflowId);
+  const unpadded = orderNumber.replace(/^0+(?=.)/, '');
+  if (!status && unpadded !== orderNumber) {
+    workflowId = orderWorkflowIdOf(`sap:${unpadded}`);
+    status = await DBOS.getWorkflowStatus(workflowId);
+  }
   const input = status?.input?.[0] as OrderInput | undefined;
   if (!input?.order) {
     throw new NonRetriableError(
