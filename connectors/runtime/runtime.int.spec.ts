@@ -27,7 +27,6 @@ import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 import { definePlugin, type SinkRecord, SKIPPED } from '../sdk/index.ts';
-import { loadDeployment } from './definition.ts';
 import { ASSIGNMENT_SLOTS } from './runtime.ts';
 
 const silent = pino({ level: 'silent' });
