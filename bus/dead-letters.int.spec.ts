@@ -14,6 +14,7 @@ import {
   redriveDeadLetters,
   showDeadLetter,
 } from './dead-letters.ts';
+import { deadLetterRecord } from './dlq.ts';
 
 describe('dead letters: list, show, redrive', () => {
   const bus = testBus('/eai/tests/dead-letters');
@@ -173,5 +174,40 @@ describe('dead letters: list, show, redrive', () => {
     expect(twice.selected).toBe(2);
     expect(twice.repeated.map((r) => r.offset)).toEqual(['0', '2']);
     expect(Date.parse(twice.repeated[0]!.previously)).toBeGreaterThan(Date.now() - 120_000);
+  });
+
+  it('skips a letter that was never published (partition -1, a golden record the schema refused), saying what it is', async () => {
+    const dlqTopic = unique('dl-never-published');
+    await bus.provisionTopics([{ topic: dlqTopic, partitions: 1 }]);
+    const producer = bus.transport.producer();
+    await producer.connect();
+    await producer.send([
+      deadLetterRecord(
+        dlqTopic,
+        {
+          topic: f.topic,
+          partition: -1,
+          offset: '-1',
+          timestamp: String(Date.now()),
+          key: Buffer.from('golden-1'),
+          value: Buffer.from('{"customer":{"customerId":"golden-1"}}'),
+          headers: {},
+        },
+        { stage: 'VALUE_CONVERTER', owner: 'mdm-golden-sync', error: new Error('bad email'), attempts: 1 },
+      ),
+    ]);
+    await producer.disconnect();
+    const result = await redriveDeadLetters(bus.transport, {
+      topic: dlqTopic,
+      selection: { fromOffset: '0', toOffset: '0' },
+    });
+    expect(result).toMatchObject({ selected: 1, redriven: 0 });
+    expect(result.skipped).toEqual([
+      {
+        partition: 0,
+        offset: '0',
+        reason: `never published to ${f.topic} (partition -1): its value is what the hub could not encode, not a record to send back; fix the cause and the next change of it is published`,
+      },
+    ]);
   });
 });

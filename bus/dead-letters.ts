@@ -360,6 +360,11 @@ function cannotRedrive(entry: DeadLetterEntry, topics: Set<string>): string | un
     return `a ${original.slice('document:'.length)} document that did not map: there is no topic to go back to; the connector must receive it again`;
   }
   if (!topics.has(original)) return `original topic ${original} does not exist`;
+  if (entry.originalPartition === -1) {
+    // A record refused before it was ever published (a golden record the schema refused: its value is the JSON the
+    // hub could not encode), not one read from the topic.
+    return `never published to ${original} (partition -1): its value is what the hub could not encode, not a record to send back; fix the cause and the next change of it is published`;
+  }
   if (entry.originalPartition === null || entry.originalPartition < 0) {
     return 'no valid __connect.errors.partition header';
   }

@@ -35,7 +35,7 @@ describe('eai dlq without Kafka', () => {
         ['dlq', 'redrive', 'dlq.sink', '--grep', 'x', '--partition', '1'],
         'eai: --partition goes with --from/--to\n',
       ],
-      [['dlq', 'ls', 'dlq.sink', '--limit', '0'], 'eai: limit must be a positive integer\n'],
+      [['dlq', 'ls', 'dlq.sink', '--limit', '0'], 'eai: --limit must be a positive integer\n'],
       [['dlq', 'show', 'dlq.sink', 'zero', '1'], 'eai: partition must be a number, got "zero"\n'],
       // A canonical topic read as dead letters listed a page of `?` rows (the API answers 404 for it).
       [

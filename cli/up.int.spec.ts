@@ -251,6 +251,7 @@ describe('eai up --orchestrator', () => {
       expect(definitions.map((d) => d.name)).toEqual([
         'complaint-return@1',
         'complaint-return@2',
+        'complaint-return@3',
         'order-to-delivery@1',
         'order-to-delivery@2',
         'order-to-delivery@3',

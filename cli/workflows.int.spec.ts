@@ -77,13 +77,18 @@ describe('eai workflows', () => {
     expect(text.stdout).toContain(newerId);
     const zero = await eai('ls', '--limit', '0');
     expect(zero.code).toBe(1);
-    expect(zero.stderr).toBe('eai: limit must be a positive integer\n');
+    expect(zero.stderr).toBe('eai: --limit must be a positive integer\n');
   });
 
   it('an action the instance cannot take fails with one line naming the reason', async () => {
     const cancel = await eai('cancel', id);
     expect(cancel.code).toBe(1);
     expect(cancel.stderr).toMatch(/409 .*has finished \(COMPENSATED\)/);
+    const signal = await eai('signal', id, 'approve-credit', '{approvedBy: ops}');
+    expect([signal.code, signal.stderr]).toEqual([
+      1,
+      `eai: the signal's payload is not JSON (Expected property name or '}' in JSON at position 1 (line 1 column 2)): quote it, e.g. '{"approvedBy": "ops"}'\n`,
+    ]);
   });
 
   it('retry --parked asks the hub for every parked instance (none here); an id and --parked together are refused', async () => {

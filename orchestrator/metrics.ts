@@ -32,7 +32,7 @@ export const orchestratorMetrics = {
   }),
   parkedNow: gauge({
     name: 'eai_workflows_parked',
-    help: 'Instances parked now (compensation_failed, waiting for an operator retry), by type; read from the orchestrator database at each scrape.',
+    help: 'Instances parked now (a compensation that failed, or a step whose system stayed unavailable; waiting for an operator retry), by type; read from the orchestrator database at each scrape.',
     labelNames: ['type'] as const,
     async collect() {
       this.reset();

@@ -168,7 +168,7 @@ export function registerDlqCommand(program: Command): void {
         topic: string | undefined,
         options: FilterOptions & { partition?: string; from?: string; limit: string; json?: boolean },
       ) => {
-        const limit = positiveInteger(options.limit, 'limit');
+        const limit = positiveInteger(options.limit, '--limit');
         const partition = partitionNumber(options.partition);
         if (topic !== undefined) deadLetterTopic(topic);
         const client = await connectBus('/eai/cli');

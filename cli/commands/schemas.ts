@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { RegistryRefusedError } from '../../bus/registry.ts';
 import { canonicalSchemas, loadSchema } from '../../schemas/catalog.ts';
@@ -69,7 +70,8 @@ export function registerSchemasCommand(program: Command): void {
       const { written, refused } = releaseSchemas();
       printResult(!!options.json, { written, refused }, () =>
         [
-          ...written.map((f) => `wrote ${f}`),
+          // Relative to where the command runs, as git shows them (the JSON keeps the absolute paths).
+          ...written.map((f) => `wrote ${relative(process.cwd(), f) || f}`),
           ...refused.map(
             (r) =>
               `${r.schema}: not released, it breaks ${r.level} compatibility (give new fields defaults, renamed ones aliases, change no type Avro cannot promote):${problemLines(r.problems)}`,

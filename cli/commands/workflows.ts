@@ -61,7 +61,7 @@ export function registerWorkflowsCommand(program: Command): void {
       const query = new URLSearchParams();
       if (options.status) query.set('status', options.status.toUpperCase());
       if (options.type) query.set('type', options.type);
-      query.set('limit', String(positiveInteger(options.limit, 'limit')));
+      query.set('limit', String(positiveInteger(options.limit, '--limit')));
       const { body } = await callHub(options, 'GET', `/workflows?${query}`);
       const list = body as Instance[];
       printResult(!!options.json, list, () => (list.length ? list.map(line).join('\n') : 'no workflows'));
@@ -105,7 +105,7 @@ export function registerWorkflowsCommand(program: Command): void {
         const { body } = await callHub(options, 'POST', '/workflows/retry', {
           type: options.type,
           step: options.step,
-          limit: positiveInteger(options.limit, 'limit'),
+          limit: positiveInteger(options.limit, '--limit'),
           dryRun: !!options.dryRun,
         });
         const result = body as {
@@ -142,7 +142,9 @@ export function registerWorkflowsCommand(program: Command): void {
       try {
         payload = JSON.parse(json ?? '{}');
       } catch (error) {
-        throw new Error(`signal payload is not JSON: ${(error as Error).message}`);
+        throw new ConfigError(
+          `the signal's payload is not JSON (${(error as Error).message}): quote it, e.g. '{"approvedBy": "ops"}'`,
+        );
       }
       const { body } = await callHub(
         options,

@@ -215,6 +215,8 @@ describe('connector runtime on the real broker', () => {
       writeFileSync(join(dir, 'order-0.xml'), idocFile(`${Date.now()}9`.slice(-16).padStart(16, '0')));
       await waitFor('the file read', async () => (await own.status(name))!.metrics.recordsOut === 1);
       expect((await own.status(name))!.metrics.lastError).toBeNull();
+      // (Moved to done/ after its commit: a folder removed before that is another story, a file that cannot be moved.)
+      await waitFor('the file moved to done/', () => existsSync(join(dir, 'done', 'order-0.xml')));
 
       // Gone while it runs (a mount lost): said in lastError, logged once while it repeats, read again once back.
       rmSync(dir, { recursive: true });

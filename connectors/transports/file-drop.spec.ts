@@ -152,6 +152,23 @@ describe('file-drop source: the folder itself', () => {
     expect(documents.map((d) => d.name)).toEqual(['a.edi#1']);
     await task.stop();
   });
+
+  it('a folder gone between a commit and its file moving to done/ is not made again (a lost mount stays lost); the move waits', async () => {
+    const dir = join(root, 'gone-before-the-move');
+    await mkdir(dir);
+    await writeFile(join(dir, 'b.edi'), x12(1));
+    const task = createFileDropSource({ dir, split: 'x12', ...fast }, context());
+    await task.start(new Map());
+    let documents: SourceDocument[] = [];
+    for (let i = 0; i < 5 && documents.length === 0; i++) documents = await task.poll();
+    expect(documents.map((d) => d.name)).toEqual(['b.edi#1']);
+    await rm(dir, { recursive: true });
+    await task.commit(documents, { ok: true, published: 1, deadLettered: 0 });
+    // Before, done/ was made with its parents: the drop folder came back, empty, and the folder's loss went unseen.
+    await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(task.poll()).rejects.toThrow(`drop folder ${dir} does not exist`);
+    await task.stop();
+  });
 });
 
 describe('file-drop source: small files', () => {

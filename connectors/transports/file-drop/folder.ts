@@ -140,6 +140,11 @@ export class DropFolder {
 
   private async freeName(folder: string, name: string): Promise<string> {
     const dir = join(this.dir, folder);
+    // done/ and error/ are made as needed, but never the drop folder itself: one gone (a mount lost) would be made
+    // again on the local disk, under the mount point, and the system's files would go elsewhere.
+    await stat(this.dir).catch((error: unknown) => {
+      throw folderError(this.dir, error);
+    });
     await mkdir(dir, { recursive: true });
     const plain = join(dir, name);
     if (!(await exists(plain))) return plain;
