@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { isRefused } from '../formats/each-document.ts';
 import { findReader, findWriter } from '../formats/index.ts';
@@ -34,12 +34,23 @@ export function loadMappings(dir = mappingsDir): CompiledMapping[] {
   return mappings;
 }
 
-const byFile = new Map<string, CompiledMapping>();
+const byFile = new Map<string, { mapping: CompiledMapping; stamp: string }>();
+
+/** When and how big each file was: a mapping is compiled again once its file, a lookup table or an import changed. */
+function stampOf(files: string[]): string {
+  return files
+    .map((file) => {
+      const stat = statSync(file, { throwIfNoEntry: false });
+      return stat ? `${stat.mtimeMs}:${stat.size}` : '-';
+    })
+    .join('|');
+}
 
 /**
  * A mapping named explicitly, as a connector's config names it: a path relative to the deployment folder
  * (`baseDir`), or to `mappings/` for the shipped ones (`sap/idoc-orders05.to-canonical.yaml`), or absolute.
- * Compiled once per file.
+ * Compiled once per file, and again once it or a lookup table or import it reads changed on disk: a connector reads
+ * its mapping when it starts, so a restart takes up a changed one.
  */
 export function findMapping(ref: string, baseDir?: string): CompiledMapping {
   const candidates = catalogCandidates(ref, baseDir);
@@ -50,11 +61,10 @@ export function findMapping(ref: string, baseDir?: string): CompiledMapping {
       `mapping "${ref}" not found (looked in ${candidates.join(', ')}); shipped: ${known.join(', ')}`,
     );
   }
-  let mapping = byFile.get(file);
-  if (!mapping) {
-    mapping = compileMapping(loadMappingFile(file));
-    byFile.set(file, mapping);
-  }
+  const cached = byFile.get(file);
+  if (cached && cached.stamp === stampOf(cached.mapping.files)) return cached.mapping;
+  const mapping = compileMapping(loadMappingFile(file));
+  byFile.set(file, { mapping, stamp: stampOf(mapping.files) });
   return mapping;
 }
 

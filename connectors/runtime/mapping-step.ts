@@ -62,8 +62,16 @@ export interface MappingStepOptions {
    * of formats that declare their own are read in theirs. Dead letters keep the bytes as they came.
    */
   encoding?: string;
-  /** The mapping for a document, as the connector names it; default: the one shipped mapping of its format. */
-  mappingFor?: (input: DocumentInput) => CompiledMapping;
+  /**
+   * The mapping for a document, as the connector names it; default: the one shipped mapping of its format. `sender`:
+   * the sending partner, the input's (`DocumentInput.sender`) or, with `mappingBySender`, the one its reader found.
+   */
+  mappingFor?: (input: DocumentInput, sender?: string) => CompiledMapping;
+  /**
+   * The mapping depends on the sender (a connector's `mappingsBySender`): each document of an input that names no
+   * sender is mapped with the mapping of the sender its reader found (ISA06, UNB sender, SNDPRN).
+   */
+  mappingBySender?: boolean;
   /**
    * What mapping one document may spend (default: the engine's DOCUMENT_BUDGET, 10 s and 1 GiB of heap growth);
    * past it the document goes to the dead-letter topic saying which, and the step carries on with the next.
@@ -200,12 +208,29 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       }
       const document =
         input.documentId && documents.length === 1 ? { ...parsed, id: input.documentId } : parsed;
+      let own = mapping;
+      let ownEncode = encode;
+      if (options.mappingBySender && input.sender === undefined && document.source) {
+        try {
+          own = mappingFor(input, document.source);
+        } catch (error) {
+          refuse(input, result, error, document.id);
+          continue;
+        }
+        if (own !== mapping) {
+          const known = encoderFor(own);
+          // Once the registry answered, this document again: its mapping's encoder is known then.
+          if (known instanceof Promise)
+            return known.then(() => prepareFrom(input, result, mapping, documents, i, encode));
+          ownEncode = known;
+        }
+      }
       let records: CanonicalRecord[] | Promise<CanonicalRecord[]>;
       try {
-        records = mapDocumentEagerly(mapping, document, {
+        records = mapDocumentEagerly(own, document, {
           ...options.budget,
           receivedAt: input.receivedAt,
-          encode,
+          encode: ownEncode,
         });
       } catch (error) {
         refuse(input, result, error, document.id);

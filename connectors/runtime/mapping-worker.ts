@@ -1,6 +1,6 @@
 /**
  * A mapping thread (mapping-pool.ts): maps and encodes batches of source documents with the same mapping step the
- * runtime would run in its own thread, one step per connector config, and hands the records back unsent.
+ * runtime would run in its own thread, one step per connector start, and hands the records back unsent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createBus } from '../../bus/index.ts';
@@ -29,13 +29,15 @@ if (port) {
   const { brokers, registryUrl } = workerData as MappingWorkerData;
   // Only for the registry lookups of the encoders: this thread never sends (prepare does not).
   const bus = createBus({ brokers, registryUrl, logger: createLogger('mapping-thread') });
-  const steps = new Map<string, MappingStep>();
+  // One step per connector, made again when its config (or its start, after a restart) differs.
+  const steps = new Map<string, { key: string; step: MappingStep }>();
   port.on('message', async ({ id, config, inputs }: MappingRequest) => {
     const key = JSON.stringify(config);
-    let step = steps.get(key);
+    const known = steps.get(config.name);
+    let step = known?.key === key ? known.step : undefined;
     if (!step) {
       step = createSourceStep(config, bus);
-      steps.set(key, step);
+      steps.set(config.name, { key, step });
     }
     let reply: MappingReply;
     try {

@@ -679,6 +679,7 @@ export class ConnectorRuntime {
           mappingsBySender: definition.mappingsBySender,
           encoding: definition.encoding,
           baseDir,
+          start: Date.now(),
           // The connector's own output topics win over the runtime's.
           topics: definition.outputTopics
             ? { ...this.options.canonicalTopics, ...definition.outputTopics }

@@ -20,14 +20,22 @@ export interface SourceStepConfig {
   topics?: Record<string, string>;
   /** The character set of documents whose format declares none (the definition's `encoding`). */
   encoding?: string;
+  /**
+   * Which start of the connector the step is for: a restart makes a new step in each mapping thread too, and so
+   * reads a mapping changed since (findMapping).
+   */
+  start?: number;
 }
 
 /**
- * The mapping for each document, as the connector names it. The named mapping reads its own format. A document in
+ * The mapping for each document, as the connector names it: its sender's (`mappingsBySender`, by the sender the
+ * source or the document's reader names), else `mapping`. The named mapping reads its own format. A document in
  * another format (a CDC source's re-read of a record through the REST API) and a connector that names none take
  * the one shipped mapping of the document's format, as definition.ts documents (refused when there are several).
  */
-export function mappingChooser(config: SourceStepConfig): (input: DocumentInput) => CompiledMapping {
+export function mappingChooser(
+  config: SourceStepConfig,
+): (input: DocumentInput, sender?: string) => CompiledMapping {
   // Each named mapping is found once per start, not per document (findMapping looks at the disk).
   const named = new Map<string, CompiledMapping>();
   const namedMapping = (ref: string) => {
@@ -38,8 +46,8 @@ export function mappingChooser(config: SourceStepConfig): (input: DocumentInput)
     }
     return mapping;
   };
-  return (input) => {
-    const ref = (input.sender && config.mappingsBySender?.[input.sender]) || config.mapping;
+  return (input, sender = input.sender) => {
+    const ref = (sender && config.mappingsBySender?.[sender]) || config.mapping;
     const mapping = ref ? namedMapping(ref) : undefined;
     if (mapping && mapping.spec.input === input.format) return mapping;
     try {
@@ -61,5 +69,6 @@ export function createSourceStep(config: SourceStepConfig, bus: Bus, logger?: Lo
     topics: config.topics,
     encoding: config.encoding,
     mappingFor: mappingChooser(config),
+    mappingBySender: Object.keys(config.mappingsBySender ?? {}).length > 0,
   });
 }

@@ -98,6 +98,8 @@ export interface LoadedMapping {
   letOrigins: Record<string, string>;
   fixturesDir: string;
   expectedDir: string;
+  /** Every file it was read from: the mapping file, then its lookup tables and imports as found. */
+  files: string[];
 }
 
 /** The shipped mappings (`mappings/`): the catalog names such as `sap/idoc-orders05.to-canonical.yaml` start here. */
@@ -114,10 +116,11 @@ export function catalogCandidates(ref: string, base?: string): string[] {
   return isAbsolute(ref) ? [ref] : [...(base ? [resolve(base, ref)] : []), join(shippedMappingsDir, ref)];
 }
 
-function readReferenced(base: string, ref: string): string {
+function readReferenced(base: string, ref: string, files: string[]): string {
   const candidates = catalogCandidates(ref, base);
   const found = candidates.find((path) => existsSync(path));
   if (!found) throw new Error(`no such file (looked in ${candidates.join(', ')})`);
+  files.push(found);
   return readFileSync(found, 'utf8');
 }
 
@@ -133,11 +136,12 @@ export function loadMappingFile(path: string): LoadedMapping {
   if (!parsed.success) throw new ConfigError(`${file}: ${zodProblemText(parsed.error)}`);
   const spec = parsed.data;
   const base = dirname(path);
+  const files = [path];
   const tables: LookupTables = {};
   for (const [name, tablePath] of Object.entries(spec.lookups)) {
     let table: unknown;
     try {
-      table = parseYaml(readReferenced(base, tablePath));
+      table = parseYaml(readReferenced(base, tablePath, files));
     } catch (error) {
       throw new ConfigError(
         `${file}: lookups.${name}: cannot read ${tablePath}: ${(error as Error).message}`,
@@ -153,7 +157,7 @@ export function loadMappingFile(path: string): LoadedMapping {
   for (const importPath of spec.imports) {
     let shared: unknown;
     try {
-      shared = parseYaml(readReferenced(base, importPath));
+      shared = parseYaml(readReferenced(base, importPath, files));
     } catch (error) {
       throw new ConfigError(`${file}: imports: cannot read ${importPath}: ${(error as Error).message}`);
     }
@@ -178,5 +182,6 @@ export function loadMappingFile(path: string): LoadedMapping {
     letOrigins,
     fixturesDir: resolve(base, spec.fixtures.inputs),
     expectedDir: resolve(base, spec.fixtures.expected),
+    files,
   };
 }
