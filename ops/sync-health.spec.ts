@@ -3,6 +3,7 @@ import {
   defaultSyncHealthThresholds,
   oldestWaitSeconds,
   type SinkHealth,
+  shortError,
   sinkReasons,
   systemOfConnector,
 } from './sync-health.ts';
@@ -36,13 +37,23 @@ describe('sync health rules for a sink', () => {
     expect(judge({ state: 'UNASSIGNED' })[0]?.[0]).toBe('degraded');
   });
 
-  it('a last push that failed makes it degraded, naming the error', () => {
+  it('a last push that failed makes it degraded, naming the error and how to send it again', () => {
     expect(judge({ lastError: 'HTTP 503 from the target' })).toEqual([
       [
         'degraded',
-        'salesforce: the last push failed and went to the dead-letter topic (connector sf-out: HTTP 503 from the target)',
+        'salesforce: the last push failed and went to the dead-letter topic (connector sf-out: HTTP 503 from the target); ' +
+          'it is not sent again by itself: once salesforce answers, npx eai dlq redrive dlq.sink --owner sf-out',
       ],
     ]);
+  });
+
+  it("leaves the system's answer body out of the reason (an Odoo 503: JSON with a traceback)", () => {
+    const odoo =
+      'odoo-out: POST /jsonrpc object.execute_kw answered HTTP 503: {"jsonrpc":"2.0","id":null,"error":{"code":200,' +
+      '"message":"Odoo Server Error","data":{"debug":"Traceback (most recent call last):\\n  File ..."}}}';
+    expect(shortError('odoo-out', odoo)).toBe('POST /jsonrpc object.execute_kw answered HTTP 503');
+    expect(shortError('sf-out', 'HTTP 503 from the target')).toBe('HTTP 503 from the target');
+    expect(shortError('sf-out', 'x'.repeat(300))).toHaveLength(200);
   });
 
   it('a backlog over either threshold makes it degraded, in records and age', () => {

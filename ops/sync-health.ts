@@ -6,7 +6,8 @@
  *
  * Rules (thresholds in SyncHealthThresholds):
  * - failing: a sink connector of the system FAILED; the master data database or Kafka did not answer.
- * - degraded: a sink's last push failed (it went to the dead-letter topic; cleared by the next success), a sink
+ * - degraded: a sink's last push failed (it went to the dead-letter topic, where it stays until redriven: the
+ *   reason says how; cleared by the next success), a sink
  *   is not running (paused, stopped, unassigned), a sink's or the matcher's backlog is over its threshold, the
  *   steward queue is over its threshold.
  * Dead letters are counted, not judged: they stay until redriven, so they could never turn a healed system ok.
@@ -185,6 +186,17 @@ export function isCustomerSink(
   return input.topics.some((topic) => topic === deps.customerTopic || topic.startsWith(prefix));
 }
 
+/**
+ * A sink's error as a reason can hold it: without the connector's name in front (the reason names it) and without
+ * the system's answer body (an Odoo 503 is a page of JSON with a Python traceback), at most 200 characters.
+ */
+export function shortError(connector: string, error: string): string {
+  const own = error.startsWith(`${connector}: `) ? error.slice(connector.length + 2) : error;
+  const body = own.search(/: [[{<]/);
+  const cut = body >= 0 ? own.slice(0, body) : own;
+  return cut.length > 200 ? `${cut.slice(0, 199)}…` : cut;
+}
+
 /** What a sink says about its system, each with the status it calls for. */
 export function sinkReasons(
   system: string,
@@ -199,7 +211,8 @@ export function sinkReasons(
   if (sink.lastError)
     out.push([
       'degraded',
-      `${system}: the last push failed and went to the dead-letter topic (${name}: ${sink.lastError})`,
+      `${system}: the last push failed and went to the dead-letter topic (${name}: ${shortError(sink.connector, sink.lastError)}); ` +
+        `it is not sent again by itself: once ${system} answers, npx eai dlq redrive ${DLQ_TOPICS.sink} --owner ${sink.connector}`,
     ]);
   const records = sink.backlogRecords ?? 0;
   const seconds = sink.backlogSeconds ?? 0;

@@ -208,9 +208,9 @@ export interface Change {
  * or integration user), or, for a system configured with `fingerprint`, when every golden field it sets holds
  * exactly what the hub last sent to that record. An echo's values are stored as copies (field time null: never
  * newer than what they copy, never a vote in mostFrequent) and the record's updatedAt is left as it was, so an
- * echo changes no golden value. A stamped event that also sets fields the hub never sent to that record, to a
- * content other than the golden record's, carries a person's edit along (a whole-record system stamps only the
- * last writer): those fields are an edit. Anything else
+ * echo changes no golden value. A stamped full snapshot that also sets fields the hub never sent to that record,
+ * to a content other than the golden record's, carries a person's edit along (a whole-record system stamps only
+ * the last writer): those fields are an edit. Anything else
  * is an edit: the fields it sets take the event's time (occurredAt), which is how concurrent edits in two systems
  * are decided (survivorship, mostRecent per field).
  */
@@ -247,10 +247,13 @@ export function classify(
   if (by) {
     // A system that reports whole records and only the last writer (Odoo's write_uid) stamps a person's earlier
     // edit as the hub's when the hub wrote after it: a field the hub never sent to this record rode along, and is
-    // the person's.
+    // the person's. An event that names its fields (Salesforce CDC, a HubSpot property change) names only what the
+    // stamped write changed: nothing rides along. (Taken for an edit, the echo of a write that a person's edit of
+    // the same field had dropped from sync_sent got the echo's time and outvoted that newer edit everywhere.)
     const goldenValues = (golden ?? {}) as unknown as Record<string, unknown>;
+    const snapshot = (event.changedFields ?? []).length === 0 && (event.clearedFields ?? []).length === 0;
     const riders =
-      by === 'stamp' && sent
+      by === 'stamp' && sent && snapshot
         ? fields.filter(
             (f) =>
               !sent.fields.includes(f) &&

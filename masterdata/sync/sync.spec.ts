@@ -210,6 +210,31 @@ describe('the echo rule', () => {
     expect([echo.kind, echo.fields]).toEqual(['echo', ['emails']]);
   });
 
+  it("takes a stamped event that names its fields as an echo, though a person's edit dropped the field from sync_sent", () => {
+    // HubSpot: a person set the phone, and the hub's write of the phone (planned before that edit arrived) lands
+    // after it; its property change comes back stamped INTEGRATION + the app id. The edit took phones out of what the
+    // hub holds as sent there, and the golden record holds the person's number.
+    const hsPrevious = {
+      record: customer('hubspot', '1', {
+        phones: [{ number: '+4930222', isE164: true, use: null, primary: false }],
+      }),
+      fieldTimes: { phones: '2026-03-01T09:59:59.000Z' },
+    };
+    const sent = { fields: ['emails'], vals: { emails: newEmail.emails } };
+    const golden = { ...customer('odoo', '2'), phones: hsPrevious.record.phones };
+    const stale = [{ number: '+4930555', isE164: true, use: null, primary: false }];
+    const echo = classify(
+      event('hubspot', { phones: stale }, ['phones'], { changeOrigin: 'INTEGRATION', changedBy: '4242' }),
+      hsPrevious,
+      sent,
+      systems.hubspot,
+      golden as CustomerPartyMaster,
+    );
+    // A copy: no time of its own, so the hub's stale value never outvotes the person's newer edit.
+    expect([echo.kind, echo.by, echo.fields]).toEqual(['echo', 'stamp', ['phones']]);
+    expect(echo.fieldTimes.phones).toBeNull();
+  });
+
   it('takes an unstamped event as an echo when every field it sets holds what the hub last sent there', () => {
     const odooPrevious = { record: customer('odoo', '1'), fieldTimes: {} };
     const sent = { fields: ['emails', 'person'], vals: { emails: newEmail.emails } };
