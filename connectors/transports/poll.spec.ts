@@ -375,6 +375,24 @@ describe('poll source with a scripted system', () => {
       expect(server.requests).toHaveLength(2);
     });
 
+    it('says the failure while the system is down (in the status: lastError), and reads again once it is back', async () => {
+      let down = true;
+      server = await startScriptedServer((_req, res) => {
+        if (down) res.writeHead(503).end('maintenance');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('["y"]');
+      });
+      const { task } = source(httpFetchPage(server.url));
+      await task.start(new Map());
+      const failure = /^polling res\.partner failed, tried again shortly: .*503/;
+      // Its retries spent: said at once, and again by each poll while the pause lasts (no [] that reads as healthy).
+      await expect(task.poll()).rejects.toThrow(failure);
+      await expect(task.poll()).rejects.toThrow(failure);
+      down = false;
+      let documents: SourceDocument[] = [];
+      for (let i = 0; i < 5 && documents.length === 0; i++) documents = await task.poll().catch(() => []);
+      expect(ids(documents)).toEqual(['y']);
+    });
+
     it('answers [] while the system keeps failing, and ends its wait when the context aborts', async () => {
       server = await startScriptedServer((_req, res) => res.writeHead(503, { 'retry-after': '30' }).end());
       const { task, context } = source(httpFetchPage(server.url));

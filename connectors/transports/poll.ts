@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage, isRetriable, NonRetriableError } from '../../lib/errors.ts';
+import { errorMessage, isRetriable, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import {
@@ -95,6 +95,8 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
   let generation = 0;
   let nextPassAt = 0;
   let retryAt = 0;
+  /** Why polling waits until retryAt (the system kept failing): what each poll says meanwhile. */
+  let paused: RetriableError | undefined;
 
   const where = (cursor: Cursor) => `${context.name}: polling ${config.entity} at ${JSON.stringify(cursor)}`;
 
@@ -201,8 +203,16 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
       if (!isRetriable(error)) throw error;
       const asked = (error as { retryAfterMs?: number }).retryAfterMs ?? 0;
       retryAt = Date.now() + Math.max(asked, config.retry.maxDelayMs);
-      log.warn({ reason: errorMessage(error), until: new Date(retryAt).toISOString() }, 'polling paused');
-      return null;
+      log.debug({ reason: errorMessage(error), until: new Date(retryAt).toISOString() }, 'polling paused');
+      // Said by every poll until a page is read again, so that the connector's status (lastError), its log and sync
+      // health say the system is failing; before, the source answered [] and looked healthy while the system was down.
+      paused = new RetriableError(
+        `polling ${config.entity} failed, tried again shortly: ${errorMessage(error)}`,
+        {
+          cause: error,
+        },
+      );
+      throw paused;
     }
   }
 
@@ -236,6 +246,7 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
         const now = Date.now();
         if (retryAt > now) {
           await wait(retryAt - now);
+          if (paused && !signal.aborted) throw paused;
           return [];
         }
         if (!pass) {
@@ -248,6 +259,7 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
         }
         const current = pass;
         const result = await fetchPage(current.page);
+        paused = undefined;
         if (!result || current.generation !== generation) return [];
         const documents = accept(current.page, result);
         if (documents.length > 0) return documents;
