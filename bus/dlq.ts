@@ -22,6 +22,19 @@ export interface Failure {
 
 const PREFIX = '__connect.errors.';
 
+/**
+ * `__connect.errors.class.name`: the component that failed, as Kafka Connect names the converter, transformation or
+ * task class there (a mapping's failure was reported as the consumer runner's, which never read the document).
+ */
+const COMPONENT: Record<FailureStage, string> = {
+  KEY_CONVERTER: 'eai.bus.AvroSerde',
+  VALUE_CONVERTER: 'eai.bus.AvroSerde',
+  HEADER_CONVERTER: 'eai.bus.Envelope',
+  TRANSFORMATION: 'eai.mappings.Engine',
+  MAPPING: 'eai.connectors.MappingStep',
+  TASK_PUT: 'eai.bus.ConsumerRunner',
+};
+
 export function deadLetterRecord(
   dlqTopic: string,
   original: IncomingRecord,
@@ -35,7 +48,7 @@ export function deadLetterRecord(
     [`${PREFIX}offset`]: Buffer.from(original.offset),
     [`${PREFIX}connector.name`]: Buffer.from(failure.owner),
     [`${PREFIX}stage`]: Buffer.from(failure.stage),
-    [`${PREFIX}class.name`]: Buffer.from('eai.bus.ConsumerRunner'),
+    [`${PREFIX}class.name`]: Buffer.from(COMPONENT[failure.stage]),
     [`${PREFIX}exception.class.name`]: Buffer.from(error.name || error.constructor.name),
     [`${PREFIX}exception.message`]: Buffer.from(error.message),
     [`${PREFIX}exception.stacktrace`]: Buffer.from((error.stack ?? '').slice(0, 8000)),

@@ -197,6 +197,7 @@ describe('consumer runner: retry, then dead letter, then commit', () => {
       attempts: 3,
     });
     expect(String(dead!.headers!['__eai.errors.retriable'])).toBe('true');
+    expect(String(dead!.headers!['__connect.errors.class.name'])).toBe('eai.bus.ConsumerRunner');
     expect(String(dead!.headers!.ce_type)).toBe('com.example.order');
     expect(onDeadLetter).toHaveBeenCalledTimes(1);
     expect(onDeadLetter.mock.calls[0]![1]).toBeInstanceOf(RetriableError);
@@ -249,6 +250,7 @@ describe('consumer runner: retry, then dead letter, then commit', () => {
       stage: 'VALUE_CONVERTER',
       attempts: 3,
     });
+    expect(String(sent[0]!.headers!['__connect.errors.class.name'])).toBe('eai.bus.AvroSerde');
   });
 
   it('retries a decode that fails retriably (registry unreachable) and goes on to the handler', async () => {

@@ -166,6 +166,7 @@ describe('connector runtime on the real broker', () => {
     expect(byName.get('empty.x12#1')!.value.length).toBe(0);
     expect(byName.get('garbage.x12#1')!.headers).toMatchObject({
       '__connect.errors.stage': 'MAPPING',
+      '__connect.errors.class.name': 'eai.connectors.MappingStep',
       '__connect.errors.exception.class.name': 'SourceRefusal',
       '__connect.errors.exception.message': expect.stringMatching(
         /^x12: segment 1, line 1: not an X12 interchange/,
