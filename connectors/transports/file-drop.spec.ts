@@ -268,6 +268,10 @@ describe('file-drop source: small files', () => {
     expect(first.names()).toEqual(['garbage.edi#1', 'good.edi#1']);
     expect((await readdir(join(whole, 'error'))).sort()).toEqual(['garbage.edi', 'garbage.edi.reason']);
     expect(await readdir(join(whole, 'done'))).toEqual(['good.edi']);
+    // One document: said of the file, not as "none of its 1 message(s)".
+    expect(await readFile(join(whole, 'error', 'garbage.edi.reason'), 'utf8')).toContain(
+      'error: it could not be read or mapped; it is in the dead-letter topic with its bytes and reason (npx eai dlq ls dlq.mapping --owner file-drop-test)\nmessage garbage.edi#1: FormatError: cannot read garbage.edi#1',
+    );
     // Split files: b's three messages span two batches (batchSize 2), judged with the batch that finishes the file.
     const dir = await folder();
     await writeFile(join(dir, 'b-all-bad.edi'), x12(3, 1));
@@ -277,7 +281,7 @@ describe('file-drop source: small files', () => {
     expect(await readdir(join(dir, 'done'))).toEqual(['c-one-bad.edi']);
     const reason = await readFile(join(dir, 'error', 'b-all-bad.edi.reason'), 'utf8');
     expect(reason).toContain(
-      'error: none of its 3 message(s) could be read or mapped; each is in the dead-letter topic with its bytes and reason (npx eai dlq ls dlq.mapping --owner file-drop-test)',
+      'error: none of its 3 messages could be read or mapped; each is in the dead-letter topic with its bytes and reason (npx eai dlq ls dlq.mapping --owner file-drop-test)',
     );
     expect(reason).toContain('message b-all-bad.edi#3: FormatError: cannot read b-all-bad.edi#3');
     expect(await readFile(join(dir, 'error', 'b-all-bad.edi'), 'utf8')).toBe(x12(3, 1));

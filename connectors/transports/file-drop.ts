@@ -348,7 +348,9 @@ class FileDropSource implements SourceTask {
       file.name,
       [
         `file: ${file.name}`,
-        `error: none of its ${tally.committed} message(s) could be read or mapped; each is in the dead-letter topic with its bytes and reason (npx eai dlq ls ${DLQ_TOPICS.mapping} --owner ${this.context.name})`,
+        tally.committed === 1
+          ? `error: it could not be read or mapped; it is in the dead-letter topic with its bytes and reason (npx eai dlq ls ${DLQ_TOPICS.mapping} --owner ${this.context.name})`
+          : `error: none of its ${tally.committed} messages could be read or mapped; each is in the dead-letter topic with its bytes and reason (npx eai dlq ls ${DLQ_TOPICS.mapping} --owner ${this.context.name})`,
         ...shown.map((line) => `message ${line}`),
         ...(more > 0 ? [`… and ${more} more`] : []),
         `at: ${new Date().toISOString()}`,
