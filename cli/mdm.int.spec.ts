@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MasterDataStore, parseMdmConfig } from '../masterdata/index.ts';
 import { generatedCustomers, pairwiseQuality } from '../tests/mdm-data.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testStack } from '../tests/stack.ts';
@@ -17,6 +18,7 @@ afterAll(async () => {
   await client.query(`drop schema if exists "${schema}" cascade`);
   await client.query(`drop schema if exists "${schema}_strict" cascade`);
   await client.query(`drop schema if exists "${schema}_queue" cascade`);
+  await client.query(`drop schema if exists "${schema}_hub" cascade`);
   await client.end();
 });
 
@@ -733,5 +735,63 @@ describe('eai mdm load / export', () => {
     expect(run.stderr).toMatch(
       /^eai: cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none/,
     );
+  });
+});
+
+describe('eai mdm on a schema a hub runs', () => {
+  it('matches by the config the hub saved there, not the defaults; --config overrides it', async () => {
+    const hubSchema = `${schema}_hub`;
+    // As the hub's master data role starts: the store migrated, its config saved (here: nothing merges by score).
+    const hub = new MasterDataStore({
+      databaseUrl: testStack().databaseUrl,
+      schema: hubSchema,
+      config: parseMdmConfig({ thresholds: { autoMerge: 0.999999, review: 0.999998 } }),
+    });
+    await hub.migrate();
+    await hub.saveConfig();
+    await hub.close();
+    // The same person as another system holds her: another email, an old address; the defaults (autoMerge 0.99,
+    // review 0.6) merge or queue her, the hub's thresholds keep her apart.
+    const person = (id: string, moved = false) => ({
+      customerId: `crm:${id}`,
+      sourceIds: [{ system: 'crm', id, idType: 'contact' }],
+      partyType: 'PERSON',
+      person: { givenName: 'Henrike', familyName: 'Oberländer' },
+      birthDate: '1979-05-17',
+      emails: [{ address: moved ? 'h.o@example.net' : 'henrike.oberlaender@example.org', primary: true }],
+      phones: [],
+      addresses: [
+        moved
+          ? {
+              use: 'MAILING',
+              lines: ['Am Markt 2'],
+              city: 'Göttingen',
+              postalCode: '37073',
+              countryCode: 'DE',
+            }
+          : {
+              use: 'MAILING',
+              lines: ['Lindenweg 4'],
+              city: 'Kassel',
+              postalCode: '34117',
+              countryCode: 'DE',
+            },
+      ],
+    });
+    const load = async (system: string, id: string, moved: boolean, extra: string[] = []) => {
+      const file = join(dir, `hub-${system}.jsonl`);
+      writeFileSync(file, `${JSON.stringify(person(id, moved))}\n`);
+      const run = await runEai(
+        ['mdm', 'load', system, '--input', file, '--schema', hubSchema, '--json', ...extra],
+        { env: env(), timeoutMs: 60_000 },
+      );
+      expect(run.stderr).toBe('');
+      return JSON.parse(run.stdout).counts as { new: number; merged: number; review: number };
+    };
+    await load('crm', 'h-1', false);
+    expect(await load('erp', 'h-2', true)).toMatchObject({ new: 1, merged: 0, review: 0 });
+    const defaults = join(dir, 'defaults.yaml');
+    writeFileSync(defaults, 'thresholds: {}\n');
+    expect(await load('shop', 'h-3', true, ['--config', defaults])).toMatchObject({ new: 0 });
   });
 });

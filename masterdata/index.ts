@@ -31,5 +31,5 @@ export {
   mergeGolden,
   unmergeById,
 } from './steward.ts';
-export { type GoldenView, MasterDataStore } from './store.ts';
+export { type GoldenView, MasterDataStore, storedMdmConfig } from './store.ts';
 export { type GoldenSync, publishErasure, type SyncConfig, startGoldenSync } from './sync/index.ts';

@@ -196,6 +196,21 @@ interface GoldenRow {
   merged_into: string | null;
 }
 
+/**
+ * The config a hub saved in `schema` (its master data role does at start, `saveConfig`), or undefined: none saved, or
+ * no such schema or table yet.
+ */
+export async function storedMdmConfig(pool: pg.Pool, schema: string): Promise<unknown> {
+  const result = await pool
+    .query<{ value: unknown }>(`select value from ${quoteSchema(schema)}.settings where key = 'config'`)
+    .catch((error: { code?: string }) => {
+      // undefined_table, invalid_schema_name: nothing saved.
+      if (error.code === '42P01' || error.code === '3F000') return undefined;
+      throw error;
+    });
+  return result?.rows[0]?.value;
+}
+
 export class MasterDataStore {
   readonly pool: pg.Pool;
   readonly schema: string;
@@ -360,6 +375,15 @@ export class MasterDataStore {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+
+  /** Saves the config this store runs with as the schema's (`storedMdmConfig`): the hub's master data role does. */
+  async saveConfig(): Promise<void> {
+    await this.pool.query(
+      `insert into ${this.#q}.settings (key, value) values ('config', $1)
+       on conflict (key) do update set value = excluded.value, updated_at = now()`,
+      [JSON.stringify(this.config)],
+    );
   }
 
   /** Runs `fn` in one transaction that holds the matcher's lock (one writer at a time keeps clusters exact). */

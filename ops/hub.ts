@@ -151,6 +151,8 @@ async function startMasterData(
   };
   try {
     await store.migrate();
+    // The rules `eai mdm` commands on this schema recompute golden records by (decide, merge, reconcile --repair).
+    await store.saveConfig();
     const activity = new CustomerActivity(store);
     const topic = md.customerTopic ?? 'canonical.customer';
     const groupId = md.groupId ?? groups.matcher;

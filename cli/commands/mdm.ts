@@ -1,5 +1,6 @@
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
+import pg from 'pg';
 import { CSV_FORMAT } from '../../formats/csv/index.ts';
 import { encodingProblem } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
@@ -17,8 +18,10 @@ import {
   loadTable,
   MasterDataStore,
   mergeGolden,
+  parseMdmConfig,
   publishErasure,
   reconcile,
+  storedMdmConfig,
   unmergeById,
 } from '../../masterdata/index.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
@@ -40,7 +43,7 @@ interface StoreOptions {
  * make a schema that is not there; the others refuse it in one line, so a misspelt --schema is not an empty store.
  */
 async function openStore(options: StoreOptions, create = false): Promise<MasterDataStore> {
-  const config = loadMdmConfig(options.config);
+  let config = loadMdmConfig(options.config);
   const { databaseUrl } = resolveEndpoints();
   if (!databaseUrl)
     throw new ConfigError('no database: set DATABASE_URL, or start the stack (npx eai stack up)');
@@ -51,7 +54,16 @@ async function openStore(options: StoreOptions, create = false): Promise<MasterD
       `cannot reach PostgreSQL at ${masked}: is the stack up? npx eai stack up, or set DATABASE_URL`,
     );
   }
-  const store = new MasterDataStore({ databaseUrl, schema: options.schema, config });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  // Without --config, the rules of the hub that runs this schema (saved at its start), not the defaults: a steward's
+  // decide or merge recomputes golden records as the hub would.
+  const stored = options.config ? undefined : await storedMdmConfig(pool, options.schema);
+  if (stored !== undefined)
+    config = parseMdmConfig(
+      stored,
+      `the master data config the hub saved in schema ${options.schema} (settings; --config overrides it)`,
+    );
+  const store = new MasterDataStore({ pool, schema: options.schema, config });
   if (!create) {
     const found = await store.pool
       .query('select 1 from pg_namespace where nspname = $1', [options.schema])
