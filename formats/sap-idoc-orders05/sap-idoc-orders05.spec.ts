@@ -260,4 +260,22 @@ describe('sap-idoc-orders05 writer', () => {
     expect(() => writer.write(tree)).toThrow(FormatError);
     expect(() => writer.write(tree)).toThrow(/writer writes ORDRSP or ORDERS only, tree has ORDCHG/);
   });
+
+  it('refuses a value longer than its SAP field, naming the segment and field, instead of letting SAP cut it', () => {
+    const tree = structuredClone(one('items-schedule-lines-material-ids.xml').tree);
+    tree.control.MESTYP = 'ORDRSP';
+    // 15 UTF-16 code units fit VPREI (CHAR 15), a negative price with its sign included.
+    tree.items[0]!.VPREI = '-1234567890.123';
+    expect(() => writer.write(tree)).not.toThrow();
+    tree.items[0]!.VPREI = '-1234567890123.123456';
+    expect(() => writer.write(tree)).toThrow(
+      `sap-idoc-orders05: ${tree.$loc}/E1EDP01[1]/VPREI: VPREI holds 15 characters in SAP, the value has 21: "-1234567890123.123456"`,
+    );
+    tree.items[0]!.VPREI = '1';
+    // An emoji takes two of a Unicode SAP system's characters: 34 letters and one are 36.
+    tree.items[0]!.materialIds[0]!.IDTNR = `${'M'.repeat(34)}🚀`;
+    expect(() => writer.write(tree)).toThrow(
+      /\/E1EDP01\[1\]\/E1EDP19\[1\]\/IDTNR: IDTNR holds 35 characters in SAP, the value has 36/,
+    );
+  });
 });

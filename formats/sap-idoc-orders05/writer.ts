@@ -38,6 +38,26 @@ const ITEM_ORDER = [
   'E1EDP26',
 ];
 
+/**
+ * The lengths of the ORDERS05 fields the hub's mappings write (SAP's segment definitions, WE31: every field is CHAR;
+ * numbers are written as text, sign included). SAP's inbound takes a segment's fields by position, so a longer value
+ * would be cut or spill into the next field: it is refused, naming the field, instead. Lengths count UTF-16 code units
+ * as a Unicode SAP system does (an emoji takes two).
+ */
+const FIELD_LENGTHS: Record<string, Record<string, number>> = {
+  EDI_DC40: { DOCNUM: 16, SNDPRT: 2, SNDPRN: 10, RCVPRT: 2, RCVPRN: 10, CREDAT: 8, CRETIM: 6 },
+  E1EDK01: { ACTION: 3, CURCY: 3, BSART: 4, BELNR: 35, AUGRU: 3 },
+  E1EDK14: { QUALF: 3, ORGID: 35 },
+  E1EDK03: { IDDAT: 3, DATUM: 8, UZEIT: 6 },
+  E1EDKA1: { PARVW: 3, PARTN: 17, LIFNR: 17, NAME1: 35, NAME2: 35, NAME3: 35, NAME4: 35 },
+  E1EDK02: { QUALF: 3, BELNR: 35, POSNR: 6, DATUM: 8, UZEIT: 6 },
+  E1EDP01: { POSEX: 6, ACTION: 3, MENGE: 15, MENEE: 3, VPREI: 15, PEINH: 9, NETWR: 18, CURCY: 3 },
+  E1EDP19: { QUALF: 3, IDTNR: 35, KTEXT: 70 },
+  E1EDP20: { WMENG: 15, AMENG: 15, EDATU: 8, EZEIT: 6 },
+  E1EDP26: { QUALF: 3, BETRG: 18 },
+  E1EDS01: { SUMID: 3, SUMME: 18, SUNIT: 3 },
+};
+
 interface Out {
   name: string;
   node: SegmentNode;
@@ -109,7 +129,9 @@ export function writeOrdrsp(tree: IdocTree): Buffer {
     ...tree.unknown.map(fromUnknown),
   ];
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<ORDERS05>', '  <IDOC BEGIN="1">'];
-  for (const segment of sorted(segments, HEADER_ORDER)) writeSegment(segment, '    ', lines);
+  const ordered = sorted(segments, HEADER_ORDER);
+  checkLengths(ordered, String(tree.$loc ?? ''));
+  for (const segment of ordered) writeSegment(segment, '    ', lines);
   lines.push('  </IDOC>', '</ORDERS05>', '');
   return Buffer.from(lines.join('\n'), 'utf8');
 }
@@ -132,6 +154,29 @@ function sorted(segments: Out[], order: string[]): Out[] {
     .map((s, i) => ({ s, i }))
     .sort((a, b) => rank(a.s.name) - rank(b.s.name) || a.i - b.i)
     .map((x) => x.s);
+}
+
+/** Refuses the first value longer than its SAP field, at `<IDoc>/<segment>[n]/…/<field>` (n counts from 1). */
+function checkLengths(segments: Out[], at: string): void {
+  const seen = new Map<string, number>();
+  for (const segment of segments) {
+    const n = (seen.get(segment.name) ?? 0) + 1;
+    seen.set(segment.name, n);
+    const loc = `${at}/${segment.name}${segment.name === 'EDI_DC40' || segment.name === 'E1EDK01' ? '' : `[${n}]`}`;
+    const limits = FIELD_LENGTHS[segment.name] ?? {};
+    for (const [field, value] of Object.entries(segment.node)) {
+      const max = limits[field];
+      if (max !== undefined && typeof value === 'string' && value.length > max) {
+        const shown = Array.from(value);
+        throw new FormatError(
+          FORMAT,
+          `${loc}/${field}`,
+          `${field} holds ${max} characters in SAP, the value has ${value.length}: "${shown.length > 60 ? `${shown.slice(0, 60).join('')}…` : value}"`,
+        );
+      }
+    }
+    checkLengths(segment.children, loc);
+  }
 }
 
 function writeSegment(segment: Out, indent: string, lines: string[]): void {
