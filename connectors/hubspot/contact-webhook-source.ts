@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorContext, SourceTask, WebhookRequest } from '../sdk/index.ts';
 import { withInitialSnapshot } from '../transports/snapshot.ts';
+import { targetUrl } from '../transports/target-url.ts';
 import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
 import { createHubspotSnapshotPager, hubspotSnapshotConfig } from './snapshot.ts';
@@ -36,8 +37,7 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
       .describe(
         'The origin HubSpot calls (`https://hub.example.com`) when a proxy sits in front of the hub: the signature covers the full URL.',
       ),
-    baseUrl: z
-      .url()
+    baseUrl: targetUrl()
       .default('https://api.hubapi.com')
       .describe('HubSpot API base URL, for the initial snapshot’s reads.'),
     accessToken: z

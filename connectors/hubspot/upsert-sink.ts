@@ -5,6 +5,7 @@ import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
 import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
+import { targetUrl } from '../transports/target-url.ts';
 
 export const BATCH_UPSERT_PATH = '/crm/v3/objects/contacts/batch/upsert';
 export const GDPR_DELETE_PATH = '/crm/v3/objects/contacts/gdpr-delete';
@@ -27,8 +28,7 @@ export function gdprDeleteRequest(event: CustomerEvent): HttpSinkRequest | null 
 }
 
 export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true }).extend({
-  baseUrl: z
-    .url()
+  baseUrl: targetUrl()
     .default('https://api.hubapi.com')
     .describe('HubSpot API base URL; the batch upsert path is appended to it.'),
   accessToken: z

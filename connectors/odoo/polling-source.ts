@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import type { ConnectorContext, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { createPollSource, pollSourceConfig } from '../transports/poll.ts';
+import { targetUrl } from '../transports/target-url.ts';
 import { EmittedVersions } from './emitted-versions.ts';
 import { createOdooClient } from './jsonrpc.ts';
 import { fetchPartners } from './partners.ts';
 import { fetchSaleOrders } from './sale-orders.ts';
 
 export const odooConnectionConfig = z.object({
-  url: z
-    .url()
-    .describe('Base URL of the Odoo server, e.g. `https://acme.odoo.com`; JSON-RPC goes to `/jsonrpc`.'),
+  url: targetUrl().describe(
+    'Base URL of the Odoo server, e.g. `https://acme.odoo.com`; JSON-RPC goes to `/jsonrpc`.',
+  ),
   db: z.string().min(1).describe('The Odoo database name.'),
   username: z
     .string()

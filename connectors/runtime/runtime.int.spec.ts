@@ -255,6 +255,44 @@ describe('connector runtime on the real broker', () => {
     );
   });
 
+  it('warns of a secret written out in a deployment file as it does for one put over the API, naming the field', async () => {
+    const lines: Array<{ msg: string; connector?: string; fields?: string[] }> = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    const own = new ConnectorRuntime({
+      bus,
+      plugins: builtinPlugins,
+      logger,
+      group: unique('connect-literal'),
+    });
+    await own.start();
+    try {
+      const name = unique('literal-header');
+      await own.deploy(
+        [
+          {
+            name,
+            type: 'http-sink',
+            state: 'STOPPED',
+            topics: ['canonical.customer'],
+            config: {
+              baseUrl: 'http://127.0.0.1:9',
+              authHeader: { name: 'X-Api-Key', value: 'k-written-out' },
+            },
+          },
+        ],
+        mkdtempSync(join(tmpdir(), 'eai-literal-')),
+      );
+      const warning = lines.find((l) => l.msg.startsWith('connector config holds literal secrets'));
+      expect(warning).toMatchObject({ connector: name, fields: ['config.authHeader.value'] });
+      expect(JSON.stringify(lines)).not.toContain('k-written-out');
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('a stored definition this version refuses (an older one stored it) fails at start, naming the field', async () => {
     // Written as a version that did not refuse unknown options stored it: with a misspelt option, unread.
     const group = unique('connect-stored');

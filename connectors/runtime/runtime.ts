@@ -192,6 +192,8 @@ export class ConnectorRuntime {
       const stored = this.stored(definition.name);
       const next: StoredDefinition = { definition: stripFile(definition), baseDir, deployedFrom: baseDir };
       if (!stored || JSON.stringify(stored) !== JSON.stringify(next)) {
+        // A deployment file is written as the API's PUT is: with the same warning for a secret written out.
+        this.warnLiteralSecrets(definition);
         await this.configs.put(configKey(definition.name), JSON.stringify(next));
       }
     }
@@ -207,6 +209,17 @@ export class ConnectorRuntime {
       );
     }
     return gone;
+  }
+
+  /** A config's secrets written out rather than as references are stored on Kafka as written: say so, naming them. */
+  private warnLiteralSecrets(definition: ConnectorDefinition): void {
+    const literal = literalSecrets(definition.config, 'config');
+    if (literal.length === 0) return;
+    this.options.logger.warn(
+      { connector: definition.name, fields: literal, topic: connectTopics(this.group).configs },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, shown to the operator
+      'connector config holds literal secrets, stored on Kafka as written: write ${env:NAME} or ${file:path} instead',
+    );
   }
 
   /** The deployment folder a connector came from, if it came from one (and was not changed over the API since). */
@@ -262,14 +275,7 @@ export class ConnectorRuntime {
     const created = !this.stored(definition.name);
     this.checkMapping(this.withDefaults(definition), base);
     await this.checkOutputTopics(definition, where);
-    const literal = literalSecrets(definition.config, 'config');
-    if (literal.length > 0) {
-      this.options.logger.warn(
-        { connector: definition.name, fields: literal, topic: connectTopics(this.group).configs },
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, shown to the operator
-        'connector config holds literal secrets, stored on Kafka as written: write ${env:NAME} or ${file:path} instead',
-      );
-    }
+    this.warnLiteralSecrets(definition);
     await this.configs.put(
       configKey(definition.name),
       JSON.stringify({ definition, baseDir: base } satisfies StoredDefinition),

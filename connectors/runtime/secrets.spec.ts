@@ -29,6 +29,19 @@ describe('connector secrets', () => {
     });
   });
 
+  it("treats an auth header's value as a secret, though its field is named value", () => {
+    const sink = {
+      baseUrl: 'https://wms.example.com',
+      authHeader: { name: 'X-Api-Key', value: 'k-2' },
+      other: { value: 'not a secret' },
+    };
+    expect(literalSecrets(sink, 'config')).toEqual(['config.authHeader.value']);
+    expect(redactConfig(sink)).toEqual({ ...sink, authHeader: { name: 'X-Api-Key', value: '[redacted]' } });
+    expect(redactConfig({ authHeader: { value: 'Bearer ${env:WMS_TOKEN}' } })).toEqual({
+      authHeader: { value: 'Bearer ${env:WMS_TOKEN}' },
+    });
+  });
+
   it("says an unset variable is missing from the hub's environment, not the shell that applied the connector", () => {
     expect(() =>
       resolveSecrets({ signature: { secret: '${env:EAI_TEST_SURELY_UNSET}' } }, '.', 'config'),

@@ -52,25 +52,34 @@ export function resolveSecrets(value: unknown, baseDir: string, path = ''): unkn
 const SECRET_KEY = /secret|password|passwd|token|api[-_]?key|credential|private[-_]?key/i;
 
 /**
- * A config as it may be shown (API, logs, Kafka): references stay as written, literal values of fields whose name
- * says secret (password, token, apiKey, …) are replaced by `[redacted]`.
+ * Whether a field holds a secret by its name, or by its parent's: the `value` of an auth header (`authHeader: {name,
+ * value}`) is the credential, though `value` says nothing.
  */
-export function redactConfig(value: unknown, key = ''): unknown {
-  if (typeof value === 'string') return SECRET_KEY.test(key) && !hasReference(value) ? '[redacted]' : value;
-  if (Array.isArray(value)) return value.map((v) => redactConfig(v, key));
+function isSecretField(key: string, parent: string): boolean {
+  return SECRET_KEY.test(key) || (key === 'value' && /auth/i.test(parent));
+}
+
+/**
+ * A config as it may be shown (API, logs, Kafka): references stay as written, literal values of fields whose name
+ * says secret (password, token, apiKey, …, an auth header's value) are replaced by `[redacted]`.
+ */
+export function redactConfig(value: unknown, key = '', parent = ''): unknown {
+  if (typeof value === 'string')
+    return isSecretField(key, parent) && !hasReference(value) ? '[redacted]' : value;
+  if (Array.isArray(value)) return value.map((v) => redactConfig(v, key, parent));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k, key)]));
   }
   return value;
 }
 
 /** Paths of the fields whose name says secret and whose value is written out rather than a reference. */
-export function literalSecrets(value: unknown, path = '', key = ''): string[] {
+export function literalSecrets(value: unknown, path = '', key = '', parent = ''): string[] {
   if (typeof value === 'string')
-    return SECRET_KEY.test(key) && value !== '' && !hasReference(value) ? [path] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => literalSecrets(v, `${path}[${i}]`, key));
+    return isSecretField(key, parent) && value !== '' && !hasReference(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => literalSecrets(v, `${path}[${i}]`, key, parent));
   if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => literalSecrets(v, path ? `${path}.${k}` : k, k));
+    return Object.entries(value).flatMap(([k, v]) => literalSecrets(v, path ? `${path}.${k}` : k, k, key));
   }
   return [];
 }

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { errorMessage } from '../../lib/errors.ts';
 import { HttpUnavailableError, httpAnswerError } from '../transports/http-errors.ts';
+import { targetUrl } from '../transports/target-url.ts';
 
 /** The org and the connected app a Salesforce connector signs in as (OAuth 2.0 client credentials). */
 export const salesforceOrgConfig = z.object({
-  instanceUrl: z
-    .url()
-    .describe(
-      "The org's My Domain URL (`https://acme.my.salesforce.com`): the token endpoint and the REST API are below it.",
-    ),
+  instanceUrl: targetUrl().describe(
+    "The org's My Domain URL (`https://acme.my.salesforce.com`): the token endpoint and the REST API are below it.",
+  ),
   clientId: z.string().min(1).describe("The connected app's consumer key (client id)."),
   clientSecret: z
     .string()

@@ -1,12 +1,11 @@
 import { z } from 'zod';
+import { targetUrl } from './target-url.ts';
 
 /** The HTTP sink's options, as a system connector embeds them in its own config schema. */
 export const httpSinkConfig = z.object({
-  baseUrl: z
-    .url()
-    .describe(
-      'Base URL of the target API; request paths are appended to it, e.g. `https://acme.my.salesforce.com`.',
-    ),
+  baseUrl: targetUrl().describe(
+    'Base URL of the target API; request paths are appended to it, e.g. `https://acme.my.salesforce.com`.',
+  ),
   timeoutMs: z
     .number()
     .int()
@@ -64,7 +63,11 @@ export const httpSinkConfig = z.object({
   authHeader: z
     .object({
       name: z.string().min(1).default('Authorization').describe('Header name.'),
-      value: z.string().min(1).describe('Header value, a secret resolved by the runtime (never logged).'),
+      value: z
+        .string()
+        .min(1)
+        .meta({ secret: true })
+        .describe('Header value, a secret resolved by the runtime (never logged).'),
     })
     .optional()
     .describe(

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/**
+ * A system's base URL in a connector's config: http or https only (a `file:`, `data:` or other scheme is no API the
+ * hub should call), and without `user:password@`: credentials go in their own secret fields (`authHeader`,
+ * `password`, `clientSecret`), which are never logged, while the URL is shown as the target in logs, errors and dead
+ * letters (and fetch refuses a URL with credentials anyway). Checked on the resolved value, so a reference in the
+ * URL is caught too.
+ */
+export function targetUrl() {
+  return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).refine((value) => {
+    // (Run after a failed URL check too: that one has said it, and the value is no URL to look into.)
+    const url = URL.parse(value);
+    return url === null || (url.username === '' && url.password === '');
+  }, 'must not hold a user or password (user:password@): give credentials in their own secret field, e.g. authHeader or password');
+}
