@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { NonRetriableError, RetriableError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -314,5 +315,33 @@ describe('consumer runner: JSON CloudEvents', () => {
       stage: 'VALUE_CONVERTER',
       message: expect.stringContaining('cannot decode JSON value'),
     });
+  });
+});
+
+describe('consumer runner: what its log lines keep of an error', () => {
+  it("logs a target's refusal without the answer body it quotes (the customer a 400 echoes); the dead letter keeps it whole", async () => {
+    const { transport, deliver, sent } = fakeTransport();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const answer =
+      'crm-sink: POST /contacts answered HTTP 400: {"errors":[{"field":"email","value":"anna.schmidt@example.org","name":"Anna Schmidt"}]}';
+    let attempts = 0;
+    await startConsumerRunner(transport, okSerde, {
+      groupId: 'g-log',
+      topics: ['canonical.orders'],
+      dlqTopic: 'dlq.g-log',
+      handler: async () => {
+        attempts += 1;
+        throw attempts === 1 ? new RetriableError(answer) : new NonRetriableError(answer);
+      },
+      retry: { retries: 2, initialDelayMs: 1, maxDelayMs: 2 },
+      logger,
+    });
+    await deliver(record);
+    const logged = lines.join('\n');
+    expect(logged).toContain('crm-sink: POST /contacts answered HTTP 400: (answer body left out)');
+    expect(logged).not.toContain('anna.schmidt');
+    expect(logged).not.toContain('Anna Schmidt');
+    expect(describeDeadLetter(sent[0]!.headers as Record<string, Buffer>).message).toBe(answer);
   });
 });

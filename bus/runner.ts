@@ -1,4 +1,4 @@
-import { errorMessage, NonRetriableError } from '../lib/errors.ts';
+import { errorMessage, logSafeMessage, NonRetriableError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../lib/retry.ts';
 import { deadLetterRecord, type FailureStage } from './dlq.ts';
@@ -64,7 +64,7 @@ export async function startConsumerRunner(
         partition: record.partition,
         offset: record.offset,
         stage,
-        error: errorMessage(error),
+        error: logSafeMessage(error),
         attempts,
       },
       'record sent to dead-letter topic',
@@ -107,7 +107,7 @@ export async function startConsumerRunner(
         ...options.retry,
         onRetry: (error, attempt) =>
           log.info(
-            { offset: record.offset, attempt, error: errorMessage(error) },
+            { offset: record.offset, attempt, error: logSafeMessage(error) },
             'handler failed, retrying',
           ),
       });
