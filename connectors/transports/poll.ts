@@ -246,12 +246,16 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
         const now = Date.now();
         if (retryAt > now) {
           await wait(retryAt - now);
+          retryAt = 0;
           if (paused && !signal.aborted) throw paused;
           return [];
         }
         if (!pass) {
           if (nextPassAt > now) {
             await wait(nextPassAt - now);
+            // Waited out: the next poll starts the pass. (A timer may end a millisecond before Date.now() says the
+            // time has come; the next poll then waited again and answered a second [], ending a caller's pass.)
+            nextPassAt = 0;
             return [];
           }
           pass = { page: firstPage(), generation };
