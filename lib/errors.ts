@@ -69,18 +69,21 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** How much of an error a log line keeps (`logSafeMessage`). */
-const LOGGED_MESSAGE_CHARS = 300;
+/**
+ * `message` up to the first answer body it quotes (`…: {`, `…: [`, `…: <`: a page of JSON or HTML a target sent back,
+ * which may echo the record it refused), followed by `note` when one was cut, and at most `maxChars` characters.
+ */
+export function withoutAnswerBody(message: string, maxChars: number, note = ''): string {
+  const body = message.search(/: ?[[{<]/);
+  const cut = body >= 0 ? `${message.slice(0, body)}${note}` : message;
+  return cut.length > maxChars ? `${cut.slice(0, maxChars - 1)}…` : cut;
+}
 
 /**
- * An error's message as a log line may hold it: up to the first answer body it quotes (`…: {`, `…: [`, `…: <`: a
- * target that echoes the record it refused, as many APIs do in a 400, would put the customer's name and email in the
- * log) and at most 300 characters. The whole message stays where the record's data is anyway: the dead letter's
- * headers.
+ * An error's message as a log line may hold it: without the answer body it quotes (a target that echoes the record
+ * it refused, as many APIs do in a 400, would put the customer's name and email in the log), at most 300 characters.
+ * The whole message stays where the record's data is anyway: the dead letter's headers.
  */
 export function logSafeMessage(error: unknown): string {
-  const message = errorMessage(error);
-  const body = message.search(/: ?[[{<]/);
-  const cut = body >= 0 ? `${message.slice(0, body)}: (answer body left out)` : message;
-  return cut.length > LOGGED_MESSAGE_CHARS ? `${cut.slice(0, LOGGED_MESSAGE_CHARS - 1)}…` : cut;
+  return withoutAnswerBody(errorMessage(error), 300, ': (answer body left out)');
 }

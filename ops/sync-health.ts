@@ -14,7 +14,7 @@
  */
 import { DLQ_TOPICS, deadLetterDepths, groupBacklog, type Transport } from '../bus/index.ts';
 import type { ConnectorRuntime, ConnectorStatus } from '../connectors/index.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage, withoutAnswerBody } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
 import type { CustomerMatcher, MasterDataStore } from '../masterdata/index.ts';
 import { quoteSchema } from '../store/migrate.ts';
@@ -192,9 +192,7 @@ export function isCustomerSink(
  */
 export function shortError(connector: string, error: string): string {
   const own = error.startsWith(`${connector}: `) ? error.slice(connector.length + 2) : error;
-  const body = own.search(/: [[{<]/);
-  const cut = body >= 0 ? own.slice(0, body) : own;
-  return cut.length > 200 ? `${cut.slice(0, 199)}…` : cut;
+  return withoutAnswerBody(own, 200);
 }
 
 /** What a sink says about its system, each with the status it calls for. */

@@ -94,6 +94,18 @@ describe('connector runtime on the real broker', () => {
     await runtime?.stop();
   });
 
+  /** A runtime of its own (a connect group of its own), started, whose log lines the test reads. */
+  async function loggedRuntime<Line>(group: string) {
+    const lines: Line[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as Line) },
+    );
+    const own = new ConnectorRuntime({ bus, plugins: builtinPlugins, logger, group: unique(group) });
+    await own.start();
+    return { own, lines };
+  }
+
   it('reads a drop folder of IDoc orders into canonical SalesOrderEvents, each once, with its offsets committed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eai-drop-'));
     const docnums = Array.from({ length: 5 }, (_, i) => `${Date.now()}${i}`.slice(-16).padStart(16, '0'));
@@ -182,18 +194,9 @@ describe('connector runtime on the real broker', () => {
   });
 
   it('a source whose drop folder is missing at start fails naming it; restarted once it is there, it reads it; one gone later is waited for, logged once', async () => {
-    const lines: Array<{ msg: string; error?: string; failures?: number }> = [];
-    const logger = pino(
-      { level: 'info' },
-      { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    const { own, lines } = await loggedRuntime<{ msg: string; error?: string; failures?: number }>(
+      'connect-missing',
     );
-    const own = new ConnectorRuntime({
-      bus,
-      plugins: builtinPlugins,
-      logger,
-      group: unique('connect-missing'),
-    });
-    await own.start();
     try {
       const dir = join(mkdtempSync(join(tmpdir(), 'eai-drop-')), 'outbound');
       const name = unique('sap-missing');
@@ -256,18 +259,9 @@ describe('connector runtime on the real broker', () => {
   });
 
   it('warns of a secret written out in a deployment file as it does for one put over the API, naming the field', async () => {
-    const lines: Array<{ msg: string; connector?: string; fields?: string[] }> = [];
-    const logger = pino(
-      { level: 'info' },
-      { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    const { own, lines } = await loggedRuntime<{ msg: string; connector?: string; fields?: string[] }>(
+      'connect-literal',
     );
-    const own = new ConnectorRuntime({
-      bus,
-      plugins: builtinPlugins,
-      logger,
-      group: unique('connect-literal'),
-    });
-    await own.start();
     try {
       const name = unique('literal-header');
       await own.deploy(
