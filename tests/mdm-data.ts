@@ -3,8 +3,12 @@
  * - the simulators' generated customers (four systems, overlapping, drifted), turned into canonical Customers
  *   the way the systems' mappings would, with the generator's truth (entity per system record);
  * - a FEBRL-like person set made here with a seeded PRNG: originals and duplicates with typos, swapped names,
- *   nicknames, missing fields and moved addresses.
+ *   nicknames, missing fields and moved addresses. Names are drawn by their frequency in the US census
+ *   (tests/data/census-1990), as FEBRL's generator draws from frequency tables, so that a million people share
+ *   names about as often as real ones do.
  */
+
+import { readFileSync } from 'node:fs';
 
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { generateCustomers } from '../simulators/generator/generate.ts';
@@ -212,6 +216,81 @@ const FORMAL_WITH_NICKNAMES: Record<string, string[]> = {
   Patricia: ['Pat'],
   Nicholas: ['Nick'],
   Johannes: ['Hans'],
+  John: ['Jack', 'Johnny'],
+  Richard: ['Rick', 'Dick'],
+  Charles: ['Charlie', 'Chuck'],
+  David: ['Dave'],
+  Andrew: ['Andy'],
+  Matthew: ['Matt'],
+  Timothy: ['Tim'],
+  Stephen: ['Steve'],
+  Peter: ['Pete'],
+  Susan: ['Sue'],
+  Deborah: ['Debbie'],
+  Rebecca: ['Becky'],
+};
+
+/** A name table of tests/data/census-1990: names in title case and their cumulative weights, for a weighted pick. */
+interface NameTable {
+  names: string[];
+  cumulative: Float64Array;
+}
+
+/** SMITH → Smith, MCDONALD → McDonald. */
+function titleCase(name: string): string {
+  const word = name.charAt(0) + name.slice(1).toLowerCase();
+  return word.startsWith('Mc') && word.length > 2
+    ? `Mc${word.charAt(2).toUpperCase()}${word.slice(3)}`
+    : word;
+}
+
+let censusTables: Record<'surnames' | 'female' | 'male', NameTable> | undefined;
+
+function census(): Record<'surnames' | 'female' | 'male', NameTable> {
+  const read = (file: string): NameTable => {
+    const names: string[] = [];
+    const weights: number[] = [];
+    for (const line of readFileSync(new URL(`data/census-1990/${file}`, import.meta.url), 'utf8').split(
+      '\n',
+    )) {
+      const [name, weight] = line.split('\t');
+      if (!name || !weight) continue;
+      names.push(titleCase(name));
+      weights.push(Number(weight));
+    }
+    const cumulative = new Float64Array(weights.length);
+    let sum = 0;
+    weights.forEach((w, i) => {
+      sum += w;
+      cumulative[i] = sum;
+    });
+    return { names, cumulative };
+  };
+  censusTables ??= {
+    surnames: read('surnames.tsv'),
+    female: read('female-given.tsv'),
+    male: read('male-given.tsv'),
+  };
+  return censusTables;
+}
+
+function pickWeighted(rng: Rng, table: NameTable): string {
+  const target = rng.next() * (table.cumulative[table.cumulative.length - 1] ?? 0);
+  let low = 0;
+  let high = table.cumulative.length - 1;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((table.cumulative[mid] ?? 0) > target) high = mid;
+    else low = mid + 1;
+  }
+  return table.names[low] ?? '';
+}
+
+/** Street names as towns name them: after people (a census surname) with the country's kind of street. */
+const STREET_KINDS: Record<'GB' | 'US' | 'DE', (name: string) => string> = {
+  GB: (name) => `${name} ${['Road', 'Street', 'Lane', 'Close', 'Avenue'][name.length % 5]}`,
+  US: (name) => `${name} ${['St', 'Ave', 'Rd', 'Dr', 'Blvd'][name.length % 5]}`,
+  DE: (name) => `${name}${['straße', 'weg', 'allee', 'ring', 'gasse'][name.length % 5]}`,
 };
 
 function typo(rng: Rng, word: string): string {
@@ -252,11 +331,9 @@ interface Person {
 function person(rng: Rng, index: number): Person {
   const country = rng.pick(['GB', 'US', 'DE'] as const);
   const locale = LOCALES[country];
-  const formal = Object.keys(FORMAL_WITH_NICKNAMES);
-  const given = rng.chance(0.3)
-    ? rng.pick(formal)
-    : rng.pick(rng.chance(0.5) ? locale.maleFirstNames : locale.femaleFirstNames);
-  const family = rng.pick(locale.lastNames);
+  const names = census();
+  const given = pickWeighted(rng, rng.chance(0.5) ? names.male : names.female);
+  const family = pickWeighted(rng, names.surnames);
   const city = rng.pick(locale.cities);
   const year = rng.int(1940, 2005);
   const birth = `${year}-${String(rng.int(1, 12)).padStart(2, '0')}-${String(rng.int(1, 28)).padStart(2, '0')}`;
@@ -277,7 +354,9 @@ function person(rng: Rng, index: number): Person {
     given,
     family,
     birth,
-    street: rng.pick(locale.streets),
+    street: rng.chance(0.2)
+      ? rng.pick(locale.streets)
+      : STREET_KINDS[country](pickWeighted(rng, names.surnames)),
     number: String(rng.int(1, 200)),
     postal: fillPattern(rng, rng.pick(city.postal)),
     city: city.name,
