@@ -6,7 +6,13 @@ import { describeDeadLetter } from './dlq.ts';
 import { busMetrics } from './metrics.ts';
 import { type ConsumedEvent, type ConsumerRunnerOptions, startConsumerRunner } from './runner.ts';
 import type { AvroSerde } from './serde.ts';
-import type { ConsumeOptions, IncomingRecord, OutgoingRecord, Transport } from './transport/types.ts';
+import type {
+  ConsumeOptions,
+  IncomingRecord,
+  OutgoingRecord,
+  RecordContext,
+  Transport,
+} from './transport/types.ts';
 
 // The runner's retry / dead-letter decision without Kafka: a transport whose consumer hands records to the
 // runner's eachRecord when the test says, and whose producer records what was sent (or fails when told to).
@@ -39,7 +45,8 @@ function fakeTransport(options: { failSend?: boolean } = {}) {
     }),
   } as unknown as Transport;
   /** Delivers one record as the transport would; resolves when the runner would let it be committed. */
-  const deliver = (record: IncomingRecord) => consume!.eachRecord(record);
+  const deliver = (record: IncomingRecord, context: RecordContext = { keepAlive: async () => true }) =>
+    consume!.eachRecord(record, context);
   return { transport, sent, deliver, calls, consumerOptions, consumeOptions: () => consume };
 }
 
@@ -343,5 +350,100 @@ describe('consumer runner: what its log lines keep of an error', () => {
     expect(logged).not.toContain('anna.schmidt');
     expect(logged).not.toContain('Anna Schmidt');
     expect(describeDeadLetter(sent[0]!.headers as Record<string, Buffer>).message).toBe(answer);
+  });
+});
+
+describe('consumer runner: retrying until applied (a sink, as Kafka Connect retries a RetriableException)', () => {
+  const retryingRunner = (
+    transport: Transport,
+    handler: ConsumerRunnerOptions['handler'],
+    retry: ConsumerRunnerOptions['retry'],
+    onRetry?: ConsumerRunnerOptions['onRetry'],
+  ) =>
+    startConsumerRunner(transport, okSerde, {
+      groupId: 'g-forever',
+      topics: ['canonical.orders'],
+      dlqTopic: 'dlq.g-forever',
+      handler,
+      retry,
+      onRetry,
+      logger: createLogger('runner-spec', 'silent'),
+    });
+
+  it('retries a retriable failure past any count until the handler succeeds, telling of each retry; nothing dead-lettered', async () => {
+    const { transport, deliver, sent } = fakeTransport();
+    let attempts = 0;
+    const retries: number[] = [];
+    await retryingRunner(
+      transport,
+      async () => {
+        attempts += 1;
+        if (attempts < 12) throw new RetriableError('target answered 503');
+      },
+      { retries: Number.POSITIVE_INFINITY, initialDelayMs: 1, maxDelayMs: 2 },
+      (_record, _error, attempt) => void retries.push(attempt),
+    );
+    await deliver(record);
+    expect(attempts).toBe(12);
+    expect(retries).toHaveLength(11);
+    expect(sent).toEqual([]);
+  });
+
+  it('with retryForMs, dead-letters the record once that time has passed', async () => {
+    const { transport, deliver, sent } = fakeTransport();
+    const started = Date.now();
+    await retryingRunner(
+      transport,
+      async () => {
+        throw new RetriableError('target answered 503');
+      },
+      { retries: Number.POSITIVE_INFINITY, initialDelayMs: 5, maxDelayMs: 10, retryForMs: 150 },
+    );
+    await deliver(record);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(sent).toHaveLength(1);
+    expect(describeDeadLetter(sent[0]!.headers as Record<string, Buffer>).message).toBe(
+      'target answered 503',
+    );
+  });
+
+  it('keeps the member in its group while it retries, and gives the record up (uncommitted, not dead-lettered) once the group rebalances', async () => {
+    const { transport, deliver, sent } = fakeTransport();
+    let beats = 0;
+    let attempts = 0;
+    await retryingRunner(
+      transport,
+      async () => {
+        attempts += 1;
+        throw new RetriableError('target down');
+      },
+      { retries: Number.POSITIVE_INFINITY, initialDelayMs: 20, maxDelayMs: 40 },
+    );
+    // The group rebalances at the third heartbeat.
+    const context = { keepAlive: async () => ++beats < 3 };
+    await expect(deliver(record, context)).rejects.toThrow(/given up/);
+    expect(beats).toBeGreaterThanOrEqual(3);
+    expect(attempts).toBeGreaterThan(1);
+    expect(sent).toEqual([]);
+  }, 10_000);
+
+  it('a stop ends the retries at once: the record is left uncommitted, not dead-lettered, and the stop does not wait for the target', async () => {
+    const { transport, deliver, sent } = fakeTransport();
+    let attempts = 0;
+    const runner = await retryingRunner(
+      transport,
+      async () => {
+        attempts += 1;
+        throw new RetriableError('target down');
+      },
+      { retries: Number.POSITIVE_INFINITY, initialDelayMs: 10_000, maxDelayMs: 10_000 },
+    );
+    const delivered = deliver(record);
+    await vi.waitFor(() => expect(attempts).toBe(1));
+    const started = Date.now();
+    await runner.stop();
+    await expect(delivered).rejects.toThrow(/given up/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(sent).toEqual([]);
   });
 });

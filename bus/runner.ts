@@ -1,11 +1,20 @@
-import { errorMessage, logSafeMessage, NonRetriableError } from '../lib/errors.ts';
+import {
+  errorMessage,
+  isRetriable,
+  logSafeMessage,
+  NonRetriableError,
+  RetriableError,
+} from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../lib/retry.ts';
 import { deadLetterRecord, type FailureStage } from './dlq.ts';
 import { type EventAttributes, fromHeaders } from './envelope.ts';
 import { busMetrics } from './metrics.ts';
 import type { AvroSerde } from './serde.ts';
-import type { IncomingRecord, Transport } from './transport/types.ts';
+import type { IncomingRecord, RecordContext, Transport } from './transport/types.ts';
+
+/** How often a handler that holds a record tells the group it is alive (kafkajs sends at most one per interval). */
+const KEEP_ALIVE_MS = 1000;
 
 /** What a handler receives: the decoded canonical value, its envelope and where it came from. */
 export interface ConsumedEvent {
@@ -22,7 +31,15 @@ export interface ConsumerRunnerOptions {
   dlqTopic: string;
   handler: (event: ConsumedEvent) => Promise<void>;
   fromBeginning?: boolean;
-  retry?: Partial<RetryOptions>;
+  /**
+   * The handler's retries; `retries: Infinity` retries a retriable failure until the handler succeeds (a sink, as
+   * Kafka Connect's sinks do with a RetriableException: the partition waits, its keys stay in order), the group
+   * rebalances or the runner stops; `retryForMs` then still ends them after that long (and the record is
+   * dead-lettered). While a handler holds a record the member keeps its place in the group (heartbeats).
+   */
+  retry?: Partial<RetryOptions> & { retryForMs?: number };
+  /** Told of each failed attempt that will be retried (a status can say "retrying since…"). */
+  onRetry?: (record: IncomingRecord, error: unknown, attempt: number) => void;
   /** Told of each record sent to the dead-letter topic, after it is there (and awaited before the commit). */
   onDeadLetter?: (record: IncomingRecord, error: unknown) => void | Promise<void>;
   sessionTimeoutMs?: number;
@@ -76,7 +93,67 @@ export async function startConsumerRunner(
     await options.onDeadLetter?.(record, error);
   }
 
-  async function eachRecord(record: IncomingRecord): Promise<void> {
+  /** Handlers in hand that wait to retry: stopping ends their waits (the record is not committed). */
+  const stopping = new AbortController();
+
+  /**
+   * The handler with its retries, the member kept in its group meanwhile; resolves true once handled, false when
+   * the retries were given up for a rebalance or a stop (the record is left uncommitted for whoever reads it next).
+   */
+  async function handle(
+    record: IncomingRecord,
+    context: RecordContext,
+    event: ConsumedEvent,
+  ): Promise<boolean> {
+    const { retryForMs, ...retry } = { ...options.retry };
+    const until = retryForMs !== undefined && retryForMs >= 0 ? Date.now() + retryForMs : undefined;
+    // Given up: the retries end, and the record is left uncommitted (not dead-lettered). A wait between retries
+    // is cut short at once; an attempt in hand is let finish (a stop commits what it applied, as without retries).
+    const givenUp = new AbortController();
+    let retrying = false;
+    let leaving = false;
+    const leave = () => {
+      leaving = true;
+      if (retrying) givenUp.abort();
+    };
+    stopping.signal.addEventListener('abort', leave);
+    const beat = setInterval(() => {
+      void context.keepAlive().then((holding) => {
+        if (!holding) leave();
+      });
+    }, KEEP_ALIVE_MS);
+    try {
+      await withRetry(() => options.handler(event), {
+        ...retry,
+        signal: givenUp.signal,
+        shouldRetry: (error) => {
+          if (!isRetriable(error)) return false;
+          if (leaving) {
+            givenUp.abort();
+            return false;
+          }
+          return until === undefined || Date.now() < until;
+        },
+        onRetry: (error, attempt) => {
+          retrying = true;
+          log.info(
+            { offset: record.offset, attempt, error: logSafeMessage(error) },
+            'handler failed, retrying',
+          );
+          options.onRetry?.(record, error, attempt);
+        },
+      });
+      return true;
+    } catch (error) {
+      if (givenUp.signal.aborted) return false;
+      throw error;
+    } finally {
+      clearInterval(beat);
+      stopping.signal.removeEventListener('abort', leave);
+    }
+  }
+
+  async function eachRecord(record: IncomingRecord, context: RecordContext): Promise<void> {
     if (record.value === null) {
       // A tombstone: on a compacted topic, the key's deletion marker (an erased golden customer), no event.
       busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'tombstone' });
@@ -102,19 +179,21 @@ export async function startConsumerRunner(
       attributes: fromHeaders(record.headers).attributes,
       record,
     };
+    let handled: boolean;
     try {
-      await withRetry(() => options.handler(event), {
-        ...options.retry,
-        onRetry: (error, attempt) =>
-          log.info(
-            { offset: record.offset, attempt, error: logSafeMessage(error) },
-            'handler failed, retrying',
-          ),
-      });
-      busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'ok' });
+      handled = await handle(record, context, event);
     } catch (error) {
       await deadLetter(record, 'TASK_PUT', error, (error as { attempts?: number }).attempts ?? 1);
+      return;
     }
+    if (!handled) {
+      log.info(
+        { offset: record.offset },
+        'retries given up for a rebalance or a stop, record left uncommitted',
+      );
+      throw new RetriableError('handler retries given up: the group rebalances or the consumer stops');
+    }
+    busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'ok' });
   }
 
   await consumer.run({
@@ -129,6 +208,7 @@ export async function startConsumerRunner(
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopping.abort();
       await consumer.disconnect();
       await producer.disconnect();
     },

@@ -18,6 +18,7 @@ const healthy: SinkHealth = {
   backlogRecords: 0,
   backlogSeconds: 0,
   lastError: null,
+  retrying: null,
 };
 const judge = (sink: Partial<SinkHealth>) =>
   sinkReasons('salesforce', { ...healthy, ...sink }, defaultSyncHealthThresholds);
@@ -30,6 +31,18 @@ describe('sync health rules for a sink', () => {
   it('a failed connector makes its system failing; a paused or unassigned one degraded', () => {
     expect(judge({ state: 'FAILED' })).toEqual([
       ['failing', 'salesforce: connector sf-out has failed and sends nothing'],
+    ]);
+    // Why it failed is said with it, not as a push gone to the dead letters (it sent nothing there).
+    expect(
+      judge({
+        state: 'FAILED',
+        lastError: 'sf-out: config.clientSecret: environment variable SF_SECRET is not set',
+      }),
+    ).toEqual([
+      [
+        'failing',
+        'salesforce: connector sf-out has failed and sends nothing (config.clientSecret: environment variable SF_SECRET is not set)',
+      ],
     ]);
     expect(judge({ state: 'PAUSED' })).toEqual([
       ['degraded', 'salesforce: connector sf-out is paused, changes are not sent'],
@@ -45,6 +58,18 @@ describe('sync health rules for a sink', () => {
           'it is not sent again by itself: once salesforce answers, npx eai dlq redrive dlq.sink --owner sf-out',
       ],
     ]);
+  });
+
+  it('a push being retried makes it degraded, saying for how long and that the changes after it go on by themselves', () => {
+    const since = new Date(Date.now() - 125_000).toISOString();
+    const reasons = judge({
+      retrying: { since, attempts: 9, error: 'sf-out: POST /sobjects answered HTTP 503: {"x":1}' },
+    });
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]![0]).toBe('degraded');
+    expect(reasons[0]![1]).toMatch(
+      /^salesforce: a push keeps failing and is retried \(connector sf-out, 9 attempts in 2 min: POST \/sobjects answered HTTP 503\); the changes after it wait and go on by themselves once salesforce answers$/,
+    );
   });
 
   it("leaves the system's answer body out of the reason (an Odoo 503: JSON with a traceback)", () => {

@@ -51,6 +51,7 @@ export interface SinkHealth {
   backlogRecords: number | null;
   backlogSeconds: number | null;
   lastError: string | null;
+  retrying: { since: string; attempts: number; error: string } | null;
 }
 
 export interface SystemHealth {
@@ -203,10 +204,22 @@ export function sinkReasons(
 ): Array<[SyncStatus, string]> {
   const out: Array<[SyncStatus, string]> = [];
   const name = `connector ${sink.connector}`;
-  if (sink.state === 'FAILED') out.push(['failing', `${system}: ${name} has failed and sends nothing`]);
-  else if (sink.state !== 'RUNNING')
+  // A failed connector's lastError is why it failed (a start refused, say), not a push sent to the dead letters.
+  if (sink.state === 'FAILED') {
+    const why = sink.lastError ? ` (${shortError(sink.connector, sink.lastError)})` : '';
+    out.push(['failing', `${system}: ${name} has failed and sends nothing${why}`]);
+  } else if (sink.state !== 'RUNNING')
     out.push(['degraded', `${system}: ${name} is ${sink.state.toLowerCase()}, changes are not sent`]);
-  if (sink.lastError)
+  if (sink.retrying) {
+    const { since, attempts, error } = sink.retrying;
+    const waited = Math.max(0, (Date.now() - Date.parse(since)) / 1000);
+    out.push([
+      'degraded',
+      `${system}: a push keeps failing and is retried (${name}, ${attempts} attempts in ${duration(waited)}: ${shortError(sink.connector, error)}); ` +
+        `the changes after it wait and go on by themselves once ${system} answers`,
+    ]);
+  }
+  if (sink.lastError && sink.state !== 'FAILED')
     out.push([
       'degraded',
       `${system}: the last push failed and went to the dead-letter topic (${name}: ${shortError(sink.connector, sink.lastError)}); ` +
@@ -244,6 +257,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       backlogRecords: status.metrics.lagRecords,
       backlogSeconds: status.metrics.lagSeconds,
       lastError: status.metrics.lastError,
+      retrying: status.metrics.retrying,
     });
     sinks.set(system, list);
   }

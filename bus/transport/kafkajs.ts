@@ -22,6 +22,7 @@ import type {
   IncomingRecord,
   OutgoingRecord,
   ReadRangesOptions,
+  RecordContext,
   TopicSpec,
   TransactionalProducer,
   Transport,
@@ -72,6 +73,26 @@ function isRebalancing(error: unknown): boolean {
   return (
     type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION'
   );
+}
+
+/**
+ * A record's keepAlive (types.ts RecordContext): kafkajs's heartbeat, which it sends only once its interval passed,
+ * so calling it often costs nothing. The group's rebalance error is kept for the fetch's handler to end with.
+ */
+function keepingAlive(heartbeat: () => Promise<void>): RecordContext & { rebalance?: unknown } {
+  const context: RecordContext & { rebalance?: unknown } = {
+    keepAlive: async () => {
+      if (context.rebalance) return false;
+      try {
+        await heartbeat();
+      } catch (error) {
+        // Anything else (a coordinator that moves, a broker that restarts) is kafkajs's to retry on its next beat.
+        if (isRebalancing(error)) context.rebalance = error;
+      }
+      return !context.rebalance;
+    },
+  };
+  return context;
 }
 
 /** What the bus's producers do with the sends they are given. */
@@ -280,12 +301,28 @@ class KafkajsProducer implements TransportProducer {
   }
 }
 
-function kafkajsSendError(error: unknown, topics: Iterable<string>): Error {
+export function kafkajsSendError(error: unknown, topics: Iterable<string>): Error {
   // kafkajs knows whether its error is transient (a leader moving) or final (a record too large, a fenced producer).
   const message = `kafkajs could not deliver to ${[...topics].join(', ')}: ${(error as Error).message}`;
-  return (error as { retriable?: boolean }).retriable === false
-    ? new NonRetriableError(message, { cause: error })
-    : new RetriableError(message, { cause: error });
+  return kafkajsRetriable(error)
+    ? new RetriableError(message, { cause: error })
+    : new NonRetriableError(message, { cause: error });
+}
+
+/**
+ * Whether a kafkajs error is transient. kafkajs nests retriers (the producer's around the cluster's): the inner one
+ * that ran out of attempts throws KafkaJSNumberOfRetriesExceeded, not retriable, and the outer one wraps that in a
+ * KafkaJSNonRetriableError whose `cause` is the error the attempts met. A broker down for half a minute (connection
+ * refused, retriable) thus came out final, and every source connector that was sending then FAILED until restarted
+ * by hand. Those two wrappers are judged by their cause; a non-retriable error of kafkajs's own (a fenced producer,
+ * a record too large, a transaction misused) has a cause that says so, or none.
+ */
+function kafkajsRetriable(error: unknown): boolean {
+  const { name, retriable, cause } = error as { name?: string; retriable?: boolean; cause?: unknown };
+  if (retriable !== false) return true;
+  const wrapper = name === 'KafkaJSNonRetriableError' || name === 'KafkaJSNumberOfRetriesExceeded';
+  if (!wrapper || !cause || cause === error || typeof cause !== 'object') return false;
+  return 'retriable' in cause && kafkajsRetriable(cause);
 }
 
 function byTopic(records: OutgoingRecord[]): Map<string, OutgoingRecord[]> {
@@ -576,7 +613,7 @@ class KafkajsConsumer implements TransportConsumer {
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         // Stopping: neither handled nor committed, so delivered again after a restart.
         if (this.stopping) return;
-        await this.track(this.handleAndCommit(options, topic, partition, message).then(heartbeat));
+        await this.track(this.handleAndCommit(options, topic, partition, message, heartbeat).then(heartbeat));
       },
     });
   }
@@ -640,9 +677,16 @@ class KafkajsConsumer implements TransportConsumer {
             leave(record);
             break;
           }
+          const context = keepingAlive(heartbeat);
           try {
-            await options.eachRecord(record);
+            await options.eachRecord(record, context);
           } catch (error) {
+            // Given up because the group rebalances (keepAlive said so): left for whoever holds the partition next.
+            if (context.rebalance) {
+              rejoin ??= { error: context.rebalance };
+              leave(record);
+              break;
+            }
             const offset = BigInt(record.offset);
             if (!failed || offset < failed.offset) failed = { offset, error };
             break;
@@ -674,13 +718,16 @@ class KafkajsConsumer implements TransportConsumer {
     topic: string,
     partition: number,
     message: KafkaMessage,
+    heartbeat: () => Promise<void>,
   ): Promise<void> {
+    const context = keepingAlive(heartbeat);
     try {
-      await options.eachRecord(toIncoming(topic, partition, message));
+      await options.eachRecord(toIncoming(topic, partition, message), context);
     } catch (error) {
       // kafkajs reads the partition again from its committed offset: the records handled before go first.
       if (options.commit !== false) await this.commits.flush();
-      throw error;
+      // Given up because the group rebalances: kafkajs rejoins on the heartbeat's own error.
+      throw context.rebalance ?? error;
     }
     // Commit only what was handled: the next offset to read.
     if (options.commit !== false) this.commits.add(topic, partition, BigInt(message.offset) + 1n);

@@ -58,6 +58,16 @@ export interface TransactionalProducer {
   sendTransaction(records: OutgoingRecord[]): Promise<void>;
 }
 
+/** What a handler can do while it holds a record for long (a sink retrying a target that is down). */
+export interface RecordContext {
+  /**
+   * Tells the group that this member is alive (a heartbeat), so that a long wait does not cost it its partitions.
+   * Resolves false once the group rebalances: the record may go to another member, so the handler should give it
+   * up (reject); the transport then leaves it uncommitted and rejoins.
+   */
+  keepAlive(): Promise<boolean>;
+}
+
 export interface ConsumeOptions {
   topics: string[];
   fromBeginning?: boolean;
@@ -66,7 +76,7 @@ export interface ConsumeOptions {
    * (with the next commit, see `commitIntervalMs`): acknowledge-after-handled is part of the contract. A rejection stops consumption of that partition
    * at that record (nothing after it is committed) and the record is delivered again.
    */
-  eachRecord(record: IncomingRecord): Promise<void>;
+  eachRecord(record: IncomingRecord, context: RecordContext): Promise<void>;
   /** False: read without committing anything (a view of a compacted topic read from the start each time). */
   commit?: boolean;
   /**

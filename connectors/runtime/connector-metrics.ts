@@ -79,6 +79,8 @@ export interface TaskCounters {
   recordsFailed: number;
   lastSuccessAt: string | null;
   lastError: string | null;
+  /** Sinks: the record being retried (the partition waits behind it), or null. */
+  retrying: { since: string; attempts: number; error: string } | null;
   lagRecords: number | null;
   lagSeconds: number | null;
 }
@@ -91,6 +93,7 @@ export function newCounters(): TaskCounters {
     recordsFailed: 0,
     lastSuccessAt: null,
     lastError: null,
+    retrying: null,
     lagRecords: null,
     lagSeconds: null,
   };

@@ -54,6 +54,14 @@ export const connectorDefinition = z
       .array(z.string())
       .optional()
       .describe("Sinks: the canonical topics consumed; default: the plugin's."),
+    retryTimeoutMs: z
+      .number()
+      .int()
+      .min(-1)
+      .optional()
+      .describe(
+        "Sinks: how long a record whose write fails retriably (the target down, 429, 5xx, a timeout) is retried before it goes to `dlq.sink`; -1 (the default) retries until it is applied, as Kafka Connect retries a sink's RetriableException, so that a key's records are applied in order. The partition waits behind the record meanwhile; the status (`retrying`) and sync health say so. A refusal (400, 422) is dead-lettered at once either way.",
+      ),
     outputTopics: z
       .record(z.string(), z.string().min(1))
       .optional()

@@ -717,10 +717,13 @@ export class ConnectorRuntime {
           counters: entry.counters,
           logger,
           retry: this.options.sinkRetry,
+          retryTimeoutMs: definition.retryTimeoutMs,
         });
       }
       await entry.host.start();
       entry.state = 'RUNNING';
+      // A new task has no error yet: the one a failed start (or the previous task) left would read as this one's.
+      entry.counters.lastError = null;
       logger.info({ type: definition.type, worker: this.workerId }, 'connector started');
     } catch (error) {
       entry.state = 'FAILED';

@@ -36,14 +36,18 @@ export interface SinkHostOptions {
   topics: string[];
   counters: TaskCounters;
   logger: Logger;
+  /** Tests make it short and bounded; default: retried until applied, or for `retryTimeoutMs`. */
   retry?: Partial<RetryOptions>;
+  /** The definition's `retryTimeoutMs`: -1 retries a retriable failure until the record is applied. */
+  retryTimeoutMs?: number;
 }
 
 /**
  * Runs one sink task on a consumer group of its own (`eai-sink-<connector>`): records arrive decoded, in order per
  * partition and so per key, one at a time; a record is committed only once `put` resolved. Retriable failures are
- * retried with backoff, a record that fails for good goes to `dlq.sink` with the reason and its original bytes, and
- * the sink goes on. A record the task skipped (`SKIPPED`: not for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do.
+ * retried with backoff until the record is applied (or for the definition's `retryTimeoutMs`), the partition waiting
+ * behind it so that its keys stay in order; a record that fails for good goes to `dlq.sink` with the reason and its
+ * original bytes, and the sink goes on. A record the task skipped (`SKIPPED`: not for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do.
  * A record that asks for a receipt (`ce_replyto`, bus/receipts.ts) gets one once applied or dead-lettered, before
  * it is committed; a skipped one gets none.
  */
@@ -68,8 +72,20 @@ export class SinkHost {
       topics,
       dlqTopic: DLQ_TOPICS.sink,
       fromBeginning: true,
-      retry: this.options.retry,
+      retry: {
+        retries: Number.POSITIVE_INFINITY,
+        ...this.options.retry,
+        retryForMs: this.options.retryTimeoutMs,
+      },
+      onRetry: (_record, error, attempt) => {
+        counters.retrying = {
+          since: counters.retrying?.since ?? new Date().toISOString(),
+          attempts: attempt + 1,
+          error: errorMessage(error),
+        };
+      },
       onDeadLetter: async (record, error) => {
+        counters.retrying = null;
         counters.recordsFailed += 1;
         counters.lastError = errorMessage(error);
         connectorMetrics.recordsFailed.inc({ connector: name });
@@ -85,6 +101,7 @@ export class SinkHost {
         const outcome = await task.put(toSinkRecord(name, event));
         this.lastHandledAt = Number(event.record.timestamp);
         counters.lastError = null;
+        counters.retrying = null;
         // A record not for this sink is handled (committed) but not applied: out counts only what reached the target.
         if (outcome === SKIPPED) {
           counters.recordsSkipped += 1;

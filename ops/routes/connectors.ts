@@ -25,6 +25,16 @@ const countersSchema = z.object({
   recordsFailed: z.number().describe('Documents or records sent to a dead-letter topic.'),
   lastSuccessAt: z.string().nullable().describe('When the last batch was committed or applied (ISO 8601).'),
   lastError: z.string().nullable().describe('The last error, if the last attempt failed.'),
+  retrying: z
+    .object({
+      since: z.string().describe('When the first attempt failed (ISO 8601).'),
+      attempts: z.number().describe('Attempts so far.'),
+      error: z.string().describe("The last attempt's error."),
+    })
+    .nullable()
+    .describe(
+      'Sinks: a record whose write failed retriably and is being retried (`retryTimeoutMs`); its partition waits behind it.',
+    ),
   lagRecords: z.number().nullable().describe('Sinks: records not yet applied.'),
   lagSeconds: z.number().nullable().describe("Sinks: upper bound of the oldest unapplied record's age."),
 });

@@ -18,6 +18,12 @@ const sinkSchema = z.object({
   backlogRecords: z.number().int().nullable(),
   backlogSeconds: z.number().nullable(),
   lastError: z.string().nullable().describe('Why the last record failed; null once one succeeds again.'),
+  retrying: z
+    .object({ since: z.string(), attempts: z.number().int(), error: z.string() })
+    .nullable()
+    .describe(
+      'A change whose push failed retriably and is being retried, the changes after it waiting behind it.',
+    ),
 });
 const systemSchema = z.object({
   system: z.string(),
