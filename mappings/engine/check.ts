@@ -12,6 +12,7 @@ import {
   type FieldNode,
   type RecordNode,
 } from './compile.ts';
+import { schemaText } from './values.ts';
 
 /**
  * The static half of `mappings:check`: a to-canonical mapping is compared with its output schema without running
@@ -27,9 +28,9 @@ export interface Problem {
   message: string;
 }
 
-type AstNode = { type?: string; value?: unknown; [key: string]: unknown };
+export type AstNode = { type?: string; value?: unknown; [key: string]: unknown };
 
-function walkAst(node: unknown, visit: (n: AstNode) => void): void {
+export function walkAst(node: unknown, visit: (n: AstNode) => void): void {
   if (!node || typeof node !== 'object') return;
   if (Array.isArray(node)) {
     for (const child of node) walkAst(child, visit);
@@ -86,7 +87,7 @@ function checkField(mapping: CompiledMapping, node: FieldNode, type: avro.Type, 
       problems.push({
         file: mapping.file,
         at: node.at,
-        message: `literal ${JSON.stringify(lit.value)} does not fit ${JSON.stringify(type.schema()).slice(0, 120)}`,
+        message: `literal ${JSON.stringify(lit.value)} does not fit ${schemaText(type)}`,
       });
     }
     return;

@@ -9,7 +9,6 @@ import {
   loadMappings,
   type MappedDocument,
   mapEach,
-  mappingsDir,
   type UsageReport,
   UsageTracker,
   writeToSystem,
@@ -213,9 +212,15 @@ function selectMappings(target?: string) {
     throw new ConfigError(
       `${target}: no such mapping file or folder (a folder of *.yaml mappings, or one of them)`,
     );
-  const isFile = found.isFile();
-  if (isFile) return loadMappings(mappingsDir).filter((m) => m.file === target || m.file.endsWith(target));
-  return loadMappings(target);
+  // A file is that mapping wherever it sits (a partner's own beside its deployment, ./mappings/…), as --mapping
+  // reads it; a folder is every mapping file below it, and one that holds none says so instead of passing empty.
+  if (found.isFile()) return [findMapping(target, process.cwd())];
+  const mappings = loadMappings(target);
+  if (mappings.length === 0)
+    throw new ConfigError(
+      `${target}: no mapping file in this folder (mapping files are named <name>.to-canonical.yaml or <name>.from-canonical.yaml)`,
+    );
+  return mappings;
 }
 
 function fixtureReport(results: FixtureResult[]): string {

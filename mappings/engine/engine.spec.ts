@@ -1,10 +1,10 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import { checkCommand } from './cli.ts';
+import { checkCommand, testCommand } from './cli.ts';
 import { compileMapping } from './compile.ts';
 import { MappingError } from './errors.ts';
 import { decimal, decimalMul, decimalSum, timestamp, trimZeros } from './functions.ts';
@@ -200,6 +200,92 @@ describe('a shipped mapping copied out of mappings/', () => {
     expect(loadMappingFile(file).tables.columns).toEqual({ nummer: 'id' });
     expect(() => compileMapping(loadMappingFile(file))).toThrow(
       /a to-canonical mapping .* named \.from-canonical\.yaml: rename it/,
+    );
+  });
+});
+
+describe("a partner's own mapping, as its author gets it wrong (trial: an Amazon orders report on csv)", () => {
+  /** A mapping of a two-column order table in a folder of its own, `field` the one line under test. */
+  function partnerMapping(field: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-partner-mapping-'));
+    mkdirSync(join(dir, 'fixtures'));
+    mkdirSync(join(dir, 'orders.expected'));
+    writeFileSync(
+      join(dir, 'fixtures/orders.csv'),
+      'order-id,purchase-date\nA-1,2024-03-05T14:22:10+00:00\n',
+    );
+    writeFileSync(
+      join(dir, 'orders.to-canonical.yaml'),
+      [
+        'description: a partner order table',
+        'input: csv',
+        'output: eai.canonical.SalesOrderEvent',
+        'onlyByName: true',
+        'fixtures: {inputs: fixtures, expected: orders.expected}',
+        'records: rows',
+        'fields:',
+        `  changeType: ${field.startsWith('changeType') ? field.slice('changeType: '.length) : `"'CREATED'"`}`,
+        '  occurredAt: $timestamp(`purchase-date`)',
+        '  origin: {system: "\'partner\'"}',
+        '  salesOrder:',
+        '    orderId: "`order-id`"',
+        '    orderNumber: "`order-id`"',
+        '    currency: "\'EUR\'"',
+        '    customer: {name: "\'x\'"}',
+        '    lines: "[]"',
+        '    status: "\'OPEN\'"',
+        ...(field.startsWith('changeType') ? [] : [`    ${field}`]),
+      ].join('\n'),
+    );
+    return dir;
+  }
+
+  it('eai map check / test of the mapping file itself, outside mappings/ (it found 0 mappings and failed unexplained)', async () => {
+    const dir = partnerMapping('notes: "[\'a note\']"');
+    const file = join(dir, 'orders.to-canonical.yaml');
+    await testCommand({ target: file, update: true });
+    const check = await checkCommand({ target: file, json: true });
+    expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, mappings: 1, fixtures: [{ ok: true }] });
+    expect(check.code).toBe(0);
+  });
+
+  it('a folder without mapping files says so instead of "0 mappings" (which check passed)', async () => {
+    const dir = partnerMapping('notes: "[\'a note\']"');
+    copyFileSync(join(dir, 'orders.to-canonical.yaml'), join(dir, 'orders.yaml'));
+    rmSync(join(dir, 'orders.to-canonical.yaml'));
+    for (const run of [checkCommand, testCommand]) {
+      const result = await run({ target: dir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /no mapping file in this folder \(mapping files are named <name>\.to-canonical\.yaml/,
+      );
+    }
+  });
+
+  it('names a misspelt function and the one meant (JSONata said "Attempted to invoke a non-function")', async () => {
+    const dir = partnerMapping('orderDate: $timestmp(`purchase-date`)');
+    const mapping = compileMapping(loadMappingFile(join(dir, 'orders.to-canonical.yaml')));
+    const [document] = findReader('csv').parse(readFileSync(join(dir, 'fixtures/orders.csv')));
+    const error = (await mapDocument(mapping, document!).catch((e: unknown) => e)) as MappingError;
+    expect(error).toBeInstanceOf(MappingError);
+    expect(error.message).toMatch(
+      /salesOrder\.orderDate: \$timestmp is not a function of JSONata, the hub or this mapping's lets \(did you mean \$timestamp\?\) \[in fields\.salesOrder\.orderDate: /,
+    );
+  });
+
+  it('says a nullable timestamp wants a timestamp, and lists every symbol of an enum (was ["null","long"], a cut schema)', async () => {
+    const timestampDir = partnerMapping('orderDate: "`order-id`"');
+    const mapping = compileMapping(loadMappingFile(join(timestampDir, 'orders.to-canonical.yaml')));
+    const [document] = findReader('csv').parse(readFileSync(join(timestampDir, 'fixtures/orders.csv')));
+    const error = (await mapDocument(mapping, document!).catch((e: unknown) => e)) as MappingError;
+    expect(error.message).toMatch(
+      /salesOrder\.orderDate: "A-1" is not a timestamp with a zone \(use \$timestamp\)/,
+    );
+
+    const enumDir = partnerMapping('changeType: "\'NEW\'"');
+    const check = await checkCommand({ target: enumDir, json: true, typesOnly: true });
+    expect(JSON.parse(check.stdout).problems[0].message).toBe(
+      'literal "NEW" does not fit enum eai.canonical.ChangeType (one of CREATED, UPDATED, STATUS_CHANGED, DELETED, UNDELETED, MERGED, RESYNC_REQUESTED)',
     );
   });
 });

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type avro from 'avsc';
+import { closest, distance } from 'fastest-levenshtein';
+import jsonata from 'jsonata';
 import type { ParsedDocument } from '../../formats/types.ts';
 import { lastIsoTimestamp } from '../../lib/iso-time.ts';
 import {
@@ -10,10 +12,12 @@ import {
   startBudget,
   withinBudget,
 } from './budget.ts';
+import { type AstNode, walkAst } from './check.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { formatPath, MappingError } from './errors.ts';
+import { mappingFunctions } from './functions.ts';
 import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
-import { plain, withDefaults } from './values.ts';
+import { plain, schemaText, withDefaults } from './values.ts';
 
 /** One canonical record a document yields, as `eai map` prints it. */
 export interface CanonicalRecord {
@@ -167,15 +171,47 @@ async function evaluateRaw(
     const at = typeof path === 'string' ? path : formatPath(path);
     // A mapping's own `$error(…)` (JSONata's D3137) says what is wrong in its author's words: no expression after it.
     const own = (error as { code?: string }).code === 'D3137';
+    // JSONata's T1006 ("Attempted to invoke a non-function") names no function: name the misspelt one.
+    const which = (error as { code?: string }).code === 'T1006' ? await notFunctions(run, node) : '';
+    const said = which || message;
     throw new MappingError(
       run.mapping.file,
       at,
-      own ? message : `${message} [in ${node.at}: ${node.source}]`,
+      own ? message : `${said} [in ${node.at}: ${node.source}]`,
       // A `let` binding's path covers no record: it names the document (its first located node) instead.
       locationOf(context) ?? nearestLocation(run, at) ?? contextLocation(context),
       { cause: error },
     );
   }
+}
+
+/**
+ * The functions an expression calls that are none: not JSONata's, the hub's (functions.ts), a let's, or bound in the
+ * expression itself (`$f := function…`, a lambda's parameters); each with the nearest name that is one.
+ */
+async function notFunctions(run: Run, node: ExpressionNode): Promise<string> {
+  const called = new Set<string>();
+  const bound = new Set<string>();
+  walkAst(node.expression.ast(), (ast) => {
+    const procedure = ast.procedure as AstNode | undefined;
+    const lhs = ast.lhs as AstNode | undefined;
+    if (ast.type === 'function' && procedure?.type === 'variable') called.add(String(procedure.value));
+    if (ast.type === 'bind' && lhs?.type === 'variable') bound.add(String(lhs.value));
+    if (ast.type === 'lambda') for (const a of ast.arguments as AstNode[]) bound.add(String(a.value));
+  });
+  const known = [...Object.keys(mappingFunctions({}, 'UTC')), ...Object.keys(run.mapping.spec.let)];
+  const missing: string[] = [];
+  for (const name of called) {
+    if (bound.has(name) || known.includes(name)) continue;
+    const builtin = await jsonata(`$${name}`)
+      .evaluate(undefined)
+      .catch(() => undefined);
+    if (typeof builtin === 'function') continue;
+    const near = closest(name, known);
+    const hint = near && distance(name, near) <= 2 ? ` (did you mean $${near}?)` : '';
+    missing.push(`$${name} is not a function of JSONata, the hub or this mapping's lets${hint}`);
+  }
+  return missing.join('; ');
 }
 
 async function evaluateRecord(
@@ -249,8 +285,13 @@ function nearestLocation(run: Run, path: string): string | undefined {
 }
 
 function describeInvalid(value: unknown, type: avro.Type): string {
-  const schema = JSON.stringify(type.schema()).slice(0, 100);
+  const schema = schemaText(type);
   if (value === undefined) return `required, but the mapping produced nothing (schema ${schema})`;
+  // A nullable field is its other branch: a wrong value there said `does not fit ["null","long"]` of a timestamp.
+  if (value !== null && type.typeName.startsWith('union')) {
+    const others = (type as avro.types.UnwrappedUnionType).types.filter((t) => t.typeName !== 'null');
+    if (others.length === 1) return describeInvalid(value, others[0] as avro.Type);
+  }
   const shown = JSON.stringify(value)?.slice(0, 80);
   // Logical types fail on their underlying type: say what the value should have been instead.
   if (type.typeName === 'logical:decimal') {

@@ -192,3 +192,19 @@ function arrayOnly(type: avro.Type): boolean {
   const others = (type as avro.types.UnwrappedUnionType).types.filter((t) => t.typeName !== 'null');
   return others.length === 1 && others[0]!.typeName === 'array';
 }
+
+/**
+ * A schema as the one who wrote the mapping reads it: an enum with all its symbols, a logical type by its name, a
+ * union by its branches; the JSON of a record cut short (its fields are checked one by one anyway).
+ */
+export function schemaText(type: avro.Type): string {
+  if (type.typeName.startsWith('union')) {
+    return (type as avro.types.UnwrappedUnionType).types.map(schemaText).join(' or ');
+  }
+  if (type.typeName === 'enum') {
+    const symbols = (type as avro.types.EnumType).symbols;
+    return `enum ${type.name} (one of ${symbols.join(', ')})`;
+  }
+  if (type.typeName.startsWith('logical:')) return type.typeName.slice('logical:'.length);
+  return JSON.stringify(type.schema()).slice(0, 100);
+}
