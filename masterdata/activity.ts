@@ -18,7 +18,7 @@ import type {
 } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
 import { erasedHashOf } from './erasure.ts';
-import type { MasterDataStore } from './store.ts';
+import { idForms, type MasterDataStore } from './store.ts';
 
 export const ACTIVITY_TOPICS = ['canonical.sales-order', 'canonical.shipment', 'canonical.case'] as const;
 
@@ -217,14 +217,14 @@ export class CustomerActivity {
 
   /**
    * The open orders (with their shipments) and the most recent cases of the customers named by `members`
-   * (a golden record's source keys).
+   * (a golden record's source keys; a customer number with or without SAP's leading zeros).
    */
   async of(
     members: Array<{ system: string; sourceId: string }>,
     options: { orders?: number; cases?: number } = {},
   ): Promise<{ openOrders: OrderView[]; recentCases: CaseView[]; openCases: number }> {
     const q = this.#q;
-    const keys = members.map((m) => keyOf(m.system, m.sourceId));
+    const keys = members.flatMap((m) => idForms(m.sourceId).map((id) => keyOf(m.system, id)));
     const orders = (
       await this.#store.pool.query<{
         order_id: string;

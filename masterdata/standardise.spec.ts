@@ -19,6 +19,16 @@ import {
 
 const config = defaultMdmConfig();
 
+/** An organisation with the given fields (addresses: their country only). */
+const company = (fields: Partial<CustomerPartyMaster> & { addresses?: Array<{ countryCode: string }> }) =>
+  ({
+    customerId: 'crm:1',
+    partyType: 'ORGANIZATION',
+    organizationName: 'Acme Industries Ltd',
+    ...fields,
+    addresses: fields.addresses?.map((a) => ({ use: 'BILLING', ...a })),
+  }) as CustomerPartyMaster;
+
 describe('standardise', () => {
   it('folds names for comparison: case, accents, umlaut spellings', () => {
     expect(fold('Müller')).toBe(fold('MUELLER'));
@@ -43,6 +53,64 @@ describe('standardise', () => {
     expect(splitLegalForm('Medizintechnik Stuttgart Gesellschaft mit beschränkter Haftu').core).toBe(
       'medizintechnik stuttgart',
     );
+  });
+
+  it('reads a company name without a leading "The"', () => {
+    expect(splitLegalForm('The Widget Company Ltd')).toEqual(splitLegalForm('Widget Company Limited'));
+    expect(splitLegalForm('The Widget Company Ltd').core).toBe('widget');
+    expect(splitLegalForm('Theodor Weber GmbH').core).toBe('theodor weber');
+  });
+
+  it("gives a VAT id written without its country prefix the address country's, as other systems write it", () => {
+    const odoo = standardise(
+      company({ taxId: { scheme: 'VAT', value: '811 234 567' }, addresses: [{ countryCode: 'DE' }] }),
+      config,
+    );
+    const sap = standardise(company({ taxId: { scheme: 'VAT', value: 'DE811234567' } }), config);
+    expect(odoo.taxId).toBe('DE811234567');
+    expect(sap.taxId).toBe('DE811234567');
+    expect(blockingKeys(odoo)).toContain('t:DE811234567');
+    // Greece's VAT prefix is EL; a Dutch id keeps its B01; other schemes and countries are kept as written.
+    const greek = company({
+      taxId: { scheme: 'VAT', value: '094014201' },
+      addresses: [{ countryCode: 'GR' }],
+    });
+    expect(standardise(greek, config).taxId).toBe('EL094014201');
+    const dutch = company({
+      taxId: { scheme: 'VAT', value: '801234567B01' },
+      addresses: [{ countryCode: 'NL' }],
+    });
+    expect(standardise(dutch, config).taxId).toBe('NL801234567B01');
+    const ein = company({
+      taxId: { scheme: 'EIN', value: '12-3456789' },
+      addresses: [{ countryCode: 'DE' }],
+    });
+    expect(standardise(ein, config).taxId).toBe('123456789');
+    const us = company({ taxId: { scheme: 'VAT', value: '12-3456789' }, addresses: [{ countryCode: 'US' }] });
+    expect(standardise(us, config).taxId).toBe('123456789');
+  });
+
+  it("reads an organisation's website from the connectors' and exports' extensions", () => {
+    for (const extensions of [
+      { website: 'https://www.acme-industries.co.uk' } as Record<string, string>,
+      { Website: 'www.acme-industries.co.uk' },
+      { 'hubspot.website': 'acme-industries.co.uk' },
+      { 'odoo.website': 'http://acme-industries.co.uk/' },
+      { 'Website URL': 'https://acme-industries.co.uk' },
+      { 'Company Domain Name': 'acme-industries.co.uk' },
+    ])
+      expect(standardise(company({ extensions }), config).domains, JSON.stringify(extensions)).toEqual([
+        'acme-industries.co.uk',
+      ]);
+    expect(standardise(company({ extensions: { 'odoo.ref': 'acme.co.uk' } }), config).domains).toEqual([]);
+    // A HubSpot contact's website is their employer's, which colleagues share: no evidence that two are one.
+    const contact = { partyType: 'PERSON', person: { givenName: 'Anna', familyName: 'Schmidt' } } as const;
+    const anna = company({
+      ...contact,
+      organizationName: null,
+      extensions: { 'hubspot.website': 'acme.de' },
+    });
+    expect(standardise(anna, config).domains).toEqual([]);
   });
 
   it('lower-cases emails and drops plus-tags only where the domain ignores them', () => {

@@ -151,6 +151,8 @@ export function splitLegalForm(name: string): { core: string; legalForm: string 
       }
     }
   }
+  // "The Widget Company Ltd" is Widget Company Ltd where another system files it under W.
+  if (text.startsWith('the ') && text.length > 4) text = text.slice(4);
   return { core: text, legalForm };
 }
 
@@ -254,9 +256,28 @@ export function standardisePhone(number: string, country: string | null): string
   return phoneOf(`${country ?? ''}\u0000${trimmed}`);
 }
 
-export function standardiseTaxId(value: string): string {
-  return value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+/** The countries whose VAT ids start with a country prefix, and the prefix where it is not the ISO code. */
+const VAT_PREFIXES: Record<string, string> = Object.fromEntries(
+  'AT BE BG CY CZ DE DK EE ES FI FR GB HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK'
+    .split(' ')
+    .map((c) => [c, c])
+    .concat([['GR', 'EL']]),
+);
+
+/**
+ * Upper case, letters and digits only. A VAT id written without its country prefix (811234567, as ERPs keep it in
+ * a field of the country's own; DE811234567 in another system) gets the prefix of the address country (`country`,
+ * ISO), so the two compare equal.
+ */
+export function standardiseTaxId(value: string, country?: string | null): string {
+  const id = value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const prefix = country ? VAT_PREFIXES[country] : undefined;
+  return prefix && /^[0-9]/.test(id) ? `${prefix}${id}` : id;
 }
+
+/** A tax id scheme that names a VAT id (VAT, USt-IdNr, TVA, IVA, BTW) or none: the country prefix applies. */
+const isVat = (scheme: string | null | undefined): boolean =>
+  !scheme || /^(vat|ust|tva|iva|btw)/i.test(scheme);
 
 /** Mailbox providers anyone can sign up with (by first label: gmx.de, gmx.net, hotmail.co.uk, …). */
 const FREEMAIL =
@@ -274,6 +295,31 @@ export function websiteDomain(url: string): string | null {
     .split(/[/?#:]/)[0];
   if (!host?.includes('.')) return null;
   return host.replace(/^www\d?\./, '');
+}
+
+/**
+ * Extension names of an organisation's website, lowercased without punctuation, their system's prefix taken off:
+ * Salesforce's Website, the connectors' `hubspot.website` and `odoo.website`, a CSV's "Website URL" or HubSpot's
+ * "Company Domain Name" (columns the columns table does not name keep their own name).
+ */
+const WEBSITE_NAMES = new Set([
+  'website',
+  'websiteurl',
+  'homepage',
+  'webseite',
+  'siteweb',
+  'companydomainname',
+]);
+
+function websiteOf(extensions: Record<string, string> | undefined): string | undefined {
+  if (!extensions) return undefined;
+  const named = extensions.website ?? extensions.Website;
+  if (named) return named;
+  for (const [name, value] of Object.entries(extensions)) {
+    const last = name.slice(name.lastIndexOf('.') + 1);
+    if (value && WEBSITE_NAMES.has(last.toLowerCase().replace(/[^a-z]/g, ''))) return value;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -420,7 +466,10 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
     const s = standardisePhone(p.number, phoneCountry);
     if (s) phones.add(s);
   }
-  const website = customer.extensions?.website ?? customer.extensions?.Website;
+  // A person's website under another name is the employer's (HubSpot's contact property): colleagues share it.
+  const website = isOrg
+    ? websiteOf(customer.extensions)
+    : (customer.extensions?.website ?? customer.extensions?.Website);
   const site = website ? websiteDomain(website) : null;
   const domains = new Set<string>(site ? [site] : []);
   if (isOrg) {
@@ -442,7 +491,9 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
     nameTokens: tokens.filter(Boolean).sort(),
     emails: [...emails].sort(),
     phones: [...phones].sort(),
-    taxId: customer.taxId?.value ? standardiseTaxId(customer.taxId.value) || null : null,
+    taxId: customer.taxId?.value
+      ? standardiseTaxId(customer.taxId.value, isVat(customer.taxId.scheme) ? country : null) || null
+      : null,
     birthDate: birth && /^\d{4}-\d{2}-\d{2}$/.test(birth) ? birth : null,
     country,
     postalCode: standardisePostalCode(address?.postalCode, country),

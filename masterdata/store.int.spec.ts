@@ -248,6 +248,52 @@ describe('merge and unmerge', () => {
     expect(pair.rows).toEqual([{ status: 'accepted', decided_by: 'eai-mdm (test)' }]);
   });
 
+  it('counts in the steward queue only the pairs it lists, not a pair others linked into one golden record', async () => {
+    const store = await freshStore();
+    // The head office and its branch (one legal entity, one VAT id, other addresses) wait for a steward; a third
+    // record with the phones of both links them, and their pair is settled without one.
+    const office = org('sap', '0000100001', {
+      organizationName: 'Müller Maschinenbau GmbH',
+      phones: [{ number: '+49 711 1234560' }],
+      extensions: { website: 'https://www.mueller-maschinenbau.de' },
+      taxId: { scheme: 'VAT', value: 'DE811234567' },
+      street: 'Hauptstraße 12',
+      city: 'Stuttgart',
+      postal: '70173',
+    });
+    const branch = org('odoo', '15', {
+      organizationName: 'Müller Maschinenbau GmbH, Niederlassung Hamburg',
+      phones: [{ number: '+49 40 3344550' }],
+      emails: [{ address: 'hamburg@mueller-maschinenbau.de' }],
+      taxId: { scheme: 'VAT', value: 'DE811234567' },
+      street: 'Großer Burstah 20',
+      city: 'Hamburg',
+      postal: '20457',
+    });
+    const both = org('salesforce', '0015g00000MUEL01', {
+      organizationName: 'Müller Maschinenbau GmbH',
+      phones: [{ number: '+49 711 1234560' }, { number: '+49 40 3344550' }],
+      taxId: { scheme: 'VAT', value: 'DE811234567' },
+      street: 'Hauptstraße 12',
+      city: 'Stuttgart',
+      postal: '70173',
+    });
+    await store.upsertBatch([office, branch]);
+    expect((await store.reviewQueue()).length).toBe(1);
+    expect((await store.stats()).review).toBe(1);
+    await store.upsert(both.system, both.customer);
+    const q = `"${store.schema}"`;
+    const settled = await store.pool.query(
+      `select 1 from ${q}.match_pair mp
+         join ${q}.source_record ra on ra.system = mp.a_system and ra.source_id = mp.a_id
+         join ${q}.source_record rb on rb.system = mp.b_system and rb.source_id = mp.b_id
+        where mp.status = 'review' and ra.golden_id = rb.golden_id`,
+    );
+    expect(settled.rowCount).toBeGreaterThan(0);
+    expect(await store.reviewQueue()).toEqual([]);
+    expect((await store.stats()).review).toBe(0);
+  });
+
   it('merges through a record that links two golden records, and unmerge restores them exactly', async () => {
     const store = await freshStore();
     const [ra, rb] = await store.upsertBatch([a, b]);

@@ -109,6 +109,16 @@ export function sourceIdOf(system: string, customer: CustomerPartyMaster): strin
   throw new NonRetriableError(`customer has no ${system} source id and no customerId`);
 }
 
+/**
+ * The forms a customer number takes: SAP keeps KUNNR with leading zeros to ten (0000100001); its IDocs, EDI
+ * partners, APIs and a CSV export opened in Excel often write it without (100001). The id as given first.
+ */
+export function idForms(id: string): string[] {
+  if (!/^\d{1,10}$/.test(id)) return [id];
+  const bare = id.replace(/^0+(?=\d)/, '');
+  return [...new Set([id, bare, bare.padStart(10, '0')])];
+}
+
 /** What a steward needs to tell two records apart at a glance: name, birth date, city (as the record has them). */
 function labelOf(record: CustomerPartyMaster): string {
   return [displayName(record), record.birthDate, record.addresses?.[0]?.city].filter(Boolean).join(', ');
@@ -1840,14 +1850,20 @@ export class MasterDataStore {
     );
   }
 
-  /** Counts for a summary: golden records, source records, pairs in review. */
+  /**
+   * Counts for a summary: golden records, source records, pairs in the steward queue (as `reviewQueue` lists them:
+   * a pair whose records another link already put into one golden record waits for no one).
+   */
   async stats(): Promise<{ golden: number; sources: number; review: number }> {
     const q = this.#q;
     const row = (
       await this.pool.query<{ golden: string; sources: string; review: string }>(
         `select (select count(*) from ${q}.golden where status = 'active') as golden,
                 (select count(*) from ${q}.source_record) as sources,
-                (select count(*) from ${q}.match_pair where status in ('review', 'held')) as review`,
+                (select count(*) from ${q}.match_pair mp
+                   join ${q}.source_record ra on ra.system = mp.a_system and ra.source_id = mp.a_id
+                   join ${q}.source_record rb on rb.system = mp.b_system and rb.source_id = mp.b_id
+                  where mp.status in ('review', 'held') and ra.golden_id is distinct from rb.golden_id) as review`,
       )
     ).rows[0];
     return {
