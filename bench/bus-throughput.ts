@@ -7,7 +7,6 @@
 // Usage: npm run bench [-- --records 50000 --batch 500 --rounds 5 --json]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { buildAttributes, toHeaders } from '../bus/envelope.ts';
 import { createBus } from '../bus/index.ts';
 import { createJavaPartitioner } from '../bus/transport/kafkajs-partitioner.ts';
@@ -16,11 +15,12 @@ import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { findSchema } from '../schemas/catalog.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { resolveEndpoints, stackUp } from '../stack/stack.ts';
+import { benchArgs } from './args.ts';
 import { rawKafkajsRate } from './raw-kafkajs.ts';
 
 quietKnownWarnings();
 
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('npm run bench --', {
   options: {
     records: { type: 'string', default: '50000' },
     batch: { type: 'string', default: '500' },

@@ -14,7 +14,6 @@ import { once } from 'node:events';
 import { createWriteStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { connectTopics } from '../bus/topics.ts';
 import { createTransport, type TransportAdmin } from '../bus/transport/index.ts';
@@ -26,12 +25,13 @@ import { hashToken } from '../ops/api/index.ts';
 import { startHub } from '../ops/hub.ts';
 import { KAFKA_VERSION } from '../stack/kafka.ts';
 import { stackUp } from '../stack/stack.ts';
+import { benchArgs } from './args.ts';
 import { CONNECT_VERSION, startFileStreamSource } from './kafka-connect.ts';
 import { processCpuSeconds } from './process-cpu.ts';
 
 quietKnownWarnings();
 
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('npm run bench:connectors --', {
   options: {
     records: { type: 'string', default: '500000' },
     seed: { type: 'string', default: '14' },

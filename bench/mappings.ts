@@ -7,18 +7,18 @@
 //        --formats x12-856,salesforce-cdc]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { findReader, readers } from '../formats/index.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { fixtureInputs } from '../mappings/engine/fixtures.ts';
 import { mapBytes, shippedInboundMapping } from '../mappings/index.ts';
+import { benchArgs } from './args.ts';
 
 /** Each format with its shipped mapping (named for a format no mapping reads by default, as csv). */
 const mappingOf = (format: string) => shippedInboundMapping(format);
 
 quietKnownWarnings();
 
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('npm run bench:mappings --', {
   options: {
     seconds: { type: 'string', default: '2' },
     json: { type: 'boolean' },

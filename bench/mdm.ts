@@ -15,7 +15,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
@@ -27,10 +26,11 @@ import { trainByEm, withModel } from '../masterdata/train.ts';
 import { createRng } from '../simulators/generator/prng.ts';
 import { resolveEndpoints } from '../stack/stack.ts';
 import { febrlLike, febrlLikePeople, type LabelledRecord } from '../tests/mdm-data.ts';
+import { benchArgs } from './args.ts';
 
 quietKnownWarnings();
 
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('npm run bench:mdm --', {
   options: {
     golden: { type: 'string', default: process.env.MDM_BENCH_GOLDEN ?? '100000' },
     measure: { type: 'string', default: '5000' },

@@ -27,15 +27,15 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createTransport } from '../bus/index.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { stackUp } from '../stack/stack.ts';
+import { benchArgs } from './args.ts';
 import type { Counts, Request, ServerKind, ServerOptions, Transactions } from './webhook-server.ts';
 
 quietKnownWarnings();
 
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('npm run bench:webhooks --', {
   options: {
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '1000' },

@@ -33,7 +33,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type pg from 'pg';
 import { pino } from 'pino';
@@ -55,6 +54,7 @@ import { stackUp } from '../stack/stack.ts';
 import { dropDatabase } from '../store/database.ts';
 import type { OrchestratorWorkerSpec } from '../tests/orchestrator-worker.ts';
 import { startScript, type WorkerProcess } from '../tests/worker-process.ts';
+import { benchArgs } from './args.ts';
 import { startKafkaRoundTrips } from './kafka-round-trips.ts';
 import { processCpuSeconds } from './process-cpu.ts';
 import {
@@ -70,7 +70,7 @@ import {
 quietKnownWarnings();
 const CONTENDERS = ['bare', 'kafka', 'o2d'] as const;
 type Contender = (typeof CONTENDERS)[number];
-const { values: args } = parseArgs({
+const { values: args } = benchArgs('npm run bench:workflows --', {
   options: {
     workflows: { type: 'string', default: '1000' },
     inflight: { type: 'string', default: '200' },

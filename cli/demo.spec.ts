@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { demoBanner } from './commands/demo.ts';
+import { demoBanner, demoLogLevel } from './commands/demo.ts';
 
 describe('eai demo banner', () => {
   it("gives a line that, run in a shell, points the CLI at this demo's hub, token and master data on whatever port it took", () => {
@@ -22,5 +22,13 @@ describe('eai demo banner', () => {
     // EAI_MDM_SCHEMA: `eai mdm show <goldenId>` reads the demo's master data, not the default schema's.
     expect(env).toBe('http://127.0.0.1:41234 tok-Abc_123 mdm_demo');
     expect(banner).toContain('  sap          http://127.0.0.1:40001');
+  });
+});
+
+describe('eai demo logs', () => {
+  // Before, every order's steps logged at info between the refreshes, several JSON lines a second on the terminal.
+  it('logs warnings and errors only, unless EAI_LOG_LEVEL says otherwise', () => {
+    expect(demoLogLevel({})).toBe('warn');
+    expect(demoLogLevel({ EAI_LOG_LEVEL: 'info' })).toBe('info');
   });
 });

@@ -95,6 +95,14 @@ interface DemoOptions {
 
 type Admin = ReturnType<ReturnType<typeof createTransport>['admin']>;
 
+/**
+ * The demo's log level: warnings and errors, so that the table every refresh prints is not lost among the info lines
+ * of every order's steps (several a second); `EAI_LOG_LEVEL=info` shows them all.
+ */
+export function demoLogLevel(env: NodeJS.ProcessEnv = process.env): string {
+  return env.EAI_LOG_LEVEL ?? 'warn';
+}
+
 /** Each demo run's router group: `<prefix><run>`. */
 const ROUTER_GROUP_PREFIX = 'eai-demo-orchestrator-';
 
@@ -250,9 +258,9 @@ export function registerDemoCommand(program: Command): void {
     .option('--interval <ms>', 'refresh period of the table', wholeNumber('--interval', 100, 3_600_000), 2000)
     .option('--json', 'first line: the endpoints as one JSON object; then one JSON line per refresh')
     .action(async (options: DemoOptions) => {
-      const log = createLogger('eai');
+      const log = createLogger('eai', demoLogLevel());
       await checkHubPort(options.port, '--port');
-      const stack = await stackUp((line) => log.info(line));
+      const stack = await stackUp((line) => process.stderr.write(`${line}\n`));
       const home = join(stackHome(), 'demo');
       const dir = (name: string) => {
         mkdirSync(join(home, name), { recursive: true });

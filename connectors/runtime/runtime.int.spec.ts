@@ -216,6 +216,8 @@ describe('connector runtime on the real broker', () => {
       mkdirSync(dir);
       await own.restart(name);
       await waitFor('the connector running', async () => (await own.status(name))?.state === 'RUNNING');
+      // Running again, it no longer says its start failed (before, `connectors ls` showed the error until a file came).
+      expect((await own.status(name))!.metrics.lastError).toBeNull();
       writeFileSync(join(dir, 'order-0.xml'), idocFile(`${Date.now()}9`.slice(-16).padStart(16, '0')));
       await waitFor('the file read', async () => (await own.status(name))!.metrics.recordsOut === 1);
       expect((await own.status(name))!.metrics.lastError).toBeNull();
