@@ -1,12 +1,11 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeadLetters } from '../../bus/index.ts';
 import { exampleJson } from '../../schemas/examples.ts';
-import { testBus, unique } from '../../tests/stack.ts';
+import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import type { ConnectorRuntime } from '../index.ts';
 import { startRuntime } from '../runtime/test-support.ts';
 
 /** What the target received: one entry per request, in arrival order. */
@@ -183,17 +182,11 @@ describe('http-sink: canonical records to any HTTP endpoint as CloudEvents', () 
 
 describe('http-sink: a target down for longer than the group session (the production default: retried until applied)', () => {
   it('holds the records back while the target answers 503 (status: retrying), keeps its partition, then applies each once, in order per key, with nothing dead-lettered', async () => {
-    const bus = testBus('/eai/tests/http-sink-outage');
-    await bus.provisionTopics();
     // The runtime as a hub runs it: no bounded sink retries; a sink group's session (10 s) is shorter than the outage.
-    const runtime = new ConnectorRuntime({
-      bus,
-      plugins: builtinPlugins,
-      logger: pino({ level: 'silent' }),
-      group: unique('connect'),
-      sinkRetry: { initialDelayMs: 100, maxDelayMs: 1_000 },
+    const { runtime, bus } = await startRuntime('/eai/tests/http-sink-outage', {
+      initialDelayMs: 100,
+      maxDelayMs: 1_000,
     });
-    await runtime.start();
     let down = true;
     const answered: Array<{ key: string; status: number; version: string }> = [];
     const server = createServer((request, response) => {
