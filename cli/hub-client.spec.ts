@@ -68,3 +68,33 @@ describe('callHub against something that is not the hub (a wrong --url or EAI_UR
     );
   });
 });
+
+describe('callHub against a hub that takes the connection and does not answer (waiting on a broker that is down)', () => {
+  it('says the hub is up but waits on something, and where to look, not "is it up?"', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    // The CLI's 30 s deadline, cut short: fetch is aborted with the TimeoutError AbortSignal.timeout gives.
+    const timeout = vi.spyOn(AbortSignal, 'timeout').mockImplementation(() => {
+      const controller = new AbortController();
+      setTimeout(
+        () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+        50,
+      );
+      return controller.signal;
+    });
+    try {
+      const error = (await callHub({ url: base, token: 't' }, 'GET', '/sync/health').catch(
+        (e: unknown) => e,
+      )) as HubError;
+      expect([error.name, error.status, error.retriable]).toEqual(['HubError', undefined, true]);
+      expect(error.message).toBe(
+        `the hub at ${base} did not answer GET /sync/health within 30 s: it is up but waits on something (Kafka, the registry, PostgreSQL); ${base}/health/ready and npx eai stack status say which`,
+      );
+    } finally {
+      timeout.mockRestore();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});

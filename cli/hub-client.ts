@@ -25,6 +25,9 @@ export class HubError extends EaiError {
   }
 }
 
+/** How long the CLI waits for the hub's answer. */
+const HUB_TIMEOUT_MS = 30_000;
+
 export interface HubTarget {
   url?: string;
   token?: string;
@@ -68,9 +71,15 @@ export async function callHub(
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(HUB_TIMEOUT_MS),
     });
   } catch (error) {
+    // It took the connection and said nothing: up, waiting on something of its own (a broker that is down held
+    // the status routes for minutes), so "is it up?" sent the operator the wrong way.
+    if ((error as Error).name === 'TimeoutError')
+      throw new HubError(
+        `the hub at ${base} did not answer ${method} ${path} within ${HUB_TIMEOUT_MS / 1000} s: it is up but waits on something (Kafka, the registry, PostgreSQL); ${base}/health/ready and npx eai stack status say which`,
+      );
     throw new HubError(
       `cannot reach the hub at ${base} (${(error as Error).message}): is it up? npx eai up, or set EAI_URL`,
     );

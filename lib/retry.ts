@@ -95,3 +95,22 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, reason: () =>
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+/**
+ * `promise`, or a RetriableError once `ms` passed without its outcome (the work goes on, its outcome ignored). For
+ * answers someone waits for (a connector's status, sync health, dead-letter depths) whose client would otherwise hold
+ * them for as long as its own retries take: kafkajs's admin calls take about two minutes to give up on a broker that
+ * is down, and the hub's status and health routes, there to say what is wrong, said nothing meanwhile.
+ */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RetriableError(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -16,6 +16,7 @@ import { DLQ_TOPICS, deadLetterDepths, groupBacklog, type Transport } from '../b
 import type { ConnectorRuntime, ConnectorStatus } from '../connectors/index.ts';
 import { errorMessage, withoutAnswerBody } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
+import { withDeadline } from '../lib/retry.ts';
 import type { CustomerMatcher, MasterDataStore } from '../masterdata/index.ts';
 import { quoteSchema } from '../store/migrate.ts';
 
@@ -235,6 +236,9 @@ export function sinkReasons(
   return out;
 }
 
+/** How long sync health waits for each of its Kafka queries before it reports Kafka as not answering. */
+export const KAFKA_QUERY_TIMEOUT_MS = 5_000;
+
 /** Evaluates sync health once and sets the gauges. */
 export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   const t = { ...defaultSyncHealthThresholds, ...deps.thresholds };
@@ -242,8 +246,11 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
 
   // Sinks, by system.
   const sinks = new Map<string, SinkHealth[]>();
-  for (const name of deps.runtime.names().sort()) {
-    const status: ConnectorStatus | undefined = await deps.runtime.status(name);
+  // Side by side: each may wait out its lag query's deadline while Kafka is down.
+  const connectors = deps.runtime.names().sort();
+  const statuses = await Promise.all(connectors.map((name) => deps.runtime.status(name)));
+  for (const [i, name] of connectors.entries()) {
+    const status: ConnectorStatus | undefined = statuses[i];
     if (status?.kind !== 'sink' || !isCustomerSink(deps, name)) continue;
     const system = systemOfConnector(status.type, name);
     const list = sinks.get(system) ?? [];
@@ -289,10 +296,16 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   let matcherSeconds: number | null = null;
   let deadLetters: SyncHealth['deadLetters'] = [];
   try {
-    const admin = deps.transport.admin();
-    await admin.connect();
-    const behind = await groupBacklog(admin, deps.matcherGroup, deps.customerTopic).finally(() =>
-      admin.disconnect(),
+    // At most KAFKA_QUERY_TIMEOUT_MS: kafkajs gives up on a broker that is down after about two minutes, and sync
+    // health, there to say so, said nothing meanwhile.
+    const behind = await withDeadline(
+      (async () => {
+        const admin = deps.transport.admin();
+        await admin.connect();
+        return groupBacklog(admin, deps.matcherGroup, deps.customerTopic).finally(() => admin.disconnect());
+      })(),
+      KAFKA_QUERY_TIMEOUT_MS,
+      'the backlog query',
     );
     matcherBacklog = [...behind.values()].reduce((a, b) => a + b, 0);
     matcherSeconds = oldestWaitSeconds(behind, deps.matcher.handledRecordTimes, deps.matcher.startedAt);
@@ -305,7 +318,8 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         `customer matching is behind: ${count(matcherBacklog)} changes on ${deps.customerTopic} not yet matched`,
       ]);
     }
-    deadLetters = (await deadLetterDepths(deps.transport, Object.values(DLQ_TOPICS))).map((d) => ({
+    const depths = deadLetterDepths(deps.transport, Object.values(DLQ_TOPICS));
+    deadLetters = (await withDeadline(depths, KAFKA_QUERY_TIMEOUT_MS, 'the dead-letter depths')).map((d) => ({
       topic: d.topic,
       depth: d.depth,
     }));

@@ -10,7 +10,7 @@ import {
 import { startKafka } from './kafka.ts';
 import { ensureDir, stackHome, stackPaths } from './paths.ts';
 import { postgresBinDir, postgresPid, startPostgres, stopPostgres } from './postgres.ts';
-import { checkPorts, checkPostgresCanReach } from './preflight.ts';
+import { checkPorts, checkPostgresCanReach, portHolder } from './preflight.ts';
 import { isAlive, stopProcess } from './processes.ts';
 import { startRegistry } from './registry.ts';
 import { readStackEnv, type StackEnv } from './settings.ts';
@@ -126,6 +126,13 @@ export async function stackUp(progress: (line: string) => void = () => undefined
   const ownPostgres = isAlive(postgresPid(stackPaths.data('postgres')));
   const startKafkaHere = !env.KAFKA_BROKERS && !reuseKafka && !reuseKafkaContainer;
   const startRegistryHere = !env.SCHEMA_REGISTRY_URL && !reuseRegistry;
+  // The stack's own registry still holds its port but does not answer: PostgreSQL, where it keeps its schemas, was
+  // restarted under it. It is started again; before, its own port refused the new one ("taken by pid …", its pid).
+  const staleRegistry = previous?.pids.registry;
+  if (startRegistryHere && staleRegistry && portHolder(env.EAI_REGISTRY_PORT)?.pid === staleRegistry) {
+    progress(`the schema registry (pid ${staleRegistry}) does not answer: restarting it`);
+    await stopProcess(staleRegistry);
+  }
   if (startPostgresHere)
     checkPostgresCanReach(stackPaths.data('postgres'), process.getuid?.() === 0, await postgresBinDir());
   await checkPorts([

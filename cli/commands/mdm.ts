@@ -55,6 +55,9 @@ async function openStore(options: StoreOptions, create = false): Promise<MasterD
     );
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  // An idle connection that breaks (PostgreSQL restarted) is dropped by the pool; unheard, it would end the command
+  // with pg's stack trace instead of the next query's one-line error.
+  pool.on('error', () => undefined);
   // Without --config, the rules of the hub that runs this schema (saved at its start), not the defaults: a steward's
   // decide or merge recomputes golden records as the hub would.
   const stored = options.config ? undefined : await storedMdmConfig(pool, options.schema);

@@ -9,6 +9,7 @@ import {
 } from '../../bus/index.ts';
 import { ConfigError, errorMessage, FieldError, NonRetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { withDeadline } from '../../lib/retry.ts';
 import { findMapping, writeWithMapping } from '../../mappings/index.ts';
 import type {
   ConnectorContext,
@@ -35,6 +36,9 @@ const FORWARD_TIMEOUT_MS = 35_000;
  * connector wait for reconciliation, which must not wait for it.
  */
 const STOP_TIMEOUT_MS = 30_000;
+
+/** How long a connector's status waits for its sink's lag from Kafka before it answers with the last one known. */
+export const STATUS_LAG_TIMEOUT_MS = 2_000;
 
 /** Connector slots: the partitions of the group's assignments topic, spread over the instances by rebalancing. */
 export const ASSIGNMENT_SLOTS = 12;
@@ -316,7 +320,9 @@ export class ConnectorRuntime {
     const plugin = this.plugins.get(stored.definition.type);
     const mine = this.running.get(name);
     if (mine) {
-      if (mine.host instanceof SinkHost) await mine.host.lag().catch(() => undefined);
+      // Kafka's answer, or the lag last known: while the broker is down the query takes minutes to give up.
+      if (mine.host instanceof SinkHost)
+        await withDeadline(mine.host.lag(), STATUS_LAG_TIMEOUT_MS, 'lag').catch(() => undefined);
       return this.statusOf(name, stored, mine);
     }
     await this.statuses.sync();

@@ -58,8 +58,6 @@ export class SinkHost {
   private lastHandledAt: number | null = null;
   /** Connected on the first receipt: most sinks never write one. */
   private receipts?: Promise<TransportProducer>;
-  /** Records counted in: the runner hands a record that failed retriably to the handler again, the same event. */
-  private readonly counted = new WeakSet<ConsumedEvent>();
 
   constructor(options: SinkHostOptions) {
     this.options = options;
@@ -85,6 +83,9 @@ export class SinkHost {
         };
       },
       onDeadLetter: async (record, error) => {
+        // A record that could not be decoded never reached the handler: it counts in here.
+        this.countIn(record);
+        pendingOf(counters).delete(positionOf(record));
         counters.retrying = null;
         counters.recordsFailed += 1;
         counters.lastError = errorMessage(error);
@@ -92,13 +93,9 @@ export class SinkHost {
         await this.receipt(fromHeaders(record.headers).attributes, 'REFUSED', errorMessage(error));
       },
       handler: async (event: ConsumedEvent) => {
-        // Once per record, not per attempt: in = out + skipped + failed once the sink caught up.
-        if (!this.counted.has(event)) {
-          this.counted.add(event);
-          counters.recordsIn += 1;
-          connectorMetrics.recordsIn.inc({ connector: name });
-        }
+        this.countIn(event.record);
         const outcome = await task.put(toSinkRecord(name, event));
+        pendingOf(counters).delete(positionOf(event.record));
         this.lastHandledAt = Number(event.record.timestamp);
         counters.lastError = null;
         counters.retrying = null;
@@ -116,6 +113,19 @@ export class SinkHost {
       },
     });
     logger.info({ topics }, 'sink started');
+  }
+
+  /**
+   * Once per record, not per attempt: in = out + skipped + failed once the sink caught up. A record in hand when its
+   * task stopped (a pause, a restart, during retries) is delivered again to the next task, which shares the counters.
+   */
+  private countIn(record: ConsumedEvent['record']): void {
+    const pending = pendingOf(this.options.counters);
+    const position = positionOf(record);
+    if (pending.has(position)) return;
+    pending.add(position);
+    this.options.counters.recordsIn += 1;
+    connectorMetrics.recordsIn.inc({ connector: this.options.name });
   }
 
   /**
@@ -145,8 +155,18 @@ export class SinkHost {
     }
   }
 
+  /** The lag query under way: callers while it runs share it (a broker that is down holds one for minutes). */
+  private lagging: Promise<{ records: number; seconds: number }> | undefined;
+
   /** Records on the sink's topics not yet applied, and an upper bound of the oldest one's age. */
-  async lag(): Promise<{ records: number; seconds: number }> {
+  lag(): Promise<{ records: number; seconds: number }> {
+    this.lagging ??= this.queryLag().finally(() => {
+      this.lagging = undefined;
+    });
+    return this.lagging;
+  }
+
+  private async queryLag(): Promise<{ records: number; seconds: number }> {
     const admin = this.options.bus.transport.admin();
     await admin.connect();
     try {
@@ -170,6 +190,8 @@ export class SinkHost {
 
   async stop(): Promise<void> {
     await this.runner?.stop();
+    // Its retries ended with it: a paused or stopped sink is not retrying (sync health would say it goes on by itself).
+    this.options.counters.retrying = null;
     const receipts = this.receipts;
     this.receipts = undefined;
     await receipts?.then((producer) => producer.disconnect()).catch(() => undefined);
@@ -177,6 +199,25 @@ export class SinkHost {
       this.options.logger.warn({ error: errorMessage(error) }, 'sink task did not stop cleanly');
     });
   }
+}
+
+/**
+ * Per connector's counters (they outlive its tasks): the records counted in and not yet applied, skipped or
+ * dead-lettered, by position.
+ */
+const pendingRecords = new WeakMap<TaskCounters, Set<string>>();
+
+function pendingOf(counters: TaskCounters): Set<string> {
+  let pending = pendingRecords.get(counters);
+  if (!pending) {
+    pending = new Set();
+    pendingRecords.set(counters, pending);
+  }
+  return pending;
+}
+
+function positionOf(record: ConsumedEvent['record']): string {
+  return `${record.topic}/${record.partition}/${record.offset}`;
 }
 
 function toSinkRecord(connector: string, event: ConsumedEvent): SinkRecord {

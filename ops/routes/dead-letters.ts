@@ -15,6 +15,7 @@ import {
 import { deadLetterOwners } from '../../connectors/index.ts';
 import { EaiError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { withDeadline } from '../../lib/retry.ts';
 import { type AdminApi, HttpError } from '../api/index.ts';
 
 /**
@@ -147,6 +148,9 @@ function withOwners(filter: DeadLetterFilter & { owner?: string }): DeadLetterFi
   return filter.owner === undefined ? filter : { ...filter, owner: deadLetterOwners(filter.owner) };
 }
 
+/** How long the depths wait for Kafka before the answer is 503: kafkajs gives up on a broker that is down after minutes. */
+const DEPTHS_TIMEOUT_MS = 5_000;
+
 /** Library errors as answers: not found 404, a bad request 400, a bus that did not answer 503. */
 function answering<T>(work: () => Promise<T>): Promise<T> {
   return work().catch((error: unknown) => {
@@ -201,7 +205,11 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     },
     async () => ({
       status: 200,
-      body: { topics: await answering(() => deadLetterDepths(deps.transport, served)) },
+      body: {
+        topics: await answering(() =>
+          withDeadline(deadLetterDepths(deps.transport, served), DEPTHS_TIMEOUT_MS, 'dead-letter depths'),
+        ),
+      },
     }),
   );
 
