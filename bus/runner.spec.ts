@@ -389,6 +389,32 @@ describe('consumer runner: retrying until applied (a sink, as Kafka Connect retr
     expect(sent).toEqual([]);
   });
 
+  it('logs the retries of a long outage sparingly (attempts 1, 2, 4, 8…), then once that the record was applied', async () => {
+    const { transport, deliver } = fakeTransport();
+    const lines: string[] = [];
+    let attempts = 0;
+    await startConsumerRunner(transport, okSerde, {
+      groupId: 'g-forever',
+      topics: ['canonical.orders'],
+      dlqTopic: 'dlq.g-forever',
+      handler: async () => {
+        attempts += 1;
+        if (attempts <= 100) throw new RetriableError('target answered 503');
+      },
+      retry: { retries: Number.POSITIVE_INFINITY, initialDelayMs: 1, maxDelayMs: 1 },
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+    });
+    await deliver(record);
+    const logged = lines.map(
+      (line) => JSON.parse(line) as { msg: string; attempt?: number; attempts?: number },
+    );
+    const retries = logged.filter((l) => l.msg === 'handler failed, retrying').map((l) => l.attempt);
+    expect(retries).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    expect(logged.filter((l) => l.msg === 'handler succeeded after retrying')).toMatchObject([
+      { attempts: 101 },
+    ]);
+  });
+
   it('with retryForMs, dead-letters the record once that time has passed', async () => {
     const { transport, deliver, sent } = fakeTransport();
     const started = Date.now();
@@ -445,5 +471,57 @@ describe('consumer runner: retrying until applied (a sink, as Kafka Connect retr
     await expect(delivered).rejects.toThrow(/given up/);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('consumer runner: waiting out an outage (waitOutOutages)', () => {
+  it("retries a failure that says the handler's database is away past the retry budget, and still dead-letters other failures after it", async () => {
+    const { transport, deliver, sent } = fakeTransport();
+    let attempts = 0;
+    const down = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    await startConsumerRunner(transport, okSerde, {
+      groupId: 'g-outage',
+      topics: ['canonical.orders'],
+      dlqTopic: 'dlq.g-outage',
+      handler: async () => {
+        attempts += 1;
+        if (attempts <= 8) throw down;
+      },
+      retry: { retries: 2, initialDelayMs: 1, maxDelayMs: 2, waitOutOutages: true },
+      logger: createLogger('runner-spec', 'silent'),
+    });
+    await deliver(record);
+    expect(attempts).toBe(9);
+    expect(sent).toEqual([]);
+
+    attempts = 0;
+    await startConsumerRunner(transport, okSerde, {
+      groupId: 'g-outage-2',
+      topics: ['canonical.orders'],
+      dlqTopic: 'dlq.g-outage',
+      handler: async () => {
+        attempts += 1;
+        throw new RetriableError('the workflow engine answered 500');
+      },
+      retry: { retries: 2, initialDelayMs: 1, maxDelayMs: 2, waitOutOutages: true },
+      logger: createLogger('runner-spec', 'silent'),
+    });
+    await deliver(record);
+    expect(attempts).toBe(3);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('without it, an outage spends the retry budget as any failure does', async () => {
+    const { transport, deliver, sent } = fakeTransport();
+    let attempts = 0;
+    await start(transport, okSerde, async () => {
+      attempts += 1;
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    await deliver(record);
+    expect(attempts).toBe(3);
+    expect(sent).toHaveLength(1);
   });
 });

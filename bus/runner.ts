@@ -1,12 +1,13 @@
 import {
   errorMessage,
+  isOutage,
   isRetriable,
   logSafeMessage,
   NonRetriableError,
   RetriableError,
 } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import { type RetryOptions, withRetry } from '../lib/retry.ts';
+import { defaultRetry, type RetryOptions, withRetry } from '../lib/retry.ts';
 import { deadLetterRecord, type FailureStage } from './dlq.ts';
 import { type EventAttributes, fromHeaders } from './envelope.ts';
 import { busMetrics } from './metrics.ts';
@@ -37,7 +38,15 @@ export interface ConsumerRunnerOptions {
    * rebalances or the runner stops; `retryForMs` then still ends them after that long (and the record is
    * dead-lettered). While a handler holds a record the member keeps its place in the group (heartbeats).
    */
-  retry?: Partial<RetryOptions> & { retryForMs?: number };
+  retry?: Partial<RetryOptions> & {
+    retryForMs?: number;
+    /**
+     * A failure that says a service the handler depends on is away (lib/errors.ts isOutage: the hub's database
+     * restarting, a connection refused) is retried without counting against `retries`: an outage is waited out
+     * rather than dead-lettering every record that arrives during it. Other failures keep the bounded retries.
+     */
+    waitOutOutages?: boolean;
+  };
   /** Told of each failed attempt that will be retried (a status can say "retrying since…"). */
   onRetry?: (record: IncomingRecord, error: unknown, attempt: number) => void;
   /** Told of each record sent to the dead-letter topic, after it is there (and awaited before the commit). */
@@ -105,12 +114,15 @@ export async function startConsumerRunner(
     context: RecordContext,
     event: ConsumedEvent,
   ): Promise<boolean> {
-    const { retryForMs, ...retry } = { ...options.retry };
+    const { retryForMs, waitOutOutages, ...retry } = { ...options.retry };
+    const budget = retry.retries ?? defaultRetry.retries;
+    let spent = 0;
     const until = retryForMs !== undefined && retryForMs >= 0 ? Date.now() + retryForMs : undefined;
     // Given up: the retries end, and the record is left uncommitted (not dead-lettered). A wait between retries
     // is cut short at once; an attempt in hand is let finish (a stop commits what it applied, as without retries).
     const givenUp = new AbortController();
     let retrying = false;
+    let failedAttempts = 0;
     let leaving = false;
     const leave = () => {
       leaving = true;
@@ -122,9 +134,12 @@ export async function startConsumerRunner(
         if (!holding) leave();
       });
     }, KEEP_ALIVE_MS);
+    const started = Date.now();
     try {
       await withRetry(() => options.handler(event), {
         ...retry,
+        // The budget is counted here: an outage waited out (waitOutOutages) spends none of it.
+        retries: Number.POSITIVE_INFINITY,
         signal: givenUp.signal,
         shouldRetry: (error) => {
           if (!isRetriable(error)) return false;
@@ -132,17 +147,29 @@ export async function startConsumerRunner(
             givenUp.abort();
             return false;
           }
-          return until === undefined || Date.now() < until;
+          if (until !== undefined && Date.now() >= until) return false;
+          if (waitOutOutages && isOutage(error)) return true;
+          spent += 1;
+          return spent <= budget;
         },
         onRetry: (error, attempt) => {
           retrying = true;
-          log.info(
+          failedAttempts = attempt;
+          // A sink retries until applied: an outage of an hour is hundreds of attempts. Logged are the 1st, 2nd, 4th,
+          // 8th… (the status counts every one); the others at debug.
+          const level = (attempt & (attempt - 1)) === 0 ? 'info' : 'debug';
+          log[level](
             { offset: record.offset, attempt, error: logSafeMessage(error) },
             'handler failed, retrying',
           );
           options.onRetry?.(record, error, attempt);
         },
       });
+      if (retrying)
+        log.info(
+          { offset: record.offset, attempts: failedAttempts + 1, retriedForMs: Date.now() - started },
+          'handler succeeded after retrying',
+        );
       return true;
     } catch (error) {
       if (givenUp.signal.aborted) return false;

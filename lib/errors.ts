@@ -65,6 +65,41 @@ export function isRetriable(error: unknown): boolean {
   return true;
 }
 
+/** Node's codes for a peer that cannot be reached or dropped the connection (a database or broker restarting). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether an error says that a service the work depends on is away (not that the work is wrong): a connection
+ * refused, reset or timed out, or PostgreSQL's connection exceptions (SQLSTATE class 08), a server shutting down or
+ * starting (57P01–57P03) or out of connections (53300); along the error's causes. Retrying such an error is waiting
+ * out an outage.
+ */
+export function isOutage(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (UNREACHABLE.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code) || code === '53300')
+        return true;
+    }
+    const message = (e as { message?: unknown }).message;
+    // node-postgres's own words for a connection it lost or could not open in time (no code).
+    if (
+      typeof message === 'string' &&
+      /^Connection terminated|timeout exceeded when trying to connect/.test(message)
+    )
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

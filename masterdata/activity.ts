@@ -346,6 +346,8 @@ export async function startCustomerActivity(options: {
     topics: [...(options.topics ?? ACTIVITY_TOPICS)],
     dlqTopic: 'dlq.orchestrator',
     fromBeginning: options.fromBeginning,
+    // The master data database restarting is waited out, not a reason to dead-letter the documents meanwhile.
+    retry: { waitOutOutages: true },
     handler: async (consumed) => {
       await handle(consumed);
       log.debug({ topic: consumed.record.topic, key: consumed.key }, 'customer activity recorded');

@@ -80,6 +80,8 @@ export async function startCustomerMatcher(options: {
     topics: [options.topic ?? 'canonical.customer'],
     dlqTopic: 'dlq.orchestrator',
     fromBeginning: options.fromBeginning,
+    // The master data database restarting is waited out, not a reason to dead-letter the customers meanwhile.
+    retry: { waitOutOutages: true },
     handler: async (consumed) => {
       if (!consumed.schemaName.endsWith('CustomerEvent')) {
         throw new NonRetriableError(`expected a CustomerEvent, got ${consumed.schemaName}`);

@@ -77,7 +77,8 @@ export async function startEventRouter(
         fromBeginning,
         sessionTimeoutMs: options.sessionTimeoutMs,
         concurrency: options.concurrency,
-        retry: { retries: 10, initialDelayMs: 200, maxDelayMs: 5000 },
+        // The workflows' database restarting is waited out; an event that keeps failing otherwise is dead-lettered.
+        retry: { retries: 10, initialDelayMs: 200, maxDelayMs: 5000, waitOutOutages: true },
         handler: (event) => routeEvent(definitions, event, logger),
       }),
     ),
