@@ -9,6 +9,7 @@ import {
 } from './hubspot-batch-upsert/index.ts';
 import { reader as hubspotContact } from './hubspot-contact/index.ts';
 import { reader as hubspotCrmObject } from './hubspot-crm-object/index.ts';
+import { reader as json } from './json/index.ts';
 import { writer as logisticsDespatchRequestWriter } from './logistics-despatch-request/index.ts';
 import { writer as logisticsReturnAuthorizationWriter } from './logistics-return-authorization/index.ts';
 import { reader as odooResPartner, writer as odooResPartnerWriter } from './odoo-res-partner/index.ts';
@@ -42,6 +43,7 @@ export const readers: FormatReader[] = [
   hubspotBatchUpsert,
   hubspotCrmObject,
   csv,
+  json,
 ] as FormatReader[];
 
 /** Formats the hub writes; the logistics requests only go out (no to-canonical mapping reads them). */
