@@ -129,6 +129,15 @@ describe('verifySignature', () => {
     ).toBe(false);
   });
 
+  it('shopify with another header: WooCommerce signs the same way in X-WC-Webhook-Signature', () => {
+    const woo = config({ scheme: 'shopify', secret: 's3cret', header: 'X-WC-Webhook-Signature' });
+    expect(verifySignature(woo, request({ 'x-wc-webhook-signature': b64 })).ok).toBe(true);
+    expect(verifySignature(woo, request({ 'x-shopify-hmac-sha256': b64 }))).toEqual({
+      ok: false,
+      reason: 'missing x-wc-webhook-signature header',
+    });
+  });
+
   describe('hubspot-v3', () => {
     const now = 1_700_000_100_000;
     const url = 'http://127.0.0.1:8080/webhooks/hubspot?app=eai';

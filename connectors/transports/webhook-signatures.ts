@@ -62,8 +62,16 @@ export const signatureConfig = z.discriminatedUnion('scheme', [
     .object({
       scheme: z
         .literal('shopify')
-        .describe('Shopify: base64 HMAC-SHA256 of the raw body in `X-Shopify-Hmac-Sha256`.'),
+        .describe(
+          'Shopify: base64 HMAC-SHA256 of the raw body in `X-Shopify-Hmac-Sha256`; the same with another header for senders that sign as Shopify does (WooCommerce: `x-wc-webhook-signature`).',
+        ),
       secret,
+      header: z
+        .string()
+        .min(1)
+        .default('x-shopify-hmac-sha256')
+        .transform((name) => name.toLowerCase())
+        .describe('Header carrying the base64 signature (any case).'),
     })
     .describe('shopify'),
   z
@@ -99,7 +107,6 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 const HUBSPOT_SIGNATURE = 'x-hubspot-signature-v3';
 const HUBSPOT_TIMESTAMP = 'x-hubspot-request-timestamp';
-const SHOPIFY_SIGNATURE = 'x-shopify-hmac-sha256';
 
 function hmac(secretValue: string, ...parts: Array<string | Buffer>) {
   const mac = createHmac('sha256', secretValue);
@@ -203,8 +210,8 @@ export function verifySignature(
       return compare(hmacSha256Hex(config.secret, request.rawBody), given);
     }
     case 'shopify': {
-      const header = request.headers[SHOPIFY_SIGNATURE];
-      if (!header) return { ok: false, reason: `missing ${SHOPIFY_SIGNATURE} header` };
+      const header = request.headers[config.header];
+      if (!header) return { ok: false, reason: `missing ${config.header} header` };
       return compare(shopifySignature(config.secret, request.rawBody), header.trim());
     }
     case 'hubspot-v3': {
