@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
-import { blockingKeys, isSearchKey, isWideKey } from './block.ts';
+import { blockingKeys, indexKeys, isMatchKey, isSearchKey, isWideKey, wordKeys } from './block.ts';
 import { defaultMdmConfig } from './config.ts';
 import { standardise } from './standardise.ts';
 
@@ -69,9 +69,47 @@ describe('blocking keys', () => {
     ];
     expect(wide.filter(isWideKey)).toEqual(wide);
     expect(narrow.filter(isWideKey)).toEqual([]);
-    const search = ['e:a:b@x.de', 'p:+4930', 't:DE1', 'd:x.de', 'o1:NMN:g', 'n:MLR:s', 'n:MLR:s:x:y'];
+    const search = ['e:a:b@x.de', 'p:+4930', 't:DE1', 'd:x.de', 'o1:NMN:g', 'n:MLR:s', 'n:MLR:s:x:y', 'w:TK'];
     const notSearch = ['n:MLR:s:2004-07', 'b:2004-07-26', 's:bahnho:87:bre:nw', 'a:DE:28195:87'];
     expect(search.filter(isSearchKey)).toEqual(search);
     expect(notSearch.filter(isSearchKey)).toEqual([]);
+  });
+});
+
+describe('word keys of company names (search only)', () => {
+  const org = (organizationName: string) =>
+    standardise(
+      {
+        customerId: 'x:1',
+        sourceIds: [{ system: 'x', id: '1' }],
+        partyType: 'ORGANIZATION',
+        organizationName,
+        emails: [],
+        phones: [],
+        addresses: [],
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+
+  it('one per significant word after the first, at most three; none for legal forms, articles or "and"', () => {
+    expect(wordKeys(org('Van Dijk B.V.'))).toEqual(['w:TK']);
+    expect(wordKeys(org('Bäckerei Größ GmbH'))).toEqual(wordKeys(org('BAECKEREI GROESS G.M.B.H.')));
+    expect(wordKeys(org('Bäckerei Größ GmbH'))).toHaveLength(1);
+    expect(wordKeys(org('Siemens AG'))).toEqual([]);
+    expect(wordKeys(org('Müller & Söhne GmbH & Co. KG'))).toHaveLength(1);
+    expect(wordKeys(org('Alpha Beta Gamma Delta Epsilon Zeta GmbH'))).toHaveLength(3);
+    expect(wordKeys(standardise(person('Anna', 'van Dijk'), config))).toEqual([]);
+  });
+
+  it('are indexed beside the blocking keys but never blocked on: the matcher compares no more pairs', () => {
+    const dijk = org('Van Dijk B.V.');
+    expect(indexKeys(dijk)).toEqual([...blockingKeys(dijk), 'w:TK'].sort());
+    expect(blockingKeys(dijk).filter((k) => k.startsWith('w:'))).toEqual([]);
+    expect(indexKeys(dijk).filter(isMatchKey)).toEqual(blockingKeys(dijk));
+    // Two companies sharing a later word ("Logistik") share a word key, and no blocking key for it.
+    const a = org('Weber Logistik GmbH');
+    const b = org('Schulz Logistik AG');
+    expect(indexKeys(a).filter((k) => indexKeys(b).includes(k))).toEqual(['w:LJST']);
+    expect(blockingKeys(a).filter((k) => blockingKeys(b).includes(k))).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@
  * found, with one initial or none, no duplicate that another key missed (README, Stopped keys).
  */
 import doubleMetaphone from 'talisman/phonetics/double-metaphone.js';
-import type { StandardCustomer } from './standardise.ts';
+import { orgNameWords, type StandardCustomer } from './standardise.ts';
 
 /** Double Metaphone is the costliest part of blocking and names repeat: results are remembered (bounded). */
 const phonetics = new Map<string, string>();
@@ -49,9 +49,10 @@ function partsOf(key: string): number {
 }
 
 /**
- * Whether a search probe can have the key (search.ts: an email, a phone, a tax id or a name without birth date or
- * address). Its rows stay in the index after it stops; a record that takes a stopped key of the others (address,
- * birth date, name with the birth month) gets no row for it, since nothing would read it (store.ts).
+ * Whether a search probe can have the key (search.ts: an email, a phone, a tax id, a name without birth date or
+ * address, a word of a company name). Its rows stay in the index after it stops; a record that takes a stopped key
+ * of the others (address, birth date, name with the birth month) gets no row for it, since nothing would read it
+ * (store.ts).
  */
 export function isSearchKey(key: string): boolean {
   const kind = key.slice(0, key.indexOf(':'));
@@ -67,8 +68,54 @@ export function blockLimit(
   return isWideKey(key) ? Math.min(blocking.maxWideBlockSize, blocking.maxBlockSize) : blocking.maxBlockSize;
 }
 
+/**
+ * Whether the matcher blocks on the key: every key but a company name's word keys (`w:`, `wordKeys`), which only
+ * search reads. The matcher neither looks them up nor counts their holders (they never stop).
+ */
+export function isMatchKey(key: string): boolean {
+  return !key.startsWith('w:');
+}
+
 /** Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). */
-export const KEY_VERSION = 3;
+export const KEY_VERSION = 4;
+
+/**
+ * The keys a record is indexed under (`block_key`, `source_record.keys`): its blocking keys and its search-only
+ * word keys (`wordKeys`), in one sorted list.
+ */
+export function indexKeys(s: StandardCustomer): string[] {
+  const words = wordKeys(s);
+  const keys = blockingKeys(s);
+  return words.length ? [...keys, ...words].sort(byCodeUnits) : keys;
+}
+
+/** At most this many word keys per record: a long name's later words add little that its first ones do not. */
+const MAX_WORD_KEYS = 3;
+
+/**
+ * Search-only keys of an organisation: `w:` + the phonetic code of each significant word of its name after the
+ * first token (standardise.ts `orgNameWords`: no legal forms, articles or "and"; of two letters or more; at most
+ * three), so that `q=Dijk` finds Van Dijk B.V. and `q=Groess` Bäckerei Größ GmbH. The first token is what the
+ * company-name keys start at (`o1`, `o3`), which a one-word search asks for with any second initial
+ * (`orgKeysAnyInitial`). Not blocking keys (`isMatchKey`): two companies that share a later word ("Logistik")
+ * are not compared for it. One or two rows per company in most data, none for a person.
+ */
+export function wordKeys(s: StandardCustomer): string[] {
+  if (!s.orgName || (s.partyType !== 'ORGANIZATION' && s.partyType !== 'UNKNOWN')) return [];
+  const words = orgNameWords(s.orgName);
+  const keys = new Set<string>();
+  for (const word of words) {
+    if (word.length < 2 || s.orgName.startsWith(`${word} `) || s.orgName === word) continue;
+    keys.add(`w:${phonetic(word)}`);
+    if (keys.size === MAX_WORD_KEYS) break;
+  }
+  return [...keys];
+}
+
+/** The word key a search probe asks for with one word of a company name (`wordKeys`). */
+export function wordKey(word: string): string {
+  return `w:${phonetic(word)}`;
+}
 
 export function blockingKeys(s: StandardCustomer): string[] {
   const keys = new Set<string>();
@@ -140,6 +187,15 @@ const INITIALS = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
 export function nameKeysAnyInitial(part: string): string[] {
   const code = phonetic(part);
   return [...new Set([...INITIALS, part[0] ?? ''])].map((initial) => `n:${code}:${initial}`);
+}
+
+/**
+ * The company-name keys (`o1:<code>:<initial>`) a company may hold whose name starts with this word, whatever its
+ * second word: a search for "ABB" finds ABB Schweiz AG (`o1:AP:s`), whose key names the second word's initial.
+ */
+export function orgKeysAnyInitial(word: string): string[] {
+  const code = phonetic(word);
+  return ['', ...INITIALS].map((initial) => `o1:${code}:${initial}`);
 }
 
 /** The order of the default sort, without its conversions to string (a third of this function's time). */

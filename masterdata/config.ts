@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { zodProblemText } from '../lib/zod-problems.ts';
-import { COMPARISONS } from './score.ts';
+import { COMPARISONS, CONFLICT_COMPARISONS, comparisonNamed } from './score.ts';
 import { syncConfigSchema } from './sync/config.ts';
 
 export const SURVIVORSHIP_RULES = ['sourcePriority', 'mostRecent', 'mostComplete', 'mostFrequent'] as const;
@@ -68,7 +68,10 @@ export const mdmConfigSchema = z
     conflicts: z
       .array(
         z.object({
-          comparison: z.string().min(1).describe('A comparison of masterdata/score.ts, e.g. birthDate'),
+          comparison: z
+            .string()
+            .min(1)
+            .describe('A comparison of masterdata/score.ts, e.g. birthDate, legalForm, orgNameWords'),
           levels: z
             .array(z.string().min(1))
             .min(1)
@@ -81,9 +84,13 @@ export const mdmConfigSchema = z
             ),
         }),
       )
-      .default([{ comparison: 'birthDate', levels: ['else'], unlessAgree: ['email', 'taxId'] }])
+      .default([
+        { comparison: 'birthDate', levels: ['else'], unlessAgree: ['email', 'taxId'] },
+        { comparison: 'legalForm', levels: ['else'], unlessAgree: ['taxId'] },
+        { comparison: 'orgNameWords', levels: ['entity word'], unlessAgree: ['taxId'] },
+      ])
       .describe(
-        'Evidence that two records are different customers whatever else agrees (a father and son of one name at one address have birth dates apart). Such a pair is never merged by score (the steward decides), and records linked through others are not put in one golden record with it. Tax ids apart are a conflict to add where they are clean (VAT ids of legal entities); in person data they carry typos',
+        'Evidence that two records are different customers whatever else agrees (a father and son of one name at one address have birth dates apart; a GmbH & Co. KG and its Verwaltungs-GmbH, or a Service GmbH, at one address have legal forms or a name word apart). Such a pair is never merged by score (the steward decides), and records linked through others are not put in one golden record with it. Tax ids apart are a conflict to add where they are clean (VAT ids of legal entities); in person data they carry typos',
       ),
     matchPrior: z
       .number()
@@ -178,13 +185,14 @@ export const mdmConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    const names = [...COMPARISONS, ...CONFLICT_COMPARISONS].map((c) => c.name).join(', ');
     config.conflicts.forEach((conflict, i) => {
-      const comparison = COMPARISONS.find((c) => c.name === conflict.comparison);
+      const comparison = comparisonNamed(conflict.comparison);
       if (!comparison) {
         ctx.addIssue({
           code: 'custom',
           path: ['conflicts', i, 'comparison'],
-          message: `unknown comparison; one of ${COMPARISONS.map((c) => c.name).join(', ')}`,
+          message: `unknown comparison; one of ${names}`,
         });
         return;
       }
@@ -197,11 +205,11 @@ export const mdmConfigSchema = z
           });
       });
       conflict.unlessAgree.forEach((name, j) => {
-        if (!COMPARISONS.some((c) => c.name === name))
+        if (!comparisonNamed(name))
           ctx.addIssue({
             code: 'custom',
             path: ['conflicts', i, 'unlessAgree', j],
-            message: `unknown comparison; one of ${COMPARISONS.map((c) => c.name).join(', ')}`,
+            message: `unknown comparison; one of ${names}`,
           });
       });
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
-import { defaultMdmConfig } from './config.ts';
-import { COMPARISONS, comparisonVector, Scorer } from './score.ts';
+import { defaultMdmConfig, parseMdmConfig } from './config.ts';
+import { COMPARISONS, CONFLICT_COMPARISONS, comparisonVector, conflictTest, Scorer } from './score.ts';
 import { standardise } from './standardise.ts';
 
 const config = defaultMdmConfig();
@@ -123,5 +123,112 @@ describe('one address, one piece of evidence', () => {
     expect(scorer.score(peter, elsewhere).weight).toBeLessThan(
       scorer.score(peter, resident('Peter', { birthDate: '1958-03-14' })).weight,
     );
+  });
+});
+
+describe('different legal entities of one group (conflicts legalForm and orgNameWords)', () => {
+  // The B2B trial: one address, one phone, one website; every weighed comparison agrees.
+  const company = (organizationName: string, taxId?: string) =>
+    standardise(
+      {
+        customerId: 'x:1',
+        sourceIds: [{ system: 'x', id: '1' }],
+        partyType: 'ORGANIZATION',
+        organizationName,
+        phones: [{ number: '+49 711 4711000' }],
+        addresses: [
+          {
+            use: 'BILLING',
+            lines: ['Industriestraße 7'],
+            city: 'Stuttgart',
+            postalCode: '70565',
+            countryCode: 'DE',
+          },
+        ],
+        ...(taxId ? { taxId: { scheme: 'VAT', value: taxId } } : {}),
+        extensions: { website: 'https://www.mueller-maschinenbau.de' },
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+  const conflict = conflictTest(config.conflicts);
+  const scorer = Scorer.fromConfig(config);
+  const entities = [
+    'Müller Maschinenbau GmbH & Co. KG',
+    'Müller Maschinenbau Verwaltungs-GmbH',
+    'Müller Maschinenbau AG',
+    'Müller Maschinenbau Service GmbH',
+  ];
+  const level = (name: string, a: string, b: string) => {
+    const c = CONFLICT_COMPARISONS.find((x) => x.name === name);
+    return c?.levels[c.level(company(a), company(b))] ?? null;
+  };
+
+  it('score for auto-merge, and conflict by default: held for the steward', () => {
+    for (const a of entities) {
+      for (const b of entities) {
+        if (a === b) continue;
+        expect(scorer.score(company(a), company(b)).probability, `${a} ~ ${b}`).toBeGreaterThan(0.99);
+        expect(conflict(company(a), company(b)), `${a} ~ ${b}`).not.toBeNull();
+      }
+    }
+    expect(conflict(company(entities[0]!), company(entities[2]!))).toBe('legalForm: else');
+    expect(conflict(company('Müller Maschinenbau GmbH'), company(entities[3]!))).toBe(
+      'orgNameWords: entity word',
+    );
+  });
+
+  it('compare legal forms after their spellings, a form of its own for GmbH & Co. KG', () => {
+    expect(level('legalForm', 'Acme Ltd', 'ACME LIMITED')).toBe('same');
+    expect(level('legalForm', 'Müller GmbH', 'Mueller G.m.b.H.')).toBe('same');
+    expect(level('legalForm', 'Acme Inc', 'Acme Incorporated')).toBe('same');
+    expect(level('legalForm', 'Dupont S.A.', 'Dupont SA')).toBe('same');
+    expect(level('legalForm', 'Müller GmbH & Co. KG', 'MÜLLER GMBH&CO.KG')).toBe('same');
+    expect(level('legalForm', 'Müller GmbH & Co. KG', 'Müller GmbH')).toBe('else');
+    expect(level('legalForm', 'Müller GmbH & Co. KG', 'Müller KG')).toBe('else');
+    // A name without a form cannot say; "& Co." alone is no form.
+    expect(level('legalForm', 'Müller Maschinenbau', 'Müller Maschinenbau AG')).toBeNull();
+    expect(level('legalForm', 'Müller & Co.', 'Müller & Co. KG')).toBeNull();
+  });
+
+  it('compare the significant words of the names', () => {
+    expect(level('orgNameWords', 'Müller Maschinenbau', 'MUELLER MASCHINENBAU G.M.B.H.')).toBe('same');
+    expect(level('orgNameWords', 'Müller und Söhne', 'Müller & Söhne KG')).toBe('same');
+    expect(level('orgNameWords', 'Smith Holdings Inc.', 'Smith Holdigns')).toBe('same');
+    expect(level('orgNameWords', 'Müller Maschinenbau', 'Müller Maschinenbau Berlin')).toBe('extra word');
+    expect(level('orgNameWords', 'Müller Maschinenbau', 'Müller Maschinenbau Service')).toBe('entity word');
+    expect(level('orgNameWords', 'Van Dijk B.V.', 'Van Dijk Beheer B.V.')).toBe('entity word');
+    expect(level('orgNameWords', 'Müller Verwaltungs-GmbH', 'Müller Verwaltungsgesellschaft mbH')).toBe(
+      'same',
+    );
+    expect(level('orgNameWords', 'Müller Maschinenbau', 'Schmidt Logistik')).toBe('else');
+  });
+
+  it('do not hold one company written with and without its legal form, in any spelling', () => {
+    const spellings = [
+      'Müller Maschinenbau',
+      'Müller Maschinenbau GmbH',
+      'Mueller Maschinenbau G.m.b.H.',
+      'MÜLLER MASCHINENBAU GESELLSCHAFT MIT BESCHRÄNKTER HAFTUNG',
+    ];
+    for (const a of spellings) for (const b of spellings) expect(conflict(company(a), company(b))).toBeNull();
+    // Nor a company without a form against any one of the group: it joins one of them (store.ts holds the rest).
+    for (const e of entities.filter((e) => !e.includes('Service') && !e.includes('Verwaltungs')))
+      expect(conflict(company('Müller Maschinenbau'), company(e))).toBeNull();
+  });
+
+  it('are lifted by one tax id (one legal entity), and configurable like the other conflicts', () => {
+    expect(conflict(company('Allianz AG', 'DE811115368'), company('Allianz SE', 'DE811115368'))).toBeNull();
+    const strict = parseMdmConfig({
+      conflicts: [{ comparison: 'orgNameWords', levels: ['entity word', 'extra word'] }],
+    });
+    const strictTest = conflictTest(strict.conflicts);
+    expect(strictTest(company('Müller Maschinenbau'), company('Müller Maschinenbau Berlin GmbH'))).toBe(
+      'orgNameWords: extra word',
+    );
+    // Without them (conflicts: birth dates only), the group merges as before.
+    const loose = conflictTest(
+      parseMdmConfig({ conflicts: [{ comparison: 'birthDate', levels: ['else'] }] }).conflicts,
+    );
+    expect(loose(company(entities[0]!), company(entities[2]!))).toBeNull();
   });
 });

@@ -7,7 +7,7 @@
 import jaccard from 'talisman/metrics/jaccard.js';
 import jaroWinkler from 'talisman/metrics/jaro-winkler.js';
 import type { MdmConfig } from './config.ts';
-import type { StandardCustomer } from './standardise.ts';
+import { isEntityWord, orgNameWords, type StandardCustomer } from './standardise.ts';
 
 /** A comparison: its level names (best first) and how a pair is levelled; -1 = cannot say (a value missing). */
 export interface Comparison {
@@ -214,6 +214,62 @@ export const COMPARISONS: Comparison[] = [
 ];
 
 /**
+ * Two words of company names are one word: equal, one the other's start (Verwaltung and Verwaltungs, Service and
+ * Servicegesellschaft, Holding and Holdings), or one a typo of the other (Jaro–Winkler 0.9 and up, both of five
+ * letters or more).
+ */
+function sameWord(x: string, y: string): boolean {
+  if (x === y) return true;
+  if (x.length < 5 || y.length < 5) return false;
+  return x.startsWith(y) || y.startsWith(x) || jw(x, y) >= 0.9;
+}
+
+/** Whether every word of `a` is a word of `b` (`sameWord`). */
+const within = (a: string[], b: string[]) => a.every((x) => b.some((y) => sameWord(x, y)));
+
+/**
+ * Comparisons that weigh nothing in the model (no m, no u, not in the comparison vector): evidence only conflicts
+ * name (config `conflicts`), that two organisations are different legal entities of one group at one address,
+ * with one phone and one website, where every weighed comparison agrees.
+ */
+export const CONFLICT_COMPARISONS: Comparison[] = [
+  {
+    // The legal forms both names state, in one spelling per form (standardise.ts: Ltd = Limited, GmbH = G.m.b.H.,
+    // "GmbH & Co. KG" a form of its own). "& Co." alone is no form: "Müller & Co." and "Müller & Co. KG" are
+    // written for one company. A name without a form (HubSpot's "Müller Maschinenbau") cannot say.
+    name: 'legalForm',
+    levels: ['same', 'else'],
+    level(a, b) {
+      const x = a.orgName && a.legalForm !== 'co' ? a.legalForm : null;
+      const y = b.orgName && b.legalForm !== 'co' ? b.legalForm : null;
+      if (!x || !y) return -1;
+      return x === y ? 0 : 1;
+    },
+  },
+  {
+    // The significant words of the two names (standardise.ts orgNameWords: no legal forms, no stop words).
+    // 'entity word': a word naming another entity of a group (standardise.ts ENTITY_WORDS: Service, Verwaltungs,
+    // Holding, Immobilien, International, …) in one name and not in the other; 'extra word': one name has every
+    // word of the other and more ("Müller Maschinenbau Berlin"); 'else': words differ (a typo, another company).
+    name: 'orgNameWords',
+    levels: ['same', 'extra word', 'entity word', 'else'],
+    level(a, b) {
+      if (!a.orgName || !b.orgName) return -1;
+      const x = orgNameWords(a.orgName);
+      const y = orgNameWords(b.orgName);
+      if (x.length === 0 || y.length === 0) return -1;
+      const lacks = (words: string[], other: string[]) =>
+        words.some((w) => isEntityWord(w) && !other.some((o) => sameWord(w, o)));
+      if (lacks(x, y) || lacks(y, x)) return 2;
+      const xInY = within(x, y);
+      const yInX = within(y, x);
+      if (xInY && yInX) return 0;
+      return xInY || yInX ? 1 : 3;
+    },
+  },
+];
+
+/**
  * Built-in priors, used until a model is trained (config `model`). Set by hand from what the generated data
  * showed, and deliberately modest; EM or labelled pairs replace them (see README).
  */
@@ -231,6 +287,11 @@ export const DEFAULT_MODEL: Model = {
   city: { m: [0.88, 0.12], u: [0.1, 0.9] },
 };
 
+/** A comparison by name: a weighed one (`COMPARISONS`) or one that only conflicts name (`CONFLICT_COMPARISONS`). */
+export function comparisonNamed(name: string): Comparison | undefined {
+  return COMPARISONS.find((c) => c.name === name) ?? CONFLICT_COMPARISONS.find((c) => c.name === name);
+}
+
 /**
  * The configured conflicts (config `conflicts`) as a test on two standardised records: the first one the pair
  * shows, as `comparison: level`, or null. Only the comparisons named are computed. A conflict is lifted where one
@@ -240,7 +301,7 @@ export const DEFAULT_MODEL: Model = {
 export function conflictTest(
   conflicts: ReadonlyArray<{ comparison: string; levels: string[]; unlessAgree?: string[] }>,
 ): (a: StandardCustomer, b: StandardCustomer) => string | null {
-  const byName = (name: string) => COMPARISONS.find((c) => c.name === name);
+  const byName = comparisonNamed;
   const tests = conflicts.flatMap(({ comparison, levels, unlessAgree = [] }) => {
     const found = byName(comparison);
     const lifts = unlessAgree.flatMap((name) => byName(name) ?? []);

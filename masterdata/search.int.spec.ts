@@ -8,7 +8,7 @@ import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { testStack } from '../tests/stack.ts';
 import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 import { searchCustomers } from './search.ts';
-import type { MasterDataStore } from './store.ts';
+import { MasterDataStore } from './store.ts';
 import { dropStore, scratchStore } from './test-support.ts';
 
 const berlin = {
@@ -234,5 +234,62 @@ describe('GET /customers?q=<full name> where a common name holds more candidates
     const all = await searchCustomers(store, 'John Smith');
     expect(all.hits[0]!.goldenId).toBe(john);
     expect(all.hits.length).toBeGreaterThan(1);
+  });
+});
+
+describe('GET /customers?q=<a later word of a company name>', () => {
+  const company = (system: string, id: string, organizationName: string, city: string) =>
+    ({
+      customerId: `${system}:${id}`,
+      sourceIds: [{ system, id }],
+      partyType: 'ORGANIZATION',
+      organizationName,
+      emails: [],
+      phones: [],
+      addresses: [{ use: 'BILLING', lines: ['Marktplatz 3'], city, postalCode: '50667', countryCode: 'DE' }],
+    }) as unknown as CustomerPartyMaster;
+  let store: MasterDataStore;
+  let ids: string[];
+  beforeAll(async () => {
+    ({ store, ids } = await storeWith(defaultMdmConfig(), [
+      ['sap', company('sap', '1', 'Bäckerei Größ GmbH', 'Köln')],
+      ['odoo', company('odoo', '2', 'Van Dijk B.V.', 'Utrecht')],
+      ['salesforce', company('salesforce', '3', 'Müller Maschinenbau Service GmbH', 'Stuttgart')],
+      ['hubspot', company('hubspot', '4', 'ABB Schweiz AG', 'Baden')],
+    ]));
+  });
+  const found = async (q: string) => (await searchCustomers(store, q)).hits.map((h) => h.goldenId);
+
+  it.each([
+    ['Groess', 0],
+    ['größ', 0],
+    ['Dijk', 1],
+    ['dijk', 1],
+    ['Service', 2],
+    ['Maschinenbau Service', 2],
+    ['Schweiz', 3],
+    // The first word, shorter than the company-name key's five letters.
+    ['ABB', 3],
+  ])('%s finds the company', async (q, i) => {
+    expect(await found(q)).toEqual([ids[i]]);
+  });
+
+  it.each(['GmbH', 'B.V.', 'Van', 'AG'])('%s (a legal form or an article) finds none of them', async (q) => {
+    expect(await found(q)).toEqual([]);
+  });
+
+  it('after an upgrade, finds the companies stored with the keys of before (re-indexed at migrate)', async () => {
+    const q = `"${store.schema}"`;
+    // As stored before word keys (key version 3).
+    await store.pool.query(`delete from ${q}.block_key where key like 'w:%'`);
+    await store.pool.query(
+      `update ${q}.source_record set keys = array(select k from unnest(keys) k where k not like 'w:%')`,
+    );
+    await store.pool.query(`update ${q}.block_meta set key_version = 3`);
+    expect(await found('Dijk')).toEqual([]);
+    const upgraded = new MasterDataStore({ pool: store.pool, schema: store.schema, config: store.config });
+    await upgraded.migrate();
+    expect(await found('Dijk')).toEqual([ids[1]]);
+    expect(await found('Groess')).toEqual([ids[0]]);
   });
 });

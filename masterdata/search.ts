@@ -3,16 +3,17 @@
  * up in the cross-reference first. Otherwise the matcher's own parts: the query becomes a probe record,
  * standardised as an incoming record is, its blocking keys pick the candidates from the index, and each candidate
  * is scored by the Fellegi–Sunter model. A one-word name is tried as an organisation, a family name and a given
- * name, its candidates found by the name keys with any initial (`nameKeysAnyInitial`). Golden records are ranked by
- * their best member's match weight.
+ * name, its candidates found by the name keys with any initial (`nameKeysAnyInitial`). An organisation is also
+ * found by any significant word of its name (`wordKeys`: Dijk for Van Dijk B.V.), and scored as a name that holds
+ * the words asked for. Golden records are ranked by their best member's match weight.
  */
 import { getCountries, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
-import { blockingKeys, nameKeysAnyInitial } from './block.ts';
+import { blockingKeys, nameKeysAnyInitial, orgKeysAnyInitial, wordKey } from './block.ts';
 import { displayName } from './customer-data.ts';
 import { COMPARISONS, comparisonVector, type PairScore, Scorer } from './score.ts';
-import { type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
+import { orgNameWords, type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
 import type { MasterDataStore } from './store.ts';
 
 export type QueryKind = 'id' | 'email' | 'phone' | 'taxId' | 'name';
@@ -119,15 +120,28 @@ export function probesFor(
   ];
 }
 
-/** A probe's keys: its blocking keys, and for a person of one name part the name keys with any other initial. */
+/**
+ * A probe's keys: its blocking keys; for a person of one name part the name keys with any other initial; for an
+ * organisation the word key of each significant word it names (a company holds one for every word of its name
+ * but the first, block.ts `wordKeys`) and, for one word, the company-name keys with any second initial (the
+ * company whose name starts with it).
+ */
 function probeKeys(std: StandardCustomer): string[] {
   const keys = blockingKeys(std);
   const parts = [std.givenName, std.familyName].filter((p): p is string => !!p);
   if (std.partyType === 'PERSON' && parts.length === 1) keys.push(...nameKeysAnyInitial(parts[0]!));
-  return keys;
+  if (std.partyType === 'ORGANIZATION') {
+    const words = orgNameWords(std.orgName).filter((w) => w.length > 1);
+    keys.push(...new Set(words.map(wordKey)));
+    if (words.length === 1 && std.orgName === words[0]) keys.push(...orgKeysAnyInitial(words[0]));
+  }
+  return [...new Set(keys)];
 }
 
 const FAMILY_NAME = COMPARISONS.findIndex((c) => c.name === 'familyName');
+const ORG_NAME = COMPARISONS.findIndex((c) => c.name === 'orgName');
+/** orgName's level for names that share tokens ('jw>=0.88 or tokens>=0.5'), below exact and near-exact. */
+const ORG_NAME_PARTIAL = 2;
 const givenNameOnly = (std: StandardCustomer) =>
   std.partyType === 'PERSON' && !!std.givenName && !std.familyName;
 
@@ -145,6 +159,24 @@ function scoreGivenName(scorer: Scorer, probe: StandardCustomer, candidate: Stan
   };
   const levels = comparisonVector(lent, candidate);
   levels[FAMILY_NAME] = -1;
+  const weight = scorer.weightOf(levels);
+  return { levels, weight, probability: scorer.probabilityOf(weight) };
+}
+
+/**
+ * An organisation probe scored against a company whose name holds every word asked for ("Service" in Müller
+ * Maschinenbau Service GmbH): its name comparison counts at least as names that share tokens, as "Dijk" and Van Dijk
+ * B.V. do already; a word that is a third of a long name would else score as another name, and its hit be dropped.
+ */
+function scoreOrgWords(scorer: Scorer, probe: StandardCustomer, candidate: StandardCustomer): PairScore {
+  const score = scorer.score(probe, candidate);
+  const asked = orgNameWords(probe.orgName);
+  const level = score.levels[ORG_NAME] ?? -1;
+  if (level <= ORG_NAME_PARTIAL || asked.length === 0) return score;
+  const words = new Set(orgNameWords(candidate.orgName));
+  if (!asked.every((w) => words.has(w))) return score;
+  const levels = [...score.levels];
+  levels[ORG_NAME] = ORG_NAME_PARTIAL;
   const weight = scorer.weightOf(levels);
   return { levels, weight, probability: scorer.probabilityOf(weight) };
 }
@@ -223,7 +255,11 @@ export async function searchCustomers(
       )
     ).rows;
     for (const c of candidates) {
-      const score = givenNameOnly(std) ? scoreGivenName(scorer, std, c.std) : scorer.score(std, c.std);
+      const score = givenNameOnly(std)
+        ? scoreGivenName(scorer, std, c.std)
+        : std.partyType === 'ORGANIZATION'
+          ? scoreOrgWords(scorer, std, c.std)
+          : scorer.score(std, c.std);
       if (score.weight > 0) keepBest(best, c, score);
     }
   }

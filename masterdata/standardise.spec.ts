@@ -8,6 +8,7 @@ import { defaultMdmConfig, loadMdmConfig, parseMdmConfig } from './config.ts';
 import { Scorer } from './score.ts';
 import {
   fold,
+  orgNameWords,
   splitLegalForm,
   standardise,
   standardiseCountry,
@@ -47,12 +48,30 @@ describe('standardise', () => {
       legalForm: 'gmbh',
     });
     expect(splitLegalForm('Müller Logistik GmbH & Co. KG').legalForm).toBe('gmbh&cokg');
+    // Written without spaces (the generated customers' variant), the form is still one.
+    expect(splitLegalForm('Müller Logistik GmbH&Co.KG')).toEqual({
+      core: 'muller logistik',
+      legalForm: 'gmbh&cokg',
+    });
+    expect(splitLegalForm('Müller Beteiligungsgesellschaft mbH')).toEqual({
+      core: 'muller beteiligungsgesellschaft',
+      legalForm: 'gmbh',
+    });
     expect(splitLegalForm('Acme Limited')).toEqual({ core: 'acme', legalForm: 'ltd' });
     expect(splitLegalForm('Dupont S.à r.l.')).toEqual({ core: 'dupont', legalForm: 'sarl' });
     // SAP's 35-character name fields cut a long form off.
     expect(splitLegalForm('Medizintechnik Stuttgart Gesellschaft mit beschränkter Haftu').core).toBe(
       'medizintechnik stuttgart',
     );
+  });
+
+  it("names a company's significant words: no legal forms, articles or 'and'", () => {
+    const words = (name: string) => orgNameWords(splitLegalForm(name).core);
+    expect(words('Van Dijk B.V.')).toEqual(['dijk']);
+    expect(words('Bäckerei Größ GmbH')).toEqual(['backerei', 'gross']);
+    expect(words('Müller & Söhne GmbH & Co. KG')).toEqual(['muller', 'sohne']);
+    expect(words('Müller GmbH Maschinenbau')).toEqual(['muller', 'maschinenbau']);
+    expect(orgNameWords(null)).toEqual([]);
   });
 
   it('reads a company name without a leading "The"', () => {

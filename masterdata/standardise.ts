@@ -77,8 +77,12 @@ const LEGAL_FORMS: Record<string, string> = {
   'gmbh u co kg': 'gmbh&cokg',
   'gmbh und co kg': 'gmbh&cokg',
   'gmbh&co kg': 'gmbh&cokg',
+  'gmbh & cokg': 'gmbh&cokg',
+  cokg: 'kg',
   'gesellschaft mit beschrankter haftung': 'gmbh',
   gmbh: 'gmbh',
+  'gesellschaft mbh': 'gmbh',
+  mbh: 'gmbh',
   ag: 'ag',
   aktiengesellschaft: 'ag',
   kg: 'kg',
@@ -154,6 +158,73 @@ export function splitLegalForm(name: string): { core: string; legalForm: string 
   // "The Widget Company Ltd" is Widget Company Ltd where another system files it under W.
   if (text.startsWith('the ') && text.length > 4) text = text.slice(4);
   return { core: text, legalForm };
+}
+
+/**
+ * Words of a company name that say nothing of which company it is: articles, prepositions and "and" in the hub's
+ * languages (folded), and legal forms written inside a name rather than at its end.
+ */
+const NAME_STOP_WORDS = new Set([
+  ...'& and und et e y u of the for fur de du des der die das den dem la le les di da del della dei van von vom zu zum zur het en am an im in bei al el il lo los las'.split(
+    ' ',
+  ),
+  ...Object.keys(LEGAL_FORMS).filter((k) => !k.includes(' ')),
+]);
+
+/**
+ * The significant words of an organisation's folded name without its legal form (`orgName`), in order: not stop
+ * words or legal forms ("van dijk" → dijk, "muller & sohne" → muller, sohne). Search finds a company by any of
+ * them; a conflict compares them (score.ts `orgNameWords`).
+ */
+export function orgNameWords(orgName: string | null): string[] {
+  if (!orgName) return [];
+  return orgName.split(' ').filter((w) => w && !NAME_STOP_WORDS.has(w));
+}
+
+/**
+ * Words that name another legal entity of a group beside its operating company (the German GmbH & Co. KG's
+ * Verwaltungs-GmbH, a Service GmbH, a Holding, an Immobilien GmbH holding the premises, a national or International
+ * one): stems of the folded words, a word matching when it starts with one (Verwaltungs, Verwaltungsgesellschaft;
+ * Services, Servicios). "Müller Maschinenbau Service GmbH" and "Müller Maschinenbau GmbH & Co. KG" at one address
+ * are two customers (two contracts, usually two VAT ids), whatever else they share. Kept short: a word here that
+ * is part of a trading name in one system and missing in another holds a true pair for the steward.
+ */
+const ENTITY_WORDS = [
+  'holding',
+  'beheer', // nl: the holding B.V. beside the operating one
+  'beteiligung',
+  'participation',
+  'participacion',
+  'partecipazion',
+  'verwaltung',
+  'vermogensverwaltung',
+  'management',
+  'gestion',
+  'servic', // service, services, servicios
+  'serviz', // servizi
+  'immobil', // Immobilien, immobilière, immobiliare
+  'inmobil', // inmobiliaria
+  'grundstuck',
+  'vastgoed',
+  'propert', // property, properties
+  'estate',
+  'international',
+  'internacional',
+  'internazional',
+  'vertrieb',
+  'finanz',
+  'financ',
+  'leasing',
+  'invest',
+  'stiftung',
+  'foundation',
+  'fondation',
+  'stichting',
+];
+
+/** Whether a folded name word names another entity of a group (`ENTITY_WORDS`: Holding, Verwaltungs, Service…). */
+export function isEntityWord(word: string): boolean {
+  return ENTITY_WORDS.some((stem) => word.startsWith(stem));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -484,6 +484,67 @@ describe('conflicts', () => {
   });
 });
 
+describe('conflicts: different legal entities of one group', () => {
+  // The B2B trial: a GmbH & Co. KG, its Verwaltungs-GmbH, an AG and a Service GmbH at one address, with one phone
+  // and one website, and HubSpot's company with no legal form. They all merged into one golden record.
+  const group = (system: string, id: string, organizationName: string) =>
+    org(system, id, {
+      organizationName,
+      phones: [{ number: '+49 711 4711000' }],
+      street: 'Industriestraße 7',
+      city: 'Stuttgart',
+      postal: '70565',
+      extensions: { website: 'https://www.mueller-maschinenbau.de' },
+    });
+  const kg = group('sap', '0000300001', 'Müller Maschinenbau GmbH & Co. KG');
+  const verwaltung = group('sap', '0000300002', 'Müller Maschinenbau Verwaltungs-GmbH');
+  const ag = group('salesforce', '001000000000300AAA', 'Müller Maschinenbau AG');
+  const service = group('odoo', '300', 'Müller Maschinenbau Service GmbH');
+  const hubspot = group('hubspot', '300', 'Müller Maschinenbau');
+  const all = [kg, verwaltung, ag, service, hubspot];
+  const idOf = (r: typeof kg) => r.customer.sourceIds?.[0]?.id ?? '';
+  const golden = async (store: MasterDataStore) =>
+    Promise.all(all.map(async (r) => store.xref(r.system, idOf(r))));
+
+  it('never merges two of them by score, in any order; the company without a form joins one at most', async () => {
+    const results: Array<Array<string | null>> = [];
+    for (const order of [all, [...all].reverse(), [service, hubspot, kg, ag, verwaltung]]) {
+      const store = await freshStore();
+      for (const r of order) await store.upsertBatch([r]);
+      const ids = await golden(store);
+      // Four legal entities, four golden records.
+      expect(new Set(ids.slice(0, 4)).size).toBe(4);
+      // HubSpot's links to the KG and the AG score alike; it joins one, the other link is held.
+      expect([ids[0], ids[2]]).toContain(ids[4]);
+      const queue = await store.reviewQueue();
+      expect(queue.length).toBeGreaterThanOrEqual(6);
+      results.push(ids);
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+  });
+
+  it('still merges one company written with and without its legal form, in any spelling', async () => {
+    const store = await freshStore();
+    const [a, b, c] = await store.upsertBatch([
+      group('sap', '0000300010', 'Müller Maschinenbau GmbH'),
+      group('salesforce', '001000000000310AAA', 'Mueller Maschinenbau G.m.b.H.'),
+      group('hubspot', '310', 'Müller Maschinenbau'),
+    ]);
+    expect(b?.goldenId).toBe(a?.goldenId);
+    expect(c?.goldenId).toBe(a?.goldenId);
+    expect(await store.reviewQueue()).toEqual([]);
+  });
+
+  it('merges them as before where the conflicts are configured without them', async () => {
+    const store = await freshStore(
+      parseMdmConfig({ conflicts: [{ comparison: 'birthDate', levels: ['else'] }] }),
+    );
+    for (const r of all) await store.upsertBatch([r]);
+    expect(new Set(await golden(store)).size).toBe(1);
+  });
+});
+
 describe('a survivorship change', () => {
   it('computes the stored golden records again at migrate, and sends out only the ones that changed', async () => {
     const store = await freshStore();

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { NonRetriableError } from '../lib/errors.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
-import { blockingKeys, blockLimit, isSearchKey, KEY_VERSION } from './block.ts';
+import { blockingKeys, blockLimit, indexKeys, isMatchKey, isSearchKey, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { displayName } from './customer-data.ts';
 import { erasedKeyHash } from './erasure.ts';
@@ -181,7 +181,10 @@ interface PreparedItem {
   std: StandardCustomer;
   /** What it is scored as: `std`, or the record as its system holds it (`sent`, sync/sent.ts heldView). */
   view: StandardCustomer;
+  /** The keys it is indexed under (block.ts indexKeys): the blocking keys and search's word keys. */
   keys: string[];
+  /** The keys the matcher blocks on (block.ts isMatchKey): the others only search reads. */
+  matchKeys: string[];
   /** The record and its field times as the jsonb columns give them back. */
   stored: { record: CustomerPartyMaster; fieldTimes: FieldTimes };
   link: Link | undefined;
@@ -236,8 +239,17 @@ export class MasterDataStore {
     schema?: string;
     config: MdmConfig;
     scorer?: Scorer;
+    /**
+     * A pooled connection that broke while idle (PostgreSQL restarted): the pool drops it and the next query opens
+     * another. Without a listener pg's pool throws it as an 'error' event, which ended the hub's process.
+     */
+    onPoolError?: (error: Error) => void;
   }) {
-    this.pool = options.pool ?? new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+    if (options.pool) this.pool = options.pool;
+    else {
+      this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+      this.pool.on('error', (error) => options.onPoolError?.(error));
+    }
     this.schema = options.schema ?? 'mdm';
     this.#q = quoteSchema(this.schema);
     this.config = options.config;
@@ -351,7 +363,7 @@ export class MasterDataStore {
         const gone: Array<[string, string, string]> = [];
         const added: Array<[string, string, string]> = [];
         const rekeyed = rows.map((r) => {
-          const keys = blockingKeys(r.std);
+          const keys = indexKeys(r.std);
           const old = new Set(r.keys);
           for (const k of keys) if (!old.has(k)) added.push([k, r.system, r.source_id]);
           for (const k of old) if (!keys.includes(k)) gone.push([k, r.system, r.source_id]);
@@ -539,6 +551,7 @@ export class MasterDataStore {
       .digest('hex');
     const std = standardise(customer, this.config);
     const self = { system, sourceId };
+    const keys = indexKeys(std);
     return {
       system,
       sourceId,
@@ -549,7 +562,8 @@ export class MasterDataStore {
       hash,
       std,
       view: this.#held(customer, sent) ?? std,
-      keys: blockingKeys(std),
+      keys,
+      matchKeys: keys.filter(isMatchKey),
       stored: { record: asJsonb(customer), fieldTimes: asJsonb(fieldTimes ?? {}) },
       link,
     };
@@ -571,7 +585,7 @@ export class MasterDataStore {
     // One round trip: the batch's stored rows (locked), the keys already stopped (too common), the stored
     // records sharing a live key with the batch, and the steward's accepted links of the batch's records. With a
     // record the hub has written to, the record and what the hub last sent there (scored as its system holds it).
-    const allKeys = [...new Set(prepared.flatMap((p) => p.keys))];
+    const allKeys = [...new Set(prepared.flatMap((p) => p.matchKeys))];
     const read = (
       await this.#prepared<{
         kind: 'x' | 'h' | 'r' | 'l' | 's';
@@ -708,7 +722,7 @@ export class MasterDataStore {
     }
     // A key that the batch takes over the limit stops now (#stopKeys).
     const holders = new Map<string, number>();
-    for (const t of todo) for (const k of t.keys) holders.set(k, (holders.get(k) ?? 0) + 1);
+    for (const t of todo) for (const k of t.matchKeys) holders.set(k, (holders.get(k) ?? 0) + 1);
     const newlyStopped = new Map<string, Candidate[]>();
     for (const [k, n] of holders) {
       const storedHolders = storedByKey.get(k) ?? [];
@@ -727,7 +741,7 @@ export class MasterDataStore {
     const compared = new Map<string, number>();
     for (const t of todo) {
       const candidates = new Map<string, Candidate>();
-      for (const k of t.keys) {
+      for (const k of t.matchKeys) {
         if (stopped.has(k)) continue;
         for (const c of storedByKey.get(k) ?? []) candidates.set(c.key, c);
         for (const c of batchByKey.get(k) ?? []) candidates.set(c.key, c);
@@ -735,7 +749,7 @@ export class MasterDataStore {
       // To the batch's later records it is a stored record: scored as its system holds it by its sync_sent row.
       const view = this.#held(t.customer, t.old?.sent) ?? t.std;
       const me: Candidate = { key: t.key, self: t.self, std: t.std, view, goldenId: null };
-      for (const k of t.keys) {
+      for (const k of t.matchKeys) {
         const list = batchByKey.get(k) ?? [];
         list.push(me);
         batchByKey.set(k, list);

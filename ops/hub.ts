@@ -7,6 +7,7 @@ import {
   loadDeployment,
   MappingPool,
 } from '../connectors/index.ts';
+import { errorMessage } from '../lib/errors.ts';
 import { DEFAULT_HEAP_GROWING_PERCENT, setHeapGrowingPercent } from '../lib/heap-growth.ts';
 import type { Logger } from '../lib/logger.ts';
 import {
@@ -144,6 +145,7 @@ async function startMasterData(
     databaseUrl: options.databaseUrl,
     schema,
     config: md.config ?? defaultMdmConfig(),
+    onPoolError: (error) => logger.warn({ error: errorMessage(error) }, 'master data pool connection failed'),
   });
   const stops: Array<() => Promise<void>> = [() => store.close()];
   const stop = async () => {

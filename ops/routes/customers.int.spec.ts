@@ -353,6 +353,9 @@ describe('the customer routes of the hub', () => {
     expect(byName.body.kind).toBe('name');
     expect(byName.body.hits[0]).toMatchObject({ goldenId: mullerId });
     expect(byName.body.hits[0].name).toMatch(/maschinenbau/i);
+    // A later word of a company's name finds it too.
+    const byWord = await call('GET', '/customers', '/customers?q=Maschinenbau', 'viewer');
+    expect(byWord.body.hits.map((h: { goldenId: string }) => h.goldenId)).toContain(mullerId);
 
     const person = await call(
       'GET',

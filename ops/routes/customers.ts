@@ -117,7 +117,7 @@ const pairSchema = z
     reason: z
       .enum(['score', 'conflict', 'unmerged'])
       .describe(
-        'score: scored between the thresholds; conflict: scored for auto-merge, but it would put into one golden record two records that conflict (a rejected pair, two birth dates apart: config conflicts); unmerged: a link an unmerge took apart',
+        'score: scored between the thresholds; conflict: scored for auto-merge, but it would put into one golden record two records that conflict (a rejected pair, two birth dates or legal forms apart: config conflicts); unmerged: a link an unmerge took apart',
       ),
   })
   .meta({ id: 'StewardPair' });
@@ -302,7 +302,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       path: '/customers',
       summary: 'Find golden customers by name, email or phone, best match first',
       description:
-        'An id (a golden id, a source id as system:id or alone) names its customer (kind id). Otherwise the query becomes a probe record: an address with @ is an email, digits (with +, spaces, dashes, brackets) a phone (read as E.164 as the matcher reads phones: a national number in the configured defaultCountry, or with none configured in every region where it is valid), anything else a name (tried as an organisation and as a person; one word as a family or a given name). It is standardised, blocked and scored by the matcher itself; golden records are ranked by their best member.',
+        'An id (a golden id, a source id as system:id or alone) names its customer (kind id). Otherwise the query becomes a probe record: an address with @ is an email, digits (with +, spaces, dashes, brackets) a phone (read as E.164 as the matcher reads phones: a national number in the configured defaultCountry, or with none configured in every region where it is valid), anything else a name (tried as an organisation and as a person; one word as a family or a given name; an organisation is found by any significant word of its name, not by its legal form). It is standardised, blocked and scored by the matcher itself; golden records are ranked by their best member.',
       tag,
       role: 'viewer',
       query: z.object({
@@ -311,7 +311,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
           .trim()
           .min(2, 'must be at least 2 characters')
           .max(200)
-          .describe('Id, name (given or family alone too), email or phone.'),
+          .describe('Id, name (given or family alone too, any word of a company name), email or phone.'),
         limit: z.coerce.number().int().min(1).max(100).default(20),
       }),
       responses: {
