@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RetriableError } from '../../lib/errors.ts';
 import { isExpectedNotice } from './kafkajs.ts';
 
 describe("kafkajs's notices kept out of the logs", () => {
@@ -21,6 +22,17 @@ describe("kafkajs's notices kept out of the logs", () => {
         'Response Heartbeat(key: 12, version: 3)',
         'The coordinator is not aware of this member',
       ),
+    ).toBe(false);
+  });
+
+  it("drops the error kafkajs logs when a sink's retries are given up for a pause or a stop, not a handler's own", () => {
+    // As logged at every pause of a sink retrying a target that was down (the runner leaves the record uncommitted).
+    const givenUp = new RetriableError(
+      'handler retries given up: the group rebalances or the consumer stops',
+    );
+    expect(isExpectedNotice('Error when calling eachMessage', givenUp)).toBe(true);
+    expect(
+      isExpectedNotice('Error when calling eachMessage', new RetriableError('decoder answered 503')),
     ).toBe(false);
   });
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerConnectorsCommand } from './connectors.ts';
 
 /** A hub that refuses every definition as the real one does: its sentence, and each wrong field in `details`. */
@@ -64,5 +64,64 @@ describe('eai connectors apply, refused', () => {
     expect((await apply(hook)).message).toBe(
       `${hook}: config.signature.secret: environment variable HOOK_SECRET is not set in the hub's environment (the process running eai up)`,
     );
+  });
+});
+
+describe('eai connectors status, a sink retrying', () => {
+  it('says it retries, since when, how often and why, without the answer body a target put in the error', async () => {
+    const odoo503 =
+      'odoo-write: POST /jsonrpc object.execute_kw answered HTTP 503: {"jsonrpc":"2.0","error":{"data":{"debug":"Traceback (most recent call last):\\n  File"}}}';
+    const status = {
+      name: 'odoo-write',
+      type: 'odoo-write-sink',
+      kind: 'sink',
+      state: 'RUNNING',
+      workerId: 'w1',
+      trace: null,
+      metrics: {
+        recordsIn: 35,
+        recordsOut: 34,
+        recordsSkipped: 0,
+        recordsFailed: 0,
+        lastSuccessAt: '2026-12-05T01:52:11.112Z',
+        lastError: null,
+        retrying: { since: '2026-12-05T01:53:51.656Z', attempts: 12, error: odoo503 },
+        lagRecords: 24,
+        lagSeconds: 34,
+      },
+    };
+    const hub = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status));
+    });
+    await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
+    const hubUrl = `http://127.0.0.1:${(hub.address() as { port: number }).port}`;
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      const program = new Command('eai').exitOverride();
+      registerConnectorsCommand(program);
+      await program.parseAsync([
+        'node',
+        'eai',
+        'connectors',
+        'status',
+        'odoo-write',
+        '--url',
+        hubUrl,
+        '--token',
+        't',
+      ]);
+    } finally {
+      write.mockRestore();
+      await new Promise((resolve) => hub.close(resolve));
+    }
+    const line = printed.join('');
+    expect(line).toContain(
+      'retrying since 2026-12-05T01:53:51.656Z (12 attempts): odoo-write: POST /jsonrpc object.execute_kw answered HTTP 503 (answer in --json)',
+    );
+    expect(line).not.toContain('Traceback');
   });
 });

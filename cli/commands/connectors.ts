@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, withoutAnswerBody } from '../../lib/errors.ts';
 import { callHub, HubError, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
 import { printResult } from '../output.ts';
 
@@ -23,6 +23,8 @@ interface Status {
     recordsSkipped?: number;
     lastSuccessAt: string | null;
     lastError?: string | null;
+    /** Sinks: the record whose write keeps failing and is retried, its partition waiting behind it. */
+    retrying?: { since: string; attempts: number; error: string } | null;
     lagRecords: number | null;
   };
   task?: { snapshot?: { state: string; records: number; pages: number } };
@@ -31,13 +33,18 @@ interface Status {
 function statusLine(s: Status): string {
   const m = s.metrics;
   const lag = m.lagRecords === null ? '' : `  lag ${m.lagRecords}`;
-  const trace = s.trace ? `  (${s.trace})` : m.lastError ? `  error: ${m.lastError}` : '';
+  // A target's answer (an Odoo 503 is a page of JSON with a traceback) would bury the line: the status --json has it.
+  const short = (error: string) => withoutAnswerBody(error, 300, ' (answer in --json)');
+  const retrying = m.retrying
+    ? `  retrying since ${m.retrying.since} (${m.retrying.attempts} attempts): ${short(m.retrying.error)}`
+    : '';
+  const trace = s.trace ? `  (${s.trace})` : m.lastError ? `  error: ${short(m.lastError)}` : '';
   const snap = s.task?.snapshot;
   const snapshot =
     snap && snap.state !== 'off'
       ? `  snapshot ${snap.state} ${snap.records} records/${snap.pages} pages`
       : '';
-  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${trace}`;
+  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${retrying}${trace}`;
 }
 
 /** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */

@@ -37,6 +37,11 @@ export const connectorMetrics = {
     help: 'Sinks: age of the oldest record not yet applied (0 when caught up).',
     labelNames: ['connector'],
   }),
+  retryingSince: gauge({
+    name: 'eai_connector_retrying_since_timestamp_seconds',
+    help: 'Sinks: Unix time since which the record in hand has been retried (its target down, 429, 5xx), its partition waiting behind it; 0 when none is (alert on time() - this, where it is > 0).',
+    labelNames: ['connector'],
+  }),
   transactionSeconds: histogram({
     name: 'eai_connector_transaction_seconds',
     help: "Sources: time from a batch's send to its commit on Kafka (one transaction, retries included).",

@@ -170,6 +170,51 @@ describe('a deployment file naming a mapping of the wrong direction', () => {
   });
 });
 
+describe("a sink's retryTimeoutMs", () => {
+  const sink = (retryTimeoutMs: unknown) => ({
+    name: 'api',
+    type: 'http-sink',
+    topics: ['canonical.customer'],
+    retryTimeoutMs,
+    config: { baseUrl: 'http://127.0.0.1:1' },
+  });
+  const problems = (raw: unknown) => {
+    try {
+      validateDefinition(raw, plugins, 'body', dir);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.fields;
+      throw error;
+    }
+    return [];
+  };
+
+  it('takes -1 and milliseconds; a wrong value is told the unit and what -1 means', () => {
+    expect(problems(sink(-1))).toEqual([]);
+    expect(problems(sink(600_000))).toEqual([]);
+    for (const wrong of [-5, 1.5, '10m', '60000'])
+      expect(problems(sink(wrong))).toEqual([
+        {
+          field: 'retryTimeoutMs',
+          problem:
+            'milliseconds, a whole number (600000: ten minutes), or -1 to retry until the record is applied',
+        },
+      ]);
+  });
+
+  it('is refused on a source, which has no record writes to retry, instead of being ignored', () => {
+    const source = {
+      name: 'api',
+      type: 'webhook-source',
+      format: 'hubspot-contact',
+      retryTimeoutMs: 60_000,
+      config: { signature: { scheme: 'none' } },
+    };
+    expect(problems(source)).toEqual([
+      { field: 'retryTimeoutMs', problem: expect.stringMatching(/^only a sink retries a record's write/) },
+    ]);
+  });
+});
+
 describe('a definition refused over the API', () => {
   function refusal(raw: unknown): ConfigError {
     try {

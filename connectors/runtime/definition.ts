@@ -10,6 +10,10 @@ import { findMapping } from '../../mappings/index.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
 import { resolveSecrets } from './secrets.ts';
 
+/** What a wrong `retryTimeoutMs` is told ("Too small: expected number to be >=-1" said neither the unit nor -1's sense). */
+const RETRY_TIMEOUT_EXPECTED =
+  'milliseconds, a whole number (600000: ten minutes), or -1 to retry until the record is applied';
+
 /**
  * A connector as a deployment declares it: one YAML file per connector, the runtime's common fields and the
  * plugin's own `config`. Validated at start and at every API call; an error names the file and the field.
@@ -55,9 +59,9 @@ export const connectorDefinition = z
       .optional()
       .describe("Sinks: the canonical topics consumed; default: the plugin's."),
     retryTimeoutMs: z
-      .number()
-      .int()
-      .min(-1)
+      .number({ error: RETRY_TIMEOUT_EXPECTED })
+      .int({ error: RETRY_TIMEOUT_EXPECTED })
+      .min(-1, { error: RETRY_TIMEOUT_EXPECTED })
       .optional()
       .describe(
         "Sinks: how long a record whose write fails retriably (the target down, 429, 5xx, a timeout) is retried before it goes to `dlq.sink`; -1 (the default) retries until it is applied, as Kafka Connect retries a sink's RetriableException, so that a key's records are applied in order. The partition waits behind the record meanwhile; the status (`retrying`) and sync health say so. A refusal (400, 422) is dead-lettered at once either way.",
@@ -256,6 +260,12 @@ export function validateDefinition(
         problem: `"${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
       });
     }
+  }
+  if (plugin.kind === 'source' && definition.retryTimeoutMs !== undefined) {
+    problems.push({
+      field: 'retryTimeoutMs',
+      problem: `only a sink retries a record's write; a source (${definition.type}) retries its reads by itself (its config)`,
+    });
   }
   if (plugin.kind === 'sink' && (definition.topics ?? plugin.defaults?.topics ?? []).length === 0) {
     problems.push({

@@ -76,17 +76,15 @@ export class SinkHost {
         retryForMs: this.options.retryTimeoutMs,
       },
       onRetry: (_record, error, attempt) => {
-        counters.retrying = {
-          since: counters.retrying?.since ?? new Date().toISOString(),
-          attempts: attempt + 1,
-          error: errorMessage(error),
-        };
+        const since = counters.retrying?.since ?? new Date().toISOString();
+        counters.retrying = { since, attempts: attempt + 1, error: errorMessage(error) };
+        connectorMetrics.retryingSince.set({ connector: name }, Date.parse(since) / 1000);
       },
       onDeadLetter: async (record, error) => {
         // A record that could not be decoded never reached the handler: it counts in here.
         this.countIn(record);
         pendingOf(counters).delete(positionOf(record));
-        counters.retrying = null;
+        this.notRetrying();
         counters.recordsFailed += 1;
         counters.lastError = errorMessage(error);
         connectorMetrics.recordsFailed.inc({ connector: name });
@@ -98,7 +96,7 @@ export class SinkHost {
         pendingOf(counters).delete(positionOf(event.record));
         this.lastHandledAt = Number(event.record.timestamp);
         counters.lastError = null;
-        counters.retrying = null;
+        this.notRetrying();
         // A record not for this sink is handled (committed) but not applied: out counts only what reached the target.
         if (outcome === SKIPPED) {
           counters.recordsSkipped += 1;
@@ -112,7 +110,13 @@ export class SinkHost {
         await this.receipt(event.attributes, 'APPLIED');
       },
     });
+    this.notRetrying();
     logger.info({ topics }, 'sink started');
+  }
+
+  private notRetrying(): void {
+    this.options.counters.retrying = null;
+    connectorMetrics.retryingSince.set({ connector: this.options.name }, 0);
   }
 
   /**
@@ -191,7 +195,7 @@ export class SinkHost {
   async stop(): Promise<void> {
     await this.runner?.stop();
     // Its retries ended with it: a paused or stopped sink is not retrying (sync health would say it goes on by itself).
-    this.options.counters.retrying = null;
+    this.notRetrying();
     const receipts = this.receipts;
     this.receipts = undefined;
     await receipts?.then((producer) => producer.disconnect()).catch(() => undefined);

@@ -49,9 +49,11 @@ export class HttpUnavailableError extends RetriableError {
 /** The breaker of this target is open: nothing is sent until `until`; the runtime should back off and retry. */
 export class CircuitOpenError extends RetriableError {
   readonly until: Date;
-  constructor(connector: string, baseUrl: string, until: Date) {
+  /** `lastFailure`: the failure that opened it (or kept it open), which the status and sync health then show. */
+  constructor(connector: string, baseUrl: string, until: Date, lastFailure?: string) {
+    const last = lastFailure ? ` (the last: ${lastFailure})` : '';
     super(
-      `${connector}: circuit breaker for ${baseUrl} is open after repeated failures; next trial request at ${until.toISOString()}`,
+      `${connector}: circuit breaker for ${baseUrl} is open after repeated failures${last}; next trial request at ${until.toISOString()}`,
       { retryAfterMs: Math.max(0, until.getTime() - Date.now()) },
     );
     this.until = until;

@@ -11,7 +11,7 @@ import {
   httpSinkConfig,
   parseRetryAfter,
 } from './http-sink.ts';
-import { type ScriptedServer, startScriptedServer, testContext } from './test-support.ts';
+import { createTestContext, type ScriptedServer, startScriptedServer, testContext } from './test-support.ts';
 
 interface Effects {
   count: number;
@@ -172,6 +172,10 @@ describe('HTTP sink against the Salesforce simulator (sObject upsert by external
     expect((fast as CircuitOpenError).message).toMatch(
       /circuit breaker for http:\/\/127\.0\.0\.1:\d+ is open/,
     );
+    // What opened it, as the status's `retrying` and sync health then show it (not only "repeated failures").
+    expect((fast as CircuitOpenError).message).toMatch(
+      / \(the last: \w+ \/services\/\S+ answered HTTP 503\);/,
+    );
     expect((fast as CircuitOpenError).until.getTime()).toBeGreaterThan(Date.now());
     const listed = await sf.control<{ faults: Array<{ matched: number }> }>('GET', '/sim/faults');
     expect(listed.faults[0]?.matched).toBe(3); // nothing reached the target while open
@@ -265,6 +269,36 @@ describe('HTTP sink against a scripted server', () => {
     );
     expect((error as { attempts?: number }).attempts).toBe(3);
     expect(server.requests).toHaveLength(3);
+  });
+
+  it('logs a long outage sparingly: retries in a row 1, 2, 4, 8… at warn across puts, counted again after a write that succeeded', async () => {
+    let down = true;
+    server = await startScriptedServer((_req, res) =>
+      down ? res.writeHead(503).end() : res.writeHead(201).end('{}'),
+    );
+    const { context, logs } = createTestContext('plain-sink');
+    const sink = createHttpSink(
+      {
+        config: httpSinkConfig.parse({
+          baseUrl: `${server.url}/api/`,
+          retry: { retries: 3, initialDelayMs: 1, maxDelayMs: 2 },
+          breaker: { consecutiveFailures: 1000 },
+        }),
+        request: async (record) => ({ method: 'POST', path: '/items', body: record.value }),
+      },
+      context,
+    );
+    // As the runtime retries a record until it is applied: put after put while the target is down (15 retries).
+    for (let i = 0; i < 5; i++)
+      await expect(sink.put(customer('K-10', 'ten'))).rejects.toBeInstanceOf(HttpUnavailableError);
+    const warned = () =>
+      logs.filter((l) => l.msg === 'write failed, retrying' && l.level === 40).map((l) => l.failuresInRow);
+    expect(warned()).toEqual([1, 2, 4, 8]);
+    down = false;
+    await sink.put(customer('K-10', 'ten'));
+    down = true;
+    await expect(sink.put(customer('K-11', 'eleven'))).rejects.toBeInstanceOf(HttpUnavailableError);
+    expect(warned()).toEqual([1, 2, 4, 8, 1, 2]);
   });
 
   it('does not wait out a Retry-After longer than allowed: a retriable error carries the wait', async () => {

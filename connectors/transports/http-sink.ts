@@ -6,7 +6,7 @@ import {
   circuitBreaker,
   handleWhen,
 } from 'cockatiel';
-import { errorMessage, isRetriable, RetriableError } from '../../lib/errors.ts';
+import { errorMessage, isRetriable, RetriableError, withoutAnswerBody } from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
 import { type ConnectorContext, type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
 import {
@@ -104,6 +104,13 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
   const stopping = new AbortController();
   const signal = AbortSignal.any([context.signal, stopping.signal]);
   let openUntil = new Date(0);
+  /** The failure that opened the breaker, without the answer body: an open breaker's error says what it was. */
+  let lastFailure: string | undefined;
+  /**
+   * Retries in a row since the last write that succeeded. A target down for an hour (the runtime retries the record
+   * until applied, each put retrying again) is thousands of them: logged are the 1st, 2nd, 4th, 8th… at warn.
+   */
+  let failuresInRow = 0;
 
   const breaker: CircuitBreakerPolicy = circuitBreaker(
     handleWhen((error) => error instanceof HttpUnavailableError && error.targetFailed),
@@ -183,7 +190,15 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     try {
       await breaker.execute(() => send(record, request, step, false));
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(context.name, baseUrl, openUntil);
+      if (error instanceof BrokenCircuitError)
+        throw new CircuitOpenError(context.name, baseUrl, openUntil, lastFailure);
+      if (error instanceof HttpUnavailableError && error.targetFailed) {
+        const message = errorMessage(error);
+        const own = message.startsWith(`${context.name}: `)
+          ? message.slice(context.name.length + 2)
+          : message;
+        lastFailure = withoutAnswerBody(own, 200);
+      }
       throw error;
     }
   }
@@ -234,18 +249,22 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         maxDelayMs: config.retry.maxDelayMs,
         shouldRetry: retryHelps,
         signal,
-        onRetry: (error, attempts) =>
-          log.warn(
+        onRetry: (error, attempts) => {
+          failuresInRow += 1;
+          log[(failuresInRow & (failuresInRow - 1)) === 0 ? 'warn' : 'debug'](
             {
               method: current?.method,
               path: current?.path,
               attempt: attempts,
+              failuresInRow,
               status: (error as { status?: number }).status,
               reason: (error as Error).name,
             },
             'write failed, retrying',
-          ),
+          );
+        },
       });
+      failuresInRow = 0;
       return nothingToSend ? SKIPPED : undefined;
     },
     async stop() {

@@ -1,0 +1,108 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { metricsRegistry } from '../../lib/metrics.ts';
+import { exampleJson } from '../../schemas/examples.ts';
+import { unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
+import { startRuntime } from './test-support.ts';
+
+type Customer = Record<string, unknown> & { customer: Record<string, unknown> };
+function customerEvent(customerId: string, name: string): Customer {
+  const base = exampleJson('CustomerEvent') as Customer;
+  return { ...base, customer: { ...base.customer, customerId, organizationName: name } };
+}
+
+describe('a sink retrying a target that is down, paused and resumed by an operator', () => {
+  it('is not shown retrying while paused, and counts each record in once across its tasks (in = out once caught up)', async () => {
+    // The runtime as a hub runs it: sink retries unbounded.
+    const { runtime, bus } = await startRuntime('/eai/tests/sink-retry-control', {
+      initialDelayMs: 100,
+      maxDelayMs: 300,
+    });
+    let down = true;
+    const applied: string[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: Customer };
+        if (!down) applied.push(String(body.data.customer.organizationName));
+        response.writeHead(down ? 503 : 200, { 'content-type': 'application/json' });
+        response.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const topic = unique('retry-control');
+      await bus.provisionTopics([{ topic, partitions: 1 }]);
+      const publisher = await bus.publisher();
+      await publisher.publish(
+        ['v1', 'v2', 'v3'].map((v) => ({
+          schema: 'CustomerEvent',
+          topic,
+          value: customerEvent('C-PAUSE', `Paused ${v}`),
+        })),
+      );
+      await publisher.close();
+      const name = unique('retry-control');
+      await runtime.put(
+        {
+          name,
+          type: 'http-sink',
+          topics: [topic],
+          config: {
+            baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+            path: '/api/customers/{key}',
+            retry: { retries: 0 },
+          },
+        },
+        'test',
+      );
+      const retrying = async () => (await runtime.status(name))?.metrics.retrying?.attempts ?? 0;
+      await waitFor('the sink retrying', async () => (await retrying()) >= 2);
+      // In /metrics too, for an alert on a sink stuck behind a record.
+      const retryingSince = async () => {
+        const text = await metricsRegistry.getSingleMetricAsString(
+          'eai_connector_retrying_since_timestamp_seconds',
+        );
+        const line = text.split('\n').find((l) => l.includes(`connector="${name}"`));
+        return line === undefined ? undefined : Number(line.split(' ').at(-1));
+      };
+      const since = Date.parse((await runtime.status(name))!.metrics.retrying!.since) / 1000;
+      expect(await retryingSince()).toBe(since);
+
+      await runtime.setTargetState(name, 'PAUSED');
+      const paused = (await runtime.status(name))!;
+      expect(paused.state).toBe('PAUSED');
+      // Before: still "retrying" (since, attempts) while paused, and sync health said the changes go on by themselves.
+      expect(paused.metrics.retrying).toBeNull();
+      expect(await retryingSince()).toBe(0);
+
+      // Resumed, and restarted, while the target is still down: the record in hand goes to each new task again.
+      await runtime.setTargetState(name, 'RUNNING');
+      await waitFor('the resumed sink retrying', async () => (await retrying()) >= 2);
+      await runtime.restart(name);
+      await waitFor('the restarted sink retrying', async () => (await retrying()) >= 1);
+
+      down = false;
+      await waitFor(
+        'the sink caught up',
+        async () => {
+          const status = await runtime.status(name);
+          return status?.metrics.recordsOut === 3 && status.metrics.lagRecords === 0;
+        },
+        30_000,
+      );
+      expect(applied).toEqual(['Paused v1', 'Paused v2', 'Paused v3']);
+      const { metrics } = (await runtime.status(name))!;
+      // Before: 5 in for 3 records (each task counted the record it was handed again).
+      expect(metrics.recordsIn).toBe(3);
+      expect(metrics.recordsIn).toBe(metrics.recordsOut + metrics.recordsSkipped + metrics.recordsFailed);
+      expect(metrics.retrying).toBeNull();
+    } finally {
+      await runtime.stop();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 90_000);
+});
