@@ -29,6 +29,10 @@ export const timersSchema = z.object({
     'complaint-return: no return receipt after this long from the return authorisation: compensated.',
     30 * 24 * HOUR,
   ),
+  despatchReceiptTimeoutMs: ms(
+    "order-to-delivery (v5 on): no sink's receipt for the despatch request (applied by the logistics provider, or refused) and no ASN after this long from sending it: compensated. The ASN clock (asnTimeoutMs) starts once the request is applied, so an order held behind a provider's outage is not cancelled while its request still waits to go out.",
+    7 * 24 * HOUR,
+  ),
   creditMemoReceiptTimeoutMs: ms(
     "complaint-return (v3 on): no sink's receipt for the credit memo request (applied, or refused by the ERP) after this long from sending it: compensated, and the case told.",
     HOUR,

@@ -37,8 +37,8 @@ import { seedCustomers } from './test-support.ts';
  * command, which the responders read beside the sink. The orchestrator runs in a child process with its event router and is SIGKILLed at
  * seeded random points (`EAI_CHAOS_SEED`), then restarted; in the second test two share the work and one is killed
  * for good. At the end every instance is COMPLETED and each system applied each command once (`/sim/effects`).
- * The instances run order-to-delivery's latest version (O2D_VERSION), as a deployment starts new orders (before
- * 2026-12-03 version 1): the ERP's commands are two per order since version 2 (CONFIRMED, then SHIPPED after the ASN),
+ * The instances run order-to-delivery's version 4 (O2D_VERSION; version 5 adds only the wait for the despatch
+ * request's receipt, version-5.int.spec.ts; before 2026-12-03 version 1): the ERP's commands are two per order since version 2 (CONFIRMED, then SHIPPED after the ASN),
  * but an ORDRSP answers only CONFIRMED of them (sap-ordrsp-file-sink's `statuses` skip SHIPPED), so still one ORDRSP
  * per order.
  */

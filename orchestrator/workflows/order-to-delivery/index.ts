@@ -88,6 +88,36 @@ export function orderToDeliveryV4(
   });
 }
 
+/**
+ * Version 5: version 4 with the despatch request's receipt. The logistics sink answers the request (applied by the
+ * provider, or refused with its reason: `eai.receipts`), and the ASN clock starts once it was applied
+ * (`timers.despatchReceiptTimeoutMs` for the answer; an ASN first counts as applied). A request held behind a
+ * provider's outage no longer runs out the ASN timeout and gets the order cancelled in the ERP while it still waits
+ * to go out (the sinks retry until applied), and a refused request compensates at once.
+ */
+export function orderToDeliveryV5(
+  topics: OrderToDeliveryTopics = CANONICAL_TOPICS,
+): WorkflowDefinition<OrderInput, OrderOutcome> {
+  const v4 = orderToDeliveryV4(topics);
+  return nextVersion(v4, {
+    version: 5,
+    description: `${v4.description} Version 5: the ASN clock starts once the logistics provider applied the despatch request (the sink's receipt).`,
+    steps: v4.steps.flatMap((step) => (step === 'await-asn' ? ['await-despatch-receipt', step] : [step])),
+    topics: [topics.salesOrder, topics.shipment, ...(topics.receipts ? [topics.receipts] : [])],
+    graph: GRAPH.replace(
+      '  despatch --> asn{{',
+      "  despatch --> applied{{await-despatch-receipt: the sink's receipt, applied or refused}}\n  applied -->|refused / timeout| compensate\n  applied --> asn{{",
+    ),
+    workflow: orderToDeliveryWorkflow({
+      version: 5,
+      erpShipped: true,
+      creditInGroup: true,
+      shippedInGroup: true,
+      despatchReceipt: true,
+    }),
+  });
+}
+
 /** What a deployment ships today: every version still in flight; new instances start on the latest. */
 export function orderToDeliveryDefinitions(topics: OrderToDeliveryTopics = CANONICAL_TOPICS) {
   return [
@@ -95,5 +125,6 @@ export function orderToDeliveryDefinitions(topics: OrderToDeliveryTopics = CANON
     orderToDeliveryV2(topics),
     orderToDeliveryV3(topics),
     orderToDeliveryV4(topics),
+    orderToDeliveryV5(topics),
   ];
 }

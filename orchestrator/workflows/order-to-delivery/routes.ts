@@ -1,4 +1,4 @@
-import type { ConsumedEvent } from '../../../bus/index.ts';
+import { type ConsumedEvent, RECEIPT_TOPIC, type Receipt } from '../../../bus/index.ts';
 import type { CommandTopics } from '../../commands.ts';
 import type { RouteDecision } from '../../definitions.ts';
 import { traceOf } from '../../router.ts';
@@ -9,6 +9,8 @@ export const TYPE = 'order-to-delivery';
 export interface OrderToDeliveryTopics {
   salesOrder: string;
   shipment: string;
+  /** The sinks' receipts (version 5 on): the hub's receipt topic, where every sink writes them. */
+  receipts?: string;
   /** Where the commands go (default: the command topics, COMMAND_TOPICS); they travel in each instance's input. */
   commands?: CommandTopics;
 }
@@ -16,7 +18,11 @@ export interface OrderToDeliveryTopics {
 export const CANONICAL_TOPICS: OrderToDeliveryTopics = {
   salesOrder: 'canonical.sales-order',
   shipment: 'canonical.shipment',
+  receipts: RECEIPT_TOPIC,
 };
+
+/** The step whose command asks for a receipt (version 5 on), as its command id ends. */
+export const DESPATCH_STEP = 'logistics-despatch';
 
 /** The business key is the workflow id: one instance per order. */
 export function workflowIdOf(orderId: string): string {
@@ -112,6 +118,20 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
       ...(topics.commands ? { commands: topics.commands } : {}),
     };
     return [{ start: true, workflowId, input }];
+  }
+  if (topic === topics.receipts) {
+    // The logistics sink's answer to an instance's despatch request (version 5 on): applied, or refused.
+    const receipt = event.value as Receipt;
+    const workflowId = receipt.subject;
+    if (!workflowId?.startsWith(`${TYPE}:`) || receipt.commandId !== `${workflowId}:${DESPATCH_STEP}`)
+      return [];
+    return [
+      {
+        workflowId,
+        kind: 'despatch.receipt',
+        data: { outcome: receipt.outcome, reason: receipt.reason, connector: receipt.connector },
+      },
+    ];
   }
   if (topic === topics.shipment) {
     const value = event.value as { shipment: Record<string, unknown> };

@@ -92,21 +92,40 @@ export function orderCommand(
   topic: string,
   status: OrderStatus,
   extensions?: Record<string, string>,
+  replyTo?: string,
 ): Promise<string> {
   return sendCommand(workflowId, step, input.trace, {
     topic,
     schema: 'SalesOrderEvent',
     key: input.orderId,
     value: orderEvent(input, status, extensions),
+    replyTo,
   });
 }
 
 export const erpStatus = (id: string, step: string, input: OrderInput, status: OrderStatus) =>
   orderCommand(id, step, input, (input.commands ?? COMMAND_TOPICS).erpOrderStatus, status);
 
-/** The despatch request: the order (CONFIRMED) for logistics; cancelled by the same topic with CANCELLED. */
-export const despatch = (id: string, step: string, input: OrderInput, status: 'CONFIRMED' | 'CANCELLED') =>
-  orderCommand(id, step, input, (input.commands ?? COMMAND_TOPICS).logisticsDespatch, status);
+/**
+ * The despatch request: the order (CONFIRMED) for logistics; cancelled by the same topic with CANCELLED. With
+ * `replyTo` (version 5 on) it asks the sink for a receipt: applied by the provider, or refused with its reason.
+ */
+export const despatch = (
+  id: string,
+  step: string,
+  input: OrderInput,
+  status: 'CONFIRMED' | 'CANCELLED',
+  replyTo?: string,
+) =>
+  orderCommand(
+    id,
+    step,
+    input,
+    (input.commands ?? COMMAND_TOPICS).logisticsDespatch,
+    status,
+    undefined,
+    replyTo,
+  );
 
 export const crmStatus = (
   id: string,

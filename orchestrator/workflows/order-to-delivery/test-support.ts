@@ -37,7 +37,11 @@ export async function provisionTestTopics(
   prefix: string,
   partitions = 3,
 ): Promise<OrderToDeliveryTopics> {
-  const topics = { salesOrder: `${prefix}.sales-order`, shipment: `${prefix}.shipment` };
+  const topics = {
+    salesOrder: `${prefix}.sales-order`,
+    shipment: `${prefix}.shipment`,
+    receipts: `${prefix}.receipts`,
+  };
   await bus.provisionTopics(Object.values(topics).map((topic) => ({ topic, partitions })));
   return topics;
 }

@@ -1,6 +1,6 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { afterAll, beforeAll } from 'vitest';
-import type { Publisher } from '../../../bus/index.ts';
+import { type Publisher, receiptRecord } from '../../../bus/index.ts';
 import { NonRetriableError } from '../../../lib/errors.ts';
 import { startSap } from '../../../simulators/sap/test-support.ts';
 import { dropDatabase } from '../../../store/database.ts';
@@ -13,6 +13,7 @@ import {
   workflowIdOf,
 } from './index.ts';
 import { type InstantResponders, startInstantResponders } from './instant-responders.ts';
+import { DESPATCH_STEP } from './routes.ts';
 import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
 
 /**
@@ -44,6 +45,23 @@ export function versionSpecHarness(latest: number) {
   ): Promise<OrderOutcome> {
     await h.publisher.publish([salesOrderEvent(h.topics, orderId, kunnr, extra)]);
     return h.orchestrator.result<OrderOutcome>(workflowIdOf(orderId), 30_000);
+  }
+  /** Publishes the logistics sink's receipt of an order's despatch request (version 5 on), as the sink would. */
+  async function despatchReceipt(orderId: string, outcome: 'APPLIED' | 'REFUSED', reason?: string) {
+    const workflowId = workflowIdOf(orderId);
+    const record = receiptRecord(
+      { id: `${workflowId}:${DESPATCH_STEP}`, subject: workflowId },
+      'logistics-despatch',
+      outcome,
+      reason,
+    );
+    const producer = bus.transport.producer();
+    await producer.connect();
+    try {
+      await producer.send([{ ...record, topic: h.topics.receipts! }]);
+    } finally {
+      await producer.disconnect();
+    }
   }
   /** The instance's checkpoints, DBOS's own (sends, receives, events) left out. */
   async function namedSteps(orderId: string): Promise<string[]> {
@@ -100,5 +118,5 @@ export function versionSpecHarness(latest: number) {
     await dropDatabase(stack.databaseUrl, database);
   });
 
-  return Object.assign(h, { run, namedSteps, commandsOf });
+  return Object.assign(h, { run, namedSteps, commandsOf, despatchReceipt });
 }

@@ -1,11 +1,12 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import { RECEIPT_TOPIC } from '../../../bus/index.ts';
 import { NonRetriableError } from '../../../lib/errors.ts';
 import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, Interrupted } from '../../inbox.ts';
 import { recordReferences } from '../../references.ts';
 import { finished, type Part, Saga, StepFailed } from '../../saga.ts';
 import { awaitEvent } from '../../waits.ts';
-import { despatchReferences, TYPE } from './routes.ts';
+import { DESPATCH_STEP, despatchReferences, TYPE } from './routes.ts';
 import {
   type CreditDecision,
   creditCheck,
@@ -80,6 +81,37 @@ export interface WorkflowVariant {
    * the ERP's has no compensation, so a CRM status failing for good compensates what it did in version 3.
    */
   shippedInGroup?: boolean;
+  /**
+   * Version 5: the despatch request asks the logistics sink for a receipt, and the ASN clock starts once the
+   * provider applied it (`timers.despatchReceiptTimeoutMs` for the receipt; an ASN first counts as applied). A
+   * refusal fails the step for good. Before, a request held behind a provider outage longer than the ASN timeout was
+   * compensated (the order cancelled in the ERP) while the request still waited to go out, and was shipped after.
+   */
+  despatchReceipt?: boolean;
+}
+
+/**
+ * Version 5's wait for the despatch request's receipt: resolves undefined once the logistics sink applied it, or
+ * with the ASN (or delivery) when the provider's answer came first; a refusal fails the despatch step for good.
+ */
+async function awaitDespatchReceipt(inbox: Inbox, input: OrderInput, timeoutMs: number) {
+  const answer = await awaitEvent(inbox, {
+    type: TYPE,
+    wait: 'await-despatch-receipt',
+    kinds: ['despatch.receipt', 'shipment.asn', 'shipment.delivered'],
+    timeoutMs,
+    trace: input.trace,
+  });
+  if (answer.kind !== 'despatch.receipt') return answer;
+  const receipt = answer.data as { outcome: string; reason: string | null; connector: string };
+  if (receipt.outcome !== 'APPLIED')
+    throw new StepFailed(
+      DESPATCH_STEP,
+      new NonRetriableError(
+        `the logistics provider refused the despatch request (${receipt.connector}): ${receipt.reason ?? 'no reason given'}`,
+      ),
+    );
+  return undefined;
 }
 
 export function orderToDeliveryWorkflow({
@@ -87,6 +119,7 @@ export function orderToDeliveryWorkflow({
   erpShipped,
   creditInGroup = false,
   shippedInGroup = false,
+  despatchReceipt = false,
 }: WorkflowVariant) {
   return async function orderToDelivery(
     input: OrderInput,
@@ -111,7 +144,13 @@ export function orderToDeliveryWorkflow({
             // The provider's ASN and EPCIS events name the order by the numbers the request carries: recorded
             // first, in the same step, so they are found whenever the provider answers (references.ts).
             await recordReferences(id, despatchReferences(input.order));
-            return despatch(id, 'logistics-despatch', input, 'CONFIRMED');
+            return despatch(
+              id,
+              DESPATCH_STEP,
+              input,
+              'CONFIRMED',
+              despatchReceipt ? RECEIPT_TOPIC : undefined,
+            );
           },
           compensate: async () => {
             await despatch(id, 'compensate:logistics-despatch', input, 'CANCELLED');
@@ -161,14 +200,20 @@ export function orderToDeliveryWorkflow({
       if (!creditInGroup || credit.result === 'blocked') {
         await saga.steps(CONFIRM_AND_DESPATCH, confirmAndDespatch);
       }
-      const asn = await awaitEvent(inbox, {
-        type: TYPE,
-        wait: 'await-asn',
-        kinds: ['shipment.asn', 'shipment.delivered'],
-        escalateMs: timers.asnEscalationMs,
-        timeoutMs: timers.asnTimeoutMs,
-        trace: input.trace,
-      });
+      // Version 5: the provider's receipt of the request first (or its ASN, which says it has it).
+      const early = despatchReceipt
+        ? await awaitDespatchReceipt(inbox, input, timers.despatchReceiptTimeoutMs)
+        : undefined;
+      const asn =
+        early ??
+        (await awaitEvent(inbox, {
+          type: TYPE,
+          wait: 'await-asn',
+          kinds: ['shipment.asn', 'shipment.delivered'],
+          escalateMs: timers.asnEscalationMs,
+          timeoutMs: timers.asnTimeoutMs,
+          trace: input.trace,
+        }));
       const shipment = asn.data as { shipmentId: string; trackingNumbers: string[] };
       const erpShippedPart: Part = {
         name: 'erp-shipped',
