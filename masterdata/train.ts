@@ -3,6 +3,7 @@
  * proposes, u from random pairs) or with them (counting). The result goes into the config's `model`; matching
  * then uses fixed parameters, so a pair's score never depends on what else was loaded.
  */
+import { mulberry32 } from '../lib/seeded-random.ts';
 import { blockingKeys } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import {
@@ -22,17 +23,8 @@ import type { StandardCustomer } from './standardise.ts';
  */
 const MIN_U = 1e-4;
 
-/** mulberry32: a small seeded generator, so training on the same sample gives the same model. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so training on the same sample gives the same model. */
+const seeded = mulberry32;
 
 /** Blocking key families and the comparisons that agree by construction among the pairs they propose. */
 const KEY_FAMILIES: Record<string, string[]> = {

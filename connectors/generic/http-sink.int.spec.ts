@@ -6,7 +6,7 @@ import { exampleJson } from '../../schemas/examples.ts';
 import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import type { ConnectorRuntime } from '../index.ts';
-import { startRuntime } from '../runtime/test-support.ts';
+import { sinkAgainstOutage, startRuntime } from '../runtime/test-support.ts';
 
 /** What the target received: one entry per request, in arrival order. */
 interface Received {
@@ -183,87 +183,38 @@ describe('http-sink: canonical records to any HTTP endpoint as CloudEvents', () 
 describe('http-sink: a target down for longer than the group session (the production default: retried until applied)', () => {
   it('holds the records back while the target answers 503 (status: retrying), keeps its partition, then applies each once, in order per key, with nothing dead-lettered', async () => {
     // The runtime as a hub runs it: no bounded sink retries; a sink group's session (10 s) is shorter than the outage.
-    const { runtime, bus } = await startRuntime('/eai/tests/http-sink-outage', {
-      initialDelayMs: 100,
-      maxDelayMs: 1_000,
-    });
-    let down = true;
-    const answered: Array<{ key: string; status: number; version: string }> = [];
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: Customer };
-        const status = down ? 503 : 200;
-        answered.push({
-          key: String(request.headers['idempotency-key']),
-          status,
-          version: String(body.data.customer.organizationName),
-        });
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const o = await sinkAgainstOutage('/eai/tests/http-sink-outage', 'Outage');
     try {
-      const topic = unique('wms-outage');
-      await bus.provisionTopics([{ topic, partitions: 1 }]);
-      const publisher = await bus.publisher();
-      const versions = ['v1', 'v2', 'v3'];
-      await publisher.publish(
-        versions.map((v) => ({
-          schema: 'CustomerEvent',
-          topic,
-          value: customerEvent('C-OUT', `Outage ${v}`),
-        })),
-      );
-      await publisher.close();
-      const name = unique('wms-outage');
-      await runtime.put(
-        {
-          name,
-          type: 'http-sink',
-          topics: [topic],
-          config: {
-            baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-            path: '/api/customers/{key}',
-            retry: { retries: 0 },
-          },
-        },
-        'test',
-      );
       await waitFor('the status saying the sink retries', async () => {
-        const status = await runtime.status(name);
+        const status = await o.runtime.status(o.name);
         return (status?.metrics.retrying?.attempts ?? 0) >= 2;
       });
-      const retrying = (await runtime.status(name))!.metrics.retrying!;
-      expect(retrying.error).toContain('503');
+      expect((await o.runtime.status(o.name))!.metrics.retrying!.error).toContain('503');
       // Longer than a sink group's session (10 s): the member keeps its partition, and no record goes round twice.
       await new Promise((resolve) => setTimeout(resolve, 14_000));
-      expect(answered.filter((a) => a.status === 200)).toEqual([]);
-      down = false;
+      expect(o.answered.filter((a) => a.status === 200)).toEqual([]);
+      o.target.down = false;
       await waitFor(
         'the sink caught up',
         async () => {
-          const status = await runtime.status(name);
+          const status = await o.runtime.status(o.name);
           return status?.metrics.recordsOut === 3 && status.metrics.lagRecords === 0;
         },
         30_000,
       );
-      const applied = answered.filter((a) => a.status === 200);
       // Once each (a record handed round again after a lost session would be sent a second time), in order.
-      expect(applied.map((a) => a.version)).toEqual(['Outage v1', 'Outage v2', 'Outage v3']);
-      const status = (await runtime.status(name))!;
+      const applied = o.answered.filter((a) => a.status === 200).map((a) => a.version);
+      expect(applied).toEqual(['Outage v1', 'Outage v2', 'Outage v3']);
+      const status = (await o.runtime.status(o.name))!;
       expect(status.metrics.retrying).toBeNull();
       expect(status.metrics.recordsFailed).toBe(0);
-      const letters = await listDeadLetters(bus.transport, {
+      const letters = await listDeadLetters(o.bus.transport, {
         topic: 'dlq.sink',
-        filter: { originalTopic: topic },
+        filter: { originalTopic: o.topic },
       });
       expect(letters.entries).toHaveLength(0);
     } finally {
-      await runtime.stop();
-      await new Promise((resolve) => server.close(resolve));
+      await o.close();
     }
   }, 90_000);
 });

@@ -1,64 +1,14 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { metricsRegistry } from '../../lib/metrics.ts';
-import { exampleJson } from '../../schemas/examples.ts';
-import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { startRuntime } from './test-support.ts';
-
-type Customer = Record<string, unknown> & { customer: Record<string, unknown> };
-function customerEvent(customerId: string, name: string): Customer {
-  const base = exampleJson('CustomerEvent') as Customer;
-  return { ...base, customer: { ...base.customer, customerId, organizationName: name } };
-}
+import { sinkAgainstOutage } from './test-support.ts';
 
 describe('a sink retrying a target that is down, paused and resumed by an operator', () => {
   it('is not shown retrying while paused, and counts each record in once across its tasks (in = out once caught up)', async () => {
     // The runtime as a hub runs it: sink retries unbounded.
-    const { runtime, bus } = await startRuntime('/eai/tests/sink-retry-control', {
-      initialDelayMs: 100,
-      maxDelayMs: 300,
-    });
-    let down = true;
-    const applied: string[] = [];
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: Customer };
-        if (!down) applied.push(String(body.data.customer.organizationName));
-        response.writeHead(down ? 503 : 200, { 'content-type': 'application/json' });
-        response.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const o = await sinkAgainstOutage('/eai/tests/sink-retry-control', 'Paused');
+    const { runtime, name } = o;
     try {
-      const topic = unique('retry-control');
-      await bus.provisionTopics([{ topic, partitions: 1 }]);
-      const publisher = await bus.publisher();
-      await publisher.publish(
-        ['v1', 'v2', 'v3'].map((v) => ({
-          schema: 'CustomerEvent',
-          topic,
-          value: customerEvent('C-PAUSE', `Paused ${v}`),
-        })),
-      );
-      await publisher.close();
-      const name = unique('retry-control');
-      await runtime.put(
-        {
-          name,
-          type: 'http-sink',
-          topics: [topic],
-          config: {
-            baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-            path: '/api/customers/{key}',
-            retry: { retries: 0 },
-          },
-        },
-        'test',
-      );
       const retrying = async () => (await runtime.status(name))?.metrics.retrying?.attempts ?? 0;
       await waitFor('the sink retrying', async () => (await retrying()) >= 2);
       // In /metrics too, for an alert on a sink stuck behind a record.
@@ -85,7 +35,7 @@ describe('a sink retrying a target that is down, paused and resumed by an operat
       await runtime.restart(name);
       await waitFor('the restarted sink retrying', async () => (await retrying()) >= 1);
 
-      down = false;
+      o.target.down = false;
       await waitFor(
         'the sink caught up',
         async () => {
@@ -94,6 +44,7 @@ describe('a sink retrying a target that is down, paused and resumed by an operat
         },
         30_000,
       );
+      const applied = o.answered.filter((a) => a.status === 200).map((a) => a.version);
       expect(applied).toEqual(['Paused v1', 'Paused v2', 'Paused v3']);
       const { metrics } = (await runtime.status(name))!;
       // Before: 5 in for 3 records (each task counted the record it was handed again).
@@ -101,8 +52,7 @@ describe('a sink retrying a target that is down, paused and resumed by an operat
       expect(metrics.recordsIn).toBe(metrics.recordsOut + metrics.recordsSkipped + metrics.recordsFailed);
       expect(metrics.retrying).toBeNull();
     } finally {
-      await runtime.stop();
-      await new Promise((resolve) => server.close(resolve));
+      await o.close();
     }
   }, 90_000);
 });

@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { exampleJson } from '../../schemas/examples.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 
@@ -25,4 +28,70 @@ export async function startRuntime(
   });
   await runtime.start();
   return { bus, runtime };
+}
+
+/**
+ * A sink against a target that is down: an HTTP endpoint answering 503 while `down` (then 200), and an http-sink
+ * (unbounded retries, as a hub runs it) on a topic of its own holding three versions of one customer, `<label> v1`
+ * to `v3`. `answered` lists each request: the version it carried and the status it got.
+ */
+export async function sinkAgainstOutage(source: string, label: string) {
+  const { runtime, bus } = await startRuntime(source, { initialDelayMs: 100, maxDelayMs: 1_000 });
+  const target = { down: true };
+  const answered: Array<{ status: number; version: string }> = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        data: { customer: { organizationName: string } };
+      };
+      const status = target.down ? 503 : 200;
+      answered.push({ status, version: body.data.customer.organizationName });
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const topic = unique('outage');
+  await bus.provisionTopics([{ topic, partitions: 1 }]);
+  const publisher = await bus.publisher();
+  const base = exampleJson('CustomerEvent') as { customer: Record<string, unknown> };
+  await publisher.publish(
+    ['v1', 'v2', 'v3'].map((v) => ({
+      schema: 'CustomerEvent',
+      topic,
+      value: {
+        ...base,
+        customer: { ...base.customer, customerId: `C-${label}`, organizationName: `${label} ${v}` },
+      },
+    })),
+  );
+  await publisher.close();
+  const name = unique(label.toLowerCase());
+  await runtime.put(
+    {
+      name,
+      type: 'http-sink',
+      topics: [topic],
+      config: {
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        path: '/api/customers/{key}',
+        retry: { retries: 0 },
+      },
+    },
+    'test',
+  );
+  return {
+    runtime,
+    bus,
+    topic,
+    name,
+    target,
+    answered,
+    close: async () => {
+      await runtime.stop();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

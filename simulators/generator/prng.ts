@@ -2,6 +2,8 @@
  * A small seeded PRNG (mulberry32) so that a seed always yields the same data set: tests of
  * master-data matching must be able to name the records they expect. Math.random is never used.
  */
+import { mulberry32 } from '../../lib/seeded-random.ts';
+
 export interface Rng {
   /** A float in [0, 1). */
   next(): number;
@@ -20,16 +22,7 @@ export interface Rng {
   fork(label: string): Rng;
 }
 
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** FNV-1a, to turn a label into a seed offset for `fork`. */
 function hashLabel(label: string): number {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../../lib/seeded-random.ts';
 
 /**
  * Seeded mutants of a format's own fixtures (good and broken): byte flips, truncation, deleted and repeated
@@ -7,20 +8,13 @@ import { join } from 'node:path';
  * splices of two fixtures. The same seed gives the same mutants, so a failure replays exactly.
  */
 
-/** mulberry32: a small seeded PRNG; `next()` is uniform in [0, 1). */
+/** A small seeded PRNG (lib/seeded-random.ts); `next()` is uniform in [0, 1). */
 export function prng(seed: number): {
   next(): number;
   int(n: number): number;
   pick<T>(list: readonly T[]): T;
 } {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { next, int, pick: (list) => list[int(list.length)]! };
 }
