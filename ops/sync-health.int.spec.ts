@@ -186,7 +186,8 @@ describe('sync health', () => {
     let h = await health();
     await waitFor('HubSpot degraded', async () => {
       h = await health();
-      return hubspotOf(h)?.status === 'degraded';
+      // Retrying first (degraded too), then dead-lettered after its bounded retries (sinkRetry.retries 1).
+      return hubspotOf(h)?.status === 'degraded' && hubspotOf(h)?.outbound.failedPushes === 1;
     });
     expect(h.status).toBe('degraded');
     const hubspot = hubspotOf(h)!;

@@ -155,7 +155,7 @@ describe('workflow routes of the admin API', () => {
     });
     expect(typo.status).toBe(400);
     expect(typo.body.error).toBe(
-      'order-to-delivery@4 takes no signal "aprove-credit" (it takes approve-credit, reject-credit)',
+      'order-to-delivery@5 takes no signal "aprove-credit" (it takes approve-credit, reject-credit)',
     );
     expect(typo.body.details).toEqual([
       { in: 'params', path: 'name', message: 'one of approve-credit, reject-credit' },
@@ -176,7 +176,12 @@ describe('workflow routes of the admin API', () => {
     const id = workflowIdOf(orderId);
     silent.add(orderId);
     await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
-    await waitFor('the ASN wait', async () => (await orchestrator.state(id))?.step === 'await-asn', 20_000);
+    // Version 5 waits for the despatch request's receipt first; no logistics sink answers here.
+    await waitFor(
+      'the despatch wait',
+      async () => (await orchestrator.state(id))?.step === 'await-despatch-receipt',
+      20_000,
+    );
     expect(
       (await call('post', '/workflows/{id}/retry', path(id, '/retry'), { token: tokens.operator })).status,
     ).toBe(409);
@@ -274,7 +279,7 @@ describe('workflow routes of the admin API', () => {
     expect(status).toBe(200);
     // Every version takes the signals: each declares what its predecessor did (nextVersion).
     expect(body).toEqual(
-      [1, 2, 3, 4].map((version) =>
+      [1, 2, 3, 4, 5].map((version) =>
         expect.objectContaining({
           name: `order-to-delivery@${version}`,
           version,
