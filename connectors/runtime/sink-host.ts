@@ -225,7 +225,7 @@ function positionOf(record: ConsumedEvent['record']): string {
 }
 
 function toSinkRecord(connector: string, event: ConsumedEvent): SinkRecord {
-  const id = event.attributes.id ?? `${event.record.topic}/${event.record.partition}/${event.record.offset}`;
+  const id = event.attributes.id ?? positionOf(event.record);
   return {
     topic: event.record.topic,
     partition: event.record.partition,

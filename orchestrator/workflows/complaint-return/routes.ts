@@ -1,5 +1,6 @@
-import { type ConsumedEvent, RECEIPT_TOPIC, type Receipt } from '../../../bus/index.ts';
+import { type ConsumedEvent, RECEIPT_TOPIC } from '../../../bus/index.ts';
 import type { RouteDecision } from '../../definitions.ts';
+import { routeReceipt } from '../../receipts.ts';
 import { traceOf } from '../../router.ts';
 import type { CaseRecord, ComplaintInput } from './steps.ts';
 
@@ -104,20 +105,8 @@ export function routeComplaintEvent(topics: ComplaintReturnTopics, event: Consum
     };
     return [{ start: true, workflowId: workflowIdOf(rma), input }];
   }
-  if (topic === topics.receipts) {
-    // A sink's answer to the credit memo request of an instance (its command id is `<workflow id>:credit-memo`).
-    const receipt = event.value as Receipt;
-    const workflowId = receipt.subject;
-    if (!workflowId?.startsWith(`${TYPE}:`) || receipt.commandId !== `${workflowId}:${CREDIT_MEMO_STEP}`)
-      return [];
-    return [
-      {
-        workflowId,
-        kind: 'credit-memo.receipt',
-        data: { outcome: receipt.outcome, reason: receipt.reason, connector: receipt.connector },
-      },
-    ];
-  }
+  // A sink's answer to the credit memo request of an instance (its command id is `<workflow id>:credit-memo`).
+  if (topic === topics.receipts) return routeReceipt(event, TYPE, CREDIT_MEMO_STEP, 'credit-memo.receipt');
   if (topic === topics.shipment) {
     const shipment = jsonSafe<ShipmentView>((event.value as { shipment: unknown }).shipment);
     const received = shipment.status === 'RECEIVED' || shipment.milestones.some((m) => m.type === 'RECEIVED');

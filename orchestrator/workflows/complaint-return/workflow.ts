@@ -1,8 +1,8 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { RECEIPT_TOPIC } from '../../../bus/index.ts';
-import { NonRetriableError } from '../../../lib/errors.ts';
 import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, Interrupted } from '../../inbox.ts';
+import { appliedBy } from '../../receipts.ts';
 import { finished, Saga, StepFailed } from '../../saga.ts';
 import { awaitEvent } from '../../waits.ts';
 import { CREDIT_MEMO_STEP, TYPE } from './routes.ts';
@@ -138,7 +138,7 @@ export function complaintReturnWorkflow(version: number) {
         },
       );
       const number = creditMemoNumber(input.rma);
-      let appliedBy: string | undefined;
+      let applier: string | undefined;
       if (confirms) {
         const answer = await awaitEvent(inbox, {
           type: TYPE,
@@ -147,15 +147,7 @@ export function complaintReturnWorkflow(version: number) {
           timeoutMs: timers.creditMemoReceiptTimeoutMs,
           trace: input.trace,
         });
-        const receipt = answer.data as { outcome: string; reason: string | null; connector: string };
-        if (receipt.outcome !== 'APPLIED')
-          throw new StepFailed(
-            CREDIT_MEMO_STEP,
-            new NonRetriableError(
-              `the ERP refused credit memo request ${number} (${receipt.connector}): ${receipt.reason ?? 'no reason given'}`,
-            ),
-          );
-        appliedBy = receipt.connector;
+        applier = appliedBy(answer, CREDIT_MEMO_STEP, `the ERP refused credit memo request ${number}`);
       }
       await saga.step(
         'case-close',
@@ -165,7 +157,7 @@ export function complaintReturnWorkflow(version: number) {
             'case-close',
             input,
             'CLOSED',
-            `Return ${input.rma} received (${received.shipmentId}); credit memo request ${number} ${appliedBy ? 'accepted by' : 'sent to'} the ERP.`,
+            `Return ${input.rma} received (${received.shipmentId}); credit memo request ${number} ${applier ? 'accepted by' : 'sent to'} the ERP.`,
           ),
         async () => {
           await caseUpdate(
@@ -184,7 +176,7 @@ export function complaintReturnWorkflow(version: number) {
         compensated: [],
         creditMemoNumber: number,
         receiptShipmentId: received.shipmentId,
-        ...(appliedBy ? { creditMemoAppliedBy: appliedBy } : {}),
+        ...(applier ? { creditMemoAppliedBy: applier } : {}),
       });
     } catch (error) {
       if (error instanceof Interrupted) {

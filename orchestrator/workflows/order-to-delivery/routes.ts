@@ -1,6 +1,7 @@
-import { type ConsumedEvent, RECEIPT_TOPIC, type Receipt } from '../../../bus/index.ts';
+import { type ConsumedEvent, RECEIPT_TOPIC } from '../../../bus/index.ts';
 import type { CommandTopics } from '../../commands.ts';
 import type { RouteDecision } from '../../definitions.ts';
+import { routeReceipt } from '../../receipts.ts';
 import { traceOf } from '../../router.ts';
 import type { OrderInput, OrderRecord } from './steps.ts';
 
@@ -119,20 +120,8 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
     };
     return [{ start: true, workflowId, input }];
   }
-  if (topic === topics.receipts) {
-    // The logistics sink's answer to an instance's despatch request (version 5 on): applied, or refused.
-    const receipt = event.value as Receipt;
-    const workflowId = receipt.subject;
-    if (!workflowId?.startsWith(`${TYPE}:`) || receipt.commandId !== `${workflowId}:${DESPATCH_STEP}`)
-      return [];
-    return [
-      {
-        workflowId,
-        kind: 'despatch.receipt',
-        data: { outcome: receipt.outcome, reason: receipt.reason, connector: receipt.connector },
-      },
-    ];
-  }
+  // The logistics sink's answer to an instance's despatch request (version 5 on): applied, or refused.
+  if (topic === topics.receipts) return routeReceipt(event, TYPE, DESPATCH_STEP, 'despatch.receipt');
   if (topic === topics.shipment) {
     const value = event.value as { shipment: Record<string, unknown> };
     const shipment = jsonSafe<{

@@ -3,6 +3,7 @@ import { RECEIPT_TOPIC } from '../../../bus/index.ts';
 import { NonRetriableError } from '../../../lib/errors.ts';
 import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, Interrupted } from '../../inbox.ts';
+import { appliedBy } from '../../receipts.ts';
 import { recordReferences } from '../../references.ts';
 import { finished, type Part, Saga, StepFailed } from '../../saga.ts';
 import { awaitEvent } from '../../waits.ts';
@@ -103,14 +104,7 @@ async function awaitDespatchReceipt(inbox: Inbox, input: OrderInput, timeoutMs: 
     trace: input.trace,
   });
   if (answer.kind !== 'despatch.receipt') return answer;
-  const receipt = answer.data as { outcome: string; reason: string | null; connector: string };
-  if (receipt.outcome !== 'APPLIED')
-    throw new StepFailed(
-      DESPATCH_STEP,
-      new NonRetriableError(
-        `the logistics provider refused the despatch request (${receipt.connector}): ${receipt.reason ?? 'no reason given'}`,
-      ),
-    );
+  appliedBy(answer, DESPATCH_STEP, 'the logistics provider refused the despatch request');
   return undefined;
 }
 
