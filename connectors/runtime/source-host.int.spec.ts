@@ -134,4 +134,76 @@ describe('source host on the real broker', () => {
     expect(after.map((m) => m.key?.toString()).sort()).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `doc-${i}`));
     expect(failures).toEqual([]);
   }, 60_000);
+
+  it('a task that polls ahead is polled for its next batch while this one is mapped; one that does not, only after', async () => {
+    for (const pollsAhead of [true, false]) {
+      const name = unique('overlap');
+      const topic = unique('overlap-out');
+      const offsetsTopic = unique('overlap-offsets');
+      const admin = bus.transport.admin();
+      await admin.connect();
+      await admin.createTopics([
+        { topic, partitions: 1, replicationFactor: 1 },
+        { topic: offsetsTopic, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
+      ]);
+      await admin.disconnect();
+      const offsets = new CompactedLog(bus.transport, offsetsTopic, silent);
+      await offsets.start();
+      closing.push(() => offsets.stop());
+      // What happened, in order: each poll's start and each document's mapping (30 ms of work, yielding between).
+      const events: string[] = [];
+      const { task, give, committed } = aheadTask();
+      const poll = task.poll.bind(task);
+      const counted: SourceTask = {
+        ...task,
+        pollsAhead,
+        poll: () => {
+          events.push('poll');
+          return poll();
+        },
+      };
+      const step = {
+        prepareEagerly: (input: DocumentInput) => {
+          const until = performance.now() + 30;
+          while (performance.now() < until);
+          events.push(`mapped ${input.name}`);
+          return {
+            records: [{ topic, key: input.name ?? null, value: input.bytes }],
+            published: 1,
+            deadLettered: [],
+          };
+        },
+      } as unknown as MappingStep;
+      for (let i = 1; i <= 3; i++) {
+        give(`doc-${i}`, i);
+        give(`doc-${i}b`, i * 10);
+      }
+      const abort = new AbortController();
+      const host = new SourceHost({
+        name,
+        task: counted,
+        context: { name, logger: silent, signal: abort.signal } as unknown as ConnectorContext,
+        bus,
+        step,
+        offsets,
+        format: 'test',
+        counters: newCounters(),
+        logger: silent,
+        onFailure: () => undefined,
+      });
+      closing.push(async () => {
+        abort.abort();
+        await host.stop();
+      });
+      await host.start();
+      await waitFor('six documents committed', () => committed.length === 6, 20_000);
+      abort.abort();
+      await host.stop();
+      expect(committed.map((c) => c.name)).toEqual(['doc-1', 'doc-1b', 'doc-2', 'doc-2b', 'doc-3', 'doc-3b']);
+      // The poll after the first batch's: before its mapping ended (polling ahead), or after it.
+      const firstMapped = events.indexOf('mapped doc-1');
+      const secondPoll = events.indexOf('poll', events.indexOf('poll') + 1);
+      expect(secondPoll < firstMapped, events.join(', ')).toBe(pollsAhead);
+    }
+  }, 60_000);
 });

@@ -46,6 +46,8 @@ describe('mapping expressions compiled to plain functions', () => {
     },
     { a: [[1, 2], [3]], b: [{ c: 1 }, { c: 2 }] },
     { a: 'x', b: 'y', c: 2.5, d: 1e21 },
+    // Numbers joined as JSONata's $string writes them: 15 significant digits, -0 as 0.
+    { a: 0.1 + 0.2, b: -0, c: 1 / 3, d: 2 ** 60 },
     { constructor: 'own', toString: 1 },
     // Reads decide own against inherited without asking hasOwn when the prototype is Object.prototype or none.
     Object.assign(Object.create(null), { a: 1, b: { c: 'x' }, constructor: 'own' }),

@@ -164,7 +164,11 @@ function string(arg: unknown): string | undefined {
   if (arg === undefined) return undefined;
   if (typeof arg === 'string') return arg;
   if (isFunction(arg)) return '';
-  if (typeof arg === 'number' && !Number.isFinite(arg)) throw new Unsupported('non-finite number');
+  if (typeof arg === 'number') {
+    if (!Number.isFinite(arg)) throw new Unsupported('non-finite number');
+    // What the stringify below gives a number (ids in `'line.' & id`), without its replacer's call per value.
+    return String(Number.isInteger(arg) ? arg : Number(arg.toPrecision(15)));
+  }
   const value = Array.isArray(arg) && (arg as Sequence).outerWrapper ? arg[0] : arg;
   return JSON.stringify(value, (_key, val) => {
     if (val !== undefined && val !== null && isNumeric(val))
