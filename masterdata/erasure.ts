@@ -192,7 +192,8 @@ export async function eraseCustomer(
   return store.transaction(async (client) => {
     let target: string | null;
     if (request.record) {
-      const { system, sourceId } = request.record;
+      const { system } = request.record;
+      const sourceId = await store.storedId(system, request.record.sourceId, client);
       target =
         (
           await client.query<{ golden_id: string | null }>(

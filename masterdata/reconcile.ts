@@ -13,7 +13,7 @@
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { allCustomers, type CustomerSource } from './load.ts';
 import { standardisePhone, standardiseTaxId } from './standardise.ts';
-import { idForms, type MasterDataStore, sourceIdOf } from './store.ts';
+import { type MasterDataStore, sourceIdOf } from './store.ts';
 
 export type DriftKind = 'missing' | 'extra' | 'differs' | 'behind';
 
@@ -76,20 +76,6 @@ export function differingFields(a: CustomerPartyMaster, b: CustomerPartyMaster):
   return Object.keys(left).filter((field) => left[field] !== right[field]);
 }
 
-/** The customer under another id of its system (in its source ids and its customerId). */
-function withSourceId(
-  customer: CustomerPartyMaster,
-  system: string,
-  from: string,
-  to: string,
-): CustomerPartyMaster {
-  return {
-    ...customer,
-    customerId: customer.customerId === `${system}:${from}` ? `${system}:${to}` : customer.customerId,
-    sourceIds: customer.sourceIds?.map((s) => (s.system === system && s.id === from ? { ...s, id: to } : s)),
-  };
-}
-
 export async function reconcile(
   store: MasterDataStore,
   system: string,
@@ -124,19 +110,12 @@ export async function reconcile(
   let records = 0;
   for await (const exported of allCustomers(source)) {
     records++;
-    let customer = exported;
-    let sourceId = sourceIdOf(system, customer);
+    const customer = exported;
+    // A number the export wrote without the leading zeros the hub holds it with (or with them) is the same record
+    // (store.storedId), not one missing and one extra: a repair would delete it and create it anew.
+    const sourceId = await store.storedId(system, sourceIdOf(system, customer));
     // What the hub last received of the record, and its golden id (the xref), in one read.
-    let held = await store.sourceState(system, sourceId);
-    // A number the export wrote without the leading zeros the hub holds it with (or with them): the same record,
-    // not one missing and one extra (a repair would delete it and create it anew).
-    for (const other of held ? [] : idForms(sourceId).slice(1)) {
-      held = await store.sourceState(system, other);
-      if (!held) continue;
-      customer = withSourceId(customer, system, sourceId, other);
-      sourceId = other;
-      break;
-    }
+    const held = await store.sourceState(system, sourceId);
     seen.add(sourceId);
     const goldenId = held?.goldenId ?? null;
     const golden = goldenId ? await store.goldenRecord(goldenId) : null;

@@ -10,6 +10,7 @@ import { createRng } from '../simulators/generator/prng.ts';
 import { febrlLike, generatedCustomers, type LabelledRecord } from '../tests/mdm-data.ts';
 import { testStack } from '../tests/stack.ts';
 import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
+import { eraseCustomer } from './erasure.ts';
 import { Scorer } from './score.ts';
 import { standardise } from './standardise.ts';
 import { goldenIdFor, type MasterDataStore } from './store.ts';
@@ -599,5 +600,54 @@ describe('a survivorship change', () => {
     // Done once: a second migrate changes nothing.
     await store.migrate();
     expect(await versionOf(national?.goldenId)).toBe((versionBefore ?? 0) + 1);
+  });
+});
+
+describe('a customer number with or without leading zeros', () => {
+  it('is one source record: found, updated, looked up and deleted by either form', async () => {
+    const store = await freshStore();
+    const fields = {
+      organizationName: 'Kessler Armaturen GmbH',
+      city: 'Kassel',
+      postal: '34117',
+      street: 'Ihringshäuser Str. 3',
+    };
+    // SAP's IDoc brings KUNNR padded to ten digits; a CSV export opened in Excel later has it without.
+    const [first] = await store.upsertBatch([org('sap', '0000100007', fields)]);
+    const [again] = await store.upsertBatch([
+      org('sap', '100007', { ...fields, phones: [{ number: '+49 561 123456' }] }),
+    ]);
+    expect(again?.sourceId).toBe('0000100007');
+    expect(again?.goldenId).toBe(first?.goldenId);
+    const xref: string[] = [];
+    for await (const x of store.exportXref()) xref.push(`${x.system}/${x.sourceId}`);
+    expect(xref).toEqual(['sap/0000100007']);
+    expect((await store.sourceRecord('sap', '100007'))?.phones?.[0]?.number).toBe('+49 561 123456');
+    expect((await store.sourceRecord('sap', '0000100007'))?.sourceIds).toEqual([
+      { system: 'sap', id: '0000100007' },
+    ]);
+    expect(await store.xref('sap', '100007')).toBe(first?.goldenId);
+    expect(await store.xref('sap', '0100007')).toBe(first?.goldenId);
+
+    // The other way round: the form that came first is the one kept.
+    const [bare] = await store.upsertBatch([org('odoo', '42', { ...fields, city: 'Kassel-Nord' })]);
+    const [padded] = await store.upsertBatch([org('odoo', '0000000042', { ...fields, city: 'Kassel-Nord' })]);
+    expect(padded?.sourceId).toBe('42');
+    expect(padded?.goldenId).toBe(bare?.goldenId);
+    // Ids that are not numbers have one form: untouched.
+    const [letters] = await store.upsertBatch([org('sap', 'CUST-7', { ...fields, city: 'Fulda' })]);
+    expect(letters?.sourceId).toBe('CUST-7');
+
+    const removed = await store.removeSource('sap', '100007', 'keep');
+    expect(removed.outcome).not.toBe('unknown');
+    expect(await store.xref('sap', '0000100007')).toBeNull();
+
+    // Erased as 42, the customer stays erased when a file brings it back as 0000000042.
+    await eraseCustomer(store, {
+      record: { system: 'odoo', sourceId: '0042' },
+      requestedBy: 'dpo@example.com',
+    });
+    const [back] = await store.upsertBatch([org('odoo', '0000000042', { ...fields, city: 'Kassel-Nord' })]);
+    expect(back?.outcome).toBe('erased');
   });
 });

@@ -109,6 +109,23 @@ export function sourceIdOf(system: string, customer: CustomerPartyMaster): strin
   throw new NonRetriableError(`customer has no ${system} source id and no customerId`);
 }
 
+/** The customer with its `system` id `from` written as `to`, where `sourceIdOf` reads it. */
+function withSourceId(
+  system: string,
+  customer: CustomerPartyMaster,
+  from: string,
+  to: string,
+): CustomerPartyMaster {
+  if (customer.sourceIds?.some((s) => s.system === system && s.id === from))
+    return {
+      ...customer,
+      sourceIds: customer.sourceIds.map((s) => (s.system === system && s.id === from ? { ...s, id: to } : s)),
+    };
+  const prefix = `${system}:`;
+  const customerId = customer.customerId?.startsWith(prefix) ? `${prefix}${to}` : to;
+  return { ...customer, customerId };
+}
+
 /**
  * The forms a customer number takes: SAP keeps KUNNR with leading zeros to ten (0000100001); its IDocs, EDI
  * partners, APIs and a CSV export opened in Excel often write it without (100001). The id as given first.
@@ -448,23 +465,27 @@ export class MasterDataStore {
     alsoInTransaction?: (client: Client, results: UpsertResult[]) => Promise<void>,
   ): Promise<UpsertResult[]> {
     return this.transaction(async (client) => {
-      const hashes = items.map((item) => erasedKeyHash(item.system, sourceIdOf(item.system, item.customer)));
-      const erased = new Set(
+      // A record erased under any form of its id (100001 for 0000100001) stays erased.
+      const hashes = items.map((item) =>
+        idForms(sourceIdOf(item.system, item.customer)).map((id) => erasedKeyHash(item.system, id)),
+      );
+      const found = new Set(
         (
           await this.#prepared<{ key_hash: string }>(
             client,
             'erased-read',
             `select key_hash from ${this.#q}.erased_key where key_hash = any($1::text[])`,
-            [hashes],
+            [hashes.flat()],
           )
         ).rows.map((r) => r.key_hash),
       );
+      const erased = hashes.map((forms) => forms.some((hash) => found.has(hash)));
       const matched = await this.matchIn(
         client,
-        items.filter((_, i) => !erased.has(hashes[i] as string)),
+        items.filter((_, i) => !erased[i]),
       );
       const out = items.map((item, i) =>
-        erased.has(hashes[i] as string)
+        erased[i]
           ? {
               system: item.system,
               sourceId: sourceIdOf(item.system, item.customer),
@@ -509,7 +530,8 @@ export class MasterDataStore {
    * saw: a golden record born and merged within one batch is never written, and the merge history has one
    * entry per batch and cluster. Each result's golden id is the record's golden id at the end of the batch.
    */
-  async matchIn(client: Client, items: MatchItem[]): Promise<UpsertResult[]> {
+  async matchIn(client: Client, given: MatchItem[]): Promise<UpsertResult[]> {
+    const items = await this.#asStored(client, given);
     const out: UpsertResult[] = [];
     const seen = new Set<string>();
     let start = 0;
@@ -525,6 +547,25 @@ export class MasterDataStore {
     }
     if (start < items.length) out.push(...(await this.#matchBatch(client, items.slice(start))));
     return out;
+  }
+
+  /**
+   * The items with each record's id in the form the hub holds it under (`storedId`): a record that arrives as 100001
+   * updates the 0000100001 that came before it, instead of becoming a second record of the same customer.
+   */
+  async #asStored(client: Client, items: MatchItem[]): Promise<MatchItem[]> {
+    const stored = await this.#storedIds(
+      client,
+      items.map((item) => ({ system: item.system, sourceId: sourceIdOf(item.system, item.customer) })),
+    );
+    if (stored.size === 0) return items;
+    return items.map((item) => {
+      const given = sourceIdOf(item.system, item.customer);
+      const form = stored.get(keyOf({ system: item.system, sourceId: given }));
+      return form === undefined
+        ? item
+        : { ...item, customer: withSourceId(item.system, item.customer, given, form) };
+    });
   }
 
   /**
@@ -1398,6 +1439,54 @@ export class MasterDataStore {
     }));
   }
 
+  /**
+   * The id under which the hub holds a system's record, given any of its forms (`idForms`: a customer number with or
+   * without SAP's leading zeros): the one stored, or the id as given when no form of it is. So a CSV export's
+   * 100001 finds, updates and deletes the record that SAP's IDocs brought in as 0000100001, and the xref answers
+   * for either. Ids that have one form only cost no query.
+   */
+  async storedId(system: string, sourceId: string, client?: Client): Promise<string> {
+    return (
+      (await this.#storedIds(client ?? this.pool, [{ system, sourceId }])).get(keyOf({ system, sourceId })) ??
+      sourceId
+    );
+  }
+
+  /** `storedId` for many: the stored form of each key that has another form stored than the one given. */
+  async #storedIds(client: Client | pg.Pool, keys: Key[]): Promise<Map<string, string>> {
+    const systems: string[] = [];
+    const ids: string[] = [];
+    const asked = new Map<string, Key>();
+    for (const key of keys) {
+      const forms = idForms(key.sourceId);
+      if (forms.length === 1) continue;
+      asked.set(keyOf(key), key);
+      for (const form of forms) {
+        systems.push(key.system);
+        ids.push(form);
+      }
+    }
+    const out = new Map<string, string>();
+    if (asked.size === 0) return out;
+    const stored = new Set(
+      (
+        await client.query<{ system: string; source_id: string }>(
+          `select sr.system, sr.source_id from unnest($1::text[], $2::text[]) as x(s, i)
+             join ${this.#q}.source_record sr on sr.system = x.s and sr.source_id = x.i`,
+          [systems, ids],
+        )
+      ).rows.map((r) => keyOf({ system: r.system, sourceId: r.source_id })),
+    );
+    for (const [given, key] of asked) {
+      if (stored.has(given)) continue;
+      const form = idForms(key.sourceId).find((id) =>
+        stored.has(keyOf({ system: key.system, sourceId: id })),
+      );
+      if (form !== undefined) out.set(given, form);
+    }
+    return out;
+  }
+
   /** A source record as last received, with its field times and golden id, or null. */
   async sourceState(
     system: string,
@@ -1411,7 +1500,7 @@ export class MasterDataStore {
         golden_id: string | null;
       }>(
         `select record, field_times, golden_id from ${this.#q}.source_record where system = $1 and source_id = $2`,
-        [system, sourceId],
+        [system, await this.storedId(system, sourceId, client)],
       )
     ).rows[0];
     return row ? { record: row.record, fieldTimes: row.field_times, goldenId: row.golden_id } : null;
@@ -1433,7 +1522,7 @@ export class MasterDataStore {
     const row = (
       await this.pool.query<{ record: CustomerPartyMaster }>(
         `select record from ${this.#q}.source_record where system = $1 and source_id = $2`,
-        [system, sourceId],
+        [system, await this.storedId(system, sourceId)],
       )
     ).rows[0];
     return row?.record ?? null;
@@ -1453,6 +1542,7 @@ export class MasterDataStore {
   ): Promise<{ goldenId: string | null; outcome: 'removed' | 'tombstoned' | 'unknown' }> {
     const q = this.#q;
     return this.transaction(async (client) => {
+      sourceId = await this.storedId(system, sourceId, client);
       const row = (
         await client.query<{ golden_id: string | null; keys: string[] | null }>(
           `delete from ${q}.source_record where system = $1 and source_id = $2 returning golden_id, keys`,
@@ -1562,7 +1652,7 @@ export class MasterDataStore {
     const row = (
       await this.pool.query<{ golden_id: string }>(
         `select golden_id from ${this.#q}.xref where system = $1 and source_id = $2`,
-        [system, sourceId],
+        [system, await this.storedId(system, sourceId)],
       )
     ).rows[0];
     return row?.golden_id ?? null;
