@@ -54,8 +54,13 @@ export interface SinkHostOptions {
 export class SinkHost {
   private readonly options: SinkHostOptions;
   private runner?: ConsumerRunner;
-  /** Produce time of the last record handled, to bound the age of the oldest one not yet applied. */
-  private lastHandledAt: number | null = null;
+  /**
+   * The records handed to the task and not yet applied or dead-lettered (retries included), by position: their
+   * produce times, the age of the backlog's head while one is being applied.
+   */
+  private readonly applying = new Map<string, number>();
+  /** When a record was last applied (wall clock), the bound of the backlog's age while none is being applied. */
+  private lastAppliedAt: number | null = null;
   /** Connected on the first receipt: most sinks never write one. */
   private receipts?: Promise<TransportProducer>;
 
@@ -84,6 +89,7 @@ export class SinkHost {
         // A record that could not be decoded never reached the handler: it counts in here.
         this.countIn(record);
         pendingOf(counters).delete(positionOf(record));
+        this.applying.delete(positionOf(record));
         this.notRetrying();
         counters.recordsFailed += 1;
         counters.lastError = errorMessage(error);
@@ -92,9 +98,12 @@ export class SinkHost {
       },
       handler: async (event: ConsumedEvent) => {
         this.countIn(event.record);
+        const position = positionOf(event.record);
+        if (!this.applying.has(position)) this.applying.set(position, Number(event.record.timestamp));
         const outcome = await task.put(toSinkRecord(name, event));
-        pendingOf(counters).delete(positionOf(event.record));
-        this.lastHandledAt = Number(event.record.timestamp);
+        pendingOf(counters).delete(position);
+        this.applying.delete(position);
+        this.lastAppliedAt = Date.now();
         counters.lastError = null;
         this.notRetrying();
         // A record not for this sink is handled (committed) but not applied: out counts only what reached the target.
@@ -162,7 +171,12 @@ export class SinkHost {
   /** The lag query under way: callers while it runs share it (a broker that is down holds one for minutes). */
   private lagging: Promise<{ records: number; seconds: number }> | undefined;
 
-  /** Records on the sink's topics not yet applied, and an upper bound of the oldest one's age. */
+  /**
+   * Records on the sink's topics not yet applied, and the oldest one's age: while a record is being applied (or
+   * retried), its own age (the records behind it are younger on its partition); while none is, the time since a
+   * record was last applied (the backlog then is what came since, or a commit not yet written). Not the time since
+   * the last record applied was produced: on a quiet topic that was hours, for a record that came a second ago.
+   */
   lag(): Promise<{ records: number; seconds: number }> {
     this.lagging ??= this.queryLag().finally(() => {
       this.lagging = undefined;
@@ -179,8 +193,11 @@ export class SinkHost {
         for (const n of (await groupBacklog(admin, sinkGroupId(this.options.name), topic)).values())
           records += n;
       }
-      const seconds =
-        records > 0 && this.lastHandledAt ? Math.max(0, (Date.now() - this.lastHandledAt) / 1000) : 0;
+      // Nothing unapplied anywhere in the group: a record given up here for a rebalance was applied by another member.
+      if (records === 0) this.applying.clear();
+      const now = Date.now();
+      const oldest = this.applying.size > 0 ? Math.min(...this.applying.values()) : this.lastAppliedAt;
+      const seconds = records > 0 && oldest !== null ? Math.max(0, (now - oldest) / 1000) : 0;
       const { name } = this.options;
       connectorMetrics.lagRecords.set({ connector: name }, records);
       connectorMetrics.lagSeconds.set({ connector: name }, seconds);
@@ -196,6 +213,7 @@ export class SinkHost {
     await this.runner?.stop();
     // Its retries ended with it: a paused or stopped sink is not retrying (sync health would say it goes on by itself).
     this.notRetrying();
+    this.applying.clear();
     const receipts = this.receipts;
     this.receipts = undefined;
     await receipts?.then((producer) => producer.disconnect()).catch(() => undefined);

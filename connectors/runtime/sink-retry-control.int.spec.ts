@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { metricsRegistry } from '../../lib/metrics.ts';
+import { exampleJson } from '../../schemas/examples.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { sinkAgainstOutage } from './test-support.ts';
 
@@ -51,6 +52,55 @@ describe('a sink retrying a target that is down, paused and resumed by an operat
       expect(metrics.recordsIn).toBe(3);
       expect(metrics.recordsIn).toBe(metrics.recordsOut + metrics.recordsSkipped + metrics.recordsFailed);
       expect(metrics.retrying).toBeNull();
+    } finally {
+      await o.close();
+    }
+  }, 90_000);
+
+  it("says the backlog's age as the age of the record in hand, not the time since the last one applied was produced", async () => {
+    // The breaker half-opens after a second (its default, 30 s, would hold the catch-up at the end).
+    const o = await sinkAgainstOutage('/eai/tests/sink-retry-control', 'Quiet', {
+      breaker: { consecutiveFailures: 5, halfOpenAfterMs: 1_000 },
+    });
+    const { runtime, name } = o;
+    const status = async () => (await runtime.status(name))!.metrics;
+    try {
+      o.target.down = false;
+      await waitFor('the first three applied', async () => (await status()).recordsOut === 3, 30_000);
+      // The topic stays quiet; then a record comes while the target is down.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      o.target.down = true;
+      const publisher = await o.bus.publisher();
+      const base = exampleJson('CustomerEvent') as { customer: Record<string, unknown> };
+      const producedAt = Date.now();
+      await publisher.publish([
+        {
+          schema: 'CustomerEvent',
+          topic: o.topic,
+          value: {
+            ...base,
+            customer: { ...base.customer, customerId: 'C-Quiet', organizationName: 'Quiet v4' },
+          },
+        },
+      ]);
+      await publisher.close();
+      await waitFor(
+        'the sink retrying the fourth',
+        async () => ((await status()).retrying?.attempts ?? 0) >= 1,
+      );
+      const lag = await status();
+      const age = (Date.now() - producedAt) / 1000;
+      // Before: 5 s and more (the time since the third, produced before the quiet spell), sync health's 300 s
+      // reason tripped by a record seconds old.
+      expect(lag.lagRecords).toBe(1);
+      expect(lag.lagSeconds).toBeLessThanOrEqual(age + 0.5);
+      expect(lag.lagSeconds).toBeLessThan(4.5);
+      // It grows while the record waits.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await status()).lagSeconds).toBeGreaterThanOrEqual(1.4);
+      o.target.down = false;
+      await waitFor('caught up', async () => (await status()).lagRecords === 0, 30_000);
+      expect((await status()).lagSeconds).toBe(0);
     } finally {
       await o.close();
     }

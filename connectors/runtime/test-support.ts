@@ -35,7 +35,7 @@ export async function startRuntime(
  * (unbounded retries, as a hub runs it) on a topic of its own holding three versions of one customer, `<label> v1`
  * to `v3`. `answered` lists each request: the version it carried and the status it got.
  */
-export async function sinkAgainstOutage(source: string, label: string) {
+export async function sinkAgainstOutage(source: string, label: string, config: Record<string, unknown> = {}) {
   const { runtime, bus } = await startRuntime(source, { initialDelayMs: 100, maxDelayMs: 1_000 });
   const target = { down: true };
   const answered: Array<{ status: number; version: string }> = [];
@@ -78,6 +78,7 @@ export async function sinkAgainstOutage(source: string, label: string) {
         baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         path: '/api/customers/{key}',
         retry: { retries: 0 },
+        ...config,
       },
     },
     'test',

@@ -36,7 +36,12 @@ const countersSchema = z.object({
       'Sinks: a record whose write failed retriably and is being retried (`retryTimeoutMs`); its partition waits behind it.',
     ),
   lagRecords: z.number().nullable().describe('Sinks: records not yet applied.'),
-  lagSeconds: z.number().nullable().describe("Sinks: upper bound of the oldest unapplied record's age."),
+  lagSeconds: z
+    .number()
+    .nullable()
+    .describe(
+      'Sinks: the age of the oldest record not yet applied: the one being applied or retried; while none is, the time since one was last applied.',
+    ),
 });
 
 export const connectorStatusSchema = z
