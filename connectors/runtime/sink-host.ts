@@ -80,15 +80,22 @@ export class SinkHost {
         ...this.options.retry,
         retryForMs: this.options.retryTimeoutMs,
       },
-      onRetry: (_record, error, attempt) => {
-        const since = counters.retrying?.since ?? new Date().toISOString();
-        counters.retrying = { since, attempts: attempt + 1, error: errorMessage(error) };
-        connectorMetrics.retryingSince.set({ connector: name }, Date.parse(since) / 1000);
+      onRetry: (record, error) => {
+        // Since the record first failed, and its attempts in all: a pause, a restart or a rebalance in between
+        // hands it to a new task, which goes on counting (before, `since` started again on each resume).
+        const failing = failingOf(counters);
+        const position = positionOf(record);
+        const known = failing.get(position) ?? { since: new Date().toISOString(), failures: 0 };
+        known.failures += 1;
+        failing.set(position, known);
+        counters.retrying = { since: known.since, attempts: known.failures + 1, error: errorMessage(error) };
+        connectorMetrics.retryingSince.set({ connector: name }, Date.parse(known.since) / 1000);
       },
       onDeadLetter: async (record, error) => {
         // A record that could not be decoded never reached the handler: it counts in here.
         this.countIn(record);
         pendingOf(counters).delete(positionOf(record));
+        failingOf(counters).delete(positionOf(record));
         this.applying.delete(positionOf(record));
         this.notRetrying();
         counters.recordsFailed += 1;
@@ -102,6 +109,7 @@ export class SinkHost {
         if (!this.applying.has(position)) this.applying.set(position, Number(event.record.timestamp));
         const outcome = await task.put(toSinkRecord(name, event));
         pendingOf(counters).delete(position);
+        failingOf(counters).delete(position);
         this.applying.delete(position);
         this.lastAppliedAt = Date.now();
         counters.lastError = null;
@@ -221,6 +229,21 @@ export class SinkHost {
       this.options.logger.warn({ error: errorMessage(error) }, 'sink task did not stop cleanly');
     });
   }
+}
+
+/**
+ * Per connector's counters (they outlive its tasks): the records that failed and are retried, by position: since
+ * when, and how often.
+ */
+const failingRecords = new WeakMap<TaskCounters, Map<string, { since: string; failures: number }>>();
+
+function failingOf(counters: TaskCounters): Map<string, { since: string; failures: number }> {
+  let failing = failingRecords.get(counters);
+  if (!failing) {
+    failing = new Map();
+    failingRecords.set(counters, failing);
+  }
+  return failing;
 }
 
 /**

@@ -22,6 +22,7 @@ describe('a sink retrying a target that is down, paused and resumed by an operat
       };
       const since = Date.parse((await runtime.status(name))!.metrics.retrying!.since) / 1000;
       expect(await retryingSince()).toBe(since);
+      const attemptsBefore = await retrying();
 
       await runtime.setTargetState(name, 'PAUSED');
       const paused = (await runtime.status(name))!;
@@ -35,6 +36,11 @@ describe('a sink retrying a target that is down, paused and resumed by an operat
       await waitFor('the resumed sink retrying', async () => (await retrying()) >= 2);
       await runtime.restart(name);
       await waitFor('the restarted sink retrying', async () => (await retrying()) >= 1);
+      // The same record failing since the same moment, its attempts counted on (before: since started again, and
+      // the attempts from 1, at each resume and restart).
+      const resumed = (await runtime.status(name))!.metrics.retrying!;
+      expect(Date.parse(resumed.since) / 1000).toBe(since);
+      expect(resumed.attempts).toBeGreaterThan(attemptsBefore);
 
       o.target.down = false;
       await waitFor(
