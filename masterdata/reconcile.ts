@@ -153,7 +153,7 @@ export async function reconcile(
       deleted++;
     }
   }
-  return {
+  const report: ReconcileReport = {
     system,
     records,
     inXref,
@@ -161,4 +161,6 @@ export async function reconcile(
     drift,
     repaired: options.repair ? { updated, deleted } : null,
   };
+  await store.recordReconcile(report);
+  return report;
 }

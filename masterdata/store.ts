@@ -1958,6 +1958,52 @@ export class MasterDataStore {
    * Counts for a summary: golden records, source records, pairs in the steward queue (as `reviewQueue` lists them:
    * a pair whose records another link already put into one golden record waits for no one).
    */
+  /** Keeps a reconcile's outcome as the system's last (sync health reports its drift). */
+  async recordReconcile(run: {
+    system: string;
+    records: number;
+    counts: Record<string, number>;
+    repaired: { updated: number; deleted: number } | null;
+  }): Promise<void> {
+    await this.pool.query(
+      `insert into ${this.#q}.reconcile_run (system, finished_at, records, counts, repaired)
+         values ($1, now(), $2, $3, $4)
+       on conflict (system) do update set finished_at = excluded.finished_at, records = excluded.records,
+         counts = excluded.counts, repaired = excluded.repaired`,
+      [run.system, run.records, JSON.stringify(run.counts), run.repaired && JSON.stringify(run.repaired)],
+    );
+  }
+
+  /** Each system's last reconcile: when, records compared, drift counts, and what it repaired (null: report only). */
+  async lastReconciles(): Promise<
+    Array<{
+      system: string;
+      finishedAt: string;
+      records: number;
+      counts: Record<string, number>;
+      repaired: { updated: number; deleted: number } | null;
+    }>
+  > {
+    const rows = (
+      await this.pool.query<{
+        system: string;
+        finished_at: Date;
+        records: number;
+        counts: Record<string, number>;
+        repaired: { updated: number; deleted: number } | null;
+      }>(
+        `select system, finished_at, records, counts, repaired from ${this.#q}.reconcile_run order by system`,
+      )
+    ).rows;
+    return rows.map((r) => ({
+      system: r.system,
+      finishedAt: r.finished_at.toISOString(),
+      records: r.records,
+      counts: r.counts,
+      repaired: r.repaired,
+    }));
+  }
+
   async stats(): Promise<{ golden: number; sources: number; review: number }> {
     const q = this.#q;
     const row = (

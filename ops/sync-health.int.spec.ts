@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Publisher } from '../bus/index.ts';
+import { customerFile, reconcile } from '../masterdata/index.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { type HubSpotHarness, startHubSpot } from '../simulators/hubspot/test-support.ts';
 import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
@@ -253,5 +254,50 @@ describe('sync health', () => {
     } finally {
       await hub.runtime.remove(orders);
     }
+  });
+
+  it("reports a system's drift from its last reconcile, degraded until a reconcile repairs it", async () => {
+    const store = hub.masterdata!.store;
+    await waitFor('hubspot 901 matched', async () => (await store.xref('hubspot', '901')) !== null);
+    // HubSpot's export today: 901 with a phone the hub never heard of, and 902 the hub does not know at all.
+    const held = (await store.sourceRecord('hubspot', '901'))!;
+    const file = join(mkdtempSync(join(tmpdir(), 'eai-sync-drift-')), 'hubspot.jsonl');
+    writeFileSync(
+      file,
+      [
+        { ...held, phones: [{ number: '+1 617 555 0199' }] },
+        {
+          ...held,
+          customerId: 'hubspot:902',
+          sourceIds: [{ system: 'hubspot', id: '902' }],
+          organizationName: 'Other Co',
+        },
+      ]
+        .map((c) => JSON.stringify(c))
+        .join('\n'),
+    );
+    const found = await reconcile(store, 'hubspot', customerFile(file, 'hubspot'));
+    expect(found.counts).toMatchObject({ differs: 1, extra: 1, missing: 0 });
+    const h = await health();
+    const hubspot = hubspotOf(h)!;
+    expect(hubspot.drift).toMatchObject({ records: 2, missing: 0, extra: 1, differs: 1, repaired: false });
+    expect(hubspot.status).toBe('degraded');
+    expect(h.status).toBe('degraded');
+    expect(hubspot.reasons).toEqual([
+      expect.stringMatching(
+        /^hubspot drifted apart from the golden records: its last reconcile \(.+\) found 1 record in its export and unknown to the hub, 1 record with changes the hub missed; `eai mdm reconcile hubspot --input <export> --repair` applies the export$/,
+      ),
+    ]);
+    expect(await metric(/^eai_sync_drift_records\{system="hubspot",kind="extra"\} /)).toBe(
+      'eai_sync_drift_records{system="hubspot",kind="extra"} 1',
+    );
+
+    await reconcile(store, 'hubspot', customerFile(file, 'hubspot'), { repair: true });
+    const after = hubspotOf(await health())!;
+    expect(after.drift).toMatchObject({ extra: 1, differs: 1, repaired: true });
+    expect(after.reasons.filter((r) => r.includes('drifted'))).toEqual([]);
+    expect(await metric(/^eai_sync_drift_records\{system="hubspot",kind="extra"\} /)).toBe(
+      'eai_sync_drift_records{system="hubspot",kind="extra"} 0',
+    );
   });
 });

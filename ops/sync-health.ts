@@ -67,6 +67,20 @@ export interface SystemHealth {
     failedPushes: number;
     sinks: SinkHealth[];
   };
+  /**
+   * What the system's last reconcile (`eai mdm reconcile`) found: records the xref holds and its export did not
+   * (missing), the other way round (extra), with fields changed that the hub missed (differs), lacking golden values
+   * (behind); `repaired` when it applied them. Null: never reconciled.
+   */
+  drift: {
+    finishedAt: string;
+    records: number;
+    missing: number;
+    extra: number;
+    differs: number;
+    behind: number;
+    repaired: boolean;
+  } | null;
 }
 
 export interface SyncHealth {
@@ -117,6 +131,11 @@ const syncMetrics = {
     name: 'eai_sync_backlog_seconds',
     help: 'Age bound of the oldest record waiting, as eai_sync_backlog_records.',
     labelNames: ['system', 'direction'],
+  }),
+  drift: gauge({
+    name: 'eai_sync_drift_records',
+    help: "Records the system's last reconcile found apart from the hub, by kind (missing, extra, differs, behind); 0 once repaired.",
+    labelNames: ['system', 'kind'],
   }),
   failedPushes: gauge({
     name: 'eai_sync_failed_pushes',
@@ -271,6 +290,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
 
   // What the master data holds per system, and the steward queue.
   let perSystem = new Map<string, { records: number; lastAt: string | null }>();
+  let reconciles = new Map<string, SystemHealth['drift']>();
   let stewardQueue: number | null = null;
   let goldenRecords: number | null = null;
   try {
@@ -281,6 +301,20 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     ).rows;
     perSystem = new Map(
       rows.map((r) => [r.system, { records: Number(r.records), lastAt: r.last_at?.toISOString() ?? null }]),
+    );
+    reconciles = new Map(
+      (await deps.store.lastReconciles()).map((r) => [
+        r.system,
+        {
+          finishedAt: r.finishedAt,
+          records: r.records,
+          missing: r.counts.missing ?? 0,
+          extra: r.counts.extra ?? 0,
+          differs: r.counts.differs ?? 0,
+          behind: r.counts.behind ?? 0,
+          repaired: r.repaired !== null,
+        },
+      ]),
     );
     const stats = await deps.store.stats();
     stewardQueue = stats.review;
@@ -327,10 +361,16 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     hubReasons.push(['failing', `Kafka did not answer the backlog query (${errorMessage(error)})`]);
   }
 
-  const names = new Set([...perSystem.keys(), ...deps.matcher.received.keys(), ...sinks.keys()]);
+  const names = new Set([
+    ...perSystem.keys(),
+    ...deps.matcher.received.keys(),
+    ...sinks.keys(),
+    ...reconciles.keys(),
+  ]);
   const systems: SystemHealth[] = [...names].sort().map((system) => {
     const own = sinks.get(system) ?? [];
-    const judged = own.flatMap((s) => sinkReasons(system, s, t));
+    const drift = reconciles.get(system) ?? null;
+    const judged = [...own.flatMap((s) => sinkReasons(system, s, t)), ...driftReasons(system, drift)];
     const received = deps.matcher.received.get(system);
     return {
       system,
@@ -348,6 +388,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         failedPushes: own.reduce((n, s) => n + s.failed, 0),
         sinks: own,
       },
+      drift,
     };
   });
 
@@ -365,6 +406,31 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   return health;
 }
 
+/**
+ * A system whose last reconcile found records apart from the hub (missing, extra, differing) and did not repair
+ * them is degraded until a reconcile finds none or repairs them. Records `behind` (lacking golden values) are
+ * reported, not judged: the relay sends golden values only to systems the config pushes to.
+ */
+function driftReasons(system: string, drift: SystemHealth['drift']): Array<[SyncStatus, string]> {
+  if (!drift || drift.repaired) return [];
+  const found = (
+    [
+      ['missing', 'held by the hub and missing from its export'],
+      ['extra', 'in its export and unknown to the hub'],
+      ['differs', 'with changes the hub missed'],
+    ] as const
+  )
+    .filter(([kind]) => drift[kind] > 0)
+    .map(([kind, what]) => `${count(drift[kind])} record${drift[kind] === 1 ? '' : 's'} ${what}`);
+  if (found.length === 0) return [];
+  return [
+    [
+      'degraded',
+      `${system} drifted apart from the golden records: its last reconcile (${drift.finishedAt}) found ${found.join(', ')}; \`eai mdm reconcile ${system} --input <export> --repair\` applies the export`,
+    ],
+  ];
+}
+
 const seconds = (iso: string | null) => (iso ? Date.parse(iso) / 1000 : undefined);
 
 function setGauges(health: SyncHealth): void {
@@ -378,6 +444,9 @@ function setGauges(health: SyncHealth): void {
     syncMetrics.backlogRecords.set({ system: s.system, direction: 'out' }, s.outbound.backlogRecords);
     syncMetrics.backlogSeconds.set({ system: s.system, direction: 'out' }, s.outbound.backlogSeconds);
     syncMetrics.failedPushes.set({ system: s.system }, s.outbound.failedPushes);
+    if (s.drift)
+      for (const kind of ['missing', 'extra', 'differs', 'behind'] as const)
+        syncMetrics.drift.set({ system: s.system, kind }, s.drift.repaired ? 0 : s.drift[kind]);
   }
   if (health.matcher.backlogRecords !== null)
     syncMetrics.backlogRecords.set({ system: '*', direction: 'in' }, health.matcher.backlogRecords);

@@ -8,6 +8,7 @@ interface SystemHealth {
   reasons: string[];
   inbound: { lastReceivedAt: string | null; records: number };
   outbound: { lastSentAt: string | null; backlogRecords: number; failedPushes: number };
+  drift: { missing: number; extra: number; differs: number; repaired: boolean } | null;
 }
 
 interface SyncHealth {
@@ -19,13 +20,17 @@ interface SyncHealth {
   systems: SystemHealth[];
 }
 
+/** Records the last reconcile found apart (missing, extra, differing), 0 once repaired; '-' never reconciled. */
+const drifted = (s: SystemHealth) =>
+  s.drift ? String(s.drift.repaired ? 0 : s.drift.missing + s.drift.extra + s.drift.differs) : '-';
+
 const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 
 function table(h: SyncHealth): string {
-  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'records'.padStart(8)}`;
+  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(6)}`;
   const rows = h.systems.map(
     (s) =>
-      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${String(s.inbound.records).padStart(8)}`,
+      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${String(s.inbound.records).padStart(8)} ${drifted(s).padStart(6)}`,
   );
   const dead = h.deadLetters.map((d) => `${d.topic} ${d.depth}`).join(', ');
   return [

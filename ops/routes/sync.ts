@@ -41,6 +41,18 @@ const systemSchema = z.object({
     failedPushes: z.number().int(),
     sinks: z.array(sinkSchema),
   }),
+  drift: z
+    .object({
+      finishedAt: z.string(),
+      records: z.number().int().describe('Records in the export compared.'),
+      missing: z.number().int().describe('Held by the hub, missing from the export.'),
+      extra: z.number().int().describe('In the export, unknown to the hub.'),
+      differs: z.number().int().describe('With field changes the hub missed.'),
+      behind: z.number().int().describe('Lacking golden values (reported, not judged).'),
+      repaired: z.boolean().describe('The reconcile applied the export (--repair).'),
+    })
+    .nullable()
+    .describe("What the system's last reconcile (eai mdm reconcile) found; null: never reconciled."),
 });
 export const syncHealthSchema = z
   .object({
