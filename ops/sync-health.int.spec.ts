@@ -292,6 +292,12 @@ describe('sync health', () => {
       'eai_sync_drift_records{system="hubspot",kind="extra"} 1',
     );
 
+    // The CLI's table has it in its drift column.
+    const env = { ...process.env, EAI_URL: hub.url, EAI_TOKEN: token, EAI_LOG_LEVEL: 'warn' };
+    const text = await promisify(execFile)(process.execPath, ['cli/eai.js', 'sync', 'status'], { env });
+    expect(text.stdout).toMatch(/ drift\n/);
+    expect(text.stdout).toMatch(/^hubspot\s+degraded\s.*\s2$/m);
+
     await reconcile(store, 'hubspot', customerFile(file, 'hubspot'), { repair: true });
     const after = hubspotOf(await health())!;
     expect(after.drift).toMatchObject({ extra: 1, differs: 1, repaired: true });
