@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { exampleJson } from '../schemas/examples.ts';
 import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
@@ -235,4 +236,51 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     expect(read.code, read.stderr).toBe(0);
     expect(readers(await consumerGroupIds()).filter((g) => !before.has(g))).toEqual([]);
   }, 60_000);
+});
+
+describe('eai bus create-topic | eai bus topics', () => {
+  it('creates a topic as asked, leaves an existing one as it is, lists topics by prefix, and refuses a bad name in one line', async () => {
+    const prefix = unique('cli-topics');
+    const compacted = `${prefix}.state`;
+    const made = await runEai(
+      ['bus', 'create-topic', compacted, '--partitions', '2', '--compact', '--json'],
+      {
+        env: env(),
+      },
+    );
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stderr).toBe('');
+    expect(JSON.parse(made.stdout)).toEqual({
+      topic: compacted,
+      created: true,
+      partitions: 2,
+      cleanupPolicy: 'compact',
+    });
+    const again = await runEai(['bus', 'create-topic', compacted, '--partitions', '5'], { env: env() });
+    expect(again.stdout.trim()).toBe(`${compacted} exists already (2 partitions, compact): left as it is`);
+    await runEai(['bus', 'create-topic', `${prefix}.out`], { env: env() });
+    const bus = testBus();
+    const publisher = await bus.publisher();
+    await publisher.publish([
+      { schema: 'CustomerEvent', topic: `${prefix}.out`, value: exampleJson('CustomerEvent') as never },
+    ]);
+    await publisher.close();
+
+    const listed = await runEai(['bus', 'topics', prefix, '--json'], { env: env() });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      { topic: `${prefix}.out`, partitions: 3, records: 1, cleanupPolicy: 'delete' },
+      { topic: compacted, partitions: 2, records: 0, cleanupPolicy: 'compact' },
+    ]);
+    const table = await runEai(['bus', 'topics', prefix], { env: env() });
+    expect(table.stdout).toMatch(
+      new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.state\\s+2\\s+0\\s+compact$`, 'm'),
+    );
+
+    const bad = await runEai(['bus', 'create-topic', 'no spaces'], { env: env() });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe(
+      'eai: topic name "no spaces": use 1 to 249 letters, digits, dots, underscores and hyphens (Kafka\'s rule)',
+    );
+  });
 });

@@ -29,6 +29,7 @@ function deps(transport: Transport): SyncHealthDeps {
       schema: 'mdm',
       pool: { query: async () => ({ rows: [] }) },
       stats: async () => ({ review: 0, golden: 3 }),
+      lastReconciles: async () => [],
     } as unknown as MasterDataStore,
     matcher: {
       received: new Map(),

@@ -49,6 +49,99 @@ export function registerBusCommand(program: Command): void {
     );
 
   bus
+    .command('topics [prefix]')
+    .description(
+      'list the topics (Kafka internal ones hidden), or those whose name starts with a prefix: partitions, records, cleanup policy',
+    )
+    .option('--all', 'also the internal topics (__consumer_offsets, __transaction_state)')
+    .option('--json', 'print JSON: [{topic, partitions, records, cleanupPolicy}]')
+    .action(async (prefix: string | undefined, options: { all?: boolean; json?: boolean }) => {
+      const client = await connectBus('/eai/cli');
+      const admin = client.transport.admin();
+      await admin.connect();
+      try {
+        const names = (await admin.listTopics())
+          .filter((t) => (options.all || !t.startsWith('__')) && (!prefix || t.startsWith(prefix)))
+          .sort();
+        const rows: TopicRow[] = [];
+        for (const topic of names) {
+          const offsets = await admin.topicOffsets(topic);
+          const config = await admin.describeTopicConfig(topic);
+          rows.push({
+            topic,
+            partitions: offsets.length,
+            records: offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0),
+            cleanupPolicy: config['cleanup.policy'] ?? 'delete',
+          });
+        }
+        printResult(!!options.json, rows, () => topicTable(rows, prefix));
+      } finally {
+        await admin.disconnect();
+      }
+    });
+
+  bus
+    .command('create-topic <topic>')
+    .description(
+      "create a topic (e.g. a connector's outputTopics or a sink's topic); one that exists is left as it is and said so",
+    )
+    .option('--partitions <n>', 'partitions (keys keep their order within one)', '3')
+    .option('--replication-factor <n>', 'copies of each partition (at most the brokers there are)', '1')
+    .option(
+      '--compact',
+      'a compacted topic: the last record of each key kept for good (cleanup.policy=compact)',
+    )
+    .option('--retention-ms <ms>', 'how long records are kept (retention.ms; -1 for ever)')
+    .option('--json', 'print JSON: {topic, created, partitions, cleanupPolicy}')
+    .action(
+      async (
+        topic: string,
+        options: {
+          partitions: string;
+          replicationFactor: string;
+          compact?: boolean;
+          retentionMs?: string;
+          json?: boolean;
+        },
+      ) => {
+        // Everything that can be checked without Kafka is checked first.
+        if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..')
+          throw new ConfigError(
+            `topic name "${topic}": use 1 to 249 letters, digits, dots, underscores and hyphens (Kafka's rule)`,
+          );
+        const partitions = positiveInteger(options.partitions, '--partitions');
+        const replicationFactor = positiveInteger(options.replicationFactor, '--replication-factor');
+        if (options.retentionMs !== undefined && !/^(-1|\d+)$/.test(options.retentionMs))
+          throw new ConfigError('--retention-ms must be a whole number of milliseconds, or -1 (for ever)');
+        const config: Record<string, string> = {};
+        if (options.compact) config['cleanup.policy'] = 'compact';
+        if (options.retentionMs !== undefined) config['retention.ms'] = options.retentionMs;
+        const client = await connectBus('/eai/cli');
+        const admin = client.transport.admin();
+        await admin.connect();
+        try {
+          const created = (
+            await admin.createTopics([{ topic, partitions, replicationFactor, config }])
+          ).includes(topic);
+          // A topic just created is as asked (its offsets asked at once draw a 'not the leader' from the broker).
+          const count = created ? partitions : (await admin.topicOffsets(topic)).length;
+          const cleanupPolicy = created
+            ? (config['cleanup.policy'] ?? 'delete')
+            : ((await admin.describeTopicConfig(topic))['cleanup.policy'] ?? 'delete');
+          const result = { topic, created, partitions: count, cleanupPolicy };
+          const shape = `${count} partition${count === 1 ? '' : 's'}, ${cleanupPolicy}`;
+          printResult(!!options.json, result, () =>
+            created ? `created ${topic}: ${shape}` : `${topic} exists already (${shape}): left as it is`,
+          );
+        } catch (error) {
+          throw new ConfigError(`could not create topic ${topic}: ${errorMessage(error)}`);
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    );
+
+  bus
     .command('tail <topic>')
     .description('print decoded events as JSON lines with their headers')
     .option('--from-beginning', 'start at the earliest offset instead of the end')
@@ -256,4 +349,23 @@ function parsedJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+interface TopicRow {
+  topic: string;
+  partitions: number;
+  records: number;
+  cleanupPolicy: string;
+}
+
+function topicTable(rows: TopicRow[], prefix: string | undefined): string {
+  if (rows.length === 0) return prefix ? `no topic starts with ${prefix}` : 'no topics';
+  const width = Math.max(5, ...rows.map((r) => r.topic.length));
+  return [
+    `${'topic'.padEnd(width)} ${'partitions'.padStart(10)} ${'records'.padStart(10)}  cleanup`,
+    ...rows.map(
+      (r) =>
+        `${r.topic.padEnd(width)} ${String(r.partitions).padStart(10)} ${r.records.toLocaleString('en').padStart(10)}  ${r.cleanupPolicy}`,
+    ),
+  ].join('\n');
 }
