@@ -393,7 +393,7 @@ export class SourceHost {
       const missing = await this.missingTopics([...new Set(records.map((r) => r.topic))]);
       if (missing.length > 0)
         throw new NonRetriableError(
-          `output topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist (deleted, or never created): nothing can be published; create it and restart the connector, or change its outputTopics`,
+          `output topic ${missing.map((t) => `"${t}"`).join(', ')} does not exist (deleted, or never created): nothing can be published; create it (npx eai bus create-topic ${missing[0]}) and restart the connector, or change its outputTopics`,
         );
     }
   }
