@@ -25,6 +25,7 @@ import { isKnownCharset, toUtf8 } from './text-input/decode.ts';
 import type { FormatReader, FormatWriter } from './types.ts';
 import { reader as x12850 } from './x12-850/index.ts';
 import { reader as x12856 } from './x12-856/index.ts';
+import { reader as xml } from './xml/index.ts';
 
 /** Every document format, named once: the CLI, connector configs, mappings and fixtures use these names. */
 export const readers: FormatReader[] = [
@@ -44,6 +45,7 @@ export const readers: FormatReader[] = [
   hubspotCrmObject,
   csv,
   json,
+  xml,
 ] as FormatReader[];
 
 /** Formats the hub writes; the logistics requests only go out (no to-canonical mapping reads them). */

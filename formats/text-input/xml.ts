@@ -32,13 +32,12 @@ type OrderedNode = { [name: string]: OrderedNode[] | string | Record<string, str
  */
 export const MAX_XML_DEPTH = 64;
 
-const parser = new XMLParser({
+const options = {
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: '',
   parseTagValue: false,
   parseAttributeValue: false,
-  trimValues: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
   // Entities are never expanded by the parser (a DTD's internal entities could rewrite any field, or multiply
@@ -48,9 +47,46 @@ const parser = new XMLParser({
   cdataPropName: '#cdata',
   // checkDepth refuses deeper documents first, with their place.
   maxNestedTags: MAX_XML_DEPTH + 1,
+} as const;
+
+const parser = new XMLParser({ ...options, trimValues: true });
+
+/**
+ * Names the parser guards its own objects against: it refuses `__proto__`, `constructor` and `prototype` and renames
+ * `toString`, `valueOf`, `hasOwnProperty`… (`__toString`). The whole-text parser keeps every name as written: these
+ * three pass it escaped and are unescaped below, and the tree readers never assign a name as a plain property.
+ */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+const ESCAPE = '\u0001';
+const escapeName = (name: string) => (RESERVED_NAMES.has(name) ? ESCAPE + name : name);
+const unescapeName = (name: string) => (name.startsWith(ESCAPE) ? name.slice(1) : name);
+
+/**
+ * Text nodes as written (white space kept), for readers that need an element's whole text: the pieces of mixed
+ * content and the white space between text and CDATA (`Price: <![CDATA[<5>]]>`), which trimming each piece loses.
+ */
+const wholeTextParser = new XMLParser({
+  ...options,
+  trimValues: false,
+  transformTagName: escapeName,
+  transformAttributeName: escapeName,
+  onDangerousProperty: (name: string) => name,
 });
 
-export function readXmlElement(format: string, input: Buffer): XmlElement {
+export interface ReadXmlOptions {
+  /**
+   * `pieces` (default): each text piece and attribute value trimmed, then joined (SAP IDoc, EPCIS); `whole`: the
+   * element's text pieces joined as written, then trimmed at both ends, each attribute value trimmed, and every
+   * element and attribute name kept as written (`__proto__` and `toString` too).
+   */
+  text?: 'pieces' | 'whole';
+}
+
+export function readXmlElement(
+  format: string,
+  input: Buffer,
+  { text: textMode = 'pieces' }: ReadXmlOptions = {},
+): XmlElement {
   const text = withoutBareDoctype(decodeXmlText(format, input));
   // Business documents never need a DTD: one anywhere in the document (even after a long comment) is refused, which
   // rules out entity expansion attacks and entities that redefine field values.
@@ -78,7 +114,7 @@ export function readXmlElement(format: string, input: Buffer): XmlElement {
   checkReferences(format, text);
   let nodes: OrderedNode[];
   try {
-    nodes = parser.parse(text) as OrderedNode[];
+    nodes = (textMode === 'whole' ? wholeTextParser : parser).parse(text) as OrderedNode[];
   } catch (error) {
     // Checked above (DOCTYPE, depth, well-formedness); whatever the parser still refuses is named, never raw.
     throw new FormatError(format, 'line 1, column 1', `XML not read: ${(error as Error).message}`, {
@@ -86,9 +122,9 @@ export function readXmlElement(format: string, input: Buffer): XmlElement {
     });
   }
   const root = nodes.find((n) => elementName(n) !== undefined);
-  const rootName = root ? elementName(root) : undefined;
-  if (!root || !rootName) throw new FormatError(format, 'line 1, column 1', 'no root element');
-  return toElement(root, rootName, `/${rootName}`);
+  const rootKey = root ? elementName(root) : undefined;
+  if (!root || !rootKey) throw new FormatError(format, 'line 1, column 1', 'no root element');
+  return toElement(root, rootKey, `/${unescapeName(rootKey)}`, textMode === 'whole');
 }
 
 /**
@@ -261,21 +297,34 @@ function decodeReferences(raw: string): string {
   return out + raw.slice(from);
 }
 
-function toElement(node: OrderedNode, name: string, loc: string): XmlElement {
-  const children = (node[name] as OrderedNode[] | undefined) ?? [];
+/**
+ * `key`: the element's name as the parser wrote it (escaped when reserved). `trim`: attribute values as written by
+ * the parser that keeps white space, trimmed as the other one trims them.
+ */
+function toElement(node: OrderedNode, key: string, loc: string, trim = false): XmlElement {
+  const children = (node[key] as OrderedNode[] | undefined) ?? [];
   const attrs = node[':@'];
   const attributes: Record<string, string> = {};
   if (attrs && typeof attrs === 'object' && !Array.isArray(attrs))
-    for (const [key, value] of Object.entries(attrs))
-      if (typeof value === 'string') attributes[key] = decodeReferences(value);
+    for (const [raw, value] of Object.entries(attrs))
+      if (typeof value === 'string')
+        // defineProperty: an attribute named __proto__ is a value like any other, never the object's prototype.
+        Object.defineProperty(attributes, unescapeName(raw), {
+          value: decodeReferences(trim ? value.trim() : value),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+  const name = unescapeName(key);
   const element: XmlElement = { name, loc, attributes, children: [], text: textOf(children) };
   const seen = new Map<string, number>();
   for (const child of children) {
-    const childName = elementName(child);
-    if (childName === undefined) continue;
+    const childKey = elementName(child);
+    if (childKey === undefined) continue;
+    const childName = unescapeName(childKey);
     const n = (seen.get(childName) ?? 0) + 1;
     seen.set(childName, n);
-    element.children.push(toElement(child, childName, `${loc}/${childName}[${n}]`));
+    element.children.push(toElement(child, childKey, `${loc}/${childName}[${n}]`, trim));
   }
   return element;
 }
