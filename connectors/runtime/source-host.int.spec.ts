@@ -50,20 +50,26 @@ describe('source host on the real broker', () => {
     for (const close of closing.reverse()) await close().catch(() => undefined);
   });
 
-  it('a task that polls ahead takes turns with two transactional ids, one transaction at a time; a newer host fences both', async () => {
-    const name = unique('turns');
-    const topic = unique('turns-out');
-    const offsetsTopic = unique('turns-offsets');
+  /** A connector name, its output topic of `partitions`, and its offsets log (compacted), started. */
+  async function connectorTopics(label: string, partitions: number) {
+    const name = unique(label);
+    const topic = unique(`${label}-out`);
+    const offsetsTopic = unique(`${label}-offsets`);
     const admin = bus.transport.admin();
     await admin.connect();
     await admin.createTopics([
-      { topic, partitions: 3, replicationFactor: 1 },
+      { topic, partitions, replicationFactor: 1 },
       { topic: offsetsTopic, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
     ]);
     await admin.disconnect();
     const offsets = new CompactedLog(bus.transport, offsetsTopic, silent);
     await offsets.start();
     closing.push(() => offsets.stop());
+    return { name, topic, offsets };
+  }
+
+  it('a task that polls ahead takes turns with two transactional ids, one transaction at a time; a newer host fences both', async () => {
+    const { name, topic, offsets } = await connectorTopics('turns', 3);
 
     /** Transactional id of each transaction sent, in order, and the producers made per id (first host's first). */
     const sentBy: string[] = [];
@@ -137,19 +143,7 @@ describe('source host on the real broker', () => {
 
   it('a task that polls ahead is polled for its next batch while this one is mapped; one that does not, only after', async () => {
     for (const pollsAhead of [true, false]) {
-      const name = unique('overlap');
-      const topic = unique('overlap-out');
-      const offsetsTopic = unique('overlap-offsets');
-      const admin = bus.transport.admin();
-      await admin.connect();
-      await admin.createTopics([
-        { topic, partitions: 1, replicationFactor: 1 },
-        { topic: offsetsTopic, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } },
-      ]);
-      await admin.disconnect();
-      const offsets = new CompactedLog(bus.transport, offsetsTopic, silent);
-      await offsets.start();
-      closing.push(() => offsets.stop());
+      const { name, topic, offsets } = await connectorTopics('overlap', 1);
       // What happened, in order: each poll's start and each document's mapping (30 ms of work, yielding between).
       const events: string[] = [];
       const { task, give, committed } = aheadTask();
