@@ -1,5 +1,5 @@
 import { errorMessage, isRetriable, NonRetriableError } from '../lib/errors.ts';
-import { describeDeadLetter } from './dlq.ts';
+import { describeDeadLetter, RECORD_INDEX_HEADER } from './dlq.ts';
 import type { AvroSerde } from './serde.ts';
 import { DLQ_REDRIVEN_TOPIC, redrivenTopicSpec } from './topics.ts';
 import type {
@@ -353,11 +353,17 @@ export async function showDeadLetter(
 }
 
 /** Why a letter cannot go back on its own, or undefined when it can. */
-function cannotRedrive(entry: DeadLetterEntry, topics: Set<string>): string | undefined {
+function cannotRedrive(entry: DeadLetterEntry, topics: Set<string>, headers: Headers): string | undefined {
   const original = entry.originalTopic;
   if (!original) return 'no __connect.errors.topic header: not a dead letter the hub wrote';
   if (original.startsWith('document:')) {
-    return `a ${original.slice('document:'.length)} document that did not map: there is no topic to go back to; the connector must receive it again`;
+    const format = original.slice('document:'.length);
+    const records = headers[RECORD_INDEX_HEADER]?.toString('utf8');
+    // A record of a document whose others went on: its value is the whole document, which no topic takes back, and
+    // mapping it again here would publish the others twice under ids a consumer already has.
+    if (records)
+      return `${records.includes(',') ? 'records' : 'record'} ${records} of a ${format} document whose other records were published: the letter holds the whole document and there is no topic to go back to; once the mapping or a lookup table is fixed, have the connector receive the same document again (its other records come again under the same ce_ids, which consumers de-duplicate); for bad data, send a corrected document of that record alone (for a table: its header line and the row)`;
+    return `a ${format} document that did not map: there is no topic to go back to; the connector must receive it again`;
   }
   if (!topics.has(original)) return `original topic ${original} does not exist`;
   if (entry.originalPartition === -1) {
@@ -489,7 +495,7 @@ export async function redriveDeadLetters(
         if (!matches(entry)) return undefined;
         result.selected += 1;
         const where = `${record.partition}/${record.offset}`;
-        const reason = cannotRedrive(entry, topics);
+        const reason = cannotRedrive(entry, topics, record.headers);
         if (reason) {
           result.skipped.push({ partition: record.partition, offset: record.offset, reason });
         } else {

@@ -23,6 +23,13 @@ export interface Failure {
 const PREFIX = '__connect.errors.';
 
 /**
+ * A mapping dead letter of some records of a document whose other records went on (connectors' mapping step): which
+ * ones, from 1 and comma-separated (`3`, `3,9`), as `<n>` in the `<document id>:<n>` ids of the document's events;
+ * `eai.record.count` says of how many. Its value is the whole document.
+ */
+export const RECORD_INDEX_HEADER = 'eai.record.index';
+
+/**
  * `__connect.errors.class.name`: the component that failed, as Kafka Connect names the converter, transformation or
  * task class there (a mapping's failure was reported as the consumer runner's, which never read the document).
  */

@@ -19,6 +19,7 @@ afterAll(async () => {
   await client.query(`drop schema if exists "${schema}_strict" cascade`);
   await client.query(`drop schema if exists "${schema}_queue" cascade`);
   await client.query(`drop schema if exists "${schema}_hub" cascade`);
+  await client.query(`drop schema if exists "${schema}_rows" cascade`);
   await client.end();
 });
 
@@ -735,6 +736,62 @@ describe('eai mdm load / export', () => {
     expect(run.stderr).toMatch(
       /^eai: cannot reach PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none/,
     );
+  });
+
+  it('a CSV with a bad row in the middle: the other rows load and that row alone is set aside; a header without an id column stops at once', async () => {
+    const target = `${schema}_rows`;
+    const mapping = 'mappings/csv/customer-table.to-canonical.yaml';
+    const header = 'Customer ID,Name,Email,Country,Created At';
+    const bad = 'R3,Baltic Amber Oy,sales@amber.example,FI,2024-01-15T25:99';
+    const file = join(dir, 'report.csv');
+    writeFileSync(
+      file,
+      `${[
+        header,
+        'R1,Acme Widgets Inc,orders@acme.example,US,2024-01-15',
+        'R2,Nordwind Handel GmbH,info@nordwind.example,DE,2024-02-01',
+        bad,
+        'R4,Cafe Lisboa Lda,ola@lisboa.example,PT,2024-03-01',
+        'R5,Tokyo Tools KK,hello@tokyo-tools.example,JP,2024-04-01',
+      ].join('\n')}\n`,
+    );
+    const run = await runEai(
+      ['mdm', 'load', 'erp', '--input', file, '--mapping', mapping, '--schema', target, '--json'],
+      { env: env() },
+    );
+    expect(run.code, run.stderr).toBe(2);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({
+      lines: 5,
+      totalLines: 5,
+      rejected: [
+        {
+          line: 4,
+          reason: expect.stringMatching(
+            /occurredAt: \$timestamp: 2024-01-15 25:99 is not a valid date and time/,
+          ),
+        },
+      ],
+      rejectsFile: join(dir, 'report.rejects.csv'),
+    });
+    const { rejected, ...outcomes } = summary.counts as Record<string, number>;
+    expect(rejected).toBe(1);
+    expect(Object.values(outcomes).reduce((a, b) => a + b, 0)).toBe(4);
+    expect(readFileSync(join(dir, 'report.rejects.csv'), 'utf8')).toBe(`${header}\n${bad}\n`);
+
+    // A header without a column for the id: every row would be the customer "erp:"; one line, nothing loaded.
+    const noId = join(dir, 'no-id.csv');
+    writeFileSync(noId, 'Cust No,Name,Email\nR9,Firm Nine,r9@example.com\n');
+    const refused = await runEai(
+      ['mdm', 'load', 'erp', '--input', noId, '--mapping', mapping, '--schema', target],
+      { env: env() },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^eai: .*no-id\.csv: line 1: the header has no column for "id" \(the columns table .*\); closest header names: "Cust No", .*: rename the column, or add its name to the table\n$/,
+    );
+    const exported = await runEai(['mdm', 'export', '--xref', '--schema', target], { env: env() });
+    expect(exported.stdout).not.toContain('R9');
   });
 });
 

@@ -23,6 +23,11 @@ export interface ParsedDocument<Tree = unknown> {
    * so mapping errors can say where in the input a problem sits.
    */
   tree: Tree;
+  /**
+   * A table's column names as its header line writes them, in order (CSV): what a mapping's `columns.required` is
+   * checked against. Not in the tree, whose rows hold only the cells that have a value.
+   */
+  header?: string[];
 }
 
 export interface FormatReader<Tree = unknown> {

@@ -5,7 +5,15 @@ import { findReader, findWriter } from '../formats/index.ts';
 import type { ParsedDocument } from '../formats/types.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CompiledMapping, compileMapping } from './engine/compile.ts';
-import { type CanonicalRecord, type MapOptions, mapDocument, mapToSystem } from './engine/run.ts';
+import {
+  type CanonicalRecord,
+  isRecordFailure,
+  type MapOptions,
+  mapDocument,
+  mapRecordsEagerly,
+  mapToSystem,
+  type RecordFailure,
+} from './engine/run.ts';
 import { catalogCandidates, loadMappingFile, shippedMappingsDir } from './engine/spec.ts';
 import type { UsageTracker } from './engine/usage.ts';
 
@@ -126,6 +134,12 @@ export function outboundMapping(format: string, dir = mappingsDir): CompiledMapp
 export interface MappedDocument {
   document: ParsedDocument;
   records: CanonicalRecord[];
+  /**
+   * mapEach: the document's records that did not map while its others did (`records` holds those), and how many
+   * record contexts it has; absent when every record mapped.
+   */
+  failed?: RecordFailure[];
+  total?: number;
 }
 
 /** Parses bytes of a format and maps each document in them. Throws FormatError or MappingError. */
@@ -156,8 +170,9 @@ export function isFailed(result: MappedDocument | FailedDocument): result is Fai
 
 /**
  * mapBytes document by document: a document its reader refuses (where the reader reads each on its own, `parseEach`)
- * or its mapping cannot map comes back as a FailedDocument, in its place, while the others are mapped. What concerns
- * the whole input (decoding, an envelope) still throws.
+ * or its mapping cannot map comes back as a FailedDocument, in its place, while the others are mapped; a record of a
+ * document of several that does not map is in its MappedDocument's `failed`, the others in its `records`. What
+ * concerns the whole input (decoding, an envelope) still throws.
  */
 export async function mapEach(
   format: string,
@@ -174,7 +189,13 @@ export async function mapEach(
     }
     const tree = options.usage ? options.usage.track(document.tree) : document.tree;
     try {
-      out.push({ document, records: await mapDocument(mapping, { ...document, tree }, options) });
+      const outcomes = await mapRecordsEagerly(mapping, { ...document, tree }, options);
+      const failed = outcomes.filter(isRecordFailure);
+      const records = outcomes.filter((o): o is CanonicalRecord => !isRecordFailure(o));
+      // A document of one record that failed is the document that failed.
+      if (outcomes.length === 1 && failed[0]) out.push({ id: document.id, error: failed[0].error });
+      else if (failed.length > 0) out.push({ document, records, failed, total: outcomes.length });
+      else out.push({ document, records });
     } catch (error) {
       out.push({ id: document.id, error });
     }
@@ -202,6 +223,16 @@ export async function writeWithMapping(
 }
 
 export type { CompiledMapping } from './engine/compile.ts';
+export { columnsRead, missingColumns } from './engine/csv-columns.ts';
 export { type ErrorLine, errorLine, MappingError } from './engine/errors.ts';
-export { type CanonicalRecord, type MapOptions, mapDocument, mapDocumentEagerly } from './engine/run.ts';
+export {
+  type CanonicalRecord,
+  isRecordFailure,
+  type MapOptions,
+  mapDocument,
+  mapDocumentEagerly,
+  mapRecordsEagerly,
+  type RecordFailure,
+  type RecordOutcome,
+} from './engine/run.ts';
 export { type UsageReport, UsageTracker } from './engine/usage.ts';

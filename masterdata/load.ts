@@ -23,7 +23,14 @@ import {
 } from '../formats/csv/index.ts';
 import { FormatError } from '../formats/index.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { type CanonicalRecord, type CompiledMapping, MappingError, mapDocument } from '../mappings/index.ts';
+import {
+  type CanonicalRecord,
+  type CompiledMapping,
+  columnsRead,
+  MappingError,
+  mapDocument,
+  missingColumns,
+} from '../mappings/index.ts';
 import { avroType } from '../schemas/catalog.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { hasCustomerData, NO_CUSTOMER_DATA } from './customer-data.ts';
@@ -302,7 +309,11 @@ type TableRow = { row: CsvRow; raw: string } | { refused: Rejected };
  * The table's rows, streamed through csv-parse with bounded memory. A row with another number of cells than the
  * header is refused on its own; what breaks the table itself (a quote never closed, a bad header) stops it.
  */
-async function* tableRows(path: string, encoding: string | undefined): AsyncGenerator<TableRow> {
+async function* tableRows(
+  path: string,
+  encoding: string | undefined,
+  onHeader?: (columns: string[]) => void,
+): AsyncGenerator<TableRow> {
   const head = await readHead(path, encoding);
   const rows = new CsvRows(CSV_FORMAT);
   try {
@@ -311,8 +322,10 @@ async function* tableRows(path: string, encoding: string | undefined): AsyncGene
       const read = record as { record: string[]; raw: string };
       const raw = read.raw.replace(/(\r\n|\r|\n)$/, '');
       let row: CsvRow | undefined;
+      const before = rows.columns;
       try {
         row = rows.push(read);
+        if (!before && rows.columns) onHeader?.(rows.columns);
       } catch (error) {
         if (!(error instanceof FormatError) || !rows.columns) throw error;
         const line = Number(/\d+/.exec(error.location)?.[0] ?? 0);
@@ -427,6 +440,8 @@ function tableSource(
   encoding: string | undefined,
 ): CustomerSource {
   const id = `${system}:${basename(path)}`;
+  /** The table's column names, read with the first chunk (its rows were read, so its header is a valid one). */
+  let header: string[] | undefined;
   const map = async (rows: CsvRow[]) =>
     (
       await mapDocument(mapping, {
@@ -434,6 +449,7 @@ function tableSource(
         kind: 'table',
         id,
         source: system,
+        header,
         tree: { $loc: '', rows },
       })
     ).map((record: CanonicalRecord) => record.value.customer as CustomerPartyMaster);
@@ -485,6 +501,9 @@ function tableSource(
     const columns = [...new Set(chunk.flatMap((c) => ('row' in c ? Object.keys(c.row) : [])))].filter(
       (k) => k !== '$loc',
     );
+    return readsNone(columns);
+  };
+  const readsNone = (columns: string[]) => {
     const table = mapping.spec.lookups.columns;
     return new ConfigError(
       `${path}: no row gives a customer: ${mapping.file} reads none of its columns (${columns.join(', ')})${
@@ -513,6 +532,13 @@ function tableSource(
       let chunk: TableRow[] = [];
       let first = true;
       const mapFirst = async (rows: TableRow[]) => {
+        // A header without a column the mapping requires fails every row alike: said once, before any is mapped
+        // (as a table none of whose columns the mapping reads, when that is why).
+        const missing = first && header ? missingColumns(mapping, header) : [];
+        if (header && missing.length > 0) {
+          if (columnsRead(mapping, header).length === 0) throw readsNone(header);
+          throw new ConfigError(`${path}: line 1: ${missing.map((m) => m.message).join('; ')}`);
+        }
         const mapped = await mapChunk(rows);
         if (first) {
           first = false;
@@ -521,7 +547,10 @@ function tableSource(
         }
         return mapped;
       };
-      for await (const entry of tableRows(path, encoding)) {
+      const read = (columns: string[]) => {
+        header = columns;
+      };
+      for await (const entry of tableRows(path, encoding, read)) {
         seen++;
         if (seen <= skip) continue;
         chunk.push(entry);

@@ -135,15 +135,21 @@ export function registerMapCommand(program: Command): void {
     );
 
   map
-    .command('check [target]')
-    .description('type-check every mapping against its schema and run its fixtures (npm run mappings:check)')
+    .command('check [target] [table]')
+    .description(
+      "type-check every mapping against its schema and run its fixtures (npm run mappings:check); with a CSV mapping file and a table, also check the table's header against the columns the mapping reads",
+    )
     .option(
       '--types-only',
       'only the static type check: no fixtures are run (before the expected outputs exist)',
     )
     .option('--json', 'print the result as JSON')
-    .action(async (target: string | undefined, options: { json?: boolean; typesOnly?: boolean }) =>
-      emit(await checkCommand({ ...options, target })),
+    .action(
+      async (
+        target: string | undefined,
+        table: string | undefined,
+        options: { json?: boolean; typesOnly?: boolean },
+      ) => emit(await checkCommand({ ...options, target, input: table })),
     );
 }
 

@@ -58,8 +58,14 @@ export class MappingPool {
       for (const line of prepared.deadLettered) {
         const input = inputs[i]!;
         logger?.warn(
-          { format: input.format, document: input.name, error: line.error, location: line.location },
-          'document dead-lettered',
+          {
+            format: input.format,
+            document: input.name,
+            ...(line.record === undefined ? {} : { record: line.record }),
+            error: line.error,
+            location: line.location,
+          },
+          line.record === undefined ? 'document dead-lettered' : 'record dead-lettered',
         );
       }
     });

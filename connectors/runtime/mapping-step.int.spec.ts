@@ -2,17 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redriveDeadLetters } from '../../bus/dead-letters.ts';
 import { describeDeadLetter } from '../../bus/dlq.ts';
 import { deadLetterTopicSpec } from '../../bus/topics.ts';
-import { readers } from '../../formats/index.ts';
+import { findReader, readers } from '../../formats/index.ts';
 import { makeDocumentWithLines } from '../../formats/x12-850/fixtures/large.ts';
 import { fixtureInputs } from '../../mappings/engine/fixtures.ts';
-import { mapBytes, shippedInboundMapping } from '../../mappings/index.ts';
+import { findMapping, mapBytes, shippedInboundMapping } from '../../mappings/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
 import { logicalTypes } from '../../schemas/logical-types.ts';
 import { readRawMessages } from '../../tests/raw-consumer.ts';
 import { testBus, testStack, unique } from '../../tests/stack.ts';
-import { createMappingStep } from './mapping-step.ts';
+import { createMappingStep, RECORD_LETTERS_MAX_BYTES } from './mapping-step.ts';
 
 /**
  * One document of every format goes through the mapping step to the real broker, and its records are read back
@@ -155,6 +156,116 @@ describe('mapping step on the bus', () => {
     expect(letter!.key).toBe('000004711/0002');
     expect(letter!.headers['eai.document.id']).toBe('000004711/0002');
     expect(letter!.headers['eai.document.name']).toBe('drop/two-pos.edi');
+  });
+
+  describe('a CSV with bad rows (one record per row)', () => {
+    const mapping = findMapping('csv/customer-table.to-canonical.yaml');
+    const header = 'Customer ID,Name,Email,Country,Created At,Notes';
+    const row = (n: number, created = '2024-01-15', notes = '') =>
+      `C${n},Firm ${n},c${n}@example.com,DE,${created},${notes}`;
+    /** An impossible time: the shipped mapping's $timestamp throws on the row. */
+    const bad = (n: number, notes = '') => row(n, '2024-01-15T25:99', notes);
+    const customerTopic = topics['eai.canonical.CustomerEvent']!;
+
+    async function handled(dlq: string, rows: string[]) {
+      await bus.provisionTopics([deadLetterTopicSpec(dlq)]);
+      const step = createMappingStep({
+        publisher,
+        producer,
+        owner: 'csv-connector',
+        dlqTopic: dlq,
+        topics,
+        mappingFor: () => mapping,
+      });
+      const bytes = Buffer.from(`${[header, ...rows].join('\n')}\n`);
+      const id = findReader('csv').parse(bytes)[0]!.id;
+      const result = await step.handle({ format: 'csv', bytes, name: 'drop/customers.csv', receivedAt });
+      const published = await readRawMessages(customerTopic, result.published.length, {
+        wanted: (m) => m.headers.ce_correlationid === id,
+      });
+      return { bytes, id, result, published };
+    }
+
+    it('publishes the good rows under their own ids and dead-letters the bad one alone, naming its row; redrive says why not', async () => {
+      const dlq = unique('map-dlq-row');
+      const { bytes, id, result, published } = await handled(dlq, [row(1), row(2), bad(3), row(4), row(5)]);
+      // The ids the rows have when all five map: consumers de-duplicate the good ones when the file comes again.
+      const expected = [1, 2, 4, 5].map((n) => ({ key: `csv:C${n}`, id: `${id}:${n}` }));
+      expect(result.published.map(({ key, id }) => ({ key, id }))).toEqual(expected);
+      expect(published.map((m) => ({ key: m.key, id: m.headers.ce_id }))).toEqual(expected);
+      expect(result.deadLettered).toEqual([
+        expect.objectContaining({
+          error: 'MappingError',
+          record: 3,
+          location: 'line 4',
+          field: 'occurredAt',
+        }),
+      ]);
+      const letters = await readRawMessages(dlq, 1);
+      expect(letters).toHaveLength(1);
+      const [letter] = letters;
+      expect(letter!.value.equals(bytes)).toBe(true);
+      expect(letter!.key).toBe(`${id}:3`);
+      expect(letter!.headers).toMatchObject({
+        'eai.document.id': id,
+        'eai.document.name': 'drop/customers.csv',
+        'eai.record.index': '3',
+        'eai.record.count': '5',
+        'eai.error.location': 'line 4',
+        'eai.error.field': 'occurredAt',
+        '__connect.errors.topic': 'document:csv',
+        '__connect.errors.exception.class.name': 'MappingError',
+        '__connect.errors.exception.message': expect.stringMatching(
+          /occurredAt: \$timestamp: 2024-01-15 25:99 is not a valid date and time [\s\S]*\(input line 4\)$/,
+        ),
+      });
+      // No topic takes a row back, and its letter is the whole file: redrive skips it, saying what to do instead.
+      const redrive = await redriveDeadLetters(bus.transport, {
+        topic: dlq,
+        selection: { filter: {} },
+        dryRun: true,
+      });
+      expect(redrive.redriven).toBe(0);
+      expect(redrive.skipped).toEqual([
+        {
+          partition: 0,
+          offset: expect.any(String),
+          reason: expect.stringMatching(
+            /^record 3 of a csv document whose other records were published: the letter holds the whole document .* send a corrected document of that record alone/,
+          ),
+        },
+      ]);
+    });
+
+    it("dead-letters a big table's bad rows together when a letter each would pass the one-document limit", async () => {
+      const dlq = unique('map-dlq-rows');
+      const notes = 'n'.repeat(3 * 1024 * 1024);
+      const { bytes, id, result, published } = await handled(dlq, [
+        row(1),
+        bad(2, notes),
+        bad(3),
+        bad(4),
+        row(5),
+      ]);
+      expect(bytes.length * 3).toBeGreaterThan(RECORD_LETTERS_MAX_BYTES);
+      expect(published.map((m) => m.headers.ce_id)).toEqual([`${id}:1`, `${id}:5`]);
+      // Counted as the three records they are, in one letter that names them all.
+      expect(result.deadLettered.map((l) => [l.record, l.location])).toEqual([
+        [2, 'line 3'],
+        [3, 'line 4'],
+        [4, 'line 5'],
+      ]);
+      const letters = await readRawMessages(dlq, 1);
+      expect(letters).toHaveLength(1);
+      expect(letters[0]!.value.equals(bytes)).toBe(true);
+      expect(letters[0]!.key).toBe(id);
+      expect(letters[0]!.headers['eai.record.index']).toBe('2,3,4');
+      // Each record's field and line are in the message: the letter's own headers would name only one.
+      expect(letters[0]!.headers['eai.error.field']).toBeUndefined();
+      expect(letters[0]!.headers['__connect.errors.exception.message']).toMatch(
+        /: 3 of 5 records: dead-lettered together .*: record 2: occurredAt: [\s\S]*\(input line 3\); record 3: [\s\S]*\(input line 4\); record 4: [\s\S]*\(input line 5\)$/,
+      );
+    });
   });
 
   it('reads an X12 850 in the character set the connector names (encoding)', async () => {

@@ -5,10 +5,12 @@ import {
   type OutgoingRecord,
   type PreparedRecord,
   type Publisher,
+  RECORD_INDEX_HEADER,
   type TransportProducer,
 } from '../../bus/index.ts';
 import { type DocumentResult, isRefused } from '../../formats/each-document.ts';
 import { findReader, readerBytes } from '../../formats/index.ts';
+import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
 import type { Logger } from '../../lib/logger.ts';
 import {
   type CanonicalRecord,
@@ -16,8 +18,12 @@ import {
   type ErrorLine,
   errorLine,
   inboundMapping,
+  isRecordFailure,
   type MapOptions,
-  mapDocumentEagerly,
+  MappingError,
+  mapRecordsEagerly,
+  type RecordFailure,
+  type RecordOutcome,
 } from '../../mappings/index.ts';
 
 /**
@@ -25,7 +31,9 @@ import {
  * CloudEvents attributes point back at the document (`ce_source` `/<format>/<sender>`, `ce_id` `<document id>` or
  * `<document id>:<n>`, `ce_type` `<format>.<schema full name>`), so ids are stable across redeliveries and
  * consumers can de-duplicate. A document that does not parse or map goes to `dlq.mapping` with the original bytes
- * and the located error; the connector carries on. Failures of the bus itself are thrown: retry them.
+ * and the located error; the connector carries on. A document of several records (a CSV's rows, a `records:` list)
+ * whose some records do not map has those dead-lettered, each with the document's bytes and which record it was
+ * (`eai.record.index`), and the others published (see `settle`). Failures of the bus itself are thrown: retry them.
  */
 export interface DocumentInput {
   format: string;
@@ -43,9 +51,19 @@ export interface DocumentInput {
 
 export interface MappingStepResult {
   published: Array<{ topic: string; key: string; id: string }>;
-  /** Documents that went to the dead-letter topic, with why. */
+  /** Documents (or records of a document, `record`) that went to the dead-letter topic, with why. */
   deadLettered: ErrorLine[];
 }
+
+/**
+ * What the dead letters of one document's failed records may carry in all (each carries the document's bytes):
+ * the one-document limit, so they cost a transaction no more than the document's own dead letter would. Past it
+ * (a 5 MiB table with two bad rows, a 100 KiB one with more than 80) the failed records share one letter.
+ */
+export const RECORD_LETTERS_MAX_BYTES = MAX_DOCUMENT_BYTES;
+
+/** How many failed records the message of a letter they share lists (its `eai.record.index` names them all). */
+const LISTED_FAILURES = 20;
 
 export interface MappingStepOptions {
   /** With `encoder`, each record is encoded once, as the mapping's validation (bus.preparer() has it). */
@@ -84,6 +102,7 @@ export interface MappingStepOptions {
 export interface PreparedDocument {
   records: OutgoingRecord[];
   published: number;
+  /** One line per document, or per record of a document that went on without it (`record`): the count of failed. */
   deadLettered: ErrorLine[];
 }
 
@@ -105,13 +124,21 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
   const dlqTopic = options.dlqTopic ?? DLQ_TOPICS.mapping;
   const mappingFor = options.mappingFor ?? ((input: DocumentInput) => inboundMapping(input.format));
 
+  /**
+   * A dead letter: the input's bytes as they came, the error, and where it was. `records`: the letter is about these
+   * records of the document (from 1, of `count`), the document's others having gone on; its key is then
+   * `<document id>:<n>`, the CloudEvents id the record's event would have had.
+   */
   function deadLetter(
     input: DocumentInput,
     error: unknown,
     documentId?: string,
+    records?: { numbers: number[]; count: number },
   ): { record: OutgoingRecord; line: ErrorLine } {
     const line = errorLine(error);
     const source = input.name ?? `${input.format}:${documentId ?? 'unparsed'}`;
+    const only = records?.numbers.length === 1 ? records.numbers[0] : undefined;
+    const key = documentId ? (only === undefined ? documentId : `${documentId}:${only}`) : undefined;
     const record = deadLetterRecord(
       dlqTopic,
       {
@@ -119,20 +146,33 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
         partition: -1,
         offset: '-1',
         timestamp: String((input.receivedAt ?? new Date()).getTime()),
-        key: documentId ? Buffer.from(documentId) : null,
+        key: key ? Buffer.from(key) : null,
         value: input.bytes,
         headers: {
           'eai.document.format': Buffer.from(input.format),
           'eai.document.name': Buffer.from(source),
           ...(documentId ? { 'eai.document.id': Buffer.from(documentId) } : {}),
+          ...(records
+            ? {
+                [RECORD_INDEX_HEADER]: Buffer.from(records.numbers.join(',')),
+                'eai.record.count': Buffer.from(String(records.count)),
+              }
+            : {}),
           ...(line.location ? { 'eai.error.location': Buffer.from(line.location) } : {}),
+          ...(only !== undefined && line.field ? { 'eai.error.field': Buffer.from(line.field) } : {}),
         },
       },
       { stage: 'MAPPING', owner: options.owner, error, attempts: 1 },
     );
     options.logger?.warn(
-      { format: input.format, document: source, error: line.error, location: line.location },
-      'document dead-lettered',
+      {
+        format: input.format,
+        document: source,
+        ...(records ? { records: records.numbers.join(',') } : {}),
+        error: line.error,
+        location: line.location,
+      },
+      records ? 'record dead-lettered' : 'document dead-lettered',
     );
     return { record, line };
   }
@@ -225,9 +265,9 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
           ownEncode = known;
         }
       }
-      let records: CanonicalRecord[] | Promise<CanonicalRecord[]>;
+      let outcomes: RecordOutcome[] | Promise<RecordOutcome[]>;
       try {
-        records = mapDocumentEagerly(own, document, {
+        outcomes = mapRecordsEagerly(own, document, {
           ...options.budget,
           receivedAt: input.receivedAt,
           encode: ownEncode,
@@ -237,28 +277,79 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
         continue;
       }
       const next = () => prepareFrom(input, result, mapping, documents, i + 1, encode);
-      if (records instanceof Promise)
-        return records.then(
-          (mapped) => publish(input, result, document, mapped)?.then(next) ?? next(),
+      if (outcomes instanceof Promise)
+        return outcomes.then(
+          (mapped) => settle(input, result, document, mapped)?.then(next) ?? next(),
           (error) => {
             refuse(input, result, error, document.id);
             return next();
           },
         );
-      const published = publish(input, result, document, records);
+      const published = settle(input, result, document, outcomes);
       if (published) return published.then(next);
     }
     return result;
   }
 
-  /** The document's records through the publisher into `result`; a promise only when the publisher needs one. */
+  /**
+   * A document's outcomes into `result`: every record mapped, all published; a document of one record that failed,
+   * dead-lettered as the document; else the failed records dead-lettered (a letter each while their bytes stay within
+   * RECORD_LETTERS_MAX_BYTES, else one they share) and the others published under the ids they have when all map.
+   */
+  function settle(
+    input: DocumentInput,
+    result: PreparedDocument,
+    document: { id: string; source?: string },
+    outcomes: RecordOutcome[],
+  ): Promise<void> | undefined {
+    // Mostly none: one pass and no array made for them.
+    if (!outcomes.some(isRecordFailure))
+      return publish(input, result, document, outcomes as CanonicalRecord[]);
+    const failures = outcomes.filter(isRecordFailure);
+    if (outcomes.length === 1) {
+      refuse(input, result, failures[0]!.error, document.id);
+      return undefined;
+    }
+    const count = outcomes.length;
+    if (failures.length * input.bytes.length <= RECORD_LETTERS_MAX_BYTES) {
+      for (const failure of failures) {
+        const { record, line } = deadLetter(input, failure.error, document.id, {
+          numbers: [failure.record],
+          count,
+        });
+        result.records.push(record);
+        result.deadLettered.push({ ...line, record: failure.record });
+      }
+    } else {
+      const numbers = failures.map((f) => f.record);
+      const { record } = deadLetter(input, together(failures, count), document.id, { numbers, count });
+      result.records.push(record);
+      for (const failure of failures)
+        result.deadLettered.push({ ...errorLine(failure.error), record: failure.record });
+    }
+    const good: CanonicalRecord[] = [];
+    const numbers: number[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (isRecordFailure(outcome)) return;
+      good.push(outcome);
+      numbers.push(i + 1);
+    });
+    return good.length > 0 ? publish(input, result, document, good, { numbers, count }) : undefined;
+  }
+
+  /**
+   * The document's records through the publisher into `result`; a promise only when the publisher needs one.
+   * `positions`: the records are these of the document's `count` (others failed), for their CloudEvents ids.
+   */
   function publish(
     input: DocumentInput,
     result: PreparedDocument,
     document: { id: string; source?: string },
     records: CanonicalRecord[],
+    positions?: { numbers: number[]; count: number },
   ): Promise<void> | undefined {
     const source = sourceOf(input.format, document.source);
+    const count = positions?.count ?? records.length;
     const events = records.map((record, i) => ({
       schema: record.schema,
       value: record.value,
@@ -266,7 +357,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       encoded: record.encoded,
       topic: options.topics?.[record.schema],
       attributes: {
-        id: records.length === 1 ? document.id : `${document.id}:${i + 1}`,
+        id: count === 1 ? document.id : `${document.id}:${positions ? positions.numbers[i] : i + 1}`,
         source,
         type: `${input.format}.${record.schema}`,
         correlationId: input.correlationId ?? document.id,
@@ -314,4 +405,21 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       return { published, deadLettered: prepared.deadLettered };
     },
   };
+}
+
+/** The failed records of a document as the one MappingError of the letter they share, each listed with why. */
+function together(failures: RecordFailure[], count: number): MappingError {
+  const listed = failures
+    .slice(0, LISTED_FAILURES)
+    .map(
+      (f) =>
+        `record ${f.record}: ${f.error.path || '(record)'}: ${f.error.problem}${f.error.location ? ` (input ${f.error.location})` : ''}`,
+    );
+  const more = failures.length - listed.length;
+  const first = failures[0]!.error;
+  return new MappingError(
+    first.mappingFile,
+    `${failures.length} of ${count} records`,
+    `dead-lettered together (a letter each, with the document's bytes, would pass ${RECORD_LETTERS_MAX_BYTES / 1024 / 1024} MiB): ${listed.join('; ')}${more > 0 ? `; and ${more} more (eai map the letter's document to see each)` : ''}`,
+  );
 }

@@ -192,7 +192,26 @@ export function parseCsv(input: Buffer): ParsedDocument<CsvTree>[] {
   // A document that holds no records is not a business document (an empty export, or not a table at all).
   if (rows.length === 0) throw new FormatError(CSV_FORMAT, 'line 2', 'a header line and no rows under it');
   const id = createHash('sha256').update(input).digest('hex').slice(0, 16);
-  return [{ format: CSV_FORMAT, kind: 'table', id, source: CSV_FORMAT, tree: { $loc: '', rows } }];
+  const header = reader.columns ?? [];
+  return [{ format: CSV_FORMAT, kind: 'table', id, source: CSV_FORMAT, header, tree: { $loc: '', rows } }];
+}
+
+/**
+ * The column names of a table's header line (checked as `parse` checks them), without reading its rows: for
+ * `eai map check <mapping> <table>`, which compares them with what the mapping reads.
+ */
+export function csvHeader(input: Buffer): string[] {
+  const text = decodeUtf8(CSV_FORMAT, input);
+  const headerLine = headerLineOf(text);
+  if (headerLine.trim() === '')
+    throw new FormatError(CSV_FORMAT, 'line 1', 'expected a header line naming the columns');
+  let records: string[][];
+  try {
+    records = parse(headerLine, { ...csvOptions(headerLine), raw: false, to_line: 1 }) as string[][];
+  } catch (error) {
+    throw csvFormatError(CSV_FORMAT, error, 1);
+  }
+  return checkColumns(CSV_FORMAT, records[0] ?? []);
 }
 
 export const reader: FormatReader<CsvTree> = {

@@ -40,7 +40,9 @@ export function checkBudget(mappingFile: string, budget: Budget, now = false): v
   // Every 32nd field (or `now`): a clock read and a heap reading cost little, but not nothing.
   if (++budget.ticks % 32 !== 0 && !now) return;
   if (performance.now() > budget.deadline)
-    throw new MappingError(mappingFile, '(document)', pastDeadline(budget.deadlineMs));
+    throw new MappingError(mappingFile, '(document)', pastDeadline(budget.deadlineMs), undefined, {
+      wholeDocument: true,
+    });
   if (budget.heapAtStart < 0) {
     // A document checked only at its end (`now`) before its 32nd field never had its heap read: nothing to compare.
     if (budget.ticks >= 32) budget.heapAtStart = heapUsed();
@@ -52,6 +54,8 @@ export function checkBudget(mappingFile: string, budget: Budget, now = false): v
       mappingFile,
       '(document)',
       `refused: mapping it took more than the per-document memory budget of ${Math.round(budget.memoryBytes / 1024 / 1024)} MiB; split the document, or raise the budget where the mapping runs`,
+      undefined,
+      { wholeDocument: true },
     );
   }
 }

@@ -1,6 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
+import { CSV_FORMAT } from '../../formats/csv/index.ts';
 import { encodingProblem, findReader, readerBytes, readers, writers } from '../../formats/index.ts';
 import { ConfigError, EaiError } from '../../lib/errors.ts';
+import { shownPath } from '../../lib/shown-path.ts';
 import {
   type FailedDocument,
   findMapping,
@@ -14,8 +16,9 @@ import {
   writeToSystem,
 } from '../index.ts';
 import { staticProblems, staticWarnings } from './check.ts';
+import { columnsProblems, type HeaderReport, headerProblems, headerReport } from './csv-columns.ts';
 import { type ErrorLine, errorLine } from './errors.ts';
-import { type FixtureResult, runFixtures } from './fixtures.ts';
+import { type FixtureResult, fixtureInputs, runFixtures } from './fixtures.ts';
 import { canonicalValues } from './run.ts';
 
 /**
@@ -46,31 +49,59 @@ function failure(error: unknown, json: boolean): CommandOutput {
 
 /**
  * An input of several documents where some failed: the records of the others on stdout, one line per failed document
- * on stderr (`document 2 of 3 (id): …`; a lone document's line as it is), exit 1. `--json`: the errors, each with its
- * document's number and id, and one object per document with `ok`.
+ * on stderr (`document 2 of 3 (id): …`; a lone document's line as it is), exit 1. A document of several records
+ * (`records:`, a CSV's rows) where some did not map has its other records on stdout and a line per failed record
+ * (`record 3 of 5: …`, `document 1 of 2 (id), record 3 of 5: …`). `--json`: the errors, each with its document's
+ * number and id (and its record's), and one object per document with `ok` (and `failedRecords`).
  */
 interface DocumentLine {
   document: number;
   id?: string;
   ok: boolean;
   records?: number;
+  failedRecords?: number;
   error?: ErrorLine;
 }
 
 function documentFailures(results: Array<MappedDocument | FailedDocument>, json: boolean): CommandOutput {
   const lines = results.map((r, i): DocumentLine => {
-    if (!isFailed(r)) return { document: i + 1, id: r.document.id, ok: true, records: r.records.length };
-    return { document: i + 1, ...(r.id ? { id: r.id } : {}), ok: false, error: problemLine(r.error) };
+    if (isFailed(r))
+      return { document: i + 1, ...(r.id ? { id: r.id } : {}), ok: false, error: problemLine(r.error) };
+    const failedRecords = r.failed?.length ?? 0;
+    return {
+      document: i + 1,
+      id: r.document.id,
+      ok: failedRecords === 0,
+      records: r.records.length,
+      ...(failedRecords ? { failedRecords } : {}),
+    };
   });
-  const failed = lines.flatMap((l) => (l.error ? [{ ...l.error, document: l.document, id: l.id }] : []));
+  const failed = results.flatMap(
+    (r, i): Array<ErrorLine & { document: number; id?: string; of?: number }> => {
+      const line = lines[i]!;
+      if (line.error) return [{ ...line.error, document: line.document, id: line.id }];
+      if (isFailed(r) || !r.failed) return [];
+      return r.failed.map((f) => ({
+        ...problemLine(f.error),
+        record: f.record,
+        document: line.document,
+        id: line.id,
+        of: r.total,
+      }));
+    },
+  );
   const stderr = json
-    ? JSON.stringify({ errors: failed, documents: lines })
+    ? JSON.stringify({ errors: failed.map(({ of: _, ...f }) => f), documents: lines })
     : failed
-        .map((f) =>
-          results.length === 1
-            ? oneLine(f.message)
-            : `document ${f.document} of ${results.length}${f.id ? ` (${f.id})` : ''}: ${oneLine(f.message)}`,
-        )
+        .map((f) => {
+          const record = f.record === undefined ? '' : `record ${f.record} of ${f.of}`;
+          const document =
+            results.length === 1
+              ? ''
+              : `document ${f.document} of ${results.length}${f.id ? ` (${f.id})` : ''}`;
+          const where = [document, record].filter(Boolean).join(', ');
+          return where ? `${where}: ${oneLine(f.message)}` : oneLine(f.message);
+        })
         .join('\n');
   const mapped = results.filter((r): r is MappedDocument => !isFailed(r));
   const records = mapped.flatMap((m) => m.records);
@@ -167,7 +198,7 @@ export async function mapCommand(options: {
     }
     const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
     const results = await mapEach(options.format, bytes, { mapping, usage });
-    if (results.some(isFailed)) return documentFailures(results, json);
+    if (results.some((r) => isFailed(r) || r.failed)) return documentFailures(results, json);
     const mapped = results.filter((r): r is MappedDocument => !isFailed(r));
     const records = mapped.flatMap((m) => m.records);
     const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
@@ -255,30 +286,51 @@ export async function testCommand(options: {
 
 /**
  * `eai map check [dir]` (`npm run mappings:check`): the static type check, then every fixture (`typesOnly`: the
- * type check alone, for a mapping whose expected outputs are not written yet).
+ * type check alone, for a mapping whose expected outputs are not written yet). `input`: a table the mapping (one
+ * CSV mapping file) is for, whose header is checked against what the mapping reads (csv-columns.ts): a required
+ * column it lacks is a problem, a column the mapping does not read and a column the mapping reads that it lacks are
+ * warnings.
  */
 export async function checkCommand(options: {
   target?: string;
+  input?: string;
   json?: boolean;
   typesOnly?: boolean;
 }): Promise<CommandOutput> {
   try {
     const mappings = selectMappings(options.target);
-    const problems = mappings.flatMap(staticProblems);
-    const warnings = mappings.flatMap(staticWarnings);
+    const columns = mappings.map((m) => columnsProblems(m, fixtureInputs(m.fixturesDir)));
+    const problems = [...mappings.flatMap(staticProblems), ...columns.flatMap((c) => c.problems)];
+    const warnings = [...mappings.flatMap(staticWarnings), ...columns.flatMap((c) => c.warnings)];
+    const typeProblems = problems.length;
+    let header: HeaderReport | undefined;
+    if (options.input !== undefined) {
+      const [mapping] = mappings;
+      if (mappings.length !== 1 || mapping?.spec.input !== CSV_FORMAT || mapping.direction !== 'to-canonical')
+        throw new ConfigError(
+          `a table to check (${options.input}) needs one mapping file that reads csv, not ${options.target ?? 'every mapping'}`,
+        );
+      header = headerReport(mapping, shownPath(options.input), readInput(options.input));
+      const found = headerProblems(mapping, header);
+      problems.push(...found.problems);
+      warnings.push(...found.warnings);
+    }
     const fixtures: FixtureResult[] = [];
     if (!options.typesOnly) for (const mapping of mappings) fixtures.push(...(await runFixtures(mapping)));
     const failedFixtures = fixtures.filter((r) => !r.ok);
     const ok = problems.length === 0 && failedFixtures.length === 0 && mappings.length > 0;
+    const tableLine = header
+      ? `; ${header.input}: ${header.missing.length} required column(s) missing, ${header.unknown.length} of ${header.header.length} columns not read by the mapping`
+      : '';
     const stdout = options.json
-      ? `${JSON.stringify({ ok, mappings: mappings.length, problems, warnings, fixtures })}\n`
+      ? `${JSON.stringify({ ok, mappings: mappings.length, problems, warnings, fixtures, ...(header ? { table: header } : {}) })}\n`
       : `${[
           ...problems.map((p) => `${p.file}: ${p.at}: ${p.message}`),
           ...warnings.map((p) => `warning: ${p.file}: ${p.at}: ${p.message}`),
           ...failedFixtures.map(
             (r) => `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
           ),
-          `${mappings.length} mappings: ${problems.length} type problems${options.typesOnly ? ' (fixtures not run)' : `, ${fixtures.length - failedFixtures.length}/${fixtures.length} fixtures equal to their expected output`}`,
+          `${mappings.length} mappings: ${typeProblems} type problems${options.typesOnly ? ' (fixtures not run)' : `, ${fixtures.length - failedFixtures.length}/${fixtures.length} fixtures equal to their expected output`}${tableLine}`,
         ].join('\n')}\n`;
     return { code: ok ? 0 : 1, stdout, stderr: '' };
   } catch (error) {

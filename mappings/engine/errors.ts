@@ -11,21 +11,26 @@ export class MappingError extends NonRetriableError {
   readonly path: string;
   readonly location: string | undefined;
   readonly problem: string;
+  /**
+   * About the document, not one of its records (its header, its per-document budget, a `let`): the document is
+   * refused whole even where each record is mapped on its own (run.ts mapRecordsEagerly).
+   */
+  readonly wholeDocument: boolean;
   constructor(
     mappingFile: string,
     path: string,
     problem: string,
     location?: string,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; wholeDocument?: boolean } = {},
   ) {
-    super(
-      `${mappingFile}: ${path || '(record)'}: ${problem}${location ? ` (input ${location})` : ''}`,
-      options,
-    );
+    super(`${mappingFile}: ${path || '(record)'}: ${problem}${location ? ` (input ${location})` : ''}`, {
+      cause: options.cause,
+    });
     this.mappingFile = mappingFile;
     this.path = path;
     this.problem = problem;
     this.location = location;
+    this.wholeDocument = options.wholeDocument ?? false;
   }
 }
 
@@ -47,6 +52,11 @@ export interface ErrorLine {
   /** The mapping file and output field, for mapping errors. */
   mapping?: string;
   field?: string;
+  /**
+   * The record of its document that failed, from 1 (the `<n>` of the `<document id>:<n>` id its event would carry),
+   * when the document's other records went on; absent when the document failed whole.
+   */
+  record?: number;
   message: string;
 }
 

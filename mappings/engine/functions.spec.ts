@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isoMillis } from '../../formats/text-input/calendar.ts';
-import { decimal, decimalMul, decimalSum, timestamp, trimZeros } from './functions.ts';
+import { decimal, decimalMul, decimalSum, timestamp, trimZeros, wrap } from './functions.ts';
 
 // Each case here is chosen so a plausible wrong change to functions.ts fails it (issue 16 §3): the fast paths
 // that the broader engine spec leaves untested.
@@ -143,6 +143,29 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
     expect(decimalMul('-0.01', '0.5')).toBe('-0.005');
     expect(decimalSum(['-1', '-0.5'])).toBe('-1.5');
     expect(decimalSum(['-0.001', '0'])).toBe('-0.001');
+  });
+
+  it('$wrap breaks at spaces within the width, cuts a longer word, counts characters not bytes, and refuses more lines than allowed', () => {
+    expect(wrap('Müller Maschinenbau und Anlagentechnik GmbH', 20)).toEqual([
+      'Müller Maschinenbau',
+      'und Anlagentechnik',
+      'GmbH',
+    ]);
+    expect(wrap('Short name', 35)).toEqual(['Short name']);
+    expect(wrap('  spaced   out  ', 35)).toEqual(['spaced out']);
+    expect(wrap('Donaudampfschifffahrtsgesellschaft', 10)).toEqual([
+      'Donaudampf',
+      'schifffahr',
+      'tsgesellsc',
+      'haft',
+    ]);
+    expect(wrap('ÄÖÜ äöü', 3)).toEqual(['ÄÖÜ', 'äöü']);
+    expect(wrap(undefined, 35)).toBeUndefined();
+    expect(wrap('', 35)).toEqual([]);
+    expect(() => wrap('a b c', 1, 2)).toThrow(
+      '$wrap: a text of 5 characters needs 3 lines of 1; the field holds 2 (2 characters)',
+    );
+    expect(() => wrap('a', 0)).toThrow('$wrap: the width must be a whole number above 0, got 0');
   });
 
   it('$trimZeros drops leading zeros only, keeps one zero, and leaves absent absent', () => {

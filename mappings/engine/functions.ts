@@ -118,6 +118,40 @@ export function trimZeros(value: unknown): string | undefined {
   return text.replace(/^0+(?=.)/, '');
 }
 
+/**
+ * `$wrap(text, width, lines?)`: the text in lines of at most `width` characters, broken at spaces (a word longer than
+ * a line is cut), for fixed-width fields that continue each other: SAP's NAME1 to NAME4 (35 each), which SAP's
+ * own readers join again with a space. With `lines`, a text that needs more refuses the document, naming the field,
+ * rather than losing its end.
+ */
+export function wrap(value: unknown, width: unknown, lines?: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const size = Number(width);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`$wrap: the width must be a whole number above 0, got ${String(width)}`);
+  const out: string[] = [];
+  let line: string[] = [];
+  for (const word of String(value).trim().split(/\s+/).filter(Boolean)) {
+    let chars = [...word];
+    if (line.length > 0 && line.length + 1 + chars.length <= size) {
+      line.push(' ', ...chars);
+      continue;
+    }
+    if (line.length > 0) out.push(line.join(''));
+    while (chars.length > size) {
+      out.push(chars.slice(0, size).join(''));
+      chars = chars.slice(size);
+    }
+    line = chars;
+  }
+  if (line.length > 0) out.push(line.join(''));
+  if (lines !== undefined && out.length > Number(lines))
+    throw new Error(
+      `$wrap: a text of ${[...String(value)].length} characters needs ${out.length} lines of ${size}; the field holds ${Number(lines)} (${Number(lines) * size} characters)`,
+    );
+  return out;
+}
+
 const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
 const TIME = /^(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,3})\d*)?)?$/;
 const ZONED = /(?:Z|[+-]\d\d:?\d\d)$/;
@@ -334,6 +368,18 @@ export function makeLookup(tables: LookupTables) {
   };
 }
 
+/**
+ * `$columnKey(name)`: a table column's name lowercased without spaces and punctuation, accents kept ("First Name",
+ * "first_name" and "FIRST-NAME" are `firstname`, "Code Postal" is `codepostal`, "Téléphone" `téléphone`): how a CSV
+ * mapping's columns table lists names, and how csv-columns.ts reads a header against it.
+ */
+export function columnKey(name: unknown): string | undefined {
+  if (name === undefined || name === null) return undefined;
+  return String(name)
+    .replace(/[^A-Za-z0-9À-ÖØ-öø-ÿĀ-ž]/g, '')
+    .toLowerCase();
+}
+
 /** Bindings every expression sees (as `$name`). */
 export function mappingFunctions(tables: LookupTables, timeZone: string): Record<string, unknown> {
   return {
@@ -341,11 +387,13 @@ export function mappingFunctions(tables: LookupTables, timeZone: string): Record
     decimalMul,
     decimalSum,
     trimZeros,
+    wrap,
     timestamp: (d: unknown, t?: unknown, zone?: unknown) => timestamp(d, t, zone ?? timeZone),
     date,
     isDate,
     lookup: makeLookup(tables),
     distinct,
     difference,
+    columnKey,
   };
 }

@@ -14,6 +14,7 @@ import {
 } from './budget.ts';
 import { type AstNode, walkAst } from './check.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
+import { checkHeader } from './csv-columns.ts';
 import { formatPath, MappingError } from './errors.ts';
 import { mappingFunctions } from './functions.ts';
 import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
@@ -164,10 +165,10 @@ async function evaluateRaw(
     return await node.expression.evaluate(context, await bindingsFor(run, node, before));
   } catch (error) {
     // JSONata's timeout (D1012) is the per-document deadline reached inside an expression (budget.ts).
-    const message =
-      (error as { code?: string }).code === 'D1012'
-        ? pastDeadline(run.budget.deadlineMs)
-        : ((error as Error).message ?? String(error));
+    const deadline = (error as { code?: string }).code === 'D1012';
+    const message = deadline
+      ? pastDeadline(run.budget.deadlineMs)
+      : ((error as Error).message ?? String(error));
     const at = typeof path === 'string' ? path : formatPath(path);
     // A mapping's own `$error(…)` (JSONata's D3137) says what is wrong in its author's words: no expression after it.
     const own = (error as { code?: string }).code === 'D3137';
@@ -180,7 +181,8 @@ async function evaluateRaw(
       own ? message : `${said} [in ${node.at}: ${node.source}]`,
       // A `let` binding's path covers no record: it names the document (its first located node) instead.
       locationOf(context) ?? nearestLocation(run, at) ?? contextLocation(context),
-      { cause: error },
+      // A let's value and the deadline are the document's, whichever record's field first needed them.
+      { cause: error, wholeDocument: deadline || at.startsWith('let.') },
     );
   }
 }
@@ -437,6 +439,23 @@ function mappedFast(
   return out;
 }
 
+/**
+ * A record of a document that did not map while the document's other records did (mapRecordsEagerly): which one,
+ * and why.
+ */
+export interface RecordFailure {
+  /** Its place among the document's records, from 1: the `<n>` of the `<document id>:<n>` id its event would carry. */
+  record: number;
+  error: MappingError;
+}
+
+/** What one record context of a document became: its canonical record, or why it has none. */
+export type RecordOutcome = CanonicalRecord | RecordFailure;
+
+export function isRecordFailure(outcome: RecordOutcome): outcome is RecordFailure {
+  return 'error' in outcome;
+}
+
 /** Maps one parsed document to the canonical records it yields, each validated against its schema. */
 export async function mapDocument(
   mapping: CompiledMapping,
@@ -452,17 +471,43 @@ const receivedAtText = lastIsoTimestamp();
 /**
  * mapDocument without a promise when none is needed: the records themselves when the compiled expressions map the
  * document (run-fast.ts), else the promise of JSONata's walk. For a caller that maps thousands of documents in a
- * loop, where a promise per document costs more than its awaits save. Throws what mapDocument rejects with.
+ * loop, where a promise per document costs more than its awaits save. Throws what mapDocument rejects with: the
+ * first record that does not map fails the document.
  */
 export function mapDocumentEagerly(
   mapping: CompiledMapping,
   document: ParsedDocument,
   options: MapOptions = {},
 ): CanonicalRecord[] | Promise<CanonicalRecord[]> {
+  return mapEagerly(mapping, document, options, false) as CanonicalRecord[] | Promise<CanonicalRecord[]>;
+}
+
+/**
+ * Each record of the document on its own: a record context (a CSV row, one of a `records:` list) whose fields,
+ * schema check or key fail comes back as a RecordFailure in its place, and the others are mapped, so a caller can
+ * publish them and dead-letter that one. What concerns the whole document still throws: the reader's tree it cannot
+ * read, a `let`, the `records` expression, a header without a required column (csv-columns.ts), the per-document
+ * deadline and memory budget. Without failures, the same records as mapDocumentEagerly, as cheaply.
+ */
+export function mapRecordsEagerly(
+  mapping: CompiledMapping,
+  document: ParsedDocument,
+  options: MapOptions = {},
+): RecordOutcome[] | Promise<RecordOutcome[]> {
+  return mapEagerly(mapping, document, options, true);
+}
+
+function mapEagerly(
+  mapping: CompiledMapping,
+  document: ParsedDocument,
+  options: MapOptions,
+  each: boolean,
+): RecordOutcome[] | Promise<RecordOutcome[]> {
   const type = mapping.outputType;
   if (mapping.direction !== 'to-canonical' || !type) {
     throw new MappingError(mapping.file, '', 'not a to-canonical mapping');
   }
+  checkHeader(mapping, document);
   const { format, kind, id, source } = document;
   const receivedAt = receivedAtText((options.receivedAt ?? new Date()).getTime());
   const doc = { format, kind, id, source, receivedAt };
@@ -474,10 +519,13 @@ export function mapDocumentEagerly(
     if (fast) return fast;
   }
   // Every JSONata evaluation of this document, through its awaits, sees its budget (budget.ts jsonataDeadline).
-  return documentBudget.run(budget, () => mapWithin(mapping, type, document, doc, budget, options));
+  return documentBudget.run(budget, () => mapWithin(mapping, type, document, doc, budget, options, each));
 }
 
-/** The document mapped by JSONata: the fast path could not, or was not to be tried. */
+/**
+ * The document mapped by JSONata: the fast path could not, or was not to be tried. `each`: a record that does not
+ * map is a RecordFailure in its place (else it fails the document).
+ */
 async function mapWithin(
   mapping: CompiledMapping,
   type: avro.Type,
@@ -485,29 +533,46 @@ async function mapWithin(
   doc: Record<string, unknown>,
   budget: Budget,
   options: MapOptions,
-): Promise<CanonicalRecord[]> {
+  each: boolean,
+): Promise<RecordOutcome[]> {
   const run = await start(mapping, document.tree, { ...doc }, budget);
-  const out: CanonicalRecord[] = [];
-  for (const context of await recordContexts(run, document.tree)) {
-    const whole = contextLocation(context);
-    run.locations = whole ? [['', whole]] : [];
-    run.bindings.record = context;
-    const built = await fields(run, mapping.root, context, []);
-    checkBudget(mapping.file, run.budget, true);
-    const { value, encoded } = validate(run, type, withDefaults(type, built), options.encode);
-    let key: string;
+  const out: RecordOutcome[] = [];
+  const contexts = await recordContexts(run, document.tree);
+  for (let i = 0; i < contexts.length; i++) {
     try {
-      key = mapping.schema.key(value);
+      out.push(await mapRecord(run, type, contexts[i], options));
     } catch (error) {
-      throw new MappingError(mapping.file, '', (error as Error).message, locationOf(context));
+      if (!each || !(error instanceof MappingError) || error.wholeDocument) throw error;
+      // A record that failed half way left its `$parent` behind: the next record starts at the root again.
+      run.bindings.parent = undefined;
+      out.push({ record: i + 1, error });
     }
-    out.push(
-      encoded
-        ? { schema: mapping.schema.fullName, key, value, encoded }
-        : { schema: mapping.schema.fullName, key, value },
-    );
   }
   return out;
+}
+
+async function mapRecord(
+  run: Run,
+  type: avro.Type,
+  context: unknown,
+  options: MapOptions,
+): Promise<CanonicalRecord> {
+  const mapping = run.mapping;
+  const whole = contextLocation(context);
+  run.locations = whole ? [['', whole]] : [];
+  run.bindings.record = context;
+  const built = await fields(run, mapping.root, context, []);
+  checkBudget(mapping.file, run.budget, true);
+  const { value, encoded } = validate(run, type, withDefaults(type, built), options.encode);
+  let key: string;
+  try {
+    key = mapping.schema.key(value);
+  } catch (error) {
+    throw new MappingError(mapping.file, '', (error as Error).message, locationOf(context));
+  }
+  return encoded
+    ? { schema: mapping.schema.fullName, key, value, encoded }
+    : { schema: mapping.schema.fullName, key, value };
 }
 
 /** Canonical values from JSON text: one value, an array of them, or what `eai map` prints (`{schema, key, value}`). */

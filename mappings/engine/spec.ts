@@ -83,6 +83,26 @@ export const mappingSchema = z
       .string()
       .optional()
       .describe('Expression yielding one context per output record; default: the document tree, one record.'),
+    columns: z
+      .object({
+        table: z
+          .string()
+          .optional()
+          .describe(
+            'The lookup table (a name under `lookups`) that says which part of the record each column feeds: a column is looked up as the header writes it, else by its `$columnKey` (lowercased without spaces and punctuation, accents kept).',
+          ),
+        required: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'What the header must have: column names as written, or with `table` the parts some column must feed. A table whose header lacks one is refused whole, naming it and the closest header names.',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "CSV input only: the columns the mapping reads, checked against each table's header at run time and by `eai map check <mapping> <table>`.",
+      ),
     fields: fieldMap.describe('Output fields: a JSONata expression each, nested maps for nested records.'),
   })
   .strict();

@@ -55,4 +55,24 @@ describe('SAP ORDRSP round trip', () => {
       expect(record!.value.changeType).toBe('STATUS_CHANGED');
     });
   }
+
+  it('a ship-to name over 35 characters goes out in NAME1 to NAME4 and reads back whole; one over 140 is refused, naming the partner field', async () => {
+    const original = JSON.parse(readFileSync(join(dir, 'long-ship-to-name.json'), 'utf8')) as { value: Json };
+    const name = original.value.salesOrder.shipTo.name as string;
+    const [idoc] = await writeToSystem('sap-idoc-orders05', [original.value]);
+    const [back] = await mapBytes('sap-idoc-orders05', idoc!);
+    expect(back!.document.tree).toMatchObject({
+      partners: expect.arrayContaining([
+        expect.objectContaining({ role: 'shipTo', NAME1: 'Müller Maschinenbau und' }),
+      ]),
+    });
+    const shipTo = (back!.document.tree as Json).partners.find((p: Json) => p.role === 'shipTo');
+    expect([shipTo.NAME1, shipTo.NAME2, shipTo.NAME3, shipTo.NAME4].filter(Boolean).join(' ')).toBe(name);
+
+    const tooLong = structuredClone(original.value);
+    tooLong.salesOrder.shipTo.name = `${name} ${name}`;
+    await expect(writeToSystem('sap-idoc-orders05', [tooLong])).rejects.toThrow(
+      /partners: \$wrap: a text of 149 characters needs 5 lines of 35; the field holds 4 \(140 characters\)/s,
+    );
+  });
 });
