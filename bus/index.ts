@@ -93,7 +93,7 @@ export {
   type ValueView,
   valueView,
 } from './dead-letters.ts';
-export { deadLetterRecord, describeDeadLetter, type FailureStage } from './dlq.ts';
+export { deadLetterRecord, describeDeadLetter, type FailureStage, RECORD_INDEX_HEADER } from './dlq.ts';
 export {
   buildAttributes,
   childTraceparent,
@@ -103,6 +103,7 @@ export {
   toHeaders,
 } from './envelope.ts';
 export { type GroupStart, type OffsetReset, pinGroupStart } from './group-start.ts';
+export { type KafkaOutage, KafkaWatch, type KafkaWatchOptions } from './kafka-watch.ts';
 export { kafkaReachable, registryReachable, registryRootProblem } from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export {

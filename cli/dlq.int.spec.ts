@@ -1,6 +1,10 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterRecord } from '../bus/index.ts';
 import { sinkGroupId } from '../connectors/index.ts';
+import { createAdminApi, hashToken, newToken } from '../ops/api/index.ts';
+import { registerDeadLetterRoutes } from '../ops/routes/dead-letters.ts';
+import { startOpsServer } from '../ops/server.ts';
 import {
   type DeadLetterFixture,
   deadLetterFixture,
@@ -11,7 +15,14 @@ import { readRawMessages } from '../tests/raw-consumer.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 
-const env = () => ({ KAFKA_BROKERS: testStack().brokers, SCHEMA_REGISTRY_URL: testStack().registryUrl });
+// No hub named (a shell's EAI_URL or EAI_TOKEN would send the commands through one): they read Kafka directly.
+const env = () => ({
+  KAFKA_BROKERS: testStack().brokers,
+  SCHEMA_REGISTRY_URL: testStack().registryUrl,
+  EAI_URL: '',
+  EAI_TOKEN: '',
+  EAI_ADMIN_TOKEN: '',
+});
 const eai = async (args: string[]) => runEai(args, { env: env(), timeoutMs: 45_000 });
 const json = <T>(run: { stdout: string; stderr: string; code: number | null }): T => {
   expect(run.code, run.stderr).toBe(0);
@@ -64,6 +75,67 @@ describe('eai dlq ls | show | redrive', () => {
     const missing = await eai(['dlq', 'show', f.dlqTopic, '0', '99']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`eai: no dead letter at ${f.dlqTopic}/0/99\n`);
+  });
+
+  it("through a hub: the token's role applies, a viewer lists the letters but is told in one line that a body needs an operator token", async () => {
+    const tokens = { viewer: newToken(), operator: newToken() };
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [
+        { name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) },
+        { name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) },
+      ],
+    });
+    const bus = testBus('/eai/tests/dl-cli-hub');
+    registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, topics: [f.dlqTopic] });
+    const server = await startOpsServer({ checks: {}, api });
+    // Kafka is not reachable for the CLI itself here: what it shows comes from the hub.
+    const hub = (token: string) => ({
+      ...env(),
+      KAFKA_BROKERS: '127.0.0.1:1',
+      EAI_URL: server.url,
+      EAI_TOKEN: token,
+    });
+    try {
+      const listed = json<{ entries: Array<{ stage: string }> }>(
+        await runEai(['dlq', 'ls', f.dlqTopic, '--json'], { env: hub(tokens.viewer) }),
+      );
+      expect(listed.entries.map((e) => e.stage)).toEqual([
+        'TASK_PUT',
+        'VALUE_CONVERTER',
+        'TASK_PUT',
+        'MAPPING',
+      ]);
+
+      const refused = await runEai(['dlq', 'show', f.dlqTopic, '0', '1'], { env: hub(tokens.viewer) });
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(
+        `eai: a dead letter's body (the original document, personal data included) needs an operator or admin token, and this token's role is below operator: set EAI_TOKEN to one, or see its metadata with npx eai dlq ls ${f.dlqTopic} --partition 0 --from 1 --limit 1\n`,
+      );
+      const refusedJson = await runEai(['dlq', 'show', f.dlqTopic, '0', '1', '--json', '--url', server.url], {
+        env: { ...hub(tokens.viewer), EAI_URL: '' },
+      });
+      expect(JSON.parse(refusedJson.stderr).errors[0]).toMatchObject({
+        error: 'HubError',
+        message: expect.stringMatching(/^a dead letter's body .* needs an operator or admin token/),
+      });
+
+      const shown = json<{ value: unknown }>(
+        await runEai(['dlq', 'show', f.dlqTopic, '0', '1', '--json'], { env: hub(tokens.operator) }),
+      );
+      expect(shown.value).toEqual({ encoding: 'text', text: RAW_VALUE });
+      const redrive = ['dlq', 'redrive', f.dlqTopic, '--owner', f.groupId, '--grep', 'credit', '--dry-run'];
+      const viewerRedrive = await runEai(redrive, { env: hub(tokens.viewer) });
+      expect(viewerRedrive.stderr).toMatch(
+        /^eai: POST .*: 403 role viewer may not do this: it needs operator/,
+      );
+      expect(
+        json<{ selected: number }>(await runEai([...redrive, '--json'], { env: hub(tokens.operator) })),
+      ).toMatchObject({ dryRun: true, selected: 2 });
+    } finally {
+      await server.close();
+    }
   });
 
   it('redrive by range after the fix: the runner gets each order with its ce_id; the document is skipped', async () => {

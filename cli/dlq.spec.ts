@@ -24,7 +24,14 @@ describe('eai dlq without Kafka', () => {
     timeout: 60_000,
   }, async () => {
     const port = await closedPort();
-    const env = { KAFKA_BROKERS: `127.0.0.1:${port}`, SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}` };
+    // No hub named: a shell's EAI_URL or EAI_TOKEN would send the commands through one.
+    const env = {
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}`,
+      EAI_URL: '',
+      EAI_TOKEN: '',
+      EAI_ADMIN_TOKEN: '',
+    };
     const cases: Array<[string[], string]> = [
       [
         ['dlq', 'redrive', 'dlq.sink'],

@@ -96,8 +96,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, reason: () =>
   });
 }
 
+/** `withDeadline`'s failure: the work had no outcome in time (it may still have one later). */
+export class DeadlineError extends RetriableError {}
+
 /**
- * `promise`, or a RetriableError once `ms` passed without its outcome (the work goes on, its outcome ignored). For
+ * `promise`, or a DeadlineError (retriable) once `ms` passed without its outcome (the work goes on, its outcome ignored). For
  * answers someone waits for (a connector's status, sync health, dead-letter depths) whose client would otherwise hold
  * them for as long as its own retries take: kafkajs's admin calls take about two minutes to give up on a broker that
  * is down, and the hub's status and health routes, there to say what is wrong, said nothing meanwhile.
@@ -105,7 +108,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, reason: () =>
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RetriableError(`${what}: no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DeadlineError(`${what}: no answer within ${ms} ms`)), ms);
   });
   promise.catch(() => undefined);
   try {

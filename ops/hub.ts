@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createBus } from '../bus/index.ts';
+import { createBus, KafkaWatch } from '../bus/index.ts';
 import {
   builtinPlugins,
   type ConnectorPlugin,
@@ -10,6 +10,7 @@ import {
 import { errorMessage } from '../lib/errors.ts';
 import { DEFAULT_HEAP_GROWING_PERCENT, setHeapGrowingPercent } from '../lib/heap-growth.ts';
 import type { Logger } from '../lib/logger.ts';
+import { withDeadline } from '../lib/retry.ts';
 import {
   CustomerActivity,
   type CustomerMatcher,
@@ -35,10 +36,14 @@ import { hubChecks } from './checks.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { postgresBackend } from './routes/postgres.ts';
 import { registerSyncRoutes } from './routes/sync.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
 import { startOpsServer } from './server.ts';
 import { type SyncHealthDeps, type SyncHealthThresholds, syncHealth } from './sync-health.ts';
+
+/** How long readiness waits for the parked workflows (its details) before it says the query did not answer. */
+const PARKED_QUERY_TIMEOUT_MS = 2_000;
 
 export interface HubOptions {
   brokers: string;
@@ -226,7 +231,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         registryUrl: options.registryUrl,
       })
     : undefined;
+  // Whether Kafka answers, for the running connectors' statuses (`waiting`): probed as readiness probes it.
+  const kafka = new KafkaWatch(options.brokers);
+  kafka.start();
   const runtime = new ConnectorRuntime({
+    kafka,
     bus,
     plugins,
     logger: options.logger.child({ component: 'connectors' }),
@@ -265,10 +274,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   registerWhoamiRoute(api);
   registerConnectorRoutes(api, runtime);
   registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, logger: options.logger });
-  if (orchestrator) registerWorkflowRoutes(api, { definitions: orchestrator.definitions });
+  if (orchestrator)
+    registerWorkflowRoutes(api, {
+      definitions: orchestrator.definitions,
+      database: postgresBackend(options.databaseUrl!, 'the workflows'),
+    });
   let healthTimer: NodeJS.Timeout | undefined;
   if (masterdata) {
-    registerCustomerRoutes(api, { ...masterdata, logger: options.logger });
+    registerCustomerRoutes(api, {
+      ...masterdata,
+      logger: options.logger,
+      database: postgresBackend(options.databaseUrl!, 'the master data'),
+    });
     const healthDeps: SyncHealthDeps = {
       runtime,
       transport: bus.transport,
@@ -319,7 +336,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const local = runtime.local();
       // Parked workflows are listed, but do not make the hub unready: an operator has to act, not a restart.
       const pool = orchestrator?.pool;
-      const parked = pool ? await parkedInstances((sql, params) => pool.query(sql, params)) : undefined;
+      // At most the readiness checks' own time: the pool waits for a database that does not answer.
+      const parked = pool
+        ? await withDeadline(
+            parkedInstances((sql, params) => pool.query(sql, params)),
+            PARKED_QUERY_TIMEOUT_MS,
+            'the parked workflows query',
+          )
+        : undefined;
       return {
         connectors: Object.fromEntries(local.map((c) => [c.name, c.state])),
         failedConnectors: local.filter((c) => c.state === 'FAILED').map((c) => c.name),
@@ -340,6 +364,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       await masterdata?.stop();
       await orchestrator?.stop();
       await runtime.stop();
+      kafka.stop();
       await mappingPool?.close();
     },
   };

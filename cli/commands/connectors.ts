@@ -28,6 +28,8 @@ interface Status {
     lagRecords: number | null;
   };
   task?: { snapshot?: { state: string; records: number; pages: number } };
+  /** A running connector waiting for the Kafka cluster, which does not answer. */
+  waiting?: { on: string; since: string; reason: string } | null;
 }
 
 function statusLine(s: Status): string {
@@ -39,12 +41,13 @@ function statusLine(s: Status): string {
     ? `  retrying since ${m.retrying.since} (${m.retrying.attempts} attempts): ${short(m.retrying.error)}`
     : '';
   const trace = s.trace ? `  (${s.trace})` : m.lastError ? `  error: ${short(m.lastError)}` : '';
+  const waiting = s.waiting ? `  waiting since ${s.waiting.since}: ${s.waiting.reason}` : '';
   const snap = s.task?.snapshot;
   const snapshot =
     snap && snap.state !== 'off'
       ? `  snapshot ${snap.state} ${snap.records} records/${snap.pages} pages`
       : '';
-  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${retrying}${trace}`;
+  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${waiting}${retrying}${trace}`;
 }
 
 /** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */

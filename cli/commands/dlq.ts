@@ -3,6 +3,7 @@ import {
   type DeadLetter,
   type DeadLetterEntry,
   type DeadLetterFilter,
+  type DeadLetterPage,
   DLQ_TOPICS,
   deadLetterDepths,
   listDeadLetters,
@@ -15,12 +16,15 @@ import {
 import { deadLetterOwners } from '../../connectors/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { connectBus } from '../endpoints.ts';
+import { callHub, HubError, type HubTarget, hubOptions } from '../hub-client.ts';
 import { positiveInteger } from '../options.ts';
 import { printResult } from '../output.ts';
 
 /**
- * `eai dlq`: dead letters straight from Kafka (no hub needed): list them with why they failed, show one decoded,
- * redrive a range or a filter back to the topics they came from.
+ * `eai dlq`: dead letters: list them with why they failed, show one decoded, redrive a range or a filter back to the
+ * topics they came from. Given a hub (`--url`, `--token`, `EAI_URL`, `EAI_TOKEN` or `EAI_ADMIN_TOKEN`), through its
+ * admin API and the token's role: a letter's body (value and headers, the original document with its personal data)
+ * needs an operator's token. Else straight from Kafka (no hub needed), which takes access to the brokers themselves.
  */
 interface FilterOptions {
   owner?: string;
@@ -71,6 +75,55 @@ function deadLetterTopic(topic: string): string {
   if (!dlqs.includes(topic) && topicCatalog.some((spec) => spec.topic === topic))
     throw new ConfigError(`${topic} is not a dead-letter topic: the hub's are ${dlqs.join(', ')}`);
   return topic;
+}
+
+/** The hub the command goes through, when one is named; else it reads Kafka directly. */
+function hubOf(options: HubTarget): HubTarget | undefined {
+  const named = [
+    options.url,
+    options.token,
+    process.env.EAI_URL,
+    process.env.EAI_TOKEN,
+    process.env.EAI_ADMIN_TOKEN,
+  ].some(Boolean);
+  return named ? options : undefined;
+}
+
+/** The admin API's query of a list: the filters as `GET /dead-letters/{topic}` names them (it expands owners itself). */
+function listQuery(
+  options: FilterOptions & { partition?: number; from?: string; limit: number },
+): URLSearchParams {
+  const query = new URLSearchParams();
+  const values: Record<string, string | number | undefined> = {
+    owner: options.owner,
+    originalTopic: options.originalTopic,
+    stage: options.stage,
+    exceptionClass: options.exception,
+    text: options.grep,
+    since: options.since,
+    until: options.until,
+    partition: options.partition,
+    from: options.from,
+    limit: options.limit,
+  };
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) query.set(name, String(value));
+  return query;
+}
+
+/** One letter from the hub; a token below operator is told in one line which token the body takes. */
+async function showThroughHub(hub: HubTarget, topic: string, partition: number, offset: string) {
+  const path = `/dead-letters/${encodeURIComponent(topic)}/${partition}/${encodeURIComponent(offset)}`;
+  try {
+    return (await callHub(hub, 'GET', path)).body as DeadLetter;
+  } catch (error) {
+    if (error instanceof HubError && error.status === 403)
+      throw new HubError(
+        `a dead letter's body (the original document, personal data included) needs an operator or admin token, and this token's role is below operator: set EAI_TOKEN to one, or see its metadata with npx eai dlq ls ${topic} --partition ${partition} --from ${offset} --limit 1`,
+        403,
+        error.answer,
+      );
+    throw error;
+  }
 }
 
 const clip = (text: string | null, width: number) =>
@@ -150,14 +203,18 @@ function redriveText(r: RedriveResult): string {
 export function registerDlqCommand(program: Command): void {
   const dlq = program
     .command('dlq')
-    .description('dead letters: list, show and redrive them (reads Kafka directly)');
+    .description(
+      'dead letters: list, show and redrive them (through a hub and its roles with --url/--token or EAI_URL/EAI_TOKEN, else straight from Kafka)',
+    );
 
   withFilterOptions(
-    dlq
-      .command('ls [topic]')
-      .description(
-        'without a topic: the dead-letter topics and their offsets (letters plus transaction markers); with one: its letters, oldest first',
-      ),
+    hubOptions(
+      dlq
+        .command('ls [topic]')
+        .description(
+          'without a topic: the dead-letter topics and their offsets (letters plus transaction markers); with one: its letters, oldest first (metadata only: a viewer token will do)',
+        ),
+    ),
   )
     .option('--partition <n>', 'start at this partition (default 0)')
     .option('--from <offset>', 'start at this offset')
@@ -166,24 +223,39 @@ export function registerDlqCommand(program: Command): void {
     .action(
       async (
         topic: string | undefined,
-        options: FilterOptions & { partition?: string; from?: string; limit: string; json?: boolean },
+        options: FilterOptions &
+          HubTarget & { partition?: string; from?: string; limit: string; json?: boolean },
       ) => {
         const limit = positiveInteger(options.limit, '--limit');
         const partition = partitionNumber(options.partition);
         if (topic !== undefined) deadLetterTopic(topic);
-        const client = await connectBus('/eai/cli');
+        const hub = hubOf(options);
         if (topic === undefined) {
-          const depths = await deadLetterDepths(client.transport, Object.values(DLQ_TOPICS));
+          const depths = hub
+            ? (
+                (await callHub(hub, 'GET', '/dead-letters')).body as {
+                  topics: Parameters<typeof depthsText>[0];
+                }
+              ).topics
+            : await deadLetterDepths((await connectBus('/eai/cli')).transport, Object.values(DLQ_TOPICS));
           printResult(!!options.json, depths, () => depthsText(depths));
           return;
         }
-        const page = await listDeadLetters(client.transport, {
-          topic,
-          partition,
-          from: options.from,
-          limit,
-          filter: toFilter(options),
-        });
+        const page = hub
+          ? ((
+              await callHub(
+                hub,
+                'GET',
+                `/dead-letters/${encodeURIComponent(topic)}?${listQuery({ ...options, partition, limit })}`,
+              )
+            ).body as DeadLetterPage)
+          : await listDeadLetters((await connectBus('/eai/cli')).transport, {
+              topic,
+              partition,
+              from: options.from,
+              limit,
+              filter: toFilter(options),
+            });
         printResult(!!options.json, page, () =>
           [
             ...(page.entries.length ? page.entries.map(entryLine) : [`no dead letters in ${topic} match`]),
@@ -193,26 +265,37 @@ export function registerDlqCommand(program: Command): void {
       },
     );
 
-  dlq
-    .command('show <topic> <partition> <offset>')
-    .description(
-      'one dead letter: why it failed, every header, and its value (Avro decoded, else text, else base64)',
-    )
+  hubOptions(
+    dlq
+      .command('show <topic> <partition> <offset>')
+      .description(
+        'one dead letter: why it failed, every header, and its value (Avro decoded, else text, else base64); through a hub it takes an operator token',
+      ),
+  )
     .option('--json', 'print JSON')
-    .action(async (topic: string, partition: string, offset: string, options: { json?: boolean }) => {
-      const at = partitionNumber(partition)!;
-      deadLetterTopic(topic);
-      const client = await connectBus('/eai/cli');
-      const letter = await showDeadLetter(client.transport, client.serde, { topic, partition: at, offset });
-      printResult(!!options.json, letter, () => letterText(letter));
-    });
+    .action(
+      async (topic: string, partition: string, offset: string, options: HubTarget & { json?: boolean }) => {
+        const at = partitionNumber(partition)!;
+        deadLetterTopic(topic);
+        const hub = hubOf(options);
+        let letter: DeadLetter;
+        if (hub) letter = await showThroughHub(hub, topic, at, offset);
+        else {
+          const client = await connectBus('/eai/cli');
+          letter = await showDeadLetter(client.transport, client.serde, { topic, partition: at, offset });
+        }
+        printResult(!!options.json, letter, () => letterText(letter));
+      },
+    );
 
   withFilterOptions(
-    dlq
-      .command('redrive <topic>')
-      .description(
-        'send dead letters back to the topics they came from, with their original key, value and headers: an offset range (--from, --to) or a filter',
-      ),
+    hubOptions(
+      dlq
+        .command('redrive <topic>')
+        .description(
+          'send dead letters back to the topics they came from, with their original key, value and headers: an offset range (--from, --to) or a filter; through a hub it takes an operator token',
+        ),
+    ),
   )
     .option('--from <offset>', 'first offset of the range')
     .option('--to <offset>', 'last offset of the range (inclusive)')
@@ -222,13 +305,14 @@ export function registerDlqCommand(program: Command): void {
     .action(
       async (
         topic: string,
-        options: FilterOptions & {
-          from?: string;
-          to?: string;
-          partition?: string;
-          dryRun?: boolean;
-          json?: boolean;
-        },
+        options: FilterOptions &
+          HubTarget & {
+            from?: string;
+            to?: string;
+            partition?: string;
+            dryRun?: boolean;
+            json?: boolean;
+          },
       ) => {
         const filter = toFilter(options);
         const ranged = options.from !== undefined || options.to !== undefined;
@@ -244,6 +328,19 @@ export function registerDlqCommand(program: Command): void {
           throw new ConfigError('--partition goes with --from/--to');
         const partition = partitionNumber(options.partition);
         deadLetterTopic(topic);
+        const hub = hubOf(options);
+        if (hub) {
+          // The hub expands an owner itself (the name as given), and answers once it is done (no progress lines).
+          const { body } = await callHub(hub, 'POST', `/dead-letters/${encodeURIComponent(topic)}/redrive`, {
+            ...(ranged
+              ? { selection: { partition, fromOffset: options.from, toOffset: options.to } }
+              : { filter: { ...filter, owner: options.owner } }),
+            dryRun: !!options.dryRun,
+          });
+          const result = body as RedriveResult;
+          printResult(!!options.json, result, () => redriveText(result));
+          return;
+        }
         const client = await connectBus('/eai/cli');
         let lastAt = Date.now();
         let lastCount = 0;

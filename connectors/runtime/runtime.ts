@@ -5,6 +5,8 @@ import {
   connectTopicSpecs,
   connectTopics,
   DEFAULT_CONNECT_GROUP,
+  type KafkaOutage,
+  type KafkaWatch,
   type TransportConsumer,
 } from '../../bus/index.ts';
 import { ConfigError, errorMessage, FieldError, NonRetriableError } from '../../lib/errors.ts';
@@ -58,6 +60,38 @@ export interface ConnectorStatus {
   metrics: TaskCounters;
   /** What a source task reports of itself (an initial snapshot's progress), when it does. */
   task?: { [key: string]: Json };
+  /** A RUNNING connector of this instance waiting for the Kafka cluster (`connectorWaiting`); absent elsewhere. */
+  waiting?: ConnectorWaiting | null;
+}
+
+/**
+ * What a RUNNING connector waits for that is not its own doing: the Kafka cluster not answering. Its task keeps its
+ * state, as Kafka Connect keeps it RUNNING, and its client retries for about two minutes before a transaction fails
+ * and says so in `lastError`: this says it at once, and since when.
+ */
+export interface ConnectorWaiting {
+  on: 'kafka';
+  /** Since when the cluster has not answered (ISO 8601). */
+  since: string;
+  reason: string;
+}
+
+/** A running connector's `waiting` for an outage of the cluster (bus/kafka-watch.ts), in words for its kind. */
+export function connectorWaiting(
+  kind: 'source' | 'sink',
+  brokers: string,
+  outage: KafkaOutage | null,
+): ConnectorWaiting | null {
+  if (!outage) return null;
+  const effect =
+    kind === 'source'
+      ? 'nothing it reads is committed to Kafka until it answers (a webhook source answers 503 meanwhile); it goes on by itself then'
+      : 'no record is read or applied until it answers; it goes on by itself then';
+  return {
+    on: 'kafka',
+    since: outage.since,
+    reason: `Kafka at ${brokers} is unreachable (${outage.error}): ${effect}`,
+  };
 }
 
 interface StoredDefinition {
@@ -101,6 +135,11 @@ export interface RuntimeOptions {
   stopTimeoutMs?: number;
   /** Sources: how long a transaction may take before the host checks that its topics still exist; default 5000. */
   topicCheckMs?: number;
+  /**
+   * Whether the cluster answers (started and stopped by its owner): a running connector's status says at once that
+   * it waits for Kafka (`waiting`). Without one, statuses have no `waiting`.
+   */
+  kafka?: KafkaWatch;
 }
 
 /** Which slot a connector falls in; the same on every instance. */
@@ -319,13 +358,22 @@ export class ConnectorRuntime {
     if (!stored) return undefined;
     const plugin = this.plugins.get(stored.definition.type);
     const mine = this.running.get(name);
+    const kafka = this.options.kafka;
     if (mine) {
       // Kafka's answer, or the lag last known: while the broker is down the query takes minutes to give up.
-      if (mine.host instanceof SinkHost)
-        await withDeadline(mine.host.lag(), STATUS_LAG_TIMEOUT_MS, 'lag').catch(() => undefined);
-      return this.statusOf(name, stored, mine);
+      const [outage] = await Promise.all([
+        mine.state === 'RUNNING' ? kafka?.check() : undefined,
+        mine.host instanceof SinkHost
+          ? withDeadline(mine.host.lag(), STATUS_LAG_TIMEOUT_MS, 'lag').catch(() => undefined)
+          : undefined,
+      ]);
+      const status = this.statusOf(name, stored, mine);
+      return kafka
+        ? { ...status, waiting: connectorWaiting(status.kind, kafka.brokers, outage ?? null) }
+        : status;
     }
-    await this.statuses.sync();
+    // What the view holds by then: while the broker is down, reading to the topic's end takes minutes to give up.
+    await withDeadline(this.statuses.sync(), STATUS_LAG_TIMEOUT_MS, 'statuses').catch(() => undefined);
     const reported = this.statuses.get(`status/${name}`);
     const base: ConnectorStatus = {
       name,

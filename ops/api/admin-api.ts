@@ -1,11 +1,19 @@
 import express, { type Request, type Response } from 'express';
 import type { z } from 'zod';
+import { errorMessage, isOutage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { histogram } from '../../lib/metrics.ts';
+import { DeadlineError, withDeadline } from '../../lib/retry.ts';
 import { authenticate, type Denial } from './auth.ts';
 import { detailsOf, type ErrorDetail, HttpError, sendError } from './errors.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
-import { type AnyRouteSpec, compilePath, type RouteHandler, type RouteSpec } from './route.ts';
+import {
+  type AnyRouteSpec,
+  compilePath,
+  type RouteBackend,
+  type RouteHandler,
+  type RouteSpec,
+} from './route.ts';
 import { type AdminToken, createTokenVerifier } from './tokens.ts';
 
 export interface AdminApi {
@@ -86,6 +94,60 @@ function validate(spec: AnyRouteSpec, req: Request) {
   return input;
 }
 
+/** Backends found away by a request: the next request probes first, and while away answers 503 without waiting. */
+const awayBackends = new WeakSet<RouteBackend>();
+
+/** Why the backend does not answer its probe, or undefined when it does. */
+function probeOf(backend: RouteBackend): Promise<string | undefined> {
+  return withDeadline(backend.reachable(), backend.patienceMs, `${backend.name} probe`).then(
+    (ok) => (ok ? undefined : 'not reachable'),
+    (failure: unknown) => errorMessage(failure),
+  );
+}
+
+/**
+ * The route's answer, or 503 as its spec's `backend` says (route.ts RouteBackend). While the backend is known to be
+ * away, the handler is not run at all (a client that retries for minutes would pile up a call per request): a probe
+ * says whether it is back.
+ */
+async function answerWithBackend<T>(
+  spec: AnyRouteSpec,
+  backend: RouteBackend,
+  run: () => Promise<T>,
+): Promise<T> {
+  const unavailable = (why: string, late: boolean) => {
+    awayBackends.add(backend);
+    return new HttpError(
+      503,
+      `${backend.name} is unreachable (${why}): ${backend.unavailable}` +
+        // A change that timed out goes on in the background: it may still be done once the store is back.
+        (late && spec.method !== 'get'
+          ? '; what was asked may still be done once it is back: look before asking again'
+          : ''),
+    );
+  };
+  if (awayBackends.has(backend)) {
+    const away = await probeOf(backend);
+    if (away !== undefined) throw unavailable(away, false);
+    awayBackends.delete(backend);
+  }
+  const work = run();
+  for (;;) {
+    try {
+      return await withDeadline(work, backend.patienceMs, `${spec.method.toUpperCase()} ${spec.path}`);
+    } catch (error) {
+      if (error instanceof DeadlineError) {
+        // Slow is not away: a store that answers its probe is waited for again.
+        const away = await probeOf(backend);
+        if (away === undefined) continue;
+        throw unavailable(`no answer within ${backend.patienceMs / 1000} s; ${away}`, true);
+      }
+      if (!(error instanceof HttpError) && isOutage(error)) throw unavailable(errorMessage(error), false);
+      throw error;
+    }
+  }
+}
+
 /**
  * The admin API: routes declared with zod schemas, bearer tokens with roles (deny by default), one JSON error
  * shape, and the OpenAPI document generated from the declarations. Tokens never reach a log line: requests are
@@ -112,7 +174,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     let principal: string | undefined;
     let denial: Denial | undefined;
     try {
-      const auth = authenticate(req.headers.authorization, spec.role, verify);
+      const auth = authenticate(req.headers.authorization, spec.role, verify, spec.roleReason);
       if (!auth.ok) {
         denial = auth.denial;
         return sendError(res, auth.denial.status, auth.denial.message, undefined, auth.denial.headers);
@@ -120,7 +182,8 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       principal = auth.principal.name;
       if (spec.body) await readJsonBody(jsonParser, req, res);
       const input = validate(spec, req);
-      const result = await handler({ ...input, principal: auth.principal });
+      const run = () => handler({ ...input, principal: auth.principal });
+      const result = spec.backend ? await answerWithBackend(spec, spec.backend, run) : await run();
       res.status(result.status).set(result.headers ?? {});
       if (result.body === undefined) res.end();
       else res.json(result.body);

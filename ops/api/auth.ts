@@ -19,6 +19,8 @@ export function authenticate(
   header: string | undefined,
   required: Role,
   verify: (token: string) => Principal | undefined,
+  /** Why the route needs `required`, for the 403 message (a read kept from viewers). */
+  reason?: string,
 ): { ok: true; principal: Principal } | { ok: false; denial: Denial } {
   const token = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? '')?.[1];
   if (!token) {
@@ -49,7 +51,7 @@ export function authenticate(
       ok: false,
       denial: {
         status: 403,
-        message: `role ${principal.role} may not do this: it needs ${required}`,
+        message: `role ${principal.role} may not do this: it needs ${required}${reason ? ` (${reason})` : ''}`,
         reason: 'role too small',
         headers: { 'WWW-Authenticate': `${challenge}, error="insufficient_scope"` },
       },

@@ -7,7 +7,15 @@ export { type ErrorBody, type ErrorDetail, errorBodySchema, HttpError } from './
 export { errorHandler, notFound, roleOff } from './fallbacks.ts';
 export type { OpenApiDocument } from './openapi.ts';
 export { type Principal, type Role, roleSchema, roles } from './roles.ts';
-export type { HttpMethod, RouteHandler, RouteInput, RouteResponse, RouteResult, RouteSpec } from './route.ts';
+export type {
+  HttpMethod,
+  RouteBackend,
+  RouteHandler,
+  RouteInput,
+  RouteResponse,
+  RouteResult,
+  RouteSpec,
+} from './route.ts';
 export {
   type AdminToken,
   adminEnvSchema,

@@ -120,6 +120,40 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(operation('/api/whoami', 'get').responses).sort()).toEqual(['200', '401', '500']);
   });
 
+  it('says why a route needs its role in its 403, and documents 503 for a route that waits on a store', () => {
+    const api = createAdminApi({ tokens: [], logger: silent });
+    api.route(
+      {
+        method: 'get',
+        path: '/letters/{id}',
+        summary: 'One letter with its body',
+        tag: 'letters',
+        role: 'operator',
+        roleReason: 'its body is personal data',
+        backend: {
+          name: 'PostgreSQL',
+          patienceMs: 3000,
+          reachable: async () => true,
+          unavailable: 'try again',
+        },
+        params: z.object({ id: z.string() }),
+        responses: { 200: { description: 'The letter.' } },
+      },
+      async () => ({ status: 200 }),
+    );
+    const responses = (api.openapi().paths['/letters/{id}']!.get as unknown as Operation).responses as Record<
+      string,
+      { description: string }
+    >;
+    expect(responses['403']!.description).toBe(
+      "The token's role is below operator (its body is personal data).",
+    );
+    expect(responses['503']!.description).toBe(
+      'PostgreSQL is unreachable (it refused or did not answer within 3 s): the answer says what to do.',
+    );
+    expect(Object.keys(operation('/api/whoami', 'get').responses)).not.toContain('503');
+  });
+
   it('refuses a route whose params do not match its path, a malformed path, or one declared twice', () => {
     const api = documentedApi();
     const base = { method: 'get', summary: 's', tag: 't', role: 'viewer', responses: {} } as const;

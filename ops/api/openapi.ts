@@ -118,10 +118,18 @@ function frameworkResponses(route: AnyRouteSpec): Record<string, { description: 
     description: 'No token, or an unknown one.',
     headers: { 'WWW-Authenticate': { description: 'Bearer challenge', schema: { type: 'string' } } },
   };
-  if (route.role !== 'viewer') responses[403] = { description: `The token's role is below ${route.role}.` };
+  if (route.role !== 'viewer') {
+    const why = route.roleReason ? ` (${route.roleReason})` : '';
+    responses[403] = { description: `The token's role is below ${route.role}${why}.` };
+  }
   if (route.body) {
     responses[413] = { description: 'The body is larger than 1 MB.' };
     responses[415] = { description: 'The body is not application/json.' };
+  }
+  if (route.backend) {
+    responses[503] = {
+      description: `${route.backend.name} is unreachable (it refused or did not answer within ${route.backend.patienceMs / 1000} s): the answer says what to do.`,
+    };
   }
   responses[500] = { description: 'Unexpected failure (logged on the hub; the answer says no more).' };
   return responses;

@@ -4,7 +4,9 @@ import { z } from 'zod';
 export const roles = ['viewer', 'operator', 'admin'] as const;
 export const roleSchema = z
   .enum(roles, { error: 'must be viewer, operator or admin' })
-  .describe('viewer reads, operator also acts (pause, redrive), admin also configures and deletes');
+  .describe(
+    "viewer reads (not dead letters' bodies), operator also acts (pause, redrive) and reads dead letters' bodies, admin also configures and deletes",
+  );
 export type Role = z.infer<typeof roleSchema>;
 
 /** The caller a valid bearer token stands for. */

@@ -20,12 +20,38 @@ export interface RouteSpec<P = undefined, Q = undefined, B = undefined> {
   tag: string;
   /** The least role that may call it. */
   role: Role;
+  /**
+   * Why it needs that role, when it is not plain from the route (a read kept from viewers): said in the 403 answer
+   * and the document, e.g. `a dead letter's body is the original document, personal data included`.
+   */
+  roleReason?: string;
+  /**
+   * The store its answer waits on (PostgreSQL): the answer is 503 at once when the store is away, instead of waiting
+   * for as long as the store's client retries (routes/postgres.ts).
+   */
+  backend?: RouteBackend;
   params?: z.ZodType<P>;
   /** Query values arrive as strings (or string arrays when repeated): use z.coerce for numbers and booleans. */
   query?: z.ZodType<Q>;
   /** A JSON body (application/json, at most 1 MB). */
   body?: z.ZodType<B>;
   responses: Record<number, RouteResponse>;
+}
+
+/**
+ * A store a route's answer waits on. The handler gets `patienceMs`; without an outcome by then the store is probed
+ * (`reachable`, one quick check with no retries): when it answers the handler is given the same again, else the
+ * answer is 503 with `unavailable`. A failure that says the store is away (lib/errors.ts `isOutage`: connection
+ * refused, reset, PostgreSQL shutting down) is 503 at once. Once found away, the next requests probe it first and
+ * answer 503 without running their handlers until it answers again.
+ */
+export interface RouteBackend {
+  /** As people call it: `PostgreSQL`. */
+  name: string;
+  patienceMs: number;
+  reachable(): Promise<boolean>;
+  /** What the 503 answer says after the store's name and why: what is affected and what to do. */
+  unavailable: string;
 }
 
 export interface RouteInput<P, Q, B> {

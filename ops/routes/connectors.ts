@@ -61,6 +61,17 @@ export const connectorStatusSchema = z
     trace: z.string().nullable().describe('Why it failed, when FAILED.'),
     updatedAt: z.string().nullable(),
     metrics: countersSchema,
+    waiting: z
+      .object({
+        on: z.literal('kafka').describe('What it waits for: the Kafka cluster.'),
+        since: z.string().describe('Since when it has not answered (ISO 8601).'),
+        reason: z.string().describe('In words: which brokers, the error, and what waits meanwhile.'),
+      })
+      .nullable()
+      .optional()
+      .describe(
+        "A RUNNING connector of the instance that answers, waiting for Kafka: its state stays RUNNING (as Kafka Connect keeps it) while the cluster does not answer, and its transaction fails only after the client's retries (about two minutes); this says so at once. Null while Kafka answers; absent for a connector another instance runs.",
+      ),
     task: z
       .record(z.string(), z.json())
       .optional()

@@ -15,7 +15,7 @@ import {
   searchCustomers,
   unmergeById,
 } from '../../masterdata/index.ts';
-import { type AdminApi, HttpError } from '../api/index.ts';
+import { type AdminApi, HttpError, type RouteBackend } from '../api/index.ts';
 
 /**
  * The customer master data routes of the admin API: a golden record with the source of each field, its members
@@ -38,6 +38,8 @@ export interface CustomerRouteDeps {
   erasureWaitMs?: number;
   /** An audit line per decision (who, what, which ids); never a customer's data. */
   logger?: Logger;
+  /** The master data's database (routes/postgres.ts postgresBackend): every route waits on it. */
+  database: RouteBackend;
 }
 
 const tag = 'customers';
@@ -55,7 +57,9 @@ const recordKey = z
 const member = z.object({ system: z.string(), sourceId: z.string() });
 const lineage = z
   .record(z.string(), z.object({ system: z.string(), sourceId: z.string(), rule: z.string() }))
-  .describe('Per golden field: the member whose value won and the survivorship rule that chose it.');
+  .describe(
+    'Per golden field: the member whose value won and the survivorship rule that chose it; per address use added from another member than the `addresses` winner (`addresses[SHIPPING]`: a use the winner lacks), the member it came from.',
+  );
 
 const historySchema = z.object({
   id: z.number().int().describe('The merge number (`POST /customers/merges/{mergeId}/unmerge`).'),
@@ -305,6 +309,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         'An id (a golden id, a source id as system:id or alone) names its customer (kind id). Otherwise the query becomes a probe record: an address with @ is an email, digits (with +, spaces, dashes, brackets) a phone (read as E.164 as the matcher reads phones: a national number in the configured defaultCountry, or with none configured in every region where it is valid), anything else a name (tried as an organisation and as a person; one word as a family or a given name; an organisation is found by any significant word of its name, not by its legal form). It is standardised, blocked and scored by the matcher itself; golden records are ranked by their best member.',
       tag,
       role: 'viewer',
+      backend: deps.database,
       query: z.object({
         q: z
           .string()
@@ -336,6 +341,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       summary: 'The steward queue: pairs scored between the review and auto-merge thresholds',
       tag,
       role: 'viewer',
+      backend: deps.database,
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
       responses: {
         200: {
@@ -357,6 +363,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       summary: "A steward's decision on a pair: accept (their golden records merge) or reject (kept apart)",
       tag,
       role: 'operator',
+      backend: deps.database,
       body: z
         .object({ decision: z.enum(['accept', 'reject']), a: recordKey, b: recordKey })
         .meta({ id: 'StewardDecision' }),
@@ -386,6 +393,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       summary: 'Undoes a merge: the golden records it absorbed come back exactly as they were',
       tag,
       role: 'operator',
+      backend: deps.database,
       params: z.object({
         mergeId: z.coerce
           .number()
@@ -419,6 +427,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         'Removes every row of the hub that holds the customer (source records, blocking keys, scored pairs and steward decisions, golden rows and the ids merged into them, merge history naming them, sync state, customer 360 documents), keeps an audit record without personal data, tombstones each golden id on the compacted golden topic and sends each system that holds a record an erasure command, which its sink turns into the system’s own delete (Salesforce delete + emptyRecycleBin, HubSpot GDPR delete, Odoo unlink). Later events of the erased records are dropped.',
       tag,
       role: 'admin',
+      backend: deps.database,
       params: goldenParams,
       responses: { ...erasureResponses, 404: notFound('golden id') },
     },
@@ -433,6 +442,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         'Erases the golden customer a system’s record belongs to (as POST /customers/{goldenId}/erasure)',
       tag,
       role: 'admin',
+      backend: deps.database,
       params: recordKey,
       responses: { ...erasureResponses, 404: notFound('record') },
     },
@@ -447,6 +457,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       summary: 'An erasure’s audit record: ids, systems and how far each got, counts, who and when',
       tag,
       role: 'viewer',
+      backend: deps.database,
       params: z.object({
         erasureId: z
           .string()
@@ -472,6 +483,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       summary: "The golden id of a system's customer record (the cross-reference)",
       tag,
       role: 'viewer',
+      backend: deps.database,
       params: recordKey,
       responses: { 200: { description: 'The golden id.', schema: xrefSchema }, 404: notFound('record') },
     },
@@ -492,6 +504,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         'A merged id answers with the golden record that holds it now (`requested` is the id asked for, `Content-Location` the current one).',
       tag,
       role: 'viewer',
+      backend: deps.database,
       params: goldenParams,
       responses: {
         200: { description: 'The golden record.', schema: goldenSchema },
@@ -535,6 +548,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         'Merges another golden record into this one (a steward-accepted pair of their founding records)',
       tag,
       role: 'operator',
+      backend: deps.database,
       params: goldenParams,
       body: z.object({ with: goldenIdSchema.describe('The golden record to merge with.') }),
       responses: {
@@ -562,6 +576,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         'From the canonical events the hub has seen (sales orders, shipments, cases) of every member record, found through the cross-reference; credit as the systems that keep it sent it on canonical.customer.',
       tag,
       role: 'viewer',
+      backend: deps.database,
       params: goldenParams,
       query: z.object({
         orders: z.coerce

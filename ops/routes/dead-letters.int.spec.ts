@@ -12,7 +12,7 @@ import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
 import { testBus } from '../../tests/stack.ts';
 import { createAdminApi, hashToken, newToken } from '../api/index.ts';
 import { startOpsServer } from '../server.ts';
-import { registerDeadLetterRoutes } from './dead-letters.ts';
+import { BODY_ROLE_REASON, registerDeadLetterRoutes } from './dead-letters.ts';
 
 const tokens = { viewer: newToken(), operator: newToken() };
 
@@ -91,18 +91,56 @@ describe('dead-letter routes of the admin API', () => {
     expect(bad.body.error).toMatch(/query\.limit/);
   });
 
-  it('shows a letter: Avro decoded, raw as text; 404 for an offset with no letter', async () => {
+  it("keeps a letter's body from a viewer (403 naming the role), who lists its metadata instead", async () => {
     const path = '/dead-letters/{topic}/{partition}/{offset}';
-    const avro = await call('get', path, `/dead-letters/${f.dlqTopic}/0/2`, { token: tokens.viewer });
+    const denied = await call('get', path, `/dead-letters/${f.dlqTopic}/0/1`, { token: tokens.viewer });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toEqual({
+      error: `role viewer may not do this: it needs operator (${BODY_ROLE_REASON})`,
+    });
+    expect(JSON.stringify(denied.body)).not.toContain(RAW_VALUE);
+    const metadata = await call(
+      'get',
+      '/dead-letters/{topic}',
+      `/dead-letters/${f.dlqTopic}?from=1&limit=1`,
+      {
+        token: tokens.viewer,
+      },
+    );
+    expect(metadata.body.entries).toEqual([
+      {
+        partition: 0,
+        offset: '1',
+        timestamp: expect.any(String),
+        key: expect.any(String),
+        originalTopic: f.topic,
+        originalPartition: 0,
+        originalOffset: expect.any(String),
+        owner: f.groupId,
+        stage: 'VALUE_CONVERTER',
+        exceptionClass: 'WireFormatError',
+        message: expect.stringMatching(/^not Confluent wire format/),
+        attempts: expect.any(Number),
+        ceId: null,
+        size: Buffer.byteLength(RAW_VALUE),
+      },
+    ]);
+    const openapi = document as { paths: Record<string, Record<string, { 'x-eai-role': string }>> };
+    expect(openapi.paths[path]!.get!['x-eai-role']).toBe('operator');
+  });
+
+  it('shows a letter to an operator: Avro decoded, raw as text; 404 for an offset with no letter', async () => {
+    const path = '/dead-letters/{topic}/{partition}/{offset}';
+    const avro = await call('get', path, `/dead-letters/${f.dlqTopic}/0/2`, { token: tokens.operator });
     expect(avro.status).toBe(200);
     expect(avro.body).toMatchObject({
       offset: '2',
       ceId: f.ceIds.get('sap:3'),
       value: { encoding: 'avro', json: { salesOrder: { orderId: 'sap:3' } } },
     });
-    const raw = await call('get', path, `/dead-letters/${f.dlqTopic}/0/1`, { token: tokens.viewer });
+    const raw = await call('get', path, `/dead-letters/${f.dlqTopic}/0/1`, { token: tokens.operator });
     expect(raw.body.value).toEqual({ encoding: 'text', text: RAW_VALUE });
-    const missing = await call('get', path, `/dead-letters/${f.dlqTopic}/0/42`, { token: tokens.viewer });
+    const missing = await call('get', path, `/dead-letters/${f.dlqTopic}/0/42`, { token: tokens.operator });
     expect(missing.status).toBe(404);
   });
 

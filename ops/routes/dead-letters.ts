@@ -19,9 +19,9 @@ import { withDeadline } from '../../lib/retry.ts';
 import { type AdminApi, HttpError } from '../api/index.ts';
 
 /**
- * The dead-letter routes of the admin API: topics with their depth, a page of letters (never their values), one
- * letter with its headers and decoded value, and redrive (operator). Only the hub's dead-letter topics are served,
- * so the API cannot be pointed at other topics.
+ * The dead-letter routes of the admin API: topics with their depth, a page of letters (their metadata, never their
+ * values or headers), one letter with its headers and decoded value (operator: the original document's personal data),
+ * and redrive (operator). Only the hub's dead-letter topics are served, so the API cannot be pointed at other topics.
  */
 export interface DeadLetterRouteDeps {
   transport: Transport;
@@ -143,6 +143,13 @@ const topicParams = z.object({ topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/
 const notFound = { description: 'No such dead-letter topic or letter.' };
 const busDown = { description: 'Kafka or the schema registry did not answer; try again.' };
 
+/**
+ * Why a letter's body is not a viewer's: in every 403 answer for it, so the CLI can say which token it takes. Letters
+ * are listed without it (`entrySchema` lists each field a viewer gets: nothing of the value, no header).
+ */
+export const BODY_ROLE_REASON =
+  "a dead letter's body is the original document, personal data included; viewers list its metadata with GET /dead-letters/{topic}";
+
 /** An owner named in a filter stands for a sink connector's group too (`deadLetterOwners`). */
 function withOwners(filter: DeadLetterFilter & { owner?: string }): DeadLetterFilter {
   return filter.owner === undefined ? filter : { ...filter, owner: deadLetterOwners(filter.owner) };
@@ -239,7 +246,8 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
           filter: withOwners(filter),
         }),
       );
-      return { status: 200, body: page };
+      // Deny by default: a viewer gets the fields `entrySchema` lists and nothing else, whatever an entry carries.
+      return { status: 200, body: pageSchema.parse(page) };
     },
   );
 
@@ -247,9 +255,12 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     {
       method: 'get',
       path: '/dead-letters/{topic}/{partition}/{offset}',
-      summary: 'One dead letter with its headers and decoded value',
+      summary: 'One dead letter with its headers and decoded value (its body: operator)',
+      description:
+        "A letter's value and headers are the original record or document, with the customers' names, addresses, emails and phones it holds: an operator's to read. A viewer reads its metadata (where it came from, who refused it and why, when, its size and ids) in `GET /dead-letters/{topic}`, e.g. `?partition=0&from=42&limit=1`.",
       tag: 'dead-letters',
-      role: 'viewer',
+      role: 'operator',
+      roleReason: BODY_ROLE_REASON,
       params: topicParams.extend({ partition: z.coerce.number().int().min(0), offset }),
       responses: { 200: { description: 'The letter.', schema: letterSchema }, 404: notFound, 503: busDown },
     },

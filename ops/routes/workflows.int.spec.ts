@@ -24,6 +24,7 @@ import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { createAdminApi, hashToken, newToken } from '../api/index.ts';
 import { startOpsServer } from '../server.ts';
+import { postgresBackend } from './postgres.ts';
 import { registerWorkflowRoutes } from './workflows.ts';
 
 const tokens = { viewer: newToken(), operator: newToken() };
@@ -70,7 +71,10 @@ beforeAll(async () => {
       { name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) },
     ],
   });
-  registerWorkflowRoutes(api, { definitions: orchestrator.definitions });
+  registerWorkflowRoutes(api, {
+    definitions: orchestrator.definitions,
+    database: postgresBackend(stack.databaseUrl, 'the workflows'),
+  });
   server = await startOpsServer({ checks: {}, api });
   document = (await (await fetch(`${server.url}/openapi.json`)).json()) as object;
 });

@@ -8,7 +8,7 @@ import {
   showInstance,
   signalWorkflow,
 } from '../../orchestrator/index.ts';
-import { type AdminApi, HttpError } from '../api/index.ts';
+import { type AdminApi, HttpError, type RouteBackend } from '../api/index.ts';
 
 /**
  * The workflow routes of the admin API: instances by type and status, one instance with its timeline, the
@@ -17,6 +17,8 @@ import { type AdminApi, HttpError } from '../api/index.ts';
  */
 export interface WorkflowRouteDeps {
   definitions: DefinitionSet;
+  /** The workflows' database (routes/postgres.ts postgresBackend): every route but the definitions waits on it. */
+  database: RouteBackend;
 }
 
 const tag = 'workflows';
@@ -83,6 +85,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       summary: 'Workflow instances, newest first',
       tag,
       role: 'viewer',
+      backend: deps.database,
       query: z.object({
         type: z.string().min(1).optional().describe('Only this workflow type.'),
         status: z.enum(statuses).optional().describe('Only instances in this status.'),
@@ -100,6 +103,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       summary: 'One instance with its timeline of steps, events in and commands out',
       tag,
       role: 'viewer',
+      backend: deps.database,
       params: idParams,
       responses: {
         200: { description: 'The instance.', schema: detailSchema },
@@ -116,6 +120,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       summary: 'Retries a parked instance: the step whose system was unavailable, or the failed compensation',
       tag,
       role: 'operator',
+      backend: deps.database,
       params: idParams,
       responses: {
         202: { description: 'The instance goes on compensating.', schema: accepted },
@@ -140,6 +145,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
         'Retries every parked instance that matches (after an outage), or says which would be (dryRun)',
       tag,
       role: 'operator',
+      backend: deps.database,
       body: z
         .object({
           type: z.string().min(1).optional().describe('Only this workflow type.'),
@@ -203,6 +209,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       summary: 'Cancels an instance at its current or next wait; what it did is compensated',
       tag,
       role: 'operator',
+      backend: deps.database,
       params: idParams,
       body: z.object({ reason: z.string().max(500).default('cancelled by an operator') }).optional(),
       responses: {
@@ -232,6 +239,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       summary: 'Sends a signal (e.g. `approve-credit`) to an instance',
       tag,
       role: 'operator',
+      backend: deps.database,
       params: idParams.extend({
         name: z
           .string()

@@ -1,0 +1,181 @@
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropDatabase } from '../store/database.ts';
+import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
+import { testBus, testStack, unique } from '../tests/stack.ts';
+import { type TcpGate, tcpGate, throughGate } from '../tests/tcp-gate.ts';
+import { waitFor } from '../tests/wait-for.ts';
+import { createAdminApi, hashToken, newToken } from './api/index.ts';
+import { type Hub, startHub } from './hub.ts';
+import { postgresBackend } from './routes/postgres.ts';
+import { startOpsServer } from './server.ts';
+
+/**
+ * The hub while PostgreSQL is away: its routes that read the workflows (DBOS) or the master data answer 503 within
+ * seconds, saying so and what to do, instead of waiting out DBOS's retries (minutes); readiness says PostgreSQL is
+ * DOWN. The hub reaches PostgreSQL through a gate (tests/tcp-gate.ts) that the test shuts: the stack the other specs
+ * share keeps running.
+ */
+const stack = testStack();
+const bus = testBus();
+const token = newToken();
+const database = unique('eai_orch_pgdown').replaceAll('-', '_');
+const schema = unique('mdm_pgdown').replaceAll('-', '_');
+const topics = { customer: unique('pgdown-customer'), activity: unique('pgdown-orders') };
+let gate: TcpGate;
+let hub: Hub;
+let openapi: object;
+
+beforeAll(async () => {
+  const url = new URL(stack.databaseUrl);
+  gate = await tcpGate({ host: url.hostname, port: Number(url.port) });
+  await bus.provisionTopics(Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
+  hub = await startHub({
+    ...stack,
+    databaseUrl: throughGate(stack.databaseUrl, gate),
+    group: unique('connect'),
+    logger: pino({ level: 'silent' }),
+    tokens: [{ name: 'dashboard', role: 'operator', sha256: hashToken(token) }],
+    port: 0,
+    // No router: a fresh group would replay every order other tests put on canonical.sales-order.
+    orchestrator: { executorId: unique('pgdown'), database, router: false },
+    masterdata: {
+      schema,
+      groupId: unique('pgdown-matcher'),
+      activityGroupId: unique('pgdown-activity'),
+      customerTopic: topics.customer,
+      activityTopics: [topics.activity],
+      healthIntervalMs: 0,
+    },
+  });
+  openapi = (await (await fetch(`${hub.url}/openapi.json`)).json()) as object;
+});
+
+afterAll(async () => {
+  await gate?.open();
+  await hub?.close();
+  await gate?.close();
+  await dropDatabase(stack.databaseUrl, database);
+  const admin = new pg.Client({ connectionString: stack.databaseUrl });
+  await admin.connect();
+  await admin.query(`drop schema if exists "${schema}" cascade`);
+  await admin.end();
+});
+
+/** Calls the hub, checks the answer against its OpenAPI document, and times it. */
+async function call(method: string, template: string, path: string, body?: unknown) {
+  const started = Date.now();
+  const response = await fetch(`${hub.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const parsed = (await response.json()) as { error?: string };
+  assertConformsToOpenApi(openapi, {
+    method: method.toLowerCase(),
+    path: template,
+    status: response.status,
+    body: parsed,
+  });
+  return { status: response.status, body: parsed, seconds: (Date.now() - started) / 1000 };
+}
+
+const reads: Array<[string, string, string, unknown?]> = [
+  ['GET', '/workflows', '/workflows'],
+  ['GET', '/workflows/{id}', '/workflows/order-to-delivery:sap:1'],
+  ['POST', '/workflows/retry', '/workflows/retry', { dryRun: true }],
+  ['GET', '/customers/review', '/customers/review'],
+  ['GET', '/customers', '/customers?q=Jane%20Roe'],
+];
+
+describe('the hub while PostgreSQL is away', () => {
+  it('answers the workflow and customer routes 503 within seconds, saying what to do; readiness says PostgreSQL is DOWN; all answer again once it is back', async () => {
+    for (const [method, template, path, body] of reads)
+      expect((await call(method, template, path, body)).status, path).toBeLessThan(500);
+
+    await gate.shut();
+    const answers = await Promise.all(reads.map(([m, t, p, b]) => call(m, t, p, b)));
+    for (const [i, answer] of answers.entries()) {
+      const [method, , path] = reads[i]!;
+      const what = path.startsWith('/workflows') ? 'the workflows' : 'the master data';
+      expect(answer.status, path).toBe(503);
+      // 3 s for DBOS's answer, then the probe; DBOS itself retries for minutes.
+      expect(answer.seconds, path).toBeLessThan(8);
+      expect(answer.body.error, path).toMatch(
+        new RegExp(
+          `^PostgreSQL is unreachable \\(.+\\): ${what} cannot be read or changed until it answers; start it \\(npx eai stack up for the local stack\\) or fix DATABASE_URL, then try again`,
+        ),
+      );
+      // A change that timed out may still happen once PostgreSQL is back: the answer says to look first.
+      if (method === 'POST' && answer.seconds >= 3)
+        expect(answer.body.error).toMatch(/may still be done once it is back/);
+    }
+    // Found away, the next requests probe first and answer at once, without another call waiting on DBOS.
+    const again = await call('GET', '/workflows', '/workflows');
+    expect([again.status, again.seconds < 1.5]).toEqual([503, true]);
+    const ready = await fetch(`${hub.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    const readiness = (await ready.json()) as { checks: Record<string, { status: string }> };
+    expect(readiness.checks.postgres).toMatchObject({ status: 'DOWN' });
+    expect(readiness.checks.kafka).toEqual({ status: 'UP' });
+    // Sync health answers as ever: 200, failing, and why.
+    const sync = await call('GET', '/sync/health', '/sync/health');
+    expect(sync.status).toBe(200);
+    expect((sync.body as { reasons: string[] }).reasons.join(' | ')).toMatch(
+      /the master data database did not answer/,
+    );
+
+    await gate.open();
+    await waitFor(
+      'the workflows read again',
+      async () => (await call('GET', '/workflows', '/workflows')).status === 200,
+      30_000,
+    );
+    expect((await call('GET', '/customers/review', '/customers/review')).status).toBe(200);
+    expect((await fetch(`${hub.url}/health/ready`)).status).toBe(200);
+  });
+});
+
+describe('a route that waits on PostgreSQL', () => {
+  it('waits for a slow answer while PostgreSQL answers its probe: slow is not away', async () => {
+    const url = throughGate(stack.databaseUrl, gate);
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [{ name: 'dashboard', role: 'viewer', sha256: hashToken(token) }],
+    });
+    const database = postgresBackend(url, 'the report');
+    api.route(
+      {
+        method: 'get',
+        path: '/report',
+        summary: 'A slow query',
+        tag: 'test',
+        role: 'viewer',
+        backend: database,
+        responses: { 200: { description: 'Done.' } },
+      },
+      async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query(`select pg_sleep(${(database.patienceMs + 1000) / 1000})`);
+        } finally {
+          await client.end();
+        }
+        return { status: 200, body: { done: true } };
+      },
+    );
+    const server = await startOpsServer({ checks: {}, api });
+    try {
+      const response = await fetch(`${server.url}/report`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ done: true });
+    } finally {
+      await server.close();
+    }
+  });
+});
