@@ -9,10 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { NonRetriableError } from '../lib/errors.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
+import { createPool } from '../store/pool.ts';
 import { blockingKeys, blockLimit, indexKeys, isMatchKey, isSearchKey, KEY_VERSION } from './block.ts';
 import type { MdmConfig } from './config.ts';
 import { displayName } from './customer-data.ts';
@@ -264,8 +265,9 @@ export class MasterDataStore {
   }) {
     if (options.pool) this.pool = options.pool;
     else {
-      this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
-      this.pool.on('error', (error) => options.onPoolError?.(error));
+      this.pool = createPool({ connectionString: options.databaseUrl, max: 4 }, (error) =>
+        options.onPoolError?.(error),
+      );
     }
     this.schema = options.schema ?? 'mdm';
     this.#q = quoteSchema(this.schema);

@@ -1,5 +1,5 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   type Bus,
   type ConsumerRunner,
@@ -10,6 +10,7 @@ import {
 import { errorMessage } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { databaseUrlFor, ensureDatabase } from '../store/database.ts';
+import { createPool } from '../store/pool.ts';
 import { ORCHESTRATOR_SOURCE, orchestratorTopicSpecs } from './commands.ts';
 import { type OrchestratorConfig, type OrchestratorConfigInput, parseOrchestratorConfig } from './config.ts';
 import { dbosLogger } from './dbos-logger.ts';
@@ -113,8 +114,7 @@ export async function startOrchestrator(
   const log = options.logger ?? createLogger('orchestrator');
   await ensureDatabase(config.databaseUrl, config.database);
   const url = databaseUrlFor(config.databaseUrl, config.database);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  pool.on('error', (error) =>
+  const pool = createPool({ connectionString: url, max: 4 }, (error) =>
     log.warn({ error: errorMessage(error) }, 'orchestrator pool connection failed'),
   );
   const executors = new Executors({

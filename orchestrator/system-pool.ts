@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createPool } from '../store/pool.ts';
 import { coalesceReads, dbosPointReads } from './coalesced-reads.ts';
 
 /** DBOS's schema in the system database (its default; the orchestrator does not change it). */
@@ -30,14 +31,16 @@ export function createSystemPool(options: {
   coalesceReads?: boolean;
   onError: (error: Error) => void;
 }): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.size,
-    // As DBOS's own pool: its name in pg_stat_activity, and its connect timeout.
-    application_name: options.applicationName,
-    connectionTimeoutMillis: 10_000,
-  });
-  pool.on('error', options.onError);
+  const pool = createPool(
+    {
+      connectionString: options.url,
+      max: options.size,
+      // As DBOS's own pool: its name in pg_stat_activity, and its connect timeout.
+      application_name: options.applicationName,
+      connectionTimeoutMillis: 10_000,
+    },
+    options.onError,
+  );
   // Under prepareStatements, which names the statement that follows a BEGIN before it reaches this.
   if (options.beginWithStatement) {
     pool.on('connect', (client) => beginWithStatement(client));

@@ -1,6 +1,5 @@
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import pg from 'pg';
 import { CSV_FORMAT } from '../../formats/csv/index.ts';
 import { encodingProblem } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
@@ -25,6 +24,7 @@ import {
   unmergeById,
 } from '../../masterdata/index.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
+import { createPool } from '../../store/pool.ts';
 import { postgresReachable } from '../../store/probe.ts';
 import { connectBus } from '../endpoints.ts';
 import { printResult } from '../output.ts';
@@ -54,10 +54,9 @@ async function openStore(options: StoreOptions, create = false): Promise<MasterD
       `cannot reach PostgreSQL at ${masked}: is the stack up? npx eai stack up, or set DATABASE_URL`,
     );
   }
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-  // An idle connection that breaks (PostgreSQL restarted) is dropped by the pool; unheard, it would end the command
-  // with pg's stack trace instead of the next query's one-line error.
-  pool.on('error', () => undefined);
+  // A connection that breaks (PostgreSQL restarted) is dropped; unheard, it would end the command with pg's stack
+  // trace instead of the next query's one-line error.
+  const pool = createPool({ connectionString: databaseUrl, max: 4 }, () => undefined);
   // Without --config, the rules of the hub that runs this schema (saved at its start), not the defaults: a steward's
   // decide or merge recomputes golden records as the hub would.
   const stored = options.config ? undefined : await storedMdmConfig(pool, options.schema);
