@@ -603,6 +603,65 @@ describe('a survivorship change', () => {
   });
 });
 
+describe('addresses of every use', () => {
+  it('keeps the branch SHIPPING address of the other member beside the winner’s BILLING one, also at migrate', async () => {
+    const store = await freshStore();
+    const q = `"${store.schema}"`;
+    const company = {
+      organizationName: 'Weber Logistik GmbH',
+      taxId: { scheme: 'VAT', value: 'DE811234567' },
+      phones: [{ number: '+49 40 7654321' }],
+      street: 'Ballindamm 1',
+      city: 'Hamburg',
+      postal: '20095',
+    };
+    const sap = org('sap', '0000300001', {
+      ...company,
+      updatedAt: '2026-03-02T00:00:00.000Z' as unknown as Date,
+    });
+    const account = org('salesforce', '001A000001', {
+      ...company,
+      updatedAt: '2026-03-01T00:00:00.000Z' as unknown as Date,
+    });
+    account.customer.addresses = [
+      ...(account.customer.addresses ?? []),
+      { use: 'SHIPPING', lines: ['Am Lagerhaus 7'], city: 'Bremen', postalCode: '28197', countryCode: 'DE' },
+    ];
+    const [, joined] = await store.upsertBatch([sap, account]);
+    const goldenId = joined?.goldenId ?? '';
+    expect(await store.xref('sap', '0000300001')).toBe(goldenId);
+    const golden = await store.golden(goldenId);
+    expect(golden?.record?.addresses?.map((a) => [a.use, a.lines?.[0]])).toEqual([
+      ['BILLING', 'Ballindamm 1'],
+      ['SHIPPING', 'Am Lagerhaus 7'],
+    ]);
+    expect(golden?.lineage?.addresses?.system).toBe('sap');
+    expect(golden?.lineage?.['addresses[SHIPPING]']).toEqual({
+      system: 'salesforce',
+      sourceId: '001A000001',
+      rule: 'mostRecent',
+    });
+
+    // As survivorship version 2 stored it: the winner's addresses alone.
+    const old = { ...golden?.record, addresses: golden?.record?.addresses?.slice(0, 1) };
+    const { 'addresses[SHIPPING]': _, ...oldLineage } = golden?.lineage ?? {};
+    await store.pool.query(`update ${q}.golden set record = $2, lineage = $3 where golden_id = $1`, [
+      goldenId,
+      JSON.stringify(old),
+      JSON.stringify(oldLineage),
+    ]);
+    await store.pool.query(`update ${q}.block_meta set survive_version = 2`);
+    await store.pool.query(`delete from ${q}.golden_outbox`);
+    await store.migrate();
+    const after = await store.golden(goldenId);
+    expect(after?.record).toEqual(golden?.record);
+    expect(after?.lineage).toEqual(golden?.lineage);
+    // Out to the systems through the outbox: the systems synced get the shipping address.
+    const outbox = await store.pool.query<{ golden_id: string }>(`select golden_id from ${q}.golden_outbox`);
+    expect(outbox.rows.map((r) => r.golden_id)).toEqual([goldenId]);
+  });
+});
+
 describe('a customer number with or without leading zeros', () => {
   it('is one source record: found, updated, looked up and deleted by either form', async () => {
     const store = await freshStore();

@@ -3,7 +3,7 @@
  * configured for that field, with the winning source recorded. A pure function of the member set: the same
  * members give the same golden record in any order (every tie is broken by the member key).
  */
-import type { Address, CustomerPartyMaster, PhoneNumber } from '../schemas/types.generated.ts';
+import type { Address, AddressUse, CustomerPartyMaster, PhoneNumber } from '../schemas/types.generated.ts';
 import { GOLDEN_FIELDS, type GoldenField, type MdmConfig, type SurvivorshipRule } from './config.ts';
 import { standardiseCountry, standardisePhone } from './standardise.ts';
 
@@ -25,9 +25,15 @@ export interface FieldLineage {
   rule: SurvivorshipRule;
 }
 
+/**
+ * Per golden field, the member whose value won; and per address use added from another member than the
+ * `addresses` winner (`addresses[SHIPPING]`), the member it came from.
+ */
+export type Lineage = Partial<Record<GoldenField | `addresses[${AddressUse}]`, FieldLineage>>;
+
 export interface Golden {
   record: CustomerPartyMaster;
-  lineage: Partial<Record<GoldenField, FieldLineage>>;
+  lineage: Lineage;
 }
 
 /**
@@ -35,9 +41,11 @@ export interface Golden {
  * records other values from the same members, so that `MasterDataStore.migrate` computes the stored ones again
  * (and the changed ones go out to the systems through the golden outbox, as any change does).
  * 1: phones and countries as the winning record held them; 2: phones in E.164, countries as ISO 3166 codes (also
- * from names in a country's own language).
+ * from names in a country's own language); 3: addresses a multi-valued attribute: the winner's, plus for each use
+ * it lacks (a Salesforce Account's SHIPPING beside SAP's BILLING) that use's address from the best other member, so
+ * stored golden records gain the addresses of the uses their winner lacked.
  */
-export const SURVIVE_VERSION = 2;
+export const SURVIVE_VERSION = 3;
 
 export const memberKey = (m: { system: string; sourceId: string }): string =>
   `${m.system}\u0000${m.sourceId}`;
@@ -74,25 +82,43 @@ function byKey(a: Member, b: Member): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-/** When the member's source last changed `field`: its own field time, a copy never, else the record's updatedAt. */
-export function fieldTime(m: Member, field: string): number {
-  if (m.fieldTimes && field in m.fieldTimes) return time(m.fieldTimes[field]);
-  return time(m.record.updatedAt);
+/**
+ * The field time a key stands for: its own, else (for one address use, `addresses[SHIPPING]`) its field's; undefined
+ * when neither is kept.
+ */
+function timeOf(m: Member, key: string): string | null | undefined {
+  if (m.fieldTimes && key in m.fieldTimes) return m.fieldTimes[key];
+  const top = key.split('[')[0] ?? key;
+  return top !== key && m.fieldTimes && top in m.fieldTimes ? m.fieldTimes[top] : undefined;
 }
 
-const isCopy = (m: Member, field: string) => m.fieldTimes?.[field] === null;
+/**
+ * When the member's source last changed `field` (or one address use, `addresses[SHIPPING]`, where the use's own
+ * time is kept): its own field time, a copy never, else the record's updatedAt.
+ */
+export function fieldTime(m: Member, field: string): number {
+  const own = timeOf(m, field);
+  return own !== undefined ? time(own) : time(m.record.updatedAt);
+}
+
+const isCopy = (m: Member, field: string) => timeOf(m, field) === null;
 
 /** Field-level conflict rule: the source's most recent change of this field first; equal times by member key. */
 const recentFirst = (field: string) => (a: Member, b: Member) =>
   fieldTime(b, field) - fieldTime(a, field) || byKey(a, b);
 
+/**
+ * The member whose value of `field` wins by the rule. `read` reads the value compared (default the field's; one
+ * address use's address for the uses added to the winner's), `field` also names the field time that ranks them.
+ */
 function winner(
-  field: GoldenField,
+  field: string,
   members: Member[],
   rule: SurvivorshipRule,
   priority: string[],
+  read: (m: Member) => unknown = (m) => (m.record as unknown as Record<string, unknown>)[field],
 ): Member | undefined {
-  const candidates = members.filter((m) => !isEmpty(m.record[field]));
+  const candidates = members.filter((m) => !isEmpty(read(m)));
   if (candidates.length === 0) return undefined;
   switch (rule) {
     case 'sourcePriority': {
@@ -106,17 +132,17 @@ function winner(
       return candidates.sort(recentFirst(field))[0];
     case 'mostComplete':
       return candidates.sort(
-        (a, b) => completeness(b.record[field]) - completeness(a.record[field]) || recentFirst(field)(a, b),
+        (a, b) => completeness(read(b)) - completeness(read(a)) || recentFirst(field)(a, b),
       )[0];
     case 'mostFrequent': {
       // The hub's copies are not votes: a value counts once per source that holds it of its own accord.
       const own = candidates.filter((m) => !isCopy(m, field));
       const counts = new Map<string, number>();
       for (const m of own.length > 0 ? own : candidates) {
-        const f = fingerprint(m.record[field]);
+        const f = fingerprint(read(m));
         counts.set(f, (counts.get(f) ?? 0) + 1);
       }
-      const count = (m: Member) => counts.get(fingerprint(m.record[field])) ?? 0;
+      const count = (m: Member) => counts.get(fingerprint(read(m))) ?? 0;
       return candidates.sort((a, b) => count(b) - count(a) || recentFirst(field)(a, b))[0];
     }
   }
@@ -149,12 +175,52 @@ function goldenPhones(record: CustomerPartyMaster, config: MdmConfig): PhoneNumb
   });
 }
 
-/** The winning member's addresses with their country as an ISO code where the name is known (Polska → PL). */
+/** An address with its country as an ISO code where the name is known (Polska → PL). */
+function goldenAddress(address: Address): Address {
+  const code = standardiseCountry(address.countryCode);
+  return code ? { ...copy(address), countryCode: code } : copy(address);
+}
+
+/** The winning member's addresses, countries as ISO codes. */
 function goldenAddresses(record: CustomerPartyMaster): Address[] {
-  return (record.addresses ?? []).map((address) => {
-    const code = standardiseCountry(address.countryCode);
-    return code ? { ...copy(address), countryCode: code } : copy(address);
-  });
+  return (record.addresses ?? []).map(goldenAddress);
+}
+
+/**
+ * The uses an address of another member than the winner is added for, in this order. Not OTHER (nor an address
+ * without a use): it says nothing about what the address is for, so two members' OTHER addresses are no two uses
+ * of one customer; those stay the winner's alone.
+ */
+const ADDED_USES: readonly AddressUse[] = ['BILLING', 'SHIPPING', 'MAILING', 'REGISTERED'];
+
+/** A member's (first) address of a use, or undefined. */
+const addressOf = (m: Member, use: AddressUse): Address | undefined =>
+  (m.record.addresses ?? []).find((a) => a.use === use);
+
+/**
+ * Addresses are a multi-valued attribute: the winner's list first, as it holds it, then for each use it lacks the
+ * address of that use from the best other member by the same rule and ranking (the use's own field time where one
+ * is kept, `addresses[SHIPPING]`, else the addresses' time). A copy of the hub's (an echo: a one-address system
+ * such as HubSpot reads the golden billing address back as its MAILING one) is no source of a use: it would
+ * make the hub's value a second address of another use, which then never followed the first.
+ */
+function addedAddresses(
+  won: Member,
+  members: Member[],
+  rule: SurvivorshipRule,
+  priority: string[],
+): Array<{ use: AddressUse; member: Member; address: Address }> {
+  const held = new Set((won.record.addresses ?? []).map((a) => a.use));
+  const out: Array<{ use: AddressUse; member: Member; address: Address }> = [];
+  for (const use of ADDED_USES) {
+    if (held.has(use)) continue;
+    const key = `addresses[${use}]`;
+    const others = members.filter((m) => m !== won && !isCopy(m, key));
+    const best = winner(key, others, rule, priority, (m) => addressOf(m, use));
+    const address = best && addressOf(best, use);
+    if (best && address) out.push({ use, member: best, address: goldenAddress(address) });
+  }
+  return out;
 }
 
 /** A field's golden value from the winning member: a copy, phones and countries in their standard forms. */
@@ -177,6 +243,15 @@ export function survive(goldenId: string, members: Member[], config: MdmConfig):
     if (!won) continue;
     (record as unknown as Record<string, unknown>)[field] = goldenValue(field, won.record, config);
     lineage[field] = { system: won.system, sourceId: won.sourceId, rule: setting.rule };
+    if (field !== 'addresses') continue;
+    for (const added of addedAddresses(won, sorted, setting.rule, setting.priority ?? [])) {
+      record.addresses?.push(added.address);
+      lineage[`addresses[${added.use}]`] = {
+        system: added.member.system,
+        sourceId: added.member.sourceId,
+        rule: setting.rule,
+      };
+    }
   }
   const created = sorted.map((m) => time(m.record.createdAt)).filter(Number.isFinite);
   const updated = sorted.map((m) => time(m.record.updatedAt)).filter(Number.isFinite);

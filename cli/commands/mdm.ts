@@ -97,6 +97,24 @@ function withStoreOptions(command: Command): Command {
 const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 /**
+ * The golden value a lineage entry names: a field's; for an address use added from another member than the
+ * winner (`addresses[SHIPPING]`) that use's address, so `addresses` shows the winner's own ones.
+ */
+export function lineageValue(
+  record: object | null | undefined,
+  lineage: object | null | undefined,
+  key: string,
+): unknown {
+  type Use = { use?: string | null };
+  const addresses: Use[] = (record as { addresses?: Use[] } | null)?.addresses ?? [];
+  const use = /^addresses\[(\w+)\]$/.exec(key)?.[1];
+  if (use) return addresses.find((a) => a.use === use);
+  if (key !== 'addresses') return (record as Record<string, unknown> | undefined)?.[key];
+  const added = (a: Use) => !!a.use && `addresses[${a.use}]` in (lineage ?? {});
+  return addresses.filter((a) => !added(a));
+}
+
+/**
  * A golden field's value on one line for `eai mdm show`: text and numbers as they are, a list item by item, an object
  * by its text leaves (a person's names, an address's lines, city and country; flags such as `primary` left out).
  */
@@ -382,7 +400,7 @@ export function registerMdmCommand(program: Command): void {
           // sources were printed).
           ...Object.entries(golden?.lineage ?? {}).map(
             ([field, l]) =>
-              `  ${field.padEnd(17)} ${valueText((golden?.record as Record<string, unknown> | undefined)?.[field])}   from ${l?.system} ${l?.sourceId} (${l?.rule})`,
+              `  ${field.padEnd(17)} ${valueText(lineageValue(golden?.record, golden?.lineage, field))}   from ${l?.system} ${l?.sourceId} (${l?.rule})`,
           ),
           ...history.map(
             (h) =>

@@ -32,6 +32,15 @@ export const sameValue = (a: unknown, b: unknown) => valueKey(a) === valueKey(b)
 const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : null);
 type Item = Record<string, unknown>;
 
+/** One address's content (lines, city, postal code, country), without its use and flags. */
+const addressContent = (a: Item): string =>
+  JSON.stringify([
+    ((a.lines as string[] | undefined) ?? []).map(lower),
+    lower(a.city),
+    lower(a.postalCode),
+    lower(a.countryCode),
+  ]);
+
 /**
  * What a field says, without the flags each system fills its own way (use, primary, isE164): phone numbers,
  * email addresses, the name, the addresses' lines, city, postal code and country. Two systems' readings of the
@@ -45,18 +54,7 @@ export function contentKey(field: string, value: unknown): string {
     case 'emails':
       return JSON.stringify(list.map((e) => lower(e.address)).sort());
     case 'addresses':
-      return JSON.stringify(
-        list
-          .map((a) =>
-            JSON.stringify([
-              ((a.lines as string[] | undefined) ?? []).map(lower),
-              lower(a.city),
-              lower(a.postalCode),
-              lower(a.countryCode),
-            ]),
-          )
-          .sort(),
-      );
+      return JSON.stringify(list.map(addressContent).sort());
     case 'person': {
       const p = (value ?? {}) as Item;
       return JSON.stringify([lower(p.givenName), lower(p.familyName)]);
@@ -64,6 +62,20 @@ export function contentKey(field: string, value: unknown): string {
     default:
       return valueKey(value);
   }
+}
+
+/**
+ * Whether a system's value of a field is what it can hold of a value the hub sent there: the same content, or for
+ * addresses, the golden record's several uses, some of them (HubSpot's contact and Odoo's partner hold one address:
+ * the sinks write the one they have a place for, and it comes back under the system's own use): every address it
+ * holds is one of those sent, and it holds one when any was sent. The price: for a system that stamps nothing, a
+ * person deleting one of the sent addresses there is taken for the echo (Salesforce, which holds two, stamps).
+ */
+export function holdsSent(field: string, held: unknown, sent: unknown): boolean {
+  if (contentKey(field, held) === contentKey(field, sent)) return true;
+  if (field !== 'addresses' || !Array.isArray(held) || !Array.isArray(sent)) return false;
+  const sentContents = new Set((sent as Item[]).map(addressContent));
+  return held.length > 0 && (held as Item[]).every((a) => sentContents.has(addressContent(a)));
 }
 
 const iso = (value: unknown): string | null => {
@@ -171,6 +183,39 @@ export function fieldsSet(previous: CustomerPartyMaster | null, event: CustomerE
   return GOLDEN_FIELDS.filter((f) => !sameValue(before[f], next[f]));
 }
 
+/**
+ * Per address use, when the system last changed that use's address (`addresses[SHIPPING]`), beside the addresses'
+ * own time: survivorship adds the uses the winner lacks from other members, and the echo of a hub write of one use
+ * (Salesforce's billing address, which makes the addresses a copy) must not make the member's own shipping address a
+ * copy too. An event that sets the addresses gives the uses whose address it changed (or adds) the addresses' new
+ * time (null for a copy); the others keep theirs, or the addresses' time before the event; a use gone loses it. A
+ * record's first event keeps none: its uses' time is the addresses'.
+ */
+function useTimes(
+  times: FieldTimes,
+  before: CustomerPartyMaster | null,
+  next: CustomerPartyMaster,
+  fields: GoldenField[],
+  addressesBefore: string | null | undefined,
+): void {
+  if (!before || !fields.includes('addresses')) return;
+  const byUse = (record: CustomerPartyMaster) =>
+    new Map(
+      (record.addresses ?? [])
+        .filter((a) => a.use)
+        .reverse() // the first address of a use is the one survivorship reads
+        .map((a) => [a.use as string, contentKey('addresses', [a])]),
+    );
+  const old = byUse(before);
+  const now = byUse(next);
+  for (const use of new Set([...old.keys(), ...now.keys()])) {
+    const key = `addresses[${use}]`;
+    if (!now.has(use)) delete times[key];
+    else if (old.get(use) !== now.get(use)) times[key] = times.addresses ?? null;
+    else if (!(key in times)) times[key] = addressesBefore ?? null;
+  }
+}
+
 /** Whether the system stamped the event as written by the hub (origin.changeOrigin / origin.changedBy). */
 export function stampedByHub(event: CustomerEvent, settings: SyncSystem | undefined): boolean {
   if (!settings) return false;
@@ -232,7 +277,11 @@ export function classify(
     settings?.fingerprint &&
     sent &&
     fields.length > 0 &&
-    fields.every((f) => sent.fields.includes(f) && sameValue(sent.vals[f], next[f]))
+    fields.every(
+      (f) =>
+        sent.fields.includes(f) &&
+        (sameValue(sent.vals[f], next[f]) || (f === 'addresses' && holdsSent(f, next[f], sent.vals[f]))),
+    )
   )
     by = 'fingerprint';
   // Every field gets a time of its own the first time the new rule sees the record: until then the record's
@@ -243,6 +292,9 @@ export function classify(
     if (previous && f in previous.fieldTimes) times[f] = previous.fieldTimes[f] ?? null;
     else if (before) times[f] = stood;
   }
+  for (const [key, t] of Object.entries(previous?.fieldTimes ?? {}))
+    if (key.startsWith('addresses[')) times[key] = t ?? null;
+  const addressesBefore = times.addresses;
   const at = iso(event.occurredAt) ?? iso(event.customer.updatedAt) ?? new Date().toISOString();
   if (by) {
     // A system that reports whole records and only the last writer (Odoo's write_uid) stamps a person's earlier
@@ -261,11 +313,13 @@ export function classify(
           )
         : [];
     for (const f of fields) times[f] = riders.includes(f) ? at : null;
+    useTimes(times, before, record, fields, addressesBefore);
     if (riders.length > 0) return { kind: 'edit', by, record, fieldTimes: times, fields: riders };
     if (before) next.updatedAt = before.updatedAt ?? null;
     return { kind: 'echo', by, record, fieldTimes: times, fields };
   }
   if (!before) for (const f of GOLDEN_FIELDS) times[f] = iso(event.customer.updatedAt) ?? at;
   for (const f of fields) times[f] = at;
+  useTimes(times, before, record, fields, addressesBefore);
   return { kind: 'edit', record, fieldTimes: times, fields };
 }

@@ -3,6 +3,7 @@ export {
   type Change,
   classify,
   fieldsSet,
+  holdsSent,
   type Sent,
   sameValue,
   stampedByHub,

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
 import { MATCHED_FIELDS } from '../standardise.ts';
-import { contentKey, type Sent } from './changes.ts';
+import { holdsSent, type Sent } from './changes.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -69,6 +69,9 @@ const isEmpty = (v: unknown): boolean =>
  * until the echo comes: the golden record of the part left falls back to older values, and the relay writes
  * them out and back.
  *
+ * A system holds what it can of what was sent (`holdsSent`): HubSpot's one address among the golden record's
+ * billing and shipping addresses is the write landed, not one still on its way.
+ *
  * Only values that replace one the record holds: a field the system leaves empty (one it may have no place for,
  * such as a tax id in HubSpot) gains nothing, so the hub's copy never adds evidence the system does not hold; and
  * not the party type, which says what kind of record it is (a Salesforce Contact or Account, never written by a
@@ -81,8 +84,7 @@ export function heldView(
   if (!sent) return null;
   const held = record as unknown as Record<string, unknown>;
   const pending = MATCHED_FIELDS.filter(
-    (f) =>
-      sent.fields.includes(f) && !isEmpty(held[f]) && contentKey(f, held[f]) !== contentKey(f, sent.vals[f]),
+    (f) => sent.fields.includes(f) && !isEmpty(held[f]) && !holdsSent(f, held[f], sent.vals[f]),
   );
   if (pending.length === 0) return null;
   const view = { ...held };

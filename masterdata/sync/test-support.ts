@@ -59,6 +59,8 @@ export interface ThreeSystems {
     odooSource: string;
     odooSink: string;
   };
+  /** Subscribes the Salesforce CDC source to one more channel (`/data/AccountChangeEvent`). */
+  sfSubscribe(channel: string): Promise<void>;
   /** The answer's body, after checking it succeeded. */
   ok<T>(answer: Promise<{ status: number; body: T }>, what: string): Promise<T>;
   /** The hub's writes into each simulator (its sinks' idempotency keys; Odoo's integration user), per entity. */
@@ -285,6 +287,9 @@ export async function startThreeSystems(
     matcher,
     names,
     ok,
+    sfSubscribe: async (channel) => {
+      await ok(sf.json('POST', '/sim/subscriptions', { url: servers[0]!.url, channel }), 'sf subscription');
+    },
     hubWrites,
     outbox,
     settle,

@@ -132,7 +132,19 @@ beforeAll(async () => {
       organizationName: mueller.toUpperCase(),
       emails: [{ address: email }],
       phones: [{ number: '030 1234567' }],
-      addresses: berlin('Friedrichstraße 123', '10117'),
+      // The sold-to party's delivery address too: Salesforce's addresses win (equal times: the smaller member
+      // key), and SAP's SHIPPING address, a use they lack, is added beside them.
+      addresses: [
+        ...berlin('Friedrichstraße 123', '10117'),
+        {
+          use: 'SHIPPING',
+          lines: ['Am Lagerhaus 7'],
+          city: 'Bremen',
+          region: null,
+          postalCode: '28197',
+          countryCode: 'DE',
+        },
+      ],
       taxId: { scheme: 'VAT', value: 'DE123456789' },
       credit: {
         limit: { amount: '250000', currency: 'EUR' },
@@ -296,6 +308,14 @@ describe('the customer routes of the hub', () => {
       { system: 'sap', sourceId: '0000100001' },
     ]);
     expect(['sap', 'salesforce']).toContain(body.lineage.organizationName.system);
+    // Addresses of every use: the winner's, and the use it lacks from the other member, with where it came from.
+    expect(body.lineage.addresses.system).toBe('salesforce');
+    expect(body.lineage['addresses[SHIPPING]']).toEqual({
+      system: 'sap',
+      sourceId: '0000100001',
+      rule: 'mostRecent',
+    });
+    expect(body.record.addresses.map((a: { use: string }) => a.use)).toEqual(['BILLING', 'SHIPPING']);
     expect(body.record.credit.limit).toEqual({ amount: '250000', currency: 'EUR' });
     // The salesforce record joined the sap record's golden record: a newcomer, not a merge of two golden records.
     expect(body.history).toEqual([]);
