@@ -82,7 +82,12 @@ export async function deadLetterFixture(prefix: string): Promise<DeadLetterFixtu
     handler: async (event: ConsumedEvent) => {
       const id = (event.value as { salesOrder: { orderId: string } }).salesOrder.orderId;
       if (refusing && (id === 'sap:1' || id === 'sap:3')) {
-        throw new NonRetriableError(`credit block: customer of ${id} unknown`);
+        // sap:3's as a target answers it, quoting the record it refused (personal data a viewer does not read).
+        throw new NonRetriableError(
+          id === 'sap:3'
+            ? `credit block: customer of ${id} unknown: {"NAME1":"Jane Roe","SMTP_ADDR":"jane.roe@example.com"}`
+            : `credit block: customer of ${id} unknown`,
+        );
       }
       handled.push({
         orderId: id,

@@ -1,8 +1,8 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { type ConnectorRuntime, connectorDefinition } from '../../connectors/index.ts';
-import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
-import { type AdminApi, HttpError } from '../api/index.ts';
+import { type ConnectorRuntime, type ConnectorStatus, connectorDefinition } from '../../connectors/index.ts';
+import { ConfigError, errorMessage, NonRetriableError, withoutAnswerBody } from '../../lib/errors.ts';
+import { type AdminApi, HttpError, type Principal, roleAllows } from '../api/index.ts';
 
 /**
  * The connector REST API in Kafka Connect's style (`/connectors`, `/connectors/{name}/status|pause|resume|stop|
@@ -24,7 +24,12 @@ const countersSchema = z.object({
     ),
   recordsFailed: z.number().describe('Documents or records sent to a dead-letter topic.'),
   lastSuccessAt: z.string().nullable().describe('When the last batch was committed or applied (ISO 8601).'),
-  lastError: z.string().nullable().describe('The last error, if the last attempt failed.'),
+  lastError: z
+    .string()
+    .nullable()
+    .describe(
+      "The last error, if the last attempt failed; a viewer's stops before the answer body a target quoted (an operator reads it whole).",
+    ),
   retrying: z
     .object({
       since: z.string().describe('When the first attempt failed (ISO 8601).'),
@@ -145,13 +150,13 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
         },
       },
     },
-    async ({ query }) => {
+    async ({ query, principal }) => {
       const names = runtime.names();
       if (query.expand !== 'status') return { status: 200, body: names };
       const out: Record<string, { status: unknown }> = {};
       // Side by side: each may wait out its lag query's deadline while Kafka is down.
       const statuses = await Promise.all(names.map((name) => runtime.status(name)));
-      for (const [i, name] of names.entries()) out[name] = { status: statuses[i] };
+      for (const [i, name] of names.entries()) out[name] = { status: asSeenBy(principal, statuses[i]) };
       return { status: 200, body: out };
     },
   );
@@ -272,10 +277,10 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       params: nameParams,
       responses: { 200: { description: 'Its status.', schema: connectorStatusSchema }, ...notFound },
     },
-    async ({ params }) => {
+    async ({ params, principal }) => {
       const status = await runtime.status(params.name);
       if (!status) missing(params.name);
-      return { status: 200, body: status };
+      return { status: 200, body: asSeenBy(principal, status) };
     },
   );
 
@@ -410,4 +415,24 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       })),
     }),
   );
+}
+
+/**
+ * A status as the caller may read it: a viewer's errors stop before the answer body they quote (a target that refused
+ * a record often echoes it: a customer's name and email), as the logs and sync health have them; an operator reads
+ * them whole.
+ */
+function asSeenBy<T extends ConnectorStatus | undefined>(principal: Principal, status: T): T {
+  if (!status || roleAllows(principal.role, 'operator')) return status;
+  const trim = (message: string) =>
+    withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)');
+  const { lastError, retrying } = status.metrics;
+  return {
+    ...status,
+    metrics: {
+      ...status.metrics,
+      lastError: lastError === null ? null : trim(lastError),
+      retrying: retrying === null ? null : { ...retrying, error: trim(retrying.error) },
+    },
+  };
 }

@@ -80,6 +80,17 @@ describe('dead-letter routes of the admin API', () => {
       token: tokens.viewer,
     });
     expect((refused.body.entries as Array<{ offset: string }>).map((e) => e.offset)).toEqual(['0', '2']);
+    // A message that quotes the target's answer (the refused record, personal data): a viewer's copy stops before it.
+    const quoted = (entries: unknown) => (entries as Array<{ offset: string; message: string }>)[1]!.message;
+    expect(quoted(refused.body.entries)).toBe(
+      'credit block: customer of sap:3 unknown: (answer body left out: an operator reads it)',
+    );
+    const whole = await call('get', path, `${base}?owner=${f.groupId}&text=credit`, {
+      token: tokens.operator,
+    });
+    expect(quoted(whole.body.entries)).toBe(
+      'credit block: customer of sap:3 unknown: {"NAME1":"Jane Roe","SMTP_ADDR":"jane.roe@example.com"}',
+    );
     const page = await call('get', path, `${base}?limit=1&from=1`, { token: tokens.viewer });
     expect(page.body).toMatchObject({ entries: [{ offset: '1' }], next: { partition: 0, offset: '2' } });
 

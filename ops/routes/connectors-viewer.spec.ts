@@ -1,0 +1,87 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectorRuntime, ConnectorStatus } from '../../connectors/index.ts';
+import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
+import { createAdminApi, hashToken, newToken } from '../api/index.ts';
+import { startOpsServer } from '../server.ts';
+import { registerConnectorRoutes } from './connectors.ts';
+
+const tokens = { viewer: newToken(), operator: newToken() };
+const answer = '{"Name":"Jane Roe","Email":"jane.roe@example.com"}';
+const error = `salesforce-accounts: PATCH /sobjects/Account/eai_golden_id__c/gc-1 answered HTTP 400: ${answer}`;
+
+/** A sink whose target refused a record and echoed it in its answer, as many APIs do in a 400. */
+const status: ConnectorStatus = {
+  name: 'salesforce-accounts',
+  type: 'salesforce-upsert-sink',
+  kind: 'sink',
+  state: 'RUNNING',
+  workerId: 'hub-1',
+  trace: null,
+  updatedAt: '2026-12-05T06:00:00.000Z',
+  metrics: {
+    recordsIn: 2,
+    recordsOut: 1,
+    recordsSkipped: 0,
+    recordsFailed: 1,
+    lastSuccessAt: '2026-12-05T06:00:00.000Z',
+    lastError: error,
+    retrying: { since: '2026-12-05T06:00:01.000Z', attempts: 3, error },
+    lagRecords: 1,
+    lagSeconds: 2,
+  },
+};
+
+describe("a connector's status as a viewer and as an operator read it", () => {
+  let server: Awaited<ReturnType<typeof startOpsServer>>;
+  let openapi: object;
+  beforeAll(async () => {
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [
+        { name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) },
+        { name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) },
+      ],
+    });
+    // The routes read the runtime's status only; the rest of the runtime is not reached here.
+    const runtime = {
+      names: () => [status.name],
+      status: async (name: string) => (name === status.name ? structuredClone(status) : undefined),
+    } as unknown as ConnectorRuntime;
+    registerConnectorRoutes(api, runtime);
+    server = await startOpsServer({ checks: {}, api });
+    openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as object;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function get(template: string, path: string, token: string) {
+    const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = await response.json();
+    assertConformsToOpenApi(openapi, { method: 'get', path: template, status: response.status, body });
+    return body as ConnectorStatus & Record<string, { status: ConnectorStatus }>;
+  }
+
+  it('gives a viewer the errors without the answer body they quote, and an operator whole', async () => {
+    const cut = `salesforce-accounts: PATCH /sobjects/Account/eai_golden_id__c/gc-1 answered HTTP 400: (answer body left out: an operator reads it)`;
+    const viewer = await get(
+      '/connectors/{name}/status',
+      '/connectors/salesforce-accounts/status',
+      tokens.viewer,
+    );
+    expect(viewer.metrics.lastError).toBe(cut);
+    expect(viewer.metrics.retrying).toEqual({ since: '2026-12-05T06:00:01.000Z', attempts: 3, error: cut });
+    expect(JSON.stringify(viewer)).not.toContain('jane.roe');
+    const listed = await get('/connectors', '/connectors?expand=status', tokens.viewer);
+    expect(listed['salesforce-accounts']!.status.metrics.lastError).toBe(cut);
+
+    const operator = await get(
+      '/connectors/{name}/status',
+      '/connectors/salesforce-accounts/status',
+      tokens.operator,
+    );
+    expect(operator.metrics.lastError).toBe(error);
+    expect(operator.metrics.retrying?.error).toBe(error);
+  });
+});
