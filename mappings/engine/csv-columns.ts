@@ -204,7 +204,7 @@ export function headerProblems(
   const at = `${report.input} line 1`;
   const table = mapping.spec.columns?.table;
   const unread = table
-    ? `feeds no part of the record: the columns table ${mapping.spec.lookups[table] ?? table} does not name it`
+    ? `is not named in the columns table ${mapping.spec.lookups[table] ?? table}, so it feeds no canonical field (a mapping may keep such columns in extensions, as the shipped customer table does)`
     : 'is read by no expression of the mapping';
   return {
     problems: report.missing.map((m) => ({ file: mapping.file, at, message: m.message })),
