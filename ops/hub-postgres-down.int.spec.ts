@@ -140,6 +140,34 @@ describe('the hub while PostgreSQL is away', () => {
   });
 });
 
+describe('sync health while the PostgreSQL host hangs (a partition: no refusal, no answer)', () => {
+  it('answers within seconds, failing and saying the master data database did not answer, and ok again once it answers', async () => {
+    const before = await call('GET', '/sync/health', '/sync/health');
+    expect(before.status).toBe(200);
+    gate.hang();
+    try {
+      const sync = await call('GET', '/sync/health', '/sync/health');
+      expect(sync.status).toBe(200);
+      // 5 s for the master data's queries; before, it waited for as long as the host stayed silent.
+      expect(sync.seconds).toBeLessThan(9);
+      expect((sync.body as { status: string }).status).toBe('failing');
+      expect((sync.body as { reasons: string[] }).reasons.join(' | ')).toMatch(
+        /the master data database did not answer \(the master data database: no answer within 5000 ms\)/,
+      );
+    } finally {
+      await gate.open();
+    }
+    await waitFor(
+      'sync health reads the master data again',
+      async () =>
+        !((await call('GET', '/sync/health', '/sync/health')).body as { reasons: string[] }).reasons.some(
+          (r) => r.includes('master data database'),
+        ),
+      30_000,
+    );
+  }, 60_000);
+});
+
 describe('a route that waits on PostgreSQL', () => {
   it('waits for a slow answer while PostgreSQL answers its probe: slow is not away', async () => {
     const url = throughGate(stack.databaseUrl, gate);

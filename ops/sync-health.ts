@@ -257,6 +257,8 @@ export function sinkReasons(
 
 /** How long sync health waits for each of its Kafka queries before it reports Kafka as not answering. */
 export const KAFKA_QUERY_TIMEOUT_MS = 5_000;
+/** How long sync health waits for the master data's database before it says it did not answer. */
+export const MASTER_DATA_QUERY_TIMEOUT_MS = 5_000;
 
 /** Evaluates sync health once and sets the gauges. */
 export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
@@ -294,16 +296,26 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   let stewardQueue: number | null = null;
   let goldenRecords: number | null = null;
   try {
-    const rows = (
-      await deps.store.pool.query<{ system: string; records: string; last_at: Date | null }>(
-        `select system, count(*) as records, max(received_at) as last_at from ${quoteSchema(deps.store.schema)}.source_record group by system`,
-      )
-    ).rows;
+    // At most MASTER_DATA_QUERY_TIMEOUT_MS: a PostgreSQL host that stops answering (a network partition drops
+    // packets; nothing refuses the connection) would otherwise hold sync health, there to say so, for good.
+    const [rows, runs, stats] = await withDeadline(
+      Promise.all([
+        deps.store.pool
+          .query<{ system: string; records: string; last_at: Date | null }>(
+            `select system, count(*) as records, max(received_at) as last_at from ${quoteSchema(deps.store.schema)}.source_record group by system`,
+          )
+          .then((r) => r.rows),
+        deps.store.lastReconciles(),
+        deps.store.stats(),
+      ]),
+      MASTER_DATA_QUERY_TIMEOUT_MS,
+      'the master data database',
+    );
     perSystem = new Map(
       rows.map((r) => [r.system, { records: Number(r.records), lastAt: r.last_at?.toISOString() ?? null }]),
     );
     reconciles = new Map(
-      (await deps.store.lastReconciles()).map((r) => [
+      runs.map((r) => [
         r.system,
         {
           finishedAt: r.finishedAt,
@@ -316,7 +328,6 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         },
       ]),
     );
-    const stats = await deps.store.stats();
     stewardQueue = stats.review;
     goldenRecords = stats.golden;
     if (stewardQueue > t.stewardQueue)

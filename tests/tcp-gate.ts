@@ -13,14 +13,27 @@ export interface TcpGate {
   address: string;
   /** Cuts every connection through it and refuses new ones. */
   shut(): Promise<void>;
-  /** Listens again on the same port. */
+  /**
+   * Stops answering without refusing anything, as a host behind a network partition that drops packets: what is
+   * under way gets no answer, new connections are taken and never relayed. `open` cuts them and relays again.
+   */
+  hang(): void;
+  /** Listens again on the same port (after `hang`: cuts the connections it held and relays again). */
   open(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function tcpGate(target: { host: string; port: number }): Promise<TcpGate> {
   const sockets = new Set<Socket>();
+  let hanging = false;
+  const held = new Set<Socket>();
   const relay = (client: Socket) => {
+    if (hanging) {
+      held.add(client);
+      client.on('error', () => undefined);
+      client.on('close', () => held.delete(client));
+      return;
+    }
     const upstream = connect(target.port, target.host);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -44,7 +57,7 @@ export async function tcpGate(target: { host: string; port: number }): Promise<T
     });
   const shut = () =>
     new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of [...sockets, ...held]) socket.destroy();
       if (!server) return resolve();
       server.close(() => resolve());
       server = undefined;
@@ -54,7 +67,21 @@ export async function tcpGate(target: { host: string; port: number }): Promise<T
     port,
     address: `127.0.0.1:${port}`,
     shut,
+    hang: () => {
+      hanging = true;
+      // Connections under way: nothing more goes either way.
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+        held.add(socket);
+      }
+    },
     open: async () => {
+      if (hanging) {
+        hanging = false;
+        for (const socket of held) socket.destroy();
+        held.clear();
+      }
       if (!server) await listen(port);
     },
     close: shut,
