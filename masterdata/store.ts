@@ -137,6 +137,13 @@ export function idForms(id: string): string[] {
   return [...new Set([id, bare, bare.padStart(10, '0')])];
 }
 
+/**
+ * A read of one record by any form of its id (`idForms`), in one statement: the form given if it is held, else the
+ * other one held (see `MasterDataStore.storedId`). With `anyForm(system, id)` as its parameters.
+ */
+const ANY_FORM = 'system = $1 and source_id = any($2::text[]) order by source_id = $3 desc limit 1';
+const anyForm = (system: string, sourceId: string) => [system, idForms(sourceId), sourceId];
+
 /** What a steward needs to tell two records apart at a glance: name, birth date, city (as the record has them). */
 function labelOf(record: CustomerPartyMaster): string {
   return [displayName(record), record.birthDate, record.addresses?.[0]?.city].filter(Boolean).join(', ');
@@ -1501,8 +1508,8 @@ export class MasterDataStore {
         field_times: FieldTimes;
         golden_id: string | null;
       }>(
-        `select record, field_times, golden_id from ${this.#q}.source_record where system = $1 and source_id = $2`,
-        [system, await this.storedId(system, sourceId, client)],
+        `select record, field_times, golden_id from ${this.#q}.source_record where ${ANY_FORM}`,
+        anyForm(system, sourceId),
       )
     ).rows[0];
     return row ? { record: row.record, fieldTimes: row.field_times, goldenId: row.golden_id } : null;
@@ -1523,8 +1530,8 @@ export class MasterDataStore {
   async sourceRecord(system: string, sourceId: string): Promise<CustomerPartyMaster | null> {
     const row = (
       await this.pool.query<{ record: CustomerPartyMaster }>(
-        `select record from ${this.#q}.source_record where system = $1 and source_id = $2`,
-        [system, await this.storedId(system, sourceId)],
+        `select record from ${this.#q}.source_record where ${ANY_FORM}`,
+        anyForm(system, sourceId),
       )
     ).rows[0];
     return row?.record ?? null;
@@ -1653,8 +1660,8 @@ export class MasterDataStore {
   async xref(system: string, sourceId: string): Promise<string | null> {
     const row = (
       await this.pool.query<{ golden_id: string }>(
-        `select golden_id from ${this.#q}.xref where system = $1 and source_id = $2`,
-        [system, await this.storedId(system, sourceId)],
+        `select golden_id from ${this.#q}.xref where ${ANY_FORM}`,
+        anyForm(system, sourceId),
       )
     ).rows[0];
     return row?.golden_id ?? null;

@@ -1,8 +1,8 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { type ConnectorRuntime, type ConnectorStatus, connectorDefinition } from '../../connectors/index.ts';
-import { ConfigError, errorMessage, NonRetriableError, withoutAnswerBody } from '../../lib/errors.ts';
-import { type AdminApi, HttpError, type Principal, roleAllows } from '../api/index.ts';
+import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
+import { type AdminApi, HttpError, messageFor, type Principal, roleAllows } from '../api/index.ts';
 
 /**
  * The connector REST API in Kafka Connect's style (`/connectors`, `/connectors/{name}/status|pause|resume|stop|
@@ -424,8 +424,7 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
  */
 function asSeenBy<T extends ConnectorStatus | undefined>(principal: Principal, status: T): T {
   if (!status || roleAllows(principal.role, 'operator')) return status;
-  const trim = (message: string) =>
-    withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)');
+  const trim = (message: string) => messageFor(principal.role, message);
   const { lastError, retrying } = status.metrics;
   return {
     ...status,

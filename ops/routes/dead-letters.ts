@@ -13,10 +13,10 @@ import {
   type Transport,
 } from '../../bus/index.ts';
 import { deadLetterOwners } from '../../connectors/index.ts';
-import { EaiError, withoutAnswerBody } from '../../lib/errors.ts';
+import { EaiError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { withDeadline } from '../../lib/retry.ts';
-import { type AdminApi, HttpError, roleAllows } from '../api/index.ts';
+import { type AdminApi, HttpError, messageFor } from '../api/index.ts';
 
 /**
  * The dead-letter routes of the admin API: topics with their depth, a page of letters (their metadata, never their
@@ -50,9 +50,6 @@ const filterSchema = z
     until: dateTime.optional().describe('Dead-lettered before (ISO 8601).'),
   })
   .meta({ id: 'DeadLetterFilter', description: 'Letters matching every field given.' });
-
-/** Where a viewer's copy of a message stops: the answer body it quoted is an operator's to read. */
-const VIEWER_MESSAGE_NOTE = ': (answer body left out: an operator reads it)';
 
 const entrySchema = z
   .object({
@@ -253,10 +250,8 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
       // and the messages without the answer body they may quote (a target that refused a record often echoes it:
       // names, emails), as the logs have them. An operator reads them whole, as the letters' bodies.
       const body = pageSchema.parse(page);
-      if (!roleAllows(principal.role, 'operator'))
-        for (const entry of body.entries)
-          if (entry.message !== null)
-            entry.message = withoutAnswerBody(entry.message, 2000, VIEWER_MESSAGE_NOTE);
+      for (const entry of body.entries)
+        if (entry.message !== null) entry.message = messageFor(principal.role, entry.message);
       return { status: 200, body };
     },
   );
