@@ -14,6 +14,7 @@ const NAMED_BY_ENVELOPE = [
   'sap-idoc-orders05',
   'epcis-2',
   'salesforce-cdc',
+  'xml',
 ];
 
 function documents(format: string, sub = ''): string[] {
@@ -26,7 +27,7 @@ function documents(format: string, sub = ''): string[] {
   }
   return names
     .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile() && !path.endsWith('.ts'));
+    .filter((path) => statSync(path).isFile() && !path.endsWith('.ts') && !path.endsWith('.md'));
 }
 
 describe('detectFormat', () => {
@@ -83,6 +84,9 @@ describe('detectFormat', () => {
     expect(unreadDocument(Buffer.from(idoc))).toBe(
       'a SAP IDoc of basic type INVOIC02; the hub reads ORDERS05 (sap-idoc-orders05)',
     );
+    // Any other XML is the generic reader's (a UBL order, a cXML one, a system's export), an IDoc of another type not.
+    expect(detectFormat(Buffer.from('\uFEFF<?xml version="1.0"?>\n<cXML><Request/></cXML>'))).toBe('xml');
+    expect(detectFormat(Buffer.from(idoc))).toBeUndefined();
     // Nothing to say of a document the hub reads, or of one whose envelope names nothing.
     for (const { name } of readers)
       for (const path of documents(name)) expect(unreadDocument(readFileSync(path)), path).toBeUndefined();

@@ -2,8 +2,10 @@
  * The format of a document whose envelope names it: X12 (the GS functional group, else the ST transaction set),
  * EDIFACT (the UNH message type, with the UNA service string's separators), a SAP IDoc (its basic type), an EPCIS 2
  * document or event (its JSON-LD context), an EPCIS XML document (its root element) and a Salesforce change
- * event. Other formats (Shopify, HubSpot, Odoo JSON, CSV) carry no such mark and are never guessed. Reads the first
- * 64 KB; undefined when nothing there names a format the hub reads (`unreadDocument` says what it names then).
+ * event; any other XML document is `xml` (formats/xml: UBL, cXML, a system's export), read by the mapping one names,
+ * except an IDoc of another basic type (`unreadDocument` names it). Other formats (Shopify, HubSpot, Odoo JSON, CSV)
+ * carry no such mark and are never guessed. Reads the first 64 KB; undefined when nothing there names a format the
+ * hub reads (`unreadDocument` says what it names then).
  */
 const SNIFF_BYTES = 64 * 1024;
 
@@ -61,7 +63,8 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
   if (text.startsWith('<')) {
     if (IDOC.test(text)) return 'sap-idoc-orders05';
     // EPCIS 1.x and 2.0 XML: the root element, whatever its namespace prefix.
-    return /<(?:[\w.-]+:)?EPCIS(?:Query)?Document[\s>]/.test(text) ? 'epcis-2' : undefined;
+    if (/<(?:[\w.-]+:)?EPCIS(?:Query)?Document[\s>]/.test(text)) return 'epcis-2';
+    return IDOC_TYPE.test(text) ? undefined : 'xml';
   }
   if (text.startsWith('{') || text.startsWith('[')) {
     // A document or a single event: both carry EPCIS 2's JSON-LD context.
