@@ -851,4 +851,49 @@ describe('eai mdm on a schema a hub runs', () => {
     writeFileSync(defaults, 'thresholds: {}\n');
     expect(await load('shop', 'h-3', true, ['--config', defaults])).toMatchObject({ new: 0 });
   });
+
+  it('rematch applies the rules the hub runs now to the records it matched before', async () => {
+    const hubSchema = `${schema}_hub`;
+    const xref = async () => {
+      const run = await runEai(['mdm', 'export', '--schema', hubSchema, '--json'], { env: env() });
+      return new Map(
+        run.stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { system: string; sourceId: string; goldenId: string })
+          // Her records' ids end in h-1, h-2 (the other systems name the crm id: erp/crm:h-2).
+          .map((x) => [x.sourceId.replace(/^.*:/, ''), x.goldenId]),
+      );
+    };
+    const before = await xref();
+    expect(before.get('h-1')).toBeDefined();
+    expect(before.get('h-1')).not.toBe(before.get('h-2'));
+    // The hub restarted with lower thresholds (the steward queue's pair of her is merged now): it saves them; its
+    // stored records were matched by the old ones.
+    const hub = new MasterDataStore({
+      databaseUrl: testStack().databaseUrl,
+      schema: hubSchema,
+      config: parseMdmConfig({ thresholds: { autoMerge: 0.6, review: 0.5 } }),
+    });
+    await hub.migrate();
+    await hub.saveConfig();
+    await hub.close();
+    const run = await runEai(['mdm', 'rematch', '--schema', hubSchema, '--json'], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ records: 3, total: 3, alreadyApplied: false, resumedFrom: 0 });
+    expect(summary.moved).toBeGreaterThanOrEqual(1);
+    expect(summary.golden.after).toBeLessThan(summary.golden.before);
+    const after = await xref();
+    expect(after.get('h-1')).toBe(after.get('h-2'));
+    const again = await runEai(['mdm', 'rematch', '--schema', hubSchema], { env: env(), timeoutMs: 60_000 });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(
+      /^these rules \(\w+\) were applied to every record before, nothing done; --again/,
+    );
+  });
 });

@@ -2,6 +2,7 @@
  * The matcher's configuration: thresholds, email policy, survivorship rules and (optionally) a trained model.
  * One YAML file, validated with zod; every setting has a default, so an empty file (or none) is a working setup.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -246,4 +247,24 @@ export function loadMdmConfig(path: string | undefined): MdmConfig {
     throw new ConfigError(`${path}: not YAML (${errorMessage(error).split('\n')[0]})`);
   }
   return parseMdmConfig(value, path);
+}
+
+/**
+ * A digest of the matching rules: the config without `sync` (where golden records go does not change how records
+ * match), keys sorted, so the same rules written in another order give the same digest.
+ */
+export function rulesDigest(config: MdmConfig): string {
+  const { sync: _sync, ...rules } = config;
+  return createHash('sha256').update(sortedJson(rules)).digest('hex').slice(0, 16);
+}
+
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

@@ -15,7 +15,7 @@ import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
 import { createPool } from '../store/pool.ts';
 import { blockingKeys, blockLimit, indexKeys, isMatchKey, isSearchKey, KEY_VERSION } from './block.ts';
-import type { MdmConfig } from './config.ts';
+import { type MdmConfig, rulesDigest } from './config.ts';
 import { displayName } from './customer-data.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { asJsonb } from './jsonb.ts';
@@ -78,6 +78,12 @@ export interface MatchItem {
   sent?: Sent | null;
   /** A record known to be the same customer (accepted link, `actor` its decider): joined in the same batch. */
   link?: Link;
+  /**
+   * Match it again even when it is stored as it is (`rematch`: rules changed since it was matched): its comparison
+   * forms and keys are made anew, its pairs scored again, its cluster recomputed. Without it, an unchanged record is
+   * `unchanged` at the cost of one lookup.
+   */
+  force?: boolean;
 }
 
 /** An accepted link to a record of a golden record: the record joins that golden record whatever it scores. */
@@ -213,6 +219,7 @@ interface PreparedItem {
   /** The record and its field times as the jsonb columns give them back. */
   stored: { record: CustomerPartyMaster; fieldTimes: FieldTimes };
   link: Link | undefined;
+  force: boolean;
 }
 
 /** A record of a batch as it will be stored; `golden_id` is the one it had before (null: new). */
@@ -296,6 +303,11 @@ export class MasterDataStore {
     const applied = await migrate(this.pool, this.schema, MIGRATIONS);
     await this.#rekey();
     await this.#resurvive();
+    // The rules the records are matched by, from the first opening on (masterdata/rematch.ts rulesChanged).
+    await this.pool.query(
+      `insert into ${this.#q}.settings (key, value) values ('matched-rules', $1) on conflict (key) do nothing`,
+      [JSON.stringify(rulesDigest(this.config))],
+    );
     return applied;
   }
 
@@ -427,11 +439,7 @@ export class MasterDataStore {
 
   /** Saves the config this store runs with as the schema's (`storedMdmConfig`): the hub's master data role does. */
   async saveConfig(): Promise<void> {
-    await this.pool.query(
-      `insert into ${this.#q}.settings (key, value) values ('config', $1)
-       on conflict (key) do update set value = excluded.value, updated_at = now()`,
-      [JSON.stringify(this.config)],
-    );
+    await this.saveSetting('config', this.config);
   }
 
   /** Runs `fn` in one transaction that holds the matcher's lock (one writer at a time keeps clusters exact). */
@@ -593,7 +601,7 @@ export class MasterDataStore {
 
   readonly #ready = new WeakMap<MatchItem, PreparedItem>();
 
-  #prepareItem({ system, customer, fieldTimes, sent, link }: MatchItem): PreparedItem {
+  #prepareItem({ system, customer, fieldTimes, sent, link, force }: MatchItem): PreparedItem {
     const sourceId = sourceIdOf(system, customer);
     const hash = createHash('sha256')
       .update(JSON.stringify(customer))
@@ -616,6 +624,7 @@ export class MasterDataStore {
       matchKeys: keys.filter(isMatchKey),
       stored: { record: asJsonb(customer), fieldTimes: asJsonb(fieldTimes ?? {}) },
       link,
+      force: force === true,
     };
   }
 
@@ -725,7 +734,7 @@ export class MasterDataStore {
     const todo: Array<(typeof prepared)[number] & { old: StoredRow | undefined }> = [];
     for (const p of prepared) {
       const old = existing.get(p.key);
-      if (old?.golden_id && old.content_hash === p.hash) {
+      if (old?.golden_id && old.content_hash === p.hash && !p.force) {
         results.set(p.key, {
           system: p.system,
           sourceId: p.sourceId,
@@ -1454,6 +1463,62 @@ export class MasterDataStore {
    * 100001 finds, updates and deletes the record that SAP's IDocs brought in as 0000100001, and the xref answers
    * for either. Ids that have one form only cost no query.
    */
+  /**
+   * A page of the stored records in key order after `after` (keyset paging: a record that arrives meanwhile is
+   * either on a later page or matched as it arrives), as a batch matches them: the record, its field times, what the
+   * hub last sent to it and still stands, and its golden id now.
+   */
+  async storedPage(
+    after: Key | null,
+    limit: number,
+    client?: Client,
+  ): Promise<Array<MatchItem & { sourceId: string; goldenId: string | null }>> {
+    const q = this.#q;
+    const rows = (
+      await (client ?? this.pool).query<{
+        system: string;
+        source_id: string;
+        record: CustomerPartyMaster;
+        field_times: FieldTimes | null;
+        golden_id: string | null;
+        fields: string[] | null;
+        vals: Record<string, unknown> | null;
+      }>(
+        `select sr.system, sr.source_id, sr.record, sr.field_times, sr.golden_id, ss.fields, ss.vals
+           from ${q}.source_record sr
+           left join ${q}.sync_sent ss
+             on ss.golden_id = sr.golden_id and ss.system = sr.system and ss.source_id = sr.source_id
+          where (sr.system, sr.source_id) > ($1, $2)
+          order by sr.system, sr.source_id limit $3`,
+        [after?.system ?? '', after?.sourceId ?? '', limit],
+      )
+    ).rows;
+    return rows.map((r) => ({
+      system: r.system,
+      sourceId: r.source_id,
+      customer: r.record,
+      fieldTimes: r.field_times && Object.keys(r.field_times).length > 0 ? r.field_times : undefined,
+      sent: r.fields ? { fields: r.fields, vals: r.vals ?? {} } : null,
+      goldenId: r.golden_id,
+    }));
+  }
+
+  /** A setting of this schema (`settings` table), or undefined. */
+  async setting<T>(key: string): Promise<T | undefined> {
+    const row = (
+      await this.pool.query<{ value: T }>(`select value from ${this.#q}.settings where key = $1`, [key])
+    ).rows[0];
+    return row?.value;
+  }
+
+  async saveSetting(key: string, value: unknown, client?: Client): Promise<void> {
+    await (client ?? this.pool).query(
+      `insert into ${this.#q}.settings (key, value) values ($1, $2)
+       on conflict (key) do update set value = excluded.value, updated_at = now()`,
+      [key, JSON.stringify(value)],
+    );
+  }
+
   async storedId(system: string, sourceId: string, client?: Client): Promise<string> {
     return (
       (await this.#storedIds(client ?? this.pool, [{ system, sourceId }])).get(keyOf({ system, sourceId })) ??

@@ -18,6 +18,7 @@ import {
   type GoldenSync,
   MasterDataStore,
   type MdmConfig,
+  rulesChanged,
   startCustomerActivity,
   startCustomerMatcher,
   startGoldenSync,
@@ -160,6 +161,11 @@ async function startMasterData(
     await store.migrate();
     // The rules `eai mdm` commands on this schema recompute golden records by (decide, merge, reconcile --repair).
     await store.saveConfig();
+    if (await rulesChanged(store))
+      logger.warn(
+        { schema },
+        `master data rules changed since the stored records were matched: new records are matched by the new ones; npx eai mdm rematch --schema ${schema} applies them to the stored records`,
+      );
     const activity = new CustomerActivity(store);
     const topic = md.customerTopic ?? 'canonical.customer';
     const groupId = md.groupId ?? groups.matcher;
