@@ -28,6 +28,19 @@ export interface ParsedDocument<Tree = unknown> {
    * checked against. Not in the tree, whose rows hold only the cells that have a value.
    */
   header?: string[];
+  /**
+   * Parts of the document its reader could not read while it read the others (a CSV row with another number of
+   * cells than the header), in input order, by their `$loc`: each stands in the tree as a node holding that `$loc`
+   * alone, and the record a mapping makes of it fails with the reader's error (`<format>: <location>: <problem>`)
+   * while the others map (mapRecordsEagerly); mapping the document all or nothing fails it with the first.
+   */
+  unreadable?: UnreadablePart[];
+}
+
+/** A part of a document its reader could not read (ParsedDocument.unreadable): where (its `$loc`) and why. */
+export interface UnreadablePart {
+  location: string;
+  problem: string;
 }
 
 export interface FormatReader<Tree = unknown> {

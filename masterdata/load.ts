@@ -20,6 +20,7 @@ import {
   csvFormatError,
   csvOptions,
   headerLineOf,
+  UnfitRow,
 } from '../formats/csv/index.ts';
 import { FormatError } from '../formats/index.ts';
 import { ConfigError } from '../lib/errors.ts';
@@ -307,7 +308,8 @@ type TableRow = { row: CsvRow; raw: string } | { refused: Rejected };
 
 /**
  * The table's rows, streamed through csv-parse with bounded memory. A row with another number of cells than the
- * header is refused on its own; what breaks the table itself (a quote never closed, a bad header) stops it.
+ * header (the reader's UnfitRow, as a connector's table has it) is refused on its own; what breaks the table itself
+ * (a quote never closed, a bad header) stops it.
  */
 async function* tableRows(
   path: string,
@@ -321,18 +323,11 @@ async function* tableRows(
     for await (const record of parser) {
       const read = record as { record: string[]; raw: string };
       const raw = read.raw.replace(/(\r\n|\r|\n)$/, '');
-      let row: CsvRow | undefined;
       const before = rows.columns;
-      try {
-        row = rows.push(read);
-        if (!before && rows.columns) onHeader?.(rows.columns);
-      } catch (error) {
-        if (!(error instanceof FormatError) || !rows.columns) throw error;
-        const line = Number(/\d+/.exec(error.location)?.[0] ?? 0);
-        yield { refused: { line, reason: error.message.split(': ').slice(2).join(': '), text: raw } };
-        continue;
-      }
-      if (row) yield { row, raw };
+      const row = rows.push(read);
+      if (!before && rows.columns) onHeader?.(rows.columns);
+      if (row instanceof UnfitRow) yield { refused: { line: row.line, reason: row.problem, text: raw } };
+      else if (row) yield { row, raw };
     }
   } catch (error) {
     const located = csvFormatError(CSV_FORMAT, error, rows.line);

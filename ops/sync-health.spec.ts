@@ -19,6 +19,7 @@ const healthy: SinkHealth = {
   backlogSeconds: 0,
   lastError: null,
   retrying: null,
+  waiting: null,
 };
 const judge = (sink: Partial<SinkHealth>) =>
   sinkReasons('salesforce', { ...healthy, ...sink }, defaultSyncHealthThresholds);
@@ -70,6 +71,21 @@ describe('sync health rules for a sink', () => {
     expect(reasons[0]![1]).toMatch(
       /^salesforce: a push keeps failing and is retried \(connector sf-out, 9 attempts in 2 min: POST \/sobjects answered HTTP 503\); the changes after it wait and go on by themselves once salesforce answers$/,
     );
+  });
+
+  it("a sink waiting for Kafka makes it failing, in the connector's own words and since when", () => {
+    const waiting = {
+      on: 'kafka' as const,
+      since: '2026-12-02T08:00:00.000Z',
+      reason:
+        'Kafka at 127.0.0.1:19092 is unreachable (connect ECONNREFUSED 127.0.0.1:19092): no record is read or applied until it answers; it goes on by itself then',
+    };
+    expect(judge({ waiting })).toEqual([
+      [
+        'failing',
+        `salesforce: connector sf-out waits for Kafka since 2026-12-02T08:00:00.000Z: ${waiting.reason}`,
+      ],
+    ]);
   });
 
   it("leaves the system's answer body out of the reason (an Odoo 503: JSON with a traceback)", () => {

@@ -5,7 +5,9 @@
  * canonical.customer, the steward queue and the dead-letter depths. The same numbers are Prometheus gauges.
  *
  * Rules (thresholds in SyncHealthThresholds):
- * - failing: a sink connector of the system FAILED; the master data database or Kafka did not answer.
+ * - failing: a sink connector of the system FAILED or waits for Kafka (its status's `waiting`: the system's reason
+ *   says so in the connector's words, since when); the master data database or Kafka did not answer (the hub's
+ *   reason then says since when the connectors wait for it, when they do).
  * - degraded: a sink's last push failed (it went to the dead-letter topic, where it stays until redriven: the
  *   reason says how; cleared by the next success), a sink
  *   is not running (paused, stopped, unassigned), a sink's or the matcher's backlog is over its threshold, the
@@ -53,6 +55,8 @@ export interface SinkHealth {
   backlogSeconds: number | null;
   lastError: string | null;
   retrying: { since: string; attempts: number; error: string } | null;
+  /** The connector's own `waiting` (its status's): it waits for the Kafka cluster, since when, in its words. */
+  waiting: NonNullable<ConnectorStatus['waiting']> | null;
 }
 
 export interface SystemHealth {
@@ -224,6 +228,12 @@ export function sinkReasons(
 ): Array<[SyncStatus, string]> {
   const out: Array<[SyncStatus, string]> = [];
   const name = `connector ${sink.connector}`;
+  // Kafka not answering is failing, as for the hub's own queries; said in the connector's words, one source of truth.
+  if (sink.waiting)
+    out.push([
+      'failing',
+      `${system}: ${name} waits for Kafka since ${sink.waiting.since}: ${sink.waiting.reason}`,
+    ]);
   // A failed connector's lastError is why it failed (a start refused, say), not a push sent to the dead letters.
   if (sink.state === 'FAILED') {
     const why = sink.lastError ? ` (${shortError(sink.connector, sink.lastError)})` : '';
@@ -286,6 +296,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       backlogSeconds: status.metrics.lagSeconds,
       lastError: status.metrics.lastError,
       retrying: status.metrics.retrying,
+      waiting: status.waiting ?? null,
     });
     sinks.set(system, list);
   }
@@ -369,7 +380,15 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       depth: d.depth,
     }));
   } catch (error) {
-    hubReasons.push(['failing', `Kafka did not answer the backlog query (${errorMessage(error)})`]);
+    // The connectors' watch knows since when the cluster has not answered: said with it, as their statuses say.
+    const since = statuses
+      .map((status) => status?.waiting?.since)
+      .filter((at): at is string => !!at)
+      .sort()[0];
+    hubReasons.push([
+      'failing',
+      `Kafka did not answer the backlog query (${errorMessage(error)})${since ? `; the connectors wait for it since ${since}` : ''}`,
+    ]);
   }
 
   const names = new Set([

@@ -39,7 +39,7 @@ export const connectorMetrics = {
   }),
   retryingSince: gauge({
     name: 'eai_connector_retrying_since_timestamp_seconds',
-    help: 'Sinks: Unix time since which the record in hand has been retried (its target down, 429, 5xx), its partition waiting behind it; 0 when none is (alert on time() - this, where it is > 0).',
+    help: 'Sinks: Unix time since which the record in hand has been retried (its target down, 429, 5xx), from the start of its first failed attempt, its partition waiting behind it; 0 when none is (alert on time() - this, where it is > 0).',
     labelNames: ['connector'],
   }),
   transactionSeconds: histogram({
@@ -84,7 +84,10 @@ export interface TaskCounters {
   recordsFailed: number;
   lastSuccessAt: string | null;
   lastError: string | null;
-  /** Sinks: the record being retried (the partition waits behind it), or null. */
+  /**
+   * Sinks: the record being retried (the partition waits behind it), from its first failed attempt (the task's own
+   * retries within a put included, `attemptFailed`), or null.
+   */
   retrying: { since: string; attempts: number; error: string } | null;
   lagRecords: number | null;
   lagSeconds: number | null;

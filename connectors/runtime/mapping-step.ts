@@ -409,16 +409,18 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
 
 /** The failed records of a document as the one MappingError of the letter they share, each listed with why. */
 function together(failures: RecordFailure[], count: number): MappingError {
-  const listed = failures
-    .slice(0, LISTED_FAILURES)
-    .map(
-      (f) =>
-        `record ${f.record}: ${f.error.path || '(record)'}: ${f.error.problem}${f.error.location ? ` (input ${f.error.location})` : ''}`,
-    );
+  const listed = failures.slice(0, LISTED_FAILURES).map(
+    (f) =>
+      `record ${f.record}: ${
+        f.error instanceof MappingError
+          ? `${f.error.path || '(record)'}: ${f.error.problem}${f.error.location ? ` (input ${f.error.location})` : ''}`
+          : f.error.message // the reader's: a row it could not read
+      }`,
+  );
   const more = failures.length - listed.length;
   const first = failures[0]!.error;
   return new MappingError(
-    first.mappingFile,
+    first instanceof MappingError ? first.mappingFile : first.format,
     `${failures.length} of ${count} records`,
     `dead-lettered together (a letter each, with the document's bytes, would pass ${RECORD_LETTERS_MAX_BYTES / 1024 / 1024} MiB): ${listed.join('; ')}${more > 0 ? `; and ${more} more (eai map the letter's document to see each)` : ''}`,
   );

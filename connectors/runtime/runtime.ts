@@ -730,6 +730,10 @@ export class ConnectorRuntime {
             throw new ConfigError(`connector ${name}: no from-canonical mapping configured (mapping:)`);
           return writeWithMapping(outbound, [value], options);
         },
+        // The host is made after the task (it takes it): a failed attempt reaches the host that runs this task.
+        attemptFailed: (error) => {
+          if (entry.host instanceof SinkHost) entry.host.attemptFailed(error);
+        },
       };
       if (plugin.kind === 'source') {
         const task = plugin.createSource!(config, context);

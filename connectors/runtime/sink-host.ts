@@ -63,6 +63,12 @@ export class SinkHost {
   private lastAppliedAt: number | null = null;
   /** Connected on the first receipt: most sinks never write one. */
   private receipts?: Promise<TransportProducer>;
+  /**
+   * The record handed to the task and not yet applied or dead-lettered (one at a time), and when its last put started:
+   * a failed attempt the task reports from inside its put (`attemptFailed`) is this record's.
+   */
+  private inHand: { position: string; putStartedAt: string } | undefined;
+  private stopped = false;
 
   constructor(options: SinkHostOptions) {
     this.options = options;
@@ -80,23 +86,15 @@ export class SinkHost {
         ...this.options.retry,
         retryForMs: this.options.retryTimeoutMs,
       },
-      onRetry: (record, error) => {
-        // Since the record first failed, and its attempts in all: a pause, a restart or a rebalance in between
-        // hands it to a new task, which goes on counting (before, `since` started again on each resume).
-        const failing = failingOf(counters);
-        const position = positionOf(record);
-        const known = failing.get(position) ?? { since: new Date().toISOString(), failures: 0 };
-        known.failures += 1;
-        failing.set(position, known);
-        counters.retrying = { since: known.since, attempts: known.failures + 1, error: errorMessage(error) };
-        connectorMetrics.retryingSince.set({ connector: name }, Date.parse(known.since) / 1000);
-      },
+      // A put's last attempt failed (its earlier ones, retried inside the put, were reported by `attemptFailed`).
+      onRetry: (record, error) => this.failed(positionOf(record), error),
       onDeadLetter: async (record, error) => {
         // A record that could not be decoded never reached the handler: it counts in here.
         this.countIn(record);
         pendingOf(counters).delete(positionOf(record));
         failingOf(counters).delete(positionOf(record));
         this.applying.delete(positionOf(record));
+        this.inHand = undefined;
         this.notRetrying();
         counters.recordsFailed += 1;
         counters.lastError = errorMessage(error);
@@ -107,7 +105,9 @@ export class SinkHost {
         this.countIn(event.record);
         const position = positionOf(event.record);
         if (!this.applying.has(position)) this.applying.set(position, Number(event.record.timestamp));
+        this.inHand = { position, putStartedAt: new Date().toISOString() };
         const outcome = await task.put(toSinkRecord(name, event));
+        this.inHand = undefined;
         pendingOf(counters).delete(position);
         failingOf(counters).delete(position);
         this.applying.delete(position);
@@ -129,6 +129,33 @@ export class SinkHost {
     });
     this.notRetrying();
     logger.info({ topics }, 'sink started');
+  }
+
+  /**
+   * An attempt of the record in hand failed inside its put, and the task retries it itself (the HTTP sink's retries
+   * within a put: four attempts of 10 s against a target that hangs). The status says `retrying` now, not once the
+   * put gives up. Ignored when no record is in hand (a task left behind after its stop, say).
+   */
+  attemptFailed(error: unknown): void {
+    if (this.stopped || !this.inHand) return;
+    this.failed(this.inHand.position, error);
+  }
+
+  /**
+   * One more failed attempt of the record at `position`: since it first failed (when the put whose attempt failed
+   * first started), and its attempts in all, the task's own retries included. A pause, a restart or a rebalance in
+   * between hands it to a new task, which goes on counting.
+   */
+  private failed(position: string, error: unknown): void {
+    const { counters, name } = this.options;
+    const failing = failingOf(counters);
+    const startedAt =
+      this.inHand?.position === position ? this.inHand.putStartedAt : new Date().toISOString();
+    const known = failing.get(position) ?? { since: startedAt, failures: 0 };
+    known.failures += 1;
+    failing.set(position, known);
+    counters.retrying = { since: known.since, attempts: known.failures + 1, error: errorMessage(error) };
+    connectorMetrics.retryingSince.set({ connector: name }, Date.parse(known.since) / 1000);
   }
 
   private notRetrying(): void {
@@ -218,7 +245,9 @@ export class SinkHost {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.runner?.stop();
+    this.inHand = undefined;
     // Its retries ended with it: a paused or stopped sink is not retrying (sync health would say it goes on by itself).
     this.notRetrying();
     this.applying.clear();

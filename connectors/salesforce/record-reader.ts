@@ -11,6 +11,8 @@ export interface RecordReaderOptions {
   connector: string;
   auth: SalesforceAuth;
   signal: AbortSignal;
+  /** Told of each failed attempt that is retried (a sink's lookup: its status says `retrying` from the first). */
+  attemptFailed?: (error: unknown) => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export function createSalesforceGet(options: RecordReaderOptions) {
       initialDelayMs: 200,
       maxDelayMs: 5000,
       signal: options.signal,
+      onRetry: (error) => options.attemptFailed?.(error),
     });
 }
 

@@ -65,6 +65,7 @@ export function createSalesforceUpsertSink(
     connector: context.name,
     auth,
     signal: context.signal,
+    attemptFailed: context.attemptFailed,
   });
   /** The Account or Contact the hub created under a golden id (External_Id__c), if any. */
   async function findByGoldenId(goldenId: string) {

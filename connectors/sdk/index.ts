@@ -142,6 +142,8 @@ export interface ConnectorContext {
    * `documentId` is the mapping's `$doc.id` (else derived from the value's content).
    */
   toSystem(value: unknown, options?: { documentId?: string }): Promise<Buffer[]>;
+  /** Sinks: call it for each failed attempt a put retries itself, so the status says `retrying` from the first. */
+  attemptFailed?(error: unknown): void;
 }
 
 /** What a plugin fills in when the definition leaves it out. */

@@ -136,6 +136,27 @@ describe('HTTP sink against the Salesforce simulator (sObject upsert by external
     expect(sink.breakerState()).toBe('closed');
   });
 
+  it('tells the runtime of each failed attempt it retries itself (context.attemptFailed), not of the last nor of a refusal', async () => {
+    const { sink, context } = salesforceSink({ retry: { retries: 2, initialDelayMs: 10, maxDelayMs: 50 } });
+    const told: unknown[] = [];
+    context.attemptFailed = (error) => told.push(error);
+    // Two 500s, then applied within the put: the runtime's status says `retrying` from the first, not never.
+    await faults({ kind: 'error', status: 500, times: 2, path: '/services/data/**' });
+    await sink.put(customer('C-7', 'after two 500s'));
+    expect(told.map((e) => (e as HttpUnavailableError).status)).toEqual([500, 500]);
+    // Three 503s: the put gives up after its third attempt, which the runtime counts itself as the put's failure.
+    told.length = 0;
+    await faults({ kind: 'error', status: 503, times: 3, path: '/services/data/**' });
+    await expect(sink.put(customer('C-7', 'after three 503s'))).rejects.toBeInstanceOf(HttpUnavailableError);
+    expect(told.map((e) => (e as HttpUnavailableError).status)).toEqual([503, 503]);
+    // A refusal is no attempt to retry.
+    told.length = 0;
+    await expect(
+      sink.put(customer('C-7', 'Bad', { fields: { NoSuchField__c: 'x' } })),
+    ).rejects.toBeInstanceOf(HttpRefusedError);
+    expect(told).toEqual([]);
+  });
+
   it('dead-letters a refused record: HttpRefusedError with the status and the target’s body, sent once', async () => {
     const { sink } = salesforceSink({ maxErrorBodyBytes: 40 });
     const refused = customer('C-9', 'Bad', { fields: { NoSuchField__c: 'x' } });

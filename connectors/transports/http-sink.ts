@@ -250,6 +250,8 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         shouldRetry: retryHelps,
         signal,
         onRetry: (error, attempts) => {
+          // The runtime's status says `retrying` from this first failed attempt, not once the put gives up.
+          context.attemptFailed?.(error);
           failuresInRow += 1;
           log[(failuresInRow & (failuresInRow - 1)) === 0 ? 'warn' : 'debug'](
             {

@@ -58,7 +58,10 @@ describe('csv format', () => {
   });
 
   it('refuses with the line and what to do', () => {
-    expect(refusal('a,b,c\n1,2,3\n\n4,5\n')).toBe('csv: line 4: 2 cells where the header names 3 columns');
+    // More rows that do not fit the header than rows that do: not this header's table (another delimiter?).
+    expect(refusal('a,b,c\n1,2,3\n\n4,5\n6\n')).toBe(
+      'csv: line 4: 2 cells where the header names 3 columns; 2 of the 3 rows do not have the header\'s 3 cells (split at ",", the header\'s delimiter): the table is refused whole; check its delimiter and header line',
+    );
     expect(refusal('a,b,a\n1,2,3\n')).toBe('csv: line 1: column 3: "a" repeats column 1');
     expect(refusal('a,,c\n')).toBe('csv: line 1: column 2 has no name');
     // Where the row with the quote starts, not the end of the table where the parser noticed (after a quoted cell
@@ -73,6 +76,58 @@ describe('csv format', () => {
       'csv: line 2: cell 2: a quote inside an unquoted cell (quote the whole cell and double its quotes: "")',
     );
     expect(refusal('\n')).toBe('csv: line 1: expected a header line naming the columns');
+  });
+});
+
+describe('csv format: a row with another number of cells than the header', () => {
+  const HEADER = 'id,name,email,country,city,zip';
+
+  it('is a row of its own that cannot be read, at its line, saying how many cells against how many columns', () => {
+    const [document] = parseCsv(
+      Buffer.from(
+        `${HEADER}\n1,A,a@x,DE,Berlin,10115\n2,B,b@x,DE,Bonn,53111,extra\n3,C,c@x,DE\n4,D,d@x,DE,Kiel,24103\n`,
+      ),
+    );
+    // In its place, its `$loc` alone, so the rows after it keep their numbers.
+    expect(document!.tree.rows.map((r) => r.$loc)).toEqual(['line 2', 'line 3', 'line 4', 'line 5']);
+    expect(document!.tree.rows[1]).toEqual({ $loc: 'line 3' });
+    expect(document!.tree.rows[3]).toMatchObject({ id: '4', zip: '24103' });
+    expect(document!.unreadable).toEqual([
+      { location: 'line 3', problem: '7 cells where the header names 6 columns' },
+      { location: 'line 4', problem: '4 cells where the header names 6 columns' },
+    ]);
+    expect(parseCsv(Buffer.from('a,b\n1,2\nonly\n'))[0]!.unreadable).toEqual([
+      { location: 'line 3', problem: '1 cell where the header names 2 columns' },
+    ]);
+    // A table whose rows all fit has none.
+    expect(parseCsv(Buffer.from('a,b\n1,2\n'))[0]).not.toHaveProperty('unreadable');
+  });
+
+  it('counts the lines of quoted cells over several lines, in the unfit row and before it', () => {
+    const [document] = parseCsv(
+      Buffer.from(
+        'id,note,city\n1,"two\r\nlines",Bonn\n2,"three\nline\ncell",Kiel,extra\n\n3,"a, b",Ulm\n4,"x\ny"\n5,ok,Hof\n',
+      ),
+    );
+    expect(document!.tree.rows.map((r) => r.$loc)).toEqual([
+      'line 2',
+      'line 4',
+      'line 8',
+      'line 9',
+      'line 11',
+    ]);
+    expect(document!.unreadable).toEqual([
+      { location: 'line 4', problem: '4 cells where the header names 3 columns' },
+      { location: 'line 9', problem: '2 cells where the header names 3 columns' },
+    ]);
+    expect(document!.tree.rows[4]).toEqual({ $loc: 'line 11', id: '5', note: 'ok', city: 'Hof' });
+  });
+
+  it('a table whose only row does not fit, or a broken header, is refused whole', () => {
+    expect(refusal('a;b;c\n1;2\n')).toMatch(
+      /^csv: line 2: 2 cells where the header names 3 columns; 1 of the 1 rows/,
+    );
+    expect(refusal('a,b,a\n1,2,3\n1,2\n')).toBe('csv: line 1: column 3: "a" repeats column 1');
   });
 });
 

@@ -64,8 +64,25 @@ export function checkColumns(format: string, header: string[]): string[] {
 }
 
 /**
+ * A data row whose number of cells differs from the header's (a stray delimiter, a cell missing, a line an editor
+ * cut): the row cannot be read, but the table's other rows can. `problem` says how many cells against how many
+ * columns; `location` is the line the row starts on.
+ */
+export class UnfitRow {
+  readonly line: number;
+  readonly problem: string;
+  constructor(line: number, cells: number, columns: number) {
+    this.line = line;
+    this.problem = `${cells} cell${cells === 1 ? '' : 's'} where the header names ${columns} columns`;
+  }
+  get location(): string {
+    return `line ${this.line}`;
+  }
+}
+
+/**
  * Turns csv-parse's records (`raw: true`) into rows, counting lines: the first record is the header, blank lines
- * are skipped, a row with another number of cells than the header is refused at its line.
+ * are skipped, a row with another number of cells than the header is an UnfitRow at its line.
  */
 export class CsvRows {
   columns: string[] | undefined;
@@ -76,8 +93,8 @@ export class CsvRows {
     this.format = format;
   }
 
-  /** The row of one record, or undefined for the header and blank lines. */
-  push(record: { record: string[]; raw: string }): CsvRow | undefined {
+  /** The row of one record, an UnfitRow for a row the header cannot hold, or undefined for the header and blank lines. */
+  push(record: { record: string[]; raw: string }): CsvRow | UnfitRow | undefined {
     const line = this.line;
     this.line += (record.raw.replace(/(\r\n|\r|\n)$/, '').match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
     const cells = record.record;
@@ -86,12 +103,7 @@ export class CsvRows {
       this.columns = checkColumns(this.format, cells);
       return undefined;
     }
-    if (cells.length !== this.columns.length)
-      throw new FormatError(
-        this.format,
-        `line ${line}`,
-        `${cells.length} cells where the header names ${this.columns.length} columns`,
-      );
+    if (cells.length !== this.columns.length) return new UnfitRow(line, cells.length, this.columns.length);
     const row: CsvRow = { $loc: `line ${line}` };
     this.columns.forEach((name, i) => {
       if (cells[i] !== '') row[name] = cells[i]!;
@@ -188,12 +200,49 @@ export function parseCsv(input: Buffer): ParsedDocument<CsvTree>[] {
     throw csvFormatError(CSV_FORMAT, error, unclosedQuoteLine(text));
   }
   const reader = new CsvRows(CSV_FORMAT);
-  const rows = records.map((r) => reader.push(r)).filter((r): r is CsvRow => r !== undefined);
+  const rows: CsvRow[] = [];
+  const unfit: UnfitRow[] = [];
+  for (const record of records) {
+    const row = reader.push(record);
+    if (row instanceof UnfitRow) {
+      unfit.push(row);
+      // In its place, so that the rows after it keep their numbers (the `<document id>:<n>` of their records).
+      rows.push({ $loc: row.location });
+    } else if (row) rows.push(row);
+  }
   // A document that holds no records is not a business document (an empty export, or not a table at all).
   if (rows.length === 0) throw new FormatError(CSV_FORMAT, 'line 2', 'a header line and no rows under it');
+  refuseUnfitTable(unfit, rows.length, reader.columns ?? [], detectDelimiter(headerLine));
   const id = createHash('sha256').update(input).digest('hex').slice(0, 16);
   const header = reader.columns ?? [];
-  return [{ format: CSV_FORMAT, kind: 'table', id, source: CSV_FORMAT, header, tree: { $loc: '', rows } }];
+  const unreadable = unfit.map((u) => ({ location: u.location, problem: u.problem }));
+  return [
+    {
+      format: CSV_FORMAT,
+      kind: 'table',
+      id,
+      source: CSV_FORMAT,
+      header,
+      tree: { $loc: '', rows },
+      ...(unreadable.length > 0 ? { unreadable } : {}),
+    },
+  ];
+}
+
+/**
+ * A table more of whose rows do not fit its header than do is not read row by row: its header is not the one of
+ * its rows (another delimiter, a header line missing or cut), or it is no table at all. Refused whole, at its
+ * first unfit row. Fewer unfit rows are each a record that fails alone (ParsedDocument.unreadable).
+ */
+function refuseUnfitTable(unfit: UnfitRow[], rows: number, columns: string[], delimiter: string): void {
+  const [first] = unfit;
+  if (!first || unfit.length * 2 <= rows) return;
+  const shown = delimiter === '\t' ? 'tab' : `"${delimiter}"`;
+  throw new FormatError(
+    CSV_FORMAT,
+    first.location,
+    `${first.problem}; ${unfit.length} of the ${rows} rows do not have the header's ${columns.length} cells (split at ${shown}, the header's delimiter): the table is refused whole; check its delimiter and header line`,
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type avro from 'avsc';
 import { closest, distance } from 'fastest-levenshtein';
 import jsonata from 'jsonata';
-import type { ParsedDocument } from '../../formats/types.ts';
+import { FormatError, type ParsedDocument } from '../../formats/types.ts';
 import { lastIsoTimestamp } from '../../lib/iso-time.ts';
 import {
   type Budget,
@@ -446,7 +446,8 @@ function mappedFast(
 export interface RecordFailure {
   /** Its place among the document's records, from 1: the `<n>` of the `<document id>:<n>` id its event would carry. */
   record: number;
-  error: MappingError;
+  /** The mapping's error, or the reader's for a part of the document it could not read (ParsedDocument.unreadable). */
+  error: MappingError | FormatError;
 }
 
 /** What one record context of a document became: its canonical record, or why it has none. */
@@ -485,7 +486,8 @@ export function mapDocumentEagerly(
 /**
  * Each record of the document on its own: a record context (a CSV row, one of a `records:` list) whose fields,
  * schema check or key fail comes back as a RecordFailure in its place, and the others are mapped, so a caller can
- * publish them and dead-letter that one. What concerns the whole document still throws: the reader's tree it cannot
+ * publish them and dead-letter that one; so does, with the reader's FormatError, one located at a part the reader
+ * could not read (ParsedDocument.unreadable: a CSV row with another number of cells than the header). What concerns the whole document still throws: the reader's tree it cannot
  * read, a `let`, the `records` expression, a header without a required column (csv-columns.ts), the per-document
  * deadline and memory budget. Without failures, the same records as mapDocumentEagerly, as cheaply.
  */
@@ -508,23 +510,38 @@ function mapEagerly(
     throw new MappingError(mapping.file, '', 'not a to-canonical mapping');
   }
   checkHeader(mapping, document);
+  const unreadable = unreadableParts(document);
+  // All or nothing: the document fails with its first part the reader could not read, as if it had refused it.
+  if (unreadable && !each) throw unreadable.values().next().value;
   const { format, kind, id, source } = document;
   const receivedAt = receivedAtText((options.receivedAt ?? new Date()).getTime());
   const doc = { format, kind, id, source, receivedAt };
   const budget = startBudget(options);
-  if (tryFast(mapping)) {
+  if (tryFast(mapping) && !unreadable) {
     const fast = withinBudget(budget, () =>
       mappedFast(mapping, type, document.tree, doc, budget, options.encode),
     );
     if (fast) return fast;
   }
   // Every JSONata evaluation of this document, through its awaits, sees its budget (budget.ts jsonataDeadline).
-  return documentBudget.run(budget, () => mapWithin(mapping, type, document, doc, budget, options, each));
+  return documentBudget.run(budget, () =>
+    mapWithin(mapping, type, document, doc, budget, options, each, unreadable),
+  );
+}
+
+/** The reader's errors of the parts of the document it could not read, by their `$loc`; undefined when none. */
+function unreadableParts(document: ParsedDocument): Map<string, FormatError> | undefined {
+  if (!document.unreadable?.length) return undefined;
+  return new Map(
+    document.unreadable.map((u) => [u.location, new FormatError(document.format, u.location, u.problem)]),
+  );
 }
 
 /**
  * The document mapped by JSONata: the fast path could not, or was not to be tried. `each`: a record that does not
- * map is a RecordFailure in its place (else it fails the document).
+ * map is a RecordFailure in its place (else it fails the document). `unreadable`: the parts the reader could not
+ * read; a record context located at one (its `$loc`, or its first located child's) fails with the reader's error
+ * unmapped. One that no record context is located at fails the document: no record can be told to be its.
  */
 async function mapWithin(
   mapping: CompiledMapping,
@@ -534,11 +551,20 @@ async function mapWithin(
   budget: Budget,
   options: MapOptions,
   each: boolean,
+  unreadable?: Map<string, FormatError>,
 ): Promise<RecordOutcome[]> {
   const run = await start(mapping, document.tree, { ...doc }, budget);
   const out: RecordOutcome[] = [];
   const contexts = await recordContexts(run, document.tree);
+  const located = unreadable ? contexts.map(contextLocation) : [];
+  const claimed = new Set(located);
+  for (const [location, error] of unreadable ?? []) if (!claimed.has(location)) throw error;
   for (let i = 0; i < contexts.length; i++) {
+    const unread = unreadable && located[i] !== undefined ? unreadable.get(located[i]!) : undefined;
+    if (unread) {
+      out.push({ record: i + 1, error: unread });
+      continue;
+    }
     try {
       out.push(await mapRecord(run, type, contexts[i], options));
     } catch (error) {

@@ -32,13 +32,17 @@ const countersSchema = z.object({
     ),
   retrying: z
     .object({
-      since: z.string().describe('When the first attempt failed (ISO 8601).'),
-      attempts: z.number().describe('Attempts so far.'),
+      since: z.string().describe('When the first failed attempt began (ISO 8601).'),
+      attempts: z
+        .number()
+        .describe(
+          "Attempts so far, the one under way counted, the sink's own retries within a write included.",
+        ),
       error: z.string().describe("The last attempt's error."),
     })
     .nullable()
     .describe(
-      'Sinks: a record whose write failed retriably and is being retried (`retryTimeoutMs`); its partition waits behind it.',
+      'Sinks: a record whose write failed retriably and is being retried (`retryTimeoutMs`); its partition waits behind it. Set from its first failed attempt (a timeout, a 429 or 5xx), not once the write gives up.',
     ),
   lagRecords: z.number().nullable().describe('Sinks: records not yet applied.'),
   lagSeconds: z

@@ -24,6 +24,12 @@ const sinkSchema = z.object({
     .describe(
       'A change whose push failed retriably and is being retried, the changes after it waiting behind it.',
     ),
+  waiting: z
+    .object({ on: z.literal('kafka'), since: z.string(), reason: z.string() })
+    .nullable()
+    .describe(
+      "The connector's own `waiting` (its status's): it waits for the Kafka cluster since then, the reason in its words. Null while Kafka answers, and for a connector another instance runs.",
+    ),
 });
 const systemSchema = z.object({
   system: z.string(),
