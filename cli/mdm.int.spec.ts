@@ -895,5 +895,11 @@ describe('eai mdm on a schema a hub runs', () => {
     expect(again.stdout).toMatch(
       /^these rules \(\w+\) were applied to every record before, nothing done; --again/,
     );
+    // Three records teach no model: one line saying what to do, no stack trace.
+    const train = await runEai(['mdm', 'train', '--schema', hubSchema], { env: env(), timeoutMs: 60_000 });
+    expect(train.code).toBe(1);
+    expect(train.stderr).toMatch(
+      /^training on schema \S+…\neai: too few records to train on \(3 in schema \S+, at least 100\): load more first, or train from labels \(--labels\)\n$/,
+    );
   });
 });

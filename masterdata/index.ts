@@ -34,3 +34,4 @@ export {
 } from './steward.ts';
 export { type GoldenView, MasterDataStore, storedMdmConfig } from './store.ts';
 export { type GoldenSync, publishErasure, type SyncConfig, startGoldenSync } from './sync/index.ts';
+export { modelYaml, readLabels, type TrainSummary, trainOnStored, writeModel } from './train-stored.ts';

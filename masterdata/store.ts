@@ -1503,6 +1503,42 @@ export class MasterDataStore {
     }));
   }
 
+  /**
+   * Stored records for training (masterdata/train.ts): `limit` of them in an order that is random but the same on
+   * every run (a hash of their keys), or, with `keys`, those records (by any form of their ids).
+   */
+  async trainingRecords(
+    options: { limit: number } | { keys: Key[] },
+  ): Promise<Array<{ system: string; sourceId: string; record: CustomerPartyMaster }>> {
+    const q = this.#q;
+    const rows =
+      'limit' in options
+        ? (
+            await this.pool.query<{ system: string; source_id: string; record: CustomerPartyMaster }>(
+              `select system, source_id, record from ${q}.source_record
+                order by md5(system || '/' || source_id) limit $1`,
+              [options.limit],
+            )
+          ).rows
+        : await (async () => {
+            // Each key under each form of its id (idForms), the record found under any of them named as given.
+            const forms = options.keys.flatMap((k) =>
+              idForms(k.sourceId).map((form) => [k.system, form, k.sourceId] as const),
+            );
+            const found = (
+              await this.pool.query<{ system: string; source_id: string; record: CustomerPartyMaster }>(
+                `select distinct on (k.s, k.given) k.s as system, k.given as source_id, sr.record
+                   from unnest($1::text[], $2::text[], $3::text[]) as k(s, form, given)
+                   join ${q}.source_record sr on sr.system = k.s and sr.source_id = k.form
+                  order by k.s, k.given, (k.form = k.given) desc`,
+                [forms.map((f) => f[0]), forms.map((f) => f[1]), forms.map((f) => f[2])],
+              )
+            ).rows;
+            return found;
+          })();
+    return rows.map((r) => ({ system: r.system, sourceId: r.source_id, record: r.record }));
+  }
+
   /** A setting of this schema (`settings` table), or undefined. */
   async setting<T>(key: string): Promise<T | undefined> {
     const row = (

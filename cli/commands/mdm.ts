@@ -17,13 +17,17 @@ import {
   loadTable,
   MasterDataStore,
   mergeGolden,
+  modelYaml,
   parseMdmConfig,
   publishErasure,
   type RematchProgress,
+  readLabels,
   reconcile,
   rematch,
   storedMdmConfig,
+  trainOnStored,
   unmergeById,
+  writeModel,
 } from '../../masterdata/index.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
 import { createPool } from '../../store/pool.ts';
@@ -251,6 +255,55 @@ export function registerMdmCommand(program: Command): void {
         );
         // Loaded, but not all of it: a script sees it (as SQL*Loader's EX_WARN).
         if (summary.counts.rejected > 0) process.exitCode = 2;
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  withStoreOptions(
+    mdm
+      .command('train')
+      .description(
+        "learn the matching model (m and u of every comparison) from the schema's records: by EM on a sample of them, or from labels (--labels); writes it into a config file's model",
+      )
+      .option(
+        '--labels <file>',
+        'CSV with system,source_id,entity: records of one customer share an entity (eai mdm export --xref with its golden_id column corrected is one)',
+      )
+      .option('--sample <n>', 'EM: records trained on (an order random but the same each run)', '20000')
+      .option(
+        '--write <config.yaml>',
+        'set model in this config file (made if absent; its other settings and comments kept) instead of printing it',
+      )
+      .option('--json', 'print the summary and model as JSON'),
+  ).action(
+    async (options: StoreOptions & { labels?: string; sample: string; write?: string; json?: boolean }) => {
+      if (!/^\d+$/.test(options.sample) || Number(options.sample) < 1)
+        throw new ConfigError('--sample must be a positive integer');
+      const labels = options.labels ? readLabels(options.labels) : undefined;
+      const store = await openStore(options);
+      try {
+        if (!options.json) process.stderr.write(`training on schema ${options.schema}…\n`);
+        const summary = await trainOnStored(store, { sample: Number(options.sample), labels });
+        if (options.write) writeModel(options.write, summary.model);
+        const next = options.write
+          ? `model written to ${options.write}: start the hub with it (eai up --masterdata ${options.write}), then npx eai mdm rematch --schema ${options.schema} applies it to the stored records`
+          : undefined;
+        printResult(
+          !!options.json,
+          { ...summary, ...(options.write ? { written: options.write } : {}) },
+          () =>
+            [
+              summary.method === 'em'
+                ? `EM on ${summary.records} records and the ${summary.pairs} pairs blocking proposes among them`
+                : `from labels: ${summary.records} records, ${summary.pairs} pairs of one customer${summary.missingCount ? `; ${summary.missingCount} labelled records not in the schema, left out (${summary.missing?.slice(0, 3).join(', ')}…)` : ''}`,
+              ...(summary.kept.length
+                ? [`kept as they were (no pair of these records compared them): ${summary.kept.join(', ')}`]
+                : []),
+              ...(next ? [next] : [modelYaml(summary.model).trimEnd()]),
+            ].join('\n'),
+        );
       } finally {
         await store.close();
       }
