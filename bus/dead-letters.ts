@@ -97,7 +97,41 @@ export interface RedriveProgress {
   selected: number;
   redriven: number;
   skipped: number;
+  /** Documents mapped again that still do not map (`remapDocument`). */
+  failing: number;
 }
+
+/**
+ * What `remapDocument` made of a letter of a document that did not map (`document:<format>`): its records, mapped
+ * again by the connector that refused it, to publish (`mapped`: only the letter's, the document's others having
+ * been published), a new error (`failing`: nothing to publish, the letter stays), or nothing to do (`skipped`).
+ */
+export type DocumentRemap =
+  | {
+      outcome: 'mapped';
+      connector: string;
+      /** The records as the connector would have published them (keys, topics, CloudEvents headers). */
+      records: OutgoingRecord[];
+      published: Array<{ topic: string; key: string | null; id: string }>;
+    }
+  | { outcome: 'failing'; connector: string; reason: string; error: RemapError }
+  | { outcome: 'skipped'; reason: string };
+
+/** Why a document still does not map: what (class and message), where (input location, record) and which field. */
+export interface RemapError {
+  exceptionClass: string;
+  message: string;
+  location: string | null;
+  field: string | null;
+  /** The records of the document that fail, from 1, when the failure is about some of them. */
+  records: number[] | null;
+}
+
+/**
+ * Maps a letter of a document that did not map again, for the layer above the bus that knows the connectors (the
+ * hub's connector runtime): the bus cannot, so without one such letters are skipped saying where to redrive them.
+ */
+export type DocumentRemapper = (letter: IncomingRecord, entry: DeadLetterEntry) => Promise<DocumentRemap>;
 
 export interface RedriveOptions {
   topic: string;
@@ -108,6 +142,12 @@ export interface RedriveOptions {
    * the letters whose transaction has committed. */
   onProgress?: (progress: RedriveProgress) => void;
   progressEvery?: number;
+  /**
+   * Letters of documents that did not map (`document:<format>`) are mapped again through this (the hub's connector
+   * runtime) and what maps is published in the redrive's transaction with the letter's mark; without it they are
+   * skipped. Called in a dry run too, to say whether they map now.
+   */
+  remapDocument?: DocumentRemapper;
 }
 
 export interface RedriveResult {
@@ -119,6 +159,18 @@ export interface RedriveResult {
   skipped: Array<{ partition: number; offset: string; reason: string }>;
   /** Letters that had been redriven before (they are redriven again), with when that was (ISO 8601). */
   repeated: Array<{ partition: number; offset: string; previously: string }>;
+  /**
+   * Letters of documents mapped again through the connector that refused them, and the records published (in a dry
+   * run: that would be), each under the CloudEvents id it would have had; counted in `redriven`.
+   */
+  remapped: Array<{
+    partition: number;
+    offset: string;
+    connector: string;
+    published: Array<{ topic: string; key: string | null; id: string }>;
+  }>;
+  /** Letters of documents that still do not map: nothing published, the letter stays, with the new error. */
+  failing: Array<{ partition: number; offset: string; connector: string; reason: string; error: RemapError }>;
 }
 
 /** A request that cannot be served as asked: a bad offset, date, limit or partition. */
@@ -352,18 +404,36 @@ export async function showDeadLetter(
   };
 }
 
-/** Why a letter cannot go back on its own, or undefined when it can. */
-function cannotRedrive(entry: DeadLetterEntry, topics: Set<string>, headers: Headers): string | undefined {
+/** The redrive that maps a document's letter again: the hub's, which knows the connectors. */
+function throughTheHub(topic: string): string {
+  return `redrive it through the hub (POST /dead-letters/${topic}/redrive, or eai dlq redrive with --url and --token)`;
+}
+
+/**
+ * Why a letter cannot go back on its own, or undefined when it can. A letter of a document that did not map
+ * (`document:<format>`) can when `remap` is there to map it again.
+ */
+function cannotRedrive(
+  entry: DeadLetterEntry,
+  topics: Set<string>,
+  headers: Headers,
+  topic: string,
+  remap: boolean,
+): string | undefined {
   const original = entry.originalTopic;
   if (!original) return 'no __connect.errors.topic header: not a dead letter the hub wrote';
   if (original.startsWith('document:')) {
+    if (remap) return undefined;
     const format = original.slice('document:'.length);
     const records = headers[RECORD_INDEX_HEADER]?.toString('utf8');
-    // A record of a document whose others went on: its value is the whole document, which no topic takes back, and
-    // mapping it again here would publish the others twice under ids a consumer already has.
-    if (records)
-      return `${records.includes(',') ? 'records' : 'record'} ${records} of a ${format} document whose other records were published: the letter holds the whole document and there is no topic to go back to; once the mapping or a lookup table is fixed, have the connector receive the same document again (its other records come again under the same ce_ids, which consumers de-duplicate); for bad data, send a corrected document of that record alone (for a table: its header line and the row)`;
-    return `a ${format} document that did not map: there is no topic to go back to; the connector must receive it again`;
+    const connector = entry.owner ? `connector ${entry.owner}` : 'the connector that refused it';
+    // A record of a document whose others went on: its value is the whole document, which no topic takes back;
+    // only the connector's mapping, run again, can tell its records apart.
+    if (records) {
+      const several = records.includes(',');
+      return `${several ? 'records' : 'record'} ${records} of a ${format} document whose other records were published: the letter holds the whole document and there is no topic to go back to; once the mapping or a lookup table is fixed, ${throughTheHub(topic)}: it maps the document again with the current mapping of ${connector} and publishes ${several ? 'those records' : 'that record'} alone, under the ce_id ${several ? 'each' : 'it'} would have had; for bad data, send a corrected document of that record alone (for a table: its header line and the row)`;
+    }
+    return `a ${format} document that did not map: there is no topic to go back to; once the mapping or a lookup table is fixed, ${throughTheHub(topic)}: it maps the document again with the current mapping of ${connector}; or have the connector receive it again`;
   }
   if (!topics.has(original)) return `original topic ${original} does not exist`;
   if (entry.originalPartition === -1) {
@@ -429,9 +499,12 @@ async function readRedriveMarks(transport: Transport, topic: string): Promise<Ma
  * Sends the selected letters back to the topics they came from, each to its original partition with its original
  * key, value and headers (so its `ce_id` is kept and consumers' de-duplication holds) minus the error headers,
  * plus `eai.redriven-from: <topic>/<partition>/<offset>`. Letters with nowhere to go are skipped with the reason.
- * Every redriven letter is recorded in the compacted `eai.dlq-redriven` topic, in the same Kafka transaction as
- * the letters themselves: redriving a letter again is allowed and reported in `repeated`. The transactional id is
- * per dead-letter topic, so two redrives of one topic at once fence each other instead of interleaving.
+ * A letter of a document that did not map has no topic: with `remapDocument` (the hub's) its document is mapped again
+ * by the connector that refused it, and what maps is published as that connector would have (with the header too);
+ * what still does not is reported in `failing` and stays. Every redriven letter is recorded in the compacted
+ * `eai.dlq-redriven` topic, in the same Kafka transaction as the letters (or records) themselves: redriving a letter
+ * again is allowed and reported in `repeated`. The transactional id is per dead-letter topic, so two redrives of one
+ * topic at once fence each other instead of interleaving.
  */
 export async function redriveDeadLetters(
   transport: Transport,
@@ -467,11 +540,21 @@ export async function redriveDeadLetters(
     ];
   }
   const marks = topics.has(DLQ_REDRIVEN_TOPIC) ? await readRedriveMarks(transport, topic) : new Map();
-  const result: RedriveResult = { topic, dryRun, selected: 0, redriven: 0, skipped: [], repeated: [] };
-  const progress: RedriveProgress = { scanned: 0, selected: 0, redriven: 0, skipped: 0 };
+  const result: RedriveResult = {
+    topic,
+    dryRun,
+    selected: 0,
+    redriven: 0,
+    skipped: [],
+    repeated: [],
+    remapped: [],
+    failing: [],
+  };
+  const progress: RedriveProgress = { scanned: 0, selected: 0, redriven: 0, skipped: 0, failing: 0 };
   const report = () => {
     progress.selected = result.selected;
     progress.skipped = result.skipped.length;
+    progress.failing = result.failing.length;
     options.onProgress?.({ ...progress });
   };
   const producer = dryRun ? undefined : transport.transactionalProducer(`eai-dlq-redrive-${topic}`);
@@ -485,6 +568,22 @@ export async function redriveDeadLetters(
     inChunk = 0;
   };
   const now = new Date().toISOString();
+  /** A letter's records on their way, with its mark in the same transaction. */
+  const send = async (record: IncomingRecord, records: OutgoingRecord[], mark: object) => {
+    const where = `${record.partition}/${record.offset}`;
+    const previously = marks.get(where);
+    if (previously !== undefined) {
+      result.repeated.push({ partition: record.partition, offset: record.offset, previously });
+    }
+    result.redriven += 1;
+    chunk.push(...records, {
+      topic: DLQ_REDRIVEN_TOPIC,
+      key: `${topic}/${where}`,
+      value: Buffer.from(JSON.stringify({ at: now, ...mark })),
+    });
+    inChunk += 1;
+    if (inChunk >= CHUNK || chunk.length >= 2 * CHUNK) await flush();
+  };
   try {
     await transport.readRanges({
       topic,
@@ -494,23 +593,30 @@ export async function redriveDeadLetters(
         const entry = toEntry(record);
         if (!matches(entry)) return undefined;
         result.selected += 1;
-        const where = `${record.partition}/${record.offset}`;
-        const reason = cannotRedrive(entry, topics, record.headers);
+        const at = { partition: record.partition, offset: record.offset };
+        const remap = options.remapDocument;
+        const reason = cannotRedrive(entry, topics, record.headers, topic, remap !== undefined);
         if (reason) {
-          result.skipped.push({ partition: record.partition, offset: record.offset, reason });
-        } else {
-          const previously = marks.get(where);
-          if (previously !== undefined) {
-            result.repeated.push({ partition: record.partition, offset: record.offset, previously });
+          result.skipped.push({ ...at, reason });
+        } else if (remap && entry.originalTopic?.startsWith('document:')) {
+          const remapped = await remap(record, entry);
+          if (remapped.outcome === 'skipped') result.skipped.push({ ...at, reason: remapped.reason });
+          else if (remapped.outcome === 'failing') {
+            const { connector, reason, error } = remapped;
+            result.failing.push({ ...at, connector, reason, error });
+          } else {
+            const { connector, published } = remapped;
+            result.remapped.push({ ...at, connector, published });
+            const from = `${topic}/${record.partition}/${record.offset}`;
+            const records = remapped.records.map((r) => ({
+              ...r,
+              headers: { ...r.headers, [REDRIVEN_FROM_HEADER]: from },
+            }));
+            const to = [...new Set(published.map((p) => p.topic))].join(',');
+            await send(record, records, { to, connector });
           }
-          result.redriven += 1;
-          chunk.push(redriveRecord(record, entry, topic), {
-            topic: DLQ_REDRIVEN_TOPIC,
-            key: `${topic}/${where}`,
-            value: Buffer.from(JSON.stringify({ at: now, to: `${entry.originalTopic}` })),
-          });
-          inChunk += 1;
-          if (inChunk >= CHUNK) await flush();
+        } else {
+          await send(record, [redriveRecord(record, entry, topic)], { to: `${entry.originalTopic}` });
         }
         if (result.selected % every === 0) report();
         return undefined;

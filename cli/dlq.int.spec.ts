@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadLetterRecord } from '../bus/index.ts';
+import { DLQ_TOPICS, deadLetterRecord } from '../bus/index.ts';
 import { sinkGroupId } from '../connectors/index.ts';
 import { createAdminApi, hashToken, newToken } from '../ops/api/index.ts';
 import { registerDeadLetterRoutes } from '../ops/routes/dead-letters.ts';
@@ -11,6 +11,7 @@ import {
   RAW_VALUE,
   waitFor,
 } from '../tests/dead-letter-fixture.ts';
+import { type MappingRedriveFixture, mappingRedriveFixture } from '../tests/mapping-redrive-fixture.ts';
 import { readRawMessages } from '../tests/raw-consumer.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
@@ -266,5 +267,68 @@ describe('eai dlq ls | show | redrive', () => {
     const back = await readRawMessages(origin, 1200);
     expect(back.map((m) => m.key)).toEqual(letters.map((l) => l.key!.toString()));
     expect(back[0]!.headers['eai.redriven-from']).toBe(`${dlqTopic}/0/0`);
+  });
+});
+
+describe('eai dlq redrive of mapping dead letters, through a hub', () => {
+  let f: MappingRedriveFixture;
+  let server: Awaited<ReturnType<typeof startOpsServer>>;
+  const token = newToken();
+
+  beforeAll(async () => {
+    f = await mappingRedriveFixture('dl-cli-remap');
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [{ name: 'oncall', role: 'operator', sha256: hashToken(token) }],
+    });
+    registerDeadLetterRoutes(api, {
+      transport: f.bus.transport,
+      serde: f.bus.serde,
+      topics: [DLQ_TOPICS.mapping],
+      remapDocument: (letter, entry) => f.runtime.remapDocument(letter, entry),
+    });
+    server = await startOpsServer({ checks: {}, api });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await f?.close();
+  });
+
+  it("says which letters still fail and why, then maps them again with the connector's fixed lookup and publishes them", async () => {
+    // Kafka is not reachable for the CLI itself: the hub maps and publishes.
+    const hub = { env: { ...env(), KAFKA_BROKERS: '127.0.0.1:1', EAI_URL: server.url, EAI_TOKEN: token } };
+    const redrive = ['dlq', 'redrive', DLQ_TOPICS.mapping, '--owner', f.name];
+    const broken = await runEai([...redrive, '--dry-run'], hub);
+    expect(broken.code, broken.stderr).toBe(0);
+    const lines = broken.stdout.split('\n');
+    expect(lines[0]).toBe(`${DLQ_TOPICS.mapping}: 3 selected, would redrive 0, skipped 0, still failing 3`);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^ {2}still failing ${f.letters.rows.partition}/${f.letters.rows.offset} \\(${f.name}\\): still does not map .*\\(record 2\\): MappingError: .*customer\\.addresses\\[0\\]\\.countryCode: country AT is not in the countries table \\(input line 3\\)`,
+        ),
+      ),
+    );
+
+    f.fix();
+    const done = json<{
+      redriven: number;
+      remapped: Array<{ offset: string; published: Array<{ id: string; topic: string }> }>;
+      failing: Array<{ offset: string }>;
+    }>(await runEai([...redrive, '--json'], hub));
+    expect(done.redriven).toBe(2);
+    expect(done.remapped.flatMap((r) => r.published.map((p) => [p.id, p.topic])).sort()).toEqual(
+      [
+        [`${f.ids.rows}:2`, f.customerTopic],
+        [f.ids.one, f.customerTopic],
+      ].sort(),
+    );
+    expect(done.failing.map((x) => x.offset)).toEqual([f.letters.swiss.offset]);
+    expect((await f.customers(4)).map((r) => r.headers.ce_id?.toString()).sort()).toEqual(
+      [1, 2, 3]
+        .map((n) => `${f.ids.rows}:${n}`)
+        .concat(f.ids.one)
+        .sort(),
+    );
   });
 });

@@ -48,6 +48,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
   const names = { files: `orders-${suffix}`, hook: `contacts-${suffix}` };
   let hub: Hub;
   let openapi: object;
+  let drop: string;
 
   async function call(
     method: string,
@@ -77,7 +78,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
 
   beforeAll(async () => {
     const deploy = mkdtempSync(join(tmpdir(), 'eai-deploy-'));
-    const drop = join(deploy, 'drop');
+    drop = join(deploy, 'drop');
     writeFileSync(
       join(deploy, 'orders.yaml'),
       `name: ${names.files}\ntype: file-source\nformat: sap-idoc-orders05\nmapping: sap/idoc-orders05.to-canonical.yaml\nconfig:\n  dir: drop\n  stableMs: 50\n`,
@@ -243,6 +244,34 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     );
     expect(status.body).toMatchObject({ state: 'RUNNING', metrics: { recordsIn: 1 } });
     expect(status.body.metrics.recordsOut).toBeGreaterThan(0);
+  });
+
+  it('maps a mapping dead letter again through the connector that refused it on redrive (dry run: it still fails, and why)', async () => {
+    const from = await topicEnds('dlq.mapping');
+    const bytes = readFileSync('formats/sap-idoc-orders05/fixtures/broken/non-numeric-quantity.xml');
+    writeFileSync(join(drop, `broken-${suffix}.xml`), bytes);
+    await readRawMessages('dlq.mapping', 1, {
+      from,
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === names.files,
+    });
+    const { status, body } = await call(
+      'POST',
+      '/dead-letters/{topic}/redrive',
+      '/dead-letters/dlq.mapping/redrive',
+      'operator',
+      { filter: { owner: names.files }, dryRun: true },
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ selected: 1, redriven: 0, skipped: [], remapped: [] });
+    expect(body.failing).toEqual([
+      expect.objectContaining({
+        connector: names.files,
+        error: expect.objectContaining({
+          exceptionClass: 'FormatError',
+          message: expect.stringMatching(/MENGE/),
+        }),
+      }),
+    ]);
   });
 
   it('pauses, stops, resets and resumes a connector, and the CLI shows the same', async () => {

@@ -279,7 +279,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const api = createAdminApi({ tokens: options.tokens, logger: options.logger });
   registerWhoamiRoute(api);
   registerConnectorRoutes(api, runtime);
-  registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, logger: options.logger });
+  registerDeadLetterRoutes(api, {
+    transport: bus.transport,
+    serde: bus.serde,
+    logger: options.logger,
+    remapDocument: (letter, entry) => runtime.remapDocument(letter, entry),
+  });
   if (orchestrator)
     registerWorkflowRoutes(api, {
       definitions: orchestrator.definitions,

@@ -185,10 +185,36 @@ function atMost(lines: string[], what: string, shown = 10): string[] {
   return [...lines.slice(0, shown), `  … and ${lines.length - shown} more ${what} (--json lists them all)`];
 }
 
+/** The records a letter's document published again, the first few by id and topic. */
+function publishedText(published: RedriveResult['remapped'][number]['published'], shown = 3): string {
+  if (published.length === 0) return 'no record';
+  const listed = published.slice(0, shown).map((p) => `${p.id} to ${p.topic}`);
+  return [...listed, ...(published.length > shown ? [`and ${published.length - shown} more`] : [])].join(
+    ', ',
+  );
+}
+
 function redriveText(r: RedriveResult): string {
   const verb = r.dryRun ? 'would redrive' : 'redrove';
+  // A hub older than mapping redrives answers without them.
+  const remapped = r.remapped ?? [];
+  const failing = r.failing ?? [];
+  const mapped = remapped.length > 0 ? ` (${remapped.length} mapped again)` : '';
+  const still = failing.length > 0 ? `, still failing ${failing.length}` : '';
+  const publish = r.dryRun ? 'would publish' : 'published';
   return [
-    `${r.topic}: ${r.selected} selected, ${verb} ${r.redriven}, skipped ${r.skipped.length}`,
+    `${r.topic}: ${r.selected} selected, ${verb} ${r.redriven}${mapped}, skipped ${r.skipped.length}${still}`,
+    ...atMost(
+      remapped.map(
+        (m) =>
+          `  ${m.partition}/${m.offset} mapped again by ${m.connector}: ${publish} ${publishedText(m.published)}`,
+      ),
+      'mapped again',
+    ),
+    ...atMost(
+      failing.map((f) => `  still failing ${f.partition}/${f.offset} (${f.connector}): ${f.reason}`),
+      'still failing',
+    ),
     ...atMost(
       r.skipped.map((s) => `  skipped ${s.partition}/${s.offset}: ${s.reason}`),
       'skipped',
@@ -293,7 +319,7 @@ export function registerDlqCommand(program: Command): void {
       dlq
         .command('redrive <topic>')
         .description(
-          'send dead letters back to the topics they came from, with their original key, value and headers: an offset range (--from, --to) or a filter; through a hub it takes an operator token',
+          "send dead letters back to the topics they came from, with their original key, value and headers: an offset range (--from, --to) or a filter; through a hub it takes an operator token, and maps the documents of dlq.mapping's letters again with the current mapping of the connector that refused them",
         ),
     ),
   )

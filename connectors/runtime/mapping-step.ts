@@ -151,6 +151,9 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
         headers: {
           'eai.document.format': Buffer.from(input.format),
           'eai.document.name': Buffer.from(source),
+          // What a redrive maps it with again (redrive.ts): `$doc.receivedAt`, and the sender that picks the mapping.
+          'eai.document.received-at': Buffer.from((input.receivedAt ?? new Date()).toISOString()),
+          ...(input.sender ? { 'eai.document.sender': Buffer.from(input.sender) } : {}),
           ...(documentId ? { 'eai.document.id': Buffer.from(documentId) } : {}),
           ...(records
             ? {

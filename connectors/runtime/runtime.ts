@@ -5,6 +5,9 @@ import {
   connectTopicSpecs,
   connectTopics,
   DEFAULT_CONNECT_GROUP,
+  type DeadLetterEntry,
+  type DocumentRemap,
+  type IncomingRecord,
   type KafkaOutage,
   type KafkaWatch,
   type TransportConsumer,
@@ -23,6 +26,7 @@ import type {
 import { connectorMetrics, initialiseSeries, newCounters, type TaskCounters } from './connector-metrics.ts';
 import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
 import type { MappingPool } from './mapping-pool.ts';
+import { remapLetter } from './redrive.ts';
 import { literalSecrets, redactConfig } from './secrets.ts';
 import { SinkHost, sinkGroupId } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
@@ -504,6 +508,29 @@ export class ConnectorRuntime {
   }
 
   /**
+   * A mapping dead letter (`document:<format>`) mapped again through the source connector that refused it, with its
+   * mapping and lookup tables as they are on disk now (a running connector reads a changed one at its next restart),
+   * its config and output topics: `redriveDeadLetters`' `remapDocument` (redrive.ts). The letter of a connector
+   * this connect group does not have (deleted, or another group's) is skipped, saying what to do.
+   */
+  async remapDocument(letter: IncomingRecord, entry: DeadLetterEntry): Promise<DocumentRemap> {
+    const name = entry.owner;
+    const stored = name ? this.stored(name) : undefined;
+    if (!name || !stored)
+      return {
+        outcome: 'skipped',
+        reason: `${name ? `connector ${name}` : 'the connector that refused it'} is not one of this hub's (connect group ${this.group}: deleted, or another group's): redrive it through a hub of the connector's group, or have a connector of this one receive the document again`,
+      };
+    if (this.plugins.get(stored.definition.type)?.kind !== 'source')
+      return {
+        outcome: 'skipped',
+        reason: `connector ${name} is of type ${stored.definition.type} here, not a source that maps documents: have the source that reads these documents receive it again`,
+      };
+    const config = this.stepConfig(name, this.withDefaults(stored.definition), stored.baseDir);
+    return remapLetter(createSourceStep(config, this.options.bus), name, letter, entry);
+  }
+
+  /**
    * The base URL other instances reach this one at (the hub's, once it listens): written with every status, so a
    * webhook request that reaches another instance is forwarded here when this one runs the connector.
    */
@@ -737,18 +764,7 @@ export class ConnectorRuntime {
       };
       if (plugin.kind === 'source') {
         const task = plugin.createSource!(config, context);
-        const stepConfig: SourceStepConfig = {
-          name,
-          mapping: definition.mapping,
-          mappingsBySender: definition.mappingsBySender,
-          encoding: definition.encoding,
-          baseDir,
-          start: Date.now(),
-          // The connector's own output topics win over the runtime's.
-          topics: definition.outputTopics
-            ? { ...this.options.canonicalTopics, ...definition.outputTopics }
-            : this.options.canonicalTopics,
-        };
+        const stepConfig = this.stepConfig(name, definition, baseDir);
         const step = createSourceStep(stepConfig, this.options.bus, logger);
         const pool = this.options.mappingPool;
         entry.host = new SourceHost({
@@ -794,6 +810,22 @@ export class ConnectorRuntime {
     }
     connectorMetrics.running.set({ connector: name, state: entry.state }, 1);
     await this.writeStatus(name, stored, entry);
+  }
+
+  /** What a source connector's mapping step is made of (its definition with the plugin's defaults filled in). */
+  private stepConfig(name: string, definition: ConnectorDefinition, baseDir: string): SourceStepConfig {
+    return {
+      name,
+      mapping: definition.mapping,
+      mappingsBySender: definition.mappingsBySender,
+      encoding: definition.encoding,
+      baseDir,
+      start: Date.now(),
+      // The connector's own output topics win over the runtime's.
+      topics: definition.outputTopics
+        ? { ...this.options.canonicalTopics, ...definition.outputTopics }
+        : this.options.canonicalTopics,
+    };
   }
 
   private countersOf(name: string): TaskCounters {

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadLetterRecord } from '../../bus/index.ts';
+import { DLQ_TOPICS, deadLetterRecord } from '../../bus/index.ts';
 import { sinkGroupId } from '../../connectors/index.ts';
 import {
   type DeadLetterFixture,
@@ -8,6 +8,7 @@ import {
   RAW_VALUE,
   waitFor,
 } from '../../tests/dead-letter-fixture.ts';
+import { type MappingRedriveFixture, mappingRedriveFixture } from '../../tests/mapping-redrive-fixture.ts';
 import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
 import { testBus } from '../../tests/stack.ts';
 import { createAdminApi, hashToken, newToken } from '../api/index.ts';
@@ -220,5 +221,96 @@ describe('dead-letter routes of the admin API', () => {
       body: { filter: { owner: 'crm-sink' }, dryRun: true },
     });
     expect(dry.body).toMatchObject({ selected: 1 });
+  });
+});
+
+describe("redrive of mapping dead letters through the hub's connectors", () => {
+  let f: MappingRedriveFixture;
+  let server: Awaited<ReturnType<typeof startOpsServer>>;
+  let document: object;
+
+  beforeAll(async () => {
+    f = await mappingRedriveFixture('dl-rest-remap');
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [{ name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) }],
+    });
+    registerDeadLetterRoutes(api, {
+      transport: f.bus.transport,
+      serde: f.bus.serde,
+      topics: [DLQ_TOPICS.mapping],
+      remapDocument: (letter, entry) => f.runtime.remapDocument(letter, entry),
+    });
+    server = await startOpsServer({ checks: {}, api });
+    document = (await (await fetch(`${server.url}/openapi.json`)).json()) as object;
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await f?.close();
+  });
+
+  async function redrive(body: object) {
+    const response = await fetch(`${server.url}/dead-letters/${DLQ_TOPICS.mapping}/redrive`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as Record<string, unknown>;
+    const path = '/dead-letters/{topic}/redrive';
+    assertConformsToOpenApi(document, { method: 'post', path, status: response.status, body: answer });
+    expect(response.status).toBe(200);
+    return answer as {
+      redriven: number;
+      remapped: Array<{ offset: string; connector: string; published: Array<{ id: string }> }>;
+      failing: Array<{ offset: string; reason: string; error: { field: string | null } }>;
+      repeated: unknown[];
+    };
+  }
+
+  it('maps a CSV row letter again once its lookup is fixed and publishes that row alone; still failing ones say why', async () => {
+    const row = {
+      selection: {
+        partition: f.letters.rows.partition,
+        fromOffset: f.letters.rows.offset,
+        toOffset: f.letters.rows.offset,
+      },
+    };
+    const broken = await redrive({ ...row, dryRun: true });
+    expect(broken).toMatchObject({ redriven: 0, remapped: [] });
+    expect(broken.failing).toEqual([
+      expect.objectContaining({
+        offset: f.letters.rows.offset,
+        connector: f.name,
+        reason: expect.stringMatching(/country AT is not in the countries table/),
+        error: expect.objectContaining({ field: 'customer.addresses[0].countryCode', location: 'line 3' }),
+      }),
+    ]);
+
+    f.fix();
+    const dry = await redrive({ ...row, dryRun: true });
+    expect(dry.remapped).toEqual([
+      {
+        partition: f.letters.rows.partition,
+        offset: f.letters.rows.offset,
+        connector: f.name,
+        published: [
+          { topic: f.customerTopic, key: expect.stringMatching(/^csv:.*-2$/), id: `${f.ids.rows}:2` },
+        ],
+      },
+    ]);
+    expect(await f.customers()).toHaveLength(2);
+
+    const done = await redrive(row);
+    expect(done).toMatchObject({ redriven: 1, failing: [], repeated: [] });
+    const customers = await f.customers(3);
+    expect(customers.map((r) => r.headers.ce_id?.toString())).toEqual([
+      `${f.ids.rows}:1`,
+      `${f.ids.rows}:3`,
+      `${f.ids.rows}:2`,
+    ]);
+    const swiss = await redrive({ filter: { owner: f.name, text: 'CH is not' } });
+    expect(swiss).toMatchObject({ redriven: 0, remapped: [] });
+    expect(swiss.failing.map((x) => x.offset)).toEqual([f.letters.swiss.offset]);
+    expect(await f.customers()).toHaveLength(3);
   });
 });

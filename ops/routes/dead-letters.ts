@@ -6,6 +6,7 @@ import {
   DeadLetterRequestError,
   DeadLetterTopicNotFoundError,
   DLQ_TOPICS,
+  type DocumentRemapper,
   deadLetterDepths,
   listDeadLetters,
   redriveDeadLetters,
@@ -30,6 +31,11 @@ export interface DeadLetterRouteDeps {
   topics?: readonly string[];
   /** For an audit line per redrive (who, which topic, how many); never a letter's content. */
   logger?: Logger;
+  /**
+   * Maps the letters of documents that did not map again through the connector that refused them (the hub's
+   * connector runtime, `ConnectorRuntime.remapDocument`); without it such letters are skipped.
+   */
+  remapDocument?: DocumentRemapper;
 }
 
 const offset = z.string().regex(/^\d+$/, 'must be an offset (digits)');
@@ -126,16 +132,55 @@ const redriveBodySchema = z
   .meta({ id: 'RedriveRequest', description: 'Which letters to send back: an offset range or a filter.' });
 
 const position = { partition: z.number().int(), offset };
+const publishedSchema = z.object({
+  topic: z.string(),
+  key: z.string().nullable(),
+  id: z.string().describe('Its CloudEvents id (`ce_id`): the one it would have had when first mapped.'),
+});
 const redriveResultSchema = z
   .object({
     topic: z.string(),
     dryRun: z.boolean(),
     selected: z.number().int(),
-    redriven: z.number().int().describe('Sent back to their original topics (in a dry run: would be).'),
-    skipped: z.array(z.object({ ...position, reason: z.string() })),
+    redriven: z
+      .number()
+      .int()
+      .describe(
+        'Sent back to their original topics, or (documents that did not map) mapped again and published; in a dry run: would be.',
+      ),
+    skipped: z.array(z.object({ ...position, reason: z.string().describe('Why, and what to do instead.') })),
     repeated: z
       .array(z.object({ ...position, previously: z.string().describe('When it was redriven before.') }))
       .describe('Letters redriven before; they are redriven again.'),
+    remapped: z
+      .array(
+        z.object({
+          ...position,
+          connector: z
+            .string()
+            .describe('The source connector that refused the document and mapped it again.'),
+          published: z.array(publishedSchema).describe('What was published (in a dry run: would be).'),
+        }),
+      )
+      .describe(
+        "Letters of documents that did not map, mapped again with their connector's current mapping; counted in `redriven`.",
+      ),
+    failing: z
+      .array(
+        z.object({
+          ...position,
+          connector: z.string(),
+          reason: z.string(),
+          error: z.object({
+            exceptionClass: z.string(),
+            message: z.string().describe('What failed, with the mapping file, field and input location.'),
+            location: z.string().nullable().describe('Where in the document (a CSV `line 4`).'),
+            field: z.string().nullable().describe('The output field.'),
+            records: z.array(z.number().int()).nullable().describe('The records of the document that fail.'),
+          }),
+        }),
+      )
+      .describe('Letters of documents that still do not map: nothing published, the letter stays.'),
   })
   .meta({ id: 'RedriveResult' });
 
@@ -281,15 +326,18 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     {
       method: 'post',
       path: '/dead-letters/{topic}/redrive',
-      summary: 'Send dead letters back to the topics they came from',
+      summary: 'Send dead letters back to the topics they came from, or map their documents again',
       description:
-        'Each selected letter goes back to its original topic and partition with its original key, value and headers (so its `ce_id` is kept) minus the error headers, plus `eai.redriven-from`. Documents that did not map have no topic to go back to and are reported as skipped.',
+        "Each selected letter goes back to its original topic and partition with its original key, value and headers (so its `ce_id` is kept) minus the error headers, plus `eai.redriven-from`. A letter of a document that did not map (`dlq.mapping`, original topic `document:<format>`) is mapped again through the source connector that refused it, with its mapping and lookup tables as they are now, and what maps is published to that connector's output topics as it would have been (same keys and `ce_id`s, plus `eai.redriven-from`), in one transaction with the letter's redrive mark: for a letter of some records of a document (`eai.record.index`) only those records. One that still does not map is reported in `failing` with the new error and stays; nothing of it is published. A letter of a connector this hub does not have is skipped, saying why. `dryRun` maps them too, to say whether they map now.",
       tag: 'dead-letters',
       role: 'operator',
       params: topicParams,
       body: redriveBodySchema,
       responses: {
-        200: { description: 'What was redriven and skipped.', schema: redriveResultSchema },
+        200: {
+          description: 'What was redriven (sent back or mapped again), skipped, and still does not map.',
+          schema: redriveResultSchema,
+        },
         404: notFound,
         503: busDown,
       },
@@ -298,7 +346,12 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
       const topic = servedTopic(params.topic);
       const selection = body.selection ?? { filter: withOwners(body.filter!) };
       const result = await answering(() =>
-        redriveDeadLetters(deps.transport, { topic, selection, dryRun: body.dryRun }),
+        redriveDeadLetters(deps.transport, {
+          topic,
+          selection,
+          dryRun: body.dryRun,
+          remapDocument: deps.remapDocument,
+        }),
       );
       deps.logger?.info(
         {
@@ -307,7 +360,9 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
           dryRun: result.dryRun,
           selected: result.selected,
           redriven: result.redriven,
+          remapped: result.remapped.length,
           skipped: result.skipped.length,
+          failing: result.failing.length,
         },
         'dead letters redriven',
       );
