@@ -10,7 +10,13 @@ import { salesforcePlugins } from './salesforce/index.ts';
 import { sapPlugins } from './sap/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
 
-export { type ConnectorDefinition, connectorDefinition, loadDeployment } from './runtime/definition.ts';
+export {
+  type ConnectorDefinition,
+  checkDeployment,
+  connectorDefinition,
+  type DeploymentFileCheck,
+  loadDeployment,
+} from './runtime/definition.ts';
 export { MappingPool } from './runtime/mapping-pool.ts';
 export { createMappingStep, type DocumentInput, type MappingStep } from './runtime/mapping-step.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';

@@ -159,6 +159,66 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     );
   });
 
+  it('validates a definition without creating it, as Kafka Connect validates a config', async () => {
+    const path = '/connector-plugins/{type}/config/validate';
+    const bad = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'viewer', {
+      name: `checked-${suffix}`,
+      format: 'x12-850',
+      outputTopics: { 'eai.canonical.SalesOrderEvent': `no.such.topic.${suffix}` },
+      config: { dir: 7, stabelMs: 5 },
+    });
+    expect(bad.status).toBe(200);
+    expect(bad.body).toMatchObject({
+      type: 'file-source',
+      name: `checked-${suffix}`,
+      errorCount: 2,
+      warnings: [],
+    });
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'config.dir',
+      'config.stabelMs',
+    ]);
+    // Once the options are right, the output topic is checked too: it must exist.
+    const topic = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'viewer', {
+      name: `checked-${suffix}`,
+      format: 'x12-850',
+      outputTopics: { 'eai.canonical.SalesOrderEvent': `no.such.topic.${suffix}` },
+      config: { dir: 'x' },
+    });
+    expect(topic.body.errors).toEqual([
+      {
+        field: 'outputTopics["eai.canonical.SalesOrderEvent"]',
+        message: expect.stringMatching(/^topic "no\.such\.topic\.[^"]+" does not exist/),
+      },
+    ]);
+    const good = await call('PUT', path, '/connector-plugins/webhook-source/config/validate', 'viewer', {
+      name: `checked-${suffix}`,
+      format: 'hubspot-contact',
+      config: { signature: { scheme: 'hmac-sha256', secret: 'written-out' } },
+    });
+    expect(good.body).toMatchObject({ errorCount: 0, errors: [] });
+    expect(good.body.warnings).toEqual([
+      { field: 'config.signature.secret', message: expect.stringMatching(/^a secret written out/) },
+    ]);
+    // Nothing was created.
+    expect((await call('GET', '/connectors', '/connectors', 'viewer')).body).not.toContain(
+      `checked-${suffix}`,
+    );
+    const other = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'viewer', {
+      name: 'x',
+      type: 'http-sink',
+    });
+    expect(other.body.errors).toEqual([
+      { field: 'type', message: '"http-sink" differs from the path\'s "file-source"' },
+    ]);
+    const unknown = await call('PUT', path, '/connector-plugins/ftp-source/config/validate', 'viewer', {});
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatch(/^no connector type "ftp-source"; known: .*file-source/);
+    expect(
+      (await call('PUT', path, '/connector-plugins/file-source/config/validate', undefined, {})).status,
+    ).toBe(401);
+  });
+
   it('answers 400 naming the field for a bad definition, and 409 for a duplicate', async () => {
     const bad = await call('POST', '/connectors', '/connectors', 'admin', {
       name: `bad-${suffix}`,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { builtinPlugins, checkDeployment } from '../../connectors/index.ts';
 import { ConfigError, withoutAnswerBody } from '../../lib/errors.ts';
 import { callHub, HubError, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
 import { printResult } from '../output.ts';
@@ -180,6 +181,34 @@ export function registerConnectorsCommand(program: Command): void {
           ? offsets.map((o) => `${JSON.stringify(o.partition)}  ${JSON.stringify(o.offset)}`).join('\n')
           : 'no offsets',
       );
+    });
+
+  // On this machine, no hub: as `eai up --deploy` checks a folder at start, for a pipeline before it deploys.
+  connectors
+    .command('validate')
+    .description(
+      "check connector files (one, or a deployment folder's *.yaml) as the hub checks them at start, every problem of each; no hub needed (output topics are checked when a hub takes the file: PUT /connector-plugins/{type}/config/validate)",
+    )
+    .argument('<file-or-folder>')
+    .option('--json', 'print JSON')
+    .action((path: string, options: { json?: boolean }) => {
+      const checks = checkDeployment(path, new Map(builtinPlugins.map((p) => [p.type, p])));
+      const shown = checks.map(({ definition: _definition, message: _message, ...check }) => ({
+        ...check,
+        errors: check.errors.map((e) => ({ field: e.field, message: e.problem })),
+        warnings: check.warnings.map((w) => ({ field: w.field, message: w.problem })),
+      }));
+      printResult(!!options.json, shown, () => {
+        if (checks.length === 0) return `${path}: no connector files (*.yaml, *.yml)`;
+        return checks
+          .flatMap((c) => [
+            `${c.file}  ${c.name ?? '(no name)'} (${c.type ?? 'no type'}): ${c.errors.length ? `${c.errors.length} problem${c.errors.length > 1 ? 's' : ''}` : 'ok'}`,
+            ...c.errors.map((e) => `  ${e.field ? `${e.field}: ` : ''}${e.problem}`),
+            ...c.warnings.map((w) => `  warning: ${w.field}: ${w.problem}`),
+          ])
+          .join('\n');
+      });
+      if (checks.some((c) => c.errors.length > 0) || checks.length === 0) process.exitCode = 1;
     });
 
   sub('plugins', 'the connector types this hub runs').action(async (options: Options) => {

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { encodingProblem, readers, writers } from '../../formats/index.ts';
@@ -8,7 +8,7 @@ import { shownPath } from '../../lib/shown-path.ts';
 import { fieldPath, keysAt, meant, strippedKeys, zodProblems } from '../../lib/zod-problems.ts';
 import { findMapping } from '../../mappings/index.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
-import { resolveSecrets } from './secrets.ts';
+import { literalSecretWarnings, resolveSecrets } from './secrets.ts';
 
 /** What a wrong `retryTimeoutMs` is told ("Too small: expected number to be >=-1" said neither the unit nor -1's sense). */
 const RETRY_TIMEOUT_EXPECTED =
@@ -284,18 +284,40 @@ export function validateDefinition(
   return definition;
 }
 
-/** Every `*.yaml` / `*.yml` connector file of a deployment folder, validated; names must be unique. */
-export function loadDeployment(
-  dir: string,
+/** What `checkDeployment` found in one connector file. */
+export interface DeploymentFileCheck {
+  file: string;
+  name: string | null;
+  type: string | null;
+  /** Its definition when it has no problem. */
+  definition?: ConnectorDefinition;
+  errors: FieldProblem[];
+  /** Allowed but unwise (a secret written out). */
+  warnings: FieldProblem[];
+  /** The errors as `eai up` says them: `<file>: field: problem; …`. */
+  message?: string;
+}
+
+/**
+ * Every `*.yaml` / `*.yml` connector file of a deployment folder (or the one file named), each checked as the hub
+ * checks it at start, all of them, every problem of each named; names must be unique across them.
+ */
+export function checkDeployment(
+  path: string,
   plugins: ReadonlyMap<string, ConnectorPlugin>,
-): Array<ConnectorDefinition & { file: string }> {
+): DeploymentFileCheck[] {
+  let dir = path;
   let files: string[];
   try {
-    files = readdirSync(dir)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort();
+    if (statSync(path).isFile()) {
+      dir = dirname(path);
+      files = [basename(path)];
+    } else
+      files = readdirSync(path)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
   } catch (error) {
-    throw new ConfigError(`deployment folder ${dir} cannot be read: ${(error as Error).message}`);
+    throw new ConfigError(`deployment folder ${path} cannot be read: ${(error as Error).message}`);
   }
   const seen = new Map<string, string>();
   return files.map((name) => {
@@ -305,12 +327,55 @@ export function loadDeployment(
     try {
       raw = parseYaml(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new ConfigError(`${shown}: not readable YAML: ${(error as Error).message}`);
+      // yaml's message goes on with the line quoted and a caret: its first line says what and where.
+      const problem = `not readable YAML: ${(error as Error).message.split('\n')[0]}`;
+      return {
+        file: shown,
+        name: null,
+        type: null,
+        errors: [{ field: '', problem }],
+        warnings: [],
+        message: `${shown}: ${problem}`,
+      };
     }
-    const definition = validateDefinition(raw, plugins, shown, dir);
-    const other = seen.get(definition.name);
-    if (other) throw new ConfigError(`${shown}: name: "${definition.name}" is already used by ${other}`);
-    seen.set(definition.name, shown);
-    return { ...definition, file: shown };
+    const { name: given, type } = (raw ?? {}) as { name?: unknown; type?: unknown };
+    const check: DeploymentFileCheck = {
+      file: shown,
+      name: typeof given === 'string' ? given : null,
+      type: typeof type === 'string' ? type : null,
+      errors: [],
+      warnings: [],
+    };
+    try {
+      check.definition = validateDefinition(raw, plugins, shown, dir);
+      check.warnings = literalSecretWarnings(check.definition);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      check.errors = error.fields.length ? [...error.fields] : [{ field: '', problem: errorMessage(error) }];
+      check.message = errorMessage(error);
+      return check;
+    }
+    const other = seen.get(check.definition.name);
+    if (other) {
+      const problem = `"${check.definition.name}" is already used by ${other}`;
+      check.errors = [{ field: 'name', problem }];
+      check.message = `${shown}: name: ${problem}`;
+      check.definition = undefined;
+    } else seen.set(check.definition.name, shown);
+    return check;
   });
+}
+
+/** Every `*.yaml` / `*.yml` connector file of a deployment folder, validated; names must be unique. */
+export function loadDeployment(
+  dir: string,
+  plugins: ReadonlyMap<string, ConnectorPlugin>,
+): Array<ConnectorDefinition & { file: string }> {
+  const checks = checkDeployment(dir, plugins);
+  const wrong = checks.find((c) => c.message);
+  if (wrong)
+    throw new ConfigError(wrong.message ?? wrong.file, {
+      fields: wrong.errors,
+    });
+  return checks.map((c) => ({ ...(c.definition as ConnectorDefinition), file: c.file }));
 }

@@ -12,7 +12,13 @@ import {
   type KafkaWatch,
   type TransportConsumer,
 } from '../../bus/index.ts';
-import { ConfigError, errorMessage, FieldError, NonRetriableError } from '../../lib/errors.ts';
+import {
+  ConfigError,
+  errorMessage,
+  FieldError,
+  type FieldProblem,
+  NonRetriableError,
+} from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { withDeadline } from '../../lib/retry.ts';
 import { findMapping, writeWithMapping } from '../../mappings/index.ts';
@@ -27,7 +33,7 @@ import { connectorMetrics, initialiseSeries, newCounters, type TaskCounters } fr
 import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
 import type { MappingPool } from './mapping-pool.ts';
 import { remapLetter } from './redrive.ts';
-import { literalSecrets, redactConfig } from './secrets.ts';
+import { literalSecretWarnings, redactConfig } from './secrets.ts';
 import { SinkHost, sinkGroupId } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 import { createSourceStep, type SourceStepConfig } from './source-step.ts';
@@ -260,7 +266,7 @@ export class ConnectorRuntime {
 
   /** A config's secrets written out rather than as references are stored on Kafka as written: say so, naming them. */
   private warnLiteralSecrets(definition: ConnectorDefinition): void {
-    const literal = literalSecrets(definition.config, 'config');
+    const literal = literalSecretWarnings(definition).map((w) => w.field);
     if (literal.length === 0) return;
     this.options.logger.warn(
       { connector: definition.name, fields: literal, topic: connectTopics(this.group).configs },
@@ -318,10 +324,8 @@ export class ConnectorRuntime {
     baseDir?: string,
   ): Promise<{ created: boolean; definition: ConnectorDefinition }> {
     const base = baseDir ?? this.options.baseDir ?? process.cwd();
-    const definition = validateDefinition(raw, this.plugins, where, base);
+    const { definition } = await this.validate(raw, where, base);
     const created = !this.stored(definition.name);
-    this.checkMapping(this.withDefaults(definition), base);
-    await this.checkOutputTopics(definition, where);
     this.warnLiteralSecrets(definition);
     await this.configs.put(
       configKey(definition.name),
@@ -329,6 +333,23 @@ export class ConnectorRuntime {
     );
     await this.reconciling;
     return { created, definition: redactConfig(definition) as ConnectorDefinition };
+  }
+
+  /**
+   * The checks `put` makes, nothing stored: the common fields, the plugin's options (references resolved as here),
+   * the format, the mappings (found and compiled), the output topics (they must exist). Throws a ConfigError naming
+   * each wrong field; else the definition and what is allowed but unwise (a secret written out: stored as written).
+   */
+  async validate(
+    raw: unknown,
+    where: string,
+    baseDir?: string,
+  ): Promise<{ definition: ConnectorDefinition; warnings: FieldProblem[] }> {
+    const base = baseDir ?? this.options.baseDir ?? process.cwd();
+    const definition = validateDefinition(raw, this.plugins, where, base);
+    this.checkMapping(this.withDefaults(definition), base);
+    await this.checkOutputTopics(definition, where);
+    return { definition, warnings: literalSecretWarnings(definition) };
   }
 
   async remove(name: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FieldError } from '../../lib/errors.ts';
+import { FieldError, type FieldProblem } from '../../lib/errors.ts';
 
 /**
  * Secrets in connector config are references, resolved when a task starts and held only in memory:
@@ -82,4 +82,14 @@ export function literalSecrets(value: unknown, path = '', key = '', parent = '')
     return Object.entries(value).flatMap(([k, v]) => literalSecrets(v, path ? `${path}.${k}` : k, k, key));
   }
   return [];
+}
+
+/** The fields of a definition's config that hold a secret written out, each with what to write instead. */
+export function literalSecretWarnings(definition: { config?: unknown }): FieldProblem[] {
+  return literalSecrets(definition.config, 'config').map((field) => ({
+    field,
+    problem:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, shown to the operator
+      'a secret written out: stored on Kafka with the definition as written; write ${env:NAME} or ${file:path} instead',
+  }));
 }

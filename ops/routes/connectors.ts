@@ -118,6 +118,24 @@ const pluginSchema = z.object({
 const accepted = { 202: { description: 'Accepted: the runtime acts on it.' } };
 const notFound = { 404: { description: 'No connector of that name.' } };
 
+const problemSchema = z.object({
+  field: z
+    .string()
+    .describe('The field, as a path in the definition (`config.baseUrl`); empty for the whole.'),
+  message: z.string(),
+});
+const validationSchema = z
+  .object({
+    type: z.string().describe('The connector type checked.'),
+    name: z.string().nullable().describe("The definition's name, when it has one."),
+    errorCount: z.number().int().describe('Wrong fields: a connector with any is refused by POST and PUT.'),
+    errors: z.array(problemSchema),
+    warnings: z
+      .array(problemSchema)
+      .describe('Allowed but unwise (a secret written out rather than a reference).'),
+  })
+  .meta({ id: 'ConnectorValidation' });
+
 function asHttpError(error: unknown): never {
   if (error instanceof HttpError) throw error;
   // A definition's or an offset's wrong fields, each named in `details` as a request-shape error is (paths from the body).
@@ -397,6 +415,54 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
         status: 200,
         body: { message: 'offsets reset; resume the connector to read from the beginning' },
       };
+    },
+  );
+
+  api.route(
+    {
+      method: 'put',
+      path: '/connector-plugins/{type}/config/validate',
+      summary: 'Check a connector definition without creating it (as Kafka Connect validates a config)',
+      description:
+        "Every check `POST /connectors` makes (common fields, the type's options with references resolved on this hub, format, mappings found and compiled, output topics existing), nothing stored or started. Answers 200 whether the definition is valid or not: `errorCount` and `errors` name each wrong field. The body is a definition as `POST /connectors` takes it; its `type`, if given, must be the path's.",
+      tag,
+      role: 'viewer',
+      params: z.object({ type: z.string().describe('A connector type of `GET /connector-plugins`.') }),
+      body: z.record(z.string(), z.unknown()).describe('A connector definition (name, type, config, …).'),
+      responses: {
+        200: { description: 'What is wrong, if anything.', schema: validationSchema },
+        404: { description: 'No connector type of that name.' },
+      },
+    },
+    async ({ params, body }) => {
+      if (!runtime.plugins.has(params.type))
+        throw new HttpError(
+          404,
+          `no connector type "${params.type}"; known: ${[...runtime.plugins.keys()].join(', ')}`,
+        );
+      const name = typeof body.name === 'string' ? body.name : null;
+      const answer = (errors: Array<{ field: string; message: string }>, warnings = errors.slice(0, 0)) => ({
+        status: 200,
+        body: { type: params.type, name, errorCount: errors.length, errors, warnings },
+      });
+      if (body.type !== undefined && body.type !== params.type)
+        return answer([
+          { field: 'type', message: `"${String(body.type)}" differs from the path's "${params.type}"` },
+        ]);
+      try {
+        const { warnings } = await runtime.validate({ ...body, type: params.type }, 'body');
+        return answer(
+          [],
+          warnings.map((w) => ({ field: w.field, message: w.problem })),
+        );
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        return answer(
+          error.fields.length > 0
+            ? error.fields.map((f) => ({ field: f.field, message: f.problem }))
+            : [{ field: '', message: errorMessage(error) }],
+        );
+      }
     },
   );
 
