@@ -29,6 +29,13 @@ if (major < NEEDED) {
 } else {
   const { quietKnownWarnings } = await import('../lib/quiet-warnings.ts');
   quietKnownWarnings();
+  // A reader that stops early (`eai mdm export --xref | head`) closes the pipe: the rest of the output has nowhere to
+  // go, which is no failure of the command. Without a listener the write's EPIPE ended it with Node's stack trace.
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`eai: cannot write the output: ${error.message}\n`);
+    process.exit(1);
+  });
   const { main } = await import('./main.ts');
   await main(process.argv);
 }

@@ -18,8 +18,12 @@ import type { MasterDataStore } from './store.ts';
 export interface RematchCounts {
   /** Records matched again. */
   records: number;
-  /** Of them, those whose golden id changed (joined another golden record, or split off). */
-  moved: number;
+  /** Golden records that took in others (the merge history's entries, actor `rematch`)… */
+  merges: number;
+  /** …and the golden records they took in. */
+  absorbed: number;
+  /** Golden records whose members parted (the new rules keep them apart). */
+  splits: number;
 }
 
 export interface RematchProgress extends RematchCounts {
@@ -33,17 +37,26 @@ export interface RematchSummary extends RematchProgress {
   resumedFrom: number;
   /** The same rules had been applied to every record by an earlier run: nothing was done (`again` redoes it). */
   alreadyApplied: boolean;
+  /** Active golden records and steward-queue pairs when the rematch began (its first run) and now. */
   golden: { before: number; after: number };
   review: { before: number; after: number };
   seconds: number;
 }
 
+/** Kept in setting `rematch`, committed with each batch. */
 interface Position {
   rules: string;
   after: { system: string; sourceId: string } | null;
-  counts: RematchCounts;
+  records: number;
+  total: number;
+  /** The merge history's newest entry when the rematch began: what it merged and split is counted after it. */
+  historyFrom: number;
+  before: { golden: number; review: number };
   done: boolean;
 }
+
+/** The merge history's actor of a rematch's merges and splits (the matcher's are `matcher`). */
+export const REMATCH_ACTOR = 'rematch';
 
 export interface RematchOptions {
   /** Records per transaction (default 500). */
@@ -67,47 +80,61 @@ export async function rematch(store: MasterDataStore, options: RematchOptions = 
   const started = Date.now();
   const size = options.batch ?? 500;
   const rules = rulesDigest(store.config);
-  const before = await store.stats();
   const saved = await store.setting<Position>('rematch');
   const previous = !options.again && saved?.rules === rules ? saved : undefined;
-  const summary = (counts: RematchCounts, after: typeof before, resumedFrom: number) => ({
-    rules,
-    total: before.sources,
-    ...counts,
-    resumedFrom,
-    alreadyApplied: false,
-    golden: { before: before.golden, after: after.golden },
-    review: { before: before.review, after: after.review },
-    seconds: (Date.now() - started) / 1000,
-  });
-  if (previous?.done) return { ...summary(previous.counts, before, 0), alreadyApplied: true };
+  const summary = async (position: Position, resumedFrom: number, alreadyApplied: boolean) => {
+    const now = await store.stats();
+    return {
+      rules,
+      total: position.total,
+      records: position.records,
+      ...(await store.historyAfter(position.historyFrom, REMATCH_ACTOR)),
+      resumedFrom,
+      alreadyApplied,
+      golden: { before: position.before.golden, after: now.golden },
+      review: { before: position.before.review, after: now.review },
+      seconds: (Date.now() - started) / 1000,
+    };
+  };
+  if (previous?.done) return summary(previous, 0, true);
 
-  const counts: RematchCounts = { ...(previous?.counts ?? { records: 0, moved: 0 }) };
-  const resumedFrom = counts.records;
-  let after = previous?.after ?? null;
+  const position: Position = previous ?? {
+    rules,
+    after: null,
+    records: 0,
+    ...(await store
+      .stats()
+      .then((s) => ({ total: s.sources, before: { golden: s.golden, review: s.review } }))),
+    historyFrom: await store.lastHistoryId(),
+    done: false,
+  };
+  const resumedFrom = position.records;
   // Each page is read under the matcher's lock, in the transaction that matches it: a record the live matcher
   // deletes or changes meanwhile is matched as it is then, never brought back.
   for (let more = true; more; ) {
     more = await store.transaction(async (client) => {
-      const page = await store.storedPage(after, size, client);
+      const page = await store.storedPage(position.after, size, client);
       const last = page.at(-1);
       if (!last) return false;
-      const results = await store.matchIn(
+      await store.matchIn(
         client,
         page.map((r) => ({ ...r, force: true })),
+        REMATCH_ACTOR,
       );
-      counts.records += results.length;
-      results.forEach((result, i) => {
-        const was = page[i]?.goldenId;
-        if (was && result.goldenId !== was) counts.moved += 1;
-      });
-      after = { system: last.system, sourceId: last.sourceId };
-      await store.saveSetting('rematch', { rules, after, counts, done: false } satisfies Position, client);
+      position.records += page.length;
+      position.after = { system: last.system, sourceId: last.sourceId };
+      await store.saveSetting('rematch', position, client);
       return page.length === size;
     });
-    options.onProgress?.({ total: before.sources, ...counts });
+    if (options.onProgress)
+      options.onProgress({
+        total: position.total,
+        records: position.records,
+        ...(await store.historyAfter(position.historyFrom, REMATCH_ACTOR)),
+      });
   }
-  await store.saveSetting('rematch', { rules, after, counts, done: true } satisfies Position);
+  position.done = true;
+  await store.saveSetting('rematch', position);
   await store.saveSetting('matched-rules', rules);
-  return summary(counts, await store.stats(), resumedFrom);
+  return summary(position, resumedFrom, false);
 }

@@ -547,7 +547,7 @@ export class MasterDataStore {
    * saw: a golden record born and merged within one batch is never written, and the merge history has one
    * entry per batch and cluster. Each result's golden id is the record's golden id at the end of the batch.
    */
-  async matchIn(client: Client, given: MatchItem[]): Promise<UpsertResult[]> {
+  async matchIn(client: Client, given: MatchItem[], actor = 'matcher'): Promise<UpsertResult[]> {
     const items = await this.#asStored(client, given);
     const out: UpsertResult[] = [];
     const seen = new Set<string>();
@@ -556,13 +556,13 @@ export class MasterDataStore {
       const item = items[i] as MatchItem;
       const key = keyOf({ system: item.system, sourceId: sourceIdOf(item.system, item.customer) });
       if (seen.has(key)) {
-        out.push(...(await this.#matchBatch(client, items.slice(start, i))));
+        out.push(...(await this.#matchBatch(client, items.slice(start, i), actor)));
         start = i;
         seen.clear();
       }
       seen.add(key);
     }
-    if (start < items.length) out.push(...(await this.#matchBatch(client, items.slice(start))));
+    if (start < items.length) out.push(...(await this.#matchBatch(client, items.slice(start), actor)));
     return out;
   }
 
@@ -634,7 +634,7 @@ export class MasterDataStore {
     return view ? standardise(view, this.config) : null;
   }
 
-  async #matchBatch(client: Client, items: MatchItem[]): Promise<UpsertResult[]> {
+  async #matchBatch(client: Client, items: MatchItem[], actor: string): Promise<UpsertResult[]> {
     const q = this.#q;
     const prepared = items.map((item) => {
       const ready = this.#ready.get(item) ?? this.#prepareItem(item);
@@ -941,7 +941,7 @@ export class MasterDataStore {
       client,
       [...touched],
       todo.map((t) => t.self),
-      'matcher',
+      actor,
       todo.map((t) => ({
         system: t.system,
         source_id: t.sourceId,
@@ -1537,6 +1537,35 @@ export class MasterDataStore {
             return found;
           })();
     return rows.map((r) => ({ system: r.system, sourceId: r.source_id, record: r.record }));
+  }
+
+  /** The newest merge history entry's id (0: none), to count what a run adds after it (`historyAfter`). */
+  async lastHistoryId(): Promise<number> {
+    const row = (
+      await this.pool.query<{ id: string | null }>(`select max(id) as id from ${this.#q}.merge_history`)
+    ).rows[0];
+    return Number(row?.id ?? 0);
+  }
+
+  /** The merges (golden records absorbed) and splits an actor's runs recorded after history entry `after`. */
+  async historyAfter(
+    after: number,
+    actor: string,
+  ): Promise<{ merges: number; absorbed: number; splits: number }> {
+    const row = (
+      await this.pool.query<{ merges: string; absorbed: string; splits: string }>(
+        `select count(*) filter (where kind = 'merge') as merges,
+                coalesce(sum(cardinality(absorbed)) filter (where kind = 'merge'), 0) as absorbed,
+                count(*) filter (where kind = 'split') as splits
+           from ${this.#q}.merge_history where id > $1 and actor = $2`,
+        [after, actor],
+      )
+    ).rows[0];
+    return {
+      merges: Number(row?.merges ?? 0),
+      absorbed: Number(row?.absorbed ?? 0),
+      splits: Number(row?.splits ?? 0),
+    };
   }
 
   /** A setting of this schema (`settings` table), or undefined. */

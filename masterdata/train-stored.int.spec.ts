@@ -108,7 +108,16 @@ describe('eai mdm train', () => {
       `system,source_id,entity\n${records.map((r, i) => `${r.system},${r.customer.customerId?.split(':')[1]},e${i}`).join('\n')}\n`,
     );
     await expect(trainOnStored(store, { labels: readLabels(file) })).rejects.toThrow(
-      /the labels name no two records of one customer/,
+      /^too few labels to learn from: 0 pairs of one customer among 600 labelled records schema \S+ holds \(600 labelled; at least 20 pairs and 100 records\)/,
+    );
+    // One pair among six records (an export of a small trial load): refused too, not a model learnt from one pair.
+    const few = records.slice(0, 6);
+    writeFileSync(
+      file,
+      `system,source_id,entity\n${few.map((r, i) => `${r.system},${r.customer.customerId?.split(':')[1]},${i < 2 ? 'same' : `e${i}`}`).join('\n')}\n`,
+    );
+    await expect(trainOnStored(store, { labels: readLabels(file) })).rejects.toThrow(
+      /^too few labels to learn from: 1 pair of one customer among 6 labelled records/,
     );
     writeFileSync(file, 'system,id\nfebrl,1\n');
     expect(() => readLabels(file)).toThrow(

@@ -38,8 +38,10 @@ export interface TrainSummary {
   model: Model;
 }
 
-/** The fewest records EM is run on: below it the proposed pairs say too little about m. */
+/** The fewest records trained on: below it the pairs say too little about m, and random pairs too little about u. */
 const MIN_RECORDS = 100;
+/** The fewest labelled pairs of one customer m is learnt from: a handful would make it whatever they happen to show. */
+const MIN_LABELLED_PAIRS = 20;
 
 export async function trainOnStored(
   store: MasterDataStore,
@@ -72,9 +74,9 @@ async function trainOnLabels(store: MasterDataStore, labels: Label[]): Promise<T
   const sizes = new Map<string, number>();
   for (const e of entities) sizes.set(e, (sizes.get(e) ?? 0) + 1);
   const pairs = [...sizes.values()].reduce((sum, n) => sum + (n * (n - 1)) / 2, 0);
-  if (pairs === 0)
+  if (pairs < MIN_LABELLED_PAIRS || rows.length < MIN_RECORDS)
     throw new ConfigError(
-      `the labels name no two records of one customer that schema ${store.schema} holds (${rows.length} of ${labels.length} found): m is learnt from such pairs`,
+      `too few labels to learn from: ${pairs} pair${pairs === 1 ? '' : 's'} of one customer among ${rows.length} labelled records schema ${store.schema} holds (${labels.length} labelled; at least ${MIN_LABELLED_PAIRS} pairs and ${MIN_RECORDS} records): m is learnt from such pairs, u from the others; label more, or train by EM (without --labels)`,
     );
   const std = rows.map((r) => standardise(r.record, store.config));
   const model = trainFromLabels(std, (i) => entities[i] ?? '');

@@ -337,7 +337,7 @@ export function registerMdmCommand(program: Command): void {
           lastPrinted = Date.now();
           const percent = p.total ? Math.min(100, Math.floor((p.records / p.total) * 100)) : 100;
           process.stderr.write(
-            `rematched ${p.records}/${p.total} (${percent} %), moved ${p.moved}, ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`,
+            `rematched ${p.records}/${p.total} (${percent} %), ${p.merges} merges, ${p.splits} splits, ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`,
           );
         },
       });
@@ -346,7 +346,8 @@ export function registerMdmCommand(program: Command): void {
           summary.alreadyApplied
             ? `these rules (${summary.rules}) were applied to every record before, nothing done; --again applies them again. That rematch:`
             : `rematched ${summary.records} records under rules ${summary.rules}${summary.resumedFrom ? ` (resumed after ${summary.resumedFrom})` : ''}`,
-          `  moved to another golden record  ${summary.moved}`,
+          `  merges                          ${summary.merges} (${summary.absorbed} golden records taken in)`,
+          `  splits                          ${summary.splits}`,
           `  golden records                  ${summary.golden.before} → ${summary.golden.after}`,
           `  pairs in the steward queue      ${summary.review.before} → ${summary.review.after}`,
           ...(summary.alreadyApplied ? [] : [`  ${summary.seconds.toFixed(1)} s`]),
