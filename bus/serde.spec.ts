@@ -37,4 +37,26 @@ describe('a value that does not fit its schema', () => {
         'salesOrder.lines.1.unitPrice (5, expected null or a Money record)',
     );
   });
+
+  it('says why a date or time written right does not exist (30 February), as the formats readers word it', async () => {
+    const event = structuredClone(exampleJson('CustomerEvent')) as {
+      occurredAt: unknown;
+      customer: { birthDate?: unknown };
+    };
+    event.customer.birthDate = '1990-02-30';
+    event.occurredAt = '2023-02-29T10:00:00Z';
+    const refused = await serde.encode('t', findSchema('CustomerEvent'), event).catch((e: unknown) => e);
+    expect((refused as Error).message).toBe(
+      'value does not match eai.canonical.CustomerEvent: invalid field(s) ' +
+        'occurredAt ("2023-02-29T10:00:00Z", February has no day 29 in 2023), ' +
+        'customer.birthDate ("1990-02-30", February has no day 30)',
+    );
+    // A date in another shape still says which shape the schema takes.
+    event.customer.birthDate = '30.02.1990';
+    event.occurredAt = '2023-02-28T10:00:00Z';
+    const shaped = await serde.encode('t', findSchema('CustomerEvent'), event).catch((e: unknown) => e);
+    expect((shaped as Error).message).toMatch(
+      /customer\.birthDate \("30\.02\.1990", expected null or a date, e\.g\. "2026-12-01"\)$/,
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import type avro from 'avsc';
+import { isoCalendarProblem } from '../formats/text-input/calendar.ts';
 import { NonRetriableError } from '../lib/errors.ts';
 import { installAvroStringWriter } from '../schemas/avro-string-writer.ts';
 import { avroType, type CanonicalSchema, loadSchema } from '../schemas/catalog.ts';
@@ -20,7 +21,7 @@ export class SchemaValidationError extends NonRetriableError {
 }
 
 /** A value as the message shows it: `missing`, or its JSON, cut short. */
-function shown(value: unknown): string {
+export function shown(value: unknown): string {
   if (value === undefined) return 'missing';
   const json = JSON.stringify(value) ?? String(value);
   return json.length > 40 ? `${json.slice(0, 39)}…` : json;
@@ -49,6 +50,41 @@ function expected(type: avro.Type): string {
   if (name === 'array') return 'an array';
   if (name === 'map') return 'an object';
   return name.replace(/^logical:/, '');
+}
+
+/** A date or time field (or a union holding one): a text there is checked against the calendar. */
+function takesCalendar(type: avro.Type): boolean {
+  const name = type.typeName;
+  if (name === 'logical:date' || name === 'logical:timestamp-millis') return true;
+  return name.startsWith('union') && ((type as { types?: avro.Type[] }).types ?? []).some(takesCalendar);
+}
+
+/** One field of a value that does not fit its schema: its path, what it holds, and what is wrong with that. */
+export interface SchemaFieldProblem {
+  path: string;
+  found: unknown;
+  /** `expected <what the schema takes there>`, or for a date that does not exist what the calendar says. */
+  problem: string;
+}
+
+/**
+ * Every field of `value` that `type` refuses. A date or time that is written right but does not exist (30 February,
+ * hour 24) says so as the formats' readers do (`February has no day 30`), not only which shape was expected.
+ */
+export function schemaProblems(type: avro.Type, value: unknown): SchemaFieldProblem[] {
+  const problems: SchemaFieldProblem[] = [];
+  type.isValid(value, {
+    errorHook: (path, found, fieldType) => {
+      const calendar =
+        typeof found === 'string' && takesCalendar(fieldType) ? isoCalendarProblem(found) : undefined;
+      problems.push({
+        path: path.join('.') || '(root)',
+        found,
+        problem: calendar ?? `expected ${expected(fieldType)}`,
+      });
+    },
+  });
+  return problems;
 }
 
 export interface Decoded {
@@ -82,16 +118,13 @@ export class AvroSerde {
 
   /** Checks the value against the schema, naming each bad field path, what it holds and what it should. */
   validate(schema: CanonicalSchema, value: unknown): void {
-    const type = avroType(schema.file);
-    const paths: string[] = [];
-    const details: string[] = [];
-    type.isValid(value, {
-      errorHook: (path, found, fieldType) => {
-        paths.push(path.join('.') || '(root)');
-        details.push(`${paths.at(-1)} (${shown(found)}, expected ${expected(fieldType)})`);
-      },
-    });
-    if (paths.length > 0) throw new SchemaValidationError(schema.fullName, paths, details);
+    const problems = schemaProblems(avroType(schema.file), value);
+    if (problems.length > 0)
+      throw new SchemaValidationError(
+        schema.fullName,
+        problems.map((p) => p.path),
+        problems.map((p) => `${p.path} (${shown(p.found)}, ${p.problem})`),
+      );
   }
 
   async encode(topic: string, schema: CanonicalSchema, value: unknown): Promise<Buffer> {

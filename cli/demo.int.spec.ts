@@ -7,7 +7,7 @@ import { sinkGroupId } from '../connectors/index.ts';
 import { generateCustomers } from '../simulators/generator/generate.ts';
 import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { testBus, testStack } from '../tests/stack.ts';
-import { DEMO_CUSTOMERS, DEMO_MDM_SCHEMA } from './commands/demo.ts';
+import { DEMO_CONNECT_GROUP, DEMO_CUSTOMERS, DEMO_MDM_SCHEMA } from './commands/demo.ts';
 
 interface Endpoints {
   api: string;
@@ -61,7 +61,7 @@ describe('eai demo (the README first command)', () => {
     await until('the despatch sink group free', Date.now() + 60_000, async () =>
       admin
         .setGroupOffsets(
-          sinkGroupId('logistics-despatch'),
+          sinkGroupId('logistics-despatch', DEMO_CONNECT_GROUP),
           despatch,
           (await admin.topicOffsets(despatch)).map((p) => ({ partition: p.partition, offset: p.high })),
         )

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_TOPICS, deadLetterRecord } from '../bus/index.ts';
+import { DEFAULT_CONNECT_GROUP, DLQ_TOPICS, deadLetterRecord } from '../bus/index.ts';
 import { sinkGroupId } from '../connectors/index.ts';
 import { createAdminApi, hashToken, newToken } from '../ops/api/index.ts';
 import { registerDeadLetterRoutes } from '../ops/routes/dead-letters.ts';
@@ -204,9 +204,11 @@ describe('eai dlq ls | show | redrive', () => {
         { stage: 'TASK_PUT', owner, error: new Error('refused'), attempts: 1 },
       );
     await producer.send([
-      letter(sinkGroupId('crm-sink'), '0'),
+      letter(sinkGroupId('crm-sink', DEFAULT_CONNECT_GROUP), '0'),
       letter('crm-sink-2', '1'),
       letter('crm-sink', '2'),
+      // Another connect group's sink of the same name: its own letters, named `<group>/<name>`.
+      letter(sinkGroupId('crm-sink', 'team-b'), '3'),
     ]);
     await producer.disconnect();
     const owned = async (owner: string) =>
@@ -214,7 +216,8 @@ describe('eai dlq ls | show | redrive', () => {
         await eai(['dlq', 'ls', dlqTopic, '--owner', owner, '--json']),
       ).entries.map((e) => e.originalOffset);
     expect(await owned('crm-sink')).toEqual(['0', '2']);
-    expect(await owned(sinkGroupId('crm-sink'))).toEqual(['0']);
+    expect(await owned(sinkGroupId('crm-sink', DEFAULT_CONNECT_GROUP))).toEqual(['0']);
+    expect(await owned('team-b/crm-sink')).toEqual(['3']);
     const dry = await eai(['dlq', 'redrive', dlqTopic, '--owner', 'crm-sink', '--dry-run', '--json']);
     expect(JSON.parse(dry.stdout)).toMatchObject({ selected: 2 });
   });
@@ -286,6 +289,7 @@ describe('eai dlq redrive of mapping dead letters, through a hub', () => {
       serde: f.bus.serde,
       topics: [DLQ_TOPICS.mapping],
       remapDocument: (letter, entry) => f.runtime.remapDocument(letter, entry),
+      connectGroup: f.runtime.group,
     });
     server = await startOpsServer({ checks: {}, api });
   }, 60_000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { readers } from '../formats/index.ts';
-import { mapCommand } from '../mappings/engine/cli.ts';
+import { checkCommand, mapCommand } from '../mappings/engine/cli.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { registerMapCommand } from './commands/map.ts';
 
@@ -173,4 +173,85 @@ it('the eai process prints that line for a million nested arrays (exit 1)', asyn
   expect(result.stderr).toBe(
     'hubspot-contact: line 1, column 65: JSON nested deeper than 64 levels (at /0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0)\n',
   );
+});
+
+describe('a document that is not UTF-8: where, and the --encoding that reads it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eai-map-charset-'));
+  // As a German partner's ERP writes an X12 850: Windows-1252, ü the byte 0xfc.
+  const po = join(dir, 'po-1252.edi');
+  writeFileSync(
+    po,
+    Buffer.from(
+      readFileSync('formats/x12-850/fixtures/buyer-party-n1-by-per.edi', 'utf8').replace(
+        'ACME HARDWARE SUPPLY',
+        'MÜLLER EISENWAREN',
+      ),
+      'latin1',
+    ),
+  );
+
+  it('eai map: the reader located the byte; the line names the option and the character set the bytes suggest', async () => {
+    const refused = await mapCommand({ format: 'x12-850', input: po });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'x12-850: byte 224: invalid UTF-8 (byte 0xdc at offset 224, line 6, column 8): a Windows-1252 or Latin-1 document? name its character set, e.g. --encoding windows-1252, or convert the file\n',
+    );
+    const read = await mapCommand({ format: 'x12-850', input: po, encoding: 'windows-1252' });
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout)[0].value.salesOrder.customer.name).toMatch(/^MÜLLER EISENWAREN/);
+    // UTF-16 shows by its byte-order mark: named, not windows-1252.
+    const utf16 = join(dir, 'contact-utf16.json');
+    const contact = readFileSync('formats/hubspot-contact/fixtures/created-by-hub.json', 'utf8');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(contact, 'utf16le')]));
+    const wide = await mapCommand({ format: 'hubspot-contact', input: utf16, json: true });
+    expect(JSON.parse(wide.stderr).errors[0]).toMatchObject({
+      error: 'FormatError',
+      location: 'byte 0',
+      message: expect.stringMatching(
+        /: a UTF-16LE document\? name its character set, e\.g\. --encoding utf-16le, or convert the file$/,
+      ),
+    });
+    expect((await mapCommand({ format: 'hubspot-contact', input: utf16, encoding: 'utf-16le' })).code).toBe(
+      0,
+    );
+    // A format that declares its own character set (EDIFACT's UNB) is not told to name one.
+    const edifact = join(dir, 'orders-1252.edi');
+    const orders = readFileSync('formats/edifact-orders/fixtures/broken/invalid-utf8.edi');
+    writeFileSync(edifact, orders);
+    const declared = await mapCommand({ format: 'edifact-orders', input: edifact });
+    expect(declared.stderr).toMatch(/invalid UTF-8/);
+    expect(declared.stderr).not.toMatch(/--encoding/);
+  });
+
+  it('eai map check <csv mapping> <table> takes --encoding as eai map does, and says to name it', async () => {
+    const table = join(dir, 'kunden-cp1252.csv');
+    writeFileSync(table, Buffer.from('Kundennummer;Firma;Straße\nK1;Müller GmbH;Hauptstraße 1\n', 'latin1'));
+    const mapping = 'mappings/csv/customer-table.to-canonical.yaml';
+    const checked = await runEai([
+      'map',
+      'check',
+      mapping,
+      table,
+      '--encoding',
+      'windows-1252',
+      '--types-only',
+    ]);
+    expect(checked.stderr).toBe('');
+    expect(checked.code).toBe(0);
+    // The header read in its character set: Straße is the street column, not a mangled name the mapping ignores.
+    expect(checked.stdout).toBe(
+      `1 mappings: 0 type problems (fixtures not run); ${table}: 0 required column(s) missing, 0 of 3 columns not read by the mapping\n`,
+    );
+    const unnamed = await checkCommand({ target: mapping, input: table, typesOnly: true });
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toMatch(
+      /^csv: byte \d+: invalid UTF-8 .*: a Windows-1252 or Latin-1 document\? name its character set, e\.g\. --encoding windows-1252, or convert the file\n$/,
+    );
+    const unknown = await checkCommand({ target: mapping, input: table, encoding: 'klingon' });
+    expect(unknown.stderr).toMatch(/^--encoding: character set "klingon" is not known/);
+    const tableless = await checkCommand({ target: mapping, encoding: 'windows-1252' });
+    expect(tableless.stderr).toBe(
+      '--encoding names the character set of a table to check: eai map check <mapping> <table> --encoding windows-1252\n',
+    );
+  });
 });

@@ -334,7 +334,7 @@ describe('eai mdm load / export', () => {
     expect(strict.stderr).toContain(`${file}:2: not JSON`);
   });
 
-  it('sets aside a line the canonical Customer schema refuses, naming the field, so no golden record holds it', async () => {
+  it('sets aside a line the canonical Customer schema refuses, naming the field, its value and why, so no golden record holds it', async () => {
     const file = join(dir, 'invalid.jsonl');
     const [good] = records.filter((r) => r.system === 'sap');
     const person = { givenName: 'Zoë', familyName: 'Ng' };
@@ -357,8 +357,16 @@ describe('eai mdm load / export', () => {
     const summary = JSON.parse(run.stdout);
     // Such a golden record could not be published: the golden sync would retry it for good and send nothing else.
     expect(summary.rejected).toEqual([
-      { line: 2, reason: 'not a canonical Customer: invalid field(s) partyType' },
-      { line: 3, reason: 'not a canonical Customer: invalid field(s) birthDate' },
+      // The refused field's value and why, as the formats' readers say it (not the whole line: it is set aside).
+      {
+        line: 2,
+        reason:
+          'not a canonical Customer: invalid field(s) partyType "ALIEN": expected one of ORGANIZATION, PERSON, UNKNOWN',
+      },
+      {
+        line: 3,
+        reason: 'not a canonical Customer: invalid field(s) birthDate "1990-02-30": February has no day 30',
+      },
     ]);
     expect(summary.counts).toMatchObject({ new: 1, rejected: 2 });
   });

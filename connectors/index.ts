@@ -11,6 +11,12 @@ import { sapPlugins } from './sap/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
 
 export {
+  connectorKey,
+  deadLetterOwners,
+  sinkGroupId,
+  sourceTransactionalIds,
+} from './runtime/connector-ids.ts';
+export {
   type ConnectorDefinition,
   checkDeployment,
   connectorDefinition,
@@ -20,7 +26,6 @@ export {
 export { MappingPool } from './runtime/mapping-pool.ts';
 export { createMappingStep, type DocumentInput, type MappingStep } from './runtime/mapping-step.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
-export { deadLetterOwners, sinkGroupId } from './runtime/sink-host.ts';
 export type * from './sdk/index.ts';
 
 /** Every built-in connector type, listed explicitly (no registration by import side effects). */

@@ -76,6 +76,7 @@ export function findWriter(name: string): FormatWriter {
 }
 
 export { detectFormat, unreadDocument } from './detect.ts';
+export { likelyCharset, NotUtf8Error } from './text-input/decode.ts';
 export { FormatError, type ParsedDocument } from './types.ts';
 
 /**
@@ -89,6 +90,16 @@ export function encodingProblem(format: string, encoding: string): string | unde
   if (declared)
     return `${format} documents declare their character set in ${declared}; name no encoding for them`;
   return undefined;
+}
+
+/**
+ * What to tell someone whose file is not UTF-8 where a character set can be named (`eai map --encoding`, `eai mdm load
+ * --encoding`): what the bytes look like (`guess`) and the option that reads them (`fix`), for the set they
+ * suggest (`charset`: likelyCharset, or NotUtf8Error's `likely`).
+ */
+export function notUtf8Advice(charset: string): { guess: string; fix: string } {
+  const guess = charset === 'windows-1252' ? 'Windows-1252 or Latin-1' : charset.toUpperCase();
+  return { guess, fix: `name its character set, e.g. --encoding ${charset}, or convert the file` };
 }
 
 /** The bytes a reader of `format` takes: as they are, or decoded from `encoding` for a format that declares none. */

@@ -13,6 +13,7 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Readable, Transform } from 'node:stream';
 import { parse as parseStream } from 'csv-parse';
+import { schemaProblems, shown } from '../bus/serde.ts';
 import {
   CSV_FORMAT,
   type CsvRow,
@@ -22,7 +23,7 @@ import {
   headerLineOf,
   UnfitRow,
 } from '../formats/csv/index.ts';
-import { FormatError } from '../formats/index.ts';
+import { FormatError, likelyCharset, notUtf8Advice } from '../formats/index.ts';
 import { ConfigError } from '../lib/errors.ts';
 import {
   type CanonicalRecord,
@@ -86,13 +87,14 @@ async function requireText(path: string, table = false, encoding?: string): Prom
   if (encoding) return;
   let line = 1;
   let carry = Buffer.alloc(0);
-  // A table may name its character set instead (--encoding); JSON lines are UTF-8 (RFC 8259).
-  const fix = table
-    ? 'name its character set, e.g. --encoding windows-1252, or convert the file'
-    : 'convert the file first, e.g. iconv -f windows-1252 -t utf-8';
   const check = (bytes: Buffer) => {
-    if (!isUtf8(bytes))
-      throw new ConfigError(`${path}:${line}: not UTF-8 (a Windows-1252 or Latin-1 export?): ${fix}`);
+    if (isUtf8(bytes)) return;
+    // The set the line's bytes suggest (UTF-16 by the byte-order mark of line 1, else windows-1252), as eai map says.
+    const charset = likelyCharset(bytes);
+    const { guess, fix } = notUtf8Advice(charset);
+    // A table may name its character set instead (--encoding); JSON lines are UTF-8 (RFC 8259).
+    const said = table ? fix : `convert the file first, e.g. iconv -f ${charset} -t utf-8`;
+    throw new ConfigError(`${path}:${line}: not UTF-8 (a ${guess} export?): ${said}`);
   };
   try {
     for await (const chunk of createReadStream(path)) {
@@ -128,7 +130,10 @@ async function describeInput(path: string): Promise<{ digest: string; totalLines
   return { digest: hash.digest('hex'), totalLines };
 }
 
-/** One line's customer, or why it is not one (no personal data in the reason: the line is kept aside). */
+/**
+ * One line's customer, or why it is not one (the line itself is kept aside, not quoted in the reason; an invalid
+ * field's own value is, cut short, so that it can be found and fixed).
+ */
 function readCustomer(line: string, system: string): CustomerPartyMaster | string {
   let value: unknown;
   try {
@@ -149,24 +154,24 @@ function readCustomer(line: string, system: string): CustomerPartyMaster | strin
     customer.sourceIds?.some((s) => s.system === system) || typeof customer.customerId === 'string';
   if (!hasId) return `customer has neither customerId nor a ${system} sourceId`;
   const invalid = invalidFields(customer);
-  if (invalid.length > 0) return `not a canonical Customer: invalid field(s) ${invalid.join(', ')}`;
+  if (invalid.length > 0) return `not a canonical Customer: invalid field(s) ${invalid.join('; ')}`;
   if (!hasCustomerData(customer)) return `customer ${sourceIdOf(system, customer)}: ${NO_CUSTOMER_DATA}`;
   return customer;
 }
 
 /**
- * The field paths where the customer does not fit the canonical Customer schema (an unknown partyType, a 30
- * February): such a record would become a golden record that no event can carry, and the golden sync, which
- * publishes changes in order, would retry it for good and send nothing else. Paths only, no values.
+ * Where the customer does not fit the canonical Customer schema (an unknown partyType, a 30 February), each as
+ * `<path> <value>: <why>` (`birthDate "1980-02-30": February has no day 30`), as the formats' readers word such
+ * errors: such a record would become a golden record that no event can carry, and the golden sync, which publishes
+ * changes in order, would retry it for good and send nothing else. The value is the refused field's alone, cut
+ * short (bus/serde.ts shown): what the person loading the file needs to find and fix it, never the whole line.
  */
 function invalidFields(customer: CustomerPartyMaster): string[] {
-  const paths: string[] = [];
   // The customerId may come from the system's source id instead (store.ts sourceIdOf).
   const value = customer.customerId === undefined ? { ...customer, customerId: '' } : customer;
-  avroType('CustomerPartyMaster.avsc').isValid(value, {
-    errorHook: (path) => paths.push(path.join('.') || '(root)'),
-  });
-  return paths;
+  return schemaProblems(avroType('CustomerPartyMaster.avsc'), value).map(
+    (p) => `${p.path} ${shown(p.found)}: ${p.problem}`,
+  );
 }
 
 /** A line or row that could not be read or mapped: where, why, and its text as the file has it. */

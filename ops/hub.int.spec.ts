@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorKey } from '../connectors/index.ts';
 import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
 import { readRawMessages, topicEnds } from '../tests/raw-consumer.ts';
 import { runEai } from '../tests/run-eai.ts';
@@ -312,7 +313,8 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     writeFileSync(join(drop, `broken-${suffix}.xml`), bytes);
     await readRawMessages('dlq.mapping', 1, {
       from,
-      wanted: (m) => m.headers['__connect.errors.connector.name'] === names.files,
+      wanted: (m) =>
+        m.headers['__connect.errors.connector.name'] === connectorKey(names.files, hub.runtime.group),
     });
     const { status, body } = await call(
       'POST',
@@ -341,6 +343,15 @@ describe('the hub: connectors over REST, secure from the first route', () => {
       'PAUSED',
     );
     expect((await call('DELETE', '/connectors/{name}/offsets', `${path}/offsets`, 'admin')).status).toBe(409);
+    // The CLI names the command that stops it, not the REST route the hub's answer names.
+    const notStopped = await runEai(
+      ['connectors', 'offsets', names.files, '--reset', '--url', hub.url, '--token', tokens.admin],
+      { timeoutMs: 60_000 },
+    );
+    expect(notStopped.code).toBe(1);
+    expect(notStopped.stderr).toBe(
+      `eai: connector ${names.files} must be STOPPED to change its offsets: npx eai connectors stop ${names.files} first (npx eai connectors resume ${names.files} after, to read from them)\n`,
+    );
     expect((await call('PUT', '/connectors/{name}/stop', `${path}/stop`, 'operator')).status).toBe(202);
     // A wrong offset is named, field by field, and nothing of the request is applied.
     const wrong = await call('PATCH', '/connectors/{name}/offsets', `${path}/offsets`, 'admin', {

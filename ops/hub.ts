@@ -284,6 +284,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     serde: bus.serde,
     logger: options.logger,
     remapDocument: (letter, entry) => runtime.remapDocument(letter, entry),
+    connectGroup: runtime.group,
   });
   if (orchestrator)
     registerWorkflowRoutes(api, {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus } from '../bus/index.ts';
-import type { ConnectorRuntime } from '../connectors/index.ts';
+import { type ConnectorRuntime, connectorKey } from '../connectors/index.ts';
 import { startRuntime } from '../connectors/runtime/test-support.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
 import { type CustomerMatcher, defaultMdmConfig, MasterDataStore } from '../masterdata/index.ts';
@@ -109,12 +109,12 @@ async function push(familyName: string): Promise<string> {
 }
 
 const metrics = async () => (await runtime.status(sink))!.metrics;
-/** Writes the simulator applied for a record: its idempotency key is `<connector>:<ce_id>`. */
+/** Writes the simulator applied for a record: its idempotency key is `<connector>:<ce_id>` (the group's connector). */
 const applied = async (ceId: string) =>
   (
     await hs.json<{ count: number }>(
       'GET',
-      `/sim/effects?idempotencyKey=${encodeURIComponent(`${sink}:${ceId}`)}`,
+      `/sim/effects?idempotencyKey=${encodeURIComponent(`${connectorKey(sink, runtime.group)}:${ceId}`)}`,
     )
   ).body.count;
 const retryingGauge = async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { DLQ_TOPICS, type IncomingRecord } from '../bus/index.ts';
-import { builtinPlugins, ConnectorRuntime } from '../connectors/index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey } from '../connectors/index.ts';
 import { findReader } from '../formats/index.ts';
 import { testBus, unique } from './stack.ts';
 import { waitFor } from './wait-for.ts';
@@ -23,8 +23,10 @@ import { waitFor } from './wait-for.ts';
 export interface MappingRedriveFixture {
   runtime: ConnectorRuntime;
   bus: ReturnType<typeof testBus>;
-  /** The connector, owner of the letters. */
+  /** The connector. */
   name: string;
+  /** What its letters are signed with: the connector of the runtime's connect group (`connectorKey`). */
+  owner: string;
   customerTopic: string;
   dlqTopic: string;
   /** The CloudEvents (document) id of each file's table. */
@@ -108,6 +110,7 @@ export async function mappingRedriveFixture(prefix: string): Promise<MappingRedr
   const drop = join(home, 'drop');
   mkdirSync(drop);
   const name = unique(prefix);
+  const owner = connectorKey(name, runtime.group);
   await runtime.put(
     { name, type: 'file-source', format: 'csv', mapping, config: { dir: drop, stableMs: 50 } },
     'test',
@@ -138,7 +141,7 @@ export async function mappingRedriveFixture(prefix: string): Promise<MappingRedr
 
   const lettersNow = async () =>
     (await readAll(bus, dlqTopic)).filter(
-      (r) => r.headers['__connect.errors.connector.name']?.toString() === name,
+      (r) => r.headers['__connect.errors.connector.name']?.toString() === owner,
     );
   let found: IncomingRecord[] = [];
   await waitFor('the three letters', async () => {
@@ -154,6 +157,7 @@ export async function mappingRedriveFixture(prefix: string): Promise<MappingRedr
     runtime,
     bus,
     name,
+    owner,
     customerTopic,
     dlqTopic,
     ids,

@@ -1,6 +1,7 @@
+import { logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { RetriableError } from '../../lib/errors.ts';
-import { isExpectedNotice } from './kafkajs.ts';
+import { isExpectedNotice, kafkajsLevel } from './kafkajs.ts';
 
 describe("kafkajs's notices kept out of the logs", () => {
   it('drops the metadata answers of a topic the broker is still creating, which kafkajs asks again', () => {
@@ -52,5 +53,45 @@ describe("kafkajs's notices kept out of the logs", () => {
     expect(isExpectedNotice('Response Metadata(key: 3, version: 6)', 'Topic authorization failed')).toBe(
       false,
     );
+  });
+
+  it('logs an attempt kafkajs retries as a warning, and keeps errors it gives up with or cannot retry at error', () => {
+    // As `eai up --deploy … --group <new>` logged them at error while the new group's topics got their leaders.
+    const notLeader = 'This server is not the leader for that topic-partition';
+    const produce = 'Response Produce(key: 0, version: 7)';
+    expect(kafkajsLevel(logLevel.ERROR, produce, { error: notLeader })).toBe('warn');
+    expect(
+      kafkajsLevel(logLevel.ERROR, 'Response ListOffsets(key: 2, version: 4)', { error: notLeader }),
+    ).toBe('warn');
+    expect(
+      kafkajsLevel(logLevel.ERROR, `Failed to send messages: ${notLeader}`, {
+        retryCount: 0,
+        retryTime: 300,
+      }),
+    ).toBe('warn');
+    expect(kafkajsLevel(logLevel.ERROR, 'The request timed out', { retryCount: 1, retryTime: 600 })).toBe(
+      'warn',
+    );
+    // Given up, not retriable, or not a Kafka error: still errors.
+    expect(
+      kafkajsLevel(logLevel.ERROR, `Crash: KafkaJSNumberOfRetriesExceeded: ${notLeader}`, { retryCount: 5 }),
+    ).toBe('error');
+    expect(kafkajsLevel(logLevel.ERROR, produce, { error: 'Topic authorization failed' })).toBe('error');
+    expect(
+      kafkajsLevel(logLevel.ERROR, produce, {
+        error: 'The request included a message larger than the max message size the server will accept',
+      }),
+    ).toBe('error');
+    expect(kafkajsLevel(logLevel.ERROR, 'Failed to connect to broker, reconnecting', { retryCount: 1 })).toBe(
+      'error',
+    );
+    // Expected notices stay out; warnings stay warnings; info and debug are not logged.
+    expect(
+      kafkajsLevel(logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', {
+        error: 'This server does not host this topic-partition',
+      }),
+    ).toBeUndefined();
+    expect(kafkajsLevel(logLevel.WARN, 'The group is rebalancing, re-joining', {})).toBe('warn');
+    expect(kafkajsLevel(logLevel.INFO, 'Consumer has joined the group', {})).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import {
   type Admin,
   type Batch,
@@ -61,12 +62,49 @@ export function isExpectedNotice(message: string, error: unknown): boolean {
   return EXPECTED.some((pattern) => pattern.test(`${message} ${String(error ?? '')}`));
 }
 
+/** The messages of the Kafka errors kafkajs retries (its protocol error table's `retriable`, e.g. NOT_LEADER_OR_FOLLOWER). */
+const RETRIED = new Set(
+  (
+    createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as {
+      errorCodes: Array<{ retriable: boolean; message: string }>;
+    }
+  ).errorCodes
+    .filter((e) => e.retriable)
+    .map((e) => e.message),
+);
+
+/**
+ * Whether a kafkajs error line is one attempt of a request it retries: a broker's answer with a retriable Kafka error
+ * (`Response Produce(…)`, error `This server is not the leader for that topic-partition`, as a new group's topics
+ * get their leaders), or its producer's notice before it sends again (`Failed to send messages: …`, with
+ * `retryCount`). Not the error kafkajs gives up with (`Crash: KafkaJSNumberOfRetriesExceeded: …`), nor another.
+ */
+export function isRetriedAttempt(message: string, extra: Readonly<Record<string, unknown>>): boolean {
+  if (message.startsWith('Response ')) return typeof extra.error === 'string' && RETRIED.has(extra.error);
+  return extra.retryCount !== undefined && RETRIED.has(message.replace(/^Failed to send messages: /, ''));
+}
+
+/**
+ * kafkajs's log level for a line: dropped (an expected notice), a warning (an attempt it retries: a failure only if
+ * the retries run out, which the caller then reports), or as kafkajs said it. Exported for its spec.
+ */
+export function kafkajsLevel(
+  level: logLevel,
+  message: string,
+  extra: Readonly<Record<string, unknown>>,
+): 'error' | 'warn' | undefined {
+  if (isExpectedNotice(message, extra.error)) return undefined;
+  if (level === logLevel.ERROR) return isRetriedAttempt(message, extra) ? 'warn' : 'error';
+  return level === logLevel.WARN ? 'warn' : undefined;
+}
+
 function logCreator() {
   return ({ level, log }: LogEntry) => {
     const { message, ...extra } = log;
-    if (isExpectedNotice(message, extra.error)) return;
-    if (level === logLevel.ERROR) kafkaLogger.error(extra, message);
-    else if (level === logLevel.WARN) kafkaLogger.warn(extra, message);
+    const to = kafkajsLevel(level, message, extra);
+    if (to === 'error') kafkaLogger.error(extra, message);
+    else if (to === 'warn')
+      kafkaLogger.warn(level === logLevel.ERROR ? { ...extra, retried: true } : extra, message);
   };
 }
 

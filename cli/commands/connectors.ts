@@ -78,6 +78,19 @@ function appliedError(file: string, error: unknown): unknown {
   });
 }
 
+/**
+ * The hub's 409 for offsets changed while the connector is not STOPPED names its REST route (`PUT
+ * /connectors/<name>/stop`); said here as the command that stops it. Other errors as they are.
+ */
+function notStoppedError(name: string, error: unknown): unknown {
+  if (!(error instanceof HubError) || error.status !== 409) return error;
+  return new HubError(
+    `connector ${name} must be STOPPED to change its offsets: npx eai connectors stop ${name} first (npx eai connectors resume ${name} after, to read from them)`,
+    error.status,
+    error.answer,
+  );
+}
+
 /** `eai connectors …`: the connector REST API of a running hub, from the command line. */
 export function registerConnectorsCommand(program: Command): void {
   const connectors = program
@@ -170,7 +183,11 @@ export function registerConnectorsCommand(program: Command): void {
       const path = `/connectors/${encodeURIComponent(name)}/offsets`;
       if (options.reset || options.set) {
         const body = options.set ? offsetsFile(options.set) : undefined;
-        const result = await callHub(options, options.reset ? 'DELETE' : 'PATCH', path, body);
+        const result = await callHub(options, options.reset ? 'DELETE' : 'PATCH', path, body).catch(
+          (error: unknown) => {
+            throw notStoppedError(name, error);
+          },
+        );
         printResult(!!options.json, result.body, () => (result.body as { message: string }).message);
         return;
       }

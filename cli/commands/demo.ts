@@ -84,6 +84,8 @@ async function giveCreditRoom(sapUrl: string): Promise<void> {
 export const DEMO_MDM_SCHEMA = 'mdm_demo';
 /** The demo's workflow database on the stack's PostgreSQL (dropped at each start: see below). */
 const DEMO_WORKFLOW_DATABASE = 'eai_demo_orchestrator';
+/** The demo hub's connect group: its connectors' Kafka identities are its own (`sinkGroupId`), not `eai up`'s. */
+export const DEMO_CONNECT_GROUP = 'eai-demo';
 /** The newest instances the refresh counts by type and status. */
 const DEMO_WORKFLOW_WINDOW = 200;
 
@@ -139,20 +141,26 @@ function deployedSinks(): Array<[name: string, topics: string[]]> {
 }
 
 /**
- * Sets each sink's consumer group to the end of its topics. Every demo run is fresh (new simulators, the workflow
- * database dropped, the router's group its own): commands an earlier run left unread belong to workflows and
- * records that no longer exist, and the new simulators would refuse them all (a second run showed 1,497 failed
- * despatches). A group still held by a run killed a moment ago cannot be moved: it is named and left as it is.
+ * Sets each sink's consumer group in the demo's connect group to the end of its topics. Every demo run is fresh (new
+ * simulators, the workflow database dropped, the router's group its own): commands an earlier run left unread belong
+ * to workflows and records that no longer exist, and the new simulators would refuse them all (a second run showed
+ * 1,497 failed despatches). Only `group`'s sinks move: another connect group's sink of the same name (a hub's of
+ * `eai up`) keeps its offsets. A group still held by a run killed a moment ago cannot be moved: it is named and left.
  */
-async function startSinksAtEnd(admin: Admin, log: Logger): Promise<void> {
+export async function startSinksAtEnd(
+  admin: Admin,
+  sinks: Array<[name: string, topics: string[]]>,
+  group: string,
+  log: Logger,
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  for (const [name, topics] of deployedSinks()) {
+  for (const [name, topics] of sinks) {
     for (const topic of topics) {
       if (!existing.has(topic)) continue;
       const ends = await admin.topicOffsets(topic);
       try {
         await admin.setGroupOffsets(
-          sinkGroupId(name),
+          sinkGroupId(name, group),
           topic,
           ends.map((p) => ({ partition: p.partition, offset: p.high })),
         );
@@ -330,7 +338,7 @@ export function registerDemoCommand(program: Command): void {
           EAI_DEMO_HUBSPOT_ACCESS_TOKEN: app.accessTokens[0] ?? '',
         });
         // (No source publishes before the hub starts: the sinks' groups are moved once the deployment can be read.)
-        await startSinksAtEnd(admin, log);
+        await startSinksAtEnd(admin, deployedSinks(), DEMO_CONNECT_GROUP, log);
         // The simulators are new at every run (SAP numbers its orders from the start again), so the demo's workflows
         // start fresh too: its own database is dropped, and its router group is the run's.
         await dropDatabase(stack.databaseUrl, DEMO_WORKFLOW_DATABASE);
@@ -350,7 +358,7 @@ export function registerDemoCommand(program: Command): void {
           tokens: [{ name: 'demo', role: 'admin', sha256: hashToken(token) }],
           logger: log,
           port: options.port,
-          group: 'eai-demo',
+          group: DEMO_CONNECT_GROUP,
           // Customers from every CRM and ERP matched into golden records (/customers, /sync/health); a shared stack
           // may hold a long history of customer events, so the demo's matcher starts with what moves now.
           masterdata: {

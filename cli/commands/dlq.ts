@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  DEFAULT_CONNECT_GROUP,
   type DeadLetter,
   type DeadLetterEntry,
   type DeadLetterFilter,
@@ -38,7 +39,11 @@ interface FilterOptions {
 
 function toFilter(options: FilterOptions): DeadLetterFilter {
   const filter: DeadLetterFilter = {
-    owner: options.owner === undefined ? undefined : deadLetterOwners(options.owner),
+    // Straight from Kafka, a connector is the one of the connect group `eai up` joins here (a hub expands it itself).
+    owner:
+      options.owner === undefined
+        ? undefined
+        : deadLetterOwners(options.owner, process.env.EAI_CONNECT_GROUP ?? DEFAULT_CONNECT_GROUP),
     stage: options.stage,
     exceptionClass: options.exception,
     originalTopic: options.originalTopic,
@@ -51,7 +56,10 @@ function toFilter(options: FilterOptions): DeadLetterFilter {
 
 function withFilterOptions(command: Command): Command {
   return command
-    .option('--owner <name>', 'only letters of this consumer group or connector')
+    .option(
+      '--owner <name>',
+      "only letters of this consumer group or connector (the hub's connect group's, without a hub EAI_CONNECT_GROUP's; another group's as <group>/<name>)",
+    )
     .option('--stage <stage>', 'only this stage (TASK_PUT, VALUE_CONVERTER, MAPPING, …)')
     .option('--exception <class>', 'only this exception class, e.g. WireFormatError')
     .option('--original-topic <topic>', 'only letters that came from this topic')

@@ -143,12 +143,16 @@ export function registerMapCommand(program: Command): void {
       '--types-only',
       'only the static type check: no fixtures are run (before the expected outputs exist)',
     )
+    .option(
+      '--encoding <charset>',
+      "the table's character set when it is not UTF-8, as eai map --encoding: windows-1252, iso-8859-1, …",
+    )
     .option('--json', 'print the result as JSON')
     .action(
       async (
         target: string | undefined,
         table: string | undefined,
-        options: { json?: boolean; typesOnly?: boolean },
+        options: { json?: boolean; typesOnly?: boolean; encoding?: string },
       ) => emit(await checkCommand({ ...options, target, input: table })),
     );
 }

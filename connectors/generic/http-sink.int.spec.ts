@@ -5,7 +5,7 @@ import { listDeadLetters } from '../../bus/index.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import type { ConnectorRuntime } from '../index.ts';
+import { type ConnectorRuntime, connectorKey } from '../index.ts';
 import { sinkAgainstOutage, startRuntime } from '../runtime/test-support.ts';
 
 /** What the target received: one entry per request, in arrival order. */
@@ -130,7 +130,9 @@ describe('http-sink: canonical records to any HTTP endpoint as CloudEvents', () 
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       datacontenttype: 'application/json',
     });
-    expect(String(first.headers['idempotency-key'])).toBe(`${name}:${first.body.id}`);
+    expect(String(first.headers['idempotency-key'])).toBe(
+      `${connectorKey(name, runtime.group)}:${first.body.id}`,
+    );
 
     const letters = await listDeadLetters(bus.transport, {
       topic: 'dlq.sink',

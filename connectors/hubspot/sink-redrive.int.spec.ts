@@ -7,7 +7,7 @@ import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test
 import { readRawMessages } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey, sinkGroupId } from '../index.ts';
 
 const silent = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
 
@@ -120,7 +120,11 @@ describe('a sink record refused with HTTP 400, dead-lettered, and redriven after
     });
     expect(entries).toHaveLength(1);
     const letter = entries[0]!;
-    expect([letter.owner, letter.ceId, letter.originalOffset]).toEqual([`eai-sink-${sink}`, sent!.id, '0']);
+    expect([letter.owner, letter.ceId, letter.originalOffset]).toEqual([
+      sinkGroupId(sink, runtime.group),
+      sent!.id,
+      '0',
+    ]);
     expect(letter.exceptionClass).toBe('HttpRefusedError');
     // The reason is HubSpot's answer: the status and its body.
     expect(letter.message).toContain('refused with HTTP 400');
@@ -145,7 +149,7 @@ describe('a sink record refused with HTTP 400, dead-lettered, and redriven after
     });
     const applied = await goldenEffects();
     expect(applied.map((e) => e.operation)).toEqual(['create']);
-    expect(applied[0]!.idempotencyKey).toBe(`${sink}:${sent!.id}`);
+    expect(applied[0]!.idempotencyKey).toBe(`${connectorKey(sink, runtime.group)}:${sent!.id}`);
     expect((await metrics())?.recordsFailed).toBe(1);
     // Back on its topic after the others, with its original CloudEvents id.
     const onTopic = await readRawMessages(topic, 4);

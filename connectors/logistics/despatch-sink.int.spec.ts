@@ -5,7 +5,7 @@ import type { DespatchRequest } from '../../simulators/logistics/state.ts';
 import { type LogisticsHarness, startLogistics } from '../../simulators/logistics/test-support.ts';
 import { readRawMessages } from '../../tests/raw-consumer.ts';
 import { unique } from '../../tests/stack.ts';
-import type { ConnectorRuntime } from '../index.ts';
+import { type ConnectorRuntime, connectorKey, sinkGroupId } from '../index.ts';
 import { startRuntime, uniqueOrder, waitFor } from './test-support.ts';
 
 type Order = Record<string, unknown> & { salesOrder: Record<string, unknown> };
@@ -107,7 +107,8 @@ describe('logistics-despatch-sink on the real broker', () => {
       .body.effects;
     expect(effects.map((e) => e.detail?.orderNumber)).toEqual([first, last]);
     const ids = new Map(sent.map((s, i) => [i, s.id]));
-    expect(effects.map((e) => e.idempotencyKey)).toEqual([`${name}:${ids.get(0)}`, `${name}:${ids.get(3)}`]);
+    const key = connectorKey(name, runtime.group);
+    expect(effects.map((e) => e.idempotencyKey)).toEqual([`${key}:${ids.get(0)}`, `${key}:${ids.get(3)}`]);
     // The 500 and the lost answer were both served (a spent fault leaves the list), and no order was applied twice.
     expect(await pending()).toEqual([]);
 
@@ -122,7 +123,7 @@ describe('logistics-despatch-sink on the real broker', () => {
     const letter = describeDeadLetter(
       Object.fromEntries(Object.entries(dead!.headers).map(([k, v]) => [k, Buffer.from(v)])),
     );
-    expect(letter).toMatchObject({ topic, stage: 'TASK_PUT', owner: `eai-sink-${name}` });
+    expect(letter).toMatchObject({ topic, stage: 'TASK_PUT', owner: sinkGroupId(name, runtime.group) });
     expect(letter.message).toContain('refused with HTTP 400');
     expect(letter.message).toContain('"name":"shipTo.name"');
     expect((await runtime.status(name))!.metrics).toMatchObject({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleJson } from '../../schemas/examples.ts';
 import { type LogisticsHarness, startLogistics } from '../../simulators/logistics/test-support.ts';
 import { unique } from '../../tests/stack.ts';
-import type { ConnectorRuntime } from '../index.ts';
+import { type ConnectorRuntime, connectorKey } from '../index.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../transports/test-support.ts';
 import { decodeIndependently, readMarked, startRuntime, uniqueOrder, waitFor } from './test-support.ts';
 
@@ -117,7 +117,9 @@ describe('logistics-return-sink and the return receipt on the real broker', () =
     const effects = (
       await sim.call<{ effects: Effect[] }>('GET', '/sim/effects?entityType=ReturnAuthorization')
     ).body.effects;
-    expect(effects.map((e) => [e.entityId, e.idempotencyKey])).toEqual([[rma, `${name}:${ceId}`]]);
+    expect(effects.map((e) => [e.entityId, e.idempotencyKey])).toEqual([
+      [rma, `${connectorKey(name, runtime.group)}:${ceId}`],
+    ]);
     const stored = await sim.call<{ orderNumber: string; purchaseOrderNumber: string; reason: string }>(
       'GET',
       `/api/return-authorizations/${rma}`,

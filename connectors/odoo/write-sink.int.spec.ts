@@ -6,7 +6,7 @@ import { type OdooHarness, startOdoo, UID } from '../../simulators/odoo/test-sup
 import { readRawMessages } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { builtinPlugins, ConnectorRuntime, sinkGroupId } from '../index.ts';
 
 const silent = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
 
@@ -245,7 +245,7 @@ describe('odoo-write-sink: canonical records on Kafka → the Odoo simulator, on
     });
     expect(entries).toHaveLength(1);
     const letter = entries[0]!;
-    expect(letter.owner).toBe(`eai-sink-${sink}`);
+    expect(letter.owner).toBe(sinkGroupId(sink, runtime.group));
     expect(letter.message).toContain(`no sale.order named "${missing}" in Odoo for CANCELLED`);
     const cancelled = async (id: number) =>
       (await odoo.call<Array<{ state: string }>>('sale.order', 'read', [[id], ['state']]))[0]!.state;

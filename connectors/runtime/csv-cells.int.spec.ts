@@ -7,7 +7,7 @@ import { findReader } from '../../formats/index.ts';
 import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey } from '../index.ts';
 
 /**
  * A CSV customer export whose row 3 has a cell too many (a stray comma) and row 4 one too few (its last cell cut),
@@ -71,7 +71,7 @@ describe('a CSV export with rows of the wrong number of cells, through a file-so
       [1, 2, 5].map((n) => [`csv:${run}-${n}`, `${id}:${n}`]),
     );
     const letters = await readRawMessages('dlq.mapping', 2, {
-      wanted: (m) => m.headers['__connect.errors.connector.name'] === name,
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from: lettersFrom,
     });
     const byRecord = letters.sort((a, b) =>

@@ -7,7 +7,7 @@ import { findReader } from '../../formats/index.ts';
 import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey } from '../index.ts';
 
 /**
  * The outside trial's case, end to end: a drop folder connector reads a CSV customer report with one bad row in the
@@ -68,7 +68,7 @@ describe('a CSV customer report with one bad row, through a file-source connecto
       [1, 2, 4, 5].map((n) => [`csv:${run}-${n}`, `${id}:${n}`]),
     );
     const [letter] = await readRawMessages('dlq.mapping', 1, {
-      wanted: (m) => m.headers['__connect.errors.connector.name'] === name,
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from: lettersFrom,
     });
     expect(letter!.value.equals(bytes)).toBe(true);

@@ -22,7 +22,7 @@ describe('redriving mapping dead letters through the connector that refused them
   const redrive = (options: Partial<RedriveOptions> = {}) =>
     redriveDeadLetters(f.bus.transport, {
       topic: f.dlqTopic,
-      selection: { filter: { owner: f.name } },
+      selection: { filter: { owner: f.owner } },
       remapDocument: (letter, entry) => f.runtime.remapDocument(letter, entry),
       ...options,
     });
@@ -127,7 +127,7 @@ describe('redriving mapping dead letters through the connector that refused them
     const noHub = await redrive({ remapDocument: undefined, dryRun: true });
     expect(noHub.skipped.find((s) => s.offset === f.letters.rows.offset)!.reason).toMatch(
       new RegExp(
-        `^record 2 of a csv document whose other records were published: .* redrive it through the hub \\(POST /dead-letters/${f.dlqTopic}/redrive, or eai dlq redrive with --url and --token\\): it maps the document again with the current mapping of connector ${f.name} and publishes that record alone`,
+        `^record 2 of a csv document whose other records were published: .* redrive it through the hub \\(POST /dead-letters/${f.dlqTopic}/redrive, or eai dlq redrive with --url and --token\\): it maps the document again with the current mapping of connector ${f.owner} and publishes that record alone`,
       ),
     );
     await f.runtime.remove(f.name);
@@ -135,7 +135,7 @@ describe('redriving mapping dead letters through the connector that refused them
     expect(gone.redriven).toBe(0);
     expect(gone.skipped).toHaveLength(3);
     expect(gone.skipped[0]!.reason).toBe(
-      `connector ${f.name} is not one of this hub's (connect group ${f.runtime.group}: deleted, or another group's): redrive it through a hub of the connector's group, or have a connector of this one receive the document again`,
+      `connector ${f.owner} is not one of this hub's (connect group ${f.runtime.group}: deleted, or another group's): redrive it through a hub of the connector's group, or have a connector of this one receive the document again`,
     );
   });
 });

@@ -25,7 +25,7 @@ import { exampleJson } from '../../schemas/examples.ts';
 import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey, sinkGroupId } from '../index.ts';
 import { definePlugin, type SinkRecord, SKIPPED } from '../sdk/index.ts';
 import { ASSIGNMENT_SLOTS } from './runtime.ts';
 
@@ -170,7 +170,7 @@ describe('connector runtime on the real broker', () => {
       /^file: garbage\.x12\nerror: x12: segment 1, line 1: not an X12 interchange/,
     );
     const letters = await readRawMessages('dlq.mapping', 2, {
-      wanted: (m) => m.headers['__connect.errors.connector.name'] === name,
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
       from,
     });
     const byName = new Map(letters.map((m) => [m.headers['eai.document.name'], m]));
@@ -375,7 +375,10 @@ describe('connector runtime on the real broker', () => {
     await runtime.put({ name, type: 'recording-sink', topics: [topic], config: {} }, 'test');
     const mine = () => applied.filter((r) => r.topic === topic);
     await waitFor('two records applied', () => mine().length === 2);
-    expect(mine().map((r) => r.idempotencyKey.startsWith(`${name}:`))).toEqual([true, true]);
+    expect(mine().map((r) => r.idempotencyKey.startsWith(`${connectorKey(name, runtime.group)}:`))).toEqual([
+      true,
+      true,
+    ]);
 
     const [dead] = await readRawMessages('dlq.sink', 1, { wanted: (m) => m.key === ids[1] });
     expect(
@@ -385,7 +388,7 @@ describe('connector runtime on the real broker', () => {
     ).toMatchObject({
       topic,
       stage: 'TASK_PUT',
-      owner: `eai-sink-${name}`,
+      owner: sinkGroupId(name, runtime.group),
       message: expect.stringContaining('target refuses'),
     });
     await waitFor('lag zero', async () => (await runtime.status(name))!.metrics.lagRecords === 0);
@@ -478,7 +481,7 @@ describe('connector runtime on the real broker', () => {
       {
         commandId: `command:${applies}`,
         subject: `workflow:${applies}`,
-        connector: name,
+        connector: connectorKey(name, runtime.group),
         outcome: 'APPLIED',
         reason: null,
         at: expect.any(String),
@@ -487,7 +490,7 @@ describe('connector runtime on the real broker', () => {
       {
         commandId: `command:${refused}`,
         subject: `workflow:${refused}`,
-        connector: name,
+        connector: connectorKey(name, runtime.group),
         outcome: 'REFUSED',
         reason: expect.stringContaining(`target refuses ${refused}`),
         at: expect.any(String),

@@ -29,12 +29,13 @@ import type {
   WebhookRequest,
   WebhookResponse,
 } from '../sdk/index.ts';
+import { connectorKey, connectorOfOwner, sinkGroupId } from './connector-ids.ts';
 import { connectorMetrics, initialiseSeries, newCounters, type TaskCounters } from './connector-metrics.ts';
 import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
 import type { MappingPool } from './mapping-pool.ts';
 import { remapLetter } from './redrive.ts';
 import { literalSecretWarnings, redactConfig } from './secrets.ts';
-import { SinkHost, sinkGroupId } from './sink-host.ts';
+import { SinkHost } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 import { createSourceStep, type SourceStepConfig } from './source-step.ts';
 import { forwardHops, forwardWebhook, MAX_FORWARD_HOPS } from './webhook-forward.ts';
@@ -162,7 +163,9 @@ export function slotOf(name: string): number {
  * statuses in `eai.connector-status`, source positions in `eai.connector-offsets` (all compacted), so every
  * instance sees the same deployment. Instances join one consumer group on `eai.connector-assignments`; the slots
  * (partitions) a member holds say which connectors it runs, and when an instance dies its slots move to the others
- * after its session times out. A source's transactional id fences the instance that ran it before.
+ * after its session times out. A source's transactional id fences the instance that ran it before. What a connector
+ * is on Kafka outside its state topics (transactional ids, sink consumer group, dead-letter owner) is its group's
+ * (connector-ids.ts), so another group's connector of the same name is another connector.
  */
 export class ConnectorRuntime {
   readonly workerId: string;
@@ -425,7 +428,7 @@ export class ConnectorRuntime {
     try {
       const out: Array<{ partition: Json; offset: Json }> = [];
       for (const topic of this.sinkTopics(stored)) {
-        for (const o of await admin.groupOffsets(sinkGroupId(name), topic)) {
+        for (const o of await admin.groupOffsets(sinkGroupId(name, this.group), topic)) {
           if (o.offset !== '-1')
             out.push({ partition: { topic, partition: o.partition }, offset: { offset: Number(o.offset) } });
         }
@@ -487,7 +490,7 @@ export class ConnectorRuntime {
     await admin.connect();
     try {
       if (entries === null) {
-        await admin.deleteGroup(sinkGroupId(name)).catch((error) => {
+        await admin.deleteGroup(sinkGroupId(name, this.group)).catch((error) => {
           if (!/does not exist|GROUP_ID_NOT_FOUND/i.test(errorMessage(error))) throw error;
         });
         return true;
@@ -521,7 +524,8 @@ export class ConnectorRuntime {
         list.push({ partition: p.partition as number, offset: String(o.offset) });
         byTopic.set(p.topic, list);
       }
-      for (const [topic, offsets] of byTopic) await admin.setGroupOffsets(sinkGroupId(name), topic, offsets);
+      for (const [topic, offsets] of byTopic)
+        await admin.setGroupOffsets(sinkGroupId(name, this.group), topic, offsets);
       return true;
     } finally {
       await admin.disconnect();
@@ -532,15 +536,17 @@ export class ConnectorRuntime {
    * A mapping dead letter (`document:<format>`) mapped again through the source connector that refused it, with its
    * mapping and lookup tables as they are on disk now (a running connector reads a changed one at its next restart),
    * its config and output topics: `redriveDeadLetters`' `remapDocument` (redrive.ts). The letter of a connector
-   * this connect group does not have (deleted, or another group's) is skipped, saying what to do.
+   * this connect group does not have (deleted, or another group's: its owner is `connectorKey`) is skipped, saying
+   * what to do.
    */
   async remapDocument(letter: IncomingRecord, entry: DeadLetterEntry): Promise<DocumentRemap> {
-    const name = entry.owner;
+    const owner = entry.owner;
+    const name = owner ? connectorOfOwner(owner, this.group) : undefined;
     const stored = name ? this.stored(name) : undefined;
     if (!name || !stored)
       return {
         outcome: 'skipped',
-        reason: `${name ? `connector ${name}` : 'the connector that refused it'} is not one of this hub's (connect group ${this.group}: deleted, or another group's): redrive it through a hub of the connector's group, or have a connector of this one receive the document again`,
+        reason: `${owner ? `connector ${owner}` : 'the connector that refused it'} is not one of this hub's (connect group ${this.group}: deleted, or another group's): redrive it through a hub of the connector's group, or have a connector of this one receive the document again`,
       };
     if (this.plugins.get(stored.definition.type)?.kind !== 'source')
       return {
@@ -790,6 +796,7 @@ export class ConnectorRuntime {
         const pool = this.options.mappingPool;
         entry.host = new SourceHost({
           name,
+          group: this.group,
           task,
           context,
           bus: this.options.bus,
@@ -806,6 +813,7 @@ export class ConnectorRuntime {
         const task = plugin.createSink!(config, context);
         entry.host = new SinkHost({
           name,
+          group: this.group,
           task,
           bus: this.options.bus,
           topics: this.sinkTopics(stored),
@@ -837,6 +845,7 @@ export class ConnectorRuntime {
   private stepConfig(name: string, definition: ConnectorDefinition, baseDir: string): SourceStepConfig {
     return {
       name,
+      owner: connectorKey(name, this.group),
       mapping: definition.mapping,
       mappingsBySender: definition.mappingsBySender,
       encoding: definition.encoding,

@@ -15,22 +15,13 @@ import { errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../../lib/retry.ts';
 import { type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import { connectorKey, sinkGroupId } from './connector-ids.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
-
-export function sinkGroupId(connector: string): string {
-  return `eai-sink-${connector}`;
-}
-
-/**
- * The owners a name stands for in a dead-letter filter: itself (a consumer group, or a source connector, whose
- * mapping step signs its letters with its name) and, for a sink connector, its group, which signs the sink's.
- */
-export function deadLetterOwners(name: string): string[] {
-  return [name, sinkGroupId(name)];
-}
 
 export interface SinkHostOptions {
   name: string;
+  /** The connect group the sink runs in: its consumer group, receipts and idempotency keys are the group's. */
+  group: string;
   task: SinkTask;
   bus: Bus;
   topics: string[];
@@ -43,13 +34,14 @@ export interface SinkHostOptions {
 }
 
 /**
- * Runs one sink task on a consumer group of its own (`eai-sink-<connector>`): records arrive decoded, in order per
- * partition and so per key, one at a time; a record is committed only once `put` resolved. Retriable failures are
- * retried with backoff until the record is applied (or for the definition's `retryTimeoutMs`), the partition waiting
- * behind it so that its keys stay in order; a record that fails for good goes to `dlq.sink` with the reason and its
- * original bytes, and the sink goes on. A record the task skipped (`SKIPPED`: not for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do.
- * A record that asks for a receipt (`ce_replyto`, bus/receipts.ts) gets one once applied or dead-lettered, before
- * it is committed; a skipped one gets none.
+ * Runs one sink task on a consumer group of its own (`sinkGroupId`: `eai-sink-<connector>` in the default connect
+ * group): records arrive decoded, in order per partition and so per key, one at a time; a record is committed only once
+ * `put` resolved. Retriable failures are retried with backoff until the record is applied (or for the definition's
+ * `retryTimeoutMs`), the partition waiting behind it so that its keys stay in order; a record that fails for good goes
+ * to `dlq.sink` with the reason and its original bytes, and the sink goes on. A record the task skipped (`SKIPPED`: not
+ * for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do. A
+ * record that asks for a receipt (`ce_replyto`, bus/receipts.ts) gets one once applied or dead-lettered, before it is
+ * committed; a skipped one gets none.
  */
 export class SinkHost {
   private readonly options: SinkHostOptions;
@@ -75,9 +67,10 @@ export class SinkHost {
   }
 
   async start(): Promise<void> {
-    const { bus, name, topics, counters, logger, task } = this.options;
+    const { bus, name, group, topics, counters, logger, task } = this.options;
+    const key = connectorKey(name, group);
     this.runner = await bus.consume({
-      groupId: sinkGroupId(name),
+      groupId: sinkGroupId(name, group),
       topics,
       dlqTopic: DLQ_TOPICS.sink,
       fromBeginning: true,
@@ -106,7 +99,7 @@ export class SinkHost {
         const position = positionOf(event.record);
         if (!this.applying.has(position)) this.applying.set(position, Number(event.record.timestamp));
         this.inHand = { position, putStartedAt: new Date().toISOString() };
-        const outcome = await task.put(toSinkRecord(name, event));
+        const outcome = await task.put(toSinkRecord(key, event));
         this.inHand = undefined;
         pendingOf(counters).delete(position);
         failingOf(counters).delete(position);
@@ -182,7 +175,7 @@ export class SinkHost {
    */
   private async receipt(command: Partial<EventAttributes>, outcome: ReceiptOutcome, reason?: string) {
     if (!wantsReceipt(command)) return;
-    const { bus, name, logger } = this.options;
+    const { bus, name, group, logger } = this.options;
     try {
       await withRetry(
         async () => {
@@ -194,7 +187,9 @@ export class SinkHost {
             this.receipts = undefined;
             throw error;
           });
-          await (await this.receipts).send([receiptRecord(command, name, outcome, reason)]);
+          await (await this.receipts).send([
+            receiptRecord(command, connectorKey(name, group), outcome, reason),
+          ]);
         },
         { ...this.options.retry },
       );
@@ -225,7 +220,9 @@ export class SinkHost {
     try {
       let records = 0;
       for (const topic of this.options.topics) {
-        for (const n of (await groupBacklog(admin, sinkGroupId(this.options.name), topic)).values())
+        for (const n of (
+          await groupBacklog(admin, sinkGroupId(this.options.name, this.options.group), topic)
+        ).values())
           records += n;
       }
       // Nothing unapplied anywhere in the group: a record given up here for a rebalance was applied by another member.
@@ -294,7 +291,8 @@ function positionOf(record: ConsumedEvent['record']): string {
   return `${record.topic}/${record.partition}/${record.offset}`;
 }
 
-function toSinkRecord(connector: string, event: ConsumedEvent): SinkRecord {
+/** `key`: the connector's (`connectorKey`), so that another connect group's sink of the name is no duplicate. */
+function toSinkRecord(key: string, event: ConsumedEvent): SinkRecord {
   const id = event.attributes.id ?? positionOf(event.record);
   return {
     topic: event.record.topic,
@@ -304,6 +302,6 @@ function toSinkRecord(connector: string, event: ConsumedEvent): SinkRecord {
     schema: event.schemaName,
     value: event.value,
     attributes: { ...event.attributes },
-    idempotencyKey: `${connector}:${id}`,
+    idempotencyKey: `${key}:${id}`,
   };
 }

@@ -5,9 +5,10 @@ import { readToEnd } from '../../tests/read-to-end.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import type { ConnectorContext, SourceDocument, SourceTask } from '../sdk/index.ts';
+import { sourceTransactionalIds } from './connector-ids.ts';
 import { newCounters } from './connector-metrics.ts';
 import type { DocumentInput, MappingStep } from './mapping-step.ts';
-import { SourceHost, sourceTransactionalIds } from './source-host.ts';
+import { SourceHost } from './source-host.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -45,6 +46,8 @@ function passThrough(topic: string): MappingStep {
 
 describe('source host on the real broker', () => {
   const bus = testBus('/eai/tests/source-host');
+  /** The connect group the hosts run in. */
+  const group = unique('source-host');
   const closing: Array<() => Promise<unknown>> = [];
   afterAll(async () => {
     for (const close of closing.reverse()) await close().catch(() => undefined);
@@ -94,6 +97,7 @@ describe('source host on the real broker', () => {
       const context = { name, logger: silent, signal: abort.signal } as unknown as ConnectorContext;
       const h = new SourceHost({
         name,
+        group,
         task,
         context,
         bus: { ...bus, transport },
@@ -119,7 +123,7 @@ describe('source host on the real broker', () => {
       await waitFor(`doc-${i} committed`, () => first.committed.length === i, 20_000);
     }
     expect(first.committed.every((c) => c.ok)).toBe(true);
-    const [one, two] = sourceTransactionalIds(name, 2);
+    const [one, two] = sourceTransactionalIds(name, group, 2);
     expect(sentBy).toEqual([one, two, one, two, one, two]);
     const read = await readToEnd(topic, () => true);
     expect(read.map((m) => m.key?.toString()).sort()).toEqual([1, 2, 3, 4, 5, 6].map((i) => `doc-${i}`));
@@ -175,6 +179,7 @@ describe('source host on the real broker', () => {
       const abort = new AbortController();
       const host = new SourceHost({
         name,
+        group,
         task: counted,
         context: { name, logger: silent, signal: abort.signal } as unknown as ConnectorContext,
         bus,

@@ -9,6 +9,7 @@ import { errorMessage, isRetriable, NonRetriableError, RetriableError } from '..
 import type { Logger } from '../../lib/logger.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
+import { sourceTransactionalIds } from './connector-ids.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
 import type { DocumentInput, MappingStep, PreparedDocument } from './mapping-step.ts';
 
@@ -49,11 +50,6 @@ const POLL_FAILURE_LOG_MS = 60_000;
  */
 const TRANSACTIONAL_IDS_POLLING_AHEAD = 2;
 
-/** The transactional ids of a source connector: `eai-source-<name>`, then `eai-source-<name>#2`… */
-export function sourceTransactionalIds(name: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `eai-source-${name}${i === 0 ? '' : `#${i + 1}`}`);
-}
-
 /** A transaction longer than this has its topics checked (then again each time this passes), by default. */
 const TOPIC_CHECK_MS = 5000;
 
@@ -85,6 +81,8 @@ interface Batch {
 
 export interface SourceHostOptions {
   name: string;
+  /** The connect group it runs in: its transactional ids are the group's (`sourceTransactionalIds`). */
+  group: string;
   task: SourceTask;
   context: ConnectorContext;
   bus: Bus;
@@ -106,8 +104,8 @@ export interface SourceHostOptions {
  * Runs one source task: poll → map → one Kafka transaction holding the canonical records, the dead letters and
  * the batch's last position per partition → commit back to the task. After a crash the task resumes from the
  * positions of the last committed transaction, so a `read_committed` consumer sees each document's records once
- * (the idea of KIP-618). The transactional ids are the connector's (`sourceTransactionalIds`), so a newer instance
- * fences an older one.
+ * (the idea of KIP-618). The transactional ids are the connector's in its connect group (`sourceTransactionalIds`), so
+ * a newer instance of the group fences an older one, and another group's connector of the same name fences neither.
  */
 export class SourceHost {
   private readonly options: SourceHostOptions;
@@ -129,8 +127,8 @@ export class SourceHost {
   }
 
   async start(): Promise<void> {
-    const { bus, name, offsets, task } = this.options;
-    const ids = sourceTransactionalIds(name, task.pollsAhead ? TRANSACTIONAL_IDS_POLLING_AHEAD : 1);
+    const { bus, name, group, offsets, task } = this.options;
+    const ids = sourceTransactionalIds(name, group, task.pollsAhead ? TRANSACTIONAL_IDS_POLLING_AHEAD : 1);
     this.producers = ids.map((id) => bus.transport.transactionalProducer(id));
     // Connecting fences the connector's previous producers and aborts a transaction they left open, so the positions
     // read next are the committed ones, at once.

@@ -9,8 +9,13 @@ import { createMappingStep, type DocumentInput, type MappingStep } from './mappi
  * thread, and so does each mapping thread (mapping-pool.ts).
  */
 export interface SourceStepConfig {
-  /** The connector's name: the owner in dead letters, `/eai/connectors/<name>` as the CloudEvents source. */
+  /** The connector's name: `/eai/connectors/<name>` as the CloudEvents source. */
   name: string;
+  /**
+   * What its dead letters are signed with, so that a redrive maps them through this connector and no other group's
+   * of the name: its `connectorKey` (`<group>/<name>` outside the default connect group); default the name.
+   */
+  owner?: string;
   /** The named mapping (a file in mappings/ or a path relative to `baseDir`). */
   mapping?: string;
   mappingsBySender?: Record<string, string>;
@@ -64,7 +69,7 @@ export function mappingChooser(
 export function createSourceStep(config: SourceStepConfig, bus: Bus, logger?: Logger): MappingStep {
   return createMappingStep({
     publisher: bus.preparer(`/eai/connectors/${config.name}`),
-    owner: config.name,
+    owner: config.owner ?? config.name,
     logger,
     topics: config.topics,
     encoding: config.encoding,

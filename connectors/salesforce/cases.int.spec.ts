@@ -6,7 +6,7 @@ import { type SalesforceHarness, startSalesforce } from '../../simulators/salesf
 import { readDecoded } from '../../tests/decode-raw.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey } from '../index.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../transports/test-support.ts';
 
 const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
@@ -205,7 +205,9 @@ describe('Salesforce cases: CaseChangeEvents → canonical.case, and CaseEvents 
         'GET',
         `/sim/effects?entityType=Case&entityId=${id}`,
       );
-      return body.effects.filter((e) => e.idempotencyKey?.startsWith(`${sink}:`));
+      return body.effects.filter((e) =>
+        e.idempotencyKey?.startsWith(`${connectorKey(sink, runtime.group)}:`),
+      );
     };
     await waitFor('the case closed', async () => (await ours()).length >= 1);
     // The echo: the CDC event of the hub's write names its client (and, origin salesforce, the mapping writes nothing

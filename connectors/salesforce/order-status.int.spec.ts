@@ -7,7 +7,7 @@ import { API, type SalesforceHarness, startSalesforce } from '../../simulators/s
 import { readRawMessages } from '../../tests/raw-consumer.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey, sinkGroupId } from '../index.ts';
 
 const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
 
@@ -165,8 +165,8 @@ describe('salesforce-order-status-sink on the real broker', () => {
     // Created once by the shipped command (its copy answered from the first), updated once by the compensation.
     const effects = await effectsOf(String(order!.Id));
     expect(effects.map((e) => [e.operation, e.idempotencyKey])).toEqual([
-      ['create', `${name}:${id}`],
-      ['update', `${name}:${id}:compensate`],
+      ['create', `${connectorKey(name, runtime.group)}:${id}`],
+      ['update', `${connectorKey(name, runtime.group)}:${id}:compensate`],
     ]);
     expect((await runtime.status(name))!.metrics).toMatchObject({ recordsOut: 3, recordsFailed: 0 });
 
@@ -210,7 +210,7 @@ describe('salesforce-order-status-sink on the real broker', () => {
     const letter = describeDeadLetter(
       Object.fromEntries(Object.entries(dead!.headers).map(([k, v]) => [k, Buffer.from(v)])),
     );
-    expect(letter).toMatchObject({ topic, stage: 'TASK_PUT', owner: `eai-sink-${strict}` });
+    expect(letter).toMatchObject({ topic, stage: 'TASK_PUT', owner: sinkGroupId(strict, runtime.group) });
     expect(letter.message).toContain('refused with HTTP 400');
     expect(letter.message).toContain(
       `Foreign key external ID: ${kunnr} not found for field SAP_Customer_Number__c in entity Account`,

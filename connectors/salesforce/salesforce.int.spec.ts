@@ -12,7 +12,7 @@ import {
 import { readDecoded } from '../../tests/decode-raw.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
-import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey } from '../index.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../transports/test-support.ts';
 
 const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
@@ -231,7 +231,9 @@ describe('Salesforce connectors against the Salesforce simulator, on the real br
     type Effect = { entityId: string; operation: string; idempotencyKey?: string };
     const ours = async () => {
       const { body } = await sf.json<{ effects: Effect[] }>('GET', '/sim/effects?entityType=Account');
-      return body.effects.filter((e) => e.idempotencyKey?.startsWith(`${sink}:`));
+      return body.effects.filter((e) =>
+        e.idempotencyKey?.startsWith(`${connectorKey(sink, runtime.group)}:`),
+      );
     };
     await waitFor('the first account upserted', async () => (await ours()).length === 1);
 

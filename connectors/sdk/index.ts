@@ -89,7 +89,10 @@ export interface SinkRecord {
   value: unknown;
   /** The CloudEvents attributes it carried (`id`, `source`, `type`, `correlationId`, …). */
   attributes: Record<string, unknown>;
-  /** Stable across redeliveries and redrives: `<connector>:<ce_id>`. Send it to the target as its idempotency key. */
+  /**
+   * Stable across redeliveries and redrives: `<connector>:<ce_id>` (`<group>/<connector>:<ce_id>` outside the default
+   * connect group). Send it to the target as its idempotency key.
+   */
   idempotencyKey: string;
 }
 

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { signatureConfig } from './webhook-signatures.ts';
+import { signatureConfig, signatureSchemes } from './webhook-signatures.ts';
+
+const schemes = signatureSchemes.map((scheme) => `\`${scheme}\``);
 
 /** The webhook source's options, as data: system connectors extend or embed this schema in their own config. */
 export const webhookSourceConfig = z.object({
   signature: signatureConfig.describe(
-    'How requests are authenticated: `hmac-sha256`, `hubspot-v3`, `shopify`, or `none` (never a default: `none` must be written out).',
+    `How requests are authenticated: ${schemes.slice(0, -1).join(', ')}, or ${schemes.at(-1)} (never a default: \`none\` must be written out).`,
   ),
   deliveryIdHeader: z
     .string()

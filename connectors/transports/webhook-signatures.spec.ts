@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { webhookSourceConfig } from './webhook-config.ts';
 import {
   constantTimeEqual,
   hmacSha256Hex,
@@ -198,5 +199,15 @@ describe('verifySignature', () => {
     expect(verifySignature(config({ scheme: 'none' }), request({})).ok).toBe(true);
     expect(signatureConfig.safeParse({}).success).toBe(false);
     expect(signatureConfig.safeParse({ scheme: 'shopify' }).error?.issues[0]?.path).toEqual(['secret']);
+  });
+});
+
+describe("the signature option's description", () => {
+  it('names every scheme the option takes, bearer too (docs/connectors.md is generated from it)', () => {
+    const schemes = signatureConfig.options.map((o) => o.shape.scheme.value);
+    expect(schemes).toEqual(['hmac-sha256', 'hubspot-v3', 'shopify', 'bearer', 'none']);
+    expect(webhookSourceConfig.shape.signature.description).toBe(
+      'How requests are authenticated: `hmac-sha256`, `hubspot-v3`, `shopify`, `bearer`, or `none` (never a default: `none` must be written out).',
+    );
   });
 });

@@ -103,6 +103,9 @@ export const signatureConfig = z.discriminatedUnion('scheme', [
 
 export type SignatureConfig = z.output<typeof signatureConfig>;
 
+/** The schemes, in the union's order: what the `signature` option's description lists, so it cannot leave one out. */
+export const signatureSchemes: readonly string[] = signatureConfig.options.map((o) => o.shape.scheme.value);
+
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 const HUBSPOT_SIGNATURE = 'x-hubspot-signature-v3';

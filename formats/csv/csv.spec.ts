@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../types.ts';
-import { detectDelimiter, parseCsv } from './index.ts';
+import { csvHeader, detectDelimiter, parseCsv } from './index.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url));
 const rowsOf = (text: string) => parseCsv(Buffer.from(text))[0]!.tree.rows;
@@ -63,7 +63,21 @@ describe('csv format', () => {
       'csv: line 4: 2 cells where the header names 3 columns; 2 of the 3 rows do not have the header\'s 3 cells (split at ",", the header\'s delimiter): the table is refused whole; check its delimiter and header line',
     );
     expect(refusal('a,b,a\n1,2,3\n')).toBe('csv: line 1: column 3: "a" repeats column 1');
-    expect(refusal('a,,c\n')).toBe('csv: line 1: column 2 has no name');
+    expect(refusal('a,,c\n')).toBe('csv: line 1: column 2 has no name: name it, or remove the empty column');
+    // Excel's and SAP's exports end each line with the separator: said so, with what to do.
+    expect(refusal('id;name;city;\r\n1;Muster GmbH;Köln;\r\n')).toBe(
+      'csv: line 1: column 4 has no name: the header line ends with a separator (;)? remove it, or name the column',
+    );
+    expect(refusal('id\tname \t\n1\tx\t\n')).toBe(
+      'csv: line 1: column 3 has no name: the header line ends with a separator (tab)? remove it, or name the column',
+    );
+    expect(() => csvHeader(Buffer.from('id,name,\n'))).toThrow(
+      'csv: line 1: column 3 has no name: the header line ends with a separator (,)? remove it, or name the column',
+    );
+    // A last column named by an empty quoted cell is not a separator at the end.
+    expect(refusal('id;name;""\n1;x;y\n')).toBe(
+      'csv: line 1: column 3 has no name: name it, or remove the empty column',
+    );
     // Where the row with the quote starts, not the end of the table where the parser noticed (after a quoted cell
     // over two lines, and a doubled quote, which open and close cells).
     expect(refusal('a,b\n1,"2\n3,4\n')).toBe(

@@ -47,11 +47,25 @@ export function csvOptions(headerLine: string): Options {
   };
 }
 
-/** The header's column names, refused (with the column) when one is empty or repeated. */
-export function checkColumns(format: string, header: string[]): string[] {
+/**
+ * The header's column names, refused (with the column) when one is empty or repeated. `endsWithDelimiter`: the
+ * header line's last character, when it is its delimiter (`id;name;city;`, as Excel and SAP export a table whose
+ * rows end with one too): then an empty last name is said to be that, and what to do. Not dropped: a cell under it
+ * would have no column to go to, and a header whose rows do not end so is another table.
+ */
+export function checkColumns(format: string, header: string[], endsWithDelimiter?: string): string[] {
   const columns = header.map((c) => c.trim());
   columns.forEach((name, i) => {
-    if (name === '') throw new FormatError(format, 'line 1', `column ${i + 1} has no name`);
+    if (name === '') {
+      const trailing = endsWithDelimiter !== undefined && i === columns.length - 1 && i > 0;
+      throw new FormatError(
+        format,
+        'line 1',
+        trailing
+          ? `column ${i + 1} has no name: the header line ends with a separator (${endsWithDelimiter === '\t' ? 'tab' : endsWithDelimiter})? remove it, or name the column`
+          : `column ${i + 1} has no name: name it, or remove the empty column`,
+      );
+    }
     if (name === '$loc') throw new FormatError(format, 'line 1', `column ${i + 1}: "$loc" is reserved`);
     if (columns.indexOf(name) !== i)
       throw new FormatError(
@@ -100,7 +114,7 @@ export class CsvRows {
     const cells = record.record;
     if (cells.length === 1 && cells[0] === '') return undefined;
     if (!this.columns) {
-      this.columns = checkColumns(this.format, cells);
+      this.columns = checkColumns(this.format, cells, lastDelimiter(record.raw));
       return undefined;
     }
     if (cells.length !== this.columns.length) return new UnfitRow(line, cells.length, this.columns.length);
@@ -110,6 +124,12 @@ export class CsvRows {
     });
     return row;
   }
+}
+
+/** The line's last character (spaces and the line break aside) when it is one of the delimiters, else undefined. */
+function lastDelimiter(line: string): string | undefined {
+  const last = line.replace(/[ \r\n]+$/, '').slice(-1);
+  return DELIMITERS.includes(last) ? last : undefined;
 }
 
 /** What csv-parse's error codes mean, in words a person who exported the file can act on. */
@@ -260,7 +280,7 @@ export function csvHeader(input: Buffer): string[] {
   } catch (error) {
     throw csvFormatError(CSV_FORMAT, error, 1);
   }
-  return checkColumns(CSV_FORMAT, records[0] ?? []);
+  return checkColumns(CSV_FORMAT, records[0] ?? [], lastDelimiter(headerLine));
 }
 
 export const reader: FormatReader<CsvTree> = {

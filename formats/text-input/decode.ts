@@ -19,13 +19,42 @@ export function decodeUtf8(format: string, input: Buffer, maxBytes = MAX_DOCUMEN
   if (!isUtf8(input)) {
     const offset = firstInvalidUtf8Offset(input);
     const byte = input[offset] ?? 0;
-    throw new FormatError(
+    throw new NotUtf8Error(
       format,
       `byte ${offset}`,
       `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset}, ${byteLineColumn(input, offset)})`,
+      likelyCharset(input),
     );
   }
   return decoder.decode(input);
+}
+
+/**
+ * Bytes read as UTF-8 that are not: a FormatError (so named to every reader of its name: dead letters,
+ * `--json`) that also carries the character set the bytes suggest, for a caller that can tell the user to name it.
+ */
+export class NotUtf8Error extends FormatError {
+  /** What is wrong, without the format and location (`invalid UTF-8 (byte 0xfc at offset 204, …)`). */
+  readonly problem: string;
+  /** The character set the bytes most likely are in (likelyCharset). */
+  readonly likely: string;
+  constructor(format: string, location: string, problem: string, likely: string) {
+    super(format, location, problem);
+    this.name = 'FormatError';
+    this.problem = problem;
+    this.likely = likely;
+  }
+}
+
+/**
+ * The character set that bytes which are not UTF-8 are most likely in: UTF-16 when they start with its byte-order
+ * mark, else windows-1252, what Excel and most ERPs write Western text in (it reads ISO-8859-1's printable
+ * characters the same). A suggestion to name, never applied on its own: ISO-8859-2 or Mac Roman look alike.
+ */
+export function likelyCharset(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return 'windows-1252';
 }
 
 /**

@@ -1,6 +1,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import { CSV_FORMAT } from '../../formats/csv/index.ts';
-import { encodingProblem, findReader, readerBytes, readers, writers } from '../../formats/index.ts';
+import {
+  encodingProblem,
+  FormatError,
+  findReader,
+  NotUtf8Error,
+  notUtf8Advice,
+  readerBytes,
+  readers,
+  writers,
+} from '../../formats/index.ts';
 import { ConfigError, EaiError } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import {
@@ -45,6 +54,19 @@ function failure(error: unknown, json: boolean): CommandOutput {
   const line = problemLine(error);
   const text = json ? JSON.stringify({ errors: [line] }) : oneLine(line.message);
   return { code: 1, stdout: '', stderr: `${text}\n` };
+}
+
+/**
+ * A document that is not UTF-8, of a format that declares no character set (X12, CSV, JSON), read without
+ * `--encoding`: the reader's error, then what the bytes look like and the option that reads them, as `eai mdm load`
+ * says it. Any other error as it is.
+ */
+function withEncodingAdvice(error: unknown, format: string, encoding: string | undefined): unknown {
+  if (!(error instanceof NotUtf8Error) || encoding || findReader(format).declaresCharset) return error;
+  const { guess, fix } = notUtf8Advice(error.likely);
+  return new FormatError(error.format, error.location, `${error.problem}: a ${guess} document? ${fix}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -206,7 +228,10 @@ export async function mapCommand(options: {
     if (records.length > 0) return { code: 0, stdout, stderr: usageNote };
     return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json) };
   } catch (error) {
-    return failure(error, json);
+    return failure(
+      options.toSystem ? error : withEncodingAdvice(error, options.format, options.encoding),
+      json,
+    );
   }
 }
 
@@ -294,10 +319,20 @@ export async function testCommand(options: {
 export async function checkCommand(options: {
   target?: string;
   input?: string;
+  /** The table's character set when it is not UTF-8 (windows-1252, iso-8859-1), as `eai map --encoding`. */
+  encoding?: string;
   json?: boolean;
   typesOnly?: boolean;
 }): Promise<CommandOutput> {
   try {
+    if (options.encoding !== undefined) {
+      if (options.input === undefined)
+        throw new ConfigError(
+          `--encoding names the character set of a table to check: eai map check <mapping> <table> --encoding ${options.encoding}`,
+        );
+      const problem = encodingProblem(CSV_FORMAT, options.encoding);
+      if (problem) throw new ConfigError(`--encoding: ${problem}`);
+    }
     const mappings = selectMappings(options.target);
     const columns = mappings.map((m) => columnsProblems(m, fixtureInputs(m.fixturesDir)));
     const problems = [...mappings.flatMap(staticProblems), ...columns.flatMap((c) => c.problems)];
@@ -310,7 +345,12 @@ export async function checkCommand(options: {
         throw new ConfigError(
           `a table to check (${options.input}) needs one mapping file that reads csv, not ${options.target ?? 'every mapping'}`,
         );
-      header = headerReport(mapping, shownPath(options.input), readInput(options.input));
+      const table = readerBytes(CSV_FORMAT, readInput(options.input), options.encoding);
+      try {
+        header = headerReport(mapping, shownPath(options.input), table);
+      } catch (error) {
+        throw withEncodingAdvice(error, CSV_FORMAT, options.encoding);
+      }
       const found = headerProblems(mapping, header);
       problems.push(...found.problems);
       warnings.push(...found.warnings);

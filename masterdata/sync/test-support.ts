@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { expect } from 'vitest';
-import { builtinPlugins, ConnectorRuntime } from '../../connectors/index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey } from '../../connectors/index.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../../connectors/transports/test-support.ts';
 import type { StartOptions } from '../../simulators/common/types.ts';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
@@ -232,8 +232,12 @@ export async function startThreeSystems(
       }
     ).effects;
     return {
-      salesforce: sfEffects.filter((e) => e.idempotencyKey?.startsWith(`${sfSink}:`)),
-      hubspot: hsEffects.filter((e) => e.idempotencyKey?.startsWith(`${hsSink}:`)),
+      salesforce: sfEffects.filter((e) =>
+        e.idempotencyKey?.startsWith(`${connectorKey(sfSink, runtime.group)}:`),
+      ),
+      hubspot: hsEffects.filter((e) =>
+        e.idempotencyKey?.startsWith(`${connectorKey(hsSink, runtime.group)}:`),
+      ),
       // Odoo keeps no idempotency keys: the hub's writes are the integration user's.
       odoo: odooEffects.filter((e) => e.detail?.uid === UID && e.detail.method !== undefined),
     };

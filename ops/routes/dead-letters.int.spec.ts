@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_TOPICS, deadLetterRecord } from '../../bus/index.ts';
+import { DEFAULT_CONNECT_GROUP, DLQ_TOPICS, deadLetterRecord } from '../../bus/index.ts';
 import { sinkGroupId } from '../../connectors/index.ts';
 import {
   type DeadLetterFixture,
@@ -202,7 +202,7 @@ describe('dead-letter routes of the admin API', () => {
     };
     const refused = {
       stage: 'TASK_PUT' as const,
-      owner: sinkGroupId('crm-sink'),
+      owner: sinkGroupId('crm-sink', DEFAULT_CONNECT_GROUP),
       error: new Error('400'),
       attempts: 1,
     };
@@ -240,6 +240,7 @@ describe("redrive of mapping dead letters through the hub's connectors", () => {
       serde: f.bus.serde,
       topics: [DLQ_TOPICS.mapping],
       remapDocument: (letter, entry) => f.runtime.remapDocument(letter, entry),
+      connectGroup: f.runtime.group,
     });
     server = await startOpsServer({ checks: {}, api });
     document = (await (await fetch(`${server.url}/openapi.json`)).json()) as object;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   type AvroSerde,
+  DEFAULT_CONNECT_GROUP,
   type DeadLetterFilter,
   DeadLetterNotFoundError,
   DeadLetterRequestError,
@@ -36,6 +37,8 @@ export interface DeadLetterRouteDeps {
    * connector runtime, `ConnectorRuntime.remapDocument`); without it such letters are skipped.
    */
   remapDocument?: DocumentRemapper;
+  /** The hub's connect group: a connector named in a filter is this group's (`deadLetterOwners`); default `eai-connect`. */
+  connectGroup?: string;
 }
 
 const offset = z.string().regex(/^\d+$/, 'must be an offset (digits)');
@@ -47,7 +50,13 @@ const dateTime = z.iso.datetime({ offset: true });
 
 const filterSchema = z
   .object({
-    owner: z.string().min(1).optional().describe('The consumer group or connector that refused the letters.'),
+    owner: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The consumer group or connector that refused the letters: a connector of the hub's connect group, another group's as `<group>/<name>`.",
+      ),
     originalTopic: z.string().min(1).optional().describe('The topic the letters came from.'),
     stage: z.string().min(1).optional().describe('TASK_PUT, VALUE_CONVERTER, MAPPING, …'),
     exceptionClass: z.string().min(1).optional().describe('e.g. NonRetriableError, WireFormatError.'),
@@ -195,9 +204,9 @@ const busDown = { description: 'Kafka or the schema registry did not answer; try
 export const BODY_ROLE_REASON =
   "a dead letter's body is the original document, personal data included; viewers list its metadata with GET /dead-letters/{topic}";
 
-/** An owner named in a filter stands for a sink connector's group too (`deadLetterOwners`). */
-function withOwners(filter: DeadLetterFilter & { owner?: string }): DeadLetterFilter {
-  return filter.owner === undefined ? filter : { ...filter, owner: deadLetterOwners(filter.owner) };
+/** An owner named in a filter stands for the hub's connector of that name too, a sink's group (`deadLetterOwners`). */
+function withOwners(filter: DeadLetterFilter & { owner?: string }, group: string): DeadLetterFilter {
+  return filter.owner === undefined ? filter : { ...filter, owner: deadLetterOwners(filter.owner, group) };
 }
 
 /** How long the depths wait for Kafka before the answer is 503: kafkajs gives up on a broker that is down after minutes. */
@@ -219,6 +228,7 @@ function answering<T>(work: () => Promise<T>): Promise<T> {
 
 export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDeps): void {
   const served = deps.topics ?? Object.values(DLQ_TOPICS);
+  const group = deps.connectGroup ?? DEFAULT_CONNECT_GROUP;
   const servedTopic = (topic: string) => {
     if (!served.includes(topic)) {
       throw new HttpError(404, `${topic} is not a dead-letter topic (the hub's are ${served.join(', ')})`);
@@ -288,7 +298,7 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
           partition,
           from,
           limit,
-          filter: withOwners(filter),
+          filter: withOwners(filter, group),
         }),
       );
       // Deny by default: a viewer gets the fields `entrySchema` lists and nothing else, whatever an entry carries;
@@ -344,7 +354,7 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     },
     async ({ params, body, principal }) => {
       const topic = servedTopic(params.topic);
-      const selection = body.selection ?? { filter: withOwners(body.filter!) };
+      const selection = body.selection ?? { filter: withOwners(body.filter!, group) };
       const result = await answering(() =>
         redriveDeadLetters(deps.transport, {
           topic,

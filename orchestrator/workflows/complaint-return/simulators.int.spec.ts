@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Publisher, RECEIPT_TOPIC } from '../../../bus/index.ts';
-import { builtinPlugins, ConnectorRuntime } from '../../../connectors/index.ts';
+import { builtinPlugins, ConnectorRuntime, connectorKey } from '../../../connectors/index.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../../../connectors/transports/test-support.ts';
 import { type LogisticsHarness, startLogistics } from '../../../simulators/logistics/test-support.ts';
 import { type SalesforceHarness, startSalesforce } from '../../../simulators/salesforce/test-support.ts';
@@ -256,14 +256,17 @@ describe('complaint / return against the connectors and simulators, on the real 
       version: 3,
       rma,
       creditMemoNumber: creditMemoNumber(rma),
-      creditMemoAppliedBy: names.credit,
+      // The receipt names the connect group's connector.
+      creditMemoAppliedBy: connectorKey(names.credit, runtime.group),
     });
 
     // Logistics authorised the return once, under the RMA number.
     const returns = (
       await logistics.call<{ effects: Effect[] }>('GET', '/sim/effects?entityType=ReturnAuthorization')
     ).body.effects.filter((e) => e.entityId === rma);
-    expect(returns.map((e) => e.idempotencyKey)).toEqual([`${names.returns}:${id}:return-authorisation`]);
+    expect(returns.map((e) => e.idempotencyKey)).toEqual([
+      `${connectorKey(names.returns, runtime.group)}:${id}:return-authorisation`,
+    ]);
 
     // SAP created the credit memo request once, crediting the original order.
     await waitFor(
@@ -321,7 +324,7 @@ describe('complaint / return against the connectors and simulators, on the real 
       compensated: ['credit-memo', 'return-authorisation'],
     });
     expect(outcome.reason).toContain(
-      `the ERP refused credit memo request ${creditMemoNumber(rma)} (${names.credit})`,
+      `the ERP refused credit memo request ${creditMemoNumber(rma)} (${connectorKey(names.credit, runtime.group)})`,
     );
     expect(outcome.reason).toContain(`reference order ${original.orderNumber} does not exist`);
     // SAP created nothing; the case is open again, saying what happened and what to do.
