@@ -21,8 +21,8 @@ import {
 } from './salesforce-sobject/index.ts';
 import { reader as sapIdocOrders05, writer as sapIdocOrders05Writer } from './sap-idoc-orders05/index.ts';
 import { reader as shopifyOrder } from './shopify-order/index.ts';
-import { isKnownCharset, toUtf8 } from './text-input/decode.ts';
-import type { FormatReader, FormatWriter } from './types.ts';
+import { isKnownCharset, NotUtf8Error, toUtf8 } from './text-input/decode.ts';
+import { FormatError, type FormatReader, type FormatWriter } from './types.ts';
 import { reader as x12850 } from './x12-850/index.ts';
 import { reader as x12856 } from './x12-856/index.ts';
 import { reader as xml } from './xml/index.ts';
@@ -76,6 +76,7 @@ export function findWriter(name: string): FormatWriter {
 }
 
 export { detectFormat, unreadDocument } from './detect.ts';
+
 export { likelyCharset, NotUtf8Error } from './text-input/decode.ts';
 export { FormatError, type ParsedDocument } from './types.ts';
 
@@ -97,9 +98,36 @@ export function encodingProblem(format: string, encoding: string): string | unde
  * --encoding`): what the bytes look like (`guess`) and the option that reads them (`fix`), for the set they
  * suggest (`charset`: likelyCharset, or NotUtf8Error's `likely`).
  */
-export function notUtf8Advice(charset: string): { guess: string; fix: string } {
+export function notUtf8Advice(
+  charset: string,
+  /** Where the character set is named: a command's `--encoding`, or a connector file's `encoding:`. */
+  where: 'option' | 'connector' = 'option',
+): { guess: string; fix: string } {
   const guess = charset === 'windows-1252' ? 'Windows-1252 or Latin-1' : charset.toUpperCase();
-  return { guess, fix: `name its character set, e.g. --encoding ${charset}, or convert the file` };
+  return {
+    guess,
+    fix:
+      where === 'option'
+        ? `name its character set, e.g. --encoding ${charset}, or convert the file`
+        : `name its character set in the connector's file (encoding: ${charset}), or have the sender send UTF-8`,
+  };
+}
+
+/**
+ * A reader's error with that advice when it is a document that is not UTF-8, of a format that declares no character
+ * set (X12, CSV, JSON), read with none named (`encoding`); any other error as it is.
+ */
+export function withNotUtf8Advice(
+  error: unknown,
+  format: string,
+  encoding: string | undefined,
+  where: 'option' | 'connector',
+): unknown {
+  if (!(error instanceof NotUtf8Error) || encoding || findReader(format).declaresCharset) return error;
+  const { guess, fix } = notUtf8Advice(error.likely, where);
+  return new FormatError(error.format, error.location, `${error.problem}: a ${guess} document? ${fix}`, {
+    cause: error,
+  });
 }
 
 /** The bytes a reader of `format` takes: as they are, or decoded from `encoding` for a format that declares none. */

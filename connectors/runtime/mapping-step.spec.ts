@@ -104,4 +104,25 @@ describe('mapping step: prepareEagerly', () => {
     expect(refused).not.toBeInstanceOf(Promise);
     expect((refused as PreparedDocument).deadLettered).toHaveLength(1);
   });
+
+  it("says what to name in the connector's file for a document that is not UTF-8, and nothing of the kind once it names one", async () => {
+    const csv = findMapping('csv/customer-table.to-canonical.yaml');
+    const table = Buffer.from('Customer ID;Company;City\n1;Müller GmbH;Köln\n', 'latin1');
+    const input = { format: 'csv', bytes: table, receivedAt: FIXTURE_RECEIVED_AT };
+    const refused = await steps(csv).eager.prepareEagerly(input);
+    expect(refused.deadLettered).toHaveLength(1);
+    expect(refused.deadLettered[0]?.message).toMatch(
+      /^csv: byte 28: invalid UTF-8 \(byte 0xfc .*\): a Windows-1252 or Latin-1 document\? name its character set in the connector's file \(encoding: windows-1252\), or have the sender send UTF-8$/,
+    );
+    const publisher = createPublisher(producer, serde, '/eai/tests');
+    const named = createMappingStep({
+      owner: 'test-connector',
+      mappingFor: () => csv,
+      publisher,
+      encoding: 'windows-1252',
+    });
+    const read = await named.prepareEagerly(input);
+    expect(read.deadLettered).toEqual([]);
+    expect(read.published).toBe(1);
+  });
 });

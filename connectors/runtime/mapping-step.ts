@@ -9,7 +9,7 @@ import {
   type TransportProducer,
 } from '../../bus/index.ts';
 import { type DocumentResult, isRefused } from '../../formats/each-document.ts';
-import { findReader, readerBytes } from '../../formats/index.ts';
+import { findReader, readerBytes, withNotUtf8Advice } from '../../formats/index.ts';
 import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
 import type { Logger } from '../../lib/logger.ts';
 import {
@@ -217,8 +217,9 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       const bytes = readerBytes(input.format, input.bytes, options.encoding);
       documents = reader.parseEach ? reader.parseEach(bytes) : reader.parse(bytes);
     } catch (error) {
-      // A reader or mapping failure is about these bytes (or a bug that they trigger): retrying cannot help.
-      refuse(input, result, error);
+      // A reader or mapping failure is about these bytes (or a bug that they trigger): retrying cannot help. A file
+      // that is not UTF-8 says what to name in the connector's file.
+      refuse(input, result, withNotUtf8Advice(error, input.format, options.encoding, 'connector'));
       return result;
     }
     // Outside the refusals: the registry being away is the bus's failure, to retry, not the document's.

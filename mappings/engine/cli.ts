@@ -4,10 +4,9 @@ import {
   encodingProblem,
   FormatError,
   findReader,
-  NotUtf8Error,
-  notUtf8Advice,
   readerBytes,
   readers,
+  withNotUtf8Advice,
   writers,
 } from '../../formats/index.ts';
 import { ConfigError, EaiError } from '../../lib/errors.ts';
@@ -62,11 +61,7 @@ function failure(error: unknown, json: boolean): CommandOutput {
  * says it. Any other error as it is.
  */
 function withEncodingAdvice(error: unknown, format: string, encoding: string | undefined): unknown {
-  if (!(error instanceof NotUtf8Error) || encoding || findReader(format).declaresCharset) return error;
-  const { guess, fix } = notUtf8Advice(error.likely);
-  return new FormatError(error.format, error.location, `${error.problem}: a ${guess} document? ${fix}`, {
-    cause: error,
-  });
+  return withNotUtf8Advice(error, format, encoding, 'option');
 }
 
 /**
