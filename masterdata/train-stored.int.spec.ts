@@ -140,5 +140,9 @@ describe('eai mdm train', () => {
     writeFileSync(bad, 'thresholds: [unclosed\n');
     expect(() => writeModel(bad, DEFAULT_MODEL)).toThrow(new RegExp(`^${bad}: not YAML`));
     expect(readFileSync(bad, 'utf8')).toBe('thresholds: [unclosed\n');
+    const nowhere = join(dir, 'no-such-folder', 'rules.yaml');
+    expect(() => writeModel(nowhere, DEFAULT_MODEL)).toThrow(
+      new RegExp(`^${nowhere}: cannot write \\(ENOENT`),
+    );
   });
 });

@@ -172,7 +172,11 @@ export function writeModel(path: string, model: Model): void {
   setModel(doc, model);
   // Checked as the hub will read it before the file is touched.
   parseMdmConfig(doc.toJS(), path);
-  writeFileSync(path, doc.toString());
+  try {
+    writeFileSync(path, doc.toString());
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot write (${errorMessage(error)})`);
+  }
 }
 
 /** The model as the `model:` of a config file, each comparison's m and u on a line. */
