@@ -79,6 +79,18 @@ describe('rematch', () => {
     await store.migrate();
     expect(await rulesChanged(store)).toBe(true);
 
+    // A dry run says what the rematch will do and keeps nothing.
+    const preview = await rematch(store, { batch: 40, dryRun: true });
+    expect(preview).toMatchObject({
+      dryRun: true,
+      records: records.length,
+      splits: 0,
+      golden: { before: before.length, after: expected.length },
+    });
+    expect(preview.absorbed).toBe(before.length - expected.length);
+    expect(await clusters(store)).toEqual(before);
+    expect(await rulesChanged(store)).toBe(true);
+
     // Stopped after its second batch (Ctrl-C, a crash): those batches are committed with the position.
     const seen: number[] = [];
     await expect(

@@ -13,7 +13,7 @@
  * records were matched by other rules than the ones it runs.
  */
 import { rulesDigest } from './config.ts';
-import type { MasterDataStore } from './store.ts';
+import type { Client, MasterDataStore } from './store.ts';
 
 export interface RematchCounts {
   /** Records matched again. */
@@ -37,6 +37,8 @@ export interface RematchSummary extends RematchProgress {
   resumedFrom: number;
   /** The same rules had been applied to every record by an earlier run: nothing was done (`again` redoes it). */
   alreadyApplied: boolean;
+  /** What it would have done: nothing was kept. */
+  dryRun: boolean;
   /** Active golden records and steward-queue pairs when the rematch began (its first run) and now. */
   golden: { before: number; after: number };
   review: { before: number; after: number };
@@ -65,6 +67,8 @@ export interface RematchOptions {
   again?: boolean;
   /** Called after every batch. */
   onProgress?: (progress: RematchProgress) => void;
+  /** Say what it would do, keep nothing (`preview`). */
+  dryRun?: boolean;
 }
 
 /**
@@ -77,64 +81,123 @@ export async function rulesChanged(store: MasterDataStore): Promise<boolean> {
 }
 
 export async function rematch(store: MasterDataStore, options: RematchOptions = {}): Promise<RematchSummary> {
+  if (options.dryRun) return preview(store, options);
   const started = Date.now();
   const size = options.batch ?? 500;
   const rules = rulesDigest(store.config);
   const saved = await store.setting<Position>('rematch');
   const previous = !options.again && saved?.rules === rules ? saved : undefined;
-  const summary = async (position: Position, resumedFrom: number, alreadyApplied: boolean) => {
-    const now = await store.stats();
-    return {
-      rules,
-      total: position.total,
-      records: position.records,
-      ...(await store.historyAfter(position.historyFrom, REMATCH_ACTOR)),
-      resumedFrom,
-      alreadyApplied,
-      golden: { before: position.before.golden, after: now.golden },
-      review: { before: position.before.review, after: now.review },
-      seconds: (Date.now() - started) / 1000,
-    };
-  };
-  if (previous?.done) return summary(previous, 0, true);
+  if (previous?.done) return summaryOf(store, previous, 0, true, started);
 
-  const position: Position = previous ?? {
-    rules,
-    after: null,
-    records: 0,
-    ...(await store
-      .stats()
-      .then((s) => ({ total: s.sources, before: { golden: s.golden, review: s.review } }))),
-    historyFrom: await store.lastHistoryId(),
-    done: false,
-  };
+  const position: Position = previous ?? (await startPosition(store, rules));
   const resumedFrom = position.records;
   // Each page is read under the matcher's lock, in the transaction that matches it: a record the live matcher
   // deletes or changes meanwhile is matched as it is then, never brought back.
   for (let more = true; more; ) {
     more = await store.transaction(async (client) => {
-      const page = await store.storedPage(position.after, size, client);
-      const last = page.at(-1);
-      if (!last) return false;
-      await store.matchIn(
-        client,
-        page.map((r) => ({ ...r, force: true })),
-        REMATCH_ACTOR,
-      );
-      position.records += page.length;
-      position.after = { system: last.system, sourceId: last.sourceId };
+      const more = await rematchPage(store, client, position, size);
       await store.saveSetting('rematch', position, client);
-      return page.length === size;
+      return more;
     });
-    if (options.onProgress)
-      options.onProgress({
-        total: position.total,
-        records: position.records,
-        ...(await store.historyAfter(position.historyFrom, REMATCH_ACTOR)),
-      });
+    await progress(store, position, options);
   }
   position.done = true;
   await store.saveSetting('rematch', position);
   await store.saveSetting('matched-rules', rules);
-  return summary(position, resumedFrom, false);
+  return summaryOf(store, position, resumedFrom, false, started);
+}
+
+/**
+ * What a rematch would do, done in one transaction that is rolled back: the same merges, splits and counts, nothing
+ * kept, nothing sent (the golden outbox's rows go with it). The live matcher waits for it meanwhile (it holds the
+ * matcher's lock throughout), so it is for trying rules, not for a million records at a busy hour.
+ */
+async function preview(store: MasterDataStore, options: RematchOptions): Promise<RematchSummary> {
+  const started = Date.now();
+  const rules = rulesDigest(store.config);
+  let result: RematchSummary | undefined;
+  await store
+    .transaction(async (client) => {
+      const position = await startPosition(store, rules, client);
+      while (await rematchPage(store, client, position, options.batch ?? 500))
+        await progress(store, position, options, client);
+      await progress(store, position, options, client);
+      result = { ...(await summaryOf(store, position, 0, false, started, client)), dryRun: true };
+      throw ROLLED_BACK;
+    })
+    .catch((error: unknown) => {
+      if (error !== ROLLED_BACK) throw error;
+    });
+  return result as RematchSummary;
+}
+
+const ROLLED_BACK = new Error('rematch preview rolled back');
+
+async function startPosition(store: MasterDataStore, rules: string, client?: Client): Promise<Position> {
+  const stats = await store.stats(client);
+  return {
+    rules,
+    after: null,
+    records: 0,
+    total: stats.sources,
+    before: { golden: stats.golden, review: stats.review },
+    historyFrom: await store.lastHistoryId(client),
+    done: false,
+  };
+}
+
+/** Matches the page after the position again and moves it on; whether a page may follow. */
+async function rematchPage(
+  store: MasterDataStore,
+  client: Client,
+  position: Position,
+  size: number,
+): Promise<boolean> {
+  const page = await store.storedPage(position.after, size, client);
+  const last = page.at(-1);
+  if (!last) return false;
+  await store.matchIn(
+    client,
+    page.map((r) => ({ ...r, force: true })),
+    REMATCH_ACTOR,
+  );
+  position.records += page.length;
+  position.after = { system: last.system, sourceId: last.sourceId };
+  return page.length === size;
+}
+
+async function progress(
+  store: MasterDataStore,
+  position: Position,
+  options: RematchOptions,
+  client?: Client,
+): Promise<void> {
+  options.onProgress?.({
+    total: position.total,
+    records: position.records,
+    ...(await store.historyAfter(position.historyFrom, REMATCH_ACTOR, client)),
+  });
+}
+
+async function summaryOf(
+  store: MasterDataStore,
+  position: Position,
+  resumedFrom: number,
+  alreadyApplied: boolean,
+  started: number,
+  client?: Client,
+): Promise<RematchSummary> {
+  const now = await store.stats(client);
+  return {
+    rules: position.rules,
+    total: position.total,
+    records: position.records,
+    ...(await store.historyAfter(position.historyFrom, REMATCH_ACTOR, client)),
+    resumedFrom,
+    alreadyApplied,
+    dryRun: false,
+    golden: { before: position.before.golden, after: now.golden },
+    review: { before: position.before.review, after: now.review },
+    seconds: (Date.now() - started) / 1000,
+  };
 }

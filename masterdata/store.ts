@@ -190,7 +190,7 @@ class UnionFind {
   }
 }
 
-type Client = pg.PoolClient;
+export type Client = pg.PoolClient;
 
 interface MemberRow {
   system: string;
@@ -1540,9 +1540,11 @@ export class MasterDataStore {
   }
 
   /** The newest merge history entry's id (0: none), to count what a run adds after it (`historyAfter`). */
-  async lastHistoryId(): Promise<number> {
+  async lastHistoryId(client?: Client): Promise<number> {
     const row = (
-      await this.pool.query<{ id: string | null }>(`select max(id) as id from ${this.#q}.merge_history`)
+      await (client ?? this.pool).query<{ id: string | null }>(
+        `select max(id) as id from ${this.#q}.merge_history`,
+      )
     ).rows[0];
     return Number(row?.id ?? 0);
   }
@@ -1551,9 +1553,10 @@ export class MasterDataStore {
   async historyAfter(
     after: number,
     actor: string,
+    client?: Client,
   ): Promise<{ merges: number; absorbed: number; splits: number }> {
     const row = (
-      await this.pool.query<{ merges: string; absorbed: string; splits: string }>(
+      await (client ?? this.pool).query<{ merges: string; absorbed: string; splits: string }>(
         `select count(*) filter (where kind = 'merge') as merges,
                 coalesce(sum(cardinality(absorbed)) filter (where kind = 'merge'), 0) as absorbed,
                 count(*) filter (where kind = 'split') as splits
@@ -2143,10 +2146,10 @@ export class MasterDataStore {
     }));
   }
 
-  async stats(): Promise<{ golden: number; sources: number; review: number }> {
+  async stats(client?: Client): Promise<{ golden: number; sources: number; review: number }> {
     const q = this.#q;
     const row = (
-      await this.pool.query<{ golden: string; sources: string; review: string }>(
+      await (client ?? this.pool).query<{ golden: string; sources: string; review: string }>(
         `select (select count(*) from ${q}.golden where status = 'active') as golden,
                 (select count(*) from ${q}.source_record) as sources,
                 (select count(*) from ${q}.match_pair mp

@@ -321,42 +321,51 @@ export function registerMdmCommand(program: Command): void {
         '--again',
         'start from the first record even if these rules were applied or a rematch under them stopped',
       )
+      .option(
+        '--dry-run',
+        'say what it would do (merges, splits, golden records, steward queue) and keep nothing: one transaction rolled back, which the live matcher waits for',
+      )
       .option('--json', 'print the summary as JSON'),
-  ).action(async (options: StoreOptions & { batch: string; again?: boolean; json?: boolean }) => {
-    if (!/^\d+$/.test(options.batch) || Number(options.batch) < 1)
-      throw new ConfigError('--batch must be a positive integer');
-    const store = await openStore(options);
-    const startedAt = Date.now();
-    let lastPrinted = 0;
-    try {
-      const summary = await rematch(store, {
-        batch: Number(options.batch),
-        again: options.again,
-        onProgress: (p: RematchProgress) => {
-          if (options.json || Date.now() - lastPrinted < 1000) return;
-          lastPrinted = Date.now();
-          const percent = p.total ? Math.min(100, Math.floor((p.records / p.total) * 100)) : 100;
-          process.stderr.write(
-            `rematched ${p.records}/${p.total} (${percent} %), ${p.merges} merges, ${p.splits} splits, ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`,
-          );
-        },
-      });
-      printResult(!!options.json, summary, () =>
-        [
-          summary.alreadyApplied
-            ? `these rules (${summary.rules}) were applied to every record before, nothing done; --again applies them again. That rematch:`
-            : `rematched ${summary.records} records under rules ${summary.rules}${summary.resumedFrom ? ` (resumed after ${summary.resumedFrom})` : ''}`,
-          `  merges                          ${summary.merges} (${summary.absorbed} golden records taken in)`,
-          `  splits                          ${summary.splits}`,
-          `  golden records                  ${summary.golden.before} → ${summary.golden.after}`,
-          `  pairs in the steward queue      ${summary.review.before} → ${summary.review.after}`,
-          ...(summary.alreadyApplied ? [] : [`  ${summary.seconds.toFixed(1)} s`]),
-        ].join('\n'),
-      );
-    } finally {
-      await store.close();
-    }
-  });
+  ).action(
+    async (options: StoreOptions & { batch: string; again?: boolean; dryRun?: boolean; json?: boolean }) => {
+      if (!/^\d+$/.test(options.batch) || Number(options.batch) < 1)
+        throw new ConfigError('--batch must be a positive integer');
+      const store = await openStore(options);
+      const startedAt = Date.now();
+      let lastPrinted = 0;
+      try {
+        const summary = await rematch(store, {
+          batch: Number(options.batch),
+          again: options.again,
+          dryRun: options.dryRun,
+          onProgress: (p: RematchProgress) => {
+            if (options.json || Date.now() - lastPrinted < 1000) return;
+            lastPrinted = Date.now();
+            const percent = p.total ? Math.min(100, Math.floor((p.records / p.total) * 100)) : 100;
+            process.stderr.write(
+              `rematched ${p.records}/${p.total} (${percent} %), ${p.merges} merges, ${p.splits} splits, ${((Date.now() - startedAt) / 1000).toFixed(0)} s\n`,
+            );
+          },
+        });
+        printResult(!!options.json, summary, () =>
+          [
+            summary.dryRun
+              ? `a rematch under rules ${summary.rules} would do this to ${summary.records} records (dry run: nothing kept, nothing sent):`
+              : summary.alreadyApplied
+                ? `these rules (${summary.rules}) were applied to every record before, nothing done; --again applies them again. That rematch:`
+                : `rematched ${summary.records} records under rules ${summary.rules}${summary.resumedFrom ? ` (resumed after ${summary.resumedFrom})` : ''}`,
+            `  merges                          ${summary.merges} (${summary.absorbed} golden records taken in)`,
+            `  splits                          ${summary.splits}`,
+            `  golden records                  ${summary.golden.before} → ${summary.golden.after}`,
+            `  pairs in the steward queue      ${summary.review.before} → ${summary.review.after}`,
+            ...(summary.alreadyApplied ? [] : [`  ${summary.seconds.toFixed(1)} s`]),
+          ].join('\n'),
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   withStoreOptions(
     mdm
