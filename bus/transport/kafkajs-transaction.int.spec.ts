@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readToEnd } from '../../tests/read-to-end.ts';
 import { testBus, unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
 import { chunkByBytes, TRANSACTION_REQUEST_BYTES } from './kafkajs.ts';
 import type { OutgoingRecord } from './types.ts';
 
@@ -36,6 +37,17 @@ describe('a transaction larger than one record batch may be', () => {
       await producer.sendTransaction(Array.from({ length: 3000 }, (_, n) => record(topic, n)));
     } finally {
       await producer.disconnect();
+    }
+    // The commit's markers reach the partition a moment after the commit returns (the coordinator writes them after
+    // its answer), and a read_committed end offset stays at the transaction's start until then: wait for it.
+    const admin = bus.transport.admin();
+    await admin.connect();
+    try {
+      await waitFor('the committed records below the end offset', async () =>
+        (await admin.topicOffsets(topic)).some((p) => BigInt(p.high) >= 3000n),
+      );
+    } finally {
+      await admin.disconnect();
     }
     const read = await readToEnd(topic, () => true);
     expect(read.map((m) => m.headers.ce_id)).toEqual(Array.from({ length: 3000 }, (_, n) => `id-${n}`));
