@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { zodProblemText } from '../lib/zod-problems.ts';
+import { asJsonb } from './jsonb.ts';
 import { COMPARISONS, CONFLICT_COMPARISONS, comparisonNamed } from './score.ts';
 import { syncConfigSchema } from './sync/config.ts';
 
@@ -251,20 +252,12 @@ export function loadMdmConfig(path: string | undefined): MdmConfig {
 
 /**
  * A digest of the matching rules: the config without `sync` (where golden records go does not change how records
- * match), keys sorted, so the same rules written in another order give the same digest.
+ * match), its keys in jsonb's order (asJsonb), so the same rules written in another order give the same digest.
  */
 export function rulesDigest(config: MdmConfig): string {
   const { sync: _sync, ...rules } = config;
-  return createHash('sha256').update(sortedJson(rules)).digest('hex').slice(0, 16);
-}
-
-function sortedJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return createHash('sha256')
+    .update(JSON.stringify(asJsonb(rules)))
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -1510,32 +1510,34 @@ export class MasterDataStore {
   async trainingRecords(
     options: { limit: number } | { keys: Key[] },
   ): Promise<Array<{ system: string; sourceId: string; record: CustomerPartyMaster }>> {
+    type Row = { system: string; source_id: string; record: CustomerPartyMaster };
     const q = this.#q;
-    const rows =
-      'limit' in options
-        ? (
-            await this.pool.query<{ system: string; source_id: string; record: CustomerPartyMaster }>(
-              `select system, source_id, record from ${q}.source_record
-                order by md5(system || '/' || source_id) limit $1`,
-              [options.limit],
-            )
-          ).rows
-        : await (async () => {
-            // Each key under each form of its id (idForms), the record found under any of them named as given.
-            const forms = options.keys.flatMap((k) =>
-              idForms(k.sourceId).map((form) => [k.system, form, k.sourceId] as const),
-            );
-            const found = (
-              await this.pool.query<{ system: string; source_id: string; record: CustomerPartyMaster }>(
-                `select distinct on (k.s, k.given) k.s as system, k.given as source_id, sr.record
-                   from unnest($1::text[], $2::text[], $3::text[]) as k(s, form, given)
-                   join ${q}.source_record sr on sr.system = k.s and sr.source_id = k.form
-                  order by k.s, k.given, (k.form = k.given) desc`,
-                [forms.map((f) => f[0]), forms.map((f) => f[1]), forms.map((f) => f[2])],
-              )
-            ).rows;
-            return found;
-          })();
+    let rows: Row[];
+    if ('limit' in options) {
+      rows = (
+        await this.pool.query<Row>(
+          `select system, source_id, record from ${q}.source_record order by md5(system || '/' || source_id) limit $1`,
+          [options.limit],
+        )
+      ).rows;
+    } else {
+      // Each record under the form of its id the hub holds it by (100001 for 0000100001), named as given; a record
+      // labelled twice is trained on once.
+      const keys = [...new Map(options.keys.map((k) => [keyOf(k), k])).values()];
+      const stored = await this.#storedIds(this.pool, keys);
+      rows = (
+        await this.pool.query<Row>(
+          `select k.s as system, k.given as source_id, sr.record
+             from unnest($1::text[], $2::text[], $3::text[]) as k(s, form, given)
+             join ${q}.source_record sr on sr.system = k.s and sr.source_id = k.form`,
+          [
+            keys.map((k) => k.system),
+            keys.map((k) => stored.get(keyOf(k)) ?? k.sourceId),
+            keys.map((k) => k.sourceId),
+          ],
+        )
+      ).rows;
+    }
     return rows.map((r) => ({ system: r.system, sourceId: r.source_id, record: r.record }));
   }
 

@@ -34,7 +34,7 @@ import { connectorMetrics, initialiseSeries, newCounters, type TaskCounters } fr
 import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
 import type { MappingPool } from './mapping-pool.ts';
 import { remapLetter } from './redrive.ts';
-import { literalSecretWarnings, redactConfig } from './secrets.ts';
+import { literalSecrets, literalSecretWarnings, redactConfig } from './secrets.ts';
 import { SinkHost } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 import { createSourceStep, type SourceStepConfig } from './source-step.ts';
@@ -269,7 +269,7 @@ export class ConnectorRuntime {
 
   /** A config's secrets written out rather than as references are stored on Kafka as written: say so, naming them. */
   private warnLiteralSecrets(definition: ConnectorDefinition): void {
-    const literal = literalSecretWarnings(definition).map((w) => w.field);
+    const literal = literalSecrets(definition.config, 'config');
     if (literal.length === 0) return;
     this.options.logger.warn(
       { connector: definition.name, fields: literal, topic: connectTopics(this.group).configs },

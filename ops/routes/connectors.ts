@@ -441,7 +441,8 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
           `no connector type "${params.type}"; known: ${[...runtime.plugins.keys()].join(', ')}`,
         );
       const name = typeof body.name === 'string' ? body.name : null;
-      const answer = (errors: Array<{ field: string; message: string }>, warnings = errors.slice(0, 0)) => ({
+      type Problem = { field: string; message: string };
+      const answer = (errors: Problem[], warnings: Problem[] = []) => ({
         status: 200,
         body: { type: params.type, name, errorCount: errors.length, errors, warnings },
       });
