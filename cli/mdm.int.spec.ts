@@ -267,6 +267,33 @@ describe('eai mdm load / export', () => {
     expect([none.code, none.stderr]).toEqual([1, 'eai: --limit must be a positive integer\n']);
   }, 120_000);
 
+  it('searches the golden records as GET /customers?q= does: a name folded, a phone written another way', async () => {
+    const queueSchema = `${schema}_queue`;
+    const byName = await runEai(['mdm', 'search', 'NUNEZ', '--json', '--schema', queueSchema], {
+      env: env(),
+    });
+    expect(byName.code, byName.stderr).toBe(0);
+    const found = JSON.parse(byName.stdout);
+    expect(found.kind).toBe('name');
+    expect(found.hits.map((h: { name: string }) => h.name)).toContain('José Núñez');
+    // The words of a query need no quotes; a French number written with its trunk zero in brackets.
+    const byPhone = await runEai(
+      ['mdm', 'search', '+33', '(0)6', '12', '34', '56', '78', '--schema', queueSchema],
+      {
+        env: env(),
+      },
+    );
+    expect(byPhone.code, byPhone.stderr).toBe(0);
+    expect(byPhone.stdout).toMatch(/^\d\.\d{3} {2}gc-[0-9a-f]{20} {2}François Çelik {2}\(mixed sap:2\)$/m);
+    const none = await runEai(['mdm', 'search', 'Zzyzx', '--schema', queueSchema], { env: env() });
+    expect([none.code, none.stdout]).toEqual([0, 'no golden record found for "Zzyzx" (read as name)\n']);
+    const short = await runEai(['mdm', 'search', 'x', '--schema', queueSchema], { env: env() });
+    expect([short.code, short.stderr]).toEqual([
+      1,
+      'eai: a search needs at least 2 characters: a name, email, phone or id\n',
+    ]);
+  }, 60_000);
+
   it('erases a golden customer and publishes its tombstones; an unknown or malformed golden id is one line', async () => {
     const unknown = await runEai(['mdm', 'erase', 'gc-00000000000000000000', '--schema', schema], {
       env: env(),
@@ -344,6 +371,13 @@ describe('eai mdm load / export', () => {
         JSON.stringify(good?.customer),
         JSON.stringify({ customerId: 'sap:X1', partyType: 'ALIEN', person }),
         JSON.stringify({ customerId: 'sap:X2', partyType: 'PERSON', person, birthDate: '1990-02-30' }),
+        // A misspelt field would be dropped unsaid, and the customer loaded without its email.
+        JSON.stringify({
+          customerId: 'sap:X3',
+          partyType: 'PERSON',
+          person,
+          emial: [{ address: 'zoe@example.com' }],
+        }),
         '',
       ].join('\n'),
     );
@@ -367,8 +401,13 @@ describe('eai mdm load / export', () => {
         line: 3,
         reason: 'not a canonical Customer: invalid field(s) birthDate "1990-02-30": February has no day 30',
       },
+      {
+        line: 4,
+        reason:
+          "not a canonical Customer: unknown field(s) emial (a misspelt field, or a system's own export: map it to the canonical Customer first, e.g. eai map; fields without a place go in extensions)",
+      },
     ]);
-    expect(summary.counts).toMatchObject({ new: 1, rejected: 2 });
+    expect(summary.counts).toMatchObject({ new: 1, rejected: 3 });
   });
 
   it('refuses a file that is not UTF-8, naming the line, before a record is written', async () => {

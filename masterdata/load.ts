@@ -12,6 +12,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Readable, Transform } from 'node:stream';
+import type avro from 'avsc';
 import { parse as parseStream } from 'csv-parse';
 import { schemaProblems, shown } from '../bus/serde.ts';
 import {
@@ -150,6 +151,9 @@ function readCustomer(line: string, system: string): CustomerPartyMaster | strin
   if (!value || typeof value !== 'object' || Array.isArray(value))
     return 'expected a canonical Customer object';
   const customer = value as CustomerPartyMaster;
+  const unknown = undeclaredFields(avroType('CustomerPartyMaster.avsc'), customer);
+  if (unknown.length > 0)
+    return `not a canonical Customer: unknown field(s) ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''} (a misspelt field, or a system's own export: map it to the canonical Customer first, e.g. eai map; fields without a place go in extensions)`;
   const hasId =
     customer.sourceIds?.some((s) => s.system === system) || typeof customer.customerId === 'string';
   if (!hasId) return `customer has neither customerId nor a ${system} sourceId`;
@@ -172,6 +176,34 @@ function invalidFields(customer: CustomerPartyMaster): string[] {
   return schemaProblems(avroType('CustomerPartyMaster.avsc'), value).map(
     (p) => `${p.path} ${shown(p.found)}: ${p.problem}`,
   );
+}
+
+/**
+ * The paths of the fields `value` has that `type` does not declare (`emial`, `person.suffix`, `phones[0].ext`). The
+ * schema check passes them, and the load would drop them unsaid: a misspelt `emial` would cost the customer's email.
+ */
+export function undeclaredFields(type: avro.Type, value: unknown, path = ''): string[] {
+  if (value === null || typeof value !== 'object') return [];
+  const t = type as avro.Type & {
+    fields?: Array<{ name: string; type: avro.Type }>;
+    itemsType?: avro.Type;
+    types?: avro.Type[];
+  };
+  if (t.typeName.startsWith('union'))
+    return (t.types ?? []).flatMap((branch) =>
+      branch.typeName === 'record' ? undeclaredFields(branch, value, path) : [],
+    );
+  if (t.typeName === 'array' && Array.isArray(value) && t.itemsType) {
+    const items = t.itemsType;
+    return value.flatMap((item, i) => undeclaredFields(items, item, `${path}[${i}]`));
+  }
+  if (t.typeName !== 'record' || Array.isArray(value)) return [];
+  const fields = new Map((t.fields ?? []).map((f) => [f.name, f.type]));
+  return Object.entries(value).flatMap(([name, v]) => {
+    const at = path ? `${path}.${name}` : name;
+    const field = fields.get(name);
+    return field ? undeclaredFields(field, v, at) : [at];
+  });
 }
 
 /** A line or row that could not be read or mapped: where, why, and its text as the file has it. */

@@ -450,6 +450,21 @@ describe('conflicts', () => {
     expect(results[2]).toEqual(results[0]);
   });
 
+  it('shows a pair scored for auto-merge but apart by a conflict as a conflict in the steward queue', async () => {
+    const store = await freshStore();
+    // One name, one address, the household's one phone: only their birth dates tell them apart.
+    const phone = (r: typeof father, number: string) => ({
+      ...r,
+      customer: { ...r.customer, emails: [], phones: [{ number }] },
+    });
+    await store.upsertBatch([phone(father, '+49 351 7654321'), phone(son, '+49 351 7654321')]);
+    const queue = await store.reviewQueue();
+    expect(queue).toHaveLength(1);
+    // The steward sees why a pair at 1.000 waits (their birth dates), rather than a score they would accept.
+    expect(queue[0]?.probability).toBeGreaterThanOrEqual(0.99);
+    expect(queue[0]?.reason).toBe('conflict');
+  });
+
   it('keeps records a steward rejected apart even when others link them', async () => {
     const config = parseMdmConfig({ conflicts: [] });
     const store = await freshStore(config);

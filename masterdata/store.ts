@@ -1828,6 +1828,17 @@ export class MasterDataStore {
    */
   async reviewQueue(limit = 100) {
     const q = this.#q;
+    // A pair scored for auto-merge whose two records conflict (a father and son of one name at one address, two
+    // legal entities of one group) is stored for review, not held: it waits for the conflict, not for its score.
+    const conflicting = (r: {
+      probability: number;
+      a_std: StandardCustomer | null;
+      b_std: StandardCustomer | null;
+    }) =>
+      r.probability >= this.config.thresholds.autoMerge &&
+      !!r.a_std &&
+      !!r.b_std &&
+      this.#conflict(r.a_std, r.b_std) !== null;
     return (
       await this.pool.query<{
         a_system: string;
@@ -1841,9 +1852,11 @@ export class MasterDataStore {
         held: boolean;
         a_record: CustomerPartyMaster;
         b_record: CustomerPartyMaster;
+        a_std: StandardCustomer | null;
+        b_std: StandardCustomer | null;
       }>(
         `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, mp.probability, ra.golden_id as a_golden, rb.golden_id as b_golden,
-                ra.record as a_record, rb.record as b_record,
+                ra.record as a_record, rb.record as b_record, ra.std as a_std, rb.std as b_std,
                 coalesce(mp.decided_by like 'unmerge:%', false) as unmerged, mp.status = 'held' as held
            from ${q}.match_pair mp
            join ${q}.source_record ra on ra.system = mp.a_system and ra.source_id = mp.a_id
@@ -1856,7 +1869,12 @@ export class MasterDataStore {
       a: { system: r.a_system, sourceId: r.a_id, goldenId: r.a_golden, label: labelOf(r.a_record) },
       b: { system: r.b_system, sourceId: r.b_id, goldenId: r.b_golden, label: labelOf(r.b_record) },
       probability: r.probability,
-      reason: r.held ? ('conflict' as const) : r.unmerged ? ('unmerged' as const) : ('score' as const),
+      reason:
+        r.held || conflicting(r)
+          ? ('conflict' as const)
+          : r.unmerged
+            ? ('unmerged' as const)
+            : ('score' as const),
     }));
   }
 

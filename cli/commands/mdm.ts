@@ -24,6 +24,7 @@ import {
   readLabels,
   reconcile,
   rematch,
+  searchCustomers,
   storedMdmConfig,
   trainOnStored,
   unmergeById,
@@ -478,6 +479,38 @@ export function registerMdmCommand(program: Command): void {
       await store.close();
     }
   });
+  withStoreOptions(
+    mdm
+      .command('search <query...>')
+      .description(
+        'find golden records as GET /customers?q= does: by name (any word of a company name), email, phone in any form, VAT id or id',
+      )
+      .option('--limit <n>', 'at most this many hits', '20')
+      .option('--json', 'print {kind, hits} as JSON'),
+  ).action(async (words: string[], options: StoreOptions & { limit: string; json?: boolean }) => {
+    const query = words.join(' ').trim();
+    if (query.length < 2)
+      throw new ConfigError('a search needs at least 2 characters: a name, email, phone or id');
+    if (!/^[1-9]\d*$/.test(options.limit) || Number(options.limit) > 1000)
+      throw new ConfigError('--limit must be a whole number from 1 to 1000');
+    const store = await openStore(options);
+    try {
+      const result = await searchCustomers(store, query, { limit: Number(options.limit) });
+      printResult(!!options.json, result, () =>
+        result.hits.length === 0
+          ? `no golden record found for "${query}" (read as ${result.kind})`
+          : result.hits
+              .map(
+                (h) =>
+                  `${h.probability.toFixed(3)}  ${h.goldenId}  ${h.name ?? '-'}  (${h.matched.system} ${h.matched.sourceId})`,
+              )
+              .join('\n'),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   withStoreOptions(
     mdm
       .command('show <goldenId>')
