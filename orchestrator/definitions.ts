@@ -12,7 +12,13 @@ import type { Timers } from './config.ts';
 export type RouteDecision =
   | { start: true; workflowId: string; input: unknown }
   | { start?: false; workflowId: string; kind: string; data: unknown }
-  | { start?: false; workflowId?: undefined; references: string[][]; kind: string; data: unknown };
+  | { start?: false; workflowId?: undefined; references: string[][]; kind: string; data: unknown }
+  /**
+   * An event about an instance's business key that the definition does not apply (an order's amendment): if that
+   * instance is in flight, the router logs `notApplied` at warn and counts it (`outcome="not_applied"`), so the
+   * change is not dropped unseen; else it is ignored like any event no rule takes.
+   */
+  | { start?: false; workflowId: string; notApplied: string };
 
 /**
  * What every instance gets at start besides its input, recorded with it: the deployment's timer durations (an instance

@@ -47,7 +47,7 @@ export const orchestratorMetrics = {
   }),
   routed: counter({
     name: 'eai_workflow_events_routed_total',
-    help: 'Canonical events handled by the event router, by topic and outcome (sent, started, ignored, uncorrelated: references no instance recorded).',
+    help: 'Canonical events handled by the event router, by topic and outcome (sent, started, ignored, uncorrelated: references no instance recorded, not_applied: a change the running instance does not apply, e.g. an order amendment).',
     labelNames: ['topic', 'outcome'] as const,
   }),
   takeovers: counter({

@@ -126,6 +126,10 @@ export async function routeEvent(
         );
         continue;
       }
+      if ('notApplied' in decision) {
+        await notApplied(decision.workflowId, decision.notApplied, { topic, eventId, log });
+        continue;
+      }
       const message: InboxMessage = {
         kind: decision.kind,
         eventId,
@@ -156,6 +160,24 @@ export async function routeEvent(
     }
   }
   if (!handled) orchestratorMetrics.routed.inc({ topic, outcome: 'ignored' });
+}
+
+/** DBOS's statuses of an instance in flight. */
+const IN_FLIGHT = new Set(['PENDING', 'ENQUEUED', 'DELAYED']);
+
+/**
+ * An event the instance's definition does not apply (`RouteDecision.notApplied`): a warning naming the instance and
+ * the event when the instance is in flight (one status read), else ignored like any event no rule takes.
+ */
+async function notApplied(
+  workflowId: string,
+  why: string,
+  at: { topic: string; eventId: string; log: Logger },
+): Promise<void> {
+  const status = await DBOS.getWorkflowStatus(workflowId);
+  const running = status !== null && IN_FLIGHT.has(status.status);
+  orchestratorMetrics.routed.inc({ topic: at.topic, outcome: running ? 'not_applied' : 'ignored' });
+  if (running) at.log.warn({ workflowId, eventId: at.eventId, topic: at.topic }, why);
 }
 
 /**

@@ -20,24 +20,70 @@ interface Instance {
 interface Detail extends Instance {
   executorId: string | null;
   detail: string | null;
+  output?: unknown;
   error: string | null;
-  timeline: Array<{ n: number; name: string; at: string | null; ms: number | null; error: string | null }>;
+  timeline: Array<{
+    n: number;
+    name: string;
+    at: string | null;
+    ms: number | null;
+    output?: unknown;
+    error: string | null;
+  }>;
 }
 
 const line = (i: Instance) =>
   `${i.id.padEnd(48)} ${`${i.type}@${i.version ?? '?'}`.padEnd(22)} ${i.status.padEnd(12)} ${(i.step ?? '-').padEnd(24)} ${i.updatedAt ?? i.startedAt}`;
 
-function timeline(d: Detail): string {
+/**
+ * What a checkpointed operation brought, for the text view: the event a receive took from the inbox (its kind, the
+ * shipment and its tracking numbers, a receipt's outcome), or that none came before the deadline; the deadline a
+ * receive set. Empty for the rest (steps show their name, time and error; `--json` has every output).
+ */
+function outputNote(name: string, output: unknown): string {
+  if (name === 'DBOS.recv') {
+    if (output === null || output === undefined) return '← nothing before the deadline';
+    const { kind, data } = output as { kind?: string; data?: Record<string, unknown> | null };
+    const shipment = typeof data?.shipmentId === 'string' ? ` ${data.shipmentId}` : '';
+    const status = typeof data?.status === 'string' ? ` ${data.status}` : '';
+    const tracking = Array.isArray(data?.trackingNumbers)
+      ? data.trackingNumbers.length
+        ? `, tracking ${data.trackingNumbers.join(' ')}`
+        : ', no tracking number'
+      : '';
+    const outcome = typeof data?.outcome === 'string' ? ` ${data.outcome}` : '';
+    const reason = typeof data?.reason === 'string' && data.reason ? `: ${data.reason}` : '';
+    return `← ${kind ?? 'message'}${shipment}${status}${tracking}${outcome}${reason}`;
+  }
+  if ((name === 'DBOS.sleep' || name === 'wait-deadline') && typeof output === 'number')
+    return `deadline ${new Date(output).toISOString()}`;
+  return '';
+}
+
+/** A finished instance's outcome beyond its status: what was compensated, the shipment it ended with. */
+function outcomeLines(output: unknown): string[] {
+  const o = output as { compensated?: unknown; shipmentId?: unknown } | null | undefined;
+  return [
+    ...(Array.isArray(o?.compensated) && o.compensated.length
+      ? [`  compensated: ${o.compensated.join(', ')}`]
+      : []),
+    ...(typeof o?.shipmentId === 'string' ? [`  shipment: ${o.shipmentId}`] : []),
+  ];
+}
+
+/** `eai workflows show`'s text: the instance, its outcome, and each checkpointed operation with what it brought. */
+export function timeline(d: Detail): string {
   const head = [
     `${d.id}  ${d.type}@${d.version ?? '?'}  ${d.status}${d.step ? ` at ${d.step}` : ''}`,
     `  started ${d.startedAt}  correlation ${d.correlationId ?? '-'}  executor ${d.executorId ?? '-'}`,
     ...(d.detail ? [`  ${d.detail}`] : []),
     ...(d.error ? [`  error: ${d.error}`] : []),
+    ...outcomeLines(d.output),
   ];
-  const steps = d.timeline.map(
-    (t) =>
-      `  ${String(t.n).padStart(3)}  ${(t.at ?? '').padEnd(24)} ${t.name.padEnd(36)} ${t.ms === null ? '' : `${t.ms} ms`}${t.error ? `  ✗ ${t.error}` : ''}`,
-  );
+  const steps = d.timeline.map((t) => {
+    const note = outputNote(t.name, t.output);
+    return `  ${String(t.n).padStart(3)}  ${(t.at ?? '').padEnd(24)} ${t.name.padEnd(36)} ${t.ms === null ? '' : `${t.ms} ms`}${note ? `  ${note}` : ''}${t.error ? `  ✗ ${t.error}` : ''}`.trimEnd();
+  });
   return [...head, ...steps].join('\n');
 }
 

@@ -329,6 +329,33 @@ describe('complaint / return, instant responders on the bus', () => {
     ]);
   });
 
+  it('a second case about an order returned already returns and credits nothing again, and says so on the case; after a compensated return one may', async () => {
+    // Seen in the orchestrator trial: a second Salesforce case naming a delivered order authorised a second return of
+    // every line and a second credit memo request for the whole order.
+    const orderNumber = await knownOrder();
+    const first = await complaint(orderNumber);
+    expect(first.outcome).toMatchObject({ outcome: 'COMPLETED' });
+    const second = await complaint(`00${orderNumber}`);
+    expect(second.outcome).toMatchObject({
+      outcome: 'COMPENSATED',
+      failedStep: 'lookup-order',
+      compensated: [],
+    });
+    expect(second.outcome.reason).toContain(`returned already by ${idFor(first.caseNumber)} (COMPLETED)`);
+    await waitFor('the case notice', () => commandsOf(second.caseNumber).length === 1);
+    expect(commandsOf(second.caseNumber)).toEqual(['CASE:WORKING:case-notice']);
+    const notice = responders.seen.find((c) => c.id === `${idFor(second.caseNumber)}:case-notice`);
+    expect((notice?.value as { case?: { resolution: string } } | undefined)?.case?.resolution).toBe(
+      `Order 00${orderNumber} has a return already (${idFor(first.caseNumber)} (COMPLETED)): no second return was ` +
+        'authorised and nothing was credited again. Check the earlier case, or handle the complaint by hand.',
+    );
+    // A return that was undone (its receipt never came: compensated) does not stand in the way of the next.
+    const other = await knownOrder();
+    const timedOut = await complaint(other, (caseNumber) => silent.add(rmaFor(caseNumber)));
+    expect(timedOut.outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: 'await-return-receipt' });
+    expect((await complaint(other)).outcome).toMatchObject({ outcome: 'COMPLETED' });
+  });
+
   it('a complaint about an order not shipped (on credit hold) ends as for an unknown order: nothing returned or credited, the case told why', async () => {
     const orderNumber = await orderOnCreditHold();
     const { caseNumber, outcome } = await complaint(orderNumber);

@@ -2,6 +2,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { NonRetriableError } from '../../../lib/errors.ts';
 import { sendCommand } from '../../commands.ts';
 import { instanceState } from '../../operators.ts';
+import { resolveReferences } from '../../references.ts';
 import type { WorkflowTrace } from '../../trace.ts';
 import { workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/routes.ts';
 import type { OrderInput, OrderRecord } from '../order-to-delivery/steps.ts';
@@ -41,6 +42,28 @@ interface Line {
 /** The order the case names has not shipped: nothing can come back yet, so nothing is returned or credited. */
 export class OrderNotShippedError extends NonRetriableError {}
 
+/**
+ * The order the case names was returned already: another case's instance authorised a return of it and did not undo
+ * it (not compensated or cancelled). A second case about the same order (a duplicate, a follow-up) would return and
+ * credit the whole order again.
+ */
+export class OrderAlreadyReturnedError extends NonRetriableError {}
+
+/** What a return authorisation records (references.ts) for the order it returns: one key per order id. */
+export const returnedOrderRef = (orderId: string) => `returned-order:${orderId}`;
+
+/** The other instances whose return of the order stands, as `<id> (<status>)`. */
+async function standingReturns(orderId: string, workflowId: string): Promise<string[]> {
+  const standing: string[] = [];
+  for (const id of await resolveReferences([[returnedOrderRef(orderId)]])) {
+    if (id === workflowId) continue;
+    const state = await instanceState(id);
+    if (state?.status === 'COMPENSATED' || state?.status === 'CANCELLED') continue;
+    standing.push(`${id} (${state?.status ?? 'RUNNING'})`);
+  }
+  return standing;
+}
+
 /** Inbox kinds by which order-to-delivery learns that the order left the warehouse (its ASN) or arrived. */
 const SHIPPED_KINDS = new Set(['shipment.asn', 'shipment.delivered']);
 
@@ -63,8 +86,20 @@ async function hasShipped(workflowId: string): Promise<boolean> {
  * that has not shipped (on credit hold, awaiting its ASN, cancelled): it fails for good with OrderNotShippedError,
  * naming where its order-to-delivery instance is. The number may be written as SAP shows it, zero-padded (VBELN
  * `0012000004`): the order's id carries it as the IDoc mapping reads it, without the leading zeros (`sap:12000004`).
+ * Given the asking instance's id, an order another instance returned already (its return authorisation recorded
+ * `returned-order:<order id>` and was not undone) fails for good with OrderAlreadyReturnedError.
  */
-export async function lookupOrder(orderNumber: string): Promise<OrderRecord> {
+export async function lookupOrder(orderNumber: string, workflowId?: string): Promise<OrderRecord> {
+  const order = await shippedOrder(orderNumber);
+  // A return of the order authorised by another case and not undone: not returned and credited a second time.
+  const earlier = workflowId ? await standingReturns(order.orderId, workflowId) : [];
+  if (earlier.length) {
+    throw new OrderAlreadyReturnedError(`order ${orderNumber}: returned already by ${earlier.join(', ')}`);
+  }
+  return order;
+}
+
+async function shippedOrder(orderNumber: string): Promise<OrderRecord> {
   let workflowId = orderWorkflowIdOf(`sap:${orderNumber}`);
   let status = await DBOS.getWorkflowStatus(workflowId);
   const unpadded = orderNumber.replace(/^0+(?=.)/, '');

@@ -3,6 +3,7 @@ import { RECEIPT_TOPIC } from '../../../bus/index.ts';
 import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, Interrupted } from '../../inbox.ts';
 import { appliedBy } from '../../receipts.ts';
+import { recordReferences } from '../../references.ts';
 import { finished, Saga, StepFailed } from '../../saga.ts';
 import { awaitEvent } from '../../waits.ts';
 import { CREDIT_MEMO_STEP, TYPE } from './routes.ts';
@@ -13,6 +14,7 @@ import {
   creditMemo,
   creditMemoNumber,
   lookupOrder,
+  returnedOrderRef,
   returnLines,
   returnOrder,
 } from './steps.ts';
@@ -71,6 +73,17 @@ export function failureNotice(input: ComplaintInput, error: StepFailed, compensa
       'authorised and nothing was credited. Check the order in the ERP, or handle the complaint by hand.'
     );
   }
+  if (
+    error.step === 'lookup-order' &&
+    error.cause instanceof Error &&
+    error.cause.name === 'OrderAlreadyReturnedError'
+  ) {
+    const by = /returned already by (.*)$/.exec(error.cause.message)?.[1];
+    return (
+      `Order ${input.orderNumber} has a return already${by ? ` (${by})` : ''}: no second return was authorised and ` +
+      'nothing was credited again. Check the earlier case, or handle the complaint by hand.'
+    );
+  }
   if (error.step === 'lookup-order')
     return (
       `Order ${input.orderNumber} was not found in the integration hub: no return was authorised. ` +
@@ -100,10 +113,14 @@ export function complaintReturnWorkflow(version: number) {
     const inbox = new Inbox(['case.closed']);
     const finish = (outcome: ComplaintOutcome) => finished(TYPE, outcome);
     try {
-      const order = await saga.step('lookup-order', () => lookupOrder(input.orderNumber));
+      const order = await saga.step('lookup-order', () => lookupOrder(input.orderNumber, id));
       await saga.step(
         'return-authorisation',
-        () => returnOrder(id, 'return-authorisation', input, order, 'OPEN'),
+        async () => {
+          // Recorded first, in the same step: a later case about the same order finds this return (lookupOrder).
+          await recordReferences(id, [returnedOrderRef(order.orderId)]);
+          return returnOrder(id, 'return-authorisation', input, order, 'OPEN');
+        },
         async () => {
           await returnOrder(id, 'compensate:return-authorisation', input, order, 'CANCELLED');
         },

@@ -360,6 +360,40 @@ describe('order to delivery, instant responders on the bus', () => {
     });
   });
 
+  it('an amendment of a running order is not applied, and said so (not_applied, a warning); of no instance, ignored', async () => {
+    const orderId = unique('sap:amended');
+    const id = workflowIdOf(orderId);
+    // Parked at the despatch request: in flight until an operator acts, whatever the machine's load.
+    fail(orderId, 'logistics-despatch', new RetriableError('logistics unreachable'));
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
+    await waitFor(
+      'the parked instance',
+      async () => (await orchestrator.state(id))?.status === 'PARKED',
+      20_000,
+    );
+    const amendment = (ofOrder: string) => {
+      const event = salesOrderEvent(topics, ofOrder, customers.good);
+      (event.value as { changeType: string }).changeType = 'UPDATED';
+      return event;
+    };
+    const routed = (outcome: string) =>
+      metricValue('eai_workflow_events_routed_total', { topic: topics.salesOrder, outcome });
+    const [notApplied, ignored] = [await routed('not_applied'), await routed('ignored')];
+    await publisher.publish([amendment(orderId)]);
+    await waitFor(
+      'the amendment counted',
+      async () => (await routed('not_applied')) === notApplied + 1,
+      20_000,
+    );
+    await publisher.publish([amendment(unique('sap:amended-unknown'))]);
+    await waitFor('the other counted', async () => (await routed('ignored')) === ignored + 1, 20_000);
+    expect(await routed('not_applied')).toBe(notApplied + 1);
+    // The instance goes on as it was: the amendment neither cancels nor changes it.
+    expect((await orchestrator.state(id))?.status).toBe('PARKED');
+    await cancelWorkflow(id, 'spec done', unique('cancel'));
+    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({ outcome: 'CANCELLED' });
+  });
+
   it('an ERP cancellation while waiting compensates what was done', async () => {
     const orderId = unique('sap:cancel');
     const id = workflowIdOf(orderId);

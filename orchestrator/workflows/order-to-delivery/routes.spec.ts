@@ -54,16 +54,27 @@ describe('order-to-delivery routing', () => {
     expect(decision).toMatchObject({ start: true, workflowId: 'order-to-delivery:sap:0000004711' });
   });
 
-  it('a cancellation interrupts; other order changes mean nothing to it', () => {
+  it('a cancellation interrupts; an amendment is said not to be applied; other order changes mean nothing to it', () => {
     const cancelled = example('SalesOrderEvent');
     cancelled.changeType = 'STATUS_CHANGED';
     cancelled.salesOrder.status = 'CANCELLED';
     expect(routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.salesOrder, cancelled))).toEqual([
       { workflowId: workflowIdOf('sap:0000004711'), kind: 'order.cancelled', data: { status: 'CANCELLED' } },
     ]);
+    // An ORDCHG (changed quantity): the router warns when the order's instance runs, rather than drop it unseen.
     const updated = example('SalesOrderEvent');
     updated.changeType = 'UPDATED';
-    expect(routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.salesOrder, updated))).toEqual([]);
+    const [amended] = routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.salesOrder, updated));
+    expect(amended).toMatchObject({ workflowId: workflowIdOf('sap:0000004711') });
+    expect((amended as { notApplied: string }).notApplied).toMatch(
+      /^order sap:0000004711 was changed \(SalesOrder UPDATED\) while order-to-delivery:sap:0000004711 runs: .*does not apply amendments.*eai workflows cancel/,
+    );
+    const statusChanged = example('SalesOrderEvent');
+    statusChanged.changeType = 'STATUS_CHANGED';
+    statusChanged.salesOrder.status = 'CONFIRMED';
+    expect(routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.salesOrder, statusChanged))).toEqual(
+      [],
+    );
   });
 
   it('a Shipment is the ASN of each order it references, or their delivery once delivered', () => {

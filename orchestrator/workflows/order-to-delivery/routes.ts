@@ -101,6 +101,19 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
     if (value.changeType === 'DELETED' || order.status === 'CANCELLED') {
       return [{ workflowId, kind: 'order.cancelled', data: { status: order.status } }];
     }
+    // An amendment (an ORDCHG, an X12 860, an EDIFACT ORDCHG: changed quantities, lines, dates) is not applied to a
+    // running instance: its commands carry the order as it was created. Said to the operators, not dropped unseen.
+    if (value.changeType === 'UPDATED') {
+      return [
+        {
+          workflowId,
+          notApplied:
+            `order ${order.orderId} was changed (SalesOrder UPDATED) while ${workflowId} runs: order-to-delivery ` +
+            'does not apply amendments (its commands carry the order as created). Change it in the ERP and at ' +
+            'logistics by hand, or cancel the instance (eai workflows cancel) and handle the order by hand',
+        },
+      ];
+    }
     if (value.changeType !== 'CREATED') return [];
     // A test order (an X12 ISA15 T, EDIFACT UNB 0035 = 1, an IDoc's EDI_DC40 TEST = X, a Shopify test order) goes
     // through the mappings to the bus like any other, so that a partner's onboarding can be checked end to end,

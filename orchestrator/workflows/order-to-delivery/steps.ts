@@ -49,7 +49,7 @@ export async function creditCheck(workflowId: string, input: OrderInput): Promis
     throw new RetriableError(`credit check: SAP answered ${response.status}`);
   }
   if (!response.ok)
-    throw new NonRetriableError(`credit check: SAP refused (${response.status}): ${text.slice(0, 200)}`);
+    throw new NonRetriableError(creditCheckRefusal(input.customerNumber, response.status, text));
   const body = JSON.parse(text) as {
     d: { result: 'approved' | 'blocked'; reason?: { code: string }; creditLimit: number; exposure: number };
   };
@@ -59,6 +59,24 @@ export async function creditCheck(workflowId: string, input: OrderInput): Promis
     creditLimit: body.d.creditLimit,
     exposure: body.d.exposure,
   };
+}
+
+/**
+ * Why SAP refused a credit check, in one line: the customer, the HTTP status and SAP Gateway's error code and text
+ * (`{"error":{"code":"F2/153","message":{"value":"Customer 0000999999 does not exist"}}}`), else the body's start.
+ */
+export function creditCheckRefusal(customerNumber: string, status: number, body: string): string {
+  let sap: { code?: unknown; message?: { value?: unknown } | unknown } | undefined;
+  try {
+    sap = (JSON.parse(body) as { error?: typeof sap }).error;
+  } catch {
+    sap = undefined;
+  }
+  const code = typeof sap?.code === 'string' ? ` ${sap.code}` : '';
+  const message = sap?.message as { value?: unknown } | string | undefined;
+  const text =
+    typeof message === 'string' ? message : typeof message?.value === 'string' ? message.value : undefined;
+  return `credit check: SAP refused customer ${customerNumber} (HTTP ${status}${code}): ${text ?? (body.trim().slice(0, 200) || 'no reason given')}`;
 }
 
 export type OrderStatus = 'CONFIRMED' | 'CREDIT_HOLD' | 'CANCELLED' | 'SHIPPED' | 'DELIVERED';

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { timeline } from './workflows.ts';
+
+type Detail = Parameters<typeof timeline>[0];
+
+const instance = (over: Partial<Detail>): Detail => ({
+  id: 'order-to-delivery:sap:12000002',
+  type: 'order-to-delivery',
+  version: 5,
+  status: 'COMPLETED',
+  step: null,
+  startedAt: '2026-12-05T10:01:12.588Z',
+  updatedAt: '2026-12-05T10:01:27.959Z',
+  correlationId: '0000000000412002',
+  executorId: 'orch-1',
+  detail: null,
+  output: null,
+  error: null,
+  timeline: [],
+  ...over,
+});
+
+const op = (n: number, name: string, output: unknown, ms = 5) => ({
+  n,
+  name,
+  at: '2026-12-05T10:01:12.718Z',
+  ms,
+  output,
+  error: null,
+});
+
+describe('eai workflows show, as text', () => {
+  it('says what each receive took from the inbox (kind, shipment, tracking or none, receipt) and the deadlines', () => {
+    const text = timeline(
+      instance({
+        output: { outcome: 'COMPLETED', compensated: [], shipmentId: 'epcis:desadv:0614141000005:SH1' },
+        timeline: [
+          op(1, 'DBOS.recv', {
+            kind: 'despatch.receipt',
+            eventId: 'r1',
+            data: { outcome: 'APPLIED', reason: null, connector: 'logistics-despatch' },
+          }),
+          op(2, 'DBOS.sleep', Date.parse('2026-12-05T11:01:12.719Z'), 0),
+          op(3, 'DBOS.recv', {
+            kind: 'shipment.asn',
+            eventId: 'e1',
+            data: { shipmentId: 'epcis:desadv:0614141000005:SH1', status: 'SHIPPED', trackingNumbers: [] },
+          }),
+          op(6, 'DBOS.recv', {
+            kind: 'shipment.asn',
+            eventId: 'e2',
+            data: {
+              shipmentId: 'edi:SIMLOGISTICS:SH1',
+              status: 'SHIPPED',
+              trackingNumbers: ['700573602041'],
+            },
+          }),
+          op(9, 'DBOS.recv', null, 2500),
+        ],
+      }),
+    );
+    expect(text).toContain('DBOS.recv');
+    expect(text).toContain('← despatch.receipt APPLIED');
+    expect(text).toContain('deadline 2026-12-05T11:01:12.719Z');
+    expect(text).toContain('← shipment.asn epcis:desadv:0614141000005:SH1 SHIPPED, no tracking number');
+    expect(text).toContain('← shipment.asn edi:SIMLOGISTICS:SH1 SHIPPED, tracking 700573602041');
+    expect(text).toContain('2500 ms  ← nothing before the deadline');
+    expect(text).toContain('  shipment: epcis:desadv:0614141000005:SH1');
+  });
+
+  it("a compensated instance names what was compensated; a step's output stays out of the text", () => {
+    const text = timeline(
+      instance({
+        status: 'CANCELLED',
+        detail: 'interrupted by operator.cancel: customer called (admin)',
+        output: { outcome: 'CANCELLED', compensated: ['erp-credit-hold'] },
+        timeline: [op(1, 'erp-credit-hold', 'order-to-delivery:sap:12000005:erp-credit-hold', 23)],
+      }),
+    );
+    expect(text.split('\n')).toEqual([
+      'order-to-delivery:sap:12000002  order-to-delivery@5  CANCELLED',
+      '  started 2026-12-05T10:01:12.588Z  correlation 0000000000412002  executor orch-1',
+      '  interrupted by operator.cancel: customer called (admin)',
+      '  compensated: erp-credit-hold',
+      '    1  2026-12-05T10:01:12.718Z erp-credit-hold                      23 ms',
+    ]);
+  });
+});
