@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readSample } from '../../tests/samples.ts';
 import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
 import { makeLargeDocument, makeLargeXmlDocument } from './fixtures/large.ts';
+import { parseIdentifier } from './identifiers.ts';
 import { reader } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -89,13 +90,23 @@ describe('epcis-2 reader', () => {
     expect(event!.epcList.map((e) => [e.gtin, e.serial, e.sscc])).toEqual([
       ['09520123456788', '12345', undefined],
       ['09520123456788', 'A/B', undefined],
-      [undefined, undefined, '395201234567890127'],
+      [undefined, undefined, '395201234567890123'],
     ]);
     expect(event!.readPoint!.id).toMatchObject({ gln: '9520123456788', glnExtension: 'dock-2' });
     expect(event!.quantityList.map((q) => [q.epcClass.gtin, q.epcClass.lot, q.quantity, q.uom])).toEqual([
       ['09520123456788', 'LOT-7', '12.5', 'KGM'],
       ['04012345111118', '4444', '10', null],
     ]);
+  });
+
+  it('refuses a Digital Link GTIN or GLN of the wrong length or with letters, naming the key', () => {
+    expect(() => parseIdentifier('https://id.gs1.org/01/12345/21/1', '/epcList/0')).toThrow(
+      /"https:\/\/id\.gs1\.org\/01\/12345\/21\/1" is not a valid GS1 Digital Link: its GTIN \(01\) "12345" must be 8, 12, 13, 14 digits/,
+    );
+    expect(() => parseIdentifier('https://id.gs1.org/414/401234500001X', '/readPoint/id')).toThrow(
+      /its GLN \(414\)/,
+    );
+    expect(parseIdentifier('https://id.gs1.org/01/012345678905', '/epcList/0').gtin).toBe('00012345678905');
   });
 
   it('reads aggregation events whatever the field order', () => {
@@ -220,6 +231,11 @@ describe('epcis-2 broken input', () => {
         /no event the hub maps: the event is TransformationEvent; only ObjectEvent, AggregationEvent, TransactionEvent/,
     },
     'event-time-without-zone.json': /^\/epcisBody\/eventList\/0\/eventTime$/,
+    'digital-link-sscc-check-digit.json': {
+      location: /^\/epcisBody\/eventList\/0\/epcList\/0$/,
+      message:
+        /"https:\/\/id\.gs1\.org\/00\/340123450000000021" is not a valid GS1 Digital Link: its SSCC \(00\) "340123450000000021" ends in check digit 1, not 4/,
+    },
     'creation-date-without-zone.json': {
       location: /^\/creationDate$/,
       message: /not an ISO 8601 date-time with a zone: "2024-06-03 08:00"/,

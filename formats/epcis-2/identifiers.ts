@@ -82,6 +82,37 @@ function checkEpcDigits(scheme: string, prefix: string, reference: string, uri: 
     );
 }
 
+/** The digits of the GS1 keys a Digital Link path starts with (GS1 General Specifications), the check digit last. */
+const DL_KEYS: Record<string, { name: string; lengths: number[] }> = {
+  '01': { name: 'GTIN', lengths: [8, 12, 13, 14] },
+  '00': { name: 'SSCC', lengths: [18] },
+  '414': { name: 'GLN', lengths: [13] },
+  '417': { name: 'GLN', lengths: [13] },
+};
+
+/**
+ * Refuses a Digital Link whose GTIN, SSCC or GLN has other digits than its key has, or a wrong check digit, naming
+ * it: a URN's check digit is computed, a Digital Link's is sent, and a mistyped one would name another package or
+ * place (an SSCC that matches no despatch advice), as an EDIFACT GIN+BJ SSCC with a wrong check digit is refused.
+ */
+function checkDigitalLinkKey(ai: string, value: string, uri: string, loc: string): void {
+  const rule = DL_KEYS[ai];
+  if (!rule) return;
+  const expected = checkDigit(value.slice(0, -1));
+  const problem =
+    !/^\d+$/.test(value) || !rule.lengths.includes(value.length)
+      ? `its ${rule.name} (${ai}) "${value}" must be ${rule.lengths.join(', ')} digits`
+      : value.at(-1) !== expected
+        ? `its ${rule.name} (${ai}) "${value}" ends in check digit ${value.at(-1)}, not ${expected}`
+        : undefined;
+  if (problem)
+    throw new FormatError(
+      'epcis-2',
+      loc,
+      `${JSON.stringify(uri)} is not a valid GS1 Digital Link: ${problem}`,
+    );
+}
+
 /** A bare GLN (13 digits with a valid check digit), as some documents name a party or place. */
 const BARE_GLN = /^\d{13}$/;
 
@@ -131,6 +162,7 @@ export function parseIdentifier(uri: string, loc: string): Identifier {
         const key = DL_AI[path[i] ?? ''];
         if (key && key !== '$loc' && key !== 'uri' && key !== 'scheme') {
           const value = unescaped(path[i + 1] ?? '', uri, loc);
+          checkDigitalLinkKey(path[i] ?? '', value, uri, loc);
           id[key] = key === 'gtin' ? value.padStart(14, '0') : value;
         }
       }

@@ -56,8 +56,9 @@ describe('salesforce-cdc reader: large events', () => {
     const seconds = (performance.now() - started) / 1000;
     const inputs = new Map([2_500, 20_000].map((n) => [n, accountUpdate({ extra: n })]));
     const cost = perUnitCost((n) => reader.parse(inputs.get(n)!), { small: 2_500, large: 20_000 });
-    // Comparing every field with every other costs 8 times as much per field at 8 times the fields.
-    expect(cost.ratio, JSON.stringify(cost)).toBeLessThan(3);
+    // Comparing every field with every other costs 8 times as much per field at 8 times the fields; linear reading
+    // measured 1.0–3.6 on a loaded machine (GC of the larger input), so the bound sits between the two.
+    expect(cost.ratio, JSON.stringify(cost)).toBeLessThan(5);
     const header = doc!.tree.header;
     expect(header.changedFields).toHaveLength(20_003);
     expect(header.changedFields.slice(0, 3)).toEqual([

@@ -24,11 +24,32 @@ const PARTNER_ROLES: Record<string, PartnerRole> = {
 const MATERIAL_ROLES: Record<string, MaterialRole> = { '001': 'buyer', '002': 'vendor', '003': 'ean' };
 const MESSAGE_TYPES = new Set(['ORDERS', 'ORDRSP', 'ORDCHG']);
 
-/** Every IDOC element under the root becomes one tree. */
+const localName = (name: string) => name.slice(name.indexOf(':') + 1);
+
+/**
+ * The element that holds the IDOCs: the root, or in a SOAP envelope the one its Body carries (`<ORDERS05>` as SAP's
+ * IDoc SOAP service, /sap/bc/srt/idoc, and PI / CPI SOAP channels send IDoc XML).
+ */
+function idocContainer(root: XmlSegment): XmlSegment {
+  if (localName(root.name) !== 'Envelope') return root;
+  const body = root.children.find((c) => localName(c.name) === 'Body');
+  if (!body) throw new FormatError(FORMAT, root.loc, `a SOAP <${root.name}> without a Body: no IDoc in it`);
+  const container = body.children.find((c) => c.children.some((g) => g.name === 'IDOC'));
+  if (!container)
+    throw new FormatError(
+      FORMAT,
+      body.loc,
+      `no IDoc in the SOAP <${body.name}>: it should hold the basic type element (<ORDERS05>) with its IDOC elements`,
+    );
+  return container;
+}
+
 /** The IDOC elements of a file (one or several IDocs), each built on its own by `buildIdoc`. */
 export function idocElements(root: XmlSegment): XmlSegment[] {
-  const idocs = root.children.filter((c) => c.name === 'IDOC');
-  if (idocs.length === 0) throw new FormatError(FORMAT, root.loc, `no IDOC element under <${root.name}>`);
+  const container = idocContainer(root);
+  const idocs = container.children.filter((c) => c.name === 'IDOC');
+  if (idocs.length === 0)
+    throw new FormatError(FORMAT, container.loc, `no IDOC element under <${container.name}>`);
   return idocs;
 }
 

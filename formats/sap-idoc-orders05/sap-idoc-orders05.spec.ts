@@ -200,6 +200,16 @@ describe('sap-idoc-orders05 broken input', () => {
     'impossible-date.xml': /E1EDP01\[1\]\/E1EDP20\[2\]\/EDATU$/,
     'impossible-time.xml': /^\/ORDERS05\/IDOC\[1\]\/E1EDK03\[2\]\/UZEIT$/,
     'custom-message-type-without-stdmes.xml': /EDI_DC40\[1\]\/MESTYP$/,
+    'soap-body-without-idoc.xml': {
+      location: /^\/s:Envelope\/s:Body\[1\]$/,
+      message: /no IDoc in the SOAP <s:Body>: it should hold the basic type element \(<ORDERS05>\)/,
+    },
+  });
+
+  it('reads the IDocs of a SOAP envelope (IDoc SOAP, PI / CPI SOAP channels), IDOC without BEGIN', () => {
+    const [doc] = parse('soap-envelope-no-begin.xml');
+    expect([doc!.kind, doc!.id, doc!.source]).toEqual(['ORDERS', '0000000004711042', '0000100042']);
+    expect(doc!.tree.items[0]!.$loc).toBe('/soapenv:Envelope/soapenv:Body[1]/ORDERS05[1]/IDOC[1]/E1EDP01[1]');
   });
 
   it("reads a company's own message type as the standard one STDMES names; without it, says to set STDMES", () => {

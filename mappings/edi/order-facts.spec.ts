@@ -31,6 +31,31 @@ describe('X12 850 facts on the canonical order', () => {
     expect(o.extensions['x12.line.L-2.PO1.SK']).toBe('DT/0042');
   });
 
+  it('PO1 with a second id of a kind (BP beside IN) keeps it in extensions: the first fills the item', async () => {
+    const [o] = await orders('po1-several-ids-of-a-kind.edi');
+    expect(o.lines[0].item).toMatchObject({
+      buyerItemId: '998877',
+      sellerItemId: 'WID-100',
+      gtin: '012345678905',
+    });
+    expect(o.extensions['x12.line.1.PO1.BP']).toBe('B-5555');
+    expect(Object.keys(o.extensions).filter((k) => k.startsWith('x12.line.1.PO1.'))).toEqual([
+      'x12.line.1.PO1.BP',
+    ]);
+  });
+
+  it('EDIFACT PIA with a second id of a kind (IN beside BP) keeps it in extensions; one repeating the LIN GTIN is not', async () => {
+    const [o] = await orders('pia-several-ids-of-a-kind.edi', 'edifact-orders');
+    expect(o.lines[0].item).toMatchObject({
+      sellerItemId: 'ART-4711',
+      buyerItemId: 'B-99',
+      gtin: '4006381333931',
+    });
+    expect(Object.entries(o.extensions).filter(([k]) => k.startsWith('edifact.line.1.PIA.'))).toEqual([
+      ['edifact.line.1.PIA.IN', 'B-100'],
+    ]);
+  });
+
   it("PO1 buyer catalog number (CB) and purchaser item code (PI) identify the item as the buyer's", async () => {
     const [o] = await orders('po1-buyer-catalog-numbers.edi');
     expect(o.lines.map((l: Json) => [l.item.buyerItemId, l.item.sellerItemId])).toEqual([

@@ -260,13 +260,13 @@ describe('EPCIS 2.0 facts on the canonical shipment', () => {
         ['urn:epc:id:sgtin:4012345.011122.25', 'urn:epc:id:sgtin:4012345.011122.26'],
       ],
       [
-        '04012345011139',
+        '04012345011135',
         { value: '1', unitCode: 'C62' },
         null,
-        ['https://id.gs1.org/01/04012345011139/21/A7731'],
+        ['https://id.gs1.org/01/04012345011135/21/A7731'],
       ],
       ['04012345123456', { value: '250.5', unitCode: 'KGM' }, 'LOT998', []],
-      ['04012345012346', { value: '40', unitCode: 'C62' }, 'B42', []],
+      ['04012345012347', { value: '40', unitCode: 'C62' }, 'B42', []],
     ]);
     // An instance EPC that is neither SSCC nor SGTIN (a returnable pallet, GRAI)
     expect(aggregation.extensions['epcis.childEPCs']).toBe('urn:epc:id:grai:4012345.55555.9001');
@@ -343,5 +343,33 @@ describe('EDIFACT DESADV: the same facts in the same fields', () => {
       { value: '182.5', unitCode: 'KGM' },
       { value: '182.5', unitCode: 'KGM' },
     ]);
+  });
+});
+
+describe('EDIFACT DESADV order references and carrier ids', () => {
+  it('keeps the RFF+ON date (DTM 171), the order line RFF+ON names, and a carrier id that is no SCAC', async () => {
+    const [s] = await shipments(
+      'edifact-desadv',
+      'edi/edifact-desadv.to-canonical.yaml',
+      'formats/edifact-desadv/fixtures/tdt-carrier-gln-rff-on-line-number.edi',
+    );
+    expect(s.orderReferences).toMatchObject([
+      { purchaseOrderNumber: 'PO-2024-001', purchaseOrderDate: '2024-03-15T00:00:00.000Z' },
+    ]);
+    expect(s.lines.map((l: Json) => l.orderLineNumber)).toEqual(['10', '20']);
+    expect(s.carrier.scac).toBeNull();
+    expect(s.extensions['edifact.TDT.carrierId']).toBe('4098765000004');
+  });
+});
+
+describe('X12 856 LIN with several ids of a kind', () => {
+  it('keeps a BP beside an IN and an EN beside a UP in extensions: the first of each kind fills the line', async () => {
+    const [s] = await asn('lin-several-ids-of-a-kind.edi');
+    expect(s.lines[0].item).toMatchObject({
+      buyerItemId: '000-12-3456',
+      sellerItemId: 'MUG-12',
+      gtin: '490650123456',
+    });
+    expect(s.lines[0].extensions).toEqual({ 'x12.LIN.BP': 'B-77', 'x12.LIN.EN': '4006381333931' });
   });
 });

@@ -2,7 +2,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { CSV_FORMAT } from '../../formats/csv/index.ts';
 import {
   encodingProblem,
-  FormatError,
   findReader,
   readerBytes,
   readers,

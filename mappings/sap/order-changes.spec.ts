@@ -34,3 +34,16 @@ describe('SAP ORDCHG items by their ACTION', () => {
     expect(event.salesOrder.extensions['sap.deletedItems']).toBe('20');
   });
 });
+
+describe('SAP order partners beyond ship-to and bill-to', () => {
+  it('the sold-to (AG) keeps its address as SOLD_TO, as the EDI mappings keep the buyer; other partners theirs', async () => {
+    const [event] = await orders('name2-item-references-dates.xml');
+    const roles = event.salesOrder.otherParties.map((p: Json) => p.role);
+    expect(roles).toEqual(['SOLD_TO', 'SUPPLIER']);
+    expect(event.salesOrder.otherParties[0].party).toMatchObject({
+      partyId: '510001',
+      name: 'Stadtwerke Musterstadt Beschaffung und Logistik',
+      address: { lines: ['Am Wasserturm 3'], city: 'Musterstadt', postalCode: '12345', countryCode: 'DE' },
+    });
+  });
+});

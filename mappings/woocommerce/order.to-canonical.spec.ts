@@ -65,6 +65,22 @@ describe('woocommerce order → SalesOrderEvent', () => {
     expect(line.lineAmount).toEqual({ amount: '37.25', currency: 'USD' });
   });
 
+  it.each([
+    ['US', 'MA', 'US-MA'],
+    ['BG', 'BG-01', 'BG-01'],
+    ['JP', 'JP13', 'JP-13'],
+    ['TR', 'TR34', 'TR-34'],
+  ])("reads WooCommerce's %s state %s as the ISO 3166-2 region %s", async (country, state, region) => {
+    const order = base();
+    const address = { ...order.shipping, country, state };
+    const { salesOrder } = await mapped({
+      ...order,
+      shipping: address,
+      billing: { ...order.billing, country, state },
+    });
+    expect([salesOrder.shipTo.address.region, salesOrder.billTo.address.region]).toEqual([region, region]);
+  });
+
   it('names no customer record for a guest (customer_id 0) and sums refunds as sent', async () => {
     const order = base({
       customer_id: 0,
