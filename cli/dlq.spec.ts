@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
-import { depthsText } from './commands/dlq.ts';
+import { depthsText, entryLine } from './commands/dlq.ts';
 
 describe('eai dlq ls without a topic', () => {
   it('says its number is offsets, at most the letters (transaction markers take offsets too), not a count of letters', () => {
@@ -14,6 +14,30 @@ describe('eai dlq ls without a topic', () => {
       /^topic\s+offsets \(at most this many letters: transaction markers take offsets too/,
     );
     expect(rows).toEqual([`${'dlq.mapping'.padEnd(20)} 4`, `${'dlq.sink'.padEnd(20)} no such topic`]);
+  });
+});
+
+describe('eai dlq ls of a topic', () => {
+  it("keeps the end of a long owner, the connector's name, where owners differ", () => {
+    // Seen in the ops trial: a sink of the connect group ops-trial was listed as "eai-sink-ops-trial/ops-…", which
+    // every sink of that group is.
+    const line = entryLine({
+      partition: 0,
+      offset: '55',
+      timestamp: '2026-12-05T10:02:54.999Z',
+      key: 'edi:HOMEIMPROVUS:4500731001',
+      originalTopic: 'ops.sales-order',
+      originalPartition: 2,
+      originalOffset: '2',
+      owner: 'eai-sink-ops-trial/ops-wms',
+      stage: 'TASK_PUT',
+      exceptionClass: 'HttpUnavailableError',
+      message: 'ops-wms: PUT /api/orders/x answered HTTP 503',
+      attempts: 9,
+      ceId: '000000731/0001',
+      size: 1194,
+    });
+    expect(line).toContain('  …-sink-ops-trial/ops-wms  TASK_PUT');
   });
 });
 

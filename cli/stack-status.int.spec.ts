@@ -46,6 +46,27 @@ describe('eai stack status', () => {
     expect(human.stdout).toContain(`(pid ${process.pid})`);
   });
 
+  it("says that a stack answering on the ports is another clone's when this stack home started none", async () => {
+    // Seen in the ops trial: in a second clone `eai stack status` said "kafka: up", "registry: up" and
+    // "database: (none) down", exit 3, and nothing of why or what to do.
+    const stack = testStack();
+    const home = mkdtempSync(join(tmpdir(), 'eai-status-none-'));
+    const env = {
+      EAI_HOME: home,
+      KAFKA_BROKERS: undefined,
+      SCHEMA_REGISTRY_URL: undefined,
+      DATABASE_URL: undefined,
+      EAI_KAFKA_PORT: new URL(`kafka://${stack.brokers.split(',')[0]}`).port,
+      EAI_REGISTRY_PORT: new URL(stack.registryUrl).port,
+    };
+    const result = await runEai(['stack', 'status'], { env });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('database: (none) down');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(
+      `no stack started from ${home}: what answers on these ports is another's (another clone's): set EAI_HOME to its .eai folder, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL`,
+    );
+  });
+
   it('`stack up --json` masks the database password too', async () => {
     const stack = testStack();
     const password = decodeURIComponent(new URL(stack.databaseUrl).password);

@@ -15,7 +15,7 @@ export function postgresCheck(databaseUrl: string, timeoutMs = 2000): Dependency
   return () => postgresReachable(databaseUrl, timeoutMs);
 }
 
-/** Everything the hub depends on: the bus, and PostgreSQL when a database URL is configured. */
+/** Everything the hub depends on: the bus, and PostgreSQL when given a database URL (a role of the hub uses it). */
 export function hubChecks(endpoints: {
   brokers: string;
   registryUrl: string;

@@ -250,8 +250,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     sinkRetry: options.sinkRetry,
     mappingPool,
   });
-  await runtime.start();
-  if (deployDir) await runtime.deploy(definitions, deployDir);
+  await runtime.start(deployDir ? { definitions, baseDir: deployDir } : undefined);
 
   let orchestrator: Orchestrator | undefined;
   if (options.orchestrator) {
@@ -322,7 +321,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const ops = await startOpsServer({
     host: options.host,
     port: options.port,
-    checks: hubChecks(options),
+    // PostgreSQL only where a role of this hub keeps its state there: a hub of connectors alone does not need it, and
+    // a readiness DOWN for it took such a hub's webhooks out of service (seen in the ops trial).
+    checks: hubChecks({
+      ...options,
+      databaseUrl: options.orchestrator || options.masterdata ? options.databaseUrl : undefined,
+    }),
     api,
     logger: options.logger,
     webhooks: (name, request) => runtime.webhook(name, request),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { builtinPlugins, checkDeployment } from '../../connectors/index.ts';
+import { builtinPlugins, checkDeployment, literalSecretWarnings } from '../../connectors/index.ts';
 import { ConfigError, withoutAnswerBody } from '../../lib/errors.ts';
 import { callHub, HubError, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
 import { printResult } from '../output.ts';
@@ -54,7 +54,10 @@ function statusLine(s: Status): string {
 /** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */
 function offsetsFile(file: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    // The list alone (the `offsets` of what --json prints, cut out of it) means the same: the hub answered it with
+    // "body: Invalid input: expected object, received array".
+    return Array.isArray(parsed) ? { offsets: parsed } : parsed;
   } catch (error) {
     throw new ConfigError(
       `${file}: ${(error as Error).message}; write {"offsets":[{"partition":…,"offset":…}]}, as eai connectors offsets <name> --json prints them`,
@@ -127,9 +130,9 @@ export function registerConnectorsCommand(program: Command): void {
   )
     .argument('<file>')
     .action(async (file: string, options: Options) => {
-      let definition: { name?: string };
+      let definition: { name?: string; config?: unknown };
       try {
-        definition = parseYaml(readFileSync(file, 'utf8')) as { name?: string };
+        definition = parseYaml(readFileSync(file, 'utf8')) as { name?: string; config?: unknown };
       } catch (error) {
         throw new Error(`${file}: ${(error as Error).message}`);
       }
@@ -152,6 +155,9 @@ export function registerConnectorsCommand(program: Command): void {
         body,
         () => `${definition.name}: ${status === 201 ? 'created' : 'replaced'}`,
       );
+      // The hub accepts a secret written out and says so in its own log only: the one who wrote it is told here.
+      for (const warning of literalSecretWarnings(definition))
+        process.stderr.write(`${file}: warning: ${warning.field}: ${warning.problem}\n`);
     });
 
   sub('delete', 'delete a connector')
@@ -178,7 +184,7 @@ export function registerConnectorsCommand(program: Command): void {
   sub('offsets', "show, set (--set FILE.json) or reset (--reset) a stopped connector's offsets")
     .argument('<name>')
     .option('--reset', 'reset to the beginning')
-    .option('--set <file>', 'a JSON file {"offsets":[{"partition":…,"offset":…}]}')
+    .option('--set <file>', 'a JSON file {"offsets":[{"partition":…,"offset":…}]}, or the list alone')
     .action(async (name: string, options: Options & { reset?: boolean; set?: string }) => {
       const path = `/connectors/${encodeURIComponent(name)}/offsets`;
       if (options.reset || options.set) {

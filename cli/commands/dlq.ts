@@ -137,7 +137,11 @@ async function showThroughHub(hub: HubTarget, topic: string, partition: number, 
 const clip = (text: string | null, width: number) =>
   !text ? '' : text.length > width ? `${text.slice(0, width - 1)}…` : text;
 
-function entryLine(e: DeadLetterEntry): string {
+/** An owner's end is the part that tells owners apart (`eai-sink-<group>/<name>`): a long one loses its start. */
+const clipStart = (text: string | null, width: number) =>
+  !text ? '' : text.length > width ? `…${text.slice(text.length - width + 1)}` : text;
+
+export function entryLine(e: DeadLetterEntry): string {
   const from =
     e.originalTopic?.startsWith('document:') || e.originalPartition === null
       ? (e.originalTopic ?? '?')
@@ -145,7 +149,7 @@ function entryLine(e: DeadLetterEntry): string {
   return [
     `${e.partition}/${e.offset}`.padEnd(8),
     e.timestamp,
-    clip(e.owner, 24).padEnd(24),
+    clipStart(e.owner, 24).padEnd(24),
     (e.stage ?? '').padEnd(15),
     `${e.exceptionClass ?? '?'}: ${clip(e.message, 70)}`,
     `(from ${from})`,

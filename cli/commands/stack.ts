@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stackHome } from '../../stack/paths.ts';
 import { redactUrl, stackDown, stackStatus, stackUp } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
 
@@ -51,12 +52,22 @@ export function registerStackCommand(program: Command): void {
       const status = await stackStatus();
       const shown = { ...status, databaseUrl: redactUrl(status.databaseUrl) };
       const pid = (p: number | null) => (p ? ` (pid ${p})` : '');
-      printResult(!!options.json, shown, () =>
-        [
-          `kafka:    ${status.brokers} ${status.parts.kafka ? 'up' : 'down'}${pid(status.pids.kafka)}`,
-          `registry: ${status.registryUrl} ${status.parts.registry ? 'up' : 'down'}${pid(status.pids.registry)}`,
-          `database: ${shown.databaseUrl || '(none)'} ${status.parts.postgres ? 'up' : 'down'}${pid(status.pids.postgres)}`,
-        ].join('\n'),
+      // No database known (no DATABASE_URL, no state file in this stack home) while something answers on the broker or
+      // registry port: a stack another clone started, which this one does not reuse (and whose ports `eai up` finds
+      // taken). Seen in the ops trial as "database: (none) down" beside "kafka: up", saying neither why nor what to do.
+      const elsewhere =
+        !status.databaseUrl && (status.parts.kafka || status.parts.registry)
+          ? `\nno stack started from ${stackHome()}: what answers on these ports is another's (another clone's): set EAI_HOME to its .eai folder, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL`
+          : '';
+      printResult(
+        !!options.json,
+        shown,
+        () =>
+          [
+            `kafka:    ${status.brokers} ${status.parts.kafka ? 'up' : 'down'}${pid(status.pids.kafka)}`,
+            `registry: ${status.registryUrl} ${status.parts.registry ? 'up' : 'down'}${pid(status.pids.registry)}`,
+            `database: ${shown.databaseUrl || '(none)'} ${status.parts.postgres ? 'up' : 'down'}${pid(status.pids.postgres)}`,
+          ].join('\n') + elsewhere,
       );
       if (!status.running) process.exitCode = 3;
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors.ts';
 import { builtinPlugins } from '../index.ts';
-import { loadDeployment, validateDefinition } from './definition.ts';
+import { checkDeployment, loadDeployment, validateDefinition } from './definition.ts';
 
 /**
  * A deployment file is checked whole at start: a misspelt option of the plugin's own `config` is refused with the
@@ -132,6 +132,67 @@ describe('a deployment file naming a mapping or a format that does not exist', (
     );
     expect(() => loadDeployment(folder, plugins)).toThrow(
       /sender\.yaml: mappingsBySender\.ACME: mapping "partners\/acme\.yaml" not found/,
+    );
+  });
+
+  it('names the other wrong files of the folder beside the first one, and the command that lists all', () => {
+    // Seen in the ops trial: `eai up --deploy` on a folder of three wrong files named the first alone, so each start
+    // met the next one.
+    const folder = mkdtempSync(join(dir, 'several-'));
+    writeFileSync(
+      join(folder, 'a.yaml'),
+      'name: a\ntype: file-source\nformat: x12-86O\nconfig:\n  dir: in\n',
+    );
+    writeFileSync(join(folder, 'b.yaml'), 'name: b\ntype: file-sorce\nconfig:\n  dir: in\n');
+    writeFileSync(join(folder, 'c.yaml'), 'name: c\ntype: file-source\nconfig:\n\tdir: in\n');
+    writeFileSync(
+      join(folder, 'd.yaml'),
+      'name: d\ntype: file-source\nformat: x12-850\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      new RegExp(
+        `a\\.yaml: format: unknown format "x12-86O"; known: .* \\(and 2 more files with problems: ${folder}/b\\.yaml, ${folder}/c\\.yaml; npx eai connectors validate ${folder} names every problem\\)$`,
+      ),
+    );
+  });
+
+  it('says where YAML indented with a tab is, as one sentence', () => {
+    const folder = mkdtempSync(join(dir, 'tabs-'));
+    writeFileSync(join(folder, 'tabs.yaml'), 'name: tabs\ntype: file-source\nconfig:\n\tdir: in\n');
+    expect(checkDeployment(folder, plugins)[0]!.errors).toEqual([
+      { field: '', problem: 'not readable YAML: Tabs are not allowed as indentation at line 4, column 1' },
+    ]);
+  });
+
+  it("refuses an output topic keyed by anything but a canonical schema's full name, and one on a sink", () => {
+    // Seen in the ops trial: `outputTopics: { SalesOrderEvent: ops.sales-order }` was taken, matched no record, and
+    // the source's orders went to canonical.sales-order, which other sessions read.
+    const folder = deployment(
+      'output-keys',
+      'type: file-source\nformat: x12-850\noutputTopics:\n  SalesOrderEvent: ops.orders\n  eai.canonical.SalesOrderEvents: ops.orders\n  eai.canonical.CustomerEvent: ops.customers\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      [
+        'outputTopics["SalesOrderEvent"]: name the schema by its full name: "eai.canonical.SalesOrderEvent"',
+        'outputTopics["eai.canonical.SalesOrderEvents"]: not a canonical schema\'s full name; known: eai.canonical.CustomerEvent, eai.canonical.SalesOrderEvent, eai.canonical.ShipmentEvent, eai.canonical.CaseEvent',
+      ].join('; '),
+    );
+    const sink = deployment(
+      'output-sink',
+      'type: http-sink\ntopics: [canonical.customer]\noutputTopics:\n  eai.canonical.CustomerEvent: ops.customers\nconfig:\n  baseUrl: http://127.0.0.1:9\n',
+    );
+    expect(() => loadDeployment(sink, plugins)).toThrow(
+      'output-sink.yaml: outputTopics: only a source publishes records; a sink (http-sink) reads the topics named in topics',
+    );
+  });
+
+  it("says a sink's topics are a list when one topic is written alone", () => {
+    const folder = deployment(
+      'one-topic',
+      'type: http-sink\ntopics: canonical.customer\nconfig:\n  baseUrl: http://127.0.0.1:9\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      'one-topic.yaml: topics: a list of topics, e.g. [canonical.customer] for one',
     );
   });
 

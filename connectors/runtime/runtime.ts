@@ -212,13 +212,20 @@ export class ConnectorRuntime {
     return this.options.logger;
   }
 
-  async start(): Promise<void> {
+  async start(deployment?: {
+    definitions: ReadonlyArray<ConnectorDefinition>;
+    baseDir: string;
+  }): Promise<void> {
     await this.options.bus.provisionTopics(connectTopicSpecs(this.group, ASSIGNMENT_SLOTS));
     // Positions are written in the sources' transactions: one that a killed instance left open holds a read_committed
     // view back until the source's next producer fences it (SourceHost.start connects, then syncs). Waiting for the
     // view here would wait for that, before any source could start: the broker's transaction timeout, a minute.
     await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start({ sync: false })]);
     this.started = true;
+    // The deployment folder is written before this instance runs anything: deployed after, every stored definition
+    // ran first as it was, so a sink whose file changed wrote the records waiting for it with its old config, and a
+    // connector whose file was deleted ran once (seen in the ops trial).
+    if (deployment) await this.deploy(deployment.definitions, deployment.baseDir);
     this.configs.onChange(() => this.reconcile());
     const membership = this.options.bus.transport.consumer({
       groupId: this.group,

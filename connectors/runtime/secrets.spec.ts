@@ -49,4 +49,35 @@ describe('connector secrets', () => {
       "config.signature.secret: environment variable EAI_TEST_SURELY_UNSET is not set in the hub's environment (the process running eai up)",
     );
   });
+
+  it('names every reference that does not resolve, not only the first one', () => {
+    // Seen in the ops trial: an Odoo source missing its URL and password variables named the URL alone, so the
+    // hub was started again only to learn of the password.
+    const config = {
+      url: '${env:EAI_TEST_SURELY_UNSET_URL}',
+      db: 'odoo',
+      password: '${env:EAI_TEST_SURELY_UNSET_PASSWORD}',
+      headers: [{ value: '${file:/nonexistent/eai-secret}' }],
+    };
+    expect(() => resolveSecrets(config, '.', 'config')).toThrow(
+      expect.objectContaining({
+        fields: [
+          {
+            field: 'config.url',
+            problem:
+              "environment variable EAI_TEST_SURELY_UNSET_URL is not set in the hub's environment (the process running eai up)",
+          },
+          {
+            field: 'config.password',
+            problem:
+              "environment variable EAI_TEST_SURELY_UNSET_PASSWORD is not set in the hub's environment (the process running eai up)",
+          },
+          {
+            field: 'config.headers[0].value',
+            problem: expect.stringMatching(/^secret file \/nonexistent\/eai-secret cannot be read: ENOENT/),
+          },
+        ],
+      }),
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FieldError, type FieldProblem } from '../../lib/errors.ts';
+import { ConfigError, FieldError, type FieldProblem } from '../../lib/errors.ts';
 
 /**
  * Secrets in connector config are references, resolved when a task starts and held only in memory:
@@ -16,34 +16,45 @@ export function hasReference(value: string): boolean {
   return REFERENCE.test(value);
 }
 
-/** Resolves every reference in a config tree; an unresolvable one names the field and the reference. */
+/**
+ * Resolves every reference in a config tree; references that do not resolve are named all at once, each with its
+ * field (a FieldError for one, a ConfigError listing them for several), so a deployment missing two variables says so.
+ */
 export function resolveSecrets(value: unknown, baseDir: string, path = ''): unknown {
+  const problems: FieldProblem[] = [];
+  const resolved = resolveIn(value, baseDir, path, problems);
+  if (problems.length === 1) throw new FieldError(problems[0]!.field, problems[0]!.problem);
+  if (problems.length > 1)
+    throw new ConfigError(problems.map((p) => `${p.field}: ${p.problem}`).join('; '), { fields: problems });
+  return resolved;
+}
+
+function resolveIn(value: unknown, baseDir: string, path: string, problems: FieldProblem[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(REFERENCE, (_match, kind: string, name: string) => {
+    return value.replace(REFERENCE, (match, kind: string, name: string) => {
+      const field = path || '(root)';
       if (kind === 'env') {
         const found = process.env[name];
         // Resolved where the task runs: a variable exported in the shell of `eai connectors apply` is not the hub's.
-        if (found === undefined)
-          throw new FieldError(
-            path || '(root)',
-            `environment variable ${name} is not set in the hub's environment (the process running eai up)`,
-          );
-        return found;
+        if (found !== undefined) return found;
+        problems.push({
+          field,
+          problem: `environment variable ${name} is not set in the hub's environment (the process running eai up)`,
+        });
+        return match;
       }
       try {
         return readFileSync(resolve(baseDir, name), 'utf8').replace(/\r?\n$/, '');
       } catch (error) {
-        throw new FieldError(
-          path || '(root)',
-          `secret file ${name} cannot be read: ${(error as Error).message}`,
-        );
+        problems.push({ field, problem: `secret file ${name} cannot be read: ${(error as Error).message}` });
+        return match;
       }
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => resolveSecrets(v, baseDir, `${path}[${i}]`));
+  if (Array.isArray(value)) return value.map((v, i) => resolveIn(v, baseDir, `${path}[${i}]`, problems));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, resolveSecrets(v, baseDir, path ? `${path}.${k}` : k)]),
+      Object.entries(value).map(([k, v]) => [k, resolveIn(v, baseDir, path ? `${path}.${k}` : k, problems)]),
     );
   }
   return value;

@@ -85,7 +85,7 @@ describe('verifySignature', () => {
     ).toBe(true);
     expect(verifySignature(github, request({ 'x-hub-signature-256': hex }))).toEqual({
       ok: false,
-      reason: 'malformed signature',
+      reason: 'malformed signature: it does not start with signature.prefix "sha256="',
     });
     const tampered = request(
       { 'x-hub-signature-256': `sha256=${hex}` },
@@ -102,6 +102,22 @@ describe('verifySignature', () => {
     expect(verifySignature(github, request({}))).toEqual({
       ok: false,
       reason: 'missing x-hub-signature-256 header',
+    });
+  });
+
+  it("hmac-sha256 without a prefix: refuses GitHub's sha256=<hex>, saying to set the prefix", () => {
+    // Seen in the ops trial: the default header is GitHub's, the default prefix empty, and a GitHub delivery was logged
+    // as a bare "signature mismatch", which reads as a wrong secret.
+    const bare = config({ scheme: 'hmac-sha256', secret: 's3cret' });
+    expect(verifySignature(bare, request({ 'x-hub-signature-256': hex })).ok).toBe(true);
+    expect(verifySignature(bare, request({ 'x-hub-signature-256': `sha256=${hex}` }))).toEqual({
+      ok: false,
+      reason: 'signature mismatch: the header starts with "sha256=": set signature.prefix to it',
+    });
+    const otherSecret = createHmac('sha256', 'other').update(body).digest('hex');
+    expect(verifySignature(bare, request({ 'x-hub-signature-256': otherSecret }))).toEqual({
+      ok: false,
+      reason: 'signature mismatch',
     });
   });
 

@@ -208,9 +208,22 @@ export function verifySignature(
     case 'hmac-sha256': {
       const header = request.headers[config.header];
       if (!header) return { ok: false, reason: `missing ${config.header} header` };
-      if (!header.startsWith(config.prefix)) return { ok: false, reason: 'malformed signature' };
+      if (!header.startsWith(config.prefix))
+        return {
+          ok: false,
+          reason: `malformed signature: it does not start with signature.prefix "${config.prefix}"`,
+        };
       const given = header.slice(config.prefix.length).trim().toLowerCase();
-      return compare(hmacSha256Hex(config.secret, request.rawBody), given);
+      const checked = compare(hmacSha256Hex(config.secret, request.rawBody), given);
+      // GitHub and many others send `sha256=<hex>` in the default header: with no prefix set that read as a mismatch
+      // of the secret (seen in the ops trial), so the log says what the sender put before the digest.
+      const sent = config.prefix === '' ? /^([a-z0-9_-]+=)[0-9a-f]{64}$/.exec(given) : null;
+      return !checked.ok && sent
+        ? {
+            ok: false,
+            reason: `signature mismatch: the header starts with "${sent[1]}": set signature.prefix to it`,
+          }
+        : checked;
     }
     case 'shopify': {
       const header = request.headers[config.header];

@@ -41,14 +41,17 @@ describe('admin tokens', () => {
   it('names the variable, the entry and the field of a bad entry', () => {
     const entries = (second: string) => ({ EAI_ADMIN_TOKENS: `ok:viewer:${digest('a')},${second}` });
     expect(configError(entries(`bot:root:${digest('b')}`)).message).toBe(
-      'EAI_ADMIN_TOKENS entry 1: role must be viewer, operator or admin',
+      'EAI_ADMIN_TOKENS entry 1: role "root" must be viewer, operator or admin',
     );
     expect(configError(entries('bot:admin:abc123')).message).toBe(
       'EAI_ADMIN_TOKENS entry 1: sha256 must be 64 hex digits (the SHA-256 of the token)',
     );
     expect(configError(entries('bot:admin')).message).toBe(
-      'EAI_ADMIN_TOKENS entry 1: expected name:role:sha256hex',
+      'EAI_ADMIN_TOKENS entry 1: expected name:role:sha256hex (npx eai admin-token prints one; a plain token goes in EAI_ADMIN_TOKEN)',
     );
+    // A plain token in the wrong variable is not repeated in the message.
+    const plain = 'Zb-inhh_TQHBA-nFvwpA2jrRX-oJEBpuTtlSf9ARMa8';
+    expect(configError(entries(plain)).message).not.toContain(plain);
     expect(configError(entries(`bad name:admin:${digest('b')}`)).message).toMatch(
       /^EAI_ADMIN_TOKENS entry 1: name must be 1-64 letters/,
     );

@@ -50,12 +50,17 @@ export const adminEnvSchema = z.object({
 function parseEntry(entry: string, index: number): AdminToken {
   const where = `EAI_ADMIN_TOKENS entry ${index}`;
   const parts = entry.split(':');
-  if (parts.length !== 3) throw new ConfigError(`${where}: expected name:role:sha256hex`);
+  // The entry is never quoted: one that is not three parts may be a plain token put in the wrong variable.
+  if (parts.length !== 3)
+    throw new ConfigError(
+      `${where}: expected name:role:sha256hex (npx eai admin-token prints one; a plain token goes in EAI_ADMIN_TOKEN)`,
+    );
   const [name, role, sha256] = parts.map((p) => p.trim());
   const parsed = adminTokenSchema.safeParse({ name, role, sha256 });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`${where}: ${issue.path.join('.')} ${issue.message}`);
+    const field = issue.path[0] === 'role' ? `role "${role}"` : issue.path.join('.');
+    throw new ConfigError(`${where}: ${field} ${issue.message}`);
   }
   return parsed.data;
 }
