@@ -6,6 +6,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
  */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'eai_' });
+// prom-client's defaults include gauges named `…_total` (the active handles, requests and resources summed), which
+// Prometheus reserves for counters (`promtool check metrics` flags them); their per-type twins without the suffix
+// stay, and say the same.
+for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+  metricsRegistry.removeSingleMetric(`eai_nodejs_${name}`);
 
 type Config<T extends string> = { name: string; help: string; labelNames?: readonly T[] };
 
