@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { keysAt, meant, zodProblemText } from './zod-problems.ts';
+import { keysAt, meant, zodProblems, zodProblemText } from './zod-problems.ts';
 
 const schema = z
   .object({
@@ -45,8 +45,17 @@ describe('zod problems in words', () => {
     });
     expect(result.success).toBe(false);
     expect(zodProblemText(result.error!, '', schema)).toBe(
-      'config.routes[0]: Unrecognized key: "topik"; did you mean "topic"?; (root): Unrecognized key: "nmae"; did you mean "name"?',
+      'config.routes[0].topik: unknown key; did you mean "topic"?; nmae: unknown key; did you mean "name"?',
     );
     expect(zodProblemText(result.error!)).not.toContain('did you mean');
+  });
+
+  it('names each of several unknown keys at its own path, with the key meant where there is one', () => {
+    const result = schema.safeParse({ name: 'a', nmae: 'b', colour: 'red' });
+    expect(result.success).toBe(false);
+    expect(zodProblems(result.error!, 'connector', schema)).toEqual([
+      { path: 'connector.nmae', message: 'unknown key; did you mean "name"?' },
+      { path: 'connector.colour', message: 'unknown key' },
+    ]);
   });
 });

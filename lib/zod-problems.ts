@@ -20,12 +20,19 @@ export function zodProblems(
   prefix = '',
   schema?: z.ZodType,
 ): Array<{ path: string; message: string }> {
-  return error.issues.map((issue) => {
-    const path = fieldPath(issue.path, prefix);
-    if (issue.code !== 'unrecognized_keys' || !schema) return { path, message: issue.message };
-    const known = keysAt(schema, issue.path);
-    const hints = issue.keys.map((key) => meant(key, known)).filter((hint) => hint !== undefined);
-    return { path, message: hints.length ? `${issue.message}; ${hints.join('; ')}` : issue.message };
+  return error.issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys')
+      return [{ path: fieldPath(issue.path, prefix), message: issue.message }];
+    // One problem per unknown key, at the key's own path (`formt: unknown key; did you mean "format"?`), as a
+    // misspelt value's problem is at its path.
+    const known = schema ? keysAt(schema, issue.path) : [];
+    return issue.keys.map((key) => {
+      const hint = meant(key, known);
+      return {
+        path: fieldPath([...issue.path, key], prefix),
+        message: hint ? `unknown key; ${hint}` : 'unknown key',
+      };
+    });
   });
 }
 

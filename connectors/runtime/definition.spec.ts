@@ -45,7 +45,7 @@ describe('a deployment file with an option its connector type does not have', ()
       'type: webhook-source\nformat: x12-856\nmaping: edi/x12-856.to-canonical.yaml\nconfig:\n  signature: { scheme: hmac-sha256, secret: s }\n',
     );
     expect(() => loadDeployment(folder, plugins)).toThrow(
-      'meant.yaml: (root): Unrecognized key: "maping"; did you mean "mapping"?',
+      'meant.yaml: maping: unknown key; did you mean "mapping"?',
     );
     const options = deployment(
       'options',
