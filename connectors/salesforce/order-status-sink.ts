@@ -8,7 +8,7 @@ export const salesforceOrderStatusSinkConfig = salesforceUpsertSinkConfig.extend
     .enum(['dead-letter', 'skip'])
     .default('dead-letter')
     .describe(
-      "An order whose customer has no Account in the org (Salesforce answers 400 `Foreign key external ID: … not found`): `dead-letter` it, or `skip` it (logged, counted as done) where the CRM holds only some of the ERP's customers.",
+      "An order whose customer has no Account in the org (Salesforce answers 400 `Foreign key external ID: … not found`): `dead-letter` it, or `skip` it (logged, counted as skipped) where the CRM holds only some of the ERP's customers.",
     ),
 });
 

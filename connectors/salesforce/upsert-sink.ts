@@ -44,13 +44,13 @@ function upsertPathOf(body: Buffer, connector: string): string {
  * event carries the Salesforce id, else by External_Id__c = the customerId). OAuth client credentials through the
  * HTTP sink's `authorize` hook (a 401 renews the token once); `Sforce-Call-Options: client=<clientName>` on every
  * write marks its change events. The hub's erasure command (schemas/erasure.ts) deletes the record and empties it
- * from the Recycle Bin (erasure.ts). `refusedAsDone` names further refusals that count as done (logged, not
- * dead-lettered).
+ * from the Recycle Bin (erasure.ts). `refusedAsSkipped` names refusals that mean the record is not for this org
+ * (logged and counted as skipped, not dead-lettered).
  */
 export function createSalesforceUpsertSink(
   config: SalesforceUpsertSinkConfig,
   context: ConnectorContext,
-  refusedAsDone?: (refusal: HttpRefusedError, request: HttpSinkRequest) => string | undefined,
+  refusedAsSkipped?: (refusal: HttpRefusedError, request: HttpSinkRequest) => string | undefined,
 ): HttpSink {
   const { instanceUrl, clientId, clientSecret, apiVersion, authTimeoutMs, clientName, ...http } = config;
   const auth = createSalesforceAuth(
@@ -108,7 +108,8 @@ export function createSalesforceUpsertSink(
       authorize: async ({ renew, signal }) => ({
         authorization: `Bearer ${await auth.token({ renew, signal })}`,
       }),
-      alreadyApplied: (refusal, sent) => alreadyDeleted(refusal, sent) ?? refusedAsDone?.(refusal, sent),
+      alreadyApplied: alreadyDeleted,
+      refusedAsSkipped,
       checkAnswer: (text, sent) => checkEmptyRecycleBin(text, sent, context.name),
     },
     context,

@@ -56,6 +56,12 @@ export interface HttpSinkOptions {
    */
   alreadyApplied?(refusal: HttpRefusedError, request: HttpSinkRequest): string | undefined;
   /**
+   * A refusal that means the record is not for this target, by the connector's choice (an order whose customer
+   * the CRM does not hold): return what to log, and the put resolves SKIPPED (counted as skipped, not as out)
+   * instead of dead-lettering the record.
+   */
+  refusedAsSkipped?(refusal: HttpRefusedError, request: HttpSinkRequest): string | undefined;
+  /**
    * Reads a 2xx answer's body, for targets that answer failures with 200 (JSON-RPC faults): throw a
    * NonRetriableError to dead-letter the record (its message is the dead letter's reason), a RetriableError to retry.
    */
@@ -219,16 +225,19 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       if (!options.requestPerAttempt && pending.length === 0) return SKIPPED;
       const steps = pending.length;
       let nothingToSend = false;
+      let refusedAsSkipped = false;
       let current: HttpSinkRequest | undefined;
       const sendStep = async (request: HttpSinkRequest, step: number) => {
         current = request;
         try {
           await attempt(record, request, step);
         } catch (error) {
-          const done =
-            error instanceof HttpRefusedError ? options.alreadyApplied?.(error, request) : undefined;
-          if (done === undefined) throw error;
-          log.info({ key: record.key, method: request.method, path: request.path }, done);
+          if (!(error instanceof HttpRefusedError)) throw error;
+          const done = options.alreadyApplied?.(error, request);
+          const skipped = done === undefined ? options.refusedAsSkipped?.(error, request) : undefined;
+          if (done === undefined && skipped === undefined) throw error;
+          if (skipped !== undefined) refusedAsSkipped = true;
+          log.info({ key: record.key, method: request.method, path: request.path }, done ?? skipped);
         }
       };
       const write = async () => {
@@ -267,7 +276,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         },
       });
       failuresInRow = 0;
-      return nothingToSend ? SKIPPED : undefined;
+      return nothingToSend || refusedAsSkipped ? SKIPPED : undefined;
     },
     async stop() {
       stopping.abort();
