@@ -155,6 +155,8 @@ export function wrap(value: unknown, width: unknown, lines?: unknown): string[] 
 const DATE = /^(\d{4})-?(\d{2})-?(\d{2})$/;
 const TIME = /^(\d{2}):?(\d{2})(?::?(\d{2})(?:[.,](\d{1,3})\d*)?)?$/;
 const ZONED = /(?:Z|[+-]\d\d:?\d\d)$/;
+/** An ISO 8601 timestamp with a zone, any precision (what `Date.parse` reads alike on every engine). */
+const ZONED_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)$/;
 
 /** Minutes east of UTC that `zone` has at the instant `utcMillis`. */
 function zoneOffsetMinutes(utcMillis: number, zone: string): number {
@@ -255,6 +257,44 @@ function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): s
   } catch {
     throw new MappingFunctionError(`$timestamp: "${zoneName}" is not a time zone name`);
   }
+}
+
+/**
+ * The wall-clock date and time (`YYYY-MM-DDTHH:MM:SS`) of an instant in `zone`, for writing to a system that keeps
+ * local dates and times (SAP's DATUM / UZEIT, Salesforce's date fields). `time` is an ISO timestamp with a zone (the
+ * canonical form) or epoch milliseconds. A value at exactly 00:00:00.000 UTC is a date without a time (the canonical
+ * schemas' convention: "a date without time is midnight UTC") and keeps its day in every zone: an order dated 5 May
+ * is not written as 4 May to a system in New York.
+ */
+function localDateTime(name: string, time: unknown, zone: unknown): string | undefined {
+  if (time === undefined || time === null || String(time).trim() === '') return undefined;
+  const text = String(time).trim();
+  const millis =
+    typeof time === 'number'
+      ? time
+      : (isoMillis(text) ?? (ZONED_ISO.test(text) ? Date.parse(text) : Number.NaN));
+  if (!Number.isFinite(millis))
+    throw new MappingFunctionError(`$${name}: "${time}" is not a timestamp with a zone`);
+  const zoneName = String(zone ?? 'UTC');
+  let offset = 0;
+  if (millis % 86_400_000 !== 0 && zoneName !== 'UTC' && zoneName !== 'Z') {
+    try {
+      offset = zoneOffsetMinutes(millis, zoneName);
+    } catch {
+      throw new MappingFunctionError(`$${name}: "${zoneName}" is not a time zone name`);
+    }
+  }
+  return new Date(Math.floor(millis / 1000) * 1000 + offset * 60_000).toISOString().slice(0, 19);
+}
+
+/** `$localDate(time, zone?)`: the instant's date in `zone` (default `options.timeZone`), `YYYY-MM-DD`. */
+export function localDate(time: unknown, zone: unknown = 'UTC'): string | undefined {
+  return localDateTime('localDate', time, zone)?.slice(0, 10);
+}
+
+/** `$localTime(time, zone?)`: the instant's wall-clock time in `zone` (default `options.timeZone`), `HH:MM:SS`. */
+export function localTime(time: unknown, zone: unknown = 'UTC'): string | undefined {
+  return localDateTime('localTime', time, zone)?.slice(11, 19);
 }
 
 /** A calendar date `YYYY-MM-DD` from `YYYYMMDD`, `YYYY-MM-DD` or an ISO timestamp (its date part as written). */
@@ -389,6 +429,8 @@ export function mappingFunctions(tables: LookupTables, timeZone: string): Record
     trimZeros,
     wrap,
     timestamp: (d: unknown, t?: unknown, zone?: unknown) => timestamp(d, t, zone ?? timeZone),
+    localDate: (t: unknown, zone?: unknown) => localDate(t, zone ?? timeZone),
+    localTime: (t: unknown, zone?: unknown) => localTime(t, zone ?? timeZone),
     date,
     isDate,
     lookup: makeLookup(tables),

@@ -48,7 +48,9 @@ export const mappingSchema = z
         timeZone: z
           .string()
           .default('UTC')
-          .describe('IANA zone of local dates and times in the input (IDocs, EDI and Odoo write none).'),
+          .describe(
+            'IANA zone of local dates and times: those the input writes without a zone (IDocs, EDI and Odoo write none), and those a from-canonical mapping writes ($localDate, $localTime).',
+          ),
       })
       .strict()
       .default({ timeZone: 'UTC' }),
