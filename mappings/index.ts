@@ -77,6 +77,23 @@ export function findMapping(ref: string, baseDir?: string): CompiledMapping {
 }
 
 /**
+ * `mapping` with its `options.timeZone` set to `timeZone` (a connector's `timeZone`: the partner's or the system's
+ * zone, without a copy of the mapping per zone), compiled once per file and zone; the mapping itself when no zone is
+ * given or it names that zone already.
+ */
+export function inTimeZone(mapping: CompiledMapping, timeZone: string | undefined): CompiledMapping {
+  if (!timeZone || mapping.spec.options.timeZone === timeZone) return mapping;
+  const key = `${mapping.file}\u0000${timeZone}`;
+  const cached = byFile.get(key);
+  if (cached && cached.stamp === stampOf(cached.mapping.files)) return cached.mapping;
+  const loaded = loadMappingFile(mapping.file);
+  loaded.spec.options = { ...loaded.spec.options, timeZone };
+  const zoned = compileMapping(loaded);
+  byFile.set(key, { mapping: zoned, stamp: stampOf(zoned.files) });
+  return zoned;
+}
+
+/**
  * The shipped mapping that reads `format` into canonical records. When several read the same format (a partner's
  * own next to the standard one), none is picked by file order: name one (`--mapping`, a connector's `mapping`).
  */

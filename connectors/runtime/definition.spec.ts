@@ -115,6 +115,21 @@ describe('a deployment file with an option its connector type does not have', ()
  * found") or was read with no reader at all.
  */
 describe('a deployment file naming a mapping or a format that does not exist', () => {
+  it('refuses a time zone that does not exist, naming the file and the field; takes an IANA one', () => {
+    const folder = deployment(
+      'zoned',
+      'type: file-source\nformat: x12-850\ntimeZone: Europe/Berln\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      'zoned.yaml: timeZone: not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)',
+    );
+    const good = deployment(
+      'berlin',
+      'type: file-source\nformat: x12-850\ntimeZone: Europe/Berlin\nconfig:\n  dir: in\n',
+    );
+    expect(loadDeployment(good, plugins)[0]!.timeZone).toBe('Europe/Berlin');
+  });
+
   it('refuses a misspelt mapping, naming the file and the field', () => {
     const folder = deployment(
       'mapping',

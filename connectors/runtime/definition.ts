@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { encodingProblem, readers, writers } from '../../formats/index.ts';
 import { ConfigError, errorMessage, type FieldProblem } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
+import { isTimeZone } from '../../lib/time-zone.ts';
 import { fieldPath, keysAt, meant, strippedKeys, zodProblems } from '../../lib/zod-problems.ts';
 import { findMapping } from '../../mappings/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
@@ -48,6 +49,13 @@ export const connectorDefinition = z
       .optional()
       .describe(
         'The mapping file to use: a path relative to the deployment folder, or to `mappings/` for the shipped ones (e.g. `sap/idoc-orders05.to-canonical.yaml`). Sources: to-canonical; sinks: from-canonical. Default: the one shipped mapping of the format, refused when there are several.',
+      ),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, { error: 'not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)' })
+      .optional()
+      .describe(
+        "The partner's or the system's IANA time zone (e.g. `Europe/Berlin`): sources read the local dates and times its documents write without a zone (IDocs, EDI, Odoo) in it, sinks write dates and times for it (SAP's DATUM, Salesforce's date fields); over the mapping's own `options.timeZone`, so no copy of a mapping per zone is needed. Default: the mapping's (UTC in the shipped ones).",
       ),
     mappingsBySender: z
       .record(z.string(), z.string())

@@ -21,7 +21,7 @@ import {
 } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { withDeadline } from '../../lib/retry.ts';
-import { findMapping, writeWithMapping } from '../../mappings/index.ts';
+import { findMapping, inTimeZone, writeWithMapping } from '../../mappings/index.ts';
 import type {
   ConnectorContext,
   ConnectorPlugin,
@@ -779,7 +779,9 @@ export class ConnectorRuntime {
       // Checked again as at deployment: a definition stored by an older version may hold what this one refuses.
       const config = pluginConfig(plugin, definition, baseDir, 'stored definition');
       const outbound =
-        plugin.kind === 'sink' && definition.mapping ? findMapping(definition.mapping, baseDir) : undefined;
+        plugin.kind === 'sink' && definition.mapping
+          ? inTimeZone(findMapping(definition.mapping, baseDir), definition.timeZone)
+          : undefined;
       const context: ConnectorContext = {
         name,
         logger,
@@ -856,6 +858,7 @@ export class ConnectorRuntime {
       mapping: definition.mapping,
       mappingsBySender: definition.mappingsBySender,
       encoding: definition.encoding,
+      timeZone: definition.timeZone,
       baseDir,
       start: Date.now(),
       // The connector's own output topics win over the runtime's.

@@ -1,7 +1,7 @@
 import type { Bus } from '../../bus/index.ts';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { type CompiledMapping, findMapping, inboundMapping } from '../../mappings/index.ts';
+import { type CompiledMapping, findMapping, inboundMapping, inTimeZone } from '../../mappings/index.ts';
 import { createMappingStep, type DocumentInput, type MappingStep } from './mapping-step.ts';
 
 /**
@@ -25,6 +25,8 @@ export interface SourceStepConfig {
   topics?: Record<string, string>;
   /** The character set of documents whose format declares none (the definition's `encoding`). */
   encoding?: string;
+  /** The zone of the documents' local dates and times (the definition's `timeZone`), over each mapping's own. */
+  timeZone?: string;
   /**
    * Which start of the connector the step is for: a restart makes a new step in each mapping thread too, and so
    * reads a mapping changed since (findMapping).
@@ -46,7 +48,7 @@ export function mappingChooser(
   const namedMapping = (ref: string) => {
     let mapping = named.get(ref);
     if (!mapping) {
-      mapping = findMapping(ref, config.baseDir);
+      mapping = inTimeZone(findMapping(ref, config.baseDir), config.timeZone);
       named.set(ref, mapping);
     }
     return mapping;
@@ -56,7 +58,7 @@ export function mappingChooser(
     const mapping = ref ? namedMapping(ref) : undefined;
     if (mapping && mapping.spec.input === input.format) return mapping;
     try {
-      return inboundMapping(input.format);
+      return inTimeZone(inboundMapping(input.format), config.timeZone);
     } catch (error) {
       throw new ConfigError(
         `connector ${config.name}: name a mapping (mapping:) for format ${input.format}: ${errorMessage(error)}`,

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileMapping } from './compile.ts';
@@ -82,5 +83,19 @@ describe("outbound mappings write dates in the target system's zone (options.tim
     expect(await effectiveDate('Europe/Berlin', '2026-11-21T23:30:00.000Z')).toBe('2026-11-22');
     expect(await effectiveDate('UTC', '2026-11-21T23:30:00.000Z')).toBe('2026-11-21');
     expect(await effectiveDate('America/New_York', '2026-11-21T00:00:00.000Z')).toBe('2026-11-21');
+  });
+});
+
+describe('a mapping whose options.timeZone does not exist', () => {
+  it('is refused when loaded, naming the file and the field, not at each document', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-zone-'));
+    try {
+      const file = join(dir, 'orders.to-canonical.yaml');
+      const shipped = readFileSync(join(shippedMappingsDir, 'edi/x12-850.to-canonical.yaml'), 'utf8');
+      writeFileSync(file, shipped.replace(/^ {2}timeZone: UTC$/m, '  timeZone: Europe/Berln'));
+      expect(() => loadMappingFile(file)).toThrow('options.timeZone: not an IANA time zone name');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
+import { isTimeZone } from '../../lib/time-zone.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
 import type { LookupTables } from './functions.ts';
 
@@ -47,6 +48,9 @@ export const mappingSchema = z
       .object({
         timeZone: z
           .string()
+          .refine(isTimeZone, {
+            error: 'not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)',
+          })
           .default('UTC')
           .describe(
             'IANA zone of local dates and times: those the input writes without a zone (IDocs, EDI and Odoo write none), and those a from-canonical mapping writes ($localDate, $localTime).',
