@@ -67,6 +67,13 @@ describe('edifact-desadv fixtures', () => {
     ]);
   });
 
+  it('cnt-line-count: CNT (no UNS in a DESADV) is the summary, its CNT+2 line count checked, not a segment of the last line', () => {
+    const [doc] = fixture('cnt-line-count.edi');
+    expect(doc?.tree.summary.counts.map((c) => [c.qualifier, c.value])).toEqual([['2', '2']]);
+    expect(doc?.tree.summary.counts[0]?.$loc).toBe('UNB#1/UNH#1/CNT (segment 12, line 1)');
+    expect(doc?.tree.lines.at(-1)?.otherSegments).toEqual([]);
+  });
+
   it('una-custom-separators: same content as with default separators (the whole tree, but for message numbers)', () => {
     const [custom] = fixture('una-custom-separators.edi');
     const [standard] = fixture('cps-pac-gin-sscc.edi');
@@ -174,6 +181,8 @@ describe('edifact-desadv broken fixtures', () => {
     'sscc-check-digit.edi': /not a valid SSCC-18/,
     'message-type-orders.edi': /message type "ORDERS" \(UNH02\) is not edifact-desadv/,
     'cps-parent-missing.edi': /CPS02 parent "7" is not an earlier CPS/,
+    // As an X12 CTT01 that disagrees with the PO1 lines: the document is refused, at the CNT.
+    'cnt-line-count-mismatch.edi': /control count mismatch: CNT\+2 says 3 but there are 2 LIN line items/,
   });
 });
 

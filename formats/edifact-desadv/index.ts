@@ -15,7 +15,7 @@ export function createReader(options: ReaderOptions = {}): FormatReader<EdifactD
     family: 'scm',
     declaresCharset: 'its UNB syntax identifier (UNOC: ISO 8859-1, UNOW: UTF-8, …)',
     description:
-      'UN/EDIFACT DESADV despatch advice (UNA honoured, BGM, DTM, RFF, NAD, TDT, CPS/PAC/GIN SSCC packing with LIN/PIA/QTY)',
+      'UN/EDIFACT DESADV despatch advice (UNA honoured, BGM, DTM, RFF, NAD, TDT, CPS/PAC/GIN SSCC packing with LIN/PIA/QTY, CNT line count checked)',
     ...edifactParses({
       format: 'edifact-desadv',
       messageType: 'DESADV',

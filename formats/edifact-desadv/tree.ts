@@ -38,6 +38,7 @@ export interface EdifactDesadvTree {
   packages: EdifactPackage[];
   /** Every LIN in file order, inside packages or not, each with its packageId. */
   lines: DesadvLine[];
+  /** CNT control totals (6069 qualifier, 6066 value); CNT+2, the number of LIN line items, is checked. */
   summary: { counts: Fields<'qualifier' | 'value'>[] };
   otherSegments: EdifactSegment[];
 }
@@ -76,13 +77,16 @@ export function buildDesadv(message: EdifactMessage): EdifactDesadvTree {
     const before = previous;
     previous = segment;
     if (tag === 'UNH' || tag === 'UNT') continue;
-    if (tag === 'UNS' || tag === 'CPS' || tag === 'LIN') party = undefined;
-    if (tag === 'UNS') {
+    if (tag === 'UNS' || tag === 'CNT' || tag === 'CPS' || tag === 'LIN') party = undefined;
+    // DESADV's summary section is CNT alone (no UNS, which ORDERS has): a CNT ends the last line and package
+    // wherever it stands, and its line count is checked, never taken for one of the last line's segments.
+    if (tag === 'UNS' || (tag === 'CNT' && !inSummary)) {
       inSummary = true;
       line = undefined;
       pkg = undefined;
       path = message.path;
       locate(segment, path);
+      if (tag === 'CNT') addSummary(tree, segment, check);
     } else if (tag === 'CPS') {
       line = undefined;
       path = packagePath = `${message.path}/CPS#${byId.size + 1}`;

@@ -1,3 +1,4 @@
+import { deriveFrom } from '../derived.ts';
 import { FormatError } from '../types.ts';
 import type {
   DatedNode,
@@ -150,7 +151,38 @@ function partner(segment: XmlSegment): PartnerNode {
 }
 
 function text(segment: XmlSegment, lineSegment: string): TextNode {
-  return { ...node(segment), lines: segment.children.filter((c) => c.name === lineSegment).map(node) };
+  const lines = segment.children.filter((c) => c.name === lineSegment);
+  // A mapping that reads `text` used the lines' TDLINE and TDFORMAT (the usage count of eai map).
+  return deriveFrom({ ...node(segment), lines: lines.map(node), text: joinTextLines(lines) }, 'text', [
+    'lines',
+  ]);
+}
+
+/**
+ * The lines of an E1EDKT2 / E1EDPT2 text as one text, by each line's TDFORMAT (the SAPscript ITF format column):
+ * - `=` (extended line): appended to the line before without a blank, each side as sent (`ele` + `vator`,
+ *   `deliver to the ` + `warehouse`), so a word or number split over two lines comes back whole;
+ * - blank (continuous text, also a line without TDFORMAT) and `(` (raw line): the paragraph goes on; SAPscript
+ *   joins such lines with one blank;
+ * - `/`, `/=`, `/(` (new line, with a long or raw line): a line break;
+ * - `*` (default paragraph) and any other key (a style's paragraph format, `AS`, `B1`): a new paragraph, a line break;
+ * - `/:` (control command: INCLUDE, ADDRESS…) and `/*` (comment line): not text, left out.
+ * White space at the text's ends is trimmed; null when no line holds text.
+ */
+export function joinTextLines(lines: XmlSegment[]): string | null {
+  let text = '';
+  for (const line of lines) {
+    const format = (line.fields.TDFORMAT ?? '').trim();
+    if (format === '/:' || format === '/*') continue;
+    const asSent = line.untrimmed?.TDLINE ?? line.fields.TDLINE ?? '';
+    if (format === '=') text += asSent;
+    else if (text.trim() === '') text = asSent.trimStart();
+    else {
+      const blank = format === '' || format === '(';
+      text = text.trimEnd() + (blank ? ' ' : '\n') + asSent.trimStart();
+    }
+  }
+  return text.trim() || null;
 }
 
 function item(segment: XmlSegment): ItemNode {

@@ -30,6 +30,16 @@ describe('sap-idoc-orders05 reader', () => {
     expect(docs[1]!.tree.items[0]!.$loc).toBe('/ORDERS05/IDOC[2]/E1EDP01[1]');
   });
 
+  it('joins text lines by TDFORMAT: = without a blank (each side as sent), blank with one, / and * break the line', () => {
+    const tree = one('text-continuation-lines.xml').tree;
+    expect(tree.texts[0]!.text).toBe(
+      'Please deliver to the warehouse at gate 4, not to the office.\nCall +49 30 1234567 before arrival.\nThank you.',
+    );
+    // Each line's TDLINE stays trimmed, as every SAP field; only the join reads it as sent.
+    expect(tree.texts[0]!.lines[0]!.TDLINE).toBe('Please deliver to the');
+    expect(tree.items[0]!.texts[0]!.text).toBe('Zinc-plated, in boxes of 20');
+  });
+
   it('keeps unknown partner roles and does not invent missing ones', () => {
     const tree = one('partner-roles-missing.xml').tree;
     expect(tree.partners.map((p) => [p.PARVW, p.role])).toEqual([

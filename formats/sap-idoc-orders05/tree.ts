@@ -29,6 +29,8 @@ export interface MaterialIdNode extends SegmentNode {
 
 export interface TextNode extends SegmentNode {
   lines: SegmentNode[];
+  /** The lines joined into one text by their TDFORMAT (build.ts joinTextLines); null when none holds text. */
+  text: string | null;
 }
 
 /** A segment this reader does not model (E1EDK17, E1EDP05, Z segments…), kept with its children. */

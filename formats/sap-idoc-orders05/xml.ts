@@ -5,11 +5,14 @@ export interface XmlSegment {
   name: string;
   loc: string;
   fields: Record<string, string>;
+  /** A field's value as sent where trimming changed it (TDLINE's trailing blank before a `=` continuation). */
+  untrimmed?: Record<string, string>;
   children: XmlSegment[];
 }
 
 export function readXml(format: string, input: Buffer): XmlSegment {
-  return toSegment(readXmlElement(format, input));
+  // Whole text: each field's text as one piece, trimmed, with its white space as sent kept beside it.
+  return toSegment(readXmlElement(format, input, { text: 'whole' }));
 }
 
 function isSegment(element: XmlElement): boolean {
@@ -28,7 +31,10 @@ function toSegment(element: XmlElement, loc = element.loc): XmlSegment {
       seen.set(child.name, n);
       segment.children.push(toSegment(child, `${loc}/${child.name}[${n}]`));
     } else if (!(child.name in segment.fields)) {
+      // `in` also skips names an object already has (__proto__, constructor): no SAP field is called so.
       segment.fields[child.name] = child.text;
+      if (child.untrimmed !== undefined)
+        segment.untrimmed = { ...segment.untrimmed, [child.name]: child.untrimmed };
     }
   }
   return segment;

@@ -15,6 +15,11 @@ export interface XmlElement {
   attributes: Record<string, string>;
   children: XmlElement[];
   text: string;
+  /**
+   * `whole` mode only, and only when trimming changed it: the text with the white space at its ends as written
+   * (SAPscript text lines whose continuation joins them without a blank need their trailing space).
+   */
+  untrimmed?: string;
 }
 
 /** The name without its namespace prefix (`epcis:EPCISDocument` → `EPCISDocument`). */
@@ -215,7 +220,7 @@ function textOf(children: OrderedNode[]): string {
     if (typeof c['#text'] === 'string') text += decodeReferences(c['#text']);
     else if (Array.isArray(c['#cdata'])) text += cdataOf(c['#cdata']);
   }
-  return text.trim();
+  return text;
 }
 
 /** CDATA content is taken as written: no references are decoded inside it. */
@@ -316,7 +321,12 @@ function toElement(node: OrderedNode, key: string, loc: string, trim = false): X
           configurable: true,
         });
   const name = unescapeName(key);
-  const element: XmlElement = { name, loc, attributes, children: [], text: textOf(children) };
+  const written = textOf(children);
+  const text = written.trim();
+  const element: XmlElement = { name, loc, attributes, children: [], text };
+  // Only for leaves: the white space between child elements is layout, not text.
+  if (trim && text !== written && !children.some((c) => elementName(c) !== undefined))
+    element.untrimmed = written;
   const seen = new Map<string, number>();
   for (const child of children) {
     const childKey = elementName(child);

@@ -64,6 +64,15 @@ describe('X12 850 facts on the canonical order', () => {
     ]);
   });
 
+  it('PO105 price basis: HP is per 100, PE per one; a code the table lacks (CT, QT) is kept in extensions', async () => {
+    const [o] = await orders('po105-price-basis-codes.edi');
+    expect(o.lines.map((l: Json) => l.priceBasis)).toEqual([null, '100', null, null]);
+    expect(Object.entries(o.extensions).filter(([k]) => k.endsWith('.PO105'))).toEqual([
+      ['x12.line.3.PO105', 'CT'],
+      ['x12.line.4.PO105', 'QT'],
+    ]);
+  });
+
   it('amt-ctt-td5-routing: the stated total, other AMTs, CTT counts, header and line TD5', async () => {
     const [o] = await orders('amt-ctt-td5-routing.edi');
     // AMT TT (total transaction amount) is the order total as sent: SalesOrder.totalAmount, not recomputed

@@ -41,6 +41,18 @@ describe('UsageTracker: input values no expression read', () => {
     expect(unused).toEqual([]);
   });
 
+  it("an IDoc text read as its joined text used its lines' TDLINE and TDFORMAT: a derived value's source may be a node", async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('sap/idoc-orders05.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    await mapBytes(
+      'sap-idoc-orders05',
+      readFileSync('formats/sap-idoc-orders05/fixtures/text-continuation-lines.xml'),
+      { mapping, usage, receivedAt: FIXTURE_RECEIVED_AT },
+    );
+    const unused = usage.report().unused.filter((u) => /TDLINE|TDFORMAT/.test(u.field));
+    expect(unused).toEqual([]);
+  });
+
   const mappings = loadMappings().filter((m) => m.direction === 'to-canonical');
   for (const mapping of mappings) {
     it(`${basename(mapping.file)}: mapping through the tracker changes no fixture's output`, async () => {

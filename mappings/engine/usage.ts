@@ -10,7 +10,8 @@
  * A value a reader derived from others (an EDIFACT DTM's `iso` from its `value` and `format`) stands for them: a
  * mapping reads the derived one (`$at(dates[…])` reads `iso`), so reading it counts its sources as used too. The
  * reader names them in a non-enumerable `$derived` of the node (`{ iso: ['value', 'format'] }`, formats/derived.ts),
- * which stays out of the tree's JSON.
+ * which stays out of the tree's JSON. A source that is a node (an IDoc text's `lines`, joined into its `text`) counts
+ * every value under it.
  */
 
 import { type Derivations, derivationsOf } from '../../formats/derived.ts';
@@ -86,6 +87,16 @@ export class UsageTracker {
     this.nodes.set(value, { location: here, path: relative, unread, ...(derived ? { derived } : {}) });
   }
 
+  /** Every value under `value` counts as read (a derived value's source that is a node: an IDoc text's lines). */
+  private readAll(value: unknown, seen = new Set<object>()): void {
+    if (!value || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    const node = this.nodes.get(value);
+    if (!node) return;
+    node.unread.clear();
+    for (const child of Object.values(value)) this.readAll(child, seen);
+  }
+
   private wrap<T>(value: T): T {
     if (!value || typeof value !== 'object') return value;
     const target = value as object;
@@ -100,7 +111,10 @@ export class UsageTracker {
         const child = Reflect.get(t, key, receiver);
         if (typeof key !== 'string') return child;
         if (node.unread.has(key)) node.unread.delete(key);
-        for (const source of node.derived?.[key] ?? []) node.unread.delete(source);
+        for (const source of node.derived?.[key] ?? []) {
+          node.unread.delete(source);
+          this.readAll(Reflect.get(t, source));
+        }
         return this.wrap(child);
       },
     });

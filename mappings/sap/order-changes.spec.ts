@@ -35,6 +35,38 @@ describe('SAP ORDCHG items by their ACTION', () => {
   });
 });
 
+describe('SAP ORDERS / ORDCHG by the header ACTION, the action code for the whole message', () => {
+  it('001 (reverse entire document) cancels the order, in an ORDCHG and an ORDERS; 004 (changes) stays an update', async () => {
+    const events = await orders('ordchg-reverse-whole-order.xml');
+    expect(
+      events.map((e) => [e.salesOrder.extensions['sap.mestyp'], e.changeType, e.salesOrder.status]),
+    ).toEqual([
+      ['ORDCHG', 'STATUS_CHANGED', 'CANCELLED'],
+      ['ORDERS', 'STATUS_CHANGED', 'CANCELLED'],
+      ['ORDCHG', 'UPDATED', 'OPEN'],
+    ]);
+    // The cancelled order keeps its own key, so it reaches the order's running workflow.
+    expect(events[0].salesOrder.orderId).toBe('sap:4500099887');
+  });
+});
+
+describe('SAP header organisation data (E1EDK14) and the customer PO date (E1EDK02 QUALF 001 DATUM)', () => {
+  it('keeps each E1EDK14 as sap.E1EDK14.<QUALF>, takes 012 as the order type without BSART, the PO date as orderDate', async () => {
+    const [event] = await orders('organization-data-po-date.xml');
+    const order = event.salesOrder;
+    expect(Object.entries(order.extensions).filter(([k]) => k.startsWith('sap.E1EDK'))).toEqual([
+      ['sap.E1EDK14.008', '1010'],
+      ['sap.E1EDK14.007', '10'],
+      ['sap.E1EDK14.006', '00'],
+      ['sap.E1EDK14.012', 'TA'],
+      ['sap.E1EDK02.001.DATUM', '2025-03-28'],
+    ]);
+    expect(order.orderType).toBe('TA');
+    // No E1EDK03 document date: the day the customer issued its purchase order.
+    expect(order.orderDate).toBe('2025-03-28T00:00:00.000Z');
+  });
+});
+
 describe('SAP order partners beyond ship-to and bill-to', () => {
   it('the sold-to (AG) keeps its address as SOLD_TO, as the EDI mappings keep the buyer; other partners theirs', async () => {
     const [event] = await orders('name2-item-references-dates.xml');
