@@ -113,6 +113,8 @@ export type DocumentRemap =
       /** The records as the connector would have published them (keys, topics, CloudEvents headers). */
       records: OutgoingRecord[];
       published: Array<{ topic: string; key: string | null; id: string }>;
+      /** Called once the records are on Kafka (their transaction committed; never in a dry run): to count them. */
+      committed?: () => void;
     }
   | { outcome: 'failing'; connector: string; reason: string; error: RemapError }
   | { outcome: 'skipped'; reason: string };
@@ -561,11 +563,14 @@ export async function redriveDeadLetters(
   await producer?.connect();
   let chunk: OutgoingRecord[] = [];
   let inChunk = 0;
+  let onCommit: Array<() => void> = [];
   const flush = async () => {
     if (inChunk > 0 && producer) await producer.sendTransaction(chunk);
+    if (producer) for (const committed of onCommit) committed();
     progress.redriven += inChunk;
     chunk = [];
     inChunk = 0;
+    onCommit = [];
   };
   const now = new Date().toISOString();
   /** A letter's records on their way, with its mark in the same transaction. */
@@ -613,6 +618,7 @@ export async function redriveDeadLetters(
               headers: { ...r.headers, [REDRIVEN_FROM_HEADER]: from },
             }));
             const to = [...new Set(published.map((p) => p.topic))].join(',');
+            if (remapped.committed) onCommit.push(remapped.committed);
             await send(record, records, { to, connector });
           }
         } else {

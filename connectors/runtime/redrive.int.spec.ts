@@ -61,6 +61,8 @@ describe('redriving mapping dead letters through the connector that refused them
 
   it('after the lookup table is fixed: a dry run says what maps now; the redrive publishes row 2 alone and the one-row table, once, under the ids they would have had', async () => {
     f.fix();
+    const out = async () => (await f.runtime.status(f.name))!.metrics.recordsOut;
+    const outBefore = await out();
     const dry = await redrive({ dryRun: true });
     expect(dry).toMatchObject({ dryRun: true, selected: 3, redriven: 2, skipped: [] });
     expect(dry.remapped.map((r) => [r.offset, r.published.map((p) => p.id)]).sort()).toEqual(
@@ -76,8 +78,11 @@ describe('redriving mapping dead letters through the connector that refused them
       ],
     ]);
     expect(await f.customers()).toHaveLength(2);
+    expect(await out()).toBe(outBefore);
 
     const done = await redrive();
+    // The connector published them (its mapping, its ids): counted in its records out once they are on Kafka.
+       expect(await out()).toBe(outBefore + 2);
     expect(done).toMatchObject({ dryRun: false, selected: 3, redriven: 2, repeated: [], skipped: [] });
     expect(done.remapped).toEqual(dry.remapped);
     expect(done.failing).toHaveLength(1);

@@ -561,7 +561,10 @@ export class ConnectorRuntime {
         reason: `connector ${name} is of type ${stored.definition.type} here, not a source that maps documents: have the source that reads these documents receive it again`,
       };
     const config = this.stepConfig(name, this.withDefaults(stored.definition), stored.baseDir);
-    return remapLetter(createSourceStep(config, this.options.bus), name, letter, entry);
+    const remap = await remapLetter(createSourceStep(config, this.options.bus), name, letter, entry);
+    if (remap.outcome !== 'mapped') return remap;
+    // Published by the connector's mapping, in the redrive's transaction: its records out once that commits.
+    return { ...remap, committed: () => this.countRedriven(name, remap.published.length) };
   }
 
   /**
@@ -866,6 +869,15 @@ export class ConnectorRuntime {
         ? { ...this.options.canonicalTopics, ...definition.outputTopics }
         : this.options.canonicalTopics,
     };
+  }
+
+  /** Records of a connector's dead letters mapped again and published by a redrive (remapDocument): out, as at first. */
+  private countRedriven(name: string, records: number): void {
+    const counters = this.countersOf(name);
+    counters.recordsOut += records;
+    counters.lastSuccessAt = new Date().toISOString();
+    connectorMetrics.recordsOut.inc({ connector: name }, records);
+    connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
   }
 
   private countersOf(name: string): TaskCounters {
