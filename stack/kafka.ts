@@ -26,8 +26,10 @@ const artifacts = [
  * flight: the hub's transactions of ≤ 2 ms took 16–32 ms then. ZGC does its work beside the broker's threads, with
  * pauses under a millisecond: in the same bench slow transactions became rare (0–3 of ~4,700 a round) and the Kafka
  * peer's p99 went from 19–24 ms to 12–16. Every JDK the stack accepts (17 and newer) has it.
+ * The heap starts at 512 MB and may grow to kafka-server-start.sh's 1 GB: a development broker that has collected
+ * some ten thousand partitions (test runs' topics over days) ran out of a fixed 512 MB heap and stopped.
  */
-const KAFKA_JVM_OPTIONS = ['-Xms512m', '-Xmx512m', '-XX:+UseZGC', '-Djava.awt.headless=true'];
+const KAFKA_JVM_OPTIONS = ['-Xms512m', '-Xmx1g', '-XX:+UseZGC', '-Djava.awt.headless=true'];
 
 export interface KafkaPorts {
   broker: number;
