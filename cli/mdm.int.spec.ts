@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MasterDataStore, parseMdmConfig } from '../masterdata/index.ts';
+import { eraseCustomer, MasterDataStore, parseMdmConfig } from '../masterdata/index.ts';
 import { generatedCustomers, pairwiseQuality } from '../tests/mdm-data.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testStack } from '../tests/stack.ts';
@@ -20,6 +20,8 @@ afterAll(async () => {
   await client.query(`drop schema if exists "${schema}_queue" cascade`);
   await client.query(`drop schema if exists "${schema}_hub" cascade`);
   await client.query(`drop schema if exists "${schema}_rows" cascade`);
+  await client.query(`drop schema if exists "${schema}_split" cascade`);
+  await client.query(`drop schema if exists "${schema}_erased" cascade`);
   await client.end();
 });
 
@@ -223,6 +225,67 @@ describe('eai mdm load / export', () => {
       new RegExp(`^eai: #${other?.id} in the merge history is a ${other?.kind}, not a merge`),
     );
   }, 120_000);
+
+  it('says which record an accept split off by a conflict, and its unmerge restores the records before it', async () => {
+    const split = `${schema}_split`;
+    // Two legal entities of one group (one address, one phone), and the CRM's spelling of the KG.
+    const company = (system: string, id: string, organizationName: string) => ({
+      customerId: `${system}:${id}`,
+      sourceIds: [{ system, id }],
+      partyType: 'ORGANIZATION',
+      organizationName,
+      phones: [{ number: '+49 711 4711000' }],
+      addresses: [
+        {
+          use: 'BILLING',
+          lines: ['Industriestraße 7'],
+          city: 'Stuttgart',
+          postalCode: '70565',
+          countryCode: 'DE',
+        },
+      ],
+    });
+    for (const [system, rows] of [
+      [
+        'erp',
+        [
+          company('erp', '10001', 'Müller Maschinenbau GmbH & Co. KG'),
+          company('erp', '10002', 'Müller Maschinenbau Verwaltungs-GmbH'),
+        ],
+      ],
+      ['crm', [company('crm', 'C-1', 'Mueller Maschinenbau GmbH & Co KG')]],
+    ] as const) {
+      const file = join(dir, `split-${system}.jsonl`);
+      writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      const load = await runEai(['mdm', 'load', system, '--input', file, '--schema', split], { env: env() });
+      expect(load.code, load.stderr).toBe(0);
+    }
+    const db = new pg.Client({ connectionString: testStack().databaseUrl });
+    await db.connect();
+    const xref = async () =>
+      (await db.query(`select system, source_id, golden_id from "${split}".xref order by 1, 2`)).rows;
+    const before = await xref();
+    const decide = ['mdm', 'decide', 'accept', 'erp', '10001', 'erp', '10002', '--schema', split];
+    const text = await runEai(decide, { env: env() });
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/^crm C-1 → gc-[0-9a-f]{20} \(split off: a conflict holds it apart from both; /);
+    const merge = (await db.query(`select max(id) as id from "${split}".merge_history where kind = 'merge'`))
+      .rows[0]?.id;
+    const undone = await runEai(['mdm', 'unmerge', String(merge), '--json', '--schema', split], {
+      env: env(),
+    });
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(await xref()).toEqual(before);
+    await db.end();
+    // Accepted again (--json): the answer names the record the conflict moves out.
+    const json = JSON.parse((await runEai([...decide, '--json'], { env: env() })).stdout);
+    expect(json.a).toBe(json.b);
+    expect(json.splitOff).toEqual([
+      { system: 'crm', sourceId: 'C-1', goldenId: expect.stringMatching(/^gc-/) },
+    ]);
+  }, 60_000);
 
   it('says how many pairs wait beyond a page of the steward queue; --limit 0 is refused', async () => {
     // The ops trial's `eai mdm review` showed 50 of 1,885 waiting pairs and nothing more.
@@ -457,7 +520,14 @@ describe('eai mdm load / export', () => {
       env: env(),
     });
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout).counts).toEqual({ same: 1, differs: 0, behind: 0, missing: 0, extra: 0 });
+    expect(JSON.parse(clean.stdout).counts).toEqual({
+      same: 1,
+      differs: 0,
+      behind: 0,
+      missing: 0,
+      extra: 0,
+      erased: 0,
+    });
     // A row set aside goes to the rejects file in the input's character set, so it loads again the same way.
     const withBadRow = join(dir, 'kunden-1252-bad.csv');
     writeFileSync(
@@ -772,8 +842,43 @@ describe('eai mdm load / export', () => {
     expect(repaired.repaired).toEqual({ updated: 2, deleted: 1 });
     const after = JSON.parse((await runEai(args, { env: env(), timeoutMs: 60_000 })).stdout);
     // R5 is still behind: applying the export changes nothing there; the sync relay sends SAP's name to it.
-    expect(after.counts).toEqual({ same: 3, differs: 0, behind: 1, extra: 0, missing: 0 });
+    expect(after.counts).toEqual({ same: 3, differs: 0, behind: 1, extra: 0, missing: 0, erased: 0 });
   }, 180_000);
+
+  it('reconciles an export that still holds a customer erased in the hub: erased, erase it there, no repair promised', async () => {
+    const erasedSchema = `${schema}_erased`;
+    const store = new MasterDataStore({
+      databaseUrl: testStack().databaseUrl,
+      schema: erasedSchema,
+      config: parseMdmConfig({}),
+    });
+    await store.migrate();
+    const person = {
+      customerId: 'crm:K-7',
+      sourceIds: [{ system: 'crm', id: 'K-7' }],
+      partyType: 'PERSON',
+      person: { givenName: 'Jana', familyName: 'Vogt' },
+      emails: [{ address: 'jana.vogt@example.de' }],
+    } as const;
+    try {
+      await store.upsertBatch([{ system: 'crm', customer: person as never }]);
+      await eraseCustomer(store, { record: { system: 'crm', sourceId: 'K-7' }, requestedBy: 'dpo' });
+    } finally {
+      await store.close();
+    }
+    const file = join(dir, 'crm-erased.jsonl');
+    writeFileSync(file, `${JSON.stringify(person)}\n`);
+    const args = ['mdm', 'reconcile', 'crm', '--input', file, '--schema', erasedSchema];
+    const text = await runEai(args, { env: env() });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}erased {4}1 {3}\(erased in the hub, still in the export: /m);
+    expect(text.stdout).toMatch(/^ {2}extra {5}0 /m);
+    expect(text.stdout).toMatch(/^erased {3}K-7 +- +erasure \S+$/m);
+    expect(text.stdout).not.toContain('run again with --repair');
+    expect(text.stdout.trim().split('\n').at(-1)).toBe(
+      '1 erased in the hub, still in crm: erase it in crm by hand (no repair does), then reconcile again',
+    );
+  });
 
   it('says what to do when there is no database', async () => {
     const run = await runEai(['mdm', 'export', '--xref'], {

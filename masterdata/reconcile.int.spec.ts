@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { testStack } from '../tests/stack.ts';
 import { defaultMdmConfig } from './config.ts';
+import { eraseCustomer } from './erasure.ts';
 import { customerFile } from './load.ts';
 import { reconcile } from './reconcile.ts';
 import type { MasterDataStore } from './store.ts';
@@ -59,7 +60,7 @@ describe('reconcile', () => {
     );
 
     const report = await reconcile(store, 'sap', customerFile(file, 'sap'));
-    expect(report.counts).toEqual({ missing: 0, extra: 0, differs: 1, behind: 0, same: 1 });
+    expect(report.counts).toEqual({ missing: 0, extra: 0, differs: 1, behind: 0, erased: 0, same: 1 });
     expect(report.drift).toEqual([
       { kind: 'differs', sourceId: '0000100001', goldenId: golden, fields: ['phones'] },
     ]);
@@ -74,5 +75,57 @@ describe('reconcile', () => {
     expect((await store.sourceState('sap', '0000100001'))?.record.phones).toEqual([
       { number: '+49 711 1234599' },
     ]);
+  });
+
+  it('names a record erased in the hub that the export still holds as erased, not extra, and no repair loads it', async () => {
+    const store = await scratchStore(testStack().databaseUrl, defaultMdmConfig(), 'reconcile');
+    stores.push(store);
+    const person = (kunnr: string, given: string, family: string, email: string): CustomerPartyMaster =>
+      ({
+        customerId: `sap:${kunnr}`,
+        sourceIds: [{ system: 'sap', id: kunnr }],
+        partyType: 'PERSON',
+        person: { givenName: given, familyName: family },
+        emails: [{ address: email }],
+        addresses: [
+          { use: 'BILLING', lines: ['Lindenweg 3'], city: 'Kassel', postalCode: '34117', countryCode: 'DE' },
+        ],
+      }) as CustomerPartyMaster;
+    await store.upsertBatch([
+      { system: 'sap', customer: person('0000200001', 'Jana', 'Vogt', 'jana.vogt@example.de') },
+    ]);
+    const erasure = await eraseCustomer(store, {
+      record: { system: 'sap', sourceId: '0000200001' },
+      requestedBy: 'dpo@example.com',
+    });
+    // SAP's export still holds her (without the leading zeros), and a customer the hub never saw.
+    const file = join(mkdtempSync(join(tmpdir(), 'reconcile-')), 'sap-today.jsonl');
+    writeFileSync(
+      file,
+      `${[
+        person('200001', 'Jana', 'Vogt', 'jana.vogt@example.de'),
+        person('200002', 'Lars', 'Brandt', 'lars.brandt@example.de'),
+      ]
+        .map((c) => JSON.stringify(c))
+        .join('\n')}\n`,
+    );
+    const report = await reconcile(store, 'sap', customerFile(file, 'sap'));
+    expect(report.counts).toEqual({ missing: 0, extra: 1, differs: 0, behind: 0, erased: 1, same: 0 });
+    expect(report.drift).toEqual([
+      { kind: 'erased', sourceId: '200001', goldenId: null, fields: [], erasureId: erasure.erasureId },
+      { kind: 'extra', sourceId: '200002', goldenId: null, fields: [] },
+    ]);
+
+    const repaired = await reconcile(store, 'sap', customerFile(file, 'sap'), { repair: true });
+    expect(repaired.repaired).toEqual({ updated: 1, deleted: 0 });
+    expect(repaired.counts.erased).toBe(1);
+    expect(await store.xref('sap', '200001')).toBeNull();
+    expect(await store.xref('sap', '200002')).not.toBeNull();
+    // Sync health reads the erased count from the last run, repaired or not.
+    const [last] = await store.lastReconciles();
+    expect(last).toMatchObject({ system: 'sap', counts: { erased: 1, extra: 1 }, repaired: { updated: 1 } });
+    // Erased in SAP by hand: the next reconcile finds nothing erased.
+    writeFileSync(file, `${JSON.stringify(person('200002', 'Lars', 'Brandt', 'lars.brandt@example.de'))}\n`);
+    expect((await reconcile(store, 'sap', customerFile(file, 'sap'))).counts.erased).toBe(0);
   });
 });

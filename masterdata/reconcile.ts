@@ -8,14 +8,20 @@
  * it pushes to, a repair does not, since applying the export changes nothing). Repair applies the export as the
  * events the hub should have received: extra and differing records go through the matcher as updates (survivorship
  * decides, and the sync relay sends the outcome to the systems that lack it), missing ones are deletes (they leave
- * the xref; the golden record follows the delete policy).
+ * the xref; the golden record follows the delete policy). A record the export holds that was erased in the hub
+ * (right to be forgotten, erasure.ts) is `erased`, not extra: the hub will not load it again, so a repair skips it;
+ * the system still holds personal data the hub was asked to erase (a system without a sink gets no erasure
+ * command), so it has to be erased there by hand, and sync health stays degraded until a reconcile no longer finds
+ * it.
  */
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { quoteSchema } from '../store/migrate.ts';
+import { erasedKeyHash } from './erasure.ts';
 import { allCustomers, type CustomerSource } from './load.ts';
 import { standardisePhone, standardiseTaxId } from './standardise.ts';
-import { type MasterDataStore, sourceIdOf } from './store.ts';
+import { idForms, type MasterDataStore, sourceIdOf } from './store.ts';
 
-export type DriftKind = 'missing' | 'extra' | 'differs' | 'behind';
+export type DriftKind = 'missing' | 'extra' | 'differs' | 'behind' | 'erased';
 
 export interface Drift {
   kind: DriftKind;
@@ -23,6 +29,19 @@ export interface Drift {
   goldenId: string | null;
   /** For `differs`: the fields that changed since the hub received it; for `behind`: those unlike the golden record's. */
   fields: string[];
+  /** For `erased`: the erasure that removed it from the hub (GET /customers/erasures/{erasureId}). */
+  erasureId?: string;
+}
+
+/** The erasure that removed (system, any form of source id) from the hub, or null. */
+async function erasureOf(store: MasterDataStore, system: string, sourceId: string): Promise<string | null> {
+  const row = (
+    await store.pool.query<{ erasure_id: string }>(
+      `select erasure_id from ${quoteSchema(store.schema)}.erased_key where key_hash = any($1::text[]) limit 1`,
+      [idForms(sourceId).map((id) => erasedKeyHash(system, id))],
+    )
+  ).rows[0];
+  return row?.erasure_id ?? null;
 }
 
 export interface ReconcileReport {
@@ -89,7 +108,14 @@ export async function reconcile(
 ): Promise<ReconcileReport> {
   const limit = options.limit ?? 1000;
   const batchSize = options.batchSize ?? 500;
-  const counts: ReconcileReport['counts'] = { missing: 0, extra: 0, differs: 0, behind: 0, same: 0 };
+  const counts: ReconcileReport['counts'] = {
+    missing: 0,
+    extra: 0,
+    differs: 0,
+    behind: 0,
+    erased: 0,
+    same: 0,
+  };
   const drift: Drift[] = [];
   const note = (d: Drift) => {
     counts[d.kind]++;
@@ -119,7 +145,10 @@ export async function reconcile(
     seen.add(sourceId);
     const goldenId = held?.goldenId ?? null;
     const golden = goldenId ? await store.goldenRecord(goldenId) : null;
-    if (!held || !goldenId || !golden) {
+    const erasureId = held ? null : await erasureOf(store, system, sourceId);
+    if (erasureId) {
+      note({ kind: 'erased', sourceId, goldenId: null, fields: [], erasureId });
+    } else if (!held || !goldenId || !golden) {
       note({ kind: 'extra', sourceId, goldenId: null, fields: [] });
       repair(customer);
     } else {

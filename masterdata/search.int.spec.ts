@@ -286,10 +286,108 @@ describe('GET /customers?q=<a later word of a company name>', () => {
       `update ${q}.source_record set keys = array(select k from unnest(keys) k where k not like 'w:%')`,
     );
     await store.pool.query(`update ${q}.block_meta set key_version = 3`);
+    // Nor the words type-ahead reads (migration 011), which would find Dijk as the start of itself.
+    await store.pool.query(`delete from ${q}.name_word`);
     expect(await found('Dijk')).toEqual([]);
     const upgraded = new MasterDataStore({ pool: store.pool, schema: store.schema, config: store.config });
     await upgraded.migrate();
     expect(await found('Dijk')).toEqual([ids[1]]);
     expect(await found('Groess')).toEqual([ids[0]]);
+  });
+});
+
+describe('GET /customers?q=<the start of a name word> (type-ahead)', () => {
+  const company = (system: string, id: string, organizationName: string, city: string) =>
+    ({
+      customerId: `${system}:${id}`,
+      sourceIds: [{ system, id }],
+      partyType: 'ORGANIZATION',
+      organizationName,
+      emails: [],
+      phones: [],
+      addresses: [{ use: 'BILLING', lines: ['Hafenstraße 9'], city, postalCode: '20457', countryCode: 'DE' }],
+    }) as unknown as CustomerPartyMaster;
+  const person = (id: string, givenName: string, familyName: string) =>
+    ({
+      customerId: `crm:${id}`,
+      sourceIds: [{ system: 'crm', id }],
+      partyType: 'PERSON',
+      person: { givenName, familyName },
+      emails: [],
+      phones: [],
+      addresses: [],
+    }) as unknown as CustomerPartyMaster;
+  let store: MasterDataStore;
+  let ids: string[];
+  beforeAll(async () => {
+    ({ store, ids } = await storeWith(defaultMdmConfig(), [
+      ['sap', company('sap', '1', 'Nordwind Handel GmbH', 'Hamburg')],
+      ['odoo', company('odoo', '2', 'Müller Maschinenbau GmbH', 'Stuttgart')],
+      ['hubspot', company('hubspot', '3', 'Müller Logistik GmbH', 'Bremen')],
+      ['salesforce', company('salesforce', '4', 'Müllerstein Steinbruch AG', 'Kassel')],
+      ['crm', person('5', 'Jana', 'Nordwald')],
+    ]));
+  });
+  const found = async (q: string) => (await searchCustomers(store, q)).hits.map((h) => h.goldenId);
+
+  it.each([
+    ['Nordw', [0, 4]],
+    ['nordwi', [0]],
+    ['Maschin', [1]],
+    ['Müller Masch', [1]],
+    ['Steinb', [3]],
+    ['Jana Nordwa', [4]],
+  ])('%s finds the records with a name word starting with it', async (q, i) => {
+    expect((await found(q)).sort()).toEqual(i.map((n) => ids[n]).sort());
+  });
+
+  it('ranks every whole-word hit before the records whose word only starts with it', async () => {
+    const hits = await found('Müller');
+    // Two companies with the word itself, then Müllerstein.
+    expect(hits.slice(0, 2).sort()).toEqual([ids[1], ids[2]].sort());
+    expect(hits.slice(2)).toEqual([ids[3]]);
+  });
+
+  it('needs three letters of a word (folded: Mue is mu), and finds nothing a word does not start with', async () => {
+    expect(await found('No')).toEqual([]);
+    expect(await found('Nor')).toEqual(expect.arrayContaining([ids[0], ids[4]]));
+    expect(await found('Mue')).toEqual([]);
+    expect(await found('ordwind')).toEqual([]);
+  });
+
+  it('reads the words from an index, not by a scan of every record', async () => {
+    const q = `"${store.schema}"`;
+    const client = await store.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('set local enable_seqscan = off');
+      const plan = (
+        await client.query<{ 'QUERY PLAN': string }>(
+          `explain select word, system, source_id from ${q}.name_word where word like 'maschin%' order by word limit 500`,
+        )
+      ).rows
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      expect(plan).toMatch(/Index (Only )?Scan (using|on) name_word_pkey/);
+      expect(plan).toContain("Index Cond: ((word >= 'maschin'::text) AND (word < 'maschio'::text))");
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
+
+  it('keeps the words as the records change, and loses those of a record deleted', async () => {
+    const words = async () =>
+      (
+        await store.pool.query<{ word: string }>(
+          `select word from "${store.schema}".name_word where system = 'sap' and source_id = '1' order by word`,
+        )
+      ).rows.map((r) => r.word);
+    expect(await words()).toEqual(['handel', 'nordwind']);
+    await store.upsert('sap', company('sap', '1', 'Nordwind Seefracht GmbH', 'Hamburg'));
+    expect(await words()).toEqual(['nordwind', 'seefracht']);
+    expect(await found('Seefr')).toEqual([ids[0]]);
+    await store.removeSource('sap', '1', 'tombstone', 'test');
+    expect(await words()).toEqual([]);
   });
 });

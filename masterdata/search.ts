@@ -6,6 +6,11 @@
  * name, its candidates found by the name keys with any initial (`nameKeysAnyInitial`). An organisation is also
  * found by any significant word of its name (`wordKeys`: Dijk for Van Dijk B.V.), and scored as a name that holds
  * the words asked for. Golden records are ranked by their best member's match weight.
+ *
+ * A name query's last word may be the start of a name word (type-ahead: `Nordw`, `Maschin`): where the whole words
+ * leave room under the limit, records with a name word starting with it (three letters or more, folded) are found
+ * in the `name_word` index (migration 011), at most `MAX_PREFIX_CANDIDATES`, and scored as the query completed to
+ * that word. They rank below every whole-word hit.
  */
 import { getCountries, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
@@ -13,7 +18,7 @@ import { quoteSchema } from '../store/migrate.ts';
 import { blockingKeys, nameKeysAnyInitial, orgKeysAnyInitial, wordKey } from './block.ts';
 import { displayName } from './customer-data.ts';
 import { COMPARISONS, comparisonVector, type PairScore, Scorer } from './score.ts';
-import { orgNameWords, type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
+import { fold, orgNameWords, type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
 import type { MasterDataStore } from './store.ts';
 
 export type QueryKind = 'id' | 'email' | 'phone' | 'taxId' | 'name';
@@ -35,6 +40,27 @@ export interface SearchHit {
  * the most of the probe's keys are scored (John Smith, who has both `n:JN:s` and `n:SM0:j`, before the Jane Smiths).
  */
 const MAX_CANDIDATES = 5000;
+
+/**
+ * At most this many records are read for the start of a word (`Mue` may start a hundred thousand names), in the
+ * order of their words (the shortest completion first: maschine, maschinen, maschinenbau).
+ */
+const MAX_PREFIX_CANDIDATES = 500;
+
+/** The shortest start of a word searched for (folded: `Mue` folds to `mu`, too short; `Muel` to `mul`). */
+export const MIN_PREFIX = 3;
+
+/**
+ * The folded start of a word a name query ends with (`Müller Masch` → `masch`), or null when it is shorter than
+ * `MIN_PREFIX` or holds a LIKE wildcard (folding leaves letters, digits and `&` only).
+ */
+export function queryPrefix(q: string): string | null {
+  const last =
+    fold(q.trim().split(/\s+/).at(-1) ?? '')
+      .split(' ')
+      .at(-1) ?? '';
+  return last.length >= MIN_PREFIX && !/[%_\\]/.test(last) ? last : null;
+}
 
 /**
  * An address with `@` is an email; a country prefix and 8–12 letters and digits, most of them digits, a VAT id
@@ -238,6 +264,7 @@ export async function searchCustomers(
     return { kind: 'id', hits: await rankedHits(store, best, options.limit) };
   }
   const kind = options.kind ?? queryKind(q);
+  const limit = options.limit ?? 20;
   for (const probe of probesFor(q, kind, store.config.defaultCountry)) {
     const std = standardise(probe, store.config);
     const keys = probeKeys(std);
@@ -255,15 +282,67 @@ export async function searchCustomers(
       )
     ).rows;
     for (const c of candidates) {
-      const score = givenNameOnly(std)
-        ? scoreGivenName(scorer, std, c.std)
-        : std.partyType === 'ORGANIZATION'
-          ? scoreOrgWords(scorer, std, c.std)
-          : scorer.score(std, c.std);
+      const score = scoreProbe(scorer, std, c.std);
       if (score.weight > 0) keepBest(best, c, score);
     }
   }
-  return { kind, hits: await rankedHits(store, best, options.limit) };
+  const hits = await rankedHits(store, best, limit);
+  if (kind !== 'name' || hits.length >= limit) return { kind, hits };
+  const started = await prefixHits(store, scorer, q, best, limit - hits.length);
+  return { kind, hits: [...hits, ...started] };
+}
+
+/** A candidate scored against a probe as its kind asks (a given name alone, an organisation's words, else as is). */
+function scoreProbe(scorer: Scorer, std: StandardCustomer, candidate: StandardCustomer): PairScore {
+  return givenNameOnly(std)
+    ? scoreGivenName(scorer, std, candidate)
+    : std.partyType === 'ORGANIZATION'
+      ? scoreOrgWords(scorer, std, candidate)
+      : scorer.score(std, candidate);
+}
+
+/**
+ * Golden records (not among `found`) with a name word that starts with the query's last word, each scored as the
+ * query completed to its word (`Nordw` as `nordwind`), best first, at most `limit`.
+ */
+async function prefixHits(
+  store: MasterDataStore,
+  scorer: Scorer,
+  q: string,
+  found: Map<string, SearchHit>,
+  limit: number,
+): Promise<SearchHit[]> {
+  const prefix = queryPrefix(q);
+  if (!prefix) return [];
+  const schema = quoteSchema(store.schema);
+  const candidates = (
+    await store.pool.query<Candidate & { word: string }>(
+      `select sr.system, sr.source_id, sr.std, sr.golden_id, nw.word
+         from (select word, system, source_id from ${schema}.name_word where word like $1
+                order by word, system, source_id limit $2) nw
+         join ${schema}.source_record sr on sr.system = nw.system and sr.source_id = nw.source_id
+        where sr.golden_id is not null`,
+      [`${prefix}%`, MAX_PREFIX_CANDIDATES],
+    )
+  ).rows;
+  const words = q.trim().split(/\s+/);
+  const probes = new Map<string, StandardCustomer[]>();
+  const best = new Map<string, SearchHit>();
+  for (const c of candidates) {
+    // An article or a legal form finds no company as a whole word (orgNameWords), nor as one completed.
+    if (found.has(c.golden_id) || orgNameWords(c.word).length === 0) continue;
+    let stds = probes.get(c.word);
+    if (!stds) {
+      const completed = [...words.slice(0, -1), c.word].join(' ');
+      stds = probesFor(completed, 'name').map((p) => standardise(p, store.config));
+      probes.set(c.word, stds);
+    }
+    for (const std of stds) {
+      const score = scoreProbe(scorer, std, c.std);
+      if (score.weight > 0) keepBest(best, c, score);
+    }
+  }
+  return rankedHits(store, best, limit);
 }
 
 /** The hits best first, at most `limit` (20), each with its golden record's display name. */

@@ -45,14 +45,18 @@ function refuseMixedParties(a: [string, string | undefined], b: [string, string 
 
 const article = (type: string) => (type === 'PERSON' ? 'a person' : 'an organization');
 
-/** accept links the two records (their golden records merge), reject keeps them apart. Returns their golden ids. */
+/**
+ * accept links the two records (their golden records merge), reject keeps them apart. Returns their golden ids and
+ * the records of their golden records that now stand apart from both (`splitOff`: a conflict with a record of the
+ * other side held the link that kept them, so they left the cluster; their pair waits in the steward queue).
+ */
 export async function decidePair(
   store: MasterDataStore,
   a: Key,
   b: Key,
   decision: 'accept' | 'reject',
   actor: string,
-): Promise<{ a: string | null; b: string | null }> {
+): Promise<{ a: string | null; b: string | null; splitOff: Array<Key & { goldenId: string }> }> {
   if (a.system === b.system && a.sourceId === b.sourceId)
     throw new MasterDataConflictError('a pair needs two different records');
   const recordA = await requireRecord(store, a);
@@ -63,8 +67,8 @@ export async function decidePair(
       [`${b.system} ${b.sourceId}`, recordB.partyType],
     );
   }
-  await store.decide(a, b, decision, actor);
-  return { a: await store.xref(a.system, a.sourceId), b: await store.xref(b.system, b.sourceId) };
+  const { splitOff } = await store.decide(a, b, decision, actor);
+  return { a: await store.xref(a.system, a.sourceId), b: await store.xref(b.system, b.sourceId), splitOff };
 }
 
 async function founding(

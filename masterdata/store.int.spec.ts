@@ -552,6 +552,69 @@ describe('conflicts: different legal entities of one group', () => {
     expect(await store.reviewQueue()).toEqual([]);
   });
 
+  // The CRM record's key sorts before the ERP's (it founds their golden record and keeps its id when split off) or
+  // after it (it gets a golden record of its own, which the unmerge points back).
+  it.each(['crm', 'web'])(
+    'undoes an accept whose conflict split a %s record off: the golden records come back as before it',
+    async (system) => {
+      const store = await freshStore();
+      const kg = group('erp', '10001', 'Müller Maschinenbau GmbH & Co. KG');
+      const verwaltung = group('erp', '10002', 'Müller Maschinenbau Verwaltungs-GmbH');
+      const other = group(system, 'C-1', 'Mueller Maschinenbau GmbH & Co KG');
+      const key = (r: typeof kg) => ({ system: r.system, sourceId: idOf(r) });
+      const keys = [kg, verwaltung, other].map(key);
+      await store.upsertBatch([kg, verwaltung, other]);
+      const ids = async () => Promise.all(keys.map(async (k) => store.xref(k.system, k.sourceId)));
+      const [kgId, vId, otherId] = await ids();
+      expect(otherId).toBe(kgId);
+      expect(vId).not.toBe(kgId);
+      const before = [await store.golden(kgId ?? ''), await store.golden(vId ?? '')];
+
+      const accepted = await store.decide(key(kg), key(verwaltung), 'accept', 'steward-1');
+      // The held conflict with the Verwaltungs-GmbH moves the other record out, and the answer says so.
+      const alone = goldenIdFor(key(other));
+      expect(accepted.splitOff).toEqual([{ ...key(other), goldenId: alone }]);
+      expect((await ids())[2]).toBe(alone);
+      const history = await store.mergeHistory();
+      const merge = history.find((h) => h.kind === 'merge' && h.actor === 'steward:steward-1');
+      const split = history.find((h) => h.kind === 'split' && h.actor === 'steward:steward-1');
+      expect(split).toBeDefined();
+
+      const restored = await store.unmerge(merge?.id ?? 0, 'steward-1');
+      expect(restored.sort()).toEqual([kgId, vId].sort());
+      expect(await ids()).toEqual([kgId, vId, kgId]);
+      expect([await store.golden(kgId ?? ''), await store.golden(vId ?? '')]).toEqual(before);
+      // The golden record it stood in alone (where it is not the restored one) points to where it went back.
+      expect(await store.resolve(alone)).toBe(kgId);
+      const after = await store.mergeHistory();
+      const undo = after.find((h) => h.kind === 'unmerge');
+      expect(after.find((h) => h.id === split?.id)?.undoneBy).toBe(undo?.id);
+      await expect(store.unmerge(merge?.id ?? 0, 'steward-1')).rejects.toThrow(/already undone/);
+      // Loaded again, the records stay as restored (the accepted pair is rejected now).
+      await store.upsertBatch([kg, verwaltung, other]);
+      expect(await ids()).toEqual([kgId, vId, kgId]);
+    },
+  );
+
+  it('refuses to undo such an accept once a split-off record took in another one', async () => {
+    const store = await freshStore();
+    const kg = group('erp', '10001', 'Müller Maschinenbau GmbH & Co. KG');
+    const verwaltung = group('erp', '10002', 'Müller Maschinenbau Verwaltungs-GmbH');
+    const web = group('web', 'C-1', 'Mueller Maschinenbau GmbH & Co KG');
+    await store.upsertBatch([kg, verwaltung, web]);
+    await store.decide(
+      { system: 'erp', sourceId: '10001' },
+      { system: 'erp', sourceId: '10002' },
+      'accept',
+      's',
+    );
+    const merge = (await store.mergeHistory()).find((h) => h.kind === 'merge' && h.actor === 'steward:s');
+    // A later record joins the split-off one: undoing the accept would pull it along unasked.
+    await store.upsertBatch([group('web', 'C-2', 'Mueller Maschinenbau GmbH & Co KG')]);
+    expect(await store.xref('web', 'C-2')).toBe(await store.xref('web', 'C-1'));
+    await expect(store.unmerge(merge?.id ?? 0, 's')).rejects.toThrow(/moved since/);
+  });
+
   it('merges them as before where the conflicts are configured without them', async () => {
     const store = await freshStore(
       parseMdmConfig({ conflicts: [{ comparison: 'birthDate', levels: ['else'] }] }),

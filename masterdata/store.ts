@@ -1878,8 +1878,18 @@ export class MasterDataStore {
     }));
   }
 
-  /** A steward's decision on a pair: accept links the two records (their golden records merge), reject unlinks. */
-  async decide(a: Key, b: Key, decision: 'accept' | 'reject', actor: string): Promise<Map<string, string>> {
+  /**
+   * A steward's decision on a pair: accept links the two records (their golden records merge), reject unlinks.
+   * Returns the records of their golden records that end apart from both (`splitOff`, with their golden id now):
+   * an accept that joins a record conflicting with a member of the other golden record (two legal entities, two
+   * birth dates) holds that link, and the member linked only through it leaves the cluster.
+   */
+  async decide(
+    a: Key,
+    b: Key,
+    decision: 'accept' | 'reject',
+    actor: string,
+  ): Promise<{ splitOff: Array<Key & { goldenId: string }> }> {
     const [x, y] = lessKey(a, b) < 0 ? [a, b] : [b, a];
     return this.transaction(async (client) => {
       const q = this.#q;
@@ -1896,7 +1906,27 @@ export class MasterDataStore {
           [x.system, x.sourceId, y.system, y.sourceId],
         )
       ).rows.map((r) => r.golden_id);
-      return this.#recluster(client, goldens, [], `steward:${actor}`);
+      const before = (
+        await client.query<{ system: string; source_id: string }>(
+          `select system, source_id from ${q}.source_record where golden_id = any($1::text[])`,
+          [goldens],
+        )
+      ).rows.map((r) => keyOf({ system: r.system, sourceId: r.source_id }));
+      const assignment = await this.#recluster(client, goldens, [], `steward:${actor}`);
+      const pairIds = new Set(
+        [x, y].flatMap((k) => {
+          const id = assignment.get(keyOf(k));
+          return id ? [id] : [];
+        }),
+      );
+      const splitOff = before
+        .filter((k) => {
+          const id = assignment.get(k);
+          return id !== undefined && pairIds.size > 0 && !pairIds.has(id);
+        })
+        .sort()
+        .map((k) => ({ ...splitKey(k), goldenId: assignment.get(k) ?? '' }));
+      return { splitOff };
     });
   }
 
@@ -1944,9 +1974,13 @@ export class MasterDataStore {
             members: Key[];
           }>;
           undone_by: string | null;
-        }>(`select kind, golden_id, before, undone_by from ${q}.merge_history where id = $1 for update`, [
-          historyId,
-        ])
+          xact: string | null;
+          at: Date;
+          actor: string;
+        }>(
+          `select kind, golden_id, before, undone_by, xact::text, at, actor from ${q}.merge_history where id = $1 for update`,
+          [historyId],
+        )
       ).rows[0];
       if (h?.kind !== 'merge') throw new NonRetriableError(`no merge ${historyId} in the merge history`);
       if (h.undone_by) throw new NonRetriableError(`merge ${historyId} was already undone`);
@@ -1970,8 +2004,9 @@ export class MasterDataStore {
       const group = new Map<string, string>();
       for (const g of h.before) for (const m of g.members) group.set(keyOf(m), g.goldenId);
       const memberKeys = new Set(members.map(keyOf));
+      const splitOff = await this.#splitWithMerge(client, historyId, h, group, memberKeys);
       for (const k of group.keys()) {
-        if (!memberKeys.has(k))
+        if (!memberKeys.has(k) && !splitOff.moved.has(k))
           throw new NonRetriableError(
             `merge ${historyId}: its records have moved since; unmerge the later changes first`,
           );
@@ -2041,6 +2076,14 @@ export class MasterDataStore {
         );
         restored.push(g.goldenId);
       }
+      // Links the merged cluster held apart (a conflict with a record of the other side) are followed again.
+      await client.query(
+        `update ${q}.match_pair mp set status = 'auto'
+           from ${q}.source_record ra, ${q}.source_record rb
+          where ra.golden_id = any($1::text[]) and rb.golden_id = ra.golden_id and mp.status = 'held'
+            and mp.a_system = ra.system and mp.a_id = ra.source_id and mp.b_system = rb.system and mp.b_id = rb.source_id`,
+        [restored],
+      );
       // Records that came later form clusters of their own.
       const later = members.filter((m) => !group.has(keyOf(m)));
       if (later.length) {
@@ -2056,13 +2099,25 @@ export class MasterDataStore {
           [current, restored[0]],
         );
       }
+      // The golden records the split-off records stood in since, unless restored: they point to where those went.
+      for (const [id, back] of splitOff.goldens) {
+        if (restored.includes(id)) continue;
+        await client.query(
+          `update ${q}.golden set status = 'merged', merged_into = $2, version = version + 1, updated_at = now()
+            where golden_id = $1`,
+          [id, back],
+        );
+      }
       const undo = (
         await client.query<{ id: string }>(
           `insert into ${q}.merge_history (kind, golden_id, absorbed, before, actor) values ('unmerge', $1, $2, '[]', $3) returning id`,
           [current, restored, actor],
         )
       ).rows[0];
-      await client.query(`update ${q}.merge_history set undone_by = $2 where id = $1`, [historyId, undo?.id]);
+      await client.query(`update ${q}.merge_history set undone_by = $2 where id = any($1::bigint[])`, [
+        [historyId, ...splitOff.splits],
+        undo?.id,
+      ]);
       // Later merges into this cluster brought in records that now stand apart (their links wait for a
       // steward): those merges no longer hold either, so the history marks them undone by this unmerge.
       await client.query(
@@ -2072,6 +2127,74 @@ export class MasterDataStore {
       );
       return restored;
     });
+  }
+
+  /**
+   * The records of merge `historyId` that a split written in the merge's own transaction moved out (a steward's
+   * accept whose held conflict leaves a member of one side apart): they count as in place for an unmerge while
+   * they still stand where that split put them, in golden records of records it moved only. Returns them, those
+   * splits, and each golden record they stand in with the restored one its founding record goes back to.
+   */
+  async #splitWithMerge(
+    client: Client,
+    historyId: number,
+    merge: {
+      before: Array<{ goldenId: string }>;
+      xact: string | null;
+      at: Date;
+      actor: string;
+    },
+    group: Map<string, string>,
+    memberKeys: Set<string>,
+  ): Promise<{ moved: Set<string>; splits: number[]; goldens: Map<string, string> }> {
+    const q = this.#q;
+    const moved = new Set<string>();
+    const splits: number[] = [];
+    const goldens = new Map<string, string>();
+    if (![...group.keys()].some((k) => !memberKeys.has(k))) return { moved, splits, goldens };
+    // Rows written before the transaction was recorded (migration 010) share their transaction's start time.
+    const rows = (
+      await client.query<{ id: string; before: Array<{ members: Key[] }> }>(
+        `select id, before from ${q}.merge_history
+          where kind = 'split' and undone_by is null and id > $1 and golden_id = any($2::text[])
+            and (xact = $3::xid8 or ($3 is null and xact is null and at = $4 and actor = $5))
+          order by id`,
+        [historyId, merge.before.map((g) => g.goldenId), merge.xact, merge.at, merge.actor],
+      )
+    ).rows;
+    const candidates = new Set<string>();
+    for (const r of rows) {
+      const out = r.before
+        .flatMap((g) => g.members.map(keyOf))
+        .filter((k) => group.has(k) && !memberKeys.has(k));
+      if (out.length === 0) continue;
+      splits.push(Number(r.id));
+      for (const k of out) candidates.add(k);
+    }
+    if (candidates.size === 0) return { moved, splits, goldens };
+    const keys = [...candidates].map(splitKey);
+    const now = (
+      await client.query<{ golden_id: string; system: string; source_id: string; founding: string }>(
+        `select sr.golden_id, sr.system, sr.source_id, g.founding_system || chr(31) || g.founding_id as founding
+           from ${q}.source_record sr join ${q}.golden g on g.golden_id = sr.golden_id
+          where sr.golden_id in (select golden_id from ${q}.source_record
+                                  where (system, source_id) in (select * from unnest($1::text[], $2::text[])))`,
+        [keys.map((k) => k.system), keys.map((k) => k.sourceId)],
+      )
+    ).rows;
+    // A golden record that took in any other record since is a later change: the records have moved.
+    const foreign = new Set(
+      now
+        .filter((r) => !candidates.has(keyOf({ system: r.system, sourceId: r.source_id })))
+        .map((r) => r.golden_id),
+    );
+    for (const r of now) {
+      const k = keyOf({ system: r.system, sourceId: r.source_id });
+      if (foreign.has(r.golden_id)) continue;
+      moved.add(k);
+      goldens.set(r.golden_id, group.get(r.founding) ?? group.get(k) ?? '');
+    }
+    return { moved, splits, goldens };
   }
 
   /** Two stored records scored as the matcher scores them (their standardised forms). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   defaultSyncHealthThresholds,
+  driftReasons,
   oldestWaitSeconds,
   type SinkHealth,
   shortError,
@@ -146,5 +147,41 @@ describe('the matcher backlog age', () => {
   it('is 0 with nothing behind, and since the start for a partition with nothing handled yet', () => {
     expect(oldestWaitSeconds(new Map(), new Map([[0, now - 600_000]]), now - 60_000, now)).toBe(0);
     expect(oldestWaitSeconds(new Map([[2, 40]]), new Map([[0, now - 600_000]]), now - 60_000, now)).toBe(60);
+  });
+});
+
+describe("sync health rules for a system's last reconcile", () => {
+  const drift = {
+    finishedAt: '2026-12-02T08:00:00.000Z',
+    records: 3,
+    missing: 0,
+    extra: 0,
+    differs: 0,
+    behind: 0,
+    erased: 0,
+    repaired: false,
+  };
+
+  it('an extra record is degraded until a repair applies it', () => {
+    expect(driftReasons('odoo', { ...drift, extra: 1 })).toEqual([
+      [
+        'degraded',
+        'odoo drifted apart from the golden records: its last reconcile (2026-12-02T08:00:00.000Z) found 1 record in its export and unknown to the hub; `eai mdm reconcile odoo --input <export> --repair` applies the export',
+      ],
+    ]);
+    expect(driftReasons('odoo', { ...drift, extra: 1, repaired: true })).toEqual([]);
+  });
+
+  it('a record erased in the hub but still in the system stays degraded after a repair, saying to erase it there', () => {
+    const erased = [
+      'degraded',
+      'odoo still holds 1 record erased in the hub (right to be forgotten): its last reconcile (2026-12-02T08:00:00.000Z) found it in its export; erase it in odoo by hand (a repair does not), then `eai mdm reconcile odoo --input <export>` again',
+    ];
+    expect(driftReasons('odoo', { ...drift, erased: 1 })).toEqual([erased]);
+    expect(driftReasons('odoo', { ...drift, erased: 1, repaired: true })).toEqual([erased]);
+    // Not counted as extra, so no repair is promised for it.
+    expect(driftReasons('odoo', { ...drift, erased: 1 }).join(' ')).not.toContain('--repair');
+    // Once the system deleted it, the next reconcile finds none: ok again.
+    expect(driftReasons('odoo', drift)).toEqual([]);
   });
 });

@@ -74,7 +74,8 @@ export interface SystemHealth {
   /**
    * What the system's last reconcile (`eai mdm reconcile`) found: records the xref holds and its export did not
    * (missing), the other way round (extra), with fields changed that the hub missed (differs), lacking golden values
-   * (behind); `repaired` when it applied them. Null: never reconciled.
+   * (behind), erased in the hub but still in the system (erased: no repair removes them); `repaired` when it applied
+   * them. Null: never reconciled.
    */
   drift: {
     finishedAt: string;
@@ -83,6 +84,7 @@ export interface SystemHealth {
     extra: number;
     differs: number;
     behind: number;
+    erased: number;
     repaired: boolean;
   } | null;
 }
@@ -138,7 +140,7 @@ const syncMetrics = {
   }),
   drift: gauge({
     name: 'eai_sync_drift_records',
-    help: "Records the system's last reconcile found apart from the hub, by kind (missing, extra, differs, behind); 0 once repaired.",
+    help: "Records the system's last reconcile found apart from the hub, by kind (missing, extra, differs, behind, erased); 0 once repaired, except erased (a repair does not remove them).",
     labelNames: ['system', 'kind'],
   }),
   failedPushes: gauge({
@@ -335,6 +337,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
           extra: r.counts.extra ?? 0,
           differs: r.counts.differs ?? 0,
           behind: r.counts.behind ?? 0,
+          erased: r.counts.erased ?? 0,
           repaired: r.repaired !== null,
         },
       ]),
@@ -439,10 +442,22 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
 /**
  * A system whose last reconcile found records apart from the hub (missing, extra, differing) and did not repair
  * them is degraded until a reconcile finds none or repairs them. Records `behind` (lacking golden values) are
- * reported, not judged: the relay sends golden values only to systems the config pushes to.
+ * reported, not judged: the relay sends golden values only to systems the config pushes to. Records `erased` in the
+ * hub but still in the system keep it degraded, repaired or not (a repair skips them): personal data the hub was
+ * asked to erase, until the system deletes them and a reconcile no longer finds them.
  */
-function driftReasons(system: string, drift: SystemHealth['drift']): Array<[SyncStatus, string]> {
-  if (!drift || drift.repaired) return [];
+export function driftReasons(system: string, drift: SystemHealth['drift']): Array<[SyncStatus, string]> {
+  if (!drift) return [];
+  const erased: Array<[SyncStatus, string]> =
+    drift.erased > 0
+      ? [
+          [
+            'degraded',
+            `${system} still holds ${count(drift.erased)} record${drift.erased === 1 ? '' : 's'} erased in the hub (right to be forgotten): its last reconcile (${drift.finishedAt}) found ${drift.erased === 1 ? 'it' : 'them'} in its export; erase ${drift.erased === 1 ? 'it' : 'them'} in ${system} by hand (a repair does not), then \`eai mdm reconcile ${system} --input <export>\` again`,
+          ],
+        ]
+      : [];
+  if (drift.repaired) return erased;
   const found = (
     [
       ['missing', 'held by the hub and missing from its export'],
@@ -452,12 +467,13 @@ function driftReasons(system: string, drift: SystemHealth['drift']): Array<[Sync
   )
     .filter(([kind]) => drift[kind] > 0)
     .map(([kind, what]) => `${count(drift[kind])} record${drift[kind] === 1 ? '' : 's'} ${what}`);
-  if (found.length === 0) return [];
+  if (found.length === 0) return erased;
   return [
     [
       'degraded',
       `${system} drifted apart from the golden records: its last reconcile (${drift.finishedAt}) found ${found.join(', ')}; \`eai mdm reconcile ${system} --input <export> --repair\` applies the export`,
     ],
+    ...erased,
   ];
 }
 
@@ -475,8 +491,11 @@ function setGauges(health: SyncHealth): void {
     syncMetrics.backlogSeconds.set({ system: s.system, direction: 'out' }, s.outbound.backlogSeconds);
     syncMetrics.failedPushes.set({ system: s.system }, s.outbound.failedPushes);
     if (s.drift)
-      for (const kind of ['missing', 'extra', 'differs', 'behind'] as const)
-        syncMetrics.drift.set({ system: s.system, kind }, s.drift.repaired ? 0 : s.drift[kind]);
+      for (const kind of ['missing', 'extra', 'differs', 'behind', 'erased'] as const)
+        syncMetrics.drift.set(
+          { system: s.system, kind },
+          s.drift.repaired && kind !== 'erased' ? 0 : s.drift[kind],
+        );
   }
   if (health.matcher.backlogRecords !== null)
     syncMetrics.backlogRecords.set({ system: '*', direction: 'in' }, health.matcher.backlogRecords);

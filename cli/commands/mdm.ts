@@ -435,12 +435,13 @@ export function registerMdmCommand(program: Command): void {
             `  behind    ${report.counts.behind}   (as the hub has it, but without the golden values: the sync relay sends them)`,
             `  extra     ${report.counts.extra}   (in the export, not in the xref)`,
             `  missing   ${report.counts.missing}   (in the xref, not in the export)`,
+            `  erased    ${report.counts.erased}   (erased in the hub, still in the export: erase it in ${system} by hand, then reconcile again)`,
             ...(report.drift.length
               ? ['', 'kind     source id            golden id                  fields']
               : []),
             ...report.drift.map(
               (d) =>
-                `${d.kind.padEnd(8)} ${d.sourceId.padEnd(20)} ${(d.goldenId ?? '-').padEnd(26)} ${d.fields.join(', ')}`,
+                `${d.kind.padEnd(8)} ${d.sourceId.padEnd(20)} ${(d.goldenId ?? '-').padEnd(26)} ${d.erasureId ? `erasure ${d.erasureId}` : d.fields.join(', ')}`,
             ),
             ...(report.repaired
               ? [
@@ -450,6 +451,13 @@ export function registerMdmCommand(program: Command): void {
               : report.counts.differs + report.counts.extra + report.counts.missing > 0
                 ? ['', 'run again with --repair to apply the export']
                 : []),
+            // A repair does not load them (the hub erased them): only the system's own delete ends this drift.
+            ...(report.counts.erased > 0
+              ? [
+                  '',
+                  `${report.counts.erased} erased in the hub, still in ${system}: erase ${report.counts.erased === 1 ? 'it' : 'them'} in ${system} by hand (no repair does), then reconcile again`,
+                ]
+              : []),
           ].join('\n'),
         );
       } finally {
@@ -623,10 +631,15 @@ export function registerMdmCommand(program: Command): void {
           decision,
           options.actor,
         );
-        printResult(
-          !!options.json,
-          result,
-          () => `${systemA} ${idA} → ${result.a}\n${systemB} ${idB} → ${result.b}`,
+        printResult(!!options.json, result, () =>
+          [
+            `${systemA} ${idA} → ${result.a}`,
+            `${systemB} ${idB} → ${result.b}`,
+            ...result.splitOff.map(
+              (r) =>
+                `${r.system} ${r.sourceId} → ${r.goldenId} (split off: a conflict holds it apart from both; its links wait in eai mdm review)`,
+            ),
+          ].join('\n'),
         );
       } finally {
         await store.close();

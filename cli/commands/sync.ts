@@ -8,7 +8,7 @@ interface SystemHealth {
   reasons: string[];
   inbound: { lastReceivedAt: string | null; records: number };
   outbound: { lastSentAt: string | null; backlogRecords: number; failedPushes: number };
-  drift: { missing: number; extra: number; differs: number; repaired: boolean } | null;
+  drift: { missing: number; extra: number; differs: number; erased?: number; repaired: boolean } | null;
 }
 
 interface SyncHealth {
@@ -20,9 +20,16 @@ interface SyncHealth {
   systems: SystemHealth[];
 }
 
-/** Records the last reconcile found apart (missing, extra, differing), 0 once repaired; '-' never reconciled. */
+/**
+ * Records the last reconcile found apart (missing, extra, differing: 0 once repaired; erased in the hub but still in
+ * the system: until it deletes them); '-' never reconciled.
+ */
 const drifted = (s: SystemHealth) =>
-  s.drift ? String(s.drift.repaired ? 0 : s.drift.missing + s.drift.extra + s.drift.differs) : '-';
+  s.drift
+    ? String(
+        (s.drift.repaired ? 0 : s.drift.missing + s.drift.extra + s.drift.differs) + (s.drift.erased ?? 0),
+      )
+    : '-';
 
 const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 

@@ -418,6 +418,7 @@ describe('the customer routes of the hub', () => {
     expect(accepted.status).toBe(200);
     expect(accepted.body.a).toBe(accepted.body.b);
     expect(accepted.body.a).toBe(pair.a.goldenId);
+    expect(accepted.body.splitOff).toEqual([]);
     expect((await call('GET', '/customers/review', '/customers/review', 'viewer')).body.waiting).toBe(0);
 
     const shown = await call('GET', '/customers/{goldenId}', `/customers/${accepted.body.a}`, 'viewer');

@@ -369,8 +369,14 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         .meta({ id: 'StewardDecision' }),
       responses: {
         200: {
-          description: 'The golden ids of the two records after the decision.',
-          schema: z.object({ decision: z.string(), a: z.string().nullable(), b: z.string().nullable() }),
+          description:
+            'The golden ids of the two records after the decision, and the records of their golden records that a conflict now holds apart from both (`splitOff`, with their golden id: their links wait in the steward queue).',
+          schema: z.object({
+            decision: z.string(),
+            a: z.string().nullable(),
+            b: z.string().nullable(),
+            splitOff: z.array(z.object({ system: z.string(), sourceId: z.string(), goldenId: z.string() })),
+          }),
         },
         404: notFound('customer record'),
         409: { description: 'The two keys name one record.' },

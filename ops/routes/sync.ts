@@ -55,6 +55,10 @@ const systemSchema = z.object({
       extra: z.number().int().describe('In the export, unknown to the hub.'),
       differs: z.number().int().describe('With field changes the hub missed.'),
       behind: z.number().int().describe('Lacking golden values (reported, not judged).'),
+      erased: z
+        .number()
+        .int()
+        .describe('Erased in the hub, still in the export: to erase in the system by hand (no repair does).'),
       repaired: z.boolean().describe('The reconcile applied the export (--repair).'),
     })
     .nullable()
