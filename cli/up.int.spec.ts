@@ -257,6 +257,7 @@ describe('eai up --orchestrator', () => {
         'order-to-delivery@3',
         'order-to-delivery@4',
         'order-to-delivery@5',
+        'order-to-delivery@6',
       ]);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);

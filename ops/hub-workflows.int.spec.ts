@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('the hub with the orchestrator role', () => {
-  it('serves the workflow definitions (complaint-return v1 to v3, order-to-delivery v1 to v5), lists parked workflows in readiness details and counts them in a gauge', async () => {
+  it('serves the workflow definitions (complaint-return v1 to v3, order-to-delivery v1 to v6), lists parked workflows in readiness details and counts them in a gauge', async () => {
     const definitions = (await (
       await fetch(`${hub.url}/workflow-definitions`, { headers: { authorization: `Bearer ${token}` } })
     ).json()) as Array<{ name: string }>;
@@ -42,6 +42,7 @@ describe('the hub with the orchestrator role', () => {
       'order-to-delivery@3',
       'order-to-delivery@4',
       'order-to-delivery@5',
+      'order-to-delivery@6',
     ]);
     const ready = await fetch(`${hub.url}/health/ready`);
     expect(ready.status).toBe(200);

@@ -9,6 +9,8 @@ export interface InboxMessage {
   eventId: string;
   data: unknown;
   traceparent?: string;
+  /** Who sent it, for an operator's signal: the admin token's name (a cancel carries it in its reason). */
+  by?: string;
 }
 
 export const INBOX_TOPIC = 'inbox';
@@ -100,7 +102,7 @@ export async function latestReceiveDeadline(workflowId: string): Promise<number>
 }
 
 /** The running wait's deadline, as a step (checkpointed: a replay goes on to the same deadline). */
-function recordedDeadline(): Promise<number> {
+export function recordedDeadline(): Promise<number> {
   const workflowId = DBOS.workflowID!;
   return DBOS.runStep(() => latestReceiveDeadline(workflowId), {
     name: 'wait-deadline',

@@ -32,6 +32,7 @@ export {
   parkedInstances,
   showInstance,
 } from './operators.ts';
+export { InstanceNotRetriable, retryInstance } from './retry.ts';
 export { cancelWorkflow, handOver, retryWorkflow, routeEvent, signalWorkflow } from './router.ts';
 export { OPERATOR_TOPIC } from './saga.ts';
 export type { InstanceState, InstanceStatus } from './states.ts';

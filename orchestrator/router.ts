@@ -223,14 +223,19 @@ export async function handOver(workflowId: string, message: InboxMessage, source
   }
 }
 
-/** An operator's signal (e.g. `approve-credit`) to an instance, as an inbox message of kind `signal.<name>`. */
+/**
+ * An operator's signal (e.g. `approve-credit`) to an instance, as an inbox message of kind `signal.<name>`: its
+ * payload as sent (a `reason`, for one), and `by`, who sent it.
+ */
 export async function signalWorkflow(
   workflowId: string,
   name: string,
   data: unknown,
   signalId: string,
+  by?: string,
 ): Promise<void> {
-  await DBOS.send(workflowId, { kind: `signal.${name}`, eventId: signalId, data }, INBOX_TOPIC, signalId);
+  const message: InboxMessage = { kind: `signal.${name}`, eventId: signalId, data, ...(by ? { by } : {}) };
+  await DBOS.send(workflowId, message, INBOX_TOPIC, signalId);
 }
 
 /**

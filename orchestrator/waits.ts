@@ -1,7 +1,13 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { NonRetriableError } from '../lib/errors.ts';
 import { sendAlert } from './commands.ts';
-import { type Inbox, type InboxMessage, latestReceiveDeadline, type WaitUntil } from './inbox.ts';
+import {
+  type Inbox,
+  type InboxMessage,
+  latestReceiveDeadline,
+  recordedDeadline,
+  type WaitUntil,
+} from './inbox.ts';
 import { orchestratorMetrics } from './metrics.ts';
 import { runStep, StepFailed, setState } from './saga.ts';
 import type { WorkflowTrace } from './trace.ts';
@@ -19,6 +25,32 @@ export interface AwaitEventOptions {
   timeoutMs: number;
   /** The instance's trace, carried by the alert. */
   trace: WorkflowTrace;
+  /**
+   * Kinds taken on the way that do not end the wait (order-to-delivery v6: a later ASN's tracking numbers at the
+   * delivery wait): each is handed to `take`, which may run steps, and the wait goes on to the same deadlines.
+   */
+  also?: { kinds: string[]; take: (message: InboxMessage) => Promise<void> };
+}
+
+/**
+ * `inbox.wait` for `kinds`, handing the `also` kinds to their `take` on the way and going on to the same deadline,
+ * read back before `take` runs (a step of `take` that parks receives with a deadline of its own). Returns the
+ * deadline too once it was read (else the escalation reads the receive's record).
+ */
+async function receive(
+  inbox: Inbox,
+  options: AwaitEventOptions,
+  until: WaitUntil,
+): Promise<{ message: InboxMessage | null; until: WaitUntil }> {
+  const { also } = options;
+  if (!also) return { message: await inbox.wait(options.kinds, until), until };
+  for (;;) {
+    const message = await inbox.wait([...options.kinds, ...also.kinds], until);
+    if (!message || !also.kinds.includes(message.kind)) return { message, until };
+    if ('timeoutMs' in until) until = { deadlineEpochMs: await recordedDeadline() };
+    await also.take(message);
+    setState({ status: 'WAITING', step: options.wait });
+  }
 }
 
 /**
@@ -33,16 +65,17 @@ export interface AwaitEventOptions {
  * definition version keeps replaying the same way.
  */
 export async function awaitEvent(inbox: Inbox, options: AwaitEventOptions): Promise<InboxMessage> {
-  const { type, wait, kinds, escalateMs, timeoutMs } = options;
+  const { type, wait, escalateMs, timeoutMs } = options;
   setState({ status: 'WAITING', step: wait });
   const workflowId = DBOS.workflowID!;
   let until: WaitUntil = { timeoutMs };
   if (escalateMs !== undefined && escalateMs < timeoutMs) {
-    const early = await inbox.wait(kinds, { timeoutMs: escalateMs });
-    if (early) return early;
+    const early = await receive(inbox, options, { timeoutMs: escalateMs });
+    if (early.message) return early.message;
+    const escalation = 'deadlineEpochMs' in early.until ? early.until.deadlineEpochMs : undefined;
     const deadlineEpochMs = await runStep(type, `escalate:${wait}`, async () => {
       // The escalation's deadline is the wait's start plus escalateMs: the timeout's is the start plus timeoutMs.
-      const deadline = (await latestReceiveDeadline(workflowId)) - escalateMs + timeoutMs;
+      const deadline = (escalation ?? (await latestReceiveDeadline(workflowId))) - escalateMs + timeoutMs;
       orchestratorMetrics.timeouts.inc({ type, wait, kind: 'escalation' });
       await sendAlert(
         options.trace,
@@ -59,7 +92,7 @@ export async function awaitEvent(inbox: Inbox, options: AwaitEventOptions): Prom
     });
     until = { deadlineEpochMs };
   }
-  const message = await inbox.wait(kinds, until);
+  const { message } = await receive(inbox, options, until);
   if (message) return message;
   await runStep(type, `timeout:${wait}`, async () => {
     orchestratorMetrics.timeouts.inc({ type, wait, kind: 'timeout' });

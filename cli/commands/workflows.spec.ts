@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timeline } from './workflows.ts';
+import { instanceLine, timeline } from './workflows.ts';
 
 type Detail = Parameters<typeof timeline>[0];
 
@@ -84,5 +84,34 @@ describe('eai workflows show, as text', () => {
       '  compensated: erp-credit-hold',
       '    1  2026-12-05T10:01:12.718Z erp-credit-hold                      23 ms',
     ]);
+  });
+});
+
+describe('eai workflows ls, as text', () => {
+  it('shows when an instance started, not when DBOS last updated it; a finished one also when it ended', () => {
+    const parked = instanceLine(
+      instance({ status: 'PARKED', step: 'credit-check', updatedAt: '2026-12-05T11:30:00.000Z' }),
+    );
+    expect(parked).toContain('started 2026-12-05T10:01:12.588Z');
+    expect(parked).not.toContain('2026-12-05T11:30:00.000Z');
+    expect(instanceLine(instance({}))).toMatch(
+      /started 2026-12-05T10:01:12\.588Z {2}ended 2026-12-05T10:01:27\.959Z$/,
+    );
+  });
+
+  it("show names a credit rejection's reason and who sent it", () => {
+    const text = timeline(
+      instance({
+        timeline: [
+          op(4, 'DBOS.recv', {
+            kind: 'signal.reject-credit',
+            eventId: 's1',
+            data: { reason: 'customer over limit' },
+            by: 'oncall',
+          }),
+        ],
+      }),
+    );
+    expect(text).toContain('← signal.reject-credit: customer over limit (oncall)');
   });
 });

@@ -32,8 +32,15 @@ interface Detail extends Instance {
   }>;
 }
 
-const line = (i: Instance) =>
-  `${i.id.padEnd(48)} ${`${i.type}@${i.version ?? '?'}`.padEnd(22)} ${i.status.padEnd(12)} ${(i.step ?? '-').padEnd(24)} ${i.updatedAt ?? i.startedAt}`;
+const FINISHED = ['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED'];
+
+/**
+ * One instance of `eai workflows ls`: when it started, and once finished when it ended. An instance in flight shows no
+ * second time: DBOS's `updatedAt` moves with its own bookkeeping (a recovery, a resume), not with the instance's steps,
+ * and a PARKED instance's was once shown here as if it were its start.
+ */
+export const instanceLine = (i: Instance) =>
+  `${i.id.padEnd(48)} ${`${i.type}@${i.version ?? '?'}`.padEnd(22)} ${i.status.padEnd(12)} ${(i.step ?? '-').padEnd(24)} started ${i.startedAt}${FINISHED.includes(i.status) && i.updatedAt ? `  ended ${i.updatedAt}` : ''}`;
 
 /**
  * What a checkpointed operation brought, for the text view: the event a receive took from the inbox (its kind, the
@@ -53,7 +60,9 @@ function outputNote(name: string, output: unknown): string {
       : '';
     const outcome = typeof data?.outcome === 'string' ? ` ${data.outcome}` : '';
     const reason = typeof data?.reason === 'string' && data.reason ? `: ${data.reason}` : '';
-    return `← ${kind ?? 'message'}${shipment}${status}${tracking}${outcome}${reason}`;
+    const by =
+      typeof (output as { by?: unknown }).by === 'string' ? ` (${(output as { by: string }).by})` : '';
+    return `← ${kind ?? 'message'}${shipment}${status}${tracking}${outcome}${reason}${by}`;
   }
   if ((name === 'DBOS.sleep' || name === 'wait-deadline') && typeof output === 'number')
     return `deadline ${new Date(output).toISOString()}`;
@@ -110,7 +119,9 @@ export function registerWorkflowsCommand(program: Command): void {
       query.set('limit', String(positiveInteger(options.limit, '--limit')));
       const { body } = await callHub(options, 'GET', `/workflows?${query}`);
       const list = body as Instance[];
-      printResult(!!options.json, list, () => (list.length ? list.map(line).join('\n') : 'no workflows'));
+      printResult(!!options.json, list, () =>
+        list.length ? list.map(instanceLine).join('\n') : 'no workflows',
+      );
     });
 
   sub('show', 'one instance: its timeline of steps, events in and commands out, and errors')
@@ -122,7 +133,7 @@ export function registerWorkflowsCommand(program: Command): void {
 
   sub(
     'retry',
-    'retry a parked instance (the step whose system was unavailable, or its failed compensation); --parked: every parked one that matches',
+    'retry a parked instance (the step whose system was unavailable, or its failed compensation), or resume one that FAILED after its recovery attempts; --parked: every parked one that matches',
   )
     .argument('[id]')
     .option('--parked', 'every parked instance (with --type, --step), as after an outage')
@@ -144,7 +155,11 @@ export function registerWorkflowsCommand(program: Command): void {
         if (!options.parked) {
           if (!id) throw new ConfigError('name the instance to retry, or --parked for every parked one');
           const { body } = await callHub(options, 'POST', path(id, '/retry'));
-          printResult(!!options.json, body, () => `${id}: retrying`);
+          printResult(!!options.json, body, () =>
+            (body as { action?: string }).action === 'resume'
+              ? `${id}: resumed from its last checkpoint`
+              : `${id}: retrying`,
+          );
           return;
         }
         if (id) throw new ConfigError('give an instance id or --parked, not both');

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import {
   cancelWorkflow,
   type DefinitionSet,
+  InstanceNotRetriable,
   listInstances,
+  retryInstance,
   retryWorkflow,
   showInstance,
   signalWorkflow,
@@ -117,23 +119,36 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
     {
       method: 'post',
       path: '/workflows/{id}/retry',
-      summary: 'Retries a parked instance: the step whose system was unavailable, or the failed compensation',
+      summary:
+        'Retries a parked instance (the step whose system was unavailable, or the failed compensation), or resumes one that FAILED after its recovery attempts',
       tag,
       role: 'operator',
       backend: deps.database,
       params: idParams,
       responses: {
-        202: { description: 'The instance goes on compensating.', schema: accepted },
+        202: {
+          description:
+            'The instance goes on: `retry` (the parked step again) or `resume` (a FAILED instance that ran out of recovery attempts, from its last checkpoint under its own id).',
+          schema: accepted,
+        },
         404: { description: 'No such instance.' },
-        409: { description: 'The instance is not parked.' },
+        409: {
+          description:
+            'Neither parked nor FAILED, or FAILED with an error, which cannot be retried safely (the answer says why and what to do instead).',
+        },
       },
     },
     async ({ params }) => {
       const instance = await existing(params.id);
-      if (instance.status !== 'PARKED')
-        throw new HttpError(409, `workflow ${params.id} is ${instance.status}, not PARKED`);
-      await retryWorkflow(params.id);
-      return { status: 202, body: { id: params.id, action: 'retry' } };
+      if (instance.status !== 'PARKED' && instance.status !== 'FAILED')
+        throw new HttpError(409, `workflow ${params.id} is ${instance.status}, not PARKED or FAILED`);
+      try {
+        const action = await retryInstance(params.id);
+        return { status: 202, body: { id: params.id, action } };
+      } catch (error) {
+        if (error instanceof InstanceNotRetriable) throw new HttpError(409, error.message);
+        throw error;
+      }
     },
   );
 
@@ -257,7 +272,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
         409: { description: 'The instance has finished: nothing would read the signal.' },
       },
     },
-    async ({ params, body }) => {
+    async ({ params, body, principal }) => {
       const instance = await existing(params.id);
       // Sent as asked, a typo (`aprove-credit`) or a signal to a finished instance was answered 202 and never read.
       if (FINISHED.includes(instance.status)) {
@@ -283,7 +298,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
           ],
         );
       }
-      await signalWorkflow(params.id, params.name, body ?? null, `signal-${randomUUID()}`);
+      await signalWorkflow(params.id, params.name, body ?? null, `signal-${randomUUID()}`, principal.name);
       return { status: 202, body: { id: params.id, action: `signal.${params.name}` } };
     },
   );

@@ -22,7 +22,7 @@ function responseTo(orderFile: string, docnum: string): Buffer {
 
 describe('SAP simulator: inbound ORDRSP', () => {
   let sap: SapHarness;
-  let order: { path: string; purchaseOrderNumber: string };
+  let order: { path: string; orderNumber: string; purchaseOrderNumber: string };
   beforeAll(async () => {
     sap = await startSap();
     mkdirSync(sap.inboundDir, { recursive: true });
@@ -30,9 +30,13 @@ describe('SAP simulator: inbound ORDRSP', () => {
       count: 1,
       variant: 'plain',
     });
-    const orders = await sap.call<{ orders: { purchaseOrderNumber: string }[] }>('GET', '/sim/orders');
+    const orders = await sap.call<{ orders: { orderNumber: string; purchaseOrderNumber: string }[] }>(
+      'GET',
+      '/sim/orders',
+    );
     order = {
       path: join(sap.dropDir, body.files[0]!.file),
+      orderNumber: orders.body.orders[0]!.orderNumber,
       purchaseOrderNumber: orders.body.orders[0]!.purchaseOrderNumber,
     };
   });
@@ -44,14 +48,31 @@ describe('SAP simulator: inbound ORDRSP', () => {
     expect(poll.body.files).toEqual([expect.objectContaining({ file: 'rsp1.xml', outcome: 'processed' })]);
     expect(existsSync(join(sap.inboundDir, 'processed', 'rsp1.xml'))).toBe(true);
     expect(existsSync(join(sap.inboundDir, 'rsp1.xml'))).toBe(false);
-    const { body } = await sap.call<Status>(
+    // Found by the SAP order number, as the query's name says, and by the customer's PO number; the PO is no order
+    // number (the filter once compared orderNumber with the response's E1EDK02 001 reference, the PO).
+    const { body } = await sap.call<Status>('GET', `/sim/order-status?orderNumber=${order.orderNumber}`);
+    expect(body.statuses).toEqual([
+      expect.objectContaining({
+        docnum: '0000000090000001',
+        status: '53',
+        sender: 'EAIHUB',
+        action: '000',
+        orderNumber: order.orderNumber,
+        purchaseOrderNumber: order.purchaseOrderNumber,
+        reference: order.purchaseOrderNumber,
+      }),
+    ]);
+    expect(body.statuses[0]!.items.length).toBeGreaterThan(0);
+    const byPo = await sap.call<Status>(
+      'GET',
+      `/sim/order-status?purchaseOrderNumber=${order.purchaseOrderNumber}`,
+    );
+    expect(byPo.body.statuses.map((s) => s.docnum)).toEqual(['0000000090000001']);
+    const poAsOrder = await sap.call<Status>(
       'GET',
       `/sim/order-status?orderNumber=${order.purchaseOrderNumber}`,
     );
-    expect(body.statuses).toEqual([
-      expect.objectContaining({ docnum: '0000000090000001', status: '53', sender: 'EAIHUB', action: '000' }),
-    ]);
-    expect(body.statuses[0]!.items.length).toBeGreaterThan(0);
+    expect(poAsOrder.body.count).toBe(0);
   });
 
   it('refuses a repeated DOCNUM, a wrong message type and broken XML, each into error/ with the reason', async () => {

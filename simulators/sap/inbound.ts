@@ -11,7 +11,7 @@ import {
   salesDocumentType,
 } from './ordrsp.ts';
 import { backgroundRequest } from './runtime.ts';
-import type { CreditMemoRequest, InboundFile, OrderStatusRecord, SapState } from './state.ts';
+import type { CreditMemoRequest, InboundFile, OrderStatusRecord, SapOrder, SapState } from './state.ts';
 
 export interface InboundOptions {
   inboundDir: string;
@@ -38,6 +38,18 @@ function move(options: InboundOptions, file: string, folder: 'processed' | 'erro
   renameSync(join(options.inboundDir, file), join(target, file));
   rmSync(join(options.inboundDir, `${file}.ready`), { force: true });
   if (reason !== undefined) writeFileSync(join(target, `${file}.error.txt`), `${reason}\n`);
+}
+
+/**
+ * The order SAP sent that a response answers: by its sales document number (E1EDK01-BELNR, as the hub's ORDRSP
+ * writes it), else by the E1EDK02 QUALF 001 reference, the customer's PO number (or the order number).
+ */
+function answeredOrder(orders: SapOrder[], belnr: string, reference: string): SapOrder | undefined {
+  return (
+    orders.find((o) => belnr !== '' && o.orderNumber === belnr) ??
+    orders.find((o) => o.purchaseOrderNumber === reference) ??
+    orders.find((o) => o.orderNumber === reference)
+  );
 }
 
 /**
@@ -70,7 +82,8 @@ export function pollInbound(sim: SimContext<SapState>, options: InboundOptions):
         }
       }
       for (const idoc of idocs) {
-        const { problem, ...fields } = idoc;
+        const { problem, orderNumber: reference, ...fields } = idoc;
+        const order = answeredOrder(sim.state.orders, idoc.confirmationNumber, reference);
         const reason =
           problem ??
           (seen.has(idoc.docnum)
@@ -80,6 +93,9 @@ export function pollInbound(sim: SimContext<SapState>, options: InboundOptions):
               : `order ${idoc.orderNumber} does not exist`);
         const status: OrderStatusRecord = {
           ...fields,
+          reference,
+          orderNumber: order?.orderNumber ?? null,
+          purchaseOrderNumber: order?.purchaseOrderNumber ?? null,
           file,
           status: reason ? '51' : '53',
           ...(reason ? { reason } : {}),
@@ -137,6 +153,7 @@ function receiveCreditMemoRequest(
   const existing = requests.find(
     (r) => r.sender === parsed.sender && r.senderDocument === parsed.senderDocument,
   );
+  const credited = sim.state.orders.find((o) => o.orderNumber === parsed.referenceOrder);
   const orders = new Set(sim.state.orders.map((o) => o.orderNumber));
   const reason =
     problem ??
@@ -154,7 +171,9 @@ function receiveCreditMemoRequest(
     sender: parsed.sender,
     status: reason ? '51' : '53',
     ...(reason ? { reason } : {}),
-    orderNumber: parsed.referenceOrder,
+    reference: parsed.referenceOrder,
+    orderNumber: credited?.orderNumber ?? null,
+    purchaseOrderNumber: credited?.purchaseOrderNumber ?? null,
     action: '',
     confirmationNumber: parsed.senderDocument,
     items: [],

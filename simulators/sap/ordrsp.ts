@@ -14,7 +14,12 @@ const parser = new XMLParser({
 /** Sales document types of a credit memo request: CR as SAP shows it (English), G2 its internal (German) key. */
 export const CREDIT_MEMO_REQUEST_TYPES = new Set(['CR', 'G2']);
 
-export type ParsedIdoc = Omit<OrderStatusRecord, 'file' | 'receivedAt' | 'status' | 'reason'> & {
+export type ParsedIdoc = Omit<
+  OrderStatusRecord,
+  'file' | 'receivedAt' | 'status' | 'reason' | 'reference' | 'orderNumber' | 'purchaseOrderNumber'
+> & {
+  /** E1EDK02 QUALF 001 BELNR: the order reference as the response carries it (the record's `reference`). */
+  orderNumber: string;
   problem?: string;
 };
 

@@ -66,9 +66,17 @@ export function sapSimRoutes(router: Router, sim: SimContext<SapState>, folders:
     res.json({ count: requests.length, creditMemoRequests: requests });
   });
 
+  // The inbound ORDRSP statuses: of one SAP order (`orderNumber`, the sales document), or by the customer's PO
+  // number (`purchaseOrderNumber`, also the reference as the response carried it), or all.
   router.get('/sim/order-status', (req, res) => {
-    const order = typeof req.query.orderNumber === 'string' ? req.query.orderNumber : undefined;
-    const statuses = sim.state.statuses.filter((s) => order === undefined || s.orderNumber === order);
+    const query = (name: string) => (typeof req.query[name] === 'string' ? req.query[name] : undefined);
+    const order = query('orderNumber');
+    const po = query('purchaseOrderNumber');
+    const statuses = sim.state.statuses.filter(
+      (s) =>
+        (order === undefined || s.orderNumber === order) &&
+        (po === undefined || s.purchaseOrderNumber === po || s.reference === po),
+    );
     res.json({ count: statuses.length, statuses, files: sim.state.inbound });
   });
   router.post('/sim/inbound/poll', (_req, res) => {

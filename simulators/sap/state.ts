@@ -66,8 +66,15 @@ export interface OrderStatusRecord {
   sender: string;
   status: '51' | '53';
   reason?: string;
-  /** E1EDK02 QUALF 001 BELNR, the order this response answers. */
-  orderNumber: string;
+  /** E1EDK02 QUALF 001 BELNR as the response carries it: the customer's PO number (the hub's ORDRSP writes it). */
+  reference: string;
+  /**
+   * The SAP sales document this response answers: its E1EDK01-BELNR when SAP sent that order, else the order whose PO
+   * number (or number) the reference is; null when SAP sent none (status 51).
+   */
+  orderNumber: string | null;
+  /** That order's PO number (E1EDK02 QUALF 001 of the ORDERS SAP sent); null with no order. */
+  purchaseOrderNumber: string | null;
   /** E1EDK01-ACTION: 000 accepted as sent, 001 changed, 003 rejected... */
   action: string;
   confirmationNumber: string;

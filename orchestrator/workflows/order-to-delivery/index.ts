@@ -1,7 +1,7 @@
 import { defineWorkflow, nextVersion, type WorkflowDefinition } from '../../definitions.ts';
 import { CANONICAL_TOPICS, type OrderToDeliveryTopics, routeOrderEvent, TYPE } from './routes.ts';
 import type { OrderInput } from './steps.ts';
-import { GRAPH, type OrderOutcome, orderToDeliveryWorkflow, STEPS } from './workflow.ts';
+import { CRM_TRACKING, GRAPH, type OrderOutcome, orderToDeliveryWorkflow, STEPS } from './workflow.ts';
 
 export {
   CANONICAL_TOPICS,
@@ -118,6 +118,35 @@ export function orderToDeliveryV5(
   });
 }
 
+/**
+ * Version 6: version 5 whose delivery wait also takes later ASNs: tracking numbers the CRM has not had go to it in one
+ * update each (`crm-tracking`), once. The provider's EPCIS shipping event (no tracking number) usually comes a moment
+ * before its X12 856 (which has one) and moved the instance on alone, so the CRM's Order stayed Shipped with no
+ * tracking number. v5 instances in flight finish on v5.
+ */
+export function orderToDeliveryV6(
+  topics: OrderToDeliveryTopics = CANONICAL_TOPICS,
+): WorkflowDefinition<OrderInput, OrderOutcome> {
+  const v5 = orderToDeliveryV5(topics);
+  return nextVersion(v5, {
+    version: 6,
+    description: `${v5.description} Version 6: a later ASN's new tracking numbers go to the CRM while the delivery is awaited.`,
+    steps: [...v5.steps, CRM_TRACKING],
+    graph: v5.graph.replace(
+      '  delivery -->|timeout| compensate',
+      '  delivery -->|later ASN, new tracking numbers| tracking[crm-tracking: SHIPPED + tracking] --> delivery\n  delivery -->|timeout| compensate',
+    ),
+    workflow: orderToDeliveryWorkflow({
+      version: 6,
+      erpShipped: true,
+      creditInGroup: true,
+      shippedInGroup: true,
+      despatchReceipt: true,
+      trackingUpdates: true,
+    }),
+  });
+}
+
 /** What a deployment ships today: every version still in flight; new instances start on the latest. */
 export function orderToDeliveryDefinitions(topics: OrderToDeliveryTopics = CANONICAL_TOPICS) {
   return [
@@ -126,5 +155,6 @@ export function orderToDeliveryDefinitions(topics: OrderToDeliveryTopics = CANON
     orderToDeliveryV3(topics),
     orderToDeliveryV4(topics),
     orderToDeliveryV5(topics),
+    orderToDeliveryV6(topics),
   ];
 }

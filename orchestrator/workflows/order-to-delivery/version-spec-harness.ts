@@ -19,7 +19,7 @@ import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-supp
 /**
  * The setup the version specs share (version-3.int.spec.ts, version-4.int.spec.ts): an orchestrator of its own
  * database shipping order to delivery up to `latest`, the SAP simulator, instant responders on the bus (silent with
- * the ASN for the orders in `silentAsn`), short timers, and steps made to fail for good per workflow id (`faults`).
+ * the ASN for the orders in `silentAsn`, with the delivery for those in `silentDelivery`), short timers, and steps made to fail for good per workflow id (`faults`).
  * Registers the file's beforeAll / afterAll; the started parts are read off the result inside tests.
  */
 export function versionSpecHarness(latest: number) {
@@ -28,9 +28,11 @@ export function versionSpecHarness(latest: number) {
   const bus = testBus();
   const faults = new Map<string, string>();
   const silentAsn = new Set<string>();
+  const silentDelivery = new Set<string>();
   const h = {
     faults,
     silentAsn,
+    silentDelivery,
     sap: undefined as unknown as Awaited<ReturnType<typeof startSap>>,
     orchestrator: undefined as unknown as Orchestrator,
     responders: undefined as unknown as InstantResponders,
@@ -105,7 +107,7 @@ export function versionSpecHarness(latest: number) {
     h.responders = await startInstantResponders(bus, {
       groupId: unique(`o2d-v${latest}-responders`),
       topics: h.topics,
-      silent: (orderId, answer) => answer === 'asn' && silentAsn.has(orderId),
+      silent: (orderId, answer) => (answer === 'asn' ? silentAsn : silentDelivery).has(orderId),
     });
     h.publisher = await bus.publisher();
   });

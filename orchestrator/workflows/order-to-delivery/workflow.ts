@@ -2,7 +2,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { RECEIPT_TOPIC } from '../../../bus/index.ts';
 import { NonRetriableError } from '../../../lib/errors.ts';
 import type { InstanceSettings } from '../../definitions.ts';
-import { Inbox, Interrupted } from '../../inbox.ts';
+import { Inbox, type InboxMessage, Interrupted } from '../../inbox.ts';
 import { appliedBy } from '../../receipts.ts';
 import { recordReferences } from '../../references.ts';
 import { finished, type Part, Saga, StepFailed } from '../../saga.ts';
@@ -35,6 +35,12 @@ export const CHECK_CONFIRM_AND_DESPATCH = 'credit-check+erp-confirm+logistics-de
 
 /** Version 4's DBOS step after the ASN: the ERP's SHIPPED status and the CRM's, one checkpoint. */
 export const SHIPPED_AND_CRM = 'erp-shipped+crm-status';
+
+/**
+ * Version 6's update of the CRM's tracking numbers from a later notice at the delivery wait; the n-th update (n > 1,
+ * a split shipment) is `crm-tracking-<n>`. Its command's `ce_id` is `<workflow id>:<step>`, so it is applied once.
+ */
+export const CRM_TRACKING = 'crm-tracking';
 
 /** The steps, in order, as operators and the failure tests name them (the saga's; see CONFIRM_AND_DESPATCH). */
 export const STEPS = [
@@ -89,6 +95,46 @@ export interface WorkflowVariant {
    * compensated (the order cancelled in the ERP) while the request still waited to go out, and was shipped after.
    */
   despatchReceipt?: boolean;
+  /**
+   * Version 6: the delivery wait also takes later ASNs, and one whose tracking numbers the CRM has not had sends it
+   * one update (SHIPPED with every tracking number so far). The first notice moves the instance on: against the
+   * logistics simulator that is usually the EPCIS shipping event, which carries none, a moment before the X12 856
+   * that does, and the CRM's Order stayed Shipped with no tracking number.
+   */
+  trackingUpdates?: boolean;
+}
+
+/**
+ * Why the credit was rejected, as the outcome keeps it: the signal's `reason` and who sent it, as a cancel's
+ * (`credit rejected by an operator: customer over limit (oncall)`).
+ */
+export function rejection(signal: InboxMessage): string {
+  const reason = (signal.data as { reason?: unknown } | null)?.reason;
+  const why = typeof reason === 'string' && reason.trim() ? `: ${reason.trim()}` : '';
+  return `credit rejected by an operator${why}${signal.by ? ` (${signal.by})` : ''}`;
+}
+
+type ShipmentNotice = { shipmentId: string; trackingNumbers: string[] | null };
+
+/**
+ * Version 6's `also` of the delivery wait: a later ASN's tracking numbers the CRM has not had (`sent`, updated here)
+ * go to it in one step. The ERP gets none: no status-back mapping to it carries tracking (SAP's ORDRSP has no field).
+ */
+function trackingUpdates(id: string, input: OrderInput, saga: Saga, sent: Set<string>) {
+  let updates = 0;
+  return {
+    kinds: ['shipment.asn'],
+    take: async (message: InboxMessage) => {
+      const notice = message.data as ShipmentNotice;
+      const fresh = (notice.trackingNumbers ?? []).filter((number) => !sent.has(number));
+      if (fresh.length === 0) return;
+      for (const number of fresh) sent.add(number);
+      updates++;
+      const step = updates === 1 ? CRM_TRACKING : `${CRM_TRACKING}-${updates}`;
+      const tracking = { trackingNumbers: [...sent], shipmentId: notice.shipmentId };
+      await saga.step(step, () => crmStatus(id, step, input, 'SHIPPED', tracking));
+    },
+  };
 }
 
 /**
@@ -114,6 +160,7 @@ export function orderToDeliveryWorkflow({
   creditInGroup = false,
   shippedInGroup = false,
   despatchReceipt = false,
+  trackingUpdates: updateTracking = false,
 }: WorkflowVariant) {
   return async function orderToDelivery(
     input: OrderInput,
@@ -181,10 +228,7 @@ export function orderToDeliveryWorkflow({
           trace: input.trace,
         });
         if (decision.kind === 'signal.reject-credit') {
-          throw new StepFailed(
-            'await-credit-approval',
-            new NonRetriableError('credit rejected by an operator'),
-          );
+          throw new StepFailed('await-credit-approval', new NonRetriableError(rejection(decision)));
         }
         // Approved: the confirmation that follows ends the hold, and its own compensation cancels the order.
         saga.release('erp-credit-hold');
@@ -226,6 +270,7 @@ export function orderToDeliveryWorkflow({
         await saga.step(crmPart.name, crmPart.run, crmPart.compensate);
       }
       if (asn.kind !== 'shipment.delivered') {
+        const sent = new Set(shipment.trackingNumbers ?? []);
         await awaitEvent(inbox, {
           type: TYPE,
           wait: 'await-delivery',
@@ -233,6 +278,7 @@ export function orderToDeliveryWorkflow({
           escalateMs: timers.deliveryEscalationMs,
           timeoutMs: timers.deliveryTimeoutMs,
           trace: input.trace,
+          ...(updateTracking ? { also: trackingUpdates(id, input, saga, sent) } : {}),
         });
       }
       return finish({
