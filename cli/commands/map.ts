@@ -56,6 +56,10 @@ export function registerMapCommand(program: Command): void {
       '--encoding <charset>',
       "the document's character set when its format declares none (X12, CSV, JSON): iso-8859-1, windows-1252, …",
     )
+    .option(
+      '--time-zone <zone>',
+      "the partner's or system's IANA zone (Europe/Berlin) of local dates and times read (with --to-system, written), over the mapping's options.timeZone, as a connector's timeZone",
+    )
     .option('--tree', 'print the parsed document tree (what mapping expressions see) instead of mapping it')
     .option('--json', 'one-line JSON output, machine-readable errors on stderr')
     .action(
@@ -68,6 +72,7 @@ export function registerMapCommand(program: Command): void {
           tree?: boolean;
           mapping?: string;
           encoding?: string;
+          timeZone?: string;
           json?: boolean;
         },
       ) => {
@@ -111,6 +116,7 @@ export function registerMapCommand(program: Command): void {
             tree: options.tree,
             mapping: options.mapping,
             encoding: options.encoding,
+            timeZone: options.timeZone,
             json: options.json,
           }),
         );

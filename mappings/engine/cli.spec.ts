@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readers } from '../../formats/index.ts';
-import { shippedInboundMapping } from '../index.ts';
+import { mappingsDir as shippedDir, shippedInboundMapping } from '../index.ts';
 import { checkCommand, formatsCommand, mapCommand, testCommand } from './cli.ts';
 import type { ErrorLine } from './errors.ts';
 
@@ -324,5 +324,50 @@ describe('eai map check / test on a path that is not there', () => {
       const json = await run({ target: 'mappings/acme-typo/x.yaml', json: true });
       expect(JSON.parse(json.stderr).errors[0]).toMatchObject({ error: 'ConfigError' });
     }
+  });
+});
+
+describe('eai map --time-zone', () => {
+  const po = join(shippedDir, '../formats/x12-850/fixtures/several-st-sets.edi');
+  const orderDates = async (timeZone?: string) => {
+    const result = await mapCommand({ format: 'x12-850', input: po, timeZone, json: true });
+    expect(result.code).toBe(0);
+    return (JSON.parse(result.stdout) as Array<{ value: { salesOrder: { orderDate: string } } }>).map(
+      (r) => r.value.salesOrder.orderDate,
+    );
+  };
+
+  it("reads the document's local dates in the zone given, as a connector's timeZone does", async () => {
+    const utc = await orderDates();
+    const newYork = await orderDates('America/New_York');
+    expect(utc.length).toBeGreaterThan(0);
+    utc.forEach((date, i) =>
+      expect([4, 5]).toContain((Date.parse(newYork[i]!) - Date.parse(date)) / 3_600_000),
+    );
+  });
+
+  it('writes a system document in the zone given with --to-system', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-map-zone-'));
+    try {
+      const input = join(dir, 'order.json');
+      const order = JSON.parse(
+        readFileSync(join(shippedDir, 'sap/fixtures/canonical/credit-hold.json'), 'utf8'),
+      );
+      writeFileSync(input, JSON.stringify(order));
+      const write = (timeZone?: string) =>
+        mapCommand({ format: 'sap-idoc-orders05', input, toSystem: true, timeZone });
+      // orderDate 2024-01-05T23:59:59Z: 5 January in UTC, 6 January in Berlin.
+      expect((await write()).stdout).toMatch(/<DATUM>20240105<\/DATUM>/);
+      expect((await write('Europe/Berlin')).stdout).toMatch(/<DATUM>20240106<\/DATUM>/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a zone that does not exist in one line, naming the option', async () => {
+    const result = await mapCommand({ format: 'x12-850', input: po, timeZone: 'Mars/Olympus' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('--time-zone: "Mars/Olympus" is not an IANA time zone name');
   });
 });

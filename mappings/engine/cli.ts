@@ -10,17 +10,20 @@ import {
 } from '../../formats/index.ts';
 import { ConfigError, EaiError } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
+import { isTimeZone } from '../../lib/time-zone.ts';
 import {
   type FailedDocument,
   findMapping,
   inboundMapping,
+  inTimeZone,
   isFailed,
   loadMappings,
   type MappedDocument,
   mapEach,
+  outboundMapping,
   type UsageReport,
   UsageTracker,
-  writeToSystem,
+  writeWithMapping,
 } from '../index.ts';
 import { staticProblems, staticWarnings } from './check.ts';
 import { columnsProblems, type HeaderReport, headerProblems, headerReport } from './csv-columns.ts';
@@ -188,12 +191,18 @@ export async function mapCommand(options: {
   mapping?: string;
   /** The document's character set when its format declares none (a partner's ISO-8859-1 X12); default UTF-8. */
   encoding?: string;
+  /** The zone of local dates and times read (or, with toSystem, written) over the mapping's (a connector's timeZone). */
+  timeZone?: string;
   json?: boolean;
 }): Promise<CommandOutput> {
   const json = !!options.json;
   try {
     const problem = options.encoding && encodingProblem(options.format, options.encoding);
     if (problem) throw new ConfigError(`--encoding: ${problem}`);
+    if (options.timeZone && !isTimeZone(options.timeZone))
+      throw new ConfigError(
+        `--time-zone: "${options.timeZone}" is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)`,
+      );
     const raw = options.bytes ?? readInput(options.input);
     const bytes = options.toSystem ? raw : readerBytes(options.format, raw, options.encoding);
     if (options.tree) {
@@ -201,12 +210,16 @@ export async function mapCommand(options: {
       return { code: 0, stdout: `${JSON.stringify(documents, null, json ? undefined : 2)}\n`, stderr: '' };
     }
     if (options.toSystem) {
-      const documents = await writeToSystem(options.format, canonicalValues(bytes.toString('utf8')));
+      const documents = await writeWithMapping(
+        inTimeZone(outboundMapping(options.format), options.timeZone),
+        canonicalValues(bytes.toString('utf8')),
+      );
       return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
     }
-    const mapping = options.mapping
-      ? findMapping(options.mapping, process.cwd())
-      : inboundMapping(options.format);
+    const mapping = inTimeZone(
+      options.mapping ? findMapping(options.mapping, process.cwd()) : inboundMapping(options.format),
+      options.timeZone,
+    );
     if (mapping.direction !== 'to-canonical' || mapping.spec.input !== options.format) {
       throw new ConfigError(
         `mapping ${options.mapping} reads ${mapping.direction === 'to-canonical' ? `format ${mapping.spec.input}` : 'canonical records'}, not format ${options.format}`,

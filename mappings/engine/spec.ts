@@ -53,7 +53,7 @@ export const mappingSchema = z
           })
           .default('UTC')
           .describe(
-            'IANA zone of local dates and times: those the input writes without a zone (IDocs, EDI and Odoo write none), and those a from-canonical mapping writes ($localDate, $localTime).',
+            'IANA zone of local dates and times: those the input writes without a zone (IDocs, EDI and Odoo write none), and those a from-canonical mapping writes ($localDate, $localTime). A connector’s `timeZone` (and `eai map --time-zone`) sets it per partner or system.',
           ),
       })
       .strict()
