@@ -51,7 +51,6 @@ describe('eai connectors validate', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax the warning names
       `${join(dir, 'hook.yaml')}  contacts (webhook-source): ok\n  warning: config.signature.secret: a secret written out: stored on Kafka with the definition as written; write \${env:NAME} or \${file:path} instead\n`,
     );
     expect(text.stdout).not.toContain('hunter2');

@@ -82,7 +82,7 @@ describe('redriving mapping dead letters through the connector that refused them
 
     const done = await redrive();
     // The connector published them (its mapping, its ids): counted in its records out once they are on Kafka.
-       expect(await out()).toBe(outBefore + 2);
+    expect(await out()).toBe(outBefore + 2);
     expect(done).toMatchObject({ dryRun: false, selected: 3, redriven: 2, repeated: [], skipped: [] });
     expect(done.remapped).toEqual(dry.remapped);
     expect(done.failing).toHaveLength(1);
