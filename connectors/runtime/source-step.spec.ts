@@ -102,14 +102,14 @@ describe("source step: the connector's timeZone", () => {
     })(input);
     const [document] = findReader('x12-850').parse(otherPo);
     const records = await mapDocument(mapping, document!);
-    return records.map((r) => (r.value as { salesOrder: { orderDate: string } }).salesOrder.orderDate);
+    return records.map((r) => (r.value as { occurredAt: string }).occurredAt);
   };
 
   it("reads the partner's dates without a zone in the connector's zone, over the mapping's UTC", async () => {
     const utc = await orderDates();
     const newYork = await orderDates('America/New_York');
     expect(utc.length).toBeGreaterThan(0);
-    // The 850's dates carry no zone: read in New York they are 4 or 5 hours later than read in UTC.
+    // The 850's GS date and time carry no zone: read in New York they are 4 or 5 hours later than read in UTC.
     utc.forEach((date, i) => {
       const hours = (Date.parse(newYork[i]!) - Date.parse(date)) / 3_600_000;
       expect([4, 5]).toContain(hours);

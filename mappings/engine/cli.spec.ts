@@ -332,8 +332,8 @@ describe('eai map --time-zone', () => {
   const orderDates = async (timeZone?: string) => {
     const result = await mapCommand({ format: 'x12-850', input: po, timeZone, json: true });
     expect(result.code).toBe(0);
-    return (JSON.parse(result.stdout) as Array<{ value: { salesOrder: { orderDate: string } } }>).map(
-      (r) => r.value.salesOrder.orderDate,
+    return (JSON.parse(result.stdout) as Array<{ value: { occurredAt: string } }>).map(
+      (r) => r.value.occurredAt,
     );
   };
 

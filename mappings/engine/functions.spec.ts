@@ -72,6 +72,17 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
   });
 });
 
+describe('$timestamp of a date without a time', () => {
+  it('is midnight UTC in every zone, as the canonical schemas write a date, and $localDate reads it back as that day', () => {
+    for (const zone of ['UTC', 'Europe/Berlin', 'America/New_York', 'Pacific/Auckland']) {
+      expect(timestamp('20261203', undefined, zone)).toBe('2026-12-03T00:00:00.000Z');
+      expect(timestamp('2026-12-03', '', zone)).toBe('2026-12-03T00:00:00.000Z');
+    }
+    // With a time it is an instant of the zone.
+    expect(timestamp('20261203', '0000', 'Europe/Berlin')).toBe('2026-12-02T23:00:00.000Z');
+  });
+});
+
 describe('$timestamp across daylight saving changes (Europe/Berlin)', () => {
   // Spring 2024: clocks go 02:00 CET → 03:00 CEST on 31 March, at 01:00Z.
   it('reads the hour before the spring change in winter time', () => {
@@ -231,7 +242,8 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
     expect(() => timestamp('2024-13-45T10:00:00Z')).toThrow(/"2024-13-45T10:00:00Z" is not a timestamp/);
     // Without a zone of its own the time is local to `zone`.
     expect(timestamp('2024-01-15T10:00', undefined, 'Europe/Berlin')).toBe('2024-01-15T09:00:00.000Z');
-    expect(timestamp('20240115', null, 'Europe/Berlin')).toBe('2024-01-14T23:00:00.000Z');
+    // A date alone is midnight UTC whatever the zone (the canonical convention for a date without a time).
+    expect(timestamp('20240115', null, 'Europe/Berlin')).toBe('2024-01-15T00:00:00.000Z');
     expect(timestamp('20240115', ' 1015 ', 'UTC')).toBe('2024-01-15T10:15:00.000Z');
     expect(timestamp('20240115', '1015', 'Z')).toBe('2024-01-15T10:15:00.000Z');
     expect(timestamp('20240115', '1015', null)).toBe('2024-01-15T10:15:00.000Z');

@@ -248,7 +248,9 @@ function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): s
     throw new MappingFunctionError(`$timestamp: ${datePart} ${timePart} is not a valid date and time`);
   }
   const zoneName = String(zone ?? 'UTC');
-  if (zoneName === 'UTC' || zoneName === 'Z') return check.toISOString();
+  // A date without a time is midnight UTC in every zone (the canonical schemas' convention, which $localDate reads
+  // back as that day): read in the partner's zone it would be the evening before in UTC.
+  if (zoneName === 'UTC' || zoneName === 'Z' || timePart === '') return check.toISOString();
   try {
     // The offset at the local time read as UTC, then again at the result: right across DST changes.
     let utc = local - zoneOffsetMinutes(local, zoneName) * 60_000;
