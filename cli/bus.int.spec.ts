@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { createTransport } from '../bus/transport/index.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
+import { topicRows } from './commands/bus.ts';
 
 const env = () => ({ KAFKA_BROKERS: testStack().brokers, SCHEMA_REGISTRY_URL: testStack().registryUrl });
 const asn = 'formats/x12-856/fixtures/several-st-sets.edi';
@@ -177,7 +179,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
   it('tail on a topic that does not exist says so', async () => {
     const result = await runEai(['bus', 'tail', unique('missing'), '--until-end'], { env: env() });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^eai: topic missing-\S+ does not exist\n$/);
+    expect(result.stderr).toMatch(/^eai: topic missing-\S+ does not exist \(eai bus topics lists them\)\n$/);
   });
 
   it("a SCHEMA_REGISTRY_URL at Apicurio's root (no /apis/ccompat/v7) is named as a wrong URL with the one to set, not as a stack that is down", async () => {
@@ -282,5 +284,28 @@ describe('eai bus create-topic | eai bus topics', () => {
     expect(bad.stderr.trim()).toBe(
       'eai: topic name "no spaces": use 1 to 249 letters, digits, dots, underscores and hyphens (Kafka\'s rule)',
     );
+  });
+});
+
+describe('eai bus topics on a broker where topics come and go', () => {
+  it('leaves out a topic deleted since the listing, at once, instead of failing the listing', async () => {
+    const admin = createTransport({
+      brokers: testStack().brokers.split(','),
+      clientId: 'topics-spec',
+      quiet: true,
+    }).admin();
+    await admin.connect();
+    const kept = unique('topics-kept');
+    try {
+      await admin.createTopics([{ topic: kept, partitions: 2 }]);
+      // As the listing would have named a topic another test run deleted before its row was read.
+      const started = Date.now();
+      const rows = await topicRows(admin, [unique('topics-gone'), kept]);
+      expect(rows).toEqual([{ topic: kept, partitions: 2, records: 0, cleanupPolicy: 'delete' }]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await admin.deleteTopics([kept]).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 });

@@ -1,10 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/errors.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { closedPort, listeningPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { startOffset, tailStart } from './commands/bus.ts';
-import { toPublishInputs } from './publish-input.ts';
+import { readPublishJson, toPublishInputs } from './publish-input.ts';
 
 const shipment = exampleJson('ShipmentEvent');
 const order = exampleJson('SalesOrderEvent');
@@ -43,6 +46,49 @@ describe('what eai bus publish accepts', () => {
   });
 });
 
+describe('eai bus publish reads JSON lines', () => {
+  const file = (name: string, text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'eai-publish-')), name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('what eai bus tail prints, a record a line: each published with its schema and key', async () => {
+    // Two lines as `eai bus tail` writes them (topic, offset, headers… beside schema, key and value).
+    const tailed = [order, order].map((value, offset) =>
+      JSON.stringify({
+        topic: 'canonical.sales-order',
+        partition: 0,
+        offset: String(offset),
+        key: `sap:${offset}`,
+        headers: { ce_id: `id-${offset}` },
+        schema: 'eai.canonical.SalesOrderEvent',
+        schemaId: 1,
+        value,
+      }),
+    );
+    const parsed = await readPublishJson(file('tail.jsonl', `${tailed.join('\n')}\n\n`));
+    expect(toPublishInputs(parsed, { topic: 'dev.orders' })).toEqual([
+      { schema: 'SalesOrderEvent', topic: 'dev.orders', key: 'sap:0', value: order },
+      { schema: 'SalesOrderEvent', topic: 'dev.orders', key: 'sap:1', value: order },
+    ]);
+    // Bare values a line, with --type, and CRLF line ends.
+    const bare = await readPublishJson(
+      file('bare.jsonl', `${JSON.stringify(order)}\r\n${JSON.stringify(order)}`),
+    );
+    expect(toPublishInputs(bare, { topic: 't', type: 'SalesOrderEvent' })).toHaveLength(2);
+  });
+
+  it('a broken line is named by its number; a broken JSON text is still said to be one', async () => {
+    await expect(
+      readPublishJson(file('bad.jsonl', `${JSON.stringify(order)}\n{"schema": \n`)),
+    ).rejects.toThrow(/^.*bad\.jsonl line 2: not valid JSON: .* \(JSON lines: one value a line\)$/);
+    await expect(readPublishJson(file('bad.json', '{\n  "changeType": "CREATED",\n}\n'))).rejects.toThrow(
+      /bad\.json: not valid JSON: /,
+    );
+  });
+});
+
 describe('eai bus publish fails fast and in one line', () => {
   let kafka: number;
   let registry: number;
@@ -73,6 +119,17 @@ describe('eai bus publish fails fast and in one line', () => {
     expect(result.stderr).toBe(
       'eai: topic canonical.customer carries eai.canonical.CustomerEvent, not ShipmentEvent\n',
     );
+  });
+
+  it('a topic name Kafka refuses: named before Kafka is asked (it was kafkajs\'s bare "Topic creation errors")', async () => {
+    const result = await runEai(['bus', 'publish', 'my orders', '--type', 'ShipmentEvent'], {
+      env: env(`127.0.0.1:${kafka}`),
+      stdin: input,
+    });
+    expect([result.code, result.stderr]).toEqual([
+      1,
+      'eai: topic name "my orders": use 1 to 249 letters, digits, dots, underscores and hyphens (Kafka\'s rule)\n',
+    ]);
   });
 
   it('Kafka down (a closed port): one line naming the brokers and what to do, within 4 s of start-up', async () => {

@@ -53,7 +53,10 @@ export function toPublishInputs(
   });
 }
 
-/** The JSON to publish: from a file, or from stdin with `--input -` or no `--input` when stdin is piped. */
+/**
+ * The JSON to publish: from a file, or from stdin with `--input -` or no `--input` when stdin is piped; one JSON
+ * text, or JSON lines (`eai bus tail … | eai bus publish <topic>`).
+ */
 export async function readPublishJson(input: string | undefined, stdin = process.stdin): Promise<unknown> {
   let text: string;
   let where: string;
@@ -80,6 +83,29 @@ export async function readPublishJson(input: string | undefined, stdin = process
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
+    const lines = jsonLines(text, where);
+    if (lines) return lines;
     throw new ConfigError(`${where}: not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Text of one JSON value a line (JSON lines, as `eai bus tail` prints records: each has its schema, key and value),
+ * as the array of those values; undefined when it is one broken JSON text instead (its first line no JSON of its own).
+ */
+function jsonLines(text: string, where: string): unknown[] | undefined {
+  const lines = text.split(/\r?\n/);
+  const values: unknown[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      values.push(JSON.parse(line) as unknown);
+    } catch (error) {
+      if (values.length === 0) return undefined;
+      throw new ConfigError(
+        `${where} line ${index + 1}: not valid JSON: ${(error as Error).message} (JSON lines: one value a line)`,
+      );
+    }
+  }
+  return values.length > 1 ? values : undefined;
 }

@@ -366,6 +366,38 @@ function kafkajsRetriable(error: unknown): boolean {
   return 'retriable' in cause && kafkajsRetriable(cause);
 }
 
+/** What a broker answers while a partition has no leader to serve it: a broker that just started, a topic just made. */
+const NO_LEADER_YET = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * An admin read (ListOffsets) tried again while the broker elects partition leaders. kafkajs's fetchTopicOffsets
+ * retries only an unknown topic and gives up at the first NOT_LEADER, so for some seconds after a broker (re)start
+ * `eai bus topics` and `eai bus tail --offset` failed with kafkajs's bare "This server is not the leader for that
+ * topic-partition". Bounded: past `timeoutMs` a RetriableError says what was read and what to do. Exported for its spec.
+ */
+export async function whileLeadersElected<T>(
+  what: string,
+  read: () => Promise<T>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
+    try {
+      return await read();
+    } catch (error) {
+      const { type, cause } = error as { type?: string; cause?: { type?: string } };
+      // kafkajs's bail wraps the broker's answer in a KafkaJSNonRetriableError whose cause it is.
+      if (!NO_LEADER_YET.has(type ?? '') && !NO_LEADER_YET.has(cause?.type ?? '')) throw error;
+      if (Date.now() + wait > deadline)
+        throw new RetriableError(
+          `${what}: Kafka has elected no partition leader for ${timeoutMs / 1000} s (${(error as Error).message}); a broker that just started elects them within seconds: try again, or check the broker's log`,
+          { cause: error },
+        );
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 function byTopic(records: OutgoingRecord[]): Map<string, OutgoingRecord[]> {
   const grouped = new Map<string, OutgoingRecord[]>();
   for (const r of records) {
@@ -865,13 +897,15 @@ class KafkajsAdmin implements TransportAdmin {
     });
   }
   async topicOffsets(topic: string) {
-    // Right after topic creation the first metadata answer can be NOT_LEADER: kafkajs retries, once more here.
-    const fetch = () => this.admin.fetchTopicOffsets(topic);
-    const offsets = await fetch().catch(fetch);
+    const offsets = await whileLeadersElected(`offsets of topic ${topic}`, () =>
+      this.admin.fetchTopicOffsets(topic),
+    );
     return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
   }
   async offsetsAt(topic: string, time: number) {
-    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, time);
+    const offsets = await whileLeadersElected(`offsets of topic ${topic} at ${time}`, () =>
+      this.admin.fetchTopicOffsetsByTimestamp(topic, time),
+    );
     return offsets.map((o) => ({ partition: o.partition, offset: o.offset }));
   }
   async groupOffsets(groupId: string, topic: string) {
