@@ -49,4 +49,21 @@ describe('eai demo: router groups of earlier runs', () => {
     expect(groups.filter((g) => g.startsWith(`${prefix}running-`))).toHaveLength(1);
     await admin.deleteGroup(other);
   });
+
+  it("deletes the groups picked by id (master data's, whose offsets an earlier run left), and no other", async () => {
+    const topic = unique('demo-groups-picked');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    await admin.connect();
+    const [picked, kept] = [
+      unique('eai-demo-masterdata-spec-picked-'),
+      unique('eai-demo-masterdata-spec-kept-'),
+    ];
+    for (const group of [picked, kept])
+      await admin.setGroupOffsets(group, topic, [{ partition: 0, offset: '0' }]);
+    expect(await deleteEmptyGroups(admin, (id) => id === picked)).toEqual([picked]);
+    const groups = await consumerGroupIds();
+    expect(groups).not.toContain(picked);
+    expect(groups).toContain(kept);
+    await admin.deleteGroup(kept);
+  });
 });

@@ -104,13 +104,18 @@ describe('eai demo (the README first command)', () => {
           DATABASE_URL: stack.databaseUrl,
           EAI_LOG_LEVEL: 'warn',
         },
-        stdio: ['ignore', 'pipe', 'inherit'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
     let stdout = '';
     demo.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
+    });
+    let stderr = '';
+    demo.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      process.stderr.write(chunk);
     });
     const lines = () => stdout.split('\n').filter((l) => l.endsWith('}') || l.length === 0);
     try {
@@ -119,6 +124,11 @@ describe('eai demo (the README first command)', () => {
         stdout.includes('\n') ? stdout.slice(0, stdout.indexOf('\n')) : undefined,
       );
       const endpoints = JSON.parse(first) as Endpoints;
+      // Before the endpoints, what it was doing meanwhile (seconds to minutes on a busy machine, once without a line).
+      expect(stderr).toContain('starting the SAP, logistics, Odoo, Salesforce and HubSpot simulators\n');
+      expect(stderr).toContain(
+        'starting the hub: the connectors of examples/demo/deploy, master data and the orchestrator\n',
+      );
       expect(Object.keys(endpoints).sort()).toEqual(['api', 'brokers', 'registryUrl', 'simulators', 'token']);
       expect(endpoints.brokers).toBe(stack.brokers);
       expect(Object.keys(endpoints.simulators).sort()).toEqual([

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stackHomeOnPort } from '../stack/preflight.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testStack } from '../tests/stack.ts';
 
@@ -62,8 +63,12 @@ describe('eai stack status', () => {
     const result = await runEai(['stack', 'status'], { env });
     expect(result.code).toBe(3);
     expect(result.stdout).toContain('database: (none) down');
+    // The test stack's folder is named where a stack started it (its stack.json names the broker's process).
+    const owner = stackHomeOnPort(Number(env.EAI_KAFKA_PORT));
     expect(result.stdout.trim().split('\n').at(-1)).toBe(
-      `no stack started from ${home}: what answers on these ports is another's (another clone's): set EAI_HOME to its .eai folder, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL`,
+      owner
+        ? `no stack started from ${home}: what answers on these ports is the stack of ${owner}: set EAI_HOME=${owner}, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL`
+        : `no stack started from ${home}: what answers on these ports is another's (another clone's): set EAI_HOME to its .eai folder, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL`,
     );
   });
 

@@ -1,10 +1,12 @@
-import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, listeningPort } from '../tests/ports.ts';
 import { closedAncestor, defaultStackHome, projectRoot, stackHome } from './paths.ts';
-import { checkPorts, checkPostgresCanReach, portFree, portHolder } from './preflight.ts';
+import { checkPorts, checkPostgresCanReach, portFree, portHolder, stackHomeOf } from './preflight.ts';
 
 describe('stack up checks its ports before starting anything', () => {
   let held: Awaited<ReturnType<typeof listeningPort>>;
@@ -34,6 +36,45 @@ describe('stack up checks its ports before starting anything', () => {
     await expect(
       checkPorts([{ port: free, part: 'kafka', variable: 'EAI_KAFKA_PORT' }]),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe("ports held by another clone's stack", () => {
+  it("names that stack's folder and the EAI_HOME that uses it, once for all its ports", async () => {
+    // Seen in the demo trial: a second clone's `eai demo` listed the first clone's five ports, each with "stop it, or
+    // set EAI_…_PORT to a free port", and not that setting EAI_HOME to the first clone's .eai reuses them.
+    const home = mkdtempSync(join(tmpdir(), 'eai-other-clone-'));
+    // A server started as the stack starts PostgreSQL: its data folder under the stack's, in its command line.
+    const server = spawn(
+      process.execPath,
+      [
+        '-e',
+        "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port))",
+        '--',
+        '-D',
+        join(home, 'data', 'postgres'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      const port = Number(String((await once(server.stdout, 'data'))[0]).trim());
+      const planned = [{ port, part: 'postgres', variable: 'EAI_POSTGRES_PORT' }];
+      // Without a stack.json that names it, the process is no stack's: the plain line.
+      await expect(checkPorts(planned)).rejects.toThrow(
+        new RegExp(
+          `^port ${port} for postgres is taken by pid ${server.pid}( \\(.+\\))?: stop it, or set EAI_POSTGRES_PORT to a free port$`,
+        ),
+      );
+      writeFileSync(join(home, 'stack.json'), JSON.stringify({ pids: { postgres: server.pid } }));
+      expect(stackHomeOf(server.pid!)).toBe(home);
+      await expect(checkPorts(planned)).rejects.toThrow(
+        `the eai stack of ${home} runs on these ports (postgres ${port}): to use it, set EAI_HOME=${home} (e.g. EAI_HOME=${home} npx eai demo); to stop it, EAI_HOME=${home} npx eai stack down`,
+      );
+      expect(stackHomeOf(process.pid)).toBeUndefined();
+    } finally {
+      server.kill();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.ts';
-import { closedAncestor } from './paths.ts';
+import { closedAncestor, stackHome } from './paths.ts';
 
 /**
  * Checks made before `stack up` starts anything, so a clash is named in one line instead of surfacing as a
@@ -97,15 +97,67 @@ export function portHolder(port: number): { pid: number; command?: string } | un
   return undefined;
 }
 
-/** Fails, in one line naming each taken port, its part and its holder, when any planned port is in use. */
+/** The process ids a stack folder's `stack.json` names, or none when there is no such file. */
+function statePids(home: string): number[] {
+  try {
+    const state = JSON.parse(readFileSync(join(home, 'stack.json'), 'utf8')) as { pids?: object };
+    return Object.values(state.pids ?? {}).filter((pid): pid is number => typeof pid === 'number');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The stack folder (EAI_HOME) that started a process: a folder above a path in its command line (PostgreSQL's
+ * `-D <home>/data/postgres`, Kafka's and the registry's `<home>/data/…` and `<home>/cache/…`) whose `stack.json`
+ * names it. Undefined for any other process, or where /proc does not tell.
+ */
+export function stackHomeOf(pid: number): string | undefined {
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+  const seen = new Set<string>();
+  for (const path of args.flatMap((arg) => arg.match(/\/[^\s=:,*]+/g) ?? [])) {
+    for (let dir = dirname(path); dir !== dirname(dir) && !seen.has(dir); dir = dirname(dir)) {
+      seen.add(dir);
+      if (statePids(dir).includes(pid)) return dir;
+    }
+  }
+  return undefined;
+}
+
+/** The stack folder (EAI_HOME) of the process listening on `port`, when a stack started it. */
+export function stackHomeOnPort(port: number): string | undefined {
+  const holder = portHolder(port);
+  return holder && stackHomeOf(holder.pid);
+}
+
+/**
+ * Fails, in one line naming each taken port, its part and its holder, when any planned port is in use. Ports held by
+ * the stack of another folder (another clone's `.eai`) are named together, with the EAI_HOME that reuses that stack:
+ * before, a second clone's `eai demo` listed five ports, each with "stop it, or set EAI_…_PORT to a free port".
+ */
 export async function checkPorts(planned: PlannedPort[]): Promise<void> {
   const taken: string[] = [];
+  const otherStacks = new Map<string, string[]>();
   for (const p of planned) {
     if (await portFree(p.port)) continue;
     const holder = portHolder(p.port);
+    const home = holder && stackHomeOf(holder.pid);
+    if (home && home !== stackHome()) {
+      otherStacks.set(home, [...(otherStacks.get(home) ?? []), `${p.part} ${p.port}`]);
+      continue;
+    }
     const by = holder ? ` by pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : '';
     taken.push(`port ${p.port} for ${p.part} is taken${by}: stop it, or set ${p.variable} to a free port`);
   }
+  for (const [home, parts] of otherStacks)
+    taken.unshift(
+      `the eai stack of ${home} runs on these ports (${parts.join(', ')}): to use it, set EAI_HOME=${home} (e.g. EAI_HOME=${home} npx eai demo); to stop it, EAI_HOME=${home} npx eai stack down`,
+    );
   if (taken.length > 0) throw new ConfigError(taken.join('; '));
 }
 

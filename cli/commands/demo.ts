@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createTransport } from '../../bus/index.ts';
@@ -86,6 +86,8 @@ export const DEMO_MDM_SCHEMA = 'mdm_demo';
 const DEMO_WORKFLOW_DATABASE = 'eai_demo_orchestrator';
 /** The demo hub's connect group: its connectors' Kafka identities are its own (`sinkGroupId`), not `eai up`'s. */
 export const DEMO_CONNECT_GROUP = 'eai-demo';
+/** The demo's master data consumer groups: the matcher's, then the customer activity's. */
+export const DEMO_MASTERDATA_GROUPS = ['eai-demo-masterdata', 'eai-demo-customer-activity'];
 /** The newest instances the refresh counts by type and status. */
 const DEMO_WORKFLOW_WINDOW = 200;
 
@@ -98,6 +100,15 @@ interface DemoOptions {
 type Admin = ReturnType<ReturnType<typeof createTransport>['admin']>;
 
 /**
+ * The demo's own Kafka admin (its sinks' start, the refresh's topic counts), with the client's retries: a busy broker's
+ * passing answer (NOT_LEADER_FOR_PARTITION, a connection refused while it restarts) once ended the demo at start with
+ * that bare message, where a probe's client (`quiet`, no retries) had been used.
+ */
+export function demoAdmin(brokers: string): Admin {
+  return createTransport({ brokers: brokers.split(','), clientId: 'eai-demo' }).admin();
+}
+
+/**
  * The demo's log level: warnings and errors, so that the table every refresh prints is not lost among the info lines
  * of every order's steps (several a second); `EAI_LOG_LEVEL=info` shows them all.
  */
@@ -105,16 +116,37 @@ export function demoLogLevel(env: NodeJS.ProcessEnv = process.env): string {
   return env.EAI_LOG_LEVEL ?? 'warn';
 }
 
+/**
+ * One of the run's folders (SAP's drop and inbound folders, the logistics outbound folder, the seed), emptied. The
+ * simulators are new at every run: order IDocs and ASNs an earlier run dropped after its hub stopped would be read as
+ * new documents of this one (a second run published the first run's last order and three of its ASNs), and the
+ * `done/`, `processed/` and `error/` files of every run piled up. A run's files stay after Ctrl-C, until the next run.
+ */
+export function freshFolder(path: string): string {
+  rmSync(path, { recursive: true, force: true });
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
 /** Each demo run's router group: `<prefix><run>`. */
 const ROUTER_GROUP_PREFIX = 'eai-demo-orchestrator-';
 
+/** A topic's end offsets summed over its partitions. */
+async function topicEnd(admin: Admin, topic: string): Promise<number> {
+  return (await admin.topicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+}
+
 /**
- * Deletes the groups whose id starts with `prefix` and that have no member (the broker refuses the others: a group in
- * use stays). Returns the ones deleted.
+ * Deletes the groups whose id starts with `prefix` (or that `prefix` picks) and that have no member (the broker refuses
+ * the others: a group in use stays). Returns the ones deleted.
  */
-export async function deleteEmptyGroups(admin: Admin, prefix: string): Promise<string[]> {
+export async function deleteEmptyGroups(
+  admin: Admin,
+  prefix: string | ((id: string) => boolean),
+): Promise<string[]> {
+  const picked = typeof prefix === 'string' ? (id: string) => id.startsWith(prefix) : prefix;
   const deleted: string[] = [];
-  for (const group of (await admin.listGroups()).filter((id) => id.startsWith(prefix))) {
+  for (const group of (await admin.listGroups()).filter(picked)) {
     try {
       await admin.deleteGroup(group);
       deleted.push(group);
@@ -218,6 +250,7 @@ export interface DemoConnectorRow {
 export interface DemoRefresh {
   at: string;
   connectors: DemoConnectorRow[];
+  /** Offsets each canonical topic gained since the demo started: its records and the transactions' commit markers. */
   topics: Record<string, number>;
   /** The newest DEMO_WORKFLOW_WINDOW instances, counted by type, then status (`eai workflows ls` lists them). */
   workflows: Record<string, Record<string, number>>;
@@ -240,7 +273,7 @@ function refreshText(refresh: DemoRefresh): string {
     `--- ${refresh.at}`,
     `  ${'connector'.padEnd(width)}  ${'state'.padEnd(10)} ${'in'.padStart(7)} ${'out'.padStart(7)} ${'skipped'.padStart(7)} ${'failed'.padStart(7)}`,
     ...rows,
-    `  ${'topic'.padEnd(width + 12)} records`,
+    `  ${'topic'.padEnd(width + 12)} records since start (with transaction markers)`,
     ...topics,
     ...(workflows.length > 0
       ? [
@@ -268,24 +301,21 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: DemoOptions) => {
       const log = createLogger('eai', demoLogLevel());
       await checkHubPort(options.port, '--port');
-      const stack = await stackUp((line) => process.stderr.write(`${line}\n`));
+      // What it is doing while nothing else shows (the stack's own start says its steps the same way): on a busy
+      // machine the simulators and the hub took from 15 s to minutes before the banner, without a line.
+      const progress = (line: string) => process.stderr.write(`${line}\n`);
+      const stack = await stackUp(progress);
       const home = join(stackHome(), 'demo');
-      const dir = (name: string) => {
-        mkdirSync(join(home, name), { recursive: true });
-        return join(home, name);
-      };
+      const dir = (name: string) => freshFolder(join(home, name));
       const epcisToken = newToken();
       const simulators: RunningSimulator[] = [];
       const closeSimulators = async () => {
         await Promise.all(simulators.splice(0).map((sim) => sim.close()));
       };
       let routerGroup = '';
+      const topicsAtStart: Record<string, number> = {};
       let hub: Awaited<ReturnType<typeof startHub>> | undefined;
-      const admin = createTransport({
-        brokers: stack.brokers.split(','),
-        clientId: 'eai-demo',
-        quiet: true,
-      }).admin();
+      const admin = demoAdmin(stack.brokers);
       await admin.connect();
       try {
         const sapDrop = dir('sap-outbound');
@@ -298,6 +328,7 @@ export function registerDemoCommand(program: Command): void {
         const { toJsonl } = await import('../../simulators/generator/jsonl.ts');
         const customers = join(dir('seed'), 'customers.jsonl');
         writeFileSync(customers, toJsonl(generateCustomers(DEMO_CUSTOMERS).records));
+        progress('starting the SAP, logistics, Odoo, Salesforce and HubSpot simulators');
         const sap = await sapSimulator.start({
           port: 0,
           seed: customers,
@@ -339,6 +370,10 @@ export function registerDemoCommand(program: Command): void {
         });
         // (No source publishes before the hub starts: the sinks' groups are moved once the deployment can be read.)
         await startSinksAtEnd(admin, deployedSinks(), DEMO_CONNECT_GROUP, log);
+        // The table counts what this run adds to the canonical topics, not their history (earlier runs, other hubs).
+        const existing = new Set(await admin.listTopics());
+        for (const { topic } of canonicalSchemas)
+          topicsAtStart[topic] = existing.has(topic) ? await topicEnd(admin, topic) : 0;
         // The simulators are new at every run (SAP numbers its orders from the start again), so the demo's workflows
         // start fresh too: its own database is dropped, and its router group is the run's.
         await dropDatabase(stack.databaseUrl, DEMO_WORKFLOW_DATABASE);
@@ -350,8 +385,15 @@ export function registerDemoCommand(program: Command): void {
         // that was killed left its group; those of earlier runs go now (the broker refuses to delete a group that
         // still has members, so a demo running elsewhere on this stack keeps its own).
         await deleteEmptyGroups(admin, ROUTER_GROUP_PREFIX);
+        // Master data's consumers start at the end of their topics too (`fromBeginning: false`), which holds only for a
+        // group without offsets: an earlier run's would replay every customer event since (other hubs', tests') into
+        // the fresh schema, and push golden values to the new simulators under ids they never had (HTTP 404).
+        await deleteEmptyGroups(admin, (id) => DEMO_MASTERDATA_GROUPS.includes(id));
         routerGroup = `${ROUTER_GROUP_PREFIX}${Date.now().toString(36)}`;
         const token = newToken();
+        progress(
+          'starting the hub: the connectors of examples/demo/deploy, master data and the orchestrator',
+        );
         hub = await startHub({
           ...stack,
           deployDir,
@@ -364,8 +406,8 @@ export function registerDemoCommand(program: Command): void {
           masterdata: {
             config: demoMasterDataConfig(app.appId),
             schema: DEMO_MDM_SCHEMA,
-            groupId: 'eai-demo-masterdata',
-            activityGroupId: 'eai-demo-customer-activity',
+            groupId: DEMO_MASTERDATA_GROUPS[0],
+            activityGroupId: DEMO_MASTERDATA_GROUPS[1],
             fromBeginning: false,
           },
           // SAP's orders run through order-to-delivery (credit check at SAP, ORDRSP back, despatch to logistics, its
@@ -406,7 +448,11 @@ export function registerDemoCommand(program: Command): void {
           registryUrl: stack.registryUrl,
           simulators: Object.fromEntries(simulators.map((sim) => [sim.name, sim.url])),
         };
-        process.stdout.write(options.json ? `${JSON.stringify(endpoints)}\n` : demoBanner(endpoints));
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(endpoints)}\n`
+            : demoBanner(endpoints, process.env.EAI_HOME ? stackHome() : undefined),
+        );
       } catch (error) {
         await hub?.close();
         await closeSimulators();
@@ -431,10 +477,8 @@ export function registerDemoCommand(program: Command): void {
           });
         }
         const topics: Record<string, number> = {};
-        for (const { topic } of canonicalSchemas) {
-          const offsets = await admin.topicOffsets(topic);
-          topics[topic] = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-        }
+        for (const { topic } of canonicalSchemas)
+          topics[topic] = (await topicEnd(admin, topic)) - (topicsAtStart[topic] ?? 0);
         const workflows: Record<string, Record<string, number>> = {};
         for (const instance of await listInstances({ limit: DEMO_WORKFLOW_WINDOW })) {
           const counts = workflows[instance.type] ?? {};
@@ -463,6 +507,8 @@ export function registerDemoCommand(program: Command): void {
         stopping = true;
         clearTimeout(timer);
         log.info({ signal }, 'stopping the demo');
+        if (!options.json)
+          process.stdout.write('stopping the hub and the simulators (Ctrl-C again: at once)\n');
         const clean = await runClosers(log, [
           () => running.close(),
           closeSimulators,
@@ -470,6 +516,7 @@ export function registerDemoCommand(program: Command): void {
           () => admin.deleteGroup(routerGroup),
           () => admin.disconnect(),
         ]);
+        if (!options.json) process.stdout.write(demoStopped(home));
         process.exit(clean ? 0 : 1);
       };
       process.on('SIGINT', () => void stop('SIGINT'));
@@ -477,25 +524,37 @@ export function registerDemoCommand(program: Command): void {
     });
 }
 
-/** What `eai demo` prints once up (without --json): where everything is, and the CLI's line to copy. */
-export function demoBanner(endpoints: {
-  api: string;
-  token: string;
-  brokers: string;
-  registryUrl: string;
-  simulators: Record<string, string>;
-}): string {
+/** What `eai demo` prints once stopped (without --json): what stays, and until when. */
+export function demoStopped(files: string): string {
+  return `eai demo stopped. The stack keeps running (npx eai stack down stops it); this run's files stay in ${files} until the next run, which starts afresh.\n`;
+}
+
+/**
+ * What `eai demo` prints once up (without --json): where everything is, and the CLI's line to copy. `home`: the stack
+ * folder when EAI_HOME chose it (another clone's), which the CLI in another shell needs too (`eai mdm`, `eai dlq`
+ * without a hub read the stack's database and Kafka from it).
+ */
+export function demoBanner(
+  endpoints: {
+    api: string;
+    token: string;
+    brokers: string;
+    registryUrl: string;
+    simulators: Record<string, string>;
+  },
+  home?: string,
+): string {
   return [
     'eai demo is up:',
     `  hub          ${endpoints.api}`,
     `  token        ${endpoints.token}`,
     // The CLI's commands find this hub and its token from these, and `eai mdm` the demo's master data: copied as they
     // are, on any port (--port 0 too).
-    `  for the CLI  export EAI_URL=${endpoints.api} EAI_TOKEN=${endpoints.token} EAI_MDM_SCHEMA=${DEMO_MDM_SCHEMA}`,
+    `  for the CLI  export EAI_URL=${endpoints.api} EAI_TOKEN=${endpoints.token} EAI_MDM_SCHEMA=${DEMO_MDM_SCHEMA}${home ? ` EAI_HOME=${home}` : ''}`,
     `  brokers      ${endpoints.brokers}`,
     `  registry     ${endpoints.registryUrl}`,
     ...Object.entries(endpoints.simulators).map(([name, url]) => `  ${name.padEnd(12)} ${url}`),
-    'Ctrl-C stops it.',
+    'Ctrl-C stops it; the next run starts afresh (new simulators, workflows and master data).',
     '',
   ].join('\n');
 }

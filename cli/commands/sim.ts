@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { type RunningSimulator, simulators, startSimulator } from '../../simulators/index.ts';
+import { checkPorts } from '../../stack/preflight.ts';
 import { printResult } from '../output.ts';
 
 interface SimOptions {
@@ -9,7 +10,7 @@ interface SimOptions {
   host: string;
   state?: string;
   seed?: string;
-  json: boolean;
+  json?: boolean;
 }
 
 function parsePort(value: string | undefined): number | undefined {
@@ -29,23 +30,31 @@ export function registerSimCommand(program: Command): void {
   program
     .command('sim')
     .description(
-      `Run system simulators (${Object.keys(simulators).join(', ')}, or all) with faults on demand`,
+      `run system simulators (${Object.keys(simulators).join(', ')}, or all) with faults on demand; Ctrl-C stops them`,
     )
     .argument('<name>', 'simulator name, or "all"')
     .option('--port <port>', 'port (with "all": the first of consecutive ports)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--state <file>', 'save state to this JSON file and load it at start (with "all": a directory)')
     .option('--seed <file>', 'seed records from this JSONL file (with "all": a directory)')
-    .option('--json', 'print a JSON object of name to URL', false)
+    .option('--json', 'print a JSON object of name to URL')
     .action(async (name: string, options: SimOptions) => {
       const names = name === 'all' ? Object.keys(simulators) : [name];
       const basePort = parsePort(options.port);
+      const ports = names.map((simName, index) =>
+        basePort === undefined ? simulators[simName]?.defaultPort : basePort === 0 ? 0 : basePort + index,
+      );
+      // A port taken is named with its simulator and holder before any starts (it was a bare `listen EADDRINUSE`).
+      await checkPorts(
+        names.flatMap((simName, index) => {
+          const port = ports[index];
+          return port ? [{ port, part: `the ${simName} simulator`, variable: '--port' }] : [];
+        }),
+      );
       const running: RunningSimulator[] = [];
       try {
         for (const [index, simName] of names.entries()) {
-          const definition = simulators[simName];
-          const port =
-            basePort === undefined ? definition?.defaultPort : basePort === 0 ? 0 : basePort + index;
+          const port = ports[index];
           const inDirectory = (value: string | undefined, extension: string) =>
             value && name === 'all' ? join(value, `${simName}.${extension}`) : value;
           running.push(
@@ -62,7 +71,7 @@ export function registerSimCommand(program: Command): void {
         throw error;
       }
       const urls = Object.fromEntries(running.map((sim) => [sim.name, sim.url]));
-      printResult(options.json, urls, () =>
+      printResult(!!options.json, urls, () =>
         running.map((sim) => `${sim.name.padEnd(12)} ${sim.url}`).join('\n'),
       );
       await new Promise<void>((resolve) => {

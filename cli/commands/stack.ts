@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import { stackHome } from '../../stack/paths.ts';
+import { stackHomeOnPort } from '../../stack/preflight.ts';
 import { redactUrl, stackDown, stackStatus, stackUp } from '../../stack/stack.ts';
 import { printResult } from '../output.ts';
+
+/** Whose stack answers, and the EAI_HOME that uses it. */
+function otherStack(home: string | undefined): string {
+  return home
+    ? `the stack of ${home}: set EAI_HOME=${home}`
+    : "another's (another clone's): set EAI_HOME to its .eai folder";
+}
 
 export function registerStackCommand(program: Command): void {
   const stack = program
@@ -55,9 +63,13 @@ export function registerStackCommand(program: Command): void {
       // No database known (no DATABASE_URL, no state file in this stack home) while something answers on the broker or
       // registry port: a stack another clone started, which this one does not reuse (and whose ports `eai up` finds
       // taken). Seen in the ops trial as "database: (none) down" beside "kafka: up", saying neither why nor what to do.
+      // Where /proc tells whose stack it is, its folder is named: the EAI_HOME to set.
+      const other = () =>
+        stackHomeOnPort(Number(new URL(`kafka://${status.brokers.split(',')[0]}`).port)) ??
+        stackHomeOnPort(Number(new URL(status.registryUrl).port));
       const elsewhere =
         !status.databaseUrl && (status.parts.kafka || status.parts.registry)
-          ? `\nno stack started from ${stackHome()}: what answers on these ports is another's (another clone's): set EAI_HOME to its .eai folder, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL`
+          ? `\nno stack started from ${stackHome()}: what answers on these ports is ${otherStack(other())}, or KAFKA_BROKERS, SCHEMA_REGISTRY_URL and DATABASE_URL`
           : '';
       printResult(
         !!options.json,
