@@ -29,11 +29,12 @@ export interface Bus {
 }
 
 export function createBus(config: BusConfig): Bus {
+  const logger = config.logger ?? createLogger('bus');
   const transport = createTransport({
     brokers: config.brokers.split(','),
     clientId: config.clientId ?? 'eai',
+    logger: config.logger,
   });
-  const logger = config.logger ?? createLogger('bus');
   const registry = createRegistryClient(config.registryUrl, { logger });
   const serde = new AvroSerde(registry);
   return {

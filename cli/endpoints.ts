@@ -41,7 +41,8 @@ export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
     registryUrl,
     source,
     clientId: 'eai-cli',
-    logger: createLogger('bus', 'warn'),
+    // Errors only: kafkajs's retried attempts and the bus's retries would come before the command's one-line answer.
+    logger: createLogger('bus', 'error'),
   });
 }
 

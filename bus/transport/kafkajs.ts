@@ -11,7 +11,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
-import { createLogger } from '../../lib/logger.ts';
+import { createLogger, type Logger } from '../../lib/logger.ts';
 import { counter, histogram } from '../../lib/metrics.ts';
 import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
@@ -98,14 +98,16 @@ export function kafkajsLevel(
   return level === logLevel.WARN ? 'warn' : undefined;
 }
 
-function logCreator() {
-  return ({ level, log }: LogEntry) => {
-    const { message, ...extra } = log;
-    const to = kafkajsLevel(level, message, extra);
-    if (to === 'error') kafkaLogger.error(extra, message);
-    else if (to === 'warn')
-      kafkaLogger.warn(level === logLevel.ERROR ? { ...extra, retried: true } : extra, message);
-  };
+/** kafkajs's `logCreator`, its lines written to `logger` at the levels `kafkajsLevel` gives them. */
+export function logCreatorTo(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      const to = kafkajsLevel(level, message, extra);
+      if (to === 'error') logger.error(extra, message);
+      else if (to === 'warn')
+        logger.warn(level === logLevel.ERROR ? { ...extra, retried: true } : extra, message);
+    };
 }
 
 /** kafkajs's own test (`isRebalancing` in its errors module): the group's generation is moving on. */
@@ -356,9 +358,10 @@ export function kafkajsSendError(error: unknown, topics: Iterable<string>): Erro
  * KafkaJSNonRetriableError whose `cause` is the error the attempts met. A broker down for half a minute (connection
  * refused, retriable) thus came out final, and every source connector that was sending then FAILED until restarted
  * by hand. Those two wrappers are judged by their cause; a non-retriable error of kafkajs's own (a fenced producer,
- * a record too large, a transaction misused) has a cause that says so, or none.
+ * a record too large, a transaction misused) has a cause that says so, or none. Exported for the connector runtime,
+ * which restarts a connector that failed with a transient one (connectors/runtime/auto-restart.ts).
  */
-function kafkajsRetriable(error: unknown): boolean {
+export function kafkajsRetriable(error: unknown): boolean {
   const { name, retriable, cause } = error as { name?: string; retriable?: boolean; cause?: unknown };
   if (retriable !== false) return true;
   const wrapper = name === 'KafkaJSNonRetriableError' || name === 'KafkaJSNumberOfRetriesExceeded';
@@ -1076,7 +1079,7 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: options.quiet ? logLevel.NOTHING : logLevel.WARN,
-    logCreator,
+    logCreator: logCreatorTo(options.logger?.child({ name: 'kafkajs' }) ?? kafkaLogger),
     connectionTimeout: 3000,
     retry: { retries: options.quiet ? 0 : 8 },
   });

@@ -1,3 +1,4 @@
+import type { Logger } from '../../lib/logger.ts';
 /**
  * The bus's own small Kafka interface. Everything above it (publisher, consumer runner, DLQ, connectors,
  * workflows) speaks only this, so kafkajs (in maintenance mode) can be replaced by another client, e.g. a
@@ -170,6 +171,11 @@ export interface TransportOptions {
   clientId: string;
   /** No client logging at all (probes). */
   quiet?: boolean;
+  /**
+   * Where the client's own lines go (as its `kafkajs` child), at that logger's level: a CLI command's bus logs errors
+   * only, so kafkajs's retried attempts do not come before its one-line answer. Default: a logger of its own.
+   */
+  logger?: Logger;
 }
 
 export interface Transport {
