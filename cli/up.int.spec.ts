@@ -258,6 +258,7 @@ describe('eai up --orchestrator', () => {
         'order-to-delivery@4',
         'order-to-delivery@5',
         'order-to-delivery@6',
+        'order-to-delivery@7',
       ]);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
       expect(ready.status).toBe(200);

@@ -54,7 +54,7 @@ describe('eai workflows', () => {
     const ls = await eai('ls', '--type', 'order-to-delivery', '--json');
     expect(ls.code, ls.stderr).toBe(0);
     expect(JSON.parse(ls.stdout)).toContainEqual(
-      expect.objectContaining({ id, status: 'COMPENSATED', correlationId: 'corr-cli', version: 6 }),
+      expect.objectContaining({ id, status: 'COMPENSATED', correlationId: 'corr-cli', version: 7 }),
     );
     const show = await eai('show', id);
     expect(show.code, show.stderr).toBe(0);

@@ -43,6 +43,7 @@ describe('the hub with the orchestrator role', () => {
       'order-to-delivery@4',
       'order-to-delivery@5',
       'order-to-delivery@6',
+      'order-to-delivery@7',
     ]);
     const ready = await fetch(`${hub.url}/health/ready`);
     expect(ready.status).toBe(200);

@@ -73,7 +73,7 @@ export async function sendCommand(
 }
 
 export interface Alert {
-  kind: 'escalation' | 'compensation_failed' | 'step_unavailable' | 'timeout';
+  kind: 'escalation' | 'compensation_failed' | 'step_unavailable' | 'timeout' | 'amendment_too_late';
   workflowId: string;
   type: string;
   step: string;

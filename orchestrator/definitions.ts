@@ -11,7 +11,19 @@ import type { Timers } from './config.ts';
  */
 export type RouteDecision =
   | { start: true; workflowId: string; input: unknown }
-  | { start?: false; workflowId: string; kind: string; data: unknown }
+  | {
+      start?: false;
+      workflowId: string;
+      kind: string;
+      data: unknown;
+      /**
+       * Only instances of this version or later take it (an order's amendment, order-to-delivery v7 on): handed over
+       * only to an instance in flight (never kept for one that does not exist yet, nor sent to a finished one,
+       * `ignored`); to one of an earlier version in flight the router logs `notApplied` at warn and counts it
+       * (`outcome="not_applied"`), so the change is not dropped unseen.
+       */
+      appliedFrom?: { version: number; notApplied: string };
+    }
   | { start?: false; workflowId?: undefined; references: string[][]; kind: string; data: unknown }
   /**
    * An event about an instance's business key that the definition does not apply (an order's amendment): if that

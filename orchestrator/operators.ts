@@ -110,11 +110,19 @@ export async function instanceState(workflowId: string): Promise<InstanceState |
 /** A finished instance's state is DBOS's record of its outcome; one in flight reports its own. */
 function stateOf(workflow: WorkflowStatus, reported: InstanceState | null): InstanceState | null {
   if (workflow.status !== 'SUCCESS') return reported;
-  const output = workflow.output as { outcome?: InstanceStatus; failedStep?: string; reason?: string } | null;
+  const output = workflow.output as {
+    outcome?: InstanceStatus;
+    failedStep?: string;
+    reason?: string;
+    amendments?: Array<{ applied?: boolean; note?: string }>;
+  } | null;
+  // An amendment that came too late (order-to-delivery v7) is what an operator must act on once it completed.
+  const late = (output?.amendments ?? []).filter((a) => a.applied === false && a.note).map((a) => a.note);
+  const detail = output?.reason ?? (late.length ? late.join('; ') : undefined);
   return {
     status: output?.outcome ?? 'COMPLETED',
     ...(output?.failedStep ? { step: output.failedStep } : {}),
-    ...(output?.reason ? { detail: output.reason } : {}),
+    ...(detail ? { detail } : {}),
   };
 }
 

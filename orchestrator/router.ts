@@ -155,6 +155,10 @@ export async function routeEvent(
         }
         continue;
       }
+      if (decision.appliedFrom) {
+        await handOverFrom(decision.workflowId, message, decision.appliedFrom, { topic, eventId, log });
+        continue;
+      }
       await handOver(decision.workflowId, message, source);
       orchestratorMetrics.routed.inc({ topic, outcome: 'sent' });
     }
@@ -178,6 +182,38 @@ async function notApplied(
   const running = status !== null && IN_FLIGHT.has(status.status);
   orchestratorMetrics.routed.inc({ topic: at.topic, outcome: running ? 'not_applied' : 'ignored' });
   if (running) at.log.warn({ workflowId, eventId: at.eventId, topic: at.topic }, why);
+}
+
+/** The version in a DBOS workflow name `<type>@<version>`, or 0. */
+const versionOf = (workflowName: string | undefined) => Number(/@(\d+)$/.exec(workflowName ?? '')?.[1] ?? 0);
+
+/**
+ * A message only instances of `appliedFrom.version` on take (`RouteDecision.appliedFrom`): sent to the instance in
+ * flight of that version or later (`sent`), said `notApplied` (warn, `not_applied`) to one of an earlier version in
+ * flight, `ignored` when none is in flight. Never kept: an instance that does not exist yet would not want it.
+ */
+async function handOverFrom(
+  workflowId: string,
+  message: InboxMessage,
+  appliedFrom: { version: number; notApplied: string },
+  at: { topic: string; eventId: string; log: Logger },
+): Promise<void> {
+  const status = await DBOS.getWorkflowStatus(workflowId);
+  if (status === null || !IN_FLIGHT.has(status.status)) {
+    orchestratorMetrics.routed.inc({ topic: at.topic, outcome: 'ignored' });
+    return;
+  }
+  if (versionOf(status.workflowName) < appliedFrom.version) {
+    orchestratorMetrics.routed.inc({ topic: at.topic, outcome: 'not_applied' });
+    at.log.warn({ workflowId, eventId: at.eventId, topic: at.topic }, appliedFrom.notApplied);
+    return;
+  }
+  await DBOS.send(workflowId, message, INBOX_TOPIC, message.eventId);
+  orchestratorMetrics.routed.inc({ topic: at.topic, outcome: 'sent' });
+  at.log.info(
+    { workflowId, eventId: at.eventId, kind: message.kind, topic: at.topic },
+    'handed over to the instance',
+  );
 }
 
 /**

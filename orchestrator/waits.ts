@@ -27,9 +27,29 @@ export interface AwaitEventOptions {
   trace: WorkflowTrace;
   /**
    * Kinds taken on the way that do not end the wait (order-to-delivery v6: a later ASN's tracking numbers at the
-   * delivery wait): each is handed to `take`, which may run steps, and the wait goes on to the same deadlines.
+   * delivery wait): each is handed to `take`, which may run steps, and the wait goes on to the same deadlines (unless
+   * `take` answers true: the wait ends with that message).
    */
-  also?: { kinds: string[]; take: (message: InboxMessage) => Promise<void> };
+  also?: Also;
+}
+
+/**
+ * Kinds a wait takes on the way: each message is handed to `take`, which may run steps; `take` answering true ends the
+ * wait with that message (order-to-delivery v7: an amendment whose credit check, run again, approves ends the hold).
+ */
+export interface Also {
+  kinds: string[];
+  take: (message: InboxMessage) => Promise<boolean | undefined>;
+}
+
+/** Several `also` handlers as one, each given the kinds it named. */
+export function allOf(...handlers: Array<Also | undefined>): Also | undefined {
+  const given = handlers.filter((h): h is Also => h !== undefined);
+  if (given.length <= 1) return given[0];
+  return {
+    kinds: given.flatMap((h) => h.kinds),
+    take: (message) => given.find((h) => h.kinds.includes(message.kind))!.take(message),
+  };
 }
 
 /**
@@ -48,7 +68,7 @@ async function receive(
     const message = await inbox.wait([...options.kinds, ...also.kinds], until);
     if (!message || !also.kinds.includes(message.kind)) return { message, until };
     if ('timeoutMs' in until) until = { deadlineEpochMs: await recordedDeadline() };
-    await also.take(message);
+    if (await also.take(message)) return { message, until };
     setState({ status: 'WAITING', step: options.wait });
   }
 }

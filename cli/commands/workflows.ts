@@ -58,21 +58,43 @@ function outputNote(name: string, output: unknown): string {
         ? `, tracking ${data.trackingNumbers.join(' ')}`
         : ', no tracking number'
       : '';
+    // An order's amendment (order-to-delivery v7): the order it brought, by its number and total.
+    const amended = data?.order as {
+      orderNumber?: unknown;
+      totalAmount?: { amount?: unknown; currency?: unknown };
+    };
+    const order =
+      kind === 'order.amended' && amended
+        ? ` order ${String(amended.orderNumber ?? '?')}${amended.totalAmount ? `, total ${String(amended.totalAmount.amount)} ${String(amended.totalAmount.currency ?? '')}`.trimEnd() : ''} (${(output as { eventId?: string }).eventId ?? '?'})`
+        : '';
     const outcome = typeof data?.outcome === 'string' ? ` ${data.outcome}` : '';
     const reason = typeof data?.reason === 'string' && data.reason ? `: ${data.reason}` : '';
     const by =
       typeof (output as { by?: unknown }).by === 'string' ? ` (${(output as { by: string }).by})` : '';
-    return `← ${kind ?? 'message'}${shipment}${status}${tracking}${outcome}${reason}${by}`;
+    return `← ${kind ?? 'message'}${order}${shipment}${status}${tracking}${outcome}${reason}${by}`;
   }
+  // A step whose output is its note for operators (order-to-delivery v7's amendment-too-late).
+  if (name.startsWith('amendment-too-late') && typeof output === 'string') return output;
   if ((name === 'DBOS.sleep' || name === 'wait-deadline') && typeof output === 'number')
     return `deadline ${new Date(output).toISOString()}`;
   return '';
 }
 
-/** A finished instance's outcome beyond its status: what was compensated, the shipment it ended with. */
-function outcomeLines(output: unknown): string[] {
-  const o = output as { compensated?: unknown; shipmentId?: unknown } | null | undefined;
+/**
+ * A finished instance's outcome beyond its status: what was compensated, the shipment it ended with, the order's
+ * amendments (applied before the despatch request, or too late for it).
+ */
+function outcomeLines(output: unknown, detail: string | null): string[] {
+  const o = output as
+    | { compensated?: unknown; shipmentId?: unknown; amendments?: Array<{ note?: unknown }> }
+    | null
+    | undefined;
   return [
+    ...(Array.isArray(o?.amendments)
+      ? o.amendments
+          .filter((a) => typeof a?.note === 'string' && !detail?.includes(a.note))
+          .map((a) => `  ${a.note}`)
+      : []),
     ...(Array.isArray(o?.compensated) && o.compensated.length
       ? [`  compensated: ${o.compensated.join(', ')}`]
       : []),
@@ -87,7 +109,7 @@ export function timeline(d: Detail): string {
     `  started ${d.startedAt}  correlation ${d.correlationId ?? '-'}  executor ${d.executorId ?? '-'}`,
     ...(d.detail ? [`  ${d.detail}`] : []),
     ...(d.error ? [`  error: ${d.error}`] : []),
-    ...outcomeLines(d.output),
+    ...outcomeLines(d.output, d.detail),
   ];
   const steps = d.timeline.map((t) => {
     const note = outputNote(t.name, t.output);

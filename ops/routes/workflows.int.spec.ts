@@ -159,7 +159,7 @@ describe('workflow routes of the admin API', () => {
     });
     expect(typo.status).toBe(400);
     expect(typo.body.error).toBe(
-      'order-to-delivery@6 takes no signal "aprove-credit" (it takes approve-credit, reject-credit)',
+      'order-to-delivery@7 takes no signal "aprove-credit" (it takes approve-credit, reject-credit)',
     );
     expect(typo.body.details).toEqual([
       { in: 'params', path: 'name', message: 'one of approve-credit, reject-credit' },
@@ -283,7 +283,7 @@ describe('workflow routes of the admin API', () => {
     expect(status).toBe(200);
     // Every version takes the signals: each declares what its predecessor did (nextVersion).
     expect(body).toEqual(
-      [1, 2, 3, 4, 5, 6].map((version) =>
+      [1, 2, 3, 4, 5, 6, 7].map((version) =>
         expect.objectContaining({
           name: `order-to-delivery@${version}`,
           version,

@@ -147,6 +147,43 @@ export function orderToDeliveryV6(
   });
 }
 
+/**
+ * Version 7: version 6 that applies an order's amendments (SalesOrder UPDATED: an ORDCHG, an X12 860) taken before
+ * the despatch request: at the credit hold the order is amended (and the credit check runs again when the amount
+ * changed: `credit-check-2`, …, whose approval ends the hold), so the confirmation and the despatch request carry the
+ * amended lines. One taken after the request went out is not applied: a step `amendment-too-late` logs it, alerts
+ * (`amendment_too_late`) and the outcome keeps it (`amendments`). Its checkpoints differ whenever an amendment comes,
+ * so it is a version of its own: v6 instances in flight finish on v6 (the router says their amendments are not
+ * applied, as before).
+ */
+export function orderToDeliveryV7(
+  topics: OrderToDeliveryTopics = CANONICAL_TOPICS,
+): WorkflowDefinition<OrderInput, OrderOutcome> {
+  const v6 = orderToDeliveryV6(topics);
+  return nextVersion(v6, {
+    version: 7,
+    description: `${v6.description} Version 7: an amendment before the despatch request is applied (the credit check again when the amount changed); one after is said too late.`,
+    graph: v6.graph
+      .replace(
+        '  approval -->|approved| confirm',
+        '  approval -->|SalesOrder UPDATED: amend; amount changed| recheck[credit-check-2: approved ends the hold] --> approval\n  approval -->|approved| confirm',
+      )
+      .replace(
+        '  delivery --> done([COMPLETED])',
+        '  delivery --> done([COMPLETED])\n  late[/SalesOrder UPDATED after the despatch request/] --> tooLate[amendment-too-late: warn, alert, outcome]',
+      ),
+    workflow: orderToDeliveryWorkflow({
+      version: 7,
+      erpShipped: true,
+      creditInGroup: true,
+      shippedInGroup: true,
+      despatchReceipt: true,
+      trackingUpdates: true,
+      amendments: true,
+    }),
+  });
+}
+
 /** What a deployment ships today: every version still in flight; new instances start on the latest. */
 export function orderToDeliveryDefinitions(topics: OrderToDeliveryTopics = CANONICAL_TOPICS) {
   return [
@@ -156,5 +193,6 @@ export function orderToDeliveryDefinitions(topics: OrderToDeliveryTopics = CANON
     orderToDeliveryV4(topics),
     orderToDeliveryV5(topics),
     orderToDeliveryV6(topics),
+    orderToDeliveryV7(topics),
   ];
 }

@@ -189,7 +189,7 @@ describe("order to delivery: the CRM gets the 856's tracking number after the EP
     const delivered = await logistics.call('POST', `/sim/despatch-requests/${request.requestId}/deliver`);
     expect(delivered.status).toBe(200);
     const outcome = await orchestrator.result<OrderOutcome>(id, 60_000);
-    expect(outcome).toMatchObject({ outcome: 'COMPLETED', version: 6, compensated: [] });
+    expect(outcome).toMatchObject({ outcome: 'COMPLETED', version: 7, compensated: [] });
     const crmOrder = await salesforceOrder(salesforce, orderId);
     expect(crmOrder).toMatchObject({ Status: 'Shipped', Tracking_Number__c: tracking });
     expect(

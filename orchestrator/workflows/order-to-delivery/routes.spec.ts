@@ -54,20 +54,34 @@ describe('order-to-delivery routing', () => {
     expect(decision).toMatchObject({ start: true, workflowId: 'order-to-delivery:sap:0000004711' });
   });
 
-  it('a cancellation interrupts; an amendment is said not to be applied; other order changes mean nothing to it', () => {
+  it('a cancellation interrupts; an amendment goes to the instance (v7 on); other order changes mean nothing to it', () => {
     const cancelled = example('SalesOrderEvent');
     cancelled.changeType = 'STATUS_CHANGED';
     cancelled.salesOrder.status = 'CANCELLED';
     expect(routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.salesOrder, cancelled))).toEqual([
       { workflowId: workflowIdOf('sap:0000004711'), kind: 'order.cancelled', data: { status: 'CANCELLED' } },
     ]);
-    // An ORDCHG (changed quantity): the router warns when the order's instance runs, rather than drop it unseen.
+    // An ORDCHG (changed quantity): the amended order for an instance of v7 on; one of an earlier version in flight
+    // is said not to apply it (the router warns rather than drop it unseen).
     const updated = example('SalesOrderEvent');
     updated.changeType = 'UPDATED';
+    updated.salesOrder.lines[0].quantity.value = '20';
     const [amended] = routeOrderEvent(CANONICAL_TOPICS, consumed(CANONICAL_TOPICS.salesOrder, updated));
-    expect(amended).toMatchObject({ workflowId: workflowIdOf('sap:0000004711') });
-    expect((amended as { notApplied: string }).notApplied).toMatch(
-      /^order sap:0000004711 was changed \(SalesOrder UPDATED\) while order-to-delivery:sap:0000004711 runs: .*does not apply amendments.*eai workflows cancel/,
+    expect(amended).toMatchObject({
+      workflowId: workflowIdOf('sap:0000004711'),
+      kind: 'order.amended',
+      data: { amount: 17998.81, currency: 'EUR', order: { orderId: 'sap:0000004711' } },
+      appliedFrom: { version: 7 },
+    });
+    const { data, appliedFrom } = amended as { data: { order: { lines: unknown[] } } } & {
+      appliedFrom: { notApplied: string };
+    };
+    expect(data.order.lines).toEqual([
+      expect.objectContaining({ lineNumber: '10', quantity: { value: '20', unitCode: 'C62' } }),
+      expect.anything(),
+    ]);
+    expect(appliedFrom.notApplied).toMatch(
+      /^order sap:0000004711 was changed \(SalesOrder UPDATED\) while order-to-delivery:sap:0000004711 runs on a version before 7, which does not apply amendments.*eai workflows cancel/,
     );
     const statusChanged = example('SalesOrderEvent');
     statusChanged.changeType = 'STATUS_CHANGED';

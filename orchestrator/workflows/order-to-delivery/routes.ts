@@ -3,6 +3,7 @@ import type { CommandTopics } from '../../commands.ts';
 import type { RouteDecision } from '../../definitions.ts';
 import { routeReceipt } from '../../receipts.ts';
 import { traceOf } from '../../router.ts';
+import { AMENDMENTS_FROM, type AmendedOrder, ORDER_AMENDED } from './amendments.ts';
 import type { OrderInput, OrderRecord } from './steps.ts';
 
 export const TYPE = 'order-to-delivery';
@@ -85,7 +86,7 @@ const DELIVERED = new Set(['DELIVERED', 'RECEIVED']);
 
 /**
  * What canonical events mean for order-to-delivery: a SalesOrder CREATED starts an instance; a SalesOrder
- * CANCELLED (or DELETED) interrupts it; a Shipment whose order references name the order is its ASN (ANNOUNCED,
+ * CANCELLED (or DELETED) interrupts it; a SalesOrder UPDATED is its amendment (version 7 on); a Shipment whose order references name the order is its ASN (ANNOUNCED,
  * SHIPPED, IN_TRANSIT) or its delivery (DELIVERED / RECEIVED status or milestone): by the hub's order id, else by
  * the order and PO numbers the despatch request gave the provider (`despatchReferences`).
  */
@@ -101,16 +102,28 @@ export function routeOrderEvent(topics: OrderToDeliveryTopics, event: ConsumedEv
     if (value.changeType === 'DELETED' || order.status === 'CANCELLED') {
       return [{ workflowId, kind: 'order.cancelled', data: { status: order.status } }];
     }
-    // An amendment (an ORDCHG, an X12 860, an EDIFACT ORDCHG: changed quantities, lines, dates) is not applied to a
-    // running instance: its commands carry the order as it was created. Said to the operators, not dropped unseen.
+    // An amendment (an ORDCHG, an X12 860, an EDIFACT ORDCHG: changed quantities, lines, dates), as a full snapshot of
+    // the order: version 7 on applies it until the despatch request went out, and says so when it came too late; an
+    // instance of an earlier version in flight does not apply it, which the router says to the operators.
     if (value.changeType === 'UPDATED') {
+      const total = order.totalAmount as { amount: string; currency: string } | null;
+      const data: AmendedOrder = {
+        order,
+        ...(total ? { amount: Number(total.amount), currency: total.currency } : {}),
+      };
       return [
         {
           workflowId,
-          notApplied:
-            `order ${order.orderId} was changed (SalesOrder UPDATED) while ${workflowId} runs: order-to-delivery ` +
-            'does not apply amendments (its commands carry the order as created). Change it in the ERP and at ' +
-            'logistics by hand, or cancel the instance (eai workflows cancel) and handle the order by hand',
+          kind: ORDER_AMENDED,
+          data,
+          appliedFrom: {
+            version: AMENDMENTS_FROM,
+            notApplied:
+              `order ${order.orderId} was changed (SalesOrder UPDATED) while ${workflowId} runs on a version before ` +
+              `${AMENDMENTS_FROM}, which does not apply amendments (its commands carry the order as created). ` +
+              'Change it in the ERP and at logistics by hand, or cancel the instance (eai workflows cancel) and ' +
+              'handle the order by hand',
+          },
         },
       ];
     }

@@ -27,17 +27,22 @@ export interface CreditDecision {
 
 /**
  * Credit check against the ERP's customer master (credit limit and open exposure), a direct call carrying an
- * idempotency key made from the workflow id and the step. A 4xx (unknown customer, bad currency) cannot succeed
+ * idempotency key made from the workflow id and the step (`credit-check`; version 7's check again after an amendment
+ * changed the amount on hold, `credit-check-2`, … is a check of its own). A 4xx (unknown customer, bad currency) cannot succeed
  * on retry; 5xx, 429 and network failures can.
  */
-export async function creditCheck(workflowId: string, input: OrderInput): Promise<CreditDecision> {
+export async function creditCheck(
+  workflowId: string,
+  input: OrderInput,
+  step = 'credit-check',
+): Promise<CreditDecision> {
   const { sapUrl } = deps();
   if (!sapUrl) throw new NonRetriableError('credit check: no sapUrl configured');
   let response: Response;
   try {
     response = await fetch(new URL('/sap/credit-check', sapUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': `${workflowId}:credit-check` },
+      headers: { 'content-type': 'application/json', 'idempotency-key': `${workflowId}:${step}` },
       body: JSON.stringify({ KUNNR: input.customerNumber, amount: input.amount, currency: input.currency }),
       signal: AbortSignal.timeout(10_000),
     });

@@ -1,12 +1,15 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { RECEIPT_TOPIC } from '../../../bus/index.ts';
 import { NonRetriableError } from '../../../lib/errors.ts';
+import { sendAlert } from '../../commands.ts';
 import type { InstanceSettings } from '../../definitions.ts';
 import { Inbox, type InboxMessage, Interrupted } from '../../inbox.ts';
 import { appliedBy } from '../../receipts.ts';
 import { recordReferences } from '../../references.ts';
-import { finished, type Part, Saga, StepFailed } from '../../saga.ts';
-import { awaitEvent } from '../../waits.ts';
+import { deps } from '../../runtime.ts';
+import { finished, type Part, runStep, Saga, StepFailed } from '../../saga.ts';
+import { type Also, allOf, awaitEvent } from '../../waits.ts';
+import { type AmendmentNote, amend, amendmentChanges, ORDER_AMENDED } from './amendments.ts';
 import { DESPATCH_STEP, despatchReferences, TYPE } from './routes.ts';
 import {
   type CreditDecision,
@@ -25,6 +28,8 @@ export interface OrderOutcome {
   /** Compensated steps, in the order their compensations ran (the reverse of completion). */
   compensated: string[];
   shipmentId?: string;
+  /** Version 7: the order's amendments, applied before the despatch request or too late for it. */
+  amendments?: AmendmentNote[];
 }
 
 /** The DBOS step (one checkpoint) of the ERP confirmation and the despatch request, as the timeline shows it. */
@@ -41,6 +46,12 @@ export const SHIPPED_AND_CRM = 'erp-shipped+crm-status';
  * a split shipment) is `crm-tracking-<n>`. Its command's `ce_id` is `<workflow id>:<step>`, so it is applied once.
  */
 export const CRM_TRACKING = 'crm-tracking';
+
+/**
+ * Version 7's step for an amendment that came after the despatch request went out: a warning in the log and an alert
+ * (kind `amendment_too_late`); the n-th is `amendment-too-late-<n>`. Its output is the note `show` prints.
+ */
+export const AMENDMENT_TOO_LATE = 'amendment-too-late';
 
 /** The steps, in order, as operators and the failure tests name them (the saga's; see CONFIRM_AND_DESPATCH). */
 export const STEPS = [
@@ -102,6 +113,13 @@ export interface WorkflowVariant {
    * that does, and the CRM's Order stayed Shipped with no tracking number.
    */
   trackingUpdates?: boolean;
+  /**
+   * Version 7: the order's amendments (SalesOrder UPDATED). One taken before the despatch request (at the credit hold)
+   * is applied: the confirmation and the despatch request carry the amended order, and when it changed the amount
+   * the credit check runs again (`credit-check-2`, …: approved ends the hold, blocked keeps it). One taken after
+   * (at the receipt, ASN or delivery wait) is too late: not applied, logged, alerted and kept in the outcome.
+   */
+  amendments?: boolean;
 }
 
 /**
@@ -120,7 +138,7 @@ type ShipmentNotice = { shipmentId: string; trackingNumbers: string[] | null };
  * Version 6's `also` of the delivery wait: a later ASN's tracking numbers the CRM has not had (`sent`, updated here)
  * go to it in one step. The ERP gets none: no status-back mapping to it carries tracking (SAP's ORDRSP has no field).
  */
-function trackingUpdates(id: string, input: OrderInput, saga: Saga, sent: Set<string>) {
+function trackingUpdates(id: string, input: () => OrderInput, saga: Saga, sent: Set<string>): Also {
   let updates = 0;
   return {
     kinds: ['shipment.asn'],
@@ -132,7 +150,8 @@ function trackingUpdates(id: string, input: OrderInput, saga: Saga, sent: Set<st
       updates++;
       const step = updates === 1 ? CRM_TRACKING : `${CRM_TRACKING}-${updates}`;
       const tracking = { trackingNumbers: [...sent], shipmentId: notice.shipmentId };
-      await saga.step(step, () => crmStatus(id, step, input, 'SHIPPED', tracking));
+      await saga.step(step, () => crmStatus(id, step, input(), 'SHIPPED', tracking));
+      return false;
     },
   };
 }
@@ -141,17 +160,92 @@ function trackingUpdates(id: string, input: OrderInput, saga: Saga, sent: Set<st
  * Version 5's wait for the despatch request's receipt: resolves undefined once the logistics sink applied it, or
  * with the ASN (or delivery) when the provider's answer came first; a refusal fails the despatch step for good.
  */
-async function awaitDespatchReceipt(inbox: Inbox, input: OrderInput, timeoutMs: number) {
+async function awaitDespatchReceipt(inbox: Inbox, input: OrderInput, timeoutMs: number, also?: Also) {
   const answer = await awaitEvent(inbox, {
     type: TYPE,
     wait: 'await-despatch-receipt',
     kinds: ['despatch.receipt', 'shipment.asn', 'shipment.delivered'],
     timeoutMs,
     trace: input.trace,
+    ...(also ? { also } : {}),
   });
   if (answer.kind !== 'despatch.receipt') return answer;
   appliedBy(answer, DESPATCH_STEP, 'the logistics provider refused the despatch request');
   return undefined;
+}
+
+/**
+ * Version 7's amendments at the credit hold: each is applied to the order the instance holds (`order`), and one that
+ * changed the amount has the credit check run again under a step of its own (`credit-check-2`, …, its own idempotency
+ * key at SAP); its approval ends the hold's wait (true), a block keeps it. An approval signal approves the order as
+ * held when it arrives.
+ */
+function amendmentsOnHold(
+  id: string,
+  order: { current: OrderInput },
+  saga: Saga,
+  notes: AmendmentNote[],
+): Also {
+  let checks = 1;
+  return {
+    kinds: [ORDER_AMENDED],
+    take: async (message) => {
+      const before = order.current;
+      order.current = amend(before, message);
+      const changes = amendmentChanges(before.order, order.current.order);
+      const repriced = order.current.amount !== before.amount || order.current.currency !== before.currency;
+      notes.push({
+        eventId: message.eventId,
+        applied: true,
+        at: 'await-credit-approval',
+        changes,
+        note: `amendment ${message.eventId} applied on credit hold${repriced ? ', credit checked again' : ''}: ${changes.join('; ')}`,
+      });
+      if (!repriced) return false;
+      checks++;
+      const step = `credit-check-${checks}`;
+      const decision = await saga.step(step, () => creditCheck(id, order.current, step));
+      return decision.result === 'approved';
+    },
+  };
+}
+
+/**
+ * Version 7's amendments after the despatch request went out: not applied (the provider has the order as it was
+ * sent); each is a step that logs a warning and sends an alert, and the outcome keeps it.
+ */
+function amendmentsTooLate(
+  id: string,
+  order: { current: OrderInput },
+  wait: string,
+  notes: AmendmentNote[],
+): Also {
+  return {
+    kinds: [ORDER_AMENDED],
+    take: async (message) => {
+      const late = notes.filter((n) => !n.applied).length + 1;
+      const step = late === 1 ? AMENDMENT_TOO_LATE : `${AMENDMENT_TOO_LATE}-${late}`;
+      const changes = amendmentChanges(order.current.order, amend(order.current, message).order);
+      const note =
+        `amendment ${message.eventId} came too late: the despatch request had gone out with the order as it was, ` +
+        `not applied (${changes.join('; ')}); change it at logistics and in the ERP by hand`;
+      notes.push({ eventId: message.eventId, applied: false, at: wait, changes, note });
+      const { trace, orderId } = order.current;
+      await runStep(TYPE, step, async () => {
+        deps().log.warn(
+          { workflowId: id, eventId: message.eventId, orderId, changes },
+          `order ${orderId} was changed (SalesOrder UPDATED) after ${id} sent its despatch request: ${note}`,
+        );
+        await sendAlert(
+          trace,
+          { kind: 'amendment_too_late', workflowId: id, type: TYPE, step: wait, message: note },
+          `alert:${step}`,
+        );
+        return note;
+      });
+      return false;
+    },
+  };
 }
 
 export function orderToDeliveryWorkflow({
@@ -161,6 +255,7 @@ export function orderToDeliveryWorkflow({
   shippedInGroup = false,
   despatchReceipt = false,
   trackingUpdates: updateTracking = false,
+  amendments: applyAmendments = false,
 }: WorkflowVariant) {
   return async function orderToDelivery(
     input: OrderInput,
@@ -169,14 +264,20 @@ export function orderToDeliveryWorkflow({
     const id = DBOS.workflowID!;
     const saga = new Saga(TYPE, input.trace);
     const inbox = new Inbox(['order.cancelled']);
-    const finish = (outcome: OrderOutcome) => finished(TYPE, outcome);
+    // The order as the instance holds it: version 7 applies amendments to it until the despatch request goes out.
+    const order = { current: input };
+    const notes: AmendmentNote[] = [];
+    const tooLate = (wait: string) =>
+      applyAmendments ? amendmentsTooLate(id, order, wait, notes) : undefined;
+    const finish = (outcome: OrderOutcome) =>
+      finished(TYPE, notes.length ? { ...outcome, amendments: notes } : outcome);
     try {
       const confirmAndDespatch: Part[] = [
         {
           name: 'erp-confirm',
-          run: () => erpStatus(id, 'erp-confirm', input, 'CONFIRMED'),
+          run: () => erpStatus(id, 'erp-confirm', order.current, 'CONFIRMED'),
           compensate: async () => {
-            await erpStatus(id, 'compensate:erp-confirm', input, 'CANCELLED');
+            await erpStatus(id, 'compensate:erp-confirm', order.current, 'CANCELLED');
           },
         },
         {
@@ -184,17 +285,17 @@ export function orderToDeliveryWorkflow({
           run: async () => {
             // The provider's ASN and EPCIS events name the order by the numbers the request carries: recorded
             // first, in the same step, so they are found whenever the provider answers (references.ts).
-            await recordReferences(id, despatchReferences(input.order));
+            await recordReferences(id, despatchReferences(order.current.order));
             return despatch(
               id,
               DESPATCH_STEP,
-              input,
+              order.current,
               'CONFIRMED',
               despatchReceipt ? RECEIPT_TOPIC : undefined,
             );
           },
           compensate: async () => {
-            await despatch(id, 'compensate:logistics-despatch', input, 'CANCELLED');
+            await despatch(id, 'compensate:logistics-despatch', order.current, 'CANCELLED');
           },
         },
       ];
@@ -226,11 +327,13 @@ export function orderToDeliveryWorkflow({
           kinds: ['signal.approve-credit', 'signal.reject-credit'],
           timeoutMs: timers.creditApprovalTimeoutMs,
           trace: input.trace,
+          ...(applyAmendments ? { also: amendmentsOnHold(id, order, saga, notes) } : {}),
         });
         if (decision.kind === 'signal.reject-credit') {
           throw new StepFailed('await-credit-approval', new NonRetriableError(rejection(decision)));
         }
-        // Approved: the confirmation that follows ends the hold, and its own compensation cancels the order.
+        // Approved (by an operator, or in version 7 by the credit check run again after an amendment): the
+        // confirmation that follows ends the hold, and its own compensation cancels the order.
         saga.release('erp-credit-hold');
       }
       // One checkpoint for both commands (Saga.steps): it records which went out, so a despatch request failing for
@@ -240,8 +343,14 @@ export function orderToDeliveryWorkflow({
       }
       // Version 5: the provider's receipt of the request first (or its ASN, which says it has it).
       const early = despatchReceipt
-        ? await awaitDespatchReceipt(inbox, input, timers.despatchReceiptTimeoutMs)
+        ? await awaitDespatchReceipt(
+            inbox,
+            input,
+            timers.despatchReceiptTimeoutMs,
+            tooLate('await-despatch-receipt'),
+          )
         : undefined;
+      const asnAlso = tooLate('await-asn');
       const asn =
         early ??
         (await awaitEvent(inbox, {
@@ -251,17 +360,18 @@ export function orderToDeliveryWorkflow({
           escalateMs: timers.asnEscalationMs,
           timeoutMs: timers.asnTimeoutMs,
           trace: input.trace,
+          ...(asnAlso ? { also: asnAlso } : {}),
         }));
       const shipment = asn.data as { shipmentId: string; trackingNumbers: string[] };
       const erpShippedPart: Part = {
         name: 'erp-shipped',
-        run: () => erpStatus(id, 'erp-shipped', input, 'SHIPPED'),
+        run: () => erpStatus(id, 'erp-shipped', order.current, 'SHIPPED'),
       };
       const crmPart: Part = {
         name: 'crm-status',
-        run: () => crmStatus(id, 'crm-status', input, 'SHIPPED', shipment),
+        run: () => crmStatus(id, 'crm-status', order.current, 'SHIPPED', shipment),
         compensate: async () => {
-          await crmStatus(id, 'compensate:crm-status', input, 'CANCELLED', shipment);
+          await crmStatus(id, 'compensate:crm-status', order.current, 'CANCELLED', shipment);
         },
       };
       if (erpShipped && shippedInGroup) await saga.steps(SHIPPED_AND_CRM, [erpShippedPart, crmPart]);
@@ -271,6 +381,10 @@ export function orderToDeliveryWorkflow({
       }
       if (asn.kind !== 'shipment.delivered') {
         const sent = new Set(shipment.trackingNumbers ?? []);
+        const deliveryAlso = allOf(
+          updateTracking ? trackingUpdates(id, () => order.current, saga, sent) : undefined,
+          tooLate('await-delivery'),
+        );
         await awaitEvent(inbox, {
           type: TYPE,
           wait: 'await-delivery',
@@ -278,7 +392,7 @@ export function orderToDeliveryWorkflow({
           escalateMs: timers.deliveryEscalationMs,
           timeoutMs: timers.deliveryTimeoutMs,
           trace: input.trace,
-          ...(updateTracking ? { also: trackingUpdates(id, input, saga, sent) } : {}),
+          ...(deliveryAlso ? { also: deliveryAlso } : {}),
         });
       }
       return finish({
