@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inboundMapping } from '../mappings/index.ts';
+import { compileMapping } from '../mappings/engine/compile.ts';
+import { canonicalValues } from '../mappings/engine/run.ts';
+import { loadMappingFile } from '../mappings/engine/spec.ts';
+import { inboundMapping, writeWithMapping } from '../mappings/index.ts';
 
 // The worked example of docs/mappings.md, run as written: every `sh` block's commands in a folder that looks like
 // the repository (its formats/), every block titled with a path written to that path. If the doc's YAML, tree keys
@@ -161,5 +164,25 @@ describe("docs/mappings.md's worked example, as written", () => {
     expect(() => inboundMapping('x12-850', beside(without))).toThrow(
       /several mappings read format "x12-850" \(.*\): name the one to use \(eai map --mapping <file>, a connector's mapping:\)/,
     );
+  });
+});
+
+describe("docs/mappings.md's way back: the CSV mapping it shows writes the table it shows", () => {
+  const start = doc.indexOf('## The way back');
+  const back = blocks(doc.slice(start, doc.indexOf('\n## ', start + 3)));
+
+  it('as written, on the shipped organization fixture', async () => {
+    const yaml = back.find((b) => b.lang === 'yaml')!;
+    const shown = back[back.indexOf(yaml) + 1]!;
+    const dir = mkdtempSync(join(work, 'way-back-'));
+    writeFileSync(join(dir, 'customer.from-canonical.yaml'), yaml.body);
+    const mapping = compileMapping(loadMappingFile(join(dir, 'customer.from-canonical.yaml')));
+    const records = readFileSync(
+      join(repo, 'mappings/csv/fixtures/canonical/organization-quotes-umlauts.json'),
+      'utf8',
+    );
+    const [table] = await writeWithMapping(mapping, canonicalValues(records));
+    // The doc shows the table with plain line ends; the writer ends each line with CRLF (a line break in a cell stays).
+    expect(table!.toString('utf8').replaceAll('\r\n', '\n')).toBe(shown.body);
   });
 });

@@ -1,5 +1,6 @@
 import { ConfigError } from '../lib/errors.ts';
 import { reader as csv } from './csv/index.ts';
+import { writer as csvWriter } from './csv/writer.ts';
 import { reader as edifactDesadv } from './edifact-desadv/index.ts';
 import { reader as edifactOrders } from './edifact-orders/index.ts';
 import { reader as epcis2 } from './epcis-2/index.ts';
@@ -10,6 +11,7 @@ import {
 import { reader as hubspotContact } from './hubspot-contact/index.ts';
 import { reader as hubspotCrmObject } from './hubspot-crm-object/index.ts';
 import { reader as json } from './json/index.ts';
+import { writer as jsonWriter } from './json/writer.ts';
 import { writer as logisticsDespatchRequestWriter } from './logistics-despatch-request/index.ts';
 import { writer as logisticsReturnAuthorizationWriter } from './logistics-return-authorization/index.ts';
 import { reader as odooResPartner, writer as odooResPartnerWriter } from './odoo-res-partner/index.ts';
@@ -48,7 +50,10 @@ export const readers: FormatReader[] = [
   xml,
 ] as FormatReader[];
 
-/** Formats the hub writes; the logistics requests only go out (no to-canonical mapping reads them). */
+/**
+ * Formats the hub writes; the logistics requests only go out (no to-canonical mapping reads them). `csv` and `json`
+ * write whatever tree a from-canonical mapping builds, for a target that takes tables or JSON documents.
+ */
 export const writers: FormatWriter[] = [
   sapIdocOrders05Writer,
   salesforceSobjectWriter,
@@ -56,6 +61,8 @@ export const writers: FormatWriter[] = [
   odooResPartnerWriter,
   logisticsDespatchRequestWriter,
   logisticsReturnAuthorizationWriter,
+  csvWriter,
+  jsonWriter,
 ] as FormatWriter[];
 
 export function findReader(name: string): FormatReader {

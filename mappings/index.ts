@@ -141,10 +141,17 @@ export function shippedInboundMapping(format: string, dir = mappingsDir): Compil
 /** The mapping that writes canonical records as `format` documents. */
 export function outboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findWriter(format);
-  const found = loadMappings(dir).find(
-    (m) => m.direction === 'from-canonical' && m.spec.output === format && !m.spec.onlyByName,
+  const writing = loadMappings(dir).filter(
+    (m) => m.direction === 'from-canonical' && m.spec.output === format,
   );
-  if (!found) throw new ConfigError(`no from-canonical mapping writes format "${format}"`);
+  const found = writing.find((m) => !m.spec.onlyByName);
+  if (!found) {
+    // A format written only by mappings that are named (a table, any JSON: what to write depends on the target).
+    const byName = writing.map((m) => relative(dir, resolve(m.file)));
+    throw new ConfigError(
+      `no from-canonical mapping writes format "${format}" by default: name one (--mapping <file>, a sink's mapping:)${byName.length ? `, e.g. a copy of ${byName.join(' or ')}` : ''}`,
+    );
+  }
   return found;
 }
 

@@ -81,6 +81,23 @@ export function renderFormatTable(): string {
   ].join('\n');
 }
 
+/** The formats the hub writes, with the from-canonical mappings that write them (the default first). */
+export function renderWriterTable(): string {
+  const mappings = loadMappings();
+  const rows = writers.map((w) => {
+    const outbound = mappings
+      .filter((m) => m.direction === 'from-canonical' && m.spec.output === w.name)
+      .sort((a, b) => Number(a.spec.onlyByName) - Number(b.spec.onlyByName))
+      .map((m) => `\`${m.file}\`${m.spec.onlyByName ? ' (by name)' : ''}`);
+    return `| \`${w.name}\` | ${w.family.toUpperCase()} | ${w.description} | ${outbound.join(', ')} |`;
+  });
+  return [
+    '| format | family | what it writes | from-canonical mappings |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
 type JsonSchema = {
   type?: string | string[];
   description?: string;
@@ -152,7 +169,11 @@ export function renderPluginTables(): string {
 const sections: Record<string, Record<string, () => string>> = {
   'docs/connectors.md': { 'connector-file': renderConnectorFileTable, plugins: renderPluginTables },
   'README.md': { env: renderEnvTable },
-  'docs/mappings.md': { 'mapping-file': renderMappingFileTable, formats: renderFormatTable },
+  'docs/mappings.md': {
+    'mapping-file': renderMappingFileTable,
+    formats: renderFormatTable,
+    writers: renderWriterTable,
+  },
 };
 
 export function docFiles(): string[] {

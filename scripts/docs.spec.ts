@@ -17,6 +17,7 @@ describe('generated docs', () => {
     const mappings = readFileSync(new URL('../docs/mappings.md', import.meta.url), 'utf8');
     expect(mappings).toContain('| `options.timeZone` | no |');
     expect(mappings).toContain('| `sap-idoc-orders05` | ERP |');
+    expect(mappings).toContain('| `json` | ANY | A JSON object per document');
     const connectors = readFileSync(new URL('../docs/connectors.md', import.meta.url), 'utf8');
     expect(connectors).toContain('| `mappingsBySender` | object | no |');
     expect(connectors).toContain('### `file-source` (source)');

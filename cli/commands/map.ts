@@ -19,13 +19,15 @@ function emit(output: CommandOutput): void {
 }
 
 /**
- * The format a mapping named by --mapping reads, for a document that does not name its own (a CSV): the mapping
- * says it. Undefined when it cannot be read here; mapCommand then reports why.
+ * The format a mapping named by --mapping reads, for a document that does not name its own (a CSV), or, with
+ * --to-system, the format it writes: the mapping says it. Undefined when it cannot be read here; mapCommand then
+ * reports why.
  */
 function formatOfMapping(mapping: string | undefined, toSystem: boolean | undefined): string | undefined {
-  if (!mapping || toSystem) return undefined;
+  if (!mapping) return undefined;
   try {
     const compiled = findMapping(mapping, process.cwd());
+    if (toSystem) return compiled.direction === 'from-canonical' ? compiled.spec.output : undefined;
     return compiled.direction === 'to-canonical' ? compiled.spec.input : undefined;
   } catch {
     return undefined;
@@ -51,7 +53,10 @@ export function registerMapCommand(program: Command): void {
       '--to-system',
       "write canonical records as a document of --format through its mapping out (sap-idoc-orders05: ORDRSP, SAP's order response) instead of reading one",
     )
-    .option('--mapping <file>', "a to-canonical mapping file to use instead of the format's shipped one")
+    .option(
+      '--mapping <file>',
+      "a to-canonical mapping file to use instead of the format's shipped one; with --to-system, a from-canonical one (its output is the format)",
+    )
     .option(
       '--encoding <charset>',
       "the document's character set when its format declares none (X12, CSV, JSON): iso-8859-1, windows-1252, …",

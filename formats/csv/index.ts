@@ -190,7 +190,7 @@ export function headerLineOf(text: string): string {
 }
 
 /** The index of the first C0 control character other than tab, LF and CR (or DEL): binary, not a table. */
-function firstControl(text: string): number {
+export function firstControl(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) return i;

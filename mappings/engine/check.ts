@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type avro from 'avsc';
 import { closest, distance } from 'fastest-levenshtein';
-import { findReader } from '../../formats/index.ts';
+import { findReader, readers, writers } from '../../formats/index.ts';
 import { avroType } from '../../schemas/catalog.ts';
 import {
   allExpressions,
@@ -16,7 +16,8 @@ import { schemaText } from './values.ts';
 
 /**
  * The static half of `mappings:check`: a to-canonical mapping is compared with its output schema without running
- * it. Every required field (no default) must be produced by an expression, no expression may write a field the
+ * it. Its format must have a reader (to-canonical) or a writer (from-canonical), every required field (no default)
+ * must be produced by an expression, no expression may write a field the
  * schema lacks, nested maps must sit on record fields and `$each` on arrays of records, literals must fit their
  * field, a `$from` record must be nullable (it is null when `$from` finds nothing), and every `$lookup` must name a
  * table the mapping declares. The other half runs the fixtures (fixtures.ts).
@@ -268,8 +269,31 @@ function unknownNames(mapping: CompiledMapping, inputType: avro.Type | undefined
   return problems;
 }
 
+/**
+ * A from-canonical mapping's `output` must be a format with a writer, a to-canonical one's `input` a format with a
+ * reader: else every record (document) it gets fails, and only a fixture run or the first one in production shows it.
+ */
+function formatProblem(mapping: CompiledMapping): Problem | undefined {
+  const { file, spec } = mapping;
+  if (mapping.direction === 'from-canonical') {
+    if (writers.some((w) => w.name === spec.output)) return undefined;
+    return {
+      file,
+      at: 'output',
+      message: `no writer for format "${spec.output}"; formats with writers: ${writers.map((w) => w.name).join(', ')}`,
+    };
+  }
+  if (readers.some((r) => r.name === spec.input)) return undefined;
+  return {
+    file,
+    at: 'input',
+    message: `no reader for format "${spec.input}"; formats with readers: ${readers.map((r) => r.name).join(', ')}`,
+  };
+}
+
 export function staticProblems(mapping: CompiledMapping): Problem[] {
-  const problems: Problem[] = [];
+  const format = formatProblem(mapping);
+  const problems: Problem[] = format ? [format] : [];
   for (const node of allExpressions(mapping)) {
     walkAst(node.expression.ast(), (ast) => {
       const procedure = ast.procedure as AstNode | undefined;
@@ -305,6 +329,8 @@ export function staticProblems(mapping: CompiledMapping): Problem[] {
  * a fixture that has it.
  */
 export function staticWarnings(mapping: CompiledMapping): Problem[] {
+  // A format without a reader or writer is a problem already (staticProblems); its tree names are not known.
+  if (formatProblem(mapping)) return [];
   if (mapping.direction === 'from-canonical') return unknownNames(mapping, avroType(mapping.schema.file));
   return NAMED_TREES.test(mapping.spec.input) ? unknownNames(mapping, undefined) : [];
 }

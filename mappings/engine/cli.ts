@@ -187,7 +187,10 @@ export async function mapCommand(options: {
   toSystem?: boolean;
   /** Print the parsed document trees (what mapping expressions see) instead of mapping them. */
   tree?: boolean;
-  /** A mapping file to read the document with instead of the format's shipped one (a partner's own, a template). */
+  /**
+   * A mapping file to read the document with instead of the format's shipped one (a partner's own, a template); with
+   * toSystem, the from-canonical mapping that writes it.
+   */
   mapping?: string;
   /** The document's character set when its format declares none (a partner's ISO-8859-1 X12); default UTF-8. */
   encoding?: string;
@@ -210,8 +213,16 @@ export async function mapCommand(options: {
       return { code: 0, stdout: `${JSON.stringify(documents, null, json ? undefined : 2)}\n`, stderr: '' };
     }
     if (options.toSystem) {
+      const outbound = options.mapping
+        ? findMapping(options.mapping, process.cwd())
+        : outboundMapping(options.format);
+      if (outbound.direction !== 'from-canonical' || outbound.spec.output !== options.format) {
+        throw new ConfigError(
+          `mapping ${options.mapping} ${outbound.direction === 'from-canonical' ? `writes format ${outbound.spec.output}` : `reads format ${outbound.spec.input} (a to-canonical mapping)`}, not format ${options.format}: --to-system takes a from-canonical mapping`,
+        );
+      }
       const documents = await writeWithMapping(
-        inTimeZone(outboundMapping(options.format), options.timeZone),
+        inTimeZone(outbound, options.timeZone),
         canonicalValues(bytes.toString('utf8')),
       );
       return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
@@ -251,6 +262,7 @@ export function formatsCommand(options: { json?: boolean }): CommandOutput {
     description: r.description,
     toCanonical:
       mappings.find((m) => m.direction === 'to-canonical' && m.spec.input === r.name)?.spec.output ?? null,
+    written: writers.some((w) => w.name === r.name),
     fromCanonical: writers.some((w) => w.name === r.name)
       ? (mappings.find((m) => m.direction === 'from-canonical' && m.spec.output === r.name)?.spec.input ??
         null)
@@ -262,7 +274,7 @@ export function formatsCommand(options: { json?: boolean }): CommandOutput {
     : `${rows
         .map(
           (r) =>
-            `${r.name.padEnd(width)}  ${r.family.toUpperCase()}  ${r.description}${r.fromCanonical ? ' (also written)' : ''}`,
+            `${r.name.padEnd(width)}  ${r.family.toUpperCase()}  ${r.description}${r.written ? ' (also written)' : ''}`,
         )
         .join('\n')}\n`;
   return { code: 0, stdout, stderr: '' };
