@@ -31,6 +31,8 @@ interface Status {
   task?: { snapshot?: { state: string; records: number; pages: number } };
   /** A running connector waiting for the Kafka cluster, which does not answer. */
   waiting?: { on: string; since: string; reason: string } | null;
+  /** Its restarts by itself after transient failures, and the next one while FAILED. */
+  autoRestart?: { restarts: number; nextRestartAt: string | null } | null;
 }
 
 function statusLine(s: Status): string {
@@ -43,12 +45,20 @@ function statusLine(s: Status): string {
     : '';
   const trace = s.trace ? `  (${s.trace})` : m.lastError ? `  error: ${short(m.lastError)}` : '';
   const waiting = s.waiting ? `  waiting since ${s.waiting.since}: ${s.waiting.reason}` : '';
+  const auto = s.autoRestart;
+  const restarts = !auto
+    ? ''
+    : auto.nextRestartAt
+      ? `  restarting by itself at ${auto.nextRestartAt} (restart ${auto.restarts + 1})`
+      : auto.restarts > 0
+        ? `  restarted by itself ${auto.restarts}×`
+        : '';
   const snap = s.task?.snapshot;
   const snapshot =
     snap && snap.state !== 'off'
       ? `  snapshot ${snap.state} ${snap.records} records/${snap.pages} pages`
       : '';
-  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${waiting}${retrying}${trace}`;
+  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${waiting}${retrying}${restarts}${trace}`;
 }
 
 /** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */

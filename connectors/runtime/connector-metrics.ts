@@ -54,6 +54,16 @@ export const connectorMetrics = {
     labelNames: ['connector'],
     buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
   }),
+  restarts: counter({
+    name: 'eai_connector_restarts_total',
+    help: "Restarts a connector made by itself after a transient failure (its definition's `restart`); an operator's are not counted.",
+    labelNames: ['connector'],
+  }),
+  nextRestart: gauge({
+    name: 'eai_connector_next_restart_timestamp_seconds',
+    help: 'Unix time of the restart a FAILED connector will make by itself (its failure transient); 0 when none is pending (a FAILED connector with 0 waits for an operator).',
+    labelNames: ['connector'],
+  }),
   running: gauge({
     name: 'eai_connector_running',
     help: '1 when the connector runs on this instance, else 0.',
@@ -62,7 +72,7 @@ export const connectorMetrics = {
 };
 
 /**
- * A connector's records in / out / skipped / failed series at 0, so that `/metrics` shows them before the first
+ * A connector's records in / out / skipped / failed and restarts series at 0, so that `/metrics` shows them before the first
  * record (a dashboard or an alert on failures sees 0, not nothing); the counters keep what they hold when called again.
  */
 export function initialiseSeries(connector: string): void {
@@ -71,6 +81,7 @@ export function initialiseSeries(connector: string): void {
     connectorMetrics.recordsOut,
     connectorMetrics.recordsSkipped,
     connectorMetrics.recordsFailed,
+    connectorMetrics.restarts,
   ])
     metric.inc({ connector }, 0);
 }

@@ -10,6 +10,7 @@ import { fieldPath, keysAt, meant, strippedKeys, zodProblems } from '../../lib/z
 import { findMapping } from '../../mappings/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
+import { DEFAULT_RESTART_POLICY } from './auto-restart.ts';
 import { literalSecretWarnings, resolveSecrets } from './secrets.ts';
 
 /** What a wrong `retryTimeoutMs` is told ("Too small: expected number to be >=-1" said neither the unit nor -1's sense). */
@@ -75,6 +76,38 @@ export const connectorDefinition = z
       .optional()
       .describe(
         "Sinks: how long a record whose write fails retriably (the target down, 429, 5xx, a timeout) is retried before it goes to `dlq.sink`; -1 (the default) retries until it is applied, as Kafka Connect retries a sink's RetriableException, so that a key's records are applied in order. The partition waits behind the record meanwhile; the status (`retrying`) and sync health say so. A refusal (400, 422) is dead-lettered at once either way.",
+      ),
+    restart: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(DEFAULT_RESTART_POLICY.enabled)
+          .describe(
+            'false: a failed connector stays FAILED until an operator restarts it, whatever the error.',
+          ),
+        initialDelayMs: z
+          .number()
+          .int()
+          .min(10)
+          .default(DEFAULT_RESTART_POLICY.initialDelayMs)
+          .describe('The wait before the first restart, in ms; doubled with each restart.'),
+        maxDelayMs: z
+          .number()
+          .int()
+          .min(10)
+          .default(DEFAULT_RESTART_POLICY.maxDelayMs)
+          .describe('The longest wait between restarts, in ms.'),
+        resetAfterMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(DEFAULT_RESTART_POLICY.resetAfterMs)
+          .describe('How long it must run without failing, in ms, before the restarts count from 0 again.'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'How a connector that failed with a transient error (a Kafka broker restarting, a system unreachable: an error that says a retry can help) is restarted by itself, through the same path as `eai connectors restart`: after 1 s, doubling up to 5 min, the count reset after 10 min of running. A configuration error or one a retry cannot help stays FAILED. A pause, stop, restart or delete cancels a pending restart.',
       ),
     outputTopics: z
       .record(z.string(), z.string().min(1))

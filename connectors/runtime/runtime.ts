@@ -29,6 +29,14 @@ import type {
   WebhookRequest,
   WebhookResponse,
 } from '../sdk/index.ts';
+import {
+  type AutoRestartStatus,
+  ConnectorRecovery,
+  DEFAULT_RESTART_POLICY,
+  type RestartPolicy,
+  restartable,
+  restartDelay,
+} from './auto-restart.ts';
 import { connectorKey, connectorOfOwner, sinkGroupId } from './connector-ids.ts';
 import { connectorMetrics, initialiseSeries, newCounters, type TaskCounters } from './connector-metrics.ts';
 import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
@@ -73,6 +81,11 @@ export interface ConnectorStatus {
   task?: { [key: string]: Json };
   /** A RUNNING connector of this instance waiting for the Kafka cluster (`connectorWaiting`); absent elsewhere. */
   waiting?: ConnectorWaiting | null;
+  /**
+   * Its restarts by itself after transient failures (auto-restart.ts): how many, the next one due while it is FAILED;
+   * null when it made none since it last ran well and none is pending.
+   */
+  autoRestart?: AutoRestartStatus | null;
 }
 
 /**
@@ -186,6 +199,8 @@ export class ConnectorRuntime {
    * mirror must (a counter that drops reads as a reset, and rate() as a burst).
    */
   private readonly counters = new Map<string, TaskCounters>();
+  /** The automatic restarts of each connector running here (its count, the restart pending); dropped when it leaves. */
+  private readonly recoveries = new Map<string, ConnectorRecovery>();
   private readonly webhooks = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
@@ -629,6 +644,7 @@ export class ConnectorRuntime {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.statusTimer);
+    for (const recovery of this.recoveries.values()) recovery.cancel();
     await this.reconciling.catch(() => undefined);
     await Promise.all([...this.running.keys()].map((name) => this.stopConnector(name)));
     await this.membership?.disconnect().catch(() => undefined);
@@ -718,7 +734,11 @@ export class ConnectorRuntime {
       if (this.slots.has(slotOf(name))) wanted.set(name, this.stored(name)!);
     }
     for (const name of [...this.running.keys()]) {
-      if (!wanted.has(name)) await this.stopConnector(name);
+      if (wanted.has(name)) continue;
+      // Deleted, or moved to another instance: no restart of it here any more.
+      this.recoveries.get(name)?.cancel();
+      this.recoveries.delete(name);
+      await this.stopConnector(name);
     }
     for (const [name, stored] of wanted) {
       // One connector's trouble never keeps the others from starting.
@@ -733,8 +753,22 @@ export class ConnectorRuntime {
     const restartNonce = this.configs.get(`restart/${name}`);
     const current = this.running.get(name);
     const desired = stored.definition.state;
-    if (current && current.hash === hash && current.restartNonce === restartNonce) {
-      if (current.state === 'FAILED' || current.state === desired) return;
+    const recovery = this.recoveryOf(name);
+    const same = current !== undefined && current.hash === hash && current.restartNonce === restartNonce;
+    // A restart by itself (its backoff is over) goes the way an operator's restart goes: the task stopped, a new one.
+    const automatic = same && current.state === 'FAILED' && recovery.due;
+    if (same && !automatic && (current.state === 'FAILED' || current.state === desired)) return;
+    if (automatic) {
+      recovery.restarting();
+      connectorMetrics.restarts.inc({ connector: name });
+      this.log.warn(
+        { connector: name, restarts: recovery.restarts, error: recovery.error },
+        'connector restarting by itself after a transient failure',
+      );
+    } else {
+      // An operator's pause, stop, restart or new definition (or its first start here): no restart pending, and
+      // the count starts again.
+      recovery.reset();
     }
     if (current && !(await this.stopConnector(name))) {
       // Its old task may still run: no second one beside it. FAILED until a restart (or a new definition) says so.
@@ -837,6 +871,7 @@ export class ConnectorRuntime {
       }
       await entry.host.start();
       entry.state = 'RUNNING';
+      this.recoveryOf(name).runningSince = Date.now();
       // A new task has no error yet: the one a failed start (or the previous task) left would read as this one's.
       entry.counters.lastError = null;
       logger.info({ type: definition.type, worker: this.workerId }, 'connector started');
@@ -844,10 +879,16 @@ export class ConnectorRuntime {
       entry.state = 'FAILED';
       entry.trace = errorMessage(error);
       entry.counters.lastError = entry.trace;
-      logger.error({ error: entry.trace }, 'connector failed to start');
       entry.abort.abort();
       await entry.host?.stop().catch(() => undefined);
       entry.host = undefined;
+      const restartInMs = this.scheduleRestart(name, definition, error);
+      logger.error(
+        { error: entry.trace, ...(restartInMs === null ? {} : { restartInMs }) },
+        restartInMs === null
+          ? 'connector failed to start'
+          : 'connector failed to start, restarting by itself after a transient failure',
+      );
     }
     connectorMetrics.running.set({ connector: name, state: entry.state }, 1);
     await this.writeStatus(name, stored, entry);
@@ -896,7 +937,45 @@ export class ConnectorRuntime {
     entry.state = 'FAILED';
     entry.trace = error.message;
     const stored = this.stored(name);
-    if (stored) await this.writeStatus(name, stored, entry).catch(() => undefined);
+    if (!stored) return;
+    const restartInMs = this.scheduleRestart(name, stored.definition, error);
+    if (restartInMs !== null)
+      this.log.error(
+        { connector: name, error: error.message, restartInMs },
+        'connector failed, restarting by itself after a transient failure',
+      );
+    await this.writeStatus(name, stored, entry).catch(() => undefined);
+  }
+
+  private recoveryOf(name: string): ConnectorRecovery {
+    let recovery = this.recoveries.get(name);
+    if (!recovery) {
+      recovery = new ConnectorRecovery((at) =>
+        connectorMetrics.nextRestart.set({ connector: name }, at === null ? 0 : at / 1000),
+      );
+      this.recoveries.set(name, recovery);
+      // 0 from the start, not absent: an alert on a FAILED connector with no restart pending finds the series.
+      connectorMetrics.nextRestart.set({ connector: name }, 0);
+    }
+    return recovery;
+  }
+
+  /**
+   * After a failure: a restart by itself in the backoff's time, when the error says a retry can help, the connector
+   * is to run and its definition does not turn restarts off; the wait in ms, or null when it stays FAILED (for an
+   * operator). Made by the next reconciliation once due (`reconcileConnector`), unless an operator acted before.
+   */
+  private scheduleRestart(name: string, definition: ConnectorDefinition, error: unknown): number | null {
+    const recovery = this.recoveryOf(name);
+    const policy = restartPolicy(definition);
+    // The task that failed ran well long enough: this failure starts the count again.
+    recovery.settle(policy);
+    recovery.runningSince = null;
+    recovery.error = errorMessage(error);
+    if (this.stopped || !policy.enabled || definition.state !== 'RUNNING' || !restartable(error)) return null;
+    const delay = restartDelay(recovery.restarts, policy, error);
+    recovery.schedule(delay, recovery.error, () => void this.reconcile());
+    return delay;
   }
 
   /**
@@ -947,7 +1026,15 @@ export class ConnectorRuntime {
       updatedAt: new Date().toISOString(),
       metrics: { ...entry.counters },
       ...(task ? { task } : {}),
+      autoRestart: this.autoRestartOf(name, stored, entry),
     };
+  }
+
+  private autoRestartOf(name: string, stored: StoredDefinition, entry: Running): AutoRestartStatus | null {
+    const recovery = this.recoveries.get(name);
+    if (!recovery) return null;
+    if (entry.state === 'RUNNING') recovery.settle(restartPolicy(stored.definition));
+    return recovery.status();
   }
 
   private async writeStatus(name: string, stored: StoredDefinition, entry: Running): Promise<void> {
@@ -962,6 +1049,11 @@ export class ConnectorRuntime {
       await this.writeStatus(name, stored, entry).catch(() => undefined);
     }
   }
+}
+
+/** A definition's `restart`, its defaults filled in. */
+function restartPolicy(definition: ConnectorDefinition): RestartPolicy {
+  return { ...DEFAULT_RESTART_POLICY, ...definition.restart };
 }
 
 function configKey(name: string): string {

@@ -81,6 +81,25 @@ export const connectorStatusSchema = z
       .describe(
         "A RUNNING connector of the instance that answers, waiting for Kafka: its state stays RUNNING (as Kafka Connect keeps it) while the cluster does not answer, and its transaction fails only after the client's retries (about two minutes); this says so at once. Null while Kafka answers; absent for a connector another instance runs.",
       ),
+    autoRestart: z
+      .object({
+        restarts: z
+          .number()
+          .describe(
+            'Restarts it made by itself since it last ran `restart.resetAfterMs` without failing, or an operator acted on it.',
+          ),
+        nextRestartAt: z
+          .string()
+          .nullable()
+          .describe('When the pending restart is due (ISO 8601); null when none is pending.'),
+        lastRestartAt: z.string().nullable().describe('When the last one was made (ISO 8601).'),
+        error: z.string().nullable().describe('The failure that called for the pending or the last restart.'),
+      })
+      .nullable()
+      .optional()
+      .describe(
+        "Its restarts by itself after a transient failure (the definition's `restart`): while it is FAILED with `nextRestartAt` set, it restarts then, through the same path as `POST …/restart`; FAILED with none pending, it waits for an operator (the error is one a retry cannot help). Null when it made none since it last ran well; absent for a connector another instance runs when that instance wrote none.",
+      ),
     task: z
       .record(z.string(), z.json())
       .optional()
