@@ -29,6 +29,15 @@ export class IdocXmlSplitter implements Splitter {
   private declaration: Buffer | undefined;
   private rootStart: Buffer | undefined;
   private rootName = '';
+  /**
+   * How deep the IDoc root sits: 0, or 2 in a SOAP envelope (`<soapenv:Envelope><soapenv:Body><ORDERS05>`: SAP's
+   * IDoc SOAP service, PI / CPI SOAP channels), whose pieces are then the root without the envelope.
+   */
+  private rootLevel = 0;
+  private envelope = '';
+  private inBody = false;
+  /** Inside the first root: its IDOCs are the pieces (a second root's are not, as the reader reads one). */
+  private inRoot = false;
   private idoc: OpenIdoc | undefined;
   private idocNumber = 0;
   private emitted = 0;
@@ -50,8 +59,16 @@ export class IdocXmlSplitter implements Splitter {
       this.idoc = undefined;
     }
     if (this.emitted === 0) {
-      const where = this.rootStart ? `<${this.rootName}>` : 'end of file';
-      const what = this.rootStart ? `no <IDOC> element under <${this.rootName}>` : 'no root element';
+      const where = this.rootStart
+        ? `<${this.rootName}>`
+        : this.envelope
+          ? `<${this.envelope}>`
+          : 'end of file';
+      const what = this.rootStart
+        ? `no <IDOC> element under <${this.rootName}>`
+        : this.envelope
+          ? 'no IDoc (<ORDERS05><IDOC>…) in the SOAP Body'
+          : 'no root element';
       throw new NotEnvelopeError('idoc-xml', where, what);
     }
     return out;
@@ -128,18 +145,31 @@ export class IdocXmlSplitter implements Splitter {
     }
     if (next === 0x2f /* / */) {
       this.depth--;
-      if (this.depth === 1 && this.idoc) this.closeIdoc(buf, end, out);
+      if (this.depth === this.rootLevel + 1 && this.idoc) this.closeIdoc(buf, end, out);
+      if (this.depth === this.rootLevel) this.inRoot = false;
+      if (this.envelope && this.depth === 1) this.inBody = false;
       return;
     }
     const selfClosing = buf[end - 1] === 0x2f;
-    if (this.depth === 0) {
-      if (this.rootStart) return; // a second root: the reader would refuse the file; the pieces ignore it
-      this.rootStart = Buffer.from(buf.subarray(lt, end + 1));
-      this.rootName = elementName(buf, lt);
+    const name = elementName(buf, lt);
+    if (this.depth === 0 && !this.envelope && !this.rootStart && localName(name) === 'Envelope') {
+      this.envelope = name;
+      this.rootLevel = 2;
       if (!selfClosing) this.depth = 1;
       return;
     }
-    if (this.depth === 1 && elementName(buf, lt) === 'IDOC') {
+    if (this.envelope && this.depth === 1 && localName(name) === 'Body') this.inBody = !selfClosing;
+    if (this.depth === this.rootLevel && (!this.envelope || this.inBody)) {
+      // A second root: the reader would refuse the file (in an envelope, read the first); the pieces ignore it.
+      if (!this.rootStart) {
+        this.rootStart = Buffer.from(buf.subarray(lt, end + 1));
+        this.rootName = name;
+        this.inRoot = !selfClosing;
+      }
+      if (!selfClosing) this.depth++;
+      return;
+    }
+    if (this.depth === this.rootLevel + 1 && this.inRoot && name === 'IDOC') {
       this.idocNumber++;
       this.idoc = {
         parts: [],
@@ -214,6 +244,11 @@ function markupEnd(buf: Buffer, lt: number): number {
 function endOf(buf: Buffer, from: number, closing: string): number {
   const i = buf.indexOf(closing, from, 'latin1');
   return i === -1 ? -1 : i + closing.length - 1;
+}
+
+/** `Envelope` of `soapenv:Envelope`. */
+function localName(name: string): string {
+  return name.slice(name.indexOf(':') + 1);
 }
 
 function elementName(buf: Buffer, lt: number): string {

@@ -76,6 +76,37 @@ describe.each(cases)('$kind splitter on the $format fixtures', ({ format, kind }
   });
 });
 
+describe('idoc-xml in a SOAP envelope (SAP IDoc SOAP service, PI / CPI SOAP channels)', () => {
+  const idoc = (n: string) =>
+    `<IDOC BEGIN="1"><EDI_DC40 SEGMENT="1"><TABNAM>EDI_DC40</TABNAM><DOCNUM>${n}</DOCNUM></EDI_DC40></IDOC>`;
+  const soap = (body: string) =>
+    Buffer.from(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header><IDOC>not this</IDOC></soapenv:Header><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>\n`,
+    );
+
+  it('splits the IDocs of the Body into pieces without the envelope, the header left out', () => {
+    const pieces = splitBuffer('idoc-xml', soap(`<ORDERS05>${idoc('11')}${idoc('12')}</ORDERS05>`));
+    expect(pieces.map((p) => p.where)).toEqual([
+      '/ORDERS05/IDOC[1] (byte 193)',
+      '/ORDERS05/IDOC[2] (byte 293)',
+    ]);
+    for (const [i, piece] of pieces.entries()) {
+      const text = piece.bytes.toString('utf8');
+      expect(text).not.toContain('Envelope');
+      expect(text).toContain(`<ORDERS05>\n${idoc(String(11 + i))}\n</ORDERS05>`);
+    }
+  });
+
+  it('refuses a Body without an IDoc, saying so', () => {
+    expect(() => splitBuffer('idoc-xml', soap(''))).toThrow(
+      /idoc-xml: <soapenv:Envelope>: no IDoc \(<ORDERS05><IDOC>…\) in the SOAP Body/,
+    );
+    expect(() => splitBuffer('idoc-xml', soap('<soapenv:Fault/>'))).toThrow(
+      /idoc-xml: <soapenv:Fault>: no <IDOC> element under <soapenv:Fault>/,
+    );
+  });
+});
+
 describe('broken input', () => {
   const fixture = (format: string, name: string) => readFileSync(join(formatsDir, format, 'fixtures', name));
 
