@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors.ts';
+import { mappingsDir } from '../../mappings/index.ts';
 import { builtinPlugins } from '../index.ts';
 import { checkDeployment, loadDeployment, validateDefinition } from './definition.ts';
 
@@ -242,6 +243,17 @@ describe('a deployment file naming a mapping of the wrong direction', () => {
     );
     expect(() => loadDeployment(sink, plugins)).toThrow(
       /sink-dir\.yaml: mapping: .* maps to-canonical, and a sink \(sap-ordrsp-file-sink\) needs a from-canonical mapping/,
+    );
+  });
+
+  it("refuses a sink's mapping that writes a format without a writer, naming the field and the formats that have one", () => {
+    const mapping = join(mappingsDir, 'engine/testdata/writers/customer.xml.from-canonical.yaml');
+    const sink = deployment(
+      'no-writer',
+      `type: sap-ordrsp-file-sink\nmapping: ${mapping}\nconfig:\n  dir: out\n`,
+    );
+    expect(() => loadDeployment(sink, plugins)).toThrow(
+      /no-writer\.yaml: mapping: ".*customer\.xml\.from-canonical\.yaml" writes format xml, which has no writer; formats with writers: .*json/,
     );
   });
 });

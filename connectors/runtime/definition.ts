@@ -302,6 +302,12 @@ export function validateDefinition(
         field: field!,
         problem: `"${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
       });
+    } else if (direction === 'from-canonical' && !writers.some((w) => w.name === mapping.spec.output)) {
+      // It would fail on every record, each dead-lettered, instead of at deployment.
+      problems.push({
+        field: field!,
+        problem: `"${ref}" writes format ${mapping.spec.output}, which has no writer; formats with writers: ${writers.map((w) => w.name).join(', ')}`,
+      });
     }
   }
   if (plugin.kind === 'source' && definition.retryTimeoutMs !== undefined) {
