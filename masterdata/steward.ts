@@ -92,21 +92,25 @@ async function founding(
   };
 }
 
-/** Merges two golden records by accepting the pair of their founding records; returns the survivor's id. */
+/**
+ * Merges two golden records by accepting the pair of their founding records; returns the survivor's id, the ids merged
+ * into it and the records a conflict split off (as `decidePair`).
+ */
 export async function mergeGolden(
   store: MasterDataStore,
   goldenId: string,
   other: string,
   actor: string,
-): Promise<{ goldenId: string; merged: string[] }> {
+): Promise<{ goldenId: string; merged: string[]; splitOff: Array<Key & { goldenId: string }> }> {
   const a = await founding(store, goldenId);
   const b = await founding(store, other);
   if (a.id === b.id)
     throw new MasterDataConflictError(`${goldenId} and ${other} are one golden record already`);
   refuseMixedParties([goldenId, a.partyType], [other, b.partyType]);
-  await store.decide(a.key, b.key, 'accept', actor);
+  // As an accept: a record of either that conflicts with the other's is split off, and said (`splitOff`).
+  const { splitOff } = await store.decide(a.key, b.key, 'accept', actor);
   const survivor = (await store.xref(a.key.system, a.key.sourceId)) ?? a.id;
-  return { goldenId: survivor, merged: [a.id, b.id].filter((id) => id !== survivor) };
+  return { goldenId: survivor, merged: [a.id, b.id].filter((id) => id !== survivor), splitOff };
 }
 
 /** Undoes merge `mergeId`; returns the golden ids restored. */

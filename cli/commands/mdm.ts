@@ -678,11 +678,14 @@ export function registerMdmCommand(program: Command): void {
       const store = await openStore(options);
       try {
         const result = await mergeGolden(store, goldenId, other, options.actor);
-        printResult(
-          !!options.json,
-          result,
-          () =>
+        printResult(!!options.json, result, () =>
+          [
             `${result.merged.join(', ')} merged into ${result.goldenId} (eai mdm show ${result.goldenId})`,
+            ...result.splitOff.map(
+              (r) =>
+                `${r.system} ${r.sourceId} → ${r.goldenId} (split off: a conflict holds it apart from both; its links wait in eai mdm review)`,
+            ),
+          ].join('\n'),
         );
       } finally {
         await store.close();

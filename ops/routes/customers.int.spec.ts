@@ -461,7 +461,7 @@ describe('the customer routes of the hub', () => {
       },
     );
     expect(merged.status).toBe(200);
-    expect(merged.body).toEqual({ goldenId: pair.a.goldenId, merged: [pair.b.goldenId] });
+    expect(merged.body).toEqual({ goldenId: pair.a.goldenId, merged: [pair.b.goldenId], splitOff: [] });
     const redirected = await call('GET', '/customers/{goldenId}', `/customers/${pair.b.goldenId}`, 'viewer');
     expect(redirected.status).toBe(200);
     expect(redirected.body).toMatchObject({

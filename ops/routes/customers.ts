@@ -559,8 +559,13 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       body: z.object({ with: goldenIdSchema.describe('The golden record to merge with.') }),
       responses: {
         200: {
-          description: 'The golden id that holds both now, and the ids merged into it.',
-          schema: z.object({ goldenId: z.string(), merged: z.array(z.string()) }),
+          description:
+            'The golden id that holds both now, the ids merged into it, and the records a conflict now holds apart from both (`splitOff`, as a decision answers).',
+          schema: z.object({
+            goldenId: z.string(),
+            merged: z.array(z.string()),
+            splitOff: z.array(z.object({ system: z.string(), sourceId: z.string(), goldenId: z.string() })),
+          }),
         },
         404: notFound('golden id'),
         409: { description: 'They are one golden record already.' },
