@@ -2,12 +2,14 @@ import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { createFileDropSource, fileDropConfig, fileDropOffsetProblem } from '../transports/file-drop.ts';
 import { createWebhookSource, webhookOffsetProblem } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
+import { createFileSink, fileSinkConfig } from './file-sink.ts';
 import { createGenericHttpSink, genericHttpSinkConfig } from './http-sink.ts';
 
 /**
- * Connectors for any format the hub reads: a drop folder and a webhook. A partner's X12 or EDIFACT feed needs no
- * code: name the format and the mapping in the connector file. The system connectors (connectors/<system>/) build
- * on the same transports with their systems' defaults.
+ * Connectors for any format the hub reads or writes: a drop folder, a webhook, a folder written to and an HTTP
+ * endpoint. A partner's X12 or EDIFACT feed, or a CSV table for a target, needs no code: name the format and the
+ * mapping in the connector file. The system connectors (connectors/<system>/) build on the same transports with
+ * their systems' defaults.
  */
 export const fileSource = definePlugin({
   type: 'file-source',
@@ -38,4 +40,14 @@ export const httpSink = definePlugin({
   createSink: (config, context) => createGenericHttpSink(config, context),
 });
 
-export const genericPlugins: ConnectorPlugin[] = [fileSource, webhookSource, httpSink];
+export const fileSink = definePlugin({
+  type: 'file-sink',
+  kind: 'sink',
+  description:
+    'Writes canonical records of the topics named as documents into a folder, one file per document its from-canonical mapping writes (csv, json, any format with a writer); a redelivery overwrites its own file.',
+  config: fileSinkConfig,
+  requiresMapping: true,
+  createSink: (config, context) => createFileSink(config, context),
+});
+
+export const genericPlugins: ConnectorPlugin[] = [fileSource, webhookSource, httpSink, fileSink];

@@ -246,6 +246,21 @@ describe('a deployment file naming a mapping of the wrong direction', () => {
     );
   });
 
+  it('refuses a file-sink without a mapping, naming the field', () => {
+    const sink = deployment(
+      'no-mapping',
+      'type: file-sink\ntopics: [canonical.customer]\nconfig:\n  dir: out\n',
+    );
+    expect(() => loadDeployment(sink, plugins)).toThrow(
+      /no-mapping\.yaml: mapping: required for file-sink: the from-canonical mapping that says what it writes/,
+    );
+    const named = deployment(
+      'csv-out',
+      'type: file-sink\ntopics: [canonical.customer]\nmapping: csv/customer-table.from-canonical.yaml\nconfig:\n  dir: out\n',
+    );
+    expect(loadDeployment(named, plugins)).toMatchObject([{ name: 'csv-out', type: 'file-sink' }]);
+  });
+
   it("refuses a sink's mapping that writes a format without a writer, naming the field and the formats that have one", () => {
     const mapping = join(mappingsDir, 'engine/testdata/writers/customer.xml.from-canonical.yaml');
     const sink = deployment(

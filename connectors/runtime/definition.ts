@@ -276,6 +276,12 @@ export function validateDefinition(
       problem: `unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,
     });
   }
+  if (plugin.requiresMapping && definition.mapping === undefined && plugin.defaults?.mapping === undefined) {
+    problems.push({
+      field: 'mapping',
+      problem: `required for ${definition.type}: the from-canonical mapping that says what it writes (e.g. csv/customer-table.from-canonical.yaml)`,
+    });
+  }
   // A named mapping is found (and compiled) here, so a misspelt one stops the deployment instead of sending every
   // document to dlq.mapping.
   const named = [

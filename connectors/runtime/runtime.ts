@@ -830,6 +830,7 @@ export class ConnectorRuntime {
             throw new ConfigError(`connector ${name}: no from-canonical mapping configured (mapping:)`);
           return writeWithMapping(outbound, [value], options);
         },
+        outputFormat: outbound?.spec.output,
         // The host is made after the task (it takes it): a failed attempt reaches the host that runs this task.
         attemptFailed: (error) => {
           if (entry.host instanceof SinkHost) entry.host.attemptFailed(error);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { type ConnectorContext, type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import { keyedFileName, keyedFileWriter } from '../transports/keyed-files.ts';
 
 /** Canonical statuses an ORDRSP answers (status-to-ordrsp-action.yaml): what the ERP's own order does not say. */
 const ANSWERED = ['CONFIRMED', 'REJECTED', 'CANCELLED', 'CREDIT_HOLD'] as const;
@@ -44,15 +45,9 @@ export const sapOrdrspFileSinkConfig = z.object({
 
 export type SapOrdrspFileSinkConfig = z.output<typeof sapOrdrspFileSinkConfig>;
 
-/**
- * The file's name for a record: readable and the same on every delivery of it, so a redelivered record overwrites
- * its file instead of adding a second one. `<prefix><safe key>_<hash>.xml`; the hash keeps keys apart that differ
- * only in characters not allowed in file names.
- */
+/** The ORDRSP file's name for a record (`keyedFileName`): `<prefix><safe key>_<hash>.xml`, the same on redelivery. */
 export function ordrspFileName(prefix: string, idempotencyKey: string, part = 0): string {
-  const safe = idempotencyKey.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
-  const hash = createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 12);
-  return `${prefix}${safe}_${hash}${part > 0 ? `_${part}` : ''}.xml`;
+  return keyedFileName(prefix, idempotencyKey, '.xml', part);
 }
 
 /**
@@ -63,24 +58,6 @@ export function ordrspFileName(prefix: string, idempotencyKey: string, part = 0)
 export function ordrspDocnum(idempotencyKey: string): string {
   const digest = createHash('sha256').update(idempotencyKey).digest();
   return (digest.readBigUInt64BE(0) % 10n ** 16n).toString().padStart(16, '0');
-}
-
-/** Writes `bytes` to `dir/name` atomically: a hidden temporary file, flushed to disk, then renamed over the name. */
-async function writeAtomically(dir: string, name: string, bytes: Buffer): Promise<void> {
-  const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temporary, join(dir, name));
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 /** SAP's status 51 reasons that say it already holds what the file carries: a copy, not a refusal. */
@@ -147,15 +124,6 @@ function statusOf(record: SinkRecord): string | undefined {
   return typeof order?.status === 'string' ? order.status : undefined;
 }
 
-/** A failed write of the file system: a full disk or a lost mount may heal, a missing permission will not. */
-function fileError(context: ConnectorContext, name: string, error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  const message = `${context.name}: writing ${name}: ${errorMessage(error)}`;
-  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR'
-    ? new NonRetriableError(message, { cause: error })
-    : new RetriableError(message, { cause: error });
-}
-
 /**
  * One ORDRSP file per record, through the connector's from-canonical mapping (`ctx.toSystem`). The IDoc's DOCNUM is
  * derived from the record's idempotency key (`ordrspDocnum`), so SAP's duplicate check refuses a second copy of the
@@ -164,7 +132,7 @@ function fileError(context: ConnectorContext, name: string, error: unknown): Err
 export function createOrdrspFileSink(config: SapOrdrspFileSinkConfig, context: ConnectorContext): SinkTask {
   const dir = resolve(context.baseDir, config.dir);
   const answered = new Set(config.statuses);
-  let ready: Promise<void> | undefined;
+  const write = keyedFileWriter({ ...config, dir, extension: '.xml' }, context);
   return {
     async put(record) {
       const status = statusOf(record);
@@ -181,28 +149,10 @@ export function createOrdrspFileSink(config: SapOrdrspFileSinkConfig, context: C
       });
       // The mapping writes nothing for it (e.g. the credit memo mapping for an order that is not a CR): skipped.
       if (documents.length === 0) return SKIPPED;
-      ready ??= mkdir(dir, { recursive: true }).then(() => undefined);
-      await ready.catch((error) => {
-        ready = undefined;
-        throw fileError(context, dir, error);
-      });
-      for (const [i, bytes] of documents.entries()) {
-        const name = ordrspFileName(
-          config.filePrefix,
-          record.idempotencyKey,
-          documents.length > 1 ? i + 1 : 0,
-        );
-        // (A little before now: the file system's clock may run a tick behind.)
-        const writtenAt = Date.now() - 50;
-        try {
-          await writeAtomically(dir, name, bytes);
-          if (config.readyMarker) await writeAtomically(dir, `${name}.ready`, Buffer.alloc(0));
-        } catch (error) {
-          throw fileError(context, name, error);
-        }
+      await write(record.idempotencyKey, documents, async ({ name, writtenAt }) => {
         context.logger.info({ file: name, key: record.key, status }, 'sap-ordrsp: file written');
         if (config.awaitStatusMs > 0) await awaitStatus(context, dir, name, writtenAt, config.awaitStatusMs);
-      }
+      });
     },
     async stop() {},
   };

@@ -145,6 +145,8 @@ export interface ConnectorContext {
    * `documentId` is the mapping's `$doc.id` (else derived from the value's content).
    */
   toSystem(value: unknown, options?: { documentId?: string }): Promise<Buffer[]>;
+  /** Sinks: the format `toSystem` writes (its mapping's `output`, e.g. `csv`); undefined when no mapping is named. */
+  outputFormat?: string;
   /** Sinks: call it for each failed attempt a put retries itself, so the status says `retrying` from the first. */
   attemptFailed?(error: unknown): void;
 }
@@ -170,6 +172,8 @@ export interface ConnectorPlugin<Config = unknown> {
   config: z.ZodType<Config>;
   /** The definition's `format`, `mapping` and `topics` when it names none. */
   defaults?: PluginDefaults;
+  /** A definition must name its `mapping` (a generic sink: the mapping says what it writes); checked at deployment. */
+  requiresMapping?: boolean;
   createSource?(config: Config, context: ConnectorContext): SourceTask;
   createSink?(config: Config, context: ConnectorContext): SinkTask;
   /**
@@ -187,6 +191,7 @@ export function definePlugin<S extends z.ZodType>(plugin: {
   description: string;
   config: S;
   defaults?: PluginDefaults;
+  requiresMapping?: boolean;
   createSource?(config: z.output<S>, context: ConnectorContext): SourceTask;
   createSink?(config: z.output<S>, context: ConnectorContext): SinkTask;
   checkOffset?(partition: string, offset: Json): string | undefined;

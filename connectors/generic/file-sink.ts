@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../../lib/errors.ts';
+import { type ConnectorContext, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import { keyedFileWriter } from '../transports/keyed-files.ts';
+
+/** The file extension of each format with a writer (formats/index.ts `writers`), for `extension`'s default. */
+export const formatExtensions: Readonly<Record<string, string>> = {
+  csv: '.csv',
+  json: '.json',
+  'sap-idoc-orders05': '.xml',
+  'salesforce-sobject': '.json',
+  'hubspot-batch-upsert': '.json',
+  'odoo-res-partner': '.json',
+  'logistics-despatch-request': '.json',
+  'logistics-return-authorization': '.json',
+};
+
+export const fileSinkConfig = z.object({
+  dir: z
+    .string()
+    .min(1)
+    .describe(
+      'The folder the files are written to (created when missing); relative to the deployment file. Each file is written under a hidden temporary name and renamed into place, so a reader of the folder never sees half a file.',
+    ),
+  filePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, "_" and "-"')
+    .default('')
+    .describe(
+      'Start of every file name; the rest is derived from the record’s idempotency key (`<prefix><connector>_<ce_id>_<hash>`), the same on every delivery of a record, so a redelivery overwrites its own file.',
+    ),
+  extension: z
+    .string()
+    .regex(/^(\.[A-Za-z0-9_-]+)+$/, 'a dot and letters, digits, "_" or "-", e.g. ".csv" or ".tsv"')
+    .optional()
+    .describe(
+      "End of every file name, with its dot. Default: the mapping's output format's (`.csv` for csv, `.json` for json and the JSON systems' formats, `.xml` for IDocs).",
+    ),
+  readyMarker: z
+    .boolean()
+    .default(false)
+    .describe('Write an empty `<file>.ready` after each complete file, for readers that wait for a marker.'),
+});
+
+export type FileSinkConfig = z.output<typeof fileSinkConfig>;
+
+/**
+ * Canonical records as documents in a folder, one file per document the connector's from-canonical mapping writes
+ * (`mapping:` is required: it says the format, csv, json or any with a writer). A record the mapping writes nothing
+ * for (a csv table's deleted customer) is skipped. Files are named and written as the SAP file sinks' (keyed-files.ts).
+ */
+export function createFileSink(config: FileSinkConfig, context: ConnectorContext): SinkTask {
+  const format = context.outputFormat;
+  if (format === undefined)
+    throw new ConfigError(
+      `connector ${context.name}: mapping: a file-sink needs a from-canonical mapping naming what it writes (e.g. csv/customer-table.from-canonical.yaml)`,
+    );
+  const extension = config.extension ?? formatExtensions[format];
+  if (extension === undefined)
+    throw new ConfigError(
+      `connector ${context.name}: config.extension: no default for format ${format}; name the files' extension (e.g. ".txt")`,
+    );
+  const dir = resolve(context.baseDir, config.dir);
+  const write = keyedFileWriter({ ...config, dir, extension }, context);
+  return {
+    async put(record) {
+      const id = record.attributes.id;
+      const documents = await context.toSystem(
+        record.value,
+        typeof id === 'string' ? { documentId: id } : undefined,
+      );
+      if (documents.length === 0) {
+        context.logger.debug({ key: record.key }, 'file-sink: the mapping writes nothing for it, skipped');
+        return SKIPPED;
+      }
+      await write(record.idempotencyKey, documents, async ({ name }) => {
+        context.logger.info({ file: name, key: record.key }, 'file-sink: file written');
+      });
+    },
+    async stop() {},
+  };
+}
