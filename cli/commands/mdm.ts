@@ -635,10 +635,7 @@ export function registerMdmCommand(program: Command): void {
           [
             `${systemA} ${idA} → ${result.a}`,
             `${systemB} ${idB} → ${result.b}`,
-            ...result.splitOff.map(
-              (r) =>
-                `${r.system} ${r.sourceId} → ${r.goldenId} (split off: a conflict holds it apart from both; its links wait in eai mdm review)`,
-            ),
+            ...result.splitOff.map(splitOffLine),
           ].join('\n'),
         );
       } finally {
@@ -681,10 +678,7 @@ export function registerMdmCommand(program: Command): void {
         printResult(!!options.json, result, () =>
           [
             `${result.merged.join(', ')} merged into ${result.goldenId} (eai mdm show ${result.goldenId})`,
-            ...result.splitOff.map(
-              (r) =>
-                `${r.system} ${r.sourceId} → ${r.goldenId} (split off: a conflict holds it apart from both; its links wait in eai mdm review)`,
-            ),
+            ...result.splitOff.map(splitOffLine),
           ].join('\n'),
         );
       } finally {
@@ -693,6 +687,11 @@ export function registerMdmCommand(program: Command): void {
     },
   );
   registerMdmEraseCommand(mdm);
+}
+
+/** A record a steward's accept or merge split off, as `decide` and `merge` print it. */
+function splitOffLine(r: { system: string; sourceId: string; goldenId: string }): string {
+  return `${r.system} ${r.sourceId} → ${r.goldenId} (split off: a conflict holds it apart from both; its links wait in eai mdm review)`;
 }
 
 /** The erasure as the CLI prints it: what went, and per system how far its delete got. */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type avro from 'avsc';
 import { closest, distance } from 'fastest-levenshtein';
-import { findReader, readers, writers } from '../../formats/index.ts';
+import { findReader, findWriter, readers } from '../../formats/index.ts';
+import { errorMessage } from '../../lib/errors.ts';
 import { avroType } from '../../schemas/catalog.ts';
 import {
   allExpressions,
@@ -276,12 +277,12 @@ function unknownNames(mapping: CompiledMapping, inputType: avro.Type | undefined
 function formatProblem(mapping: CompiledMapping): Problem | undefined {
   const { file, spec } = mapping;
   if (mapping.direction === 'from-canonical') {
-    if (writers.some((w) => w.name === spec.output)) return undefined;
-    return {
-      file,
-      at: 'output',
-      message: `no writer for format "${spec.output}"; formats with writers: ${writers.map((w) => w.name).join(', ')}`,
-    };
+    try {
+      findWriter(spec.output);
+      return undefined;
+    } catch (error) {
+      return { file, at: 'output', message: errorMessage(error) };
+    }
   }
   if (readers.some((r) => r.name === spec.input)) return undefined;
   return {
