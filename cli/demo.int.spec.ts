@@ -160,6 +160,9 @@ describe('eai demo (the README first command)', () => {
         });
       }
 
+      // Every demo webhook is authenticated (the Salesforce simulator's subscriptions carry a bearer token).
+      expect(stderr).not.toContain('webhook signatures are not checked');
+
       // The SAP simulator drops order IDocs every few seconds; the source publishes them.
       await until('SAP orders on Kafka', deadline, async () => {
         const status = await get<{ metrics: { recordsOut: number } }>('/connectors/sap-orders/status');

@@ -308,6 +308,9 @@ export function registerDemoCommand(program: Command): void {
       const home = join(stackHome(), 'demo');
       const dir = (name: string) => freshFolder(join(home, name));
       const epcisToken = newToken();
+      // The Salesforce simulator's change events come with a bearer token, as a Salesforce callout carries a named
+      // credential: no demo webhook is unauthenticated.
+      const salesforceWebhookToken = newToken();
       const simulators: RunningSimulator[] = [];
       const closeSimulators = async () => {
         await Promise.all(simulators.splice(0).map((sim) => sim.close()));
@@ -363,6 +366,7 @@ export function registerDemoCommand(program: Command): void {
           EAI_DEMO_LOGISTICS_URL: logistics.url,
           EAI_DEMO_EPCIS_TOKEN: epcisToken,
           EAI_DEMO_SALESFORCE_URL: salesforce.url,
+          EAI_DEMO_SALESFORCE_WEBHOOK_TOKEN: salesforceWebhookToken,
           EAI_DEMO_SALESFORCE_CLIENT_SECRET: randomBytes(24).toString('base64url'),
           EAI_DEMO_HUBSPOT_CLIENT_SECRET: app.clientSecret,
           EAI_DEMO_HUBSPOT_URL: hubspot.url,
@@ -429,10 +433,15 @@ export function registerDemoCommand(program: Command): void {
         await hub.runtime.alterOffsets(ODOO_SOURCE, null);
         await hub.runtime.setTargetState(ODOO_SOURCE, 'RUNNING');
         for (const channel of ['/data/AccountChangeEvent', '/data/ContactChangeEvent'])
-          await subscribe(salesforce.url, { url: `${hub.url}/webhooks/${SALESFORCE_CONNECTOR}`, channel });
+          await subscribe(salesforce.url, {
+            url: `${hub.url}/webhooks/${SALESFORCE_CONNECTOR}`,
+            channel,
+            token: salesforceWebhookToken,
+          });
         await subscribe(salesforce.url, {
           url: `${hub.url}/webhooks/${SALESFORCE_CASES_CONNECTOR}`,
           channel: '/data/CaseChangeEvent',
+          token: salesforceWebhookToken,
         });
         await subscribe(hubspot.url, { url: `${hub.url}/webhooks/${HUBSPOT_CONNECTOR}` });
         await subscribe(

@@ -3,9 +3,14 @@ import { z } from 'zod';
 import type { EffectLog } from './effects.ts';
 import { type FaultRegistry, faultListSchema } from './faults.ts';
 import { SimHttpError } from './http-error.ts';
-import type { WebhookDispatcher } from './webhooks.ts';
+import { listedSubscriber, type WebhookDispatcher } from './webhooks.ts';
 
-const subscriptionSchema = z.object({ url: z.url(), channel: z.string().min(1).optional() });
+const subscriptionSchema = z.object({
+  url: z.url(),
+  channel: z.string().min(1).optional(),
+  /** Sent as a bearer token with every delivery (the hub's webhook `signature: {scheme: bearer}`). */
+  token: z.string().min(1).optional(),
+});
 
 export interface ControlDeps {
   name: string;
@@ -62,16 +67,16 @@ export function controlRoutes(deps: ControlDeps): Router {
   });
 
   router.get('/sim/subscriptions', (_req, res) => {
-    res.json({ subscriptions: deps.webhooks.list() });
+    res.json({ subscriptions: deps.webhooks.listed() });
   });
   router.post('/sim/subscriptions', (req, res) => {
-    const { url, channel } = parse(subscriptionSchema, req.body);
+    const { url, channel, token } = parse(subscriptionSchema, req.body);
     if (deps.channels && !deps.channels.includes(channel ?? '')) {
       throw new SimHttpError(400, { error: `unknown channel "${channel}"`, channels: deps.channels });
     }
-    const subscriber = deps.webhooks.subscribe(url, channel);
+    const subscriber = deps.webhooks.subscribe(url, channel, token);
     deps.markDirty();
-    res.status(201).json(subscriber);
+    res.status(201).json(listedSubscriber(subscriber));
   });
   router.delete('/sim/subscriptions/:id', (req, res) => {
     if (!deps.webhooks.unsubscribe(req.params.id))

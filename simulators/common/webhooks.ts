@@ -23,8 +23,16 @@ export interface Subscriber {
   url: string;
   /** Receives events published on this channel; all events when absent. */
   channel?: string;
+  /**
+   * Sent as `Authorization: Bearer <token>` with every delivery, as a sending system's callout carries a credential
+   * (Salesforce's named credentials, a HubSpot app's private token). Kept in the state file; never listed.
+   */
+  token?: string;
   createdAt: string;
 }
+
+/** A subscriber as `GET /sim/subscriptions` lists it: the token only as `authenticated`. */
+export type ListedSubscriber = Omit<Subscriber, 'token'> & { authenticated?: true };
 
 export interface DeliveryAttempt {
   seq: number;
@@ -77,11 +85,12 @@ export class WebhookDispatcher {
     this.retry = { ...DEFAULT_RETRY, ...retry };
   }
 
-  subscribe(url: string, channel?: string): Subscriber {
+  subscribe(url: string, channel?: string, token?: string): Subscriber {
     const subscriber: Subscriber = {
       id: randomUUID(),
       url,
       ...(channel ? { channel } : {}),
+      ...(token ? { token } : {}),
       createdAt: new Date().toISOString(),
     };
     this.subscribers.push(subscriber);
@@ -95,8 +104,14 @@ export class WebhookDispatcher {
     return this.subscribers.length < before;
   }
 
+  /** The subscribers as the state file keeps them (tokens included). */
   list(): Subscriber[] {
     return [...this.subscribers];
+  }
+
+  /** The subscribers as answers show them: no token. */
+  listed(): ListedSubscriber[] {
+    return this.subscribers.map(listedSubscriber);
   }
 
   /** Restores subscribers from a state file. */
@@ -214,6 +229,7 @@ export class WebhookDispatcher {
           headers: {
             'content-type': 'application/json',
             'x-sim-event-id': item.eventId,
+            ...(subscriber.token ? { authorization: `Bearer ${subscriber.token}` } : {}),
             ...item.options.headers?.(item.body, subscriber.url),
           },
           body: item.body,
@@ -251,6 +267,10 @@ export class WebhookDispatcher {
       ...fields,
     });
   }
+}
+
+export function listedSubscriber({ token, ...rest }: Subscriber): ListedSubscriber {
+  return token ? { ...rest, authenticated: true } : rest;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -161,12 +161,7 @@ export class DespatchWorker {
   private capture(document: Record<string, unknown>): void {
     const url = this.config.captureUrl;
     if (url && !this.sim.webhooks.list().some((s) => s.url === url))
-      this.sim.webhooks.subscribe(url, EPCIS_CHANNEL);
-    const tokens = this.sim.state.captureTokens ?? {};
-    const headers = (_body: string, target: string) => {
-      const token = target === url && this.config.captureToken ? this.config.captureToken : tokens[target];
-      return token ? { ...CAPTURE_HEADERS, authorization: `Bearer ${token}` } : CAPTURE_HEADERS;
-    };
-    this.sim.webhooks.publish([EPCIS_CHANNEL], document, { headers });
+      this.sim.webhooks.subscribe(url, EPCIS_CHANNEL, this.config.captureToken);
+    this.sim.webhooks.publish([EPCIS_CHANNEL], document, { headers: () => CAPTURE_HEADERS });
   }
 }

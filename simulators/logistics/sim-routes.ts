@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { SimHttpError } from '../common/http-error.ts';
 import type { SimContext } from '../common/types.ts';
+import { listedSubscriber } from '../common/webhooks.ts';
 import { EPCIS_CHANNEL } from './despatch.ts';
 import type { LogisticsState } from './state.ts';
 
@@ -44,16 +45,12 @@ export function logisticsSimRoutes(
       });
     }
     const { url, token } = parsed.data;
-    const subscriber = sim.webhooks.subscribe(url, EPCIS_CHANNEL);
-    sim.state.captureTokens ??= {};
-    const tokens = sim.state.captureTokens;
-    if (token) tokens[url] = token;
-    else delete tokens[url];
+    const subscriber = sim.webhooks.subscribe(url, EPCIS_CHANNEL, token);
     sim.markDirty();
-    res.status(201).json({ ...subscriber, ...(token ? { authenticated: true } : {}) });
+    res.status(201).json(listedSubscriber(subscriber));
   });
   router.get('/sim/capture-subscriptions', (_req, res) => {
-    res.json({ subscriptions: sim.webhooks.list().filter((s) => s.channel === EPCIS_CHANNEL) });
+    res.json({ subscriptions: sim.webhooks.listed().filter((s) => s.channel === EPCIS_CHANNEL) });
   });
 
   router.get('/sim/asns', (_req, res) => {

@@ -107,8 +107,6 @@ export interface LogisticsState {
   counters: Counters;
   /** Pending ASN faults, consumed one per despatch in order. */
   asnFaults: AsnFault[];
-  /** Bearer token per EPCIS capture URL (`POST /sim/capture-subscriptions {url, token}`); absent in older states. */
-  captureTokens?: Record<string, string>;
   /** Return authorisations by RMA number; absent in older states. */
   returns?: Record<string, ReturnAuthorization>;
 }
@@ -118,7 +116,6 @@ export function emptyLogisticsState(): LogisticsState {
     requests: {},
     counters: { request: 0, interchange: 0, group: 0, set: 0, sscc: 0 },
     asnFaults: [],
-    captureTokens: {},
     returns: {},
   };
 }

@@ -119,6 +119,31 @@ describe('Change Data Capture', () => {
     ]);
   });
 
+  it('sends a subscription’s bearer token with every delivery, and lists it only as authenticated', async () => {
+    hook = await startWebhookReceiver();
+    const made = await sf.json<Record<string, unknown>>('POST', '/sim/subscriptions', {
+      url: hook.url,
+      channel: '/data/AccountChangeEvent',
+      token: 'named-credential-1',
+    });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ authenticated: true });
+    expect(made.body).not.toHaveProperty('token');
+    const listed = await sf.control<{ subscriptions: Array<Record<string, unknown>> }>(
+      'GET',
+      '/sim/subscriptions',
+    );
+    expect(JSON.stringify(listed)).not.toContain('named-credential-1');
+    await sf.json('POST', `${API}/sobjects/Account`, { Name: 'Token account' });
+    await hook.waitFor(1);
+    expect(hook.headers[0]!.authorization).toBe('Bearer named-credential-1');
+    const empty = await sf.json<{ error: string }>('POST', '/sim/subscriptions', {
+      url: hook.url,
+      token: '',
+    });
+    expect(empty.status).toBe(400);
+  });
+
   it('emits header-only GAP events in gap mode and GAP_OVERFLOW in overflow mode', async () => {
     await subscribe();
     await sf.json('POST', '/sim/cdc-mode', { mode: 'gap' });
