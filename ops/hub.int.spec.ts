@@ -162,7 +162,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
 
   it('validates a definition without creating it, as Kafka Connect validates a config', async () => {
     const path = '/connector-plugins/{type}/config/validate';
-    const bad = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'viewer', {
+    const bad = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'admin', {
       name: `checked-${suffix}`,
       format: 'x12-850',
       outputTopics: { 'eai.canonical.SalesOrderEvent': `no.such.topic.${suffix}` },
@@ -180,7 +180,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
       'config.stabelMs',
     ]);
     // Once the options are right, the output topic is checked too: it must exist.
-    const topic = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'viewer', {
+    const topic = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'admin', {
       name: `checked-${suffix}`,
       format: 'x12-850',
       outputTopics: { 'eai.canonical.SalesOrderEvent': `no.such.topic.${suffix}` },
@@ -192,7 +192,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
         message: expect.stringMatching(/^topic "no\.such\.topic\.[^"]+" does not exist/),
       },
     ]);
-    const good = await call('PUT', path, '/connector-plugins/webhook-source/config/validate', 'viewer', {
+    const good = await call('PUT', path, '/connector-plugins/webhook-source/config/validate', 'admin', {
       name: `checked-${suffix}`,
       format: 'hubspot-contact',
       config: { signature: { scheme: 'hmac-sha256', secret: 'written-out' } },
@@ -205,19 +205,23 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     expect((await call('GET', '/connectors', '/connectors', 'viewer')).body).not.toContain(
       `checked-${suffix}`,
     );
-    const other = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'viewer', {
+    const other = await call('PUT', path, '/connector-plugins/file-source/config/validate', 'admin', {
       name: 'x',
       type: 'http-sink',
     });
     expect(other.body.errors).toEqual([
       { field: 'type', message: '"http-sink" differs from the path\'s "file-source"' },
     ]);
-    const unknown = await call('PUT', path, '/connector-plugins/ftp-source/config/validate', 'viewer', {});
+    const unknown = await call('PUT', path, '/connector-plugins/ftp-source/config/validate', 'admin', {});
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatch(/^no connector type "ftp-source"; known: .*file-source/);
     expect(
       (await call('PUT', path, '/connector-plugins/file-source/config/validate', undefined, {})).status,
     ).toBe(401);
+    // It reads files and references on the hub's machine (a mapping path, ${file:…}): an admin's, as writing one is.
+    expect(
+      (await call('PUT', path, '/connector-plugins/file-source/config/validate', 'viewer', {})).status,
+    ).toBe(403);
   });
 
   it('answers 400 naming the field for a bad definition, and 409 for a duplicate', async () => {

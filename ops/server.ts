@@ -30,7 +30,17 @@ export interface OpsOptions {
   logger?: Logger;
   /** Paths of roles this hub does not run, each with the hint its 404 gives (how to run the role). */
   rolesOff?: Array<{ paths: string[]; hint: string }>;
+  /** How long a client may take to send a request (default `clientTimeouts`); smaller in tests. */
+  timeouts?: Partial<typeof clientTimeouts>;
 }
+
+/**
+ * How long a client may take to send its request's headers, and the whole request, before the connection is closed
+ * (408): a client that trickles its headers or its body (slow loris) holds a connection and a socket buffer for as
+ * long as it is let, and webhook senders reach this port without a token. Node's own limits are 60 s and 300 s; a
+ * 9 MiB webhook body still has a minute at 150 KB/s. Checked every `checkEveryMs`.
+ */
+export const clientTimeouts = { headersMs: 15_000, requestMs: 60_000, checkEveryMs: 5_000 };
 
 async function runCheck(name: string, check: DependencyCheck, timeoutMs: number) {
   const stop = opsMetrics.readinessCheckSeconds.startTimer({ dependency: name });
@@ -121,10 +131,18 @@ export async function startOpsServer(
 ): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const app = createOpsApp(options);
   const webhooks = options.webhooks;
-  const server = createServer((req, res) => {
-    if (webhooks && takeWebhookRequest(req, res, webhooks, options.logger)) return;
-    app(req, res);
-  });
+  const timeouts = { ...clientTimeouts, ...options.timeouts };
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: timeouts.checkEveryMs,
+    },
+    (req, res) => {
+      if (webhooks && takeWebhookRequest(req, res, webhooks, options.logger)) return;
+      app(req, res);
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {

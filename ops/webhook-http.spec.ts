@@ -104,6 +104,10 @@ describe('webhook endpoints over HTTP', () => {
       body: Buffer.alloc(WEBHOOK_BODY_LIMIT + 1),
     });
     expect(response.status).toBe(413);
+    // Said as the size, not as a `bad request` the sender would look for in its body's content.
+    expect(await response.json()).toEqual({
+      error: `the body of POST /webhooks/hubspot-1 is over the hub's limit of ${WEBHOOK_BODY_LIMIT} bytes`,
+    });
     expect(seen).toHaveLength(0);
   });
 });

@@ -1,13 +1,24 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
 import { isRetriable } from '../../lib/errors.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
-import { createFileDropSource, type FileDropOptions } from './file-drop.ts';
+import { createFileDropSource, type FileDropOptions, fileDropOffsetProblem } from './file-drop.ts';
 import { testContext } from './test-support.ts';
 
 let root: string;
@@ -333,6 +344,29 @@ describe('file-drop source: small files', () => {
     await task.stop();
   });
 
+  it('writes a .reason as a new file: a link put in error/ under its name does not have the hub write where it points', async () => {
+    const dir = await folder();
+    const precious = join(root, `precious-${folders}.txt`);
+    await writeFile(precious, 'the hub must not write here\n');
+    await mkdir(join(dir, 'error'));
+    // Whoever may drop files may write into error/ too: a link named as the next refused file's reason.
+    await symlink(precious, join(dir, 'error', 'bad.edi.reason'));
+    await symlink(join(root, `nothing-${folders}.txt`), join(dir, 'error', 'worse.edi.reason'));
+    await writeFile(join(dir, 'bad.edi'), 'not an interchange');
+    await writeFile(join(dir, 'worse.edi'), 'not one either');
+    await new Runtime().run({ dir, split: 'x12', ...fast });
+    expect(await readFile(precious, 'utf8')).toBe('the hub must not write here\n');
+    expect(await readdir(root)).not.toContain(`nothing-${folders}.txt`);
+    const error = (await readdir(join(dir, 'error'))).sort();
+    expect(error).toHaveLength(6);
+    for (const name of ['bad', 'worse']) {
+      const moved = error.find((f) => new RegExp(`^${name}\\.\\d{8}T\\d{9}Z\\.edi$`).test(f))!;
+      expect(await readFile(join(dir, 'error', `${moved}.reason`), 'utf8')).toMatch(
+        new RegExp(`^file: ${name}\\.edi\nerror: x12: `),
+      );
+    }
+  });
+
   it('moves a refused file committed just before a crash to error/ at the restart, with its reason, not to done/', async () => {
     const dir = await folder();
     await writeFile(join(dir, 'bad.edi'), 'not an interchange');
@@ -475,6 +509,53 @@ describe('file-drop source: split files, positions and crashes', () => {
     expect(await readdir(dir)).toEqual(['done']);
     expect(await readdir(join(dir, 'done'))).toEqual(['a.edi', 'b.edi', 'c.edi']);
     await task.stop();
+  });
+
+  it('refuses a position whose file is a path, not a name in the folder, and moves nothing outside it', async () => {
+    const dir = await folder();
+    const outside = join(dir, '..', `outside-${folders}.edi`);
+    await writeFile(outside, x12(1));
+    const { size, mtimeMs } = await stat(outside);
+    // What `PATCH …/offsets` (or a write to the positions topic) could set: a committed file outside the folder.
+    const position = {
+      file: `../outside-${folders}.edi`,
+      size,
+      mtimeMs,
+      message: 1,
+      done: true,
+      finished: [],
+    };
+    expect(fileDropOffsetProblem(position)).toMatch(
+      /^is not a file-drop offset: must be a file name in the drop folder, not a path at file/,
+    );
+    expect(
+      fileDropOffsetProblem({
+        ...position,
+        file: 'a.edi',
+        finished: [{ file: '/etc/passwd', size, mtimeMs }],
+      }),
+    ).toMatch(/not a path at finished\.0\.file/);
+    const task = createFileDropSource({ dir, partition: 'p' }, context());
+    await expect(task.start(new Map([['p', position]]))).rejects.toThrow(
+      /partition p is not a file-drop offset/,
+    );
+    expect(await readFile(outside, 'utf8')).toBe(x12(1));
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('never reads a file through a link: one swapped in for a listed file is refused, not read onto the bus', async () => {
+    const dir = await folder();
+    const secret = join(root, `secret-${folders}.edi`);
+    await writeFile(secret, x12(2));
+    const { size, mtimeMs } = await stat(secret);
+    // The file a partly read position names, swapped for a link to a file of the hub's after it was listed.
+    await symlink(secret, join(dir, 'po.edi'));
+    const runtime = new Runtime();
+    runtime.positions.set('p', { file: 'po.edi', size, mtimeMs, message: 1, done: false, finished: [] });
+    await runtime.run({ dir, partition: 'p', split: 'x12', splitAboveBytes: 0, ...fast });
+    for (const document of runtime.published) expect(document.bytes.toString()).not.toContain('ST*850');
+    expect(runtime.refusals()).toEqual([['po.edi#1', expect.stringMatching(/^unreadable: ELOOP/)]]);
+    expect(await readFile(secret, 'utf8')).toBe(x12(2));
   });
 
   it('refuses a committed position that is not its own', async () => {

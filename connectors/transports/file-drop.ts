@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open as openFile, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -91,6 +92,13 @@ export function fileDropOffsetProblem(offset: Json): string | undefined {
   return `is not a file-drop offset: ${issue?.message} at ${issue?.path.join('.') || '(root)'} (one is {file, size, mtimeMs, message, done, finished}, as GET …/offsets shows)`;
 }
 type FileDropConfig = z.output<typeof fileDropConfig>;
+
+/**
+ * How a listed file is opened: not through a link. Listing takes regular files only, but whoever may drop files may
+ * swap one for a link between the listing and the read (to a secret file of the hub's): that file is refused
+ * (ELOOP, unreadable) and goes to error/, instead of being read onto the bus.
+ */
+const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
 /** A file being read: its pieces, one read ahead so the last one is known when it is handed out. */
 interface OpenFile {
@@ -385,7 +393,7 @@ class FileDropSource implements SourceTask {
     if (file.size <= MAX_DOCUMENT_BYTES && (split === 'none' || file.size <= this.config.splitAboveBytes)) {
       let bytes: Buffer;
       try {
-        bytes = await readFile(path);
+        bytes = await readFile(path, { flag: READ_NO_FOLLOW });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // gone since it was listed
         if (!isUnreadable(error)) throw error;
@@ -408,7 +416,7 @@ class FileDropSource implements SourceTask {
         `file is ${file.size} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit for one document, and split is none`,
       );
     }
-    const pieces = splitFile(path, split, { signal: this.context.signal });
+    const pieces = splitFile(path, split, { signal: this.context.signal, flags: READ_NO_FOLLOW });
     return { file, pieces, ahead: undefined, taken: 0, skip };
   }
 
@@ -468,7 +476,7 @@ class FileDropSource implements SourceTask {
   /** The file's first bytes, up to the one-document limit; none when it cannot be read. */
   private async head(file: DropFile): Promise<Buffer> {
     try {
-      const handle = await openFile(this.folder.path(file.name));
+      const handle = await openFile(this.folder.path(file.name), READ_NO_FOLLOW);
       try {
         const buffer = Buffer.alloc(Math.min(file.size, MAX_DOCUMENT_BYTES));
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);

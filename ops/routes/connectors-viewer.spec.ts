@@ -85,3 +85,54 @@ describe("a connector's status as a viewer and as an operator read it", () => {
     expect(operator.metrics.retrying?.error).toBe(error);
   });
 });
+
+describe('checking a definition over the API', () => {
+  const admin = newToken();
+  let server: Awaited<ReturnType<typeof startOpsServer>>;
+  const validated: unknown[] = [];
+  beforeAll(async () => {
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [
+        { name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) },
+        { name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) },
+        { name: 'ops-admin', role: 'admin', sha256: hashToken(admin) },
+      ],
+    });
+    // The runtime's check reads the mapping file and the references on the hub's machine and quotes what it found
+    // (a file that is no mapping: its keys, /etc/shadow's lines as they are); here it only records the call.
+    const runtime = {
+      plugins: new Map([['file-source', {}]]),
+      validate: async (definition: unknown) => {
+        validated.push(definition);
+        return { definition, warnings: [] };
+      },
+    } as unknown as ConnectorRuntime;
+    registerConnectorRoutes(api, runtime);
+    server = await startOpsServer({ checks: {}, api });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const check = (token: string) =>
+    fetch(`${server.url}/connector-plugins/file-source/config/validate`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', format: 'csv', mapping: '/etc/shadow', config: { dir: '/tmp' } }),
+    });
+
+  it("is an admin's: a viewer or an operator could read the hub's files through its answer", async () => {
+    for (const token of [tokens.viewer, tokens.operator]) {
+      const response = await check(token);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: string }).error).toMatch(
+        /needs admin \(it reads the definition's mapping/,
+      );
+    }
+    expect(validated).toEqual([]);
+    const response = await check(admin);
+    expect(response.status).toBe(200);
+    expect(validated).toHaveLength(1);
+  });
+});

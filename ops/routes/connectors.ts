@@ -7,8 +7,25 @@ import { type AdminApi, HttpError, messageFor, type Principal, roleAllows } from
 /**
  * The connector REST API in Kafka Connect's style (`/connectors`, `/connectors/{name}/status|pause|resume|stop|
  * restart|offsets`, `/connector-plugins`), with offsets as KIP-875 has them. Reads need `viewer`, lifecycle
- * `operator`, creating, deleting and offsets `admin`.
+ * `operator`, creating, validating, deleting and offsets `admin`.
  */
+
+/** A connector's automatic restarts (auto-restart.ts's `AutoRestartStatus`); sync health's sinks carry it too. */
+export const autoRestartSchema = z
+  .object({
+    restarts: z
+      .number()
+      .describe(
+        'Restarts it made by itself since it last ran `restart.resetAfterMs` without failing, or an operator acted on it.',
+      ),
+    nextRestartAt: z
+      .string()
+      .nullable()
+      .describe('When the pending restart is due (ISO 8601); null when none is pending.'),
+    lastRestartAt: z.string().nullable().describe('When the last one was made (ISO 8601).'),
+    error: z.string().nullable().describe('The failure that called for the pending or the last restart.'),
+  })
+  .nullable();
 const tag = 'connectors';
 const nameParams = z.object({ name: z.string().describe('The connector name.') });
 
@@ -81,21 +98,7 @@ export const connectorStatusSchema = z
       .describe(
         "A RUNNING connector of the instance that answers, waiting for Kafka: its state stays RUNNING (as Kafka Connect keeps it) while the cluster does not answer, and its transaction fails only after the client's retries (about two minutes); this says so at once. Null while Kafka answers; absent for a connector another instance runs.",
       ),
-    autoRestart: z
-      .object({
-        restarts: z
-          .number()
-          .describe(
-            'Restarts it made by itself since it last ran `restart.resetAfterMs` without failing, or an operator acted on it.',
-          ),
-        nextRestartAt: z
-          .string()
-          .nullable()
-          .describe('When the pending restart is due (ISO 8601); null when none is pending.'),
-        lastRestartAt: z.string().nullable().describe('When the last one was made (ISO 8601).'),
-        error: z.string().nullable().describe('The failure that called for the pending or the last restart.'),
-      })
-      .nullable()
+    autoRestart: autoRestartSchema
       .optional()
       .describe(
         "Its restarts by itself after a transient failure (the definition's `restart`): while it is FAILED with `nextRestartAt` set, it restarts then, through the same path as `POST …/restart`; FAILED with none pending, it waits for an operator (the error is one a retry cannot help). Null when it made none since it last ran well; absent for a connector another instance runs when that instance wrote none.",
@@ -445,7 +448,9 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       description:
         "Every check `POST /connectors` makes (common fields, the type's options with references resolved on this hub, format, mappings found and compiled, output topics existing), nothing stored or started. Answers 200 whether the definition is valid or not: `errorCount` and `errors` name each wrong field. The body is a definition as `POST /connectors` takes it; its `type`, if given, must be the path's.",
       tag,
-      role: 'viewer',
+      role: 'admin',
+      roleReason:
+        "it reads the definition's mapping and its file and environment references on the hub's machine, as creating one does, and its answer quotes what it found",
       params: z.object({ type: z.string().describe('A connector type of `GET /connector-plugins`.') }),
       body: z.record(z.string(), z.unknown()).describe('A connector definition (name, type, config, …).'),
       responses: {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, RetriableError } from '../../../lib/errors.ts';
 
@@ -120,10 +120,14 @@ export class DropFolder {
     return target;
   }
 
-  /** Moves a file that cannot be read to error/, with `<name>.reason` beside it saying why and where. */
+  /**
+   * Moves a file that cannot be read to error/, with `<name>.reason` beside it saying why and where. The reason is a
+   * new file (never one already there, nor what a link there points to): whoever may drop files may write into
+   * error/ too, and a link `error/<name>.reason` → a file of the hub's would otherwise be overwritten by the hub.
+   */
   async moveToError(name: string, reason: string): Promise<string> {
-    const target = await this.freeName(this.options.errorDir, name);
-    await writeFile(`${target}.reason`, `${reason}\n`);
+    const target = await this.freeName(this.options.errorDir, name, '.reason');
+    await writeFile(`${target}.reason`, `${reason}\n`, { flag: 'wx' });
     await rename(this.path(name), target);
     this.seen.delete(name);
     await this.removeMarker(name);
@@ -138,7 +142,8 @@ export class DropFolder {
     });
   }
 
-  private async freeName(folder: string, name: string): Promise<string> {
+  /** A name in `folder` that is free, and free with `companion` after it too (`.reason`). */
+  private async freeName(folder: string, name: string, companion?: string): Promise<string> {
     const dir = join(this.dir, folder);
     // done/ and error/ are made as needed, but never the drop folder itself: one gone (a mount lost) would be made
     // again on the local disk, under the mount point, and the system's files would go elsewhere.
@@ -146,21 +151,24 @@ export class DropFolder {
       throw folderError(this.dir, error);
     });
     await mkdir(dir, { recursive: true });
+    const free = async (path: string) =>
+      !(await exists(path)) && (companion === undefined || !(await exists(path + companion)));
     const plain = join(dir, name);
-    if (!(await exists(plain))) return plain;
+    if (await free(plain)) return plain;
     const ext = extname(name);
     const stem = basename(name, ext);
     const stamp = new Date(this.now()).toISOString().replace(/[-:.]/g, '');
     for (let n = 0; ; n++) {
       const candidate = join(dir, `${stem}.${stamp}${n > 0 ? `-${n}` : ''}${ext}`);
-      if (!(await exists(candidate))) return candidate;
+      if (await free(candidate)) return candidate;
     }
   }
 }
 
+/** Whether anything is at `path`: a link counts, even one to nothing. */
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await lstat(path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;

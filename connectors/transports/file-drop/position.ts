@@ -1,10 +1,22 @@
+import { basename } from 'node:path';
 import { z } from 'zod';
 import type { Json } from '../../sdk/index.ts';
 import type { DropFile } from './folder.ts';
 
+/**
+ * A file's name in the drop folder, as the folder listed it: never a path. A position comes from Kafka and from
+ * `PATCH …/offsets`; a `file` of `../x` or `/x` would have the task read, or move to done/, a file outside the folder.
+ */
+const fileName = z
+  .string()
+  .refine(
+    (name) => name !== '' && name !== '.' && name !== '..' && name === basename(name) && !name.includes('\0'),
+    'must be a file name in the drop folder, not a path',
+  );
+
 /** A file; `refused`: the `.reason` of one that goes to error/ instead of done/, so a restart still moves it there. */
 const fileRef = z.object({
-  file: z.string(),
+  file: fileName,
   size: z.number(),
   mtimeMs: z.number(),
   refused: z.string().optional(),

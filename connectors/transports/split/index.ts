@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { EdifactSplitter } from './edifact.ts';
 import { IdocXmlSplitter } from './idoc-xml.ts';
 import { JsonLinesSplitter } from './json-lines.ts';
@@ -38,6 +39,8 @@ export interface SplitFileOptions {
   /** Read size (default 64 KiB): memory is this plus the open piece. */
   highWaterMark?: number;
   signal?: AbortSignal;
+  /** Open flags (default read-only; the drop folder adds O_NOFOLLOW). */
+  flags?: number;
 }
 
 /**
@@ -50,10 +53,13 @@ export async function* splitFile(
   options: SplitFileOptions = {},
 ): AsyncGenerator<SplitPiece, void, undefined> {
   const splitter = createSplitter(kind);
-  const stream = createReadStream(path, {
-    highWaterMark: options.highWaterMark ?? 64 * 1024,
-    signal: options.signal,
-  });
+  const stream =
+    options.flags === undefined
+      ? createReadStream(path, { highWaterMark: options.highWaterMark ?? 64 * 1024, signal: options.signal })
+      : (await open(path, options.flags)).createReadStream({
+          highWaterMark: options.highWaterMark ?? 64 * 1024,
+          signal: options.signal,
+        });
   try {
     for await (const chunk of stream) yield* splitter.push(chunk as Buffer);
     yield* splitter.end();
