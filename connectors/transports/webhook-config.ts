@@ -14,7 +14,7 @@ export const webhookSourceConfig = z.object({
     .transform((name) => name.toLowerCase())
     .optional()
     .describe(
-      'Header that names a delivery and stays the same on redelivery (`x-request-id`, `x-hubspot-request-id`, `x-shopify-webhook-id`, `x-github-delivery`). Absent, or missing on a request: the SHA-256 of the body.',
+      'Header that names a delivery and stays the same on redelivery (`x-request-id`, `x-hubspot-request-id`, `x-shopify-webhook-id`, `x-github-delivery`). Absent: `webhook-id` under `standard-webhooks` (which signs it), otherwise, or when missing on a request, the SHA-256 of the body.',
     ),
   json: z
     .boolean()

@@ -1,4 +1,5 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { webhookSourceConfig } from './webhook-config.ts';
 import {
@@ -9,6 +10,8 @@ import {
   type SignatureConfig,
   shopifySignature,
   signatureConfig,
+  signedDeliveryIdHeader,
+  standardWebhookSignature,
   verifySignature,
 } from './webhook-signatures.ts';
 
@@ -211,6 +214,82 @@ describe('verifySignature', () => {
     });
   });
 
+  describe('standard-webhooks', () => {
+    // The standard's reference library (standardwebhooks on npm) signs: an independent peer.
+    const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    const peer = new Webhook(secret);
+    const standard = config({ scheme: 'standard-webhooks', secret });
+    const now = 1_700_000_100_000;
+    const nowSeconds = Math.floor(now / 1000);
+    const headers = (id: string, seconds: number, rawBody = body) => ({
+      'webhook-id': id,
+      'webhook-timestamp': String(seconds),
+      'webhook-signature': peer.sign(id, new Date(seconds * 1000), rawBody),
+    });
+
+    it('accepts what the reference library signs, and signs as it does (its verify takes ours)', () => {
+      expect(verifySignature(standard, request(headers('msg_1', nowSeconds)), now)).toEqual({ ok: true });
+      const ours = standardWebhookSignature(secret, 'msg_2', String(nowSeconds), body);
+      expect(ours).toBe(peer.sign('msg_2', new Date(nowSeconds * 1000), body));
+      expect(() =>
+        peer.verify(body.toString('utf8'), {
+          'webhook-id': 'msg_2',
+          'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+          'webhook-signature': standardWebhookSignature(
+            secret,
+            'msg_2',
+            String(Math.floor(Date.now() / 1000)),
+            body,
+          ),
+        }),
+      ).not.toThrow();
+    });
+
+    it('refuses a replay under another id, a tampered body, and a timestamp 5 minutes away either way', () => {
+      const signed = headers('msg_1', nowSeconds);
+      expect(verifySignature(standard, request({ ...signed, 'webhook-id': 'msg_9' }), now).ok).toBe(false);
+      expect(verifySignature(standard, request(signed, Buffer.from('{"id":43}')), now).ok).toBe(false);
+      for (const seconds of [nowSeconds - 301, nowSeconds + 301])
+        expect(verifySignature(standard, request(headers('msg_1', seconds)), now)).toEqual({
+          ok: false,
+          reason: 'timestamp outside the tolerance (a replay, or the clocks differ)',
+        });
+      expect(verifySignature(standard, request(headers('msg_1', nowSeconds - 299)), now).ok).toBe(true);
+      expect(
+        verifySignature(standard, request({ 'webhook-signature': signed['webhook-signature'] }), now),
+      ).toEqual({ ok: false, reason: 'missing webhook-id header' });
+    });
+
+    it('takes any of several signatures (a secret being rotated), and the id as the delivery id', () => {
+      const other = new Webhook(`whsec_${randomBytes(24).toString('base64')}`);
+      const signed = headers('msg_3', nowSeconds);
+      const both = `${other.sign('msg_3', new Date(nowSeconds * 1000), body)} ${signed['webhook-signature']}`;
+      expect(verifySignature(standard, request({ ...signed, 'webhook-signature': both }), now).ok).toBe(true);
+      const onlyOther = other.sign('msg_3', new Date(nowSeconds * 1000), body);
+      expect(verifySignature(standard, request({ ...signed, 'webhook-signature': onlyOther }), now).ok).toBe(
+        false,
+      );
+      expect(signedDeliveryIdHeader(standard)).toBe('webhook-id');
+      expect(signedDeliveryIdHeader(config({ scheme: 'bearer', token: 't' }))).toBeUndefined();
+      expect(signatureConfig.safeParse({ scheme: 'standard-webhooks', secret: 'not base64!' }).success).toBe(
+        false,
+      );
+    });
+  });
+
+  it('hubspot-v3 refuses a timestamp more than 5 minutes ahead too', () => {
+    const hubspot = config({ scheme: 'hubspot-v3', secret: 's3cret' });
+    const url = 'http://127.0.0.1:8080/webhooks/hubspot';
+    const now = 1_700_000_100_000;
+    const ahead = String(now + 300_001);
+    const signature = hubspotV3Signature('s3cret', 'POST', url, body, ahead);
+    const headers = { 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': ahead };
+    expect(verifySignature(hubspot, request(headers, body, url), now)).toEqual({
+      ok: false,
+      reason: 'stale timestamp',
+    });
+  });
+
   it('none: accepts anything, but only when written out: the scheme has no default', () => {
     expect(verifySignature(config({ scheme: 'none' }), request({})).ok).toBe(true);
     expect(signatureConfig.safeParse({}).success).toBe(false);
@@ -221,9 +300,9 @@ describe('verifySignature', () => {
 describe("the signature option's description", () => {
   it('names every scheme the option takes, bearer too (docs/connectors.md is generated from it)', () => {
     const schemes = signatureConfig.options.map((o) => o.shape.scheme.value);
-    expect(schemes).toEqual(['hmac-sha256', 'hubspot-v3', 'shopify', 'bearer', 'none']);
+    expect(schemes).toEqual(['hmac-sha256', 'hubspot-v3', 'shopify', 'standard-webhooks', 'bearer', 'none']);
     expect(webhookSourceConfig.shape.signature.description).toBe(
-      'How requests are authenticated: `hmac-sha256`, `hubspot-v3`, `shopify`, `bearer`, or `none` (never a default: `none` must be written out).',
+      'How requests are authenticated: `hmac-sha256`, `hubspot-v3`, `shopify`, `standard-webhooks`, `bearer`, or `none` (never a default: `none` must be written out).',
     );
   });
 });

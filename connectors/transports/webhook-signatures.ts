@@ -20,7 +20,9 @@ export const signatureConfig = z.discriminatedUnion('scheme', [
     .object({
       scheme: z
         .literal('hmac-sha256')
-        .describe('Hex HMAC-SHA256 of the raw body in one header (GitHub, many others).'),
+        .describe(
+          'Hex HMAC-SHA256 of the raw body in one header (GitHub, many others). It signs the body only: a captured request sent again under a new delivery id is taken as new; `standard-webhooks` signs the id and a timestamp too, where the sender can.',
+        ),
       secret,
       header: z
         .string()
@@ -74,6 +76,27 @@ export const signatureConfig = z.discriminatedUnion('scheme', [
         .describe('Header carrying the base64 signature (any case).'),
     })
     .describe('shopify'),
+  z
+    .object({
+      scheme: z
+        .literal('standard-webhooks')
+        .describe(
+          'Standard Webhooks (Svix, Resend, Clerk, …): base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` as `v1,<signature>` in `webhook-signature` (several, space-separated, while a secret rotates); the id is the delivery id (`deliveryIdHeader` defaults to `webhook-id`), and the signed timestamp makes a captured request useless once `maxAgeMs` has passed.',
+        ),
+      secret: secret.regex(
+        /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/,
+        'a Standard Webhooks secret is base64, usually after `whsec_`',
+      ),
+      maxAgeMs: z
+        .number()
+        .int()
+        .positive()
+        .default(300_000)
+        .describe(
+          "Requests whose timestamp is further than this from the hub's clock, either way, are refused (the standard: 5 minutes).",
+        ),
+    })
+    .describe('standard-webhooks'),
   z
     .object({
       scheme: z
@@ -162,6 +185,29 @@ export function hubspotV3Signature(
   return hmac(secretValue, method, hubspotSignedUri(uri), body, timestamp).toString('base64');
 }
 
+/** The delivery id header of a scheme that signs one (`webhook-id`), for a source whose `deliveryIdHeader` is unset. */
+export function signedDeliveryIdHeader(config: SignatureConfig): string | undefined {
+  return config.scheme === 'standard-webhooks' ? STANDARD_ID : undefined;
+}
+
+const STANDARD_ID = 'webhook-id';
+const STANDARD_TIMESTAMP = 'webhook-timestamp';
+const STANDARD_SIGNATURE = 'webhook-signature';
+
+/**
+ * Standard Webhooks: `v1,` + base64(HMAC-SHA256(key, id + "." + timestamp + "." + body)), the key the base64 after the
+ * secret's `whsec_` prefix.
+ */
+export function standardWebhookSignature(
+  secretValue: string,
+  id: string,
+  timestamp: string,
+  body: Buffer | string,
+): string {
+  const key = Buffer.from(secretValue.replace(/^whsec_/, ''), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64')}`;
+}
+
 /** Compares in time independent of where the strings differ (their lengths are public: a digest's length). */
 export function constantTimeEqual(expected: string, actual: string): boolean {
   const a = Buffer.from(expected, 'utf8');
@@ -230,13 +276,34 @@ export function verifySignature(
       if (!header) return { ok: false, reason: `missing ${config.header} header` };
       return compare(shopifySignature(config.secret, request.rawBody), header.trim());
     }
+    case 'standard-webhooks': {
+      const id = request.headers[STANDARD_ID]?.trim();
+      const timestamp = request.headers[STANDARD_TIMESTAMP]?.trim();
+      const header = request.headers[STANDARD_SIGNATURE];
+      if (!id) return { ok: false, reason: `missing ${STANDARD_ID} header` };
+      if (!timestamp || !/^\d{1,12}$/.test(timestamp))
+        return {
+          ok: false,
+          reason: `missing or malformed ${STANDARD_TIMESTAMP} header (seconds since 1970)`,
+        };
+      if (!header) return { ok: false, reason: `missing ${STANDARD_SIGNATURE} header` };
+      if (Math.abs(now - Number(timestamp) * 1000) > config.maxAgeMs)
+        return { ok: false, reason: 'timestamp outside the tolerance (a replay, or the clocks differ)' };
+      const expected = standardWebhookSignature(config.secret, id, timestamp, request.rawBody);
+      // Every signature given is tried (one per secret while the sender rotates), each in constant time.
+      let matched = false;
+      for (const given of header.trim().split(/\s+/)) if (constantTimeEqual(expected, given)) matched = true;
+      return matched ? { ok: true } : { ok: false, reason: 'signature mismatch' };
+    }
     case 'hubspot-v3': {
       const header = request.headers[HUBSPOT_SIGNATURE];
       const timestamp = request.headers[HUBSPOT_TIMESTAMP];
       if (!header) return { ok: false, reason: `missing ${HUBSPOT_SIGNATURE} header` };
       if (!timestamp || !/^\d{1,16}$/.test(timestamp.trim()))
         return { ok: false, reason: `missing or malformed ${HUBSPOT_TIMESTAMP} header` };
-      if (now - Number(timestamp.trim()) > config.maxAgeMs) return { ok: false, reason: 'stale timestamp' };
+      // (Either way: a timestamp ahead of the clock by more than the window is no more a live request than an old one.)
+      if (Math.abs(now - Number(timestamp.trim())) > config.maxAgeMs)
+        return { ok: false, reason: 'stale timestamp' };
       const uri = signedUrl(request.url, config.publicOrigin);
       const expected = hubspotV3Signature(
         config.secret,

@@ -16,6 +16,7 @@ import {
   type WebhookSourceOptions,
   webhookOffsetProblem,
 } from './webhook.ts';
+import { standardWebhookSignature } from './webhook-signatures.ts';
 
 const OK: CommitOutcome = { ok: true, published: 1, deadLettered: 0 };
 const SECRET = 'webhook-test-secret';
@@ -318,6 +319,26 @@ describe('webhook source: dedup by delivery id', () => {
     expect([(await first.reply).status, (await second.reply).status]).toEqual([200, 200]);
     expect(docs).toHaveLength(1);
     expect(await task.poll()).toEqual([]);
+  });
+
+  it('standard-webhooks: the signed webhook-id is the delivery id, so a redelivery is a duplicate', async () => {
+    const secret = `whsec_${Buffer.from('a standard webhooks secret').toString('base64')}`;
+    const { task, server } = await setup({
+      signature: { scheme: 'standard-webhooks', secret },
+      deliveryIdHeader: undefined,
+    });
+    const seconds = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_2ZkTa7',
+      'webhook-timestamp': seconds,
+      'webhook-signature': standardWebhookSignature(secret, 'msg_2ZkTa7', seconds, body),
+    };
+    const first = send(server.url, body, headers);
+    const [doc] = await cycle(task);
+    expect(doc?.deliveryId).toBe('msg_2ZkTa7');
+    expect((await first.reply).status).toBe(200);
+    expect((await send(server.url, body, headers).reply).body).toEqual({ duplicate: true });
   });
 
   it('without a delivery id header, the body hash is the delivery id', async () => {

@@ -19,7 +19,7 @@ import {
   WebhookBodyError,
   type WebhookPart,
 } from './webhook-parts.ts';
-import { verifySignature } from './webhook-signatures.ts';
+import { signedDeliveryIdHeader, verifySignature } from './webhook-signatures.ts';
 
 export { type WebhookSourceConfig, webhookSourceConfig } from './webhook-config.ts';
 export { WebhookBodyError, type WebhookPart } from './webhook-parts.ts';
@@ -117,7 +117,12 @@ export function webhookOffsetProblem(partition: string, offset: unknown): string
 function parseOptions(options: WebhookSourceOptions): WebhookSourceConfig {
   const { bodySchema: _schema, split: _split, ...config } = options;
   const parsed = webhookSourceConfig.safeParse(config);
-  if (parsed.success) return parsed.data;
+  // A scheme that signs the delivery id names its header: a replay under another id would not verify.
+  if (parsed.success)
+    return {
+      ...parsed.data,
+      deliveryIdHeader: parsed.data.deliveryIdHeader ?? signedDeliveryIdHeader(parsed.data.signature),
+    };
   const issue = parsed.error.issues[0]!;
   throw new ConfigError(`webhook source: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }
