@@ -51,6 +51,11 @@ export interface ConsumerRunnerOptions {
   onRetry?: (record: IncomingRecord, error: unknown, attempt: number) => void;
   /** Told of each record sent to the dead-letter topic, after it is there (and awaited before the commit). */
   onDeadLetter?: (record: IncomingRecord, error: unknown) => void | Promise<void>;
+  /**
+   * Told when the consumer stopped for good (the transport's `onCrash`): nothing more is read or committed until its
+   * owner starts another runner. Without it, such a crash is only logged (by the client).
+   */
+  onCrash?: (error: Error) => void;
   sessionTimeoutMs?: number;
   /** Records handled at once, one key's in order (the transport's `concurrency`); default 1. */
   concurrency?: number;
@@ -223,6 +228,7 @@ export async function startConsumerRunner(
     busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'ok' });
   }
 
+  if (options.onCrash) consumer.onCrash(options.onCrash);
   await consumer.run({
     topics: options.topics,
     fromBeginning: options.fromBeginning,

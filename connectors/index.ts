@@ -10,6 +10,7 @@ import { salesforcePlugins } from './salesforce/index.ts';
 import { sapPlugins } from './sap/index.ts';
 import type { ConnectorPlugin } from './sdk/index.ts';
 
+export { pendingRestart } from './runtime/auto-restart.ts';
 export {
   connectorKey,
   deadLetterOwners,

@@ -21,6 +21,7 @@ const healthy: SinkHealth = {
   lastError: null,
   retrying: null,
   waiting: null,
+  autoRestart: null,
 };
 const judge = (sink: Partial<SinkHealth>) =>
   sinkReasons('salesforce', { ...healthy, ...sink }, defaultSyncHealthThresholds);
@@ -50,6 +51,29 @@ describe('sync health rules for a sink', () => {
       ['degraded', 'salesforce: connector sf-out is paused, changes are not sent'],
     ]);
     expect(judge({ state: 'UNASSIGNED' })[0]?.[0]).toBe('degraded');
+  });
+
+  it('a failed connector whose restart by itself is pending makes it degraded, saying when and after what; failing once none is', () => {
+    const error =
+      'sf-out: sink sf-out stopped reading canonical.customer: its Kafka consumer crashed (Failed to find group coordinator)';
+    const pending = {
+      restarts: 2,
+      nextRestartAt: new Date(Date.now() + 11_500).toISOString(),
+      lastRestartAt: null,
+      error,
+    };
+    expect(judge({ state: 'FAILED', lastError: error, autoRestart: pending })).toEqual([
+      [
+        'degraded',
+        'salesforce: connector sf-out restarting in 12 s after: sink sf-out stopped reading canonical.customer: its Kafka consumer crashed (Failed to find group coordinator)',
+      ],
+    ]);
+    // Restarts off, or a failure a restart cannot help: none pending, failing.
+    expect(
+      judge({ state: 'FAILED', lastError: error, autoRestart: { ...pending, nextRestartAt: null } })[0]?.[0],
+    ).toBe('failing');
+    // Running again after the restart: nothing to say of its restarts.
+    expect(judge({ autoRestart: { ...pending, nextRestartAt: null } })).toEqual([]);
   });
 
   it('a last push that failed makes it degraded, naming the error and how to send it again', () => {

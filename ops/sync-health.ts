@@ -5,17 +5,19 @@
  * canonical.customer, the steward queue and the dead-letter depths. The same numbers are Prometheus gauges.
  *
  * Rules (thresholds in SyncHealthThresholds):
- * - failing: a sink connector of the system FAILED or waits for Kafka (its status's `waiting`: the system's reason
- *   says so in the connector's words, since when); the master data database or Kafka did not answer (the hub's
- *   reason then says since when the connectors wait for it, when they do).
- * - degraded: a sink's last push failed (it went to the dead-letter topic, where it stays until redriven: the
+ * - failing: a sink connector of the system FAILED with no restart pending (restarts off, or a failure a restart
+ *   cannot help), or waits for Kafka (its status's `waiting`: the system's reason says so in the connector's words,
+ *   since when); the master data database or Kafka did not answer (the hub's reason then says since when the
+ *   connectors wait for it, when they do).
+ * - degraded: a sink FAILED whose automatic restart is pending (`<connector> restarting in 12 s after: <error>`), a
+ *   sink's last push failed (it went to the dead-letter topic, where it stays until redriven: the
  *   reason says how; cleared by the next success), a sink
  *   is not running (paused, stopped, unassigned), a sink's or the matcher's backlog is over its threshold, the
  *   steward queue is over its threshold.
  * Dead letters are counted, not judged: they stay until redriven, so they could never turn a healed system ok.
  */
 import { DLQ_TOPICS, deadLetterDepths, groupBacklog, type Transport } from '../bus/index.ts';
-import type { ConnectorRuntime, ConnectorStatus } from '../connectors/index.ts';
+import { type ConnectorRuntime, type ConnectorStatus, pendingRestart } from '../connectors/index.ts';
 import { errorMessage, withoutAnswerBody } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
 import { withDeadline } from '../lib/retry.ts';
@@ -57,6 +59,8 @@ export interface SinkHealth {
   retrying: { since: string; attempts: number; error: string } | null;
   /** The connector's own `waiting` (its status's): it waits for the Kafka cluster, since when, in its words. */
   waiting: NonNullable<ConnectorStatus['waiting']> | null;
+  /** Its automatic restarts (its status's `autoRestart`): the one pending while it is FAILED, and why. */
+  autoRestart: NonNullable<ConnectorStatus['autoRestart']> | null;
 }
 
 export interface SystemHealth {
@@ -237,7 +241,16 @@ export function sinkReasons(
       `${system}: ${name} waits for Kafka since ${sink.waiting.since}: ${sink.waiting.reason}`,
     ]);
   // A failed connector's lastError is why it failed (a start refused, say), not a push sent to the dead letters.
-  if (sink.state === 'FAILED') {
+  const restarting =
+    sink.state === 'FAILED' && sink.autoRestart?.nextRestartAt
+      ? pendingRestart(name, {
+          ...sink.autoRestart,
+          error: shortError(sink.connector, sink.autoRestart.error ?? sink.lastError ?? ''),
+        })
+      : null;
+  // A restart by itself pending: degraded, it goes on by itself if the restart works; failing once none is.
+  if (restarting) out.push(['degraded', `${system}: ${restarting}`]);
+  else if (sink.state === 'FAILED') {
     const why = sink.lastError ? ` (${shortError(sink.connector, sink.lastError)})` : '';
     out.push(['failing', `${system}: ${name} has failed and sends nothing${why}`]);
   } else if (sink.state !== 'RUNNING')
@@ -299,6 +312,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       lastError: status.metrics.lastError,
       retrying: status.metrics.retrying,
       waiting: status.waiting ?? null,
+      autoRestart: status.autoRestart ?? null,
     });
     sinks.set(system, list);
   }

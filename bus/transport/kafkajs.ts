@@ -81,8 +81,22 @@ const RETRIED = new Set(
  */
 export function isRetriedAttempt(message: string, extra: Readonly<Record<string, unknown>>): boolean {
   if (message.startsWith('Response ')) return typeof extra.error === 'string' && RETRIED.has(extra.error);
+  if (RECONNECTS.some((pattern) => pattern.test(message))) return true;
   return extra.retryCount !== undefined && RETRIED.has(message.replace(/^Failed to send messages: /, ''));
 }
+
+/**
+ * kafkajs's lines of one attempt to reach a broker that does not answer (a broker restarting, the cluster away): a
+ * connection that failed, the next seed broker tried, the consumer started again after its retries gave up. Each is
+ * tried again; the hub says the cluster is away once (readiness, a connector's `waiting`), and what gives up is logged
+ * by kafkajs as a crash (`Crash: KafkaJSNumberOfRetriesExceeded: …`) or by its caller. During a one-minute broker
+ * outage they were about 600 error lines, each with a stack.
+ */
+const RECONNECTS = [
+  /^Connection (error|timeout)\b/,
+  /^Failed to connect to seed broker, trying another broker from the list\b/,
+  /^Restarting the consumer in \d+ms\b/,
+];
 
 /**
  * kafkajs's log level for a line: dropped (an expected notice), a warning (an attempt it retries: a failure only if
@@ -102,7 +116,8 @@ export function kafkajsLevel(
 export function logCreatorTo(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
-      const { message, ...extra } = log;
+      // kafkajs adds each error's JavaScript stack (`stack`): not for an operator's log, and the message says what failed.
+      const { message, stack: _stack, ...extra } = log as LogEntry['log'] & { stack?: unknown };
       const to = kafkajsLevel(level, message, extra);
       if (to === 'error') logger.error(extra, message);
       else if (to === 'warn')
@@ -665,6 +680,12 @@ class KafkajsConsumer implements TransportConsumer {
       listener({ ...event.payload.memberAssignment }),
     );
   }
+  onCrash(listener: (error: Error) => void) {
+    // kafkajs has disconnected by the time it says so; `restart` true: it starts again by itself.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && !this.stopping) listener(payload.error);
+    });
+  }
   async run(options: ConsumeOptions): Promise<void> {
     for (const topic of options.topics) {
       await this.consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? false });
@@ -1079,7 +1100,9 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: options.quiet ? logLevel.NOTHING : logLevel.WARN,
-    logCreator: logCreatorTo(options.logger?.child({ name: 'kafkajs' }) ?? kafkaLogger),
+    // No `name` of its own on the given logger (pino would write a second `name` key into the line): kafkajs's lines
+    // carry `logger: "kafkajs"` themselves.
+    logCreator: logCreatorTo(options.logger ?? kafkaLogger),
     connectionTimeout: 3000,
     retry: { retries: options.quiet ? 0 : 8 },
   });

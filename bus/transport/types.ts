@@ -104,6 +104,13 @@ export interface TransportConsumer {
   ready(): Promise<void>;
   /** Called after every rebalance with the partitions this member now holds, by topic. */
   onAssignment(listener: (assigned: Record<string, number[]>) => void): void;
+  /**
+   * Called when the consumer stopped for good while running (kafkajs's crash it does not restart from by itself: an
+   * error it calls final in its run loop, a batch it cannot decode, its group coordinator not found). It reads
+   * nothing more: its owner has to say so and start a new one. Not called after `disconnect`, nor for a crash the
+   * client restarts from by itself (a retriable one, once its retries are spent).
+   */
+  onCrash(listener: (error: Error) => void): void;
 }
 
 /** Offsets `[fromOffset, toOffset)` of one partition. */
@@ -172,7 +179,7 @@ export interface TransportOptions {
   /** No client logging at all (probes). */
   quiet?: boolean;
   /**
-   * Where the client's own lines go (as its `kafkajs` child), at that logger's level: a CLI command's bus logs errors
+   * Where the client's own lines go (each with `logger: "kafkajs"`, without JavaScript stacks), at that logger's level: a CLI command's bus logs errors
    * only, so kafkajs's retried attempts do not come before its one-line answer. Default: a logger of its own.
    */
   logger?: Logger;

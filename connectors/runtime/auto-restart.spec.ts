@@ -12,12 +12,16 @@ type ErrorClass = new (...args: unknown[]) => Error;
 const {
   KafkaJSBrokerNotFound,
   KafkaJSConnectionClosedError,
+  KafkaJSGroupCoordinatorNotFound,
   KafkaJSNonRetriableError,
+  KafkaJSNotImplemented,
   KafkaJSNumberOfRetriesExceeded,
 } = require('kafkajs/src/errors') as Record<
   | 'KafkaJSBrokerNotFound'
   | 'KafkaJSConnectionClosedError'
+  | 'KafkaJSGroupCoordinatorNotFound'
   | 'KafkaJSNonRetriableError'
+  | 'KafkaJSNotImplemented'
   | 'KafkaJSNumberOfRetriesExceeded',
   ErrorClass
 >;
@@ -33,6 +37,15 @@ describe('which failures a connector restarts after by itself', () => {
     expect(restartable(new RetriableError('SAP unreachable'))).toBe(true);
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8069'), { code: 'ECONNREFUSED' });
     expect(restartable(new TypeError('fetch failed', { cause: refused }))).toBe(true);
+  });
+
+  it("restarts after a consumer's crash for good on its group coordinator not found, which kafkajs calls final", () => {
+    const lost = new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator');
+    expect(restartable(lost)).toBe(true);
+    // As its consumer's retrier hands it over when a rejoin met it.
+    expect(restartable(new KafkaJSNonRetriableError(lost, { cause: lost }))).toBe(true);
+    // A batch its client cannot decode is read again at every restart.
+    expect(restartable(new KafkaJSNotImplemented('ZSTD compression not implemented'))).toBe(false);
   });
 
   it('stays FAILED after a failure a restart repeats: a config, a fenced producer, an error that says nothing', () => {

@@ -28,14 +28,26 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
  * leader for a partition; also when wrapped in its retriers' "retries exceeded"), or a peer away (a connection
  * refused or reset, `isOutage`) — along the error's causes. An error that says nothing (a plain Error, a TypeError) is
  * no reason to restart: most are a bug or a wrong input, which a restart repeats; the connector stays FAILED.
+ * kafkajs's "Failed to find group coordinator" is the one it calls final that is not: it throws it when the lookup
+ * failed on every broker once (a broker restarting, the offsets topic's leader moving), and a consumer that met it
+ * while rejoining its group stopped for good (kafkajs issue 1445); a new consumer finds the coordinator again.
  */
 export function restartable(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     if (e instanceof EaiError) return e.retriable;
     const { name, retriable } = e as { name?: unknown; retriable?: unknown };
     if (typeof name === 'string' && name.startsWith('KafkaJS') && typeof retriable === 'boolean')
-      return kafkajsRetriable(e);
+      return coordinatorNotFound(e) || kafkajsRetriable(e);
     if (isOutage(e)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** kafkajs's "Failed to find group coordinator", or its retriers' wrappers around it. */
+function coordinatorNotFound(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if ((e as { name?: unknown }).name === 'KafkaJSGroupCoordinatorNotFound') return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
@@ -56,6 +68,21 @@ export function restartDelay(
   const jittered = Math.round(base * (1 - 0.2 * random()));
   const retryAfter = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
   return typeof retryAfter === 'number' && retryAfter > jittered ? retryAfter : jittered;
+}
+
+/**
+ * A FAILED connector's pending restart in words, as sync health and readiness say it: `<name> restarting in 12 s
+ * after: <error>` (`now` once due); null when none is pending (it stays FAILED until an operator acts).
+ */
+export function pendingRestart(
+  name: string,
+  autoRestart: AutoRestartStatus | null | undefined,
+  now = Date.now(),
+): string | null {
+  if (!autoRestart?.nextRestartAt) return null;
+  const seconds = Math.ceil((Date.parse(autoRestart.nextRestartAt) - now) / 1000);
+  const when = seconds > 0 ? `in ${seconds} s` : 'now';
+  return `${name} restarting ${when} after: ${autoRestart.error ?? 'a transient failure'}`;
 }
 
 /** What a connector's status says of its automatic restarts (`autoRestart`). */

@@ -11,10 +11,11 @@ import {
   type TransportProducer,
   wantsReceipt,
 } from '../../bus/index.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../../lib/retry.ts';
 import { type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import { restartable } from './auto-restart.ts';
 import { connectorKey, sinkGroupId } from './connector-ids.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
 
@@ -31,6 +32,11 @@ export interface SinkHostOptions {
   retry?: Partial<RetryOptions>;
   /** The definition's `retryTimeoutMs`: -1 retries a retriable failure until the record is applied. */
   retryTimeoutMs?: number;
+  /**
+   * Called when the sink's consumer stopped for good while it ran (`crashed`): it applies nothing more until the
+   * connector is restarted. A crash before the start is over fails the start instead.
+   */
+  onFailure?(error: Error): void;
 }
 
 /**
@@ -61,6 +67,10 @@ export class SinkHost {
    */
   private inHand: { position: string; putStartedAt: string } | undefined;
   private stopped = false;
+  /** The start is over: a crash from now on is the running sink's failure, not its start's. */
+  private started = false;
+  /** Its consumer's crash, while the start was still under way. */
+  private crashedAtStart: Error | undefined;
 
   constructor(options: SinkHostOptions) {
     this.options = options;
@@ -74,6 +84,7 @@ export class SinkHost {
       topics,
       dlqTopic: DLQ_TOPICS.sink,
       fromBeginning: true,
+      onCrash: (error) => this.crashed(error),
       retry: {
         retries: Number.POSITIVE_INFINITY,
         ...this.options.retry,
@@ -121,7 +132,34 @@ export class SinkHost {
       },
     });
     this.notRetrying();
+    // kafkajs's start joins the group behind run(): a join that failed for good is a crash, not a rejection.
+    if (this.crashedAtStart) throw this.crashedAtStart;
+    this.started = true;
     logger.info({ topics }, 'sink started');
+  }
+
+  /**
+   * Its consumer stopped for good: said in words (which sink, which topics, why), typed by whether a restart can
+   * help (`restartable`: a group coordinator not found can, a batch its client cannot decode cannot), and handed to
+   * the runtime, which marks the connector FAILED and restarts it by itself when it can.
+   */
+  private crashed(cause: Error): void {
+    if (this.stopped) return;
+    const { name, topics, counters, logger } = this.options;
+    const message = `sink ${name} stopped reading ${topics.join(', ')}: its Kafka consumer crashed (${errorMessage(cause)})${crashHint(name, cause)}`;
+    const error = restartable(cause)
+      ? new RetriableError(message, { cause })
+      : new NonRetriableError(message, { cause });
+    counters.lastError = message;
+    // Its retries of a record in hand ended with it: not "retrying" beside FAILED.
+    this.inHand = undefined;
+    this.notRetrying();
+    logger.error({ error: message, restartable: error.retriable }, 'sink consumer crashed');
+    if (!this.started) {
+      this.crashedAtStart = error;
+      return;
+    }
+    this.options.onFailure?.(error);
   }
 
   /**
@@ -285,6 +323,16 @@ function pendingOf(counters: TaskCounters): Set<string> {
     pendingRecords.set(counters, pending);
   }
   return pending;
+}
+
+/**
+ * What to do about a crash kafkajs cannot recover from, where it is known: a batch compressed with a codec it lacks
+ * (it reads gzip and uncompressed batches only) fails again at every restart.
+ */
+function crashHint(name: string, error: Error): string {
+  const codec = /^(\w+) compression not implemented/.exec(error.message)?.[1];
+  if (error.name !== 'KafkaJSNotImplemented' || !codec) return '';
+  return `: records on its topics are compressed with ${codec}, which the hub's Kafka client cannot read; have their producers write gzip or uncompressed batches, then move the sink past these (eai connectors stop ${name}, eai connectors offsets ${name} --set FILE.json, eai connectors resume ${name})`;
 }
 
 function positionOf(record: ConsumedEvent['record']): string {

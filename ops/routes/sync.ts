@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AdminApi } from '../api/index.ts';
 import { type SyncHealth, type SyncHealthDeps, syncHealth } from '../sync-health.ts';
+import { autoRestartSchema } from './connectors.ts';
 
 /**
  * `GET /sync/health`: customer sync health per system and direction, with a status ok | degraded | failing and
@@ -30,6 +31,9 @@ const sinkSchema = z.object({
     .describe(
       "The connector's own `waiting` (its status's): it waits for the Kafka cluster since then, the reason in its words. Null while Kafka answers, and for a connector another instance runs.",
     ),
+  autoRestart: autoRestartSchema.describe(
+    "The connector's restarts by itself (its status's `autoRestart`): FAILED with `nextRestartAt` set, it restarts then and the system is degraded meanwhile; FAILED with none pending, failing.",
+  ),
 });
 const systemSchema = z.object({
   system: z.string(),
