@@ -284,6 +284,16 @@ describe('the hub: connectors over REST, secure from the first route', () => {
       body,
     });
     expect(bad.status).toBe(401);
+    // Over the source's own limit (maxBodyBytes, 8 MiB by default): refused from the declared length, before the
+    // hub reads the body or checks its signature, and the connection closed.
+    const over = await fetch(`${hub.url}/webhooks/${names.hook}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(8 * 1024 * 1024 + 1, ' '),
+    });
+    expect(over.status).toBe(413);
+    expect(over.headers.get('connection')).toBe('close');
+    expect(await over.json()).toEqual({ error: 'body over 8388608 bytes' });
     const good = await fetch(`${hub.url}/webhooks/${names.hook}`, {
       method: 'POST',
       headers: {

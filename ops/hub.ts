@@ -330,6 +330,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     api,
     logger: options.logger,
     webhooks: (name, request) => runtime.webhook(name, request),
+    webhookBodyLimit: (name) => runtime.webhookBodyLimit(name),
     rolesOff: [
       ...(orchestrator
         ? []
@@ -363,6 +364,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return {
         connectors: Object.fromEntries(local.map((c) => [c.name, c.state])),
         failedConnectors: local.filter((c) => c.state === 'FAILED').map((c) => c.name),
+        // Of those, the ones that restart by themselves, as sync health says it: `<name> restarting in 12 s after: …`.
+        restartingConnectors: local.flatMap((c) => (c.restarting ? [c.restarting] : [])),
         ...(parked ? { parkedWorkflows: parked } : {}),
       };
     },

@@ -5,7 +5,13 @@ import type { Logger } from '../lib/logger.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
 import { type AdminApi, errorHandler, notFound, roleOff } from './api/index.ts';
 import { opsMetrics } from './metrics.ts';
-import { answerWebhook, takeWebhookRequest, WEBHOOK_BODY_LIMIT, webhookHeaders } from './webhook-http.ts';
+import {
+  answerWebhook,
+  takeWebhookRequest,
+  WEBHOOK_BODY_LIMIT,
+  type WebhookBodyLimit,
+  webhookHeaders,
+} from './webhook-http.ts';
 
 /**
  * Kubernetes-style probes and metrics. Liveness says only that the process can serve (a broker outage must not
@@ -24,6 +30,8 @@ export interface OpsOptions {
   api?: AdminApi;
   /** Webhook endpoints of source connectors, `/webhooks/<connector>/…`: no admin token, each source checks signatures. */
   webhooks?: (connector: string, request: WebhookRequest) => Promise<WebhookResponse>;
+  /** The body limit each connector's webhook declared: longer bodies are refused before they are read. */
+  webhookBodyLimit?: WebhookBodyLimit;
   /** Facts shown in readiness's detail that never make the hub unready (e.g. a failing connector). */
   details?: () => Promise<Record<string, unknown>>;
   /** For failures no route handled. */
@@ -87,28 +95,32 @@ export function createOpsApp(options: OpsOptions): express.Express {
   const webhooks = options.webhooks;
   if (webhooks) {
     // What takeWebhookRequest leaves (chunked, compressed, over the limit, an escaped name): the raw bytes, as the
-    // sender signed them; the source checks size limits and signatures itself.
-    app.all(
-      '/webhooks/:connector{/*rest}',
-      express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
-      (req, res) => {
-        const connector = String(req.params.connector);
-        const base = `/webhooks/${connector}`;
-        answerWebhook(
-          res,
-          webhooks,
-          connector,
-          {
-            method: req.method,
-            path: req.path.slice(base.length) || '/',
-            url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
-            headers: webhookHeaders(req.headers),
-            rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-          },
-          options.logger,
-        );
-      },
-    );
+    // sender signed them; the source checks signatures itself. Reading stops at the connector's own body limit (413).
+    const readers = new Map<number, express.RequestHandler>();
+    const readBody: express.RequestHandler = (req, res, next) => {
+      const own = options.webhookBodyLimit?.(String(req.params.connector));
+      const limit = Math.min(own ?? WEBHOOK_BODY_LIMIT, WEBHOOK_BODY_LIMIT);
+      let reader = readers.get(limit);
+      if (!reader) readers.set(limit, (reader = express.raw({ type: () => true, limit })));
+      reader(req, res, next);
+    };
+    app.all('/webhooks/:connector{/*rest}', readBody, (req, res) => {
+      const connector = String(req.params.connector);
+      const base = `/webhooks/${connector}`;
+      answerWebhook(
+        res,
+        webhooks,
+        connector,
+        {
+          method: req.method,
+          path: req.path.slice(base.length) || '/',
+          url: `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`,
+          headers: webhookHeaders(req.headers),
+          rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        },
+        options.logger,
+      );
+    });
   }
   app.get('/metrics', async (_req, res) => {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
@@ -139,7 +151,8 @@ export async function startOpsServer(
       connectionsCheckingInterval: timeouts.checkEveryMs,
     },
     (req, res) => {
-      if (webhooks && takeWebhookRequest(req, res, webhooks, options.logger)) return;
+      if (webhooks && takeWebhookRequest(req, res, webhooks, options.logger, options.webhookBodyLimit))
+        return;
       app(req, res);
     },
   );

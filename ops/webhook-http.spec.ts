@@ -21,8 +21,12 @@ describe('webhook endpoints over HTTP', () => {
           },
         }),
       ),
+      webhookBodyLimit: (connector) => (connector === 'small-1' ? 64 : undefined),
       webhooks: async (connector, request) => {
         seen.push({ connector, request });
+        const declared = Number(request.headers['content-length']);
+        if (connector === 'small-1' && (request.rawBody.length > 64 || declared > 64))
+          return { status: 413, body: { error: 'body over 64 bytes' } };
         if (request.headers['x-fail']) throw new Error('handler failed');
         return { status: 202, headers: { 'retry-after': '7' }, body: { accepted: request.rawBody.length } };
       },
@@ -97,6 +101,38 @@ describe('webhook endpoints over HTTP', () => {
     expect(logLines.filter((line) => line.includes('handler failed'))).toHaveLength(2);
   });
 
+  it("a body over the connector's own limit: the source answers from the declared length, the body unread", async () => {
+    seen.length = 0;
+    const big = Buffer.alloc(4 * 1024 * 1024, 'x');
+    const response = await fetch(`${server.url}/webhooks/small-1`, { method: 'POST', body: big });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('connection')).toBe('close');
+    expect(await response.json()).toEqual({ error: 'body over 64 bytes' });
+    expect(seen.map((s) => [s.request.rawBody.length, s.request.headers['content-length']])).toEqual([
+      [0, String(big.length)],
+    ]);
+    // Chunked (no length declared): reading stops at the connector's limit.
+    seen.length = 0;
+    const chunked = await fetch(`${server.url}/webhooks/small-1`, {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(big.subarray(0, 100));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await chunked.json()).toEqual({
+      error: 'the body of POST /webhooks/small-1 is over its limit of 64 bytes',
+    });
+    expect(seen).toHaveLength(0);
+    // Within the limit, and another connector's larger body, are read as before.
+    expect((await post('/webhooks/small-1', false)).status).toBe(202);
+    expect((await fetch(`${server.url}/webhooks/hubspot-1`, { method: 'POST', body: big })).status).toBe(202);
+  });
+
   it('refuses a body over the limit with 413 without handing it over', async () => {
     seen.length = 0;
     const response = await fetch(`${server.url}/webhooks/hubspot-1`, {
@@ -106,7 +142,7 @@ describe('webhook endpoints over HTTP', () => {
     expect(response.status).toBe(413);
     // Said as the size, not as a `bad request` the sender would look for in its body's content.
     expect(await response.json()).toEqual({
-      error: `the body of POST /webhooks/hubspot-1 is over the hub's limit of ${WEBHOOK_BODY_LIMIT} bytes`,
+      error: `the body of POST /webhooks/hubspot-1 is over its limit of ${WEBHOOK_BODY_LIMIT} bytes`,
     });
     expect(seen).toHaveLength(0);
   });

@@ -17,6 +17,9 @@ export const WEBHOOK_BODY_LIMIT = 9 * 1024 * 1024;
 
 export type WebhookHandler = (connector: string, request: WebhookRequest) => Promise<WebhookResponse>;
 
+/** The body limit a connector's webhook declared, or undefined (the server's own, WEBHOOK_BODY_LIMIT, applies). */
+export type WebhookBodyLimit = (connector: string) => number | undefined;
+
 const PLAIN_PATH = /^\/webhooks\/([a-z0-9][a-z0-9._-]*)(\/[^?#]*)?(?:\?[^#]*)?$/;
 
 export function webhookHeaders(headers: IncomingMessage['headers']): WebhookRequest['headers'] {
@@ -96,6 +99,7 @@ export function takeWebhookRequest(
   res: ServerResponse,
   handler: WebhookHandler,
   logger?: Logger,
+  bodyLimit?: WebhookBodyLimit,
 ): boolean {
   if (req.method !== 'POST' || req.headers['transfer-encoding'] !== undefined) return false;
   const encoding = req.headers['content-encoding'];
@@ -106,6 +110,22 @@ export function takeWebhookRequest(
   if (!match) return false;
   const connector = match[1]!;
   const path = match[2] || '/';
+  const url = `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${req.url}`;
+  const limit = bodyLimit?.(connector);
+  if (limit !== undefined && length > limit) {
+    // Over the source's own limit: it answers from the declared length (413) before anything of the body is read,
+    // and the connection closes after the answer, so an unauthenticated sender cannot make the hub read megabytes.
+    res.setHeader('connection', 'close');
+    const headers = webhookHeaders(req.headers);
+    answerWebhook(
+      res,
+      handler,
+      connector,
+      { method: 'POST', path, url, headers, rawBody: Buffer.alloc(0) },
+      logger,
+    );
+    return true;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (chunk: Buffer) => {
@@ -117,7 +137,7 @@ export function takeWebhookRequest(
     const request: WebhookRequest = {
       method: 'POST',
       path,
-      url: `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${req.url}`,
+      url,
       headers: webhookHeaders(req.headers),
       rawBody,
     };

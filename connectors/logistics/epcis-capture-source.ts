@@ -110,12 +110,14 @@ export function createEpcisCaptureSource(config: EpcisCaptureConfig, context: Co
   const { captureJobs, ...webhook } = config;
   const jobs = new CaptureJobs(captureJobs);
   let transport: ((request: WebhookRequest) => Promise<WebhookResponse>) | undefined;
+  let bodyLimit: { maxBodyBytes?: number } | undefined;
   const task = createWebhookSource(
     { ...webhook, json: true, acceptedStatus: 202, bodySchema: captureBody, split: readableCapture },
     {
       ...context,
-      serveWebhook: (handler) => {
+      serveWebhook: (handler, options) => {
         transport = handler;
+        bodyLimit = options;
       },
     },
   );
@@ -172,7 +174,7 @@ export function createEpcisCaptureSource(config: EpcisCaptureConfig, context: Co
   return {
     async start(positions) {
       await task.start(positions);
-      context.serveWebhook(handle);
+      context.serveWebhook(handle, bodyLimit);
     },
     poll: () => task.poll(),
     commit: (documents, outcome) => task.commit(documents, outcome),

@@ -33,6 +33,7 @@ import {
   type AutoRestartStatus,
   ConnectorRecovery,
   DEFAULT_RESTART_POLICY,
+  pendingRestart,
   type RestartPolicy,
   restartable,
   restartDelay,
@@ -202,6 +203,8 @@ export class ConnectorRuntime {
   /** The automatic restarts of each connector running here (its count, the restart pending); dropped when it leaves. */
   private readonly recoveries = new Map<string, ConnectorRecovery>();
   private readonly webhooks = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
+  /** The body limit each webhook served here declared (`serveWebhook`'s `maxBodyBytes`). */
+  private readonly webhookBodyLimits = new Map<string, number>();
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
   /** The configs view is loaded: before that an unknown connector may just not be read yet. */
@@ -626,6 +629,14 @@ export class ConnectorRuntime {
     }
   }
 
+  /**
+   * The body limit of a webhook this instance serves, or undefined (another instance's, or none declared: the
+   * server's own limit applies). The server answers a longer declared body without reading it.
+   */
+  webhookBodyLimit(name: string): number | undefined {
+    return this.webhookBodyLimits.get(name);
+  }
+
   /** The URL of the other instance that runs `name`, as its last status says. */
   private ownerUrl(name: string): string | null {
     const reported = this.statuses.get(`status/${name}`);
@@ -636,9 +647,16 @@ export class ConnectorRuntime {
     return status.workerUrl;
   }
 
-  /** Connectors that run here, and their state: for readiness details and metrics. */
-  local(): Array<{ name: string; state: ConnectorState }> {
-    return [...this.running].map(([name, r]) => ({ name, state: r.state }));
+  /**
+   * Connectors that run here, and their state: for readiness details and metrics. `restarting`: a FAILED one's
+   * pending restart in words (`pendingRestart`), null when none is pending.
+   */
+  local(): Array<{ name: string; state: ConnectorState; restarting: string | null }> {
+    return [...this.running].map(([name, r]) => ({
+      name,
+      state: r.state,
+      restarting: r.state === 'FAILED' ? pendingRestart(name, this.recoveries.get(name)?.status()) : null,
+    }));
   }
 
   async stop(): Promise<void> {
@@ -824,7 +842,10 @@ export class ConnectorRuntime {
         logger,
         signal: entry.abort.signal,
         baseDir,
-        serveWebhook: (handler) => this.webhooks.set(name, handler),
+        serveWebhook: (handler, options) => {
+          this.webhooks.set(name, handler);
+          if (options?.maxBodyBytes) this.webhookBodyLimits.set(name, options.maxBodyBytes);
+        },
         toSystem: async (value, options) => {
           if (!outbound)
             throw new ConfigError(`connector ${name}: no from-canonical mapping configured (mapping:)`);
@@ -835,6 +856,11 @@ export class ConnectorRuntime {
         attemptFailed: (error) => {
           if (entry.host instanceof SinkHost) entry.host.attemptFailed(error);
         },
+      };
+      // A host that fails for good while it runs (a source's fenced producer, a sink's consumer crashed) fails this
+      // entry: not another task's that replaced it since.
+      const onFailure = (error: Error) => {
+        if (this.running.get(name) === entry) void this.fail(name, error);
       };
       if (plugin.kind === 'source') {
         const task = plugin.createSource!(config, context);
@@ -853,7 +879,7 @@ export class ConnectorRuntime {
           format: definition.format,
           counters: entry.counters,
           logger,
-          onFailure: (error) => void this.fail(name, error),
+          onFailure,
           topicCheckMs: this.options.topicCheckMs,
         });
       } else {
@@ -868,6 +894,7 @@ export class ConnectorRuntime {
           logger,
           retry: this.options.sinkRetry,
           retryTimeoutMs: definition.retryTimeoutMs,
+          onFailure,
         });
       }
       await entry.host.start();
@@ -932,11 +959,18 @@ export class ConnectorRuntime {
     return counters;
   }
 
+  /**
+   * A running connector's task failed for good (its host says so): FAILED, with the error, and restarted by itself
+   * when a restart can help, as after a failed start.
+   */
   private async fail(name: string, error: Error): Promise<void> {
     const entry = this.running.get(name);
     if (!entry) return;
+    connectorMetrics.running.set({ connector: name, state: entry.state }, 0);
     entry.state = 'FAILED';
     entry.trace = error.message;
+    entry.counters.lastError = error.message;
+    connectorMetrics.running.set({ connector: name, state: entry.state }, 1);
     const stored = this.stored(name);
     if (!stored) return;
     const restartInMs = this.scheduleRestart(name, stored.definition, error);
@@ -988,6 +1022,7 @@ export class ConnectorRuntime {
     if (!entry) return true;
     this.running.delete(name);
     this.webhooks.delete(name);
+    this.webhookBodyLimits.delete(name);
     entry.abort.abort();
     connectorMetrics.running.set({ connector: name, state: entry.state }, 0);
     if (!entry.host) return true;

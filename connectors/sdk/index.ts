@@ -138,8 +138,15 @@ export interface ConnectorContext {
   signal: AbortSignal;
   /** Folder of the deployment file, to resolve relative paths in config. */
   baseDir: string;
-  /** Serves `handler` at `/webhooks/<connector>/…` on the hub's port; no admin token, the source checks signatures. */
-  serveWebhook(handler: (request: WebhookRequest) => Promise<WebhookResponse>): void;
+  /**
+   * Serves `handler` at `/webhooks/<connector>/…` on the hub's port; no admin token, the source checks signatures.
+   * `maxBodyBytes`: a request that declares a longer body is answered by the handler before its body is read (it sees
+   * an empty body and the declared length), and one that sends a longer body is cut off there.
+   */
+  serveWebhook(
+    handler: (request: WebhookRequest) => Promise<WebhookResponse>,
+    options?: { maxBodyBytes?: number },
+  ): void;
   /**
    * Sinks: a canonical value written as the system's documents, through the connector's configured mapping.
    * `documentId` is the mapping's `$doc.id` (else derived from the value's content).

@@ -341,7 +341,7 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
       if (config.signature.scheme === 'none')
         // (The connector's logger names the connector already: a `connector` field here would repeat the key.)
         logger.warn('webhook signatures are not checked (signature.scheme: none)');
-      context.serveWebhook(handle);
+      context.serveWebhook(handle, { maxBodyBytes: config.maxBodyBytes });
     },
 
     async poll() {

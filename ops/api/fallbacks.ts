@@ -32,7 +32,7 @@ export function errorHandler(logger?: Logger): ErrorRequestHandler {
       return sendError(
         res,
         413,
-        `the body of ${req.method} ${req.path} is over the hub's limit of ${limit} bytes`,
+        `the body of ${req.method} ${req.path} is over its limit of ${limit} bytes`,
       );
     if (status >= 400 && status < 500)
       return sendError(res, status, `bad request to ${req.method} ${req.path}`);
