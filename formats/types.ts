@@ -71,12 +71,24 @@ export interface RefusedDocument {
   refused: FormatError;
 }
 
-export interface FormatWriter<Tree = unknown> {
+export interface FormatWriter<Tree = unknown, Options = unknown> {
   name: string;
   family: FormatFamily;
   description: string;
-  /** Writes one document; the result reads back with the reader of the same name. */
-  write(tree: Tree): Buffer;
+  /**
+   * The file extension of its documents, with the dot (`.csv`, `.xml`): what a file sink names its files by default.
+   */
+  extension: string;
+  /**
+   * The media type of its documents, as a Content-Type header says it (`text/csv; charset=utf-8`, `application/json`):
+   * what an HTTP sink sends a mapped document as.
+   */
+  mediaType: string;
+  /**
+   * Writes one document; the result reads back with the reader of the same name. `options`: the writer's own, as a
+   * from-canonical mapping names them under `options.<format>` (the csv writer's delimiter…), already validated.
+   */
+  write(tree: Tree, options?: Options): Buffer;
 }
 
 /** What an error at a JSON document's root says instead of its empty JSON pointer (`''`). */

@@ -14,7 +14,7 @@ import {
   mapToSystem,
   type RecordFailure,
 } from './engine/run.ts';
-import { catalogCandidates, loadMappingFile, shippedMappingsDir } from './engine/spec.ts';
+import { catalogCandidates, loadMappingFile, shippedMappingsDir, writerOptions } from './engine/spec.ts';
 import type { UsageTracker } from './engine/usage.ts';
 
 /** The mapping catalog: every `*.to-canonical.yaml` / `*.from-canonical.yaml` below `mappings/`, compiled once. */
@@ -243,7 +243,8 @@ export async function writeWithMapping(
   }
   const writer = findWriter(mapping.spec.output);
   const trees = await mapToSystem(mapping, values, options);
-  return trees.map((tree) => writer.write(tree));
+  const own = writerOptions(mapping.spec);
+  return trees.map((tree) => writer.write(tree, own));
 }
 
 export type { CompiledMapping } from './engine/compile.ts';

@@ -43,19 +43,16 @@ function shapeOf(schema: unknown): Record<string, z.ZodType> | undefined {
 
 export function renderMappingFileTable(): string {
   const rows: string[] = [];
-  for (const [name, schema] of Object.entries(mappingSchema.shape)) {
+  // A key, then the keys of its object (`options.csv`, then `options.csv.delimiter`), but not the fields map's.
+  const add = (name: string, schema: z.ZodType) => {
     const optional = (schema as { isOptional(): boolean }).isOptional();
     rows.push(
-      `| \`${name}\` | ${optional ? 'no' : 'yes'} | ${schema.description ?? ''} | ${defaultOf(schema)} |`,
+      `| \`${name}\` | ${optional ? 'no' : 'yes'} | ${cell(schema.description)} | ${cell(defaultOf(schema))} |`,
     );
     const nested = name === 'fields' ? undefined : shapeOf(schema);
-    for (const [child, childSchema] of Object.entries(nested ?? {})) {
-      const childOptional = (childSchema as { isOptional(): boolean }).isOptional();
-      rows.push(
-        `| \`${name}.${child}\` | ${childOptional ? 'no' : 'yes'} | ${childSchema.description ?? ''} | ${defaultOf(childSchema)} |`,
-      );
-    }
-  }
+    for (const [child, childSchema] of Object.entries(nested ?? {})) add(`${name}.${child}`, childSchema);
+  };
+  for (const [name, schema] of Object.entries(mappingSchema.shape)) add(name, schema);
   return ['| key | required | meaning | default |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
@@ -89,11 +86,11 @@ export function renderWriterTable(): string {
       .filter((m) => m.direction === 'from-canonical' && m.spec.output === w.name)
       .sort((a, b) => Number(a.spec.onlyByName) - Number(b.spec.onlyByName))
       .map((m) => `\`${m.file}\`${m.spec.onlyByName ? ' (by name)' : ''}`);
-    return `| \`${w.name}\` | ${w.family.toUpperCase()} | ${w.description} | ${outbound.join(', ')} |`;
+    return `| \`${w.name}\` | ${w.family.toUpperCase()} | ${w.description} | \`${w.extension}\`, \`${w.mediaType}\` | ${outbound.join(', ')} |`;
   });
   return [
-    '| format | family | what it writes | from-canonical mappings |',
-    '| --- | --- | --- | --- |',
+    '| format | family | what it writes | file, media type | from-canonical mappings |',
+    '| --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

@@ -1,14 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findReader, writers } from '../../formats/index.ts';
+import { findReader } from '../../formats/index.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import type { ConnectorRuntime } from '../index.ts';
 import { startRuntime } from '../runtime/test-support.ts';
-import { formatExtensions } from './file-sink.ts';
 
 type Customer = Record<string, unknown> & { customer: Record<string, unknown> };
 function customerEvent(customerId: string, name: string, changeType = 'UPDATED'): Customer {
@@ -140,7 +139,62 @@ describe('file-sink: canonical records as documents in a folder', () => {
     expect(await runtime.status(name)).toBeUndefined();
   });
 
-  it('knows the extension of every format with a writer', () => {
-    expect(writers.map((w) => w.name).filter((format) => !formatExtensions[format])).toEqual([]);
+  it('a redelivered record that writes fewer documents leaves only its last delivery’s files (none when it writes none)', async () => {
+    const dir = folder();
+    // One JSON document per address of the customer; none for a deletion.
+    const mapping = join(dir, 'addresses.from-canonical.yaml');
+    writeFileSync(
+      mapping,
+      [
+        'description: canonical CustomerEvent → one JSON document per address',
+        'input: eai.canonical.CustomerEvent',
+        'output: json',
+        'fixtures: { inputs: fixtures, expected: expected }',
+        'records: "changeType != \'DELETED\' ? customer.addresses"',
+        'fields:',
+        '  city: city',
+      ].join('\n'),
+    );
+    const withCities = (cities: string[], changeType = 'UPDATED'): Customer => {
+      const base = customerEvent('C-9', 'Multi Site AG', changeType);
+      const addresses = cities.map((city) => ({
+        use: 'SHIPPING',
+        lines: ['Hafen 1'],
+        city,
+        countryCode: 'DE',
+      }));
+      return { ...base, customer: { ...base.customer, addresses } };
+    };
+    const topic = unique('customers-sites');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const publisher = await bus.publisher();
+    await publisher.publish(
+      [
+        // The same record (its id) delivered again with fewer addresses: 3 documents, then 1.
+        [withCities(['Hamburg', 'Bremen', 'Kiel']), 's1'],
+        [withCities(['Lübeck']), 's1'],
+        // 2 documents, then the record writes none.
+        [withCities(['Essen', 'Bonn']), 's2'],
+        [withCities(['Essen'], 'DELETED'), 's2'],
+      ].map(([value, id]) => ({ schema: 'CustomerEvent', topic, value, attributes: { id: id as string } })),
+    );
+    await publisher.close();
+    const out = join(dir, 'out');
+    const name = unique('customer-sites');
+    await runtime.put(
+      { name, type: 'file-sink', topics: [topic], mapping, config: { dir: out, readyMarker: true } },
+      'test',
+    );
+    await waitFor('the sink caught up', async () => {
+      const m = (await runtime.status(name))!.metrics;
+      return m.recordsOut + m.recordsSkipped + m.recordsFailed === 4;
+    });
+    expect((await runtime.status(name))!.metrics).toMatchObject({ recordsOut: 3, recordsSkipped: 1 });
+    // s1's last delivery: one document, under the bare name (the writer's extension), with its marker; s2: nothing.
+    const files = readdirSync(out).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/_s1_[0-9a-f]{12}\.json$/);
+    expect(files[1]).toBe(`${files[0]}.ready`);
+    expect(JSON.parse(readFileSync(join(out, files[0]!), 'utf8'))).toEqual({ city: 'Lübeck' });
   });
 });

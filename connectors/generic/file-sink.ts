@@ -1,20 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { findWriter } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { type ConnectorContext, type SinkTask, SKIPPED } from '../sdk/index.ts';
 import { keyedFileWriter } from '../transports/keyed-files.ts';
-
-/** The file extension of each format with a writer (formats/index.ts `writers`), for `extension`'s default. */
-export const formatExtensions: Readonly<Record<string, string>> = {
-  csv: '.csv',
-  json: '.json',
-  'sap-idoc-orders05': '.xml',
-  'salesforce-sobject': '.json',
-  'hubspot-batch-upsert': '.json',
-  'odoo-res-partner': '.json',
-  'logistics-despatch-request': '.json',
-  'logistics-return-authorization': '.json',
-};
 
 export const fileSinkConfig = z.object({
   dir: z
@@ -35,7 +24,7 @@ export const fileSinkConfig = z.object({
     .regex(/^(\.[A-Za-z0-9_-]+)+$/, 'a dot and letters, digits, "_" or "-", e.g. ".csv" or ".tsv"')
     .optional()
     .describe(
-      "End of every file name, with its dot. Default: the mapping's output format's (`.csv` for csv, `.json` for json and the JSON systems' formats, `.xml` for IDocs).",
+      "End of every file name, with its dot. Default: the one the writer of the mapping's output format declares (`.csv` for csv, `.json` for json and the JSON systems' formats, `.xml` for IDocs; docs/mappings.md lists them).",
     ),
   readyMarker: z
     .boolean()
@@ -48,7 +37,8 @@ export type FileSinkConfig = z.output<typeof fileSinkConfig>;
 /**
  * Canonical records as documents in a folder, one file per document the connector's from-canonical mapping writes
  * (`mapping:` is required: it says the format, csv, json or any with a writer). A record the mapping writes nothing
- * for (a csv table's deleted customer) is skipped. Files are named and written as the SAP file sinks' (keyed-files.ts).
+ * for (a csv table's deleted customer) is skipped. Files are named and written as the SAP file sinks' (keyed-files.ts):
+ * after a record's delivery the folder holds exactly the documents it wrote, an earlier delivery's others removed.
  */
 export function createFileSink(config: FileSinkConfig, context: ConnectorContext): SinkTask {
   const format = context.outputFormat;
@@ -56,11 +46,8 @@ export function createFileSink(config: FileSinkConfig, context: ConnectorContext
     throw new ConfigError(
       `connector ${context.name}: mapping: a file-sink needs a from-canonical mapping naming what it writes (e.g. csv/customer-table.from-canonical.yaml)`,
     );
-  const extension = config.extension ?? formatExtensions[format];
-  if (extension === undefined)
-    throw new ConfigError(
-      `connector ${context.name}: config.extension: no default for format ${format}; name the files' extension (e.g. ".txt")`,
-    );
+  // The deployment check refused a mapping whose format has no writer: this finds it.
+  const extension = config.extension ?? findWriter(format).extension;
   const dir = resolve(context.baseDir, config.dir);
   const write = keyedFileWriter({ ...config, dir, extension }, context);
   return {
@@ -70,13 +57,14 @@ export function createFileSink(config: FileSinkConfig, context: ConnectorContext
         record.value,
         typeof id === 'string' ? { documentId: id } : undefined,
       );
+      // Written even when empty: the files an earlier delivery of the record wrote go (usually there are none).
+      await write(record.idempotencyKey, documents, async ({ name }) => {
+        context.logger.info({ file: name, key: record.key }, 'file-sink: file written');
+      });
       if (documents.length === 0) {
         context.logger.debug({ key: record.key }, 'file-sink: the mapping writes nothing for it, skipped');
         return SKIPPED;
       }
-      await write(record.idempotencyKey, documents, async ({ name }) => {
-        context.logger.info({ file: name, key: record.key }, 'file-sink: file written');
-      });
     },
     async stop() {},
   };

@@ -35,7 +35,7 @@ export const httpSink = definePlugin({
   type: 'http-sink',
   kind: 'sink',
   description:
-    'Canonical records of the topics named to any HTTP endpoint as CloudEvents, in order per key, each once (idempotency key); retries, circuit breaker, dead letters.',
+    'Canonical records of the topics named to any HTTP endpoint as CloudEvents, or with a from-canonical mapping each document it writes (as its writer’s media type), in order per key, each once (idempotency key); retries, circuit breaker, dead letters.',
   config: genericHttpSinkConfig,
   createSink: (config, context) => createGenericHttpSink(config, context),
 });

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lib/errors.ts';
 import { findWriter } from '../index.ts';
 import { FormatError } from '../types.ts';
 import { parseCsv } from './index.ts';
-import { type CsvWriteTree, writeCsv } from './writer.ts';
+import { type CsvWriteOptionsInput, type CsvWriteTree, writeCsv } from './writer.ts';
 
 /** What the reader makes of the written table: its header and its rows without their `$loc`. */
 function readBack(tree: CsvWriteTree) {
@@ -131,5 +132,63 @@ describe('csv writer', () => {
     expect(again.tree.rows.map(({ $loc: _, ...c }) => c)).toEqual(
       document!.tree.rows.map(({ $loc: _, ...c }) => c),
     );
+  });
+});
+
+describe("csv writer options (a mapping's options.csv)", () => {
+  const rows = [
+    { id: '1', name: 'Müller; Söhne, KG', note: 'a|b\tc' },
+    { id: '2', name: ' Li ', note: 'say "hi"' },
+  ];
+  const text = (options: CsvWriteOptionsInput, tree: CsvWriteTree = rows) =>
+    writeCsv(tree, options).toString('utf8');
+  const readBackWith = (options: CsvWriteOptionsInput, tree: CsvWriteTree = rows) =>
+    parseCsv(writeCsv(tree, options))[0]!.tree.rows.map(({ $loc: _, ...cells }) => cells);
+
+  it('writes each delimiter, quoting a cell that holds it (and a comma, always), and reads back the same cells', () => {
+    expect(text({ delimiter: ';' })).toBe(
+      'id;name;note\r\n1;"Müller; Söhne, KG";a|b\tc\r\n2;" Li ";"say ""hi"""\r\n',
+    );
+    expect(text({ delimiter: '\t' })).toBe(
+      'id\tname\tnote\r\n1\t"Müller; Söhne, KG"\t"a|b\tc"\r\n2\t" Li "\t"say ""hi"""\r\n',
+    );
+    expect(text({ delimiter: '|' })).toBe(
+      'id|name|note\r\n1|"Müller; Söhne, KG"|"a|b\tc"\r\n2|" Li "|"say ""hi"""\r\n',
+    );
+    for (const delimiter of [',', ';', '\t', '|'] as const) expect(readBackWith({ delimiter })).toEqual(rows);
+    // A table of one column has no delimiter in its header line: the reader takes a comma, so a comma is quoted.
+    expect(readBackWith({ delimiter: ';' }, [{ name: 'a, b' }])).toEqual([{ name: 'a, b' }]);
+  });
+
+  it('writes LF line ends and a UTF-8 byte-order mark when asked; CRLF and no mark by default', () => {
+    expect(text({ lineEnding: 'LF' })).toBe(
+      'id,name,note\n1,"Müller; Söhne, KG",a|b\tc\n2," Li ","say ""hi"""\n',
+    );
+    const marked = writeCsv(rows, { byteOrderMark: true });
+    expect(marked.subarray(0, 3).toString('hex')).toBe('efbbbf');
+    expect(writeCsv(rows, {}).subarray(0, 3).toString('hex')).not.toBe('efbbbf');
+    expect(text({}).split('\r\n')).toHaveLength(4);
+    expect(readBackWith({ byteOrderMark: true, lineEnding: 'LF', delimiter: ';' })).toEqual(rows);
+  });
+
+  it("escapes formulas when asked: a text cell starting with = + - @ tab or CR gets a leading '; numbers and other cells stay", () => {
+    const risky = [
+      { a: '=HYPERLINK("http://x","y")', b: '+49 30 1234567', c: '-2+3', d: '@SUM(A1)' },
+      { a: '\tcmd', b: '\r=1', c: -5, d: 'ok = fine' },
+    ];
+    expect(readBackWith({ formulaEscape: true }, risky)).toEqual([
+      { a: '\'=HYPERLINK("http://x","y")', b: "'+49 30 1234567", c: "'-2+3", d: "'@SUM(A1)" },
+      { a: "'\tcmd", b: "'\r=1", c: '-5', d: 'ok = fine' },
+    ]);
+    // Off by default: the cells as they are (a system importing the table keeps what it gets).
+    expect(readBackWith({}, risky)[0]).toEqual(risky[0]);
+    expect(text({ formulaEscape: true }, [{ a: '=1' }])).toBe("a\r\n'=1\r\n");
+  });
+
+  it('refuses an option it does not know or a value it does not take, naming it', () => {
+    const refused = (options: unknown) => () => writeCsv(rows, options as CsvWriteOptionsInput);
+    expect(refused({ delimiter: ':' })).toThrow(ConfigError);
+    expect(refused({ delimiter: ':' })).toThrow(/^csv writer: options\.csv\.delimiter: /);
+    expect(refused({ quote: "'" })).toThrow(/^csv writer: options\.csv\.quote: /);
   });
 });

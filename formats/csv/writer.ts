@@ -1,5 +1,42 @@
+import { z } from 'zod';
+import { ConfigError } from '../../lib/errors.ts';
+import { zodProblemText } from '../../lib/zod-problems.ts';
 import { FormatError, type FormatWriter } from '../types.ts';
 import { CSV_FORMAT, firstControl } from './index.ts';
+
+/**
+ * What a receiving system asks of a table, named in a from-canonical mapping under `options.csv`. The defaults write
+ * RFC 4180 (comma, CRLF, no byte-order mark) with every cell as it is.
+ */
+export const csvWriteOptions = z
+  .object({
+    delimiter: z
+      .enum([',', ';', '\t', '|'])
+      .default(',')
+      .describe(
+        'Between cells: `,`, `;` (German and French Excel, many ERP imports), `"\\t"` (tab) or `|`. A cell holding it is quoted.',
+      ),
+    byteOrderMark: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Start the file with a UTF-8 byte-order mark, for Excel, which otherwise opens UTF-8 as the local code page (Ã¼ for ü).',
+      ),
+    lineEnding: z
+      .enum(['CRLF', 'LF'])
+      .default('CRLF')
+      .describe('End of each line: `CRLF` as RFC 4180 says, or `LF` for a receiver on Unix that wants it.'),
+    formulaEscape: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Protect against CSV formula injection (OWASP): a text cell starting with `=` `+` `-` `@`, a tab or a carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running it. Off by default: it changes the data (a phone `+49 30 1234567` arrives as `'+49 30 1234567`, a text `-5` as `'-5`), which a system that imports the table keeps; turn it on when people open the file in Excel, LibreOffice or Google Sheets. Numbers the mapping writes as numbers are never escaped.",
+      ),
+  })
+  .strict();
+
+export type CsvWriteOptions = z.output<typeof csvWriteOptions>;
+export type CsvWriteOptionsInput = z.input<typeof csvWriteOptions>;
 
 /** One row to write: its cells by column name; an absent, null or empty cell is written empty. */
 export type CsvWriteRow = Record<string, unknown>;
@@ -87,22 +124,39 @@ function cellText(value: unknown, location: string): string {
   );
 }
 
+/** The delimiters the reader tells apart by the header line (formats/csv/index.ts). */
+const HEADER_DELIMITERS = /[,;\t|]/;
+
+/** What starts a formula in a spreadsheet (OWASP's CSV injection list): `=` `+` `-` `@`, tab, carriage return. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /**
- * RFC 4180: a cell holding a quote, the comma or a line break is quoted, its quotes doubled. So is one with spaces
- * at either end (the reader drops spaces around a delimiter, but keeps a quoted cell's own), and a header name
- * holding another delimiter the reader might take for the table's (`;`, tab, `|`: it finds it from the header line).
+ * RFC 4180: a cell holding a quote, the delimiter, a comma or a line break is quoted, its quotes doubled. So is one
+ * with spaces at either end (the reader drops spaces around a delimiter, but keeps a quoted cell's own), and a header
+ * name holding any delimiter the reader might take for the table's (it finds it from the header line). A comma is
+ * quoted whatever the delimiter: a table of one column has none in its header line, and the reader then takes a comma.
  */
-function quoted(text: string, inHeader: boolean): string {
-  const needs = /[",\r\n]/.test(text) || /^\s|\s$/.test(text) || (inHeader && /[;\t|]/.test(text));
+function quoted(text: string, delimiter: string, inHeader: boolean): string {
+  const needs =
+    /[",\r\n]/.test(text) ||
+    text.includes(delimiter) ||
+    /^\s|\s$/.test(text) ||
+    (inHeader && HEADER_DELIMITERS.test(text));
   return needs ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /**
- * A table the csv reader reads back to the same cells: a header line, then a line per row, comma-separated, CRLF
- * line ends (RFC 4180), UTF-8 without a byte-order mark. Refused, naming the row and column: no rows, a cell that is
+ * A table the csv reader reads back to the same cells: a header line, then a line per row, UTF-8. By default RFC 4180:
+ * comma-separated, CRLF line ends, no byte-order mark; `options` (a mapping's `options.csv`) name another delimiter,
+ * LF, a byte-order mark for Excel, or formula escaping (a text cell starting with `=` `+` `-` `@`, tab or CR gets a
+ * leading `'`, which then reads back as part of the cell). Refused, naming the row and column: no rows, a cell that is
  * a list or an object, a control character, a row key the given header does not name.
  */
-export function writeCsv(tree: CsvWriteTree): Buffer {
+export function writeCsv(tree: CsvWriteTree, options: Partial<CsvWriteOptions> = {}): Buffer {
+  const parsed = csvWriteOptions.safeParse(options);
+  if (!parsed.success)
+    throw new ConfigError(`csv writer: ${zodProblemText(parsed.error, 'options.csv', csvWriteOptions)}`);
+  const { delimiter, byteOrderMark, lineEnding, formulaEscape } = parsed.data;
   const { rows, header } = rowsOf(tree);
   if (rows.length === 0) fail('rows', 'no rows to write (a table without rows is not read back)');
   rows.forEach((row, i) => {
@@ -121,24 +175,35 @@ export function writeCsv(tree: CsvWriteTree): Buffer {
         );
     });
   }
-  const lines = [columns.map((name) => quoted(name, true)).join(',')];
+  const cell = (value: unknown, location: string): string => {
+    const text = cellText(value, location);
+    // Only text: a number the mapping writes as a number (-5) is one in a spreadsheet too, never a formula.
+    const escaped =
+      formulaEscape && typeof value === 'string' && FORMULA_START.test(text) ? `'${text}` : text;
+    return quoted(escaped, delimiter, false);
+  };
+  const lines = [columns.map((name) => quoted(name, delimiter, true)).join(delimiter)];
   objects.forEach((row, i) => {
-    const cells = columns.map((name) => quoted(cellText(row[name], `row ${i + 1}, column "${name}"`), false));
+    const cells = columns.map((name) => cell(row[name], `row ${i + 1}, column "${name}"`));
     // One column and no value: an empty line, which the reader skips as blank (the row would be lost).
     if (cells.length === 1 && cells[0] === '')
       fail(
         `row ${i + 1}`,
         `no value in the table's one column "${columns[0]}": an empty line is not read as a row`,
       );
-    lines.push(cells.join(','));
+    lines.push(cells.join(delimiter));
   });
-  return Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
+  const end = lineEnding === 'LF' ? '\n' : '\r\n';
+  return Buffer.from(`${byteOrderMark ? '\uFEFF' : ''}${lines.join(end)}${end}`, 'utf8');
 }
 
-export const writer: FormatWriter<CsvWriteTree> = {
+export const writer: FormatWriter<CsvWriteTree, Partial<CsvWriteOptions>> = {
   name: CSV_FORMAT,
   family: 'any',
   description:
-    'A table with a header line (RFC 4180, comma, CRLF, UTF-8): the tree’s rows, columns from header or the rows’ keys',
+    'A table with a header line (RFC 4180, UTF-8: comma and CRLF unless the mapping’s `options.csv` names others): the tree’s rows, columns from header or the rows’ keys',
+  extension: '.csv',
+  // RFC 4180 registers text/csv with US-ASCII as its default character set: the one written is said.
+  mediaType: 'text/csv; charset=utf-8',
   write: writeCsv,
 };

@@ -76,4 +76,9 @@ export const reader: FormatReader<HubspotBatchUpsertTree> = {
   parse: parseBatchUpsert,
 };
 
-export const writer: FormatWriter<HubspotBatchUpsertTree> = { ...reader, write: writeBatchUpsert };
+export const writer: FormatWriter<HubspotBatchUpsertTree> = {
+  ...reader,
+  extension: '.json',
+  mediaType: 'application/json',
+  write: writeBatchUpsert,
+};

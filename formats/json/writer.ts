@@ -53,5 +53,7 @@ export const writer: FormatWriter<JsonWriteTree> = {
   name: JSON_FORMAT,
   family: 'any',
   description: 'A JSON object per document (the mapping’s tree as it is, indented, UTF-8)',
+  extension: '.json',
+  mediaType: 'application/json',
   write: writeJson,
 };

@@ -74,4 +74,9 @@ export const reader: FormatReader<DespatchRequestTree> = {
   parse: parseDespatchRequest,
 };
 
-export const writer: FormatWriter<DespatchRequestTree> = { ...reader, write: writeDespatchRequest };
+export const writer: FormatWriter<DespatchRequestTree> = {
+  ...reader,
+  extension: '.json',
+  mediaType: 'application/json',
+  write: writeDespatchRequest,
+};

@@ -74,4 +74,9 @@ export const reader: FormatReader<ReturnAuthorizationTree> = {
   parse: parseReturnAuthorization,
 };
 
-export const writer: FormatWriter<ReturnAuthorizationTree> = { ...reader, write: writeReturnAuthorization };
+export const writer: FormatWriter<ReturnAuthorizationTree> = {
+  ...reader,
+  extension: '.json',
+  mediaType: 'application/json',
+  write: writeReturnAuthorization,
+};

@@ -77,5 +77,7 @@ export const writer: FormatWriter<PartnerValuesTree> = {
   name: FORMAT,
   family: 'erp',
   description: reader.description,
+  extension: '.json',
+  mediaType: 'application/json',
   write: writePartnerValues,
 };

@@ -161,5 +161,7 @@ export const writer: FormatWriter<SObjectTree> = {
   family: 'crm',
   description:
     'Salesforce Account/Contact/Case/Order upsert body (PATCH by external id or Id) or sObject Collections body',
+  extension: '.json',
+  mediaType: 'application/json',
   write: writeSObject,
 };

@@ -41,5 +41,7 @@ export const writer: FormatWriter<IdocTree> = {
   name: FORMAT,
   family: 'erp',
   description: 'SAP IDoc ORDERS05 order response (MESTYP ORDRSP) or inbound order (ORDERS) as XML',
+  extension: '.xml',
+  mediaType: 'application/xml',
   write: writeOrdrsp,
 };

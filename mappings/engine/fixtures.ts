@@ -4,6 +4,7 @@ import { findReader, findWriter } from '../../formats/index.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import type { CompiledMapping } from './compile.ts';
 import { canonicalValues, mapDocument, mapToSystem } from './run.ts';
+import { writerOptions } from './spec.ts';
 
 /**
  * The dynamic half of `mappings:check` and `eai map test`: every fixture input of a mapping is run and compared
@@ -42,7 +43,8 @@ export async function fixtureOutput(mapping: CompiledMapping, input: Buffer): Pr
   }
   const writer = findWriter(mapping.spec.output);
   const trees = await mapToSystem(mapping, canonicalValues(input.toString('utf8')));
-  return `${trees.map((tree) => writer.write(tree).toString('utf8')).join('\n\n')}\n`;
+  const own = writerOptions(mapping.spec);
+  return `${trees.map((tree) => writer.write(tree, own).toString('utf8')).join('\n\n')}\n`;
 }
 
 function flatten(value: unknown, path: string, out: Map<string, string>): void {

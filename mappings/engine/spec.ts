@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { csvWriteOptions } from '../../formats/csv/writer.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
@@ -37,6 +38,9 @@ const fieldMap: z.ZodType<FieldMap> = z.lazy(() =>
   }),
 );
 
+/** The keys of `options` that hold a writer's own options, each named after its format. */
+const WRITER_OPTION_KEYS = ['csv'] as const;
+
 export const mappingSchema = z
   .object({
     description: z.string().describe('What the mapping does, one line.'),
@@ -55,9 +59,17 @@ export const mappingSchema = z
           .describe(
             'IANA zone of local dates and times: those the input writes without a zone (IDocs, EDI and Odoo write none), and those a from-canonical mapping writes ($localDate, $localTime). A connector’s `timeZone` (and `eai map --time-zone`) sets it per partner or system.',
           ),
+        csv: csvWriteOptions
+          .optional()
+          .describe(
+            'A from-canonical mapping whose `output` is `csv`: how the table is written for its receiver (`delimiter`, `byteOrderMark`, `lineEnding`, `formulaEscape`, below). Absent: RFC 4180 as it is.',
+          ),
       })
       .strict()
-      .default({ timeZone: 'UTC' }),
+      .default({ timeZone: 'UTC' })
+      .describe(
+        'How the mapping reads and writes: the zone of local times, and its output format’s writer options.',
+      ),
     lookups: z
       .record(z.string(), z.string())
       .default({})
@@ -111,7 +123,25 @@ export const mappingSchema = z
       ),
     fields: fieldMap.describe('Output fields: a JSONata expression each, nested maps for nested records.'),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    // A writer's options under another format's name would be taken by no writer, unsaid.
+    for (const format of WRITER_OPTION_KEYS) {
+      if (spec.options[format] !== undefined && spec.output !== format)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['options', format],
+          message: `options for the ${format} writer, and this mapping's output is ${spec.output}: remove them`,
+        });
+    }
+  });
+
+/** The options a from-canonical mapping gives the writer of its output format (undefined: the writer's defaults). */
+export function writerOptions(spec: MappingSpec): unknown {
+  return (WRITER_OPTION_KEYS as readonly string[]).includes(spec.output)
+    ? spec.options[spec.output as (typeof WRITER_OPTION_KEYS)[number]]
+    : undefined;
+}
 
 export type MappingSpec = z.infer<typeof mappingSchema>;
 

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { reader as csvReader } from '../../formats/csv/index.ts';
 import { writers } from '../../formats/index.ts';
 import { reader as jsonReader } from '../../formats/json/index.ts';
 import { runEai } from '../../tests/run-eai.ts';
 import { checkCommand, formatsCommand, mapCommand } from './cli.ts';
+import { mappingSchema } from './spec.ts';
 
 /**
  * A from-canonical mapping for a target the hub has no format of its own for writes `json` or `csv`, and the type
@@ -127,5 +130,36 @@ describe('eai map formats', () => {
       expect.arrayContaining(['csv', 'json', 'sap-idoc-orders05']),
     );
     expect(formatsCommand({}).stdout).toMatch(/^json .*\(also written\)$/m);
+  });
+});
+
+describe("a from-canonical mapping's writer options (options.csv)", () => {
+  const excel = `${testdata}/customer.excel-csv.from-canonical.yaml`;
+
+  it('writes the table as its options say: `;`, a byte-order mark, LF, formulas escaped', async () => {
+    const result = await mapCommand({ format: 'csv', input: records, toSystem: true, mapping: excel });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toBe(
+      '\uFEFFid;name;phone\nsalesforce:001xx000003DGbYAAW;"Café ""Zur Linde"", Müller & Söhne KG";\'+493012345678\n',
+    );
+    // And its fixtures are checked with them (the expected files hold what the options write).
+    const checked = JSON.parse((await checkCommand({ target: excel, json: true })).stdout);
+    expect(checked).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('refuses options for another writer than its output’s, and a value the writer does not take, naming the key', async () => {
+    const misplaced = await checkCommand({
+      target: `${testdata}/customer.misplaced-csv.from-canonical.yaml`,
+      typesOnly: true,
+    });
+    expect(misplaced.code).toBe(1);
+    expect(misplaced.stderr).toBe(
+      `${testdata}/customer.misplaced-csv.from-canonical.yaml: options.csv: options for the csv writer, and this mapping's output is json: remove them\n`,
+    );
+    const spec = parseYaml(readFileSync(excel, 'utf8'));
+    spec.options.csv.delimiter = ':';
+    const problem = mappingSchema.safeParse(spec);
+    expect(problem.success).toBe(false);
+    expect(problem.error!.issues[0]!.path).toEqual(['options', 'csv', 'delimiter']);
   });
 });
