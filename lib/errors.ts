@@ -105,6 +105,15 @@ export function errorMessage(error: unknown): string {
 }
 
 /**
+ * What a parser's error says, without the input it quotes: its first line, without the colon before the quote. The
+ * yaml library goes on with the offending line and a caret ("… at line 4, column 1:\n\n<line>\n^"), and a file
+ * named by mistake (or on purpose: a path is a connector definition's field) must not be quoted back to the caller.
+ */
+export function firstLineOf(error: unknown): string {
+  return errorMessage(error).split('\n')[0]!.replace(/:$/, '');
+}
+
+/**
  * `message` up to the first answer body it quotes (`…: {`, `…: [`, `…: <`: a page of JSON or HTML a target sent back,
  * which may echo the record it refused), followed by `note` when one was cut, and at most `maxChars` characters.
  */

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Document, parseDocument } from 'yaml';
-import { ConfigError, errorMessage } from '../lib/errors.ts';
+import { ConfigError, errorMessage, firstLineOf } from '../lib/errors.ts';
 import { parseMdmConfig } from './config.ts';
 import { DEFAULT_MODEL, type Model } from './score.ts';
 import { standardise } from './standardise.ts';
@@ -167,8 +167,7 @@ export function writeModel(path: string, model: Model): void {
       throw new ConfigError(`${path}: cannot read (${errorMessage(error)})`);
   }
   const doc = parseDocument(text);
-  if (doc.errors.length > 0)
-    throw new ConfigError(`${path}: not YAML (${doc.errors[0]?.message.split('\n')[0]})`);
+  if (doc.errors.length > 0) throw new ConfigError(`${path}: not YAML (${firstLineOf(doc.errors[0])})`);
   setModel(doc, model);
   // Checked as the hub will read it before the file is touched.
   parseMdmConfig(doc.toJS(), path);

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { encodingProblem, readers, writers } from '../../formats/index.ts';
-import { ConfigError, errorMessage, type FieldProblem } from '../../lib/errors.ts';
+import { ConfigError, errorMessage, type FieldProblem, firstLineOf } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
 import { fieldPath, keysAt, meant, strippedKeys, zodProblems } from '../../lib/zod-problems.ts';
@@ -402,9 +402,7 @@ export function checkDeployment(
     try {
       raw = parseYaml(readFileSync(file, 'utf8'));
     } catch (error) {
-      // yaml's message goes on with the line quoted and a caret: its first line says what and where.
-      // Its first line ends with a colon before the quote: "… at line 4, column 1:".
-      const problem = `not readable YAML: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}`;
+      const problem = `not readable YAML: ${firstLineOf(error)}`;
       return {
         file: shown,
         name: null,

@@ -91,6 +91,33 @@ describe('mappings:check', () => {
     expect((error as MappingError).message).toContain('(input /ORDERS05/IDOC[1]/E1EDP01[2])');
   });
 
+  it('never quotes a file that is not a mapping back: not YAML says where, a YAML map without mapping keys says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-not-a-mapping-'));
+    try {
+      const secretLine = 'root:$6$salt$hashedpassword:20228:0:99999:7:::';
+      writeFileSync(join(dir, 'shadow'), `${secretLine}\nx: [\n`);
+      writeFileSync(join(dir, 'config.yaml'), 'password: hunter2\napiKey: abc123\n');
+      const problems = ['shadow', 'config.yaml'].map((name) => {
+        try {
+          loadMappingFile(join(dir, name));
+          return 'loaded';
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          return (error as Error).message;
+        }
+      });
+      expect(problems[0]).toMatch(/shadow: not readable YAML: .* at line \d+, column \d+$/);
+      expect(problems[1]).toMatch(
+        /config\.yaml: not a mapping file \(it has none of input, output and fields\)$/,
+      );
+      for (const problem of problems)
+        for (const word of ['hashedpassword', 'password', 'apiKey', 'hunter2'])
+          expect(problem).not.toContain(word);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('warns of names the input tree has nowhere (a typo yields nothing), with the closest real name', async () => {
     const result = await checkCommand({ target: `${testdata}/unknown-names`, json: true, typesOnly: true });
     const report = JSON.parse(result.stdout) as {

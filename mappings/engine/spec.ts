@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { csvWriteOptions } from '../../formats/csv/writer.ts';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, firstLineOf } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
@@ -186,8 +186,12 @@ export function loadMappingFile(path: string): LoadedMapping {
   try {
     raw = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`${file}: not readable YAML: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`${file}: not readable YAML: ${firstLineOf(error)}`, { cause: error });
   }
+  const keys = raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.keys(raw) : [];
+  if (!['input', 'output', 'fields'].some((key) => keys.includes(key)))
+    // Not a mapping at all: its keys are not listed as unknown ones, for the same reason.
+    throw new ConfigError(`${file}: not a mapping file (it has none of input, output and fields)`);
   const parsed = mappingSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: ${zodProblemText(parsed.error)}`);
   const spec = parsed.data;
