@@ -100,8 +100,8 @@ export function createOpsApp(options: OpsOptions): express.Express {
     const readBody: express.RequestHandler = (req, res, next) => {
       const own = options.webhookBodyLimit?.(String(req.params.connector));
       const limit = Math.min(own ?? WEBHOOK_BODY_LIMIT, WEBHOOK_BODY_LIMIT);
-      let reader = readers.get(limit);
-      if (!reader) readers.set(limit, (reader = express.raw({ type: () => true, limit })));
+      const reader = readers.get(limit) ?? express.raw({ type: () => true, limit });
+      readers.set(limit, reader);
       reader(req, res, next);
     };
     app.all('/webhooks/:connector{/*rest}', readBody, (req, res) => {

@@ -1,9 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { docFiles, renderDoc } from './config-docs.ts';
+import { docFiles } from './config-docs.ts';
+import { updateDoc } from './update-doc.ts';
 
 for (const file of docFiles()) {
   const path = fileURLToPath(new URL(`../${file}`, import.meta.url));
-  writeFileSync(path, renderDoc(file, readFileSync(path, 'utf8')));
-  process.stdout.write(`updated ${file}\n`);
+  process.stdout.write(updateDoc(path, file) ? `updated ${file}\n` : `${file}: up to date\n`);
 }

@@ -29,11 +29,7 @@ export function errorHandler(logger?: Logger): ErrorRequestHandler {
     // (A webhook body over the hub's own limit: the sender must be told it is the size, not something it can fix.)
     const limit = (error as { limit?: unknown }).limit;
     if (status === 413 && typeof limit === 'number')
-      return sendError(
-        res,
-        413,
-        `the body of ${req.method} ${req.path} is over its limit of ${limit} bytes`,
-      );
+      return sendError(res, 413, `the body of ${req.method} ${req.path} is over its limit of ${limit} bytes`);
     if (status >= 400 && status < 500)
       return sendError(res, status, `bad request to ${req.method} ${req.path}`);
     logger?.error({ err: error, method: req.method, path: req.path }, 'ops request failed');
