@@ -58,4 +58,22 @@ describe('zod problems in words', () => {
       { path: 'connector.colour', message: 'unknown key' },
     ]);
   });
+
+  it('says a field left out is missing and what it takes, and keeps zod’s words for a wrong value', () => {
+    const wanted = z.object({
+      dir: z.string(),
+      count: z.number(),
+      on: z.boolean(),
+      tags: z.array(z.string()),
+    });
+    const left = wanted.safeParse({ on: 'yes', tags: [] });
+    expect(zodProblems(left.error!, 'config')).toEqual([
+      { path: 'config.dir', message: 'missing: a string is required' },
+      { path: 'config.count', message: 'missing: a number is required' },
+      { path: 'config.on', message: 'Invalid input: expected boolean, received string' },
+    ]);
+    expect(zodProblemText(schema.safeParse({ config: {} }).error!)).toBe(
+      'name: missing: a string is required',
+    );
+  });
 });

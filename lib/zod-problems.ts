@@ -22,7 +22,7 @@ export function zodProblems(
 ): Array<{ path: string; message: string }> {
   return error.issues.flatMap((issue) => {
     if (issue.code !== 'unrecognized_keys')
-      return [{ path: fieldPath(issue.path, prefix), message: issue.message }];
+      return [{ path: fieldPath(issue.path, prefix), message: issueMessage(issue) }];
     // One problem per unknown key, at the key's own path (`formt: unknown key; did you mean "format"?`), as a
     // misspelt value's problem is at its path.
     const known = schema ? keysAt(schema, issue.path) : [];
@@ -34,6 +34,26 @@ export function zodProblems(
       };
     });
   });
+}
+
+const KINDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  record: 'a map',
+};
+
+/**
+ * zod's message, except for a field left out: zod says `Invalid input: expected string, received undefined`, which
+ * reads as if something wrong had been written; it is `missing: a string is required`.
+ */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message))
+    return `missing: ${KINDS[issue.expected] ?? issue.expected} is required`;
+  return issue.message;
 }
 
 /** `did you mean "mapping"?` for a key close to one the schema has (a slip of a letter or two), else undefined. */

@@ -37,7 +37,7 @@ beforeAll(async () => {
               "environment variable HOOK_SECRET is not set in the hub's environment (the process running eai up)",
           },
         ]
-      : [{ in: 'body', path: 'config.dir', message: 'Invalid input: expected string, received undefined' }];
+      : [{ in: 'body', path: 'config.dir', message: 'missing: a string is required' }];
     response.writeHead(400, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         error: `body: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
@@ -71,7 +71,7 @@ describe('eai connectors apply, refused', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'name: bad\ntype: file-source\nconfig: {}\n');
     const error = await apply(file);
-    expect(error.message).toBe(`${file}: config.dir: Invalid input: expected string, received undefined`);
+    expect(error.message).toBe(`${file}: config.dir: missing: a string is required`);
     expect(error.name).toBe('ConfigError');
     const hook = join(dir, 'hook.yaml');
     writeFileSync(hook, 'name: hook\ntype: webhook-source\n');
