@@ -22,6 +22,7 @@ afterAll(async () => {
   await client.query(`drop schema if exists "${schema}_rows" cascade`);
   await client.query(`drop schema if exists "${schema}_split" cascade`);
   await client.query(`drop schema if exists "${schema}_erased" cascade`);
+  await client.query(`drop schema if exists "${schema}_array" cascade`);
   await client.end();
 });
 
@@ -392,6 +393,33 @@ describe('eai mdm load / export', () => {
       `eai: golden record ${goldenId} was erased (${audit.erasureId}, right to be forgotten)\n`,
     );
   }, 120_000);
+
+  it('loads what eai map prints (a JSON array of {schema, key, value}) as it loads JSON lines', async () => {
+    const mapped = await runEai(['map', 'formats/salesforce-cdc/fixtures/contact-events.jsonl'], {
+      env: env(),
+    });
+    expect(mapped.code).toBe(0);
+    const events = JSON.parse(mapped.stdout) as Array<{ schema: string; value: { changeType: string } }>;
+    expect(events.length).toBeGreaterThan(1);
+    const file = join(dir, 'mapped.json');
+    writeFileSync(file, mapped.stdout);
+    const run = await runEai(
+      ['mdm', 'load', 'salesforce', '--input', file, '--schema', `${schema}_array`, '--json'],
+      {
+        env: env(),
+      },
+    );
+    const summary = JSON.parse(run.stdout);
+    // Each value of the array stands for a line: the deleted contact (no data besides its id) is set aside by its
+    // number, as a line would be; the others are loaded.
+    expect(summary.lines).toBe(events.length);
+    const deleted = events.findIndex((e) => e.value.changeType === 'DELETED');
+    expect(summary.rejected).toEqual([
+      { line: deleted + 1, reason: expect.stringMatching(/no customer data/) },
+    ]);
+    expect(summary.counts.new).toBe(events.length - 1);
+    expect(run.code).toBe(2);
+  });
 
   it('sets a bad line aside in a rejects file that loads once fixed, loads the rest, and exits 2', async () => {
     const file = join(dir, 'bad.jsonl');

@@ -8,7 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { appendFileSync, createReadStream, existsSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Readable, Transform } from 'node:stream';
@@ -73,8 +73,43 @@ async function* lines(path: string): AsyncGenerator<string> {
     throw new ConfigError(`${path}: cannot read (${error.message})`);
   });
   const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of reader) yield line;
+  let first = true;
+  for await (const line of reader) {
+    if (first && line.trimStart().startsWith('[')) {
+      // A JSON array (what `eai map` prints): each of its values stands for a line. Read whole: a file made that way
+      // is small; an export of a million customers is JSON lines.
+      reader.close();
+      input.destroy();
+      yield* arrayValues(path);
+      return;
+    }
+    if (line.trim()) first = false;
+    yield line;
+  }
 }
+
+/** The values of a file that holds one JSON array, each as one line of JSON. */
+async function* arrayValues(path: string): AsyncGenerator<string> {
+  const { size } = await stat(path);
+  if (size > MAX_ARRAY_BYTES)
+    throw new ConfigError(
+      `${path}: a JSON array of ${Math.round(size / 1e6)} MB: give more than ${MAX_ARRAY_BYTES / 1e6} MB as JSON lines, one value per line`,
+    );
+  let values: unknown;
+  try {
+    values = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    // (Node's message quotes the text: keep where it broke only.)
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ConfigError(
+      `${path}: starts as a JSON array but is not JSON${at ? ` (at character ${at})` : ''}`,
+    );
+  }
+  if (!Array.isArray(values)) throw new ConfigError(`${path}: starts with [ but is not one JSON array`);
+  for (const value of values) yield JSON.stringify(value);
+}
+
+const MAX_ARRAY_BYTES = 64 * 1024 * 1024;
 
 /**
  * Refuses a workbook (`refuseWorkbook`), and a file that is not UTF-8 when no other character set is named (a
@@ -143,6 +178,10 @@ function readCustomer(line: string, system: string): CustomerPartyMaster | strin
     // Node's message quotes the line: keep only where it broke (a customer line holds personal data).
     const at = /position (\d+)/.exec((error as Error).message)?.[1];
     return `not JSON${at ? ` (at character ${at})` : ''}`;
+  }
+  // What `eai map` prints ({schema, key, value}) and `eai bus tail` prints ({topic, …, value}): the event in it.
+  if (value && typeof value === 'object' && !('customer' in value) && 'value' in value) {
+    value = (value as { value: unknown }).value;
   }
   // A whole CustomerEvent is accepted too: its customer is what is loaded.
   if (value && typeof value === 'object' && 'customer' in value && 'changeType' in value) {

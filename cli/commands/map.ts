@@ -88,7 +88,9 @@ export function registerMapCommand(program: Command): void {
         const conflict =
           file !== undefined && given.input !== undefined && file !== given.input
             ? `two documents given (${file} and --input ${given.input}): give one`
-            : undefined;
+            : piped?.length === 0
+              ? 'stdin is empty: nothing came through the pipe (cat po.edi | npx eai map -)'
+              : undefined;
         // Read only to find the format the document names; one that cannot be read is named at once.
         const named =
           options.format || options.toSystem || !options.input ? undefined : detected(options.input, piped);

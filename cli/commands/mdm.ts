@@ -160,7 +160,7 @@ export function registerMdmCommand(program: Command): void {
       )
       .requiredOption(
         '--input <file>',
-        'JSON lines file (the customer value of a CustomerEvent per line), or a CSV table with --mapping',
+        'JSON lines file (the customer value of a CustomerEvent per line; or a JSON array, as eai map prints), or a CSV table with --mapping',
       )
       .option(
         '--mapping <file>',

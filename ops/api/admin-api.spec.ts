@@ -299,3 +299,22 @@ describe('admin API over HTTP', () => {
     for (const token of [...Object.values(tokens), wrongToken]) expect(log).not.toContain(token);
   });
 });
+
+describe('a hub started without admin tokens', () => {
+  it('answers every admin route 401 saying it has no tokens and how to give it one, with a token or without', async () => {
+    const api = createAdminApi({ tokens: [], logger: pino({ level: 'silent' }) });
+    registerWhoamiRoute(api);
+    const server = await startOpsServer({ checks: {}, api });
+    try {
+      for (const headers of [{}, { authorization: `Bearer ${newToken()}` }]) {
+        const answer = await fetch(`${server.url}/api/whoami`, { headers });
+        expect(answer.status).toBe(401);
+        expect(((await answer.json()) as { error: string }).error).toBe(
+          'this hub has no admin tokens: start it with EAI_ADMIN_TOKEN set (24 characters or more; npx eai admin-token makes one) and send that token',
+        );
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -174,7 +174,13 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     let principal: string | undefined;
     let denial: Denial | undefined;
     try {
-      const auth = authenticate(req.headers.authorization, spec.role, verify, spec.roleReason);
+      const auth = authenticate(
+        req.headers.authorization,
+        spec.role,
+        verify,
+        spec.roleReason,
+        options.tokens.length === 0,
+      );
       if (!auth.ok) {
         denial = auth.denial;
         return sendError(res, auth.denial.status, auth.denial.message, undefined, auth.denial.headers);

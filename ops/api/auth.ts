@@ -10,6 +10,10 @@ export interface Denial {
 
 const challenge = 'Bearer realm="eai"';
 
+/** What a hub started without tokens answers: the newcomer's `eai up` then `eai connectors ls` (docs trial). */
+const NO_TOKENS =
+  'this hub has no admin tokens: start it with EAI_ADMIN_TOKEN set (24 characters or more; npx eai admin-token makes one) and send that token';
+
 /**
  * Deny by default: a request passes only with `Authorization: Bearer <token>` of a known token whose role is at
  * least `required`. 401 (with a Bearer challenge, RFC 6750) when the caller is unknown, 403 when known but not
@@ -21,6 +25,8 @@ export function authenticate(
   verify: (token: string) => Principal | undefined,
   /** Why the route needs `required`, for the 403 message (a read kept from viewers). */
   reason?: string,
+  /** The hub was started without any token: no token can pass, and the 401 says how to give it one. */
+  noTokens = false,
 ): { ok: true; principal: Principal } | { ok: false; denial: Denial } {
   const token = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? '')?.[1];
   if (!token) {
@@ -28,7 +34,7 @@ export function authenticate(
       ok: false,
       denial: {
         status: 401,
-        message: 'an admin token is required: Authorization: Bearer <token>',
+        message: noTokens ? NO_TOKENS : 'an admin token is required: Authorization: Bearer <token>',
         reason: 'no token',
         headers: { 'WWW-Authenticate': challenge },
       },
@@ -40,7 +46,7 @@ export function authenticate(
       ok: false,
       denial: {
         status: 401,
-        message: 'the admin token is not valid',
+        message: noTokens ? NO_TOKENS : 'the admin token is not valid',
         reason: 'unknown token',
         headers: { 'WWW-Authenticate': `${challenge}, error="invalid_token"` },
       },
