@@ -19,6 +19,16 @@ const SNAPSHOT = `
   const kafkaRecord = () => require.cache[require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js')]?.exports;
   const requestQueueFixed = () =>
     require('kafkajs/src/network/requestQueue/index.js').prototype[Symbol.for('eai.kafkajs.scheduleCheckPendingRequests')] === true;
+  const codecs = () => {
+    const { CompressionCodecs } = require('kafkajs');
+    return [2, 3, 4].map((type) => {
+      try {
+        return typeof CompressionCodecs[type]().decompress === 'function';
+      } catch {
+        return false;
+      }
+    });
+  };
 `;
 
 describe('importing a module changes nothing', () => {
@@ -35,12 +45,14 @@ describe('importing a module changes nothing', () => {
         emitWarning: process.emitWarning === before.emitWarning,
         kafkaRecordLoaded: kafkaRecord() !== undefined,
         requestQueueFixed: requestQueueFixed(),
+        snappyLz4Zstd: codecs(),
       }));`);
     expect(result).toEqual({
       tap: true,
       emitWarning: true,
       kafkaRecordLoaded: false,
       requestQueueFixed: false,
+      snappyLz4Zstd: [false, false, false],
     });
   });
 
@@ -57,7 +69,14 @@ describe('importing a module changes nothing', () => {
         emitWarning: process.emitWarning !== before.emitWarning,
         kafkaRecord: kafkaRecord() === encodeRecord,
         requestQueueFixed: requestQueueFixed(),
+        snappyLz4Zstd: codecs(),
       }));`);
-    expect(result).toEqual({ tap: true, emitWarning: true, kafkaRecord: true, requestQueueFixed: true });
+    expect(result).toEqual({
+      tap: true,
+      emitWarning: true,
+      kafkaRecord: true,
+      requestQueueFixed: true,
+      snappyLz4Zstd: [true, true, true],
+    });
   });
 });

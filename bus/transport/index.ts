@@ -1,6 +1,7 @@
 import { createKafkajsTransport } from './kafkajs.ts';
 import type { Transport, TransportOptions } from './types.ts';
 
+export { BatchDecompressionError } from './kafkajs-codecs.ts';
 export type * from './types.ts';
 
 /** The one place that chooses the Kafka client. */

@@ -13,6 +13,7 @@ import {
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { counter, histogram } from '../../lib/metrics.ts';
+import { installKafkajsCodecs } from './kafkajs-codecs.ts';
 import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { createJavaPartitioner } from './kafkajs-partitioner.ts';
@@ -1092,9 +1093,10 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
 }
 
 export function createKafkajsTransport(options: TransportOptions): Transport {
-  // The bus's exact-size encoders replace kafkajs's, and its request queues stop polling every millisecond, here where
-  // the transport is made rather than at import.
+  // The bus's exact-size encoders replace kafkajs's, its request queues stop polling every millisecond, and it reads
+  // ZSTD, LZ4 and Snappy batches, here where the transport is made rather than at import.
   installKafkajsEncoders();
+  installKafkajsCodecs();
   fixKafkajsPendingRequestChecks();
   const kafka = new Kafka({
     clientId: options.clientId,

@@ -58,3 +58,25 @@ export async function specTransport(clientId: string) {
   };
   return { transport, admin, closing, closeAll, topicWith };
 }
+
+/**
+ * The bytes the codec vectors in testdata/codecs/ compress (made once by Kafka's Java client from these bytes:
+ * testdata/codecs/README.md): 100 KB of JSON lines, so an LZ4 frame of 64 KiB blocks has two and snappy-java's
+ * framing four chunks, with 2 KB of noise in between that does not compress.
+ */
+export function codecVectorPlain(): Buffer {
+  const cities = ['Berlin', 'Hamburg', 'München', 'Köln', 'Leipzig'];
+  let lines = '';
+  for (let i = 0; i < 1200; i++)
+    lines += `{"customerId":"C-${String(i).padStart(5, '0')}","name":"Kunde ${i % 41}","city":"${cities[i % 5]}","credit":${(i * 7919) % 100_000}}\n`;
+  const text = Buffer.from(lines);
+  const noise = Buffer.alloc(2048);
+  let x = 2_463_534_242;
+  for (let i = 0; i < noise.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    noise[i] = x & 0xff;
+  }
+  return Buffer.concat([text, noise, text.subarray(0, 4096)]);
+}
