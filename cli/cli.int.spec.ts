@@ -48,6 +48,21 @@ describe('the eai CLI against the real stack', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eai-cli-'));
     const input = join(dir, 'order.json');
     writeFileSync(input, JSON.stringify(exampleJson('SalesOrderEvent')));
+    // A topic that is not canonical must exist: a misspelt one is refused, naming the closest, not created.
+    await eai(['bus', 'create-topic', topic, '--partitions', '1']);
+    const misspelt = await eai([
+      'bus',
+      'publish',
+      `${topic}x`,
+      '--type',
+      'SalesOrderEvent',
+      '--input',
+      input,
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect(misspelt).toMatchObject({ code: 1 });
+    expect((misspelt as { stderr: string }).stderr.trim()).toBe(
+      `eai: topic ${topic}x does not exist (did you mean "${topic}"?): create it first (npx eai bus create-topic ${topic}x), or name another`,
+    );
     const published = await eai([
       'bus',
       'publish',
@@ -86,7 +101,7 @@ describe('the eai CLI against the real stack', () => {
     const failed = await eai([
       'bus',
       'publish',
-      unique('cli'),
+      'canonical.sales-order',
       '--type',
       'SalesOrderEvent',
       '--input',

@@ -8,6 +8,7 @@ import {
   valueView,
 } from '../../bus/index.ts';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
+import { meant } from '../../lib/zod-problems.ts';
 import { connectBus } from '../endpoints.ts';
 import { positiveInteger } from '../options.ts';
 import { printResult } from '../output.ts';
@@ -43,7 +44,8 @@ export function registerBusCommand(program: Command): void {
         const parsed = await readPublishJson(options.input);
         const events = toPublishInputs(parsed, { topic, type: options.type, key: options.key });
         const client = await connectBus(options.source);
-        await client.provisionTopics(topic.startsWith('canonical.') ? [] : [{ topic, partitions: 1 }]);
+        if (topic.startsWith('canonical.')) await client.provisionTopics([]);
+        else await requireTopic(client, topic);
         const publisher = await client.publisher();
         try {
           const sent = await publisher.publish(events);
@@ -396,4 +398,23 @@ function topicTable(rows: TopicRow[], prefix: string | undefined): string {
         `${r.topic.padEnd(width)} ${String(r.partitions).padStart(10)} ${r.records.toLocaleString('en').padStart(10)}  ${r.cleanupPolicy}`,
     ),
   ].join('\n');
+}
+
+/**
+ * A topic that is not canonical must exist: a misspelt name (`comand.credit-check`) was created by the first publish
+ * and the events went where nothing reads them (docs trial). Says the closest name there is, and how to create it.
+ */
+async function requireTopic(client: Awaited<ReturnType<typeof connectBus>>, topic: string): Promise<void> {
+  const admin = client.transport.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
+    if (topics.includes(topic)) return;
+    const hint = meant(topic, topics);
+    throw new ConfigError(
+      `topic ${topic} does not exist${hint ? ` (${hint})` : ''}: create it first (npx eai bus create-topic ${topic}), or name another`,
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
