@@ -193,7 +193,10 @@ export function registerConnectorsCommand(program: Command): void {
 
   sub('offsets', "show, set (--set FILE.json) or reset (--reset) a stopped connector's offsets")
     .argument('<name>')
-    .option('--reset', 'reset to the beginning')
+    .option(
+      '--reset',
+      'reset: a source starts over, a sink as a new one (its startAt; default the beginning)',
+    )
     .option('--set <file>', 'a JSON file {"offsets":[{"partition":…,"offset":…}]}, or the list alone')
     .action(async (name: string, options: Options & { reset?: boolean; set?: string }) => {
       const path = `/connectors/${encodeURIComponent(name)}/offsets`;

@@ -178,6 +178,10 @@ function deployedSinks(): Array<[name: string, topics: string[]]> {
  * to workflows and records that no longer exist, and the new simulators would refuse them all (a second run showed
  * 1,497 failed despatches). Only `group`'s sinks move: another connect group's sink of the same name (a hub's of
  * `eai up`) keeps its offsets. A group still held by a run killed a moment ago cannot be moved: it is named and left.
+ * Not the sinks' own `startAt: latest`: it holds only for a group without offsets (the earlier run's are kept by
+ * design), and deleting those groups instead would move each sink's start from before the hub to the sink's own
+ * start, after master data and the sources started before it have begun writing (the golden pushes of the CRM
+ * snapshots), which that sink would then skip.
  */
 export async function startSinksAtEnd(
   admin: Admin,

@@ -318,6 +318,44 @@ describe("a sink's retryTimeoutMs", () => {
   });
 });
 
+describe("a sink's startAt", () => {
+  const problems = (raw: unknown) => {
+    try {
+      validateDefinition(raw, plugins, 'body', dir);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.fields;
+      throw error;
+    }
+    return [];
+  };
+
+  it('takes earliest or latest on a sink, and says so to another value', () => {
+    const sink = (startAt: unknown) => ({
+      name: 'api',
+      type: 'http-sink',
+      topics: ['canonical.customer'],
+      startAt,
+      config: { baseUrl: 'http://127.0.0.1:1' },
+    });
+    expect(problems(sink('earliest'))).toEqual([]);
+    expect(problems(sink('latest'))).toEqual([]);
+    expect(problems(sink('end'))).toEqual([{ field: 'startAt', problem: 'earliest or latest' }]);
+  });
+
+  it('is refused on a source, which goes on from its own positions, instead of being ignored', () => {
+    const source = {
+      name: 'api',
+      type: 'webhook-source',
+      format: 'hubspot-contact',
+      startAt: 'latest',
+      config: { signature: { scheme: 'none' } },
+    };
+    expect(problems(source)).toEqual([
+      { field: 'startAt', problem: expect.stringMatching(/^only a sink starts on topics/) },
+    ]);
+  });
+});
+
 describe('a definition refused over the API', () => {
   function refusal(raw: unknown): ConfigError {
     try {

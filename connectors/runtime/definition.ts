@@ -77,6 +77,12 @@ export const connectorDefinition = z
       .describe(
         "Sinks: how long a record whose write fails retriably (the target down, 429, 5xx, a timeout) is retried before it goes to `dlq.sink`; -1 (the default) retries until it is applied, as Kafka Connect retries a sink's RetriableException, so that a key's records are applied in order. The partition waits behind the record meanwhile; the status (`retrying`) and sync health say so. A refusal (400, 422) is dead-lettered at once either way.",
       ),
+    startAt: z
+      .enum(['earliest', 'latest'], { error: 'earliest or latest' })
+      .optional()
+      .describe(
+        "Sinks: where the sink starts on a partition its consumer group has no committed offset for (Kafka's `auto.offset.reset`): `earliest` (the default, as Kafka Connect's sinks) applies every record the topics hold, `latest` only those written after it started (its start is committed at once, so a restart before its first record skips nothing). Once it has committed offsets it resumes from them either way; `eai connectors offsets <name> --reset` deletes them, and the next start goes by `startAt` again.",
+      ),
     restart: z
       .object({
         enabled: z
@@ -320,6 +326,12 @@ export function validateDefinition(
     problems.push({
       field: 'retryTimeoutMs',
       problem: `only a sink retries a record's write; a source (${definition.type}) retries its reads by itself (its config)`,
+    });
+  }
+  if (plugin.kind === 'source' && definition.startAt !== undefined) {
+    problems.push({
+      field: 'startAt',
+      problem: `only a sink starts on topics; a source (${definition.type}) goes on from its own positions (eai connectors offsets)`,
     });
   }
   // A key that is no canonical schema's full name matches no record: its records went to the canonical topic

@@ -515,6 +515,8 @@ export class ConnectorRuntime {
     await admin.connect();
     try {
       if (entries === null) {
+        // As KIP-875 resets a sink: its group's offsets go, and its next start goes by its `startAt` (the beginning
+        // by default), as a new sink's does. Not pinned here: a `latest` sink starts at the end when resumed.
         await admin.deleteGroup(sinkGroupId(name, this.group)).catch((error) => {
           if (!/does not exist|GROUP_ID_NOT_FOUND/i.test(errorMessage(error))) throw error;
         });
@@ -894,6 +896,7 @@ export class ConnectorRuntime {
           logger,
           retry: this.options.sinkRetry,
           retryTimeoutMs: definition.retryTimeoutMs,
+          startAt: definition.startAt,
           onFailure,
         });
       }

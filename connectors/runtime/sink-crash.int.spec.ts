@@ -36,9 +36,11 @@ const recordingSink = definePlugin({
 /**
  * A running sink whose consumer stops for good, then is restarted by itself or stays FAILED.
  *
- * The crash that stays FAILED is real: a batch compressed with ZSTD on the sink's topic (a Java or Go producer with
- * compression.type=zstd, or the topic's own compression.type, as in production), which kafkajs cannot decode: its
- * consumer crashes at the fetch and does not restart itself. A restart reads the same batch again.
+ * A batch compressed with ZSTD, LZ4 or Snappy was the one real crash that stays FAILED (kafkajs reads GZIP only); the
+ * transport reads all four now (bus/transport/codecs.int.spec.ts), and the case below checks a sink reads a topic the
+ * broker recompresses. No other non-restartable crash of a consumer can be made on a healthy development broker: a
+ * corrupt batch is refused by the broker before it is stored, and authorization errors need ACLs the stack has not.
+ * That a crash a restart repeats leaves the sink FAILED with no restart is auto-restart.spec.ts's (`restartable`).
  *
  * The crash a restart helps is kafkajs's "Failed to find group coordinator" met while rejoining (a broker restarting,
  * the offsets topic's leader moving): the shared broker cannot be made to lose a group's coordinator, so the test
@@ -152,29 +154,19 @@ describe('a running sink whose Kafka consumer crashes', () => {
     expect(runtime.local().find((c) => c.name === name)?.restarting).toBeNull();
   }, 15_000);
 
-  it('a crash a restart repeats (a ZSTD batch its client cannot read): FAILED in words, no restart, the records before applied once', async () => {
-    const { name, topic } = await deploy('crash-zstd');
+  it("no crash on a topic whose own compression.type is zstd: the broker's ZSTD batches applied, each record once", async () => {
+    const { name, topic } = await deploy('zstd-topic');
     await publish(topic, ['Z-1', 'Z-2']);
     await waitFor('two records applied', () => applied.get(name)?.length === 2);
     const admin = base.transport.admin();
     await admin.connect();
     await admin.alterTopicConfig(topic, { 'compression.type': 'zstd' });
     await admin.disconnect();
-    await publish(topic, ['Z-3']);
+    await publish(topic, ['Z-3', 'Z-4']);
 
-    await waitFor('the sink FAILED', async () => (await runtime.status(name))?.state === 'FAILED', 5_000);
-    const status = await runtime.status(name);
-    expect(status?.trace).toBe(
-      `sink ${name} stopped reading ${topic}: its Kafka consumer crashed (ZSTD compression not implemented): ` +
-        "records on its topics are compressed with ZSTD, which the hub's Kafka client cannot read; have their producers " +
-        `write gzip or uncompressed batches, then move the sink past these (eai connectors stop ${name}, eai connectors ` +
-        `offsets ${name} --set FILE.json, eai connectors resume ${name})`,
-    );
-    expect(status?.autoRestart?.nextRestartAt ?? null).toBeNull();
-    expect(runtime.local().find((c) => c.name === name)).toMatchObject({ state: 'FAILED', restarting: null });
-    // Past two of its backoffs: still FAILED, nothing applied again.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await runtime.status(name))?.state).toBe('FAILED');
-    expect(applied.get(name)).toEqual(['Z-1', 'Z-2']);
+    await waitFor('four records applied', () => applied.get(name)?.length === 4, 5_000);
+    await waitFor('their offsets committed', async () => (await committed(name, topic)) === 4);
+    expect(applied.get(name)).toEqual(['Z-1', 'Z-2', 'Z-3', 'Z-4']);
+    expect(await runtime.status(name)).toMatchObject({ state: 'RUNNING', trace: null });
   }, 15_000);
 });

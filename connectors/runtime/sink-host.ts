@@ -6,11 +6,14 @@ import {
   type EventAttributes,
   fromHeaders,
   groupBacklog,
+  type OffsetReset,
+  pinGroupStart,
   type ReceiptOutcome,
   receiptRecord,
   type TransportProducer,
   wantsReceipt,
 } from '../../bus/index.ts';
+import { BatchDecompressionError } from '../../bus/transport/index.ts';
 import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../../lib/retry.ts';
@@ -32,6 +35,8 @@ export interface SinkHostOptions {
   retry?: Partial<RetryOptions>;
   /** The definition's `retryTimeoutMs`: -1 retries a retriable failure until the record is applied. */
   retryTimeoutMs?: number;
+  /** The definition's `startAt`: where a partition without a committed offset starts; default `earliest`. */
+  startAt?: OffsetReset;
   /**
    * Called when the sink's consumer stopped for good while it ran (`crashed`): it applies nothing more until the
    * connector is restarted. A crash before the start is over fails the start instead.
@@ -45,9 +50,10 @@ export interface SinkHostOptions {
  * `put` resolved. Retriable failures are retried with backoff until the record is applied (or for the definition's
  * `retryTimeoutMs`), the partition waiting behind it so that its keys stay in order; a record that fails for good goes
  * to `dlq.sink` with the reason and its original bytes, and the sink goes on. A record the task skipped (`SKIPPED`: not
- * for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do. A
- * record that asks for a receipt (`ce_replyto`, bus/receipts.ts) gets one once applied or dead-lettered, before it is
- * committed; a skipped one gets none.
+ * for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do,
+ * or with `startAt: latest` at their end, committed before it joins (`pinGroupStart`). A record that asks for a
+ * receipt (`ce_replyto`, bus/receipts.ts) gets one once applied or dead-lettered, before it is committed; a skipped
+ * one gets none.
  */
 export class SinkHost {
   private readonly options: SinkHostOptions;
@@ -79,11 +85,13 @@ export class SinkHost {
   async start(): Promise<void> {
     const { bus, name, group, topics, counters, logger, task } = this.options;
     const key = connectorKey(name, group);
+    const startAt = this.options.startAt ?? 'earliest';
+    if (startAt === 'latest') await this.pinStart();
     this.runner = await bus.consume({
       groupId: sinkGroupId(name, group),
       topics,
       dlqTopic: DLQ_TOPICS.sink,
-      fromBeginning: true,
+      fromBeginning: startAt === 'earliest',
       onCrash: (error) => this.crashed(error),
       retry: {
         retries: Number.POSITIVE_INFINITY,
@@ -136,6 +144,37 @@ export class SinkHost {
     if (this.crashedAtStart) throw this.crashedAtStart;
     this.started = true;
     logger.info({ topics }, 'sink started');
+  }
+
+  /**
+   * `startAt: latest`: commits the end of each partition its group has no offset for yet, before it joins, so that its
+   * start is this moment and stays so (the client's own reset would find the end again at each start until a record
+   * was committed: a restart before the first one skipped what came meanwhile). Offsets it has are kept: a restart
+   * resumes. A topic not created yet is left to the client's reset (its end when first read); a group another member
+   * holds (its previous task not gone yet) to that member's.
+   */
+  private async pinStart(): Promise<void> {
+    const { bus, name, group, topics, logger } = this.options;
+    const admin = bus.transport.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const starts = await pinGroupStart(
+        admin,
+        sinkGroupId(name, group),
+        topics.filter((t) => existing.has(t)),
+        'latest',
+      );
+      for (const start of starts.filter((s) => s.from !== 'committed'))
+        logger.info(
+          { topic: start.topic, pinned: start.pinned },
+          start.from === 'active'
+            ? 'sink group held by another member: it starts where that member is'
+            : 'sink group had no committed offsets: starts at the end of the topic (startAt: latest)',
+        );
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /**
@@ -326,13 +365,17 @@ function pendingOf(counters: TaskCounters): Set<string> {
 }
 
 /**
- * What to do about a crash kafkajs cannot recover from, where it is known: a batch compressed with a codec it lacks
- * (it reads gzip and uncompressed batches only) fails again at every restart.
+ * What to do about a crash a restart repeats, where it is known: a record batch whose bytes its codec cannot read
+ * (the transport reads GZIP, Snappy, LZ4 and ZSTD, bus/transport/kafkajs-codecs.ts) is fetched again at every
+ * restart. Exported for its spec.
  */
-function crashHint(name: string, error: Error): string {
-  const codec = /^(\w+) compression not implemented/.exec(error.message)?.[1];
-  if (error.name !== 'KafkaJSNotImplemented' || !codec) return '';
-  return `: records on its topics are compressed with ${codec}, which the hub's Kafka client cannot read; have their producers write gzip or uncompressed batches, then move the sink past these (eai connectors stop ${name}, eai connectors offsets ${name} --set FILE.json, eai connectors resume ${name})`;
+export function crashHint(name: string, error: unknown): string {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if (e instanceof BatchDecompressionError)
+      return `: a record batch on its topics is compressed with ${e.codec} but cannot be decompressed, and a restart reads it again; move the sink past it (eai connectors stop ${name}, eai connectors offsets ${name} --set FILE.json, eai connectors resume ${name})`;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return '';
 }
 
 function positionOf(record: ConsumedEvent['record']): string {

@@ -417,7 +417,8 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
     {
       method: 'delete',
       path: '/connectors/{name}/offsets',
-      summary: 'Reset offsets to the beginning (the connector must be STOPPED)',
+      summary:
+        "Reset offsets (the connector must be STOPPED): a source starts over, a sink starts as a new one does (its startAt: the topics' beginning by default)",
       tag,
       role: 'admin',
       params: nameParams,
@@ -435,7 +436,10 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       }
       return {
         status: 200,
-        body: { message: 'offsets reset; resume the connector to read from the beginning' },
+        body: {
+          message:
+            "offsets reset; resume the connector to read from the beginning (a sink with startAt: latest, from the topics' end)",
+        },
       };
     },
   );
