@@ -1,14 +1,13 @@
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { Bus, ConsumerRunner } from '../../bus/index.ts';
 import { exampleJson } from '../../schemas/examples.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
-import { definePlugin } from '../sdk/index.ts';
 import { sinkGroupId } from './connector-ids.ts';
+import { customerIdSink } from './test-support.ts';
 
 // kafkajs's error classes as it throws them (its typings leave some out).
 type ErrorClass = new (...args: unknown[]) => Error;
@@ -19,19 +18,7 @@ const { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError } = createRequ
 /** What each sink applied, by connector: the records' customer ids, in the order applied. */
 const applied = new Map<string, string[]>();
 
-const recordingSink = definePlugin({
-  type: 'recording-sink',
-  kind: 'sink',
-  description: 'test sink that remembers what it applied',
-  config: z.object({}),
-  createSink: (_config, context) => ({
-    async put(record) {
-      const id = (record.value as { customer: { customerId: string } }).customer.customerId;
-      applied.set(context.name, [...(applied.get(context.name) ?? []), id]);
-    },
-    async stop() {},
-  }),
-});
+const recordingSink = customerIdSink(applied);
 
 /**
  * A running sink whose consumer stops for good, then is restarted by itself or stays FAILED.

@@ -1,28 +1,15 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { exampleJson } from '../../schemas/examples.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
-import { definePlugin } from '../sdk/index.ts';
+import { customerIdSink } from './test-support.ts';
 
 /** Per sink name, the customer ids it applied, in order. */
 const applied = new Map<string, string[]>();
 
-const recordingSink = definePlugin({
-  type: 'recording-sink',
-  kind: 'sink',
-  description: 'test sink: records the customer id of each record it applies',
-  config: z.object({}),
-  createSink: (_config, context) => ({
-    async put(record) {
-      const id = (record.value as { customer: { customerId: string } }).customer.customerId;
-      applied.set(context.name, [...(applied.get(context.name) ?? []), id]);
-    },
-    async stop() {},
-  }),
-});
+const recordingSink = customerIdSink(applied);
 
 /**
  * `startAt` on a topic with history: `latest` applies only what is written after the sink started, `earliest` all of

@@ -1,9 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { z } from 'zod';
 import { exampleJson } from '../../schemas/examples.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
+import { definePlugin } from '../sdk/index.ts';
 
 /**
  * A connector runtime on the real broker, with every built-in plugin, a connect group of its own and quick sink
@@ -95,4 +97,21 @@ export async function sinkAgainstOutage(source: string, label: string, config: R
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** A test sink (`recording-sink`) that keeps, per connector name, the customer id of each record it applies, in order. */
+export function customerIdSink(applied: Map<string, string[]>) {
+  return definePlugin({
+    type: 'recording-sink',
+    kind: 'sink',
+    description: 'test sink: records the customer id of each record it applies',
+    config: z.object({}),
+    createSink: (_config, context) => ({
+      async put(record) {
+        const id = (record.value as { customer: { customerId: string } }).customer.customerId;
+        applied.set(context.name, [...(applied.get(context.name) ?? []), id]);
+      },
+      async stop() {},
+    }),
+  });
 }
