@@ -108,7 +108,7 @@ export {
 } from './envelope.ts';
 export { type GroupStart, type OffsetReset, pinGroupStart } from './group-start.ts';
 export { type KafkaOutage, KafkaWatch, type KafkaWatchOptions } from './kafka-watch.ts';
-export { kafkaReachable, registryReachable, registryRootProblem } from './probes.ts';
+export { kafkaReachable, registryAnswers, registryReachable, registryRootProblem } from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export {
   RECEIPT_TOPIC,

@@ -1,3 +1,4 @@
+import { errorMessage, RetriableError } from '../lib/errors.ts';
 import { createTransport } from './transport/index.ts';
 
 /**
@@ -21,6 +22,34 @@ export async function kafkaReachable(brokers: string): Promise<boolean> {
 export async function registryReachable(url: string): Promise<boolean> {
   const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
   return response.ok;
+}
+
+/**
+ * Readiness's probe of the registry: true when it answers `GET /subjects` with 2xx; else a RetriableError that names
+ * the URL and what happened (refused, no answer in time, its status and the start of its answer). With
+ * `registryReachable`, readiness said `fetch failed` (the registry stopped) or `not reachable` (answering 500 while
+ * its PostgreSQL was away), naming neither the registry nor why.
+ */
+export async function registryAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
+  let response: Response;
+  try {
+    response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const why =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer to GET /subjects within ${timeoutMs} ms`
+        : `unreachable (${errorMessage(cause ?? error)})`;
+    throw new RetriableError(`schema registry ${url}: ${why}`, { cause: error });
+  }
+  if (response.ok) {
+    await response.body?.cancel();
+    return true;
+  }
+  const answer = (await response.text().catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, 200);
+  throw new RetriableError(
+    `schema registry ${url}: GET /subjects answered HTTP ${response.status}${answer ? ` (${answer})` : ''}`,
+  );
 }
 
 /** The path under which Apicurio Registry serves its Confluent-compatible API. */

@@ -1,12 +1,12 @@
-import { kafkaReachable, registryReachable } from '../bus/index.ts';
+import { kafkaReachable, registryAnswers } from '../bus/index.ts';
 import { postgresReachable } from '../store/probe.ts';
 import type { DependencyCheck } from './server.ts';
 
-/** The hub's readiness dependencies: the Kafka cluster and the schema registry. */
+/** The hub's readiness dependencies: the Kafka cluster and the schema registry (a DOWN says which and why). */
 export function busChecks(brokers: string, registryUrl: string): Record<string, DependencyCheck> {
   return {
     kafka: () => kafkaReachable(brokers),
-    schemaRegistry: () => registryReachable(registryUrl),
+    schemaRegistry: () => registryAnswers(registryUrl),
   };
 }
 

@@ -119,9 +119,19 @@ describe('the hub while PostgreSQL is away', () => {
     expect([again.status, again.seconds < 1.5]).toEqual([503, true]);
     const ready = await fetch(`${hub.url}/health/ready`);
     expect(ready.status).toBe(503);
-    const readiness = (await ready.json()) as { checks: Record<string, { status: string }> };
+    const readiness = (await ready.json()) as {
+      checks: Record<string, { status: string }>;
+      details: Record<string, unknown>;
+    };
     expect(readiness.checks.postgres).toMatchObject({ status: 'DOWN' });
     expect(readiness.checks.kafka).toEqual({ status: 'UP' });
+    // The connectors' states are still there (they do not live in PostgreSQL); only the parked workflows are not.
+    // Before, the parked workflows' failed query replaced the whole details with its error.
+    expect(readiness.details).toMatchObject({ connectors: {}, failedConnectors: [] });
+    expect(readiness.details).not.toHaveProperty('parkedWorkflows');
+    expect(readiness.details.parkedWorkflowsError).toMatch(
+      /ECONNREFUSED|ECONNRESET|timeout|did not answer|terminat/i,
+    );
     // Sync health answers as ever: 200, failing, and why.
     const sync = await call('GET', '/sync/health', '/sync/health');
     expect(sync.status).toBe(200);

@@ -353,13 +353,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const local = runtime.local();
       // Parked workflows are listed, but do not make the hub unready: an operator has to act, not a restart.
       const pool = orchestrator?.pool;
-      // At most the readiness checks' own time: the pool waits for a database that does not answer.
+      // At most the readiness checks' own time: the pool waits for a database that does not answer. Its failure is
+      // said beside the connectors' states, which answered: before, it replaced the whole details with its error.
+      let parkedError: string | undefined;
       const parked = pool
         ? await withDeadline(
             parkedInstances((sql, params) => pool.query(sql, params)),
             PARKED_QUERY_TIMEOUT_MS,
             'the parked workflows query',
-          )
+          ).catch((error: unknown) => {
+            parkedError = errorMessage(error);
+            return undefined;
+          })
         : undefined;
       return {
         connectors: Object.fromEntries(local.map((c) => [c.name, c.state])),
@@ -367,6 +372,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         // Of those, the ones that restart by themselves, as sync health says it: `<name> restarting in 12 s after: …`.
         restartingConnectors: local.flatMap((c) => (c.restarting ? [c.restarting] : [])),
         ...(parked ? { parkedWorkflows: parked } : {}),
+        ...(parkedError ? { parkedWorkflowsError: parkedError } : {}),
       };
     },
   });

@@ -179,8 +179,9 @@ export interface TransportOptions {
   /** No client logging at all (probes). */
   quiet?: boolean;
   /**
-   * Where the client's own lines go (each with `logger: "kafkajs"`, without JavaScript stacks), at that logger's level: a CLI command's bus logs errors
-   * only, so kafkajs's retried attempts do not come before its one-line answer. Default: a logger of its own.
+   * Where the client's own lines go (each with `logger: "kafkajs"`, without JavaScript stacks), at that logger's
+   * level: a CLI command's bus logs errors only, so kafkajs's retried attempts do not come before its one-line
+   * answer. Default: a logger of its own.
    */
   logger?: Logger;
 }
