@@ -122,10 +122,32 @@ describe("a source connector's status while Kafka does not answer", () => {
       ),
     );
     expect((await status()).waiting!.since).toBe(down.waiting!.since);
+    // Its webhook answers a delivery 503 at once, not after its responseTimeoutMs (30 s) that senders do not wait.
+    const delivery = () =>
+      runtime.webhook(name, {
+        method: 'POST',
+        path: '/',
+        url: `http://127.0.0.1/webhooks/${name}`,
+        headers: { 'content-type': 'application/xml' },
+        rawBody: Buffer.from('<ORDERS05/>'),
+      });
+    const asked = Date.now();
+    const refused = await delivery();
+    expect(Date.now() - asked).toBeLessThan(1_000);
+    expect(refused).toMatchObject({ status: 503, headers: { 'Retry-After': '10' } });
+    expect(refused.body).toEqual({
+      error: `connector ${name} cannot store deliveries now: Kafka does not answer; send it again later`,
+    });
 
     await gate.open();
     await waitFor('the wait over', async () => (await status()).waiting === null, 10_000);
     expect((await status()).state).toBe('RUNNING');
+    // Once Kafka answers, deliveries reach the source again (its answer, whatever it is, is not that refusal).
+    const after = await Promise.race([
+      delivery(),
+      new Promise((resolve) => setTimeout(resolve, 2_000, 'pending')),
+    ]);
+    expect(JSON.stringify(after)).not.toContain('cannot store deliveries now');
   });
 });
 

@@ -110,7 +110,7 @@ export function connectorWaiting(
   if (!outage) return null;
   const effect =
     kind === 'source'
-      ? 'nothing it reads is committed to Kafka until it answers (a webhook source answers 503 meanwhile); it goes on by itself then'
+      ? 'nothing it reads is committed to Kafka until it answers (a webhook source answers 503 at once meanwhile); it goes on by itself then'
       : 'no record is read or applied until it answers; it goes on by itself then';
   return {
     on: 'kafka',
@@ -603,6 +603,18 @@ export class ConnectorRuntime {
    */
   async webhook(name: string, request: WebhookRequest): Promise<WebhookResponse> {
     const handler = this.webhooks.get(name);
+    // While the cluster is known not to answer, a delivery cannot be stored: 503 at once, instead of after the
+    // source's responseTimeoutMs (30 s), by when senders with a short timeout (Shopify 5 s, GitHub 10 s) had given up
+    // and counted a failure (faults trial). Reads (an EPCIS capture job's status) need no Kafka.
+    const outage = request.method.toUpperCase() === 'POST' ? this.options.kafka?.outage() : undefined;
+    if (handler && outage)
+      return {
+        status: 503,
+        headers: { 'Retry-After': '10' },
+        body: {
+          error: `connector ${name} cannot store deliveries now: Kafka does not answer; send it again later`,
+        },
+      };
     if (handler) return handler(request);
     // Until the configs are read, a connector this instance does not know yet may well exist: 503, not 404, or the
     // sender (which treats 404 as final) drops a delivery that a restarting instance would have taken.
