@@ -158,7 +158,10 @@ async function startMasterData(
     for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
   };
   try {
-    await store.migrate();
+    // An upgraded hub migrates its schema by itself, and says what it applied (nothing once it is up to date).
+    const applied = await store.migrate();
+    if (applied.length > 0)
+      logger.info({ schema, applied }, `master data schema ${schema} migrated: ${applied.join(', ')}`);
     // The rules `eai mdm` commands on this schema recompute golden records by (decide, merge, reconcile --repair).
     await store.saveConfig();
     if (await rulesChanged(store))

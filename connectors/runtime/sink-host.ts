@@ -21,6 +21,7 @@ import { type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
 import { restartable } from './auto-restart.ts';
 import { connectorKey, sinkGroupId } from './connector-ids.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
+import { takeOverPreGroupOffsets } from './pre-group-offsets.ts';
 
 export interface SinkHostOptions {
   name: string;
@@ -86,6 +87,8 @@ export class SinkHost {
     const { bus, name, group, topics, counters, logger, task } = this.options;
     const key = connectorKey(name, group);
     const startAt = this.options.startAt ?? 'earliest';
+    // A hub upgraded from a version whose ids did not carry the group resumes where that version's sink was.
+    await takeOverPreGroupOffsets({ bus, name, group, topics, logger });
     if (startAt === 'latest') await this.pinStart();
     this.runner = await bus.consume({
       groupId: sinkGroupId(name, group),
