@@ -43,6 +43,7 @@ import { printResult } from '../output.ts';
 interface StoreOptions {
   config?: string;
   schema: string;
+  json?: boolean;
 }
 
 /**
@@ -73,13 +74,13 @@ async function openStore(options: StoreOptions, create = false): Promise<MasterD
       `the master data config the hub saved in schema ${options.schema} (settings; --config overrides it)`,
     );
   const store = new MasterDataStore({ pool, schema: options.schema, config });
+  const found = await store.pool
+    .query('select 1 from pg_namespace where nspname = $1', [options.schema])
+    .catch(async (error: Error) => {
+      await store.close();
+      throw error;
+    });
   if (!create) {
-    const found = await store.pool
-      .query('select 1 from pg_namespace where nspname = $1', [options.schema])
-      .catch(async (error: Error) => {
-        await store.close();
-        throw error;
-      });
     if (found.rowCount === 0) {
       await store.close();
       throw new ConfigError(
@@ -87,7 +88,11 @@ async function openStore(options: StoreOptions, create = false): Promise<MasterD
       );
     }
   }
-  await store.migrate();
+  const applied = await store.migrate();
+  // A schema an older version made is migrated by whichever runs first, this command or the hub: said, as the hub
+  // says it (a new schema's migrations are its making, not news).
+  if (found.rowCount !== 0 && applied.length > 0 && !options.json)
+    process.stderr.write(`eai mdm: schema ${options.schema} migrated: ${applied.join(', ')}\n`);
   return store;
 }
 

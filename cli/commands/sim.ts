@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
@@ -51,20 +52,23 @@ export function registerSimCommand(program: Command): void {
           return port ? [{ port, part: `the ${simName} simulator`, variable: '--port' }] : [];
         }),
       );
+      checkSeed(options.seed, name === 'all');
       const running: RunningSimulator[] = [];
       try {
         for (const [index, simName] of names.entries()) {
           const port = ports[index];
           const inDirectory = (value: string | undefined, extension: string) =>
             value && name === 'all' ? join(value, `${simName}.${extension}`) : value;
-          running.push(
-            await startSimulator(simName, {
-              port,
-              host: options.host,
-              statePath: inDirectory(options.state, 'json'),
-              seed: inDirectory(options.seed, 'jsonl'),
-            }),
-          );
+          const statePath = inDirectory(options.state, 'json');
+          // With all, a system the folder has no file for starts with its own seed (the generator writes none for
+          // the logistics provider, which holds no customers).
+          const seed = inDirectory(options.seed, 'jsonl');
+          const seeded = seed && existsSync(seed) ? seed : undefined;
+          if (seeded && statePath && existsSync(statePath))
+            process.stderr.write(
+              `eai sim ${simName}: ${statePath} holds its saved state, which it resumes: --seed ${seeded} is not read (remove the state file to seed it again)\n`,
+            );
+          running.push(await startSimulator(simName, { port, host: options.host, statePath, seed: seeded }));
         }
       } catch (error) {
         await Promise.all(running.map((sim) => sim.close()));
@@ -80,4 +84,19 @@ export function registerSimCommand(program: Command): void {
       });
       await Promise.all(running.map((sim) => sim.close()));
     });
+}
+
+/** --seed names a file (with all, a folder of `<system>.jsonl` files, as the generator writes them) that is there. */
+function checkSeed(seed: string | undefined, all: boolean): void {
+  if (seed === undefined) return;
+  if (!existsSync(seed))
+    throw new ConfigError(
+      `--seed ${seed}: no such ${all ? 'folder' : 'file'}${all ? ' (with all: a folder of <system>.jsonl files, as simulators/generator/cli.ts --out writes them)' : ''}`,
+    );
+  if (all !== statSync(seed).isDirectory())
+    throw new ConfigError(
+      all
+        ? `--seed ${seed}: with all, a folder of <system>.jsonl files, not a file`
+        : `--seed ${seed}: a JSONL file for one simulator (a folder is for all)`,
+    );
 }
