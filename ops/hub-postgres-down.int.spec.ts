@@ -1,6 +1,8 @@
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DLQ_TOPICS } from '../bus/index.ts';
 import { dropDatabase } from '../store/database.ts';
 import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
@@ -10,6 +12,7 @@ import { createAdminApi, hashToken, newToken } from './api/index.ts';
 import { type Hub, startHub } from './hub.ts';
 import { postgresBackend } from './routes/postgres.ts';
 import { startOpsServer } from './server.ts';
+import { MASTER_DATA_FIELDS, type SyncHealth } from './sync-health.ts';
 
 /**
  * The hub while PostgreSQL is away: its routes that read the workflows (DBOS) or the master data answer 503 within
@@ -26,6 +29,14 @@ const topics = { customer: unique('pgdown-customer'), activity: unique('pgdown-o
 let gate: TcpGate;
 let hub: Hub;
 let openapi: object;
+/** The hub's log lines (warn and up, and the info lines that say a failure healed). */
+const logged: Array<{ level: number; msg: string; engine?: string; error?: string }> = [];
+const logStream = new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) logged.push(JSON.parse(line));
+    done();
+  },
+});
 
 beforeAll(async () => {
   const url = new URL(stack.databaseUrl);
@@ -35,7 +46,7 @@ beforeAll(async () => {
     ...stack,
     databaseUrl: throughGate(stack.databaseUrl, gate),
     group: unique('connect'),
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: 'info' }, logStream),
     tokens: [{ name: 'dashboard', role: 'operator', sha256: hashToken(token) }],
     port: 0,
     // No router: a fresh group would replay every order other tests put on canonical.sales-order.
@@ -97,6 +108,8 @@ describe('the hub while PostgreSQL is away', () => {
     for (const [method, template, path, body] of reads)
       expect((await call(method, template, path, body)).status, path).toBeLessThan(500);
 
+    const shutAt = logged.length;
+    const shutTime = Date.now();
     await gate.shut();
     const answers = await Promise.all(reads.map(([m, t, p, b]) => call(m, t, p, b)));
     for (const [i, answer] of answers.entries()) {
@@ -132,12 +145,34 @@ describe('the hub while PostgreSQL is away', () => {
     expect(readiness.details.parkedWorkflowsError).toMatch(
       /ECONNREFUSED|ECONNRESET|timeout|did not answer|terminat/i,
     );
-    // Sync health answers as ever: 200, failing, and why.
+    // Sync health answers as ever: 200, failing, and why; what it could not read is unknown, not none.
     const sync = await call('GET', '/sync/health', '/sync/health');
     expect(sync.status).toBe(200);
-    expect((sync.body as { reasons: string[] }).reasons.join(' | ')).toMatch(
-      /the master data database did not answer/,
-    );
+    const health = sync.body as unknown as SyncHealth;
+    expect(health.reasons.join(' | ')).toMatch(/the master data database did not answer/);
+    expect(health.status).toBe('failing');
+    expect(health.unknown).toEqual([
+      {
+        fields: MASTER_DATA_FIELDS,
+        reason: expect.stringMatching(/^the master data database did not answer \(/),
+      },
+    ]);
+    expect([health.stewardQueue, health.matcher.goldenRecords]).toEqual([null, null]);
+    // Kafka answered: its dead letters are known.
+    expect(health.deadLetters?.map((d) => d.topic)).toEqual(Object.values(DLQ_TOPICS).sort());
+
+    // Each loop that fails while PostgreSQL is away said so once (it was a line a second each, and DBOS's six).
+    // Long enough for several passes (1 s) and heartbeats (2 s), each of which logged before.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 7000 - (Date.now() - shutTime))));
+    const outage = logged.slice(shutAt);
+    const said = (msg: string) => outage.filter((l) => l.msg === msg).length;
+    expect(said('golden sync pass failed; retrying')).toBe(1);
+    expect(said('orchestrator: live lock not taken again')).toBe(1);
+    const dbos = outage.filter((l) => l.engine === 'dbos').map((l) => l.msg);
+    expect(dbos.length).toBeGreaterThan(0);
+    expect(dbos.length).toBe(new Set(dbos).size);
+    expect(said('heartbeat or takeover scan failed; next tick tries again')).toBeLessThanOrEqual(1);
+    const openedAt = logged.length;
 
     await gate.open();
     await waitFor(
@@ -147,6 +182,16 @@ describe('the hub while PostgreSQL is away', () => {
     );
     expect((await call('GET', '/customers/review', '/customers/review')).status).toBe(200);
     expect((await fetch(`${hub.url}/health/ready`)).status).toBe(200);
+    // And once when it healed, at info, after how long.
+    await waitFor(
+      'the loops saying they work again',
+      async () =>
+        ['golden sync passes again after', 'orchestrator: live lock taken again after'].every((start) =>
+          logged.slice(openedAt).some((l) => l.level === 30 && l.msg.startsWith(start)),
+        ) &&
+        logged.slice(openedAt).some((l) => l.engine === 'dbos' && / no longer failing after /.test(l.msg)),
+      30_000,
+    );
   });
 });
 

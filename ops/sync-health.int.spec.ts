@@ -174,7 +174,7 @@ describe('sync health', () => {
     ]);
     expect(h.matcher.backlogRecords).toBe(0);
     expect(h.stewardQueue).toBe(0);
-    expect(h.deadLetters.map((d) => d.topic)).toEqual(['dlq.mapping', 'dlq.orchestrator', 'dlq.sink']);
+    expect(h.deadLetters?.map((d) => d.topic)).toEqual(['dlq.mapping', 'dlq.orchestrator', 'dlq.sink']);
     expect(await metric(/^eai_sync_status\{system="hubspot"\} /)).toBe('eai_sync_status{system="hubspot"} 0');
   });
 

@@ -15,6 +15,11 @@
  *   is not running (paused, stopped, unassigned), a sink's or the matcher's backlog is over its threshold, the
  *   steward queue is over its threshold.
  * Dead letters are counted, not judged: they stay until redriven, so they could never turn a healed system ok.
+ *
+ * What it could not read is null, never 0 or empty, and `unknown` names those fields with the reason in words (a
+ * `deadLetters: []` while Kafka did not answer read as "no dead letters" though dlq.sink held five). A system whose
+ * master data could not be read is failing, not ok: nothing of it is matched or synced meanwhile, and its records
+ * and drift (null there also means "never reconciled") are unknown.
  */
 import { DLQ_TOPICS, deadLetterDepths, groupBacklog, type Transport } from '../bus/index.ts';
 import { type ConnectorRuntime, type ConnectorStatus, pendingRestart } from '../connectors/index.ts';
@@ -67,7 +72,8 @@ export interface SystemHealth {
   system: string;
   status: SyncStatus;
   reasons: string[];
-  inbound: { lastReceivedAt: string | null; eventsSinceStart: number; records: number };
+  /** `records`: null while the master data database does not answer (`unknown` says why). */
+  inbound: { lastReceivedAt: string | null; eventsSinceStart: number; records: number | null };
   outbound: {
     lastSentAt: string | null;
     backlogRecords: number;
@@ -79,7 +85,7 @@ export interface SystemHealth {
    * What the system's last reconcile (`eai mdm reconcile`) found: records the xref holds and its export did not
    * (missing), the other way round (extra), with fields changed that the hub missed (differs), lacking golden values
    * (behind), erased in the hub but still in the system (erased: no repair removes them); `repaired` when it applied
-   * them. Null: never reconciled.
+   * them. Null: never reconciled, unless `unknown` lists `systems[].drift` (the master data database did not answer).
    */
   drift: {
     finishedAt: string;
@@ -99,9 +105,26 @@ export interface SyncHealth {
   checkedAt: string;
   matcher: { backlogRecords: number | null; backlogSeconds: number | null; goldenRecords: number | null };
   stewardQueue: number | null;
-  deadLetters: Array<{ topic: string; depth: number }>;
+  /** Null when Kafka did not answer (`unknown` says why), never an empty list. */
+  deadLetters: Array<{ topic: string; depth: number }> | null;
   systems: SystemHealth[];
+  /** The fields that are null because what holds them did not answer, with the reason in words; empty when all were read. */
+  unknown: UnknownFields[];
 }
+
+/** Fields sync health could not read (paths as in the answer: `systems[].drift` in each system), and why. */
+export interface UnknownFields {
+  fields: string[];
+  reason: string;
+}
+
+/** What the master data database gives; all unknown while it does not answer. */
+export const MASTER_DATA_FIELDS = [
+  'matcher.goldenRecords',
+  'stewardQueue',
+  'systems[].inbound.records',
+  'systems[].drift',
+];
 
 export interface SyncHealthDeps {
   runtime: ConnectorRuntime;
@@ -322,6 +345,9 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   let reconciles = new Map<string, SystemHealth['drift']>();
   let stewardQueue: number | null = null;
   let goldenRecords: number | null = null;
+  const unknown: UnknownFields[] = [];
+  // Why the master data could not be read: each system's records and drift are unknown, not 0 and never reconciled.
+  let masterDataUnknown: string | null = null;
   try {
     // At most MASTER_DATA_QUERY_TIMEOUT_MS: a PostgreSQL host that stops answering (a network partition drops
     // packets; nothing refuses the connection) would otherwise hold sync health, there to say so, for good.
@@ -361,17 +387,19 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     if (stewardQueue > t.stewardQueue)
       hubReasons.push(['degraded', `${count(stewardQueue)} pairs of customer records wait for a steward`]);
   } catch (error) {
-    hubReasons.push(['failing', `the master data database did not answer (${errorMessage(error)})`]);
+    masterDataUnknown = `the master data database did not answer (${errorMessage(error)})`;
+    hubReasons.push(['failing', masterDataUnknown]);
+    unknown.push({ fields: MASTER_DATA_FIELDS, reason: masterDataUnknown });
   }
 
-  // The matcher's backlog, and the dead letters.
+  // The matcher's backlog, and the dead letters: side by side, each known or not on its own.
   let matcherBacklog: number | null = null;
   let matcherSeconds: number | null = null;
-  let deadLetters: SyncHealth['deadLetters'] = [];
-  try {
+  let deadLetters: SyncHealth['deadLetters'] = null;
+  const [backlog, depths] = await Promise.allSettled([
     // At most KAFKA_QUERY_TIMEOUT_MS: kafkajs gives up on a broker that is down after about two minutes, and sync
     // health, there to say so, said nothing meanwhile.
-    const behind = await withDeadline(
+    withDeadline(
       (async () => {
         const admin = deps.transport.admin();
         await admin.connect();
@@ -379,7 +407,22 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       })(),
       KAFKA_QUERY_TIMEOUT_MS,
       'the backlog query',
-    );
+    ),
+    withDeadline(
+      deadLetterDepths(deps.transport, Object.values(DLQ_TOPICS)),
+      KAFKA_QUERY_TIMEOUT_MS,
+      'the dead-letter depths',
+    ),
+  ]);
+  // The connectors' watch knows since when the cluster has not answered: said with it, as their statuses say.
+  const waitingSince = statuses
+    .map((status) => status?.waiting?.since)
+    .filter((at): at is string => !!at)
+    .sort()[0];
+  const kafkaReason = (query: string, error: unknown) =>
+    `Kafka did not answer ${query} (${errorMessage(error)})${waitingSince ? `; the connectors wait for it since ${waitingSince}` : ''}`;
+  if (backlog.status === 'fulfilled') {
+    const behind = backlog.value;
     matcherBacklog = [...behind.values()].reduce((a, b) => a + b, 0);
     matcherSeconds = oldestWaitSeconds(behind, deps.matcher.handledRecordTimes, deps.matcher.startedAt);
     if (
@@ -391,21 +434,18 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         `customer matching is behind: ${count(matcherBacklog)} changes on ${deps.customerTopic} not yet matched`,
       ]);
     }
-    const depths = deadLetterDepths(deps.transport, Object.values(DLQ_TOPICS));
-    deadLetters = (await withDeadline(depths, KAFKA_QUERY_TIMEOUT_MS, 'the dead-letter depths')).map((d) => ({
-      topic: d.topic,
-      depth: d.depth,
-    }));
-  } catch (error) {
-    // The connectors' watch knows since when the cluster has not answered: said with it, as their statuses say.
-    const since = statuses
-      .map((status) => status?.waiting?.since)
-      .filter((at): at is string => !!at)
-      .sort()[0];
-    hubReasons.push([
-      'failing',
-      `Kafka did not answer the backlog query (${errorMessage(error)})${since ? `; the connectors wait for it since ${since}` : ''}`,
-    ]);
+  } else {
+    const reason = kafkaReason('the backlog query', backlog.reason);
+    hubReasons.push(['failing', reason]);
+    unknown.push({ fields: ['matcher.backlogRecords', 'matcher.backlogSeconds'], reason });
+  }
+  if (depths.status === 'fulfilled')
+    deadLetters = depths.value.map((d) => ({ topic: d.topic, depth: d.depth }));
+  else {
+    const reason = kafkaReason('the dead-letter depths query', depths.reason);
+    // One reason for Kafka in the status; the depths' own in `unknown`.
+    if (backlog.status === 'fulfilled') hubReasons.push(['failing', reason]);
+    unknown.push({ fields: ['deadLetters'], reason });
   }
 
   const names = new Set([
@@ -417,7 +457,11 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   const systems: SystemHealth[] = [...names].sort().map((system) => {
     const own = sinks.get(system) ?? [];
     const drift = reconciles.get(system) ?? null;
-    const judged = [...own.flatMap((s) => sinkReasons(system, s, t)), ...driftReasons(system, drift)];
+    const judged = [
+      ...(masterDataUnknown ? [masterDataReason(system)] : []),
+      ...own.flatMap((s) => sinkReasons(system, s, t)),
+      ...driftReasons(system, drift),
+    ];
     const received = deps.matcher.received.get(system);
     return {
       system,
@@ -426,7 +470,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       inbound: {
         lastReceivedAt: latest([received?.lastAt, perSystem.get(system)?.lastAt]),
         eventsSinceStart: received?.events ?? 0,
-        records: perSystem.get(system)?.records ?? 0,
+        records: masterDataUnknown ? null : (perSystem.get(system)?.records ?? 0),
       },
       outbound: {
         lastSentAt: latest(own.map((s) => s.lastSentAt)),
@@ -448,9 +492,18 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     stewardQueue,
     deadLetters,
     systems,
+    unknown,
   };
   setGauges(health);
   return health;
+}
+
+/** A system whose master data could not be read: failing (nothing of it is matched or synced meanwhile), its numbers unknown. */
+export function masterDataReason(system: string): [SyncStatus, string] {
+  return [
+    'failing',
+    `${system}: its changes are neither matched nor synced while the master data database does not answer; its records and drift are unknown`,
+  ];
 }
 
 /**

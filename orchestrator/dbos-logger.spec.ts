@@ -56,3 +56,44 @@ describe("DBOS's log lines through the hub's logger", () => {
     expect(msg.length).toBeLessThan(MAX_DBOS_MESSAGE + 40);
   });
 });
+
+describe("DBOS's warnings while PostgreSQL is away", () => {
+  it('log once per kind when they start, at most once a minute while they last, once at info when the database answers again', async () => {
+    const { lines, log } = capture();
+    let now = Date.parse('2026-12-02T08:00:00.000Z');
+    const dbos = dbosLogger(log, 'warn', { now: () => now });
+    // What its loops wrote, each about once a second (the faults trial: ~6 lines a second for as long as it lasted).
+    for (let second = 0; second < 90; second++) {
+      dbos.warn(`Error listing database-backed queues: connect ECONNREFUSED 127.0.0.1:${15432}`);
+      dbos.warn('Error in notifications listener: Error: connect ECONNREFUSED 127.0.0.1:15432');
+      dbos.warn(
+        `Database connection failed: Connection terminated unexpectedly. Retrying in ${(second % 7) + 0.25}s (attempt ${second + 1})`,
+      );
+      dbos.error(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:15432'), { code: 'ECONNREFUSED' }));
+      now += 1000;
+    }
+    // A warning about something else is said as ever.
+    dbos.warn('Current version is not the latest version.');
+    dbos.databaseAnswers();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, 'Error listing database-backed queues'],
+      [40, 'Error in notifications listener'],
+      [40, 'Database connection failed'],
+      [40, 'connect ECONNREFUSED #.#.#.#:#'],
+      [40, 'Error listing database-backed queues: still failing after 60 s, 61 failures'],
+      [40, 'Error in notifications listener: still failing after 60 s, 61 failures'],
+      [40, 'Database connection failed: still failing after 60 s, 61 failures'],
+      [40, 'connect ECONNREFUSED #.#.#.#:#: still failing after 60 s, 61 failures'],
+      [40, 'Current version is not the latest version.'],
+      [30, 'Error listing database-backed queues: no longer failing after 90 s (90 failures)'],
+      [30, 'Error in notifications listener: no longer failing after 90 s (90 failures)'],
+      [30, 'Database connection failed: no longer failing after 90 s (90 failures)'],
+      [30, 'connect ECONNREFUSED #.#.#.#:#: no longer failing after 90 s (90 failures)'],
+    ]);
+    expect(lines.every((l) => l.engine === 'dbos')).toBe(true);
+    // The first line of each says why, in DBOS's words.
+    expect(lines[0]!.error).toBe('connect ECONNREFUSED 127.0.0.1:15432');
+    expect(lines[2]!.error).toMatch(/^Connection terminated unexpectedly\. Retrying in/);
+  });
+});

@@ -117,6 +117,8 @@ export async function startOrchestrator(
   const pool = createPool({ connectionString: url, max: 4 }, (error) =>
     log.warn({ error: errorMessage(error) }, 'orchestrator pool connection failed'),
   );
+  // DBOS's lines through the hub's logger; its warnings while PostgreSQL is away heal on the heartbeats written.
+  const dbosLog = dbosLogger(log, process.env.EAI_DBOS_LOG_LEVEL ?? 'warn');
   const executors = new Executors({
     pool,
     executorId: config.executorId,
@@ -124,6 +126,7 @@ export async function startOrchestrator(
     heartbeatMs: config.heartbeatMs,
     deadAfterMs: config.deadAfterMs,
     log,
+    onBeat: () => dbosLog.databaseAnswers(),
   });
   // One live process per executor id: a second one is refused before anything else starts (it would recover, and
   // so run, the same workflows).
@@ -182,7 +185,7 @@ export async function startOrchestrator(
     systemDatabasePollingConcurrency: config.databasePollingConcurrency ?? config.databasePoolSize,
     applicationVersion: config.applicationVersion,
     executorID: config.executorId,
-    logger: dbosLogger(log, process.env.EAI_DBOS_LOG_LEVEL ?? 'warn'),
+    logger: dbosLog,
   });
   try {
     await withSetupLock(pool, async (client) => {

@@ -2,6 +2,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { RepeatedFailure } from '../lib/repeated-failure.ts';
 import { orchestratorMetrics } from './metrics.ts';
 
 /**
@@ -28,6 +29,10 @@ export class Executors {
   private readonly heartbeatMs: number;
   private readonly deadAfterMs: number;
   private readonly log: Logger;
+  private readonly onBeat: (() => void) | undefined;
+  // Each fails every heartbeat while PostgreSQL is away: logged when it starts, every minute, and when it heals.
+  private readonly retakes: RepeatedFailure;
+  private readonly beats: RepeatedFailure;
 
   constructor(options: {
     pool: pg.Pool;
@@ -36,6 +41,8 @@ export class Executors {
     heartbeatMs: number;
     deadAfterMs: number;
     log: Logger;
+    /** After each heartbeat written: the database answers (DBOS's repeated warnings heal on it). */
+    onBeat?: () => void;
   }) {
     this.pool = options.pool;
     this.executorId = options.executorId;
@@ -43,6 +50,15 @@ export class Executors {
     this.heartbeatMs = options.heartbeatMs;
     this.deadAfterMs = options.deadAfterMs;
     this.log = options.log;
+    this.onBeat = options.onBeat;
+    this.retakes = new RepeatedFailure(this.log, {
+      failed: 'orchestrator: live lock not taken again',
+      healed: 'orchestrator: live lock taken again',
+    });
+    this.beats = new RepeatedFailure(this.log, {
+      failed: 'heartbeat or takeover scan failed; next tick tries again',
+      healed: 'orchestrator: heartbeat and takeover scan work again',
+    });
   }
 
   private lockKey(executorId: string): string {
@@ -100,9 +116,9 @@ export class Executors {
     if (this.live || !this.liveUrl) return;
     try {
       await this.holdLive(this.liveUrl, 0);
-      this.log.info('orchestrator: live lock taken again');
+      if (!this.retakes.healed()) this.log.info('orchestrator: live lock taken again');
     } catch (error) {
-      this.log.error({ error: errorMessage(error) }, 'orchestrator: live lock not taken again');
+      this.retakes.failed(error);
     }
   }
 
@@ -156,12 +172,11 @@ export class Executors {
         `update eai_orchestrator.executors set last_beat = now() where executor_id = $1`,
         [this.executorId],
       );
+      this.onBeat?.();
       await this.takeOverDead();
+      this.beats.healed();
     } catch (error) {
-      this.log.warn(
-        { error: errorMessage(error) },
-        'heartbeat or takeover scan failed; next tick tries again',
-      );
+      this.beats.failed(error);
     } finally {
       this.scanning = false;
     }

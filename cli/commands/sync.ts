@@ -6,7 +6,7 @@ interface SystemHealth {
   system: string;
   status: string;
   reasons: string[];
-  inbound: { lastReceivedAt: string | null; records: number };
+  inbound: { lastReceivedAt: string | null; records: number | null };
   outbound: { lastSentAt: string | null; backlogRecords: number; failedPushes: number };
   drift: { missing: number; extra: number; differs: number; erased?: number; repaired: boolean } | null;
 }
@@ -16,37 +16,58 @@ interface SyncHealth {
   reasons: string[];
   matcher: { backlogRecords: number | null };
   stewardQueue: number | null;
-  deadLetters: Array<{ topic: string; depth: number }>;
+  deadLetters: Array<{ topic: string; depth: number }> | null;
   systems: SystemHealth[];
+  /** Fields the hub could not read, and why (absent from a hub older than it). */
+  unknown?: Array<{ fields: string[]; reason: string }>;
 }
+
+/** Why `field` is unknown, if the hub says it is. */
+const unknownWhy = (h: SyncHealth, field: string) => h.unknown?.find((u) => u.fields.includes(field))?.reason;
+
+/** A value, or `unknown (why)` where the hub could not read it. */
+const shown = (h: SyncHealth, field: string, value: string | number | null | undefined) => {
+  const why = unknownWhy(h, field);
+  if (why !== undefined) return `unknown (${why})`;
+  return value === null || value === undefined ? 'unknown' : String(value);
+};
 
 /**
  * Records the last reconcile found apart (missing, extra, differing: 0 once repaired; erased in the hub but still in
  * the system: until it deletes them); '-' never reconciled.
  */
-const drifted = (s: SystemHealth) =>
-  s.drift
-    ? String(
-        (s.drift.repaired ? 0 : s.drift.missing + s.drift.extra + s.drift.differs) + (s.drift.erased ?? 0),
-      )
-    : '-';
+const drifted = (s: SystemHealth, unknown: boolean) =>
+  unknown
+    ? 'unknown'
+    : s.drift
+      ? String(
+          (s.drift.repaired ? 0 : s.drift.missing + s.drift.extra + s.drift.differs) + (s.drift.erased ?? 0),
+        )
+      : '-';
 
 const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 
-function table(h: SyncHealth): string {
-  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(6)}`;
+export function syncStatusText(h: SyncHealth): string {
+  const driftUnknown = unknownWhy(h, 'systems[].drift') !== undefined;
+  const recordsWhy = unknownWhy(h, 'systems[].inbound.records');
+  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)}`;
   const rows = h.systems.map(
     (s) =>
-      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${String(s.inbound.records).padStart(8)} ${drifted(s).padStart(6)}`,
+      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${String(s.inbound.records ?? 'unknown').padStart(8)} ${drifted(s, driftUnknown).padStart(7)}`,
   );
-  const dead = h.deadLetters.map((d) => `${d.topic} ${d.depth}`).join(', ');
+  const dead = h.deadLetters
+    ? h.deadLetters.map((d) => `${d.topic} ${d.depth}`).join(', ') || '-'
+    : shown(h, 'deadLetters', null);
+  // Records and drift come from the master data: one line says why they are unknown, not each row.
+  const footnote = recordsWhy ?? (driftUnknown ? unknownWhy(h, 'systems[].drift') : undefined);
   return [
     `customer sync: ${h.status}`,
     ...h.reasons.map((r) => `  - ${r}`),
-    `matcher backlog ${h.matcher.backlogRecords ?? '?'}, steward queue ${h.stewardQueue ?? '?'}, dead letters: ${dead || '-'}`,
+    `matcher backlog ${shown(h, 'matcher.backlogRecords', h.matcher.backlogRecords)}, steward queue ${shown(h, 'stewardQueue', h.stewardQueue)}, dead letters: ${dead}`,
     '',
     head,
     ...rows,
+    ...(footnote && h.systems.length > 0 ? ['', `records and drift: unknown (${footnote})`] : []),
   ].join('\n');
 }
 
@@ -65,6 +86,6 @@ export function registerSyncCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: HubTarget & { json?: boolean }) => {
       const { body } = await callHub(options, 'GET', '/sync/health');
-      printResult(!!options.json, body, () => table(body as SyncHealth));
+      printResult(!!options.json, body, () => syncStatusText(body as SyncHealth));
     });
 }

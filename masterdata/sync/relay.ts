@@ -20,6 +20,7 @@ import {
 } from '../../bus/index.ts';
 import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
+import { RepeatedFailure } from '../../lib/repeated-failure.ts';
 import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
 import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
@@ -508,13 +509,19 @@ export async function startGoldenSync(options: {
     });
     return busy;
   };
+  // While PostgreSQL or Kafka is away the pass fails every pollMs: said when it starts, every minute, and when it heals.
+  const passes = new RepeatedFailure(log, {
+    failed: 'golden sync pass failed; retrying',
+    healed: 'golden sync passes again',
+  });
   const loop = async () => {
     while (!stopped) {
       try {
         await drain();
+        passes.healed();
       } catch (error) {
         // The rows stay in the outbox and are published on the next pass.
-        log.warn({ err: errorMessage(error) }, 'golden sync pass failed; retrying');
+        passes.failed(error);
       }
       if (stopped) break;
       await new Promise<void>((resolve) => {

@@ -42,7 +42,13 @@ const systemSchema = z.object({
   inbound: z.object({
     lastReceivedAt: z.string().nullable().describe('The last customer change received from it (ISO 8601).'),
     eventsSinceStart: z.number().int(),
-    records: z.number().int().describe('Its customer records in the master data.'),
+    records: z
+      .number()
+      .int()
+      .nullable()
+      .describe(
+        'Its customer records in the master data; null: unknown, the master data database did not answer (`unknown` says why).',
+      ),
   }),
   outbound: z.object({
     lastSentAt: z.string().nullable(),
@@ -66,7 +72,9 @@ const systemSchema = z.object({
       repaired: z.boolean().describe('The reconcile applied the export (--repair).'),
     })
     .nullable()
-    .describe("What the system's last reconcile (eai mdm reconcile) found; null: never reconciled."),
+    .describe(
+      "What the system's last reconcile (eai mdm reconcile) found; null: never reconciled, or unknown when `unknown` lists `systems[].drift`.",
+    ),
 });
 export const syncHealthSchema = z
   .object({
@@ -82,8 +90,27 @@ export const syncHealthSchema = z
       goldenRecords: z.number().int().nullable(),
     }),
     stewardQueue: z.number().int().nullable(),
-    deadLetters: z.array(z.object({ topic: z.string(), depth: z.number().int() })),
+    deadLetters: z
+      .array(z.object({ topic: z.string(), depth: z.number().int() }))
+      .nullable()
+      .describe(
+        'Records in each dead-letter topic; null: unknown, Kafka did not answer (`unknown` says why).',
+      ),
     systems: z.array(systemSchema),
+    unknown: z
+      .array(
+        z.object({
+          fields: z
+            .array(z.string())
+            .describe(
+              'The fields that are null for it, as paths in this answer (`systems[].drift`: in each system).',
+            ),
+          reason: z.string().describe('Why, in words: what did not answer.'),
+        }),
+      )
+      .describe(
+        'What could not be read: those fields are null, not 0 or empty, and the status is not ok. Empty when all were read.',
+      ),
   })
   .meta({ id: 'SyncHealth' });
 
