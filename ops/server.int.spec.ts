@@ -81,4 +81,16 @@ describe('health and metrics endpoints', () => {
     expect(names.length).toBeGreaterThan(5);
     expect(names.every((n) => n.startsWith('eai_'))).toBe(true);
   });
+
+  it('says in /metrics, checked at the scrape, which dependency answers (eai_dependency_up, for the alert on readiness)', async () => {
+    const scrape = async (url: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return [...text.matchAll(/^eai_dependency_up\{dependency="(\w+)"\} (\d)$/gm)].map(
+        (m) => `${m[1]} ${m[2]}`,
+      );
+    };
+    // No /health/ready first: the scrape itself checks.
+    expect(await scrape(broken.url)).toEqual(['kafka 0', 'schemaRegistry 0']);
+    expect(await scrape(up.url)).toEqual(['kafka 1', 'schemaRegistry 1']);
+  });
 });

@@ -50,7 +50,13 @@ export interface OpsOptions {
  */
 export const clientTimeouts = { headersMs: 15_000, requestMs: 60_000, checkEveryMs: 5_000 };
 
-async function runCheck(name: string, check: DependencyCheck, timeoutMs: number) {
+interface CheckResult {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+async function runCheck(name: string, check: DependencyCheck, timeoutMs: number): Promise<CheckResult> {
   const stop = opsMetrics.readinessCheckSeconds.startTimer({ dependency: name });
   try {
     const ok = await Promise.race([
@@ -67,6 +73,30 @@ async function runCheck(name: string, check: DependencyCheck, timeoutMs: number)
   }
 }
 
+/**
+ * Checks every readiness dependency, each within `checkTimeoutMs`, and sets `eai_dependency_up`, so that a scrape of
+ * /metrics says what /health/ready says (an alert needs no probe of its own). Calls while a check is under way share it.
+ */
+function readinessChecks(options: OpsOptions): () => Promise<CheckResult[]> {
+  let running: Promise<CheckResult[]> | undefined;
+  const check = async () => {
+    const results = await Promise.all(
+      Object.entries(options.checks).map(([name, probe]) =>
+        runCheck(name, probe, options.checkTimeoutMs ?? 3000),
+      ),
+    );
+    opsMetrics.dependencyUp.reset();
+    for (const { name, ok } of results) opsMetrics.dependencyUp.set({ dependency: name }, ok ? 1 : 0);
+    return results;
+  };
+  return () => {
+    running ??= check().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+}
+
 export function createOpsApp(options: OpsOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -74,12 +104,9 @@ export function createOpsApp(options: OpsOptions): express.Express {
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'UP', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
   });
+  const readiness = readinessChecks(options);
   app.get('/health/ready', async (_req, res) => {
-    const results = await Promise.all(
-      Object.entries(options.checks).map(([name, check]) =>
-        runCheck(name, check, options.checkTimeoutMs ?? 3000),
-      ),
-    );
+    const results = await readiness();
     const ready = results.every((r) => r.ok);
     const details = options.details
       ? await options.details().catch((error: Error) => ({ error: error.message }))
@@ -123,6 +150,7 @@ export function createOpsApp(options: OpsOptions): express.Express {
     });
   }
   app.get('/metrics', async (_req, res) => {
+    await readiness();
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
   const api = options.api;
