@@ -4,7 +4,7 @@ import { createRegistryClient, type RegistryClient } from './registry.ts';
 import { type ConsumerRunner, type ConsumerRunnerOptions, startConsumerRunner } from './runner.ts';
 import { AvroSerde } from './serde.ts';
 import { provisionTopics } from './topics.ts';
-import { createTransport } from './transport/index.ts';
+import { createTransport, type ProducerCompression, producerCompressionFromEnv } from './transport/index.ts';
 import type { TopicSpec, Transport } from './transport/types.ts';
 
 /** The bus's public surface: connect, publish canonical events, consume them, provision topics. */
@@ -15,6 +15,12 @@ export interface BusConfig {
   /** CloudEvents `ce_source` for events this process publishes, e.g. `/eai/connectors/sap`. */
   source?: string;
   logger?: Logger;
+  /**
+   * How every producer of the bus compresses its record batches (Kafka's `compression.type`); default
+   * `EAI_KAFKA_COMPRESSION`'s, else none. Read here, where the hub, the orchestrator and the CLI make their bus: a bad
+   * value fails at start, naming the variable (a transport made for a probe alone never reads it).
+   */
+  compression?: ProducerCompression;
 }
 
 export interface Bus {
@@ -34,6 +40,7 @@ export function createBus(config: BusConfig): Bus {
     brokers: config.brokers.split(','),
     clientId: config.clientId ?? 'eai',
     logger: config.logger,
+    compression: config.compression ?? producerCompressionFromEnv(),
   });
   const registry = createRegistryClient(config.registryUrl, { logger });
   const serde = new AvroSerde(registry);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { busEnvSchema } from '../bus/transport/compression.ts';
 import { builtinPlugins, connectorDefinition } from '../connectors/index.ts';
 import { readers, writers } from '../formats/index.ts';
 import { mappingSchema } from '../mappings/engine/spec.ts';
@@ -22,6 +23,7 @@ function defaultOf(schema: unknown): string {
 export function renderEnvTable(): string {
   const rows = Object.entries({
     ...stackEnvSchema.shape,
+    ...busEnvSchema.shape,
     ...adminEnvSchema.shape,
     ...orchestratorEnvSchema.shape,
   }).map(([name, schema]) => {

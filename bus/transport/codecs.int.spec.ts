@@ -9,7 +9,9 @@ import { findJava } from '../../stack/java.ts';
 import { KAFKA_VERSION } from '../../stack/kafka.ts';
 import { stackPaths } from '../../stack/paths.ts';
 import { testStack, unique } from '../../tests/stack.ts';
-import { specTransport } from './test-support.ts';
+import { createBus } from '../index.ts';
+import type { ProducerCompression } from './compression.ts';
+import { specTransport, wordSalad } from './test-support.ts';
 import type { IncomingRecord } from './types.ts';
 
 const CODECS = ['zstd', 'lz4', 'snappy', 'gzip'] as const;
@@ -41,6 +43,8 @@ function records(codec: string): Sent[] {
   // Over one LZ4 block (64 KiB) and several snappy-java chunks (32 KiB): 300 KB that compresses.
   const big = Buffer.from(`{"note":"${'Lieferung an Lager 7, Rampe 3. '.repeat(10_000)}"}`);
   sent.push({ key: Buffer.from('big'), value: big, headers: {} });
+  // 200 KB of words and numbers: four LZ4 blocks whose matches reach close to their ends (lz4-frame.ts's TAIL).
+  sent.push({ key: Buffer.from('notes'), value: wordSalad(2, 200_000), headers: {} });
   return sent;
 }
 
@@ -63,6 +67,25 @@ function tsv(topics: Record<string, string>, sent: Record<string, Sent[]>): stri
   ).join('\n');
 }
 
+/** JavaCodecs.java on the stack's Kafka jars, in one JVM; its stdout's JSON lines. */
+async function javaCodecs<T>(...args: string[]): Promise<T[]> {
+  const { stdout } = await promisify(execFile)(
+    findJava(17),
+    [
+      '--enable-native-access=ALL-UNNAMED',
+      '-cp',
+      `${stackPaths.cache(`kafka-${KAFKA_VERSION}`, 'lib')}/*`,
+      new URL('./testdata/codecs/JavaCodecs.java', import.meta.url).pathname,
+      ...args,
+    ],
+    { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+  );
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as T);
+}
+
 describe("batches Kafka's Java producer compressed with each codec", () => {
   const spec = specTransport('codecs');
   const work = mkdtempSync(join(tmpdir(), 'eai-codecs-'));
@@ -82,25 +105,13 @@ describe("batches Kafka's Java producer compressed with each codec", () => {
     writeFileSync(input, tsv(topics, sent));
 
     // One JVM for all four: a producer per codec, each flushed before the next.
-    const { stdout } = await promisify(execFile)(
-      findJava(17),
-      [
-        '--enable-native-access=ALL-UNNAMED',
-        '-cp',
-        `${stackPaths.cache(`kafka-${KAFKA_VERSION}`, 'lib')}/*`,
-        new URL('./testdata/codecs/JavaCodecs.java', import.meta.url).pathname,
-        'produce',
-        testStack().brokers,
-        input,
-      ],
-      { timeout: 60_000 },
+    const produced = await javaCodecs<{ codec: string; records: number; compressionRate: number }>(
+      'produce',
+      testStack().brokers,
+      input,
     );
-    const produced = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { codec: string; records: number; compressionRate: number });
     // The Java producer compressed each (its compression-rate-avg: compressed over uncompressed size).
-    expect(produced.map((p) => [p.codec, p.records])).toEqual(CODECS.map((c) => [c, 41]));
+    expect(produced.map((p) => [p.codec, p.records])).toEqual(CODECS.map((c) => [c, 42]));
     for (const { compressionRate } of produced) expect(compressionRate).toBeLessThan(0.9);
 
     const received = new Map<string, IncomingRecord[]>();
@@ -115,7 +126,7 @@ describe("batches Kafka's Java producer compressed with each codec", () => {
           fromBeginning: true,
           eachRecord: async (record) => {
             received.set(record.topic, [...(received.get(record.topic) ?? []), record]);
-            if (CODECS.every((c) => (received.get(topics[c]!)?.length ?? 0) >= 41)) resolve();
+            if (CODECS.every((c) => (received.get(topics[c]!)?.length ?? 0) >= 42)) resolve();
           },
         })
         .catch(reject);
@@ -136,5 +147,91 @@ describe("batches Kafka's Java producer compressed with each codec", () => {
         });
       });
     }
+  }, 60_000);
+});
+
+/** What JavaCodecs.java's consume mode says of a topic (base64 bytes, null for null). */
+interface JavaRead {
+  topic: string;
+  records: Array<[string | null, string | null, Array<[string, string | null]>]>;
+  logBytes: number;
+  batches: Array<[string, boolean, boolean, number]> | null;
+}
+
+describe("batches the hub's producers compress with EAI_KAFKA_COMPRESSION", () => {
+  const closing: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const close of closing.reverse()) await close().catch(() => undefined);
+  });
+
+  it("are read by Kafka's Java consumer, every record byte for byte, each batch marked with its codec", async () => {
+    const codecs: ProducerCompression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+    const topics = Object.fromEntries(codecs.map((codec) => [codec, unique(`hub-codec-${codec}`)]));
+    const sent = Object.fromEntries(codecs.map((codec) => [codec, records(codec)]));
+    const saved = process.env.EAI_KAFKA_COMPRESSION;
+    try {
+      for (const codec of codecs) {
+        // As the hub makes its bus: the producers' codec from the environment.
+        process.env.EAI_KAFKA_COMPRESSION = codec;
+        const { transport } = createBus({ ...testStack(), clientId: unique(`hub-codec-${codec}`) });
+        if (codec === 'none') {
+          const admin = transport.admin();
+          await admin.connect();
+          closing.push(() => admin.disconnect());
+          await admin.createTopics(Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
+        }
+        const topic = topics[codec]!;
+        const outgoing = sent[codec]!.map((r) => ({ topic, ...r, partition: 0 }));
+        // A publisher's batch, then a source connector's transaction (the 300 and 200 KB records among it).
+        const producer = transport.producer();
+        await producer.connect();
+        closing.push(() => producer.disconnect());
+        await producer.send(outgoing.slice(0, 20));
+        const transactional = transport.transactionalProducer(unique(`hub-codec-${codec}`));
+        await transactional.connect();
+        closing.push(() => transactional.disconnect());
+        await transactional.sendTransaction(outgoing.slice(20));
+      }
+    } finally {
+      if (saved === undefined) delete process.env.EAI_KAFKA_COMPRESSION;
+      else process.env.EAI_KAFKA_COMPRESSION = saved;
+    }
+
+    // One JVM reads all five topics.
+    const read = await javaCodecs<JavaRead>('consume', testStack().brokers, ...codecs.map((c) => topics[c]!));
+    const bytes = (text: string | null) => (text === null ? null : Buffer.from(text, 'base64'));
+    for (const [i, codec] of codecs.entries()) {
+      const { topic, records: got, batches } = read[i]!;
+      expect(topic).toBe(topics[codec]);
+      expect(got.length, codec).toBe(42);
+      got.forEach(([key, value, headers], n) => {
+        const want = sent[codec]![n]!;
+        expect({ codec, n, key: bytes(key), value: bytes(value) }).toEqual({
+          codec,
+          n,
+          key: want.key,
+          value: want.value,
+        });
+        expect(headers.map(([name, v]) => [bytes(name)!.toString(), bytes(v)])).toEqual(
+          Object.entries(want.headers),
+        );
+      });
+      // Kafka's own reader of the broker's log: the publisher's batch, the transaction's, its commit marker.
+      expect(
+        batches,
+        "the broker's log directory is not on this machine: this spec reads its segments",
+      ).not.toBe(null);
+      expect({ codec, batches }).toEqual({
+        codec,
+        batches: [
+          [codec, false, false, 20],
+          [codec, true, false, 22],
+          ['none', true, true, 1],
+        ],
+      });
+    }
+    // What they take on the broker: the text and the 300 KB note compress, the random bytes do not.
+    const none = read[0]!.logBytes;
+    for (const { logBytes } of read.slice(1)) expect(logBytes).toBeLessThan(none / 4);
   }, 60_000);
 });

@@ -1,6 +1,12 @@
 import { createKafkajsTransport } from './kafkajs.ts';
 import type { Transport, TransportOptions } from './types.ts';
 
+export {
+  busEnvSchema,
+  PRODUCER_COMPRESSIONS,
+  type ProducerCompression,
+  producerCompressionFromEnv,
+} from './compression.ts';
 export { BatchDecompressionError } from './kafkajs-codecs.ts';
 export type * from './types.ts';
 

@@ -5,7 +5,8 @@ import type { EncodedRecord } from './kafkajs-record-encoder.ts';
  * A drop-in for kafkajs 2.2's uncompressed record batch (v2 message format) encoder: one exactly-sized buffer
  * and a native CRC-32C. kafkajs's own copies the records three times through growing encoders and computes the
  * CRC a byte at a time in JavaScript, which for 1 KB records cost as much as kafkajs's whole network path.
- * Compressed batches stay with kafkajs. Byte-for-byte kafkajs's output (kafkajs-batch-encoder.spec.ts).
+ * Compressed batches are written by the produce request encoder (kafkajs-produce-encoder.ts) with `writeBatchHead`
+ * and `finishBatch`. Byte-for-byte kafkajs's output (kafkajs-batch-encoder.spec.ts).
  */
 const require = createRequire(import.meta.url);
 
@@ -46,6 +47,8 @@ export const crc32c: (buffer: Buffer) => number = (() => {
 })();
 
 const TRANSACTIONAL = 16;
+/** The attributes' low three bits: the codec of the records section (0 none, 1 GZIP, 2 Snappy, 3 LZ4, 4 ZSTD). */
+const COMPRESSION_CODEC_MASK = 0x07;
 /** partitionLeaderEpoch, magic and CRC: the part of the batch before the CRC-covered body. */
 const PREAMBLE = 4 + 1 + 4;
 /** attributes, lastOffsetDelta, firstTimestamp, maxTimestamp, producerId, producerEpoch, firstSequence, count. */
@@ -53,8 +56,11 @@ const BODY_HEADER = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
 
 const int64 = (value: LongLike) => BigInt.asIntN(64, BigInt(value.toString()));
 
-/** A batch's fields before its records, as kafkajs writes them. */
-export type BatchHead = Omit<RecordBatchInput, 'compression' | 'records'> & { count: number };
+/**
+ * A batch's fields before its records, as kafkajs writes them; `compression` is the codec its attributes name (the
+ * records after the head are then compressed by it, which the caller does).
+ */
+export type BatchHead = Omit<RecordBatchInput, 'records'> & { count: number };
 
 /** The bytes of a batch before its records. */
 export const BATCH_HEAD_SIZE = 8 + 4 + PREAMBLE + BODY_HEADER;
@@ -67,6 +73,7 @@ export function writeBatchHead(
   buf: Buffer,
   start: number,
   {
+    compression = 0,
     firstOffset = 0,
     firstTimestamp = Date.now(),
     maxTimestamp = Date.now(),
@@ -83,7 +90,7 @@ export function writeBatchHead(
   buf.writeInt32BE(partitionLeaderEpoch, start + 12);
   buf.writeInt8(2, start + 16); // magic: message format v2
   let at = start + 12 + PREAMBLE;
-  at = buf.writeInt16BE(transactional ? TRANSACTIONAL : 0, at);
+  at = buf.writeInt16BE((compression & COMPRESSION_CODEC_MASK) | (transactional ? TRANSACTIONAL : 0), at);
   at = buf.writeInt32BE(lastOffsetDelta, at);
   at = buf.writeBigInt64BE(int64(firstTimestamp), at);
   at = buf.writeBigInt64BE(int64(maxTimestamp), at);

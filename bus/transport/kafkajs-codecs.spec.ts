@@ -9,7 +9,8 @@ import {
   snappyCodec,
   zstdCodec,
 } from './kafkajs-codecs.ts';
-import { codecVectorPlain } from './test-support.ts';
+import { compressLz4Frame } from './lz4-frame.ts';
+import { codecVectorPlain, wordSalad } from './test-support.ts';
 
 const vector = (file: string) => readFileSync(new URL(`./testdata/codecs/${file}`, import.meta.url));
 const plain = codecVectorPlain();
@@ -65,6 +66,59 @@ describe('record batch codecs against what the reference implementations wrote (
     let chunks = 0;
     for (let at = 16; at < written.length; at += 4 + written.readInt32BE(at)) chunks++;
     expect(chunks).toBe(Math.ceil(plain.length / (32 * 1024)));
+  });
+});
+
+/**
+ * The sequences of an LZ4 block (lz4's doc/lz4_Block_format.md): where each starts, its literals, whether a match
+ * follows. A decoder of its own, kept to the format's text, for the rules liblz4 holds blocks to.
+ */
+function sequences(block: Buffer): Array<{ start: number; literals: number; match: boolean }> {
+  const out: Array<{ start: number; literals: number; match: boolean }> = [];
+  let position = 0; // in the decompressed block
+  for (let at = 0; at < block.length; ) {
+    const token = block[at++]!;
+    let literals = token >> 4;
+    if (literals === 15) for (let b = 255; b === 255; literals += b) b = block[at++]!;
+    at += literals;
+    const start = position + literals;
+    if (at >= block.length) {
+      out.push({ start: position, literals, match: false });
+      break;
+    }
+    at += 2;
+    let length = (token & 15) + 4;
+    if ((token & 15) === 15) for (let b = 255; b === 255; length += b) b = block[at++]!;
+    out.push({ start, literals, match: true });
+    position = start + length;
+  }
+  return out;
+}
+
+describe('LZ4 frames the hub writes', () => {
+  it("keep LZ4's end-of-block rules, as liblz4 (the broker's decompressor) holds them: the last match 12 bytes before the end, 5 literals after", async () => {
+    let blocks = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const plain = wordSalad(seed, 150_000 + seed * 997);
+      const frame = compressLz4Frame(plain);
+      expect((await lz4Codec.decompress(frame)).equals(plain)).toBe(true);
+      for (let at = 7, from = 0; frame.readUInt32LE(at) !== 0; from += 0x10000) {
+        const word = frame.readUInt32LE(at);
+        const size = Math.min(0x10000, plain.length - from);
+        if (!(word & 0x80000000)) {
+          const parts = sequences(frame.subarray(at + 4, at + 4 + word));
+          const lastMatch = parts.filter((p) => p.match).at(-1);
+          const tail = parts.at(-1)!;
+          expect(tail.match, `seed ${seed}, block at ${from}`).toBe(false);
+          expect(tail.literals, `seed ${seed}, block at ${from}`).toBeGreaterThanOrEqual(5);
+          if (lastMatch)
+            expect(lastMatch.start, `seed ${seed}, block at ${from}`).toBeLessThanOrEqual(size - 12);
+          blocks++;
+        }
+        at += 4 + (word & 0x7fffffff);
+      }
+    }
+    expect(blocks).toBeGreaterThan(100);
   });
 });
 

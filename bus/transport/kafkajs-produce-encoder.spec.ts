@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { crc32c } from './kafkajs-batch-encoder.ts';
+import { installKafkajsCodecs } from './kafkajs-codecs.ts';
 import { ENCODER_MODULE, installKafkajsEncoders } from './kafkajs-encoders.ts';
 import {
+  encodeCompressedProduceBody,
   encodeProduceBody,
   type ProduceRequestFactory,
   type ProduceRequestInput,
@@ -49,6 +52,55 @@ function requests(): ProduceRequestInput[] {
   return out;
 }
 
+interface Codec {
+  compress(encoder: { buffer: Buffer }): Promise<Buffer>;
+  decompress(buffer: Buffer): Promise<Buffer>;
+}
+
+/** Kafka's codec ids (the attributes' low bits) and kafkajs's registered codec for each. */
+const CODECS = (['GZIP', 'Snappy', 'LZ4', 'ZSTD'] as const).map((name, i) => [
+  name,
+  i + 1,
+  () =>
+    (
+      require('kafkajs/src/protocol/message/compression/index.js') as { lookupCodec(type: number): Codec }
+    ).lookupCodec(i + 1),
+]) as Array<[string, number, () => Codec]>;
+
+/**
+ * The record batches of a produce v3 body, read by the layout of Kafka's protocol (not by the encoder's code): each
+ * batch's bytes from its base offset, its attributes and its CRC.
+ */
+function batchesOf(body: Buffer): Array<{ bytes: Buffer; attributes: number; crc: number }> {
+  let at = 0;
+  const int32 = () => {
+    at += 4;
+    return body.readInt32BE(at - 4);
+  };
+  const string = () => {
+    const length = body.readInt16BE(at);
+    at += 2 + Math.max(0, length);
+  };
+  string(); // transactional id
+  at += 2 + 4; // acks, timeout
+  const out: Array<{ bytes: Buffer; attributes: number; crc: number }> = [];
+  for (let topics = int32(); topics > 0; topics--) {
+    string();
+    for (let partitions = int32(); partitions > 0; partitions--) {
+      at += 4; // partition
+      const size = body.readInt32BE(at);
+      const bytes = body.subarray(at + 4, at + 4 + size);
+      // base offset 8, length 4 (the rest), leader epoch 4, magic 1 (2), CRC 4, attributes 2.
+      expect(bytes.readInt32BE(8)).toBe(size - 12);
+      expect(bytes[16]).toBe(2);
+      out.push({ bytes, attributes: bytes.readInt16BE(21), crc: bytes.readUInt32BE(17) });
+      at += 4 + size;
+    }
+  }
+  expect(at).toBe(body.length);
+  return out;
+}
+
 describe('kafkajs produce request encoder', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -67,23 +119,64 @@ describe('kafkajs produce request encoder', () => {
     }
   });
 
-  it('leaves compressed requests, and everything else about the request, to kafkajs', async () => {
+  it("writes byte for byte the compressed body kafkajs 2.2's produce request writes, with each codec", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-03T12:00:00Z'));
+    // kafkajs's own compressed path with the codecs the transport registers (GZIP kafkajs's own).
+    installKafkajsCodecs();
+    const kafkajs = kafkajsOriginal<ProduceRequestFactory>(PRODUCE_V3);
+    const factory = produceRequestWithBody(kafkajs, require(ENCODER_MODULE) as { prototype: object });
+    for (const compression of CODECS.map(([, id]) => id))
+      for (const [n, plain] of requests().slice(0, 16).entries()) {
+        const input = { ...plain, compression };
+        const theirs = (await kafkajs(input).encode()).buffer;
+        const ours = (await factory(input).encode()).buffer;
+        expect(ours.equals(theirs), `codec ${compression}, request ${n}`).toBe(true);
+      }
+  });
+
+  it.each(CODECS)(
+    'marks each batch %s in its attributes, its records compressed after the count, the CRC over them',
+    async (_, compression, lookup) => {
+      installKafkajsCodecs();
+      const codec = lookup();
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date('2026-12-03T12:00:00Z'));
+      for (const [n, plain] of requests().slice(0, 12).entries()) {
+        const ours = batchesOf(await encodeCompressedProduceBody({ ...plain, compression }, codec));
+        const uncompressed = batchesOf(encodeProduceBody(plain));
+        expect(ours.length, `request ${n}`).toBe(uncompressed.length);
+        for (const [b, batch] of ours.entries()) {
+          const want = uncompressed[b]!;
+          // The codec in bits 0-2, the transactional bit (4) as the uncompressed batch has it, nothing else.
+          expect(batch.attributes, `request ${n} batch ${b}`).toBe(compression | (want.attributes & 16));
+          expect(batch.crc).toBe(crc32c(batch.bytes.subarray(21)));
+          // Everything else of the head (offsets, timestamps, producer, sequence, count) as uncompressed.
+          expect(batch.bytes.subarray(23, 61)).toEqual(want.bytes.subarray(23, 61));
+          const records = await codec.decompress(batch.bytes.subarray(61));
+          expect(records.equals(want.bytes.subarray(61)), `request ${n} batch ${b} records`).toBe(true);
+        }
+      }
+    },
+  );
+
+  it('leaves everything but the body to kafkajs, compressed or not', async () => {
     const kafkajs = kafkajsOriginal<ProduceRequestFactory>(PRODUCE_V3);
     const Encoder = require(ENCODER_MODULE) as { prototype: object };
     const factory = produceRequestWithBody(kafkajs, Encoder);
     const input = requests()[1]!;
-    const compressed = factory({ ...input, compression: 1 });
-    const plain = factory(input);
-    const theirs = kafkajs(input);
-    expect(compressed.encode).not.toBe(plain.encode);
-    expect([plain.apiKey, plain.apiVersion, plain.apiName, plain.expectResponse()]).toEqual([
-      theirs.apiKey,
-      theirs.apiVersion,
-      theirs.apiName,
-      theirs.expectResponse(),
-    ]);
+    for (const compression of [undefined, 1]) {
+      const plain = factory({ ...input, compression });
+      const theirs = kafkajs(input);
+      expect([plain.apiKey, plain.apiVersion, plain.apiName, plain.expectResponse()]).toEqual([
+        theirs.apiKey,
+        theirs.apiVersion,
+        theirs.apiName,
+        theirs.expectResponse(),
+      ]);
+    }
     // What kafkajs's request framing reads of the body: `buf` a Buffer, `buffer` the bytes.
-    const body = await plain.encode();
+    const body = await factory(input).encode();
     expect(Buffer.isBuffer(body.buf)).toBe(true);
     expect(body.buffer.equals(encodeProduceBody(input))).toBe(true);
     expect(body).toBeInstanceOf(Encoder as new () => unknown);

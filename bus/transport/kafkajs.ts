@@ -13,6 +13,7 @@ import {
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { counter, histogram } from '../../lib/metrics.ts';
+import { COMPRESSION_TYPE_IDS } from './compression.ts';
 import { installKafkajsCodecs } from './kafkajs-codecs.ts';
 import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
@@ -205,8 +206,11 @@ function createProducer(kafka: Kafka, transactionalId?: string): Producer {
 
 class KafkajsBaseProducer {
   protected readonly producer: Producer;
-  constructor(kafka: Kafka, transactionalId?: string) {
+  /** kafkajs's compression type for every send (the transport's `compression`). */
+  protected readonly compression: number;
+  constructor(kafka: Kafka, compression: number, transactionalId?: string) {
     this.producer = createProducer(kafka, transactionalId);
+    this.compression = compression;
   }
   connect() {
     return this.producer.connect();
@@ -243,6 +247,8 @@ interface PendingSend {
 class KafkajsProducer implements TransportProducer {
   private readonly kafka: Kafka;
   private readonly lingerMs: number;
+  /** kafkajs's compression type for every send (the transport's `compression`). */
+  private readonly compression: number;
   private producer: Producer;
   private readonly queue: PendingSend[] = [];
   private queuedBytes = 0;
@@ -252,9 +258,10 @@ class KafkajsProducer implements TransportProducer {
   /** A request failed: the next one goes on a new producer. */
   private stale = false;
 
-  constructor(kafka: Kafka, lingerMs: number) {
+  constructor(kafka: Kafka, lingerMs: number, compression: number) {
     this.kafka = kafka;
     this.lingerMs = lingerMs;
+    this.compression = compression;
     this.producer = createProducer(kafka);
   }
 
@@ -340,6 +347,7 @@ class KafkajsProducer implements TransportProducer {
       // The records go to kafkajs as they are (it reads key, value and headers): no second object per record.
       await this.producer.sendBatch({
         acks: -1,
+        compression: this.compression,
         topicMessages: [...byTopic(records)].map(([topic, messages]) => ({ topic, messages })),
       });
     } catch (error) {
@@ -487,6 +495,7 @@ class KafkajsTransactionalProducer extends KafkajsBaseProducer implements Transa
       for (const chunk of chunkByBytes(records, TRANSACTION_REQUEST_BYTES)) {
         await transaction.sendBatch({
           acks: -1,
+          compression: this.compression,
           topicMessages: [...byTopic(chunk)].map(([topic, messages]) => ({ topic, messages })),
         });
       }
@@ -1109,9 +1118,13 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
     retry: { retries: options.quiet ? 0 : 8 },
   });
   cacheTransactionCoordinators(kafka);
+  // Every send of every producer below carries it: the produce request encoder compresses each partition's batch.
+  const compression = COMPRESSION_TYPE_IDS[options.compression ?? 'none'];
   return {
-    producer: (options) => new KafkajsProducer(kafka, options?.lingerMs ?? PRODUCE_LINGER_MS),
-    transactionalProducer: (transactionalId) => new KafkajsTransactionalProducer(kafka, transactionalId),
+    producer: (producerOptions) =>
+      new KafkajsProducer(kafka, producerOptions?.lingerMs ?? PRODUCE_LINGER_MS, compression),
+    transactionalProducer: (transactionalId) =>
+      new KafkajsTransactionalProducer(kafka, compression, transactionalId),
     consumer: ({ groupId, sessionTimeoutMs, heartbeatIntervalMs, ephemeral }) =>
       new KafkajsConsumer(kafka, groupId, sessionTimeoutMs ?? 10_000, heartbeatIntervalMs, ephemeral),
     admin: () => new KafkajsAdmin(kafka),

@@ -117,6 +117,14 @@ export function decompressLz4Frame(src: Buffer, maxBytes: number): Buffer {
 }
 
 /**
+ * LZ4's end-of-block rules (lz4's doc/lz4_Block_format.md): the last match starts at least 12 bytes before the end
+ * (MFLIMIT) and the last 5 bytes are literals. lz4js's compressBlock lets a match start 10 bytes before the end, which
+ * liblz4 (the broker's decompressor, through lz4-java) refuses ("Error decoding offset … of input buffer"): it is given
+ * a block this much shorter, and these bytes are added to its last literals.
+ */
+const TAIL = 2;
+
+/**
  * One LZ4 frame as Kafka's Java client writes it: 64 KiB independent blocks (each compressed on its own, as its
  * reader decompresses them), no content size or checksums, a block that does not shrink stored as it is.
  */
@@ -129,13 +137,14 @@ export function compressLz4Frame(src: Buffer): Buffer {
   out[5] = 4 << 4;
   out[6] = (xxh32.hash(0, out, 4, 2) >> 8) & 0xff;
   let at = 7;
-  const scratch = new Uint8Array(block.compressBound(BLOCK_BYTES));
+  // Room for the tail's literals and their longer count.
+  const scratch = Buffer.allocUnsafe(block.compressBound(BLOCK_BYTES) + 16);
   for (let from = 0; from < src.length; from += BLOCK_BYTES) {
     const size = Math.min(BLOCK_BYTES, src.length - from);
-    const compressed = block.compressBlock(src, scratch, from, size, new Uint32Array(1 << 16));
+    const compressed = compressBlock(src.subarray(from, from + size), scratch);
     if (compressed > 0 && compressed < size) {
       out.writeUInt32LE(compressed, at);
-      out.set(scratch.subarray(0, compressed), at + 4);
+      scratch.copy(out, at + 4, 0, compressed);
       at += 4 + compressed;
     } else {
       out.writeUInt32LE((size | UNCOMPRESSED) >>> 0, at);
@@ -145,4 +154,44 @@ export function compressLz4Frame(src: Buffer): Buffer {
   }
   out.writeUInt32LE(0, at);
   return out.subarray(0, at + 4);
+}
+
+/**
+ * One LZ4 block of `src` into `dst` by lz4js's compressBlock, within LZ4's end-of-block rules (TAIL); its length, or
+ * 0 when lz4js found nothing to compress (the block is then stored as it is).
+ */
+function compressBlock(src: Buffer, dst: Buffer): number {
+  const { block } = lz4js();
+  const size = src.length - TAIL;
+  if (size < 13) return 0; // lz4js's own minimum: it compresses nothing shorter
+  const length = block.compressBlock(src, dst, 0, size, new Uint32Array(1 << 16));
+  if (length === 0) return 0;
+  // The last sequence is literals alone: find where it starts.
+  let at = 0;
+  let last = 0;
+  let literals = 0;
+  for (;;) {
+    last = at;
+    const token = dst[at++]!;
+    literals = token >> 4;
+    if (literals === 15)
+      for (let byte = 255; byte === 255; ) {
+        byte = dst[at++]!;
+        literals += byte;
+      }
+    at += literals;
+    if (at >= length) break;
+    at += 2; // the match's offset
+    if ((token & 15) === 15) while (dst[at++] === 255);
+  }
+  // Written again with the tail: the same literals and TAIL more, straight from the source.
+  const count = literals + TAIL;
+  at = last;
+  if (count >= 15) {
+    dst[at++] = 15 << 4;
+    let rest = count - 15;
+    for (; rest >= 255; rest -= 255) dst[at++] = 255;
+    dst[at++] = rest;
+  } else dst[at++] = count << 4;
+  return at + src.copy(dst, at, src.length - count);
 }

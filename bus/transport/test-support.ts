@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { mulberry32 } from '../../lib/seeded-random.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -79,4 +80,22 @@ export function codecVectorPlain(): Buffer {
     noise[i] = x & 0xff;
   }
   return Buffer.concat([text, noise, text.subarray(0, 4096)]);
+}
+
+/**
+ * `bytes` of seeded text in words and numbers, as an order's notes read: what LZ4 compresses into blocks whose matches
+ * reach close to a block's end (lz4js's compressor broke LZ4's end-of-block rules there; lz4-frame.ts).
+ */
+export function wordSalad(seed: number, bytes: number): Buffer {
+  const words =
+    'Lieferung Rampe Lager Palette Kunde Auftrag bitte vor avisieren Tor Montag 7 12 3 48 Halle Nord'.split(
+      ' ',
+    );
+  const random = mulberry32(seed);
+  let text = '';
+  while (text.length < bytes)
+    text +=
+      words[Math.floor(random() * words.length)] +
+      (random() < 0.1 ? String(Math.floor(random() * 1e6)) : ' ');
+  return Buffer.from(text.slice(0, bytes));
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../../lib/logger.ts';
+import type { ProducerCompression } from './compression.ts';
 /**
  * The bus's own small Kafka interface. Everything above it (publisher, consumer runner, DLQ, connectors,
  * workflows) speaks only this, so kafkajs (in maintenance mode) can be replaced by another client, e.g. a
@@ -184,6 +185,11 @@ export interface TransportOptions {
    * answer. Default: a logger of its own.
    */
   logger?: Logger;
+  /**
+   * How every producer of this transport compresses its record batches (Kafka's `compression.type`); default none.
+   * `createBus` gives `EAI_KAFKA_COMPRESSION`'s.
+   */
+  compression?: ProducerCompression;
 }
 
 export interface Transport {

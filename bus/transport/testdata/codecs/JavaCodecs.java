@@ -3,18 +3,30 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.LogDirDescription;
+import org.apache.kafka.clients.admin.ReplicaInfo;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.internals.ByteBufferOutputStream;
 
@@ -25,12 +37,19 @@ import org.apache.kafka.common.utils.internals.ByteBufferOutputStream;
  * (topic, codec, key, value, headers as name:value, each base64, "-" for null), then one JSON line per codec:
  * {"codec":…,"records":…,"compressionRate":…} (the producer's compression-rate-avg: below 1 when it compressed).
  *
+ * consume BROKERS TOPIC…: Kafka's Java consumer (read_committed, CRCs checked) reads partition 0 of each topic from
+ * its start to its end, then one JSON line per topic: {"topic":…,"records":[[key,value,[[name,value],…]],…] (each
+ * base64, null for null),"logBytes":… (the partition's size as the broker reports it),"batches":[[codec,
+ * transactional,control,records],…] (each batch of its log segments as Kafka's FileRecords reads them, from the
+ * broker's log directory; null when that directory is not on this machine)}.
+ *
  * vectors PLAIN OUTDIR: PLAIN compressed as the producer compresses a batch's records (Kafka's Compression, magic 2),
  * plus raw snappy (snappy-java, as librdkafka writes it) and an LZ4 frame with every optional field (lz4-java).
  */
 public class JavaCodecs {
   public static void main(String[] args) throws Exception {
     if (args[0].equals("produce")) produce(args[1], Path.of(args[2]));
+    else if (args[0].equals("consume")) consume(args[1], List.of(args).subList(2, args.length));
     else vectors(Files.readAllBytes(Path.of(args[1])), Path.of(args[2]));
   }
 
@@ -72,6 +91,81 @@ public class JavaCodecs {
       System.out.println("{\"codec\":\"" + entry.getKey() + "\",\"records\":" + entry.getValue().size()
           + ",\"compressionRate\":" + rate + "}");
     }
+  }
+
+  private static String b64(byte[] bytes) {
+    return bytes == null ? "null" : "\"" + Base64.getEncoder().encodeToString(bytes) + "\"";
+  }
+
+  private static void consume(String brokers, List<String> topics) throws Exception {
+    Properties props = new Properties();
+    props.put("bootstrap.servers", brokers);
+    props.put("isolation.level", "read_committed");
+    props.put("check.crcs", "true");
+    props.put("max.partition.fetch.bytes", "4194304");
+    props.put("key.deserializer", ByteArrayDeserializer.class.getName());
+    props.put("value.deserializer", ByteArrayDeserializer.class.getName());
+    Map<String, StringBuilder> records = new LinkedHashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+      List<TopicPartition> partitions = topics.stream().map(topic -> new TopicPartition(topic, 0)).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+        if (System.currentTimeMillis() > deadline) throw new IllegalStateException("not read to the end in 30 s");
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          StringBuilder line = records.computeIfAbsent(r.topic(), topic -> new StringBuilder());
+          if (line.length() > 0) line.append(',');
+          line.append('[').append(b64(r.key())).append(',').append(b64(r.value())).append(",[");
+          boolean first = true;
+          for (Header header : r.headers()) {
+            if (!first) line.append(',');
+            first = false;
+            line.append('[').append(b64(header.key().getBytes("UTF-8"))).append(',').append(b64(header.value()))
+                .append(']');
+          }
+          line.append("]]");
+        }
+      }
+    }
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", brokers))) {
+      int node = admin.describeCluster().nodes().get().iterator().next().id();
+      Map<String, LogDirDescription> dirs = admin.describeLogDirs(List.of(node)).allDescriptions().get().get(node);
+      for (String topic : topics) {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        long size = -1;
+        String batches = "null";
+        for (Map.Entry<String, LogDirDescription> dir : dirs.entrySet()) {
+          ReplicaInfo replica = dir.getValue().replicaInfos().get(partition);
+          if (replica == null) continue;
+          size = replica.size();
+          Path folder = Path.of(dir.getKey(), topic + "-0");
+          if (Files.isDirectory(folder)) batches = batches(folder);
+        }
+        System.out.println("{\"topic\":\"" + topic + "\",\"records\":[" + records.getOrDefault(topic, new StringBuilder())
+            + "],\"logBytes\":" + size + ",\"batches\":" + batches + "}");
+      }
+    }
+  }
+
+  /** Every batch of a partition's log segments, oldest first, as [codec, transactional, control, records]. */
+  private static String batches(Path folder) throws Exception {
+    StringBuilder out = new StringBuilder("[");
+    List<Path> segments;
+    try (Stream<Path> files = Files.list(folder)) {
+      segments = files.filter(f -> f.toString().endsWith(".log")).sorted().toList();
+    }
+    for (Path segment : segments) {
+      try (FileRecords log = FileRecords.open(segment.toFile(), false)) {
+        for (FileChannelRecordBatch batch : log.batches()) {
+          if (out.length() > 1) out.append(',');
+          out.append("[\"").append(batch.compressionType().name).append("\",").append(batch.isTransactional())
+              .append(',').append(batch.isControlBatch()).append(',').append(batch.countOrNull()).append(']');
+        }
+      }
+    }
+    return out.append(']').toString();
   }
 
   private static double metric(Map<org.apache.kafka.common.MetricName, ? extends Metric> metrics, String name) {
