@@ -9,6 +9,7 @@ import {
 } from '../bus/index.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
+import { withDeadline } from '../lib/retry.ts';
 import { databaseUrlFor, ensureDatabase } from '../store/database.ts';
 import { createPool } from '../store/pool.ts';
 import { ORCHESTRATOR_SOURCE, orchestratorTopicSpecs } from './commands.ts';
@@ -23,6 +24,9 @@ import { ORCHESTRATOR_DDL } from './schema.ts';
 import { type InstanceState, StateReports } from './states.ts';
 import { createSystemPool } from './system-pool.ts';
 import { Executors } from './takeover.ts';
+
+/** How long a scrape waits for the parked workflows' count (readiness's own probes take 2 s). */
+const PARKED_GAUGE_DEADLINE_MS = 2_000;
 
 export interface StartOptions {
   /** Every version still in flight; each was made by `defineWorkflow` before this call. */
@@ -238,10 +242,16 @@ export async function startOrchestrator(
   );
   retention.unref();
 
+  // At each scrape, within a deadline: a database that takes the connection and never answers held /metrics (and
+  // with it every metric) until the scraper gave up, and the hub read as down instead of as not ready.
   setParkedSource(() =>
-    countParked((sql, params) => pool.query(sql, params)).catch((error) => {
-      log.warn({ error: errorMessage(error) }, 'parked gauge: counting failed');
-      return [];
+    withDeadline(
+      countParked((sql, params) => pool.query(sql, params)),
+      PARKED_GAUGE_DEADLINE_MS,
+      'parked gauge: counting the parked workflows',
+    ).catch((error) => {
+      log.warn({ error: errorMessage(error) }, 'parked gauge: counting failed; it keeps its last figures');
+      return undefined;
     }),
   );
 

@@ -1,7 +1,10 @@
 import { counter, gauge, histogram } from '../lib/metrics.ts';
 
-/** Where the parked gauge reads its figures: set by a running engine, unset when it stops. */
-let parkedSource: (() => Promise<Array<{ type: string; parked: number }>>) | undefined;
+/**
+ * Where the parked gauge reads its figures: set by a running engine, unset when it stops. Undefined figures: not known
+ * now (the database did not answer in time); the gauge keeps what it last read.
+ */
+let parkedSource: (() => Promise<Array<{ type: string; parked: number }> | undefined>) | undefined;
 
 export function setParkedSource(source: typeof parkedSource): void {
   parkedSource = source;
@@ -35,9 +38,10 @@ export const orchestratorMetrics = {
     help: 'Instances parked now (a compensation that failed, or a step whose system stayed unavailable; waiting for an operator retry), by type; read from the orchestrator database at each scrape.',
     labelNames: ['type'] as const,
     async collect() {
+      const figures = parkedSource ? await parkedSource() : [];
+      if (figures === undefined) return;
       this.reset();
-      if (!parkedSource) return;
-      for (const { type, parked } of await parkedSource()) this.set({ type }, parked);
+      for (const { type, parked } of figures) this.set({ type }, parked);
     },
   }),
   parked: counter({
