@@ -32,6 +32,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     expect(records.length).toBeGreaterThan(1);
 
     const topic = unique('cli-pipe');
+    await testBus().provisionTopics([{ topic, partitions: 1 }]);
     const piped = await runEai(['bus', 'publish', topic, '--json'], { env: env(), stdin: mapped.stdout });
     expect(piped.stderr).toBe('');
     const sent = JSON.parse(piped.stdout) as Array<{ topic: string; key: string }>;

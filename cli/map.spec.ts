@@ -64,7 +64,9 @@ describe('eai map says what is missing', () => {
     expect(unnamed.stderr).toMatch(
       /^eai map: --format is required \(the document does not name its format\)/,
     );
-    // Nothing piped in (a file that was not there, `cat missing.edi | eai map -`): said so, not "--format is required".
+  });
+
+  it('- with nothing piped in (cat missing.edi | eai map -) says stdin is empty, not that --format is required', async () => {
     const empty = await runEai(['map', '-'], { stdin: '' });
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/^eai map: stdin is empty: nothing came through the pipe/);
