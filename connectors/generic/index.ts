@@ -1,5 +1,5 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
-import { createFileDropSource, fileDropConfig, fileDropOffsetProblem } from '../transports/file-drop.ts';
+import { createFileDropSource, fileDropOffsetProblem, fileSourceConfig } from '../transports/file-drop.ts';
 import { createWebhookSource, webhookOffsetProblem } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
 import { createFileSink, fileSinkConfig } from './file-sink.ts';
@@ -15,8 +15,8 @@ export const fileSource = definePlugin({
   type: 'file-source',
   kind: 'source',
   description:
-    'Reads documents of one format from a drop folder; big files are streamed and split into messages.',
-  config: fileDropConfig,
+    'Reads documents of one format from a drop folder; big files are streamed and split into messages; X12 interchanges may be answered with 997 acknowledgments.',
+  config: fileSourceConfig,
   createSource: (config, context) => createFileDropSource(config, context),
   checkOffset: (_partition, offset) => fileDropOffsetProblem(offset),
 });

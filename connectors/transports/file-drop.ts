@@ -7,6 +7,7 @@ import { DLQ_TOPICS } from '../../bus/index.ts';
 import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
 import { ConfigError, errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
+import { Acknowledgements, type AckPiece, acknowledgementsConfig } from './file-drop/acknowledgements.ts';
 import { type DropFile, DropFolder, sameFile } from './file-drop/folder.ts';
 import { compilePattern } from './file-drop/pattern.ts';
 import { type FileDropOffset, fileDropOffset, fromRef, offsetJson, toRef } from './file-drop/position.ts';
@@ -79,7 +80,12 @@ export const fileDropConfig = z.object({
     .describe('How long a poll waits when no file is ready before it returns nothing.'),
 });
 
-export type FileDropOptions = z.input<typeof fileDropConfig>;
+/** The generic `file-source`'s config: the drop folder's, and the X12 acknowledgments it may send. */
+export const fileSourceConfig = fileDropConfig.extend({
+  acknowledgements: acknowledgementsConfig.optional(),
+});
+
+export type FileDropOptions = z.input<typeof fileSourceConfig>;
 
 /**
  * What keeps a drop folder's task from resuming at `offset`, or undefined: its plugins' `checkOffset`, so a position
@@ -91,7 +97,7 @@ export function fileDropOffsetProblem(offset: Json): string | undefined {
   const issue = parsed.error.issues[0];
   return `is not a file-drop offset: ${issue?.message} at ${issue?.path.join('.') || '(root)'} (one is {file, size, mtimeMs, message, done, finished}, as GET …/offsets shows)`;
 }
-type FileDropConfig = z.output<typeof fileDropConfig>;
+type FileDropConfig = z.output<typeof fileSourceConfig>;
 
 /**
  * How a listed file is opened: not through a link. Listing takes regular files only, but whoever may drop files may
@@ -130,10 +136,15 @@ interface HandedOut {
  * too) is handed out again, unchanged and in order, before anything new is read.
  */
 export function createFileDropSource(options: FileDropOptions, context: ConnectorContext): SourceTask {
-  const parsed = fileDropConfig.safeParse(options);
+  const parsed = fileSourceConfig.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${context.name}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
+  }
+  if (parsed.data.acknowledgements && parsed.data.split !== 'none' && parsed.data.split !== 'x12') {
+    throw new ConfigError(
+      `${context.name}: acknowledgements: 997s answer X12 interchanges, and split is ${parsed.data.split}: set split to x12 (or leave it out), or remove acknowledgements`,
+    );
   }
   return new FileDropSource(parsed.data, context);
 }
@@ -162,6 +173,9 @@ class FileDropSource implements SourceTask {
   private readonly tally = new Map<string, { committed: number; refused: string[]; fromStart: boolean }>();
   /** Finished files to move to error/ instead of done/ (none of their messages could be mapped), with the text. */
   private readonly refusedFiles = new Map<string, string>();
+  /** X12 acknowledgments (config.acknowledgements), and the piece each handed-out document is. */
+  private readonly acks: Acknowledgements | undefined;
+  private readonly pieceOf = new WeakMap<SourceDocument, AckPiece>();
   readonly pollsAhead = true;
 
   constructor(config: FileDropConfig, context: ConnectorContext) {
@@ -169,6 +183,7 @@ class FileDropSource implements SourceTask {
     this.context = context;
     const dir = resolve(context.baseDir, config.dir);
     this.partition = config.partition ?? dir;
+    this.acks = config.acknowledgements && new Acknowledgements(config.acknowledgements, context);
     this.folder = new DropFolder({
       dir,
       pattern: compilePattern(config.pattern),
@@ -200,7 +215,15 @@ class FileDropSource implements SourceTask {
     const offset = fileDropOffset.parse(stored);
     // Committed and finished, but maybe not yet moved when the process stopped.
     const finished = offset.done ? [...offset.finished, offset] : offset.finished;
-    for (const ref of finished) await this.moveCommitted(fromRef(ref), ref.refused);
+    for (const ref of finished) {
+      if (this.acks) {
+        this.context.logger.warn(
+          { file: ref.file },
+          'file-drop: a file committed before the restart but not yet moved: its acknowledgment may be missing (the fates of its sets are not known after a restart)',
+        );
+      }
+      await this.moveCommitted(fromRef(ref), ref.refused);
+    }
     if (!offset.done) {
       const file = fromRef(offset);
       const now = await this.folder.stat(file.name);
@@ -262,6 +285,8 @@ class FileDropSource implements SourceTask {
         ...(open.refused === undefined ? {} : { refused: open.refused }),
       };
       this.fileOf.set(document, { file: open.file, fromStart: open.skip === 0 });
+      if (this.acks)
+        this.pieceOf.set(document, { file: open.file.name, where: piece.where, bytes: piece.bytes });
       batch.push(document);
       if (last) {
         this.unmoved.push(open.file);
@@ -297,6 +322,7 @@ class FileDropSource implements SourceTask {
     }
     this.count(documents, outcome.refused);
     for (const file of batch?.finishing ?? []) this.judge(file);
+    if (this.acks) await this.acknowledge(documents, outcome.refused, batch?.finishing ?? []);
     const pending = [...this.moveLater, ...(batch?.finishing ?? [])];
     this.moveLater = [];
     for (const file of pending) {
@@ -322,6 +348,25 @@ class FileDropSource implements SourceTask {
 
   async stop(): Promise<void> {
     await this.closeCurrent();
+  }
+
+  /**
+   * After the batch's commit, before its finished files move: each set's fate, then the 997 (or TA1) of every
+   * interchange of the files the batch finished. A file refused whole gets a TA1 when its ISA reads.
+   */
+  private async acknowledge(
+    documents: SourceDocument[],
+    refused: ReadonlyMap<SourceDocument, string> | undefined,
+    finishing: DropFile[],
+  ): Promise<void> {
+    const acks = this.acks!;
+    for (const document of documents) {
+      const piece = this.pieceOf.get(document);
+      if (!piece) continue;
+      if (document.refused !== undefined) await acks.refusedWhole(piece.file, piece.bytes, document.refused);
+      else acks.committed(piece, refused?.get(document));
+    }
+    for (const file of finishing) await acks.finished(file.name);
   }
 
   /** Counts a committed batch's documents against their files. */
@@ -389,8 +434,10 @@ class FileDropSource implements SourceTask {
 
   private async open(file: DropFile, skip: number): Promise<OpenFile | undefined> {
     const path = this.folder.path(file.name);
-    const { split } = this.config;
-    if (file.size <= MAX_DOCUMENT_BYTES && (split === 'none' || file.size <= this.config.splitAboveBytes)) {
+    // With acknowledgments every file is read set by set, so each set's fate (mapped or dead-lettered) is known.
+    const split = this.acks ? 'x12' : this.config.split;
+    const splitAbove = this.acks ? 0 : this.config.splitAboveBytes;
+    if (file.size <= MAX_DOCUMENT_BYTES && (split === 'none' || file.size <= splitAbove)) {
       let bytes: Buffer;
       try {
         bytes = await readFile(path, { flag: READ_NO_FOLLOW });

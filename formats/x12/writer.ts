@@ -40,6 +40,8 @@ export interface X12InterchangeInput {
   /** P production, T test. */
   usage?: string;
   acknowledgmentRequested?: string;
+  /** Interchange-level segments written between ISA and the first GS, e.g. a TA1 (interchange acknowledgment). */
+  segments?: X12SegmentInput[];
   groups: X12GroupInput[];
 }
 
@@ -135,6 +137,9 @@ export function writeX12(
       separators.component,
       end,
     );
+    (isa.segments ?? []).forEach((body, b) => {
+      segment(body.tag, body.elements, `${where}/segment ${b + 2}`);
+    });
     isa.groups.forEach((gs, g) => {
       const groupWhere = `${where}/GS#${g + 1}`;
       segment(

@@ -1,0 +1,102 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readX12 } from '../../formats/x12/parse.ts';
+import { element } from '../../formats/x12/segment.ts';
+import { readRawMessages, topicEnds } from '../../tests/raw-consumer.ts';
+import { unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
+import { type ConnectorRuntime, connectorKey } from '../index.ts';
+import { startRuntime } from '../runtime/test-support.ts';
+
+const fixture = readFileSync('formats/x12-850/fixtures/several-st-sets.edi', 'utf8');
+const firstSet = fixture.slice(fixture.indexOf('ST*850*0001'), fixture.indexOf('ST*850*0002'));
+
+/** Three 850 sets in one interchange (ISA13 `isa13`), the third with BEG05 an impossible date: it cannot be read. */
+function interchange(isa13: string): string {
+  const sets = [1, 2, 3].map((n) => {
+    const st = `000${n}`;
+    const set = firstSet.replaceAll('0001', st).replace('PO-A-1001', `PO-${isa13}-${n}`);
+    return n === 3 ? set.replace('**20240311', '**20240230') : set;
+  });
+  const head = fixture.slice(0, fixture.indexOf('ST*850*0001')).replace('000004711', isa13);
+  return `${head}${sets.join('')}GE*3*103~IEA*1*${isa13}~`;
+}
+
+describe('file-source with acknowledgements, on the real broker', () => {
+  let runtime: ConnectorRuntime;
+  let root: string;
+
+  beforeAll(async () => {
+    ({ runtime } = await startRuntime('/eai/tests/file-source-acks'));
+    root = mkdtempSync(join(tmpdir(), 'eai-acks-'));
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('three 850 sets, one unreadable: two records, one dead letter, then a 997 (A, A, R; AK9 P); a redelivery overwrites it', async () => {
+    const drop = join(root, 'drop');
+    const acks = join(root, 'acks');
+    mkdirSync(drop);
+    const name = unique('x12-acks');
+    const isa13 = String(Date.now()).slice(-9);
+    const from = await topicEnds('canonical.sales-order');
+    const dlqFrom = await topicEnds('dlq.mapping');
+    await runtime.put(
+      {
+        name,
+        type: 'file-source',
+        format: 'x12-850',
+        config: { dir: drop, stableMs: 50, acknowledgements: { dir: acks } },
+      },
+      'test',
+    );
+    await waitFor('the connector running', async () => (await runtime.status(name))?.state === 'RUNNING');
+    writeFileSync(join(drop, 'po.x12'), interchange(isa13));
+
+    const ackName = `997_ACMESUPPLY_${isa13}.x12`;
+    const ackPath = join(acks, ackName);
+    await waitFor('the 997', () => readdirSync(root).includes('acks') && readdirSync(acks).includes(ackName));
+    // Written after the commit: the position that says the file is read is on Kafka when the 997 is there.
+    const offsets = await runtime.offsets(name);
+    expect(offsets![0]!.offset).toMatchObject({ file: 'po.x12', done: true });
+
+    const records = await readRawMessages('canonical.sales-order', 2, {
+      wanted: (m) => m.headers.ce_id?.startsWith(`${isa13}/`) ?? false,
+      from,
+    });
+    expect(records.map((r) => r.headers.ce_id).sort()).toEqual([`${isa13}/0001`, `${isa13}/0002`]);
+    const [letter] = await readRawMessages('dlq.mapping', 1, {
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
+      from: dlqFrom,
+    });
+    expect(letter!.key).toBe(`${isa13}/0003`);
+
+    const [ack] = readX12(readFileSync(ackPath), 'x12-997');
+    expect(ack!.envelope.interchange).toMatchObject({
+      senderId: 'BIGRETAIL',
+      receiverId: 'ACMESUPPLY',
+      controlNumber: '000000001',
+    });
+    const tags = (tag: string) => ack!.segments.filter((s) => s.tag === tag);
+    expect(tags('AK1').map((s) => s.elements)).toEqual([['PO', '103']]);
+    expect(tags('AK2').map((s) => element(s, 2))).toEqual(['0001', '0002', '0003']);
+    expect(tags('AK5').map((s) => s.elements)).toEqual([['A'], ['A'], ['R', '5']]);
+    expect(tags('AK3').map((s) => s.elements)).toEqual([['BEG', '2', '', '8']]);
+    expect(tags('AK4').map((s) => s.elements)).toEqual([['5', '', '8', '20240230']]);
+    expect(tags('AK9').map((s) => s.elements)).toEqual([['P', '3', '3', '2']]);
+
+    // The partner sends the same interchange again: its 997 is written again over the first, with the next ISA13.
+    await waitFor('po.x12 in done/', () => readdirSync(join(drop, 'done')).includes('po.x12'));
+    writeFileSync(join(drop, 'po.x12'), interchange(isa13));
+    await waitFor(
+      'the second 997',
+      () => readX12(readFileSync(ackPath), 'x12-997')[0]!.envelope.interchange.controlNumber === '000000002',
+    );
+    expect(readdirSync(acks).filter((file) => !file.startsWith('.'))).toEqual([ackName]);
+    await runtime.remove(name);
+  });
+});

@@ -1,0 +1,199 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readX12 } from '../../formats/x12/parse.ts';
+import { element } from '../../formats/x12/segment.ts';
+import type { SourceDocument, SourceTask } from '../sdk/index.ts';
+import { reasonCodes } from './file-drop/ack-reasons.ts';
+import { createFileDropSource } from './file-drop.ts';
+import { createTestContext } from './test-support.ts';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'eai-file-drop-acks-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let folders = 0;
+async function caseFolders(): Promise<{ drop: string; acks: string }> {
+  const base = join(root, `case-${++folders}`);
+  await mkdir(join(base, 'drop'), { recursive: true });
+  return { drop: join(base, 'drop'), acks: join(base, 'acks') };
+}
+
+/** An 850 interchange of `sets` sets (ISA13 `control`, GS06 7), the `bad`-th with BEG05 an impossible date. */
+function interchange(sets: number, control: number, bad?: number): string {
+  const isa13 = String(control).padStart(9, '0');
+  let body = '';
+  for (let i = 1; i <= sets; i++) {
+    const st = String(i).padStart(4, '0');
+    body += [
+      `ST*850*${st}~`,
+      `BEG*00*SA*PO-${control}-${i}**${i === bad ? '20240230' : '20240311'}~`,
+      'PO1*1*48*EA*3.25*PE*UP*061414112345~',
+      `SE*4*${st}~`,
+      '',
+    ].join('\n');
+  }
+  return `ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*BIGRETAIL      *240312*0930*U*00401*${isa13}*0*P*>~\nGS*PO*ACMESUPPLY*BIGRETAIL*20240312*0930*7*X*004010~\n${body}GE*${sets}*7~\nIEA*1*${isa13}~\n`;
+}
+
+/** Polls until `count` documents came (the folder is listed once its files stood still). */
+async function pollAll(task: SourceTask, count: number): Promise<SourceDocument[]> {
+  const documents: SourceDocument[] = [];
+  for (let i = 0; i < 50 && documents.length < count; i++) documents.push(...(await task.poll()));
+  return documents;
+}
+
+const dateReason =
+  'FormatError: x12-850: ISA#1/GS#1/ST#3/BEG (segment 4, line 4), element BEG05: BEG05 "20240230": February has no day 30';
+
+describe('file-source acknowledgements (997 after the commit)', () => {
+  it('writes the 997 only once the batch is committed: AK5 A, A, R (with AK3/AK4), AK9 P; none while it failed', async () => {
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-connector');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    await writeFile(join(drop, 'po.x12'), interchange(3, 4711, 3));
+    const documents = await pollAll(task, 3);
+    // One document per set, even for a small file: each set's fate is then its own.
+    expect(documents.map((d) => d.name)).toEqual(['po.x12#1', 'po.x12#2', 'po.x12#3']);
+    await task.commit(documents, { ok: false, error: new Error('broker away') });
+    await expect(readdir(acks)).rejects.toThrow(/ENOENT/);
+    const again = await task.poll();
+    expect(again).toEqual(documents);
+    await task.commit(again, {
+      ok: true,
+      published: 2,
+      deadLettered: 1,
+      refused: new Map([[documents[2]!, dateReason]]),
+    });
+    expect((await readdir(acks)).sort()).toEqual([
+      '.eai-control-number-acks-connector',
+      '997_ACMESUPPLY_000004711.x12',
+    ]);
+    const written = await readFile(join(acks, '997_ACMESUPPLY_000004711.x12'));
+    const [ack] = readX12(written, 'x12-997');
+    expect(ack!.envelope.interchange).toMatchObject({
+      senderId: 'BIGRETAIL',
+      receiverId: 'ACMESUPPLY',
+      controlNumber: '000000001',
+    });
+    expect(
+      ack!.segments.map((s) => [s.tag, ...s.elements.map((e) => (typeof e === 'string' ? e : e.join('>')))]),
+    ).toEqual([
+      ['ST', '997', '0001'],
+      ['AK1', 'PO', '7'],
+      ['AK2', '850', '0001'],
+      ['AK5', 'A'],
+      ['AK2', '850', '0002'],
+      ['AK5', 'A'],
+      ['AK2', '850', '0003'],
+      ['AK3', 'BEG', '2', '', '8'],
+      ['AK4', '5', '', '8', '20240230'],
+      ['AK5', 'R', '5'],
+      ['AK9', 'P', '3', '3', '2'],
+      ['SE', '12', '0001'],
+    ]);
+    expect(await readdir(join(drop, 'done'))).toEqual(['po.x12']);
+
+    // Redelivered (the partner sends the same interchange again): the 997 is overwritten, with a new ISA13.
+    await writeFile(join(drop, 'po.x12'), interchange(3, 4711));
+    const redelivered = await pollAll(task, 3);
+    await task.commit(redelivered, { ok: true, published: 3, deadLettered: 0 });
+    expect((await readdir(acks)).filter((name) => !name.startsWith('.'))).toEqual([
+      '997_ACMESUPPLY_000004711.x12',
+    ]);
+    const [second] = readX12(await readFile(join(acks, '997_ACMESUPPLY_000004711.x12')), 'x12-997');
+    expect(second!.envelope.interchange.controlNumber).toBe('000000002');
+    expect(element(second!.segments.find((s) => s.tag === 'AK9')!, 1)).toBe('A');
+    expect((await readFile(join(acks, '.eai-control-number-acks-connector'), 'utf8')).trim()).toBe('2');
+    await task.stop();
+  });
+
+  it('answers an interchange with no set by a TA1 (024), and a file with no readable ISA with nothing, said in the log', async () => {
+    const { drop, acks } = await caseFolders();
+    const { context, logs } = createTestContext('acks-ta1');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    const isaOnly = interchange(0, 815)
+      .replace(/GS\*.*\n/, '')
+      .replace(/GE\*.*\n/, '');
+    await writeFile(join(drop, 'a-empty-interchange.x12'), isaOnly.replace('IEA*1', 'IEA*0'));
+    await writeFile(join(drop, 'b-letter.x12'), 'Dear supplier, please find our order attached.\n');
+    const documents = await pollAll(task, 2);
+    expect(documents.every((d) => d.refused !== undefined)).toBe(true);
+    await task.commit(documents, { ok: true, published: 0, deadLettered: 2 });
+    expect((await readdir(acks)).filter((name) => !name.startsWith('.'))).toEqual([
+      'TA1_ACMESUPPLY_000000815.x12',
+    ]);
+    const ta1 = (await readFile(join(acks, 'TA1_ACMESUPPLY_000000815.x12'), 'utf8')).split('~');
+    expect(ta1[1]).toBe('TA1*000000815*240312*0930*R*024');
+    expect(ta1[2]).toBe('IEA*0*000000001');
+    expect(logs.map((l) => [l.msg, l.file])).toContainEqual([
+      'file-drop: no acknowledgment: the file has no readable ISA to answer',
+      'b-letter.x12',
+    ]);
+    await task.stop();
+  });
+
+  it('refuses acknowledgements with a split that is not X12, saying what to do', async () => {
+    const { drop, acks } = await caseFolders();
+    expect(() =>
+      createFileDropSource(
+        { dir: drop, split: 'edifact', acknowledgements: { dir: acks } },
+        { ...createTestContext('acks-edifact').context, baseDir: root },
+      ),
+    ).toThrow(/acknowledgements: 997s answer X12 interchanges, and split is edifact: set split to x12/);
+  });
+});
+
+describe('dead-letter reasons in 997 terms', () => {
+  it.each([
+    [
+      'FormatError: x12-850: ISA#1/GS#1/ST#1 (segment 3): message type "856" (ST01) is not x12-850; this reader takes 850 sets',
+      { codes: ['1'] },
+    ],
+    [
+      'FormatError: x12-850: ISA#1/GS#1/ST#1/SE (segment 9, line 9): control count mismatch: SE01 says "8" but there are 7 segments from ST to SE',
+      { codes: ['4'] },
+    ],
+    [
+      'FormatError: x12-850: ISA#1/GS#1/ST#1/SE (segment 9, line 9): control number mismatch: SE02 "0002" differs from ST02 "0001"',
+      { codes: ['3'] },
+    ],
+    ['FormatError: x12-850: end of file: truncated: ISA#1/GS#1/ST#1 has no SE', { codes: ['2'] }],
+    [
+      'FormatError: x12-850: ISA#1/GS#1/ST#1/PO1#1/PO1 (segment 5, line 5), element PO102: PO102 must be numeric, found "TEN"',
+      {
+        codes: ['5'],
+        segments: [{ tag: 'PO1', position: 3, code: '8', elements: [{ position: 2, code: '6' }] }],
+      },
+    ],
+    [
+      'FormatError: x12-850: ISA#1/GS#1/ST#1/CUR (segment 5, line 5), element CUR02: "USX" is not an ISO 4217 currency code',
+      {
+        codes: ['5'],
+        segments: [
+          { tag: 'CUR', position: 3, code: '8', elements: [{ position: 2, code: '7', copy: 'USX' }] },
+        ],
+      },
+    ],
+    ['MappingError: edi/x12-850.to-canonical.yaml: order.orderId: is required', { codes: ['5'] }],
+    [
+      'FormatError: x12-850: ISA#1 (segment 1, line 1): ISA13 control number "12A" is not numeric',
+      { codes: ['5'], interchange: { status: 'R', code: '018' } },
+    ],
+  ])('%s', (reason, expected) => {
+    expect(reasonCodes(reason)).toEqual(expected);
+  });
+});
