@@ -26,6 +26,7 @@ import { reader as shopifyOrder } from './shopify-order/index.ts';
 import { isKnownCharset, NotUtf8Error, toUtf8 } from './text-input/decode.ts';
 import { FormatError, type FormatReader, type FormatWriter } from './types.ts';
 import { reader as x12850 } from './x12-850/index.ts';
+import { writer as x12855Writer } from './x12-855/index.ts';
 import { reader as x12856 } from './x12-856/index.ts';
 import { reader as xml } from './xml/index.ts';
 
@@ -61,6 +62,7 @@ export const writers: FormatWriter[] = [
   odooResPartnerWriter,
   logisticsDespatchRequestWriter,
   logisticsReturnAuthorizationWriter,
+  x12855Writer,
   csvWriter,
   jsonWriter,
 ] as FormatWriter[];

@@ -88,7 +88,19 @@ export interface FormatWriter<Tree = unknown, Options = unknown> {
    * Writes one document; the result reads back with the reader of the same name. `options`: the writer's own, as a
    * from-canonical mapping names them under `options.<format>` (the csv writer's delimiter…), already validated.
    */
-  write(tree: Tree, options?: Options): Buffer;
+  write(tree: Tree, options?: Options, envelope?: NumberedEnvelope): Buffer;
+  /**
+   * Writers whose documents carry interchange control numbers (X12's ISA13 / GS06): how many each document takes. The
+   * caller hands them over in `write`'s `envelope`, from a counter it keeps so that none is ever used twice (the file
+   * sink's `controlNumberFile`); a partner refuses an interchange whose control number it has seen. Absent: none.
+   */
+  controlNumbers?: number;
+}
+
+/** A numbered document's own envelope values: its first control number (the next ones follow it) and its time. */
+export interface NumberedEnvelope {
+  controlNumber: number;
+  at: Date;
 }
 
 /** What an error at a JSON document's root says instead of its empty JSON pointer (`''`). */

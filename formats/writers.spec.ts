@@ -12,7 +12,7 @@ describe('format writers: extension and media type', () => {
     }
   });
 
-  it('names each by what it writes: a table, JSON bodies, IDoc XML', () => {
+  it('names each by what it writes: a table, JSON bodies, IDoc XML, X12', () => {
     const declared = Object.fromEntries(writers.map((w) => [w.name, [w.extension, w.mediaType]]));
     expect(declared).toEqual({
       csv: ['.csv', 'text/csv; charset=utf-8'],
@@ -23,6 +23,7 @@ describe('format writers: extension and media type', () => {
       'odoo-res-partner': ['.json', 'application/json'],
       'logistics-despatch-request': ['.json', 'application/json'],
       'logistics-return-authorization': ['.json', 'application/json'],
+      'x12-855': ['.x12', 'application/EDI-X12'],
     });
     expect(findWriter('csv').mediaType).toBe('text/csv; charset=utf-8');
   });

@@ -236,15 +236,35 @@ export function writeToSystem(format: string, values: unknown[]): Promise<Buffer
 export async function writeWithMapping(
   mapping: CompiledMapping,
   values: unknown[],
-  options: { documentId?: string } = {},
+  options: WriteOptions = {},
 ): Promise<Buffer[]> {
   if (mapping.direction !== 'from-canonical') {
     throw new ConfigError(`${mapping.file}: a sink needs a from-canonical mapping`);
   }
   const writer = findWriter(mapping.spec.output);
+  const needed = writer.controlNumbers ?? 0;
+  if (needed > 0 && !options.controlNumbers) {
+    throw new ConfigError(
+      `${mapping.file}: ${writer.name} documents carry control numbers of their own: write them through a file-sink (it keeps the counter, controlNumberFile)`,
+    );
+  }
   const trees = await mapToSystem(mapping, values, options);
   const own = writerOptions(mapping.spec);
-  return trees.map((tree) => writer.write(tree, own));
+  const out: Buffer[] = [];
+  for (const tree of trees) {
+    // Reserved once the document is mapped: a record that fails to map uses none.
+    const envelope =
+      needed > 0 ? { controlNumber: await options.controlNumbers!(needed), at: new Date() } : undefined;
+    out.push(writer.write(tree, own, envelope));
+  }
+  return out;
+}
+
+/** How `writeWithMapping` writes: the mapping's `$doc.id`, and where numbered documents get their control numbers. */
+export interface WriteOptions {
+  documentId?: string;
+  /** `count` control numbers never handed out before: the first of them (the rest follow it). */
+  controlNumbers?: (count: number) => Promise<number>;
 }
 
 export type { CompiledMapping } from './engine/compile.ts';

@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { findWriter } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { type ConnectorContext, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import { controlNumberFile } from '../transports/control-numbers.ts';
 import { keyedFileWriter } from '../transports/keyed-files.ts';
 
 export const fileSinkConfig = z.object({
@@ -30,6 +31,13 @@ export const fileSinkConfig = z.object({
     .boolean()
     .default(false)
     .describe('Write an empty `<file>.ready` after each complete file, for readers that wait for a marker.'),
+  controlNumberFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Formats whose documents are numbered (X12 `x12-855`: ISA13 and GS06): the file that keeps the last control number used; each document takes the next, never one used before (relative to the deployment file; default `<dir>/.eai-control-number-<connector>`). Keep it where the partner’s pickup does not remove it.',
+    ),
 });
 
 export type FileSinkConfig = z.output<typeof fileSinkConfig>;
@@ -50,13 +58,22 @@ export function createFileSink(config: FileSinkConfig, context: ConnectorContext
   const extension = config.extension ?? findWriter(format).extension;
   const dir = resolve(context.baseDir, config.dir);
   const write = keyedFileWriter({ ...config, dir, extension }, context);
+  // Numbered documents (X12 interchanges): their control numbers from a counter file of the connector's.
+  const controlNumbers = findWriter(format).controlNumbers
+    ? controlNumberFile(
+        config.controlNumberFile
+          ? resolve(context.baseDir, config.controlNumberFile)
+          : join(dir, `.eai-control-number-${context.name.replace(/[^A-Za-z0-9.-]+/g, '-')}`),
+        context,
+      )
+    : undefined;
   return {
     async put(record) {
       const id = record.attributes.id;
-      const documents = await context.toSystem(
-        record.value,
-        typeof id === 'string' ? { documentId: id } : undefined,
-      );
+      const documents = await context.toSystem(record.value, {
+        ...(typeof id === 'string' ? { documentId: id } : {}),
+        ...(controlNumbers ? { controlNumbers } : {}),
+      });
       // Written even when empty: the files an earlier delivery of the record wrote go (usually there are none).
       await write(record.idempotencyKey, documents, async ({ name }) => {
         context.logger.info({ file: name, key: record.key }, 'file-sink: file written');

@@ -149,9 +149,14 @@ export interface ConnectorContext {
   ): void;
   /**
    * Sinks: a canonical value written as the system's documents, through the connector's configured mapping.
-   * `documentId` is the mapping's `$doc.id` (else derived from the value's content).
+   * `documentId` is the mapping's `$doc.id` (else derived from the value's content). `controlNumbers`: where a
+   * writer whose documents are numbered (X12, `FormatWriter.controlNumbers`) takes its numbers from; such a mapping is
+   * refused without it.
    */
-  toSystem(value: unknown, options?: { documentId?: string }): Promise<Buffer[]>;
+  toSystem(
+    value: unknown,
+    options?: { documentId?: string; controlNumbers?: (count: number) => Promise<number> },
+  ): Promise<Buffer[]>;
   /** Sinks: the format `toSystem` writes (its mapping's `output`, e.g. `csv`); undefined when no mapping is named. */
   outputFormat?: string;
   /** Sinks: call it for each failed attempt a put retries itself, so the status says `retrying` from the first. */

@@ -224,6 +224,8 @@ export async function mapCommand(options: {
       const documents = await writeWithMapping(
         inTimeZone(outbound, options.timeZone),
         canonicalValues(bytes.toString('utf8')),
+        // A look at what a sink would write: numbered documents (X12) show control number 1, used by nothing.
+        { controlNumbers: async () => 1 },
       );
       return { code: 0, stdout: documents.map((d) => d.toString('utf8')).join('\n'), stderr: '' };
     }

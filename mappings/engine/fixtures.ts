@@ -44,7 +44,9 @@ export async function fixtureOutput(mapping: CompiledMapping, input: Buffer): Pr
   const writer = findWriter(mapping.spec.output);
   const trees = await mapToSystem(mapping, canonicalValues(input.toString('utf8')));
   const own = writerOptions(mapping.spec);
-  return `${trees.map((tree) => writer.write(tree, own).toString('utf8')).join('\n\n')}\n`;
+  // Numbered documents (X12 interchanges) take control number 1 and the fixed time: expected files stay the same.
+  const envelope = writer.controlNumbers ? { controlNumber: 1, at: FIXTURE_RECEIVED_AT } : undefined;
+  return `${trees.map((tree) => writer.write(tree, own, envelope).toString('utf8')).join('\n\n')}\n`;
 }
 
 function flatten(value: unknown, path: string, out: Map<string, string>): void {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { csvWriteOptions } from '../../formats/csv/writer.ts';
+import { x12AcknowledgmentOptions } from '../../formats/x12-855/index.ts';
 import { ConfigError, firstLineOf } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
@@ -39,7 +40,7 @@ const fieldMap: z.ZodType<FieldMap> = z.lazy(() =>
 );
 
 /** The keys of `options` that hold a writer's own options, each named after its format. */
-const WRITER_OPTION_KEYS = ['csv'] as const;
+const WRITER_OPTION_KEYS = ['csv', 'x12-855'] as const;
 
 export const mappingSchema = z
   .object({
@@ -63,6 +64,11 @@ export const mappingSchema = z
           .optional()
           .describe(
             'A from-canonical mapping whose `output` is `csv`: how the table is written for its receiver (`delimiter`, `byteOrderMark`, `lineEnding`, `formulaEscape`, below). Absent: RFC 4180 as it is.',
+          ),
+        'x12-855': x12AcknowledgmentOptions
+          .optional()
+          .describe(
+            "A from-canonical mapping whose `output` is `x12-855`: the interchange's envelope over what the mapping takes from the order (`envelope`: our ISA05 / ISA06, the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15), `separators` and `lineEnding`. Absent: the order's envelope, `*` `>` `~`, a newline after each segment.",
           ),
       })
       .strict()

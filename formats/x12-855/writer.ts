@@ -1,0 +1,327 @@
+import { z } from 'zod';
+import { ConfigError } from '../../lib/errors.ts';
+import { zodProblemText } from '../../lib/zod-problems.ts';
+import { normalizeDecimal } from '../../schemas/logical-types.ts';
+import { FormatError, type NumberedEnvelope } from '../types.ts';
+import { isDecimal, sumDecimals } from '../x12/values.ts';
+import { writeX12, type X12SegmentInput } from '../x12/writer.ts';
+import type { X12AcknowledgmentLine, X12AcknowledgmentTree, X12OutboundEnvelope } from './tree.ts';
+
+export const FORMAT = 'x12-855';
+
+const id = (max: number) => z.string().min(1).max(max);
+
+/** The writer's options: a mapping's `options.x12-855`. */
+export const x12AcknowledgmentOptions = z
+  .object({
+    envelope: z
+      .object({
+        senderQualifier: z
+          .string()
+          .length(2)
+          .optional()
+          .describe('ISA05: our id’s qualifier (ZZ, 01 DUNS, 12 phone…).'),
+        senderId: id(15).optional().describe('ISA06: our interchange id.'),
+        receiverQualifier: z.string().length(2).optional().describe('ISA07: the partner’s qualifier.'),
+        receiverId: id(15).optional().describe('ISA08: the partner’s interchange id.'),
+        senderCode: z.string().min(2).max(15).optional().describe('GS02 (default ISA06).'),
+        receiverCode: z.string().min(2).max(15).optional().describe('GS03 (default ISA08).'),
+        version: z
+          .string()
+          .regex(/^\d{6}/, 'GS08, e.g. 004010 or 005010')
+          .optional()
+          .describe('GS08 (default the order’s, else 004010); ISA12 is its first five digits.'),
+        usage: z.enum(['P', 'T', 'I']).optional().describe('ISA15: P production, T test, I information.'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "Envelope values over those the mapping takes from the order (the 850's ISA / GS, sender and receiver swapped): our ISA05 / ISA06 and the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15.",
+      ),
+    separators: z
+      .object({
+        element: z.string().length(1).default('*'),
+        component: z.string().length(1).default('>'),
+        segment: z.string().length(1).default('~'),
+      })
+      .strict()
+      .optional()
+      .describe('The separators the partner takes (default `*`, `>`, `~`).'),
+    lineEnding: z
+      .enum(['', '\n', '\r\n'])
+      .default('\n')
+      .describe(
+        'Written after each segment terminator: a newline by default (readable, and every X12 reader skips it).',
+      ),
+  })
+  .strict();
+
+export type X12AcknowledgmentOptions = z.input<typeof x12AcknowledgmentOptions>;
+
+/** BAK02, X12 element 587 (Acknowledgment Type). */
+const BAK02 = ['AC', 'AD', 'AE', 'AH', 'AK', 'AP', 'AT', 'NA', 'RD', 'RF', 'RJ', 'RN', 'RO', 'RV', 'ZZ'];
+/** ACK01, X12 element 668 (Line Item Status Code), 004010. */
+const ACK01 = [
+  'AA',
+  'AC',
+  'AR',
+  'BP',
+  'DR',
+  'IA',
+  'IB',
+  'IC',
+  'ID',
+  'IE',
+  'IF',
+  'IH',
+  'IP',
+  'IQ',
+  'IR',
+  'IS',
+  'IW',
+  'R1',
+  'R2',
+  'R3',
+  'R4',
+  'R5',
+  'R6',
+  'R7',
+  'R8',
+  'SP',
+];
+/** BAK02 codes that say the set carries no line detail: no PO1 loop goes with them. */
+const WITHOUT_DETAIL = ['AK', 'AT', 'NA', 'RJ'];
+
+function fail(location: string, problem: string): never {
+  throw new FormatError(FORMAT, location, problem);
+}
+
+function text(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value).trim();
+}
+
+function required(value: unknown, location: string, what: string, max: number): string {
+  const v = text(value);
+  if (v === '') fail(location, `missing ${what}`);
+  if (v.length > max)
+    fail(location, `${what} holds ${max} characters in X12, the value has ${v.length}: "${v}"`);
+  return v;
+}
+
+function optional(value: unknown, location: string, what: string, max: number): string {
+  const v = text(value);
+  return v === '' ? '' : required(v, location, what, max);
+}
+
+function code(value: unknown, allowed: readonly string[], location: string, what: string): string {
+  const v = text(value);
+  if (!allowed.includes(v))
+    fail(location, `${what} ${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
+  return v;
+}
+
+/** X12 R: an exact decimal without trailing zeros (`12.500000` → `12.5`). */
+function quantity(value: unknown, location: string, what: string): string {
+  const v = text(value);
+  if (!isDecimal(v) || v.includes(',')) fail(location, `${what} ${JSON.stringify(v)} is not a number`);
+  return normalizeDecimal(v);
+}
+
+/** CCYYMMDD as given, or YYMMDD for a version before 004010 (X12 element 373). */
+function date(value: unknown, short: boolean, location: string, what: string): string {
+  const v = text(value);
+  if (!/^\d{8}$/.test(v)) fail(location, `${what} ${JSON.stringify(v)} is not a date CCYYMMDD`);
+  return short ? v.slice(2) : v;
+}
+
+/** The envelope: the mapping's values (from the order), the options' over them; sender and receiver required. */
+function envelopeOf(tree: X12OutboundEnvelope | undefined, options: X12OutboundEnvelope = {}) {
+  const pick = (key: keyof X12OutboundEnvelope) => text(options[key]) || text(tree?.[key]);
+  const senderId = required(
+    pick('senderId'),
+    'ISA06',
+    'the sender id (ours: options.x12-855.envelope.senderId)',
+    15,
+  );
+  const receiverId = required(
+    pick('receiverId'),
+    'ISA08',
+    "the receiver id (the partner's ISA06 of its 850)",
+    15,
+  );
+  const version = pick('version') || '004010';
+  if (!/^\d{6}/.test(version)) fail('GS08', `version ${JSON.stringify(version)} is not like 004010`);
+  const usage = pick('usage') || 'P';
+  if (!['P', 'T', 'I'].includes(usage)) fail('ISA15', `usage ${JSON.stringify(usage)} is not P, T or I`);
+  return {
+    senderQualifier: required(pick('senderQualifier') || 'ZZ', 'ISA05', 'the sender qualifier', 2),
+    senderId,
+    receiverQualifier: required(pick('receiverQualifier') || 'ZZ', 'ISA07', 'the receiver qualifier', 2),
+    receiverId,
+    senderCode: required(pick('senderCode') || senderId, 'GS02', 'the application sender code', 15),
+    receiverCode: required(pick('receiverCode') || receiverId, 'GS03', 'the application receiver code', 15),
+    version,
+    usage,
+  };
+}
+
+function lineSegments(line: X12AcknowledgmentLine, n: number, short: boolean): X12SegmentInput[] {
+  const at = `PO1#${n}`;
+  const ids = (line.productIds ?? []).flatMap((p, i) => [
+    required(p.qualifier, `${at}/PO1${String(6 + 2 * i).padStart(2, '0')}`, 'product id qualifier', 2),
+    required(p.id, `${at}/PO1${String(7 + 2 * i).padStart(2, '0')}`, 'product id', 48),
+  ]);
+  if (ids.length > 20) fail(`${at}/PO106`, `at most 10 product ids in PO1, given ${ids.length / 2}`);
+  const segments: X12SegmentInput[] = [
+    {
+      tag: 'PO1',
+      elements: [
+        required(line.lineNumber, `${at}/PO101`, 'line number', 20),
+        quantity(line.quantity, `${at}/PO102`, 'quantity'),
+        required(line.unit, `${at}/PO103`, 'unit', 2),
+        text(line.unitPrice) ? quantity(line.unitPrice, `${at}/PO104`, 'unit price') : '',
+        text(line.unitPrice) ? optional(line.priceBasis, `${at}/PO105`, 'price basis', 2) : '',
+        ...ids,
+      ],
+    },
+  ];
+  if (line.acks.length === 0) fail(`${at}/ACK`, `line ${line.lineNumber} has no ACK (its status)`);
+  if (line.acks.length > 104) fail(`${at}/ACK`, `at most 104 ACK loops per line, given ${line.acks.length}`);
+  line.acks.forEach((ack, a) => {
+    const where = `${at}/ACK#${a + 1}`;
+    const qty = text(ack.quantity);
+    const when = text(ack.date);
+    segments.push({
+      tag: 'ACK',
+      elements: [
+        code(ack.status, ACK01, `${where}/ACK01`, 'line item status'),
+        qty ? quantity(qty, `${where}/ACK02`, 'quantity') : '',
+        qty ? required(text(ack.unit) || line.unit, `${where}/ACK03`, 'unit', 2) : '',
+        when ? required(ack.dateQualifier, `${where}/ACK04`, 'date qualifier', 3) : '',
+        when ? date(when, short, `${where}/ACK05`, 'date') : '',
+      ],
+    });
+  });
+  return segments;
+}
+
+/**
+ * One 855 in an interchange of its own: ISA13 and GS06 are `envelope.controlNumber`, ST02 0001; CTT01 counts the PO1
+ * loops and CTT02 sums their PO102, so neither can disagree with the lines. A value X12 cannot carry (a separator
+ * in it, a code its element does not have, an id over its length) is refused with its place.
+ */
+export function writeAcknowledgment(
+  tree: X12AcknowledgmentTree,
+  options: unknown = {},
+  envelope?: NumberedEnvelope,
+): Buffer {
+  const parsed = x12AcknowledgmentOptions.safeParse(options ?? {});
+  if (!parsed.success)
+    throw new ConfigError(
+      `${FORMAT} writer: ${zodProblemText(parsed.error, `options.${FORMAT}`, x12AcknowledgmentOptions)}`,
+    );
+  if (!envelope)
+    throw new ConfigError(
+      `${FORMAT} writer: no control number given: X12 interchanges are numbered by the one who writes them (a file-sink keeps the counter)`,
+    );
+  const own = envelopeOf(tree.envelope, parsed.data.envelope);
+  const short = own.version < '004010';
+  const bak = tree.bak ?? fail('BAK', 'missing BAK');
+  const type = code(bak.type, BAK02, 'BAK02', 'acknowledgment type');
+  const body: X12SegmentInput[] = [
+    {
+      tag: 'BAK',
+      elements: [
+        required(bak.purpose, 'BAK01', 'transaction set purpose', 2),
+        type,
+        required(bak.poNumber, 'BAK03', 'purchase order number', 22),
+        date(bak.poDate, short, 'BAK04', 'purchase order date'),
+        optional(bak.releaseNumber, 'BAK05', 'release number', 30),
+        '',
+        '',
+        optional(bak.sellerOrderNumber, 'BAK08', "seller's order number", 30),
+        text(bak.date) ? date(bak.date, short, 'BAK09', 'acknowledgment date') : '',
+      ],
+    },
+  ];
+  if (text(tree.currency))
+    body.push({ tag: 'CUR', elements: ['SE', required(tree.currency, 'CUR02', 'currency', 3)] });
+  (tree.references ?? []).forEach((ref, i) => {
+    body.push({
+      tag: 'REF',
+      elements: [
+        required(ref.qualifier, `REF#${i + 1}/REF01`, 'reference qualifier', 3),
+        required(ref.value, `REF#${i + 1}/REF02`, 'reference', 30),
+      ],
+    });
+  });
+  (tree.dates ?? []).forEach((d, i) => {
+    body.push({
+      tag: 'DTM',
+      elements: [
+        required(d.qualifier, `DTM#${i + 1}/DTM01`, 'date qualifier', 3),
+        date(d.date, short, `DTM#${i + 1}/DTM02`, 'date'),
+      ],
+    });
+  });
+  (tree.parties ?? []).forEach((party, i) => {
+    const at = `N1#${i + 1}`;
+    const partyId = optional(party.id, `${at}/N104`, 'party id', 80);
+    const name = text(party.name).slice(0, 60);
+    if (!partyId && !name) fail(`${at}/N102`, 'a party needs a name or an id');
+    body.push({
+      tag: 'N1',
+      elements: [
+        required(party.entityCode, `${at}/N101`, 'entity code', 3),
+        name,
+        partyId ? required(party.idQualifier, `${at}/N103`, 'id qualifier', 2) : '',
+        partyId,
+      ],
+    });
+  });
+  const detail = !WITHOUT_DETAIL.includes(type);
+  const lines = detail ? tree.lines : [];
+  lines.forEach((line, n) => {
+    body.push(...lineSegments(line, n + 1, short));
+  });
+  if (lines.length > 0) {
+    body.push({
+      tag: 'CTT',
+      elements: [
+        String(lines.length),
+        sumDecimals(lines.map((line) => normalizeDecimal(text(line.quantity)))),
+      ],
+    });
+  }
+  const at = envelope.at.toISOString();
+  const gsDate = at.slice(0, 10).replaceAll('-', '');
+  const separators = parsed.data.separators;
+  return writeX12(
+    {
+      senderQualifier: own.senderQualifier,
+      senderId: own.senderId,
+      receiverQualifier: own.receiverQualifier,
+      receiverId: own.receiverId,
+      date: gsDate.slice(2),
+      time: at.slice(11, 16).replace(':', ''),
+      controlNumber: String(envelope.controlNumber),
+      version: own.version.slice(0, 5),
+      usage: own.usage,
+      acknowledgmentRequested: '0',
+      groups: [
+        {
+          functionalId: 'PR',
+          senderCode: own.senderCode,
+          receiverCode: own.receiverCode,
+          date: short ? gsDate.slice(2) : gsDate,
+          time: at.slice(11, 16).replace(':', ''),
+          controlNumber: String(envelope.controlNumber),
+          agency: 'X',
+          version: own.version,
+          transactionSets: [{ type: '855', controlNumber: '0001', segments: body }],
+        },
+      ],
+    },
+    { lineEnding: parsed.data.lineEnding, ...(separators ? { separators } : {}) },
+  );
+}
