@@ -15,7 +15,7 @@ export const fileSource = definePlugin({
   type: 'file-source',
   kind: 'source',
   description:
-    'Reads documents of one format from a drop folder; big files are streamed and split into messages; X12 interchanges may be answered with 997 acknowledgments.',
+    'Reads documents of one format from a drop folder; big files are streamed and split into messages; X12 and EDIFACT interchanges may be answered with 997 and CONTRL acknowledgments.',
   config: fileSourceConfig,
   createSource: (config, context) => createFileDropSource(config, context),
   checkOffset: (_partition, offset) => fileDropOffsetProblem(offset),

@@ -140,20 +140,22 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     expect(ta1[1]).toBe('TA1*000000815*240312*0930*R*024');
     expect(ta1[2]).toBe('IEA*0*000000001');
     expect(logs.map((l) => [l.msg, l.file])).toContainEqual([
-      'file-drop: no acknowledgment: the file has no readable ISA to answer',
+      'file-drop: no acknowledgment: the file has no readable interchange header (ISA, UNB) to answer',
       'b-letter.x12',
     ]);
     await task.stop();
   });
 
-  it('refuses acknowledgements with a split that is not X12, saying what to do', async () => {
+  it('refuses acknowledgements with a split that is neither X12 nor EDIFACT, saying what to do', async () => {
     const { drop, acks } = await caseFolders();
     expect(() =>
       createFileDropSource(
-        { dir: drop, split: 'edifact', acknowledgements: { dir: acks } },
-        { ...createTestContext('acks-edifact').context, baseDir: root },
+        { dir: drop, split: 'idoc-xml', acknowledgements: { dir: acks } },
+        { ...createTestContext('acks-idoc').context, baseDir: root },
       ),
-    ).toThrow(/acknowledgements: 997s answer X12 interchanges, and split is edifact: set split to x12/);
+    ).toThrow(
+      /acknowledgements answer X12 \(997\) and EDIFACT \(CONTRL\) interchanges, and split is idoc-xml: set split to x12 or edifact/,
+    );
   });
 });
 

@@ -7,7 +7,13 @@ import { DLQ_TOPICS } from '../../bus/index.ts';
 import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
 import { ConfigError, errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
-import { Acknowledgements, type AckPiece, acknowledgementsConfig } from './file-drop/acknowledgements.ts';
+import {
+  type AckKind,
+  Acknowledgements,
+  type AckPiece,
+  ackKindOf,
+  acknowledgementsConfig,
+} from './file-drop/acknowledgements.ts';
 import { type DropFile, DropFolder, sameFile } from './file-drop/folder.ts';
 import { compilePattern } from './file-drop/pattern.ts';
 import { type FileDropOffset, fileDropOffset, fromRef, offsetJson, toRef } from './file-drop/position.ts';
@@ -80,7 +86,7 @@ export const fileDropConfig = z.object({
     .describe('How long a poll waits when no file is ready before it returns nothing.'),
 });
 
-/** The generic `file-source`'s config: the drop folder's, and the X12 acknowledgments it may send. */
+/** The generic `file-source`'s config: the drop folder's, and the acknowledgments (X12 997, EDIFACT CONTRL) it may send. */
 export const fileSourceConfig = fileDropConfig.extend({
   acknowledgements: acknowledgementsConfig.optional(),
 });
@@ -117,7 +123,12 @@ interface OpenFile {
   skip: number;
   /** A file refused whole: its one piece (its bytes, bounded) goes to the dead-letter topic with this reason. */
   refused?: string;
+  /** With acknowledgements: the EDI family the file is read as (undefined when it is neither X12 nor EDIFACT). */
+  ackKind?: AckKind;
 }
+
+/** A handed-out piece as the acknowledgments see it: a file refused whole may be of no family. */
+type HandedPiece = Omit<AckPiece, 'kind'> & { kind: AckKind | undefined };
 
 /** A batch handed out and not yet committed: its documents, the files whose last message it holds, its place. */
 interface HandedOut {
@@ -141,9 +152,10 @@ export function createFileDropSource(options: FileDropOptions, context: Connecto
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${context.name}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
   }
-  if (parsed.data.acknowledgements && parsed.data.split !== 'none' && parsed.data.split !== 'x12') {
+  const { split } = parsed.data;
+  if (parsed.data.acknowledgements && split !== 'none' && split !== 'x12' && split !== 'edifact') {
     throw new ConfigError(
-      `${context.name}: acknowledgements: 997s answer X12 interchanges, and split is ${parsed.data.split}: set split to x12 (or leave it out), or remove acknowledgements`,
+      `${context.name}: acknowledgements answer X12 (997) and EDIFACT (CONTRL) interchanges, and split is ${split}: set split to x12 or edifact (or leave it out), or remove acknowledgements`,
     );
   }
   return new FileDropSource(parsed.data, context);
@@ -173,9 +185,9 @@ class FileDropSource implements SourceTask {
   private readonly tally = new Map<string, { committed: number; refused: string[]; fromStart: boolean }>();
   /** Finished files to move to error/ instead of done/ (none of their messages could be mapped), with the text. */
   private readonly refusedFiles = new Map<string, string>();
-  /** X12 acknowledgments (config.acknowledgements), and the piece each handed-out document is. */
+  /** Acknowledgments (config.acknowledgements), and the piece each handed-out document is. */
   private readonly acks: Acknowledgements | undefined;
-  private readonly pieceOf = new WeakMap<SourceDocument, AckPiece>();
+  private readonly pieceOf = new WeakMap<SourceDocument, HandedPiece>();
   readonly pollsAhead = true;
 
   constructor(config: FileDropConfig, context: ConnectorContext) {
@@ -255,6 +267,7 @@ class FileDropSource implements SourceTask {
             open.file,
             error instanceof NotEnvelopeError ? error.message : `unreadable: ${errorMessage(error)}`,
           );
+          this.current.ackKind = open.ackKind;
           continue;
         }
         // A read error mid-file: hand out what is there, read the file again from where it stopped next time.
@@ -285,8 +298,10 @@ class FileDropSource implements SourceTask {
         ...(open.refused === undefined ? {} : { refused: open.refused }),
       };
       this.fileOf.set(document, { file: open.file, fromStart: open.skip === 0 });
-      if (this.acks)
-        this.pieceOf.set(document, { file: open.file.name, where: piece.where, bytes: piece.bytes });
+      if (this.acks) {
+        const handed = { file: open.file.name, kind: open.ackKind, where: piece.where, bytes: piece.bytes };
+        this.pieceOf.set(document, handed);
+      }
       batch.push(document);
       if (last) {
         this.unmoved.push(open.file);
@@ -351,8 +366,9 @@ class FileDropSource implements SourceTask {
   }
 
   /**
-   * After the batch's commit, before its finished files move: each set's fate, then the 997 (or TA1) of every
-   * interchange of the files the batch finished. A file refused whole gets a TA1 when its ISA reads.
+   * After the batch's commit, before its finished files move: each message's fate, then the acknowledgment (997 or
+   * TA1, CONTRL) of every interchange of the files the batch finished. A file refused whole gets one when its
+   * interchange header (ISA, UNB) reads.
    */
   private async acknowledge(
     documents: SourceDocument[],
@@ -363,8 +379,10 @@ class FileDropSource implements SourceTask {
     for (const document of documents) {
       const piece = this.pieceOf.get(document);
       if (!piece) continue;
-      if (document.refused !== undefined) await acks.refusedWhole(piece.file, piece.bytes, document.refused);
-      else acks.committed(piece, refused?.get(document));
+      const { kind } = piece;
+      if (document.refused !== undefined)
+        await acks.refusedWhole(piece.file, kind, piece.bytes, document.refused);
+      else if (kind) acks.committed({ ...piece, kind }, refused?.get(document));
     }
     for (const file of finishing) await acks.finished(file.name);
   }
@@ -434,9 +452,56 @@ class FileDropSource implements SourceTask {
 
   private async open(file: DropFile, skip: number): Promise<OpenFile | undefined> {
     const path = this.folder.path(file.name);
-    // With acknowledgments every file is read set by set, so each set's fate (mapped or dead-lettered) is known.
-    const split = this.acks ? 'x12' : this.config.split;
-    const splitAbove = this.acks ? 0 : this.config.splitAboveBytes;
+    // With acknowledgments every file is read message by message, so each one's fate (mapped or dead-lettered) is
+    // known: as the split kind says, or (split none) as the file's first bytes say.
+    let ackKind: AckKind | undefined;
+    if (this.acks) {
+      const { split } = this.config;
+      if (split === 'x12' || split === 'edifact') ackKind = split;
+      else {
+        const head = await this.sniff(path);
+        if (head === undefined) return undefined; // gone since it was listed
+        if (typeof head === 'string') return this.refuse(file, head, Buffer.alloc(0));
+        ackKind = ackKindOf(head);
+        if (!ackKind) {
+          return this.refuse(
+            file,
+            'neither an X12 (ISA) nor an EDIFACT (UNA, UNB) interchange: acknowledgements answer only those',
+          );
+        }
+      }
+    }
+    const opened = await this.openAs(file, skip, ackKind);
+    if (opened) opened.ackKind = ackKind;
+    return opened;
+  }
+
+  /** The first bytes of a file (for its EDI family), undefined when it is gone, the reason when it cannot be read. */
+  private async sniff(path: string): Promise<Buffer | string | undefined> {
+    try {
+      const handle = await openFile(path, READ_NO_FOLLOW);
+      try {
+        const head = Buffer.alloc(64);
+        const { bytesRead } = await handle.read(head, 0, head.length, 0);
+        return head.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (!isUnreadable(error)) throw error;
+      return `unreadable: ${errorMessage(error)}`;
+    }
+  }
+
+  private async openAs(
+    file: DropFile,
+    skip: number,
+    ackKind: AckKind | undefined,
+  ): Promise<OpenFile | undefined> {
+    const path = this.folder.path(file.name);
+    const split = ackKind ?? this.config.split;
+    const splitAbove = ackKind ? 0 : this.config.splitAboveBytes;
     if (file.size <= MAX_DOCUMENT_BYTES && (split === 'none' || file.size <= splitAbove)) {
       let bytes: Buffer;
       try {

@@ -142,15 +142,21 @@ function checkNoRepetition(
 /**
  * One pass over the text: indexOf on the terminator (skipping released ones), CR/LF and indentation between
  * segments ignored. A file that ends inside a segment is truncated (a final UNZ without terminator is tolerated).
+ * `maxSegments` stops after that many (an envelope's head: UNB, UNG, UNH), whatever follows them.
  */
-export function tokenize(text: string, advice: ServiceStringAdvice, format: string): EdifactSegment[] {
+export function tokenize(
+  text: string,
+  advice: ServiceStringAdvice,
+  format: string,
+  maxSegments = Number.POSITIVE_INFINITY,
+): EdifactSegment[] {
   const { separators } = advice;
   const segments: EdifactSegment[] = [];
   // Set once the UNB says syntax version 4 (UNB01.2): only then is the UNA's fifth character a repetition separator.
   let repetitionChecked = false;
   const lines = new LineCounter(text);
   let position = advice.start;
-  while (position < text.length) {
+  while (position < text.length && segments.length < maxSegments) {
     while (position < text.length && isWhitespace(text.charCodeAt(position))) position++;
     if (position >= text.length) break;
     let end = findTerminator(text, position, separators);

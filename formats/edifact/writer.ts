@@ -17,11 +17,18 @@ export interface EdifactMessageInput {
   segments: EdifactSegmentInput[];
 }
 
+/** S002 / S003: the party's id (0004 / 0010), its qualifier (0007) and its routing address (0008 / 0014). */
+export interface EdifactPartyInput {
+  id: string;
+  qualifier?: string;
+  routing?: string;
+}
+
 export interface EdifactInterchangeInput {
   syntax?: string;
   syntaxVersion?: string;
-  sender: { id: string; qualifier?: string };
-  recipient: { id: string; qualifier?: string };
+  sender: EdifactPartyInput;
+  recipient: EdifactPartyInput;
   /** YYMMDD and HHMM. */
   date: string;
   time: string;
@@ -52,11 +59,20 @@ export function writeEdifact(
   const custom = (Object.keys(DEFAULT_SEPARATORS) as (keyof EdifactSeparators)[]).some(
     (key) => separators[key] !== DEFAULT_SEPARATORS[key],
   );
-  const specials = [release, component, element, terminator].filter(Boolean);
+  // The repetition separator (syntax version 4) is released in data too, when one is given.
+  const specials = [release, component, element, terminator, separators.repetition ?? ''].filter(Boolean);
   const out: string[] = options.byteOrderMark ? ['\uFEFF'] : [];
   const end = `${terminator}${options.lineEnding ?? ''}`;
   if (options.una ?? custom) {
-    out.push('UNA', component, element, separators.decimal, release || ' ', ' ', end);
+    out.push(
+      'UNA',
+      component,
+      element,
+      separators.decimal,
+      release || ' ',
+      separators.repetition || ' ',
+      end,
+    );
   }
   const escapeData = (value: string, location: string): string => {
     if (!specials.some((special) => value.includes(special))) return value;
@@ -85,8 +101,7 @@ export function writeEdifact(
   const list = Array.isArray(interchanges) ? interchanges : [interchanges];
   list.forEach((unb, i) => {
     const where = `UNB#${i + 1}`;
-    const party = (p: { id: string; qualifier?: string }): EdifactElement =>
-      p.qualifier ? [p.id, p.qualifier] : p.id;
+    const party = (p: EdifactPartyInput): EdifactElement => [p.id, p.qualifier ?? '', p.routing ?? ''];
     segment(
       'UNB',
       [

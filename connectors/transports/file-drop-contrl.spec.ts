@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRefused } from '../../formats/each-document.ts';
+import { readEdifact } from '../../formats/edifact/parse.ts';
+import { findReader } from '../../formats/index.ts';
+import type { SourceDocument, SourceTask } from '../sdk/index.ts';
+import { contrlReason } from './file-drop/ack-reasons.ts';
+import { createFileDropSource } from './file-drop.ts';
+import { createTestContext } from './test-support.ts';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'eai-file-drop-contrl-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let folders = 0;
+async function caseFolders(): Promise<{ drop: string; acks: string }> {
+  const base = join(root, `case-${++folders}`);
+  await mkdir(join(base, 'drop'), { recursive: true });
+  return { drop: join(base, 'drop'), acks: join(base, 'acks') };
+}
+
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, '../../formats/edifact-orders/fixtures', name), 'utf8');
+const expected = (name: string) =>
+  readFileSync(join(import.meta.dirname, '../../formats/edifact/contrl', name), 'utf8');
+
+/** The fixture's one message (UNH..UNT), as ORD-<n> of the association EAN008. */
+const body = fixture('no-una-defaults-crlf.edi').replaceAll('\r\n', '\n');
+const message = body.slice(body.indexOf('UNH+'), body.indexOf('UNZ+'));
+
+/** An ORDERS interchange of `count` messages (UNB 0020 10042), the `bad`-th with QTY01.2 "twelve" (segment 19). */
+function interchange(count: number, options: { bad?: number; unbDate?: string } = {}): string {
+  let messages = '';
+  for (let n = 1; n <= count; n++) {
+    const one = message
+      .replace('UNH+ORD-2+ORDERS:D:96A:UN', `UNH+ORD-${n}+ORDERS:D:96A:UN:EAN008`)
+      .replace('UNT+38+ORD-2', `UNT+38+ORD-${n}`)
+      .replace('BGM+220+4500012346', `BGM+220+45000${n}`);
+    messages += n === options.bad ? one.replace('QTY+21:24:PCE', 'QTY+21:twelve:PCE') : one;
+  }
+  const unb = `UNB+UNOC:3+4012345000009:14+5412345000013:14+${options.unbDate ?? '240312'}:1430+10042'\n`;
+  return `${unb}${messages}UNZ+${count}+10042'\n`;
+}
+
+/** Polls until `count` documents came (the folder is listed once its files stood still). */
+async function pollAll(task: SourceTask, count: number): Promise<SourceDocument[]> {
+  const documents: SourceDocument[] = [];
+  for (let i = 0; i < 50 && documents.length < count; i++) documents.push(...(await task.poll()));
+  return documents;
+}
+
+/** What the runtime would say of each document the hub's ORDERS reader refuses (`<ErrorClass>: <message>`). */
+function refusals(documents: SourceDocument[]): Map<SourceDocument, string> {
+  const refused = new Map<SourceDocument, string>();
+  for (const document of documents) {
+    try {
+      const [result] = findReader('edifact-orders').parseEach!(document.bytes);
+      if (result && isRefused(result))
+        refused.set(document, `${result.refused.name}: ${result.refused.message}`);
+    } catch (error) {
+      // An interchange-level refusal (its UNB): the whole document is refused.
+      refused.set(document, `${(error as Error).name}: ${(error as Error).message}`);
+    }
+  }
+  return refused;
+}
+
+/** The CONTRL's segments between its UNB and its UNZ (which hold its own date and reference), one a line. */
+function between(contrl: Buffer | string): string {
+  const segments = contrl.toString().replaceAll("'\n", "'").split("'");
+  return segments.slice(1, -2).join("'\n");
+}
+
+async function source(name: string, config: Record<string, unknown> = {}) {
+  const { drop, acks } = await caseFolders();
+  const { context, logs } = createTestContext(name);
+  const task = createFileDropSource(
+    { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks }, ...config },
+    { ...context, baseDir: root },
+  );
+  await task.start(new Map());
+  return { drop, acks, task, logs };
+}
+
+describe('file-source acknowledgements (CONTRL after the commit)', () => {
+  it('reads an EDIFACT file message by message and writes the CONTRL once committed: UCM 7, 7, 4 (UCS/UCD), UCI 7', async () => {
+    const { drop, acks, task } = await source('contrl-connector');
+    await writeFile(join(drop, 'orders.edi'), interchange(3, { bad: 3 }));
+    const documents = await pollAll(task, 3);
+    // One document per message, though the file is small and split is none: the file's UNB says EDIFACT.
+    expect(documents.map((d) => d.name)).toEqual(['orders.edi#1', 'orders.edi#2', 'orders.edi#3']);
+    await task.commit(documents, { ok: false, error: new Error('broker away') });
+    await expect(readdir(acks)).rejects.toThrow(/ENOENT/);
+    const again = await task.poll();
+    const refused = refusals(again);
+    expect([...refused.values()]).toEqual([
+      'FormatError: edifact-orders: UNB#1/UNH#1/LIN#1/QTY (segment 19, line 19), element QTY01.2: QTY01.2 must be numeric, found "twelve"',
+    ]);
+    await task.commit(again, { ok: true, published: 2, deadLettered: 1, refused });
+    expect((await readdir(acks)).sort()).toEqual([
+      '.eai-control-number-contrl-connector',
+      'CONTRL_4012345000009_10042.edi',
+    ]);
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    expect(between(written)).toBe(between(expected('contrl-message-rejected.edi')));
+    const [contrl] = readEdifact(written, 'edifact-contrl');
+    expect(contrl!.envelope.interchange).toMatchObject({
+      sender: { id: '5412345000013', qualifier: '14' },
+      recipient: { id: '4012345000009', qualifier: '14' },
+      controlRef: '1',
+    });
+    expect(await readdir(join(drop, 'done'))).toEqual(['orders.edi']);
+
+    // Redelivered: the CONTRL is overwritten, with the next interchange control reference; all acknowledged.
+    await writeFile(join(drop, 'orders.edi'), interchange(3));
+    const redelivered = await pollAll(task, 3);
+    await task.commit(redelivered, { ok: true, published: 3, deadLettered: 0 });
+    const [second] = readEdifact(
+      await readFile(join(acks, 'CONTRL_4012345000009_10042.edi')),
+      'edifact-contrl',
+    );
+    expect(second!.envelope.interchange.controlRef).toBe('2');
+    expect(second!.segments.filter((s) => s.tag === 'UCM').map((s) => s.elements[2])).toEqual([
+      '7',
+      '7',
+      '7',
+    ]);
+    expect(second!.segments.find((s) => s.tag === 'UCI')!.elements[3]).toBe('7');
+    await task.stop();
+  });
+
+  it('rejects the interchange at the UCI when every message failed on its UNB (UNB04.1 no date: 12, UNB, 5:1)', async () => {
+    const { drop, acks, task } = await source('contrl-unb');
+    await writeFile(join(drop, 'orders.edi'), interchange(2, { unbDate: '240230' }));
+    const documents = await pollAll(task, 2);
+    const refused = refusals(documents);
+    expect(refused.size).toBe(2);
+    await task.commit(documents, { ok: true, published: 0, deadLettered: 2, refused });
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    expect(between(written)).toBe(between(expected('contrl-interchange-rejected.edi')));
+    await task.stop();
+  });
+
+  it('answers a grouped interchange (split: edifact) with a UCF and its UCMs, and one with no message with UCI 4, 32', async () => {
+    const { drop, acks, task, logs } = await source('contrl-groups', { split: 'edifact' });
+    await writeFile(join(drop, 'a-grouped.edi'), fixture('ung-group-several-messages.edi'));
+    await writeFile(
+      join(drop, 'b-empty.edi'),
+      "UNB+UNOA:4+SENDER:ZZ+RECIPIENT:ZZ+20240312:1430+EMPTY1'\nUNZ+0+EMPTY1'\n",
+    );
+    await writeFile(join(drop, 'c-letter.edi'), 'Dear supplier, please find our order attached.\n');
+    const documents = await pollAll(task, 4);
+    await task.commit(documents, { ok: true, published: 2, deadLettered: 2 });
+    expect((await readdir(acks)).filter((name) => !name.startsWith('.')).sort()).toEqual([
+      'CONTRL_4012345000009_10042.edi',
+      'CONTRL_SENDER_EMPTY1.edi',
+    ]);
+    const grouped = between(await readFile(join(acks, 'CONTRL_4012345000009_10042.edi')));
+    expect(grouped).toBe(
+      [
+        "UNH+1+CONTRL:D:3:UN'",
+        "UCI+10042+4012345000009:14+5412345000013:14+7'",
+        "UCF+G1+4012345000009+5412345000013+7'",
+        "UCM+ORD-5+ORDERS:D:96A:UN+7'",
+        "UCM+ORD-6+ORDERS:D:96A:UN+7'",
+        'UNT+6+1',
+      ].join('\n'),
+    );
+    const empty = await readFile(join(acks, 'CONTRL_SENDER_EMPTY1.edi'), 'utf8');
+    expect(empty).toMatch(/^UNB\+UNOA:4\+RECIPIENT:ZZ\+SENDER:ZZ\+\d{8}:\d{4}\+\d+'UNH\+1\+CONTRL:4:1:UN'/);
+    expect(empty).toContain("UCI+EMPTY1+SENDER:ZZ+RECIPIENT:ZZ+4+32'");
+    expect(logs.map((l) => [l.msg, l.file])).toContainEqual([
+      'file-drop: no acknowledgment: the file has no readable interchange header (ISA, UNB) to answer',
+      'c-letter.edi',
+    ]);
+    await task.stop();
+  });
+});
+
+describe('dead-letter reasons in CONTRL terms', () => {
+  it.each([
+    [
+      'FormatError: edifact-orders: UNB#1/UNH#1/UNH (segment 2, line 2): message type "DESADV" (UNH02) is not edifact-orders; this reader takes ORDERS messages',
+      { level: 'message', error: { code: '14', segment: 'UNH', element: { position: 3, component: 1 } } },
+    ],
+    [
+      'FormatError: edifact-orders: UNB#1/UNH#1/UNT (segment 39, line 39): control count mismatch: UNT01 says "37" but there are 38 segments from UNH to UNT',
+      { level: 'message', error: { code: '29', segment: 'UNT', element: { position: 2 } } },
+    ],
+    [
+      'FormatError: edifact-orders: UNB#1/UNH#1/UNT (segment 39, line 39): control reference mismatch: UNT02 "X" differs from UNH01 "ORD-9"',
+      { level: 'message', error: { code: '28', segment: 'UNT', element: { position: 3 } } },
+    ],
+    [
+      'FormatError: edifact-orders: end of file (after segment 14): truncated: UNB#1/UNH#1/UNH (segment 2, line 2) has no UNT',
+      { level: 'message', error: { code: '13', segment: 'UNT' } },
+    ],
+    [
+      'FormatError: edifact-orders: UNB#1/UNH#1/UNH (segment 2, line 2): missing mandatory segment BGM',
+      { level: 'message', segments: [{ position: 1, code: '13' }] },
+    ],
+    [
+      'FormatError: edifact-orders: UNB#1/UNH#1/CUX (segment 15, line 15), element CUX01.2: CUX01.2 "EUX" is not an ISO 4217 currency code',
+      {
+        level: 'message',
+        segments: [{ position: 14, elements: [{ code: '12', position: 2, component: 2 }] }],
+      },
+    ],
+    [
+      'FormatError: edifact-orders: UNB#1/UNH#1/DTM (segment 4, line 4), element DTM01.2: DTM01.2 "20240230": day 30 does not exist in February',
+      {
+        level: 'message',
+        segments: [{ position: 3, elements: [{ code: '12', position: 2, component: 2 }] }],
+      },
+    ],
+    [
+      'FormatError: edifact-orders: byte 235: invalid UTF-8 (byte 0xfc at offset 235, line 8, column 36); UNB syntax identifier "UNOW" says UTF-8 or ASCII (UNOC…UNOK would name an ISO 8859 part)',
+      { level: 'message', error: { code: '21' } },
+    ],
+    [
+      'FormatError: edifact-orders: UNB#1 (segment 1, line 1), element UNB04.1: UNB04.1 "240230": February has no day 30',
+      { level: 'interchange', error: { code: '12', segment: 'UNB', element: { position: 5, component: 1 } } },
+    ],
+    [
+      'MappingError: edi/edifact-orders.to-canonical.yaml: salesOrder.orderId: is required',
+      { level: 'message', error: { code: '18' } },
+    ],
+  ])('%s', (reason, expectedReason) => {
+    expect(contrlReason(reason, 2)).toEqual(expectedReason);
+  });
+});

@@ -1,0 +1,188 @@
+import {
+  type ContrlGroup,
+  type ContrlLevelError,
+  type ContrlMessage,
+  type ContrlSubject,
+  writeContrl,
+} from '../../../formats/edifact/contrl.ts';
+import { type EdifactSegment, value } from '../../../formats/edifact/segment.ts';
+import { readServiceStringAdvice, tokenize } from '../../../formats/edifact/tokenizer.ts';
+import { contrlReason } from './ack-reasons.ts';
+import type { AckFamily, AckPiece, AckReply } from './acknowledgements.ts';
+
+type Subject = Omit<ContrlSubject, 'messages' | 'groups' | 'action' | 'error'>;
+
+/** An EDIFACT interchange being read: its UNB, its messages' fates (by group when it has UNGs), the envelope errors. */
+interface EdifactInterchange {
+  subject: Subject;
+  messages: ContrlMessage[];
+  groups: Map<string, ContrlGroup>;
+  /** Per group: the UNG errors its messages were refused with. */
+  groupErrors: Map<string, ContrlLevelError[]>;
+  /** The UNB errors its messages were refused with (a CONTRL rejecting the interchange when all were). */
+  interchangeErrors: ContrlLevelError[];
+  count: number;
+}
+
+interface Head {
+  unb: EdifactSegment;
+  ung?: EdifactSegment;
+  unh?: EdifactSegment;
+  subject: Subject;
+}
+
+/** UNB, UNG and UNH of a piece (or of a whole file refused), as far as they read: undefined when no UNB does. */
+function headOf(bytes: Buffer): Head | undefined {
+  const head = bytes.subarray(0, 4096).toString('utf8');
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  let segments: EdifactSegment[];
+  let advice: ReturnType<typeof readServiceStringAdvice>;
+  try {
+    advice = readServiceStringAdvice(text, 'edifact');
+    segments = tokenize(text, advice, 'edifact', 3);
+  } catch {
+    return undefined;
+  }
+  const [unb, second, third] = segments;
+  if (unb?.tag !== 'UNB') return undefined;
+  const ung = second?.tag === 'UNG' ? second : undefined;
+  const unh = [second, third].find((segment) => segment?.tag === 'UNH');
+  const party = (n: number) => {
+    const [id = '', qualifier, routing] = [1, 2, 3].map((c) => value(unb, n, c));
+    return { id, ...(qualifier ? { qualifier } : {}), ...(routing ? { routing } : {}) };
+  };
+  const testIndicator = value(unb, 11);
+  const subject: Subject = {
+    syntax: value(unb, 1, 1),
+    syntaxVersion: value(unb, 1, 2),
+    sender: party(2),
+    recipient: party(3),
+    controlRef: value(unb, 5),
+    ...(testIndicator ? { testIndicator } : {}),
+    separators: advice.separators,
+    una: advice.una,
+  };
+  return { unb, ...(ung ? { ung } : {}), ...(unh ? { unh } : {}), subject };
+}
+
+/** `CONTRL_<sender>_<reference>.edi`: the same name for the same interchange, so a redelivery overwrites it. */
+function contrlName(subject: Subject): string {
+  const safe = (text: string) => text.replace(/[^A-Za-z0-9.-]+/g, '-') || 'unknown';
+  return `CONTRL_${safe(subject.sender.id)}_${safe(subject.controlRef)}.edi`;
+}
+
+function contrl(subject: ContrlSubject): AckReply {
+  return {
+    kind: 'CONTRL',
+    name: contrlName(subject),
+    interchange: subject.controlRef,
+    controlNumbers: 1,
+    write: (own) => writeContrl(subject, { controlRef: own.controlNumber, at: own.at }),
+  };
+}
+
+function groupOf(ung: EdifactSegment): ContrlGroup {
+  const party = (n: number) => {
+    const qualifier = value(ung, n, 2);
+    return { id: value(ung, n, 1), ...(qualifier ? { qualifier } : {}) };
+  };
+  return { ref: value(ung, 5), sender: party(2), recipient: party(3), messages: [] };
+}
+
+/**
+ * EDIFACT: one CONTRL per interchange (UCI, and a UCM per message, under a UCF per group when it has UNGs), named by
+ * the UNB sender and reference; the interchange rejected at the UCI when every message failed on its UNB, or when it
+ * holds no message at all (32, lower level empty).
+ */
+export const edifactAcknowledgements: AckFamily<EdifactInterchange> = {
+  split: 'edifact',
+  noun: 'message',
+
+  locate(where) {
+    const keys = /^(UNB#\d+)(?:\/UNG#\d+)?\/UNH#\d+ /.exec(where);
+    return keys ? { interchange: keys[1]!, first: /^UNB#\d+(\/UNG#1)?\/UNH#1 /.test(where) } : undefined;
+  },
+
+  begin(piece: AckPiece) {
+    const head = headOf(piece.bytes);
+    if (!head) return undefined;
+    return {
+      subject: head.subject,
+      messages: [],
+      groups: new Map(),
+      groupErrors: new Map(),
+      interchangeErrors: [],
+      count: 0,
+    };
+  },
+
+  add(interchange, piece, refused) {
+    const head = headOf(piece.bytes);
+    const groupKey = /\/(UNG#\d+)\//.exec(piece.where)?.[1];
+    if (!head?.unh || Boolean(groupKey) !== Boolean(head.ung)) return false;
+    const { unh } = head;
+    const associationCode = value(unh, 2, 5);
+    const message: ContrlMessage = {
+      ref: value(unh, 1),
+      type: value(unh, 2, 1),
+      version: value(unh, 2, 2),
+      release: value(unh, 2, 3),
+      agency: value(unh, 2, 4),
+      ...(associationCode ? { associationCode } : {}),
+      action: '7',
+    };
+    if (refused !== undefined) {
+      const reason = contrlReason(refused, unh.segment);
+      message.action = '4';
+      if (reason.level === 'message') {
+        if (reason.error) message.error = reason.error;
+        if (reason.segments) message.segments = reason.segments;
+      } else {
+        // The envelope's error: said at the UCI / UCF when all its messages have it; the message's own UCM says 18.
+        message.error = { code: '18' };
+        if (reason.level === 'interchange') interchange.interchangeErrors.push(reason.error!);
+        else {
+          const errors = interchange.groupErrors.get(groupKey!) ?? [];
+          errors.push(reason.error!);
+          interchange.groupErrors.set(groupKey!, errors);
+        }
+      }
+    }
+    if (groupKey && head.ung) {
+      let group = interchange.groups.get(groupKey);
+      if (!group) {
+        group = groupOf(head.ung);
+        interchange.groups.set(groupKey, group);
+      }
+      group.messages.push(message);
+    } else interchange.messages.push(message);
+    interchange.count++;
+    return true;
+  },
+
+  reply(interchange) {
+    const error = interchange.interchangeErrors[0];
+    if (error && interchange.interchangeErrors.length === interchange.count) {
+      return contrl({ ...interchange.subject, action: '4', error });
+    }
+    const groups = [...interchange.groups].map(([key, group]): ContrlGroup => {
+      const errors = interchange.groupErrors.get(key) ?? [];
+      return errors[0] && errors.length === group.messages.length
+        ? { ...group, action: '4', error: errors[0], messages: [] }
+        : group;
+    });
+    return contrl({ ...interchange.subject, messages: interchange.messages, groups });
+  },
+
+  controlNumber: (interchange) => interchange.subject.controlRef,
+
+  refusedWhole(bytes, reason) {
+    const head = headOf(bytes);
+    if (!head) return undefined;
+    return contrl({
+      ...head.subject,
+      action: '4',
+      error: { code: /no message \(UNH\.\.UNT\)/.test(reason) ? '32' : '18' },
+    });
+  },
+};

@@ -1,0 +1,155 @@
+import {
+  type AckGroup,
+  type AckSet,
+  controlNumbersNeeded,
+  type InterchangeNote,
+  type ReceivedInterchange,
+  write997,
+  writeTa1,
+} from '../../../formats/x12/acknowledgment.ts';
+import { detectSeparators } from '../../../formats/x12/tokenizer.ts';
+import { reasonCodes } from './ack-reasons.ts';
+import type { AckFamily, AckPiece, AckReply } from './acknowledgements.ts';
+
+/** An X12 interchange being read: its ISA, its groups with their sets' fates, the ISA problems its sets named. */
+interface X12Interchange {
+  received: Omit<ReceivedInterchange, 'groups'>;
+  groups: Map<string, AckGroup>;
+  notes: InterchangeNote[];
+  sets: number;
+}
+
+/** ISA / GS / ST elements of a piece (or of a whole file refused), as far as they read: undefined when no ISA does. */
+function envelopeOf(bytes: Buffer): { isa: string[]; gs?: string[]; st?: string[] } | undefined {
+  const head = bytes.subarray(0, 4096).toString('utf8');
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  const start = text.search(/\S/);
+  if (start < 0) return undefined;
+  let separators: ReturnType<typeof detectSeparators>;
+  try {
+    separators = detectSeparators(text, start, 'x12');
+  } catch {
+    return undefined;
+  }
+  const segments = text
+    .slice(start)
+    .split(separators.segment)
+    .slice(0, 3)
+    .map((segment) => segment.trim().split(separators.element));
+  const [isa, gs, st] = segments;
+  if (!isa || isa.length < 16) return undefined;
+  return {
+    isa: isa.map((e) => e.trim()),
+    ...(gs?.[0] === 'GS' ? { gs } : {}),
+    ...(st?.[0] === 'ST' ? { st } : {}),
+  };
+}
+
+function receivedOf(isa: string[]): Omit<ReceivedInterchange, 'groups'> {
+  return {
+    senderQualifier: isa[5] ?? '',
+    senderId: isa[6] ?? '',
+    receiverQualifier: isa[7] ?? '',
+    receiverId: isa[8] ?? '',
+    date: isa[9] ?? '',
+    time: isa[10] ?? '',
+    version: isa[12] ?? '',
+    controlNumber: isa[13] ?? '',
+    usage: isa[15] ?? 'P',
+  };
+}
+
+/** `997_<sender>_<control number>.x12`: the same name for the same interchange, so a redelivery overwrites it. */
+function acknowledgmentName(kind: '997' | 'TA1', received: Omit<ReceivedInterchange, 'groups'>): string {
+  const safe = (value: string) => value.replace(/[^A-Za-z0-9.-]+/g, '-') || 'unknown';
+  return `${kind}_${safe(received.senderId)}_${safe(received.controlNumber)}.x12`;
+}
+
+function ta1(received: Omit<ReceivedInterchange, 'groups'>, note: InterchangeNote): AckReply {
+  return {
+    kind: 'TA1',
+    name: acknowledgmentName('TA1', received),
+    interchange: received.controlNumber,
+    controlNumbers: 1,
+    write: (own) => writeTa1(received, note, own),
+  };
+}
+
+/**
+ * X12: one 997 per interchange (AK2/AK5 per set, AK9 per group), named by ISA06 and ISA13; a TA1 (024) for an
+ * interchange with no set, or (with the ISA note) when every set failed on the ISA.
+ */
+export const x12Acknowledgements: AckFamily<X12Interchange> = {
+  split: 'x12',
+  noun: 'set',
+
+  locate(where) {
+    const keys = /^(ISA#\d+)\/GS#\d+\/ST#\d+ /.exec(where);
+    return keys ? { interchange: keys[1]!, first: /\/GS#1\/ST#1 /.test(where) } : undefined;
+  },
+
+  begin(piece: AckPiece) {
+    const envelope = envelopeOf(piece.bytes);
+    if (!envelope) return undefined;
+    return { received: receivedOf(envelope.isa), groups: new Map(), notes: [], sets: 0 };
+  },
+
+  add(interchange, piece, refused) {
+    const gsKey = /\/(GS#\d+)\//.exec(piece.where)?.[1];
+    const envelope = envelopeOf(piece.bytes);
+    if (!gsKey || !envelope?.gs || !envelope.st) return false;
+    const gs = envelope.gs;
+    let group = interchange.groups.get(gsKey);
+    if (!group) {
+      group = {
+        functionalId: gs[1] ?? '',
+        senderCode: gs[2] ?? '',
+        receiverCode: gs[3] ?? '',
+        controlNumber: gs[6] ?? '',
+        version: gs[8] ?? '',
+        sets: [],
+      };
+      interchange.groups.set(gsKey, group);
+    }
+    const [, type = '', controlNumber = '', implementationReference] = envelope.st;
+    const set: AckSet = {
+      type,
+      controlNumber,
+      status: 'A',
+      ...(implementationReference ? { implementationReference } : {}),
+    };
+    if (refused !== undefined) {
+      const { codes, segments, interchange: note } = reasonCodes(refused);
+      set.status = 'R';
+      set.codes = codes;
+      if (segments) set.segments = segments;
+      if (note) interchange.notes.push(note);
+    }
+    group.sets.push(set);
+    interchange.sets++;
+    return true;
+  },
+
+  reply(interchange) {
+    const received: ReceivedInterchange = {
+      ...interchange.received,
+      groups: [...interchange.groups.values()],
+    };
+    const note = interchange.notes[0];
+    if (note && interchange.notes.length === interchange.sets) return ta1(received, note);
+    return {
+      kind: '997',
+      name: acknowledgmentName('997', received),
+      interchange: received.controlNumber,
+      controlNumbers: controlNumbersNeeded(received),
+      write: (own) => write997(received, own),
+    };
+  },
+
+  controlNumber: (interchange) => interchange.received.controlNumber,
+
+  refusedWhole(bytes) {
+    const envelope = envelopeOf(bytes);
+    return envelope && ta1(receivedOf(envelope.isa), { status: 'R', code: '024' });
+  },
+};
