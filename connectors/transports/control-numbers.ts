@@ -5,11 +5,12 @@ import type { ConnectorContext } from '../sdk/index.ts';
 import { fileWriteError, writeAtomically } from './keyed-files.ts';
 
 /**
- * Interchange control numbers (X12 ISA13 / GS06) a connector hands out, kept in a file of their own: the last one
- * used, written before the document that uses it, so a crash in between leaves a gap (X12 allows gaps), never a number
- * used twice. Not in Kafka positions: an offsets reset must never hand a number out again, as partners refuse an
- * ISA13 they have seen. The rule of the file source's 997s (file-drop/acknowledgements.ts); after 999999999 it
- * starts again at 1. One connector task writes it at a time; its own puts are taken in turn.
+ * Interchange control numbers (X12 ISA13 / GS06, EDIFACT's UNB reference) a connector hands out, kept in a file of
+ * their own: the last one used, written before the document that uses it, so a crash in between leaves a gap (both
+ * standards allow gaps), never a number used twice. Not in Kafka positions: an offsets reset must never hand a number
+ * out again, as partners refuse an interchange reference they have seen. The file source's acknowledgements (997,
+ * CONTRL) and the file sink's X12 documents take theirs here; after 999999999 it starts again at 1. One connector task
+ * writes it at a time; its own puts are taken in turn.
  */
 export function controlNumberFile(file: string, context: ConnectorContext) {
   let queue: Promise<unknown> = Promise.resolve();
@@ -19,7 +20,7 @@ export function controlNumberFile(file: string, context: ConnectorContext) {
       const text = (await readFile(file, 'utf8')).trim();
       if (!/^\d{1,9}$/.test(text)) {
         throw new NonRetriableError(
-          `${context.name}: control number file ${file} holds ${JSON.stringify(text.slice(0, 20))}, not a number: write the last ISA13 the connector sent into it`,
+          `${context.name}: control number file ${file} holds ${JSON.stringify(text.slice(0, 20))}, not a number: write into it the last interchange control number the connector sent (ISA13, or the UNB reference)`,
         );
       }
       last = Number(text);
