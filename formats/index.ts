@@ -27,7 +27,7 @@ import { isKnownCharset, NotUtf8Error, toUtf8 } from './text-input/decode.ts';
 import { FormatError, type FormatReader, type FormatWriter } from './types.ts';
 import { reader as x12850 } from './x12-850/index.ts';
 import { writer as x12855Writer } from './x12-855/index.ts';
-import { reader as x12856 } from './x12-856/index.ts';
+import { reader as x12856, writer as x12856Writer } from './x12-856/index.ts';
 import { reader as xml } from './xml/index.ts';
 
 /** Every document format, named once: the CLI, connector configs, mappings and fixtures use these names. */
@@ -63,6 +63,7 @@ export const writers: FormatWriter[] = [
   logisticsDespatchRequestWriter,
   logisticsReturnAuthorizationWriter,
   x12855Writer,
+  x12856Writer,
   csvWriter,
   jsonWriter,
 ] as FormatWriter[];

@@ -24,6 +24,7 @@ describe('format writers: extension and media type', () => {
       'logistics-despatch-request': ['.json', 'application/json'],
       'logistics-return-authorization': ['.json', 'application/json'],
       'x12-855': ['.x12', 'application/EDI-X12'],
+      'x12-856': ['.x12', 'application/EDI-X12'],
     });
     expect(findWriter('csv').mediaType).toBe('text/csv; charset=utf-8');
   });

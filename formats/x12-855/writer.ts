@@ -36,7 +36,7 @@ export const x12AcknowledgmentOptions = z
       .strict()
       .optional()
       .describe(
-        "Envelope values over those the mapping takes from the order (the 850's ISA / GS, sender and receiver swapped): our ISA05 / ISA06 and the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15.",
+        "Envelope values where the order does not carry them (the 850's ISA / GS, sender and receiver swapped, as the mapping takes them, come first): our ISA05 / ISA06 and the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15.",
       ),
     separators: z
       .object({
@@ -134,9 +134,12 @@ function date(value: unknown, short: boolean, location: string, what: string): s
   return short ? v.slice(2) : v;
 }
 
-/** The envelope: the mapping's values (from the order), the options' over them; sender and receiver required. */
+/**
+ * The envelope: the mapping's values (the order's: who sent it is who gets the answer), the options' where it has none,
+ * as the 856 takes them; sender and receiver required.
+ */
 function envelopeOf(tree: X12OutboundEnvelope | undefined, options: X12OutboundEnvelope = {}) {
-  const pick = (key: keyof X12OutboundEnvelope) => text(options[key]) || text(tree?.[key]);
+  const pick = (key: keyof X12OutboundEnvelope) => text(tree?.[key]) || text(options[key]);
   const senderId = required(
     pick('senderId'),
     'ISA06',

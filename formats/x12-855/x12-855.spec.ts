@@ -72,7 +72,7 @@ describe('x12-855 writer', () => {
     expect(byTag('CTT')[0]!.elements).toEqual(['2', '50.5']);
   });
 
-  it('takes the options’ envelope over the tree’s, and writes YYMMDD dates for a version before 004010', () => {
+  it('takes the tree’s envelope over the options’, which fill in what it lacks, and writes YYMMDD dates before 004010', () => {
     const bytes = writer.write(
       tree({ envelope: { senderId: 'FROMORDER', receiverId: 'PARTNER', version: '003040', usage: 'T' } }),
       {
@@ -84,7 +84,7 @@ describe('x12-855 writer', () => {
     );
     const text = bytes.toString('utf8');
     expect(text).not.toContain('\n');
-    expect(text.startsWith('ISA|00|          |00|          |01|123456789      |ZZ|PARTNER        |')).toBe(
+    expect(text.startsWith('ISA|00|          |00|          |01|FROMORDER      |ZZ|PARTNER        |')).toBe(
       true,
     );
     const set = segments(bytes);

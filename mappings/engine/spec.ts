@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { csvWriteOptions } from '../../formats/csv/writer.ts';
 import { x12AcknowledgmentOptions } from '../../formats/x12-855/index.ts';
+import { x12ShipNoticeOptions } from '../../formats/x12-856/index.ts';
 import { ConfigError, firstLineOf } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
@@ -40,7 +41,7 @@ const fieldMap: z.ZodType<FieldMap> = z.lazy(() =>
 );
 
 /** The keys of `options` that hold a writer's own options, each named after its format. */
-const WRITER_OPTION_KEYS = ['csv', 'x12-855'] as const;
+const WRITER_OPTION_KEYS = ['csv', 'x12-855', 'x12-856'] as const;
 
 export const mappingSchema = z
   .object({
@@ -68,7 +69,12 @@ export const mappingSchema = z
         'x12-855': x12AcknowledgmentOptions
           .optional()
           .describe(
-            "A from-canonical mapping whose `output` is `x12-855`: the interchange's envelope over what the mapping takes from the order (`envelope`: our ISA05 / ISA06, the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15), `separators` and `lineEnding`. Absent: the order's envelope, `*` `>` `~`, a newline after each segment.",
+            "A from-canonical mapping whose `output` is `x12-855`: the interchange's envelope where the order does not carry it (`envelope`: our ISA05 / ISA06, the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15), `separators` and `lineEnding`. Absent: the order's envelope, `*` `>` `~`, a newline after each segment.",
+          ),
+        'x12-856': x12ShipNoticeOptions
+          .optional()
+          .describe(
+            "A from-canonical mapping whose `output` is `x12-856`: the interchange's envelope where the shipment does not carry it (`envelope`: our ISA05 / ISA06, the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15), `separators` and `lineEnding`. Absent: the shipment's envelope, `*` `>` `~`, a newline after each segment.",
           ),
       })
       .strict()
