@@ -4,6 +4,7 @@ import { createTransport } from '../bus/transport/index.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
 import { topicRows } from './commands/bus.ts';
@@ -11,9 +12,12 @@ import { topicRows } from './commands/bus.ts';
 const env = () => ({ KAFKA_BROKERS: testStack().brokers, SCHEMA_REGISTRY_URL: testStack().registryUrl });
 const asn = 'formats/x12-856/fixtures/several-st-sets.edi';
 
-/** `eai bus tail <topic> --from-beginning --until-end`, its lines parsed; it must end with status 0. */
+/**
+ * `eai bus tail <topic> --from-beginning --until-end`, its lines parsed; it must end with status 0. In this process
+ * (tests/run-eai-in-process.ts), as most commands here: the tests that keep `runEai` are the process's own.
+ */
 async function tailToEnd(topic: string): Promise<Array<Record<string, unknown>>> {
-  const tail = await runEai(['bus', 'tail', topic, '--from-beginning', '--until-end'], {
+  const tail = await runEaiInProcess(['bus', 'tail', topic, '--from-beginning', '--until-end'], {
     env: env(),
     timeoutMs: 45_000,
   });
@@ -26,7 +30,7 @@ async function tailToEnd(topic: string): Promise<Array<Record<string, unknown>>>
 
 describe('eai map | eai bus publish | eai bus tail', () => {
   it('publishes what eai map prints, from stdin, each record with its key; --input - reads stdin too', async () => {
-    const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
+    const mapped = await runEaiInProcess(['map', '--format', 'x12-856', '--input', asn, '--json']);
     expect(mapped.code).toBe(0);
     const records = JSON.parse(mapped.stdout) as Array<{ schema: string; key: string }>;
     expect(records.length).toBeGreaterThan(1);
@@ -53,7 +57,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     const topic = unique('cli-tail');
     const bus = testBus();
     await bus.provisionTopics([{ topic, partitions: 3 }]);
-    const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
+    const mapped = await runEaiInProcess(['map', '--format', 'x12-856', '--input', asn, '--json']);
     const record = (JSON.parse(mapped.stdout) as Array<{ schema: string; value: unknown }>)[0]!;
     const three = ['a', 'b', 'c'].map((key) => ({ ...record, key: `asn-${key}` }));
     const published = await runEai(['bus', 'publish', topic, '--json'], {
@@ -66,7 +70,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
       ['--from-beginning', '--max', '5'],
       ['--from-beginning', '--until-end'],
     ]) {
-      const tail = await runEai(['bus', 'tail', topic, ...args], { env: env(), timeoutMs: 45_000 });
+      const tail = await runEaiInProcess(['bus', 'tail', topic, ...args], { env: env() });
       expect(tail.code, `${args.join(' ')}: ${tail.stderr}`).toBe(0);
       const lines = tail.stdout
         .trim()
@@ -98,7 +102,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     const topic = unique('cli-tail-kinds');
     const bus = testBus();
     await bus.provisionTopics([{ topic, partitions: 1 }]);
-    const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
+    const mapped = await runEaiInProcess(['map', '--format', 'x12-856', '--input', asn, '--json']);
     const record = (JSON.parse(mapped.stdout) as Array<{ schema: string; key: string; value: unknown }>)[0]!;
     expect(
       (await runEai(['bus', 'publish', topic], { env: env(), stdin: JSON.stringify([record]) })).code,
@@ -156,7 +160,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
       await producer.disconnect();
     }
     const keys = async (...args: string[]) => {
-      const tail = await runEai(['bus', 'tail', topic, ...args], { env: env(), timeoutMs: 45_000 });
+      const tail = await runEaiInProcess(['bus', 'tail', topic, ...args], { env: env() });
       expect(tail.code, `${args.join(' ')}: ${tail.stderr}`).toBe(0);
       return tail.stdout
         .trim()
@@ -170,7 +174,9 @@ describe('eai map | eai bus publish | eai bus tail', () => {
     expect(await keys('--since', since)).toEqual(['a3', 'b1']);
     expect(await keys('--offset', '1', '--partition', '0')).toEqual(['a1', 'a2', 'a3']);
     expect(await keys('--from-beginning', '--until-end', '--partition', '1')).toEqual(['b0', 'b1']);
-    const wrong = await runEai(['bus', 'tail', topic, '--offset', '0', '--partition', '2'], { env: env() });
+    const wrong = await runEaiInProcess(['bus', 'tail', topic, '--offset', '0', '--partition', '2'], {
+      env: env(),
+    });
     expect([wrong.code, wrong.stderr]).toEqual([
       1,
       `eai: --partition 2: topic ${topic} has partitions 0 to 1\n`,
@@ -178,7 +184,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
   });
 
   it('tail on a topic that does not exist says so', async () => {
-    const result = await runEai(['bus', 'tail', unique('missing'), '--until-end'], { env: env() });
+    const result = await runEaiInProcess(['bus', 'tail', unique('missing'), '--until-end'], { env: env() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^eai: topic missing-\S+ does not exist \(eai bus topics lists them\)\n$/);
   });
@@ -217,7 +223,7 @@ describe('eai map | eai bus publish | eai bus tail', () => {
       (await consumerGroupIds()).some((g) => g.startsWith(group)),
     );
     const publisher = await bus.publisher();
-    const mapped = await runEai(['map', '--format', 'x12-856', '--input', asn, '--json']);
+    const mapped = await runEaiInProcess(['map', '--format', 'x12-856', '--input', asn, '--json']);
     const record = (JSON.parse(mapped.stdout) as Array<{ schema: string; value: never }>)[0]!;
     try {
       await waitFor(
@@ -259,9 +265,11 @@ describe('eai bus create-topic | eai bus topics', () => {
       partitions: 2,
       cleanupPolicy: 'compact',
     });
-    const again = await runEai(['bus', 'create-topic', compacted, '--partitions', '5'], { env: env() });
+    const again = await runEaiInProcess(['bus', 'create-topic', compacted, '--partitions', '5'], {
+      env: env(),
+    });
     expect(again.stdout.trim()).toBe(`${compacted} exists already (2 partitions, compact): left as it is`);
-    await runEai(['bus', 'create-topic', `${prefix}.out`], { env: env() });
+    await runEaiInProcess(['bus', 'create-topic', `${prefix}.out`], { env: env() });
     const bus = testBus();
     const publisher = await bus.publisher();
     await publisher.publish([
@@ -269,7 +277,7 @@ describe('eai bus create-topic | eai bus topics', () => {
     ]);
     await publisher.close();
 
-    const listed = await runEai(['bus', 'topics', prefix, '--json'], { env: env() });
+    const listed = await runEaiInProcess(['bus', 'topics', prefix, '--json'], { env: env() });
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([
       { topic: `${prefix}.out`, partitions: 3, records: 1, cleanupPolicy: 'delete' },
@@ -280,7 +288,7 @@ describe('eai bus create-topic | eai bus topics', () => {
       new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.state\\s+2\\s+0\\s+compact$`, 'm'),
     );
 
-    const bad = await runEai(['bus', 'create-topic', 'no spaces'], { env: env() });
+    const bad = await runEaiInProcess(['bus', 'create-topic', 'no spaces'], { env: env() });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim()).toBe(
       'eai: topic name "no spaces": use 1 to 249 letters, digits, dots, underscores and hyphens (Kafka\'s rule)',

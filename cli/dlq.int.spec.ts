@@ -14,6 +14,7 @@ import {
 import { type MappingRedriveFixture, mappingRedriveFixture } from '../tests/mapping-redrive-fixture.ts';
 import { readRawMessages } from '../tests/raw-consumer.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 
 // No hub named (a shell's EAI_URL or EAI_TOKEN would send the commands through one): they read Kafka directly.
@@ -24,7 +25,10 @@ const env = () => ({
   EAI_TOKEN: '',
   EAI_ADMIN_TOKEN: '',
 });
-const eai = async (args: string[]) => runEai(args, { env: env(), timeoutMs: 45_000 });
+// In this process (tests/run-eai-in-process.ts: no Node start per command); `eaiProcess` where the real process is the
+// point, at least once per command.
+const eai = async (args: string[]) => runEaiInProcess(args, { env: env() });
+const eaiProcess = async (args: string[]) => runEai(args, { env: env(), timeoutMs: 45_000 });
 const json = <T>(run: { stdout: string; stderr: string; code: number | null }): T => {
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as T;
@@ -42,7 +46,7 @@ describe('eai dlq ls | show | redrive', () => {
 
   it('ls lists the letters with their reasons, filters them, and prints a table without --json', async () => {
     const all = json<{ entries: Array<{ offset: string; stage: string; message: string }> }>(
-      await eai(['dlq', 'ls', f.dlqTopic, '--json']),
+      await eaiProcess(['dlq', 'ls', f.dlqTopic, '--json']),
     );
     expect(all.entries.map((e) => e.stage)).toEqual(['TASK_PUT', 'VALUE_CONVERTER', 'TASK_PUT', 'MAPPING']);
     expect(all.entries[0]!.message).toBe('credit block: customer of sap:1 unknown');
@@ -66,7 +70,7 @@ describe('eai dlq ls | show | redrive', () => {
 
   it('show decodes the Avro letter and shows the raw one as text; a missing one is a one-line error', async () => {
     const avro = json<{ value: { encoding: string; json: { salesOrder: { orderId: string } } } }>(
-      await eai(['dlq', 'show', f.dlqTopic, '0', '0', '--json']),
+      await eaiProcess(['dlq', 'show', f.dlqTopic, '0', '0', '--json']),
     );
     expect(avro.value.encoding).toBe('avro');
     expect(avro.value.json.salesOrder.orderId).toBe('sap:1');
@@ -108,31 +112,38 @@ describe('eai dlq ls | show | redrive', () => {
         'MAPPING',
       ]);
 
-      const refused = await runEai(['dlq', 'show', f.dlqTopic, '0', '1'], { env: hub(tokens.viewer) });
+      const refused = await runEaiInProcess(['dlq', 'show', f.dlqTopic, '0', '1'], {
+        env: hub(tokens.viewer),
+      });
       expect(refused.code).toBe(1);
       expect(refused.stdout).toBe('');
       expect(refused.stderr).toBe(
         `eai: a dead letter's body (the original document, personal data included) needs an operator or admin token, and this token's role is below operator: set EAI_TOKEN to one, or see its metadata with npx eai dlq ls ${f.dlqTopic} --partition 0 --from 1 --limit 1\n`,
       );
-      const refusedJson = await runEai(['dlq', 'show', f.dlqTopic, '0', '1', '--json', '--url', server.url], {
-        env: { ...hub(tokens.viewer), EAI_URL: '' },
-      });
+      const refusedJson = await runEaiInProcess(
+        ['dlq', 'show', f.dlqTopic, '0', '1', '--json', '--url', server.url],
+        {
+          env: { ...hub(tokens.viewer), EAI_URL: '' },
+        },
+      );
       expect(JSON.parse(refusedJson.stderr).errors[0]).toMatchObject({
         error: 'HubError',
         message: expect.stringMatching(/^a dead letter's body .* needs an operator or admin token/),
       });
 
       const shown = json<{ value: unknown }>(
-        await runEai(['dlq', 'show', f.dlqTopic, '0', '1', '--json'], { env: hub(tokens.operator) }),
+        await runEaiInProcess(['dlq', 'show', f.dlqTopic, '0', '1', '--json'], { env: hub(tokens.operator) }),
       );
       expect(shown.value).toEqual({ encoding: 'text', text: RAW_VALUE });
       const redrive = ['dlq', 'redrive', f.dlqTopic, '--owner', f.groupId, '--grep', 'credit', '--dry-run'];
-      const viewerRedrive = await runEai(redrive, { env: hub(tokens.viewer) });
+      const viewerRedrive = await runEaiInProcess(redrive, { env: hub(tokens.viewer) });
       expect(viewerRedrive.stderr).toMatch(
         /^eai: POST .*: 403 role viewer may not do this: it needs operator/,
       );
       expect(
-        json<{ selected: number }>(await runEai([...redrive, '--json'], { env: hub(tokens.operator) })),
+        json<{ selected: number }>(
+          await runEaiInProcess([...redrive, '--json'], { env: hub(tokens.operator) }),
+        ),
       ).toMatchObject({ dryRun: true, selected: 2 });
     } finally {
       await server.close();
@@ -157,7 +168,7 @@ describe('eai dlq ls | show | redrive', () => {
       selected: number;
       redriven: number;
       skipped: Array<{ offset: string; reason: string }>;
-    }>(await eai(['dlq', 'redrive', f.dlqTopic, '--from', '0', '--to', '3', '--json']));
+    }>(await eaiProcess(['dlq', 'redrive', f.dlqTopic, '--from', '0', '--to', '3', '--json']));
     expect(done).toMatchObject({ dryRun: false, selected: 4, redriven: 3 });
     expect(done.skipped).toEqual([
       { partition: 0, offset: '3', reason: expect.stringContaining('no topic to go back to') },
@@ -250,7 +261,7 @@ describe('eai dlq ls | show | redrive', () => {
     await producer.send(letters);
     await producer.disconnect();
 
-    const dry = await eai(['dlq', 'redrive', dlqTopic, '--from', '0', '--to', '1199', '--dry-run']);
+    const dry = await eaiProcess(['dlq', 'redrive', dlqTopic, '--from', '0', '--to', '1199', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     // A line per 1,000 letters or per second, whichever comes first (so where the lines fall depends on speed).
     const lines = dry.stderr.trim().split('\n');

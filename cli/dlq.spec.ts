@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { depthsText, entryLine } from './commands/dlq.ts';
 
 describe('eai dlq ls without a topic', () => {
@@ -43,7 +44,8 @@ describe('eai dlq ls of a topic', () => {
 
 /** Everything `eai dlq` can refuse without Kafka is refused before it connects: one line, exit 1. */
 describe('eai dlq without Kafka', () => {
-  // Eight CLI starts: each ~1.4 s of CPU (the CLI imports every command's modules; lazy loading is to do), 5 s at load 11.
+  // The refusals in this process (tests/run-eai-in-process.ts: eight CLI starts were ~1.4 s of CPU each, 5 s at load
+  // 11); the real process for the last, which reaches for Kafka.
   it('refuses a redrive that does not say which letters, or says it twice, before connecting', {
     timeout: 60_000,
   }, async () => {
@@ -79,7 +81,7 @@ describe('eai dlq without Kafka', () => {
       ],
     ];
     for (const [args, stderr] of cases) {
-      const run = await runEai(args, { env });
+      const run = await runEaiInProcess(args, { env });
       expect(run.stderr, args.join(' ')).toBe(stderr);
       expect(run.code).toBe(1);
     }

@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { readers } from '../formats/index.ts';
 import { checkCommand, mapCommand } from '../mappings/engine/cli.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { registerMapCommand } from './commands/map.ts';
 
 describe('eai map says what is missing', () => {
   it('without --format: one line naming the option and the formats, exit 1', async () => {
-    const result = await runEai(['map', '--input', 'formats/csv/fixtures/customers-comma.csv']);
+    const result = await runEaiInProcess(['map', '--input', 'formats/csv/fixtures/customers-comma.csv']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
@@ -29,7 +30,7 @@ describe('eai map says what is missing', () => {
       'ISA*00*          *00*          *ZZ*A              *ZZ*B              *240105*0930*U*00401*000000777*0*P*>~\n' +
         'GS*IN*A*B*20240105*0930*777*X*004010~\nST*810*0001~\nBIG*20240105*INV-1**PO-1~\nSE*3*0001~\nGE*1*777~\nIEA*1*000000777~\n',
     );
-    const result = await runEai(['map', file]);
+    const result = await runEaiInProcess(['map', file]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `eai map: ${file} is an X12 810 transaction set; the hub reads X12 850 (x12-850) and 856 (x12-856); see eai map --help\n`,
@@ -44,7 +45,11 @@ describe('eai map says what is missing', () => {
     expect(records.map((r) => [r.schema, r.key])).toEqual([
       ['eai.canonical.SalesOrderEvent', 'edi:828513080:PO-77120'],
     ]);
-    const idoc = await runEai(['map', 'formats/sap-idoc-orders05/fixtures/several-idocs.xml', '--json']);
+    const idoc = await runEaiInProcess([
+      'map',
+      'formats/sap-idoc-orders05/fixtures/several-idocs.xml',
+      '--json',
+    ]);
     const written = await runEai(['map', '--to-system', '--format', 'sap-idoc-orders05', '-'], {
       stdin: idoc.stdout,
     });
@@ -81,7 +86,7 @@ describe('eai map says what is missing', () => {
   });
 
   it('a document that is not there: one line naming it, before asking for a format', async () => {
-    const result = await runEai(['map', 'whatever.edi']);
+    const result = await runEaiInProcess(['map', 'whatever.edi']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([
@@ -92,7 +97,7 @@ describe('eai map says what is missing', () => {
   it('a CSV without --mapping: says to name one and which shipped mapping to start from', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eai-map-csv-'));
     writeFileSync(join(dir, 'kunden.csv'), 'Kundennummer;Firma\n1;Muster GmbH\n');
-    const result = await runEai(['map', '--format', 'csv', '--input', join(dir, 'kunden.csv')]);
+    const result = await runEaiInProcess(['map', '--format', 'csv', '--input', join(dir, 'kunden.csv')]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `no mapping reads format "csv" by default: name one (--mapping <file>, a connector's mapping:), e.g. a copy of csv/customer-table.to-canonical.yaml\n`,
@@ -102,7 +107,7 @@ describe('eai map says what is missing', () => {
   it('a CSV with --mapping and no --format: the format is the one the mapping reads', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eai-map-csv-'));
     writeFileSync(join(dir, 'kunden.csv'), 'Kundennummer;Firma\n1;Muster GmbH\n');
-    const result = await runEai([
+    const result = await runEaiInProcess([
       'map',
       join(dir, 'kunden.csv'),
       '--mapping',
@@ -119,10 +124,17 @@ describe('eai map says what is missing', () => {
   });
 
   it('a missing input file is named, not a bare ENOENT', async () => {
-    const result = await runEai(['map', '--format', 'x12-856', '--input', 'no/such/asn.edi']);
+    const result = await runEaiInProcess(['map', '--format', 'x12-856', '--input', 'no/such/asn.edi']);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe('input file no/such/asn.edi not found');
-    const json = await runEai(['map', '--format', 'x12-856', '--input', 'no/such/asn.edi', '--json']);
+    const json = await runEaiInProcess([
+      'map',
+      '--format',
+      'x12-856',
+      '--input',
+      'no/such/asn.edi',
+      '--json',
+    ]);
     expect(JSON.parse(json.stderr).errors[0].message).toBe('input file no/such/asn.edi not found');
   });
 });
@@ -233,7 +245,7 @@ describe('a document that is not UTF-8: where, and the --encoding that reads it'
     const table = join(dir, 'kunden-cp1252.csv');
     writeFileSync(table, Buffer.from('Kundennummer;Firma;Straße\nK1;Müller GmbH;Hauptstraße 1\n', 'latin1'));
     const mapping = 'mappings/csv/customer-table.to-canonical.yaml';
-    const checked = await runEai([
+    const checked = await runEaiInProcess([
       'map',
       'check',
       mapping,

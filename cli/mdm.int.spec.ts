@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eraseCustomer, MasterDataStore, parseMdmConfig } from '../masterdata/index.ts';
 import { generatedCustomers, pairwiseQuality } from '../tests/mdm-data.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { testStack } from '../tests/stack.ts';
 
 const schema = `mdm_cli_${Date.now().toString(36)}`;
@@ -38,7 +39,8 @@ describe('eai mdm load / export', () => {
       const file = join(dir, `${system}.jsonl`);
       const mine = records.filter((r) => r.system === system);
       writeFileSync(file, `${mine.map((r) => JSON.stringify(r.customer)).join('\n')}\n`);
-      const run = await runEai(
+      // The first system in a real process (what a user runs, and nothing logged on its stderr); the others in this one.
+      const run = await (system === systems[0] ? runEai : runEaiInProcess)(
         ['mdm', 'load', system, '--input', file, '--schema', schema, '--batch', '25', '--json'],
         {
           env: env(),
@@ -56,7 +58,7 @@ describe('eai mdm load / export', () => {
 
     // The same file again: every line was committed, nothing is matched twice.
     const first = systems[0] ?? '';
-    const again = await runEai(
+    const again = await runEaiInProcess(
       ['mdm', 'load', first, '--input', join(dir, `${first}.jsonl`), '--schema', schema, '--json'],
       {
         env: env(),
@@ -67,7 +69,7 @@ describe('eai mdm load / export', () => {
     const resumed = JSON.parse(again.stdout);
     expect(resumed.resumedFrom).toBe(resumed.lines);
     expect(resumed.alreadyLoaded).toBe(true);
-    const said = await runEai(
+    const said = await runEaiInProcess(
       ['mdm', 'load', first, '--input', join(dir, `${first}.jsonl`), '--schema', schema],
       {
         env: env(),
@@ -78,7 +80,7 @@ describe('eai mdm load / export', () => {
       'was loaded before (same content and mapping), nothing done; --again loads it again',
     );
     // --again: every line once more, each recognised as unchanged.
-    const reloaded = await runEai(
+    const reloaded = await runEaiInProcess(
       ['mdm', 'load', first, '--input', join(dir, `${first}.jsonl`), '--schema', schema, '--again', '--json'],
       { env: env(), timeoutMs: 60_000 },
     );
@@ -88,7 +90,7 @@ describe('eai mdm load / export', () => {
     expect(fresh.counts.unchanged).toBe(fresh.lines);
 
     // A command that reads names a schema that is not there: one line, and no empty schema made of the typo.
-    const typo = await runEai(['mdm', 'export', '--schema', `${schema}_typo`], {
+    const typo = await runEaiInProcess(['mdm', 'export', '--schema', `${schema}_typo`], {
       env: env(),
       timeoutMs: 60_000,
     });
@@ -102,7 +104,7 @@ describe('eai mdm load / export', () => {
     await client.end();
     expect(made.rowCount).toBe(0);
 
-    const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], {
+    const csv = await runEaiInProcess(['mdm', 'export', '--xref', '--schema', schema], {
       env: env(),
       timeoutMs: 60_000,
     });
@@ -139,24 +141,28 @@ describe('eai mdm load / export', () => {
   }, 300_000);
 
   it('shows a golden record with its lineage, lists the steward queue, refuses an unknown merge', async () => {
-    const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    const csv = await runEaiInProcess(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
     // The cross-reference is the only export, so also what `eai mdm export` prints without saying which.
-    expect((await runEai(['mdm', 'export', '--schema', schema], { env: env() })).stdout).toBe(csv.stdout);
+    expect((await runEaiInProcess(['mdm', 'export', '--schema', schema], { env: env() })).stdout).toBe(
+      csv.stdout,
+    );
     const goldenId = csv.stdout.trim().split('\n')[1]?.split(',')[2] ?? '';
-    const show = await runEai(['mdm', 'show', goldenId, '--json', '--schema', schema], { env: env() });
+    const show = await runEaiInProcess(['mdm', 'show', goldenId, '--json', '--schema', schema], {
+      env: env(),
+    });
     expect(show.code).toBe(0);
     const golden = JSON.parse(show.stdout);
     expect(golden.goldenId).toBe(goldenId);
     expect(golden.members.length).toBeGreaterThan(0);
     expect(Object.keys(golden.lineage).length).toBeGreaterThan(0);
     // The schema from the environment, as `eai demo`'s banner exports it (its master data is in mdm_demo).
-    const fromEnv = await runEai(['mdm', 'show', goldenId, '--json'], {
+    const fromEnv = await runEaiInProcess(['mdm', 'show', goldenId, '--json'], {
       env: { ...env(), EAI_MDM_SCHEMA: schema },
     });
     expect(fromEnv.code, fromEnv.stderr).toBe(0);
     expect(JSON.parse(fromEnv.stdout).goldenId).toBe(goldenId);
     // As text: each golden field with its value, then where it came from.
-    const text = await runEai(['mdm', 'show', goldenId, '--schema', schema], { env: env() });
+    const text = await runEaiInProcess(['mdm', 'show', goldenId, '--schema', schema], { env: env() });
     expect(text.code).toBe(0);
     const name = golden.record.organizationName ?? golden.record.person.familyName;
     const nameField = golden.record.organizationName ? 'organizationName' : 'person';
@@ -166,10 +172,10 @@ describe('eai mdm load / export', () => {
         new RegExp(`^  ${nameField} +.*${name}.* from ${system} ${sourceId} \\(${rule}\\)$`),
       ),
     );
-    const review = await runEai(['mdm', 'review', '--json', '--schema', schema], { env: env() });
+    const review = await runEaiInProcess(['mdm', 'review', '--json', '--schema', schema], { env: env() });
     expect(review.code).toBe(0);
     expect(Array.isArray(JSON.parse(review.stdout))).toBe(true);
-    const unmerge = await runEai(['mdm', 'unmerge', '999999', '--schema', schema], { env: env() });
+    const unmerge = await runEaiInProcess(['mdm', 'unmerge', '999999', '--schema', schema], { env: env() });
     expect(unmerge.code).toBe(1);
     expect(unmerge.stderr).toBe('eai: no merge 999999 in the merge history\n');
 
@@ -180,7 +186,7 @@ describe('eai mdm load / export', () => {
       members.set(golden ?? '', [...(members.get(golden ?? '') ?? []), `${sys} ${id}`]);
     }
     const [several] = [...members].filter(([, m]) => m.length > 1).map(([g]) => g);
-    const shown = await runEai(['mdm', 'show', several ?? '', '--schema', schema], { env: env() });
+    const shown = await runEaiInProcess(['mdm', 'show', several ?? '', '--schema', schema], { env: env() });
     const links = shown.stdout.split('\n').filter((l) => l.startsWith('  link   '));
     expect(links.length).toBeGreaterThanOrEqual((members.get(several ?? '')?.length ?? 0) - 1);
     expect(links[0]).toMatch(/^ {2}link {3}\S+ \S+ ~ \S+ \S+ {2}(scored [01]\.\d{3}|accepted by a steward)$/);
@@ -190,38 +196,46 @@ describe('eai mdm load / export', () => {
     for (const [id, m] of members) {
       if (m.length !== 1 || singles.length >= 2) continue;
       const g = JSON.parse(
-        (await runEai(['mdm', 'show', id, '--json', '--schema', schema], { env: env() })).stdout,
+        (await runEaiInProcess(['mdm', 'show', id, '--json', '--schema', schema], { env: env() })).stdout,
       );
       if (singles.length === 0 || singles[0]?.type === g.record.partyType)
         singles.push({ id, type: g.record.partyType });
     }
     const [x, y] = singles;
-    const merged = await runEai(['mdm', 'merge', x?.id ?? '', y?.id ?? '', '--json', '--schema', schema], {
-      env: env(),
-    });
+    const merged = await runEaiInProcess(
+      ['mdm', 'merge', x?.id ?? '', y?.id ?? '', '--json', '--schema', schema],
+      {
+        env: env(),
+      },
+    );
     expect(merged.code, merged.stderr).toBe(0);
     const survivor = JSON.parse(merged.stdout).goldenId;
     expect([x?.id, y?.id]).toContain(survivor);
-    const again = await runEai(['mdm', 'merge', x?.id ?? '', y?.id ?? '', '--schema', schema], {
+    const again = await runEaiInProcess(['mdm', 'merge', x?.id ?? '', y?.id ?? '', '--schema', schema], {
       env: env(),
     });
     expect(again.stderr).toBe(`eai: ${x?.id} and ${y?.id} are one golden record already\n`);
     const history = JSON.parse(
-      (await runEai(['mdm', 'show', survivor, '--json', '--schema', schema], { env: env() })).stdout,
+      (await runEaiInProcess(['mdm', 'show', survivor, '--json', '--schema', schema], { env: env() })).stdout,
     ).history as Array<{ id: number; kind: string }>;
     const merge = history.find((h) => h.kind === 'merge');
     expect(merge).toBeDefined();
-    const undone = await runEai(['mdm', 'unmerge', String(merge?.id), '--json', '--schema', schema], {
-      env: env(),
-    });
+    const undone = await runEaiInProcess(
+      ['mdm', 'unmerge', String(merge?.id), '--json', '--schema', schema],
+      {
+        env: env(),
+      },
+    );
     expect(undone.code, undone.stderr).toBe(0);
     expect(JSON.parse(undone.stdout).restored.sort()).toEqual([x?.id, y?.id].sort());
     // An unmerge's own history entry is no merge: said so, with what undoes what.
     const entries = JSON.parse(
-      (await runEai(['mdm', 'show', survivor, '--json', '--schema', schema], { env: env() })).stdout,
+      (await runEaiInProcess(['mdm', 'show', survivor, '--json', '--schema', schema], { env: env() })).stdout,
     ).history as Array<{ id: number; kind: string }>;
     const other = entries.find((h) => h.kind !== 'merge');
-    const refused = await runEai(['mdm', 'unmerge', String(other?.id), '--schema', schema], { env: env() });
+    const refused = await runEaiInProcess(['mdm', 'unmerge', String(other?.id), '--schema', schema], {
+      env: env(),
+    });
     expect(refused.stderr).toMatch(
       new RegExp(`^eai: #${other?.id} in the merge history is a ${other?.kind}, not a merge`),
     );
@@ -258,7 +272,9 @@ describe('eai mdm load / export', () => {
     ] as const) {
       const file = join(dir, `split-${system}.jsonl`);
       writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
-      const load = await runEai(['mdm', 'load', system, '--input', file, '--schema', split], { env: env() });
+      const load = await runEaiInProcess(['mdm', 'load', system, '--input', file, '--schema', split], {
+        env: env(),
+      });
       expect(load.code, load.stderr).toBe(0);
     }
     const db = new pg.Client({ connectionString: testStack().databaseUrl });
@@ -267,21 +283,21 @@ describe('eai mdm load / export', () => {
       (await db.query(`select system, source_id, golden_id from "${split}".xref order by 1, 2`)).rows;
     const before = await xref();
     const decide = ['mdm', 'decide', 'accept', 'erp', '10001', 'erp', '10002', '--schema', split];
-    const text = await runEai(decide, { env: env() });
+    const text = await runEaiInProcess(decide, { env: env() });
     expect(text.code, text.stderr).toBe(0);
     const lines = text.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[2]).toMatch(/^crm C-1 → gc-[0-9a-f]{20} \(split off: a conflict holds it apart from both; /);
     const merge = (await db.query(`select max(id) as id from "${split}".merge_history where kind = 'merge'`))
       .rows[0]?.id;
-    const undone = await runEai(['mdm', 'unmerge', String(merge), '--json', '--schema', split], {
+    const undone = await runEaiInProcess(['mdm', 'unmerge', String(merge), '--json', '--schema', split], {
       env: env(),
     });
     expect(undone.code, undone.stderr).toBe(0);
     expect(await xref()).toEqual(before);
     await db.end();
     // Accepted again (--json): the answer names the record the conflict moves out.
-    const json = JSON.parse((await runEai([...decide, '--json'], { env: env() })).stdout);
+    const json = JSON.parse((await runEaiInProcess([...decide, '--json'], { env: env() })).stdout);
     expect(json.a).toBe(json.b);
     expect(json.splitOff).toEqual([
       { system: 'crm', sourceId: 'C-1', goldenId: expect.stringMatching(/^gc-/) },
@@ -314,26 +330,33 @@ describe('eai mdm load / export', () => {
       }),
     ];
     writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
-    const load = await runEai(['mdm', 'load', 'mixed', '--input', file, '--schema', queueSchema, '--json'], {
-      env: env(),
-      timeoutMs: 60_000,
-    });
+    const load = await runEaiInProcess(
+      ['mdm', 'load', 'mixed', '--input', file, '--schema', queueSchema, '--json'],
+      {
+        env: env(),
+        timeoutMs: 60_000,
+      },
+    );
     expect(load.code, load.stderr).toBe(0);
     expect(JSON.parse(load.stdout).reviewQueue).toBe(2);
-    const page = await runEai(['mdm', 'review', '--limit', '1', '--schema', queueSchema], { env: env() });
+    const page = await runEaiInProcess(['mdm', 'review', '--limit', '1', '--schema', queueSchema], {
+      env: env(),
+    });
     expect(page.stdout.trim().split('\n')).toEqual([
       expect.stringMatching(/^0\.\d{3} {2}/),
       '1 of 2 pairs shown, the most probable first (--limit <n> for more)',
     ]);
-    const whole = await runEai(['mdm', 'review', '--schema', queueSchema], { env: env() });
+    const whole = await runEaiInProcess(['mdm', 'review', '--schema', queueSchema], { env: env() });
     expect(whole.stdout.trim().split('\n')).toHaveLength(2);
-    const none = await runEai(['mdm', 'review', '--limit', '0', '--schema', queueSchema], { env: env() });
+    const none = await runEaiInProcess(['mdm', 'review', '--limit', '0', '--schema', queueSchema], {
+      env: env(),
+    });
     expect([none.code, none.stderr]).toEqual([1, 'eai: --limit must be a positive integer\n']);
   }, 120_000);
 
   it('searches the golden records as GET /customers?q= does: a name folded, a phone written another way', async () => {
     const queueSchema = `${schema}_queue`;
-    const byName = await runEai(['mdm', 'search', 'NUNEZ', '--json', '--schema', queueSchema], {
+    const byName = await runEaiInProcess(['mdm', 'search', 'NUNEZ', '--json', '--schema', queueSchema], {
       env: env(),
     });
     expect(byName.code, byName.stderr).toBe(0);
@@ -341,7 +364,7 @@ describe('eai mdm load / export', () => {
     expect(found.kind).toBe('name');
     expect(found.hits.map((h: { name: string }) => h.name)).toContain('José Núñez');
     // The words of a query need no quotes; a French number written with its trunk zero in brackets.
-    const byPhone = await runEai(
+    const byPhone = await runEaiInProcess(
       ['mdm', 'search', '+33', '(0)6', '12', '34', '56', '78', '--schema', queueSchema],
       {
         env: env(),
@@ -349,9 +372,9 @@ describe('eai mdm load / export', () => {
     );
     expect(byPhone.code, byPhone.stderr).toBe(0);
     expect(byPhone.stdout).toMatch(/^\d\.\d{3} {2}gc-[0-9a-f]{20} {2}François Çelik {2}\(mixed sap:2\)$/m);
-    const none = await runEai(['mdm', 'search', 'Zzyzx', '--schema', queueSchema], { env: env() });
+    const none = await runEaiInProcess(['mdm', 'search', 'Zzyzx', '--schema', queueSchema], { env: env() });
     expect([none.code, none.stdout]).toEqual([0, 'no golden record found for "Zzyzx" (read as name)\n']);
-    const short = await runEai(['mdm', 'search', 'x', '--schema', queueSchema], { env: env() });
+    const short = await runEaiInProcess(['mdm', 'search', 'x', '--schema', queueSchema], { env: env() });
     expect([short.code, short.stderr]).toEqual([
       1,
       'eai: a search needs at least 2 characters: a name, email, phone or id\n',
@@ -359,17 +382,19 @@ describe('eai mdm load / export', () => {
   }, 60_000);
 
   it('erases a golden customer and publishes its tombstones; an unknown or malformed golden id is one line', async () => {
-    const unknown = await runEai(['mdm', 'erase', 'gc-00000000000000000000', '--schema', schema], {
+    const unknown = await runEaiInProcess(['mdm', 'erase', 'gc-00000000000000000000', '--schema', schema], {
       env: env(),
     });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('eai: no golden customer gc-00000000000000000000\n');
-    const malformed = await runEai(['mdm', 'erase', 'nope', '--schema', schema], { env: env() });
+    const malformed = await runEaiInProcess(['mdm', 'erase', 'nope', '--schema', schema], { env: env() });
     expect(malformed.stderr).toBe('eai: not a golden id: "nope" (gc- and 20 hex digits)\n');
 
-    const csv = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    const csv = await runEaiInProcess(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
     // The cross-reference is the only export, so also what `eai mdm export` prints without saying which.
-    expect((await runEai(['mdm', 'export', '--schema', schema], { env: env() })).stdout).toBe(csv.stdout);
+    expect((await runEaiInProcess(['mdm', 'export', '--schema', schema], { env: env() })).stdout).toBe(
+      csv.stdout,
+    );
     const goldenId = csv.stdout.trim().split('\n')[1]?.split(',')[2] ?? '';
     const config = join(dir, 'erase.yaml');
     writeFileSync(config, `sync:\n  goldenTopic: mdm-cli-golden-${Date.now().toString(36)}\n`);
@@ -388,14 +413,14 @@ describe('eai mdm load / export', () => {
     expect(audit.counts.sourceRecords).toBeGreaterThan(0);
     // The default config pushes to no system: each is left to erase by hand.
     for (const system of Object.values(audit.systems)) expect(system).toMatchObject({ status: 'no-sink' });
-    const show = await runEai(['mdm', 'show', goldenId, '--schema', schema], { env: env() });
+    const show = await runEaiInProcess(['mdm', 'show', goldenId, '--schema', schema], { env: env() });
     expect(show.stderr).toBe(
       `eai: golden record ${goldenId} was erased (${audit.erasureId}, right to be forgotten)\n`,
     );
   }, 120_000);
 
   it('loads what eai map prints (a JSON array of {schema, key, value}) as it loads JSON lines', async () => {
-    const mapped = await runEai(['map', 'formats/salesforce-cdc/fixtures/contact-events.jsonl'], {
+    const mapped = await runEaiInProcess(['map', 'formats/salesforce-cdc/fixtures/contact-events.jsonl'], {
       env: env(),
     });
     expect(mapped.code).toBe(0);
@@ -403,7 +428,7 @@ describe('eai mdm load / export', () => {
     expect(events.length).toBeGreaterThan(1);
     const file = join(dir, 'mapped.json');
     writeFileSync(file, mapped.stdout);
-    const run = await runEai(
+    const run = await runEaiInProcess(
       ['mdm', 'load', 'salesforce', '--input', file, '--schema', `${schema}_array`, '--json'],
       {
         env: env(),
@@ -428,7 +453,7 @@ describe('eai mdm load / export', () => {
       file,
       `${JSON.stringify(first?.customer)}\n{"customerId": \n${JSON.stringify(second?.customer)}\n`,
     );
-    const run = await runEai(['mdm', 'load', 'sap', '--input', file, '--schema', schema, '--json'], {
+    const run = await runEaiInProcess(['mdm', 'load', 'sap', '--input', file, '--schema', schema, '--json'], {
       env: env(),
     });
     expect(run.code).toBe(2);
@@ -443,7 +468,7 @@ describe('eai mdm load / export', () => {
     expect(readFileSync(join(dir, 'bad.rejects.jsonl'), 'utf8')).toBe('{"customerId": \n');
 
     // --max-rejects 0: the first bad line stops the load, named by file and line, in one line.
-    const strict = await runEai(
+    const strict = await runEaiInProcess(
       ['mdm', 'load', 'sap', '--input', file, '--schema', `${schema}_strict`, '--max-rejects', '0'],
       { env: env() },
     );
@@ -472,7 +497,7 @@ describe('eai mdm load / export', () => {
         '',
       ].join('\n'),
     );
-    const run = await runEai(
+    const run = await runEaiInProcess(
       ['mdm', 'load', 'sap', '--input', file, '--schema', `${schema}_invalid`, '--json'],
       {
         env: env(),
@@ -513,7 +538,7 @@ describe('eai mdm load / export', () => {
     );
     const mapping = 'mappings/csv/customer-table.to-canonical.yaml';
     const target = `${schema}_1252`;
-    const run = await runEai(
+    const run = await runEaiInProcess(
       ['mdm', 'load', 'erp', '--input', file, '--mapping', mapping, '--schema', target],
       { env: env() },
     );
@@ -521,10 +546,10 @@ describe('eai mdm load / export', () => {
     expect(run.stderr).toBe(
       `eai: ${file}:2: not UTF-8 (a Windows-1252 or Latin-1 export?): name its character set, e.g. --encoding windows-1252, or convert the file\n`,
     );
-    const exported = await runEai(['mdm', 'export', '--xref', '--schema', target], { env: env() });
+    const exported = await runEaiInProcess(['mdm', 'export', '--xref', '--schema', target], { env: env() });
     expect(exported.stdout).not.toContain('K1');
     // A reconcile reads such an export the same way: refused, not compared as mangled names.
-    const reconciled = await runEai(
+    const reconciled = await runEaiInProcess(
       ['mdm', 'reconcile', 'erp', '--input', file, '--mapping', mapping, '--schema', target],
       { env: env() },
     );
@@ -532,19 +557,23 @@ describe('eai mdm load / export', () => {
     expect(reconciled.stderr).toBe(run.stderr);
     // Named, the character set is read as it is: the names as the ERP holds them.
     const named = ['--mapping', mapping, '--encoding', 'windows-1252', '--schema', target];
-    const loaded = await runEai(['mdm', 'load', 'erp', '--input', file, ...named, '--json'], { env: env() });
+    const loaded = await runEaiInProcess(['mdm', 'load', 'erp', '--input', file, ...named, '--json'], {
+      env: env(),
+    });
     expect(loaded.code).toBe(0);
     expect(JSON.parse(loaded.stdout).counts).toMatchObject({ new: 1, rejected: 0 });
-    const goldenId = (await runEai(['mdm', 'export', '--schema', target], { env: env() })).stdout
+    const goldenId = (await runEaiInProcess(['mdm', 'export', '--schema', target], { env: env() })).stdout
       .trim()
       .split('\n')[1]
       ?.split(',')[2];
-    const shown = await runEai(['mdm', 'show', goldenId ?? '', '--json', '--schema', target], { env: env() });
+    const shown = await runEaiInProcess(['mdm', 'show', goldenId ?? '', '--json', '--schema', target], {
+      env: env(),
+    });
     expect(JSON.parse(shown.stdout).record.person).toMatchObject({
       givenName: 'Jürgen',
       familyName: 'Müller',
     });
-    const clean = await runEai(['mdm', 'reconcile', 'erp', '--input', file, ...named, '--json'], {
+    const clean = await runEaiInProcess(['mdm', 'reconcile', 'erp', '--input', file, ...named, '--json'], {
       env: env(),
     });
     expect(clean.code).toBe(0);
@@ -565,7 +594,7 @@ describe('eai mdm load / export', () => {
         Buffer.from('K2;Person;J\xf6rg\r\nK3;Person;Bj\xf6rn;\xd8stergaard\r\n', 'latin1'),
       ]),
     );
-    const partly = await runEai(['mdm', 'load', 'erp', '--input', withBadRow, ...named, '--json'], {
+    const partly = await runEaiInProcess(['mdm', 'load', 'erp', '--input', withBadRow, ...named, '--json'], {
       env: env(),
     });
     expect(JSON.parse(partly.stdout).counts).toMatchObject({ new: 1, rejected: 1 });
@@ -584,7 +613,7 @@ describe('eai mdm load / export', () => {
         ['--mapping', mapping, '--encoding', 'windows-1252'],
         [],
       ]) {
-        const refused = await runEai(
+        const refused = await runEaiInProcess(
           ['mdm', 'load', 'erp', '--input', workbook, ...extra, '--schema', target],
           {
             env: env(),
@@ -597,7 +626,7 @@ describe('eai mdm load / export', () => {
       }
     }
     // An unknown character set, or one named for JSON lines, is refused before anything is read.
-    const unknown = await runEai(
+    const unknown = await runEaiInProcess(
       [
         'mdm',
         'load',
@@ -614,7 +643,7 @@ describe('eai mdm load / export', () => {
       { env: env() },
     );
     expect(unknown.stderr).toMatch(/^eai: --encoding: character set "klingon" is not known/);
-    const lines = await runEai(
+    const lines = await runEaiInProcess(
       ['mdm', 'load', 'erp', '--input', 'x.jsonl', '--encoding', 'windows-1252', '--schema', target],
       { env: env() },
     );
@@ -637,7 +666,7 @@ describe('eai mdm load / export', () => {
       ].join('\r\n'),
     );
     const mapping = 'mappings/csv/customer-table.to-canonical.yaml';
-    const run = await runEai(
+    const run = await runEaiInProcess(
       ['mdm', 'load', 'erpcsv', '--input', file, '--mapping', mapping, '--schema', schema, '--json'],
       { env: env(), timeoutMs: 120_000 },
     );
@@ -648,7 +677,7 @@ describe('eai mdm load / export', () => {
     expect(summary.counts.new).toBe(2);
     expect(summary.counts.merged).toBe(1);
 
-    const xref = await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
+    const xref = await runEaiInProcess(['mdm', 'export', '--xref', '--schema', schema], { env: env() });
     const golden = (id: string) =>
       xref.stdout
         .split('\n')
@@ -658,16 +687,19 @@ describe('eai mdm load / export', () => {
     expect(golden('900002')).toBe(golden('900001'));
     expect(golden('900003')).not.toBe(golden('900001'));
 
-    const withoutMapping = await runEai(['mdm', 'load', 'erpcsv', '--input', file, '--schema', schema], {
-      env: env(),
-    });
+    const withoutMapping = await runEaiInProcess(
+      ['mdm', 'load', 'erpcsv', '--input', file, '--schema', schema],
+      {
+        env: env(),
+      },
+    );
     expect(withoutMapping.code).toBe(1);
     expect(withoutMapping.stderr).toContain('name the mapping of its columns with --mapping <file>');
 
     // A row the table cannot hold is set aside with the header, so the rejects file loads once fixed.
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, `${header}\n900004;Firma;X GmbH\n900005;Firma;"Y AG";;;;;;DE;\n`);
-    const setAside = await runEai(
+    const setAside = await runEaiInProcess(
       ['mdm', 'load', 'erpcsv', '--input', bad, '--mapping', mapping, '--schema', schema],
       { env: env() },
     );
@@ -675,10 +707,10 @@ describe('eai mdm load / export', () => {
     expect(setAside.stdout).toContain(`set aside           1 in ${join(dir, 'bad.rejects.csv')}`);
     expect(setAside.stdout).toContain('line 2: 3 cells where the header names 10 columns');
     expect(readFileSync(join(dir, 'bad.rejects.csv'), 'utf8')).toBe(`${header}\n900004;Firma;X GmbH\n`);
-    expect((await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() })).stdout).toContain(
-      'erpcsv,900005,',
-    );
-    const refused = await runEai(
+    expect(
+      (await runEaiInProcess(['mdm', 'export', '--xref', '--schema', schema], { env: env() })).stdout,
+    ).toContain('erpcsv,900005,');
+    const refused = await runEaiInProcess(
       [
         'mdm',
         'load',
@@ -702,7 +734,7 @@ describe('eai mdm load / export', () => {
     const header = 'Kundennummer;Typ;Name;E-Mail;Telefon;Strasse;PLZ;Ort;Land;Branche';
     const file = join(dir, 'ids-only.csv');
     writeFileSync(file, `${header}\n900006;;;;;;;;;\n900007;Firma;"Z KG";;;;;;DE;\n`);
-    const run = await runEai(
+    const run = await runEaiInProcess(
       [
         'mdm',
         'load',
@@ -727,7 +759,8 @@ describe('eai mdm load / export', () => {
       },
     ]);
     expect(readFileSync(join(dir, 'ids-only.rejects.csv'), 'utf8')).toBe(`${header}\n900006;;;;;;;;;\n`);
-    const xref = (await runEai(['mdm', 'export', '--xref', '--schema', schema], { env: env() })).stdout;
+    const xref = (await runEaiInProcess(['mdm', 'export', '--xref', '--schema', schema], { env: env() }))
+      .stdout;
     expect(xref).toContain('erpcsv,900007,');
     expect(xref).not.toContain('erpcsv,900006,');
   }, 120_000);
@@ -736,10 +769,13 @@ describe('eai mdm load / export', () => {
     const file = join(dir, 'kunder.csv');
     writeFileSync(file, 'Kundenummer;Fornavn;Efternavn;Postnummer\n7001;Søren;Kierkegaard;1050\n');
     const load = (mapping: string) =>
-      runEai(['mdm', 'load', 'dk', '--input', file, '--mapping', mapping, '--schema', schema, '--json'], {
-        env: env(),
-        timeoutMs: 120_000,
-      });
+      runEaiInProcess(
+        ['mdm', 'load', 'dk', '--input', file, '--mapping', mapping, '--schema', schema, '--json'],
+        {
+          env: env(),
+          timeoutMs: 120_000,
+        },
+      );
     const refused = await load('mappings/csv/customer-table.to-canonical.yaml');
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stderr).errors[0].message).toBe(
@@ -776,9 +812,12 @@ describe('eai mdm load / export', () => {
 
   it('reconciles a system export: differing fields, extra and missing records named; --repair applies it', async () => {
     const missing = join(dir, 'no-such-export.jsonl');
-    const unread = await runEai(['mdm', 'reconcile', 'recon', '--input', missing, '--schema', schema], {
-      env: env(),
-    });
+    const unread = await runEaiInProcess(
+      ['mdm', 'reconcile', 'recon', '--input', missing, '--schema', schema],
+      {
+        env: env(),
+      },
+    );
     expect(unread.code).toBe(1);
     expect(unread.stderr).toBe(
       `eai: ${missing}: cannot read (ENOENT: no such file or directory, open '${missing}')\n`,
@@ -804,10 +843,13 @@ describe('eai mdm load / export', () => {
         customer('R5', 'Koelner Hafen GmbH', 'info@koelner-hafen.example'),
       ]),
     );
-    const load = await runEai(['mdm', 'load', 'recon', '--input', loaded, '--schema', schema, '--json'], {
-      env: env(),
-      timeoutMs: 60_000,
-    });
+    const load = await runEaiInProcess(
+      ['mdm', 'load', 'recon', '--input', loaded, '--schema', schema, '--json'],
+      {
+        env: env(),
+        timeoutMs: 60_000,
+      },
+    );
     expect(load.code, load.stderr).toBe(0);
     // SAP holds R5's company too, spelt its way, and wins the name (source priority): R5 is behind, not changed.
     const sap = join(dir, 'recon-sap.jsonl');
@@ -821,10 +863,13 @@ describe('eai mdm load / export', () => {
         },
       ]),
     );
-    const sapLoad = await runEai(['mdm', 'load', 'sap', '--input', sap, '--schema', schema, '--json'], {
-      env: env(),
-      timeoutMs: 60_000,
-    });
+    const sapLoad = await runEaiInProcess(
+      ['mdm', 'load', 'sap', '--input', sap, '--schema', schema, '--json'],
+      {
+        env: env(),
+        timeoutMs: 60_000,
+      },
+    );
     expect(JSON.parse(sapLoad.stdout).counts.merged, sapLoad.stderr).toBe(1);
 
     // Today's export: R1's email changed, R2 gone, R4 new, R3 as it was.
@@ -839,7 +884,7 @@ describe('eai mdm load / export', () => {
       ]),
     );
     const args = ['mdm', 'reconcile', 'recon', '--input', exported, '--schema', schema, '--json'];
-    const report = JSON.parse((await runEai(args, { env: env(), timeoutMs: 60_000 })).stdout);
+    const report = JSON.parse((await runEaiInProcess(args, { env: env(), timeoutMs: 60_000 })).stdout);
     expect(report).toMatchObject({
       system: 'recon',
       records: 4,
@@ -857,7 +902,7 @@ describe('eai mdm load / export', () => {
     expect(byId.R4).toMatchObject({ kind: 'extra', goldenId: null });
     expect(byId.R5).toMatchObject({ kind: 'behind', fields: ['organizationName'] });
 
-    const table = await runEai(
+    const table = await runEaiInProcess(
       args.filter((a) => a !== '--json'),
       { env: env(), timeoutMs: 60_000 },
     );
@@ -865,10 +910,10 @@ describe('eai mdm load / export', () => {
     expect(table.stdout).toContain('run again with --repair');
 
     const repaired = JSON.parse(
-      (await runEai([...args, '--repair'], { env: env(), timeoutMs: 60_000 })).stdout,
+      (await runEaiInProcess([...args, '--repair'], { env: env(), timeoutMs: 60_000 })).stdout,
     );
     expect(repaired.repaired).toEqual({ updated: 2, deleted: 1 });
-    const after = JSON.parse((await runEai(args, { env: env(), timeoutMs: 60_000 })).stdout);
+    const after = JSON.parse((await runEaiInProcess(args, { env: env(), timeoutMs: 60_000 })).stdout);
     // R5 is still behind: applying the export changes nothing there; the sync relay sends SAP's name to it.
     expect(after.counts).toEqual({ same: 3, differs: 0, behind: 1, extra: 0, missing: 0, erased: 0 });
   }, 180_000);
@@ -897,7 +942,7 @@ describe('eai mdm load / export', () => {
     const file = join(dir, 'crm-erased.jsonl');
     writeFileSync(file, `${JSON.stringify(person)}\n`);
     const args = ['mdm', 'reconcile', 'crm', '--input', file, '--schema', erasedSchema];
-    const text = await runEai(args, { env: env() });
+    const text = await runEaiInProcess(args, { env: env() });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^ {2}erased {4}1 {3}\(erased in the hub, still in the export: /m);
     expect(text.stdout).toMatch(/^ {2}extra {5}0 /m);
@@ -935,7 +980,7 @@ describe('eai mdm load / export', () => {
         'R5,Tokyo Tools KK,hello@tokyo-tools.example,JP,2024-04-01',
       ].join('\n')}\n`,
     );
-    const run = await runEai(
+    const run = await runEaiInProcess(
       ['mdm', 'load', 'erp', '--input', file, '--mapping', mapping, '--schema', target, '--json'],
       { env: env() },
     );
@@ -962,7 +1007,7 @@ describe('eai mdm load / export', () => {
     // A header without a column for the id: every row would be the customer "erp:"; one line, nothing loaded.
     const noId = join(dir, 'no-id.csv');
     writeFileSync(noId, 'Cust No,Name,Email\nR9,Firm Nine,r9@example.com\n');
-    const refused = await runEai(
+    const refused = await runEaiInProcess(
       ['mdm', 'load', 'erp', '--input', noId, '--mapping', mapping, '--schema', target],
       { env: env() },
     );
@@ -970,7 +1015,7 @@ describe('eai mdm load / export', () => {
     expect(refused.stderr).toMatch(
       /^eai: .*no-id\.csv: line 1: the header has no column for "id" \(the columns table .*\); closest header names: "Cust No", .*: rename the column, or add its name to the table\n$/,
     );
-    const exported = await runEai(['mdm', 'export', '--xref', '--schema', target], { env: env() });
+    const exported = await runEaiInProcess(['mdm', 'export', '--xref', '--schema', target], { env: env() });
     expect(exported.stdout).not.toContain('R9');
   });
 });
@@ -1018,7 +1063,7 @@ describe('eai mdm on a schema a hub runs', () => {
     const load = async (system: string, id: string, moved: boolean, extra: string[] = []) => {
       const file = join(dir, `hub-${system}.jsonl`);
       writeFileSync(file, `${JSON.stringify(person(id, moved))}\n`);
-      const run = await runEai(
+      const run = await runEaiInProcess(
         ['mdm', 'load', system, '--input', file, '--schema', hubSchema, '--json', ...extra],
         { env: env(), timeoutMs: 60_000 },
       );
@@ -1035,7 +1080,7 @@ describe('eai mdm on a schema a hub runs', () => {
   it('rematch applies the rules the hub runs now to the records it matched before', async () => {
     const hubSchema = `${schema}_hub`;
     const xref = async () => {
-      const run = await runEai(['mdm', 'export', '--schema', hubSchema, '--json'], { env: env() });
+      const run = await runEaiInProcess(['mdm', 'export', '--schema', hubSchema, '--json'], { env: env() });
       return new Map(
         run.stdout
           .trim()
@@ -1070,13 +1115,19 @@ describe('eai mdm on a schema a hub runs', () => {
     expect(summary.golden.after).toBeLessThan(summary.golden.before);
     const after = await xref();
     expect(after.get('h-1')).toBe(after.get('h-2'));
-    const again = await runEai(['mdm', 'rematch', '--schema', hubSchema], { env: env(), timeoutMs: 60_000 });
+    const again = await runEaiInProcess(['mdm', 'rematch', '--schema', hubSchema], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(
       /^these rules \(\w+\) were applied to every record before, nothing done; --again/,
     );
     // Three records teach no model: one line saying what to do, no stack trace.
-    const train = await runEai(['mdm', 'train', '--schema', hubSchema], { env: env(), timeoutMs: 60_000 });
+    const train = await runEaiInProcess(['mdm', 'train', '--schema', hubSchema], {
+      env: env(),
+      timeoutMs: 60_000,
+    });
     expect(train.code).toBe(1);
     expect(train.stderr).toMatch(
       /^training on schema \S+…\neai: too few records to train on \(3 in schema \S+, at least 100\): load more first, or train from labels \(--labels\)\n$/,

@@ -6,6 +6,7 @@ import { type OrderInput, workflowIdOf } from '../orchestrator/workflows/order-t
 import { dropDatabase } from '../store/database.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { testStack, unique } from '../tests/stack.ts';
+import { resultWhenEnded } from '../tests/workflow-result.ts';
 
 /** `eai workflows …` against a hub with the orchestrator role. */
 const stack = testStack();
@@ -37,9 +38,9 @@ beforeAll(async () => {
     trace: { correlationId: 'corr-cli' },
   });
   await hub.orchestrator!.start('order-to-delivery', id, input(orderId));
-  await hub.orchestrator!.result(id, 30_000);
+  await resultWhenEnded(hub.orchestrator!, id, 30_000);
   await hub.orchestrator!.start('order-to-delivery', newerId, input(newerOrderId));
-  await hub.orchestrator!.result(newerId, 30_000);
+  await resultWhenEnded(hub.orchestrator!, newerId, 30_000);
 });
 
 afterAll(async () => {

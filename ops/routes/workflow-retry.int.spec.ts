@@ -24,6 +24,7 @@ import { startSap } from '../../simulators/sap/test-support.ts';
 import { databaseUrlFor, dropDatabase } from '../../store/database.ts';
 import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../tests/workflow-result.ts';
 import { createAdminApi, hashToken, newToken } from '../api/index.ts';
 import { startOpsServer } from '../server.ts';
 import { postgresBackend } from './postgres.ts';
@@ -171,7 +172,7 @@ describe('retrying a FAILED instance, and the reason of a credit rejection', () 
       reason: 'customer over limit since March',
     });
     expect(signalled.status).toBe(202);
-    const outcome = await orchestrator!.result<OrderOutcome>(id, 30_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator!, id, 30_000);
     expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: 'await-credit-approval' });
     expect(outcome.reason).toBe(
       'step await-credit-approval failed: credit rejected by an operator: customer over limit since March (oncall)',

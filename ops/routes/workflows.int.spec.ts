@@ -22,6 +22,7 @@ import { dropDatabase } from '../../store/database.ts';
 import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
 import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../tests/workflow-result.ts';
 import { createAdminApi, hashToken, newToken } from '../api/index.ts';
 import { startOpsServer } from '../server.ts';
 import { postgresBackend } from './postgres.ts';
@@ -116,7 +117,7 @@ describe('workflow routes of the admin API', () => {
     await publisher.publish([
       salesOrderEvent(topics, orderId, customers.good, { correlationId: 'corr-rest' }),
     ]);
-    await orchestrator.result<OrderOutcome>(id, 30_000);
+    await resultWhenEnded<OrderOutcome>(orchestrator, id, 30_000);
     expect((await call('get', '/workflows', '/workflows')).status).toBe(401);
     const list = await call('get', '/workflows', '/workflows?type=order-to-delivery&status=COMPLETED', {
       token: tokens.viewer,
@@ -168,7 +169,7 @@ describe('workflow routes of the admin API', () => {
     expect((await call('post', template, url, { token: tokens.operator, body: { by: 'desk' } })).status).toBe(
       202,
     );
-    expect((await orchestrator.result<OrderOutcome>(id, 20_000)).outcome).toBe('COMPLETED');
+    expect((await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).outcome).toBe('COMPLETED');
     // Finished: nothing would read it.
     const late = await call('post', template, url, { token: tokens.operator, body: {} });
     expect(late.status).toBe(409);
@@ -194,7 +195,7 @@ describe('workflow routes of the admin API', () => {
       body: { reason: 'customer called' },
     });
     expect(cancel.status).toBe(202);
-    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+    expect(await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).toMatchObject({
       outcome: 'CANCELLED',
       // Who cancelled and why, as the operator said it (it read only "interrupted by operator.cancel").
       reason: 'interrupted by operator.cancel: customer called (oncall)',
@@ -214,7 +215,7 @@ describe('workflow routes of the admin API', () => {
     await publisher.publish([
       salesOrderEvent(topics, done.slice('order-to-delivery:'.length), customers.good),
     ]);
-    await orchestrator.result<OrderOutcome>(done, 30_000);
+    await resultWhenEnded<OrderOutcome>(orchestrator, done, 30_000);
     const held = [unique('sap:rest-newer'), unique('sap:rest-newer')].map(workflowIdOf);
     for (const id of held) {
       await publisher.publish([
@@ -273,7 +274,7 @@ describe('workflow routes of the admin API', () => {
     const retry = await call('post', template, template, { token: tokens.operator, body: { step } });
     expect(retry.body).toMatchObject({ matched: 2, failed: [], dryRun: false });
     for (const { id } of ids)
-      expect((await orchestrator.result<OrderOutcome>(id, 20_000)).outcome).toBe('COMPLETED');
+      expect((await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).outcome).toBe('COMPLETED');
   });
 
   it('lists the definitions with their Mermaid graphs', async () => {

@@ -8,6 +8,7 @@ import { dropDatabase } from '../../../store/database.ts';
 import { readRawMessages } from '../../../tests/raw-consumer.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { ALERT_TOPIC } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { showInstance } from '../../operators.ts';
@@ -87,7 +88,10 @@ async function complaint(
   const caseNumber = unique('cn');
   arrange?.(caseNumber);
   await publisher.publish([caseCreatedEvent(topics.case, caseNumber, orderNumber, options)]);
-  return { caseNumber, outcome: await orchestrator.result<ComplaintOutcome>(idFor(caseNumber), 30_000) };
+  return {
+    caseNumber,
+    outcome: await resultWhenEnded<ComplaintOutcome>(orchestrator, idFor(caseNumber), 30_000),
+  };
 }
 
 async function metricValue(name: string, labels: Record<string, string>): Promise<number> {
@@ -389,7 +393,7 @@ describe('complaint / return, instant responders on the bus', () => {
       20_000,
     );
     await cancelWorkflow(id, 'customer keeps the goods', unique('cancel'));
-    const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
+    const outcome = await resultWhenEnded<ComplaintOutcome>(orchestrator, id, 20_000);
     expect(outcome).toMatchObject({ outcome: 'CANCELLED', compensated: ['return-authorisation'] });
   });
 
@@ -409,7 +413,7 @@ describe('complaint / return, instant responders on the bus', () => {
     value.changeType = 'STATUS_CHANGED';
     value.case.status = 'CLOSED';
     await publisher.publish([closed]);
-    const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
+    const outcome = await resultWhenEnded<ComplaintOutcome>(orchestrator, id, 20_000);
     expect(outcome).toMatchObject({ outcome: 'CANCELLED', compensated: ['return-authorisation'] });
     await waitFor('the cancelled return order', () =>
       responders.seen.some(
@@ -435,7 +439,7 @@ describe('complaint / return, instant responders on the bus', () => {
     expect(await metricValue('eai_workflows_parked', { type: 'complaint-return' })).toBe(1);
     faults.get(id)!.delete('compensate:return-authorisation');
     await retryWorkflow(id);
-    const outcome = await orchestrator.result<ComplaintOutcome>(id, 20_000);
+    const outcome = await resultWhenEnded<ComplaintOutcome>(orchestrator, id, 20_000);
     expect(outcome).toMatchObject({
       outcome: 'COMPENSATED',
       failedStep: 'case-close',

@@ -4,6 +4,7 @@ import { type SapHarness, startSap } from '../../../simulators/sap/test-support.
 import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { orderToDeliveryV1 } from '../order-to-delivery/index.ts';
 import {
@@ -110,9 +111,9 @@ describe('complaint / return across a restart', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     orchestrator = await start();
 
-    const done = await orchestrator.result<ComplaintOutcome>(idOf(received), 30_000);
+    const done = await resultWhenEnded<ComplaintOutcome>(orchestrator, idOf(received), 30_000);
     expect(done).toMatchObject({ outcome: 'COMPLETED', version: 1 });
-    const timedOut = await orchestrator.result<ComplaintOutcome>(idOf(late), 30_000);
+    const timedOut = await resultWhenEnded<ComplaintOutcome>(orchestrator, idOf(late), 30_000);
     expect(timedOut).toMatchObject({
       outcome: 'COMPENSATED',
       failedStep: 'await-return-receipt',

@@ -11,6 +11,7 @@ import { type SapHarness, startSap } from '../../../simulators/sap/test-support.
 import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { orderToDeliveryV1 } from '../order-to-delivery/index.ts';
 import {
@@ -249,7 +250,7 @@ describe('complaint / return against the connectors and simulators, on the real 
   it('a case about a SAP order ends with the return received, one credit memo request in SAP accepted, and the Case closed', async () => {
     const { original, caseId, rma, id } = await complain(true);
 
-    const outcome = await orchestrator.result<ComplaintOutcome>(id, 60_000);
+    const outcome = await resultWhenEnded<ComplaintOutcome>(orchestrator, id, 60_000);
     // Version 3 waited for the sink's receipt: SAP took the request (IDoc status 53).
     expect(outcome).toMatchObject({
       outcome: 'COMPLETED',
@@ -316,7 +317,7 @@ describe('complaint / return against the connectors and simulators, on the real 
 
   it('a credit memo request SAP refuses (an order it never had) is not called done: the return is compensated and the case says why', async () => {
     const { original, caseId, rma, id } = await complain(false);
-    const outcome = await orchestrator.result<ComplaintOutcome>(id, 60_000);
+    const outcome = await resultWhenEnded<ComplaintOutcome>(orchestrator, id, 60_000);
     expect(outcome).toMatchObject({
       outcome: 'COMPENSATED',
       version: 3,

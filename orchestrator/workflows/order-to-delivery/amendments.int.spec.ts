@@ -11,6 +11,7 @@ import { type SapHarness, startSap } from '../../../simulators/sap/test-support.
 import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { showInstance } from '../../operators.ts';
 import { signalWorkflow } from '../../router.ts';
@@ -197,7 +198,7 @@ describe('order to delivery v7: an amendment of a running order', () => {
     ).toHaveLength(1);
 
     await shipAndDeliver(orderId);
-    const outcome = await orchestrator.result<OrderOutcome>(id, 30_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 30_000);
     expect(outcome).toMatchObject({ outcome: 'COMPLETED', version: 7 });
     expect(outcome.amendments).toEqual([
       expect.objectContaining({
@@ -229,7 +230,7 @@ describe('order to delivery v7: an amendment of a running order', () => {
     expect(requests.map((r) => r.lines.map((l) => l.quantity))).toEqual([[12]]);
 
     await shipAndDeliver(orderId);
-    const outcome = await orchestrator.result<OrderOutcome>(id, 30_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 30_000);
     expect(outcome).toMatchObject({ outcome: 'COMPLETED', version: 7 });
     expect(outcome.amendments).toEqual([expect.objectContaining({ applied: false, at: 'await-asn' })]);
     // Only the first credit check: an amendment too late changes nothing at SAP either.

@@ -7,6 +7,7 @@ import { startSap } from '../../../simulators/sap/test-support.ts';
 import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { listInstances, parkedInstances, showInstance } from '../../operators.ts';
@@ -48,7 +49,7 @@ async function run(
   extra: Parameters<typeof salesOrderEvent>[3] = {},
 ) {
   await publisher.publish([salesOrderEvent(topics, orderId, kunnr, extra)]);
-  return orchestrator.result<OrderOutcome>(workflowIdOf(orderId), 30_000);
+  return resultWhenEnded<OrderOutcome>(orchestrator, workflowIdOf(orderId), 30_000);
 }
 
 async function metricValue(name: string, labels: Record<string, string>): Promise<number> {
@@ -172,7 +173,7 @@ describe('order to delivery, instant responders on the bus', () => {
       `${COMMAND_TOPICS.erpOrderStatus}:CREDIT_HOLD:${id}:erp-credit-hold`,
     ]);
     await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
-    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000);
     expect(outcome.outcome).toBe('COMPLETED');
     await waitFor('the CRM command', () => commandsOf(orderId).length === 4, 5000);
     expect(commandsOf(orderId).at(-1)).toBe(`${COMMAND_TOPICS.crmOrderStatus}:SHIPPED:${id}:crm-status`);
@@ -189,7 +190,7 @@ describe('order to delivery, instant responders on the bus', () => {
       20_000,
     );
     await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
-    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+    expect(await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).toMatchObject({
       outcome: 'COMPENSATED',
       failedStep: 'logistics-despatch',
       compensated: ['erp-confirm'],
@@ -308,7 +309,7 @@ describe('order to delivery, instant responders on the bus', () => {
     expect(await parkedInstances((sql, params) => orchestrator.pool.query(sql, params))).toEqual([id]);
     faults.get(id)!.delete('compensate:erp-confirm');
     await retryWorkflow(id);
-    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000);
     expect(outcome).toMatchObject({
       outcome: 'COMPENSATED',
       failedStep: 'crm-status',
@@ -335,7 +336,9 @@ describe('order to delivery, instant responders on the bus', () => {
     expect((await listInstances({ status: 'PARKED' })).map((i) => i.id)).toContain(id);
     faults.get(id)!.delete('logistics-despatch');
     await retryWorkflow(id);
-    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({ outcome: 'COMPLETED' });
+    expect(await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).toMatchObject({
+      outcome: 'COMPLETED',
+    });
     // The retry ran the despatch request alone: the ERP confirmation of the same checkpoint went out once.
     const confirmations = () =>
       commandsOf(orderId).filter((c) => c.startsWith(`${COMMAND_TOPICS.erpOrderStatus}:CONFIRMED:`));
@@ -354,7 +357,7 @@ describe('order to delivery, instant responders on the bus', () => {
       20_000,
     );
     await cancelWorkflow(id, 'customer called', unique('cancel'));
-    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+    expect(await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).toMatchObject({
       outcome: 'CANCELLED',
       compensated: ['erp-confirm'],
     });
@@ -391,7 +394,9 @@ describe('order to delivery, instant responders on the bus', () => {
     // The instance goes on as it was: the amendment neither cancels nor changes it.
     expect((await orchestrator.state(id))?.status).toBe('PARKED');
     await cancelWorkflow(id, 'spec done', unique('cancel'));
-    expect(await orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({ outcome: 'CANCELLED' });
+    expect(await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).toMatchObject({
+      outcome: 'CANCELLED',
+    });
   });
 
   it('an ERP cancellation while waiting compensates what was done', async () => {
@@ -401,7 +406,7 @@ describe('order to delivery, instant responders on the bus', () => {
     await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
     await waitFor('the ASN wait', async () => (await orchestrator.state(id))?.step === 'await-asn', 20_000);
     await publisher.publish([salesOrderEvent(topics, orderId, customers.good, { cancelled: true })]);
-    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000);
     expect(outcome).toMatchObject({
       outcome: 'CANCELLED',
       compensated: ['logistics-despatch', 'erp-confirm'],
@@ -419,7 +424,7 @@ describe('order to delivery, instant responders on the bus', () => {
       20_000,
     );
     await cancelWorkflow(id, 'customer called', unique('cancel'));
-    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000);
     expect(outcome).toMatchObject({
       outcome: 'CANCELLED',
       compensated: ['crm-status', 'logistics-despatch', 'erp-confirm'],
@@ -476,7 +481,7 @@ describe('order to delivery, instant responders on the bus', () => {
     // late or more): kept in the inbox, and the wait goes on to the same deadline.
     await new Promise((resolve) => setTimeout(resolve, 400));
     await signalWorkflow(id, 'note', { text: 'call the carrier' }, unique('signal'));
-    const outcome = await orchestrator.result<OrderOutcome>(id, 20_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000);
     expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: 'await-asn' });
     // DBOS records each timed receive's deadline when it begins (a `DBOS.sleep` whose output is the deadline). The
     // first receive begins the wait: its deadline is the escalation's (start + 1 s); every later one is the

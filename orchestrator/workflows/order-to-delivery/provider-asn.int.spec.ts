@@ -15,6 +15,7 @@ import { databaseUrlFor, dropDatabase } from '../../../store/database.ts';
 import { readRawMessages } from '../../../tests/raw-consumer.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { shipmentEvent } from './instant-responders.ts';
@@ -224,7 +225,9 @@ describe("order to delivery on the logistics provider's own ASN and EPCIS events
       sellerOrderNumber: null,
     }));
     await publisher.publish([delivered]);
-    const outcomes = await Promise.all(ids.map((id) => orchestrator.result<OrderOutcome>(id, 60_000)));
+    const outcomes = await Promise.all(
+      ids.map((id) => resultWhenEnded<OrderOutcome>(orchestrator, id, 60_000)),
+    );
     expect(outcomes.map((o) => [o.outcome, o.shipmentId])).toEqual([
       ['COMPLETED', shipment.shipmentId],
       ['COMPLETED', shipment.shipmentId],
@@ -266,7 +269,7 @@ describe("order to delivery on the logistics provider's own ASN and EPCIS events
     await subscribeCapture();
     const delivered = await logistics.call('POST', `/sim/despatch-requests/${request.requestId}/deliver`);
     expect(delivered.status).toBe(200);
-    const outcome = await orchestrator.result<OrderOutcome>(id, 60_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 60_000);
     expect(outcome).toMatchObject({ outcome: 'COMPLETED', compensated: [] });
     // The ASN the instance took is the 856's (keyed edi:<sender>:<BSN02>), not an EPCIS event.
     expect(outcome.shipmentId).toMatch(new RegExp(`^edi:[^:]+:${request.shipment!.shipmentId}$`));

@@ -13,6 +13,7 @@ import { dropDatabase } from '../../../store/database.ts';
 import { readRawMessages } from '../../../tests/raw-consumer.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import {
   type OrderOutcome,
@@ -188,7 +189,7 @@ describe("order to delivery: the CRM gets the 856's tracking number after the EP
     // tracking number, nothing more.
     const delivered = await logistics.call('POST', `/sim/despatch-requests/${request.requestId}/deliver`);
     expect(delivered.status).toBe(200);
-    const outcome = await orchestrator.result<OrderOutcome>(id, 60_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 60_000);
     expect(outcome).toMatchObject({ outcome: 'COMPLETED', version: 7, compensated: [] });
     const crmOrder = await salesforceOrder(salesforce, orderId);
     expect(crmOrder).toMatchObject({ Status: 'Shipped', Tracking_Number__c: tracking });

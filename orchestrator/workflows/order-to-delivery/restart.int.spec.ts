@@ -5,6 +5,7 @@ import { startSap } from '../../../simulators/sap/test-support.ts';
 import { dropDatabase } from '../../../store/database.ts';
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import type { OrchestratorConfigInput } from '../../config.ts';
 import type { AnyWorkflowDefinition } from '../../definitions.ts';
@@ -106,7 +107,7 @@ describe('order to delivery across restarts and redeploys', () => {
     orchestrator = await start([orderToDeliveryV1(topics), orderToDeliveryV2(topics)]);
 
     // The credit-approval timer set before the restart fires after it, at its original deadline.
-    const timedOut = await orchestrator.result<OrderOutcome>(workflowIdOf(held), 30_000);
+    const timedOut = await resultWhenEnded<OrderOutcome>(orchestrator, workflowIdOf(held), 30_000);
     expect(timedOut).toMatchObject({
       outcome: 'COMPENSATED',
       failedStep: 'await-credit-approval',
@@ -119,8 +120,8 @@ describe('order to delivery across restarts and redeploys', () => {
     await publisher.publish([salesOrderEvent(topics, fresh, customers.good)]);
     await publisher.publish([shipmentEvent(topics.shipment, waiting, 'SHIPPED')]);
     const [old, next] = await Promise.all([
-      orchestrator.result<OrderOutcome>(workflowIdOf(waiting), 30_000),
-      orchestrator.result<OrderOutcome>(workflowIdOf(fresh), 30_000),
+      resultWhenEnded<OrderOutcome>(orchestrator, workflowIdOf(waiting), 30_000),
+      resultWhenEnded<OrderOutcome>(orchestrator, workflowIdOf(fresh), 30_000),
     ]);
     expect(old).toMatchObject({ outcome: 'COMPLETED', version: 1 });
     expect(next).toMatchObject({ outcome: 'COMPLETED', version: 2 });
@@ -159,8 +160,8 @@ describe('order to delivery across restarts and redeploys', () => {
     await publisher.publish([salesOrderEvent(topics, fresh, customers.good)]);
     await publisher.publish([shipmentEvent(topics.shipment, waiting, 'SHIPPED')]);
     const [old, next] = await Promise.all([
-      orchestrator.result<OrderOutcome>(workflowIdOf(waiting), 30_000),
-      orchestrator.result<OrderOutcome>(workflowIdOf(fresh), 30_000),
+      resultWhenEnded<OrderOutcome>(orchestrator, workflowIdOf(waiting), 30_000),
+      resultWhenEnded<OrderOutcome>(orchestrator, workflowIdOf(fresh), 30_000),
     ]);
     expect(old).toMatchObject({ outcome: 'COMPLETED', version: 2 });
     expect(next).toMatchObject({ outcome: 'COMPLETED', version: 3 });
@@ -206,8 +207,8 @@ describe('order to delivery across restarts and redeploys', () => {
     await publisher.publish([salesOrderEvent(topics, fresh, customers.good)]);
     await publisher.publish([shipmentEvent(topics.shipment, waiting, 'SHIPPED')]);
     const [old, next] = await Promise.all([
-      orchestrator.result<OrderOutcome>(workflowIdOf(waiting), 30_000),
-      orchestrator.result<OrderOutcome>(workflowIdOf(fresh), 30_000),
+      resultWhenEnded<OrderOutcome>(orchestrator, workflowIdOf(waiting), 30_000),
+      resultWhenEnded<OrderOutcome>(orchestrator, workflowIdOf(fresh), 30_000),
     ]);
     expect(old).toMatchObject({ outcome: 'COMPLETED', version: 3 });
     expect(next).toMatchObject({ outcome: 'COMPLETED', version: 4 });

@@ -7,6 +7,7 @@ import type { OrchestratorWorkerSpec } from '../../../tests/orchestrator-worker.
 import { testBus, testStack, unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { startScript, type WorkerProcess } from '../../../tests/worker-process.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import type { OrchestratorConfigInput } from '../../config.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
@@ -108,7 +109,9 @@ describe('takeover of a dead instance', () => {
     console.log(`takeover of ${ids.length} workflows took ${tookMs} ms after SIGKILL`);
 
     // B finishes each instance once: the ASN, then the CRM update, whose delivery the responders send.
-    const outcomes = await Promise.all(ids.map((id) => orchestrator!.result<OrderOutcome>(id, 30_000)));
+    const outcomes = await Promise.all(
+      ids.map((id) => resultWhenEnded<OrderOutcome>(orchestrator!, id, 30_000)),
+    );
     expect(outcomes.map((o) => o.outcome)).toEqual(ids.map(() => 'COMPLETED'));
     for (const id of ids) {
       const names = ((await DBOS.listWorkflowSteps(id)) ?? []).map((s) => s.name);

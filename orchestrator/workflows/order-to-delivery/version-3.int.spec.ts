@@ -5,6 +5,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { describe, expect, it } from 'vitest';
 import { unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { signalWorkflow } from '../../router.ts';
 import { type OrderOutcome, workflowIdOf } from './index.ts';
@@ -44,7 +45,7 @@ describe('order to delivery, version 3', () => {
     await waitFor('the credit hold command', () => commandsOf(orderId).length === 1, 5000);
     expect(commandsOf(orderId)).toEqual([`${COMMAND_TOPICS.erpOrderStatus}:CREDIT_HOLD`]);
     await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
-    expect(await h.orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+    expect(await resultWhenEnded<OrderOutcome>(h.orchestrator, id, 20_000)).toMatchObject({
       outcome: 'COMPLETED',
       version: 3,
     });
@@ -82,7 +83,7 @@ describe('order to delivery, version 3', () => {
     await h.publisher.publish([salesOrderEvent(h.topics, orderId, h.customers.good)]);
     await waitFor('the ASN wait', async () => (await h.orchestrator.state(id))?.step === 'await-asn', 20_000);
     await h.publisher.publish([salesOrderEvent(h.topics, orderId, h.customers.good, { cancelled: true })]);
-    expect(await h.orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+    expect(await resultWhenEnded<OrderOutcome>(h.orchestrator, id, 20_000)).toMatchObject({
       outcome: 'CANCELLED',
       version: 3,
       compensated: ['logistics-despatch', 'erp-confirm'],

@@ -5,6 +5,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { describe, expect, it } from 'vitest';
 import { unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { signalWorkflow } from '../../router.ts';
 import { type OrderOutcome, workflowIdOf } from './index.ts';
@@ -42,7 +43,7 @@ describe('order to delivery, version 4', () => {
       20_000,
     );
     await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
-    expect(await h.orchestrator.result<OrderOutcome>(id, 20_000)).toMatchObject({
+    expect(await resultWhenEnded<OrderOutcome>(h.orchestrator, id, 20_000)).toMatchObject({
       outcome: 'COMPLETED',
       version: 4,
     });

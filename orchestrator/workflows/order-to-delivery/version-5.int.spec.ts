@@ -5,6 +5,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import { describe, expect, it } from 'vitest';
 import { unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { type OrderOutcome, workflowIdOf } from './index.ts';
 import { salesOrderEvent } from './test-support.ts';
 import { versionSpecHarness } from './version-spec-harness.ts';
@@ -35,7 +36,7 @@ describe('order to delivery, version 5', () => {
     await despatchReceipt(orderId, 'APPLIED');
     await waitFor('the wait for the ASN', async () => (await stateOf(orderId)) === 'await-asn');
     // No ASN comes: now the ASN timeout runs, from the request applied.
-    const outcome = await h.orchestrator.result<OrderOutcome>(workflowIdOf(orderId), 20_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(h.orchestrator, workflowIdOf(orderId), 20_000);
     expect(outcome).toMatchObject({
       outcome: 'COMPENSATED',
       version: 5,
@@ -57,7 +58,7 @@ describe('order to delivery, version 5', () => {
       'REFUSED',
       'POST /api/despatch-requests answered HTTP 422: unknown ship-to country',
     );
-    const outcome = await h.orchestrator.result<OrderOutcome>(workflowIdOf(orderId), 20_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(h.orchestrator, workflowIdOf(orderId), 20_000);
     expect(outcome).toMatchObject({
       outcome: 'COMPENSATED',
       version: 5,

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readRawMessages, topicEnds } from '../../../tests/raw-consumer.ts';
 import { unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { type OrderOutcome, workflowIdOf } from './index.ts';
 import { shipmentEvent } from './instant-responders.ts';
@@ -43,7 +44,7 @@ describe('order to delivery, version 6', () => {
       asn(orderId, 3, ['1ZV6B']),
     ]);
     // No delivery comes: the wait times out 2.5 s after it began, as before the update, and compensates.
-    const outcome = await h.orchestrator.result<OrderOutcome>(id, 30_000);
+    const outcome = await resultWhenEnded<OrderOutcome>(h.orchestrator, id, 30_000);
     expect(outcome).toMatchObject({
       outcome: 'COMPENSATED',
       version: 6,
