@@ -1,3 +1,6 @@
+import type { X12OutboundEnvelope } from '../x12/outbound.ts';
+
+export type { X12OutboundEnvelope };
 /**
  * The 855 purchase order acknowledgment as a from-canonical mapping builds it (mappings/edi/x12-855.from-canonical.yaml):
  * the envelope's parties, BAK, CUR, REF, DTM, N1 loops and a PO1 loop per line with its ACKs. The writer derives
@@ -28,21 +31,6 @@ export interface X12AcknowledgmentTree {
   dates?: Array<{ qualifier: string; date: string }>;
   parties?: X12AcknowledgmentParty[];
   lines: X12AcknowledgmentLine[];
-}
-
-/** Who sends and who receives the interchange (ISA05-08, GS02-03), its version (GS08) and usage (ISA15). */
-export interface X12OutboundEnvelope {
-  senderQualifier?: string | null;
-  senderId?: string | null;
-  receiverQualifier?: string | null;
-  receiverId?: string | null;
-  /** GS02 / GS03: the application codes; default the ISA ids. */
-  senderCode?: string | null;
-  receiverCode?: string | null;
-  /** GS08, e.g. 004010 (default) or 005010; ISA12 is its first five digits. */
-  version?: string | null;
-  /** ISA15: P production (default), T test, I information. */
-  usage?: string | null;
 }
 
 export interface X12AcknowledgmentParty {

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { ConfigError } from '../../lib/errors.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
-import { FormatError, type NumberedEnvelope } from '../types.ts';
-import { isDecimal, sumDecimals } from '../x12/values.ts';
+import type { NumberedEnvelope } from '../types.ts';
+import { x12Elements } from '../x12/outbound.ts';
+import { sumDecimals } from '../x12/values.ts';
 import { writeX12, type X12SegmentInput } from '../x12/writer.ts';
 import type { X12AcknowledgmentLine, X12AcknowledgmentTree, X12OutboundEnvelope } from './tree.ts';
 
@@ -92,26 +93,7 @@ const ACK01 = [
 /** BAK02 codes that say the set carries no line detail: no PO1 loop goes with them. */
 const WITHOUT_DETAIL = ['AK', 'AT', 'NA', 'RJ'];
 
-function fail(location: string, problem: string): never {
-  throw new FormatError(FORMAT, location, problem);
-}
-
-function text(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value).trim();
-}
-
-function required(value: unknown, location: string, what: string, max: number): string {
-  const v = text(value);
-  if (v === '') fail(location, `missing ${what}`);
-  if (v.length > max)
-    fail(location, `${what} holds ${max} characters in X12, the value has ${v.length}: "${v}"`);
-  return v;
-}
-
-function optional(value: unknown, location: string, what: string, max: number): string {
-  const v = text(value);
-  return v === '' ? '' : required(v, location, what, max);
-}
+const { fail, text, required, optional, decimal: quantity, date, envelope } = x12Elements(FORMAT);
 
 function code(value: unknown, allowed: readonly string[], location: string, what: string): string {
   const v = text(value);
@@ -120,53 +102,12 @@ function code(value: unknown, allowed: readonly string[], location: string, what
   return v;
 }
 
-/** X12 R: an exact decimal without trailing zeros (`12.500000` → `12.5`). */
-function quantity(value: unknown, location: string, what: string): string {
-  const v = text(value);
-  if (!isDecimal(v) || v.includes(',')) fail(location, `${what} ${JSON.stringify(v)} is not a number`);
-  return normalizeDecimal(v);
-}
-
-/** CCYYMMDD as given, or YYMMDD for a version before 004010 (X12 element 373). */
-function date(value: unknown, short: boolean, location: string, what: string): string {
-  const v = text(value);
-  if (!/^\d{8}$/.test(v)) fail(location, `${what} ${JSON.stringify(v)} is not a date CCYYMMDD`);
-  return short ? v.slice(2) : v;
-}
-
-/**
- * The envelope: the mapping's values (the order's: who sent it is who gets the answer), the options' where it has none,
- * as the 856 takes them; sender and receiver required.
- */
-function envelopeOf(tree: X12OutboundEnvelope | undefined, options: X12OutboundEnvelope = {}) {
-  const pick = (key: keyof X12OutboundEnvelope) => text(tree?.[key]) || text(options[key]);
-  const senderId = required(
-    pick('senderId'),
-    'ISA06',
-    'the sender id (ours: options.x12-855.envelope.senderId)',
-    15,
-  );
-  const receiverId = required(
-    pick('receiverId'),
-    'ISA08',
-    "the receiver id (the partner's ISA06 of its 850)",
-    15,
-  );
-  const version = pick('version') || '004010';
-  if (!/^\d{6}/.test(version)) fail('GS08', `version ${JSON.stringify(version)} is not like 004010`);
-  const usage = pick('usage') || 'P';
-  if (!['P', 'T', 'I'].includes(usage)) fail('ISA15', `usage ${JSON.stringify(usage)} is not P, T or I`);
-  return {
-    senderQualifier: required(pick('senderQualifier') || 'ZZ', 'ISA05', 'the sender qualifier', 2),
-    senderId,
-    receiverQualifier: required(pick('receiverQualifier') || 'ZZ', 'ISA07', 'the receiver qualifier', 2),
-    receiverId,
-    senderCode: required(pick('senderCode') || senderId, 'GS02', 'the application sender code', 15),
-    receiverCode: required(pick('receiverCode') || receiverId, 'GS03', 'the application receiver code', 15),
-    version,
-    usage,
-  };
-}
+/** The envelope: the order's values, the options' where it has none. */
+const envelopeOf = (tree: X12OutboundEnvelope | undefined, options: X12OutboundEnvelope = {}) =>
+  envelope(tree, options, {
+    sender: 'ours: options.x12-855.envelope.senderId',
+    receiver: "the partner's ISA06 of its 850",
+  });
 
 function lineSegments(line: X12AcknowledgmentLine, n: number, short: boolean): X12SegmentInput[] {
   const at = `PO1#${n}`;

@@ -1,8 +1,8 @@
 import { ConfigError } from '../../lib/errors.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
-import { normalizeDecimal } from '../../schemas/logical-types.ts';
-import { FormatError, type NumberedEnvelope } from '../types.ts';
-import { isDecimal, sumDecimals } from '../x12/values.ts';
+import type { NumberedEnvelope } from '../types.ts';
+import { x12Elements } from '../x12/outbound.ts';
+import { sumDecimals } from '../x12/values.ts';
 import { writeX12, type X12SegmentInput } from '../x12/writer.ts';
 import { x12AcknowledgmentOptions } from '../x12-855/writer.ts';
 import type {
@@ -27,76 +27,14 @@ export const x12ShipNoticeOptions = x12AcknowledgmentOptions.extend({
 
 type Item = X12ShipNoticeItem;
 
-function fail(location: string, problem: string): never {
-  throw new FormatError(FORMAT, location, problem);
-}
+const { fail, text, required, optional, decimal, date, time, envelope } = x12Elements(FORMAT);
 
-function text(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value).trim();
-}
-
-function required(value: unknown, location: string, what: string, max: number): string {
-  const v = text(value);
-  if (v === '') fail(location, `missing ${what}`);
-  if (v.length > max)
-    fail(location, `${what} holds ${max} characters in X12, the value has ${v.length}: "${v}"`);
-  return v;
-}
-
-function optional(value: unknown, location: string, what: string, max: number): string {
-  return text(value) === '' ? '' : required(value, location, what, max);
-}
-
-/** X12 R: an exact decimal without trailing zeros. */
-function decimal(value: unknown, location: string, what: string): string {
-  const v = text(value);
-  if (!isDecimal(v) || v.includes(',')) fail(location, `${what} ${JSON.stringify(v)} is not a number`);
-  return normalizeDecimal(v);
-}
-
-function date(value: unknown, short: boolean, location: string, what: string): string {
-  const v = text(value);
-  if (!/^\d{8}$/.test(v)) fail(location, `${what} ${JSON.stringify(v)} is not a date CCYYMMDD`);
-  return short ? v.slice(2) : v;
-}
-
-function time(value: unknown, location: string): string {
-  const v = text(value);
-  if (v !== '' && !/^\d{4}(\d{2})?$/.test(v)) fail(location, `time ${JSON.stringify(v)} is not HHMM`);
-  return v;
-}
-
-/** The envelope: the tree's values (from the shipment), the options' where it has none; both ids required. */
-function envelopeOf(tree: X12ShipNoticeOut['envelope'], options: X12ShipNoticeOut['envelope'] = {}) {
-  type Key = keyof NonNullable<X12ShipNoticeOut['envelope']>;
-  const pick = (key: Key) => text(tree?.[key]) || text(options?.[key]);
-  const senderId = required(
-    pick('senderId'),
-    'ISA06',
-    'the sender id (ours: the shipment’s x12.ISA08, else options.x12-856.envelope.senderId)',
-    15,
-  );
-  const receiverId = required(
-    pick('receiverId'),
-    'ISA08',
-    'the receiver id (the partner’s: its order’s edi:<ISA06>, else options.x12-856.envelope.receiverId)',
-    15,
-  );
-  const version = pick('version') || '004010';
-  if (!/^\d{6}/.test(version)) fail('GS08', `version ${JSON.stringify(version)} is not like 004010`);
-  const usage = pick('usage') || 'P';
-  if (!['P', 'T', 'I'].includes(usage)) fail('ISA15', `usage ${JSON.stringify(usage)} is not P, T or I`);
-  return {
-    senderQualifier: required(pick('senderQualifier') || 'ZZ', 'ISA05', 'the sender qualifier', 2),
-    senderId,
-    receiverQualifier: required(pick('receiverQualifier') || 'ZZ', 'ISA07', 'the receiver qualifier', 2),
-    receiverId,
-    senderCode: required(pick('senderCode') || senderId, 'GS02', 'the application sender code', 15),
-    receiverCode: required(pick('receiverCode') || receiverId, 'GS03', 'the application receiver code', 15),
-    version,
-    usage,
-  };
-}
+/** The envelope: the shipment's values (the order's ids), the options' where it has none. */
+const envelopeOf = (tree: X12ShipNoticeOut['envelope'], options: X12ShipNoticeOut['envelope'] = {}) =>
+  envelope(tree, options, {
+    sender: 'ours: the shipment’s x12.ISA08, else options.x12-856.envelope.senderId',
+    receiver: 'the partner’s: its order’s edi:<ISA06>, else options.x12-856.envelope.receiverId',
+  });
 
 function refSegments(refs: X12ShipNoticeRef[] | undefined, at: string): X12SegmentInput[] {
   return (refs ?? []).map((ref, i) => ({
