@@ -233,28 +233,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   if (created.length) options.logger.info({ topics: created }, 'topics created');
   // Master data first: its relay creates the command topics (mdm.customer-sync.<system>) the deployment's sinks read.
   const masterdata = options.masterdata ? await startMasterData(options, bus) : undefined;
-  const mappingPool = options.mappingThreads
-    ? new MappingPool({
-        threads: options.mappingThreads,
-        brokers: options.brokers,
-        registryUrl: options.registryUrl,
-      })
-    : undefined;
-  // Whether Kafka answers, for the running connectors' statuses (`waiting`): probed as readiness probes it.
-  const kafka = new KafkaWatch(options.brokers);
-  kafka.start();
-  const runtime = new ConnectorRuntime({
-    kafka,
-    bus,
-    plugins,
-    logger: options.logger.child({ component: 'connectors' }),
-    group: options.group,
-    baseDir: deployDir,
-    sinkRetry: options.sinkRetry,
-    mappingPool,
-  });
-  await runtime.start(deployDir ? { definitions, baseDir: deployDir } : undefined);
-
+  // The orchestrator before the connectors: a router group without offsets (a first start, each demo run) starts at
+  // the end of the canonical topics as they are when it starts, so the orders the sources read at once (files waiting
+  // in a drop folder) went on the bus before that end and started no workflow.
   let orchestrator: Orchestrator | undefined;
   if (options.orchestrator) {
     if (!options.databaseUrl) throw new Error('the orchestrator role needs a database URL (DATABASE_URL)');
@@ -277,6 +258,28 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       },
     );
   }
+
+  const mappingPool = options.mappingThreads
+    ? new MappingPool({
+        threads: options.mappingThreads,
+        brokers: options.brokers,
+        registryUrl: options.registryUrl,
+      })
+    : undefined;
+  // Whether Kafka answers, for the running connectors' statuses (`waiting`): probed as readiness probes it.
+  const kafka = new KafkaWatch(options.brokers);
+  kafka.start();
+  const runtime = new ConnectorRuntime({
+    kafka,
+    bus,
+    plugins,
+    logger: options.logger.child({ component: 'connectors' }),
+    group: options.group,
+    baseDir: deployDir,
+    sinkRetry: options.sinkRetry,
+    mappingPool,
+  });
+  await runtime.start(deployDir ? { definitions, baseDir: deployDir } : undefined);
 
   const api = createAdminApi({ tokens: options.tokens, logger: options.logger });
   registerWhoamiRoute(api);

@@ -25,6 +25,15 @@ import { type InstanceState, StateReports } from './states.ts';
 import { createSystemPool } from './system-pool.ts';
 import { Executors } from './takeover.ts';
 
+/**
+ * Finished workflows `prune` lists and deletes at once; it goes on round after round until a round finds fewer. It
+ * used to delete one round an hour: a hub that finished more than 1,000 instances an hour (the demo finishes about
+ * 3,600) kept more every hour, so DBOS's tables grew without bound whatever the retention (about 3 KB an instance).
+ */
+const PRUNE_BATCH = 1000;
+/** Rounds of one `prune` at most (the hourly run picks up the rest). */
+const PRUNE_MAX_ROUNDS = 100;
+
 /** How long a scrape waits for the parked workflows' count (readiness's own probes take 2 s). */
 const PARKED_GAUGE_DEADLINE_MS = 2_000;
 
@@ -56,8 +65,11 @@ export interface Orchestrator {
   result<T>(workflowId: string, timeoutMs: number): Promise<T>;
   /** What the instance last reported of itself (status, step), its outcome once finished, or null. */
   state(workflowId: string): Promise<InstanceState | null>;
-  /** Deletes finished workflows (and kept events) older than the retention, or `olderThanMs`; returns how many. */
-  prune(olderThanMs?: number): Promise<number>;
+  /**
+   * Deletes finished workflows (and kept events) older than the retention, or `olderThanMs`, `batch` (1,000) at a time
+   * until none is left; returns how many.
+   */
+  prune(olderThanMs?: number, batch?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -218,23 +230,27 @@ export async function startOrchestrator(
     });
   }
 
-  async function prune(olderThanMs = config.retentionMs): Promise<number> {
+  async function prune(olderThanMs = config.retentionMs, batch = PRUNE_BATCH): Promise<number> {
     const before = new Date(Date.now() - olderThanMs).toISOString();
-    const finished = await DBOS.listWorkflows({
-      status: ['SUCCESS', 'ERROR', 'CANCELLED'],
-      endTime: before,
-      limit: 1000,
-    });
-    if (finished.length) {
+    let deleted = 0;
+    for (let round = 0; round < PRUNE_MAX_ROUNDS; round++) {
+      const finished = await DBOS.listWorkflows({
+        status: ['SUCCESS', 'ERROR', 'CANCELLED'],
+        endTime: before,
+        limit: batch,
+      });
+      if (finished.length === 0) break;
       const ids = finished.map((w) => w.workflowID);
       await DBOS.deleteWorkflows(ids);
       await pool.query(`delete from eai_orchestrator.instance_states where workflow_id = any($1::text[])`, [
         ids,
       ]);
+      deleted += ids.length;
+      if (finished.length < batch) break;
     }
     await pool.query(`delete from eai_orchestrator.kept_events where kept_at < $1`, [before]);
     await pool.query(`delete from eai_orchestrator.workflow_references where recorded_at < $1`, [before]);
-    return finished.length;
+    return deleted;
   }
   const retention = setInterval(
     () => void prune().catch((error) => log.warn({ error: errorMessage(error) }, 'retention failed')),

@@ -16,7 +16,7 @@ import {
   pollOffsetProblem,
   pollSourceConfig,
 } from './poll.ts';
-import { type ScriptedServer, startScriptedServer, testContext } from './test-support.ts';
+import { createTestContext, type ScriptedServer, startScriptedServer, testContext } from './test-support.ts';
 
 type Partner = { id: number; name: string; write_date: string };
 
@@ -391,6 +391,40 @@ describe('poll source with a scripted system', () => {
       let documents: SourceDocument[] = [];
       for (let i = 0; i < 5 && documents.length === 0; i++) documents = await task.poll().catch(() => []);
       expect(ids(documents)).toEqual(['y']);
+    });
+
+    it('warns of each retry while the system starts failing, not again at each poll while it stays down', async () => {
+      let down = true;
+      server = await startScriptedServer((_req, res) => {
+        if (down) res.writeHead(503).end('maintenance');
+        else res.writeHead(200, { 'content-type': 'application/json' }).end('["z"]');
+      });
+      const { context, logs } = createTestContext('poll-source');
+      const task = createPollSource(
+        {
+          config: pollSourceConfig.parse({
+            entity: 'res.partner',
+            intervalMs: 100,
+            retry: { retries: 2, initialDelayMs: 10, maxDelayMs: 20 },
+          }),
+          fetchPage: httpFetchPage(server.url),
+        },
+        context,
+      );
+      await task.start(new Map());
+      for (let poll = 0; poll < 5; poll++) await task.poll().catch(() => []);
+      // Five polls, every other one fetching (three attempts) and the others waiting out the pause: the first fetch's
+      // two retries warned; before, every fetch's did (6 lines here, 8 a minute per entity of a real outage).
+      expect(server.requests.length).toBeGreaterThanOrEqual(9);
+      expect(logs.filter((l) => l.msg === 'page fetch failed, retrying')).toHaveLength(2);
+      down = false;
+      let documents: SourceDocument[] = [];
+      for (let i = 0; i < 5 && documents.length === 0; i++) documents = await task.poll().catch(() => []);
+      expect(ids(documents)).toEqual(['z']);
+      // Working again: the next outage warns again.
+      down = true;
+      await task.poll().catch(() => []);
+      expect(logs.filter((l) => l.msg === 'page fetch failed, retrying')).toHaveLength(4);
     });
 
     it('answers [] while the system keeps failing, and ends its wait when the context aborts', async () => {

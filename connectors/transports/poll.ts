@@ -195,8 +195,14 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
       return await withRetry(() => options.fetchPage(page, signal, config.pageSize), {
         ...config.retry,
         signal,
-        onRetry: (error, attempt) =>
-          log.warn({ attempt, reason: errorMessage(error), page }, 'page fetch failed, retrying'),
+        // Each retry at warn while the system starts failing; once polling is paused for it (the poll failed, which the
+        // source logs once a minute), the retries of every later poll are at debug: they were 4 warnings a poll, 8 a
+        // minute per entity for as long as the system was down.
+        onRetry: (error, attempt) => {
+          const line = { attempt, reason: errorMessage(error), page };
+          if (paused) log.debug(line, 'page fetch failed, retrying');
+          else log.warn(line, 'page fetch failed, retrying');
+        },
       });
     } catch (error) {
       if (signal.aborted) return null;
