@@ -92,4 +92,28 @@ describe('a failure repeated in a loop', () => {
       'Error transitioning delayed workflows: no longer failing after 5 s (5 failures)',
     ]);
   });
+
+  it('two errors in turn (a source polling two entities) are one failure: a line a minute, at the level asked', async () => {
+    const { lines, log } = capture();
+    let now = 0;
+    const polls = new RepeatedFailure(log, {
+      failed: 'source poll failed',
+      healed: 'source poll works again',
+      level: 'error',
+      now: () => now,
+    });
+    // An Odoo outage of two minutes: each entity's poll fails every 15 s, one after the other.
+    for (let at = 0; at < 120_000; at += 15_000) {
+      now = at;
+      polls.failed(new Error('polling res.partner failed, tried again shortly: HTTP 503'));
+      now = at + 1000;
+      polls.failed(new Error('polling sale.order failed, tried again shortly: HTTP 503'));
+    }
+    await flushed();
+    // Before, each failure was "another error than the last" and logged: 16 lines.
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [50, 'source poll failed'],
+      [50, 'source poll failed: still failing after 60 s, 9 failures'],
+    ]);
+  });
 });

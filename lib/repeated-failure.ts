@@ -11,6 +11,8 @@ export interface RepeatedFailureOptions {
   healed: string;
   /** At most one line per this while it goes on (default REPEAT_LOG_MS). */
   everyMs?: number;
+  /** The failure lines' level (default warn; error for what stops work someone waits for, a source's polls). */
+  level?: 'warn' | 'error';
   now?: () => number;
 }
 
@@ -40,7 +42,7 @@ export class RepeatedFailure {
 
   constructor(log: Logger, options: RepeatedFailureOptions) {
     this.#log = log;
-    this.#options = { everyMs: REPEAT_LOG_MS, now: Date.now, ...options };
+    this.#options = { everyMs: REPEAT_LOG_MS, level: 'warn', now: Date.now, ...options };
   }
 
   /** Whether it is failing (failed since it last worked). */
@@ -57,12 +59,12 @@ export class RepeatedFailure {
       this.#since = now;
       this.#firstError = message;
       this.#loggedAt = now;
-      this.#log.warn({ error: message }, this.#options.failed);
+      this.#log[this.#options.level]({ error: message }, this.#options.failed);
       return;
     }
     if (now - this.#loggedAt < this.#options.everyMs) return;
     this.#loggedAt = now;
-    this.#log.warn(
+    this.#log[this.#options.level](
       {
         error: message,
         firstError: this.#firstError,

@@ -7,6 +7,7 @@ import {
 } from '../../bus/index.ts';
 import { errorMessage, isRetriable, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { RepeatedFailure } from '../../lib/repeated-failure.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { sourceTransactionalIds } from './connector-ids.ts';
@@ -36,9 +37,6 @@ export function positionsOf(log: CompactedLog, connector: string): Map<string, J
   }
   return out;
 }
-
-/** While a source's poll keeps failing with the same error, it is logged this often. */
-const POLL_FAILURE_LOG_MS = 60_000;
 
 /**
  * Transactional ids a task that polls ahead takes turns with, one transaction at a time as before. A transaction begun
@@ -124,6 +122,11 @@ export class SourceHost {
 
   constructor(options: SourceHostOptions) {
     this.options = options;
+    this.pollFailures = new RepeatedFailure(options.logger, {
+      failed: 'source poll failed',
+      healed: 'source poll works again',
+      level: 'error',
+    });
   }
 
   async start(): Promise<void> {
@@ -227,33 +230,28 @@ export class SourceHost {
         .catch(() => undefined);
   }
 
-  /** Polls failed in a row, the error they gave, and when that was last logged. */
-  private pollFailures = { count: 0, error: '', loggedAt: 0 };
+  /** The log of polls that fail in a row. */
+  private readonly pollFailures: RepeatedFailure;
+  /** The error of the last poll that failed, while polls fail. */
+  private pollError: string | null = null;
 
   /**
    * A poll that failed (a folder missing, a system down): the task is polled again a second later. Logged when it
-   * starts failing or fails differently, then once a minute while the same error repeats, with the count; the
-   * status's lastError says it meanwhile.
+   * starts failing, then at most once a minute while it goes on, with the count, whichever error it gives (a source
+   * that polls two entities fails with two in turn: each logged every time, before, was a line per failed poll), and
+   * once when it works again (lib/repeated-failure.ts); the status's lastError says it meanwhile.
    */
   private pollFailed(error: unknown): void {
     const message = errorMessage(error);
-    const failures = this.pollFailures;
-    failures.count += 1;
-    const now = Date.now();
-    if (message !== failures.error || now - failures.loggedAt >= POLL_FAILURE_LOG_MS) {
-      this.options.logger.error({ error: message, failures: failures.count }, 'source poll failed');
-      failures.loggedAt = now;
-    }
-    failures.error = message;
+    this.pollFailures.failed(message);
+    this.pollError = message;
     this.options.counters.lastError = message;
   }
 
   private pollSucceeded(): void {
-    const failures = this.pollFailures;
-    if (failures.count === 0) return;
-    this.options.logger.info({ failures: failures.count }, 'source poll works again');
-    if (this.options.counters.lastError === failures.error) this.options.counters.lastError = null;
-    this.pollFailures = { count: 0, error: '', loggedAt: 0 };
+    if (!this.pollFailures.healed()) return;
+    if (this.options.counters.lastError === this.pollError) this.options.counters.lastError = null;
+    this.pollError = null;
   }
 
   /** Maps the batch and encodes its records (the CPU work, done while the previous batch is on its way). */
