@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { ConfigError } from '../../lib/errors.ts';
-import { zodProblemText } from '../../lib/zod-problems.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
 import type { NumberedEnvelope } from '../types.ts';
-import { x12Elements } from '../x12/outbound.ts';
+import { outboundOptions, writeOutboundSet, x12Elements } from '../x12/outbound.ts';
 import { sumDecimals } from '../x12/values.ts';
-import { writeX12, type X12SegmentInput } from '../x12/writer.ts';
+import type { X12SegmentInput } from '../x12/writer.ts';
 import type { X12AcknowledgmentLine, X12AcknowledgmentTree, X12OutboundEnvelope } from './tree.ts';
 
 export const FORMAT = 'x12-855';
@@ -159,16 +157,8 @@ export function writeAcknowledgment(
   options: unknown = {},
   envelope?: NumberedEnvelope,
 ): Buffer {
-  const parsed = x12AcknowledgmentOptions.safeParse(options ?? {});
-  if (!parsed.success)
-    throw new ConfigError(
-      `${FORMAT} writer: ${zodProblemText(parsed.error, `options.${FORMAT}`, x12AcknowledgmentOptions)}`,
-    );
-  if (!envelope)
-    throw new ConfigError(
-      `${FORMAT} writer: no control number given: X12 interchanges are numbered by the one who writes them (a file-sink keeps the counter)`,
-    );
-  const own = envelopeOf(tree.envelope, parsed.data.envelope);
+  const { options: parsed, numbered } = outboundOptions(FORMAT, x12AcknowledgmentOptions, options, envelope);
+  const own = envelopeOf(tree.envelope, parsed.envelope);
   const short = own.version < '004010';
   const bak = tree.bak ?? fail('BAK', 'missing BAK');
   const type = code(bak.type, BAK02, 'BAK02', 'acknowledgment type');
@@ -237,35 +227,5 @@ export function writeAcknowledgment(
       ],
     });
   }
-  const at = envelope.at.toISOString();
-  const gsDate = at.slice(0, 10).replaceAll('-', '');
-  const separators = parsed.data.separators;
-  return writeX12(
-    {
-      senderQualifier: own.senderQualifier,
-      senderId: own.senderId,
-      receiverQualifier: own.receiverQualifier,
-      receiverId: own.receiverId,
-      date: gsDate.slice(2),
-      time: at.slice(11, 16).replace(':', ''),
-      controlNumber: String(envelope.controlNumber),
-      version: own.version.slice(0, 5),
-      usage: own.usage,
-      acknowledgmentRequested: '0',
-      groups: [
-        {
-          functionalId: 'PR',
-          senderCode: own.senderCode,
-          receiverCode: own.receiverCode,
-          date: short ? gsDate.slice(2) : gsDate,
-          time: at.slice(11, 16).replace(':', ''),
-          controlNumber: String(envelope.controlNumber),
-          agency: 'X',
-          version: own.version,
-          transactionSets: [{ type: '855', controlNumber: '0001', segments: body }],
-        },
-      ],
-    },
-    { lineEnding: parsed.data.lineEnding, ...(separators ? { separators } : {}) },
-  );
+  return writeOutboundSet(own, numbered, { functionalId: 'PR', type: '855', segments: body }, parsed);
 }

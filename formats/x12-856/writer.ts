@@ -1,9 +1,7 @@
-import { ConfigError } from '../../lib/errors.ts';
-import { zodProblemText } from '../../lib/zod-problems.ts';
 import type { NumberedEnvelope } from '../types.ts';
-import { x12Elements } from '../x12/outbound.ts';
+import { outboundOptions, writeOutboundSet, x12Elements } from '../x12/outbound.ts';
 import { sumDecimals } from '../x12/values.ts';
-import { writeX12, type X12SegmentInput } from '../x12/writer.ts';
+import type { X12SegmentInput } from '../x12/writer.ts';
 import { x12AcknowledgmentOptions } from '../x12-855/writer.ts';
 import type {
   X12ShipNoticeItem,
@@ -146,16 +144,8 @@ export function writeShipNotice(
   options: unknown = {},
   envelope?: NumberedEnvelope,
 ): Buffer {
-  const parsed = x12ShipNoticeOptions.safeParse(options ?? {});
-  if (!parsed.success)
-    throw new ConfigError(
-      `${FORMAT} writer: ${zodProblemText(parsed.error, `options.${FORMAT}`, x12ShipNoticeOptions)}`,
-    );
-  if (!envelope)
-    throw new ConfigError(
-      `${FORMAT} writer: no control number given: X12 interchanges are numbered by the one who writes them (a file-sink keeps the counter)`,
-    );
-  const own = envelopeOf(tree.envelope, parsed.data.envelope);
+  const { options: parsed, numbered } = outboundOptions(FORMAT, x12ShipNoticeOptions, options, envelope);
+  const own = envelopeOf(tree.envelope, parsed.envelope);
   const short = own.version < '004010';
   const bsn = tree.bsn ?? fail('BSN', 'missing BSN');
   const body: X12SegmentInput[] = [
@@ -252,36 +242,5 @@ export function writeShipNotice(
     });
   });
   body.push(...hl.segments, { tag: 'CTT', elements: [String(hl.count), sumDecimals(hl.quantities)] });
-  const at = envelope.at.toISOString();
-  const gsDate = at.slice(0, 10).replaceAll('-', '');
-  const hhmm = at.slice(11, 16).replace(':', '');
-  const separators = parsed.data.separators;
-  return writeX12(
-    {
-      senderQualifier: own.senderQualifier,
-      senderId: own.senderId,
-      receiverQualifier: own.receiverQualifier,
-      receiverId: own.receiverId,
-      date: gsDate.slice(2),
-      time: hhmm,
-      controlNumber: String(envelope.controlNumber),
-      version: own.version.slice(0, 5),
-      usage: own.usage,
-      acknowledgmentRequested: '0',
-      groups: [
-        {
-          functionalId: 'SH',
-          senderCode: own.senderCode,
-          receiverCode: own.receiverCode,
-          date: short ? gsDate.slice(2) : gsDate,
-          time: hhmm,
-          controlNumber: String(envelope.controlNumber),
-          agency: 'X',
-          version: own.version,
-          transactionSets: [{ type: '856', controlNumber: '0001', segments: body }],
-        },
-      ],
-    },
-    { lineEnding: parsed.data.lineEnding, ...(separators ? { separators } : {}) },
-  );
+  return writeOutboundSet(own, numbered, { functionalId: 'SH', type: '856', segments: body }, parsed);
 }

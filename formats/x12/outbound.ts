@@ -1,6 +1,10 @@
+import type { z } from 'zod';
+import { ConfigError } from '../../lib/errors.ts';
+import { zodProblemText } from '../../lib/zod-problems.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
-import { FormatError } from '../types.ts';
+import { FormatError, type NumberedEnvelope } from '../types.ts';
 import { isDecimal } from './values.ts';
+import { writeX12, type X12SegmentInput, type X12WriteOptions } from './writer.ts';
 
 /**
  * Who sends and who receives an interchange the hub writes to a trading partner (ISA05-08, GS02-03), its version
@@ -85,4 +89,68 @@ export function x12Elements(format: string) {
     };
   };
   return { fail, text, required, optional, decimal, date, time, envelope };
+}
+
+/**
+ * A writer's options, checked as its schema says (the error naming `options.<format>`), and the control number the
+ * caller keeps (X12 interchanges are numbered by whoever writes them: a file-sink keeps the counter).
+ */
+export function outboundOptions<S extends z.ZodType>(
+  format: string,
+  schema: S,
+  options: unknown,
+  numbered: NumberedEnvelope | undefined,
+): { options: z.output<S>; numbered: NumberedEnvelope } {
+  const parsed = schema.safeParse(options ?? {});
+  if (!parsed.success)
+    throw new ConfigError(`${format} writer: ${zodProblemText(parsed.error, `options.${format}`, schema)}`);
+  if (!numbered)
+    throw new ConfigError(
+      `${format} writer: no control number given: X12 interchanges are numbered by the one who writes them (a file-sink keeps the counter)`,
+    );
+  return { options: parsed.data, numbered };
+}
+
+/**
+ * One transaction set in an interchange of its own: ISA13 and GS06 the control number given, ST02 `0001`, ISA09/10
+ * and GS04/05 the time of writing (UTC), no TA1 asked for; GS04 YYMMDD before 004010.
+ */
+export function writeOutboundSet(
+  own: ReturnType<ReturnType<typeof x12Elements>['envelope']>,
+  numbered: NumberedEnvelope,
+  set: { functionalId: string; type: string; segments: X12SegmentInput[] },
+  layout: Pick<X12WriteOptions, 'separators' | 'lineEnding'>,
+): Buffer {
+  const at = numbered.at.toISOString();
+  const gsDate = at.slice(0, 10).replaceAll('-', '');
+  const hhmm = at.slice(11, 16).replace(':', '');
+  const controlNumber = String(numbered.controlNumber);
+  return writeX12(
+    {
+      senderQualifier: own.senderQualifier,
+      senderId: own.senderId,
+      receiverQualifier: own.receiverQualifier,
+      receiverId: own.receiverId,
+      date: gsDate.slice(2),
+      time: hhmm,
+      controlNumber,
+      version: own.version.slice(0, 5),
+      usage: own.usage,
+      acknowledgmentRequested: '0',
+      groups: [
+        {
+          functionalId: set.functionalId,
+          senderCode: own.senderCode,
+          receiverCode: own.receiverCode,
+          date: own.version < '004010' ? gsDate.slice(2) : gsDate,
+          time: hhmm,
+          controlNumber,
+          agency: 'X',
+          version: own.version,
+          transactionSets: [{ type: set.type, controlNumber: '0001', segments: set.segments }],
+        },
+      ],
+    },
+    { lineEnding: layout.lineEnding, ...(layout.separators ? { separators: layout.separators } : {}) },
+  );
 }
