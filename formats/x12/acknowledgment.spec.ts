@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -201,7 +201,9 @@ describe('997 against an independent validator (pyx12, its 004010 997 map)', () 
       const dir = mkdtempSync(join(tmpdir(), 'eai-997-'));
       const path = join(dir, name);
       writeFileSync(path, write997(asHipaa(interchange), own, { lineEnding: '\n' }));
-      const { ok, output } = await validator.validate(path);
+      const { ok, output } = await validator
+        .validate(path)
+        .finally(() => rmSync(dir, { recursive: true, force: true }));
       expect(output).not.toMatch(/ERROR/);
       expect(ok, output).toBe(true);
     });
