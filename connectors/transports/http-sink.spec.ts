@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
-import type { SinkRecord } from '../sdk/index.ts';
+import { type SinkRecord, SKIPPED } from '../sdk/index.ts';
 import {
   CircuitOpenError,
   createHttpSink,
@@ -278,6 +278,28 @@ describe('HTTP sink against a scripted server', () => {
       expect(seen.headers['x-api-key']).toBe('k-123');
       expect(JSON.parse(seen.body)).toEqual(record.value);
     }
+  });
+
+  it('a refusal a policy skips is counted as skipped and logged at debug only; one taken as already applied at info', async () => {
+    server = await startScriptedServer((req, res) =>
+      res
+        .writeHead(req.url?.includes('dup') ? 409 : 400)
+        .end(req.url?.includes('dup') ? 'exists' : 'no account'),
+    );
+    const { context, logs } = createTestContext('policy-sink');
+    const sink = createHttpSink(
+      {
+        config: httpSinkConfig.parse({ baseUrl: `${server.url}/`, retry: { retries: 0 } }),
+        request: async (record) => ({ method: 'PATCH', path: `/orders/${record.key}`, body: record.value }),
+        refusedAsSkipped: (refusal) => (refusal.status === 400 ? 'no account: skipped' : undefined),
+        alreadyApplied: (refusal) => (refusal.status === 409 ? 'already there: applied before' : undefined),
+      },
+      context,
+    );
+    // An order a week for a customer the CRM does not hold: one info line each was two thirds of the log (soak).
+    expect(await sink.put(customer('K-9', 'nine'))).toBe(SKIPPED);
+    expect(await sink.put(customer('dup', 'again'))).toBeUndefined();
+    expect(logs.map((l) => l.msg)).toEqual(['already there: applied before']);
   });
 
   it('gives up within the put after its retries with a retriable error naming the status', async () => {
