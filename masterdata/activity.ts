@@ -7,7 +7,7 @@
  * reordering do no harm.
  */
 import type { Bus, ConsumedEvent, ConsumerRunner } from '../bus/index.ts';
-import { NonRetriableError } from '../lib/errors.ts';
+import { errorMessage, NonRetriableError } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import type {
   CaseEvent,
@@ -17,13 +17,24 @@ import type {
   SourceIdentifier,
 } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
+import type { MdmConfig } from './config.ts';
 import { erasedHashOf } from './erasure.ts';
 import { idForms, type MasterDataStore } from './store.ts';
 
 export const ACTIVITY_TOPICS = ['canonical.sales-order', 'canonical.shipment', 'canonical.case'] as const;
 
 /** Order states after which an order is no longer open. */
-const CLOSED_ORDER = ['DELIVERED', 'INVOICED', 'CANCELLED', 'REJECTED'];
+export const CLOSED_ORDER = ['DELIVERED', 'INVOICED', 'CANCELLED', 'REJECTED'];
+
+/** Rows `prune` deletes per statement (as the orchestrator's retention), and its rounds per table in one run. */
+const PRUNE_BATCH = 1000;
+const PRUNE_MAX_ROUNDS = 100;
+
+export interface PruneCounts {
+  orders: number;
+  shipments: number;
+  cases: number;
+}
 
 const SEP = '\u001f';
 const keyOf = (system: string, id: string) => `${system}${SEP}${id}`;
@@ -96,6 +107,11 @@ export class CustomerActivity {
   constructor(store: MasterDataStore) {
     this.#store = store;
     this.#q = quoteSchema(store.schema);
+  }
+
+  /** The retention policy of the store's config. */
+  get policy(): MdmConfig['activityRetention'] {
+    return this.#store.config.activityRetention;
   }
 
   /** Whether a document names a customer record that was erased (masterdata/erasure.ts): it is not kept. */
@@ -216,6 +232,72 @@ export class CustomerActivity {
   }
 
   /**
+   * Retention: deletes the closed orders (CLOSED_ORDER), the shipments of no open order and the CLOSED cases whose
+   * last event (`updated_at`) is before `before`, `batch` rows a statement, oldest first, until none is left (at most
+   * PRUNE_MAX_ROUNDS rounds per table; the next run takes the rest). An open order, and the shipments of one, are kept
+   * whatever their age: the 360 shows open orders and their exposure. Erasure deletes a customer's documents at once
+   * (erasure.ts); this is the policy for everyone else's.
+   */
+  async prune(before: Date, batch = PRUNE_BATCH): Promise<PruneCounts> {
+    const q = this.#q;
+    const rounds = async (sql: string, params: unknown[]): Promise<number> => {
+      let deleted = 0;
+      for (let round = 0; round < PRUNE_MAX_ROUNDS; round++) {
+        const { rowCount } = await this.#store.pool.query(sql, [...params, batch]);
+        deleted += rowCount ?? 0;
+        if ((rowCount ?? 0) < batch) break;
+      }
+      return deleted;
+    };
+    const orders = await rounds(
+      `delete from ${q}.customer_order where order_id in (
+         select order_id from ${q}.customer_order
+          where status = any($1::text[]) and updated_at < $2 order by updated_at limit $3)`,
+      [CLOSED_ORDER, before],
+    );
+    const shipments = await rounds(
+      `delete from ${q}.customer_shipment where shipment_id in (
+         select s.shipment_id from ${q}.customer_shipment s
+          where s.updated_at < $2 and not exists (
+            select 1 from ${q}.customer_order o
+             where o.order_id = any(s.order_ids) and o.status <> all($1::text[]))
+          order by s.updated_at limit $3)`,
+      [CLOSED_ORDER, before],
+    );
+    const cases = await rounds(
+      `delete from ${q}.customer_case where case_id in (
+         select case_id from ${q}.customer_case
+          where status = 'CLOSED' and updated_at < $1 order by updated_at limit $2)`,
+      [before],
+    );
+    return { orders, shipments, cases };
+  }
+
+  /**
+   * `prune` by the store's policy (`activityRetention`), run by one instance at a time: the one that takes this
+   * schema's retention lock (a session advisory lock); the others skip this run. Null when another ran it.
+   */
+  async pruneByPolicy(now = new Date()): Promise<PruneCounts | null> {
+    const policy = this.#store.config.activityRetention;
+    const client = await this.#store.pool.connect();
+    const lock = `mdm-activity-retention:${this.#store.schema}`;
+    try {
+      const { rows } = await client.query<{ ok: boolean }>(
+        'select pg_try_advisory_lock(hashtext($1)) as ok',
+        [lock],
+      );
+      if (!rows[0]?.ok) return null;
+      try {
+        return await this.prune(new Date(now.getTime() - policy.closedOlderThanDays * 86_400_000));
+      } finally {
+        await client.query('select pg_advisory_unlock(hashtext($1))', [lock]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
    * The open orders (with their shipments) and the most recent cases of the customers named by `members`
    * (a golden record's source keys; a customer number with or without SAP's leading zeros).
    */
@@ -320,7 +402,8 @@ export class CustomerActivity {
 
 /**
  * Feeds the read model from `canonical.sales-order`, `canonical.shipment` and `canonical.case`, one event at a
- * time; the offset is committed after the upsert. A value of another schema goes to the dead-letter topic.
+ * time; the offset is committed after the upsert. A value of another schema goes to the dead-letter topic. Runs the
+ * read model's retention beside it (`startActivityRetention`), stopped with it.
  */
 export async function startCustomerActivity(options: {
   bus: Bus;
@@ -353,5 +436,48 @@ export async function startCustomerActivity(options: {
       log.debug({ topic: consumed.record.topic, key: consumed.key }, 'customer activity recorded');
     },
   });
-  return runner;
+  const stopRetention = startActivityRetention(options.activity, options.activity.policy, log);
+  return {
+    ready: () => runner.ready(),
+    async stop() {
+      await stopRetention();
+      await runner.stop();
+    },
+  };
+}
+
+/**
+ * The read model's retention on an interval (`activityRetention.intervalMinutes`), the first run one interval after
+ * start; each run prunes by the policy if this instance takes the lock. Returns its stop, which waits for a run.
+ */
+export function startActivityRetention(
+  activity: CustomerActivity,
+  policy: MdmConfig['activityRetention'],
+  log: Logger,
+): () => Promise<void> {
+  if (!policy.enabled) return async () => undefined;
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = activity
+      .pruneByPolicy()
+      .then((pruned) => {
+        if (pruned && pruned.orders + pruned.shipments + pruned.cases > 0)
+          log.info(
+            { ...pruned, olderThanDays: policy.closedOlderThanDays },
+            'customer 360: closed orders, their shipments and closed cases pruned',
+          );
+      })
+      .catch((error) =>
+        log.warn({ error: errorMessage(error) }, 'customer 360: retention failed; the next run tries again'),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+  }, policy.intervalMinutes * 60_000);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

@@ -175,6 +175,31 @@ export const mdmConfigSchema = z
           .describe('Rule per golden field; fields not listed use the default'),
       })
       .prefault({}),
+    activityRetention: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Prune the customer 360 read model (false: it keeps every document for ever)'),
+        closedOlderThanDays: z
+          .number()
+          .int()
+          .min(1)
+          .default(400)
+          .describe(
+            'Closed orders (DELIVERED, INVOICED, CANCELLED, REJECTED: those the 360 does not show as open), the shipments of no open order and CLOSED cases whose last event is older than this many days are deleted (400: a CRM shows a year of history, and a bit more). Open orders and cases are kept whatever their age',
+          ),
+        intervalMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .default(60)
+          .describe(
+            'How often one hub instance (an advisory lock picks it) prunes, 1,000 rows a round until none is left',
+          ),
+      })
+      .prefault({})
+      .describe('Retention of the customer 360 read model (masterdata/activity.ts)'),
     sync: syncConfigSchema
       .prefault({})
       .describe('Sync back to the systems: push targets, echo recognition, topics (masterdata/README.md)'),
@@ -252,10 +277,11 @@ export function loadMdmConfig(path: string | undefined): MdmConfig {
 
 /**
  * A digest of the matching rules: the config without `sync` (where golden records go does not change how records
- * match), its keys in jsonb's order (asJsonb), so the same rules written in another order give the same digest.
+ * match) nor `activityRetention` (how long the 360 keeps orders neither), its keys in jsonb's order (asJsonb), so the
+ * same rules written in another order give the same digest.
  */
 export function rulesDigest(config: MdmConfig): string {
-  const { sync: _sync, ...rules } = config;
+  const { sync: _sync, activityRetention: _retention, ...rules } = config;
   return createHash('sha256')
     .update(JSON.stringify(asJsonb(rules)))
     .digest('hex')

@@ -26,6 +26,7 @@ import {
 import {
   type Orchestrator,
   orchestratorTopicSpecs,
+  type ParkedRetryPolicy,
   parkedInstances,
   startOrchestrator,
   type Timers,
@@ -84,6 +85,8 @@ export interface HubOptions {
     executorId: string;
     sapUrl?: string;
     timers?: Partial<Timers>;
+    /** Automatic retries of PARKED instances: the fields given (the rest keep their defaults). */
+    parkedRetry?: Partial<ParkedRetryPolicy>;
     database?: string;
     /** Consumer group of the event router (default the database's: `defaultRouterGroup`). */
     routerGroup?: string;
@@ -248,6 +251,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         sapUrl: options.orchestrator.sapUrl,
         database: options.orchestrator.database,
         timers: options.orchestrator.timers,
+        parkedRetry: options.orchestrator.parkedRetry,
         routerGroup: options.orchestrator.routerGroup,
         routerFromBeginning: options.orchestrator.routerFromBeginning,
       },

@@ -47,6 +47,20 @@ describe('the orchestrator role from the environment and flags', () => {
     });
   });
 
+  it('takes the automatic retries of parked instances as the fields given (the rest keep their defaults)', () => {
+    const env = { EAI_ORCHESTRATOR: '1', EAI_ORCHESTRATOR_SAP_URL: 'http://127.0.0.1:4101' };
+    expect(orchestratorRoleFromEnv(env)?.parkedRetry).toBeUndefined();
+    expect(
+      orchestratorRoleFromEnv({
+        ...env,
+        EAI_ORCHESTRATOR_PARKED_RETRY: '{"firstAfterMs":300000,"maxAttempts":5}',
+      })?.parkedRetry,
+    ).toEqual({ firstAfterMs: 300000, maxAttempts: 5 });
+    expect(
+      orchestratorRoleFromEnv({ ...env, EAI_ORCHESTRATOR_PARKED_RETRY: '{"enabled":false}' })?.parkedRetry,
+    ).toEqual({ enabled: false });
+  });
+
   it('starts a new router group at the end of the topics unless EAI_ORCHESTRATOR_OFFSET_RESET=earliest', () => {
     const env = { EAI_ORCHESTRATOR: '1', EAI_ORCHESTRATOR_SAP_URL: 'http://127.0.0.1:4101' };
     expect(orchestratorRoleFromEnv(env)?.routerFromBeginning).toBeUndefined();
@@ -77,6 +91,12 @@ describe('the orchestrator role from the environment and flags', () => {
       /^EAI_ORCHESTRATOR_TIMERS\.asnEscalation: unknown key; did you mean "asnEscalationMs"\?/,
     );
     expect(refusal({ EAI_ORCHESTRATOR_TIMERS: '{asn' })).toMatch(/^EAI_ORCHESTRATOR_TIMERS: not JSON/);
+    expect(refusal({ EAI_ORCHESTRATOR_PARKED_RETRY: '{"maxAttempt":3}' })).toMatch(
+      /^EAI_ORCHESTRATOR_PARKED_RETRY\.maxAttempt: unknown key; did you mean "maxAttempts"\?/,
+    );
+    expect(refusal({ EAI_ORCHESTRATOR_PARKED_RETRY: '{"backoffRate":0.5}' })).toMatch(
+      /^EAI_ORCHESTRATOR_PARKED_RETRY\.backoffRate: /,
+    );
     expect(refusal({ EAI_ORCHESTRATOR_DATABASE: 'Bad-Name' })).toMatch(/^EAI_ORCHESTRATOR_DATABASE: /);
     expect(refusal({ EAI_ORCHESTRATOR_SAP_URL: 'sap' })).toMatch(/^EAI_ORCHESTRATOR_SAP_URL: /);
     expect(refusal({ EAI_ORCHESTRATOR_OFFSET_RESET: 'beginning' })).toMatch(

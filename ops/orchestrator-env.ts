@@ -2,7 +2,12 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.ts';
 import { zodProblemText } from '../lib/zod-problems.ts';
-import { type Timers, timersSchema } from '../orchestrator/index.ts';
+import {
+  type ParkedRetryPolicy,
+  parkedRetrySchema,
+  type Timers,
+  timersSchema,
+} from '../orchestrator/index.ts';
 import type { HubOptions } from './hub.ts';
 
 const flag = z
@@ -51,6 +56,12 @@ export const orchestratorEnvSchema = z.object({
     .describe(
       'Workflow timer durations in ms as JSON, e.g. `{"asnEscalationMs":3600000}`; the others keep their defaults (hours to days).',
     ),
+  EAI_ORCHESTRATOR_PARKED_RETRY: z
+    .string()
+    .optional()
+    .describe(
+      'Automatic retries of PARKED instances as JSON, e.g. `{"firstAfterMs":300000,"giveUpAfterMs":7200000}` or `{"enabled":false}` (each then waits for an operator); the fields left out keep their defaults (docs/orchestrator.md, "Parked instances retry themselves").',
+    ),
 });
 
 /** What the command line adds (it wins over the environment). */
@@ -75,6 +86,7 @@ export function orchestratorRoleFromEnv(
     EAI_ORCHESTRATOR_OFFSET_RESET: env.EAI_ORCHESTRATOR_OFFSET_RESET?.trim().toLowerCase() || undefined,
     EAI_ORCHESTRATOR_SAP_URL: env.EAI_ORCHESTRATOR_SAP_URL || undefined,
     EAI_ORCHESTRATOR_TIMERS: env.EAI_ORCHESTRATOR_TIMERS || undefined,
+    EAI_ORCHESTRATOR_PARKED_RETRY: env.EAI_ORCHESTRATOR_PARKED_RETRY || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -84,23 +96,12 @@ export function orchestratorRoleFromEnv(
   }
   const vars = parsed.data;
   if (!(flags.orchestrator ?? vars.EAI_ORCHESTRATOR)) return undefined;
-  let timers: Partial<Timers> | undefined;
-  if (vars.EAI_ORCHESTRATOR_TIMERS) {
-    let json: unknown;
-    try {
-      json = JSON.parse(vars.EAI_ORCHESTRATOR_TIMERS);
-    } catch (error) {
-      throw new ConfigError(`EAI_ORCHESTRATOR_TIMERS: not JSON (${(error as Error).message})`);
-    }
-    const partial = timersSchema.partial().strict();
-    const checked = partial.safeParse(json);
-    if (!checked.success) {
-      throw new ConfigError(zodProblemText(checked.error, 'EAI_ORCHESTRATOR_TIMERS', partial));
-    }
-    // Only the timers given: the orchestrator's own defaults fill in the rest.
-    const given = json as Record<string, unknown>;
-    timers = Object.fromEntries(Object.entries(checked.data).filter(([key]) => key in given));
-  }
+  const timers = partialJson<Timers>('EAI_ORCHESTRATOR_TIMERS', vars.EAI_ORCHESTRATOR_TIMERS, timersSchema);
+  const parkedRetry = partialJson<ParkedRetryPolicy>(
+    'EAI_ORCHESTRATOR_PARKED_RETRY',
+    vars.EAI_ORCHESTRATOR_PARKED_RETRY,
+    parkedRetrySchema,
+  );
   // Without it every order routed in fails its credit check and is compensated (the ops trial: 50,000 orders).
   if (vars.EAI_ORCHESTRATOR_ROUTER !== false && !vars.EAI_ORCHESTRATOR_SAP_URL) {
     throw new ConfigError(
@@ -114,5 +115,29 @@ export function orchestratorRoleFromEnv(
     ...(vars.EAI_ORCHESTRATOR_ROUTER === false ? { router: false } : {}),
     ...(vars.EAI_ORCHESTRATOR_OFFSET_RESET === 'earliest' ? { routerFromBeginning: true } : {}),
     ...(timers ? { timers } : {}),
+    ...(parkedRetry ? { parkedRetry } : {}),
   };
+}
+
+/**
+ * A JSON object of some of a schema's fields, checked against it (strict: a misspelt field is named), or undefined when
+ * the variable is not set. Only the fields given are returned: the orchestrator's own defaults fill in the rest.
+ */
+function partialJson<T>(
+  name: string,
+  text: string | undefined,
+  schema: z.ZodObject<z.ZodRawShape>,
+): Partial<T> | undefined {
+  if (!text) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${name}: not JSON (${(error as Error).message})`);
+  }
+  const partial = schema.partial().strict();
+  const checked = partial.safeParse(json);
+  if (!checked.success) throw new ConfigError(zodProblemText(checked.error, name, partial));
+  const given = json as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(checked.data).filter(([key]) => key in given)) as Partial<T>;
 }

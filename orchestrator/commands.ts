@@ -73,7 +73,13 @@ export async function sendCommand(
 }
 
 export interface Alert {
-  kind: 'escalation' | 'compensation_failed' | 'step_unavailable' | 'timeout' | 'amendment_too_late';
+  kind:
+    | 'escalation'
+    | 'compensation_failed'
+    | 'step_unavailable'
+    | 'auto_retry_exhausted'
+    | 'timeout'
+    | 'amendment_too_late';
   workflowId: string;
   type: string;
   step: string;

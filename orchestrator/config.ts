@@ -40,6 +40,49 @@ export const timersSchema = z.object({
 });
 export type Timers = z.infer<typeof timersSchema>;
 
+const MINUTE = 60_000;
+
+/**
+ * Automatic retries of PARKED instances (a step whose system stayed unavailable, a compensation that still failed):
+ * Temporal retries an activity for ever with backoff; here a parked instance is retried by the hub itself on this
+ * schedule (parked-retry.ts), through the operators' own retry, until the bounds, then it waits for a person.
+ */
+export const parkedRetrySchema = z.object({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Retry PARKED instances automatically (false: each waits for an operator retry, as before 2026-12).',
+    ),
+  firstAfterMs: ms('The first automatic retry, this long after the instance parked.', MINUTE),
+  backoffRate: z
+    .number()
+    .min(1)
+    .max(10)
+    .default(2)
+    .describe('Each automatic retry waits this many times longer than the one before (from its new park).'),
+  maxDelayMs: ms('No automatic retry waits longer than this after the instance parked again.', 30 * MINUTE),
+  giveUpAfterMs: ms(
+    'No automatic retry is scheduled later than this after the instance first parked at the step: it then stays ' +
+      'PARKED for a person, with an alert `auto_retry_exhausted`.',
+    24 * HOUR,
+  ),
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(60)
+    .describe(
+      'At most this many automatic retries per parked step (with the other defaults giveUpAfterMs comes first, after 51).',
+    ),
+  scanMs: ms(
+    'How often one hub instance (an advisory lock picks it) looks for parked instances whose retry is due.',
+    15_000,
+  ),
+});
+export type ParkedRetryPolicy = z.infer<typeof parkedRetrySchema>;
+
 export const orchestratorConfigSchema = z.object({
   databaseUrl: z
     .string()
@@ -164,6 +207,11 @@ export const orchestratorConfigSchema = z.object({
     ),
   sapUrl: z.string().url().optional().describe('SAP (simulator) base URL for the credit check.'),
   timers: timersSchema.default(timersSchema.parse({})),
+  parkedRetry: parkedRetrySchema
+    .prefault({})
+    .describe(
+      'Automatic retries of PARKED instances (docs/orchestrator.md, "Parked instances retry themselves").',
+    ),
 });
 export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema> & { routerGroup: string };
 export type OrchestratorConfigInput = z.input<typeof orchestratorConfigSchema>;

@@ -18,6 +18,8 @@ import { dbosLogger } from './dbos-logger.ts';
 import { type AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
 import { setParkedSource } from './metrics.ts';
 import { countParked, instanceState } from './operators.ts';
+import { ParkedRetries } from './parked-retry.ts';
+import { retryInstance } from './retry.ts';
 import { startEventRouter, startInstance } from './router.ts';
 import { bindDeps, type OrchestratorDeps, type StepRetry } from './runtime.ts';
 import { ORCHESTRATOR_DDL } from './schema.ts';
@@ -171,6 +173,8 @@ export async function startOrchestrator(
     publisher,
     producer,
     query,
+    pool,
+    parkedRetry: config.parkedRetry,
     states,
     sapUrl: config.sapUrl,
     timers: config.timers,
@@ -245,6 +249,9 @@ export async function startOrchestrator(
       await pool.query(`delete from eai_orchestrator.instance_states where workflow_id = any($1::text[])`, [
         ids,
       ]);
+      await pool.query(`delete from eai_orchestrator.parked_retries where workflow_id = any($1::text[])`, [
+        ids,
+      ]);
       deleted += ids.length;
       if (finished.length < batch) break;
     }
@@ -257,6 +264,15 @@ export async function startOrchestrator(
     Math.min(config.retentionMs, 3_600_000),
   );
   retention.unref();
+
+  // Parked instances retried by the hub itself, through the operators' retry; one instance's runner at a time.
+  const parkedRetries = new ParkedRetries({
+    pool,
+    policy: config.parkedRetry,
+    log,
+    retry: (workflowId) => retryInstance(workflowId, 'auto'),
+  });
+  parkedRetries.start();
 
   // At each scrape, within a deadline: a database that takes the connection and never answers held /metrics (and
   // with it every metric) until the scraper gave up, and the hub read as down instead of as not ready.
@@ -304,6 +320,7 @@ export async function startOrchestrator(
       if (stopped) return;
       stopped = true;
       clearInterval(retention);
+      await parkedRetries.stop();
       setParkedSource(undefined);
       executors.stop();
       await router?.stop();

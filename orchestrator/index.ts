@@ -9,6 +9,8 @@ export {
   type OrchestratorConfig,
   type OrchestratorConfigInput,
   orchestratorConfigSchema,
+  type ParkedRetryPolicy,
+  parkedRetrySchema,
   parseOrchestratorConfig,
   type Timers,
   timersSchema,
@@ -32,6 +34,7 @@ export {
   parkedInstances,
   showInstance,
 } from './operators.ts';
+export type { AutoRetryView } from './parked-retry.ts';
 export { InstanceNotRetriable, retryInstance } from './retry.ts';
 export { cancelWorkflow, handOver, retryWorkflow, routeEvent, signalWorkflow } from './router.ts';
 export { OPERATOR_TOPIC } from './saga.ts';

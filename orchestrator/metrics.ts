@@ -35,7 +35,7 @@ export const orchestratorMetrics = {
   }),
   parkedNow: gauge({
     name: 'eai_workflows_parked',
-    help: 'Instances parked now (a compensation that failed, or a step whose system stayed unavailable; waiting for an operator retry), by type; read from the orchestrator database at each scrape.',
+    help: 'Instances parked now (a compensation that failed, or a step whose system stayed unavailable; waiting for an automatic or an operator retry), by type; read from the orchestrator database at each scrape.',
     labelNames: ['type'] as const,
     async collect() {
       const figures = parkedSource ? await parkedSource() : [];
@@ -46,8 +46,14 @@ export const orchestratorMetrics = {
   }),
   parked: counter({
     name: 'eai_workflow_parked_total',
-    help: 'Instances parked as compensation_failed (an operator retry is needed), by type.',
+    help: 'Instances parked (compensation_failed or step_unavailable; parked again after an automatic retry not counted), by type.',
     labelNames: ['type'] as const,
+  }),
+  /** Counted by the runner of parked-retry.ts, outside any workflow. */
+  autoRetries: counter({
+    name: 'eai_workflow_auto_retries_total',
+    help: 'Automatic retries of parked instances, by type and outcome (retried: sent; failed: could not be sent, tried at the next scan; gave_up: the bounds reached, the instance waits for an operator).',
+    labelNames: ['type', 'outcome'] as const,
   }),
   routed: counter({
     name: 'eai_workflow_events_routed_total',

@@ -1,5 +1,6 @@
 import { DBOS, type WorkflowStatus, type WorkflowStatusString } from '@dbos-inc/dbos-sdk';
 import { errorMessage } from '../lib/errors.ts';
+import { type AutoRetryView, autoRetryOf } from './parked-retry.ts';
 import { deps } from './runtime.ts';
 import { groupFailure } from './saga.ts';
 import { type InstanceState, type InstanceStatus, readStates } from './states.ts';
@@ -61,6 +62,11 @@ export interface InstanceDetail extends InstanceSummary {
   detail: string | null;
   output: unknown;
   error: string | null;
+  /**
+   * Its automatic retries (parked-retry.ts): how many ran at the step it is (or was last) parked at, and while it is
+   * parked when the next is due or that they ran out; null when none ran and it is not parked.
+   */
+  autoRetry: AutoRetryView | null;
   /** Every checkpointed operation in order: steps, commands, receives (events in), sleeps. */
   timeline: Array<{
     n: number;
@@ -241,6 +247,7 @@ export async function showInstance(id: string): Promise<InstanceDetail | null> {
     detail: state?.detail ?? null,
     output: workflow.output ?? null,
     error: workflow.error ? errorMessage(workflow.error) : null,
+    autoRetry: await autoRetryOf(id),
     timeline: steps.map((s) => ({
       n: s.functionID,
       name: s.name,

@@ -1,6 +1,7 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import { errorMessage, NonRetriableError } from '../lib/errors.ts';
 import { instanceState } from './operators.ts';
+import { recordRetry } from './parked-retry.ts';
 import { retryWorkflow } from './router.ts';
 
 /** An operator's retry that does not apply to the instance; the message says why and what to do instead. */
@@ -15,7 +16,10 @@ export class InstanceNotRetriable extends NonRetriableError {
 /**
  * An operator's retry of one instance, by what stopped it:
  *
- * - **PARKED** (a step's system stayed unavailable, or a compensation failed): the step runs again (`retryWorkflow`).
+ * - **PARKED** (a step's system stayed unavailable, or a compensation failed): the step runs again (`retryWorkflow`),
+ *   recorded in `eai_orchestrator.parked_retries` (parked-retry.ts). `by: 'auto'` is the hub's own automatic retry:
+ *   sent only when its schedule says it is due and no operator retried or cancelled the instance since it parked
+ *   (`skipped` otherwise); an operator's retry starts the automatic retries' budget afresh.
  * - **FAILED after its recovery attempts** (DBOS's `MAX_RECOVERY_ATTEMPTS_EXCEEDED`: its process died or was stopped
  *   while running it that many times, e.g. a crash loop): resumed under its own id from its last checkpoint
  *   (`DBOS.resumeWorkflow`), as a recovery would have; events and signals still reach it, and its commands keep their
@@ -27,7 +31,15 @@ export class InstanceNotRetriable extends NonRetriableError {
  *   business key) and would not reach it, and its commands' idempotency keys (`<workflow id>:<step>`) would be new, so
  *   the systems would apply again what the failed instance sent.
  */
-export async function retryInstance(workflowId: string): Promise<'retry' | 'resume'> {
+export async function retryInstance(workflowId: string): Promise<'retry' | 'resume'>;
+export async function retryInstance(
+  workflowId: string,
+  by: 'auto' | 'operator',
+): Promise<'retry' | 'resume' | 'skipped'>;
+export async function retryInstance(
+  workflowId: string,
+  by: 'auto' | 'operator' = 'operator',
+): Promise<'retry' | 'resume' | 'skipped'> {
   const workflow = await DBOS.getWorkflowStatus(workflowId);
   if (!workflow) throw new InstanceNotRetriable(workflowId, `no workflow ${workflowId}`);
   if (workflow.status === 'MAX_RECOVERY_ATTEMPTS_EXCEEDED') {
@@ -51,6 +63,8 @@ export async function retryInstance(workflowId: string): Promise<'retry' | 'resu
       `workflow ${workflowId} is ${state?.status ?? workflow.status}, not PARKED or FAILED: nothing to retry`,
     );
   }
-  await retryWorkflow(workflowId);
-  return 'retry';
+  const sent = await recordRetry(workflowId, by, (idempotencyKey) =>
+    retryWorkflow(workflowId, { by, idempotencyKey }),
+  );
+  return sent ? 'retry' : 'skipped';
 }

@@ -12,6 +12,7 @@ import type { AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
 import { INBOX_TOPIC, type InboxMessage, OPERATOR_CANCEL } from './inbox.ts';
 import { deliverKept, forgetKept, keepEvent } from './kept-events.ts';
 import { orchestratorMetrics } from './metrics.ts';
+import { recordCancel } from './parked-retry.ts';
 import { resolveReferences } from './references.ts';
 import { deps } from './runtime.ts';
 import { OPERATOR_TOPIC } from './saga.ts';
@@ -279,6 +280,8 @@ export async function signalWorkflow(
  * `DBOS.cancelWorkflow`, which stops it where it is and compensates nothing).
  */
 export async function cancelWorkflow(workflowId: string, reason: string, cancelId: string): Promise<void> {
+  // Recorded first: a parked instance the operator cancels is not retried automatically meanwhile.
+  await recordCancel(workflowId);
   await DBOS.send(
     workflowId,
     { kind: OPERATOR_CANCEL, eventId: cancelId, data: { reason } },
@@ -294,7 +297,18 @@ export async function cancelWorkflow(workflowId: string, reason: string, cancelI
   );
 }
 
-/** An operator's retry of a parked instance. */
-export async function retryWorkflow(workflowId: string): Promise<void> {
-  await DBOS.send(workflowId, { action: 'retry' }, OPERATOR_TOPIC);
+/**
+ * The retry message to a parked instance (`by`: an operator's, the default, or the hub's automatic one, whose
+ * re-park then raises no second alert). Operators go through `retryInstance`, which records it (parked-retry.ts).
+ */
+export async function retryWorkflow(
+  workflowId: string,
+  options: { by?: 'auto' | 'operator'; idempotencyKey?: string } = {},
+): Promise<void> {
+  await DBOS.send(
+    workflowId,
+    { action: 'retry', by: options.by ?? 'operator' },
+    OPERATOR_TOPIC,
+    options.idempotencyKey,
+  );
 }

@@ -1,7 +1,8 @@
+import type pg from 'pg';
 import type { Publisher, TransportProducer } from '../bus/index.ts';
 import { EaiError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { Timers } from './config.ts';
+import type { ParkedRetryPolicy, Timers } from './config.ts';
 import type { StateReports } from './states.ts';
 
 /**
@@ -21,6 +22,10 @@ export interface OrchestratorDeps {
   producer: TransportProducer;
   /** Runs SQL on the orchestrator's database (kept events, executors). */
   query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<{ rows: R[] }>;
+  /** The same database's pool, for a transaction (parked-retry.ts: a retry recorded under its row lock). */
+  pool: pg.Pool;
+  /** The schedule and bounds of automatic retries of parked instances. */
+  parkedRetry: ParkedRetryPolicy;
   /** Where instances report their state (WAITING, PARKED…) to operators. */
   states: StateReports;
   sapUrl?: string;

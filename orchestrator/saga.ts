@@ -130,8 +130,9 @@ interface Compensation {
 /**
  * The saga of one instance (Temporal's saga sample on DBOS): each completed step registers its compensation, and
  * `compensate()` runs them in reverse. A compensation is a step with retries; when it still fails, the instance
- * is parked (`PARKED`, an alert event and `eai_workflow_parked_total`) and waits for an operator's `retry`, then
- * carries on where it stopped. Completed compensations are never run twice: each is a checkpointed step.
+ * is parked (`PARKED`, an alert event and `eai_workflow_parked_total`) and waits for a `retry` (the hub's automatic
+ * one, parked-retry.ts, or an operator's), then carries on where it stopped. Completed compensations are never run
+ * twice: each is a checkpointed step.
  */
 export class Saga {
   private readonly compensations: Compensation[] = [];
@@ -152,6 +153,7 @@ export class Saga {
   async step<T>(name: string, fn: () => Promise<T>, compensate?: (result: T) => Promise<void>): Promise<T> {
     // No state report per step (a write each): the step timeline is DBOS's own (listWorkflowSteps).
     let result: T;
+    let retriedBy: string | undefined;
     for (let round = 0; ; round++) {
       let output: T | object;
       try {
@@ -164,7 +166,7 @@ export class Saga {
         result = output as T;
         break;
       }
-      await this.park(name, round, unavailable);
+      retriedBy = await this.park(name, round, unavailable, retriedBy);
     }
     if (compensate) this.compensations.push({ step: name, run: () => compensate(result) });
     return result;
@@ -179,7 +181,7 @@ export class Saga {
    * idempotency key, as any step's). Returns the parts' results in order; fewer than the parts when one's `last`
    * said so (the later parts did not run).
    */
-  async steps(name: string, parts: Part[], round = 0): Promise<unknown[]> {
+  async steps(name: string, parts: Part[], round = 0, retriedBy?: string): Promise<unknown[]> {
     const workflowId = DBOS.workflowID!;
     let outcome: GroupOutcome;
     try {
@@ -208,8 +210,8 @@ export class Saga {
     });
     if (outcome.failed?.unavailable) {
       // Its system stayed unavailable: parked; on retry the parts from the one that failed run again.
-      await this.park(outcome.failed.step, round, outcome.failed.message);
-      const rest = await this.steps(name, parts.slice(outcome.results.length), round + 1);
+      const by = await this.park(outcome.failed.step, round, outcome.failed.message, retriedBy);
+      const rest = await this.steps(name, parts.slice(outcome.results.length), round + 1, by);
       return [...outcome.results, ...rest];
     }
     if (outcome.failed) {
@@ -222,14 +224,28 @@ export class Saga {
   /**
    * Parks the instance at a forward step whose system stayed unavailable (`PARKED`, an alert of kind
    * `step_unavailable`, `eai_workflow_parked_total`) until an operator's `retry` (it then runs the step again) or
-   * `cancel` (it compensates what was done, as a cancel at a wait does). Temporal retries such an activity without
-   * end; failing the instance for good would drop the order, with no retry to offer (an order whose credit check
-   * found SAP down for a few seconds ended COMPENSATED, and nothing was ever sent to SAP).
+   * `cancel` (it compensates what was done, as a cancel at a wait does); the hub retries it by itself on a schedule
+   * (parked-retry.ts). Temporal retries such an activity without end; failing the instance for good would drop the
+   * order, with no retry to offer (an order whose credit check found SAP down for a few seconds ended COMPENSATED, and
+   * nothing was ever sent to SAP). Parked again after an automatic retry (`retriedBy` 'auto'), it logs at warn and
+   * raises no second alert. Returns who retried it.
    */
-  private async park(step: string, round: number, message: string): Promise<void> {
+  private async park(
+    step: string,
+    round: number,
+    message: string,
+    retriedBy?: string,
+  ): Promise<string | undefined> {
     const workflowId = DBOS.workflowID!;
     setState({ status: 'PARKED', step, detail: message });
     await runStep(this.type, `unavailable:${step}#${round}`, async () => {
+      if (retriedBy === 'auto') {
+        deps().log.warn(
+          { workflowId, step, error: message },
+          'automatic retry: its system still unavailable; instance parked again',
+        );
+        return;
+      }
       orchestratorMetrics.parked.inc({ type: this.type });
       deps().log.error(
         { workflowId, step, error: message },
@@ -256,6 +272,7 @@ export class Saga {
       });
     }
     setState({ status: 'RUNNING', step });
+    return decision.by;
   }
 
   /** Drops a completed step's compensation once a later step supersedes it (a credit hold, once approved). */
@@ -275,6 +292,7 @@ export class Saga {
     const workflowId = DBOS.workflowID!;
     for (const compensation of [...this.compensations].reverse()) {
       const name = `compensate:${compensation.step}`;
+      let retriedBy: string | undefined;
       for (let round = 0; ; round++) {
         setState({ status: 'COMPENSATING', step: name });
         try {
@@ -296,6 +314,13 @@ export class Saga {
               step: compensation.step,
               outcome: 'failed',
             });
+            if (retriedBy === 'auto') {
+              deps().log.warn(
+                { workflowId, step: name, error: message },
+                'automatic retry: compensation failed again; instance parked again',
+              );
+              return;
+            }
             orchestratorMetrics.parked.inc({ type: this.type });
             deps().log.error(
               { workflowId, step: name, error: message },
@@ -313,7 +338,7 @@ export class Saga {
               `alert:${name}#${round}`,
             );
           });
-          await waitForOperatorRetry();
+          retriedBy = (await waitForOperatorRetry()).by;
         }
       }
       done.push(compensation.step);
@@ -327,6 +352,8 @@ interface OperatorAction {
   action: string;
   id?: string;
   reason?: string;
+  /** A retry's sender: an operator, or the hub's automatic retry (parked-retry.ts). */
+  by?: string;
 }
 
 /** Waits (durably, without bound) for one of `actions` on the `operator` topic; others are dropped. */
@@ -338,6 +365,6 @@ async function waitForOperator(actions: string[]): Promise<OperatorAction> {
 }
 
 /** A parked compensation waits for a retry only: a cancel cannot stop what is undoing the instance's work. */
-async function waitForOperatorRetry(): Promise<void> {
-  await waitForOperator(['retry']);
+function waitForOperatorRetry(): Promise<OperatorAction> {
+  return waitForOperator(['retry']);
 }

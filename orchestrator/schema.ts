@@ -31,4 +31,13 @@ create table if not exists eai_orchestrator.executors (
   taken_over_by text,
   taken_over_at timestamptz
 );
+create table if not exists eai_orchestrator.parked_retries (
+  workflow_id text primary key,
+  step text,
+  parked_at timestamptz,
+  attempts integer not null default 0,
+  last_action text,
+  last_action_at timestamptz,
+  gave_up_at timestamptz
+);
 `;

@@ -6,6 +6,7 @@ import { mappingSchema } from '../mappings/engine/spec.ts';
 import { loadMappings } from '../mappings/index.ts';
 import { adminEnvSchema } from '../ops/api/index.ts';
 import { orchestratorEnvSchema } from '../ops/orchestrator-env.ts';
+import { parkedRetrySchema } from '../orchestrator/index.ts';
 import { stackEnvSchema } from '../stack/settings.ts';
 
 /**
@@ -168,6 +169,7 @@ export function renderPluginTables(): string {
 const sections: Record<string, Record<string, () => string>> = {
   'docs/connectors.md': { 'connector-file': renderConnectorFileTable, plugins: renderPluginTables },
   'README.md': { env: renderEnvTable },
+  'docs/orchestrator.md': { 'parked-retry': () => optionTable(parkedRetrySchema) },
   'docs/mappings.md': {
     'mapping-file': renderMappingFileTable,
     formats: renderFormatTable,

@@ -114,4 +114,25 @@ describe('eai workflows ls, as text', () => {
     );
     expect(text).toContain('← signal.reject-credit: customer over limit (oncall)');
   });
+
+  it("show says when a parked instance's next automatic retry is due, or that they ran out", () => {
+    const parked = { status: 'PARKED', step: 'credit-check', detail: 'credit check: SAP answered 503' };
+    const scheduled = timeline(
+      instance({
+        ...parked,
+        autoRetry: { attempts: 2, state: 'scheduled', nextAt: '2026-12-05T10:09:00.000Z', gaveUpAt: null },
+      }),
+    );
+    expect(scheduled.split('\n')[3]).toBe('  2 automatic retries ran; the next at 2026-12-05T10:09:00.000Z');
+    const exhausted = timeline(
+      instance({
+        ...parked,
+        autoRetry: { attempts: 52, state: 'exhausted', nextAt: null, gaveUpAt: '2026-12-06T10:01:00.000Z' },
+      }),
+    );
+    expect(exhausted).toContain(
+      '  52 automatic retries ran and ran out at 2026-12-06T10:01:00.000Z: retry it by hand (eai workflows retry) or cancel it',
+    );
+    expect(timeline(instance({ autoRetry: null }))).not.toContain('automatic');
+  });
 });

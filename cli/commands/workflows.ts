@@ -22,6 +22,12 @@ interface Detail extends Instance {
   detail: string | null;
   output?: unknown;
   error: string | null;
+  autoRetry?: {
+    attempts: number;
+    state: string;
+    nextAt: string | null;
+    gaveUpAt: string | null;
+  } | null;
   timeline: Array<{
     n: number;
     name: string;
@@ -102,6 +108,26 @@ function outcomeLines(output: unknown, detail: string | null): string[] {
   ];
 }
 
+/** A parked instance's automatic retries, in one line (none when none ran and it is not parked). */
+function autoRetryLine(a: Detail['autoRetry']): string[] {
+  if (!a) return [];
+  const ran = `${a.attempts} automatic retr${a.attempts === 1 ? 'y' : 'ies'} ran`;
+  switch (a.state) {
+    case 'scheduled':
+      return [`  ${ran}; the next at ${a.nextAt}`];
+    case 'sent':
+      return [`  ${ran}; a retry is on its way`];
+    case 'exhausted':
+      return [
+        `  ${ran} and ran out${a.gaveUpAt ? ` at ${a.gaveUpAt}` : ''}: retry it by hand (eai workflows retry) or cancel it`,
+      ];
+    case 'off':
+      return ['  automatic retries are off: retry it by hand (eai workflows retry) or cancel it'];
+    default:
+      return [`  ${ran}`];
+  }
+}
+
 /** `eai workflows show`'s text: the instance, its outcome, and each checkpointed operation with what it brought. */
 export function timeline(d: Detail): string {
   const head = [
@@ -109,6 +135,7 @@ export function timeline(d: Detail): string {
     `  started ${d.startedAt}  correlation ${d.correlationId ?? '-'}  executor ${d.executorId ?? '-'}`,
     ...(d.detail ? [`  ${d.detail}`] : []),
     ...(d.error ? [`  error: ${d.error}`] : []),
+    ...autoRetryLine(d.autoRetry),
     ...outcomeLines(d.output, d.detail),
   ];
   const steps = d.timeline.map((t) => {

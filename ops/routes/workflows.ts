@@ -6,7 +6,6 @@ import {
   InstanceNotRetriable,
   listInstances,
   retryInstance,
-  retryWorkflow,
   showInstance,
   signalWorkflow,
 } from '../../orchestrator/index.ts';
@@ -58,6 +57,24 @@ const detailSchema = summarySchema
     detail: z.string().nullable().describe('Why it is parked or failed.'),
     output: z.json().nullable(),
     error: z.string().nullable(),
+    autoRetry: z
+      .object({
+        attempts: z
+          .number()
+          .int()
+          .describe('Automatic retries sent at the step it is (or was last) parked at.'),
+        state: z
+          .enum(['scheduled', 'sent', 'exhausted', 'off', 'none'])
+          .describe(
+            '`scheduled` (the next at `nextAt`), `sent` (a retry or cancel is on its way), `exhausted` (they ran out: it waits for an operator), `off`, `none` (not parked).',
+          ),
+        nextAt: z.string().nullable().describe('When the next automatic retry is due.'),
+        lastAction: z.enum(['auto', 'operator', 'cancel']).nullable(),
+        lastActionAt: z.string().nullable(),
+        gaveUpAt: z.string().nullable(),
+      })
+      .nullable()
+      .describe('Automatic retries of a parked instance; null when none ran and it is not parked.'),
     timeline: z.array(
       z.object({
         n: z.number().int(),
@@ -198,7 +215,8 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       if (!body.dryRun) {
         for (const { id } of parked) {
           try {
-            await retryWorkflow(id);
+            // The operators' one retry path: recorded, so the automatic retries do not send one as well.
+            await retryInstance(id);
             retried.push(id);
           } catch (error) {
             failed.push({ id, error: error instanceof Error ? error.message : String(error) });
