@@ -109,6 +109,15 @@ describe('epcis-2 reader', () => {
     expect(parseIdentifier('https://id.gs1.org/01/012345678905', '/epcList/0').gtin).toBe('00012345678905');
   });
 
+  it('reads a quantityList entry without a quantity (optional in EPCIS 2.0) as a class of unknown quantity', () => {
+    const [event] = read('shipping-classes-without-quantity.json').tree.events;
+    expect(event!.quantityList.map((q) => [q.epcClass.uri, q.quantity])).toEqual([
+      ['urn:epc:class:lgtin:4012345.012345.LOT-7', null],
+      ['urn:epc:class:lgtin:4012345.054321.LOT-9', '12'],
+      ['urn:epc:idpat:sgtin:4012345.077889.*', null],
+    ]);
+  });
+
   it('reads aggregation events whatever the field order', () => {
     const [event] = read('aggregation-event-sscc.json').tree.events;
     expect(event!.type).toBe('AggregationEvent');

@@ -87,10 +87,13 @@ function objects(event: JsonObject, key: string, loc: string): [JsonObject, stri
 function quantities(event: JsonObject, key: string, loc: string): QuantityNode[] {
   return objects(event, key, loc).map(([q, at]) => {
     if (typeof q.epcClass !== 'string') fail(ptr(at, 'epcClass'), 'epcClass must be a string');
-    // EPCIS 2.0 JSON schema: quantity is a JSON number. Text is refused, never coerced; the number is kept as its
-    // exact decimal (never through a double), and a count of objects below zero is refused.
-    const quantity = jsonDecimal(FORMAT, ptr(at, 'quantity'), 'quantity', q.quantity);
-    if (quantity.startsWith('-')) fail(ptr(at, 'quantity'), `quantity ${quantity} is negative`);
+    // EPCIS 2.0 JSON schema: quantity is a JSON number, and optional (only epcClass is required): without it the
+    // event names the class but not how much of it (null; GS1's and openepcis' examples list classes so). Text is
+    // refused, never coerced; the number is kept as its exact decimal (never through a double), and a count of
+    // objects below zero is refused.
+    const quantity =
+      q.quantity === undefined ? null : jsonDecimal(FORMAT, ptr(at, 'quantity'), 'quantity', q.quantity);
+    if (quantity?.startsWith('-')) fail(ptr(at, 'quantity'), `quantity ${quantity} is negative`);
     return {
       $loc: at,
       epcClass: parseIdentifier(q.epcClass, ptr(at, 'epcClass')),

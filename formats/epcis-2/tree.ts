@@ -5,8 +5,8 @@ export type { Identifier } from './identifiers.ts';
 export interface QuantityNode {
   $loc: string;
   epcClass: Identifier;
-  /** The exact decimal as written (`12.5`), never through a double. */
-  quantity: string;
+  /** The exact decimal as written (`12.5`), never through a double; null when the element has no quantity. */
+  quantity: string | null;
   uom: string | null;
 }
 

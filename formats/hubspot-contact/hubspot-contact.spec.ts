@@ -22,6 +22,14 @@ describe('hubspot-contact reader', () => {
     });
   });
 
+  it('marks a Sensitive Data property change, whose value HubSpot sends as "REDACTED", as redacted', () => {
+    const [contact] = one('sensitive-property-redacted.json').tree.contacts;
+    expect(contact!.events.map((e) => [e.propertyName, e.propertyValue, e.redacted])).toEqual([
+      ['passport_number', 'REDACTED', true],
+      ['firstname', 'Ingrid', false],
+    ]);
+  });
+
   it('orders property changes by occurredAt', () => {
     const { tree } = one('property-changes-out-of-order.json');
     expect(

@@ -52,6 +52,12 @@ function subscriptionTypeOf(event: Record<string, unknown>): { type: unknown; ke
   return { type: event.eventType, key: 'eventType' };
 }
 
+/**
+ * What HubSpot sends as propertyValue when the property holds Sensitive Data (its "Access and manage Sensitive Data"
+ * guide, the contact.propertyChange example): the property changed, its value is not in the webhook.
+ */
+const REDACTED = 'REDACTED';
+
 function readEvent(
   event: unknown,
   loc: string,
@@ -89,6 +95,7 @@ function readEvent(
     attemptNumber: typeof event.attemptNumber === 'number' ? event.attemptNumber : null,
     propertyName: text(event, 'propertyName', loc),
     propertyValue: text(event, 'propertyValue', loc),
+    redacted: action === 'propertyChange' && event.propertyValue === REDACTED,
     changeSource: text(event, 'changeSource', loc),
     sourceId: text(event, 'sourceId', loc),
     changeFlag: text(event, 'changeFlag', loc),

@@ -18,6 +18,11 @@ export interface WebhookEvent {
   attemptNumber: number | null;
   propertyName: string | null;
   propertyValue: string | null;
+  /**
+   * A propertyChange of a Sensitive Data property: HubSpot sends `"propertyValue": "REDACTED"` instead of the value,
+   * which must then be read through the API (with the sensitive scopes), never taken as the value.
+   */
+  redacted: boolean;
   /** CRM_UI, API, INTEGRATION, IMPORT…; `API` with our own app id is an echo of the hub's write. */
   changeSource: string | null;
   sourceId: string | null;
