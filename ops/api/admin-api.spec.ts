@@ -280,7 +280,13 @@ describe('admin API over HTTP', () => {
         headers: { authorization: `Bearer ${tokens.admin}` },
       });
       expect(unknown.status).toBe(404);
-      expect(await unknown.json()).toEqual({ error: 'no route GET /connectors/sap/explode' });
+      // A path of Kafka Connect's API answers with Connect's error keys too, as its routes do.
+      expect(await unknown.json()).toEqual({
+        error: 'no route GET /connectors/sap/explode',
+        error_code: 404,
+        message: 'no route GET /connectors/sap/explode',
+      });
+      expect(await (await fetch(`${server.url}/nothing`)).json()).toEqual({ error: 'no route GET /nothing' });
       expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
       expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
       const metrics = await (await fetch(`${server.url}/metrics`)).text();

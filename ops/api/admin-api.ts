@@ -182,7 +182,14 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       );
       if (!auth.ok) {
         denial = auth.denial;
-        return sendError(res, auth.denial.status, auth.denial.message, undefined, auth.denial.headers);
+        return sendError(
+          res,
+          auth.denial.status,
+          auth.denial.message,
+          undefined,
+          auth.denial.headers,
+          spec.connectErrors,
+        );
       }
       principal = auth.principal.name;
       if (spec.body) await readJsonBody(jsonParser, req, res);
@@ -193,9 +200,10 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       if (result.body === undefined) res.end();
       else res.json(result.body);
     } catch (error) {
-      if (error instanceof HttpError) return sendError(res, error.status, error.message, error.details);
+      if (error instanceof HttpError)
+        return sendError(res, error.status, error.message, error.details, {}, spec.connectErrors);
       log.error({ err: error, method: spec.method, route: spec.path, principal }, 'admin route failed');
-      sendError(res, 500, 'internal error: the hub logged the cause');
+      sendError(res, 500, 'internal error: the hub logged the cause', undefined, {}, spec.connectErrors);
     } finally {
       const status = res.statusCode;
       stop({ status: String(status) });

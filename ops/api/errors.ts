@@ -15,6 +15,17 @@ export const errorBodySchema = z
   .object({
     error: z.string().describe('What went wrong, in one sentence.'),
     details: z.array(errorDetailSchema).optional().describe('One entry per invalid field.'),
+    error_code: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "Kafka Connect's key, on the connector routes (`/`, `/connectors…`, `/connector-plugins…`): the HTTP status.",
+      ),
+    message: z
+      .string()
+      .optional()
+      .describe("Kafka Connect's key, on the connector routes: `error` again, for Connect's tools."),
   })
   .describe('Every error answer of the admin API has this shape.');
 export type ErrorBody = z.infer<typeof errorBodySchema>;
@@ -56,7 +67,10 @@ export function sendError(
   error: string,
   details?: ErrorDetail[],
   headers: Record<string, string> = {},
+  /** Also Kafka Connect's keys, `error_code` and `message` (RouteSpec `connectErrors`). */
+  connect = false,
 ): void {
   const body: ErrorBody = details?.length ? { error, details } : { error };
+  if (connect) Object.assign(body, { error_code: status, message: error });
   res.status(status).set(headers).json(body);
 }

@@ -2,9 +2,12 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../lib/logger.ts';
 import { sendError } from './errors.ts';
 
+/** Paths of Kafka Connect's REST API: an unknown one answers with Connect's error keys too, as its routes do. */
+const connectPaths = /^\/(?:connectors|connector-plugins|admin\/loggers)(?:\/|$)/;
+
 /** The last handler of the ops app: an unknown route is a 404 in the admin API's error shape. */
 export const notFound: RequestHandler = (req, res) => {
-  sendError(res, 404, `no route ${req.method} ${req.path}`);
+  sendError(res, 404, `no route ${req.method} ${req.path}`, undefined, {}, connectPaths.test(req.path));
 };
 
 /**

@@ -30,6 +30,11 @@ export interface RouteSpec<P = undefined, Q = undefined, B = undefined> {
    * for as long as the store's client retries (routes/postgres.ts).
    */
   backend?: RouteBackend;
+  /**
+   * Its errors also carry Kafka Connect's keys, `error_code` (the status) and `message` (the `error` again), for the
+   * tools built for Connect's REST API (the connector routes).
+   */
+  connectErrors?: boolean;
   params?: z.ZodType<P>;
   /** Query values arrive as strings (or string arrays when repeated): use z.coerce for numbers and booleans. */
   query?: z.ZodType<Q>;

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectorRuntime, ConnectorStatus } from '../../connectors/index.ts';
+import { builtinPlugins, type ConnectorRuntime, type ConnectorStatus } from '../../connectors/index.ts';
 import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
 import { createAdminApi, hashToken, newToken } from '../api/index.ts';
 import { startOpsServer } from '../server.ts';
@@ -102,7 +102,7 @@ describe('checking a definition over the API', () => {
     // The runtime's check reads the mapping file and the references on the hub's machine and quotes what it found
     // (a file that is no mapping: its keys, /etc/shadow's lines as they are); here it only records the call.
     const runtime = {
-      plugins: new Map([['file-source', {}]]),
+      plugins: new Map(builtinPlugins.filter((p) => p.type === 'file-source').map((p) => [p.type, p])),
       validate: async (definition: unknown) => {
         validated.push(definition);
         return { definition, warnings: [] };

@@ -1,13 +1,38 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { type ConnectorRuntime, type ConnectorStatus, connectorDefinition } from '../../connectors/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
-import { type AdminApi, HttpError, messageFor, type Principal, roleAllows } from '../api/index.ts';
+import {
+  type AdminApi,
+  HttpError,
+  messageFor,
+  type Principal,
+  type RouteHandler,
+  type RouteSpec,
+  roleAllows,
+} from '../api/index.ts';
+import {
+  configKeySchema,
+  configKeys,
+  connectConfig,
+  connectInfo,
+  connectInfoSchema,
+  connectorTopics,
+  connectStatusFields,
+  connectStatusView,
+  connectTaskStateSchema,
+  connectValidation,
+  definitionFromConnect,
+  fromConnectOffsetKeys,
+  withConnectOffsetKeys,
+} from './connectors-connect.ts';
 
 /**
- * The connector REST API in Kafka Connect's style (`/connectors`, `/connectors/{name}/status|pause|resume|stop|
- * restart|offsets`, `/connector-plugins`), with offsets as KIP-875 has them. Reads need `viewer`, lifecycle
- * `operator`, creating, validating, deleting and offsets `admin`.
+ * The connector REST API in Kafka Connect's style (`/connectors`, `/connectors/{name}/config|status|tasks|topics|
+ * pause|resume|stop|restart|offsets`, `/connector-plugins`), with offsets as KIP-875 has them and Connect's shapes
+ * beside the hub's own (connectors-connect.ts). Reads need `viewer`, lifecycle `operator`, creating, validating,
+ * deleting and offsets `admin`. Errors carry Connect's `error_code` and `message` too.
  */
 
 /** A connector's automatic restarts (auto-restart.ts's `AutoRestartStatus`); sync health's sinks carry it too. */
@@ -109,6 +134,7 @@ export const connectorStatusSchema = z
       .describe(
         'What a source task reports of itself: `snapshot` `{mode, state (off, running, waiting, done, failed), records, pages, startedAt, finishedAt, lastError}` for one with an initial snapshot.',
       ),
+    ...connectStatusFields,
   })
   .meta({ id: 'ConnectorStatus' });
 
@@ -119,11 +145,15 @@ const offsetsSchema = z
         z.object({
           partition: z
             .json()
-            .describe('Sources: the source partition (a string); sinks: `{topic, partition}`.'),
+            .describe(
+              "Sources: the source partition (a string); sinks: `{topic, partition}`, KIP-875's `kafka_topic` and `kafka_partition` beside them (either pair is taken).",
+            ),
           offset: z
             .json()
             .nullable()
-            .describe('Sources: the position; sinks: `{offset}` (the next to read).'),
+            .describe(
+              "Sources: the position; sinks: `{offset}` (the next to read), KIP-875's `kafka_offset` beside it (either is taken).",
+            ),
         }),
       )
       .describe('One entry per partition.'),
@@ -135,6 +165,8 @@ const pluginSchema = z.object({
   kind: z.enum(['source', 'sink']),
   description: z.string(),
   config: z.json().describe("The JSON Schema of the plugin's `config`."),
+  class: z.string().describe("Kafka Connect's key: the type again (what `connector.class` names)."),
+  version: z.string().describe("Kafka Connect's key: the hub's version."),
 });
 
 const accepted = { 202: { description: 'Accepted: the runtime acts on it.' } };
@@ -155,6 +187,26 @@ const validationSchema = z
     warnings: z
       .array(problemSchema)
       .describe('Allowed but unwise (a secret written out rather than a reference).'),
+    error_count: z.number().int().describe("Kafka Connect's key: `errorCount` again."),
+    groups: z
+      .array(z.string())
+      .describe("Kafka Connect's key: the config keys' groups (`Common`, the type)."),
+    configs: z
+      .array(
+        z.object({
+          definition: configKeySchema,
+          value: z.object({
+            name: z.string(),
+            value: z.string().nullable().describe('As given (objects as JSON); null when not given.'),
+            recommended_values: z.array(z.string()),
+            errors: z.array(z.string()),
+            visible: z.boolean(),
+          }),
+        }),
+      )
+      .describe(
+        "Kafka Connect's `configs`: each config key of the type (GET …/config) with the value given and its errors; a wrong field the type has no key for (an unknown one) is added under its own name.",
+      ),
   })
   .meta({ id: 'ConnectorValidation' });
 
@@ -175,32 +227,112 @@ function missing(name: string): never {
   throw new HttpError(404, `no connector "${name}"`);
 }
 
-export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime): void {
+/** A status as the caller may read it, with Kafka Connect's `connector` and `tasks` beside the hub's fields. */
+function viewed(principal: Principal, status: ConnectorStatus | undefined, restarting = false) {
+  return status && { ...asSeenBy(principal, status), ...connectStatusView(status, restarting) };
+}
+
+const expandSchema = z.enum(['status', 'info']);
+const targetStates = z.enum(['RUNNING', 'PAUSED', 'STOPPED']);
+
+/** POST /connectors's body: a definition, or Kafka Connect's `{name, config: {connector.class, …}, initial_state}`. */
+const createSchema = connectorDefinition
+  .extend({
+    type: z
+      .string()
+      .optional()
+      .describe(
+        'Connector type (a plugin of `GET /connector-plugins`), e.g. `sap-idoc-file-source`; or `config["connector.class"]`, as Kafka Connect has it.',
+      ),
+    initial_state: targetStates
+      .optional()
+      .describe("Kafka Connect's (KIP-980): the state it starts in, as `state`."),
+  })
+  .meta({ id: 'ConnectorCreate' });
+
+/** A boolean query flag of Kafka Connect's (`?onlyFailed=true`). */
+const connectFlag = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((value) => value === 'true');
+
+const hubVersion = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** The definition POST /connectors creates: the body as it is, or Connect's shape turned into one. */
+function createBody(given: z.output<typeof createSchema>, runtime: ConnectorRuntime) {
+  const { initial_state: initialState, ...body } = given;
+  if (body.type !== undefined) return initialState ? { ...body, state: initialState } : body;
+  if (body.config['connector.class'] === undefined)
+    throw new HttpError(
+      400,
+      'invalid request: body.type: required (or config["connector.class"], as Kafka Connect)',
+      [{ in: 'body', path: 'type', message: 'required: a type of GET /connector-plugins' }],
+    );
+  const { config, state: _default, ...top } = body;
+  const translated = definitionFromConnect(config, runtime.plugins, initialState);
+  if (translated.name !== undefined && translated.name !== body.name)
+    throw new HttpError(400, `config.name "${String(translated.name)}" differs from name "${body.name}"`, [
+      { in: 'body', path: 'config.name', message: 'must equal name' },
+    ]);
+  return { ...top, ...translated, name: body.name };
+}
+
+export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRuntime): void {
+  // Every connector route's errors carry Connect's keys too, for the tools built for its REST API.
+  const api = {
+    route<P, Q, B>(spec: RouteSpec<P, Q, B>, handler: RouteHandler<P, Q, B>) {
+      admin.route({ ...spec, connectErrors: true }, handler);
+    },
+  };
+  const kindOf = (type: string) => runtime.plugins.get(type)?.kind ?? 'source';
+
   api.route(
     {
       method: 'get',
       path: '/connectors',
-      summary: "Connector names, or with ?expand=status every connector's status",
+      summary:
+        "Connector names, or with ?expand=status and/or ?expand=info every connector's status and info",
       tag,
       role: 'viewer',
-      query: z.object({ expand: z.enum(['status']).optional().describe('`status`: answer name → status.') }),
+      query: z.object({
+        expand: z
+          .union([expandSchema, z.array(expandSchema)])
+          .optional()
+          .describe(
+            '`status`, `info`, or both (`?expand=status&expand=info`), as Kafka Connect: answer name → {status, info}.',
+          ),
+      }),
       responses: {
         200: {
-          description: 'Names, or statuses by name.',
+          description: "Names, or by name its status and / or its info (Connect's ConnectorInfo).",
           schema: z.union([
             z.array(z.string()),
-            z.record(z.string(), z.object({ status: connectorStatusSchema })),
+            z.record(
+              z.string(),
+              z.object({ status: connectorStatusSchema.optional(), info: connectInfoSchema.optional() }),
+            ),
           ]),
         },
       },
     },
     async ({ query, principal }) => {
       const names = runtime.names();
-      if (query.expand !== 'status') return { status: 200, body: names };
-      const out: Record<string, { status: unknown }> = {};
+      const expand = new Set([query.expand ?? []].flat());
+      if (expand.size === 0) return { status: 200, body: names };
+      const out: Record<string, { status?: unknown; info?: unknown }> = {};
       // Side by side: each may wait out its lag query's deadline while Kafka is down.
-      const statuses = await Promise.all(names.map((name) => runtime.status(name)));
-      for (const [i, name] of names.entries()) out[name] = { status: asSeenBy(principal, statuses[i]) };
+      const statuses = expand.has('status')
+        ? await Promise.all(names.map((name) => runtime.status(name)))
+        : [];
+      for (const [i, name] of names.entries()) {
+        const definition = expand.has('info') ? runtime.definition(name) : undefined;
+        out[name] = {
+          ...(expand.has('status') ? { status: viewed(principal, statuses[i]) } : {}),
+          ...(definition ? { info: connectInfo(definition, kindOf(definition.type)) } : {}),
+        };
+      }
       return { status: 200, body: out };
     },
   );
@@ -210,9 +342,11 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       method: 'post',
       path: '/connectors',
       summary: 'Create a connector',
+      description:
+        "The body is a definition, or Kafka Connect's `{name, config, initial_state}` with `config[\"connector.class\"]` the type (Connect's flat config: the definition's fields and the type's options as keys, dotted keys nested, strings read as their fields' types, `tasks.max` ignored: one task per connector).",
       tag,
       role: 'admin',
-      body: definitionSchema,
+      body: createSchema,
       responses: {
         201: { description: 'Created.', schema: definitionSchema },
         400: {
@@ -221,7 +355,8 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
         409: { description: 'A connector of that name exists.' },
       },
     },
-    async ({ body }) => {
+    async ({ body: given }) => {
+      const body = createBody(given, runtime);
       if (runtime.definition(body.name))
         throw new HttpError(409, `connector "${body.name}" exists; PUT /connectors/${body.name} changes it`);
       try {
@@ -324,7 +459,7 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
     async ({ params, principal }) => {
       const status = await runtime.status(params.name);
       if (!status) missing(params.name);
-      return { status: 200, body: asSeenBy(principal, status) };
+      return { status: 200, body: viewed(principal, status) };
     },
   );
 
@@ -356,14 +491,28 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       method: 'post',
       path: '/connectors/{name}/restart',
       summary: "Restart the connector's task on the instance that runs it",
+      description:
+        "The connector and its one task restart together. Kafka Connect's `includeTasks` changes nothing (the task restarts either way); `onlyFailed=true` restarts it only when FAILED. Answers 202 with its status, `connector` and `tasks` RESTARTING when restarted (KIP-745), where Connect answers 204 without the flags.",
       tag,
       role: 'operator',
       params: nameParams,
-      responses: { ...accepted, ...notFound },
+      query: z.object({
+        includeTasks: connectFlag.describe(
+          "Kafka Connect's flag: the one task restarts with the connector either way.",
+        ),
+        onlyFailed: connectFlag.describe('true: restart only a FAILED connector.'),
+      }),
+      responses: {
+        202: { description: 'Accepted: its status, RESTARTING if restarted.', schema: connectorStatusSchema },
+        ...notFound,
+      },
     },
-    async ({ params }) => {
-      if (!(await runtime.restart(params.name))) missing(params.name);
-      return { status: 202 };
+    async ({ params, query, principal }) => {
+      const before = await runtime.status(params.name);
+      if (!before) missing(params.name);
+      const restart = !query.onlyFailed || before.state === 'FAILED';
+      if (restart && !(await runtime.restart(params.name))) missing(params.name);
+      return { status: 202, body: viewed(principal, before, restart) };
     },
   );
 
@@ -380,7 +529,7 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
     async ({ params }) => {
       const offsets = await runtime.offsets(params.name);
       if (!offsets) missing(params.name);
-      return { status: 200, body: { offsets } };
+      return { status: 200, body: { offsets: offsets.map(withConnectOffsetKeys) } };
     },
   );
 
@@ -405,7 +554,8 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
     },
     async ({ params, body }) => {
       try {
-        if (!(await runtime.alterOffsets(params.name, body.offsets))) missing(params.name);
+        const offsets = body.offsets.map(fromConnectOffsetKeys) as typeof body.offsets;
+        if (!(await runtime.alterOffsets(params.name, offsets))) missing(params.name);
       } catch (error) {
         return asHttpError(error);
       }
@@ -450,7 +600,7 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       path: '/connector-plugins/{type}/config/validate',
       summary: 'Check a connector definition without creating it (as Kafka Connect validates a config)',
       description:
-        "Every check `POST /connectors` makes (common fields, the type's options with references resolved on this hub, format, mappings found and compiled, output topics existing), nothing stored or started. Answers 200 whether the definition is valid or not: `errorCount` and `errors` name each wrong field. The body is a definition as `POST /connectors` takes it; its `type`, if given, must be the path's.",
+        "Every check `POST /connectors` makes (common fields, the type's options with references resolved on this hub, format, mappings found and compiled, output topics existing), nothing stored or started. Answers 200 whether the definition is valid or not: `errorCount` and `errors` name each wrong field. The body is a definition as `POST /connectors` takes it, or Kafka Connect's flat config (`connector.class`, as `PUT …/config` takes it); its type, if given, must be the path's. Connect's `error_count`, `groups` and `configs` (each config key with its value and errors) come beside the hub's own keys; `name` is the definition's, where Connect's names the class.",
       tag,
       role: 'admin',
       roleReason:
@@ -462,17 +612,26 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
         404: { description: 'No connector type of that name.' },
       },
     },
-    async ({ params, body }) => {
-      if (!runtime.plugins.has(params.type))
+    async ({ params, body: given }) => {
+      const plugin = runtime.plugins.get(params.type);
+      if (!plugin)
         throw new HttpError(
           404,
           `no connector type "${params.type}"; known: ${[...runtime.plugins.keys()].join(', ')}`,
         );
+      const body = definitionFromConnect(given, runtime.plugins);
       const name = typeof body.name === 'string' ? body.name : null;
       type Problem = { field: string; message: string };
       const answer = (errors: Problem[], warnings: Problem[] = []) => ({
         status: 200,
-        body: { type: params.type, name, errorCount: errors.length, errors, warnings },
+        body: {
+          type: params.type,
+          name,
+          errorCount: errors.length,
+          errors,
+          warnings,
+          ...connectValidation(plugin, body, errors),
+        },
       });
       if (body.type !== undefined && body.type !== params.type)
         return answer([
@@ -500,8 +659,13 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
       method: 'get',
       path: '/connector-plugins',
       summary: 'Connector types this hub can run, with the JSON Schema of their config',
+      description:
+        "Kafka Connect's `connectorsOnly=false` lists the same: the hub has no transforms, converters or predicates to add.",
       tag,
       role: 'viewer',
+      query: z.object({
+        connectorsOnly: connectFlag.describe("Kafka Connect's flag; the list is the same either way."),
+      }),
       responses: { 200: { description: 'The plugins.', schema: z.array(pluginSchema) } },
     },
     async () => ({
@@ -511,8 +675,253 @@ export function registerConnectorRoutes(api: AdminApi, runtime: ConnectorRuntime
         kind: p.kind,
         description: p.description,
         config: z.toJSONSchema(p.config, { io: 'input', unrepresentable: 'any' }),
+        class: p.type,
+        version: hubVersion,
       })),
     }),
+  );
+  registerConnectCompatRoutes(api, runtime);
+}
+
+type ConnectorApi = { route: AdminApi['route'] };
+const taskParams = nameParams.extend({
+  task: z.string().describe('The task id: 0, the one task a connector runs.'),
+});
+
+/** The routes of Kafka Connect's REST API the hub's own do not answer: root, config, tasks, topics, plugin config. */
+function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntime): void {
+  const kindOf = (type: string) => runtime.plugins.get(type)?.kind ?? 'source';
+  const onlyTask = (name: string, task: string) => {
+    if (task !== '0') throw new HttpError(404, `connector "${name}" has one task, 0: no task ${task}`);
+  };
+
+  api.route(
+    {
+      method: 'get',
+      path: '/',
+      summary: "The hub's version, as Kafka Connect's root answers it",
+      tag,
+      role: 'viewer',
+      responses: {
+        200: {
+          description: 'Its version.',
+          schema: z.object({
+            version: z.string().describe("The hub's version."),
+            commit: z.string().nullable().describe('Null: the hub does not record its commit.'),
+            kafka_cluster_id: z.string().nullable().describe('Null: see `/health/ready` for the cluster.'),
+            connect_group: z.string().describe('The connect group this hub runs connectors of.'),
+          }),
+        },
+      },
+    },
+    async () => ({
+      status: 200,
+      body: { version: hubVersion, commit: null, kafka_cluster_id: null, connect_group: runtime.group },
+    }),
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors/{name}/config',
+      summary: "A connector's config, as Kafka Connect's: the definition with `connector.class` (its type)",
+      tag,
+      role: 'viewer',
+      params: nameParams,
+      responses: {
+        200: {
+          description: 'The definition, with `connector.class`.',
+          schema: z.record(z.string(), z.json()),
+        },
+        ...notFound,
+      },
+    },
+    async ({ params }) => {
+      const definition = runtime.definition(params.name);
+      if (!definition) missing(params.name);
+      return { status: 200, body: connectConfig(definition) };
+    },
+  );
+
+  api.route(
+    {
+      method: 'put',
+      path: '/connectors/{name}/config',
+      summary: 'Create or replace a connector from its config, as Kafka Connect does',
+      description:
+        "The body is what `GET …/config` answers (a definition, `connector.class` allowed beside `type`), or Kafka Connect's flat config: `connector.class` the type, the definition's fields (`format`, `mapping`, `topics`, …) and the type's options as keys, dotted keys nested (`signature.scheme`), strings read as their fields' types (`\"50\"` for a number, `\"a,b\"` for a list), `tasks.max` ignored (one task per connector). Answers Connect's ConnectorInfo.",
+      tag,
+      role: 'admin',
+      params: nameParams,
+      body: z.record(z.string(), z.unknown()).describe("The config: a definition or Connect's flat config."),
+      responses: {
+        200: { description: 'Replaced.', schema: connectInfoSchema },
+        201: { description: 'Created.', schema: connectInfoSchema },
+        400: {
+          description: 'The definition is invalid: `details` names each wrong field (`config.dir`).',
+        },
+      },
+    },
+    async ({ params, body }) => {
+      const definition = definitionFromConnect(body, runtime.plugins);
+      if (definition.name !== undefined && definition.name !== params.name)
+        throw new HttpError(
+          400,
+          `body.name "${String(definition.name)}" differs from the path's "${params.name}"`,
+          [{ in: 'body', path: 'name', message: 'must equal the name in the path' }],
+        );
+      try {
+        const put = await runtime.put({ ...definition, name: params.name }, 'body');
+        return {
+          status: put.created ? 201 : 200,
+          body: connectInfo(put.definition, kindOf(put.definition.type)),
+        };
+      } catch (error) {
+        return asHttpError(error);
+      }
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors/{name}/tasks',
+      summary: "A connector's tasks, as Kafka Connect lists them: its one task, 0 (none while STOPPED)",
+      tag,
+      role: 'viewer',
+      params: nameParams,
+      responses: {
+        200: {
+          description: "Its task with its config (the connector's).",
+          schema: z.array(
+            z.object({
+              id: z.object({ connector: z.string(), task: z.number().int() }),
+              config: z.record(z.string(), z.json()),
+            }),
+          ),
+        },
+        ...notFound,
+      },
+    },
+    async ({ params }) => {
+      const definition = runtime.definition(params.name);
+      if (!definition) missing(params.name);
+      const tasks =
+        definition.state === 'STOPPED'
+          ? []
+          : [{ id: { connector: params.name, task: 0 }, config: connectConfig(definition) }];
+      return { status: 200, body: tasks };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors/{name}/tasks/{task}/status',
+      summary: "The state of a connector's task, as Kafka Connect's: task 0 is in the connector's state",
+      tag,
+      role: 'viewer',
+      params: taskParams,
+      responses: {
+        200: { description: 'Its state.', schema: connectTaskStateSchema },
+        404: { description: 'No connector of that name, or a task other than 0.' },
+      },
+    },
+    async ({ params }) => {
+      const status = await runtime.status(params.name);
+      if (!status) missing(params.name);
+      onlyTask(params.name, params.task);
+      const [task] = connectStatusView(status).tasks;
+      if (!task) throw new HttpError(404, `connector "${params.name}" is STOPPED: it has no task`);
+      return { status: 200, body: task };
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/connectors/{name}/tasks/{task}/restart',
+      summary: "Restart a connector's task (task 0: the connector's restart)",
+      tag,
+      role: 'operator',
+      params: taskParams,
+      responses: {
+        204: { description: 'Restarting.' },
+        404: { description: 'No connector of that name, or a task other than 0.' },
+      },
+    },
+    async ({ params }) => {
+      if (!runtime.definition(params.name)) missing(params.name);
+      onlyTask(params.name, params.task);
+      if (!(await runtime.restart(params.name))) missing(params.name);
+      return { status: 204 };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connectors/{name}/topics',
+      summary: 'The topics a connector uses (KIP-558), from its definition',
+      description:
+        "A sink's topics; a source's output topics (its `outputTopics`, else the canonical topic of each mapping it maps with). As Kafka Connect answers: `{<name>: {topics}}`.",
+      tag,
+      role: 'viewer',
+      params: nameParams,
+      responses: {
+        200: {
+          description: 'Its topics.',
+          schema: z.record(z.string(), z.object({ topics: z.array(z.string()) })),
+        },
+        ...notFound,
+      },
+    },
+    async ({ params }) => {
+      const topics = connectorTopics(runtime, params.name);
+      if (!topics) missing(params.name);
+      return { status: 200, body: { [params.name]: { topics } } };
+    },
+  );
+
+  api.route(
+    {
+      method: 'put',
+      path: '/connectors/{name}/topics/reset',
+      summary: "Reset a connector's active topics (KIP-558): nothing to do, the hub's follow its definition",
+      tag,
+      role: 'operator',
+      params: nameParams,
+      responses: { ...accepted, ...notFound },
+    },
+    async ({ params }) => {
+      if (!runtime.definition(params.name)) missing(params.name);
+      return { status: 202 };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/connector-plugins/{type}/config',
+      summary:
+        "A connector type's options as Kafka Connect's config keys (the definition's common fields, then its own)",
+      tag,
+      role: 'viewer',
+      params: z.object({ type: z.string().describe('A connector type of `GET /connector-plugins`.') }),
+      responses: {
+        200: { description: 'Its config keys.', schema: z.array(configKeySchema) },
+        404: { description: 'No connector type of that name.' },
+      },
+    },
+    async ({ params }) => {
+      const plugin = runtime.plugins.get(params.type);
+      if (!plugin)
+        throw new HttpError(
+          404,
+          `no connector type "${params.type}"; known: ${[...runtime.plugins.keys()].join(', ')}`,
+        );
+      return { status: 200, body: configKeys(plugin) };
+    },
   );
 }
 
