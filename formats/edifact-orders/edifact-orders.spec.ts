@@ -174,6 +174,9 @@ describe('edifact-orders broken fixtures', () => {
     'unt-count-mismatch.edi': /UNT01 says "37" but there are 38 segments/,
     'cnt-mismatch.edi': /CNT\+2 says 4 but there are 3 LIN/,
     'message-type-desadv.edi': /message type "DESADV" \(UNH02\) is not edifact-orders/,
+    // An INVOIC whose UNT count is off too: refused for what it is, at its UNH, not for the count.
+    'message-type-invoic-unt-count-off.edi':
+      /^edifact-orders: UNH \(segment 2, line 2\): message type "INVOIC" \(UNH02\) is not edifact-orders/,
     'unreleased-repetition-separator-v4.edi':
       /element NAD04: unreleased repetition separator "\*" \(UNA, syntax version 4\)/,
   });

@@ -3,6 +3,7 @@ import { FormatError, type FormatReader } from '../types.ts';
 import { readEdiDocuments } from '../x12/documents.ts';
 import { decodeInterchange } from './charset.ts';
 import { type EdifactMessage, readMessages } from './envelope.ts';
+import type { EdifactSegment } from './segment.ts';
 import { readServiceStringAdvice, tokenize } from './tokenizer.ts';
 
 export interface EdifactReadOptions<Tree> {
@@ -26,7 +27,7 @@ export function parseEdifactEach<Tree>(
   return readEdiDocuments(
     input,
     options,
-    (bytes) => readEdifact(bytes, format),
+    (bytes) => refuseForeignMessagesFirst(() => readEdifact(bytes, format), bytes, options),
     (message) => {
       const { interchange, message: header } = message.envelope;
       if (header.type !== options.messageType) {
@@ -63,6 +64,45 @@ export function parseEdifact<Tree>(input: Buffer, options: EdifactReadOptions<Tr
 /** UNB 0020/UNH 0062, the id of a message's document. */
 function messageId(message: EdifactMessage): string {
   return `${message.envelope.interchange.controlRef}/${message.envelope.message.ref}`;
+}
+
+/**
+ * An interchange whose envelope does not read (a UNT count off, a missing trailer) and that holds no message of the
+ * reader's type at all (an INVOIC handed to the ORDERS reader) is refused for its type, at its first UNH: that, not
+ * the count, is what the user must hear. An interchange that does not even tokenize keeps the envelope's error.
+ */
+function refuseForeignMessagesFirst<T>(
+  read: () => T,
+  bytes: Buffer,
+  options: EdifactReadOptions<unknown>,
+): T {
+  try {
+    return read();
+  } catch (error) {
+    let foreign: { type: string; segment: EdifactSegment } | undefined;
+    try {
+      const text = decodeInterchange(bytes, options.format);
+      const headers = tokenize(text, readServiceStringAdvice(text, options.format), options.format)
+        .filter((segment) => segment.tag === 'UNH')
+        .map((segment) => ({ type: messageTypeOf(segment), segment }));
+      if (headers.length > 0 && !headers.some((header) => header.type === options.messageType))
+        foreign = headers[0];
+    } catch {
+      // the envelope's own error stands
+    }
+    if (!foreign) throw error;
+    throw new FormatError(
+      options.format,
+      `UNH (segment ${foreign.segment.segment}, line ${foreign.segment.line})`,
+      `message type ${JSON.stringify(foreign.type)} (UNH02) is not ${options.format}; this reader takes ${options.messageType} messages`,
+    );
+  }
+}
+
+/** UNH 0065, the message type (UNH02.1). */
+function messageTypeOf(segment: EdifactSegment): string {
+  const identifier = segment.elements[1];
+  return (Array.isArray(identifier) ? identifier[0] : identifier) ?? '';
 }
 
 export function readEdifact(input: Buffer, format: string): EdifactMessage[] {

@@ -152,7 +152,8 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     note = undefined;
     switch (tag) {
       case 'BEG':
-        root.beg = pick(check.date(locate(segment, path), 5, true), {
+        check.mandatory(locate(segment, path), 3, 'purchase order number');
+        root.beg = pick(check.date(segment, 5, true), {
           purpose: 1,
           type: 2,
           poNumber: 3,

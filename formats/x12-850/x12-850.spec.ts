@@ -152,6 +152,9 @@ describe('x12-850 broken fixtures', () => {
     'se-count-mismatch.edi': /SE01 says "22" but there are 23 segments/,
     'ctt-hash-mismatch.edi': /CTT02 says 63 but the PO102 quantities add up to 62.5/,
     'message-type-856.edi': /message type "856" \(ST01\) is not x12-850/,
+    // An 810 whose SE count is off too: refused for what it is, at its ST, not for the count.
+    'message-type-810-se-count-off.edi':
+      /^x12-850: ST \(segment 3, line 3\): message type "810" \(ST01\) is not x12-850/,
     // SAC05 is N2 (implied decimals): `15.00` would be read as 1,500.00 by a translator that follows the standard.
     'sac-amount-not-n2.edi': /SAC05 must be a whole number, found "15.00"/,
     // ITD03 is a percent (R): '2%' is not read as 2.

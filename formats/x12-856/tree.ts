@@ -50,6 +50,7 @@ export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
       case 'BSN': {
         const dated = check.date(locate(segment, set.path), 3, true);
         check.time(segment, 4);
+        check.mandatory(dated, 2, 'shipment identification');
         bsn = pick(dated, { purpose: 1, shipmentId: 2, date: 3, time: 4, structureCode: 5 });
         continue;
       }

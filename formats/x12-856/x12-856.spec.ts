@@ -201,6 +201,8 @@ describe('x12-856 broken fixtures', () => {
     'truncated.edi': /truncated/,
     'wrong-separators.edi': /wrong separators/,
     'missing-bsn.edi': /missing mandatory segment BSN/,
+    'bsn02-empty.edi':
+      /BSN \(segment 4, line 4\), element BSN02: BSN02 \(shipment identification\) is mandatory but empty/,
     'non-numeric-quantity.edi': /SN102 must be numeric, found "10 EA"/,
     'unknown-currency.edi': /"EURO" is not an ISO 4217 currency code/,
     'invalid-utf8.edi': /byte 410: invalid UTF-8/,

@@ -124,6 +124,13 @@ export class X12Checks {
     if (problem) this.fail(elementLocation(segment, n), `${elementName(segment, n)} ${problem}`);
   }
 
+  /** A mandatory element, e.g. BSN02 (the shipment's id): empty or absent, it is refused at its element. */
+  mandatory(segment: X12Segment, n: number, what: string): void {
+    if (element(segment, n).trim() === '') {
+      this.fail(elementLocation(segment, n), `${elementName(segment, n)} (${what}) is mandatory but empty`);
+    }
+  }
+
   /** A mandatory segment, e.g. BEG in an 850: reported at the ST that lacks it. */
   present<T>(value: T | undefined, tag: string, set: X12Segment): T {
     if (value === undefined) this.fail(segmentLocation(set), `missing mandatory segment ${tag}`);

@@ -3,6 +3,7 @@ import { decodeUtf8 } from '../text-input/decode.ts';
 import { FormatError, type FormatReader } from '../types.ts';
 import { readEdiDocuments } from './documents.ts';
 import { readTransactionSets, type X12TransactionSet } from './envelope.ts';
+import type { X12Segment } from './segment.ts';
 import { detectSeparators, firstSegmentStart, tokenize } from './tokenizer.ts';
 
 export interface X12ReadOptions<Tree> {
@@ -23,7 +24,7 @@ export function parseX12Each<Tree>(input: Buffer, options: X12ReadOptions<Tree>)
   return readEdiDocuments(
     input,
     options,
-    (bytes) => readX12(bytes, format),
+    (bytes) => refuseForeignSetsFirst(() => readX12(bytes, format), bytes, options),
     (set) => {
       const { interchange, transactionSet } = set.envelope;
       if (transactionSet.type !== options.transactionType) {
@@ -60,6 +61,39 @@ export function parseX12<Tree>(input: Buffer, options: X12ReadOptions<Tree>) {
 /** ISA13/ST02, the id of a set's document. */
 function setId(set: X12TransactionSet): string {
   return `${set.envelope.interchange.controlNumber}/${set.envelope.transactionSet.controlNumber}`;
+}
+
+/**
+ * An interchange whose envelope does not read (an SE or GE count off, a missing trailer) and that holds no set of the
+ * reader's type at all (an 810 handed to the 850 reader) is refused for its type, at its first ST: that, not the
+ * count, is what the user must hear. An interchange that does not even tokenize keeps the envelope's error.
+ */
+function refuseForeignSetsFirst<T>(read: () => T, bytes: Buffer, options: X12ReadOptions<unknown>): T {
+  try {
+    return read();
+  } catch (error) {
+    let foreign: X12Segment | undefined;
+    try {
+      const text = decodeUtf8(options.format, bytes);
+      const start = firstSegmentStart(text);
+      const sets = tokenize(
+        text,
+        start,
+        detectSeparators(text, start, options.format),
+        options.format,
+      ).filter((segment) => segment.tag === 'ST');
+      if (sets.length > 0 && !sets.some((set) => set.elements[0] === options.transactionType))
+        foreign = sets[0];
+    } catch {
+      // the envelope's own error stands
+    }
+    if (!foreign) throw error;
+    throw new FormatError(
+      options.format,
+      `ST (segment ${foreign.segment}, line ${foreign.line})`,
+      `message type ${JSON.stringify(foreign.elements[0])} (ST01) is not ${options.format}; this reader takes ${options.transactionType} sets`,
+    );
+  }
 }
 
 /** The format-independent part: decoding, separators, segments and envelopes. */

@@ -3,6 +3,7 @@ import type { X12Element, X12Segment, X12Separators } from './segment.ts';
 import { isWhitespace, LineCounter } from './text.ts';
 
 const TAG = /^[A-Z][A-Z0-9]{1,2}$/;
+const TRAILING_BLANKS = /[ \t\r]+$/;
 /** A padded ISA is 106 characters; a short one is shorter. Anything past this is not an ISA. */
 const MAX_ISA_LENGTH = 400;
 
@@ -41,6 +42,13 @@ export function detectSeparators(text: string, start: number, format: string): X
   const component = String.fromCodePoint(text.codePointAt(position + 1) ?? 0);
   let terminator = String.fromCodePoint(text.codePointAt(position + 1 + component.length) ?? 0);
   if (terminator === '\r' && text[position + 1 + component.length + 1] === '\n') terminator = '\n';
+  // Blanks after ISA16 and then a line break: the segments end at the line break, their trailing blanks dropped
+  // (files formatted for reading, each line ending "~ " or with padding before the newline).
+  if (terminator === ' ' || terminator === '\t') {
+    let next = position + 1 + component.length;
+    while (text[next] === ' ' || text[next] === '\t') next++;
+    if (text[next] === '\n' || (text[next] === '\r' && text[next + 1] === '\n')) terminator = '\n';
+  }
   const isa11 = text.slice(start, position).split(elementSeparator)[11] ?? '';
   const problems: string[] = [];
   if (!isSeparatorCandidate(component) || component === elementSeparator)
@@ -103,6 +111,9 @@ export function tokenize(
     if (unterminated) end = text.length;
     let raw = text.slice(position, end);
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
+    if (terminator === '\n' && (raw.endsWith(' ') || raw.endsWith('\t') || raw.endsWith('\r'))) {
+      raw = raw.replace(TRAILING_BLANKS, '');
+    }
     const line = lines.lineAt(position);
     const tagEnd = raw.indexOf(separators.element);
     const tag = tagEnd === -1 ? raw : raw.slice(0, tagEnd);
