@@ -117,6 +117,39 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     await task.stop();
   });
 
+  it('answers each interchange of a file of several once it is committed, not when the whole file is read', async () => {
+    // The scale trial's 300 MB file of 1,915 interchanges: every 997 waited for the file's end (and a restart in the
+    // middle lost them all), while the fates of all its sets stayed in memory.
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-many');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, batchSize: 3, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    await writeFile(join(drop, 'big.x12'), interchange(2, 901) + interchange(2, 902) + interchange(1, 903));
+    const answered = async () =>
+      (await readdir(acks).catch(() => [])).filter((n) => !n.startsWith('.')).sort();
+
+    const first = await pollAll(task, 3); // 901's two sets and 902's first
+    expect(first.map((d) => d.name)).toEqual(['big.x12#1', 'big.x12#2', 'big.x12#3']);
+    await task.commit(first, { ok: true, published: 3, deadLettered: 0 });
+    expect(await answered()).toEqual(['997_ACMESUPPLY_000000901.x12']);
+    expect(await readdir(drop)).toContain('big.x12'); // not finished: 902 and 903 still to come
+
+    const rest = await pollAll(task, 2);
+    await task.commit(rest, { ok: true, published: 2, deadLettered: 0 });
+    expect(await answered()).toEqual([
+      '997_ACMESUPPLY_000000901.x12',
+      '997_ACMESUPPLY_000000902.x12',
+      '997_ACMESUPPLY_000000903.x12',
+    ]);
+    const [ack902] = readX12(await readFile(join(acks, '997_ACMESUPPLY_000000902.x12')), 'x12-997');
+    expect(ack902!.segments.filter((s) => s.tag === 'AK2')).toHaveLength(2);
+    expect(await readdir(join(drop, 'done'))).toEqual(['big.x12']);
+    await task.stop();
+  });
+
   it('answers an interchange with no set by a TA1 (024), and a file with no readable ISA with nothing, said in the log', async () => {
     const { drop, acks } = await caseFolders();
     const { context, logs } = createTestContext('acks-ta1');

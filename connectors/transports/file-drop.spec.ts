@@ -451,6 +451,48 @@ describe('file-drop source: split files, positions and crashes', () => {
     });
   }
 
+  it('says in its status how far it is: the file being read, its messages read and committed, files waiting and moved', async () => {
+    // The scale trial: a 300 MB file was read for minutes with no sign of where it was but counters since the start.
+    const dir = await dropFolder();
+    const task = createFileDropSource(options(dir), context());
+    await task.start(new Map());
+    const files = () => (task.status!() as { files: Json }).files;
+    expect(files()).toEqual({ reading: null, waiting: 0, done: 0, refused: 0 });
+    const first = await task.poll(); // a.edi#1..3
+    const reading = { file: 'a.edi', bytes: Buffer.byteLength(x12(4, 1, 1)) };
+    expect(files()).toEqual({
+      reading: { ...reading, messagesRead: 3, messagesCommitted: 0 },
+      waiting: 2,
+      done: 0,
+      refused: 0,
+    });
+    await task.commit(first, { ok: true, published: 3, deadLettered: 0 });
+    expect(files()).toMatchObject({ reading: { ...reading, messagesRead: 3, messagesCommitted: 3 } });
+    const second = await task.poll(); // a.edi#4, b.edi#1, c.edi#1
+    await task.commit(second, { ok: true, published: 3, deadLettered: 0 });
+    expect(files()).toEqual({
+      reading: {
+        file: 'c.edi',
+        bytes: Buffer.byteLength(x12(5, 20, 3)),
+        messagesRead: 1,
+        messagesCommitted: 1,
+      },
+      waiting: 0,
+      done: 2,
+      refused: 0,
+    });
+    await task.stop();
+
+    // After a restart the file resumed counts its messages from its start, not from the restart.
+    const resumed = createFileDropSource(options(dir), context());
+    await resumed.start(new Map([[dir, second.at(-1)!.position!.offset]]));
+    await resumed.poll(); // c.edi#2..4
+    expect((resumed.status!() as { files: Json }).files).toMatchObject({
+      reading: { file: 'c.edi', messagesRead: 4, messagesCommitted: 1 },
+    });
+    await resumed.stop();
+  });
+
   it('a failed commit has the same documents polled again, and nothing moved', async () => {
     const dir = await dropFolder();
     const task = createFileDropSource(options(dir), context());

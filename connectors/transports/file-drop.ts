@@ -188,6 +188,10 @@ class FileDropSource implements SourceTask {
   /** Acknowledgments (config.acknowledgements), and the piece each handed-out document is. */
   private readonly acks: Acknowledgements | undefined;
   private readonly pieceOf = new WeakMap<SourceDocument, HandedPiece>();
+  /** For the status: the last committed message's file and number, and the files moved on since the start. */
+  private lastCommitted: { file: string; message: number } | undefined;
+  private movedToDone = 0;
+  private movedToError = 0;
   readonly pollsAhead = true;
 
   constructor(config: FileDropConfig, context: ConnectorContext) {
@@ -336,6 +340,10 @@ class FileDropSource implements SourceTask {
       return;
     }
     this.count(documents, outcome.refused);
+    const last = documents.at(-1)?.position?.offset;
+    const committed = last === undefined ? undefined : fileDropOffset.safeParse(last);
+    if (committed?.success)
+      this.lastCommitted = { file: committed.data.file, message: committed.data.message };
     for (const file of batch?.finishing ?? []) this.judge(file);
     if (this.acks) await this.acknowledge(documents, outcome.refused, batch?.finishing ?? []);
     const pending = [...this.moveLater, ...(batch?.finishing ?? [])];
@@ -343,9 +351,12 @@ class FileDropSource implements SourceTask {
     for (const file of pending) {
       try {
         const refused = this.refusedFiles.get(file.name);
-        if (refused === undefined) await this.folder.moveToDone(file.name);
-        else {
+        if (refused === undefined) {
+          await this.folder.moveToDone(file.name);
+          this.movedToDone++;
+        } else {
           const target = await this.folder.moveToError(file.name, refused);
+          this.movedToError++;
           this.refusedFiles.delete(file.name);
           this.context.logger.warn(
             { file: file.name, target },
@@ -363,6 +374,29 @@ class FileDropSource implements SourceTask {
 
   async stop(): Promise<void> {
     await this.closeCurrent();
+  }
+
+  /**
+   * Progress, for the connector's status (`task.files`): the file being read (its size, the messages read from it and
+   * committed to Kafka, counted from its start across restarts), the files listed ready and not yet begun, and the
+   * files this task moved to done/ and error/. A file of many messages or a burst of many files shows how far it is.
+   */
+  status(): { [key: string]: Json } {
+    const open = this.current;
+    const reading = open && {
+      file: open.file.name,
+      bytes: open.file.size,
+      messagesRead: open.taken,
+      messagesCommitted: this.lastCommitted?.file === open.file.name ? this.lastCommitted.message : open.skip,
+    };
+    return {
+      files: {
+        reading: reading ?? null,
+        waiting: this.queue.length,
+        done: this.movedToDone,
+        refused: this.movedToError,
+      },
+    };
   }
 
   /**
@@ -384,6 +418,9 @@ class FileDropSource implements SourceTask {
         await acks.refusedWhole(piece.file, kind, piece.bytes, document.refused);
       else if (kind) acks.committed({ ...piece, kind }, refused?.get(document));
     }
+    const finished = new Set(finishing.map((file) => file.name));
+    const touched = new Set(documents.map((document) => this.pieceOf.get(document)?.file));
+    for (const file of touched) if (file !== undefined && !finished.has(file)) await acks.completed(file);
     for (const file of finishing) await acks.finished(file.name);
   }
 

@@ -156,11 +156,30 @@ export class Acknowledgements {
     await this.send(reply, file);
   }
 
-  /** The file is finished and committed: each of its interchanges gets its acknowledgment. */
+  /**
+   * After a committed batch: every interchange of `file` that a later one follows is complete (the pieces come in
+   * file order) and gets its acknowledgment now, not when the whole file is read: a partner sending a file of many
+   * interchanges has each one answered as it is committed, the hub keeps the fates of one interchange per file, not
+   * of the whole file, and a restart in the middle of a big file loses only the interchange under way.
+   */
+  async completed(file: string): Promise<void> {
+    const interchanges = this.files.get(file);
+    if (!interchanges || interchanges.size < 2) return;
+    const current = [...interchanges.keys()].at(-1);
+    const done = new Map([...interchanges].filter(([key]) => key !== current));
+    for (const key of done.keys()) interchanges.delete(key);
+    await this.answer(file, done);
+  }
+
+  /** The file is finished and committed: each of its interchanges not answered yet gets its acknowledgment. */
   async finished(file: string): Promise<void> {
     const interchanges = this.files.get(file);
     this.files.delete(file);
-    for (const { family, whole, state } of interchanges?.values() ?? []) {
+    if (interchanges) await this.answer(file, interchanges);
+  }
+
+  private async answer(file: string, interchanges: ReadonlyMap<string, InterchangeState>): Promise<void> {
+    for (const { family, whole, state } of interchanges.values()) {
       if (!whole) {
         this.context.logger.warn(
           { file, interchange: family.controlNumber(state) },
