@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerConnectorsCommand } from './connectors.ts';
+import { registerConnectorsCommand, statusLine } from './connectors.ts';
 
 /** A hub that refuses every definition as the real one does: its sentence, and each wrong field in `details`. */
 let server: Server;
@@ -198,5 +198,38 @@ describe('eai connectors status, a sink retrying', () => {
       'retrying since 2026-12-05T01:53:51.656Z (12 attempts): odoo-write: POST /jsonrpc object.execute_kw answered HTTP 503 (answer in --json)',
     );
     expect(line).not.toContain('Traceback');
+  });
+});
+
+describe('a status line', () => {
+  const base = {
+    name: 'partner-acme',
+    type: 'file-source',
+    kind: 'source',
+    state: 'RUNNING',
+    workerId: null,
+    trace: null,
+    metrics: { recordsIn: 1200, recordsOut: 1200, recordsFailed: 0, lastSuccessAt: null, lagRecords: null },
+  };
+
+  it("shows a file source's progress: the file being read, messages committed of those read, the folder's counts", () => {
+    const line = statusLine({
+      ...base,
+      task: {
+        files: {
+          reading: { file: 'big.x12', bytes: 300_000_000, messagesRead: 2_000, messagesCommitted: 1_800 },
+          waiting: 4,
+          done: 12,
+          refused: 1,
+        },
+      },
+    });
+    expect(line).toContain(
+      '  files: reading big.x12 (1800 of 2000 messages read committed), 4 waiting, 12 done, 1 refused',
+    );
+    // An idle folder adds nothing to the line.
+    expect(
+      statusLine({ ...base, task: { files: { reading: null, waiting: 0, done: 0, refused: 0 } } }),
+    ).not.toContain('files:');
   });
 });

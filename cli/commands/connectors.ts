@@ -9,7 +9,7 @@ import { printResult } from '../output.ts';
 
 type Options = HubTarget & { json?: boolean };
 
-interface Status {
+export interface Status {
   name: string;
   type: string;
   kind: string;
@@ -28,14 +28,37 @@ interface Status {
     retrying?: { since: string; attempts: number; error: string } | null;
     lagRecords: number | null;
   };
-  task?: { snapshot?: { state: string; records: number; pages: number } };
+  task?: {
+    snapshot?: { state: string; records: number; pages: number };
+    /** File sources: the file being read and the folder's files. */
+    files?: {
+      reading: { file: string; bytes: number; messagesRead: number; messagesCommitted: number } | null;
+      waiting: number;
+      done: number;
+      refused: number;
+    };
+  };
   /** A running connector waiting for the Kafka cluster, which does not answer. */
   waiting?: { on: string; since: string; reason: string } | null;
   /** Its restarts by itself after transient failures, and the next one while FAILED. */
   autoRestart?: { restarts: number; nextRestartAt: string | null } | null;
 }
 
-function statusLine(s: Status): string {
+/** A file source's progress: the file being read (messages committed of those read), then the folder's counts. */
+function filesProgress(files: NonNullable<Status['task']>['files']): string {
+  if (!files) return '';
+  const { reading, waiting, done, refused } = files;
+  const parts = [
+    reading &&
+      `reading ${reading.file} (${reading.messagesCommitted} of ${reading.messagesRead} messages read committed)`,
+    waiting > 0 && `${waiting} waiting`,
+    done > 0 && `${done} done`,
+    refused > 0 && `${refused} refused`,
+  ].filter(Boolean);
+  return parts.length ? `  files: ${parts.join(', ')}` : '';
+}
+
+export function statusLine(s: Status): string {
   const m = s.metrics;
   const lag = m.lagRecords === null ? '' : `  lag ${m.lagRecords}`;
   // A target's answer (an Odoo 503 is a page of JSON with a traceback) would bury the line: the status --json has it.
@@ -58,7 +81,7 @@ function statusLine(s: Status): string {
     snap && snap.state !== 'off'
       ? `  snapshot ${snap.state} ${snap.records} records/${snap.pages} pages`
       : '';
-  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${waiting}${retrying}${restarts}${trace}`;
+  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${filesProgress(s.task?.files)}${waiting}${retrying}${restarts}${trace}`;
 }
 
 /** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */
