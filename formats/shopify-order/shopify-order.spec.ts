@@ -173,6 +173,18 @@ describe('shopify-order broken input', () => {
       ['"total_price": "12."', '/total_price', /must be a decimal amount/],
       ['"total_price": "-"', '/total_price', /must be a decimal amount/],
       ['"total_price": "1.2.3"', '/total_price', /must be a decimal amount/],
+      ['"billing_address": {"country_code": "us"}', '/billing_address/country_code', /alpha-2 code, got us/],
+      [
+        '"billing_address": {"country_code": "USA"}',
+        '/billing_address/country_code',
+        /alpha-2 code, got USA/,
+      ],
+      ['"shipping_address": {"country_code": "U"}', '/shipping_address/country_code', /alpha-2 code, got U/],
+      [
+        '"shipping_address": {"country_code": "U1"}',
+        '/shipping_address/country_code',
+        /alpha-2 code, got U1/,
+      ],
     ];
     for (const [fields, location, message] of refused) {
       const error = refusal(order(fields));
@@ -204,6 +216,40 @@ describe('shopify-order broken input', () => {
     expect(() => reader.parse(Buffer.from(JSON.stringify(order([{ value: 'x' }]))))).toThrow(
       /\/line_items\/0\/properties\/0\/name: a line item property needs a name/,
     );
+  });
+
+  it('reads address lines that hold text, and tags that are empty or blank as none', () => {
+    const bytes = Buffer.from(
+      '{"id": 1, "created_at": "2024-01-01T00:00:00Z", "currency": "EUR", "tags": "",' +
+        ' "billing_address": {"address1": " ", "address2": "Hof 2", "country_code": "DE"},' +
+        ' "shipping_address": {"address1": "Weg 1", "address2": null}}',
+    );
+    const tree = reader.parse(bytes)[0]!.tree;
+    expect([tree.billingAddress!.lines, tree.shippingAddress!.lines, tree.tags]).toEqual([
+      ['Hof 2'],
+      ['Weg 1'],
+      [],
+    ]);
+    const blank = Buffer.from(
+      '{"id": 1, "created_at": "2024-01-01T00:00:00Z", "currency": "EUR", "tags": " , "}',
+    );
+    expect(reader.parse(blank)[0]!.tree.tags).toEqual([]);
+  });
+
+  it('reads ids as their exact digits: zero, the largest safe integer, and past it', () => {
+    const bytes = Buffer.from(
+      '{"id": 9007199254740993, "created_at": "2024-01-01T00:00:00Z", "currency": "EUR", "customer": {"id": 0},' +
+        ' "line_items": [{"id": 9007199254740991, "variant_id": -0, "product_id": 18446744073709551615, "quantity": 1}]}',
+    );
+    const tree = reader.parse(bytes)[0]!.tree;
+    const line = tree.lineItems[0]!;
+    expect([tree.id, tree.customer!.id, line.id, line.variantId, line.productId]).toEqual([
+      '9007199254740993',
+      '0',
+      '9007199254740991',
+      '0',
+      '18446744073709551615',
+    ]);
   });
 
   it('refuses a line item without an id', () => {

@@ -5,13 +5,14 @@
  * condition a branch, which V8 optimises as it does hand-written code.
  *
  * The source does what fast-path.ts's closure for the same node does, step for step (its sequences, unwrapping,
- * fallbacks), for the nodes most mappings are made of: literals, variables, paths of plain names, `and` `or` `=` `!=`
- * `&` `in`, conditions, blocks and `:=`, object and array constructors over one item, and calls of the mapping's
- * functions and of the built-ins fast-path.ts compiles; a let's function body is generated the same way
- * (`generateBody`), called by its closure. Any other node (predicates, lambdas, the call of a let's function, a path
- * with more than names…), or an object constructor over an array, runs fast-path.ts's closure for that node, from
- * inside the generated code. fast-path.spec.ts checks the result against JSONata on every input shape and on every fixture of
- * every mapping.
+ * fallbacks), for the nodes most mappings are made of: literals, variables, paths (of names, and the general walk
+ * over sequences, its steps' predicate stages each run by fast-path.ts's filter), `and` `or` `=` `!=` `&` `in`,
+ * conditions, blocks and `:=`, object and array constructors over one item, and calls of the mapping's functions and
+ * of the built-ins fast-path.ts compiles; `$merge([...])` stores the object constructors of its array straight into
+ * its result. A let's function body is generated the same way (`generateBody`), called by its closure. Any other
+ * node (a predicate on a node that is not a path step, lambdas, the call of a let's function, `[]`, tuples…), or an
+ * object constructor over an array, runs fast-path.ts's closure for that node, from inside the generated code.
+ * fast-path.spec.ts checks the result against JSONata on every input shape and on every fixture of every mapping.
  */
 import type { Sequence } from './fast-path.ts';
 
@@ -23,6 +24,8 @@ export interface CodegenKit<Context> {
   compile(expr: AstNode): (input: unknown, context: Context) => unknown;
   /** The general walk of a path (sequences, arrays on the way), as fast-path.ts's compilePath builds it. */
   generalPath(expr: AstNode): (input: unknown, context: Context) => unknown;
+  /** fast-path.ts's closure for a step's predicate stage (`[0]`, `[q = 'BP']`): a sequence in, the kept ones out. */
+  filter(expr: AstNode): (input: unknown, context: Context) => unknown;
   /** The names of a path that is only names, or undefined. */
   plainNames(expr: AstNode): string[] | undefined;
   /**
@@ -58,6 +61,8 @@ export const HELPERS = [
   'flatten',
   'deadlineTick',
   'objectPrototype',
+  'mergeValue',
+  'markFlat',
 ] as const;
 
 /** Valid as a property name after a dot. */
@@ -246,12 +251,15 @@ class Generator<Context> {
         return this.unwrap(out);
       }
     }
-    if (
-      expr.keepSingletonArray ||
-      steps[0]!.consarray ||
-      steps.some((step) => (step.stages as unknown[] | undefined)?.length)
-    )
-      return this.closure(expr, input);
+    if (expr.keepSingletonArray || steps[0]!.consarray) return this.closure(expr, input);
+    return this.unwrap(this.walk(steps, input));
+  }
+
+  /**
+   * The general walk of a path's steps, written out: each step over the sequence so far, flattened, into the temp
+   * returned. With `into`, the last step is not evaluated as a value: `into` writes what each item does with it.
+   */
+  private walk(steps: AstNode[], input: string, into?: (item: string) => void): string {
     const out = this.temp();
     const sequence = this.temp();
     const label = `p${this.next}`;
@@ -259,9 +267,28 @@ class Generator<Context> {
       `${label}: {\n${sequence} = ${steps[0]!.type !== 'variable' ? `Array.isArray(${input}) ? ${input} : ` : ''}createSequence(${input});`,
     );
     for (const [i, step] of steps.entries()) {
+      if (into && i === steps.length - 1) {
+        const item = this.temp();
+        const body = this.block(() => {
+          into(item);
+          return '';
+        });
+        this.emit([`for (${item} of ${sequence}) {`, 'deadlineTick();', ...body.lines, '}'].join('\n'));
+        break;
+      }
       const result = this.temp();
       const item = this.temp();
-      const value = this.block(() => this.node(step, item));
+      // The step's own value, then its predicate stages over it, each the closure fast-path.ts's walk calls.
+      const { stages, ...bare } = step;
+      const value = this.block(() => {
+        let v = this.node(bare, item);
+        for (const stage of (stages as Array<{ expr: AstNode }> | undefined) ?? []) {
+          const filtered = this.temp();
+          this.emit(`${filtered} = ${this.constant(this.kit.filter(stage.expr))}(${v}, c);`);
+          v = filtered;
+        }
+        return v;
+      });
       this.emit(
         [
           `${result} = createSequence();`,
@@ -279,7 +306,7 @@ class Generator<Context> {
       );
     }
     this.emit('}');
-    return this.unwrap(out);
+    return out;
   }
 
   /** The plain-names walk from `from` (one value, not an array) into `out`; anything else: `general` over `input`. */
@@ -393,6 +420,8 @@ class Generator<Context> {
     const fn = this.constant(callee.fn);
     const quoted = JSON.stringify(name);
     this.emit(`if (shadowed(c, ${quoted})) throw new Unsupported('shadowed');`);
+    if (name === 'merge' && callee.kind === 'builtIn' && plainNode(args[0]!, 'unary', '['))
+      return this.merge(args[0]!, input);
     const values = args.map((arg) => this.node(arg, input));
     if (values.length > 0)
       this.emit(
@@ -407,13 +436,113 @@ class Generator<Context> {
   }
 
   /**
+   * `$merge([...])`, each item written straight into the one result: an object constructor (alone, under a condition
+   * without else, or as the last step of a path) stores its pairs there rather than in an object of its own that the
+   * merge then copies; any other item is merged as it is (`mergeValue`: what the array constructor and the built-in
+   * do with it). Every item is evaluated in order and its keys land in the order the copy would give them; where
+   * the built-in would refuse an item (not an object), this refuses it too, only sooner (a refusal is a fallback).
+   */
+  private merge(array: AstNode, input: string): string {
+    const out = this.temp();
+    // Whether every value stored is a string, number, boolean or null, under keys other than `$loc`: then the
+    // result is marked as one plainForEncoding need not walk (values.ts).
+    const flat = this.temp();
+    this.emit(`${out} = Object.create(null);\n${flat} = true;`);
+    for (const item of array.expressions as AstNode[]) {
+      if (plainNode(item, 'unary', '{')) {
+        this.objectInto(item, input, out, flat);
+        continue;
+      }
+      if (
+        plainNode(item, 'condition') &&
+        item.else === undefined &&
+        plainNode(item.then as AstNode, 'unary', '{')
+      ) {
+        const test = this.node(item.condition as AstNode, input);
+        const then = this.block(() => {
+          this.objectInto(item.then as AstNode, input, out, flat);
+          return '';
+        });
+        this.emit(`if (boolean(${test})) { ${then.lines.join('\n')} }`);
+        continue;
+      }
+      if (item.type === 'path' && this.pathInto(item, input, out, flat)) continue;
+      const value = this.node(item, input);
+      this.emit(`if (!mergeValue(${out}, ${value}, ${item.value === '['})) ${flat} = false;`);
+    }
+    this.emit(`if (${flat}) markFlat(${out});`);
+    return out;
+  }
+
+  /**
+   * An object constructor's pairs stored into `target` (fast-path.ts's `single`, as `object` below writes it): the
+   * keys in order, each checked, then the values. An array input is the closure's (grouping), its object merged.
+   */
+  private objectInto(expr: AstNode, input: string, target: string, flat: string): void {
+    const closure = this.constant(this.kit.compile(expr));
+    const body = this.block(() => {
+      this.pairs(expr, input, target, false, flat);
+      return target;
+    });
+    this.emit(
+      `if (${input} && ${input}.tupleStream) throw new Unsupported('tuples');\nif (Array.isArray(${input})) { if (!mergeValue(${target}, ${closure}(${input}, c), false)) ${flat} = false; } else { ${body.lines.join('\n')} }`,
+    );
+  }
+
+  /**
+   * A path whose last step is an object constructor, walked as `path` walks it, each item's object stored into
+   * `target`: what merging the path's objects one by one gives. False (nothing emitted) for a path `path` would not
+   * walk itself.
+   */
+  private pathInto(expr: AstNode, input: string, target: string, flat: string): boolean {
+    const steps = expr.steps as AstNode[];
+    const last = steps[steps.length - 1]!;
+    if (
+      !plainNode(expr, 'path') ||
+      steps.length < 2 ||
+      !plainNode(last, 'unary', '{') ||
+      expr.keepSingletonArray ||
+      steps[0]!.consarray ||
+      (last.stages as unknown[] | undefined)?.length
+    )
+      return false;
+    // Built for what it refuses (tuples, focus, sorting…), as `path` does.
+    this.kit.generalPath(expr);
+    this.walk(steps, input, (item) => this.objectInto(last, item, target, flat));
+    return true;
+  }
+
+  /**
    * fast-path.ts's object constructor over one item (its `single`): the keys in order, then the values. Keys that
    * are string literals are checked here, once; an array input is the closure's (grouping).
    */
   private object(expr: AstNode, input: string): string {
-    const pairs = expr.lhs as AstNode[][];
     const closure = this.constant(this.kit.compile(expr));
     const out = this.temp();
+    const body = this.block(() => {
+      this.pairs(expr, input, out, true);
+      return out;
+    });
+    this.emit(
+      `if (${input} && ${input}.tupleStream) throw new Unsupported('tuples');\nif (Array.isArray(${input})) ${out} = ${closure}(${input}, c); else { ${body.lines.join('\n')} }`,
+    );
+    return out;
+  }
+
+  /**
+   * An object constructor's pairs over one item, stored into `target`; `create`: made here as the object of its own
+   * (else `target` is a prototype-less object that already exists, `$merge`'s, and `flat` its flag: set false by a
+   * value that is an object, or a key `$loc`).
+   */
+  private pairs(expr: AstNode, input: string, target: string, create = false, flat?: string): void {
+    // `key`: the code of a computed key, or true for the literal key `$loc`.
+    const notFlat = (value: string, key?: string | true) =>
+      !flat
+        ? ''
+        : key === true
+          ? `\n${flat} = false;`
+          : `\nif (${key ? `${key} === '$loc' || ` : ''}(${value} !== null && (typeof ${value} === 'object' || typeof ${value} === 'function'))) ${flat} = false;`;
+    const pairs = expr.lhs as AstNode[][];
     const literalKeys = pairs.every(
       ([key]) => key!.type === 'string' && !key!.predicate && !key!.group && !key!.keepArray && !key!.stages,
     );
@@ -422,42 +551,41 @@ class Generator<Context> {
       literalKeys &&
       new Set(staticKeys).size === staticKeys.length &&
       staticKeys.every((key) => key !== '_jsonata_lambda' && key !== '_jsonata_function');
-    const body = this.block(() => {
-      if (checked) {
-        // Keys known here (never `__proto__`): an ordinary object, whose shape V8 knows, holds them as the
-        // prototype-less one would (JSONata's results are compared and written as JSON).
-        this.emit(`${out} = ${staticKeys.includes('__proto__') ? 'Object.create(null)' : '{}'};`);
-        for (const [i, [, value]] of pairs.entries()) {
-          const v = this.node(value!, input);
-          this.emit(`if (${v} instanceof FastLambda) throw new Unsupported('function value');`);
-          this.emit(`if (${v} !== undefined) ${out}[${JSON.stringify(staticKeys[i])}] = ${v};`);
-        }
-        return out;
+    if (checked) {
+      // Keys known here (never `__proto__`): an ordinary object, whose shape V8 knows, holds them as the
+      // prototype-less one would (JSONata's results are compared and written as JSON).
+      if (create)
+        this.emit(`${target} = ${staticKeys.includes('__proto__') ? 'Object.create(null)' : '{}'};`);
+      for (const [i, [, value]] of pairs.entries()) {
+        const v = this.node(value!, input);
+        this.emit(`if (${v} instanceof FastLambda) throw new Unsupported('function value');`);
+        this.emit(
+          `if (${v} !== undefined) { ${target}[${JSON.stringify(staticKeys[i])}] = ${v};${notFlat(v, staticKeys[i] === '$loc' || undefined)} }`,
+        );
       }
-      const keys = pairs.map(([key]) => {
-        const k = this.node(key!, input);
-        this.emit(`if (${k} !== undefined) checkKey(${k});`);
-        return k;
-      });
-      // Each key once: a key met again is a duplicate (JSONata's error, or grouping).
-      for (let i = 1; i < keys.length; i++)
-        for (let j = 0; j < i; j++)
+      return;
+    }
+    const keys = pairs.map(([key]) => {
+      const k = this.node(key!, input);
+      this.emit(`if (${k} !== undefined) checkKey(${k});`);
+      return k;
+    });
+    // Each key once: a key met again is a duplicate (JSONata's error, or grouping). Two keys whose texts cannot be
+    // equal (`'line.' & id & '.sku'`, `'line.' & id & '.qty'`) are not compared.
+    const bounds = pairs.map(([key]) => textBounds(key!));
+    for (let i = 1; i < keys.length; i++)
+      for (let j = 0; j < i; j++)
+        if (!neverEqual(bounds[i]!, bounds[j]!))
           this.emit(
             `if (${keys[i]} !== undefined && ${keys[i]} === ${keys[j]}) throw new Unsupported('duplicate key');`,
           );
-      this.emit(`${out} = Object.create(null);`);
-      for (const [i, [, value]] of pairs.entries()) {
-        const valueCode = this.block(() => this.node(value!, input));
-        this.emit(
-          `if (${keys[i]} !== undefined) { ${valueCode.lines.join('\n')}\nif (${valueCode.result} instanceof FastLambda) throw new Unsupported('function value');\nif (${valueCode.result} !== undefined) ${out}[${keys[i]}] = ${valueCode.result}; }`,
-        );
-      }
-      return out;
-    });
-    this.emit(
-      `if (${input} && ${input}.tupleStream) throw new Unsupported('tuples');\nif (Array.isArray(${input})) ${out} = ${closure}(${input}, c); else { ${body.lines.join('\n')} }`,
-    );
-    return out;
+    if (create) this.emit(`${target} = Object.create(null);`);
+    for (const [i, [, value]] of pairs.entries()) {
+      const valueCode = this.block(() => this.node(value!, input));
+      this.emit(
+        `if (${keys[i]} !== undefined) { ${valueCode.lines.join('\n')}\nif (${valueCode.result} instanceof FastLambda) throw new Unsupported('function value');\nif (${valueCode.result} !== undefined) { ${target}[${keys[i]}] = ${valueCode.result};${notFlat(valueCode.result, keys[i])} } }`,
+      );
+    }
   }
 
   /** fast-path.ts's array constructor: items in order, arrays flattened unless the item is itself `[...]`. */
@@ -482,8 +610,47 @@ class Generator<Context> {
   }
 }
 
-/** What fast-path.ts's fastExpression returns: the expression over an input, with the per-document bindings. */
-export type Generated = (input: unknown, bindings: Record<string, unknown>) => unknown;
+/** A node of this type (and operator) without predicates, grouping, `[]` or stages: what `node` writes out itself. */
+function plainNode(expr: AstNode, type: string, value?: string): boolean {
+  return (
+    expr.type === type &&
+    (value === undefined || expr.value === value) &&
+    !expr.predicate &&
+    !expr.group &&
+    !expr.keepArray &&
+    !expr.stages
+  );
+}
+
+/**
+ * What a key's text is known to start and end with: a string literal is itself; `a & b & …` starts with what its
+ * first part starts with and ends with what its last part ends with (`&` gives a string, an absent part as '').
+ */
+function textBounds(expr: AstNode): { start?: string; end?: string } {
+  if (plainNode(expr, 'string')) return { start: expr.value as string, end: expr.value as string };
+  if (!plainNode(expr, 'binary', '&')) return {};
+  return { start: textBounds(expr.lhs as AstNode).start, end: textBounds(expr.rhs as AstNode).end };
+}
+
+/** Whether two texts with these bounds can never be equal: their starts, or their ends, disagree. */
+function neverEqual(a: { start?: string; end?: string }, b: { start?: string; end?: string }): boolean {
+  const starts =
+    a.start !== undefined &&
+    b.start !== undefined &&
+    !a.start.startsWith(b.start) &&
+    !b.start.startsWith(a.start);
+  const ends = a.end !== undefined && b.end !== undefined && !a.end.endsWith(b.end) && !b.end.endsWith(a.end);
+  return starts || ends;
+}
+
+/**
+ * What fast-path.ts's fastExpression returns: the expression over an input, with the per-document bindings; and
+ * `overContext`, the same evaluation over a context the caller made (an input that is not an array, as it is), for a
+ * caller that evaluates many expressions over one input (run-fast.ts: one context per record for all its fields).
+ */
+export type Generated = ((input: unknown, bindings: Record<string, unknown>) => unknown) & {
+  overContext: (input: unknown, context: unknown) => unknown;
+};
 
 /**
  * The expression as one generated function, with what fast-path.ts's fastExpression does around its evaluator: an
@@ -504,13 +671,15 @@ export function generate<Context>(ast: AstNode, kit: CodegenKit<Context>, shared
       'const evaluate = (input, c) => {',
       body,
       '};',
-      'return function compiledExpression(root, bindings) {',
+      'const compiled = function compiledExpression(root, bindings) {',
       'let input = root;',
       'if (Array.isArray(root) && !isSequence(root)) { input = createSequence(root); input.outerWrapper = true; }',
       'const result = evaluate(input, { bindings, root, frame: shared ?? { vars: new Map(), parent: null }, visible: null });',
       "if (result instanceof FastLambda || result instanceof RegExp) throw new Unsupported('function value');",
       'return result;',
       '};',
+      'compiled.overContext = evaluate;',
+      'return compiled;',
     ].join('\n'),
   ) as (helpers: unknown, constants: unknown[], shared: unknown) => Generated;
   return factory(kit.helpers, generator.constants, shared);

@@ -202,6 +202,39 @@ describe('mapping expressions compiled to plain functions', () => {
     '$v[0].a',
     'a.b & $v.b',
     "{'__proto__': a}",
+    // `$merge([...])` written out (fast-codegen.ts): constructors stored straight into the result, alone, under a
+    // condition, as a path's last step; other items merged as they are; keys met again, numeric keys, nothing at all.
+    "$merge([a ? {'k': a} : {'j': b}, x ? {'l': x}, {'k': c}])",
+    "$merge([a.{'k' & $string(b): c, 'j' & $string(b): 1}, {'z': 1}])",
+    "$merge([a.{'k': b}, a.{'k' & b: $}])",
+    "$merge([a.b.{'k' & c: $}, b.{'k' & c: c}])",
+    "$merge([$v.a.{'k' & b: 1}])",
+    "$merge([a, {'k': 1}])",
+    "$merge([b, a ? {'k': a}])",
+    "$merge([[a], {'k': 1}])",
+    "$merge([a.{'k': 1, 'k': 2}])",
+    "$merge([{'2': a, '1': b, 'x': c}, {'x': 1, '1': c}])",
+    "$merge([{'__proto__': a}, a.{'__proto__' & '': b}])",
+    '$merge([])',
+    "$merge([a.{'k' & b: 1}, a.{'k' & b: 2}])",
+    "$merge([a[b].{'k' & $string(b): 1}, a[0].{'j': $}])",
+    // Steps with predicate stages, walked by the generated code (each stage fast-path.ts's filter).
+    'a.b[c = 1].c',
+    'a[b][0]',
+    '$v.a[0]',
+    '$v.a[b = 1].b',
+    'a[0].b[0]',
+    'a[-1].b[-1]',
+    "a[q = 'BP'][0].id & '/' & a[q = 'VP'][-1].id",
+    'a[b][c]',
+    'a[0][0].b',
+    '$.a[0]',
+    // Computed keys compared only when their texts could be equal: same start, same end, one a prefix of the other.
+    "{'a' & b: 1, 'a' & c: 2}",
+    "{b & 'x': 1, c & 'x': 2}",
+    "{'ab' & c: 1, 'a' & c: 2, 'b' & c: 3}",
+    "{'k' & b & 'x': 1, 'k' & b & 'y': 2, 'k' & b & 'yy': 3}",
+    "a.{'k' & $string(b) & '.x': 1, 'k' & $string(b) & '.y': 2}",
   ];
 
   it('gives exactly what JSONata gives, on every input shape, or leaves the case to JSONata', async () => {

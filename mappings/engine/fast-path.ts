@@ -14,8 +14,34 @@
  */
 import { deadlineTick } from './budget.ts';
 import { type AstNode, type CodegenKit, generate, generateBody } from './fast-codegen.ts';
+import { markFlat } from './values.ts';
 
-export type FastExpression = (input: unknown, bindings: Record<string, unknown>) => unknown;
+export type FastExpression = ((input: unknown, bindings: Record<string, unknown>) => unknown) & {
+  /**
+   * The generated code's evaluation over a context `contextFor` made for an input that is not an array (then the
+   * input as it is); a function or regex result is the caller's to refuse (`isFunctionValue`). Absent with
+   * EAI_MAPPING_CODEGEN=0.
+   */
+  overContext?: (input: unknown, context: unknown) => unknown;
+  /** Whether each evaluation needs a frame of its own (the expression binds with `:=`): `contextFor(…, true)`. */
+  ownFrame?: boolean;
+};
+
+/** The one frame evaluations of expressions without `:=` share: nothing ever writes into it. */
+const EMPTY_FRAME: Frame = { vars: new Map(), parent: null };
+
+/**
+ * A context for `overContext` evaluations over `root` (not an array), as the expression's own function makes it;
+ * `ownFrame`: a frame of its own, for an expression that binds with `:=`.
+ */
+export function contextFor(bindings: Record<string, unknown>, root: unknown, ownFrame = false): unknown {
+  return { bindings, root, frame: ownFrame ? { vars: new Map(), parent: null } : EMPTY_FRAME, visible: null };
+}
+
+/** What an expression may not give as its value (JSONata's to hand on): a function, or a regex. */
+export function isFunctionValue(value: unknown): boolean {
+  return value instanceof FastLambda || value instanceof RegExp;
+}
 
 interface Context {
   bindings: Record<string, unknown>;
@@ -428,6 +454,36 @@ function matches(re: RegExp, text: string): Array<{ start: number; end: number }
 const plainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof FastLambda);
 
+/**
+ * One object's keys copied into `$merge`'s result, in their order; anything but an object is JSONata's to refuse.
+ * Whether all it copied were plain values (string, number, boolean, null) under keys other than `$loc`.
+ */
+function mergeObject(target: Record<string, unknown>, item: unknown): boolean {
+  if (!plainObject(item)) throw new Unsupported('merge of non-objects');
+  let flat = true;
+  for (const key of Object.keys(item)) {
+    const value = item[key];
+    target[key] = value;
+    if (key === '$loc' || (value !== null && (typeof value === 'object' || typeof value === 'function')))
+      flat = false;
+  }
+  return flat;
+}
+
+/**
+ * One item of `$merge([...])`'s array merged into its result as the array constructor and the built-in would take
+ * it (fast-codegen.ts writes `$merge([...])` out): nothing for no value, an array's items one by one (a `[...]`
+ * item, `nested`, stays one item: JSONata's to refuse), a function value refused.
+ */
+function mergeValue(target: Record<string, unknown>, value: unknown, nested: boolean): boolean {
+  if (value === undefined) return true;
+  if (value instanceof FastLambda) throw new Unsupported('function value');
+  if (nested || !Array.isArray(value)) return mergeObject(target, value);
+  let flat = true;
+  for (const item of value) if (!mergeObject(target, item)) flat = false;
+  return flat;
+}
+
 const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) => unknown }> = {
   exists: { arities: [1], fn: (arg) => arg !== undefined },
   not: { arities: [1], fn: (arg) => (arg === undefined ? undefined : !boolean(arg)) },
@@ -530,10 +586,7 @@ const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) =>
       if (arg === undefined) return undefined;
       const list = Array.isArray(arg) ? arg : [arg];
       const out: Record<string, unknown> = Object.create(null);
-      for (const item of list) {
-        if (!plainObject(item)) throw new Unsupported('merge of non-objects');
-        for (const key of Object.keys(item)) out[key] = item[key];
-      }
+      for (const item of list) mergeObject(out, item);
       return out;
     },
   },
@@ -614,6 +667,7 @@ function callee(
 const kit: CodegenKit<Context> = {
   compile: (expr) => compile(expr),
   generalPath: (expr) => compileGeneralPath(expr),
+  filter: (expr) => compileFilter(expr),
   plainNames,
   callee,
   isFunctionName,
@@ -634,6 +688,8 @@ const kit: CodegenKit<Context> = {
     flatten,
     deadlineTick,
     objectPrototype: Object.prototype,
+    mergeValue,
+    markFlat,
   },
 };
 
@@ -956,7 +1012,11 @@ export function fastExpression(
   let evaluator: Evaluator;
   try {
     // The generated function is the whole expression, the input's wrapping and the result's check below included.
-    if (generatedCode) return generate(ast, kit, shared);
+    if (generatedCode) {
+      const generated: FastExpression = generate(ast, kit, shared);
+      generated.ownFrame = shared === undefined;
+      return generated;
+    }
     evaluator = compile(ast);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;

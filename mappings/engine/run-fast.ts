@@ -1,5 +1,6 @@
 import { type Budget, checkBudget } from './budget.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
+import { contextFor, isFunctionValue } from './fast-path.ts';
 import { plainForEncoding } from './values.ts';
 
 /**
@@ -84,15 +85,22 @@ function fieldsCode(node: RecordNode): FieldsFunction {
     'const outer = bindings.parent;',
     'const out = {};',
     'let value;',
+    // One context for the fields' generated evaluations over this record's input (an array input is wrapped as
+    // JSONata wraps it, by each expression's own function).
+    'const c = Array.isArray(context) ? undefined : contextFor(bindings, context);',
   ];
   for (const [name, child] of node.fields) {
     const key = JSON.stringify(name);
     if (child.kind === 'expression') {
-      // The expression's own function, called here: one call site per field, which V8 can inline.
+      const fast = child.fast!;
+      // The expression's own evaluation, called here: one call site per field, which V8 can inline.
+      const call = fast.overContext
+        ? `c === undefined ? ${constant(fast)}(context, bindings) : ${constant(fast.overContext)}(context, ${fast.ownFrame ? 'contextFor(bindings, context, true)' : 'c'})`
+        : `${constant(fast)}(context, bindings)`;
       lines.push(
         'bindings.parent = outer;',
-        `try { value = ${constant(child.fast)}(context, bindings); } catch { throw NEEDS_JSONATA; }`,
-        "if (value !== null && typeof value === 'object') value = plainForEncoding(value);",
+        `try { value = ${call}; } catch { throw NEEDS_JSONATA; }`,
+        "if (value !== null && typeof value === 'object') { if (isFunctionValue(value)) throw NEEDS_JSONATA; value = plainForEncoding(value); }",
       );
     } else {
       lines.push(
@@ -108,10 +116,20 @@ function fieldsCode(node: RecordNode): FieldsFunction {
     'NEEDS_JSONATA',
     'evaluateRecord',
     'plainForEncoding',
+    'contextFor',
+    'isFunctionValue',
     'k',
     `return function fields(run, context) {\n${lines.join('\n')}\n};`,
   ) as (...args: unknown[]) => FieldsFunction;
-  return factory(checkBudget, NEEDS_JSONATA, evaluateRecord, plainForEncoding, constants);
+  return factory(
+    checkBudget,
+    NEEDS_JSONATA,
+    evaluateRecord,
+    plainForEncoding,
+    contextFor,
+    isFunctionValue,
+    constants,
+  );
 }
 
 /**

@@ -1,6 +1,8 @@
 import avro from 'avsc';
+import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import { withDefaults } from './values.ts';
+import { fastExpression } from './fast-path.ts';
+import { plainForEncoding, withDefaults } from './values.ts';
 
 const type = avro.Type.forSchema({
   type: 'record',
@@ -54,5 +56,31 @@ describe('withDefaults', () => {
     expect(value.tags).toBe(tags);
     expect(value.lines).toBe(lines);
     expect(value.lines[0]).toBe(line);
+  });
+});
+
+describe('plainForEncoding of compiled $merge results', () => {
+  const merged = (source: string, input: unknown) =>
+    fastExpression(jsonata(source).ast() as never)!(input, {}) as Record<string, unknown>;
+
+  it('keeps a result of plain values as it is, and copies one holding objects or `$loc` without them', () => {
+    const input = { $loc: '/order', id: 7, lines: [{ $loc: '/order/lines/0', n: 1 }], note: null };
+    const flat = merged("$merge([{'id': id}, lines.{'line.' & $string(n): n}, {'note': note}])", input);
+    expect(plainForEncoding(flat)).toBe(flat);
+    expect({ ...flat }).toEqual({ id: 7, 'line.1': 1, note: null });
+    // The same shape of result, but the last one merged holds an object: copied, its `$loc` left out.
+    const nested = merged("$merge([{'id': id}, {'line': lines[0]}])", input);
+    expect(plainForEncoding(nested)).not.toBe(nested);
+    expect(JSON.stringify(plainForEncoding(nested))).toBe('{"id":7,"line":{"n":1}}');
+    // The input merged as it is (its `$loc` among the keys), and a constructor that names `$loc`.
+    for (const source of [
+      "$merge([$, {'k': 1}])",
+      "$merge([{'k': 1}, {'$loc': 'x'}])",
+      "$merge([{'k': 1}, $.{'$loc': id}])",
+    ]) {
+      const result = merged(source, { $loc: '/order', id: 7 });
+      expect(Object.keys(result), source).toContain('$loc');
+      expect(Object.keys(plainForEncoding(result) as object), source).not.toContain('$loc');
+    }
   });
 });

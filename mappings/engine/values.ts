@@ -27,13 +27,25 @@ export function plainForEncoding(value: unknown): unknown {
   const bare = Object.getPrototypeOf(value) === null;
   // A prototype-less object is the mapping's own (made by a compiled constructor or $merge, never read from the
   // input): with only plain values in it, and no `$loc`, it is already what the copy would be.
-  if (bare && isFlat(record)) return record;
+  if (bare && (record === knownFlat || isFlat(record))) return record;
   const out: Record<string, unknown> = bare ? Object.create(null) : {};
   for (const k of Object.keys(record)) {
     const v = record[k];
     if (k !== '$loc' && v !== undefined) out[k] = plainForEncoding(v);
   }
   return out;
+}
+
+/**
+ * The last `$merge` result the compiled code (fast-codegen.ts) saw holding only strings, numbers, booleans and
+ * nulls under keys other than `$loc`, as it stored them: what isFlat would say of it without walking its keys again
+ * (an extensions map of a few dozen keys made per document). Nothing changes such a result while its document's
+ * fields are built (withDefaults fills records in place only after).
+ */
+let knownFlat: object | undefined;
+
+export function markFlat(value: object): void {
+  knownFlat = value;
 }
 
 /** Whether every value is a string, number, boolean or null, and no key is `$loc`. */
