@@ -202,7 +202,7 @@ describe('shopify-order broken input', () => {
       '-123456789012345678.123456',
     ]);
   });
-  it('reads line item properties as {name, value}, a number as its text, and refuses one without a name', () => {
+  it('reads line item properties as {name, value}, a number, an object or a list as its JSON text, and refuses one without a name', () => {
     const order = (properties: unknown) => ({
       id: 1,
       created_at: '2024-01-01T00:00:00Z',
@@ -216,6 +216,20 @@ describe('shopify-order broken input', () => {
     expect(() => reader.parse(Buffer.from(JSON.stringify(order([{ value: 'x' }]))))).toThrow(
       /\/line_items\/0\/properties\/0\/name: a line item property needs a name/,
     );
+    // A storefront field named properties[Your name][first] comes back nested (shopify_api's
+    // order_with_properties.json): the customer's input, kept as its JSON text, not a refused order.
+    const [nested] = reader.parse(
+      Buffer.from(
+        JSON.stringify(order([{ name: 'Your name', value: { first: 'Ada', last: ['L', 'ovelace'] } }])),
+      ),
+    );
+    expect(nested!.tree.lineItems[0]!.properties).toEqual([
+      {
+        $loc: '/line_items/0/properties/0',
+        name: 'Your name',
+        value: '{"first":"Ada","last":["L","ovelace"]}',
+      },
+    ]);
   });
 
   it('reads address lines that hold text, and tags that are empty or blank as none', () => {
