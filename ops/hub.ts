@@ -38,6 +38,7 @@ import { hubChecks } from './checks.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
+import { registerLoggerRoutes } from './routes/loggers.ts';
 import { postgresBackend } from './routes/postgres.ts';
 import { registerSyncRoutes } from './routes/sync.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
@@ -288,6 +289,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const api = createAdminApi({ tokens: options.tokens, logger: options.logger });
   registerWhoamiRoute(api);
   registerConnectorRoutes(api, runtime);
+  registerLoggerRoutes(api);
   registerDeadLetterRoutes(api, {
     transport: bus.transport,
     serde: bus.serde,

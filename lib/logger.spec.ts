@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, logLevels, resetLogLevels, setLogLevel } from './logger.ts';
+
+describe('run-time log levels by name (root, component:<name>, connector:<name>)', () => {
+  afterEach(resetLogLevels);
+
+  it('sets the most specific name set on every live logger and on the children made after', () => {
+    const root = createLogger('levels-spec', 'info');
+    const connectors = root.child({ component: 'levels-spec-connectors' });
+    const a = connectors.child({ connector: 'levels-a' });
+    const b = connectors.child({ connector: 'levels-b' });
+    const other = root.child({ component: 'levels-spec-other' });
+    expect([connectors.level, a.level, b.level, other.level]).toEqual(['info', 'info', 'info', 'info']);
+
+    expect(setLogLevel('connector:levels-a', 'debug')).toEqual(['connector:levels-a']);
+    expect([connectors.level, a.level, b.level, other.level]).toEqual(['info', 'debug', 'info', 'info']);
+    // A child of a's logger (a transport's) follows a's name; one made later under the component does not.
+    expect(a.child({ transport: 'poll' }).level).toBe('debug');
+    expect(connectors.child({ connector: 'levels-c' }).level).toBe('info');
+
+    setLogLevel('component:levels-spec-connectors', 'warn');
+    // The component's level reaches its loggers, not the connector set more specifically below it.
+    expect([connectors.level, a.level, b.level, other.level]).toEqual(['warn', 'debug', 'warn', 'info']);
+    expect(logLevels()).toMatchObject({
+      'connector:levels-a': { level: 'debug', lastModified: expect.any(Number) },
+      'connector:levels-b': { level: 'warn', lastModified: null },
+      'component:levels-spec-other': { level: 'info', lastModified: null },
+    });
+
+    // root clears every name set below it, as log4j's does.
+    const cleared = setLogLevel('root', 'error');
+    expect(cleared).toContain('connector:levels-a');
+    expect(cleared).toContain('component:levels-spec-connectors');
+    expect([root.level, connectors.level, a.level, b.level, other.level]).toEqual([
+      'error',
+      'error',
+      'error',
+      'error',
+      'error',
+    ]);
+    expect(Object.keys(logLevels())[0]).toBe('root');
+    resetLogLevels();
+    expect([root.level, a.level, other.level]).toEqual(['info', 'info', 'info']);
+    expect(logLevels().root).toEqual({ level: process.env.EAI_LOG_LEVEL ?? 'info', lastModified: null });
+  });
+});
