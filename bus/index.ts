@@ -1,10 +1,19 @@
 import { createLogger, type Logger } from '../lib/logger.ts';
+import { kafkaSecurityProblem } from './probes.ts';
 import { createPublisher, type Publisher } from './publisher.ts';
 import { createRegistryClient, type RegistryClient } from './registry.ts';
+import { type RegistryAuth, registryAuthFromEnv } from './registry-auth.ts';
 import { type ConsumerRunner, type ConsumerRunnerOptions, startConsumerRunner } from './runner.ts';
 import { AvroSerde } from './serde.ts';
 import { provisionTopics } from './topics.ts';
-import { createTransport, type ProducerCompression, producerCompressionFromEnv } from './transport/index.ts';
+import {
+  createTransport,
+  explainKafkaFailure,
+  type KafkaSecurity,
+  kafkaSecurityFromEnv,
+  type ProducerCompression,
+  producerCompressionFromEnv,
+} from './transport/index.ts';
 import type { TopicSpec, Transport } from './transport/types.ts';
 
 /** The bus's public surface: connect, publish canonical events, consume them, provision topics. */
@@ -21,6 +30,13 @@ export interface BusConfig {
    * value fails at start, naming the variable (a transport made for a probe alone never reads it).
    */
   compression?: ProducerCompression;
+  /**
+   * TLS and SASL to the brokers; default `EAI_KAFKA_SECURITY_PROTOCOL`'s and its companions' (read here, once: a
+   * mismatch fails at start in one line naming the variable).
+   */
+  security?: KafkaSecurity;
+  /** The registry's credentials and CA; default `EAI_REGISTRY_BASIC_AUTH`'s, `EAI_REGISTRY_BEARER_TOKEN`'s … */
+  registryAuth?: RegistryAuth;
 }
 
 export interface Bus {
@@ -36,13 +52,18 @@ export interface Bus {
 
 export function createBus(config: BusConfig): Bus {
   const logger = config.logger ?? createLogger('bus');
+  const security = config.security ?? kafkaSecurityFromEnv();
   const transport = createTransport({
     brokers: config.brokers.split(','),
     clientId: config.clientId ?? 'eai',
     logger: config.logger,
     compression: config.compression ?? producerCompressionFromEnv(),
+    security,
   });
-  const registry = createRegistryClient(config.registryUrl, { logger });
+  const registry = createRegistryClient(config.registryUrl, {
+    logger,
+    auth: config.registryAuth ?? registryAuthFromEnv(),
+  });
   const serde = new AvroSerde(registry);
   return {
     transport,
@@ -65,10 +86,18 @@ export function createBus(config: BusConfig): Bus {
     },
     consume: (options) => startConsumerRunner(transport, serde, { ...options, logger }),
     async provisionTopics(extra) {
+      // The first thing a hub, an orchestrator or a CLI command asks of Kafka: a secured cluster that refuses this
+      // client (password, CA, protocol) says so in a second, not after kafkajs's minute of retries.
+      if (security.protocol !== 'PLAINTEXT') {
+        const problem = await kafkaSecurityProblem(config.brokers, security);
+        if (problem) throw problem;
+      }
       const admin = transport.admin();
-      await admin.connect();
       try {
+        await admin.connect();
         return await provisionTopics(admin, extra);
+      } catch (error) {
+        throw explainKafkaFailure(error, security, config.brokers) ?? error;
       } finally {
         await admin.disconnect();
       }
@@ -115,7 +144,13 @@ export {
 } from './envelope.ts';
 export { type GroupStart, type OffsetReset, pinGroupStart } from './group-start.ts';
 export { type KafkaOutage, KafkaWatch, type KafkaWatchOptions } from './kafka-watch.ts';
-export { kafkaReachable, registryAnswers, registryReachable, registryRootProblem } from './probes.ts';
+export {
+  kafkaReachable,
+  kafkaSecurityProblem,
+  registryAnswers,
+  registryReachable,
+  registryRootProblem,
+} from './probes.ts';
 export { countPublished, type PreparedRecord, type Publisher, type PublishInput } from './publisher.ts';
 export {
   RECEIPT_TOPIC,
@@ -125,7 +160,13 @@ export {
   receiptTopicSpec,
   wantsReceipt,
 } from './receipts.ts';
-export { SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
+export { RegistryRefusedError, SchemaIncompatibleError, UnknownSchemaError } from './registry.ts';
+export {
+  NO_REGISTRY_AUTH,
+  RegistryAuth,
+  registryAuthEnvSchema,
+  registryAuthFromEnv,
+} from './registry-auth.ts';
 export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
 export { type AvroSerde, SchemaValidationError } from './serde.ts';
 export {
@@ -140,5 +181,13 @@ export {
   goldenCustomerTopicSpec,
   topicCatalog,
 } from './topics.ts';
-export { createTransport } from './transport/index.ts';
+export {
+  createTransport,
+  explainKafkaFailure,
+  KafkaSecurity,
+  KafkaSecurityError,
+  kafkaSecurityEnvSchema,
+  kafkaSecurityFromEnv,
+  PLAINTEXT_SECURITY,
+} from './transport/index.ts';
 export type * from './transport/types.ts';

@@ -1,26 +1,74 @@
 import { errorMessage, RetriableError } from '../lib/errors.ts';
-import { createTransport } from './transport/index.ts';
+import { type RegistryAuth, registryAuthFromEnv, registryTlsProblem } from './registry-auth.ts';
+import {
+  createTransport,
+  explainKafkaFailure,
+  type KafkaSecurity,
+  type KafkaSecurityError,
+  kafkaSecurityFromEnv,
+} from './transport/index.ts';
 
 /**
  * Readiness probes of the bus's two dependencies, for the running hub (ops/) and the development stack alike.
  * Each is one quick request with no retry: a probe answers fast, it does not wait for a dependency to heal.
  */
 
-/** True when the Kafka cluster answers a metadata request. */
-export async function kafkaReachable(brokers: string): Promise<boolean> {
-  const admin = createTransport({ brokers: brokers.split(','), clientId: 'eai-probe', quiet: true }).admin();
+/**
+ * True when the Kafka cluster answers a metadata request (with the environment's TLS and SASL unless `security` is
+ * given). A failure its security setting explains (a wrong password, an untrusted certificate, TLS to a PLAINTEXT
+ * port) rejects with a KafkaSecurityError whose one line names the variable to set, so readiness says why.
+ */
+export async function kafkaReachable(brokers: string, security?: KafkaSecurity): Promise<boolean> {
+  const resolved = security ?? kafkaSecurityFromEnv();
+  const admin = createTransport({
+    brokers: brokers.split(','),
+    clientId: 'eai-probe',
+    quiet: true,
+    security: resolved,
+  }).admin();
   try {
     await admin.connect();
     await admin.describeCluster();
     return true;
+  } catch (error) {
+    throw explainKafkaFailure(error, resolved, brokers) ?? error;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }
 
-/** True when a Confluent-compatible registry answers `GET /subjects`. */
-export async function registryReachable(url: string): Promise<boolean> {
-  const response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
+/**
+ * The KafkaSecurityError one quick connection (no retries) meets, or undefined when it connects or fails for another
+ * reason (an outage, left to the callers' retries): a start checks this first, so a wrong password or CA fails it in
+ * a second, in one line, instead of after kafkajs's minute of retries.
+ */
+export async function kafkaSecurityProblem(
+  brokers: string,
+  security: KafkaSecurity,
+): Promise<KafkaSecurityError | undefined> {
+  try {
+    await kafkaReachable(brokers, security);
+    return undefined;
+  } catch (error) {
+    return explainKafkaFailure(error, security, brokers);
+  }
+}
+
+/** True when a Confluent-compatible registry answers `GET /subjects` (with the environment's credentials). */
+export async function registryReachable(
+  url: string,
+  auth: RegistryAuth = registryAuthFromEnv(),
+): Promise<boolean> {
+  let response: Response;
+  try {
+    response = await auth.fetch(`${url}/subjects`, { signal: AbortSignal.timeout(2000) });
+  } catch (error) {
+    const tls = registryTlsProblem(error, url, auth);
+    throw tls ? new RetriableError(tls, { cause: error }) : error;
+  }
+  await response.body?.cancel();
+  const refusal = auth.refusal(response.status, url);
+  if (refusal) throw new RetriableError(refusal);
   return response.ok;
 }
 
@@ -30,11 +78,17 @@ export async function registryReachable(url: string): Promise<boolean> {
  * `registryReachable`, readiness said `fetch failed` (the registry stopped) or `not reachable` (answering 500 while
  * its PostgreSQL was away), naming neither the registry nor why.
  */
-export async function registryAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
+export async function registryAnswers(
+  url: string,
+  timeoutMs = 2000,
+  auth: RegistryAuth = registryAuthFromEnv(),
+): Promise<boolean> {
   let response: Response;
   try {
-    response = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await auth.fetch(`${url}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
+    const tls = registryTlsProblem(error, url, auth);
+    if (tls) throw new RetriableError(tls, { cause: error });
     const cause = (error as { cause?: unknown }).cause;
     const why =
       (error as Error).name === 'TimeoutError'
@@ -45,6 +99,11 @@ export async function registryAnswers(url: string, timeoutMs = 2000): Promise<bo
   if (response.ok) {
     await response.body?.cancel();
     return true;
+  }
+  const refusal = auth.refusal(response.status, url);
+  if (refusal) {
+    await response.body?.cancel();
+    throw new RetriableError(refusal);
   }
   const answer = (await response.text().catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, 200);
   throw new RetriableError(
@@ -61,9 +120,12 @@ const APICURIO_CCOMPAT = '/apis/ccompat/v7';
  * when nothing answers (that is `registryReachable`'s to say). Else every schema lookup of the hub fails with a 404
  * that does not say why.
  */
-export async function registryRootProblem(url: string): Promise<string | undefined> {
+export async function registryRootProblem(
+  url: string,
+  auth: RegistryAuth = registryAuthFromEnv(),
+): Promise<string | undefined> {
   const status = async (u: string) => {
-    const response = await fetch(u, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+    const response = await auth.fetch(u, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
     await response?.body?.cancel();
     return response?.status;
   };

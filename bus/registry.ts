@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../lib/logger.ts';
 import { withRetry } from '../lib/retry.ts';
 import { type CompatibilityLevel, compatibilityProblems, formatProblems } from '../schemas/compatibility.ts';
 import { avroOptions } from '../schemas/logical-types.ts';
+import { type RegistryAuth, registryAuthFromEnv, registryTlsProblem } from './registry-auth.ts';
 
 /**
  * The hub's only way to a schema registry: the Confluent Schema Registry REST API, spoken over fetch.
@@ -40,9 +41,10 @@ export class RegistryUnavailableError extends RetriableError {}
 
 /** The registry answered 4xx: asking again the same way cannot help. */
 export class RegistryRefusedError extends NonRetriableError {
+  /** The HTTP status; 0 when no request got through (a TLS certificate the hub does not trust). */
   readonly status: number;
-  constructor(message: string, status: number) {
-    super(message);
+  constructor(message: string, status: number, options: { cause?: unknown } = {}) {
+    super(message, options);
     this.status = status;
   }
 }
@@ -53,6 +55,8 @@ export interface RegistryClientOptions {
   /** Attempts after the first one, for timeouts, network errors, 408, 429 and 5xx. */
   retries?: number;
   logger?: Logger;
+  /** Credentials and CA (`EAI_REGISTRY_BASIC_AUTH` …); default: the environment's. */
+  auth?: RegistryAuth;
 }
 
 export interface RegistryClient {
@@ -73,6 +77,7 @@ const contentType = 'application/vnd.schemaregistry.v1+json';
 export function createRegistryClient(url: string, options: RegistryClientOptions = {}): RegistryClient {
   const { requestTimeoutMs = 10_000, retries = 3 } = options;
   const logger = options.logger ?? createLogger('registry');
+  const auth = options.auth ?? registryAuthFromEnv();
   const registered = new Map<string, Promise<number>>();
   const types = new Map<number, Promise<avro.Type>>();
 
@@ -80,7 +85,7 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${url}${path}`, {
+      response = await auth.fetch(`${url}${path}`, {
         method,
         headers: { accept: contentType, ...(body ? { 'content-type': contentType } : {}) },
         body: body ? JSON.stringify(body) : undefined,
@@ -88,6 +93,9 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
       });
       text = await response.text();
     } catch (error) {
+      // A certificate the hub does not trust stays so: no retry, and the variable to set.
+      const tls = registryTlsProblem(error, url, auth);
+      if (tls) throw new RegistryRefusedError(tls, 0, { cause: error });
       const why =
         (error as Error).name === 'TimeoutError' ? `no answer within ${requestTimeoutMs} ms` : 'unreachable';
       throw new RegistryUnavailableError(`schema registry ${url}${path}: ${why}`, { cause: error });
@@ -99,6 +107,8 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
       parsed = undefined;
     }
     if (response.ok && parsed !== undefined) return parsed;
+    const refusal = auth.refusal(response.status, url);
+    if (refusal) throw new RegistryRefusedError(refusal, response.status);
     const detail = parsed?.message ?? text.slice(0, 200);
     const message = `schema registry ${method} ${path}: HTTP ${response.status} ${detail}`.trim();
     if (response.ok) throw new RegistryUnavailableError(`${message} (not JSON)`);

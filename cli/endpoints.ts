@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBus, kafkaReachable, registryReachable, registryRootProblem } from '../bus/index.ts';
+import {
+  createBus,
+  KafkaSecurityError,
+  kafkaReachable,
+  registryReachable,
+  registryRootProblem,
+} from '../bus/index.ts';
 import { createRegistryClient, type RegistryClient } from '../bus/registry.ts';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
@@ -26,10 +32,20 @@ async function unreachable(check: () => Promise<boolean>, timeoutMs: number): Pr
  */
 export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
   const { brokers, registryUrl } = resolveEndpoints();
+  let refused: KafkaSecurityError | undefined;
   const [kafka, registry] = await Promise.all([
-    unreachable(() => kafkaReachable(brokers), timeoutMs),
+    unreachable(
+      () =>
+        kafkaReachable(brokers).catch((error: unknown) => {
+          if (error instanceof KafkaSecurityError) refused = error;
+          throw error;
+        }),
+      timeoutMs,
+    ),
     unreachable(() => registryReachable(registryUrl), timeoutMs),
   ]);
+  // Kafka answered, but refused this client's security setting: its line names the variable, not a stack that is down.
+  if (refused) throw new ConfigError(refused.message, { cause: refused });
   if (kafka) {
     throw new ConfigError(
       `cannot reach Kafka at ${brokers} (${kafka}): is the stack up? npx eai stack up, or set KAFKA_BROKERS`,

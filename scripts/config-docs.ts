@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { registryAuthEnvSchema } from '../bus/registry-auth.ts';
 import { busEnvSchema } from '../bus/transport/compression.ts';
+import { kafkaSecurityEnvSchema } from '../bus/transport/security.ts';
 import { builtinPlugins, connectorDefinition } from '../connectors/index.ts';
 import { readers, writers } from '../formats/index.ts';
 import { mappingSchema } from '../mappings/engine/spec.ts';
@@ -25,6 +27,8 @@ export function renderEnvTable(): string {
   const rows = Object.entries({
     ...stackEnvSchema.shape,
     ...busEnvSchema.shape,
+    ...kafkaSecurityEnvSchema.shape,
+    ...registryAuthEnvSchema.shape,
     ...adminEnvSchema.shape,
     ...orchestratorEnvSchema.shape,
   }).map(([name, schema]) => {

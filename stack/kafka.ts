@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaReachable } from '../bus/probes.ts';
-import { createTransport } from '../bus/transport/index.ts';
+import { createTransport, PLAINTEXT_SECURITY } from '../bus/transport/index.ts';
 import { findJava } from './java.ts';
 import { fetchJars } from './maven.ts';
 import { ensureDir, stackPaths } from './paths.ts';
@@ -36,30 +36,52 @@ export interface KafkaPorts {
   controller: number;
 }
 
-function serverProperties(dataDir: string, ports: KafkaPorts): string {
-  return [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `listeners=PLAINTEXT://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.broker}`,
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    `controller.quorum.bootstrap.servers=127.0.0.1:${ports.controller}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    `log.dirs=${dataDir}`,
-    'num.partitions=3',
-    'offsets.topic.replication.factor=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    'group.initial.rebalance.delay.ms=0',
+/**
+ * A broker besides the stack's (a test's SASL_SSL broker): its own folder and heap, server.properties entries that
+ * replace or add to the stack's (listeners, TLS, SASL), and more `kafka-storage format` arguments (`--add-scram`).
+ */
+export interface KafkaBrokerOptions {
+  /** Folder for its data, config and log (default: the stack's `data/kafka`, `data/kafka-config`, `logs/`). */
+  home?: string;
+  properties?: Record<string, string>;
+  /** Replace the stack's JVM options (heap, collector). */
+  jvmOptions?: string[];
+  formatArgs?: string[];
+}
+
+function serverProperties(
+  dataDir: string,
+  ports: KafkaPorts,
+  overrides: Record<string, string> = {},
+): string {
+  const properties: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    listeners: `PLAINTEXT://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports.broker}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'controller.quorum.bootstrap.servers': `127.0.0.1:${ports.controller}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': dataDir,
+    'num.partitions': '3',
+    'offsets.topic.replication.factor': '1',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+    'group.initial.rebalance.delay.ms': '0',
     // A restart after a crash waits for the old registration to expire: keep that short on a dev stack.
-    'broker.session.timeout.ms=2000',
-    'broker.heartbeat.interval.ms=500',
-    'auto.create.topics.enable=false',
-    '',
-  ].join('\n');
+    'broker.session.timeout.ms': '2000',
+    'broker.heartbeat.interval.ms': '500',
+    'auto.create.topics.enable': 'false',
+    ...overrides,
+  };
+  // java.util.Properties escapes: a PEM value (`ssl.keystore.certificate.chain`) is one line with \n in it.
+  const escaped = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
+  return `${Object.entries(properties)
+    .map(([name, value]) => `${name}=${escaped(value)}`)
+    .join('\n')}\n`;
 }
 
 const log4jConfig = [
@@ -74,17 +96,23 @@ const log4jConfig = [
   '',
 ].join('\n');
 
-export async function startKafka(ports: KafkaPorts): Promise<{ pid: number; brokers: string }> {
+/** Starts a broker (the stack's, unless `options` say otherwise); resolves once consumer groups work on its PLAINTEXT port. */
+export async function startKafka(
+  ports: KafkaPorts,
+  options: KafkaBrokerOptions = {},
+): Promise<{ pid: number; brokers: string }> {
   const lib = await fetchJars(`kafka-${KAFKA_VERSION}`, artifacts);
   const java = findJava(17);
-  const dataDir = ensureDir(stackPaths.data('kafka'));
-  const configDir = ensureDir(stackPaths.data('kafka-config'));
+  const { home } = options;
+  const dataDir = ensureDir(home ? join(home, 'data') : stackPaths.data('kafka'));
+  const configDir = ensureDir(home ? join(home, 'config') : stackPaths.data('kafka-config'));
   const properties = join(configDir, 'server.properties');
   const log4j = join(configDir, 'log4j2.properties');
-  writeFileSync(properties, serverProperties(dataDir, ports));
+  writeFileSync(properties, serverProperties(dataDir, ports, options.properties), { mode: 0o600 });
   writeFileSync(log4j, log4jConfig);
   const classpath = `${lib}/*`;
-  const jvm = [...KAFKA_JVM_OPTIONS, `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath];
+  const jvmOptions = options.jvmOptions ?? KAFKA_JVM_OPTIONS;
+  const jvm = [...jvmOptions, `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath];
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     // Cluster id: 16 random bytes, base64url, not starting with '-' (the storage tool would read it as a flag).
     let clusterId = randomBytes(16).toString('base64url').slice(0, 22);
@@ -98,14 +126,19 @@ export async function startKafka(ports: KafkaPorts): Promise<{ pid: number; brok
       clusterId,
       '-c',
       properties,
+      ...(options.formatArgs ?? []),
     ]);
   }
   const pid = spawnDaemon(java, [...jvm, 'kafka.Kafka', properties], {
-    logFile: join(ensureDir(stackPaths.logs()), 'kafka.log'),
+    logFile: join(home ?? ensureDir(stackPaths.logs()), 'kafka.log'),
   });
   const brokers = `127.0.0.1:${ports.broker}`;
   await readyOrStopped(pid, async () => {
-    await waitUntil('kafka', () => kafkaReachable(brokers), { timeoutMs: 60_000, alive: () => isAlive(pid) });
+    // The broker's PLAINTEXT listener, whatever EAI_KAFKA_SECURITY_PROTOCOL says of the cluster the hub uses.
+    await waitUntil('kafka', () => kafkaReachable(brokers, PLAINTEXT_SECURITY), {
+      timeoutMs: 60_000,
+      alive: () => isAlive(pid),
+    });
     // A fresh broker answers metadata requests before its group coordinator (__consumer_offsets) is ready;
     // consumers that join in that window fail. Ready means consumer groups work.
     await waitUntil('kafka group coordinator', () => groupCoordinatorReady(brokers), {
@@ -117,7 +150,12 @@ export async function startKafka(ports: KafkaPorts): Promise<{ pid: number; brok
 }
 
 export async function groupCoordinatorReady(brokers: string): Promise<boolean> {
-  const admin = createTransport({ brokers: brokers.split(','), clientId: 'eai-probe', quiet: true }).admin();
+  const admin = createTransport({
+    brokers: brokers.split(','),
+    clientId: 'eai-probe',
+    quiet: true,
+    security: PLAINTEXT_SECURITY,
+  }).admin();
   try {
     await admin.connect();
     // Loads the cluster metadata first: without retries, kafkajs cannot find the coordinator otherwise.

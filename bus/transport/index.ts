@@ -8,6 +8,17 @@ export {
   producerCompressionFromEnv,
 } from './compression.ts';
 export { BatchDecompressionError } from './kafkajs-codecs.ts';
+export {
+  KafkaSecurity,
+  kafkaSecurityEnvSchema,
+  kafkaSecurityFromEnv,
+  PLAINTEXT_SECURITY,
+  SASL_MECHANISMS,
+  type SaslMechanism,
+  SECURITY_PROTOCOLS,
+  type SecurityProtocol,
+} from './security.ts';
+export { explainKafkaFailure, KafkaSecurityError } from './security-errors.ts';
 export type * from './types.ts';
 
 /** The one place that chooses the Kafka client. */

@@ -19,6 +19,7 @@ import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { createJavaPartitioner } from './kafkajs-partitioner.ts';
 import { fixKafkajsPendingRequestChecks } from './kafkajs-request-queue.ts';
+import { kafkaSecurityFromEnv } from './security.ts';
 import type {
   ConsumeOptions,
   Headers,
@@ -1116,6 +1117,7 @@ export function createKafkajsTransport(options: TransportOptions): Transport {
     logCreator: logCreatorTo(options.logger ?? kafkaLogger),
     connectionTimeout: 3000,
     retry: { retries: options.quiet ? 0 : 8 },
+    ...(options.security ?? kafkaSecurityFromEnv()).kafkajsOptions(),
   });
   cacheTransactionCoordinators(kafka);
   // Every send of every producer below carries it: the produce request encoder compresses each partition's batch.

@@ -1,5 +1,6 @@
 import type { Logger } from '../../lib/logger.ts';
 import type { ProducerCompression } from './compression.ts';
+import type { KafkaSecurity } from './security.ts';
 /**
  * The bus's own small Kafka interface. Everything above it (publisher, consumer runner, DLQ, connectors,
  * workflows) speaks only this, so kafkajs (in maintenance mode) can be replaced by another client, e.g. a
@@ -190,6 +191,11 @@ export interface TransportOptions {
    * `createBus` gives `EAI_KAFKA_COMPRESSION`'s.
    */
   compression?: ProducerCompression;
+  /**
+   * TLS and SASL to the brokers (`EAI_KAFKA_SECURITY_PROTOCOL` …); default: the environment's, read when the transport
+   * is made, so every client of the process (bus, probes, readiness, the CLI) connects the same way.
+   */
+  security?: KafkaSecurity;
 }
 
 export interface Transport {

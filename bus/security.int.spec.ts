@@ -1,0 +1,257 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpsServer } from '../ops/server.ts';
+import { exampleJson } from '../schemas/examples.ts';
+import { type AuthProxy, startAuthProxy } from '../tests/auth-proxy.ts';
+import { type SecuredKafka, startSecuredKafka } from '../tests/secured-kafka.ts';
+import { testStack, unique } from '../tests/stack.ts';
+import { waitFor } from '../tests/wait-for.ts';
+import {
+  createBus,
+  KafkaSecurityError,
+  kafkaReachable,
+  kafkaSecurityFromEnv,
+  RegistryRefusedError,
+  registryAnswers,
+  registryAuthFromEnv,
+} from './index.ts';
+import { createRegistryClient } from './registry.ts';
+
+/**
+ * The hub against a secured Kafka and an authenticated registry, for real: a broker of this test's own (launched as
+ * the stack launches its own) with a SASL_SSL listener (PLAIN, SCRAM-SHA-256/512) and a mutual-TLS listener, both
+ * with a certificate of a CA the test made; and, since Apicurio 3.3.3's own basic auth needs an OIDC server, an
+ * authenticating HTTPS reverse proxy in front of the stack's registry. Everything is configured the way a user does
+ * it: the environment's variables, parsed by the hub's own functions.
+ */
+describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () => {
+  const stack = testStack();
+  let kafka: SecuredKafka;
+  let proxy: AuthProxy;
+  const registrySecret = 'sr-key:sr-secret';
+  const registryToken = 'token-abc.def';
+
+  beforeAll(async () => {
+    kafka = await startSecuredKafka();
+    proxy = await startAuthProxy({
+      target: stack.registryUrl,
+      certificate: kafka.ca.server(),
+      accepted: [`Basic ${Buffer.from(registrySecret).toString('base64')}`, `Bearer ${registryToken}`],
+    });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await kafka?.stop();
+  });
+
+  const sasl = (mechanism: string, password = kafka.users.password, ca = kafka.files.ca) => ({
+    EAI_KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+    EAI_KAFKA_SASL_MECHANISM: mechanism,
+    EAI_KAFKA_SASL_USERNAME: kafka.users.name,
+    EAI_KAFKA_SASL_PASSWORD: password,
+    EAI_KAFKA_SSL_CA_FILE: ca,
+  });
+  const registryEnv = () => ({
+    EAI_REGISTRY_BASIC_AUTH: registrySecret,
+    EAI_REGISTRY_CA_FILE: kafka.files.ca,
+  });
+
+  /** Publishes one order through the bus and reads it back through the bus, both over `brokers` with `env`. */
+  async function roundTrip(brokers: string, env: NodeJS.ProcessEnv) {
+    const bus = createBus({
+      brokers,
+      registryUrl: proxy.url,
+      source: '/eai/tests/secured',
+      clientId: unique('secured'),
+      security: kafkaSecurityFromEnv(env),
+      registryAuth: registryAuthFromEnv(registryEnv()),
+    });
+    const topic = unique('secured-orders');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const publisher = await bus.publisher();
+    const value = exampleJson('SalesOrderEvent');
+    const [sent] = await publisher.publish([{ schema: 'SalesOrderEvent', value, topic }]);
+    await publisher.close();
+    const received: unknown[] = [];
+    const runner = await bus.consume({
+      groupId: unique('secured-group'),
+      topics: [topic],
+      dlqTopic: unique('secured-dlq'),
+      fromBeginning: true,
+      handler: async (event) => {
+        received.push(event.value);
+        expect(event.attributes.id).toBe(sent!.id);
+      },
+    });
+    try {
+      await waitFor('the order read back', () => received.length === 1);
+    } finally {
+      await runner.stop();
+    }
+    expect(JSON.parse(JSON.stringify(received[0]))).toEqual(value);
+  }
+
+  it('publishes and consumes over SASL_SSL with SCRAM-SHA-512, the registry behind basic auth and a private CA', async () => {
+    await roundTrip(kafka.saslSsl, sasl('SCRAM-SHA-512'));
+    // The registry client sent the credentials on every request.
+    expect(proxy.seen.length).toBeGreaterThan(0);
+    expect(new Set(proxy.seen)).toEqual(new Set([`Basic ${Buffer.from(registrySecret).toString('base64')}`]));
+  });
+
+  it('publishes and consumes over SASL_SSL with PLAIN (Confluent Cloud style) and with SCRAM-SHA-256', async () => {
+    await roundTrip(kafka.saslSsl, sasl('PLAIN'));
+    await roundTrip(kafka.saslSsl, sasl('SCRAM-SHA-256'));
+  });
+
+  it('publishes and consumes over mutual TLS with a client certificate (Strimzi style)', async () => {
+    await roundTrip(kafka.mutualTls, {
+      EAI_KAFKA_SECURITY_PROTOCOL: 'SSL',
+      EAI_KAFKA_SSL_CA_FILE: kafka.files.ca,
+      EAI_KAFKA_SSL_CERT_FILE: kafka.files.clientCert,
+      EAI_KAFKA_SSL_KEY_FILE: kafka.files.clientKey,
+    });
+  });
+
+  /** What the start of a hub (its bus's first request) says under `env`, as the one line a user reads. */
+  async function startFailure(brokers: string, env: NodeJS.ProcessEnv): Promise<KafkaSecurityError> {
+    const bus = createBus({
+      brokers,
+      registryUrl: proxy.url,
+      clientId: unique('secured-fail'),
+      security: kafkaSecurityFromEnv(env),
+      registryAuth: registryAuthFromEnv(registryEnv()),
+    });
+    const error = await bus.provisionTopics().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(KafkaSecurityError);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    expect(message).not.toContain(kafka.users.password);
+    return error as KafkaSecurityError;
+  }
+
+  it('a wrong password fails the start in one line: SASL authentication failed, naming the variables', async () => {
+    for (const mechanism of ['SCRAM-SHA-512', 'PLAIN']) {
+      const error = await startFailure(kafka.saslSsl, sasl(mechanism, 'not-the-password'));
+      expect(error.message).toMatch(
+        new RegExp(
+          `^Kafka at 127.0.0.1:\\d+: SASL authentication failed \\(${mechanism}\\): check EAI_KAFKA_SASL_USERNAME and EAI_KAFKA_SASL_PASSWORD`,
+        ),
+      );
+      expect(error.message).not.toContain('not-the-password');
+      expect(error.variable).toBe('EAI_KAFKA_SASL_PASSWORD');
+    }
+  });
+
+  it('an untrusted certificate names EAI_KAFKA_SSL_CA_FILE, whether a wrong CA file or none is set', async () => {
+    const wrongCa = await startFailure(kafka.saslSsl, sasl('SCRAM-SHA-512', undefined, kafka.files.otherCa));
+    expect(wrongCa.message).toContain('its TLS certificate is not signed by the CA in EAI_KAFKA_SSL_CA_FILE');
+    expect(wrongCa.variable).toBe('EAI_KAFKA_SSL_CA_FILE');
+    const { EAI_KAFKA_SSL_CA_FILE: _, ...systemCas } = sasl('SCRAM-SHA-512');
+    const noCa = await startFailure(kafka.saslSsl, systemCas);
+    expect(noCa.message).toMatch(/not signed by a CA the system trusts .*: set EAI_KAFKA_SSL_CA_FILE/);
+  });
+
+  it('TLS to a PLAINTEXT port, and PLAINTEXT to a TLS port, name EAI_KAFKA_SECURITY_PROTOCOL', async () => {
+    const tlsToPlain = await startFailure(kafka.plaintext, sasl('SCRAM-SHA-512'));
+    expect(tlsToPlain.message).toMatch(/dropped the TLS handshake: that listener looks like PLAINTEXT/);
+    expect(tlsToPlain.variable).toBe('EAI_KAFKA_SECURITY_PROTOCOL');
+    // PLAINTEXT is the default: the bus's own first request then is the explained one (no quick preflight).
+    const plainToTls = await kafkaReachable(kafka.saslSsl, kafkaSecurityFromEnv({})).catch((e: unknown) => e);
+    expect(plainToTls).toBeInstanceOf(KafkaSecurityError);
+    expect((plainToTls as Error).message).toMatch(
+      /closed the connection at the first request: that listener looks like TLS .*set EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL/,
+    );
+    const tlsWithoutSasl = await startFailure(kafka.saslSsl, {
+      EAI_KAFKA_SECURITY_PROTOCOL: 'SSL',
+      EAI_KAFKA_SSL_CA_FILE: kafka.files.ca,
+    });
+    expect(tlsWithoutSasl.message).toMatch(
+      /closed the connection after the TLS handshake: that listener looks like SASL_SSL/,
+    );
+  });
+
+  it('a listener that requires a client certificate says so, naming EAI_KAFKA_SSL_CERT_FILE', async () => {
+    const error = await startFailure(kafka.mutualTls, {
+      EAI_KAFKA_SECURITY_PROTOCOL: 'SSL',
+      EAI_KAFKA_SSL_CA_FILE: kafka.files.ca,
+    });
+    expect(error.message).toMatch(
+      /requires a client certificate \(mutual TLS, .*\): set EAI_KAFKA_SSL_CERT_FILE and EAI_KAFKA_SSL_KEY_FILE/,
+    );
+  });
+
+  it('readiness names the reason: a wrong Kafka password and a registry that refuses the credentials', async () => {
+    const security = kafkaSecurityFromEnv(sasl('SCRAM-SHA-512', 'Qz7-bad-pass'));
+    const auth = registryAuthFromEnv({
+      EAI_REGISTRY_BASIC_AUTH: 'sr-key:Qz7-bad-secret',
+      EAI_REGISTRY_CA_FILE: kafka.files.ca,
+    });
+    const ops = await startOpsServer({
+      checks: {
+        kafka: () => kafkaReachable(kafka.saslSsl, security),
+        schemaRegistry: () => registryAnswers(proxy.url, 2000, auth),
+      },
+    });
+    try {
+      const response = await fetch(`${ops.url}/health/ready`);
+      expect(response.status).toBe(503);
+      const text = await response.text();
+      expect(text).toContain('SASL authentication failed (SCRAM-SHA-512): check EAI_KAFKA_SASL_USERNAME');
+      expect(text).toContain('refused the credentials (HTTP 401): check EAI_REGISTRY_BASIC_AUTH');
+      expect(text).not.toContain('Qz7-bad');
+    } finally {
+      await ops.close();
+    }
+  });
+
+  it('the registry client: a bearer token passes, a wrong or missing credential and an untrusted CA fail in one line', async () => {
+    const subject = `${unique('secured-subject')}-value`;
+    const schema = {
+      type: 'record',
+      name: 'Probe',
+      namespace: 'eai.tests',
+      fields: [{ name: 'id', type: 'string' }],
+    };
+    const bearer = createRegistryClient(proxy.url, {
+      auth: registryAuthFromEnv({
+        EAI_REGISTRY_BEARER_TOKEN: registryToken,
+        EAI_REGISTRY_CA_FILE: kafka.files.ca,
+      }),
+    });
+    const id = await bearer.register(subject, schema);
+    expect(await bearer.versions(subject)).toEqual([1]);
+    expect(proxy.seen.at(-1)).toBe(`Bearer ${registryToken}`);
+
+    const refused = async (env: NodeJS.ProcessEnv) => {
+      const client = createRegistryClient(proxy.url, { auth: registryAuthFromEnv(env), retries: 0 });
+      return client.typeById(id).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+    };
+    const wrong = await refused({
+      EAI_REGISTRY_BASIC_AUTH: 'sr-key:nope',
+      EAI_REGISTRY_CA_FILE: kafka.files.ca,
+    });
+    expect(wrong).toBeInstanceOf(RegistryRefusedError);
+    expect(wrong!.message).toBe(
+      `schema registry ${proxy.url} refused the credentials (HTTP 401): check EAI_REGISTRY_BASIC_AUTH`,
+    );
+    const none = await refused({ EAI_REGISTRY_CA_FILE: kafka.files.ca });
+    expect(none!.message).toBe(
+      `schema registry ${proxy.url} answered HTTP 401: it needs credentials: set EAI_REGISTRY_BASIC_AUTH (<key>:<secret>) or EAI_REGISTRY_BEARER_TOKEN`,
+    );
+    const untrusted = await refused({ EAI_REGISTRY_BASIC_AUTH: registrySecret });
+    expect(untrusted).toBeInstanceOf(RegistryRefusedError);
+    expect(untrusted!.message).toMatch(
+      /its TLS certificate is not signed by a CA the system trusts .*: set EAI_REGISTRY_CA_FILE/,
+    );
+    const wrongCa = await refused({
+      EAI_REGISTRY_BASIC_AUTH: registrySecret,
+      EAI_REGISTRY_CA_FILE: kafka.files.otherCa,
+    });
+    expect(wrongCa!.message).toMatch(/not signed by the CA in EAI_REGISTRY_CA_FILE/);
+  });
+});
