@@ -71,6 +71,10 @@ export async function connectRegistry(timeoutMs = REACH_TIMEOUT_MS): Promise<Reg
 }
 
 async function refuseRegistry(registryUrl: string, why: string): Promise<never> {
+  // It answered, but refused the credentials or its certificate is not trusted: the line names the variable to set
+  // (bus/registry-auth.ts), not a stack that is down.
+  if (why.startsWith(`schema registry ${registryUrl}`) && /EAI_REGISTRY_|SCHEMA_REGISTRY_URL/.test(why))
+    throw new ConfigError(why);
   // It answered, but not as a registry API: a wrong path (Apicurio's root), not a stack that is down.
   const wrongRoot = await registryRootProblem(registryUrl);
   if (wrongRoot) throw new ConfigError(wrongRoot);

@@ -32,6 +32,7 @@ describe('eai schemas check --registry', () => {
   beforeAll(async () => {
     server = createServer((request, response) => {
       const path = request.url ?? '';
+      if (path.startsWith('/locked/')) return void response.writeHead(401).end('{"error_code":401}');
       const status = path === '/apis/ccompat/v7/subjects' ? 200 : path.startsWith('/apis/') ? subjects : 404;
       response
         .writeHead(status, { 'content-type': 'application/json' })
@@ -57,6 +58,14 @@ describe('eai schemas check --registry', () => {
         },
       ],
     });
+  });
+
+  it('a registry that wants credentials is named with the variable to set, not taken for a stack that is down', async () => {
+    const run = await check(`${url}/locked/apis/ccompat/v7`);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stderr).errors[0].message).toBe(
+      `schema registry ${url}/locked/apis/ccompat/v7 answered HTTP 401: it needs credentials: set EAI_REGISTRY_BASIC_AUTH (<key>:<secret>) or EAI_REGISTRY_BEARER_TOKEN`,
+    );
   });
 
   it("Apicurio's server root instead of its API is named, with the URL to set", async () => {
