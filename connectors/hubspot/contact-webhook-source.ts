@@ -4,6 +4,8 @@ import { withInitialSnapshot } from '../transports/snapshot.ts';
 import { targetUrl } from '../transports/target-url.ts';
 import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
+import { createHubspotGet } from './rest.ts';
+import { withSensitiveRereads } from './sensitive-reread.ts';
 import { createHubspotSnapshotPager, hubspotSnapshotConfig } from './snapshot.ts';
 
 /** The format every document of this source is in (formats/hubspot-contact). */
@@ -39,15 +41,31 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
       ),
     baseUrl: targetUrl()
       .default('https://api.hubapi.com')
-      .describe('HubSpot API base URL, for the initial snapshot’s reads.'),
+      .describe(
+        'HubSpot API base URL, for reads over the CRM API (the initial snapshot, the re-read of a Sensitive Data change).',
+      ),
     accessToken: z
       .string()
       .min(1, 'the access token is empty')
       .optional()
       .meta({ secret: true })
       .describe(
-        "The private app's access token (`pat-…`, scope crm.objects.contacts.read) for the initial snapshot's reads; required with `snapshot.mode: initial`; write an environment reference (`$" +
+        'The private app\'s access token (`pat-…`) for reads over the CRM API: the initial snapshot (scope crm.objects.contacts.read; required with `snapshot.mode: initial`) and the re-read of a contact whose Sensitive Data property changed, which the webhook sends as "REDACTED" (scope crm.objects.contacts.sensitive.read too; without a token such a change is published as RESYNC_REQUESTED only). Write an environment reference (`$' +
           '{env:NAME}`).',
+      ),
+    rereadTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Deadline of one read of a contact whose Sensitive Data property changed, in ms.'),
+    rereadRetries: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(3)
+      .describe(
+        "Retries of a failed re-read of a contact (5xx, 429, network); then the event's request is answered 503 so HubSpot sends it again.",
       ),
     snapshot: hubspotSnapshotConfig,
   })
@@ -102,8 +120,18 @@ export function createHubspotContactWebhookSource(
   config: HubspotContactWebhookConfig,
   context: ConnectorContext,
 ): SourceTask {
-  const { clientSecret, maxAgeMs, publicOrigin, baseUrl, accessToken, snapshot, ...webhook } = config;
-  const changes = createWebhookSource(
+  const {
+    clientSecret,
+    maxAgeMs,
+    publicOrigin,
+    baseUrl,
+    accessToken,
+    rereadTimeoutMs,
+    rereadRetries,
+    snapshot,
+    ...webhook
+  } = config;
+  const source = createWebhookSource(
     {
       ...webhook,
       json: true,
@@ -118,7 +146,26 @@ export function createHubspotContactWebhookSource(
     },
     context,
   );
-  if (snapshot.mode === 'never' || accessToken === undefined) return changes;
+  if (accessToken === undefined) {
+    context.logger.warn(
+      'no accessToken: a change of a Sensitive Data property (sent as "REDACTED") cannot be re-read from HubSpot and is published as RESYNC_REQUESTED only',
+    );
+    return source;
+  }
+  const changes = withSensitiveRereads(source, {
+    get: createHubspotGet({
+      baseUrl,
+      accessToken,
+      connector: context.name,
+      timeoutMs: rereadTimeoutMs,
+      retries: rereadRetries,
+    }),
+    // The properties the shipped crm-object mapping reads (unless the deployment names its own), plus the one changed.
+    properties: snapshot.properties,
+    signal: context.signal,
+    logger: context.logger,
+  });
+  if (snapshot.mode === 'never') return changes;
   const pager = createHubspotSnapshotPager({
     config: snapshot,
     baseUrl,

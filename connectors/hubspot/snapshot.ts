@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { errorMessage } from '../../lib/errors.ts';
-import { withRetry } from '../../lib/retry.ts';
 import type { Json } from '../sdk/index.ts';
-import { HttpUnavailableError, httpAnswerError } from '../transports/http-errors.ts';
+import { HttpRefusedError } from '../transports/http-errors.ts';
 import { type SnapshotPage, type SnapshotPager, snapshotConfig } from '../transports/snapshot.ts';
+import { createHubspotGet } from './rest.ts';
 
 /** The format of a contact read over REST (formats/hubspot-crm-object), mapped by hubspot/crm-object.to-canonical.yaml. */
 export const CRM_OBJECT_FORMAT = 'hubspot-crm-object';
@@ -44,7 +43,7 @@ export const hubspotSnapshotConfig = snapshotConfig(
       .min(1)
       .default(DEFAULT_SNAPSHOT_PROPERTIES)
       .describe(
-        'Contact properties read (`properties=`); each read is set, or cleared when empty. Default: those the shipped mappings read.',
+        'Contact properties read (`properties=`) by the snapshot, and by the re-read of a contact whose Sensitive Data property changed (with that property added); each read is set, or cleared when empty. Default: those the shipped mappings read.',
       ),
   },
 );
@@ -68,44 +67,31 @@ export function createHubspotSnapshotPager(options: {
   accessToken: string;
   connector: string;
 }): SnapshotPager {
-  const { config, accessToken, connector } = options;
-  const base = options.baseUrl.replace(/\/+$/, '');
+  const { config } = options;
   const properties = config.properties.join(',');
-
-  async function attempt(path: string, signal: AbortSignal): Promise<ListAnswer> {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${base}${path}`, {
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw new HttpUnavailableError(`${connector}: GET ${CONTACTS_PATH} failed: ${errorMessage(error)}`, {
-        cause: error,
-      });
-    }
-    if (!response.ok)
-      throw httpAnswerError(
-        { connector, method: 'GET', path: CONTACTS_PATH },
-        { status: response.status, retryAfter: response.headers.get('retry-after'), body: text },
-        { maxBodyBytes: 2048 },
-      );
-    return JSON.parse(text) as ListAnswer;
-  }
+  const get = createHubspotGet({
+    baseUrl: options.baseUrl,
+    accessToken: options.accessToken,
+    connector: options.connector,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    initialDelayMs: 500,
+    maxDelayMs: 10_000,
+  });
 
   return {
     async page(cursor: Json | null, signal: AbortSignal): Promise<SnapshotPage> {
       const after = (cursor as { after?: unknown } | null)?.after;
       const query = new URLSearchParams({ limit: String(config.pageSize), properties, archived: 'false' });
       if (typeof after === 'string' && after !== '') query.set('after', after);
-      const answer = await withRetry(() => attempt(`${CONTACTS_PATH}?${query}`, signal), {
-        retries: config.retries,
-        initialDelayMs: 500,
-        maxDelayMs: 10_000,
-        signal,
-      });
+      const body = await get(`${CONTACTS_PATH}?${query}`, signal);
+      if (body === null)
+        throw new HttpRefusedError(
+          { connector: options.connector, method: 'GET', path: CONTACTS_PATH },
+          404,
+          'no contacts list at this base URL',
+        );
+      const answer = JSON.parse(body.toString('utf8')) as ListAnswer;
       const results = Array.isArray(answer.results) ? (answer.results as Array<Record<string, unknown>>) : [];
       const next = answer.paging?.next?.after;
       return {

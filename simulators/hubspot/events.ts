@@ -13,6 +13,9 @@ export const SUBSCRIPTION_TYPES = [
   'contact.privacyDeletion',
 ] as const;
 
+/** What a webhook carries as the propertyValue of a Sensitive Data property. */
+export const REDACTED = 'REDACTED';
+
 /** HubSpot delivers at most 100 events per request. */
 export const MAX_EVENTS_PER_REQUEST = 100;
 
@@ -61,7 +64,13 @@ function toEvent(state: HubSpotState, change: ContactChange, actor: Actor): Reco
     sourceId: actor.sourceId,
     ...(change.propertyName === undefined
       ? {}
-      : { propertyName: change.propertyName, propertyValue: change.propertyValue }),
+      : {
+          propertyName: change.propertyName,
+          // A Sensitive Data property's value never leaves HubSpot in a webhook (its Sensitive Data guide).
+          propertyValue: state.sensitiveProperties?.includes(change.propertyName)
+            ? REDACTED
+            : change.propertyValue,
+        }),
     ...(change.merge
       ? {
           primaryObjectId: Number(change.merge.primaryObjectId),

@@ -1,7 +1,10 @@
 import { validationError } from './errors.ts';
 import type { HubSpotState } from './state.ts';
 
-/** Contact properties this portal knows (the generator's plus a few common ones and two custom ids). */
+/**
+ * Contact properties this portal knows (the generator's plus a few common ones, two custom ids and a custom
+ * Sensitive Data property, `passport_number`, the example of HubSpot's Sensitive Data guide).
+ */
 export const CONTACT_PROPERTIES = new Set([
   'email',
   'firstname',
@@ -26,7 +29,13 @@ export const CONTACT_PROPERTIES = new Set([
   'createdate',
   'lastmodifieddate',
   'hs_merged_object_ids',
+  'passport_number',
 ]);
+
+/** The portal's own properties (the rest are HubSpot's defaults). */
+export const CUSTOM_PROPERTIES = new Set(['eai_golden_id', 'external_id', 'passport_number']);
+/** Marked `dataSensitivity: sensitive` in a new portal: their webhooks carry "REDACTED", never the value. */
+export const DEFAULT_SENSITIVE_PROPERTIES = ['passport_number'];
 
 /** Written by HubSpot itself; an input setting them is refused. */
 export const READ_ONLY = new Set(['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_merged_object_ids']);

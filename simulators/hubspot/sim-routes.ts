@@ -13,13 +13,24 @@ import {
   updateContact,
 } from './contacts.ts';
 import { publishContactChanges } from './events.ts';
-import { validateProperties } from './properties.ts';
+import { CONTACT_PROPERTIES, READ_ONLY, validateProperties } from './properties.ts';
 import type { HubSpotState } from './state.ts';
 
 const appSchema = z.object({
   clientSecret: z.string().min(8).optional(),
   accessToken: z.string().min(8).optional(),
   uniqueProperties: z.array(z.string().min(1)).optional(),
+  /** Properties defined as Sensitive Data (`dataSensitivity: sensitive`): their webhooks say "REDACTED". */
+  sensitiveProperties: z
+    .array(
+      z
+        .string()
+        .refine(
+          (name) => CONTACT_PROPERTIES.has(name) && !READ_ONLY.has(name),
+          'not a writable contact property',
+        ),
+    )
+    .optional(),
 });
 
 const editSchema = z.object({
@@ -31,26 +42,35 @@ const editSchema = z.object({
 
 const controlError = (message: string) => new SimHttpError(400, { error: message });
 
-/** HubSpot-only control routes: the app identity (token, client secret) and UI-style edits. */
+/**
+ * HubSpot-only control routes: the app identity (token, client secret), the portal's unique and Sensitive Data
+ * properties, and UI-style edits.
+ */
 export function hubspotSimRoutes(router: Router, sim: SimContext<HubSpotState>): void {
   router.get('/sim/app', (_req, res) => {
     res.json({
       ...sim.state.app,
       uiUserId: sim.state.uiUserId,
       uniqueProperties: sim.state.uniqueProperties,
+      sensitiveProperties: sim.state.sensitiveProperties ?? [],
     });
   });
   // Lets a test or a demo use known credentials; a new access token is added, the old ones stay valid.
   router.post('/sim/app', (req, res) => {
     const parsed = appSchema.safeParse(req.body);
     if (!parsed.success) throw controlError(z.prettifyError(parsed.error));
-    const { clientSecret, accessToken, uniqueProperties } = parsed.data;
+    const { clientSecret, accessToken, uniqueProperties, sensitiveProperties } = parsed.data;
     if (clientSecret) sim.state.app.clientSecret = clientSecret;
     if (accessToken && !sim.state.app.accessTokens.includes(accessToken))
       sim.state.app.accessTokens.push(accessToken);
     if (uniqueProperties) sim.state.uniqueProperties = uniqueProperties;
+    if (sensitiveProperties) sim.state.sensitiveProperties = sensitiveProperties;
     sim.markDirty();
-    res.json({ ...sim.state.app, uniqueProperties: sim.state.uniqueProperties });
+    res.json({
+      ...sim.state.app,
+      uniqueProperties: sim.state.uniqueProperties,
+      sensitiveProperties: sim.state.sensitiveProperties ?? [],
+    });
   });
 
   router.post('/sim/edit', (req, res) => {

@@ -4,6 +4,7 @@ import { requireToken } from './auth.ts';
 import { batchRoutes } from './batch-routes.ts';
 import { hubspotErrorBody } from './errors.ts';
 import { objectRoutes } from './object-routes.ts';
+import { propertyRoutes } from './property-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { applyHubSpotSeed } from './seed.ts';
 import { hubspotSimRoutes } from './sim-routes.ts';
@@ -20,6 +21,7 @@ export const hubspotSimulator: SimulatorDefinition = createSimulator<HubSpotStat
       fresh.app = previous.app;
       fresh.uiUserId = previous.uiUserId;
       fresh.uniqueProperties = previous.uniqueProperties;
+      fresh.sensitiveProperties = previous.sensitiveProperties;
       fresh.lastId = previous.lastId;
     },
     routes: (router, sim) => {
@@ -29,6 +31,7 @@ export const hubspotSimulator: SimulatorDefinition = createSimulator<HubSpotStat
       searchRoutes(router, sim);
       batchRoutes(router, sim);
       objectRoutes(router, sim);
+      propertyRoutes(router, sim);
     },
   },
   4102,

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_SENSITIVE_PROPERTIES } from './properties.ts';
 
 /** One value a property held, as `propertiesWithHistory` lists it (newest first). */
 export interface HistoryEntry {
@@ -43,6 +44,11 @@ export interface HubSpotState {
   nextEventId: number;
   /** Custom properties marked unique, usable as `idProperty` (besides email and hs_object_id). */
   uniqueProperties: string[];
+  /**
+   * Properties defined with `dataSensitivity: "sensitive"` (HubSpot's Sensitive Data): webhooks send their value as
+   * "REDACTED"; the API returns it to a token with the sensitive scopes (every token here). Absent in older state files.
+   */
+  sensitiveProperties?: string[];
 }
 
 export function emptyHubSpotState(): HubSpotState {
@@ -59,6 +65,7 @@ export function emptyHubSpotState(): HubSpotState {
     lastTimestamp: 0,
     nextEventId: 1,
     uniqueProperties: ['eai_golden_id', 'external_id'],
+    sensitiveProperties: [...DEFAULT_SENSITIVE_PROPERTIES],
   };
 }
 

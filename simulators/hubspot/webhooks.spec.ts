@@ -108,6 +108,48 @@ describe('webhooks', () => {
     }
   });
 
+  it('sends a Sensitive Data property as "REDACTED" and hands its value only to a read with the token', async () => {
+    await subscribe('contact.propertyChange');
+    const definition = await hs.json<{ name: string; dataSensitivity: string; hubspotDefined: boolean }>(
+      'GET',
+      '/crm/v3/properties/contacts/passport_number',
+    );
+    expect(definition.body).toMatchObject({ dataSensitivity: 'sensitive', hubspotDefined: false });
+    const list = await hs.json<{ results: Array<{ name: string; dataSensitivity: string }> }>(
+      'GET',
+      '/crm/v3/properties/contacts',
+    );
+    expect(list.body.results.find((p) => p.name === 'firstname')?.dataSensitivity).toBe('non_sensitive');
+    expect((await fetch(`${hs.sim.url}/crm/v3/properties/contacts/passport_number`)).status).toBe(401);
+
+    const made = await hs.json<{ id: string }>('POST', '/sim/edit', {
+      properties: { email: 'p@example.com', passport_number: 'C01X00T47' },
+    });
+    await hs.json('POST', '/sim/edit', { id: made.body.id, properties: { passport_number: 'C02X00T48' } });
+    await settle();
+    const changes = events().map((e) => [e.propertyName, e.propertyValue]);
+    expect(changes).toEqual([
+      ['email', 'p@example.com'],
+      ['passport_number', 'REDACTED'],
+      ['passport_number', 'REDACTED'],
+    ]);
+    expect(receiver.deliveries.map((d) => d.body).join('')).not.toContain('C0');
+    const read = await hs.json<ContactObject>(
+      'GET',
+      `${CONTACTS}/${made.body.id}?properties=passport_number,email`,
+    );
+    expect(read.body.properties.passport_number).toBe('C02X00T48');
+
+    // A portal's own choice: passport_number no longer sensitive, its webhooks carry the value again.
+    const app = await hs.json('POST', '/sim/app', { sensitiveProperties: [] });
+    expect(app.body).toMatchObject({ sensitiveProperties: [] });
+    await hs.json('POST', '/sim/edit', { id: made.body.id, properties: { passport_number: 'C03X00T49' } });
+    await settle();
+    expect(events().at(-1)).toMatchObject({ propertyName: 'passport_number', propertyValue: 'C03X00T49' });
+    expect((await hs.json('POST', '/sim/app', { sensitiveProperties: ['hs_object_id'] })).status).toBe(400);
+    await hs.json('POST', '/sim/app', { sensitiveProperties: ['passport_number'] });
+  });
+
   it('marks API writes as the integration own (INTEGRATION + app id) and UI edits as CRM_UI', async () => {
     await subscribe();
     const made = await hs.json<{ results: ContactObject[] }>(
