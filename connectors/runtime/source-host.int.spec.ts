@@ -145,6 +145,98 @@ describe('source host on the real broker', () => {
     expect(failures).toEqual([]);
   }, 60_000);
 
+  it('the second producer of an idle source disconnects, and connects again with its epoch once transactions come back to back', async () => {
+    const { name, topic, offsets } = await connectorTopics('spare', 1);
+    const [one, two] = sourceTransactionalIds(name, group, 2) as [string, string];
+    /** The producers made per id, each transaction's id in order, the connects per id and which ids are connected. */
+    const made = new Map<string, TransactionalProducer[]>();
+    const sentBy: string[] = [];
+    const connects = new Map<string, number>();
+    const connected = new Set<string>();
+    const transport: Transport = {
+      ...bus.transport,
+      transactionalProducer(id) {
+        const producer = bus.transport.transactionalProducer(id);
+        made.set(id, [...(made.get(id) ?? []), producer]);
+        return {
+          connect: async () => {
+            connects.set(id, (connects.get(id) ?? 0) + 1);
+            await producer.connect();
+            connected.add(id);
+          },
+          disconnect: async () => {
+            connected.delete(id);
+            await producer.disconnect();
+          },
+          sendTransaction: (records) => {
+            sentBy.push(id);
+            return producer.sendTransaction(records);
+          },
+        };
+      },
+    };
+    const start = async (task: SourceTask) => {
+      const abort = new AbortController();
+      const failures: Error[] = [];
+      const h = new SourceHost({
+        name,
+        group,
+        task,
+        context: { name, logger: silent, signal: abort.signal } as unknown as ConnectorContext,
+        bus: { ...bus, transport },
+        step: passThrough(topic),
+        offsets,
+        format: 'test',
+        counters: newCounters(),
+        logger: silent,
+        onFailure: (error) => failures.push(error),
+        spareProducerIdleMs: 300,
+      });
+      closing.push(async () => {
+        abort.abort();
+        await h.stop();
+      });
+      await h.start();
+      return { host: h, failures };
+    };
+    const first = aheadTask();
+    const { host, failures } = await start(first.task);
+    expect(host.connectedProducers()).toBe(2);
+    // Idle: the second id's producer closes its connections; the first stays.
+    await waitFor('the spare disconnected', () => !connected.has(two), 10_000);
+    expect(host.connectedProducers()).toBe(1);
+    expect(connected.has(one)).toBe(true);
+    // Transactions back to back (each batch given as soon as the one before committed): the first id takes them while
+    // the spare connects again, then they take turns as before, on the same producer (its id and epoch kept).
+    for (let i = 1; i <= 6; i++) {
+      first.give(`doc-${i}`, i);
+      await waitFor(`doc-${i} committed`, () => first.committed.length === i, 20_000);
+    }
+    expect(first.committed.every((c) => c.ok)).toBe(true);
+    expect(sentBy[0]).toBe(one);
+    expect(sentBy).toContain(two);
+    expect(connects.get(two)).toBe(2);
+    expect(made.get(two)).toHaveLength(1);
+    expect(failures).toEqual([]);
+
+    // Idle again; a newer host of the connector takes both ids over meanwhile. The first host's spare, connected again,
+    // is still fenced: connecting sent no InitProducerId that would have taken the id back from the newer host.
+    await waitFor('the spare disconnected again', () => !connected.has(two), 10_000);
+    const second = aheadTask();
+    await start(second.task);
+    const zombie = made.get(two)![0]!;
+    await zombie.connect();
+    await expect(
+      zombie.sendTransaction([{ topic, key: 'zombie', value: Buffer.from(two) }]),
+    ).rejects.toThrow();
+    await zombie.disconnect();
+    second.give('doc-7', 7);
+    await waitFor('doc-7 committed', () => second.committed.length === 1, 20_000);
+    expect(second.committed).toEqual([{ name: 'doc-7', ok: true }]);
+    const read = await readToEnd(topic, () => true);
+    expect(read.map((m) => m.key?.toString()).sort()).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `doc-${i}`));
+  }, 60_000);
+
   it('a task that polls ahead is polled for its next batch while this one is mapped; one that does not, only after', async () => {
     for (const pollsAhead of [true, false]) {
       const { name, topic, offsets } = await connectorTopics('overlap', 1);

@@ -1,10 +1,4 @@
-import {
-  type Bus,
-  type CompactedLog,
-  countPublished,
-  type OutgoingRecord,
-  type TransactionalProducer,
-} from '../../bus/index.ts';
+import { type Bus, type CompactedLog, countPublished, type OutgoingRecord } from '../../bus/index.ts';
 import { errorMessage, isRetriable, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { RepeatedFailure } from '../../lib/repeated-failure.ts';
@@ -13,6 +7,7 @@ import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/
 import { sourceTransactionalIds } from './connector-ids.ts';
 import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
 import type { DocumentInput, MappingStep, PreparedDocument } from './mapping-step.ts';
+import { ProducerTurns } from './producer-turns.ts';
 
 /**
  * Source positions live in the compacted `eai.connector-offsets` topic, as Kafka Connect keeps them: key
@@ -44,7 +39,8 @@ export function positionsOf(log: CompactedLog, connector: string): Map<string, J
  * one's commit markers (2-8 ms on loopback, more on a busy broker), which every back-to-back transaction of a busy
  * webhook source waited for; the other id's last transaction ended a whole transaction earlier. Flink's Kafka sink keeps
  * a pool of transactional ids in the same way. Every id is connected (fencing an earlier instance's producer with that
- * id and aborting what it left open) before the positions are read.
+ * id and aborting what it left open) before the positions are read; the second closes its connections when idle and
+ * is connected again, with its producer id and epoch, once transactions come back to back (producer-turns.ts).
  */
 const TRANSACTIONAL_IDS_POLLING_AHEAD = 2;
 
@@ -96,6 +92,8 @@ export interface SourceHostOptions {
   onFailure(error: Error): void;
   /** A transaction longer than this has its topics checked, again each time it passes; default TOPIC_CHECK_MS. */
   topicCheckMs?: number;
+  /** How long a task that polls ahead keeps its second producer connected with no transaction on it (producer-turns.ts). */
+  spareProducerIdleMs?: number;
 }
 
 /**
@@ -108,9 +106,7 @@ export interface SourceHostOptions {
 export class SourceHost {
   private readonly options: SourceHostOptions;
   /** One, or for a task that polls ahead TRANSACTIONAL_IDS_POLLING_AHEAD taken in turn. */
-  private producers: TransactionalProducer[] = [];
-  /** Transactions begun, for the turns. */
-  private transactions = 0;
+  private producers?: ProducerTurns;
   private loop?: Promise<void>;
   private stopping = false;
   /**
@@ -132,10 +128,13 @@ export class SourceHost {
   async start(): Promise<void> {
     const { bus, name, group, offsets, task } = this.options;
     const ids = sourceTransactionalIds(name, group, task.pollsAhead ? TRANSACTIONAL_IDS_POLLING_AHEAD : 1);
-    this.producers = ids.map((id) => bus.transport.transactionalProducer(id));
+    this.producers = new ProducerTurns(
+      ids.map((id) => bus.transport.transactionalProducer(id)),
+      { logger: this.options.logger, idleMs: this.options.spareProducerIdleMs },
+    );
     // Connecting fences the connector's previous producers and aborts a transaction they left open, so the positions
     // read next are the committed ones, at once.
-    for (const producer of this.producers) await producer.connect();
+    await this.producers.connect();
     await offsets.sync();
     await task.start(positionsOf(offsets, name));
     this.loop = this.run();
@@ -324,7 +323,8 @@ export class SourceHost {
     }
     records.push(...this.positionRecords(batches.flatMap((batch) => batch.documents)));
     const sent = performance.now();
-    const producer = this.producers[this.transactions++ % this.producers.length]!;
+    const producers = this.producers!;
+    const producer = producers.take();
     try {
       await this.unlessTopicGone(
         withRetry(() => producer.sendTransaction(records), {
@@ -335,8 +335,10 @@ export class SourceHost {
         records,
       );
     } catch (error) {
+      producers.ended();
       return this.fail(batches, error);
     }
+    producers.ended();
     connectorMetrics.transactionSeconds.observe({ connector: name }, (performance.now() - sent) / 1000);
     connectorMetrics.transactionDocuments.observe(
       { connector: name },
@@ -480,7 +482,12 @@ export class SourceHost {
     await this.options.task.stop().catch((error) => {
       this.options.logger.warn({ error: errorMessage(error) }, 'source task did not stop cleanly');
     });
-    for (const producer of this.producers) await producer.disconnect().catch(() => undefined);
+    await this.producers?.disconnect();
+  }
+
+  /** How many of its transactional producers are connected now: one for an idle source (producer-turns.ts). */
+  connectedProducers(): number {
+    return this.producers?.connected() ?? 0;
   }
 }
 

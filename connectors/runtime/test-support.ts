@@ -1,9 +1,10 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { exampleJson } from '../../schemas/examples.ts';
-import { testBus, unique } from '../../tests/stack.ts';
+import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 import { definePlugin } from '../sdk/index.ts';
 
@@ -114,4 +115,33 @@ export function customerIdSink(applied: Map<string, string[]>) {
       async stop() {},
     }),
   });
+}
+
+/**
+ * The TCP connections this process holds to the test broker, as the kernel lists them (Linux: the sockets among
+ * /proc/self/fd that /proc/self/net/tcp{,6} shows ESTABLISHED to the broker's port): what the broker sees of it.
+ */
+export function brokerConnections(): number {
+  const port = Number(testStack().brokers.split(',')[0]!.split(':').pop());
+  const mine = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode) mine.add(inode);
+    } catch {
+      // Closed while listed.
+    }
+  }
+  let count = 0;
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10) continue;
+      const remotePort = Number.parseInt(fields[2]!.split(':')[1]!, 16);
+      const established = fields[3] === '01';
+      if (established && remotePort === port && mine.has(fields[9]!)) count++;
+    }
+  }
+  return count;
 }
