@@ -39,6 +39,8 @@ export interface CodegenKit<Context> {
   ): { kind: 'own' | 'builtIn'; fn: (...args: unknown[]) => unknown } | undefined;
   /** Whether the name is a function value only JSONata can hand on (a mapping function, a built-in, a let's). */
   isFunctionName(name: string): boolean;
+  /** Whether the built-in takes a function argument (`$map`, `$each`…): its call is the closure's. */
+  higherOrder(name: string): boolean;
   /** Helpers the generated code calls: see `HELPERS` below. */
   helpers: Record<(typeof HELPERS)[number], unknown>;
 }
@@ -216,8 +218,10 @@ class Generator<Context> {
   private path(expr: AstNode, input: string): string {
     // Built first in any case: it refuses what fast-path.ts refuses (tuples, focus, sorting…), and is the fallback.
     const generalWalk = this.kit.generalPath(expr);
-    const general = this.constant(generalWalk);
     const steps = expr.steps as AstNode[];
+    // A positional binding (`#$i`) makes a tuple stream: fast-path.ts's walk of it.
+    if (steps.some((step) => step.tuple)) return this.closure(expr, input);
+    const general = this.constant(generalWalk);
     const names = this.kit.plainNames(expr);
     if (names) {
       const out = this.temp();
@@ -415,7 +419,7 @@ class Generator<Context> {
     if (procedure.type !== 'variable' || typeof procedure.value !== 'string')
       return this.closure(expr, input);
     const name = procedure.value;
-    const callee = name === 'each' ? undefined : this.kit.callee(name, args.length);
+    const callee = this.kit.higherOrder(name) ? undefined : this.kit.callee(name, args.length);
     if (!callee) return this.closure(expr, input);
     const fn = this.constant(callee.fn);
     const quoted = JSON.stringify(name);
@@ -501,6 +505,7 @@ class Generator<Context> {
       !plainNode(expr, 'path') ||
       steps.length < 2 ||
       !plainNode(last, 'unary', '{') ||
+      steps.some((step) => step.tuple) ||
       expr.keepSingletonArray ||
       steps[0]!.consarray ||
       (last.stages as unknown[] | undefined)?.length
@@ -648,14 +653,19 @@ function neverEqual(a: { start?: string; end?: string }, b: { start?: string; en
  * `overContext`, the same evaluation over a context the caller made (an input that is not an array, as it is), for a
  * caller that evaluates many expressions over one input (run-fast.ts: one context per record for all its fields).
  */
-export type Generated = ((input: unknown, bindings: Record<string, unknown>) => unknown) & {
+export type Generated = ((
+  input: unknown,
+  bindings: Record<string, unknown>,
+  visible?: ReadonlySet<string>,
+) => unknown) & {
   overContext: (input: unknown, context: unknown) => unknown;
 };
 
 /**
  * The expression as one generated function, with what fast-path.ts's fastExpression does around its evaluator: an
  * array input wrapped in a sequence of one (as JSONata does), the context made (`shared`: the one empty frame every
- * evaluation may use when nothing binds with `:=`), and a function or regex result refused. Every value a node
+ * evaluation may use when nothing binds with `:=`), and a function or regex result refused (a compiled lambda is
+ * given back to a let's evaluation, `visible` the names its closure sees). Every value a node
  * needs is computed in the order fast-path.ts's closures compute it, so the same inputs give the same results and
  * the same fallbacks (its Unsupported).
  */
@@ -671,11 +681,11 @@ export function generate<Context>(ast: AstNode, kit: CodegenKit<Context>, shared
       'const evaluate = (input, c) => {',
       body,
       '};',
-      'const compiled = function compiledExpression(root, bindings) {',
+      'const compiled = function compiledExpression(root, bindings, visible) {',
       'let input = root;',
       'if (Array.isArray(root) && !isSequence(root)) { input = createSequence(root); input.outerWrapper = true; }',
-      'const result = evaluate(input, { bindings, root, frame: shared ?? { vars: new Map(), parent: null }, visible: null });',
-      "if (result instanceof FastLambda || result instanceof RegExp) throw new Unsupported('function value');",
+      'const result = evaluate(input, { bindings, root, frame: shared ?? { vars: new Map(), parent: null }, visible: visible ?? null });',
+      "if ((result instanceof FastLambda && !visible) || result instanceof RegExp) throw new Unsupported('function value');",
       'return result;',
       '};',
       'compiled.overContext = evaluate;',

@@ -6,9 +6,12 @@
  * frame, which costs far more than the work itself; the compiled form does the same work directly.
  *
  * Each function below mirrors the JSONata 2.x evaluator function of the same name (jsonata.js: evaluate,
- * evaluatePath, evaluateStep, evaluateFilter, lookup, boolean, string, isDeepEqual), sequences and singleton
- * unwrapping included, so results are the same values JSONata gives. Anything else (blocks, lambdas, array and
- * object constructors, tuple steps, other built-ins) is left to JSONata: `fastExpression` returns undefined. A
+ * evaluatePath, evaluateStep, evaluateTupleStep, evaluateFilter, lookup, boolean, string, isDeepEqual), sequences
+ * and singleton unwrapping included, so results are the same values JSONata gives. Also compiled: blocks and `:=`,
+ * array and object constructors, arithmetic, comparisons and ranges, positional bindings (`lines#$i`), lambdas
+ * (called through a variable, recursive, given to `$map` `$filter` `$sift` `$each`, a let's function as a value) and
+ * the built-ins in BUILT_INS. Anything else (focus `@$v`, parents `%`, sorting, grouping, wildcards, other
+ * built-ins, signatures) is left to JSONata: `fastExpression` returns undefined. A
  * compiled expression that throws is evaluated again by JSONata (run.ts), so errors keep JSONata's wording.
  * fast-path.spec.ts runs every fixture of every mapping with each compiled result checked against JSONata's.
  */
@@ -16,7 +19,15 @@ import { deadlineTick } from './budget.ts';
 import { type AstNode, type CodegenKit, generate, generateBody } from './fast-codegen.ts';
 import { markFlat } from './values.ts';
 
-export type FastExpression = ((input: unknown, bindings: Record<string, unknown>) => unknown) & {
+/**
+ * `visible`: for a let's evaluation, the per-document names before it (its closure's): a function it gives (a
+ * block ending in `function(...) {...}`) is then its compiled lambda, for compiled calls of the let (run-fast.ts).
+ */
+export type FastExpression = ((
+  input: unknown,
+  bindings: Record<string, unknown>,
+  visible?: ReadonlySet<string>,
+) => unknown) & {
   /**
    * The generated code's evaluation over a context `contextFor` made for an input that is not an array (then the
    * input as it is); a function or regex result is the caller's to refuse (`isFunctionValue`). Absent with
@@ -71,6 +82,7 @@ class FastLambda {
     this.context = context;
   }
   call(args: unknown[]): unknown {
+    deadlineTick();
     const vars = new Map<string, unknown>();
     const params = this.params;
     for (let i = 0; i < params.length; i++) vars.set(params[i]!, args[i]);
@@ -293,6 +305,7 @@ function compilePath(expr: AstNode): Evaluator {
 function compileGeneralPath(expr: AstNode): Evaluator {
   if (expr.tuple || expr.group) throw new Unsupported('tuple');
   const steps = expr.steps as AstNode[];
+  if (steps.some((step) => step.tuple)) return compileTuplePath(expr);
   const compiled = steps.map((step) => {
     if (step.tuple || step.focus || step.index || step.ancestor || step.type === 'sort' || step.group)
       throw new Unsupported('step');
@@ -369,6 +382,147 @@ function generalPath(
   };
 }
 
+/**
+ * A path with a positional binding (`lines#$i.{'position': $i + 1}`): JSONata's evaluatePath with a tuple stream
+ * (evaluateTupleStep, evaluateStages, evaluateFilter over tuples). From the first step that binds a position on,
+ * each item travels with its bindings, each step evaluated in a frame holding them, `$i` its position among the
+ * results of its own step's evaluation. Focus (`@$v`), ancestors (`%`), sorting and grouping are JSONata's.
+ */
+function compileTuplePath(expr: AstNode): Evaluator {
+  const steps = expr.steps as AstNode[];
+  const compiled = steps.map((step) => {
+    if (step.focus || step.ancestor || step.type === 'sort' || step.group) throw new Unsupported('step');
+    const stages = (step.stages as Array<{ type: string; expr?: AstNode; value?: string }> | undefined) ?? [];
+    if (stages.some((s) => s.type !== 'filter' && s.type !== 'index')) throw new Unsupported('stage');
+    return {
+      node: step,
+      tuple: step.tuple === true,
+      index: typeof step.index === 'string' ? step.index : undefined,
+      evaluate: compile(step),
+      plainStages: stages.map((s) => (s.type === 'filter' ? compileFilter(s.expr!) : undefined)),
+      tupleStages: stages.map((s) =>
+        s.type === 'filter' ? { filter: compileTupleFilter(s.expr!) } : { index: s.value as string },
+      ),
+    };
+  });
+  // Before the first step that binds a position, steps are walked as plain ones: no index stage there.
+  const firstTuple = compiled.findIndex((step) => step.tuple);
+  if (compiled.slice(0, firstTuple).some((step) => step.plainStages.includes(undefined)))
+    throw new Unsupported('stage');
+  type Tuple = Record<string, unknown>;
+  const inTupleFrame = (tuple: Tuple, c: Context): Context => {
+    const vars = new Map<string, unknown>();
+    for (const key of Object.keys(tuple)) if (key !== '@') vars.set(key, tuple[key]);
+    return { bindings: c.bindings, root: c.root, frame: { vars, parent: c.frame }, visible: c.visible };
+  };
+  return (input, c) => {
+    let inputSequence: unknown[] =
+      Array.isArray(input) && steps[0]!.type !== 'variable' ? input : createSequence(input);
+    let resultSequence: unknown;
+    let tuples: Tuple[] | undefined;
+    let isTupleStream = false;
+    for (let ii = 0; ii < compiled.length; ii++) {
+      const step = compiled[ii]!;
+      if (step.tuple) isTupleStream = true;
+      if (ii === 0 && step.node.consarray) resultSequence = step.evaluate(inputSequence, c);
+      else if (isTupleStream) {
+        if (tuples === undefined) {
+          if (!Array.isArray(inputSequence)) throw new Unsupported('step over a non-sequence');
+          tuples = inputSequence.map((item) => ({ '@': item }));
+        }
+        const next: Tuple[] = [];
+        for (const tuple of tuples) {
+          deadlineTick();
+          let res = step.evaluate(tuple['@'], inTupleFrame(tuple, c));
+          if (res === undefined) continue;
+          if (!Array.isArray(res)) res = [res];
+          if ((res as { tupleStream?: boolean }).tupleStream) throw new Unsupported('nested tuples');
+          const items = res as unknown[];
+          for (let bb = 0; bb < items.length; bb++) {
+            const out: Tuple = Object.create(null);
+            Object.assign(out, tuple);
+            out['@'] = items[bb];
+            if (step.index !== undefined) out[step.index] = bb;
+            next.push(out);
+          }
+        }
+        tuples = next;
+        for (const stage of step.tupleStages) {
+          if (stage.filter) tuples = stage.filter(tuples, c, inTupleFrame);
+          else for (let ee = 0; ee < tuples.length; ee++) tuples[ee]![stage.index!] = ee;
+        }
+      } else {
+        if (!Array.isArray(inputSequence)) throw new Unsupported('step over a non-sequence');
+        const result = createSequence();
+        for (const item of inputSequence) {
+          let res = step.evaluate(item, c);
+          for (const stage of step.plainStages) res = stage!(res, c);
+          if (res !== undefined) result.push(res);
+        }
+        const lastStep = ii === compiled.length - 1;
+        if (lastStep && result.length === 1 && Array.isArray(result[0]) && !isSequence(result[0]))
+          resultSequence = result[0];
+        else resultSequence = flatten(result);
+      }
+      if (!isTupleStream && (resultSequence === undefined || (resultSequence as unknown[]).length === 0))
+        break;
+      inputSequence = resultSequence as unknown[];
+    }
+    let out: unknown = resultSequence;
+    if (isTupleStream) {
+      // No tuple step walked (a lone array constructor): JSONata fails there.
+      if (tuples === undefined) throw new Unsupported('no tuple stream');
+      const sequence = createSequence();
+      for (const tuple of tuples) sequence.push(tuple['@']);
+      out = sequence;
+    }
+    if (expr.keepSingletonArray) {
+      if (!Array.isArray(out)) throw new Unsupported('nothing to keep');
+      let seq = out as Sequence;
+      if (Array.isArray(seq) && seq.cons && !seq.sequence) seq = createSequence(seq);
+      seq.keepSingleton = true;
+      out = seq;
+    }
+    return out;
+  };
+}
+
+/** JSONata's evaluateFilter over a tuple stream: each tuple's item tested in a frame of its bindings. */
+function compileTupleFilter(
+  predicate: AstNode,
+): (
+  tuples: Array<Record<string, unknown>>,
+  c: Context,
+  inFrame: (tuple: Record<string, unknown>, c: Context) => Context,
+) => Array<Record<string, unknown>> {
+  if (predicate.type === 'number') {
+    const value = predicate.value as number;
+    return (tuples) => {
+      let index = Math.floor(value);
+      if (index < 0) index = tuples.length + index;
+      const item = tuples[index];
+      return item === undefined ? [] : [item];
+    };
+  }
+  const test = compile(predicate);
+  return (tuples, c, inFrame) => {
+    const results: Array<Record<string, unknown>> = [];
+    for (let index = 0; index < tuples.length; index++) {
+      const tuple = tuples[index]!;
+      let res = test(tuple['@'], inFrame(tuple, c));
+      if (isNumeric(res)) res = [res];
+      if (Array.isArray(res) && res.every((n) => isNumeric(n))) {
+        for (const ires of res as number[]) {
+          let ii = Math.floor(ires);
+          if (ii < 0) ii = tuples.length + ii;
+          if (ii === index) results.push(tuple);
+        }
+      } else if (boolean(res)) results.push(tuple);
+    }
+    return results;
+  };
+}
+
 /** A step's results as the next step's sequence: arrays spread one level, unless made by `[...]` (cons). */
 function flatten(result: unknown[]): Sequence {
   const flat = createSequence();
@@ -410,9 +564,61 @@ function compileBinary(expr: AstNode): Evaluator {
         if (!Array.isArray(r)) r = [r];
         return (r as unknown[]).some((v) => v === l);
       };
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+      return (input, c) => arithmetic(op, lhs(input, c), rhs(input, c));
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return (input, c) => compare(op, lhs(input, c), rhs(input, c));
+    case '..':
+      return (input, c) => range(lhs(input, c), rhs(input, c));
     default:
       throw new Unsupported(op);
   }
+}
+
+/**
+ * JSONata's evaluateNumericExpression: numbers or nothing (anything else is its error); a result that is not a
+ * finite number (a division by zero) is left to JSONata too, which refuses it where it is used.
+ */
+function arithmetic(op: string, l: unknown, r: unknown): number | undefined {
+  if ((l !== undefined && !isNumeric(l)) || (r !== undefined && !isNumeric(r)))
+    throw new Unsupported('arithmetic on a non-number');
+  if (l === undefined || r === undefined) return undefined;
+  const a = l as number;
+  const b = r as number;
+  const result = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : op === '/' ? a / b : a % b;
+  if (!Number.isFinite(result)) throw new Unsupported('non-finite number');
+  return result;
+}
+
+/** JSONata's evaluateComparisonExpression: two strings or two numbers; nothing on either side gives nothing. */
+function compare(op: string, l: unknown, r: unknown): boolean | undefined {
+  const comparable = (v: unknown) => v === undefined || typeof v === 'string' || typeof v === 'number';
+  if (!comparable(l) || !comparable(r)) throw new Unsupported('comparison of non-comparables');
+  if (l === undefined || r === undefined) return undefined;
+  if (typeof l !== typeof r) throw new Unsupported('comparison of different types');
+  const a = l as string | number;
+  const b = r as string | number;
+  return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+}
+
+/** JSONata's evaluateRangeExpression: integers, the sequence from one to the other (nothing when reversed). */
+function range(l: unknown, r: unknown): Sequence | undefined {
+  if ((l !== undefined && !Number.isInteger(l)) || (r !== undefined && !Number.isInteger(r)))
+    throw new Unsupported('range of non-integers');
+  if (l === undefined || r === undefined || (l as number) > (r as number)) return undefined;
+  const size = (r as number) - (l as number) + 1;
+  if (size > 1e7) throw new Unsupported('range too large');
+  const out = new Array(size) as Sequence;
+  for (let item = l as number, index = 0; item <= (r as number); item++, index++) out[index] = item;
+  out.sequence = true;
+  return out;
 }
 
 /** The functions a compiled call may reach: the mapping's own (plain, synchronous) and two JSONata built-ins. */
@@ -428,6 +634,8 @@ export interface LetFunction {
   visible: ReadonlySet<string>;
 }
 let letFunctions: ReadonlyMap<string, LetFunction> = new Map();
+/** The names a `:=` or a lambda's parameter binds, in the expression or a let's function it may call. */
+let boundNames: ReadonlySet<string> = new Set();
 let compiledLets = new Map<string, { params: string[]; body: Evaluator }>();
 
 const str = (value: unknown): string | undefined => {
@@ -437,19 +645,74 @@ const str = (value: unknown): string | undefined => {
 };
 
 /** JSONata's regex matcher (evaluateRegex's closure and `next`): the matches from the start, non-empty after the first. */
-function matches(re: RegExp, text: string): Array<{ start: number; end: number }> {
-  const out: Array<{ start: number; end: number }> = [];
+function matches(
+  re: RegExp,
+  text: string,
+  limit = Number.POSITIVE_INFINITY,
+): Array<{ start: number; end: number; match: string; groups: unknown[] }> {
+  const out: Array<{ start: number; end: number; match: string; groups: unknown[] }> = [];
+  if (limit <= 0) return out;
   const copy = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
   copy.lastIndex = 0;
   let match = copy.exec(text);
   while (match !== null) {
     if (out.length > 0 && match[0] === '') throw new Unsupported('empty match');
-    out.push({ start: match.index, end: match.index + match[0].length });
-    if (copy.lastIndex >= text.length) break;
+    out.push({
+      start: match.index,
+      end: match.index + match[0].length,
+      match: match[0],
+      groups: match.slice(1),
+    });
+    if (out.length >= limit || copy.lastIndex >= text.length) break;
     match = copy.exec(text);
   }
   return out;
 }
+
+/** JSONata's $keys: an object's own keys; an array's items' keys (nested arrays too), each once. */
+function keysOf(arg: unknown): string[] {
+  if (arg instanceof FastLambda || arg instanceof RegExp) throw new Unsupported('function value');
+  if (Array.isArray(arg)) {
+    // Merged into an object, as JSONata does: its key order (integer-like keys first) is the answer's.
+    const merged: Record<string, true> = Object.create(null);
+    for (const item of arg) for (const key of keysOf(item)) merged[key] = true;
+    return Object.keys(merged);
+  }
+  return arg !== null && typeof arg === 'object' && !isFunction(arg) ? Object.keys(arg) : [];
+}
+
+/** JSONata's functions of a function argument (`$map`, `$filter`, `$sift`, `$each`): called with a compiled lambda. */
+const HIGHER_ORDER = new Set(['each', 'map', 'filter', 'sift']);
+
+/** The lambda a higher-order built-in was given: a compiled one, else JSONata's to call. */
+function lambdaArgument(fn: unknown): FastLambda {
+  if (!(fn instanceof FastLambda)) throw new Unsupported('function argument');
+  return fn;
+}
+
+/** hofFuncArgs: the value, then the position and the whole, as many as the function declares. */
+function hofArgs(fn: FastLambda, value: unknown, position: unknown, whole: unknown): unknown[] {
+  const arity = fn.params.length;
+  return arity <= 1 ? [value] : arity === 2 ? [value, position] : [value, position, whole];
+}
+
+/** A value of JSONata's `a` parameter: undefined stays so, anything but an array is an array of one. */
+function arrayArgument(value: unknown): unknown[] | undefined {
+  if (value instanceof FastLambda || value instanceof RegExp) throw new Unsupported('function value');
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
+/** JSONata's own built-ins, by name: a call of one not compiled here is JSONata's (not a call of a lambda). */
+const JSONATA_BUILT_INS = new Set(
+  (
+    'sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim ' +
+    'pad match contains replace split join formatNumber formatBase formatInteger parseInteger number floor ceil ' +
+    'round abs sqrt power random boolean not map zip filter single reduce sift keys lookup append exists spread ' +
+    'merge reverse each error assert type sort shuffle distinct base64encode base64decode encodeUrlComponent ' +
+    'encodeUrl decodeUrlComponent decodeUrl eval toMillis fromMillis clone now millis'
+  ).split(' '),
+);
 
 const plainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof FastLambda);
@@ -484,8 +747,208 @@ function mergeValue(target: Record<string, unknown>, value: unknown, nested: boo
   return flat;
 }
 
-const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) => unknown }> = {
+/** `context`: the signature's first parameter takes the context when no argument is given (`<x-…>`). */
+const BUILT_INS: Record<
+  string,
+  { arities: number[]; fn: (...args: unknown[]) => unknown; context?: boolean }
+> = {
   exists: { arities: [1], fn: (arg) => arg !== undefined },
+  // Signature <a:n>: nothing counts 0, one value 1.
+  count: {
+    arities: [1],
+    fn: (arg) => {
+      const list = arrayArgument(arg);
+      return list === undefined ? 0 : list.length;
+    },
+  },
+  // Characters as JSONata counts them (stringToArray: code points).
+  length: {
+    arities: [1],
+    context: true,
+    fn: (arg) => {
+      const text = str(arg);
+      return text === undefined ? undefined : Array.from(text).length;
+    },
+  },
+  substringBefore: {
+    arities: [2],
+    fn: (arg, chars) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      if (typeof chars !== 'string') throw new Unsupported('substringBefore of a non-string');
+      const at = text.indexOf(chars);
+      return at > -1 ? text.substring(0, at) : text;
+    },
+  },
+  substringAfter: {
+    arities: [2],
+    fn: (arg, chars) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      if (typeof chars !== 'string') throw new Unsupported('substringAfter of a non-string');
+      const at = text.indexOf(chars);
+      return at > -1 ? text.substring(at + chars.length) : text;
+    },
+  },
+  // Signature <(nsb)-:n>: a number, a numeric string (decimal, or 0x / 0o / 0b), a boolean; else JSONata's error.
+  number: {
+    arities: [1],
+    context: true,
+    fn: (arg) => {
+      if (arg === undefined) return undefined;
+      if (typeof arg === 'number') {
+        if (!isNumeric(arg)) throw new Unsupported('NaN');
+        return arg;
+      }
+      if (typeof arg === 'boolean') return arg ? 1 : 0;
+      if (typeof arg === 'string') {
+        if (
+          /^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/.test(arg) &&
+          !Number.isNaN(Number.parseFloat(arg)) &&
+          Number.isFinite(Number(arg))
+        )
+          return Number.parseFloat(arg);
+        if (/^(0[xX][0-9A-Fa-f]+)|(0[oO][0-7]+)|(0[bB][0-1]+)$/.test(arg)) {
+          const n = Number(arg);
+          if (!Number.isFinite(n)) throw new Unsupported('not a number');
+          return n;
+        }
+      }
+      throw new Unsupported('not a number');
+    },
+  },
+  // Signature <xx:a>: nothing on one side gives the other; else one array of both.
+  append: {
+    arities: [2],
+    fn: (a, b) => {
+      for (const v of [a, b])
+        if (v instanceof RegExp || v instanceof FastLambda) throw new Unsupported('function value');
+      return append(a, b);
+    },
+  },
+  type: {
+    arities: [1],
+    fn: (value) => {
+      if (value === undefined) return undefined;
+      if (value === null) return 'null';
+      if (value instanceof FastLambda || value instanceof RegExp) throw new Unsupported('function value');
+      if (isNumeric(value)) return 'number';
+      if (typeof value === 'string') return 'string';
+      if (typeof value === 'boolean') return 'boolean';
+      if (Array.isArray(value)) return 'array';
+      if (isFunction(value)) return 'function';
+      if (typeof value === 'number') throw new Unsupported('NaN');
+      return 'object';
+    },
+  },
+  // An object's own keys; an array's items' keys, each once, in the order first met.
+  keys: {
+    arities: [1],
+    fn: (arg) => {
+      const out = createSequence();
+      for (const key of keysOf(arg)) out.push(key);
+      return out;
+    },
+  },
+  pad: {
+    arities: [2, 3],
+    fn: (arg, width, char) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      if (typeof width !== 'number' || !isNumeric(width)) throw new Unsupported('pad width');
+      if (char !== undefined && typeof char !== 'string') throw new Unsupported('pad character');
+      const fill = char === undefined || char.length === 0 ? ' ' : char;
+      const w = Math.trunc(width);
+      const padLength = Math.abs(w) - Array.from(text).length;
+      if (padLength <= 0) return text;
+      let padding = new Array(padLength + 1).join(fill);
+      if (fill.length > 1) padding = Array.from(padding).slice(0, padLength).join('');
+      return w > 0 ? text + padding : padding + text;
+    },
+  },
+  encodeUrlComponent: {
+    arities: [1],
+    context: true,
+    fn: (arg) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      try {
+        return encodeURIComponent(text);
+      } catch {
+        throw new Unsupported('malformed URI component');
+      }
+    },
+  },
+  // JSONata's to raise, in its words: the compiled form hands the document to it.
+  error: {
+    arities: [0, 1],
+    fn: () => {
+      throw new Unsupported('$error');
+    },
+  },
+  // Signature <s-f<s:o>n?:a<o>>: a regex only; each match's text, index and groups.
+  match: {
+    arities: [2, 3],
+    fn: (arg, pattern, limit) => {
+      const text = str(arg);
+      if (text === undefined) return undefined;
+      if (!(pattern instanceof RegExp)) throw new Unsupported('match pattern');
+      if (limit !== undefined && (typeof limit !== 'number' || !isNumeric(limit) || limit < 0))
+        throw new Unsupported('match limit');
+      const out = createSequence();
+      for (const m of matches(pattern, text, limit as number | undefined))
+        out.push({ match: m.match, index: m.start, groups: m.groups });
+      return out;
+    },
+  },
+  // Signature <af>: the function's results that are something, in order.
+  map: {
+    arities: [2],
+    fn: (arg, fn) => {
+      const list = arrayArgument(arg);
+      const lambda = lambdaArgument(fn);
+      if (list === undefined) return undefined;
+      const out = createSequence();
+      for (let i = 0; i < list.length; i++) {
+        const value = lambda.call(hofArgs(lambda, list[i], i, list));
+        if (value instanceof FastLambda) throw new Unsupported('function value');
+        if (value !== undefined) out.push(value);
+      }
+      return out;
+    },
+  },
+  // Signature <af>: the items the function says yes to.
+  filter: {
+    arities: [2],
+    fn: (arg, fn) => {
+      const list = arrayArgument(arg);
+      const lambda = lambdaArgument(fn);
+      if (list === undefined) return undefined;
+      const out = createSequence();
+      for (let i = 0; i < list.length; i++)
+        if (boolean(lambda.call(hofArgs(lambda, list[i], i, list)))) out.push(list[i]);
+      return out;
+    },
+  },
+  // Signature <o-f?:o>: the entries the function says yes to; none left is nothing.
+  sift: {
+    arities: [2],
+    fn: (arg, fn) => {
+      const lambda = lambdaArgument(fn);
+      if (arg === undefined) return undefined;
+      if (!plainObject(arg) || isFunction(arg)) throw new Unsupported('sift of a non-object');
+      const out: Record<string, unknown> = Object.create(null);
+      let kept = 0;
+      for (const key of Object.keys(arg)) {
+        const value = arg[key];
+        if (boolean(lambda.call(hofArgs(lambda, value, key, arg)))) {
+          out[key] = value;
+          kept++;
+        }
+      }
+      return kept === 0 ? undefined : out;
+    },
+  },
   not: { arities: [1], fn: (arg) => (arg === undefined ? undefined : !boolean(arg)) },
   // Signature <a<s>s?:s>: a lone string is an array of one; anything but strings is JSONata's error to give.
   join: {
@@ -499,9 +962,10 @@ const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) =>
     },
   },
   boolean: { arities: [1], fn: (arg) => boolean(arg) },
-  string: { arities: [1], fn: (arg) => string(arg) },
+  string: { arities: [1], context: true, fn: (arg) => string(arg) },
   trim: {
     arities: [1],
+    context: true,
     fn: (arg) => {
       const text = str(arg);
       if (text === undefined) return undefined;
@@ -511,8 +975,8 @@ const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) =>
       return out;
     },
   },
-  uppercase: { arities: [1], fn: (arg) => str(arg)?.toUpperCase() },
-  lowercase: { arities: [1], fn: (arg) => str(arg)?.toLowerCase() },
+  uppercase: { arities: [1], context: true, fn: (arg) => str(arg)?.toUpperCase() },
+  lowercase: { arities: [1], context: true, fn: (arg) => str(arg)?.toLowerCase() },
   contains: {
     arities: [2],
     fn: (arg, token) => {
@@ -611,6 +1075,7 @@ const BUILT_INS: Record<string, { arities: number[]; fn: (...args: unknown[]) =>
         const value = fn.call(
           arity <= 1 ? [object[key]] : arity === 2 ? [object[key], key] : [object[key], key, object],
         );
+        if (value instanceof FastLambda) throw new Unsupported('function value');
         if (value !== undefined) out.push(value);
       }
       return out;
@@ -671,6 +1136,7 @@ const kit: CodegenKit<Context> = {
   plainNames,
   callee,
   isFunctionName,
+  higherOrder: (name) => HIGHER_ORDER.has(name),
   helpers: {
     lookup,
     isSequence,
@@ -741,15 +1207,30 @@ function compileCall(expr: AstNode): Evaluator {
     };
   }
   const builtIn = BUILT_INS[name];
+  // `$string()` on a path step (`ids.$string()`): a built-in whose first argument may be the context, given none.
+  if (builtIn?.context && args.length === 0)
+    return (input, c) => {
+      if (shadowed(c, name)) throw new Unsupported('shadowed');
+      // The context as JSONata's signature check sees it: an array (a sequence, the wrapped input) is its to judge.
+      if (Array.isArray(input) || input instanceof FastLambda) throw new Unsupported('context argument');
+      return builtIn.fn(input);
+    };
   if (builtIn?.arities.includes(args.length)) {
     return (input, c) => {
       if (shadowed(c, name)) throw new Unsupported('shadowed');
       const argv = values(input, c);
-      if (name !== 'each' && hasLambda(argv)) throw new Unsupported('function argument');
+      if (!HIGHER_ORDER.has(name) && hasLambda(argv)) throw new Unsupported('function argument');
       return builtIn.fn(...argv);
     };
   }
-  throw new Unsupported(`$${name}`);
+  if (JSONATA_BUILT_INS.has(name)) throw new Unsupported(`$${name}`);
+  // A variable bound to a lambda (`$walk := function(...) {...}`, a parameter given one), applied as JSONata's
+  // applyProcedure applies it; any other value there is JSONata's to refuse.
+  return (input, c) => {
+    const fn = variable(c, name);
+    if (!(fn instanceof FastLambda)) throw new Unsupported(`$${name} is not a compiled function`);
+    return fn.call(values(input, c));
+  };
 }
 
 /** A key of an object constructor: a string, and not one of JSONata's function markers. */
@@ -882,8 +1363,38 @@ function compileVariable(expr: AstNode): Evaluator {
   if (name === '')
     return (input) => (input && (input as Sequence).outerWrapper ? (input as unknown[])[0] : input);
   if (name === '$') return (_input, c) => c.root;
-  if (isFunctionName(name)) throw new Unsupported('function value');
+  if (letFunctions.has(name)) return letFunctionValue(name);
+  // A function's name as a value is JSONata's to hand on, unless a `:=` or a parameter of the same name (`$keys`,
+  // `$type`) hides the function.
+  if (isFunctionName(name)) {
+    if (!boundNames.has(name)) throw new Unsupported('function value');
+    return (_input, c) => {
+      if (!shadowed(c, name)) throw new Unsupported('function value');
+      return variable(c, name);
+    };
+  }
   return (_input, c) => variable(c, name);
+}
+
+/**
+ * A let's function as a value (`$map($parties, $partyRole)`): a lambda over its compiled body, with the closure the
+ * let's value has (the document's tree as `$` and `$$`, the names visible to it); a `:=` of the name shadows it.
+ */
+function letFunctionValue(name: string): Evaluator {
+  const target = compiledLet(name);
+  const visible = letFunctions.get(name)!.visible;
+  return (_input, c) => {
+    for (let f = c.frame; f; f = f.parent) if (f.vars.has(name)) return variable(c, name);
+    if (c.visible && !c.visible.has(name)) throw new Unsupported('not visible');
+    if (!Object.hasOwn(c.bindings, 'tree')) throw new Unsupported('no tree');
+    const tree = c.bindings.tree;
+    return new FastLambda(target.params, target.body, tree, {
+      bindings: c.bindings,
+      root: tree,
+      frame: null,
+      visible,
+    });
+  };
 }
 
 function isFunctionName(name: string): boolean {
@@ -947,7 +1458,16 @@ function compile(expr: AstNode): Evaluator {
     case 'unary':
       if (expr.value === '{') body = compileObject(expr);
       else if (expr.value === '[') body = compileArray(expr);
-      else throw new Unsupported(`unary ${String(expr.value)}`);
+      else if (expr.value === '-') {
+        // JSONata's evaluateUnary: a number negated, nothing stays nothing, anything else its error.
+        const operand = compile(expr.expression as AstNode);
+        body = (input, c) => {
+          const value = operand(input, c);
+          if (value === undefined) return undefined;
+          if (!isNumeric(value)) throw new Unsupported('negation of a non-number');
+          return -(value as number);
+        };
+      } else throw new Unsupported(`unary ${String(expr.value)}`);
       break;
     case 'block':
       body = compileBlock(expr);
@@ -1007,6 +1527,10 @@ export function fastExpression(
   callable = functions as Record<string, (...args: unknown[]) => unknown>;
   letFunctions = lets;
   compiledLets = new Map();
+  const bound = new Set<string>();
+  collectBound(ast, bound);
+  for (const { ast: body } of lets.values()) collectBound(body, bound);
+  boundNames = bound;
   // Only `:=` writes into the frame it runs in: without one anywhere, every evaluation can share one empty frame.
   const shared: Frame | undefined = hasBind(ast) ? undefined : { vars: new Map(), parent: null };
   let evaluator: Evaluator;
@@ -1025,8 +1549,9 @@ export function fastExpression(
     callable = {};
     letFunctions = new Map();
     compiledLets = new Map();
+    boundNames = new Set();
   }
-  return (input, bindings) => {
+  return (input, bindings, visible) => {
     // JSONata wraps an array input in a sequence of one, so the expression sees it as one value.
     let wrapped = input;
     if (Array.isArray(input) && !isSequence(input)) {
@@ -1037,11 +1562,25 @@ export function fastExpression(
       bindings,
       root: input,
       frame: shared ?? { vars: new Map(), parent: null },
-      visible: null,
+      visible: visible ?? null,
     });
-    if (result instanceof FastLambda || result instanceof RegExp) throw new Unsupported('function value');
+    if ((result instanceof FastLambda && !visible) || result instanceof RegExp)
+      throw new Unsupported('function value');
     return result;
   };
+}
+
+/** The names bound by `:=` and by lambdas' parameters anywhere in the AST. */
+function collectBound(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) collectBound(item, into);
+    return;
+  }
+  if (!node || typeof node !== 'object' || node instanceof RegExp) return;
+  const ast = node as AstNode;
+  if (ast.type === 'bind') into.add((ast.lhs as AstNode).value as string);
+  if (ast.type === 'lambda') for (const a of ast.arguments as AstNode[]) into.add(a.value as string);
+  for (const value of Object.values(node)) collectBound(value, into);
 }
 
 /** Whether a `:=` occurs anywhere in the AST. */

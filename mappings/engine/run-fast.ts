@@ -40,6 +40,19 @@ function evaluate(run: FastRun, node: ExpressionNode, context: unknown): unknown
   }
 }
 
+function evaluateLet(
+  node: ExpressionNode,
+  tree: unknown,
+  bindings: Record<string, unknown>,
+  visible: ReadonlySet<string>,
+): unknown {
+  try {
+    return node.fast!(tree, bindings, visible);
+  } catch {
+    throw NEEDS_JSONATA;
+  }
+}
+
 function evaluateRecord(run: FastRun, node: RecordNode, context: unknown): unknown {
   if (node.each) {
     const raw = evaluate(run, node.each, context);
@@ -143,9 +156,13 @@ export function mapFast(
   budget: Budget,
 ): Array<{ context: unknown; built: Record<string, unknown> }> {
   const run: FastRun = { mapping, bindings: { doc, tree }, budget };
+  const before = new Set(['doc', 'tree']);
   for (const [name, node] of mapping.lets) {
-    // A let that is a function is called through its compiled body; only JSONata would need its value.
-    if (!node.lambda) run.bindings[name] = evaluate(run, node, tree);
+    // A let that is a function is called through its compiled body; only JSONata would need its value. A let
+    // whose value is a function made otherwise (a block ending in one) is its compiled lambda, closed over the
+    // names before it, as JSONata's closure is.
+    if (!node.lambda) run.bindings[name] = evaluateLet(node, tree, run.bindings, new Set(before));
+    before.add(name);
   }
   let contexts: unknown[] = [tree];
   if (mapping.records) {
