@@ -298,6 +298,46 @@ describe('webhook source: dedup by delivery id', () => {
     ]);
   });
 
+  it('a document refused on its own while its batch commits is not remembered: its redelivery after a restart is taken', async () => {
+    // As withRereads refuses one whose read failed: committed alone as failed, then the batch (with it) as stored.
+    const hash = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 16);
+    const bucket = (id: string) => Number.parseInt(hash(id).slice(0, 8), 16) % 16;
+    const refusedId = 'refused-alone';
+    const sameBucket = Array.from({ length: 200 }, (_, i) => `kept-${i}`).find(
+      (id) => bucket(id) === bucket(refusedId),
+    )!;
+    const { task, server } = await setup({ batchSize: 10 });
+    const refusedReply = send(server.url, body, shopifyHeaders(body, refusedId));
+    await sleep(50);
+    const keptReply = send(server.url, body, shopifyHeaders(body, sameBucket));
+    await sleep(50);
+    const docs = await pollSome(task);
+    expect(docs.map((d) => d.deliveryId)).toEqual([refusedId, sameBucket]);
+    // The later document's position holds both ids until the refusal.
+    expect(docs[1]!.position!.offset).toEqual([hash(refusedId), hash(sameBucket)]);
+    await task.commit([docs[0]!], { ok: false, error: new Error('GAP re-read failed') });
+    await task.commit(docs, OK);
+    expect((await refusedReply.reply).status).toBe(503);
+    expect((await keptReply.reply).status).toBe(200);
+    const remembered = docs.flatMap((d) => d.position!.offset as string[]);
+    expect(remembered).not.toContain(hash(refusedId));
+    expect(remembered).toContain(hash(sameBucket));
+    // A restart with the positions the runtime wrote: the refused delivery comes again and is taken, the kept is not.
+    await task.stop();
+    await server.close();
+    harness = undefined;
+    const restarted = await setup(
+      {},
+      new Map([[docs[1]!.position!.partition, docs[1]!.position!.offset as Json]]),
+    );
+    const again = send(restarted.server.url, body, shopifyHeaders(body, refusedId));
+    const redelivered = await cycle(restarted.task);
+    expect(redelivered.map((d) => d.deliveryId)).toEqual([refusedId]);
+    expect((await again.reply).status).toBe(200);
+    const keptAgain = await send(restarted.server.url, body, shopifyHeaders(body, sameBucket)).reply;
+    expect(keptAgain).toMatchObject({ status: 200, body: { duplicate: true } });
+  });
+
   it('a committed delivery id is answered 200 duplicate at once and not queued again', async () => {
     const { task, server } = await setup();
     const first = send(server.url, body, shopifyHeaders(body, 'dup-1'));

@@ -322,6 +322,25 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
     });
   }
 
+  /**
+   * Documents refused on their own while their batch goes on (a wrapper's failed read: withRereads): their ids leave
+   * the positions of every batch not yet committed, so the batch's commit does not remember them; else their
+   * redelivery after a restart would be taken for a duplicate and lost.
+   */
+  function forgetRefused(entries: Entry[]): void {
+    const refused = new Set(entries.map((entry) => entry.hash ?? idHash(entry.document.deliveryId)));
+    if (refused.size === 0) return;
+    // In place: a wrapper's replacement documents share their original's position (a shallow copy).
+    const drop = (ids: unknown) => {
+      if (!Array.isArray(ids)) return;
+      for (let i = ids.length - 1; i >= 0; i--) if (refused.has(ids[i] as string)) ids.splice(i, 1);
+    };
+    for (const batch of outstanding) {
+      for (const ids of batch.buckets.values()) drop(ids);
+      for (const document of batch.documents) drop(document.position?.offset);
+    }
+  }
+
   function settleAll(reason: string): void {
     for (const entry of inFlight.values()) entry.settle({ ok: false, reason });
     inFlight.clear();
@@ -377,6 +396,7 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
       });
       const shared = new Set(entries.map((entry) => entry.request)).size > 1;
       const at = outstanding.findIndex((batch) => batch.documents === documents);
+      if (at < 0 && !outcome.ok) forgetRefused(entries);
       if (at >= 0) {
         const [batch] = outstanding.splice(0, at + 1).slice(-1);
         if (outcome.ok) for (const [bucket, ids] of batch!.buckets) buckets.set(bucket, ids);
