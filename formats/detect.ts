@@ -41,7 +41,8 @@ function edifactType(text: string): string | undefined {
 }
 
 function edifact(text: string): string | undefined {
-  const type = edifactType(text);
+  // A file wrapped at a fixed width (80 characters a line) may break the UNH: its line breaks are not data.
+  const type = edifactType(text) ?? edifactType(text.replace(/[\r\n]+/g, ''));
   return type ? EDIFACT_MESSAGES[type] : undefined;
 }
 
@@ -58,7 +59,7 @@ function head(bytes: Uint8Array): string {
 
 export function detectFormat(bytes: Uint8Array): string | undefined {
   const text = head(bytes);
-  if (text.startsWith('ISA')) return x12(text);
+  if (text.startsWith('ISA')) return x12(text) ?? x12(text.replace(/[\r\n]+/g, ''));
   if (text.startsWith('UNA') || text.startsWith('UNB')) return edifact(text);
   if (text.startsWith('<')) {
     if (IDOC.test(text)) return 'sap-idoc-orders05';

@@ -174,7 +174,8 @@ describe('empty and garbled documents: never an empty or half-built location', (
     expect(error.location).toBe('segment 1, line 1');
     expect(error.message).toMatch(/expected UNA or UNB, found "UNZ/);
     const afterUna = refusal('edifact-orders', "UNA:+.? '\nUNZ+1+10042'");
-    expect(afterUna.location).toBe('segment 2, line 2');
+    // A UNA is not a segment (segments are numbered from the UNB, as in every other location).
+    expect(afterUna.location).toBe('segment 1, line 2');
     expect(afterUna.message).toMatch(/expected UNB after UNA, found "UNZ/);
     const trailing = refusal(
       'edifact-orders',
@@ -265,7 +266,7 @@ describe('impossible values are refused by the reader, at the field', () => {
       'DTM unknown format code',
       edit(orders, '2:202403201400:203', '2:2024W12:999'),
       /element DTM01\.3$/,
-      /DTM format code "999" is not one this reader decodes \(101, 102, 203/,
+      /DTM\+2 format code "999" is not one this reader decodes \(101, 102, 106, 201, 203/,
     ],
     [
       'edifact-orders',

@@ -7,7 +7,7 @@ import {
   readLine,
   readParty,
 } from '../edifact/common-groups.ts';
-import type { EdifactDate } from '../edifact/dates.ts';
+import { documentYearOf, type EdifactDate } from '../edifact/dates.ts';
 import type { EdifactEnvelope, EdifactMessage } from '../edifact/envelope.ts';
 import { EdifactChecks, type Fields, pick } from '../edifact/fields.ts';
 import { type EdifactSegment, locate, value } from '../edifact/segment.ts';
@@ -47,7 +47,7 @@ const FORMAT = 'edifact-desadv';
 type Draft = Omit<EdifactDesadvTree, 'bgm'> & { bgm?: EdifactDesadvTree['bgm'] };
 
 export function buildDesadv(message: EdifactMessage): EdifactDesadvTree {
-  const check = new EdifactChecks(FORMAT);
+  const check = new EdifactChecks(FORMAT, documentYearOf(message.segments));
   const unh = message.segments[0]!;
   const tree: Draft = {
     envelope: message.envelope,

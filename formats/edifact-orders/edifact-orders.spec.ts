@@ -128,6 +128,45 @@ describe('edifact-orders fixtures', () => {
     expect(fixture('pia-product-id.edi')[0]!.tree.envelope.interchange.warnings).toBeUndefined();
   });
 
+  it('several-interchanges-own-una: each interchange read with its own UNA, segments numbered through the file', () => {
+    const docs = fixture('several-interchanges-own-una.edi');
+    expect(
+      docs.map((d) => [d.id, d.tree.bgm.number, d.tree.envelope.interchange.separators.element]),
+    ).toEqual([
+      ['10051/ORD-21', '4500012361', '+'],
+      ['10052/ORD-22', '4500012362', '*'],
+    ]);
+    expect(docs[1]?.tree.envelope.interchange).toMatchObject({
+      una: true,
+      separators: { component: '|', decimal: ',', release: '#', segment: '~' },
+    });
+    // 19 segments in the first interchange (the UNAs are not segments), so the second UNB is segment 20, line 22.
+    expect(docs[1]?.tree.envelope.interchange.$loc).toBe('UNB#2 (segment 20, line 22)');
+    expect(docs[1]?.tree.lines[0]?.descriptions[0]?.text).toBe('Desk lamp LED 9W warm white');
+  });
+
+  it('wrapped-80-columns: line breaks inside segments are not data; a segment is on the line it starts on', () => {
+    const [doc] = fixture('wrapped-80-columns.edi');
+    expect(doc?.tree.envelope.message).toMatchObject({ type: 'ORDERS', release: '96A' });
+    expect(doc?.tree.parties[0]?.name).toBe('Kaufhaus Nord GmbH');
+    expect(doc?.tree.lines.map((l) => [l.itemNumber, l.quantities[0]?.value])).toEqual([
+      ['4006381333931', '24'],
+      ['5012345678900', '12'],
+    ]);
+    // `…'NAD+BY+4012345000009::9++Kau` ends line 2; the NAD starts on it.
+    expect(doc?.tree.parties[0]?.$loc).toBe('UNB#1/UNH#1/NAD#1/NAD (segment 5, line 2)');
+  });
+
+  it("dtm-week-616-mmdd-106-range-719: a delivery week Monday to Sunday, MMDD in the document date's year", () => {
+    const [doc] = fixture('dtm-week-616-mmdd-106-range-719.edi');
+    expect(doc?.tree.dates.map((d) => [d.qualifier, d.format, d.iso])).toEqual([
+      ['137', '102', '2024-03-12'],
+      ['2', '616', '2024-03-25/2024-03-31'],
+      ['64', '719', '2024-03-18T08:00/2024-03-22T16:00'],
+    ]);
+    expect(doc?.tree.lines[0]?.dates[0]).toMatchObject({ format: '106', value: '0325', iso: '2024-03-25' });
+  });
+
   it('bom-free-text-35-cut: text cut at 35 characters is joined without a space', () => {
     const [doc] = fixture('bom-free-text-35-cut.edi');
     expect(doc?.tree.freeText).toEqual([
@@ -177,6 +216,12 @@ describe('edifact-orders broken fixtures', () => {
     // An INVOIC whose UNT count is off too: refused for what it is, at its UNH, not for the count.
     'message-type-invoic-unt-count-off.edi':
       /^edifact-orders: UNH \(segment 2, line 2\): message type "INVOIC" \(UNH02\) is not edifact-orders/,
+    // 0004 is mandatory: a blank sender would become the system `edi:` and a CONTRL nobody can route.
+    'unb-blank-sender.edi':
+      /UNB#1 \(segment 1, line 2\), element UNB02\.1: UNB02\.1 \(interchange sender identification\) is mandatory but blank/,
+    'dtm-106-no-document-date.edi':
+      /element DTM01\.2: DTM value "0325" \(format 106, MMDD\) has no year, and the message has no document date/,
+    'dtm-format-not-read.edi': /element DTM01\.3: DTM\+2 format code "201X" is not one this reader decodes/,
     'unreleased-repetition-separator-v4.edi':
       /element NAD04: unreleased repetition separator "\*" \(UNA, syntax version 4\)/,
   });

@@ -11,7 +11,7 @@ import {
   readLine,
   readParty,
 } from '../edifact/common-groups.ts';
-import type { EdifactDate } from '../edifact/dates.ts';
+import { documentYearOf, type EdifactDate } from '../edifact/dates.ts';
 import type { EdifactEnvelope, EdifactMessage } from '../edifact/envelope.ts';
 import { EdifactChecks, type Fields, pick } from '../edifact/fields.ts';
 import { type EdifactSegment, locate } from '../edifact/segment.ts';
@@ -37,7 +37,7 @@ export interface EdifactOrdersTree {
 const FORMAT = 'edifact-orders';
 
 export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
-  const check = new EdifactChecks(FORMAT);
+  const check = new EdifactChecks(FORMAT, documentYearOf(message.segments));
   const unh = message.segments[0]!;
   const tree: Omit<EdifactOrdersTree, 'bgm'> & { bgm?: EdifactOrdersTree['bgm'] } = {
     envelope: message.envelope,

@@ -9,6 +9,10 @@ export type EdifactDate = Fields<'qualifier' | 'value' | 'format' | 'iso'>;
 const PATTERNS: Record<string, { pattern: RegExp; iso: (m: string[]) => string }> = {
   '102': { pattern: /^(\d{4})(\d{2})(\d{2})$/, iso: (m) => `${m[1]}-${m[2]}-${m[3]}` },
   '101': { pattern: /^(\d{2})(\d{2})(\d{2})$/, iso: (m) => `20${m[1]}-${m[2]}-${m[3]}` },
+  '201': {
+    pattern: /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/,
+    iso: (m) => `20${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}`,
+  },
   '203': {
     pattern: /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/,
     iso: (m) => `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}`,
@@ -26,7 +30,52 @@ const PATTERNS: Record<string, { pattern: RegExp; iso: (m: string[]) => string }
     pattern: /^(\d{4})(\d{2})(\d{2})-?(\d{4})(\d{2})(\d{2})$/,
     iso: (m) => `${m[1]}-${m[2]}-${m[3]}/${m[4]}-${m[5]}-${m[6]}`,
   },
+  '719': {
+    pattern: /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})-?(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})$/,
+    iso: (m) => `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}/${m[6]}-${m[7]}-${m[8]}T${m[9]}:${m[10]}`,
+  },
+  // CCYYWW, a week (a delivery week): read as 718 is, a range of days, the ISO 8601 week from Monday to Sunday.
+  '616': { pattern: /^(\d{4})(\d{2})$/, iso: (m) => isoWeekRange(Number(m[1]), Number(m[2])) },
 };
+
+/** MMDD (106): the year is the message's document date's (DTM+137), given by the tree builder. */
+const MONTH_DAY = /^(\d{2})(\d{2})$/;
+
+const DAY_MS = 86_400_000;
+
+/** `2024-03-11/2024-03-17` for week 11 of 2024 (ISO 8601: weeks start on Monday, week 1 holds 4 January); '' when the year has no such week. */
+export function isoWeekRange(year: number, week: number): string {
+  const january4 = Date.UTC(year, 0, 4);
+  const monday1 = january4 - ((new Date(january4).getUTCDay() + 6) % 7) * DAY_MS;
+  const weeks = isoWeeksIn(year);
+  if (week < 1 || week > weeks) return '';
+  const monday = monday1 + (week - 1) * 7 * DAY_MS;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return `${day(monday)}/${day(monday + 6 * DAY_MS)}`;
+}
+
+/** 53 when the year's 28 December falls in week 53 (a year starting on Thursday, or a leap year on Wednesday), else 52. */
+function isoWeeksIn(year: number): number {
+  const weekday = (y: number, m: number, d: number) => new Date(Date.UTC(y, m, d)).getUTCDay();
+  const january1 = weekday(year, 0, 1);
+  const december31 = weekday(year, 11, 31);
+  return january1 === 4 || december31 === 4 ? 53 : 52;
+}
+
+/**
+ * The year of a message's document date (DTM+137, in any format that names the year), for the MMDD (106) dates of
+ * the same message; undefined when it has none.
+ */
+export function documentYearOf(segments: readonly EdifactSegment[]): string | undefined {
+  for (const segment of segments) {
+    if (segment.tag !== 'DTM' || value(segment, 1, 1) !== '137') continue;
+    const raw = value(segment, 1, 2);
+    const format = value(segment, 1, 3);
+    if ((format === '101' || format === '201') && /^\d{6}/.test(raw)) return `20${raw.slice(0, 2)}`;
+    if (/^(102|203|204|303|616|718|719)$/.test(format) && /^\d{4}/.test(raw)) return raw.slice(0, 4);
+  }
+  return undefined;
+}
 
 /** The calendar problem of each date (and time) in the ISO text, the first one found (718 holds two dates). */
 function calendarProblemOf(iso: string): string | undefined {
@@ -48,17 +97,22 @@ export function readDate(segment: EdifactSegment, check: EdifactChecks): Edifact
   const format = value(segment, 1, 3);
   if (raw !== '') date.value = raw;
   if (format !== '') date.format = format;
-  const known = PATTERNS[format];
+  const known = format === '106' ? monthDay(segment, raw, check) : PATTERNS[format];
   if (raw !== '' && format !== '' && !known)
     check.fail(
       check.at(segment, 1, 3),
-      `DTM format code ${JSON.stringify(format)} is not one this reader decodes (${Object.keys(PATTERNS).join(', ')})`,
+      `DTM+${date.qualifier} format code ${JSON.stringify(format)} is not one this reader decodes (${[...Object.keys(PATTERNS), '106'].sort().join(', ')})`,
     );
   if (known && raw !== '') {
     const match = known.pattern.exec(raw);
     const iso = match ? known.iso(match as unknown as string[]) : '';
     if (!match)
       check.fail(check.at(segment, 1, 2), `DTM value ${JSON.stringify(raw)} does not match format ${format}`);
+    if (format === '616' && iso === '')
+      check.fail(
+        check.at(segment, 1, 2),
+        `DTM value ${JSON.stringify(raw)} (format 616, CCYYWW): week ${match![2]} does not exist in ${match![1]}`,
+      );
     const problem = calendarProblemOf(iso);
     if (problem)
       check.fail(check.at(segment, 1, 2), `DTM value ${JSON.stringify(raw)} (format ${format}): ${problem}`);
@@ -67,4 +121,19 @@ export function readDate(segment: EdifactSegment, check: EdifactChecks): Edifact
     deriveFrom(date, 'iso', ['value', 'format']);
   }
   return date;
+}
+
+/** 106 (MMDD) with the year of the message's document date; refused at C507.2 when the message has none. */
+function monthDay(
+  segment: EdifactSegment,
+  raw: string,
+  check: EdifactChecks,
+): { pattern: RegExp; iso: (m: string[]) => string } {
+  const year = check.documentYear;
+  if (year === undefined && MONTH_DAY.test(raw))
+    check.fail(
+      check.at(segment, 1, 2),
+      `DTM value ${JSON.stringify(raw)} (format 106, MMDD) has no year, and the message has no document date (DTM+137) to take it from`,
+    );
+  return { pattern: MONTH_DAY, iso: (m) => `${year}-${m[1]}-${m[2]}` };
 }

@@ -1,12 +1,14 @@
 import { FormatError } from '../types.ts';
 import { ediDateProblem, ediTimeProblem, isInteger } from '../x12/values.ts';
 import {
+  DEFAULT_SEPARATORS,
   type EdifactSegment,
   type EdifactSeparators,
   positionName,
   segmentLocation,
   value,
 } from './segment.ts';
+import type { TokenizedInterchange } from './tokenizer.ts';
 
 type Party = { id: string; qualifier?: string; routing?: string };
 
@@ -86,13 +88,13 @@ class EnvelopeReader {
   private index = 0;
   private readonly segments: EdifactSegment[];
   private readonly format: string;
-  private readonly separators: EdifactSeparators;
-  private readonly una: boolean;
+  /** Each interchange's separators, by its UNB: a file's interchanges may each have their own UNA. */
+  private readonly advices: Map<EdifactSegment, TokenizedInterchange['advice']>;
   private readonly messages: EdifactMessage[] = [];
-  constructor(segments: EdifactSegment[], separators: EdifactSeparators, una: boolean, format: string) {
+  constructor(segments: EdifactSegment[], interchanges: readonly TokenizedInterchange[], format: string) {
     this.segments = segments;
-    this.separators = separators;
-    this.una = una;
+    this.advices = new Map();
+    for (const { unb, advice } of interchanges) if (unb) this.advices.set(unb, advice);
     this.format = format;
   }
 
@@ -161,6 +163,22 @@ class EnvelopeReader {
     }
   }
 
+  /** UNE: as UNZ, a wrong UNE02 reference or a count that is no number is refused, a count that disagrees warned. */
+  private groupTrailer(
+    une: EdifactSegment,
+    interchange: EdifactInterchangeInfo,
+    actual: number,
+    reference: string,
+  ): void {
+    const count = value(une, 1);
+    if (!isInteger(count)) this.fail(une, `control count: UNE01 ${JSON.stringify(count)} is not a number`);
+    this.reference(une, reference, 'UNG05');
+    if (Number(count) !== actual) {
+      const warning = `${une.$loc}: UNE+${count}+${reference}: group says ${Number(count)} messages, holds ${actual}`;
+      interchange.warnings = [...(interchange.warnings ?? []), warning];
+    }
+  }
+
   read(): EdifactMessage[] {
     let interchanges = 0;
     while (this.index < this.segments.length) {
@@ -169,6 +187,7 @@ class EnvelopeReader {
       const path = `UNB#${++interchanges}`;
       unb.$loc = `${path} (segment ${unb.segment}, line ${unb.line})`;
       const interchange = this.interchangeInfo(unb);
+      this.checkParties(unb);
       this.checkDateTime(unb, 4);
       let messages = 0;
       let groups = 0;
@@ -193,6 +212,25 @@ class EnvelopeReader {
     if (this.messages.length === 0)
       throw new FormatError(this.format, 'end of file', 'no message (UNH..UNT) in the file');
     return this.messages;
+  }
+
+  /**
+   * UNB02.1 / UNB03.1 (0004 sender, 0010 recipient identification) are mandatory: a blank one (`UNB+UNOB:3+ + +…`)
+   * would make the partner unknown (the mappings' system `edi:`) and a CONTRL unaddressable: refused at its element.
+   */
+  private checkParties(unb: EdifactSegment): void {
+    for (const [n, what] of [
+      [2, 'interchange sender identification'],
+      [3, 'interchange recipient identification'],
+    ] as const) {
+      if (value(unb, n, 1).trim() === '') {
+        throw new FormatError(
+          this.format,
+          `${segmentLocation(unb)}, element ${positionName(unb, n, 1)}`,
+          `${positionName(unb, n, 1)} (${what}) is mandatory but blank`,
+        );
+      }
+    }
   }
 
   /** UNB/UNG date and time (S004: YYMMDD or CCYYMMDD, HHMM): a day and time the calendar has. */
@@ -226,7 +264,7 @@ class EnvelopeReader {
     for (;;) {
       const segment = this.next(path, 'UNE');
       if (segment.tag === 'UNE') {
-        this.trailer(segment, messages, 'messages (UNH)', group.ref, 'UNG05');
+        this.groupTrailer(segment, interchange, messages, group.ref);
         return;
       }
       if (segment.tag !== 'UNH') this.fail(segment, `expected UNH or UNE, found ${segment.tag}`);
@@ -287,8 +325,8 @@ class EnvelopeReader {
         date: value(unb, 4, 1),
         time: value(unb, 4, 2),
         controlRef: value(unb, 5),
-        una: this.una,
-        separators: this.separators,
+        una: this.advices.get(unb)?.una ?? false,
+        separators: this.advices.get(unb)?.separators ?? DEFAULT_SEPARATORS,
       } as EdifactInterchangeInfo,
       {
         applicationRef: value(unb, 7),
@@ -307,9 +345,8 @@ class EnvelopeReader {
  */
 export function readMessages(
   segments: EdifactSegment[],
-  separators: EdifactSeparators,
-  una: boolean,
+  interchanges: readonly TokenizedInterchange[],
   format: string,
 ): EdifactMessage[] {
-  return new EnvelopeReader(segments, separators, una, format).read();
+  return new EnvelopeReader(segments, interchanges, format).read();
 }

@@ -38,8 +38,11 @@ export function joinFreeText(parts: readonly string[]): string {
 
 export class EdifactChecks {
   private readonly format: string;
-  constructor(format: string) {
+  /** The year of the message's document date (DTM+137), which MMDD dates (DTM format 106) are in. */
+  readonly documentYear: string | undefined;
+  constructor(format: string, documentYear?: string) {
     this.format = format;
+    this.documentYear = documentYear;
   }
 
   fail(location: string, message: string): never {

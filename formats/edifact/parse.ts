@@ -4,7 +4,7 @@ import { readEdiDocuments } from '../x12/documents.ts';
 import { decodeInterchange } from './charset.ts';
 import { type EdifactMessage, readMessages } from './envelope.ts';
 import type { EdifactSegment } from './segment.ts';
-import { readServiceStringAdvice, tokenize } from './tokenizer.ts';
+import { tokenizeFile } from './tokenizer.ts';
 
 export interface EdifactReadOptions<Tree> {
   format: string;
@@ -82,8 +82,8 @@ function refuseForeignMessagesFirst<T>(
     let foreign: { type: string; segment: EdifactSegment } | undefined;
     try {
       const text = decodeInterchange(bytes, options.format);
-      const headers = tokenize(text, readServiceStringAdvice(text, options.format), options.format)
-        .filter((segment) => segment.tag === 'UNH')
+      const headers = tokenizeFile(text, options.format)
+        .segments.filter((segment) => segment.tag === 'UNH')
         .map((segment) => ({ type: messageTypeOf(segment), segment }));
       if (headers.length > 0 && !headers.some((header) => header.type === options.messageType))
         foreign = headers[0];
@@ -107,7 +107,6 @@ function messageTypeOf(segment: EdifactSegment): string {
 
 export function readEdifact(input: Buffer, format: string): EdifactMessage[] {
   const text = decodeInterchange(input, format);
-  const advice = readServiceStringAdvice(text, format);
-  const segments = tokenize(text, advice, format);
-  return readMessages(segments, advice.separators, advice.una, format);
+  const { segments, interchanges } = tokenizeFile(text, format);
+  return readMessages(segments, interchanges, format);
 }

@@ -17,11 +17,52 @@ export interface ServiceStringAdvice {
   start: number;
 }
 
-/** Reads the UNA if there is one; checks that the interchange then starts with UNB followed by the element separator. */
-export function readServiceStringAdvice(text: string, format: string): ServiceStringAdvice {
-  let start = 0;
+/** Whether `code` is a line feed or carriage return. */
+function isLineBreak(code: number): boolean {
+  return code === 0x0a || code === 0x0d;
+}
+
+/** Whether the text at `at` starts with `word`, line breaks inside it skipped (a file wrapped at a fixed width). */
+function startsWithUnwrapped(text: string, word: string, at: number): boolean {
+  let position = at;
+  for (let i = 0; i < word.length; i++) {
+    while (position < text.length && isLineBreak(text.charCodeAt(position))) position++;
+    if (text[position] !== word[i]) return false;
+    position++;
+  }
+  return true;
+}
+
+/** The character at `at`, line breaks skipped, and the position after it. */
+function charUnwrapped(text: string, at: number): { char: string; next: number } {
+  let position = at;
+  while (position < text.length && isLineBreak(text.charCodeAt(position))) position++;
+  return { char: text[position] ?? '', next: position + 1 };
+}
+
+/** Where an interchange starts (its UNA, or UNB without one) in a file: `segment` numbers its first segment. */
+export interface InterchangeStart {
+  from: number;
+  segment: number;
+  /** The separators of the interchange before, kept by a UNB that has no UNA and does not use the defaults. */
+  previous?: EdifactSeparators;
+}
+
+/**
+ * Reads the UNA if there is one; checks that the interchange then starts with UNB followed by the element separator.
+ * A file may hold several interchanges, each with its own UNA (`at` the start of the next one): separators are the
+ * interchange's, and one without a UNA has the defaults (or, when its UNB is followed by the element separator of
+ * the interchange before and not by `+`, that one's: the partner kept them).
+ */
+export function readServiceStringAdvice(
+  text: string,
+  format: string,
+  at: InterchangeStart = { from: 0, segment: 1 },
+): ServiceStringAdvice {
+  let start = at.from;
   while (start < text.length && isWhitespace(text.charCodeAt(start))) start++;
   if (start >= text.length) throw new FormatError(format, 'byte 0', 'empty document');
+  const lineOf = (index: number) => text.slice(0, index).split('\n').length;
   let separators = DEFAULT_SEPARATORS;
   let una = false;
   if (text.startsWith('UNA', start)) {
@@ -39,7 +80,7 @@ export function readServiceStringAdvice(text: string, format: string): ServiceSt
     if (chars.length < 6 || new Set(used).size !== used.length || used.some((c) => /[\p{L}\p{N}]/u.test(c))) {
       throw new FormatError(
         format,
-        'UNA (line 1)',
+        `UNA (line ${lineOf(start)})`,
         `invalid service string advice ${JSON.stringify(text.slice(start, start + 9))}: separators must be six distinct non-alphanumeric characters`,
       );
     }
@@ -47,19 +88,23 @@ export function readServiceStringAdvice(text: string, format: string): ServiceSt
     start += 3 + chars.join('').length;
     while (start < text.length && isWhitespace(text.charCodeAt(start))) start++;
   }
-  if (!text.startsWith('UNB', start)) {
-    const line = text.slice(0, start).split('\n').length;
+  if (!startsWithUnwrapped(text, 'UNB', start)) {
     throw new FormatError(
       format,
-      `segment ${una ? 2 : 1}, line ${line}`,
+      `segment ${at.segment}, line ${lineOf(start)}`,
       `not an EDIFACT interchange: expected ${una ? 'UNB after UNA' : 'UNA or UNB'}, found ${JSON.stringify(text.slice(start, start + 20))}`,
     );
   }
-  if (text.slice(start + 3, start + 3 + separators.element.length) !== separators.element) {
+  let afterTag = start;
+  for (let i = 0; i < 3; i++) afterTag = charUnwrapped(text, afterTag).next;
+  const following = charUnwrapped(text, afterTag).char;
+  if (!una && at.previous && following !== separators.element && following === at.previous.element)
+    separators = at.previous;
+  if (following !== separators.element) {
     throw new FormatError(
       format,
-      'UNB (segment 1)',
-      `wrong separators: UNB is followed by ${JSON.stringify(text[start + 3] ?? '')}, but the ${una ? 'UNA declares' : 'default (no UNA) is'} element separator ${JSON.stringify(separators.element)}`,
+      `UNB (segment ${at.segment}, line ${lineOf(start)})`,
+      `wrong separators: UNB is followed by ${JSON.stringify(following)}, but the ${una ? 'UNA declares' : 'default (no UNA) is'} element separator ${JSON.stringify(separators.element)}`,
     );
   }
   return { separators, una, start };
@@ -139,10 +184,18 @@ function checkNoRepetition(
   }
 }
 
+/** One interchange's segments as the tokenizer cut them, and the separators they were cut with. */
+export interface TokenizedInterchange {
+  advice: ServiceStringAdvice;
+  /** Its UNB (the first segment), undefined when the text held nothing after the UNA. */
+  unb: EdifactSegment | undefined;
+}
+
 /**
  * One pass over the text: indexOf on the terminator (skipping released ones), CR/LF and indentation between
  * segments ignored. A file that ends inside a segment is truncated (a final UNZ without terminator is tolerated).
- * `maxSegments` stops after that many (an envelope's head: UNB, UNG, UNH), whatever follows them.
+ * `maxSegments` stops after that many (an envelope's head: UNB, UNG, UNH), whatever follows them. Reads one
+ * interchange: it stops after its UNZ when the next one starts (a UNA or a UNB), or at a UNA.
  */
 export function tokenize(
   text: string,
@@ -150,45 +203,100 @@ export function tokenize(
   format: string,
   maxSegments = Number.POSITIVE_INFINITY,
 ): EdifactSegment[] {
-  const { separators } = advice;
   const segments: EdifactSegment[] = [];
+  tokenizeInterchange(text, advice, format, { segments, lines: new LineCounter(text), maxSegments });
+  return segments;
+}
+
+/**
+ * Every interchange of a file, each with the separators its own UNA (or the defaults) declares: the segments are
+ * numbered through the file (a UNA is not a segment), so locations stay the file's.
+ */
+export function tokenizeFile(
+  text: string,
+  format: string,
+): { segments: EdifactSegment[]; interchanges: TokenizedInterchange[] } {
+  const state: TokenizerState = {
+    segments: [],
+    lines: new LineCounter(text),
+    maxSegments: Number.POSITIVE_INFINITY,
+  };
+  const interchanges: TokenizedInterchange[] = [];
+  let at: InterchangeStart = { from: 0, segment: 1 };
+  for (;;) {
+    const advice = readServiceStringAdvice(text, format, at);
+    const first = state.segments.length;
+    const end = tokenizeInterchange(text, advice, format, state);
+    interchanges.push({ advice, unb: state.segments[first] });
+    let next = end;
+    while (next < text.length && isWhitespace(text.charCodeAt(next))) next++;
+    if (next >= text.length) break;
+    at = { from: next, segment: state.segments.length + 1, previous: advice.separators };
+  }
+  return { segments: state.segments, interchanges };
+}
+
+interface TokenizerState {
+  segments: EdifactSegment[];
+  lines: LineCounter;
+  maxSegments: number;
+}
+
+/**
+ * Cuts one interchange's segments into `state.segments` and returns where it stopped: the end of the text, or the
+ * start of the next interchange (a UNA anywhere, a UNB right after a UNZ). When the terminator is not a line break,
+ * CR and LF are not data wherever they stand (files wrapped at 80 characters cut segments in two): they are dropped,
+ * and a segment's line is the line it starts on.
+ */
+function tokenizeInterchange(
+  text: string,
+  advice: ServiceStringAdvice,
+  format: string,
+  state: TokenizerState,
+): number {
+  const { separators } = advice;
+  const { segments, lines } = state;
+  const dropLineBreaks = separators.segment !== '\n' && separators.segment !== '\r';
+  const firstNumber = segments.length + 1;
   // Set once the UNB says syntax version 4 (UNB01.2): only then is the UNA's fifth character a repetition separator.
   let repetitionChecked = false;
-  const lines = new LineCounter(text);
+  let afterUnz = false;
   let position = advice.start;
-  while (position < text.length && segments.length < maxSegments) {
+  while (position < text.length && segments.length < state.maxSegments) {
     while (position < text.length && isWhitespace(text.charCodeAt(position))) position++;
     if (position >= text.length) break;
+    const number = segments.length + 1;
+    if (
+      number > firstNumber &&
+      text.charCodeAt(position) === 0x55 /* U */ &&
+      (startsWithUnwrapped(text, 'UNA', position) || (afterUnz && startsWithUnwrapped(text, 'UNB', position)))
+    )
+      return position;
     let end = findTerminator(text, position, separators);
     const unterminated = end === -1;
     if (unterminated) end = text.length;
     const line = lines.lineAt(position);
-    const parts = splitSegment(text.slice(position, end), separators);
+    let raw = text.slice(position, end);
+    if (dropLineBreaks && (raw.includes('\n') || raw.includes('\r'))) raw = raw.replace(/[\r\n]+/g, '');
+    const parts = splitSegment(raw, separators);
     const tag = parts[0]?.[0] ?? '';
-    const number = segments.length + 1;
     if (!TAG.test(tag) || (parts[0]?.length ?? 0) > 1) {
       throw new FormatError(
         format,
         `segment ${number}, line ${line}`,
-        `invalid segment tag ${JSON.stringify(text.slice(position, Math.min(end, position + 20)))}: wrong separators? expected element ${JSON.stringify(separators.element)}, terminator ${JSON.stringify(separators.segment)}`,
+        `invalid segment tag ${JSON.stringify(raw.slice(0, 20))}: wrong separators? expected element ${JSON.stringify(separators.element)}, terminator ${JSON.stringify(separators.segment)}`,
       );
     }
     if (unterminated && tag !== 'UNZ') {
       const problem =
-        number === 1
+        number === firstNumber
           ? `wrong separators: no segment terminator ${JSON.stringify(separators.segment)} anywhere after the UNB`
           : 'truncated: the file ends inside this segment';
       throw new FormatError(format, `${tag} (segment ${number}, line ${line})`, problem);
     }
-    if (number === 1 && separators.repetition) repetitionChecked = parts[1]?.[1] === '4';
+    if (number === firstNumber && separators.repetition) repetitionChecked = parts[1]?.[1] === '4';
     else if (repetitionChecked)
-      checkNoRepetition(
-        text.slice(position, end),
-        separators,
-        tag,
-        `${tag} (segment ${number}, line ${line})`,
-        format,
-      );
+      checkNoRepetition(raw, separators, tag, `${tag} (segment ${number}, line ${line})`, format);
     const elements: EdifactElement[] = new Array(parts.length - 1);
     for (let i = 1; i < parts.length; i++) {
       const element = parts[i]!;
@@ -196,7 +304,8 @@ export function tokenize(
     }
     // $loc is filled in once the segment's loop is known (envelope / format reader), not built twice here.
     segments.push({ $loc: '', tag, elements, segment: number, line });
+    afterUnz = tag === 'UNZ';
     position = end + separators.segment.length;
   }
-  return segments;
+  return position;
 }

@@ -65,6 +65,31 @@ describe('x12-850 fixtures', () => {
     expect(doc?.tree.beg.poNumber).toBe('PO-240311-02');
   });
 
+  it("several-interchanges-own-delimiters: each ISA sets its interchange's separators", () => {
+    const docs = fixture('several-interchanges-own-delimiters.edi');
+    expect(docs.map((d) => [d.id, d.tree.beg.poNumber, d.tree.envelope.interchange.separators])).toEqual([
+      ['000004801/0001', 'PO-M-2001', { element: '*', component: '>', segment: '~' }],
+      ['000004802/0001', 'PO-M-2002', { element: '|', component: '^', segment: '!' }],
+    ]);
+    expect(docs[1]?.tree.envelope.interchange.$loc).toBe('ISA#2 (segment 18, line 18)');
+  });
+
+  it('wrapped-80-columns: line breaks inside segments (the ISA too) are not data', () => {
+    const [doc] = fixture('wrapped-80-columns.edi');
+    expect(doc?.tree.envelope.interchange).toMatchObject({ time: '0930', controlNumber: '000004803' });
+    expect(doc?.tree.beg.poNumber).toBe('PO-W-2003');
+    expect(doc?.tree.lines.map((l) => l.quantity)).toEqual(['48', '12']);
+  });
+
+  it('ge-iea-count-mismatch: accepted, every set of the interchange carries the GE01 / IEA01 warnings', () => {
+    const [doc] = fixture('ge-iea-count-mismatch.edi');
+    expect(doc?.tree.envelope.interchange.warnings).toEqual([
+      'ISA#1/GS#1/GE (segment 16, line 16): GE01 says 2 transaction sets (ST), holds 1',
+      'ISA#1/IEA (segment 17, line 17): IEA01 says 3 functional groups (GS), holds 1',
+    ]);
+    expect(fixture('several-st-sets.edi')[0]?.tree.envelope.interchange.warnings).toBeUndefined();
+  });
+
   it('several-st-sets: one document per ST..SE', () => {
     const docs = fixture('several-st-sets.edi');
     expect(docs.map((d) => [d.id, d.tree.beg.poNumber, d.tree.currency?.code])).toEqual([
@@ -159,6 +184,8 @@ describe('x12-850 broken fixtures', () => {
     'sac-amount-not-n2.edi': /SAC05 must be a whole number, found "15.00"/,
     // ITD03 is a percent (R): '2%' is not read as 2.
     'itd-discount-percent-not-numeric.edi': /ITD03 must be numeric, found "2%"/,
+    // ISA06 is mandatory: 15 blanks would become the system `edi:` and a 997 nobody can route.
+    'isa06-blank.edi': /element ISA06: ISA06 \(interchange sender id\) is mandatory but blank/,
   });
 });
 

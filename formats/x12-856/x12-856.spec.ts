@@ -26,6 +26,13 @@ describe('x12-856 fixtures', () => {
     expect(loose?.sscc).toBeUndefined();
   });
 
+  it('iea-count-mismatch: an IEA01 that disagrees is accepted with a warning (formats/x12/README.md: control counts)', () => {
+    const [doc] = fixture('iea-count-mismatch.edi');
+    expect(doc?.tree.envelope.interchange.warnings).toEqual([
+      'ISA#1/IEA (segment 29, line 29): IEA01 says 2 functional groups (GS), holds 1',
+    ]);
+  });
+
   it('version-003060-yymmdd-dates: dates of a set before 004010 (YYMMDD) read as CCYYMMDD, 69-99 as 19YY', () => {
     const [doc] = fixture('version-003060-yymmdd-dates.edi');
     const { envelope, bsn, dates, orders, segments } = doc!.tree;
@@ -208,7 +215,6 @@ describe('x12-856 broken fixtures', () => {
     'invalid-utf8.edi': /byte 410: invalid UTF-8/,
     'hl-parent-missing.edi': /HL02 parent "9" is not an earlier HL/,
     'ctt-count-mismatch.edi': /CTT01 says 7 but there are 3 HL and 1 LIN segments/,
-    'iea-count-mismatch.edi': /IEA01 says "2" but there are 1 functional groups/,
     'message-type-850.edi': /message type "850" \(ST01\) is not x12-856/,
     'mea-non-numeric-weight.edi': /MEA03 must be numeric, found "412 KG"/,
     'yymmdd-date-in-version-004010.edi': /BSN03 must be a CCYYMMDD date, found "240312"/,

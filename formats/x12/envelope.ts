@@ -18,6 +18,12 @@ export interface X12InterchangeInfo {
   acknowledgmentRequested: string;
   usage: string;
   separators: X12Separators;
+  /**
+   * What the interchange states but its content contradicts, and the reader accepted anyway, as EDI translators do:
+   * a GE01 or IEA01 count that disagrees with the sets or groups it holds (each set passed its own SE checks). Each
+   * names its segment; absent when none.
+   */
+  warnings?: string[];
 }
 
 export interface X12GroupInfo {
@@ -57,9 +63,10 @@ export interface X12TransactionSet {
 class EnvelopeReader {
   private index = 0;
   private readonly segments: X12Segment[];
-  private readonly separators: X12Separators;
+  /** Each interchange's separators, by its ISA: a file's interchanges may each have their own. */
+  private readonly separators: ReadonlyMap<X12Segment, X12Separators>;
   private readonly format: string;
-  constructor(segments: X12Segment[], separators: X12Separators, format: string) {
+  constructor(segments: X12Segment[], separators: ReadonlyMap<X12Segment, X12Separators>, format: string) {
     this.segments = segments;
     this.separators = separators;
     this.format = format;
@@ -95,6 +102,26 @@ class EnvelopeReader {
     }
   }
 
+  /**
+   * GE01 / IEA01: a count that is no number is refused; one that disagrees with the sets (groups) held is accepted
+   * with a warning on the interchange, which every set of it carries (`envelope.interchange.warnings`): each set
+   * passed its own SE01 / SE02 checks, and a transfer cut short loses the trailer itself, which is refused.
+   */
+  private trailerCount(
+    trailer: X12Segment,
+    interchange: X12InterchangeInfo,
+    actual: number,
+    what: string,
+  ): void {
+    const declared = element(trailer, 1);
+    if (!isInteger(declared))
+      this.fail(trailer, `control count: ${trailer.tag}01 ${JSON.stringify(declared)} is not a number`);
+    if (Number(declared) !== actual) {
+      const warning = `${trailer.$loc}: ${trailer.tag}01 says ${Number(declared)} ${what}, holds ${actual}`;
+      interchange.warnings = [...(interchange.warnings ?? []), warning];
+    }
+  }
+
   private checkReference(trailer: X12Segment, n: number, expected: string, header: string): void {
     const actual = element(trailer, n);
     if (actual.trim() !== expected.trim()) {
@@ -115,6 +142,7 @@ class EnvelopeReader {
       const interchangePath = `ISA#${interchangeNumber}`;
       isa.$loc = `${interchangePath} (segment ${isa.segment}, line ${isa.line})`;
       const interchange = this.interchangeInfo(isa);
+      this.checkParties(isa);
       this.checkDateTime(isa, 9, 10);
       if (!/^\d{1,9}$/.test(interchange.controlNumber)) {
         this.fail(isa, `ISA13 control number ${JSON.stringify(interchange.controlNumber)} is not numeric`);
@@ -124,8 +152,8 @@ class EnvelopeReader {
         const segment = this.next('IEA', interchangePath);
         segment.$loc = `${interchangePath}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
         if (segment.tag === 'IEA') {
-          this.checkCount(segment, 1, groups, 'functional groups (GS)');
           this.checkReference(segment, 2, interchange.controlNumber, 'ISA13');
+          this.trailerCount(segment, interchange, groups, 'functional groups (GS)');
           break;
         }
         if (segment.tag !== 'GS') this.fail(segment, `expected GS or IEA, found ${segment.tag}`);
@@ -163,8 +191,8 @@ class EnvelopeReader {
       const segment = this.next('GE', groupPath);
       segment.$loc = `${groupPath}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
       if (segment.tag === 'GE') {
-        this.checkCount(segment, 1, count, 'transaction sets (ST)');
         this.checkReference(segment, 2, group.controlNumber, 'GS06');
+        this.trailerCount(segment, interchange, count, 'transaction sets (ST)');
         return;
       }
       if (segment.tag !== 'ST') this.fail(segment, `expected ST or GE, found ${segment.tag}`);
@@ -201,6 +229,25 @@ class EnvelopeReader {
     }
   }
 
+  /**
+   * ISA06 / ISA08, the interchange sender's and receiver's ids, are mandatory: a blank one (15 spaces) would make the
+   * partner unknown (the mappings' system `edi:`) and an acknowledgment unaddressable, so it is refused at its element.
+   */
+  private checkParties(isa: X12Segment): void {
+    for (const [n, what] of [
+      [6, 'interchange sender id'],
+      [8, 'interchange receiver id'],
+    ] as const) {
+      if (element(isa, n).trim() === '') {
+        throw new FormatError(
+          this.format,
+          `${isa.$loc}, element ${elementName(isa, n)}`,
+          `${elementName(isa, n)} (${what}) is mandatory but blank`,
+        );
+      }
+    }
+  }
+
   /** ISA09/ISA10 and GS04/GS05: a day and a time the calendar has, refused at the element otherwise. */
   private checkDateTime(segment: X12Segment, dateElement: number, timeElement: number): void {
     for (const [n, problem] of [
@@ -231,18 +278,19 @@ class EnvelopeReader {
       controlNumber: element(isa, 13).trim(),
       acknowledgmentRequested: element(isa, 14),
       usage: element(isa, 15),
-      separators: this.separators,
+      separators: this.separators.get(isa) ?? { element: '*', component: '>', segment: '~' },
     };
   }
 }
 
 /**
- * Checks the ISA/GS/ST envelopes and every control count and number (SE01/SE02, GE01/GE02, IEA01/IEA02):
- * a count that disagrees with the content is an error with the trailer's location, never trusted silently.
+ * Checks the ISA/GS/ST envelopes and every control count and number (SE01/SE02, GE01/GE02, IEA01/IEA02): a
+ * mismatch is an error with the trailer's location, except a GE01 / IEA01 count that disagrees with the content,
+ * which is a warning in `envelope.interchange.warnings` (README: control counts).
  */
 export function readTransactionSets(
   segments: X12Segment[],
-  separators: X12Separators,
+  separators: ReadonlyMap<X12Segment, X12Separators>,
   format: string,
 ): X12TransactionSet[] {
   return new EnvelopeReader(segments, separators, format).read();

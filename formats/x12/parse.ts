@@ -3,7 +3,7 @@ import { decodeUtf8 } from '../text-input/decode.ts';
 import { FormatError, type FormatReader } from '../types.ts';
 import { readEdiDocuments } from './documents.ts';
 import { readTransactionSets, type X12TransactionSet } from './envelope.ts';
-import type { X12Segment } from './segment.ts';
+import type { X12Segment, X12Separators } from './segment.ts';
 import { detectSeparators, firstSegmentStart, tokenize } from './tokenizer.ts';
 
 export interface X12ReadOptions<Tree> {
@@ -101,7 +101,7 @@ export function readX12(input: Buffer, format: string): X12TransactionSet[] {
   const text = decodeUtf8(format, input);
   const start = firstSegmentStart(text);
   if (start >= text.length) throw new FormatError(format, 'byte 0', 'empty document');
-  const separators = detectSeparators(text, start, format);
-  const segments = tokenize(text, start, separators, format);
+  const separators = new Map<X12Segment, X12Separators>();
+  const segments = tokenize(text, start, detectSeparators(text, start, format), format, separators);
   return readTransactionSets(segments, separators, format);
 }

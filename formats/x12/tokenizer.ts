@@ -16,6 +16,15 @@ function isSeparatorCandidate(char: string): boolean {
  * (unpadded) ISAs, a byte-order mark, indentation and multi-byte terminators all work.
  */
 export function detectSeparators(text: string, start: number, format: string): X12Separators {
+  const separators = detectSeparatorsAsWritten(text, start, format);
+  if (separators.segment === '\n' || separators.segment === '\r') return separators;
+  // A file wrapped at a fixed width (80 characters a line) may break the ISA itself: read it without its breaks.
+  const head = text.slice(start, start + MAX_ISA_LENGTH + 8);
+  if (!/[\r\n]/.test(head.slice(0, head.indexOf(separators.segment) + 1 || head.length))) return separators;
+  return detectSeparatorsAsWritten(head.replace(/[\r\n]+/g, ''), 0, format);
+}
+
+function detectSeparatorsAsWritten(text: string, start: number, format: string): X12Separators {
   if (!text.startsWith('ISA', start)) {
     const seen = JSON.stringify(text.slice(start, start + 20));
     throw new FormatError(format, 'segment 1, line 1', `not an X12 interchange: expected ISA, found ${seen}`);
@@ -91,26 +100,44 @@ function splitElements(raw: string, separators: X12Separators, isIsa: boolean): 
 /**
  * Splits the whole text into segments in one pass (indexOf on the terminator, no per-character loop, no string
  * building), skipping CR/LF/indentation between segments. A file that ends inside a segment is truncated,
- * except a final IEA without its terminator, which real files do.
+ * except a final IEA without its terminator, which real files do. Every ISA sets the separators of its interchange
+ * (a file may hold several, each with its own), and when the terminator is not a line break, CR and LF are not data
+ * wherever they stand (files wrapped at 80 characters cut segments in two): they are dropped, and a segment's line is
+ * the line it starts on.
  */
 export function tokenize(
   text: string,
   start: number,
-  separators: X12Separators,
+  first: X12Separators,
   format: string,
+  /** Filled with each ISA's separators, for the envelope (`interchange.separators`). */
+  separatorsOf?: Map<X12Segment, X12Separators>,
 ): X12Segment[] {
   const segments: X12Segment[] = [];
   const lines = new LineCounter(text);
-  const terminator = separators.segment;
+  let separators = first;
+  let terminator = separators.segment;
+  let dropLineBreaks = terminator !== '\n' && terminator !== '\r';
   let position = start;
   while (position < text.length) {
     while (position < text.length && isWhitespace(text.charCodeAt(position))) position++;
     if (position >= text.length) break;
+    if (
+      segments.length > 0 &&
+      text.charCodeAt(position) === 0x49 /* I */ &&
+      text.startsWith('ISA', position)
+    ) {
+      separators = detectSeparators(text, position, format);
+      terminator = separators.segment;
+      dropLineBreaks = terminator !== '\n' && terminator !== '\r';
+    }
     let end = text.indexOf(terminator, position);
     const unterminated = end === -1;
     if (unterminated) end = text.length;
     let raw = text.slice(position, end);
-    if (raw.endsWith('\r')) raw = raw.slice(0, -1);
+    if (dropLineBreaks) {
+      if (raw.includes('\n') || raw.includes('\r')) raw = raw.replace(/[\r\n]+/g, '');
+    } else if (raw.endsWith('\r')) raw = raw.slice(0, -1);
     if (terminator === '\n' && (raw.endsWith(' ') || raw.endsWith('\t') || raw.endsWith('\r'))) {
       raw = raw.replace(TRAILING_BLANKS, '');
     }
@@ -134,7 +161,9 @@ export function tokenize(
     }
     const elements = splitElements(raw, separators, tag === 'ISA');
     // $loc is filled in once the segment's loop is known (envelope / format reader), not built twice here.
-    segments.push({ $loc: '', tag, elements, segment: number, line });
+    const segment: X12Segment = { $loc: '', tag, elements, segment: number, line };
+    if (tag === 'ISA') separatorsOf?.set(segment, separators);
+    segments.push(segment);
     position = end + terminator.length;
   }
   return segments;

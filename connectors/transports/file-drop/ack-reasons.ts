@@ -94,10 +94,13 @@ const AK403: Record<ProblemKind, string> = {
   value: '7',
 };
 
-/** TA105 for an ISA problem: 014 date, 015 time, 018 control number, else 022 (invalid control structure). */
+/** TA105 for an ISA element: 006 sender id, 008 receiver id, 014 date, 015 time, 018 control number. */
+const TA105: Record<number, string> = { 6: '006', 8: '008', 9: '014', 10: '015', 13: '018' };
+
+/** TA105 for an ISA problem: the element's code, else 022 (invalid control structure). */
 function interchangeNote(message: string, element: number | undefined): InterchangeNote {
   const which = element ?? Number(/\bISA(\d{2})\b/.exec(message)?.[1]);
-  const code = which === 9 ? '014' : which === 10 ? '015' : which === 13 ? '018' : '022';
+  const code = TA105[which] ?? '022';
   return { status: 'R', code };
 }
 

@@ -1,7 +1,8 @@
-import { readServiceStringAdvice } from '../../../formats/edifact/tokenizer.ts';
+import { DEFAULT_SEPARATORS, type EdifactSeparators } from '../../../formats/edifact/segment.ts';
+import { type InterchangeStart, readServiceStringAdvice } from '../../../formats/edifact/tokenizer.ts';
 import { FormatError } from '../../../formats/types.ts';
 import { rawElement, SegmentSplitter, type SegmentSyntax, tagOf } from './segments.ts';
-import { bomLength, isWhitespaceByte, NotEnvelopeError, type SplitPiece } from './types.ts';
+import { bomLength, EMPTY, NotEnvelopeError, type SplitPiece } from './types.ts';
 
 /** Enough bytes for a UNA and the start of the UNB. */
 const HEAD_BYTES = 1024;
@@ -9,7 +10,7 @@ const HEAD_BYTES = 1024;
 /**
  * Splits an EDIFACT file into one interchange per UNH..UNT message: the message keeps the file's UNA, its UNB (and
  * UNG) and gets a UNE / UNZ with count 1, so each piece reads with `edifact-orders` / `edifact-desadv` and keeps its
- * id (UNB05/UNH01). Separators come from the UNA (or the defaults), as the reader takes them.
+ * id (UNB05/UNH01). Separators come from each interchange's UNA (or the defaults), as the reader takes them.
  */
 export class EdifactSplitter extends SegmentSplitter {
   private element = '';
@@ -24,22 +25,49 @@ export class EdifactSplitter extends SegmentSplitter {
   private ungNumber = 0;
   private unhNumber = 0;
 
+  /** The separators in use, kept by a next interchange without UNA that uses them (as the reader does). */
+  private separators: EdifactSeparators | undefined;
+  /** The last segment was a UNZ: a UNB now starts an interchange whose separators are its own. */
+  private afterUnz = false;
+
   protected detect(buf: Buffer, final: boolean): { syntax: SegmentSyntax; start: number } | undefined {
     const bom = bomLength(buf);
     if (buf.length - bom < HEAD_BYTES && !final) return undefined;
-    let first = bom;
-    while (first < buf.length && isWhitespaceByte(buf[first])) first++;
-    const head = buf.toString('utf8', bom, bom + HEAD_BYTES);
+    return this.adviceAt(buf, bom, { from: 0, segment: 1 });
+  }
+
+  /** Each interchange's UNA (or, after a UNZ, a UNB without one) sets its separators: they may differ. */
+  protected override restart(buf: Buffer, pos: number, _offset: number, final: boolean) {
+    if (buf[pos] !== 0x55 || buf[pos + 1] !== 0x4e) return undefined;
+    const una = buf[pos + 2] === 0x41;
+    if (!una && !(this.afterUnz && buf[pos + 2] === 0x42)) return undefined;
+    if (buf.length - pos < HEAD_BYTES && !final) return 'more' as const;
+    this.afterUnz = false;
+    const at = { from: 0, segment: 1, ...(this.separators ? { previous: this.separators } : {}) };
+    return this.adviceAt(buf, pos, at);
+  }
+
+  private adviceAt(
+    buf: Buffer,
+    from: number,
+    at: InterchangeStart,
+  ): { syntax: SegmentSyntax; start: number } {
+    const head = buf.toString('utf8', from, from + HEAD_BYTES);
     try {
-      const advice = readServiceStringAdvice(head, 'edifact');
+      const advice = readServiceStringAdvice(head, 'edifact', at);
       const { separators } = advice;
+      this.separators = separators;
       this.element = separators.element;
       this.elementBytes = Buffer.from(separators.element);
       this.release = separators.release;
-      const start = bom + Buffer.byteLength(head.slice(0, advice.start));
-      // The UNA is not a segment like the others: every piece starts with it, as the file did.
-      if (advice.una)
-        this.prefix = Buffer.from(`${head.slice(head.indexOf('UNA'), head.indexOf('UNA') + 9)}\n`);
+      const start = from + Buffer.byteLength(head.slice(0, advice.start));
+      // The UNA is not a segment like the others: every piece starts with it, as the interchange did (one that kept
+      // the separators of the interchange before gets the UNA that declares them).
+      const declared = head.indexOf('UNA');
+      if (advice.una) this.prefix = Buffer.from(`${head.slice(declared, declared + 9)}\n`);
+      else if (separators !== DEFAULT_SEPARATORS)
+        this.prefix = Buffer.from(`${serviceStringAdvice(separators)}\n`);
+      else this.prefix = EMPTY;
       const syntax: SegmentSyntax = { terminator: Buffer.from(separators.segment) };
       if (separators.release) syntax.release = Buffer.from(separators.release);
       return { syntax, start };
@@ -51,6 +79,7 @@ export class EdifactSplitter extends SegmentSplitter {
   }
 
   protected segment(bytes: Buffer, offset: number, out: SplitPiece[]): void {
+    this.afterUnz = false;
     // Only the UN* service segments matter: most segments are told apart by their first byte alone.
     const tag = bytes[0] === 0x55 ? tagOf(bytes, this.elementBytes) : '';
     switch (tag) {
@@ -93,6 +122,7 @@ export class EdifactSplitter extends SegmentSplitter {
         return;
       case 'UNZ':
         this.closeAll(out, tag);
+        this.afterUnz = true;
         return;
     }
     if (!this.open) this.begin(`${this.where()} (byte ${offset}): segments outside UNH..UNT`, true);
@@ -125,4 +155,10 @@ export class EdifactSplitter extends SegmentSplitter {
       throw new NotEnvelopeError('edifact', 'end of file', 'no message (UNH..UNT) in the file');
     }
   }
+}
+
+/** `UNA:+.? '`: the service string advice that declares these separators. */
+function serviceStringAdvice(separators: EdifactSeparators): string {
+  const { component, element, decimal, release, repetition, segment } = separators;
+  return `UNA${component}${element}${decimal}${release || ' '}${repetition || ' '}${segment}`;
 }

@@ -56,6 +56,18 @@ export abstract class SegmentSplitter implements Splitter {
   protected abstract wrap(body: Buffer[]): Buffer[];
   /** End of file: close what is open; throw NotEnvelopeError when nothing at all was found. */
   protected abstract finish(out: SplitPiece[]): void;
+  /**
+   * At a segment's start (file offset `offset`): a new interchange with separators of its own (a UNA, an ISA) gives
+   * them and where its segments start; `more` when the bytes are not all there yet (never when `final`).
+   */
+  protected restart(
+    _buf: Buffer,
+    _pos: number,
+    _offset: number,
+    _final: boolean,
+  ): { syntax: SegmentSyntax; start: number } | 'more' | undefined {
+    return undefined;
+  }
 
   push(chunk: Buffer): SplitPiece[] {
     return this.scan(this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk, false);
@@ -78,26 +90,32 @@ export abstract class SegmentSplitter implements Splitter {
         this.carry = buf;
         return out;
       }
-      this.syntax = found.syntax;
-      const newline = this.syntax.terminator.includes(0x0a);
-      this.after = newline
-        ? this.syntax.terminator
-        : Buffer.concat([this.syntax.terminator, Buffer.from('\n')]);
+      this.use(found.syntax);
       pos = found.start;
     }
-    const { terminator, release } = this.syntax;
+    let { terminator, release } = this.syntax!;
+    let lineBreaksAreData = terminator.includes(0x0a) || terminator.includes(0x0d);
     for (;;) {
       while (pos < buf.length && isWhitespaceByte(buf[pos])) pos++;
       if (pos >= buf.length) break;
+      const next = this.restart(buf, pos, this.base + pos, final);
+      if (next === 'more') break;
+      if (next) {
+        this.use(next.syntax);
+        ({ terminator, release } = next.syntax);
+        lineBreaksAreData = terminator.includes(0x0a) || terminator.includes(0x0d);
+        pos = next.start;
+        continue;
+      }
       const end = findTerminator(buf, pos, terminator, release);
       if (end === -1) {
         if (final) {
-          this.segment(buf.subarray(pos), this.base + pos, out);
+          this.segment(withoutLineBreaks(buf.subarray(pos), lineBreaksAreData), this.base + pos, out);
           pos = buf.length;
         }
         break;
       }
-      this.segment(buf.subarray(pos, end), this.base + pos, out);
+      this.segment(withoutLineBreaks(buf.subarray(pos, end), lineBreaksAreData), this.base + pos, out);
       pos = end + terminator.length;
     }
     const rest = buf.subarray(pos);
@@ -109,6 +127,12 @@ export abstract class SegmentSplitter implements Splitter {
     // A copy, so the chunk the segments were cut from is not kept alive by a few trailing bytes.
     this.carry = Buffer.from(rest);
     return out;
+  }
+
+  private use(syntax: SegmentSyntax): void {
+    this.syntax = syntax;
+    const newline = syntax.terminator.includes(0x0a);
+    this.after = newline ? syntax.terminator : Buffer.concat([syntax.terminator, Buffer.from('\n')]);
   }
 
   /** No terminator within the limit: the open piece goes out broken with the head of the rest, the file ends here. */
@@ -160,6 +184,15 @@ export abstract class SegmentSplitter implements Splitter {
       broken: note !== undefined,
     });
   }
+}
+
+/**
+ * A segment without the CR / LF inside it when the terminator is not a line break: they are not data (files wrapped at
+ * 80 characters a line cut segments in two), and the pieces put each segment on a line of its own.
+ */
+function withoutLineBreaks(segment: Buffer, lineBreaksAreData: boolean): Buffer {
+  if (lineBreaksAreData || (segment.indexOf(0x0a) === -1 && segment.indexOf(0x0d) === -1)) return segment;
+  return Buffer.from(segment.filter((byte) => byte !== 0x0a && byte !== 0x0d));
 }
 
 /** The next terminator at or after `from` that is not released (preceded by an odd run of release characters). */

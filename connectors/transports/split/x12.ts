@@ -9,7 +9,7 @@ const HEAD_BYTES = 1024;
 /**
  * Splits an X12 file into one interchange per ST..SE set: the set keeps its own ISA and GS segments and gets a
  * GE and IEA with count 1, so each piece reads with `x12-850` / `x12-856` and keeps its id (ISA13/ST02).
- * Separators come from the first ISA, as the reader takes them.
+ * Separators come from each interchange's ISA, as the reader takes them.
  */
 export class X12Splitter extends SegmentSplitter {
   private element = '';
@@ -23,17 +23,34 @@ export class X12Splitter extends SegmentSplitter {
   private gsNumber = 0;
   private stNumber = 0;
 
+  /** File offset of the ISA whose separators are in use: the next ISA brings its own. */
+  private isaOffset = -1;
+
   protected detect(buf: Buffer, final: boolean): { syntax: SegmentSyntax; start: number } | undefined {
     let start = bomLength(buf);
     while (start < buf.length && isWhitespaceByte(buf[start])) start++;
     if (buf.length - start < HEAD_BYTES && !final) return undefined;
     if (start >= buf.length) throw new NotEnvelopeError('x12', 'byte 0', 'empty file');
+    this.isaOffset = start;
+    return { syntax: this.separatorsAt(buf, start), start };
+  }
+
+  /** Every ISA declares its interchange's separators: a file of several interchanges may change them. */
+  protected override restart(buf: Buffer, pos: number, offset: number, final: boolean) {
+    if (buf[pos] !== 0x49 || buf[pos + 1] !== 0x53 || buf[pos + 2] !== 0x41 || offset === this.isaOffset)
+      return undefined;
+    if (buf.length - pos < HEAD_BYTES && !final) return 'more' as const;
+    this.isaOffset = offset;
+    return { syntax: this.separatorsAt(buf, pos), start: pos };
+  }
+
+  private separatorsAt(buf: Buffer, start: number): SegmentSyntax {
     const head = buf.toString('utf8', start, start + HEAD_BYTES);
     try {
       const separators = detectSeparators(head, 0, 'x12');
       this.element = separators.element;
       this.elementBytes = Buffer.from(separators.element);
-      return { syntax: { terminator: Buffer.from(separators.segment) }, start };
+      return { terminator: Buffer.from(separators.segment) };
     } catch (error) {
       if (!(error instanceof FormatError)) throw error;
       const message = error.message.slice(`${error.format}: ${error.location}: `.length);
