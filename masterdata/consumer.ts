@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../lib/logger.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { hasCustomerData } from './customer-data.ts';
 import { confirmErasure, erasureOfRecord } from './erasure.ts';
+import { answersResync, clearResyncRequest, entityOfRequest, recordResyncRequest } from './resync.ts';
 import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
 import {
   applyEvent,
@@ -28,9 +29,10 @@ export interface CustomerMatcher extends ConsumerRunner {
    * Events handled so far, by outcome; `echo` for the systems' echoes of the hub's own writes (sync/changes.ts),
    * `deleted` for source records removed, `erased` for events of records erased (the systems' deletes coming
    * back, and changes still on their way: expected, dropped), `skipped` for change types the matcher does not
-   * act on yet, deletes of records it never held and the hub's own events.
+   * act on yet, deletes of records it never held and the hub's own events; `resync` for the systems' requests to
+   * re-read a record or an entity (RESYNC_REQUESTED: kept open for sync health, resync.ts).
    */
-  readonly counts: Record<Outcome | 'echo' | 'deleted' | 'skipped', number>;
+  readonly counts: Record<Outcome | 'echo' | 'deleted' | 'skipped' | 'resync', number>;
   /** Per source system: events handled since start and when the last one arrived (ISO 8601). */
   readonly received: Map<string, { events: number; lastAt: string }>;
   /**
@@ -71,6 +73,7 @@ export async function startCustomerMatcher(options: {
     echo: 0,
     deleted: 0,
     skipped: 0,
+    resync: 0,
   };
   const received: CustomerMatcher['received'] = new Map();
   const handledRecordTimes: CustomerMatcher['handledRecordTimes'] = new Map();
@@ -93,10 +96,12 @@ export async function startCustomerMatcher(options: {
         events: (seen?.events ?? 0) + 1,
         lastAt: new Date().toISOString(),
       });
-      // Merges announced by a source and resync requests are not acted on yet (README: not done); the hub's own
-      // events (golden records, commands) are no source's.
+      // Merges announced by a source are not acted on yet (README: not done); the hub's own events (golden records,
+      // commands) are no source's.
       if (
-        !['CREATED', 'UPDATED', 'STATUS_CHANGED', 'UNDELETED', 'DELETED'].includes(event.changeType) ||
+        !['CREATED', 'UPDATED', 'STATUS_CHANGED', 'UNDELETED', 'DELETED', 'RESYNC_REQUESTED'].includes(
+          event.changeType,
+        ) ||
         event.origin.system === MDM_SYSTEM
       ) {
         counts.skipped++;
@@ -104,10 +109,34 @@ export async function startCustomerMatcher(options: {
       }
       const system = event.origin.system;
       const sourceId = sourceIdOf(system, event.customer);
+      if (event.changeType === 'RESYNC_REQUESTED') {
+        // The system lost changes of the record (or of a whole entity, `<Entity>:*`): the hub cannot re-read it, so
+        // the request stays open, in sync health, until a full snapshot or a reconcile with --repair answers it.
+        const entity = entityOfRequest(sourceId);
+        const id = entity ? sourceId : await store.storedId(system, sourceId);
+        if (!entity && (await erasureOfRecord(store.pool, store.schema, system, id))) {
+          counts.erased++;
+          log.debug({ system, sourceId: id }, 'resync request of an erased customer dropped');
+          return;
+        }
+        const { partition, offset } = consumed.record;
+        const eventId = consumed.attributes.id ?? `${partition}:${offset}`;
+        await recordResyncRequest(store.pool, store.schema, { system, sourceId: id, eventId });
+        counts.resync++;
+        log.info(
+          entity ? { system, entity } : { system, sourceId: id },
+          entity
+            ? 'system asked for every record of an entity to be re-read (reconcile it)'
+            : 'system asked for a record to be re-read (reconcile it)',
+        );
+        return;
+      }
       if (event.changeType === 'DELETED') {
         // The hub deletes in the systems only to erase a customer (erasure.ts), and it holds nothing of an erased
         // record any more: a delete of a record it holds is always the system's own.
         const removed = await store.removeSource(system, sourceId, store.config.sync.deletes.lastMember);
+        // Gone in the system: nothing is left there to re-read.
+        await clearResyncRequest(store.pool, store.schema, system, sourceId);
         if (removed.outcome === 'unknown') {
           const erasure = await erasureOfRecord(store.pool, store.schema, system, sourceId);
           if (erasure) {
@@ -188,6 +217,9 @@ export async function startCustomerMatcher(options: {
         return;
       }
       if (!result) return;
+      // A full snapshot of the record (not a partial update: the lost changes may have touched other fields)
+      // answers the system's request to re-read it. After the commit: a redelivery finds it unchanged and clears again.
+      if (answersResync(event)) await clearResyncRequest(store.pool, store.schema, system, sourceId);
       if (change.kind === 'edit') counts[result.outcome]++;
       if (result.outcome !== 'unchanged') options.onChange?.();
       // Ids and outcome only: never names, emails or phones in logs.

@@ -2,7 +2,7 @@
  * Erasure (right to be forgotten) of a golden customer, in one transaction under the matcher's lock: every row
  * of the hub that holds the customer's data goes (source records, blocking keys, scored pairs and steward
  * decisions, golden rows with the ids merged into them, merge history naming them, sync state, the golden
- * outbox, the customer 360 documents), an audit row without personal data stays, the erased record keys are
+ * outbox, the customer 360 documents, the systems' requests to re-read its records), an audit row without personal data stays, the erased record keys are
  * kept as hashes (so late events and loads of them are dropped, not matched again), and an outbox holds what
  * the relay publishes next: a DELETED event and a tombstone per golden id on the golden topic, and an erasure
  * command per system record (schemas/erasure.ts) for the sinks, which delete it in the system.
@@ -299,6 +299,13 @@ export async function eraseCustomer(
            (select * from unnest($2::text[], $3::text[]))`,
         [ids, systemsOf, sourceIdsOf],
       ),
+    );
+    // Its systems' requests to re-read its records (ids only, but of an erased customer: they go too).
+    counts.resyncRequests = count(
+      await client.query(`delete from ${q}.resync_request where (system, source_id) in ${memberJoin}`, [
+        systemsOf,
+        sourceIdsOf,
+      ]),
     );
     counts.sourceRecords = count(
       await client.query(`delete from ${q}.source_record where golden_id = any($1::text[])`, [ids]),

@@ -24,6 +24,7 @@ export {
 export { customerFile, type LoadProgress, loadJsonLines, loadTable } from './load.ts';
 export { type Drift, type ReconcileReport, reconcile } from './reconcile.ts';
 export { type RematchProgress, type RematchSummary, rematch, rulesChanged } from './rematch.ts';
+export { openResyncRequests, type ResyncRequested } from './resync.ts';
 export { type QueryKind, queryKind, type SearchHit, searchCustomers } from './search.ts';
 export {
   decidePair,

@@ -12,12 +12,14 @@
  * (right to be forgotten, erasure.ts) is `erased`, not extra: the hub will not load it again, so a repair skips it;
  * the system still holds personal data the hub was asked to erase (a system without a sink gets no erasure
  * command), so it has to be erased there by hand, and sync health stays degraded until a reconcile no longer finds
- * it.
+ * it. A repair also answers the system's requests to re-read records (RESYNC_REQUESTED, resync.ts): the export is
+ * its whole word, so every request asked before the run started, for a record or a whole entity, is closed.
  */
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { allCustomers, type CustomerSource } from './load.ts';
+import { clearResyncRequestsBefore, databaseNow } from './resync.ts';
 import { standardisePhone, standardiseTaxId } from './standardise.ts';
 import { idForms, type MasterDataStore, sourceIdOf } from './store.ts';
 
@@ -54,6 +56,11 @@ export interface ReconcileReport {
   /** Every drift found, up to `limit` (default 1,000); counts hold them all. */
   drift: Drift[];
   repaired: { updated: number; deleted: number } | null;
+  /**
+   * With repair: the system's requests to re-read (RESYNC_REQUESTED) it answered, records and entities; null without
+   * (a report alone applies nothing, so the hub may still hold what the system lost).
+   */
+  resyncAnswered: { records: number; entities: number } | null;
 }
 
 const words = (text: string | null | undefined) =>
@@ -107,6 +114,8 @@ export async function reconcile(
   } = {},
 ): Promise<ReconcileReport> {
   const limit = options.limit ?? 1000;
+  // Requests to re-read asked after this are not answered by this run (the export may predate them).
+  const startedAt = await databaseNow(store.pool);
   const batchSize = options.batchSize ?? 500;
   const counts: ReconcileReport['counts'] = {
     missing: 0,
@@ -189,6 +198,9 @@ export async function reconcile(
     counts,
     drift,
     repaired: options.repair ? { updated, deleted } : null,
+    resyncAnswered: options.repair
+      ? await clearResyncRequestsBefore(store.pool, store.schema, system, startedAt)
+      : null,
   };
   await store.recordReconcile(report);
   return report;

@@ -48,10 +48,14 @@ async function storeWithoutDatabase(): Promise<MasterDataStore> {
   });
 }
 
-/** A store that answers: hubspot holds 7 records, reconciled with nothing apart. */
+/** A store that answers: hubspot holds 7 records, reconciled with nothing apart, no request to re-read open. */
 const answeringStore = {
   schema: 'mdm',
-  pool: { query: async () => ({ rows: [{ system: 'hubspot', records: '7', last_at: null }] }) },
+  pool: {
+    query: async (sql: string) => ({
+      rows: sql.includes('resync_request') ? [] : [{ system: 'hubspot', records: '7', last_at: null }],
+    }),
+  },
   stats: async () => ({ review: 0, golden: 7 }),
   lastReconciles: async () => [
     { system: 'hubspot', finishedAt: '2026-12-02T07:00:00.000Z', records: 7, counts: {}, repaired: null },
@@ -168,6 +172,7 @@ describe('sync health while PostgreSQL does not answer', () => {
           ],
           inbound: { lastReceivedAt: '2026-12-02T08:00:00.000Z', eventsSinceStart: 1, records: null },
           drift: null,
+          resyncRequested: null,
         }),
       ]);
     } finally {

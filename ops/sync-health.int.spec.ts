@@ -295,8 +295,8 @@ describe('sync health', () => {
     // The CLI's table has it in its drift column.
     const env = { ...process.env, EAI_URL: hub.url, EAI_TOKEN: token, EAI_LOG_LEVEL: 'warn' };
     const text = await promisify(execFile)(process.execPath, ['cli/eai.js', 'sync', 'status'], { env });
-    expect(text.stdout).toMatch(/ drift\n/);
-    expect(text.stdout).toMatch(/^hubspot\s+degraded\s.*\s2$/m);
+    expect(text.stdout).toMatch(/ drift {2}re-read\n/);
+    expect(text.stdout).toMatch(/^hubspot\s+degraded\s.*\s2\s+-$/m);
 
     await reconcile(store, 'hubspot', customerFile(file, 'hubspot'), { repair: true });
     const after = hubspotOf(await health())!;

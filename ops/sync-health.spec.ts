@@ -3,6 +3,7 @@ import {
   defaultSyncHealthThresholds,
   driftReasons,
   oldestWaitSeconds,
+  resyncReasons,
   type SinkHealth,
   shortError,
   sinkReasons,
@@ -207,5 +208,33 @@ describe("sync health rules for a system's last reconcile", () => {
     expect(driftReasons('odoo', { ...drift, erased: 1 }).join(' ')).not.toContain('--repair');
     // Once the system deleted it, the next reconcile finds none: ok again.
     expect(driftReasons('odoo', drift)).toEqual([]);
+  });
+});
+
+describe("sync health rules for a system's requests to re-read records", () => {
+  const since = '2026-12-02T08:00:00.000Z';
+
+  it('says nothing with none open', () => {
+    expect(resyncReasons('salesforce', undefined)).toEqual([]);
+    expect(resyncReasons('salesforce', { records: 0, entities: [], since: null })).toEqual([]);
+  });
+
+  it('is degraded, naming the records and entities and the reconcile that answers them', () => {
+    expect(resyncReasons('salesforce', { records: 3, entities: ['Account'], since })).toEqual([
+      [
+        'degraded',
+        'salesforce asked for 3 records and every Account to be re-read since 2026-12-02T08:00:00.000Z (it lost changes the hub has not received): export all its customers and run npx eai mdm reconcile salesforce --input <export> --repair',
+      ],
+    ]);
+    expect(resyncReasons('hubspot', { records: 1, entities: [], since })[0]?.[1]).toMatch(
+      /^hubspot asked for 1 record to be re-read since /,
+    );
+    // Entity-wide alone is degraded too: changes still flow, nothing waits for an operator to go on.
+    expect(resyncReasons('salesforce', { records: 0, entities: ['Account', 'Contact'], since })).toEqual([
+      [
+        'degraded',
+        expect.stringMatching(/^salesforce asked for every Account and every Contact to be re-read since /),
+      ],
+    ]);
   });
 });

@@ -13,7 +13,8 @@
  *   sink's last push failed (it went to the dead-letter topic, where it stays until redriven: the
  *   reason says how; cleared by the next success), a sink
  *   is not running (paused, stopped, unassigned), a sink's or the matcher's backlog is over its threshold, the
- *   steward queue is over its threshold.
+ *   steward queue is over its threshold, the system asked for records or whole entities to be re-read
+ *   (RESYNC_REQUESTED, masterdata/resync.ts) and no reconcile with --repair or full snapshot answered it yet.
  * Dead letters are counted, not judged: they stay until redriven, so they could never turn a healed system ok.
  *
  * What it could not read is null, never 0 or empty, and `unknown` names those fields with the reason in words (a
@@ -26,7 +27,12 @@ import { type ConnectorRuntime, type ConnectorStatus, pendingRestart } from '../
 import { errorMessage, withoutAnswerBody } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
 import { withDeadline } from '../lib/retry.ts';
-import type { CustomerMatcher, MasterDataStore } from '../masterdata/index.ts';
+import {
+  type CustomerMatcher,
+  type MasterDataStore,
+  openResyncRequests,
+  type ResyncRequested,
+} from '../masterdata/index.ts';
 import { quoteSchema } from '../store/migrate.ts';
 
 export type SyncStatus = 'ok' | 'degraded' | 'failing';
@@ -97,6 +103,12 @@ export interface SystemHealth {
     erased: number;
     repaired: boolean;
   } | null;
+  /**
+   * The system's open requests to re-read (RESYNC_REQUESTED: it lost changes): records, entities asked for whole
+   * (Salesforce's GAP_OVERFLOW: `Account`), since when the oldest is open. Null only while the master data
+   * database does not answer (`unknown` lists `systems[].resyncRequested`).
+   */
+  resyncRequested: ResyncRequested | null;
 }
 
 export interface SyncHealth {
@@ -124,6 +136,7 @@ export const MASTER_DATA_FIELDS = [
   'stewardQueue',
   'systems[].inbound.records',
   'systems[].drift',
+  'systems[].resyncRequested',
 ];
 
 export interface SyncHealthDeps {
@@ -178,6 +191,11 @@ const syncMetrics = {
   stewardQueue: gauge({
     name: 'eai_mdm_steward_queue_size',
     help: 'Pairs of customer records waiting for a steward.',
+  }),
+  resyncRequested: gauge({
+    name: 'eai_mdm_resync_requested',
+    help: 'Open requests of a system to re-read customer records (RESYNC_REQUESTED): scope="record" records, scope="entity" whole entities; 0 once a reconcile with --repair (or a full snapshot of the record) answered them.',
+    labelNames: ['system', 'scope'],
   }),
 };
 
@@ -343,6 +361,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   // What the master data holds per system, and the steward queue.
   let perSystem = new Map<string, { records: number; lastAt: string | null }>();
   let reconciles = new Map<string, SystemHealth['drift']>();
+  let resyncs = new Map<string, ResyncRequested>();
   let stewardQueue: number | null = null;
   let goldenRecords: number | null = null;
   const unknown: UnknownFields[] = [];
@@ -351,7 +370,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   try {
     // At most MASTER_DATA_QUERY_TIMEOUT_MS: a PostgreSQL host that stops answering (a network partition drops
     // packets; nothing refuses the connection) would otherwise hold sync health, there to say so, for good.
-    const [rows, runs, stats] = await withDeadline(
+    const [rows, runs, stats, requests] = await withDeadline(
       Promise.all([
         deps.store.pool
           .query<{ system: string; records: string; last_at: Date | null }>(
@@ -360,6 +379,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
           .then((r) => r.rows),
         deps.store.lastReconciles(),
         deps.store.stats(),
+        openResyncRequests(deps.store.pool, deps.store.schema),
       ]),
       MASTER_DATA_QUERY_TIMEOUT_MS,
       'the master data database',
@@ -382,6 +402,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         },
       ]),
     );
+    resyncs = requests;
     stewardQueue = stats.review;
     goldenRecords = stats.golden;
     if (stewardQueue > t.stewardQueue)
@@ -453,6 +474,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     ...deps.matcher.received.keys(),
     ...sinks.keys(),
     ...reconciles.keys(),
+    ...resyncs.keys(),
   ]);
   const systems: SystemHealth[] = [...names].sort().map((system) => {
     const own = sinks.get(system) ?? [];
@@ -461,6 +483,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       ...(masterDataUnknown ? [masterDataReason(system)] : []),
       ...own.flatMap((s) => sinkReasons(system, s, t)),
       ...driftReasons(system, drift),
+      ...resyncReasons(system, resyncs.get(system)),
     ];
     const received = deps.matcher.received.get(system);
     return {
@@ -480,6 +503,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         sinks: own,
       },
       drift,
+      resyncRequested: masterDataUnknown ? null : (resyncs.get(system) ?? NO_RESYNC),
     };
   });
 
@@ -544,6 +568,36 @@ export function driftReasons(system: string, drift: SystemHealth['drift']): Arra
   ];
 }
 
+const NO_RESYNC: ResyncRequested = { records: 0, entities: [], since: null };
+
+/**
+ * A system that asked for records (or every record of an entity) to be re-read lost changes the hub has not
+ * received: its golden records may be stale. Degraded, entity-wide too: changes still flow both ways and nothing
+ * waits for an operator to go on (what `failing` means here), but someone has to export the system's customers and
+ * reconcile with --repair, which the reason says; the hub cannot re-read a system itself. The export must hold all
+ * of them, not only those asked for: a repair deletes the records an export lacks.
+ */
+export function resyncReasons(
+  system: string,
+  requested: ResyncRequested | undefined,
+): Array<[SyncStatus, string]> {
+  if (!requested || (requested.records === 0 && requested.entities.length === 0)) return [];
+  const asked = [
+    ...(requested.records > 0
+      ? [`${count(requested.records)} record${requested.records === 1 ? '' : 's'}`]
+      : []),
+    ...requested.entities.map((entity) => `every ${entity}`),
+  ];
+  const what = asked.length > 1 ? `${asked.slice(0, -1).join(', ')} and ${asked.at(-1)}` : asked[0];
+  return [
+    [
+      'degraded',
+      `${system} asked for ${what} to be re-read since ${requested.since} (it lost changes the hub has not received): ` +
+        `export all its customers and run npx eai mdm reconcile ${system} --input <export> --repair`,
+    ],
+  ];
+}
+
 const seconds = (iso: string | null) => (iso ? Date.parse(iso) / 1000 : undefined);
 
 function setGauges(health: SyncHealth): void {
@@ -563,6 +617,13 @@ function setGauges(health: SyncHealth): void {
           { system: s.system, kind },
           s.drift.repaired && kind !== 'erased' ? 0 : s.drift[kind],
         );
+    if (s.resyncRequested) {
+      syncMetrics.resyncRequested.set({ system: s.system, scope: 'record' }, s.resyncRequested.records);
+      syncMetrics.resyncRequested.set(
+        { system: s.system, scope: 'entity' },
+        s.resyncRequested.entities.length,
+      );
+    }
   }
   if (health.matcher.backlogRecords !== null)
     syncMetrics.backlogRecords.set({ system: '*', direction: 'in' }, health.matcher.backlogRecords);

@@ -9,6 +9,8 @@ interface SystemHealth {
   inbound: { lastReceivedAt: string | null; records: number | null };
   outbound: { lastSentAt: string | null; backlogRecords: number; failedPushes: number };
   drift: { missing: number; extra: number; differs: number; erased?: number; repaired: boolean } | null;
+  /** Open requests to re-read (absent from a hub older than it). */
+  resyncRequested?: { records: number; entities: string[]; since: string | null } | null;
 }
 
 interface SyncHealth {
@@ -45,15 +47,26 @@ const drifted = (s: SystemHealth, unknown: boolean) =>
         )
       : '-';
 
+/** Open requests to re-read: records, then whole entities (`3 +Account`); '-' none; unknown while unread. */
+const resync = (s: SystemHealth, unknown: boolean) => {
+  if (unknown) return 'unknown';
+  const r = s.resyncRequested;
+  if (!r || (r.records === 0 && r.entities.length === 0)) return '-';
+  return [r.records > 0 ? String(r.records) : '', ...r.entities.map((e) => `+${e}`)]
+    .filter(Boolean)
+    .join(' ');
+};
+
 const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 
 export function syncStatusText(h: SyncHealth): string {
   const driftUnknown = unknownWhy(h, 'systems[].drift') !== undefined;
+  const resyncUnknown = unknownWhy(h, 'systems[].resyncRequested') !== undefined;
   const recordsWhy = unknownWhy(h, 'systems[].inbound.records');
-  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)}`;
+  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)} ${'re-read'.padStart(8)}`;
   const rows = h.systems.map(
     (s) =>
-      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${String(s.inbound.records ?? 'unknown').padStart(8)} ${drifted(s, driftUnknown).padStart(7)}`,
+      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${String(s.inbound.records ?? 'unknown').padStart(8)} ${drifted(s, driftUnknown).padStart(7)} ${resync(s, resyncUnknown).padStart(8)}`,
   );
   const dead = h.deadLetters
     ? h.deadLetters.map((d) => `${d.topic} ${d.depth}`).join(', ') || '-'
@@ -80,7 +93,7 @@ export function registerSyncCommand(program: Command): void {
     sync
       .command('status')
       .description(
-        'per system: last received and sent, backlog, failed pushes, status ok | degraded | failing',
+        'per system: last received and sent, backlog, failed pushes, drift, records to re-read, status ok | degraded | failing',
       ),
   )
     .option('--json', 'print JSON')

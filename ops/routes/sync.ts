@@ -75,6 +75,18 @@ const systemSchema = z.object({
     .describe(
       "What the system's last reconcile (eai mdm reconcile) found; null: never reconciled, or unknown when `unknown` lists `systems[].drift`.",
     ),
+  resyncRequested: z
+    .object({
+      records: z.number().int().describe('Records it asked to be re-read (RESYNC_REQUESTED) and still open.'),
+      entities: z
+        .array(z.string())
+        .describe('Entities it asked to be re-read whole (Salesforce GAP_OVERFLOW: `Account`), still open.'),
+      since: z.string().nullable().describe('When the oldest open request was first asked (ISO 8601).'),
+    })
+    .nullable()
+    .describe(
+      'Its open requests to re-read records: it lost changes, so its golden records may be stale (degraded) until `eai mdm reconcile <system> --input <export> --repair` or a full snapshot of the record answers them. Null: unknown, the master data database did not answer.',
+    ),
 });
 export const syncHealthSchema = z
   .object({
