@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { NonRetriableError } from '../lib/errors.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { migrate, quoteSchema } from '../store/migrate.ts';
-import { createPool } from '../store/pool.ts';
+import { createPool, inTransaction } from '../store/pool.ts';
 import { blockingKeys, blockLimit, indexKeys, isMatchKey, isSearchKey, KEY_VERSION } from './block.ts';
 import { type MdmConfig, rulesDigest } from './config.ts';
 import { displayName } from './customer-data.ts';
@@ -444,19 +444,12 @@ export class MasterDataStore {
 
   /** Runs `fn` in one transaction that holds the matcher's lock (one writer at a time keeps clusters exact). */
   async transaction<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      // One round trip for both (the schema name is a checked identifier, see quoteSchema).
-      await client.query(`begin; select pg_advisory_xact_lock(hashtext('mdm:${this.schema}'))`);
-      const result = await fn(client);
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    // One round trip for both (the schema name is a checked identifier, see quoteSchema).
+    return inTransaction(
+      this.pool,
+      fn,
+      `begin; select pg_advisory_xact_lock(hashtext('mdm:${this.schema}'))`,
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import type pg from 'pg';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { inTransaction } from '../store/pool.ts';
 import { sendAlert } from './commands.ts';
 import type { ParkedRetryPolicy } from './config.ts';
 import { orchestratorMetrics } from './metrics.ts';
@@ -131,21 +132,6 @@ async function lockedPark(
       ? { step: row.state_step ?? '', reportedAt: row.reported_at }
       : null;
   return { park, record: recordOf(row), now: row.now };
-}
-
-async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    const result = await fn(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 /**

@@ -16,3 +16,27 @@ export function createPool(config: pg.PoolConfig, onError: (error: Error) => voi
   });
   return pool;
 }
+
+/**
+ * Runs `fn` in one transaction on a connection of the pool: committed when it returns, rolled back when it throws,
+ * the connection released either way. `begin` may add what the transaction starts with in the same round trip
+ * (e.g. `begin; select pg_advisory_xact_lock(…)`).
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  begin = 'begin',
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
