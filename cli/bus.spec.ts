@@ -146,6 +146,17 @@ describe('eai bus publish fails fast and in one line', () => {
     expect(result.seconds - startUp).toBeLessThan(4);
   });
 
+  it('a Kafka security setting that cannot work: its own line naming the variable, not a stack that is down', async () => {
+    const result = await runEai(args, {
+      env: { ...env(`127.0.0.1:${kafka}`), EAI_KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' },
+      stdin: input,
+    });
+    expect([result.code, result.stderr]).toEqual([
+      1,
+      'eai: EAI_KAFKA_SASL_MECHANISM: required with EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL: set one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512\n',
+    ]);
+  });
+
   it('a broker that accepts connections but never answers: the same line, within the 5 s probe plus 3 s of start-up', async () => {
     const result = await runEai(args, { env: env(`127.0.0.1:${silent.port}`), stdin: input });
     expect(result.code).toBe(1);

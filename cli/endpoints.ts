@@ -32,20 +32,22 @@ async function unreachable(check: () => Promise<boolean>, timeoutMs: number): Pr
  */
 export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
   const { brokers, registryUrl } = resolveEndpoints();
-  let refused: KafkaSecurityError | undefined;
+  // Kafka refused this client's security setting, or the setting itself is wrong (a FieldError naming the variable):
+  // said as it is, not as a stack that is down.
+  let refused: KafkaSecurityError | ConfigError | undefined;
   const [kafka, registry] = await Promise.all([
     unreachable(
       () =>
         kafkaReachable(brokers).catch((error: unknown) => {
-          if (error instanceof KafkaSecurityError) refused = error;
+          if (error instanceof KafkaSecurityError || error instanceof ConfigError) refused = error;
           throw error;
         }),
       timeoutMs,
     ),
     unreachable(() => registryReachable(registryUrl), timeoutMs),
   ]);
-  // Kafka answered, but refused this client's security setting: its line names the variable, not a stack that is down.
-  if (refused) throw new ConfigError(refused.message, { cause: refused });
+  if (refused)
+    throw refused instanceof ConfigError ? refused : new ConfigError(refused.message, { cause: refused });
   if (kafka) {
     throw new ConfigError(
       `cannot reach Kafka at ${brokers} (${kafka}): is the stack up? npx eai stack up, or set KAFKA_BROKERS`,
