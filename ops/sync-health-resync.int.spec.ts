@@ -20,6 +20,7 @@ import { customerFile, eraseCustomer, type MasterDataStore, reconcile } from '..
 import { exampleJson } from '../schemas/examples.ts';
 import type { CustomerEvent } from '../schemas/types.generated.ts';
 import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
 import { hashToken, newToken } from './api/index.ts';
@@ -243,8 +244,15 @@ describe('sync health of requests to re-read records (RESYNC_REQUESTED)', () => 
       entities: ['Account'],
     });
 
-    const repaired = await reconcile(store, 'salesforce', customerFile(file, 'salesforce'), { repair: true });
-    expect(repaired.resyncAnswered).toEqual({ records: 1, entities: 1 });
+    // As the reason says to run it: the CLI's table says what it answered, --json carries it.
+    const cli = await runEaiInProcess(
+      ['mdm', 'reconcile', 'salesforce', '--input', file, '--repair', '--schema', schema],
+      { env: { DATABASE_URL: stack.databaseUrl } },
+    );
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain(
+      "answered salesforce's requests to re-read 1 record(s) and 1 whole entity (sync health no longer names them)",
+    );
     const h = await health();
     expect(salesforceOf(h)).toMatchObject({
       status: 'ok',

@@ -452,6 +452,12 @@ export function registerMdmCommand(program: Command): void {
               ? [
                   '',
                   `repaired: ${report.repaired.updated} matched as updates, ${report.repaired.deleted} deleted`,
+                  ...(report.resyncAnswered &&
+                  report.resyncAnswered.records + report.resyncAnswered.entities > 0
+                    ? [
+                        `answered ${system}'s requests to re-read ${report.resyncAnswered.records} record(s) and ${report.resyncAnswered.entities} whole entit${report.resyncAnswered.entities === 1 ? 'y' : 'ies'} (sync health no longer names them)`,
+                      ]
+                    : []),
                 ]
               : report.counts.differs + report.counts.extra + report.counts.missing > 0
                 ? ['', 'run again with --repair to apply the export']
