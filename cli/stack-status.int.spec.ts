@@ -45,6 +45,23 @@ describe('eai stack status', () => {
     const human = await runEai(['stack', 'status'], { env });
     expect(human.stdout).not.toContain(password);
     expect(human.stdout).toContain(`(pid ${process.pid})`);
+
+    // The hub's settings for a company's secured Kafka and registry do not make the stack's own (plaintext, open)
+    // broker and registry read as down.
+    const secured = await runEai(['stack', 'status', '--json'], {
+      env: {
+        ...env,
+        EAI_KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+        EAI_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        EAI_KAFKA_SASL_USERNAME: 'eai',
+        EAI_KAFKA_SASL_PASSWORD: 'not-the-stacks',
+        EAI_REGISTRY_BASIC_AUTH: 'key:secret',
+      },
+    });
+    expect(JSON.parse(secured.stdout)).toMatchObject({
+      running: true,
+      parts: { kafka: true, registry: true },
+    });
   });
 
   it("says that a stack answering on the ports is another clone's when this stack home started none", async () => {

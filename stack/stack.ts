@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { kafkaReachable, registryReachable } from '../bus/probes.ts';
+import { NO_REGISTRY_AUTH } from '../bus/registry-auth.ts';
+import { PLAINTEXT_SECURITY } from '../bus/transport/index.ts';
 import { postgresReachable } from '../store/probe.ts';
 import {
   chooseKafkaProvider,
@@ -76,9 +78,11 @@ export async function stackStatus(): Promise<StackStatus> {
     state?.registryUrl ??
     `http://127.0.0.1:${env.EAI_REGISTRY_PORT}/apis/ccompat/v7`;
   const databaseUrl = env.DATABASE_URL ?? state?.databaseUrl ?? '';
+  // The stack's own broker and registry are plaintext and open whatever the hub's security settings say (those are
+  // for the company's Kafka and registry, given by KAFKA_BROKERS and SCHEMA_REGISTRY_URL).
   const [kafka, registry, postgres] = await Promise.all([
-    probe(() => kafkaReachable(brokers)),
-    probe(() => registryReachable(registryUrl)),
+    probe(() => kafkaReachable(brokers, env.KAFKA_BROKERS ? undefined : PLAINTEXT_SECURITY)),
+    probe(() => registryReachable(registryUrl, env.SCHEMA_REGISTRY_URL ? undefined : NO_REGISTRY_AUTH)),
     databaseUrl ? probe(() => postgresReachable(databaseUrl)) : Promise.resolve(false),
   ]);
   return {
@@ -114,12 +118,14 @@ export async function stackUp(progress: (line: string) => void = () => undefined
     !env.KAFKA_BROKERS &&
       !!previous?.pids.kafka &&
       isAlive(previous.pids.kafka) &&
-      probe(() => kafkaReachable(previous.brokers)),
-    !env.KAFKA_BROKERS && !!previous?.kafkaContainer && probe(() => kafkaReachable(previous.brokers)),
+      probe(() => kafkaReachable(previous.brokers, PLAINTEXT_SECURITY)),
+    !env.KAFKA_BROKERS &&
+      !!previous?.kafkaContainer &&
+      probe(() => kafkaReachable(previous.brokers, PLAINTEXT_SECURITY)),
     !env.SCHEMA_REGISTRY_URL &&
       !!previous?.pids.registry &&
       isAlive(previous.pids.registry) &&
-      probe(() => registryReachable(previous.registryUrl)),
+      probe(() => registryReachable(previous.registryUrl, NO_REGISTRY_AUTH)),
   ]);
   const startPostgresHere = !env.DATABASE_URL && !reusePostgres;
   // A server left running from this stack's data folder (its state file lost) is taken over by startPostgres.
