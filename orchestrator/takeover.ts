@@ -3,6 +3,7 @@ import pg from 'pg';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { RepeatedFailure } from '../lib/repeated-failure.ts';
+import { inTransaction } from '../store/pool.ts';
 import { orchestratorMetrics } from './metrics.ts';
 
 /**
@@ -124,9 +125,7 @@ export class Executors {
 
   /** Runs `launch` (DBOS.launch, which recovers this executor's own PENDING work) holding this executor's lock. */
   async register(launch: () => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
+    await inTransaction(this.pool, async (client) => {
       await client.query('select pg_advisory_xact_lock(hashtext($1))', [this.lockKey(this.executorId)]);
       await client.query(
         `insert into eai_orchestrator.executors (executor_id, application_version) values ($1, $2)
@@ -135,13 +134,7 @@ export class Executors {
         [this.executorId, this.applicationVersion],
       );
       await launch();
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   start(): void {
