@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpsServer } from '../ops/server.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { type AuthProxy, startAuthProxy } from '../tests/auth-proxy.ts';
+import { runEai } from '../tests/run-eai.ts';
 import { type SecuredKafka, startSecuredKafka } from '../tests/secured-kafka.ts';
 import { testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
@@ -15,6 +16,7 @@ import {
   registryAuthFromEnv,
 } from './index.ts';
 import { createRegistryClient } from './registry.ts';
+import { clearOAuthTokens, oauthTokenProvider } from './transport/oauth-token.ts';
 
 /**
  * The hub against a secured Kafka and an authenticated registry, for real: a broker of this test's own (launched as
@@ -111,6 +113,82 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
     });
   });
 
+  const oauth = (client = kafka.oidc.client, extra: NodeJS.ProcessEnv = {}) => ({
+    EAI_KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+    EAI_KAFKA_SASL_MECHANISM: 'OAUTHBEARER',
+    EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: kafka.oidc.tokenUrl,
+    EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID: client.id,
+    EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: client.secret,
+    EAI_KAFKA_SSL_CA_FILE: kafka.files.ca,
+    ...extra,
+  });
+
+  it('publishes and consumes over SASL_SSL with OAUTHBEARER: one client-credentials token shared by every connection', async () => {
+    clearOAuthTokens();
+    const before = kafka.oidc.requests.length;
+    await roundTrip(
+      kafka.saslSsl,
+      oauth(kafka.oidc.client, {
+        EAI_KAFKA_SASL_OAUTHBEARER_SCOPE: 'kafka profile',
+        EAI_KAFKA_SASL_OAUTHBEARER_EXTENSIONS: 'logicalCluster=lkc-abc12, identityPoolId=pool-Xyz9',
+      }),
+    );
+    // Admin, producer, consumer and the group coordinator each connected; the provider was asked once.
+    expect(kafka.oidc.requests.slice(before)).toEqual([{ clientId: 'eai-hub', scope: 'kafka profile' }]);
+  });
+
+  it('an OAUTHBEARER token is asked for again at 80 % of its lifetime, and concurrent asks share one request', async () => {
+    clearOAuthTokens();
+    kafka.oidc.lifetimeSeconds = 2;
+    try {
+      const provider = oauthTokenProvider({
+        tokenEndpointUrl: kafka.oidc.tokenUrl,
+        clientId: kafka.oidc.client.id,
+        clientSecret: kafka.oidc.client.secret,
+      });
+      const before = kafka.oidc.requests.length;
+      const [a, b] = await Promise.all([provider(), provider()]);
+      expect(a.value).toBe(b.value);
+      expect((await provider()).value).toBe(a.value);
+      expect(kafka.oidc.requests.length - before).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_700));
+      // Issued in another second, so with another exp: a new token.
+      expect((await provider()).value).not.toBe(a.value);
+      expect(kafka.oidc.requests.length - before).toBe(2);
+    } finally {
+      kafka.oidc.lifetimeSeconds = 300;
+      clearOAuthTokens();
+    }
+  });
+
+  it('the CLI over OAUTHBEARER: lists the topics; an identity provider that does not answer is one line naming it', async () => {
+    const cliEnv = (extra: NodeJS.ProcessEnv = {}) => ({
+      ...oauth(kafka.oidc.client, extra),
+      ...registryEnv(),
+      KAFKA_BROKERS: kafka.saslSsl,
+      SCHEMA_REGISTRY_URL: proxy.url,
+    });
+    const topic = unique('oauth-cli');
+    const bus = createBus({
+      brokers: kafka.plaintext,
+      registryUrl: proxy.url,
+      security: kafkaSecurityFromEnv({}),
+      registryAuth: registryAuthFromEnv(registryEnv()),
+    });
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const listed = await runEai(['bus', 'topics', '--json'], { env: cliEnv(), timeoutMs: 60_000 });
+    expect([listed.code, listed.stderr]).toEqual([0, '']);
+    expect(listed.stdout).toContain(topic);
+    const down = await runEai(['bus', 'topics'], {
+      env: cliEnv({ EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: 'http://127.0.0.1:24999/token' }),
+      timeoutMs: 60_000,
+    });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(
+      /^eai: cannot get a token for Kafka at 127\.0\.0\.1:\d+: OAuth token endpoint http:\/\/127\.0\.0\.1:24999\/token did not answer: .*ECONNREFUSED.*: is the identity provider up\? check EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL\n$/,
+    );
+  });
+
   /** What the start of a hub (its bus's first request) says under `env`, as the one line a user reads. */
   async function startFailure(brokers: string, env: NodeJS.ProcessEnv): Promise<KafkaSecurityError> {
     const bus = createBus({
@@ -142,6 +220,60 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
       expect(error.message).not.toContain('not-the-password');
       expect(error.variable).toBe('EAI_KAFKA_SASL_PASSWORD');
     }
+  });
+
+  it('OAUTHBEARER: a wrong client secret, a token the broker does not trust and a wrong endpoint each fail in one line', async () => {
+    clearOAuthTokens();
+    const wrongSecret = await startFailure(
+      kafka.saslSsl,
+      oauth({ id: kafka.oidc.client.id, secret: 'Qz7-wrong-secret' }),
+    );
+    expect(wrongSecret.message).toBe(
+      `OAuth token endpoint ${kafka.oidc.tokenUrl} refused the client (401 invalid_client: Invalid client credentials): check EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID, EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET`,
+    );
+    expect(wrongSecret.variable).toBe('EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET');
+    expect(wrongSecret.message).not.toContain('Qz7');
+    // Signed by a key the broker's JWKS does not hold.
+    const untrusted = await startFailure(kafka.saslSsl, oauth(kafka.oidc.rogueClient));
+    expect(untrusted.message).toMatch(
+      /^Kafka at 127\.0\.0\.1:\d+ refused the OAuth token from EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL \(.*\): the broker does not trust that identity provider's keys/,
+    );
+    expect(untrusted.variable).toBe('EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL');
+    const notAnEndpoint = await startFailure(
+      kafka.saslSsl,
+      oauth(kafka.oidc.client, {
+        EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: kafka.oidc.tokenUrl.replace('/token', '/tokens'),
+      }),
+    );
+    expect(notAnEndpoint.message).toMatch(
+      /answered 404: EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL is not a token endpoint/,
+    );
+    // SASL to the PLAINTEXT listener: said as such, not as a broker that is down.
+    const saslToPlain = await kafkaReachable(
+      kafka.plaintext,
+      kafkaSecurityFromEnv({
+        ...oauth(),
+        EAI_KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+        EAI_KAFKA_SSL_CA_FILE: '',
+      }),
+    ).catch((e: unknown) => e);
+    expect(saslToPlain).toBeInstanceOf(KafkaSecurityError);
+    expect((saslToPlain as Error).message).toMatch(
+      /takes no SASL on that listener \(it looks like PLAINTEXT\), and EAI_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT/,
+    );
+    // An identity provider that does not answer is an outage (kafkajs retries it), said with the endpoint.
+    const down = await kafkaReachable(
+      kafka.saslSsl,
+      kafkaSecurityFromEnv(
+        oauth(kafka.oidc.client, {
+          EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: 'http://127.0.0.1:24999/token',
+        }),
+      ),
+    ).catch((e: unknown) => e);
+    expect(down).not.toBeInstanceOf(KafkaSecurityError);
+    expect(String((down as Error).message)).toContain(
+      'OAuth token endpoint http://127.0.0.1:24999/token did not answer',
+    );
   });
 
   it('an untrusted certificate names EAI_KAFKA_SSL_CA_FILE, whether a wrong CA file or none is set', async () => {

@@ -153,7 +153,7 @@ describe('eai bus publish fails fast and in one line', () => {
     });
     expect([result.code, result.stderr]).toEqual([
       1,
-      'eai: EAI_KAFKA_SASL_MECHANISM: required with EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL: set one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512\n',
+      'eai: EAI_KAFKA_SASL_MECHANISM: required with EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL: set one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER\n',
     ]);
   });
 

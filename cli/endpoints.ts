@@ -48,6 +48,11 @@ export async function connectBus(source: string, timeoutMs = REACH_TIMEOUT_MS) {
   ]);
   if (refused)
     throw refused instanceof ConfigError ? refused : new ConfigError(refused.message, { cause: refused });
+  // OAUTHBEARER: the identity provider did not answer (oauth-token.ts), before Kafka was asked anything.
+  if (kafka?.includes('OAuth token endpoint'))
+    throw new ConfigError(
+      `cannot get a token for Kafka at ${brokers}: ${kafka.slice(kafka.indexOf('OAuth token endpoint'))}: is the identity provider up? check EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL`,
+    );
   if (kafka) {
     throw new ConfigError(
       `cannot reach Kafka at ${brokers} (${kafka}): is the stack up? npx eai stack up, or set KAFKA_BROKERS`,

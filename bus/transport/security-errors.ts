@@ -53,8 +53,10 @@ export function explainKafkaFailure(
   security: KafkaSecurity,
   brokers: string,
 ): KafkaSecurityError | undefined {
-  if (error instanceof KafkaSecurityError) return error;
   const chain = failures(error);
+  // Said already, e.g. by the OAUTHBEARER token provider (oauth-token.ts), and wrapped by kafkajs since.
+  const said = chain.find((f): f is Failure & KafkaSecurityError => f instanceof KafkaSecurityError);
+  if (said) return said;
   const at = chain.find((f) => f.broker)?.broker ?? brokers;
   const fail = (message: string, variable: string) => new KafkaSecurityError(message, variable, error);
   const protocol = `EAI_KAFKA_SECURITY_PROTOCOL=${security.protocol}`;
@@ -62,14 +64,28 @@ export function explainKafkaFailure(
     if (f.name === 'KafkaJSSASLAuthenticationError') {
       if (/mechanism is not supported|not enabled|UnsupportedSaslMechanism/i.test(f.message))
         return fail(
-          `Kafka at ${at} does not offer SASL ${security.mechanism}: set EAI_KAFKA_SASL_MECHANISM to one it enables (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; the cluster's client settings say which)`,
+          `Kafka at ${at} does not offer SASL ${security.mechanism}: set EAI_KAFKA_SASL_MECHANISM to one it enables (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER; the cluster's client settings say which)`,
           'EAI_KAFKA_SASL_MECHANISM',
+        );
+      if (security.mechanism === 'OAUTHBEARER')
+        return fail(
+          `Kafka at ${at} refused the OAuth token from EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL (${f.message.replace(/^SASL OAUTHBEARER authentication failed: /, '').slice(0, 160)}): the broker does not trust that identity provider's keys, or the token's audience, issuer or scope is not the one it expects (EAI_KAFKA_SASL_OAUTHBEARER_SCOPE)`,
+          'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
         );
       return fail(
         `Kafka at ${at}: SASL authentication failed (${security.mechanism}): check EAI_KAFKA_SASL_USERNAME and EAI_KAFKA_SASL_PASSWORD (wrong user or password, or a user without ${security.mechanism} credentials)`,
         'EAI_KAFKA_SASL_PASSWORD',
       );
     }
+    // SASL to a listener without it: the broker refuses the SaslHandshake (ILLEGAL_SASL_STATE).
+    if (
+      f.name === 'KafkaJSProtocolError' &&
+      /ILLEGAL_SASL_STATE|current SASL state/.test(`${f.message} ${(f as { type?: string }).type ?? ''}`)
+    )
+      return fail(
+        `Kafka at ${at} takes no SASL on that listener (it looks like ${security.usesTls ? 'SSL' : 'PLAINTEXT'}), and ${protocol}: check the port in KAFKA_BROKERS, or set EAI_KAFKA_SECURITY_PROTOCOL=${security.usesTls ? 'SSL' : 'PLAINTEXT'}`,
+        'EAI_KAFKA_SECURITY_PROTOCOL',
+      );
     const code = f.code ?? '';
     if (UNTRUSTED.has(code))
       return fail(
@@ -116,6 +132,13 @@ export function explainKafkaFailure(
         return fail(
           `Kafka at ${at} closed the connection at the first request: that listener looks like TLS (SSL or SASL_SSL), and ${protocol}: set EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL (or SSL), or check the port in KAFKA_BROKERS`,
           'EAI_KAFKA_SECURITY_PROTOCOL',
+        );
+      // A refused token: the broker answers the SASL exchange with an error challenge kafkajs does not read, and
+      // closes the connection at the next request.
+      if (security.mechanism === 'OAUTHBEARER')
+        return fail(
+          `Kafka at ${at} refused the OAuth token from EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL (it closed the connection after the SASL exchange): the broker does not trust that identity provider's keys, or the token's audience, issuer or scope is not the one it expects (EAI_KAFKA_SASL_OAUTHBEARER_SCOPE)`,
+          'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
         );
       if (!security.mechanism)
         return fail(

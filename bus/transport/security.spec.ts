@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors.ts';
+import { parseSaslExtensions } from './oauth-token.ts';
 import { kafkaSecurityFromEnv } from './security.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eai-security-spec-'));
@@ -79,7 +80,7 @@ describe('EAI_KAFKA_SECURITY_PROTOCOL and its companions', () => {
       'EAI_KAFKA_SASL_MECHANISM: set, but EAI_KAFKA_SECURITY_PROTOCOL=PLAINTEXT uses no SASL: set EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL (or SASL_PLAINTEXT), or unset EAI_KAFKA_SASL_MECHANISM',
     );
     expect(refused({ ...scram, EAI_KAFKA_SASL_MECHANISM: '' })).toBe(
-      'EAI_KAFKA_SASL_MECHANISM: required with EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL: set one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512',
+      'EAI_KAFKA_SASL_MECHANISM: required with EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL: set one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER',
     );
     expect(refused({ ...scram, EAI_KAFKA_SASL_MECHANISM: 'GSSAPI' })).toMatch(
       /^EAI_KAFKA_SASL_MECHANISM: "GSSAPI" is not supported/,
@@ -105,5 +106,76 @@ describe('EAI_KAFKA_SECURITY_PROTOCOL and its companions', () => {
     expect(refused({ EAI_KAFKA_SECURITY_PROTOCOL: 'SSL', EAI_KAFKA_SSL_CA_FILE: jksFile })).toMatch(
       /^EAI_KAFKA_SSL_CA_FILE: .*truststore.jks holds no PEM certificate .*keytool/,
     );
+  });
+
+  const oauth = {
+    EAI_KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+    EAI_KAFKA_SASL_MECHANISM: 'oauthbearer',
+    EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL:
+      'https://idp.example.com/realms/acme/protocol/openid-connect/token',
+    EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID: 'eai-hub',
+    EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: 'p4ss-Secret',
+  };
+
+  it('OAUTHBEARER gives kafkajs a token provider, never a user or password, and shows only its name', () => {
+    const security = kafkaSecurityFromEnv(oauth);
+    const options = security.kafkajsOptions();
+    expect(options.ssl).toEqual({});
+    expect(options.sasl).toEqual({ mechanism: 'oauthbearer', oauthBearerProvider: expect.any(Function) });
+    expect(JSON.stringify({ security })).toBe('{"security":"SASL_SSL, OAUTHBEARER"}');
+    expect(inspect(security)).not.toContain('p4ss-Secret');
+  });
+
+  it('OAUTHBEARER settings: each missing or misplaced one is one line naming the variable', () => {
+    expect(refused({ ...oauth, EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: undefined })).toMatch(
+      /^EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: required with OAUTHBEARER/,
+    );
+    expect(
+      refused({ ...oauth, EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: 'idp.example.com/token' }),
+    ).toBe('EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: "idp.example.com/token" is not a URL');
+    expect(
+      refused({
+        ...oauth,
+        EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: 'https://hub:p4ss-Secret@idp/token',
+      }),
+    ).toMatch(/^EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: must not hold a user or password/);
+    expect(refused({ ...oauth, EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID: '' })).toMatch(
+      /^EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID: required with OAUTHBEARER/,
+    );
+    expect(refused({ ...oauth, EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: undefined })).toMatch(
+      /^EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: required with OAUTHBEARER: set it, or EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE/,
+    );
+    expect(refused({ ...oauth, EAI_KAFKA_SASL_USERNAME: 'hub' })).toMatch(
+      /^EAI_KAFKA_SASL_USERNAME: set, but OAUTHBEARER takes no user or password/,
+    );
+    expect(refused({ ...scram, EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID: 'eai-hub' })).toBe(
+      'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID: set, but EAI_KAFKA_SASL_MECHANISM=SCRAM-SHA-512: set EAI_KAFKA_SASL_MECHANISM=OAUTHBEARER, or unset EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID',
+    );
+    expect(refused({ EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: 'https://idp/token' })).toMatch(
+      /^EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: set, but EAI_KAFKA_SECURITY_PROTOCOL=PLAINTEXT uses no SASL/,
+    );
+    expect(refused({ ...oauth, EAI_KAFKA_SASL_OAUTHBEARER_EXTENSIONS: 'logicalCluster' })).toBe(
+      'EAI_KAFKA_SASL_OAUTHBEARER_EXTENSIONS: "logicalCluster" is not key=value (as key=value,key=value)',
+    );
+    expect(refused({ ...oauth, EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE: jksFile })).toMatch(
+      /^EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE: .*holds no PEM certificate/,
+    );
+    // The secret from a file, as a mounted secret.
+    const fromFile = kafkaSecurityFromEnv({
+      ...oauth,
+      EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: undefined,
+      EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE: passwordFile,
+    });
+    expect(fromFile.mechanism).toBe('OAUTHBEARER');
+  });
+
+  it("SASL extensions read as librdkafka's sasl.oauthbearer.extensions", () => {
+    expect(parseSaslExtensions('logicalCluster=lkc-abc12, identityPoolId=pool-Xyz9,')).toEqual({
+      logicalCluster: 'lkc-abc12',
+      identityPoolId: 'pool-Xyz9',
+    });
+    expect(() => parseSaslExtensions('auth=x')).toThrow('extension name "auth" is reserved');
+    expect(() => parseSaslExtensions('logical-cluster=x')).toThrow('letters only');
+    expect(() => parseSaslExtensions('a=b\u0001c')).toThrow('control character');
   });
 });

@@ -3,10 +3,11 @@ import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import { readNamedFile, secretFromEnv } from '../../lib/env-secrets.ts';
 import { FieldError } from '../../lib/errors.ts';
+import { type OAuthClientSettings, oauthTokenProvider, parseSaslExtensions } from './oauth-token.ts';
 
 /**
- * How the hub's Kafka clients reach a secured cluster (Confluent Cloud, Amazon MSK, Aiven, Strimzi): TLS, SASL PLAIN
- * or SCRAM, mutual TLS. The variables are the Kafka clients' own settings, librdkafka's names after `EAI_KAFKA_`
+ * How the hub's Kafka clients reach a secured cluster (Confluent Cloud, Amazon MSK, Aiven, Strimzi): TLS, SASL PLAIN,
+ * SCRAM or OAUTHBEARER (an OIDC client-credentials token, oauth-token.ts), mutual TLS. The variables are the Kafka clients' own settings, librdkafka's names after `EAI_KAFKA_`
  * (`security.protocol`, `sasl.mechanism`, `sasl.username`, `sasl.password`, `ssl.ca.location` as a `_FILE`), so a
  * client.properties of Confluent Cloud or MSK translates line by line. Key material and secrets come from files too
  * (`*_FILE`, as Kubernetes and Docker mount secrets); none of it is ever logged or shown: `KafkaSecurity` turns into
@@ -14,7 +15,7 @@ import { FieldError } from '../../lib/errors.ts';
  */
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
-export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 export const kafkaSecurityEnvSchema = z.object({
@@ -28,7 +29,7 @@ export const kafkaSecurityEnvSchema = z.object({
     .enum(SASL_MECHANISMS)
     .optional()
     .describe(
-      'With `SASL_PLAINTEXT` or `SASL_SSL` (required then), as `sasl.mechanism`: `PLAIN` (Confluent Cloud API keys), `SCRAM-SHA-256` or `SCRAM-SHA-512` (MSK, Aiven, Strimzi).',
+      'With `SASL_PLAINTEXT` or `SASL_SSL` (required then), as `sasl.mechanism`: `PLAIN` (Confluent Cloud API keys), `SCRAM-SHA-256` or `SCRAM-SHA-512` (MSK, Aiven, Strimzi), or `OAUTHBEARER` (an OIDC client-credentials token: Confluent Cloud OAuth, Strimzi or Redpanda with Keycloak; the `EAI_KAFKA_SASL_OAUTHBEARER_*` settings).',
     ),
   EAI_KAFKA_SASL_USERNAME: z
     .string()
@@ -39,6 +40,40 @@ export const kafkaSecurityEnvSchema = z.object({
     .optional()
     .describe(
       'SASL password (`sasl.password`; Confluent Cloud: the API secret), or `EAI_KAFKA_SASL_PASSWORD_FILE`: a file holding it (a mounted secret). Never logged.',
+    ),
+  EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL: z
+    .string()
+    .optional()
+    .describe(
+      "With `OAUTHBEARER`: the identity provider's token endpoint (`sasl.oauthbearer.token.endpoint.url`; its discovery document's `token_endpoint`, e.g. Keycloak `https://<host>/realms/<realm>/protocol/openid-connect/token`). The hub asks it for a token with the client-credentials grant, shares it across its connections and asks again at 80 % of its lifetime.",
+    ),
+  EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID: z
+    .string()
+    .optional()
+    .describe('With `OAUTHBEARER`: the OAuth client id (`sasl.oauthbearer.client.id`).'),
+  EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET: z
+    .string()
+    .optional()
+    .describe(
+      'With `OAUTHBEARER`: the OAuth client secret (`sasl.oauthbearer.client.secret`), or `EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE`: a file holding it. Sent to the token endpoint only (HTTP Basic, as the Kafka clients do); never logged.',
+    ),
+  EAI_KAFKA_SASL_OAUTHBEARER_SCOPE: z
+    .string()
+    .optional()
+    .describe(
+      'With `OAUTHBEARER`: the scope(s) to ask for, space-separated (`sasl.oauthbearer.scope`); default: none (the provider’s default scopes).',
+    ),
+  EAI_KAFKA_SASL_OAUTHBEARER_EXTENSIONS: z
+    .string()
+    .optional()
+    .describe(
+      'With `OAUTHBEARER`: SASL extensions sent with the token as `key=value,key=value` (`sasl.oauthbearer.extensions`); Confluent Cloud needs `logicalCluster=lkc-…,identityPoolId=pool-…`.',
+    ),
+  EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE: z
+    .string()
+    .optional()
+    .describe(
+      "With `OAUTHBEARER`: PEM file of the CA that signed an `https` token endpoint's certificate (a company's identity provider; `https.ca.location`); default: the system's public CAs.",
     ),
   EAI_KAFKA_SSL_CA_FILE: z
     .string()
@@ -74,14 +109,10 @@ export class KafkaSecurity {
   /** True when the TLS material names a CA file (a private CA) rather than the system's CAs. */
   readonly privateCa: boolean;
   readonly mutualTls: boolean;
-  declare readonly sasl: { mechanism: SaslMechanism; username: string; password: string } | undefined;
+  declare readonly sasl: SaslSetting | undefined;
   declare readonly tls: ConnectionOptions | undefined;
 
-  constructor(options: {
-    protocol: SecurityProtocol;
-    sasl?: { mechanism: SaslMechanism; username: string; password: string };
-    tls?: ConnectionOptions;
-  }) {
+  constructor(options: { protocol: SecurityProtocol; sasl?: SaslSetting; tls?: ConnectionOptions }) {
     this.protocol = options.protocol;
     this.mechanism = options.sasl?.mechanism;
     this.privateCa = options.tls?.ca !== undefined;
@@ -116,20 +147,31 @@ export class KafkaSecurity {
 
   /** kafkajs's `ssl` and `sasl` options of `new Kafka({...})`. */
   kafkajsOptions(): { ssl?: ConnectionOptions | boolean; sasl?: SASLOptions } {
+    const sasl = this.sasl;
     return {
       ...(this.usesTls ? { ssl: this.tls ?? true } : {}),
-      ...(this.sasl
-        ? {
-            sasl: {
-              mechanism: this.sasl.mechanism.toLowerCase(),
-              username: this.sasl.username,
-              password: this.sasl.password,
-            } as SASLOptions,
-          }
-        : {}),
+      ...(sasl?.mechanism === 'OAUTHBEARER'
+        ? { sasl: { mechanism: 'oauthbearer', oauthBearerProvider: sasl.provider } }
+        : sasl
+          ? {
+              sasl: {
+                mechanism: sasl.mechanism.toLowerCase(),
+                username: sasl.username,
+                password: sasl.password,
+              } as SASLOptions,
+            }
+          : {}),
     };
   }
 }
+
+/** SASL with a user and password (PLAIN, SCRAM), or OAUTHBEARER with a token provider. */
+export type SaslSetting =
+  | { mechanism: Exclude<SaslMechanism, 'OAUTHBEARER'>; username: string; password: string }
+  | {
+      mechanism: 'OAUTHBEARER';
+      provider: () => Promise<{ value: string; extensions?: Record<string, string> }>;
+    };
 
 export const PLAINTEXT_SECURITY = new KafkaSecurity({ protocol: 'PLAINTEXT' });
 
@@ -172,13 +214,36 @@ export function kafkaSecurityFromEnv(env: NodeJS.ProcessEnv = process.env): Kafk
     ? 'EAI_KAFKA_SASL_PASSWORD_FILE'
     : 'EAI_KAFKA_SASL_PASSWORD';
 
-  let sasl: { mechanism: SaslMechanism; username: string; password: string } | undefined;
+  const oauth = oauthVariables(env);
+  let sasl: SaslSetting | undefined;
   if (usesSasl) {
     const mechanism = kafkaSecurityEnvSchema.shape.EAI_KAFKA_SASL_MECHANISM.safeParse(mechanismText);
     if (!mechanism.success || !mechanism.data)
       throw new FieldError(
         'EAI_KAFKA_SASL_MECHANISM',
         `${mechanismText ? `${JSON.stringify(env.EAI_KAFKA_SASL_MECHANISM)} is not supported` : `required with EAI_KAFKA_SECURITY_PROTOCOL=${protocol}`}: set one of ${SASL_MECHANISMS.join(', ')}`,
+      );
+    if (mechanism.data === 'OAUTHBEARER') {
+      const stray = [
+        ['EAI_KAFKA_SASL_USERNAME', username],
+        [passwordVariable, password],
+      ].find(([, value]) => value !== undefined);
+      if (stray)
+        throw new FieldError(
+          stray[0]!,
+          `set, but OAUTHBEARER takes no user or password: set EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID and EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET instead, and unset ${stray[0]}`,
+        );
+      return new KafkaSecurity({
+        protocol,
+        sasl: { mechanism: 'OAUTHBEARER', provider: oauthTokenProvider(oauthSettings(oauth)) },
+        tls: tlsFromEnv(env, protocol, usesTls),
+      });
+    }
+    const strayOauth = oauth.find(([, value]) => value !== undefined);
+    if (strayOauth)
+      throw new FieldError(
+        strayOauth[0],
+        `set, but EAI_KAFKA_SASL_MECHANISM=${mechanism.data}: set EAI_KAFKA_SASL_MECHANISM=OAUTHBEARER, or unset ${strayOauth[0]}`,
       );
     if (!username)
       throw new FieldError(
@@ -196,6 +261,7 @@ export function kafkaSecurityFromEnv(env: NodeJS.ProcessEnv = process.env): Kafk
       ['EAI_KAFKA_SASL_MECHANISM', mechanismText],
       ['EAI_KAFKA_SASL_USERNAME', username],
       [passwordVariable, password],
+      ...oauth,
     ].find(([, value]) => value !== undefined);
     if (stray)
       throw new FieldError(
@@ -204,6 +270,15 @@ export function kafkaSecurityFromEnv(env: NodeJS.ProcessEnv = process.env): Kafk
       );
   }
 
+  return new KafkaSecurity({ protocol, sasl, tls: tlsFromEnv(env, protocol, usesTls) });
+}
+
+/** The TLS material of the environment's variables (undefined without TLS, where setting any is an error). */
+function tlsFromEnv(
+  env: NodeJS.ProcessEnv,
+  protocol: SecurityProtocol,
+  usesTls: boolean,
+): ConnectionOptions | undefined {
   const caFile = trimmed(env.EAI_KAFKA_SSL_CA_FILE);
   const certFile = trimmed(env.EAI_KAFKA_SSL_CERT_FILE);
   const keyFile = trimmed(env.EAI_KAFKA_SSL_KEY_FILE);
@@ -248,5 +323,83 @@ export function kafkaSecurityFromEnv(env: NodeJS.ProcessEnv = process.env): Kafk
         `set, but EAI_KAFKA_SECURITY_PROTOCOL=${protocol} uses no TLS: set EAI_KAFKA_SECURITY_PROTOCOL=SSL (or SASL_SSL), or unset ${stray[0]}`,
       );
   }
-  return new KafkaSecurity({ protocol, sasl, tls });
+  return tls;
+}
+
+/** The OAUTHBEARER variables, each with its value (a secret's from its file), for the checks of what is set where. */
+function oauthVariables(env: NodeJS.ProcessEnv): Array<[string, string | undefined]> {
+  const secretVariable = env.EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE?.trim()
+    ? 'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE'
+    : 'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET';
+  return [
+    [
+      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+      trimmed(env.EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL),
+    ],
+    ['EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID', trimmed(env.EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID)],
+    [secretVariable, secretFromEnv(env, 'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET')],
+    ['EAI_KAFKA_SASL_OAUTHBEARER_SCOPE', trimmed(env.EAI_KAFKA_SASL_OAUTHBEARER_SCOPE)],
+    ['EAI_KAFKA_SASL_OAUTHBEARER_EXTENSIONS', trimmed(env.EAI_KAFKA_SASL_OAUTHBEARER_EXTENSIONS)],
+    ['EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE', trimmed(env.EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE)],
+  ];
+}
+
+/** The token endpoint's client settings: the endpoint an http(s) URL, the client id and secret required. */
+function oauthSettings(variables: Array<[string, string | undefined]>): OAuthClientSettings {
+  const value = (name: string) => variables.find(([variable]) => variable.startsWith(name))?.[1];
+  const endpoint = value('EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL');
+  if (!endpoint)
+    throw new FieldError(
+      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+      "required with OAUTHBEARER: set the identity provider's token endpoint (its discovery document's token_endpoint)",
+    );
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new FieldError(
+      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+      `${JSON.stringify(endpoint)} is not a URL`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new FieldError('EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL', 'must be an https (or http) URL');
+  if (url.username || url.password)
+    throw new FieldError(
+      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+      'must not hold a user or password: set EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID and _CLIENT_SECRET',
+    );
+  const clientId = value('EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID');
+  if (!clientId)
+    throw new FieldError(
+      'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID',
+      'required with OAUTHBEARER: set the OAuth client id',
+    );
+  const clientSecret = value('EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET');
+  if (clientSecret === undefined)
+    throw new FieldError(
+      'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET',
+      'required with OAUTHBEARER: set it, or EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET_FILE to a file holding it',
+    );
+  const extensionsText = value('EAI_KAFKA_SASL_OAUTHBEARER_EXTENSIONS');
+  let extensions: Record<string, string> | undefined;
+  if (extensionsText)
+    try {
+      extensions = parseSaslExtensions(extensionsText);
+    } catch (error) {
+      throw new FieldError(
+        'EAI_KAFKA_SASL_OAUTHBEARER_EXTENSIONS',
+        `${(error as Error).message} (as key=value,key=value)`,
+      );
+    }
+  const caFile = value('EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE');
+  const scope = value('EAI_KAFKA_SASL_OAUTHBEARER_SCOPE');
+  return {
+    tokenEndpointUrl: url.toString(),
+    clientId,
+    clientSecret,
+    ...(scope ? { scope } : {}),
+    ...(extensions ? { extensions } : {}),
+    ...(caFile ? { ca: pemFile('EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE', caFile, 'certificate') } : {}),
+  };
 }

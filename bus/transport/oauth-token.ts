@@ -1,0 +1,200 @@
+import { Agent, fetch as undiciFetch } from 'undici';
+import { errorMessage } from '../../lib/errors.ts';
+import { KafkaSecurityError } from './security-errors.ts';
+
+/**
+ * SASL/OAUTHBEARER's token, as Kafka's own clients get it with `sasl.oauthbearer.method=oidc` (librdkafka) or the
+ * Java client's client-credentials retriever: an OAuth 2.0 client-credentials grant (RFC 6749 §4.4) at the identity
+ * provider's token endpoint (Keycloak, Okta, Entra ID, Confluent Cloud identity pools), the client authenticated with
+ * HTTP Basic as both do. The token is opaque here: the broker validates it (its signature, audience, expiry).
+ *
+ * Tokens are shared by every Kafka connection of the process that uses the same endpoint, client and scope, and
+ * fetched again once 80 % of their lifetime has passed (Kafka's `sasl.login.refresh.window.factor`), so a hub with
+ * dozens of connections asks once an hour, not once a connection; concurrent connections wait on one request.
+ */
+export interface OAuthClientSettings {
+  tokenEndpointUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+  /** SASL extensions sent with the token (Confluent Cloud: `logicalCluster`, `identityPoolId`). */
+  extensions?: Record<string, string>;
+  /** PEM of the CA that signed an `https` token endpoint's certificate (a private CA). */
+  ca?: string;
+}
+
+/** What kafkajs's `oauthBearerProvider` returns. */
+export interface OAuthBearerToken {
+  value: string;
+  extensions?: Record<string, string>;
+}
+
+/** How long a token is taken to live when the endpoint names no `expires_in` and it is no JWT with an `exp`. */
+const DEFAULT_LIFETIME_MS = 5 * 60_000;
+const REFRESH_FACTOR = 0.8;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The token endpoint refused the client or answered no token: asking again cannot help; names the variable. */
+export class OAuthTokenRefusedError extends KafkaSecurityError {}
+
+interface Cached {
+  token?: { value: string; refreshAt: number };
+  pending?: Promise<string>;
+}
+
+const cache = new Map<string, Cached>();
+
+/** The expiry a JWT's payload names (`exp`, seconds), or undefined for an opaque token. */
+function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const exp = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The error's OAuth `error` and `error_description` (RFC 6749 §5.2), or the start of the body. */
+function describeRefusal(status: number, body: string): string {
+  try {
+    const json = JSON.parse(body) as { error?: unknown; error_description?: unknown };
+    if (typeof json.error === 'string')
+      return `${status} ${json.error}${typeof json.error_description === 'string' ? `: ${json.error_description.slice(0, 200)}` : ''}`;
+  } catch {}
+  return `${status}${body.trim() ? `: ${body.trim().replace(/\s+/g, ' ').slice(0, 120)}` : ''}`;
+}
+
+async function requestToken(
+  settings: OAuthClientSettings,
+  dispatcher: Agent | undefined,
+): Promise<{ value: string; refreshAt: number }> {
+  const endpoint = settings.tokenEndpointUrl;
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (settings.scope) form.set('scope', settings.scope);
+  // RFC 6749 §2.3.1: the id and the secret are form-encoded before they are joined for Basic.
+  const basic = Buffer.from(
+    `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`,
+  ).toString('base64');
+  let response: Awaited<ReturnType<typeof undiciFetch>>;
+  try {
+    response = await undiciFetch(endpoint, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body: form.toString(),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      ...(dispatcher ? { dispatcher } : {}),
+    });
+  } catch (error) {
+    const cause = errorMessage((error as { cause?: unknown }).cause ?? error);
+    if (/certificate|self.signed|unable to verify/i.test(cause))
+      throw new OAuthTokenRefusedError(
+        `OAuth token endpoint ${endpoint}: its TLS certificate is not trusted (${cause}): set EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE to the PEM of the CA that signed it`,
+        'EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE',
+        error,
+      );
+    // Unreachable or slow: an outage, which kafkajs's connection retries wait out.
+    throw new Error(`OAuth token endpoint ${endpoint} did not answer: ${cause}`, { cause: error });
+  }
+  const body = await response.text();
+  if (response.status === 401 || response.status === 403 || response.status === 400)
+    throw new OAuthTokenRefusedError(
+      `OAuth token endpoint ${endpoint} refused the client (${describeRefusal(response.status, body)}): check EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID, EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET${settings.scope ? ' and EAI_KAFKA_SASL_OAUTHBEARER_SCOPE' : ''}`,
+      'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET',
+      undefined,
+    );
+  if (response.status === 404 || response.status === 405)
+    throw new OAuthTokenRefusedError(
+      `OAuth token endpoint ${endpoint} answered ${response.status}: EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL is not a token endpoint (the provider's discovery document names it: token_endpoint)`,
+      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+      undefined,
+    );
+  if (!response.ok)
+    throw new Error(`OAuth token endpoint ${endpoint} answered ${describeRefusal(response.status, body)}`);
+  let json: { access_token?: unknown; expires_in?: unknown };
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = {};
+  }
+  if (typeof json.access_token !== 'string' || json.access_token === '')
+    throw new OAuthTokenRefusedError(
+      `OAuth token endpoint ${endpoint} answered ${response.status} without an access_token: EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL is not a token endpoint`,
+      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+      undefined,
+    );
+  const now = Date.now();
+  const expiresIn = Number(json.expires_in);
+  const expiresAt =
+    Number.isFinite(expiresIn) && expiresIn > 0
+      ? now + expiresIn * 1000
+      : (jwtExpiry(json.access_token) ?? now + DEFAULT_LIFETIME_MS);
+  return { value: json.access_token, refreshAt: now + Math.max(0, expiresAt - now) * REFRESH_FACTOR };
+}
+
+/** kafkajs's `oauthBearerProvider` for `settings`: the shared token, fetched when there is none or it is due. */
+export function oauthTokenProvider(settings: OAuthClientSettings): () => Promise<OAuthBearerToken> {
+  const key = JSON.stringify([
+    settings.tokenEndpointUrl,
+    settings.clientId,
+    settings.clientSecret,
+    settings.scope ?? '',
+  ]);
+  const dispatcher = settings.ca ? new Agent({ connect: { ca: settings.ca } }) : undefined;
+  const withExtensions = (value: string): OAuthBearerToken =>
+    settings.extensions && Object.keys(settings.extensions).length > 0
+      ? { value, extensions: settings.extensions }
+      : { value };
+  return async () => {
+    let entry = cache.get(key);
+    if (!entry) {
+      entry = {};
+      cache.set(key, entry);
+    }
+    if (entry.token && Date.now() < entry.token.refreshAt) return withExtensions(entry.token.value);
+    const shared = entry;
+    shared.pending ??= requestToken(settings, dispatcher)
+      .then((token) => {
+        shared.token = token;
+        return token.value;
+      })
+      .finally(() => {
+        shared.pending = undefined;
+      });
+    return withExtensions(await shared.pending);
+  };
+}
+
+/** Forgets every token (tests; a process that changed its client settings). */
+export function clearOAuthTokens(): void {
+  cache.clear();
+}
+
+/**
+ * `sasl.oauthbearer.extensions` as librdkafka takes it, `key=value,key=value` (Confluent Cloud:
+ * `logicalCluster=lkc-abc12,identityPoolId=pool-Xyz9`). Keys are letters only and `auth` is reserved (RFC 7628 §3.1);
+ * a value has no control characters. Throws a message naming what is wrong.
+ */
+export function parseSaslExtensions(text: string): Record<string, string> {
+  const extensions: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const entry = part.trim();
+    if (entry === '') continue;
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new Error(`${JSON.stringify(entry)} is not key=value`);
+    const name = entry.slice(0, at).trim();
+    const value = entry.slice(at + 1).trim();
+    if (!/^[A-Za-z]+$/.test(name)) throw new Error(`extension name ${JSON.stringify(name)}: letters only`);
+    if (name === 'auth') throw new Error('extension name "auth" is reserved for the token');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is for control characters.
+    if (/[\x00-\x1f\x7f]/.test(value))
+      throw new Error(`extension ${name}: its value holds a control character`);
+    extensions[name] = value;
+  }
+  return extensions;
+}
