@@ -150,6 +150,53 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     await task.stop();
   });
 
+  it('says in the 997 when GE01 or IEA01 does not match what the interchange held: AK9 E with AK905 5, a TA1 E 021', async () => {
+    // The sets are read and answered as usual (a wrong count alone refuses none: formats/x12/envelope.ts); the partner
+    // learns that its counts are off.
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-counts');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    const off = interchange(2, 911)
+      .replace('GE*2*7~', 'GE*5*7~')
+      .replace('IEA*1*000000911~', 'IEA*3*000000911~');
+    await writeFile(join(drop, 'counts.x12'), off + interchange(1, 912));
+    const documents = await pollAll(task, 3);
+    await task.commit(documents, { ok: true, published: 3, deadLettered: 0 });
+    const segments = async (name: string) =>
+      (await readFile(join(acks, name), 'utf8'))
+        .split('~')
+        .map((segment) => segment.trim().split('*'))
+        .filter((segment) => segment[0] !== '');
+    const first = await segments('997_ACMESUPPLY_000000911.x12');
+    expect(first.map((segment) => segment[0])).toEqual([
+      'ISA',
+      'TA1',
+      'GS',
+      'ST',
+      'AK1',
+      'AK2',
+      'AK5',
+      'AK2',
+      'AK5',
+      'AK9',
+      'SE',
+      'GE',
+      'IEA',
+    ]);
+    expect(first[1]!.slice(1)).toEqual(['000000911', '240312', '0930', 'E', '021']);
+    expect(first.find((segment) => segment[0] === 'AK9')).toEqual(['AK9', 'E', '5', '2', '2', '5']);
+    // The 997 still reads as one (its TA1 before the group).
+    expect(readX12(await readFile(join(acks, '997_ACMESUPPLY_000000911.x12')), 'x12-997')).toHaveLength(1);
+    const second = await segments('997_ACMESUPPLY_000000912.x12');
+    expect(second.map((segment) => segment[0])).not.toContain('TA1');
+    expect(second.find((segment) => segment[0] === 'AK9')).toEqual(['AK9', 'A', '1', '1', '1']);
+    await task.stop();
+  });
+
   it('answers an interchange with no set by a TA1 (024), and a file with no readable ISA with nothing, said in the log', async () => {
     const { drop, acks } = await caseFolders();
     const { context, logs } = createTestContext('acks-ta1');

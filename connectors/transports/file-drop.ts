@@ -303,7 +303,13 @@ class FileDropSource implements SourceTask {
       };
       this.fileOf.set(document, { file: open.file, fromStart: open.skip === 0 });
       if (this.acks) {
-        const handed = { file: open.file.name, kind: open.ackKind, where: piece.where, bytes: piece.bytes };
+        const handed = {
+          file: open.file.name,
+          kind: open.ackKind,
+          where: piece.where,
+          bytes: piece.bytes,
+          trailers: piece.trailers,
+        };
         this.pieceOf.set(document, handed);
       }
       batch.push(document);

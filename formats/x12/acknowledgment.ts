@@ -86,6 +86,8 @@ export interface ReceivedInterchange {
   /** ISA15: P, T or I; the acknowledgment is sent with the same. */
   usage: string;
   groups: AckGroup[];
+  /** A note on the interchange itself (e.g. E 021: IEA01 does not match its groups), written by `write997` as a TA1 before the 997's groups. */
+  note?: InterchangeNote;
 }
 
 /** The acknowledgment's own envelope: its first control number (one more per group after the first) and its time. */
@@ -223,10 +225,12 @@ export function write997(
       body.push(...ak2Loop(set, version, `${where}/AK2#${s + 1}`));
     });
     const accepted = group.sets.filter((set) => set.status !== 'R').length;
+    // A group-level error (AK905…) on a group whose sets were all accepted: accepted, but errors were noted.
+    const status = groupStatus(group.sets);
     body.push({
       tag: 'AK9',
       elements: [
-        groupStatus(group.sets),
+        status === 'A' && (group.codes ?? []).length > 0 ? 'E' : status,
         String(group.declaredSets ?? group.sets.length),
         String(group.sets.length),
         String(accepted),
@@ -246,7 +250,8 @@ export function write997(
     };
   });
   const isa12 = first === '005010' ? '00501' : '00401';
-  return writeX12({ ...replyInterchange(received, own, isa12), groups }, options);
+  const segments = received.note ? [ta1Segment(received, received.note)] : [];
+  return writeX12({ ...replyInterchange(received, own, isa12), segments, groups }, options);
 }
 
 /** TA104: accepted, accepted with errors, rejected. TA105: the note code, `000` for no error. */
@@ -266,27 +271,20 @@ export function writeTa1(
   own: AckEnvelope,
   options: X12WriteOptions = {},
 ): Buffer {
+  const version = received.version.startsWith('00501') ? '00501' : '00401';
+  return writeX12(
+    { ...replyInterchange(received, own, version), segments: [ta1Segment(received, note)], groups: [] },
+    options,
+  );
+}
+
+/** The TA1 segment answering `received` with `note`. */
+function ta1Segment(received: Omit<ReceivedInterchange, 'groups'>, note: InterchangeNote): X12SegmentInput {
   if (!/^\d{3}$/.test(note.code)) {
     throw new FormatError(FORMAT, 'TA105', `note code ${JSON.stringify(note.code)} is not three digits`);
   }
-  const version = received.version.startsWith('00501') ? '00501' : '00401';
-  return writeX12(
-    {
-      ...replyInterchange(received, own, version),
-      segments: [
-        {
-          tag: 'TA1',
-          elements: [
-            received.controlNumber.padStart(9, '0'),
-            received.date,
-            received.time,
-            note.status,
-            note.code,
-          ],
-        },
-      ],
-      groups: [],
-    },
-    options,
-  );
+  return {
+    tag: 'TA1',
+    elements: [received.controlNumber.padStart(9, '0'), received.date, received.time, note.status, note.code],
+  };
 }

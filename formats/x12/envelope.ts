@@ -156,6 +156,9 @@ class EnvelopeReader {
           this.trailerCount(segment, interchange, groups, 'functional groups (GS)');
           break;
         }
+        // TA1 interchange acknowledgments stand between ISA and the first GS (alone, or before a 997's groups): they
+        // answer an interchange, not a set, and no reader takes them.
+        if (segment.tag === 'TA1' && groups === 0) continue;
         if (segment.tag !== 'GS') this.fail(segment, `expected GS or IEA, found ${segment.tag}`);
         groups++;
         this.readGroup(segment, `${interchangePath}/GS#${groups}`, interchange, sets);

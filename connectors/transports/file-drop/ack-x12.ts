@@ -8,6 +8,7 @@ import {
   writeTa1,
 } from '../../../formats/x12/acknowledgment.ts';
 import { detectSeparators } from '../../../formats/x12/tokenizer.ts';
+import type { TrailerCount } from '../split/index.ts';
 import { reasonCodes } from './ack-reasons.ts';
 import type { AckFamily, AckPiece, AckReply } from './acknowledgements.ts';
 
@@ -17,6 +18,17 @@ interface X12Interchange {
   groups: Map<string, AckGroup>;
   notes: InterchangeNote[];
   sets: number;
+  /** GE01 of each group and IEA01, as sent, with the sets / groups the file held (read by the time of the reply). */
+  groupCounts: Map<AckGroup, TrailerCount>;
+  interchangeCount?: TrailerCount;
+}
+
+/** A trailer whose count is a number other than what was counted (a count that is no number the reader refuses). */
+function countOff(count: TrailerCount | undefined): number | undefined {
+  if (count?.declared === undefined || count.counted === undefined || !/^\d+$/.test(count.declared))
+    return undefined;
+  const declared = Number(count.declared);
+  return declared === count.counted ? undefined : declared;
 }
 
 /** ISA / GS / ST elements of a piece (or of a whole file refused), as far as they read: undefined when no ISA does. */
@@ -91,7 +103,14 @@ export const x12Acknowledgements: AckFamily<X12Interchange> = {
   begin(piece: AckPiece) {
     const envelope = envelopeOf(piece.bytes);
     if (!envelope) return undefined;
-    return { received: receivedOf(envelope.isa), groups: new Map(), notes: [], sets: 0 };
+    return {
+      received: receivedOf(envelope.isa),
+      groups: new Map(),
+      notes: [],
+      sets: 0,
+      groupCounts: new Map(),
+      ...(piece.trailers ? { interchangeCount: piece.trailers.interchange } : {}),
+    };
   },
 
   add(interchange, piece, refused) {
@@ -110,6 +129,7 @@ export const x12Acknowledgements: AckFamily<X12Interchange> = {
         sets: [],
       };
       interchange.groups.set(gsKey, group);
+      if (piece.trailers) interchange.groupCounts.set(group, piece.trailers.group);
     }
     const [, type = '', controlNumber = '', implementationReference] = envelope.st;
     const set: AckSet = {
@@ -131,9 +151,18 @@ export const x12Acknowledgements: AckFamily<X12Interchange> = {
   },
 
   reply(interchange) {
+    // A GE01 that does not match its sets: AK902 says what GE01 declared, AK905 5 (the sets were each read and
+    // answered as usual, the group accepted with errors noted); an IEA01 that does not match its groups: a TA1 E 021
+    // in the 997's interchange, before its groups.
+    const groups = [...interchange.groups.values()].map((group) => {
+      const declared = countOff(interchange.groupCounts.get(group));
+      return declared === undefined ? group : { ...group, declaredSets: declared, codes: ['5'] };
+    });
+    const countsOff = countOff(interchange.interchangeCount) !== undefined;
     const received: ReceivedInterchange = {
       ...interchange.received,
-      groups: [...interchange.groups.values()],
+      groups,
+      ...(countsOff ? { note: { status: 'E', code: '021' } } : {}),
     };
     const note = interchange.notes[0];
     if (note && interchange.notes.length === interchange.sets) return ta1(received, note);

@@ -6,7 +6,14 @@ import { JsonLinesSplitter } from './json-lines.ts';
 import type { SplitKind, SplitPiece, Splitter } from './types.ts';
 import { X12Splitter } from './x12.ts';
 
-export { NotEnvelopeError, type SplitKind, type SplitPiece, type Splitter } from './types.ts';
+export {
+  NotEnvelopeError,
+  type PieceTrailers,
+  type SplitKind,
+  type SplitPiece,
+  type Splitter,
+  type TrailerCount,
+} from './types.ts';
 
 export const splitKinds = [
   'x12',

@@ -1,5 +1,5 @@
 import { MAX_DOCUMENT_BYTES } from '../../../formats/text-input/decode.ts';
-import { EMPTY, isWhitespaceByte, type SplitPiece, type Splitter } from './types.ts';
+import { EMPTY, isWhitespaceByte, type PieceTrailers, type SplitPiece, type Splitter } from './types.ts';
 
 /** The separators a segment splitter needs, as bytes (a terminator may be several bytes long). */
 export interface SegmentSyntax {
@@ -54,6 +54,10 @@ export abstract class SegmentSplitter implements Splitter {
   protected abstract segment(bytes: Buffer, offset: number, out: SplitPiece[]): void;
   /** The interchange around a piece's segments: header segments, the body, trailer segments. */
   protected abstract wrap(body: Buffer[]): Buffer[];
+  /** The trailer counts the piece being emitted shares with its group and interchange (X12), if the format keeps them. */
+  protected trailers(): PieceTrailers | undefined {
+    return undefined;
+  }
   /** End of file: close what is open; throw NotEnvelopeError when nothing at all was found. */
   protected abstract finish(out: SplitPiece[]): void;
   /**
@@ -178,10 +182,12 @@ export abstract class SegmentSplitter implements Splitter {
       parts[2 * i + 2] = this.after;
     }
     this.emitted++;
+    const trailers = this.trailers();
     out.push({
       bytes: Buffer.concat(parts),
       where: note ? `${open.where}: ${note}` : open.where,
       broken: note !== undefined,
+      ...(trailers ? { trailers } : {}),
     });
   }
 }

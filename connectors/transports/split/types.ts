@@ -7,6 +7,24 @@ export interface SplitPiece {
   where: string;
   /** The piece could not be cut cleanly (truncated, broken envelope): the format reader will refuse it with a location. */
   broken: boolean;
+  /** X12: the control counts of the piece's group and interchange, filled in once their trailers are read. */
+  trailers?: PieceTrailers;
+}
+
+/** A trailer's control count as sent (GE01, IEA01) and what the splitter counted; both set once the trailer is read. */
+export interface TrailerCount {
+  declared?: string;
+  counted?: number;
+}
+
+/**
+ * The trailer counts of the group and the interchange a piece is in, each object shared by every piece of the same
+ * group (interchange): a piece is handed out at its SE, before its GE and IEA are read, and the acknowledgment of an
+ * interchange is written once it is complete, when they are.
+ */
+export interface PieceTrailers {
+  group: TrailerCount;
+  interchange: TrailerCount;
 }
 
 /**

@@ -1,7 +1,14 @@
 import { FormatError } from '../../../formats/types.ts';
 import { detectSeparators } from '../../../formats/x12/tokenizer.ts';
 import { rawElement, SegmentSplitter, type SegmentSyntax, tagOf } from './segments.ts';
-import { bomLength, isWhitespaceByte, NotEnvelopeError, type SplitPiece } from './types.ts';
+import {
+  bomLength,
+  isWhitespaceByte,
+  NotEnvelopeError,
+  type PieceTrailers,
+  type SplitPiece,
+  type TrailerCount,
+} from './types.ts';
 
 /** Enough bytes to hold any ISA (a padded one is 106 characters, the reader allows 400). */
 const HEAD_BYTES = 1024;
@@ -22,6 +29,9 @@ export class X12Splitter extends SegmentSplitter {
   private isaNumber = 0;
   private gsNumber = 0;
   private stNumber = 0;
+  /** GE01 / IEA01 as sent and the sets / groups counted, shared by the pieces of the group / interchange. */
+  private groupCount: TrailerCount = {};
+  private interchangeCount: TrailerCount = {};
 
   /** File offset of the ISA whose separators are in use: the next ISA brings its own. */
   private isaOffset = -1;
@@ -72,6 +82,7 @@ export class X12Splitter extends SegmentSplitter {
         this.gs = undefined;
         this.isaNumber++;
         this.gsNumber = 0;
+        this.interchangeCount = {};
         return;
       case 'GS':
         this.closeAll(out, 'GS');
@@ -81,6 +92,7 @@ export class X12Splitter extends SegmentSplitter {
         );
         this.gsNumber++;
         this.stNumber = 0;
+        this.groupCount = {};
         return;
       case 'ST':
         this.closeAll(out, 'ST');
@@ -96,10 +108,14 @@ export class X12Splitter extends SegmentSplitter {
         }
         break;
       case 'GE':
-      case 'IEA':
-        // The pieces get their own trailers; these only end what is open.
+      case 'IEA': {
+        // The pieces get their own trailers; these end what is open, and their counts go to the acknowledgment.
         this.closeAll(out, tag);
+        const count = tag === 'GE' ? this.groupCount : this.interchangeCount;
+        count.declared = rawElement(bytes, this.element, 1).trim();
+        count.counted = tag === 'GE' ? this.stNumber : this.gsNumber;
         return;
+      }
     }
     if (!this.open) {
       this.begin(`ISA#${this.isaNumber}/GS#${this.gsNumber} (byte ${offset}): segments outside ST..SE`, true);
@@ -110,6 +126,10 @@ export class X12Splitter extends SegmentSplitter {
   private closeAll(out: SplitPiece[], tag: string): void {
     if (this.open && !this.open.junk) this.close(out, true, `truncated: ${tag} before the SE`);
     else this.close(out, true);
+  }
+
+  protected override trailers(): PieceTrailers {
+    return { group: this.groupCount, interchange: this.interchangeCount };
   }
 
   protected wrap(body: Buffer[]): Buffer[] {
