@@ -16,7 +16,7 @@ describe('the schema registry credentials from the environment', () => {
     expect(registryAuthFromEnv({ EAI_REGISTRY_BEARER_TOKEN: ' tok ' }).authorization).toBe('Bearer tok');
     expect(registryAuthFromEnv({}).authorization).toBeUndefined();
     expect(registryAuthFromEnv({}).refusal(401, 'https://sr')).toBe(
-      'schema registry https://sr answered HTTP 401: it needs credentials: set EAI_REGISTRY_BASIC_AUTH (<key>:<secret>) or EAI_REGISTRY_BEARER_TOKEN',
+      'schema registry https://sr answered HTTP 401: it needs credentials: set EAI_REGISTRY_BASIC_AUTH (<key>:<secret>), EAI_REGISTRY_BEARER_TOKEN or EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL',
     );
   });
 
@@ -38,6 +38,30 @@ describe('the schema registry credentials from the environment', () => {
     );
     expect(refused({ EAI_REGISTRY_CA_FILE: '/nonexistent/ca.pem' })).toBe(
       'EAI_REGISTRY_CA_FILE: cannot read /nonexistent/ca.pem (ENOENT)',
+    );
+    const oauth = {
+      EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL: 'https://idp.example.com/oauth2/token',
+      EAI_REGISTRY_BEARER_AUTH_CLIENT_ID: 'eai-hub',
+      EAI_REGISTRY_BEARER_AUTH_CLIENT_SECRET: 'Qz7-secret',
+    };
+    expect(JSON.stringify({ auth: registryAuthFromEnv(oauth) })).toBe('{"auth":"OAuth bearer auth"}');
+    expect(refused({ ...oauth, EAI_REGISTRY_BASIC_AUTH: 'a:b' })).toBe(
+      'EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL: set together with EAI_REGISTRY_BASIC_AUTH: the registry takes one, keep one of them',
+    );
+    expect(refused({ ...oauth, EAI_REGISTRY_BEARER_AUTH_CLIENT_SECRET: undefined })).toMatch(
+      /^EAI_REGISTRY_BEARER_AUTH_CLIENT_SECRET: required with EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL/,
+    );
+    expect(refused({ ...oauth, EAI_REGISTRY_BEARER_AUTH_CLIENT_ID: ' ' })).toMatch(
+      /^EAI_REGISTRY_BEARER_AUTH_CLIENT_ID: required/,
+    );
+    expect(refused({ ...oauth, EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL: 'idp/token' })).toBe(
+      'EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL: "idp/token" is not a URL',
+    );
+    expect(refused({ EAI_REGISTRY_BEARER_AUTH_LOGICAL_CLUSTER: 'lsrc-1' })).toMatch(
+      /^EAI_REGISTRY_BEARER_AUTH_LOGICAL_CLUSTER: set without EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL/,
+    );
+    expect(registryAuthFromEnv(oauth).refusal(401, 'https://sr')).toBe(
+      'schema registry https://sr refused the OAuth token (HTTP 401): check EAI_REGISTRY_BEARER_AUTH_SCOPE, and that the registry trusts that identity provider',
     );
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearOAuthTokens, oauthTokenProvider } from '../lib/oauth-token.ts';
 import { startOpsServer } from '../ops/server.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { type AuthProxy, startAuthProxy } from '../tests/auth-proxy.ts';
@@ -16,7 +17,7 @@ import {
   registryAuthFromEnv,
 } from './index.ts';
 import { createRegistryClient } from './registry.ts';
-import { clearOAuthTokens, oauthTokenProvider } from './transport/oauth-token.ts';
+import { KAFKA_OAUTH_VARIABLES } from './transport/security.ts';
 
 /**
  * The hub against a secured Kafka and an authenticated registry, for real: a broker of this test's own (launched as
@@ -38,6 +39,8 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
       target: stack.registryUrl,
       certificate: kafka.ca.server(),
       accepted: [`Basic ${Buffer.from(registrySecret).toString('base64')}`, `Bearer ${registryToken}`],
+      alsoAccept: (authorization) =>
+        authorization.startsWith('Bearer ') && kafka.oidc.issued(authorization.slice('Bearer '.length)),
     });
   });
   afterAll(async () => {
@@ -142,6 +145,7 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
     kafka.oidc.lifetimeSeconds = 2;
     try {
       const provider = oauthTokenProvider({
+        variables: KAFKA_OAUTH_VARIABLES,
         tokenEndpointUrl: kafka.oidc.tokenUrl,
         clientId: kafka.oidc.client.id,
         clientSecret: kafka.oidc.client.secret,
@@ -187,6 +191,57 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
     expect(down.stderr).toMatch(
       /^eai: cannot get a token for Kafka at 127\.0\.0\.1:\d+: OAuth token endpoint http:\/\/127\.0\.0\.1:24999\/token did not answer: .*ECONNREFUSED.*: is the identity provider up\? check EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL\n$/,
     );
+  });
+
+  it("the registry over OAuth (Confluent's bearer.auth.credentials.source=OAUTHBEARER): a client-credentials token shared by its calls, Confluent Cloud's headers; a refused client in one line", async () => {
+    clearOAuthTokens();
+    const oauthRegistry = (secret = kafka.oidc.client.secret) => ({
+      EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL: kafka.oidc.tokenUrl,
+      EAI_REGISTRY_BEARER_AUTH_CLIENT_ID: kafka.oidc.client.id,
+      EAI_REGISTRY_BEARER_AUTH_CLIENT_SECRET: secret,
+      EAI_REGISTRY_BEARER_AUTH_LOGICAL_CLUSTER: 'lsrc-abc12',
+      EAI_REGISTRY_BEARER_AUTH_IDENTITY_POOL_ID: 'pool-Xyz9',
+      EAI_REGISTRY_CA_FILE: kafka.files.ca,
+    });
+    const auth = registryAuthFromEnv(oauthRegistry());
+    expect(JSON.stringify({ auth })).toBe('{"auth":"OAuth bearer auth, private CA"}');
+    const before = kafka.oidc.requests.length;
+    const seenBefore = proxy.seenHeaders.length;
+    const client = createRegistryClient(proxy.url, { auth });
+    const subject = `${unique('oauth-subject')}-value`;
+    const schema = {
+      type: 'record',
+      name: 'OAuthProbe',
+      namespace: 'eai.tests',
+      fields: [{ name: 'id', type: 'string' }],
+    };
+    const id = await client.register(subject, schema);
+    expect(await client.versions(subject)).toEqual([1]);
+    expect(await client.typeById(id)).toBeDefined();
+    expect(kafka.oidc.requests.length - before).toBe(1);
+    const sent = proxy.seenHeaders.slice(seenBefore);
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    for (const headers of sent) {
+      expect(headers['target-sr-cluster']).toBe('lsrc-abc12');
+      expect(headers['confluent-identity-pool-id']).toBe('pool-Xyz9');
+      expect(kafka.oidc.issued(String(headers.authorization).replace(/^Bearer /, ''))).toBe(true);
+    }
+    // A refused client: the registry is not asked, and the line names the variables.
+    clearOAuthTokens();
+    const refused = await createRegistryClient(proxy.url, {
+      auth: registryAuthFromEnv(oauthRegistry('Qz7-wrong')),
+      retries: 0,
+    })
+      .typeById(id)
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+    expect(refused).toBeInstanceOf(RegistryRefusedError);
+    expect(refused!.message).toBe(
+      `schema registry ${proxy.url}: OAuth token endpoint ${kafka.oidc.tokenUrl} refused the client (401 invalid_client: Invalid client credentials): check EAI_REGISTRY_BEARER_AUTH_CLIENT_ID, EAI_REGISTRY_BEARER_AUTH_CLIENT_SECRET`,
+    );
+    clearOAuthTokens();
   });
 
   /** What the start of a hub (its bus's first request) says under `env`, as the one line a user reads. */
@@ -274,7 +329,7 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
     expect(String((down as Error).message)).toContain(
       'OAuth token endpoint http://127.0.0.1:24999/token did not answer',
     );
-  });
+  }, 40_000);
 
   it('an untrusted certificate names EAI_KAFKA_SSL_CA_FILE, whether a wrong CA file or none is set', async () => {
     const wrongCa = await startFailure(kafka.saslSsl, sasl('SCRAM-SHA-512', undefined, kafka.files.otherCa));
@@ -373,7 +428,7 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
     );
     const none = await refused({ EAI_REGISTRY_CA_FILE: kafka.files.ca });
     expect(none!.message).toBe(
-      `schema registry ${proxy.url} answered HTTP 401: it needs credentials: set EAI_REGISTRY_BASIC_AUTH (<key>:<secret>) or EAI_REGISTRY_BEARER_TOKEN`,
+      `schema registry ${proxy.url} answered HTTP 401: it needs credentials: set EAI_REGISTRY_BASIC_AUTH (<key>:<secret>), EAI_REGISTRY_BEARER_TOKEN or EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL`,
     );
     const untrusted = await refused({ EAI_REGISTRY_BASIC_AUTH: registrySecret });
     expect(untrusted).toBeInstanceOf(RegistryRefusedError);

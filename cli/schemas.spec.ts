@@ -64,7 +64,7 @@ describe('eai schemas check --registry', () => {
     const run = await check(`${url}/locked/apis/ccompat/v7`);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stderr).errors[0].message).toBe(
-      `schema registry ${url}/locked/apis/ccompat/v7 answered HTTP 401: it needs credentials: set EAI_REGISTRY_BASIC_AUTH (<key>:<secret>) or EAI_REGISTRY_BEARER_TOKEN`,
+      `schema registry ${url}/locked/apis/ccompat/v7 answered HTTP 401: it needs credentials: set EAI_REGISTRY_BASIC_AUTH (<key>:<secret>), EAI_REGISTRY_BEARER_TOKEN or EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL`,
     );
   });
 

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Pem } from './tls-certificates.ts';
 
@@ -9,6 +10,8 @@ import type { Pem } from './tls-certificates.ts';
 export interface AuthProxy {
   url: string;
   seen: Array<string | undefined>;
+  /** Every request's headers, in order. */
+  seenHeaders: IncomingHttpHeaders[];
   close(): Promise<void>;
 }
 
@@ -16,14 +19,19 @@ export async function startAuthProxy(options: {
   target: string;
   certificate: Pem;
   accepted: string[];
+  /** Accepts an Authorization value beside `accepted` (e.g. a bearer token an identity provider issued). */
+  alsoAccept?: (authorization: string) => boolean;
 }): Promise<AuthProxy> {
   const target = new URL(options.target);
   const seen: Array<string | undefined> = [];
+  const seenHeaders: IncomingHttpHeaders[] = [];
   const server: Server = createServer(
     { cert: options.certificate.cert, key: options.certificate.key },
     async (req, res) => {
       seen.push(req.headers.authorization);
-      if (!options.accepted.includes(req.headers.authorization ?? '')) {
+      seenHeaders.push(req.headers);
+      const authorization = req.headers.authorization ?? '';
+      if (!options.accepted.includes(authorization) && !options.alsoAccept?.(authorization)) {
         res.writeHead(401, {
           'content-type': 'application/json',
           'www-authenticate': 'Basic realm="registry"',
@@ -58,6 +66,7 @@ export async function startAuthProxy(options: {
   return {
     url: `https://127.0.0.1:${port}${target.pathname.replace(/\/$/, '')}`,
     seen,
+    seenHeaders,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

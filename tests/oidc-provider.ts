@@ -17,6 +17,8 @@ export interface OidcProvider {
   rogueClient: { id: string; secret: string };
   /** Each token request's client id and scope, in order. */
   requests: Array<{ clientId: string; scope: string | undefined }>;
+  /** True for a token this provider issued with its trusted key. */
+  issued(token: string): boolean;
   /** Lifetime of the tokens issued from now on (`expires_in`), seconds. */
   lifetimeSeconds: number;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startOidcProvider(port: number): Promise<OidcProvider> {
   const trusted = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const rogue = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = 'eai-test-key';
+  const trustedTokens = new Set<string>();
   const base = `http://127.0.0.1:${port}`;
   const provider: OidcProvider = {
     issuer: `${base}/realms/eai`,
@@ -47,6 +50,7 @@ export async function startOidcProvider(port: number): Promise<OidcProvider> {
     client: { id: 'eai-hub', secret: 'hub secret/with+signs' },
     rogueClient: { id: 'rogue', secret: 'rogue-secret' },
     requests: [],
+    issued: (token) => trustedTokens.has(token),
     lifetimeSeconds: 300,
     close: async () => undefined,
   };
@@ -82,6 +86,7 @@ export async function startOidcProvider(port: number): Promise<OidcProvider> {
       exp: now + provider.lifetimeSeconds,
       ...(scope ? { scope } : {}),
     });
+    if (known === provider.client) trustedTokens.add(token);
     return json(200, {
       access_token: token,
       token_type: 'Bearer',

@@ -1,4 +1,5 @@
 import { NonRetriableError } from '../../lib/errors.ts';
+import { OAuthTokenRefusedError } from '../../lib/oauth-token.ts';
 import type { KafkaSecurity } from './security.ts';
 
 /**
@@ -54,9 +55,11 @@ export function explainKafkaFailure(
   brokers: string,
 ): KafkaSecurityError | undefined {
   const chain = failures(error);
-  // Said already, e.g. by the OAUTHBEARER token provider (oauth-token.ts), and wrapped by kafkajs since.
   const said = chain.find((f): f is Failure & KafkaSecurityError => f instanceof KafkaSecurityError);
   if (said) return said;
+  // The OAUTHBEARER token provider's refusal (lib/oauth-token.ts), wrapped by kafkajs since.
+  const token = chain.find((f): f is Failure & OAuthTokenRefusedError => f instanceof OAuthTokenRefusedError);
+  if (token) return new KafkaSecurityError(token.message, token.variable, error);
   const at = chain.find((f) => f.broker)?.broker ?? brokers;
   const fail = (message: string, variable: string) => new KafkaSecurityError(message, variable, error);
   const protocol = `EAI_KAFKA_SECURITY_PROTOCOL=${security.protocol}`;

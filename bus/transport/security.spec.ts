@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors.ts';
-import { parseSaslExtensions } from './oauth-token.ts';
+import { parseSaslExtensions } from '../../lib/oauth-token.ts';
 import { kafkaSecurityFromEnv } from './security.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'eai-security-spec-'));

@@ -3,12 +3,18 @@ import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import { readNamedFile, secretFromEnv } from '../../lib/env-secrets.ts';
 import { FieldError } from '../../lib/errors.ts';
-import { type OAuthClientSettings, oauthTokenProvider, parseSaslExtensions } from './oauth-token.ts';
+import {
+  type OAuthClientSettings,
+  type OAuthVariables,
+  oauthTokenProvider,
+  parseSaslExtensions,
+} from '../../lib/oauth-token.ts';
 
 /**
  * How the hub's Kafka clients reach a secured cluster (Confluent Cloud, Amazon MSK, Aiven, Strimzi): TLS, SASL PLAIN,
- * SCRAM or OAUTHBEARER (an OIDC client-credentials token, oauth-token.ts), mutual TLS. The variables are the Kafka clients' own settings, librdkafka's names after `EAI_KAFKA_`
- * (`security.protocol`, `sasl.mechanism`, `sasl.username`, `sasl.password`, `ssl.ca.location` as a `_FILE`), so a
+ * SCRAM or OAUTHBEARER (an OIDC client-credentials token, lib/oauth-token.ts), mutual TLS. The variables are the Kafka
+ * clients' own settings, librdkafka's names after `EAI_KAFKA_` (`security.protocol`, `sasl.mechanism`,
+ * `sasl.username`, `sasl.password`, `ssl.ca.location` as a `_FILE`), so a
  * client.properties of Confluent Cloud or MSK translates line by line. Key material and secrets come from files too
  * (`*_FILE`, as Kubernetes and Docker mount secrets); none of it is ever logged or shown: `KafkaSecurity` turns into
  * its redacted description wherever it is serialised.
@@ -344,6 +350,15 @@ function oauthVariables(env: NodeJS.ProcessEnv): Array<[string, string | undefin
   ];
 }
 
+/** The variables OAUTHBEARER's settings come from, named in its one-line refusals. */
+export const KAFKA_OAUTH_VARIABLES: OAuthVariables = {
+  tokenEndpointUrl: 'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+  clientId: 'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID',
+  clientSecret: 'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET',
+  scope: 'EAI_KAFKA_SASL_OAUTHBEARER_SCOPE',
+  ca: 'EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE',
+};
+
 /** The token endpoint's client settings: the endpoint an http(s) URL, the client id and secret required. */
 function oauthSettings(variables: Array<[string, string | undefined]>): OAuthClientSettings {
   const value = (name: string) => variables.find(([variable]) => variable.startsWith(name))?.[1];
@@ -395,6 +410,7 @@ function oauthSettings(variables: Array<[string, string | undefined]>): OAuthCli
   const caFile = value('EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE');
   const scope = value('EAI_KAFKA_SASL_OAUTHBEARER_SCOPE');
   return {
+    variables: KAFKA_OAUTH_VARIABLES,
     tokenEndpointUrl: url.toString(),
     clientId,
     clientSecret,

@@ -1,18 +1,20 @@
 import { Agent, fetch as undiciFetch } from 'undici';
-import { errorMessage } from '../../lib/errors.ts';
-import { KafkaSecurityError } from './security-errors.ts';
+import { errorMessage, NonRetriableError } from './errors.ts';
 
 /**
- * SASL/OAUTHBEARER's token, as Kafka's own clients get it with `sasl.oauthbearer.method=oidc` (librdkafka) or the
- * Java client's client-credentials retriever: an OAuth 2.0 client-credentials grant (RFC 6749 §4.4) at the identity
- * provider's token endpoint (Keycloak, Okta, Entra ID, Confluent Cloud identity pools), the client authenticated with
- * HTTP Basic as both do. The token is opaque here: the broker validates it (its signature, audience, expiry).
+ * An OAuth 2.0 access token by the client-credentials grant (RFC 6749 §4.4) at an identity provider's token endpoint
+ * (Keycloak, Okta, Entra ID, Confluent Cloud identity pools), the client authenticated with HTTP Basic, as Kafka's
+ * clients get SASL/OAUTHBEARER's token (librdkafka's `sasl.oauthbearer.method=oidc`, the Java client's
+ * client-credentials retriever) and Confluent's registry clients their bearer token
+ * (`bearer.auth.credentials.source=OAUTHBEARER`). The token is opaque here: the server validates it.
  *
  * Tokens are shared by every Kafka connection of the process that uses the same endpoint, client and scope, and
  * fetched again once 80 % of their lifetime has passed (Kafka's `sasl.login.refresh.window.factor`), so a hub with
  * dozens of connections asks once an hour, not once a connection; concurrent connections wait on one request.
  */
 export interface OAuthClientSettings {
+  /** The variables each setting came from, for the one line a refusal says (`EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID`…). */
+  variables: OAuthVariables;
   tokenEndpointUrl: string;
   clientId: string;
   clientSecret: string;
@@ -21,6 +23,14 @@ export interface OAuthClientSettings {
   extensions?: Record<string, string>;
   /** PEM of the CA that signed an `https` token endpoint's certificate (a private CA). */
   ca?: string;
+}
+
+export interface OAuthVariables {
+  tokenEndpointUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+  ca: string;
 }
 
 /** What kafkajs's `oauthBearerProvider` returns. */
@@ -34,8 +44,14 @@ const DEFAULT_LIFETIME_MS = 5 * 60_000;
 const REFRESH_FACTOR = 0.8;
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** The token endpoint refused the client or answered no token: asking again cannot help; names the variable. */
-export class OAuthTokenRefusedError extends KafkaSecurityError {}
+/** The token endpoint refused the client or answered no token: asking again cannot help. `variable`: what to check. */
+export class OAuthTokenRefusedError extends NonRetriableError {
+  readonly variable: string;
+  constructor(message: string, variable: string, cause?: unknown) {
+    super(message, { cause });
+    this.variable = variable;
+  }
+}
 
 interface Cached {
   token?: { value: string; refreshAt: number };
@@ -71,6 +87,7 @@ async function requestToken(
   dispatcher: Agent | undefined,
 ): Promise<{ value: string; refreshAt: number }> {
   const endpoint = settings.tokenEndpointUrl;
+  const names = settings.variables;
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (settings.scope) form.set('scope', settings.scope);
   // RFC 6749 §2.3.1: the id and the secret are form-encoded before they are joined for Basic.
@@ -94,8 +111,8 @@ async function requestToken(
     const cause = errorMessage((error as { cause?: unknown }).cause ?? error);
     if (/certificate|self.signed|unable to verify/i.test(cause))
       throw new OAuthTokenRefusedError(
-        `OAuth token endpoint ${endpoint}: its TLS certificate is not trusted (${cause}): set EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE to the PEM of the CA that signed it`,
-        'EAI_KAFKA_SASL_OAUTHBEARER_CA_FILE',
+        `OAuth token endpoint ${endpoint}: its TLS certificate is not trusted (${cause}): set ${names.ca} to the PEM of the CA that signed it`,
+        names.ca,
         error,
       );
     // Unreachable or slow: an outage, which kafkajs's connection retries wait out.
@@ -104,15 +121,13 @@ async function requestToken(
   const body = await response.text();
   if (response.status === 401 || response.status === 403 || response.status === 400)
     throw new OAuthTokenRefusedError(
-      `OAuth token endpoint ${endpoint} refused the client (${describeRefusal(response.status, body)}): check EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID, EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET${settings.scope ? ' and EAI_KAFKA_SASL_OAUTHBEARER_SCOPE' : ''}`,
-      'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET',
-      undefined,
+      `OAuth token endpoint ${endpoint} refused the client (${describeRefusal(response.status, body)}): check ${names.clientId}, ${names.clientSecret}${settings.scope ? ` and ${names.scope}` : ''}`,
+      names.clientSecret,
     );
   if (response.status === 404 || response.status === 405)
     throw new OAuthTokenRefusedError(
-      `OAuth token endpoint ${endpoint} answered ${response.status}: EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL is not a token endpoint (the provider's discovery document names it: token_endpoint)`,
-      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
-      undefined,
+      `OAuth token endpoint ${endpoint} answered ${response.status}: ${names.tokenEndpointUrl} is not a token endpoint (the provider's discovery document names it: token_endpoint)`,
+      names.tokenEndpointUrl,
     );
   if (!response.ok)
     throw new Error(`OAuth token endpoint ${endpoint} answered ${describeRefusal(response.status, body)}`);
@@ -124,9 +139,8 @@ async function requestToken(
   }
   if (typeof json.access_token !== 'string' || json.access_token === '')
     throw new OAuthTokenRefusedError(
-      `OAuth token endpoint ${endpoint} answered ${response.status} without an access_token: EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL is not a token endpoint`,
-      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
-      undefined,
+      `OAuth token endpoint ${endpoint} answered ${response.status} without an access_token: ${names.tokenEndpointUrl} is not a token endpoint`,
+      names.tokenEndpointUrl,
     );
   const now = Date.now();
   const expiresIn = Number(json.expires_in);
@@ -137,7 +151,7 @@ async function requestToken(
   return { value: json.access_token, refreshAt: now + Math.max(0, expiresAt - now) * REFRESH_FACTOR };
 }
 
-/** kafkajs's `oauthBearerProvider` for `settings`: the shared token, fetched when there is none or it is due. */
+/** The shared token for `settings` (kafkajs's `oauthBearerProvider`), fetched when there is none or it is due. */
 export function oauthTokenProvider(settings: OAuthClientSettings): () => Promise<OAuthBearerToken> {
   const key = JSON.stringify([
     settings.tokenEndpointUrl,
