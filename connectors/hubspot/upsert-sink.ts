@@ -27,6 +27,30 @@ export function gdprDeleteRequest(event: CustomerEvent): HttpSinkRequest | null 
   };
 }
 
+/**
+ * Reads a batch upsert's 2xx answer: HubSpot answers an input it could not write inside the batch with 207
+ * Multi-Status, `{status: COMPLETE, results, numErrors, errors: [{status, category, message, context}]}` (an unknown
+ * `hs_object_id`: OBJECT_NOT_FOUND). With one record per request, an error is that record's: it is dead-lettered
+ * with HubSpot's reason, not counted as written.
+ */
+export function checkBatchAnswer(text: string, sent: HttpSinkRequest, connector: string): void {
+  if (sent.path !== BATCH_UPSERT_PATH || text === '') return;
+  let answer: { errors?: unknown };
+  try {
+    answer = JSON.parse(text) as typeof answer;
+  } catch {
+    return;
+  }
+  const errors = Array.isArray(answer.errors)
+    ? (answer.errors as Array<{ category?: unknown; message?: unknown } | null>)
+    : [];
+  if (errors.length === 0) return;
+  const reasons = errors.map((e) => `${String(e?.category ?? 'ERROR')}: ${String(e?.message ?? '')}`);
+  throw new NonRetriableError(
+    `${connector}: POST ${BATCH_UPSERT_PATH} wrote nothing for the record (HubSpot's batch answer names ${errors.length} error${errors.length === 1 ? '' : 's'}): ${reasons.join('; ').slice(0, 1000)}`,
+  );
+}
+
 export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true }).extend({
   baseUrl: targetUrl()
     .default('https://api.hubapi.com')
@@ -49,7 +73,7 @@ export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
  * is known, else by the unique property `eai_golden_id`). An event the mapping writes nothing for is skipped.
  * HubSpot stamps the writes itself: the webhook echo carries `changeSource: INTEGRATION` and the app id as
  * `sourceId`, which the source's mapping puts in the canonical event's `origin`. The hub's erasure command becomes
- * HubSpot's GDPR delete (`gdprDeleteRequest`).
+ * HubSpot's GDPR delete (`gdprDeleteRequest`). A 207 naming an error for the record is a refusal (`checkBatchAnswer`).
  */
 export function createHubspotUpsertSink(
   config: HubspotUpsertSinkConfig,
@@ -78,6 +102,8 @@ export function createHubspotUpsertSink(
       // A GDPR delete of a contact HubSpot no longer holds (a first delivery deleted it): done.
       alreadyApplied: (refusal, sent) =>
         sent.path === GDPR_DELETE_PATH && refusal.status === 404 ? 'contact already deleted' : undefined,
+      // A 207 whose `errors` name the record: refused inside the batch, dead-lettered with HubSpot's reason.
+      checkAnswer: (text, sent) => checkBatchAnswer(text, sent, context.name),
     },
     context,
   );

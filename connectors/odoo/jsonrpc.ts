@@ -26,6 +26,16 @@ export interface OdooClient {
   uid(signal: AbortSignal): Promise<number>;
   /** Forgets the cached login (the key was rotated or the session refused): the next call authenticates again. */
   forget(): void;
+  /**
+   * The fields `model` has in this database (`fields_get`), asked once and cached: Odoo versions differ (saas-18.2
+   * and 19.0 dropped res.partner's `mobile`), and reading or writing a field the model lacks is a ValueError.
+   */
+  fieldsOf(model: string, signal: AbortSignal): Promise<Set<string>>;
+  /**
+   * `wanted` less the fields `model` lacks in this database; each one missing is logged once (warn), with `why` it
+   * matters (what is not read or written).
+   */
+  existing(model: string, wanted: readonly string[], why: string, signal: AbortSignal): Promise<string[]>;
   /** `object.execute_kw` as the authenticated user; an AccessDenied re-authenticates once. */
   executeKw<T>(
     model: string,
@@ -46,6 +56,8 @@ export function createOdooClient(connection: OdooConnection, context: ConnectorC
   const endpoint = `${connection.url.replace(/\/+$/, '')}/jsonrpc`;
   let nextId = 1;
   let session: Promise<number> | undefined;
+  const fieldSets = new Map<string, Promise<Set<string>>>();
+  const warned = new Set<string>();
 
   async function call(service: string, method: string, args: unknown[], signal: AbortSignal) {
     // Never the args in messages: they hold the password.
@@ -143,11 +155,43 @@ export function createOdooClient(connection: OdooConnection, context: ConnectorC
     }
   }
 
+  function fieldsOf(model: string, signal: AbortSignal): Promise<Set<string>> {
+    let pending = fieldSets.get(model);
+    if (!pending) {
+      pending = executeKw<Record<string, unknown>>(
+        model,
+        'fields_get',
+        [],
+        { attributes: ['type'] },
+        signal,
+      ).then((fields) => new Set(Object.keys(fields)));
+      // A failed look-up is asked again next time, not remembered.
+      pending.catch(() => fieldSets.delete(model));
+      fieldSets.set(model, pending);
+    }
+    return pending;
+  }
+
+  async function existing(model: string, wanted: readonly string[], why: string, signal: AbortSignal) {
+    const fields = await fieldsOf(model, signal);
+    for (const name of wanted) {
+      if (fields.has(name) || warned.has(`${model}.${name}`)) continue;
+      warned.add(`${model}.${name}`);
+      context.logger.warn(
+        { model, field: name },
+        `odoo: this database's ${model} has no field ${name} (a later Odoo version removed it): ${why}`,
+      );
+    }
+    return wanted.filter((name) => fields.has(name));
+  }
+
   return {
     uid,
     forget: () => {
       session = undefined;
     },
+    fieldsOf,
+    existing,
     executeKw,
   };
 }

@@ -5,7 +5,7 @@ import { isoDateTime, pageDomain } from './sale-orders.ts';
 
 /**
  * Fields of res.partner the mapping reads (`odoo/res-partner.to-canonical.yaml`); write_uid marks echoes. `mobile` is
- * Odoo 17's (the simulator's version); Odoo 18 dropped it from res.partner, so a connector to 18 needs its own list.
+ * Odoo 17's: saas-18.2 and 19.0 dropped it, so each page reads those of them the database has (`client.existing`).
  */
 export const PARTNER_FIELDS = [
   // What the hub writes (less company_type, which Odoo computes from is_company), and the change stamps.
@@ -27,12 +27,14 @@ export async function fetchPartners(
   signal: AbortSignal,
   pageSize: number,
 ): Promise<Page> {
+  // Only the fields this database has: saas-18.2 and 19.0 dropped `mobile`, which Odoo 17 has.
+  const fields = await client.existing('res.partner', PARTNER_FIELDS, 'not read', signal);
   const partners = await client.executeKw<OdooRecord[]>(
     'res.partner',
     'search_read',
     [pageDomain(cursor)],
     {
-      fields: PARTNER_FIELDS,
+      fields,
       order: 'write_date asc, id asc',
       limit: pageSize,
       context: { active_test: false },

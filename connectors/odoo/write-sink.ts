@@ -45,7 +45,8 @@ interface SourceId {
 
 /**
  * What an erased partner that orders still point to keeps: a placeholder name (Odoo requires one), nothing else of
- * the person, archived. Odoo 17's fields (`mobile` is gone in 18).
+ * the person, archived. Odoo 17's fields: a database without one (`mobile`, gone in saas-18.2 and 19.0) is written
+ * the others.
  */
 export const ERASED_PARTNER: Values = {
   name: 'Erased customer',
@@ -71,6 +72,11 @@ const RETRIABLE_FAULTS = /OperationalError|SerializationFailure|concurrent updat
 function written(value: unknown): unknown {
   if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number') return value[0];
   return value;
+}
+
+/** `values` with only the fields named in `fields`. */
+function only(values: Values, fields: readonly string[]): Values {
+  return Object.fromEntries(Object.entries(values).filter(([name]) => fields.includes(name)));
 }
 
 /** The fields whose value differs from what Odoo holds (false and "" are both empty). */
@@ -144,8 +150,16 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
         `${context.name}: the mapping wrote ${bodies.length} values dicts for one record; expected one`,
       );
     const [values] = JSON.parse(bodies[0]!.toString('utf8')) as [Values];
-    const { id, ...wanted } = values;
-    const fields = Object.keys(wanted);
+    const { id, ...mapped } = values;
+    // Only the fields this database has: the mapping writes Odoo 17's `mobile`, which saas-18.2 and 19.0 dropped
+    // (writing it there is a ValueError that would dead-letter every customer with a mobile number).
+    const fields = await client.existing(
+      'res.partner',
+      Object.keys(mapped),
+      'its value is not written',
+      context.signal,
+    );
+    const wanted = only(mapped, fields);
     const options = { fields, context: { active_test: false } };
     const found =
       typeof id === 'number'
@@ -189,7 +203,13 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     if (own.length > 0) domain = [['id', 'in', own.map((s) => Number(s.id))]];
     else if ((event.customer.sourceIds ?? []).length === 0 && goldenId) domain = [['ref', '=', goldenId]];
     else return null;
-    const fields = Object.keys(ERASED_PARTNER);
+    const fields = await client.existing(
+      'res.partner',
+      Object.keys(ERASED_PARTNER),
+      'nothing to clear',
+      context.signal,
+    );
+    const erased = only(ERASED_PARTNER, fields);
     const partners = await client.executeKw<OdooRecord[]>(
       'res.partner',
       'search_read',
@@ -218,7 +238,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
         steps.push(await call('res.partner', 'unlink', [[partner.id]]));
         continue;
       }
-      const changed = difference(partner, ERASED_PARTNER);
+      const changed = difference(partner, erased);
       if (Object.keys(changed).length > 0)
         steps.push(await call('res.partner', 'write', [[partner.id], changed]));
     }

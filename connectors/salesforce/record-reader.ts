@@ -2,6 +2,7 @@ import { errorMessage } from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
 import { HttpUnavailableError, httpAnswerError } from '../transports/http-errors.ts';
 import type { SalesforceAuth } from './auth.ts';
+import { salesforceRetriable } from './retriable.ts';
 
 export interface RecordReaderOptions {
   instanceUrl: string;
@@ -17,8 +18,9 @@ export interface RecordReaderOptions {
 
 /**
  * A GET against the org's REST API with the connector's token: the answer's body on 2xx, null on 404 (NOT_FOUND,
- * ENTITY_IS_DELETED). A 401 renews the token once; 5xx, 429 and network failures are retried (bounded, Retry-After
- * honoured), other answers refused (HttpRefusedError, with Salesforce's error body).
+ * ENTITY_IS_DELETED). A 401 renews the token once; 5xx, 429, 403 REQUEST_LIMIT_EXCEEDED (the org's API limit spent)
+ * and network failures are retried (bounded, Retry-After honoured), other answers refused (HttpRefusedError, with
+ * Salesforce's error body).
  */
 export function createSalesforceGet(options: RecordReaderOptions) {
   const base = options.instanceUrl.replace(/\/+$/, '');
@@ -51,7 +53,7 @@ export function createSalesforceGet(options: RecordReaderOptions) {
     throw httpAnswerError(
       { connector: options.connector, method: 'GET', path: shown(path) },
       { status: response.status, retryAfter: response.headers.get('retry-after'), body: text },
-      { maxBodyBytes: 2048 },
+      { maxBodyBytes: 2048, retriable: salesforceRetriable },
     );
   }
 

@@ -12,6 +12,7 @@ import { httpSinkConfig } from '../transports/http-sink-config.ts';
 import { createSalesforceAuth, salesforceOrgConfig } from './auth.ts';
 import { alreadyDeleted, checkEmptyRecycleBin, erasureSteps } from './erasure.ts';
 import { createRecordReader } from './record-reader.ts';
+import { salesforceRetriable } from './retriable.ts';
 
 export const salesforceUpsertSinkConfig = httpSinkConfig
   .omit({ authHeader: true, baseUrl: true })
@@ -45,7 +46,8 @@ function upsertPathOf(body: Buffer, connector: string): string {
  * HTTP sink's `authorize` hook (a 401 renews the token once); `Sforce-Call-Options: client=<clientName>` on every
  * write marks its change events. The hub's erasure command (schemas/erasure.ts) deletes the record and empties it
  * from the Recycle Bin (erasure.ts). `refusedAsSkipped` names refusals that mean the record is not for this org
- * (logged and counted as skipped, not dead-lettered).
+ * (logged and counted as skipped, not dead-lettered). A spent API limit (403 REQUEST_LIMIT_EXCEEDED) or a record
+ * locked by another transaction (400 UNABLE_TO_LOCK_ROW) is retried, not dead-lettered (retriable.ts).
  */
 export function createSalesforceUpsertSink(
   config: SalesforceUpsertSinkConfig,
@@ -110,6 +112,8 @@ export function createSalesforceUpsertSink(
       }),
       alreadyApplied: alreadyDeleted,
       refusedAsSkipped,
+      // 403 REQUEST_LIMIT_EXCEEDED (the org's API limit spent) and 400 UNABLE_TO_LOCK_ROW wait, not dead-letter.
+      retriableAnswer: salesforceRetriable,
       checkAnswer: (text, sent) => checkEmptyRecycleBin(text, sent, context.name),
     },
     context,

@@ -80,16 +80,26 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Math.max(0, date - now);
 }
 
+/**
+ * A 4xx answer a target means as "not now" rather than "never" (Salesforce's 403 REQUEST_LIMIT_EXCEEDED, 400
+ * UNABLE_TO_LOCK_ROW): given the status and the whole answer body, true to retry it like a 429.
+ */
+export type RetriableAnswer = (status: number, body: string) => boolean;
+
 /** The error a non-2xx answer means, as the sink and sources classify it. */
 export function httpAnswerError(
   failure: HttpFailure,
   answer: { status: number; retryAfter: string | null; body: string },
-  options: { maxBodyBytes: number; retryConflicts?: boolean },
+  options: { maxBodyBytes: number; retryConflicts?: boolean; retriable?: RetriableAnswer },
 ): HttpRefusedError | HttpUnavailableError {
   const { status } = answer;
   const responseBody = truncateBody(answer.body, options.maxBodyBytes);
   const retriable =
-    status >= 500 || status === 408 || status === 429 || (status === 409 && options.retryConflicts === true);
+    status >= 500 ||
+    status === 408 ||
+    status === 429 ||
+    (status === 409 && options.retryConflicts === true) ||
+    options.retriable?.(status, answer.body) === true;
   if (!retriable) return new HttpRefusedError(failure, status, responseBody);
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(answer.retryAfter) : undefined;
   return new HttpUnavailableError(

@@ -15,6 +15,7 @@ import {
   HttpRefusedError,
   HttpUnavailableError,
   httpAnswerError,
+  type RetriableAnswer,
 } from './http-errors.ts';
 import { type HttpSinkConfig, httpSinkConfig } from './http-sink-config.ts';
 
@@ -24,6 +25,7 @@ export {
   HttpUnavailableError,
   httpAnswerError,
   parseRetryAfter,
+  type RetriableAnswer,
 } from './http-errors.ts';
 export { type HttpSinkConfig, type HttpSinkConfigInput, httpSinkConfig } from './http-sink-config.ts';
 
@@ -61,6 +63,11 @@ export interface HttpSinkOptions {
    * instead of dead-lettering the record.
    */
   refusedAsSkipped?(refusal: HttpRefusedError, request: HttpSinkRequest): string | undefined;
+  /**
+   * A 4xx answer the target means as "not now" (Salesforce's 403 REQUEST_LIMIT_EXCEEDED when the org's API limit is
+   * spent): retried like a 429 (it does not count towards the breaker) instead of dead-lettering the record.
+   */
+  retriableAnswer?: RetriableAnswer;
   /**
    * Reads a 2xx answer's body, for targets that answer failures with 200 (JSON-RPC faults): throw a
    * NonRetriableError to dead-letter the record (its message is the dead letter's reason), a RetriableError to retry.
@@ -187,7 +194,11 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     throw httpAnswerError(
       failure,
       { status: response.status, retryAfter: response.headers.get('retry-after'), body: text },
-      { maxBodyBytes: config.maxErrorBodyBytes, retryConflicts: config.retryConflicts },
+      {
+        maxBodyBytes: config.maxErrorBodyBytes,
+        retryConflicts: config.retryConflicts,
+        retriable: options.retriableAnswer,
+      },
     );
   }
 

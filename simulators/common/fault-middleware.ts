@@ -27,11 +27,15 @@ function withholdAnswer(res: Response, release: (send: () => void) => void): voi
   }) as Response['end'];
 }
 
-/** Applies the HTTP faults of `/sim/faults` to the system's own routes (never to `/sim/*`). */
+/**
+ * Applies the HTTP faults of `/sim/faults` to the system's own routes (never to `/sim/*`). `rateLimit`: how the
+ * system answers over its limit (default 429 with Retry-After).
+ */
 export function faultMiddleware(
   faults: FaultRegistry,
   timers: PendingTimers,
   errorBody: (error: SimErrorInfo) => unknown,
+  rateLimit: { status: number; retryAfter: boolean } = { status: 429, retryAfter: true },
 ): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.path.startsWith('/sim/')) return next();
@@ -39,12 +43,12 @@ export function faultMiddleware(
     if (!fault) return next();
     res.setHeader('X-Sim-Fault', fault.kind);
     switch (fault.kind) {
-      case 'rate_limit':
-        res.setHeader('Retry-After', String(fault.retryAfterSeconds));
-        res
-          .status(429)
-          .json(errorBody({ status: 429, code: 'RATE_LIMITED', message: 'rate limit exceeded' }));
+      case 'rate_limit': {
+        const { status, retryAfter } = rateLimit;
+        if (retryAfter) res.setHeader('Retry-After', String(fault.retryAfterSeconds));
+        res.status(status).json(errorBody({ status, code: 'RATE_LIMITED', message: 'rate limit exceeded' }));
         return;
+      }
       case 'error': {
         const code = fault.status === 503 ? 'UNAVAILABLE' : 'SERVER_ERROR';
         res.status(fault.status).json(errorBody({ status: fault.status, code, message: 'injected failure' }));

@@ -101,7 +101,7 @@ async function startSimulatorInstance<S>(
     }) as Response['end'];
     next();
   });
-  app.use(faultMiddleware(faults, timers, spec.errorBody));
+  app.use(faultMiddleware(faults, timers, spec.errorBody, spec.rateLimit));
   app.use(express.json({ limit: '20mb', type: ['application/json', 'application/*+json', 'text/plain'] }));
   app.use(express.urlencoded({ extended: false }));
   app.use(

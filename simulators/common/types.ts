@@ -27,6 +27,12 @@ export interface SimulatorSpec<S> {
   routes: (router: Router, sim: SimContext<S>) => void;
   /** The system's own error body for errors the core answers (bad JSON, unknown route, faults). */
   errorBody: (error: SimErrorInfo) => unknown;
+  /**
+   * How the system answers a request over its limit (the `rate_limit` fault): its status, and whether it says when to
+   * come back (Retry-After). Default 429 with Retry-After; Salesforce's REST API answers 403 REQUEST_LIMIT_EXCEEDED
+   * without one.
+   */
+  rateLimit?: { status: number; retryAfter: boolean };
   /** Loads seed records (one JSON value per JSONL line) into `sim.state`. */
   applySeed?: (records: unknown[], sim: SimContext<S>) => void;
   /** The system's own idempotency key, when it has one; the `Idempotency-Key` header is always honoured. */

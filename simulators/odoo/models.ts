@@ -251,6 +251,38 @@ export const MODELS: Record<string, ModelDef> = {
   }),
 };
 
+/**
+ * Fields Odoo removed in a later version: a database of that version or later has no such field (reading or writing
+ * it is a ValueError "Invalid field"). saas-18.2 (Odoo Online since early 2025) and 19.0 dropped res.partner's
+ * `mobile`: `phone` is the one number (odoo/odoo#189739).
+ */
+const REMOVED_FIELDS: Array<{ model: string; field: string; since: number }> = [
+  { model: 'res.partner', field: 'mobile', since: 18.2 },
+];
+
+/** `17.0`, `saas~18.2`, `19.0` → 17, 18.2, 19. */
+export function versionNumber(version: string): number {
+  return Number.parseFloat(version.replace(/^saas~/, ''));
+}
+
+const versioned = new Map<string, ModelDef>();
+
+/** The model as a database of `version` has it: without the fields removed by then. */
+export function modelForVersion(def: ModelDef, version: string): ModelDef {
+  const removed = REMOVED_FIELDS.filter((r) => r.model === def.name && versionNumber(version) >= r.since).map(
+    (r) => r.field,
+  );
+  if (removed.length === 0) return def;
+  const key = `${def.name}@${version}`;
+  let adjusted = versioned.get(key);
+  if (!adjusted) {
+    const fields = Object.fromEntries(Object.entries(def.fields).filter(([name]) => !removed.includes(name)));
+    adjusted = { ...def, fields };
+    versioned.set(key, adjusted);
+  }
+  return adjusted;
+}
+
 export function displayNameOf(state: OdooState, model: string, id: number): string {
   const record = state.records[model]?.[String(id)];
   const def = MODELS[model];

@@ -135,7 +135,7 @@ export function executeKw(
   args: unknown,
   kwargs: unknown,
 ): unknown {
-  const def = modelDef(model);
+  const def = modelDef(model, ctx.state.serverVersion);
   if (method.startsWith('_')) {
     throw new OdooFault(
       'odoo.exceptions.AccessError',

@@ -7,12 +7,17 @@ import type { OdooState, OdooUser } from './state.ts';
 
 const READ_ONLY_METHODS = new Set(['search_read', 'search', 'search_count', 'read', 'fields_get']);
 
-export const VERSION_INFO = {
-  server_version: '17.0',
-  server_version_info: [17, 0, 0, 'final', 0, ''],
-  server_serie: '17.0',
-  protocol_version: 1,
-};
+/** `common.version` of a server: `17.0` → [17, 0, 0, 'final', 0, '']; `saas~18.2` → ['saas~18', 2, 0, 'final', 0, '']. */
+export function versionInfo(version = '17.0') {
+  const [major = '17', minor = '0'] = version.replace(/^saas~/, '').split('.');
+  const saas = version.startsWith('saas~');
+  return {
+    server_version: version,
+    server_version_info: [saas ? `saas~${major}` : Number(major), Number(minor), 0, 'final', 0, ''],
+    server_serie: version,
+    protocol_version: 1,
+  };
+}
 
 function checkDb(state: OdooState, db: unknown): void {
   if (db !== state.db) {
@@ -30,7 +35,7 @@ function userFor(state: OdooState, uid: unknown, password: unknown): OdooUser {
 }
 
 function common(state: OdooState, method: string, args: unknown[]): unknown {
-  if (method === 'version') return VERSION_INFO;
+  if (method === 'version') return versionInfo(state.serverVersion);
   if (method === 'login' || method === 'authenticate') {
     const [db, login, password] = args;
     checkDb(state, db);

@@ -4,6 +4,7 @@ import { SimHttpError } from '../common/http-error.ts';
 import type { SimContext } from '../common/types.ts';
 import { OdooFault } from './errors.ts';
 import { createRecord, type WriteContext, writeRecord } from './records.ts';
+import { versionInfo } from './rpc-routes.ts';
 import type { OdooState } from './state.ts';
 import { modelDef } from './values.ts';
 
@@ -14,6 +15,10 @@ const editSchema = z.object({
   values: z.record(z.string(), z.unknown()),
   /** The acting user; the admin (uid 2), a person at the screen, by default. */
   uid: z.number().int().default(2),
+});
+const versionSchema = z.object({
+  /** As Odoo names its versions: `17.0`, `18.0`, `saas~18.2`, `19.0`. */
+  version: z.string().regex(/^(saas~)?\d{2}\.\d$/, 'a server version such as 17.0, saas~18.2 or 19.0'),
 });
 const userSchema = z.object({
   login: z.string().min(1),
@@ -30,7 +35,7 @@ export function odooSimRoutes(router: Router, sim: SimContext<OdooState>): void 
     const ctx: WriteContext = { state: sim.state, uid, changes: [] };
     let recordId: number;
     try {
-      const def = modelDef(model);
+      const def = modelDef(model, sim.state.serverVersion);
       if (id === undefined) recordId = createRecord(ctx, def, values);
       else {
         writeRecord(ctx, def, id, values);
@@ -50,6 +55,15 @@ export function odooSimRoutes(router: Router, sim: SimContext<OdooState>): void 
       });
     }
     res.json({ id: recordId });
+  });
+
+  // The server version (kept over a reset: it is the server, not the data). A later one drops the fields Odoo removed.
+  router.post('/sim/version', (req, res) => {
+    const parsed = versionSchema.safeParse(req.body);
+    if (!parsed.success) throw new SimHttpError(400, { error: z.prettifyError(parsed.error) });
+    sim.state.serverVersion = parsed.data.version;
+    sim.markDirty();
+    res.json(versionInfo(parsed.data.version));
   });
 
   router.get('/sim/users', (_req, res) => {

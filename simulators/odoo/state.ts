@@ -18,6 +18,11 @@ export interface OdooState {
   nextId: Record<string, number>;
   /** Sequence behind sale.order names (S00001). */
   orderSequence: number;
+  /**
+   * The server version the database runs (`common.version`): 17.0 by default; `POST /sim/version` sets a later one
+   * (`saas~18.2`, `19.0`), whose models lack the fields Odoo removed by then (models.ts). Absent in older state files.
+   */
+  serverVersion?: string;
 }
 
 /** Odoo's datetime format on the wire (UTC, no zone, second precision): 2024-03-01 10:00:00. */
@@ -128,6 +133,7 @@ export function emptyOdooState(): OdooState {
     records,
     nextId: { 'res.partner': 10, 'sale.order': 1, 'sale.order.line': 1, 'product.product': 6 },
     orderSequence: 0,
+    serverVersion: '17.0',
   };
 }
 

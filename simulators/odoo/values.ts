@@ -1,15 +1,16 @@
 import { OdooFault, validationError, valueError } from './errors.ts';
-import { displayNameOf, type FieldDef, MODELS, type ModelDef } from './models.ts';
+import { displayNameOf, type FieldDef, MODELS, type ModelDef, modelForVersion } from './models.ts';
 import type { OdooRecord, OdooState } from './state.ts';
 
 const DATETIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function modelDef(model: string): ModelDef {
+/** The model as the database's server `version` has it (default the simulated 17.0). */
+export function modelDef(model: string, version = '17.0'): ModelDef {
   const def = MODELS[model];
   // Odoo looks the model up in the registry: an unknown name is a KeyError.
   if (!def) throw new OdooFault('builtins.KeyError', `'${model}'`);
-  return def;
+  return modelForVersion(def, version);
 }
 
 /** The raw value of a field: computed, derived (one2many ids, display_name) or stored. */

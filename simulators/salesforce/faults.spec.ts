@@ -51,18 +51,18 @@ describe('HTTP faults', () => {
     );
     expect(listed.faults).toMatchObject([{ kind: 'rate_limit', remaining: null }]);
     expect((await createAccount('not affected')).status).toBe(201);
-    expect((await sf.call('POST', `${API}/sobjects/Contact`, { LastName: 'x' })).status).toBe(429);
+    expect((await sf.call('POST', `${API}/sobjects/Contact`, { LastName: 'x' })).status).toBe(403);
     expect((await sf.call('DELETE', '/sim/faults')).status).toBe(204);
     expect((await sf.call('POST', `${API}/sobjects/Contact`, { LastName: 'x' })).status).toBe(201);
     const invalid = await faults({ kind: 'meteor' });
     expect(invalid.status).toBe(400);
   });
 
-  it('answers 429 with Retry-After in the Salesforce error shape', async () => {
+  it('answers a spent API limit as the REST API does: 403 REQUEST_LIMIT_EXCEEDED, no Retry-After, not applied', async () => {
     await faults({ kind: 'rate_limit', path: '/services/data/**', retryAfterSeconds: 7, times: 1 });
     const limited = await createAccount('Acme');
-    expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBe('7');
+    expect(limited.status).toBe(403);
+    expect(limited.headers.get('retry-after')).toBeNull();
     expect(await limited.json()).toEqual([
       { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' },
     ]);

@@ -28,6 +28,8 @@ export const salesforceSimulator: SimulatorDefinition = createSimulator<Salesfor
     name: 'salesforce',
     initialState: emptySalesforceState,
     errorBody: salesforceErrorBody,
+    // Over the org's API request limit the REST API answers 403 REQUEST_LIMIT_EXCEEDED, without a Retry-After.
+    rateLimit: { status: 403, retryAfter: false },
     applySeed: applySalesforceSeed,
     channels: CDC_CHANNELS,
     // A reset empties the data, not the org: ids of org and users, OAuth clients and sessions stay valid.
