@@ -17,7 +17,7 @@ export const hubspotUpsertSink = definePlugin({
   type: 'hubspot-upsert-sink',
   kind: 'sink',
   description:
-    "CustomerEvents → HubSpot contacts batch upsert (by hs_object_id or eai_golden_id), private-app token; the hub's erasure command → GDPR delete.",
+    "CustomerEvents → HubSpot contacts batch upsert by eai_golden_id (batch update by the record id when known), private-app token; the hub's erasure command → GDPR delete.",
   config: hubspotUpsertSinkConfig,
   createSink: (config, context) => createHubspotUpsertSink(config, context),
 });

@@ -8,6 +8,8 @@ import { httpSinkConfig } from '../transports/http-sink-config.ts';
 import { targetUrl } from '../transports/target-url.ts';
 
 export const BATCH_UPSERT_PATH = '/crm/v3/objects/contacts/batch/upsert';
+/** By record id: batch/upsert goes by a unique property only, and the record id is none. */
+export const BATCH_UPDATE_PATH = '/crm/v3/objects/contacts/batch/update';
 export const GDPR_DELETE_PATH = '/crm/v3/objects/contacts/gdpr-delete';
 
 /**
@@ -34,7 +36,7 @@ export function gdprDeleteRequest(event: CustomerEvent): HttpSinkRequest | null 
  * with HubSpot's reason, not counted as written.
  */
 export function checkBatchAnswer(text: string, sent: HttpSinkRequest, connector: string): void {
-  if (sent.path !== BATCH_UPSERT_PATH || text === '') return;
+  if ((sent.path !== BATCH_UPSERT_PATH && sent.path !== BATCH_UPDATE_PATH) || text === '') return;
   let answer: { errors?: unknown };
   try {
     answer = JSON.parse(text) as typeof answer;
@@ -47,8 +49,29 @@ export function checkBatchAnswer(text: string, sent: HttpSinkRequest, connector:
   if (errors.length === 0) return;
   const reasons = errors.map((e) => `${String(e?.category ?? 'ERROR')}: ${String(e?.message ?? '')}`);
   throw new NonRetriableError(
-    `${connector}: POST ${BATCH_UPSERT_PATH} wrote nothing for the record (HubSpot's batch answer names ${errors.length} error${errors.length === 1 ? '' : 's'}): ${reasons.join('; ').slice(0, 1000)}`,
+    `${connector}: POST ${sent.path} wrote nothing for the record (HubSpot's batch answer names ${errors.length} error${errors.length === 1 ? '' : 's'}): ${reasons.join('; ').slice(0, 1000)}`,
   );
+}
+
+/**
+ * The mapping's body as the call it needs: inputs addressed by a unique property (`eai_golden_id`, email) go to
+ * batch/upsert; one addressed by HubSpot's own record id (`idProperty: null`, the contact's id known from the xref)
+ * to batch/update, without `idProperty`, since batch/upsert goes by a unique property and the record id is none.
+ */
+export function batchRequest(body: unknown): { path: string; body: unknown } {
+  // The mapping's output comes as its JSON bytes.
+  const parsed: unknown =
+    Buffer.isBuffer(body) || typeof body === 'string' ? JSON.parse(body.toString()) : body;
+  const inputs = (parsed as { inputs?: unknown } | null)?.inputs;
+  if (
+    !Array.isArray(inputs) ||
+    !inputs.every((input) => input?.idProperty === null || input?.idProperty === undefined)
+  )
+    return { path: BATCH_UPSERT_PATH, body };
+  return {
+    path: BATCH_UPDATE_PATH,
+    body: { inputs: inputs.map(({ idProperty: _, ...input }: Record<string, unknown>) => input) },
+  };
 }
 
 export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true }).extend({
@@ -69,8 +92,8 @@ export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
 
 /**
  * CustomerEvents → `POST /crm/v3/objects/contacts/batch/upsert`, one record per request, the body written by the
- * connector's from-canonical mapping (hubspot/batch-upsert.from-canonical.yaml: by hs_object_id when HubSpot's id
- * is known, else by the unique property `eai_golden_id`). An event the mapping writes nothing for is skipped.
+ * connector's from-canonical mapping (hubspot/batch-upsert.from-canonical.yaml: by the unique property
+ * `eai_golden_id`, or `…/batch/update` by HubSpot's record id when it is known: `batchRequest`). An event the mapping writes nothing for is skipped.
  * HubSpot stamps the writes itself: the webhook echo carries `changeSource: INTEGRATION` and the app id as
  * `sourceId`, which the source's mapping puts in the canonical event's `origin`. The hub's erasure command becomes
  * HubSpot's GDPR delete (`gdprDeleteRequest`). A 207 naming an error for the record is a refusal (`checkBatchAnswer`).
@@ -88,12 +111,7 @@ export function createHubspotUpsertSink(
       throw new NonRetriableError(
         `${context.name}: the mapping wrote ${bodies.length} batch bodies for one record; expected one`,
       );
-    return {
-      method: 'POST',
-      path: BATCH_UPSERT_PATH,
-      headers: { 'content-type': 'application/json' },
-      body: bodies[0],
-    };
+    return { method: 'POST', headers: { 'content-type': 'application/json' }, ...batchRequest(bodies[0]) };
   }
   return createHttpSink(
     {

@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { SimContext } from '../common/types.ts';
 import { apiActor } from './auth.ts';
 import {
@@ -23,8 +23,12 @@ interface UpsertInput {
   properties: Record<string, string>;
 }
 
-/** Validates the whole batch first: HubSpot refuses a batch with any invalid input as a whole. */
-function parseInputs(state: HubSpotState, body: unknown): UpsertInput[] {
+/**
+ * Validates the whole batch first: HubSpot refuses a batch with any invalid input as a whole. An upsert names the
+ * unique property it goes by (`idProperty`, required; the record id is no such property: HubSpot answers "Unable to
+ * perform upsert by non-unique property hs_object_id"); an update goes by the record id unless it names one.
+ */
+function parseInputs(state: HubSpotState, body: unknown, mode: 'upsert' | 'update'): UpsertInput[] {
   const inputs = (body as { inputs?: unknown } | undefined)?.inputs;
   if (!Array.isArray(inputs)) throw validationError('Invalid input JSON: "inputs" must be an array');
   if (inputs.length > MAX_BATCH) {
@@ -37,6 +41,14 @@ function parseInputs(state: HubSpotState, body: unknown): UpsertInput[] {
     if (typeof id !== 'string' || id === '') {
       throw validationError(`Invalid input JSON: inputs[${index}].id must be a non-empty string`);
     }
+    if (mode === 'upsert' && (typeof idProperty !== 'string' || idProperty === ''))
+      throw validationError(
+        `Invalid input JSON: inputs[${index}].idProperty is required: upsert goes by a unique property (email or a custom unique one); update a record by its id with batch/update`,
+      );
+    if (mode === 'upsert' && idProperty === 'hs_object_id')
+      throw validationError('Unable to perform upsert by non-unique property hs_object_id', {
+        errors: [{ message: 'hs_object_id is not a unique property', code: 'INVALID_ID_PROPERTY' }],
+      });
     const name = checkIdProperty(state, typeof idProperty === 'string' ? idProperty : undefined);
     const values = validateProperties(properties ?? {});
     // The id value is the unique property's value; a different value for it in properties is refused.
@@ -59,11 +71,18 @@ function parseInputs(state: HubSpotState, body: unknown): UpsertInput[] {
   return parsed;
 }
 
-/** `POST /crm/v3/objects/contacts/batch/upsert`: create or update by email, hs_object_id or a unique property. */
+/**
+ * `POST /crm/v3/objects/contacts/batch/upsert`: create or update by email or a custom unique property;
+ * `POST …/batch/update`: update by record id (or a unique property it names), never create: an id HubSpot does not
+ * hold is an error in a 207 Multi-Status answer.
+ */
 export function batchRoutes(router: Router, sim: SimContext<HubSpotState>): void {
-  router.post(`${CONTACTS}/batch/upsert`, (req, res) => {
+  router.post(`${CONTACTS}/batch/upsert`, (req, res) => write(req, res, 'upsert'));
+  router.post(`${CONTACTS}/batch/update`, (req, res) => write(req, res, 'update'));
+
+  function write(req: Request, res: Response, mode: 'upsert' | 'update'): void {
     const startedAt = new Date().toISOString();
-    const inputs = parseInputs(sim.state, req.body);
+    const inputs = parseInputs(sim.state, req.body, mode);
     const actor = apiActor(sim.state);
     const results: Array<Record<string, unknown>> = [];
     const changes: ContactChange[] = [];
@@ -71,7 +90,7 @@ export function batchRoutes(router: Router, sim: SimContext<HubSpotState>): void
     for (const input of inputs) {
       let contact: Contact | undefined = findByProperty(sim.state, input.idProperty, input.id);
       let created = false;
-      if (!contact && input.idProperty === 'hs_object_id') {
+      if (!contact && mode === 'update') {
         errors.push({
           status: 'error',
           category: 'OBJECT_NOT_FOUND',
@@ -105,5 +124,5 @@ export function batchRoutes(router: Router, sim: SimContext<HubSpotState>): void
       return;
     }
     res.json({ status: 'COMPLETE', results, startedAt, completedAt });
-  });
+  }
 }

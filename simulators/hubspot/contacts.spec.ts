@@ -19,6 +19,49 @@ afterEach(async () => {
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 type Upserted = { status: string; results: ContactObject[]; startedAt: string; completedAt: string };
 
+describe('batch upsert and batch update by record id', () => {
+  it('upsert goes by a unique property only; update goes by the record id and creates nothing', async () => {
+    const [ana] = (
+      await hs.json<Upserted>('POST', `${CONTACTS}/batch/upsert`, upsertBody([{ email: 'ana@example.com' }]))
+    ).body.results;
+    const noIdProperty = await hs.json<{ category: string; message: string }>(
+      'POST',
+      `${CONTACTS}/batch/upsert`,
+      {
+        inputs: [{ id: ana!.id, properties: { firstname: 'Ana' } }],
+      },
+    );
+    expect([noIdProperty.status, noIdProperty.body.category]).toEqual([400, 'VALIDATION_ERROR']);
+    expect(noIdProperty.body.message).toContain('idProperty is required');
+    const byRecordId = await hs.json<{ message: string }>('POST', `${CONTACTS}/batch/upsert`, {
+      inputs: [{ idProperty: 'hs_object_id', id: ana!.id, properties: { firstname: 'Ana' } }],
+    });
+    expect([byRecordId.status, byRecordId.body.message]).toEqual([
+      400,
+      'Unable to perform upsert by non-unique property hs_object_id',
+    ]);
+    const updated = await hs.json<Upserted>('POST', `${CONTACTS}/batch/update`, {
+      inputs: [{ id: ana!.id, properties: { firstname: 'Ana' } }],
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body.results[0]).toMatchObject({
+      id: ana!.id,
+      new: false,
+      properties: { firstname: 'Ana' },
+    });
+    const unknown = await hs.json<{ numErrors: number; errors: Array<{ category: string }> }>(
+      'POST',
+      `${CONTACTS}/batch/update`,
+      { inputs: [{ id: '999999999', properties: { firstname: 'Nobody' } }] },
+    );
+    expect([unknown.status, unknown.body.numErrors, unknown.body.errors[0]!.category]).toEqual([
+      207,
+      1,
+      'OBJECT_NOT_FOUND',
+    ]);
+  });
+});
+
 describe('batch upsert', () => {
   it('creates by email, then updates the same contact, with the documented result shape', async () => {
     const first = await hs.json<Upserted>(
