@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { NonRetriableError } from '../../lib/errors.ts';
+import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
-import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
+import {
+  createHttpSink,
+  type HttpRefusedError,
+  type HttpSink,
+  type HttpSinkRequest,
+} from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
 import { targetUrl } from '../transports/target-url.ts';
 
@@ -74,6 +79,41 @@ export function batchRequest(body: unknown): { path: string; body: unknown } {
   };
 }
 
+/**
+ * A batch upsert refused because the contact it would create has an email another contact holds (HubSpot: 409
+ * "Contact already exists. Existing ID: n"; email is unique there, and a form or an import made that contact before
+ * the hub knew it): the same write goes to that contact by its id (batch/update), stamping the golden id on it, so
+ * the golden record and HubSpot's contact of that email become one, as HubSpot's own CRM syncs dedupe by email. A
+ * contact that already carries another golden id is not taken over: the record is dead-lettered saying which, for
+ * a steward (two golden records with one email). `goldenIdOf` reads the contact's `eai_golden_id`.
+ */
+export async function linkToExistingContact(
+  refusal: HttpRefusedError,
+  sent: HttpSinkRequest,
+  goldenIdOf: (contactId: string) => Promise<string | undefined>,
+  connector: string,
+): Promise<HttpSinkRequest | undefined> {
+  if (sent.path !== BATCH_UPSERT_PATH || refusal.status !== 409) return undefined;
+  const existing = /Existing ID: (\d+)/.exec(refusal.responseBody)?.[1];
+  if (!existing) return undefined;
+  const body = JSON.parse(Buffer.isBuffer(sent.body) ? sent.body.toString() : JSON.stringify(sent.body)) as {
+    inputs: Array<{ idProperty?: string | null; id: string; properties?: Record<string, string> }>;
+  };
+  const [input] = body.inputs;
+  if (!input || body.inputs.length !== 1 || input.idProperty !== 'eai_golden_id') return undefined;
+  const holder = await goldenIdOf(existing);
+  if (holder && holder !== input.id)
+    throw new NonRetriableError(
+      `${connector}: HubSpot contact ${existing} holds this email and belongs to golden record ${holder}, not ${input.id}: two golden records share the email; merge them, or correct one's email (eai mdm review)`,
+    );
+  return {
+    method: 'POST',
+    path: BATCH_UPDATE_PATH,
+    headers: { 'content-type': 'application/json' },
+    body: { inputs: [{ id: existing, properties: { ...input.properties, eai_golden_id: input.id } }] },
+  };
+}
+
 export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true }).extend({
   baseUrl: targetUrl()
     .default('https://api.hubapi.com')
@@ -96,13 +136,33 @@ export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
  * `eai_golden_id`, or `…/batch/update` by HubSpot's record id when it is known: `batchRequest`). An event the mapping writes nothing for is skipped.
  * HubSpot stamps the writes itself: the webhook echo carries `changeSource: INTEGRATION` and the app id as
  * `sourceId`, which the source's mapping puts in the canonical event's `origin`. The hub's erasure command becomes
- * HubSpot's GDPR delete (`gdprDeleteRequest`). A 207 naming an error for the record is a refusal (`checkBatchAnswer`).
+ * HubSpot's GDPR delete (`gdprDeleteRequest`). A 207 naming an error for the record is a refusal (`checkBatchAnswer`);
+ * a contact to create whose email another contact holds is written to that contact (`linkToExistingContact`).
  */
 export function createHubspotUpsertSink(
   config: HubspotUpsertSinkConfig,
   context: ConnectorContext,
 ): HttpSink {
   const { accessToken, ...http } = config;
+  /** The `eai_golden_id` of HubSpot contact `id` (undefined: none), for `linkToExistingContact`. */
+  async function goldenIdOf(id: string): Promise<string | undefined> {
+    const url = `${config.baseUrl.replace(/\/+$/, '')}/crm/v3/objects/contacts/${encodeURIComponent(id)}?properties=eai_golden_id`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.any([context.signal, AbortSignal.timeout(config.timeoutMs)]),
+      });
+    } catch (error) {
+      throw new RetriableError(`${context.name}: GET contact ${id} failed: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    if (!response.ok)
+      throw new RetriableError(`${context.name}: GET contact ${id} answered HTTP ${response.status}`);
+    const contact = (await response.json()) as { properties?: { eai_golden_id?: string | null } };
+    return contact.properties?.eai_golden_id || undefined;
+  }
   async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
     if (isErasureCommand(record.value)) return gdprDeleteRequest(record.value);
     const bodies = await context.toSystem(record.value);
@@ -120,6 +180,8 @@ export function createHubspotUpsertSink(
       // A GDPR delete of a contact HubSpot no longer holds (a first delivery deleted it): done.
       alreadyApplied: (refusal, sent) =>
         sent.path === GDPR_DELETE_PATH && refusal.status === 404 ? 'contact already deleted' : undefined,
+      // A contact to create whose email another contact holds: written to that one (linkToExistingContact).
+      redirect: (refusal, sent) => linkToExistingContact(refusal, sent, goldenIdOf, context.name),
       // A 207 whose `errors` name the record: refused inside the batch, dead-lettered with HubSpot's reason.
       checkAnswer: (text, sent) => checkBatchAnswer(text, sent, context.name),
     },

@@ -64,6 +64,16 @@ export interface HttpSinkOptions {
    */
   refusedAsSkipped?(refusal: HttpRefusedError, request: HttpSinkRequest): string | undefined;
   /**
+   * A refusal that names where the write belongs instead (HubSpot's 409 "Contact already exists. Existing ID: n"):
+   * the request returned is sent in the refused one's place, once; undefined leaves the refusal as it is. It may
+   * throw a NonRetriableError to dead-letter the record with a clearer reason.
+   */
+  redirect?(
+    refusal: HttpRefusedError,
+    request: HttpSinkRequest,
+    signal: AbortSignal,
+  ): Promise<HttpSinkRequest | undefined>;
+  /**
    * A 4xx answer the target means as "not now" (Salesforce's 403 REQUEST_LIMIT_EXCEEDED when the org's API limit is
    * spent): retried like a 429 (it does not count towards the breaker) instead of dead-lettering the record.
    */
@@ -241,7 +251,25 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       const sendStep = async (request: HttpSinkRequest, step: number) => {
         current = request;
         try {
-          await attempt(record, request, step);
+          try {
+            await attempt(record, request, step);
+          } catch (error) {
+            const instead =
+              error instanceof HttpRefusedError
+                ? await options.redirect?.(error, request, signal)
+                : undefined;
+            if (!instead) throw error;
+            log.info(
+              {
+                key: record.key,
+                refused: `${request.method} ${request.path}`,
+                instead: `${instead.method} ${instead.path}`,
+              },
+              `refused with ${(error as HttpRefusedError).status}: sent where the target says the record belongs`,
+            );
+            current = instead;
+            await attempt(record, instead, step);
+          }
         } catch (error) {
           if (!(error instanceof HttpRefusedError)) throw error;
           const done = options.alreadyApplied?.(error, request);

@@ -9,7 +9,7 @@ import {
   findByProperty,
   updateContact,
 } from './contacts.ts';
-import { validationError } from './errors.ts';
+import { hsError, validationError } from './errors.ts';
 import { publishContactChanges } from './events.ts';
 import { CONTACTS } from './object-routes.ts';
 import { checkIdProperty, validateProperties } from './properties.ts';
@@ -83,6 +83,15 @@ export function batchRoutes(router: Router, sim: SimContext<HubSpotState>): void
   function write(req: Request, res: Response, mode: 'upsert' | 'update'): void {
     const startedAt = new Date().toISOString();
     const inputs = parseInputs(sim.state, req.body, mode);
+    // An input that would create a contact with an email another contact holds refuses the batch, as creating one
+    // does (email is unique in HubSpot): 409 CONFLICT naming the contact that holds it.
+    if (mode === 'upsert')
+      for (const input of inputs) {
+        const email = input.properties.email;
+        if (!email || findByProperty(sim.state, input.idProperty, input.id)) continue;
+        const holder = findByProperty(sim.state, 'email', email);
+        if (holder) throw hsError(409, 'CONFLICT', `Contact already exists. Existing ID: ${holder.id}`);
+      }
     const actor = apiActor(sim.state);
     const results: Array<Record<string, unknown>> = [];
     const changes: ContactChange[] = [];
