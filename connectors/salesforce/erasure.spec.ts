@@ -31,7 +31,6 @@ describe('Salesforce erasure: delete, then empty the Recycle Bin', () => {
       event,
       apiVersion: 'v62.0',
       clientName: 'eai-hub',
-      token: async () => 'tok<&>',
       findByGoldenId: async () => found,
     });
 
@@ -43,8 +42,11 @@ describe('Salesforce erasure: delete, then empty the Recycle Bin', () => {
       headers: { 'sforce-call-options': 'client=eai-hub' },
     });
     expect(purge).toMatchObject({ method: 'POST', path: '/services/Soap/u/62.0' });
-    expect(purge?.body).toContain('<urn:sessionId>tok&lt;&amp;&gt;</urn:sessionId>');
-    expect(purge?.body).toContain(
+    const purgeBody = (purge?.body as (h: Headers) => string)(
+      new Headers({ authorization: 'Bearer tok<&>' }),
+    );
+    expect(purgeBody).toContain('<urn:sessionId>tok&lt;&amp;&gt;</urn:sessionId>');
+    expect(purgeBody).toContain(
       '<urn:emptyRecycleBin><urn:ids>003000000000001AAA</urn:ids></urn:emptyRecycleBin>',
     );
     expect(sobjectTypeOf('001x', null)).toBe('Account');

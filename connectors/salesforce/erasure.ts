@@ -41,7 +41,6 @@ export async function erasureSteps(options: {
   event: CustomerEvent;
   apiVersion: string;
   clientName: string;
-  token: () => Promise<string>;
   findByGoldenId: (goldenId: string) => Promise<Array<{ type: 'Account' | 'Contact'; id: string }>>;
 }): Promise<HttpSinkRequest[] | null> {
   const { event, apiVersion } = options;
@@ -63,10 +62,13 @@ export async function erasureSteps(options: {
       method: 'POST',
       path: `/services/Soap/u/${apiVersion.slice(1)}`,
       headers: { 'content-type': 'text/xml; charset=UTF-8', soapaction: '""' },
-      body: emptyRecycleBinBody(
-        await options.token(),
-        records.map((r) => r.id),
-      ),
+      // The session id is the attempt's bearer token: built at each attempt, so a token renewed since (by the
+      // DELETE's 401, or this call's own INVALID_SESSION_ID fault) is the one sent.
+      body: (headers: Headers) =>
+        emptyRecycleBinBody(
+          (headers.get('authorization') ?? '').replace(/^Bearer /, ''),
+          records.map((r) => r.id),
+        ),
     },
   ];
 }

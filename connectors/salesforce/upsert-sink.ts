@@ -86,7 +86,6 @@ export function createSalesforceUpsertSink(
         event: record.value,
         apiVersion,
         clientName,
-        token: () => auth.token({ renew: false, signal: context.signal }),
         findByGoldenId,
       });
     const bodies = await context.toSystem(record.value);
@@ -115,6 +114,8 @@ export function createSalesforceUpsertSink(
       // 403 REQUEST_LIMIT_EXCEEDED (the org's API limit spent) and 400 UNABLE_TO_LOCK_ROW wait, not dead-letter.
       retriableAnswer: salesforceRetriable,
       checkAnswer: (text, sent) => checkEmptyRecycleBin(text, sent, context.name),
+      // The SOAP API says an expired session with HTTP 500 and the fault sf:INVALID_SESSION_ID, not 401.
+      sessionExpired: (status, text) => status === 500 && text.includes('INVALID_SESSION_ID'),
     },
     context,
   );

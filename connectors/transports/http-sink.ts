@@ -35,8 +35,12 @@ export interface HttpSinkRequest {
   /** Below `baseUrl`, with its query if any, e.g. `/services/data/v62.0/sobjects/Account/External_Id__c/C-1`. */
   path: string;
   headers?: Record<string, string>;
-  /** A string or Buffer goes out as it is; anything else as JSON. Absent: no body. */
-  body?: unknown;
+  /**
+   * A string or Buffer goes out as it is; anything else as JSON. Absent: no body. A body that carries the
+   * credentials itself (a SOAP SessionHeader) is a function of the attempt's headers, auth included, built at each
+   * attempt, so a renewed token reaches it.
+   */
+  body?: unknown | ((headers: Headers) => unknown);
 }
 
 export interface HttpSinkOptions {
@@ -83,6 +87,11 @@ export interface HttpSinkOptions {
    * NonRetriableError to dead-letter the record (its message is the dead letter's reason), a RetriableError to retry.
    */
   checkAnswer?(body: string, request: HttpSinkRequest): void;
+  /**
+   * An answer other than 401 that means the session has expired (Salesforce's SOAP API: HTTP 500 with the fault
+   * sf:INVALID_SESSION_ID): authorized again and sent again once, as a 401 is.
+   */
+  sessionExpired?(status: number, body: string): boolean;
   /**
    * `request` is called again before every attempt, not once per put. For targets without idempotency keys whose
    * request reads the target first (an upsert by search, then create or write): a retry after a lost answer finds
@@ -168,7 +177,10 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       for (const [name, value] of Object.entries(await options.authorize({ renew: renewAuth, signal })))
         headers.set(name, value);
     }
-    const body = encodeBody(request.body, headers);
+    const body = encodeBody(
+      typeof request.body === 'function' ? (request.body as (h: Headers) => unknown)(headers) : request.body,
+      headers,
+    );
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(config.timeoutMs)]);
     const where = `${context.name}: ${request.method} ${request.path}`;
     let response: Response;
@@ -197,8 +209,15 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       options.checkAnswer?.(text, request);
       return;
     }
-    if (response.status === 401 && options.authorize && !renewAuth) {
-      log.info({ method: request.method, path: request.path }, 'target answered 401: authorizing again');
+    if (
+      (response.status === 401 || options.sessionExpired?.(response.status, text) === true) &&
+      options.authorize &&
+      !renewAuth
+    ) {
+      log.info(
+        { method: request.method, path: request.path, status: response.status },
+        'target says the session has expired: authorizing again',
+      );
       return send(record, request, step, true);
     }
     throw httpAnswerError(
