@@ -42,7 +42,7 @@ describe('Salesforce erasure: delete, then empty the Recycle Bin', () => {
       headers: { 'sforce-call-options': 'client=eai-hub' },
     });
     expect(purge).toMatchObject({ method: 'POST', path: '/services/Soap/u/62.0' });
-    const purgeBody = (purge?.body as (h: Headers) => string)(
+    const purgeBody = (purge!.body as (h: Headers) => string)(
       new Headers({ authorization: 'Bearer tok<&>' }),
     );
     expect(purgeBody).toContain('<urn:sessionId>tok&lt;&amp;&gt;</urn:sessionId>');
