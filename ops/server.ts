@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import express from 'express';
 import type { WebhookRequest, WebhookResponse } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -38,7 +38,10 @@ export interface OpsOptions {
   logger?: Logger;
   /** Paths of roles this hub does not run, each with the hint its 404 gives (how to run the role). */
   rolesOff?: Array<{ paths: string[]; hint: string }>;
-  /** How long a client may take to send a request (default `clientTimeouts`); smaller in tests. */
+  /**
+   * How long a client may take to send a request, and how long `close` waits for the requests under way before it
+   * cuts their connections (default `clientTimeouts`); smaller in tests.
+   */
   timeouts?: Partial<typeof clientTimeouts>;
 }
 
@@ -48,7 +51,7 @@ export interface OpsOptions {
  * long as it is let, and webhook senders reach this port without a token. Node's own limits are 60 s and 300 s; a
  * 9 MiB webhook body still has a minute at 150 KB/s. Checked every `checkEveryMs`.
  */
-export const clientTimeouts = { headersMs: 15_000, requestMs: 60_000, checkEveryMs: 5_000 };
+export const clientTimeouts = { headersMs: 15_000, requestMs: 60_000, checkEveryMs: 5_000, drainMs: 10_000 };
 
 interface CheckResult {
   name: string;
@@ -172,6 +175,9 @@ export async function startOpsServer(
   const app = createOpsApp(options);
   const webhooks = options.webhooks;
   const timeouts = { ...clientTimeouts, ...options.timeouts };
+  // The answers not yet sent, and whether the server is closing: each then says `Connection: close`.
+  const answering = new Set<ServerResponse>();
+  let closing = false;
   const server = createServer(
     {
       headersTimeout: timeouts.headersMs,
@@ -179,6 +185,9 @@ export async function startOpsServer(
       connectionsCheckingInterval: timeouts.checkEveryMs,
     },
     (req, res) => {
+      if (closing) res.shouldKeepAlive = false;
+      answering.add(res);
+      res.once('close', () => answering.delete(res));
       if (webhooks && takeWebhookRequest(req, res, webhooks, options.logger, options.webhookBodyLimit))
         return;
       app(req, res);
@@ -196,6 +205,33 @@ export async function startOpsServer(
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => closeServer(server, answering, timeouts.drainMs, () => (closing = true)),
   };
+}
+
+/**
+ * Stops taking connections and resolves once the requests under way are answered. Node's `server.close()` closes only
+ * idle keep-alive connections: a client with requests in flight on one (a webhook sender, a proxy, another hub
+ * forwarding) sent the next on it, which was served, and the close never ended (seen in the HA trial: a SIGTERM
+ * waited out the 30 s shutdown timeout while the hub kept its connectors, and the other instance forwarded webhooks to
+ * a port that refused them). So every answer from now on closes its connection, and after `drainMs` the connections
+ * still open are cut (their senders retry).
+ */
+function closeServer(
+  server: Server,
+  answering: Set<ServerResponse>,
+  drainMs: number,
+  startClosing: () => void,
+): Promise<void> {
+  startClosing();
+  for (const res of answering) if (!res.headersSent) res.shouldKeepAlive = false;
+  return new Promise<void>((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+    cut.unref();
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -66,7 +66,7 @@ export const connectorMetrics = {
   }),
   running: gauge({
     name: 'eai_connector_running',
-    help: '1 when the connector runs on this instance, else 0.',
+    help: '1 for the state (RUNNING, PAUSED, STOPPED, FAILED) of a connector assigned to this instance, else 0.',
     labelNames: ['connector', 'state'],
   }),
 };

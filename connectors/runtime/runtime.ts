@@ -54,6 +54,13 @@ import { forwardHops, forwardWebhook, MAX_FORWARD_HOPS } from './webhook-forward
 const FORWARD_TIMEOUT_MS = 35_000;
 
 /**
+ * At most one "webhook request not forwarded" line per connector in this long: while the instance that ran a connector
+ * is gone and its session not yet timed out (6 s), every request forwarded to it fails, and the HA trial logged 1,103
+ * such lines for one restart. The next line says how many were not logged (`notLogged`); each sender got its 503.
+ */
+const FORWARD_WARNING_EVERY_MS = 10_000;
+
+/**
  * How long a connector's task gets to stop (a pause, restart, change or removal). One that takes longer (a send or a
  * system call that never ends) is left behind and its connector marked FAILED: the changes of every other
  * connector wait for reconciliation, which must not wait for it.
@@ -220,6 +227,8 @@ export class ConnectorRuntime {
   private readonly webhooks = new Map<string, (request: WebhookRequest) => Promise<WebhookResponse>>();
   /** The body limit each webhook served here declared (`serveWebhook`'s `maxBodyBytes`). */
   private readonly webhookBodyLimits = new Map<string, number>();
+  /** Per connector: when "webhook request not forwarded" was last logged, and how many were not logged since. */
+  private readonly forwardWarnings = new Map<string, { at: number; notLogged: number }>();
   private reconciling: Promise<void> = Promise.resolve();
   private statusTimer?: NodeJS.Timeout;
   /** The configs view is loaded: before that an unknown connector may just not be read yet. */
@@ -654,9 +663,29 @@ export class ConnectorRuntime {
     try {
       return await forwardWebhook(owner, name, request, FORWARD_TIMEOUT_MS);
     } catch (error) {
-      this.log.warn({ connector: name, owner, error: errorMessage(error) }, 'webhook request not forwarded');
+      this.warnNotForwarded(name, owner, error);
       return unavailable('could not be reached on the instance that runs it');
     }
+  }
+
+  /** Logs a forward that failed, once per FORWARD_WARNING_EVERY_MS per connector, with the count not logged since. */
+  private warnNotForwarded(name: string, owner: string, error: unknown): void {
+    const now = Date.now();
+    const last = this.forwardWarnings.get(name);
+    if (last && now - last.at < FORWARD_WARNING_EVERY_MS) {
+      last.notLogged++;
+      return;
+    }
+    this.forwardWarnings.set(name, { at: now, notLogged: 0 });
+    this.log.warn(
+      {
+        connector: name,
+        owner,
+        error: errorMessage(error),
+        ...(last?.notLogged ? { notLogged: last.notLogged } : {}),
+      },
+      'webhook request not forwarded',
+    );
   }
 
   /**
@@ -694,7 +723,13 @@ export class ConnectorRuntime {
     clearInterval(this.statusTimer);
     for (const recovery of this.recoveries.values()) recovery.cancel();
     await this.reconciling.catch(() => undefined);
-    await Promise.all([...this.running.keys()].map((name) => this.stopConnector(name)));
+    const names = [...this.running.keys()];
+    await Promise.all(names.map((name) => this.stopConnector(name)));
+    if (names.length > 0)
+      this.log.info(
+        { connectors: names, worker: this.workerId },
+        'connectors stopped here: this instance is shutting down',
+      );
     await this.membership?.disconnect().catch(() => undefined);
     await Promise.all([this.configs.stop(), this.statuses.stop(), this.positions.stop()]);
   }
@@ -788,6 +823,9 @@ export class ConnectorRuntime {
       this.recoveries.get(name)?.cancel();
       this.recoveries.delete(name);
       await this.stopConnector(name);
+      // Said as its start is: without it, the log of the instance it left showed it started and never stopped.
+      const why = this.stored(name) ? 'its slot moved to another instance' : 'deleted';
+      this.log.info({ connector: name, worker: this.workerId, reason: why }, 'connector stopped here');
     });
     // CONNECTORS_AT_ONCE at a time, each its own steps in order; one connector's trouble (a start that fails, or hangs
     // until its timeout) never keeps the others from starting.
@@ -856,6 +894,9 @@ export class ConnectorRuntime {
     };
     this.running.set(name, entry);
     if (definition.state !== 'RUNNING') {
+      // Its state on this instance, as a running one's: the dashboard's state table and alerts see a paused or stopped
+      // connector where it is (only `RUNNING` 0 was left, and the connector vanished from the table).
+      connectorMetrics.running.set({ connector: name, state: entry.state }, 1);
       await this.writeStatus(name, stored, entry);
       return;
     }

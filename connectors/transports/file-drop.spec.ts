@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
-import { isRetriable } from '../../lib/errors.ts';
+import { isRetriable, RetriableError } from '../../lib/errors.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { createFileDropSource, type FileDropOptions, fileDropOffsetProblem } from './file-drop.ts';
-import { testContext } from './test-support.ts';
+import { createTestContext, testContext } from './test-support.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -315,6 +315,28 @@ describe('file-drop source: small files', () => {
     expect(reason).toMatch(
       /error: file is 9437184 bytes, over the 8388608-byte limit for one document, and split is none/,
     );
+  });
+
+  it('says a batch a stopping task leaves at info, without a stack; one whose transaction failed as a warning', async () => {
+    // A rolling restart stops every source with a batch under way: it warned, with a stack, at each one.
+    const dir = await folder();
+    await writeFile(join(dir, 'a.edi'), x12(1));
+    const { context: base, logs, abort } = createTestContext('file-drop-test');
+    const task = createFileDropSource({ dir, ...fast }, { ...base, baseDir: root });
+    await task.start(new Map());
+    const batch = await task.poll();
+    expect(batch).toHaveLength(1);
+    await task.commit(batch, { ok: false, error: new Error('transaction aborted') });
+    const again = await task.poll();
+    abort();
+    await task.commit(again, { ok: false, error: new RetriableError('stopping') });
+    await task.stop();
+    expect(
+      logs.filter((l) => String(l.msg).startsWith('file-drop: ')).map((l) => [l.level, l.msg, !!l.err]),
+    ).toEqual([
+      [40, 'file-drop: batch not committed; it is polled again', true],
+      [30, 'file-drop: task stopping; its batch was not committed and is read again by the next task', false],
+    ]);
   });
 
   it('moves a refused file to error/ only once its dead letter is committed; a failed batch hands it out again', async () => {

@@ -335,10 +335,18 @@ class FileDropSource implements SourceTask {
     );
     const [batch] = this.outstanding.splice(at, 1);
     if (!outcome.ok) {
-      this.context.logger.warn(
-        { documents: documents.length, err: outcome.error },
-        'file-drop: batch not committed; it is polled again',
-      );
+      // A task stopping (a pause, a restart, the connector moving to another instance, a shutdown) leaves its batch
+      // for the next task: said at info, without the stack, as the warning it was came at every rolling restart.
+      if (this.context.signal.aborted)
+        this.context.logger.info(
+          { documents: documents.length },
+          'file-drop: task stopping; its batch was not committed and is read again by the next task',
+        );
+      else
+        this.context.logger.warn(
+          { documents: documents.length, err: outcome.error },
+          'file-drop: batch not committed; it is polled again',
+        );
       if (batch) {
         const before = this.replay.findIndex((waiting) => waiting.seq > batch.seq);
         this.replay.splice(before === -1 ? this.replay.length : before, 0, batch);

@@ -42,6 +42,15 @@ describe("a connector's target URL", () => {
     expect(parsed.error?.issues[0]?.message).toMatch(/must not hold a user or password/);
   });
 
+  it('says a URL left out is missing, as every other required field is', () => {
+    const folder = mkdtempSync(join(dir, 'no-url-'));
+    writeFileSync(
+      join(folder, 'wms.yaml'),
+      'name: wms\ntype: http-sink\ntopics: [canonical.customer]\nconfig:\n  method: PUT\n',
+    );
+    expect(() => loadDeployment(folder, plugins)).toThrow(/config\.baseUrl: missing: a string is required/);
+  });
+
   it('takes http and https URLs', () => {
     expect(httpSinkConfig.parse({ baseUrl: 'http://127.0.0.1:8080/api/' }).baseUrl).toBe(
       'http://127.0.0.1:8080/api/',

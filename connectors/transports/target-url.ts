@@ -8,7 +8,11 @@ import { z } from 'zod';
  * URL is caught too.
  */
 export function targetUrl() {
-  return z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).refine((value) => {
+  // A URL left out keeps zod's own message, which the field problems say as `missing: a string is required`: this one
+  // alone read as if a wrong URL had been written.
+  const error = (issue: { input?: unknown }) =>
+    issue.input === undefined ? undefined : 'must be an http:// or https:// URL';
+  return z.url({ protocol: /^https?$/, error }).refine((value) => {
     // (Run after a failed URL check too: that one has said it, and the value is no URL to look into.)
     const url = URL.parse(value);
     return url === null || (url.username === '' && url.password === '');
