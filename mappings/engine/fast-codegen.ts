@@ -24,8 +24,6 @@ export interface CodegenKit<Context> {
   compile(expr: AstNode): (input: unknown, context: Context) => unknown;
   /** The general walk of a path (sequences, arrays on the way), as fast-path.ts's compilePath builds it. */
   generalPath(expr: AstNode): (input: unknown, context: Context) => unknown;
-  /** fast-path.ts's closure for a step's predicate stage (`[0]`, `[q = 'BP']`): a sequence in, the kept ones out. */
-  filter(expr: AstNode): (input: unknown, context: Context) => unknown;
   /** The names of a path that is only names, or undefined. */
   plainNames(expr: AstNode): string[] | undefined;
   /**
@@ -39,6 +37,8 @@ export interface CodegenKit<Context> {
   ): { kind: 'own' | 'builtIn'; fn: (...args: unknown[]) => unknown } | undefined;
   /** Whether the name is a function value only JSONata can hand on (a mapping function, a built-in, a let's). */
   isFunctionName(name: string): boolean;
+  /** Whether a frame may hold the name (a `:=`, a parameter or a position binds it somewhere): else only bindings can. */
+  inFrames(name: string): boolean;
   /** Whether the built-in takes a function argument (`$map`, `$each`…): its call is the closure's. */
   higherOrder(name: string): boolean;
   /** Helpers the generated code calls: see `HELPERS` below. */
@@ -56,15 +56,20 @@ export const HELPERS = [
   'FastLambda',
   'Unsupported',
   'shadowed',
+  'inBindings',
   'variable',
+  'binding',
   'checkKey',
   'markCons',
   'createSequence',
-  'flatten',
   'deadlineTick',
   'objectPrototype',
   'mergeValue',
   'markFlat',
+  'kept',
+  'flattenOwn',
+  'unwrapped',
+  'keepItem',
 ] as const;
 
 /** Valid as a property name after a dot. */
@@ -76,6 +81,12 @@ class Generator<Context> {
   readonly constants: unknown[] = [];
   private lines: string[] = [];
   private next = 0;
+  /**
+   * The temps that hold a plain-names path's value over an input (by input and names), where the code emitted so
+   * far has computed it: the same path over the same input again is that temp. A path's reads are pure, and nothing
+   * assigns a path's temp after it; a branch's (`block`) are forgotten at its end.
+   */
+  private known = new Map<string, string>();
 
   constructor(kit: CodegenKit<Context>) {
     this.kit = kit;
@@ -97,10 +108,13 @@ class Generator<Context> {
   /** Code emitted into a block of its own (a branch): its lines, and the temp that holds its result. */
   private block(build: () => string): { lines: string[]; result: string } {
     const outer = this.lines;
+    const known = this.known;
     this.lines = [];
+    this.known = new Map(known);
     const result = build();
     const lines = this.lines;
     this.lines = outer;
+    this.known = known;
     return { lines, result };
   }
 
@@ -121,18 +135,25 @@ class Generator<Context> {
 
   /**
    * One node, fast-path.ts's `compile` + `withWrapper`: the node's value, then the sequence unwrapping. A node with
-   * predicates, grouping or `[]` is the closure's.
+   * grouping or `[]` is the closure's; one with predicates, `filtered`'s.
    */
   node(expr: AstNode, input: string): string {
-    if (expr.predicate || expr.group || expr.keepArray || expr.stages) return this.closure(expr, input);
+    if (expr.group || expr.keepArray || expr.stages) return this.closure(expr, input);
+    if (expr.predicate) return this.filtered(expr, input);
     switch (expr.type) {
       case 'string':
       case 'number':
       case 'value':
         return this.literal(expr.value);
       case 'name': {
+        // lookup(): over an array, each item's; over one value, its read as a path's (`read`).
         const out = this.temp();
-        this.emit(`${out} = lookup(${input}, ${JSON.stringify(expr.value)});`);
+        const x = this.temp();
+        const p = this.temp();
+        const name = expr.value as string;
+        this.emit(
+          `if (Array.isArray(${input})) ${out} = lookup(${input}, ${JSON.stringify(name)});\nelse { ${x} = ${input};\n${out} = ${read(x, out, p, name)}; }`,
+        );
         return this.unwrap(out);
       }
       case 'variable':
@@ -156,6 +177,66 @@ class Generator<Context> {
       default:
         return this.closure(expr, input);
     }
+  }
+
+  /**
+   * A variable or an array constructor with predicates (`$[price]`, `[id, code, title][0]`): its value as it is,
+   * each predicate's filter over it in turn, then unwrapped, as withWrapper does. Any other node with predicates
+   * (and one with a predicate that is not a filter) is the closure's.
+   */
+  private filtered(expr: AstNode, input: string): string {
+    const { predicate, ...bare } = expr;
+    const predicates = predicate as Array<{ type: string; expr: AstNode }>;
+    const variable = bare.type === 'variable' && !this.kit.isFunctionName(bare.value as string);
+    if (predicates.some((p) => p.type !== 'filter') || !(variable || plainNode(bare, 'unary', '[')))
+      return this.closure(expr, input);
+    let value = variable ? this.variable(bare, input) : this.array(bare, input);
+    for (const [i, { expr: test }] of predicates.entries())
+      value = this.filter(test, value, i === predicates.length - 1);
+    return value;
+  }
+
+  /**
+   * fast-path.ts's compileFilter over `value`, written out: a number keeps the item at that index (from the end when
+   * negative); any other predicate is evaluated over each item (a value that is not an array is one item), which it
+   * keeps as `kept` says. The kept items in a sequence of their own (a lone array item is kept as it is); `unwrap`:
+   * that sequence unwrapped, without making it for none or one (`keepItem`).
+   */
+  private filter(test: AstNode, value: string, unwrap = false): string {
+    const out = this.temp();
+    const item = this.temp();
+    if (test.type === 'number') {
+      const index = Math.floor(test.value as number);
+      // Of a value that is not an array (a sequence of one), index 0 and -1 are the value.
+      this.emit(
+        `${item} = Array.isArray(${value}) ? ${value}[${index < 0 ? `${value}.length + (${index})` : index}] : ${index === 0 || index === -1 ? value : 'undefined'};`,
+      );
+      this.emit(
+        unwrap
+          ? `${out} = ${item} === undefined ? undefined : Array.isArray(${item}) ? unwrapped(${item}) : ${item};`
+          : `${out} = createSequence();\nif (${item} !== undefined) { if (Array.isArray(${item})) ${out} = ${item}; else ${out}.push(${item}); }`,
+      );
+      return out;
+    }
+    const many = this.temp();
+    const length = this.temp();
+    const index = this.temp();
+    const times = this.temp();
+    const count = this.temp();
+    const result = this.block(() => this.node(test, item));
+    this.emit(
+      [
+        unwrap ? `${out} = undefined;\n${count} = 0;` : `${out} = createSequence();`,
+        `${many} = Array.isArray(${value});`,
+        `${length} = ${many} ? ${value}.length : 1;`,
+        `for (${index} = 0; ${index} < ${length}; ${index}++) {`,
+        `${item} = ${many} ? ${value}[${index}] : ${value};`,
+        ...result.lines,
+        `for (${times} = kept(${result.result}, ${index}, ${length}); ${times} > 0; ${times}--) ${unwrap ? `${out} = keepItem(${out}, ${count}++, ${item});` : `${out}.push(${item});`}`,
+        '}',
+      ].join('\n'),
+    );
+    return out;
   }
 
   /**
@@ -205,7 +286,8 @@ class Generator<Context> {
     if (name === '') this.emit(`${out} = ${input} && ${input}.outerWrapper ? ${input}[0] : ${input};`);
     else if (name === '$') this.emit(`${out} = c.root;`);
     else if (this.kit.isFunctionName(name)) return this.closure(expr, input);
-    else this.emit(`${out} = variable(c, ${JSON.stringify(name)});`);
+    else
+      this.emit(`${out} = ${this.kit.inFrames(name) ? 'variable' : 'binding'}(c, ${JSON.stringify(name)});`);
     return out;
   }
 
@@ -213,25 +295,30 @@ class Generator<Context> {
    * A path. Of plain names over single values: a property read per name; an array input, or one met on the way
    * (unless it is the last step's plain array), takes the general walk from the start, as fast-path.ts's does. A
    * variable then plain names (`$record.currency`): the same, from the variable's value when it is one value. Any
-   * other path without stages: the general walk written out (steps over the sequence so far, flattened).
+   * other path without stages: the general walk written out (steps over the sequence so far, flattened). A
+   * plain-names path the code has read over the same input already is that value (`known`).
    */
   private path(expr: AstNode, input: string): string {
+    const names = this.kit.plainNames(expr);
+    const key = names && `${input} ${JSON.stringify(names)}`;
+    const known = key && this.known.get(key);
+    if (known) return known;
     // Built first in any case: it refuses what fast-path.ts refuses (tuples, focus, sorting…), and is the fallback.
     const generalWalk = this.kit.generalPath(expr);
     const steps = expr.steps as AstNode[];
     // A positional binding (`#$i`) makes a tuple stream: fast-path.ts's walk of it.
     if (steps.some((step) => step.tuple)) return this.closure(expr, input);
     const general = this.constant(generalWalk);
-    const names = this.kit.plainNames(expr);
     if (names) {
       const out = this.temp();
       const label = `p${this.next}`;
       this.emit(
-        `${label}: {\nif (Array.isArray(${input})) { ${out} = ${general}(${input}, c); break ${label}; }`,
+        `${label}: {\nif (Array.isArray(${input})) { ${out} = unwrapped(${general}(${input}, c)); break ${label}; }`,
       );
       this.names(names, input, input, out, general, label);
       this.emit('}');
-      return this.unwrap(out);
+      this.known.set(key!, out);
+      return out;
     }
     const rest = this.kit.plainNames({ type: 'path', steps: steps.slice(1) });
     if (
@@ -248,11 +335,11 @@ class Generator<Context> {
         const out = this.temp();
         const label = `p${this.next}`;
         this.emit(
-          `${label}: {\nif (${value} === undefined || Array.isArray(${value})) { ${out} = ${general}(${input}, c); break ${label}; }`,
+          `${label}: {\nif (${value} === undefined || Array.isArray(${value})) { ${out} = unwrapped(${general}(${input}, c)); break ${label}; }`,
         );
         this.names(rest, value, input, out, general, label);
         this.emit('}');
-        return this.unwrap(out);
+        return out;
       }
     }
     if (expr.keepSingletonArray || steps[0]!.consarray) return this.closure(expr, input);
@@ -261,51 +348,60 @@ class Generator<Context> {
 
   /**
    * The general walk of a path's steps, written out: each step over the sequence so far, flattened, into the temp
-   * returned. With `into`, the last step is not evaluated as a value: `into` writes what each item does with it.
+   * returned (undefined where the walk ends early with nothing, which is what unwrapping its empty sequence gives).
+   * The first step goes over the input's items (an array's, else the input alone, as a sequence of one would), and
+   * a step's results are the next step's sequence as they are when flattening would only copy them. With `into`, the
+   * last step is not evaluated as a value: `into` writes what each item does with it.
    */
   private walk(steps: AstNode[], input: string, into?: (item: string) => void): string {
     const out = this.temp();
     const sequence = this.temp();
     const label = `p${this.next}`;
-    this.emit(
-      `${label}: {\n${sequence} = ${steps[0]!.type !== 'variable' ? `Array.isArray(${input}) ? ${input} : ` : ''}createSequence(${input});`,
-    );
+    this.emit(`${label}: {\n${out} = undefined;`);
     for (const [i, step] of steps.entries()) {
+      const item = this.temp();
+      // Over the input, a variable's value is one item whatever it is (fast-path.ts's createSequence(input)).
+      const many = this.temp();
+      const length = this.temp();
+      const index = this.temp();
+      const loop =
+        i === 0
+          ? [
+              `${many} = ${steps[0]!.type !== 'variable' ? `Array.isArray(${input})` : 'false'};`,
+              `${length} = ${many} ? ${input}.length : 1;`,
+              `for (${index} = 0; ${index} < ${length}; ${index}++) {`,
+              `${item} = ${many} ? ${input}[${index}] : ${input};`,
+            ]
+          : [`for (${item} of ${sequence}) {`];
       if (into && i === steps.length - 1) {
-        const item = this.temp();
         const body = this.block(() => {
           into(item);
           return '';
         });
-        this.emit([`for (${item} of ${sequence}) {`, 'deadlineTick();', ...body.lines, '}'].join('\n'));
+        this.emit([...loop, 'deadlineTick();', ...body.lines, '}'].join('\n'));
         break;
       }
       const result = this.temp();
-      const item = this.temp();
-      // The step's own value, then its predicate stages over it, each the closure fast-path.ts's walk calls.
+      // The step's own value, then its predicate stages over it.
       const { stages, ...bare } = step;
       const value = this.block(() => {
         let v = this.node(bare, item);
-        for (const stage of (stages as Array<{ expr: AstNode }> | undefined) ?? []) {
-          const filtered = this.temp();
-          this.emit(`${filtered} = ${this.constant(this.kit.filter(stage.expr))}(${v}, c);`);
-          v = filtered;
-        }
+        for (const stage of (stages as Array<{ expr: AstNode }> | undefined) ?? [])
+          v = this.filter(stage.expr, v);
         return v;
       });
       this.emit(
         [
           `${result} = createSequence();`,
-          `for (${item} of ${sequence}) {`,
+          ...loop,
           'deadlineTick();',
           ...value.lines,
           `if (${value.result} !== undefined) ${result}.push(${value.result});`,
           '}',
           i === steps.length - 1
-            ? `${out} = ${result}.length === 1 && Array.isArray(${result}[0]) && !isSequence(${result}[0]) ? ${result}[0] : flatten(${result});`
-            : `${out} = flatten(${result});`,
-          `if (${out}.length === 0) break ${label};`,
-          `${sequence} = ${out};`,
+            ? `${out} = ${result}.length === 1 && Array.isArray(${result}[0]) && !isSequence(${result}[0]) ? ${result}[0] : flattenOwn(${result});`
+            : // One array of results (a path's list): its items are the flattened sequence, walked where they are.
+              `${sequence} = ${result}.length === 1 && Array.isArray(${result}[0]) && !${result}[0].cons ? ${result}[0] : flattenOwn(${result});\nif (${sequence}.length === 0) break ${label};`,
         ].join('\n'),
       );
     }
@@ -313,7 +409,10 @@ class Generator<Context> {
     return out;
   }
 
-  /** The plain-names walk from `from` (one value, not an array) into `out`; anything else: `general` over `input`. */
+  /**
+   * The plain-names walk from `from` (one value, not an array) into `out`, a value that is not a sequence; anything
+   * else: `general` over `input`, unwrapped.
+   */
   private names(
     names: string[],
     from: string,
@@ -328,26 +427,13 @@ class Generator<Context> {
     const lines = [`${v} = ${from};`];
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const read = IDENTIFIER.test(name) ? `${x}.${name}` : `${x}[${JSON.stringify(name)}]`;
-      const quoted = JSON.stringify(name);
-      // Whether what was read is the value's own (`ownRead` in fast-path.ts, written out): always so without a
-      // prototype; with Object.prototype, when it is not what Object.prototype has under the name (nothing, for
-      // most names); else asked (Object.hasOwn: a call about ten times the cost of the rest of the read).
-      // `__proto__`, Object.prototype's accessor, reads differently from each object: always asked.
-      const own =
-        name === '__proto__'
-          ? `Object.hasOwn(${x}, ${quoted})`
-          : `((${p} = Object.getPrototypeOf(${x})) === null || (${p} === objectPrototype && ${v} !== objectPrototype[${quoted}]) || Object.hasOwn(${x}, ${quoted}))`;
-      // lookup() of one value that is not an array: its own key, unless it is a function. The value is read first
-      // (an inline-cached load): a key the value does not have, own or inherited, is undefined either way, and
-      // then neither the own check nor isFunction is made (most reads of optional fields find nothing).
       lines.push(
         `${x} = ${v};`,
-        `${v} = ${x} !== null && typeof ${x} === 'object' && (${v} = ${read}) !== undefined && ${own} && !isFunction(${x}) ? ${v} : undefined;`,
+        `${v} = ${read(x, v, p, name)};`,
         `if (${v} === undefined) { ${out} = undefined; break ${label}; }`,
         i === names.length - 1
-          ? `if (Array.isArray(${v}) && isSequence(${v})) { ${out} = ${general}(${input}, c); break ${label}; }`
-          : `if (Array.isArray(${v})) { ${out} = ${general}(${input}, c); break ${label}; }`,
+          ? `if (Array.isArray(${v}) && isSequence(${v})) { ${out} = unwrapped(${general}(${input}, c)); break ${label}; }`
+          : `if (Array.isArray(${v})) { ${out} = unwrapped(${general}(${input}, c)); break ${label}; }`,
       );
     }
     lines.push(`${out} = ${v};`);
@@ -372,9 +458,19 @@ class Generator<Context> {
       case '!=': {
         const lhs = this.node(expr.lhs as AstNode, input);
         const rhs = this.node(expr.rhs as AstNode, input);
-        this.emit(
-          `${out} = ${lhs} === undefined || ${rhs} === undefined ? false : ${op === '!=' ? '!' : ''}isDeepEqual(${lhs}, ${rhs});`,
-        );
+        // Against a string, number, boolean or null written in the expression (`status = 'shipped'`), isDeepEqual is
+        // the comparison of the two values.
+        const primitive = (side: AstNode) =>
+          ['string', 'number', 'value'].includes(side.type!) &&
+          plainNode(side, side.type!) &&
+          (side.value === null || typeof side.value !== 'object');
+        const other = primitive(expr.rhs as AstNode) ? lhs : primitive(expr.lhs as AstNode) ? rhs : undefined;
+        if (other !== undefined)
+          this.emit(`${out} = ${other} !== undefined && ${lhs} ${op === '=' ? '===' : '!=='} ${rhs};`);
+        else
+          this.emit(
+            `${out} = ${lhs} === undefined || ${rhs} === undefined ? false : ${op === '!=' ? '!' : ''}isDeepEqual(${lhs}, ${rhs});`,
+          );
         return out;
       }
       case '&': {
@@ -423,7 +519,9 @@ class Generator<Context> {
     if (!callee) return this.closure(expr, input);
     const fn = this.constant(callee.fn);
     const quoted = JSON.stringify(name);
-    this.emit(`if (shadowed(c, ${quoted})) throw new Unsupported('shadowed');`);
+    this.emit(
+      `if (${this.kit.inFrames(name) ? 'shadowed' : 'inBindings'}(c, ${quoted})) throw new Unsupported('shadowed');`,
+    );
     if (name === 'merge' && callee.kind === 'builtIn' && plainNode(args[0]!, 'unary', '['))
       return this.merge(args[0]!, input);
     const values = args.map((arg) => this.node(arg, input));
@@ -613,6 +711,26 @@ class Generator<Context> {
     if (expr.consarray === true) this.emit(`markCons(${out});`);
     return out;
   }
+}
+
+/**
+ * lookup() of `x`, one value that is not an array, under `name`, as an expression (`v` and `p` temps it assigns): its
+ * own key, unless it is a function. The value is read first (an inline-cached load): a key the value does not have,
+ * own or inherited, is undefined either way, and then neither the own check nor isFunction is made (most reads of
+ * optional fields find nothing).
+ */
+function read(x: string, v: string, p: string, name: string): string {
+  const load = IDENTIFIER.test(name) ? `${x}.${name}` : `${x}[${JSON.stringify(name)}]`;
+  const quoted = JSON.stringify(name);
+  // Whether what was read is the value's own (`ownRead` in fast-path.ts, written out): always so without a
+  // prototype; with Object.prototype, when it is not what Object.prototype has under the name (nothing, for most
+  // names); else asked (Object.hasOwn: a call about ten times the cost of the rest of the read). `__proto__`,
+  // Object.prototype's accessor, reads differently from each object: always asked.
+  const own =
+    name === '__proto__'
+      ? `Object.hasOwn(${x}, ${quoted})`
+      : `((${p} = Object.getPrototypeOf(${x})) === null || (${p} === objectPrototype && ${v} !== objectPrototype[${quoted}]) || Object.hasOwn(${x}, ${quoted}))`;
+  return `${x} !== null && typeof ${x} === 'object' && (${v} = ${load}) !== undefined && ${own} && !isFunction(${x}) ? ${v} : undefined`;
 }
 
 /** A node of this type (and operator) without predicates, grouping, `[]` or stages: what `node` writes out itself. */

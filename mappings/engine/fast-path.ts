@@ -94,6 +94,11 @@ class FastLambda {
 /** Whether `$name` is bound by `:=`, a lambda or the bindings: lookupVariable's `found`, without its answer object. */
 function shadowed(c: Context, name: string): boolean {
   for (let f = c.frame; f; f = f.parent) if (f.vars.has(name)) return true;
+  return inBindings(c, name);
+}
+
+/** Whether the bindings give `$name` a value here: `shadowed`, for a name no frame can hold (`frameNames`). */
+function inBindings(c: Context, name: string): boolean {
   return Object.hasOwn(c.bindings, name) && (!c.visible || c.visible.has(name));
 }
 
@@ -533,6 +538,55 @@ function flatten(result: unknown[]): Sequence {
   return flat;
 }
 
+/** withWrapper's unwrapping of a sequence result (for the generated code's rarer paths): none left, one, or kept. */
+function unwrapped(result: unknown): unknown {
+  if (result && isSequence(result) && !(result as { tupleStream?: boolean }).tupleStream) {
+    if (result.length === 0) return undefined;
+    if (result.length === 1 && !result.keepSingleton) return result[0];
+  }
+  return result;
+}
+
+/**
+ * A filter's result unwrapped, built item by item: `item` kept once more after `count` others (`kept`, what was
+ * built so far): the item alone, then a sequence of them (what unwrapping the sequence of all of them gives).
+ */
+function keepItem(kept: unknown, count: number, item: unknown): unknown {
+  if (count === 0) return item;
+  if (count === 1) {
+    const sequence = createSequence();
+    sequence.push(kept, item);
+    return sequence;
+  }
+  (kept as Sequence).push(item);
+  return kept;
+}
+
+/** flatten, for a sequence of a step's results that nothing else holds: the sequence itself when it would be copied. */
+function flattenOwn(result: Sequence): Sequence {
+  for (const res of result) if (Array.isArray(res) && !(res as Sequence).cons) return flatten(result);
+  return result;
+}
+
+/**
+ * How many times compileFilter's predicate keeps the item at `index` of `length`, for the predicate's value there
+ * `res`: numbers select by position (each one matching the index keeps the item once more), anything else by its
+ * truth.
+ */
+function kept(res: unknown, index: number, length: number): number {
+  if (isNumeric(res)) res = [res];
+  if (Array.isArray(res) && res.every((n) => isNumeric(n))) {
+    let times = 0;
+    for (const ires of res as number[]) {
+      let ii = Math.floor(ires);
+      if (ii < 0) ii = length + ii;
+      if (ii === index) times++;
+    }
+    return times;
+  }
+  return boolean(res) ? 1 : 0;
+}
+
 function compileBinary(expr: AstNode): Evaluator {
   const op = expr.value as string;
   const lhs = compile(expr.lhs as AstNode);
@@ -636,6 +690,8 @@ export interface LetFunction {
 let letFunctions: ReadonlyMap<string, LetFunction> = new Map();
 /** The names a `:=` or a lambda's parameter binds, in the expression or a let's function it may call. */
 let boundNames: ReadonlySet<string> = new Set();
+/** The names a frame may hold: `boundNames`, and the positions a path binds (`lines#$i`). */
+let frameNames: ReadonlySet<string> = new Set();
 let compiledLets = new Map<string, { params: string[]; body: Evaluator }>();
 
 const str = (value: unknown): string | undefined => {
@@ -1132,10 +1188,10 @@ function callee(
 const kit: CodegenKit<Context> = {
   compile: (expr) => compile(expr),
   generalPath: (expr) => compileGeneralPath(expr),
-  filter: (expr) => compileFilter(expr),
   plainNames,
   callee,
   isFunctionName,
+  inFrames: (name) => frameNames.has(name),
   higherOrder: (name) => HIGHER_ORDER.has(name),
   helpers: {
     lookup,
@@ -1147,15 +1203,20 @@ const kit: CodegenKit<Context> = {
     FastLambda,
     Unsupported,
     shadowed,
+    inBindings,
     variable,
+    binding,
     checkKey,
     markCons,
     createSequence,
-    flatten,
     deadlineTick,
     objectPrototype: Object.prototype,
     mergeValue,
     markFlat,
+    kept,
+    flattenOwn,
+    unwrapped,
+    keepItem,
   },
 };
 
@@ -1421,6 +1482,15 @@ function variable(c: Context, name: string): unknown {
   return value;
 }
 
+/** `variable`, for a name no frame can hold (`frameNames`): one of the bindings. */
+function binding(c: Context, name: string): unknown {
+  if (!inBindings(c, name)) throw new Unsupported(`unbound $${name}`);
+  const value = c.bindings[name];
+  if (value instanceof Object && (value as { _jsonata_lambda?: boolean })._jsonata_lambda)
+    throw new Unsupported('function value');
+  return value;
+}
+
 function compile(expr: AstNode): Evaluator {
   let body: Evaluator;
   switch (expr.type) {
@@ -1528,10 +1598,13 @@ export function fastExpression(
   letFunctions = lets;
   compiledLets = new Map();
   const bound = new Set<string>();
-  collectBound(ast, bound);
-  for (const { ast: body } of lets.values()) collectBound(body, bound);
+  const positions = new Set<string>();
+  collectBound(ast, bound, positions);
+  for (const { ast: body } of lets.values()) collectBound(body, bound, positions);
   boundNames = bound;
-  // Only `:=` writes into the frame it runs in: without one anywhere, every evaluation can share one empty frame.
+  frameNames = new Set([...bound, ...positions]);
+  // Only `:=` writes into the frame it runs in, and a block or a lambda's call runs it in a frame of its own: without
+  // one outside those, every evaluation can share one empty frame.
   const shared: Frame | undefined = hasBind(ast) ? undefined : { vars: new Map(), parent: null };
   let evaluator: Evaluator;
   try {
@@ -1550,6 +1623,7 @@ export function fastExpression(
     letFunctions = new Map();
     compiledLets = new Map();
     boundNames = new Set();
+    frameNames = new Set();
   }
   return (input, bindings, visible) => {
     // JSONata wraps an array input in a sequence of one, so the expression sees it as one value.
@@ -1570,24 +1644,27 @@ export function fastExpression(
   };
 }
 
-/** The names bound by `:=` and by lambdas' parameters anywhere in the AST. */
-function collectBound(node: unknown, into: Set<string>): void {
+/** The names bound by `:=` and by lambdas' parameters anywhere in the AST; and by positions (`lines#$i`). */
+function collectBound(node: unknown, into: Set<string>, positions: Set<string>): void {
   if (Array.isArray(node)) {
-    for (const item of node) collectBound(item, into);
+    for (const item of node) collectBound(item, into, positions);
     return;
   }
   if (!node || typeof node !== 'object' || node instanceof RegExp) return;
   const ast = node as AstNode;
   if (ast.type === 'bind') into.add((ast.lhs as AstNode).value as string);
   if (ast.type === 'lambda') for (const a of ast.arguments as AstNode[]) into.add(a.value as string);
-  for (const value of Object.values(node)) collectBound(value, into);
+  if (typeof ast.index === 'string') positions.add(ast.index);
+  for (const value of Object.values(node)) collectBound(value, into, positions);
 }
 
-/** Whether a `:=` occurs anywhere in the AST. */
+/** Whether a `:=` occurs in the AST outside any block or lambda (which bind in frames of their own). */
 function hasBind(node: unknown): boolean {
   if (Array.isArray(node)) return node.some(hasBind);
   if (!node || typeof node !== 'object' || node instanceof RegExp) return false;
-  if ((node as AstNode).type === 'bind') return true;
+  const type = (node as AstNode).type;
+  if (type === 'bind') return true;
+  if (type === 'block' || type === 'lambda') return false;
   return Object.values(node).some(hasBind);
 }
 

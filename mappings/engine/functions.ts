@@ -16,6 +16,8 @@ const DECIMAL_INPUT = /^([+-])?(\d*)(?:\.(\d*))?([+-])?$/;
 export function decimal(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number') {
+    // A whole number (a quantity) is written as it is already normal: digits, a sign, no point (-0 as 0).
+    if (Number.isSafeInteger(value)) return String(value);
     if (!Number.isFinite(value)) throw new MappingFunctionError(`$decimal: ${value} is not a finite number`);
     return normalizeDecimal(String(value).includes('e') ? value.toFixed(20) : String(value));
   }
@@ -74,11 +76,18 @@ function fromScaled(units: bigint, scale: number): string {
   return fromDigits(negative, (negative ? -units : units).toString(), scale);
 }
 
+/**
+ * `unsigned` (digits without leading zeros) over 10^scale, in normal form: what normalizeDecimal gives the written
+ * out number, without its regular expressions (the whole part has no leading zeros to drop; only the fraction's
+ * trailing zeros go, and the sign of zero).
+ */
 function fromDigits(negative: boolean, unsigned: string, scale: number): string {
   const digits = unsigned.padStart(scale + 1, '0');
-  const whole = digits.slice(0, digits.length - scale);
-  const fraction = digits.slice(digits.length - scale);
-  return normalizeDecimal(`${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`);
+  const point = digits.length - scale;
+  let end = digits.length;
+  while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+  const body = end > point ? `${digits.slice(0, point)}.${digits.slice(point, end)}` : digits.slice(0, point);
+  return body === '0' ? '0' : negative ? `-${body}` : body;
 }
 
 export function decimalMul(a: unknown, b: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { type Budget, checkBudget } from './budget.ts';
 import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
-import { contextFor, isFunctionValue } from './fast-path.ts';
+import { contextFor, type FastExpression, isFunctionValue } from './fast-path.ts';
 import { plainForEncoding } from './values.ts';
 
 /**
@@ -53,73 +53,77 @@ function evaluateLet(
   }
 }
 
-function evaluateRecord(run: FastRun, node: RecordNode, context: unknown): unknown {
-  if (node.each) {
-    const raw = evaluate(run, node.each, context);
-    const contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
-    const out: unknown[] = [];
-    for (const item of contexts) out.push(fields(run, node, item));
-    return out;
-  }
-  if (node.from) {
-    const raw = evaluate(run, node.from, context);
-    if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) return null;
-    if (Array.isArray(raw) && raw.length > 1) throw NEEDS_JSONATA;
-    return fields(run, node, Array.isArray(raw) ? raw[0] : raw);
-  }
-  return fields(run, node, context);
-}
+type FieldsFunction = (run: FastRun, context: unknown, shared?: unknown) => Record<string, unknown>;
 
-type FieldsFunction = (run: FastRun, context: unknown) => Record<string, unknown>;
-
-/** Each record node's walk, written out once as code (see `fieldsCode`). */
+/** Each record node's walk, written out once as code (see `fieldsCode`); a nested record's within its parent's. */
 const fieldsFunctions = new WeakMap<RecordNode, FieldsFunction>();
 
-function fields(run: FastRun, node: RecordNode, context: unknown): Record<string, unknown> {
+function fieldsOf(node: RecordNode): FieldsFunction {
   let walk = fieldsFunctions.get(node);
   if (!walk) {
     walk = fieldsCode(node);
     fieldsFunctions.set(node, walk);
   }
-  return walk(run, context);
+  return walk;
 }
 
 /**
  * A record node's fields in order, as straight-line code: each field's expression (or nested record) evaluated with
  * `$parent` as the loop over a record list would set it, and stored under its literal name, so every output object
- * of the node gets the same shape from the same stores. Does what a loop over `node.fields` would do.
+ * of the node gets the same shape from the same stores. Does what a loop over `node.fields` would do, and what
+ * run.ts's evaluateRecord does for a nested record: its `$each` or `$from` evaluated here (over this record's
+ * context, as its other fields are), then its own fields' function called for each of its contexts. `shared`: the
+ * context its parent made for the same input (a nested record without `$each` or `$from`), used as it is.
  */
 function fieldsCode(node: RecordNode): FieldsFunction {
   const constants: unknown[] = [];
   const constant = (value: unknown) => `k[${constants.push(value) - 1}]`;
+  // The expression's own evaluation, called here: one call site per field, which V8 can inline.
+  const evaluation = (fast: FastExpression) =>
+    fast.overContext
+      ? `c === undefined ? ${constant(fast)}(context, bindings) : ${constant(fast.overContext)}(context, ${fast.ownFrame ? 'contextFor(bindings, context, true)' : 'c'})`
+      : `${constant(fast)}(context, bindings)`;
   const lines = [
     'checkBudget(run.mapping.file, run.budget);',
     'const bindings = run.bindings;',
     'const outer = bindings.parent;',
     'const out = {};',
-    'let value;',
+    'let value, raw;',
     // One context for the fields' generated evaluations over this record's input (an array input is wrapped as
     // JSONata wraps it, by each expression's own function).
-    'const c = Array.isArray(context) ? undefined : contextFor(bindings, context);',
+    'const c = Array.isArray(context) ? undefined : (shared ?? contextFor(bindings, context));',
   ];
   for (const [name, child] of node.fields) {
     const key = JSON.stringify(name);
     if (child.kind === 'expression') {
-      const fast = child.fast!;
-      // The expression's own evaluation, called here: one call site per field, which V8 can inline.
-      const call = fast.overContext
-        ? `c === undefined ? ${constant(fast)}(context, bindings) : ${constant(fast.overContext)}(context, ${fast.ownFrame ? 'contextFor(bindings, context, true)' : 'c'})`
-        : `${constant(fast)}(context, bindings)`;
       lines.push(
         'bindings.parent = outer;',
-        `try { value = ${call}; } catch { throw NEEDS_JSONATA; }`,
+        `try { value = ${evaluation(child.fast!)}; } catch { throw NEEDS_JSONATA; }`,
         "if (value !== null && typeof value === 'object') { if (isFunctionValue(value)) throw NEEDS_JSONATA; value = plainForEncoding(value); }",
       );
     } else {
-      lines.push(
-        `bindings.parent = ${child.each || child.from ? 'context' : 'outer'};`,
-        `value = evaluateRecord(run, ${constant(child)}, context);`,
-      );
+      const walk = constant(fieldsOf(child));
+      // The record's list or moved context, as its expression's own function gives it (a function value refused).
+      const raw = (fast: FastExpression) =>
+        `try { raw = ${evaluation(fast)}; } catch { throw NEEDS_JSONATA; }\nif (raw !== null && typeof raw === 'object' && isFunctionValue(raw)) throw NEEDS_JSONATA;`;
+      if (child.each)
+        lines.push(
+          'bindings.parent = context;',
+          raw(child.each.fast!),
+          'value = [];',
+          `if (Array.isArray(raw)) { for (let i = 0; i < raw.length; i++) value.push(${walk}(run, raw[i])); } else if (raw !== undefined && raw !== null) value.push(${walk}(run, raw));`,
+        );
+      else if (child.from)
+        lines.push(
+          'bindings.parent = context;',
+          raw(child.from.fast!),
+          'if (raw === undefined || raw === null) value = null;',
+          `else if (!Array.isArray(raw)) value = ${walk}(run, raw);`,
+          'else if (raw.length === 0) value = null;',
+          'else if (raw.length > 1) throw NEEDS_JSONATA;',
+          `else value = ${walk}(run, raw[0]);`,
+        );
+      else lines.push('bindings.parent = outer;', `value = ${walk}(run, context, c);`);
     }
     lines.push(`if (value !== undefined) out[${key}] = value;`);
   }
@@ -127,22 +131,13 @@ function fieldsCode(node: RecordNode): FieldsFunction {
   const factory = new Function(
     'checkBudget',
     'NEEDS_JSONATA',
-    'evaluateRecord',
     'plainForEncoding',
     'contextFor',
     'isFunctionValue',
     'k',
-    `return function fields(run, context) {\n${lines.join('\n')}\n};`,
+    `return function fields(run, context, shared) {\n${lines.join('\n')}\n};`,
   ) as (...args: unknown[]) => FieldsFunction;
-  return factory(
-    checkBudget,
-    NEEDS_JSONATA,
-    evaluateRecord,
-    plainForEncoding,
-    contextFor,
-    isFunctionValue,
-    constants,
-  );
+  return factory(checkBudget, NEEDS_JSONATA, plainForEncoding, contextFor, isFunctionValue, constants);
 }
 
 /**
@@ -169,10 +164,11 @@ export function mapFast(
     const raw = evaluate(run, mapping.records, tree);
     contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
   }
+  const walk = fieldsOf(mapping.root);
   const out: Array<{ context: unknown; built: Record<string, unknown> }> = [];
   for (const context of contexts) {
     run.bindings.record = context;
-    out.push({ context, built: fields(run, mapping.root, context) });
+    out.push({ context, built: walk(run, context) });
   }
   return out;
 }
