@@ -61,13 +61,20 @@ interface Rate {
   load: [number, number];
   /**
    * CPU time per record while the records landed, of the system measured (all its threads) and of the broker:
-   * on a shared machine the rate says how much CPU the system got, this what each record cost it.
+   * on a shared machine the rate says how much CPU the system got, this what each record cost it. `thread`: the
+   * hub's own thread alone (reading the file, the Kafka transactions; and mapping, without mapping threads).
    */
-  cpuMicrosPerRecord: { system: number; broker: number | undefined };
+  cpuMicrosPerRecord: { system: number; broker: number | undefined; thread?: number };
 }
 
 const ownCpuSeconds = () => {
   const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** CPU seconds of this process's main thread only: the hub's own thread, its mapping threads apart. */
+const mainThreadCpuSeconds = () => {
+  const { user, system } = process.threadCpuUsage();
   return (user + system) / 1e6;
 };
 
@@ -96,9 +103,15 @@ async function measure(
     started?: () => boolean;
     /** CPU seconds the system measured has used so far. */
     cpu: () => number | undefined;
+    /** CPU seconds its main thread has used so far, when it has threads of its own (the hub's mapping threads). */
+    threadCpu?: () => number;
   },
 ): Promise<Rate> {
-  const cpu = () => ({ system: options.cpu(), broker: processCpuSeconds(stack.pids.kafka) });
+  const cpu = () => ({
+    system: options.cpu(),
+    broker: processCpuSeconds(stack.pids.kafka),
+    thread: options.threadCpu?.(),
+  });
   let first: { t: number; landed: number; cpu: ReturnType<typeof cpu> } | undefined;
   let loadAtFirst = 0;
   let last = { t: 0, landed: 0, cpu: cpu() };
@@ -141,6 +154,7 @@ async function measure(
     cpuMicrosPerRecord: {
       system: perRecord(first.cpu.system, last.cpu.system) ?? 0,
       broker: perRecord(first.cpu.broker, last.cpu.broker),
+      thread: perRecord(first.cpu.thread, last.cpu.thread),
     },
   };
 }
@@ -253,6 +267,7 @@ try {
         baseline,
         // The hub runs in this process: its CPU is the process's, the bench's own polling included (a little).
         cpu: ownCpuSeconds,
+        threadCpu: mainThreadCpuSeconds,
         started: () => polled,
         done: async () => {
           const metrics = await counts();
@@ -305,7 +320,7 @@ if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 else {
   const row = (label: string, r: Rate | undefined) =>
     r
-      ? `${label.padEnd(58)} ${String(r.recordsPerSecond).padStart(7)} records/s  (${r.seconds.toFixed(1)} s, load ${r.load.join(' → ')}; CPU per record ${r.cpuMicrosPerRecord.system} µs, broker ${r.cpuMicrosPerRecord.broker ?? '-'} µs)`
+      ? `${label.padEnd(58)} ${String(r.recordsPerSecond).padStart(7)} records/s  (${r.seconds.toFixed(1)} s, load ${r.load.join(' → ')}; CPU per record ${r.cpuMicrosPerRecord.system} µs${r.cpuMicrosPerRecord.thread === undefined ? '' : ` (its own thread ${r.cpuMicrosPerRecord.thread} µs)`}, broker ${r.cpuMicrosPerRecord.broker ?? '-'} µs)`
       : `${label.padEnd(58)} skipped`;
   process.stdout.write(
     [

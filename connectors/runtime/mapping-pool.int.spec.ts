@@ -76,6 +76,54 @@ describe('mapping threads', () => {
     expect(actual[30]!.deadLettered[0]!.error).toBe('FormatError');
   });
 
+  it('keep each batch’s records when batches come back to back and at once (inputs in buffers given back)', async () => {
+    const config: SourceStepConfig = {
+      name: unique('pool-batches'),
+      mapping: 'shopify/order.to-canonical.yaml',
+      baseDir: process.cwd(),
+      topics: { 'eai.canonical.SalesOrderEvent': unique('pool-batches-order') },
+    };
+    const random = seededRandom(23);
+    const receivedAt = new Date('2026-12-02T10:00:00Z');
+    const batch = (label: string, n: number): DocumentInput[] => [
+      ...Array.from({ length: n }, (_, i) => ({
+        format: 'shopify-order',
+        bytes: Buffer.from(makeOrderLine(random, i + 1)),
+        name: `${label}#${i + 1}`,
+        receivedAt,
+      })),
+      // A dead letter carries its document's bytes: they must stay its own once the buffer is used again.
+      { format: 'shopify-order', bytes: Buffer.from(`{"id": "${label}",`), name: `${label}#bad`, receivedAt },
+    ];
+    const step = createSourceStep(config, testBus('/eai/tests/mapping-pool'));
+    const batches = [batch('a', 30), batch('b', 20), batch('c', 25), batch('d', 5)];
+    const expected: PreparedDocument[][] = [];
+    for (const inputs of batches) {
+      const prepared: PreparedDocument[] = [];
+      for (const input of inputs) prepared.push(await step.prepare(input));
+      expected.push(prepared);
+    }
+    const one = new MappingPool({ threads: 1, brokers: stack.brokers, registryUrl: stack.registryUrl });
+    try {
+      const inTurn: PreparedDocument[][] = [];
+      for (const inputs of batches) inTurn.push(await one.prepareAll(config, inputs));
+      // As the source host hands them over: the next batch before the last one came back.
+      const atOnce = await Promise.all(batches.map((inputs) => one.prepareAll(config, inputs)));
+      for (const actual of [inTurn, atOnce])
+        expect(actual.map((prepared) => prepared.map(comparable))).toEqual(
+          expected.map((prepared) => prepared.map(comparable)),
+        );
+      expect(inTurn.map((prepared) => prepared.at(-1)!.records[0]!.value!.toString())).toEqual([
+        '{"id": "a",',
+        '{"id": "b",',
+        '{"id": "c",',
+        '{"id": "d",',
+      ]);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('refuse work once closed, as a failure worth retrying', async () => {
     const closed = new MappingPool({ threads: 1, brokers: stack.brokers, registryUrl: stack.registryUrl });
     await closed.close();

@@ -2,13 +2,9 @@ import { Worker } from 'node:worker_threads';
 import type { OutgoingRecord } from '../../bus/index.ts';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { asBuffer, packInputs, unpackDocuments } from './mapping-messages.ts';
 import type { DocumentInput, PreparedDocument } from './mapping-step.ts';
-import {
-  asBuffer,
-  type MappingReply,
-  type MappingRequest,
-  type MappingWorkerData,
-} from './mapping-worker.ts';
+import type { MappingReply, MappingRequest, MappingWorkerData } from './mapping-worker.ts';
 import type { SourceStepConfig } from './source-step.ts';
 
 /** A mapping thread's failure, as the thread said it: retriable or not, as the original error was. */
@@ -24,8 +20,10 @@ interface Thread {
  * Mapping threads for the source connectors of one runtime: a polled batch is cut into as many runs of documents
  * as there are threads, each thread parses, maps and encodes its run (mapping-worker.ts), and the records come back
  * in the batch's order, unsent. Parsing and mapping are most of a source's work; the runtime's own thread keeps
- * reading the sources and running the Kafka transactions meanwhile. What a document yields is what the runtime's
- * own thread would make of it: the same mapping step, built from the same config.
+ * reading the sources and running the Kafka transactions meanwhile (the source host hands a thread the next batch
+ * while the one before is still mapped, so it never waits for the runtime's thread between batches). Inputs and
+ * records go to and fro packed (mapping-messages.ts): a few buffers and strings, not thousands of objects. What a
+ * document yields is what the runtime's own thread would make of it: the same mapping step, built from the same config.
  */
 export class MappingPool {
   private readonly size: number;
@@ -33,6 +31,8 @@ export class MappingPool {
   private readonly threads: Array<Thread | undefined>;
   private nextId = 0;
   private closed = false;
+  /** Buffers of inputs the threads gave back, for the next requests' inputs (packInputs). */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(options: { threads: number; brokers: string; registryUrl: string }) {
     this.size = options.threads;
@@ -54,7 +54,6 @@ export class MappingPool {
     );
     const results = parts.flat();
     results.forEach((prepared, i) => {
-      for (const record of prepared.records) restoreBuffers(record);
       for (const line of prepared.deadLettered) {
         const input = inputs[i]!;
         logger?.warn(
@@ -88,9 +87,11 @@ export class MappingPool {
     return new Promise<PreparedDocument[]>((resolve, reject) => {
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve, reject });
-      const { packed, transfer } = packInputs(inputs);
-      const request: MappingRequest = { id, config, inputs: packed };
-      thread.worker.postMessage(request, transfer);
+      const size = inputs.reduce((n, input) => n + input.bytes.byteLength, 0);
+      const spare = this.spares.findIndex((buffer) => buffer.byteLength >= size);
+      const packed = packInputs(inputs, spare === -1 ? undefined : this.spares.splice(spare, 1)[0]);
+      const request: MappingRequest = { id, config, inputs: packed.inputs };
+      thread.worker.postMessage(request, packed.transfer);
     });
   }
 
@@ -106,8 +107,15 @@ export class MappingPool {
       if (!waiting) return;
       thread.pending.delete(reply.id);
       if (thread.pending.size === 0) worker.unref();
-      if (reply.ok) waiting.resolve(reply.results);
-      else {
+      if (reply.ok) {
+        if (reply.spare && this.spares.length < 2 * this.size) this.spares.push(reply.spare);
+        if (reply.packed) waiting.resolve(unpackDocuments(reply.packed));
+        else {
+          const results = reply.results ?? [];
+          for (const prepared of results) for (const record of prepared.records) restoreBuffers(record);
+          waiting.resolve(results);
+        }
+      } else {
         const Failure = reply.error.retriable ? MappingThreadError : MappingThreadRefusal;
         waiting.reject(new Failure(`${reply.error.name}: ${reply.error.message}`));
       }
@@ -122,25 +130,6 @@ export class MappingPool {
     this.threads[index] = thread;
     return thread;
   }
-}
-
-/**
- * The inputs with their bytes copied side by side into one new buffer, which is handed over to the thread (no
- * second copy). Posted as they are, each input's bytes would be cloned with the whole buffer they are a view of: a
- * webhook body is a view into the socket's 64 KB read buffer (64 KB cloned for a 650-byte request, 12 % of the main
- * thread's time in bench:webhooks with a mapping thread), a file's documents into the whole file.
- */
-export function packInputs(inputs: DocumentInput[]): { packed: DocumentInput[]; transfer: ArrayBuffer[] } {
-  const buffer = new ArrayBuffer(inputs.reduce((n, input) => n + input.bytes.byteLength, 0));
-  const all = new Uint8Array(buffer);
-  let at = 0;
-  const packed = inputs.map((input) => {
-    all.set(input.bytes, at);
-    const bytes = Buffer.from(buffer, at, input.bytes.byteLength);
-    at += input.bytes.byteLength;
-    return { ...input, bytes };
-  });
-  return { packed, transfer: [buffer] };
 }
 
 /** Buffers come back from a thread as plain Uint8Arrays; the transport wants Buffers. */

@@ -297,4 +297,68 @@ describe('source host on the real broker', () => {
       expect(secondPoll < firstMapped, events.join(', ')).toBe(pollsAhead);
     }
   }, 60_000);
+
+  it('batches mapped in the mapping threads: the next one is handed over before the one ahead of it is mapped', async () => {
+    const { name, topic, offsets } = await connectorTopics('threads', 1);
+    const { task, committed } = aheadTask();
+    // Three batches of a thousand documents (a transaction's worth each: MAX_GROUPED_DOCUMENTS).
+    const batches = ['a', 'b', 'c'].map((label) =>
+      Array.from({ length: 1000 }, (_, i) => ({
+        bytes: Buffer.from(`${label}-${i}`),
+        name: `${label}-${i}`,
+        position: { partition: 'p', offset: `${label}-${i}` },
+      })),
+    );
+    const queued = [...batches];
+    task.poll = async () => {
+      const next = queued.shift();
+      if (!next) await new Promise((resolve) => setTimeout(resolve, 5));
+      return next ?? [];
+    };
+    /** Each batch handed to the threads, by its first document, and the release of its mapping. */
+    const handed: string[] = [];
+    const release = new Map<string, () => void>();
+    const mapAll = (inputs: DocumentInput[]) => {
+      const first = inputs[0]!.name!;
+      handed.push(first);
+      const prepared = inputs.map((input) => ({
+        records: [{ topic, key: input.name ?? null, value: input.bytes }],
+        published: 1,
+        deadLettered: [],
+      }));
+      // Batch b's mapping takes until the test says: c must be handed over meanwhile.
+      if (!first.startsWith('b')) return Promise.resolve(prepared);
+      return new Promise<typeof prepared>((resolve) => release.set(first, () => resolve(prepared)));
+    };
+    const abort = new AbortController();
+    const host = new SourceHost({
+      name,
+      group,
+      task,
+      context: { name, logger: silent, signal: abort.signal } as unknown as ConnectorContext,
+      bus,
+      step: passThrough(topic),
+      mapAll,
+      offsets,
+      format: 'test',
+      counters: newCounters(),
+      logger: silent,
+      onFailure: () => undefined,
+    });
+    closing.push(async () => {
+      abort.abort();
+      await host.stop();
+    });
+    await host.start();
+    await waitFor('batch c handed to the threads', () => handed.includes('c-0'), 20_000);
+    // Only a's transaction is done: b's waits for its mapping, c's for b's.
+    expect(handed).toEqual(['a-0', 'b-0', 'c-0']);
+    expect(committed.map((c) => c.name)).toEqual(batches[0]!.map((d) => d.name));
+    release.get('b-0')!();
+    await waitFor('all committed', () => committed.length === 3000, 20_000);
+    expect(committed.map((c) => c.name)).toEqual(batches.flat().map((d) => d.name));
+    expect(committed.every((c) => c.ok)).toBe(true);
+    const read = await readToEnd(topic, () => true);
+    expect(read.map((m) => m.key?.toString())).toEqual(batches.flat().map((d) => d.name));
+  }, 60_000);
 });

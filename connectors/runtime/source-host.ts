@@ -68,7 +68,8 @@ type Prepared =
 /** One polled batch and its encoded records. */
 interface Batch {
   documents: SourceDocument[];
-  prepared: Prepared;
+  /** A promise while the mapping threads map it (`mapAll`): awaited by its transaction, not by the loop. */
+  prepared: Prepared | Promise<Prepared>;
   /** The host's `generation` when the batch's poll started. */
   generation: number;
 }
@@ -211,9 +212,15 @@ export class SourceHost {
       // unless a failure is to be failed back first (as above).
       const failing = skippingStale || generation < this.generation || group.some(stale);
       if (task.pollsAhead && !failing && !this.stopping && !context.signal.aborted) polling = startPoll();
-      // A stale batch is only failed back: not worth mapping.
-      const prepared: Prepared =
-        generation < this.generation ? { ok: false, error: null } : await this.prepare(next);
+      // A stale batch is only failed back: not worth mapping. Mapped in the runtime's mapping threads, a batch is not
+      // waited for here: the loop goes on to read the next one and hand it to the threads too, so they map batch N+1
+      // (queued behind N) while this thread sends N, and never wait between batches for a transaction to end.
+      const prepared =
+        generation < this.generation
+          ? { ok: false as const, error: null }
+          : this.options.mapAll
+            ? this.prepare(next)
+            : await this.prepare(next);
       group.push({ documents: next, prepared, generation });
       const gathered = group.reduce((n, batch) => n + batch.documents.length, 0);
       if (!task.pollsAhead || gathered >= MAX_GROUPED_DOCUMENTS) await previous;
@@ -308,13 +315,15 @@ export class SourceHost {
    */
   private async deliver(batches: Batch[]): Promise<boolean> {
     const { task, name, counters, logger } = this.options;
-    const failed = batches.find((batch) => !batch.prepared.ok)?.prepared;
+    // Batches still in the mapping threads are waited for (prepare never rejects: a failure is its `ok: false`).
+    const all = await Promise.all(batches.map((batch) => batch.prepared));
+    const failed = all.find((prepared) => !prepared.ok);
     if (failed && !failed.ok) return this.fail(batches, failed.error);
     const records: OutgoingRecord[] = [];
     const canonical: Array<{ topic: string }> = [];
     let published = 0;
     let deadLettered = 0;
-    for (const { prepared } of batches) {
+    for (const prepared of all) {
       if (!prepared.ok) continue;
       records.push(...prepared.records);
       canonical.push(...prepared.canonical);
@@ -352,7 +361,8 @@ export class SourceHost {
     connectorMetrics.recordsOut.inc({ connector: name }, published);
     if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
     connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
-    for (const { documents, prepared } of batches) {
+    for (const [i, { documents }] of batches.entries()) {
+      const prepared = all[i]!;
       if (!prepared.ok) continue;
       try {
         await task.commit(documents, {
