@@ -1,6 +1,7 @@
 import { isoCalendarProblem, isPlainZonedTimestamp } from '../text-input/calendar.ts';
 import { isIsoCurrency } from '../text-input/currency.ts';
 import { CANONICAL_DECIMAL } from '../text-input/decimal.ts';
+import { parseJson } from '../text-input/json.ts';
 import { JsonDecimal, plainDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr, shown } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
@@ -16,7 +17,7 @@ import type {
 
 export const FORMAT = 'shopify-order';
 
-const FINANCIAL = new Set([
+export const FINANCIAL = new Set([
   'pending',
   'authorized',
   'partially_paid',
@@ -26,7 +27,7 @@ const FINANCIAL = new Set([
   'voided',
   'expired',
 ]);
-const FULFILLMENT = new Set(['fulfilled', 'partial', 'restocked', 'unfulfilled', 'null']);
+export const FULFILLMENT = new Set(['fulfilled', 'partial', 'restocked', 'unfulfilled', 'null']);
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function fail(loc: string, message: string): never {
@@ -87,7 +88,7 @@ const WHOLE_DIGITS = CANONICAL_DECIMAL.precision - CANONICAL_DECIMAL.scale;
  * canonical decimal holds: then plainDecimal finds no problem with it (zeros it would trim only make it shorter).
  * False says nothing: `decimal` then reads the value the general way, with its messages.
  */
-function fitsCanonicalDecimal(value: string): boolean {
+export function fitsCanonicalDecimal(value: string): boolean {
   const length = value.length;
   let at = value.charCodeAt(0) === 45 ? 1 : 0;
   const wholeStart = at;
@@ -155,7 +156,7 @@ function address(value: unknown, key: string, loc: string): ShopifyAddress | nul
 }
 
 /** Two capital letters A-Z (an ISO 3166-1 alpha-2 code's form). */
-function isAlpha2(code: string): boolean {
+export function isAlpha2(code: string): boolean {
   const first = code.charCodeAt(0);
   const second = code.charCodeAt(1);
   return code.length === 2 && first >= 65 && first <= 90 && second >= 65 && second <= 90;
@@ -245,6 +246,16 @@ function discountCode(value: unknown, loc: string): ShopifyDiscountCode {
   };
 }
 
+/** Shopify keeps tags as one comma-separated string: its non-blank parts, trimmed. */
+export function splitTags(tags: string | null): string[] {
+  return tags === null || tags === ''
+    ? []
+    : tags
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
+}
+
 /** One order object of Shopify's Admin REST API, as its tree. */
 export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
   if (!isObject(record)) fail(loc, 'an order is a JSON object');
@@ -292,14 +303,7 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
     financialStatus,
     fulfillmentStatus,
     test: flag(record.test, 'test', loc),
-    // Shopify keeps tags as one comma-separated string.
-    tags:
-      tags === null || tags === ''
-        ? []
-        : tags
-            .split(',')
-            .map((t) => t.trim())
-            .filter((t) => t !== ''),
+    tags: splitTags(tags),
     note: text(record.note, 'note', loc),
     noteAttributes: list(record.note_attributes, 'note_attributes', loc).map((v, i) =>
       nameValue(v, ptr(at('note_attributes'), i), 'note attribute'),
@@ -319,4 +323,15 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
       discountCode(v, ptr(at('discount_codes'), i)),
     ),
   };
+}
+
+/**
+ * An order's JSON text the general way: parsed whole (parseJson), then read into the tree (a webhook body, or the
+ * `{"order": …}` of a GET), each refusal at its place.
+ */
+export function readOrderJson(text: string): ShopifyOrderTree {
+  const root = parseJson(FORMAT, text);
+  if (!isObject(root)) throw new FormatError(FORMAT, '', 'an order is a JSON object (or {"order": {…}})');
+  const wrapped = 'order' in root && !('id' in root);
+  return wrapped ? readOrder(root.order, '/order') : readOrder(root, '');
 }
