@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { CONTACTS, type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
-import type { SinkRecord } from '../sdk/index.ts';
-import { testContext } from '../transports/test-support.ts';
+import { customerRecords, testContext } from '../transports/test-support.ts';
 import { createHubspotUpsertSink, hubspotUpsertSinkConfig } from './upsert-sink.ts';
 
 let hs: HubSpotHarness;
@@ -11,20 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => hs.sim.close());
 
-let offset = 0;
-function record(): SinkRecord {
-  offset += 1;
-  return {
-    topic: 'canonical.customer',
-    partition: 0,
-    offset: String(offset),
-    key: `G-${offset}`,
-    schema: 'eai.canonical.CustomerEvent',
-    value: {},
-    attributes: { id: `ce-${offset}` },
-    idempotencyKey: `hs-email-conflict:ce-${offset}`,
-  };
-}
+const record = customerRecords('hs-email-conflict');
 
 /** The upsert sink whose mapping writes the golden record `golden` with `properties`, by eai_golden_id. */
 function sinkWriting(golden: string, properties: Record<string, string>) {

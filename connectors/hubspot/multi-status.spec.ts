@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { CONTACTS, type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
-import type { SinkRecord } from '../sdk/index.ts';
-import { testContext } from '../transports/test-support.ts';
+import { customerRecords, testContext } from '../transports/test-support.ts';
 import {
   BATCH_UPSERT_PATH,
   checkBatchAnswer,
@@ -16,20 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => hs.sim.close());
 
-let offset = 0;
-function record(): SinkRecord {
-  offset += 1;
-  return {
-    topic: 'canonical.customer',
-    partition: 0,
-    offset: String(offset),
-    key: `C-${offset}`,
-    schema: 'eai.canonical.CustomerEvent',
-    value: {},
-    attributes: { id: `ce-${offset}` },
-    idempotencyKey: `hs-multi-status:ce-${offset}`,
-  };
-}
+const record = customerRecords('hs-multi-status');
 
 /** The upsert sink whose mapping writes `input` as the batch's one input. */
 function upsertSink(input: Record<string, unknown>) {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { erasureEvent } from '../../masterdata/sync/erasure-out.ts';
 import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
-import type { SinkRecord } from '../sdk/index.ts';
-import { createTestContext } from '../transports/test-support.ts';
+import { createTestContext, customerRecords } from '../transports/test-support.ts';
 import { createOdooClient } from './jsonrpc.ts';
 import { fetchPartners } from './partners.ts';
 import { createOdooWriteSink, odooWriteSinkConfig } from './write-sink.ts';
@@ -30,20 +29,7 @@ const connection = () => ({
   timeoutMs: 5000,
 });
 
-let offset = 0;
-function record(value: unknown): SinkRecord {
-  offset += 1;
-  return {
-    topic: 'canonical.customer',
-    partition: 0,
-    offset: String(offset),
-    key: `k-${offset}`,
-    schema: 'eai.canonical.CustomerEvent',
-    value,
-    attributes: { id: `ce-${offset}` },
-    idempotencyKey: `odoo-versions:ce-${offset}`,
-  };
-}
+const record = customerRecords('odoo-versions');
 
 const warnings = (logs: Array<Record<string, unknown>>) =>
   logs.filter((line) => line.level === 40).map((line) => `${line.model}.${line.field}`);

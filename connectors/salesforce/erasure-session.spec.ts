@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { erasureEvent } from '../../masterdata/sync/erasure-out.ts';
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
-import type { SinkRecord } from '../sdk/index.ts';
-import { testContext } from '../transports/test-support.ts';
+import { customerRecords, testContext } from '../transports/test-support.ts';
 import { createSalesforceUpsertSink, salesforceUpsertSinkConfig } from './upsert-sink.ts';
 
 // The erasure's second step, SOAP's emptyRecycleBin, carries the session in its body: built when the put began, it
@@ -15,20 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => sf.sim.close());
 
-let offset = 0;
-function record(value: unknown): SinkRecord {
-  offset += 1;
-  return {
-    topic: 'canonical.customer',
-    partition: 0,
-    offset: String(offset),
-    key: `G-${offset}`,
-    schema: 'eai.canonical.CustomerEvent',
-    value,
-    attributes: { id: `ce-${offset}` },
-    idempotencyKey: `sf-erasure-session:ce-${offset}`,
-  };
-}
+const record = customerRecords('sf-erasure-session');
 
 describe('Salesforce erasure after the session expired', () => {
   it('deletes and purges with the renewed token: the SOAP body is built with the attempt’s session', async () => {

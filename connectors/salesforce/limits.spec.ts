@@ -1,8 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
-import type { SinkRecord } from '../sdk/index.ts';
 import { HttpRefusedError, HttpUnavailableError } from '../transports/http-sink.ts';
-import { type ScriptedServer, startScriptedServer, testContext } from '../transports/test-support.ts';
+import {
+  customerRecords,
+  type ScriptedServer,
+  startScriptedServer,
+  testContext,
+} from '../transports/test-support.ts';
 import { salesforceRetriable } from './retriable.ts';
 import { simulatorGet } from './test-support.ts';
 import { createSalesforceUpsertSink, salesforceUpsertSinkConfig } from './upsert-sink.ts';
@@ -19,20 +23,7 @@ afterEach(async () => {
   await sf.control('POST', '/sim/reset?empty=true');
 });
 
-let offset = 0;
-function record(): SinkRecord {
-  offset += 1;
-  return {
-    topic: 'canonical.customer',
-    partition: 0,
-    offset: String(offset),
-    key: `C-${offset}`,
-    schema: 'eai.canonical.CustomerEvent',
-    value: {},
-    attributes: { id: `ce-${offset}` },
-    idempotencyKey: `sf-limits:ce-${offset}`,
-  };
-}
+const record = customerRecords('sf-limits');
 
 /** The upsert sink against `instanceUrl`, its mapping's body an Account upserted by External_Id__c. */
 function upsertSink(instanceUrl: string, name = 'Acme') {

@@ -7,7 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import type { ConnectorContext, WebhookRequest, WebhookResponse } from '../sdk/index.ts';
+import type { ConnectorContext, SinkRecord, WebhookRequest, WebhookResponse } from '../sdk/index.ts';
 
 /**
  * Test support for webhook sources (and the runtime's tests): node:http on 127.0.0.1 adapted to the SDK's
@@ -176,5 +176,26 @@ export async function startScriptedServer(
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * Customer records for a sink's `put`, numbered from 1 per factory: topic `canonical.customer`, key `C-<n>`, idempotency
+ * key `<connector>:ce-<n>`, the value given (default `{}`, for a sink whose mapping the spec stubs).
+ */
+export function customerRecords(connector: string): (value?: unknown) => SinkRecord {
+  let offset = 0;
+  return (value = {}) => {
+    offset += 1;
+    return {
+      topic: 'canonical.customer',
+      partition: 0,
+      offset: String(offset),
+      key: `C-${offset}`,
+      schema: 'eai.canonical.CustomerEvent',
+      value,
+      attributes: { id: `ce-${offset}` },
+      idempotencyKey: `${connector}:ce-${offset}`,
+    };
   };
 }
