@@ -16,8 +16,9 @@ import type {
  * An order webhook body read straight from its bytes into its tree, in one pass: no JSON.parse of the whole order
  * into snake_case objects that readOrder then copies (half the reader's time and most of its garbage), no scan of
  * the text beforehand for depth and long numbers. The structure is read from the bytes (a typed array reads a byte
- * several times faster than charCodeAt reads a character), each kept string is sliced from `text`, the same bytes
- * decoded (decodeUtf8: valid UTF-8, so a character's place is its byte's less the continuation bytes before it).
+ * several times faster than charCodeAt reads a character); a short kept string is sliced from `text`, the same bytes
+ * decoded (decodeUtf8: valid UTF-8, so a character's place is its byte's less the continuation bytes before it), a
+ * long one decoded from the bytes (`string` below says why).
  * Only the ordinary shape is read here: anything else (a `{"order": …}` with more keys, a key twice, an escaped key not
  * kept, a number where text is expected or one with a fraction, a value readOrder would refuse, malformed JSON,
  * nesting deeper than readers allow, a byte-order mark) makes it give up, undefined, and the document is read again
