@@ -2,7 +2,12 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
 import { readNamedFile, secretFromEnv } from '../lib/env-secrets.ts';
 import { FieldError } from '../lib/errors.ts';
-import { OAuthTokenRefusedError, type OAuthVariables, oauthTokenProvider } from '../lib/oauth-token.ts';
+import {
+  OAuthTokenRefusedError,
+  type OAuthVariables,
+  oauthTokenProvider,
+  tokenEndpointUrl,
+} from '../lib/oauth-token.ts';
 
 /**
  * How the hub authenticates to its schema registry: HTTP basic auth as Confluent's clients take it
@@ -248,20 +253,11 @@ function registryOAuth(env: NodeJS.ProcessEnv) {
       );
     return undefined;
   }
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new FieldError(
-      'EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL',
-      `${JSON.stringify(endpoint)} is not a URL`,
-    );
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
-    throw new FieldError(
-      'EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL',
-      'must be an https (or http) URL without a user or password',
-    );
+  const url = tokenEndpointUrl(
+    'EAI_REGISTRY_BEARER_AUTH_ISSUER_ENDPOINT_URL',
+    endpoint,
+    'EAI_REGISTRY_BEARER_AUTH_CLIENT_ID and _CLIENT_SECRET',
+  );
   if (!clientId)
     throw new FieldError(
       'EAI_REGISTRY_BEARER_AUTH_CLIENT_ID',
@@ -275,7 +271,7 @@ function registryOAuth(env: NodeJS.ProcessEnv) {
   return {
     settings: {
       variables: OAUTH_VARIABLES,
-      tokenEndpointUrl: url.toString(),
+      tokenEndpointUrl: url,
       clientId,
       clientSecret,
       ...(scope ? { scope } : {}),

@@ -1,5 +1,5 @@
 import { Agent, fetch as undiciFetch } from 'undici';
-import { errorMessage, NonRetriableError } from './errors.ts';
+import { errorMessage, FieldError, NonRetriableError } from './errors.ts';
 
 /**
  * An OAuth 2.0 access token by the client-credentials grant (RFC 6749 §4.4) at an identity provider's token endpoint
@@ -211,4 +211,18 @@ export function parseSaslExtensions(text: string): Record<string, string> {
     extensions[name] = value;
   }
   return extensions;
+}
+
+/**
+ * A token endpoint setting as the clients take it: a URL, https or http, without a user or password in it (those are
+ * the client id and secret, `credentials` names their variables). A FieldError names `variable` otherwise.
+ */
+export function tokenEndpointUrl(variable: string, value: string, credentials: string): string {
+  const url = URL.parse(value);
+  if (!url) throw new FieldError(variable, `${JSON.stringify(value)} is not a URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new FieldError(variable, 'must be an https (or http) URL');
+  if (url.username || url.password)
+    throw new FieldError(variable, `must not hold a user or password: set ${credentials}`);
+  return url.toString();
 }

@@ -45,6 +45,11 @@ const UNTRUSTED = new Set([
 const CLIENT_CERTIFICATE_REFUSED =
   /CERTIFICATE_REQUIRED|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|UNKNOWN_CA|HANDSHAKE_FAILURE/;
 
+/** What a broker's refusal of the OAUTHBEARER token means, with `detail` of how it refused. */
+function refusedToken(at: string, detail: string): string {
+  return `Kafka at ${at} refused the OAuth token from EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL (${detail}): the broker does not trust that identity provider's keys, or the token's audience, issuer or scope is not the one it expects (EAI_KAFKA_SASL_OAUTHBEARER_SCOPE)`;
+}
+
 /**
  * The one-line KafkaSecurityError a kafkajs failure stands for under `security`, or undefined when it is none of
  * them (a broker down, a timeout: an outage, for the caller's retries). `brokers` names where the hub connected.
@@ -72,7 +77,7 @@ export function explainKafkaFailure(
         );
       if (security.mechanism === 'OAUTHBEARER')
         return fail(
-          `Kafka at ${at} refused the OAuth token from EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL (${f.message.replace(/^SASL OAUTHBEARER authentication failed: /, '').slice(0, 160)}): the broker does not trust that identity provider's keys, or the token's audience, issuer or scope is not the one it expects (EAI_KAFKA_SASL_OAUTHBEARER_SCOPE)`,
+          refusedToken(at, f.message.replace(/^SASL OAUTHBEARER authentication failed: /, '').slice(0, 160)),
           'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
         );
       return fail(
@@ -140,7 +145,7 @@ export function explainKafkaFailure(
       // closes the connection at the next request.
       if (security.mechanism === 'OAUTHBEARER')
         return fail(
-          `Kafka at ${at} refused the OAuth token from EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL (it closed the connection after the SASL exchange): the broker does not trust that identity provider's keys, or the token's audience, issuer or scope is not the one it expects (EAI_KAFKA_SASL_OAUTHBEARER_SCOPE)`,
+          refusedToken(at, 'it closed the connection after the SASL exchange'),
           'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
         );
       if (!security.mechanism)

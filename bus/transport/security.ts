@@ -8,6 +8,7 @@ import {
   type OAuthVariables,
   oauthTokenProvider,
   parseSaslExtensions,
+  tokenEndpointUrl,
 } from '../../lib/oauth-token.ts';
 
 /**
@@ -368,22 +369,11 @@ function oauthSettings(variables: Array<[string, string | undefined]>): OAuthCli
       'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
       "required with OAUTHBEARER: set the identity provider's token endpoint (its discovery document's token_endpoint)",
     );
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new FieldError(
-      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
-      `${JSON.stringify(endpoint)} is not a URL`,
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new FieldError('EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL', 'must be an https (or http) URL');
-  if (url.username || url.password)
-    throw new FieldError(
-      'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
-      'must not hold a user or password: set EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID and _CLIENT_SECRET',
-    );
+  const url = tokenEndpointUrl(
+    'EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL',
+    endpoint,
+    'EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID and _CLIENT_SECRET',
+  );
   const clientId = value('EAI_KAFKA_SASL_OAUTHBEARER_CLIENT_ID');
   if (!clientId)
     throw new FieldError(
@@ -411,7 +401,7 @@ function oauthSettings(variables: Array<[string, string | undefined]>): OAuthCli
   const scope = value('EAI_KAFKA_SASL_OAUTHBEARER_SCOPE');
   return {
     variables: KAFKA_OAUTH_VARIABLES,
-    tokenEndpointUrl: url.toString(),
+    tokenEndpointUrl: url,
     clientId,
     clientSecret,
     ...(scope ? { scope } : {}),

@@ -58,16 +58,18 @@ export function checkBatchAnswer(text: string, sent: HttpSinkRequest, connector:
   );
 }
 
+/** A batch body as a value: the mapping's output comes as its JSON bytes, a body made here as the value. */
+function batchBody(body: unknown): unknown {
+  return Buffer.isBuffer(body) || typeof body === 'string' ? JSON.parse(body.toString()) : body;
+}
+
 /**
  * The mapping's body as the call it needs: inputs addressed by a unique property (`eai_golden_id`, email) go to
  * batch/upsert; one addressed by HubSpot's own record id (`idProperty: null`, the contact's id known from the xref)
  * to batch/update, without `idProperty`, since batch/upsert goes by a unique property and the record id is none.
  */
 export function batchRequest(body: unknown): { path: string; body: unknown } {
-  // The mapping's output comes as its JSON bytes.
-  const parsed: unknown =
-    Buffer.isBuffer(body) || typeof body === 'string' ? JSON.parse(body.toString()) : body;
-  const inputs = (parsed as { inputs?: unknown } | null)?.inputs;
+  const inputs = (batchBody(body) as { inputs?: unknown } | null)?.inputs;
   if (
     !Array.isArray(inputs) ||
     !inputs.every((input) => input?.idProperty === null || input?.idProperty === undefined)
@@ -96,7 +98,7 @@ export async function linkToExistingContact(
   if (sent.path !== BATCH_UPSERT_PATH || refusal.status !== 409) return undefined;
   const existing = /Existing ID: (\d+)/.exec(refusal.responseBody)?.[1];
   if (!existing) return undefined;
-  const body = JSON.parse(Buffer.isBuffer(sent.body) ? sent.body.toString() : JSON.stringify(sent.body)) as {
+  const body = batchBody(sent.body) as {
     inputs: Array<{ idProperty?: string | null; id: string; properties?: Record<string, string> }>;
   };
   const [input] = body.inputs;
