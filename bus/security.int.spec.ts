@@ -1,10 +1,12 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearOAuthTokens, oauthTokenProvider } from '../lib/oauth-token.ts';
 import { startOpsServer } from '../ops/server.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { type AuthProxy, startAuthProxy } from '../tests/auth-proxy.ts';
 import { runEai } from '../tests/run-eai.ts';
-import { type SecuredKafka, startSecuredKafka } from '../tests/secured-kafka.ts';
+import { OAUTH_SESSION_MS, type SecuredKafka, startSecuredKafka } from '../tests/secured-kafka.ts';
 import { testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
 import {
@@ -164,6 +166,67 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
       clearOAuthTokens();
     }
   });
+
+  it('OAUTHBEARER sessions the broker ends (connections.max.reauth.ms, KIP-368) are renewed in place: a producer and a consumer across several lifetimes and an idle stretch longer than one lose nothing and log no error', async () => {
+    clearOAuthTokens();
+    const lines: Array<{ level: number; msg?: string }> = [];
+    const logger = pino(
+      { level: 'debug' },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
+    const bus = createBus({
+      brokers: kafka.saslSsl,
+      registryUrl: proxy.url,
+      source: '/eai/tests/secured',
+      clientId: unique('reauth'),
+      security: kafkaSecurityFromEnv(oauth()),
+      registryAuth: registryAuthFromEnv(registryEnv()),
+      logger,
+    });
+    const topic = unique('oauth-sessions');
+    await bus.provisionTopics([{ topic, partitions: 2 }]);
+    const publisher = await bus.publisher();
+    const received = new Map<string, number>();
+    const runner = await bus.consume({
+      groupId: unique('oauth-sessions-group'),
+      topics: [topic],
+      dlqTopic: unique('oauth-sessions-dlq'),
+      fromBeginning: true,
+      handler: async (event) => {
+        const id = event.attributes.id ?? '';
+        received.set(id, (received.get(id) ?? 0) + 1);
+      },
+    });
+    const sent: string[] = [];
+    const publishFor = async (ms: number) => {
+      for (const until = Date.now() + ms; Date.now() < until; ) {
+        const [one] = await publisher.publish([
+          { schema: 'SalesOrderEvent', value: exampleJson('SalesOrderEvent'), topic },
+        ]);
+        sent.push(one!.id);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+    try {
+      // kafkajs re-authenticates a connection 10 s before its session ends, before its next request; a connection
+      // idle past its session's end is closed by the broker at its next request unless renewed first.
+      await publishFor(OAUTH_SESSION_MS);
+      await new Promise((resolve) => setTimeout(resolve, OAUTH_SESSION_MS + 1_000));
+      await publishFor(3_000);
+      await waitFor('every order read back', () => sent.every((id) => received.has(id)));
+    } finally {
+      await runner.stop();
+      await publisher.close();
+    }
+    expect(sent.length).toBeGreaterThan(30);
+    expect([...received.values()].filter((n) => n > 1)).toEqual([]);
+    expect(lines.filter((line) => line.level >= 40).map((line) => line.msg)).toEqual([]);
+  }, 90_000);
 
   it('the CLI over OAUTHBEARER: lists the topics; an identity provider that does not answer is one line naming it', async () => {
     const cliEnv = (extra: NodeJS.ProcessEnv = {}) => ({

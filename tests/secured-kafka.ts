@@ -27,6 +27,9 @@ export interface SecuredKafka {
   stop(): Promise<void>;
 }
 
+/** How long the broker's OAUTHBEARER sessions last (`connections.max.reauth.ms`), ms. */
+export const OAUTH_SESSION_MS = 12_000;
+
 /** Fixed loopback ports under 32768, away from the stack's (19092…) and the OS's ephemeral range. */
 export const SECURED_KAFKA_PORTS = {
   plaintext: 24192,
@@ -95,6 +98,9 @@ export async function startSecuredKafka(): Promise<SecuredKafka> {
           'sasl.oauthbearer.jwks.endpoint.url': oidc.jwksUrl,
           'sasl.oauthbearer.expected.audience': 'kafka',
           'sasl.oauthbearer.expected.issuer': oidc.issuer,
+          // OAuth sessions end, as on a cluster that enforces token lifetimes (KIP-368): a client re-authenticates
+          // within this time or its connection is closed at its next request.
+          'listener.name.sasl_ssl.oauthbearer.connections.max.reauth.ms': String(OAUTH_SESSION_MS),
           'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${users.name}="${users.password}";`,
           'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': scram,
           'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': scram,
