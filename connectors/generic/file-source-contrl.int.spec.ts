@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +112,63 @@ describe('file-source with acknowledgements, EDIFACT, on the real broker', () =>
     expect(tags('UCS')).toEqual([['18']]);
     expect(tags('UCD')).toEqual([['37', ['2', '2']]]);
     await waitFor('orders.edi in done/', () => readdirSync(join(drop, 'done')).includes('orders.edi'));
+    await runtime.remove(name);
+  });
+
+  it('a UNT01 off: that message dead-lettered as sent (UCM 4, 29 at UNT01); a UNZ01 off: said at the UCI (7, 29 at UNZ01), the others mapped', async () => {
+    const drop = join(root, 'drop-counts');
+    const acks = join(root, 'acks-counts');
+    mkdirSync(drop);
+    const name = unique('edifact-contrl-counts');
+    const ref = `K${String(Date.now()).slice(-9)}`;
+    const from = await topicEnds('canonical.sales-order');
+    const dlqFrom = await topicEnds('dlq.mapping');
+    await runtime.put(
+      {
+        name,
+        type: 'file-source',
+        format: 'edifact-orders',
+        config: { dir: drop, stableMs: 50, acknowledgements: { dir: acks } },
+      },
+      'test',
+    );
+    await waitFor('the connector running', async () => (await runtime.status(name))?.state === 'RUNNING');
+    // ORD-3 made readable again, ORD-2's UNT01 one short, the UNZ01 one too many.
+    const off = interchange(ref)
+      .replace('QTY+21:twelve:PCE', 'QTY+21:24:PCE')
+      .replace("UNT+38+ORD-2'", "UNT+37+ORD-2'")
+      .replace(`UNZ+3+${ref}'`, `UNZ+4+${ref}'`);
+    writeFileSync(join(drop, 'counts.edi'), off);
+
+    const contrlName = `CONTRL_4012345000009_${ref}.edi`;
+    await waitFor('the CONTRL', () => existsSync(join(acks, contrlName)));
+    const records = await readRawMessages('canonical.sales-order', 2, {
+      wanted: (m) => m.headers.ce_id?.startsWith(`${ref}/`) ?? false,
+      from,
+    });
+    expect(records.map((r) => r.headers.ce_id).sort()).toEqual([`${ref}/ORD-1`, `${ref}/ORD-3`]);
+    const [letter] = await readRawMessages('dlq.mapping', 1, {
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
+      from: dlqFrom,
+    });
+    expect(letter!.headers['__connect.errors.exception.message']).toMatch(
+      /control count mismatch: UNT01 says "37" but there are 38 segments/,
+    );
+    // The message as the partner sent it (its segments, its UNT as sent), in the piece the file source cut.
+    const letterText = letter!.value.toString();
+    for (const segment of ["UNH+ORD-2+ORDERS:D:96A:UN'", `BGM+220+${ref}2+9'`, "UNT+37+ORD-2'"])
+      expect(letterText).toContain(segment);
+
+    const [contrl] = readEdifact(readFileSync(join(acks, contrlName)), 'edifact-contrl');
+    const tags = (tag: string) => contrl!.segments.filter((s) => s.tag === tag).map((s) => s.elements);
+    expect(tags('UCI')).toEqual([
+      [ref, ['4012345000009', '14'], ['5412345000013', '14'], '7', '29', 'UNZ', '2'],
+    ]);
+    expect(tags('UCM')).toEqual([
+      ['ORD-1', ['ORDERS', 'D', '96A', 'UN'], '7'],
+      ['ORD-2', ['ORDERS', 'D', '96A', 'UN'], '4', '29', 'UNT', '2'],
+      ['ORD-3', ['ORDERS', 'D', '96A', 'UN'], '7'],
+    ]);
     await runtime.remove(name);
   });
 });

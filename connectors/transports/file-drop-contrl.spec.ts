@@ -35,8 +35,9 @@ const expected = (name: string) =>
 const body = fixture('no-una-defaults-crlf.edi').replaceAll('\r\n', '\n');
 const message = body.slice(body.indexOf('UNH+'), body.indexOf('UNZ+'));
 
-/** An ORDERS interchange of `count` messages (UNB 0020 10042), the `bad`-th with QTY01.2 "twelve" (segment 19). */
-function interchange(count: number, options: { bad?: number; unbDate?: string } = {}): string {
+/** An ORDERS interchange of `count` messages (UNB 0020 `ref`, 10042), the `bad`-th with QTY01.2 "twelve" (segment 19). */
+function interchange(count: number, options: { bad?: number; unbDate?: string; ref?: string } = {}): string {
+  const ref = options.ref ?? '10042';
   let messages = '';
   for (let n = 1; n <= count; n++) {
     const one = message
@@ -45,8 +46,8 @@ function interchange(count: number, options: { bad?: number; unbDate?: string } 
       .replace('BGM+220+4500012346', `BGM+220+45000${n}`);
     messages += n === options.bad ? one.replace('QTY+21:24:PCE', 'QTY+21:twelve:PCE') : one;
   }
-  const unb = `UNB+UNOC:3+4012345000009:14+5412345000013:14+${options.unbDate ?? '240312'}:1430+10042'\n`;
-  return `${unb}${messages}UNZ+${count}+10042'\n`;
+  const unb = `UNB+UNOC:3+4012345000009:14+5412345000013:14+${options.unbDate ?? '240312'}:1430+${ref}'\n`;
+  return `${unb}${messages}UNZ+${count}+${ref}'\n`;
 }
 
 /** Polls until `count` documents came (the folder is listed once its files stood still). */
@@ -180,6 +181,81 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
       'file-drop: no acknowledgment: the file has no readable interchange header (ISA, UNB) to answer',
       'c-letter.edi',
     ]);
+    await task.stop();
+  });
+});
+
+describe('file-source acknowledgements: control counts and references (UNT, UNE, UNZ)', () => {
+  it('rejects a message whose UNT01 is not its segment count (29) or whose UNT02 is not its UNH01 (28) at its UCM, dead-lettered as sent', async () => {
+    const { drop, acks, task } = await source('contrl-unt');
+    const off = interchange(3)
+      .replace("UNT+38+ORD-2'", "UNT+37+ORD-2'")
+      .replace("UNT+38+ORD-3'", "UNT+38+ORD-X'");
+    await writeFile(join(drop, 'orders.edi'), off);
+    const documents = await pollAll(task, 3);
+    const refused = refusals(documents);
+    // The reader refuses both (formats/edifact/envelope.ts), as X12's does a wrong SE01 / SE02: each goes to the
+    // dead-letter topic whole, with the bytes the partner sent (its own UNT as sent).
+    expect([...refused.keys()]).toEqual([documents[1], documents[2]]);
+    expect([...refused.values()]).toEqual([
+      expect.stringMatching(
+        /UNT \(segment 39, line 39\): control count mismatch: UNT01 says "37" but there are 38/,
+      ),
+      expect.stringMatching(/control reference mismatch: UNT02 "ORD-X" differs from UNH01 "ORD-3"/),
+    ]);
+    expect(documents[1]!.bytes.toString()).toContain("UNT+37+ORD-2'");
+    expect(documents[2]!.bytes.toString()).toContain("UNT+38+ORD-X'");
+    await task.commit(documents, { ok: true, published: 1, deadLettered: 2, refused });
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    expect(between(written)).toBe(between(expected('contrl-unt-mismatch.edi')));
+
+    // The same interchange with its counts right: the accepted CONTRL, unchanged.
+    await writeFile(join(drop, 'orders.edi'), interchange(2));
+    const good = await pollAll(task, 2);
+    expect(refusals(good).size).toBe(0);
+    await task.commit(good, { ok: true, published: 2, deadLettered: 0 });
+    const accepted = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    expect(between(accepted)).toBe(between(expected('contrl-accepted.edi')));
+    await task.stop();
+  });
+
+  it('says a UNZ01 that is not the number of messages (29) and a UNZ02 that is not UNB05 (28) at the UCI, each interchange of the file its own, no message refused', async () => {
+    const { drop, acks, task } = await source('contrl-unz');
+    const file = [
+      interchange(2).replace("UNZ+2+10042'", "UNZ+3+10042'"),
+      interchange(2, { ref: '10043' }).replace("UNZ+2+10043'", "UNZ+2+10099'"),
+      interchange(2, { ref: '10044' }),
+    ].join('');
+    await writeFile(join(drop, 'orders.edi'), file);
+    const documents = await pollAll(task, 6);
+    // Each message carries a UNZ of its own (split/edifact.ts): the wrong one refuses none, as a wrong IEA01 none.
+    expect(refusals(documents).size).toBe(0);
+    await task.commit(documents, { ok: true, published: 6, deadLettered: 0 });
+    const contrl = async (ref: string) =>
+      between(await readFile(join(acks, `CONTRL_4012345000009_${ref}.edi`)));
+    expect(await contrl('10042')).toBe(between(expected('contrl-unz-count.edi')));
+    const answering = (name: string, ref: string) =>
+      between(expected(name)).replace('UCI+10042+', `UCI+${ref}+`);
+    expect(await contrl('10043')).toBe(answering('contrl-unz-reference.edi', '10043'));
+    // The interchange after them, its trailer right, gets the accepted CONTRL.
+    expect(await contrl('10044')).toBe(answering('contrl-accepted.edi', '10044'));
+    await task.stop();
+  });
+
+  it('says a UNE01 / UNE02 that is off at its group’s UCF (29 / 28), and a UNZ01 that does not count the groups at the UCI', async () => {
+    const { drop, acks, task } = await source('contrl-une');
+    const grouped = fixture('ung-group-several-messages.edi');
+    const g1 = grouped.slice(0, grouped.indexOf('UNE+')).replace(/\r\n/g, '\n');
+    const ord5 = g1.slice(g1.indexOf('UNH+ORD-5'), g1.indexOf('UNH+ORD-6'));
+    const g2 = `${grouped.slice(grouped.indexOf('UNG+'), grouped.indexOf('UNH+'))}`.replace('+G1+', '+G2+');
+    const ord7 = ord5.replace('UNH+ORD-5+', 'UNH+ORD-7+').replace('UNT+38+ORD-5', 'UNT+38+ORD-7');
+    await writeFile(join(drop, 'grouped.edi'), `${g1}UNE+3+G1'\n${g2}${ord7}UNE+1+GX'\nUNZ+1+10042'\n`);
+    const documents = await pollAll(task, 3);
+    expect(documents.map((d) => d.name)).toEqual(['grouped.edi#1', 'grouped.edi#2', 'grouped.edi#3']);
+    expect(refusals(documents).size).toBe(0);
+    await task.commit(documents, { ok: true, published: 3, deadLettered: 0 });
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    expect(between(written)).toBe(between(expected('contrl-une-mismatch.edi')));
     await task.stop();
   });
 });

@@ -44,6 +44,55 @@ const cases: Record<string, ContrlSubject> = {
       },
     ],
   }),
+  // ORD-2's UNT01 is not its segment count (29, 0013 UNT, S011 2: UNT01), ORD-3's UNT02 not its UNH01 (28, S011 3):
+  // each message rejected at its UCM (and dead-lettered), the interchange acknowledged for the one left.
+  'contrl-unt-mismatch.edi': subject({
+    messages: [
+      orders('ORD-1'),
+      { ...orders('ORD-2', '4'), error: { code: '29', segment: 'UNT', element: { position: 2 } } },
+      { ...orders('ORD-3', '4'), error: { code: '28', segment: 'UNT', element: { position: 3 } } },
+    ],
+  }),
+  // UNZ01 says 3 messages, the interchange holds 2: 29 at UNZ01 (S011 2) on a UCI that still acknowledges (7), as the
+  // 997 answers a wrong IEA01 with a TA1 E 021; the messages are acknowledged each as usual.
+  'contrl-unz-count.edi': subject({
+    action: '7',
+    error: { code: '29', segment: 'UNZ', element: { position: 2 } },
+    messages: [orders('ORD-1'), orders('ORD-2')],
+  }),
+  // UNZ02 is not UNB05: 28 at UNZ02 (S011 3), the UCI still 7.
+  'contrl-unz-reference.edi': subject({
+    action: '7',
+    error: { code: '28', segment: 'UNZ', element: { position: 3 } },
+    messages: [orders('ORD-1'), orders('ORD-2')],
+  }),
+  // Groups: G1's UNE01 says 3 of its 2 messages (29 at UNE01), G2's UNE02 is not its UNG05 (28 at UNE02), the UNZ01
+  // says 1 of 2 groups (29 at UNZ01): each said at its UCF / UCI, every level still acknowledged.
+  'contrl-une-mismatch.edi': subject({
+    action: '7',
+    error: { code: '29', segment: 'UNZ', element: { position: 2 } },
+    groups: [
+      {
+        ref: 'G1',
+        sender: { id: '4012345000009' },
+        recipient: { id: '5412345000013' },
+        action: '7',
+        error: { code: '29', segment: 'UNE', element: { position: 2 } },
+        messages: [
+          { ...orders('ORD-5'), associationCode: '' },
+          { ...orders('ORD-6'), associationCode: '' },
+        ],
+      },
+      {
+        ref: 'G2',
+        sender: { id: '4012345000009' },
+        recipient: { id: '5412345000013' },
+        action: '7',
+        error: { code: '28', segment: 'UNE', element: { position: 3 } },
+        messages: [{ ...orders('ORD-7'), associationCode: '' }],
+      },
+    ],
+  }),
   'contrl-interchange-rejected.edi': subject({
     error: { code: '12', segment: 'UNB', element: { position: 5, component: 1 } },
   }),

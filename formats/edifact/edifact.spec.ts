@@ -136,4 +136,39 @@ describe('EDIFACT character sets (UNB syntax identifier)', () => {
       );
     }
   });
+
+  it('reads each interchange of a file in the character set of its own UNB, not the first one’s', () => {
+    const bgmNumbers = (...interchanges: Buffer[]) =>
+      readEdifact(Buffer.concat(interchanges), 'edifact-desadv').map(
+        (message) => message.segments[1]?.elements[1],
+      );
+    const latin1 = Buffer.from('K\xe4lte', 'latin1');
+    // UNOA, then UNOC with a Latin-1 byte: the file is no UTF-8, and UNOA names no ISO 8859 part.
+    expect(bgmNumbers(interchange('UNOA', Buffer.from('Cold')), interchange('UNOC', latin1))).toEqual([
+      'Cold',
+      'Kälte',
+    ]);
+    // UNOC with a Latin-1 byte, then UNOW in UTF-8: the second is not read as Latin-1 (no `KÃ¤lte`).
+    expect(bgmNumbers(interchange('UNOC', latin1), interchange('UNOW', Buffer.from('Kälte')))).toEqual([
+      'Kälte',
+      'Kälte',
+    ]);
+    // Each with its own UNA: a line feed as the terminator, then `'` with CR LF after each terminator.
+    const lines = Buffer.from(
+      'UNA:+.? \nUNB+UNOA:3+S+R+240101:1200+1\nUNH+1+DESADV:D:96A:UN\nBGM+351+Cold+9\nUNT+3+1\nUNZ+1+1\n',
+    );
+    const crlf = Buffer.from(
+      interchange('UNOC', latin1).toString('latin1').replaceAll("'", "'\r\n"),
+      'latin1',
+    );
+    expect(bgmNumbers(lines, Buffer.from("UNA:+.? '\r\n"), crlf)).toEqual(['Cold', 'Kälte']);
+  });
+
+  it('refuses a second interchange’s bytes that are not UTF-8 under its UNOA, at the file’s offset', () => {
+    const first = interchange('UNOC', Buffer.from('K\xe4lte', 'latin1'));
+    const input = Buffer.concat([first, interchange('UNOA', Buffer.from('K\xe4lte', 'latin1'))]);
+    expect(() => readEdifact(input, 'edifact-desadv')).toThrow(
+      new RegExp(`byte ${first.length + 60}: invalid UTF-8 .*UNB syntax identifier "UNOA"`),
+    );
+  });
 });

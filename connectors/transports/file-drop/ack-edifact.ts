@@ -3,10 +3,12 @@ import {
   type ContrlLevelError,
   type ContrlMessage,
   type ContrlSubject,
+  levelAction,
   writeContrl,
 } from '../../../formats/edifact/contrl.ts';
 import { type EdifactSegment, value } from '../../../formats/edifact/segment.ts';
 import { readServiceStringAdvice, tokenize } from '../../../formats/edifact/tokenizer.ts';
+import type { TrailerCount } from '../split/index.ts';
 import { contrlReason } from './ack-reasons.ts';
 import type { AckFamily, AckPiece, AckReply } from './acknowledgements.ts';
 
@@ -22,6 +24,9 @@ interface EdifactInterchange {
   /** The UNB errors its messages were refused with (a CONTRL rejecting the interchange when all were). */
   interchangeErrors: ContrlLevelError[];
   count: number;
+  /** Per group: its UNE as sent, with the messages it held; the UNZ, with the messages or groups (split/edifact.ts). */
+  groupCounts: Map<string, TrailerCount>;
+  interchangeCount?: TrailerCount;
 }
 
 interface Head {
@@ -65,6 +70,21 @@ function headOf(bytes: Buffer): Head | undefined {
   return { unb, ...(ung ? { ung } : {}), ...(unh ? { unh } : {}), subject };
 }
 
+/**
+ * A UNE / UNZ that does not match what the interchange held: 29 (control count does not match number of instances
+ * received) at its count, S011 2, when UNE01 / UNZ01 is not the number of messages (of groups, for a UNZ over UNGs);
+ * else 28 (references do not match) at its reference, S011 3, when UNE02 / UNZ02 is not UNG05 / UNB05. Undefined
+ * when it matches, or was never read (a file that ends before it: its last message is then refused as truncated).
+ */
+function trailerError(count: TrailerCount | undefined, segment: 'UNE' | 'UNZ'): ContrlLevelError | undefined {
+  if (count?.declared === undefined || count.counted === undefined) return undefined;
+  if (!/^\d+$/.test(count.declared) || Number(count.declared) !== count.counted) {
+    return { code: '29', segment, element: { position: 2 } };
+  }
+  if (count.referenceMatches === false) return { code: '28', segment, element: { position: 3 } };
+  return undefined;
+}
+
 /** `CONTRL_<sender>_<reference>.edi`: the same name for the same interchange, so a redelivery overwrites it. */
 function contrlName(subject: Subject): string {
   const safe = (text: string) => text.replace(/[^A-Za-z0-9.-]+/g, '-') || 'unknown';
@@ -92,7 +112,10 @@ function groupOf(ung: EdifactSegment): ContrlGroup {
 /**
  * EDIFACT: one CONTRL per interchange (UCI, and a UCM per message, under a UCF per group when it has UNGs), named by
  * the UNB sender and reference; the interchange rejected at the UCI when every message failed on its UNB, or when it
- * holds no message at all (32, lower level empty).
+ * holds no message at all (32, lower level empty). A message whose UNT01 is not its segment count (29) or whose UNT02
+ * is not its UNH01 (28) is refused by the reader and dead-lettered with its bytes, its UCM 4 saying so at the UNT
+ * (`contrlReason`), as a set with a wrong SE01 / SE02 is (AK5 R 4 / 3); a wrong UNE / UNZ is said at the UCF / UCI
+ * (`trailerError`) and refuses no message, as a wrong GE01 / IEA01 refuses no set.
  */
 export const edifactAcknowledgements: AckFamily<EdifactInterchange> = {
   split: 'edifact',
@@ -113,6 +136,8 @@ export const edifactAcknowledgements: AckFamily<EdifactInterchange> = {
       groupErrors: new Map(),
       interchangeErrors: [],
       count: 0,
+      groupCounts: new Map(),
+      ...(piece.trailers ? { interchangeCount: piece.trailers.interchange } : {}),
     };
   },
 
@@ -153,6 +178,7 @@ export const edifactAcknowledgements: AckFamily<EdifactInterchange> = {
       if (!group) {
         group = groupOf(head.ung);
         interchange.groups.set(groupKey, group);
+        if (piece.trailers) interchange.groupCounts.set(groupKey, piece.trailers.group);
       }
       group.messages.push(message);
     } else interchange.messages.push(message);
@@ -165,13 +191,25 @@ export const edifactAcknowledgements: AckFamily<EdifactInterchange> = {
     if (error && interchange.interchangeErrors.length === interchange.count) {
       return contrl({ ...interchange.subject, action: '4', error });
     }
+    // A UNE / UNZ whose count or reference is off: its 29 / 28 at the UCF / UCI, the level still acknowledged (7,
+    // 4 only when every message under it was rejected on its own), as the 997 answers a wrong GE01 / IEA01 (AK9 E,
+    // TA1 E 021): each message was read and answered on its own, the pieces carrying trailers of their own.
     const groups = [...interchange.groups].map(([key, group]): ContrlGroup => {
       const errors = interchange.groupErrors.get(key) ?? [];
-      return errors[0] && errors.length === group.messages.length
-        ? { ...group, action: '4', error: errors[0], messages: [] }
-        : group;
+      if (errors[0] && errors.length === group.messages.length) {
+        return { ...group, action: '4', error: errors[0], messages: [] };
+      }
+      const trailer = trailerError(interchange.groupCounts.get(key), 'UNE');
+      return trailer ? { ...group, action: levelAction(group.messages), error: trailer } : group;
     });
-    return contrl({ ...interchange.subject, messages: interchange.messages, groups });
+    const trailer = trailerError(interchange.interchangeCount, 'UNZ');
+    const all = groups.length > 0 ? groups.flatMap((group) => group.messages) : interchange.messages;
+    return contrl({
+      ...interchange.subject,
+      messages: interchange.messages,
+      groups,
+      ...(trailer ? { action: levelAction(all), error: trailer } : {}),
+    });
   },
 
   controlNumber: (interchange) => interchange.subject.controlRef,

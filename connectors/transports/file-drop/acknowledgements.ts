@@ -41,7 +41,7 @@ export interface AckPiece {
   kind: AckKind;
   where: string;
   bytes: Buffer;
-  /** X12: the counts its group's and interchange's trailers declared, once read (split/types.ts). */
+  /** X12, EDIFACT: the counts its group's and interchange's trailers declared, once read (split/types.ts). */
   trailers?: PieceTrailers | undefined;
 }
 

@@ -2,7 +2,14 @@ import { DEFAULT_SEPARATORS, type EdifactSeparators } from '../../../formats/edi
 import { type InterchangeStart, readServiceStringAdvice } from '../../../formats/edifact/tokenizer.ts';
 import { FormatError } from '../../../formats/types.ts';
 import { rawElement, SegmentSplitter, type SegmentSyntax, tagOf } from './segments.ts';
-import { bomLength, EMPTY, NotEnvelopeError, type SplitPiece } from './types.ts';
+import {
+  bomLength,
+  EMPTY,
+  NotEnvelopeError,
+  type PieceTrailers,
+  type SplitPiece,
+  type TrailerCount,
+} from './types.ts';
 
 /** Enough bytes for a UNA and the start of the UNB. */
 const HEAD_BYTES = 1024;
@@ -24,6 +31,12 @@ export class EdifactSplitter extends SegmentSplitter {
   private unbNumber = 0;
   private ungNumber = 0;
   private unhNumber = 0;
+  /**
+   * UNE01 / UNZ01 as sent, the messages / groups counted and whether UNE02 / UNZ02 repeat UNG05 / UNB05, shared by
+   * the pieces of the group / interchange (the acknowledgment reads them once the interchange is complete).
+   */
+  private groupCount: TrailerCount = {};
+  private interchangeCount: TrailerCount = {};
 
   /** The separators in use, kept by a next interchange without UNA that uses them (as the reader does). */
   private separators: EdifactSeparators | undefined;
@@ -93,6 +106,8 @@ export class EdifactSplitter extends SegmentSplitter {
         this.unbNumber++;
         this.ungNumber = 0;
         this.unhNumber = 0;
+        this.groupCount = {};
+        this.interchangeCount = {};
         return;
       case 'UNG':
         this.closeAll(out, tag);
@@ -102,6 +117,7 @@ export class EdifactSplitter extends SegmentSplitter {
         );
         this.ungNumber++;
         this.unhNumber = 0;
+        this.groupCount = {};
         return;
       case 'UNH':
         this.closeAll(out, tag);
@@ -117,16 +133,37 @@ export class EdifactSplitter extends SegmentSplitter {
         }
         break;
       case 'UNE':
+        // The pieces get their own trailers; these end what is open, and their counts go to the acknowledgment.
         this.closeAll(out, tag);
+        this.count(this.groupCount, bytes, this.ung, this.unhNumber);
         this.ung = undefined;
         return;
       case 'UNZ':
         this.closeAll(out, tag);
+        this.count(
+          this.interchangeCount,
+          bytes,
+          this.unb,
+          this.ungNumber > 0 ? this.ungNumber : this.unhNumber,
+        );
         this.afterUnz = true;
         return;
     }
     if (!this.open) this.begin(`${this.where()} (byte ${offset}): segments outside UNH..UNT`, true);
     this.add(bytes, out);
+  }
+
+  /** A UNE / UNZ read: its count (UNE01 / UNZ01) as sent, what was counted, whether its reference is the header's. */
+  private count(count: TrailerCount, trailer: Buffer, header: Buffer | undefined, counted: number): void {
+    count.declared = rawElement(trailer, this.element, 1, this.release).trim();
+    count.counted = counted;
+    const reference = rawElement(trailer, this.element, 2, this.release);
+    count.referenceMatches =
+      header !== undefined && reference === rawElement(header, this.element, 5, this.release);
+  }
+
+  protected override trailers(): PieceTrailers {
+    return { group: this.groupCount, interchange: this.interchangeCount };
   }
 
   private where(): string {

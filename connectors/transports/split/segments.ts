@@ -54,7 +54,7 @@ export abstract class SegmentSplitter implements Splitter {
   protected abstract segment(bytes: Buffer, offset: number, out: SplitPiece[]): void;
   /** The interchange around a piece's segments: header segments, the body, trailer segments. */
   protected abstract wrap(body: Buffer[]): Buffer[];
-  /** The trailer counts the piece being emitted shares with its group and interchange (X12), if the format keeps them. */
+  /** The trailer counts the piece being emitted shares with its group and interchange (X12, EDIFACT), if the format keeps them. */
   protected trailers(): PieceTrailers | undefined {
     return undefined;
   }

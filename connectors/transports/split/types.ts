@@ -7,14 +7,18 @@ export interface SplitPiece {
   where: string;
   /** The piece could not be cut cleanly (truncated, broken envelope): the format reader will refuse it with a location. */
   broken: boolean;
-  /** X12: the control counts of the piece's group and interchange, filled in once their trailers are read. */
+  /** X12, EDIFACT: the control counts of the piece's group and interchange, filled in once their trailers are read. */
   trailers?: PieceTrailers;
 }
 
-/** A trailer's control count as sent (GE01, IEA01) and what the splitter counted; both set once the trailer is read. */
+/**
+ * A trailer's control count as sent (GE01, IEA01, UNE01, UNZ01) and what the splitter counted; both set once the
+ * trailer is read. EDIFACT also says whether the trailer's reference (UNE02, UNZ02) repeats its header's (UNG05, UNB05).
+ */
 export interface TrailerCount {
   declared?: string;
   counted?: number;
+  referenceMatches?: boolean;
 }
 
 /**
