@@ -7,7 +7,7 @@ export const odooPollingSource = definePlugin({
   type: 'odoo-polling-source',
   kind: 'source',
   description:
-    'Polls Odoo sale.order and res.partner changes (JSON-RPC search_read on write_date) into SalesOrderEvents / CustomerEvents; write_uid marks echoes.',
+    'Polls Odoo sale.order and res.partner changes (search_read on write_date, over JSON-2 or JSON-RPC) into SalesOrderEvents / CustomerEvents; write_uid marks echoes.',
   config: odooPollingSourceConfig,
   defaults: { format: 'odoo-sale-order', mapping: 'odoo/sale-order.to-canonical.yaml' },
   createSource: (config, context) => createOdooPollingSource(config, context),
@@ -18,7 +18,7 @@ export const odooWriteSink = definePlugin({
   type: 'odoo-write-sink',
   kind: 'sink',
   description:
-    "CustomerEvents → res.partner create/write (by id or ref), SalesOrderEvent status → sale.order action_confirm/cancel, by JSON-RPC execute_kw; the hub's erasure command → unlink (or anonymise and archive a partner orders point to).",
+    "CustomerEvents → res.partner create/write (by id or ref), SalesOrderEvent status → sale.order action_confirm/cancel, over JSON-2 (Odoo 19+) or JSON-RPC execute_kw; the hub's erasure command → unlink (or anonymise and archive a partner orders point to).",
   config: odooWriteSinkConfig,
   defaults: {
     mapping: 'odoo/res-partner.from-canonical.yaml',

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
 import { type DecodedMessage, readDecoded } from '../../tests/decode-raw.ts';
 import { topicEnds } from '../../tests/raw-consumer.ts';
@@ -27,183 +27,210 @@ type OrderEvent = {
   salesOrder: { orderNumber: string; purchaseOrderNumber: string | null; customer: { name: string } };
 };
 
-describe('odoo-polling-source against the Odoo simulator, on the real broker', () => {
-  const bus = testBus('/eai/tests/odoo-connectors');
-  const group = unique('connect-odoo');
-  let runtime: ConnectorRuntime;
-  let odoo: OdooHarness;
+// `api` left at auto: Odoo 19 is read over JSON-2 (/jsonrpc is switched down while the source runs, so nothing is read
+// there), Odoo 17 (404 on /json/2) over JSON-RPC.
+describe.each(['17.0', '19.0'])(
+  'odoo-polling-source against the Odoo simulator (%s), on the real broker',
+  (version) => {
+    const bus = testBus('/eai/tests/odoo-connectors');
+    const group = unique('connect-odoo');
+    let runtime: ConnectorRuntime;
+    let odoo: OdooHarness;
 
-  const newRuntime = async () => {
-    const started = new ConnectorRuntime({ bus, plugins: builtinPlugins, logger: silent, group });
-    await started.start();
-    return started;
-  };
-  const edit = async (body: unknown) => {
-    const answer = await fetch(`${odoo.sim.url}/sim/edit`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+    const newRuntime = async () => {
+      const started = new ConnectorRuntime({ bus, plugins: builtinPlugins, logger: silent, group });
+      await started.start();
+      return started;
+    };
+    const edit = async (body: unknown) => {
+      const answer = await fetch(`${odoo.sim.url}/sim/edit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!answer.ok) throw new Error(`sim/edit: HTTP ${answer.status}: ${await answer.text()}`);
+      return ((await answer.json()) as { id: number }).id;
+    };
+
+    /** On 19.0, /jsonrpc answers 503 from now on (until afterEach): the source must read over /json/2. */
+    const onlyJson2 = async () => {
+      if (version !== '19.0') return;
+      const answer = await fetch(`${odoo.sim.url}/sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ kind: 'error', status: 503, path: '/jsonrpc' }]),
+      });
+      expect(answer.status).toBe(201);
+    };
+    afterEach(async () => {
+      await fetch(`${odoo.sim.url}/sim/faults`, { method: 'DELETE' });
     });
-    if (!answer.ok) throw new Error(`sim/edit: HTTP ${answer.status}: ${await answer.text()}`);
-    return ((await answer.json()) as { id: number }).id;
-  };
 
-  beforeAll(async () => {
-    await bus.provisionTopics();
-    odoo = await startOdoo();
-    process.env.EAI_TEST_ODOO_KEY = 'eai-api-key';
-    runtime = await newRuntime();
-  });
-  const created: string[] = [];
-  afterAll(async () => {
-    // The connector configs topic is shared: leave no connector behind for other runs to start.
-    for (const name of created) await runtime?.remove(name).catch(() => undefined);
-    await runtime?.stop();
-    await odoo?.sim.close();
-  });
-
-  it('emits each order version once, marks the integration user’s writes, and repeats nothing after a restart', async () => {
-    // A customer no other run has: its name is in every event's bytes, which tells this run's events apart.
-    const from = await topicEnds('canonical.sales-order'); // what earlier runs wrote is not read
-    const customer = unique('Kunde');
-    const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(customer));
-    const partner = await edit({ model: 'res.partner', values: { name: customer, is_company: true } });
-    const line = (qty: number) => [0, 0, { product_id: 1, product_uom_qty: qty }];
-    // Two orders entered in the UI (uid 2), one written by the hub's integration user (uid 6): an echo.
-    const ui1 = await edit({
-      model: 'sale.order',
-      values: { partner_id: partner, client_order_ref: 'PO-A', order_line: [line(2)] },
+    beforeAll(async () => {
+      await bus.provisionTopics();
+      odoo = await startOdoo();
+      const set = await fetch(`${odoo.sim.url}/sim/version`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ version }),
+      });
+      expect(set.status).toBe(200);
+      process.env.EAI_TEST_ODOO_KEY = 'eai-api-key';
+      runtime = await newRuntime();
     });
-    await edit({
-      model: 'sale.order',
-      values: { partner_id: partner, client_order_ref: 'PO-B', order_line: [line(3)] },
+    const created: string[] = [];
+    afterAll(async () => {
+      // The connector configs topic is shared: leave no connector behind for other runs to start.
+      for (const name of created) await runtime?.remove(name).catch(() => undefined);
+      await runtime?.stop();
+      await odoo?.sim.close();
     });
-    await odoo.call('sale.order', 'create', [
-      { partner_id: partner, client_order_ref: 'PO-C', order_line: [line(1)] },
-    ]);
 
-    const name = unique('odoo-orders');
-    created.push(name);
-    await runtime.put(
-      {
-        name,
-        type: 'odoo-polling-source',
-        config: {
-          url: odoo.sim.url,
-          db: 'odoo',
-          username: 'eai',
-          password: ['$', '{env:EAI_TEST_ODOO_KEY}'].join(''), // a secret reference the runtime resolves
-          intervalMs: 300,
-          overlapMs: 5000,
+    it('emits each order version once, marks the integration user’s writes, and repeats nothing after a restart', async () => {
+      // A customer no other run has: its name is in every event's bytes, which tells this run's events apart.
+      const from = await topicEnds('canonical.sales-order'); // what earlier runs wrote is not read
+      const customer = unique('Kunde');
+      const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(customer));
+      const partner = await edit({ model: 'res.partner', values: { name: customer, is_company: true } });
+      const line = (qty: number) => [0, 0, { product_id: 1, product_uom_qty: qty }];
+      // Two orders entered in the UI (uid 2), one written by the hub's integration user (uid 6): an echo.
+      const ui1 = await edit({
+        model: 'sale.order',
+        values: { partner_id: partner, client_order_ref: 'PO-A', order_line: [line(2)] },
+      });
+      await edit({
+        model: 'sale.order',
+        values: { partner_id: partner, client_order_ref: 'PO-B', order_line: [line(3)] },
+      });
+      await odoo.call('sale.order', 'create', [
+        { partner_id: partner, client_order_ref: 'PO-C', order_line: [line(1)] },
+      ]);
+
+      const name = unique('odoo-orders');
+      created.push(name);
+      await onlyJson2();
+      await runtime.put(
+        {
+          name,
+          type: 'odoo-polling-source',
+          config: {
+            url: odoo.sim.url,
+            db: 'odoo',
+            username: 'eai',
+            password: ['$', '{env:EAI_TEST_ODOO_KEY}'].join(''), // a secret reference the runtime resolves
+            intervalMs: 300,
+            overlapMs: 5000,
+          },
         },
-      },
-      'test',
-    );
-    const first = await readDecoded<Record<string, unknown>>('canonical.sales-order', 3, {
-      wanted: mine,
-      timeoutMs: LONG_READ,
-      from,
-    });
-    const byRef = new Map(first.map((m) => [(m.decoded as OrderEvent).salesOrder.purchaseOrderNumber, m]));
-    expect([...byRef.keys()].sort()).toEqual(['PO-A', 'PO-B', 'PO-C']);
-    const changedBy = (ref: string) => (byRef.get(ref)!.decoded as OrderEvent).origin.changedBy;
-    expect([changedBy('PO-A'), changedBy('PO-B'), changedBy('PO-C')]).toEqual(['2', '2', '6']);
-    const a = byRef.get('PO-A')!;
-    expect(a.key).toBe(`odoo:${(a.decoded as OrderEvent).salesOrder.orderNumber}`);
-    expect(a.headers.ce_id).toMatch(new RegExp(`^sale\\.order:${ui1}@`));
-    expect((a.decoded as OrderEvent).salesOrder.customer.name).toBe(customer);
+        'test',
+      );
+      const first = await readDecoded<Record<string, unknown>>('canonical.sales-order', 3, {
+        wanted: mine,
+        timeoutMs: LONG_READ,
+        from,
+      });
+      const byRef = new Map(first.map((m) => [(m.decoded as OrderEvent).salesOrder.purchaseOrderNumber, m]));
+      expect([...byRef.keys()].sort()).toEqual(['PO-A', 'PO-B', 'PO-C']);
+      const changedBy = (ref: string) => (byRef.get(ref)!.decoded as OrderEvent).origin.changedBy;
+      expect([changedBy('PO-A'), changedBy('PO-B'), changedBy('PO-C')]).toEqual(['2', '2', '6']);
+      const a = byRef.get('PO-A')!;
+      expect(a.key).toBe(`odoo:${(a.decoded as OrderEvent).salesOrder.orderNumber}`);
+      expect(a.headers.ce_id).toMatch(new RegExp(`^sale\\.order:${ui1}@`));
+      expect((a.decoded as OrderEvent).salesOrder.customer.name).toBe(customer);
 
-    // Edited while the connector runs: a second event for the order, under a new id.
-    await edit({ model: 'sale.order', id: ui1, values: { client_order_ref: 'PO-A2' } });
-    const four = await readDecoded<Record<string, unknown>>('canonical.sales-order', 4, {
-      wanted: mine,
-      timeoutMs: LONG_READ,
-      from,
-    });
-    const edited = four.find((m) => (m.decoded as OrderEvent).salesOrder.purchaseOrderNumber === 'PO-A2');
-    expect(edited?.key).toBe(a.key);
-    expect(edited?.headers.ce_id).not.toBe(a.headers.ce_id);
+      // Edited while the connector runs: a second event for the order, under a new id.
+      await edit({ model: 'sale.order', id: ui1, values: { client_order_ref: 'PO-A2' } });
+      const four = await readDecoded<Record<string, unknown>>('canonical.sales-order', 4, {
+        wanted: mine,
+        timeoutMs: LONG_READ,
+        from,
+      });
+      const edited = four.find((m) => (m.decoded as OrderEvent).salesOrder.purchaseOrderNumber === 'PO-A2');
+      expect(edited?.key).toBe(a.key);
+      expect(edited?.headers.ce_id).not.toBe(a.headers.ce_id);
 
-    // The runtime goes down and comes back: the overlap is read again, and nothing of it is sent twice.
-    await runtime.stop();
-    runtime = await newRuntime();
-    await edit({ model: 'sale.order', id: ui1, values: { client_order_ref: 'PO-A3' } });
-    const all: Array<DecodedMessage<Record<string, unknown>>> = await readDecoded<Record<string, unknown>>(
-      'canonical.sales-order',
-      5,
-      { wanted: mine, timeoutMs: LONG_READ, from },
-    );
-    expect(all.map((m) => (m.decoded as OrderEvent).salesOrder.purchaseOrderNumber)).toContain('PO-A3');
-    expect(new Set(all.map((m) => m.headers.ce_id)).size).toBe(5);
-    await waitFor(
-      'a few passes after the restart',
-      async () => ((await runtime.status(name))?.metrics.recordsOut ?? 0) >= 1,
-    );
-    // Several passes later (300 ms apart, each re-reading the 5 s overlap) the restarted runtime has still published
-    // the one new version only. (Counted by the runtime rather than by reading for a sixth message: the shared
-    // topic holds 10⁵ records, which a reader does not get through in a few seconds on a busy machine.)
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await runtime.status(name))?.metrics.recordsOut).toBe(1);
-  });
-
-  it('polls res.partner beside sale.order: one CustomerEvent per partner version, archived ones included, the integration user’s writes marked', async () => {
-    const from = await topicEnds('canonical.customer');
-    const company = unique('Firma');
-    const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(company));
-    // A person edits one partner in the UI (uid 2); the hub's integration user (uid 6) creates the other.
-    const byUi = await edit({
-      model: 'res.partner',
-      values: { name: `${company} UI`, is_company: true, country_id: 57 },
+      // The runtime goes down and comes back: the overlap is read again, and nothing of it is sent twice.
+      await runtime.stop();
+      runtime = await newRuntime();
+      await edit({ model: 'sale.order', id: ui1, values: { client_order_ref: 'PO-A3' } });
+      const all: Array<DecodedMessage<Record<string, unknown>>> = await readDecoded<Record<string, unknown>>(
+        'canonical.sales-order',
+        5,
+        { wanted: mine, timeoutMs: LONG_READ, from },
+      );
+      expect(all.map((m) => (m.decoded as OrderEvent).salesOrder.purchaseOrderNumber)).toContain('PO-A3');
+      expect(new Set(all.map((m) => m.headers.ce_id)).size).toBe(5);
+      await waitFor(
+        'a few passes after the restart',
+        async () => ((await runtime.status(name))?.metrics.recordsOut ?? 0) >= 1,
+      );
+      // Several passes later (300 ms apart, each re-reading the 5 s overlap) the restarted runtime has still published
+      // the one new version only. (Counted by the runtime rather than by reading for a sixth message: the shared
+      // topic holds 10⁵ records, which a reader does not get through in a few seconds on a busy machine.)
+      await new Promise((r) => setTimeout(r, 1500));
+      expect((await runtime.status(name))?.metrics.recordsOut).toBe(1);
     });
-    const [byHub] = await odoo.call<number[]>('res.partner', 'create', [
-      [{ name: `${company} Hub`, is_company: true, ref: `GOLD-${company}` }],
-    ]);
-    const name = unique('odoo-partners');
-    created.push(name);
-    await runtime.put(
-      {
-        name,
-        type: 'odoo-polling-source',
-        config: {
-          url: odoo.sim.url,
-          db: 'odoo',
-          username: 'eai',
-          password: 'eai-api-key',
-          intervalMs: 300,
-          overlapMs: 5000,
-          models: ['sale.order', 'res.partner'],
+
+    it('polls res.partner beside sale.order: one CustomerEvent per partner version, archived ones included, the integration user’s writes marked', async () => {
+      const from = await topicEnds('canonical.customer');
+      const company = unique('Firma');
+      const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(company));
+      // A person edits one partner in the UI (uid 2); the hub's integration user (uid 6) creates the other.
+      const byUi = await edit({
+        model: 'res.partner',
+        values: { name: `${company} UI`, is_company: true, country_id: 57 },
+      });
+      const [byHub] = await odoo.call<number[]>('res.partner', 'create', [
+        [{ name: `${company} Hub`, is_company: true, ref: `GOLD-${company}` }],
+      ]);
+      const name = unique('odoo-partners');
+      created.push(name);
+      await onlyJson2();
+      await runtime.put(
+        {
+          name,
+          type: 'odoo-polling-source',
+          config: {
+            url: odoo.sim.url,
+            db: 'odoo',
+            username: 'eai',
+            password: 'eai-api-key',
+            intervalMs: 300,
+            overlapMs: 5000,
+            models: ['sale.order', 'res.partner'],
+          },
         },
-      },
-      'test',
-    );
-    const two = await readDecoded<CustomerEvent>('canonical.customer', 2, {
-      wanted: mine,
-      timeoutMs: LONG_READ,
-      from,
-    });
-    const byId = new Map(two.map((m) => [m.decoded.origin.documentId, m]));
-    const ui = byId.get(String(byUi))!;
-    const hub = byId.get(String(byHub))!;
-    expect(ui.key).toBe(`odoo:${byUi}`);
-    expect(ui.headers.ce_id).toMatch(new RegExp(`^res\\.partner:${byUi}@`));
-    expect([ui.decoded.origin.changedBy, hub.decoded.origin.changedBy]).toEqual(['2', '6']);
-    expect(hub.decoded.customer.sourceIds).toContainEqual({
-      system: 'odoo',
-      id: `GOLD-${company}`,
-      idType: 'ref',
-    });
+        'test',
+      );
+      const two = await readDecoded<CustomerEvent>('canonical.customer', 2, {
+        wanted: mine,
+        timeoutMs: LONG_READ,
+        from,
+      });
+      const byId = new Map(two.map((m) => [m.decoded.origin.documentId, m]));
+      const ui = byId.get(String(byUi))!;
+      const hub = byId.get(String(byHub))!;
+      expect(ui.key).toBe(`odoo:${byUi}`);
+      expect(ui.headers.ce_id).toMatch(new RegExp(`^res\\.partner:${byUi}@`));
+      expect([ui.decoded.origin.changedBy, hub.decoded.origin.changedBy]).toEqual(['2', '6']);
+      expect(hub.decoded.customer.sourceIds).toContainEqual({
+        system: 'odoo',
+        id: `GOLD-${company}`,
+        idType: 'ref',
+      });
 
-    // Archived in the UI: a new version, read although archived records are hidden from a plain search.
-    await edit({ model: 'res.partner', id: byUi, values: { active: false } });
-    const three = await readDecoded<CustomerEvent>('canonical.customer', 3, {
-      wanted: mine,
-      timeoutMs: LONG_READ,
-      from,
+      // Archived in the UI: a new version, read although archived records are hidden from a plain search.
+      await edit({ model: 'res.partner', id: byUi, values: { active: false } });
+      const three = await readDecoded<CustomerEvent>('canonical.customer', 3, {
+        wanted: mine,
+        timeoutMs: LONG_READ,
+        from,
+      });
+      const archived = three.find(
+        (m) => m.decoded.origin.documentId === String(byUi) && m.decoded.customer.status === 'INACTIVE',
+      );
+      expect(archived?.key).toBe(`odoo:${byUi}`);
+      expect(new Set(three.map((m) => m.headers.ce_id)).size).toBe(3);
     });
-    const archived = three.find(
-      (m) => m.decoded.origin.documentId === String(byUi) && m.decoded.customer.status === 'INACTIVE',
-    );
-    expect(archived?.key).toBe(`odoo:${byUi}`);
-    expect(new Set(three.map((m) => m.headers.ce_id)).size).toBe(3);
-  });
-});
+  },
+);

@@ -9,7 +9,7 @@ import { fetchSaleOrders } from './sale-orders.ts';
 
 export const odooConnectionConfig = z.object({
   url: targetUrl().describe(
-    'Base URL of the Odoo server, e.g. `https://acme.odoo.com`; JSON-RPC goes to `/jsonrpc`.',
+    'Base URL of the Odoo server, e.g. `https://acme.odoo.com`; JSON-2 goes to `/json/2/<model>/<method>`, JSON-RPC to `/jsonrpc`.',
   ),
   db: z.string().min(1).describe('The Odoo database name.'),
   username: z
@@ -20,9 +20,16 @@ export const odooConnectionConfig = z.object({
     .string()
     .min(1)
     .describe(
-      'Password or API key of the integration user: a secret, give it as `$' + '{env:NAME}` (never logged).',
+      'API key of the integration user (Preferences → Account Security → New API Key), or its password over JSON-RPC only: JSON-2 takes API keys only. A secret: give it as `$' +
+        '{env:NAME}` (never logged).',
     ),
-  timeoutMs: z.number().int().positive().default(30_000).describe('Deadline of one JSON-RPC call, in ms.'),
+  timeoutMs: z.number().int().positive().default(30_000).describe('Deadline of one Odoo call, in ms.'),
+  api: z
+    .enum(['auto', 'json2', 'jsonrpc'])
+    .default('auto')
+    .describe(
+      "Odoo's External API: `json2` (Odoo 19+ and Odoo Online saas-19.x: `POST /json/2/<model>/<method>`, `password` must be an API key), `jsonrpc` (`POST /jsonrpc`, every version; deprecated since 19.0, removed in Odoo 22), or `auto`: JSON-2 when the server has it, else JSON-RPC (Odoo ≤ 18 answers 404 on /json/2; a `password` that Odoo 19 refuses as an API key is tried over JSON-RPC, with a warning), found by the first call and logged once.",
+    ),
 });
 
 /** The models the source can poll, each with how its pages are read. */
@@ -71,8 +78,8 @@ export function createOdooPollingSource(
   config: OdooPollingSourceConfig,
   context: ConnectorContext,
 ): SourceTask {
-  const { url, db, username, password, timeoutMs, models, ...poll } = config;
-  const client = createOdooClient({ url, db, username, password, timeoutMs }, context);
+  const { url, db, username, password, timeoutMs, api, models, ...poll } = config;
+  const client = createOdooClient({ url, db, username, password, timeoutMs, api }, context);
   const sources: ModelSource[] = models.map((model) => ({
     model,
     emitted: new EmittedVersions(poll.overlapMs),

@@ -3,9 +3,22 @@ import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
-import { createHttpSink, type HttpSink, type HttpSinkRequest } from '../transports/http-sink.ts';
+import {
+  createHttpSink,
+  type HttpRefusedError,
+  type HttpSink,
+  type HttpSinkRequest,
+} from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
-import { createOdooClient, OdooFaultError } from './jsonrpc.ts';
+import {
+  createOdooClient,
+  json2Body,
+  json2Error,
+  json2Headers,
+  OdooApiKeyError,
+  OdooFaultError,
+  OdooNoJson2Error,
+} from './jsonrpc.ts';
 import { ORDER_ACTIONS } from './order-status.ts';
 import { odooConnectionConfig } from './polling-source.ts';
 
@@ -92,7 +105,8 @@ export function difference(current: OdooRecord, wanted: Values): Values {
 }
 
 /**
- * Canonical records → Odoo through the External API (`POST /jsonrpc`, `object.execute_kw`), as the integration user,
+ * Canonical records → Odoo through the External API (JSON-2 `POST /json/2/<model>/<method>` on Odoo 19+, else
+ * JSON-RPC `POST /jsonrpc` `object.execute_kw`: `config.api`, jsonrpc.ts), as the integration user,
  * whose id Odoo stamps in `write_uid`: that is how the polling source's events mark the hub's own writes.
  *
  * - **CustomerEvent → res.partner**: the connector's mapping (odoo/res-partner.from-canonical.yaml) writes the values
@@ -108,15 +122,25 @@ export function difference(current: OdooRecord, wanted: Values): Values {
  *
  * The write goes through the HTTP sink (retries, circuit breaker, dead letters) with the request built again before
  * every attempt from what Odoo holds then: Odoo keeps no idempotency keys, so a retry after a lost answer, or a
- * redelivered record, finds the write made and sends nothing. Faults come with HTTP 200 and are read from the body.
+ * redelivered record, finds the write made and sends nothing. JSON-RPC faults come with HTTP 200 and are read from
+ * the body; JSON-2 answers them with their HTTP status (a 4xx dead-letters the record with Odoo's message, a 5xx is
+ * retried).
  */
 export function createOdooWriteSink(config: OdooWriteSinkConfig, context: ConnectorContext): HttpSink {
-  const { url, db, username, password, timeoutMs, skipOdooEvents, ...http } = config;
-  const client = createOdooClient({ url, db, username, password, timeoutMs }, context);
+  const { url, db, username, password, timeoutMs, api, skipOdooEvents, ...http } = config;
+  const client = createOdooClient({ url, db, username, password, timeoutMs, api }, context);
   const log = context.logger.child({ sink: 'odoo' });
   let nextId = 1;
 
+  /** The write as a request over the API the client speaks (JSON-2 names the arguments, json2Body). */
   async function call(model: string, method: string, args: unknown[]): Promise<HttpSinkRequest> {
+    if ((await client.api(context.signal)) === 'json2')
+      return {
+        method: 'POST',
+        path: `/json/2/${model}/${method}`,
+        headers: json2Headers({ db, password }),
+        body: json2Body(method, args, {}),
+      };
     const uid = await client.uid(context.signal);
     return {
       method: 'POST',
@@ -284,8 +308,31 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     );
   }
 
-  /** Odoo answers faults with HTTP 200 and `error` in the body (the exception's name and message). */
+  /**
+   * A JSON-2 refusal (4xx) with Odoo's exception and message instead of the raw body and its traceback: 401 says to
+   * check the API key, 403 AccessError, 404 an unknown model or method or a MissingError, 422 bad arguments or a
+   * UserError / ValidationError. Still dead-lettered (non-retriable); a body cut too short to read stays as it is.
+   */
+  async function refusedByOdoo(refusal: HttpRefusedError, sent: HttpSinkRequest): Promise<undefined> {
+    const [, model = '', method = ''] = /^\/json\/2\/([^/]+)\/([^/]+)$/.exec(sent.path) ?? [];
+    if (!model) return undefined;
+    const error = json2Error(
+      { connector: context.name, username, model, method },
+      { status: refusal.status, retryAfter: null, body: refusal.responseBody },
+    );
+    if (
+      error instanceof OdooFaultError ||
+      error instanceof OdooApiKeyError ||
+      error instanceof OdooNoJson2Error
+    )
+      throw error;
+    return undefined;
+  }
+
+  /** JSON-RPC answers faults with HTTP 200 and `error` in the body (the exception's name and message). */
   function checkAnswer(text: string, sent: HttpSinkRequest): void {
+    // JSON-2 answers the method's value with 2xx, its faults with 4xx/5xx (refusedByOdoo, http-sink).
+    if (sent.path.startsWith('/json/2/')) return;
     let body: { error?: { message?: string; data?: { name?: string; message?: string } } };
     try {
       body = JSON.parse(text) as typeof body;
@@ -307,7 +354,13 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
   }
 
   return createHttpSink(
-    { config: { ...http, baseUrl: url, timeoutMs }, request, checkAnswer, requestPerAttempt: true },
+    {
+      config: { ...http, baseUrl: url, timeoutMs },
+      request,
+      checkAnswer,
+      redirect: refusedByOdoo,
+      requestPerAttempt: true,
+    },
     context,
   );
 }

@@ -14,7 +14,9 @@ export type OdooExceptionName =
   | 'builtins.Exception'
   | 'psycopg2.OperationalError'
   | 'werkzeug.exceptions.BadRequest'
-  | 'werkzeug.exceptions.NotFound';
+  | 'werkzeug.exceptions.Unauthorized'
+  | 'werkzeug.exceptions.NotFound'
+  | 'werkzeug.exceptions.UnprocessableEntity';
 
 /** An error raised by the simulated server; answered as a JSON-RPC error with HTTP 200, as Odoo does. */
 export class OdooFault extends Error {
@@ -43,6 +45,43 @@ function errorData(exception: string, message: string): Record<string, unknown> 
     arguments: [message],
     context: {},
   };
+}
+
+/**
+ * The HTTP status of an error on JSON-2 (Odoo 19's Json2Dispatcher.handle_error, odoo/http.py): a UserError's
+ * `http_status` (odoo/exceptions.py: UserError and ValidationError 422, AccessError and AccessDenied 403,
+ * MissingError 404), a werkzeug HTTPException's code, and 500 for any other exception.
+ */
+export function json2Status(exception: string): number {
+  switch (exception) {
+    case 'odoo.exceptions.UserError':
+    case 'odoo.exceptions.ValidationError':
+    case 'werkzeug.exceptions.UnprocessableEntity':
+      return 422;
+    case 'odoo.exceptions.AccessError':
+    case 'odoo.exceptions.AccessDenied':
+      return 403;
+    case 'odoo.exceptions.MissingError':
+    case 'werkzeug.exceptions.NotFound':
+      return 404;
+    case 'werkzeug.exceptions.Unauthorized':
+      return 401;
+    case 'werkzeug.exceptions.BadRequest':
+      return 400;
+    default:
+      return 500;
+  }
+}
+
+/**
+ * A JSON-2 error body: `http.serialize_exception` of the exception, at the top level (no JSON-RPC envelope):
+ * `{name, message, arguments, context, debug}`; a werkzeug HTTPException's arguments are its description and code.
+ */
+export function json2ErrorBody(exception: string, message: string): Record<string, unknown> {
+  const data = errorData(exception, message);
+  const status = json2Status(exception);
+  if (exception.startsWith('werkzeug.exceptions.')) data.arguments = [message, status];
+  return data;
 }
 
 export function faultBody(

@@ -6,8 +6,11 @@ import { createRecord, findRecord, unlinkRecord, type WriteContext, writeRecord 
 import type { OdooRecord } from './state.ts';
 import { modelDef, readValue } from './values.ts';
 
-/** Positional parameter names per method, so args and kwargs bind as Python binds them. */
-const SIGNATURES: Record<string, string[]> = {
+/**
+ * Positional parameter names per method, so args and kwargs bind as Python binds them; `ids` stands for the records a
+ * record method runs on (the first positional argument of execute_kw, the `ids` of a JSON-2 body).
+ */
+export const SIGNATURES: Record<string, string[]> = {
   search_read: ['domain', 'fields', 'offset', 'limit', 'order'],
   search: ['domain', 'offset', 'limit', 'order'],
   search_count: ['domain', 'limit'],
@@ -19,7 +22,42 @@ const SIGNATURES: Record<string, string[]> = {
   action_confirm: ['ids'],
   action_cancel: ['ids'],
   action_draft: ['ids'],
+  // res.users only: the user's context, `uid` included (how a JSON-2 client learns whose API key it holds).
+  context_get: [],
 };
+
+/** Methods decorated `@api.model` in Odoo (they run on no records): JSON-2 refuses `ids` for them (422). */
+export const MODEL_METHODS = new Set([
+  'search_read',
+  'search',
+  'search_count',
+  'create',
+  'fields_get',
+  'context_get',
+]);
+
+/** Parameters without a default in Odoo's signatures (a call without one is a TypeError). */
+export const REQUIRED: Record<string, string[]> = {
+  search: ['domain'],
+  search_count: ['domain'],
+  create: ['vals_list'],
+  write: ['vals'],
+};
+
+/** Methods only some models have: the others answer that the method does not exist. */
+const OWN_METHODS: Record<string, string> = {
+  action_confirm: 'sale.order',
+  action_cancel: 'sale.order',
+  action_draft: 'sale.order',
+  context_get: 'res.users',
+};
+
+/** Whether `model` has the public method `method` (as Odoo's get_public_method finds it). */
+export function hasMethod(model: string, method: string): boolean {
+  if (!SIGNATURES[method]) return false;
+  const owner = OWN_METHODS[method];
+  return owner === undefined || owner === model;
+}
 
 function bind(method: string, args: unknown, kwargs: unknown): Record<string, unknown> {
   const names = SIGNATURES[method]!;
@@ -142,7 +180,7 @@ export function executeKw(
       `Private methods (such as '${method}') cannot be called remotely.`,
     );
   }
-  if (!SIGNATURES[method])
+  if (!hasMethod(model, method))
     throw new OdooFault(
       'builtins.AttributeError',
       `The method '${method}' does not exist on the model '${model}'`,
@@ -197,6 +235,8 @@ export function executeKw(
           },
         ]),
       );
+    case 'context_get':
+      return { lang: 'en_US', tz: 'Europe/Brussels', uid: ctx.uid };
     case 'action_confirm':
       return setOrderState(
         ctx,

@@ -5,7 +5,14 @@ import { executeKw } from './orm.ts';
 import type { WriteContext } from './records.ts';
 import type { OdooState, OdooUser } from './state.ts';
 
-const READ_ONLY_METHODS = new Set(['search_read', 'search', 'search_count', 'read', 'fields_get']);
+const READ_ONLY_METHODS = new Set([
+  'search_read',
+  'search',
+  'search_count',
+  'read',
+  'fields_get',
+  'context_get',
+]);
 
 /** `common.version` of a server: `17.0` → [17, 0, 0, 'final', 0, '']; `saas~18.2` → ['saas~18', 2, 0, 'final', 0, '']. */
 export function versionInfo(version = '17.0') {
@@ -28,8 +35,13 @@ function checkDb(state: OdooState, db: unknown): void {
   }
 }
 
+/** Whether `secret` logs `user` in over JSON-RPC: its password, or one of its API keys in the password's place. */
+function opens(user: OdooUser, secret: unknown): boolean {
+  return user.password === secret || (user.apiKey !== undefined && user.apiKey === secret);
+}
+
 function userFor(state: OdooState, uid: unknown, password: unknown): OdooUser {
-  const user = state.users.find((u) => u.uid === uid && u.password === password);
+  const user = state.users.find((u) => u.uid === uid && opens(u, password));
   if (!user) throw new OdooFault('odoo.exceptions.AccessDenied', 'Access Denied');
   return user;
 }
@@ -40,7 +52,7 @@ function common(state: OdooState, method: string, args: unknown[]): unknown {
     const [db, login, password] = args;
     checkDb(state, db);
     // A wrong login or password answers false, not a fault: that is how Odoo's common service says no.
-    return state.users.find((u) => u.login === login && u.password === password)?.uid ?? false;
+    return state.users.find((u) => u.login === login && opens(u, password))?.uid ?? false;
   }
   throw new OdooFault(
     'builtins.AttributeError',
@@ -48,7 +60,45 @@ function common(state: OdooState, method: string, args: unknown[]): unknown {
   );
 }
 
-/** Runs one model call; a failing write leaves nothing behind, as Odoo's transaction rollback does. */
+/**
+ * Runs one model call as `uid`, with positional `args` and keyword `kwargs` as Python binds them; a failing write
+ * leaves nothing behind, as Odoo's transaction rollback does. Shared by `/jsonrpc` and `/json/2`: both see one database.
+ */
+export function runModelCall(
+  sim: SimContext<OdooState>,
+  req: Request,
+  uid: number,
+  call: { model: string; method: string; args: unknown; kwargs: unknown },
+): unknown {
+  const { model, method, args, kwargs } = call;
+  const mutating = !READ_ONLY_METHODS.has(method);
+  const state = sim.state;
+  const before = mutating
+    ? structuredClone({ records: state.records, nextId: state.nextId, seq: state.orderSequence })
+    : undefined;
+  const ctx: WriteContext = { state, uid, changes: [] };
+  try {
+    const result = executeKw(ctx, model, method, args ?? [], kwargs);
+    for (const change of ctx.changes) {
+      sim.recordEffect(req, {
+        entityType: change.model,
+        entityId: String(change.id),
+        operation: change.operation,
+        detail: { method, uid },
+      });
+    }
+    return result;
+  } catch (error) {
+    if (before) {
+      state.records = before.records;
+      state.nextId = before.nextId;
+      state.orderSequence = before.seq;
+    }
+    throw error;
+  }
+}
+
+/** `object.execute_kw(db, uid, password, model, method, args, kwargs)` (and `execute`). */
 function object(sim: SimContext<OdooState>, req: Request, method: string, args: unknown[]): unknown {
   if (method !== 'execute_kw' && method !== 'execute') {
     throw new OdooFault(
@@ -65,33 +115,12 @@ function object(sim: SimContext<OdooState>, req: Request, method: string, args: 
       'execute_kw() missing required positional arguments: model and method',
     );
   }
-  const callArgs = method === 'execute_kw' ? rest[0] : rest;
-  const kwargs = method === 'execute_kw' ? rest[1] : undefined;
-  const mutating = !READ_ONLY_METHODS.has(modelMethod);
-  const state = sim.state;
-  const before = mutating
-    ? structuredClone({ records: state.records, nextId: state.nextId, seq: state.orderSequence })
-    : undefined;
-  const ctx: WriteContext = { state, uid: user.uid, changes: [] };
-  try {
-    const result = executeKw(ctx, model, modelMethod, callArgs ?? [], kwargs);
-    for (const change of ctx.changes) {
-      sim.recordEffect(req, {
-        entityType: change.model,
-        entityId: String(change.id),
-        operation: change.operation,
-        detail: { method: modelMethod, uid: user.uid },
-      });
-    }
-    return result;
-  } catch (error) {
-    if (before) {
-      state.records = before.records;
-      state.nextId = before.nextId;
-      state.orderSequence = before.seq;
-    }
-    throw error;
-  }
+  return runModelCall(sim, req, user.uid, {
+    model,
+    method: modelMethod,
+    args: method === 'execute_kw' ? rest[0] : rest,
+    kwargs: method === 'execute_kw' ? rest[1] : undefined,
+  });
 }
 
 /** `POST /jsonrpc`: the external API. Every answer, faults included, is HTTP 200, as Odoo answers. */

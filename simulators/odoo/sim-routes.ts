@@ -24,6 +24,8 @@ const userSchema = z.object({
   login: z.string().min(1),
   password: z.string().min(1),
   name: z.string().min(1),
+  /** The user's API key (JSON-2's bearer token); none by default. */
+  apiKey: z.string().min(1).optional(),
 });
 
 /** Odoo-only control routes: edits as a person in the web client would make them, users for the API. */

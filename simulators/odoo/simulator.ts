@@ -1,6 +1,7 @@
 import { createSimulator } from '../common/simulator.ts';
 import type { SimulatorDefinition } from '../common/types.ts';
 import { odooErrorBody } from './errors.ts';
+import { json2Routes } from './json2-routes.ts';
 import { rpcRoutes, versionInfo } from './rpc-routes.ts';
 import { applyOdooSeed } from './seed.ts';
 import { odooSimRoutes } from './sim-routes.ts';
@@ -24,6 +25,7 @@ export const odooSimulator: SimulatorDefinition = createSimulator<OdooState>(
       });
       odooSimRoutes(router, sim);
       rpcRoutes(router, sim);
+      json2Routes(router, sim);
     },
   },
   4103,

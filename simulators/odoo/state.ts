@@ -6,9 +6,14 @@ export type OdooRecord = Record<string, unknown> & { id: number };
 export interface OdooUser {
   uid: number;
   login: string;
-  /** Password or API key: Odoo's external API accepts either. */
+  /** The password: JSON-RPC (`/jsonrpc`) takes it, JSON-2 (`/json/2`) does not. */
   password: string;
   name: string;
+  /**
+   * The user's API key (Preferences → Account Security → New API Key): the bearer token of JSON-2, and taken in the
+   * password's place by JSON-RPC. Absent: the user has none, and JSON-2 refuses every token (401).
+   */
+  apiKey?: string;
 }
 
 export interface OdooState {
@@ -128,7 +133,8 @@ export function emptyOdooState(): OdooState {
     db: 'odoo',
     users: [
       { uid: 2, login: 'admin', password: 'admin', name: 'Mitchell Admin' },
-      { uid: 6, login: 'eai', password: 'eai-api-key', name: 'EAI Integration' },
+      // The integration user logs in with its API key, as Odoo recommends for the external API: its password is the key.
+      { uid: 6, login: 'eai', password: 'eai-api-key', name: 'EAI Integration', apiKey: 'eai-api-key' },
     ],
     records,
     nextId: { 'res.partner': 10, 'sale.order': 1, 'sale.order.line': 1, 'product.product': 6 },

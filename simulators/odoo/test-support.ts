@@ -15,6 +15,9 @@ export interface OdooFaultBody {
   };
 }
 
+/** The integration user's API key: JSON-2's bearer token (its password is the same key). */
+export const API_KEY = 'eai-api-key';
+
 /** A started simulator plus a plain-fetch JSON-RPC client authenticated as the integration user. */
 export interface OdooHarness {
   sim: RunningSimulator;
@@ -38,6 +41,16 @@ export interface OdooHarness {
     args: unknown[],
     kwargs?: Record<string, unknown>,
   ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /**
+   * `POST /json/2/<model>/<method>` with the integration user's API key and database (`headers` add to or replace
+   * them); answers the status, the headers and the parsed body (the text when it is not JSON).
+   */
+  json2(
+    model: string,
+    method: string,
+    body: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; body: unknown }>;
 }
 
 export async function startOdoo(options: StartOptions = {}): Promise<OdooHarness> {
@@ -73,5 +86,30 @@ export async function startOdoo(options: StartOptions = {}): Promise<OdooHarness
     if (body.error) throw new Error(`Odoo fault: ${JSON.stringify(body.error)}`);
     return body.result as T;
   };
-  return { sim, rpc, call, raw };
+  const json2 = async (
+    model: string,
+    method: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(`${sim.url}/json/2/${model}/${method}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `bearer ${API_KEY}`,
+        'x-odoo-database': DB,
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // an HTML page: kept as text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+  return { sim, rpc, call, raw, json2 };
 }
