@@ -11,6 +11,8 @@ import {
 } from '../transports/http-sink.ts';
 import { httpSinkConfig } from '../transports/http-sink-config.ts';
 import { targetUrl } from '../transports/target-url.ts';
+import { createAccountTimeZone, dailyLimitWait, isDailyLimit } from './daily-limit.ts';
+import { createHubspotGet } from './rest.ts';
 
 export const BATCH_UPSERT_PATH = '/crm/v3/objects/contacts/batch/upsert';
 /** By record id: batch/upsert goes by a unique property only, and the record id is none. */
@@ -140,12 +142,29 @@ export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
  * `sourceId`, which the source's mapping puts in the canonical event's `origin`. The hub's erasure command becomes
  * HubSpot's GDPR delete (`gdprDeleteRequest`). A 207 naming an error for the record is a refusal (`checkBatchAnswer`);
  * a contact to create whose email another contact holds is written to that contact (`linkToExistingContact`).
+ * HubSpot's daily API limit (429 `policyName: DAILY`) is waited out until it resets, midnight in the account's time
+ * zone (daily-limit.ts; the zone is read at the first write, before the limit can be spent), never dead-lettered.
+ * `options.now`: the clock the wait is computed against (tests).
  */
 export function createHubspotUpsertSink(
   config: HubspotUpsertSinkConfig,
   context: ConnectorContext,
+  options: { now?: () => number } = {},
 ): HttpSink {
   const { accessToken, ...http } = config;
+  const now = options.now ?? Date.now;
+  const accountTimeZone = createAccountTimeZone(
+    createHubspotGet({
+      baseUrl: config.baseUrl,
+      accessToken,
+      connector: context.name,
+      timeoutMs: config.timeoutMs,
+      retries: 1,
+    }),
+    context.signal,
+  );
+  /** Asked once, at the first write: once the daily limit is spent, HubSpot answers that read 429 too. */
+  let zoneAsked = false;
   /** The `eai_golden_id` of HubSpot contact `id` (undefined: none), for `linkToExistingContact`. */
   async function goldenIdOf(id: string): Promise<string | undefined> {
     const url = `${config.baseUrl.replace(/\/+$/, '')}/crm/v3/objects/contacts/${encodeURIComponent(id)}?properties=eai_golden_id`;
@@ -166,6 +185,10 @@ export function createHubspotUpsertSink(
     return contact.properties?.eai_golden_id || undefined;
   }
   async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
+    if (!zoneAsked) {
+      zoneAsked = true;
+      void accountTimeZone.read();
+    }
     if (isErasureCommand(record.value)) return gdprDeleteRequest(record.value);
     const bodies = await context.toSystem(record.value);
     if (bodies.length === 0) return null;
@@ -186,6 +209,14 @@ export function createHubspotUpsertSink(
       redirect: (refusal, sent) => linkToExistingContact(refusal, sent, goldenIdOf, context.name),
       // A 207 whose `errors` name the record: refused inside the batch, dead-lettered with HubSpot's reason.
       checkAnswer: (text, sent) => checkBatchAnswer(text, sent, context.name),
+      // The daily API limit spent: the write waits until it resets (an hour when the account's zone is unknown).
+      limitWait: async (status, text) => {
+        if (!isDailyLimit(status, text)) return undefined;
+        const { timeZone, problem } = await accountTimeZone.read();
+        const wait = dailyLimitWait(now(), timeZone, problem);
+        return { until: new Date(wait.until), reason: wait.reason };
+      },
+      now,
     },
     context,
   );

@@ -97,7 +97,8 @@ describe('salesforce-cdc-source pieces', () => {
       stop: async () => {},
     };
     const reader = {
-      read: async () => Buffer.from('{"attributes":{"type":"Account"},"Id":"001A","Name":"A"}'),
+      readMany: async (_type: string, ids: readonly string[]) =>
+        ids.map(() => Buffer.from('{"attributes":{"type":"Account"},"Id":"001A","Name":"A"}')),
     };
     const source = withGapRereads(inner, reader, pino({ level: 'silent' }));
     const first = await source.poll();

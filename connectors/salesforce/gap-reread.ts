@@ -40,23 +40,30 @@ export function gapOf(bytes: Buffer): GapEvent | undefined {
 }
 
 /**
- * Wraps a CDC source: a GAP event (the change happened, its fields were not sent) is answered by reading each
- * record over REST; the records go on as `salesforce-sobject` documents in its place (mapped with
- * salesforce/sobject.to-canonical.yaml), and a record that is gone by then leaves the GAP event itself in the batch
- * (the CDC mapping publishes it as RESYNC_REQUESTED). Commits are handed back to the wrapped source per original
- * document, so the webhook is answered once for it. A read that fails fails that document's request (503: Salesforce
- * sends it again), the rest of the batch goes on (the shared `withRereads`, ../transports/reread.ts).
+ * Wraps a CDC source: a GAP event (the change happened, its fields were not sent) is answered by reading its records
+ * over REST, all of them in one sObject Collections retrieve (`RecordReader.readMany`: one call per 2,000 ids, not
+ * one per record); the records go on as `salesforce-sobject` documents in its place (mapped with
+ * salesforce/sobject.to-canonical.yaml), and a record that is gone by then (Salesforce answers null for it) leaves the
+ * GAP event itself in the batch (the CDC mapping publishes it as RESYNC_REQUESTED). Commits are handed back to the
+ * wrapped source per original document, so the webhook is answered once for it. A read that fails fails that
+ * document's request (503: Salesforce sends it again), the rest of the batch goes on (the shared `withRereads`,
+ * ../transports/reread.ts).
  */
-export function withGapRereads(inner: SourceTask, reader: RecordReader, logger: Logger): SourceTask {
+export function withGapRereads(
+  inner: SourceTask,
+  reader: Pick<RecordReader, 'readMany'>,
+  logger: Logger,
+): SourceTask {
   return withRereads<GapEvent>(
     inner,
     {
       wanted: (document) => gapOf(document.bytes),
       async read(document, gap) {
+        const records = await reader.readMany(gap.entity, gap.recordIds);
         const out: SourceDocument[] = [];
         let gone = 0;
-        for (const id of gap.recordIds) {
-          const bytes = await reader.read(gap.entity, id);
+        for (const [index, id] of gap.recordIds.entries()) {
+          const bytes = records[index] ?? null;
           if (bytes === null) {
             gone += 1;
             continue;
@@ -76,7 +83,7 @@ export function withGapRereads(inner: SourceTask, reader: RecordReader, logger: 
         );
         return out;
       },
-      describe: (_document, gap) => ({ entity: gap.entity }),
+      describe: (_document, gap) => ({ entity: gap.entity, records: gap.recordIds.length }),
       failedMessage: 'GAP re-read failed; the event is refused for redelivery',
     },
     logger,

@@ -46,6 +46,32 @@ export class HttpUnavailableError extends RetriableError {
   }
 }
 
+/**
+ * The target said a quota is spent until a known time (HubSpot's daily API limit, until midnight in the account's
+ * time zone): not a failure of the record or of the target. The HTTP sink waits until `until` (`retryAfterMs`) and
+ * sends again, without counting the wait against its bounded retries, so the record is never dead-lettered for it.
+ */
+export class HttpLimitWaitError extends HttpUnavailableError {
+  readonly until: Date;
+  readonly reason: string;
+  constructor(
+    failure: HttpFailure,
+    answer: { status: number; responseBody: string },
+    wait: { until: Date; reason: string; now?: number },
+  ) {
+    super(
+      `${failure.connector}: waits until ${wait.until.toISOString()}: ${wait.reason} (${failure.method} ${failure.path} answered HTTP ${answer.status}: ${answer.responseBody})`,
+      {
+        status: answer.status,
+        responseBody: answer.responseBody,
+        retryAfterMs: Math.max(0, wait.until.getTime() - (wait.now ?? Date.now())),
+      },
+    );
+    this.until = wait.until;
+    this.reason = wait.reason;
+  }
+}
+
 /** The breaker of this target is open: nothing is sent until `until`; the runtime should back off and retry. */
 export class CircuitOpenError extends RetriableError {
   readonly until: Date;

@@ -12,15 +12,18 @@ import { type ConnectorContext, type SinkRecord, type SinkTask, SKIPPED } from '
 import {
   CircuitOpenError,
   type HttpFailure,
+  HttpLimitWaitError,
   HttpRefusedError,
   HttpUnavailableError,
   httpAnswerError,
   type RetriableAnswer,
+  truncateBody,
 } from './http-errors.ts';
 import { type HttpSinkConfig, httpSinkConfig } from './http-sink-config.ts';
 
 export {
   CircuitOpenError,
+  HttpLimitWaitError,
   HttpRefusedError,
   HttpUnavailableError,
   httpAnswerError,
@@ -82,6 +85,16 @@ export interface HttpSinkOptions {
    * spent): retried like a 429 (it does not count towards the breaker) instead of dead-lettering the record.
    */
   retriableAnswer?: RetriableAnswer;
+  /**
+   * An answer that says a quota is spent until a known time (HubSpot's 429 `policyName: DAILY`, until midnight in the
+   * account's time zone): resolves when to send again and why (undefined: the answer is classified as usual). The put
+   * then waits until that time (as a Retry-After of that length) and sends again, however long (`maxRetryAfterMs`
+   * does not bound it), and the waits are not counted against `retry.retries`: the record is never dead-lettered for a
+   * spent quota. One warn line per wait says until when; the status says it as the retry's error (`attemptFailed`).
+   */
+  limitWait?(status: number, body: string): Promise<{ until: Date; reason: string } | undefined>;
+  /** The clock `limitWait`'s times are read against (tests); default `Date.now`. */
+  now?(): number;
   /**
    * Reads a 2xx answer's body, for targets that answer failures with 200 (JSON-RPC faults): throw a
    * NonRetriableError to dead-letter the record (its message is the dead letter's reason), a RetriableError to retry.
@@ -220,6 +233,13 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       );
       return send(record, request, step, true);
     }
+    const wait = await options.limitWait?.(response.status, text);
+    if (wait)
+      throw new HttpLimitWaitError(
+        failure,
+        { status: response.status, responseBody: truncateBody(text, config.maxErrorBodyBytes) },
+        { ...wait, now: options.now?.() },
+      );
     throw httpAnswerError(
       failure,
       { status: response.status, retryAfter: response.headers.get('retry-after'), body: text },
@@ -249,9 +269,13 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     }
   }
 
-  /** Retried within the put: retriable failures, unless the breaker is open, we stop, or the wait is too long. */
+  /**
+   * Retried within the put: retriable failures, unless the breaker is open, we stop, or the wait is too long; a
+   * spent quota's wait (`limitWait`) however long it is.
+   */
   function retryHelps(error: unknown): boolean {
     if (error instanceof CircuitOpenError || error instanceof StoppingError) return false;
+    if (error instanceof HttpLimitWaitError) return true;
     if (error instanceof RetriableError) return (error.retryAfterMs ?? 0) <= config.retry.maxRetryAfterMs;
     return isRetriable(error);
   }
@@ -316,15 +340,34 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
           pending.shift();
         }
       };
+      // The bounded retries are counted here: a spent quota's wait (`limitWait`) is not an attempt that failed.
+      let retried = 0;
       await withRetry(write, {
-        retries: config.retry.retries,
+        retries: Number.POSITIVE_INFINITY,
         initialDelayMs: config.retry.initialDelayMs,
         maxDelayMs: config.retry.maxDelayMs,
-        shouldRetry: retryHelps,
+        shouldRetry: (error) => {
+          if (!retryHelps(error)) return false;
+          if (error instanceof HttpLimitWaitError) return true;
+          retried += 1;
+          return retried <= config.retry.retries;
+        },
         signal,
         onRetry: (error, attempts) => {
           // The runtime's status says `retrying` from this first failed attempt, not once the put gives up.
           context.attemptFailed?.(error);
+          if (error instanceof HttpLimitWaitError) {
+            log.warn(
+              {
+                key: record.key,
+                method: current?.method,
+                path: current?.path,
+                until: error.until.toISOString(),
+              },
+              `${error.reason}: the write waits until ${error.until.toISOString()}, then is sent again`,
+            );
+            return;
+          }
           failuresInRow += 1;
           log[(failuresInRow & (failuresInRow - 1)) === 0 ? 'warn' : 'debug'](
             {

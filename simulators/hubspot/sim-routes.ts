@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { SimHttpError } from '../common/http-error.ts';
 import type { SimContext } from '../common/types.ts';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from './account-routes.ts';
 import {
   type Actor,
   archiveContact,
@@ -31,6 +32,8 @@ const appSchema = z.object({
         ),
     )
     .optional(),
+  /** The account's time zone setting (`GET /account-info/v3/details`), whose midnight resets the daily API limit. */
+  timeZone: timeZoneSchema.optional(),
 });
 
 const editSchema = z.object({
@@ -44,7 +47,7 @@ const controlError = (message: string) => new SimHttpError(400, { error: message
 
 /**
  * HubSpot-only control routes: the app identity (token, client secret), the portal's unique and Sensitive Data
- * properties, and UI-style edits.
+ * properties and its time zone, and UI-style edits.
  */
 export function hubspotSimRoutes(router: Router, sim: SimContext<HubSpotState>): void {
   router.get('/sim/app', (_req, res) => {
@@ -53,23 +56,26 @@ export function hubspotSimRoutes(router: Router, sim: SimContext<HubSpotState>):
       uiUserId: sim.state.uiUserId,
       uniqueProperties: sim.state.uniqueProperties,
       sensitiveProperties: sim.state.sensitiveProperties ?? [],
+      timeZone: sim.state.timeZone ?? DEFAULT_TIME_ZONE,
     });
   });
   // Lets a test or a demo use known credentials; a new access token is added, the old ones stay valid.
   router.post('/sim/app', (req, res) => {
     const parsed = appSchema.safeParse(req.body);
     if (!parsed.success) throw controlError(z.prettifyError(parsed.error));
-    const { clientSecret, accessToken, uniqueProperties, sensitiveProperties } = parsed.data;
+    const { clientSecret, accessToken, uniqueProperties, sensitiveProperties, timeZone } = parsed.data;
     if (clientSecret) sim.state.app.clientSecret = clientSecret;
     if (accessToken && !sim.state.app.accessTokens.includes(accessToken))
       sim.state.app.accessTokens.push(accessToken);
     if (uniqueProperties) sim.state.uniqueProperties = uniqueProperties;
     if (sensitiveProperties) sim.state.sensitiveProperties = sensitiveProperties;
+    if (timeZone) sim.state.timeZone = timeZone;
     sim.markDirty();
     res.json({
       ...sim.state.app,
       uniqueProperties: sim.state.uniqueProperties,
       sensitiveProperties: sim.state.sensitiveProperties ?? [],
+      timeZone: sim.state.timeZone ?? DEFAULT_TIME_ZONE,
     });
   });
 

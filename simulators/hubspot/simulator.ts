@@ -1,5 +1,6 @@
 import { createSimulator } from '../common/simulator.ts';
 import type { SimulatorDefinition } from '../common/types.ts';
+import { accountRoutes, dailyLimit, dailyLimitRoutes } from './account-routes.ts';
 import { requireToken } from './auth.ts';
 import { batchRoutes } from './batch-routes.ts';
 import { hubspotErrorBody } from './errors.ts';
@@ -23,10 +24,14 @@ export const hubspotSimulator: SimulatorDefinition = createSimulator<HubSpotStat
       fresh.uniqueProperties = previous.uniqueProperties;
       fresh.sensitiveProperties = previous.sensitiveProperties;
       fresh.lastId = previous.lastId;
+      // The account's setting; its spent daily limit is not kept (a reset is a new day).
+      fresh.timeZone = previous.timeZone;
     },
     routes: (router, sim) => {
       hubspotSimRoutes(router, sim);
-      router.use('/crm/v3', requireToken(sim));
+      dailyLimitRoutes(router, sim);
+      router.use(['/crm/v3', '/account-info/v3'], requireToken(sim), dailyLimit(sim));
+      accountRoutes(router, sim);
       // Search and batch routes first: their fixed paths would otherwise be taken as a contact id.
       searchRoutes(router, sim);
       batchRoutes(router, sim);

@@ -49,6 +49,10 @@ export interface HubSpotState {
    * "REDACTED"; the API returns it to a token with the sensitive scopes (every token here). Absent in older state files.
    */
   sensitiveProperties?: string[];
+  /** The account's time zone setting (an IANA name; `GET /account-info/v3/details`); absent: US/Eastern. */
+  timeZone?: string;
+  /** The account's daily API limit is spent: every API call is answered 429 `policyName: DAILY` until reset. */
+  dailyLimitReached?: boolean;
 }
 
 export function emptyHubSpotState(): HubSpotState {

@@ -1,9 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { createSimulator } from '../common/simulator.ts';
 import type { SimulatorDefinition } from '../common/types.ts';
+import { apiUsageRoute, countApiRequests } from './api-usage.ts';
 import { requireSession, tokenRoute } from './auth.ts';
 import { CDC_CHANNELS } from './cdc.ts';
-import { compositeRoutes } from './composite-routes.ts';
+import { compositeRetrieveRoutes, compositeRoutes } from './composite-routes.ts';
 import { salesforceErrorBody, sfError } from './errors.ts';
 import { queryRoutes } from './query-routes.ts';
 import { applySalesforceSeed } from './seed.ts';
@@ -47,11 +48,13 @@ export const salesforceSimulator: SimulatorDefinition = createSimulator<Salesfor
       });
       tokenRoute(router, sim);
       salesforceSimRoutes(router, sim);
+      apiUsageRoute(router, sim);
       soapRoutes(router, sim);
-      router.use('/services/data/:version', checkVersion, requireSession(sim));
+      router.use('/services/data/:version', checkVersion, requireSession(sim), countApiRequests(sim));
       sobjectRoutes(router, sim);
       queryRoutes(router, sim);
       compositeRoutes(router, sim);
+      compositeRetrieveRoutes(router, sim);
     },
   },
   4101,

@@ -77,7 +77,43 @@ function selectedFields(type: SObjectType, query: unknown): string[] | undefined
   });
 }
 
-/** `/services/data/vXX.X/sobjects/...`: describe, create, read, update, delete, upsert by external id. */
+/**
+ * `GET sobjects/{type}/describe`, the part of Salesforce's DescribeSObjectResult the simulated org can say: the
+ * object's names and flags, and per field `name`, `label`, `type`, `length`, `createable`, `updateable`, `nillable`,
+ * `externalId`, `referenceTo`, `picklistValues`. Person-account fields are listed on Account (the org has person
+ * accounts), as Salesforce lists them.
+ */
+function describeOf(type: SObjectType, version: string): Record<string, unknown> {
+  return {
+    name: type,
+    label: type,
+    keyPrefix: KEY_PREFIX[type],
+    createable: true,
+    updateable: true,
+    deletable: true,
+    queryable: true,
+    retrieveable: true,
+    fields: Object.entries(SOBJECTS[type]).map(([name, def]) => ({
+      name,
+      label: def.label,
+      type: def.type,
+      length: def.maxLength ?? 0,
+      createable: !def.readOnly,
+      updateable: !def.readOnly,
+      nillable: !def.required && def.type !== 'boolean' && name !== 'Id',
+      externalId: def.externalId === true,
+      referenceTo: def.referenceTo ? [def.referenceTo] : [],
+      picklistValues: (def.values ?? []).map((value) => ({ value, label: value, active: true })),
+    })),
+    urls: {
+      sobject: `/services/data/${version}/sobjects/${type}`,
+      describe: `/services/data/${version}/sobjects/${type}/describe`,
+      rowTemplate: `/services/data/${version}/sobjects/${type}/{ID}`,
+    },
+  };
+}
+
+/** `/services/data/vXX.X/sobjects/...`: describe (basic and full), create, read, update, delete, upsert by external id. */
 export function sobjectRoutes(router: Router, sim: SimContext<SalesforceState>): void {
   const base = '/services/data/:version/sobjects/:type';
 
@@ -112,6 +148,13 @@ export function sobjectRoutes(router: Router, sim: SimContext<SalesforceState>):
     const change = createRecord(sim.state, type, values, actorOf(res).userId);
     applied(sim, req, res, change);
     res.status(201).json({ id: change.record.Id, success: true, errors: [] });
+  });
+
+  // The describe's field list (the connector's GAP re-read names every field in its sObject Collections retrieve).
+  // Before `/:id`, which would take `describe` for a record id.
+  router.get(`${base}/describe`, (req, res) => {
+    const type = sobjectType(req);
+    res.json(describeOf(type, String(req.params.version)));
   });
 
   router.get(`${base}/:id`, (req, res) => {

@@ -26,6 +26,8 @@ export interface SalesforceState {
   lastCaseNumber: number;
   /** The last OrderNumber given (an auto-number field: 00000100 is the first). */
   lastOrderNumber: number;
+  /** Data API requests counted (api-usage.ts): in all, and per method and path kind. Absent in older state files. */
+  apiUsage?: { total: number; byRoute: Record<string, number> };
 }
 
 export function emptySalesforceState(): SalesforceState {
@@ -39,6 +41,7 @@ export function emptySalesforceState(): SalesforceState {
     cdc: { mode: 'normal', replayId: 0, commitNumber: '11687091450000000000', events: [] },
     lastCaseNumber: 999,
     lastOrderNumber: 99,
+    apiUsage: { total: 0, byRoute: {} },
   };
 }
 
