@@ -31,11 +31,17 @@ export const x12AcknowledgmentOptions = z
           .optional()
           .describe('GS08 (default the order’s, else 004010); ISA12 is its first five digits.'),
         usage: z.enum(['P', 'T', 'I']).optional().describe('ISA15: P production, T test, I information.'),
+        override: z
+          .boolean()
+          .optional()
+          .describe(
+            "true: these values win over the document's (a partner who wants its answers at another id than the one it sends from, a test ISA15 for a production order); the document's fill in what is not given here.",
+          ),
       })
       .strict()
       .optional()
       .describe(
-        "Envelope values where the order does not carry them (the 850's ISA / GS, sender and receiver swapped, as the mapping takes them, come first): our ISA05 / ISA06 and the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15.",
+        "Envelope values where the order does not carry them (the 850's ISA / GS, sender and receiver swapped, as the mapping takes them, come first; with `override` these come first): our ISA05 / ISA06 and the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15.",
       ),
     separators: z
       .object({

@@ -92,6 +92,32 @@ describe('x12-855 writer', () => {
     expect(element(set.segments.find((s) => s.tag === 'BAK')!, 4)).toBe('240311');
   });
 
+  it('with envelope.override the options’ values win over the tree’s, which fill in what they lack', () => {
+    const set = segments(
+      writer.write(
+        tree({ envelope: { senderId: 'FROMORDER', receiverId: 'PARTNER', version: '003040', usage: 'P' } }),
+        { envelope: { receiverQualifier: '01', receiverId: '987654321', usage: 'T', override: true } },
+        { controlNumber: 8, at },
+      ),
+    );
+    expect(set.envelope.interchange).toMatchObject({
+      senderId: 'FROMORDER',
+      receiverQualifier: '01',
+      receiverId: '987654321',
+      usage: 'T',
+      version: '00304',
+    });
+    // Without override the order's receiver stands.
+    const plain = segments(
+      writer.write(
+        tree({ envelope: { senderId: 'FROMORDER', receiverId: 'PARTNER' } }),
+        { envelope: { receiverId: '987654321', usage: 'T' } },
+        { controlNumber: 9, at },
+      ),
+    );
+    expect(plain.envelope.interchange).toMatchObject({ receiverId: 'PARTNER', usage: 'T' });
+  });
+
   it('writes no PO1 loops (nor CTT) for an acknowledgment type without detail (RJ)', () => {
     const set = segments(
       writer.write(tree({ bak: { ...tree().bak, type: 'RJ' } }), {}, { controlNumber: 1, at }),

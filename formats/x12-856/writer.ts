@@ -19,7 +19,7 @@ export const FORMAT = 'x12-856';
  */
 export const x12ShipNoticeOptions = x12AcknowledgmentOptions.extend({
   envelope: x12AcknowledgmentOptions.shape.envelope.describe(
-    "Envelope values for what the shipment does not carry (the 850's ids, kept in the order's extensions and copied to the shipment's: x12.ISA05 … x12.GS03, the partner's id from the order reference's `edi:<ISA06>:` id): our ISA05 / ISA06, the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15.",
+    "Envelope values for what the shipment does not carry (the 850's ids, kept in the order's extensions and copied to the shipment's: x12.ISA05 … x12.GS03, the partner's id from the order reference's `edi:<ISA06>:` id; with `override` these come first): our ISA05 / ISA06, the partner's ISA07 / ISA08, GS02 / GS03, GS08, ISA15.",
   ),
 });
 

@@ -22,6 +22,8 @@ export interface X12OutboundEnvelope {
   version?: string | null;
   /** ISA15: P production (default), T test, I information. */
   usage?: string | null;
+  /** In a writer's options: its values win over the document's (else the document's win, the options fill in). */
+  override?: boolean | null;
 }
 
 /**
@@ -63,14 +65,17 @@ export function x12Elements(format: string) {
   };
   /**
    * The envelope: the document's values (the order's: who sent it is who gets the answer), the options' where it has
-   * none; sender and receiver required (`senderHint` / `receiverHint` say where they come from).
+   * none, or, with the options' `override`, the options' values first and the document's where they have none (a
+   * partner who wants its answers at another id than the one it sends from, a test ISA15 for a production order);
+   * sender and receiver required (`senderHint` / `receiverHint` say where they come from).
    */
   const envelope = (
     tree: X12OutboundEnvelope | undefined,
     options: X12OutboundEnvelope = {},
     hints: { sender: string; receiver: string },
   ) => {
-    const pick = (key: keyof X12OutboundEnvelope) => text(tree?.[key]) || text(options[key]);
+    const [first, then] = options.override ? [options, tree] : [tree, options];
+    const pick = (key: keyof X12OutboundEnvelope) => text(first?.[key]) || text(then?.[key]);
     const senderId = required(pick('senderId'), 'ISA06', `the sender id (${hints.sender})`, 15);
     const receiverId = required(pick('receiverId'), 'ISA08', `the receiver id (${hints.receiver})`, 15);
     const version = pick('version') || '004010';
