@@ -36,6 +36,8 @@ describe('eai up (the README first command, on the configured stack)', () => {
           DATABASE_URL: stack.databaseUrl,
           EAI_LOG_LEVEL: 'warn',
           EAI_ADMIN_TOKEN: adminToken,
+          // Its name in connector statuses and readiness, as a pod's would be.
+          EAI_INSTANCE_ID: `up-spec-${port}`,
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -65,11 +67,19 @@ describe('eai up (the README first command, on the configured stack)', () => {
       }
       expect(endpoints, `eai up printed: ${stdout}`).toBeDefined();
       expect(endpoints!.brokers).toBe(stack.brokers);
-      expect(endpoints).toMatchObject({ group, connectors: 0, mappingThreads: 1 });
+      expect(endpoints).toMatchObject({
+        group,
+        instance: `up-spec-${port}`,
+        connectors: 0,
+        mappingThreads: 1,
+      });
       expect(endpoints!.health).toBe(`http://127.0.0.1:${port}/health/ready`);
 
       const ready = await fetch(endpoints!.health!);
       expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { details: { instance: string } }).details.instance).toBe(
+        `up-spec-${port}`,
+      );
       expect((await fetch(endpoints!.liveness!)).status).toBe(200);
       const metrics = await (await fetch(endpoints!.metrics!)).text();
       expect(metrics).toMatch(/^# HELP eai_/m);

@@ -33,6 +33,20 @@ describe('eai up --deploy', () => {
   });
 });
 
+describe('eai up with EAI_INSTANCE_ID', () => {
+  it('refuses a name that is not one in one line naming the variable, before starting anything', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
+    const run = await runEai(['up'], {
+      env: { EAI_HOME: home, EAI_INSTANCE_ID: 'hub one' },
+      timeoutMs: 60_000,
+    });
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/EAI_INSTANCE_ID: letters, digits/);
+  });
+});
+
 describe('eai up --mapping-threads', () => {
   it('refuses a count that is not a whole number in one line, before starting anything', async () => {
     const home = mkdtempSync(join(tmpdir(), 'eai-home-'));

@@ -1,8 +1,11 @@
 import { randomInt } from 'node:crypto';
+import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSIGNMENT_SLOTS, slotOf } from '../connectors/runtime/runtime.ts';
 import { signatureV3 } from '../simulators/hubspot/events.ts';
 import { type RawMessage, readRawMessages, topicEnds } from '../tests/raw-consumer.ts';
+import { runEai } from '../tests/run-eai.ts';
 import { testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
 import { hashToken } from './api/index.ts';
@@ -21,35 +24,36 @@ describe('webhook requests forwarded between hub instances', () => {
   const stack = testStack();
   const group = unique('connect-forward');
   const name = unique('contacts-forward');
+  // Instance b is named as EAI_INSTANCE_ID names one; a keeps the default name, `<host name>:<port>`.
+  const bName = unique('hub-b');
   const hubs: Hub[] = [];
+
+  const startInstance = (id: 'a' | 'b') =>
+    startHub({
+      ...stack,
+      group,
+      logger: pino({ level: 'warn' }),
+      tokens: [{ name: `admin-${id}`, role: 'admin', sha256: hashToken(`token-${id}-0123456789abcdef`) }],
+      port: 0,
+      ...(id === 'b' ? { instanceId: bName } : {}),
+    });
+  const hook = (connector: string, state: 'RUNNING' | 'PAUSED' = 'RUNNING') => ({
+    name: connector,
+    type: 'webhook-source',
+    format: 'hubspot-contact',
+    mapping: 'hubspot/contact.to-canonical.yaml',
+    state,
+    config: {
+      json: true,
+      deliveryIdHeader: 'x-hubspot-request-id',
+      signature: { scheme: 'hubspot-v3', secret: secretRef },
+    },
+  });
 
   beforeAll(async () => {
     process.env.EAI_TEST_FORWARD_SECRET = secret;
-    for (const id of ['a', 'b']) {
-      hubs.push(
-        await startHub({
-          ...stack,
-          group,
-          logger: pino({ level: 'warn' }),
-          tokens: [{ name: `admin-${id}`, role: 'admin', sha256: hashToken(`token-${id}-0123456789abcdef`) }],
-          port: 0,
-        }),
-      );
-    }
-    await hubs[0]!.runtime.put(
-      {
-        name,
-        type: 'webhook-source',
-        format: 'hubspot-contact',
-        mapping: 'hubspot/contact.to-canonical.yaml',
-        config: {
-          json: true,
-          deliveryIdHeader: 'x-hubspot-request-id',
-          signature: { scheme: 'hubspot-v3', secret: secretRef },
-        },
-      },
-      'test',
-    );
+    for (const id of ['a', 'b'] as const) hubs.push(await startInstance(id));
+    await hubs[0]!.runtime.put(hook(name), 'test');
   }, 120_000);
   afterAll(async () => {
     await Promise.all(hubs.map((hub) => hub.close()));
@@ -130,4 +134,65 @@ describe('webhook requests forwarded between hub instances', () => {
       error: `connector ${name} was not found after 2 forwards, retry later`,
     });
   });
+
+  it('eai connectors ls names the instance that runs each connector, by the same name after its restart', async () => {
+    // Paused connectors (no task to start), one in each slot: whatever slots each instance holds, both hold some.
+    const paused: string[] = [];
+    for (let i = 0; paused.length < ASSIGNMENT_SLOTS; i++) {
+      const candidate = `${name}-p${i}`;
+      if (!paused.some((p) => slotOf(p) === slotOf(candidate))) paused.push(candidate);
+    }
+    await Promise.all(paused.map((p) => hubs[0]!.runtime.put(hook(p, 'PAUSED'), 'test')));
+    const mine = [name, ...paused];
+    const holder = (connector: string) =>
+      hubs.find((hub) => hub.runtime.local().some((c) => c.name === connector));
+    // Each connector's status (as instance a reads them) names the instance that holds it, and both hold some.
+    const placed = async () => {
+      const holders = new Set(mine.map((connector) => holder(connector)));
+      if (holders.size !== 2 || holders.has(undefined)) return false;
+      for (const connector of mine)
+        if ((await hubs[0]!.runtime.status(connector))?.instance !== holder(connector)!.instance)
+          return false;
+      return true;
+    };
+    const ls = async (...args: string[]) => {
+      const run = await runEai(
+        ['connectors', 'ls', ...args, '--url', hubs[0]!.url, '--token', 'token-a-0123456789abcdef'],
+        { timeoutMs: 60_000 },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      return run.stdout;
+    };
+    type Listed = { name: string; instance: string | null; workerId: string | null };
+    const listed = async () => new Map((JSON.parse(await ls('--json')) as Listed[]).map((s) => [s.name, s]));
+
+    await waitFor('each connector held by an instance, its status naming it', placed, 60_000);
+    expect(hubs[0]!.instance).toBe(`${hostname()}:${new URL(hubs[0]!.url).port}`);
+    expect(hubs[1]!.instance).toBe(bName);
+    const before = await listed();
+    for (const connector of mine) expect(before.get(connector)?.instance).toBe(holder(connector)!.instance);
+    expect(new Set(mine.map((connector) => before.get(connector)?.instance))).toEqual(
+      new Set([hubs[0]!.instance, bName]),
+    );
+    // The table: an INSTANCE column, each connector's line with its instance's name in it (not its URL).
+    const [header, ...lines] = (await ls()).trimEnd().split('\n');
+    expect(header).toMatch(/^NAME +KIND +STATE +INSTANCE +RECORDS$/);
+    for (const connector of mine) {
+      const line = lines.find((l) => l.startsWith(`${connector} `));
+      expect(line).toContain(` ${holder(connector)!.instance} `);
+      expect(line).not.toContain('http://');
+    }
+
+    // Instance b restarts with the same name: a new worker id, the same instance name in the statuses of what it runs.
+    const oldWorker = hubs[1]!.runtime.workerId;
+    await hubs[1]!.close();
+    hubs[1] = await startInstance('b');
+    expect(hubs[1].runtime.workerId).not.toBe(oldWorker);
+    await waitFor('the restarted instance holding connectors again, each status naming it', placed, 60_000);
+    const after = await listed();
+    const onB = mine.filter((connector) => holder(connector) === hubs[1]);
+    expect(onB.length).toBeGreaterThan(0);
+    for (const connector of onB)
+      expect(after.get(connector)).toMatchObject({ instance: bName, workerId: hubs[1].runtime.workerId });
+  }, 180_000);
 });

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createBus, KafkaWatch } from '../bus/index.ts';
 import {
@@ -35,6 +36,7 @@ import { complaintReturnDefinitions } from '../orchestrator/workflows/complaint-
 import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
+import { defaultInstanceName } from './instance-env.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
@@ -65,6 +67,12 @@ export interface HubOptions {
    * for a connector another instance runs are forwarded there.
    */
   advertisedUrl?: string;
+  /**
+   * This instance's name, stable across its restarts and unique in the group (EAI_INSTANCE_ID): connector statuses
+   * say which instance runs each connector by it (`instance`, Kafka Connect's `worker_id`). Default `<host name>:<port>`
+   * (the port it listens on).
+   */
+  instanceId?: string;
   plugins?: readonly ConnectorPlugin[];
   /** Sink retry policy before a record is dead-lettered (default the bus's: 5 retries from 200 ms). */
   sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
@@ -210,6 +218,8 @@ async function startMasterData(
 
 export interface Hub {
   url: string;
+  /** This instance's name (`instanceId`, or `<host name>:<port>`), as connector statuses say it. */
+  instance: string;
   runtime: ConnectorRuntime;
   orchestrator?: Orchestrator;
   masterdata?: MasterData;
@@ -280,6 +290,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     plugins,
     logger: options.logger.child({ component: 'connectors' }),
     group: options.group,
+    // Known before the hub listens unless the system chooses its port (0): `advertise` names it then.
+    instance: options.instanceId ?? (options.port ? defaultInstanceName(options.port) : undefined),
     baseDir: deployDir,
     sinkRetry: options.sinkRetry,
     mappingPool,
@@ -379,6 +391,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           })
         : undefined;
       return {
+        // Which instance answers (its name, as connector statuses say it): behind a load balancer, the one asked.
+        instance: runtime.instance,
         connectors: Object.fromEntries(local.map((c) => [c.name, c.state])),
         failedConnectors: local.filter((c) => c.state === 'FAILED').map((c) => c.name),
         // Of those, the ones that restart by themselves, as sync health says it: `<name> restarting in 12 s after: …`.
@@ -389,9 +403,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
   });
   // Other instances forward webhook requests for the connectors this one runs to this URL.
-  await runtime.advertise(options.advertisedUrl ?? ops.url);
+  await runtime.advertise(
+    options.advertisedUrl ?? ops.url,
+    options.instanceId ?? defaultInstanceName((ops.server.address() as AddressInfo).port),
+  );
   return {
     url: ops.url,
+    instance: runtime.instance,
     runtime,
     orchestrator,
     masterdata,

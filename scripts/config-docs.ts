@@ -7,6 +7,7 @@ import { readers, writers } from '../formats/index.ts';
 import { mappingSchema } from '../mappings/engine/spec.ts';
 import { loadMappings } from '../mappings/index.ts';
 import { adminEnvSchema } from '../ops/api/index.ts';
+import { instanceEnvSchema } from '../ops/instance-env.ts';
 import { orchestratorEnvSchema } from '../ops/orchestrator-env.ts';
 import { parkedRetrySchema } from '../orchestrator/index.ts';
 import { stackEnvSchema } from '../stack/settings.ts';
@@ -30,6 +31,7 @@ export function renderEnvTable(): string {
     ...kafkaSecurityEnvSchema.shape,
     ...registryAuthEnvSchema.shape,
     ...adminEnvSchema.shape,
+    ...instanceEnvSchema.shape,
     ...orchestratorEnvSchema.shape,
   }).map(([name, schema]) => {
     const fallback = defaultOf(schema).replace(/^`"(.*)"`$/, '`$1`');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerConnectorsCommand, statusLine } from './connectors.ts';
+import { registerConnectorsCommand, statusLine, statusTable } from './connectors.ts';
 
 /** A hub that refuses every definition as the real one does: its sentence, and each wrong field in `details`. */
 let server: Server;
@@ -231,5 +231,41 @@ describe('a status line', () => {
     expect(
       statusLine({ ...base, task: { files: { reading: null, waiting: 0, done: 0, refused: 0 } } }),
     ).not.toContain('files:');
+  });
+});
+
+describe('the table of eai connectors ls', () => {
+  const metrics = { recordsIn: 3, recordsOut: 3, recordsFailed: 0, lastSuccessAt: null, lagRecords: null };
+  const status = (name: string, instance: string | null | undefined, workerId: string | null = null) => ({
+    name,
+    type: 'file-source',
+    kind: 'source',
+    state: instance === null ? 'UNASSIGNED' : 'RUNNING',
+    workerId,
+    ...(instance === undefined ? {} : { instance }),
+    trace: null,
+    metrics,
+  });
+
+  it('has an INSTANCE column as wide as its longest name: the instance by name, an older hub its worker id, - for none', () => {
+    const table = statusTable([
+      status('orders', 'hub-7f9c4d-x2kq9', 'worker-1a2b3c4d'),
+      status('invoices', 'erp-host:8080', 'worker-5e6f7a8b'),
+      status('returns', null),
+      status('shipments', undefined, 'worker-9c0d1e2f'),
+    ]);
+    const lines = table.split('\n');
+    expect(lines[0]).toBe(
+      `${'NAME'.padEnd(28)} ${'KIND'.padEnd(6)} ${'STATE'.padEnd(10)} ${'INSTANCE'.padEnd(16)} RECORDS`,
+    );
+    const at = lines[0]!.indexOf('INSTANCE');
+    expect(lines.slice(1).map((line) => line.slice(at, at + 17))).toEqual([
+      'hub-7f9c4d-x2kq9 ',
+      'erp-host:8080    ',
+      '-                ',
+      'worker-9c0d1e2f  ',
+    ]);
+    // The counters follow the column, where they were.
+    expect(lines[1]!.slice(at + 17)).toMatch(/^in 3 {2}out 3 {2}failed 0/);
   });
 });

@@ -15,6 +15,8 @@ export interface Status {
   kind: string;
   state: string;
   workerId: string | null;
+  /** The name of the hub instance that runs it (EAI_INSTANCE_ID or `<host name>:<port>`); absent from an older hub. */
+  instance?: string | null;
   trace: string | null;
   metrics: {
     recordsIn: number;
@@ -58,7 +60,20 @@ function filesProgress(files: NonNullable<Status['task']>['files']): string {
   return parts.length ? `  files: ${parts.join(', ')}` : '';
 }
 
-export function statusLine(s: Status): string {
+/** The INSTANCE column: the instance that runs it by name (an older hub's worker id), `-` when none does. */
+const instanceOf = (s: Status) => s.instance ?? s.workerId ?? '-';
+
+/**
+ * `eai connectors ls` and `status`: a header, then a line per connector, the INSTANCE column as wide as its longest
+ * name (a pod name may be long, a host:port short).
+ */
+export function statusTable(statuses: Status[]): string {
+  const width = Math.max('INSTANCE'.length, ...statuses.map((s) => instanceOf(s).length));
+  const header = `${'NAME'.padEnd(28)} ${'KIND'.padEnd(6)} ${'STATE'.padEnd(10)} ${'INSTANCE'.padEnd(width)} RECORDS`;
+  return [header, ...statuses.map((s) => statusLine(s, width))].join('\n');
+}
+
+export function statusLine(s: Status, instanceWidth = 0): string {
   const m = s.metrics;
   const lag = m.lagRecords === null ? '' : `  lag ${m.lagRecords}`;
   // A target's answer (an Odoo 503 is a page of JSON with a traceback) would bury the line: the status --json has it.
@@ -81,7 +96,7 @@ export function statusLine(s: Status): string {
     snap && snap.state !== 'off'
       ? `  snapshot ${snap.state} ${snap.records} records/${snap.pages} pages`
       : '';
-  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${filesProgress(s.task?.files)}${waiting}${retrying}${restarts}${trace}`;
+  return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} ${instanceOf(s).padEnd(instanceWidth)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${filesProgress(s.task?.files)}${waiting}${retrying}${restarts}${trace}`;
 }
 
 /** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */
@@ -138,16 +153,14 @@ export function registerConnectorsCommand(program: Command): void {
   sub('ls', 'every connector with its state and counters').action(async (options: Options) => {
     const { body } = await callHub(options, 'GET', '/connectors?expand=status');
     const statuses = Object.values(body as Record<string, { status: Status }>).map((e) => e.status);
-    printResult(!!options.json, statuses, () =>
-      statuses.length ? statuses.map(statusLine).join('\n') : 'no connectors',
-    );
+    printResult(!!options.json, statuses, () => (statuses.length ? statusTable(statuses) : 'no connectors'));
   });
 
   sub('status', "one connector's status")
     .argument('<name>')
     .action(async (name: string, options: Options) => {
       const { body } = await callHub(options, 'GET', `/connectors/${encodeURIComponent(name)}/status`);
-      printResult(!!options.json, body, () => statusLine(body as Status));
+      printResult(!!options.json, body, () => statusTable([body as Status]));
     });
 
   sub('show', "one connector's definition (secrets redacted)")

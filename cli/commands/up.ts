@@ -9,6 +9,7 @@ import { onShutdown } from '../../lib/shutdown.ts';
 import { loadMdmConfig } from '../../masterdata/index.ts';
 import { adminTokensFromEnv } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
+import { instanceIdFromEnv } from '../../ops/instance-env.ts';
 import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { checkHubPort, wholeNumber } from '../options.ts';
@@ -109,6 +110,8 @@ export function registerUpCommand(program: Command): void {
       }) => {
         const log = createLogger('eai');
         const tokens = adminTokensFromEnv();
+        // This instance's name in connector statuses (default `<host name>:<port>`), checked before anything starts.
+        const instanceId = instanceIdFromEnv();
         // The orchestrator role's settings are checked before anything starts too.
         const orchestrator = orchestratorRoleFromEnv(process.env, {
           orchestrator: options.orchestrator,
@@ -159,6 +162,7 @@ export function registerUpCommand(program: Command): void {
           orchestrator,
           mappingThreads,
           heapGrowingPercent,
+          ...(instanceId ? { instanceId } : {}),
           // Where the other instances of the group forward webhook requests for the connectors this one runs.
           ...(process.env.EAI_ADVERTISED_URL ? { advertisedUrl: process.env.EAI_ADVERTISED_URL } : {}),
         });
@@ -173,6 +177,7 @@ export function registerUpCommand(program: Command): void {
           metrics: `${hub.url}/metrics`,
           openapi: `${hub.url}/openapi.json`,
           group: options.group,
+          instance: hub.instance,
           connectors: hub.runtime.names().length,
           mappingThreads,
           // Connectors of this connect group that the folder does not hold: deployed earlier from another folder

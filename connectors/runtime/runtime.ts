@@ -89,7 +89,13 @@ export interface ConnectorStatus {
   type: string;
   kind: 'source' | 'sink';
   state: ConnectorState;
+  /** The runtime instance that runs it: new at each start of that instance. */
   workerId: string | null;
+  /**
+   * That instance's name, stable across its restarts (the hub's EAI_INSTANCE_ID, or `<host name>:<port>`): what
+   * operators read. Absent in a status an older hub wrote.
+   */
+  instance?: string | null;
   /** The base URL that instance advertises (its hub's): webhooks reaching another instance are forwarded there. */
   workerUrl?: string | null;
   trace: string | null;
@@ -163,6 +169,11 @@ export interface RuntimeOptions {
   /** Instances with the same group share the connectors; default `eai-connect`. */
   group?: string;
   workerId?: string;
+  /**
+   * This instance's name in the statuses it writes (`instance`), stable across restarts where `workerId` is not;
+   * default the worker id (until `advertise` names it).
+   */
+  instance?: string;
   /** Folder that relative paths of connectors created over the API are resolved against. */
   baseDir?: string;
   /** How fast a dead instance's connectors move (its session must time out first); default 6000 (Kafka's minimum). */
@@ -235,11 +246,14 @@ export class ConnectorRuntime {
   private started = false;
   /** This instance's base URL as other instances reach it (`advertise`), written with each status. */
   private advertisedUrl: string | null = null;
+  /** This instance's name (`instance` in its statuses): the option's, or what `advertise` says, else the worker id. */
+  private instanceName: string;
   private stopped = false;
 
   constructor(options: RuntimeOptions) {
     this.options = options;
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    this.instanceName = options.instance ?? this.workerId;
     this.plugins = new Map(options.plugins.map((p) => [p.type, p]));
     const { transport } = options.bus;
     this.group = options.group ?? DEFAULT_CONNECT_GROUP;
@@ -252,6 +266,11 @@ export class ConnectorRuntime {
 
   private get log(): Logger {
     return this.options.logger;
+  }
+
+  /** This instance's name, as its statuses say it (`instance`). */
+  get instance(): string {
+    return this.instanceName;
   }
 
   async start(deployment?: {
@@ -459,6 +478,7 @@ export class ConnectorRuntime {
       kind: plugin?.kind ?? 'source',
       state: stored.definition.state === 'RUNNING' ? 'UNASSIGNED' : stored.definition.state,
       workerId: null,
+      instance: null,
       trace: null,
       updatedAt: null,
       metrics: newCounters(),
@@ -614,10 +634,12 @@ export class ConnectorRuntime {
 
   /**
    * The base URL other instances reach this one at (the hub's, once it listens): written with every status, so a
-   * webhook request that reaches another instance is forwarded here when this one runs the connector.
+   * webhook request that reaches another instance is forwarded here when this one runs the connector. `instance`:
+   * this instance's name, when it is known only once the hub listens (`<host name>:<port>` on a port the system chose).
    */
-  async advertise(url: string): Promise<void> {
+  async advertise(url: string, instance?: string): Promise<void> {
     this.advertisedUrl = url;
+    if (instance) this.instanceName = instance;
     await this.publishStatuses();
   }
 
@@ -1132,6 +1154,7 @@ export class ConnectorRuntime {
       kind: this.plugins.get(stored.definition.type)?.kind ?? 'source',
       state: entry.state,
       workerId: this.workerId,
+      instance: this.instanceName,
       workerUrl: this.advertisedUrl,
       trace: entry.trace,
       updatedAt: new Date().toISOString(),

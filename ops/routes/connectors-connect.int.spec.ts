@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,7 +97,9 @@ describe("Kafka Connect's REST calls against the hub", () => {
       '/connectors/{name}/tasks/{task}/status',
       `/connectors/${names.source}/tasks/0/status`,
     );
-    expect(task.body).toMatchObject({ id: 0, state: 'RUNNING', worker_id: expect.any(String) });
+    // Connect's worker_id is the instance's name, host:port as Connect's (the hub has no EAI_INSTANCE_ID here).
+    expect(task.body).toMatchObject({ id: 0, state: 'RUNNING', worker_id: hub.instance });
+    expect(hub.instance).toBe(`${hostname()}:${new URL(hub.url).port}`);
     const noTask = await call(
       'GET',
       '/connectors/{name}/tasks/{task}/status',

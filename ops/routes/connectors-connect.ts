@@ -129,13 +129,17 @@ export function connectConfig(definition: ConnectorDefinition): Json {
 
 type ConnectState = ConnectorStatus['state'] | 'RESTARTING';
 
-/** Connect's `connector` and `tasks` of a status: task 0 is the one task the hub runs (none while STOPPED). */
+/**
+ * Connect's `connector` and `tasks` of a status: task 0 is the one task the hub runs (none while STOPPED). Their
+ * `worker_id` is the instance's name (host:port by default, as Connect's), its worker id in a status an older hub wrote.
+ */
 export function connectStatusView(status: ConnectorStatus, restarting = false) {
   const state: ConnectState = restarting ? 'RESTARTING' : status.state;
   const trace = status.state === 'FAILED' && status.trace ? { trace: status.trace } : {};
+  const worker = status.instance ?? status.workerId;
   return {
-    connector: { state, worker_id: status.workerId, ...trace },
-    tasks: status.state === 'STOPPED' ? [] : [{ id: 0, state, worker_id: status.workerId, ...trace }],
+    connector: { state, worker_id: worker, ...trace },
+    tasks: status.state === 'STOPPED' ? [] : [{ id: 0, state, worker_id: worker, ...trace }],
   };
 }
 
@@ -156,7 +160,7 @@ export const connectStatusFields = {
       trace: z.string().optional(),
     })
     .optional()
-    .describe("Kafka Connect's view of the state: the connector's (`state` and `workerId` again)."),
+    .describe("Kafka Connect's view of the state: the connector's (`state` and `instance` again)."),
   tasks: z
     .array(connectTaskStateSchema)
     .optional()

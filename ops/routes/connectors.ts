@@ -101,7 +101,17 @@ export const connectorStatusSchema = z
     type: z.string(),
     kind: z.enum(['source', 'sink']),
     state: z.enum(['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED']),
-    workerId: z.string().nullable().describe('The runtime instance that runs it.'),
+    workerId: z
+      .string()
+      .nullable()
+      .describe('The runtime instance that runs it: an id that instance takes anew at each start.'),
+    instance: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "The name of the hub instance that runs it, stable across that instance's restarts: its `EAI_INSTANCE_ID`, else `<host name>:<ops port>` (Kafka Connect's `worker_id` says it too). Null while no instance holds it (UNASSIGNED); absent in a status an older hub wrote.",
+      ),
     workerUrl: z
       .string()
       .nullable()
