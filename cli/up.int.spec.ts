@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -98,6 +99,66 @@ describe('eai up (the README first command, on the configured stack)', () => {
       const { topics } = (await depths.json()) as { topics: Array<{ topic: string }> };
       expect(topics.map((t) => t.topic)).toEqual(['dlq.mapping', 'dlq.orchestrator', 'dlq.sink']);
 
+      hub.kill('SIGTERM');
+      expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
+    } finally {
+      hub.kill('SIGKILL');
+    }
+  });
+
+  it('with --host 0.0.0.0 it answers on the machine’s other addresses too, and the group forwards to <host name>:<port>', async () => {
+    const stack = testStack();
+    const port = await freePort();
+    const hub = spawn(
+      process.execPath,
+      [
+        'cli/eai.js',
+        'up',
+        '--json',
+        '--port',
+        String(port),
+        '--host',
+        '0.0.0.0',
+        '--group',
+        `eai-up-host-${port}`,
+      ],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: stack.brokers,
+          SCHEMA_REGISTRY_URL: stack.registryUrl,
+          DATABASE_URL: stack.databaseUrl,
+          EAI_LOG_LEVEL: 'warn',
+          EAI_ADMIN_TOKEN: newToken(),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => hub.on('exit', (code) => resolve(code)));
+    try {
+      let stdout = '';
+      hub.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+      });
+      let endpoints: { health?: string; listening?: string; advertisedUrl?: string } | undefined;
+      for (const deadline = Date.now() + 45_000; !endpoints && Date.now() < deadline; ) {
+        const line = stdout.split('\n').find((l) => l.includes('"health"'));
+        if (line) endpoints = JSON.parse(line);
+        else await sleep(100);
+      }
+      expect(endpoints, `eai up printed: ${stdout}`).toMatchObject({
+        // This machine reaches it at its loopback; the others at its host name.
+        health: `http://127.0.0.1:${port}/health/ready`,
+        listening: `0.0.0.0:${port}`,
+        advertisedUrl: `http://${hostname()}:${port}`,
+      });
+      expect((await fetch(endpoints!.health!)).status).toBe(200);
+      // An address of this machine other than loopback (every machine this runs on has one: its network's).
+      const outside = Object.values(networkInterfaces())
+        .flat()
+        .find((i) => i && !i.internal && i.family === 'IPv4');
+      expect(outside, 'a non-loopback IPv4 address').toBeDefined();
+      expect((await fetch(`http://${outside!.address}:${port}/health/live`)).status).toBe(200);
       hub.kill('SIGTERM');
       expect(await Promise.race([exited, sleep(30_000, 'still running', { ref: false })])).toBe(0);
     } finally {

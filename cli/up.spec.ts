@@ -47,6 +47,31 @@ describe('eai up with EAI_INSTANCE_ID', () => {
   });
 });
 
+describe('eai up --host and EAI_ADVERTISED_URL', () => {
+  it('refuses an address or a URL that is not one in one line naming the option or variable', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
+    for (const [args, env, expected] of [
+      [
+        ['up', '--host', 'every interface'],
+        {},
+        /^eai: --host: an IP address \(0\.0\.0\.0 for every interface\) or a host name, got "every interface"$/,
+      ],
+      [['up'], { EAI_OPS_HOST: '0.0.0.0/0' }, /^eai: EAI_OPS_HOST: an IP address/],
+      [
+        ['up'],
+        { EAI_ADVERTISED_URL: 'hub-0.hub:8080' },
+        /^eai: EAI_ADVERTISED_URL: an http\(s\) URL, e\.g\. http:\/\/hub-0\.hub:8080, got "hub-0\.hub:8080"$/,
+      ],
+    ] as const) {
+      const run = await runEai([...args], { env: { EAI_HOME: home, ...env }, timeoutMs: 60_000 });
+      expect(run.code).toBe(1);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(expected);
+    }
+  });
+});
+
 describe('eai up --mapping-threads', () => {
   it('refuses a count that is not a whole number in one line, before starting anything', async () => {
     const home = mkdtempSync(join(tmpdir(), 'eai-home-'));

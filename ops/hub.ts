@@ -36,7 +36,7 @@ import { complaintReturnDefinitions } from '../orchestrator/workflows/complaint-
 import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-delivery/index.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
-import { defaultInstanceName } from './instance-env.ts';
+import { defaultAdvertisedUrl, defaultInstanceName, isWildcardHost } from './instance-env.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
@@ -220,6 +220,8 @@ export interface Hub {
   url: string;
   /** This instance's name (`instanceId`, or `<host name>:<port>`), as connector statuses say it. */
   instance: string;
+  /** Where the group's other instances forward webhook requests for the connectors this one runs. */
+  advertisedUrl: string;
   runtime: ConnectorRuntime;
   orchestrator?: Orchestrator;
   masterdata?: MasterData;
@@ -403,13 +405,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
   });
   // Other instances forward webhook requests for the connectors this one runs to this URL.
-  await runtime.advertise(
-    options.advertisedUrl ?? ops.url,
-    options.instanceId ?? defaultInstanceName((ops.server.address() as AddressInfo).port),
-  );
+  const listening = (ops.server.address() as AddressInfo).port;
+  // On every interface its URL is this machine's loopback, which the others cannot reach: its host name then.
+  const advertisedUrl =
+    options.advertisedUrl ??
+    (options.host && isWildcardHost(options.host) ? defaultAdvertisedUrl(listening) : ops.url);
+  await runtime.advertise(advertisedUrl, options.instanceId ?? defaultInstanceName(listening));
   return {
     url: ops.url,
     instance: runtime.instance,
+    advertisedUrl,
     runtime,
     orchestrator,
     masterdata,

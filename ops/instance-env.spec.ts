@@ -1,7 +1,12 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/errors.ts';
-import { defaultInstanceName, instanceIdFromEnv } from './instance-env.ts';
+import {
+  defaultAdvertisedUrl,
+  defaultInstanceName,
+  instanceAddressFromEnv,
+  instanceIdFromEnv,
+} from './instance-env.ts';
 
 describe('EAI_INSTANCE_ID', () => {
   it('is the name as given (a pod name, host:port), none when unset or blank', () => {
@@ -24,5 +29,33 @@ describe('EAI_INSTANCE_ID', () => {
 
   it('defaults to <host name>:<port>, as Kafka Connect names a worker', () => {
     expect(defaultInstanceName(8080)).toBe(`${hostname()}:8080`);
+  });
+});
+
+describe('EAI_OPS_HOST, --host and EAI_ADVERTISED_URL', () => {
+  it('listens on loopback unless told otherwise; --host wins over the variable; the URL loses a trailing slash', () => {
+    expect(instanceAddressFromEnv({})).toEqual({ host: '127.0.0.1' });
+    expect(instanceAddressFromEnv({ EAI_OPS_HOST: '0.0.0.0' })).toEqual({ host: '0.0.0.0' });
+    expect(instanceAddressFromEnv({ EAI_OPS_HOST: '0.0.0.0' }, '::')).toEqual({ host: '::' });
+    expect(instanceAddressFromEnv({ EAI_OPS_HOST: 'hub-0.hub.eai.svc' })).toEqual({
+      host: 'hub-0.hub.eai.svc',
+    });
+    expect(
+      instanceAddressFromEnv({ EAI_OPS_HOST: '0.0.0.0', EAI_ADVERTISED_URL: 'http://hub-0.hub:8080/' }),
+    ).toEqual({ host: '0.0.0.0', advertisedUrl: 'http://hub-0.hub:8080' });
+    expect(defaultAdvertisedUrl(8080)).toBe(`http://${hostname()}:8080`);
+  });
+
+  it('refuses what is no address or no http(s) URL, naming the option or the variable', () => {
+    expect(() => instanceAddressFromEnv({ EAI_OPS_HOST: 'two words' })).toThrow(
+      'EAI_OPS_HOST: an IP address (0.0.0.0 for every interface) or a host name, got "two words"',
+    );
+    expect(() => instanceAddressFromEnv({}, '-0.0.0.0')).toThrow(/^--host: an IP address/);
+    for (const bad of ['hub-0:8080', 'ftp://hub-0/', 'http://']) {
+      expect(() => instanceAddressFromEnv({ EAI_ADVERTISED_URL: bad })).toThrow(ConfigError);
+      expect(() => instanceAddressFromEnv({ EAI_ADVERTISED_URL: bad })).toThrow(
+        /^EAI_ADVERTISED_URL: an http\(s\) URL/,
+      );
+    }
   });
 });

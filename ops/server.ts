@@ -203,10 +203,20 @@ export async function startOpsServer(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `http://${localHost(options.host ?? '127.0.0.1')}:${port}`,
     server,
     close: () => closeServer(server, answering, timeouts.drainMs, () => (closing = true)),
   };
+}
+
+/**
+ * The host of the server's URL: this machine's loopback for a server on every interface (`0.0.0.0`, `::`), an IPv6
+ * address in brackets.
+ */
+function localHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /**

@@ -42,7 +42,14 @@ export async function detectKafkaProviders(): Promise<{ jdk: boolean; maven: boo
 export async function startKafkaContainer(port: number): Promise<{ brokers: string; containerId: string }> {
   // The container must outlive `eai stack up`; testcontainers' reaper would remove it when this process exits.
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-  const { GenericContainer, Wait } = await import('testcontainers');
+  const { GenericContainer, Wait } = await import('testcontainers').catch((error: { code?: string }) => {
+    // A production install (npm ci --omit=dev) has no development tools: the local stack is one.
+    if (error.code === 'ERR_MODULE_NOT_FOUND')
+      throw new ConfigError(
+        "the local stack's Docker path needs the development install (testcontainers): run `npm install` in the repository, or point KAFKA_BROKERS at a broker",
+      );
+    throw error;
+  });
   const container = await new GenericContainer(`apache/kafka:${KAFKA_VERSION}`)
     .withExposedPorts({ container: 9092, host: port })
     .withEnvironment({

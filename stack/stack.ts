@@ -258,7 +258,10 @@ export async function stackUp(progress: (line: string) => void = () => undefined
     postgresPassword,
     startedAt: new Date().toISOString(),
   };
-  writeState(localState(state, previous, env));
+  // Every part given (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL) and no local stack before: nothing to keep,
+  // and a production hub's folder may well be read-only (a container's image, run as another user).
+  if (!(env.KAFKA_BROKERS && env.SCHEMA_REGISTRY_URL && env.DATABASE_URL && !previous))
+    writeState(localState(state, previous, env));
   return state;
 }
 

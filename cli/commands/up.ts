@@ -9,7 +9,7 @@ import { onShutdown } from '../../lib/shutdown.ts';
 import { loadMdmConfig } from '../../masterdata/index.ts';
 import { adminTokensFromEnv } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
-import { instanceIdFromEnv } from '../../ops/instance-env.ts';
+import { instanceAddressFromEnv, instanceIdFromEnv } from '../../ops/instance-env.ts';
 import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { checkHubPort, wholeNumber } from '../options.ts';
@@ -52,13 +52,17 @@ export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description(
-      'start the local stack (or use the configured one) and the hub, on loopback; Ctrl-C stops the hub',
+      'start the local stack (or use the configured one) and the hub, on loopback unless --host says otherwise; Ctrl-C stops the hub',
     )
     .option(
       '--port <n>',
       'ops port (health, metrics, admin API)',
       // Checked when `up` runs, not when the CLI is set up: a wrong EAI_OPS_PORT must not stop `eai map`.
       process.env.EAI_OPS_PORT ?? '8080',
+    )
+    .option(
+      '--host <address>',
+      'the address the hub listens on: 0.0.0.0 (or ::) for every interface, as in a container (EAI_OPS_HOST; default 127.0.0.1)',
     )
     .option(
       '--deploy <dir>',
@@ -98,6 +102,7 @@ export function registerUpCommand(program: Command): void {
     .action(
       async (options: {
         port: string;
+        host?: string;
         deploy?: string;
         masterdata?: string | boolean;
         mdmSchema: string;
@@ -112,6 +117,8 @@ export function registerUpCommand(program: Command): void {
         const tokens = adminTokensFromEnv();
         // This instance's name in connector statuses (default `<host name>:<port>`), checked before anything starts.
         const instanceId = instanceIdFromEnv();
+        // Where it listens, and where the group's other instances forward webhook requests to.
+        const address = instanceAddressFromEnv(process.env, options.host);
         // The orchestrator role's settings are checked before anything starts too.
         const orchestrator = orchestratorRoleFromEnv(process.env, {
           orchestrator: options.orchestrator,
@@ -158,13 +165,14 @@ export function registerUpCommand(program: Command): void {
           tokens,
           logger: log,
           port,
+          host: address.host,
           masterdata,
           orchestrator,
           mappingThreads,
           heapGrowingPercent,
           ...(instanceId ? { instanceId } : {}),
           // Where the other instances of the group forward webhook requests for the connectors this one runs.
-          ...(process.env.EAI_ADVERTISED_URL ? { advertisedUrl: process.env.EAI_ADVERTISED_URL } : {}),
+          ...(address.advertisedUrl ? { advertisedUrl: address.advertisedUrl } : {}),
         });
         const deployed = options.deploy ? resolve(options.deploy) : undefined;
         const elsewhere = deployed
@@ -178,6 +186,9 @@ export function registerUpCommand(program: Command): void {
           openapi: `${hub.url}/openapi.json`,
           group: options.group,
           instance: hub.instance,
+          // Said when it is not this machine's loopback alone: where it listens and where the group forwards to.
+          ...(address.host !== '127.0.0.1' ? { listening: `${address.host}:${port}` } : {}),
+          ...(hub.advertisedUrl !== hub.url ? { advertisedUrl: hub.advertisedUrl } : {}),
           connectors: hub.runtime.names().length,
           mappingThreads,
           // Connectors of this connect group that the folder does not hold: deployed earlier from another folder
