@@ -38,6 +38,14 @@ export class EmittedVersions {
     return fresh;
   }
 
+  /**
+   * Forgets documents whose batch did not reach Kafka: the poll transport reads them again from the last committed
+   * cursor, and they must then pass.
+   */
+  forget(documents: SourceDocument[]): void {
+    for (const document of documents) if (document.deliveryId) this.versions.delete(document.deliveryId);
+  }
+
   private prune(beforeMs: number): void {
     for (const [id, ms] of this.versions) if (ms < beforeMs) this.versions.delete(id);
     while (this.versions.size > this.limit) this.versions.delete(this.versions.keys().next().value!);

@@ -23,8 +23,8 @@ export interface OdooConnection {
 
 /**
  * Odoo answered with a fault: over JSON-RPC HTTP 200 with `error` in the body; over JSON-2 a 4xx with the exception
- * (`status`: 403 AccessError, 404 unknown model or method or MissingError, 422 bad arguments or UserError). The
- * exception name says what went wrong.
+ * (`status`: 403 AccessError, 404 unknown model or method or MissingError, 422 bad arguments or UserError), or a 500
+ * naming one that retrying does not heal (a ValueError). The exception name says what went wrong.
  */
 export class OdooFaultError extends NonRetriableError {
   readonly exception: string;
@@ -156,12 +156,53 @@ function odooException(text: string): { name: string; message: string } | undefi
 }
 
 /**
+ * Exceptions a JSON-2 500 names that asking again does not heal: the same call fails the same way (Odoo 19's
+ * `http.serialize_exception` names the class with its module: `builtins.ValueError`, `psycopg2.errors.UniqueViolation`).
+ * A programming or data error (ValueError, TypeError, KeyError, AttributeError…), one of Odoo's own exceptions should
+ * one come as 500 (they are 4xx), or PostgreSQL refusing the data (an integrity violation: Odoo's `retrying` turns
+ * most into a ValidationError, 422). Concurrency failures Odoo gave up retrying (`psycopg2.errors.SerializationFailure`,
+ * `LockNotAvailable`, `DeadlockDetected`, `psycopg2.OperationalError`, `odoo.exceptions.ConcurrencyError`), a lost
+ * connection, and any other or no name stay retriable.
+ */
+const FINAL_EXCEPTIONS = new Set([
+  'builtins.ValueError',
+  'builtins.TypeError',
+  'builtins.KeyError',
+  'builtins.AttributeError',
+  'builtins.IndexError',
+  'builtins.AssertionError',
+  'builtins.NotImplementedError',
+  'builtins.ZeroDivisionError',
+  'odoo.exceptions.UserError',
+  'odoo.exceptions.ValidationError',
+  'odoo.exceptions.AccessError',
+  'odoo.exceptions.AccessDenied',
+  'odoo.exceptions.MissingError',
+  'odoo.exceptions.RedirectWarning',
+  'odoo.exceptions.CacheMiss',
+  'psycopg2.IntegrityError',
+  'psycopg2.DataError',
+  'psycopg2.ProgrammingError',
+]);
+/** psycopg2's (psycopg 3's) classes of an integrity violation or of bad data: `psycopg2.errors.NotNullViolation`… */
+const FINAL_PG_ERRORS =
+  /^psycopg2?\.errors\.(\w+Violation|InvalidTextRepresentation|NumericValueOutOfRange|StringDataRightTruncation|InvalidDatetimeFormat|DatetimeFieldOverflow|DivisionByZero|UndefinedColumn|UndefinedTable|UndefinedFunction)$/;
+
+/** Whether a JSON-2 500 naming `exception` is final (see FINAL_EXCEPTIONS); false for a concurrency failure or none. */
+export function json2FinalException(exception: string): boolean {
+  return FINAL_EXCEPTIONS.has(exception) || FINAL_PG_ERRORS.test(exception);
+}
+
+/**
  * The error a JSON-2 answer other than 2xx means (Odoo 19's Json2Dispatcher.handle_error: a UserError's http_status,
  * a werkzeug HTTPException's code, else 500; the body Odoo's error object):
  *
  * - 401 (no, wrong, expired or revoked API key): OdooApiKeyError, non-retriable, telling to check the key.
  * - 404 without Odoo's error object: no `/json/2` route (Odoo ≤ 18): OdooNoJson2Error.
- * - 408, 429, 5xx: retriable as any HTTP target's (http-errors.ts), with the exception named instead of the traceback.
+ * - A 500 naming an exception retrying does not heal (json2FinalException: a ValueError, TypeError, KeyError, an
+ *   integrity violation…): OdooFaultError, non-retriable, with Odoo's message (the sink dead-letters the record).
+ * - 408, 429, other 5xx (a concurrency failure Odoo gave up retrying, a proxy's 502/503, no error object): retriable
+ *   as any HTTP target's (http-errors.ts), with the exception named instead of the traceback.
  * - Any other 4xx with Odoo's error object (403 AccessError, 404 unknown model or method or MissingError, 422 bad
  *   arguments, a UserError or ValidationError): OdooFaultError, non-retriable, with Odoo's message.
  */
@@ -179,6 +220,8 @@ export function json2Error(
       `${where}: the server has no /json/2 (HTTP 404 without Odoo's answer): Odoo ≤ 18, which only has /jsonrpc (config.api: jsonrpc or auto), or no database named as config.db`,
     );
   if (fault && status >= 400 && status < 500 && status !== 408 && status !== 429)
+    return new OdooFaultError(where, fault.name, fault.message, status);
+  if (fault && status === 500 && json2FinalException(fault.name))
     return new OdooFaultError(where, fault.name, fault.message, status);
   return httpAnswerError(
     { connector: call.connector, method: 'POST', path },

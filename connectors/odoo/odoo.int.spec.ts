@@ -171,6 +171,63 @@ describe.each(['17.0', '19.0'])(
       expect((await runtime.status(name))?.metrics.recordsOut).toBe(1);
     });
 
+    it('an order line written alone (its order not stamped) reaches the hub as a new version of the order', async () => {
+      const from = await topicEnds('canonical.sales-order');
+      const customer = unique('Zeilen');
+      const mine = (m: { value: Buffer }) => m.value.includes(Buffer.from(customer));
+      const partner = await edit({ model: 'res.partner', values: { name: customer, is_company: true } });
+      const order = await edit({
+        model: 'sale.order',
+        values: { partner_id: partner, client_order_ref: 'PO-L', order_line: [[0, 0, { product_id: 1 }]] },
+      });
+      const [line] = await odoo.call<number[]>('sale.order.line', 'search', [[['order_id', '=', order]]]);
+      const name = unique('odoo-lines');
+      created.push(name);
+      await onlyJson2();
+      await runtime.put(
+        {
+          name,
+          type: 'odoo-polling-source',
+          config: {
+            url: odoo.sim.url,
+            db: 'odoo',
+            username: 'eai',
+            password: 'eai-api-key',
+            intervalMs: 300,
+            overlapMs: 1000,
+          },
+        },
+        'test',
+      );
+      const [first] = await readDecoded<OrderEvent>('canonical.sales-order', 1, {
+        wanted: mine,
+        timeoutMs: LONG_READ,
+        from,
+      });
+      // Later than the overlap, another order: the order poll's window leaves this one behind.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await edit({ model: 'sale.order', values: { partner_id: partner, client_order_ref: 'PO-M' } });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      // Through the API, the line's description alone: Odoo stamps the line, not the order.
+      if (version === '19.0')
+        expect(
+          (await odoo.json2('sale.order.line', 'write', { ids: [line], vals: { name: `${customer} alone` } }))
+            .status,
+        ).toBe(200);
+      else await odoo.call('sale.order.line', 'write', [[line], { name: `${customer} alone` }]);
+      // (The connectors of the other tests poll this simulator too: only this version is looked for.)
+      const [alone] = await readDecoded<OrderEvent>('canonical.sales-order', 1, {
+        wanted: (m) => m.value.includes(Buffer.from(`${customer} alone`)),
+        timeoutMs: LONG_READ,
+        from,
+      });
+      expect(alone!.key).toBe(first!.key);
+      // The order's version: its id and unchanged write_date, another digest.
+      const stamp = /@([^#]+)#/.exec(String(first!.headers.ce_id))?.[1];
+      expect(alone!.headers.ce_id).toMatch(new RegExp(`^sale\\.order:${order}@${stamp}#`));
+      expect(alone!.headers.ce_id).not.toBe(first!.headers.ce_id);
+    });
+
     it('polls res.partner beside sale.order: one CustomerEvent per partner version, archived ones included, the integration user’s writes marked', async () => {
       const from = await topicEnds('canonical.customer');
       const company = unique('Firma');

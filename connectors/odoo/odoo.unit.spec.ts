@@ -45,6 +45,18 @@ describe('versions emitted within the overlap', () => {
   });
 });
 
+describe('versions of a batch that did not reach Kafka', () => {
+  it('are forgotten, so the transport’s re-read of them passes', () => {
+    const emitted = new EmittedVersions(5000);
+    const [first] = emitted.filter([doc('1', '2024-03-12T09:00:00.000Z')]);
+    expect(emitted.filter([doc('1', '2024-03-12T09:00:00.000Z')])).toEqual([]);
+    emitted.forget([first!]);
+    expect(emitted.filter([doc('1', '2024-03-12T09:00:00.000Z')]).map((d) => d.deliveryId)).toEqual([
+      first!.deliveryId,
+    ]);
+  });
+});
+
 describe('what the write sink sends for a partner Odoo holds', () => {
   it('only the fields that differ: a many2one read as [id, name] equals its id, false and "" are both empty', () => {
     const current = {

@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import type { ConnectorContext, SourceDocument, SourceTask } from '../sdk/index.ts';
-import { createPollSource, pollSourceConfig } from '../transports/poll.ts';
+import {
+  createPollSource,
+  type PollSource,
+  type PollSourceOptions,
+  pollSourceConfig,
+} from '../transports/poll.ts';
+import { SeenVersions } from '../transports/poll-seen.ts';
 import { targetUrl } from '../transports/target-url.ts';
 import { EmittedVersions } from './emitted-versions.ts';
 import { createOdooClient } from './jsonrpc.ts';
 import { fetchPartners } from './partners.ts';
-import { fetchSaleOrders } from './sale-orders.ts';
+import { fetchOrdersOfChangedLines, fetchSaleOrders, isoDateTime, newestLineChange } from './sale-orders.ts';
 
 export const odooConnectionConfig = z.object({
   url: targetUrl().describe(
@@ -49,16 +55,27 @@ export const odooPollingSourceConfig = odooConnectionConfig
       .refine((list) => new Set(list).size === list.length, 'a model is listed twice')
       .default(['sale.order'])
       .describe(
-        'Models polled, each with its own cursor (source partition = the model): `sale.order` → SalesOrderEvents (format odoo-sale-order), `res.partner` → CustomerEvents (format odoo-res-partner, archived partners included).',
+        'Models polled, each with its own cursor (source partition = the model): `sale.order` → SalesOrderEvents (format odoo-sale-order; with a second poll of `sale.order.line` by its write_date, partition `sale.order.line`, which reads again the orders of lines written alone), `res.partner` → CustomerEvents (format odoo-res-partner, archived partners included).',
       ),
   });
 
 export type OdooPollingSourceConfig = z.output<typeof odooPollingSourceConfig>;
 
+/** The partition of the line poll, which sale.order brings along. */
+const LINES = 'sale.order.line';
+
 interface ModelSource {
-  model: OdooModel;
-  source: SourceTask;
+  /** The source partition: the model, or `sale.order.line` for the poll of order lines. */
+  partition: string;
+  source: PollSource;
   emitted: EmittedVersions;
+  /** Its documents are sale.order versions (the order poll's and the line poll's). */
+  orders: boolean;
+  /**
+   * The line poll with no position of its own nor of the orders (a first start, a reset): it starts at the newest
+   * line change, asked at its first poll, as the order poll's first pass reads every order with its lines as they are.
+   */
+  firstStart?: boolean;
   /** A poll under way, kept across calls so nothing it returns is lost when another model answered first. */
   pending?: Promise<void>;
   /** What the poll under way returned, once it did. */
@@ -68,11 +85,32 @@ interface ModelSource {
 }
 
 /**
+ * The sale.order versions published lately, by the order poll or the line poll: an order whose lines were saved
+ * with it (the web client's save writes both, stamped alike) is read by both polls, the same version, and published
+ * once; the other poll's read stores its position only, so that after a restart the version is in both polls'
+ * overlap versions. In memory, the newest RECENT_ORDER_VERSIONS.
+ */
+const RECENT_ORDER_VERSIONS = 10_000;
+
+/** A sale.order document's version, `sale.order:<id>@<write_date>#<digest>`, as the order poll's delivery id is. */
+function orderVersion(document: SourceDocument): string {
+  const [order] = JSON.parse(document.bytes.toString('utf8')) as [{ id: number; write_date: string }];
+  const updatedAt = new Date(isoDateTime(order.write_date)).toISOString();
+  return `sale.order:${SeenVersions.key(String(order.id), updatedAt, document.bytes)}`;
+}
+
+/**
  * Odoo changes by polling `write_date` through the poll transport (keyset pages, overlap window), one poll per model
  * (a sale.order with its lines, a res.partner), each its own source partition. A document's CloudEvents id is the
  * version (`<model>:<id>@<write_date>#<digest>`), and the versions of the overlap window ride in the position, so
  * neither an edit is lost nor a version sent twice across restarts. The models are polled side by side: an idle
  * one waiting for its next pass never holds back the other.
+ *
+ * sale.order comes with a second poll, of `sale.order.line` by its own write_date (partition `sale.order.line`, the
+ * same paging, overlap and position rules): Odoo stamps a line written alone, not its order (unless the order's
+ * stored totals change), so the order poll misses such changes; the line poll reads the orders of the changed lines
+ * again (fetchOrdersOfChangedLines). A position from before the line poll (none for `sale.order.line`) starts it at
+ * the order cursor's time.
  */
 export function createOdooPollingSource(
   config: OdooPollingSourceConfig,
@@ -80,27 +118,69 @@ export function createOdooPollingSource(
 ): SourceTask {
   const { url, db, username, password, timeoutMs, api, models, ...poll } = config;
   const client = createOdooClient({ url, db, username, password, timeoutMs, api }, context);
-  const sources: ModelSource[] = models.map((model) => ({
-    model,
+  const pollOf = (partition: string, fetchPage: PollSourceOptions['fetchPage']): ModelSource => ({
+    partition,
+    orders: partition === 'sale.order' || partition === LINES,
     emitted: new EmittedVersions(poll.overlapMs),
     source: createPollSource(
-      {
-        config: { ...poll, entity: model, cursor: 'updated-since' },
-        fetchPage: (cursor, signal, pageSize) => MODELS[model](client, cursor, signal, pageSize),
-      },
+      { config: { ...poll, entity: partition, cursor: 'updated-since' }, fetchPage },
       context,
     ),
-  }));
+  });
+  const sources: ModelSource[] = models.flatMap((model) => [
+    pollOf(model, (cursor, signal, pageSize) => MODELS[model](client, cursor, signal, pageSize)),
+    ...(model === 'sale.order'
+      ? [
+          pollOf(LINES, (cursor, signal, pageSize) =>
+            fetchOrdersOfChangedLines(client, cursor, signal, pageSize),
+          ),
+        ]
+      : []),
+  ]);
+  const published = new Set<string>();
+
+  /** A poll's next documents; the line poll's first one after a first start only fixes where it starts. */
+  async function next(entry: ModelSource): Promise<SourceDocument[]> {
+    if (!entry.firstStart) return entry.source.poll();
+    const newest = (await newestLineChange(client, context.signal)) ?? poll.initialUpdatedSince;
+    const since = new Date(Math.max(Date.parse(newest), Date.parse(poll.initialUpdatedSince))).toISOString();
+    await entry.source.start(new Map([[LINES, { updatedSince: since }]]));
+    entry.firstStart = false;
+    // Committed as it is, so a restart before the first line change resumes there too.
+    return [
+      {
+        bytes: Buffer.alloc(0),
+        name: 'sale.order.line start',
+        position: { partition: LINES, offset: { updatedSince: since } },
+        positionOnly: true,
+      },
+    ];
+  }
+
   return {
     async start(positions) {
-      for (const { model, source, emitted } of sources) {
-        emitted.restore(positions.get(model));
-        await source.start(positions);
+      for (const entry of sources) {
+        const own = positions.get(entry.partition);
+        entry.emitted.restore(own);
+        entry.firstStart = false;
+        if (entry.partition !== LINES || own !== undefined) {
+          await entry.source.start(positions);
+          continue;
+        }
+        // No line cursor: a position from before the line poll resumes the lines where the orders stand; none at all
+        // (a first start) waits for the newest line change (next).
+        const orders = positions.get('sale.order') as { updatedSince?: unknown } | undefined;
+        if (typeof orders?.updatedSince === 'string')
+          await entry.source.start(new Map([[LINES, { updatedSince: orders.updatedSince }]]));
+        else {
+          await entry.source.start(new Map());
+          entry.firstStart = true;
+        }
       }
     },
     async poll() {
       for (const entry of sources) {
-        entry.pending ??= entry.source.poll().then(
+        entry.pending ??= next(entry).then(
           (documents) => {
             entry.result = documents;
           },
@@ -119,18 +199,37 @@ export function createOdooPollingSource(
           throw error;
         }
         if (!entry.result) continue;
-        documents.push(...entry.emitted.filter(entry.result));
+        for (const document of entry.emitted.filter(entry.result)) {
+          if (entry.orders && !document.positionOnly) {
+            // The order's version, whichever poll read it; published once. The other poll's read of it stores its
+            // position only: its cursor and overlap versions, so after a restart that poll does not publish it either.
+            const version = entry.partition === LINES ? orderVersion(document) : document.deliveryId!;
+            if (published.has(version)) {
+              documents.push({ ...document, positionOnly: true });
+              continue;
+            }
+            published.add(version);
+            if (published.size > RECENT_ORDER_VERSIONS) published.delete(published.values().next().value!);
+            document.id = version;
+          } else if (document.deliveryId) document.id = document.deliveryId;
+          documents.push(document);
+        }
         entry.result = undefined;
         entry.pending = undefined;
       }
-      for (const document of documents) if (document.deliveryId) document.id = document.deliveryId;
       return documents;
     },
     async commit(documents, outcome) {
-      // Each model's transport takes its own documents; one with none in the batch has nothing to acknowledge or read again.
-      for (const { model, source } of sources) {
-        const mine = documents.filter((document) => document.position?.partition === model);
-        if (mine.length > 0) await source.commit(mine, outcome);
+      // Each poll's transport takes its own documents; one with none in the batch has nothing to acknowledge or read again.
+      for (const { partition, source, emitted } of sources) {
+        const mine = documents.filter((document) => document.position?.partition === partition);
+        if (mine.length === 0) continue;
+        if (!outcome.ok) {
+          // Read again by the transport: they must pass then.
+          emitted.forget(mine);
+          for (const document of mine) if (document.id) published.delete(document.id);
+        }
+        await source.commit(mine, outcome);
       }
     },
     async stop() {

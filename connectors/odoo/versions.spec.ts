@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRetriable } from '../../lib/errors.ts';
 import { erasureEvent } from '../../masterdata/sync/erasure-out.ts';
 import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
+import type { SourceDocument } from '../sdk/index.ts';
 import { createTestContext, customerRecords } from '../transports/test-support.ts';
 import {
   createOdooClient,
@@ -11,7 +12,8 @@ import {
   OdooNoJson2Error,
 } from './jsonrpc.ts';
 import { fetchPartners } from './partners.ts';
-import { fetchSaleOrders } from './sale-orders.ts';
+import { createOdooPollingSource, odooPollingSourceConfig } from './polling-source.ts';
+import { fetchSaleOrders, isoDateTime } from './sale-orders.ts';
 import { createOdooWriteSink, odooWriteSinkConfig } from './write-sink.ts';
 
 // Odoo saas-18.2 (every Odoo Online database since early 2025) and 19.0 have no res.partner.mobile: a connector
@@ -234,6 +236,17 @@ describe('which External API: JSON-2 on Odoo 19, JSON-RPC before', () => {
     expect(missing).toMatchObject({ status: 404, exception: 'werkzeug.exceptions.NotFound' });
     expect(isRetriable(missing)).toBe(false);
 
+    // A 500 naming an exception a retry cannot heal (a ValueError: a field the database lacks) is final too.
+    const invalid = await failure(
+      client.executeKw('res.partner', 'search_read', [[]], { fields: ['mobile'] }, signal),
+    );
+    expect(invalid).toBeInstanceOf(OdooFaultError);
+    expect(invalid).toMatchObject({ status: 500, exception: 'builtins.ValueError' });
+    expect(invalid.message).toBe(
+      "odoo-faults: Odoo /json/2/res.partner/search_read: Odoo builtins.ValueError: Invalid field 'mobile' on model 'res.partner'",
+    );
+    expect(isRetriable(invalid)).toBe(false);
+
     await faults(odoo, [{ kind: 'error', status: 503, path: '/json/2/**', times: 1 }]);
     const unavailable = await failure(client.executeKw('res.partner', 'search_count', [[]], {}, signal));
     expect(isRetriable(unavailable)).toBe(true);
@@ -242,5 +255,110 @@ describe('which External API: JSON-2 on Odoo 19, JSON-RPC before', () => {
     expect(await client.executeKw('res.partner', 'search_count', [[]], {}, signal)).toEqual(
       expect.any(Number),
     );
+  });
+
+  it('a 500 naming a concurrency failure (a record another transaction holds) is retried: by the client and by the sink, which then writes', async () => {
+    const id = await odoo.call<number>('res.partner', 'create', [{ name: 'Locked', ref: 'G-locked' }]);
+    const lock = (times: number) =>
+      fetch(`${odoo.sim.url}/sim/locks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'res.partner', id, times }),
+      });
+    await lock(1);
+    const client = createOdooClient(connection('json2'), createTestContext('odoo-locked').context);
+    const busy = await failure(
+      client.executeKw('res.partner', 'write', [[id], { city: 'Graz' }], {}, signal),
+    );
+    expect(isRetriable(busy)).toBe(true);
+    expect(busy.status).toBe(500);
+    expect(busy.message).toContain(
+      'Odoo psycopg2.errors.SerializationFailure: could not serialize access due to concurrent update',
+    );
+
+    await lock(1);
+    const { context } = createTestContext('odoo-write-locked');
+    context.toSystem = async () => [Buffer.from(JSON.stringify([{ ref: 'G-locked', name: 'Unlocked' }]))];
+    const retried: unknown[] = [];
+    context.attemptFailed = (error) => retried.push(error);
+    const sink = createOdooWriteSink(
+      odooWriteSinkConfig.parse({ ...connection('json2'), retry: { initialDelayMs: 10 } }),
+      context,
+    );
+    await sink.put(customerRecords('odoo-locked')({ origin: { system: 'mdm' } }));
+    const [written] = await odoo.call<Array<{ name: string }>>('res.partner', 'read', [[id]], {
+      fields: ['name'],
+    });
+    expect(written!.name).toBe('Unlocked');
+    expect(retried).toHaveLength(1);
+  });
+
+  it('the sink dead-letters a 500 ValueError (a value Odoo refuses) with Odoo’s message after one attempt', async () => {
+    const { context } = createTestContext('odoo-write-bad');
+    context.toSystem = async () => [
+      Buffer.from(JSON.stringify([{ ref: 'G-bad-type', name: 'Bad Type', type: 'bogus' }])),
+    ];
+    const retried: unknown[] = [];
+    context.attemptFailed = (error) => retried.push(error);
+    const sink = createOdooWriteSink(odooWriteSinkConfig.parse(connection('json2')), context);
+    const refused = await failure(sink.put(customerRecords('odoo-bad')({ origin: { system: 'mdm' } })));
+    expect(refused).toBeInstanceOf(OdooFaultError);
+    expect(isRetriable(refused)).toBe(false);
+    expect(refused.message).toBe(
+      "odoo-write-bad: Odoo /json/2/res.partner/create: Odoo builtins.ValueError: Wrong value for res.partner.type: 'bogus'",
+    );
+    // One attempt, not the put's retries.
+    expect(retried).toEqual([]);
+  });
+
+  it('a line written alone reaches the source; a position from before the line poll resumes the lines at the order cursor; an order both polls read is published once', async () => {
+    const partner = await odoo.call<number>('res.partner', 'create', [{ name: 'Line Buyer' }]);
+    const order = await odoo.call<number>('sale.order', 'create', [
+      { partner_id: partner, order_line: [[0, 0, { product_id: 1, product_uom_qty: 1 }]] },
+    ]);
+    const [line] = await odoo.call<number[]>('sale.order.line', 'search', [[['order_id', '=', order]]]);
+    const [read] = await odoo.call<Array<{ write_date: string }>>('sale.order', 'read', [
+      [order],
+      ['write_date'],
+    ]);
+    const stamped = read!.write_date;
+    const source = createOdooPollingSource(
+      odooPollingSourceConfig.parse({ ...connection('json2'), intervalMs: 50, overlapMs: 1000 }),
+      createTestContext('odoo-lines').context,
+    );
+    // Committed before the line poll: the orders' cursor only.
+    await source.start(new Map([['sale.order', { updatedSince: isoDateTime(stamped) }]]));
+    const mine: SourceDocument[] = [];
+    const pollUntil = async (done: () => boolean, ms = 10_000) => {
+      const deadline = Date.now() + ms;
+      while (!done() && Date.now() < deadline)
+        for (const document of await source.poll())
+          if (document.name === `sale.order/${order}` && !document.positionOnly) {
+            mine.push(document);
+            await source.commit([document], { ok: true, published: 1, deadLettered: 0 });
+          }
+    };
+    try {
+      // Created with its line (stamped alike): the order poll's to publish, once.
+      await pollUntil(() => mine.length >= 1);
+      await pollUntil(() => false, 1000); // passes of both polls, 50 ms apart
+      expect(mine).toHaveLength(1);
+      // Another order, changed later than the overlap: the order poll's window leaves the first order behind.
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await odoo.call('sale.order', 'create', [{ partner_id: partner }]);
+      await pollUntil(() => false, 500);
+      // The description of the line written alone: the order keeps its write_date, the line poll reads it again.
+      await odoo.call('sale.order.line', 'write', [[line], { name: 'Written alone' }]);
+      await pollUntil(() => mine.some((d) => d.bytes.includes('Written alone')));
+      const alone = mine.find((d) => d.bytes.includes('Written alone'))!;
+      expect(alone.position?.partition).toBe('sale.order.line');
+      expect(alone.id).toMatch(
+        new RegExp(`^sale\\.order:${order}@${new Date(isoDateTime(stamped)).toISOString()}#`),
+      );
+      expect(new Set(mine.map((d) => d.id)).size).toBe(mine.length);
+      expect(mine).toHaveLength(2);
+    } finally {
+      await source.stop();
+    }
   });
 });

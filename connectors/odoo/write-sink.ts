@@ -123,8 +123,8 @@ export function difference(current: OdooRecord, wanted: Values): Values {
  * The write goes through the HTTP sink (retries, circuit breaker, dead letters) with the request built again before
  * every attempt from what Odoo holds then: Odoo keeps no idempotency keys, so a retry after a lost answer, or a
  * redelivered record, finds the write made and sends nothing. JSON-RPC faults come with HTTP 200 and are read from
- * the body; JSON-2 answers them with their HTTP status (a 4xx dead-letters the record with Odoo's message, a 5xx is
- * retried).
+ * the body; JSON-2 answers them with their HTTP status (a 4xx, or a 500 naming a ValueError or another exception
+ * retrying does not heal, dead-letters the record with Odoo's message; another 5xx, a concurrency failure, is retried).
  */
 export function createOdooWriteSink(config: OdooWriteSinkConfig, context: ConnectorContext): HttpSink {
   const { url, db, username, password, timeoutMs, api, skipOdooEvents, ...http } = config;
@@ -329,6 +329,20 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     return undefined;
   }
 
+  /**
+   * A JSON-2 500 naming an exception retrying does not heal (a ValueError, an integrity violation: json2Error): the
+   * record is dead-lettered with Odoo's exception and message, not retried for as long as the sink runs.
+   */
+  function finalAnswer(status: number, body: string, sent: HttpSinkRequest): Error | undefined {
+    const [, model = '', method = ''] = /^\/json\/2\/([^/]+)\/([^/]+)$/.exec(sent.path) ?? [];
+    if (status !== 500 || !model) return undefined;
+    const error = json2Error(
+      { connector: context.name, username, model, method },
+      { status, retryAfter: null, body },
+    );
+    return error instanceof OdooFaultError ? error : undefined;
+  }
+
   /** JSON-RPC answers faults with HTTP 200 and `error` in the body (the exception's name and message). */
   function checkAnswer(text: string, sent: HttpSinkRequest): void {
     // JSON-2 answers the method's value with 2xx, its faults with 4xx/5xx (refusedByOdoo, http-sink).
@@ -359,6 +373,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
       request,
       checkAnswer,
       redirect: refusedByOdoo,
+      finalAnswer,
       requestPerAttempt: true,
     },
     context,

@@ -93,6 +93,12 @@ export interface HttpSinkOptions {
    * spent quota. One warn line per wait says until when; the status says it as the retry's error (`attemptFailed`).
    */
   limitWait?(status: number, body: string): Promise<{ until: Date; reason: string } | undefined>;
+  /**
+   * An answer whose status says retry but that asking again will not change (Odoo JSON-2's 500 naming a ValueError):
+   * return the error (a NonRetriableError) that dead-letters the record with its reason; undefined: classified as
+   * usual. Not counted towards the breaker: the record is at fault, not the target.
+   */
+  finalAnswer?(status: number, body: string, request: HttpSinkRequest): Error | undefined;
   /** The clock `limitWait`'s times are read against (tests); default `Date.now`. */
   now?(): number;
   /**
@@ -233,6 +239,8 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       );
       return send(record, request, step, true);
     }
+    const final = options.finalAnswer?.(response.status, text, request);
+    if (final) throw final;
     const wait = await options.limitWait?.(response.status, text);
     if (wait)
       throw new HttpLimitWaitError(

@@ -13,6 +13,7 @@ export type OdooExceptionName =
   | 'builtins.AttributeError'
   | 'builtins.Exception'
   | 'psycopg2.OperationalError'
+  | 'psycopg2.errors.SerializationFailure'
   | 'werkzeug.exceptions.BadRequest'
   | 'werkzeug.exceptions.Unauthorized'
   | 'werkzeug.exceptions.NotFound'

@@ -2,7 +2,7 @@ import { OdooFault, validationError, valueError } from './errors.ts';
 import type { ModelDef } from './models.ts';
 import { MODELS } from './models.ts';
 import { nextId, type OdooRecord, type OdooState, odooDateTime } from './state.ts';
-import { storedValue } from './values.ts';
+import { readValue, storedValue } from './values.ts';
 
 /** One applied change, for the effects ledger. */
 export interface AppliedChange {
@@ -119,11 +119,39 @@ function checkRequired(def: ModelDef, record: OdooRecord): void {
   }
 }
 
-/** Bumps the order's write_date when its lines change (its stored totals are recomputed). */
-function touchParentOrder(ctx: WriteContext, def: ModelDef, record: OdooRecord): void {
-  if (def.name !== 'sale.order.line' || typeof record.order_id !== 'number') return;
-  const order = ctx.state.records['sale.order']?.[String(record.order_id)];
-  if (order) stamp(order, ctx.uid, false);
+/** The stored totals of an order, which Odoo recomputes when its lines change. */
+const TOTALS = ['amount_untaxed', 'amount_tax', 'amount_total'];
+function orderTotals(ctx: WriteContext, order: OdooRecord): string {
+  const def = MODELS['sale.order']!;
+  return JSON.stringify(TOTALS.map((name) => readValue(ctx.state, def, order, name)));
+}
+
+/**
+ * Before a change to sale.order.line `line` (or several states of it: moved to another order), the totals of the
+ * orders it belongs to; `stampRecomputed` then stamps those whose totals the change altered. As Odoo: a line written
+ * alone (sale.order.line.write through the API, an import, a module) stamps the line only; the order's write_date
+ * and write_uid move only when its stored totals are recomputed to another value (the ORM's flush of computed fields
+ * sets them, `_write_multi`), e.g. a new quantity or price, not a new description. An order written with its lines
+ * (the web client's save: `order_line` commands) is stamped by its own write.
+ */
+function totalsBefore(ctx: WriteContext, def: ModelDef, ...lines: OdooRecord[]): Map<OdooRecord, string> {
+  const before = new Map<OdooRecord, string>();
+  if (def.name !== 'sale.order.line') return before;
+  for (const line of lines) {
+    const order =
+      typeof line.order_id === 'number'
+        ? ctx.state.records['sale.order']?.[String(line.order_id)]
+        : undefined;
+    if (order && !before.has(order)) before.set(order, orderTotals(ctx, order));
+  }
+  return before;
+}
+
+function stampRecomputed(ctx: WriteContext, before: Map<OdooRecord, string>): void {
+  for (const [order, totals] of before) {
+    const stillThere = ctx.state.records['sale.order']?.[String(order.id)] === order;
+    if (stillThere && orderTotals(ctx, order) !== totals) stamp(order, ctx.uid, false);
+  }
 }
 
 export function createRecord(ctx: WriteContext, def: ModelDef, values: unknown): number {
@@ -141,11 +169,12 @@ export function createRecord(ctx: WriteContext, def: ModelDef, values: unknown):
   }
   checkRequired(def, record);
   stamp(record, ctx.uid, true);
+  const before = totalsBefore(ctx, def, record);
   const table = ctx.state.records[def.name] ?? {};
   ctx.state.records[def.name] = table;
   table[String(id)] = record;
   ctx.changes.push({ model: def.name, id, operation: 'create' });
-  touchParentOrder(ctx, def, record);
+  stampRecomputed(ctx, before);
   for (const [name, commands] of Object.entries(x2many)) applyCommands(ctx, def, record, name, commands);
   return id;
 }
@@ -163,14 +192,24 @@ export function findRecord(ctx: WriteContext, def: ModelDef, id: number): OdooRe
 export function writeRecord(ctx: WriteContext, def: ModelDef, id: number, values: unknown): void {
   checkWritable(def, 'modify');
   const record = findRecord(ctx, def, id);
+  const locked = `${def.name}/${id}`;
+  if (ctx.state.locks?.[locked]) {
+    // Another transaction updates the row: PostgreSQL refuses ours, and Odoo's `retrying` gave up (5 tries).
+    ctx.state.locks[locked] -= 1;
+    throw new OdooFault(
+      'psycopg2.errors.SerializationFailure',
+      'could not serialize access due to concurrent update',
+    );
+  }
   const { plain, x2many } = splitValues(def, values);
   const updated: OdooRecord = { ...record };
   for (const [name, value] of Object.entries(plain)) updated[name] = storedValue(ctx.state, def, name, value);
   checkRequired(def, updated);
+  const before = totalsBefore(ctx, def, record, updated);
   Object.assign(record, updated);
   stamp(record, ctx.uid, false);
   ctx.changes.push({ model: def.name, id, operation: 'write' });
-  touchParentOrder(ctx, def, record);
+  stampRecomputed(ctx, before);
   for (const [name, commands] of Object.entries(x2many)) applyCommands(ctx, def, record, name, commands);
 }
 
@@ -199,7 +238,7 @@ export function unlinkRecord(ctx: WriteContext, def: ModelDef, id: number): void
       for (const r of referencing) r[name] = false;
     }
   }
-  touchParentOrder(ctx, def, record);
+  const before = totalsBefore(ctx, def, record);
   if (def.name === 'sale.order') {
     for (const line of Object.values(ctx.state.records['sale.order.line'] ?? {})) {
       if (line.order_id === id) delete ctx.state.records['sale.order.line']?.[String(line.id)];
@@ -207,6 +246,7 @@ export function unlinkRecord(ctx: WriteContext, def: ModelDef, id: number): void
   }
   delete ctx.state.records[def.name]?.[String(id)];
   ctx.changes.push({ model: def.name, id, operation: 'unlink' });
+  stampRecomputed(ctx, before);
 }
 
 /** Odoo's x2many commands: (0,0,vals) create, (1,id,vals) update, (2,id) delete, (3,id) unlink, (4,id) link, (5) clear, (6,0,ids) replace. */

@@ -166,6 +166,114 @@ describe('sale.order and sale.order.line', () => {
     expect(await odoo.call<number>('sale.order.line', 'search_count', [[]])).toBe(0);
   });
 
+  it('a line written alone stamps the line only, unless the order’s totals change; a line edited on the order form stamps the order', async () => {
+    const customer = await partner('Stempel GmbH');
+    const orderId = await odoo.call<number>('sale.order', 'create', [
+      { partner_id: customer, order_line: [[0, 0, { product_id: 1, product_uom_qty: 2 }]] },
+    ]);
+    const [lineId] = await odoo.call<number[]>('sale.order.line', 'search', [[['order_id', '=', orderId]]]);
+    const stamps = async () => {
+      const [order] = await odoo.call<Row[]>('sale.order', 'read', [[orderId]], {
+        fields: ['write_date', 'write_uid'],
+      });
+      const [line] = await odoo.call<Row[]>('sale.order.line', 'read', [[lineId]], {
+        fields: ['write_date'],
+      });
+      return {
+        order: String(order!.write_date),
+        by: (order!.write_uid as [number])[0],
+        line: String(line!.write_date),
+      };
+    };
+    // write_date has second precision: each change a second after the one before.
+    const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1100));
+    const version = (v: string) =>
+      fetch(`${odoo.sim.url}/sim/version`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ version: v }),
+      });
+    const created = await stamps();
+
+    // Over JSON-RPC, a new description: no total changes, the order keeps its stamp.
+    await nextSecond();
+    await odoo.call('sale.order.line', 'write', [[lineId], { name: 'Described again' }]);
+    const described = await stamps();
+    expect(described.order).toBe(created.order);
+    expect(described.line > created.line).toBe(true);
+
+    expect((await version('19.0')).status).toBe(200);
+    let requantified: Awaited<ReturnType<typeof stamps>>;
+    try {
+      // Over JSON-2 alike.
+      await nextSecond();
+      const renamed = await odoo.json2('sale.order.line', 'write', {
+        ids: [lineId],
+        vals: { name: 'Third' },
+      });
+      expect(renamed.status).toBe(200);
+      const third = await stamps();
+      expect(third.order).toBe(created.order);
+      expect(third.line > described.line).toBe(true);
+      // A new quantity changes the order's stored totals: their recomputation stamps the order too.
+      await nextSecond();
+      await odoo.json2('sale.order.line', 'write', { ids: [lineId], vals: { product_uom_qty: 5 } });
+      requantified = await stamps();
+      expect(requantified.order > created.order).toBe(true);
+      expect(requantified.order).toBe(requantified.line);
+    } finally {
+      await version('17.0');
+    }
+
+    // In the web client a line is edited on its order's form, whose save writes the order: both stamped, by the user.
+    await nextSecond();
+    const edit = await fetch(`${odoo.sim.url}/sim/edit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'sale.order.line', id: lineId, values: { name: 'From the form' } }),
+    });
+    expect(await edit.json()).toEqual({ id: lineId });
+    const edited = await stamps();
+    expect(edited.order > requantified.order).toBe(true);
+    expect(edited).toMatchObject({ by: 2, line: edited.order });
+  });
+
+  it('a record another transaction holds refuses writes with a serialization failure: a fault over JSON-RPC, a 500 over JSON-2', async () => {
+    const id = await partner('Gesperrt AG');
+    const lock = (times: number) =>
+      fetch(`${odoo.sim.url}/sim/locks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'res.partner', id, times }),
+      });
+    expect((await lock(1)).status).toBe(201);
+    expect(await fault('res.partner', 'write', [[id], { city: 'Köln' }])).toMatchObject({
+      name: 'psycopg2.errors.SerializationFailure',
+      message: 'could not serialize access due to concurrent update',
+    });
+    expect(await odoo.call('res.partner', 'write', [[id], { city: 'Köln' }])).toBe(true);
+    await fetch(`${odoo.sim.url}/sim/version`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '19.0' }),
+    });
+    try {
+      await lock(1);
+      const refused = await odoo.json2('res.partner', 'write', { ids: [id], vals: { city: 'Bonn' } });
+      expect(refused.status).toBe(500);
+      expect(refused.body).toMatchObject({ name: 'psycopg2.errors.SerializationFailure' });
+      expect((await odoo.json2('res.partner', 'write', { ids: [id], vals: { city: 'Bonn' } })).status).toBe(
+        200,
+      );
+    } finally {
+      await fetch(`${odoo.sim.url}/sim/version`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ version: '17.0' }),
+      });
+    }
+  });
+
   it('creates several records from a list and tells UI edits apart by write_uid', async () => {
     const ids = await odoo.call<number[]>('res.partner', 'create', [[{ name: 'A' }, { name: 'B' }]]);
     expect(ids).toHaveLength(2);

@@ -2,8 +2,8 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { SimHttpError } from '../common/http-error.ts';
 import type { SimContext } from '../common/types.ts';
-import { OdooFault } from './errors.ts';
-import { createRecord, type WriteContext, writeRecord } from './records.ts';
+import { OdooFault, valueError } from './errors.ts';
+import { createRecord, findRecord, type WriteContext, writeRecord } from './records.ts';
 import { versionInfo } from './rpc-routes.ts';
 import type { OdooState } from './state.ts';
 import { modelDef } from './values.ts';
@@ -20,6 +20,12 @@ const versionSchema = z.object({
   /** As Odoo names its versions: `17.0`, `18.0`, `saas~18.2`, `19.0`. */
   version: z.string().regex(/^(saas~)?\d{2}\.\d$/, 'a server version such as 17.0, saas~18.2 or 19.0'),
 });
+const lockSchema = z.object({
+  model: z.string().min(1),
+  id: z.number().int(),
+  /** Writes refused before the record is free again. */
+  times: z.number().int().positive().default(1),
+});
 const userSchema = z.object({
   login: z.string().min(1),
   password: z.string().min(1),
@@ -27,6 +33,21 @@ const userSchema = z.object({
   /** The user's API key (JSON-2's bearer token); none by default. */
   apiKey: z.string().min(1).optional(),
 });
+
+/**
+ * A line edited in the web client: on the order's form, whose save writes the order with the line as a command
+ * (`order_line: [[1, id, values]]`, or `[[0, 0, values]]` for a new line), so the order is stamped too, unlike a
+ * sale.order.line written alone through the API. Answers the line's id.
+ */
+function editLine(ctx: WriteContext, id: number | undefined, values: Record<string, unknown>): number {
+  const lines = modelDef('sale.order.line', ctx.state.serverVersion);
+  const orderId = id === undefined ? values.order_id : findRecord(ctx, lines, id).order_id;
+  if (typeof orderId !== 'number') throw valueError('a line is edited on its order: order_id is required');
+  const { order_id: _order, ...rest } = values;
+  const command = id === undefined ? [0, 0, rest] : [1, id, rest];
+  writeRecord(ctx, modelDef('sale.order', ctx.state.serverVersion), orderId, { order_line: [command] });
+  return id ?? ctx.changes.find((c) => c.model === 'sale.order.line' && c.operation === 'create')!.id;
+}
 
 /** Odoo-only control routes: edits as a person in the web client would make them, users for the API. */
 export function odooSimRoutes(router: Router, sim: SimContext<OdooState>): void {
@@ -38,7 +59,8 @@ export function odooSimRoutes(router: Router, sim: SimContext<OdooState>): void 
     let recordId: number;
     try {
       const def = modelDef(model, sim.state.serverVersion);
-      if (id === undefined) recordId = createRecord(ctx, def, values);
+      if (model === 'sale.order.line') recordId = editLine(ctx, id, values);
+      else if (id === undefined) recordId = createRecord(ctx, def, values);
       else {
         writeRecord(ctx, def, id, values);
         recordId = id;
@@ -57,6 +79,18 @@ export function odooSimRoutes(router: Router, sim: SimContext<OdooState>): void 
       });
     }
     res.json({ id: recordId });
+  });
+
+  // Another transaction holding a record (a long cron job, a user's save): the next `times` writes to it fail with
+  // psycopg2.errors.SerializationFailure, as Odoo answers once its retries are spent (JSON-RPC: a fault; JSON-2: 500).
+  router.post('/sim/locks', (req, res) => {
+    const parsed = lockSchema.safeParse(req.body);
+    if (!parsed.success) throw new SimHttpError(400, { error: z.prettifyError(parsed.error) });
+    const { model, id, times } = parsed.data;
+    sim.state.locks ??= {};
+    sim.state.locks[`${model}/${id}`] = times;
+    sim.markDirty();
+    res.status(201).json({ model, id, times });
   });
 
   // The server version (kept over a reset: it is the server, not the data). A later one drops the fields Odoo removed.

@@ -28,6 +28,11 @@ export interface OdooState {
    * (`saas~18.2`, `19.0`), whose models lack the fields Odoo removed by then (models.ts). Absent in older state files.
    */
   serverVersion?: string;
+  /**
+   * Records another transaction holds (`POST /sim/locks`), `model/id` → how many more writes to them fail with a
+   * serialization failure. Absent in older state files.
+   */
+  locks?: Record<string, number>;
 }
 
 /** Odoo's datetime format on the wire (UTC, no zone, second precision): 2024-03-01 10:00:00. */
