@@ -5,9 +5,10 @@ import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../tran
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
 import { createSalesforceAuth, salesforceOrgConfig } from './auth.ts';
 import { withGapRereads } from './gap-reread.ts';
+import { withOverflowRereads } from './overflow-reread.ts';
 import { personContactQuery, withoutPersonContactEvents } from './person-contacts.ts';
 import { createRecordReader, createSalesforceGet } from './record-reader.ts';
-import { createSalesforceSnapshotPager, salesforceSnapshotConfig } from './snapshot.ts';
+import { createSalesforceSnapshotPager, createSoqlPages, salesforceSnapshotConfig } from './snapshot.ts';
 
 /** The format of the pushed change events (formats/salesforce-cdc). */
 export const CDC_FORMAT = 'salesforce-cdc';
@@ -33,6 +34,43 @@ export const salesforceCdcSourceConfig = webhookSourceConfig
         "Retries of a failed REST read (5xx, 429, network); then the GAP event's request is answered 503.",
       ),
     snapshot: salesforceSnapshotConfig,
+    overflow: z
+      .object({
+        reread: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Read an Account or Contact GAP_OVERFLOW's records (those changed since its commit time, by SOQL) in the background; false: the event is only published (RESYNC_REQUESTED for the entity).",
+          ),
+        pageSize: z
+          .number()
+          .int()
+          .min(200)
+          .max(2000)
+          .default(1000)
+          .describe("Records per page: SOQL's `Sforce-Query-Options: batchSize` (200–2000)."),
+        lookbackMs: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(600_000)
+          .describe(
+            "How long before the event's commit time the read starts (`SystemModstamp >=` that), in ms: a long transaction's records are stamped when written, before its commit (10 minutes: a synchronous request's limit). The records changed in between are read too (UPDATED again, harmless).",
+          ),
+        timeoutMs: z.number().int().positive().default(30_000).describe('Deadline of one page read, in ms.'),
+        retries: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(4)
+          .describe(
+            'Retries of a page read that failed transiently (5xx, 429, network); then the read waits (5 s doubling to 2 min) and tries the page again, the change stream going on meanwhile.',
+          ),
+      })
+      .prefault({})
+      .describe(
+        'GAP_OVERFLOW (a transaction changed over 100,000 records: no ids): its entity read by SOQL since the commit time, as a background job resumed after a restart.',
+      ),
   });
 
 export type SalesforceCdcSourceConfig = z.output<typeof salesforceCdcSourceConfig>;
@@ -77,6 +115,7 @@ export function createSalesforceCdcSource(
     rereadTimeoutMs,
     rereadRetries,
     snapshot,
+    overflow,
     ...webhook
   } = config;
   const auth = createSalesforceAuth(
@@ -96,7 +135,25 @@ export function createSalesforceCdcSource(
     { ...webhook, json: true, bodySchema: cdcBody, split: splitChangeEvents },
     context,
   );
-  const changes = withGapRereads(source, createRecordReader(rest), context.logger);
+  const reader = createRecordReader(rest);
+  const gaps = withGapRereads(source, reader, context.logger);
+  const changes = overflow.reread
+    ? withOverflowRereads(
+        gaps,
+        {
+          fields: reader.fields,
+          page: createSoqlPages({
+            apiVersion,
+            pageSize: overflow.pageSize,
+            logger: context.logger,
+            what: 'GAP_OVERFLOW read',
+            get: createSalesforceGet({ ...rest, timeoutMs: overflow.timeoutMs, retries: overflow.retries }),
+          }),
+          lookbackMs: overflow.lookbackMs,
+        },
+        context,
+      )
+    : gaps;
   const persons = (task: SourceTask) =>
     withoutPersonContactEvents(
       task,

@@ -6,13 +6,16 @@ import type { RecordReader } from './record-reader.ts';
 /** The format of a record read over REST: mapped by the shipped salesforce/sobject.to-canonical.yaml. */
 export const SOBJECT_FORMAT = 'salesforce-sobject';
 
-/** GAP events whose records still exist and can be read; GAP_DELETE (gone) and GAP_OVERFLOW (no ids) cannot. */
+/**
+ * GAP events whose records still exist and can be read by id; GAP_DELETE (gone) cannot, GAP_OVERFLOW (no ids) is read
+ * by a query of its entity instead (overflow-reread.ts).
+ */
 const REREAD = new Set(['GAP_CREATE', 'GAP_UPDATE', 'GAP_UNDELETE']);
 /**
  * Entities whose re-read record has a mapping (salesforce/sobject.to-canonical.yaml: Account, Contact). A Case GAP event
  * goes on as it is: the case mapping publishes it as RESYNC_REQUESTED.
  */
-const REREADABLE = new Set(['Account', 'Contact']);
+export const REREADABLE = new Set(['Account', 'Contact']);
 
 interface GapEvent {
   entity: string;

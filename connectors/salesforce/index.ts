@@ -2,6 +2,7 @@ import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { changeStreamOffsetProblem } from '../transports/snapshot.ts';
 import { createSalesforceCdcSource, salesforceCdcSourceConfig } from './cdc-source.ts';
 import { createSalesforceOrderStatusSink, salesforceOrderStatusSinkConfig } from './order-status-sink.ts';
+import { OVERFLOW_PARTITION, overflowOffsetProblem } from './overflow-reread.ts';
 import { createSalesforceUpsertSink, salesforceUpsertSinkConfig } from './upsert-sink.ts';
 
 /** Salesforce: Change Data Capture in (GAP events re-read over REST), upserts by external id out. */
@@ -9,10 +10,14 @@ export const salesforceCdcSource = definePlugin({
   type: 'salesforce-cdc-source',
   kind: 'source',
   description:
-    'Salesforce Change Data Capture events pushed by webhook → CustomerEvents; GAP events re-read over REST.',
+    'Salesforce Change Data Capture events pushed by webhook → CustomerEvents; GAP events re-read over REST, a GAP_OVERFLOW by a SOQL read of its entity.',
   config: salesforceCdcSourceConfig,
   createSource: (config, context) => createSalesforceCdcSource(config, context),
-  checkOffset: changeStreamOffsetProblem,
+  // The webhook's delivery ids, the initial snapshot's position, and the GAP_OVERFLOW reads to do.
+  checkOffset: (partition, offset) =>
+    partition === OVERFLOW_PARTITION
+      ? overflowOffsetProblem(offset)
+      : changeStreamOffsetProblem(partition, offset),
 });
 
 export const salesforceUpsertSink = definePlugin({

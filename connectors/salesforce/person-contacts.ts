@@ -67,8 +67,11 @@ function seen(document: SourceDocument): Seen | undefined {
   const payload = ((root.data as { payload?: unknown } | undefined)?.payload ??
     root.payload ??
     root) as Record<string, unknown>;
-  const header = payload.ChangeEventHeader as { entityName?: unknown; recordIds?: unknown } | undefined;
-  if (!header) return undefined;
+  const header = payload.ChangeEventHeader as
+    | { entityName?: unknown; recordIds?: unknown; changeType?: unknown }
+    | undefined;
+  // A GAP_OVERFLOW names no record (its recordIds hold Salesforce's empty id): nothing to tell apart.
+  if (!header || header.changeType === 'GAP_OVERFLOW') return undefined;
   if (header.entityName === 'Account')
     return typeof payload.PersonContactId === 'string'
       ? { personContactId: payload.PersonContactId }

@@ -116,7 +116,8 @@ const NOT_READ = new Set(['base64', 'address', 'location']);
  * type and kept for the reader's life), so a record reads as whole as the one-record GET did, less blobs and compound
  * fields (`NOT_READ`). `read`: one record, `GET /sobjects/<type>/<id>` or by an external id field
  * (`<type>/External_Id__c`, `<value>`), null when it is gone (404): the erasure's lookup by the hub's golden id needs
- * it (the sObject Collections retrieve goes by record id only).
+ * it (the sObject Collections retrieve goes by record id only). `fields`: the describe's field list itself, which a
+ * GAP_OVERFLOW's SOQL read selects (overflow-reread.ts), so its records read as whole as a GAP event's.
  */
 export function createRecordReader(options: RecordReaderOptions) {
   const call = createSalesforceRead(options);
@@ -144,6 +145,8 @@ export function createRecordReader(options: RecordReaderOptions) {
   }
 
   return {
+    /** The type's field names as the retrieve asks for them (its describe, asked once): a GAP_OVERFLOW's query too. */
+    fields: fieldsOf,
     read(type: string, id: string): Promise<Buffer | null> {
       return call(`${api}/sobjects/${type}/${encodeURIComponent(id)}`);
     },

@@ -168,8 +168,62 @@ describe('Change Data Capture', () => {
     expect(events[1]!.payload.ChangeEventHeader).toMatchObject({
       entityName: 'Account',
       changeType: 'GAP_OVERFLOW',
-      recordIds: [],
+      // Salesforce's empty record id: an overflow event names no record.
+      recordIds: ['000000000000000AAA'],
+      commitTimestamp: expect.any(Number),
+      changedFields: [],
     });
+    await sf.json('POST', '/sim/cdc-mode', { mode: 'normal' });
+  });
+
+  it('changes many records in one transaction (bulk edit): one GAP_OVERFLOW for the entity in overflow mode', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await sf.json<{ id: string }>('POST', `${API}/sobjects/Account`, { Name: `Bulk ${i}` })).body.id,
+      );
+    await subscribe();
+    const normal = await sf.json('POST', '/sim/bulk-edit', {
+      type: 'Account',
+      ids,
+      fields: { Industry: 'Energy' },
+    });
+    expect(normal).toMatchObject({ status: 200, body: { updated: 3 } });
+    const updates = (await hook.waitFor(3)) as Envelope[];
+    // One transaction: one key, rising sequence numbers, each record's UPDATE.
+    expect(new Set(updates.map((e) => e.payload.ChangeEventHeader.transactionKey)).size).toBe(1);
+    expect(updates.map((e) => e.payload.ChangeEventHeader.recordIds)).toEqual(ids.map((id) => [id]));
+
+    await sf.json('POST', '/sim/cdc-mode', { mode: 'overflow' });
+    const before = Date.now();
+    await sf.json('POST', '/sim/bulk-edit', { type: 'Account', ids, fields: { Industry: 'Retail' } });
+    const [overflow] = ((await hook.waitFor(4)) as Envelope[]).slice(3);
+    expect(overflow!.payload.ChangeEventHeader).toMatchObject({
+      entityName: 'Account',
+      changeType: 'GAP_OVERFLOW',
+      recordIds: ['000000000000000AAA'],
+      sequenceNumber: 1,
+    });
+    expect(overflow!.payload.ChangeEventHeader.commitTimestamp).toBeGreaterThanOrEqual(before);
+    // The records changed all the same, stamped no later than the commit.
+    const read = await sf.json<{ Industry: string; SystemModstamp: string }>(
+      'GET',
+      `${API}/sobjects/Account/${ids[0]}`,
+    );
+    expect(read.body.Industry).toBe('Retail');
+    expect(Date.parse(read.body.SystemModstamp.replace('+0000', 'Z'))).toBeLessThanOrEqual(
+      overflow!.payload.ChangeEventHeader.commitTimestamp as number,
+    );
+    // Nothing is written when one record cannot be: unknown id, or a bad value.
+    const missing = await sf.json('POST', '/sim/bulk-edit', {
+      type: 'Account',
+      ids: [ids[0], '001000000000000AAA'],
+      fields: { Industry: 'Media' },
+    });
+    expect(missing.status).toBe(404);
+    expect(
+      (await sf.json<{ Industry: string }>('GET', `${API}/sobjects/Account/${ids[0]}`)).body.Industry,
+    ).toBe('Retail');
     await sf.json('POST', '/sim/cdc-mode', { mode: 'normal' });
   });
 

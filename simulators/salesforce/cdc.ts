@@ -19,6 +19,8 @@ export const CDC_CHANNELS = [
   '/data/OrderChangeEvent',
 ];
 const KEPT_EVENTS = 1000;
+/** Salesforce's empty record id, the only entry of an overflow event's recordIds. */
+export const EMPTY_RECORD_ID = '000000000000000AAA';
 /** Fields that never appear in a change event body (Id is in recordIds; Contact.Name is the compound). */
 const NOT_IN_EVENT = new Set(['Id', 'IsDeleted', 'SystemModstamp']);
 const SCHEMA_IDS: Record<SObjectType, string> = {
@@ -152,10 +154,12 @@ export function publishChanges(
   });
   const payloads: Array<{ type: SObjectType; payload: Record<string, unknown> }> = [];
   if (cdc.mode === 'overflow') {
+    // Salesforce's overflow event: header only, changeType GAP_OVERFLOW, the entity, the transaction's commit time, and
+    // in recordIds only the empty record id (CDC Developer Guide, "Overflow Events").
     const types = [...new Set(changes.map((change) => change.type))];
     types.forEach((type, index) => {
       const first = changes.find((change) => change.type === type)!;
-      const payload = gapEvent(first, headerOf(first, index + 1, []));
+      const payload = gapEvent(first, headerOf(first, index + 1, [EMPTY_RECORD_ID]));
       (payload.ChangeEventHeader as Record<string, unknown>).changeType = 'GAP_OVERFLOW';
       payloads.push({ type, payload });
     });

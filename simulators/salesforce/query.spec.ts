@@ -128,6 +128,28 @@ describe('SOQL subset', () => {
     expect(page.nextRecordsUrl).toBeUndefined();
   });
 
+  it('reads the records changed since a time by SystemModstamp, in Id order, resuming after an Id', async () => {
+    const all = (await query('SELECT Id FROM Account ORDER BY Id')).body.records.map((r) => String(r.Id));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const changed = [all[5]!, all[17]!, all[3]!];
+    const edited = await sf.json('POST', '/sim/bulk-edit', {
+      type: 'Account',
+      ids: changed,
+      fields: { Industry: 'Media' },
+    });
+    expect(edited.status).toBe(200);
+    const recent = await query(
+      `SELECT Id, Industry, SystemModstamp FROM Account WHERE SystemModstamp >= ${since} ORDER BY Id`,
+    );
+    expect(recent.body.records.map((r) => r.Id)).toEqual([all[3], all[5], all[17]]);
+    expect(recent.body.records.every((r) => r.Industry === 'Media')).toBe(true);
+    const rest = await query(
+      `SELECT Id FROM Account WHERE SystemModstamp >= ${since} AND Id > '${all[3]}' ORDER BY Id`,
+    );
+    expect(rest.body.records.map((r) => r.Id)).toEqual([all[5], all[17]]);
+  });
+
   it('answers query errors as Salesforce does', async () => {
     const malformed = await query('SELECT Id FORM Account');
     expect(malformed.status).toBe(400);

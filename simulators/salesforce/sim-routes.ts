@@ -21,6 +21,14 @@ const editSchema = z.object({
     .optional(),
 });
 
+/** Many records changed alike in one transaction (a data load, an Apex batch, a mass update in the UI). */
+const bulkEditSchema = z.object({
+  type: z.string().refine(isSObjectType, 'type must be Account, Contact, Case or Order'),
+  ids: z.array(z.string()).min(1).max(200_000),
+  fields: z.record(z.string(), z.unknown()),
+  user: editSchema.shape.user,
+});
+
 const modeSchema = z.object({ mode: z.enum(['normal', 'gap', 'overflow']) });
 
 function controlError(message: string): SimHttpError {
@@ -57,6 +65,33 @@ export function salesforceSimRoutes(router: Router, sim: SimContext<SalesforceSt
     // A person saving in the UI: no API client, so changeOrigin is empty.
     publishChanges(sim, [change], { userId, changeOrigin: '' });
     res.status(200).json({ id: change.record.Id, changeType: change.changeType });
+  });
+
+  // One transaction changing many records with the same values: its change events share a transactionKey; in
+  // overflow mode it is one GAP_OVERFLOW per entity, as Salesforce sends past 100,000 changes in a transaction.
+  router.post('/sim/bulk-edit', (req, res) => {
+    const parsed = bulkEditSchema.safeParse(req.body);
+    if (!parsed.success) throw controlError(z.prettifyError(parsed.error));
+    const { type, ids, fields, user } = parsed.data;
+    if (!isSObjectType(type)) throw controlError('type must be Account, Contact, Case or Order');
+    const userId = user ? to18(user) : sim.state.uiUserId;
+    const records = ids.map((id) => {
+      const record = isValidId(id) ? sim.state.records[type][to18(id)] : undefined;
+      if (!record || record.IsDeleted) throw new SimHttpError(404, { error: `no live ${type} ${id}` });
+      return record;
+    });
+    // All checked before any is written: the transaction applies whole or not at all.
+    const values = records.map((record) => validateFields(sim.state, type, fields, 'update', [], record));
+    const changes = records.map((record, i) => updateRecord(type, record, values[i]!, userId));
+    for (const change of changes)
+      sim.recordEffect(req, {
+        entityType: type,
+        entityId: change.record.Id,
+        operation: 'update',
+        detail: { via: 'bulk' },
+      });
+    publishChanges(sim, changes, { userId, changeOrigin: '' });
+    res.status(200).json({ updated: changes.length });
   });
 
   router.get('/sim/cdc-mode', (_req, res) => {
