@@ -1,11 +1,11 @@
 /**
  * The format of a document whose envelope names it: X12 (the GS functional group, else the ST transaction set),
- * EDIFACT (the UNH message type, with the UNA service string's separators), a SAP IDoc (its basic type), an EPCIS 2
- * document or event (its JSON-LD context), an EPCIS XML document (its root element) and a Salesforce change
- * event; any other XML document is `xml` (formats/xml: UBL, cXML, a system's export), read by the mapping one names,
- * except an IDoc of another basic type (`unreadDocument` names it). Other formats (Shopify, HubSpot, Odoo JSON, CSV)
- * carry no such mark and are never guessed. Reads the first 64 KB; undefined when nothing there names a format the
- * hub reads (`unreadDocument` says what it names then).
+ * EDIFACT (the UNH message type, with the UNA service string's separators), a SAP IDoc (its basic type, in IDoc-XML or
+ * a flat file's control record EDI_DC40), an EPCIS 2 document or event (its JSON-LD context), an EPCIS XML document
+ * (its root element) and a Salesforce change event; any other XML document is `xml` (formats/xml: UBL, cXML, a
+ * system's export), read by the mapping one names, except an IDoc of another basic type (`unreadDocument` names it).
+ * Other formats (Shopify, HubSpot, Odoo JSON, CSV) carry no such mark and are never guessed. Reads the first 64 KB;
+ * undefined when nothing there names a format the hub reads (`unreadDocument` says what it names then).
  */
 const SNIFF_BYTES = 64 * 1024;
 
@@ -49,6 +49,16 @@ function edifact(text: string): string | undefined {
 const IDOC = /<ORDERS05[\s>]|<IDOCTYP>\s*ORDERS05\s*</;
 const IDOC_TYPE = /<IDOCTYP>\s*([A-Z0-9_/]+)\s*</;
 
+/**
+ * An IDoc flat file's basic type: IDOCTYP, columns 40-69 of its first record, the control record EDI_DC40. A 3.x
+ * control record (EDI_DC) of ORDERS05 is named too, for its reader to say why it does not read it.
+ */
+function flatIdocType(text: string): string | undefined {
+  if (text.startsWith('EDI_DC40')) return text.slice(39, 69).trim();
+  if (text.startsWith('EDI_DC')) return /^[^\r\n]*ORDERS05/.test(text) ? 'ORDERS05' : undefined;
+  return undefined;
+}
+
 /** The first 64 KB as Latin-1 text, without a byte-order mark or leading white space. */
 function head(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, SNIFF_BYTES))
@@ -61,6 +71,7 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
   const text = head(bytes);
   if (text.startsWith('ISA')) return x12(text) ?? x12(text.replace(/[\r\n]+/g, ''));
   if (text.startsWith('UNA') || text.startsWith('UNB')) return edifact(text);
+  if (text.startsWith('EDI_DC')) return flatIdocType(text) === 'ORDERS05' ? 'sap-idoc-orders05' : undefined;
   if (text.startsWith('<')) {
     if (IDOC.test(text)) return 'sap-idoc-orders05';
     // EPCIS 1.x and 2.0 XML: the root element, whatever its namespace prefix.
@@ -94,6 +105,9 @@ export function unreadDocument(bytes: Uint8Array): string | undefined {
     const type = edifactType(text);
     if (type) return `an EDIFACT ${type} message; ${read('EDIFACT', EDIFACT_MESSAGES)}`;
   }
+  const flat = flatIdocType(text);
+  if (flat && flat !== 'ORDERS05')
+    return `a SAP IDoc (flat file) of basic type ${flat}; the hub reads ORDERS05 (sap-idoc-orders05)`;
   if (text.startsWith('<') && !IDOC.test(text)) {
     const type = IDOC_TYPE.exec(text)?.[1];
     if (type) return `a SAP IDoc of basic type ${type}; the hub reads ORDERS05 (sap-idoc-orders05)`;

@@ -97,9 +97,10 @@ export { FormatError, type ParsedDocument } from './types.ts';
 export function encodingProblem(format: string, encoding: string): string | undefined {
   if (!isKnownCharset(encoding))
     return `character set "${encoding}" is not known (e.g. iso-8859-1, windows-1252, utf-16le)`;
-  const declared = findReader(format).declaresCharset;
-  if (declared)
-    return `${format} documents declare their character set in ${declared}; name no encoding for them`;
+  const reader = findReader(format);
+  // A format some of whose documents declare none (IDoc flat files beside IDoc-XML) takes one for those.
+  if (reader.declaresCharset && !reader.declaresCharsetIn)
+    return `${format} documents declare their character set in ${reader.declaresCharset}; name no encoding for them`;
   return undefined;
 }
 
@@ -140,8 +141,12 @@ export function withNotUtf8Advice(
   });
 }
 
-/** The bytes a reader of `format` takes: as they are, or decoded from `encoding` for a format that declares none. */
+/**
+ * The bytes a reader of `format` takes: as they are, or decoded from `encoding` for a document that declares no
+ * character set (any of a format that declares none; an IDoc flat file, not IDoc-XML).
+ */
 export function readerBytes(format: string, bytes: Buffer, encoding: string | undefined): Buffer {
-  if (!encoding || findReader(format).declaresCharset) return bytes;
+  const reader = findReader(format);
+  if (!encoding || (reader.declaresCharset && (reader.declaresCharsetIn?.(bytes) ?? true))) return bytes;
   return toUtf8(format, bytes, encoding);
 }

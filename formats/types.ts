@@ -53,6 +53,12 @@ export interface FormatReader<Tree = unknown> {
    * do: such documents are read in the set they declare, never in one a connector or `eai map --encoding` names.
    */
   declaresCharset?: string;
+  /**
+   * For a format whose documents come in a form that declares its character set and one that does not (IDoc-XML and
+   * IDoc flat files): whether these bytes declare theirs. A character set named is then allowed, and applied to the
+   * others only. Absent: every document of a format with `declaresCharset` declares it.
+   */
+  declaresCharsetIn?(input: Uint8Array): boolean;
   /** Throws FormatError (with a location) on input that is not a valid document of this format. */
   parse(input: Buffer): ParsedDocument<Tree>[];
   /**

@@ -59,7 +59,7 @@ export function registerMapCommand(program: Command): void {
     )
     .option(
       '--encoding <charset>',
-      "the document's character set when its format declares none (X12, CSV, JSON): iso-8859-1, windows-1252, …",
+      "the document's character set when it declares none (X12, CSV, JSON, an IDoc flat file): iso-8859-1, windows-1252, …",
     )
     .option(
       '--time-zone <zone>',

@@ -8,8 +8,8 @@ import { loadDeployment } from './definition.ts';
 
 /**
  * X12 declares no character set, and European partners send it in ISO-8859-1 or windows-1252 (`Käserei` as the
- * single byte 0xE4): a connector's `encoding` (and `eai map --encoding`) names it. EDIFACT and IDoc XML declare
- * their own, so naming one for them is refused at deployment, never silently applied or ignored.
+ * single byte 0xE4): a connector's `encoding` (and `eai map --encoding`) names it, as for an IDoc flat file. EDIFACT
+ * declares its own, so naming one for it is refused at deployment, never silently applied or ignored.
  */
 const dir = mkdtempSync(join(tmpdir(), 'eai-encoding-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,13 +50,20 @@ describe('a connector reading documents in another character set than UTF-8', ()
     expect(definition).toMatchObject({ format: 'x12-850', encoding: 'iso-8859-1' });
   });
 
+  it("takes one for SAP IDocs: a flat file's code page (IDoc-XML keeps the set its declaration names)", () => {
+    const [definition] = loadDeployment(
+      deployment('idoc', 'format: sap-idoc-orders05\nencoding: iso-8859-1\n'),
+      plugins,
+    );
+    expect(definition).toMatchObject({ format: 'sap-idoc-orders05', encoding: 'iso-8859-1' });
+  });
+
   it.each([
     [
       'edifact-orders',
       'windows-1252',
       /encoding: edifact-orders documents declare their character set in its UNB/,
     ],
-    ['sap-idoc-orders05', 'iso-8859-1', /encoding: sap-idoc-orders05 documents declare .* XML declaration/],
     ['x12-850', 'klingon', /encoding: character set "klingon" is not known/],
   ])('refuses encoding for %s (%s), naming the file and the field', (format, encoding, message) => {
     const folder = deployment('refused', `format: ${format}\nencoding: ${encoding}\n`);

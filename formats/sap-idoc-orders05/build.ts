@@ -13,7 +13,7 @@ import type {
   UnknownSegment,
 } from './tree.ts';
 import { checkCurrencies, checkNumbers, FORMAT, sapDate, sapTime } from './values.ts';
-import type { XmlSegment } from './xml.ts';
+import { fieldLoc, type XmlSegment } from './xml.ts';
 
 const PARTNER_ROLES: Record<string, PartnerRole> = {
   AG: 'soldTo',
@@ -67,11 +67,15 @@ export function buildIdoc(idoc: XmlSegment): IdocTree {
   const control = idoc.children.find((c) => c.name === 'EDI_DC40');
   if (!control) throw new FormatError(FORMAT, idoc.loc, 'missing mandatory control record EDI_DC40');
   for (const field of ['DOCNUM', 'IDOCTYP', 'MESTYP']) {
-    if (!control.fields[field]) throw new FormatError(FORMAT, `${control.loc}/${field}`, `missing ${field}`);
+    if (!control.fields[field]) throw new FormatError(FORMAT, fieldLoc(control, field), `missing ${field}`);
   }
   const basicType = control.fields.IDOCTYP ?? '';
   if (basicType !== 'ORDERS05') {
-    throw new FormatError(FORMAT, `${control.loc}/IDOCTYP`, `basic type is ${basicType}, expected ORDERS05`);
+    throw new FormatError(
+      FORMAT,
+      fieldLoc(control, 'IDOCTYP'),
+      `basic type is ${basicType}, expected ORDERS05`,
+    );
   }
   // A company's own message type (ZORDERS, /ACME/ORDERS) on ORDERS05 is read as the standard one its control record
   // names in STDMES (the EDI message type the partner profile gives it); the tree's `messageType` is that one.
@@ -81,7 +85,7 @@ export function buildIdoc(idoc: XmlSegment): IdocTree {
   if (!MESSAGE_TYPES.has(messageType)) {
     throw new FormatError(
       FORMAT,
-      `${control.loc}/MESTYP`,
+      fieldLoc(control, 'MESTYP'),
       `message type ${own} is not ORDERS, ORDRSP or ORDCHG, and STDMES, the standard one a custom type stands for, is ${standard ? `${standard}, not one of them either` : 'empty'}: set STDMES in the partner profile`,
     );
   }

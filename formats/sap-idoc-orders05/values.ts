@@ -1,7 +1,7 @@
 import { isIsoCurrency } from '../text-input/currency.ts';
 import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
-import type { XmlSegment } from './xml.ts';
+import { fieldLoc, type XmlSegment } from './xml.ts';
 
 export const FORMAT = 'sap-idoc-orders05';
 
@@ -12,12 +12,12 @@ export function checkNumbers(segment: XmlSegment, names: string[]): void {
   for (const name of names) {
     const value = segment.fields[name];
     if (value !== undefined && value !== '' && !SAP_NUMBER.test(value)) {
-      throw new FormatError(FORMAT, `${segment.loc}/${name}`, `${name} is not a number: "${value}"`);
+      throw new FormatError(FORMAT, fieldLoc(segment, name), `${name} is not a number: "${value}"`);
     }
     if (value !== undefined && value !== '' && !decimalFitsCanonical(value)) {
       throw new FormatError(
         FORMAT,
-        `${segment.loc}/${name}`,
+        fieldLoc(segment, name),
         `${name} ${value} has more digits than an exact decimal keeps (18 before the point, 6 after)`,
       );
     }
@@ -30,7 +30,7 @@ export function checkCurrencies(segment: XmlSegment, names: string[]): void {
     if (value !== undefined && value !== '' && !isIsoCurrency(value)) {
       throw new FormatError(
         FORMAT,
-        `${segment.loc}/${name}`,
+        fieldLoc(segment, name),
         `${name} is not an ISO 4217 currency code: "${value}"`,
       );
     }
@@ -48,7 +48,7 @@ export function sapDate(segment: XmlSegment, name: string): string | null {
     Number.isNaN(Date.parse(`${iso}T00:00:00Z`)) ||
     new Date(`${iso}T00:00:00Z`).toISOString().slice(0, 10) !== iso
   ) {
-    throw new FormatError(FORMAT, `${segment.loc}/${name}`, `${name} is not a date (YYYYMMDD): "${value}"`);
+    throw new FormatError(FORMAT, fieldLoc(segment, name), `${name} is not a date (YYYYMMDD): "${value}"`);
   }
   return iso;
 }
@@ -65,7 +65,7 @@ export function sapTime(segment: XmlSegment, name: string, date: string | null):
   if (!m)
     throw new FormatError(
       FORMAT,
-      `${segment.loc}/${name}`,
+      fieldLoc(segment, name),
       `${name} is not a time (HHMMSS or HHMM): "${value}"`,
     );
   return `${m[1]}:${m[2]}:${m[3] ?? '00'}`;

@@ -7,7 +7,14 @@ export interface XmlSegment {
   fields: Record<string, string>;
   /** A field's value as sent where trimming changed it (TDLINE's trailing blank before a `=` continuation). */
   untrimmed?: Record<string, string>;
+  /** Where each field stands when `loc` does not lead to it (a flat file's `…/MENGE (line 12, column 94)`). */
+  fieldLocs?: Record<string, string>;
   children: XmlSegment[];
+}
+
+/** Where a segment's field stands, for an error about it: its own location, else the segment's path and its name. */
+export function fieldLoc(segment: XmlSegment, name: string): string {
+  return segment.fieldLocs?.[name] ?? `${segment.loc}/${name}`;
 }
 
 export function readXml(format: string, input: Buffer): XmlSegment {
