@@ -4,6 +4,7 @@ import { withInitialSnapshot } from '../transports/snapshot.ts';
 import { targetUrl } from '../transports/target-url.ts';
 import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
+import { createAccountTimeZone, dailyLimitCheck } from './daily-limit.ts';
 import { createHubspotGet } from './rest.ts';
 import { withSensitiveRereads } from './sensitive-reread.ts';
 import { createHubspotSnapshotPager, hubspotSnapshotConfig } from './snapshot.ts';
@@ -116,9 +117,15 @@ export function splitHubspotEvents(_request: WebhookRequest, body: unknown): Web
   });
 }
 
+/**
+ * The contact webhook source, with the re-read of Sensitive Data changes and the initial snapshot when it has an
+ * access token. HubSpot's daily API limit stops neither: both wait for its reset, midnight in the account's time zone
+ * (read once at start, before the limit can be spent). `options.now`: the clock those waits are computed against (tests).
+ */
 export function createHubspotContactWebhookSource(
   config: HubspotContactWebhookConfig,
   context: ConnectorContext,
+  options: { now?: () => number } = {},
 ): SourceTask {
   const {
     clientSecret,
@@ -152,6 +159,18 @@ export function createHubspotContactWebhookSource(
     );
     return source;
   }
+  const now = options.now ?? Date.now;
+  const accountTimeZone = createAccountTimeZone(
+    createHubspotGet({
+      baseUrl,
+      accessToken,
+      connector: context.name,
+      timeoutMs: rereadTimeoutMs,
+      retries: 1,
+    }),
+    context.signal,
+  );
+  const dailyLimit = dailyLimitCheck(accountTimeZone, now);
   const changes = withSensitiveRereads(source, {
     get: createHubspotGet({
       baseUrl,
@@ -159,18 +178,35 @@ export function createHubspotContactWebhookSource(
       connector: context.name,
       timeoutMs: rereadTimeoutMs,
       retries: rereadRetries,
+      dailyLimit,
     }),
     // The properties the shipped crm-object mapping reads (unless the deployment names its own), plus the one changed.
     properties: snapshot.properties,
     signal: context.signal,
     logger: context.logger,
+    now,
   });
-  if (snapshot.mode === 'never') return changes;
-  const pager = createHubspotSnapshotPager({
-    config: snapshot,
-    baseUrl,
-    accessToken,
-    connector: context.name,
-  });
-  return withInitialSnapshot(changes, pager, snapshot, context);
+  const task =
+    snapshot.mode === 'never'
+      ? changes
+      : withInitialSnapshot(
+          changes,
+          createHubspotSnapshotPager({
+            config: snapshot,
+            baseUrl,
+            accessToken,
+            connector: context.name,
+            dailyLimit,
+          }),
+          snapshot,
+          context,
+        );
+  return {
+    ...task,
+    // The time zone is asked at start: once the daily limit is spent, HubSpot answers that read 429 too.
+    start(positions) {
+      void accountTimeZone.read();
+      return task.start(positions);
+    },
+  };
 }

@@ -151,3 +151,26 @@ export function createAccountTimeZone(get: HubspotGet, signal: AbortSignal) {
     },
   };
 }
+
+/** A daily 429's wait as the REST reads throw it (`HttpLimitWaitError`): until when, why, and the clock it was read at. */
+export type DailyLimitCheck = (
+  status: number,
+  body: string,
+) => Promise<{ until: Date; reason: string; now: number } | undefined>;
+
+/**
+ * The check the source's reads (`createHubspotGet`'s `dailyLimit`) make of a 429: a daily one waits until the reset
+ * (`dailyLimitWait`, the account's time zone read once by `zone`), against the clock `now`; any other, undefined.
+ */
+export function dailyLimitCheck(
+  zone: { read(): Promise<{ timeZone?: string; problem?: string }> },
+  now: () => number,
+): DailyLimitCheck {
+  return async (status, body) => {
+    if (!isDailyLimit(status, body)) return undefined;
+    const { timeZone, problem } = await zone.read();
+    const at = now();
+    const wait = dailyLimitWait(at, timeZone, problem);
+    return { until: new Date(wait.until), reason: wait.reason, now: at };
+  };
+}

@@ -1,6 +1,7 @@
 import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { changeStreamOffsetProblem } from '../transports/snapshot.ts';
 import { createHubspotContactWebhookSource, hubspotContactWebhookConfig } from './contact-webhook-source.ts';
+import { PARKED_PARTITION, parkedOffsetProblem } from './sensitive-reread.ts';
 import { createHubspotUpsertSink, hubspotUpsertSinkConfig } from './upsert-sink.ts';
 
 /** HubSpot CRM: contact changes in by webhook, CustomerEvents out by batch upsert. */
@@ -10,7 +11,11 @@ export const hubspotContactWebhookSource = definePlugin({
   description: 'HubSpot contact webhooks (v3 signature) → CustomerEvents, one per event; 200 once on Kafka.',
   config: hubspotContactWebhookConfig,
   createSource: (config, context) => createHubspotContactWebhookSource(config, context),
-  checkOffset: changeStreamOffsetProblem,
+  // The snapshot's and the webhook's positions, and the re-reads parked at the daily API limit.
+  checkOffset: (partition, offset) =>
+    partition === PARKED_PARTITION
+      ? parkedOffsetProblem(offset)
+      : changeStreamOffsetProblem(partition, offset),
 });
 
 export const hubspotUpsertSink = definePlugin({

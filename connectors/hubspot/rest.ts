@@ -1,6 +1,7 @@
-import { errorMessage } from '../../lib/errors.ts';
+import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
-import { HttpUnavailableError, httpAnswerError } from '../transports/http-errors.ts';
+import { HttpLimitWaitError, HttpUnavailableError, httpAnswerError } from '../transports/http-errors.ts';
+import type { DailyLimitCheck } from './daily-limit.ts';
 
 export interface HubspotGetOptions {
   /** HubSpot API base URL (`https://api.hubapi.com`). */
@@ -14,12 +15,19 @@ export interface HubspotGetOptions {
   retries: number;
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Tells HubSpot's daily API limit (429 `policyName: DAILY`) from the burst ones (`dailyLimitCheck`): such an answer
+   * is not retried but thrown at once as an HttpLimitWaitError saying until when (the account's midnight), for the
+   * caller to wait that long. Without it, a daily 429 is retried like any 429.
+   */
+  dailyLimit?: DailyLimitCheck;
 }
 
 /**
  * A GET against HubSpot's CRM API with the private app's token: the answer's body on 2xx, null on 404 (no such
  * object, or archived). 5xx, 429 and network failures are retried (bounded, Retry-After honoured); other answers are
- * refused (HttpRefusedError, with HubSpot's error body: a 401 bad token, a 403 missing scope).
+ * refused (HttpRefusedError, with HubSpot's error body: a 401 bad token, a 403 missing scope). With `dailyLimit`, the
+ * daily limit spent is an HttpLimitWaitError, not retried: asking again before the reset cannot help.
  */
 export function createHubspotGet(options: HubspotGetOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -40,6 +48,13 @@ export function createHubspotGet(options: HubspotGetOptions) {
     }
     if (response.ok) return Buffer.from(text);
     if (response.status === 404) return null;
+    const wait = response.status === 429 ? await options.dailyLimit?.(response.status, text) : undefined;
+    if (wait)
+      throw new HttpLimitWaitError(
+        { connector: options.connector, method: 'GET', path: shown },
+        { status: response.status, responseBody: text.slice(0, 2048) },
+        wait,
+      );
     throw httpAnswerError(
       { connector: options.connector, method: 'GET', path: shown },
       { status: response.status, retryAfter: response.headers.get('retry-after'), body: text },
@@ -53,6 +68,7 @@ export function createHubspotGet(options: HubspotGetOptions) {
       retries: options.retries,
       initialDelayMs: options.initialDelayMs ?? 200,
       maxDelayMs: options.maxDelayMs ?? 5000,
+      shouldRetry: (error) => !(error instanceof HttpLimitWaitError) && isRetriable(error),
       signal,
     });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Json } from '../sdk/index.ts';
 import { HttpRefusedError } from '../transports/http-errors.ts';
 import { type SnapshotPage, type SnapshotPager, snapshotConfig } from '../transports/snapshot.ts';
+import type { DailyLimitCheck } from './daily-limit.ts';
 import { createHubspotGet } from './rest.ts';
 
 /** The format of a contact read over REST (formats/hubspot-crm-object), mapped by hubspot/crm-object.to-canonical.yaml. */
@@ -59,13 +60,16 @@ interface ListAnswer {
  * Every contact that is not archived, `GET /crm/v3/objects/contacts?limit=&after=&properties=&archived=false` in
  * HubSpot's order (by id), following `paging.next.after`; each contact a `hubspot-crm-object` document (mapped by
  * hubspot/crm-object.to-canonical.yaml, keyed `hubspot:<id>` like the webhook events). The cursor is the `after` of
- * the next page, which HubSpot keeps valid (it is the next id), so a restart resumes there.
+ * the next page, which HubSpot keeps valid (it is the next id), so a restart resumes there. With `dailyLimit`, a page
+ * refused for HubSpot's daily API limit throws an HttpLimitWaitError at once: the snapshot waits until the reset,
+ * midnight in the account's time zone, and reads the page again then.
  */
 export function createHubspotSnapshotPager(options: {
   config: HubspotSnapshotConfig;
   baseUrl: string;
   accessToken: string;
   connector: string;
+  dailyLimit?: DailyLimitCheck;
 }): SnapshotPager {
   const { config } = options;
   const properties = config.properties.join(',');
@@ -77,6 +81,7 @@ export function createHubspotSnapshotPager(options: {
     retries: config.retries,
     initialDelayMs: 500,
     maxDelayMs: 10_000,
+    ...(options.dailyLimit ? { dailyLimit: options.dailyLimit } : {}),
   });
 
   return {

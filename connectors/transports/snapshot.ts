@@ -1,5 +1,6 @@
 import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
+import { HttpLimitWaitError } from './http-errors.ts';
 import type { SnapshotConfig } from './snapshot-config.ts';
 import { webhookOffsetProblem } from './webhook.ts';
 
@@ -101,7 +102,9 @@ function offsetOf(progress: Progress): Json {
  * received before hold no newer value than the page. Both are keyed alike (the record's id), so on their partition
  * every change the page missed comes after it, and the snapshot record carries the record's own modification time
  * as `occurredAt`. Pages alternate with the change stream (one page at a time, each committed before the next is
- * read), so a long snapshot does not hold the webhooks back.
+ * read), so a long snapshot does not hold the webhooks back. A page refused for a quota spent until a known time (an
+ * HttpLimitWaitError: HubSpot's daily API limit) is read again at that time: one warn line, status `waiting` with the
+ * error saying until when; other transient failures back off 5 s doubling to 2 min.
  */
 export function withInitialSnapshot(
   inner: SourceTask,
@@ -185,8 +188,12 @@ export function withInitialSnapshot(
         );
         return [];
       }
-      failures += 1;
-      const delay = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1));
+      // A quota spent until a known time (HubSpot's daily API limit): the page is read again then, not before.
+      const limit = error instanceof HttpLimitWaitError ? error : undefined;
+      if (!limit) failures += 1;
+      const delay = limit
+        ? (limit.retryAfterMs ?? 0)
+        : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1));
       retryAt = Date.now() + delay;
       state = 'waiting';
       clearTimeout(retryTimer);
@@ -195,7 +202,16 @@ export function withInitialSnapshot(
         wake();
       }, delay);
       retryTimer.unref?.();
-      log.warn({ error: lastError, retryInMs: delay }, 'initial snapshot page not read; trying again later');
+      if (limit)
+        log.warn(
+          { error: lastError, until: limit.until.toISOString() },
+          `${limit.reason}: the initial snapshot waits until ${limit.until.toISOString()}, then reads the page again`,
+        );
+      else
+        log.warn(
+          { error: lastError, retryInMs: delay },
+          'initial snapshot page not read; trying again later',
+        );
       return [];
     }
     failures = 0;
