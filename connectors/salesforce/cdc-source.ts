@@ -137,18 +137,23 @@ export function createSalesforceCdcSource(
   );
   const reader = createRecordReader(rest);
   const gaps = withGapRereads(source, reader, context.logger);
+  const overflowPages = (resource: 'query' | 'queryAll') =>
+    createSoqlPages({
+      apiVersion,
+      pageSize: overflow.pageSize,
+      logger: context.logger,
+      what: 'GAP_OVERFLOW read',
+      get: createSalesforceGet({ ...rest, timeoutMs: overflow.timeoutMs, retries: overflow.retries }),
+      resource,
+    });
   const changes = overflow.reread
     ? withOverflowRereads(
         gaps,
         {
           fields: reader.fields,
-          page: createSoqlPages({
-            apiVersion,
-            pageSize: overflow.pageSize,
-            logger: context.logger,
-            what: 'GAP_OVERFLOW read',
-            get: createSalesforceGet({ ...rest, timeoutMs: overflow.timeoutMs, retries: overflow.retries }),
-          }),
+          page: overflowPages('query'),
+          // The records the transaction deleted, from the Recycle Bin, each published as a DELETE.
+          deleted: overflowPages('queryAll'),
           lookbackMs: overflow.lookbackMs,
         },
         context,

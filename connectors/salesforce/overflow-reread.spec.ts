@@ -7,6 +7,7 @@ import { NonRetriableError } from '../../lib/errors.ts';
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
 import type { CommitOutcome, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { createSalesforceAuth } from './auth.ts';
+import { CDC_FORMAT } from './cdc-source.ts';
 import { SOBJECT_FORMAT } from './gap-reread.ts';
 import {
   OVERFLOW_PARTITION,
@@ -26,6 +27,8 @@ const ACCOUNTS = 600;
 let sf: SalesforceHarness;
 let ids: string[];
 let changed: string[];
+/** Deleted by the same transaction (to the Recycle Bin), from the records it did not change. */
+let deleted: string[];
 /** The overflow event as the simulator sent it (Pub/Sub envelope). */
 let overflowEvent: { payload: { ChangeEventHeader: Record<string, unknown> } };
 
@@ -61,6 +64,7 @@ beforeAll(async () => {
   }
   changed = ids.filter((_, i) => i % 4 !== 0);
   expect(changed).toHaveLength(450);
+  deleted = ids.filter((_, i) => i % 4 === 0).slice(0, 30);
   await sf.json('POST', '/sim/cdc-mode', { mode: 'overflow' });
   expect(
     (
@@ -68,6 +72,7 @@ beforeAll(async () => {
         type: 'Account',
         ids: changed,
         fields: { Industry: 'Energy' },
+        deleteIds: deleted,
       })
     ).status,
   ).toBe(200);
@@ -300,6 +305,64 @@ describe('GAP_OVERFLOW read', () => {
       ['Account', 'a'],
       ['Contact', 'd'],
     ]);
+  });
+
+  it('then reads the records the transaction deleted (queryAll), each published once as its DELETE change event', async () => {
+    const queryAll = createSoqlPages({
+      apiVersion: 'v62.0',
+      pageSize: 200,
+      get: simulatorGet(sf.sim.url, 'overflow-6'),
+      logger: pino({ level: 'silent' }),
+      what: 'GAP_OVERFLOW read',
+      resource: 'queryAll',
+    });
+    const { task: inner } = changeSource([[overflowDocument('salesforce:tx-del:3')]]);
+    const task = overflowing(inner, restOptions('overflow-6', { deleted: queryAll }));
+    await task.start(new Map());
+    await task.commit(await task.poll(), ok);
+    const before = await usage();
+    const published: SourceDocument[] = [];
+    for (let polls = 0; polls < 50 && overflowStatus(task).pending !== 0; polls++) {
+      const batch = await task.poll();
+      published.push(...batch.filter((document) => !document.positionOnly));
+      if (batch.length > 0) await task.commit(batch, ok);
+    }
+    const calls = spent(before, await usage());
+    // The changed records (UPDATED by the sObject mapping), then the deleted ones, which the query does not return.
+    const changes = published.filter((document) => document.format === SOBJECT_FORMAT);
+    const deletes = published.filter((document) => document.format === CDC_FORMAT);
+    expect(changes.map(idOf)).toEqual(changed);
+    expect(published.indexOf(deletes[0]!)).toBe(changes.length);
+    // Each deleted record once, as Salesforce's DELETE event of it, in the overflow's transaction.
+    const headers = deletes.map(
+      (document) => JSON.parse(document.bytes.toString('utf8')).payload.ChangeEventHeader,
+    );
+    expect(headers.map((header) => header.recordIds)).toEqual(deleted.map((id) => [id]));
+    const stamped = (
+      await sf.json<{ records: Array<Record<string, string>> }>(
+        'GET',
+        `${API}/queryAll?q=${encodeURIComponent(`SELECT Id, SystemModstamp, LastModifiedById FROM Account WHERE Id = '${deleted[0]}'`)}`,
+      )
+    ).body.records[0]!;
+    expect(headers[0]).toMatchObject({
+      entityName: 'Account',
+      changeType: 'DELETE',
+      transactionKey: 'tx-del',
+      sequenceNumber: 3,
+      commitTimestamp: Date.parse(stamped.SystemModstamp!.replace('+0000', 'Z')),
+      commitUser: stamped.LastModifiedById,
+    });
+    expect(deletes[0]!.id).toBe(`Account/${deleted[0]}@${stamped.SystemModstamp}:deleted`);
+    expect(overflowStatus(task)).toMatchObject({ state: 'idle', finished: 1, recordsRead: 480 });
+    // The query's three pages, and one queryAll: 30 deleted records.
+    expect(calls).toMatchObject({
+      [`GET ${API}/query`]: 1,
+      [`GET ${API}/query/{locator}`]: 2,
+      [`GET ${API}/queryAll`]: 1,
+    });
+    // Not in the query's answer (the snapshot's, a GAP read's): in the Recycle Bin.
+    const live = await sf.json('GET', `${API}/sobjects/Account/${deleted[0]}`);
+    expect(live.status).toBe(404);
   });
 
   it('stops reading on an error asking again cannot mend (status failed); the change stream goes on', async () => {

@@ -1,6 +1,7 @@
 import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
+import type { SnapshotDocument } from '../transports/snapshot.ts';
 import { REREADABLE } from './gap-reread.ts';
 import { cursorParts, type SoqlCursor, type SoqlPage, sobjectDocument } from './snapshot.ts';
 
@@ -9,6 +10,11 @@ export const OVERFLOW_PARTITION = 'gap-overflow';
 
 /** Salesforce's empty record id: an overflow event's only entry in `recordIds` (it names no record). */
 export const EMPTY_RECORD_ID = '000000000000000AAA';
+
+/** The format of the change events (formats/salesforce-cdc): a deleted record is published as a DELETE event. */
+const CDC_FORMAT = 'salesforce-cdc';
+/** What the read of the deleted records selects: the id, and when and by whom it was deleted. */
+const DELETED_FIELDS = ['Id', 'SystemModstamp', 'LastModifiedById'];
 
 /** After a page read failed for good (its retries spent), the next try waits this long, doubling up to the max. */
 const FIRST_BACKOFF_MS = 5_000;
@@ -51,6 +57,8 @@ interface OverflowRead {
   since: string;
   /** The event that asked for it, `salesforce:<transactionKey>:<sequenceNumber>` (logs, status). */
   event: string;
+  /** `changed`: the records changed since (`query`); then `deleted`: those deleted since (`queryAll`). */
+  phase: 'changed' | 'deleted';
   /** The last Id read and the query locator of the next batch (`SoqlCursor`); both null before the first page. */
   after: string | null;
   next: string | null;
@@ -81,6 +89,7 @@ function readOf(json: Json): OverflowRead | undefined {
     entity: r.entity,
     since: sinceOf(Date.parse(r.since)),
     event: typeof r.event === 'string' ? r.event : '',
+    phase: r.phase === 'deleted' ? 'deleted' : 'changed',
     ...cursorParts(r),
     records: count(r.records) ?? 0,
     pages: count(r.pages) ?? 0,
@@ -103,7 +112,7 @@ function stateOf(offset: Json | undefined): OverflowState | undefined {
  */
 export function overflowOffsetProblem(offset: unknown): string | undefined {
   if (stateOf(offset as Json) !== undefined) return undefined;
-  return 'is not a GAP_OVERFLOW read position ({reads: [{entity: Account|Contact, since, event, after, next, records, pages, recordedAt}], finished, records}, as GET …/offsets shows; {"reads": []} forgets them)';
+  return 'is not a GAP_OVERFLOW read position ({reads: [{entity: Account|Contact, since, event, phase: changed|deleted, after, next, records, pages, recordedAt}], finished, records}, as GET …/offsets shows; {"reads": []} forgets them)';
 }
 
 /** A SOQL datetime literal in whole seconds, `2024-06-01T10:00:00Z` (rounded down: the bound only widens). */
@@ -137,6 +146,7 @@ function withRead(
     entity,
     since,
     event,
+    phase: 'changed',
     after: null,
     next: null,
     records: 0,
@@ -153,6 +163,50 @@ export interface OverflowRereadOptions {
   page(cursor: SoqlCursor, fields: readonly string[], where: string): Promise<SoqlPage>;
   /** How far before the commit time the read starts, in ms (a transaction's records may be stamped before it). */
   lookbackMs: number;
+  /**
+   * One batch of a `queryAll` read in Id order (`createSoqlPages` with `resource: 'queryAll'`): the records deleted
+   * since, in the Recycle Bin, each published as a DELETE change event. Without it, deleted records are not read.
+   */
+  deleted?(cursor: SoqlCursor, fields: readonly string[], where: string): Promise<SoqlPage>;
+}
+
+/**
+ * A record the overflow's transaction deleted, read by `queryAll`, as the change event Salesforce would have sent for
+ * it: a `salesforce-cdc` DELETE of that record id, mapped by the same salesforce/cdc.to-canonical.yaml as a DELETE
+ * (DELETED, ids only). Its header names the overflow event's transaction (`event`, `salesforce:<key>:<sequence>`), the
+ * record's SystemModstamp as the commit time and its LastModifiedById as the user (who deleted it). Its id
+ * `<entity>/<Id>@<SystemModstamp>:deleted`: read again (a page not committed), the same.
+ */
+export function deletedDocument(
+  entity: string,
+  record: Record<string, unknown>,
+  event: string,
+): SnapshotDocument {
+  const id = String(record.Id);
+  const stamp = String(record.SystemModstamp ?? '');
+  const [, transactionKey = event, sequence = '1'] = /^salesforce:(.+):(\d+)$/.exec(event) ?? [];
+  const commitTimestamp = Date.parse(stamp.replace(/\+0000$/, 'Z'));
+  const header = {
+    entityName: entity,
+    recordIds: [id],
+    changeType: 'DELETE',
+    changeOrigin: '',
+    transactionKey,
+    sequenceNumber: Number(sequence),
+    commitTimestamp: Number.isNaN(commitTimestamp) ? Date.now() : commitTimestamp,
+    commitUser: typeof record.LastModifiedById === 'string' ? record.LastModifiedById : '',
+    // The transaction's system change number is not in the read (nothing maps it).
+    commitNumber: 0,
+    changedFields: [],
+    nulledFields: [],
+    diffFields: [],
+  };
+  return {
+    bytes: Buffer.from(JSON.stringify({ payload: { ChangeEventHeader: header } })),
+    format: CDC_FORMAT,
+    name: `${entity}/${id}#deleted`,
+    id: `${entity}/${id}@${stamp}:deleted`,
+  };
 }
 
 export type OverflowReadState = 'idle' | 'reading' | 'waiting' | 'failed';
@@ -167,8 +221,12 @@ export type OverflowReadState = 'idle' | 'reading' | 'waiting' | 'failed';
  * not part of the event's webhook request. The event's batch carries the job (the `gap-overflow` partition's offset:
  * the reads to do, and where the one under way stands), written by the runtime in the same Kafka transaction as the
  * batch, and the request is answered once that is committed: the relay does not wait for the read, and a job
- * recorded is never lost. The event itself goes on too (the CDC mapping publishes RESYNC_REQUESTED for the entity):
- * the query does not return what the transaction deleted, which only a reconcile shows.
+ * recorded is never lost. The event itself goes on too (the CDC mapping publishes RESYNC_REQUESTED for the entity).
+ * The query does not return what the transaction deleted: with `options.deleted`, once the changed records are read,
+ * `queryAll` reads `SELECT Id, SystemModstamp, LastModifiedById FROM <entity> WHERE IsDeleted = true AND
+ * SystemModstamp >= <the same time> ORDER BY Id`, paged alike, and each record is published as the DELETE change
+ * event Salesforce would have sent (`deletedDocument`, through the CDC mapping: DELETED, ids only). A record purged
+ * from the Recycle Bin by then (emptied, or after 15 days) is not found: only a reconcile shows it.
  *
  * Then each page is one batch, its position the job advanced past it, committed before the next page is read and
  * alternating with the change stream (one page in flight), so webhooks are not held back; a restart resumes after the
@@ -292,11 +350,14 @@ export function withOverflowRereads(
     let page: SoqlPage;
     if (read.pages === 0 && read.after === null && read.next === null)
       log.info({ entity: read.entity, since: read.since, event: read.event }, 'GAP_OVERFLOW read starts');
+    const deleted = read.phase === 'deleted' ? options.deleted : undefined;
     try {
-      const fields = await options.fields(read.entity);
+      const fields = deleted ? DELETED_FIELDS : await options.fields(read.entity);
       // A batch with no record and a next one is stepped over, not stored.
       for (;;) {
-        page = await options.page(cursor, fields, `SystemModstamp >= ${read.since}`);
+        page = deleted
+          ? await deleted(cursor, fields, `IsDeleted = true AND SystemModstamp >= ${read.since}`)
+          : await options.page(cursor, fields, `SystemModstamp >= ${read.since}`);
         if (page.records.length > 0 || page.next === null) break;
         cursor = page.next;
       }
@@ -332,26 +393,21 @@ export function withOverflowRereads(
     failures = 0;
     const records = page.records.length;
     const rest = current.reads.slice(1);
+    const advanced = { ...read, records: read.records + records, pages: read.pages + 1 };
+    // The changed records read: the deleted ones next, from the start (when the connector reads them).
+    const toDeleted = page.next === null && read.phase === 'changed' && options.deleted !== undefined;
     const after: OverflowState = page.next
-      ? {
-          ...current,
-          reads: [
-            {
-              ...read,
-              after: page.next.after,
-              next: page.next.next,
-              records: read.records + records,
-              pages: read.pages + 1,
-            },
-            ...rest,
-          ],
-        }
-      : { reads: rest, finished: current.finished + 1, records: current.records + read.records + records };
+      ? { ...current, reads: [{ ...advanced, after: page.next.after, next: page.next.next }, ...rest] }
+      : toDeleted
+        ? { ...current, reads: [{ ...advanced, phase: 'deleted', after: null, next: null }, ...rest] }
+        : { reads: rest, finished: current.finished + 1, records: current.records + advanced.records };
     const position = { partition: OVERFLOW_PARTITION, offset: after as unknown as Json };
     const documents: SourceDocument[] =
       records > 0
         ? page.records.map((record) => ({
-            ...sobjectDocument(read.entity, record),
+            ...(deleted
+              ? deletedDocument(read.entity, record, read.event)
+              : sobjectDocument(read.entity, record)),
             receivedAt: readAt,
             position,
           }))

@@ -1,6 +1,6 @@
 // A GAP_OVERFLOW answered by a read of its entity, against the Salesforce simulator on the real broker: after a bulk
 // change of 450 of the org's 600 Accounts in one transaction, each changed record is published once as an UPDATED
-// CustomerEvent with its values and the unchanged ones not; the event's request is answered before the read ends; a
+// CustomerEvent with its values and the unchanged ones not, each record it deleted once as DELETED (queryAll); the event's request is answered before the read ends; a
 // page that fails mid-read (its retries spent) is read again later, and a restart mid-read resumes after the last
 // committed page, without loss.
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -78,6 +78,8 @@ describe('Salesforce GAP_OVERFLOW read, on the real broker', () => {
     const ids = await idsOf(sf);
     const changed = ids.filter((_, i) => i % 4 !== 0);
     expect(changed).toHaveLength(450);
+    // Deleted by the same transaction, from the records it does not change.
+    const deleted = ids.filter((_, i) => i % 4 === 0).slice(0, 20);
 
     const group = unique('connect-sf-overflow');
     const start = async () => {
@@ -129,6 +131,7 @@ describe('Salesforce GAP_OVERFLOW read, on the real broker', () => {
       type: 'Account',
       ids: changed,
       fields: { Industry: 'Energy', BillingCity: 'Nantes' },
+      deleteIds: deleted,
     });
     expect(edited.status).toBe(200);
 
@@ -150,7 +153,7 @@ describe('Salesforce GAP_OVERFLOW read, on the real broker', () => {
     expect(await overflowOf()).toMatchObject({
       state: 'idle',
       pending: 0,
-      recordsRead: 450,
+      recordsRead: 470,
       lastError: null,
     });
     const usage = await sf.control<Usage>('GET', '/sim/api-usage');
@@ -165,6 +168,7 @@ describe('Salesforce GAP_OVERFLOW read, on the real broker', () => {
       [`GET ${API}/sobjects/Account/describe`]: 1,
       [`GET ${API}/query`]: 1,
       [`GET ${API}/query/{locator}`]: 2,
+      [`GET ${API}/queryAll`]: 1,
     });
     console.info(JSON.stringify({ test: 'salesforce overflow read', records: 450, pages: 3, calls }));
 
@@ -183,13 +187,25 @@ describe('Salesforce GAP_OVERFLOW read, on the real broker', () => {
       expect.arrayContaining(['organizationName', 'addresses[BILLING].city']),
     );
     expect(sample.customer.addresses).toEqual([expect.objectContaining({ use: 'BILLING', city: 'Nantes' })]);
-    // The event itself goes on: the entity-wide RESYNC_REQUESTED (deletes are not in a query's answer).
+    // The event itself goes on (the entity-wide RESYNC_REQUESTED), and each deleted record once, DELETED through the
+    // CDC mapping as Salesforce's DELETE event of it would be.
     const events = await Promise.all(
       (await readToEnd(topic, ofType(CDC_TYPE))).map((m) => decodeRaw<CustomerEvent>(m)),
     );
-    expect(events.map((m) => [m.key, m.decoded.changeType])).toEqual([
-      ['salesforce:Account:*', 'RESYNC_REQUESTED'],
-    ]);
+    expect(
+      events.filter((m) => m.decoded.changeType !== 'DELETED').map((m) => [m.key, m.decoded.changeType]),
+    ).toEqual([['salesforce:Account:*', 'RESYNC_REQUESTED']]);
+    const deletes = events.filter((m) => m.decoded.changeType === 'DELETED');
+    expect(
+      tally(
+        deleted.map((id) => `salesforce:${id}`),
+        deletes.map((m) => m.key),
+      ),
+    ).toMatchObject({ lost: [], duplicated: [], distinct: 20 });
+    expect(deletes[0]!.decoded).toMatchObject({
+      changedFields: ['status'],
+      customer: { customerId: deletes[0]!.key },
+    });
 
     // Another bulk change, read slowly (each query call 400 ms more); the runtime stops after the first page and a new
     // one (same group) resumes after the last committed page.
@@ -217,7 +233,8 @@ describe('Salesforce GAP_OVERFLOW read, on the real broker', () => {
     expect(resumed.finished === 2 || (resumed.records as number) >= 200).toBe(true);
     await waitFor('the second read done', async () => (await overflowOf())?.finished === 2, 60_000);
     await sf.json('DELETE', '/sim/faults');
-    expect(await overflowOf()).toMatchObject({ state: 'idle', pending: 0, recordsRead: 900 });
+    // (The second read finds the 20 deleted records again when they are within its look-back: DELETED again.)
+    expect(await overflowOf()).toMatchObject({ state: 'idle', pending: 0 });
     // Each changed record twice in all (once a read), the second time with its new city.
     const all = await readToEnd(topic, ofType(SOBJECT_TYPE));
     const times = new Map<string, number>();

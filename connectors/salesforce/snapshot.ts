@@ -162,8 +162,11 @@ export function createSoqlPages(options: {
   get(path: string, headers?: Record<string, string>): Promise<Buffer | null>;
   logger: Logger;
   what: string;
+  /** `queryAll` reads the deleted records in the Recycle Bin too (`IsDeleted = true`); default `query`. */
+  resource?: 'query' | 'queryAll';
 }) {
   const { apiVersion, get, logger } = options;
+  const resource = options.resource ?? 'query';
   const batchSize = { 'sforce-query-options': `batchSize=${options.pageSize}` };
 
   function soql(cursor: SoqlCursor, fields: readonly string[], where: string | undefined): string {
@@ -194,7 +197,9 @@ export function createSoqlPages(options: {
         );
       }
     }
-    return read(`/services/data/${apiVersion}/query?q=${encodeURIComponent(soql(cursor, fields, where))}`);
+    return read(
+      `/services/data/${apiVersion}/${resource}?q=${encodeURIComponent(soql(cursor, fields, where))}`,
+    );
   }
 
   /** The batch at `cursor` of `SELECT <fields> FROM <cursor.object> [WHERE <where>]`, and the cursor after it. */

@@ -13,7 +13,11 @@ export const DAILY_API_REQUESTS = 15_000;
 export function apiRoute(method: string, path: string): string {
   const segments = path.split('?')[0]!.split('/');
   const kinds = segments.map((segment, index) => {
-    if (segments[index - 1] === 'query' && index === segments.length - 1) return '{locator}';
+    if (
+      (segments[index - 1] === 'query' || segments[index - 1] === 'queryAll') &&
+      index === segments.length - 1
+    )
+      return '{locator}';
     if (segments[index - 3] === 'sobjects' && index === segments.length - 1) return '{value}';
     return isValidId(segment) ? '{id}' : segment;
   });

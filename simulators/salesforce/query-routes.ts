@@ -10,6 +10,8 @@ import type { SalesforceState } from './state.ts';
 const DEFAULT_BATCH = 2000;
 
 interface Cursor {
+  /** `query` or `queryAll`: the resource its nextRecordsUrl names. */
+  resource: string;
   type: SObjectType;
   fields: string[];
   ids: string[];
@@ -22,7 +24,11 @@ function batchSizeOf(req: Request): number {
   return Number.isInteger(asked) && asked > 0 ? Math.min(Math.max(asked, 200), DEFAULT_BATCH) : DEFAULT_BATCH;
 }
 
-/** `GET .../query?q=` and `GET .../query/{locator}-{offset}`: results in batches with nextRecordsUrl. */
+/**
+ * `GET .../query?q=` and `GET .../query/{locator}-{offset}`: results in batches with nextRecordsUrl. `GET
+ * .../queryAll?q=` (and `.../queryAll/{locator}-{offset}`) reads the deleted records in the Recycle Bin too, as
+ * Salesforce's queryAll does (`WHERE IsDeleted = true`: those alone); a record purged from it is gone.
+ */
 export function queryRoutes(router: Router, sim: SimContext<SalesforceState>): void {
   // Query locators live in memory only: like real ones, they do not outlive the server.
   const cursors = new Map<string, Cursor>();
@@ -39,27 +45,40 @@ export function queryRoutes(router: Router, sim: SimContext<SalesforceState>): v
     return {
       totalSize: cursor.ids.length,
       done,
-      ...(done ? {} : { nextRecordsUrl: `/services/data/${version}/query/${locator}-${nextOffset}` }),
+      ...(done
+        ? {}
+        : { nextRecordsUrl: `/services/data/${version}/${cursor.resource}/${locator}-${nextOffset}` }),
       records,
     };
   }
 
-  router.get('/services/data/:version/query', (req, res) => {
-    const q = req.query.q;
-    if (typeof q !== 'string' || q.trim() === '')
-      throw sfError(400, 'MALFORMED_QUERY', 'A query string must be provided.');
-    const query = parseSoql(q);
-    const ids = runSoql(query, Object.values(sim.state.records[query.type])).map((record) => record.Id);
-    const locator = `01g5g00000${randomBytes(6).toString('hex').slice(0, 8)}`;
-    const cursor: Cursor = { type: query.type, fields: query.fields, ids, batchSize: batchSizeOf(req) };
-    cursors.set(locator, cursor);
-    res.json(page(String(req.params.version), locator, cursor, 0));
-  });
+  for (const resource of ['query', 'queryAll']) {
+    router.get(`/services/data/:version/${resource}`, (req, res) => {
+      const q = req.query.q;
+      if (typeof q !== 'string' || q.trim() === '')
+        throw sfError(400, 'MALFORMED_QUERY', 'A query string must be provided.');
+      const query = parseSoql(q);
+      const ids = runSoql(query, Object.values(sim.state.records[query.type]), {
+        all: resource === 'queryAll',
+      }).map((record) => record.Id);
+      const locator = `01g5g00000${randomBytes(6).toString('hex').slice(0, 8)}`;
+      const cursor: Cursor = {
+        resource,
+        type: query.type,
+        fields: query.fields,
+        ids,
+        batchSize: batchSizeOf(req),
+      };
+      cursors.set(locator, cursor);
+      res.json(page(String(req.params.version), locator, cursor, 0));
+    });
 
-  router.get('/services/data/:version/query/:locatorAndOffset', (req, res) => {
-    const match = /^(01g\w+)-(\d+)$/.exec(String(req.params.locatorAndOffset));
-    const cursor = match ? cursors.get(match[1]!) : undefined;
-    if (!match || !cursor) throw sfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
-    res.json(page(String(req.params.version), match[1]!, cursor, Number(match[2])));
-  });
+    router.get(`/services/data/:version/${resource}/:locatorAndOffset`, (req, res) => {
+      const match = /^(01g\w+)-(\d+)$/.exec(String(req.params.locatorAndOffset));
+      const cursor = match ? cursors.get(match[1]!) : undefined;
+      if (!match || !cursor || cursor.resource !== resource)
+        throw sfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+      res.json(page(String(req.params.version), match[1]!, cursor, Number(match[2])));
+    });
+  }
 }

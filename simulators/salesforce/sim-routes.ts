@@ -4,7 +4,7 @@ import { SimHttpError } from '../common/http-error.ts';
 import type { SimContext } from '../common/types.ts';
 import { publishChanges } from './cdc.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
-import { createRecord, updateRecord } from './records.ts';
+import { createRecord, deleteRecord, updateRecord } from './records.ts';
 import { isSObjectType } from './schema.ts';
 import type { SalesforceState } from './state.ts';
 import { validateFields } from './validate.ts';
@@ -24,8 +24,10 @@ const editSchema = z.object({
 /** Many records changed alike in one transaction (a data load, an Apex batch, a mass update in the UI). */
 const bulkEditSchema = z.object({
   type: z.string().refine(isSObjectType, 'type must be Account, Contact, Case or Order'),
-  ids: z.array(z.string()).min(1).max(200_000),
+  ids: z.array(z.string()).max(200_000),
   fields: z.record(z.string(), z.unknown()),
+  /** Records the same transaction deletes (to the Recycle Bin). */
+  deleteIds: z.array(z.string()).max(200_000).default([]),
   user: editSchema.shape.user,
 });
 
@@ -67,31 +69,38 @@ export function salesforceSimRoutes(router: Router, sim: SimContext<SalesforceSt
     res.status(200).json({ id: change.record.Id, changeType: change.changeType });
   });
 
-  // One transaction changing many records with the same values: its change events share a transactionKey; in
-  // overflow mode it is one GAP_OVERFLOW per entity, as Salesforce sends past 100,000 changes in a transaction.
+  // One transaction changing many records with the same values (and deleting `deleteIds`): its change events share a
+  // transactionKey; in overflow mode it is one GAP_OVERFLOW per entity, as Salesforce sends past 100,000 changes in a
+  // transaction.
   router.post('/sim/bulk-edit', (req, res) => {
     const parsed = bulkEditSchema.safeParse(req.body);
     if (!parsed.success) throw controlError(z.prettifyError(parsed.error));
-    const { type, ids, fields, user } = parsed.data;
+    const { type, ids, fields, deleteIds, user } = parsed.data;
     if (!isSObjectType(type)) throw controlError('type must be Account, Contact, Case or Order');
+    if (ids.length + deleteIds.length === 0) throw controlError('ids or deleteIds must name a record');
     const userId = user ? to18(user) : sim.state.uiUserId;
-    const records = ids.map((id) => {
+    const live = (id: string) => {
       const record = isValidId(id) ? sim.state.records[type][to18(id)] : undefined;
       if (!record || record.IsDeleted) throw new SimHttpError(404, { error: `no live ${type} ${id}` });
       return record;
-    });
+    };
+    const records = ids.map(live);
+    const deleted = deleteIds.map(live);
     // All checked before any is written: the transaction applies whole or not at all.
     const values = records.map((record) => validateFields(sim.state, type, fields, 'update', [], record));
-    const changes = records.map((record, i) => updateRecord(type, record, values[i]!, userId));
+    const changes = [
+      ...records.map((record, i) => updateRecord(type, record, values[i]!, userId)),
+      ...deleted.map((record) => deleteRecord(type, record, userId)),
+    ];
     for (const change of changes)
       sim.recordEffect(req, {
         entityType: type,
         entityId: change.record.Id,
-        operation: 'update',
+        operation: change.changeType === 'DELETE' ? 'delete' : 'update',
         detail: { via: 'bulk' },
       });
     publishChanges(sim, changes, { userId, changeOrigin: '' });
-    res.status(200).json({ updated: changes.length });
+    res.status(200).json({ updated: records.length, deleted: deleted.length });
   });
 
   router.get('/sim/cdc-mode', (_req, res) => {

@@ -217,10 +217,14 @@ function matches(query: SoqlQuery, record: SfRecord, condition: Condition): bool
   }
 }
 
-/** Runs the query over live (not deleted) records; returns them in result order. */
-export function runSoql(query: SoqlQuery, records: SfRecord[]): SfRecord[] {
+/**
+ * Runs the query over live (not deleted) records, or with `all` (`queryAll`) over the deleted ones in the Recycle Bin
+ * too (their `IsDeleted` true); returns them in result order.
+ */
+export function runSoql(query: SoqlQuery, records: SfRecord[], options: { all?: boolean } = {}): SfRecord[] {
   let result = records.filter(
-    (record) => !record.IsDeleted && query.where.every((c) => matches(query, record, c)),
+    (record) =>
+      (options.all === true || !record.IsDeleted) && query.where.every((c) => matches(query, record, c)),
   );
   const order = query.orderBy;
   if (order) {
