@@ -22,19 +22,30 @@ interface GapEvent {
   recordIds: string[];
 }
 
-/** The entity and record ids of a CDC document that is a re-readable GAP event; undefined for any other. */
-export function gapOf(bytes: Buffer): GapEvent | undefined {
+/** The ChangeEventHeader of a change event as a relay pushes it (Pub/Sub envelope, CometD message or bare payload). */
+export interface CdcHeader {
+  changeType?: unknown;
+  entityName?: unknown;
+  recordIds?: unknown;
+  commitTimestamp?: unknown;
+}
+
+/** A change event document's header, or undefined when the bytes are no JSON change event. */
+export function cdcHeaderOf(bytes: Buffer): CdcHeader | undefined {
   let event: unknown;
   try {
     event = JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }
-  const root = event as { payload?: unknown; data?: { payload?: unknown } };
-  const payload = (root.data?.payload ?? root.payload ?? root) as {
-    ChangeEventHeader?: { changeType?: unknown; entityName?: unknown; recordIds?: unknown };
-  };
-  const header = payload.ChangeEventHeader;
+  const root = event as { payload?: unknown; data?: { payload?: unknown } } | null;
+  const payload = (root?.data?.payload ?? root?.payload ?? root) as { ChangeEventHeader?: CdcHeader } | null;
+  return payload?.ChangeEventHeader ?? undefined;
+}
+
+/** The entity and record ids of a CDC document that is a re-readable GAP event; undefined for any other. */
+export function gapOf(bytes: Buffer): GapEvent | undefined {
+  const header = cdcHeaderOf(bytes);
   if (!header || typeof header.changeType !== 'string' || !REREAD.has(header.changeType)) return undefined;
   if (typeof header.entityName !== 'string' || !Array.isArray(header.recordIds)) return undefined;
   if (!REREADABLE.has(header.entityName)) return undefined;

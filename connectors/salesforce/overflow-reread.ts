@@ -2,7 +2,7 @@ import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import type { SnapshotDocument } from '../transports/snapshot.ts';
-import { REREADABLE } from './gap-reread.ts';
+import { cdcHeaderOf, REREADABLE } from './gap-reread.ts';
 import { cursorParts, type SoqlCursor, type SoqlPage, sobjectDocument } from './snapshot.ts';
 
 /** The source partition that holds the GAP_OVERFLOW reads still to do, and where the one under way stands. */
@@ -32,17 +32,7 @@ interface Overflow {
 export function overflowOf(bytes: Buffer): Overflow | undefined {
   // Every document of every batch is asked: most are not one, and a byte search is cheaper than a parse.
   if (!bytes.includes('GAP_OVERFLOW')) return undefined;
-  let event: unknown;
-  try {
-    event = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  const root = event as { payload?: unknown; data?: { payload?: unknown } };
-  const payload = (root.data?.payload ?? root.payload ?? root) as {
-    ChangeEventHeader?: { changeType?: unknown; entityName?: unknown; commitTimestamp?: unknown };
-  };
-  const header = payload.ChangeEventHeader;
+  const header = cdcHeaderOf(bytes);
   if (header?.changeType !== 'GAP_OVERFLOW') return undefined;
   if (typeof header.entityName !== 'string' || !REREADABLE.has(header.entityName)) return undefined;
   const commitTimestamp = Number(header.commitTimestamp);
