@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
-import { depthsText, entryLine } from './commands/dlq.ts';
+import { depthsText, entryLine, noMatchText } from './commands/dlq.ts';
 
 describe('eai dlq ls without a topic', () => {
   it('says its number is offsets, at most the letters (transaction markers take offsets too), not a count of letters', () => {
@@ -43,6 +43,24 @@ describe('eai dlq ls of a topic', () => {
 });
 
 /** Everything `eai dlq` can refuse without Kafka is refused before it connects: one line, exit 1. */
+describe('eai dlq ls that finds nothing', () => {
+  it('says, for a bare --owner read straight from Kafka, which connect group its connector was looked for in', () => {
+    expect(noMatchText('dlq.sink', 'odoo-out', false, 'eai-connect')).toBe(
+      "no dead letters in dlq.sink match (owner odoo-out: a consumer group, or a connector of the connect group eai-connect, EAI_CONNECT_GROUP's; another group's connector is --owner <group>/odoo-out)",
+    );
+    // A group named, a hub (which knows its own group) or no owner: nothing to add.
+    expect(noMatchText('dlq.sink', 'trial/odoo-out', false, 'eai-connect')).toBe(
+      'no dead letters in dlq.sink match',
+    );
+    expect(noMatchText('dlq.sink', 'odoo-out', true, 'eai-connect')).toBe(
+      'no dead letters in dlq.sink match',
+    );
+    expect(noMatchText('dlq.sink', undefined, false, 'eai-connect')).toBe(
+      'no dead letters in dlq.sink match',
+    );
+  });
+});
+
 describe('eai dlq without Kafka', () => {
   // The refusals in this process (tests/run-eai-in-process.ts: eight CLI starts were ~1.4 s of CPU each, 5 s at load
   // 11); the real process for the last, which reaches for Kafka.

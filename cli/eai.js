@@ -14,7 +14,7 @@ if (major < NEEDED) {
   const local = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(local) || process.env.EAI_NODE_REEXEC === '1') {
     process.stderr.write(
-      `eai: needs Node ${NEEDED} or newer, this is Node ${process.versions.node}: run it as \`npx eai\` in the repository after \`npm install\` (which installs Node ${NEEDED} as a devDependency)\n`,
+      `eai: needs Node ${NEEDED} or newer, this is Node ${process.versions.node}: install Node ${NEEDED} on this machine (a production install, npm ci --omit=dev, runs on it), or in a development clone run it as \`npx eai\` after \`npm install\` (which installs Node ${NEEDED} as a devDependency)\n`,
     );
     process.exit(1);
   }

@@ -34,7 +34,7 @@ describe('cli/eai.js checks the Node version itself (package.json has no engines
     );
   });
 
-  it('on Node 20 without it (a copy of the command outside the repository): one line saying what it needs, exit 1', async () => {
+  it('on Node 20 without it (a production install, npm ci --omit=dev; a copy of the command outside the repository): one line saying what it needs, exit 1', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'eai-copy-'));
     mkdirSync(join(outside, 'cli'));
     copyFileSync('cli/eai.js', join(outside, 'cli', 'eai.js'));
@@ -48,7 +48,7 @@ describe('cli/eai.js checks the Node version itself (package.json has no engines
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      'eai: needs Node 24 or newer, this is Node 20.20.2: run it as `npx eai` in the repository after `npm install` (which installs Node 24 as a devDependency)\n',
+      'eai: needs Node 24 or newer, this is Node 20.20.2: install Node 24 on this machine (a production install, npm ci --omit=dev, runs on it), or in a development clone run it as `npx eai` after `npm install` (which installs Node 24 as a devDependency)\n',
     );
   });
 

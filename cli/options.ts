@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { ConfigError } from '../lib/errors.ts';
 import { checkPorts } from '../stack/preflight.ts';
 
@@ -23,4 +24,24 @@ export function wholeNumber(flag: string, min: number, max: number) {
  */
 export async function checkHubPort(port: number, moveWith: string): Promise<void> {
   if (port !== 0) await checkPorts([{ port, part: 'the hub', variable: moveWith }]);
+}
+
+/**
+ * Fails in one line when the hub cannot listen on `host` (an address this machine does not have, a name that does not
+ * resolve), before anything starts: else the hub joined its connect group first, taking connectors from the other
+ * instances, and then failed with a bare `listen EADDRNOTAVAIL`. Loopback and every interface need no check.
+ */
+export async function checkHubHost(host: string, given: string): Promise<void> {
+  if (['127.0.0.1', '0.0.0.0', '::'].includes(host)) return;
+  const problem = await new Promise<string | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'EADDRNOTAVAIL' ? 'not an address of this machine' : error.message),
+    );
+    server.listen({ port: 0, host }, () => server.close(() => resolve(undefined)));
+  });
+  if (problem)
+    throw new ConfigError(
+      `${given} ${host}: ${problem}: give one of this machine's addresses, 0.0.0.0 (or ::) for every interface, or leave it out for loopback`,
+    );
 }

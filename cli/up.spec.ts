@@ -57,6 +57,17 @@ describe('eai up --host and EAI_ADVERTISED_URL', () => {
         /^eai: --host: an IP address \(0\.0\.0\.0 for every interface\) or a host name, got "every interface"$/,
       ],
       [['up'], { EAI_OPS_HOST: '0.0.0.0/0' }, /^eai: EAI_OPS_HOST: an IP address/],
+      // An address of another machine (TEST-NET-1): before, the hub joined its connect group, then failed to listen.
+      [
+        ['up', '--host', '192.0.2.1'],
+        {},
+        /^eai: --host 192\.0\.2\.1: not an address of this machine: give one of this machine's addresses, 0\.0\.0\.0 \(or ::\) for every interface, or leave it out for loopback$/,
+      ],
+      [
+        ['up'],
+        { EAI_OPS_HOST: '192.0.2.1' },
+        /^eai: EAI_OPS_HOST 192\.0\.2\.1: not an address of this machine/,
+      ],
       [
         ['up'],
         { EAI_ADVERTISED_URL: 'hub-0.hub:8080' },

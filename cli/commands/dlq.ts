@@ -238,6 +238,22 @@ function redriveText(r: RedriveResult): string {
   ].join('\n');
 }
 
+/**
+ * The line of a list that found nothing. Straight from Kafka a bare `--owner` names a connector of EAI_CONNECT_GROUP's
+ * group (default eai-connect): in the trial a sink of the group trial-odoo was not found as `--owner odoo-out`, with
+ * nothing saying which group was searched.
+ */
+export function noMatchText(
+  topic: string,
+  owner: string | undefined,
+  throughHub: boolean,
+  group = process.env.EAI_CONNECT_GROUP ?? DEFAULT_CONNECT_GROUP,
+): string {
+  const line = `no dead letters in ${topic} match`;
+  if (owner === undefined || owner.includes('/') || throughHub) return line;
+  return `${line} (owner ${owner}: a consumer group, or a connector of the connect group ${group}, EAI_CONNECT_GROUP's; another group's connector is --owner <group>/${owner})`;
+}
+
 export function registerDlqCommand(program: Command): void {
   const dlq = program
     .command('dlq')
@@ -296,7 +312,9 @@ export function registerDlqCommand(program: Command): void {
             });
         printResult(!!options.json, page, () =>
           [
-            ...(page.entries.length ? page.entries.map(entryLine) : [`no dead letters in ${topic} match`]),
+            ...(page.entries.length
+              ? page.entries.map(entryLine)
+              : [noMatchText(topic, options.owner, !!hub)]),
             ...(page.next ? [`more: --partition ${page.next.partition} --from ${page.next.offset}`] : []),
           ].join('\n'),
         );

@@ -12,7 +12,7 @@ import { startHub } from '../../ops/hub.ts';
 import { instanceAddressFromEnv, instanceIdFromEnv } from '../../ops/instance-env.ts';
 import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
-import { checkHubPort, wholeNumber } from '../options.ts';
+import { checkHubHost, checkHubPort, wholeNumber } from '../options.ts';
 import { printResult } from '../output.ts';
 
 /** What `eai up` prints: one endpoint a line, the values in one column however long the names. */
@@ -153,6 +153,7 @@ export function registerUpCommand(program: Command): void {
         )(options.heapGrowingPercent);
         const port = wholeNumber('--port (EAI_OPS_PORT)', 0, 65535)(options.port);
         await checkHubPort(port, 'EAI_OPS_PORT or --port');
+        await checkHubHost(address.host, options.host !== undefined ? '--host' : 'EAI_OPS_HOST');
         const stack = await stackUp((line) => log.info(line));
         // A registry URL that answers 404 to every schema request (Apicurio's root instead of its API) would leave
         // every source retrying its batch for good: refused here, naming the URL to set.

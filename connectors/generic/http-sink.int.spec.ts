@@ -182,7 +182,7 @@ describe('http-sink: canonical records to any HTTP endpoint as CloudEvents', () 
         { name: unique('no-topics'), type: 'http-sink', config: { baseUrl: target.url } },
         'wms.yaml',
       ),
-    ).rejects.toThrow(/^wms\.yaml: topics: a http-sink sink consumes the topics it is given/);
+    ).rejects.toThrow(/^wms\.yaml: topics: the http-sink sink consumes the topics it is given/);
   });
 });
 

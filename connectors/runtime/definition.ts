@@ -357,7 +357,7 @@ export function validateDefinition(
   if (plugin.kind === 'sink' && (definition.topics ?? plugin.defaults?.topics ?? []).length === 0) {
     problems.push({
       field: 'topics',
-      problem: `a ${definition.type} sink consumes the topics it is given; name at least one (e.g. [canonical.customer])`,
+      problem: `the ${definition.type} sink consumes the topics it is given; name at least one (e.g. [canonical.customer])`,
     });
   }
   const format = definition.format ?? plugin.defaults?.format;

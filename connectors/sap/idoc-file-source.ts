@@ -15,13 +15,13 @@ export const sapIdocFileSourceConfig = fileDropConfig.extend({
     .min(1)
     .default('*.xml')
     .describe(
-      'Which file names to take: a glob (`ORDERS05_*.xml`) or a /regex/; the default skips the port’s hidden temporary names and `.ready` markers.',
+      'Which file names to take: a glob (`ORDERS05_*.xml`) or a /regex/; the default skips the port’s hidden temporary names and `.ready` markers. A port writing flat files names them its own way: match its names (`O_*`, `*.txt`).',
     ),
   split: z
     .enum(['idoc-xml', 'none'])
     .default('idoc-xml')
     .describe(
-      'How files over `splitAboveBytes` are streamed and cut: `idoc-xml` (one message per <IDOC>, the default for IDoc XML ports) or `none` (such files go to error/).',
+      'How files over `splitAboveBytes` are streamed and cut: `idoc-xml` (one message per <IDOC>, the default for IDoc XML ports) or `none` (such files go to error/). A flat file (EDI_DC40 records) is read whole either way, up to 8 MiB.',
     ),
 });
 
@@ -29,7 +29,7 @@ export const sapIdocFileSource = definePlugin({
   type: 'sap-idoc-file-source',
   kind: 'source',
   description:
-    "Reads SAP's outbound ORDERS05 IDoc XML files from a file port's directory into canonical SalesOrderEvents.",
+    "Reads SAP's outbound ORDERS05 IDoc files (IDoc-XML or flat) from a file port's directory into canonical SalesOrderEvents.",
   config: sapIdocFileSourceConfig,
   defaults: { format: 'sap-idoc-orders05', mapping: 'sap/idoc-orders05.to-canonical.yaml' },
   createSource: (config, context) => createFileDropSource(config, context),

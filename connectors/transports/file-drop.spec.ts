@@ -317,6 +317,45 @@ describe('file-drop source: small files', () => {
     );
   });
 
+  it("split idoc-xml (the SAP IDoc source's default) reads an IDoc flat file whole; one over the limit is refused saying why", async () => {
+    // Before, the flat file a SAP file port writes went to error/ with "idoc-xml: end of file: no root element".
+    const flat = await readFile(
+      new URL('../../formats/sap-idoc-orders05/fixtures/flat-file-port-orders.txt', import.meta.url),
+    );
+    const xml = await readFile(
+      new URL('../../formats/sap-idoc-orders05/fixtures/several-idocs.xml', import.meta.url),
+    );
+    const dir = await folder();
+    await writeFile(join(dir, 'a-flat.txt'), flat);
+    await writeFile(join(dir, 'b-xml.xml'), xml);
+    await writeFile(join(dir, 'c-letter.txt'), 'Dear supplier\n');
+    const runtime = new Runtime();
+    await runtime.run({ dir, split: 'idoc-xml', ...fast });
+    expect(runtime.names()).toEqual(['a-flat.txt#1', 'b-xml.xml#1']);
+    expect(runtime.published.find((d) => d.name === 'a-flat.txt#1')!.bytes).toEqual(flat);
+    expect(runtime.refusals()).toEqual([['c-letter.txt#1', 'idoc-xml: end of file: no root element']]);
+    // Over splitAboveBytes it is told by its first bytes: still one document, while IDoc-XML is cut per <IDOC>.
+    const streamed = await folder();
+    await writeFile(join(streamed, 'a-flat.txt'), flat);
+    await writeFile(join(streamed, 'b-xml.xml'), xml);
+    const cut = new Runtime();
+    await cut.run({ dir: streamed, split: 'idoc-xml', splitAboveBytes: 0, ...fast });
+    expect(cut.names()).toEqual(['a-flat.txt#1', 'b-xml.xml#1', 'b-xml.xml#2']);
+    expect(await readdir(join(streamed, 'done'))).toEqual(['a-flat.txt', 'b-xml.xml']);
+    const huge = await folder();
+    await writeFile(join(huge, 'big.txt'), Buffer.concat([flat, Buffer.alloc(9 * 1024 * 1024, 0x20)]));
+    const refused = new Runtime();
+    await refused.run({ dir: huge, split: 'idoc-xml', ...fast });
+    expect(refused.refusals()).toEqual([
+      [
+        'big.txt#1',
+        expect.stringMatching(
+          /^an IDoc flat file of \d+ bytes, over the 8388608-byte limit for one document: flat files are read whole, not cut per IDoc; have the port write smaller files, or IDoc-XML \(the dead letter holds its first 8388608 of/,
+        ),
+      ],
+    ]);
+  });
+
   it('says a batch a stopping task leaves at info, without a stack; one whose transaction failed as a warning', async () => {
     // A rolling restart stops every source with a batch under way: it warned, with a stack, at each one.
     const dir = await folder();

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { DLQ_TOPICS } from '../../bus/index.ts';
+import { isFlatIdoc } from '../../formats/sap-idoc-orders05/flat.ts';
 import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
 import { ConfigError, errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
@@ -53,7 +54,7 @@ export const fileDropConfig = z.object({
     .enum(['none', ...splitKinds])
     .default('none')
     .describe(
-      'How files over the one-document limit (8 MiB) are streamed and cut into messages: `x12` (one interchange per ST..SE), `edifact` (per UNH..UNT), `idoc-xml` (per <IDOC>), `json-lines` (per non-empty line: a file of Shopify orders, CDC events), or `none` (such files go to error/). Smaller files are one document each; with a split kind set, a file that is not that envelope goes to error/.',
+      'How files over the one-document limit (8 MiB) are streamed and cut into messages: `x12` (one interchange per ST..SE), `edifact` (per UNH..UNT), `idoc-xml` (per <IDOC>), `json-lines` (per non-empty line: a file of Shopify orders, CDC events), or `none` (such files go to error/). Smaller files are one document each; with a split kind set, a file that is not that envelope goes to error/ (under `idoc-xml` an IDoc flat file, EDI_DC40 records, is read whole, up to 8 MiB).',
     ),
   splitAboveBytes: z
     .number()
@@ -551,8 +552,24 @@ class FileDropSource implements SourceTask {
     ackKind: AckKind | undefined,
   ): Promise<OpenFile | undefined> {
     const path = this.folder.path(file.name);
-    const split = ackKind ?? this.config.split;
+    let split = ackKind ?? this.config.split;
     const splitAbove = ackKind ? 0 : this.config.splitAboveBytes;
+    // An IDoc flat file (a file port's, EDI_DC40 at column 1) is no XML to cut per <IDOC>: it is read whole, one
+    // document whose IDocs the reader takes apart (one refused alone), up to the one-document limit. A file small
+    // enough to read whole is looked at once read; a bigger one by its first bytes.
+    if (split === 'idoc-xml' && file.size > splitAbove) {
+      const head = await this.sniff(path);
+      if (head === undefined) return undefined; // gone since it was listed
+      if (typeof head !== 'string' && isFlatIdoc(head)) {
+        if (file.size > MAX_DOCUMENT_BYTES) {
+          return this.refuse(
+            file,
+            `an IDoc flat file of ${file.size} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit for one document: flat files are read whole, not cut per IDoc; have the port write smaller files, or IDoc-XML`,
+          );
+        }
+        split = 'none';
+      }
+    }
     if (file.size <= MAX_DOCUMENT_BYTES && (split === 'none' || file.size <= splitAbove)) {
       let bytes: Buffer;
       try {
@@ -562,7 +579,7 @@ class FileDropSource implements SourceTask {
         if (!isUnreadable(error)) throw error;
         return this.refuse(file, `unreadable: ${errorMessage(error)}`, Buffer.alloc(0));
       }
-      if (split !== 'none') {
+      if (split !== 'none' && !(split === 'idoc-xml' && isFlatIdoc(bytes))) {
         try {
           splitBuffer(split, bytes);
         } catch (error) {
