@@ -116,9 +116,11 @@ describe("a source connector's status while Kafka does not answer", () => {
     expect(since).toBeLessThanOrEqual(Date.now());
     // The outage keeps the time it began; the CLI's status line says it.
     const line = await runEai(['connectors', 'status', name, '--url', server.url, '--token', token]);
-    expect(line.stdout).toMatch(
+    // Under the table's header line (NAME KIND STATE INSTANCE RECORDS).
+    expect(line.stdout.split('\n')[0]).toMatch(/^NAME +KIND +STATE +INSTANCE +RECORDS$/);
+    expect(line.stdout.split('\n')[1]).toMatch(
       new RegExp(
-        `^${name} +source RUNNING .* waiting since ${down.waiting!.since}: Kafka at ${gate.address} is unreachable`,
+        `^${name} +source RUNNING +\\S+ .* waiting since ${down.waiting!.since}: Kafka at ${gate.address} is unreachable`,
       ),
     );
     expect((await status()).waiting!.since).toBe(down.waiting!.since);

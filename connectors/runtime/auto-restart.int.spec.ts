@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { metricsRegistry } from '../../lib/metrics.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
@@ -64,6 +64,36 @@ const flakySource = definePlugin({
   },
 });
 
+/** Polls per connector of the failing-poll source. */
+const polls = new Map<string, number>();
+
+/**
+ * A source whose polls fail: `retriable` ones (a system away) for `failures` polls, then it polls nothing; or one that
+ * says asking again cannot help (a revoked key) at its first poll.
+ */
+const failingPollSource = definePlugin({
+  type: 'failing-poll-source',
+  kind: 'source',
+  description: 'test source whose polls fail',
+  config: z.object({ failures: z.number(), retriable: z.boolean() }),
+  defaults: { format: 'sap-idoc-orders05', mapping: 'sap/idoc-orders05.to-canonical.yaml' },
+  createSource: (config, context) => ({
+    async start() {},
+    async poll(): Promise<SourceDocument[]> {
+      const n = (polls.get(context.name) ?? 0) + 1;
+      polls.set(context.name, n);
+      if (n <= config.failures) {
+        if (config.retriable) throw new RetriableError('the system does not answer');
+        throw new NonRetriableError('the system refused the API key (401): check config.apiKey');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return [];
+    },
+    async commit() {},
+    async stop() {},
+  }),
+});
+
 describe('a connector that failed with a transient error restarts by itself', () => {
   const bus = testBus('/eai/tests/auto-restart');
   let runtime: ConnectorRuntime;
@@ -73,7 +103,7 @@ describe('a connector that failed with a transient error restarts by itself', ()
     await bus.provisionTopics([{ topic, partitions: 1 }]);
     runtime = new ConnectorRuntime({
       bus,
-      plugins: [...builtinPlugins, flakySource],
+      plugins: [...builtinPlugins, flakySource, failingPollSource],
       logger: pino({ level: 'silent' }),
       group: unique('connect'),
     });
@@ -165,5 +195,41 @@ describe('a connector that failed with a transient error restarts by itself', ()
       10_000,
     );
     expect((await runtime.status(name))?.autoRestart?.restarts).toBe(1);
+  });
+
+  it('a poll that says asking again cannot help fails the connector (as Kafka Connect fails the task), no restart pending; one that can help keeps it RUNNING', async () => {
+    const gaveUp = unique('poll-refused');
+    await runtime.put(
+      {
+        name: gaveUp,
+        type: 'failing-poll-source',
+        restart: { initialDelayMs: 50, maxDelayMs: 50 },
+        config: { failures: 100, retriable: false },
+      },
+      'test',
+    );
+    await waitFor('the connector failed', async () => (await runtime.status(gaveUp))?.state === 'FAILED');
+    const failed = await runtime.status(gaveUp);
+    expect(failed?.trace).toBe('the system refused the API key (401): check config.apiKey');
+    expect(failed?.autoRestart?.nextRestartAt ?? null).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Polled once: not polled again, not restarted.
+    expect(polls.get(gaveUp)).toBe(1);
+    expect((await runtime.status(gaveUp))?.state).toBe('FAILED');
+
+    const away = unique('poll-away');
+    await runtime.put(
+      { name: away, type: 'failing-poll-source', config: { failures: 2, retriable: true } },
+      'test',
+    );
+    await waitFor(
+      'its polls failing',
+      async () => (await runtime.status(away))?.metrics.lastError === 'the system does not answer',
+    );
+    expect((await runtime.status(away))?.state).toBe('RUNNING');
+    await waitFor('polling again', async () => (polls.get(away) ?? 0) > 3, 10_000);
+    expect((await runtime.status(away))?.state).toBe('RUNNING');
+    await runtime.remove(gaveUp);
+    await runtime.remove(away);
   });
 });

@@ -204,6 +204,14 @@ export class SourceHost {
       const { generation } = polling;
       polling = undefined;
       if (next === 'failed') {
+        // A poll that says asking again cannot help (a revoked key, a model the user may not read: a NonRetriableError)
+        // fails the connector, as Kafka Connect fails a task whose poll throws: FAILED with its trace, for an operator
+        // (auto-restart leaves such an error alone), instead of RUNNING and polling for ever with a lastError.
+        if (this.pollGaveUp) {
+          this.stopping = true;
+          this.options.onFailure(this.pollGaveUp);
+          break;
+        }
         await sleep(1000, context.signal);
         continue;
       }
@@ -247,7 +255,11 @@ export class SourceHost {
    * that polls two entities fails with two in turn: each logged every time, before, was a line per failed poll), and
    * once when it works again (lib/repeated-failure.ts); the status's lastError says it meanwhile.
    */
+  /** The poll's error when it said that asking again cannot help (not retriable): the connector fails with it. */
+  private pollGaveUp: Error | null = null;
+
   private pollFailed(error: unknown): void {
+    if (!isRetriable(error)) this.pollGaveUp = error instanceof Error ? error : new Error(String(error));
     const message = errorMessage(error);
     this.pollFailures.failed(message);
     this.pollError = message;

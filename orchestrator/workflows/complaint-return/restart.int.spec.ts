@@ -27,7 +27,9 @@ import {
 const stack = testStack();
 const database = unique('eai_orch_cr_restart').replaceAll('-', '_');
 const bus = testBus();
-const RECEIPT_TIMEOUT_MS = 6000;
+// Long enough that both complaints reach their receipt step before the first one's timer fires, on a loaded machine
+// too (at 6 s a CI run under load saw the first time out before the second was waiting, and the wait below never held).
+const RECEIPT_TIMEOUT_MS = 15_000;
 let topics: ComplaintReturnTopics;
 let sap: SapHarness;
 let responders: InstantResponders;
