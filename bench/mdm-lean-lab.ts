@@ -149,6 +149,30 @@ const SETUP: Record<LayoutName, string> = {
     create index name_word_record on name_word (rec);`,
 };
 
+/**
+ * The match read of the int8-key layouts (hash, lean): the same statement, the candidates' comparison forms read from
+ * `candidates` (source_record in hash, the narrow match_rec in lean).
+ */
+function intKeyRead(candidates: 'source_record' | 'match_rec'): string {
+  return `with x as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
+     existing as materialized (
+       select sr.* from x cross join lateral (
+         select rec, golden_id, content_hash, keys from source_record sr
+          where sr.system = x.s and sr.source_id = x.i for update) sr),
+     stop as materialized (select key from block_stop where key = any($3::int8[])),
+     hits as materialized (
+       select bk.key, bk.rec from block_key bk
+        where bk.key = any(array(select k from unnest($3::int8[]) as k except select key from stop))),
+     cand as materialized (
+       select m.rec, m.std, m.golden_id from (select distinct rec from hits) d
+         cross join lateral (select rec, std, golden_id from ${candidates} m where m.rec = d.rec offset 0) m)
+     select 'x' as kind, e.rec, null::int8 as key, null::jsonb as std, e.golden_id from existing e
+     union all select 's', null, key, null, null from stop
+     union all select 'h', rec, key, null, null from hits
+     union all select 'r', rec, null, std, golden_id from cand
+     union all select 'i', nextval('rec_seq'), null, null, null from generate_series(1, $4::int)`;
+}
+
 /** The match read of each layout: $1, $2 the batch's (system, source_id), $3 its match keys, $4 ids wanted. */
 const READ: Record<LayoutName, string> = {
   cur: `with x as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
@@ -168,40 +192,8 @@ const READ: Record<LayoutName, string> = {
      union all select 's', null, null, key, null, null from stop
      union all select 'h', system, source_id, key, null, null from hits
      union all select 'r', system, source_id, null, std, golden_id from cand`,
-  hash: `with x as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
-     existing as materialized (
-       select sr.* from x cross join lateral (
-         select rec, golden_id, content_hash, keys from source_record sr
-          where sr.system = x.s and sr.source_id = x.i for update) sr),
-     stop as materialized (select key from block_stop where key = any($3::int8[])),
-     hits as materialized (
-       select bk.key, bk.rec from block_key bk
-        where bk.key = any(array(select k from unnest($3::int8[]) as k except select key from stop))),
-     cand as materialized (
-       select m.rec, m.std, m.golden_id from (select distinct rec from hits) d
-         cross join lateral (select rec, std, golden_id from source_record m where m.rec = d.rec offset 0) m)
-     select 'x' as kind, e.rec, null::int8 as key, null::jsonb as std, e.golden_id from existing e
-     union all select 's', null, key, null, null from stop
-     union all select 'h', rec, key, null, null from hits
-     union all select 'r', rec, null, std, golden_id from cand
-     union all select 'i', nextval('rec_seq'), null, null, null from generate_series(1, $4::int)`,
-  lean: `with x as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
-     existing as materialized (
-       select sr.* from x cross join lateral (
-         select rec, golden_id, content_hash, keys from source_record sr
-          where sr.system = x.s and sr.source_id = x.i for update) sr),
-     stop as materialized (select key from block_stop where key = any($3::int8[])),
-     hits as materialized (
-       select bk.key, bk.rec from block_key bk
-        where bk.key = any(array(select k from unnest($3::int8[]) as k except select key from stop))),
-     cand as materialized (
-       select m.rec, m.std, m.golden_id from (select distinct rec from hits) d
-         cross join lateral (select rec, std, golden_id from match_rec m where m.rec = d.rec offset 0) m)
-     select 'x' as kind, e.rec, null::int8 as key, null::jsonb as std, e.golden_id from existing e
-     union all select 's', null, key, null, null from stop
-     union all select 'h', rec, key, null, null from hits
-     union all select 'r', rec, null, std, golden_id from cand
-     union all select 'i', nextval('rec_seq'), null, null, null from generate_series(1, $4::int)`,
+  hash: intKeyRead('source_record'),
+  lean: intKeyRead('match_rec'),
   gin: `with x as (select * from unnest($1::text[], $2::text[]) as x(s, i)),
      existing as materialized (
        select sr.* from x cross join lateral (

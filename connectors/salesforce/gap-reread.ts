@@ -45,6 +45,8 @@ export function cdcHeaderOf(bytes: Buffer): CdcHeader | undefined {
 
 /** The entity and record ids of a CDC document that is a re-readable GAP event; undefined for any other. */
 export function gapOf(bytes: Buffer): GapEvent | undefined {
+  // Every document of every batch is asked: most are not one, and a byte search is cheaper than a parse.
+  if (!bytes.includes('GAP_')) return undefined;
   const header = cdcHeaderOf(bytes);
   if (!header || typeof header.changeType !== 'string' || !REREAD.has(header.changeType)) return undefined;
   if (typeof header.entityName !== 'string' || !Array.isArray(header.recordIds)) return undefined;
