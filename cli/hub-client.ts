@@ -3,6 +3,7 @@
  * from `--token` / `EAI_TOKEN` / `EAI_ADMIN_TOKEN`. Errors are one line that says what to do.
  */
 import { ConfigError, EaiError } from '../lib/errors.ts';
+import { DEFAULT_OPS_PORT } from '../ops/instance-env.ts';
 
 /** What the hub said of a refused request: its sentence, and each wrong field (`config.dir`) when it names them. */
 export interface HubAnswer {
@@ -35,13 +36,13 @@ export interface HubTarget {
 
 export function hubOptions<T extends { option: (flags: string, description: string) => T }>(command: T): T {
   return command
-    .option('--url <url>', 'the hub (default $EAI_URL or http://127.0.0.1:8080)')
+    .option('--url <url>', `the hub (default $EAI_URL or http://127.0.0.1:${DEFAULT_OPS_PORT})`)
     .option('--token <token>', 'admin API token (default $EAI_TOKEN or $EAI_ADMIN_TOKEN)');
 }
 
 /** The hub's base URL: --url, EAI_URL, or the local default. */
 export function hubBase(target: HubTarget): string {
-  return (target.url ?? process.env.EAI_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+  return (target.url ?? process.env.EAI_URL ?? `http://127.0.0.1:${DEFAULT_OPS_PORT}`).replace(/\/$/, '');
 }
 
 /** The hub runs on this machine (a loopback address), so paths on this machine are paths on the hub's. */

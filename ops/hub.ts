@@ -395,6 +395,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return {
         // Which instance answers (its name, as connector statuses say it): behind a load balancer, the one asked.
         instance: runtime.instance,
+        // Other workers running under the same name (one EAI_INSTANCE_ID given twice): said, not made unready.
+        ...(runtime.sameNameAs.length ? { sameInstanceNameAs: runtime.sameNameAs } : {}),
         connectors: Object.fromEntries(local.map((c) => [c.name, c.state])),
         failedConnectors: local.filter((c) => c.state === 'FAILED').map((c) => c.name),
         // Of those, the ones that restart by themselves, as sync health says it: `<name> restarting in 12 s after: …`.

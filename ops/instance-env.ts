@@ -3,6 +3,9 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.ts';
 
+/** The port the hub listens on when neither EAI_OPS_PORT nor `--port` says another (the CLI's `--url` default too). */
+export const DEFAULT_OPS_PORT = 8080;
+
 /** Environment variables naming the hub instance (`eai up`); the README's table is rendered from this. */
 export const instanceEnvSchema = z.object({
   EAI_INSTANCE_ID: z
@@ -10,11 +13,11 @@ export const instanceEnvSchema = z.object({
     .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, ".", "_", ":" and "-" (1-100)')
     .optional()
     .describe(
-      'This hub instance’s name, stable across its restarts and unique in its connect group (e.g. the pod name): `eai connectors ls` (`INSTANCE`), each connector’s status (`instance`) and Kafka Connect’s `worker_id` say which instance runs a connector by it (default: `<host name>:<ops port>`).',
+      'This hub instance’s name, stable across its restarts and unique in its connect group (e.g. the pod name; an instance that sees another live one under its name logs an error and says so in its readiness details, `sameInstanceNameAs`): `eai connectors ls` (`INSTANCE`), each connector’s status (`instance`) and Kafka Connect’s `worker_id` say which instance runs a connector by it (default: `<host name>:<ops port>`).',
     ),
   EAI_OPS_PORT: z
     .string()
-    .default('8080')
+    .default(String(DEFAULT_OPS_PORT))
     .describe(
       'The port the hub listens on (health, metrics, admin API, webhooks), 0 for any free one; `eai up --port` says the same.',
     ),

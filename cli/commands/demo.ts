@@ -9,6 +9,7 @@ import { runClosers } from '../../lib/shutdown.ts';
 import { parseMdmConfig } from '../../masterdata/index.ts';
 import { hashToken, newToken } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
+import { DEFAULT_OPS_PORT } from '../../ops/instance-env.ts';
 import { listInstances, type Timers } from '../../orchestrator/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
 import { type RunningSimulator, startSimulator } from '../../simulators/index.ts';
@@ -299,7 +300,7 @@ export function registerDemoCommand(program: Command): void {
     .description(
       'start the stack, every simulator and the hub with examples/demo/deploy, and show what moves where; Ctrl-C stops it',
     )
-    .option('--port <n>', 'hub port (0 = any free port)', wholeNumber('--port', 0, 65535), 8080)
+    .option('--port <n>', 'hub port (0 = any free port)', wholeNumber('--port', 0, 65535), DEFAULT_OPS_PORT)
     .option('--interval <ms>', 'refresh period of the table', wholeNumber('--interval', 100, 3_600_000), 2000)
     .option('--json', 'first line: the endpoints as one JSON object; then one JSON line per refresh')
     .action(async (options: DemoOptions) => {

@@ -9,7 +9,7 @@ import { onShutdown } from '../../lib/shutdown.ts';
 import { loadMdmConfig } from '../../masterdata/index.ts';
 import { adminTokensFromEnv } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
-import { instanceAddressFromEnv, instanceIdFromEnv } from '../../ops/instance-env.ts';
+import { DEFAULT_OPS_PORT, instanceAddressFromEnv, instanceIdFromEnv } from '../../ops/instance-env.ts';
 import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { checkHubHost, checkHubPort, wholeNumber } from '../options.ts';
@@ -58,7 +58,7 @@ export function registerUpCommand(program: Command): void {
       '--port <n>',
       'ops port (health, metrics, admin API)',
       // Checked when `up` runs, not when the CLI is set up: a wrong EAI_OPS_PORT must not stop `eai map`.
-      process.env.EAI_OPS_PORT ?? '8080',
+      process.env.EAI_OPS_PORT ?? String(DEFAULT_OPS_PORT),
     )
     .option(
       '--host <address>',

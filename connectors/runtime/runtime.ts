@@ -66,6 +66,11 @@ const FORWARD_WARNING_EVERY_MS = 10_000;
  * connector wait for reconciliation, which must not wait for it.
  */
 const STOP_TIMEOUT_MS = 30_000;
+/**
+ * A status under this instance's name from another worker, read this long after the start (plus the stop timeout),
+ * comes from a live instance given the same name: a predecessor that was stopping has written its last by then.
+ */
+const SAME_NAME_MARGIN_MS = 5_000;
 
 /** How long a connector's status waits for its sink's lag from Kafka before it answers with the last one known. */
 export const STATUS_LAG_TIMEOUT_MS = 2_000;
@@ -249,6 +254,9 @@ export class ConnectorRuntime {
   /** This instance's name (`instance` in its statuses): the option's, or what `advertise` says, else the worker id. */
   private instanceName: string;
   private stopped = false;
+  /** When this instance started reading statuses, and the other workers seen writing under its name since. */
+  private startedAt = 0;
+  private readonly sameNameWorkers = new Set<string>();
 
   constructor(options: RuntimeOptions) {
     this.options = options;
@@ -273,6 +281,11 @@ export class ConnectorRuntime {
     return this.instanceName;
   }
 
+  /** Other live workers writing statuses under this instance's name (two instances given one EAI_INSTANCE_ID). */
+  get sameNameAs(): string[] {
+    return [...this.sameNameWorkers];
+  }
+
   async start(deployment?: {
     definitions: ReadonlyArray<ConnectorDefinition>;
     baseDir: string;
@@ -281,6 +294,8 @@ export class ConnectorRuntime {
     // Positions are written in the sources' transactions: one that a killed instance left open holds a read_committed
     // view back until the source's next producer fences it (SourceHost.start connects, then syncs). Waiting for the
     // view here would wait for that, before any source could start: the broker's transaction timeout, a minute.
+    this.startedAt = Date.now();
+    this.statuses.onChange((key, value) => this.checkSameName(key, value));
     await Promise.all([this.configs.start(), this.statuses.start(), this.positions.start({ sync: false })]);
     this.started = true;
     // The deployment folder is written before this instance runs anything: deployed after, every stored definition
@@ -1143,6 +1158,34 @@ export class ConnectorRuntime {
         'connector task did not stop in time: left behind, the other connectors go on',
       );
     return stopped;
+  }
+
+  /**
+   * Two instances under one name make every status ambiguous (which one runs the connector?): said once per other
+   * worker, as an error in the log and in the readiness details (`sameInstanceNameAs`), since only its operator can
+   * tell which instance should be renamed.
+   */
+  private checkSameName(key: string, value: string | null): void {
+    if (
+      !value ||
+      !key.startsWith('status/') ||
+      Date.now() - this.startedAt < this.stopTimeoutMs + SAME_NAME_MARGIN_MS
+    )
+      return;
+    let status: Partial<ConnectorStatus>;
+    try {
+      status = JSON.parse(value) as Partial<ConnectorStatus>;
+    } catch {
+      return;
+    }
+    const other = status.workerId;
+    if (status.instance !== this.instanceName || !other || other === this.workerId) return;
+    if (this.sameNameWorkers.has(other)) return;
+    this.sameNameWorkers.add(other);
+    this.log.error(
+      { instance: this.instanceName, worker: this.workerId, otherWorker: other, otherUrl: status.workerUrl },
+      'another hub instance runs under this instance name: give each instance its own EAI_INSTANCE_ID',
+    );
   }
 
   private statusOf(name: string, stored: StoredDefinition, entry: Running): ConnectorStatus {
