@@ -158,17 +158,22 @@ function noRecordsNote(mappingFile: string, mapped: MappedDocument[], input: str
 /** Documents up to this size get the count of input values no mapping used (tracking reads about doubles the time). */
 const USAGE_COUNT_LIMIT = 1024 * 1024;
 
+/** At most this many unused values are listed in `--json` (a 1-MiB document may hold tens of thousands). */
+const UNUSED_LISTED = 1000;
+
 /**
  * Every value a reader understood lands in a canonical field or in `extensions`; what no expression read is counted
- * on stderr (`--json`: an `UnmappedInput` warning with the first 50 values by location), so a dropped fact shows.
+ * on stderr (`--json`: an `UnmappedInput` warning listing them by location, the first UNUSED_LISTED of them, with
+ * `listed` saying how many when that cut them), so a dropped fact shows.
  */
 function unusedNote(mappingFile: string, report: UsageReport, json: boolean): string {
   if (report.unused.length === 0) return '';
   const count = report.unused.length;
   const message = `${count} of ${report.total} input values were used by no expression of ${mappingFile}`;
   if (json) {
-    const unused = report.unused.slice(0, 50);
-    return `${JSON.stringify({ warnings: [{ warning: 'UnmappedInput', count, total: report.total, message, unused }] })}\n`;
+    const unused = report.unused.slice(0, UNUSED_LISTED);
+    const cut = unused.length < count ? { listed: unused.length } : {};
+    return `${JSON.stringify({ warnings: [{ warning: 'UnmappedInput', count, total: report.total, message, ...cut, unused }] })}\n`;
   }
   const first = report.unused
     .slice(0, 5)

@@ -23,12 +23,15 @@ export class MappingError extends NonRetriableError {
     location?: string,
     options: { cause?: unknown; wholeDocument?: boolean } = {},
   ) {
-    super(`${mappingFile}: ${path || '(record)'}: ${problem}${location ? ` (input ${location})` : ''}`, {
+    // One line: a problem that quotes a multi-line expression would spread over lines of a dead letter's reason
+    // header, a `.reason` file and the CLI's one-line error (new-user trial).
+    const oneLine = problem.replace(/\s*\n\s*/g, ' ');
+    super(`${mappingFile}: ${path || '(record)'}: ${oneLine}${location ? ` (input ${location})` : ''}`, {
       cause: options.cause,
     });
     this.mappingFile = mappingFile;
     this.path = path;
-    this.problem = problem;
+    this.problem = oneLine;
     this.location = location;
     this.wholeDocument = options.wholeDocument ?? false;
   }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMappings, mapBytes } from '../index.ts';
@@ -101,5 +102,30 @@ describe('UsageTracker: input values no expression read', () => {
       field: 'entityCode',
     });
     expect(warnings[0]!.count).toBe(warnings[0]!.unused.length);
+  });
+
+  it('lists at most 1000 unused values with --json, saying how many it listed when that cut them', async () => {
+    // 1,200 lines, each with a PID description whose type (F) the 850 mapping reads nowhere: each an unused value.
+    const lines = readFileSync('formats/x12-850/fixtures/amt-ctt-td5-routing.edi', 'latin1').split('\n');
+    const first = lines.findIndex((l) => l.startsWith('PO1*'));
+    const items = Array.from({ length: 1200 }, (_, i) => [
+      `PO1*${i + 1}*1*EA*1.00*UM*BP*X${i}~`,
+      `PID*F****ITEM ${i}~`,
+    ]);
+    const body = [...lines.slice(0, first), ...items.flat(), ...lines.slice(first + 4)];
+    const st = body.findIndex((l) => l.startsWith('ST*'));
+    const se = body.findIndex((l) => l.startsWith('SE*'));
+    body[se] = `SE*${se - st + 1}*0001~`;
+    body[body.findIndex((l) => l.startsWith('CTT*'))] = 'CTT*1200~';
+    const dir = mkdtempSync(join(tmpdir(), 'eai-unused-'));
+    const input = join(dir, 'many-notes.edi');
+    writeFileSync(input, body.join('\n'));
+    const json = await mapCommand({ format: 'x12-850', input, json: true });
+    const warning = (
+      JSON.parse(json.stderr) as { warnings: Array<{ count: number; listed?: number; unused: unknown[] }> }
+    ).warnings[0]!;
+    expect(warning.count).toBeGreaterThan(1200);
+    expect(warning.unused).toHaveLength(1000);
+    expect(warning.listed).toBe(1000);
   });
 });
