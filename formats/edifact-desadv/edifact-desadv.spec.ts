@@ -58,6 +58,27 @@ describe('edifact-desadv fixtures', () => {
     expect(tree.lines[2]?.$loc).toMatch(/^UNB#1\/UNH#1\/CPS#3\/LIN#3\/LIN \(segment \d+, line \d+\)$/);
   });
 
+  it("header-mea-consignment-totals: the header's MEA measure the consignment, an EQD's stays the equipment's", () => {
+    const [doc] = fixture('header-mea-consignment-totals.edi');
+    expect(doc!.tree.measurements.map((m) => [m.purpose, m.dimension, m.unit, m.value])).toEqual([
+      ['AAX', 'AAD', 'KGM', '380.5'],
+      ['AAX', 'AAC', 'KGM', '365'],
+      ['AAX', 'AAW', 'MTQ', '2.4'],
+      ['AAX', 'LN', 'MTR', '2.4'],
+    ]);
+    expect(doc!.tree.otherSegments).toEqual([]);
+    const withEquipment = fixtureText('eqd-sel-container-seals.edi').replace(
+      "SEL+ML-0048813+SH'",
+      "SEL+ML-0048813+SH'\nMEA+AAE+AAD+KGM:24000'",
+    );
+    expect(withEquipment).toContain('MEA+AAE');
+    const [eqd] = reader.parse(
+      Buffer.from(withEquipment.replace(/UNT\+(\d+)\+/, (_, n) => `UNT+${Number(n) + 1}+`)),
+    );
+    expect(eqd!.tree.measurements).toEqual([]);
+    expect(eqd!.tree.otherSegments.map((s) => s.tag)).toEqual(['MEA']);
+  });
+
   it('no-cps-lines-like-sample: lines without packing', () => {
     const [doc] = fixture('no-cps-lines-like-sample.edi');
     expect(doc?.tree.packages).toEqual([]);

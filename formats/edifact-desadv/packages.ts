@@ -7,6 +7,8 @@ export type EdifactPackaging = Fields<'count' | 'levelCode' | 'type' | 'typeCode
   identities?: EdifactIdentity[];
 };
 
+export type EdifactMeasurement = Fields<'purpose' | 'dimension' | 'unit' | 'value'>;
+
 /**
  * A CPS group: one hierarchy level (consignment, pallet, carton…) with its PAC packaging, GIN identities (SSCCs
  * from GIN+BJ collected in `sscc`), MEA measurements, its LIN lines and its child levels.
@@ -15,7 +17,7 @@ export interface EdifactPackage extends Fields<'id' | 'parentId' | 'packagingLev
   packaging: EdifactPackaging[];
   sscc: string[];
   identities: EdifactIdentity[];
-  measurements: Fields<'purpose' | 'dimension' | 'unit' | 'value'>[];
+  measurements: EdifactMeasurement[];
   lines: DesadvLine[];
   children: EdifactPackage[];
   otherSegments: EdifactSegment[];
@@ -54,6 +56,12 @@ function ssccs(identity: EdifactIdentity, segment: EdifactSegment, check: Edifac
   });
 }
 
+/** MEA: 6311 purpose, C502 6313 dimension, C174 6411 unit and 6314 value (checked numeric). */
+export function readMeasurement(segment: EdifactSegment, check: EdifactChecks): EdifactMeasurement {
+  check.decimal(segment, 3, 2);
+  return pick(segment, { purpose: 1, dimension: [2, 1], unit: [3, 1], value: [3, 2] });
+}
+
 /** Files a segment under the open CPS level (PAC/GIN/MEA/PCI before its first LIN). */
 export function addToPackage(pkg: EdifactPackage, segment: EdifactSegment, check: EdifactChecks): void {
   switch (segment.tag) {
@@ -73,8 +81,7 @@ export function addToPackage(pkg: EdifactPackage, segment: EdifactSegment, check
       return;
     }
     case 'MEA':
-      check.decimal(segment, 3, 2);
-      pkg.measurements.push(pick(segment, { purpose: 1, dimension: [2, 1], unit: [3, 1], value: [3, 2] }));
+      pkg.measurements.push(readMeasurement(segment, check));
       return;
     default:
       pkg.otherSegments.push(segment);

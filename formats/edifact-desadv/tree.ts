@@ -15,11 +15,13 @@ import {
   addToDesadvLine,
   addToPackage,
   type DesadvLine,
+  type EdifactMeasurement,
   type EdifactPackage,
+  readMeasurement,
   readPackage,
 } from './packages.ts';
 
-export type { DesadvLine, EdifactPackage, EdifactPackaging } from './packages.ts';
+export type { DesadvLine, EdifactMeasurement, EdifactPackage, EdifactPackaging } from './packages.ts';
 
 export interface EdifactDesadvTree {
   envelope: EdifactEnvelope;
@@ -32,6 +34,11 @@ export interface EdifactDesadvTree {
   parties: EdifactParty[];
   /** TDT: transport stage, mode and carrier (TDT05). */
   transport: Fields<'stage' | 'journey' | 'mode' | 'carrierId' | 'carrierCodeList' | 'carrierName'>[];
+  /**
+   * MEA of the header, outside any CPS: the consignment's measurements (6311 purpose, AAX consignment; 6313 dimension,
+   * AAD total gross weight, AAC total net weight, AAW gross volume…; C174 unit and value), as a CPS level's.
+   */
+  measurements: EdifactMeasurement[];
   /** EQD: equipment type (8053) and id (C237-8260); `seals` from the SEL segments (9308) that follow it. */
   equipment: (Fields<'qualifier' | 'id'> & { seals?: string[] })[];
   /** CPS levels without a parent (usually the consignment), children nested. */
@@ -57,6 +64,7 @@ export function buildDesadv(message: EdifactMessage): EdifactDesadvTree {
     freeText: [],
     parties: [],
     transport: [],
+    measurements: [],
     equipment: [],
     packages: [],
     lines: [],
@@ -165,6 +173,12 @@ function addHeader(
       check.currency(segment, 1, 2);
       check.currency(segment, 2, 2);
       tree.otherSegments.push(segment);
+      return;
+    case 'MEA':
+      // The header's MEA (before the RFF, NAD, TDT… groups) measures the consignment; one after an EQD is that
+      // equipment's (its EQD group), kept among the other segments.
+      if (tree.equipment.length > 0) tree.otherSegments.push(segment);
+      else tree.measurements.push(readMeasurement(segment, check));
       return;
     case 'EQD':
       tree.equipment.push(pick(segment, { qualifier: 1, id: [2, 1] }));

@@ -189,6 +189,53 @@ describe('edifact-orders fixtures', () => {
     expect(shipTo?.region).toBeUndefined();
   });
 
+  it('alc-pat-tax-groups: TAX, PAT and ALC groups of the header and the lines, each with its own MOA / PCD / DTM', () => {
+    const [doc] = fixture('alc-pat-tax-groups.edi');
+    const tree = doc!.tree;
+    expect(tree.taxes).toMatchObject([
+      {
+        function: '7',
+        type: 'VAT',
+        rate: '21',
+        category: 'S',
+        amounts: [{ qualifier: '124', amount: '96,60' }],
+      },
+    ]);
+    expect(tree.taxes[0]!.locations).toMatchObject([{ qualifier: '157', id: 'BE' }]);
+    expect(tree.paymentTerms.map((p) => [p.type, p.periods, p.dates.length, p.percentages.length])).toEqual([
+      ['1', '30', 1, 0],
+      ['22', '10', 0, 1],
+    ]);
+    const [freight, discount] = tree.allowances;
+    expect(freight).toMatchObject({
+      indicator: 'C',
+      number: 'FR1',
+      service: 'FC',
+      serviceDescription: 'Freight charge',
+      additionalInfo: [{ origin: 'DE', conditions: ['6'] }],
+      amounts: [{ qualifier: '23', amount: '45,50' }],
+    });
+    // The TAX after an ALC is the ALC's, and so is the MOA after it (the tax on the charge), not the header's.
+    expect(freight!.taxes).toMatchObject([{ rate: '21', amounts: [{ qualifier: '124', amount: '9,56' }] }]);
+    expect(discount!.quantities).toMatchObject([
+      { qualifier: '1', value: '100', range: { qualifier: '4', unit: 'PCE', min: '100', max: '499' } },
+    ]);
+    // The header keeps no segment of these groups among its other segments, nor CUX, which came between them.
+    expect(tree.otherSegments).toEqual([]);
+    expect(tree.currencies).toHaveLength(1);
+    const [one, two] = tree.lines;
+    // The line's MOA+203 (before its groups) stays the line's; the MOA after its TAX is the tax's.
+    expect(one!.amounts.map((a) => a.qualifier)).toEqual(['203']);
+    expect(one!.taxes).toMatchObject([{ rate: '6', amounts: [{ qualifier: '125' }] }]);
+    expect(one!.allowances).toMatchObject([
+      { indicator: 'A', service: 'TD', rates: [{ rate: '0,75', unit: 'PCE' }] },
+    ]);
+    // A PRI after the line's PAT group ends it: still the line's price.
+    expect(two!.paymentTerms).toMatchObject([{ periods: '14' }]);
+    expect(two!.prices).toMatchObject([{ qualifier: 'AAA', amount: '2,10' }]);
+    expect([...tree.lines.flatMap((l) => l.otherSegments)]).toEqual([]);
+  });
+
   it('parses the shared sample (UNOC with replacement characters, 146 lines, UNT 599)', () => {
     const [doc] = reader.parse(readSample(SAMPLE));
     expect(doc?.id).toBe('896/2019265563');
@@ -224,6 +271,9 @@ describe('edifact-orders broken fixtures', () => {
     'dtm-format-not-read.edi': /element DTM01\.3: DTM\+2 format code "201X" is not one this reader decodes/,
     'unreleased-repetition-separator-v4.edi':
       /element NAD04: unreleased repetition separator "\*" \(UNA, syntax version 4\)/,
+    // BGM+220+PO+4711/24+9: the number's unreleased + put its rest into 1225; it mapped as order PO.
+    'bgm-unreleased-plus-in-number.edi':
+      /BGM \(segment 3, line 3\), element BGM03: BGM03 "4711\/24" is not a code .*Write it as \?\+/,
   });
 });
 

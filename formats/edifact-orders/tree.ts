@@ -14,11 +14,24 @@ import {
 import { documentYearOf, type EdifactDate } from '../edifact/dates.ts';
 import type { EdifactEnvelope, EdifactMessage } from '../edifact/envelope.ts';
 import { EdifactChecks, type Fields, pick } from '../edifact/fields.ts';
-import { type EdifactSegment, locate } from '../edifact/segment.ts';
+import { type EdifactSegment, locate, positionName, value } from '../edifact/segment.ts';
+import { addToGroup, type EdifactCommercialGroups, GROUP_TAGS, type OpenGroup, openGroup } from './groups.ts';
+
+export type {
+  EdifactAllowance,
+  EdifactCommercialGroups,
+  EdifactPaymentTerms,
+  EdifactPercentage,
+  EdifactRate,
+  EdifactTax,
+} from './groups.ts';
 
 export type EdifactCurrency = Fields<'usage' | 'code' | 'qualifier' | 'targetCode' | 'rate'>;
 
-export interface EdifactOrdersTree {
+/** A LIN group with its TAX, PAT and ALC groups (groups.ts). */
+export type EdifactOrdersLine = EdifactLine & EdifactCommercialGroups;
+
+export interface EdifactOrdersTree extends EdifactCommercialGroups {
   envelope: EdifactEnvelope;
   /** UNH..UNT as read; the nodes below are views of the same segments. */
   segments: EdifactSegment[];
@@ -28,7 +41,7 @@ export interface EdifactOrdersTree {
   freeText: string[];
   parties: EdifactParty[];
   currencies: EdifactCurrency[];
-  lines: EdifactLine[];
+  lines: EdifactOrdersLine[];
   /** After UNS: CNT control totals (checked) and MOA amounts. */
   summary: { counts: Fields<'qualifier' | 'value'>[]; amounts: EdifactAmount[] };
   otherSegments: EdifactSegment[];
@@ -47,12 +60,17 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
     freeText: [],
     parties: [],
     currencies: [],
+    taxes: [],
+    paymentTerms: [],
+    allowances: [],
     lines: [],
     summary: { counts: [], amounts: [] },
     otherSegments: [],
   };
   let party: EdifactParty | undefined;
-  let line: EdifactLine | undefined;
+  let line: EdifactOrdersLine | undefined;
+  // The TAX, PAT or ALC group the next segments may continue (groups.ts), the header's or the open line's.
+  let group: OpenGroup | undefined;
   let inSummary = false;
   let path = message.path;
   let previous: EdifactSegment | undefined;
@@ -66,24 +84,38 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
       inSummary = true;
       party = undefined;
       line = undefined;
+      group = undefined;
       path = message.path;
       locate(segment, path);
       continue;
     }
     if (tag === 'LIN' && !inSummary) {
       party = undefined;
+      group = undefined;
       path = `${message.path}/LIN#${tree.lines.length + 1}`;
-      line = readLine(locate(segment, path));
+      line = { ...readLine(locate(segment, path)), taxes: [], paymentTerms: [], allowances: [] };
       tree.lines.push(line);
       continue;
     }
     if (tag === 'NAD' && !line) {
+      group = undefined;
       path = `${message.path}/NAD#${tree.parties.length + 1}`;
       party = readParty(locate(segment, path));
       tree.parties.push(party);
       continue;
     }
+    if (!inSummary && GROUP_TAGS.has(tag)) {
+      // A header group ends the NAD group before it.
+      if (!line) {
+        party = undefined;
+        path = message.path;
+      }
+      group = openGroup(line ?? tree, locate(segment, path), group);
+      continue;
+    }
     locate(segment, path);
+    if (group && !inSummary && addToGroup(group, segment, check)) continue;
+    group = undefined;
     if (inSummary) {
       addSummary(tree, segment, check);
     } else if (line) {
@@ -106,6 +138,7 @@ function addHeader(
   if (addCommonHeader(tree, segment, previous, check)) return;
   switch (segment.tag) {
     case 'BGM':
+      checkBgmCodes(segment, check);
       tree.bgm = pick(segment, {
         documentCode: [1, 1],
         documentName: [1, 4],
@@ -124,6 +157,24 @@ function addHeader(
       return;
     default:
       tree.otherSegments.push(segment);
+  }
+}
+
+/**
+ * BGM's elements after the document number (1225 message function, 4343 response type; 1373 and 3453 in later
+ * directories) are codes: letters and digits (an..3; some senders write longer numeric ones, such as a DESADV's
+ * `700101`). An unescaped + in the number (`BGM+220+PO+4711/24+9`, for `PO?+4711/24`) shifts its rest into 1225: the
+ * order would map silently as number PO. A value there that is no code is refused, saying to release the +. (A rest
+ * that looks like a code, `PO+4711`, cannot be told from one.)
+ */
+export function checkBgmCodes(segment: EdifactSegment, check: EdifactChecks): void {
+  for (let n = 3; n <= segment.elements.length; n++) {
+    const code = value(segment, n);
+    if (!/^[A-Za-z0-9]*$/.test(code))
+      check.fail(
+        check.at(segment, n),
+        `${positionName(segment, n)} ${JSON.stringify(code)} is not a code (letters and digits): is a + in the document number (BGM02) not released? Write it as ?+ (BGM+${value(segment, 1)}+${value(segment, 2)}?+${code}…)`,
+      );
   }
 }
 

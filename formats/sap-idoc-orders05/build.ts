@@ -132,7 +132,7 @@ export function buildIdoc(idoc: XmlSegment): IdocTree {
         tree.texts.push(text(segment, 'E1EDKT2'));
         break;
       case 'E1EDP01':
-        tree.items.push(item(segment));
+        tree.items.push(item(segment, tree.items.length + 1));
         break;
       case 'E1EDS01':
         checkNumbers(segment, ['SUMME']);
@@ -189,11 +189,12 @@ export function joinTextLines(lines: XmlSegment[]): string | null {
   return text.trim() || null;
 }
 
-function item(segment: XmlSegment): ItemNode {
+function item(segment: XmlSegment, position: number): ItemNode {
   checkNumbers(segment, ['MENGE', 'VPREI', 'NETWR', 'PEINH', 'NTGEW', 'BRGEW']);
   checkCurrencies(segment, ['CURCY']);
   const result: ItemNode = {
     ...node(segment),
+    position,
     references: [],
     dates: [],
     materialIds: [],

@@ -33,13 +33,18 @@ export interface TextNode extends SegmentNode {
   text: string | null;
 }
 
-/** A segment this reader does not model (E1EDK17, E1EDP05, Z segments…), kept with its children. */
+/**
+ * A segment this reader does not model (E1EDK04, E1EDK05, E1EDK17, E1EDK18, E1EDP05, Z segments…), kept with its
+ * children; the mapping keeps their fields as extensions.
+ */
 export interface UnknownSegment extends SegmentNode {
   segment: string;
   children: UnknownSegment[];
 }
 
 export interface ItemNode extends SegmentNode {
+  /** The item's place among the IDoc's E1EDP01, from 1: what numbers an item sent without POSEX. */
+  position: number;
   /** E1EDP02 item references (QUALF 001: the customer's purchase order, BELNR, and its item, ZEILE). */
   references: DatedNode[];
   /** E1EDP03 item dates (IDDAT 002: the requested delivery date, as in E1EDK03). */
