@@ -19,8 +19,14 @@ describe('edifact-orders mapping cost per line', () => {
   it('grows linearly: 12.5x the lines take well under 25x the time', async () => {
     inboundMapping('edifact-orders');
     await secondsToMap(20);
-    const small = await secondsToMap(80);
-    const large = await secondsToMap(1_000);
+    // The fastest of three each: one run is at the mercy of a GC pause or a busy machine (25.02 seen at load 13).
+    const fastest = async (lines: number) => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 3; i++) best = Math.min(best, await secondsToMap(lines));
+      return best;
+    };
+    const small = await fastest(80);
+    const large = await fastest(1_000);
     // priceBasis scanned every segment of the message once per line: 800 lines took 20 s.
     expect(large / small).toBeLessThan(25);
     expect(large).toBeLessThan(20);
