@@ -103,6 +103,13 @@ describe('eai demo (the README first command)', () => {
           SCHEMA_REGISTRY_URL: stack.registryUrl,
           DATABASE_URL: stack.databaseUrl,
           EAI_LOG_LEVEL: 'warn',
+          // The logistics simulator ships, delivers and receives a return 5 s, 10 s and 10 s after it is asked, and SAP
+          // reads its inbound folder every second (their defaults, for someone watching the demo): the same flow with
+          // a second or less each, through the variables the simulators read.
+          EAI_SIM_LOGISTICS_DESPATCH_MS: '500',
+          EAI_SIM_LOGISTICS_DELIVERY_MS: '1000',
+          EAI_SIM_LOGISTICS_RETURN_MS: '1000',
+          EAI_SIM_SAP_POLL_MS: '250',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -15,8 +15,9 @@ describe('the consumer commits handled offsets together', () => {
   const committed = async (groupId: string, topic: string) =>
     Number((await admin.groupOffsets(groupId, topic))[0]?.offset ?? -1);
 
+  // The two concurrencies at once (each its own topic and group): each waits out its 4 s interval.
   for (const concurrency of [1, 4]) {
-    it(`holds commits for the interval, then commits the latest, and all on stop (concurrency ${concurrency})`, async () => {
+    it.concurrent(`holds commits for the interval, then commits the latest, and all on stop (concurrency ${concurrency})`, async () => {
       const { topic } = await topicWith('commit-interval', 1);
       const groupId = unique('commit-interval-group');
       const handled: string[] = [];
@@ -88,7 +89,7 @@ describe('the consumer commits handled offsets together', () => {
   // its three letters twice). Handled offsets are committed when the rebalance begins, and a member that keeps a
   // partition goes on from what it handled.
   for (const concurrency of [1, 4]) {
-    it(`handles nothing twice across a rebalance while commits wait (concurrency ${concurrency})`, async () => {
+    it.concurrent(`handles nothing twice across a rebalance while commits wait (concurrency ${concurrency})`, async () => {
       const { topic, producer } = await topicWith('commit-rebalance', 0, 2);
       const send = (wave: string) =>
         producer.send(
@@ -101,7 +102,9 @@ describe('the consumer commits handled offsets together', () => {
       const groupId = unique('commit-rebalance-group');
       const handled: string[] = [];
       const member = async () => {
-        const consumer = transport.consumer({ groupId });
+        // Heartbeats every 500 ms, not 3 s: the first member hears of the rebalance the second one's join begins at
+        // its next heartbeat, and the join waited for it.
+        const consumer = transport.consumer({ groupId, heartbeatIntervalMs: 500 });
         await consumer.connect();
         closing.push(() => consumer.disconnect());
         await consumer.run({

@@ -189,7 +189,11 @@ describe('http-sink: canonical records to any HTTP endpoint as CloudEvents', () 
 describe('http-sink: a target down for longer than the group session (the production default: retried until applied)', () => {
   it('holds the records back while the target answers 503 (status: retrying), keeps its partition, then applies each once, in order per key, with nothing dead-lettered', async () => {
     // The runtime as a hub runs it: no bounded sink retries; a sink group's session (10 s) is shorter than the outage.
-    const o = await sinkAgainstOutage('/eai/tests/http-sink-outage', 'Outage');
+    // The target's breaker tries again 1 s after it opened, not 30 s (the default): once the target is back, the test
+    // waited up to 30 s for the breaker's trial request.
+    const o = await sinkAgainstOutage('/eai/tests/http-sink-outage', 'Outage', {
+      breaker: { halfOpenAfterMs: 1000 },
+    });
     try {
       await waitFor('the status saying the sink retries', async () => {
         const status = await o.runtime.status(o.name);

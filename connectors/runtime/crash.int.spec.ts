@@ -23,7 +23,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CompactedLog, connectTopicSpecs, connectTopics } from '../../bus/index.ts';
 import { uniqueDocnums, writeIdocFiles } from '../../tests/idoc-orders.ts';
 import { closedPort } from '../../tests/ports.ts';
-import { readToEnd, tally } from '../../tests/read-to-end.ts';
+import { topicEnds } from '../../tests/raw-consumer.ts';
+import { readSince } from '../../tests/read-since.ts';
+import { tally } from '../../tests/read-to-end.ts';
 import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { type Delivery, sendAll } from '../../tests/webhook-sender.ts';
@@ -61,6 +63,8 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
       mapping: 'sap/idoc-orders05.to-canonical.yaml',
       config: { dir, stableMs: 20, batchSize, idleWaitMs: 50, split: 'idoc-xml', splitAboveBytes: 0 },
     };
+    // Where the shared topic ends before the run: its records are read from there, not from the topic's start.
+    const from = await topicEnds('canonical.sales-order');
     t = Date.now();
     const first = await spawnWorker({ group, workerId: 'crash-a', connectors: [connector] });
     await waitFor(`${fraction * 100}% of the files done`, () => doneCount(dir) >= files * fraction, 80_000);
@@ -72,7 +76,7 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
     await waitFor('every file in done/', () => doneCount(dir) === files, 80_000);
     const restartMs = Date.now() - t;
     const wanted = new Set(docnums);
-    const records = await readToEnd('canonical.sales-order', (m) => wanted.has(m.headers.ce_id!));
+    const records = await readSince('canonical.sales-order', from, (m) => wanted.has(m.headers.ce_id!));
     const result = tally(
       docnums,
       records.map((r) => r.headers.ce_id!),
@@ -154,6 +158,7 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
     // Mapped in a mapping thread: the source host then has several requests' documents mapping at once while a
     // transaction is under way, the path with the most in flight when the process dies.
     const spec = { group, connectors: [connector], webhook: { connector: name, port }, mappingThreads: 1 };
+    const from = await topicEnds('canonical.customer');
     const first = await spawnWorker({ ...spec, workerId: 'hooks-a' });
     const url = `${first.ready.url}/webhooks/${name}`;
     let ackedBeforeKill: string[] = [];
@@ -184,7 +189,7 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
       { secret, concurrency: 10, deadline: Date.now() + 20_000 },
     );
     const wanted = new Set(eventIdOf.values());
-    const records = await readToEnd('canonical.customer', (m) => wanted.has(m.headers.ce_id!));
+    const records = await readSince('canonical.customer', from, (m) => wanted.has(m.headers.ce_id!));
     const ackedIds = acked.map((id) => eventIdOf.get(id)!);
     const counted = tally(
       ackedIds,
@@ -242,9 +247,13 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
       const text = statuses.get(`status/${name}`);
       return text ? (JSON.parse(text) as ConnectorStatus) : undefined;
     };
+    const from = await topicEnds('canonical.sales-order');
     try {
-      const a = await spawnWorker({ group, workerId: 'share-a', connectors, sessionTimeoutMs: 6000 });
-      await spawnWorker({ group, workerId: 'share-b', connectors, sessionTimeoutMs: 6000 });
+      // Both started at once: the wait below is for the rebalance that gives each some, whichever joined first.
+      const [a] = await Promise.all([
+        spawnWorker({ group, workerId: 'share-a', connectors, sessionTimeoutMs: 6000 }),
+        spawnWorker({ group, workerId: 'share-b', connectors, sessionTimeoutMs: 6000 }),
+      ]);
       const both = () => {
         const on = names.map((n) => statusOf(n));
         return on.every((s) => s?.state === 'RUNNING') && new Set(on.map((s) => s!.workerId)).size === 2;
@@ -269,7 +278,7 @@ describe('connector runtime crashes (worker processes SIGKILLed on the real brok
         30_000,
       );
       const wanted = new Set(docnums);
-      const records = await readToEnd('canonical.sales-order', (m) => wanted.has(m.headers.ce_id!));
+      const records = await readSince('canonical.sales-order', from, (m) => wanted.has(m.headers.ce_id!));
       console.info(
         JSON.stringify({
           test: 'failover',

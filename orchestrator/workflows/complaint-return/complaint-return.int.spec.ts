@@ -108,11 +108,26 @@ const commandsOf = (caseNumber: string) =>
     .map((c) => `${c.kind}:${c.status}:${c.id.slice(idFor(caseNumber).length + 1)}`);
 
 beforeAll(async () => {
-  // order-to-delivery's credit check: a complaint is about an order that shipped, so the orders run to delivery.
-  sap = await startSap();
-  await seedSapCustomer(sap.sim.url);
-  await seedSapCustomer(sap.sim.url, BLOCKED_KUNNR, { blocked: true });
-  topics = await provisionTestTopics(bus, unique('t-cr'));
+  // The simulator, the topics with their responders, and the publisher at once; the orchestrator needs them.
+  await Promise.all([
+    (async () => {
+      // order-to-delivery's credit check: a complaint is about an order that shipped, so the orders run to delivery.
+      sap = await startSap();
+      await seedSapCustomer(sap.sim.url);
+      await seedSapCustomer(sap.sim.url, BLOCKED_KUNNR, { blocked: true });
+    })(),
+    (async () => {
+      topics = await provisionTestTopics(bus, unique('t-cr'));
+      responders = await startInstantResponders(bus, {
+        groupId: unique('cr-responders'),
+        topics,
+        silent: (rma) => silent.has(rma),
+      });
+    })(),
+    (async () => {
+      publisher = await bus.publisher();
+    })(),
+  ]);
   orchestrator = await startOrchestrator(
     {
       databaseUrl: stack.databaseUrl,
@@ -139,12 +154,6 @@ beforeAll(async () => {
       },
     },
   );
-  responders = await startInstantResponders(bus, {
-    groupId: unique('cr-responders'),
-    topics,
-    silent: (rma) => silent.has(rma),
-  });
-  publisher = await bus.publisher();
 });
 
 afterAll(async () => {

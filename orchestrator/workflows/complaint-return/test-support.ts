@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Bus, type Publisher, type PublishInput, RECEIPT_TOPIC } from '../../../bus/index.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
+import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import type { Orchestrator } from '../../engine.ts';
 import { type OrderOutcome, workflowIdOf as orderWorkflowIdOf } from '../order-to-delivery/index.ts';
 import { shipmentEvent } from '../order-to-delivery/instant-responders.ts';
@@ -91,7 +92,8 @@ export async function deliverOrder(
     async () => (await orchestrator.state(workflowId))?.step === 'await-asn',
   );
   await publisher.publish([shipmentEvent(shipmentTopic, orderId, 'DELIVERED')]);
-  const outcome = await orchestrator.result<OrderOutcome>(workflowId, 30_000);
+  // Its end looked at every 50 ms (the orchestrator's own result looks every second).
+  const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, workflowId, 30_000);
   if (outcome?.outcome !== 'COMPLETED') throw new Error(`order ${orderId}: ${JSON.stringify(outcome)}`);
 }
 

@@ -59,6 +59,19 @@ const stack = testStack();
 const bus = testBus('/eai/tests/orchestrator-crash');
 const logger = pino({ level: process.env.EAI_TEST_LOG ?? 'silent' });
 const rng = createRng(SEED);
+/**
+ * The seeded draws of both tests, in the order they were drawn when the tests ran one after the other: they now run
+ * at once (each its own topics, sinks, responders and database; the simulators and the connector runtime shared), so
+ * the same seed gives the same kill points whichever test gets there first.
+ */
+const draws = {
+  one: [
+    { afterMs: rng.int(300, 2500) },
+    { share: 0.1 + rng.next() * 0.3 },
+    { share: 0.45 + rng.next() * 0.35 },
+  ],
+  two: { share: 0.1 + rng.next() * 0.4 },
+};
 let sap: SapHarness;
 let logistics: LogisticsHarness;
 let salesforce: SalesforceHarness;
@@ -233,6 +246,14 @@ async function waitForProgress(run: World, client: DBOSClient, what: string, che
   }
 }
 
+/** SAP's orders for one test: made by one test at a time (sapOrders takes what SAP lists after its own order). */
+let makingOrders: Promise<unknown> = Promise.resolve();
+function newSapOrders(): Promise<SapOrder[]> {
+  const made = makingOrders.then(() => sapOrders(sap.sim.url, ORDERS));
+  makingOrders = made.catch(() => undefined);
+  return made;
+}
+
 /** SAP's orders, ordered by the seeded customer with room on its limit, on the run's order topic. */
 async function publishOrders(topics: OrderToDeliveryTopics, orders: SapOrder[], kunnr: string) {
   const events = sapOrderEvents(topics, orders, kunnr);
@@ -378,11 +399,12 @@ afterAll(async () => {
   else process.env.EAI_LOG_LEVEL = logLevel;
 });
 
-describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instances against the simulators', () => {
+// The two tests at once: each waits out restarts, sessions and takeovers while the other's instances run.
+describe.concurrent('kill -9 of the orchestrator, 200 concurrent order-to-delivery instances against the simulators', () => {
   it('killed at random points and restarted each time: every instance completes, each command applied once', async () => {
     const run = await world('one');
     const { good } = await seedCustomers(sap.sim.url);
-    const orders = await sapOrders(sap.sim.url, ORDERS);
+    const orders = await newSapOrders();
     let child = await run.start('crash-A');
     const client = await DBOSClient.create({
       systemDatabaseUrl: databaseUrlFor(stack.databaseUrl, run.database),
@@ -391,11 +413,7 @@ describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instance
 
     // Kill points: the first a random time into the run (instances mid-flight, most not started or not finished),
     // the others when a random share of the instances has completed.
-    const plan = [
-      { afterMs: rng.int(300, 2500) },
-      { share: 0.1 + rng.next() * 0.3 },
-      { share: 0.45 + rng.next() * 0.35 },
-    ];
+    const plan = draws.one;
     const startedAt = Date.now();
     await publishOrders(run.topics, orders, good);
     const kills: Array<{ atMs: number; completed: number; restartMs: number }> = [];
@@ -438,14 +456,14 @@ describe('kill -9 of the orchestrator, 200 concurrent order-to-delivery instance
   it('two instances share the work; one killed for good, the other takes over its instances: all complete once', async () => {
     const run = await world('two');
     const { good } = await seedCustomers(sap.sim.url);
-    const orders = await sapOrders(sap.sim.url, ORDERS);
+    const orders = await newSapOrders();
     const [a] = await Promise.all([run.start('crash-A'), run.start('crash-B')]);
     const client = await DBOSClient.create({
       systemDatabaseUrl: databaseUrlFor(stack.databaseUrl, run.database),
     });
     cleanups.push(() => client.destroy());
 
-    const share = 0.1 + rng.next() * 0.4;
+    const { share } = draws.two;
     const startedAt = Date.now();
     await publishOrders(run.topics, orders, good);
     // Kill A once a random share has completed and A has instances in flight (the router spreads the orders over
