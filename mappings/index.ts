@@ -14,7 +14,13 @@ import {
   mapToSystem,
   type RecordFailure,
 } from './engine/run.ts';
-import { catalogCandidates, loadMappingFile, shippedMappingsDir, writerOptions } from './engine/spec.ts';
+import {
+  catalogCandidates,
+  type LoadedMapping,
+  loadMappingFile,
+  shippedMappingsDir,
+  writerOptions,
+} from './engine/spec.ts';
 import type { UsageTracker } from './engine/usage.ts';
 
 /** The mapping catalog: every `*.to-canonical.yaml` / `*.from-canonical.yaml` below `mappings/`, compiled once. */
@@ -31,15 +37,55 @@ export function mappingFiles(dir = mappingsDir): string[] {
   return out.sort();
 }
 
-const cache = new Map<string, CompiledMapping[]>();
+/** A catalog file read (its spec, lookup tables and imports) but not compiled: what the catalog chooses by. */
+interface CatalogEntry {
+  loaded: LoadedMapping;
+  /** By its name's suffix (compileMapping refuses a file named the opposite of what it does). */
+  direction: CompiledMapping['direction'];
+}
+
+const entriesCache = new Map<string, CatalogEntry[]>();
+const compiledCache = new WeakMap<CatalogEntry, CompiledMapping>();
+
+function catalogEntries(dir: string): CatalogEntry[] {
+  let entries = entriesCache.get(dir);
+  if (!entries) {
+    entries = mappingFiles(dir).map((file) => ({
+      loaded: loadMappingFile(file),
+      direction: file.endsWith('.to-canonical.yaml') ? 'to-canonical' : 'from-canonical',
+    }));
+    entriesCache.set(dir, entries);
+  }
+  return entries;
+}
+
+/**
+ * A catalog file compiled, once. Only the mappings a connector or command chooses are compiled: compiling the whole
+ * catalog on a connector's first document (4-7 s of JavaScript on a loaded machine) held the event loop long enough
+ * for a worker to lose its Kafka group membership (suite trial).
+ */
+function compiled(entry: CatalogEntry): CompiledMapping {
+  let mapping = compiledCache.get(entry);
+  if (!mapping) {
+    mapping = compileMapping(entry.loaded);
+    compiledCache.set(entry, mapping);
+  }
+  return mapping;
+}
+
+/** The catalog's entries of one direction for a format (`input` for to-canonical, `output` for from-canonical). */
+function entriesFor(dir: string, direction: CompiledMapping['direction'], format: string): CatalogEntry[] {
+  return catalogEntries(dir).filter(
+    (e) =>
+      e.direction === direction &&
+      (direction === 'to-canonical' ? e.loaded.spec.input : e.loaded.spec.output) === format,
+  );
+}
+
+const relativeName = (dir: string, entry: CatalogEntry) => relative(dir, resolve(entry.loaded.file));
 
 export function loadMappings(dir = mappingsDir): CompiledMapping[] {
-  let mappings = cache.get(dir);
-  if (!mappings) {
-    mappings = mappingFiles(dir).map((file) => compileMapping(loadMappingFile(file)));
-    cache.set(dir, mappings);
-  }
-  return mappings;
+  return catalogEntries(dir).map(compiled);
 }
 
 const byFile = new Map<string, { mapping: CompiledMapping; stamp: string }>();
@@ -99,14 +145,11 @@ export function inTimeZone(mapping: CompiledMapping, timeZone: string | undefine
  */
 export function inboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findReader(format);
-  const found = loadMappings(dir).filter(
-    (m) => m.direction === 'to-canonical' && m.spec.input === format && !m.spec.onlyByName,
-  );
+  const reading = entriesFor(dir, 'to-canonical', format);
+  const found = reading.filter((e) => !e.loaded.spec.onlyByName);
   if (found.length === 0) {
     // A format whose shipped mappings are read only by name (a CSV table says nothing about its rows): name one.
-    const byName = loadMappings(dir)
-      .filter((m) => m.direction === 'to-canonical' && m.spec.input === format && m.spec.onlyByName)
-      .map((m) => relative(dir, resolve(m.file)));
+    const byName = reading.filter((e) => e.loaded.spec.onlyByName).map((e) => relativeName(dir, e));
     throw new ConfigError(
       byName.length
         ? `no mapping reads format "${format}" by default: name one (--mapping <file>, a connector's mapping:), e.g. a copy of ${byName.join(' or ')}`
@@ -114,12 +157,12 @@ export function inboundMapping(format: string, dir = mappingsDir): CompiledMappi
     );
   }
   if (found.length > 1) {
-    const names = found.map((m) => relative(dir, resolve(m.file))).join(', ');
+    const names = found.map((e) => relativeName(dir, e)).join(', ');
     throw new ConfigError(
       `several mappings read format "${format}" (${names}): name the one to use (eai map --mapping <file>, a connector's mapping:), or mark all but the default onlyByName: true`,
     );
   }
-  return found[0]!;
+  return compiled(found[0]!);
 }
 
 /**
@@ -127,13 +170,11 @@ export function inboundMapping(format: string, dir = mappingsDir): CompiledMappi
  * table): for tools and tests that exercise every format.
  */
 export function shippedInboundMapping(format: string, dir = mappingsDir): CompiledMapping {
-  const byName = loadMappings(dir).filter(
-    (m) => m.direction === 'to-canonical' && m.spec.input === format && m.spec.onlyByName,
-  );
+  const byName = entriesFor(dir, 'to-canonical', format).filter((e) => e.loaded.spec.onlyByName);
   try {
     return inboundMapping(format, dir);
   } catch (error) {
-    if (byName.length === 1) return byName[0]!;
+    if (byName.length === 1) return compiled(byName[0]!);
     throw error;
   }
 }
@@ -141,18 +182,16 @@ export function shippedInboundMapping(format: string, dir = mappingsDir): Compil
 /** The mapping that writes canonical records as `format` documents. */
 export function outboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findWriter(format);
-  const writing = loadMappings(dir).filter(
-    (m) => m.direction === 'from-canonical' && m.spec.output === format,
-  );
-  const found = writing.find((m) => !m.spec.onlyByName);
+  const writing = entriesFor(dir, 'from-canonical', format);
+  const found = writing.find((e) => !e.loaded.spec.onlyByName);
   if (!found) {
     // A format written only by mappings that are named (a table, any JSON: what to write depends on the target).
-    const byName = writing.map((m) => relative(dir, resolve(m.file)));
+    const byName = writing.map((e) => relativeName(dir, e));
     throw new ConfigError(
       `no from-canonical mapping writes format "${format}" by default: name one (--mapping <file>, a sink's mapping:)${byName.length ? `, e.g. a copy of ${byName.join(' or ')}` : ''}`,
     );
   }
-  return found;
+  return compiled(found);
 }
 
 export interface MappedDocument {
