@@ -62,9 +62,9 @@ export const createJavaPartitioner: ICustomPartitioner = () => {
   };
   return ({ topic, partitionMetadata, message }) => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
-    if (message.key !== null && message.key !== undefined) {
-      return (murmur2(message.key) & 0x7fffffff) % partitionMetadata.length;
-    }
+    // Read once: a framed record (kafkajs-record-encoder.ts) reads its key from its frame each time it is asked.
+    const key = message.key;
+    if (key !== null && key !== undefined) return (murmur2(key) & 0x7fffffff) % partitionMetadata.length;
     const available = partitionMetadata.filter((p) => p.leader >= 0);
     if (available.length > 0) return available[next(topic) % available.length]!.partitionId;
     return next(topic) % partitionMetadata.length;

@@ -11,6 +11,7 @@ import {
   type ProduceRequestInput,
   produceRequestWithBody,
 } from './kafkajs-produce-encoder.ts';
+import { FramedRecord, recordFrame } from './kafkajs-record-encoder.ts';
 import { kafkajsOriginal } from './test-support.ts';
 
 const require = createRequire(import.meta.url);
@@ -104,6 +105,40 @@ function batchesOf(body: Buffer): Array<{ bytes: Buffer; attributes: number; crc
 describe('kafkajs produce request encoder', () => {
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it("writes framed records (a mapping thread's) byte for byte as the same records unframed", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-03T12:00:00Z'));
+    installKafkajsCodecs();
+    const codec = CODECS[3]![2]();
+    for (const [n, input] of requests().entries()) {
+      const framed = {
+        ...input,
+        topicData: input.topicData.map(({ topic, partitions }) => ({
+          topic,
+          partitions: partitions.map(({ messages, ...partition }) => ({
+            ...partition,
+            // A framed record has no timestamp of its own: the batch's time stamps it, as these.
+            messages: messages.map((message) => new FramedRecord(topic, Buffer.from(recordFrame(message)))),
+          })),
+        })),
+      };
+      const plain = {
+        ...input,
+        topicData: input.topicData.map(({ topic, partitions }) => ({
+          topic,
+          partitions: partitions.map(({ messages, ...partition }) => ({
+            ...partition,
+            messages: messages.map(({ timestamp: _, ...message }) => message),
+          })),
+        })),
+      };
+      expect(encodeProduceBody(framed).equals(encodeProduceBody(plain)), `request ${n}`).toBe(true);
+      // Compressed: the same records' bytes compressed the same.
+      const zstd = await encodeCompressedProduceBody({ ...framed, compression: 4 }, codec);
+      expect(zstd.equals(await encodeCompressedProduceBody({ ...plain, compression: 4 }, codec))).toBe(true);
+    }
   });
 
   it("writes byte for byte the body kafkajs 2.2's produce request writes", async () => {

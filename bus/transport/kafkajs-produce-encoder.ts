@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import { BATCH_HEAD_SIZE, finishBatch, writeBatchHead } from './kafkajs-batch-encoder.ts';
-import { type KafkaRecordInput, recordBytes } from './kafkajs-record-encoder.ts';
+import {
+  FRAMED_RECORD_HEAD,
+  FramedRecord,
+  type KafkaRecordInput,
+  recordBytes,
+  writeFramedRecord,
+} from './kafkajs-record-encoder.ts';
 
 /**
  * A drop-in for kafkajs 2.2's produce request (v3, which v4 to v7 extend): the request body written in one pass,
@@ -84,8 +90,14 @@ function writeString(value: string | null): void {
  * A batch's timestamps as kafkajs takes them: the messages' own, sorted as kafkajs sorts them (as strings), else now;
  * `now` stamps the messages without one.
  */
-function batchTimes(messages: Message[]): { now: number; first: number | string; max: number | string } {
+function batchTimes(messages: Message[]): {
+  now: number;
+  first: number | string;
+  max: number | string;
+} {
   const now = Date.now();
+  // Mostly none has one (the bus's records, framed ones never): no arrays to make then.
+  if (messages.every((m) => m.timestamp == null)) return { now, first: now, max: now };
   const messageTimestamps = messages
     .map((m) => m.timestamp)
     .filter((timestamp) => timestamp != null)
@@ -95,13 +107,25 @@ function batchTimes(messages: Message[]): { now: number; first: number | string;
   return { now, first: timestamps[0]!, max: timestamps[timestamps.length - 1]! };
 }
 
-/** The batch's records, one after the other, at `at`. */
+/**
+ * The batch's records, one after the other, at `at`: a framed one (a mapping thread's) its frame behind its deltas,
+ * another written from its key, value and headers.
+ */
 function writeRecords(messages: Message[], { now, first }: ReturnType<typeof batchTimes>): void {
-  for (const [i, message] of messages.entries()) {
+  const firstTimestamp = Number(first);
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]!;
+    if (message instanceof FramedRecord) {
+      room(FRAMED_RECORD_HEAD + message.frame.length);
+      at = writeFramedRecord(out, at, message, i, now - firstTimestamp);
+      continue;
+    }
     const bytes = recordBytes({
-      ...message,
+      key: message.key,
+      value: message.value,
+      headers: message.headers,
       offsetDelta: i,
-      timestampDelta: Number(message.timestamp || now) - Number(first),
+      timestampDelta: Number(message.timestamp || now) - firstTimestamp,
     });
     room(bytes.length);
     at += bytes.copy(out, at);

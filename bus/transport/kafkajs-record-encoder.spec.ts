@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
-import { encodeRecord, type KafkaRecordInput, RECORD_MODULE } from './kafkajs-record-encoder.ts';
+import {
+  encodeRecord,
+  FRAMED_RECORD_HEAD,
+  FramedRecord,
+  type KafkaRecordInput,
+  RECORD_MODULE,
+  recordFrame,
+  writeFramedRecord,
+} from './kafkajs-record-encoder.ts';
 import { kafkajsOriginal } from './test-support.ts';
 
 describe('kafkajs record encoder', () => {
@@ -40,6 +48,48 @@ describe('kafkajs record encoder', () => {
         encodeRecord(input as never).buffer.equals(original(input as never).buffer),
         JSON.stringify(input).slice(0, 80),
       ).toBe(true);
+    }
+  });
+
+  it('frames a record so that its bytes in a batch are the same, and reads its key, value and headers back', () => {
+    const inputs: KafkaRecordInput[] = [
+      { key: null, value: null },
+      { key: '', value: Buffer.alloc(0), headers: {} },
+      {
+        key: 'sap:1',
+        value: randomBytes(700),
+        headers: { ce_id: 'x', ce_type: Buffer.from('ü'), empty: '' },
+      },
+      { key: Buffer.from([0, 1, 2]), value: randomBytes(70_000), headers: { [text(90)]: text(300) } },
+    ];
+    for (const [i, input] of inputs.entries()) {
+      const frame = Buffer.from(recordFrame(input));
+      const record = new FramedRecord('t', frame, i === 1 ? 3 : undefined);
+      for (const [offsetDelta, timestampDelta] of [
+        [0, 0],
+        [499, 17],
+        [2 ** 20, 2 ** 40],
+        [3, -5],
+      ] as const) {
+        const out = Buffer.alloc(FRAMED_RECORD_HEAD + frame.length);
+        const end = writeFramedRecord(out, 0, record, offsetDelta, timestampDelta);
+        const expected = original({ ...input, offsetDelta, timestampDelta }).buffer;
+        expect(out.subarray(0, end).equals(expected), `record ${i} at ${offsetDelta}`).toBe(true);
+      }
+      const bytes = (value: Buffer | string | null | undefined) =>
+        value == null ? value : Buffer.from(value);
+      expect(record.key).toEqual(bytes(input.key as Buffer | string | null));
+      expect(record.value).toEqual(bytes(input.value as Buffer | null));
+      const headers = Object.entries(input.headers ?? {});
+      expect(record.headers).toEqual(
+        headers.length === 0
+          ? undefined
+          : Object.fromEntries(headers.map(([name, value]) => [name, bytes(value as Buffer | string)])),
+      );
+      expect(record.partition).toBe(i === 1 ? 3 : undefined);
+      expect(Object.keys(record).sort()).toEqual(
+        i === 1 ? ['frame', 'partition', 'topic'] : ['frame', 'topic'],
+      );
     }
   });
 

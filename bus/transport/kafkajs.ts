@@ -18,6 +18,7 @@ import { installKafkajsCodecs } from './kafkajs-codecs.ts';
 import { cacheTransactionCoordinators } from './kafkajs-coordinator.ts';
 import { installKafkajsEncoders } from './kafkajs-encoders.ts';
 import { createJavaPartitioner } from './kafkajs-partitioner.ts';
+import { FramedRecord } from './kafkajs-record-encoder.ts';
 import { fixKafkajsPendingRequestChecks } from './kafkajs-request-queue.ts';
 import { kafkaSecurityFromEnv } from './security.ts';
 import type {
@@ -426,9 +427,30 @@ export async function whileLeadersElected<T>(
   }
 }
 
+/**
+ * Whether the bus's encoders are kafkajs's (`installKafkajsEncoders`): kafkajs's own would copy each message into an
+ * object of its own, without a framed record's key, value and headers (read from its frame when asked for).
+ */
+let encodersInstalled = false;
+
+/** A framed record as a plain one, for kafkajs's own encoders. */
+function unframed(record: FramedRecord): OutgoingRecord {
+  const { topic, key, value, headers, partition } = record;
+  return {
+    topic,
+    key,
+    value,
+    ...(headers ? { headers } : {}),
+    ...(partition === undefined ? {} : { partition }),
+  };
+}
+
 function byTopic(records: OutgoingRecord[]): Map<string, OutgoingRecord[]> {
   const grouped = new Map<string, OutgoingRecord[]>();
-  for (const r of records) {
+  // Indexed, as in chunkByBytes.
+  for (let i = 0; i < records.length; i++) {
+    let r = records[i]!;
+    if (!encodersInstalled && r instanceof FramedRecord) r = unframed(r);
     const list = grouped.get(r.topic);
     if (list) list.push(r);
     else grouped.set(r.topic, [r]);
@@ -449,6 +471,7 @@ export const TRANSACTION_REQUEST_BYTES = 900 * 1024;
 
 /** A record's size in a record batch, near enough: its bytes, and a little for lengths and attributes. */
 function recordBytes(record: OutgoingRecord): number {
+  if (record instanceof FramedRecord) return 16 + record.frame.length;
   let bytes = 32 + (record.value?.length ?? 0);
   if (record.key !== null)
     bytes += typeof record.key === 'string' ? Buffer.byteLength(record.key) : record.key.length;
@@ -465,7 +488,10 @@ export function chunkByBytes(records: OutgoingRecord[], budget: number): Outgoin
   const chunks: OutgoingRecord[][] = [];
   let chunk: OutgoingRecord[] = [];
   let bytes = 0;
-  for (const record of records) {
+  // Indexed: a transaction's thousands of records, in code V8 may not have optimized yet (a for-of allocates an
+  // iterator result per record there).
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
     const size = recordBytes(record);
     if (chunk.length > 0 && bytes + size > budget) {
       chunks.push(chunk);
@@ -489,7 +515,6 @@ class KafkajsTransactionalProducer extends KafkajsBaseProducer implements Transa
   }
 
   async sendTransaction(records: OutgoingRecord[]): Promise<void> {
-    const grouped = byTopic(records);
     const transaction = await this.producer.transaction();
     try {
       // In order: a partition's records keep their order across the requests.
@@ -503,7 +528,7 @@ class KafkajsTransactionalProducer extends KafkajsBaseProducer implements Transa
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
-      throw kafkajsSendError(error, grouped.keys());
+      throw kafkajsSendError(error, new Set(records.map((record) => record.topic)));
     }
   }
 }
@@ -1105,7 +1130,7 @@ async function readRanges(kafka: Kafka, options: ReadRangesOptions): Promise<voi
 export function createKafkajsTransport(options: TransportOptions): Transport {
   // The bus's exact-size encoders replace kafkajs's, its request queues stop polling every millisecond, and it reads
   // ZSTD, LZ4 and Snappy batches, here where the transport is made rather than at import.
-  installKafkajsEncoders();
+  encodersInstalled = installKafkajsEncoders();
   installKafkajsCodecs();
   fixKafkajsPendingRequestChecks();
   const kafka = new Kafka({

@@ -1,26 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import type { OutgoingRecord, PreparedRecord } from '../../bus/index.ts';
+import {
+  FRAMED_RECORD_HEAD,
+  FramedRecord,
+  recordBytes,
+  writeFramedRecord,
+} from '../../bus/transport/kafkajs-record-encoder.ts';
 import { packDocuments, unpackDocuments } from './mapping-messages.ts';
 import type { PreparedDocument } from './mapping-step.ts';
 
 /** Bytes as a thread may have them: plain Uint8Arrays (typed as the Buffers the records' type says). */
 const bytes = (text: string) => new Uint8Array(Buffer.from(text)) as unknown as Buffer;
 
-/** A record with its bytes as text, to compare what went in with what came out. */
-function shown(record: OutgoingRecord & { id?: string }) {
-  const text = (value: Buffer | Uint8Array | string | null | undefined) =>
-    value instanceof Uint8Array ? { bytes: Buffer.from(value).toString() } : value;
+/**
+ * A record as Kafka gets it: its key, value and header values as text (a text header and one of bytes are the same on
+ * the wire, as are no headers and none), its topic and partition.
+ */
+function shown(record: OutgoingRecord) {
+  const text = (value: Uint8Array | string | null | undefined) =>
+    value == null ? value : Buffer.from(value).toString();
   return {
-    ...record,
+    topic: record.topic,
     key: text(record.key),
     value: text(record.value),
-    ...(record.headers
-      ? {
-          headers: Object.fromEntries(
-            Object.entries(record.headers).map(([name, value]) => [name, text(value)]),
-          ),
-        }
-      : {}),
+    headers: Object.fromEntries(
+      Object.entries(record.headers ?? {}).map(([name, value]) => [name, text(value)]),
+    ),
+    partition: record.partition,
   };
 }
 
@@ -65,13 +71,17 @@ describe('mapping threads: the documents a thread hands back, packed', () => {
     },
   ];
 
-  it('come back with the same records, counts and dead-letter lines, their bytes as Buffers', () => {
+  it('come back as framed records of the same bytes, with the same counts and dead-letter lines', () => {
     const packed = packDocuments(documents)!;
     expect(packed).toBeDefined();
-    // A string the same as the last one in its place (a header's value) is written once: the second event's
-    // specversion and time are the first one's (the records between have none).
-    expect(packed.strings.filter((s) => s === '1.0')).toHaveLength(1);
-    expect(packed.strings.filter((s) => s === '2026-12-05T10:00:00.000Z')).toHaveLength(1);
+    // A run of records to one topic names it once: the dead letter's topic, the two after it, the last one's.
+    expect(packed.strings).toEqual([
+      'eai.canonical.SalesOrderEvent',
+      'dlq.mapping',
+      'eai.canonical.SalesOrderEvent',
+      'elsewhere',
+      'eai.canonical.SalesOrderEvent',
+    ]);
     const back = unpackDocuments(
       structuredClone(packed, { transfer: [packed.bytes, packed.table.buffer as ArrayBuffer] }),
     );
@@ -79,16 +89,27 @@ describe('mapping threads: the documents a thread hands back, packed', () => {
     expect(back.map((d) => [d.published, d.deadLettered])).toEqual(
       documents.map((d) => [d.published, d.deadLettered]),
     );
-    // The same properties, no more (a record without headers or a partition has none).
-    const keys = (d: PreparedDocument) => d.records.map((r) => Object.keys(r).sort());
-    expect(back.map(keys)).toEqual(documents.map(keys));
-    // Every value, key and header of bytes a Buffer (as the transport wants), all in the one transferred buffer.
-    const all = back.flatMap((d) =>
-      d.records.flatMap((r) => [r.value, r.key, ...Object.values(r.headers ?? {})]),
-    );
-    const ofBytes = all.filter((b) => b instanceof Uint8Array);
-    expect(ofBytes).toHaveLength(7);
-    expect(ofBytes.every((b) => Buffer.isBuffer(b) && b.buffer === ofBytes[0]!.buffer)).toBe(true);
+    // Each record's bytes in a batch are those of the record the thread made (a text key or header as its UTF-8),
+    // its frame a view of the one transferred buffer.
+    const records = back.flatMap((d) => d.records) as FramedRecord[];
+    const made = documents.flatMap((d) => d.records);
+    for (const [i, record] of records.entries()) {
+      expect(record).toBeInstanceOf(FramedRecord);
+      expect(record.frame.buffer).toBe(records[0]!.frame.buffer);
+      const { key, value, headers } = made[i]!;
+      const asBytes = (v: Uint8Array | string | null) =>
+        typeof v === 'string' || v === null ? v : Buffer.from(v);
+      const expected = recordBytes({
+        key: asBytes(key),
+        value: value && Buffer.from(value),
+        headers: Object.fromEntries(Object.entries(headers ?? {}).map(([n, v]) => [n, asBytes(v)!])),
+        offsetDelta: i,
+      });
+      const out = Buffer.alloc(FRAMED_RECORD_HEAD + record.frame.length);
+      expect(out.subarray(0, writeFramedRecord(out, 0, record, i, 0)).equals(expected), `record ${i}`).toBe(
+        true,
+      );
+    }
   });
 
   it('are left as they are when a record is not of a shape the table holds', () => {
@@ -100,6 +121,9 @@ describe('mapping threads: the documents a thread hands back, packed', () => {
     expect(packDocuments(odd({ topic: 't', key: null, value: null, partition: undefined }))).toBeUndefined();
     expect(packDocuments(odd({ topic: 't', key: null, value: 'text' }))).toBeUndefined();
     expect(packDocuments(odd({ topic: 't', key: null, value: null, headers: { n: 1 } }))).toBeUndefined();
+    expect(
+      packDocuments(odd({ topic: 't', key: null, value: null, headers: JSON.parse('{"__proto__":"x"}') })),
+    ).toBeUndefined();
     // And the packer is fine afterwards.
     expect(packDocuments(documents)).toBeDefined();
   });

@@ -26,7 +26,9 @@ function comparable(prepared: PreparedDocument) {
       headers: Object.fromEntries(
         Object.entries(record.headers ?? {})
           .filter(([name]) => !VOLATILE.has(name))
-          .map(([name, value]) => [name, Buffer.isBuffer(value) ? `buffer:${value.toString()}` : value]),
+          // As Kafka gets them: a thread's records are framed (mapping-messages.ts), their header values read back as
+          // bytes, a text header's its UTF-8.
+          .map(([name, value]) => [name, Buffer.from(value).toString()]),
       ),
     })),
   };

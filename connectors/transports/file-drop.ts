@@ -18,7 +18,7 @@ import {
 import { type DropFile, DropFolder, sameFile } from './file-drop/folder.ts';
 import { compilePattern } from './file-drop/pattern.ts';
 import { type FileDropOffset, fileDropOffset, fromRef, offsetJson, toRef } from './file-drop/position.ts';
-import { NotEnvelopeError, type SplitPiece, splitBuffer, splitFile, splitKinds } from './split/index.ts';
+import { NotEnvelopeError, type SplitPiece, splitBuffer, splitFileRuns, splitKinds } from './split/index.ts';
 
 export const fileDropConfig = z.object({
   dir: z
@@ -113,10 +113,20 @@ type FileDropConfig = z.output<typeof fileSourceConfig>;
  */
 const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 
+/**
+ * How much of a big file is read at a time: ~850 1 KB JSON lines a read, where the stream's default 64 KiB took a read
+ * (and its turns of the event loop) per ~55. A document holds a view of the chunk it was cut from until its batch is
+ * committed: a batch of 2,000 such lines spans three chunks.
+ */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 /** A file being read: its pieces, one read ahead so the last one is known when it is handed out. */
 interface OpenFile {
   file: DropFile;
-  pieces: AsyncIterator<SplitPiece, void>;
+  /** Its pieces chunk by chunk (splitFileRuns), and the run in hand with the index of its next piece. */
+  runs: AsyncIterator<SplitPiece[], void>;
+  run: SplitPiece[];
+  next: number;
   ahead: SplitPiece | undefined;
   /** Pieces taken from the file so far (skipped ones included): the next one is number `taken + 1`. */
   taken: number;
@@ -134,6 +144,11 @@ type HandedPiece = Omit<AckPiece, 'kind'> & { kind: AckKind | undefined };
 /** A batch handed out and not yet committed: its documents, the files whose last message it holds, its place. */
 interface HandedOut {
   documents: SourceDocument[];
+  /**
+   * The files its documents came from, in order: each file's run of documents, and whether this run read that file
+   * from its first message (counted at commit, not looked up per document).
+   */
+  files: Array<{ file: DropFile; fromStart: boolean; count: number }>;
   finishing: DropFile[];
   /** Poll order: a failed batch is handed out again before every later one. */
   seq: number;
@@ -180,8 +195,6 @@ class FileDropSource implements SourceTask {
   private polled = 0;
   /** Finished files whose move failed: tried again at the next commit. */
   private moveLater: DropFile[] = [];
-  /** The file each handed-out document came from, and whether this run read that file from its first message. */
-  private readonly fileOf = new WeakMap<SourceDocument, { file: DropFile; fromStart: boolean }>();
   /** Per file being read: its messages committed so far, and the reasons of those that went to dead letters whole. */
   private readonly tally = new Map<string, { committed: number; refused: string[]; fromStart: boolean }>();
   /** Finished files to move to error/ instead of done/ (none of their messages could be mapped), with the text. */
@@ -257,14 +270,27 @@ class FileDropSource implements SourceTask {
       return again.documents;
     }
     const batch: SourceDocument[] = [];
+    const files: HandedOut['files'] = [];
     const finishing: DropFile[] = [];
+    /**
+     * What the positions of the file being read share, built once and not per document; again after each wait (a
+     * commit meanwhile may have moved files on, or judged one refused).
+     */
+    let shared:
+      | { open: OpenFile; ref: ReturnType<typeof toRef>; finished: Array<ReturnType<typeof toRef>> }
+      | undefined;
     while (batch.length < this.config.batchSize && !this.context.signal.aborted) {
       this.current ??= await this.openNext();
       const open = this.current;
       if (!open) break;
       let piece: SplitPiece | undefined;
       try {
-        piece = await this.take(open);
+        // At once from the chunk in hand: a promise only when the next chunk is to be read.
+        const taken = this.take(open);
+        if (taken instanceof Promise) {
+          piece = await taken;
+          shared = undefined;
+        } else piece = taken;
       } catch (error) {
         await this.closeCurrent();
         if (open.taken === 0 && (error instanceof NotEnvelopeError || isUnreadable(error))) {
@@ -289,20 +315,28 @@ class FileDropSource implements SourceTask {
         continue;
       }
       const last = open.ahead === undefined;
+      if (shared?.open !== open)
+        shared = {
+          open,
+          ref: toRef(open.file, this.refusedFiles.get(open.file.name)),
+          finished: this.unmoved.map((file) => toRef(file, this.refusedFiles.get(file.name))),
+        };
+      if (files.at(-1)?.file !== open.file)
+        files.push({ file: open.file, fromStart: open.skip === 0, count: 0 });
+      files[files.length - 1]!.count++;
       const offset: FileDropOffset = {
-        ...toRef(open.file, this.refusedFiles.get(open.file.name)),
+        ...shared.ref,
         message: open.taken,
         done: last,
-        finished: this.unmoved.map((file) => toRef(file, this.refusedFiles.get(file.name))),
+        finished: shared.finished,
       };
       const document: SourceDocument = {
         bytes: piece.bytes,
         name: `${open.file.name}#${open.taken}`,
         position: { partition: this.partition, offset: offsetJson(offset) },
         receivedAt: new Date(),
-        ...(open.refused === undefined ? {} : { refused: open.refused }),
       };
-      this.fileOf.set(document, { file: open.file, fromStart: open.skip === 0 });
+      if (open.refused !== undefined) document.refused = open.refused;
       if (this.acks) {
         const handed = {
           file: open.file.name,
@@ -324,7 +358,7 @@ class FileDropSource implements SourceTask {
       await sleep(this.config.idleWaitMs, undefined, { signal: this.context.signal }).catch(() => undefined);
       return [];
     }
-    this.outstanding.push({ documents: batch, finishing, seq: ++this.polled });
+    this.outstanding.push({ documents: batch, files, finishing, seq: ++this.polled });
     return batch;
   }
 
@@ -354,7 +388,7 @@ class FileDropSource implements SourceTask {
       }
       return;
     }
-    this.count(documents, outcome.refused);
+    if (batch) this.count(batch, outcome.refused);
     const last = documents.at(-1)?.position?.offset;
     const committed = last === undefined ? undefined : fileDropOffset.safeParse(last);
     if (committed?.success)
@@ -440,18 +474,24 @@ class FileDropSource implements SourceTask {
   }
 
   /** Counts a committed batch's documents against their files. */
-  private count(documents: SourceDocument[], refused: ReadonlyMap<SourceDocument, string> | undefined): void {
-    for (const document of documents) {
-      const from = this.fileOf.get(document);
-      if (!from) continue;
-      let tally = this.tally.get(from.file.name);
+  private count(
+    { documents, files }: HandedOut,
+    refused: ReadonlyMap<SourceDocument, string> | undefined,
+  ): void {
+    let at = 0;
+    for (const { file, fromStart, count } of files) {
+      let tally = this.tally.get(file.name);
       if (!tally) {
-        tally = { committed: 0, refused: [], fromStart: from.fromStart };
-        this.tally.set(from.file.name, tally);
+        tally = { committed: 0, refused: [], fromStart };
+        this.tally.set(file.name, tally);
       }
-      tally.committed++;
-      const why = refused?.get(document);
-      if (why !== undefined) tally.refused.push(`${document.name}: ${why}`);
+      tally.committed += count;
+      if (refused && refused.size > 0)
+        for (const document of documents.slice(at, at + count)) {
+          const why = refused.get(document);
+          if (why !== undefined) tally.refused.push(`${document.name}: ${why}`);
+        }
+      at += count;
     }
   }
 
@@ -588,7 +628,7 @@ class FileDropSource implements SourceTask {
         }
       }
       const whole: SplitPiece = { bytes, where: 'whole file', broken: false };
-      return { file, pieces: once(whole), ahead: undefined, taken: 0, skip };
+      return { file, runs: once(whole), run: [], next: 0, ahead: undefined, taken: 0, skip };
     }
     if (split === 'none') {
       return this.refuse(
@@ -596,21 +636,45 @@ class FileDropSource implements SourceTask {
         `file is ${file.size} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit for one document, and split is none`,
       );
     }
-    const pieces = splitFile(path, split, { signal: this.context.signal, flags: READ_NO_FOLLOW });
-    return { file, pieces, ahead: undefined, taken: 0, skip };
+    const runs = splitFileRuns(path, split, {
+      signal: this.context.signal,
+      flags: READ_NO_FOLLOW,
+      highWaterMark: READ_CHUNK_BYTES,
+    });
+    return { file, runs, run: [], next: 0, ahead: undefined, taken: 0, skip };
   }
 
-  /** The file's next piece not committed before, or undefined at its end; `open.ahead` then says whether it is last. */
-  private async take(open: OpenFile): Promise<SplitPiece | undefined> {
-    if (open.taken === 0) open.ahead = await next(open.pieces);
-    while (open.taken < open.skip && open.ahead) {
-      open.taken++;
-      open.ahead = await next(open.pieces);
-    }
+  /**
+   * The file's next piece not committed before, or undefined at its end; `open.ahead` then says whether it is last.
+   * At once while the chunk in hand has pieces, a promise when the next chunk is read.
+   */
+  private take(open: OpenFile): SplitPiece | undefined | Promise<SplitPiece | undefined> {
+    if (open.taken === 0 || open.taken < open.skip) return this.takeFirst(open);
     const piece = open.ahead;
     if (!piece) return undefined;
     // Read ahead before counting the piece as taken: a read error here leaves it to be handed out again.
-    open.ahead = await next(open.pieces);
+    const ahead = next(open);
+    if (ahead instanceof Promise)
+      return ahead.then((read) => {
+        open.ahead = read;
+        open.taken++;
+        return piece;
+      });
+    open.ahead = ahead;
+    open.taken++;
+    return piece;
+  }
+
+  /** The file's first piece not committed before (those that were are read and dropped). */
+  private async takeFirst(open: OpenFile): Promise<SplitPiece | undefined> {
+    if (open.taken === 0) open.ahead = await next(open);
+    while (open.taken < open.skip && open.ahead) {
+      open.taken++;
+      open.ahead = await next(open);
+    }
+    const piece = open.ahead;
+    if (!piece) return undefined;
+    open.ahead = await next(open);
     open.taken++;
     return piece;
   }
@@ -650,7 +714,16 @@ class FileDropSource implements SourceTask {
       'file-drop: file refused; dead-lettered, then moved to error',
     );
     const piece: SplitPiece = { bytes: kept, where: 'whole file', broken: false };
-    return { file, pieces: once(piece), ahead: undefined, taken: 0, skip: 0, refused: `${reason}${cut}` };
+    return {
+      file,
+      runs: once(piece),
+      run: [],
+      next: 0,
+      ahead: undefined,
+      taken: 0,
+      skip: 0,
+      refused: `${reason}${cut}`,
+    };
   }
 
   /** The file's first bytes, up to the one-document limit; none when it cannot be read. */
@@ -672,17 +745,28 @@ class FileDropSource implements SourceTask {
   private async closeCurrent(): Promise<void> {
     const open = this.current;
     this.current = undefined;
-    await open?.pieces.return?.();
+    await open?.runs.return?.();
   }
 }
 
-async function next(pieces: AsyncIterator<SplitPiece, void>): Promise<SplitPiece | undefined> {
-  const result = await pieces.next();
-  return result.done ? undefined : result.value;
+/** The file's next piece, undefined at its end: from the run in hand, else (a promise) from the next one read. */
+function next(open: OpenFile): SplitPiece | undefined | Promise<SplitPiece | undefined> {
+  if (open.next < open.run.length) return open.run[open.next++];
+  return nextRun(open);
 }
 
-async function* once(piece: SplitPiece): AsyncGenerator<SplitPiece, void> {
-  yield piece;
+async function nextRun(open: OpenFile): Promise<SplitPiece | undefined> {
+  for (;;) {
+    const result = await open.runs.next();
+    if (result.done) return undefined;
+    open.run = result.value;
+    open.next = 0;
+    if (open.run.length > 0) return open.run[open.next++];
+  }
+}
+
+async function* once(piece: SplitPiece): AsyncGenerator<SplitPiece[], void> {
+  yield [piece];
 }
 
 /** The file cannot be read at all, and trying again will not change that. */

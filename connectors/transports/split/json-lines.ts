@@ -44,8 +44,13 @@ export class JsonLinesSplitter implements Splitter {
         this.keep(chunk.subarray(from), out);
         return out;
       }
-      this.keep(chunk.subarray(from, newline), out);
-      this.finishLine(out);
+      // A line whole in this chunk is cut out of it once: one view of the chunk per line.
+      if (this.parts.length === 0 && !this.overflow && newline - from <= this.maxPieceBytes)
+        this.cut(chunk, from, newline, out);
+      else {
+        this.keep(chunk.subarray(from, newline), out);
+        this.finishLine(out);
+      }
       from = newline + 1;
       this.lineStart = base + from;
       this.line++;
@@ -86,27 +91,32 @@ export class JsonLinesSplitter implements Splitter {
       return;
     }
     if (this.parts.length === 0) return;
-    let bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partBytes);
+    const bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partBytes);
     this.parts = [];
     this.partBytes = 0;
-    let end = bytes.length;
-    if (bytes[end - 1] === CR) end--;
+    this.cut(bytes, 0, bytes.length, out);
+  }
+
+  /** The line `bytes[from, to)`, trimmed, as a piece (a view of `bytes`). */
+  private cut(bytes: Buffer, from: number, to: number, out: SplitPiece[]): void {
+    let end = to;
+    if (end > from && bytes[end - 1] === CR) end--;
     // A byte-order mark may only open the file; chunks can cut through it, so it is looked for in the first line.
-    let start = this.line === 1 && this.lineStart === 0 ? bomLength(bytes) : 0;
+    let start = from + (this.line === 1 && this.lineStart === 0 ? bomLength(bytes.subarray(from, to)) : 0);
     while (start < end && isWhitespaceByte(bytes[start])) start++;
     while (end > start && isWhitespaceByte(bytes[end - 1])) end--;
     if (start === end) return; // an empty line separates nothing
-    bytes = bytes.subarray(start, end);
+    const line = bytes.subarray(start, end);
     if (!this.checked) {
       this.checked = true;
-      if (bytes[0] !== 0x7b && bytes[0] !== 0x5b)
+      if (line[0] !== 0x7b && line[0] !== 0x5b)
         throw new NotEnvelopeError(
           'json-lines',
           `line ${this.line}`,
           'not JSON lines: the first line does not start a JSON object or array',
         );
     }
-    this.emit(bytes, `line ${this.line} (byte ${this.lineStart + start})`, false, out);
+    this.emit(line, `line ${this.line} (byte ${this.lineStart + start - from})`, false, out);
   }
 
   private emit(bytes: Buffer, where: string, broken: boolean, out: SplitPiece[]): void {
