@@ -72,6 +72,11 @@ describe("kafkajs's notices kept out of the logs", () => {
     expect(kafkajsLevel(logLevel.ERROR, 'The request timed out', { retryCount: 1, retryTime: 600 })).toBe(
       'warn',
     );
+    // A member its group dropped (session expired on a busy machine): kafkajs joins again.
+    const dropped = { error: 'The coordinator is not aware of this member' };
+    expect(kafkajsLevel(logLevel.ERROR, 'Response Heartbeat(key: 12, version: 3)', dropped)).toBe('warn');
+    expect(kafkajsLevel(logLevel.ERROR, 'Response OffsetCommit(key: 8, version: 5)', dropped)).toBe('warn');
+    expect(kafkajsLevel(logLevel.ERROR, 'Response Produce(key: 0, version: 7)', dropped)).toBe('error');
     // Given up, not retriable, or not a Kafka error: still errors.
     expect(
       kafkajsLevel(logLevel.ERROR, `Crash: KafkaJSNumberOfRetriesExceeded: ${notLeader}`, { retryCount: 5 }),
