@@ -1,7 +1,7 @@
 import type avro from 'avsc';
 import { isoCalendarProblem } from '../formats/text-input/calendar.ts';
 import { NonRetriableError } from '../lib/errors.ts';
-import { installAvroStringWriter } from '../schemas/avro-string-writer.ts';
+import { type AvroWriter, avroWriter } from '../schemas/avro-writer.ts';
 import { avroType, type CanonicalSchema, loadSchema } from '../schemas/catalog.ts';
 import type { RegistryClient } from './registry.ts';
 import { unframe, writeWireHeader } from './wire.ts';
@@ -101,8 +101,6 @@ export class AvroSerde {
   private readonly ids = new Map<string, Promise<number>>();
   constructor(registry: RegistryClient) {
     this.registry = registry;
-    // The serde's fast Avro string writer, put in place here rather than at import (idempotent).
-    installAvroStringWriter();
   }
 
   private schemaId(subject: string, schema: CanonicalSchema): Promise<number> {
@@ -134,19 +132,19 @@ export class AvroSerde {
   /** Registers (or finds) the schema once; the function it resolves to encodes synchronously, for batches. */
   async encoder(topic: string, schema: CanonicalSchema): Promise<(value: unknown) => Buffer> {
     const id = await this.schemaId(`${topic}-value`, schema);
-    const type = avroType(schema.file);
-    return (value) => this.frame(id, type, schema, value);
+    const write = avroWriter(avroType(schema.file));
+    return (value) => this.frame(id, write, schema, value);
   }
 
-  private frame(id: number, type: avro.Type, schema: CanonicalSchema, value: unknown): Buffer {
+  private frame(id: number, write: AvroWriter, schema: CanonicalSchema, value: unknown): Buffer {
     let end: number;
     try {
-      // Written once, after the 5-byte wire header, into a reused scratch buffer: one exact-size copy out
-      // instead of avsc's zeroed toBuffer allocation plus a second copy to prepend the header.
-      end = type.encode(value, scratch, 5);
-      if (end < 0) {
-        scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(scratch.length - end)));
-        end = type.encode(value, scratch, 5);
+      // Written once, after the 5-byte wire header, into a reused scratch buffer (the writer compiled for the
+      // schema: schemas/avro-writer.ts), then one exact-size copy out; past its end, again into a larger one.
+      end = write(value, scratch, 5);
+      if (end > scratch.length) {
+        scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(end)));
+        end = write(value, scratch, 5);
       }
     } catch {
       this.validate(schema, value);

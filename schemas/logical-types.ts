@@ -20,7 +20,7 @@ export function normalizeDecimal(value: string): string {
 }
 
 /** Length of the minimal big-endian two's complement of an integer below 2^47 in magnitude. */
-function unscaledLength(unscaled: number): number {
+export function unscaledLength(unscaled: number): number {
   // -n - 1 has the magnitude that decides a negative number's length in two's complement.
   const magnitude = unscaled < 0 ? -unscaled - 1 : unscaled;
   let length = 1;
@@ -38,22 +38,11 @@ function smallUnscaledBytes(unscaled: number): Buffer {
   return bytes;
 }
 
-const logicalWrite = (
-  avro.types.LogicalType.prototype as unknown as { _write(tap: Tap, value: unknown): void }
-)._write;
-
-/** avsc's writer state: the buffer and the position, past the end once the buffer is too small. */
-interface Tap {
-  buf: Buffer;
-  pos: number;
-  writeLong(n: number): void;
-}
-
 /**
  * The unscaled integer of a plain decimal string (`-12.50`) below 10^14, read without regex, slices or BigInt;
  * undefined for anything else (longer, spaces, invalid), which the general path then reads or refuses.
  */
-function fastUnscaled(value: string, scale: number, precision: number): number | undefined {
+export function fastUnscaled(value: string, scale: number, precision: number): number | undefined {
   const length = value.length;
   let i = value.charCodeAt(0) === 45 ? 1 : 0;
   const negative = i === 1;
@@ -88,16 +77,18 @@ function fastUnscaled(value: string, scale: number, precision: number): number |
 const UNSET = Symbol('unset');
 
 /**
- * avsc converts a value once to pick a nullable union's branch and again to write it: the last text conversion
- * is remembered (conversions are pure), which halves the logical-type cost on the publish path.
+ * The canonical logical types. avsc's validation converts a value once to pick a nullable union's branch and again
+ * to check it: the last text conversion is remembered (conversions are pure). The compiled writers (avro-writer.ts)
+ * convert once and call `toUnderlying` directly.
  */
-abstract class MemoLogicalType extends avro.types.LogicalType {
+export abstract class MemoLogicalType extends avro.types.LogicalType {
   private lastIn: unknown = UNSET;
   private lastOut: unknown;
-  protected abstract convert(value: unknown): unknown;
+  /** The underlying Avro value of a value (a Buffer, epoch milliseconds, days), undefined if it does not fit; never throws. */
+  abstract toUnderlying(value: unknown): unknown;
   override _toValue(value: unknown): unknown {
     if (value === this.lastIn) return this.lastOut;
-    const out = this.convert(value);
+    const out = this.toUnderlying(value);
     // Only primitives: an object (a Date) could change between two calls.
     if (typeof value === 'string' || typeof value === 'number') {
       this.lastIn = value;
@@ -107,9 +98,10 @@ abstract class MemoLogicalType extends avro.types.LogicalType {
   }
 }
 
-class DecimalType extends MemoLogicalType {
-  private readonly scale: number;
-  private readonly precision: number;
+/** Its scale and precision are read by the compiled writers (avro-writer.ts), which write small decimals themselves. */
+export class DecimalType extends MemoLogicalType {
+  readonly scale: number;
+  readonly precision: number;
   constructor(schema: avro.Schema, opts?: object) {
     super(schema, opts);
     const attrs = schema as unknown as { precision: number; scale?: number };
@@ -126,21 +118,7 @@ class DecimalType extends MemoLogicalType {
     const fraction = digits.slice(digits.length - this.scale);
     return normalizeDecimal(`${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`);
   }
-  /** Small decimals are written straight into avsc's buffer: no Buffer per value on the publish path. */
-  _write(tap: Tap, value: unknown): void {
-    const unscaled = typeof value === 'string' ? fastUnscaled(value, this.scale, this.precision) : undefined;
-    if (unscaled === undefined) {
-      logicalWrite.call(this, tap, value);
-      return;
-    }
-    const length = unscaledLength(unscaled);
-    tap.writeLong(length);
-    const at = tap.pos;
-    tap.pos += length;
-    // Past the end avsc only counts, then encodes again into a larger buffer.
-    if (tap.pos <= tap.buf.length) tap.buf.writeIntBE(unscaled, at, length);
-  }
-  protected convert(value: unknown): Buffer | undefined {
+  toUnderlying(value: unknown): Buffer | undefined {
     if (typeof value !== 'string') return undefined;
     const fast = fastUnscaled(value, this.scale, this.precision);
     if (fast !== undefined) return smallUnscaledBytes(fast);
@@ -250,7 +228,7 @@ class TimestampMillisType extends MemoLogicalType {
   override _fromValue(value: number): Date {
     return new Date(value);
   }
-  protected convert(value: unknown): number | undefined {
+  toUnderlying(value: unknown): number | undefined {
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
     if (typeof value === 'string') {
       const fast = fastIsoUtc(value);
@@ -272,7 +250,7 @@ class DateType extends MemoLogicalType {
   override _fromValue(days: number): string {
     return new Date(days * DAY_MS).toISOString().slice(0, 10);
   }
-  protected convert(value: unknown): number | undefined {
+  toUnderlying(value: unknown): number | undefined {
     if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
     const time = Date.parse(`${value}T00:00:00Z`);
     if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== value) return undefined;

@@ -65,6 +65,7 @@ export const HELPERS = [
   'deadlineTick',
   'objectPrototype',
   'mergeValue',
+  'MapEntries',
   'markFlat',
   'kept',
   'flattenOwn',
@@ -88,8 +89,14 @@ class Generator<Context> {
    */
   private known = new Map<string, string>();
 
-  constructor(kit: CodegenKit<Context>) {
+  /** The `$merge` call whose result is made as MapEntries (`generate`'s `entries`), not as an object. */
+  private readonly entriesOf: AstNode | undefined;
+  /** The temps that hold MapEntries: a pair is stored into one with `set`. */
+  private readonly entryTargets = new Set<string>();
+
+  constructor(kit: CodegenKit<Context>, entriesOf?: AstNode) {
     this.kit = kit;
+    this.entriesOf = entriesOf;
   }
 
   private temp(): string {
@@ -523,7 +530,7 @@ class Generator<Context> {
       `if (${this.kit.inFrames(name) ? 'shadowed' : 'inBindings'}(c, ${quoted})) throw new Unsupported('shadowed');`,
     );
     if (name === 'merge' && callee.kind === 'builtIn' && plainNode(args[0]!, 'unary', '['))
-      return this.merge(args[0]!, input);
+      return this.merge(args[0]!, input, expr === this.entriesOf);
     const values = args.map((arg) => this.node(arg, input));
     if (values.length > 0)
       this.emit(
@@ -543,13 +550,15 @@ class Generator<Context> {
    * merge then copies; any other item is merged as it is (`mergeValue`: what the array constructor and the built-in
    * do with it). Every item is evaluated in order and its keys land in the order the copy would give them; where
    * the built-in would refuse an item (not an object), this refuses it too, only sooner (a refusal is a fallback).
+   * `entries`: the result is made as MapEntries (the same keys and values, set in the same order).
    */
-  private merge(array: AstNode, input: string): string {
+  private merge(array: AstNode, input: string, entries: boolean): string {
     const out = this.temp();
     // Whether every value stored is a string, number, boolean or null, under keys other than `$loc`: then the
     // result is marked as one plainForEncoding need not walk (values.ts).
     const flat = this.temp();
-    this.emit(`${out} = Object.create(null);\n${flat} = true;`);
+    if (entries) this.entryTargets.add(out);
+    this.emit(`${out} = ${entries ? 'new MapEntries()' : 'Object.create(null)'};\n${flat} = true;`);
     for (const item of array.expressions as AstNode[]) {
       if (plainNode(item, 'unary', '{')) {
         this.objectInto(item, input, out, flat);
@@ -663,7 +672,7 @@ class Generator<Context> {
         const v = this.node(value!, input);
         this.emit(`if (${v} instanceof FastLambda) throw new Unsupported('function value');`);
         this.emit(
-          `if (${v} !== undefined) { ${target}[${JSON.stringify(staticKeys[i])}] = ${v};${notFlat(v, staticKeys[i] === '$loc' || undefined)} }`,
+          `if (${v} !== undefined) { ${this.store(target, JSON.stringify(staticKeys[i]), v)}${notFlat(v, staticKeys[i] === '$loc' || undefined)} }`,
         );
       }
       return;
@@ -686,9 +695,16 @@ class Generator<Context> {
     for (const [i, [, value]] of pairs.entries()) {
       const valueCode = this.block(() => this.node(value!, input));
       this.emit(
-        `if (${keys[i]} !== undefined) { ${valueCode.lines.join('\n')}\nif (${valueCode.result} instanceof FastLambda) throw new Unsupported('function value');\nif (${valueCode.result} !== undefined) { ${target}[${keys[i]}] = ${valueCode.result};${notFlat(valueCode.result, keys[i])} } }`,
+        `if (${keys[i]} !== undefined) { ${valueCode.lines.join('\n')}\nif (${valueCode.result} instanceof FastLambda) throw new Unsupported('function value');\nif (${valueCode.result} !== undefined) { ${this.store(target, keys[i]!, valueCode.result)}${notFlat(valueCode.result, keys[i])} } }`,
       );
     }
+  }
+
+  /** The statement storing a pair into an object, or into MapEntries (`merge`'s with `entries`). */
+  private store(target: string, key: string, value: string): string {
+    return this.entryTargets.has(target)
+      ? `${target}.set(${key}, ${value});`
+      : `${target}[${key}] = ${value};`;
   }
 
   /** fast-path.ts's array constructor: items in order, arrays flattened unless the item is itself `[...]`. */
@@ -785,10 +801,16 @@ export type Generated = ((
  * evaluation may use when nothing binds with `:=`), and a function or regex result refused (a compiled lambda is
  * given back to a let's evaluation, `visible` the names its closure sees). Every value a node
  * needs is computed in the order fast-path.ts's closures compute it, so the same inputs give the same results and
- * the same fallbacks (its Unsupported).
+ * the same fallbacks (its Unsupported). `entries`: the expression is a `$merge([...])` whose result is made as the
+ * MapEntries that stand for the object (`FastExpression.entries`).
  */
-export function generate<Context>(ast: AstNode, kit: CodegenKit<Context>, shared: unknown): Generated {
-  const generator = new Generator(kit);
+export function generate<Context>(
+  ast: AstNode,
+  kit: CodegenKit<Context>,
+  shared: unknown,
+  entries = false,
+): Generated {
+  const generator = new Generator(kit, entries ? ast : undefined);
   const body = generator.body(ast);
   const factory = new Function(
     'h',

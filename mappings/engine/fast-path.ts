@@ -15,6 +15,7 @@
  * compiled expression that throws is evaluated again by JSONata (run.ts), so errors keep JSONata's wording.
  * fast-path.spec.ts runs every fixture of every mapping with each compiled result checked against JSONata's.
  */
+import { MapEntries } from '../../schemas/avro-writer.ts';
 import { deadlineTick } from './budget.ts';
 import { type AstNode, type CodegenKit, generate, generateBody } from './fast-codegen.ts';
 import { markFlat } from './values.ts';
@@ -36,6 +37,11 @@ export type FastExpression = ((
   overContext?: (input: unknown, context: unknown) => unknown;
   /** Whether each evaluation needs a frame of its own (the expression binds with `:=`): `contextFor(…, true)`. */
   ownFrame?: boolean;
+  /**
+   * An expression that is one `$merge([...])` (a field's extensions) generated again, its result the MapEntries
+   * that stand for the object: for a field of a record the bus's writer takes as it is (run-fast.ts).
+   */
+  entries?: FastExpression;
 };
 
 /** The one frame evaluations of expressions without `:=` share: nothing ever writes into it. */
@@ -777,12 +783,13 @@ const plainObject = (value: unknown): value is Record<string, unknown> =>
  * One object's keys copied into `$merge`'s result, in their order; anything but an object is JSONata's to refuse.
  * Whether all it copied were plain values (string, number, boolean, null) under keys other than `$loc`.
  */
-function mergeObject(target: Record<string, unknown>, item: unknown): boolean {
+function mergeObject(target: Record<string, unknown> | MapEntries, item: unknown): boolean {
   if (!plainObject(item)) throw new Unsupported('merge of non-objects');
   let flat = true;
   for (const key of Object.keys(item)) {
     const value = item[key];
-    target[key] = value;
+    if (target instanceof MapEntries) target.set(key, value);
+    else target[key] = value;
     if (key === '$loc' || (value !== null && (typeof value === 'object' || typeof value === 'function')))
       flat = false;
   }
@@ -792,9 +799,10 @@ function mergeObject(target: Record<string, unknown>, item: unknown): boolean {
 /**
  * One item of `$merge([...])`'s array merged into its result as the array constructor and the built-in would take
  * it (fast-codegen.ts writes `$merge([...])` out): nothing for no value, an array's items one by one (a `[...]`
- * item, `nested`, stays one item: JSONata's to refuse), a function value refused.
+ * item, `nested`, stays one item: JSONata's to refuse), a function value refused. The result is an object, or the
+ * entries a field's own `$merge` gives the bus's writer (`FastExpression.entries`).
  */
-function mergeValue(target: Record<string, unknown>, value: unknown, nested: boolean): boolean {
+function mergeValue(target: Record<string, unknown> | MapEntries, value: unknown, nested: boolean): boolean {
   if (value === undefined) return true;
   if (value instanceof FastLambda) throw new Unsupported('function value');
   if (nested || !Array.isArray(value)) return mergeObject(target, value);
@@ -1212,6 +1220,7 @@ const kit: CodegenKit<Context> = {
     deadlineTick,
     objectPrototype: Object.prototype,
     mergeValue,
+    MapEntries,
     markFlat,
     kept,
     flattenOwn,
@@ -1612,6 +1621,18 @@ export function fastExpression(
     if (generatedCode) {
       const generated: FastExpression = generate(ast, kit, shared);
       generated.ownFrame = shared === undefined;
+      // `$merge([...])` as the whole expression: generated again for the bus's writer, its result as MapEntries.
+      const procedure = ast.procedure as AstNode | undefined;
+      const list = (ast.arguments as AstNode[] | undefined)?.[0];
+      if (
+        ast.type === 'function' &&
+        procedure?.value === 'merge' &&
+        list?.type === 'unary' &&
+        list.value === '['
+      ) {
+        generated.entries = generate(ast, kit, shared, true);
+        generated.entries.ownFrame = generated.ownFrame;
+      }
       return generated;
     }
     evaluator = compile(ast);

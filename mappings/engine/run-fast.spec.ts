@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MapEntries } from '../../schemas/avro-writer.ts';
 import { startBudget } from './budget.ts';
 import { type CompiledMapping, compileMapping, type FieldNode, type RecordNode } from './compile.ts';
 import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
@@ -85,5 +86,37 @@ describe('the fields of a record evaluated over one shared context', () => {
       thrown = error;
     }
     expect(thrown).toBe(NEEDS_JSONATA);
+  });
+
+  it("for the bus's writer gives a field that is one $merge as the MapEntries of the same object", () => {
+    const mapping = mappingOf('entries', [
+      '  salesOrder:',
+      `    extensions: "$merge([{'a': id}, groups.{'g' & $: $}, {'a': 'again'}, name ? {'name': name}, more])"`,
+      `    notes: "[$merge([{'n': id}])]"`,
+      '    lines:',
+      '      $each: groups',
+      `      notes: "$merge([{'n': $}])"`,
+    ]);
+    const trees = [
+      { id: 'o-1', name: 'N', groups: ['x', 'y'], more: [{ b: null }, { b: 2 }] },
+      { id: 'o-2', groups: ['x', 'x'], more: { 10: 'ten', 2: 'two', c: 'three' } },
+      { id: 'o-3', groups: [], more: { nested: { deep: true } } },
+    ];
+    for (const tree of trees) {
+      const doc = { format: 'shopify-order', id: tree.id };
+      const objects = mapFast(mapping, tree, doc, startBudget({}))[0]!.built;
+      const built = mapFast(mapping, tree, doc, startBudget({}), true)[0]!.built;
+      const salesOrder = built.salesOrder as Record<string, unknown>;
+      const lines = salesOrder.lines as Array<Record<string, unknown>>;
+      // Entries where every value is plain; a value that is an object makes it the object (plainForEncoding's copy).
+      expect(salesOrder.extensions instanceof MapEntries, tree.id).toBe(tree.id !== 'o-3');
+      // A field's own `$merge` in a list's records too; not one inside a field's expression.
+      expect(lines.every((line) => line.notes instanceof MapEntries)).toBe(true);
+      expect((salesOrder.notes as unknown[])[0] instanceof MapEntries).toBe(false);
+      const objectsOf = (value: unknown) => (value instanceof MapEntries ? value.toObject() : value);
+      salesOrder.extensions = objectsOf(salesOrder.extensions);
+      for (const line of lines) line.notes = objectsOf(line.notes);
+      expect(JSON.stringify(built), tree.id).toBe(JSON.stringify(objects));
+    }
   });
 });

@@ -55,14 +55,19 @@ function evaluateLet(
 
 type FieldsFunction = (run: FastRun, context: unknown, shared?: unknown) => Record<string, unknown>;
 
-/** Each record node's walk, written out once as code (see `fieldsCode`); a nested record's within its parent's. */
+/**
+ * Each record node's walk, written out once as code (see `fieldsCode`); a nested record's within its parent's. The
+ * walks for the bus's writer (`entries`) are others.
+ */
 const fieldsFunctions = new WeakMap<RecordNode, FieldsFunction>();
+const entriesFieldsFunctions = new WeakMap<RecordNode, FieldsFunction>();
 
-function fieldsOf(node: RecordNode): FieldsFunction {
-  let walk = fieldsFunctions.get(node);
+function fieldsOf(node: RecordNode, entries: boolean): FieldsFunction {
+  const known = entries ? entriesFieldsFunctions : fieldsFunctions;
+  let walk = known.get(node);
   if (!walk) {
-    walk = fieldsCode(node);
-    fieldsFunctions.set(node, walk);
+    walk = fieldsCode(node, entries);
+    known.set(node, walk);
   }
   return walk;
 }
@@ -74,8 +79,9 @@ function fieldsOf(node: RecordNode): FieldsFunction {
  * run.ts's evaluateRecord does for a nested record: its `$each` or `$from` evaluated here (over this record's
  * context, as its other fields are), then its own fields' function called for each of its contexts. `shared`: the
  * context its parent made for the same input (a nested record without `$each` or `$from`), used as it is.
+ * `entries`: a field that is one `$merge([...])` gives the MapEntries that stand for its object (its `entries`).
  */
-function fieldsCode(node: RecordNode): FieldsFunction {
+function fieldsCode(node: RecordNode, entries: boolean): FieldsFunction {
   const constants: unknown[] = [];
   const constant = (value: unknown) => `k[${constants.push(value) - 1}]`;
   // The expression's own evaluation, called here: one call site per field, which V8 can inline.
@@ -96,13 +102,14 @@ function fieldsCode(node: RecordNode): FieldsFunction {
   for (const [name, child] of node.fields) {
     const key = JSON.stringify(name);
     if (child.kind === 'expression') {
+      const fast = entries && child.fast!.entries ? child.fast!.entries : child.fast!;
       lines.push(
         'bindings.parent = outer;',
-        `try { value = ${evaluation(child.fast!)}; } catch { throw NEEDS_JSONATA; }`,
+        `try { value = ${evaluation(fast)}; } catch { throw NEEDS_JSONATA; }`,
         "if (value !== null && typeof value === 'object') { if (isFunctionValue(value)) throw NEEDS_JSONATA; value = plainForEncoding(value); }",
       );
     } else {
-      const walk = constant(fieldsOf(child));
+      const walk = constant(fieldsOf(child, entries));
       // The record's list or moved context, as its expression's own function gives it (a function value refused).
       const raw = (fast: FastExpression) =>
         `try { raw = ${evaluation(fast)}; } catch { throw NEEDS_JSONATA; }\nif (raw !== null && typeof raw === 'object' && isFunctionValue(raw)) throw NEEDS_JSONATA;`;
@@ -142,13 +149,15 @@ function fieldsCode(node: RecordNode): FieldsFunction {
 
 /**
  * The built (not yet defaulted or validated) output of each record context of the document, in order; throws
- * NEEDS_JSONATA for run.ts to map it instead, or the budget's MappingError.
+ * NEEDS_JSONATA for run.ts to map it instead, or the budget's MappingError. `entries`: for the bus's writer only
+ * (schemas/avro-writer.ts), a field that is one `$merge([...])` holds MapEntries instead of its object.
  */
 export function mapFast(
   mapping: CompiledMapping,
   tree: unknown,
   doc: Record<string, unknown>,
   budget: Budget,
+  entries = false,
 ): Array<{ context: unknown; built: Record<string, unknown> }> {
   const run: FastRun = { mapping, bindings: { doc, tree }, budget };
   const before = new Set(['doc', 'tree']);
@@ -164,7 +173,7 @@ export function mapFast(
     const raw = evaluate(run, mapping.records, tree);
     contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
   }
-  const walk = fieldsOf(mapping.root);
+  const walk = fieldsOf(mapping.root, entries);
   const out: Array<{ context: unknown; built: Record<string, unknown> }> = [];
   for (const context of contexts) {
     run.bindings.record = context;

@@ -27,7 +27,10 @@ export interface CanonicalRecord {
   /** The Kafka key: the entity's business key. */
   key: string;
   value: Record<string, unknown>;
-  /** The value as `MapOptions.encode` wrote it (then `value` is as mapped, not in the schema's normal form). */
+  /**
+   * The value as `MapOptions.encode` wrote it (then `value` is as mapped, not in the schema's normal form, a map
+   * field made by `$merge` possibly the MapEntries the writer took: schemas/avro-writer.ts).
+   */
   encoded?: Buffer;
 }
 
@@ -373,7 +376,8 @@ export interface MapOptions {
   memoryBudgetBytes?: number;
   /**
    * Writes a valid value as the caller sends it (Avro and its wire header), throwing on a value that does not fit:
-   * the records then carry `encoded`, and encoding is the validation (no second pass through the schema).
+   * the records then carry `encoded`, and encoding is the validation (no second pass through the schema). A map
+   * field made by `$merge` may come as MapEntries: an encoder written with schemas/avro-writer.ts takes them.
    */
   encode?: (value: unknown) => Buffer;
 }
@@ -404,7 +408,8 @@ function mappedFast(
 ): CanonicalRecord[] | undefined {
   let built: ReturnType<typeof mapFast>;
   try {
-    built = mapFast(mapping, tree, doc, budget);
+    // For the bus's writer, a `$merge` field's entries are kept as they are, not made into an object.
+    built = mapFast(mapping, tree, doc, budget, encode !== undefined);
   } catch (error) {
     if (error === NEEDS_JSONATA) return undefined;
     throw error;

@@ -1,6 +1,7 @@
 import avro from 'avsc';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
+import { MapEntries } from '../../schemas/avro-writer.ts';
 import { fastExpression } from './fast-path.ts';
 import { plainForEncoding, withDefaults } from './values.ts';
 
@@ -56,6 +57,48 @@ describe('withDefaults', () => {
     expect(value.tags).toBe(tags);
     expect(value.lines).toBe(lines);
     expect(value.lines[0]).toBe(line);
+  });
+});
+
+describe("withDefaults and plainForEncoding of a $merge field's entries (for the bus's writer)", () => {
+  const withMap = avro.Type.forSchema({
+    type: 'record',
+    name: 'WithMap',
+    fields: [
+      { name: 'extensions', type: { type: 'map', values: 'string' }, default: {} },
+      { name: 'items', type: { type: 'map', values: { type: 'array', items: 'string' } }, default: {} },
+      {
+        name: 'inner',
+        type: ['null', { type: 'record', name: 'Inner', fields: [{ name: 'a', type: 'string' }] }],
+      },
+    ],
+  });
+  const entries = (source: string, input: unknown) =>
+    fastExpression(jsonata(source).ast() as never)!.entries!(input, {}) as MapEntries;
+
+  it('keeps entries of plain values for a map, fills their values in place, and makes them an object elsewhere', () => {
+    const extensions = entries("$merge([{'a': id}, {'b': 'x'}])", { id: 'o-1' });
+    expect(extensions).toBeInstanceOf(MapEntries);
+    expect(plainForEncoding(extensions)).toBe(extensions);
+    const items = new MapEntries([['one', 'lone']]);
+    const inner = new MapEntries([['a', 'text']]);
+    const value = withDefaults(withMap, { extensions, items, inner }) as Record<string, unknown>;
+    expect(value.extensions).toBe(extensions);
+    expect([...(value.items as MapEntries)]).toEqual([['one', ['lone']]]);
+    expect(value.inner).toEqual({ a: 'text' });
+    expect(withMap.isValid({ ...value, extensions: extensions.toObject(), items: { one: ['lone'] } })).toBe(
+      true,
+    );
+  });
+
+  it('makes entries holding an object or `$loc` the object plainForEncoding copies, without them', () => {
+    const nested = entries("$merge([{'id': id}, {'line': lines[0]}])", {
+      id: 7,
+      lines: [{ $loc: '/l/0', n: 1 }],
+    });
+    expect(JSON.stringify(plainForEncoding(nested))).toBe('{"id":7,"line":{"n":1}}');
+    const located = entries("$merge([$, {'k': 1}])", { $loc: '/order', id: 7 });
+    expect(Object.keys(plainForEncoding(located) as object)).toEqual(['id', 'k']);
   });
 });
 

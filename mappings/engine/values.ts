@@ -1,4 +1,5 @@
 import type avro from 'avsc';
+import { MapEntries } from '../../schemas/avro-writer.ts';
 
 /** JSONata sequences are arrays with extra flags; results are made plain so they compare and encode cleanly. */
 export function plain(value: unknown): unknown {
@@ -22,6 +23,8 @@ export function plainForEncoding(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(plainForEncoding);
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  // A `$merge` field's entries for the bus's writer (run-fast.ts): kept when plain, else made the object they stand for.
+  if (value instanceof MapEntries) return value === knownFlat ? value : plainForEncoding(value.toObject());
   if ((value as { _jsonata_lambda?: boolean })._jsonata_lambda) return undefined;
   const record = value as Record<string, unknown>;
   const bare = Object.getPrototypeOf(value) === null;
@@ -139,13 +142,19 @@ function buildFiller(type: avro.Type, self: Filler): Filler {
     const valuesType = (type as avro.types.MapType).valuesType;
     const values = fillsNothing(valuesType) ? undefined : fillerOf(valuesType);
     fill = (value) => {
-      const map = value as Record<string, unknown>;
-      if (values) for (const key of Object.keys(map)) map[key] = values(map[key]);
-      return map;
+      if (values && value instanceof MapEntries)
+        for (const [key, item] of value) value.set(key, values(item));
+      else if (values) {
+        const map = value as Record<string, unknown>;
+        for (const key of Object.keys(map)) map[key] = values(map[key]);
+      }
+      return value;
     };
   }
   return (value) => {
     if (value === undefined || value === null) return value;
+    // A `$merge` field's entries (run-fast.ts) where the schema has no map: the object they stand for is filled.
+    if (value instanceof MapEntries && name !== 'map') return self(value.toObject());
     if (wrapsLone && !Array.isArray(value)) return self([value]);
     if (typeof value !== 'object') return value;
     return fill(value);
