@@ -319,7 +319,8 @@ describe("a partner's own mapping, as its author gets it wrong (trial: an Amazon
 
 describe('MappingError', () => {
   it('is one line when its problem quotes a multi-line expression (a dead letter reason header, a .reason file)', () => {
-    const problem = 'cannot evaluate\n      $timestamp(\n        dates[0]\n      ): "2020241108" is not a date';
+    const problem =
+      'cannot evaluate\n      $timestamp(\n        dates[0]\n      ): "2020241108" is not a date';
     const error = new MappingError('m.yaml', 'shipment.shippedAt', problem, 'UNH#1/DTM');
     expect(error.message).toBe(
       'm.yaml: shipment.shippedAt: cannot evaluate $timestamp( dates[0] ): "2020241108" is not a date (input UNH#1/DTM)',
