@@ -13,3 +13,14 @@ export function readToEnd(
 ): Promise<RawMessage[]> {
   return readSince(topic, [], wanted, timeoutMs);
 }
+
+/** How often each id occurs: the ids expected but absent (lost) and those there more than once (duplicated). */
+export function tally(expected: Iterable<string>, seen: Iterable<string>) {
+  const counts = new Map<string, number>();
+  for (const id of seen) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const lost: string[] = [];
+  for (const id of expected) if (!counts.has(id)) lost.push(id);
+  const duplicated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+  const extra = [...counts].reduce((sum, [, n]) => sum + n - 1, 0);
+  return { lost, duplicated, extraCopies: extra, distinct: counts.size };
+}
