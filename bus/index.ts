@@ -143,7 +143,12 @@ export {
   toHeaders,
 } from './envelope.ts';
 export { type GroupStart, type OffsetReset, pinGroupStart } from './group-start.ts';
-export { type KafkaOutage, KafkaWatch, type KafkaWatchOptions } from './kafka-watch.ts';
+export {
+  type KafkaOutage,
+  KafkaWatch,
+  type KafkaWatchOptions,
+  kafkaWatchCheck,
+} from './kafka-watch.ts';
 export {
   kafkaReachable,
   kafkaSecurityProblem,

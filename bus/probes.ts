@@ -16,24 +16,56 @@ import {
 /**
  * True when the Kafka cluster answers a metadata request (with the environment's TLS and SASL unless `security` is
  * given). A failure its security setting explains (a wrong password, an untrusted certificate, TLS to a PLAINTEXT
- * port) rejects with a KafkaSecurityError whose one line names the variable to set, so readiness says why.
+ * port) rejects with a KafkaSecurityError whose one line names the variable to set, so readiness says why. One
+ * connection for one answer: a process that asks again and again keeps a `KafkaProbe`.
  */
 export async function kafkaReachable(brokers: string, security?: KafkaSecurity): Promise<boolean> {
-  const resolved = security ?? kafkaSecurityFromEnv();
-  const admin = createTransport({
-    brokers: brokers.split(','),
-    clientId: 'eai-probe',
-    quiet: true,
-    security: resolved,
-  }).admin();
+  const probe = new KafkaProbe(brokers, security);
   try {
-    await admin.connect();
-    await admin.describeCluster();
-    return true;
-  } catch (error) {
-    throw explainKafkaFailure(error, resolved, brokers) ?? error;
+    return await probe.reachable();
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await probe.close();
+  }
+}
+
+/**
+ * `kafkaReachable`'s request over a connection kept between probes: a hub asks every 2 s (its connectors' `waiting`)
+ * and on each readiness call, and a new client each time cost a TCP connection, ApiVersions and, secured, a TLS and
+ * SASL handshake, to the broker as well as to the hub. A failed probe drops the client, so the next one connects
+ * afresh (new addresses, a restarted broker, a changed certificate); one probe's answer does not wait for another's.
+ */
+export class KafkaProbe {
+  readonly brokers: string;
+  private readonly security: KafkaSecurity;
+  private admin: ReturnType<ReturnType<typeof createTransport>['admin']> | undefined;
+
+  constructor(brokers: string, security?: KafkaSecurity) {
+    this.brokers = brokers;
+    this.security = security ?? kafkaSecurityFromEnv();
+  }
+
+  async reachable(): Promise<boolean> {
+    const admin = (this.admin ??= createTransport({
+      brokers: this.brokers.split(','),
+      clientId: 'eai-probe',
+      quiet: true,
+      security: this.security,
+    }).admin());
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return true;
+    } catch (error) {
+      if (this.admin === admin) this.admin = undefined;
+      await admin.disconnect().catch(() => undefined);
+      throw explainKafkaFailure(error, this.security, this.brokers) ?? error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.disconnect().catch(() => undefined);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createBus, KafkaWatch } from '../bus/index.ts';
+import { createBus, KafkaWatch, kafkaWatchCheck } from '../bus/index.ts';
 import {
   builtinPlugins,
   type ConnectorPlugin,
@@ -349,10 +349,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     port: options.port,
     // PostgreSQL only where a role of this hub keeps its state there: a hub of connectors alone does not need it, and
     // a readiness DOWN for it took such a hub's webhooks out of service (seen in the ops trial).
-    checks: hubChecks({
-      ...options,
-      databaseUrl: options.orchestrator || options.masterdata ? options.databaseUrl : undefined,
-    }),
+    checks: {
+      ...hubChecks({
+        ...options,
+        databaseUrl: options.orchestrator || options.masterdata ? options.databaseUrl : undefined,
+      }),
+      // The connectors' watch answers readiness too: one kept connection for both, not one per probe.
+      kafka: kafkaWatchCheck(kafka),
+    },
     api,
     logger: options.logger,
     webhooks: (name, request) => runtime.webhook(name, request),

@@ -11,6 +11,8 @@ export interface TcpGate {
   port: number;
   /** `host:port` of the gate. */
   address: string;
+  /** Connections the gate has taken so far (relayed or held). */
+  accepted(): number;
   /** Cuts every connection through it and refuses new ones. */
   shut(): Promise<void>;
   /**
@@ -27,7 +29,9 @@ export async function tcpGate(target: { host: string; port: number }): Promise<T
   const sockets = new Set<Socket>();
   let hanging = false;
   const held = new Set<Socket>();
+  let accepted = 0;
   const relay = (client: Socket) => {
+    accepted += 1;
     if (hanging) {
       held.add(client);
       client.on('error', () => undefined);
@@ -66,6 +70,7 @@ export async function tcpGate(target: { host: string; port: number }): Promise<T
   return {
     port,
     address: `127.0.0.1:${port}`,
+    accepted: () => accepted,
     shut,
     hang: () => {
       hanging = true;
