@@ -111,3 +111,31 @@ describe('eai dlq without Kafka', () => {
     );
   });
 });
+
+describe('eai dlq show without Kafka', () => {
+  // The trial's finding: show's one line must say what ls's says (Kafka, its bootstrap address, what to do). Both
+  // reach Kafka through connectBus (cli/endpoints.ts), so they cannot drift apart; this keeps them so.
+  it("fails with ls's one line: Kafka, the bootstrap address and what to do", {
+    timeout: 60_000,
+  }, async () => {
+    const port = await closedPort();
+    const env = {
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      SCHEMA_REGISTRY_URL: `http://127.0.0.1:${port}`,
+      EAI_URL: '',
+      EAI_TOKEN: '',
+      EAI_ADMIN_TOKEN: '',
+    };
+    const [show, ls] = await Promise.all([
+      runEai(['dlq', 'show', 'dlq.mapping', '0', '0'], { env }),
+      runEai(['dlq', 'ls', 'dlq.mapping'], { env }),
+    ]);
+    expect(show.code).toBe(1);
+    expect(show.stderr).toMatch(
+      new RegExp(
+        `^eai: cannot reach Kafka at 127\\.0\\.0\\.1:${port} \\(.*\\): is the stack up\\? npx eai stack up, or set KAFKA_BROKERS\\n$`,
+      ),
+    );
+    expect(show.stderr).toBe(ls.stderr);
+  });
+});

@@ -204,6 +204,10 @@ describe('edifact-desadv broken fixtures', () => {
     'cps-parent-missing.edi': /CPS02 parent "7" is not an earlier CPS/,
     // As an X12 CTT01 that disagrees with the PO1 lines: the document is refused, at the CNT.
     'cnt-line-count-mismatch.edi': /control count mismatch: CNT\+2 says 3 but there are 2 LIN line items/,
+    // BGM+351+DES+DN-240312-01+9: the number's unreleased + put its rest into 1225; it mapped as shipment DES.
+    // The check is the ORDERS one, shared (formats/edifact/bgm.ts).
+    'bgm-unreleased-plus-in-number.edi':
+      /BGM \(segment 3, line 3\), element BGM03: BGM03 "DN-240312-01" is not a code .*Write it as \?\+/,
   });
 });
 

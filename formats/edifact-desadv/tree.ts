@@ -1,3 +1,4 @@
+import { checkBgmCodes } from '../edifact/bgm.ts';
 import {
   addCommonHeader,
   addLineCount,
@@ -155,6 +156,7 @@ function addHeader(
   if (addCommonHeader(tree, segment, previous, check)) return;
   switch (segment.tag) {
     case 'BGM':
+      checkBgmCodes(segment, check);
       tree.bgm = pick(segment, { documentCode: [1, 1], documentName: [1, 4], number: [2, 1], function: 3 });
       return;
     case 'TDT':

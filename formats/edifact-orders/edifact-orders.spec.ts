@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSample } from '../../tests/samples.ts';
@@ -234,6 +235,65 @@ describe('edifact-orders fixtures', () => {
     expect(two!.paymentTerms).toMatchObject([{ periods: '14' }]);
     expect(two!.prices).toMatchObject([{ qualifier: 'AAA', amount: '2,10' }]);
     expect([...tree.lines.flatMap((l) => l.otherSegments)]).toEqual([]);
+  });
+
+  it("uns-summary-alc-groups: ALC groups after UNS are the summary's, each with its ALI and MOA, never an order total", () => {
+    const [doc] = fixture('uns-summary-alc-groups.edi');
+    const { summary, allowances, otherSegments } = doc!.tree;
+    expect(summary.amounts.map((a) => [a.qualifier, a.amount])).toEqual([['86', '1311,00']]);
+    expect(summary.counts).toMatchObject([{ qualifier: '2', value: '1' }]);
+    expect(summary.allowances).toMatchObject([
+      {
+        indicator: 'A',
+        number: 'TD-2024',
+        sequence: '1',
+        service: 'DI',
+        serviceDescription: 'Year-end discount',
+        additionalInfo: [{ origin: 'BE', conditions: [] }],
+        amounts: [{ qualifier: '204', amount: '69,00' }],
+      },
+      { indicator: 'C', sequence: '2', service: 'FC', amounts: [{ qualifier: '23', amount: '25,00' }] },
+    ]);
+    // Not the header's groups, and no segment left over.
+    expect(allowances).toEqual([]);
+    expect(otherSegments).toEqual([]);
+  });
+
+  it("a summary ALC takes only its ALI and MOA: a CNT after it is still checked as the summary's", () => {
+    const text = [
+      "UNB+UNOC:3+SENDER:14+RECEIVER:14+241108:0930+R1'",
+      "UNH+1+ORDERS:D:96A:UN'",
+      "BGM+220+PO-1+9'",
+      "LIN+1++4012345678901:EN'",
+      "QTY+21:4'",
+      "UNS+S'",
+      "ALC+A++++DI'",
+      "MOA+204:5'",
+      "CNT+2:3'",
+      "UNT+9+1'",
+      "UNZ+1+R1'",
+    ].join('');
+    expect(() => reader.parse(Buffer.from(text))).toThrow(
+      /CNT01\.2: control count mismatch: CNT\+2 says 3 but there are 1 LIN line items/,
+    );
+  });
+
+  it("the reader's description (docs/mappings.md's formats table) names every segment it files from the fixtures", () => {
+    const named = new Set(reader.description.match(/\b[A-Z]{3}\b/g));
+    const filed = new Set<string>();
+    for (const file of readdirSync(fixtures).filter((f) => f.endsWith('.edi'))) {
+      for (const { tree } of fixture(file)) {
+        const unread = new Set([...tree.otherSegments, ...tree.lines.flatMap((l) => l.otherSegments)]);
+        for (const segment of tree.segments) if (!unread.has(segment)) filed.add(segment.tag);
+      }
+    }
+    // UNT closes the UNH the description names.
+    filed.delete('UNT');
+    expect([...filed].filter((tag) => !named.has(tag)).sort()).toEqual([]);
+    // And it names nothing the reader does not read: the envelope outside UNH..UNT, and GIN (read on a line, in no
+    // ORDERS fixture) aside.
+    const outside = new Set(['UNA', 'UNB', 'GIN']);
+    expect([...named].filter((tag) => !filed.has(tag) && !outside.has(tag)).sort()).toEqual([]);
   });
 
   it('parses the shared sample (UNOC with replacement characters, 146 lines, UNT 599)', () => {

@@ -153,33 +153,46 @@ export function openGroup(
       return { tag: 'PAT', node: terms };
     }
     default: {
-      const allowance: EdifactAllowance = {
-        ...pick(segment, {
-          indicator: 1,
-          number: [2, 1],
-          code: [2, 2],
-          settlement: 3,
-          sequence: 4,
-          service: [5, 1],
-        }),
-        additionalInfo: [],
-        dates: [],
-        quantities: [],
-        percentages: [],
-        amounts: [],
-        rates: [],
-        taxes: [],
-      };
-      const description = components(segment, 5)
-        .slice(3, 5)
-        .filter((part) => part !== '')
-        .join(' ');
-      if (description !== '') Object.assign(allowance, { serviceDescription: description });
+      const allowance = readAllowance(segment);
       groups.allowances.push(allowance);
       return { tag: 'ALC', node: allowance };
     }
   }
 }
+
+/** An ALC segment as an allowance with no group segments yet (a header's, a line's or the summary's). */
+export function readAllowance(segment: EdifactSegment): EdifactAllowance {
+  const allowance: EdifactAllowance = {
+    ...pick(segment, {
+      indicator: 1,
+      number: [2, 1],
+      code: [2, 2],
+      settlement: 3,
+      sequence: 4,
+      service: [5, 1],
+    }),
+    additionalInfo: [],
+    dates: [],
+    quantities: [],
+    percentages: [],
+    amounts: [],
+    rates: [],
+    taxes: [],
+  };
+  const description = components(segment, 5)
+    .slice(3, 5)
+    .filter((part) => part !== '')
+    .join(' ');
+  if (description !== '') Object.assign(allowance, { serviceDescription: description });
+  return allowance;
+}
+
+/**
+ * The summary section's ALC group (ORDERS D.96A SG55, D.01B SG63: ALC, ALI, MOA after UNS, MOA and CNT): an
+ * allowance or charge on the whole order's totals. It has only ALI and MOA; a MOA after its ALC is the ALC's amount,
+ * never an order total (the totals' MOAs come before CNT).
+ */
+export const SUMMARY_ALLOWANCE_TAGS: ReadonlySet<string> = new Set(['ALI', 'MOA']);
 
 /** Files a segment under the open group; false when it is not one of the group's (the group then ends). */
 export function addToGroup(group: OpenGroup, segment: EdifactSegment, check: EdifactChecks): boolean {

@@ -1,3 +1,4 @@
+import { checkBgmCodes } from '../edifact/bgm.ts';
 import {
   addCommonHeader,
   addLineCount,
@@ -14,8 +15,17 @@ import {
 import { documentYearOf, type EdifactDate } from '../edifact/dates.ts';
 import type { EdifactEnvelope, EdifactMessage } from '../edifact/envelope.ts';
 import { EdifactChecks, type Fields, pick } from '../edifact/fields.ts';
-import { type EdifactSegment, locate, positionName, value } from '../edifact/segment.ts';
-import { addToGroup, type EdifactCommercialGroups, GROUP_TAGS, type OpenGroup, openGroup } from './groups.ts';
+import { type EdifactSegment, locate } from '../edifact/segment.ts';
+import {
+  addToGroup,
+  type EdifactAllowance,
+  type EdifactCommercialGroups,
+  GROUP_TAGS,
+  type OpenGroup,
+  openGroup,
+  readAllowance,
+  SUMMARY_ALLOWANCE_TAGS,
+} from './groups.ts';
 
 export type {
   EdifactAllowance,
@@ -42,8 +52,15 @@ export interface EdifactOrdersTree extends EdifactCommercialGroups {
   parties: EdifactParty[];
   currencies: EdifactCurrency[];
   lines: EdifactOrdersLine[];
-  /** After UNS: CNT control totals (checked) and MOA amounts. */
-  summary: { counts: Fields<'qualifier' | 'value'>[]; amounts: EdifactAmount[] };
+  /**
+   * After UNS: CNT control totals (checked), MOA amounts, and the ALC groups on the order's totals (with their ALI
+   * and MOA: groups.ts SUMMARY_ALLOWANCE_TAGS).
+   */
+  summary: {
+    counts: Fields<'qualifier' | 'value'>[];
+    amounts: EdifactAmount[];
+    allowances: EdifactAllowance[];
+  };
   otherSegments: EdifactSegment[];
 }
 
@@ -64,7 +81,7 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
     paymentTerms: [],
     allowances: [],
     lines: [],
-    summary: { counts: [], amounts: [] },
+    summary: { counts: [], amounts: [], allowances: [] },
     otherSegments: [],
   };
   let party: EdifactParty | undefined;
@@ -104,6 +121,12 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
       tree.parties.push(party);
       continue;
     }
+    if (inSummary && tag === 'ALC') {
+      const allowance = readAllowance(locate(segment, path));
+      tree.summary.allowances.push(allowance);
+      group = { tag: 'ALC', node: allowance };
+      continue;
+    }
     if (!inSummary && GROUP_TAGS.has(tag)) {
       // A header group ends the NAD group before it.
       if (!line) {
@@ -114,7 +137,9 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
       continue;
     }
     locate(segment, path);
-    if (group && !inSummary && addToGroup(group, segment, check)) continue;
+    // A summary ALC takes only its ALI and MOA; anything else after it is the summary's again.
+    if (group && (!inSummary || SUMMARY_ALLOWANCE_TAGS.has(tag)) && addToGroup(group, segment, check))
+      continue;
     group = undefined;
     if (inSummary) {
       addSummary(tree, segment, check);
@@ -157,24 +182,6 @@ function addHeader(
       return;
     default:
       tree.otherSegments.push(segment);
-  }
-}
-
-/**
- * BGM's elements after the document number (1225 message function, 4343 response type; 1373 and 3453 in later
- * directories) are codes: letters and digits (an..3; some senders write longer numeric ones, such as a DESADV's
- * `700101`). An unescaped + in the number (`BGM+220+PO+4711/24+9`, for `PO?+4711/24`) shifts its rest into 1225: the
- * order would map silently as number PO. A value there that is no code is refused, saying to release the +. (A rest
- * that looks like a code, `PO+4711`, cannot be told from one.)
- */
-export function checkBgmCodes(segment: EdifactSegment, check: EdifactChecks): void {
-  for (let n = 3; n <= segment.elements.length; n++) {
-    const code = value(segment, n);
-    if (!/^[A-Za-z0-9]*$/.test(code))
-      check.fail(
-        check.at(segment, n),
-        `${positionName(segment, n)} ${JSON.stringify(code)} is not a code (letters and digits): is a + in the document number (BGM02) not released? Write it as ?+ (BGM+${value(segment, 1)}+${value(segment, 2)}?+${code}…)`,
-      );
   }
 }
 

@@ -92,7 +92,8 @@ export function buildIdoc(idoc: XmlSegment): IdocTree {
   const header = idoc.children.find((c) => c.name === 'E1EDK01');
   if (!header) throw new FormatError(FORMAT, idoc.loc, 'missing mandatory header segment E1EDK01');
   checkCurrencies(header, ['CURCY', 'HWAER']);
-  checkNumbers(header, ['WKURS']);
+  // NTGEW / BRGEW (the order's net and gross weight) go to extensions: a weight that is no number is refused here.
+  checkNumbers(header, ['WKURS', 'NTGEW', 'BRGEW']);
 
   const tree: IdocTree = {
     $loc: idoc.loc,

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findReader } from '../../formats/index.ts';
 import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
-import { findMapping, mapBytes } from '../index.ts';
+import { type CanonicalRecord, findMapping, isRecordFailure, mapBytes, mapRecordsEagerly } from '../index.ts';
 
 /**
  * The CSV customer table's amounts as the export's locale writes them, and its salutation column. The full output
@@ -72,5 +73,51 @@ describe('CSV customer table: salutation (Anrede)', () => {
     ]);
     expect(rows[2].organizationName).toBe('Nordwind Handel GmbH');
     expect(rows[2].extensions.salutation).toBe('Firma');
+  });
+});
+
+describe('CSV customer table: the country cell', () => {
+  const table = [
+    'customer_id,type,name,country',
+    'C-1,organization,Acme Widgets,ZZ',
+    'C-2,organization,Beta GmbH,Germny',
+    'C-3,organization,Gamma SA,France',
+    'C-4,organization,Delta AG,de',
+    'C-5,organization,Epsilon Ltd,',
+  ].join('\n');
+
+  it('a name or code the countries table knows is its ISO code; an empty cell is no country', async () => {
+    const outcomes = await mapRecordsEagerly(
+      findMapping(SHIPPED),
+      findReader('csv').parse(Buffer.from(table))[0]!,
+      { receivedAt: FIXTURE_RECEIVED_AT },
+    );
+    const mapped = outcomes.filter((o): o is CanonicalRecord => !isRecordFailure(o));
+    expect(
+      mapped.map((r) => {
+        const { customer } = r.value as Json;
+        return [customer.customerId, customer.addresses[0]?.countryCode];
+      }),
+    ).toEqual([
+      ['csv:C-3', 'FR'],
+      ['csv:C-4', 'DE'],
+      ['csv:C-5', undefined],
+    ]);
+  });
+
+  it('ZZ (no ISO 3166 code) and an unknown name are refused, each row alone, naming the field and its line', async () => {
+    const outcomes = await mapRecordsEagerly(
+      findMapping(SHIPPED),
+      findReader('csv').parse(Buffer.from(table))[0]!,
+      { receivedAt: FIXTURE_RECEIVED_AT },
+    );
+    const failures = outcomes.filter(isRecordFailure);
+    expect(failures.map((f) => f.record)).toEqual([1, 2]);
+    expect(failures[0]!.error.message).toBe(
+      'mappings/csv/customer-table.to-canonical.yaml: customer.addresses[0].countryCode: country "ZZ" is neither an ISO 3166-1 alpha-2 code nor a country name the countries table (lookups/countries.yaml) knows: write its two-letter code (DE, FR, US), or add the spelling to that table (input line 2)',
+    );
+    expect(failures[1]!.error.message).toMatch(
+      /countryCode: country "Germny" is neither .*\(input line 3\)$/,
+    );
   });
 });
