@@ -310,6 +310,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     logger: options.logger,
     remapDocument: (letter, entry) => runtime.remapDocument(letter, entry),
     connectGroup: runtime.group,
+    brokers: options.brokers,
   });
   if (orchestrator)
     registerWorkflowRoutes(api, {

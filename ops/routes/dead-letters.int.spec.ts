@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONNECT_GROUP, DLQ_TOPICS, deadLetterRecord } from '../../bus/index.ts';
+import { createBus, DEFAULT_CONNECT_GROUP, DLQ_TOPICS, deadLetterRecord } from '../../bus/index.ts';
 import { sinkGroupId } from '../../connectors/index.ts';
 import {
   type DeadLetterFixture,
@@ -10,12 +10,14 @@ import {
 } from '../../tests/dead-letter-fixture.ts';
 import { type MappingRedriveFixture, mappingRedriveFixture } from '../../tests/mapping-redrive-fixture.ts';
 import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
-import { testBus } from '../../tests/stack.ts';
+import { closedPort } from '../../tests/ports.ts';
+import { testBus, testStack } from '../../tests/stack.ts';
 import { createAdminApi, hashToken, newToken } from '../api/index.ts';
 import { startOpsServer } from '../server.ts';
 import { BODY_ROLE_REASON, registerDeadLetterRoutes } from './dead-letters.ts';
 
 const tokens = { viewer: newToken(), operator: newToken() };
+const silent = pino({ level: 'silent' });
 
 describe('dead-letter routes of the admin API', () => {
   const bus = testBus('/eai/tests/dead-letter-routes');
@@ -313,5 +315,39 @@ describe("redrive of mapping dead letters through the hub's connectors", () => {
     expect(swiss).toMatchObject({ redriven: 0, remapped: [] });
     expect(swiss.failing.map((x) => x.offset)).toEqual([f.letters.swiss.offset]);
     expect(await f.customers()).toHaveLength(3);
+  });
+});
+
+describe('dead-letter routes while Kafka does not answer', () => {
+  it('answer 503 within their deadline, naming the cluster and what did not answer', async () => {
+    const brokers = `127.0.0.1:${await closedPort()}`;
+    const bus = createBus({
+      brokers,
+      registryUrl: testStack().registryUrl,
+      clientId: 'dl-down',
+      logger: silent,
+    });
+    const api = createAdminApi({
+      logger: silent,
+      tokens: [{ name: 'oncall', role: 'operator', sha256: hashToken(tokens.operator) }],
+    });
+    registerDeadLetterRoutes(api, { transport: bus.transport, serde: bus.serde, brokers, timeoutMs: 1_500 });
+    const server = await startOpsServer({ checks: {}, api });
+    try {
+      for (const path of ['/dead-letters/dlq.mapping', '/dead-letters/dlq.mapping/0/0']) {
+        const started = Date.now();
+        const response = await fetch(`${server.url}${path}`, {
+          headers: { authorization: `Bearer ${tokens.operator}` },
+        });
+        expect(Date.now() - started, path).toBeLessThan(5_000);
+        expect(response.status, path).toBe(503);
+        const body = (await response.json()) as { error: string };
+        expect(body.error, path).toMatch(
+          new RegExp(`^Kafka at ${brokers} or the schema registry did not answer \\(.+\\): try again$`),
+        );
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

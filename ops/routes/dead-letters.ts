@@ -39,6 +39,13 @@ export interface DeadLetterRouteDeps {
   remapDocument?: DocumentRemapper;
   /** The hub's connect group: a connector named in a filter is this group's (`deadLetterOwners`); default `eai-connect`. */
   connectGroup?: string;
+  /**
+   * How long a listing or a letter waits for Kafka and the registry before the answer is 503 (default 20 s; the
+   * depths 5 s). kafkajs's own retries take minutes to give up on a broker that is down, longer than a client waits.
+   */
+  timeoutMs?: number;
+  /** The Kafka bootstrap servers, named in a 503 (the one line a CLI user gets must say which cluster). */
+  brokers?: string;
 }
 
 const offset = z.string().regex(/^\d+$/, 'must be an offset (digits)');
@@ -211,16 +218,25 @@ function withOwners(filter: DeadLetterFilter & { owner?: string }, group: string
 
 /** How long the depths wait for Kafka before the answer is 503: kafkajs gives up on a broker that is down after minutes. */
 const DEPTHS_TIMEOUT_MS = 5_000;
+/** How long a page of letters or one letter waits (it reads up to 1,000 records and decodes them). */
+const LETTERS_TIMEOUT_MS = 20_000;
 
-/** Library errors as answers: not found 404, a bad request 400, a bus that did not answer 503. */
-function answering<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Library errors as answers: not found 404, a bad request 400, a bus that did not answer 503 saying what did not
+ * answer (the broker's or registry's address, or the deadline), as the CLI's own errors do.
+ */
+function answering<T>(work: () => Promise<T>, brokers?: string): Promise<T> {
   return work().catch((error: unknown) => {
     if (error instanceof DeadLetterTopicNotFoundError || error instanceof DeadLetterNotFoundError) {
       throw new HttpError(404, error.message);
     }
     if (error instanceof DeadLetterRequestError) throw new HttpError(400, error.message);
     if (error instanceof EaiError && error.retriable) {
-      throw new HttpError(503, 'Kafka or the schema registry did not answer: try again');
+      const kafka = brokers ? `Kafka at ${brokers}` : 'Kafka';
+      throw new HttpError(
+        503,
+        `${kafka} or the schema registry did not answer (${error.message}): try again`,
+      );
     }
     throw error;
   });
@@ -229,6 +245,9 @@ function answering<T>(work: () => Promise<T>): Promise<T> {
 export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDeps): void {
   const served = deps.topics ?? Object.values(DLQ_TOPICS);
   const group = deps.connectGroup ?? DEFAULT_CONNECT_GROUP;
+  const inTime = <T>(work: Promise<T>, what: string, ms = LETTERS_TIMEOUT_MS) =>
+    withDeadline(work, deps.timeoutMs ?? ms, what);
+  const answer = <T>(work: () => Promise<T>) => answering(work, deps.brokers);
   const servedTopic = (topic: string) => {
     if (!served.includes(topic)) {
       throw new HttpError(404, `${topic} is not a dead-letter topic (the hub's are ${served.join(', ')})`);
@@ -268,8 +287,8 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     async () => ({
       status: 200,
       body: {
-        topics: await answering(() =>
-          withDeadline(deadLetterDepths(deps.transport, served), DEPTHS_TIMEOUT_MS, 'dead-letter depths'),
+        topics: await answer(() =>
+          inTime(deadLetterDepths(deps.transport, served), 'dead-letter depths', DEPTHS_TIMEOUT_MS),
         ),
       },
     }),
@@ -292,14 +311,18 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     },
     async ({ params, query, principal }) => {
       const { partition, from, limit, ...filter } = query;
-      const page = await answering(() =>
-        listDeadLetters(deps.transport, {
-          topic: servedTopic(params.topic),
-          partition,
-          from,
-          limit,
-          filter: withOwners(filter, group),
-        }),
+      const topic = servedTopic(params.topic);
+      const page = await answer(() =>
+        inTime(
+          listDeadLetters(deps.transport, {
+            topic,
+            partition,
+            from,
+            limit,
+            filter: withOwners(filter, group),
+          }),
+          `dead letters of ${topic}`,
+        ),
       );
       // Deny by default: a viewer gets the fields `entrySchema` lists and nothing else, whatever an entry carries;
       // and the messages without the answer body they may quote (a target that refused a record often echoes it:
@@ -325,8 +348,12 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
       responses: { 200: { description: 'The letter.', schema: letterSchema }, 404: notFound, 503: busDown },
     },
     async ({ params }) => {
-      const letter = await answering(() =>
-        showDeadLetter(deps.transport, deps.serde, { ...params, topic: servedTopic(params.topic) }),
+      const topic = servedTopic(params.topic);
+      const letter = await answer(() =>
+        inTime(
+          showDeadLetter(deps.transport, deps.serde, { ...params, topic }),
+          `dead letter ${topic} ${params.partition}:${params.offset}`,
+        ),
       );
       return { status: 200, body: letter };
     },
@@ -355,7 +382,7 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
     async ({ params, body, principal }) => {
       const topic = servedTopic(params.topic);
       const selection = body.selection ?? { filter: withOwners(body.filter!, group) };
-      const result = await answering(() =>
+      const result = await answer(() =>
         redriveDeadLetters(deps.transport, {
           topic,
           selection,
