@@ -8,13 +8,18 @@
 // Each rate is records/s from the first to the last record landing on its topic, read from the topic's end offsets.
 // Target (issue 14): hub >= 0.7 x Connect's raw rate. Progress on stderr once a second; --json prints one JSON object.
 // --mapping-threads N: the hub maps in N threads (HubOptions.mappingThreads) instead of its own one.
+// --verify: the hub's topic read back (read_committed) once it is measured: every value decodes against the registry,
+// its key is the order's business key, keys and CloudEvents ids all distinct, one record per order.
 // Usage: npm run bench:connectors [-- --records 500000 --seed 14 --batch 2000 --mapping-threads 0 --json
-//        --skip-connect --skip-hub]
+//        --skip-connect --skip-hub --verify]
 import { once } from 'node:events';
 import { createWriteStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
+import { createRegistryClient } from '../bus/registry.ts';
+import { AvroSerde } from '../bus/serde.ts';
 import { connectTopics } from '../bus/topics.ts';
 import { createTransport, type TransportAdmin } from '../bus/transport/index.ts';
 import { connectorMetrics } from '../connectors/runtime/connector-metrics.ts';
@@ -24,6 +29,7 @@ import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { withRetry } from '../lib/retry.ts';
 import { hashToken } from '../ops/api/index.ts';
 import { startHub } from '../ops/hub.ts';
+import { findSchema } from '../schemas/catalog.ts';
 import { KAFKA_VERSION } from '../stack/kafka.ts';
 import { stackUp } from '../stack/stack.ts';
 import { benchArgs } from './args.ts';
@@ -41,6 +47,7 @@ const { values: args } = benchArgs('npm run bench:connectors --', {
     json: { type: 'boolean' },
     'skip-connect': { type: 'boolean' },
     'skip-hub': { type: 'boolean' },
+    verify: { type: 'boolean' },
   },
 });
 const RECORDS = Number(args.records);
@@ -176,6 +183,64 @@ async function deleteSubject(registryUrl: string, subject: string): Promise<void
 }
 
 const stack = await stackUp(say);
+
+/**
+ * The hub's output read back (--verify): each record's value decoded with its registry schema, its key the value's
+ * business key, keys and ce_id headers distinct, RECORDS of them. Throws what it found otherwise.
+ */
+async function verifyHubOutput(topic: string): Promise<string> {
+  const serde = new AvroSerde(createRegistryClient(stack.registryUrl));
+  const schema = findSchema('SalesOrderEvent');
+  const kafka = new Kafka({
+    brokers: stack.brokers.split(','),
+    clientId: 'eai-bench-verify',
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({ groupId: `eai-bench-verify-${run}`, readUncommitted: false });
+  const keys = new Set<string>();
+  const ids = new Set<string>();
+  let records = 0;
+  const problems: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`--verify: ${records} of ${RECORDS} read in 120 s`)),
+        120_000,
+      );
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            records++;
+            const key = message.key?.toString() ?? '';
+            const id = message.headers?.ce_id?.toString() ?? '';
+            keys.add(key);
+            ids.add(id);
+            const { value } = await serde.decode(message.value);
+            const expected = schema.key(value as Record<string, unknown>);
+            if (expected !== key && problems.length < 5)
+              problems.push(`key ${key} for a value of ${expected}`);
+          }
+          if (records >= RECORDS) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  if (records !== RECORDS || keys.size !== RECORDS || ids.size !== RECORDS) {
+    problems.push(
+      `${records} records, ${keys.size} distinct keys, ${ids.size} distinct ids (${RECORDS} orders)`,
+    );
+  }
+  if (problems.length > 0) throw new Error(`--verify: ${problems.join('; ')}`);
+  return `verified: ${records} records, each decoded, its key its value's, keys and ids distinct`;
+}
 const transport = createTransport({ brokers: stack.brokers.split(','), clientId: 'eai-bench-connectors' });
 const admin = transport.admin();
 await admin.connect();
@@ -285,6 +350,7 @@ try {
           return metrics.recordsOut + metrics.recordsFailed >= RECORDS;
         },
       });
+      if (args.verify) say(await verifyHubOutput(topic));
       const metrics = await counts();
       hub = {
         ...rate,

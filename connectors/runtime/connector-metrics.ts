@@ -14,7 +14,7 @@ export const connectorMetrics = {
   }),
   recordsSkipped: counter({
     name: 'eai_connector_records_skipped_total',
-    help: 'Sinks: records received but not for the sink (its mapping writes nothing for them), so not applied.',
+    help: 'Sources: documents read that mapped to no record and no dead letter (the mapping selects nothing from them). Sinks: records received but not for the sink (its mapping writes nothing for them), so not applied.',
     labelNames: ['connector'],
   }),
   recordsFailed: counter({
@@ -90,7 +90,7 @@ export function initialiseSeries(connector: string): void {
 export interface TaskCounters {
   recordsIn: number;
   recordsOut: number;
-  /** Sinks: records not for the sink, handled without applying anything. */
+  /** Sources: documents their mapping selects nothing from. Sinks: records not for the sink, handled without applying anything. */
   recordsSkipped: number;
   recordsFailed: number;
   lastSuccessAt: string | null;

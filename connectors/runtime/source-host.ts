@@ -59,6 +59,8 @@ type Prepared =
       records: OutgoingRecord[];
       published: number;
       deadLettered: number;
+      /** Documents that mapped to no record and no dead letter: their mapping selects nothing from them. */
+      skipped: number;
       /** Documents that went to the dead-letter topic whole, with the first reason. */
       refused: Map<SourceDocument, string>;
       canonical: Array<{ topic: string }>;
@@ -282,6 +284,7 @@ export class SourceHost {
       const records: OutgoingRecord[] = [];
       let published = 0;
       let deadLettered = 0;
+      let skipped = 0;
       const refused = new Map<SourceDocument, string>();
       const canonical: Array<{ topic: string }> = [];
       let all: PreparedDocument[] | undefined;
@@ -323,8 +326,9 @@ export class SourceHost {
         deadLettered += prepared.deadLettered.length;
         const why = prepared.deadLettered[0];
         if (prepared.published === 0 && why) refused.set(document, `${why.error}: ${why.message}`);
+        else if (prepared.published === 0 && made.length === 0) skipped++;
       }
-      return { ok: true, records, published, deadLettered, refused, canonical };
+      return { ok: true, records, published, deadLettered, skipped, refused, canonical };
     } catch (error) {
       return { ok: false, error };
     }
@@ -344,12 +348,14 @@ export class SourceHost {
     const canonical: Array<{ topic: string }> = [];
     let published = 0;
     let deadLettered = 0;
+    let skipped = 0;
     for (const prepared of all) {
       if (!prepared.ok) continue;
       records.push(...prepared.records);
       canonical.push(...prepared.canonical);
       published += prepared.published;
       deadLettered += prepared.deadLettered;
+      skipped += prepared.skipped;
     }
     records.push(...this.positionRecords(batches.flatMap((batch) => batch.documents)));
     const sent = performance.now();
@@ -377,10 +383,16 @@ export class SourceHost {
     countPublished(canonical);
     counters.recordsOut += published;
     counters.recordsFailed += deadLettered;
+    counters.recordsSkipped += skipped;
     counters.lastSuccessAt = new Date().toISOString();
     counters.lastError = null;
     connectorMetrics.recordsOut.inc({ connector: name }, published);
     if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
+    if (skipped) {
+      connectorMetrics.recordsSkipped.inc({ connector: name }, skipped);
+      // Not an error (a mapping may leave documents it is not for), but never without a word: `eai map` says why.
+      logger.debug({ skipped }, 'documents mapped to no record (their mapping selects nothing from them)');
+    }
     connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
     for (const [i, { documents }] of batches.entries()) {
       const prepared = all[i]!;

@@ -62,7 +62,7 @@ const countersSchema = z.object({
   recordsSkipped: z
     .number()
     .describe(
-      'Sinks: records received but not for the sink (its mapping writes nothing for them), not applied.',
+      'Sources: documents read that mapped to no record and no dead letter (the mapping selects nothing from them: `eai map` shows it). Sinks: records received but not for the sink (its mapping writes nothing for them), not applied.',
     ),
   recordsFailed: z.number().describe('Documents or records sent to a dead-letter topic.'),
   lastSuccessAt: z.string().nullable().describe('When the last batch was committed or applied (ISO 8601).'),
