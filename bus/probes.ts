@@ -45,12 +45,13 @@ export class KafkaProbe {
   }
 
   async reachable(): Promise<boolean> {
-    const admin = (this.admin ??= createTransport({
+    this.admin ??= createTransport({
       brokers: this.brokers.split(','),
       clientId: 'eai-probe',
       quiet: true,
       security: this.security,
-    }).admin());
+    }).admin();
+    const admin = this.admin;
     try {
       await admin.connect();
       await admin.describeCluster();
