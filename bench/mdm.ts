@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
-import { blockingKeys } from '../masterdata/block.ts';
+import { blockHash, blockingKeys } from '../masterdata/block.ts';
 import { defaultMdmConfig } from '../masterdata/config.ts';
 import { standardise } from '../masterdata/standardise.ts';
 import { MasterDataStore, type UpsertResult } from '../masterdata/store.ts';
@@ -317,26 +317,38 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
   const allKeys = [...new Set(keyPairs.flatMap((k) => k.b))];
   const stopped = new Set(
     (
-      await pool.query<{ key: string }>(`select key from ${q}.block_stop where key = any($1::text[])`, [
-        allKeys,
+      await pool.query<{ name: string }>(`select name from ${q}.block_stop where key = any($1::bigint[])`, [
+        allKeys.map(blockHash),
       ])
-    ).rows.map((r) => r.key),
+    ).rows.map((r) => r.name),
   );
   const blocked = keyPairs.filter((k) => k.b.some((key) => k.a.has(key) && !stopped.has(key))).length;
   const idOf = (r: LabelledRecord) => r.customer.sourceIds?.[0]?.id ?? '';
   // Where the pairs come from: other holders of the window records' live keys at the end, by key family (the
   // prefix and the number of parts: `b:2` a birth date, `b:3` with initials, `s:5` street + number + city +
   // initials, …); a candidate sharing two keys counts in both.
+  // block_key holds the keys' hashes (masterdata/block.ts blockHash): the window's keys are hashed here.
+  const windowKeys = (
+    await pool.query<{ rec: string; keys: string[] }>(
+      `select rec, keys from ${q}.source_record where system = 'febrl' and source_id = any($1::text[])`,
+      [items.map(idOf)],
+    )
+  ).rows.flatMap((r) =>
+    r.keys.map((k) => ({
+      rec: r.rec,
+      hash: blockHash(k),
+      family: `${k.split(':')[0]}:${k.split(':').length}`,
+    })),
+  );
   const families = (
     await pool.query<{ family: string; n: string }>(
-      `with w as (select sr.system, sr.source_id, k from ${q}.source_record sr cross join unnest(sr.keys) as k
-                   where sr.system = 'febrl' and sr.source_id = any($1::text[]))
-       select split_part(w.k, ':', 1) || ':' || cardinality(string_to_array(w.k, ':')) as family, count(*) as n
+      `with w as (select * from unnest($1::bigint[], $2::bigint[], $3::text[]) as w(rec, k, family))
+       select w.family, count(*) as n
          from w join ${q}.block_key bk on bk.key = w.k
-        where (bk.system, bk.source_id) <> (w.system, w.source_id)
+        where bk.rec <> w.rec
           and not exists (select 1 from ${q}.block_stop s where s.key = w.k)
         group by 1 order by 2 desc`,
-      [items.map(idOf)],
+      [windowKeys.map((w) => w.rec), windowKeys.map((w) => w.hash), windowKeys.map((w) => w.family)],
     )
   ).rows;
   const found = (

@@ -12,6 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { quoteSchema } from '../store/migrate.ts';
+import { blockHash } from './block.ts';
 import { MasterDataNotFoundError } from './steward.ts';
 import type { MasterDataStore } from './store.ts';
 
@@ -223,9 +224,11 @@ export async function eraseCustomer(
       await client.query<{
         system: string;
         source_id: string;
+        rec: string;
+        keys: string[];
         id_type: string | null;
       }>(
-        `select sr.system, sr.source_id,
+        `select sr.system, sr.source_id, sr.rec, sr.keys,
                 (select s ->> 'idType' from jsonb_array_elements(coalesce(sr.record -> 'sourceIds', '[]')) s
                   where s ->> 'system' = sr.system and s ->> 'id' = sr.source_id limit 1) as id_type
            from ${q}.source_record sr where sr.golden_id = any($1::text[]) order by sr.system, sr.source_id`,
@@ -261,14 +264,14 @@ export async function eraseCustomer(
     counts.cases = count(
       await client.query(`delete from ${q}.customer_case where customer_keys && $1::text[]`, [keys]),
     );
+    // By the keys each record was indexed under (source_record.keys, hashed as block_key holds them: block.ts
+    // blockHash): block_key has no index by record.
+    const indexRows = members.flatMap((m) => [...new Set(m.keys.map(blockHash))].map((h) => [h, m.rec]));
     counts.blockingKeys = count(
-      // By the keys each record was indexed under (source_record.keys): block_key has no index by record.
       await client.query(
-        `delete from ${q}.block_key bk
-          using (select sr.system, sr.source_id, unnest(sr.keys) as key from ${q}.source_record sr
-                  where (sr.system, sr.source_id) in ${memberJoin}) k
-          where bk.key = k.key and bk.system = k.system and bk.source_id = k.source_id`,
-        [systemsOf, sourceIdsOf],
+        `delete from ${q}.block_key bk using unnest($1::bigint[], $2::bigint[]) as k(key, rec)
+          where bk.key = k.key and bk.rec = k.rec`,
+        [indexRows.map((r) => r[0]), indexRows.map((r) => r[1])],
       ),
     );
     // Every scored pair and steward decision with one of its records: they name the records and their scores.

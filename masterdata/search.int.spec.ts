@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { testStack } from '../tests/stack.ts';
+import { blockHash } from './block.ts';
 import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 import { searchCustomers } from './search.ts';
 import { MasterDataStore } from './store.ts';
@@ -281,7 +282,16 @@ describe('GET /customers?q=<a later word of a company name>', () => {
   it('after an upgrade, finds the companies stored with the keys of before (re-indexed at migrate)', async () => {
     const q = `"${store.schema}"`;
     // As stored before word keys (key version 3).
-    await store.pool.query(`delete from ${q}.block_key where key like 'w:%'`);
+    // block_key holds the keys' hashes (block.ts blockHash): the word keys' rows found by the records' keys.
+    const wordRows = (
+      await store.pool.query<{ rec: string; keys: string[] }>(`select rec, keys from ${q}.source_record`)
+    ).rows.flatMap((r) => r.keys.filter((k) => k.startsWith('w:')).map((k) => [blockHash(k), r.rec]));
+    expect(wordRows.length).toBeGreaterThan(0);
+    await store.pool.query(
+      `delete from ${q}.block_key bk using unnest($1::bigint[], $2::bigint[]) as w(key, rec)
+        where bk.key = w.key and bk.rec = w.rec`,
+      [wordRows.map((w) => w[0]), wordRows.map((w) => w[1])],
+    );
     await store.pool.query(
       `update ${q}.source_record set keys = array(select k from unnest(keys) k where k not like 'w:%')`,
     );

@@ -15,7 +15,7 @@
 import { getCountries, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { quoteSchema } from '../store/migrate.ts';
-import { blockingKeys, nameKeysAnyInitial, orgKeysAnyInitial, wordKey } from './block.ts';
+import { blockHash, blockingKeys, nameKeysAnyInitial, orgKeysAnyInitial, wordKey } from './block.ts';
 import { displayName } from './customer-data.ts';
 import { COMPARISONS, comparisonVector, type PairScore, Scorer } from './score.ts';
 import { fold, orgNameWords, type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
@@ -272,13 +272,14 @@ export async function searchCustomers(
     const candidates = (
       await store.pool.query<Candidate>(
         `select sr.system, sr.source_id, sr.std, sr.golden_id
-           from (select bk.system, bk.source_id, count(*) as shared from ${schema}.block_key bk
-                  where bk.key = any($1::text[]) group by bk.system, bk.source_id) c
-           join ${schema}.source_record sr on sr.system = c.system and sr.source_id = c.source_id
+           from (select bk.rec, count(*) as shared from ${schema}.block_key bk
+                  where bk.key = any($1::bigint[]) group by bk.rec) c
+           join ${schema}.source_record sr on sr.rec = c.rec
           where sr.golden_id is not null
           order by c.shared desc, sr.system, sr.source_id
           limit $2`,
-        [keys, options.maxCandidates ?? MAX_CANDIDATES],
+        // block_key holds the keys' hashes (block.ts blockHash); a probe's keys with one hash are one key.
+        [[...new Set(keys.map(blockHash))], options.maxCandidates ?? MAX_CANDIDATES],
       )
     ).rows;
     for (const c of candidates) {
