@@ -422,11 +422,14 @@ try {
     );
   }
   const pgSettings = Object.fromEntries(
+    // As PostgreSQL writes a size (512MB); `setting` counts its `unit` (shared_buffers: 8kB pages), so setting
+    // and unit side by side read 16384 pages of 8kB as "163848kB".
     (
-      await pool.query<{ name: string; setting: string; unit: string | null }>(
-        `select name, setting, unit from pg_settings where name in ('shared_buffers', 'work_mem')`,
+      await pool.query<{ name: string; size: string }>(
+        `select name, pg_size_pretty(setting::bigint * pg_size_bytes(case when unit ~ '^[0-9]' then unit else '1' || unit end)) as size from pg_settings
+          where name in ('shared_buffers', 'work_mem')`,
       )
-    ).rows.map((r) => [r.name, `${r.setting}${r.unit ?? ''}`]),
+    ).rows.map((r) => [r.name, r.size]),
   );
   const result = {
     measure: MEASURE,
