@@ -155,7 +155,16 @@ describe('the lean blocking index', () => {
     );
     expect(stopped).toBeGreaterThan(0);
 
-    expect(await old.migrate()).toEqual(['014_lean_block_index.sql']);
+    const told: Array<[string, number]> = [];
+    expect(await old.migrate((step, done) => told.push([step, done]))).toEqual(['014_lean_block_index.sql']);
+    // The re-indexing says how far it is, a page at a time, up to every stored record.
+    const stored = Number(
+      (await old.pool.query<{ n: string }>(`select count(*) as n from ${o}.source_record`)).rows[0]?.n,
+    );
+    expect(told.filter(([step]) => step === 'records indexed again').at(-1)).toEqual([
+      'records indexed again',
+      stored,
+    ]);
     // Every key row of the lean store is there (the re-keying also indexes stopped keys that the matcher skips).
     const migratedRows = new Set(await indexRows(old));
     for (const row of await indexRows(lean)) expect(migratedRows.has(row), row).toBe(true);

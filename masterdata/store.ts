@@ -281,6 +281,9 @@ interface GoldenRow {
   merged_into: string | null;
 }
 
+/** What `MasterDataStore.migrate` is doing when it tells its progress (a page at a time). */
+export type MigrationStep = 'records indexed again' | 'golden records computed again';
+
 /**
  * The config a hub saved in `schema` (its master data role does at start, `saveConfig`), or undefined: none saved, or
  * no such schema or table yet.
@@ -339,10 +342,15 @@ export class MasterDataStore {
     return client.query<R>({ name, text, values });
   }
 
-  async migrate(): Promise<string[]> {
+  /**
+   * Brings the schema up to date: its migrations, then the stored records indexed again where the blocking keys
+   * changed (KEY_VERSION) and golden records computed again where survivorship did (SURVIVE_VERSION): minutes at a
+   * million records, so `progress` is told after each page (what is being done, how many so far).
+   */
+  async migrate(progress?: (step: MigrationStep, done: number) => void): Promise<string[]> {
     const applied = await migrate(this.pool, this.schema, MIGRATIONS);
-    await this.#rekey();
-    await this.#resurvive();
+    await this.#rekey(progress);
+    await this.#resurvive(progress);
     // The rules the records are matched by, from the first opening on (masterdata/rematch.ts rulesChanged).
     await this.pool.query(
       `insert into ${this.#q}.settings (key, value) values ('matched-rules', $1) on conflict (key) do nothing`,
@@ -366,10 +374,11 @@ export class MasterDataStore {
    * whose values change are written, and those go out to the systems through the golden outbox as any change does.
    * Idempotent: a pass that stops is finished by the next migrate.
    */
-  async #resurvive(): Promise<void> {
+  async #resurvive(progress?: (step: MigrationStep, done: number) => void): Promise<void> {
     const q = this.#q;
     if (!(await this.#storedBefore('survive_version', SURVIVE_VERSION))) return;
     let after = '';
+    let done = 0;
     for (let more = true; more; ) {
       more = await this.transaction(async (client) => {
         const ids = (
@@ -414,8 +423,10 @@ export class MasterDataStore {
           [JSON.stringify(goldens)],
         );
         after = ids.at(-1) ?? after;
+        done += ids.length;
         return ids.length === 1000;
       });
+      progress?.('golden records computed again', done);
     }
     await this.pool.query(`update ${q}.block_meta set survive_version = $1`, [SURVIVE_VERSION]);
   }
@@ -425,11 +436,12 @@ export class MasterDataStore {
    * page at a time, each page in a transaction under the matcher's lock. Idempotent: a rekey that stops is
    * finished by the next migrate.
    */
-  async #rekey(): Promise<void> {
+  async #rekey(progress?: (step: MigrationStep, done: number) => void): Promise<void> {
     const q = this.#q;
     await this.#hashStoppedKeys();
     if (!(await this.#storedBefore('key_version', KEY_VERSION))) return;
     let after: [string, string] = ['', ''];
+    let done = 0;
     for (let more = true; more; ) {
       more = await this.transaction(async (client) => {
         const rows = (
@@ -472,8 +484,10 @@ export class MasterDataStore {
         );
         const last = rows.at(-1);
         if (last) after = [last.system, last.source_id];
+        done += rows.length;
         return rows.length === 2000;
       });
+      progress?.('records indexed again', done);
     }
     await this.pool.query(`update ${q}.block_meta set key_version = $1`, [KEY_VERSION]);
   }

@@ -171,7 +171,13 @@ async function startMasterData(
   };
   try {
     // An upgraded hub migrates its schema by itself, and says what it applied (nothing once it is up to date).
-    const applied = await store.migrate();
+    // Re-indexing a million records takes minutes: said every 10 s meanwhile, nothing for a quick one.
+    let said = Date.now();
+    const applied = await store.migrate((step, done) => {
+      if (Date.now() - said < 10_000) return;
+      said = Date.now();
+      logger.info({ schema, step, done }, `master data schema ${schema} migrating: ${done} ${step} so far`);
+    });
     if (applied.length > 0)
       logger.info({ schema, applied }, `master data schema ${schema} migrated: ${applied.join(', ')}`);
     // The rules `eai mdm` commands on this schema recompute golden records by (decide, merge, reconcile --repair).

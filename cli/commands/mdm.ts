@@ -88,7 +88,13 @@ async function openStore(options: StoreOptions, create = false): Promise<MasterD
       );
     }
   }
-  const applied = await store.migrate();
+  // Re-indexing a million records takes minutes: a line a second meanwhile (none for a quick one, none with --json).
+  let said = Date.now();
+  const applied = await store.migrate((step, done) => {
+    if (options.json || Date.now() - said < 1_000) return;
+    said = Date.now();
+    process.stderr.write(`eai mdm: schema ${options.schema} migrating: ${done} ${step} so far\n`);
+  });
   // A schema an older version made is migrated by whichever runs first, this command or the hub: said, as the hub
   // says it (a new schema's migrations are its making, not news).
   if (found.rowCount !== 0 && applied.length > 0 && !options.json)
