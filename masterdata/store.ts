@@ -127,14 +127,13 @@ function hashDiff(
   after: readonly string[],
   index: (key: string) => boolean,
 ): { gone: string[]; added: string[] } {
-  const was = new Set(before);
   const old = new Set(before.map(blockHash));
   const now = new Set<string>();
   const added = new Set<string>();
   for (const k of after) {
     const h = blockHash(k);
     now.add(h);
-    if (!was.has(k) && !old.has(h) && index(k)) added.add(h);
+    if (!old.has(h) && index(k)) added.add(h);
   }
   return { gone: [...old].filter((h) => !now.has(h)), added: [...added] };
 }
@@ -973,7 +972,10 @@ export class MasterDataStore {
     }
     // Stopped by hash: two keys of the batch with one hash stop once.
     const stops = new Map<string, string>();
-    for (const k of newlyStopped.keys()) if (!stops.has(blockHash(k))) stops.set(blockHash(k), k);
+    for (const k of newlyStopped.keys()) {
+      const h = blockHash(k);
+      if (!stops.has(h)) stops.set(h, k);
+    }
     await this.#prepared(
       client,
       'match-write',

@@ -1,9 +1,9 @@
-import { Kafka, logLevel } from 'kafkajs';
 import type { ConsumedEvent } from '../bus/index.ts';
 import { createMappingStep } from '../connectors/runtime/mapping-step.ts';
 import { NonRetriableError } from '../lib/errors.ts';
 import { exampleJson } from '../schemas/examples.ts';
-import { testBus, testStack, unique } from './stack.ts';
+import { rawKafka } from './raw-consumer.ts';
+import { testBus, unique } from './stack.ts';
 
 import { waitFor } from './wait-for.ts';
 
@@ -44,12 +44,7 @@ export async function deadLetterFixture(prefix: string): Promise<DeadLetterFixtu
     { topic: dlqTopic, partitions: 1 },
   ]);
   const publisher = await bus.publisher();
-  const kafka = new Kafka({
-    brokers: testStack().brokers.split(','),
-    clientId: unique('raw'),
-    logLevel: logLevel.NOTHING,
-  });
-  const raw = kafka.producer();
+  const raw = rawKafka().producer();
   await raw.connect();
   const ceIds = new Map<string, string>();
   const order = async (n: number) => {

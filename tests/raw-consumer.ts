@@ -17,13 +17,18 @@ export function toRawMessage(message: KafkaMessage): RawMessage {
   };
 }
 
-/** Where a topic ends now, per partition: pass it as `from` to read only what is written after this moment. */
-export async function topicEnds(topic: string): Promise<Array<{ partition: number; offset: string }>> {
-  const kafka = new Kafka({
+/** A plain kafkajs client on the test stack's broker: no bus code involved, nothing logged. */
+export function rawKafka(): Kafka {
+  return new Kafka({
     brokers: testStack().brokers.split(','),
     clientId: unique('raw'),
     logLevel: logLevel.NOTHING,
   });
+}
+
+/** Where a topic ends now, per partition: pass it as `from` to read only what is written after this moment. */
+export async function topicEnds(topic: string): Promise<Array<{ partition: number; offset: string }>> {
+  const kafka = rawKafka();
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -47,11 +52,7 @@ export async function readRawMessages(
     from?: Array<{ partition: number; offset: string }>;
   } = {},
 ): Promise<RawMessage[]> {
-  const kafka = new Kafka({
-    brokers: testStack().brokers.split(','),
-    clientId: unique('raw'),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = rawKafka();
   const consumer = kafka.consumer({
     groupId: unique('raw-group'),
     maxWaitTimeInMs: 200,
@@ -107,11 +108,7 @@ export interface LogRecord {
  * with a plain kafkajs consumer in a new group.
  */
 export async function readWholeTopic(topic: string, timeoutMs = 20_000): Promise<LogRecord[]> {
-  const kafka = new Kafka({
-    brokers: testStack().brokers.split(','),
-    clientId: unique('raw'),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = rawKafka();
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());

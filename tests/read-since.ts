@@ -1,6 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { type RawMessage, toRawMessage } from './raw-consumer.ts';
-import { testStack, unique } from './stack.ts';
+import { type RawMessage, rawKafka, toRawMessage } from './raw-consumer.ts';
+import { unique } from './stack.ts';
 
 /**
  * Every message of `topic` that `wanted` accepts written since `from` (offsets per partition, as `topicEnds` gives
@@ -15,11 +14,7 @@ export async function readSince(
   wanted: (m: RawMessage) => boolean,
   timeoutMs = 60_000,
 ): Promise<RawMessage[]> {
-  const kafka = new Kafka({
-    brokers: testStack().brokers.split(','),
-    clientId: unique('raw'),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = rawKafka();
   const admin = kafka.admin();
   await admin.connect();
   const starts = new Map(from.map((p) => [p.partition, BigInt(p.offset)]));

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
-import { loadMappings, mapBytes } from '../index.ts';
+import { type Json, sapOrder as order } from './test-support.ts';
 
 /**
  * IDoc-XML from a SAP system writes empty fields as `<BELNR></BELNR>` or `<BELNR/>`, and a flat file leaves a blank
@@ -9,22 +8,10 @@ import { loadMappings, mapBytes } from '../index.ts';
  * document: the order mapped with a reference whose id was "" (empty element), or was refused (field left out:
  * `salesOrder.references[0].id: required`).
  */
-// biome-ignore lint/suspicious/noExplicitAny: canonical records as JSON, asserted by path
-type Json = any;
 
 const FIXTURE = 'formats/sap-idoc-orders05/fixtures/name2-item-references-dates.xml';
 const PO_REFERENCE =
   '<E1EDK02 SEGMENT="1"><QUALF>001</QUALF><BELNR>4500123456</BELNR><DATUM>20250513</DATUM></E1EDK02>';
-
-async function order(xml: string): Promise<Json> {
-  const mapping = loadMappings().find((m) => m.file.endsWith('sap/idoc-orders05.to-canonical.yaml'));
-  if (!mapping) throw new Error('no idoc-orders05 mapping');
-  const [mapped] = await mapBytes('sap-idoc-orders05', Buffer.from(xml), {
-    mapping,
-    receivedAt: FIXTURE_RECEIVED_AT,
-  });
-  return JSON.parse(JSON.stringify(mapped!.records[0]!.value)).salesOrder;
-}
 
 describe('SAP IDoc E1EDK02 references without a BELNR', () => {
   const xml = readFileSync(FIXTURE, 'utf8');

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
-import { loadMappings, mapBytes } from '../index.ts';
+import { type Json, sapOrder as order } from './test-support.ts';
 
 /**
  * What a new user's trial found a SAP ORDERS05 IDoc carries that reached no field nor extension (the reader keeps
@@ -9,20 +8,8 @@ import { loadMappings, mapBytes } from '../index.ts';
  * (the Incoterms: SalesOrder has no field for them), E1EDK18 terms of payment, an item's E1EDP05 conditions and a
  * customer's own Z segments; and an E1EDP01 without POSEX was refused (`lineNumber: required`).
  */
-// biome-ignore lint/suspicious/noExplicitAny: canonical records as JSON, asserted by path
-type Json = any;
 
 const FIXTURE = 'formats/sap-idoc-orders05/fixtures/name2-item-references-dates.xml';
-
-async function order(xml: string): Promise<Json> {
-  const mapping = loadMappings().find((m) => m.file.endsWith('sap/idoc-orders05.to-canonical.yaml'));
-  if (!mapping) throw new Error('no idoc-orders05 mapping');
-  const [mapped] = await mapBytes('sap-idoc-orders05', Buffer.from(xml), {
-    mapping,
-    receivedAt: FIXTURE_RECEIVED_AT,
-  });
-  return JSON.parse(JSON.stringify(mapped!.records[0]!.value)).salesOrder;
-}
 
 /** Inserts `segments` before the first `before`, checking it is there, so a changed fixture fails here. */
 function insert(xml: string, before: string, segments: string): string {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
-import { loadMappings, mapBytes } from '../index.ts';
+import { sapOrder as order } from './test-support.ts';
 
 /**
  * What a new user's trial found a SAP ORDERS05 IDoc's modelled segments carry that reached no field nor extension:
@@ -10,23 +9,11 @@ import { loadMappings, mapBytes } from '../index.ts';
  * material group (MATKL) and its E1EDP26 amounts (QUALF 002 gross value, 003 net value, …), which also went unused
  * as the line amount when the item had no NETWR.
  */
-// biome-ignore lint/suspicious/noExplicitAny: canonical records as JSON, asserted by path
-type Json = any;
 
 const FIXTURE = join(
   import.meta.dirname,
   '../../formats/sap-idoc-orders05/fixtures/terms-weights-plant-item-amounts.xml',
 );
-
-async function order(xml: string): Promise<Json> {
-  const mapping = loadMappings().find((m) => m.file.endsWith('sap/idoc-orders05.to-canonical.yaml'));
-  if (!mapping) throw new Error('no idoc-orders05 mapping');
-  const [mapped] = await mapBytes('sap-idoc-orders05', Buffer.from(xml), {
-    mapping,
-    receivedAt: FIXTURE_RECEIVED_AT,
-  });
-  return JSON.parse(JSON.stringify(mapped!.records[0]!.value)).salesOrder;
-}
 
 describe('SAP ORDERS05 terms of payment, weights, plant, material group and item amounts', () => {
   const xml = readFileSync(FIXTURE, 'utf8');
