@@ -10,16 +10,21 @@
 // PostgreSQL backends it used, and the schema's size on disk.
 // Data: FEBRL-like people (tests/mdm-data.ts), streamed; the golden records are loaded through the matcher itself
 // in large batches (the fastest correct path: the same pairs and clusters as one record at a time), with progress.
-// Runs in a schema of its own, dropped at the end (also on Ctrl-C); no Kafka topic is touched.
-// Usage: npm run bench:mdm [-- --golden 100000,1000000 --measure 5000 --batch 500 --single 300 --json --keep]
+// Then the live matcher (masterdata/consumer.ts, as the hub runs it on canonical.customer): `--live` records published
+// as CustomerEvents to a topic of the run's own (deleted at the end), matched as the consumer hands them over.
+// Runs in a schema of its own, dropped at the end (also on Ctrl-C); `--live 0` touches no Kafka topic.
+// Usage: npm run bench:mdm [-- --golden 100000,1000000 --measure 5000 --batch 500 --single 300 --live 2000 --json --keep]
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
+import { createBus } from '../bus/index.ts';
+import { createLogger } from '../lib/logger.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
 import { blockHash, blockingKeys } from '../masterdata/block.ts';
 import { defaultMdmConfig } from '../masterdata/config.ts';
+import { startCustomerMatcher } from '../masterdata/consumer.ts';
 import { standardise } from '../masterdata/standardise.ts';
 import { MasterDataStore, type UpsertResult } from '../masterdata/store.ts';
 import { trainByEm, withModel } from '../masterdata/train.ts';
@@ -37,6 +42,7 @@ const { values: args } = benchArgs('npm run bench:mdm --', {
     batch: { type: 'string', default: '500' },
     'load-batch': { type: 'string', default: '1000' },
     single: { type: 'string', default: '300' },
+    live: { type: 'string', default: '2000' },
     json: { type: 'boolean' },
     /** Leave the schema in place at the end (to EXPLAIN the matcher's statements on it); drop it by hand. */
     keep: { type: 'boolean' },
@@ -51,6 +57,7 @@ const MEASURE = Number(args.measure);
 const BATCH = Number(args.batch);
 const LOAD_BATCH = Number(args['load-batch']);
 const SINGLE = Number(args.single);
+const LIVE = Number(args.live);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const databaseUrl = resolveEndpoints().databaseUrl;
@@ -148,7 +155,7 @@ const reservoir: Person[] = [];
 const pick = createRng(99);
 let originalsLoaded = 0;
 let offered = 0;
-const keep = Math.ceil(MEASURE / 2) + Math.ceil(SINGLE / 2);
+const keep = Math.ceil(MEASURE / 2) + Math.ceil(SINGLE / 2) + Math.ceil(LIVE / 2);
 function remember(p: Person) {
   offered++;
   if (reservoir.length < keep) reservoir.push(p);
@@ -165,6 +172,17 @@ interface Level {
   plainInsertRecordsPerSecond: number;
   ratioToPlainInsert: number;
   singleRecordsPerSecond: number;
+  /**
+   * The matcher on a topic (masterdata/consumer.ts, as the hub runs it): a window published as CustomerEvents, then
+   * matched as the consumer hands them over; records/s from its joining the group to the last matched, CPU per
+   * record of this process and of the PostgreSQL backends, changes per transaction. Null with `--live 0`.
+   */
+  live: {
+    recordsPerSecond: number;
+    nodeCpuMsPerRecord: number;
+    postgresCpuMsPerRecord: number | null;
+    changesPerTransaction: number;
+  } | null;
   pairsComparedPerRecord: number;
   /** Other holders of a window record's live keys at the end of the window, per key family (where pairs come from). */
   holdersPerRecordByFamily: Record<string, number>;
@@ -259,6 +277,96 @@ async function preload(target: number, started: number): Promise<number> {
   return (originalsLoaded - from) / Math.max((performance.now() - t0) / 1000, 1e-9);
 }
 
+const isCalendarDate = (d: string | null | undefined): d is string =>
+  typeof d === 'string' &&
+  /^\d{4}-\d{2}-\d{2}$/.test(d) &&
+  !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) &&
+  new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+
+/** The live matcher's run over a window of `size` records published to a topic of its own (`Level.live`). */
+async function live(size: number): Promise<Level['live']> {
+  const { items, fresh } = window(size);
+  const { brokers, registryUrl } = resolveEndpoints();
+  const quiet = createLogger('bench', 'warn');
+  const bus = createBus({ brokers, registryUrl, source: '/eai/bench/mdm', logger: quiet });
+  const topic = `bench.mdm.${schema}`;
+  say(`  live: publishing ${items.length.toLocaleString('en')} CustomerEvents to ${topic}…`);
+  await bus.provisionTopics([{ topic, partitions: 3 }]);
+  const publisher = await bus.publisher();
+  try {
+    for (let i = 0; i < items.length; i += 1000) {
+      await publisher.publish(
+        items.slice(i, i + 1000).map((r) => {
+          const id = r.customer.sourceIds?.[0]?.id ?? '';
+          return {
+            schema: 'CustomerEvent',
+            topic,
+            value: {
+              changeType: 'CREATED',
+              changedFields: [],
+              clearedFields: [],
+              mergedIds: [],
+              occurredAt: new Date(),
+              origin: { system: r.system, documentId: id },
+              customer: {
+                ...r.customer,
+                customerId: r.customer.customerId ?? `${r.system}:${id}`,
+                // The data's typos make dates no calendar has (1970-02-00), which the canonical schema refuses (a
+                // connector's mapping dead-letters such a record): sent without it.
+                birthDate: isCalendarDate(r.customer.birthDate) ? r.customer.birthDate : null,
+              },
+            },
+          };
+        }),
+      );
+    }
+  } finally {
+    await publisher.close();
+  }
+  const matcher = await startCustomerMatcher({
+    bus,
+    store,
+    groupId: `bench-mdm-${schema}`,
+    topic,
+    fromBeginning: true,
+    logger: quiet,
+  });
+  const matched = () => matcher.counts.new + matcher.counts.merged + matcher.counts.review;
+  try {
+    await matcher.ready();
+    const pgCpu0 = await postgresCpuMs();
+    const nodeCpu0 = process.cpuUsage();
+    const before = matched();
+    const t0 = performance.now();
+    let lastSay = t0;
+    while (matched() < items.length) {
+      checkStop();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (performance.now() - lastSay > 5000) {
+        lastSay = performance.now();
+        say(`  live: ${matched().toLocaleString('en')} / ${items.length.toLocaleString('en')} matched`);
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const nodeCpu = process.cpuUsage(nodeCpu0);
+    const pgCpu1 = await postgresCpuMs();
+    const n = items.length - before;
+    originalsLoaded += fresh.length;
+    return {
+      recordsPerSecond: n / seconds,
+      nodeCpuMsPerRecord: (nodeCpu.user + nodeCpu.system) / 1000 / n,
+      postgresCpuMsPerRecord: pgCpu0 === null || pgCpu1 === null ? null : (pgCpu1 - pgCpu0) / n,
+      changesPerTransaction: matcher.transactions.changes / Math.max(matcher.transactions.count, 1),
+    };
+  } finally {
+    await matcher.stop();
+    const admin = bus.transport.admin();
+    await admin.connect();
+    await admin.deleteTopics([topic]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
 async function measure(level: number, preloadRate: number): Promise<Level> {
   const before = await store.stats();
   const { items, dups, fresh } = window(MEASURE);
@@ -299,7 +407,7 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
   }
   const plainRate = items.length / ((performance.now() - p0) / 1000);
 
-  // One record per transaction (the matcher on canonical.customer today).
+  // One record per transaction (what the matcher on canonical.customer did before it matched the events in hand together).
   const single = window(SINGLE);
   const s0 = performance.now();
   for (const r of single.items) {
@@ -308,6 +416,8 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
   }
   const singleRate = single.items.length / ((performance.now() - s0) / 1000);
   originalsLoaded += single.fresh.length;
+
+  const liveRun = LIVE > 0 ? await live(LIVE) : null;
 
   // Blocking recall of the window's true pairs, stopped keys counting as missing; where the duplicates landed.
   const keyPairs = dups.map((d) => ({
@@ -391,6 +501,7 @@ async function measure(level: number, preloadRate: number): Promise<Level> {
     plainInsertRecordsPerSecond: plainRate,
     ratioToPlainInsert: recordsPerSecond / plainRate,
     singleRecordsPerSecond: singleRate,
+    live: liveRun,
     pairsComparedPerRecord: compared / items.length,
     holdersPerRecordByFamily: Object.fromEntries(families.map((f) => [f.family, Number(f.n) / items.length])),
     nodeCpuMsPerRecord: (nodeCpu.user + nodeCpu.system) / 1000 / items.length,
@@ -418,7 +529,7 @@ try {
     const result = await measure(level, preloadRate);
     levels.push(result);
     say(
-      `  ${result.recordsPerSecond.toFixed(0)} records/s (${result.ratioToPlainInsert.toFixed(3)} of a plain insert's ${result.plainInsertRecordsPerSecond.toFixed(0)}), one per transaction ${result.singleRecordsPerSecond.toFixed(0)}/s, ${result.pairsComparedPerRecord.toFixed(1)} pairs/record, blocking recall ${result.blockingRecall.toFixed(4)}, F1 ${result.f1.toFixed(4)}`,
+      `  ${result.recordsPerSecond.toFixed(0)} records/s (${result.ratioToPlainInsert.toFixed(3)} of a plain insert's ${result.plainInsertRecordsPerSecond.toFixed(0)}), one per transaction ${result.singleRecordsPerSecond.toFixed(0)}/s${result.live ? `, live ${result.live.recordsPerSecond.toFixed(0)}/s` : ''}, ${result.pairsComparedPerRecord.toFixed(1)} pairs/record, blocking recall ${result.blockingRecall.toFixed(4)}, F1 ${result.f1.toFixed(4)}`,
     );
   }
   const pgSettings = Object.fromEntries(
@@ -450,6 +561,11 @@ try {
             `  at ${l.goldenRecords.toLocaleString('en')} golden records (${l.sourceRecords.toLocaleString('en')} source records, ${mb(l.schemaMb)} on disk):`,
             `    ${l.recordsPerSecond.toFixed(0)} records/s; plain insert ${l.plainInsertRecordsPerSecond.toFixed(0)} records/s (ratio ${l.ratioToPlainInsert.toFixed(3)}); one per transaction ${l.singleRecordsPerSecond.toFixed(0)} records/s; loading ${l.preloadRecordsPerSecond.toFixed(0)} records/s`,
             `    CPU per record: ${l.nodeCpuMsPerRecord.toFixed(2)} ms here, ${l.postgresCpuMsPerRecord === null ? 'n/a' : `${l.postgresCpuMsPerRecord.toFixed(2)} ms`} in PostgreSQL`,
+            ...(l.live
+              ? [
+                  `    live matcher on a topic (${LIVE} CustomerEvents): ${l.live.recordsPerSecond.toFixed(0)} records/s, ${l.live.changesPerTransaction.toFixed(0)} changes per transaction, CPU per record ${l.live.nodeCpuMsPerRecord.toFixed(2)} ms here, ${l.live.postgresCpuMsPerRecord === null ? 'n/a' : `${l.live.postgresCpuMsPerRecord.toFixed(2)} ms`} in PostgreSQL`,
+                ]
+              : []),
             `    ${l.pairsComparedPerRecord.toFixed(1)} pairs compared per record; blocking recall ${l.blockingRecall.toFixed(4)} (${l.stoppedKeys} keys stopped); duplicates found ${l.duplicatesFound.toFixed(4)}; new people merged into someone ${l.newPeopleMerged}`,
             `    other holders of live keys per record, by key family: ${Object.entries(
               l.holdersPerRecordByFamily,

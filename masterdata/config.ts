@@ -175,6 +175,20 @@ export const mdmConfigSchema = z
           .describe('Rule per golden field; fields not listed use the default'),
       })
       .prefault({}),
+    matcher: z
+      .object({
+        batch: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(500)
+          .describe(
+            'Most customer events the matcher on the customer topic holds at once, and so matches in one transaction: one event alone is matched at once; under load each transaction takes all that came meanwhile. 1: one event a transaction',
+          ),
+      })
+      .prefault({})
+      .describe('The matcher on the customer topic (masterdata/consumer.ts)'),
     activityRetention: z
       .object({
         enabled: z
@@ -277,11 +291,12 @@ export function loadMdmConfig(path: string | undefined): MdmConfig {
 
 /**
  * A digest of the matching rules: the config without `sync` (where golden records go does not change how records
- * match) nor `activityRetention` (how long the 360 keeps orders neither), its keys in jsonb's order (asJsonb), so the
+ * match) nor `activityRetention` (how long the 360 keeps orders neither) nor `matcher` (how many it matches at once),
+ * its keys in jsonb's order (asJsonb), so the
  * same rules written in another order give the same digest.
  */
 export function rulesDigest(config: MdmConfig): string {
-  const { sync: _sync, activityRetention: _retention, ...rules } = config;
+  const { sync: _sync, activityRetention: _retention, matcher: _matcher, ...rules } = config;
   return createHash('sha256')
     .update(JSON.stringify(asJsonb(rules)))
     .digest('hex')

@@ -5,6 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '../schemas/types.generated.ts';
+import { type RawMessage, topicEnds } from '../tests/raw-consumer.ts';
+import { readSince } from '../tests/read-since.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
 import { defaultMdmConfig } from './config.ts';
@@ -14,9 +16,11 @@ import { dropStore, scratchStore } from './test-support.ts';
 
 let store: MasterDataStore | undefined;
 let idsOnlyStore: MasterDataStore | undefined;
+let batchStore: MasterDataStore | undefined;
 afterAll(async () => {
   if (store) await dropStore(store);
   if (idsOnlyStore) await dropStore(idsOnlyStore);
+  if (batchStore) await dropStore(batchStore);
 });
 
 const event = (
@@ -150,4 +154,90 @@ describe('matcher on canonical.customer', () => {
       await publisher.close();
     }
   }, 120_000);
+
+  it('matches the events in hand together, a transaction for many; a record that fails is dead-lettered alone', async () => {
+    batchStore = await scratchStore(testStack().databaseUrl, defaultMdmConfig());
+    const schema = batchStore.schema;
+    // A record PostgreSQL refuses (a trigger of this schema alone): its batch fails, and is done again one at a time.
+    await batchStore.pool.query(
+      `create function "${schema}".refuse_poison() returns trigger language plpgsql as $$
+       begin if new.source_id = 'poison' then raise exception 'poisoned record'; end if; return new; end $$;
+       create trigger refuse_poison before insert on "${schema}".source_record
+         for each row execute function "${schema}".refuse_poison()`,
+    );
+    const bus = testBus();
+    const topic = unique('mdm-batches');
+    await bus.provisionTopics([{ topic, partitions: 2 }]);
+    const matcher = await startCustomerMatcher({
+      bus,
+      store: batchStore,
+      groupId: unique('mdm-matcher'),
+      topic,
+      fromBeginning: true,
+    });
+    await matcher.ready();
+    const publisher = await bus.publisher();
+    // 150 companies, each in the CRM and the ERP (same tax id and name, the ERP's in capitals).
+    const company = (n: number) => ({
+      organizationName: `Firma ${n} Handels GmbH`,
+      taxId: { scheme: 'VAT', value: `DE${String(100_000_000 + n * 7919)}` },
+    });
+    const events = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, k) => from + k).flatMap((n) => [
+        { schema: 'CustomerEvent', topic, value: event('crm', `C${n}`, company(n)) },
+        {
+          schema: 'CustomerEvent',
+          topic,
+          value: event('erp', `E${n}`, {
+            ...company(n),
+            organizationName: company(n).organizationName.toUpperCase(),
+          }),
+        },
+      ]);
+    const handled = () => matcher.counts.new + matcher.counts.merged + matcher.counts.review;
+    try {
+      await publisher.publish(events(0, 150));
+      await waitFor('300 events handled', () => handled() >= 300, 90_000);
+      expect(matcher.counts).toMatchObject({ new: 150, merged: 150, review: 0 });
+      // Together: far fewer transactions than events.
+      expect(matcher.transactions.changes).toBe(300);
+      expect(matcher.transactions.count).toBeLessThanOrEqual(30);
+      for (const n of [0, 77, 149]) {
+        const golden = await batchStore.xref('crm', `C${n}`);
+        expect(golden).not.toBeNull();
+        expect(await batchStore.xref('erp', `E${n}`)).toBe(golden);
+      }
+      expect((await batchStore.stats()).golden).toBe(150);
+
+      // A batch with a record that fails: the others are matched, it goes to the dead-letter topic with its reason.
+      const dlqFrom = await topicEnds('dlq.orchestrator');
+      await publisher.publish([
+        ...events(150, 170),
+        { schema: 'CustomerEvent', topic, value: event('crm', 'poison', company(999)) },
+        ...events(170, 190),
+      ]);
+      await waitFor('380 events handled', () => handled() >= 380, 90_000);
+      expect(matcher.counts).toMatchObject({ new: 190, merged: 190 });
+      expect(await batchStore.xref('crm', 'poison')).toBeNull();
+      // Once its retries are spent (PostgreSQL's refusal is not known to be for good).
+      let letters: RawMessage[] = [];
+      await waitFor(
+        'the refused record dead-lettered',
+        async () => {
+          letters = await readSince('dlq.orchestrator', dlqFrom, (m) => m.key === 'crm:poison');
+          return letters.length > 0;
+        },
+        90_000,
+      );
+      expect(letters).toHaveLength(1);
+      expect(letters[0]?.headers['__connect.errors.exception.message']).toContain('poisoned record');
+      // And it goes on.
+      await publisher.publish(events(190, 191));
+      await waitFor('the next events handled', () => handled() >= 382, 60_000);
+      expect(await batchStore.xref('erp', 'E190')).toBe(await batchStore.xref('crm', 'C190'));
+    } finally {
+      await matcher.stop();
+      await publisher.close();
+    }
+  }, 240_000);
 });

@@ -1,28 +1,22 @@
 /**
- * The incremental matcher on `canonical.customer`: each CustomerEvent is matched and merged as it arrives, one
- * record at a time, in its own PostgreSQL transaction; the bus's runner commits the Kafka offset only after the
- * handler returned, so after the database commit. A redelivered event finds its record unchanged and does
+ * The incremental matcher on `canonical.customer`: each CustomerEvent is matched and merged as it arrives. The bus
+ * hands the matcher up to `batch` events at once (its `concurrency`: one record's events stay in order), and the
+ * changes among them are matched together in one PostgreSQL transaction (lib/group-commit.ts, match-events.ts): one
+ * event alone is matched at once, and under load each transaction takes all that came meanwhile, as `eai mdm load`
+ * does, instead of a transaction and a commit per event. The bus's runner commits an event's Kafka offset only after
+ * its handler returned, so after the database commit. A redelivered event finds its record unchanged and does
  * nothing. Partial updates (changedFields) are applied onto the record last received from that system.
  */
 import type { Bus, ConsumerRunner } from '../bus/index.ts';
 import { NonRetriableError } from '../lib/errors.ts';
+import { groupCommit } from '../lib/group-commit.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.generated.ts';
-import { hasCustomerData } from './customer-data.ts';
 import { confirmErasure, erasureOfRecord } from './erasure.ts';
-import { answersResync, clearResyncRequest, entityOfRequest, recordResyncRequest } from './resync.ts';
+import { type EventJob, type EventOutcome, eventJobKey, matchEvents } from './match-events.ts';
+import { clearResyncRequest, entityOfRequest, recordResyncRequest } from './resync.ts';
 import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
-import {
-  applyEvent,
-  claimCreated,
-  classify,
-  createdFor,
-  createdRecord,
-  forgetSent,
-  hubCreated,
-  MDM_SYSTEM,
-  sentTo,
-} from './sync/index.ts';
+import { applyEvent, MDM_SYSTEM } from './sync/index.ts';
 
 export interface CustomerMatcher extends ConsumerRunner {
   /**
@@ -43,6 +37,8 @@ export interface CustomerMatcher extends ConsumerRunner {
   readonly handledRecordTimes: Map<number, number>;
   /** When the matcher started (epoch ms). */
   readonly startedAt: number;
+  /** Transactions of changes matched together so far, and the changes in them (their mean is the batch size). */
+  readonly transactions: { count: number; changes: number };
 }
 
 /** The record to match: the event's customer, or, for a partial update, the stored record with the changes on it. */
@@ -60,6 +56,11 @@ export async function startCustomerMatcher(options: {
   logger?: Logger;
   /** Called after each change that may have changed golden records (the sync relay's `kick`). */
   onChange?: () => void;
+  /**
+   * Most events in hand at once, and so most changes matched in one transaction; default the config's
+   * `matcher.batch` (500, as `eai mdm load`'s batches); 1 matches one event at a time.
+   */
+  batch?: number;
 }): Promise<CustomerMatcher> {
   const log = options.logger ?? createLogger('masterdata');
   const { store } = options;
@@ -78,6 +79,17 @@ export async function startCustomerMatcher(options: {
   const received: CustomerMatcher['received'] = new Map();
   const handledRecordTimes: CustomerMatcher['handledRecordTimes'] = new Map();
   const startedAt = Date.now();
+  const batch = Math.max(1, Math.floor(options.batch ?? store.config.matcher.batch));
+  const transactions = { count: 0, changes: 0 };
+  const edits = groupCommit<EventJob, EventOutcome>({
+    run: (jobs) => store.transaction((client) => matchEvents(store, client, jobs)),
+    key: eventJobKey,
+    maxBatch: batch,
+    onBatch: (size) => {
+      transactions.count++;
+      transactions.changes += size;
+    },
+  });
   const runner = await options.bus.consume({
     groupId: options.groupId ?? 'eai-masterdata',
     topics: [options.topic ?? 'canonical.customer'],
@@ -85,12 +97,15 @@ export async function startCustomerMatcher(options: {
     fromBeginning: options.fromBeginning,
     // The master data database restarting is waited out, not a reason to dead-letter the customers meanwhile.
     retry: { waitOutOutages: true },
+    concurrency: batch,
     handler: async (consumed) => {
       if (!consumed.schemaName.endsWith('CustomerEvent')) {
         throw new NonRetriableError(`expected a CustomerEvent, got ${consumed.schemaName}`);
       }
       const event = consumed.value as CustomerEvent;
-      handledRecordTimes.set(consumed.record.partition, Number(consumed.record.timestamp));
+      // Events in hand at once end in any order: the latest time handled stands.
+      const { partition, timestamp } = consumed.record;
+      handledRecordTimes.set(partition, Math.max(handledRecordTimes.get(partition) ?? 0, Number(timestamp)));
       const seen = received.get(event.origin.system);
       received.set(event.origin.system, {
         events: (seen?.events ?? 0) + 1,
@@ -119,7 +134,7 @@ export async function startCustomerMatcher(options: {
           log.debug({ system, sourceId: id }, 'resync request of an erased customer dropped');
           return;
         }
-        const { partition, offset } = consumed.record;
+        const { offset } = consumed.record;
         const eventId = consumed.attributes.id ?? `${partition}:${offset}`;
         await recordResyncRequest(store.pool, store.schema, { system, sourceId: id, eventId });
         counts.resync++;
@@ -155,56 +170,9 @@ export async function startCustomerMatcher(options: {
         );
         return;
       }
-      // Classified under the matcher's lock, which the sync relay holds while it publishes: what it sent is
-      // committed before the echo of it is looked at.
-      const { change, result, idsOnly } = await store.transaction<{
-        change: ReturnType<typeof classify> | null;
-        result: Awaited<ReturnType<MasterDataStore['upsertIn']>> | null;
-        idsOnly?: boolean;
-      }>(async (client) => {
-        const previous = await store.sourceState(system, sourceId, client);
-        // A change of an erased record (one still on its way, or the system's echo of the erasure) is dropped:
-        // the customer must not come back.
-        if (!previous && (await erasureOfRecord(client, store.schema, system, sourceId)))
-          return { change: null, result: null };
-        const sent = await sentTo(client, store.schema, system, sourceId, previous?.goldenId ?? null);
-        const change = classify(
-          event,
-          previous,
-          sent,
-          store.config.sync.systems[system],
-          previous?.goldenId ? await store.goldenRecord(previous.goldenId, client) : null,
-        );
-        // An echo of a record the hub does not hold yet is one it created by the golden id. Once the echo names
-        // that golden id, the record joins it as what the hub sent there, and its own id goes into the xref and
-        // sync state; before (HubSpot's creation webhook carries nothing but ids), it is not a customer of its own.
-        if (change.kind === 'echo' && !previous) {
-          const created = await hubCreated(client, store.schema, system, change.record);
-          if (!created) return { change, result: null };
-          const record = createdRecord(change.record, created);
-          // It is that customer by the hub's own word, whatever it scores (values the hub sent are survivorship's
-          // pick, not any one member's): it joins in this transaction. Joined by a later steward decision, it was
-          // a golden record of its own in between, and the relay, running then, created it in the other systems.
-          const to = await createdFor(client, store.schema, created);
-          const link = to ? { ...to, actor: 'eai-mdm (created by the hub)' } : undefined;
-          const result = await store.upsertIn(client, system, record, change.fieldTimes, created, link);
-          await claimCreated(client, store.schema, created, system, sourceId);
-          return { change, result };
-        }
-        // A new record of ids alone (HubSpot's creation webhook before its property changes, a table row with only
-        // its key) forms no golden record: it is held once a change brings something to match (customer-data.ts).
-        if (!previous && change.kind === 'edit' && !hasCustomerData(change.record))
-          return { change, result: null, idsOnly: true };
-        // The record is matched as the system holds it: with what the hub sent there and a person has not
-        // changed since, whose echo may still be on its way (sync/sent.ts heldView).
-        const stands =
-          sent && change.kind === 'edit'
-            ? { fields: sent.fields.filter((f) => !(change.fields as string[]).includes(f)), vals: sent.vals }
-            : sent;
-        const result = await store.upsertIn(client, system, change.record, change.fieldTimes, stands);
-        if (change.kind === 'edit') await forgetSent(client, store.schema, system, sourceId, change.fields);
-        return { change, result };
-      });
+      // Classified and matched under the matcher's lock, which the sync relay holds while it publishes (what it sent
+      // is committed before the echo of it is looked at), together with the other changes in hand (match-events.ts).
+      const { change, result, idsOnly } = await edits.submit({ event, system, sourceId });
       if (!change) {
         counts.erased++;
         log.debug({ system, sourceId }, 'change of an erased customer dropped');
@@ -217,9 +185,6 @@ export async function startCustomerMatcher(options: {
         return;
       }
       if (!result) return;
-      // A full snapshot of the record (not a partial update: the lost changes may have touched other fields)
-      // answers the system's request to re-read it. After the commit: a redelivery finds it unchanged and clears again.
-      if (answersResync(event)) await clearResyncRequest(store.pool, store.schema, system, sourceId);
       if (change.kind === 'edit') counts[result.outcome]++;
       if (result.outcome !== 'unchanged') options.onChange?.();
       // Ids and outcome only: never names, emails or phones in logs.
@@ -237,5 +202,5 @@ export async function startCustomerMatcher(options: {
       );
     },
   });
-  return Object.assign(runner, { counts, received, handledRecordTimes, startedAt });
+  return Object.assign(runner, { counts, received, handledRecordTimes, startedAt, transactions });
 }

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseMdmConfig, rulesDigest } from './config.ts';
+
+describe('master data config', () => {
+  it('the matcher takes 500 events at once by default; a batch under 1 is refused, naming the field', () => {
+    expect(parseMdmConfig({}).matcher.batch).toBe(500);
+    expect(parseMdmConfig({ matcher: { batch: 1 } }).matcher.batch).toBe(1);
+    expect(() => parseMdmConfig({ matcher: { batch: 0 } }, 'mdm.yaml')).toThrow(
+      /mdm\.yaml: .*matcher\.batch/,
+    );
+  });
+
+  it('the rules digest ignores how many the matcher takes at once, where golden records go and retention', () => {
+    const digest = rulesDigest(parseMdmConfig({}));
+    expect(
+      rulesDigest(
+        parseMdmConfig({
+          matcher: { batch: 50 },
+          activityRetention: { closedOlderThanDays: 30 },
+          sync: { systems: {} },
+        }),
+      ),
+    ).toBe(digest);
+    expect(rulesDigest(parseMdmConfig({ thresholds: { autoMerge: 0.99, review: 0.5 } }))).not.toBe(digest);
+  });
+});
