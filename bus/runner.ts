@@ -107,8 +107,12 @@ export async function startConsumerRunner(
     await options.onDeadLetter?.(record, error);
   }
 
-  /** Handlers in hand that wait to retry: stopping ends their waits (the record is not committed). */
-  const stopping = new AbortController();
+  /**
+   * How to give up each handler in hand: stopping ends their waits to retry (the record is not committed). A set, not
+   * listeners on one AbortSignal: with hundreds in hand (`concurrency`) each listener added and removed walked the
+   * signal's list (about 9 µs a record at 500 in hand).
+   */
+  const inHand = new Set<() => void>();
 
   /**
    * The handler with its retries, the member kept in its group meanwhile; resolves true once handled, false when
@@ -133,7 +137,7 @@ export async function startConsumerRunner(
       leaving = true;
       if (retrying) givenUp.abort();
     };
-    stopping.signal.addEventListener('abort', leave);
+    inHand.add(leave);
     const beat = setInterval(() => {
       void context.keepAlive().then((holding) => {
         if (!holding) leave();
@@ -181,7 +185,7 @@ export async function startConsumerRunner(
       throw error;
     } finally {
       clearInterval(beat);
-      stopping.signal.removeEventListener('abort', leave);
+      inHand.delete(leave);
     }
   }
 
@@ -241,7 +245,7 @@ export async function startConsumerRunner(
     async stop() {
       if (stopped) return;
       stopped = true;
-      stopping.abort();
+      for (const leave of inHand) leave();
       await consumer.disconnect();
       await producer.disconnect();
     },
