@@ -156,7 +156,10 @@ describe('the lean blocking index', () => {
     expect(stopped).toBeGreaterThan(0);
 
     const told: Array<[string, number]> = [];
-    expect(await old.migrate((step, done) => told.push([step, done]))).toEqual(['014_lean_block_index.sql']);
+    expect(await old.migrate((step, done) => told.push([step, done]))).toEqual([
+      '014_lean_block_index.sql',
+      '015_name_words_by_rec.sql',
+    ]);
     // The re-indexing says how far it is, a page at a time, up to every stored record.
     const stored = Number(
       (await old.pool.query<{ n: string }>(`select count(*) as n from ${o}.source_record`)).rows[0]?.n,
@@ -175,6 +178,17 @@ describe('the lean blocking index', () => {
       (await old.pool.query(`select to_regclass($1) as t`, [`${o}.block_stop_text`])).rows[0]?.t,
     ).toBeNull();
     expect(await decided(old)).toEqual(await decided(lean));
+    // The type-ahead words, kept by the old triggers and moved to record numbers (015), are those the matcher wrote.
+    const words = async (s: MasterDataStore) =>
+      (
+        await s.pool.query<{ w: string }>(
+          `select nw.word || ' ' || sr.system || ' ' || sr.source_id as w from "${s.schema}".name_word nw
+             join "${s.schema}".source_record sr using (rec) order by 1`,
+        )
+      ).rows.map((r) => r.w);
+    const leanWords = await words(lean);
+    expect(leanWords.length).toBeGreaterThan(100);
+    expect(await words(old)).toEqual(leanWords);
 
     // The later records, matched into both: the same clusters and pairs.
     await load(lean, later);

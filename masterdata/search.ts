@@ -319,9 +319,8 @@ async function prefixHits(
   const candidates = (
     await store.pool.query<Candidate & { word: string }>(
       `select sr.system, sr.source_id, sr.std, sr.golden_id, nw.word
-         from (select word, system, source_id from ${schema}.name_word where word like $1
-                order by word, system, source_id limit $2) nw
-         join ${schema}.source_record sr on sr.system = nw.system and sr.source_id = nw.source_id
+         from (select word, rec from ${schema}.name_word where word like $1 order by word, rec limit $2) nw
+         join ${schema}.source_record sr on sr.rec = nw.rec
         where sr.golden_id is not null`,
       [`${prefix}%`, MAX_PREFIX_CANDIDATES],
     )

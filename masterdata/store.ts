@@ -1350,9 +1350,7 @@ export class MasterDataStore {
         ...splitKey(k),
         id,
       }));
-    const words = fresh
-      .filter((r) => !r.stored)
-      .flatMap((r) => nameWords(r.std).map((w) => [w, r.system, r.source_id]));
+    const words = fresh.filter((r) => !r.stored).flatMap((r) => nameWords(r.std).map((w) => [w, r.rec]));
     const rewritten = fresh.filter((r) => r.stored);
     await this.#prepared(
       client,
@@ -1381,11 +1379,10 @@ export class MasterDataStore {
            from json_to_recordset($6::json) as t(system text, source_id text, record jsonb, std json,
              content_hash text, field_times jsonb, keys text[], golden_id text)
           where sr.system = t.system and sr.source_id = t.source_id),
-       -- The name words type-ahead reads (migration 011) of the new records, written here rather than by
-       -- triggers on source_record (migration 014); a new record has none yet: a plain insert.
+       -- The name words type-ahead reads (migration 011, by record number since 015) of the new records, written
+       -- here rather than by triggers on source_record (migration 014); a new record has none yet: a plain insert.
        words_added as (
-         insert into ${q}.name_word (word, system, source_id)
-         select * from unnest($7::text[], $8::text[], $9::text[]))
+         insert into ${q}.name_word (word, rec) select * from unnest($7::text[], $8::bigint[]))
        update ${q}.source_record sr set golden_id = x.g
          from unnest($2::text[], $3::text[], $4::text[]) as x(s, i, g)
         where sr.system = x.s and sr.source_id = x.i`,
@@ -1406,27 +1403,19 @@ export class MasterDataStore {
         ),
         words.map((w) => w[0]),
         words.map((w) => w[1]),
-        words.map((w) => w[2]),
       ],
     );
     // A changed record's words: those it no longer has go, new ones come. Not prepared (planned with the batch's
     // arrays, by the (system, source_id) index): as CTEs of the prepared write they cost ~0.15 ms a record more.
-    const changedWords = rewritten.flatMap((r) => nameWords(r.std).map((w) => [w, r.system, r.source_id]));
+    const changedWords = rewritten.flatMap((r) => nameWords(r.std).map((w) => [w, r.rec]));
     if (rewritten.length > 0) {
       await client.query(
-        `with n as (select * from unnest($1::text[], $2::text[], $3::text[]) as n(word, s, i)),
+        `with n as (select * from unnest($1::text[], $2::bigint[]) as n(word, rec)),
            gone as (
-             delete from ${q}.name_word w using unnest($4::text[], $5::text[]) as r(s, i)
-              where w.system = r.s and w.source_id = r.i
-                and not exists (select 1 from n where n.word = w.word and n.s = w.system and n.i = w.source_id))
-         insert into ${q}.name_word (word, system, source_id) select * from n on conflict do nothing`,
-        [
-          changedWords.map((w) => w[0]),
-          changedWords.map((w) => w[1]),
-          changedWords.map((w) => w[2]),
-          rewritten.map((r) => r.system),
-          rewritten.map((r) => r.source_id),
-        ],
+             delete from ${q}.name_word w using unnest($3::bigint[]) as r(rec)
+              where w.rec = r.rec and not exists (select 1 from n where n.word = w.word and n.rec = w.rec))
+         insert into ${q}.name_word (word, rec) select * from n on conflict do nothing`,
+        [changedWords.map((w) => w[0]), changedWords.map((w) => w[1]), rewritten.map((r) => r.rec)],
       );
     }
     // Old ids that are no cluster's id any more point to the cluster holding their founding record.
