@@ -42,14 +42,23 @@ function randomHex(bytes: number): string {
 /** A new span in the caller's trace, or a new trace. W3C forbids all-zero ids; 2^-64 odds, still checked. */
 export function childTraceparent(parent?: string): string {
   const match = parent ? TRACEPARENT.exec(parent) : null;
-  const traceId = match ? match[1] : nonZero(16);
-  return `00-${traceId}-${nonZero(8)}-${match ? match[3] : '01'}`;
+  if (!match) {
+    // A new trace: its id and the span's from one reading of the pool (a reading is a native call), 16 bytes then 8.
+    const hex = randomHex(24);
+    const traceId = hex.slice(0, 32);
+    const spanId = hex.slice(32);
+    if (NOT_ALL_ZERO.test(traceId) && NOT_ALL_ZERO.test(spanId)) return `00-${traceId}-${spanId}-01`;
+    return `00-${nonZero(16)}-${nonZero(8)}-01`;
+  }
+  return `00-${match[1]}-${nonZero(8)}-${match[3]}`;
 }
+
+const NOT_ALL_ZERO = /[^0]/;
 
 function nonZero(bytes: number): string {
   for (;;) {
     const hex = randomHex(bytes);
-    if (/[^0]/.test(hex)) return hex;
+    if (NOT_ALL_ZERO.test(hex)) return hex;
   }
 }
 

@@ -151,6 +151,21 @@ describe('compiled Avro writer', () => {
     expectAvscBytes(map, [new Map([['a', 'b']])]);
   });
 
+  it('notices an array-index key among keys set one at a time, as the compiled $merge sets them', () => {
+    const map = typeOf({ type: 'map', values: 'string' });
+    const value = new MapEntries();
+    value.set('shopify.tags', 'a');
+    value.set('7', 'seven');
+    value.set('b', 'c');
+    expect(value.hasIndexKeys()).toBe(true);
+    expect(compiledBytes(map, value)).toEqual(avscBytes(map, { 'shopify.tags': 'a', 7: 'seven', b: 'c' }));
+    const none = new MapEntries();
+    none.set('a', '1');
+    none.set('0x', '2');
+    expect(none.hasIndexKeys()).toBe(false);
+    expect(new MapEntries([['b', '1']]).hasIndexKeys()).toBe(false);
+  });
+
   it("picks a union's branch by the value's kind as avsc does, and refuses a value no branch (or two) takes", () => {
     const party = { type: 'record', name: 'P', fields: [{ name: 'name', type: ['null', 'string'] }] };
     const union = typeOf([

@@ -27,6 +27,27 @@ export class AvroWriteError extends NonRetriableError {}
  * only to the bus's writer (mappings/engine/run-fast.ts); anything else takes `toObject()`.
  */
 export class MapEntries extends Map<string, unknown> {
+  /**
+   * Whether a key set so far starts with a digit, as every array index does (`hasIndexKeys` then looks at them all):
+   * most maps have none, and then nothing walks their keys again. A private field: not one of the object's properties
+   * that anything lists or compares.
+   */
+  #digitKey = false;
+
+  constructor(entries?: Iterable<readonly [string, unknown]>) {
+    // The entries set after the field exists (Map's own constructor would set them before).
+    super();
+    if (entries) for (const [key, value] of entries) this.set(key, value);
+  }
+
+  override set(key: string, value: unknown): this {
+    if (!this.#digitKey) {
+      const first = key.charCodeAt(0);
+      if (first >= 48 && first <= 57) this.#digitKey = true;
+    }
+    return super.set(key, value);
+  }
+
   /** The object the entries stand for: prototype-less, its keys in the order an object orders them. */
   toObject(): Record<string, unknown> {
     const out: Record<string, unknown> = Object.create(null);
@@ -36,6 +57,7 @@ export class MapEntries extends Map<string, unknown> {
 
   /** Whether a key is an array index, which an object orders before the others (by value): then `toObject()`. */
   hasIndexKeys(): boolean {
+    if (!this.#digitKey) return false;
     for (const key of this.keys()) {
       const first = key.charCodeAt(0);
       if (first >= 48 && first <= 57 && ARRAY_INDEX.test(key) && Number(key) < 2 ** 32 - 1) return true;

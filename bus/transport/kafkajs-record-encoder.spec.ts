@@ -31,6 +31,19 @@ describe('kafkajs record encoder', () => {
       { key: 'k', value: randomBytes(70_000), headers: { multi: ['a', Buffer.from('b')] } },
       { key: text(200), value: randomBytes(3), offsetDelta: 2 ** 20, timestampDelta: 2 ** 40 },
       { key: 'neg', value: 'v', timestampDelta: -5, offsetDelta: 3 },
+      // Text of 32 to 63 units, written by Node's encoder: ASCII, a lone surrogate, 64 bytes and more of UTF-8.
+      {
+        key: `shopify:${'5'.repeat(13)}`,
+        value: 'x'.repeat(63),
+        headers: {
+          ce_type: 'shopify-order.eai.canonical.SalesOrderEvent',
+          traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+          [`${'x'.repeat(40)}\ud800`]: `\udc00${'y'.repeat(31)}`,
+          wide: '€'.repeat(40),
+          ce_correlationid: 'é'.repeat(32),
+          short: 'z'.repeat(31),
+        },
+      },
     ];
     for (let i = 0; i < 200; i++) {
       const headers: Record<string, Buffer | string> = {};

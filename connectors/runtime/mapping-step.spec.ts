@@ -90,6 +90,29 @@ describe('mapping step: prepareEagerly', () => {
     }
   });
 
+  it('types each event <format>.<schema full name>, documents of different formats in turn', async () => {
+    const chosen = ['shopify/order.to-canonical.yaml', 'edi/x12-850.to-canonical.yaml'].map((file) =>
+      findMapping(file),
+    );
+    const publisher = createPublisher(producer, serde, '/eai/tests');
+    const step = createMappingStep({
+      owner: 'test-connector',
+      publisher,
+      mappingFor: (input) => chosen.find((m) => m.spec.input === input.format)!,
+    });
+    for (const mapping of [...chosen, ...chosen, chosen[1]!, chosen[0]!]) {
+      const bytes = readFileSync(fixtureInputs(mapping.fixturesDir)[0]!);
+      const prepared = await step.prepareEagerly({
+        format: mapping.spec.input,
+        bytes,
+        receivedAt: FIXTURE_RECEIVED_AT,
+      });
+      expect(prepared.published, mapping.file).toBeGreaterThan(0);
+      for (const record of prepared.records)
+        expect(String(record.headers?.ce_type)).toBe(`${mapping.spec.input}.${mapping.schema.fullName}`);
+    }
+  });
+
   it('prepares a Shopify order without a promise once the encoder is known, and a refusal at once', async () => {
     const { eager } = steps(findMapping('shopify/order.to-canonical.yaml'));
     const bytes = readFileSync(fixtureInputs(findMapping('shopify/order.to-canonical.yaml').fixturesDir)[0]!);

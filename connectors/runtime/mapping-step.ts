@@ -363,7 +363,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       attributes: {
         id: count === 1 ? document.id : `${document.id}:${positions ? positions.numbers[i] : i + 1}`,
         source,
-        type: `${input.format}.${record.schema}`,
+        type: typeOf(input.format, record.schema),
         correlationId: input.correlationId ?? document.id,
       },
     }));
@@ -384,6 +384,17 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     if (format !== lastSource.format || sender !== lastSource.sender || lastSource.text === '')
       lastSource = { format, sender, text: `/${format}/${encodeURIComponent(sender || 'unknown')}` };
     return lastSource.text;
+  }
+
+  /**
+   * The events' CloudEvents type, `<format>.<schema full name>`: the last one kept, as `sourceOf` keeps the source (a
+   * concatenation made per event is another string to allocate and, as its header is written, to copy flat again).
+   */
+  let lastType = { format: '', schema: '', text: '' };
+  function typeOf(format: string, schema: string): string {
+    if (format !== lastType.format || schema !== lastType.schema)
+      lastType = { format, schema, text: `${format}.${schema}` };
+    return lastType.text;
   }
 
   async function prepare(input: DocumentInput): Promise<PreparedDocument> {

@@ -332,5 +332,15 @@ describe('$timestamp: the zoned ISO form read without the general parser', () =>
       for (const text of order) expect(timestamp(text), text).toBe(new Date(Date.parse(text)).toISOString());
     expect(timestamp(' 2024-03-12T10:15:30+01:00 ')).toBe('2024-03-12T09:15:30.000Z');
     expect(timestamp('2024-03-12 10:15:30+01:00')).toBe('2024-03-12T09:15:30.000Z');
+    // Texts that differ in one part each, read in turn from the cache of recent texts; an empty text has no time.
+    const alike = [
+      '2024-03-12T10:15:30Z',
+      '2024-03-12T11:15:30Z',
+      '2025-03-12T10:15:30Z',
+      '2024-03-12T10:25:30Z',
+    ];
+    for (const text of [...alike, ...alike.reverse()])
+      expect(timestamp(text), text).toBe(new Date(Date.parse(text)).toISOString());
+    expect(timestamp('')).toBeUndefined();
   });
 });

@@ -198,7 +198,8 @@ function zoneOffsetMinutes(utcMillis: number, zone: string): number {
  * more than the comparisons and as much as reading the text again.
  */
 const RECENT = 16;
-const recentTexts: string[] = new Array(RECENT).fill('');
+// Filled with a text no document holds: an empty text is not a remembered one (it has no time).
+const recentTexts: string[] = new Array(RECENT).fill('\u0000');
 const recentResults: string[] = new Array(RECENT).fill('');
 let newest = 0;
 
