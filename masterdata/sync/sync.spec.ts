@@ -4,6 +4,7 @@ import { topicCatalog } from '../../bus/index.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { parseMdmConfig } from '../config.ts';
 import { survive } from '../survivorship.ts';
+import { sameValue, valueKey } from './changes.ts';
 import {
   applyEvent,
   classify,
@@ -527,5 +528,35 @@ describe('createWhen: what a system needs before the hub creates a record in it'
         sync: { systems: { salesforce: { push: true, create: true, createWhen: '$has(' } } },
       }),
     ).toThrow(/sync\.systems\.salesforce\.createWhen.*not a JSONata expression/);
+  });
+});
+
+describe('sameValue', () => {
+  it('is valueKey equality, also where one side is nothing', () => {
+    const values: unknown[] = [
+      null,
+      undefined,
+      [],
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      '',
+      ' ',
+      'null',
+      0,
+      false,
+      {},
+      { a: null },
+      [null],
+      [''],
+      'Anna',
+      ' anna ',
+      { b: 'X', a: '' },
+      { b: 'x' },
+    ];
+    for (const a of values)
+      for (const b of values)
+        expect(sameValue(a, b), `${JSON.stringify(a)} ~ ${JSON.stringify(b)}`).toBe(
+          valueKey(a) === valueKey(b),
+        );
   });
 });
