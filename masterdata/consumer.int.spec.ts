@@ -3,7 +3,9 @@
  * they arrive; a partial update lands on the stored record; a second consumer of the same group after a restart
  * gets nothing again (offsets were committed after the database commits).
  */
+import type { Counter } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { metricsRegistry } from '../lib/metrics.ts';
 import type { CustomerEvent } from '../schemas/types.generated.ts';
 import { type RawMessage, topicEnds } from '../tests/raw-consumer.ts';
 import { readSince } from '../tests/read-since.ts';
@@ -195,6 +197,16 @@ describe('matcher on canonical.customer', () => {
         },
       ]);
     const handled = () => matcher.counts.new + matcher.counts.merged + matcher.counts.review;
+    // The same in /metrics (counters of the process: what this matcher adds to them).
+    const metric = async (name: string, outcome?: string) =>
+      (await (metricsRegistry.getSingleMetric(name) as Counter<string>).get()).values
+        .filter((v) => outcome === undefined || v.labels.outcome === outcome)
+        .reduce((sum, v) => sum + v.value, 0);
+    const before = {
+      changes: await metric('eai_mdm_match_changes_total'),
+      transactions: await metric('eai_mdm_match_transactions_total'),
+      merged: await metric('eai_mdm_events_total', 'merged'),
+    };
     try {
       await publisher.publish(events(0, 150));
       await waitFor('300 events handled', () => handled() >= 300, 90_000);
@@ -202,6 +214,11 @@ describe('matcher on canonical.customer', () => {
       // Together: far fewer transactions than events.
       expect(matcher.transactions.changes).toBe(300);
       expect(matcher.transactions.count).toBeLessThanOrEqual(30);
+      expect(await metric('eai_mdm_match_changes_total')).toBe(before.changes + 300);
+      expect(await metric('eai_mdm_match_transactions_total')).toBe(
+        before.transactions + matcher.transactions.count,
+      );
+      expect(await metric('eai_mdm_events_total', 'merged')).toBe(before.merged + 150);
       for (const n of [0, 77, 149]) {
         const golden = await batchStore.xref('crm', `C${n}`);
         expect(golden).not.toBeNull();

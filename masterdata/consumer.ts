@@ -11,6 +11,7 @@ import type { Bus, ConsumerRunner } from '../bus/index.ts';
 import { NonRetriableError } from '../lib/errors.ts';
 import { groupCommit } from '../lib/group-commit.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
+import { counter } from '../lib/metrics.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { confirmErasure, erasureOfRecord } from './erasure.ts';
 import { type EventJob, type EventOutcome, eventJobKey, matchEvents } from './match-events.ts';
@@ -40,6 +41,23 @@ export interface CustomerMatcher extends ConsumerRunner {
   /** Transactions of changes matched together so far, and the changes in them (their mean is the batch size). */
   readonly transactions: { count: number; changes: number };
 }
+
+/** The matcher's metrics (`/metrics`), beside its counts and sync health's gauges (ops/sync-health.ts). */
+const matcherMetrics = {
+  events: counter({
+    name: 'eai_mdm_events_total',
+    help: 'Customer events the matcher handled, by outcome (new, merged, review, updated, unchanged, echo, deleted, erased, skipped, resync).',
+    labelNames: ['outcome'],
+  }),
+  transactions: counter({
+    name: 'eai_mdm_match_transactions_total',
+    help: 'Transactions the matcher matched customer changes in (several at once under load: matcher.batch).',
+  }),
+  changes: counter({
+    name: 'eai_mdm_match_changes_total',
+    help: 'Customer changes matched in those transactions; over eai_mdm_match_transactions_total, the changes a transaction.',
+  }),
+};
 
 /** The record to match: the event's customer, or, for a partial update, the stored record with the changes on it. */
 export async function recordOf(store: MasterDataStore, event: CustomerEvent): Promise<CustomerPartyMaster> {
@@ -79,6 +97,10 @@ export async function startCustomerMatcher(options: {
   const received: CustomerMatcher['received'] = new Map();
   const handledRecordTimes: CustomerMatcher['handledRecordTimes'] = new Map();
   const startedAt = Date.now();
+  const tally = (outcome: keyof CustomerMatcher['counts']) => {
+    counts[outcome]++;
+    matcherMetrics.events.inc({ outcome });
+  };
   const batch = Math.max(1, Math.floor(options.batch ?? store.config.matcher.batch));
   const transactions = { count: 0, changes: 0 };
   const edits = groupCommit<EventJob, EventOutcome>({
@@ -88,6 +110,8 @@ export async function startCustomerMatcher(options: {
     onBatch: (size) => {
       transactions.count++;
       transactions.changes += size;
+      matcherMetrics.transactions.inc();
+      matcherMetrics.changes.inc(size);
     },
   });
   const runner = await options.bus.consume({
@@ -119,7 +143,7 @@ export async function startCustomerMatcher(options: {
         ) ||
         event.origin.system === MDM_SYSTEM
       ) {
-        counts.skipped++;
+        tally('skipped');
         return;
       }
       const system = event.origin.system;
@@ -130,14 +154,14 @@ export async function startCustomerMatcher(options: {
         const entity = entityOfRequest(sourceId);
         const id = entity ? sourceId : await store.storedId(system, sourceId);
         if (!entity && (await erasureOfRecord(store.pool, store.schema, system, id))) {
-          counts.erased++;
+          tally('erased');
           log.debug({ system, sourceId: id }, 'resync request of an erased customer dropped');
           return;
         }
         const { offset } = consumed.record;
         const eventId = consumed.attributes.id ?? `${partition}:${offset}`;
         await recordResyncRequest(store.pool, store.schema, { system, sourceId: id, eventId });
-        counts.resync++;
+        tally('resync');
         log.info(
           entity ? { system, entity } : { system, sourceId: id },
           entity
@@ -157,12 +181,12 @@ export async function startCustomerMatcher(options: {
           if (erasure) {
             // The system's delete of an erased record: its part of the erasure is done.
             await confirmErasure(store.pool, store.schema, erasure, system);
-            counts.erased++;
+            tally('erased');
             log.debug({ system, sourceId, erasure }, 'erased customer: delete confirmed');
             return;
           }
         }
-        counts[removed.outcome === 'unknown' ? 'skipped' : 'deleted']++;
+        tally(removed.outcome === 'unknown' ? 'skipped' : 'deleted');
         if (removed.outcome !== 'unknown') options.onChange?.();
         log.debug(
           { system, sourceId, goldenId: removed.goldenId, outcome: removed.outcome },
@@ -174,18 +198,18 @@ export async function startCustomerMatcher(options: {
       // is committed before the echo of it is looked at), together with the other changes in hand (match-events.ts).
       const { change, result, idsOnly } = await edits.submit({ event, system, sourceId });
       if (!change) {
-        counts.erased++;
+        tally('erased');
         log.debug({ system, sourceId }, 'change of an erased customer dropped');
         return;
       }
-      if (change.kind === 'echo') counts.echo++;
+      if (change.kind === 'echo') tally('echo');
       if (idsOnly) {
-        counts.skipped++;
+        tally('skipped');
         log.debug({ system, sourceId }, 'customer of ids alone: no golden record until a change brings data');
         return;
       }
       if (!result) return;
-      if (change.kind === 'edit') counts[result.outcome]++;
+      if (change.kind === 'edit') tally(result.outcome);
       if (result.outcome !== 'unchanged') options.onChange?.();
       // Ids and outcome only: never names, emails or phones in logs.
       log.debug(
