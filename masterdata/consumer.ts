@@ -15,7 +15,7 @@ import { counter } from '../lib/metrics.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { confirmErasure, erasureOfRecord } from './erasure.ts';
 import { type EventJob, type EventOutcome, eventJobKey, matchEvents } from './match-events.ts';
-import { clearResyncRequest, entityOfRequest, recordResyncRequest } from './resync.ts';
+import { clearResyncRequests, entityOfRequest, recordResyncRequest } from './resync.ts';
 import { type MasterDataStore, type Outcome, sourceIdOf } from './store.ts';
 import { applyEvent, MDM_SYSTEM } from './sync/index.ts';
 
@@ -175,7 +175,7 @@ export async function startCustomerMatcher(options: {
         // record any more: a delete of a record it holds is always the system's own.
         const removed = await store.removeSource(system, sourceId, store.config.sync.deletes.lastMember);
         // Gone in the system: nothing is left there to re-read.
-        await clearResyncRequest(store.pool, store.schema, system, sourceId);
+        await clearResyncRequests(store.pool, store.schema, [{ system, sourceId }]);
         if (removed.outcome === 'unknown') {
           const erasure = await erasureOfRecord(store.pool, store.schema, system, sourceId);
           if (erasure) {

@@ -12,7 +12,7 @@ import type { CustomerEvent, CustomerPartyMaster } from '../schemas/types.genera
 import { quoteSchema } from '../store/migrate.ts';
 import { hasCustomerData } from './customer-data.ts';
 import { erasedKeyHash } from './erasure.ts';
-import { answersResync } from './resync.ts';
+import { answersResync, clearResyncRequests } from './resync.ts';
 import {
   type Client,
   type FieldTimes,
@@ -27,6 +27,7 @@ import {
   classify,
   createdFor,
   createdRecord,
+  forgetSent,
   hubCreated,
   type Sent,
 } from './sync/index.ts';
@@ -128,7 +129,6 @@ export async function matchEvents(
   client: Client,
   jobs: EventJob[],
 ): Promise<EventOutcome[]> {
-  const q = quoteSchema(store.schema);
   const states = await heldStates(client, store.schema, jobs);
   const outcomes: Array<EventOutcome | undefined> = jobs.map(() => undefined);
   const items: MatchItem[] = [];
@@ -183,41 +183,21 @@ export async function matchEvents(
         : sent;
     items.push({ system, customer: change.record, fieldTimes: change.fieldTimes, sent: stands });
     matched.push({ n, change });
-    if (change.kind === 'edit' && change.fields.length > 0)
-      forget.push({ system, sourceId, fields: change.fields });
+    if (change.kind === 'edit') forget.push({ system, sourceId, fields: change.fields });
   }
   const results = items.length > 0 ? await store.matchIn(client, items) : [];
-  const cleared: Array<{ system: string; form: string }> = [];
+  const cleared: Array<{ system: string; sourceId: string }> = [];
   for (const [k, { n, change, claims }] of matched.entries()) {
     const job = jobs[n] as EventJob;
     const result = results[k] ?? null;
     if (claims) await claimCreated(client, store.schema, claims, job.system, job.sourceId);
     // A full snapshot of the record (not a partial update: the lost changes may have touched other fields)
     // answers the system's request to re-read it.
-    if (result && answersResync(job.event))
-      for (const form of idForms(job.sourceId)) cleared.push({ system: job.system, form });
+    if (result && answersResync(job.event)) cleared.push({ system: job.system, sourceId: job.sourceId });
     outcomes[n] = { change, result };
   }
-  // A person changed these fields in the system: what the hub sent there before no longer stands for what the
-  // system holds (sync/sent.ts forgetSent, for the batch at once).
-  if (forget.length > 0)
-    await client.query(
-      `update ${q}.sync_sent ss set vals = ss.vals - x.f,
-         fields = array(select e from unnest(ss.fields) as e where e <> all(x.f))
-         from (select s, i, array(select json_array_elements_text(f::json)) as f
-                 from unnest($1::text[], $2::text[], $3::text[]) as u(s, i, f)) x
-        where ss.system = x.s and ss.source_id = x.i`,
-      [
-        forget.map((f) => f.system),
-        forget.map((f) => f.sourceId),
-        forget.map((f) => JSON.stringify(f.fields)),
-      ],
-    );
-  if (cleared.length > 0)
-    await client.query(
-      `delete from ${q}.resync_request r using unnest($1::text[], $2::text[]) as x(s, i)
-        where r.system = x.s and r.source_id = x.i`,
-      [cleared.map((c) => c.system), cleared.map((c) => c.form)],
-    );
+  // A person changed these fields in the system: what the hub sent there before no longer stands for it.
+  await forgetSent(client, store.schema, forget);
+  await clearResyncRequests(client, store.schema, cleared);
   return outcomes.map((o) => o ?? { change: null, result: null });
 }

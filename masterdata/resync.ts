@@ -52,18 +52,20 @@ export function answersResync(event: Pick<CustomerEvent, 'changeType' | 'changed
 }
 
 /**
- * Closes the request of one record (its full snapshot or its delete came), in any form of its id (SAP's 0000100001
- * and 100001: store.ts idForms); true when one was open.
+ * Closes the requests of these records (their full snapshot or their delete came), in any form of their ids (SAP's
+ * 0000100001 and 100001: store.ts idForms); true when one was open.
  */
-export async function clearResyncRequest(
+export async function clearResyncRequests(
   db: Queryable,
   schema: string,
-  system: string,
-  sourceId: string,
+  records: Array<{ system: string; sourceId: string }>,
 ): Promise<boolean> {
+  const forms = records.flatMap((r) => idForms(r.sourceId).map((form) => ({ system: r.system, form })));
+  if (forms.length === 0) return false;
   const result = await db.query(
-    `delete from ${quoteSchema(schema)}.resync_request where system = $1 and source_id = any($2::text[])`,
-    [system, idForms(sourceId)],
+    `delete from ${quoteSchema(schema)}.resync_request r using unnest($1::text[], $2::text[]) as x(s, i)
+      where r.system = x.s and r.source_id = x.i`,
+    [forms.map((f) => f.system), forms.map((f) => f.form)],
   );
   return (result.rowCount ?? 0) > 0;
 }

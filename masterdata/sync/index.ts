@@ -24,4 +24,4 @@ export {
   planGoldenEvent,
   startGoldenSync,
 } from './relay.ts';
-export { claimCreated, createdFor, createdRecord, forgetSent, heldView, hubCreated, sentTo } from './sent.ts';
+export { claimCreated, createdFor, createdRecord, forgetSent, heldView, hubCreated } from './sent.ts';

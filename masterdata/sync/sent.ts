@@ -11,44 +11,23 @@ import { holdsSent, type Sent } from './changes.ts';
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 /**
- * The fields and values last sent to (system, source id) for its golden record, or null. By the golden id the
- * record belongs to now: rows kept for an id it had before (merged away since) say nothing about the present.
- */
-export async function sentTo(
-  db: Queryable,
-  schema: string,
-  system: string,
-  sourceId: string,
-  goldenId: string | null,
-): Promise<Sent | null> {
-  if (!goldenId) return null;
-  const row = (
-    await db.query<{ fields: string[]; vals: Record<string, unknown> }>(
-      `select fields, vals from ${quoteSchema(schema)}.sync_sent
-        where golden_id = $1 and system = $2 and source_id = $3`,
-      [goldenId, system, sourceId],
-    )
-  ).rows[0];
-  return row ? { fields: row.fields, vals: row.vals } : null;
-}
-
-/**
  * A person changed these fields in the system: what the hub sent there before no longer stands for what the
- * system holds, so the relay compares the next golden values with the record itself.
+ * system holds, so the relay compares the next golden values with the record itself. For many records at once.
  */
 export async function forgetSent(
   db: Queryable,
   schema: string,
-  system: string,
-  sourceId: string,
-  fields: string[],
+  changes: Array<{ system: string; sourceId: string; fields: string[] }>,
 ): Promise<void> {
-  if (fields.length === 0) return;
+  const named = changes.filter((c) => c.fields.length > 0);
+  if (named.length === 0) return;
   await db.query(
-    `update ${quoteSchema(schema)}.sync_sent set vals = vals - $3::text[],
-       fields = array(select f from unnest(fields) as f where f <> all($3::text[]))
-     where system = $1 and source_id = $2`,
-    [system, sourceId, fields],
+    `update ${quoteSchema(schema)}.sync_sent ss set vals = ss.vals - x.f,
+       fields = array(select e from unnest(ss.fields) as e where e <> all(x.f))
+       from (select s, i, array(select json_array_elements_text(f::json)) as f
+               from unnest($1::text[], $2::text[], $3::text[]) as u(s, i, f)) x
+      where ss.system = x.s and ss.source_id = x.i`,
+    [named.map((c) => c.system), named.map((c) => c.sourceId), named.map((c) => JSON.stringify(c.fields))],
   );
 }
 
