@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { endpointsText, routerStartText } from './commands/up.ts';
 
+// The first spec runs a real `eai` process (its start, its one line, its exit); the others refuse a setting
+// through the same entry in this process (tests/run-eai-in-process.ts: no Node start and module loading each).
 describe('eai up --deploy', () => {
   it('names the connector file and field of a bad deployment in one line, before starting anything', async () => {
     const deploy = mkdtempSync(join(tmpdir(), 'eai-bad-deploy-'));
@@ -22,7 +25,7 @@ describe('eai up --deploy', () => {
 
   it('refuses a bad orchestrator setting in one line naming the variable and field, before starting anything', async () => {
     const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
-    const run = await runEai(['up', '--orchestrator'], {
+    const run = await runEaiInProcess(['up', '--orchestrator'], {
       env: { EAI_HOME: home, EAI_ORCHESTRATOR_TIMERS: '{"asnTimeoutMs":"soon"}' },
       timeoutMs: 60_000,
     });
@@ -36,7 +39,7 @@ describe('eai up --deploy', () => {
 describe('eai up with EAI_INSTANCE_ID', () => {
   it('refuses a name that is not one in one line naming the variable, before starting anything', async () => {
     const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
-    const run = await runEai(['up'], {
+    const run = await runEaiInProcess(['up'], {
       env: { EAI_HOME: home, EAI_INSTANCE_ID: 'hub one' },
       timeoutMs: 60_000,
     });
@@ -74,7 +77,7 @@ describe('eai up --host and EAI_ADVERTISED_URL', () => {
         /^eai: EAI_ADVERTISED_URL: an http\(s\) URL, e\.g\. http:\/\/hub-0\.hub:8080, got "hub-0\.hub:8080"$/,
       ],
     ] as const) {
-      const run = await runEai([...args], { env: { EAI_HOME: home, ...env }, timeoutMs: 60_000 });
+      const run = await runEaiInProcess([...args], { env: { EAI_HOME: home, ...env }, timeoutMs: 60_000 });
       expect(run.code).toBe(1);
       const lines = run.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -90,7 +93,7 @@ describe('eai up --mapping-threads', () => {
       [['up', '--mapping-threads', 'two'], {}],
       [['up'], { EAI_MAPPING_THREADS: '-1' }],
     ] as const) {
-      const run = await runEai([...args], { env: { EAI_HOME: home, ...env }, timeoutMs: 60_000 });
+      const run = await runEaiInProcess([...args], { env: { EAI_HOME: home, ...env }, timeoutMs: 60_000 });
       expect(run.code).toBe(1);
       const lines = run.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -108,7 +111,7 @@ describe('eai up --masterdata', () => {
     const taken = (holder.address() as AddressInfo).port;
     try {
       const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
-      const up = await runEai(['up'], {
+      const up = await runEaiInProcess(['up'], {
         env: { EAI_HOME: home, EAI_OPS_PORT: String(taken) },
         timeoutMs: 60_000,
       });
@@ -128,12 +131,12 @@ describe('eai up --masterdata', () => {
     } finally {
       holder.close();
     }
-    const wrong = await runEai(['up'], { env: { EAI_OPS_PORT: 'eighty' } });
+    const wrong = await runEaiInProcess(['up'], { env: { EAI_OPS_PORT: 'eighty' } });
     expect(wrong.stderr).toBe(
       'eai: --port (EAI_OPS_PORT): "eighty" must be a whole number from 0 to 65535\n',
     );
     // Another command does not read it.
-    expect((await runEai(['map', 'formats'], { env: { EAI_OPS_PORT: 'eighty' } })).code).toBe(0);
+    expect((await runEaiInProcess(['map', 'formats'], { env: { EAI_OPS_PORT: 'eighty' } })).code).toBe(0);
   });
 
   it('names the master data config file and field in one line, before starting anything', async () => {
@@ -141,7 +144,10 @@ describe('eai up --masterdata', () => {
     const config = join(dir, 'mdm.yaml');
     writeFileSync(config, 'thresholds:\n  autoMerge: 2\n');
     const home = mkdtempSync(join(tmpdir(), 'eai-home-'));
-    const run = await runEai(['up', '--masterdata', config], { env: { EAI_HOME: home }, timeoutMs: 60_000 });
+    const run = await runEaiInProcess(['up', '--masterdata', config], {
+      env: { EAI_HOME: home },
+      timeoutMs: 60_000,
+    });
     expect(run.code).toBe(1);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
