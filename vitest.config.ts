@@ -36,6 +36,9 @@ export default defineConfig({
           // share the process's singletons, so a spec reads what it changed, not absolute counts (prom-client's
           // registry: parked-retry.int.spec.ts compares its counters before and after).
           isolate: false,
+          // After the unit project, as before (a project of one worker and another of two must be in groups of their
+          // own once neither isolates its files).
+          sequence: { groupOrder: 1 },
         },
       },
     ],
