@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findReader, readers } from '../../formats/index.ts';
+import { threadCpuTimer } from '../../tests/thread-cpu.ts';
 import { shippedInboundMapping } from '../index.ts';
 import { MappingError } from './errors.ts';
 import { mapDocument } from './run.ts';
@@ -8,7 +9,6 @@ import { mapDocument } from './run.ts';
 // mapping spends its time in (JSONata, the functions its lets define, compiled expressions, validation), one large
 // document of one message is answered at its deadline: mapped, or refused saying so. A 2 MB document with a 250 ms
 // deadline stands for an 8 MiB one with 10 s (each takes seconds to map in full; the reading is not timed here).
-// process.threadCpuUsage: Node 23.9 and later (the project runs on Node 24).
 const DEADLINE_MS = 250;
 
 describe('per-document deadline, every format', () => {
@@ -22,17 +22,16 @@ describe('per-document deadline, every format', () => {
       const mapping = shippedInboundMapping(reader.name);
       for (const document of documents.slice(0, 3)) {
         const started = performance.now();
-        const cpuBefore = process.threadCpuUsage();
+        const cpuMs = threadCpuTimer();
         const outcome = await mapDocument(mapping, document, { deadlineMs: DEADLINE_MS }).catch(
           (e: unknown) => e,
         );
         const ms = performance.now() - started;
-        const cpu = process.threadCpuUsage(cpuBefore);
+        const cpu = cpuMs();
         // The mapping thread's CPU time, not wall time, is bounded: on a machine busy with other work the wall clock
         // runs on while this thread waits, and the deadline (wall time) then passes after less work, never more. Not
         // the process's CPU time either: V8's collector threads work beside the mapping on a large heap, and on a
         // loaded 2-core machine they doubled it (shopify-order 770 ms of process CPU, 492 of this thread's).
-        const cpuMs = (cpu.user + cpu.system) / 1000;
         if (!Array.isArray(outcome)) {
           expect(outcome).toBeInstanceOf(MappingError);
           expect((outcome as MappingError).message).toMatch(/per-document deadline of 0\.25 s/);
@@ -41,8 +40,8 @@ describe('per-document deadline, every format', () => {
         // 8,000 lines: built in just under 250 ms, validated in ~250 more, ~500 ms of CPU on a quiet machine). The
         // bound leaves room for a machine three times slower; the formats without a deadline took 5-13 s.
         expect(
-          cpuMs,
-          `${reader.name}: ${Array.isArray(outcome) ? 'mapped' : 'refused'} after ${Math.round(cpuMs)} ms of CPU (${Math.round(ms)} ms)`,
+          cpu,
+          `${reader.name}: ${Array.isArray(outcome) ? 'mapped' : 'refused'} after ${Math.round(cpu)} ms of CPU (${Math.round(ms)} ms)`,
         ).toBeLessThan(1_500);
       }
     }, 30_000);

@@ -4,6 +4,7 @@ import { findReader } from '../../formats/index.ts';
 import { makeDocumentWithLines as sObjectWithFields } from '../../formats/salesforce-sobject/fixtures/large.ts';
 import { makeDocumentWithLines } from '../../formats/x12-850/fixtures/large.ts';
 import { makeDocumentWithLines as asnWithItems } from '../../formats/x12-856/fixtures/large.ts';
+import { threadCpuTimer } from '../../tests/thread-cpu.ts';
 import { inboundMapping } from '../index.ts';
 import { startBudget, withinBudget } from './budget.ts';
 import { MappingError } from './errors.ts';
@@ -50,12 +51,11 @@ describe('per-document deadline and memory budget', () => {
     async (format, _, make) => {
       const [parsed] = findReader(format).parse(make());
       // This thread's CPU time (as budget-formats.spec.ts): a busy machine stretches wall time, not the work done.
-      const before = process.threadCpuUsage();
+      const cpuMs = threadCpuTimer();
       const error = await mapDocument(inboundMapping(format), parsed!, { deadlineMs: 200 }).catch(
         (e: unknown) => e,
       );
-      const cpu = process.threadCpuUsage(before);
-      const ms = (cpu.user + cpu.system) / 1000;
+      const ms = cpuMs();
       expect(error).toBeInstanceOf(MappingError);
       expect((error as MappingError).message).toMatch(
         /refused: mapping it took longer than the per-document deadline of 0\.2 s/,

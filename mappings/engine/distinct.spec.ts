@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
+import { threadCpuTimer } from '../../tests/thread-cpu.ts';
 import { difference, distinct } from './functions.ts';
 
 /** JSONata's own $distinct on `input`, and the replacement bound over it, on the same expression. */
@@ -36,11 +37,11 @@ describe('$distinct (linear)', () => {
 
   it('removes duplicates from 20,000 names in linear time', () => {
     const names = Array.from({ length: 40_000 }, (_, i) => `Field${i % 20_000}__c`);
-    const started = performance.now();
+    const cpuMs = threadCpuTimer();
     const out = distinct(names) as string[];
     expect(out).toHaveLength(20_000);
     expect(out[19_999]).toBe('Field19999__c');
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(cpuMs()).toBeLessThan(500);
   });
 });
 
