@@ -6,6 +6,7 @@ import { ConfigError } from '../lib/errors.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { closedPort, listeningPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { startOffset, tailStart } from './commands/bus.ts';
 import { readPublishJson, toPublishInputs } from './publish-input.ts';
 
@@ -169,10 +170,12 @@ describe('eai bus publish fails fast and in one line', () => {
   });
 });
 
+// The refusals before Kafka is reached run through the CLI's entry in this process (no Node start each); the
+// publish specs above run real processes (stdin, the time from start-up).
 describe('eai bus tail --max', () => {
   it('refuses a count that is not a positive integer in one line, before reaching Kafka', async () => {
     for (const max of ['0', 'ten', '-3']) {
-      const run = await runEai(['bus', 'tail', 'canonical.customer', '--max', max], {
+      const run = await runEaiInProcess(['bus', 'tail', 'canonical.customer', '--max', max], {
         env: { KAFKA_BROKERS: '127.0.0.1:9', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:9' },
         timeoutMs: 20_000,
       });
@@ -193,7 +196,7 @@ describe('eai bus tail --offset / --since / --partition', () => {
       [['--from-beginning', '--offset', '3'], '--from-beginning and --offset: give one start, not both'],
     ];
     for (const [args, message] of cases) {
-      const run = await runEai(['bus', 'tail', 'canonical.customer', ...args], {
+      const run = await runEaiInProcess(['bus', 'tail', 'canonical.customer', ...args], {
         env: { KAFKA_BROKERS: '127.0.0.1:9', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:9' },
         timeoutMs: 20_000,
       });

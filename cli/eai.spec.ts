@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 
 /** The command run as a user runs it, from the folder given, by its path. */
 const run = async (node: string, args: string[], options: { cwd: string }) => {
@@ -79,12 +80,12 @@ describe('eai errors', () => {
     const hint =
       'write {"offsets":[{"partition":…,"offset":…}]}, as eai connectors offsets <name> --json prints them';
     const args = ['connectors', 'offsets', 'orders', '--url', 'http://127.0.0.1:9', '--token', 't', '--set'];
-    const missing = await runEai([...args, '/nonexistent/offsets.json']);
+    const missing = await runEaiInProcess([...args, '/nonexistent/offsets.json']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
       `eai: /nonexistent/offsets.json: ENOENT: no such file or directory, open '/nonexistent/offsets.json'; ${hint}\n`,
     );
-    const broken = await runEai([...args, 'README.md', '--json']);
+    const broken = await runEaiInProcess([...args, 'README.md', '--json']);
     expect(JSON.parse(broken.stderr)).toEqual({
       errors: [
         { error: 'ConfigError', message: expect.stringMatching(/^README\.md: .*; write \{"offsets"/) },
@@ -93,22 +94,22 @@ describe('eai errors', () => {
   });
 
   it('with --json a usage error (unknown option, missing option) is that JSON line too, without the help', async () => {
-    const unknown = await runEai(['workflows', 'ls', '--bogus', '--json']);
+    const unknown = await runEaiInProcess(['workflows', 'ls', '--bogus', '--json']);
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toBe(
       `${JSON.stringify({ errors: [{ error: 'UsageError', message: "unknown option '--bogus'" }] })}\n`,
     );
-    const missing = await runEai(['mdm', 'load', 'sap', '--json']);
+    const missing = await runEaiInProcess(['mdm', 'load', 'sap', '--json']);
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stderr)).toEqual({
       errors: [{ error: 'UsageError', message: "required option '--input <file>' not specified" }],
     });
     // Without --json: commander's line, then the help, as before.
-    const plain = await runEai(['workflows', 'ls', '--bogus']);
+    const plain = await runEaiInProcess(['workflows', 'ls', '--bogus']);
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/^error: unknown option '--bogus'\n\nUsage: eai workflows ls/);
-    const help = await runEai(['workflows', 'ls', '--help', '--json']);
+    const help = await runEaiInProcess(['workflows', 'ls', '--help', '--json']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: eai workflows ls/);
   }, 60_000);
