@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 
 /** A deployment folder as a pipeline checks it before it deploys: no hub, no stack. */
 function folder(files: Record<string, string>): string {
@@ -47,14 +48,14 @@ describe('eai connectors validate', () => {
       'hook.yaml':
         'name: contacts\ntype: webhook-source\nformat: hubspot-contact\nconfig:\n  signature:\n    scheme: hmac-sha256\n    header: x-signature\n    secret: hunter2-in-clear\n',
     });
-    const text = await runEai(['connectors', 'validate', join(dir, 'hook.yaml')]);
+    const text = await runEaiInProcess(['connectors', 'validate', join(dir, 'hook.yaml')]);
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout).toBe(
       `${join(dir, 'hook.yaml')}  contacts (webhook-source): ok\n  warning: config.signature.secret: a secret written out: stored on Kafka with the definition as written; write \${env:NAME} or \${file:path} instead\n`,
     );
     expect(text.stdout).not.toContain('hunter2');
-    const json = await runEai(['connectors', 'validate', dir, '--json']);
+    const json = await runEaiInProcess(['connectors', 'validate', dir, '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual([
       {
@@ -71,10 +72,10 @@ describe('eai connectors validate', () => {
 
   it('says so of a folder without connector files, and of one it cannot read, in one line', async () => {
     const empty = folder({ 'readme.md': '# nothing here' });
-    const none = await runEai(['connectors', 'validate', empty]);
+    const none = await runEaiInProcess(['connectors', 'validate', empty]);
     expect(none.code).toBe(1);
     expect(none.stdout).toBe(`${empty}: no connector files (*.yaml, *.yml)\n`);
-    const missing = await runEai(['connectors', 'validate', join(empty, 'nope')]);
+    const missing = await runEaiInProcess(['connectors', 'validate', join(empty, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^eai: deployment folder .*nope cannot be read: ENOENT[^\n]*\n$/);
   });

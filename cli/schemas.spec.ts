@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
-import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { problemLines } from './commands/schemas.ts';
 
 describe('eai schemas check, the lines it prints', () => {
@@ -43,7 +43,10 @@ describe('eai schemas check --registry', () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
   const check = (registryUrl: string) =>
-    runEai(['schemas', 'check', '--registry', '--json'], { env: { SCHEMA_REGISTRY_URL: registryUrl } });
+    // Through the CLI's entry in this process (tests/run-eai-in-process.ts), beside the registry stand-in above.
+    runEaiInProcess(['schemas', 'check', '--registry', '--json'], {
+      env: { SCHEMA_REGISTRY_URL: registryUrl },
+    });
 
   it('a registry that is down fails in one line saying what to do, not passes as if all were compatible', async () => {
     const registryUrl = `http://127.0.0.1:${await closedPort()}/apis/ccompat/v7`;
