@@ -24,7 +24,8 @@ export default defineConfig({
       {
         test: {
           name: 'int',
-          setupFiles: ['tests/setup.ts'],
+          // int-setup.ts waits for the stack, which the global setup starts while the unit files run.
+          setupFiles: ['tests/setup.ts', 'tests/int-setup.ts'],
           include: ['**/*.int.spec.ts'],
           exclude: ['node_modules/**', '.eai/**', '.stryker-tmp/**'],
           globalSetup: ['tests/global-setup.ts'],
