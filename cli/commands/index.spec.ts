@@ -29,6 +29,14 @@ describe('the CLI loads only the command it runs', () => {
     }
   });
 
+  it('--version registers none (it loaded every command: 3 s before the version was printed)', async () => {
+    for (const option of ['--version', '-V']) {
+      const program = new Command('eai');
+      await registerCommands(program, ['node', 'eai', option]);
+      expect(names(program), option).toEqual([]);
+    }
+  });
+
   it('eai --version prints the package version; a typo still gets the list of commands', async () => {
     const version = await runEai(['--version']);
     expect(version.code).toBe(0);

@@ -23,10 +23,16 @@ export const commands: ReadonlyArray<{ name: string; load: () => Promise<Registe
   { name: 'admin-token', load: async () => (await import('./admin-token.ts')).registerAdminTokenCommand },
 ];
 
-/** Registers the command `argv` runs, or every command when it names none of them (help, a typo, nothing). */
+/** Options of `eai` itself that need no command: `eai --version` printed its version after loading all of them (3 s). */
+const NO_COMMAND = new Set(['-V', '--version']);
+
+/**
+ * Registers the command `argv` runs, none for `--version`, or every command when it names none of them (help, a
+ * typo, nothing).
+ */
 export async function registerCommands(program: Command, argv: string[]): Promise<void> {
   const named = commands.find((c) => c.name === argv[2]);
-  const wanted = named === undefined ? commands : [named];
+  const wanted = named !== undefined ? [named] : NO_COMMAND.has(argv[2] ?? '') ? [] : commands;
   const registers = await Promise.all(wanted.map((c) => c.load()));
   for (const register of registers) register(program);
 }
