@@ -18,7 +18,15 @@ interface Endpoints {
 }
 
 interface Refresh {
-  connectors: Array<{ name: string; state: string; in: number; out: number; failed: number }>;
+  connectors: Array<{
+    name: string;
+    state: string;
+    in: number;
+    out: number;
+    skipped: number;
+    skippedReasons: Record<string, number>;
+    failed: number;
+  }>;
   topics: Record<string, number>;
   workflows: Record<string, Record<string, number>>;
 }
@@ -185,6 +193,12 @@ describe('eai demo (the README first command)', () => {
       });
       const last = refreshes.at(-1)!;
       expect(last.connectors.map((c) => c.name)).toEqual(demoConnectors);
+      // What a connector skipped, it says why: the counts by reason add up to its skipped.
+      for (const c of last.connectors)
+        expect(
+          Object.values(c.skippedReasons).reduce((n, k) => n + k, 0),
+          c.name,
+        ).toBe(c.skipped);
       expect(last.topics['canonical.sales-order']).toBeGreaterThan(0);
       expect(Object.keys(last.topics).sort()).toEqual([
         'canonical.case',

@@ -17,6 +17,7 @@ export {
   sinkGroupId,
   sourceTransactionalIds,
 } from './runtime/connector-ids.ts';
+export { MAX_SKIPPED_REASONS, OTHER_REASONS } from './runtime/connector-metrics.ts';
 export {
   type ConnectorDefinition,
   checkDeployment,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerConnectorsCommand, statusLine, statusTable } from './connectors.ts';
+import { registerConnectorsCommand, skippedReasonsText, statusLine, statusTable } from './connectors.ts';
 
 /** A hub that refuses every definition as the real one does: its sentence, and each wrong field in `details`. */
 let server: Server;
@@ -231,6 +231,40 @@ describe('a status line', () => {
     expect(
       statusLine({ ...base, task: { files: { reading: null, waiting: 0, done: 0, refused: 0 } } }),
     ).not.toContain('files:');
+  });
+});
+
+describe('why records were skipped, under eai connectors status <name>', () => {
+  const status = (skippedReasons?: Record<string, number>) => ({
+    name: 'odoo-write',
+    type: 'odoo-write-sink',
+    kind: 'sink',
+    state: 'RUNNING',
+    workerId: null,
+    trace: null,
+    metrics: {
+      recordsIn: 20,
+      recordsOut: 5,
+      recordsSkipped: 15,
+      ...(skippedReasons ? { skippedReasons } : {}),
+      recordsFailed: 0,
+      lastSuccessAt: null,
+      lagRecords: null,
+    },
+  });
+
+  it('lists each reason with its count, most first, the counts aligned; nothing when none was skipped or the hub is older', () => {
+    expect(
+      skippedReasonsText(
+        status({ 'sale.order already sale': 3, 'status CREATED is not written to Odoo': 12 }),
+      ).split('\n'),
+    ).toEqual([
+      'skipped, by reason:',
+      '  12  status CREATED is not written to Odoo',
+      '   3  sale.order already sale',
+    ]);
+    expect(skippedReasonsText(status({}))).toBe('');
+    expect(skippedReasonsText(status())).toBe('');
   });
 });
 

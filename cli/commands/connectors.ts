@@ -24,6 +24,8 @@ export interface Status {
     recordsFailed: number;
     /** Sinks: records a sink had nothing to do for (not its kind of record), not in `recordsOut`. */
     recordsSkipped?: number;
+    /** How many were skipped for each reason; absent from an older hub. */
+    skippedReasons?: Record<string, number>;
     lastSuccessAt: string | null;
     lastError?: string | null;
     /** Sinks: the record whose write keeps failing and is retried, its partition waiting behind it. */
@@ -99,6 +101,19 @@ export function statusLine(s: Status, instanceWidth = 0): string {
   return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} ${instanceOf(s).padEnd(instanceWidth)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${filesProgress(s.task?.files)}${waiting}${retrying}${restarts}${trace}`;
 }
 
+/**
+ * Under `eai connectors status <name>`: how many records were skipped for each reason, most first (none: nothing).
+ * A count of skipped alone leaves an operator asking whether something is wrong; the reason says what was not done.
+ */
+export function skippedReasonsText(s: Status): string {
+  const reasons = Object.entries(s.metrics.skippedReasons ?? {}).sort((a, b) => b[1] - a[1]);
+  if (reasons.length === 0) return '';
+  const width = String(reasons[0]![1]).length;
+  return ['skipped, by reason:', ...reasons.map(([why, n]) => `  ${String(n).padStart(width)}  ${why}`)].join(
+    '\n',
+  );
+}
+
 /** The file of `offsets --set`, read before the hub is asked: a missing or broken one is named with what it holds. */
 function offsetsFile(file: string): unknown {
   try {
@@ -160,7 +175,9 @@ export function registerConnectorsCommand(program: Command): void {
     .argument('<name>')
     .action(async (name: string, options: Options) => {
       const { body } = await callHub(options, 'GET', `/connectors/${encodeURIComponent(name)}/status`);
-      printResult(!!options.json, body, () => statusTable([body as Status]));
+      printResult(!!options.json, body, () =>
+        [statusTable([body as Status]), skippedReasonsText(body as Status)].filter(Boolean).join('\n'),
+      );
     });
 
   sub('show', "one connector's definition (secrets redacted)")

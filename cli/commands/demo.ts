@@ -247,8 +247,10 @@ export interface DemoConnectorRow {
   state: string;
   in: number;
   out: number;
-  /** Sinks: records not for them (nothing applied). */
+  /** Sinks: records not for them (nothing applied); sources: documents their mapping selects nothing from. */
   skipped: number;
+  /** How many were skipped for each reason. */
+  skippedReasons: Record<string, number>;
   failed: number;
 }
 
@@ -267,6 +269,16 @@ function refreshText(refresh: DemoRefresh): string {
     (c) =>
       `  ${c.name.padEnd(width)}  ${c.state.padEnd(10)} ${String(c.in).padStart(7)} ${String(c.out).padStart(7)} ${String(c.skipped).padStart(7)} ${String(c.failed).padStart(7)}`,
   );
+  // What was skipped, and why, under the table: a count alone leaves a newcomer asking whether something is wrong.
+  const skipped = refresh.connectors
+    .filter((c) => c.skipped > 0)
+    .map(
+      (c) =>
+        `  ${c.name.padEnd(width)}  ${Object.entries(c.skippedReasons)
+          .sort((a, b) => b[1] - a[1])
+          .map(([why, n]) => `${why} ${n}`)
+          .join('; ')}`,
+    );
   const topics = Object.entries(refresh.topics).map(([t, n]) => `  ${t.padEnd(width + 12)} ${n}`);
   const workflows = Object.entries(refresh.workflows).map(
     ([type, statuses]) =>
@@ -278,6 +290,7 @@ function refreshText(refresh: DemoRefresh): string {
     `--- ${refresh.at}`,
     `  ${'connector'.padEnd(width)}  ${'state'.padEnd(10)} ${'in'.padStart(7)} ${'out'.padStart(7)} ${'skipped'.padStart(7)} ${'failed'.padStart(7)}`,
     ...rows,
+    ...(skipped.length > 0 ? [`  ${'skipped'.padEnd(width)}  why (records)`, ...skipped] : []),
     `  ${'topic'.padEnd(width + 12)} records since start (with transaction markers)`,
     ...topics,
     ...(workflows.length > 0
@@ -487,6 +500,7 @@ export function registerDemoCommand(program: Command): void {
             in: status.metrics.recordsIn,
             out: status.metrics.recordsOut,
             skipped: status.metrics.recordsSkipped,
+            skippedReasons: { ...status.metrics.skippedReasons },
             failed: status.metrics.recordsFailed,
           });
         }

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { findWriter } from '../../formats/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import { type ConnectorContext, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import { type ConnectorContext, NOTHING_TO_WRITE, type SinkTask } from '../sdk/index.ts';
 import { controlNumberFile } from '../transports/control-numbers.ts';
 import { keyedFileWriter } from '../transports/keyed-files.ts';
 
@@ -80,7 +80,7 @@ export function createFileSink(config: FileSinkConfig, context: ConnectorContext
       });
       if (documents.length === 0) {
         context.logger.debug({ key: record.key }, 'file-sink: the mapping writes nothing for it, skipped');
-        return SKIPPED;
+        return NOTHING_TO_WRITE;
       }
     },
     async stop() {},

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
-import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
+import { type ConnectorContext, type SinkRecord, type Skipped, skipped } from '../sdk/index.ts';
 import {
   createHttpSink,
   type HttpRefusedError,
@@ -24,10 +24,11 @@ export const GDPR_DELETE_PATH = '/crm/v3/objects/contacts/gdpr-delete';
  * the contacts merged into it are removed for good. By HubSpot's id when the command names it, else by the unique
  * property `eai_golden_id` (a contact the hub created by the golden id).
  */
-export function gdprDeleteRequest(event: CustomerEvent): HttpSinkRequest | null {
+export function gdprDeleteRequest(event: CustomerEvent): HttpSinkRequest | Skipped {
   const own = erasureTargets(event, 'hubspot')[0]?.id;
   const goldenId = event.customer.customerId;
-  if (!own && ((event.customer.sourceIds ?? []).length > 0 || !goldenId)) return null;
+  if (!own && ((event.customer.sourceIds ?? []).length > 0 || !goldenId))
+    return skipped('the erasure names no HubSpot contact');
   return {
     method: 'POST',
     path: GDPR_DELETE_PATH,
@@ -184,7 +185,7 @@ export function createHubspotUpsertSink(
     const contact = (await response.json()) as { properties?: { eai_golden_id?: string | null } };
     return contact.properties?.eai_golden_id || undefined;
   }
-  async function request(record: SinkRecord): Promise<HttpSinkRequest | null> {
+  async function request(record: SinkRecord): Promise<HttpSinkRequest | Skipped | null> {
     if (!zoneAsked) {
       zoneAsked = true;
       void accountTimeZone.read();

@@ -85,7 +85,9 @@ describe.each(['json2', 'jsonrpc'] as const)(
       );
       expect(partner).toMatchObject({ name: 'Jane Roe', phone: '+49 30 1' });
       // Delivered again: nothing differs, nothing written.
-      expect(await sink.put(record({ origin: { system: 'mdm' } }))).toBe('skipped');
+      expect(await sink.put(record({ origin: { system: 'mdm' } }))).toEqual({
+        skipped: 'res.partner already as the event says',
+      });
       expect(warnings(logs)).toEqual(['res.partner.mobile']);
     });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
-import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
+import { type ConnectorContext, type SinkRecord, type Skipped, skipped } from '../sdk/index.ts';
 import {
   createHttpSink,
   type HttpRefusedError,
@@ -163,10 +163,10 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
   async function readFromOdoo(origin: Origin | undefined): Promise<string | undefined> {
     if (!skipOdooEvents || origin?.system !== 'odoo') return undefined;
     const echo = origin.changedBy === String(await client.uid(context.signal));
-    return echo ? 'echo of the integration user’s own write: skipped' : 'read from Odoo: skipped';
+    return echo ? 'echo of the integration user’s own write' : 'read from Odoo';
   }
 
-  async function partnerRequest(record: SinkRecord): Promise<HttpSinkRequest | null> {
+  async function partnerRequest(record: SinkRecord): Promise<HttpSinkRequest | Skipped | null> {
     const bodies = await context.toSystem(record.value);
     if (bodies.length === 0) return null;
     if (bodies.length > 1)
@@ -207,7 +207,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
         { key: record.key, partner: current.id },
         'res.partner already as the event says: nothing written',
       );
-      return null;
+      return skipped('res.partner already as the event says');
     }
     return call('res.partner', 'write', [[current.id], changed]);
   }
@@ -218,7 +218,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
    * and archived instead, as Odoo's own privacy tools do. Built from what Odoo holds before every attempt: a
    * partner gone or anonymised already needs nothing.
    */
-  async function erasureRequests(event: CustomerEvent): Promise<HttpSinkRequest[] | null> {
+  async function erasureRequests(event: CustomerEvent): Promise<HttpSinkRequest[] | Skipped> {
     const own = erasureTargets(event, 'odoo').filter(
       (s) => (s.idType ?? 'res.partner') === 'res.partner' && /^\d+$/.test(s.id),
     );
@@ -226,7 +226,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     let domain: unknown[];
     if (own.length > 0) domain = [['id', 'in', own.map((s) => Number(s.id))]];
     else if ((event.customer.sourceIds ?? []).length === 0 && goldenId) domain = [['ref', '=', goldenId]];
-    else return null;
+    else return skipped('the erasure names no Odoo partner');
     const fields = await client.existing(
       'res.partner',
       Object.keys(ERASED_PARTNER),
@@ -266,17 +266,18 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
       if (Object.keys(changed).length > 0)
         steps.push(await call('res.partner', 'write', [[partner.id], changed]));
     }
-    return steps.length > 0 ? steps : null;
+    return steps.length > 0 ? steps : skipped('nothing left to erase in Odoo');
   }
 
-  async function orderRequest(record: SinkRecord): Promise<HttpSinkRequest | null> {
+  async function orderRequest(record: SinkRecord): Promise<HttpSinkRequest | Skipped> {
     const order = (record.value as { salesOrder: { status: string; sourceIds?: SourceId[] } }).salesOrder;
     const action = ORDER_ACTIONS[order.status];
     const odoo = (order.sourceIds ?? []).filter((s) => s.system === 'odoo');
     const id = odoo.find((s) => s.idType === 'sale.order' && /^\d+$/.test(s.id))?.id;
     const name = odoo.find((s) => s.idType === 'sale.order.name')?.id;
     // An order Odoo never knew is not Odoo's to update; a status Odoo derives itself is not written.
-    if (!action || (!id && !name)) return null;
+    if (!action) return skipped(`status ${order.status} is not written to Odoo`);
+    if (!id && !name) return skipped('not an Odoo order');
     const found = await client.executeKw<OdooRecord[]>(
       'sale.order',
       'search_read',
@@ -289,17 +290,18 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
         `${context.name}: ${found.length === 0 ? 'no' : 'more than one'} sale.order ${id ? `with id ${id}` : `named "${name}"`} in Odoo for ${order.status}`,
       );
     const current = found[0]!;
-    if (action.doneIn.includes(String(current.state))) return null;
+    if (action.doneIn.includes(String(current.state)))
+      return skipped(`sale.order already ${String(current.state)}`);
     return call('sale.order', action.method, [[current.id]]);
   }
 
-  async function request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | null> {
+  async function request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | Skipped | null> {
     if (isErasureCommand(record.value)) return erasureRequests(record.value);
     const value = record.value as { origin?: Origin };
-    const skipped = await readFromOdoo(value.origin);
-    if (skipped) {
-      log.debug({ key: record.key }, skipped);
-      return null;
+    const readFrom = await readFromOdoo(value.origin);
+    if (readFrom) {
+      log.debug({ key: record.key }, `${readFrom}: skipped`);
+      return skipped(readFrom);
     }
     if (record.schema === 'eai.canonical.CustomerEvent') return partnerRequest(record);
     if (record.schema === 'eai.canonical.SalesOrderEvent') return orderRequest(record);

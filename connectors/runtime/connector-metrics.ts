@@ -92,6 +92,8 @@ export interface TaskCounters {
   recordsOut: number;
   /** Sources: documents their mapping selects nothing from. Sinks: records not for the sink, handled without applying anything. */
   recordsSkipped: number;
+  /** How many of them were skipped for each reason, in the words the mapping step or the sink gave it. */
+  skippedReasons: Record<string, number>;
   recordsFailed: number;
   lastSuccessAt: string | null;
   lastError: string | null;
@@ -109,6 +111,7 @@ export function newCounters(): TaskCounters {
     recordsIn: 0,
     recordsOut: 0,
     recordsSkipped: 0,
+    skippedReasons: {},
     recordsFailed: 0,
     lastSuccessAt: null,
     lastError: null,
@@ -116,4 +119,23 @@ export function newCounters(): TaskCounters {
     lagRecords: null,
     lagSeconds: null,
   };
+}
+
+/** The most reasons a connector's status tells apart; records skipped for any further one count under OTHER_REASONS. */
+export const MAX_SKIPPED_REASONS = 20;
+export const OTHER_REASONS = 'other reasons';
+
+/**
+ * `count` records skipped for `reason`: in the counters (by reason, at most MAX_SKIPPED_REASONS of them: a sink that
+ * put an id into its reason would otherwise grow the status without end) and in `eai_connector_records_skipped_total`.
+ */
+export function countSkipped(connector: string, counters: TaskCounters, reason: string, count = 1): void {
+  counters.recordsSkipped += count;
+  const reasons = counters.skippedReasons;
+  const known =
+    reasons[reason] !== undefined || Object.keys(reasons).length < MAX_SKIPPED_REASONS - 1
+      ? reason
+      : OTHER_REASONS;
+  reasons[known] = (reasons[known] ?? 0) + count;
+  connectorMetrics.recordsSkipped.inc({ connector }, count);
 }

@@ -27,7 +27,7 @@ import { readSince } from '../../tests/read-since.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { builtinPlugins, ConnectorRuntime, connectorKey, sinkGroupId } from '../index.ts';
-import { definePlugin, type SinkRecord, SKIPPED } from '../sdk/index.ts';
+import { definePlugin, type SinkRecord, skipped } from '../sdk/index.ts';
 import { ASSIGNMENT_SLOTS } from './runtime.ts';
 
 const silent = pino({ level: 'silent' });
@@ -59,7 +59,7 @@ function recordingSink(
       async put(record) {
         const id = (record.value as { customer: { customerId: string } }).customer.customerId;
         if (refuse.has(id)) throw new NonRetriableError(`target refuses ${id}: 400 {"field":"email"}`);
-        if (skip.has(id)) return SKIPPED;
+        if (skip.has(id)) return skipped('not for this test target');
         const failures = flaky.get(id) ?? 0;
         if (failures > 0) {
           flaky.set(id, failures - 1);
@@ -464,11 +464,11 @@ describe('connector runtime on the real broker', () => {
     await bus.provisionTopics([{ topic, partitions: 1 }]);
     const publisher = await bus.publisher();
     const base = exampleJson('CustomerEvent') as { customer: Record<string, unknown> };
-    const [applies, refused, skipped, unasked] = ['a', 'r', 's', 'u'].map((id) => `${topic}-${id}`);
+    const [applies, refused, notOurs, unasked] = ['a', 'r', 's', 'u'].map((id) => `${topic}-${id}`);
     refuse.add(refused!);
-    skip.add(skipped!);
+    skip.add(notOurs!);
     await publisher.publish(
-      [applies, refused, skipped, unasked].map((customerId) => ({
+      [applies, refused, notOurs, unasked].map((customerId) => ({
         schema: 'CustomerEvent',
         topic,
         value: { ...base, customer: { ...base.customer, customerId } },
@@ -515,5 +515,11 @@ describe('connector runtime on the real broker', () => {
     // Neither the skipped record nor the one that asked for nothing has a receipt: the receipt topic read to its end
     // (a receipt is written before its record's offset is committed, and all four are), not a wait of 3 s for a third.
     expect(await readSince(RECEIPT_TOPIC, from, mine)).toHaveLength(2);
+    // The skipped one counts as skipped, with the reason the sink gave.
+    expect((await runtime.status(name))!.metrics).toMatchObject({
+      recordsIn: 4,
+      recordsSkipped: 1,
+      skippedReasons: { 'not for this test target': 1 },
+    });
   });
 });

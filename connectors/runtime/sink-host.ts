@@ -17,10 +17,10 @@ import { BatchDecompressionError } from '../../bus/transport/index.ts';
 import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../../lib/retry.ts';
-import { type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import { isSkipped, type SinkRecord, type SinkTask } from '../sdk/index.ts';
 import { restartable } from './auto-restart.ts';
 import { connectorKey, sinkGroupId } from './connector-ids.ts';
-import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
+import { connectorMetrics, countSkipped, type TaskCounters } from './connector-metrics.ts';
 import { takeOverPreGroupOffsets } from './pre-group-offsets.ts';
 
 export interface SinkHostOptions {
@@ -50,7 +50,7 @@ export interface SinkHostOptions {
  * group): records arrive decoded, in order per partition and so per key, one at a time; a record is committed only once
  * `put` resolved. Retriable failures are retried with backoff until the record is applied (or for the definition's
  * `retryTimeoutMs`), the partition waiting behind it so that its keys stay in order; a record that fails for good goes
- * to `dlq.sink` with the reason and its original bytes, and the sink goes on. A record the task skipped (`SKIPPED`: not
+ * to `dlq.sink` with the reason and its original bytes, and the sink goes on. A record the task skipped (`skipped(reason)`: not
  * for it) counts as skipped, not out. A new group starts at the beginning of its topics, as Kafka Connect's sinks do,
  * or with `startAt: latest` at their end, committed before it joins (`pinGroupStart`). A record that asks for a
  * receipt (`ce_replyto`, bus/receipts.ts) gets one once applied or dead-lettered, before it is committed; a skipped
@@ -130,9 +130,8 @@ export class SinkHost {
         counters.lastError = null;
         this.notRetrying();
         // A record not for this sink is handled (committed) but not applied: out counts only what reached the target.
-        if (outcome === SKIPPED) {
-          counters.recordsSkipped += 1;
-          connectorMetrics.recordsSkipped.inc({ connector: name });
+        if (isSkipped(outcome)) {
+          countSkipped(name, counters, outcome.skipped);
           return;
         }
         counters.recordsOut += 1;

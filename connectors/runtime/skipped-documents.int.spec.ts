@@ -46,7 +46,13 @@ describe('a source document that maps to no record', () => {
         existsSync(join(dir, 'done', 'aggregation.json')) && existsSync(join(dir, 'done', 'shipping.json')),
     );
     const metrics = (await runtime.status(name))!.metrics;
-    expect(metrics).toMatchObject({ recordsIn: 2, recordsOut: 2, recordsSkipped: 1, recordsFailed: 0 });
+    expect(metrics).toMatchObject({
+      recordsIn: 2,
+      recordsOut: 2,
+      recordsSkipped: 1,
+      skippedReasons: { 'the mapping selects no record from it': 1 },
+      recordsFailed: 0,
+    });
     const skipped = (
       await metricsRegistry.getSingleMetric('eai_connector_records_skipped_total')!.get()
     ).values.find((v) => v.labels.connector === name);

@@ -5,7 +5,7 @@ import { RepeatedFailure } from '../../lib/repeated-failure.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { sourceTransactionalIds } from './connector-ids.ts';
-import { connectorMetrics, type TaskCounters } from './connector-metrics.ts';
+import { connectorMetrics, countSkipped, type TaskCounters } from './connector-metrics.ts';
 import type { DocumentInput, MappingStep, PreparedDocument } from './mapping-step.ts';
 import { ProducerTurns } from './producer-turns.ts';
 
@@ -52,6 +52,9 @@ const MAX_GROUPED_DOCUMENTS = 1000;
 
 /** How long a batch is mapped on the runtime's own thread before other work gets a turn. */
 const YIELD_EVERY_MS = 2;
+
+/** Why a source's document counts as skipped: it mapped to no record and no dead letter (`eai map` shows it). */
+const SELECTS_NOTHING = 'the mapping selects no record from it';
 
 type Prepared =
   | {
@@ -383,13 +386,12 @@ export class SourceHost {
     countPublished(canonical);
     counters.recordsOut += published;
     counters.recordsFailed += deadLettered;
-    counters.recordsSkipped += skipped;
     counters.lastSuccessAt = new Date().toISOString();
     counters.lastError = null;
     connectorMetrics.recordsOut.inc({ connector: name }, published);
     if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
     if (skipped) {
-      connectorMetrics.recordsSkipped.inc({ connector: name }, skipped);
+      countSkipped(name, counters, SELECTS_NOTHING, skipped);
       // Not an error (a mapping may leave documents it is not for), but never without a word: `eai map` says why.
       logger.debug({ skipped }, 'documents mapped to no record (their mapping selects nothing from them)');
     }

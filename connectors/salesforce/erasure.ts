@@ -7,6 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { erasureTargets } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
+import { type Skipped, skipped } from '../sdk/index.ts';
 import type { HttpRefusedError, HttpSinkRequest } from '../transports/http-sink.ts';
 
 const TYPE_BY_PREFIX: Record<string, 'Account' | 'Contact'> = { '001': 'Account', '003': 'Contact' };
@@ -42,7 +43,7 @@ export async function erasureSteps(options: {
   apiVersion: string;
   clientName: string;
   findByGoldenId: (goldenId: string) => Promise<Array<{ type: 'Account' | 'Contact'; id: string }>>;
-}): Promise<HttpSinkRequest[] | null> {
+}): Promise<HttpSinkRequest[] | Skipped> {
   const { event, apiVersion } = options;
   const named = erasureTargets(event, 'salesforce')
     .map((s) => ({ type: sobjectTypeOf(s.id, s.idType), id: s.id }))
@@ -51,7 +52,7 @@ export async function erasureSteps(options: {
     named.length > 0 || (event.customer.sourceIds ?? []).length > 0
       ? named
       : await options.findByGoldenId(event.customer.customerId ?? '');
-  if (records.length === 0) return null;
+  if (records.length === 0) return skipped('the erasure names no Salesforce record');
   return [
     ...records.map((r) => ({
       method: 'DELETE',

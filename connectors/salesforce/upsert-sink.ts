@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NonRetriableError } from '../../lib/errors.ts';
 import { isErasureCommand } from '../../schemas/erasure.ts';
-import type { ConnectorContext, SinkRecord } from '../sdk/index.ts';
+import type { ConnectorContext, SinkRecord, Skipped } from '../sdk/index.ts';
 import {
   createHttpSink,
   type HttpRefusedError,
@@ -80,7 +80,7 @@ export function createSalesforceUpsertSink(
     }
     return found;
   }
-  async function request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | null> {
+  async function request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | Skipped | null> {
     if (isErasureCommand(record.value))
       return erasureSteps({
         event: record.value,

@@ -4,7 +4,13 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
-import { type ConnectorContext, type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import {
+  type ConnectorContext,
+  NOTHING_TO_WRITE,
+  type SinkRecord,
+  type SinkTask,
+  skipped,
+} from '../sdk/index.ts';
 import { keyedFileName, keyedFileWriter } from '../transports/keyed-files.ts';
 
 /** Canonical statuses an ORDRSP answers (status-to-ordrsp-action.yaml): what the ERP's own order does not say. */
@@ -142,13 +148,13 @@ export function createOrdrspFileSink(config: SapOrdrspFileSinkConfig, context: C
         );
       if (!answered.has(status)) {
         context.logger.debug({ key: record.key, status }, 'sap-ordrsp: status not answered, skipped');
-        return SKIPPED;
+        return skipped(`status ${status} is not answered to SAP`);
       }
       const documents = await context.toSystem(record.value, {
         documentId: ordrspDocnum(record.idempotencyKey),
       });
       // The mapping writes nothing for it (e.g. the credit memo mapping for an order that is not a CR): skipped.
-      if (documents.length === 0) return SKIPPED;
+      if (documents.length === 0) return NOTHING_TO_WRITE;
       await write(record.idempotencyKey, documents, async ({ name, writtenAt }) => {
         context.logger.info({ file: name, key: record.key, status }, 'sap-ordrsp: file written');
         if (config.awaitStatusMs > 0) await awaitStatus(context, dir, name, writtenAt, config.awaitStatusMs);

@@ -97,19 +97,38 @@ export interface SinkRecord {
 }
 
 /**
- * What `SinkTask.put` resolves to when the record is not for the sink and it applied nothing (an order type or status
- * its mapping writes nothing for, an event read from its own target): the status counts it as skipped, not out.
+ * What `SinkTask.put` resolves to when it applied nothing, and why: the record is not for the sink (an order status
+ * its mapping writes nothing for, an event read from its own target, a value the target holds already). The status
+ * counts it as skipped, not out, and shows how many were skipped for each reason (`skippedReasons`), so say it in
+ * words an operator reads, the same words for every record skipped so (no ids or values in it):
+ * `skipped('status not written to Odoo')`.
  */
-export const SKIPPED = 'skipped';
+export interface Skipped {
+  readonly skipped: string;
+}
+
+export function skipped(reason: string): Skipped {
+  return { skipped: reason };
+}
+
+/** A skip that gives no reason of its own. */
+export const SKIPPED: Skipped = skipped('not for this sink');
+
+/** The skip of a record the connector's mapping (`context.toSystem`) writes no document or body for. */
+export const NOTHING_TO_WRITE: Skipped = skipped('the mapping writes nothing for it');
+
+export function isSkipped(outcome: unknown): outcome is Skipped {
+  return typeof outcome === 'object' && outcome !== null && typeof (outcome as Skipped).skipped === 'string';
+}
 
 export interface SinkTask {
   /**
-   * Applies the records in order and resolves once they are applied, or with SKIPPED when it applied nothing. Throw
+   * Applies the records in order and resolves once they are applied, or with `skipped(reason)` when it applied nothing. Throw
    * a RetriableError to have the runtime retry (bounded, with backoff), a NonRetriableError to dead-letter the record
    * (it goes to `dlq.sink` with the reason). Records of one key always arrive in order and one at a time.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a put that resolves with nothing (void) applied its record
-  put(record: SinkRecord): Promise<void | typeof SKIPPED>;
+  put(record: SinkRecord): Promise<void | Skipped>;
   stop(): Promise<void>;
 }
 

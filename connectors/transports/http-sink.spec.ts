@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
-import { type SinkRecord, SKIPPED } from '../sdk/index.ts';
+import { type SinkRecord, skipped } from '../sdk/index.ts';
 import {
   CircuitOpenError,
   createHttpSink,
@@ -300,9 +300,38 @@ describe('HTTP sink against a scripted server', () => {
       context,
     );
     // An order a week for a customer the CRM does not hold: one info line each was two thirds of the log (soak).
-    expect(await sink.put(customer('K-9', 'nine'))).toBe(SKIPPED);
+    expect(await sink.put(customer('K-9', 'nine'))).toEqual({ skipped: 'no account: skipped' });
     expect(await sink.put(customer('dup', 'again'))).toBeUndefined();
     expect(logs.map((l) => l.msg)).toEqual(['already there: applied before']);
+  });
+
+  it('a record the request builder has nothing for is skipped with its reason, or the mapping writing nothing; none is sent', async () => {
+    let requests = 0;
+    server = await startScriptedServer((_req, res) => {
+      requests++;
+      res.writeHead(200).end('{}');
+    });
+    const { context } = createTestContext('builder-skips');
+    for (const requestPerAttempt of [false, true]) {
+      const sink = createHttpSink(
+        {
+          config: httpSinkConfig.parse({ baseUrl: `${server.url}/`, retry: { retries: 0 } }),
+          request: async (record) =>
+            record.key === 'none'
+              ? null
+              : record.key === 'theirs'
+                ? skipped('read from this target')
+                : { method: 'PUT', path: `/customers/${record.key}`, body: record.value },
+          requestPerAttempt,
+        },
+        context,
+      );
+      expect(await sink.put(customer('none', 'n'))).toEqual({ skipped: 'the mapping writes nothing for it' });
+      expect(await sink.put(customer('theirs', 't'))).toEqual({ skipped: 'read from this target' });
+      expect(requests).toBe(requestPerAttempt ? 1 : 0);
+      expect(await sink.put(customer('mine', 'm'))).toBeUndefined();
+      expect(requests).toBe(requestPerAttempt ? 2 : 1);
+    }
   });
 
   it('gives up within the put after its retries with a retriable error naming the status', async () => {

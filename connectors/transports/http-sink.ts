@@ -8,7 +8,15 @@ import {
 } from 'cockatiel';
 import { errorMessage, isRetriable, RetriableError, withoutAnswerBody } from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
-import { type ConnectorContext, type SinkRecord, type SinkTask, SKIPPED } from '../sdk/index.ts';
+import {
+  type ConnectorContext,
+  isSkipped,
+  NOTHING_TO_WRITE,
+  type SinkRecord,
+  type SinkTask,
+  type Skipped,
+  skipped,
+} from '../sdk/index.ts';
 import {
   CircuitOpenError,
   type HttpFailure,
@@ -49,11 +57,12 @@ export interface HttpSinkRequest {
 export interface HttpSinkOptions {
   config: HttpSinkConfig;
   /**
-   * The request that writes `record`, or null when there is nothing to write for it (the put resolves). A list is
-   * sent in order, each step with its own retries (an erasure: delete, then purge); step n > 0 carries the
-   * idempotency key `<key>/<n>`. A step refused as `alreadyApplied` counts as done and the next one follows.
+   * The request that writes `record`, or `skipped(reason)` when there is nothing to write for it (the put resolves
+   * skipped; null: the mapping writes nothing for it). A list is sent in order, each step with its own retries (an
+   * erasure: delete, then purge); step n > 0 carries the idempotency key `<key>/<n>`. A step refused as
+   * `alreadyApplied` counts as done and the next one follows.
    */
-  request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | null>;
+  request(record: SinkRecord): Promise<HttpSinkRequest | HttpSinkRequest[] | Skipped | null>;
   /**
    * Auth headers for each attempt (e.g. a cached OAuth bearer token). Called with `renew: true` once per put
    * after a 401, to fetch a fresh token; the request is then sent again.
@@ -66,8 +75,8 @@ export interface HttpSinkOptions {
   alreadyApplied?(refusal: HttpRefusedError, request: HttpSinkRequest): string | undefined;
   /**
    * A refusal that means the record is not for this target, by the connector's choice (an order whose customer
-   * the CRM does not hold): return what to log, and the put resolves SKIPPED (counted as skipped, not as out)
-   * instead of dead-lettering the record.
+   * the CRM does not hold): return why, and the put resolves skipped with it (counted as skipped, not as out; the
+   * same words for every record so refused: they count by reason) instead of dead-lettering the record.
    */
   refusedAsSkipped?(refusal: HttpRefusedError, request: HttpSinkRequest): string | undefined;
   /**
@@ -290,14 +299,23 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
 
   return {
     async put(record) {
-      const asList = (r: HttpSinkRequest | HttpSinkRequest[] | null) => (r === null ? [] : [r].flat());
+      // Why nothing was sent for the record, if nothing was: the builder said (skipped) or built nothing (null), or
+      // the target refused a step as not for it (refusedAsSkipped).
+      let skip: string | undefined;
+      const asList = (r: HttpSinkRequest | HttpSinkRequest[] | Skipped | null): HttpSinkRequest[] => {
+        if (r === null || isSkipped(r)) {
+          skip = (r ?? NOTHING_TO_WRITE).skipped;
+          return [];
+        }
+        skip = undefined;
+        return [r].flat();
+      };
       // Built once, unless per attempt; a step sent stays sent when a later one is retried.
       const pending = options.requestPerAttempt ? [] : asList(await options.request(record));
       // A record the request builder yields nothing for is not for this sink: skipped, not applied.
-      if (!options.requestPerAttempt && pending.length === 0) return SKIPPED;
+      if (!options.requestPerAttempt && pending.length === 0)
+        return skipped(skip ?? NOTHING_TO_WRITE.skipped);
       const steps = pending.length;
-      let nothingToSend = false;
-      let refusedAsSkipped = false;
       let current: HttpSinkRequest | undefined;
       const sendStep = async (request: HttpSinkRequest, step: number) => {
         current = request;
@@ -324,22 +342,21 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         } catch (error) {
           if (!(error instanceof HttpRefusedError)) throw error;
           const done = options.alreadyApplied?.(error, request);
-          const skipped = done === undefined ? options.refusedAsSkipped?.(error, request) : undefined;
-          if (done === undefined && skipped === undefined) throw error;
+          const policy = done === undefined ? options.refusedAsSkipped?.(error, request) : undefined;
+          if (done === undefined && policy === undefined) throw error;
           const where = { key: record.key, method: request.method, path: request.path };
           // A refusal taken as already applied is rare and worth a line; one a policy skips (an order whose customer
           // the CRM does not hold) comes with every such record: counted as skipped, logged at debug (soak trial: one
           // info line an order, two thirds of the hub's log).
-          if (skipped !== undefined) {
-            refusedAsSkipped = true;
-            log.debug(where, skipped);
+          if (policy !== undefined) {
+            skip = policy;
+            log.debug(where, policy);
           } else log.info(where, done);
         }
       };
       const write = async () => {
         if (options.requestPerAttempt) {
           const built = asList(await options.request(record));
-          nothingToSend = built.length === 0;
           for (const [step, request] of built.entries()) await sendStep(request, step);
           return;
         }
@@ -391,7 +408,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         },
       });
       failuresInRow = 0;
-      return nothingToSend || refusedAsSkipped ? SKIPPED : undefined;
+      return skip === undefined ? undefined : skipped(skip);
     },
     async stop() {
       stopping.abort();

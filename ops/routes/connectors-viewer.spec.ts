@@ -23,6 +23,7 @@ const status: ConnectorStatus = {
     recordsIn: 2,
     recordsOut: 1,
     recordsSkipped: 0,
+    skippedReasons: {},
     recordsFailed: 1,
     lastSuccessAt: '2026-12-05T06:00:00.000Z',
     lastError: error,

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { type ConnectorRuntime, type ConnectorStatus, connectorDefinition } from '../../connectors/index.ts';
+import {
+  type ConnectorRuntime,
+  type ConnectorStatus,
+  connectorDefinition,
+  MAX_SKIPPED_REASONS,
+  OTHER_REASONS,
+} from '../../connectors/index.ts';
 import { ConfigError, errorMessage, NonRetriableError } from '../../lib/errors.ts';
 import {
   type AdminApi,
@@ -63,6 +69,11 @@ const countersSchema = z.object({
     .number()
     .describe(
       'Sources: documents read that mapped to no record and no dead letter (the mapping selects nothing from them: `eai map` shows it). Sinks: records received but not for the sink (its mapping writes nothing for them), not applied.',
+    ),
+  skippedReasons: z
+    .record(z.string(), z.number())
+    .describe(
+      `How many of the skipped were skipped for each reason, in the words the mapping step or the sink gave (\`{"status CREATED is not written to Odoo": 12}\`); at most ${MAX_SKIPPED_REASONS} reasons, the rest counted under \`${OTHER_REASONS}\`.`,
     ),
   recordsFailed: z.number().describe('Documents or records sent to a dead-letter topic.'),
   lastSuccessAt: z.string().nullable().describe('When the last batch was committed or applied (ISO 8601).'),

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { countSkipped, MAX_SKIPPED_REASONS, newCounters, OTHER_REASONS } from './connector-metrics.ts';
+
+describe("a connector's skipped records, by reason", () => {
+  it('counts each reason; past MAX_SKIPPED_REASONS reasons, new ones count together as other reasons', () => {
+    const counters = newCounters();
+    countSkipped('skips-spec', counters, 'status CREATED is not written to Odoo');
+    countSkipped('skips-spec', counters, 'status CREATED is not written to Odoo', 4);
+    countSkipped('skips-spec', counters, 'read from Odoo');
+    expect(counters.recordsSkipped).toBe(6);
+    expect(counters.skippedReasons).toEqual({
+      'status CREATED is not written to Odoo': 5,
+      'read from Odoo': 1,
+    });
+    // A sink that put an id into its reason: the status stays bounded, and nothing is lost from the total.
+    for (let i = 0; i < 50; i++) countSkipped('skips-spec', counters, `record ${i} not found`);
+    expect(Object.keys(counters.skippedReasons)).toHaveLength(MAX_SKIPPED_REASONS);
+    expect(counters.skippedReasons[OTHER_REASONS]).toBe(50 - (MAX_SKIPPED_REASONS - 3));
+    // A reason already known keeps counting under its own name.
+    countSkipped('skips-spec', counters, 'read from Odoo');
+    expect(counters.skippedReasons['read from Odoo']).toBe(2);
+    expect(counters.recordsSkipped).toBe(57);
+    const sum = Object.values(counters.skippedReasons).reduce((a, b) => a + b, 0);
+    expect(sum).toBe(counters.recordsSkipped);
+  });
+});
