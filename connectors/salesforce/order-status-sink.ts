@@ -19,7 +19,7 @@ function noAccount(refusal: HttpRefusedError, request: HttpSinkRequest): string 
   return request.method === 'PATCH' &&
     refusal.status === 400 &&
     /Foreign key external ID: .* not found for field \w+ in entity Account/.test(refusal.responseBody)
-    ? "the order's customer has no Account in the CRM: skipped (unknownAccount: skip)"
+    ? "the order's customer has no Account in the CRM (unknownAccount: skip)"
     : undefined;
 }
 

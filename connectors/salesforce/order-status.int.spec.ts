@@ -207,6 +207,7 @@ describe('salesforce-order-status-sink on the real broker', () => {
     // Skipped, not applied: nothing reached the CRM, so it is not counted as out.
     expect((await runtime.status(lenient))!.metrics).toMatchObject({
       recordsSkipped: 1,
+      skippedReasons: { "the order's customer has no Account in the CRM (unknownAccount: skip)": 1 },
       recordsOut: 0,
       recordsFailed: 0,
     });
