@@ -7,7 +7,7 @@ import { sinkGroupId } from '../connectors/index.ts';
 import { generateCustomers } from '../simulators/generator/generate.ts';
 import { consumerGroupIds } from '../tests/consumer-groups.ts';
 import { testBus, testStack } from '../tests/stack.ts';
-import { DEMO_CONNECT_GROUP, DEMO_CUSTOMERS, DEMO_MDM_SCHEMA } from './commands/demo.ts';
+import { DEMO_CONNECT_GROUP, DEMO_CUSTOMERS, DEMO_MDM_SCHEMA, type DemoRefresh } from './commands/demo.ts';
 
 interface Endpoints {
   api: string;
@@ -17,19 +17,8 @@ interface Endpoints {
   simulators: Record<string, string>;
 }
 
-interface Refresh {
-  connectors: Array<{
-    name: string;
-    state: string;
-    in: number;
-    out: number;
-    skipped: number;
-    skippedReasons: Record<string, number>;
-    failed: number;
-  }>;
-  topics: Record<string, number>;
-  workflows: Record<string, Record<string, number>>;
-}
+/** One refresh line of `eai demo --json`. */
+type Refresh = DemoRefresh;
 
 /** Every connector the shipped deployment declares: one file each. */
 const demoConnectors = readdirSync('examples/demo/deploy')
