@@ -38,6 +38,13 @@ export async function startRegistry(
     'apicurio.storage.sql.kind': 'postgresql',
     'apicurio.datasource.url': `jdbc:postgresql://127.0.0.1:${database.port}/registry`,
     'apicurio.datasource.username': 'postgres',
+    // A connection is checked as the pool hands it out: after PostgreSQL restarted (a crash, `eai stack up` starting
+    // it again, the machine waking) the pool held 20 dead ones, and the registry answered 500 ("terminating connection
+    // due to administrator command") until a request had failed on each. A local registry needs few connections.
+    'quarkus.datasource.postgresql.jdbc.validate-on-borrow': 'true',
+    'apicurio.datasource.jdbc.initial-size': '2',
+    'apicurio.datasource.jdbc.min-size': '2',
+    'apicurio.datasource.jdbc.max-size': '20',
     'quarkus.log.level': 'WARN',
     'quarkus.log.console.level': 'WARN',
   };
