@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { countSkipped, MAX_SKIPPED_REASONS, newCounters, OTHER_REASONS } from './connector-metrics.ts';
+import {
+  countSkipped,
+  MAX_SKIPPED_REASONS,
+  newCounters,
+  OTHER_REASONS,
+  reportedCounters,
+} from './connector-metrics.ts';
 
 describe("a connector's skipped records, by reason", () => {
   it('counts each reason; past MAX_SKIPPED_REASONS reasons, new ones count together as other reasons', () => {
@@ -22,5 +28,15 @@ describe("a connector's skipped records, by reason", () => {
     expect(counters.recordsSkipped).toBe(57);
     const sum = Object.values(counters.skippedReasons).reduce((a, b) => a + b, 0);
     expect(sum).toBe(counters.recordsSkipped);
+  });
+});
+
+describe('the counters another instance reported', () => {
+  it('are taken as reported, and a field an older hub did not report is at its start value', () => {
+    const older = { recordsIn: 7, recordsOut: 5, recordsSkipped: 2, recordsFailed: 0 };
+    expect(reportedCounters(older)).toEqual({ ...newCounters(), ...older, skippedReasons: {} });
+    const current = { ...newCounters(), recordsSkipped: 2, skippedReasons: { 'read from Odoo': 2 } };
+    expect(reportedCounters(current)).toEqual(current);
+    expect(reportedCounters(undefined)).toEqual(newCounters());
   });
 });

@@ -121,6 +121,14 @@ export function newCounters(): TaskCounters {
   };
 }
 
+/**
+ * The counters another instance reported (its status on the status topic), with what an older hub did not report yet
+ * at its start value (`skippedReasons` came later): a status from a hub of another version still has every field.
+ */
+export function reportedCounters(reported: Partial<TaskCounters> | undefined): TaskCounters {
+  return { ...newCounters(), ...reported };
+}
+
 /** The most reasons a connector's status tells apart; records skipped for any further one count under OTHER_REASONS. */
 export const MAX_SKIPPED_REASONS = 20;
 export const OTHER_REASONS = 'other reasons';

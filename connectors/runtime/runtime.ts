@@ -39,7 +39,13 @@ import {
   restartDelay,
 } from './auto-restart.ts';
 import { connectorKey, connectorOfOwner, sinkGroupId } from './connector-ids.ts';
-import { connectorMetrics, initialiseSeries, newCounters, type TaskCounters } from './connector-metrics.ts';
+import {
+  connectorMetrics,
+  initialiseSeries,
+  newCounters,
+  reportedCounters,
+  type TaskCounters,
+} from './connector-metrics.ts';
 import { type ConnectorDefinition, pluginConfig, validateDefinition } from './definition.ts';
 import { forEachInParallel } from './in-parallel.ts';
 import type { MappingPool } from './mapping-pool.ts';
@@ -498,7 +504,9 @@ export class ConnectorRuntime {
       updatedAt: null,
       metrics: newCounters(),
     };
-    return reported ? { ...base, ...(JSON.parse(reported) as Partial<ConnectorStatus>), name } : base;
+    if (!reported) return base;
+    const status = JSON.parse(reported) as Partial<ConnectorStatus>;
+    return { ...base, ...status, name, metrics: reportedCounters(status.metrics) };
   }
 
   async offsets(name: string): Promise<Array<{ partition: Json; offset: Json }> | undefined> {
