@@ -101,12 +101,17 @@ export function statusLine(s: Status, instanceWidth = 0): string {
   return `${s.name.padEnd(28)} ${s.kind.padEnd(6)} ${s.state.padEnd(10)} ${instanceOf(s).padEnd(instanceWidth)} in ${m.recordsIn}  out ${m.recordsOut}${m.recordsSkipped ? `  skipped ${m.recordsSkipped}` : ''}  failed ${m.recordsFailed}${lag}  last ${m.lastSuccessAt ?? '-'}${snapshot}${filesProgress(s.task?.files)}${waiting}${retrying}${restarts}${trace}`;
 }
 
+/** A connector's skip reasons with their counts, the most frequent first (the status and the demo list them so). */
+export function reasonsByCount(reasons: Record<string, number>): Array<[string, number]> {
+  return Object.entries(reasons).sort((a, b) => b[1] - a[1]);
+}
+
 /**
  * Under `eai connectors status <name>`: how many records were skipped for each reason, most first (none: nothing).
  * A count of skipped alone leaves an operator asking whether something is wrong; the reason says what was not done.
  */
 export function skippedReasonsText(s: Status): string {
-  const reasons = Object.entries(s.metrics.skippedReasons ?? {}).sort((a, b) => b[1] - a[1]);
+  const reasons = reasonsByCount(s.metrics.skippedReasons ?? {});
   if (reasons.length === 0) return '';
   const width = String(reasons[0]![1]).length;
   return ['skipped, by reason:', ...reasons.map(([why, n]) => `  ${String(n).padStart(width)}  ${why}`)].join(

@@ -19,6 +19,7 @@ import { projectRoot, stackHome } from '../../stack/paths.ts';
 import { stackUp } from '../../stack/stack.ts';
 import { dropDatabase, dropSchema } from '../../store/database.ts';
 import { checkHubPort, wholeNumber } from '../options.ts';
+import { reasonsByCount } from './connectors.ts';
 
 /** The shipped deployment: one file per connector, `${env:EAI_DEMO_…}` references set below. */
 const deployDir = join(projectRoot, 'examples', 'demo', 'deploy');
@@ -274,8 +275,7 @@ function refreshText(refresh: DemoRefresh): string {
     .filter((c) => c.skipped > 0)
     .map(
       (c) =>
-        `  ${c.name.padEnd(width)}  ${Object.entries(c.skippedReasons)
-          .sort((a, b) => b[1] - a[1])
+        `  ${c.name.padEnd(width)}  ${reasonsByCount(c.skippedReasons)
           .map(([why, n]) => `${why} ${n}`)
           .join('; ')}`,
     );

@@ -301,10 +301,10 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     async put(record) {
       // Why nothing was sent for the record, if nothing was: the builder said (skipped) or built nothing (null), or
       // the target refused a step as not for it (refusedAsSkipped).
-      let skip: string | undefined;
+      let skip: Skipped | undefined;
       const asList = (r: HttpSinkRequest | HttpSinkRequest[] | Skipped | null): HttpSinkRequest[] => {
         if (r === null || isSkipped(r)) {
-          skip = (r ?? NOTHING_TO_WRITE).skipped;
+          skip = r ?? NOTHING_TO_WRITE;
           return [];
         }
         skip = undefined;
@@ -313,8 +313,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
       // Built once, unless per attempt; a step sent stays sent when a later one is retried.
       const pending = options.requestPerAttempt ? [] : asList(await options.request(record));
       // A record the request builder yields nothing for is not for this sink: skipped, not applied.
-      if (!options.requestPerAttempt && pending.length === 0)
-        return skipped(skip ?? NOTHING_TO_WRITE.skipped);
+      if (!options.requestPerAttempt && pending.length === 0) return skip ?? NOTHING_TO_WRITE;
       const steps = pending.length;
       let current: HttpSinkRequest | undefined;
       const sendStep = async (request: HttpSinkRequest, step: number) => {
@@ -349,7 +348,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
           // the CRM does not hold) comes with every such record: counted as skipped, logged at debug (soak trial: one
           // info line an order, two thirds of the hub's log).
           if (policy !== undefined) {
-            skip = policy;
+            skip = skipped(policy);
             log.debug(where, policy);
           } else log.info(where, done);
         }
@@ -408,7 +407,7 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         },
       });
       failuresInRow = 0;
-      return skip === undefined ? undefined : skipped(skip);
+      return skip;
     },
     async stop() {
       stopping.abort();
