@@ -1,3 +1,4 @@
+import type { ValueEncoder } from '../schemas/avro-writer.ts';
 import { type CanonicalSchema, findSchema } from '../schemas/catalog.ts';
 import { buildAttributes, type EventAttributes, toHeaders } from './envelope.ts';
 import { busMetrics } from './metrics.ts';
@@ -9,6 +10,7 @@ import type { OutgoingRecord, TransportProducer } from './transport/types.ts';
 export interface PublishInput {
   /** Schema short or full name, e.g. `SalesOrderEvent`. */
   schema: string;
+  /** Not read when the event has its `key` and `encoded`. */
   value: unknown;
   /** Topic; default: the schema's canonical topic. */
   topic?: string;
@@ -33,7 +35,7 @@ export interface Publisher {
    * The synchronous encoder of values of `schema` on `topic` (default: the schema's canonical topic), the registry
    * asked once: for a caller that validates by encoding and hands the bytes to `prepare` as `encoded`.
    */
-  encoder(schema: string, topic?: string): Promise<(value: unknown) => Buffer>;
+  encoder(schema: string, topic?: string): Promise<ValueEncoder>;
 }
 
 /** Counted after the cluster acknowledged them, one increment per topic in the batch. */
@@ -48,11 +50,10 @@ export function createPublisher(
   serde: AvroSerde,
   defaultSource: string,
 ): Publisher {
-  type Encode = (value: unknown) => Buffer;
   interface Target {
     schema: CanonicalSchema;
     topic: string;
-    encode: Encode;
+    encode: ValueEncoder;
   }
 
   /**

@@ -1,12 +1,28 @@
 import type avro from 'avsc';
 import { isoCalendarProblem } from '../formats/text-input/calendar.ts';
 import { NonRetriableError } from '../lib/errors.ts';
-import { type AvroWriter, avroWriter } from '../schemas/avro-writer.ts';
+import { type AvroWriter, avroWriter, type BodyWriter, type ValueEncoder } from '../schemas/avro-writer.ts';
 import { avroType, type CanonicalSchema, loadSchema } from '../schemas/catalog.ts';
 import type { RegistryClient } from './registry.ts';
 import { unframe, writeWireHeader } from './wire.ts';
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A body written once, after the 5-byte wire header, into a reused scratch buffer, then one exact-size copy out with
+ * the header; past the scratch's end, written again into a larger one.
+ */
+function framed(id: number, body: BodyWriter): Buffer {
+  let end = body(scratch, 5);
+  if (end > scratch.length) {
+    scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(end)));
+    end = body(scratch, 5);
+  }
+  const out = Buffer.allocUnsafe(end);
+  scratch.copy(out, 5, 5, end);
+  writeWireHeader(out, id);
+  return out;
+}
 
 /**
  * A value that does not fit its schema; lists every offending field path (`details`: each with what it holds and
@@ -129,31 +145,25 @@ export class AvroSerde {
     return (await this.encoder(topic, schema))(value);
   }
 
-  /** Registers (or finds) the schema once; the function it resolves to encodes synchronously, for batches. */
-  async encoder(topic: string, schema: CanonicalSchema): Promise<(value: unknown) => Buffer> {
+  /**
+   * Registers (or finds) the schema once; the function it resolves to encodes synchronously, for batches. Its
+   * `framed` frames a body written by other code for the same schema (what it throws, it throws).
+   */
+  async encoder(topic: string, schema: CanonicalSchema): Promise<ValueEncoder> {
     const id = await this.schemaId(`${topic}-value`, schema);
     const write = avroWriter(avroType(schema.file));
-    return (value) => this.frame(id, write, schema, value);
+    const encode: ValueEncoder = (value) => this.frame(id, write, schema, value);
+    encode.framed = (body) => framed(id, body);
+    return encode;
   }
 
   private frame(id: number, write: AvroWriter, schema: CanonicalSchema, value: unknown): Buffer {
-    let end: number;
     try {
-      // Written once, after the 5-byte wire header, into a reused scratch buffer (the writer compiled for the
-      // schema: schemas/avro-writer.ts), then one exact-size copy out; past its end, again into a larger one.
-      end = write(value, scratch, 5);
-      if (end > scratch.length) {
-        scratch = Buffer.allocUnsafe(2 ** Math.ceil(Math.log2(end)));
-        end = write(value, scratch, 5);
-      }
+      return framed(id, (buf, pos) => write(value, buf, pos));
     } catch {
       this.validate(schema, value);
       throw new SchemaValidationError(schema.fullName, ['(unknown)']);
     }
-    const framed = Buffer.allocUnsafe(end);
-    scratch.copy(framed, 5, 5, end);
-    writeWireHeader(framed, id);
-    return framed;
   }
 
   async decode(bytes: Buffer | null): Promise<Decoded> {

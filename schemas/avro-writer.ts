@@ -17,6 +17,20 @@ import { DecimalType, fastUnscaled, MemoLogicalType, unscaledLength } from './lo
  */
 export type AvroWriter = (value: unknown, buf: Buffer, pos: number) => number;
 
+/** Code that writes an Avro body at `pos` into `buf` and returns its end, as an AvroWriter does for one value. */
+export type BodyWriter = (buf: Buffer, pos: number) => number;
+
+/**
+ * How the bus encodes canonical values (bus/serde.ts): a value written with its schema's writer, in the Confluent
+ * wire format. `framed`: the same frame around a body that other code writes (a mapping's writer compiled with its
+ * schema, mappings/engine/write-fast.ts), which may be called twice (again into a larger buffer when the first was
+ * too small, as an AvroWriter is).
+ */
+export interface ValueEncoder {
+  (value: unknown): Buffer;
+  framed?: (body: BodyWriter) => Buffer;
+}
+
 /** A value the schema refuses; the caller's validation then says which fields (bus/serde.ts, mappings' run.ts). */
 export class AvroWriteError extends NonRetriableError {}
 
@@ -98,7 +112,7 @@ function ambiguous(value: unknown, type: avro.Type): never {
 }
 
 /** A long as Avro writes it: zig-zag, then 7 bits a byte, low first. */
-function writeLong(buf: Buffer, n: number, pos: number): number {
+export function writeLong(buf: Buffer, n: number, pos: number): number {
   if (n >= -1073741824 && n < 1073741824) {
     let m = n >= 0 ? n << 1 : (~n << 1) | 1;
     while (m > 0x7f) {

@@ -84,6 +84,8 @@ export interface CanonicalSchema {
   file: string;
   /** The Kafka key of a value: the entity's business key. */
   key: (value: Record<string, unknown>) => string;
+  /** Where `key` reads it: the entity's field, and its id's field in that record. */
+  keyPath: readonly [entity: string, id: string];
 }
 
 const entityKey =
@@ -101,6 +103,7 @@ export const canonicalSchemas: CanonicalSchema[] = [
     topic: 'canonical.customer',
     file: 'CustomerEvent.avsc',
     key: entityKey('customer', 'customerId'),
+    keyPath: ['customer', 'customerId'],
   },
   {
     name: 'SalesOrderEvent',
@@ -108,6 +111,7 @@ export const canonicalSchemas: CanonicalSchema[] = [
     topic: 'canonical.sales-order',
     file: 'SalesOrderEvent.avsc',
     key: entityKey('salesOrder', 'orderId'),
+    keyPath: ['salesOrder', 'orderId'],
   },
   {
     name: 'ShipmentEvent',
@@ -115,6 +119,7 @@ export const canonicalSchemas: CanonicalSchema[] = [
     topic: 'canonical.shipment',
     file: 'ShipmentEvent.avsc',
     key: entityKey('shipment', 'shipmentId'),
+    keyPath: ['shipment', 'shipmentId'],
   },
   {
     name: 'CaseEvent',
@@ -122,6 +127,7 @@ export const canonicalSchemas: CanonicalSchema[] = [
     topic: 'canonical.case',
     file: 'CaseEvent.avsc',
     key: entityKey('case', 'caseId'),
+    keyPath: ['case', 'caseId'],
   },
 ];
 

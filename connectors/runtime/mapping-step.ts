@@ -25,6 +25,7 @@ import {
   type RecordFailure,
   type RecordOutcome,
 } from '../../mappings/index.ts';
+import type { ValueEncoder } from '../../schemas/avro-writer.ts';
 
 /**
  * The step every inbound connector runs: a document's bytes in, its canonical records on the bus. Each record's
@@ -184,11 +185,9 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
    * The encoder per mapping (its schema, and the topic this step's options give that schema) once the registry
    * answered: asked for again, it is known without a promise, and without a key string made per document.
    */
-  const encoders = new WeakMap<CompiledMapping, (value: unknown) => Buffer>();
+  const encoders = new WeakMap<CompiledMapping, ValueEncoder>();
 
-  function encoderFor(
-    mapping: CompiledMapping,
-  ): ((value: unknown) => Buffer) | undefined | Promise<(value: unknown) => Buffer> {
+  function encoderFor(mapping: CompiledMapping): ValueEncoder | undefined | Promise<ValueEncoder> {
     const publisher = options.publisher;
     if (!publisher.encoder || mapping.direction !== 'to-canonical') return undefined;
     const known = encoders.get(mapping);
@@ -242,7 +241,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     mapping: CompiledMapping,
     documents: DocumentResult<unknown>[],
     from: number,
-    encode: ((value: unknown) => Buffer) | undefined,
+    encode: ValueEncoder | undefined,
   ): PreparedDocument | Promise<PreparedDocument> {
     for (let i = from; i < documents.length; i++) {
       const parsed = documents[i]!;
@@ -356,7 +355,9 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     const count = positions?.count ?? records.length;
     const events = records.map((record, i) => ({
       schema: record.schema,
-      value: record.value,
+      // Encoded, the record is sent as it is and its value not read: one written straight from its mapping would
+      // decode its bytes again to give it (mappings' run.ts WrittenRecord).
+      value: record.encoded ? undefined : record.value,
       key: record.key,
       encoded: record.encoded,
       topic: options.topics?.[record.schema],

@@ -13,10 +13,12 @@ import { plainForEncoding } from './values.ts';
  */
 export const NEEDS_JSONATA = Symbol('needs JSONata');
 
-interface FastRun {
+export interface FastRun {
   mapping: CompiledMapping;
   bindings: Record<string, unknown>;
   budget: Budget;
+  /** The record's business key, as write-fast.ts's writers find it while they write. */
+  key?: unknown;
 }
 
 /** Every expression of the mapping compiled (lets that are functions run through their compiled bodies). */
@@ -53,7 +55,7 @@ function evaluateLet(
   }
 }
 
-type FieldsFunction = (run: FastRun, context: unknown, shared?: unknown) => Record<string, unknown>;
+export type FieldsFunction = (run: FastRun, context: unknown, shared?: unknown) => Record<string, unknown>;
 
 /**
  * Each record node's walk, written out once as code (see `fieldsCode`); a nested record's within its parent's. The
@@ -62,7 +64,7 @@ type FieldsFunction = (run: FastRun, context: unknown, shared?: unknown) => Reco
 const fieldsFunctions = new WeakMap<RecordNode, FieldsFunction>();
 const entriesFieldsFunctions = new WeakMap<RecordNode, FieldsFunction>();
 
-function fieldsOf(node: RecordNode, entries: boolean): FieldsFunction {
+export function fieldsOf(node: RecordNode, entries: boolean): FieldsFunction {
   const known = entries ? entriesFieldsFunctions : fieldsFunctions;
   let walk = known.get(node);
   if (!walk) {
@@ -70,6 +72,17 @@ function fieldsOf(node: RecordNode, entries: boolean): FieldsFunction {
     known.set(node, walk);
   }
   return walk;
+}
+
+/**
+ * The code of an expression's own evaluation over `context` in a record node's generated function (`bindings`, and
+ * `c`: the context made for its fields' evaluations), one call site per field, which V8 can inline; `constant` names
+ * a value the code reads.
+ */
+export function evaluationCode(fast: FastExpression, constant: (value: unknown) => string): string {
+  return fast.overContext
+    ? `c === undefined ? ${constant(fast)}(context, bindings) : ${constant(fast.overContext)}(context, ${fast.ownFrame ? 'contextFor(bindings, context, true)' : 'c'})`
+    : `${constant(fast)}(context, bindings)`;
 }
 
 /**
@@ -84,11 +97,7 @@ function fieldsOf(node: RecordNode, entries: boolean): FieldsFunction {
 function fieldsCode(node: RecordNode, entries: boolean): FieldsFunction {
   const constants: unknown[] = [];
   const constant = (value: unknown) => `k[${constants.push(value) - 1}]`;
-  // The expression's own evaluation, called here: one call site per field, which V8 can inline.
-  const evaluation = (fast: FastExpression) =>
-    fast.overContext
-      ? `c === undefined ? ${constant(fast)}(context, bindings) : ${constant(fast.overContext)}(context, ${fast.ownFrame ? 'contextFor(bindings, context, true)' : 'c'})`
-      : `${constant(fast)}(context, bindings)`;
+  const evaluation = (fast: FastExpression) => evaluationCode(fast, constant);
   const lines = [
     'checkBudget(run.mapping.file, run.budget);',
     'const bindings = run.bindings;',
@@ -159,6 +168,23 @@ export function mapFast(
   budget: Budget,
   entries = false,
 ): Array<{ context: unknown; built: Record<string, unknown> }> {
+  const { run, contexts } = startFast(mapping, tree, doc, budget);
+  const walk = fieldsOf(mapping.root, entries);
+  const out: Array<{ context: unknown; built: Record<string, unknown> }> = [];
+  for (const context of contexts) {
+    run.bindings.record = context;
+    out.push({ context, built: walk(run, context) });
+  }
+  return out;
+}
+
+/** A document's run (its lets evaluated) and its record contexts (the `records` expression's, else the tree). */
+export function startFast(
+  mapping: CompiledMapping,
+  tree: unknown,
+  doc: Record<string, unknown>,
+  budget: Budget,
+): { run: FastRun; contexts: unknown[] } {
   const run: FastRun = { mapping, bindings: { doc, tree }, budget };
   const before = new Set(['doc', 'tree']);
   for (const [name, node] of mapping.lets) {
@@ -173,11 +199,5 @@ export function mapFast(
     const raw = evaluate(run, mapping.records, tree);
     contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
   }
-  const walk = fieldsOf(mapping.root, entries);
-  const out: Array<{ context: unknown; built: Record<string, unknown> }> = [];
-  for (const context of contexts) {
-    run.bindings.record = context;
-    out.push({ context, built: walk(run, context) });
-  }
-  return out;
+  return { run, contexts };
 }

@@ -4,6 +4,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import jsonata from 'jsonata';
 import { FormatError, type ParsedDocument } from '../../formats/types.ts';
 import { lastIsoTimestamp } from '../../lib/iso-time.ts';
+import type { ValueEncoder } from '../../schemas/avro-writer.ts';
 import {
   type Budget,
   checkBudget,
@@ -19,6 +20,7 @@ import { formatPath, MappingError } from './errors.ts';
 import { mappingFunctions } from './functions.ts';
 import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
 import { plain, schemaText, withDefaults } from './values.ts';
+import { writeFast, writesFast } from './write-fast.ts';
 
 /** One canonical record a document yields, as `eai map` prints it. */
 export interface CanonicalRecord {
@@ -29,9 +31,30 @@ export interface CanonicalRecord {
   value: Record<string, unknown>;
   /**
    * The value as `MapOptions.encode` wrote it (then `value` is as mapped, not in the schema's normal form, a map
-   * field made by `$merge` possibly the MapEntries the writer took: schemas/avro-writer.ts).
+   * field made by `$merge` possibly the MapEntries the writer took: schemas/avro-writer.ts; or, written straight from
+   * the mapping by write-fast.ts, decoded from these bytes when asked for).
    */
   encoded?: Buffer;
+}
+
+/** A record written straight from the mapping (write-fast.ts): its value is read back from its bytes when asked. */
+class WrittenRecord implements CanonicalRecord {
+  readonly schema: string;
+  readonly key: string;
+  readonly encoded: Buffer;
+  readonly #type: avro.Type;
+  #value: Record<string, unknown> | undefined;
+  constructor(schema: string, key: string, encoded: Buffer, type: avro.Type) {
+    this.schema = schema;
+    this.key = key;
+    this.encoded = encoded;
+    this.#type = type;
+  }
+  get value(): Record<string, unknown> {
+    // After the wire format's 5-byte header.
+    this.#value ??= this.#type.fromBuffer(this.encoded.subarray(5)) as Record<string, unknown>;
+    return this.#value;
+  }
 }
 
 interface Run {
@@ -377,9 +400,11 @@ export interface MapOptions {
   /**
    * Writes a valid value as the caller sends it (Avro and its wire header), throwing on a value that does not fit:
    * the records then carry `encoded`, and encoding is the validation (no second pass through the schema). A map
-   * field made by `$merge` may come as MapEntries: an encoder written with schemas/avro-writer.ts takes them.
+   * field made by `$merge` may come as MapEntries: an encoder written with schemas/avro-writer.ts takes them. One
+   * that frames a body (`framed`, bus/serde.ts's) gets the records of a mapping whose expressions all compiled
+   * written straight from them (write-fast.ts).
    */
-  encode?: (value: unknown) => Buffer;
+  encode?: ValueEncoder;
 }
 
 /** Whether `mapFast` may try a mapping: every expression compiled, and no check of each against JSONata asked. */
@@ -404,8 +429,21 @@ function mappedFast(
   tree: unknown,
   doc: Record<string, unknown>,
   budget: Budget,
-  encode: ((value: unknown) => Buffer) | undefined,
+  encode: ValueEncoder | undefined,
 ): CanonicalRecord[] | undefined {
+  if (encode?.framed && writesFast(mapping)) {
+    let written: ReturnType<typeof writeFast>;
+    try {
+      written = writeFast(mapping, tree, doc, budget, encode.framed);
+    } catch (error) {
+      if (error instanceof MappingError) throw error;
+      return undefined;
+    }
+    // Writing the records cost about what validating them did: not for a document already past its budget.
+    checkBudget(mapping.file, budget, true);
+    const schema = mapping.schema.fullName;
+    return written.map(({ key, encoded }) => new WrittenRecord(schema, key, encoded, type));
+  }
   let built: ReturnType<typeof mapFast>;
   try {
     // For the bus's writer, a `$merge` field's entries are kept as they are, not made into an object.

@@ -79,6 +79,14 @@ export function withDefaults(type: avro.Type, value: unknown): unknown {
   return fillerOf(type)(value);
 }
 
+/**
+ * withDefaults for values of one type, found once (a caller that fills many values of it), or undefined when it
+ * leaves every value as it is (strings, numbers, enums, unions of them).
+ */
+export function defaultsFiller(type: avro.Type): Filler | undefined {
+  return fillsNothing(type) ? undefined : fillerOf(type);
+}
+
 function fillerOf(type: avro.Type): Filler {
   const known = fillers.get(type);
   if (known) return known;
