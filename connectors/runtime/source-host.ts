@@ -360,7 +360,13 @@ export class SourceHost {
       deadLettered += prepared.deadLettered;
       skipped += prepared.skipped;
     }
-    records.push(...this.positionRecords(batches.flatMap((batch) => batch.documents)));
+    const refused = new Map(all.flatMap((prepared) => (prepared.ok ? [...prepared.refused] : [])));
+    records.push(
+      ...this.positionRecords(
+        batches.flatMap((batch) => batch.documents),
+        refused,
+      ),
+    );
     const sent = performance.now();
     const producers = this.producers!;
     const producer = producers.take();
@@ -501,10 +507,20 @@ export class SourceHost {
     return input;
   }
 
-  /** The last position per partition in the batch, as records of the offsets topic. */
-  private positionRecords(documents: SourceDocument[]): OutgoingRecord[] {
+  /**
+   * The last position per partition in the batch, as records of the offsets topic; the task's `positionOf` each
+   * document's, given its fate, when it has one (called for every document, in order).
+   */
+  private positionRecords(
+    documents: SourceDocument[],
+    refused: ReadonlyMap<SourceDocument, string>,
+  ): OutgoingRecord[] {
     const last = new Map<string, Json>();
-    for (const d of documents) if (d.position) last.set(d.position.partition, d.position.offset);
+    const { task } = this.options;
+    for (const d of documents) {
+      const position = task.positionOf ? task.positionOf(d, refused.get(d)) : d.position;
+      if (position) last.set(position.partition, position.offset);
+    }
     return [...last].map(([partition, offset]) => ({
       topic: this.options.offsets.topic,
       key: positionKey(this.options.name, partition),

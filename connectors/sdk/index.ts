@@ -69,6 +69,14 @@ export interface SourceTask {
   /** What the task adds to its connector's status (`task`), e.g. an initial snapshot's progress. */
   status?(): { [key: string]: Json };
   /**
+   * The position to commit for a document once its fate is known (`refused`: why it went to the dead-letter topic
+   * whole; undefined when it was mapped or skipped), for a source whose position must say what became of what it
+   * read: a drop folder's EDI acknowledgments, written after the commit, are written again after a crash from the
+   * fates its last position holds. Called in poll order for each document of a transaction before it is sent, again
+   * when a failed batch is handed out again. Default: the document's own `position`.
+   */
+  positionOf?(document: SourceDocument, refused: string | undefined): SourceDocument['position'];
+  /**
    * The runtime may poll (and map) the next batch while the previous one's transaction is under way, before that
    * one's `commit`; commits still come in poll order. When a batch fails, every batch whose poll started before
    * its `commit(…, ok: false)` returned is committed `ok: false` too, never sent (its positions may build on the

@@ -226,6 +226,74 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     await task.stop();
   });
 
+  it('writes at a restart the 997s a crash after the commit kept from being written, from the fates in the position', async () => {
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-crash');
+    const make = () =>
+      createFileDropSource(
+        { dir: drop, stableMs: 0, idleWaitMs: 10, batchSize: 4, acknowledgements: { dir: acks } },
+        { ...context, baseDir: root },
+      );
+    const answered = async () =>
+      (await readdir(acks).catch(() => [])).filter((n) => !n.startsWith('.')).sort();
+    /** The positions the runtime commits: each document's, given its fate, the batch's last kept (one partition). */
+    const committedPosition = (
+      task: SourceTask,
+      documents: SourceDocument[],
+      refused = new Map<SourceDocument, string>(),
+    ) => {
+      const positions = documents.map((d) => task.positionOf!(d, refused.get(d)));
+      const last = positions.at(-1)!;
+      return new Map([[last.partition, last.offset]]);
+    };
+    const ak5 = async (name: string) => {
+      const [ack] = readX12(await readFile(join(acks, name)), 'x12-997');
+      return ack!.segments.filter((s) => s.tag === 'AK5').map((s) => element(s, 1));
+    };
+
+    // 1. 901 (3 sets, the 2nd bad) and 902's first set are committed; the process dies before any 997 is written.
+    const first = make();
+    await first.start(new Map());
+    await writeFile(join(drop, 'po.x12'), interchange(3, 901, 2) + interchange(2, 902));
+    const batch = await pollAll(first, 4);
+    expect(batch.map((d) => d.name)).toEqual(['po.x12#1', 'po.x12#2', 'po.x12#3', 'po.x12#4']);
+    const position = committedPosition(first, batch, new Map([[batch[1]!, dateReason]]));
+    expect((position.values().next().value as { acks?: unknown }).acks).toEqual({
+      from: 1,
+      refused: [[2, 2, dateReason]],
+    });
+    await first.stop();
+    expect(await answered()).toEqual([]);
+
+    // 2. The restart resumes the file at 902's second set: 901's 997 is written once that batch is committed, with
+    // the fates read back (A, R, A), and 902's with its set committed before the crash.
+    const second = make();
+    await second.start(position);
+    const rest = await pollAll(second, 1);
+    expect(rest.map((d) => d.name)).toEqual(['po.x12#5']);
+    committedPosition(second, rest);
+    await second.commit(rest, { ok: true, published: 1, deadLettered: 0 });
+    expect(await answered()).toEqual(['997_ACMESUPPLY_000000901.x12', '997_ACMESUPPLY_000000902.x12']);
+    expect(await ak5('997_ACMESUPPLY_000000901.x12')).toEqual(['A', 'R', 'A']);
+    expect(await ak5('997_ACMESUPPLY_000000902.x12')).toEqual(['A', 'A']);
+    expect(await readdir(join(drop, 'done'))).toEqual(['po.x12']);
+    await second.stop();
+
+    // 3. A file committed to its end, the process dead before its 997 and its move: the restart writes the 997 from
+    // the file read again, then moves it.
+    const third = make();
+    await third.start(new Map());
+    await writeFile(join(drop, 'po2.x12'), interchange(2, 903, 1));
+    const whole = await pollAll(third, 2);
+    const finishedPosition = committedPosition(third, whole, new Map([[whole[0]!, dateReason]]));
+    await third.stop();
+    const fourth = make();
+    await fourth.start(finishedPosition);
+    expect(await ak5('997_ACMESUPPLY_000000903.x12')).toEqual(['R', 'A']);
+    expect((await readdir(join(drop, 'done'))).sort()).toEqual(['po.x12', 'po2.x12']);
+    await fourth.stop();
+  });
+
   it('refuses acknowledgements with a split that is neither X12 nor EDIFACT, saying what to do', async () => {
     const { drop, acks } = await caseFolders();
     expect(() =>

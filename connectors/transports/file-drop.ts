@@ -8,6 +8,7 @@ import { isFlatIdoc } from '../../formats/sap-idoc-orders05/flat.ts';
 import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
 import { ConfigError, errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
+import { AckLedger, reasonAt } from './file-drop/ack-ledger.ts';
 import {
   type AckKind,
   Acknowledgements,
@@ -17,7 +18,14 @@ import {
 } from './file-drop/acknowledgements.ts';
 import { type DropFile, DropFolder, sameFile } from './file-drop/folder.ts';
 import { compilePattern } from './file-drop/pattern.ts';
-import { type FileDropOffset, fileDropOffset, fromRef, offsetJson, toRef } from './file-drop/position.ts';
+import {
+  type AckFates,
+  type FileDropOffset,
+  fileDropOffset,
+  fromRef,
+  offsetJson,
+  toRef,
+} from './file-drop/position.ts';
 import { NotEnvelopeError, type SplitPiece, splitBuffer, splitFileRuns, splitKinds } from './split/index.ts';
 
 export const fileDropConfig = z.object({
@@ -136,6 +144,8 @@ interface OpenFile {
   refused?: string;
   /** With acknowledgements: the EDI family the file is read as (undefined when it is neither X12 nor EDIFACT). */
   ackKind?: AckKind;
+  /** The fates a committed position held: its messages from `from` on are given to the acknowledgments as read. */
+  replay?: AckFates;
 }
 
 /** A handed-out piece as the acknowledgments see it: a file refused whole may be of no family. */
@@ -184,8 +194,8 @@ class FileDropSource implements SourceTask {
   private readonly partition: string;
   private queue: DropFile[] = [];
   private current: OpenFile | undefined;
-  /** A file a restart resumes, with how many of its messages are committed. */
-  private resume: { file: DropFile; committed: number } | undefined;
+  /** A file a restart resumes, with how many of its messages are committed (and their fates, for acknowledgments). */
+  private resume: { file: DropFile; committed: number; fates?: AckFates | undefined } | undefined;
   /** Files whose last message was handed out but which are not yet moved to done/. */
   private unmoved: DropFile[] = [];
   /** Batches handed out and not yet committed, in poll order. */
@@ -202,6 +212,8 @@ class FileDropSource implements SourceTask {
   /** Acknowledgments (config.acknowledgements), and the piece each handed-out document is. */
   private readonly acks: Acknowledgements | undefined;
   private readonly pieceOf = new WeakMap<SourceDocument, HandedPiece>();
+  /** The fates of the messages whose acknowledgments are not written yet, for the positions (`positionOf`). */
+  private readonly ledger = new AckLedger();
   /** For the status: the last committed message's file and number, and the files moved on since the start. */
   private lastCommitted: { file: string; message: number } | undefined;
   private movedToDone = 0;
@@ -246,10 +258,11 @@ class FileDropSource implements SourceTask {
     // Committed and finished, but maybe not yet moved when the process stopped.
     const finished = offset.done ? [...offset.finished, offset] : offset.finished;
     for (const ref of finished) {
-      if (this.acks) {
+      if (this.acks && ref.acks) await this.answerAgain(fromRef(ref), ref.acks);
+      else if (this.acks && !ref.answered) {
         this.context.logger.warn(
           { file: ref.file },
-          'file-drop: a file committed before the restart but not yet moved: its acknowledgment may be missing (the fates of its sets are not known after a restart)',
+          'file-drop: a file committed before the restart but not yet moved: its acknowledgment may be missing (its position, from an older hub or with too many dead letters, does not hold the fates of its messages)',
         );
       }
       await this.moveCommitted(fromRef(ref), ref.refused);
@@ -257,7 +270,7 @@ class FileDropSource implements SourceTask {
     if (!offset.done) {
       const file = fromRef(offset);
       const now = await this.folder.stat(file.name);
-      if (now && sameFile(now, file)) this.resume = { file, committed: offset.message };
+      if (now && sameFile(now, file)) this.resume = { file, committed: offset.message, fates: offset.acks };
       else
         this.context.logger.warn({ file: file.name }, 'file-drop: the partly read file is gone or changed');
     }
@@ -340,6 +353,7 @@ class FileDropSource implements SourceTask {
       if (this.acks) {
         const handed = {
           file: open.file.name,
+          message: open.taken,
           kind: open.ackKind,
           where: piece.where,
           bytes: piece.bytes,
@@ -360,6 +374,34 @@ class FileDropSource implements SourceTask {
     }
     this.outstanding.push({ documents: batch, files, finishing, seq: ++this.polled });
     return batch;
+  }
+
+  /**
+   * With acknowledgments, the position a document is committed with holds the fates of the messages of its file's
+   * interchanges not answered yet, its own included, and those of the finished files not yet moved: a crash after
+   * the commit, before the acknowledgments are written, has them written at the restart (`answerAgain`, and a
+   * resumed file's messages given to them as they are read again).
+   */
+  positionOf(document: SourceDocument, refused: string | undefined): SourceDocument['position'] {
+    const position = document.position;
+    if (!this.acks || !position) return position;
+    const piece = this.pieceOf.get(document);
+    if (piece?.kind !== undefined && document.refused === undefined)
+      this.ledger.record(piece.file, piece.message, refused);
+    const offset = position.offset as unknown as FileDropOffset;
+    const acks = this.ledger.fatesOf(offset.file, offset.message);
+    return {
+      partition: position.partition,
+      offset: offsetJson({
+        ...offset,
+        ...(acks ? { acks } : {}),
+        finished: offset.finished.map((ref) => {
+          const fates = this.ledger.fatesOf(ref.file);
+          if (fates) return { ...ref, acks: fates };
+          return this.ledger.isAnswered(ref.file) ? { ...ref, answered: true } : ref;
+        }),
+      }),
+    };
   }
 
   async commit(documents: SourceDocument[], outcome: CommitOutcome): Promise<void> {
@@ -413,6 +455,7 @@ class FileDropSource implements SourceTask {
           );
         }
         this.unmoved = this.unmoved.filter((f) => f !== file);
+        this.ledger.forget(file.name);
       } catch (error) {
         // Kept in the next positions' `finished`, so a restart still moves it; tried again on the next commit.
         this.moveLater.push(file);
@@ -468,9 +511,69 @@ class FileDropSource implements SourceTask {
       else if (kind) acks.committed({ ...piece, kind }, refused?.get(document));
     }
     const finished = new Set(finishing.map((file) => file.name));
-    const touched = new Set(documents.map((document) => this.pieceOf.get(document)?.file));
-    for (const file of touched) if (file !== undefined && !finished.has(file)) await acks.completed(file);
-    for (const file of finishing) await acks.finished(file.name);
+    // The last message of each file the batch holds, for what its positions keep once answered.
+    const through = new Map<string, number>();
+    for (const document of documents) {
+      const piece = this.pieceOf.get(document);
+      if (piece) through.set(piece.file, Math.max(through.get(piece.file) ?? 0, piece.message));
+    }
+    for (const [file, last] of through) {
+      if (finished.has(file)) continue;
+      await acks.completed(file);
+      this.ledger.answeredBefore(file, acks.unansweredFrom(file) ?? last + 1);
+    }
+    for (const file of finishing) {
+      await acks.finished(file.name);
+      this.ledger.finished(file.name);
+    }
+  }
+
+  /**
+   * The acknowledgments of a file committed before a restart whose position says they may not have been written:
+   * its messages read again, those from the oldest interchange not answered on given their fates, then answered as
+   * a finished file's. A file gone or changed since cannot be: said in the log.
+   */
+  private async answerAgain(file: DropFile, fates: AckFates): Promise<void> {
+    const now = await this.folder.stat(file.name);
+    const open = now && sameFile(now, file) ? await this.open(file, 0) : undefined;
+    if (!open || open.refused !== undefined) {
+      // Committed as it was read then: it moves on as its position says, not as refused now.
+      this.refusedFiles.delete(file.name);
+      this.context.logger.warn(
+        { file: file.name },
+        'file-drop: no acknowledgment written again for a file committed before the restart: it is gone, changed or no longer reads',
+      );
+      return;
+    }
+    open.replay = fates;
+    try {
+      for (;;) {
+        const piece = await this.take(open);
+        if (!piece) break;
+        this.replayed(open, piece);
+      }
+    } finally {
+      await open.runs.return?.();
+    }
+    await this.acks!.finished(file.name);
+    this.ledger.finished(file.name);
+  }
+
+  /** A message read again after a restart, given to the acknowledgments with the fate its position held. */
+  private replayed(open: OpenFile, piece: SplitPiece): void {
+    const fates = open.replay;
+    if (!fates || !this.acks || !open.ackKind || open.taken < fates.from) return;
+    this.acks.committed(
+      {
+        file: open.file.name,
+        message: open.taken,
+        kind: open.ackKind,
+        where: piece.where,
+        bytes: piece.bytes,
+        trailers: piece.trailers,
+      },
+      reasonAt(fates, open.taken),
+    );
   }
 
   /** Counts a committed batch's documents against their files. */
@@ -524,9 +627,14 @@ class FileDropSource implements SourceTask {
   /** The next file: the one a restart resumes, else the oldest ready one that is still as it was listed. */
   private async openNext(): Promise<OpenFile | undefined> {
     if (this.resume) {
-      const { file, committed } = this.resume;
+      const { file, committed, fates } = this.resume;
       this.resume = undefined;
-      return this.open(file, committed);
+      const open = await this.open(file, committed);
+      if (open && fates && open.ackKind) {
+        open.replay = fates;
+        this.ledger.restore(file.name, fates);
+      }
+      return open;
     }
     for (;;) {
       if (this.queue.length === 0) {
@@ -670,6 +778,7 @@ class FileDropSource implements SourceTask {
     if (open.taken === 0) open.ahead = await next(open);
     while (open.taken < open.skip && open.ahead) {
       open.taken++;
+      this.replayed(open, open.ahead);
       open.ahead = await next(open);
     }
     const piece = open.ahead;

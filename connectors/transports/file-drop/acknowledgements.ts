@@ -38,6 +38,8 @@ export type AckKind = 'x12' | 'edifact';
 /** One message piece as handed out: its family, which interchange it belongs to (the splitter's `where`), its bytes. */
 export interface AckPiece {
   file: string;
+  /** Its number in the file, from 1. */
+  message: number;
   kind: AckKind;
   where: string;
   bytes: Buffer;
@@ -94,6 +96,8 @@ export function ackKindOf(head: Buffer): AckKind | undefined {
 
 interface InterchangeState {
   family: AckFamily<unknown>;
+  /** The number of its first message in the file. */
+  first: number;
   /** Read from its first message on: false when a restart resumed the file in the middle of it. */
   whole: boolean;
   state: unknown;
@@ -143,7 +147,14 @@ export class Acknowledgements {
       interchanges = new Map();
       this.files.set(piece.file, interchanges);
     }
-    interchanges.set(at.interchange, { family, whole: at.first, state });
+    interchanges.set(at.interchange, { family, first: piece.message, whole: at.first, state });
+  }
+
+  /** The message of `file` its oldest interchange not answered yet begins at; undefined when none is waiting. */
+  unansweredFrom(file: string): number | undefined {
+    const interchanges = this.files.get(file);
+    if (!interchanges || interchanges.size === 0) return undefined;
+    return Math.min(...[...interchanges.values()].map((i) => i.first));
   }
 
   /** A file refused whole (no message in it could be cut): its family's reply when its header reads, else nothing, said in the log. */

@@ -14,12 +14,30 @@ const fileName = z
     'must be a file name in the drop folder, not a path',
   );
 
-/** A file; `refused`: the `.reason` of one that goes to error/ instead of done/, so a restart still moves it there. */
+/**
+ * With acknowledgments: what became of the messages of a file's interchanges not answered yet, so that a restart
+ * (after a crash between the Kafka commit and the acknowledgment) writes their 997 or CONTRL from the file's messages
+ * read again: the message the oldest unanswered interchange begins at, and the messages that went to the
+ * dead-letter topic, as runs of one reason (`[first, last, reason]`).
+ */
+export const ackFates = z.object({
+  from: z.number().int().min(1),
+  refused: z.array(z.tuple([z.number().int().min(1), z.number().int().min(1), z.string()])),
+});
+
+export type AckFates = z.infer<typeof ackFates>;
+
+/**
+ * A file; `refused`: the `.reason` of one that goes to error/ instead of done/, so a restart still moves it there;
+ * `acks`: the fates its acknowledgments are written from (`answered`: they were, before the move).
+ */
 const fileRef = z.object({
   file: fileName,
   size: z.number(),
   mtimeMs: z.number(),
   refused: z.string().optional(),
+  acks: ackFates.optional(),
+  answered: z.boolean().optional(),
 });
 
 /**
