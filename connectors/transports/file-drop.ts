@@ -351,15 +351,7 @@ class FileDropSource implements SourceTask {
       };
       if (open.refused !== undefined) document.refused = open.refused;
       if (this.acks) {
-        const handed = {
-          file: open.file.name,
-          message: open.taken,
-          kind: open.ackKind,
-          where: piece.where,
-          bytes: piece.bytes,
-          trailers: piece.trailers,
-        };
-        this.pieceOf.set(document, handed);
+        this.pieceOf.set(document, handedPiece(open, piece));
       }
       batch.push(document);
       if (last) {
@@ -562,18 +554,9 @@ class FileDropSource implements SourceTask {
   /** A message read again after a restart, given to the acknowledgments with the fate its position held. */
   private replayed(open: OpenFile, piece: SplitPiece): void {
     const fates = open.replay;
-    if (!fates || !this.acks || !open.ackKind || open.taken < fates.from) return;
-    this.acks.committed(
-      {
-        file: open.file.name,
-        message: open.taken,
-        kind: open.ackKind,
-        where: piece.where,
-        bytes: piece.bytes,
-        trailers: piece.trailers,
-      },
-      reasonAt(fates, open.taken),
-    );
+    const kind = open.ackKind;
+    if (!fates || !this.acks || !kind || open.taken < fates.from) return;
+    this.acks.committed({ ...handedPiece(open, piece), kind }, reasonAt(fates, open.taken));
   }
 
   /** Counts a committed batch's documents against their files. */
@@ -856,6 +839,18 @@ class FileDropSource implements SourceTask {
     this.current = undefined;
     await open?.runs.return?.();
   }
+}
+
+/** The piece just taken from the file, as the acknowledgments see it. */
+function handedPiece(open: OpenFile, piece: SplitPiece): HandedPiece {
+  return {
+    file: open.file.name,
+    message: open.taken,
+    kind: open.ackKind,
+    where: piece.where,
+    bytes: piece.bytes,
+    trailers: piece.trailers,
+  };
 }
 
 /** The file's next piece, undefined at its end: from the run in hand, else (a promise) from the next one read. */

@@ -86,6 +86,38 @@ export function evaluationCode(fast: FastExpression, constant: (value: unknown) 
 }
 
 /**
+ * The code that builds a nested record node's value into `value` in its parent's generated function, `walk` naming
+ * its own fields' function: a list (`$each`), a record or null (`$from`), or a record over the parent's context.
+ * The list or moved context is its expression's own function's (a function value refused).
+ */
+export function nestedRecordCode(
+  child: RecordNode,
+  walk: string,
+  evaluation: (fast: FastExpression) => string,
+): string[] {
+  const raw = (fast: FastExpression) =>
+    `try { raw = ${evaluation(fast)}; } catch { throw NEEDS_JSONATA; }\nif (raw !== null && typeof raw === 'object' && isFunctionValue(raw)) throw NEEDS_JSONATA;`;
+  if (child.each)
+    return [
+      'bindings.parent = context;',
+      raw(child.each.fast!),
+      'value = [];',
+      `if (Array.isArray(raw)) { for (let i = 0; i < raw.length; i++) value.push(${walk}(run, raw[i])); } else if (raw !== undefined && raw !== null) value.push(${walk}(run, raw));`,
+    ];
+  if (child.from)
+    return [
+      'bindings.parent = context;',
+      raw(child.from.fast!),
+      'if (raw === undefined || raw === null) value = null;',
+      `else if (!Array.isArray(raw)) value = ${walk}(run, raw);`,
+      'else if (raw.length === 0) value = null;',
+      'else if (raw.length > 1) throw NEEDS_JSONATA;',
+      `else value = ${walk}(run, raw[0]);`,
+    ];
+  return ['bindings.parent = outer;', `value = ${walk}(run, context, c);`];
+}
+
+/**
  * A record node's fields in order, as straight-line code: each field's expression (or nested record) evaluated with
  * `$parent` as the loop over a record list would set it, and stored under its literal name, so every output object
  * of the node gets the same shape from the same stores. Does what a loop over `node.fields` would do, and what
@@ -117,30 +149,7 @@ function fieldsCode(node: RecordNode, entries: boolean): FieldsFunction {
         `try { value = ${evaluation(fast)}; } catch { throw NEEDS_JSONATA; }`,
         "if (value !== null && typeof value === 'object') { if (isFunctionValue(value)) throw NEEDS_JSONATA; value = plainForEncoding(value); }",
       );
-    } else {
-      const walk = constant(fieldsOf(child, entries));
-      // The record's list or moved context, as its expression's own function gives it (a function value refused).
-      const raw = (fast: FastExpression) =>
-        `try { raw = ${evaluation(fast)}; } catch { throw NEEDS_JSONATA; }\nif (raw !== null && typeof raw === 'object' && isFunctionValue(raw)) throw NEEDS_JSONATA;`;
-      if (child.each)
-        lines.push(
-          'bindings.parent = context;',
-          raw(child.each.fast!),
-          'value = [];',
-          `if (Array.isArray(raw)) { for (let i = 0; i < raw.length; i++) value.push(${walk}(run, raw[i])); } else if (raw !== undefined && raw !== null) value.push(${walk}(run, raw));`,
-        );
-      else if (child.from)
-        lines.push(
-          'bindings.parent = context;',
-          raw(child.from.fast!),
-          'if (raw === undefined || raw === null) value = null;',
-          `else if (!Array.isArray(raw)) value = ${walk}(run, raw);`,
-          'else if (raw.length === 0) value = null;',
-          'else if (raw.length > 1) throw NEEDS_JSONATA;',
-          `else value = ${walk}(run, raw[0]);`,
-        );
-      else lines.push('bindings.parent = outer;', `value = ${walk}(run, context, c);`);
-    }
+    } else lines.push(...nestedRecordCode(child, constant(fieldsOf(child, entries)), evaluation));
     lines.push(`if (value !== undefined) out[${key}] = value;`);
   }
   lines.push('bindings.parent = outer;', 'return out;');

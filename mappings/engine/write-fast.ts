@@ -2,8 +2,15 @@ import type avro from 'avsc';
 import { avroWriter, type BodyWriter, writeLong } from '../../schemas/avro-writer.ts';
 import { type Budget, checkBudget } from './budget.ts';
 import type { CompiledMapping, RecordNode } from './compile.ts';
-import { contextFor, isFunctionValue } from './fast-path.ts';
-import { evaluationCode, type FastRun, fieldsOf, NEEDS_JSONATA, startFast } from './run-fast.ts';
+import { contextFor, type FastExpression, isFunctionValue } from './fast-path.ts';
+import {
+  evaluationCode,
+  type FastRun,
+  fieldsOf,
+  NEEDS_JSONATA,
+  nestedRecordCode,
+  startFast,
+} from './run-fast.ts';
 import { defaultsFiller, plainForEncoding } from './values.ts';
 
 /**
@@ -131,7 +138,7 @@ function nodeWriter(
 ): NodeWriter {
   const constants: unknown[] = [];
   const constant = (value: unknown) => `k[${constants.push(value) - 1}]`;
-  const evaluation = (fast: NonNullable<RecordNode['each']>['fast']) => evaluationCode(fast!, constant);
+  const evaluation = (fast: FastExpression) => evaluationCode(fast, constant);
   const schemaFields = new Map(type.fields.map((field) => [field.name, field]));
   const lines = [
     'checkBudget(run.mapping.file, run.budget);',
@@ -143,29 +150,7 @@ function nodeWriter(
   const locals: string[] = [];
   const localOf = new Map<string, string>();
   // A nested record built as run-fast.ts builds it, into `value`.
-  const built = (child: RecordNode) => {
-    const walk = constant(fieldsOf(child, true));
-    const rawOf = (fast: NonNullable<RecordNode['each']>['fast']) =>
-      `try { raw = ${evaluation(fast)}; } catch { throw NEEDS_JSONATA; }\nif (raw !== null && typeof raw === 'object' && isFunctionValue(raw)) throw NEEDS_JSONATA;`;
-    if (child.each)
-      return [
-        'bindings.parent = context;',
-        rawOf(child.each.fast),
-        'value = [];',
-        `if (Array.isArray(raw)) { for (let i = 0; i < raw.length; i++) value.push(${walk}(run, raw[i])); } else if (raw !== undefined && raw !== null) value.push(${walk}(run, raw));`,
-      ];
-    if (child.from)
-      return [
-        'bindings.parent = context;',
-        rawOf(child.from.fast),
-        'if (raw === undefined || raw === null) value = null;',
-        `else if (!Array.isArray(raw)) value = ${walk}(run, raw);`,
-        'else if (raw.length === 0) value = null;',
-        'else if (raw.length > 1) throw NEEDS_JSONATA;',
-        `else value = ${walk}(run, raw[0]);`,
-      ];
-    return ['bindings.parent = outer;', `value = ${walk}(run, context, c);`];
-  };
+  const built = (child: RecordNode) => nestedRecordCode(child, constant(fieldsOf(child, true)), evaluation);
 
   // The mapping's expressions in its order, each value kept for its field; nested records the schema does not have
   // built (and dropped), so that what would fail the three passes fails here.
@@ -240,7 +225,7 @@ function nodeWriter(
       // Always a list (an empty one for nothing), as run-fast.ts's `[]`.
       lines.push(
         'bindings.parent = context;',
-        `try { raw = ${evaluation(child.each.fast)}; } catch { throw NEEDS_JSONATA; }`,
+        `try { raw = ${evaluation(child.each.fast!)}; } catch { throw NEEDS_JSONATA; }`,
         "if (raw !== null && typeof raw === 'object' && isFunctionValue(raw)) throw NEEDS_JSONATA;",
         branch,
         'if (Array.isArray(raw)) {',
@@ -251,7 +236,7 @@ function nodeWriter(
     } else if (child.from) {
       lines.push(
         'bindings.parent = context;',
-        `try { raw = ${evaluation(child.from.fast)}; } catch { throw NEEDS_JSONATA; }`,
+        `try { raw = ${evaluation(child.from.fast!)}; } catch { throw NEEDS_JSONATA; }`,
         "if (raw !== null && typeof raw === 'object' && isFunctionValue(raw)) throw NEEDS_JSONATA;",
         // Null for nothing (none, or an empty list), one record for one context; more is JSONata's to say.
         `if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) { ${ofNull} } else {`,
