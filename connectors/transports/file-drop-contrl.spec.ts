@@ -137,6 +137,28 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
     await task.stop();
   });
 
+  it('writes at a restart the CONTRL a crash after the commit kept from being written: the same one, from the position', async () => {
+    const { drop, acks, task } = await source('contrl-crash');
+    await writeFile(join(drop, 'orders.edi'), interchange(3, { bad: 3 }));
+    const documents = await pollAll(task, 3);
+    const refused = refusals(documents);
+    // The runtime's positions for the transaction; committed, and the process dies before the CONTRL is written.
+    const last = documents.map((d) => task.positionOf!(d, refused.get(d))).at(-1)!;
+    await task.stop();
+    await expect(readdir(acks)).rejects.toThrow(/ENOENT/);
+
+    const { context } = createTestContext('contrl-crash');
+    const restarted = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await restarted.start(new Map([[last.partition, last.offset]]));
+    const written = await readFile(join(acks, 'CONTRL_4012345000009_10042.edi'));
+    expect(between(written)).toBe(between(expected('contrl-message-rejected.edi')));
+    expect(await readdir(join(drop, 'done'))).toEqual(['orders.edi']);
+    await restarted.stop();
+  });
+
   it('rejects the interchange at the UCI when every message failed on its UNB (UNB04.1 no date: 12, UNB, 5:1)', async () => {
     const { drop, acks, task } = await source('contrl-unb');
     await writeFile(join(drop, 'orders.edi'), interchange(2, { unbDate: '240230' }));
