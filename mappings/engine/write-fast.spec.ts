@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findReader } from '../../formats/index.ts';
+import { makeOrder, seededRandom } from '../../formats/shopify-order/fixtures/large.ts';
 import { avroWriter, type ValueEncoder } from '../../schemas/avro-writer.ts';
+import { shippedInboundMapping } from '../index.ts';
 import { startBudget } from './budget.ts';
 import { type CompiledMapping, compileMapping } from './compile.ts';
 import { type CanonicalRecord, mapDocument } from './run.ts';
@@ -210,5 +213,38 @@ describe('records written straight from the mapping (write-fast.ts)', () => {
     // A document the compiled expressions cannot map goes to JSONata, which says what is wrong.
     const unmapped = { ...document, tree: { ...tree, total: [{ amount: '1' }, { amount: '2' }] } };
     await expect(mapDocument(mapping, unmapped, { encode: fusing })).rejects.toThrow(/totalAmount/);
+  });
+
+  it('writes what the three passes write for generated Shopify orders with fields dropped, nulled and emptied', () => {
+    const mapping = shippedInboundMapping('shopify-order');
+    const reader = findReader('shopify-order');
+    const random = seededRandom(7);
+    const mutate = (value: unknown, depth = 0): void => {
+      if (!value || typeof value !== 'object') return;
+      const object = value as Record<string, unknown>;
+      for (const key of Object.keys(object)) {
+        const r = random();
+        if (r < 0.04) delete object[key];
+        else if (r < 0.08) object[key] = null;
+        else if (r < 0.1 && Array.isArray(object[key])) object[key] = [];
+        else if (r < 0.11 && typeof object[key] === 'string') object[key] = '';
+        else if (depth < 3) mutate(object[key], depth + 1);
+      }
+    };
+    let written = 0;
+    for (let i = 0; i < 600; i++) {
+      const order = makeOrder(random, i);
+      mutate(order);
+      let document: ReturnType<typeof reader.parse>[number] | undefined;
+      try {
+        document = reader.parse(Buffer.from(JSON.stringify(order)))[0];
+      } catch {
+        continue; // a mutation the reader refuses: nothing to map
+      }
+      const { passes, fused } = bothWays(mapping, document!.tree);
+      expect(fused, `order ${i}`).toBe(passes);
+      if (passes !== 'refused') written++;
+    }
+    expect(written).toBeGreaterThan(150);
   });
 });
