@@ -381,7 +381,7 @@ class FileDropSource implements SourceTask {
     if (piece?.kind !== undefined && document.refused === undefined)
       this.ledger.record(piece.file, piece.message, refused);
     const offset = position.offset as unknown as FileDropOffset;
-    const acks = this.ledger.fatesOf(offset.file, offset.message);
+    const acks = this.ledger.fatesOf(offset.file);
     return {
       partition: position.partition,
       offset: offsetJson({

@@ -13,10 +13,11 @@ describe('the fates a file-drop position keeps for its acknowledgments', () => {
         [7, 7, 'bad qty'],
       ],
     });
-    // A message's position holds the fates up to it.
-    expect(ledger.fatesOf('a.x12', 4)).toEqual({ from: 1, refused: [[3, 4, 'bad date']] });
-    // Handed out again after a failed transaction, a message's new fate replaces the old.
+    // Handed out again from message 4 after a failed transaction: the fates from there on are recorded anew.
     ledger.record('a.x12', 4, undefined);
+    expect(ledger.fatesOf('a.x12')!.refused).toEqual([[3, 3, 'bad date']]);
+    for (let m = 5; m <= 9; m++)
+      ledger.record('a.x12', m, m === 5 ? 'bad date' : m === 7 ? 'bad qty' : undefined);
     expect(ledger.fatesOf('a.x12')!.refused).toEqual([
       [3, 3, 'bad date'],
       [5, 5, 'bad date'],
@@ -47,8 +48,13 @@ describe('the fates a file-drop position keeps for its acknowledgments', () => {
 
     // Every other message dead-lettered, each with a reason of its own: past 200 runs, no fates at all (the restart
     // says the acknowledgment may be missing) rather than a position too big for Kafka.
-    for (let m = 1; m <= 402; m++) ledger.record('c.x12', m, m % 2 ? `reason ${m}` : undefined);
-    expect(ledger.fatesOf('c.x12', 399)!.refused).toHaveLength(200);
+    for (let m = 1; m <= 400; m++) ledger.record('c.x12', m, m % 2 ? `reason ${m}` : undefined);
+    expect(ledger.fatesOf('c.x12')!.refused).toHaveLength(200);
+    ledger.record('c.x12', 401, 'reason 401');
     expect(ledger.fatesOf('c.x12')).toBeUndefined();
+    // Answered past the first 300 messages: few enough again.
+    ledger.answeredBefore('c.x12', 301);
+    expect(ledger.fatesOf('c.x12')!.refused).toHaveLength(51);
+    expect(ledger.fatesOf('c.x12')!.refused[0]).toEqual([301, 301, 'reason 301']);
   });
 });

@@ -12,7 +12,13 @@ const MAX_RUNS = 200;
  * again for a batch handed out again); what an acknowledgment answered is dropped once it is written.
  */
 export class AckLedger {
-  private readonly files = new Map<string, { from: number; refused: Map<number, string> }>();
+  /**
+   * Per file: the message its oldest unanswered interchange begins at, the dead-lettered messages since as runs of
+   * one reason in message order, and the last message recorded. Fates come in message order; a batch handed out
+   * again records its messages again from an earlier one, which drops what was recorded from there on first. So a
+   * position costs a copy of the runs, not a sort of every fate (a file of thousands of messages, a position each).
+   */
+  private readonly files = new Map<string, { from: number; runs: AckFates['refused']; last: number }>();
   /** Finished files whose acknowledgments were all written, not yet moved to done/. */
   private readonly answered = new Set<string>();
 
@@ -20,33 +26,23 @@ export class AckLedger {
   record(file: string, message: number, refused: string | undefined): void {
     let fates = this.files.get(file);
     if (!fates) {
-      fates = { from: message, refused: new Map() };
+      fates = { from: message, runs: [], last: message - 1 };
       this.files.set(file, fates);
     }
-    if (refused === undefined) fates.refused.delete(message);
-    else
-      fates.refused.set(
-        message,
-        refused.length > MAX_REASON ? `${refused.slice(0, MAX_REASON - 1)}…` : refused,
-      );
+    if (message <= fates.last) fates.runs = cut(fates.runs, (m) => m < message);
+    fates.last = message;
+    if (refused === undefined) return;
+    const reason = refused.length > MAX_REASON ? `${refused.slice(0, MAX_REASON - 1)}…` : refused;
+    const run = fates.runs.at(-1);
+    if (run && run[1] === message - 1 && run[2] === reason) run[1] = message;
+    else fates.runs.push([message, message, reason]);
   }
 
-  /** The fates of `file` through message `upTo`, for a position; undefined when none are kept, or too many. */
-  fatesOf(file: string, upTo = Number.POSITIVE_INFINITY): AckFates | undefined {
+  /** The fates of `file` for a position; undefined when none are kept, or too many. */
+  fatesOf(file: string): AckFates | undefined {
     const fates = this.files.get(file);
-    if (!fates) return undefined;
-    const refused: AckFates['refused'] = [];
-    const messages = [...fates.refused.keys()]
-      .filter((m) => m >= fates.from && m <= upTo)
-      .sort((a, b) => a - b);
-    for (const message of messages) {
-      const reason = fates.refused.get(message)!;
-      const run = refused.at(-1);
-      if (run && run[1] === message - 1 && run[2] === reason) run[1] = message;
-      else refused.push([message, message, reason]);
-      if (refused.length > MAX_RUNS) return undefined;
-    }
-    return { from: fates.from, refused };
+    if (!fates || fates.runs.length > MAX_RUNS) return undefined;
+    return { from: fates.from, refused: fates.runs.map(([first, last, reason]) => [first, last, reason]) };
   }
 
   /** After a commit's acknowledgments: the interchanges of `file` before message `from` are answered. */
@@ -54,7 +50,7 @@ export class AckLedger {
     const fates = this.files.get(file);
     if (!fates || from <= fates.from) return;
     fates.from = from;
-    for (const message of fates.refused.keys()) if (message < from) fates.refused.delete(message);
+    fates.runs = cut(fates.runs, (m) => m >= from);
   }
 
   /** Every interchange of the finished `file` is answered. */
@@ -67,7 +63,7 @@ export class AckLedger {
     return this.answered.has(file);
   }
 
-  /** The file moved on (or is read again from its start): nothing is kept of it. */
+  /** The file moved on: nothing is kept of it. */
   forget(file: string): void {
     this.files.delete(file);
     this.answered.delete(file);
@@ -75,11 +71,26 @@ export class AckLedger {
 
   /** The fates a committed position held, for a file a restart resumes. */
   restore(file: string, fates: AckFates): void {
-    const refused = new Map<number, string>();
-    for (const [first, last, reason] of fates.refused)
-      for (let m = first; m <= last; m++) refused.set(m, reason);
-    this.files.set(file, { from: fates.from, refused });
+    const runs = fates.refused.map(([first, last, reason]): AckFates['refused'][number] => [
+      first,
+      last,
+      reason,
+    ]);
+    this.files.set(file, { from: fates.from, runs, last: runs.at(-1)?.[1] ?? fates.from - 1 });
   }
+}
+
+/** The runs cut to the messages `keep` keeps (a run that straddles the cut is shortened). */
+function cut(runs: AckFates['refused'], keep: (message: number) => boolean): AckFates['refused'] {
+  const out: AckFates['refused'] = [];
+  for (const [first, last, reason] of runs) {
+    let a = first;
+    let b = last;
+    while (a <= b && !keep(a)) a++;
+    while (b >= a && !keep(b)) b--;
+    if (a <= b) out.push([a, b, reason]);
+  }
+  return out;
 }
 
 /** The reason a message went to the dead-letter topic, by the fates a position held; undefined when it was mapped. */
