@@ -17,9 +17,6 @@ interface Endpoints {
   simulators: Record<string, string>;
 }
 
-/** One refresh line of `eai demo --json`. */
-type Refresh = DemoRefresh;
-
 /** Every connector the shipped deployment declares: one file each. */
 const demoConnectors = readdirSync('examples/demo/deploy')
   .filter((f) => f.endsWith('.yaml'))
@@ -176,7 +173,7 @@ describe('eai demo (the README first command)', () => {
         const parsed = lines()
           .slice(1)
           .filter((l) => l)
-          .map((l) => JSON.parse(l) as Refresh);
+          .map((l) => JSON.parse(l) as DemoRefresh);
         const sap = parsed.at(-1)?.connectors.find((c) => c.name === 'sap-orders');
         return sap && sap.out > 0 ? parsed : undefined;
       });
@@ -218,7 +215,7 @@ describe('eai demo (the README first command)', () => {
         const last = lines()
           .slice(1)
           .filter((l) => l)
-          .map((l) => JSON.parse(l) as Refresh)
+          .map((l) => JSON.parse(l) as DemoRefresh)
           .at(-1);
         return (last?.workflows['order-to-delivery']?.COMPLETED ?? 0) > 0 ? true : undefined;
       });

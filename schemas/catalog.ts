@@ -88,13 +88,15 @@ export interface CanonicalSchema {
   keyPath: readonly [entity: string, id: string];
 }
 
-const entityKey =
-  (entity: string, id: string) =>
-  (value: Record<string, unknown>): string => {
+/** A schema's business key: its entity's id field, read from a value (`key`) and named (`keyPath`). */
+const entityKey = (entity: string, id: string): Pick<CanonicalSchema, 'key' | 'keyPath'> => ({
+  key: (value) => {
     const key = (value[entity] as Record<string, unknown> | undefined)?.[id];
     if (typeof key !== 'string' || key === '') throw new ConfigError(`${entity}.${id}: business key missing`);
     return key;
-  };
+  },
+  keyPath: [entity, id],
+});
 
 export const canonicalSchemas: CanonicalSchema[] = [
   {
@@ -102,32 +104,28 @@ export const canonicalSchemas: CanonicalSchema[] = [
     fullName: `${NAMESPACE}.CustomerEvent`,
     topic: 'canonical.customer',
     file: 'CustomerEvent.avsc',
-    key: entityKey('customer', 'customerId'),
-    keyPath: ['customer', 'customerId'],
+    ...entityKey('customer', 'customerId'),
   },
   {
     name: 'SalesOrderEvent',
     fullName: `${NAMESPACE}.SalesOrderEvent`,
     topic: 'canonical.sales-order',
     file: 'SalesOrderEvent.avsc',
-    key: entityKey('salesOrder', 'orderId'),
-    keyPath: ['salesOrder', 'orderId'],
+    ...entityKey('salesOrder', 'orderId'),
   },
   {
     name: 'ShipmentEvent',
     fullName: `${NAMESPACE}.ShipmentEvent`,
     topic: 'canonical.shipment',
     file: 'ShipmentEvent.avsc',
-    key: entityKey('shipment', 'shipmentId'),
-    keyPath: ['shipment', 'shipmentId'],
+    ...entityKey('shipment', 'shipmentId'),
   },
   {
     name: 'CaseEvent',
     fullName: `${NAMESPACE}.CaseEvent`,
     topic: 'canonical.case',
     file: 'CaseEvent.avsc',
-    key: entityKey('case', 'caseId'),
-    keyPath: ['case', 'caseId'],
+    ...entityKey('case', 'caseId'),
   },
 ];
 

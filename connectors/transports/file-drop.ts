@@ -494,21 +494,18 @@ class FileDropSource implements SourceTask {
     finishing: DropFile[],
   ): Promise<void> {
     const acks = this.acks!;
+    // The last message of each file the batch holds, for what its positions keep once answered.
+    const through = new Map<string, number>();
     for (const document of documents) {
       const piece = this.pieceOf.get(document);
       if (!piece) continue;
+      through.set(piece.file, Math.max(through.get(piece.file) ?? 0, piece.message));
       const { kind } = piece;
       if (document.refused !== undefined)
         await acks.refusedWhole(piece.file, kind, piece.bytes, document.refused);
       else if (kind) acks.committed({ ...piece, kind }, refused?.get(document));
     }
     const finished = new Set(finishing.map((file) => file.name));
-    // The last message of each file the batch holds, for what its positions keep once answered.
-    const through = new Map<string, number>();
-    for (const document of documents) {
-      const piece = this.pieceOf.get(document);
-      if (piece) through.set(piece.file, Math.max(through.get(piece.file) ?? 0, piece.message));
-    }
     for (const [file, last] of through) {
       if (finished.has(file)) continue;
       await acks.completed(file);

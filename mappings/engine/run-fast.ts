@@ -55,7 +55,7 @@ function evaluateLet(
   }
 }
 
-export type FieldsFunction = (run: FastRun, context: unknown, shared?: unknown) => Record<string, unknown>;
+type FieldsFunction = (run: FastRun, context: unknown, shared?: unknown) => Record<string, unknown>;
 
 /**
  * Each record node's walk, written out once as code (see `fieldsCode`); a nested record's within its parent's. The

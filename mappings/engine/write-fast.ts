@@ -172,13 +172,11 @@ function nodeWriter(
   for (const field of type.fields) {
     const child = node.fields.get(field.name);
     const fallback = field.defaultValue();
+    const write = constant(avroWriter(field.type));
     // An absent field: its default's bytes, or the writer's refusal of undefined.
     const absent =
-      fallback === undefined
-        ? `p = ${constant(avroWriter(field.type))}(undefined, b, p);`
-        : storesOf(field.type.toBuffer(fallback));
+      fallback === undefined ? `p = ${write}(undefined, b, p);` : storesOf(field.type.toBuffer(fallback));
     const fill = defaultsFiller(field.type);
-    const write = constant(avroWriter(field.type));
     // The key as the catalog's `key` reads it from the filled value.
     const key =
       keyField === field.name
@@ -213,9 +211,7 @@ function nodeWriter(
     const branch = place.index === undefined ? '' : `b[p++] = ${place.index * 2};`;
     // An avsc union writes a null as its branch index alone; a null where the type takes none is refused.
     const ofNull =
-      place.nullIndex === undefined
-        ? `p = ${constant(avroWriter(field.type))}(null, b, p);`
-        : `b[p++] = ${place.nullIndex * 2};`;
+      place.nullIndex === undefined ? `p = ${write}(null, b, p);` : `b[p++] = ${place.nullIndex * 2};`;
     // One record over `ctx` (a moved context), as its own (not shared) context.
     const one =
       place.shape === 'record'

@@ -150,11 +150,12 @@ export class Acknowledgements {
     interchanges.set(at.interchange, { family, first: piece.message, whole: at.first, state });
   }
 
-  /** The message of `file` its oldest interchange not answered yet begins at; undefined when none is waiting. */
+  /**
+   * The message of `file` its oldest interchange not answered yet begins at (they are kept in file order); undefined
+   * when none is waiting.
+   */
   unansweredFrom(file: string): number | undefined {
-    const interchanges = this.files.get(file);
-    if (!interchanges || interchanges.size === 0) return undefined;
-    return Math.min(...[...interchanges.values()].map((i) => i.first));
+    return this.files.get(file)?.values().next().value?.first;
   }
 
   /** A file refused whole (no message in it could be cut): its family's reply when its header reads, else nothing, said in the log. */
