@@ -364,6 +364,8 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
       /^Kafka at 127\.0\.0\.1:\d+ refused the OAuth token from EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL \(.*\): the broker does not trust that identity provider's keys/,
     );
     expect(untrusted.variable).toBe('EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL');
+    // The broker's own answer (its error challenge, then its reason), not a connection closed later.
+    expect(untrusted.message).toContain('(invalid_token)');
     const notAnEndpoint = await startFailure(
       kafka.saslSsl,
       oauth(kafka.oidc.client, {

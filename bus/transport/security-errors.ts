@@ -141,8 +141,8 @@ export function explainKafkaFailure(
           `Kafka at ${at} closed the connection at the first request: that listener looks like TLS (SSL or SASL_SSL), and ${protocol}: set EAI_KAFKA_SECURITY_PROTOCOL=SASL_SSL (or SSL), or check the port in KAFKA_BROKERS`,
           'EAI_KAFKA_SECURITY_PROTOCOL',
         );
-      // A refused token: the broker answers the SASL exchange with an error challenge kafkajs does not read, and
-      // closes the connection at the next request.
+      // A refused token from a broker that closes the connection instead of answering with an error challenge
+      // (which kafkajs-oauthbearer.ts reads and reports as a KafkaJSSASLAuthenticationError, above).
       if (security.mechanism === 'OAUTHBEARER')
         return fail(
           refusedToken(at, 'it closed the connection after the SASL exchange'),

@@ -121,7 +121,7 @@ describe('EAI_KAFKA_SECURITY_PROTOCOL and its companions', () => {
     const security = kafkaSecurityFromEnv(oauth);
     const options = security.kafkajsOptions();
     expect(options.ssl).toEqual({});
-    expect(options.sasl).toEqual({ mechanism: 'oauthbearer', oauthBearerProvider: expect.any(Function) });
+    expect(options.sasl).toEqual({ mechanism: 'oauthbearer', authenticationProvider: expect.any(Function) });
     expect(JSON.stringify({ security })).toBe('{"security":"SASL_SSL, OAUTHBEARER"}');
     expect(inspect(security)).not.toContain('p4ss-Secret');
   });

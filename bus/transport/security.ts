@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import type { SASLOptions } from 'kafkajs';
+import type { Mechanism, SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import { readNamedFile, secretFromEnv } from '../../lib/env-secrets.ts';
 import { FieldError } from '../../lib/errors.ts';
@@ -10,6 +10,7 @@ import {
   parseSaslExtensions,
   tokenEndpointUrl,
 } from '../../lib/oauth-token.ts';
+import { oauthBearerMechanism } from './kafkajs-oauthbearer.ts';
 
 /**
  * How the hub's Kafka clients reach a secured cluster (Confluent Cloud, Amazon MSK, Aiven, Strimzi): TLS, SASL PLAIN,
@@ -153,12 +154,12 @@ export class KafkaSecurity {
   }
 
   /** kafkajs's `ssl` and `sasl` options of `new Kafka({...})`. */
-  kafkajsOptions(): { ssl?: ConnectionOptions | boolean; sasl?: SASLOptions } {
+  kafkajsOptions(): { ssl?: ConnectionOptions | boolean; sasl?: SASLOptions | Mechanism } {
     const sasl = this.sasl;
     return {
       ...(this.usesTls ? { ssl: this.tls ?? true } : {}),
       ...(sasl?.mechanism === 'OAUTHBEARER'
-        ? { sasl: { mechanism: 'oauthbearer', oauthBearerProvider: sasl.provider } }
+        ? { sasl: oauthBearerMechanism(sasl.provider) }
         : sasl
           ? {
               sasl: {
