@@ -114,6 +114,29 @@ describe('hubspot-contact batches with other subscriptions', () => {
     ]);
   });
 
+  it("reads a generic subscription's object events of contacts (objectTypeId 0-1) as contact events, and names the others", () => {
+    // HubSpot's generic webhook subscriptions (object.creation, object.propertyChange …) name the object type by id.
+    const doc = one('generic-object-subscriptions.json');
+    expect(
+      doc.tree.contacts.map((c) => [c.objectId, c.events.map((e) => [e.subscriptionType, e.action])]),
+    ).toEqual([
+      [
+        '65059681032',
+        [
+          ['object.creation', 'creation'],
+          ['object.propertyChange', 'propertyChange'],
+        ],
+      ],
+    ]);
+    expect(doc.tree.contacts[0]!.events[1]).toMatchObject({
+      propertyName: 'email',
+      propertyValue: 'zoe@example.com',
+    });
+    expect(doc.tree.otherEvents).toEqual([
+      { $loc: '/2', subscriptionType: 'object.creation', objectId: '7300' },
+    ]);
+  });
+
   it('reads a batch of other events only as no contacts, not as broken', () => {
     const [doc] = reader.parse(
       Buffer.from(

@@ -53,6 +53,17 @@ function subscriptionTypeOf(event: Record<string, unknown>): { type: unknown; ke
 }
 
 /**
+ * The contact action of an event: `contact.<action>` (legacy CRM object subscriptions), or a generic subscription's
+ * `object.<action>` whose objectTypeId is `0-1`, HubSpot's object type id of contacts (generic webhook subscriptions,
+ * the format of apps on HubSpot's current developer platform). Null for any other object's event.
+ */
+function contactActionOf(event: Record<string, unknown>, type: string): ContactAction | null {
+  const [object, action] = type.split('.', 2);
+  const contact = object === 'contact' || (object === 'object' && event.objectTypeId === '0-1');
+  return contact && ACTIONS.has(action as ContactAction) ? (action as ContactAction) : null;
+}
+
+/**
  * What HubSpot sends as propertyValue when the property holds Sensitive Data (its "Access and manage Sensitive Data"
  * guide, the contact.propertyChange example): the property changed, its value is not in the webhook.
  */
@@ -65,10 +76,9 @@ function readEvent(
   if (!isObject(event)) fail(loc, 'a webhook event is an object');
   const { type, key } = subscriptionTypeOf(event);
   if (typeof type !== 'string') fail(ptr(loc, key), 'missing subscriptionType (or eventType)');
-  const [object, action] = type.split('.', 2);
-  if (object !== 'contact' || !ACTIONS.has(action as ContactAction)) {
+  const action = contactActionOf(event, type);
+  if (action === null)
     fail(ptr(loc, key), `subscription ${type} is not a contact subscription this reader handles`);
-  }
   const ms = event.occurredAt;
   const occurredAt = epochMillisToIso(FORMAT, ptr(loc, 'occurredAt'), 'occurredAt', ms);
   if (action === 'propertyChange' && typeof event.propertyName !== 'string')
@@ -118,8 +128,7 @@ export function parseHubspotContact(input: Buffer): ParsedDocument<HubspotContac
   const otherEvents: HubspotContactTree['otherEvents'] = [];
   const events = list.flatMap((e, i) => {
     const type = isObject(e) ? subscriptionTypeOf(e).type : undefined;
-    const [object, action] = typeof type === 'string' ? type.split('.', 2) : [];
-    if (typeof type === 'string' && !(object === 'contact' && ACTIONS.has(action as ContactAction))) {
+    if (typeof type === 'string' && contactActionOf(e as Record<string, unknown>, type) === null) {
       const objectId = (e as Record<string, unknown>).objectId;
       otherEvents.push({
         $loc: at(i),

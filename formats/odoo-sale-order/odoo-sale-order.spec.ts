@@ -43,6 +43,14 @@ describe('odoo-sale-order reader', () => {
     });
   });
 
+  it('reads section and note lines (display_type line_section / line_note) as no order lines, keeping their ids', () => {
+    const [doc] = parse('section-and-note-lines.json');
+    expect(doc!.tree.lineIds).toEqual([69, 70, 71]);
+    expect(doc!.tree.lines.map((l) => [l.$loc, l.id, l.quantity, l.product?.name])).toEqual([
+      ['/0/order_line/1', 70, '2', '[FURN_8220] Four Person Desk'],
+    ]);
+  });
+
   it('reads a bare result with line ids only', () => {
     const docs = parse('bare-result-line-ids.json');
     expect(

@@ -28,6 +28,8 @@ function line(value: unknown, loc: string): OrderLine {
   };
 }
 
+const isGoods = (l: unknown) => !isObject(l) || empty(l.display_type);
+
 export function readOrder(record: unknown, loc: string): SaleOrderTree {
   if (!isObject(record)) fail(loc, 'a sale.order record is an object');
   const id = recordId(record, loc);
@@ -61,6 +63,8 @@ export function readOrder(record: unknown, loc: string): SaleOrderTree {
     lineIds: ids
       ? (list as number[])
       : list.map((l) => (l as JsonObject).id).filter((id): id is number => typeof id === 'number'),
-    lines: ids ? [] : list.map((l, i) => line(l, ptr(ptr(loc, 'order_line'), i))),
+    // Section and note lines (display_type line_section / line_note) are headings and remarks between the goods:
+    // no product, no unit, quantity 0. They are no order line.
+    lines: ids ? [] : list.flatMap((l, i) => (isGoods(l) ? [line(l, ptr(ptr(loc, 'order_line'), i))] : [])),
   };
 }

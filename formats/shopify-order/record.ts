@@ -27,7 +27,8 @@ export const FINANCIAL = new Set([
   'voided',
   'expired',
 ]);
-export const FULFILLMENT = new Set(['fulfilled', 'partial', 'restocked', 'unfulfilled', 'null']);
+// 'pending': what Shopify's own orders/create test notification (Settings > Notifications > Send test) carries.
+export const FULFILLMENT = new Set(['fulfilled', 'partial', 'restocked', 'unfulfilled', 'pending', 'null']);
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function fail(loc: string, message: string): never {

@@ -123,6 +123,12 @@ describe('shopify-order reader', () => {
     ]);
   });
 
+  it("reads the body of Shopify's own test notification (orders/create), whose fulfillment_status is pending", () => {
+    const doc = one('test-notification-pending.json');
+    expect([doc.tree.fulfillmentStatus, doc.tree.cancelReason]).toEqual(['pending', 'customer']);
+    expect(doc.tree.id).toBe('820982911946154508');
+  });
+
   it('reads every generated benchmark order (seeded: the same seed, the same bytes)', () => {
     const a = seededRandom(7);
     const b = seededRandom(7);
