@@ -55,6 +55,15 @@ describe('x12-850 fixtures', () => {
     expect(tree.lines[2]?.$loc).toBe('ISA#1/GS#1/ST#1/PO1#3/PO1 (segment 22, line 22)');
   });
 
+  it('n4-alpha3-countries: an N404 alpha-3 code (USA, CAN, mex) is read as its alpha-2 one', () => {
+    const [doc] = fixture('n4-alpha3-countries.edi');
+    expect(doc?.tree.parties.map((p) => [p.entityCode, p.state, p.country])).toEqual([
+      ['ST', 'KY', 'US'],
+      ['BT', 'ON', 'CA'],
+      ['SF', 'NLE', 'MX'],
+    ]);
+  });
+
   it('bom-short-isa: unpadded ISA behind a byte-order mark', () => {
     const [doc] = fixture('bom-short-isa.edi');
     expect(doc?.tree.envelope.interchange).toMatchObject({

@@ -1,4 +1,5 @@
 import { type Fields, pairs, pick } from './fields.ts';
+import { alpha2Country } from './iso3166.ts';
 import { locate, type X12Segment } from './segment.ts';
 
 /** PER: a contact with its communication numbers (PER03/04, 05/06, 07/08 as qualifier / number). */
@@ -41,11 +42,13 @@ export function addToParty(party: X12Party, segment: X12Segment, path: string): 
     case 'N3':
       party.addressLines.push(...values());
       break;
-    case 'N4':
-      Object.assign(party, pick(segment, { city: 1, state: 2, postalCode: 3, country: 4 }), {
-        $loc: party.$loc,
-      });
+    case 'N4': {
+      // N404 is ISO 3166: an alpha-3 code (USA, CAN) is read as its alpha-2 one, as the canonical address holds it.
+      const place = pick(segment, { city: 1, state: 2, postalCode: 3, country: 4 });
+      if (place.country !== undefined) place.country = alpha2Country(place.country);
+      Object.assign(party, place, { $loc: party.$loc });
       break;
+    }
     case 'PER':
       locate(segment, path);
       party.contacts.push(contact(segment));
