@@ -107,6 +107,28 @@ describe('edifact-orders fixtures', () => {
     ]);
   });
 
+  it("lin-loc-split-deliveries: a LIN group's LOC groups hold their own QTY and DTM, apart from the line's", () => {
+    const [doc] = fixture('lin-loc-split-deliveries.edi');
+    const [first, second, third] = doc!.tree.lines;
+    expect(first?.quantities.map((q) => [q.qualifier, q.value])).toEqual([['21', '24']]);
+    expect(first?.dates.map((d) => [d.qualifier, d.value])).toEqual([['2', '20240320']]);
+    expect(
+      first?.deliveries.map((d) => [
+        d.qualifier,
+        d.place,
+        d.quantities.map((q) => q.value),
+        d.dates.map((x) => x.value),
+      ]),
+    ).toEqual([
+      ['7', '4012345000023', ['16'], ['20240320']],
+      ['7', '4012345000030', ['8'], ['20240327']],
+    ]);
+    expect(second?.deliveries.map((d) => [d.place, d.quantities[0]?.unit])).toEqual([
+      ['4012345000023', undefined],
+    ]);
+    expect(third?.deliveries).toEqual([]);
+  });
+
   it('ung-group-several-messages: one document per message inside a UNG group', () => {
     const docs = fixture('ung-group-several-messages.edi');
     expect(

@@ -76,6 +76,16 @@ export interface EdifactAllowance
   taxes: EdifactTax[];
 }
 
+/**
+ * A LIN group's LOC group (ORDERS D.96A SG33, D.01B SG37: LOC, QTY, DTM): a part of the line's quantity (QTY 11
+ * split quantity) to be delivered to one place (LOC 3227 7 place of delivery, C517 3225 its id) by its own date
+ * (DTM 2…): a split delivery. Its QTY and DTM are the place's, not the line's.
+ */
+export interface EdifactDelivery extends Fields<'qualifier' | 'place'> {
+  quantities: EdifactQuantity[];
+  dates: EdifactDate[];
+}
+
 /** Where the groups go: the order's header or one LIN group. */
 export interface EdifactCommercialGroups {
   allowances: EdifactAllowance[];
@@ -85,6 +95,7 @@ export interface EdifactCommercialGroups {
 
 /** The group a segment may continue: its node, and for an ALC the TAX and the value an RNG belongs to. */
 export type OpenGroup =
+  | { tag: 'LOC'; node: EdifactDelivery }
   | { tag: 'TAX'; node: EdifactTax }
   | { tag: 'PAT'; node: EdifactPaymentTerms }
   | { tag: 'ALC'; node: EdifactAllowance; tax?: EdifactTax; ranged?: { range?: EdifactRange } };
@@ -113,6 +124,11 @@ function readTax(segment: EdifactSegment): EdifactTax {
 function readPercentage(segment: EdifactSegment, check: EdifactChecks): EdifactPercentage {
   check.decimal(segment, 1, 2);
   return pick(segment, { qualifier: [1, 1], percent: [1, 2], basis: [1, 3] });
+}
+
+/** A line's LOC segment as a delivery place with no QTY or DTM yet. */
+export function readDelivery(segment: EdifactSegment): EdifactDelivery {
+  return { ...pick(segment, { qualifier: 1, place: [2, 1] }), quantities: [], dates: [] };
 }
 
 /**
@@ -197,6 +213,14 @@ export const SUMMARY_ALLOWANCE_TAGS: ReadonlySet<string> = new Set(['ALI', 'MOA'
 /** Files a segment under the open group; false when it is not one of the group's (the group then ends). */
 export function addToGroup(group: OpenGroup, segment: EdifactSegment, check: EdifactChecks): boolean {
   const { tag } = segment;
+  if (group.tag === 'LOC') {
+    if (tag === 'QTY') {
+      check.decimal(segment, 1, 2, true);
+      group.node.quantities.push(pick(segment, { qualifier: [1, 1], value: [1, 2], unit: [1, 3] }));
+    } else if (tag === 'DTM') group.node.dates.push(readDate(segment, check));
+    else return false;
+    return true;
+  }
   if (group.tag === 'TAX') {
     if (tag === 'MOA') group.node.amounts.push(readAmount(segment, check));
     else if (tag === 'LOC') group.node.locations.push(pick(segment, { qualifier: 1, id: [2, 1] }));

@@ -20,16 +20,19 @@ import {
   addToGroup,
   type EdifactAllowance,
   type EdifactCommercialGroups,
+  type EdifactDelivery,
   GROUP_TAGS,
   type OpenGroup,
   openGroup,
   readAllowance,
+  readDelivery,
   SUMMARY_ALLOWANCE_TAGS,
 } from './groups.ts';
 
 export type {
   EdifactAllowance,
   EdifactCommercialGroups,
+  EdifactDelivery,
   EdifactPaymentTerms,
   EdifactPercentage,
   EdifactRate,
@@ -38,8 +41,8 @@ export type {
 
 export type EdifactCurrency = Fields<'usage' | 'code' | 'qualifier' | 'targetCode' | 'rate'>;
 
-/** A LIN group with its TAX, PAT and ALC groups (groups.ts). */
-export type EdifactOrdersLine = EdifactLine & EdifactCommercialGroups;
+/** A LIN group with its TAX, PAT and ALC groups and its LOC groups, the split deliveries (groups.ts). */
+export type EdifactOrdersLine = EdifactLine & EdifactCommercialGroups & { deliveries: EdifactDelivery[] };
 
 export interface EdifactOrdersTree extends EdifactCommercialGroups {
   envelope: EdifactEnvelope;
@@ -110,7 +113,13 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
       party = undefined;
       group = undefined;
       path = `${message.path}/LIN#${tree.lines.length + 1}`;
-      line = { ...readLine(locate(segment, path)), taxes: [], paymentTerms: [], allowances: [] };
+      line = {
+        ...readLine(locate(segment, path)),
+        taxes: [],
+        paymentTerms: [],
+        allowances: [],
+        deliveries: [],
+      };
       tree.lines.push(line);
       continue;
     }
@@ -140,6 +149,13 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
     // A summary ALC takes only its ALI and MOA; anything else after it is the summary's again.
     if (group && (!inSummary || SUMMARY_ALLOWANCE_TAGS.has(tag)) && addToGroup(group, segment, check))
       continue;
+    // A LOC in a LIN group (not a TAX group's) starts a split delivery: the QTY and DTM after it are that place's.
+    if (line && !inSummary && tag === 'LOC') {
+      const delivery = readDelivery(segment);
+      line.deliveries.push(delivery);
+      group = { tag: 'LOC', node: delivery };
+      continue;
+    }
     group = undefined;
     if (inSummary) {
       addSummary(tree, segment, check);
