@@ -179,6 +179,13 @@ export function shippedInboundMapping(format: string, dir = mappingsDir): Compil
   }
 }
 
+/** The shipped mappings that read `format` only where they are named (`onlyByName`: Salesforce's Case changes). */
+export function namedInboundMappings(format: string, dir = mappingsDir): CompiledMapping[] {
+  return entriesFor(dir, 'to-canonical', format)
+    .filter((e) => e.loaded.spec.onlyByName)
+    .map((e) => compiled(e));
+}
+
 /** The mapping that writes canonical records as `format` documents. */
 export function outboundMapping(format: string, dir = mappingsDir): CompiledMapping {
   findWriter(format);

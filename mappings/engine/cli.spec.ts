@@ -281,6 +281,26 @@ describe('eai map on documents that yield no canonical record', () => {
     });
   });
 
+  it("names the format's other shipped mapping that maps the document (a Salesforce Case change: case-cdc), unless --mapping named one", async () => {
+    const input = 'formats/salesforce-cdc/fixtures/pubsub-case-create.json';
+    const text = await mapCommand({ format: 'salesforce-cdc', input });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe(
+      `eai map: no canonical record: mappings/salesforce/cdc.to-canonical.yaml selects nothing from Case ${/Case (\S+)/.exec(text.stderr)?.[1]} (another shipped mapping maps it: eai map --mapping mappings/salesforce/case-cdc.to-canonical.yaml ${input})\n`,
+    );
+    const named = await mapCommand({
+      format: 'salesforce-cdc',
+      input,
+      mapping: 'mappings/salesforce/case-cdc.to-canonical.yaml',
+    });
+    expect(JSON.parse(named.stdout)).toHaveLength(1);
+    const epcis = await mapCommand({
+      format: 'epcis-2',
+      input: 'formats/epcis-2/fixtures/aggregation-event-sscc.json',
+    });
+    expect(epcis.stderr).toContain('(read with --tree what it holds)');
+  });
+
   it('gives no such note when records come out (an EPCIS TransactionEvent of a shipment)', async () => {
     const input = 'formats/epcis-2/fixtures/transaction-event-shipping-po.json';
     const result = await mapCommand({ format: 'epcis-2', input });

@@ -20,6 +20,7 @@ import {
   loadMappings,
   type MappedDocument,
   mapEach,
+  namedInboundMappings,
   outboundMapping,
   type UsageReport,
   UsageTracker,
@@ -146,13 +147,34 @@ function readInput(path: string): Buffer {
  * milestone), but `eai map` never prints `[]` without saying so: one note on stderr naming the documents read and the
  * mapping that selected nothing from them; the exit status stays 0.
  */
-function noRecordsNote(mappingFile: string, mapped: MappedDocument[], input: string, json: boolean): string {
+function noRecordsNote(
+  mappingFile: string,
+  mapped: MappedDocument[],
+  input: string,
+  json: boolean,
+  others: string[] = [],
+): string {
   const documents = mapped.map((m) => `${m.document.kind} ${m.document.id}`);
+  const named = others.map((file) => `eai map --mapping ${file} ${input}`).join(', or ');
   const message =
     mapped.length === 0
       ? `${input} holds no document: no canonical record`
-      : `no canonical record: ${mappingFile} selects nothing from ${documents.join(', ')} (read with --tree what it holds)`;
+      : `no canonical record: ${mappingFile} selects nothing from ${documents.join(', ')} (${named ? `another shipped mapping maps it: ${named}` : 'read with --tree what it holds'})`;
   return `${json ? JSON.stringify({ warnings: [{ warning: 'NoCanonicalRecord', location: input, message }] }) : `eai map: ${message}`}\n`;
+}
+
+/**
+ * The format's shipped mappings that are used only by name (Salesforce's Case changes beside its customer changes)
+ * and map the document to records: what the note on a document the default mapping selects nothing from names.
+ */
+async function mappingsThatMap(format: string, bytes: Buffer): Promise<string[]> {
+  const found: string[] = [];
+  for (const mapping of namedInboundMappings(format)) {
+    const results = await mapEach(format, bytes, { mapping }).catch(() => []);
+    if (results.some((r) => !isFailed(r) && !r.failed && r.records.length > 0))
+      found.push(shownPath(mapping.file));
+  }
+  return found;
 }
 
 /** Documents up to this size get the count of input values no mapping used (tracking reads about doubles the time). */
@@ -251,7 +273,8 @@ export async function mapCommand(options: {
     const stdout = `${JSON.stringify(records, null, json ? undefined : 2)}\n`;
     const usageNote = usage ? unusedNote(mapping.file, usage.report(), json) : '';
     if (records.length > 0) return { code: 0, stdout, stderr: usageNote };
-    return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json) };
+    const others = options.mapping ? [] : await mappingsThatMap(options.format, bytes);
+    return { code: 0, stdout, stderr: noRecordsNote(mapping.file, mapped, options.input, json, others) };
   } catch (error) {
     return failure(
       options.toSystem ? error : withEncodingAdvice(error, options.format, options.encoding),
