@@ -12,6 +12,7 @@ import { type DocumentResult, isRefused } from '../../formats/each-document.ts';
 import { findReader, readerBytes, withNotUtf8Advice } from '../../formats/index.ts';
 import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { shownPath } from '../../lib/shown-path.ts';
 import {
   type CanonicalRecord,
   type CompiledMapping,
@@ -105,6 +106,8 @@ export interface PreparedDocument {
   published: number;
   /** One line per document, or per record of a document that went on without it (`record`): the count of failed. */
   deadLettered: ErrorLine[];
+  /** The mapping (its file, as shown) that selected no record from a document of the input: why it was skipped. */
+  selectedNothing?: string;
 }
 
 export interface MappingStep {
@@ -280,9 +283,14 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
         continue;
       }
       const next = () => prepareFrom(input, result, mapping, documents, i + 1, encode);
+      if (!(outcomes instanceof Promise) && outcomes.length === 0)
+        result.selectedNothing = shownPath(own.file);
       if (outcomes instanceof Promise)
         return outcomes.then(
-          (mapped) => settle(input, result, document, mapped)?.then(next) ?? next(),
+          (mapped) => {
+            if (mapped.length === 0) result.selectedNothing = shownPath(own.file);
+            return settle(input, result, document, mapped)?.then(next) ?? next();
+          },
           (error) => {
             refuse(input, result, error, document.id);
             return next();

@@ -50,7 +50,7 @@ describe('a source document that maps to no record', () => {
       recordsIn: 2,
       recordsOut: 2,
       recordsSkipped: 1,
-      skippedReasons: { 'the mapping selects no record from it': 1 },
+      skippedReasons: { 'mappings/logistics/epcis-2.to-canonical.yaml selects no record from it': 1 },
       recordsFailed: 0,
     });
     const skipped = (

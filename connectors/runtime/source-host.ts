@@ -54,7 +54,8 @@ const MAX_GROUPED_DOCUMENTS = 1000;
 const YIELD_EVERY_MS = 2;
 
 /** Why a source's document counts as skipped: it mapped to no record and no dead letter (`eai map` shows it). */
-const SELECTS_NOTHING = 'the mapping selects no record from it';
+const selectsNothing = (mapping: string | undefined) =>
+  `${mapping ?? 'the mapping'} selects no record from it`;
 
 type Prepared =
   | {
@@ -62,8 +63,8 @@ type Prepared =
       records: OutgoingRecord[];
       published: number;
       deadLettered: number;
-      /** Documents that mapped to no record and no dead letter: their mapping selects nothing from them. */
-      skipped: number;
+      /** Documents that mapped to no record and no dead letter, by why (their mapping selects nothing from them). */
+      skipped: Map<string, number>;
       /** Documents that went to the dead-letter topic whole, with the first reason. */
       refused: Map<SourceDocument, string>;
       canonical: Array<{ topic: string }>;
@@ -287,7 +288,7 @@ export class SourceHost {
       const records: OutgoingRecord[] = [];
       let published = 0;
       let deadLettered = 0;
-      let skipped = 0;
+      const skipped = new Map<string, number>();
       const refused = new Map<SourceDocument, string>();
       const canonical: Array<{ topic: string }> = [];
       let all: PreparedDocument[] | undefined;
@@ -329,7 +330,10 @@ export class SourceHost {
         deadLettered += prepared.deadLettered.length;
         const why = prepared.deadLettered[0];
         if (prepared.published === 0 && why) refused.set(document, `${why.error}: ${why.message}`);
-        else if (prepared.published === 0 && made.length === 0) skipped++;
+        else if (prepared.published === 0 && made.length === 0) {
+          const why = selectsNothing(prepared.selectedNothing);
+          skipped.set(why, (skipped.get(why) ?? 0) + 1);
+        }
       }
       return { ok: true, records, published, deadLettered, skipped, refused, canonical };
     } catch (error) {
@@ -351,14 +355,14 @@ export class SourceHost {
     const canonical: Array<{ topic: string }> = [];
     let published = 0;
     let deadLettered = 0;
-    let skipped = 0;
+    const skipped = new Map<string, number>();
     for (const prepared of all) {
       if (!prepared.ok) continue;
       records.push(...prepared.records);
       canonical.push(...prepared.canonical);
       published += prepared.published;
       deadLettered += prepared.deadLettered;
-      skipped += prepared.skipped;
+      for (const [why, n] of prepared.skipped) skipped.set(why, (skipped.get(why) ?? 0) + n);
     }
     const refused = new Map(all.flatMap((prepared) => (prepared.ok ? [...prepared.refused] : [])));
     records.push(
@@ -396,10 +400,13 @@ export class SourceHost {
     counters.lastError = null;
     connectorMetrics.recordsOut.inc({ connector: name }, published);
     if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
-    if (skipped) {
-      countSkipped(name, counters, SELECTS_NOTHING, skipped);
+    for (const [why, n] of skipped) {
+      countSkipped(name, counters, why, n);
       // Not an error (a mapping may leave documents it is not for), but never without a word: `eai map` says why.
-      logger.debug({ skipped }, 'documents mapped to no record (their mapping selects nothing from them)');
+      logger.debug(
+        { skipped: n, why },
+        'documents mapped to no record (their mapping selects nothing from them)',
+      );
     }
     connectorMetrics.lastSuccess.set({ connector: name }, Date.now() / 1000);
     for (const [i, { documents }] of batches.entries()) {
