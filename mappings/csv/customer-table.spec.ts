@@ -121,3 +121,39 @@ describe('CSV customer table: the country cell', () => {
     );
   });
 });
+
+describe('CSV customer table: columns of the systems’ own exports', () => {
+  it('the first of several columns feeding one part wins, the later ones stay in extensions: a contact keeps its own id, not its account’s', async () => {
+    const rows = await customers(SHIPPED, 'formats/csv/fixtures/salesforce-dataloader-contacts.csv');
+    expect(rows.map((c) => [c.customerId, c.extensions.ACCOUNTID])).toEqual([
+      ['csv:0035g00000QrStUAAV', '0015g00000AbCdEAAV'],
+      ['csv:0035g00000QrStVAAV', '0015g00000AbCdEAAV'],
+      ['csv:0035g00000QrStWAAV', '0015g00000AbCdFAAV'],
+      ['csv:0035g00000QrStXAAV', '0015g00000AbCdGAAV'],
+    ]);
+    expect(rows[0].phones.map((p: Json) => p.number)).toEqual(['(512) 757-6000']);
+    expect(rows[0].extensions.MOBILEPHONE).toBe('(512) 757-9340');
+    expect(rows[0].addresses[0]).toMatchObject({ region: 'TX', postalCode: '78767', countryCode: 'US' });
+  });
+
+  it("Odoo's Is a Company says whose the Name is: a person's is split into given and family name", async () => {
+    const rows = await customers(SHIPPED, 'formats/csv/fixtures/odoo-partners-export.csv');
+    expect(
+      rows.map((c) => [c.partyType, c.organizationName, c.person?.givenName, c.person?.familyName]),
+    ).toEqual([
+      ['ORGANIZATION', 'Azure Interior', undefined, undefined],
+      ['PERSON', null, 'Brandon', 'Freeman'],
+      ['ORGANIZATION', 'Deco Addict', undefined, undefined],
+      ['ORGANIZATION', 'Schreinerei Kühn GmbH', undefined, undefined],
+      ['PERSON', null, 'Élodie', 'Lefèvre'],
+    ]);
+  });
+
+  it("Excel's text mark (Shopify's '+16175550134, '02141) is dropped before a digit or +, in every cell", async () => {
+    const [maria] = await customers(SHIPPED, 'formats/csv/fixtures/shopify-customers-export.csv');
+    expect(maria.customerId).toBe('csv:7012345678901');
+    expect(maria.phones[0].number).toBe('+16175550134');
+    expect(maria.addresses[0].postalCode).toBe('02141');
+    expect(maria.extensions.Phone).toBe('+16175550134');
+  });
+});
