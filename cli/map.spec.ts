@@ -22,6 +22,28 @@ describe('eai map says what is missing', () => {
     for (const reader of readers) expect(lines[0]).toContain(reader.name);
   });
 
+  it('a --mapping that cannot be read (a duplicate key in its columns table) is that, in one line, not a missing --format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-map-dup-'));
+    const mapping = readFileSync('mappings/csv/customer-table.to-canonical.yaml', 'utf8').replace(
+      'columns: lookups/customer-columns.yaml',
+      'columns: columns.yaml',
+    );
+    writeFileSync(join(dir, 'mine.yaml'), mapping);
+    writeFileSync(join(dir, 'columns.yaml'), 'kundennummer: id\ncity: city\ncity: city\n');
+    const result = await runEaiInProcess([
+      'map',
+      'formats/csv/fixtures/customers-comma.csv',
+      '--mapping',
+      join(dir, 'mine.yaml'),
+    ]);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /mine\.yaml: lookups\.columns: cannot read columns\.yaml: Map keys must be unique at line 3/,
+    );
+  });
+
   it('a document whose envelope names a type no reader takes: one line saying which, and what the hub reads', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eai-map-810-'));
     const file = join(dir, 'invoice.edi');

@@ -23,14 +23,19 @@ function emit(output: CommandOutput): void {
  * --to-system, the format it writes: the mapping says it. Undefined when it cannot be read here; mapCommand then
  * reports why.
  */
-function formatOfMapping(mapping: string | undefined, toSystem: boolean | undefined): string | undefined {
-  if (!mapping) return undefined;
+function formatOfMapping(
+  mapping: string | undefined,
+  toSystem: boolean | undefined,
+): { format?: string; problem?: string } {
+  if (!mapping) return {};
   try {
     const compiled = findMapping(mapping, process.cwd());
-    if (toSystem) return compiled.direction === 'from-canonical' ? compiled.spec.output : undefined;
-    return compiled.direction === 'to-canonical' ? compiled.spec.input : undefined;
-  } catch {
-    return undefined;
+    if (toSystem)
+      return { format: compiled.direction === 'from-canonical' ? compiled.spec.output : undefined };
+    return { format: compiled.direction === 'to-canonical' ? compiled.spec.input : undefined };
+  } catch (error) {
+    // The mapping named cannot be read (a duplicate key in its columns table): that, not a missing --format.
+    return { problem: errorMessage(error) };
   }
 }
 
@@ -94,16 +99,20 @@ export function registerMapCommand(program: Command): void {
         // Read only to find the format the document names; one that cannot be read is named at once.
         const named =
           options.format || options.toSystem || !options.input ? undefined : detected(options.input, piped);
-        options.format ??= named?.format ?? formatOfMapping(options.mapping, options.toSystem);
+        const ofMapping =
+          options.format || named?.format ? {} : formatOfMapping(options.mapping, options.toSystem);
+        options.format ??= named?.format ?? ofMapping.format;
         const missing =
           conflict ??
           named?.unreadable ??
           (!options.input
             ? 'the document is required: eai map <file>, --input <file> or - for stdin (with --to-system, the canonical records as JSON)'
             : !options.format
-              ? named?.unread
-                ? `${options.input} is ${named.unread}`
-                : `--format is required${named ? ' (the document does not name its format)' : ''}: one of ${readers.map((r) => r.name).join(', ')}`
+              ? ofMapping.problem
+                ? ofMapping.problem
+                : named?.unread
+                  ? `${options.input} is ${named.unread}`
+                  : `--format is required${named ? ' (the document does not name its format)' : ''}: one of ${readers.map((r) => r.name).join(', ')}`
               : undefined);
         if (missing || !options.format || !options.input) {
           const message = `${missing}; see eai map --help`;

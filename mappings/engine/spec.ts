@@ -216,7 +216,7 @@ export function loadMappingFile(path: string): LoadedMapping {
       table = parseYaml(readReferenced(base, tablePath, files));
     } catch (error) {
       throw new ConfigError(
-        `${file}: lookups.${name}: cannot read ${tablePath}: ${(error as Error).message}`,
+        `${file}: lookups.${name}: cannot read ${tablePath}: ${firstLineOf(error)}`,
       );
     }
     if (!table || typeof table !== 'object' || Array.isArray(table)) {
@@ -231,7 +231,7 @@ export function loadMappingFile(path: string): LoadedMapping {
     try {
       shared = parseYaml(readReferenced(base, importPath, files));
     } catch (error) {
-      throw new ConfigError(`${file}: imports: cannot read ${importPath}: ${(error as Error).message}`);
+      throw new ConfigError(`${file}: imports: cannot read ${importPath}: ${firstLineOf(error)}`);
     }
     const entries = Object.entries((shared ?? {}) as Record<string, unknown>);
     const bad = entries.find(([, expression]) => typeof expression !== 'string');
