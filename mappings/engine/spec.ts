@@ -215,9 +215,7 @@ export function loadMappingFile(path: string): LoadedMapping {
     try {
       table = parseYaml(readReferenced(base, tablePath, files));
     } catch (error) {
-      throw new ConfigError(
-        `${file}: lookups.${name}: cannot read ${tablePath}: ${firstLineOf(error)}`,
-      );
+      throw new ConfigError(`${file}: lookups.${name}: cannot read ${tablePath}: ${firstLineOf(error)}`);
     }
     if (!table || typeof table !== 'object' || Array.isArray(table)) {
       throw new ConfigError(`${file}: lookups.${name}: ${tablePath} must be a map of code → value`);
