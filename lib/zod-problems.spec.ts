@@ -35,6 +35,12 @@ describe('zod problems in words', () => {
     expect(meant('STABLEms', ['stableMs', 'dir'])).toBe('did you mean "stableMs"?');
     expect(meant('colour', ['pattern', 'dir'])).toBeUndefined();
     expect(meant('x', [])).toBeUndefined();
+    // Two letters of a short word are another word, not a slip (a CSV's Title is no French ville, Tags no pays); two
+    // letters swapped are one slip.
+    expect(meant('title', ['ville', 'city'])).toBeUndefined();
+    expect(meant('tags', ['pays', 'land'])).toBeUndefined();
+    expect(meant('nmae', ['name', 'type'])).toBe('did you mean "name"?');
+    expect(meant('mandt', ['handy', 'plz'])).toBeUndefined();
   });
 
   it('adds the hint to an unknown key, at any depth, when given the schema', () => {

@@ -64,8 +64,20 @@ export function meant(key: string, known: readonly string[]): string | undefined
     known.map((k) => k.toLowerCase()),
   );
   const index = known.findIndex((k) => k.toLowerCase() === near);
-  const limit = key.length <= 3 ? 1 : Math.max(2, Math.floor(key.length / 3));
-  return distance(key.toLowerCase(), near) <= limit ? `did you mean "${known[index]}"?` : undefined;
+  // A slip: one letter in a short word (Title is not ville, Tags not pays), two in a longer one, a quarter beyond; two
+  // letters swapped (nmae) are one slip.
+  const limit = key.length <= 5 ? 1 : key.length <= 10 ? 2 : Math.floor(key.length / 4);
+  const typed = key.toLowerCase();
+  const slips = swappedOnce(typed, near) ? 1 : distance(typed, near);
+  return slips <= limit ? `did you mean "${known[index]}"?` : undefined;
+}
+
+/** Whether `a` is `b` with two neighbouring letters swapped. */
+function swappedOnce(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i < a.length - 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
 }
 
 /**
