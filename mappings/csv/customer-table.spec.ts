@@ -123,7 +123,7 @@ describe('CSV customer table: the country cell', () => {
 });
 
 describe('CSV customer table: columns of the systems’ own exports', () => {
-  it('the first of several columns feeding one part wins, the later ones stay in extensions: a contact keeps its own id, not its account’s', async () => {
+  it('the first of several columns feeding one part wins, the later ones stay in extensions (phones and emails excepted): a contact keeps its own id, not its account’s', async () => {
     const rows = await customers(SHIPPED, 'formats/csv/fixtures/salesforce-dataloader-contacts.csv');
     expect(rows.map((c) => [c.customerId, c.extensions.ACCOUNTID])).toEqual([
       ['csv:0035g00000QrStUAAV', '0015g00000AbCdEAAV'],
@@ -131,8 +131,13 @@ describe('CSV customer table: columns of the systems’ own exports', () => {
       ['csv:0035g00000QrStWAAV', '0015g00000AbCdFAAV'],
       ['csv:0035g00000QrStXAAV', '0015g00000AbCdGAAV'],
     ]);
-    expect(rows[0].phones.map((p: Json) => p.number)).toEqual(['(512) 757-6000']);
-    expect(rows[0].extensions.MOBILEPHONE).toBe('(512) 757-9340');
+    // Phones and emails are lists: PHONE and MOBILEPHONE both, the first the primary one.
+    expect(rows[0].phones.map((p: Json) => [p.number, p.primary])).toEqual([
+      ['(512) 757-6000', true],
+      ['(512) 757-9340', false],
+    ]);
+    expect(rows[0].extensions.MOBILEPHONE).toBeUndefined();
+    expect(rows[3].phones.map((p: Json) => p.number)).toEqual(['+49301234567', '+491712345678']);
     expect(rows[0].addresses[0]).toMatchObject({ region: 'TX', postalCode: '78767', countryCode: 'US' });
   });
 
@@ -154,6 +159,8 @@ describe('CSV customer table: columns of the systems’ own exports', () => {
     expect(maria.customerId).toBe('csv:7012345678901');
     expect(maria.phones[0].number).toBe('+16175550134');
     expect(maria.addresses[0].postalCode).toBe('02141');
-    expect(maria.extensions.Phone).toBe('+16175550134');
+    // Its Default Address Phone and Phone hold one number: one phone.
+    expect(maria.phones.map((p: Json) => p.number)).toEqual(['+16175550134']);
+    expect(maria.extensions.Phone).toBeUndefined();
   });
 });
