@@ -7,7 +7,7 @@ import { exampleJson } from '../schemas/examples.ts';
 import { closedPort, listeningPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
-import { startOffset, tailStart } from './commands/bus.ts';
+import { creationProblem, startOffset, tailStart } from './commands/bus.ts';
 import { readPublishJson, toPublishInputs } from './publish-input.ts';
 
 const shipment = exampleJson('ShipmentEvent');
@@ -219,5 +219,17 @@ describe('eai bus tail --offset / --since / --partition', () => {
       partition: 2,
     });
     expect(tailStart({ since: '2026-12-01T08:00:00Z' }).since).toBe(Date.parse('2026-12-01T08:00:00Z'));
+  });
+});
+
+describe('creationProblem: why Kafka refused a topic', () => {
+  it("says the broker's reason kafkajs keeps in errors, and what to change for a replication factor", () => {
+    const refused = Object.assign(new Error('Topic creation errors'), {
+      errors: [{ message: 'Replication-factor is invalid', type: 'INVALID_REPLICATION_FACTOR' }],
+    });
+    expect(creationProblem(refused)).toBe(
+      'Replication-factor is invalid (INVALID_REPLICATION_FACTOR): --replication-factor may be at most the number of brokers',
+    );
+    expect(creationProblem(new Error('Connection error'))).toBe('Connection error');
   });
 });

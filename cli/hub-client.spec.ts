@@ -9,7 +9,10 @@ let url: string;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
-    if (request.url === '/workflows') {
+    if (request.url === '/empty') {
+      // A proxy's or load balancer's error in front of the hub: a status and no body.
+      response.writeHead(503).end();
+    } else if (request.url === '/workflows') {
       response.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html></html>');
     } else {
       response.writeHead(404, { 'content-type': 'application/json' }).end(
@@ -30,6 +33,16 @@ describe('callHub against something that is not the hub (a wrong --url or EAI_UR
     const call = callHub({ url, token: 't' }, 'GET', '/workflows');
     await expect(call).rejects.toThrow(
       `GET /workflows: 200 from ${url}, which is not the hub's admin API (it answered text/html, not JSON): set --url or EAI_URL to the hub's ops port`,
+    );
+  });
+
+  it('an error answer with no body (a proxy in front): the status and the URL, not a TypeError', async () => {
+    const refused = (await callHub({ url, token: 't' }, 'GET', '/empty').catch(
+      (e: unknown) => e,
+    )) as HubError;
+    expect([refused.name, refused.status]).toEqual(['HubError', 503]);
+    expect(refused.message).toBe(
+      `GET /empty: 503 Service Unavailable from ${url}, which does not answer as the hub's admin API: set --url or EAI_URL to the hub's ops port`,
     );
   });
 

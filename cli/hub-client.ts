@@ -108,7 +108,8 @@ export async function callHub(
         : response.status === 403
           ? " (the token's role is too small)"
           : '';
-    const details = (parsed as { details?: unknown }).details;
+    // An empty answer (a proxy's or load balancer's 502/503, an ingress's bare 401) has no body to read.
+    const details = (parsed as { details?: unknown } | undefined)?.details;
     const answer =
       typeof error === 'string'
         ? {

@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, errorMessage } from '../lib/errors.ts';
+import { parseYamlText } from '../lib/yaml-text.ts';
 import { zodProblemText } from '../lib/zod-problems.ts';
 import { asJsonb } from './jsonb.ts';
 import { COMPARISONS, CONFLICT_COMPARISONS, comparisonNamed } from './score.ts';
@@ -282,7 +282,7 @@ export function loadMdmConfig(path: string | undefined): MdmConfig {
   }
   let value: unknown;
   try {
-    value = parseYaml(text);
+    value = parseYamlText(text);
   } catch (error) {
     throw new ConfigError(`${path}: not YAML (${errorMessage(error).split('\n')[0]})`);
   }

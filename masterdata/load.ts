@@ -486,13 +486,15 @@ const WORKBOOK_MAGIC = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('d0cf11
 /**
  * A spreadsheet saved as a workbook, not as text: refused in one line saying how to export it, before it is read as
  * lines of mojibake (or, with --encoding, decoded into rows of binary). Opening the file first also names a missing
- * or unreadable one in one line.
+ * or unreadable one, or a folder, in one line.
  */
 async function refuseWorkbook(path: string): Promise<void> {
   const handle = await open(path, 'r').catch((error: Error) => {
     throw new ConfigError(`${path}: cannot read (${error.message})`);
   });
   try {
+    if ((await handle.stat()).isDirectory())
+      throw new ConfigError(`${path} is a folder, not a file: give the export itself (--input <file>)`);
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(8), 0, 8, 0);
     const head = buffer.subarray(0, bytesRead);
     if (WORKBOOK_MAGIC.some((magic) => head.subarray(0, magic.length).equals(magic)))

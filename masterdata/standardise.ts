@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText } from '../lib/yaml-text.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import type { GoldenField, MdmConfig } from './config.ts';
 import { memoise } from './memo.ts';
@@ -402,7 +402,7 @@ let countryTable: Map<string, string> | undefined;
 function countries(): Map<string, string> {
   if (!countryTable) {
     const file = new URL('../mappings/lookups/countries.yaml', import.meta.url);
-    const raw = parseYaml(readFileSync(file, 'utf8')) as Record<string, string>;
+    const raw = parseYamlText(readFileSync(file, 'utf8')) as Record<string, string>;
     countryTable = new Map();
     for (const [name, code] of Object.entries(raw)) {
       countryTable.set(name.toUpperCase(), code);

@@ -131,7 +131,7 @@ export function registerBusCommand(program: Command): void {
             created ? `created ${topic}: ${shape}` : `${topic} exists already (${shape}): left as it is`,
           );
         } catch (error) {
-          throw new ConfigError(`could not create topic ${topic}: ${errorMessage(error)}`);
+          throw new ConfigError(`could not create topic ${topic}: ${creationProblem(error)}`);
         } finally {
           await admin.disconnect();
         }
@@ -282,6 +282,27 @@ export function registerBusCommand(program: Command): void {
       await done;
       await consumer.disconnect();
     });
+}
+
+/**
+ * Why Kafka refused a topic: kafkajs says only "Topic creation errors" and keeps the broker's answer per topic in
+ * `errors` (INVALID_REPLICATION_FACTOR: "Replication factor is below 1 or larger than the number of available
+ * brokers"), which is what the caller needs to change. Exported for its spec.
+ */
+export function creationProblem(error: unknown): string {
+  const causes = (error as { errors?: unknown }).errors;
+  const said = Array.isArray(causes)
+    ? causes
+        .map((c: { message?: unknown; type?: unknown }) =>
+          typeof c?.message === 'string'
+            ? `${c.message}${typeof c.type === 'string' ? ` (${c.type})` : ''}`
+            : '',
+        )
+        .filter(Boolean)
+    : [];
+  if (said.length === 0) return errorMessage(error);
+  const tooFew = said.some((s) => s.includes('INVALID_REPLICATION_FACTOR'));
+  return `${said.join('; ')}${tooFew ? ': --replication-factor may be at most the number of brokers' : ''}`;
 }
 
 /** Kafka's rule for a topic name, said before Kafka is asked. Exported for its spec. */

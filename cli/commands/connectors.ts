@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { builtinPlugins, checkDeployment, literalSecretWarnings } from '../../connectors/index.ts';
 import { ConfigError, withoutAnswerBody } from '../../lib/errors.ts';
+import { parseYamlText } from '../../lib/yaml-text.ts';
 import { callHub, HubError, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
 import { printResult } from '../output.ts';
 
@@ -200,7 +200,7 @@ export function registerConnectorsCommand(program: Command): void {
     .action(async (file: string, options: Options) => {
       let definition: { name?: string; config?: unknown };
       try {
-        definition = parseYaml(readFileSync(file, 'utf8')) as { name?: string; config?: unknown };
+        definition = parseYamlText(readFileSync(file, 'utf8')) as { name?: string; config?: unknown };
       } catch (error) {
         throw new Error(`${file}: ${(error as Error).message}`);
       }
@@ -258,6 +258,11 @@ export function registerConnectorsCommand(program: Command): void {
     .option('--set <file>', 'a JSON file {"offsets":[{"partition":…,"offset":…}]}, or the list alone')
     .action(async (name: string, options: Options & { reset?: boolean; set?: string }) => {
       const path = `/connectors/${encodeURIComponent(name)}/offsets`;
+      // Both given, --reset won and the file was read for nothing: the offsets the caller wrote were never set.
+      if (options.reset && options.set)
+        throw new ConfigError(
+          `--reset and --set ${options.set}: give one (--reset starts over, --set writes the file's offsets)`,
+        );
       if (options.reset || options.set) {
         const body = options.set ? offsetsFile(options.set) : undefined;
         const result = await callHub(options, options.reset ? 'DELETE' : 'PATCH', path, body).catch(

@@ -203,6 +203,18 @@ export function registerWorkflowsCommand(program: Command): void {
       ) => {
         if (!options.parked) {
           if (!id) throw new ConfigError('name the instance to retry, or --parked for every parked one');
+          // These narrow or rehearse a --parked retry only: with an id they were ignored, and --dry-run retried it.
+          const parkedOnly = (
+            [
+              ['--dry-run', options.dryRun],
+              ['--type', options.type],
+              ['--step', options.step],
+            ] as const
+          ).filter(([, given]) => given !== undefined && given !== false);
+          if (parkedOnly.length > 0)
+            throw new ConfigError(
+              `${parkedOnly.map(([flag]) => flag).join(', ')} go${parkedOnly.length === 1 ? 'es' : ''} with --parked: retry ${id} without ${parkedOnly.length === 1 ? 'it' : 'them'}, or use --parked instead of an id`,
+            );
           const { body } = await callHub(options, 'POST', path(id, '/retry'));
           printResult(!!options.json, body, () =>
             (body as { action?: string }).action === 'resume'

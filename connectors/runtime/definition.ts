@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { encodingProblem, readers, writers } from '../../formats/index.ts';
 import { ConfigError, errorMessage, type FieldProblem, firstLineOf } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
+import { parseYamlText } from '../../lib/yaml-text.ts';
 import { fieldPath, keysAt, meant, strippedKeys, zodProblems } from '../../lib/zod-problems.ts';
 import { findMapping } from '../../mappings/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
@@ -412,7 +412,7 @@ export function checkDeployment(
     const shown = shownPath(file);
     let raw: unknown;
     try {
-      raw = parseYaml(readFileSync(file, 'utf8'));
+      raw = parseYamlText(readFileSync(file, 'utf8'));
     } catch (error) {
       const problem = `not readable YAML: ${firstLineOf(error)}`;
       return {

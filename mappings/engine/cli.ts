@@ -250,7 +250,7 @@ export async function mapCommand(options: {
       }
       const documents = await writeWithMapping(
         inTimeZone(outbound, options.timeZone),
-        canonicalValues(bytes.toString('utf8')),
+        recordsToWrite(bytes, options.input),
         // A look at what a sink would write: numbered documents (X12) show control number 1, used by nothing.
         { controlNumbers: async () => 1 },
       );
@@ -279,6 +279,21 @@ export async function mapCommand(options: {
     return failure(
       options.toSystem ? error : withEncodingAdvice(error, options.format, options.encoding),
       json,
+    );
+  }
+}
+
+/**
+ * The canonical records `--to-system` writes, read from JSON: a file that is not JSON (a document given where the
+ * records were meant, an empty file) is the caller's mistake, said as such, not an "unexpected error inside eai".
+ */
+function recordsToWrite(bytes: Buffer, input: string): unknown[] {
+  try {
+    return canonicalValues(bytes.toString('utf8'));
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new ConfigError(
+      `${input}: not JSON (${error.message}): --to-system reads canonical records as JSON, what eai map prints`,
     );
   }
 }

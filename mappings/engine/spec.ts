@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { csvWriteOptions } from '../../formats/csv/writer.ts';
 import { x12AcknowledgmentOptions } from '../../formats/x12-855/index.ts';
@@ -9,6 +8,7 @@ import { x12ShipNoticeOptions } from '../../formats/x12-856/index.ts';
 import { ConfigError, firstLineOf } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
+import { parseYamlText } from '../../lib/yaml-text.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
 import type { LookupTables } from './functions.ts';
 
@@ -196,7 +196,7 @@ export function loadMappingFile(path: string): LoadedMapping {
   const file = shownPath(path);
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    raw = parseYamlText(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ConfigError(`${file}: not readable YAML: ${firstLineOf(error)}`, { cause: error });
   }
@@ -213,7 +213,7 @@ export function loadMappingFile(path: string): LoadedMapping {
   for (const [name, tablePath] of Object.entries(spec.lookups)) {
     let table: unknown;
     try {
-      table = parseYaml(readReferenced(base, tablePath, files));
+      table = parseYamlText(readReferenced(base, tablePath, files));
     } catch (error) {
       throw new ConfigError(`${file}: lookups.${name}: cannot read ${tablePath}: ${firstLineOf(error)}`);
     }
@@ -227,7 +227,7 @@ export function loadMappingFile(path: string): LoadedMapping {
   for (const importPath of spec.imports) {
     let shared: unknown;
     try {
-      shared = parseYaml(readReferenced(base, importPath, files));
+      shared = parseYamlText(readReferenced(base, importPath, files));
     } catch (error) {
       throw new ConfigError(`${file}: imports: cannot read ${importPath}: ${firstLineOf(error)}`);
     }

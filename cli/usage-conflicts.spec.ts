@@ -1,0 +1,66 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runEai } from '../tests/run-eai.ts';
+import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
+
+/**
+ * What a newcomer gets wrong on the command line, each refused in one line before anything is done (no hub is behind
+ * the URL: a command that went on would say it cannot reach it instead).
+ */
+const NO_HUB = ['--url', 'http://127.0.0.1:1', '--token', 't'];
+
+async function oneLine(args: string[]): Promise<string> {
+  const result = await runEaiInProcess(args);
+  expect(result.code).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe('options that do not go together are refused, not one of them ignored', () => {
+  it('workflows retry <id> with --dry-run (which would have retried it for real), --type or --step', async () => {
+    expect(await oneLine(['workflows', 'retry', 'abc', '--dry-run', ...NO_HUB])).toBe(
+      'eai: --dry-run goes with --parked: retry abc without it, or use --parked instead of an id',
+    );
+    expect(await oneLine(['workflows', 'retry', 'abc', '--type', 'order-to-delivery', ...NO_HUB])).toMatch(
+      /^eai: --type goes with --parked/,
+    );
+  });
+
+  it('connectors offsets with both --set and --reset', async () => {
+    expect(await oneLine(['connectors', 'offsets', 'x', '--set', 'offsets.json', '--reset', ...NO_HUB])).toBe(
+      "eai: --reset and --set offsets.json: give one (--reset starts over, --set writes the file's offsets)",
+    );
+  });
+});
+
+describe('inputs of the wrong kind are named for what they are', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eai-usage-'));
+
+  it('map --to-system on a file that is not JSON: the caller’s mistake, not a bug of eai', async () => {
+    const file = join(dir, 'order.json');
+    writeFileSync(file, 'not json\n');
+    expect(await oneLine(['map', file, '--to-system', '--format', 'sap-idoc-orders05'])).toMatch(
+      /order\.json: not JSON \(.*\): --to-system reads canonical records as JSON, what eai map prints$/,
+    );
+  });
+
+  it('mdm load --input <a folder>', async () => {
+    const folder = join(dir, 'exports');
+    mkdirSync(folder);
+    expect(await oneLine(['mdm', 'load', 'sap', '--input', folder, '--schema', 'never_opened'])).toBe(
+      `eai: ${folder} is a folder, not a file: give the export itself (--input <file>)`,
+    );
+  });
+
+  it('a binary file given as a connector file: its YAML error, and no YAML warnings on stderr beside the JSON', async () => {
+    const pdf = join(dir, 'connector.pdf');
+    writeFileSync(pdf, Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n', 'latin1'));
+    const result = await runEai(['connectors', 'validate', pdf, '--json']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(/YAMLWarning|BAD_DIRECTIVE/);
+    expect(JSON.parse(result.stdout)[0].errors[0].message).toMatch(/^not readable YAML: /);
+  });
+});
