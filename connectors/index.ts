@@ -28,7 +28,7 @@ export {
 export { MappingPool } from './runtime/mapping-pool.ts';
 export { createMappingStep, type DocumentInput, type MappingStep } from './runtime/mapping-step.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
-export { literalSecretWarnings } from './runtime/secrets.ts';
+export { literalSecretWarnings, redactConfig } from './runtime/secrets.ts';
 export type * from './sdk/index.ts';
 
 /** Every built-in connector type, listed explicitly (no registration by import side effects). */

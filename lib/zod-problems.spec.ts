@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { keysAt, meant, zodProblems, zodProblemText } from './zod-problems.ts';
+import { keysAt, meant, strippedKeys, zodProblems, zodProblemText } from './zod-problems.ts';
 
 const schema = z
   .object({
@@ -81,5 +81,17 @@ describe('zod problems in words', () => {
     expect(zodProblemText(schema.safeParse({ config: {} }).error!)).toBe(
       'name: missing: a string is required',
     );
+  });
+});
+
+describe('strippedKeys', () => {
+  it("names the keys a schema dropped, the names of Object.prototype's members too (toString, constructor)", () => {
+    const schema = z.object({ dir: z.string(), nested: z.object({ a: z.number() }) });
+    const input = { dir: 'x', toString: 1, constructor: 2, nested: { a: 1, hasOwnProperty: 3 } };
+    expect(strippedKeys(input, schema.parse(input))).toEqual([
+      ['toString'],
+      ['constructor'],
+      ['nested', 'hasOwnProperty'],
+    ]);
   });
 });

@@ -127,6 +127,6 @@ export function strippedKeys(
   }
   if (!isPlainObject(input) || !isPlainObject(output)) return [];
   return Object.entries(input).flatMap(([key, value]) =>
-    key in output ? strippedKeys(value, output[key], [...parts, key]) : [[...parts, key]],
+    Object.hasOwn(output, key) ? strippedKeys(value, output[key], [...parts, key]) : [[...parts, key]],
   );
 }

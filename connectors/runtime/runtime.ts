@@ -591,7 +591,7 @@ export class ConnectorRuntime {
         return true;
       }
       const topics = this.sinkTopics(stored);
-      const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+      const byTopic = new Map<string, Array<{ partition: number; offset: string; at: string }>>();
       for (const [i, entry] of entries.entries()) {
         const p = entry.partition as { topic?: unknown; partition?: unknown } | null;
         const o = entry.offset as { offset?: unknown } | null;
@@ -616,11 +616,26 @@ export class ConnectorRuntime {
             'a sink offset is {offset: n}, the next offset to read, 0 or more',
           );
         const list = byTopic.get(p.topic) ?? [];
-        list.push({ partition: p.partition as number, offset: String(o.offset) });
+        list.push({ partition: p.partition as number, offset: String(o.offset), at });
         byTopic.set(p.topic, list);
       }
+      // A partition the topic does not have is refused: the group's seek skipped it without a word, and the answer
+      // said "offsets set" for an offset set nowhere.
+      for (const [topic, offsets] of byTopic) {
+        const partitions = (await admin.topicOffsets(topic)).map((t) => t.partition);
+        const absent = offsets.find((o) => !partitions.includes(o.partition));
+        if (absent)
+          throw new FieldError(
+            `${absent.at}.partition.partition`,
+            `${topic} has no partition ${absent.partition} (it has ${partitions.length}: 0 to ${partitions.length - 1})`,
+          );
+      }
       for (const [topic, offsets] of byTopic)
-        await admin.setGroupOffsets(sinkGroupId(name, this.group), topic, offsets);
+        await admin.setGroupOffsets(
+          sinkGroupId(name, this.group),
+          topic,
+          offsets.map(({ partition, offset }) => ({ partition, offset })),
+        );
       return true;
     } finally {
       await admin.disconnect();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
 import { startOpsServer } from '../server.ts';
+import { detailsOf } from './errors.ts';
 import {
   type AdminApi,
   createAdminApi,
@@ -206,6 +207,39 @@ describe('admin API over HTTP', () => {
       expect(answer.body.error).toMatch(/^invalid request: body\.config\.topics\[1\]: /);
       expect(answer.body.details).toEqual([
         { in: 'body', path: 'config.topics[1]', message: expect.stringMatching(/>=1 characters/) },
+      ]);
+    });
+
+    it('refuses a NUL character in a path parameter or a body string (PostgreSQL text takes none: a 500 before)', async () => {
+      const params = await call('put', '/connectors/{name}/pause', {
+        token: tokens.operator,
+        params: { name: 'sap\u0000x' },
+        body: { reason: 'maintenance' },
+      });
+      expect(params.status).toBe(400);
+      expect(params.body.details).toEqual([
+        { in: 'params', path: 'name', message: 'must not hold a NUL character (\\u0000)' },
+      ]);
+      const body = await call('put', '/connectors/{name}/pause', {
+        token: tokens.operator,
+        params: { name: 'sap' },
+        body: { reason: 'main\u0000tenance' },
+      });
+      expect(body.status).toBe(400);
+      expect(body.body.details).toEqual([
+        { in: 'body', path: 'reason', message: 'must not hold a NUL character (\\u0000)' },
+      ]);
+    });
+
+    it('names an unknown key of a strict object as the field itself, not as the object that holds it', () => {
+      const parsed = z.strictObject({ filter: z.strictObject({ owner: z.string() }) }).safeParse({
+        filter: { owner: 'x', ownr: 'y' },
+        dryrun: true,
+      });
+      expect(parsed.success).toBe(false);
+      expect(detailsOf(parsed.error!, 'body')).toEqual([
+        { in: 'body', path: 'filter.ownr', message: 'unknown key' },
+        { in: 'body', path: 'dryrun', message: 'unknown key' },
       ]);
     });
 

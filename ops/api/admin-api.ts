@@ -5,7 +5,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { histogram } from '../../lib/metrics.ts';
 import { DeadlineError, withDeadline } from '../../lib/retry.ts';
 import { authenticate, type Denial } from './auth.ts';
-import { detailsOf, type ErrorDetail, HttpError, sendError } from './errors.ts';
+import { detailsOf, type ErrorDetail, formatPath, HttpError, sendError } from './errors.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
 import {
   type AnyRouteSpec,
@@ -69,11 +69,36 @@ function readJsonBody(parser: express.RequestHandler, req: Request, res: Respons
   });
 }
 
+/**
+ * The paths of the strings in a request part that hold a NUL character (`%00`, `\u0000`): PostgreSQL's text takes
+ * none, so such a value reached the workflows' and master data's queries and came back as a 500.
+ */
+function nulStrings(
+  value: unknown,
+  path: ReadonlyArray<string | number> = [],
+): Array<ReadonlyArray<string | number>> {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((item, i) => nulStrings(item, [...path, i]));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => nulStrings(item, [...path, key]));
+  return [];
+}
+
 /** Validates params, query and body; every invalid field of the three is reported at once. */
 function validate(spec: AnyRouteSpec, req: Request) {
   const details: ErrorDetail[] = [];
   const check = (where: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown) => {
     if (!schema) return undefined;
+    const nul = nulStrings(value);
+    if (nul.length > 0) {
+      for (const path of nul)
+        details.push({
+          in: where,
+          path: formatPath(path),
+          message: 'must not hold a NUL character (\\u0000)',
+        });
+      return undefined;
+    }
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
     details.push(...detailsOf(parsed.error, where));

@@ -58,7 +58,16 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function detailsOf(error: z.ZodError, where: ErrorDetail['in']): ErrorDetail[] {
-  return error.issues.map((issue) => ({ in: where, path: formatPath(issue.path), message: issue.message }));
+  return error.issues.flatMap((issue) =>
+    // An unknown key is named as the field itself (`dryrun`), not as the object that holds it (`""`).
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          in: where,
+          path: formatPath([...issue.path, key]),
+          message: 'unknown key',
+        }))
+      : [{ in: where, path: formatPath(issue.path), message: issue.message }],
+  );
 }
 
 export function sendError(

@@ -206,6 +206,17 @@ describe("Kafka Connect's REST calls against the hub", () => {
       ],
     });
     expect(set.status).toBe(200);
+    // A partition the topic does not have is refused (the seek skipped it, and "offsets set" was said of nothing).
+    const absent = await call('PATCH', '/connectors/{name}/offsets', `/connectors/${names.sink}/offsets`, {
+      offsets: [
+        {
+          partition: { kafka_topic: 'canonical.customer', kafka_partition: 99 },
+          offset: { kafka_offset: 0 },
+        },
+      ],
+    });
+    expect(absent.status).toBe(400);
+    expect(absent.body.error).toMatch(/canonical\.customer has no partition 99 \(it has \d+: 0 to \d+\)/);
     const read = await call('GET', '/connectors/{name}/offsets', `/connectors/${names.sink}/offsets`);
     expect(read.body.offsets).toContainEqual({
       partition: {
@@ -265,5 +276,17 @@ describe("Kafka Connect's REST calls against the hub", () => {
     expect(value('stableMs')).toMatchObject({ value: 'soon', errors: [expect.any(String)] });
     expect(value('key.converter').errors).toHaveLength(1);
     expect(value('name')).toMatchObject({ value: 'x', errors: [] });
+    // A literal secret comes back redacted, as GET /connectors/{name} shows it.
+    const secret = await call(
+      'PUT',
+      '/connector-plugins/{type}/config/validate',
+      '/connector-plugins/http-sink/config/validate',
+      {
+        'connector.class': 'http-sink',
+        name: 'y',
+        authHeader: { name: 'Authorization', value: 'Bearer literalsecretXYZ' },
+      },
+    );
+    expect(JSON.stringify(secret.body)).not.toContain('literalsecretXYZ');
   });
 });

@@ -5,6 +5,7 @@ import {
   type ConnectorRuntime,
   type ConnectorStatus,
   connectorDefinition,
+  redactConfig,
 } from '../../connectors/index.ts';
 import { findMapping, inboundMapping } from '../../mappings/index.ts';
 import { HttpError } from '../api/index.ts';
@@ -314,9 +315,13 @@ export function connectValidation(
     key === 'connector.class' ? 'type' : common.has(key) ? key : `config.${key}`;
   const under = (field: string, path: string) =>
     field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`);
-  const own = (definition.config ?? {}) as Json;
+  // Literal secrets shown `[redacted]`, as GET /connectors/{name} shows them; a config that is no object (a string)
+  // has no options, not String.prototype's (`split`).
+  const shown = redactConfig(definition) as Json;
+  const own = (isObject(shown.config) ? shown.config : {}) as Json;
   const given = (key: string) => {
-    const value = key === 'connector.class' ? definition.type : common.has(key) ? definition[key] : own[key];
+    const from = key === 'connector.class' || common.has(key) ? shown : own;
+    const value = key === 'connector.class' ? shown.type : Object.hasOwn(from, key) ? from[key] : undefined;
     if (value === undefined || value === null) return null;
     return typeof value === 'string' ? value : JSON.stringify(value);
   };

@@ -171,6 +171,20 @@ describe('dead-letter routes of the admin API', () => {
     });
     expect(both.status).toBe(400);
     expect(both.body.error).toMatch(/either selection or filter/);
+    // A misspelt key is refused, naming it: dropped, `dryrun` made a real redrive, `ownr` selected every letter.
+    const misspelt = await call('post', path, url, {
+      token: tokens.operator,
+      body: { ...range, dryrun: true },
+    });
+    expect([misspelt.status, misspelt.body.details]).toEqual([
+      400,
+      [{ in: 'body', path: 'dryrun', message: 'unknown key' }],
+    ]);
+    const ownr = await call('post', path, url, { token: tokens.operator, body: { filter: { ownr: 'x' } } });
+    expect(ownr.status).toBe(400);
+    expect(ownr.body.details).toContainEqual({ in: 'body', path: 'filter.ownr', message: 'unknown key' });
+    const empty = await call('post', path, url, { token: tokens.operator, body: { filter: {} } });
+    expect(empty.status).toBe(400);
 
     const dry = await call('post', path, url, { token: tokens.operator, body: { ...range, dryRun: true } });
     expect(dry.body).toMatchObject({ dryRun: true, selected: 4, redriven: 3 });

@@ -129,17 +129,25 @@ const letterSchema = entrySchema
   })
   .meta({ id: 'DeadLetter', description: 'One dead letter with its headers and value.' });
 
+// Strict: a redrive sends letters back, so a misspelt key (`dryrun`, `ownr`) is refused, naming it, instead of being
+// dropped (a real redrive in place of a dry run, or every letter of the topic in place of one owner's).
 const redriveBodySchema = z
-  .object({
+  .strictObject({
     selection: z
-      .object({
+      .strictObject({
         partition: z.number().int().min(0).default(0),
         fromOffset: offsetInput,
         toOffset: offsetInput.describe('Inclusive.'),
       })
       .optional()
       .describe('An offset range of one partition.'),
-    filter: filterSchema.optional(),
+    filter: filterSchema
+      .strict()
+      .refine((f) => Object.values(f).some((v) => v !== undefined), {
+        message: 'name at least one field (owner, originalTopic, stage, exceptionClass, text, since, until)',
+      })
+      .optional()
+      .describe('Letters matching every field given (at least one).'),
     dryRun: z.boolean().default(false).describe('Report what would be redriven; send nothing.'),
   })
   .refine((b) => (b.selection === undefined) !== (b.filter === undefined), {

@@ -256,6 +256,16 @@ describe('workflow routes of the admin API', () => {
     const step = (await orchestrator.state(ids[0]!.id))!.step!;
     const template = '/workflows/retry';
     expect((await call('post', template, template, { token: tokens.viewer, body: {} })).status).toBe(403);
+    // A key the bulk retry does not know is refused: dropped, it retried every parked instance.
+    const unknown = await call('post', template, template, {
+      token: tokens.operator,
+      body: { ids: [ids[0]!.id] },
+    });
+    expect([unknown.status, unknown.body.details]).toEqual([
+      400,
+      [{ in: 'body', path: 'ids', message: 'unknown key' }],
+    ]);
+    expect((await orchestrator.state(ids[0]!.id))?.status).toBe('PARKED');
     const dry = await call('post', template, template, {
       token: tokens.operator,
       body: { step, dryRun: true },

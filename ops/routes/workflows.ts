@@ -178,8 +178,9 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       tag,
       role: 'operator',
       backend: deps.database,
+      // Strict: a bulk retry with a key it does not know (`ids`, `status`) would retry every parked instance.
       body: z
-        .object({
+        .strictObject({
           type: z.string().min(1).optional().describe('Only this workflow type.'),
           step: z.string().min(1).optional().describe('Only instances parked at this step.'),
           limit: z
