@@ -29,7 +29,9 @@ export async function main(argv: string[]): Promise<void> {
     // connection but never answered) must not hold the process until its own timeout.
     // With --json the line is JSON too, in the shape `eai map --json` reports its errors, so a script that
     // parses the output reads a failure the same way.
-    const message = (error instanceof Error ? error.message : String(error))
+    const message = (
+      groupWithoutSubcommand(program, argv, error) ?? (error instanceof Error ? error.message : String(error))
+    )
       .replace(/^error: /, '')
       .split('\n')
       .join(' ');
@@ -42,4 +44,16 @@ export async function main(argv: string[]): Promise<void> {
     );
     process.exit(1);
   }
+}
+
+/**
+ * An option given to a command group before its subcommand (`eai connectors --json`): commander calls it an unknown
+ * option; what is missing is the subcommand, which takes the option.
+ */
+function groupWithoutSubcommand(program: Command, argv: string[], error: unknown): string | undefined {
+  if (!(error instanceof CommanderError) || error.code !== 'commander.unknownOption') return undefined;
+  const group = program.commands.find((c) => c.name() === argv[2]);
+  const subcommands = group?.commands.map((c) => c.name()).filter((name) => name !== 'help') ?? [];
+  if (!group || subcommands.length === 0 || !argv[3]?.startsWith('-')) return undefined;
+  return `eai ${group.name()} takes a subcommand first, then its options: eai ${group.name()} <${subcommands.join('|')}> ${argv.slice(3).join(' ')}`;
 }

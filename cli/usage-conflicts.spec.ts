@@ -36,6 +36,23 @@ describe('options that do not go together are refused, not one of them ignored',
   });
 });
 
+describe('a command group given an option before its subcommand', () => {
+  it('says the subcommand is missing and lists them, in JSON with --json (commander said: unknown option)', async () => {
+    const result = await runEaiInProcess(['connectors', '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stderr)).toEqual({
+      errors: [
+        {
+          error: 'UsageError',
+          message: expect.stringMatching(
+            /^eai connectors takes a subcommand first, then its options: eai connectors <ls\|status\|.*> --json$/,
+          ),
+        },
+      ],
+    });
+  });
+});
+
 describe('inputs of the wrong kind are named for what they are', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eai-usage-'));
 

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { definePlugin } from '../sdk/index.ts';
-import { createFileDropSource, fileDropConfig, fileDropOffsetProblem } from '../transports/file-drop.ts';
+import {
+  createFileDropSource,
+  fileDropConfig,
+  fileDropOffsetProblem,
+  filePattern,
+} from '../transports/file-drop.ts';
 
 /**
  * SAP's outbound file port (WE21, port type "File", SNDPOR): the partner profile writes each ORDERS05 IDoc file into
@@ -10,9 +15,7 @@ export const sapIdocFileSourceConfig = fileDropConfig.extend({
   dir: fileDropConfig.shape.dir.describe(
     "The file port's outbound directory (WE21 → File → Outbound file: Directory); relative to the deployment file.",
   ),
-  pattern: z
-    .string()
-    .min(1)
+  pattern: filePattern()
     .default('*.xml')
     .describe(
       'Which file names to take: a glob (`ORDERS05_*.xml`) or a /regex/; the default skips the port’s hidden temporary names and `.ready` markers. A port writing flat files names them its own way: match its names (`O_*`, `*.txt`).',

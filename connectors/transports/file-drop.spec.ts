@@ -18,7 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
 import { isRetriable, RetriableError } from '../../lib/errors.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
-import { createFileDropSource, type FileDropOptions, fileDropOffsetProblem } from './file-drop.ts';
+import {
+  createFileDropSource,
+  type FileDropOptions,
+  fileDropConfig,
+  fileDropOffsetProblem,
+} from './file-drop.ts';
 import { createTestContext, testContext } from './test-support.ts';
 
 let root: string;
@@ -449,6 +454,13 @@ describe('file-drop source: small files', () => {
     expect(() => createFileDropSource({ dir: 'x', pattern: '/(/' }, context())).toThrow(
       /pattern: invalid pattern/,
     );
+    // As the config is read (validate, PUT /connectors): not only once the connector starts.
+    const read = fileDropConfig.safeParse({ dir: 'x', pattern: '/[/' });
+    expect(read.success).toBe(false);
+    expect(read.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['pattern', expect.stringMatching(/^invalid pattern "\/\[\/": Invalid regular expression/)],
+    ]);
+    expect(fileDropConfig.parse({ dir: 'x', pattern: 'ORD_*.{edi,x12}' }).pattern).toBe('ORD_*.{edi,x12}');
   });
 });
 

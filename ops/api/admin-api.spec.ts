@@ -269,7 +269,11 @@ describe('admin API over HTTP', () => {
     it('answers malformed JSON with 400, another content type with 415, a body over 1 MB with 413', async () => {
       const base = { token: tokens.operator, params: { name: 'sap' } };
       const malformed = await call('put', '/connectors/{name}/pause', { ...base, rawBody: '{"reason": tok' });
-      expect(malformed).toMatchObject({ status: 400, body: { error: 'the body is not valid JSON' } });
+      const notObject =
+        'the body is not a JSON object or list (malformed JSON, or a bare value such as null)';
+      expect(malformed).toMatchObject({ status: 400, body: { error: notObject } });
+      const bare = await call('put', '/connectors/{name}/pause', { ...base, rawBody: 'null' });
+      expect(bare).toMatchObject({ status: 400, body: { error: notObject } });
       const text = await call('put', '/connectors/{name}/pause', {
         ...base,
         rawBody: 'x',

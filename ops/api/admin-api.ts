@@ -60,7 +60,14 @@ function readJsonBody(parser: express.RequestHandler, req: Request, res: Respons
       const type = (error as { type?: string }).type;
       if (type === 'entity.too.large')
         return reject(new HttpError(413, `the body is larger than ${bodyLimit}`));
-      if (type === 'entity.parse.failed') return reject(new HttpError(400, 'the body is not valid JSON'));
+      // express.json takes an object or a list only: `null` or `3` is valid JSON, but no body a route reads.
+      if (type === 'entity.parse.failed')
+        return reject(
+          new HttpError(
+            400,
+            'the body is not a JSON object or list (malformed JSON, or a bare value such as null)',
+          ),
+        );
       const status = (error as { status?: number }).status;
       if (status === 415)
         return reject(new HttpError(415, 'the body has an unsupported encoding or charset'));

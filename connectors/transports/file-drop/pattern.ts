@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ConfigError } from '../../../lib/errors.ts';
 
 /**
@@ -46,4 +47,21 @@ function globSource(glob: string): string {
   }
   if (braces > 0) throw new Error('unclosed {');
   return out;
+}
+
+/**
+ * A connector config's file-name pattern, checked as the config is read (an invalid /regex/ is a 400 or a validation
+ * error naming the field, not a connector that fails once started).
+ */
+export function filePattern(): z.ZodString {
+  return z
+    .string()
+    .min(1)
+    .superRefine((pattern, ctx) => {
+      try {
+        compilePattern(pattern);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^pattern: /, '') });
+      }
+    }) as unknown as z.ZodString;
 }
