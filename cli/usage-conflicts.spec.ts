@@ -64,6 +64,17 @@ describe('inputs of the wrong kind are named for what they are', () => {
     );
   });
 
+  it('connectors validate on a path that is not there, and on a folder without connector files (--json: the reason on stderr)', async () => {
+    expect(await oneLine(['connectors', 'validate', join(dir, 'nope.yaml')])).toBe(
+      `eai: ${join(dir, 'nope.yaml')}: no such connector file or deployment folder`,
+    );
+    const empty = join(dir, 'deploy');
+    mkdirSync(empty);
+    const result = await runEaiInProcess(['connectors', 'validate', empty, '--json']);
+    expect([result.code, result.stdout.trim()]).toEqual([1, '[]']);
+    expect(JSON.parse(result.stderr).errors[0].message).toBe(`${empty}: no connector files (*.yaml, *.yml)`);
+  });
+
   it('mdm load --input <a folder>', async () => {
     const folder = join(dir, 'exports');
     mkdirSync(folder);
@@ -79,5 +90,9 @@ describe('inputs of the wrong kind are named for what they are', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).not.toMatch(/YAMLWarning|BAD_DIRECTIVE/);
     expect(JSON.parse(result.stdout)[0].errors[0].message).toMatch(/^not readable YAML: /);
+    // apply names the file and the YAML error in its first line, without the frame of raw bytes under it.
+    const applied = await oneLine(['connectors', 'apply', pdf, ...NO_HUB]);
+    expect(applied).toMatch(/connector\.pdf: not readable YAML: .* at line \d+, column \d+$/);
+    expect(applied).not.toMatch(/[\u0080-\uffff]/);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { builtinPlugins, checkDeployment, literalSecretWarnings } from '../../connectors/index.ts';
-import { ConfigError, withoutAnswerBody } from '../../lib/errors.ts';
+import { ConfigError, firstLineOf, withoutAnswerBody } from '../../lib/errors.ts';
 import { parseYamlText } from '../../lib/yaml-text.ts';
 import { callHub, HubError, type HubTarget, hubOnThisMachine, hubOptions } from '../hub-client.ts';
 import { printResult } from '../output.ts';
@@ -202,7 +202,8 @@ export function registerConnectorsCommand(program: Command): void {
       try {
         definition = parseYamlText(readFileSync(file, 'utf8')) as { name?: string; config?: unknown };
       } catch (error) {
-        throw new Error(`${file}: ${(error as Error).message}`);
+        // Its first line: the rest is a frame of the file, which for a file that is not text is its raw bytes.
+        throw new ConfigError(`${file}: not readable YAML: ${firstLineOf(error)}`);
       }
       if (!definition?.name) throw new Error(`${file}: name: required`);
       // Relative paths in the file (a mapping beside it, `${file:…}` secrets, a drop folder) are the file's, as in a
@@ -297,6 +298,11 @@ export function registerConnectorsCommand(program: Command): void {
         errors: check.errors.map((e) => ({ field: e.field, message: e.problem })),
         warnings: check.warnings.map((w) => ({ field: w.field, message: w.problem })),
       }));
+      // No file is a failure: with --json, the empty list on stdout and the reason on stderr.
+      if (checks.length === 0 && options.json)
+        process.stderr.write(
+          `${JSON.stringify({ errors: [{ error: 'ConfigError', message: `${path}: no connector files (*.yaml, *.yml)` }] })}\n`,
+        );
       printResult(!!options.json, shown, () => {
         if (checks.length === 0) return `${path}: no connector files (*.yaml, *.yml)`;
         return checks

@@ -404,7 +404,12 @@ export function checkDeployment(
         .filter((f) => /\.ya?ml$/.test(f))
         .sort();
   } catch (error) {
-    throw new ConfigError(`deployment folder ${path} cannot be read: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `${path}: no such connector file or deployment folder`
+        : `${path} cannot be read: ${(error as Error).message}`,
+    );
   }
   const seen = new Map<string, string>();
   return files.map((name) => {
