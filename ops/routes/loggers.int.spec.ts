@@ -89,6 +89,15 @@ describe('run-time log levels over /admin/loggers', () => {
       'viewer',
     );
     expect(refused.status).toBe(403);
+    // A key the route does not know is named, not dropped.
+    const extra = await call('PUT', '/admin/loggers/{name}', `/admin/loggers/connector:${names.a}`, {
+      level: 'debug',
+      levle: 'trace',
+    });
+    expect([extra.status, extra.body.details]).toEqual([
+      400,
+      [{ in: 'body', path: 'levle', message: 'unknown key' }],
+    ]);
     const set = await call('PUT', '/admin/loggers/{name}', `/admin/loggers/connector:${names.a}`, {
       level: 'debug',
     });

@@ -105,7 +105,8 @@ export function registerLoggerRoutes(api: AdminApi): void {
           .optional()
           .describe('`worker` (the default): this instance. `cluster` is refused: set it on each instance.'),
       }),
-      body: z.object({
+      // Strict: a key it does not know (`levle`) is named, not dropped.
+      body: z.strictObject({
         level: z.string().describe('FATAL, ERROR, WARN, INFO, DEBUG, TRACE or OFF (any case).'),
       }),
       responses: {
