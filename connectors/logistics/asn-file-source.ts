@@ -22,7 +22,7 @@ export const asnFileSourceConfig = fileDropConfig.omit({ split: true, pattern: t
     .describe(
       'Which ASN the provider drops: `x12-856` (ANSI X12 856, split per ST..SE) or `edifact-desadv` (UN/EDIFACT DESADV, split per UNH..UNT). Picks the splitter, the default pattern and the default mapping.',
     ),
-  pattern: filePattern()
+  pattern: filePattern
     .optional()
     .describe(
       'Which file names to take (glob or /regex/); default `*.x12` for X12 856 and `*.edi` for DESADV, as the provider names them (its temporary `.name.tmp` files are never taken).',

@@ -15,7 +15,7 @@ export const sapIdocFileSourceConfig = fileDropConfig.extend({
   dir: fileDropConfig.shape.dir.describe(
     "The file port's outbound directory (WE21 → File → Outbound file: Directory); relative to the deployment file.",
   ),
-  pattern: filePattern()
+  pattern: filePattern
     .default('*.xml')
     .describe(
       'Which file names to take: a glob (`ORDERS05_*.xml`) or a /regex/; the default skips the port’s hidden temporary names and `.ready` markers. A port writing flat files names them its own way: match its names (`O_*`, `*.txt`).',

@@ -38,7 +38,7 @@ export const fileDropConfig = z.object({
     .describe(
       'The drop folder; a relative path is resolved against the deployment file. It must exist when the connector starts, else the connector fails naming it (create it, then restart the connector); one that goes away later is waited for.',
     ),
-  pattern: filePattern()
+  pattern: filePattern
     .default('*')
     .describe(
       'Which file names to take: a glob over the whole name (`*.xml`, `ORD_*.{edi,x12}`) or a regular expression between slashes (`/^PO_\\d+\\.edi$/i`).',

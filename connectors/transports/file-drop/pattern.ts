@@ -53,15 +53,13 @@ function globSource(glob: string): string {
  * A connector config's file-name pattern, checked as the config is read (an invalid /regex/ is a 400 or a validation
  * error naming the field, not a connector that fails once started).
  */
-export function filePattern(): z.ZodString {
-  return z
-    .string()
-    .min(1)
-    .superRefine((pattern, ctx) => {
-      try {
-        compilePattern(pattern);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^pattern: /, '') });
-      }
-    }) as unknown as z.ZodString;
-}
+export const filePattern = z
+  .string()
+  .min(1)
+  .superRefine((pattern, ctx) => {
+    try {
+      compilePattern(pattern);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^pattern: /, '') });
+    }
+  });
