@@ -244,6 +244,15 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     expect(twice.status).toBe(400);
     expect(twice.body.details.map((d: { path: string }) => d.path)).toContain('config.baseUrl');
     expect(twice.body.details.every((d: { in: string }) => d.in === 'body')).toBe(true);
+    // A bad name given in the path is named in the path, not in a body that never held it.
+    const named = await call('PUT', '/connectors/{name}', `/connectors/Bad-${suffix}`, 'admin', {
+      type: 'file-source',
+      config: { dir: 'x' },
+    });
+    expect(named.status).toBe(400);
+    expect(named.body.details).toEqual([
+      { in: 'params', path: 'name', message: expect.stringMatching(/^lower-case letters/) },
+    ]);
     // An output topic that does not exist is refused when the connector is written (the docs: it must exist).
     const nowhere = await call('POST', '/connectors', '/connectors', 'admin', {
       name: `nowhere-${suffix}`,

@@ -162,6 +162,7 @@ export function createOpsApp(options: OpsOptions): express.Express {
       res.json(api.openapi());
     });
     app.use(api.router);
+    app.use(api.methodNotAllowed);
   }
   for (const { paths, hint } of options.rolesOff ?? []) app.use(paths, roleOff(hint));
   app.use(notFound);

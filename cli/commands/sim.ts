@@ -53,6 +53,7 @@ export function registerSimCommand(program: Command): void {
         }),
       );
       checkSeed(options.seed, name === 'all');
+      checkState(options.state, name === 'all');
       const running: RunningSimulator[] = [];
       try {
         for (const [index, simName] of names.entries()) {
@@ -87,6 +88,17 @@ export function registerSimCommand(program: Command): void {
 }
 
 /** --seed names a file (with all, a folder of `<system>.jsonl` files, as the generator writes them) that is there. */
+/** --state is written at the end: a file where a folder is meant (or the reverse) is refused before anything starts. */
+function checkState(state: string | undefined, all: boolean): void {
+  if (state === undefined || !existsSync(state)) return;
+  if (all !== statSync(state).isDirectory())
+    throw new ConfigError(
+      all
+        ? `--state ${state}: with all, a folder for one <system>.json file each, not a file`
+        : `--state ${state}: a JSON file for one simulator, not a folder (a folder is for all)`,
+    );
+}
+
 function checkSeed(seed: string | undefined, all: boolean): void {
   if (seed === undefined) return;
   if (!existsSync(seed))

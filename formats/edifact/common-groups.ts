@@ -1,3 +1,4 @@
+import { deriveFrom } from '../derived.ts';
 import { type EdifactDate, readDate } from './dates.ts';
 import { type EdifactChecks, type Fields, joinFreeText, pick } from './fields.ts';
 import { components, type EdifactSegment, value } from './segment.ts';
@@ -230,7 +231,11 @@ export function addToLine(
         code: [3, 1],
         language: [3, 6],
       });
-      if (parts.length > 0) Object.assign(description, { text: joinFreeText(parts), textParts: parts });
+      // The text is its parts joined: a mapping that reads `text` used them (the usage count of `eai map`).
+      if (parts.length > 0)
+        deriveFrom(Object.assign(description, { text: joinFreeText(parts), textParts: parts }), 'text', [
+          'textParts',
+        ]);
       line.descriptions.push(description);
       return;
     }

@@ -54,6 +54,23 @@ describe('UsageTracker: input values no expression read', () => {
     expect(unused).toEqual([]);
   });
 
+  it("an EDIFACT IMD's text read whole used its parts (7008 twice): the parts are not counted as unused", async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-orders.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    await mapBytes(
+      'edifact-orders',
+      readFileSync('formats/edifact-orders/fixtures/bom-free-text-35-cut.edi'),
+      {
+        mapping,
+        usage,
+        receivedAt: FIXTURE_RECEIVED_AT,
+      },
+    );
+    const unused = usage.report().unused.map((u) => u.field);
+    expect(unused).not.toContain('text');
+    expect(unused.filter((field) => field.includes('textParts'))).toEqual([]);
+  });
+
   const mappings = loadMappings().filter((m) => m.direction === 'to-canonical');
   for (const mapping of mappings) {
     it(`${basename(mapping.file)}: mapping through the tracker changes no fixture's output`, async () => {

@@ -325,6 +325,16 @@ describe('admin API over HTTP', () => {
         message: 'no route GET /connectors/sap/explode',
       });
       expect(await (await fetch(`${server.url}/nothing`)).json()).toEqual({ error: 'no route GET /nothing' });
+      // A declared path with a method it does not take: 405 with the methods it takes, as Kafka Connect answers.
+      const wrongMethod = await fetch(`${server.url}/connectors`, { method: 'DELETE' });
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
+      expect((await wrongMethod.json()).error).toBe(
+        'DELETE is not a method of /connectors; it takes GET, HEAD',
+      );
+      const onParam = await fetch(`${server.url}/connectors/sap/pause/`, { method: 'POST' });
+      expect([onParam.status, onParam.headers.get('allow')]).toEqual([405, 'PUT']);
+      expect((await fetch(`${server.url}/connectors/sap/explode`, { method: 'POST' })).status).toBe(404);
       expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
       expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
       const metrics = await (await fetch(`${server.url}/metrics`)).text();

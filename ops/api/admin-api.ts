@@ -24,6 +24,11 @@ export interface AdminApi {
   ): void;
   /** Every declared route; the ops server mounts it at the root. */
   readonly router: express.Router;
+  /**
+   * Mounted after `router`: a request to a declared path with a method the path does not take answers 405 with
+   * `Allow` (as Kafka Connect's REST server does), where a 404 told the caller the path was wrong.
+   */
+  readonly methodNotAllowed: express.RequestHandler;
   /** The OpenAPI 3.1 document of the declared routes. */
   openapi(): OpenApiDocument;
 }
@@ -125,6 +130,14 @@ function validate(spec: AnyRouteSpec, req: Request) {
   return input;
 }
 
+/** An OpenAPI path template as a pattern of the request paths express routes to it. */
+function pathPattern(template: string): RegExp {
+  const parts = template
+    .split('/')
+    .map((part) => (/^\{.+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('/')}/?$`, 'i');
+}
+
 /** Backends found away by a request: the next request probes first, and while away answers 503 without waiting. */
 const awayBackends = new WeakSet<RouteBackend>();
 
@@ -191,6 +204,8 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   const info = { title: options.title ?? 'eai hub admin API', version: options.version ?? '1' };
   const router = express.Router();
   const routes: AnyRouteSpec[] = [];
+  /** Per path template: the path as express matches it (any case, a trailing slash or not) and its methods. */
+  const paths = new Map<string, { pattern: RegExp; methods: Set<string>; connect: boolean }>();
   const jsonParser = express.json({ limit: bodyLimit, type: jsonTypes });
   const metrics = requestDuration;
   let document: OpenApiDocument | undefined;
@@ -252,6 +267,25 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
 
   return {
     router,
+    methodNotAllowed(req, res, next) {
+      const allowed = new Set<string>();
+      let connect = false;
+      for (const path of paths.values()) {
+        if (!path.pattern.test(req.path)) continue;
+        for (const method of path.methods) allowed.add(method);
+        connect ||= path.connect;
+      }
+      if (allowed.size === 0 || allowed.has(req.method)) return next();
+      const list = [...allowed].join(', ');
+      sendError(
+        res,
+        405,
+        `${req.method} is not a method of ${req.path}; it takes ${list}`,
+        undefined,
+        { Allow: list },
+        connect,
+      );
+    },
     route(spec, handler) {
       const { expressPath, names } = compilePath(spec.path);
       const shape = (spec.params as { shape?: Record<string, unknown> } | undefined)?.shape;
@@ -267,6 +301,14 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
         throw new TypeError(`route ${spec.method} ${spec.path} is declared twice`);
       }
       routes.push(spec);
+      const methods = paths.get(spec.path)?.methods ?? new Set<string>();
+      methods.add(spec.method.toUpperCase());
+      if (methods.has('GET')) methods.add('HEAD');
+      paths.set(spec.path, {
+        pattern: pathPattern(spec.path),
+        methods,
+        connect: (paths.get(spec.path)?.connect ?? false) || spec.connectErrors === true,
+      });
       document = undefined;
       const run = handler as RouteHandler<unknown, unknown, unknown>;
       router[spec.method](expressPath, (req, res) => serve(spec, run, req, res));

@@ -231,14 +231,22 @@ const validationSchema = z
   })
   .meta({ id: 'ConnectorValidation' });
 
-function asHttpError(error: unknown): never {
+/**
+ * `nameInPath`: the connector's name came from the path (PUT /connectors/{name}…), so a wrong `name` is named
+ * there, not in a body that never held it.
+ */
+function asHttpError(error: unknown, nameInPath = false): never {
   if (error instanceof HttpError) throw error;
   // A definition's or an offset's wrong fields, each named in `details` as a request-shape error is (paths from the body).
   if (error instanceof ConfigError)
     throw new HttpError(
       400,
       errorMessage(error),
-      error.fields.map((f) => ({ in: 'body' as const, path: f.field, message: f.problem })),
+      error.fields.map((f) => ({
+        in: nameInPath && f.field === 'name' ? ('params' as const) : ('body' as const),
+        path: f.field,
+        message: f.problem,
+      })),
     );
   if (error instanceof NonRetriableError) throw new HttpError(409, errorMessage(error));
   throw error;
@@ -446,7 +454,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
         );
         return { status: created ? 201 : 200, body: definition };
       } catch (error) {
-        return asHttpError(error);
+        return asHttpError(error, true);
       }
     },
   );
@@ -798,7 +806,7 @@ function registerConnectCompatRoutes(api: ConnectorApi, runtime: ConnectorRuntim
           body: connectInfo(put.definition, kindOf(put.definition.type)),
         };
       } catch (error) {
-        return asHttpError(error);
+        return asHttpError(error, true);
       }
     },
   );
