@@ -329,7 +329,7 @@ describe('admin API over HTTP', () => {
       const wrongMethod = await fetch(`${server.url}/connectors`, { method: 'DELETE' });
       expect(wrongMethod.status).toBe(405);
       expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
-      expect((await wrongMethod.json()).error).toBe(
+      expect(((await wrongMethod.json()) as { error: string }).error).toBe(
         'DELETE is not a method of /connectors; it takes GET, HEAD',
       );
       const onParam = await fetch(`${server.url}/connectors/sap/pause/`, { method: 'POST' });
