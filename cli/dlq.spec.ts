@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
-import { depthsText, entryLine, noMatchText } from './commands/dlq.ts';
+import { depthsText, entryLine, noMatchText, timeOption } from './commands/dlq.ts';
 
 describe('eai dlq ls without a topic', () => {
   it('says its number is offsets, at most the letters (transaction markers take offsets too), not a count of letters', () => {
@@ -15,6 +15,20 @@ describe('eai dlq ls without a topic', () => {
       /^topic\s+offsets \(at most this many letters: transaction markers take offsets too/,
     );
     expect(rows).toEqual([`${'dlq.mapping'.padEnd(20)} 4`, `${'dlq.sink'.padEnd(20)} no such topic`]);
+  });
+});
+
+describe('eai dlq --since / --until', () => {
+  it('takes an ISO 8601 date or time as given, or an age before now, as the ISO time the filter reads', () => {
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    expect(timeOption('30m', '--since', now)).toBe('2026-12-06T11:30:00.000Z');
+    expect(timeOption('24h', '--since', now)).toBe('2026-12-05T12:00:00.000Z');
+    expect(timeOption('7d', '--since', now)).toBe('2026-11-29T12:00:00.000Z');
+    expect(timeOption('2026-12-01', '--since', now)).toBe('2026-12-01T00:00:00.000Z');
+    expect(timeOption('2026-12-01T09:30:00+01:00', '--until', now)).toBe('2026-12-01T08:30:00.000Z');
+    expect(timeOption(undefined, '--since', now)).toBeUndefined();
+    expect(() => timeOption('1w', '--since', now)).toThrow(/^--since 1w: not a time/);
+    expect(() => timeOption('12/01/2026', '--since', now)).toThrow(/not a time/);
   });
 });
 
@@ -87,6 +101,20 @@ describe('eai dlq without Kafka', () => {
         'eai: --partition goes with --from/--to\n',
       ],
       [['dlq', 'ls', 'dlq.sink', '--limit', '0'], 'eai: --limit must be a positive integer\n'],
+      // A time that is none was `filter since is not a date`; it says what it takes (an age is one).
+      [
+        ['dlq', 'ls', 'dlq.sink', '--since', 'yesterday'],
+        'eai: --since yesterday: not a time; give an ISO 8601 date or time (2026-12-06, 2026-12-06T09:30:00Z) or an age before now (30m, 24h, 7d)\n',
+      ],
+      [
+        ['dlq', 'redrive', 'dlq.sink', '--until', '2026-13-01'],
+        'eai: --until 2026-13-01: not a time; give an ISO 8601 date or time (2026-12-06, 2026-12-06T09:30:00Z) or an age before now (30m, 24h, 7d)\n',
+      ],
+      // Without a topic, filters were ignored without a word (the topics' depths were printed).
+      [
+        ['dlq', 'ls', '--since', '24h'],
+        'eai: filters, --partition and --from pick the letters of one topic: name it, e.g. npx eai dlq ls dlq.mapping --since 24h (npx eai dlq ls lists the topics)\n',
+      ],
       [['dlq', 'show', 'dlq.sink', 'zero', '1'], 'eai: partition must be a number, got "zero"\n'],
       // A canonical topic read as dead letters listed a page of `?` rows (the API answers 404 for it).
       [

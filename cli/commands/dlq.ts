@@ -37,6 +37,25 @@ interface FilterOptions {
   until?: string;
 }
 
+const AGE_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A --since / --until as an ISO 8601 time: an ISO date or date-time as given, or an age before now (`30m`, `24h`,
+ * `7d`), as operators ask "what failed in the last hour".
+ */
+export function timeOption(value: string | undefined, flag: string, now = Date.now()): string | undefined {
+  if (value === undefined) return undefined;
+  const age = /^(\d+)([smhd])$/.exec(value.trim());
+  if (age) return new Date(now - Number(age[1]) * (AGE_UNITS[age[2] as string] as number)).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) {
+    const at = new Date(value.trim());
+    if (!Number.isNaN(at.getTime())) return at.toISOString();
+  }
+  throw new ConfigError(
+    `${flag} ${value}: not a time; give an ISO 8601 date or time (2026-12-06, 2026-12-06T09:30:00Z) or an age before now (30m, 24h, 7d)`,
+  );
+}
+
 function toFilter(options: FilterOptions): DeadLetterFilter {
   const filter: DeadLetterFilter = {
     // Straight from Kafka, a connector is the one of the connect group `eai up` joins here (a hub expands it itself).
@@ -48,8 +67,8 @@ function toFilter(options: FilterOptions): DeadLetterFilter {
     exceptionClass: options.exception,
     originalTopic: options.originalTopic,
     text: options.grep,
-    since: options.since,
-    until: options.until,
+    since: timeOption(options.since, '--since'),
+    until: timeOption(options.until, '--until'),
   };
   return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
 }
@@ -64,8 +83,8 @@ function withFilterOptions(command: Command): Command {
     .option('--exception <class>', 'only this exception class, e.g. WireFormatError')
     .option('--original-topic <topic>', 'only letters that came from this topic')
     .option('--grep <text>', 'only letters whose error message contains the text (any case)')
-    .option('--since <time>', 'dead-lettered at or after (ISO 8601)')
-    .option('--until <time>', 'dead-lettered before (ISO 8601)');
+    .option('--since <time>', 'dead-lettered at or after (ISO 8601, or an age: 30m, 24h, 7d)')
+    .option('--until <time>', 'dead-lettered before (ISO 8601, or an age: 30m, 24h, 7d)');
 }
 
 function partitionNumber(value: string | undefined): number | undefined {
@@ -108,8 +127,8 @@ function listQuery(
     stage: options.stage,
     exceptionClass: options.exception,
     text: options.grep,
-    since: options.since,
-    until: options.until,
+    since: timeOption(options.since, '--since'),
+    until: timeOption(options.until, '--until'),
     partition: options.partition,
     from: options.from,
     limit: options.limit,
@@ -284,6 +303,15 @@ export function registerDlqCommand(program: Command): void {
         const partition = partitionNumber(options.partition);
         if (topic !== undefined) deadLetterTopic(topic);
         const hub = hubOf(options);
+        // Filters and positions pick letters of one topic: without one they were ignored without a word.
+        const picking =
+          Object.keys(toFilter(options)).length > 0 ||
+          options.partition !== undefined ||
+          options.from !== undefined;
+        if (topic === undefined && picking)
+          throw new ConfigError(
+            `filters, --partition and --from pick the letters of one topic: name it, e.g. npx eai dlq ls ${DLQ_TOPICS.mapping} --since 24h (npx eai dlq ls lists the topics)`,
+          );
         if (topic === undefined) {
           const depths = hub
             ? (
