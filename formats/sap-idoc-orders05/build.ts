@@ -58,9 +58,13 @@ function node(segment: XmlSegment): SegmentNode {
   return { $loc: segment.loc, ...segment.fields };
 }
 
+/** A dated segment: `date` and `time` read from its date and time fields, which a mapping reading them used. */
 function dated(segment: XmlSegment, dateField: string, timeField: string): DatedNode {
   const date = sapDate(segment, dateField);
-  return { ...node(segment), date, time: sapTime(segment, timeField, date) };
+  const result = deriveFrom({ ...node(segment), date, time: sapTime(segment, timeField, date) }, 'date', [
+    dateField,
+  ]);
+  return deriveFrom(result, 'time', [timeField]);
 }
 
 export function buildIdoc(idoc: XmlSegment): IdocTree {
@@ -148,11 +152,15 @@ export function buildIdoc(idoc: XmlSegment): IdocTree {
 
 function partner(segment: XmlSegment): PartnerNode {
   const parvw = segment.fields.PARVW ?? '';
-  return {
+  const partyId = segment.fields.PARTN ? 'PARTN' : segment.fields.LIFNR ? 'LIFNR' : undefined;
+  const result: PartnerNode = {
     ...node(segment),
     role: PARTNER_ROLES[parvw] ?? null,
-    partyId: segment.fields.PARTN || segment.fields.LIFNR || null,
+    partyId: partyId ? (segment.fields[partyId] ?? null) : null,
   };
+  // A mapping that reads `role` used PARVW, and `partyId` the field it was taken from (the usage count of eai map).
+  deriveFrom(result, 'role', ['PARVW']);
+  return deriveFrom(result, 'partyId', partyId ? [partyId] : []);
 }
 
 function text(segment: XmlSegment, lineSegment: string): TextNode {
@@ -211,7 +219,7 @@ function item(segment: XmlSegment, position: number): ItemNode {
         ...node(child),
         role: MATERIAL_ROLES[child.fields.QUALF ?? ''] ?? null,
       };
-      result.materialIds.push(material);
+      result.materialIds.push(deriveFrom(material, 'role', ['QUALF']));
     } else if (child.name === 'E1EDP02') {
       result.references.push(dated(child, 'DATUM', 'UZEIT'));
     } else if (child.name === 'E1EDP03') {

@@ -11,7 +11,8 @@
  * mapping reads the derived one (`$at(dates[…])` reads `iso`), so reading it counts its sources as used too. The
  * reader names them in a non-enumerable `$derived` of the node (`{ iso: ['value', 'format'] }`, formats/derived.ts),
  * which stays out of the tree's JSON. A source that is a node (an IDoc text's `lines`, joined into its `text`) counts
- * every value under it.
+ * every value under it. A derived value is not counted itself (nor listed when unread): it holds no fact its
+ * sources do not, so a mapping that reads the sources directly left nothing out.
  */
 
 import { type Derivations, derivationsOf } from '../../formats/derived.ts';
@@ -70,10 +71,13 @@ export class UsageTracker {
     const here = typeof own === 'string' ? own : location;
     const relative = typeof own === 'string' ? '' : path;
     const unread = new Set<string>();
+    const derived = derivationsOf(value);
     for (const [key, child] of Object.entries(value)) {
       if (key === '$loc' || SKIPPED_KEYS.has(key)) continue;
-      if (isLeaf(child)) unread.add(key);
-      else {
+      // A derived value is no input value of its own: its sources are (read through it or directly).
+      if (isLeaf(child)) {
+        if (!derived?.[key]) unread.add(key);
+      } else {
         const childPath = Array.isArray(value)
           ? `${relative}[${key}]`
           : relative
@@ -83,7 +87,6 @@ export class UsageTracker {
       }
     }
     this.total += unread.size;
-    const derived = derivationsOf(value);
     this.nodes.set(value, { location: here, path: relative, unread, ...(derived ? { derived } : {}) });
   }
 
