@@ -46,7 +46,9 @@ function edifact(text: string): string | undefined {
   return type ? EDIFACT_MESSAGES[type] : undefined;
 }
 
-const IDOC = /<ORDERS05[\s>]|<IDOCTYP>\s*ORDERS05\s*</;
+// ORDERS05 and its predecessors ORDERS01 to ORDERS04, which its reader takes (sap-idoc-orders05/build.ts BASIC_TYPES).
+const IDOC = /<ORDERS0[1-5][\s>]|<IDOCTYP>\s*ORDERS0[1-5]\s*</;
+const ORDERS_TYPE = /^ORDERS0[1-5]$/;
 const IDOC_TYPE = /<IDOCTYP>\s*([A-Z0-9_/]+)\s*</;
 
 /**
@@ -55,7 +57,7 @@ const IDOC_TYPE = /<IDOCTYP>\s*([A-Z0-9_/]+)\s*</;
  */
 function flatIdocType(text: string): string | undefined {
   if (text.startsWith('EDI_DC40')) return text.slice(39, 69).trim();
-  if (text.startsWith('EDI_DC')) return /^[^\r\n]*ORDERS05/.test(text) ? 'ORDERS05' : undefined;
+  if (text.startsWith('EDI_DC')) return /^[^\r\n]*(ORDERS0[1-5])/.exec(text)?.[1];
   return undefined;
 }
 
@@ -71,7 +73,8 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
   const text = head(bytes);
   if (text.startsWith('ISA')) return x12(text) ?? x12(text.replace(/[\r\n]+/g, ''));
   if (text.startsWith('UNA') || text.startsWith('UNB')) return edifact(text);
-  if (text.startsWith('EDI_DC')) return flatIdocType(text) === 'ORDERS05' ? 'sap-idoc-orders05' : undefined;
+  if (text.startsWith('EDI_DC'))
+    return ORDERS_TYPE.test(flatIdocType(text) ?? '') ? 'sap-idoc-orders05' : undefined;
   if (text.startsWith('<')) {
     if (IDOC.test(text)) return 'sap-idoc-orders05';
     // EPCIS 1.x and 2.0 XML: the root element, whatever its namespace prefix.
@@ -106,7 +109,7 @@ export function unreadDocument(bytes: Uint8Array): string | undefined {
     if (type) return `an EDIFACT ${type} message; ${read('EDIFACT', EDIFACT_MESSAGES)}`;
   }
   const flat = flatIdocType(text);
-  if (flat && flat !== 'ORDERS05')
+  if (flat && !ORDERS_TYPE.test(flat))
     return `a SAP IDoc (flat file) of basic type ${flat}; the hub reads ORDERS05 (sap-idoc-orders05)`;
   if (text.startsWith('<') && !IDOC.test(text)) {
     const type = IDOC_TYPE.exec(text)?.[1];

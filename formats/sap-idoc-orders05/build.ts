@@ -24,6 +24,12 @@ const PARTNER_ROLES: Record<string, PartnerRole> = {
 };
 const MATERIAL_ROLES: Record<string, MaterialRole> = { '001': 'buyer', '002': 'vendor', '003': 'ean' };
 const MESSAGE_TYPES = new Set(['ORDERS', 'ORDRSP', 'ORDCHG']);
+/**
+ * ORDERS05 and the basic types it succeeded: SAP extends a released basic type only compatibly (a new version adds
+ * segments and appends fields, never renames or moves one), so an ORDERS01 to ORDERS04 IDoc, which older SAP releases
+ * and many partners' converters still send, is an ORDERS05 IDoc without the newer segments and fields.
+ */
+export const BASIC_TYPES = new Set(['ORDERS01', 'ORDERS02', 'ORDERS03', 'ORDERS04', 'ORDERS05']);
 
 const localName = (name: string) => name.slice(name.indexOf(':') + 1);
 
@@ -74,11 +80,11 @@ export function buildIdoc(idoc: XmlSegment): IdocTree {
     if (!control.fields[field]) throw new FormatError(FORMAT, fieldLoc(control, field), `missing ${field}`);
   }
   const basicType = control.fields.IDOCTYP ?? '';
-  if (basicType !== 'ORDERS05') {
+  if (!BASIC_TYPES.has(basicType)) {
     throw new FormatError(
       FORMAT,
       fieldLoc(control, 'IDOCTYP'),
-      `basic type is ${basicType}, expected ORDERS05`,
+      `basic type is ${basicType}, expected ORDERS05 (or its predecessors ORDERS01 to ORDERS04)`,
     );
   }
   // A company's own message type (ZORDERS, /ACME/ORDERS) on ORDERS05 is read as the standard one its control record

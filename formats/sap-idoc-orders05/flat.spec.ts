@@ -346,3 +346,45 @@ describe('sap-idoc-orders05 flat files: what is refused, where', () => {
     expect(error).toBeInstanceOf(FormatError);
   });
 });
+
+describe('sap-idoc-orders05: the basic types ORDERS05 succeeded', () => {
+  // SAP extends a released basic type only compatibly, so ORDERS01 to ORDERS04 (older releases, partners'
+  // converters) are ORDERS05 without its newer segments and fields: read alike, as XML and flat, and detected.
+  const xml = fixture('several-idocs.xml').toString('utf8');
+  const as = (type: string) => Buffer.from(xml.replaceAll('ORDERS05', type));
+  const withoutType = (docs: ReturnType<typeof reader.parse>) =>
+    docs.map(({ tree: { control, ...tree }, ...doc }) => ({
+      ...doc,
+      tree,
+      control: { ...control, IDOCTYP: '' },
+    }));
+
+  it('reads ORDERS01 to ORDERS04 IDocs as ORDERS05, keeping IDOCTYP as sent, and detects them', () => {
+    const orders05 = reader.parse(fixture('several-idocs.xml'));
+    for (const type of ['ORDERS01', 'ORDERS02', 'ORDERS03', 'ORDERS04']) {
+      const docs = reader.parse(as(type));
+      expect(docs.map((d) => d.tree.control.IDOCTYP)).toEqual([type, type]);
+      expect(JSON.stringify(withoutType(docs)).replaceAll(type, 'ORDERS05')).toBe(
+        JSON.stringify(withoutType(orders05)),
+      );
+      expect(detectFormat(as(type)), type).toBe('sap-idoc-orders05');
+      expect(unreadDocument(as(type)), type).toBeUndefined();
+      const flat = Buffer.from(toFlat(as(type)).flat, 'utf8');
+      expect(detectFormat(flat), type).toBe('sap-idoc-orders05');
+      expect(reader.parse(flat).map((d) => [d.kind, d.id, d.tree.control.IDOCTYP])).toEqual([
+        ['ORDERS', '0000000000410001', type],
+        ['ORDERS', '0000000000410002', type],
+      ]);
+    }
+  });
+
+  it('still refuses another basic type (ORDERS06, INVOIC02), naming the ones it reads', () => {
+    for (const type of ['ORDERS06', 'INVOIC02']) {
+      const [first] = reader.parseEach!(as(type));
+      expect(first && isRefused(first) && first.refused.message, type).toMatch(
+        new RegExp(`basic type is ${type}, expected ORDERS05 \\(or its predecessors ORDERS01 to ORDERS04\\)`),
+      );
+      expect(detectFormat(as(type).subarray(as(type).indexOf('<IDOC'))), type).toBeUndefined();
+    }
+  });
+});
