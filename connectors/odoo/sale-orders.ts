@@ -12,6 +12,9 @@ export const ORDER_FIELDS = [
   'write_date',
   'write_uid',
   'client_order_ref',
+  'commitment_date',
+  'create_date',
+  'note',
   'partner_id',
   'partner_shipping_id',
   'partner_invoice_id',
@@ -28,6 +31,7 @@ export const LINE_FIELDS = [
   'product_uom_qty',
   'product_uom',
   'price_unit',
+  'discount',
   'price_subtotal',
 ];
 

@@ -15,6 +15,24 @@ export function empty(value: unknown): boolean {
   return value === false || value === null || value === undefined;
 }
 
+const NAMED_REFERENCES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+};
+
+/** HTML character references: the named ones Odoo's editor writes, and every numeric one. */
+function decodeReferences(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] !== '#') return NAMED_REFERENCES[ref.toLowerCase()] ?? whole;
+    const code = ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
 /**
  * How Odoo's JSON-RPC writes field values (search_read / read results), read for one format: each reader names
  * its format and the JSON pointer of the field in its errors.
@@ -38,6 +56,27 @@ export function odooFields(format: string) {
     if (empty(value)) return null;
     if (typeof value !== 'string') fail(ptr(loc, key), `${key} must be a string`);
     return value as string;
+  }
+
+  /**
+   * An Html field (sale.order `note` since Odoo 16: `<p>Payment in 30 days</p>`) as plain text: paragraphs and
+   * line breaks as new lines, tags dropped, character references decoded. A Text field (older Odoo) as it is.
+   */
+  function html(record: JsonObject, key: string, loc: string): string | null {
+    const value = text(record, key, loc);
+    if (value === null || !value.includes('<'))
+      return value === null ? null : decodeReferences(value).trim() || null;
+    const plain = decodeReferences(
+      value
+        .replace(/<br\s*\/?>/gi, '\n')
+        .replace(/<\/(p|div|li|h[1-6]|tr|blockquote|pre)\s*>/gi, '\n')
+        .replace(/<[^>]*>/g, ''),
+    )
+      .split('\n')
+      .map((line) => line.replace(/[ \t\u00a0]+/g, ' ').trim())
+      .filter(Boolean)
+      .join('\n');
+    return plain || null;
   }
 
   /** Money and quantities as exact decimal strings: the digits Odoo wrote, never through a double. */
@@ -93,5 +132,5 @@ export function odooFields(format: string) {
     return { list: list as unknown[], base };
   }
 
-  return { fail, ref, text, decimal, datetime, recordId, resultList };
+  return { fail, ref, text, html, decimal, datetime, recordId, resultList };
 }

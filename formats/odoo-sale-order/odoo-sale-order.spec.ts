@@ -39,8 +39,24 @@ describe('odoo-sale-order reader', () => {
       uom: { $loc: '/result/0/order_line/1/product_uom', id: 1, name: 'Units' },
       priceUnit: '566.67',
       priceSubtotal: '850',
+      discount: null,
       customerLead: '7',
     });
+  });
+
+  it('reads the promised delivery date, the terms (an Html field) as text, the payment term and line discounts, and keeps fields it does not read', () => {
+    // Seen in a trial: commitment_date, note and a line's discount were dropped without a word (the reader
+    // ignored every field it did not list, so eai map could not even say they went unused).
+    const [doc] = parse('commitment-note-discount.json');
+    const tree = doc!.tree;
+    expect(tree).toMatchObject({
+      commitmentDate: '2024-05-20T16:00:00Z',
+      createDate: '2024-05-06T08:10:42Z',
+      note: 'Payment within 30 days net.\nDeliver to gate 3 & call ahead\nTel. +41 44 123 45 67',
+      paymentTerm: { id: 4, name: '30 Days' },
+    });
+    expect(tree.lines[0]!.discount).toBe('10');
+    expect(tree.other).toEqual({ incoterm: [6, 'DAP DELIVERED AT PLACE'], user_id: [2, 'Mitchell Admin'] });
   });
 
   it('reads section and note lines (display_type line_section / line_note) as no order lines, keeping their ids', () => {

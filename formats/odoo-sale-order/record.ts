@@ -6,7 +6,7 @@ import type { OrderLine, SaleOrderTree } from './tree.ts';
 
 export const FORMAT = 'odoo-sale-order';
 const STATES = new Set(['draft', 'sent', 'sale', 'done', 'cancel']);
-const { ref, text, decimal, datetime, recordId } = odooFields(FORMAT);
+const { ref, text, html, decimal, datetime, recordId } = odooFields(FORMAT);
 
 function fail(loc: string, message: string): never {
   throw new FormatError(FORMAT, loc, message);
@@ -24,6 +24,7 @@ function line(value: unknown, loc: string): OrderLine {
     uom: ref(value, 'product_uom' in value ? 'product_uom' : 'product_uom_id', loc),
     priceUnit: decimal(value, 'price_unit', loc),
     priceSubtotal: decimal(value, 'price_subtotal', loc),
+    discount: decimal(value, 'discount', loc),
     customerLead: decimal(value, 'customer_lead', loc),
   };
 }
@@ -52,6 +53,10 @@ export function readOrder(record: unknown, loc: string): SaleOrderTree {
     writeDate: datetime(record, 'write_date', loc),
     writeUser: ref(record, 'write_uid', loc),
     clientOrderRef: text(record, 'client_order_ref', loc),
+    commitmentDate: datetime(record, 'commitment_date', loc),
+    createDate: datetime(record, 'create_date', loc),
+    note: html(record, 'note', loc),
+    paymentTerm: ref(record, 'payment_term_id', loc),
     partner: ref(record, 'partner_id', loc),
     partnerShipping: ref(record, 'partner_shipping_id', loc),
     partnerInvoice: ref(record, 'partner_invoice_id', loc),
@@ -66,5 +71,33 @@ export function readOrder(record: unknown, loc: string): SaleOrderTree {
     // Section and note lines (display_type line_section / line_note) are headings and remarks between the goods:
     // no product, no unit, quantity 0. They are no order line.
     lines: ids ? [] : list.flatMap((l, i) => (isGoods(l) ? [line(l, ptr(ptr(loc, 'order_line'), i))] : [])),
+    other: Object.fromEntries(
+      Object.entries(record).filter(([key, v]) => !READ_FIELDS.has(key) && !empty(v)),
+    ),
   };
 }
+
+/** The sale.order fields readOrder reads (and `id`, `display_name`, which the order's number and id stand for). */
+const READ_FIELDS = new Set([
+  'id',
+  'display_name',
+  'name',
+  'state',
+  'date_order',
+  'write_date',
+  'write_uid',
+  'client_order_ref',
+  'commitment_date',
+  'create_date',
+  'note',
+  'payment_term_id',
+  'partner_id',
+  'partner_shipping_id',
+  'partner_invoice_id',
+  'currency_id',
+  'company_id',
+  'amount_untaxed',
+  'amount_tax',
+  'amount_total',
+  'order_line',
+]);

@@ -151,6 +151,7 @@ const saleOrder: ModelDef = {
     partner_invoice_id: { type: 'many2one', string: 'Invoice Address', relation: 'res.partner' },
     partner_shipping_id: { type: 'many2one', string: 'Delivery Address', relation: 'res.partner' },
     date_order: { type: 'datetime', string: 'Order Date' },
+    commitment_date: { type: 'datetime', string: 'Delivery Date' },
     state: {
       type: 'selection',
       string: 'Status',
