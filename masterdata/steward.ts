@@ -57,8 +57,12 @@ export async function decidePair(
   decision: 'accept' | 'reject',
   actor: string,
 ): Promise<{ a: string | null; b: string | null; splitOff: Array<Key & { goldenId: string }> }> {
-  if (a.system === b.system && a.sourceId === b.sourceId)
-    throw new MasterDataConflictError('a pair needs two different records');
+  // One record in two forms of its id (SAP's 0000100001 and 100001) is no pair.
+  const same =
+    a.system === b.system &&
+    (a.sourceId === b.sourceId ||
+      (await store.storedId(a.system, a.sourceId)) === (await store.storedId(b.system, b.sourceId)));
+  if (same) throw new MasterDataConflictError('a pair needs two different records');
   const recordA = await requireRecord(store, a);
   const recordB = await requireRecord(store, b);
   if (decision === 'accept') {

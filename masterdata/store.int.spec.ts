@@ -14,6 +14,7 @@ import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 import { eraseCustomer } from './erasure.ts';
 import { Scorer } from './score.ts';
 import { standardise } from './standardise.ts';
+import { decidePair } from './steward.ts';
 import { goldenIdFor, type MasterDataStore } from './store.ts';
 import { dropStore, scratchStore } from './test-support.ts';
 
@@ -789,5 +790,47 @@ describe('a customer number with or without leading zeros', () => {
     });
     const [back] = await store.upsertBatch([org('odoo', '0000000042', { ...fields, city: 'Kassel-Nord' })]);
     expect(back?.outcome).toBe('erased');
+  });
+
+  it("takes a steward's decision on the record in either form: an accept by 100008 merges the stored 0000100008", async () => {
+    const store = await freshStore();
+    const [sap] = await store.upsertBatch([
+      org('sap', '0000100008', {
+        organizationName: 'Brandt Pumpen GmbH',
+        city: 'Kiel',
+        postal: '24103',
+        street: 'Holstenstr. 1',
+      }),
+    ]);
+    const [crm] = await store.upsertBatch([
+      org('crm', 'C-8', {
+        organizationName: 'Ostsee Werft AG',
+        city: 'Rostock',
+        postal: '18055',
+        street: 'Am Strande 9',
+      }),
+    ]);
+    expect(sap?.goldenId).not.toBe(crm?.goldenId);
+    await decidePair(
+      store,
+      { system: 'sap', sourceId: '100008' },
+      { system: 'crm', sourceId: 'C-8' },
+      'accept',
+      'steward-1',
+    );
+    expect(await store.xref('sap', '0000100008')).toBe(await store.xref('crm', 'C-8'));
+    const q = `"${store.schema}"`;
+    const pairs = (await store.pool.query(`select a_id, b_id, status from ${q}.match_pair`)).rows;
+    expect(pairs).toEqual([{ a_id: 'C-8', b_id: '0000100008', status: 'accepted' }]);
+    // One record in its two forms is no pair.
+    await expect(
+      decidePair(
+        store,
+        { system: 'sap', sourceId: '100008' },
+        { system: 'sap', sourceId: '0000100008' },
+        'reject',
+        's',
+      ),
+    ).rejects.toThrow(/a pair needs two different records/);
   });
 });

@@ -2027,8 +2027,13 @@ export class MasterDataStore {
     decision: 'accept' | 'reject',
     actor: string,
   ): Promise<{ splitOff: Array<Key & { goldenId: string }> }> {
-    const [x, y] = lessKey(a, b) < 0 ? [a, b] : [b, a];
     return this.transaction(async (client) => {
+      // The decision names the records as the hub holds them (`storedId`): a pair given as SAP's 100001 for the
+      // stored 0000100001 was written for a record that does not exist, and the accept or reject did nothing.
+      const stored = await this.#storedIds(client, [a, b]);
+      const asStored = (k: Key): Key => ({ system: k.system, sourceId: stored.get(keyOf(k)) ?? k.sourceId });
+      const [sa, sb] = [asStored(a), asStored(b)];
+      const [x, y] = lessKey(sa, sb) < 0 ? [sa, sb] : [sb, sa];
       const q = this.#q;
       const status = decision === 'accept' ? 'accepted' : 'rejected';
       await client.query(
