@@ -300,3 +300,46 @@ describe('the winner of each field', () => {
     expect(contested).toBeGreaterThan(5_000);
   });
 });
+
+describe('mostFrequent', () => {
+  it('counts a value one source states with empty parts or its keys in another order as the same value', () => {
+    const person = (
+      system: string,
+      sourceId: string,
+      p: Record<string, unknown>,
+      updatedAt: string,
+    ): Member => ({
+      system,
+      sourceId,
+      record: {
+        customerId: `${system}:${sourceId}`,
+        sourceIds: [{ system, id: sourceId }],
+        partyType: 'PERSON',
+        person: p as CustomerPartyMaster['person'],
+        updatedAt: updatedAt as unknown as Date,
+      },
+    });
+    const golden = survive(
+      'gc-1',
+      [
+        // A CSV export's row, mapped with the parts it has no column for as null; no time of its own.
+        person(
+          'hubspot',
+          '501',
+          { title: null, givenName: 'Jürgen', familyName: 'Müller', middleName: null },
+          '',
+        ),
+        person(
+          'salesforce',
+          '003A1',
+          { givenName: 'Juergen', familyName: 'Mueller' },
+          '2025-01-10T10:00:00Z',
+        ),
+        person('sap', '0000100001', { familyName: 'Müller', givenName: 'Jürgen' }, '2025-01-10T10:00:00Z'),
+      ],
+      parseMdmConfig({ survivorship: { fields: { person: { rule: 'mostFrequent' } } } }),
+    );
+    expect(golden.record.person).toMatchObject({ givenName: 'Jürgen', familyName: 'Müller' });
+    expect(golden.lineage.person).toMatchObject({ rule: 'mostFrequent', system: 'sap' });
+  });
+});

@@ -43,9 +43,10 @@ export interface Golden {
  * 1: phones and countries as the winning record held them; 2: phones in E.164, countries as ISO 3166 codes (also
  * from names in a country's own language); 3: addresses a multi-valued attribute: the winner's, plus for each use
  * it lacks (a Salesforce Account's SHIPPING beside SAP's BILLING) that use's address from the best other member, so
- * stored golden records gain the addresses of the uses their winner lacked.
+ * stored golden records gain the addresses of the uses their winner lacked; 4: mostFrequent counts a value whose
+ * parts one source states empty (`title: null`) or in another key order as the same value (`fingerprint`).
  */
-export const SURVIVE_VERSION = 3;
+export const SURVIVE_VERSION = 4;
 
 export const memberKey = (m: { system: string; sourceId: string }): string =>
   `${m.system}\u0000${m.sourceId}`;
@@ -72,9 +73,27 @@ const time = (value: unknown): number => {
   return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
 };
 
-/** A value's identity for counting: case and spacing do not make it another value. */
-const fingerprint = (value: unknown): string =>
-  JSON.stringify(value, (_k, v) => (typeof v === 'string' ? v.trim().toLowerCase().replace(/\s+/g, ' ') : v));
+/**
+ * A value's identity for counting: case and spacing do not make it another value, nor does a part one source states
+ * empty and another leaves out, nor the order of an object's keys. A CSV mapping's person `{givenName: 'Jürgen',
+ * familyName: 'Müller', title: null, middleName: null}` and SAP's `{givenName: 'Jürgen', familyName: 'Müller'}` are
+ * one value with two votes; counted apart, a third system's "Juergen Mueller", held by one, won by its time or key.
+ */
+const fingerprint = (value: unknown): string => JSON.stringify(comparable(value));
+
+function comparable(value: unknown): unknown {
+  if (typeof value === 'string') return value.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(comparable);
+  if (value instanceof Date) return value.toISOString();
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === null || v === undefined || v === '') continue;
+    out[key] = comparable(v);
+  }
+  return out;
+}
 
 /**
  * A member as survivorship ranks it, with what every field's ranking reads worked out once per `survive` call:
