@@ -346,6 +346,38 @@ describe('EDIFACT DESADV: the same facts in the same fields', () => {
   });
 });
 
+describe('EDIFACT DESADV parties and item ids', () => {
+  it('a NAD other than ship-from / ship-to / carrier is a party by role with its address, not a string in extensions', async () => {
+    const [s] = await shipments(
+      'edifact-desadv',
+      'edi/edifact-desadv.to-canonical.yaml',
+      'formats/edifact-desadv/fixtures/imd-colour-size-codes-qvr.edi',
+    );
+    expect(s.parties.map((p: Json) => [p.role, p.roleCode, p.party.partyId, p.party.idScheme])).toEqual([
+      ['BUYER', 'BY', '8713082000005', 'GLN'],
+      ['BILL_TO', 'IV', '8713082000005', 'GLN'],
+    ]);
+    expect(s.parties[1].party).toMatchObject({
+      name: 'Sample',
+      address: { lines: ['Desadv'], city: 'File', postalCode: '3300 AB', countryCode: 'NL' },
+    });
+    expect(Object.keys(s.extensions).filter((k) => k.startsWith('edifact.NAD.'))).toEqual([]);
+  });
+
+  it('an item id without a canonical field stays on the line it identifies (edifact.PIA.<type>)', async () => {
+    const [s] = await shipments(
+      'edifact-desadv',
+      'edi/edifact-desadv.to-canonical.yaml',
+      'formats/edifact-desadv/fixtures/pia-id-without-type.edi',
+    );
+    expect(s.lines.map((l: Json) => l.extensions['edifact.PIA.unknown'])).toEqual([
+      '9783161484100',
+      '9780306406157',
+    ]);
+    expect(s.extensions['edifact.PIA.unknown']).toBeUndefined();
+  });
+});
+
 describe('EDIFACT DESADV order references and carrier ids', () => {
   it('keeps the RFF+ON date (DTM 171), the order line RFF+ON names, and a carrier id that is no SCAC', async () => {
     const [s] = await shipments(
