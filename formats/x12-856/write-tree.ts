@@ -34,6 +34,8 @@ export interface X12ShipNoticeOut {
       /** TD505: routing, free text (UPS GROUND). */
       routing?: string | null;
     }>;
+    /** TD3 per piece of equipment (trailer, container), with its seals. */
+    td3?: X12ShipNoticeEquipment[];
     refs?: X12ShipNoticeRef[];
     parties?: X12ShipNoticeParty[];
   };
@@ -44,6 +46,17 @@ export interface X12ShipNoticeDate {
   qualifier: string;
   date: string;
   time?: string | null;
+}
+
+/**
+ * TD3: TD301 equipment type (TL trailer, CN container…), TD302 initial (a container's owner prefix, MSKU) and TD303
+ * number (the reader joins them into one id), TD309 the first seal. Further seals of the first equipment are written
+ * as the shipment's REF SN, which the reader gives to the first TD3; another equipment can carry only one.
+ */
+export interface X12ShipNoticeEquipment {
+  typeCode?: string | null;
+  equipmentId?: string | null;
+  sealNumbers?: string[] | null;
 }
 
 export interface X12ShipNoticeRef {

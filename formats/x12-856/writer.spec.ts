@@ -49,6 +49,34 @@ describe('x12-856 writer', () => {
     expect(document!.tree.items.map((i) => i.sn1?.quantity)).toEqual(['12', '2.5']);
   });
 
+  it('writes TD3 per equipment (a container id split into TD302 / TD303), the first one’s further seals as REF SN', () => {
+    const [document] = reader.parse(
+      write(
+        tree({
+          shipment: {
+            td3: [
+              { typeCode: 'CN', equipmentId: 'MSKU9070323', sealNumbers: ['S-1', 'S-2'] },
+              { typeCode: 'TL', equipmentId: 'TRL-4471', sealNumbers: ['S-3'] },
+            ],
+          },
+        }),
+      ),
+    );
+    const { shipment } = document!.tree as unknown as { shipment: { td3?: unknown[]; refs?: unknown[] } };
+    expect(shipment.td3).toMatchObject([
+      { equipmentCode: 'CN', equipmentInitial: 'MSKU', equipmentNumber: '9070323', sealNumber: 'S-1' },
+      { equipmentCode: 'TL', equipmentNumber: 'TRL-4471', sealNumber: 'S-3' },
+    ]);
+    expect(shipment.refs).toMatchObject([{ qualifier: 'SN', value: 'S-2' }]);
+    expect(() =>
+      write(
+        tree({
+          shipment: { td3: [{ equipmentId: 'A1' }, { equipmentId: 'B2', sealNumbers: ['x1', 'x2'] }] },
+        }),
+      ),
+    ).toThrow(/HL#1\/TD3#2\/TD309: X12 856 carries one seal per TD3/);
+  });
+
   it('takes the tree’s envelope over the options’, which fill in what the tree lacks', () => {
     const options = { envelope: { senderId: 'OPTION', receiverId: 'OPTION', receiverQualifier: '01' } };
     const [set] = read856(write(tree(), options));

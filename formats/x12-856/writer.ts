@@ -4,6 +4,7 @@ import { sumDecimals } from '../x12/values.ts';
 import type { X12SegmentInput } from '../x12/writer.ts';
 import { x12AcknowledgmentOptions } from '../x12-855/writer.ts';
 import type {
+  X12ShipNoticeEquipment,
   X12ShipNoticeItem,
   X12ShipNoticeOut,
   X12ShipNoticeParty,
@@ -65,6 +66,50 @@ function td1Segments(td1s: X12ShipNoticeTd1[] | undefined, at: string): X12Segme
       ],
     };
   });
+}
+
+/**
+ * TD3 per equipment, and REF SN for the first one's further seals (what the reader gives back to the first TD3). An
+ * id of up to four letters and then digits (a container's MSKU9070323, a trailer's ABCU123456) is split into TD302
+ * initial and TD303 number, as the reader joins them; any other id is TD303 whole.
+ */
+function equipmentSegments(equipment: X12ShipNoticeEquipment[] | undefined, at: string): X12SegmentInput[] {
+  const td3: X12SegmentInput[] = [];
+  const refs: X12SegmentInput[] = [];
+  (equipment ?? []).forEach((e, i) => {
+    const where = `${at}/TD3#${i + 1}`;
+    const id = text(e.equipmentId);
+    const seals = (e.sealNumbers ?? []).map((seal) => text(seal)).filter(Boolean);
+    const split = /^([A-Z]{1,4})(\d+)$/.exec(id);
+    const initial = split ? split[1]! : '';
+    const number = split ? split[2]! : id;
+    if (id || text(e.typeCode)) {
+      const seal = seals.length > 0 ? optional(seals[0], `${where}/TD309`, 'seal number', 15) : '';
+      td3.push({
+        tag: 'TD3',
+        elements: [
+          optional(e.typeCode, `${where}/TD301`, 'equipment description code', 2),
+          initial,
+          optional(number, `${where}/TD303`, 'equipment number', 10),
+          ...(seal ? ['', '', '', '', '', seal] : []),
+        ],
+      });
+      seals.shift();
+    }
+    if (seals.length === 0) return;
+    if (i > 0)
+      fail(
+        `${where}/TD309`,
+        `X12 856 carries one seal per TD3 after the first equipment (REF SN seals belong to the first), given ${seals.length + 1}`,
+      );
+    seals.forEach((seal, s) => {
+      refs.push({
+        tag: 'REF',
+        elements: ['SN', required(seal, `${at}/REF SN#${s + 1}/REF02`, 'seal number', 30)],
+      });
+    });
+  });
+  return [...td3, ...refs];
 }
 
 function partySegments(parties: X12ShipNoticeParty[] | undefined, at: string): X12SegmentInput[] {
@@ -192,6 +237,7 @@ export function writeShipNotice(
   const shipmentId = hl.level('', 'S', true, [
     ...td1Segments(shipment.td1, 'HL#1'),
     ...td5,
+    ...equipmentSegments(shipment.td3, 'HL#1'),
     ...refSegments(shipment.refs, 'HL#1'),
     ...partySegments(shipment.parties, 'HL#1'),
   ]);

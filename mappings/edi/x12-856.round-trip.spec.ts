@@ -34,6 +34,8 @@ function written(s: Json) {
     billOfLading: s.billOfLading,
     shipFrom: party(s.shipFrom),
     shipTo: party(s.shipTo),
+    parties: s.parties.map((p: Json) => ({ role: p.role, roleCode: p.roleCode, party: party(p.party) })),
+    equipment: s.equipment,
     shippedAt: s.shippedAt,
     estimatedArrival: s.estimatedArrival,
     grossWeight: s.grossWeight,
