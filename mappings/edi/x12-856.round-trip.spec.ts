@@ -89,6 +89,25 @@ describe('x12-856 from canonical: the round trip through the hub’s own reader'
     expect(back.changeType).toBe(event.changeType);
   });
 
+  it('keeps the seconds of a time (BSN04 HHMMSS) and writes no DTM03 for a date without a time', async () => {
+    const [event] = canonicalValues(
+      readFileSync(`${dir}/hl-shipment-order-pack-item.json`, 'utf8'),
+    ) as Json[];
+    event.shipment.createdAt = '2024-03-12T14:24:28.000Z';
+    event.shipment.estimatedArrival = '2024-03-15T00:00:00.000Z';
+    const [bytes] = await writeWithMapping(outbound, [event], { controlNumbers: async () => 42 });
+    const [set] = read856(bytes!);
+    expect(set!.segments.find((s) => s.tag === 'BSN')!.elements[3]).toBe('142428');
+    expect(set!.segments.find((s) => s.tag === 'DTM' && s.elements[0] === '017')!.elements).toEqual([
+      '017',
+      '20240315',
+    ]);
+    const [mapped] = await mapBytes('x12-856', bytes!, { mapping: inbound, receivedAt: FIXTURE_RECEIVED_AT });
+    expect(JSON.parse(JSON.stringify(mapped!.records[0]!.value)).shipment.createdAt).toBe(
+      '2024-03-12T14:24:28.000Z',
+    );
+  });
+
   it('addresses the partner the order came from, with the order’s ids, and keeps test data test data', async () => {
     const { bytes } = await roundTrip('addressed-from-the-order-test.json');
     const [set] = read856(bytes);
