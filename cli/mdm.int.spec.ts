@@ -884,7 +884,10 @@ describe('eai mdm load / export', () => {
       ]),
     );
     const args = ['mdm', 'reconcile', 'recon', '--input', exported, '--schema', schema, '--json'];
-    const report = JSON.parse((await runEaiInProcess(args, { env: env(), timeoutMs: 60_000 })).stdout);
+    const reported = await runEaiInProcess(args, { env: env(), timeoutMs: 60_000 });
+    // Drift found and not repaired: exit 2, so a nightly script can tell it from a clean run (0).
+    expect(reported.code).toBe(2);
+    const report = JSON.parse(reported.stdout);
     expect(report).toMatchObject({
       system: 'recon',
       records: 4,
@@ -943,7 +946,8 @@ describe('eai mdm load / export', () => {
     writeFileSync(file, `${JSON.stringify(person)}\n`);
     const args = ['mdm', 'reconcile', 'crm', '--input', file, '--schema', erasedSchema];
     const text = await runEaiInProcess(args, { env: env() });
-    expect(text.code, text.stderr).toBe(0);
+    // Drift left (erased in the hub, still in the system): exit 2, as diff's non-zero on differences.
+    expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toMatch(/^ {2}erased {4}1 {3}\(erased in the hub, still in the export: /m);
     expect(text.stdout).toMatch(/^ {2}extra {5}0 /m);
     expect(text.stdout).toMatch(/^erased {3}K-7 +- +erasure \S+$/m);

@@ -125,8 +125,9 @@ export async function unmergeById(store: MasterDataStore, mergeId: number, actor
       [mergeId],
     )
   ).rows[0];
+  // The entry exists, so not a 404: it is one that cannot be undone this way (a state conflict, as an undone one is).
   if (row && row.kind !== 'merge')
-    throw new MasterDataNotFoundError(
+    throw new MasterDataConflictError(
       `#${mergeId} in the merge history is a ${row.kind}, not a merge: only a merge can be undone (a split is undone by accepting the pair it separated, eai mdm decide accept)`,
     );
   if (!row) throw new MasterDataNotFoundError(`no merge ${mergeId} in the merge history`);

@@ -6,12 +6,10 @@
  * and a reconcile with --repair closes the rest, entity-wide included: ok again. An erasure takes its customer's
  * requests with it, and a request of an erased record is dropped.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +18,7 @@ import { customerFile, eraseCustomer, type MasterDataStore, reconcile } from '..
 import { exampleJson } from '../schemas/examples.ts';
 import type { CustomerEvent } from '../schemas/types.generated.ts';
 import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
+import { runEai } from '../tests/run-eai.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
@@ -191,8 +190,7 @@ describe('sync health of requests to re-read records (RESYNC_REQUESTED)', () => 
       'eai_sync_status{system="salesforce"} 1',
     );
 
-    const env = { ...process.env, EAI_URL: hub.url, EAI_TOKEN: token, EAI_LOG_LEVEL: 'warn' };
-    const text = await promisify(execFile)(process.execPath, ['cli/eai.js', 'sync', 'status'], { env });
+    const text = await runEai(['sync', 'status'], { env: { EAI_URL: hub.url, EAI_TOKEN: token } });
     expect(text.stdout).toContain(`  - ${salesforce.reasons[0]}`);
     expect(text.stdout).toMatch(/^salesforce\s+degraded\s.*\s2 \+Account$/m);
   });

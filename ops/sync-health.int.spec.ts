@@ -4,12 +4,10 @@
  * words, in /sync/health, the eai_sync_status gauge and `eai sync status`; once the fault is lifted and a push
  * succeeds, it is `ok` again.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +16,7 @@ import { customerFile, reconcile } from '../masterdata/index.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { type HubSpotHarness, startHubSpot } from '../simulators/hubspot/test-support.ts';
 import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
+import { runEai } from '../tests/run-eai.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
 import { hashToken, newToken } from './api/index.ts';
@@ -206,13 +205,14 @@ describe('sync health', () => {
     );
 
     // The CLI says the same.
-    const run = promisify(execFile);
-    const env = { ...process.env, EAI_URL: hub.url, EAI_TOKEN: token, EAI_LOG_LEVEL: 'warn' };
-    const json = await run(process.execPath, ['cli/eai.js', 'sync', 'status', '--json'], { env });
+    const env = { EAI_URL: hub.url, EAI_TOKEN: token };
+    const json = await runEai(['sync', 'status', '--json'], { env });
+    // Degraded: exit 2, so a probe or script sees it without parsing (ok 0, failing 3).
+    expect(json.code, json.stderr).toBe(2);
     const cli = JSON.parse(json.stdout) as SyncHealth;
     expect(cli.status).toBe('degraded');
     expect(cli.reasons).toEqual(hubspot.reasons);
-    const text = await run(process.execPath, ['cli/eai.js', 'sync', 'status'], { env });
+    const text = await runEai(['sync', 'status'], { env });
     expect(text.stdout).toContain('customer sync: degraded');
     expect(text.stdout).toContain(`  - ${hubspot.reasons[0]}`);
     expect(text.stdout).toMatch(/^hubspot\s+degraded\s/m);
@@ -293,8 +293,7 @@ describe('sync health', () => {
     );
 
     // The CLI's table has it in its drift column.
-    const env = { ...process.env, EAI_URL: hub.url, EAI_TOKEN: token, EAI_LOG_LEVEL: 'warn' };
-    const text = await promisify(execFile)(process.execPath, ['cli/eai.js', 'sync', 'status'], { env });
+    const text = await runEai(['sync', 'status'], { env: { EAI_URL: hub.url, EAI_TOKEN: token } });
     expect(text.stdout).toMatch(/ drift {2}re-read\n/);
     expect(text.stdout).toMatch(/^hubspot\s+degraded\s.*\s2\s+-$/m);
 

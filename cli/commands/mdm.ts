@@ -383,7 +383,7 @@ export function registerMdmCommand(program: Command): void {
     mdm
       .command('reconcile <system>')
       .description(
-        "compare a system's current customers (an export) with the golden records and the xref: missing, extra, differing fields; --repair applies the export",
+        "compare a system's current customers (an export) with the golden records and the xref: missing, extra, differing fields; --repair applies the export; exits 2 when drift is left (as diff exits non-zero on differences)",
       )
       .requiredOption(
         '--input <file>',
@@ -477,6 +477,11 @@ export function registerMdmCommand(program: Command): void {
               : []),
           ].join('\n'),
         );
+        // Drift left (not repaired, or erased in the hub and still in the system): a script sees it.
+        const left =
+          (report.repaired ? 0 : report.counts.differs + report.counts.extra + report.counts.missing) +
+          report.counts.erased;
+        if (left > 0) process.exitCode = 2;
       } finally {
         await store.close();
       }

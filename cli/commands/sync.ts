@@ -84,6 +84,9 @@ export function syncStatusText(h: SyncHealth): string {
   ].join('\n');
 }
 
+/** `eai sync status`'s exit code per status. */
+const STATUS_EXIT: Record<string, number> = { ok: 0, degraded: 2, failing: 3 };
+
 /** `eai sync status`: a running hub's customer sync health (`GET /sync/health`; the hub runs with --masterdata). */
 export function registerSyncCommand(program: Command): void {
   const sync = program
@@ -93,12 +96,14 @@ export function registerSyncCommand(program: Command): void {
     sync
       .command('status')
       .description(
-        'per system: last received and sent, backlog, failed pushes, drift, records to re-read, status ok | degraded | failing',
+        'per system: last received and sent, backlog, failed pushes, drift, records to re-read, status ok | degraded | failing; exits 0 when ok, 2 when degraded, 3 when failing (for scripts and probes)',
       ),
   )
     .option('--json', 'print JSON')
     .action(async (options: HubTarget & { json?: boolean }) => {
       const { body } = await callHub(options, 'GET', '/sync/health');
       printResult(!!options.json, body, () => syncStatusText(body as SyncHealth));
+      // A script or a probe sees the status without parsing the output (a status the hub reported, not an error: 1).
+      process.exitCode = STATUS_EXIT[(body as SyncHealth).status] ?? 0;
     });
 }

@@ -441,6 +441,18 @@ describe('the customer routes of the hub', () => {
     );
     expect(again.status).toBe(409);
     expect(again.body.error).toMatch(new RegExp(`^merge ${merge.id} was already undone by #\\d+$`));
+    // The unmerge's own entry exists but is no merge: a conflict with what undoes what (it was a 404).
+    const unmergeId = /#(\d+)$/.exec(again.body.error)?.[1];
+    const notMerge = await call(
+      'POST',
+      '/customers/merges/{mergeId}/unmerge',
+      `/customers/merges/${unmergeId}/unmerge`,
+      'operator',
+    );
+    expect(notMerge.status).toBe(409);
+    expect(notMerge.body.error).toMatch(
+      new RegExp(`^#${unmergeId} in the merge history is a \\w+, not a merge`),
+    );
     const none = await call(
       'POST',
       '/customers/merges/{mergeId}/unmerge',

@@ -413,7 +413,10 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
           schema: z.object({ mergeId: z.number().int(), restored: z.array(z.string()) }),
         },
         404: notFound('merge'),
-        409: { description: 'Already undone, or its records moved since (undo the later changes first).' },
+        409: {
+          description:
+            'Already undone, its records moved since (undo the later changes first), or the entry is no merge (a split).',
+        },
       },
     },
     async ({ params, principal }) => {
