@@ -94,6 +94,20 @@ describe('complaint-return routing', () => {
         [{ item: { sellerItemId: null, gtin: '04006381333931' }, quantity: { value: '2' } }],
       ).map((l) => l.item.sellerItemId),
     ).toEqual(['MAT-100234']);
+    // Two lines, one received by GTIN, the other named only by the provider's item URI (the mapping's description):
+    // the second may be that line, so it is credited as authorised, not dropped.
+    expect(
+      creditLines(
+        [order.lines[0], other],
+        [
+          { item: { sellerItemId: null, gtin: '04006381333931' }, quantity: { value: '2' } },
+          { item: { sellerItemId: null, gtin: null }, quantity: { value: '12' } },
+        ],
+      ).map((l) => [l.item.sellerItemId, l.quantity.value]),
+    ).toEqual([
+      ['MAT-100234', '2'],
+      ['MAT-2', '12'],
+    ]);
   });
 
   it('the receipt timeout is in the config', () => {

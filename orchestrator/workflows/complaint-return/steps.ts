@@ -134,6 +134,10 @@ const stripZeros = (gtin: string | null | undefined) => gtin?.replace(/^0+/, '')
  * What is credited: each authorised line with the quantity received (matched by GTIN or item id), priced at the
  * original order's unit price (per its price basis). A receipt without lines, or none of whose lines can be matched
  * (items named only by description), credits what was authorised: the receipt names the RMA, the goods came back.
+ * An authorised line no received line matches is credited nothing only when the receipt named every line it holds by
+ * GTIN or item id: a receipt that also holds lines named only by description (an EPCIS class the mapping cannot read
+ * as a GTIN, such as a provider's own item URI) may hold that line among them, so it is credited as authorised. It
+ * used to be credited nothing: a return of three lines, one with a GTIN, was credited one line.
  */
 export function creditLines(
   lines: Line[],
@@ -149,12 +153,14 @@ export function creditLines(
         (r.item.sellerItemId && r.item.sellerItemId === line.item.sellerItemId),
     );
   const matched = lines.some((line) => matchOf(line));
+  const unnamed = received.some((r) => !stripZeros(r.item.gtin) && !r.item.sellerItemId);
   const out: Line[] = [];
   for (const line of lines) {
     let quantity = Number(line.quantity.value);
     if (matched) {
       const match = matchOf(line);
-      quantity = match ? Math.min(quantity, Number(match.quantity.value)) : 0;
+      if (match) quantity = Math.min(quantity, Number(match.quantity.value));
+      else if (!unnamed) quantity = 0;
     }
     if (quantity <= 0) continue;
     const price = line.unitPrice;
