@@ -87,6 +87,40 @@ describe('eai workflows show, as text', () => {
   });
 });
 
+describe('eai workflows show, a credit check', () => {
+  it('says why an order is on credit hold (result, SAP reason, exposure and limit), alone or first of its group', () => {
+    const text = timeline(
+      instance({
+        status: 'WAITING',
+        step: 'await-credit-approval',
+        timeline: [
+          op(0, 'credit-check+erp-confirm+logistics-despatch', {
+            results: [
+              {
+                result: 'blocked',
+                reason: 'OLDEST_OPEN_ITEM_OVERDUE',
+                creditLimit: 5000616.71,
+                exposure: 104074.81,
+              },
+            ],
+          }),
+          op(1, 'erp-credit-hold', 'order-to-delivery:sap:12000008:erp-credit-hold'),
+          op(4, 'credit-check-2', { result: 'approved', creditLimit: 900, exposure: 100 }),
+          op(5, 'credit-check', { result: 'blocked', reason: 'CREDIT_BLOCKED' }),
+        ],
+      }),
+    );
+    expect(text).toContain(
+      'credit-check+erp-confirm+logistics-despatch 5 ms  credit blocked: OLDEST_OPEN_ITEM_OVERDUE (exposure 104074.81, limit 5000616.71)',
+    );
+    expect(text).toContain(
+      'credit-check-2                       5 ms  credit approved (exposure 100, limit 900)',
+    );
+    expect(text).toContain('credit-check                         5 ms  credit blocked: CREDIT_BLOCKED');
+    expect(text).not.toContain('erp-credit-hold                      5 ms  credit');
+  });
+});
+
 describe('eai workflows ls, as text', () => {
   it('shows when an instance started, not when DBOS last updated it; a finished one also when it ended', () => {
     const parked = instanceLine(

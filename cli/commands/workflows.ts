@@ -79,6 +79,24 @@ function outputNote(name: string, output: unknown): string {
       typeof (output as { by?: unknown }).by === 'string' ? ` (${(output as { by: string }).by})` : '';
     return `← ${kind ?? 'message'}${order}${shipment}${status}${tracking}${outcome}${reason}${by}`;
   }
+  // A credit check's answer (alone, as credit-check-2 after an amendment, or first part of its group): why the order
+  // is on credit hold, which an operator needs before approve-credit or reject-credit (it was in --json only).
+  if (/(^|\+)credit-check(-\d+)?(\+|#|$)/.test(name)) {
+    const results = (output as { results?: unknown[] } | null)?.results;
+    const check = (Array.isArray(results) ? results[0] : output) as {
+      result?: unknown;
+      reason?: unknown;
+      exposure?: unknown;
+      creditLimit?: unknown;
+    } | null;
+    if (check && typeof check.result === 'string') {
+      const figures =
+        check.exposure !== undefined && check.creditLimit !== undefined
+          ? ` (exposure ${String(check.exposure)}, limit ${String(check.creditLimit)})`
+          : '';
+      return `credit ${check.result}${typeof check.reason === 'string' ? `: ${check.reason}` : ''}${figures}`;
+    }
+  }
   // A step whose output is its note for operators (order-to-delivery v7's amendment-too-late).
   if (name.startsWith('amendment-too-late') && typeof output === 'string') return output;
   if ((name === 'DBOS.sleep' || name === 'wait-deadline') && typeof output === 'number')
