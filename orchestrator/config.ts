@@ -18,7 +18,7 @@ export const timersSchema = z.object({
   ),
   deliveryEscalationMs: ms('No delivery after this long from the ASN: an escalation alert.', 14 * 24 * HOUR),
   deliveryTimeoutMs: ms(
-    'No delivery after this long from the ASN: the order fails and is compensated.',
+    'No delivery after this long from the ASN: the order completes unconfirmed (shipped; nothing is cancelled), its outcome saying so, and the timeout is counted.',
     30 * 24 * HOUR,
   ),
   returnReceiptEscalationMs: ms(

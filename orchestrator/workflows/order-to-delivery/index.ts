@@ -133,8 +133,8 @@ export function orderToDeliveryV6(
     description: `${v5.description} Version 6: a later ASN's new tracking numbers go to the CRM while the delivery is awaited.`,
     steps: [...v5.steps, CRM_TRACKING],
     graph: v5.graph.replace(
-      '  delivery -->|timeout| compensate',
-      '  delivery -->|later ASN, new tracking numbers| tracking[crm-tracking: SHIPPED + tracking] --> delivery\n  delivery -->|timeout| compensate',
+      '  delivery -->|timeout: shipped, delivery unconfirmed| done',
+      '  delivery -->|later ASN, new tracking numbers| tracking[crm-tracking: SHIPPED + tracking] --> delivery\n  delivery -->|timeout: shipped, delivery unconfirmed| done',
     ),
     workflow: orderToDeliveryWorkflow({
       version: 6,

@@ -76,7 +76,7 @@ export const GRAPH = `flowchart TD
   asn -->|timeout| compensate
   asn --> crm[crm-status: SHIPPED + tracking]
   crm --> delivery{{await-delivery: DELIVERED / RECEIVED}}
-  delivery -->|timeout| compensate
+  delivery -->|timeout: shipped, delivery unconfirmed| done
   delivery --> done([COMPLETED])
   cancel[/SalesOrder CANCELLED at any wait/] --> compensate[[compensate completed steps in reverse]]`;
 
@@ -385,15 +385,30 @@ export function orderToDeliveryWorkflow({
           updateTracking ? trackingUpdates(id, () => order.current, saga, sent) : undefined,
           tooLate('await-delivery'),
         );
-        await awaitEvent(inbox, {
-          type: TYPE,
-          wait: 'await-delivery',
-          kinds: ['shipment.delivered'],
-          escalateMs: timers.deliveryEscalationMs,
-          timeoutMs: timers.deliveryTimeoutMs,
-          trace: input.trace,
-          ...(deliveryAlso ? { also: deliveryAlso } : {}),
-        });
+        try {
+          await awaitEvent(inbox, {
+            type: TYPE,
+            wait: 'await-delivery',
+            kinds: ['shipment.delivered'],
+            escalateMs: timers.deliveryEscalationMs,
+            timeoutMs: timers.deliveryTimeoutMs,
+            trace: input.trace,
+            ...(deliveryAlso ? { also: deliveryAlso } : {}),
+          });
+        } catch (error) {
+          // No proof of delivery in time: the goods left (the ASN said so), so nothing is undone. It used to
+          // compensate, telling the ERP and the CRM a shipped order was CANCELLED (SAP would not bill it) and
+          // withdrawing a despatch the provider had carried out. The wait's timeout is counted
+          // (eai_workflow_timeouts_total) and the outcome says what to do.
+          if (!(error instanceof StepFailed && error.step === 'await-delivery')) throw error;
+          return finish({
+            outcome: 'COMPLETED',
+            version,
+            compensated: [],
+            shipmentId: shipment.shipmentId,
+            reason: `shipped (${shipment.shipmentId}) but no delivery confirmed within ${timers.deliveryTimeoutMs} ms of the ASN: nothing was cancelled; confirm the delivery with the carrier`,
+          });
+        }
       }
       return finish({
         outcome: 'COMPLETED',
