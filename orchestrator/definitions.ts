@@ -52,6 +52,11 @@ export interface WorkflowDeclaration<I, O> {
    * other name is refused there, where it would wait in the inbox unread. None when not given.
    */
   signals?: string[];
+  /**
+   * The waits that read each signal (`approve-credit` → `await-credit-approval`): a signal sent while the instance
+   * waits elsewhere is refused, as it would never be read. A signal not named here is taken at any point.
+   */
+  signalWaits?: Record<string, string[]>;
   /** Mermaid `flowchart` text of the definition. */
   graph: string;
   /** Canonical topics whose events this type reacts to. */

@@ -187,6 +187,15 @@ describe('workflow routes of the admin API', () => {
       async () => (await orchestrator.state(id))?.step === 'await-despatch-receipt',
       20_000,
     );
+    // Past the credit wait: an approve-credit would never be read (it was answered 202).
+    const unread = await call('post', '/workflows/{id}/signals/{name}', path(id, '/signals/approve-credit'), {
+      token: tokens.operator,
+      body: {},
+    });
+    expect(unread.status).toBe(409);
+    expect(unread.body.error).toBe(
+      `workflow ${id} waits at await-despatch-receipt, which reads no approve-credit (await-credit-approval does): the signal would not be read`,
+    );
     expect(
       (await call('post', '/workflows/{id}/retry', path(id, '/retry'), { token: tokens.operator })).status,
     ).toBe(409);

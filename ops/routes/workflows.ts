@@ -288,7 +288,10 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
             'The instance’s definition takes no signal of that name (the ones it takes are named).',
         },
         404: { description: 'No such instance.' },
-        409: { description: 'The instance has finished: nothing would read the signal.' },
+        409: {
+          description:
+            'The instance has finished, or waits at a step that reads no such signal: nothing would read it.',
+        },
       },
     },
     async ({ params, body, principal }) => {
@@ -315,6 +318,14 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
               message: takes.length ? `one of ${takes.join(', ')}` : 'none is taken',
             },
           ],
+        );
+      }
+      // Waiting elsewhere (past the wait that reads it): it was answered 202 and never read.
+      const readAt = definition?.signalWaits?.[params.name];
+      if (readAt && instance.status === 'WAITING' && instance.step && !readAt.includes(instance.step)) {
+        throw new HttpError(
+          409,
+          `workflow ${params.id} waits at ${instance.step}, which reads no ${params.name} (${readAt.join(', ')} does): the signal would not be read`,
         );
       }
       await signalWorkflow(params.id, params.name, body ?? null, `signal-${randomUUID()}`, principal.name);

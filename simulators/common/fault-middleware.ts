@@ -50,7 +50,8 @@ export function faultMiddleware(
         return;
       }
       case 'error': {
-        const code = fault.status === 503 ? 'UNAVAILABLE' : 'SERVER_ERROR';
+        const code =
+          fault.status === 503 ? 'UNAVAILABLE' : fault.status >= 500 ? 'SERVER_ERROR' : 'REQUEST_REFUSED';
         res.status(fault.status).json(errorBody({ status: fault.status, code, message: 'injected failure' }));
         return;
       }

@@ -15,8 +15,17 @@ export const faultSchema = z.object({
   path: z.string().default('**'),
   /** How many matching requests / deliveries it affects; absent: until `DELETE /sim/faults`. */
   times: z.number().int().positive().optional(),
-  /** `error`: the 5xx status to answer. */
-  status: z.number().int().min(500).max(599).default(503),
+  /**
+   * `error`: the status to answer: a 5xx (the system failing), or a 4xx (the system refusing the request: 400, 404,
+   * 409, 422…; 429 is `rate_limit`'s, with its Retry-After).
+   */
+  status: z
+    .number()
+    .int()
+    .min(400)
+    .max(599)
+    .refine((status) => status !== 429, 'use kind rate_limit for a 429 (it sends Retry-After)')
+    .default(503),
   /** `rate_limit`: the Retry-After header, in seconds. */
   retryAfterSeconds: z.number().int().nonnegative().default(1),
   /** `slow`: added latency; `timeout`: answer this late (absent: never answer). */

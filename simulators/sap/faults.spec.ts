@@ -34,6 +34,19 @@ describe('SAP simulator: faults, idempotency, reset and state', () => {
     expect((await sap.call('GET', '/sap/customers/6001')).status).toBe(404);
   });
 
+  it("refuses a request with an injected 4xx, without applying it; a 429 is rate_limit's", async () => {
+    await sap.call('POST', '/sim/faults', [
+      { kind: 'error', status: 422, path: '/sap/customers/*', times: 1 },
+    ]);
+    const refused = await sap.call<SapErrorBody>('PUT', '/sap/customers/6003', body);
+    expect(refused.status).toBe(422);
+    expect(typeof refused.body.error.code).toBe('string');
+    expect((await sap.call('GET', '/sap/customers/6003')).status).toBe(404);
+    const bad = await sap.call<{ error: string }>('POST', '/sim/faults', [{ kind: 'error', status: 429 }]);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('use kind rate_limit for a 429');
+  });
+
   it('applies a PUT retried with the same Idempotency-Key once, even when the first answer was dropped', async () => {
     await sap.call('POST', '/sim/faults', [
       { kind: 'drop', afterApply: true, path: '/sap/customers/*', times: 1 },

@@ -27,6 +27,10 @@ export function orderToDeliveryV1(
       'ASN → CRM status and tracking → delivery; ERP cancellation or a failure compensates completed steps.',
     steps: [...STEPS],
     signals: ['approve-credit', 'reject-credit'],
+    signalWaits: {
+      'approve-credit': ['await-credit-approval'],
+      'reject-credit': ['await-credit-approval'],
+    },
     graph: GRAPH,
     topics: [topics.salesOrder, topics.shipment],
     route: (event) => routeOrderEvent(topics, event),
