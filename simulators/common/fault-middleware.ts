@@ -51,7 +51,13 @@ export function faultMiddleware(
       }
       case 'error': {
         const code =
-          fault.status === 503 ? 'UNAVAILABLE' : fault.status >= 500 ? 'SERVER_ERROR' : 'REQUEST_REFUSED';
+          fault.status === 503
+            ? 'UNAVAILABLE'
+            : fault.status >= 500
+              ? 'SERVER_ERROR'
+              : fault.status === 404
+                ? 'NOT_FOUND'
+                : 'BAD_REQUEST';
         res.status(fault.status).json(errorBody({ status: fault.status, code, message: 'injected failure' }));
         return;
       }
