@@ -32,6 +32,21 @@ describe('name comparisons', () => {
     expect(names(comparisonVector(john, swappedTypo))).toEqual({ familyName: 2, givenName: 0 });
   });
 
+  it('agree near-exactly on one surname of a compound family name, not on a part of a word', () => {
+    // Seen in a trial: María José García-López held by one system as García alone was scored as another name.
+    const both = person('María José', 'García-López');
+    expect(names(comparisonVector(both, person('María José', 'García'))).familyName).toBe(1);
+    expect(names(comparisonVector(both, person('María José', 'López'))).familyName).toBe(1);
+    expect(
+      names(comparisonVector(person('Anna', 'Müller-Lüdenscheidt'), person('Anna', 'Müller'))).familyName,
+    ).toBe(1);
+    // A word's start is no surname of it, nor is a name of other words.
+    expect(
+      names(comparisonVector(person('Anna', 'Mueller Hansen'), person('Anna', 'Muell'))).familyName,
+    ).toBe(2);
+    expect(names(comparisonVector(both, person('María José', 'Pérez'))).familyName).toBe(3);
+  });
+
   it('do not carry one pair’s reading over to the next pair that shares a record', () => {
     // Each pair's orientation is worked out once for both name comparisons: the next pair must not reuse it,
     // whether it shares the first record or the second.

@@ -82,6 +82,12 @@ function sameTokens(a: StandardCustomer, b: StandardCustomer): boolean {
 
 const shared = (a: string[], b: string[]) => a.some((x) => b.includes(x));
 
+/** One of two folded names is a whole word of the other, which has more words (`garcia`, `garcia lopez`). */
+function oneWordOf(x: string, y: string): boolean {
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  return short.length > 1 && !short.includes(' ') && ` ${long} `.includes(` ${short} `);
+}
+
 export const COMPARISONS: Comparison[] = [
   {
     name: 'orgName',
@@ -104,7 +110,11 @@ export const COMPARISONS: Comparison[] = [
       if (!o) return -1;
       const [x, y] = o.family;
       if (x === y) return 0;
-      return o.familyJw >= 0.92 ? 1 : o.familyJw >= 0.8 ? 2 : 3;
+      if (o.familyJw >= 0.92) return 1;
+      // One surname of a compound family name (García of García López, Müller of Müller-Lüdenscheidt: one system
+      // keeps both, another the first or the last) agrees as a near-exact name, not as another name.
+      if (oneWordOf(x, y)) return 1;
+      return o.familyJw >= 0.8 ? 2 : 3;
     },
   },
   {
