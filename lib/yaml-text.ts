@@ -1,11 +1,25 @@
-import { parse } from 'yaml';
+import { isScalar, parseDocument, visit } from 'yaml';
 
 /**
  * YAML a user wrote (a mapping, a lookup table, a connector file, a master-data config): its first error thrown, its
  * warnings not printed. The yaml library prints warnings through `process.emitWarning` (a PDF given for a connector
  * file: `%PDF-1.4` read as an unknown directive, four lines of it), which landed on stderr beside a CLI's one-line
  * error or its JSON.
+ *
+ * A map's keys are names and codes, so each is read as written: YAML would take an unquoted `05:` for the number 5,
+ * `001903202:` for 1903202, `1e3:` for 1000 and `true:` for a boolean, and a lookup table of X12 purpose codes or
+ * SAP qualifiers, or `mappingsBySender` with a DUNS number, then silently never matched the code the document sends
+ * (`"05"`). Values keep their YAML types.
  */
 export function parseYamlText(text: string): unknown {
-  return parse(text, { logLevel: 'error' });
+  const doc = parseDocument(text, { logLevel: 'error' });
+  if (doc.errors.length > 0) throw doc.errors[0];
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (isScalar(key) && typeof key.value !== 'string' && typeof key.source === 'string')
+        key.value = key.source;
+    },
+  });
+  return doc.toJS();
 }

@@ -328,3 +328,29 @@ describe('MappingError', () => {
     expect(error.problem).not.toContain('\n');
   });
 });
+
+describe('lookup tables a user writes', () => {
+  it('match codes written without quotes as the document sends them (X12 BEG01 05, not the number 5)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-lookup-codes-'));
+    try {
+      writeFileSync(join(dir, 'purposes.yaml'), '00: CREATED\n05: UPDATED\n');
+      writeFileSync(
+        join(dir, 'x12-850.to-canonical.yaml'),
+        [
+          'description: a partner table',
+          'input: x12-850',
+          'output: eai.canonical.SalesOrderEvent',
+          'onlyByName: true',
+          'fixtures: { inputs: fixtures, expected: expected }',
+          'lookups:',
+          '  purposes: purposes.yaml',
+          'fields: {}',
+        ].join('\n'),
+      );
+      const loaded = loadMappingFile(join(dir, 'x12-850.to-canonical.yaml'));
+      expect(loaded.tables.purposes).toEqual({ '00': 'CREATED', '05': 'UPDATED' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
