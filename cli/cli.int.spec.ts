@@ -63,6 +63,20 @@ describe('the eai CLI against the real stack', () => {
     expect((misspelt as { stderr: string }).stderr.trim()).toBe(
       `eai: topic ${topic}x does not exist (did you mean "${topic}"?): create it first (npx eai bus create-topic ${topic}x), or name another`,
     );
+    // So is a misspelt canonical one: it waited, silent, for a topic no one creates.
+    const canonical = await eai([
+      'bus',
+      'publish',
+      'canonical.sales-ordr',
+      '--type',
+      'SalesOrderEvent',
+      '--input',
+      input,
+    ]).catch((e: { code: number; stderr: string }) => e);
+    expect(canonical).toMatchObject({ code: 1 });
+    expect((canonical as { stderr: string }).stderr.trim()).toBe(
+      'eai: topic canonical.sales-ordr does not exist (did you mean "canonical.sales-order"?): create it first (npx eai bus create-topic canonical.sales-ordr), or name another',
+    );
     const published = await eai([
       'bus',
       'publish',

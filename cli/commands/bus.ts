@@ -5,6 +5,7 @@ import {
   type PartitionRange,
   type TopicOffsets,
   type TransportAdmin,
+  topicCatalog,
   valueView,
 } from '../../bus/index.ts';
 import { ConfigError, errorMessage } from '../../lib/errors.ts';
@@ -44,7 +45,9 @@ export function registerBusCommand(program: Command): void {
         const parsed = await readPublishJson(options.input);
         const events = toPublishInputs(parsed, { topic, type: options.type, key: options.key });
         const client = await connectBus(options.source);
-        if (topic.startsWith('canonical.')) await client.provisionTopics([]);
+        // The hub's own topics are made when missing (a fresh stack); any other must exist, `canonical.` ones too:
+        // a misspelt `canonical.sales-ordr` waited for a topic no one creates, silent, for as long as one let it.
+        if (topicCatalog.some((spec) => spec.topic === topic)) await client.provisionTopics([]);
         else await requireTopic(client, topic);
         const publisher = await client.publisher();
         try {
