@@ -11,8 +11,8 @@ import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
  */
 const NO_HUB = ['--url', 'http://127.0.0.1:1', '--token', 't'];
 
-async function oneLine(args: string[]): Promise<string> {
-  const result = await runEaiInProcess(args);
+async function oneLine(args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  const result = await runEaiInProcess(args, { env });
   expect(result.code).toBe(1);
   const lines = result.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
@@ -78,9 +78,17 @@ describe('inputs of the wrong kind are named for what they are', () => {
   it('mdm load --input <a folder>', async () => {
     const folder = join(dir, 'exports');
     mkdirSync(folder);
-    expect(await oneLine(['mdm', 'load', 'sap', '--input', folder, '--schema', 'never_opened'])).toBe(
-      `eai: ${folder} is a folder, not a file: give the export itself (--input <file>)`,
-    );
+    // Named before the database is opened (here none answers): it was refused only once --schema had been made.
+    const noDatabase = { DATABASE_URL: 'postgres://postgres:x@127.0.0.1:1/eai' };
+    expect(
+      await oneLine(['mdm', 'load', 'sap', '--input', folder, '--schema', 'never_opened'], noDatabase),
+    ).toBe(`eai: ${folder} is a folder, not a file: give the export itself (--input <file>)`);
+    expect(
+      await oneLine(
+        ['mdm', 'load', 'sap', '--input', join(dir, 'missing.jsonl'), '--schema', 'never_opened'],
+        noDatabase,
+      ),
+    ).toMatch(/missing\.jsonl: cannot read \(ENOENT/);
   });
 
   it('a binary file given as a connector file: its YAML error, and no YAML warnings on stderr beside the JSON', async () => {

@@ -21,7 +21,13 @@ export {
   erasureById,
   erasureOfGolden,
 } from './erasure.ts';
-export { customerFile, type LoadProgress, loadJsonLines, loadTable } from './load.ts';
+export {
+  customerFile,
+  type LoadProgress,
+  loadJsonLines,
+  loadTable,
+  refuseWorkbook,
+} from './load.ts';
 export { type Drift, type ReconcileReport, reconcile } from './reconcile.ts';
 export { type RematchProgress, type RematchSummary, rematch, rulesChanged } from './rematch.ts';
 export { openResyncRequests, type ResyncRequested } from './resync.ts';

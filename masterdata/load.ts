@@ -488,7 +488,7 @@ const WORKBOOK_MAGIC = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('d0cf11
  * lines of mojibake (or, with --encoding, decoded into rows of binary). Opening the file first also names a missing
  * or unreadable one, or a folder, in one line.
  */
-async function refuseWorkbook(path: string): Promise<void> {
+export async function refuseWorkbook(path: string): Promise<void> {
   const handle = await open(path, 'r').catch((error: Error) => {
     throw new ConfigError(`${path}: cannot read (${error.message})`);
   });

@@ -23,6 +23,7 @@ import {
   type RematchProgress,
   readLabels,
   reconcile,
+  refuseWorkbook,
   rematch,
   searchCustomers,
   storedMdmConfig,
@@ -220,6 +221,9 @@ export function registerMdmCommand(program: Command): void {
         );
       checkEncoding(options);
       const mapping = options.mapping ? findMapping(options.mapping, process.cwd()) : undefined;
+      // The input before the database: a folder, a missing file or a workbook was refused only once the schema had
+      // been made (a stray, empty --schema left behind), and without a database the error was about that instead.
+      await refuseWorkbook(options.input);
       const store = await openStore(options, true);
       const startedAt = Date.now();
       let lastPrinted = 0;
