@@ -56,6 +56,33 @@ describe('salesforce-cdc-source pieces', () => {
     expect(gapOf(bytes(caseGap))).toBeUndefined();
   });
 
+  it('re-reads an UPDATE whose large text field came as a diff (Pub/Sub diffFields, CometD {diff}), not a plain one', () => {
+    const bytes = (e: unknown) => Buffer.from(JSON.stringify(e));
+    const diff =
+      '--- \n+++ 682b8747ccdb93b546e7bbe479b27d26ec7c38ccabb76cdd8308c6595492bffc\n@@ -2,1 +2,1 @@\n-a\n+b\n';
+    const pubsub = envelope('UPDATE');
+    Object.assign(pubsub.payload.ChangeEventHeader, {
+      changedFields: ['Description', 'LastModifiedDate'],
+      diffFields: ['Description'],
+      nulledFields: [],
+    });
+    Object.assign(pubsub.payload, { Description: diff });
+    expect(gapOf(bytes(pubsub))).toEqual({ entity: 'Account', recordIds: ['001xx000003DGbYAAW'] });
+    const cometd = {
+      channel: '/data/AccountChangeEvent',
+      data: {
+        event: { replayId: 7 },
+        payload: { ChangeEventHeader: header('UPDATE', ['001xx000003DGhBAAW']), Description: { diff } },
+      },
+    };
+    expect(gapOf(bytes(cometd))).toEqual({ entity: 'Account', recordIds: ['001xx000003DGhBAAW'] });
+    // diffFields empty and a field that merely holds the word: no re-read.
+    const plain = envelope('UPDATE');
+    Object.assign(plain.payload.ChangeEventHeader, { diffFields: [] });
+    Object.assign(plain.payload, { Description: '"diff": "x"' });
+    expect(gapOf(bytes(plain))).toBeUndefined();
+  });
+
   it('answers 400 naming the field for an event without a transaction key', async () => {
     const test = createTestContext('sf');
     const config = salesforceCdcSourceConfig.parse({

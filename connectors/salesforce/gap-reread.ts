@@ -28,6 +28,7 @@ export interface CdcHeader {
   entityName?: unknown;
   recordIds?: unknown;
   commitTimestamp?: unknown;
+  diffFields?: unknown;
 }
 
 /** A change event document's header, or undefined when the bytes are no JSON change event. */
@@ -43,12 +44,35 @@ export function cdcHeaderOf(bytes: Buffer): CdcHeader | undefined {
   return payload?.ChangeEventHeader ?? undefined;
 }
 
-/** The entity and record ids of a CDC document that is a re-readable GAP event; undefined for any other. */
+/**
+ * An UPDATE naming a field whose new value came as a unified diff of its old one (Pub/Sub `diffFields`, or a CometD
+ * `{"diff": …}` value): Salesforce sends large text fields (Description, long text areas of 1,000 characters and more)
+ * so. The diff is no value without the old one: the record is read whole instead, as for a GAP event.
+ */
+const DIFF_MARK = /"diffFields"\s*:\s*\[\s*"|"diff"\s*:\s*"/;
+
+function hasDiff(header: CdcHeader, bytes: Buffer): boolean {
+  if (Array.isArray(header.diffFields) && header.diffFields.length > 0) return true;
+  // CometD lists no diffFields: the value itself is {diff}.
+  const root = JSON.parse(bytes.toString('utf8')) as { data?: { payload?: unknown }; payload?: unknown };
+  const payload = (root?.data?.payload ?? root?.payload ?? root) as Record<string, unknown>;
+  return Object.values(payload).some(
+    (v) => v !== null && typeof v === 'object' && typeof (v as { diff?: unknown }).diff === 'string',
+  );
+}
+
+/**
+ * The entity and record ids of a CDC document whose records must be read again: a re-readable GAP event, or an
+ * UPDATE that carries a diff instead of a field's value; undefined for any other.
+ */
 export function gapOf(bytes: Buffer): GapEvent | undefined {
   // Every document of every batch is asked: most are not one, and a byte search is cheaper than a parse.
-  if (!bytes.includes('GAP_')) return undefined;
+  const gap = bytes.includes('GAP_');
+  if (!gap && !(bytes.includes('"diff') && DIFF_MARK.test(bytes.toString('utf8')))) return undefined;
   const header = cdcHeaderOf(bytes);
-  if (!header || typeof header.changeType !== 'string' || !REREAD.has(header.changeType)) return undefined;
+  if (!header || typeof header.changeType !== 'string') return undefined;
+  if (!REREAD.has(header.changeType) && !(header.changeType === 'UPDATE' && hasDiff(header, bytes)))
+    return undefined;
   if (typeof header.entityName !== 'string' || !Array.isArray(header.recordIds)) return undefined;
   if (!REREADABLE.has(header.entityName)) return undefined;
   const recordIds = header.recordIds.filter((id): id is string => typeof id === 'string' && id !== '');
@@ -95,7 +119,7 @@ export function withGapRereads(
         if (gone > 0) out.push(document);
         logger.info(
           { entity: gap.entity, records: gap.recordIds.length, read: gap.recordIds.length - gone, gone },
-          'GAP event answered by re-reading its records',
+          'GAP event (or an update sent as a diff) answered by re-reading its records',
         );
         return out;
       },

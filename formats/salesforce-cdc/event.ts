@@ -160,6 +160,11 @@ function valueAt(payload: JsonObject, name: string): unknown {
   return isObject(value) ? value[sub] : undefined;
 }
 
+/** A CometD message's diff of a large text field: `{"diff": "--- \n+++ <sha256>\n@@ …"}`. */
+function isDiff(value: unknown): boolean {
+  return isObject(value) && typeof value.diff === 'string';
+}
+
 /** Every field that has a value, for CREATE / UNDELETE (Pub/Sub sends nulls for unset fields: they are not data). */
 function fieldsWithValues(payload: JsonObject): string[] {
   const names: string[] = [];
@@ -208,12 +213,20 @@ export function readEvent(value: unknown, base: string): CdcTree {
   let changed: string[] = [];
   let cleared: string[] = [];
   if (type === 'UPDATE') {
+    // A large text field may come as a unified diff of its old value (Pub/Sub: listed in diffFields, the diff as
+    // the value; CometD: `{diff: "…"}`), which only the old value makes a value: never published as the field's
+    // value, the field is named in diffFields instead (its record is re-read by the connector).
+    const diffs = new Set([
+      ...header.diffFields,
+      ...header.changedFields.filter((n) => isDiff(valueAt(at.payload, n))),
+    ]);
+    header.diffFields = [...diffs];
     const clearedSet = new Set([
-      ...header.nulledFields,
-      ...header.changedFields.filter((n) => valueAt(at.payload, n) === null),
+      ...header.nulledFields.filter((n) => !diffs.has(n)),
+      ...header.changedFields.filter((n) => !diffs.has(n) && valueAt(at.payload, n) === null),
     ]);
     cleared = [...clearedSet];
-    changed = header.changedFields.filter((n) => !clearedSet.has(n));
+    changed = header.changedFields.filter((n) => !clearedSet.has(n) && !diffs.has(n));
   } else if (type === 'CREATE' || type === 'UNDELETE') {
     changed = fieldsWithValues(at.payload);
   }

@@ -63,6 +63,18 @@ describe('salesforce-cdc reader', () => {
     expect(tree.records[0]!.values).not.toHaveProperty('Phone');
   });
 
+  // The two shapes of Salesforce's "Data Differences in Event Fields" (Change Data Capture Developer Guide): a
+  // Description of 1,000+ characters updated is sent as a unified diff of its old value, never the value.
+  it('never reads a large text field sent as a diff as its value (Pub/Sub diffFields, CometD {diff})', () => {
+    for (const file of ['pubsub-description-diff.json', 'cometd-description-diff.json']) {
+      const { tree } = one(file);
+      expect(tree.header.diffFields).toEqual(['Description']);
+      expect(tree.records[0]!.changedFields).toEqual(['LastModifiedDate']);
+      expect(tree.records[0]!.clearedFields).toEqual([]);
+      expect(tree.records[0]!.values).not.toHaveProperty('Description');
+    }
+  });
+
   it('applies a multi-record event to each record', () => {
     const { tree } = one('multi-record-update.json');
     expect(tree.records.map((r) => [r.recordId, r.values.Rating, r.$loc])).toEqual([

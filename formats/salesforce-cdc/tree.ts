@@ -17,6 +17,10 @@ export interface CdcHeader {
   /** Field names (compound sub-fields as `BillingAddress.City`), decoded from bitmaps when they came as bitmaps. */
   changedFields: string[];
   nulledFields: string[];
+  /**
+   * Fields whose new value came as a unified diff of the old one (large text fields; a CometD `{diff}` too): not
+   * among a record's changed fields nor its values (the diff is no value); the record must be read again for them.
+   */
   diffFields: string[];
   /** False when a bitmap could not be decoded (then the raw strings are in `undecodedBitmaps`). */
   fieldsDecoded: boolean;
