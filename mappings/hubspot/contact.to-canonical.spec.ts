@@ -80,7 +80,7 @@ describe('hubspot-contact → CustomerEvent', () => {
       { number: '+491701234567', isE164: true, use: 'mobile', primary: false },
     ]);
     expect(local!.customer.phones).toEqual([
-      { number: '030 1234567', isE164: false, use: null, primary: false },
+      { number: '030 1234567', isE164: false, use: 'work', primary: false },
     ]);
   });
 

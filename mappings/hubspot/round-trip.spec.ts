@@ -107,7 +107,9 @@ describe('HubSpot batch upsert round trip', () => {
       const [record] = back as [Json];
       expect(record.changeType).toBe('UPDATED');
       expect(setBy(original, carried(record))).toEqual(setBy(original, carried(original)));
-      expect([...record.clearedFields].sort()).toEqual([...original.clearedFields].sort());
+      // A cleared list comes back as the items HubSpot holds of it (phones → phones[work], phones[mobile]).
+      const top = (paths: string[]) => [...new Set(paths.map((p) => p.split(/[.[]/)[0]))].sort();
+      expect(top(record.clearedFields)).toEqual(top(original.clearedFields));
     });
   }
 

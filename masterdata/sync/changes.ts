@@ -105,7 +105,8 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 /**
  * The steps of a path into a record: `person.givenName` → [person, givenName]; `extensions.<key>` keeps the key
  * whole (map keys may hold dots); a step into a list may name its item (`addresses[BILLING].city`: the item whose
- * `use` is BILLING; `addresses[0]`: by position) or not (`addresses.city`: HubSpot's one address).
+ * `use` is BILLING; `addresses[0]`: by position; `emails[primary]`, `emails[additional]`: the primary address, every
+ * other one) or not (`addresses.city`: HubSpot's one address).
  */
 function steps(path: string): string[] {
   const top = topField(path);
@@ -113,15 +114,23 @@ function steps(path: string): string[] {
   return path.split(/\.(?![^[]*\])/);
 }
 
+/** Selectors of list items that carry no use: the primary item, and every other one as a group. */
+const PRIMARY = 'primary';
+const ADDITIONAL = 'additional';
+
 function parseStep(step: string): { key: string; selector?: string } {
   const match = /^([^[]+)\[([^\]]*)\]$/.exec(step);
   return match ? { key: match[1]!, selector: match[2] } : { key: step };
 }
 
-/** The item of a list a selector names: by position, by `use` / `type`, or (none) the one like `like`, else the first. */
+/**
+ * The item of a list a selector names: by position, the `primary` one (an email list's main address: emails carry
+ * no use), by `use` / `type`, or (none) the one like `like`, else the first.
+ */
 function itemIndex(list: unknown[], selector: string | undefined, like?: unknown): number {
   if (selector !== undefined && /^\d+$/.test(selector))
     return Number(selector) < list.length ? Number(selector) : -1;
+  if (selector === PRIMARY) return list.findIndex((item) => isObject(item) && item.primary === true);
   const kind = selector ?? (isObject(like) ? (like.use ?? like.type) : undefined);
   if (kind !== undefined && kind !== null) {
     const found = list.findIndex((item) => isObject(item) && (item.use ?? item.type) === kind);
@@ -142,6 +151,14 @@ function setIn(target: Obj, source: unknown, parts: string[], clear: boolean): v
   if (rest.length === 0 && selector === undefined) {
     if (clear) target[key] = Array.isArray(target[key]) ? [] : null;
     else target[key] = from ?? (Array.isArray(target[key]) ? [] : null);
+    return;
+  }
+  if (selector === ADDITIONAL && rest.length === 0) {
+    // Every item but the primary one, as a group (HubSpot's hs_additional_emails: all secondary addresses at once).
+    const isPrimary = (item: unknown) => isObject(item) && item.primary === true;
+    const kept = (Array.isArray(target[key]) ? (target[key] as unknown[]) : []).filter(isPrimary);
+    const incoming = clear || !Array.isArray(from) ? [] : from.filter((item) => !isPrimary(item));
+    target[key] = [...kept, ...incoming];
     return;
   }
   if (selector !== undefined || Array.isArray(target[key]) || Array.isArray(from)) {

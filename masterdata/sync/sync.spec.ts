@@ -95,6 +95,56 @@ describe('applyEvent', () => {
   });
 });
 
+describe('applyEvent: one HubSpot phone or email property', () => {
+  // Seen in a trial: a mobilephone change named the whole list (`phones`), so the contact's phone went; an
+  // hs_additional_emails change replaced the primary email.
+  const phone = (number: string, use: string) => ({ number, isE164: true, use, primary: false });
+  const email = (address: string, primary: boolean) => ({ address, use: null, primary });
+  const previous = customer('hubspot', '1', {
+    phones: [phone('+493012345', 'work'), phone('+4917011111', 'mobile')] as never,
+    emails: [
+      email('grace@example.org', true),
+      email('old@example.org', false),
+      email('x@example.org', false),
+    ],
+  });
+  it('a mobile phone change changes the mobile number and keeps the work one', () => {
+    const next = applyEvent(
+      previous,
+      event('hubspot', { phones: [phone('+4917022222', 'mobile')] as never }, ['phones[mobile]']),
+    );
+    expect(next.phones).toEqual([phone('+493012345', 'work'), phone('+4917022222', 'mobile')]);
+  });
+  it('a cleared phone removes the work number alone', () => {
+    const next = applyEvent(previous, {
+      ...event('hubspot', { phones: [] }, []),
+      clearedFields: ['phones[work]'],
+    });
+    expect(next.phones).toEqual([phone('+4917011111', 'mobile')]);
+  });
+  it('the additional emails replace every address but the primary one; the primary changes alone', () => {
+    const additional = applyEvent(
+      previous,
+      event('hubspot', { emails: [email('new@example.org', false)] }, ['emails[additional]']),
+    );
+    expect(additional.emails).toEqual([email('grace@example.org', true), email('new@example.org', false)]);
+    const primary = applyEvent(
+      previous,
+      event('hubspot', { emails: [email('grace@navy.mil', true)] }, ['emails[primary]']),
+    );
+    expect(primary.emails).toEqual([
+      email('grace@navy.mil', true),
+      email('old@example.org', false),
+      email('x@example.org', false),
+    ]);
+    const cleared = applyEvent(previous, {
+      ...event('hubspot', { emails: [] }, []),
+      clearedFields: ['emails[additional]'],
+    });
+    expect(cleared.emails).toEqual([email('grace@example.org', true)]);
+  });
+});
+
 describe('applyEvent into lists', () => {
   const address = (use: string, city: string, street: string) => ({
     use,
