@@ -29,6 +29,7 @@ const SENDER = 2;
 const RECEIVED_AT = 4;
 const CORRELATION_ID = 8;
 const DOCUMENT_ID = 16;
+const WHERE = 32;
 
 /** The optional text properties of an input, in the order of their strings in the table. */
 const INPUT_TEXTS = [
@@ -36,6 +37,7 @@ const INPUT_TEXTS = [
   ['sender', SENDER],
   ['correlationId', CORRELATION_ID],
   ['documentId', DOCUMENT_ID],
+  ['where', WHERE],
 ] as const;
 
 /**
@@ -139,6 +141,7 @@ export function unpackInputs(packed: PackedInputs | DocumentInput[]): DocumentIn
     if (flags & SENDER) input.sender = strings[table[n++]!]!;
     if (flags & CORRELATION_ID) input.correlationId = strings[table[n++]!]!;
     if (flags & DOCUMENT_ID) input.documentId = strings[table[n++]!]!;
+    if (flags & WHERE) input.where = strings[table[n++]!]!;
     if (flags & RECEIVED_AT) input.receivedAt = new Date(times[i]!);
     inputs.push(input);
   }

@@ -44,6 +44,8 @@ export interface DocumentInput {
   bytes: Buffer;
   /** Where the bytes came from (file name, HTTP request id); kept in the dead letter. */
   name?: string;
+  /** Where in its file the document was cut from (`ISA#1/GS#2/ST#50 (byte 30120)`): what a dead letter names. */
+  where?: string;
   receivedAt?: Date;
   /** Correlation id of the flow the document starts; default: the document's id. */
   correlationId?: string;
@@ -141,6 +143,8 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
   ): { record: OutgoingRecord; line: ErrorLine } {
     const line = errorLine(error);
     const source = input.name ?? `${input.format}:${documentId ?? 'unparsed'}`;
+    const where = input.where;
+    const location = line.location && where ? inFile(line.location, where) : line.location;
     const only = records?.numbers.length === 1 ? records.numbers[0] : undefined;
     const key = documentId ? (only === undefined ? documentId : `${documentId}:${only}`) : undefined;
     const record = deadLetterRecord(
@@ -165,11 +169,17 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
                 'eai.record.count': Buffer.from(String(records.count)),
               }
             : {}),
-          ...(line.location ? { 'eai.error.location': Buffer.from(line.location) } : {}),
+          ...(where ? { 'eai.document.where': Buffer.from(where) } : {}),
+          ...(location ? { 'eai.error.location': Buffer.from(location) } : {}),
           ...(only !== undefined && line.field ? { 'eai.error.field': Buffer.from(line.field) } : {}),
         },
       },
-      { stage: 'MAPPING', owner: options.owner, error, attempts: 1 },
+      {
+        stage: 'MAPPING',
+        owner: options.owner,
+        error: where ? errorInFile(error, where) : error,
+        attempts: 1,
+      },
     );
     options.logger?.warn(
       {
@@ -177,7 +187,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
         document: source,
         ...(records ? { records: records.numbers.join(',') } : {}),
         error: line.error,
-        location: line.location,
+        location,
       },
       records ? 'record dead-lettered' : 'document dead-lettered',
     );
@@ -448,4 +458,47 @@ function together(failures: RecordFailure[], count: number): MappingError {
     `${failures.length} of ${count} records`,
     `dead-lettered together (a letter each, with the document's bytes, would pass ${RECORD_LETTERS_MAX_BYTES / 1024 / 1024} MiB): ${listed.join('; ')}${more > 0 ? `; and ${more} more (eai map the letter's document to see each)` : ''}`,
   );
+}
+
+/**
+ * A text about a document cut out of a bigger file, its places in the file. The reader saw the document in an envelope
+ * of its own, one interchange, group and message (`ISA#1/GS#1/ST#1/BEG (segment 4, line 4)`, `/ORDERS05/IDOC[1]/…`),
+ * so the path it names is the envelope's and its segment and line count from the envelope's first: `where`, the
+ * splitter's place of the document (`ISA#1/GS#2/ST#50 (byte 30120)`), gives the path in the file instead, and the
+ * segment becomes its position in the message (ST and UNH are 1, as AK3 and UCS count) with the byte the message
+ * starts at. A note of the splitter's (`…: truncated: the file ends before the SE`) is added; a text that names no
+ * envelope path gets `where` in front.
+ */
+export function inFile(text: string, where: string): string {
+  const parsed = /^(\S+?)(?: \(byte (\d+)\))?(?:: (.*))?$/s.exec(where);
+  const path = parsed?.[1] ?? '';
+  const byte = parsed?.[2];
+  const note = parsed?.[3];
+  const own = path.replace(/#\d+/g, '#1').replace(/\[\d+\]/g, '[1]');
+  const at = own.length > 0 ? text.indexOf(own) : -1;
+  const noted = note ? ` (${note})` : '';
+  if (at === -1) return `${where}: ${text}`;
+  // The segments of the envelope before the message's own first one (ISA and GS before ST, UNB before UNH).
+  const before = own.split('/').length - 1;
+  const startsAt = byte === undefined ? '' : `, the message starting at byte ${byte} of the file`;
+  const after = text
+    .slice(at + own.length)
+    .replace(
+      /^((?:\/[A-Za-z0-9]+)? )\(segment (\d+), line \d+\)/,
+      (_all, tag: string, segment: string) =>
+        `${tag}(segment ${Number(segment) - before} of the message${startsAt})`,
+    );
+  return `${text.slice(0, at)}${path}${after}${noted}`;
+}
+
+/** The error of a document cut out of a bigger file as its dead letter tells it: its places in the file (`inFile`). */
+function errorInFile(error: unknown, where: string): Error {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const told = new Error(inFile(original.message, where));
+  told.name = original.name || original.constructor.name;
+  const frames = original.stack?.indexOf('\n') ?? -1;
+  told.stack = `${told.name}: ${told.message}${frames === -1 ? '' : original.stack!.slice(frames)}`;
+  const retriable = (original as { retriable?: boolean }).retriable;
+  if (retriable !== undefined) Object.assign(told, { retriable });
+  return told;
 }

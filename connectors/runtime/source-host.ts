@@ -511,6 +511,7 @@ export class SourceHost {
       receivedAt: document.receivedAt,
     };
     if (document.id !== undefined) input.documentId = document.id;
+    if (document.where !== undefined) input.where = document.where;
     return input;
   }
 

@@ -17,6 +17,11 @@ export interface SourceDocument {
   /** File name or request id: shown in dead letters and logs. */
   name?: string;
   /**
+   * Where in its file the document sits when the source cut it out of a bigger one (`ISA#1/GS#2/ST#50 (byte 30120)`),
+   * its reader then seeing it in an envelope of its own: a dead letter names this place rather than the envelope's.
+   */
+  where?: string;
+  /**
    * The document's id when the source knows it better than the format's reader, e.g. one version of a polled record
    * (`sale.order:42@2024-03-12T09:00:05Z#…`): the CloudEvents id of its records. Default: the reader's id.
    */

@@ -351,6 +351,7 @@ class FileDropSource implements SourceTask {
         receivedAt: new Date(),
       };
       if (open.refused !== undefined) document.refused = open.refused;
+      if (piece.where !== WHOLE_FILE) document.where = piece.where;
       if (this.acks) {
         this.pieceOf.set(document, handedPiece(open, piece));
       }
@@ -716,7 +717,7 @@ class FileDropSource implements SourceTask {
           return this.refuse(file, error.message, bytes);
         }
       }
-      const whole: SplitPiece = { bytes, where: 'whole file', broken: false };
+      const whole: SplitPiece = { bytes, where: WHOLE_FILE, broken: false };
       return { file, runs: once(whole), run: [], next: 0, ahead: undefined, taken: 0, skip };
     }
     if (split === 'none') {
@@ -803,7 +804,7 @@ class FileDropSource implements SourceTask {
       { file: file.name, reason },
       'file-drop: file refused; dead-lettered, then moved to error',
     );
-    const piece: SplitPiece = { bytes: kept, where: 'whole file', broken: false };
+    const piece: SplitPiece = { bytes: kept, where: WHOLE_FILE, broken: false };
     return {
       file,
       runs: once(piece),
@@ -838,6 +839,9 @@ class FileDropSource implements SourceTask {
     await open?.runs.return?.();
   }
 }
+
+/** The `where` of a file read as one document, not cut by a splitter. */
+const WHOLE_FILE = 'whole file';
 
 /** The piece just taken from the file, as the acknowledgments see it. */
 function handedPiece(open: OpenFile, piece: SplitPiece): HandedPiece {
