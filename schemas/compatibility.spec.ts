@@ -461,3 +461,60 @@ describe('schemas release', () => {
     );
   });
 });
+
+describe('compatibility: a FORWARD refusal is told from the new schema to the older one', () => {
+  // Forward, the reader is the older version and the writer the new schema: "type changed from <writer> to <reader>",
+  // "old data cannot be read" or "add aliases" to the new schema told it the wrong way round.
+  const messages = (candidate: object, level: 'FORWARD' | 'FULL' = 'FORWARD') =>
+    compatibilityProblems(candidate as never, [base as never], level)
+      .filter((p) => p.direction === 'forward')
+      .map((p) => `${p.path}: ${p.message}`);
+
+  it('a widened type names the change old to new', () => {
+    const asLong = { ...base, fields: [base.fields[0], { name: 'qty', type: 'long' }, base.fields[2]] };
+    expect(messages(asLong)).toEqual([
+      'qty: type changed from int to long; readers of the older schema cannot read a long as int',
+    ]);
+    expect(messages(asLong, 'FULL')).toEqual(messages(asLong));
+  });
+
+  it('a removed field breaks the readers of the older schema, not "old data"', () => {
+    const removed = { ...base, fields: base.fields.filter((f) => f.name !== 'qty') };
+    expect(messages(removed)).toEqual([
+      'qty: field "qty" is gone from the new schema (removed or renamed) and has no default in the older one, so its readers cannot read new data',
+    ]);
+  });
+
+  it('a new enum symbol, a renamed record, a narrower union and a wider decimal', () => {
+    const status = { type: 'enum', name: 'Status', symbols: ['OPEN', 'SHIPPED', 'LOST'] };
+    expect(
+      messages({ ...base, fields: [base.fields[0], base.fields[1], { name: 'status', type: status }] }),
+    ).toEqual([
+      'status: enum Status gained symbol(s) LOST that readers of the older schema do not know, and its enum there has no default',
+    ]);
+    // An alias on the new schema does not help here: the older reader matches by its own name and aliases.
+    expect(messages({ ...base, name: 'PurchaseOrder', aliases: ['Order'] })).toEqual([
+      '(root): record Order was renamed to PurchaseOrder; readers of the older schema match named types by name and cannot read it (keep the name Order)',
+    ]);
+    const one = (type: unknown) => ({ type: 'record', name: 'R', fields: [{ name: 'v', type }] });
+    expect(
+      compatibilityProblems(
+        one(['null', 'string', 'int']) as never,
+        [one(['null', 'string']) as never],
+        'FORWARD',
+      ).map((p) => p.message),
+    ).toEqual([
+      "the older schema's union [null, string] has no branch for the new schema's int, so its readers cannot read new data",
+    ]);
+    const money = (precision: number) => one({ type: 'bytes', logicalType: 'decimal', precision, scale: 2 });
+    expect(
+      compatibilityProblems(money(14) as never, [money(12) as never], 'FORWARD').map((p) => p.message),
+    ).toEqual([
+      'decimal(12,2) changed to decimal(14,2); readers of the older schema cannot read it as decimal(12,2)',
+    ]);
+    // Backward keeps its wording.
+    expect(
+      compatibilityProblems(money(10) as never, [money(12) as never], 'BACKWARD').map((p) => p.message),
+    ).toEqual(['decimal(12,2) cannot be read as decimal(10,2)']);
+  });
+});

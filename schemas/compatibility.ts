@@ -83,13 +83,22 @@ function sameName(r: { [key: string]: unknown }, w: { [key: string]: unknown }):
   );
 }
 
+/**
+ * `backward`: the reader is the new schema, the writer an earlier version (can the new schema read old data?).
+ * `forward`: the reader is an earlier version, the writer the new schema (can consumers still on that version read
+ * new data?). The check is the same; what is told differs: in a forward check the writer's side is what changed,
+ * so "type changed from <writer> to <reader>" or "add aliases to the new schema" would be the wrong way round.
+ */
+type Ctx = {
+  readerNamed: Named;
+  writerNamed: Named;
+  out: Incompatibility[];
+  seen: Set<string>;
+  direction: 'backward' | 'forward';
+};
+
 /** Can data written with `writer` be read with `reader`? Adds one entry per field that breaks. */
-function check(
-  reader: Schema,
-  writer: Schema,
-  path: string,
-  ctx: { readerNamed: Named; writerNamed: Named; out: Incompatibility[]; seen: Set<string> },
-): void {
+function check(reader: Schema, writer: Schema, path: string, ctx: Ctx): void {
   const r = resolveRef(reader, ctx.readerNamed);
   const w = resolveRef(writer, ctx.writerNamed);
   const where = path || '(root)';
@@ -110,7 +119,10 @@ function check(
     if (!match)
       ctx.out.push({
         path: where,
-        message: `the reader's ${describe(r)} has no branch for the writer's ${describe(w)}`,
+        message:
+          ctx.direction === 'forward'
+            ? `the older schema's ${describe(r)} has no branch for the new schema's ${describe(w)}, so its readers cannot read new data`
+            : `the reader's ${describe(r)} has no branch for the writer's ${describe(w)}`,
       });
     else check(match, w, path, ctx);
     return;
@@ -120,7 +132,10 @@ function check(
   if (rk !== wk && !(PROMOTIONS[wk] ?? []).includes(rk)) {
     ctx.out.push({
       path: where,
-      message: `type changed from ${describe(w)} to ${describe(r)}; a ${describe(w)} cannot be read as ${describe(r)}`,
+      message:
+        ctx.direction === 'forward'
+          ? `type changed from ${describe(r)} to ${describe(w)}; readers of the older schema cannot read a ${describe(w)} as ${describe(r)}`
+          : `type changed from ${describe(w)} to ${describe(r)}; a ${describe(w)} cannot be read as ${describe(r)}`,
     });
     return;
   }
@@ -130,7 +145,11 @@ function check(
     // NAME_MISMATCH), unless the new one lists the old name among its aliases.
     ctx.out.push({
       path: where,
-      message: `${describe(w)} was renamed to ${shortName(r.name)}; a reader matches named types by name (add "aliases": ["${w.name}"])`,
+      // Forward, the old reader is what would need the alias, and it cannot be changed: only the old name reads.
+      message:
+        ctx.direction === 'forward'
+          ? `${describe(r)} was renamed to ${shortName(w.name)}; readers of the older schema match named types by name and cannot read it (keep the name ${shortName(r.name)})`
+          : `${describe(w)} was renamed to ${shortName(r.name)}; a reader matches named types by name (add "aliases": ["${w.name}"])`,
     });
     return;
   }
@@ -138,7 +157,10 @@ function check(
     if (r.scale !== w.scale || (r.precision as number) < (w.precision as number)) {
       ctx.out.push({
         path: where,
-        message: `decimal(${w.precision},${w.scale ?? 0}) cannot be read as decimal(${r.precision},${r.scale ?? 0})`,
+        message:
+          ctx.direction === 'forward'
+            ? `decimal(${r.precision},${r.scale ?? 0}) changed to decimal(${w.precision},${w.scale ?? 0}); readers of the older schema cannot read it as decimal(${r.precision},${r.scale ?? 0})`
+            : `decimal(${w.precision},${w.scale ?? 0}) cannot be read as decimal(${r.precision},${r.scale ?? 0})`,
       });
     }
     return;
@@ -164,7 +186,10 @@ function check(
       if (missing.length > 0 && r.default === undefined) {
         ctx.out.push({
           path: where,
-          message: `enum ${r.name} lacks symbol(s) ${missing.join(', ')} that the writer can write, and has no default`,
+          message:
+            ctx.direction === 'forward'
+              ? `enum ${r.name} gained symbol(s) ${missing.join(', ')} that readers of the older schema do not know, and its enum there has no default`
+              : `enum ${r.name} lacks symbol(s) ${missing.join(', ')} that the writer can write, and has no default`,
         });
       }
       return;
@@ -177,7 +202,13 @@ function check(
       return;
     case 'fixed':
       if (r.size !== w.size)
-        ctx.out.push({ path: where, message: `fixed size changed from ${w.size} to ${r.size}` });
+        ctx.out.push({
+          path: where,
+          message:
+            ctx.direction === 'forward'
+              ? `fixed size changed from ${r.size} to ${w.size}; readers of the older schema cannot read it`
+              : `fixed size changed from ${w.size} to ${r.size}`,
+        });
       return;
     default:
       return;
@@ -189,7 +220,7 @@ function checkRecordFields(
   r: { [key: string]: unknown },
   w: { [key: string]: unknown },
   path: string,
-  ctx: { readerNamed: Named; writerNamed: Named; out: Incompatibility[]; seen: Set<string> },
+  ctx: Ctx,
 ): void {
   const writerFields = new Map(
     (w.fields as Array<{ name: string; type: Schema; aliases?: string[] }>).map((f) => [f.name, f]),
@@ -207,7 +238,10 @@ function checkRecordFields(
       if (field.default === undefined) {
         ctx.out.push({
           path: fieldPath,
-          message: `field "${field.name}" is missing in the writer's schema and has no default, so old data cannot be read`,
+          message:
+            ctx.direction === 'forward'
+              ? `field "${field.name}" is gone from the new schema (removed or renamed) and has no default in the older one, so its readers cannot read new data`
+              : `field "${field.name}" is missing in the writer's schema and has no default, so old data cannot be read`,
         });
       }
       continue;
@@ -216,14 +250,21 @@ function checkRecordFields(
   }
 }
 
-/** Reasons `reader` cannot read data written with `writer`; empty when it can. */
-export function readerIncompatibilities(reader: Schema, writer: Schema): Incompatibility[] {
+/**
+ * Reasons `reader` cannot read data written with `writer`; empty when it can. `direction` says which of the two is
+ * the new schema, for the wording only: `backward` (default) the reader, `forward` the writer.
+ */
+export function readerIncompatibilities(
+  reader: Schema,
+  writer: Schema,
+  direction: 'backward' | 'forward' = 'backward',
+): Incompatibility[] {
   const readerNamed: Named = new Map();
   const writerNamed: Named = new Map();
   collectNamed(reader, '', readerNamed);
   collectNamed(writer, '', writerNamed);
   const out: Incompatibility[] = [];
-  check(reader, writer, '', { readerNamed, writerNamed, out, seen: new Set() });
+  check(reader, writer, '', { readerNamed, writerNamed, out, seen: new Set(), direction });
   return out;
 }
 
@@ -250,7 +291,7 @@ export function compatibilityProblems(
         problems.push({ ...p, version, direction: 'backward' });
     }
     if (base === 'FORWARD' || base === 'FULL') {
-      for (const p of readerIncompatibilities(s, candidate))
+      for (const p of readerIncompatibilities(s, candidate, 'forward'))
         problems.push({ ...p, version, direction: 'forward' });
     }
   }
