@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSchema } from '../schemas/catalog.ts';
 import { closedPort } from '../tests/ports.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
 import { problemLines } from './commands/schemas.ts';
@@ -91,5 +92,61 @@ describe('eai schemas check --registry', () => {
     expect(failing.stderr.trim().split('\n').at(-1)).toMatch(
       /^\{"errors":\[\{"error":"RegistryUnavailableError","message":"schema registry GET \/subjects\/canonical\.customer-value\/versions: HTTP 500 no"/,
     );
+  }, 30_000);
+});
+
+describe('eai schemas check --registry, a subject the registry refuses', () => {
+  // The registry holds a version 3 of canonical.case-value (its versions 1 and 2 deleted) with a field the working
+  // schema lacks, and keeps the subject FULL: forward, readers of that version cannot read what the hub would write.
+  // The offline check (released files, BACKWARD) finds nothing, and the line said "INCOMPATIBLE (registry:
+  // incompatible)" without a reason.
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    const held = loadSchema('CaseEvent.avsc') as { fields: object[] };
+    const withLegacy = { ...held, fields: [...held.fields, { name: 'legacy', type: 'string' }] };
+    server = createServer((request, response) => {
+      const path = (request.url ?? '').replace('/apis/ccompat/v7', '');
+      const json = (status: number, body: unknown) =>
+        void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (path === '/subjects') return json(200, ['canonical.case-value']);
+      if (!path.includes('canonical.case-value'))
+        return json(404, { error_code: 40401, message: 'no subject' });
+      if (path.startsWith('/config/')) return json(200, { compatibilityLevel: 'FULL' });
+      if (path.startsWith('/compatibility/')) return json(200, { is_compatible: false });
+      if (path.endsWith('/versions')) return json(200, [3]);
+      if (path.endsWith('/versions/3'))
+        return json(200, { version: 3, id: 7, schema: JSON.stringify(withLegacy) });
+      return json(404, { error_code: 40402, message: 'no version' });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}/apis/ccompat/v7`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it("names the field, the registry's rule and its version", async () => {
+    const run = await runEaiInProcess(['schemas', 'check', '--registry'], {
+      env: { SCHEMA_REGISTRY_URL: url },
+    });
+    expect(run.code).toBe(1);
+    const lines = run.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('CaseEvent '));
+    expect(lines[at]).toBe(
+      'CaseEvent [canonical.case-value, BACKWARD, 1 released]: INCOMPATIBLE (registry, FULL: incompatible)',
+    );
+    expect(lines[at + 1]).toBe(
+      '  legacy: field "legacy" is gone from the new schema (removed or renamed) and has no default in the older one, so its readers cannot read new data (forward, registry, against version 3)',
+    );
+    const json = await runEaiInProcess(['schemas', 'check', '--registry', '--json'], {
+      env: { SCHEMA_REGISTRY_URL: url },
+    });
+    const caseEvent = JSON.parse(json.stdout).schemas.find(
+      (s: { schema: string }) => s.schema === 'CaseEvent',
+    );
+    expect(caseEvent.registry).toMatchObject({
+      compatible: false,
+      level: 'FULL',
+      problems: [{ path: 'legacy', direction: 'forward', version: 3 }],
+    });
   }, 30_000);
 });

@@ -2,7 +2,11 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { RegistryRefusedError } from '../../bus/registry.ts';
 import { canonicalSchemas, loadSchema } from '../../schemas/catalog.ts';
-import { formatProblem } from '../../schemas/compatibility.ts';
+import {
+  type CompatibilityLevel,
+  compatibilityProblems,
+  formatProblem,
+} from '../../schemas/compatibility.ts';
 import { checkAllSchemas, releaseSchemas, type SchemaCheck } from '../../schemas/release.ts';
 import { connectRegistry } from '../endpoints.ts';
 import { printResult } from '../output.ts';
@@ -23,7 +27,9 @@ export function registerSchemasCommand(program: Command): void {
     .action(async (options: { registry?: boolean; json?: boolean }) => {
       const results = checkAllSchemas().map((r) => ({
         ...r,
-        registry: undefined as undefined | { compatible: boolean },
+        registry: undefined as
+          | undefined
+          | { compatible: boolean; level?: CompatibilityLevel; problems?: SchemaCheck['problems'] },
       }));
       if (options.registry) {
         // A registry that is down or a wrong URL fails the check in one line; it passed as if all were compatible.
@@ -36,9 +42,20 @@ export function registerSchemasCommand(program: Command): void {
             throw error;
           });
           if (versions.length === 0) continue;
-          result.registry = {
-            compatible: await client.isCompatible(result.subject, loadSchema(schema.file) as object),
-          };
+          const current = loadSchema(schema.file) as object;
+          const compatible = await client.isCompatible(result.subject, current);
+          result.registry = { compatible };
+          if (!compatible) {
+            // Why, against what the registry holds and by the rule its subject keeps (FULL, FORWARD…): the offline
+            // check judges the released files by BACKWARD, so a refusal of the registry's came with no reason at all.
+            const level = await client.compatibility(result.subject);
+            const held = await Promise.all(versions.map((v) => client.schemaOf(result.subject, v)));
+            const problems = compatibilityProblems(current as never, held as never[], level).map((p) => ({
+              ...p,
+              version: versions[p.version - 1] ?? p.version,
+            }));
+            result.registry = { compatible, level, problems };
+          }
         }
       }
       const failed = results.filter((r) => r.problems.length > 0 || r.registry?.compatible === false);
@@ -51,9 +68,18 @@ export function registerSchemasCommand(program: Command): void {
                 : r.changed
                   ? 'changed, compatible'
                   : 'unchanged';
-            const why = problemLines(r.problems);
+            const registryWhy = r.registry?.problems ?? [];
+            const why = problemLines([
+              ...r.problems,
+              // The registry's reasons, unless the offline check said the same already.
+              ...registryWhy
+                .filter((p) => !r.problems.some((q) => q.path === p.path && q.message === p.message))
+                .map((p) => ({ ...p, direction: `${p.direction}, registry` })),
+            ]);
             const reg = r.registry
-              ? ` (registry: ${r.registry.compatible ? 'compatible' : 'incompatible'})`
+              ? r.registry.compatible
+                ? ' (registry: compatible)'
+                : ` (registry${r.registry.level ? `, ${r.registry.level}` : ''}: incompatible${registryWhy.length === 0 && r.problems.length === 0 ? ', without a reason this check can name' : ''})`
               : '';
             return `${r.schema} [${r.subject}, ${r.level}, ${r.versions} released]: ${state}${reg}${why}`;
           })
