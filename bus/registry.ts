@@ -134,7 +134,14 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
     const versions = await api.versions(subject).catch(() => []);
     const previous = await Promise.all(versions.map((v) => api.schemaOf(subject, v)));
     const level = await api.compatibility(subject).catch(() => 'BACKWARD' as const);
-    const problems = formatProblems(compatibilityProblems(schema as never, previous as never[], level));
+    // Named by the registry's own version numbers: a subject whose early versions were deleted holds [3, 4], and
+    // "against version 1" named one that is gone.
+    const problems = formatProblems(
+      compatibilityProblems(schema as never, previous as never[], level).map((p) => ({
+        ...p,
+        version: versions[p.version - 1] ?? p.version,
+      })),
+    );
     const { name, namespace } = schema as { name?: string; namespace?: string };
     const fullName = name && namespace && !name.includes('.') ? `${namespace}.${name}` : name;
     return new SchemaIncompatibleError(subject, problems, error.message, { schema: fullName, level });
