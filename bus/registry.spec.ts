@@ -116,3 +116,40 @@ describe('the registry client explains a refused schema', () => {
     }
   });
 });
+
+describe('the registry client explains another record type sent to a subject', () => {
+  it('names the record the subject holds and says to publish elsewhere, not to add aliases', async () => {
+    const held = { type: 'record', name: 'SalesOrderEvent', namespace: 'eai.canonical', fields: [] };
+    const server = createHttpServer((request, response) => {
+      const path = request.url ?? '';
+      const json = (status: number, body: unknown) =>
+        void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (request.method === 'POST') return json(409, { error_code: 409, message: 'Incompatible artifact' });
+      if (path.startsWith('/config/')) return json(200, { compatibilityLevel: 'BACKWARD' });
+      if (path.endsWith('/versions')) return json(200, [1]);
+      if (path.endsWith('/versions/1')) return json(200, { schema: JSON.stringify(held) });
+      return json(404, { error_code: 40401, message: 'no' });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const client = createRegistryClient(url, { retries: 0, logger: pino({ level: 'silent' }) });
+      const customer = { ...held, name: 'CustomerEvent' };
+      const error = await client.register('h7.orders-value', customer).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(
+        /^schema eai\.canonical\.CustomerEvent for subject "h7\.orders-value" is incompatible \(BACKWARD\): subject "h7\.orders-value" holds eai\.canonical\.SalesOrderEvent \(version 1\), not eai\.canonical\.CustomerEvent: a subject keeps one record type \(TopicNameStrategy\), so publish CustomerEvent to a topic of its own \(registry said: /,
+      );
+      // A real rename, with the old name among its aliases, is judged field by field as before.
+      const renamed = {
+        ...held,
+        name: 'OrderEvent',
+        aliases: ['SalesOrderEvent'],
+        fields: [{ name: 'x', type: 'string' }],
+      };
+      const rename = await client.register('h7.orders-value', renamed).catch((e: unknown) => e);
+      expect((rename as Error).message).toContain('x: field "x" is missing in the writer\'s schema');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

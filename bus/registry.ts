@@ -35,6 +35,15 @@ export class SchemaIncompatibleError extends NonRetriableError {
   }
 }
 
+/** A record schema's full name (`eai.canonical.SalesOrderEvent`); undefined for other schemas. */
+function recordName(schema: unknown): string | undefined {
+  const { name, namespace } = (schema ?? {}) as { name?: unknown; namespace?: unknown };
+  if (typeof name !== 'string') return undefined;
+  return typeof namespace === 'string' && namespace && !name.includes('.') ? `${namespace}.${name}` : name;
+}
+
+const shortName = (name: string) => name.split('.').pop()!;
+
 export class UnknownSchemaError extends NonRetriableError {}
 
 export class RegistryUnavailableError extends RetriableError {}
@@ -142,8 +151,15 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
         version: versions[p.version - 1] ?? p.version,
       })),
     );
-    const { name, namespace } = schema as { name?: string; namespace?: string };
-    const fullName = name && namespace && !name.includes('.') ? `${namespace}.${name}` : name;
+    const fullName = recordName(schema);
+    // Another record type altogether (CustomerEvent sent to a topic of SalesOrderEvents) is no rename to fix with
+    // aliases: the subject keeps one record type (TopicNameStrategy), so the event belongs on another topic.
+    const held = recordName(previous.at(-1));
+    const aliases = ((schema as { aliases?: string[] }).aliases ?? []).map(shortName);
+    if (fullName && held && shortName(held) !== shortName(fullName) && !aliases.includes(shortName(held))) {
+      const other = `subject "${subject}" holds ${held} (version ${versions.at(-1)}), not ${fullName}: a subject keeps one record type (TopicNameStrategy), so publish ${shortName(fullName)} to a topic of its own`;
+      return new SchemaIncompatibleError(subject, other, error.message, { schema: fullName, level });
+    }
     return new SchemaIncompatibleError(subject, problems, error.message, { schema: fullName, level });
   }
 
