@@ -7,7 +7,7 @@ import { exampleJson } from '../schemas/examples.ts';
 import { closedPort, listeningPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
-import { creationProblem, startOffset, tailStart } from './commands/bus.ts';
+import { creationProblem, keyAndHeaders, startOffset, tailStart } from './commands/bus.ts';
 import { readPublishJson, toPublishInputs } from './publish-input.ts';
 
 const shipment = exampleJson('ShipmentEvent');
@@ -231,5 +231,43 @@ describe('creationProblem: why Kafka refused a topic', () => {
       'Replication-factor is invalid (INVALID_REPLICATION_FACTOR): --replication-factor may be at most the number of brokers',
     );
     expect(creationProblem(new Error('Connection error'))).toBe('Connection error');
+  });
+});
+
+describe('eai bus tail: keys and headers that are not UTF-8', () => {
+  // A Java producer's Avro key (Confluent wire format) and a binary header: decoded as UTF-8 regardless, their bytes
+  // came out as U+FFFD, and eai bus tail | eai bus publish wrote the mangled key (another partition, another entity).
+  const avroKey = Buffer.from([0, 0, 0, 0, 7, 0x0e, 0xff, 0x80]);
+
+  it('prints them as base64, the text ones as text', () => {
+    expect(
+      keyAndHeaders({
+        key: avroKey,
+        headers: { ce_id: Buffer.from('a1'), trace: Buffer.from([0xff, 0x00, 0x01]) },
+      }),
+    ).toEqual({
+      key: null,
+      keyBase64: avroKey.toString('base64'),
+      headers: { ce_id: 'a1' },
+      headersBase64: { trace: '/wAB' },
+    });
+    expect(keyAndHeaders({ key: Buffer.from('sap:PO-4711'), headers: {} })).toEqual({
+      key: 'sap:PO-4711',
+      headers: {},
+    });
+    expect(keyAndHeaders({ key: null, headers: {} })).toEqual({ key: null, headers: {} });
+  });
+
+  it('eai bus publish refuses a line with a binary key instead of publishing it under another key', () => {
+    const line = {
+      schema: 'eai.canonical.SalesOrderEvent',
+      key: null,
+      keyBase64: avroKey.toString('base64'),
+      value: order,
+    };
+    expect(() => toPublishInputs([line], { topic: 'canonical.sales-order' })).toThrow(
+      'record 0 has a binary key (keyBase64), which eai bus publish cannot write: give --key, or copy the topic with a Kafka client',
+    );
+    expect(toPublishInputs([line], { topic: 'canonical.sales-order', key: 'k' })[0]!.key).toBe('k');
   });
 });

@@ -12,6 +12,8 @@ import { readStdin } from './stdin.ts';
 interface MappedRecord {
   schema: string;
   key?: string;
+  /** A key that is not UTF-8, as `eai bus tail` prints it. */
+  keyBase64?: string;
   value: unknown;
 }
 
@@ -43,6 +45,12 @@ export function toPublishInputs(
       throw new ConfigError(`record ${index} is a ${schema.name}, but --type says ${type.name}`);
     }
     checkTopicSchema(options.topic, schema);
+    // A binary key (as eai bus tail prints it) cannot be written as text: refused, not published under another key.
+    if (options.key === undefined && isMappedRecord(item) && typeof item.keyBase64 === 'string') {
+      throw new ConfigError(
+        `record ${index} has a binary key (keyBase64), which eai bus publish cannot write: give --key, or copy the topic with a Kafka client`,
+      );
+    }
     const key = options.key ?? (isMappedRecord(item) ? item.key : undefined);
     return {
       schema: schema.name,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { headersToJson } from '../../bus/envelope.ts';
 import {
   type IncomingRecord,
   type PartitionRange,
@@ -206,8 +205,7 @@ export function registerBusCommand(program: Command): void {
           partition: record.partition,
           offset: record.offset,
           timestamp: new Date(Number(record.timestamp)).toISOString(),
-          key: record.key?.toString('utf8') ?? null,
-          headers: headersToJson(record.headers),
+          ...keyAndHeaders(record),
         };
         // Avro in the Confluent wire format as its JSON; else JSON text as JSON (the connect group's compacted
         // topics), other text as text, bytes as base64; a tombstone as null.
@@ -323,6 +321,41 @@ interface TailFlags {
   offset?: string;
   since?: string;
   partition?: string;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as text when they are UTF-8; else undefined (a Java client's Avro key, a binary header). */
+function utf8Text(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A tailed record's key and headers: UTF-8 ones as text, others as base64 (`keyBase64`, `headersBase64`). Decoded
+ * as UTF-8 regardless, a binary key came out with U+FFFD for its bytes, and `eai bus tail | eai bus publish` then
+ * wrote that mangled key, to another partition than the original.
+ */
+export function keyAndHeaders(record: Pick<IncomingRecord, 'key' | 'headers'>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const key = record.key ? utf8Text(record.key) : undefined;
+  if (record.key && key === undefined) {
+    out.key = null;
+    out.keyBase64 = record.key.toString('base64');
+  } else out.key = key ?? null;
+  const headers: Record<string, string> = {};
+  const binary: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record.headers)) {
+    const text = utf8Text(value);
+    if (text === undefined) binary[name] = value.toString('base64');
+    else headers[name] = text;
+  }
+  out.headers = headers;
+  if (Object.keys(binary).length > 0) out.headersBase64 = binary;
+  return out;
 }
 
 /** Where `bus tail` starts, checked before Kafka is asked: one start at most, each a number or a time it can read. */
