@@ -118,6 +118,28 @@ describe('epcis-2 reader', () => {
     ]);
   });
 
+  it("reads a list of one written as its one item (JSON-LD compaction, as in GS1's own examples)", () => {
+    const event = {
+      type: 'ObjectEvent',
+      eventTime: '2020-07-03T10:00:00.000+02:00',
+      eventTimeZoneOffset: '+02:00',
+      epcList: 'urn:epc:id:sgtin:4012345.011111.987',
+      action: 'OBSERVE',
+      bizStep: 'shipping',
+      sourceList: { type: 'owning_party', source: 'urn:epc:id:pgln:4012345.00001' },
+      bizTransactionList: { type: 'po', bizTransaction: 'urn:epcglobal:cbv:bt:4012345000009:PO-17' },
+    };
+    const [doc] = reader.parse(Buffer.from(JSON.stringify(event)));
+    const [read] = doc!.tree.events;
+    expect(read!.epcList.map((e) => e.uri)).toEqual(['urn:epc:id:sgtin:4012345.011111.987']);
+    expect(read!.sources.map((p) => [p.$loc, p.type])).toEqual([['/sourceList', 'owning_party']]);
+    expect(read!.bizTransactions).toHaveLength(1);
+    // What is no item of the list is still refused, at the list.
+    expect(() => reader.parse(Buffer.from(JSON.stringify({ ...event, sourceList: 7 })))).toThrow(
+      /\/sourceList.*sourceList must be an array/,
+    );
+  });
+
   it('reads aggregation events whatever the field order', () => {
     const [event] = read('aggregation-event-sscc.json').tree.events;
     expect(event!.type).toBe('AggregationEvent');

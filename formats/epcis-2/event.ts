@@ -64,23 +64,36 @@ export function timestamp(value: unknown, loc: string): string {
   return new Date(value).toISOString();
 }
 
-function identifiers(event: JsonObject, key: string, loc: string): Identifier[] {
+/**
+ * A list field's items with their pointers. JSON-LD compaction writes a list of one as its one item (GS1's own
+ * examples send `"sourceList": {…}`), so a lone item of the list's kind is read as a list of one.
+ */
+function items(
+  event: JsonObject,
+  key: string,
+  loc: string,
+  isItem: (v: unknown) => boolean,
+): [unknown, string][] {
   const value = event[key];
   if (value === undefined) return [];
-  if (!Array.isArray(value)) fail(ptr(loc, key), `${key} must be an array`);
-  return value.map((v, i) => {
-    if (typeof v !== 'string') fail(ptr(ptr(loc, key), i), 'identifier must be a string');
-    return parseIdentifier(v, ptr(ptr(loc, key), i));
+  if (!Array.isArray(value)) {
+    if (value !== null && isItem(value)) return [[value, ptr(loc, key)]];
+    fail(ptr(loc, key), `${key} must be an array`);
+  }
+  return (value as unknown[]).map((v, i) => [v, ptr(ptr(loc, key), i)]);
+}
+
+function identifiers(event: JsonObject, key: string, loc: string): Identifier[] {
+  return items(event, key, loc, (v) => typeof v === 'string').map(([v, at]) => {
+    if (typeof v !== 'string') fail(at, 'identifier must be a string');
+    return parseIdentifier(v, at);
   });
 }
 
 function objects(event: JsonObject, key: string, loc: string): [JsonObject, string][] {
-  const value = event[key];
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) fail(ptr(loc, key), `${key} must be an array`);
-  return value.map((v, i) => {
-    if (!isObject(v)) fail(ptr(ptr(loc, key), i), 'must be an object');
-    return [v, ptr(ptr(loc, key), i)];
+  return items(event, key, loc, isObject).map(([v, at]) => {
+    if (!isObject(v)) fail(at, 'must be an object');
+    return [v, at];
   });
 }
 
