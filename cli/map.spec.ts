@@ -280,7 +280,7 @@ describe('a document that is not UTF-8: where, and the --encoding that reads it'
     expect(checked.code).toBe(0);
     // The header read in its character set: Straße is the street column, not a mangled name the mapping ignores.
     expect(checked.stdout).toBe(
-      `1 mappings: 0 type problems (fixtures not run); ${table}: 0 required column(s) missing, 0 of 3 columns not read by the mapping\n`,
+      `1 mapping: 0 type problems (fixtures not run); ${table}: 0 required column(s) missing, 0 of 3 columns not read by the mapping\n`,
     );
     const unnamed = await checkCommand({ target: mapping, input: table, typesOnly: true });
     expect(unnamed.code).toBe(1);

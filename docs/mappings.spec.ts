@@ -106,7 +106,7 @@ describe("docs/mappings.md's worked example, as written", () => {
     expect(outputs[1]).toMatch(
       /ok {4}mappings\/acme\/fixtures\/partner-acme\.edi \(expected output written\)/,
     );
-    expect(outputs[2]).toMatch(/1 mappings: 0 type problems, 1\/1 fixtures equal to their expected output/);
+    expect(outputs[2]).toMatch(/1 mapping: 0 type problems, 1\/1 fixtures equal to their expected output/);
 
     const expected = JSON.parse(
       readFileSync(join(work, 'mappings/acme/x12-850.expected/partner-acme.edi.json'), 'utf8'),

@@ -434,7 +434,7 @@ export async function checkCommand(options: {
           ...failedFixtures.map(
             (r) => `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
           ),
-          `${mappings.length} mappings: ${typeProblems} type problems${options.typesOnly ? ' (fixtures not run)' : `, ${fixtures.length - failedFixtures.length}/${fixtures.length} fixtures equal to their expected output`}${tableLine}`,
+          `${mappings.length} mapping${mappings.length === 1 ? '' : 's'}: ${typeProblems} type problem${typeProblems === 1 ? '' : 's'}${options.typesOnly ? ' (fixtures not run)' : `, ${fixtures.length - failedFixtures.length}/${fixtures.length} fixtures equal to their expected output`}${tableLine}`,
         ].join('\n')}\n`;
     return { code: ok ? 0 : 1, stdout, stderr: '' };
   } catch (error) {
