@@ -406,6 +406,8 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     expect(unreadable.body.error).toMatch(/^offsets\[0\]\.offset: partition "\/tmp\/x"/);
     const reset = await call('DELETE', '/connectors/{name}/offsets', `${path}/offsets`, 'admin');
     expect(reset.status).toBe(200);
+    // A drop folder reads again what is still in it: what it finished is in done/ (it said "from the beginning").
+    expect(reset.body.message).toMatch(/files it finished are in done\/: move them back/);
     expect((await call('GET', '/connectors/{name}/offsets', `${path}/offsets`, 'viewer')).body).toEqual({
       offsets: [],
     });

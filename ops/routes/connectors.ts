@@ -613,11 +613,14 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
       } catch (error) {
         return asHttpError(error);
       }
+      // A drop folder's position is within the files still there: what it finished is in done/ already.
+      const fileSource = /file-source$/.test(runtime.definition(params.name)?.type ?? '');
       return {
         status: 200,
         body: {
-          message:
-            "offsets reset; resume the connector to read from the beginning (a sink with startAt: latest, from the topics' end)",
+          message: fileSource
+            ? 'offsets reset; resume the connector to read the files in its folder from their start (files it finished are in done/: move them back into the folder to read them again)'
+            : "offsets reset; resume the connector to read from the beginning (a sink with startAt: latest, from the topics' end)",
         },
       };
     },
