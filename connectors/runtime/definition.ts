@@ -43,7 +43,7 @@ export const connectorDefinition = z
       .min(1)
       .optional()
       .describe(
-        'Sources: the character set of documents whose format declares none (X12, CSV, JSON), e.g. `iso-8859-1` or `windows-1252` for a partner that does not send UTF-8; default UTF-8. Refused for formats that declare their own (EDIFACT UNB); for SAP IDocs it names a flat file’s (IDoc XML is read as its declaration says).',
+        'Sources: the character set of documents whose format declares none (X12, CSV, JSON), e.g. `iso-8859-1` or `windows-1252` for a partner that does not send UTF-8; default UTF-8. Refused for formats that declare their own (EDIFACT UNB); for SAP IDocs it names a flat file’s (IDoc XML is read as its declaration says). A file that is valid UTF-8 and not all ASCII is read as UTF-8 under a single-byte set (its ü would otherwise come out as Ã¼).',
       ),
     mapping: z
       .string()

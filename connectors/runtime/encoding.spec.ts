@@ -83,4 +83,21 @@ describe('a connector reading documents in another character set than UTF-8', ()
     expect(record.value.salesOrder.customer.name).toBe('Müller Käserei GmbH');
     expect(record.value.salesOrder.lines[0].item.description).toBe('Käse 200g');
   });
+
+  it('reads a file that is UTF-8 after all as UTF-8 under a single-byte encoding, not as Ã¼ (seen in a trial)', async () => {
+    const input = join(dir, 'utf8-850.edi');
+    writeFileSync(input, Buffer.from(LATIN1_850.toString('latin1'), 'utf8'));
+    for (const encoding of ['windows-1252', 'iso-8859-1']) {
+      const read = await mapCommand({ format: 'x12-850', input, encoding });
+      expect(read.code, read.stderr).toBe(0);
+      expect(JSON.parse(read.stdout)[0].value.salesOrder.customer.name).toBe('Müller Käserei GmbH');
+    }
+    // Bytes that are not UTF-8 are still the named charset's (0xFC is ü in both).
+    const latin = await mapCommand({
+      format: 'x12-850',
+      input: join(dir, 'latin1-850.edi'),
+      encoding: 'windows-1252',
+    });
+    expect(JSON.parse(latin.stdout)[0].value.salesOrder.customer.name).toBe('Müller Käserei GmbH');
+  });
 });

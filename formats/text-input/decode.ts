@@ -90,8 +90,27 @@ export function decodeCharset(format: string, input: Buffer, charset: string | u
  * UTF-8 bytes its reader takes. Refuses bytes the charset's decoder refuses, as decodeCharset does.
  */
 export function toUtf8(format: string, input: Buffer, charset: string): Buffer {
+  // A file that is UTF-8 after all (the partner switched, a converter re-encoded it): its ü read byte for byte as a
+  // single-byte charset would be published as Ã¼. Bytes that are valid UTF-8 and not all ASCII are hardly ever
+  // text of a single-byte charset, so they are read as UTF-8, as the EDIFACT reader reads a UTF-8 UNOC file.
+  if (isSingleByte(charset) && !isAscii(input) && firstInvalidUtf8Offset(input) === input.length)
+    return input;
   return Buffer.from(decodeCharset(format, input, charset), 'utf8');
 }
+
+/** ISO-8859-x, windows-125x and the like: one byte a character, every byte a character. */
+function isSingleByte(charset: string): boolean {
+  const label = charset.trim().toLowerCase();
+  if (LATIN1.has(label)) return true;
+  try {
+    const { encoding } = new TextDecoder(label);
+    return /^(windows-125\d|iso-8859-\d+|koi8-[ru]|macintosh|windows-874)$/.test(encoding);
+  } catch {
+    return false;
+  }
+}
+
+const isAscii = (bytes: Uint8Array) => bytes.every((b) => b < 0x80);
 
 /** Whether decodeCharset knows the label. */
 export function isKnownCharset(charset: string): boolean {
