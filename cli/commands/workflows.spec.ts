@@ -87,6 +87,25 @@ describe('eai workflows show, as text', () => {
   });
 });
 
+describe('eai workflows show, a parked instance', () => {
+  it("names an operator's action and the hub's automatic retry (it read '← message (auto)')", () => {
+    const text = timeline(
+      instance({
+        status: 'RUNNING',
+        timeline: [
+          op(1, 'DBOS.recv', { action: 'retry', by: 'auto' }),
+          op(2, 'DBOS.recv', { action: 'retry', by: 'oncall' }),
+          op(3, 'DBOS.recv', { action: 'cancel', by: 'oncall', reason: 'customer called' }),
+        ],
+      }),
+    );
+    expect(text).toContain('← retry (automatic retry)');
+    expect(text).toContain('← retry (oncall)');
+    expect(text).toContain('← cancel (oncall): customer called');
+    expect(text).not.toContain('← message');
+  });
+});
+
 describe('eai workflows show, a credit check', () => {
   it('says why an order is on credit hold (result, SAP reason, exposure and limit), alone or first of its group', () => {
     const text = timeline(

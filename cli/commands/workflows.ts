@@ -77,6 +77,15 @@ function outputNote(name: string, output: unknown): string {
     const reason = typeof data?.reason === 'string' && data.reason ? `: ${data.reason}` : '';
     const by =
       typeof (output as { by?: unknown }).by === 'string' ? ` (${(output as { by: string }).by})` : '';
+    // An operator action on a parked instance (saga.ts OperatorAction): `retry` from an operator or the hub's own
+    // automatic retry, `cancel` (it read `← message (auto)`).
+    const action = (output as { action?: unknown }).action;
+    if (kind === undefined && typeof action === 'string') {
+      const who = (output as { by?: unknown }).by;
+      const from = who === 'auto' ? ' (automatic retry)' : typeof who === 'string' ? ` (${who})` : '';
+      const why = (output as { reason?: unknown }).reason;
+      return `← ${action}${from}${typeof why === 'string' && why ? `: ${why}` : ''}`;
+    }
     return `← ${kind ?? 'message'}${order}${shipment}${status}${tracking}${outcome}${reason}${by}`;
   }
   // A credit check's answer (alone, as credit-check-2 after an amendment, or first part of its group): why the order
