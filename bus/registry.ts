@@ -74,8 +74,12 @@ export interface RegistryClient {
   register(subject: string, schema: object): Promise<number>;
   /** The avsc Type of a registered schema id, with the canonical logical types; cached. */
   typeById(id: number): Promise<avro.Type>;
+  /** The registry's subjects (`GET /subjects`), sorted. */
+  subjects(): Promise<string[]>;
   versions(subject: string): Promise<number[]>;
   schemaOf(subject: string, version: number): Promise<object>;
+  /** A version of a subject (`latest` when none is named) with its global id. */
+  version(subject: string, version?: number): Promise<{ version: number; id: number; schema: object }>;
   compatibility(subject: string): Promise<CompatibilityLevel>;
   /** Whether the registry would accept the schema as the subject's next version. */
   isCompatible(subject: string, schema: object): Promise<boolean>;
@@ -202,8 +206,18 @@ export function createRegistryClient(url: string, options: RegistryClientOptions
       }
       return pending;
     },
+    async subjects() {
+      return (await call<string[]>('GET', '/subjects')).sort();
+    },
     versions(subject) {
       return call<number[]>('GET', `${subjectPath(subject)}/versions`);
+    },
+    async version(subject, version) {
+      const body = await call<{ version: number; id: number; schema: string }>(
+        'GET',
+        `${subjectPath(subject)}/versions/${version ?? 'latest'}`,
+      );
+      return { version: body.version, id: body.id, schema: JSON.parse(body.schema) as object };
     },
     async schemaOf(subject, version) {
       const body = await call<{ schema: string }>('GET', `${subjectPath(subject)}/versions/${version}`);

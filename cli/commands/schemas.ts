@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { RegistryRefusedError } from '../../bus/registry.ts';
+import { type RegistryClient, RegistryRefusedError } from '../../bus/registry.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { meant } from '../../lib/zod-problems.ts';
 import { canonicalSchemas, loadSchema } from '../../schemas/catalog.ts';
 import {
   type CompatibilityLevel,
@@ -89,6 +91,74 @@ export function registerSchemasCommand(program: Command): void {
     });
 
   schemas
+    .command('ls')
+    .description(
+      "the registry's subjects: versions, the latest's id and record type, the compatibility rule each keeps",
+    )
+    .option('--prefix <text>', 'only subjects that start with the text (e.g. canonical.)')
+    .option('--json', 'print JSON lines, one subject each')
+    .action(async (options: { prefix?: string; json?: boolean }) => {
+      const client = await connectRegistry();
+      const subjects = (await client.subjects()).filter(
+        (s) => !options.prefix || s.startsWith(options.prefix),
+      );
+      const rows: SubjectRow[] = [];
+      // A registry with hundreds of subjects takes a few seconds: progress on stderr, a few at a time.
+      for (let i = 0; i < subjects.length; i += 8) {
+        rows.push(...(await Promise.all(subjects.slice(i, i + 8).map((s) => subjectRow(client, s)))));
+        if (!options.json && subjects.length > 100 && (i / 8) % 12 === 11)
+          process.stderr.write(`… ${rows.length} of ${subjects.length} subjects\n`);
+      }
+      if (options.json) {
+        for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write(options.prefix ? `no subject starts with ${options.prefix}\n` : 'no subjects\n');
+        return;
+      }
+      const width = Math.max(...rows.map((r) => r.subject.length), 'subject'.length);
+      process.stdout.write(
+        `${[
+          `${'subject'.padEnd(width)}  versions  latest     id  compatibility        record`,
+          ...rows.map(
+            (r) =>
+              `${r.subject.padEnd(width)}  ${String(r.versions).padStart(8)}  ${String(r.latest).padStart(6)}  ${String(r.id).padStart(5)}  ${r.compatibility.padEnd(19)}  ${r.record ?? '-'}`,
+          ),
+        ].join('\n')}\n`,
+      );
+    });
+
+  schemas
+    .command('show <subject>')
+    .description("one subject's schema as the registry holds it (the latest version, or --version)")
+    .option('--version <n>', 'this version of the subject')
+    .option('--json', 'print the subject, version, id, rule and schema as one JSON object')
+    .action(async (subject: string, options: { version?: string; json?: boolean }) => {
+      if (options.version !== undefined && !/^[1-9]\d*$/.test(options.version))
+        throw new ConfigError(`--version must be a version number (1, 2, …), got "${options.version}"`);
+      const client = await connectRegistry();
+      const versions = await client.versions(subject).catch(async (error: unknown) => {
+        if (!(error instanceof RegistryRefusedError && error.status === 404)) throw error;
+        const hint = meant(subject, await client.subjects());
+        throw new ConfigError(
+          `no subject ${subject} in the registry${hint ? ` (${hint})` : ''}: eai schemas ls lists them`,
+        );
+      });
+      const wanted = options.version === undefined ? undefined : Number(options.version);
+      if (wanted !== undefined && !versions.includes(wanted))
+        throw new ConfigError(`${subject} has no version ${wanted}: its versions are ${versions.join(', ')}`);
+      const held = await client.version(subject, wanted);
+      const compatibility = await client.compatibility(subject);
+      printResult(
+        !!options.json,
+        { subject, version: held.version, id: held.id, versions, compatibility, schema: held.schema },
+        () =>
+          `${subject} version ${held.version} of ${versions.join(', ')} (id ${held.id}, ${compatibility})\n${JSON.stringify(held.schema, null, 2)}`,
+      );
+    });
+
+  schemas
     .command('release')
     .description('record the current schemas as new released versions where they changed compatibly')
     .option('--json', 'print the written files, and the changed schemas refused with why, as JSON')
@@ -107,6 +177,32 @@ export function registerSchemasCommand(program: Command): void {
       );
       if (refused.length > 0) process.exitCode = 1;
     });
+}
+
+interface SubjectRow {
+  subject: string;
+  versions: number;
+  latest: number;
+  id: number;
+  compatibility: string;
+  /** The latest version's record type (its full name), when it is a record. */
+  record: string | null;
+}
+
+async function subjectRow(client: RegistryClient, subject: string): Promise<SubjectRow> {
+  const [versions, latest, compatibility] = await Promise.all([
+    client.versions(subject),
+    client.version(subject),
+    client.compatibility(subject),
+  ]);
+  const schema = latest.schema as { type?: unknown; name?: unknown; namespace?: unknown };
+  const record =
+    schema.type === 'record' && typeof schema.name === 'string'
+      ? schema.name.includes('.') || typeof schema.namespace !== 'string'
+        ? schema.name
+        : `${schema.namespace}.${schema.name}`
+      : null;
+  return { subject, versions: versions.length, latest: latest.version, id: latest.id, compatibility, record };
 }
 
 /**
