@@ -31,7 +31,7 @@ describe('eai sim', () => {
     expect(line.errors[0]?.message).toContain(`port ${held.port} for the odoo simulator is taken`);
   });
 
-  it('--seed and --state: a missing file or folder, or a file where a folder goes, is one line saying what it takes', async () => {
+  it('--seed: a missing file or folder, or a file where a folder goes, is one line saying what it takes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'eai-sim-seed-'));
     try {
       const file = join(dir, 'sap.jsonl');
@@ -46,7 +46,17 @@ describe('eai sim', () => {
       expect(await said(['sap', '--seed', dir])).toBe(
         `eai: --seed ${dir}: a JSONL file for one simulator (a folder is for all)\n`,
       );
-      // --state is written at the end: a file where a folder goes (or the reverse) is refused before any starts.
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--state: a file where a folder goes (or the reverse) is refused before any starts (it is written at the end)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-sim-state-'));
+    try {
+      const file = join(dir, 'sap.json');
+      writeFileSync(file, '{}');
+      const said = async (args: string[]) => (await runEai(['sim', ...args, '--port', '0'])).stderr;
       expect(await said(['all', '--state', file])).toBe(
         `eai: --state ${file}: with all, a folder for one <system>.json file each, not a file\n`,
       );
