@@ -178,6 +178,7 @@ export {
   connectTopicSpecs,
   connectTopics,
   customerSyncTopicSpec,
+  customerTopicSpec,
   DEFAULT_CONNECT_GROUP,
   DLQ_REDRIVEN_TOPIC,
   DLQ_TOPICS,

@@ -99,12 +99,16 @@ export const customerSyncTopicSpec = (topic: string): TopicSpec => ({
   config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS) },
 });
 
+/** A canonical topic: 6 partitions, 30 days; also a customer topic of its own that a master-data config names. */
+export const canonicalTopicSpec = (topic: string): TopicSpec => ({
+  topic,
+  partitions: 6,
+  config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
+});
+export const customerTopicSpec = canonicalTopicSpec;
+
 export const topicCatalog: TopicSpec[] = [
-  ...canonicalSchemas.map((s) => ({
-    topic: s.topic,
-    partitions: 6,
-    config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * DAY_MS) },
-  })),
+  ...canonicalSchemas.map((s) => canonicalTopicSpec(s.topic)),
   ...Object.values(DLQ_TOPICS).map(deadLetterTopicSpec),
   redrivenTopicSpec,
   goldenCustomerTopicSpec(),

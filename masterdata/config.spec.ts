@@ -10,6 +10,20 @@ describe('master data config', () => {
     );
   });
 
+  it('the matcher reads canonical.customer unless the config names a customer topic of its own', () => {
+    expect(parseMdmConfig({}).matcher.topic).toBe('canonical.customer');
+    expect(parseMdmConfig({ matcher: { topic: 'tenant-a.customer' } }).matcher.topic).toBe(
+      'tenant-a.customer',
+    );
+    expect(() => parseMdmConfig({ matcher: { topic: 'a topic' } }, 'mdm.yaml')).toThrow(
+      /mdm\.yaml: .*matcher\.topic/,
+    );
+    // Where customers come from changes no matching rule: no rematch asked for.
+    expect(rulesDigest(parseMdmConfig({ matcher: { topic: 'tenant-a.customer' } }))).toBe(
+      rulesDigest(parseMdmConfig({})),
+    );
+  });
+
   it('the rules digest ignores how many the matcher takes at once, where golden records go and retention', () => {
     const digest = rulesDigest(parseMdmConfig({}));
     expect(

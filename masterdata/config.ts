@@ -177,6 +177,13 @@ export const mdmConfigSchema = z
       .prefault({}),
     matcher: z
       .object({
+        topic: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name (letters, digits, . _ -)')
+          .default('canonical.customer')
+          .describe(
+            "The customer topic the matcher reads (created as canonical.customer is when missing): a second master-data schema on one broker (a tenant, a trial) names its own, and its sources write there (a source's outputTopics)",
+          ),
         batch: z
           .number()
           .int()

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createBus, KafkaWatch, kafkaWatchCheck } from '../bus/index.ts';
+import { createBus, customerTopicSpec, KafkaWatch, kafkaWatchCheck } from '../bus/index.ts';
 import {
   builtinPlugins,
   type ConnectorPlugin,
@@ -120,7 +120,7 @@ export interface HubOptions {
     activityGroupId?: string;
     /** A new group reads its topics from the beginning (default true: every customer the bus still holds). */
     fromBeginning?: boolean;
-    /** The customer topic (default `canonical.customer`). */
+    /** The customer topic (default the config's `matcher.topic`: `canonical.customer`). */
     customerTopic?: string;
     /** The topics of the customer 360 (default canonical.sales-order, canonical.shipment, canonical.case). */
     activityTopics?: string[];
@@ -188,7 +188,9 @@ async function startMasterData(
         `master data rules changed since the stored records were matched: new records are matched by the new ones; npx eai mdm rematch --schema ${schema} applies them to the stored records`,
       );
     const activity = new CustomerActivity(store);
-    const topic = md.customerTopic ?? 'canonical.customer';
+    const topic = md.customerTopic ?? store.config.matcher.topic;
+    // The customer topic a config names is made as canonical.customer is, so its sources (outputTopics) can write.
+    if (topic !== 'canonical.customer') await bus.provisionTopics([customerTopicSpec(topic)]);
     const groupId = md.groupId ?? groups.matcher;
     const fromBeginning = md.fromBeginning ?? true;
     // Golden record changes out (the golden topic, and commands to the systems the config pushes to), woken by
