@@ -164,3 +164,34 @@ describe('CSV customer table: columns of the systems’ own exports', () => {
     expect(maria.extensions.Phone).toBeUndefined();
   });
 });
+
+/** A table written to a temporary file, as an export would be. */
+function table(name: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'eai-csv-export-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('CSV customer table: nothing a column says is lost', () => {
+  it("a type column's value that is no party type (Salesforce Account's Type) stays in extensions under its column", async () => {
+    const file = table(
+      'sf-accounts.csv',
+      '"ID","NAME","TYPE","BILLINGCITY"\n' +
+        '"0015g00000AbCdEAAV","Müller Maschinenbau GmbH","Customer - Direct","Berlin"\n' +
+        '"0015g00000AbCdFAAV","Acme Corp","Organization","Boston"\n',
+    );
+    const [account, acme] = await customers(SHIPPED, file);
+    expect(account.partyType).toBe('ORGANIZATION');
+    expect(account.extensions).toEqual({ TYPE: 'Customer - Direct' });
+    // A word the mapping reads as a party type is that, not an extension.
+    expect(acme.partyType).toBe('ORGANIZATION');
+    expect(acme.extensions).toEqual({});
+    const odoo = table(
+      'partners.csv',
+      'id,name,is_company\n__export__.p_1,Jane Roe,WAHR\n__export__.p_2,Acme,maybe\n',
+    );
+    const [wahr, maybe] = await customers(SHIPPED, odoo);
+    expect(wahr.partyType).toBe('ORGANIZATION');
+    expect(maybe.extensions).toMatchObject({ is_company: 'maybe' });
+  });
+});
