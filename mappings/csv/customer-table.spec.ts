@@ -195,3 +195,20 @@ describe('CSV customer table: nothing a column says is lost', () => {
     expect(maybe.extensions).toMatchObject({ is_company: 'maybe' });
   });
 });
+
+describe('CSV customer table: a person named in one cell', () => {
+  it('a type column saying person makes the Name column the person’s name, not an extension "company"', async () => {
+    const file = table(
+      'people.csv',
+      'customer_id,type,name,city\nC-1,person,Jane Roe,Boston\nC-2,company,Acme,Boston\n',
+    );
+    const [jane, acme] = await customers(SHIPPED, file);
+    expect([jane.partyType, jane.person?.givenName, jane.person?.familyName]).toEqual([
+      'PERSON',
+      'Jane',
+      'Roe',
+    ]);
+    expect(jane.extensions).toEqual({});
+    expect([acme.partyType, acme.organizationName]).toEqual(['ORGANIZATION', 'Acme']);
+  });
+});
