@@ -212,3 +212,28 @@ describe('CSV customer table: a person named in one cell', () => {
     expect([acme.partyType, acme.organizationName]).toEqual(['ORGANIZATION', 'Acme']);
   });
 });
+
+describe('CSV customer table: a full name in one cell', () => {
+  it('a leading Dr. / Mr / Frau is the title, a particle (von der, van, de la) starts the family name', async () => {
+    const file = table(
+      'd365-contacts.csv',
+      '(Do Not Modify) Contact,Full Name,Email\n' +
+        'c-1,Dr. Hans-Peter von der Heide,hp@heide.example\n' +
+        'c-2,Ludwig van Beethoven,lvb@example.com\n' +
+        'c-3,Mrs Mary Ann Smith,mas@example.com\n' +
+        'c-4,Prof. Dr. Ana de la Cruz,adlc@example.es\n' +
+        'c-5,Madonna,m@example.com\n' +
+        'c-6,Anna Le,al@example.com\n',
+    );
+    const rows = await customers(SHIPPED, file);
+    expect(rows.map((c) => [c.person.title, c.person.givenName, c.person.familyName])).toEqual([
+      ['Dr.', 'Hans-Peter', 'von der Heide'],
+      [null, 'Ludwig', 'van Beethoven'],
+      ['Mrs', 'Mary Ann', 'Smith'],
+      ['Prof. Dr.', 'Ana', 'de la Cruz'],
+      [null, null, 'Madonna'],
+      // A particle as the last word is a family name of its own.
+      [null, 'Anna', 'Le'],
+    ]);
+  });
+});
