@@ -237,3 +237,20 @@ describe('CSV customer table: a full name in one cell', () => {
     ]);
   });
 });
+
+describe('CSV customer table: Odoo res.partner exported import-compatible', () => {
+  it('reads vat as the tax id and country_id/id (base.de) as the country, was both in extensions and no country', async () => {
+    const file = table(
+      'res_partner.csv',
+      'id,name,is_company,parent_id/id,street,zip,city,state_id/id,country_id/id,phone,email,vat\n' +
+        '__export__.res_partner_41,Müller Maschinenbau GmbH,True,,Friedrichstraße 123,10117,Berlin,base.state_de_be,base.de,+49 30 1234567,info@mueller.example,DE123456789\n' +
+        '__export__.res_partner_42,Jürgen Weiß,False,__export__.res_partner_41,Friedrichstraße 123,10117,Berlin,,base.de,,j.weiss@mueller.example,\n',
+    );
+    const [company, person] = await customers(SHIPPED, file);
+    expect(company.taxId).toEqual({ scheme: 'VAT', value: 'DE123456789' });
+    expect(company.addresses[0].countryCode).toBe('DE');
+    expect(company.extensions).toEqual({ 'state_id/id': 'base.state_de_be' });
+    expect(person.addresses[0].countryCode).toBe('DE');
+    expect(person.extensions).toEqual({ 'parent_id/id': '__export__.res_partner_41' });
+  });
+});
