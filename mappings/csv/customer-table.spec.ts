@@ -254,3 +254,22 @@ describe('CSV customer table: Odoo res.partner exported import-compatible', () =
     expect(person.extensions).toEqual({ 'parent_id/id': '__export__.res_partner_41' });
   });
 });
+
+describe('CSV customer table: HubSpot contacts export', () => {
+  it('Additional email addresses (a;b) are the contact’s emails after Email, each once, was one extension cell', async () => {
+    const file = table(
+      'hubspot.csv',
+      '"Record ID","First Name","Last Name","Email","Additional email addresses"\n' +
+        '"51","Jürgen","Weiß","j.weiss@mueller.example","juergen.weiss@gmail.com;j.weiss@mueller.example; jw@web.de"\n' +
+        '"52","Jane","Roe","jane@example.com",""\n',
+    );
+    const [jurgen, jane] = await customers(SHIPPED, file);
+    expect(jurgen.emails.map((e: Json) => [e.address, e.primary])).toEqual([
+      ['j.weiss@mueller.example', true],
+      ['juergen.weiss@gmail.com', false],
+      ['jw@web.de', false],
+    ]);
+    expect(jurgen.extensions).toEqual({});
+    expect(jane.emails.map((e: Json) => e.address)).toEqual(['jane@example.com']);
+  });
+});
