@@ -273,3 +273,23 @@ describe('CSV customer table: HubSpot contacts export', () => {
     expect(jane.emails.map((e: Json) => e.address)).toEqual(['jane@example.com']);
   });
 });
+
+describe('CSV customer table: an SAP customer master export (KNA1 with its ADRC address)', () => {
+  it('ANRED Herr makes NAME1 a person’s name with that title, Firma an organisation; NAME_CO is the c/o line', async () => {
+    const file = table(
+      'kna1-adrc.csv',
+      'KUNNR;ANRED;NAME1;NAME_CO;STREET;HOUSE_NUM1;CITY1;POST_CODE1;COUNTRY\r\n' +
+        '0000100003;Firma;Weiß & Söhne OG;Frau Gruber;Kärntner Straße;5;Wien;1010;AT\r\n' +
+        '0000100007;Herr;Max Mustermann;c/o Regus;Jungfernstieg;7;Hamburg;20354;DE\r\n',
+    );
+    const [company, person] = await customers(SHIPPED, file);
+    expect([company.partyType, company.organizationName]).toEqual(['ORGANIZATION', 'Weiß & Söhne OG']);
+    expect(company.addresses[0].lines).toEqual(['c/o Frau Gruber', 'Kärntner Straße 5']);
+    expect(company.extensions).toEqual({ salutation: 'Firma' });
+    expect(person.partyType).toBe('PERSON');
+    expect(person.person).toMatchObject({ title: 'Herr', givenName: 'Max', familyName: 'Mustermann' });
+    expect(person.organizationName).toBeNull();
+    expect(person.addresses[0].lines).toEqual(['c/o Regus', 'Jungfernstieg 7']);
+    expect(person.extensions).toEqual({});
+  });
+});
