@@ -8,7 +8,11 @@ export type * from './tree.ts';
 
 /**
  * One order of Shopify's Admin REST API: the order object itself (a webhook's body) or the `{"order": {…}}` a
- * GET /orders/{id}.json answers. One document per order.
+ * GET /orders/{id}.json answers. One document per order. Its id is the order's version, `<id>@<updated_at>`
+ * (`<id>@<created_at>` for an order never updated), as a HubSpot CRM object's: every body is a full snapshot, so
+ * orders/create, then orders/updated, then orders/cancelled of one order are three events, each with its own
+ * CloudEvents id, while a redelivery of one keeps its id. With the order id alone they shared one, and a consumer that
+ * de-duplicates by it (the orchestrator's hand-over to an instance) took the cancellation for the update again.
  */
 export function parseShopifyOrder(input: Buffer): ParsedDocument<ShopifyOrderTree>[] {
   const text = decodeUtf8(FORMAT, input);
@@ -18,7 +22,7 @@ export function parseShopifyOrder(input: Buffer): ParsedDocument<ShopifyOrderTre
     {
       format: FORMAT,
       kind: 'order',
-      id: tree.id,
+      id: `${tree.id}@${tree.updatedAt ?? tree.createdAt}`,
       // The order JSON does not name its shop; the sales channel it came through is the nearest sender.
       source: tree.sourceName ? `shopify/${tree.sourceName}` : 'shopify',
       tree,

@@ -10,7 +10,11 @@ const { fixture, one, refusal } = fixtureSupport(reader, fixtures);
 describe('shopify-order reader', () => {
   it('reads a webhook body: ids as digits, amounts as Shopify wrote them, addresses with their street lines', () => {
     const doc = one('paid-unfulfilled-webhook.json');
-    expect([doc.kind, doc.id, doc.source]).toEqual(['order', '5912345678901', 'shopify/web']);
+    expect([doc.kind, doc.id, doc.source]).toEqual([
+      'order',
+      `5912345678901@${doc.tree.updatedAt}`,
+      'shopify/web',
+    ]);
     expect(doc.tree).toMatchObject({
       $loc: '',
       id: '5912345678901',
@@ -81,7 +85,7 @@ describe('shopify-order reader', () => {
 
   it('reads the {"order": …} a GET answers, locations under /order, numeric note values as text', () => {
     const doc = one('get-order-partially-fulfilled-eur.json');
-    expect([doc.id, doc.source, doc.tree.$loc]).toEqual([
+    expect([doc.tree.id, doc.source, doc.tree.$loc]).toEqual([
       '6234567890123',
       'shopify/shopify_draft_order',
       '/order',
@@ -123,6 +127,23 @@ describe('shopify-order reader', () => {
     ]);
   });
 
+  it('names each version of an order apart (orders/create, orders/updated, orders/cancelled), a redelivery alike', () => {
+    const created = fixture('paid-unfulfilled-webhook.json');
+    const body = JSON.parse(created.toString('utf8'));
+    const id = (order: unknown) => reader.parse(Buffer.from(JSON.stringify(order)))[0]!.id;
+    const first = id(body);
+    expect(first).toBe(`${body.id}@${body.updated_at}`);
+    expect(id(body)).toBe(first);
+    const cancelled = id({
+      ...body,
+      updated_at: '2026-01-02T10:00:00-05:00',
+      cancelled_at: '2026-01-02T10:00:00-05:00',
+    });
+    expect(cancelled).toBe(`${body.id}@2026-01-02T10:00:00-05:00`);
+    // Never updated (an import, some apps' reads): its creation.
+    expect(id({ ...body, updated_at: null })).toBe(`${body.id}@${body.created_at}`);
+  });
+
   it("reads the body of Shopify's own test notification (orders/create), whose fulfillment_status is pending", () => {
     const doc = one('test-notification-pending.json');
     expect([doc.tree.fulfillmentStatus, doc.tree.cancelReason]).toEqual(['pending', 'customer']);
@@ -136,7 +157,7 @@ describe('shopify-order reader', () => {
       const line = makeOrderLine(a, seq);
       expect(line).toBe(makeOrderLine(b, seq));
       const [doc] = reader.parse(Buffer.from(line));
-      expect(doc!.id).toBe(String(5_000_000_000_000 + seq));
+      expect(doc!.tree.id).toBe(String(5_000_000_000_000 + seq));
       expect(doc!.tree.lineItems.length).toBeGreaterThan(0);
     }
   });
