@@ -203,6 +203,16 @@ function lineItem(value: unknown, loc: string): ShopifyLineItem {
     properties: list(value.properties, 'properties', loc).map((v, i) =>
       nameValue(v, ptr(ptr(loc, 'properties'), i), 'line item property'),
     ),
+    discountAllocations: list(value.discount_allocations, 'discount_allocations', loc).map((v, i) => {
+      const at = ptr(ptr(loc, 'discount_allocations'), i);
+      if (!isObject(v)) fail(at, 'a discount allocation is an object');
+      return { $loc: at, amount: decimal(v.amount, 'amount', at) };
+    }),
+    taxLines: list(value.tax_lines, 'tax_lines', loc).map((v, i) => {
+      const at = ptr(ptr(loc, 'tax_lines'), i);
+      if (!isObject(v)) fail(at, 'a tax line is an object');
+      return { $loc: at, title: text(v.title, 'title', at), price: decimal(v.price, 'price', at) };
+    }),
   };
 }
 

@@ -4,12 +4,14 @@ import { MAX_JSON_DEPTH } from '../text-input/json.ts';
 import { FINANCIAL, FULFILLMENT, fitsCanonicalDecimal, isAlpha2, splitTags } from './record.ts';
 import type {
   ShopifyAddress,
+  ShopifyAmount,
   ShopifyCustomer,
   ShopifyDiscountCode,
   ShopifyLineItem,
   ShopifyNameValue,
   ShopifyOrderTree,
   ShopifyShippingLine,
+  ShopifyTaxLine,
 } from './tree.ts';
 
 /**
@@ -642,6 +644,8 @@ const LINE_ITEM = keys([
   'gift_card',
   'grams',
   'properties',
+  'discount_allocations',
+  'tax_lines',
 ]);
 
 /** The location of the line item being read, for its properties' locations. */
@@ -667,13 +671,21 @@ function lineItemValue(index: number): unknown {
       const loc = lineLoc;
       return list((i) => nameValue(`${loc}/properties/${i}`, 4));
     }
+    case 17: {
+      const loc = lineLoc;
+      return list((i) => discountAllocation(`${loc}/discount_allocations/${i}`));
+    }
+    case 18: {
+      const loc = lineLoc;
+      return list((i) => taxLine(`${loc}/tax_lines/${i}`));
+    }
     default:
       return textOrNull();
   }
 }
 
 function lineItem(loc: string): ShopifyLineItem {
-  const v: unknown[] = new Array(17);
+  const v: unknown[] = new Array(19);
   lineLoc = loc;
   members(LINE_ITEM, v, lineItemValue, 2);
   if (v[0] === undefined || v[8] === undefined) giveUp();
@@ -696,7 +708,31 @@ function lineItem(loc: string): ShopifyLineItem {
     giftCard: (v[14] ?? null) as boolean | null,
     grams: (v[15] ?? null) as string | null,
     properties: (v[16] ?? []) as ShopifyNameValue[],
+    discountAllocations: (v[17] ?? []) as ShopifyAmount[],
+    taxLines: (v[18] ?? []) as ShopifyTaxLine[],
   };
+}
+
+const AMOUNT = keys(['amount']);
+
+const amountValue = () => decimalOrNull();
+
+/** A discount allocation of a line item: its amount (its amount_set and index are skipped). */
+function discountAllocation(loc: string): ShopifyAmount {
+  const v: unknown[] = new Array(1);
+  members(AMOUNT, v, amountValue, 4);
+  return { $loc: loc, amount: (v[0] ?? null) as string | null };
+}
+
+const TAX_LINE = keys(['title', 'price']);
+
+const taxLineValue = (index: number) => (index === 1 ? decimalOrNull() : textOrNull());
+
+/** A tax line of a line item: its title and price (its rate and price_set are skipped). */
+function taxLine(loc: string): ShopifyTaxLine {
+  const v: unknown[] = new Array(2);
+  members(TAX_LINE, v, taxLineValue, 4);
+  return { $loc: loc, title: (v[0] ?? null) as string | null, price: (v[1] ?? null) as string | null };
 }
 
 const NAME_VALUE = keys(['name', 'value']);

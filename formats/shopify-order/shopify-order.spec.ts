@@ -68,6 +68,9 @@ describe('shopify-order reader', () => {
       giftCard: false,
       grams: '250',
       properties: [],
+      // Each discount's share of the line (total_discount stays 0.00 when discounts are allocated) and its taxes.
+      discountAllocations: [{ $loc: '/line_items/1/discount_allocations/0', amount: '6.50' }],
+      taxLines: [{ $loc: '/line_items/1/tax_lines/0', title: 'MA State Tax', price: '3.58' }],
     });
     expect(doc.tree.noteAttributes.map((a) => [a.name, a.value])).toEqual([
       ['gift_wrap', 'no'],

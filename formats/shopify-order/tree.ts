@@ -46,6 +46,25 @@ export interface ShopifyLineItem {
   grams: string | null;
   /** line_items[].properties: what the shop attached to the line, in order. */
   properties: ShopifyNameValue[];
+  /**
+   * line_items[].discount_allocations: each discount's share of the line, in the shop's currency (`amount`; Shopify
+   * sends the line's `total_discount` as 0 for discounts allocated so, and recommends reading these instead).
+   */
+  discountAllocations: ShopifyAmount[];
+  /** line_items[].tax_lines: the taxes on the line, in the shop's currency; part of `price` when `taxes_included`. */
+  taxLines: ShopifyTaxLine[];
+}
+
+/** An amount of a list (a discount allocation), as Shopify wrote it. */
+export interface ShopifyAmount {
+  $loc: string;
+  amount: string | null;
+}
+
+export interface ShopifyTaxLine {
+  $loc: string;
+  title: string | null;
+  price: string | null;
 }
 
 /** A name / value pair: a note attribute of the order, or a property of a line item (engraving text, a gift note). */

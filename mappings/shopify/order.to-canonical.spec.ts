@@ -73,6 +73,38 @@ describe('shopify order → SalesOrderEvent', () => {
     expect(value.salesOrder.extensions['shopify.line.1.variant_id']).toBeUndefined();
   });
 
+  it('states each line net: less its discount allocations, and less its taxes when prices include them', async () => {
+    // As Shopify sends allocated discounts: total_discount 0.00, the discounts in discount_allocations.
+    const line = (fields: Json): Json => ({ title: 'X', quantity: 2, total_discount: '0.00', ...fields });
+    const lines = [
+      line({
+        id: 1,
+        price: '99.00',
+        discount_allocations: [
+          { amount: '14.10', discount_application_index: 0 },
+          { amount: '5.00', discount_application_index: 1 },
+        ],
+        tax_lines: [{ title: 'VAT', price: '29.82', rate: 0.19 }],
+      }),
+      line({
+        id: 2,
+        price: '10.00',
+        discount_allocations: [],
+        tax_lines: [{ title: 'VAT', price: '3.19', rate: 0.19 }],
+      }),
+    ];
+    const excluded = (await mapped(base({ taxes_included: false, line_items: lines }))).salesOrder;
+    expect(excluded.lines.map((l: Json) => [l.unitPrice.amount, l.lineAmount.amount])).toEqual([
+      ['99', '178.9'],
+      ['10', '20'],
+    ]);
+    expect(excluded.extensions['shopify.line.1.discount']).toBe('19.1');
+    expect(excluded.extensions['shopify.line.1.tax']).toBe('29.82');
+    expect(excluded.extensions['shopify.line.2.discount']).toBeUndefined();
+    const included = (await mapped(base({ taxes_included: true, line_items: lines }))).salesOrder;
+    expect(included.lines.map((l: Json) => l.lineAmount.amount)).toEqual(['149.08', '16.81']);
+  });
+
   it("carries each line's properties (engraving text: what the shop attached) into extensions by line and name", async () => {
     const order = base({
       line_items: [
