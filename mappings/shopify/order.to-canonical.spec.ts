@@ -105,6 +105,25 @@ describe('shopify order → SalesOrderEvent', () => {
     expect(included.lines.map((l: Json) => l.lineAmount.amount)).toEqual(['149.08', '16.81']);
   });
 
+  it('takes a field Shopify sends empty ("": a city, a zip, a phone, the email of a customer without one) for none', async () => {
+    const order = base();
+    const address = { ...order.shipping_address, city: '', zip: '', phone: '' };
+    const { salesOrder } = await mapped({
+      ...order,
+      email: '',
+      shipping_address: address,
+      billing_address: address,
+    });
+    for (const party of [salesOrder.shipTo, salesOrder.billTo]) {
+      expect([party.address.city, party.address.postalCode, party.phone, party.email]).toEqual([
+        null,
+        null,
+        null,
+        null,
+      ]);
+    }
+  });
+
   it("carries each line's properties (engraving text: what the shop attached) into extensions by line and name", async () => {
     const order = base({
       line_items: [
