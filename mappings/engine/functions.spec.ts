@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isoMillis } from '../../formats/text-input/calendar.ts';
-import { decimal, decimalMul, decimalSum, timestamp, trimZeros, wrap } from './functions.ts';
+import { decimal, decimalMul, decimalSum, htmlText, timestamp, trimZeros, wrap } from './functions.ts';
 
 // Each case here is chosen so a plausible wrong change to functions.ts fails it (issue 16 §3): the fast paths
 // that the broader engine spec leaves untested.
@@ -342,5 +342,22 @@ describe('$timestamp: the zoned ISO form read without the general parser', () =>
     for (const text of [...alike, ...alike.reverse()])
       expect(timestamp(text), text).toBe(new Date(Date.parse(text)).toISOString());
     expect(timestamp('')).toBeUndefined();
+  });
+});
+
+describe('$htmlText', () => {
+  it('reads named and numeric character references as their characters, and leaves what is no reference alone', () => {
+    expect(htmlText('Salt &amp; Pepper')).toBe('Salt & Pepper');
+    expect(htmlText('Ship Your Idea &ndash; Color: Black')).toBe('Ship Your Idea \u2013 Color: Black');
+    expect(htmlText('&#8220;Classic&#8221; &#x2013; M&#246;bel')).toBe(
+      '\u201cClassic\u201d \u2013 M\u00f6bel',
+    );
+    // Written once: &amp;lt; is the text "&lt;", not "<".
+    expect(htmlText('a &amp;lt; b')).toBe('a &lt; b');
+    expect(htmlText('AT&T & Co &unknown; &#0; &#xD800; &#1114112;')).toBe(
+      'AT&T & Co &unknown; &#0; &#xD800; &#1114112;',
+    );
+    expect(htmlText('Größe: L')).toBe('Größe: L');
+    expect([htmlText(undefined), htmlText(null), htmlText(12)]).toEqual([undefined, undefined, '12']);
   });
 });

@@ -65,6 +65,28 @@ describe('woocommerce order → SalesOrderEvent', () => {
     expect(line.lineAmount).toEqual({ amount: '37.25', currency: 'USD' });
   });
 
+  it("describes a line by its name's characters, not the character references WordPress stores it with", async () => {
+    const order = base();
+    const line = (name: string, meta: Json[] = []) => ({ ...order.line_items[0], name, meta_data: meta });
+    const { salesOrder } = await mapped({
+      ...order,
+      line_items: [
+        { ...line('Ship Your Idea &ndash; Color: Black, Size: M Test'), id: 1 },
+        {
+          ...line('Yellow Pants (H&amp;M)', [
+            { key: 'fit', value: 'x', display_key: 'Fit', display_value: 'Slim &amp; Tall' },
+          ]),
+          id: 2,
+        },
+      ],
+    });
+    expect(salesOrder.lines.map((l: Json) => l.item.description)).toEqual([
+      'Ship Your Idea \u2013 Color: Black, Size: M Test',
+      'Yellow Pants (H&M)',
+    ]);
+    expect(salesOrder.extensions['woocommerce.line.2.meta.Fit']).toBe('Slim & Tall');
+  });
+
   it.each([
     ['US', 'MA', 'US-MA'],
     ['BG', 'BG-01', 'BG-01'],
