@@ -1,4 +1,5 @@
 import { isoCalendarProblem } from '../text-input/calendar.ts';
+import { decodeHtmlReferences } from '../text-input/html-text.ts';
 import { jsonDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
@@ -13,24 +14,6 @@ export interface Ref {
 /** Odoo sends `false` for every empty field, whatever its type. */
 export function empty(value: unknown): boolean {
   return value === false || value === null || value === undefined;
-}
-
-const NAMED_REFERENCES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: '\u00a0',
-};
-
-/** HTML character references: the named ones Odoo's editor writes, and every numeric one. */
-function decodeReferences(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
-    if (ref[0] !== '#') return NAMED_REFERENCES[ref.toLowerCase()] ?? whole;
-    const code = ref[1] === 'x' || ref[1] === 'X' ? Number.parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-  });
 }
 
 /**
@@ -65,8 +48,8 @@ export function odooFields(format: string) {
   function html(record: JsonObject, key: string, loc: string): string | null {
     const value = text(record, key, loc);
     if (value === null || !value.includes('<'))
-      return value === null ? null : decodeReferences(value).trim() || null;
-    const plain = decodeReferences(
+      return value === null ? null : decodeHtmlReferences(value).trim() || null;
+    const plain = decodeHtmlReferences(
       value
         .replace(/<br\s*\/?>/gi, '\n')
         .replace(/<\/(p|div|li|h[1-6]|tr|blockquote|pre)\s*>/gi, '\n')
