@@ -65,7 +65,7 @@ export const signatureConfig = z.discriminatedUnion('scheme', [
       scheme: z
         .literal('shopify')
         .describe(
-          'Shopify: base64 HMAC-SHA256 of the raw body in `X-Shopify-Hmac-Sha256`; the same with another header for senders that sign as Shopify does (WooCommerce: `x-wc-webhook-signature`).',
+          'Shopify: base64 HMAC-SHA256 of the raw body in `X-Shopify-Hmac-Sha256`; the same with another header for senders that sign as Shopify does (WooCommerce: `x-wc-webhook-signature`; its unsigned ping `webhook_id=<n>`, sent when a webhook is saved, is answered 200 and publishes nothing).',
         ),
       secret,
       header: z

@@ -147,6 +147,21 @@ describe('webhook source: signatures', () => {
     expect((await send(server.url, body, { 'x-request-id': 'sh-3' }).reply).status).toBe(401);
   });
 
+  it("WooCommerce's unsigned ping (webhook_id=<n>, a form post) is acknowledged, and nothing is published", async () => {
+    // Seen in a trial: every WooCommerce webhook saved left a dead letter (or, unsigned, a 401 that keeps it unsaved).
+    const { task, server } = await setup();
+    const ping = await send(server.url, 'webhook_id=17', {
+      'content-type': 'application/x-www-form-urlencoded',
+    }).reply;
+    expect([ping.status, ping.body]).toEqual([200, { ping: true }]);
+    expect(await task.poll()).toEqual([]);
+    // A form post that says more is no ping: its signature is checked as any request's.
+    const more = await send(server.url, 'webhook_id=17&x=1', {
+      'content-type': 'application/x-www-form-urlencoded',
+    }).reply;
+    expect(more.status).toBe(401);
+  });
+
   it('hubspot-v3 as the HubSpot simulator signs: accepted; stale timestamp and tampered body → 401', async () => {
     const { task, server } = await setup({ signature: { scheme: 'hubspot-v3', secret: SECRET } });
     const url = `${server.url}?app=eai`;

@@ -207,6 +207,12 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
         logId,
       );
     const requestId = shortId(requestDeliveryId(request, config.deliveryIdHeader));
+    // WooCommerce pings a webhook's URL when it is saved: a form post `webhook_id=<n>`, unsigned, and the webhook
+    // is not saved unless it gets a 2xx. It carries no document: acknowledged, nothing published or dead-lettered.
+    if (isWooCommercePing(request)) {
+      logger.info({ deliveryId: requestId }, 'webhook ping acknowledged (WooCommerce webhook_id)');
+      return { status: 200, body: { ping: true } };
+    }
     const check = verifySignature(config.signature, request);
     if (!check.ok)
       return refuse(request, 401, check.reason, { error: 'missing or invalid signature' }, requestId);
@@ -429,4 +435,14 @@ export function createWebhookSource(options: WebhookSourceOptions, context: Conn
       wake();
     },
   };
+}
+
+/** WooCommerce's ping of a webhook being saved: `webhook_id=<n>` as a form post, nothing else. */
+function isWooCommercePing(request: WebhookRequest): boolean {
+  const type = request.headers['content-type'] ?? '';
+  return (
+    type.toLowerCase().startsWith('application/x-www-form-urlencoded') &&
+    request.rawBody.length < 40 &&
+    /^webhook_id=\d+$/.test(request.rawBody.toString('latin1').trim())
+  );
 }
