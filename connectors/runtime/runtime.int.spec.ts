@@ -300,6 +300,45 @@ describe('connector runtime on the real broker', () => {
     }
   });
 
+  it('keeps a secret written out when its definition is sent back as GET showed it, [redacted] in its place', async () => {
+    // Seen in the ops trial: GET /connectors/{name}/config, one field changed, PUT it back (Kafka Connect's way) stored
+    // the word "[redacted]" as the sink's X-Api-Key, and the sink sent it to the target as its credential.
+    const group = unique('connect-redacted');
+    const own = new ConnectorRuntime({ bus, plugins: builtinPlugins, logger: silent, group });
+    await own.start();
+    try {
+      const name = unique('redacted-header');
+      const written = {
+        name,
+        type: 'http-sink',
+        state: 'STOPPED',
+        topics: ['canonical.customer'],
+        config: { baseUrl: 'http://127.0.0.1:9', authHeader: { name: 'X-Api-Key', value: 'k-kept-secret' } },
+      };
+      await own.put(written, 'test');
+      const shown = own.definition(name)!;
+      expect(JSON.stringify(shown)).not.toContain('k-kept-secret');
+      const changed = { ...shown, config: { ...shown.config, path: '/v2/{key}' } };
+      const answer = await own.put(changed, 'test');
+      expect(JSON.stringify(answer.definition)).not.toContain('k-kept-secret');
+      const configs = new CompactedLog(bus.transport, connectTopics(group).configs, silent);
+      await configs.start();
+      const stored = JSON.parse(configs.get(`connector/${name}`)!);
+      await configs.stop();
+      expect(stored.definition.config).toEqual({
+        baseUrl: 'http://127.0.0.1:9',
+        path: '/v2/{key}',
+        authHeader: { name: 'X-Api-Key', value: 'k-kept-secret' },
+      });
+      // Nothing stored to keep (a new connector): refused, naming the field, instead of "[redacted]" as the secret.
+      await expect(own.put({ ...changed, name: unique('redacted-new') }, 'new.yaml')).rejects.toThrow(
+        /new.yaml: config.authHeader.value: \[redacted\] stands for a secret the API does not show/,
+      );
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('a stored definition this version refuses (an older one stored it) fails at start, naming the field', async () => {
     // Written as a version that did not refuse unknown options stored it: with a misspelt option, unread.
     const group = unique('connect-stored');

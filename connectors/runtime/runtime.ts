@@ -50,7 +50,7 @@ import { type ConnectorDefinition, pluginConfig, validateDefinition } from './de
 import { forEachInParallel } from './in-parallel.ts';
 import type { MappingPool } from './mapping-pool.ts';
 import { remapLetter } from './redrive.ts';
-import { literalSecrets, literalSecretWarnings, redactConfig } from './secrets.ts';
+import { keepRedactedSecrets, literalSecrets, literalSecretWarnings, redactConfig } from './secrets.ts';
 import { SinkHost } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
 import { createSourceStep, type SourceStepConfig } from './source-step.ts';
@@ -439,10 +439,26 @@ export class ConnectorRuntime {
     baseDir?: string,
   ): Promise<{ definition: ConnectorDefinition; warnings: FieldProblem[] }> {
     const base = baseDir ?? this.options.baseDir ?? process.cwd();
-    const definition = validateDefinition(raw, this.plugins, where, base);
+    const definition = this.withStoredSecrets(validateDefinition(raw, this.plugins, where, base), where);
     this.checkMapping(this.withDefaults(definition), base);
     await this.checkOutputTopics(definition, where);
     return { definition, warnings: literalSecretWarnings(definition) };
+  }
+
+  /**
+   * A definition sent back as `definition()` showed it keeps the stored secrets its `[redacted]` fields stand for;
+   * a `[redacted]` with nothing stored at its place is refused, naming the field, rather than stored as the secret.
+   */
+  private withStoredSecrets(definition: ConnectorDefinition, where: string): ConnectorDefinition {
+    const stored = this.stored(definition.name)?.definition.config;
+    const { value, problems } = keepRedactedSecrets(definition.config, stored, 'config');
+    if (problems.length > 0)
+      throw new ConfigError(`${where}: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`, {
+        fields: problems,
+      });
+    return definition.config === undefined
+      ? definition
+      : { ...definition, config: value as ConnectorDefinition['config'] };
   }
 
   async remove(name: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: secret references are written as plain strings
 import { describe, expect, it } from 'vitest';
-import { literalSecrets, redactConfig, resolveSecrets } from './secrets.ts';
+import { keepRedactedSecrets, literalSecrets, redactConfig, resolveSecrets } from './secrets.ts';
 
 describe('connector secrets', () => {
   const config = {
@@ -40,6 +40,31 @@ describe('connector secrets', () => {
     expect(redactConfig({ authHeader: { value: 'Bearer ${env:WMS_TOKEN}' } })).toEqual({
       authHeader: { value: 'Bearer ${env:WMS_TOKEN}' },
     });
+  });
+
+  it('puts the stored secret back where a config sent back as shown holds [redacted], and names one with none stored', () => {
+    const stored = {
+      baseUrl: 'https://wms',
+      authHeader: { name: 'X-Api-Key', value: 'k-2' },
+      password: 'p-1',
+    };
+    const sentBack = { ...(redactConfig(stored) as object), baseUrl: 'https://wms2', token: '[redacted]' };
+    expect(keepRedactedSecrets(sentBack, stored, 'config')).toEqual({
+      value: {
+        baseUrl: 'https://wms2',
+        authHeader: { name: 'X-Api-Key', value: 'k-2' },
+        password: 'p-1',
+        token: '[redacted]',
+      },
+      problems: [
+        { field: 'config.token', problem: expect.stringContaining('[redacted] stands for a secret') },
+      ],
+    });
+    // Not a secret field: "[redacted]" is an ordinary value there; a reference stored is no secret to keep.
+    expect(keepRedactedSecrets({ note: '[redacted]' }, {}, 'config').problems).toEqual([]);
+    expect(
+      keepRedactedSecrets({ password: '[redacted]' }, { password: '${env:P}' }, 'config').problems,
+    ).toHaveLength(1);
   });
 
   it("says an unset variable is missing from the hub's environment, not the shell that applied the connector", () => {

@@ -74,14 +74,56 @@ function isSecretField(key: string, parent: string): boolean {
  * A config as it may be shown (API, logs, Kafka): references stay as written, literal values of fields whose name
  * says secret (password, token, apiKey, …, an auth header's value) are replaced by `[redacted]`.
  */
+export const REDACTED = '[redacted]';
+
 export function redactConfig(value: unknown, key = '', parent = ''): unknown {
-  if (typeof value === 'string')
-    return isSecretField(key, parent) && !hasReference(value) ? '[redacted]' : value;
+  if (typeof value === 'string') return isSecretField(key, parent) && !hasReference(value) ? REDACTED : value;
   if (Array.isArray(value)) return value.map((v) => redactConfig(v, key, parent));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactConfig(v, k, key)]));
   }
   return value;
+}
+
+/**
+ * A config sent back as the API showed it (GET, change a field, PUT: Kafka Connect's way) holds `[redacted]` where a
+ * secret was written out: each such secret field takes the value stored at the same place, so the secret is kept
+ * instead of being replaced by the word `[redacted]` (which the connector would then send as its credential). One with
+ * no stored secret at its place (a new connector, a moved field) is named in `problems`: there is nothing to keep.
+ */
+export function keepRedactedSecrets(
+  value: unknown,
+  stored: unknown,
+  path = '',
+): { value: unknown; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  const walk = (v: unknown, s: unknown, p: string, k: string, parentKey: string): unknown => {
+    if (typeof v === 'string') {
+      if (v !== REDACTED || !isSecretField(k, parentKey)) return v;
+      if (typeof s === 'string' && s !== REDACTED && !hasReference(s)) return s;
+      problems.push({
+        field: p || '(root)',
+        problem:
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference syntax, shown to the operator
+          '[redacted] stands for a secret the API does not show, and this connector has none stored here to keep: write the secret, or ${env:NAME} or ${file:path}',
+      });
+      return v;
+    }
+    if (Array.isArray(v))
+      return v.map((item, i) => walk(item, Array.isArray(s) ? s[i] : undefined, `${p}[${i}]`, k, parentKey));
+    if (v && typeof v === 'object') {
+      const storedObject =
+        s && typeof s === 'object' && !Array.isArray(s) ? (s as Record<string, unknown>) : {};
+      return Object.fromEntries(
+        Object.entries(v).map(([childKey, child]) => [
+          childKey,
+          walk(child, storedObject[childKey], p ? `${p}.${childKey}` : childKey, childKey, k),
+        ]),
+      );
+    }
+    return v;
+  };
+  return { value: walk(value, stored, path, '', ''), problems };
 }
 
 /** Paths of the fields whose name says secret and whose value is written out rather than a reference. */
