@@ -11,6 +11,7 @@ import {
   explainKafkaFailure,
   type KafkaSecurity,
   kafkaSecurityFromEnv,
+  kafkaUnreachable,
   type ProducerCompression,
   producerCompressionFromEnv,
 } from './transport/index.ts';
@@ -97,7 +98,13 @@ export function createBus(config: BusConfig): Bus {
         await admin.connect();
         return await provisionTopics(admin, extra);
       } catch (error) {
-        throw explainKafkaFailure(error, security, config.brokers) ?? error;
+        // No broker answered kafkajs's minute of retries: said naming Kafka and KAFKA_BROKERS, not as kafkajs's bare
+        // "Connection error: connect ECONNREFUSED 127.0.0.1:9092", which was all `eai up` printed.
+        throw (
+          explainKafkaFailure(error, security, config.brokers) ??
+          kafkaUnreachable(error, config.brokers) ??
+          error
+        );
       } finally {
         await admin.disconnect();
       }

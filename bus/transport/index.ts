@@ -18,7 +18,7 @@ export {
   SECURITY_PROTOCOLS,
   type SecurityProtocol,
 } from './security.ts';
-export { explainKafkaFailure, KafkaSecurityError } from './security-errors.ts';
+export { explainKafkaFailure, KafkaSecurityError, kafkaUnreachable } from './security-errors.ts';
 export type * from './types.ts';
 
 /** The one place that chooses the Kafka client. */

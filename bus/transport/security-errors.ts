@@ -1,4 +1,4 @@
-import { NonRetriableError } from '../../lib/errors.ts';
+import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { OAuthTokenRefusedError } from '../../lib/oauth-token.ts';
 import type { KafkaSecurity } from './security.ts';
 
@@ -48,6 +48,19 @@ const CLIENT_CERTIFICATE_REFUSED =
 /** What a broker's refusal of the OAUTHBEARER token means, with `detail` of how it refused. */
 function refusedToken(at: string, detail: string): string {
   return `Kafka at ${at} refused the OAuth token from EAI_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL (${detail}): the broker does not trust that identity provider's keys, or the token's audience, issuer or scope is not the one it expects (EAI_KAFKA_SASL_OAUTHBEARER_SCOPE)`;
+}
+
+/**
+ * A kafkajs failure to reach the brokers at all (none listening, a wrong host or port), said in one line that names
+ * where and what to set, as the CLI says it (cli/endpoints.ts); undefined for any other failure.
+ */
+export function kafkaUnreachable(error: unknown, brokers: string): RetriableError | undefined {
+  const connection = failures(error).find((f) => f.name === 'KafkaJSConnectionError');
+  if (!connection) return undefined;
+  return new RetriableError(
+    `cannot reach Kafka at ${brokers} (${connection.message}): is the stack up? npx eai stack up, or set KAFKA_BROKERS`,
+    { cause: error },
+  );
 }
 
 /**
