@@ -160,6 +160,15 @@ describe('admin API over HTTP', () => {
       expect(basic.headers.get('www-authenticate')).toMatch(/^Bearer/);
     });
 
+    it('answers a Bearer header with something no token could be as an invalid token, not as none sent', async () => {
+      const spaced = await call('get', '/api/whoami', {
+        authorization: 'Bearer correct horse battery staple',
+      });
+      expect(spaced.status).toBe(401);
+      expect(spaced.headers.get('www-authenticate')).toBe('Bearer realm="eai", error="invalid_token"');
+      expect(spaced.body).toEqual({ error: 'the admin token is not valid' });
+    });
+
     it('answers 403 to a viewer on an operator route and to an operator on an admin route', async () => {
       const viewer = await call('put', '/connectors/{name}/pause', {
         token: tokens.viewer,

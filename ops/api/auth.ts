@@ -29,7 +29,9 @@ export function authenticate(
   noTokens = false,
 ): { ok: true; principal: Principal } | { ok: false; denial: Denial } {
   const token = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header ?? '')?.[1];
-  if (!token) {
+  // Bearer and something that is no token (a space or a '!' in it): sent, but not one the hub could know.
+  const malformed = !token && /^Bearer +\S/i.test(header ?? '');
+  if (!token && !malformed) {
     return {
       ok: false,
       denial: {
@@ -40,7 +42,7 @@ export function authenticate(
       },
     };
   }
-  const principal = verify(token);
+  const principal = token ? verify(token) : undefined;
   if (!principal) {
     return {
       ok: false,

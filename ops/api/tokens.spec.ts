@@ -63,6 +63,18 @@ describe('admin tokens', () => {
     );
   });
 
+  it('refuses a plain token no Authorization header could carry, without repeating it', () => {
+    // Seen in the ops trial: EAI_ADMIN_TOKEN='correct horse battery staple 42!' started the hub, and every request
+    // with that token was answered 401 "an admin token is required", the token never matching.
+    const error = configError({ EAI_ADMIN_TOKEN: 'correct horse battery staple 42!' });
+    expect(error.message).toMatch(/^EAI_ADMIN_TOKEN: may hold only letters, digits and - \. _ ~ \+ \/ =/);
+    expect(error.message).not.toContain('correct horse');
+    // What `openssl rand -base64 32` and `eai admin-token` make is taken.
+    expect(
+      adminTokensFromEnv({ EAI_ADMIN_TOKEN: 'q0Hk+3/Zx9vLr5TbWm2Pa8YcNe4Uf7Sd1Jg6Ai0Xo2E=' }),
+    ).toHaveLength(1);
+  });
+
   it('refuses a short plain token without repeating it', () => {
     const error = configError({ EAI_ADMIN_TOKEN: 'letmein-please' });
     expect(error.message).toMatch(/^EAI_ADMIN_TOKEN: must be at least 24 characters/);

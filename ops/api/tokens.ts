@@ -21,6 +21,9 @@ export const adminTokenSchema = z.object({
 });
 export type AdminToken = z.input<typeof adminTokenSchema>;
 
+/** What `Authorization: Bearer <token>` may carry (RFC 6750's b64token, '=' anywhere), as ops/api/auth.ts reads it. */
+export const BEARER_TOKEN = /^[A-Za-z0-9._~+/=-]+$/;
+
 /** Fewer random bytes than this in a plain EAI_ADMIN_TOKEN would be guessable. */
 const minPlainTokenLength = 24;
 
@@ -87,6 +90,12 @@ export function adminTokensFromEnv(env: NodeJS.ProcessEnv = process.env): AdminT
     if (plain.length < minPlainTokenLength) {
       throw new ConfigError(
         `EAI_ADMIN_TOKEN: must be at least ${minPlainTokenLength} characters (make one with \`eai admin-token\`)`,
+      );
+    }
+    // A bearer token is RFC 6750's b64token: one with a space, '!' or '#' could never be sent in a header the hub takes.
+    if (!BEARER_TOKEN.test(plain)) {
+      throw new ConfigError(
+        'EAI_ADMIN_TOKEN: may hold only letters, digits and - . _ ~ + / = (a bearer token, RFC 6750); make one with `eai admin-token` or `openssl rand -base64 32`',
       );
     }
     tokens.push({ name: 'admin', role: 'admin', sha256: hashToken(plain) });
