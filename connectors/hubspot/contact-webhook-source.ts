@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ConnectorContext, SourceTask, WebhookRequest } from '../sdk/index.ts';
+import { headerSecret } from '../transports/http-sink-config.ts';
 import { withInitialSnapshot } from '../transports/snapshot.ts';
 import { targetUrl } from '../transports/target-url.ts';
 import { createWebhookSource, WebhookBodyError, type WebhookPart } from '../transports/webhook.ts';
@@ -45,8 +46,7 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
       .describe(
         'HubSpot API base URL, for reads over the CRM API (the initial snapshot, the re-read of a Sensitive Data change).',
       ),
-    accessToken: z
-      .string()
+    accessToken: headerSecret()
       .min(1, 'the access token is empty')
       .optional()
       .meta({ secret: true })

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
@@ -9,7 +9,7 @@ import {
   type HttpSink,
   type HttpSinkRequest,
 } from '../transports/http-sink.ts';
-import { httpSinkConfig } from '../transports/http-sink-config.ts';
+import { headerSecret, httpSinkConfig } from '../transports/http-sink-config.ts';
 import { targetUrl } from '../transports/target-url.ts';
 import { createAccountTimeZone, dailyLimitWait, isDailyLimit } from './daily-limit.ts';
 import { createHubspotGet } from './rest.ts';
@@ -123,8 +123,7 @@ export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true })
   baseUrl: targetUrl()
     .default('https://api.hubapi.com')
     .describe('HubSpot API base URL; the batch upsert path is appended to it.'),
-  accessToken: z
-    .string()
+  accessToken: headerSecret()
     .min(1, 'the access token is empty')
     .meta({ secret: true })
     .describe(

@@ -389,3 +389,58 @@ describe('a definition refused over the API', () => {
     ).toEqual([{ field: 'format', problem: expect.stringMatching(/^unknown format "nope"/) }]);
   });
 });
+
+describe('a secret sent in an HTTP header', () => {
+  // Seen in the ops trial: an http-sink's authHeader.value from a ${file:…} of two lines was taken at deployment; each
+  // request then failed with fetch's 'Headers.set: "Bearer <the secret>" is an invalid header value', retried for
+  // ever, the secret whole in the logs and in the status a viewer reads.
+  const sink = (config: Record<string, unknown>) => ({
+    name: 'api',
+    type: 'http-sink',
+    topics: ['canonical.customer'],
+    config: { baseUrl: 'http://127.0.0.1:1', ...config },
+  });
+  const refusal = (raw: unknown) => {
+    try {
+      validateDefinition(raw, plugins, 'body', dir);
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    return undefined;
+  };
+
+  it('refuses a value of two lines, naming the field and never the value', () => {
+    const file = join(dir, 'two-lines.secret');
+    writeFileSync(file, 'tok-part-one\ntok-part-two\n');
+    const error = refusal(sink({ authHeader: { name: 'Authorization', value: `Bearer \${file:${file}}` } }));
+    expect(error?.fields).toEqual([
+      { field: 'config.authHeader.value', problem: expect.stringMatching(/^holds a line break/) },
+    ]);
+    expect(error?.message).not.toContain('tok-part');
+  });
+
+  it('refuses a character no header carries and a header name with a space; takes one trailing newline dropped', () => {
+    expect(refusal(sink({ authHeader: { name: 'X-Api-Key', value: 'k\u4e2d' } }))?.fields[0]?.field).toBe(
+      'config.authHeader.value',
+    );
+    expect(refusal(sink({ authHeader: { name: 'X Api Key', value: 'k' } }))?.fields[0]?.field).toBe(
+      'config.authHeader.name',
+    );
+    const file = join(dir, 'one-line.secret');
+    writeFileSync(file, 'tok-one-line\n');
+    expect(refusal(sink({ authHeader: { name: 'X-Api-Key', value: `\${file:${file}}` } }))).toBeUndefined();
+  });
+
+  it("refuses a HubSpot access token of two lines as the sink's field", () => {
+    const error = refusal({
+      name: 'hs',
+      type: 'hubspot-upsert-sink',
+      mapping: 'hubspot/batch-upsert.from-canonical.yaml',
+      topics: ['mdm.customer-sync.hubspot'],
+      config: { accessToken: 'pat-na1-x\npat-na1-y' },
+    });
+    expect(error?.fields.map((f) => f.field)).toEqual(['config.accessToken']);
+    expect(error?.message).not.toContain('pat-na1');
+  });
+});

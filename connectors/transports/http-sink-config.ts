@@ -2,6 +2,27 @@ import { z } from 'zod';
 import { targetUrl } from './target-url.ts';
 
 /** The HTTP sink's options, as a system connector embeds them in its own config schema. */
+/**
+ * A secret sent in an HTTP header: what a header may carry (RFC 9110 field-value: no line break, nothing past
+ * Latin-1), checked once resolved, so a `${file:…}` of two lines fails at deployment, naming the field, instead of each
+ * request failing with fetch's "Headers.set: "<the secret>" is an invalid header value" in the logs and the status.
+ * The message never repeats the value.
+ */
+export function headerSecret() {
+  return (
+    z
+      .string()
+      .refine((value) => !/[\r\n\0]/.test(value), {
+        message:
+          'holds a line break: a header value is one line (a secret file of several lines, or a newline left in it?)',
+      })
+      // Line breaks are the check above's.
+      .refine((value) => /^[\t\r\n\0\x20-\x7e\x80-\xff]*$/.test(value), {
+        message: 'holds a control character or one past Latin-1, which an HTTP header cannot carry',
+      })
+  );
+}
+
 export const httpSinkConfig = z.object({
   baseUrl: targetUrl().describe(
     'Base URL of the target API; request paths are appended to it, e.g. `https://acme.my.salesforce.com`.',
@@ -62,9 +83,15 @@ export const httpSinkConfig = z.object({
     ),
   authHeader: z
     .object({
-      name: z.string().min(1).default('Authorization').describe('Header name.'),
-      value: z
+      name: z
         .string()
+        .regex(
+          /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/,
+          'must be an HTTP header name (letters, digits, - and no spaces)',
+        )
+        .default('Authorization')
+        .describe('Header name.'),
+      value: headerSecret()
         .min(1)
         .meta({ secret: true })
         .describe('Header value, a secret resolved by the runtime (never logged).'),

@@ -6,7 +6,13 @@ import {
   circuitBreaker,
   handleWhen,
 } from 'cockatiel';
-import { errorMessage, isRetriable, RetriableError, withoutAnswerBody } from '../../lib/errors.ts';
+import {
+  errorMessage,
+  isRetriable,
+  NonRetriableError,
+  RetriableError,
+  withoutAnswerBody,
+} from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
 import {
   type ConnectorContext,
@@ -200,10 +206,10 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
         config.idempotencyHeader,
         step === 0 ? record.idempotencyKey : `${record.idempotencyKey}/${step}`,
       );
-    if (config.authHeader) headers.set(config.authHeader.name, config.authHeader.value);
+    if (config.authHeader) setSecretHeader(headers, config.authHeader.name, config.authHeader.value);
     if (options.authorize) {
       for (const [name, value] of Object.entries(await options.authorize({ renew: renewAuth, signal })))
-        headers.set(name, value);
+        setSecretHeader(headers, name, value);
     }
     const body = encodeBody(
       typeof request.body === 'function' ? (request.body as (h: Headers) => unknown)(headers) : request.body,
@@ -414,4 +420,19 @@ export function createHttpSink(options: HttpSinkOptions, context: ConnectorConte
     },
     breakerState: () => BREAKER_STATES[breaker.state],
   };
+}
+
+/**
+ * Sets a header that holds a credential. fetch's own refusal of a value it cannot send quotes the value whole
+ * (`Headers.set: "Bearer <token>" is an invalid header value`), which would put the secret in the logs, the status
+ * and dead letters: said here without it.
+ */
+function setSecretHeader(headers: Headers, name: string, value: string): void {
+  try {
+    headers.set(name, value);
+  } catch {
+    throw new NonRetriableError(
+      `header ${name}: its value (a secret, not shown) cannot be sent in an HTTP header: a line break, or a character past Latin-1`,
+    );
+  }
 }
