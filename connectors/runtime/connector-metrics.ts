@@ -86,6 +86,21 @@ export function initialiseSeries(connector: string): void {
     metric.inc({ connector }, 0);
 }
 
+/**
+ * Removes every series of a connector that left this instance (deleted, or its slot moved to another one): a deleted
+ * sink's last lag stayed in `/metrics` until the hub restarted, and an alert on lag fired for a connector that no longer
+ * existed; one that moved was served by both instances, the old one frozen. Kafka Connect drops a connector's metrics
+ * with it.
+ */
+export function forgetSeries(connector: string): void {
+  for (const metric of Object.values(connectorMetrics)) {
+    if (metric === connectorMetrics.running) continue;
+    metric.remove({ connector });
+  }
+  for (const state of ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED'])
+    connectorMetrics.running.remove({ connector, state });
+}
+
 /** The live counters of one connector task, as its status shows them. */
 export interface TaskCounters {
   recordsIn: number;

@@ -339,6 +339,31 @@ describe('connector runtime on the real broker', () => {
     }
   });
 
+  it("drops a deleted connector's series from /metrics, its last lag with them", async () => {
+    // Seen in the ops trial: a deleted sink's eai_connector_lag_records / _seconds and its counters stayed in /metrics
+    // until the hub restarted, so a lag alert kept firing for a connector that no longer existed.
+    const name = unique('metrics-gone');
+    const series = async () =>
+      (await metricsRegistry.metrics()).split('\n').filter((line) => line.includes(`connector="${name}"`));
+    await runtime.put(
+      {
+        name,
+        type: 'http-sink',
+        topics: ['canonical.customer'],
+        startAt: 'latest',
+        config: { baseUrl: 'http://127.0.0.1:9' },
+      },
+      'test',
+    );
+    await waitFor('its series', async () =>
+      (await series()).some((l) => l.startsWith('eai_connector_running')),
+    );
+    await runtime.status(name);
+    expect((await series()).some((l) => l.startsWith('eai_connector_records_in_total'))).toBe(true);
+    await runtime.remove(name);
+    expect(await series()).toEqual([]);
+  });
+
   it('a stored definition this version refuses (an older one stored it) fails at start, naming the field', async () => {
     // Written as a version that did not refuse unknown options stored it: with a misspelt option, unread.
     const group = unique('connect-stored');

@@ -41,6 +41,7 @@ import {
 import { connectorKey, connectorOfOwner, sinkGroupId } from './connector-ids.ts';
 import {
   connectorMetrics,
+  forgetSeries,
   initialiseSeries,
   newCounters,
   reportedCounters,
@@ -899,6 +900,9 @@ export class ConnectorRuntime {
       this.recoveries.get(name)?.cancel();
       this.recoveries.delete(name);
       await this.stopConnector(name);
+      // Its series and counters go with it: another instance serves them now, or nobody (deleted).
+      forgetSeries(name);
+      this.counters.delete(name);
       // Said as its start is: without it, the log of the instance it left showed it started and never stopped.
       const why = this.stored(name) ? 'its slot moved to another instance' : 'deleted';
       this.log.info({ connector: name, worker: this.workerId, reason: why }, 'connector stopped here');
