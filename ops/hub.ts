@@ -8,7 +8,7 @@ import {
   loadDeployment,
   MappingPool,
 } from '../connectors/index.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage, isOutage, RetriableError } from '../lib/errors.ts';
 import { DEFAULT_HEAP_GROWING_PERCENT, setHeapGrowingPercent } from '../lib/heap-growth.ts';
 import type { Logger } from '../lib/logger.ts';
 import { withDeadline } from '../lib/retry.ts';
@@ -34,6 +34,7 @@ import {
 } from '../orchestrator/index.ts';
 import { complaintReturnDefinitions } from '../orchestrator/workflows/complaint-return/index.ts';
 import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-delivery/index.ts';
+import { postgresReachable } from '../store/probe.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
 import { defaultAdvertisedUrl, defaultInstanceName, isWildcardHost } from './instance-env.ts';
@@ -224,6 +225,28 @@ async function startMasterData(
   }
 }
 
+/**
+ * Starts a role that keeps its state in PostgreSQL; when it fails because PostgreSQL is away at start (it does not
+ * answer readiness's probe either), says so naming PostgreSQL and DATABASE_URL, as `eai mdm` does, instead of pg's
+ * bare "connect ECONNREFUSED 127.0.0.1:5432", which was all `eai up --masterdata` printed.
+ */
+async function sayingPostgresAway<T>(
+  databaseUrl: string | undefined,
+  role: string,
+  start: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!databaseUrl || !isOutage(error) || (await postgresReachable(databaseUrl, 2000).catch(() => false)))
+      throw error;
+    throw new RetriableError(
+      `cannot reach PostgreSQL at ${databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')}, where ${role} keeps its state (${errorMessage(error)}): is the stack up? npx eai stack up, or set DATABASE_URL`,
+      { cause: error },
+    );
+  }
+}
+
 export interface Hub {
   url: string;
   /** This instance's name (`instanceId`, or `<host name>:<port>`), as connector statuses say it. */
@@ -256,31 +279,37 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const created = await bus.provisionTopics(options.orchestrator ? orchestratorTopicSpecs : []);
   if (created.length) options.logger.info({ topics: created }, 'topics created');
   // Master data first: its relay creates the command topics (mdm.customer-sync.<system>) the deployment's sinks read.
-  const masterdata = options.masterdata ? await startMasterData(options, bus) : undefined;
+  const masterdata = options.masterdata
+    ? await sayingPostgresAway(options.databaseUrl, 'master data', () => startMasterData(options, bus))
+    : undefined;
   // The orchestrator before the connectors: a router group without offsets (a first start, each demo run) starts at
   // the end of the canonical topics as they are when it starts, so the orders the sources read at once (files waiting
   // in a drop folder) went on the bus before that end and started no workflow.
   let orchestrator: Orchestrator | undefined;
   if (options.orchestrator) {
-    if (!options.databaseUrl) throw new Error('the orchestrator role needs a database URL (DATABASE_URL)');
-    orchestrator = await startOrchestrator(
-      {
-        databaseUrl: options.databaseUrl,
-        brokers: options.brokers,
-        registryUrl: options.registryUrl,
-        executorId: options.orchestrator.executorId,
-        sapUrl: options.orchestrator.sapUrl,
-        database: options.orchestrator.database,
-        timers: options.orchestrator.timers,
-        parkedRetry: options.orchestrator.parkedRetry,
-        routerGroup: options.orchestrator.routerGroup,
-        routerFromBeginning: options.orchestrator.routerFromBeginning,
-      },
-      {
-        definitions: [...orderToDeliveryDefinitions(), ...complaintReturnDefinitions()],
-        router: options.orchestrator.router,
-        logger: options.logger.child({ component: 'orchestrator' }),
-      },
+    const databaseUrl = options.databaseUrl;
+    if (!databaseUrl) throw new Error('the orchestrator role needs a database URL (DATABASE_URL)');
+    const role = options.orchestrator;
+    orchestrator = await sayingPostgresAway(databaseUrl, 'the orchestrator', () =>
+      startOrchestrator(
+        {
+          databaseUrl,
+          brokers: options.brokers,
+          registryUrl: options.registryUrl,
+          executorId: role.executorId,
+          sapUrl: role.sapUrl,
+          database: role.database,
+          timers: role.timers,
+          parkedRetry: role.parkedRetry,
+          routerGroup: role.routerGroup,
+          routerFromBeginning: role.routerFromBeginning,
+        },
+        {
+          definitions: [...orderToDeliveryDefinitions(), ...complaintReturnDefinitions()],
+          router: role.router,
+          logger: options.logger.child({ component: 'orchestrator' }),
+        },
+      ),
     );
   }
 
