@@ -52,9 +52,43 @@ describe("a connector's status as a viewer and as an operator read it", () => {
     registerConnectorRoutes(api, runtime);
     server = await startOpsServer({ checks: {}, api });
     openapi = (await (await fetch(`${server.url}/openapi.json`)).json()) as object;
+    failedServer = await failedConnectorServer();
   });
   afterAll(async () => {
     await server?.close();
+    await failedServer?.close();
+  });
+
+  let failedServer: Awaited<ReturnType<typeof startOpsServer>>;
+  /** The same connector FAILED by that error: its trace is the error, as the runtime's fail() sets both. */
+  async function failedConnectorServer() {
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [{ name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) }],
+    });
+    const failed: ConnectorStatus = { ...status, state: 'FAILED', trace: error };
+    registerConnectorRoutes(api, {
+      names: () => [failed.name],
+      status: async (name: string) => (name === failed.name ? structuredClone(failed) : undefined),
+    } as unknown as ConnectorRuntime);
+    return startOpsServer({ checks: {}, api });
+  }
+
+  it("cuts a FAILED connector's trace for a viewer as its lastError, in Kafka Connect's fields too", async () => {
+    // Seen in the ops trial: a FAILED connector's trace (the same error as its lastError) reached a viewer whole, the
+    // record a target echoed with it, in `trace`, `connector.trace` and `tasks[0].trace`.
+    const response = await fetch(`${failedServer.url}/connectors/salesforce-accounts/status`, {
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
+    const body = (await response.json()) as {
+      trace: string;
+      connector: { trace?: string };
+      tasks: Array<{ trace?: string }>;
+    };
+    expect(body.trace).toMatch(/answered HTTP 400: \(answer body left out: an operator reads it\)$/);
+    expect(body.connector.trace).toBe(body.trace);
+    expect(body.tasks[0]?.trace).toBe(body.trace);
+    expect(JSON.stringify(body)).not.toContain('jane.roe');
   });
 
   async function get(template: string, path: string, token: string) {

@@ -258,7 +258,8 @@ function missing(name: string): never {
 
 /** A status as the caller may read it, with Kafka Connect's `connector` and `tasks` beside the hub's fields. */
 function viewed(principal: Principal, status: ConnectorStatus | undefined, restarting = false) {
-  return status && { ...asSeenBy(principal, status), ...connectStatusView(status, restarting) };
+  const seen = asSeenBy(principal, status);
+  return seen && { ...seen, ...connectStatusView(seen, restarting) };
 }
 
 const expandSchema = z.enum(['status', 'info']);
@@ -968,6 +969,9 @@ function asSeenBy<T extends ConnectorStatus | undefined>(principal: Principal, s
   const { lastError, retrying } = status.metrics;
   return {
     ...status,
+    // A FAILED connector's trace is the error its lastError holds (and Kafka Connect's `connector.trace` and
+    // `tasks[0].trace` repeat it): cut as lastError is, or a viewer read the answer body there.
+    trace: status.trace === null ? null : trim(status.trace),
     metrics: {
       ...status.metrics,
       lastError: lastError === null ? null : trim(lastError),
