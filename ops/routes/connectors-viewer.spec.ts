@@ -66,7 +66,12 @@ describe("a connector's status as a viewer and as an operator read it", () => {
       logger: pino({ level: 'silent' }),
       tokens: [{ name: 'dashboard', role: 'viewer', sha256: hashToken(tokens.viewer) }],
     });
-    const failed: ConnectorStatus = { ...status, state: 'FAILED', trace: error };
+    const failed: ConnectorStatus = {
+      ...status,
+      state: 'FAILED',
+      trace: error,
+      autoRestart: { restarts: 1, nextRestartAt: null, lastRestartAt: '2026-12-05T06:00:02.000Z', error },
+    };
     registerConnectorRoutes(api, {
       names: () => [failed.name],
       status: async (name: string) => (name === failed.name ? structuredClone(failed) : undefined),
@@ -84,10 +89,12 @@ describe("a connector's status as a viewer and as an operator read it", () => {
       trace: string;
       connector: { trace?: string };
       tasks: Array<{ trace?: string }>;
+      autoRestart: { error: string };
     };
     expect(body.trace).toMatch(/answered HTTP 400: \(answer body left out: an operator reads it\)$/);
     expect(body.connector.trace).toBe(body.trace);
     expect(body.tasks[0]?.trace).toBe(body.trace);
+    expect(body.autoRestart.error).toBe(body.trace);
     expect(JSON.stringify(body)).not.toContain('jane.roe');
   });
 

@@ -972,6 +972,9 @@ function asSeenBy<T extends ConnectorStatus | undefined>(principal: Principal, s
     // A FAILED connector's trace is the error its lastError holds (and Kafka Connect's `connector.trace` and
     // `tasks[0].trace` repeat it): cut as lastError is, or a viewer read the answer body there.
     trace: status.trace === null ? null : trim(status.trace),
+    ...(status.autoRestart?.error
+      ? { autoRestart: { ...status.autoRestart, error: trim(status.autoRestart.error) } }
+      : {}),
     metrics: {
       ...status.metrics,
       lastError: lastError === null ? null : trim(lastError),
