@@ -20,3 +20,15 @@ export function deriveFrom<T extends object>(node: T, key: string, sources: read
 export function derivationsOf(node: object): Derivations | undefined {
   return Object.getOwnPropertyDescriptor(node, DERIVED_KEY)?.value as Derivations | undefined;
 }
+
+/**
+ * The pseudo-key under which a reader names a node's structural keys: values that placed the node in the tree (an
+ * X12 856 HL's id, parent id and level code, which built the hierarchy a mapping walks), not facts a mapping maps.
+ * The usage count of `eai map` does not list them as unused.
+ */
+export const STRUCTURE_KEY = '$structure';
+
+/** Marks `keys` of `node` as structural (STRUCTURE_KEY). */
+export function structural<T extends object>(node: T, keys: readonly string[]): T {
+  return deriveFrom(node, STRUCTURE_KEY, keys);
+}

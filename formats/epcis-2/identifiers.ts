@@ -1,3 +1,4 @@
+import { deriveFrom } from '../derived.ts';
 import { FormatError } from '../types.ts';
 /** An EPC or GS1 Digital Link identifier, with the GS1 keys it carries. */
 export interface Identifier {
@@ -116,7 +117,17 @@ function checkDigitalLinkKey(ai: string, value: string, uri: string, loc: string
 /** A bare GLN (13 digits with a valid check digit), as some documents name a party or place. */
 const BARE_GLN = /^\d{13}$/;
 
+/**
+ * An identifier read: its scheme and GS1 keys, each derived from its uri (a mapping that reads its gtin used the uri;
+ * the usage count of `eai map` does not list the keys as input values of their own).
+ */
 export function parseIdentifier(uri: string, loc: string): Identifier {
+  const id = readIdentifier(uri, loc);
+  for (const key of Object.keys(id)) if (key !== '$loc' && key !== 'uri') deriveFrom(id, key, ['uri']);
+  return id;
+}
+
+function readIdentifier(uri: string, loc: string): Identifier {
   const id: Identifier = { $loc: loc, uri, scheme: null };
   if (BARE_GLN.test(uri) && checkDigit(uri.slice(0, 12)) === uri[12]) {
     id.scheme = 'gln';

@@ -1,3 +1,4 @@
+import { structural } from '../derived.ts';
 import { addToParty, startParty, type X12Party } from '../x12/common-loops.ts';
 import { dtmFields, type Fields, fobFields, pairs, pick, refFields, type X12Checks } from '../x12/fields.ts';
 import { element, locate, type X12Segment } from '../x12/segment.ts';
@@ -99,10 +100,14 @@ export function startLevel(
   if (byId.has(id))
     check.fail(hl.$loc, `HL01 ${JSON.stringify(id)} is used twice (first at ${byId.get(id)!.$loc})`);
   if (levelCode === '') check.fail(hl.$loc, 'HL03 (level code) is empty');
-  const node: X12HierarchyLevel = {
-    ...pick(hl, { id: 1, parentId: 2, levelCode: 3, childCode: 4 }),
-    level: LEVEL_NAMES[levelCode] ?? 'other',
-  };
+  // HL01–HL03 placed the level in the hierarchy (its parent's collections): structure a mapping walks, not facts.
+  const node: X12HierarchyLevel = structural(
+    {
+      ...pick(hl, { id: 1, parentId: 2, levelCode: 3, childCode: 4 }),
+      level: LEVEL_NAMES[levelCode] ?? 'other',
+    },
+    ['id', 'parentId', 'levelCode'],
+  );
   if (parentId !== '') {
     const parent = byId.get(parentId);
     if (!parent) check.fail(hl.$loc, `HL02 parent ${JSON.stringify(parentId)} is not an earlier HL`);

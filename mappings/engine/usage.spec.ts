@@ -54,6 +54,22 @@ describe('UsageTracker: input values no expression read', () => {
     expect(unused).toEqual([]);
   });
 
+  it("an X12 856 HL's id, parent id and level code built the hierarchy: no input values, so never listed unused", async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-856.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    await mapBytes('x12-856', readFileSync('formats/x12-856/fixtures/hl-shipment-order-pack-item.edi'), {
+      mapping,
+      usage,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const structure = usage
+      .report()
+      .unused.filter(
+        (u) => /\/HL#\d+\/HL /.test(u.location) && ['id', 'parentId', 'levelCode'].includes(u.field),
+      );
+    expect(structure).toEqual([]);
+  });
+
   it("an EDIFACT IMD's text read whole used its parts (7008 twice): the parts are not counted as unused", async () => {
     const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-orders.to-canonical.yaml'))!;
     const usage = new UsageTracker();

@@ -12,10 +12,11 @@
  * reader names them in a non-enumerable `$derived` of the node (`{ iso: ['value', 'format'] }`, formats/derived.ts),
  * which stays out of the tree's JSON. A source that is a node (an IDoc text's `lines`, joined into its `text`) counts
  * every value under it. A derived value is not counted itself (nor listed when unread): it holds no fact its
- * sources do not, so a mapping that reads the sources directly left nothing out.
+ * sources do not, so a mapping that reads the sources directly left nothing out. Keys a reader marks structural
+ * (`$structure`: an X12 856 HL's id, parent id and level code, which built the hierarchy) are no input values either.
  */
 
-import { type Derivations, derivationsOf } from '../../formats/derived.ts';
+import { type Derivations, derivationsOf, STRUCTURE_KEY } from '../../formats/derived.ts';
 
 const SKIPPED_KEYS = new Set(['segments', 'envelope']);
 
@@ -76,7 +77,7 @@ export class UsageTracker {
       if (key === '$loc' || SKIPPED_KEYS.has(key)) continue;
       // A derived value is no input value of its own: its sources are (read through it or directly).
       if (isLeaf(child)) {
-        if (!derived?.[key]) unread.add(key);
+        if (!derived?.[key] && !derived?.[STRUCTURE_KEY]?.includes(key)) unread.add(key);
       } else {
         const childPath = Array.isArray(value)
           ? `${relative}[${key}]`
