@@ -247,3 +247,63 @@ describe('different legal entities of one group (conflicts legalForm and orgName
     expect(loose(company(entities[0]!), company(entities[2]!))).toBeNull();
   });
 });
+
+describe('another house number on one street (conflict houseNumber)', () => {
+  // An evaluator's near-miss: one name, one postal code, Friedrichstr. 12 and Friedrichstr. 123 merged unasked.
+  const at = (line: string, extra: Partial<CustomerPartyMaster> = {}) =>
+    standardise(
+      {
+        customerId: 'x:1',
+        sourceIds: [{ system: 'x', id: '1' }],
+        partyType: 'PERSON',
+        person: { givenName: 'Jana', familyName: 'Schulz' },
+        addresses: [
+          { use: 'BILLING', lines: [line], city: 'Berlin', postalCode: '10117', countryCode: 'DE' },
+        ],
+        ...extra,
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+  const conflict = conflictTest(config.conflicts);
+  const scorer = Scorer.fromConfig(config);
+  const level = (a: string, b: string) => {
+    const c = CONFLICT_COMPARISONS.find((x) => x.name === 'houseNumber');
+    return c?.levels[c.level(at(a), at(b))] ?? null;
+  };
+
+  it('is a conflict by default: a pair scored for auto-merge waits for the steward', () => {
+    const pair = [at('Friedrichstr. 12'), at('Friedrichstraße 123')] as const;
+    expect(scorer.score(...pair).probability).toBeGreaterThanOrEqual(config.thresholds.autoMerge);
+    expect(conflict(...pair)).toBe('houseNumber: else');
+    expect(level('Hauptstraße 7', 'Hauptstr. 9')).toBe('else');
+    expect(level('12b Baker Street', '12a Baker St')).toBe('else');
+  });
+
+  it('says nothing where a number is missing, the streets differ, or only a letter suffix is missing', () => {
+    expect(level('Friedrichstr. 12', 'Friedrichstraße 12')).toBe('same');
+    expect(level('Friedrichstr. 12', 'Friedrichstraße')).toBeNull();
+    expect(level('Friedrichstr. 12', 'Unter den Linden 5')).toBeNull();
+    // A street of that name in another place: a move, for the weighed comparisons (postal code, city) to tell.
+    const elsewhere = standardise(
+      {
+        customerId: 'x:2',
+        sourceIds: [{ system: 'x', id: '2' }],
+        partyType: 'PERSON',
+        person: { givenName: 'Jana', familyName: 'Schulz' },
+        addresses: [{ use: 'BILLING', lines: ['Friedrichstraße 123'], city: 'Berlin', postalCode: '10969' }],
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+    expect(conflict(at('Friedrichstr. 12'), elsewhere)).toBeNull();
+    expect(level('Friedrichstr. 12a', 'Friedrichstr. 12')).toBe('suffix missing');
+    expect(conflict(at('Friedrichstr. 12a'), at('Friedrichstr. 12'))).toBeNull();
+    expect(conflict(at('Friedrichstr. 12'), at('Friedrichstr. 12'))).toBeNull();
+  });
+
+  it('is lifted by an identifier in common (a typo in the number, or a move along the street)', () => {
+    const email = { emails: [{ address: 'jana.schulz@example.com' }] } as Partial<CustomerPartyMaster>;
+    expect(conflict(at('Friedrichstr. 12', email), at('Friedrichstr. 123', email))).toBeNull();
+    const born = { birthDate: '1980-04-02' } as Partial<CustomerPartyMaster>;
+    expect(conflict(at('Friedrichstr. 12', born), at('Friedrichstr. 123', born))).toBeNull();
+  });
+});

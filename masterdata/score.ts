@@ -247,6 +247,27 @@ export const CONFLICT_COMPARISONS: Comparison[] = [
     },
   },
   {
+    // The house numbers of one street in one place (the street comparison at 0.88 and up, the same postal code, or
+    // with none on either side the same city), both written: another number is another building, strong evidence
+    // of another address (Friedrichstr. 12 and 123 in 10117), where the weighed street comparison only says "the
+    // same street, the numbers not equal", as it does where one number is missing. Streets of other places (a
+    // customer who moved to a Calle Nueva of another postal code) are the weighed comparisons' to tell.
+    // 'suffix missing': one number is the other without its letter (12 and 12a), as a system that drops it writes.
+    name: 'houseNumber',
+    levels: ['same', 'suffix missing', 'else'],
+    level(a, b) {
+      const x = a.houseNumber;
+      const y = b.houseNumber;
+      if (!x || !y || !a.street || !b.street) return -1;
+      const samePlace =
+        a.postalCode || b.postalCode ? a.postalCode === b.postalCode : !!a.city && a.city === b.city;
+      if (!samePlace || jw(a.street, b.street) < 0.88) return -1;
+      if (x === y) return 0;
+      const digits = (n: string) => n.replace(/[a-z]$/, '');
+      return (x === digits(x) || y === digits(y)) && digits(x) === digits(y) ? 1 : 2;
+    },
+  },
+  {
     // The significant words of the two names (standardise.ts orgNameWords: no legal forms, no stop words).
     // 'entity word': a word naming another entity of a group (standardise.ts ENTITY_WORDS: Service, Verwaltungs,
     // Holding, Immobilien, International, …) in one name and not in the other; 'extra word': one name has every
