@@ -77,7 +77,7 @@ export function isMatchKey(key: string): boolean {
 }
 
 /** Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). */
-export const KEY_VERSION = 4;
+export const KEY_VERSION = 5;
 
 /**
  * A blocking key as it is stored in `block_key` and `block_stop` (migration 014): a signed 64-bit hash of the text,

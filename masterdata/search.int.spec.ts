@@ -425,3 +425,75 @@ describe('GET /customers?q=<the start of a name word> (type-ahead)', () => {
     expect(await words()).toEqual([]);
   });
 });
+
+describe('GET /customers?q=<a part of a CJK name>: names written without spaces found by any part', () => {
+  const person = (id: string, name: { givenName?: string; familyName?: string }) =>
+    ({
+      customerId: `crm:${id}`,
+      sourceIds: [{ system: 'crm', id }],
+      partyType: 'PERSON',
+      person: name,
+      emails: [],
+      phones: [],
+      addresses: [],
+    }) as unknown as CustomerPartyMaster;
+  const company = (id: string, organizationName: string) =>
+    ({
+      customerId: `erp:${id}`,
+      sourceIds: [{ system: 'erp', id }],
+      partyType: 'ORGANIZATION',
+      organizationName,
+      emails: [],
+      phones: [],
+      addresses: [],
+    }) as unknown as CustomerPartyMaster;
+  let store: MasterDataStore;
+  let ids: string[];
+  beforeAll(async () => {
+    ({ store, ids } = await storeWith(defaultMdmConfig(), [
+      ['crm', person('1', { givenName: '小明', familyName: '王' })],
+      // The whole name in one field, as a system with one name field keeps it.
+      ['crm', person('2', { familyName: '山田太郎' })],
+      ['crm', person('3', { familyName: '김민준' })],
+      ['erp', company('4', '华为技术有限公司')],
+      ['crm', person('5', { givenName: 'Jana', familyName: 'Nordwald' })],
+    ]));
+  });
+  const found = async (q: string) => (await searchCustomers(store, q)).hits.map((h) => h.goldenId);
+
+  it.each([
+    ['王', [0]],
+    ['小明', [0]],
+    ['王小明', [0]],
+    ['山田', [1]],
+    ['太郎', [1]],
+    ['山田太郎', [1]],
+    ['김', [2]],
+    ['민준', [2]],
+    ['华为', [3]],
+    ['技术', [3]],
+  ])('%s finds the name that holds it', async (q, i) => {
+    expect(await found(q)).toEqual(i.map((n) => ids[n]));
+  });
+
+  it('after an upgrade, finds the CJK names stored with the words of before (re-indexed at migrate)', async () => {
+    const q = `"${store.schema}"`;
+    // As key version 4 left them: CJK names' words only as Latin ones, of three characters or more (folded).
+    await store.pool.query(`delete from ${q}.name_word where word !~ '^[a-z]'`);
+    await store.pool.query(`update ${q}.block_meta set key_version = 4`);
+    expect(await found('山田')).toEqual([]);
+    const upgraded = new MasterDataStore({ pool: store.pool, schema: store.schema, config: store.config });
+    await upgraded.migrate();
+    expect(await found('山田')).toEqual([ids[1]]);
+    expect(await found('王')).toEqual([ids[0]]);
+    expect(await found('민준')).toEqual([ids[2]]);
+    expect(await found('Nordw')).toEqual([ids[4]]);
+  });
+
+  it('finds nothing for characters no name holds, and Latin names as before (three letters, from a word start)', async () => {
+    expect(await found('田中')).toEqual([]);
+    expect(await found('No')).toEqual([]);
+    expect(await found('ordwald')).toEqual([]);
+    expect(await found('Nordw')).toEqual([ids[4]]);
+  });
+});

@@ -10,7 +10,8 @@
  * A name query's last word may be the start of a name word (type-ahead: `Nordw`, `Maschin`): where the whole words
  * leave room under the limit, records with a name word starting with it (three letters or more, folded) are found
  * in the `name_word` index (migration 011), at most `MAX_PREFIX_CANDIDATES`, and scored as the query completed to
- * that word. They rank below every whole-word hit.
+ * that word. They rank below every whole-word hit. A name in a CJK script (no spaces between its words) is found by
+ * any part of it, from one character on (王 or 小明 of 王小明, 山田 of 山田太郎), and scored as its whole name.
  */
 import { getCountries, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
@@ -18,7 +19,14 @@ import { quoteSchema } from '../store/migrate.ts';
 import { blockHash, blockingKeys, nameKeysAnyInitial, orgKeysAnyInitial, wordKey } from './block.ts';
 import { displayName } from './customer-data.ts';
 import { COMPARISONS, comparisonVector, type PairScore, Scorer } from './score.ts';
-import { fold, orgNameWords, type StandardCustomer, standardise, standardisePhone } from './standardise.ts';
+import {
+  fold,
+  isCjk,
+  orgNameWords,
+  type StandardCustomer,
+  standardise,
+  standardisePhone,
+} from './standardise.ts';
 import type { MasterDataStore } from './store.ts';
 
 export type QueryKind = 'id' | 'email' | 'phone' | 'taxId' | 'name';
@@ -52,13 +60,16 @@ export const MIN_PREFIX = 3;
 
 /**
  * The folded start of a word a name query ends with (`Müller Masch` → `masch`), or null when it is shorter than
- * `MIN_PREFIX` or holds a LIKE wildcard (folding leaves letters, digits and `&` only).
+ * `MIN_PREFIX` or holds a LIKE wildcard (folding leaves letters, digits and `&` only). A word of a CJK script is
+ * any part of a name (its suffixes are indexed, standardise.ts `nameWords`) from one character on (王, a family
+ * name), its Hangul composed as the index holds it.
  */
 export function queryPrefix(q: string): string | null {
   const last =
     fold(q.trim().split(/\s+/).at(-1) ?? '')
       .split(' ')
       .at(-1) ?? '';
+  if (isCjk(last)) return /[%_\\]/.test(last) ? null : last.normalize('NFC');
   return last.length >= MIN_PREFIX && !/[%_\\]/.test(last) ? last : null;
 }
 
@@ -331,6 +342,12 @@ async function prefixHits(
   for (const c of candidates) {
     // An article or a legal form finds no company as a whole word (orgNameWords), nor as one completed.
     if (found.has(c.golden_id) || orgNameWords(c.word).length === 0) continue;
+    if (isCjk(c.word)) {
+      // A part of a CJK name (山田 of 山田太郎): the query completed to the name that holds it.
+      const score = scoreProbe(scorer, nameOnly(c.std), c.std);
+      if (score.weight > 0) keepBest(best, c, score);
+      continue;
+    }
     let stds = probes.get(c.word);
     if (!stds) {
       const completed = [...words.slice(0, -1), c.word].join(' ');
@@ -343,6 +360,24 @@ async function prefixHits(
     }
   }
   return rankedHits(store, best, limit);
+}
+
+/** A record's name alone, as a probe that asks for it whole. */
+function nameOnly(std: StandardCustomer): StandardCustomer {
+  return {
+    ...std,
+    emails: [],
+    phones: [],
+    taxId: null,
+    birthDate: null,
+    country: null,
+    postalCode: null,
+    city: null,
+    street: null,
+    houseNumber: null,
+    website: null,
+    domains: [],
+  };
 }
 
 /** The hits best first, at most `limit` (20), each with its golden record's display name. */

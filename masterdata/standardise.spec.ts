@@ -8,6 +8,7 @@ import { defaultMdmConfig, loadMdmConfig, parseMdmConfig } from './config.ts';
 import { Scorer } from './score.ts';
 import {
   fold,
+  nameWords,
   orgNameWords,
   splitLegalForm,
   standardise,
@@ -251,5 +252,28 @@ describe('config', () => {
     expect(() => loadMdmConfig(file)).toThrow('thresholds.review: review must not be above autoMerge');
     writeFileSync(file, 'survivorship:\n  fields:\n    emails: { rule: newest }\n');
     expect(() => loadMdmConfig(file)).toThrow('survivorship.fields.emails.rule');
+  });
+});
+
+describe('nameWords (type-ahead index)', () => {
+  const words = (name: { givenName?: string; familyName?: string }) =>
+    nameWords(
+      standardise(
+        {
+          customerId: 'x:1',
+          sourceIds: [{ system: 'x', id: '1' }],
+          partyType: 'PERSON',
+          person: name,
+        } as unknown as CustomerPartyMaster,
+        defaultMdmConfig(),
+      ),
+    ).sort();
+
+  it('keeps Latin words of three letters or more, and gives every suffix of a CJK name', () => {
+    expect(words({ givenName: 'Jo', familyName: 'Müller' })).toEqual(['muller']);
+    expect(words({ givenName: '小明', familyName: '王' })).toEqual(['小明', '明', '王', '王小明'].sort());
+    expect(words({ familyName: '山田太郎' })).toEqual(['太郎', '山田太郎', '田太郎', '郎'].sort());
+    // Hangul composed (NFC), as it is typed: folding decomposes it.
+    expect(words({ familyName: '김민준' })).toEqual(['김민준', '민준', '준'].sort());
   });
 });

@@ -171,6 +171,39 @@ const NAME_STOP_WORDS = new Set([
   ...Object.keys(LEGAL_FORMS).filter((k) => !k.includes(' ')),
 ]);
 
+/** Han, Hiragana, Katakana and Hangul: scripts that write a name's words without spaces between them. */
+const CJK = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}]/u;
+
+/** Whether a folded word is written in a script without spaces between words (CJK: 王小明, 山田太郎, 김민준). */
+export const isCjk = (word: string): boolean => CJK.test(word);
+
+/** The characters of a CJK name indexed by their suffixes, at most (a company's name runs longer than a person's). */
+const MAX_CJK_CHARS = 16;
+
+/**
+ * A record's words for type-ahead search (`name_word`, migration 011): its folded name words of three letters or
+ * more, each once (length in characters, as SQL's). A name written in a CJK script has no spaces to tell its
+ * words by, and one character is a whole name part (王, a family name): such a name gives every suffix of its
+ * characters (王小明: 王小明, 小明, 明; a person's family and given name also joined, family first, as the scripts
+ * write them), so that any part of it starts a word and is found as the start of a word is. Hangul in its composed
+ * syllables (NFC), as people type it: folding decomposes it into letters.
+ */
+export function nameWords(std: Pick<StandardCustomer, 'nameTokens' | 'familyName' | 'givenName'>): string[] {
+  const words = new Set<string>();
+  const cjk: string[] = [];
+  for (const w of std.nameTokens ?? []) {
+    if (isCjk(w)) cjk.push(w);
+    else if (w.length >= 3 && [...w].length >= 3) words.add(w);
+  }
+  if (std.familyName && std.givenName && isCjk(std.familyName) && isCjk(std.givenName))
+    cjk.push(`${std.familyName}${std.givenName}`.replace(/ /g, ''));
+  for (const w of cjk) {
+    const chars = [...w.normalize('NFC')].slice(0, MAX_CJK_CHARS);
+    for (let i = 0; i < chars.length; i++) words.add(chars.slice(i).join(''));
+  }
+  return [...words];
+}
+
 /**
  * The significant words of an organisation's folded name without its legal form (`orgName`), in order: not stop
  * words or legal forms ("van dijk" → dijk, "muller & sohne" → muller, sohne). Search finds a company by any of

@@ -28,7 +28,7 @@ import { displayName } from './customer-data.ts';
 import { erasedKeyHash } from './erasure.ts';
 import { asJsonb } from './jsonb.ts';
 import { conflictTest, type PairScore, Scorer } from './score.ts';
-import { type StandardCustomer, standardise } from './standardise.ts';
+import { isCjk, nameWords, type StandardCustomer, standardise } from './standardise.ts';
 import { type Golden, type Member, SURVIVE_VERSION, survive } from './survivorship.ts';
 import type { Sent } from './sync/changes.ts';
 import { heldView } from './sync/sent.ts';
@@ -108,14 +108,6 @@ const splitKey = (key: string): Key => {
   return { system: key.slice(0, at), sourceId: key.slice(at + 1) };
 };
 const lessKey = (a: Key, b: Key) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
-
-/**
- * A record's words for type-ahead search (`name_word`, migration 011): its folded name words of three letters or
- * more, each once, as the triggers of 011 took them from `std -> 'nameTokens'` (length in characters, as SQL's).
- */
-function nameWords(std: StandardCustomer): string[] {
-  return [...new Set((std.nameTokens ?? []).filter((w) => w.length >= 3 && [...w].length >= 3))];
-}
 
 /**
  * A record's block_key rows to delete and to insert when its keys go from `before` to `after` (text keys, as
@@ -431,8 +423,8 @@ export class MasterDataStore {
   }
 
   /**
-   * Re-indexes the stored records under the current blocking keys when block.ts changed them (KEY_VERSION), a
-   * page at a time, each page in a transaction under the matcher's lock. Idempotent: a rekey that stops is
+   * Re-indexes the stored records under the current blocking keys when block.ts changed them (KEY_VERSION), and
+   * the type-ahead words of CJK names (version 5), a page at a time, each page in a transaction under the matcher's lock. Idempotent: a rekey that stops is
    * finished by the next migrate.
    */
   async #rekey(progress?: (step: MigrationStep, done: number) => void): Promise<void> {
@@ -465,6 +457,19 @@ export class MasterDataStore {
           for (const h of into) added.push([h, r.rec]);
           return { system: r.system, source_id: r.source_id, keys };
         });
+        // Type-ahead words of CJK names (KEY_VERSION 5: every suffix of their characters, standardise.ts nameWords),
+        // written anew for the records that have such a name; the others' words are as they were.
+        const cjk = rows.filter((r) => (r.std.nameTokens ?? []).some(isCjk));
+        const words = cjk.flatMap((r) => nameWords(r.std).map((w) => [w, r.rec]));
+        if (cjk.length)
+          await client.query(
+            `with n as (select * from unnest($1::text[], $2::bigint[]) as n(word, rec)),
+               gone as (
+                 delete from ${q}.name_word w using unnest($3::bigint[]) as r(rec)
+                  where w.rec = r.rec and not exists (select 1 from n where n.word = w.word and n.rec = w.rec))
+             insert into ${q}.name_word (word, rec) select * from n on conflict do nothing`,
+            [words.map((w) => w[0]), words.map((w) => w[1]), cjk.map((r) => r.rec)],
+          );
         await client.query(
           `with gone as (delete from ${q}.block_key bk using unnest($1::bigint[], $2::bigint[]) as g(k, r)
                           where bk.key = g.k and bk.rec = g.r),
