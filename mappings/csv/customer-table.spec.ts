@@ -293,3 +293,92 @@ describe('CSV customer table: an SAP customer master export (KNA1 with its ADRC 
     expect(person.extensions).toEqual({});
   });
 });
+
+describe('CSV customer table: shipping addresses and PO boxes', () => {
+  const table = (name: string, text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'eai-csv-addresses-')), name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it("Salesforce's Shipping* columns (Data Loader and report names) are the SHIPPING address beside the billing one", async () => {
+    const loader = table(
+      'accounts.csv',
+      'Id,Name,BillingStreet,BillingCity,BillingPostalCode,BillingCountry,ShippingStreet,ShippingCity,ShippingState,ShippingPostalCode,ShippingCountry\n' +
+        '001A,Acme Corp,1 Main St,Boston,02110,US,500 Dock Rd,Newark,NJ,07114,US\n' +
+        '001B,Beta GmbH,,,,,Lagerweg 3,Hamburg,,20457,Germany\n',
+    );
+    const [acme, beta] = await customers(SHIPPED, loader);
+    expect(acme.addresses).toEqual([
+      expect.objectContaining({ use: 'BILLING', lines: ['1 Main St'], city: 'Boston', countryCode: 'US' }),
+      expect.objectContaining({
+        use: 'SHIPPING',
+        lines: ['500 Dock Rd'],
+        city: 'Newark',
+        region: 'NJ',
+        postalCode: '07114',
+        countryCode: 'US',
+      }),
+    ]);
+    expect(acme.extensions ?? {}).toEqual({});
+    expect(beta.addresses).toEqual([
+      expect.objectContaining({
+        use: 'SHIPPING',
+        lines: ['Lagerweg 3'],
+        postalCode: '20457',
+        countryCode: 'DE',
+      }),
+    ]);
+    const report = table(
+      'report.csv',
+      'Account ID,Account Name,Shipping Street,Shipping City,Shipping State/Province,Shipping Zip/Postal Code,Shipping Country\n' +
+        '001C,Gamma Ltd,8 Quay St,Leeds,,LS1 4AP,United Kingdom\n',
+    );
+    const [gamma] = await customers(SHIPPED, report);
+    expect(gamma.addresses).toEqual([
+      expect.objectContaining({
+        use: 'SHIPPING',
+        lines: ['8 Quay St'],
+        postalCode: 'LS1 4AP',
+        countryCode: 'GB',
+      }),
+    ]);
+  });
+
+  it('a PO box column (SAP PO_BOX, Postfach) is a MAILING address with the box as its line, its own postal code first', async () => {
+    const sap = table(
+      'adrc.csv',
+      'KUNNR,NAME1,STREET,HOUSE_NUM1,POST_CODE1,CITY1,COUNTRY,PO_BOX,POST_CODE2\n' +
+        '100001,Müller GmbH,Hauptstraße,5,10115,Berlin,DE,12 34,10001\n' +
+        '100002,Nord AG,,,,Hamburg,DE,567,\n',
+    );
+    const [mueller, nord] = await customers(SHIPPED, sap);
+    expect(mueller.addresses).toEqual([
+      expect.objectContaining({ use: 'BILLING', lines: ['Hauptstraße 5'], postalCode: '10115' }),
+      expect.objectContaining({
+        use: 'MAILING',
+        lines: ['Postfach 12 34'],
+        postalCode: '10001',
+        city: 'Berlin',
+      }),
+    ]);
+    expect(nord.addresses).toEqual([
+      expect.objectContaining({ use: 'BILLING', lines: [], city: 'Hamburg' }),
+      expect.objectContaining({
+        use: 'MAILING',
+        lines: ['Postfach 567'],
+        city: 'Hamburg',
+        countryCode: 'DE',
+      }),
+    ]);
+    const english = table(
+      'po.csv',
+      'Customer ID,Company,P.O. Box,City,Zip,Country\nC1,Acme,PO Box 77,Austin,78701,US\n',
+    );
+    const [acme] = await customers(SHIPPED, english);
+    expect(acme.addresses).toEqual([
+      expect.objectContaining({ use: 'BILLING', lines: [], city: 'Austin' }),
+      expect.objectContaining({ use: 'MAILING', lines: ['PO Box 77'], postalCode: '78701' }),
+    ]);
+  });
+});
