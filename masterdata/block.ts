@@ -151,6 +151,8 @@ export function blockingKeys(s: StandardCustomer): string[] {
   if (s.taxId) keys.add(`t:${s.taxId}`);
   for (const domain of s.domains) keys.add(`d:${domain}`);
   if (s.postalCode && s.houseNumber) keys.add(`a:${s.country ?? ''}:${s.postalCode}:${s.houseNumber}`);
+  // A PO box, by its post office's postal code: never the key of a house of that number.
+  if (s.postalCode && s.poBox) keys.add(`a:${s.country ?? ''}:${s.postalCode}:box${s.poBox}`);
   const person = s.partyType === 'PERSON' || s.partyType === 'UNKNOWN';
   const initials = person ? nameInitials(s) : [];
   if (s.street && s.houseNumber && s.city) {

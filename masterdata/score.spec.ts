@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
+import { blockingKeys } from './block.ts';
 import { defaultMdmConfig, parseMdmConfig } from './config.ts';
 import { COMPARISONS, CONFLICT_COMPARISONS, comparisonVector, conflictTest, Scorer } from './score.ts';
 import { standardise } from './standardise.ts';
@@ -305,5 +306,44 @@ describe('another house number on one street (conflict houseNumber)', () => {
     expect(conflict(at('Friedrichstr. 12', email), at('Friedrichstr. 123', email))).toBeNull();
     const born = { birthDate: '1980-04-02' } as Partial<CustomerPartyMaster>;
     expect(conflict(at('Friedrichstr. 12', born), at('Friedrichstr. 123', born))).toBeNull();
+  });
+});
+
+describe('PO boxes and street addresses', () => {
+  const at = (line: string) =>
+    standardise(
+      {
+        customerId: 'x:1',
+        sourceIds: [{ system: 'x', id: '1' }],
+        partyType: 'ORGANIZATION',
+        organizationName: 'Nordwind Handel GmbH',
+        addresses: [
+          { use: 'BILLING', lines: [line], city: 'Berlin', postalCode: '10117', countryCode: 'DE' },
+        ],
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+  const street = (a: string, b: string) => {
+    const c = COMPARISONS.find((x) => x.name === 'street');
+    return c?.levels[c.level(at(a), at(b))] ?? null;
+  };
+
+  it('a box is no street: neither compared with one nor keyed as one (Postfach 12 is not Friedrichstr. 12)', () => {
+    expect(street('Postfach 12', 'Friedrichstr. 12')).toBeNull();
+    expect(street('Postfach 12', 'Postfachweg 12')).toBeNull();
+    expect(street('PO Box 12', 'Pobox Street 12')).toBeNull();
+    const keys = (line: string) => new Set(blockingKeys(at(line)));
+    const shared = [...keys('Postfach 12')].filter((k) => keys('Friedrichstr. 12').has(k));
+    expect(shared.filter((k) => k.startsWith('a:') || k.startsWith('s:'))).toEqual([]);
+  });
+
+  it('two records of one box agree as one address; other boxes do not', () => {
+    expect(street('Postfach 12 34', 'Postfach 1234')).toBe('street and number');
+    expect(street('Postfach 12 34', 'PO Box 1234')).toBe('street and number');
+    expect(street('Postfach 12 34', 'Postfach 56 78')).toBe('else');
+    const keys = (line: string) => new Set(blockingKeys(at(line)));
+    expect([...keys('Postfach 12 34')].some((k) => k.startsWith('a:') && keys('PO Box 1234').has(k))).toBe(
+      true,
+    );
   });
 });

@@ -197,6 +197,9 @@ export const COMPARISONS: Comparison[] = [
     name: 'street',
     levels: ['street and number', 'street jw>=0.88', 'else'],
     level(a, b) {
+      // A PO box is no street: against a street address it says nothing (Postfach 12 is not Friedrichstr. 12, nor
+      // Postfachweg 12); two records of one box are one address, of two boxes two.
+      if (a.poBox || b.poBox) return a.poBox && b.poBox ? (a.poBox === b.poBox ? 0 : 2) : -1;
       if (!a.street || !b.street) return -1;
       const s = jw(a.street, b.street);
       if (s >= 0.88 && a.houseNumber === b.houseNumber) return 0;
@@ -388,7 +391,7 @@ export class Scorer {
   }
 
   /**
-   * `oneAddress`: both records name one address, street and house number (score() says so; from levels alone it
+   * `oneAddress`: both records name one address, street and house number or one PO box (score() says so; from levels alone it
    * cannot be told from a street name without numbers). Then the postal code and city agree with it (strangers at
    * one address share both as surely as one customer's records do), so their agreement adds nothing; counted as
    * independent, it added ~9.5 bits and a household's members (one family name, one address, other given names)
@@ -413,7 +416,8 @@ export class Scorer {
   score(a: StandardCustomer, b: StandardCustomer): PairScore {
     if (!comparable(a, b)) return { levels: [], weight: Number.NEGATIVE_INFINITY, probability: 0 };
     const levels = comparisonVector(a, b);
-    const weight = this.weightOf(levels, levels[STREET] === 0 && !!a.houseNumber && !!b.houseNumber);
+    const oneAddress = levels[STREET] === 0 && ((!!a.houseNumber && !!b.houseNumber) || !!a.poBox);
+    const weight = this.weightOf(levels, oneAddress);
     return { levels, weight, probability: this.probabilityOf(weight) };
   }
 }

@@ -277,3 +277,34 @@ describe('nameWords (type-ahead index)', () => {
     expect(words({ familyName: '김민준' })).toEqual(['김민준', '민준', '준'].sort());
   });
 });
+
+describe('PO boxes', () => {
+  it('are read as a box, its number without spaces, in the spellings of the hub’s countries', () => {
+    for (const [line, box] of [
+      ['PO Box 123', '123'],
+      ['P.O. Box 123', '123'],
+      ['Post Office Box 123', '123'],
+      ['GPO Box 4', '4'],
+      ['Postfach 12 34', '1234'],
+      ['BP 45', '45'],
+      ['B.P. 45', '45'],
+      ['Boîte postale 45', '45'],
+      ['Postbus 310', '310'],
+      ['Apartado de Correos 5', '5'],
+      ['Casella Postale 77', '77'],
+      ['Case postale 9', '9'],
+    ] as const) {
+      expect(standardiseStreet(line), line).toEqual({ street: '', houseNumber: null, poBox: box });
+    }
+  });
+
+  it('a street that only starts like one is a street', () => {
+    expect(standardiseStreet('Box Hill Road 5')).toMatchObject({ houseNumber: '5', poBox: null });
+    expect(standardiseStreet('Postweg 12')).toMatchObject({
+      street: 'postweg',
+      houseNumber: '12',
+      poBox: null,
+    });
+    expect(standardiseStreet('Hauptstraße 12')).toMatchObject({ houseNumber: '12', poBox: null });
+  });
+});

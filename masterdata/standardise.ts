@@ -33,6 +33,11 @@ export interface StandardCustomer {
   /** Street folded with its abbreviations spelt out and the house number taken off. */
   street: string | null;
   houseNumber: string | null;
+  /**
+   * The PO box number (digits, `Postfach 12 34` → 1234) when the address line is a box: then street and house
+   * number are null. Optional: comparison forms stored before it was read have none.
+   */
+  poBox?: string | null;
   website: string | null;
   /** The organisation's own internet domains: the website's and those of its non-free-mail addresses. */
   domains: string[];
@@ -490,10 +495,23 @@ const STREET_WORDS: Array<[RegExp, string]> = [
   [/\bstraat\b/g, ' straat'],
 ];
 
-/** Street and house number of an address line; the answers are shared, so not to be changed by the caller. */
+/**
+ * A PO box in a folded address line: its word in the hub's countries' spellings (PO Box, P.O. Box, Post Office Box,
+ * GPO Box, Postfach, BP / B.P. and Boîte postale, Postbus, Apartado (de correos), Casella postale, Case postale,
+ * Caixa postal, Box at the line's start) and its number, which may be written in groups (Postfach 12 34).
+ */
+const PO_BOX =
+  /(?:^|\s)(?:(?:p ?o|gpo|post office) box|postfach|postbus|b ?p|boite postale|apartado(?: de correos)?|apdo|casella postale|case postale|caixa postal|^box)(?: (?:nr|no|n))? (\d+(?: \d+)*)(?:\s|$)/;
+
+/**
+ * Street and house number of an address line, or its PO box (street '' and no house number: a box is no street, and
+ * its number no house number); the answers are shared, so not to be changed by the caller.
+ */
 export const standardiseStreet = memoise(streetOf);
 
-function streetOf(line: string): { street: string; houseNumber: string | null } {
+function streetOf(line: string): { street: string; houseNumber: string | null; poBox: string | null } {
+  const box = PO_BOX.exec(fold(line));
+  if (box) return { street: '', houseNumber: null, poBox: (box[1] ?? '').replace(/ /g, '') };
   let text = fold(line.replace(/\//g, ' '));
   for (const [pattern, word] of STREET_WORDS) text = text.replace(pattern, word);
   // The spelt-out words folded as the rest (rue → ru, as fold('Rue') is).
@@ -506,7 +524,7 @@ function streetOf(line: string): { street: string; houseNumber: string | null } 
     .replace(/\s+/g, ' ')
     .trim();
   // "Hauptstraße" and "Haupt strasse" are one street: compare without spaces.
-  return { street: street.replace(/ /g, ''), houseNumber };
+  return { street: street.replace(/ /g, ''), houseNumber, poBox: null };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -604,6 +622,7 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
     city: address?.city ? fold(address.city) || null : null,
     street: street?.street || null,
     houseNumber: street?.houseNumber ?? null,
+    poBox: street?.poBox ?? null,
     website: site,
     domains: [...domains].sort(),
   };
