@@ -469,6 +469,34 @@ describe('conflicts', () => {
     expect(queue[0]?.reason).toBe('conflict');
   });
 
+  it('leaves one name at another house number of one street to the steward (Friedrichstr. 12 and 123)', async () => {
+    const store = await freshStore();
+    const at = (id: string, line: string) => ({
+      system: 'crm',
+      customer: {
+        customerId: `crm:${id}`,
+        sourceIds: [{ system: 'crm', id }],
+        partyType: 'PERSON' as const,
+        person: { givenName: 'Jana', familyName: 'Schulz' },
+        addresses: [
+          { use: 'BILLING' as const, lines: [line], city: 'Berlin', postalCode: '10117', countryCode: 'DE' },
+        ],
+      } as CustomerPartyMaster,
+    });
+    const [first, second] = await store.upsertBatch([
+      at('h1', 'Friedrichstr. 12'),
+      at('h2', 'Friedrichstr. 123'),
+    ]);
+    expect(second?.outcome).toBe('review');
+    expect(second?.goldenId).not.toBe(first?.goldenId);
+    const queue = await store.reviewQueue();
+    expect(queue).toHaveLength(1);
+    expect(queue[0]?.probability).toBeGreaterThanOrEqual(0.99);
+    expect(queue[0]?.reason).toBe('conflict');
+    // The same house number, written otherwise, still merges.
+    expect((await store.upsertBatch([at('h3', 'Friedrichstraße 12')]))[0]?.goldenId).toBe(first?.goldenId);
+  });
+
   it('keeps records a steward rejected apart even when others link them', async () => {
     const config = parseMdmConfig({ conflicts: [] });
     const store = await freshStore(config);
