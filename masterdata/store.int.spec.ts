@@ -4,7 +4,11 @@
  * golden records exactly; an unchanged record is recognised; a steward can accept and reject pairs; a record given
  * with a link joins in its own transaction.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findMapping } from '../mappings/index.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { createRng } from '../simulators/generator/prng.ts';
 import { febrlLike, generatedCustomers, type LabelledRecord } from '../tests/mdm-data.ts';
@@ -12,7 +16,8 @@ import { testStack } from '../tests/stack.ts';
 import { blockHash } from './block.ts';
 import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 import { eraseCustomer } from './erasure.ts';
-import { Scorer } from './score.ts';
+import { loadTable } from './load.ts';
+import { COMPARISONS, Scorer } from './score.ts';
 import { standardise } from './standardise.ts';
 import { decidePair } from './steward.ts';
 import { goldenIdFor, type MasterDataStore } from './store.ts';
@@ -860,5 +865,37 @@ describe('a customer number with or without leading zeros', () => {
         's',
       ),
     ).rejects.toThrow(/a pair needs two different records/);
+  });
+});
+
+describe('a CSV customer table with shipping columns and PO boxes (the shipped mapping)', () => {
+  it('keeps the shipping address and the PO box as addresses; a PO box is not compared with the house of its number as a street', async () => {
+    const store = await freshStore();
+    const dir = mkdtempSync(join(tmpdir(), 'eai-mdm-pobox-'));
+    const file = join(dir, 'accounts.csv');
+    writeFileSync(
+      file,
+      'Id,Name,BillingStreet,BillingCity,BillingPostalCode,BillingCountry,ShippingStreet,ShippingCity,ShippingPostalCode,ShippingCountry,PO Box\n' +
+        '001A,Nordwind Handel GmbH,Friedrichstr. 12,Berlin,10117,DE,Lagerweg 3,Hamburg,20457,DE,\n' +
+        '001B,Nordwind Handel GmbH,Postfach 12,Berlin,10117,DE,,,,,\n' +
+        '001C,Nordwind Handel GmbH,,Berlin,10117,DE,,,,,12\n',
+    );
+    const summary = await loadTable(store, 'sf', file, findMapping('csv/customer-table.to-canonical.yaml'));
+    expect(summary.counts.rejected).toBe(0);
+    const a = await store.golden((await store.xref('sf', '001A')) ?? '');
+    // One company by name and place (001C's address is its box): the golden record holds every use.
+    expect(await store.xref('sf', '001C')).toBe(await store.xref('sf', '001A'));
+    expect(a?.record?.addresses?.map((x) => [x.use, x.lines])).toEqual([
+      ['BILLING', ['Friedrichstr. 12']],
+      ['SHIPPING', ['Lagerweg 3']],
+      ['MAILING', ['Postfach 12']],
+    ]);
+    // The box 12 and the house 12 of one postal code were one "street and number" key and level: now no level.
+    const pairs = await store.pool.query<{ levels: number[] }>(
+      `select levels from "${store.schema}".match_pair where (a_id = '001A' and b_id = '001B') or (a_id = '001B' and b_id = '001A')`,
+    );
+    const street = COMPARISONS.findIndex((x) => x.name === 'street');
+    expect(pairs.rows.length).toBe(1);
+    for (const p of pairs.rows) expect(p.levels[street]).toBe(-1);
   });
 });
