@@ -30,4 +30,13 @@ describe('eai mdm show: the value beside each lineage entry', () => {
       'BILLING Ballindamm 1 Hamburg DE; SHIPPING Am Lagerhaus 7 Bremen DE',
     );
   });
+
+  it('shows the part of an address filled from another member of the same place (addresses[BILLING].lines)', () => {
+    const filled = {
+      ...lineage,
+      'addresses[BILLING].lines': { system: 'odoo', sourceId: '7', rule: 'mostRecent' },
+    };
+    expect(valueText(lineageValue(record, filled, 'addresses[BILLING].lines'))).toBe('Ballindamm 1');
+    expect(valueText(lineageValue(record, filled, 'addresses'))).toBe('BILLING Ballindamm 1 Hamburg DE');
+  });
 });

@@ -777,6 +777,75 @@ describe('addresses of every use', () => {
   });
 });
 
+describe('an address of the same place', () => {
+  it('keeps the street an older member holds when a newer one of the same place lacks it, also at migrate', async () => {
+    const store = await freshStore();
+    const q = `"${store.schema}"`;
+    const company = {
+      organizationName: 'Hansen Schiffsbedarf GmbH',
+      taxId: { scheme: 'VAT', value: 'DE813456789' },
+      phones: [{ number: '+49 40 3456789' }],
+      street: 'Ballindamm 1',
+      city: 'Hamburg',
+      postal: '20095',
+    };
+    const sap = org('sap', '0000400001', {
+      ...company,
+      updatedAt: '2026-03-01T00:00:00.000Z' as unknown as Date,
+    });
+    // The CRM's newer account knows the city and postcode only.
+    const account = org('salesforce', '001A000004', {
+      ...company,
+      updatedAt: '2026-03-05T00:00:00.000Z' as unknown as Date,
+    });
+    account.customer.addresses = [
+      { use: 'BILLING', city: 'Hamburg', postalCode: '20095', countryCode: 'DE' },
+    ];
+    const [, joined] = await store.upsertBatch([sap, account]);
+    const goldenId = joined?.goldenId ?? '';
+    expect(await store.xref('sap', '0000400001')).toBe(goldenId);
+    const golden = await store.golden(goldenId);
+    expect(golden?.record?.addresses).toEqual([
+      { use: 'BILLING', lines: ['Ballindamm 1'], city: 'Hamburg', postalCode: '20095', countryCode: 'DE' },
+    ]);
+    expect(golden?.lineage?.addresses?.system).toBe('salesforce');
+    expect(golden?.lineage?.['addresses[BILLING].lines']).toEqual({
+      system: 'sap',
+      sourceId: '0000400001',
+      rule: 'mostRecent',
+    });
+
+    // As survivorship version 4 stored it: the newer, emptier address won whole and the street was gone.
+    const old = { ...golden?.record, addresses: account.customer.addresses };
+    const { 'addresses[BILLING].lines': _, ...oldLineage } = golden?.lineage ?? {};
+    await store.pool.query(`update ${q}.golden set record = $2, lineage = $3 where golden_id = $1`, [
+      goldenId,
+      JSON.stringify(old),
+      JSON.stringify(oldLineage),
+    ]);
+    await store.pool.query(`update ${q}.block_meta set survive_version = 4`);
+    await store.pool.query(`delete from ${q}.golden_outbox`);
+    await store.migrate();
+    const after = await store.golden(goldenId);
+    expect(after?.record).toEqual(golden?.record);
+    expect(after?.lineage).toEqual(golden?.lineage);
+    // Out to the systems through the outbox: the CRM gets the street back.
+    const outbox = await store.pool.query<{ golden_id: string }>(`select golden_id from ${q}.golden_outbox`);
+    expect(outbox.rows.map((r) => r.golden_id)).toEqual([goldenId]);
+
+    // The customer moved: the CRM's newer address of another place (postcode and city) wins whole.
+    const moved = org('salesforce', '001A000004', {
+      ...company,
+      updatedAt: '2026-03-09T00:00:00.000Z' as unknown as Date,
+    });
+    moved.customer.addresses = [{ use: 'BILLING', city: 'Bremen', postalCode: '28195', countryCode: 'DE' }];
+    await store.upsertBatch([moved]);
+    const movedGolden = await store.golden(goldenId);
+    expect(movedGolden?.record?.addresses).toEqual(moved.customer.addresses);
+    expect(Object.keys(movedGolden?.lineage ?? {}).filter((k) => k.startsWith('addresses['))).toEqual([]);
+  });
+});
+
 describe('a customer number with or without leading zeros', () => {
   it('is one source record: found, updated, looked up and deleted by either form', async () => {
     const store = await freshStore();

@@ -191,6 +191,171 @@ describe('golden addresses of every use', () => {
   });
 });
 
+describe('an address of the same place from another member', () => {
+  const company = (system: string, id: string, updatedAt: string, ...addresses: Address[]): Member => ({
+    system,
+    sourceId: id,
+    record: {
+      customerId: `${system}:${id}`,
+      sourceIds: [{ system, id }],
+      partyType: 'ORGANIZATION',
+      organizationName: 'Weber Logistik GmbH',
+      addresses,
+      updatedAt: updatedAt as unknown as Date,
+    },
+  });
+  // SAP's full billing address (older), and a newer Salesforce Account that knows the city and postcode only.
+  const sap = company('sap', '0000100001', '2026-03-01T00:00:00Z', {
+    use: 'BILLING',
+    lines: ['Ballindamm 1'],
+    city: 'Hamburg',
+    region: 'DE-HH',
+    postalCode: '20095',
+    countryCode: 'DE',
+  });
+  const partial = company('salesforce', '001A', '2026-03-05T00:00:00Z', {
+    use: 'BILLING',
+    lines: [],
+    city: 'HAMBURG ',
+    postalCode: '20095',
+    countryCode: 'Deutschland',
+  });
+  const golden = (members: Member[], config = defaultMdmConfig()) => survive('gc-1', members, config);
+
+  it('keeps the parts the newer one lacks (the street) from the fuller one, each part’s source in the lineage', () => {
+    const { record, lineage } = golden([sap, partial]);
+    expect(record.addresses).toEqual([
+      {
+        use: 'BILLING',
+        lines: ['Ballindamm 1'],
+        city: 'HAMBURG ',
+        region: 'DE-HH',
+        postalCode: '20095',
+        countryCode: 'DE',
+      },
+    ]);
+    // The address won by the newer member (its city as written), its missing parts from SAP.
+    expect(lineage.addresses?.system).toBe('salesforce');
+    expect(lineage['addresses[BILLING].lines']).toEqual({
+      system: 'sap',
+      sourceId: '0000100001',
+      rule: 'mostRecent',
+    });
+    expect(lineage['addresses[BILLING].region']?.system).toBe('sap');
+    expect(lineage['addresses[BILLING].city']).toBeUndefined();
+    // A function of the member set.
+    expect(golden([partial, sap])).toEqual(golden([sap, partial]));
+  });
+
+  it('lets a newer address of another place win whole (another postcode, city or street)', () => {
+    const moved = (parts: Partial<Address>) =>
+      company('salesforce', '001A', '2026-03-05T00:00:00Z', {
+        use: 'BILLING',
+        city: 'Hamburg',
+        postalCode: '20095',
+        countryCode: 'DE',
+        ...parts,
+      });
+    for (const other of [
+      moved({ postalCode: '22765', city: 'Hamburg' }),
+      moved({ city: 'Bremen', postalCode: null }),
+      moved({ lines: ['Neuer Wall 9'] }),
+      moved({ countryCode: 'AT' }),
+    ]) {
+      const { record, lineage } = golden([sap, other]);
+      expect(record.addresses?.[0]?.lines ?? [], JSON.stringify(other.record.addresses)).toEqual(
+        other.record.addresses?.[0]?.lines ?? [],
+      );
+      expect(record.addresses?.[0]?.region).toBeUndefined();
+      expect(Object.keys(lineage).filter((k) => k.startsWith('addresses['))).toEqual([]);
+    }
+  });
+
+  it('needs the city or postcode of both to agree: a country alone says nothing of the place', () => {
+    const countryOnly = company('salesforce', '001A', '2026-03-05T00:00:00Z', {
+      use: 'BILLING',
+      countryCode: 'DE',
+    });
+    expect(golden([sap, countryOnly]).record.addresses).toEqual([{ use: 'BILLING', countryCode: 'DE' }]);
+    // A street written another way is the same street (Str. = Straße), so the postcode is kept from SAP.
+    const sapStr = company('sap', '0000100001', '2026-03-01T00:00:00Z', {
+      use: 'BILLING',
+      lines: ['Hafenstr. 3'],
+      city: 'Kiel',
+      postalCode: '24103',
+    });
+    const written = company('salesforce', '001A', '2026-03-05T00:00:00Z', {
+      use: 'BILLING',
+      lines: ['Hafenstraße 3'],
+      city: 'Kiel',
+    });
+    expect(golden([sapStr, written]).record.addresses?.[0]).toEqual({
+      use: 'BILLING',
+      lines: ['Hafenstraße 3'],
+      city: 'Kiel',
+      postalCode: '24103',
+    });
+  });
+
+  it('fills from the members by the field rule, each only where it agrees with what is filled so far', () => {
+    // Two older sources of the same postcode with different streets: the more recent one's street, not a mix.
+    const odoo = company('odoo', '7', '2026-02-01T00:00:00Z', {
+      use: 'BILLING',
+      lines: ['Mönckebergstraße 7'],
+      city: 'Hamburg',
+      postalCode: '20095',
+      countryCode: 'DE',
+      region: 'DE-HH',
+    });
+    const { record, lineage } = golden([odoo, sap, partial]);
+    expect(record.addresses?.[0]?.lines).toEqual(['Ballindamm 1']);
+    expect(lineage['addresses[BILLING].lines']?.system).toBe('sap');
+    // sourcePriority ranks them by the systems' order.
+    const config = parseMdmConfig({
+      survivorship: {
+        fields: { addresses: { rule: 'sourcePriority', priority: ['salesforce', 'odoo', 'sap'] } },
+      },
+    });
+    expect(golden([odoo, sap, partial], config).record.addresses?.[0]?.lines).toEqual(['Mönckebergstraße 7']);
+  });
+
+  it('fills an address of a use added from another member too, and takes nothing from a copy of the hub’s', () => {
+    // Salesforce wins the addresses (newest) without a SHIPPING one; Odoo's (newer than HubSpot's) is added, and
+    // HubSpot's of the same place gives it the street Odoo lacks.
+    const salesforce = company('salesforce', '001A', '2026-03-05T00:00:00Z', {
+      use: 'BILLING',
+      lines: ['Ballindamm 1'],
+      city: 'Hamburg',
+      postalCode: '20095',
+      countryCode: 'DE',
+    });
+    const odoo = company('odoo', '7', '2026-02-10T00:00:00Z', {
+      use: 'SHIPPING',
+      city: 'Bremen',
+      postalCode: '28197',
+      countryCode: 'DE',
+    });
+    const hubspot = company('hubspot', '501', '2026-01-01T00:00:00Z', {
+      use: 'SHIPPING',
+      lines: ['Am Lagerhaus 7'],
+      city: 'Bremen',
+      postalCode: '28197',
+    });
+    const { record, lineage } = golden([salesforce, odoo, hubspot]);
+    expect(record.addresses?.[1]).toEqual({
+      use: 'SHIPPING',
+      lines: ['Am Lagerhaus 7'],
+      city: 'Bremen',
+      postalCode: '28197',
+      countryCode: 'DE',
+    });
+    expect(lineage['addresses[SHIPPING]']?.system).toBe('odoo');
+    expect(lineage['addresses[SHIPPING].lines']?.system).toBe('hubspot');
+    const echoed: Member = { ...sap, fieldTimes: { addresses: null } };
+    expect(golden([echoed, partial]).record.addresses?.[0]?.lines).toEqual([]);
+  });
+});
+
 describe('the winner of each field', () => {
   // The rules as plain comparisons, each worked out in every comparison (as survive did before it read a member's
   // key and times once per call): survive must pick the same winner for every field of every cluster.

@@ -5,7 +5,13 @@
  */
 import type { Address, AddressUse, CustomerPartyMaster, PhoneNumber } from '../schemas/types.generated.ts';
 import { GOLDEN_FIELDS, type GoldenField, type MdmConfig, type SurvivorshipRule } from './config.ts';
-import { standardiseCountry, standardisePhone } from './standardise.ts';
+import {
+  fold,
+  standardiseCountry,
+  standardisePhone,
+  standardisePostalCode,
+  standardiseStreet,
+} from './standardise.ts';
 
 export interface Member {
   system: string;
@@ -25,11 +31,18 @@ export interface FieldLineage {
   rule: SurvivorshipRule;
 }
 
+/** The parts of an address that survivorship fills from another member's address of the same place. */
+export const ADDRESS_PARTS = ['lines', 'city', 'region', 'postalCode', 'countryCode'] as const;
+export type AddressPart = (typeof ADDRESS_PARTS)[number];
+
 /**
- * Per golden field, the member whose value won; and per address use added from another member than the
- * `addresses` winner (`addresses[SHIPPING]`), the member it came from.
+ * Per golden field, the member whose value won; per address use added from another member than the
+ * `addresses` winner (`addresses[SHIPPING]`), the member it came from; and per part of a golden address that its
+ * own source lacked and another member's address of the same place gave (`addresses[BILLING].lines`), that member.
  */
-export type Lineage = Partial<Record<GoldenField | `addresses[${AddressUse}]`, FieldLineage>>;
+export type Lineage = Partial<
+  Record<GoldenField | `addresses[${AddressUse}]` | `addresses[${AddressUse}].${AddressPart}`, FieldLineage>
+>;
 
 export interface Golden {
   record: CustomerPartyMaster;
@@ -44,9 +57,12 @@ export interface Golden {
  * from names in a country's own language); 3: addresses a multi-valued attribute: the winner's, plus for each use
  * it lacks (a Salesforce Account's SHIPPING beside SAP's BILLING) that use's address from the best other member, so
  * stored golden records gain the addresses of the uses their winner lacked; 4: mostFrequent counts a value whose
- * parts one source states empty (`title: null`) or in another key order as the same value (`fingerprint`).
+ * parts one source states empty (`title: null`) or in another key order as the same value (`fingerprint`); 5: a
+ * golden address's parts its source lacks (a newer partial address: city and postcode, no street) are filled from
+ * another member's address of the same use and place (`fillSamePlace`), so an emptier address no longer wipes the
+ * street a fuller one of that place holds.
  */
-export const SURVIVE_VERSION = 4;
+export const SURVIVE_VERSION = 5;
 
 export const memberKey = (m: { system: string; sourceId: string }): string =>
   `${m.system}\u0000${m.sourceId}`;
@@ -152,8 +168,19 @@ function winner(
   priority: string[],
   read: (m: Member) => unknown = (m) => (m.record as unknown as Record<string, unknown>)[field],
 ): Ranked | undefined {
+  return ranking(field, members, rule, priority, read)[0];
+}
+
+/** The members holding a value of `field` (as `read` reads it), best first by the rule: `winner`'s order. */
+function ranking(
+  field: string,
+  members: Ranked[],
+  rule: SurvivorshipRule,
+  priority: string[],
+  read: (m: Member) => unknown,
+): Ranked[] {
   const candidates = members.filter((r) => !isEmpty(read(r.m)));
-  if (candidates.length <= 1) return candidates[0];
+  if (candidates.length <= 1) return candidates;
   const entries = candidates.map((r) => ({ r, time: rankedTime(r, field), first: 0 }));
   switch (rule) {
     case 'sourcePriority':
@@ -184,7 +211,7 @@ function winner(
     }
   }
   entries.sort((a, b) => a.first - b.first || b.time - a.time || byKey(a.r, b.r));
-  return entries[0]?.r;
+  return entries.map((e) => e.r);
 }
 
 /**
@@ -262,6 +289,91 @@ function addedAddresses(
   return out;
 }
 
+/** A country as compared: its ISO code where the name is known, else as written (upper case); null when absent. */
+const countryOf = (a: Address): string | null =>
+  standardiseCountry(a.countryCode) ?? (a.countryCode?.trim().toUpperCase() || null);
+
+/** A text part as compared (folded), null when absent or blank. */
+const textOf = (text: string | null | undefined): string | null => (text?.trim() ? fold(text) : null);
+
+/** The street lines as compared (street and house number of each, abbreviations spelt out), null when none. */
+function linesOf(a: Address): string | null {
+  const lines = (a.lines ?? []).filter((line) => typeof line === 'string' && line.trim());
+  if (!lines.length) return null;
+  return lines
+    .map((line) => {
+      const { street, houseNumber } = standardiseStreet(line);
+      return `${street} ${houseNumber ?? ''}`;
+    })
+    .join('\n');
+}
+
+/**
+ * Two addresses are of the same place when every part both hold agrees (country, postcode, city, region, street
+ * lines, each in its comparison form) and they share a postcode or a city: a country alone places nothing. One
+ * that differs in any part both hold is another address (a move), which wins or loses whole.
+ */
+function samePlace(a: Address, b: Address): boolean {
+  const ca = countryOf(a);
+  const cb = countryOf(b);
+  if (ca && cb && ca !== cb) return false;
+  const country = ca ?? cb;
+  const pa = standardisePostalCode(a.postalCode, country);
+  const pb = standardisePostalCode(b.postalCode, country);
+  if (pa && pb && pa !== pb) return false;
+  const cityA = textOf(a.city);
+  const cityB = textOf(b.city);
+  if (cityA && cityB && cityA !== cityB) return false;
+  const ra = textOf(a.region);
+  const rb = textOf(b.region);
+  if (ra && rb && ra !== rb) return false;
+  const la = linesOf(a);
+  const lb = linesOf(b);
+  if (la && lb && la !== lb) return false;
+  return (!!pa && !!pb) || (!!cityA && !!cityB);
+}
+
+/**
+ * Per-part survivorship of the golden addresses: the first golden address of each use (BILLING, SHIPPING, MAILING,
+ * REGISTERED) keeps the parts its source holds, and each part it lacks (the street of a CRM's address that knows
+ * only the city and postcode) comes from the other members' address of that use, best first by the field's rule
+ * and ranking, each taken only where it is of the same place as the address filled so far (`samePlace`). So a
+ * newer part wins only where it is present, an emptier address of one place no longer wipes a fuller one, and an
+ * address of another place still wins whole. A copy of the hub's is no source (as for `addedAddresses`). Mutates
+ * `addresses` (the golden copies) and adds `addresses[<use>].<part>` to the lineage.
+ */
+function fillSamePlace(
+  addresses: Address[],
+  sources: Member[],
+  members: Ranked[],
+  rule: SurvivorshipRule,
+  priority: string[],
+  lineage: Lineage,
+): void {
+  if (members.length < 2) return;
+  const done = new Set<AddressUse>();
+  addresses.forEach((address, i) => {
+    const use = address.use;
+    if (!use || !ADDED_USES.includes(use) || done.has(use)) return;
+    done.add(use);
+    const parts = address as Record<AddressPart, unknown>;
+    if (ADDRESS_PARTS.every((part) => !isEmpty(parts[part]))) return;
+    const key = `addresses[${use}]` as const;
+    const others = members.filter((r) => r.m !== sources[i] && !isCopy(r.m, key));
+    for (const r of ranking(key, others, rule, priority, (m) => addressOf(m, use))) {
+      const candidate = addressOf(r.m, use) as Address;
+      if (!samePlace(address, candidate)) continue;
+      for (const part of ADDRESS_PARTS) {
+        const value = (candidate as Record<AddressPart, unknown>)[part];
+        if (!isEmpty(parts[part]) || isEmpty(value)) continue;
+        parts[part] = part === 'countryCode' ? (standardiseCountry(value as string) ?? value) : copy(value);
+        lineage[`${key}.${part}`] = { system: r.m.system, sourceId: r.m.sourceId, rule };
+      }
+      if (ADDRESS_PARTS.every((part) => !isEmpty(parts[part]))) return;
+    }
+  });
+}
+
 /** A field's golden value from the winning member: a copy, phones and countries in their standard forms. */
 function goldenValue(field: GoldenField, record: CustomerPartyMaster, config: MdmConfig): unknown {
   if (field === 'phones') return goldenPhones(record, config);
@@ -285,14 +397,17 @@ export function survive(goldenId: string, members: Member[], config: MdmConfig):
     (record as unknown as Record<string, unknown>)[field] = goldenValue(field, won.record, config);
     lineage[field] = { system: won.system, sourceId: won.sourceId, rule: setting.rule };
     if (field !== 'addresses') continue;
+    const sources = (record.addresses ?? []).map(() => won);
     for (const added of addedAddresses(wonRanked, ranked, setting.rule, setting.priority ?? [])) {
       record.addresses?.push(added.address);
+      sources.push(added.member);
       lineage[`addresses[${added.use}]`] = {
         system: added.member.system,
         sourceId: added.member.sourceId,
         rule: setting.rule,
       };
     }
+    fillSamePlace(record.addresses ?? [], sources, ranked, setting.rule, setting.priority ?? [], lineage);
   }
   const created = sorted.map((m) => time(m.record.createdAt)).filter(Number.isFinite);
   const updated = ranked.map((r) => r.updated).filter(Number.isFinite);

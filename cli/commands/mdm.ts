@@ -117,7 +117,8 @@ const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(
 
 /**
  * The golden value a lineage entry names: a field's; for an address use added from another member than the
- * winner (`addresses[SHIPPING]`) that use's address, so `addresses` shows the winner's own ones.
+ * winner (`addresses[SHIPPING]`) that use's address, so `addresses` shows the winner's own ones; for a part of an
+ * address filled from another member's address of the same place (`addresses[BILLING].lines`) that part.
  */
 export function lineageValue(
   record: object | null | undefined,
@@ -126,7 +127,9 @@ export function lineageValue(
 ): unknown {
   type Use = { use?: string | null };
   const addresses: Use[] = (record as { addresses?: Use[] } | null)?.addresses ?? [];
-  const use = /^addresses\[(\w+)\]$/.exec(key)?.[1];
+  const [, use, part] = /^addresses\[(\w+)\](?:\.(\w+))?$/.exec(key) ?? [];
+  if (use && part)
+    return (addresses.find((a) => a.use === use) as Record<string, unknown> | undefined)?.[part];
   if (use) return addresses.find((a) => a.use === use);
   if (key !== 'addresses') return (record as Record<string, unknown> | undefined)?.[key];
   const added = (a: Use) => !!a.use && `addresses[${a.use}]` in (lineage ?? {});

@@ -58,7 +58,7 @@ const member = z.object({ system: z.string(), sourceId: z.string() });
 const lineage = z
   .record(z.string(), z.object({ system: z.string(), sourceId: z.string(), rule: z.string() }))
   .describe(
-    'Per golden field: the member whose value won and the survivorship rule that chose it; per address use added from another member than the `addresses` winner (`addresses[SHIPPING]`: a use the winner lacks), the member it came from.',
+    'Per golden field: the member whose value won and the survivorship rule that chose it; per address use added from another member than the `addresses` winner (`addresses[SHIPPING]`: a use the winner lacks), the member it came from; per part of a golden address its source lacked and another member’s address of the same place gave (`addresses[BILLING].lines`), that member.',
   );
 
 const historySchema = z.object({
