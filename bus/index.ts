@@ -114,6 +114,7 @@ export function createBus(config: BusConfig): Bus {
 
 export { groupBacklog } from './backlog.ts';
 export { CompactedLog } from './compacted-log.ts';
+export { DeadLetterTally, type LetterTag } from './dead-letter-tally.ts';
 export {
   canonicalJson,
   type DeadLetter,

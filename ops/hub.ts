@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { createBus, customerTopicSpec, KafkaWatch, kafkaWatchCheck } from '../bus/index.ts';
+import { createBus, customerTopicSpec, DeadLetterTally, KafkaWatch, kafkaWatchCheck } from '../bus/index.ts';
 import {
   builtinPlugins,
   type ConnectorPlugin,
@@ -370,6 +370,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       customerTopic: masterdata.topic,
       commandTopicPrefix: masterdata.store.config.sync.commandTopicPrefix,
       thresholds: options.masterdata?.thresholds,
+      // One for the hub's life: each dead letter read once, the refreshes read only those written since.
+      deadLetterTally: new DeadLetterTally(bus.transport),
     };
     registerSyncRoutes(api, healthDeps);
     const every = options.masterdata?.healthIntervalMs ?? 15_000;

@@ -31,6 +31,18 @@ function kafka(options: { down?: boolean; depthsDown?: boolean } = {}): Transpor
       listTopics: () =>
         options.depthsDown ? new Promise<string[]>(() => undefined) : Promise.resolve(['dlq.sink']),
     }),
+    // dlq.sink's five letters: another connector's, no system's of these.
+    readRanges: async (o: { eachRecord: (r: unknown) => Promise<unknown> }) => {
+      for (let offset = 0; offset < 5; offset++)
+        await o.eachRecord({
+          topic: 'dlq.sink',
+          partition: 0,
+          offset: String(offset),
+          key: null,
+          value: null,
+          headers: { '__connect.errors.connector.name': Buffer.from('eai-sink-elsewhere') },
+        });
+    },
   } as unknown as Transport;
 }
 
@@ -105,6 +117,12 @@ describe('sync health with every input read', () => {
     expect(health.unknown).toEqual([]);
     expect(health.deadLetters).toContainEqual({ topic: 'dlq.sink', depth: 5 });
     expect(health.systems.find((s) => s.system === 'hubspot')?.inbound.records).toBe(7);
+    // dlq.sink's five letters are another connector's: none is HubSpot's.
+    expect(health.systems.find((s) => s.system === 'hubspot')?.deadLetters).toEqual({
+      inbound: 0,
+      outbound: 0,
+      redriven: 0,
+    });
   });
 });
 
@@ -120,7 +138,8 @@ describe('sync health while Kafka does not answer', () => {
         reason: expect.stringMatching(/^Kafka did not answer the backlog query \(.*no answer within 5000 ms/),
       },
       {
-        fields: ['deadLetters'],
+        // Each system's own letters too: read from the same topics, unknown for the same reason.
+        fields: ['deadLetters', 'systems[].deadLetters'],
         reason: expect.stringMatching(
           /^Kafka did not answer the dead-letter depths query \(.*no answer within/,
         ),
@@ -143,7 +162,8 @@ describe('sync health while Kafka does not answer', () => {
     expect(health.reasons).toEqual([
       expect.stringMatching(/^Kafka did not answer the dead-letter depths query \(/),
     ]);
-    expect(health.unknown.map((u) => u.fields)).toEqual([['deadLetters']]);
+    expect(health.unknown.map((u) => u.fields)).toEqual([['deadLetters', 'systems[].deadLetters']]);
+    expect(health.systems.find((s) => s.system === 'hubspot')?.deadLetters).toBeNull();
   });
 });
 

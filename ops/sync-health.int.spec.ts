@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Publisher } from '../bus/index.ts';
+import { type Publisher, redriveDeadLetters } from '../bus/index.ts';
+import { sinkGroupId } from '../connectors/index.ts';
 import { customerFile, reconcile } from '../masterdata/index.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { type HubSpotHarness, startHubSpot } from '../simulators/hubspot/test-support.ts';
@@ -192,6 +193,9 @@ describe('sync health', () => {
     expect(h.status).toBe('degraded');
     const hubspot = hubspotOf(h)!;
     expect(hubspot.outbound.failedPushes).toBe(1);
+    // Its own letters: the one push its sink dead-lettered, whatever else the shared dlq.sink holds (every
+    // connector's and every other test's on this Kafka).
+    expect(hubspot.deadLetters).toEqual({ inbound: 0, outbound: 1, redriven: 0 });
     expect(hubspot.reasons).toHaveLength(1);
     expect(hubspot.reasons[0]).toMatch(
       new RegExp(
@@ -227,6 +231,8 @@ describe('sync health', () => {
     expect(h.status).toBe('ok');
     expect(h.reasons).toEqual([]);
     expect(hubspotOf(h)!.outbound.sinks[0]).toMatchObject({ sent: 2, failed: 1, lastError: null });
+    // Healed, the letter still waits in dlq.sink to be redriven: counted, not judged.
+    expect(hubspotOf(h)!.deadLetters?.outbound).toBe(1);
     expect(await metric(/^eai_sync_status\{system="hubspot"\} /)).toBe('eai_sync_status{system="hubspot"} 0');
   });
 
@@ -304,5 +310,46 @@ describe('sync health', () => {
     expect(await metric(/^eai_sync_drift_records\{system="hubspot",kind="extra"\} /)).toBe(
       'eai_sync_drift_records{system="hubspot",kind="extra"} 0',
     );
+  });
+
+  it("counts a system's own dead letters by their tags: the matcher's refusals by key, redriven ones apart", async () => {
+    // A change keyed as HubSpot's that is no Avro record: the matcher refuses it to dlq.orchestrator, signed with
+    // its group; the workflows' letters beside it are no system's.
+    const producer = bus.transport.producer();
+    await producer.connect();
+    try {
+      await producer.send([
+        { topic: topics.customer, key: `hubspot:${unique('garbled')}`, value: Buffer.from('{"not":"avro"}') },
+      ]);
+    } finally {
+      await producer.disconnect();
+    }
+    let h = await health();
+    await waitFor('the refused change counted', async () => {
+      h = await health();
+      return hubspotOf(h)?.deadLetters?.inbound === 1;
+    });
+    expect(hubspotOf(h)!.deadLetters).toEqual({ inbound: 1, outbound: 1, redriven: 0 });
+    expect(await metric(/^eai_sync_dead_letters\{system="hubspot",direction="in"\} /)).toBe(
+      'eai_sync_dead_letters{system="hubspot",direction="in"} 1',
+    );
+
+    // HubSpot's push redriven (it answers again): it stays in dlq.sink, no longer waiting.
+    const result = await redriveDeadLetters(bus.transport, {
+      topic: 'dlq.sink',
+      selection: { filter: { owner: sinkGroupId(sink, hub.runtime.group) } },
+    });
+    expect(result.redriven).toBe(1);
+    await waitFor('the redriven letter apart', async () => {
+      h = await health();
+      return hubspotOf(h)?.deadLetters?.redriven === 1;
+    });
+    expect(hubspotOf(h)!.deadLetters).toEqual({ inbound: 1, outbound: 0, redriven: 1 });
+
+    // The CLI's table: its own dead letters in their column.
+    const text = await runEai(['sync', 'status'], { env: { EAI_URL: hub.url, EAI_TOKEN: token } });
+    expect(text.stdout).toMatch(/ failed {4}dead /);
+    // backlog 0, failed pushes 1, dead letters 1 (the refused change; the push redriven), records, drift, re-read.
+    expect(text.stdout).toMatch(/^hubspot\s.*\s0\s+1\s+1\s+\d+\s+\S+\s+\S+$/m);
   });
 });

@@ -15,15 +15,29 @@
  *   is not running (paused, stopped, unassigned), a sink's or the matcher's backlog is over its threshold, the
  *   steward queue is over its threshold, the system asked for records or whole entities to be re-read
  *   (RESYNC_REQUESTED, masterdata/resync.ts) and no reconcile with --repair or full snapshot answered it yet.
- * Dead letters are counted, not judged: they stay until redriven, so they could never turn a healed system ok.
+ * Dead letters are counted, not judged: they stay until redriven, so they could never turn a healed system ok. A
+ * system's own are told apart by the tags each letter carries (`systemOfLetter`), never the shared topics' depths.
  *
  * What it could not read is null, never 0 or empty, and `unknown` names those fields with the reason in words (a
  * `deadLetters: []` while Kafka did not answer read as "no dead letters" though dlq.sink held five). A system whose
  * master data could not be read is failing, not ok: nothing of it is matched or synced meanwhile, and its records
  * and drift (null there also means "never reconciled") are unknown.
  */
-import { DLQ_TOPICS, deadLetterDepths, groupBacklog, type Transport } from '../bus/index.ts';
-import { type ConnectorRuntime, type ConnectorStatus, pendingRestart } from '../connectors/index.ts';
+import {
+  DEFAULT_CONNECT_GROUP,
+  DeadLetterTally,
+  DLQ_TOPICS,
+  deadLetterDepths,
+  groupBacklog,
+  type LetterTag,
+  type Transport,
+} from '../bus/index.ts';
+import {
+  type ConnectorRuntime,
+  type ConnectorStatus,
+  deadLetterOwners,
+  pendingRestart,
+} from '../connectors/index.ts';
 import { errorMessage, withoutAnswerBody } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
 import { withDeadline } from '../lib/retry.ts';
@@ -109,6 +123,20 @@ export interface SystemHealth {
    * database does not answer (`unknown` lists `systems[].resyncRequested`).
    */
   resyncRequested: ResyncRequested | null;
+  /**
+   * Its own letters in the dead-letter topics not redriven yet, told apart by their tags (`systemOfLetter`):
+   * `outbound` its customer sinks' pushes (on dlq.sink, owner: the sink), `inbound` its customer changes the matcher
+   * could not handle (on dlq.orchestrator, owner: the matcher's group, key `<system>:<id>`); `redriven` its letters
+   * redriven since, which stay in the topic until retention. Null while Kafka does not answer (`unknown` lists
+   * `systems[].deadLetters`).
+   */
+  deadLetters: SystemDeadLetters | null;
+}
+
+export interface SystemDeadLetters {
+  inbound: number;
+  outbound: number;
+  redriven: number;
 }
 
 export interface SyncHealth {
@@ -150,6 +178,11 @@ export interface SyncHealthDeps {
   /** Prefix of the golden sync's command topics per system (default `mdm.customer-sync.`, masterdata `sync:`). */
   commandTopicPrefix?: string;
   thresholds?: Partial<SyncHealthThresholds>;
+  /**
+   * Whose the dead letters are, kept between calls so each letter is read once (the hub keeps one); without it,
+   * each call reads every letter.
+   */
+  deadLetterTally?: DeadLetterTally;
 }
 
 const syncMetrics = {
@@ -191,6 +224,11 @@ const syncMetrics = {
   stewardQueue: gauge({
     name: 'eai_mdm_steward_queue_size',
     help: 'Pairs of customer records waiting for a steward.',
+  }),
+  deadLetters: gauge({
+    name: 'eai_sync_dead_letters',
+    help: "A system's own letters in the dead-letter topics not redriven yet: direction=out its customer sinks' pushes, direction=in its customer changes the matcher dead-lettered.",
+    labelNames: ['system', 'direction'],
   }),
   resyncRequested: gauge({
     name: 'eai_mdm_resync_requested',
@@ -417,7 +455,8 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   let matcherBacklog: number | null = null;
   let matcherSeconds: number | null = null;
   let deadLetters: SyncHealth['deadLetters'] = null;
-  const [backlog, depths] = await Promise.allSettled([
+  const tally = deps.deadLetterTally ?? new DeadLetterTally(deps.transport);
+  const [backlog, depths, letters] = await Promise.allSettled([
     // At most KAFKA_QUERY_TIMEOUT_MS: kafkajs gives up on a broker that is down after about two minutes, and sync
     // health, there to say so, said nothing meanwhile.
     withDeadline(
@@ -434,6 +473,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       KAFKA_QUERY_TIMEOUT_MS,
       'the dead-letter depths',
     ),
+    withDeadline(tally.letters(Object.values(DLQ_TOPICS)), KAFKA_QUERY_TIMEOUT_MS, 'the dead letters'),
   ]);
   // The connectors' watch knows since when the cluster has not answered: said with it, as their statuses say.
   const waitingSince = statuses
@@ -466,7 +506,29 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     const reason = kafkaReason('the dead-letter depths query', depths.reason);
     // One reason for Kafka in the status; the depths' own in `unknown`.
     if (backlog.status === 'fulfilled') hubReasons.push(['failing', reason]);
-    unknown.push({ fields: ['deadLetters'], reason });
+    // Each system's letters are read from the same topics: unknown for the same reason, said once.
+    const fields =
+      letters.status === 'fulfilled' ? ['deadLetters'] : ['deadLetters', 'systems[].deadLetters'];
+    unknown.push({ fields, reason });
+  }
+  // Each system's own letters, by the tags they carry.
+  let perSystemLetters: Map<string, SystemDeadLetters> | null = null;
+  if (letters.status === 'fulfilled') {
+    const owners = sinkOwners(sinks, deps.runtime.group ?? DEFAULT_CONNECT_GROUP);
+    perSystemLetters = new Map();
+    for (const letter of letters.value) {
+      const mine = systemOfLetter(letter, owners, deps.matcherGroup);
+      if (!mine) continue;
+      const counts = perSystemLetters.get(mine.system) ?? { inbound: 0, outbound: 0, redriven: 0 };
+      if (letter.redriven) counts.redriven += 1;
+      else counts[mine.direction] += 1;
+      perSystemLetters.set(mine.system, counts);
+    }
+  } else if (depths.status === 'fulfilled') {
+    // Unknown, not judged (dead letters never are): a first read of a long topic may outlast the deadline, and
+    // goes on meanwhile for the next call. Kafka away is said by the queries above.
+    const reason = `the systems' dead letters were not read (${errorMessage(letters.reason)})`;
+    unknown.push({ fields: ['systems[].deadLetters'], reason });
   }
 
   const names = new Set([
@@ -475,6 +537,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     ...sinks.keys(),
     ...reconciles.keys(),
     ...resyncs.keys(),
+    ...(perSystemLetters?.keys() ?? []),
   ]);
   const systems: SystemHealth[] = [...names].sort().map((system) => {
     const own = sinks.get(system) ?? [];
@@ -504,6 +567,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       },
       drift,
       resyncRequested: masterDataUnknown ? null : (resyncs.get(system) ?? NO_RESYNC),
+      deadLetters: perSystemLetters ? (perSystemLetters.get(system) ?? NO_LETTERS) : null,
     };
   });
 
@@ -520,6 +584,36 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   };
   setGauges(health);
   return health;
+}
+
+const NO_LETTERS: SystemDeadLetters = { inbound: 0, outbound: 0, redriven: 0 };
+
+/** The owners the customer sinks sign their dead letters with (each form a name has had), to their systems. */
+export function sinkOwners(sinks: Map<string, SinkHealth[]>, group: string): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const [system, list] of sinks)
+    for (const sink of list)
+      for (const owner of deadLetterOwners(sink.connector, group)) owners.set(owner, system);
+  return owners;
+}
+
+/**
+ * The system a dead letter is of, and which way it failed, by the tags it carries; undefined for a letter that is no
+ * system's customer sync (an order mapping's, a workflow's, a sink of another group's). Outbound: its owner is one
+ * of the system's customer sinks (`owners`, `sinkOwners`). Inbound: the matcher (`matcherGroup`) refused it, and the
+ * refused customer event's key names its system (`<system>:<id>`, as every customer mapping keys it).
+ */
+export function systemOfLetter(
+  letter: LetterTag,
+  owners: Map<string, string>,
+  matcherGroup: string,
+): { system: string; direction: 'inbound' | 'outbound' } | undefined {
+  if (letter.owner === null) return undefined;
+  const sink = owners.get(letter.owner);
+  if (sink !== undefined) return { system: sink, direction: 'outbound' };
+  if (letter.owner !== matcherGroup || !letter.key) return undefined;
+  const colon = letter.key.indexOf(':');
+  return colon > 0 ? { system: letter.key.slice(0, colon), direction: 'inbound' } : undefined;
 }
 
 /** A system whose master data could not be read: failing (nothing of it is matched or synced meanwhile), its numbers unknown. */
@@ -611,6 +705,10 @@ function setGauges(health: SyncHealth): void {
     syncMetrics.backlogRecords.set({ system: s.system, direction: 'out' }, s.outbound.backlogRecords);
     syncMetrics.backlogSeconds.set({ system: s.system, direction: 'out' }, s.outbound.backlogSeconds);
     syncMetrics.failedPushes.set({ system: s.system }, s.outbound.failedPushes);
+    if (s.deadLetters) {
+      syncMetrics.deadLetters.set({ system: s.system, direction: 'in' }, s.deadLetters.inbound);
+      syncMetrics.deadLetters.set({ system: s.system, direction: 'out' }, s.deadLetters.outbound);
+    }
     if (s.drift)
       for (const kind of ['missing', 'extra', 'differs', 'behind', 'erased'] as const)
         syncMetrics.drift.set(

@@ -11,6 +11,8 @@ interface SystemHealth {
   drift: { missing: number; extra: number; differs: number; erased?: number; repaired: boolean } | null;
   /** Open requests to re-read (absent from a hub older than it). */
   resyncRequested?: { records: number; entities: string[]; since: string | null } | null;
+  /** Its own dead letters not redriven (absent from a hub older than it). */
+  deadLetters?: { inbound: number; outbound: number; redriven: number } | null;
 }
 
 interface SyncHealth {
@@ -57,18 +59,26 @@ const resync = (s: SystemHealth, unknown: boolean) => {
     .join(' ');
 };
 
+/** Its own dead letters not redriven, in and out together; '-' from a hub that does not say; unknown while unread. */
+const dead = (s: SystemHealth) =>
+  s.deadLetters === undefined
+    ? '-'
+    : s.deadLetters === null
+      ? 'unknown'
+      : String(s.deadLetters.inbound + s.deadLetters.outbound);
+
 const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 
 export function syncStatusText(h: SyncHealth): string {
   const driftUnknown = unknownWhy(h, 'systems[].drift') !== undefined;
   const resyncUnknown = unknownWhy(h, 'systems[].resyncRequested') !== undefined;
   const recordsWhy = unknownWhy(h, 'systems[].inbound.records');
-  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)} ${'re-read'.padStart(8)}`;
+  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'dead'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)} ${'re-read'.padStart(8)}`;
   const rows = h.systems.map(
     (s) =>
-      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${String(s.inbound.records ?? 'unknown').padStart(8)} ${drifted(s, driftUnknown).padStart(7)} ${resync(s, resyncUnknown).padStart(8)}`,
+      `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${dead(s).padStart(7)} ${String(s.inbound.records ?? 'unknown').padStart(8)} ${drifted(s, driftUnknown).padStart(7)} ${resync(s, resyncUnknown).padStart(8)}`,
   );
-  const dead = h.deadLetters
+  const depths = h.deadLetters
     ? h.deadLetters.map((d) => `${d.topic} ${d.depth}`).join(', ') || '-'
     : shown(h, 'deadLetters', null);
   // Records and drift come from the master data: one line says why they are unknown, not each row.
@@ -76,7 +86,7 @@ export function syncStatusText(h: SyncHealth): string {
   return [
     `customer sync: ${h.status}`,
     ...h.reasons.map((r) => `  - ${r}`),
-    `matcher backlog ${shown(h, 'matcher.backlogRecords', h.matcher.backlogRecords)}, steward queue ${shown(h, 'stewardQueue', h.stewardQueue)}, dead letters: ${dead}`,
+    `matcher backlog ${shown(h, 'matcher.backlogRecords', h.matcher.backlogRecords)}, steward queue ${shown(h, 'stewardQueue', h.stewardQueue)}, dead letters: ${depths}`,
     '',
     head,
     ...rows,
@@ -96,7 +106,7 @@ export function registerSyncCommand(program: Command): void {
     sync
       .command('status')
       .description(
-        'per system: last received and sent, backlog, failed pushes, drift, records to re-read, status ok | degraded | failing; exits 0 when ok, 2 when degraded, 3 when failing (for scripts and probes)',
+        'per system: last received and sent, backlog, failed pushes, its own dead letters, drift, records to re-read, status ok | degraded | failing; exits 0 when ok, 2 when degraded, 3 when failing (for scripts and probes)',
       ),
   )
     .option('--json', 'print JSON')

@@ -87,6 +87,29 @@ const systemSchema = z.object({
     .describe(
       'Its open requests to re-read records: it lost changes, so its golden records may be stale (degraded) until `eai mdm reconcile <system> --input <export> --repair` or a full snapshot of the record answers them. Null: unknown, the master data database did not answer.',
     ),
+  deadLetters: z
+    .object({
+      inbound: z
+        .number()
+        .int()
+        .describe(
+          'Its customer changes the matcher dead-lettered (dlq.orchestrator, keyed `<system>:<id>`), not redriven.',
+        ),
+      outbound: z
+        .number()
+        .int()
+        .describe(
+          "Its customer sinks' pushes dead-lettered (dlq.sink, by the letter's owner), not redriven.",
+        ),
+      redriven: z
+        .number()
+        .int()
+        .describe('Its letters redriven since; they stay in the topic until retention.'),
+    })
+    .nullable()
+    .describe(
+      "Its own letters in the shared dead-letter topics, told apart by the tags each letter carries (the topics' depths are the hub's `deadLetters`). Counted, not judged. Null: unknown (`unknown` lists `systems[].deadLetters`).",
+    ),
 });
 export const syncHealthSchema = z
   .object({
@@ -106,7 +129,7 @@ export const syncHealthSchema = z
       .array(z.object({ topic: z.string(), depth: z.number().int() }))
       .nullable()
       .describe(
-        'Records in each dead-letter topic; null: unknown, Kafka did not answer (`unknown` says why).',
+        "Records in each dead-letter topic, every system's and the workflows' together (each system's own: `systems[].deadLetters`); null: unknown, Kafka did not answer (`unknown` says why).",
       ),
     systems: z.array(systemSchema),
     unknown: z
