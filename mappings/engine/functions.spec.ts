@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { isoMillis } from '../../formats/text-input/calendar.ts';
-import { decimal, decimalMul, decimalSum, htmlText, timestamp, trimZeros, wrap } from './functions.ts';
+import {
+  decimal,
+  decimalDiv,
+  decimalMul,
+  decimalSum,
+  htmlText,
+  timestamp,
+  trimZeros,
+  wrap,
+} from './functions.ts';
 
 // Each case here is chosen so a plausible wrong change to functions.ts fails it (issue 16 §3): the fast paths
 // that the broader engine spec leaves untested.
@@ -69,6 +78,28 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
     expect(decimalSum('2.50')).toBe('2.5');
     expect(decimalSum([undefined, '0.1'])).toBe('0.1');
     expect(decimalSum([])).toBeUndefined();
+  });
+});
+
+describe('$decimalDiv', () => {
+  it('divides exactly to the canonical 6 places, rounding half away from zero', () => {
+    expect(decimalDiv('178.90', '2')).toBe('89.45');
+    expect(decimalDiv('178.90', '3')).toBe('59.633333');
+    expect(decimalDiv('2', '3')).toBe('0.666667');
+    expect(decimalDiv('-2', '3')).toBe('-0.666667');
+    expect(decimalDiv('0.0000005', '1')).toBe('0.000001');
+    expect(decimalDiv('0.00000049', '1')).toBe('0');
+    expect(decimalDiv('-0.0000005', '1')).toBe('-0.000001');
+    expect(decimalDiv('1', '0.0003')).toBe('3333.333333');
+    expect(decimalDiv('0.12345678', '0.001')).toBe('123.45678');
+    expect(decimalDiv('99999999999999999.99', '7')).toBe('14285714285714285.712857');
+    expect(decimalDiv('10', 4)).toBe('2.5');
+    expect(decimalDiv(undefined, '2')).toBeUndefined();
+    expect(decimalDiv('2', undefined)).toBeUndefined();
+  });
+
+  it('refuses a division by zero', () => {
+    expect(() => decimalDiv('1', '0.00')).toThrow(/divided by zero/);
   });
 });
 

@@ -1,12 +1,13 @@
 import { isoMillis } from '../../formats/text-input/calendar.ts';
+import { CANONICAL_DECIMAL } from '../../formats/text-input/decimal.ts';
 import { decodeHtmlReferences } from '../../formats/text-input/html-text.ts';
 import { isoTimestamp } from '../../lib/iso-time.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
 
 /**
  * The functions mapping expressions may call besides JSONata's own. JSONata computes with JS doubles, so money
- * and quantities never go through its arithmetic: `$decimal` reads them as exact strings, `$decimalMul` and
- * `$decimalSum` compute on scaled BigInts. Every function here leaves `undefined` as `undefined`, so an absent
+ * and quantities never go through its arithmetic: `$decimal` reads them as exact strings, `$decimalMul`,
+ * `$decimalSum` and `$decimalDiv` compute on scaled BigInts. Every function here leaves `undefined` as `undefined`, so an absent
  * input field stays absent instead of becoming a wrong value.
  */
 export class MappingFunctionError extends Error {}
@@ -118,6 +119,28 @@ export function decimalSum(values: unknown): string | undefined {
     total += units * 10n ** BigInt(scale - s);
   }
   return fromScaled(total, scale);
+}
+
+/**
+ * `$decimalDiv(a, b)`: a ÷ b to the canonical decimal's places (6), rounded half away from zero, as money is
+ * rounded (BigDecimal's HALF_UP): a unit price from a line's net amount and its quantity (`178.90 / 3` is
+ * `59.633333`). Dividing by zero is refused: which value stands for it is the mapping's to say (guard it).
+ */
+export function decimalDiv(a: unknown, b: unknown): string | undefined {
+  const x = decimal(a);
+  const y = decimal(b);
+  if (x === undefined || y === undefined) return undefined;
+  const p = toScaled(x);
+  const q = toScaled(y);
+  if (q.units === 0n) throw new MappingFunctionError(`$decimalDiv: ${x} divided by zero`);
+  // (p / 10^ps) / (q / 10^qs) in units of 10^-scale, one place more to round on.
+  const scale = CANONICAL_DECIMAL.scale;
+  const shift = scale + 1 + q.scale - p.scale;
+  const numerator = shift >= 0 ? p.units * 10n ** BigInt(shift) : p.units;
+  const denominator = shift >= 0 ? q.units : q.units * 10n ** BigInt(-shift);
+  const tenfold = numerator / denominator;
+  const rounded = (tenfold + (tenfold < 0n ? -5n : 5n)) / 10n;
+  return fromScaled(rounded, scale);
 }
 
 /**
@@ -449,6 +472,7 @@ export function mappingFunctions(tables: LookupTables, timeZone: string): Record
     decimal,
     decimalMul,
     decimalSum,
+    decimalDiv,
     trimZeros,
     htmlText,
     wrap,

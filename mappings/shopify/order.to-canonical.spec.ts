@@ -93,16 +93,64 @@ describe('shopify order → SalesOrderEvent', () => {
         tax_lines: [{ title: 'VAT', price: '3.19', rate: 0.19 }],
       }),
     ];
+    // The canonical unitPrice is the net price per unit (SalesOrder.avsc): the line amount ÷ the quantity, so that
+    // unitPrice × quantity is what the customer pays for the line; the list price Shopify shows stays in extensions.
     const excluded = (await mapped(base({ taxes_included: false, line_items: lines }))).salesOrder;
     expect(excluded.lines.map((l: Json) => [l.unitPrice.amount, l.lineAmount.amount])).toEqual([
-      ['99', '178.9'],
+      ['89.45', '178.9'],
       ['10', '20'],
     ]);
+    expect(excluded.extensions['shopify.line.1.price']).toBe('99');
     expect(excluded.extensions['shopify.line.1.discount']).toBe('19.1');
     expect(excluded.extensions['shopify.line.1.tax']).toBe('29.82');
     expect(excluded.extensions['shopify.line.2.discount']).toBeUndefined();
     const included = (await mapped(base({ taxes_included: true, line_items: lines }))).salesOrder;
-    expect(included.lines.map((l: Json) => l.lineAmount.amount)).toEqual(['149.08', '16.81']);
+    expect(included.lines.map((l: Json) => [l.unitPrice.amount, l.lineAmount.amount])).toEqual([
+      ['74.54', '149.08'],
+      ['8.405', '16.81'],
+    ]);
+  });
+
+  it("gives a unit price that does not divide evenly to 6 places, and none for a line of no items (an edit's removed line)", async () => {
+    const order = base({
+      taxes_included: false,
+      line_items: [
+        { id: 1, title: 'X', quantity: 3, price: '10.00', discount_allocations: [{ amount: '1.00' }] },
+        { id: 2, title: 'Y', quantity: 0, price: '5.00', discount_allocations: [] },
+      ],
+    });
+    const { lines, extensions } = (await mapped(order)).salesOrder;
+    expect(lines.map((l: Json) => [l.unitPrice?.amount ?? null, l.lineAmount.amount])).toEqual([
+      ['9.666667', '29'],
+      [null, '0'],
+    ]);
+    expect(extensions['shopify.line.2.price']).toBeUndefined();
+  });
+
+  it("takes a line's total_discount when it has no discount allocations (a draft order's, a script's), never both", async () => {
+    const order = base({
+      taxes_included: false,
+      line_items: [
+        { id: 1, title: 'X', quantity: 2, price: '50.00', total_discount: '10.00', discount_allocations: [] },
+        // Shopify may send the allocated sum in total_discount as well: counted once.
+        {
+          id: 2,
+          title: 'Y',
+          quantity: 1,
+          price: '20.00',
+          total_discount: '5.00',
+          discount_allocations: [{ amount: '5.00' }],
+        },
+        { id: 3, title: 'Z', quantity: 1, price: '7.00', total_discount: '0.00', discount_allocations: [] },
+      ],
+    });
+    const { lines, extensions } = (await mapped(order)).salesOrder;
+    expect(lines.map((l: Json) => [l.unitPrice.amount, l.lineAmount.amount])).toEqual([
+      ['45', '90'],
+      ['15', '15'],
+      ['7', '7'],
+    ]);
+    expect([1, 2, 3].map((id) => extensions[`shopify.line.${id}.price`])).toEqual(['50', '20', undefined]);
   });
 
   it('takes a field Shopify sends empty ("": a city, a zip, a phone, the email of a customer without one) for none', async () => {
