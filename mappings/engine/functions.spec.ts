@@ -94,6 +94,9 @@ describe('$decimalDiv', () => {
     expect(decimalDiv('0.12345678', '0.001')).toBe('123.45678');
     expect(decimalDiv('99999999999999999.99', '7')).toBe('14285714285714285.712857');
     expect(decimalDiv('10', 4)).toBe('2.5');
+    expect(decimalDiv('149.08', '1')).toBe('149.08');
+    expect(decimalDiv('-0.1234565', '1')).toBe('-0.123457');
+    expect(decimalDiv('7.50', '1.0')).toBe('7.5');
     expect(decimalDiv(undefined, '2')).toBeUndefined();
     expect(decimalDiv('2', undefined)).toBeUndefined();
   });

@@ -130,6 +130,11 @@ export function decimalDiv(a: unknown, b: unknown): string | undefined {
   const x = decimal(a);
   const y = decimal(b);
   if (x === undefined || y === undefined) return undefined;
+  // A quantity of one, the most common line: the amount itself when it has no more places than the result.
+  if (y === '1') {
+    const point = x.indexOf('.');
+    if (point === -1 || x.length - point - 1 <= CANONICAL_DECIMAL.scale) return x;
+  }
   const p = toScaled(x);
   const q = toScaled(y);
   if (q.units === 0n) throw new MappingFunctionError(`$decimalDiv: ${x} divided by zero`);
