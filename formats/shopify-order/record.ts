@@ -9,10 +9,15 @@ import type {
   ShopifyAddress,
   ShopifyCustomer,
   ShopifyDiscountCode,
+  ShopifyFulfillment,
   ShopifyLineItem,
+  ShopifyLineQuantity,
   ShopifyNameValue,
   ShopifyOrderTree,
+  ShopifyRefund,
+  ShopifyRefundLineItem,
   ShopifyShippingLine,
+  ShopifyTransaction,
 } from './tree.ts';
 
 export const FORMAT = 'shopify-order';
@@ -129,6 +134,37 @@ function object(value: unknown, key: string, loc: string): JsonObject | null {
   return value;
 }
 
+/** The amount in the presentment currency of a money set (`price_set`: {shop_money, presentment_money}), or null. */
+function presentmentAmount(value: unknown, key: string, loc: string): string | null {
+  const set = object(value, key, loc);
+  if (!set) return null;
+  const at = ptr(loc, key);
+  const money = object(set.presentment_money, 'presentment_money', at);
+  return money ? decimal(money.amount, 'amount', ptr(at, 'presentment_money')) : null;
+}
+
+/** A whole number of items (a quantity), as its digits. */
+function count(value: unknown, key: string, loc: string): string {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    fail(ptr(loc, key), `${key} must be a whole number of items, got ${shown(value)}`);
+  return String(value);
+}
+
+/** A list of texts (tracking numbers, tracking URLs): the non-empty ones, in order. */
+function texts(value: unknown, key: string, loc: string): string[] {
+  const out: string[] = [];
+  list(value, key, loc).forEach((v, i) => {
+    const t = text(v, String(i), ptr(loc, key));
+    if (t !== null && t !== '') out.push(t);
+  });
+  return out;
+}
+
+/** Shopify's list field (tracking_numbers), else its one-value field of old (tracking_number). */
+export function listElseOne(values: string[], one: string | null): string[] {
+  return values.length > 0 || one === null || one === '' ? values : [one];
+}
+
 function address(value: unknown, key: string, loc: string): ShopifyAddress | null {
   const a = object(value, key, loc);
   if (!a) return null;
@@ -179,9 +215,7 @@ function customer(record: JsonObject, loc: string): ShopifyCustomer | null {
 
 function lineItem(value: unknown, loc: string): ShopifyLineItem {
   if (!isObject(value)) fail(loc, 'a line item is an object');
-  const quantity = value.quantity;
-  if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity < 0)
-    fail(ptr(loc, 'quantity'), `quantity must be a whole number of items, got ${shown(quantity)}`);
+  const quantity = count(value.quantity, 'quantity', loc);
   return {
     $loc: loc,
     id: id(value.id, 'id', loc, true) as string,
@@ -192,8 +226,9 @@ function lineItem(value: unknown, loc: string): ShopifyLineItem {
     variantTitle: text(value.variant_title, 'variant_title', loc),
     name: text(value.name, 'name', loc),
     vendor: text(value.vendor, 'vendor', loc),
-    quantity: String(quantity),
+    quantity,
     price: decimal(value.price, 'price', loc),
+    pricePresentment: presentmentAmount(value.price_set, 'price_set', loc),
     totalDiscount: decimal(value.total_discount, 'total_discount', loc),
     fulfillmentStatus: text(value.fulfillment_status, 'fulfillment_status', loc),
     requiresShipping: flag(value.requires_shipping, 'requires_shipping', loc),
@@ -206,12 +241,21 @@ function lineItem(value: unknown, loc: string): ShopifyLineItem {
     discountAllocations: list(value.discount_allocations, 'discount_allocations', loc).map((v, i) => {
       const at = ptr(ptr(loc, 'discount_allocations'), i);
       if (!isObject(v)) fail(at, 'a discount allocation is an object');
-      return { $loc: at, amount: decimal(v.amount, 'amount', at) };
+      return {
+        $loc: at,
+        amount: decimal(v.amount, 'amount', at),
+        amountPresentment: presentmentAmount(v.amount_set, 'amount_set', at),
+      };
     }),
     taxLines: list(value.tax_lines, 'tax_lines', loc).map((v, i) => {
       const at = ptr(ptr(loc, 'tax_lines'), i);
       if (!isObject(v)) fail(at, 'a tax line is an object');
-      return { $loc: at, title: text(v.title, 'title', at), price: decimal(v.price, 'price', at) };
+      return {
+        $loc: at,
+        title: text(v.title, 'title', at),
+        price: decimal(v.price, 'price', at),
+        pricePresentment: presentmentAmount(v.price_set, 'price_set', at),
+      };
     }),
   };
 }
@@ -254,6 +298,85 @@ function discountCode(value: unknown, loc: string): ShopifyDiscountCode {
     code,
     amount: decimal(value.amount, 'amount', loc),
     type: text(value.type, 'type', loc),
+  };
+}
+
+/** A fulfillment's line item: the order's line item it ships (its id) and how many of it. */
+function lineQuantity(value: unknown, loc: string): ShopifyLineQuantity {
+  if (!isObject(value)) fail(loc, 'a fulfillment line item is an object');
+  return {
+    $loc: loc,
+    lineItemId: id(value.id, 'id', loc, true) as string,
+    quantity: count(value.quantity, 'quantity', loc),
+  };
+}
+
+function fulfillment(value: unknown, loc: string): ShopifyFulfillment {
+  if (!isObject(value)) fail(loc, 'a fulfillment is an object');
+  return {
+    $loc: loc,
+    id: id(value.id, 'id', loc),
+    name: text(value.name, 'name', loc),
+    status: text(value.status, 'status', loc),
+    shipmentStatus: text(value.shipment_status, 'shipment_status', loc),
+    createdAt: timestamp(value.created_at, 'created_at', loc),
+    trackingCompany: text(value.tracking_company, 'tracking_company', loc),
+    trackingNumbers: listElseOne(
+      texts(value.tracking_numbers, 'tracking_numbers', loc),
+      text(value.tracking_number, 'tracking_number', loc),
+    ),
+    trackingUrls: listElseOne(
+      texts(value.tracking_urls, 'tracking_urls', loc),
+      text(value.tracking_url, 'tracking_url', loc),
+    ),
+    lineItems: list(value.line_items, 'line_items', loc).map((v, i) =>
+      lineQuantity(v, ptr(ptr(loc, 'line_items'), i)),
+    ),
+  };
+}
+
+function refundLineItem(value: unknown, loc: string): ShopifyRefundLineItem {
+  if (!isObject(value)) fail(loc, 'a refund line item is an object');
+  return {
+    $loc: loc,
+    lineItemId: id(value.line_item_id, 'line_item_id', loc, true) as string,
+    quantity: count(value.quantity, 'quantity', loc),
+    restockType: text(value.restock_type, 'restock_type', loc),
+    subtotal: decimal(value.subtotal, 'subtotal', loc),
+    totalTax: decimal(value.total_tax, 'total_tax', loc),
+  };
+}
+
+function transaction(value: unknown, loc: string): ShopifyTransaction {
+  if (!isObject(value)) fail(loc, 'a transaction is an object');
+  const currency = text(value.currency, 'currency', loc);
+  if (currency !== null && !isIsoCurrency(currency))
+    fail(ptr(loc, 'currency'), `currency ${currency} is not an ISO 4217 code`);
+  return {
+    $loc: loc,
+    id: id(value.id, 'id', loc),
+    kind: text(value.kind, 'kind', loc),
+    status: text(value.status, 'status', loc),
+    gateway: text(value.gateway, 'gateway', loc),
+    amount: decimal(value.amount, 'amount', loc),
+    currency,
+  };
+}
+
+function refund(value: unknown, loc: string): ShopifyRefund {
+  if (!isObject(value)) fail(loc, 'a refund is an object');
+  return {
+    $loc: loc,
+    id: id(value.id, 'id', loc),
+    createdAt: timestamp(value.created_at, 'created_at', loc),
+    processedAt: timestamp(value.processed_at, 'processed_at', loc),
+    note: text(value.note, 'note', loc),
+    refundLineItems: list(value.refund_line_items, 'refund_line_items', loc).map((v, i) =>
+      refundLineItem(v, ptr(ptr(loc, 'refund_line_items'), i)),
+    ),
+    transactions: list(value.transactions, 'transactions', loc).map((v, i) =>
+      transaction(v, ptr(ptr(loc, 'transactions'), i)),
+    ),
   };
 }
 
@@ -310,6 +433,15 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
     totalTax: decimal(record.total_tax, 'total_tax', loc),
     totalDiscounts: decimal(record.total_discounts, 'total_discounts', loc),
     totalLineItemsPrice: decimal(record.total_line_items_price, 'total_line_items_price', loc),
+    totalPricePresentment: presentmentAmount(record.total_price_set, 'total_price_set', loc),
+    subtotalPricePresentment: presentmentAmount(record.subtotal_price_set, 'subtotal_price_set', loc),
+    totalTaxPresentment: presentmentAmount(record.total_tax_set, 'total_tax_set', loc),
+    totalDiscountsPresentment: presentmentAmount(record.total_discounts_set, 'total_discounts_set', loc),
+    totalShippingPricePresentment: presentmentAmount(
+      record.total_shipping_price_set,
+      'total_shipping_price_set',
+      loc,
+    ),
     taxesIncluded: flag(record.taxes_included, 'taxes_included', loc),
     financialStatus,
     fulfillmentStatus,
@@ -333,6 +465,10 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
     discountCodes: list(record.discount_codes, 'discount_codes', loc).map((v, i) =>
       discountCode(v, ptr(at('discount_codes'), i)),
     ),
+    fulfillments: list(record.fulfillments, 'fulfillments', loc).map((v, i) =>
+      fulfillment(v, ptr(at('fulfillments'), i)),
+    ),
+    refunds: list(record.refunds, 'refunds', loc).map((v, i) => refund(v, ptr(at('refunds'), i))),
   };
 }
 

@@ -49,6 +49,8 @@ describe('shopify-order one-pass reader', () => {
     expect(sameAsGeneral(fixture('engraved-line-item-properties.json'), 'engraved')).toBe(true);
     expect(sameAsGeneral(fixture('cancelled-refunded-guest-digital.json'), 'cancelled')).toBe(true);
     expect(sameAsGeneral(fixture('get-order-partially-fulfilled-eur.json'), 'GET')).toBe(true);
+    // Fulfillments, refunds (their amounts JSON numbers with a fraction) and money sets are read in one pass too.
+    expect(sameAsGeneral(fixture('multi-currency-partly-fulfilled-refunded.json'), 'refunded')).toBe(true);
   });
 
   it('gives up on what it does not read, and the reader then reads or refuses it the general way', () => {
@@ -130,6 +132,18 @@ describe('shopify-order one-pass reader', () => {
     const input = Buffer.from(JSON.stringify(order));
     expect(sameAsGeneral(input, 'non-ASCII')).toBe(true);
     expect(scanOrder(input, input.toString('utf8'))!.note).toBe('Grüße 🎁 für Chloé — 東京');
+  });
+
+  it("reads a refund line's amount written as a JSON number as String writes it, else gives up", () => {
+    const order = (subtotal: string) =>
+      Buffer.from(
+        `{"id": 1, "created_at": "2024-01-10T10:00:00Z", "currency": "USD", "line_items": [], "refunds": [` +
+          `{"id": 2, "refund_line_items": [{"line_item_id": 3, "quantity": 1, "subtotal": ${subtotal}}]}]}`,
+      );
+    for (const read of ['195.66', '0.5', '7', '0.000001', '123456789012.125', '"12.50"'])
+      expect(sameAsGeneral(order(read), read), read).toBe(true);
+    for (const other of ['12.50', '1e2', '1.5E1', '0.0000001', '1234567890123.125', '-1.5', '01.5', '1.'])
+      expect(sameAsGeneral(order(other), other), other).toBe(false);
   });
 
   it('agrees with the general way on seeded mutants of every fixture and of generated orders', () => {

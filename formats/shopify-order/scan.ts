@@ -1,17 +1,22 @@
 import { isPlainZonedTimestamp } from '../text-input/calendar.ts';
 import { isIsoCurrency } from '../text-input/currency.ts';
 import { MAX_JSON_DEPTH } from '../text-input/json.ts';
-import { FINANCIAL, FULFILLMENT, fitsCanonicalDecimal, isAlpha2, splitTags } from './record.ts';
+import { FINANCIAL, FULFILLMENT, fitsCanonicalDecimal, isAlpha2, listElseOne, splitTags } from './record.ts';
 import type {
   ShopifyAddress,
   ShopifyAmount,
   ShopifyCustomer,
   ShopifyDiscountCode,
+  ShopifyFulfillment,
   ShopifyLineItem,
+  ShopifyLineQuantity,
   ShopifyNameValue,
   ShopifyOrderTree,
+  ShopifyRefund,
+  ShopifyRefundLineItem,
   ShopifyShippingLine,
   ShopifyTaxLine,
+  ShopifyTransaction,
 } from './tree.ts';
 
 /**
@@ -465,6 +470,13 @@ const ORDER = keys([
   'discount_codes',
   // A webhook body with an `order` key: the general way decides which object is the order.
   'order',
+  'total_price_set',
+  'subtotal_price_set',
+  'total_tax_set',
+  'total_discounts_set',
+  'total_shipping_price_set',
+  'fulfillments',
+  'refunds',
 ]);
 
 function orderValue(index: number): unknown {
@@ -504,6 +516,16 @@ function orderValue(index: number): unknown {
       return list((i) => discountCode(`${base}/discount_codes/${i}`));
     case 33:
       return giveUp();
+    case 34:
+    case 35:
+    case 36:
+    case 37:
+    case 38:
+      return presentmentOrNull(1);
+    case 39:
+      return list((i) => fulfillment(`${base}/fulfillments/${i}`));
+    case 40:
+      return list((i) => refund(`${base}/refunds/${i}`));
     default:
       return textOrNull();
   }
@@ -511,7 +533,7 @@ function orderValue(index: number): unknown {
 
 /** What readOrder checks beyond each field's type, and the tree it builds, field for field in its order. */
 function order(): ShopifyOrderTree {
-  const v: unknown[] = new Array(33);
+  const v: unknown[] = new Array(41);
   members(ORDER, v, orderValue, 0);
   const currency = v[11] as string | undefined | null;
   const presentment = (v[12] ?? null) as string | null;
@@ -550,6 +572,11 @@ function order(): ShopifyOrderTree {
     totalTax: (v[15] ?? null) as string | null,
     totalDiscounts: (v[16] ?? null) as string | null,
     totalLineItemsPrice: (v[17] ?? null) as string | null,
+    totalPricePresentment: (v[34] ?? null) as string | null,
+    subtotalPricePresentment: (v[35] ?? null) as string | null,
+    totalTaxPresentment: (v[36] ?? null) as string | null,
+    totalDiscountsPresentment: (v[37] ?? null) as string | null,
+    totalShippingPricePresentment: (v[38] ?? null) as string | null,
     taxesIncluded: (v[18] ?? null) as boolean | null,
     financialStatus,
     fulfillmentStatus,
@@ -565,6 +592,8 @@ function order(): ShopifyOrderTree {
     lineItems: (v[30] ?? []) as ShopifyLineItem[],
     shippingLines: (v[31] ?? []) as ShopifyShippingLine[],
     discountCodes: (v[32] ?? []) as ShopifyDiscountCode[],
+    fulfillments: (v[39] ?? []) as ShopifyFulfillment[],
+    refunds: (v[40] ?? []) as ShopifyRefund[],
   };
 }
 
@@ -646,6 +675,7 @@ const LINE_ITEM = keys([
   'properties',
   'discount_allocations',
   'tax_lines',
+  'price_set',
 ]);
 
 /** The location of the line item being read, for its properties' locations. */
@@ -679,13 +709,15 @@ function lineItemValue(index: number): unknown {
       const loc = lineLoc;
       return list((i) => taxLine(`${loc}/tax_lines/${i}`));
     }
+    case 19:
+      return presentmentOrNull(3);
     default:
       return textOrNull();
   }
 }
 
 function lineItem(loc: string): ShopifyLineItem {
-  const v: unknown[] = new Array(19);
+  const v: unknown[] = new Array(20);
   lineLoc = loc;
   members(LINE_ITEM, v, lineItemValue, 2);
   if (v[0] === undefined || v[8] === undefined) giveUp();
@@ -701,6 +733,7 @@ function lineItem(loc: string): ShopifyLineItem {
     vendor: (v[7] ?? null) as string | null,
     quantity: v[8] as string,
     price: (v[9] ?? null) as string | null,
+    pricePresentment: (v[19] ?? null) as string | null,
     totalDiscount: (v[10] ?? null) as string | null,
     fulfillmentStatus: (v[11] ?? null) as string | null,
     requiresShipping: (v[12] ?? null) as boolean | null,
@@ -717,22 +750,67 @@ const AMOUNT = keys(['amount']);
 
 const amountValue = () => decimalOrNull();
 
-/** A discount allocation of a line item: its amount (its amount_set and index are skipped). */
-function discountAllocation(loc: string): ShopifyAmount {
+const MONEY_SET = keys(['presentment_money']);
+
+/** The containers around the money set being read (presentmentOrNull), for its presentment_money's. */
+let setDepth = 0;
+
+/** The amount of a set's presentment_money ({amount, currency_code}), or null. */
+function presentmentMoney(): string | null {
+  if (peek() === 110) {
+    literal('null');
+    return null;
+  }
   const v: unknown[] = new Array(1);
-  members(AMOUNT, v, amountValue, 4);
-  return { $loc: loc, amount: (v[0] ?? null) as string | null };
+  members(AMOUNT, v, amountValue, setDepth + 1);
+  return (v[0] ?? null) as string | null;
 }
 
-const TAX_LINE = keys(['title', 'price']);
+/**
+ * A money set (`price_set`: {shop_money, presentment_money}, shop_money skipped: the plain field beside the set has
+ * it) as its presentment amount, or null. `depth`: the containers around the set.
+ */
+function presentmentOrNull(depth: number): string | null {
+  if (peek() === 110) {
+    literal('null');
+    return null;
+  }
+  const v: unknown[] = new Array(1);
+  setDepth = depth;
+  members(MONEY_SET, v, presentmentMoney, depth);
+  return (v[0] ?? null) as string | null;
+}
 
-const taxLineValue = (index: number) => (index === 1 ? decimalOrNull() : textOrNull());
+const DISCOUNT_ALLOCATION = keys(['amount', 'amount_set']);
 
-/** A tax line of a line item: its title and price (its rate and price_set are skipped). */
-function taxLine(loc: string): ShopifyTaxLine {
+const discountAllocationValue = (index: number) => (index === 0 ? decimalOrNull() : presentmentOrNull(5));
+
+/** A discount allocation of a line item: its amount, in the shop's and the presentment currency. */
+function discountAllocation(loc: string): ShopifyAmount {
   const v: unknown[] = new Array(2);
+  members(DISCOUNT_ALLOCATION, v, discountAllocationValue, 4);
+  return {
+    $loc: loc,
+    amount: (v[0] ?? null) as string | null,
+    amountPresentment: (v[1] ?? null) as string | null,
+  };
+}
+
+const TAX_LINE = keys(['title', 'price', 'price_set']);
+
+const taxLineValue = (index: number) =>
+  index === 1 ? decimalOrNull() : index === 2 ? presentmentOrNull(5) : textOrNull();
+
+/** A tax line of a line item: its title and price (its rate is skipped). */
+function taxLine(loc: string): ShopifyTaxLine {
+  const v: unknown[] = new Array(3);
   members(TAX_LINE, v, taxLineValue, 4);
-  return { $loc: loc, title: (v[0] ?? null) as string | null, price: (v[1] ?? null) as string | null };
+  return {
+    $loc: loc,
+    title: (v[0] ?? null) as string | null,
+    price: (v[1] ?? null) as string | null,
+    pricePresentment: (v[2] ?? null) as string | null,
+  };
 }
 
 const NAME_VALUE = keys(['name', 'value']);
@@ -783,4 +861,185 @@ function discountCode(loc: string): ShopifyDiscountCode {
   const code = v[0] as string | null | undefined;
   if (code === undefined || code === null) giveUp();
   return { $loc: loc, code, amount: (v[1] ?? null) as string | null, type: (v[2] ?? null) as string | null };
+}
+
+const FULFILLMENT_KEYS = keys([
+  'id',
+  'name',
+  'status',
+  'shipment_status',
+  'created_at',
+  'tracking_company',
+  'tracking_number',
+  'tracking_numbers',
+  'tracking_url',
+  'tracking_urls',
+  'line_items',
+]);
+
+/** The location of the fulfillment being read, for its line items' locations. */
+let fulfillmentLoc = '';
+
+/** A list of texts (tracking numbers, URLs), the non-empty ones; null in it: the general way. */
+function texts(): string[] {
+  const out: string[] = [];
+  for (const t of list(string)) if (t !== '') out.push(t);
+  return out;
+}
+
+function fulfillmentValue(index: number): unknown {
+  switch (index) {
+    case 0:
+      return idOrNull();
+    case 4:
+      return timestampOrNull();
+    case 7:
+    case 9:
+      return texts();
+    case 10: {
+      const loc = fulfillmentLoc;
+      return list((i) => lineQuantity(`${loc}/line_items/${i}`));
+    }
+    default:
+      return textOrNull();
+  }
+}
+
+/** A fulfillment: its state, its tracking and how many of which line items it ships. */
+function fulfillment(loc: string): ShopifyFulfillment {
+  const v: unknown[] = new Array(11);
+  fulfillmentLoc = loc;
+  members(FULFILLMENT_KEYS, v, fulfillmentValue, 2);
+  return {
+    $loc: loc,
+    id: (v[0] ?? null) as string | null,
+    name: (v[1] ?? null) as string | null,
+    status: (v[2] ?? null) as string | null,
+    shipmentStatus: (v[3] ?? null) as string | null,
+    createdAt: (v[4] ?? null) as string | null,
+    trackingCompany: (v[5] ?? null) as string | null,
+    trackingNumbers: listElseOne((v[7] ?? []) as string[], (v[6] ?? null) as string | null),
+    trackingUrls: listElseOne((v[9] ?? []) as string[], (v[8] ?? null) as string | null),
+    lineItems: (v[10] ?? []) as ShopifyLineQuantity[],
+  };
+}
+
+const LINE_QUANTITY = keys(['id', 'quantity']);
+
+const lineQuantityValue = () => digits();
+
+/** A fulfillment's line item: the order line's id and the quantity shipped (the rest of the line is skipped). */
+function lineQuantity(loc: string): ShopifyLineQuantity {
+  const v: unknown[] = new Array(2);
+  members(LINE_QUANTITY, v, lineQuantityValue, 4);
+  if (v[0] === undefined || v[1] === undefined) giveUp();
+  return { $loc: loc, lineItemId: v[0] as string, quantity: v[1] as string };
+}
+
+const REFUND = keys(['id', 'created_at', 'processed_at', 'note', 'refund_line_items', 'transactions']);
+
+/** The location of the refund being read, for its lists' locations. */
+let refundLoc = '';
+
+function refundValue(index: number): unknown {
+  switch (index) {
+    case 0:
+      return idOrNull();
+    case 1:
+    case 2:
+      return timestampOrNull();
+    case 4: {
+      const loc = refundLoc;
+      return list((i) => refundLineItem(`${loc}/refund_line_items/${i}`));
+    }
+    case 5: {
+      const loc = refundLoc;
+      return list((i) => transaction(`${loc}/transactions/${i}`));
+    }
+    default:
+      return textOrNull();
+  }
+}
+
+function refund(loc: string): ShopifyRefund {
+  const v: unknown[] = new Array(6);
+  refundLoc = loc;
+  members(REFUND, v, refundValue, 2);
+  return {
+    $loc: loc,
+    id: (v[0] ?? null) as string | null,
+    createdAt: (v[1] ?? null) as string | null,
+    processedAt: (v[2] ?? null) as string | null,
+    note: (v[3] ?? null) as string | null,
+    refundLineItems: (v[4] ?? []) as ShopifyRefundLineItem[],
+    transactions: (v[5] ?? []) as ShopifyTransaction[],
+  };
+}
+
+const REFUND_LINE_ITEM = keys(['line_item_id', 'quantity', 'restock_type', 'subtotal', 'total_tax']);
+
+const refundLineItemValue = (index: number) =>
+  index <= 1 ? digits() : index === 2 ? textOrNull() : amountOrNull();
+
+/**
+ * An amount Shopify writes as a JSON number (a refund line's `"subtotal": 195.66`), as the digits String makes of
+ * that number, which readOrder keeps: digits, a point and 1 to 6 more (so no exponent), the last not 0, at most 15 in
+ * all (exact in a double). Any other number: the general way. A string or a whole number: as decimalOrNull reads it.
+ */
+function amountOrNull(): string | null {
+  const c = peek();
+  if (c < 48 || c > 57) return decimalOrNull();
+  const b = bytes;
+  const start = at;
+  let i = start;
+  if (b[i] === 48) i++;
+  else while (b[i]! >= 48 && b[i]! <= 57) i++;
+  if (b[i] !== 46) return decimalOrNull();
+  const point = i++;
+  while (b[i]! >= 48 && b[i]! <= 57) i++;
+  const fraction = i - point - 1;
+  const next = b[i];
+  if (fraction === 0 || fraction > 6 || b[i - 1] === 48 || i - start - 1 > 15 || next === 101 || next === 69)
+    giveUp();
+  at = i;
+  return text.slice(start - shift, i - shift);
+}
+
+/**
+ * A refund line item: which line, how many, restocked how, and the amounts refunded for it (Shopify writes these as
+ * JSON numbers, `195.66`: one with a fraction makes the order read the general way).
+ */
+function refundLineItem(loc: string): ShopifyRefundLineItem {
+  const v: unknown[] = new Array(5);
+  members(REFUND_LINE_ITEM, v, refundLineItemValue, 4);
+  if (v[0] === undefined || v[1] === undefined) giveUp();
+  return {
+    $loc: loc,
+    lineItemId: v[0] as string,
+    quantity: v[1] as string,
+    restockType: (v[2] ?? null) as string | null,
+    subtotal: (v[3] ?? null) as string | null,
+    totalTax: (v[4] ?? null) as string | null,
+  };
+}
+
+const TRANSACTION = keys(['id', 'kind', 'status', 'gateway', 'amount', 'currency']);
+
+const transactionValue = (index: number) =>
+  index === 0 ? idOrNull() : index === 4 ? decimalOrNull() : textOrNull();
+
+function transaction(loc: string): ShopifyTransaction {
+  const v: unknown[] = new Array(6);
+  members(TRANSACTION, v, transactionValue, 4);
+  const currency = (v[5] ?? null) as string | null;
+  if (currency !== null && !isIsoCurrency(currency)) giveUp();
+  return {
+    $loc: loc,
+    id: (v[0] ?? null) as string | null,
+    kind: (v[1] ?? null) as string | null,
+    status: (v[2] ?? null) as string | null,
+    gateway: (v[3] ?? null) as string | null,
+    amount: (v[4] ?? null) as string | null,
+    currency,
+  };
 }

@@ -61,6 +61,7 @@ describe('shopify-order reader', () => {
       vendor: 'Woolpath',
       quantity: '2',
       price: '32.50',
+      pricePresentment: null,
       totalDiscount: '0.00',
       fulfillmentStatus: null,
       requiresShipping: true,
@@ -69,8 +70,12 @@ describe('shopify-order reader', () => {
       grams: '250',
       properties: [],
       // Each discount's share of the line (total_discount stays 0.00 when discounts are allocated) and its taxes.
-      discountAllocations: [{ $loc: '/line_items/1/discount_allocations/0', amount: '6.50' }],
-      taxLines: [{ $loc: '/line_items/1/tax_lines/0', title: 'MA State Tax', price: '3.58' }],
+      discountAllocations: [
+        { $loc: '/line_items/1/discount_allocations/0', amount: '6.50', amountPresentment: null },
+      ],
+      taxLines: [
+        { $loc: '/line_items/1/tax_lines/0', title: 'MA State Tax', price: '3.58', pricePresentment: null },
+      ],
     });
     expect(doc.tree.noteAttributes.map((a) => [a.name, a.value])).toEqual([
       ['gift_wrap', 'no'],
@@ -294,6 +299,99 @@ describe('shopify-order broken input', () => {
       '0',
       '18446744073709551615',
     ]);
+  });
+
+  it('reads fulfillments (tracking, shipped lines), refunds (lines, transactions) and presentment amounts', () => {
+    const doc = one('multi-currency-partly-fulfilled-refunded.json');
+    const tree = doc.tree;
+    expect([tree.currency, tree.presentmentCurrency, tree.totalPrice, tree.totalPricePresentment]).toEqual([
+      'EUR',
+      'SEK',
+      '297.71',
+      '3424.30',
+    ]);
+    expect(tree.totalShippingPricePresentment).toBe('115.00');
+    expect(tree.lineItems[0]!.pricePresentment).toBe('1495.00');
+    expect(tree.lineItems[0]!.discountAllocations[0]!.amountPresentment).toBe('299.00');
+    expect(tree.lineItems[0]!.taxLines[0]!.pricePresentment).toBe('538.20');
+    expect(tree.fulfillments.map((f) => [f.id, f.status, f.shipmentStatus, f.trackingCompany])).toEqual([
+      ['5209988770001', 'success', 'delivered', 'PostNord'],
+      ['5209988770002', 'cancelled', null, 'DHL Express'],
+      ['5209988770003', 'success', 'in_transit', 'DHL Express'],
+    ]);
+    expect(tree.fulfillments[2]).toMatchObject({
+      name: '#2047.3',
+      trackingNumbers: ['JJD000390007001234567'],
+      lineItems: [{ $loc: '/fulfillments/2/line_items/0', lineItemId: '16001122330002', quantity: '2' }],
+    });
+    // A refund line's amounts are JSON numbers in Shopify's REST answer: kept as the digits written.
+    expect(tree.refunds).toEqual([
+      {
+        $loc: '/refunds/0',
+        id: '1102233445566',
+        createdAt: '2024-03-09T16:39:58+01:00',
+        processedAt: '2024-03-09T16:39:58+01:00',
+        note: 'Out of stock: third pair cancelled',
+        refundLineItems: [
+          {
+            $loc: '/refunds/0/refund_line_items/0',
+            lineItemId: '16001122330002',
+            quantity: '1',
+            restockType: 'cancel',
+            subtotal: '17.95',
+            totalTax: '3.59',
+          },
+        ],
+        transactions: [
+          {
+            $loc: '/refunds/0/transactions/0',
+            id: '7012345678901',
+            kind: 'refund',
+            status: 'success',
+            gateway: 'shopify_payments',
+            amount: '206.10',
+            currency: 'SEK',
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("takes a fulfillment's tracking_number (and tracking_url) when it has no tracking_numbers list, as older API versions send", () => {
+    const order = JSON.parse(fixture('multi-currency-partly-fulfilled-refunded.json').toString('utf8'));
+    const [first] = order.fulfillments;
+    delete first.tracking_numbers;
+    delete first.tracking_urls;
+    order.fulfillments = [first, { id: 1, status: 'open', tracking_number: '', tracking_numbers: [] }];
+    const tree = reader.parse(Buffer.from(JSON.stringify(order)))[0]!.tree;
+    expect(tree.fulfillments.map((f) => [f.trackingNumbers, f.trackingUrls])).toEqual([
+      [['00370712345678901234'], ['https://tracking.postnord.com/se/?id=00370712345678901234']],
+      [[], []],
+    ]);
+  });
+
+  it('refuses a fulfillment or refund line without its line item id, and a refund in a currency that is no ISO code', () => {
+    const order = JSON.parse(fixture('multi-currency-partly-fulfilled-refunded.json').toString('utf8'));
+    const broken = (change: (o: typeof order) => void) => {
+      const copy = structuredClone(order);
+      change(copy);
+      return refusal(Buffer.from(JSON.stringify(copy)));
+    };
+    expect(broken((o) => delete o.fulfillments[1].line_items[0].id).location).toBe(
+      '/fulfillments/1/line_items/0/id',
+    );
+    expect(broken((o) => delete o.refunds[0].refund_line_items[0].line_item_id).location).toBe(
+      '/refunds/0/refund_line_items/0/line_item_id',
+    );
+    expect(broken((o) => (o.refunds[0].refund_line_items[0].quantity = 1.5)).location).toBe(
+      '/refunds/0/refund_line_items/0/quantity',
+    );
+    expect(broken((o) => (o.refunds[0].transactions[0].currency = 'KR')).location).toBe(
+      '/refunds/0/transactions/0/currency',
+    );
+    expect(broken((o) => (o.total_price_set.presentment_money.amount = '12,50')).location).toBe(
+      '/total_price_set/presentment_money/amount',
+    );
   });
 
   it('refuses a line item without an id', () => {

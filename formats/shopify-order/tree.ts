@@ -38,6 +38,8 @@ export interface ShopifyLineItem {
   /** Decimal strings: the digits Shopify sent. */
   quantity: string;
   price: string | null;
+  /** price_set.presentment_money.amount: the price in the currency the customer paid in (presentment_currency). */
+  pricePresentment: string | null;
   totalDiscount: string | null;
   fulfillmentStatus: string | null;
   requiresShipping: boolean | null;
@@ -55,16 +57,78 @@ export interface ShopifyLineItem {
   taxLines: ShopifyTaxLine[];
 }
 
-/** An amount of a list (a discount allocation), as Shopify wrote it. */
+/** An amount of a list (a discount allocation), as Shopify wrote it, and in the presentment currency (amount_set). */
 export interface ShopifyAmount {
   $loc: string;
   amount: string | null;
+  amountPresentment: string | null;
 }
 
 export interface ShopifyTaxLine {
   $loc: string;
   title: string | null;
   price: string | null;
+  /** price_set.presentment_money.amount. */
+  pricePresentment: string | null;
+}
+
+/** A line item's quantity in a fulfillment (its line_items[]: the order's line item, by id, with the quantity shipped). */
+export interface ShopifyLineQuantity {
+  $loc: string;
+  lineItemId: string;
+  quantity: string;
+}
+
+/** fulfillments[]: one shipment of some of the order's items. */
+export interface ShopifyFulfillment {
+  $loc: string;
+  id: string | null;
+  /** `#1001.1`: the order's name and the fulfillment's number. */
+  name: string | null;
+  /** pending, open, success, cancelled, error, failure: only `success` went out. */
+  status: string | null;
+  /** The carrier's last word: label_printed, in_transit, out_for_delivery, delivered, failure, … */
+  shipmentStatus: string | null;
+  createdAt: string | null;
+  trackingCompany: string | null;
+  /** tracking_numbers, else tracking_number: the non-empty ones, in order. */
+  trackingNumbers: string[];
+  /** tracking_urls, else tracking_url: the non-empty ones, in order. */
+  trackingUrls: string[];
+  lineItems: ShopifyLineQuantity[];
+}
+
+/** refunds[]: money (and maybe items) given back. */
+export interface ShopifyRefund {
+  $loc: string;
+  id: string | null;
+  createdAt: string | null;
+  processedAt: string | null;
+  note: string | null;
+  refundLineItems: ShopifyRefundLineItem[];
+  transactions: ShopifyTransaction[];
+}
+
+export interface ShopifyRefundLineItem {
+  $loc: string;
+  lineItemId: string;
+  quantity: string;
+  /** no_restock, cancel, return, legacy_restock. */
+  restockType: string | null;
+  /** The amount refunded for the line before tax, and its tax, in the shop's currency. */
+  subtotal: string | null;
+  totalTax: string | null;
+}
+
+/** A refund's transaction: the money that went back, in `currency` (the one the customer paid in). */
+export interface ShopifyTransaction {
+  $loc: string;
+  id: string | null;
+  kind: string | null;
+  status: string | null;
+  gateway: string | null;
+  amount: string | null;
+  currency: string | null;
 }
 
 /** A name / value pair: a note attribute of the order, or a property of a line item (engraving text, a gift note). */
@@ -111,6 +175,12 @@ export interface ShopifyOrderTree {
   totalTax: string | null;
   totalDiscounts: string | null;
   totalLineItemsPrice: string | null;
+  /** The `*_set.presentment_money.amount` of the totals: in the currency the customer paid in (presentmentCurrency). */
+  totalPricePresentment: string | null;
+  subtotalPricePresentment: string | null;
+  totalTaxPresentment: string | null;
+  totalDiscountsPresentment: string | null;
+  totalShippingPricePresentment: string | null;
   taxesIncluded: boolean | null;
   financialStatus: string | null;
   fulfillmentStatus: string | null;
@@ -126,4 +196,6 @@ export interface ShopifyOrderTree {
   lineItems: ShopifyLineItem[];
   shippingLines: ShopifyShippingLine[];
   discountCodes: ShopifyDiscountCode[];
+  fulfillments: ShopifyFulfillment[];
+  refunds: ShopifyRefund[];
 }

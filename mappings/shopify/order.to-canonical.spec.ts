@@ -47,6 +47,95 @@ describe('shopify order → SalesOrderEvent', () => {
     expect((await mapped(base(fields))).salesOrder.status).toBe(status);
   });
 
+  it('is DELIVERED once fulfilled whole and every shipment that went out is delivered; failed ones do not count', async () => {
+    const shipment = (id: number, status: string, shipment_status: string | null) => ({
+      id,
+      status,
+      shipment_status,
+      tracking_number: `T${id}`,
+      line_items: [],
+    });
+    const status = async (fields: Json) =>
+      (await mapped(base({ financial_status: 'paid', ...fields }))).salesOrder.status;
+    const fulfilled = (fulfillments: Json[]) => ({ fulfillment_status: 'fulfilled', fulfillments });
+    expect(await status(fulfilled([shipment(1, 'success', 'delivered'), shipment(2, 'failure', null)]))).toBe(
+      'DELIVERED',
+    );
+    expect(
+      await status(fulfilled([shipment(1, 'success', 'delivered'), shipment(2, 'success', 'in_transit')])),
+    ).toBe('SHIPPED');
+    expect(await status(fulfilled([]))).toBe('SHIPPED');
+    expect(
+      await status({ fulfillment_status: 'partial', fulfillments: [shipment(1, 'success', 'delivered')] }),
+    ).toBe('PARTIALLY_SHIPPED');
+  });
+
+  it('maps shipments to DELIVERY references and trackingNumbers, shipped and refunded quantities per line', async () => {
+    const order = base({
+      fulfillment_status: 'partial',
+      line_items: [
+        { id: 1, title: 'A', quantity: 3, price: '10.00' },
+        { id: 2, title: 'B', quantity: 1, price: '5.00' },
+      ],
+      fulfillments: [
+        {
+          id: 11,
+          status: 'success',
+          created_at: '2024-02-01T10:00:00+01:00',
+          tracking_company: 'UPS',
+          tracking_numbers: ['1Z1', '1Z2'],
+          line_items: [{ id: 1, quantity: 1 }],
+        },
+        { id: 12, status: 'cancelled', tracking_number: 'X9', line_items: [{ id: 1, quantity: 2 }] },
+        { id: 13, status: 'success', tracking_numbers: ['1Z2'], line_items: [{ id: 1, quantity: 1 }] },
+      ],
+      refunds: [
+        {
+          id: 21,
+          refund_line_items: [{ line_item_id: 2, quantity: 1, restock_type: 'cancel', subtotal: '5.00' }],
+          transactions: [
+            { kind: 'refund', status: 'failure', amount: '5.00', currency: 'USD' },
+            { kind: 'refund', status: 'success', amount: '5.00', currency: 'USD' },
+          ],
+        },
+      ],
+    });
+    const { references, extensions } = (await mapped(order)).salesOrder;
+    expect(references).toEqual([
+      { type: 'DELIVERY', id: '11', date: '2024-02-01T09:00:00.000Z' },
+      { type: 'DELIVERY', id: '13', date: null },
+    ]);
+    expect(extensions.trackingNumbers).toBe('1Z1,1Z2');
+    expect(extensions['shopify.fulfillment.12.status']).toBe('cancelled');
+    expect(extensions['shopify.fulfillment.12.tracking_numbers']).toBe('X9');
+    expect(extensions['shopify.fulfillment.11.tracking_company']).toBe('UPS');
+    expect(extensions['shopify.line.1.fulfilled_quantity']).toBe('2');
+    expect(extensions['shopify.line.2.fulfilled_quantity']).toBeUndefined();
+    expect(extensions['shopify.line.2.refunded_quantity']).toBe('1');
+    expect(extensions['shopify.refund.21.amount']).toBe('5');
+    expect(extensions['shopify.refund.21.line.2.restock_type']).toBe('cancel');
+  });
+
+  it("keeps presentment amounts only when the customer paid in another currency than the shop's", async () => {
+    const set = (amount: string, code: string) => ({
+      shop_money: { amount: '1.00', currency_code: 'USD' },
+      presentment_money: { amount, currency_code: code },
+    });
+    const order = (code: string) =>
+      base({
+        presentment_currency: code,
+        total_price_set: set('9.00', code),
+        line_items: [{ id: 1, title: 'A', quantity: 1, price: '1.00', price_set: set('9.00', code) }],
+      });
+    const other = (await mapped(order('SEK'))).salesOrder.extensions;
+    expect([other['shopify.presentment.total_price'], other['shopify.line.1.presentment.price']]).toEqual([
+      '9',
+      '9',
+    ]);
+    const same = (await mapped(order('USD'))).salesOrder.extensions;
+    expect(Object.keys(same).filter((k) => k.includes('presentment.'))).toEqual([]);
+  });
+
   it('is CREATED while updated_at is created_at, UPDATED after', async () => {
     const order = base();
     expect((await mapped({ ...order, updated_at: order.created_at })).changeType).toBe('CREATED');
