@@ -13,6 +13,7 @@ import type {
   ShopifyLineItem,
   ShopifyLineQuantity,
   ShopifyNameValue,
+  ShopifyOrderAdjustment,
   ShopifyOrderTree,
   ShopifyRefund,
   ShopifyRefundLineItem,
@@ -363,6 +364,18 @@ function transaction(value: unknown, loc: string): ShopifyTransaction {
   };
 }
 
+function orderAdjustment(value: unknown, loc: string): ShopifyOrderAdjustment {
+  if (!isObject(value)) fail(loc, 'an order adjustment is an object');
+  return {
+    $loc: loc,
+    id: id(value.id, 'id', loc),
+    kind: text(value.kind, 'kind', loc),
+    reason: text(value.reason, 'reason', loc),
+    amount: decimal(value.amount, 'amount', loc),
+    taxAmount: decimal(value.tax_amount, 'tax_amount', loc),
+  };
+}
+
 function refund(value: unknown, loc: string): ShopifyRefund {
   if (!isObject(value)) fail(loc, 'a refund is an object');
   return {
@@ -376,6 +389,9 @@ function refund(value: unknown, loc: string): ShopifyRefund {
     ),
     transactions: list(value.transactions, 'transactions', loc).map((v, i) =>
       transaction(v, ptr(ptr(loc, 'transactions'), i)),
+    ),
+    orderAdjustments: list(value.order_adjustments, 'order_adjustments', loc).map((v, i) =>
+      orderAdjustment(v, ptr(ptr(loc, 'order_adjustments'), i)),
     ),
   };
 }

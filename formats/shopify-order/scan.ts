@@ -11,6 +11,7 @@ import type {
   ShopifyLineItem,
   ShopifyLineQuantity,
   ShopifyNameValue,
+  ShopifyOrderAdjustment,
   ShopifyOrderTree,
   ShopifyRefund,
   ShopifyRefundLineItem,
@@ -936,7 +937,15 @@ function lineQuantity(loc: string): ShopifyLineQuantity {
   return { $loc: loc, lineItemId: v[0] as string, quantity: v[1] as string };
 }
 
-const REFUND = keys(['id', 'created_at', 'processed_at', 'note', 'refund_line_items', 'transactions']);
+const REFUND = keys([
+  'id',
+  'created_at',
+  'processed_at',
+  'note',
+  'refund_line_items',
+  'transactions',
+  'order_adjustments',
+]);
 
 /** The location of the refund being read, for its lists' locations. */
 let refundLoc = '';
@@ -956,13 +965,17 @@ function refundValue(index: number): unknown {
       const loc = refundLoc;
       return list((i) => transaction(`${loc}/transactions/${i}`));
     }
+    case 6: {
+      const loc = refundLoc;
+      return list((i) => orderAdjustment(`${loc}/order_adjustments/${i}`));
+    }
     default:
       return textOrNull();
   }
 }
 
 function refund(loc: string): ShopifyRefund {
-  const v: unknown[] = new Array(6);
+  const v: unknown[] = new Array(7);
   refundLoc = loc;
   members(REFUND, v, refundValue, 2);
   return {
@@ -973,6 +986,7 @@ function refund(loc: string): ShopifyRefund {
     note: (v[3] ?? null) as string | null,
     refundLineItems: (v[4] ?? []) as ShopifyRefundLineItem[],
     transactions: (v[5] ?? []) as ShopifyTransaction[],
+    orderAdjustments: (v[6] ?? []) as ShopifyOrderAdjustment[],
   };
 }
 
@@ -1041,5 +1055,24 @@ function transaction(loc: string): ShopifyTransaction {
     gateway: (v[3] ?? null) as string | null,
     amount: (v[4] ?? null) as string | null,
     currency,
+  };
+}
+
+const ORDER_ADJUSTMENT = keys(['id', 'kind', 'reason', 'amount', 'tax_amount']);
+
+const orderAdjustmentValue = (index: number) =>
+  index === 0 ? idOrNull() : index >= 3 ? amountOrNull() : textOrNull();
+
+/** A refund's order adjustment (a shipping refund, a refund discrepancy); its money sets are skipped. */
+function orderAdjustment(loc: string): ShopifyOrderAdjustment {
+  const v: unknown[] = new Array(5);
+  members(ORDER_ADJUSTMENT, v, orderAdjustmentValue, 4);
+  return {
+    $loc: loc,
+    id: (v[0] ?? null) as string | null,
+    kind: (v[1] ?? null) as string | null,
+    reason: (v[2] ?? null) as string | null,
+    amount: (v[3] ?? null) as string | null,
+    taxAmount: (v[4] ?? null) as string | null,
   };
 }

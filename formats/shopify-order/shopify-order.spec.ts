@@ -349,8 +349,19 @@ describe('shopify-order broken input', () => {
             kind: 'refund',
             status: 'success',
             gateway: 'shopify_payments',
-            amount: '206.10',
+            amount: '244.10',
             currency: 'SEK',
+          },
+        ],
+        // The shipping refunded with the line (amounts negative, as Shopify writes an adjustment).
+        orderAdjustments: [
+          {
+            $loc: '/refunds/0/order_adjustments/0',
+            id: '330011223344',
+            kind: 'shipping_refund',
+            reason: 'Shipping refund',
+            amount: '-3.30',
+            taxAmount: '-0.66',
           },
         ],
       },

@@ -107,6 +107,20 @@ export interface ShopifyRefund {
   note: string | null;
   refundLineItems: ShopifyRefundLineItem[];
   transactions: ShopifyTransaction[];
+  orderAdjustments: ShopifyOrderAdjustment[];
+}
+
+/**
+ * A refund's order adjustment: money refunded beside the lines (kind shipping_refund: the shipping; refund_discrepancy:
+ * what the refund differs from its lines' sum), negative as Shopify writes it, in the shop's currency.
+ */
+export interface ShopifyOrderAdjustment {
+  $loc: string;
+  id: string | null;
+  kind: string | null;
+  reason: string | null;
+  amount: string | null;
+  taxAmount: string | null;
 }
 
 export interface ShopifyRefundLineItem {

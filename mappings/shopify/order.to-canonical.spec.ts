@@ -97,6 +97,9 @@ describe('shopify order → SalesOrderEvent', () => {
             { kind: 'refund', status: 'failure', amount: '5.00', currency: 'USD' },
             { kind: 'refund', status: 'success', amount: '5.00', currency: 'USD' },
           ],
+          order_adjustments: [
+            { id: 31, kind: 'shipping_refund', reason: 'Shipping refund', amount: '-4.90' },
+          ],
         },
       ],
     });
@@ -114,6 +117,9 @@ describe('shopify order → SalesOrderEvent', () => {
     expect(extensions['shopify.line.2.refunded_quantity']).toBe('1');
     expect(extensions['shopify.refund.21.amount']).toBe('5');
     expect(extensions['shopify.refund.21.line.2.restock_type']).toBe('cancel');
+    expect(extensions['shopify.refund.21.adjustment.31.kind']).toBe('shipping_refund');
+    expect(extensions['shopify.refund.21.adjustment.31.amount']).toBe('-4.9');
+    expect(extensions['shopify.refund.21.adjustment.31.tax_amount']).toBeUndefined();
   });
 
   it("keeps presentment amounts only when the customer paid in another currency than the shop's", async () => {
