@@ -159,6 +159,7 @@ describe('the lean blocking index', () => {
     expect(await old.migrate((step, done) => told.push([step, done]))).toEqual([
       '014_lean_block_index.sql',
       '015_name_words_by_rec.sql',
+      '016_outbox_writeback.sql',
     ]);
     // The re-indexing says how far it is, a page at a time, up to every stored record.
     const stored = Number(

@@ -29,6 +29,8 @@ import {
   createdRecord,
   forgetSent,
   hubCreated,
+  type MatchedEdit,
+  queueWriteBacks,
   type Sent,
 } from './sync/index.ts';
 
@@ -187,10 +189,19 @@ export async function matchEvents(
   }
   const results = items.length > 0 ? await store.matchIn(client, items) : [];
   const cleared: Array<{ system: string; sourceId: string }> = [];
+  const edits: MatchedEdit[] = [];
   for (const [k, { n, change, claims }] of matched.entries()) {
     const job = jobs[n] as EventJob;
     const result = results[k] ?? null;
     if (claims) await claimCreated(client, store.schema, claims, job.system, job.sourceId);
+    if (result && change.kind === 'edit')
+      edits.push({
+        system: result.system,
+        sourceId: result.sourceId,
+        goldenId: result.goldenId,
+        record: change.record,
+        fields: change.fields,
+      });
     // A full snapshot of the record (not a partial update: the lost changes may have touched other fields)
     // answers the system's request to re-read it.
     if (result && answersResync(job.event)) cleared.push({ system: job.system, sourceId: job.sourceId });
@@ -198,6 +209,9 @@ export async function matchEvents(
   }
   // A person changed these fields in the system: what the hub sent there before no longer stands for it.
   await forgetSent(client, store.schema, forget);
+  // An edit that lost survivorship changed no golden value, so nothing else sends the golden one back to its system.
+  const systems = store.config.sync.systems;
+  await queueWriteBacks(client, store.schema, (system) => systems[system]?.push === true, edits);
   await clearResyncRequests(client, store.schema, cleared);
   return outcomes.map((o) => o ?? { change: null, result: null });
 }

@@ -366,6 +366,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       transport: bus.transport,
       store: masterdata.store,
       matcher: masterdata.matcher,
+      sync: masterdata.sync,
       matcherGroup: masterdata.groupId,
       customerTopic: masterdata.topic,
       commandTopicPrefix: masterdata.store.config.sync.commandTopicPrefix,

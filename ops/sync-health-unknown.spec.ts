@@ -124,6 +124,14 @@ describe('sync health with every input read', () => {
       redriven: 0,
     });
   });
+
+  it("shows per system the relay's write-backs of edits that lost survivorship, not judged", async () => {
+    const relay = { counts: { golden: 0, commands: {}, refused: 0, writebacks: { hubspot: 2 } } };
+    const health = await syncHealth({ ...deps(kafka(), answeringStore), sync: relay });
+    expect(health.systems.find((s) => s.system === 'hubspot')?.outbound.writtenBack).toBe(2);
+    expect(health.systems.find((s) => s.system === 'salesforce')?.outbound.writtenBack).toBe(0);
+    expect(health.status).toBe('ok');
+  });
 });
 
 describe('sync health while Kafka does not answer', () => {

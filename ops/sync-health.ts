@@ -43,6 +43,7 @@ import { gauge } from '../lib/metrics.ts';
 import { withDeadline } from '../lib/retry.ts';
 import {
   type CustomerMatcher,
+  type GoldenSync,
   type MasterDataStore,
   openResyncRequests,
   type ResyncRequested,
@@ -99,6 +100,11 @@ export interface SystemHealth {
     backlogRecords: number;
     backlogSeconds: number;
     failedPushes: number;
+    /**
+     * Commands since start that wrote golden values back to the system because its own edit of them lost
+     * survivorship (masterdata/sync/writeback.ts): 0 when no relay runs in this process.
+     */
+    writtenBack: number;
     sinks: SinkHealth[];
   };
   /**
@@ -175,6 +181,8 @@ export interface SyncHealthDeps {
   /** The matcher's consumer group and topic, for its backlog. */
   matcherGroup: string;
   customerTopic: string;
+  /** The golden sync relay of this process, for the write-backs of edits that lost survivorship. */
+  sync?: Pick<GoldenSync, 'counts'>;
   /** Prefix of the golden sync's command topics per system (default `mdm.customer-sync.`, masterdata `sync:`). */
   commandTopicPrefix?: string;
   thresholds?: Partial<SyncHealthThresholds>;
@@ -563,6 +571,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         backlogRecords: own.reduce((n, s) => n + (s.backlogRecords ?? 0), 0),
         backlogSeconds: Math.max(0, ...own.map((s) => s.backlogSeconds ?? 0)),
         failedPushes: own.reduce((n, s) => n + s.failed, 0),
+        writtenBack: deps.sync?.counts.writebacks[system] ?? 0,
         sinks: own,
       },
       drift,

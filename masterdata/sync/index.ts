@@ -25,3 +25,4 @@ export {
   startGoldenSync,
 } from './relay.ts';
 export { claimCreated, createdFor, createdRecord, forgetSent, heldView, hubCreated } from './sent.ts';
+export { lostFields, type MatchedEdit, queueWriteBacks, type WriteBack } from './writeback.ts';

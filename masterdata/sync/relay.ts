@@ -20,6 +20,7 @@ import {
 } from '../../bus/index.ts';
 import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
+import { counter } from '../../lib/metrics.ts';
 import { RepeatedFailure } from '../../lib/repeated-failure.ts';
 import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
@@ -28,6 +29,13 @@ import type { MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
 import { DEFAULT_CREATE_WHEN, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
+import type { WriteBack } from './writeback.ts';
+
+const writeBacksTotal = counter({
+  name: 'eai_mdm_sync_writebacks_total',
+  help: 'Commands that wrote golden values back to the system whose own edit of them lost survivorship, by system.',
+  labelNames: ['system'],
+});
 
 /** The `origin.system` of what the hub publishes; the sinks' mappings and the matcher know it is not a source. */
 export const MDM_SYSTEM = 'mdm';
@@ -37,6 +45,8 @@ interface OutboxRow {
   golden_id: string;
   before: CustomerPartyMaster | null;
   before_status: string | null;
+  /** Queued by the matcher for an edit that lost survivorship (writeback.ts); null: a golden change. */
+  writeback: WriteBack | null;
 }
 
 interface GoldenRow {
@@ -71,6 +81,8 @@ export interface SyncCommand {
   vals: Record<string, unknown>;
   /** Null when the system holds every golden value already (nothing to write; the contact is still recorded). */
   event: PublishInput | null;
+  /** The fields among `fields` that go back to the system whose edit of them lost survivorship. */
+  writtenBack: GoldenField[];
 }
 
 const isEmpty = (v: unknown) =>
@@ -212,21 +224,36 @@ export function planCommand(options: {
   plan: GoldenEventPlan;
   member: MemberRow | undefined;
   sent: SentRow | undefined;
+  /** Fields the system's own edit of which lost survivorship (writeback.ts): compared whatever changed. */
+  lost?: readonly string[];
 }): SyncCommand | null {
   const { system, current, plan, member, sent } = options;
   if (!member && !options.create) return null;
   const id = current.golden_id;
   const golden = current.record as unknown as Record<string, unknown>;
   const firstContact = !sent || sent.source_id !== (member?.source_id ?? null);
-  const candidates = plan.changeType === 'UPDATED' && !firstContact ? plan.changed : [...GOLDEN_FIELDS];
+  const lost = options.lost ?? [];
+  const candidates =
+    plan.changeType === 'UPDATED' && !firstContact
+      ? GOLDEN_FIELDS.filter((f) => plan.changed.includes(f) || lost.includes(f))
+      : [...GOLDEN_FIELDS];
   const held = (f: string) =>
     sent && !firstContact && sent.fields.includes(f)
       ? sent.vals[f]
       : (member?.record as unknown as Record<string, unknown> | undefined)?.[f];
   const fields = candidates.filter((f) => !sameValue(held(f), golden[f]));
   const vals = Object.fromEntries(fields.map((f) => [f, golden[f] ?? null]));
+  const writtenBack = fields.filter((f) => lost.includes(f));
   if (fields.length === 0)
-    return { system, goldenId: id, sourceId: member?.source_id ?? null, fields, vals, event: null };
+    return {
+      system,
+      goldenId: id,
+      sourceId: member?.source_id ?? null,
+      fields,
+      vals,
+      event: null,
+      writtenBack,
+    };
   const ownIds = (member?.record.sourceIds ?? []).filter((s) => s.system === system);
   const event: PublishInput = {
     schema: 'CustomerEvent',
@@ -255,13 +282,20 @@ export function planCommand(options: {
       }),
     },
   };
-  return { system, goldenId: id, sourceId: member?.source_id ?? null, fields, vals, event };
+  return { system, goldenId: id, sourceId: member?.source_id ?? null, fields, vals, event, writtenBack };
 }
 
 export interface GoldenSync {
-  /** Published so far: golden events, and commands per system. */
-  /** Published golden events, commands per system, and events dead-lettered because their schema refused them. */
-  readonly counts: { golden: number; commands: Record<string, number>; refused: number };
+  /**
+   * Published golden events, commands per system, events dead-lettered because their schema refused them, and per
+   * system the commands that wrote back values its own edits had lost in survivorship (writeback.ts).
+   */
+  readonly counts: {
+    golden: number;
+    commands: Record<string, number>;
+    refused: number;
+    writebacks: Record<string, number>;
+  };
   /** Look at the outbox now (the matcher calls it after each change). */
   kick(): void;
   /** Publishes until the outbox is empty (tests, shutdown). */
@@ -304,6 +338,7 @@ export async function startGoldenSync(options: {
     golden: 0,
     commands: Object.fromEntries(pushTo.map(([s]) => [s, 0])),
     refused: 0,
+    writebacks: {},
   };
 
   /**
@@ -363,7 +398,7 @@ export async function startGoldenSync(options: {
       await store.lock(client);
       const rows = (
         await client.query<OutboxRow>(
-          `select seq, golden_id, before, before_status from ${q}.golden_outbox order by seq limit $1
+          `select seq, golden_id, before, before_status, writeback from ${q}.golden_outbox order by seq limit $1
              for update skip locked`,
           [config.batchSize],
         )
@@ -386,6 +421,14 @@ export async function startGoldenSync(options: {
       for (const r of rows)
         if (!first.has(r.golden_id))
           first.set(r.golden_id, { before: r.before, beforeStatus: r.before_status });
+      // Per golden record, per system: the fields its own edits lost in survivorship, to send back there.
+      const lost = new Map<string, Map<string, Set<string>>>();
+      for (const r of rows)
+        for (const [system, fields] of Object.entries(r.writeback ?? {})) {
+          const bySystem = lost.get(r.golden_id) ?? new Map<string, Set<string>>();
+          lost.set(r.golden_id, bySystem);
+          bySystem.set(system, new Set([...(bySystem.get(system) ?? []), ...fields]));
+        }
       const ids = [...first.keys()];
       const goldens = (
         await client.query<GoldenRow>(
@@ -435,10 +478,13 @@ export async function startGoldenSync(options: {
           mergedIn,
           own.map((m) => ({ system: m.system, id: m.source_id })),
         );
-        if (!plan.event) continue;
-        events.push(plan.event);
+        const writeBack = lost.get(id);
+        if (!plan.event && !writeBack) continue;
+        if (plan.event) events.push(plan.event);
         if (current.status !== 'active' || !current.record) continue;
         for (const [system, settings] of pushTo) {
+          // Unchanged golden values go only to the systems whose edits of them lost.
+          if (!plan.event && !writeBack?.has(system)) continue;
           const member = own.find((m) => m.system === system);
           // Not created until the record holds what the system requires: no command and no sync_sent row, so
           // the change that completes it is the first contact and sends every value.
@@ -452,6 +498,7 @@ export async function startGoldenSync(options: {
             plan,
             member,
             sent: sent.find((s) => s.golden_id === id && s.system === system),
+            lost: [...(writeBack?.get(system) ?? [])],
           });
           if (command) commands.push(command);
         }
@@ -477,9 +524,18 @@ export async function startGoldenSync(options: {
       await client.query('commit');
       counts.golden += events.filter((e) => !refused.has(e)).length;
       counts.refused += refused.size;
-      for (const c of commands)
-        if (c.event && !refused.has(c.event))
-          counts.commands[c.system] = (counts.commands[c.system] ?? 0) + 1;
+      for (const c of commands) {
+        if (!c.event || refused.has(c.event)) continue;
+        counts.commands[c.system] = (counts.commands[c.system] ?? 0) + 1;
+        if (c.writtenBack.length === 0) continue;
+        counts.writebacks[c.system] = (counts.writebacks[c.system] ?? 0) + 1;
+        writeBacksTotal.inc({ system: c.system });
+        // Ids and field names only: never the values.
+        log.info(
+          { goldenId: c.goldenId, system: c.system, sourceId: c.sourceId, fields: c.writtenBack },
+          'edit lost survivorship: golden values written back to its system',
+        );
+      }
       log.debug(
         { outbox: rows.length, golden: events.length, commands: commands.filter((c) => c.event).length },
         'golden changes published',

@@ -89,6 +89,8 @@ export async function startThreeSystems(
     simulators?: { salesforce?: StartOptions; hubspot?: StartOptions; odoo?: StartOptions };
     /** The systems the hub creates golden customers in when they hold none of them (`create: true`). */
     create?: Array<'salesforce' | 'hubspot' | 'odoo'>;
+    /** Survivorship rules per field beside the default mostRecent (e.g. a trusted source of phones). */
+    fields?: Record<string, { rule: string; priority?: string[] }>;
   } = {},
 ): Promise<ThreeSystems> {
   const bus = testBus('/eai/tests/mdm-sync');
@@ -113,7 +115,7 @@ export async function startThreeSystems(
   const creates = (system: 'salesforce' | 'hubspot' | 'odoo') => options.create?.includes(system) ?? false;
   const config = parseMdmConfig({
     // The sync-friendly rule: the latest change of each field wins, whichever system made it.
-    survivorship: { default: { rule: 'mostRecent' }, fields: {} },
+    survivorship: { default: { rule: 'mostRecent' }, fields: options.fields ?? {} },
     sync: {
       systems: {
         salesforce: { push: true, create: creates('salesforce'), hubChangeOrigin: [`client=${clientName}`] },

@@ -55,6 +55,12 @@ const systemSchema = z.object({
     backlogRecords: z.number().int(),
     backlogSeconds: z.number(),
     failedPushes: z.number().int(),
+    writtenBack: z
+      .number()
+      .int()
+      .describe(
+        'Commands since this hub started that wrote golden values back to the system because its own edit of them lost survivorship (a more trusted, frequent or recent value won); also eai_mdm_sync_writebacks_total{system}.',
+      ),
     sinks: z.array(sinkSchema),
   }),
   drift: z

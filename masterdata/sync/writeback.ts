@@ -1,0 +1,92 @@
+/**
+ * Write-back of edits that lost survivorship. An edit whose value did not survive (a more trusted source's value,
+ * a more frequent one, a newer one) leaves the golden record as it was, so the trigger on `golden` queues nothing
+ * for the relay, and the system the edit came from would keep its losing value for good: the systems stay drifted.
+ * The matcher queues such an edit itself, in the transaction that matched it: a `golden_outbox` row whose
+ * `writeback` names the system and the fields it lost. The relay sends that system (and no other: the others hold
+ * the golden values already) the golden values of those fields, records them in `sync_sent` as any command, so its
+ * echo is recognised as the hub's (stamp or fingerprint) and changes nothing.
+ */
+import type pg from 'pg';
+import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
+import { quoteSchema } from '../../store/migrate.ts';
+import type { GoldenField } from '../config.ts';
+import type { Lineage } from '../survivorship.ts';
+import { contentKey } from './changes.ts';
+
+type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/** Per system, the golden fields to send back there (a golden_outbox row's `writeback`). */
+export type WriteBack = Record<string, string[]>;
+
+/** One edit as matched: the record it left and the golden fields it set. */
+export interface MatchedEdit {
+  system: string;
+  sourceId: string;
+  goldenId: string;
+  record: CustomerPartyMaster;
+  fields: readonly GoldenField[];
+}
+
+/**
+ * The fields an edit set whose golden value is another member's, with another content than the edit left in its
+ * record: the edit lost them. A field the edit's record won (its lineage), or whose golden value it holds already
+ * (another member holds the same), is not lost; nor is a golden field no member holds a value of.
+ */
+export function lostFields(
+  edit: Pick<MatchedEdit, 'system' | 'sourceId' | 'record' | 'fields'>,
+  golden: CustomerPartyMaster,
+  lineage: Lineage,
+): GoldenField[] {
+  const held = edit.record as unknown as Record<string, unknown>;
+  const values = golden as unknown as Record<string, unknown>;
+  return edit.fields.filter((f) => {
+    const from = lineage[f];
+    if (!from || (from.system === edit.system && from.sourceId === edit.sourceId)) return false;
+    return contentKey(f, held[f]) !== contentKey(f, values[f]);
+  });
+}
+
+/**
+ * Queues a write-back for each edit of a system the config pushes to that lost fields (`lostFields`), read against
+ * the golden records as they are now in the client's transaction (after matching): one outbox row per golden
+ * record, its `before` the golden record as it is, so the relay publishes no golden event for it. Returns the rows
+ * queued.
+ */
+export async function queueWriteBacks(
+  db: Queryable,
+  schema: string,
+  pushes: (system: string) => boolean,
+  edits: MatchedEdit[],
+): Promise<number> {
+  const mine = edits.filter((e) => e.goldenId && e.fields.length > 0 && pushes(e.system));
+  if (mine.length === 0) return 0;
+  const q = quoteSchema(schema);
+  const goldens = (
+    await db.query<{ golden_id: string; record: CustomerPartyMaster; lineage: Lineage | null }>(
+      `select golden_id, record, lineage from ${q}.golden
+        where golden_id = any($1::text[]) and status = 'active' and record is not null`,
+      [[...new Set(mine.map((e) => e.goldenId))]],
+    )
+  ).rows;
+  const byId = new Map(goldens.map((g) => [g.golden_id, g]));
+  const queued = new Map<string, WriteBack>();
+  for (const edit of mine) {
+    const golden = byId.get(edit.goldenId);
+    if (!golden) continue;
+    const lost = lostFields(edit, golden.record, golden.lineage ?? {});
+    if (lost.length === 0) continue;
+    const writeBack = queued.get(edit.goldenId) ?? {};
+    writeBack[edit.system] = [...new Set([...(writeBack[edit.system] ?? []), ...lost])].sort();
+    queued.set(edit.goldenId, writeBack);
+  }
+  if (queued.size === 0) return 0;
+  await db.query(
+    `insert into ${q}.golden_outbox (golden_id, before, before_status, writeback)
+     select g.golden_id, g.record, g.status, x.writeback
+       from unnest($1::text[], $2::jsonb[]) as x(golden_id, writeback)
+       join ${q}.golden g on g.golden_id = x.golden_id`,
+    [[...queued.keys()], [...queued.values()].map((w) => JSON.stringify(w))],
+  );
+  return queued.size;
+}
