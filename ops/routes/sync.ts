@@ -59,7 +59,7 @@ const systemSchema = z.object({
       .number()
       .int()
       .describe(
-        'Commands since this hub started that wrote golden values back to the system because its own edit of them lost survivorship (a more trusted, frequent or recent value won); also eai_mdm_sync_writebacks_total{system}.',
+        'Commands the relay of this hub instance sent since it started (instances sharing the outbox each count their own) that wrote golden values back to the system because its own edit of them lost survivorship (a more trusted, frequent or recent value won); also eai_mdm_sync_writebacks_total{system}.',
       ),
     sinks: z.array(sinkSchema),
   }),
