@@ -24,6 +24,17 @@ describe('master data config', () => {
     );
   });
 
+  it('the rules digest of a config from before clockPrecisionMs is kept; another precision changes it', () => {
+    const config = parseMdmConfig({});
+    expect(config.survivorship.clockPrecisionMs).toEqual({ odoo: 1000 });
+    const { clockPrecisionMs: _clocks, ...before } = config.survivorship;
+    // The digest stored by a hub of before (the same rules without the setting): no rematch asked for.
+    expect(rulesDigest({ ...config, survivorship: before } as typeof config)).toBe(rulesDigest(config));
+    expect(
+      rulesDigest(parseMdmConfig({ survivorship: { clockPrecisionMs: { odoo: 1000, sap: 1000 } } })),
+    ).not.toBe(rulesDigest(config));
+  });
+
   it('the rules digest ignores how many the matcher takes at once, where golden records go and retention', () => {
     const digest = rulesDigest(parseMdmConfig({}));
     expect(

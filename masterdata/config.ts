@@ -37,6 +37,9 @@ const levelParams = z
   })
   .refine((p) => p.m.length === p.u.length, { message: 'm and u must have one value per level each' });
 
+/** Systems whose change times have less than millisecond precision: Odoo's write_date has whole seconds. */
+export const DEFAULT_CLOCK_PRECISION_MS: Readonly<Record<string, number>> = { odoo: 1000 };
+
 const fieldRule = z.object({
   rule: z.enum(SURVIVORSHIP_RULES).describe('How the winning value is chosen'),
   priority: z
@@ -174,6 +177,12 @@ export const mdmConfigSchema = z
             phones: { rule: 'mostFrequent' },
           })
           .describe('Rule per golden field; fields not listed use the default'),
+        clockPrecisionMs: z
+          .record(z.string().min(1), z.number().int().positive())
+          .default({ ...DEFAULT_CLOCK_PRECISION_MS })
+          .describe(
+            "Per system, the precision of the change times it reports, in ms (systems not listed: 1). Times are compared at the coarsest precision of the systems compared (Odoo's write_date has whole seconds: its 10:00:00 and another system's 10:00:00.500 tie); a tie goes to the change that reached the bus later, then to the smaller member key. Listing systems replaces the default",
+          ),
       })
       .prefault({}),
     matcher: z
@@ -301,10 +310,17 @@ export function loadMdmConfig(path: string | undefined): MdmConfig {
  * A digest of the matching rules: the config without `sync` (where golden records go does not change how records
  * match) nor `activityRetention` (how long the 360 keeps orders neither) nor `matcher` (how many it matches at once),
  * its keys in jsonb's order (asJsonb), so the
- * same rules written in another order give the same digest.
+ * same rules written in another order give the same digest. `survivorship.clockPrecisionMs` counts only when it is
+ * not the default: the rules of a config written before it existed keep their digest (the stored golden records got
+ * the default by SURVIVE_VERSION 6 at migrate), so no rematch is asked for.
  */
 export function rulesDigest(config: MdmConfig): string {
   const { sync: _sync, activityRetention: _retention, matcher: _matcher, ...rules } = config;
+  const { clockPrecisionMs, ...survivorship } = rules.survivorship;
+  const clocks = clockPrecisionMs ?? DEFAULT_CLOCK_PRECISION_MS;
+  const isDefault =
+    JSON.stringify(asJsonb(clocks)) === JSON.stringify(asJsonb({ ...DEFAULT_CLOCK_PRECISION_MS }));
+  if (isDefault) rules.survivorship = survivorship as MdmConfig['survivorship'];
   return createHash('sha256')
     .update(JSON.stringify(asJsonb(rules)))
     .digest('hex')

@@ -196,7 +196,9 @@ export async function startCustomerMatcher(options: {
       }
       // Classified and matched under the matcher's lock, which the sync relay holds while it publishes (what it sent
       // is committed before the echo of it is looked at), together with the other changes in hand (match-events.ts).
-      const { change, result, idsOnly } = await edits.submit({ event, system, sourceId });
+      // Its time on the bus: the later of two changes whose own times tie at their clocks' precision wins.
+      const arrivedAt = Number(timestamp) > 0 ? new Date(Number(timestamp)).toISOString() : undefined;
+      const { change, result, idsOnly } = await edits.submit({ event, system, sourceId, arrivedAt });
       if (!change) {
         tally('erased');
         log.debug({ system, sourceId }, 'change of an erased customer dropped');

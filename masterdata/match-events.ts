@@ -39,6 +39,8 @@ export interface EventJob {
   event: CustomerEvent;
   system: string;
   sourceId: string;
+  /** When the event reached the bus (its Kafka record's time, ISO): survivorship's tie-break of equal change times. */
+  arrivedAt?: string;
 }
 
 export interface EventOutcome {
@@ -146,7 +148,8 @@ export async function matchEvents(
       outcomes[n] = { change: null, result: null };
       continue;
     }
-    const change = classify(event, previous, sent, store.config.sync.systems[system], golden);
+    const settings = store.config.sync.systems[system];
+    const change = classify(event, previous, sent, settings, golden, job.arrivedAt ?? null);
     // An echo of a record the hub does not hold yet is one it created by the golden id. Once the echo names that
     // golden id, the record joins it as what the hub sent there, and its own id goes into the xref and sync state;
     // before (HubSpot's creation webhook carries nothing but ids), it is not a customer of its own.

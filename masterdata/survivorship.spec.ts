@@ -508,3 +508,90 @@ describe('mostFrequent', () => {
     expect(golden.lineage.person).toMatchObject({ rule: 'mostFrequent', system: 'sap' });
   });
 });
+
+describe('equal change times at a clock’s precision (Odoo’s write_date has whole seconds)', () => {
+  const config = parseMdmConfig({ survivorship: { default: { rule: 'mostRecent' }, fields: {} } });
+  const member = (system: string, sourceId: string, email: string, at: string, arrived?: string): Member => ({
+    system,
+    sourceId,
+    record: {
+      customerId: `${system}:${sourceId}`,
+      sourceIds: [{ system, id: sourceId }],
+      partyType: 'PERSON',
+      emails: [{ address: email, primary: true }],
+    },
+    fieldTimes: { emails: at, ...(arrived ? { 'emails@arrival': arrived } : {}) },
+  });
+  const winner = (members: Member[], c = config) => survive('gc-1', members, c).lineage.emails?.system;
+
+  it('a second-precision time and a millisecond one within that second tie: the later arrival on the bus wins', () => {
+    // Odoo's 10:00:00 may be 10:00:00.900, after HubSpot's 10:00:00.500: neither clock says which came first.
+    const odoo = (arrived: string) =>
+      member('odoo', '7', 'odoo@example.org', '2026-03-02T10:00:00.000Z', arrived);
+    const hubspot = (arrived: string) =>
+      member('hubspot', '101', 'hs@example.org', '2026-03-02T10:00:00.500Z', arrived);
+    expect(winner([odoo('2026-03-02T10:00:05.000Z'), hubspot('2026-03-02T10:00:01.000Z')])).toBe('odoo');
+    expect(winner([odoo('2026-03-02T10:00:01.000Z'), hubspot('2026-03-02T10:00:05.000Z')])).toBe('hubspot');
+    // In any order of the members: a function of the members and their arrivals.
+    expect(winner([hubspot('2026-03-02T10:00:01.000Z'), odoo('2026-03-02T10:00:05.000Z')])).toBe('odoo');
+  });
+
+  it('two Odoo records changed in one second: the later arrival wins, not the smaller key', () => {
+    const a = member('odoo', '7', 'a@example.org', '2026-03-02T10:00:00.000Z', '2026-03-02T10:00:03.000Z');
+    const b = member('odoo', '8', 'b@example.org', '2026-03-02T10:00:00.000Z', '2026-03-02T10:00:02.000Z');
+    expect(survive('gc-1', [a, b], config).record.emails?.[0]?.address).toBe('a@example.org');
+    const b2 = { ...b, fieldTimes: { ...b.fieldTimes, 'emails@arrival': '2026-03-02T10:00:04.000Z' } };
+    expect(survive('gc-1', [a, b2], config).record.emails?.[0]?.address).toBe('b@example.org');
+  });
+
+  it('a time in a later second wins whatever arrived later; without arrivals the member key decides', () => {
+    const odoo = member(
+      'odoo',
+      '7',
+      'odoo@example.org',
+      '2026-03-02T10:00:00.000Z',
+      '2026-03-02T10:00:09.000Z',
+    );
+    const hubspot = member(
+      'hubspot',
+      '101',
+      'hs@example.org',
+      '2026-03-02T10:00:01.200Z',
+      '2026-03-02T10:00:02.000Z',
+    );
+    expect(winner([odoo, hubspot])).toBe('hubspot');
+    expect(
+      winner([
+        member('odoo', '7', 'odoo@example.org', '2026-03-02T10:00:00.000Z'),
+        member('hubspot', '101', 'hs@example.org', '2026-03-02T10:00:00.500Z'),
+      ]),
+    ).toBe('hubspot');
+    expect(
+      winner([
+        member('salesforce', '003A', 'sf@example.org', '2026-03-02T10:00:00.000Z'),
+        member('odoo', '7', 'odoo@example.org', '2026-03-02T10:00:00.000Z'),
+      ]),
+    ).toBe('odoo');
+  });
+
+  it('between millisecond clocks nothing changes: the later time wins, arrival aside', () => {
+    const precise = parseMdmConfig({
+      survivorship: { default: { rule: 'mostRecent' }, fields: {}, clockPrecisionMs: {} },
+    });
+    const odoo = member(
+      'odoo',
+      '7',
+      'odoo@example.org',
+      '2026-03-02T10:00:00.000Z',
+      '2026-03-02T10:00:09.000Z',
+    );
+    const hubspot = member(
+      'hubspot',
+      '101',
+      'hs@example.org',
+      '2026-03-02T10:00:00.500Z',
+      '2026-03-02T10:00:01.000Z',
+    );
+    expect(winner([odoo, hubspot], precise)).toBe('hubspot');
+  });
+});

@@ -25,6 +25,12 @@ export interface Member {
   fieldTimes?: Partial<Record<string, string | null>>;
 }
 
+/**
+ * The key in a member's field times of when its change of `field` reached the bus (the Kafka record's time, ISO):
+ * the tie-break of two changes whose own times are equal at the precision of the systems' clocks.
+ */
+export const arrivalKey = (field: string): string => `${field}@arrival`;
+
 export interface FieldLineage {
   system: string;
   sourceId: string;
@@ -60,9 +66,10 @@ export interface Golden {
  * parts one source states empty (`title: null`) or in another key order as the same value (`fingerprint`); 5: a
  * golden address's parts its source lacks (a newer partial address: city and postcode, no street) are filled from
  * another member's address of the same use and place (`fillSamePlace`), so an emptier address no longer wipes the
- * street a fuller one of that place holds.
+ * street a fuller one of that place holds; 6: field times compared at the coarsest clock precision of the
+ * systems compared (`clockPrecisionMs`: Odoo's whole seconds), ties to the later arrival on the bus.
  */
-export const SURVIVE_VERSION = 5;
+export const SURVIVE_VERSION = 6;
 
 export const memberKey = (m: { system: string; sourceId: string }): string =>
   `${m.system}\u0000${m.sourceId}`;
@@ -154,10 +161,24 @@ function rankedTime(r: Ranked, field: string): number {
 
 const isCopy = (m: Member, field: string) => timeOf(m, field) === null;
 
+/** When the member's change of `field` (or of its top field, for one address use) reached the bus; -∞ unknown. */
+function arrivalOf(m: Member, field: string): number {
+  if (!m.fieldTimes) return Number.NEGATIVE_INFINITY;
+  const bracket = field.indexOf('[');
+  const top = bracket < 0 ? field : field.slice(0, bracket);
+  return time(m.fieldTimes[arrivalKey(field)] ?? m.fieldTimes[arrivalKey(top)]);
+}
+
+/** Later first; two unknowns (or two equal) are no order. */
+const later = (a: number, b: number): number => (a === b ? 0 : b - a);
+
 /**
  * The member whose value of `field` wins by the rule. `read` reads the value compared (default the field's; one
  * address use's address for the uses added to the winner's), `field` also names the field time that ranks them.
- * Field-level conflict rule: the source's most recent change of this field first; equal times by member key.
+ * Field-level conflict rule: the source's most recent change of this field first, the times compared at the
+ * coarsest clock precision among the candidates' systems (`precision`, ms: Odoo's write_date has whole seconds, so
+ * its 10:00:00 and HubSpot's 10:00:00.500 are one time); equal times by the later arrival on the bus, then by
+ * member key.
  * What the rule ranks by (the rank, the completeness, the count: lower first) and the field time are worked out
  * once per candidate into a small entry, then sorted with the comparisons of before: the same winner.
  */
@@ -166,9 +187,10 @@ function winner(
   members: Ranked[],
   rule: SurvivorshipRule,
   priority: string[],
+  precision: Readonly<Record<string, number>>,
   read: (m: Member) => unknown = (m) => (m.record as unknown as Record<string, unknown>)[field],
 ): Ranked | undefined {
-  return ranking(field, members, rule, priority, read)[0];
+  return ranking(field, members, rule, priority, precision, read)[0];
 }
 
 /** The members holding a value of `field` (as `read` reads it), best first by the rule: `winner`'s order. */
@@ -177,11 +199,17 @@ function ranking(
   members: Ranked[],
   rule: SurvivorshipRule,
   priority: string[],
+  precision: Readonly<Record<string, number>>,
   read: (m: Member) => unknown,
 ): Ranked[] {
   const candidates = members.filter((r) => !isEmpty(read(r.m)));
   if (candidates.length <= 1) return candidates;
-  const entries = candidates.map((r) => ({ r, time: rankedTime(r, field), first: 0 }));
+  let grain = 1;
+  for (const r of candidates) grain = Math.max(grain, precision[r.m.system] ?? 1);
+  const entries = candidates.map((r) => {
+    const t = rankedTime(r, field);
+    return { r, time: grain > 1 ? Math.floor(t / grain) : t, arrival: arrivalOf(r.m, field), first: 0 };
+  });
   switch (rule) {
     case 'sourcePriority':
       for (const e of entries) {
@@ -210,7 +238,9 @@ function ranking(
       break;
     }
   }
-  entries.sort((a, b) => a.first - b.first || b.time - a.time || byKey(a.r, b.r));
+  entries.sort(
+    (a, b) => a.first - b.first || later(a.time, b.time) || later(a.arrival, b.arrival) || byKey(a.r, b.r),
+  );
   return entries.map((e) => e.r);
 }
 
@@ -275,6 +305,7 @@ function addedAddresses(
   members: Ranked[],
   rule: SurvivorshipRule,
   priority: string[],
+  precision: Readonly<Record<string, number>>,
 ): Array<{ use: AddressUse; member: Member; address: Address }> {
   const held = new Set((won.m.record.addresses ?? []).map((a) => a.use));
   const out: Array<{ use: AddressUse; member: Member; address: Address }> = [];
@@ -282,7 +313,7 @@ function addedAddresses(
     if (held.has(use)) continue;
     const key = `addresses[${use}]`;
     const others = members.filter((r) => r.m !== won.m && !isCopy(r.m, key));
-    const best = winner(key, others, rule, priority, (m) => addressOf(m, use))?.m;
+    const best = winner(key, others, rule, priority, precision, (m) => addressOf(m, use))?.m;
     const address = best && addressOf(best, use);
     if (best && address) out.push({ use, member: best, address: goldenAddress(address) });
   }
@@ -348,6 +379,7 @@ function fillSamePlace(
   members: Ranked[],
   rule: SurvivorshipRule,
   priority: string[],
+  precision: Readonly<Record<string, number>>,
   lineage: Lineage,
 ): void {
   if (members.length < 2) return;
@@ -360,7 +392,7 @@ function fillSamePlace(
     if (ADDRESS_PARTS.every((part) => !isEmpty(parts[part]))) return;
     const key = `addresses[${use}]` as const;
     const others = members.filter((r) => r.m !== sources[i] && !isCopy(r.m, key));
-    for (const r of ranking(key, others, rule, priority, (m) => addressOf(m, use))) {
+    for (const r of ranking(key, others, rule, priority, precision, (m) => addressOf(m, use))) {
       const candidate = addressOf(r.m, use) as Address;
       if (!samePlace(address, candidate)) continue;
       for (const part of ADDRESS_PARTS) {
@@ -391,14 +423,15 @@ export function survive(goldenId: string, members: Member[], config: MdmConfig):
   const lineage: Golden['lineage'] = {};
   for (const field of GOLDEN_FIELDS) {
     const setting = config.survivorship.fields[field] ?? config.survivorship.default;
-    const wonRanked = winner(field, ranked, setting.rule, setting.priority ?? []);
+    const precision = config.survivorship.clockPrecisionMs ?? {};
+    const wonRanked = winner(field, ranked, setting.rule, setting.priority ?? [], precision);
     if (!wonRanked) continue;
     const won = wonRanked.m;
     (record as unknown as Record<string, unknown>)[field] = goldenValue(field, won.record, config);
     lineage[field] = { system: won.system, sourceId: won.sourceId, rule: setting.rule };
     if (field !== 'addresses') continue;
     const sources = (record.addresses ?? []).map(() => won);
-    for (const added of addedAddresses(wonRanked, ranked, setting.rule, setting.priority ?? [])) {
+    for (const added of addedAddresses(wonRanked, ranked, setting.rule, setting.priority ?? [], precision)) {
       record.addresses?.push(added.address);
       sources.push(added.member);
       lineage[`addresses[${added.use}]`] = {
@@ -407,7 +440,15 @@ export function survive(goldenId: string, members: Member[], config: MdmConfig):
         rule: setting.rule,
       };
     }
-    fillSamePlace(record.addresses ?? [], sources, ranked, setting.rule, setting.priority ?? [], lineage);
+    fillSamePlace(
+      record.addresses ?? [],
+      sources,
+      ranked,
+      setting.rule,
+      setting.priority ?? [],
+      precision,
+      lineage,
+    );
   }
   const created = sorted.map((m) => time(m.record.createdAt)).filter(Number.isFinite);
   const updated = ranked.map((r) => r.updated).filter(Number.isFinite);

@@ -6,12 +6,14 @@
 import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { FieldTimes } from '../store.ts';
+import { arrivalKey } from '../survivorship.ts';
 import type { SyncSystem } from './config.ts';
 
 /** Top-level canonical field of a path such as `addresses[0].city`. */
 export const topField = (path: string) => path.split(/[.[]/)[0] ?? path;
 
 const EPOCH = new Date(0).toISOString();
+const ARRIVAL_SUFFIX = arrivalKey('');
 
 /** A value's identity for comparing what a system holds with the golden value: case and spacing aside. */
 export const valueKey = (value: unknown): string =>
@@ -298,6 +300,11 @@ export function classify(
   settings: SyncSystem | undefined,
   /** The golden record the source record belongs to now: a field riding on an echo that says what it says is no edit. */
   golden: CustomerPartyMaster | null = null,
+  /**
+   * When the event reached the bus (its Kafka record's time): kept per field the edit sets (`arrivalKey`), the
+   * tie-break of survivorship between changes whose own times are equal at their systems' clock precision.
+   */
+  arrivedAt: string | null = null,
 ): Change {
   const before = previous?.record ?? null;
   const record = applyEvent(before, event);
@@ -325,7 +332,14 @@ export function classify(
     else if (before) times[f] = stood;
   }
   for (const [key, t] of Object.entries(previous?.fieldTimes ?? {}))
-    if (key.startsWith('addresses[')) times[key] = t ?? null;
+    if (key.startsWith('addresses[') || key.endsWith(ARRIVAL_SUFFIX)) times[key] = t ?? null;
+  // The fields this event sets take its arrival (an edit's) or lose the one of the change they replace (a copy's).
+  const arrived = (edited: readonly string[]) => {
+    for (const f of fields) {
+      if (arrivedAt && edited.includes(f)) times[arrivalKey(f)] = arrivedAt;
+      else delete times[arrivalKey(f)];
+    }
+  };
   const addressesBefore = times.addresses;
   const at = iso(event.occurredAt) ?? iso(event.customer.updatedAt) ?? new Date().toISOString();
   if (by) {
@@ -345,6 +359,7 @@ export function classify(
           )
         : [];
     for (const f of fields) times[f] = riders.includes(f) ? at : null;
+    arrived(riders);
     useTimes(times, before, record, fields, addressesBefore);
     if (riders.length > 0) return { kind: 'edit', by, record, fieldTimes: times, fields: riders };
     if (before) next.updatedAt = before.updatedAt ?? null;
@@ -352,6 +367,7 @@ export function classify(
   }
   if (!before) for (const f of GOLDEN_FIELDS) times[f] = iso(event.customer.updatedAt) ?? at;
   for (const f of fields) times[f] = at;
+  arrived(fields);
   useTimes(times, before, record, fields, addressesBefore);
   return { kind: 'edit', record, fieldTimes: times, fields };
 }

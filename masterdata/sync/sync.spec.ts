@@ -217,6 +217,39 @@ describe('the echo rule', () => {
     expect(stampedByHub(event('sap', {}, ['emails']), undefined)).toBe(false);
   });
 
+  it('keeps when an edit reached the bus per field it sets; an echo drops it from the fields it copies', () => {
+    const arrived = '2026-03-01T10:00:02.345Z';
+    const edit = classify(event('odoo', newEmail, ['emails']), previous, null, systems.odoo, null, arrived);
+    expect(edit.fieldTimes['emails@arrival']).toBe(arrived);
+    expect(edit.fieldTimes).not.toHaveProperty('person@arrival');
+    // The next change of another field keeps it; the echo of a hub write of the email drops it with the time.
+    const next = { record: edit.record, fieldTimes: edit.fieldTimes };
+    const phone = { phones: [{ number: '+4930123456', isE164: true, use: null, primary: true }] };
+    const later = classify(
+      event('odoo', phone, ['phones']),
+      next,
+      null,
+      systems.odoo,
+      null,
+      '2026-03-01T10:01:00.000Z',
+    );
+    expect(later.fieldTimes['emails@arrival']).toBe(arrived);
+    expect(later.fieldTimes['phones@arrival']).toBe('2026-03-01T10:01:00.000Z');
+    const echo = classify(
+      event('odoo', { emails: [{ address: 'hub@navy.example', use: null, primary: true }] }, ['emails'], {
+        changedBy: '7',
+      }),
+      next,
+      null,
+      systems.odoo,
+      null,
+      '2026-03-01T10:02:00.000Z',
+    );
+    expect(echo.kind).toBe('echo');
+    expect(echo.fieldTimes.emails).toBeNull();
+    expect(echo.fieldTimes).not.toHaveProperty('emails@arrival');
+  });
+
   it("stores an echo's values as copies and keeps the record's updatedAt; an edit takes the event time per field", () => {
     const stamped = classify(
       event('salesforce', newEmail, ['emails', 'updatedAt'], { changeOrigin: 'x;client=eai-hub' }),

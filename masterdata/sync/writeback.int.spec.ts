@@ -1,7 +1,8 @@
 /**
  * An edit that loses survivorship is written back to the system it came from (and only there): the golden record
- * does not change, so no golden change queues it; the matcher queues a write-back instead. On the real broker,
- * registry and PostgreSQL, fed by the matcher.
+ * does not change, so no golden change queues it; the matcher queues a write-back instead. And two edits of one
+ * field whose times tie at Odoo's whole seconds: the later on the bus wins. On the real broker, registry and
+ * PostgreSQL, fed by the matcher.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
@@ -43,7 +44,7 @@ const person = (
 
 const phone = (number: string) => [{ number, isE164: true, use: null, primary: true }];
 
-describe('golden sync relay: an edit that loses survivorship is written back to its system', () => {
+describe('golden sync relay: an edit that loses survivorship is written back; ties at a clock’s precision', () => {
   const bus = testBus('/eai/tests/mdm-writeback');
   const topic = unique('h1-writeback-customers');
   const goldenTopic = unique('h1-writeback-golden');
@@ -265,5 +266,44 @@ describe('golden sync relay: an edit that loses survivorship is written back to 
       ['phones', 'updatedAt'],
     ]);
     expect(sync.counts.writebacks.hubspot ?? 0).toBe(writebacks);
+  });
+
+  it('two edits of one field within Odoo’s second: the later on the bus wins, and the other system is sent it', async () => {
+    const who = {
+      person: { title: null, givenName: 'Hedy', middleName: null, familyName: 'Lamarr' },
+      emails: [{ address: 'hedy@example.org', use: null, primary: true }],
+      phones: phone('+442079465555'),
+    };
+    await publish(person('hubspot', '104', 'CREATED', who, [], '2026-03-01T10:00:00Z'));
+    await publish(person('odoo', '44', 'CREATED', who, [], '2026-03-01T10:01:00Z'));
+    const goldenId = (await store.xref('hubspot', '104'))!;
+    expect(await store.xref('odoo', '44')).toBe(goldenId);
+    const hsBefore = (await commands('hubspot', goldenId)).length;
+    const email = (address: string) => ({ emails: [{ address, use: null, primary: true }] });
+    // HubSpot's edit at 10:00:00.500 reaches the bus first; Odoo's, stamped 10:00:00 by its write_date (whole
+    // seconds: it may have been made at 10:00:00.900), comes after it. Compared to the millisecond, HubSpot's won.
+    await publish(
+      person(
+        'hubspot',
+        '104',
+        'UPDATED',
+        email('hedy.hs@example.org'),
+        ['emails'],
+        '2026-03-02T10:00:00.500Z',
+      ),
+    );
+    await publish(
+      person('odoo', '44', 'UPDATED', email('hedy.odoo@example.org'), ['emails'], '2026-03-02T10:00:00.000Z'),
+    );
+    const golden = await store.golden(goldenId);
+    expect(golden?.record?.emails?.map((e) => e.address)).toEqual(['hedy.odoo@example.org']);
+    expect(golden?.lineage?.emails).toMatchObject({ system: 'odoo', sourceId: '44' });
+    // HubSpot, whose edit the tie went against, is sent Odoo's email.
+    const toHubspot = (await commands('hubspot', goldenId)).slice(hsBefore);
+    expect(toHubspot.at(-1)?.changedFields).toEqual(['emails', 'updatedAt']);
+    const stored = await store.pool.query<{ field_times: Record<string, string> }>(
+      `select field_times from ${quoteSchema(store.schema)}.source_record where system = 'odoo' and source_id = '44'`,
+    );
+    expect(stored.rows[0]?.field_times['emails@arrival']).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 });
