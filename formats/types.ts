@@ -119,10 +119,43 @@ export const DOCUMENT_ROOT = '(document root)';
 export class FormatError extends NonRetriableError {
   readonly format: string;
   readonly location: string;
+  /**
+   * The interchange the error is in, when its header (ISA, UNB) read before the error: what a dead letter of the
+   * whole input is keyed by (its control number) and whose partner it names (its sender), as a set's letter is.
+   */
+  interchange?: InterchangeRef;
   constructor(format: string, location: string, message: string, options: { cause?: unknown } = {}) {
     const where = location.trim() === '' ? DOCUMENT_ROOT : location;
     super(`${format}: ${where}: ${message}`, options);
     this.format = format;
     this.location = where;
   }
+}
+
+/** An EDI interchange as its header names it: the sender's id (ISA06, UNB 0004) and its control number (ISA13, UNB 0020). */
+export interface InterchangeRef {
+  sender: string;
+  controlNumber: string;
+}
+
+/**
+ * Runs `read` (an interchange's envelope checks) and names the interchange in a FormatError it throws that names none
+ * yet: a control number that is no short code (garbage where ISA13 stands) is left out, so it never becomes a key.
+ */
+export function inInterchange<T>(ref: InterchangeRef, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    nameInterchange(error, ref);
+    throw error;
+  }
+}
+
+/** `error` (a FormatError naming no interchange yet) names `ref`, as `inInterchange` does. */
+export function nameInterchange(error: unknown, ref: InterchangeRef): void {
+  if (!(error instanceof FormatError) || error.interchange) return;
+  const controlNumber = ref.controlNumber.trim();
+  const sender = ref.sender.trim();
+  if (/^[A-Za-z0-9._-]{1,35}$/.test(controlNumber))
+    error.interchange = { sender: /^[\x20-\x7e]{1,35}$/.test(sender) ? sender : '', controlNumber };
 }

@@ -148,4 +148,45 @@ describe('mapping step: prepareEagerly', () => {
     expect(read.deadLettered).toEqual([]);
     expect(read.published).toBe(1);
   });
+
+  it('keys the dead letter of an input refused whole by its interchange (ISA13, UNB 0020) and names its sender, else by its name', async () => {
+    const letterOf = async (mappingFile: string, format: string, bytes: Buffer, name?: string) => {
+      const prepared = await steps(findMapping(mappingFile)).eager.prepareEagerly({
+        format,
+        bytes,
+        receivedAt: FIXTURE_RECEIVED_AT,
+        ...(name ? { name } : {}),
+      });
+      expect(prepared.published).toBe(0);
+      expect(prepared.records).toHaveLength(1);
+      const letter = prepared.records[0]!;
+      return { key: letter.key?.toString(), sender: letter.headers?.['eai.document.sender']?.toString() };
+    };
+    const truncatedX12 = readFileSync('formats/x12-850/fixtures/broken/truncated.edi');
+    expect(await letterOf('edi/x12-850.to-canonical.yaml', 'x12-850', truncatedX12, 'po.x12#1')).toEqual({
+      key: '000004711',
+      sender: 'ACMESUPPLY',
+    });
+    // An IEA02 that differs from ISA13: the envelope check fails after the ISA read.
+    const ieaOff = Buffer.from(
+      readFileSync('formats/x12-850/fixtures/amt-ctt-td5-routing.edi', 'utf8').replace(
+        /IEA\*1\*\d+/,
+        'IEA*1*000000999',
+      ),
+    );
+    expect(await letterOf('edi/x12-850.to-canonical.yaml', 'x12-850', ieaOff)).toEqual({
+      key: '000000246',
+      sender: '828513080',
+    });
+    const truncatedEdifact = readFileSync('formats/edifact-orders/fixtures/broken/truncated.edi');
+    expect(
+      await letterOf('edi/edifact-orders.to-canonical.yaml', 'edifact-orders', truncatedEdifact, 'o.edi#1'),
+    ).toEqual({ key: '10042', sender: '4012345000009' });
+    // No interchange header to read: the file and the message's place in it.
+    const letter = Buffer.from('Dear supplier, please find our order attached.\n');
+    expect(await letterOf('edi/x12-850.to-canonical.yaml', 'x12-850', letter, 'letter.x12#1')).toEqual({
+      key: 'letter.x12#1',
+      sender: undefined,
+    });
+  });
 });

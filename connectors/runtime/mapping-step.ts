@@ -11,6 +11,7 @@ import {
 import { type DocumentResult, isRefused } from '../../formats/each-document.ts';
 import { findReader, readerBytes, withNotUtf8Advice } from '../../formats/index.ts';
 import { MAX_DOCUMENT_BYTES } from '../../formats/text-input/decode.ts';
+import { FormatError, type InterchangeRef } from '../../formats/types.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import {
@@ -146,7 +147,13 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     const where = input.where;
     const location = line.location && where ? inFile(line.location, where) : line.location;
     const only = records?.numbers.length === 1 ? records.numbers[0] : undefined;
-    const key = documentId ? (only === undefined ? documentId : `${documentId}:${only}`) : undefined;
+    const interchange = error instanceof FormatError ? error.interchange : undefined;
+    const sender = input.sender ?? (interchange?.sender || undefined);
+    const key = documentId
+      ? only === undefined
+        ? documentId
+        : `${documentId}:${only}`
+      : wholeInputKey(input, interchange);
     const record = deadLetterRecord(
       dlqTopic,
       {
@@ -161,7 +168,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
           'eai.document.name': Buffer.from(source),
           // What a redrive maps it with again (redrive.ts): `$doc.receivedAt`, and the sender that picks the mapping.
           'eai.document.received-at': Buffer.from((input.receivedAt ?? new Date()).toISOString()),
-          ...(input.sender ? { 'eai.document.sender': Buffer.from(input.sender) } : {}),
+          ...(sender ? { 'eai.document.sender': Buffer.from(sender) } : {}),
           ...(documentId ? { 'eai.document.id': Buffer.from(documentId) } : {}),
           ...(records
             ? {
@@ -501,4 +508,14 @@ function errorInFile(error: unknown, where: string): Error {
   const retriable = (original as { retriable?: boolean }).retriable;
   if (retriable !== undefined) Object.assign(told, { retriable });
   return told;
+}
+
+/**
+ * The key of a dead letter no document id names (the input refused whole: its envelope, its encoding, a file its
+ * source refused), so that every letter can be found by key as a set's `<ISA13>/<ST02>` can: the interchange's
+ * control number when its header read (ISA13, UNB 0020; its sender is the letter's `eai.document.sender`), else the
+ * id the source gave the input, else its name (`<file>#<n>`: the file and the message's place in it).
+ */
+function wholeInputKey(input: DocumentInput, interchange: InterchangeRef | undefined): string | undefined {
+  return interchange?.controlNumber ?? input.documentId ?? input.name;
 }

@@ -176,6 +176,8 @@ describe('connector runtime on the real broker', () => {
     });
     const byName = new Map(letters.map((m) => [m.headers['eai.document.name'], m]));
     expect(byName.get('garbage.x12#1')!.value.toString()).toBe(garbage);
+    // No interchange header to key it by: the file and the message's place in it, as `eai.document.name`.
+    expect(byName.get('garbage.x12#1')!.key?.toString()).toBe('garbage.x12#1');
     expect(byName.get('empty.x12#1')!.value.length).toBe(0);
     expect(byName.get('garbage.x12#1')!.headers).toMatchObject({
       '__connect.errors.stage': 'MAPPING',

@@ -1,4 +1,4 @@
-import { FormatError } from '../types.ts';
+import { FormatError, inInterchange } from '../types.ts';
 import { ediDateProblem, ediTimeProblem, isInteger } from '../x12/values.ts';
 import {
   DEFAULT_SEPARATORS,
@@ -187,31 +187,37 @@ class EnvelopeReader {
       const path = `UNB#${++interchanges}`;
       unb.$loc = `${path} (segment ${unb.segment}, line ${unb.line})`;
       const interchange = this.interchangeInfo(unb);
-      this.checkParties(unb);
-      this.checkDateTime(unb, 4);
-      let messages = 0;
-      let groups = 0;
-      for (;;) {
-        const segment = this.next(path, 'UNZ');
-        if (segment.tag === 'UNZ') {
-          this.interchangeTrailer(segment, interchange, groups > 0 ? groups : messages, groups > 0);
-          break;
-        }
-        if (segment.tag === 'UNH') {
-          if (groups > 0)
-            this.fail(segment, 'UNH outside a UNG..UNE group in an interchange that uses groups');
-          this.readMessage(segment, `${path}/UNH#${++messages}`, interchange, undefined);
-        } else if (segment.tag === 'UNG') {
-          if (messages > 0) this.fail(segment, 'UNG after ungrouped messages');
-          this.readGroup(segment, `${path}/UNG#${++groups}`, interchange);
-        } else {
-          this.fail(segment, `expected UNH, UNG or UNZ, found ${segment.tag}`);
-        }
-      }
+      // An envelope error from here on names the interchange (UNB sender, 0020): its dead letter is keyed by it.
+      inInterchange({ sender: interchange.sender.id, controlNumber: interchange.controlRef }, () =>
+        this.readInterchange(unb, interchange, path),
+      );
     }
     if (this.messages.length === 0)
       throw new FormatError(this.format, 'end of file', 'no message (UNH..UNT) in the file');
     return this.messages;
+  }
+
+  private readInterchange(unb: EdifactSegment, interchange: EdifactInterchangeInfo, path: string): void {
+    this.checkParties(unb);
+    this.checkDateTime(unb, 4);
+    let messages = 0;
+    let groups = 0;
+    for (;;) {
+      const segment = this.next(path, 'UNZ');
+      if (segment.tag === 'UNZ') {
+        this.interchangeTrailer(segment, interchange, groups > 0 ? groups : messages, groups > 0);
+        return;
+      }
+      if (segment.tag === 'UNH') {
+        if (groups > 0) this.fail(segment, 'UNH outside a UNG..UNE group in an interchange that uses groups');
+        this.readMessage(segment, `${path}/UNH#${++messages}`, interchange, undefined);
+      } else if (segment.tag === 'UNG') {
+        if (messages > 0) this.fail(segment, 'UNG after ungrouped messages');
+        this.readGroup(segment, `${path}/UNG#${++groups}`, interchange);
+      } else {
+        this.fail(segment, `expected UNH, UNG or UNZ, found ${segment.tag}`);
+      }
+    }
   }
 
   /**

@@ -1,10 +1,11 @@
-import { FormatError } from '../types.ts';
+import { FormatError, nameInterchange } from '../types.ts';
 import { isWhitespace, LineCounter } from '../x12/text.ts';
 import {
   DEFAULT_SEPARATORS,
   type EdifactElement,
   type EdifactSegment,
   type EdifactSeparators,
+  value,
 } from './segment.ts';
 
 const TAG = /^[A-Z][A-Z0-9]{2}$/;
@@ -226,7 +227,15 @@ export function tokenizeFile(
   for (;;) {
     const advice = readServiceStringAdvice(text, format, at);
     const first = state.segments.length;
-    const end = tokenizeInterchange(text, advice, format, state);
+    let end: number;
+    try {
+      end = tokenizeInterchange(text, advice, format, state);
+    } catch (error) {
+      // A file cut inside a segment: the error still names the interchange its UNB opens (sender, 0020).
+      const unb = state.segments[first];
+      if (unb?.tag === 'UNB') nameInterchange(error, { sender: value(unb, 2), controlNumber: value(unb, 5) });
+      throw error;
+    }
     interchanges.push({ advice, unb: state.segments[first] });
     let next = end;
     while (next < text.length && isWhitespace(text.charCodeAt(next))) next++;

@@ -1,4 +1,4 @@
-import { FormatError } from '../types.ts';
+import { FormatError, inInterchange } from '../types.ts';
 import { element, elementName, type X12Segment, type X12Separators } from './segment.ts';
 import { ediDateProblem, ediTimeProblem, isInteger, widenTwoDigitYear } from './values.ts';
 
@@ -142,31 +142,43 @@ class EnvelopeReader {
       const interchangePath = `ISA#${interchangeNumber}`;
       isa.$loc = `${interchangePath} (segment ${isa.segment}, line ${isa.line})`;
       const interchange = this.interchangeInfo(isa);
-      this.checkParties(isa);
-      this.checkDateTime(isa, 9, 10);
-      if (!/^\d{1,9}$/.test(interchange.controlNumber)) {
-        this.fail(isa, `ISA13 control number ${JSON.stringify(interchange.controlNumber)} is not numeric`);
-      }
-      let groups = 0;
-      for (;;) {
-        const segment = this.next('IEA', interchangePath);
-        segment.$loc = `${interchangePath}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
-        if (segment.tag === 'IEA') {
-          this.checkReference(segment, 2, interchange.controlNumber, 'ISA13');
-          this.trailerCount(segment, interchange, groups, 'functional groups (GS)');
-          break;
-        }
-        // TA1 interchange acknowledgments stand between ISA and the first GS (alone, or before a 997's groups): they
-        // answer an interchange, not a set, and no reader takes them.
-        if (segment.tag === 'TA1' && groups === 0) continue;
-        if (segment.tag !== 'GS') this.fail(segment, `expected GS or IEA, found ${segment.tag}`);
-        groups++;
-        this.readGroup(segment, `${interchangePath}/GS#${groups}`, interchange, sets);
-      }
+      // An envelope error from here on names the interchange (ISA06, ISA13): its dead letter is keyed by it.
+      inInterchange({ sender: interchange.senderId, controlNumber: interchange.controlNumber }, () =>
+        this.readInterchange(isa, interchange, interchangePath, sets),
+      );
     }
     if (sets.length === 0)
       throw new FormatError(this.format, 'end of file', 'no transaction set (ST..SE) in the file');
     return sets;
+  }
+
+  private readInterchange(
+    isa: X12Segment,
+    interchange: X12InterchangeInfo,
+    interchangePath: string,
+    sets: X12TransactionSet[],
+  ): void {
+    this.checkParties(isa);
+    this.checkDateTime(isa, 9, 10);
+    if (!/^\d{1,9}$/.test(interchange.controlNumber)) {
+      this.fail(isa, `ISA13 control number ${JSON.stringify(interchange.controlNumber)} is not numeric`);
+    }
+    let groups = 0;
+    for (;;) {
+      const segment = this.next('IEA', interchangePath);
+      segment.$loc = `${interchangePath}/${segment.tag} (segment ${segment.segment}, line ${segment.line})`;
+      if (segment.tag === 'IEA') {
+        this.checkReference(segment, 2, interchange.controlNumber, 'ISA13');
+        this.trailerCount(segment, interchange, groups, 'functional groups (GS)');
+        return;
+      }
+      // TA1 interchange acknowledgments stand between ISA and the first GS (alone, or before a 997's groups): they
+      // answer an interchange, not a set, and no reader takes them.
+      if (segment.tag === 'TA1' && groups === 0) continue;
+      if (segment.tag !== 'GS') this.fail(segment, `expected GS or IEA, found ${segment.tag}`);
+      groups++;
+      this.readGroup(segment, `${interchangePath}/GS#${groups}`, interchange, sets);
+    }
   }
 
   private readGroup(

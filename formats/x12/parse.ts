@@ -1,6 +1,6 @@
 import { type DocumentResult, parses } from '../each-document.ts';
 import { decodeUtf8 } from '../text-input/decode.ts';
-import { FormatError, type FormatReader } from '../types.ts';
+import { FormatError, type FormatReader, nameInterchange } from '../types.ts';
 import { readEdiDocuments } from './documents.ts';
 import { readTransactionSets, type X12TransactionSet } from './envelope.ts';
 import type { X12Segment, X12Separators } from './segment.ts';
@@ -102,6 +102,17 @@ export function readX12(input: Buffer, format: string): X12TransactionSet[] {
   const start = firstSegmentStart(text);
   if (start >= text.length) throw new FormatError(format, 'byte 0', 'empty document');
   const separators = new Map<X12Segment, X12Separators>();
-  const segments = tokenize(text, start, detectSeparators(text, start, format), format, separators);
+  const first = detectSeparators(text, start, format);
+  let segments: X12Segment[];
+  try {
+    segments = tokenize(text, start, first, format, separators);
+  } catch (error) {
+    // A file cut inside a segment: the error still names the interchange its ISA opens (ISA06, ISA13).
+    const end = text.indexOf(first.segment, start);
+    const isa = text.slice(start, end === -1 ? text.length : end).split(first.element);
+    if (isa[0]?.trim() === 'ISA')
+      nameInterchange(error, { sender: isa[6] ?? '', controlNumber: isa[13] ?? '' });
+    throw error;
+  }
   return readTransactionSets(segments, separators, format);
 }
