@@ -104,4 +104,41 @@ describe('file-source with acknowledgements, on the real broker', () => {
     expect(readdirSync(acks).filter((file) => !file.startsWith('.'))).toEqual([ackName]);
     await runtime.remove(name);
   });
+
+  it('an interchange cut short (no GE, no IEA): no record, its sets dead-lettered with why, a TA1 R 023, the file in error/', async () => {
+    const drop = join(root, 'drop-cut');
+    const acks = join(root, 'acks-cut');
+    mkdirSync(drop);
+    const name = unique('x12-cut');
+    const isa13 = String(Date.now() + 1).slice(-9);
+    const dlqFrom = await topicEnds('dlq.mapping');
+    await runtime.put(
+      {
+        name,
+        type: 'file-source',
+        format: 'x12-850',
+        config: { dir: drop, stableMs: 50, acknowledgements: { dir: acks } },
+      },
+      'test',
+    );
+    await waitFor('the connector running', async () => (await runtime.status(name))?.state === 'RUNNING');
+    const whole = interchange(isa13);
+    writeFileSync(join(drop, 'cut.x12'), whole.slice(0, whole.indexOf('GE*3*103~')));
+    const ta1 = `TA1_ACMESUPPLY_${isa13}.x12`;
+    await waitFor('the TA1', () => readdirSync(root).includes('acks-cut') && readdirSync(acks).includes(ta1));
+    expect(readFileSync(join(acks, ta1), 'utf8').split('~')[1]).toBe(`TA1*${isa13}*240312*0930*R*023`);
+    expect(readdirSync(acks).filter((file) => !file.startsWith('.'))).toEqual([ta1]);
+    const letters = await readRawMessages('dlq.mapping', 3, {
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
+      from: dlqFrom,
+    });
+    expect(letters.map((l) => l.key).sort()).toEqual(['cut.x12#1', 'cut.x12#2', 'cut.x12#3']);
+    for (const letter of letters)
+      expect(letter.headers['__connect.errors.exception.message']).toMatch(
+        /^ISA#1\/GS#1\/ST#\d \(byte \d+\): truncated: ISA#1 has no IEA \(the file ends first\)/,
+      );
+    await waitFor('cut.x12 in error/', () => readdirSync(join(drop, 'error')).includes('cut.x12'));
+    expect((await runtime.status(name))!.metrics).toMatchObject({ recordsOut: 0, recordsFailed: 3 });
+    await runtime.remove(name);
+  });
 });

@@ -197,6 +197,66 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     await task.stop();
   });
 
+  it('rejects an interchange cut short (no IEA) with a TA1 R 023 and refuses its sets; a group without its GE gets AK9 R with AK905 3', async () => {
+    const { drop, acks } = await caseFolders();
+    const { context } = createTestContext('acks-truncated');
+    const task = createFileDropSource(
+      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      { ...context, baseDir: root },
+    );
+    await task.start(new Map());
+    // a: cut off after its last SE (no GE, no IEA); b: an interchange whose IEA the next ISA comes before, then a
+    // complete one; c: a group without its GE, the interchange closed by its IEA.
+    const cut = (text: string) => text.replace(/GE\*.*\n/, '').replace(/IEA\*.*\n/, '');
+    await writeFile(join(drop, 'a-cut.x12'), cut(interchange(2, 921)));
+    await writeFile(join(drop, 'b-next-isa.x12'), cut(interchange(1, 922)) + interchange(1, 923));
+    await writeFile(join(drop, 'c-no-ge.x12'), interchange(1, 924).replace(/GE\*.*\n/, ''));
+    const documents = await pollAll(task, 5);
+    expect(documents.map((d) => [d.name, d.refused])).toEqual([
+      ['a-cut.x12#1', 'truncated: ISA#1 has no IEA (the file ends first): its sets are not read'],
+      ['a-cut.x12#2', 'truncated: ISA#1 has no IEA (the file ends first): its sets are not read'],
+      [
+        'b-next-isa.x12#1',
+        expect.stringMatching(/^truncated: ISA#1 has no IEA \(the next ISA \(byte \d+\) came first\)/),
+      ],
+      ['b-next-isa.x12#2', undefined],
+      [
+        'c-no-ge.x12#1',
+        expect.stringMatching(/^truncated: ISA#1\/GS#1 has no GE \(the IEA \(byte \d+\) came first\)/),
+      ],
+    ]);
+    // As the runtime reports them: each refused one dead-lettered with its reason (a SourceRefusal).
+    const refused = new Map(
+      documents.filter((d) => d.refused !== undefined).map((d) => [d, `SourceRefusal: ${d.refused}`]),
+    );
+    await task.commit(documents, { ok: true, published: 1, deadLettered: 4, refused });
+    expect((await readdir(acks)).filter((name) => !name.startsWith('.')).sort()).toEqual([
+      '997_ACMESUPPLY_000000923.x12',
+      '997_ACMESUPPLY_000000924.x12',
+      'TA1_ACMESUPPLY_000000921.x12',
+      'TA1_ACMESUPPLY_000000922.x12',
+    ]);
+    for (const isa13 of ['000000921', '000000922']) {
+      const ta1 = (await readFile(join(acks, `TA1_ACMESUPPLY_${isa13}.x12`), 'utf8')).split('~');
+      expect(ta1[1]).toBe(`TA1*${isa13}*240312*0930*R*023`);
+    }
+    const ak9 = async (name: string) =>
+      (await readFile(join(acks, name), 'utf8'))
+        .split('~')
+        .map((segment) => segment.trim().split('*'))
+        .find((segment) => segment[0] === 'AK9');
+    expect(await ak9('997_ACMESUPPLY_000000923.x12')).toEqual(['AK9', 'A', '1', '1', '1']);
+    expect(await ak9('997_ACMESUPPLY_000000924.x12')).toEqual(['AK9', 'R', '1', '1', '0', '3']);
+    // Files nothing could be read from go to error/, their sets in the dead-letter topic.
+    expect((await readdir(join(drop, 'error'))).sort()).toEqual([
+      'a-cut.x12',
+      'a-cut.x12.reason',
+      'c-no-ge.x12',
+      'c-no-ge.x12.reason',
+    ]);
+    await task.stop();
+  });
+
   it('answers an interchange with no set by a TA1 (024), and a file with no readable ISA with nothing, said in the log', async () => {
     const { drop, acks } = await caseFolders();
     const { context, logs } = createTestContext('acks-ta1');

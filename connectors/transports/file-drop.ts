@@ -149,8 +149,11 @@ interface OpenFile {
   replay?: AckFates;
 }
 
-/** A handed-out piece as the acknowledgments see it: a file refused whole may be of no family. */
-type HandedPiece = Omit<AckPiece, 'kind'> & { kind: AckKind | undefined };
+/**
+ * A handed-out piece as the acknowledgments see it: a file refused whole (`wholeFile`) may be of no family; a message
+ * the splitter refused (its interchange cut short) is one of its interchange's, with its fate.
+ */
+type HandedPiece = Omit<AckPiece, 'kind'> & { kind: AckKind | undefined; wholeFile: boolean };
 
 /** A batch handed out and not yet committed: its documents, the files whose last message it holds, its place. */
 interface HandedOut {
@@ -351,6 +354,7 @@ class FileDropSource implements SourceTask {
         receivedAt: new Date(),
       };
       if (open.refused !== undefined) document.refused = open.refused;
+      else if (piece.refused !== undefined) document.refused = piece.refused;
       if (piece.where !== WHOLE_FILE) document.where = piece.where;
       if (this.acks) {
         this.pieceOf.set(document, handedPiece(open, piece));
@@ -380,8 +384,7 @@ class FileDropSource implements SourceTask {
     const position = document.position;
     if (!this.acks || !position) return position;
     const piece = this.pieceOf.get(document);
-    if (piece?.kind !== undefined && document.refused === undefined)
-      this.ledger.record(piece.file, piece.message, refused);
+    if (piece?.kind !== undefined && !piece.wholeFile) this.ledger.record(piece.file, piece.message, refused);
     const offset = position.offset as unknown as FileDropOffset;
     const acks = this.ledger.fatesOf(offset.file);
     return {
@@ -502,10 +505,13 @@ class FileDropSource implements SourceTask {
       const piece = this.pieceOf.get(document);
       if (!piece) continue;
       through.set(piece.file, Math.max(through.get(piece.file) ?? 0, piece.message));
-      const { kind } = piece;
-      if (document.refused !== undefined)
-        await acks.refusedWhole(piece.file, kind, piece.bytes, document.refused);
-      else if (kind) acks.committed({ ...piece, kind }, refused?.get(document));
+      const { kind, wholeFile, ...rest } = piece;
+      if (wholeFile) await acks.refusedWhole(piece.file, kind, piece.bytes, document.refused ?? '');
+      else if (kind)
+        acks.committed(
+          { ...rest, kind },
+          refused?.get(document) ?? (document.refused === undefined ? undefined : document.refused),
+        );
     }
     const finished = new Set(finishing.map((file) => file.name));
     for (const [file, last] of through) {
@@ -555,7 +561,8 @@ class FileDropSource implements SourceTask {
     const fates = open.replay;
     const kind = open.ackKind;
     if (!fates || !this.acks || !kind || open.taken < fates.from) return;
-    this.acks.committed({ ...handedPiece(open, piece), kind }, reasonAt(fates, open.taken));
+    const { wholeFile: _, ...handed } = handedPiece(open, piece);
+    this.acks.committed({ ...handed, kind }, reasonAt(fates, open.taken));
   }
 
   /** Counts a committed batch's documents against their files. */
@@ -849,6 +856,7 @@ function handedPiece(open: OpenFile, piece: SplitPiece): HandedPiece {
     file: open.file.name,
     message: open.taken,
     kind: open.ackKind,
+    wholeFile: open.refused !== undefined,
     where: piece.where,
     bytes: piece.bytes,
     trailers: piece.trailers,

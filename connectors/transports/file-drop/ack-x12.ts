@@ -154,8 +154,14 @@ export const x12Acknowledgements: AckFamily<X12Interchange> = {
     // A GE01 that does not match its sets: AK902 says what GE01 declared, AK905 5 (the sets were each read and
     // answered as usual, the group accepted with errors noted); an IEA01 that does not match its groups: a TA1 E 021
     // in the 997's interchange, before its groups.
+    // An interchange cut short (no IEA: the file ends, or the next ISA comes, first) is rejected whole with a TA1 R
+    // 023 (improper, premature end of file): its sets were refused, and the partner sends it again whole.
+    if (interchange.interchangeCount?.missing) return ta1(interchange.received, { status: 'R', code: '023' });
     const groups = [...interchange.groups.values()].map((group) => {
-      const declared = countOff(interchange.groupCounts.get(group));
+      const count = interchange.groupCounts.get(group);
+      // A group without its GE: AK905 3 (functional group trailer missing), its sets refused (AK9 R).
+      if (count?.missing) return { ...group, codes: ['3'] };
+      const declared = countOff(count);
       return declared === undefined ? group : { ...group, declaredSets: declared, codes: ['5'] };
     });
     const countsOff = countOff(interchange.interchangeCount) !== undefined;

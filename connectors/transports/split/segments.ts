@@ -40,6 +40,14 @@ export abstract class SegmentSplitter implements Splitter {
   /** Pieces emitted so far, broken ones included. */
   protected emitted = 0;
   protected readonly maxPieceBytes: number;
+  /**
+   * The pieces of the interchange being read, held until its trailer says it is complete (`holdInterchange`), with
+   * the number of the group each is in; undefined when nothing is held (none asked, or it outgrew the limit).
+   */
+  private held: Array<{ piece: SplitPiece; group: number }> | undefined;
+  private heldBytes = 0;
+  /** The group the pieces emitted now are in (for `refuseHeld` of one group). */
+  protected heldGroup = 0;
 
   constructor(maxPieceBytes = MAX_DOCUMENT_BYTES) {
     this.maxPieceBytes = maxPieceBytes;
@@ -183,12 +191,48 @@ export abstract class SegmentSplitter implements Splitter {
     }
     this.emitted++;
     const trailers = this.trailers();
-    out.push({
+    const piece: SplitPiece = {
       bytes: Buffer.concat(parts),
       where: note ? `${open.where}: ${note}` : open.where,
       broken: note !== undefined,
       ...(trailers ? { trailers } : {}),
-    });
+    };
+    if (!this.held) {
+      out.push(piece);
+      return;
+    }
+    this.held.push({ piece, group: this.heldGroup });
+    this.heldBytes += piece.bytes.length;
+    // Bounded: an interchange bigger than the one-document limit is streamed as before, its pieces out at once.
+    if (this.heldBytes > this.maxPieceBytes) this.releaseHeld(out, false);
+  }
+
+  /**
+   * From here on, the pieces of the interchange that begins are held back until `releaseHeld` (its trailer came) or
+   * `refuseHeld` (it was cut short), so that the sets of an interchange cut short are not mapped: as a whole file the
+   * reader reads is refused for a missing trailer. At most the one-document limit of them: past it they go out at once.
+   */
+  protected holdInterchange(): void {
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  /** The held pieces go out as they are; `holdOn`: keep holding (the next group of the same interchange). */
+  protected releaseHeld(out: SplitPiece[], holdOn = false): void {
+    for (const { piece } of this.held ?? []) out.push(piece);
+    this.held = holdOn ? [] : undefined;
+    this.heldBytes = 0;
+  }
+
+  /**
+   * The held pieces (of group `group` only, when given) go out refused with `reason`, the others stay held: those that
+   * read are dead-lettered with it instead of being mapped; a broken one keeps the reader's own reason.
+   */
+  protected refuseHeld(reason: string, group?: number): void {
+    for (const held of this.held ?? []) {
+      if (group !== undefined && held.group !== group) continue;
+      if (!held.piece.broken) held.piece.refused = reason;
+    }
   }
 }
 

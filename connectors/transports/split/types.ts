@@ -9,6 +9,11 @@ export interface SplitPiece {
   broken: boolean;
   /** X12, EDIFACT: the control counts of the piece's group and interchange, filled in once their trailers are read. */
   trailers?: PieceTrailers;
+  /**
+   * The piece reads, but what it came in was cut short (its interchange has no IEA, its group no GE): it is not
+   * mapped but dead-lettered with this reason, as the reader refuses such an interchange read whole.
+   */
+  refused?: string;
 }
 
 /**
@@ -19,6 +24,8 @@ export interface TrailerCount {
   declared?: string;
   counted?: number;
   referenceMatches?: boolean;
+  /** The trailer never came: the group (interchange) ended without it, at the next header or the end of the file. */
+  missing?: boolean;
 }
 
 /**

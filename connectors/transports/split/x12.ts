@@ -35,6 +35,9 @@ export class X12Splitter extends SegmentSplitter {
 
   /** File offset of the ISA whose separators are in use: the next ISA brings its own. */
   private isaOffset = -1;
+  /** The interchange (group) read has had no IEA (GE) yet. */
+  private interchangeOpen = false;
+  private groupOpen = false;
 
   protected detect(buf: Buffer, final: boolean): { syntax: SegmentSyntax; start: number } | undefined {
     let start = bomLength(buf);
@@ -75,6 +78,9 @@ export class X12Splitter extends SegmentSplitter {
     switch (tag) {
       case 'ISA':
         this.closeAll(out, 'ISA');
+        this.endInterchange(out, `the next ISA (byte ${offset}) came first`);
+        this.holdInterchange();
+        this.interchangeOpen = true;
         this.isa = bytes;
         this.iea = Buffer.from(
           `IEA${this.element}1${this.element}${rawElement(bytes, this.element, 13).trim()}`,
@@ -86,11 +92,14 @@ export class X12Splitter extends SegmentSplitter {
         return;
       case 'GS':
         this.closeAll(out, 'GS');
+        this.endGroup(`the next GS (byte ${offset}) came first`);
+        this.groupOpen = true;
         this.gs = bytes;
         this.ge = Buffer.from(
           `GE${this.element}1${this.element}${rawElement(bytes, this.element, 6).trim()}`,
         );
         this.gsNumber++;
+        this.heldGroup = this.gsNumber;
         this.stNumber = 0;
         this.groupCount = {};
         return;
@@ -111,9 +120,15 @@ export class X12Splitter extends SegmentSplitter {
       case 'IEA': {
         // The pieces get their own trailers; these end what is open, and their counts go to the acknowledgment.
         this.closeAll(out, tag);
+        if (tag === 'IEA') this.endGroup(`the IEA (byte ${offset}) came first`);
         const count = tag === 'GE' ? this.groupCount : this.interchangeCount;
         count.declared = rawElement(bytes, this.element, 1).trim();
         count.counted = tag === 'GE' ? this.stNumber : this.gsNumber;
+        if (tag === 'GE') this.groupOpen = false;
+        else {
+          this.interchangeOpen = false;
+          this.releaseHeld(out);
+        }
         return;
       }
     }
@@ -121,6 +136,33 @@ export class X12Splitter extends SegmentSplitter {
       this.begin(`ISA#${this.isaNumber}/GS#${this.gsNumber} (byte ${offset}): segments outside ST..SE`, true);
     }
     this.add(bytes, out);
+  }
+
+  /**
+   * The group ends (a GS, an IEA, an ISA or the end of the file): without its GE it was cut short, and its sets are
+   * refused with why (the interchange's acknowledgment says so: AK9 R, AK905 3).
+   */
+  private endGroup(why: string): void {
+    if (!this.groupOpen) return;
+    this.groupOpen = false;
+    this.groupCount.missing = true;
+    this.refuseHeld(
+      `truncated: ISA#${this.isaNumber}/GS#${this.gsNumber} has no GE (${why}): its sets are not read`,
+      this.gsNumber,
+    );
+  }
+
+  /**
+   * The interchange ends at the next ISA or the end of the file: without its IEA it was cut short (a transfer broken
+   * off), and all its sets are refused with why (its acknowledgment is a TA1 R 023); then they go out.
+   */
+  private endInterchange(out: SplitPiece[], why: string): void {
+    if (!this.interchangeOpen) return;
+    this.endGroup(why);
+    this.interchangeOpen = false;
+    this.interchangeCount.missing = true;
+    this.refuseHeld(`truncated: ISA#${this.isaNumber} has no IEA (${why}): its sets are not read`);
+    this.releaseHeld(out);
   }
 
   private closeAll(out: SplitPiece[], tag: string): void {
@@ -145,6 +187,7 @@ export class X12Splitter extends SegmentSplitter {
   protected finish(out: SplitPiece[]): void {
     if (this.open && !this.open.junk) this.close(out, true, 'truncated: the file ends before the SE');
     else this.close(out, true);
+    this.endInterchange(out, 'the file ends first');
     if (this.emitted === 0) {
       throw new NotEnvelopeError('x12', 'end of file', 'no transaction set (ST..SE) in the file');
     }
