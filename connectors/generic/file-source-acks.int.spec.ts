@@ -94,14 +94,28 @@ describe('file-source with acknowledgements, on the real broker', () => {
     expect(tags('AK4').map((s) => s.elements)).toEqual([['5', '', '8', '20240230']]);
     expect(tags('AK9').map((s) => s.elements)).toEqual([['P', '3', '3', '2']]);
 
-    // The partner sends the same interchange again: its 997 is written again over the first, with the next ISA13.
+    // The partner sends the same interchange again: a duplicate (ISA06 / ISA08 / ISA13 published before), so its sets
+    // are dead-lettered with why and a TA1 R 025 answers it; the 997 stays as it was.
     await waitFor('po.x12 in done/', () => readdirSync(join(drop, 'done')).includes('po.x12'));
     writeFileSync(join(drop, 'po.x12'), interchange(isa13));
-    await waitFor(
-      'the second 997',
-      () => readX12(readFileSync(ackPath), 'x12-997')[0]!.envelope.interchange.controlNumber === '000000002',
+    const ta1 = `TA1_ACMESUPPLY_${isa13}.x12`;
+    await waitFor('the TA1', () => readdirSync(acks).includes(ta1));
+    expect(readFileSync(join(acks, ta1), 'utf8').split('~')[1]).toBe(`TA1*${isa13}*240312*0930*R*025`);
+    expect(readX12(readFileSync(ackPath), 'x12-997')[0]!.envelope.interchange.controlNumber).toBe(
+      '000000001',
     );
-    expect(readdirSync(acks).filter((file) => !file.startsWith('.'))).toEqual([ackName]);
+    const duplicates = await readRawMessages('dlq.mapping', 4, {
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
+      from: dlqFrom,
+    });
+    expect(
+      duplicates.filter((m) =>
+        m.headers['__connect.errors.exception.message']?.includes(
+          `duplicate interchange: ISA06 ACMESUPPLY, ISA08 BIGRETAIL, ISA13 ${isa13} was already published`,
+        ),
+      ),
+    ).toHaveLength(3);
+    expect((await runtime.status(name))!.metrics).toMatchObject({ recordsOut: 2, recordsFailed: 4 });
     await runtime.remove(name);
   });
 

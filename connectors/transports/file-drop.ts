@@ -16,6 +16,7 @@ import {
   ackKindOf,
   acknowledgementsConfig,
 } from './file-drop/acknowledgements.ts';
+import { DuplicateInterchanges } from './file-drop/duplicates.ts';
 import { type DropFile, DropFolder, sameFile } from './file-drop/folder.ts';
 import { compilePattern, filePattern } from './file-drop/pattern.ts';
 
@@ -94,6 +95,21 @@ export const fileDropConfig = z.object({
     .max(500)
     .default(500)
     .describe('How long a poll waits when no file is ready before it returns nothing.'),
+  duplicateInterchanges: z
+    .enum(['refuse', 'allow'])
+    .default('refuse')
+    .describe(
+      'An X12 interchange whose sender, receiver and control number (ISA06, ISA08, ISA13) this connector already published (the same file dropped twice, a partner’s resend): `refuse` dead-letters its sets with `duplicate interchange: … was already published` instead of publishing them again (with acknowledgements, a TA1 R 025 answers it); `allow` publishes it again. Remembered in the connector’s committed position, for the last `rememberInterchanges` interchanges.',
+    ),
+  rememberInterchanges: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(1000)
+    .describe(
+      'How many of the newest interchanges published `duplicateInterchanges: refuse` remembers (each about 40 bytes of the position).',
+    ),
 });
 
 /** The generic `file-source`'s config: the drop folder's, and the acknowledgments (X12 997, EDIFACT CONTRL) it may send. */
@@ -218,6 +234,9 @@ class FileDropSource implements SourceTask {
   private readonly pieceOf = new WeakMap<SourceDocument, HandedPiece>();
   /** The fates of the messages whose acknowledgments are not written yet, for the positions (`positionOf`). */
   private readonly ledger = new AckLedger();
+  /** Duplicate interchange detection (config.duplicateInterchanges), and the interchanges each document holds. */
+  private readonly duplicates: DuplicateInterchanges | undefined;
+  private readonly keysOf = new WeakMap<SourceDocument, string[]>();
   /** For the status: the last committed message's file and number, and the files moved on since the start. */
   private lastCommitted: { file: string; message: number } | undefined;
   private movedToDone = 0;
@@ -230,6 +249,8 @@ class FileDropSource implements SourceTask {
     const dir = resolve(context.baseDir, config.dir);
     this.partition = config.partition ?? dir;
     this.acks = config.acknowledgements && new Acknowledgements(config.acknowledgements, context);
+    if (config.duplicateInterchanges === 'refuse')
+      this.duplicates = new DuplicateInterchanges(config.rememberInterchanges);
     this.folder = new DropFolder({
       dir,
       pattern: compilePattern(config.pattern),
@@ -259,6 +280,7 @@ class FileDropSource implements SourceTask {
       );
     }
     const offset = fileDropOffset.parse(stored);
+    if (offset.seen) this.duplicates?.restore(offset.seen);
     // Committed and finished, but maybe not yet moved when the process stopped.
     const finished = offset.done ? [...offset.finished, offset] : offset.finished;
     for (const ref of finished) {
@@ -355,6 +377,17 @@ class FileDropSource implements SourceTask {
       };
       if (open.refused !== undefined) document.refused = open.refused;
       else if (piece.refused !== undefined) document.refused = piece.refused;
+      else if (this.duplicates) {
+        const { keys, duplicate } = this.duplicates.check(
+          open,
+          open.file.name,
+          piece.where,
+          piece.bytes,
+          open.skip > 0,
+        );
+        if (keys.length > 0) this.keysOf.set(document, keys);
+        if (duplicate !== undefined) document.refused = duplicate;
+      }
       if (piece.where !== WHOLE_FILE) document.where = piece.where;
       if (this.acks) {
         this.pieceOf.set(document, handedPiece(open, piece));
@@ -382,10 +415,19 @@ class FileDropSource implements SourceTask {
    */
   positionOf(document: SourceDocument, refused: string | undefined): SourceDocument['position'] {
     const position = document.position;
-    if (!this.acks || !position) return position;
+    if (!position || (!this.acks && !this.duplicates)) return position;
+    let offset = position.offset as unknown as FileDropOffset;
+    if (this.duplicates) {
+      // Published (not dead-lettered): its interchanges are known from now on, and the position remembers them.
+      const keys = this.keysOf.get(document);
+      if (keys && refused === undefined && document.refused === undefined) this.duplicates.published(keys);
+      const seen = this.duplicates.keys();
+      if (seen.length > 0) offset = { ...offset, seen };
+      if (!this.acks)
+        return seen.length > 0 ? { partition: position.partition, offset: offsetJson(offset) } : position;
+    }
     const piece = this.pieceOf.get(document);
     if (piece?.kind !== undefined && !piece.wholeFile) this.ledger.record(piece.file, piece.message, refused);
-    const offset = position.offset as unknown as FileDropOffset;
     const acks = this.ledger.fatesOf(offset.file);
     return {
       partition: position.partition,

@@ -114,7 +114,15 @@ export interface LogisticsState {
 export function emptyLogisticsState(): LogisticsState {
   return {
     requests: {},
-    counters: { request: 0, interchange: 0, group: 0, set: 0, sscc: 0 },
+    // Interchange control numbers go on from run to run, as a partner's translator keeps its counter: a receiver that
+    // remembers the interchanges it published (the hub's file sources) refuses an ISA13 / UNB 0020 it has seen.
+    counters: {
+      request: 0,
+      interchange: Math.floor(Date.now() / 1000) % 900_000_000,
+      group: 0,
+      set: 0,
+      sscc: 0,
+    },
     asnFaults: [],
     returns: {},
   };

@@ -111,6 +111,9 @@ function interchangeNote(message: string, element: number | undefined): Intercha
  * mapping rule that failed) code 5 alone.
  */
 export function reasonCodes(reason: string): ReasonCodes {
+  // Its interchange was published before (file-drop/duplicates.ts): TA1 R 025, duplicate interchange control number.
+  if (/\bduplicate interchange: /.test(reason))
+    return { codes: ['5'], interchange: { status: 'R', code: '025' } };
   if (/\(ST01\) is not|this reader takes/.test(reason)) return { codes: ['1'] };
   if (/control number mismatch: SE02/.test(reason)) return { codes: ['3'] };
   if (/control count mismatch: SE01/.test(reason)) return { codes: ['4'] };

@@ -49,6 +49,8 @@ export const fileDropOffset = fileRef.extend({
   message: z.number().int().min(1),
   done: z.boolean(),
   finished: z.array(fileRef),
+  /** The interchanges published so far (`<ISA06>/<ISA08>/<ISA13>`, the newest last, bounded): duplicates.ts. */
+  seen: z.array(z.string()).optional(),
 });
 
 export type FileDropOffset = z.infer<typeof fileDropOffset>;
