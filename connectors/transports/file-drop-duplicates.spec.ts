@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json, SourceDocument, SourceTask } from '../sdk/index.ts';
-import { interchangeKeys } from './file-drop/duplicates.ts';
+import { contrlReason } from './file-drop/ack-reasons.ts';
+import { edifactInterchangeKeys, interchangeKeys } from './file-drop/duplicates.ts';
 import { createFileDropSource, type FileDropOptions } from './file-drop.ts';
 import { createTestContext } from './test-support.ts';
 
@@ -175,5 +177,32 @@ describe('file-drop source: duplicate interchanges (ISA06 / ISA08 / ISA13)', () 
       'ACMESUPPLY/BIGRETAIL/000000012',
     ]);
     expect(interchangeKeys(Buffer.from('UNB+UNOC:3+A+B+240312:1430+1'))).toEqual([]);
+  });
+
+  it('EDIFACT: refuses an interchange whose UNB sender, recipient and 0020 were published, a CONTRL saying 26 at the UCI', async () => {
+    const orders = readFileSync('formats/edifact-orders/fixtures/alc-pat-tax-groups.edi');
+    const [key] = edifactInterchangeKeys(orders);
+    expect(key).toMatch(/^UNB:[^/]+\/[^/]+\/\w+$/);
+    // A UNA's own separators, a released one kept as data.
+    expect(
+      edifactInterchangeKeys(Buffer.from('UNA|=.!*~UNB=UNOC|3=SEND!=ER|14=RECIP|14=240312|1430=REF7~')),
+    ).toEqual(['UNB:SEND=ER/RECIP/REF7']);
+    const dir = await caseFolder();
+    const task = make(dir);
+    await task.start(new Map());
+    await writeFile(join(dir, 'a.edi'), orders);
+    const first = await pollAll(task, 1);
+    expect(first[0]!.refused).toBeUndefined();
+    await commit(task, first);
+    await writeFile(join(dir, 'b.edi'), orders);
+    const again = await pollAll(task, 1);
+    expect(again[0]!.refused).toMatch(
+      /^duplicate interchange: UNB sender \S+, recipient \S+, 0020 \w+ was already published/,
+    );
+    await task.stop();
+    expect(contrlReason(`SourceRefusal: ${again[0]!.refused}`, 3)).toEqual({
+      level: 'interchange',
+      error: { code: '26', segment: 'UNB' },
+    });
   });
 });

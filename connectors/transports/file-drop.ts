@@ -99,7 +99,7 @@ export const fileDropConfig = z.object({
     .enum(['refuse', 'allow'])
     .default('refuse')
     .describe(
-      'An X12 interchange whose sender, receiver and control number (ISA06, ISA08, ISA13) this connector already published (the same file dropped twice, a partner’s resend): `refuse` dead-letters its sets with `duplicate interchange: … was already published` instead of publishing them again (with acknowledgements, a TA1 R 025 answers it); `allow` publishes it again. Remembered in the connector’s committed position, for the last `rememberInterchanges` interchanges.',
+      'An interchange whose sender, receiver and control number (X12 ISA06, ISA08, ISA13; EDIFACT UNB 0004, 0010, 0020) this connector already published (the same file dropped twice, a partner’s resend): `refuse` dead-letters its sets with `duplicate interchange: … was already published` instead of publishing them again (with acknowledgements, a TA1 R 025 or a CONTRL UCI 4 with 26 answers it); `allow` publishes it again. Remembered in the connector’s committed position, for the last `rememberInterchanges` interchanges.',
     ),
   rememberInterchanges: z
     .number()

@@ -173,6 +173,9 @@ const SYNTAX_ERROR: Record<ProblemKind, string> = {
  * 18, unspecified error, on the UCM.
  */
 export function contrlReason(reason: string, unhSegment: number): ContrlReason {
+  // Its interchange was published before (file-drop/duplicates.ts): 26, duplicate detected, at the UCI.
+  if (/\bduplicate interchange: /.test(reason))
+    return { level: 'interchange', error: { code: '26', segment: 'UNB' } };
   if (/\(UNH02\) is not|this reader takes/.test(reason)) {
     return {
       level: 'message',

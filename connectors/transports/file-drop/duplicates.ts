@@ -1,9 +1,10 @@
 import { detectSeparators } from '../../../formats/x12/tokenizer.ts';
 
 /**
- * Duplicate interchange detection, as EDI translators do it: an X12 interchange is known by its sender, receiver and
- * control number (ISA06, ISA08, ISA13); one the connector already published is not published again (the partner's
- * resend, the same file dropped twice) but dead-lettered with why, and its acknowledgment is a TA1 R 025. The keys
+ * Duplicate interchange detection, as EDI translators do it: an interchange is known by its sender, receiver and
+ * control number (X12 ISA06, ISA08, ISA13; EDIFACT UNB 0004, 0010, 0020); one the connector already published is not
+ * published again (the partner's resend, the same file dropped twice) but dead-lettered with why, and its
+ * acknowledgment is a TA1 R 025 (a CONTRL UCI 4 with 26, duplicate detected). The keys
  * of the newest `limit` interchanges published are remembered, in the order they were published, and kept in the
  * folder's committed position (`seen`), so a restart remembers them too.
  */
@@ -34,12 +35,15 @@ export class DuplicateInterchanges {
     bytes: Buffer,
     resumed = false,
   ): { keys: string[]; duplicate: string | undefined } {
-    const interchange = /^(ISA#\d+)\//.exec(where)?.[1];
+    const interchange = /^((?:ISA|UNB)#\d+)\//.exec(where)?.[1];
     const at = interchange && `${file}/${interchange}`;
     if (at && this.current?.scope === scope && this.current.at === at) return this.current;
-    if (!startsWithIsa(bytes)) return { keys: [], duplicate: undefined };
-    const keys = interchangeKeys(at ? bytes.subarray(0, 4096) : bytes);
-    const resumedInside = resumed && at !== undefined && !/^ISA#\d+\/GS#1\/ST#1 /.test(where);
+    const kind = ediKind(bytes);
+    if (!kind) return { keys: [], duplicate: undefined };
+    const head = at ? bytes.subarray(0, 4096) : bytes;
+    const keys = kind === 'x12' ? interchangeKeys(head) : edifactInterchangeKeys(head);
+    const resumedInside =
+      resumed && at !== undefined && !/^(ISA#\d+\/GS#1\/ST#1|UNB#\d+(\/UNG#1)?\/UNH#1) /.test(where);
     const repeated = !resumedInside && keys.length > 0 && keys.every((key) => this.seen.has(key));
     const verdict = {
       keys,
@@ -77,15 +81,81 @@ export class DuplicateInterchanges {
   }
 }
 
-/** The bytes begin (after a byte-order mark and blanks) with an ISA: an X12 interchange, whose keys are worth reading. */
-function startsWithIsa(bytes: Buffer): boolean {
-  return /^(\uFEFF|\u00EF\u00BB\u00BF)?\s*ISA/.test(bytes.subarray(0, 64).toString('latin1'));
+/** What the bytes begin with (after a byte-order mark and blanks): an X12 (ISA) or EDIFACT (UNA, UNB) interchange, or neither. */
+function ediKind(bytes: Buffer): 'x12' | 'edifact' | undefined {
+  const head = /^(?:\u00EF\u00BB\u00BF)?\s*(ISA|UNA|UNB)/.exec(bytes.subarray(0, 64).toString('latin1'))?.[1];
+  if (head === undefined) return undefined;
+  return head === 'ISA' ? 'x12' : 'edifact';
 }
 
-/** `ISA06 ACMESUPPLY, ISA08 BIGRETAIL, ISA13 000004711` for a key. */
+/** `ISA06 ACMESUPPLY, ISA08 BIGRETAIL, ISA13 000004711` (`UNB sender …, recipient …, 0020 …`) for a key. */
 function describe(key: string): string {
+  if (key.startsWith(EDIFACT_KEY)) {
+    const [sender, recipient, reference] = key.slice(EDIFACT_KEY.length).split('/');
+    return `UNB sender ${sender}, recipient ${recipient}, 0020 ${reference}`;
+  }
   const [sender, receiver, control] = key.split('/');
   return `ISA06 ${sender}, ISA08 ${receiver}, ISA13 ${control}`;
+}
+
+/** EDIFACT keys are told from X12 ones by this prefix: `UNB:<sender>/<recipient>/<0020>`. */
+const EDIFACT_KEY = 'UNB:';
+
+/**
+ * `UNB:<sender>/<recipient>/<0020>` (UNB 0004, 0010, 0020) of each EDIFACT interchange the bytes hold, in order, with
+ * the separators its UNA declares (else the defaults `:+.? '`), released characters kept as data.
+ */
+export function edifactInterchangeKeys(bytes: Buffer): string[] {
+  const text = bytes.toString('latin1');
+  const keys: string[] = [];
+  let separators = { component: ':', element: '+', release: '?', terminator: "'" };
+  let from = 0;
+  for (;;) {
+    const una = text.indexOf('UNA', from);
+    const unb = text.indexOf('UNB', from);
+    if (unb === -1) return keys;
+    if (una !== -1 && una < unb && text.length >= una + 9) {
+      const [component, element, , release, , terminator] = text.slice(una + 3, una + 9);
+      separators = { component: component!, element: element!, release: release!, terminator: terminator! };
+      from = una + 9;
+      continue;
+    }
+    from = unb + 3;
+    if (text[unb + 3] !== separators.element || (unb > 0 && /[A-Za-z0-9]/.test(text[unb - 1]!))) continue;
+    const elements = splitReleased(text.slice(unb, unb + 1024), separators);
+    // Released characters were taken as data above: the composite is cut at its component separator alone.
+    const part = (n: number) =>
+      splitReleased(elements[n] ?? '', { element: separators.component, release: '', terminator: '' })[0] ??
+      '';
+    const sender = part(2).trim();
+    const recipient = part(3).trim();
+    const reference = (elements[5] ?? '').trim();
+    if (!sender || !recipient || !/^[A-Za-z0-9]{1,14}$/.test(reference)) continue;
+    keys.push(`${EDIFACT_KEY}${sender}/${recipient}/${reference}`);
+  }
+}
+
+/** The segment at the start of `text` cut at its unreleased element separators (up to its unreleased terminator). */
+function splitReleased(
+  text: string,
+  { element, release, terminator }: { element: string; release: string; terminator: string },
+): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === release && i + 1 < text.length) {
+      current += text[++i];
+      continue;
+    }
+    if (c === terminator) break;
+    if (c === element) {
+      out.push(current);
+      current = '';
+    } else current += c;
+  }
+  out.push(current);
+  return out;
 }
 
 /**
