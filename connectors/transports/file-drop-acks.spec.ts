@@ -55,8 +55,15 @@ describe('file-source acknowledgements (997 after the commit)', () => {
   it('writes the 997 only once the batch is committed: AK5 A, A, R (with AK3/AK4), AK9 P; none while it failed', async () => {
     const { drop, acks } = await caseFolders();
     const { context } = createTestContext('acks-connector');
+    // Redelivery below is published again (duplicates: file-drop-duplicates.spec.ts).
     const task = createFileDropSource(
-      { dir: drop, stableMs: 0, idleWaitMs: 10, acknowledgements: { dir: acks } },
+      {
+        dir: drop,
+        stableMs: 0,
+        idleWaitMs: 10,
+        duplicateInterchanges: 'allow',
+        acknowledgements: { dir: acks },
+      },
       { ...context, baseDir: root },
     );
     await task.start(new Map());
@@ -103,7 +110,7 @@ describe('file-source acknowledgements (997 after the commit)', () => {
     ]);
     expect(await readdir(join(drop, 'done'))).toEqual(['po.x12']);
 
-    // Redelivered (the partner sends the same interchange again): the 997 is overwritten, with a new ISA13.
+    // Redelivered (the partner sends the same interchange again) and allowed: the 997 is overwritten, with a new ISA13.
     await writeFile(join(drop, 'po.x12'), interchange(3, 4711));
     const redelivered = await pollAll(task, 3);
     await task.commit(redelivered, { ok: true, published: 3, deadLettered: 0 });
