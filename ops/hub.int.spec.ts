@@ -293,6 +293,17 @@ describe('the hub: connectors over REST, secure from the first route', () => {
       body,
     });
     expect(bad.status).toBe(401);
+    const webhookAnswer = async (response: Response) => {
+      const body = await response.json();
+      assertConformsToOpenApi(openapi, {
+        method: 'post',
+        path: '/webhooks/{connector}',
+        status: response.status,
+        body,
+      });
+      return body;
+    };
+    await webhookAnswer(bad);
     // Over the source's own limit (maxBodyBytes, 8 MiB by default): refused from the declared length, before the
     // hub reads the body or checks its signature, and the connection closed.
     const over = await fetch(`${hub.url}/webhooks/${names.hook}`, {
@@ -302,7 +313,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     });
     expect(over.status).toBe(413);
     expect(over.headers.get('connection')).toBe('close');
-    expect(await over.json()).toEqual({ error: 'body over 8388608 bytes' });
+    expect(await webhookAnswer(over)).toEqual({ error: 'body over 8388608 bytes' });
     const good = await fetch(`${hub.url}/webhooks/${names.hook}`, {
       method: 'POST',
       headers: {
@@ -313,6 +324,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
       body,
     });
     expect(good.status).toBe(200);
+    await webhookAnswer(good);
     const [record] = await readRawMessages('canonical.customer', 1, {
       from,
       wanted: (m) =>
@@ -328,6 +340,26 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     );
     expect(status.body).toMatchObject({ state: 'RUNNING', metrics: { recordsIn: 1 } });
     expect(status.body.metrics.recordsOut).toBeGreaterThan(0);
+  });
+
+  it('serves its probes, metrics and document as the document declares them', async () => {
+    const open = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${hub.url}${path}`, { headers });
+      const text = await response.text();
+      const json = (response.headers.get('content-type') ?? '').includes('json');
+      const body = json ? JSON.parse(text) : text;
+      assertConformsToOpenApi(openapi, { method: 'get', path, status: response.status, body });
+      return { status: response.status, body };
+    };
+    expect((await open('/health/live')).status).toBe(200);
+    expect(await open('/health/ready')).toEqual({ status: 200, body: { status: 'UP' } });
+    const detailed = await open('/health/ready', { authorization: `Bearer ${tokens.viewer}` });
+    expect(detailed.body.details.connectors).toMatchObject({ [names.hook]: 'RUNNING' });
+    expect((await open('/health/ready', { authorization: 'Bearer not-a-token-0123456789' })).status).toBe(
+      401,
+    );
+    expect((await open('/metrics')).body).toMatch(/^eai_dependency_up\{dependency="kafka"\} 1$/m);
+    expect((await open('/openapi.json')).status).toBe(200);
   });
 
   it('maps a mapping dead letter again through the connector that refused it on redrive (dry run: it still fails, and why)', async () => {

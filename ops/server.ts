@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
 import { type AdminApi, errorHandler, notFound, roleOff } from './api/index.ts';
 import { opsMetrics } from './metrics.ts';
+import { openRoutes, type Readiness } from './open-routes.ts';
 import {
   answerWebhook,
   takeWebhookRequest,
@@ -16,7 +17,8 @@ import {
 /**
  * Kubernetes-style probes and metrics. Liveness says only that the process can serve (a broker outage must not
  * get the pod restarted); readiness checks the dependencies; /metrics is Prometheus text. Those three and
- * /openapi.json are open; the admin API's routes (ops/api/) each need a bearer token. Anything else is a JSON 404.
+ * /openapi.json are open; the admin API's routes (ops/api/) each need a bearer token. Every route served here
+ * is declared in open-routes.ts and listed in the document. Anything else is a JSON 404.
  */
 export type DependencyCheck = () => Promise<boolean>;
 
@@ -104,6 +106,8 @@ export function createOpsApp(options: OpsOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const started = Date.now();
+  const api = options.api;
+  for (const route of openRoutes({ webhooks: options.webhooks !== undefined })) api?.document(route);
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'UP', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
   });
@@ -114,13 +118,14 @@ export function createOpsApp(options: OpsOptions): express.Express {
     const details = options.details
       ? await options.details().catch((error: Error) => ({ error: error.message }))
       : undefined;
-    res.status(ready ? 200 : 503).json({
+    const answer: Readiness = {
       status: ready ? 'UP' : 'DOWN',
       checks: Object.fromEntries(
         results.map((r) => [r.name, r.ok ? { status: 'UP' } : { status: 'DOWN', error: r.error }]),
       ),
       ...(details ? { details } : {}),
-    });
+    };
+    res.status(ready ? 200 : 503).json(answer);
   });
   const webhooks = options.webhooks;
   if (webhooks) {
@@ -156,7 +161,6 @@ export function createOpsApp(options: OpsOptions): express.Express {
     await readiness();
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
-  const api = options.api;
   if (api) {
     app.get('/openapi.json', (_req, res) => {
       res.json(api.openapi());

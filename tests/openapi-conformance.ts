@@ -16,7 +16,7 @@ export interface ObservedResponse {
   /** The path template as declared, e.g. `/connectors/{name}/pause`. */
   path: string;
   status: number;
-  /** The parsed JSON body; `undefined` for an answer without one. */
+  /** The parsed JSON body; `undefined` for an answer without one; the text of one of another media type. */
   body: unknown;
 }
 
@@ -79,8 +79,11 @@ export function assertConformsToOpenApi(document: object, observed: ObservedResp
     const statuses = Object.keys(operation.responses ?? {}).join(', ');
     throw new OpenApiMismatchError(`${where}: status not declared (declared: ${statuses})`);
   }
-  const schema = declared.content?.['application/json']?.schema;
+  const content = declared.content ?? {};
+  const schema = content['application/json']?.schema;
   if (schema === undefined) {
+    // A body of another media type (`/metrics`: text/plain) arrives as its text.
+    if (Object.keys(content).length > 0 && typeof observed.body === 'string') return;
     if (observed.body === undefined || observed.body === '') return;
     throw new OpenApiMismatchError(`${where}: the document declares no body, but one came`);
   }

@@ -7,9 +7,11 @@ import { DeadlineError, withDeadline } from '../../lib/retry.ts';
 import { authenticate, type Denial } from './auth.ts';
 import { detailsOf, type ErrorDetail, formatPath, HttpError, sendError } from './errors.ts';
 import { buildOpenApi, type OpenApiDocument } from './openapi.ts';
+import type { Principal, Role } from './roles.ts';
 import {
   type AnyRouteSpec,
   compilePath,
+  type OpenRouteSpec,
   type RouteBackend,
   type RouteHandler,
   type RouteSpec,
@@ -29,6 +31,19 @@ export interface AdminApi {
    * `Allow` (as Kafka Connect's REST server does), where a 404 told the caller the path was wrong.
    */
   readonly methodNotAllowed: express.RequestHandler;
+  /**
+   * Lists a route the ops server serves itself, without the admin token check (route.ts OpenRouteSpec), in the
+   * document: every route the hub serves is in it.
+   */
+  document(spec: OpenRouteSpec): void;
+  /**
+   * Checks an `Authorization` header as the admin routes do (for an open route's detail): the caller, or the 401 or
+   * 403 to answer.
+   */
+  authenticate(
+    authorization: string | undefined,
+    role: Role,
+  ): { ok: true; principal: Principal } | { ok: false; denial: Denial };
   /** The OpenAPI 3.1 document of the declared routes. */
   openapi(): OpenApiDocument;
 }
@@ -204,6 +219,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   const info = { title: options.title ?? 'eai hub admin API', version: options.version ?? '1' };
   const router = express.Router();
   const routes: AnyRouteSpec[] = [];
+  const openRoutes: OpenRouteSpec[] = [];
   /** Per path template: the path as express matches it (any case, a trailing slash or not) and its methods. */
   const paths = new Map<string, { pattern: RegExp; methods: Set<string>; connect: boolean }>();
   const jsonParser = express.json({ limit: bodyLimit, type: jsonTypes });
@@ -297,7 +313,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
           );
         }
       }
-      if (routes.some((r) => r.method === spec.method && r.path === spec.path)) {
+      if ([...routes, ...openRoutes].some((r) => r.method === spec.method && r.path === spec.path)) {
         throw new TypeError(`route ${spec.method} ${spec.path} is declared twice`);
       }
       routes.push(spec);
@@ -313,8 +329,17 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       const run = handler as RouteHandler<unknown, unknown, unknown>;
       router[spec.method](expressPath, (req, res) => serve(spec, run, req, res));
     },
+    document(spec) {
+      compilePath(spec.path);
+      const taken = [...routes, ...openRoutes].some((r) => r.method === spec.method && r.path === spec.path);
+      if (taken) throw new TypeError(`route ${spec.method} ${spec.path} is declared twice`);
+      openRoutes.push(spec);
+      document = undefined;
+    },
+    authenticate: (authorization, role) =>
+      authenticate(authorization, role, verify, undefined, options.tokens.length === 0),
     openapi() {
-      document ??= buildOpenApi(info, routes);
+      document ??= buildOpenApi(info, routes, openRoutes);
       return document;
     },
   };

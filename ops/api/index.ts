@@ -3,12 +3,13 @@
  * the OpenAPI document. The ops server mounts `api.router`; everything else in this folder is internal.
  */
 export { type AdminApi, type AdminApiOptions, createAdminApi } from './admin-api.ts';
-export { type ErrorBody, type ErrorDetail, errorBodySchema, HttpError } from './errors.ts';
+export { type ErrorBody, type ErrorDetail, errorBodySchema, HttpError, sendError } from './errors.ts';
 export { errorHandler, notFound, roleOff } from './fallbacks.ts';
 export type { OpenApiDocument } from './openapi.ts';
 export { messageFor, type Principal, type Role, roleAllows, roleSchema, roles } from './roles.ts';
 export type {
   HttpMethod,
+  OpenRouteSpec,
   RouteBackend,
   RouteHandler,
   RouteInput,

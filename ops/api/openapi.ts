@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorBodySchema } from './errors.ts';
 import { roles } from './roles.ts';
-import type { AnyRouteSpec, RouteResponse } from './route.ts';
+import type { AnyRouteSpec, OpenRouteSpec, RouteResponse } from './route.ts';
 
 type JsonSchema = Record<string, unknown>;
 export type OpenApiDocument = Record<string, unknown> & {
@@ -78,7 +78,7 @@ function createSchemaCollector() {
   return { schemas, add, properties };
 }
 
-function operationId(route: AnyRouteSpec): string {
+function operationId(route: Pick<AnyRouteSpec, 'method' | 'path'>): string {
   const words = route.path
     .split('/')
     .filter(Boolean)
@@ -104,8 +104,8 @@ function parameters(
   }));
 }
 
-function jsonContent(schema: unknown) {
-  return { content: { 'application/json': { schema } } };
+function jsonContent(schema: unknown, contentType = 'application/json') {
+  return { content: { [contentType]: { schema } } };
 }
 
 /** The answers the framework itself gives, added to each route's own. */
@@ -141,15 +141,64 @@ function response(
   declared: RouteResponse,
 ) {
   if (declared.schema)
-    return { description: declared.description, ...jsonContent(collect.add(declared.schema, 'output')) };
+    return {
+      description: declared.description,
+      ...jsonContent(collect.add(declared.schema, 'output'), declared.contentType),
+    };
   if (status >= 400) return { description: declared.description, ...jsonContent(errorRef) };
   return { description: declared.description };
 }
 
-/** The OpenAPI 3.1 document of the declared routes: every route needs a bearer token of at least its role. */
+/** Who may call an open route, as the document says it: `[]` anyone, `[{}, bearer]` anyone and a token shows more. */
+const openAccess: Record<OpenRouteSpec['access'], { security: unknown[]; note: string }> = {
+  open: { security: [], note: 'Open: no token.' },
+  'open-viewer-detail': {
+    security: [{}, { [securityScheme]: [] }],
+    note: 'Open: no token for the answer itself; its detail needs a token of role `viewer` (or operator, admin).',
+  },
+  connector: {
+    security: [],
+    note: "No admin token: the connector checks the sender's own credentials (its signature or bearer token setting).",
+  },
+};
+
+/** The operation of a route the ops server serves itself (route.ts OpenRouteSpec). */
+function openOperation(collect: ReturnType<typeof createSchemaCollector>, route: OpenRouteSpec) {
+  const responses: Record<string, unknown> = {};
+  for (const [status, declared] of Object.entries(route.responses)) {
+    responses[status] = response(collect, Number(status), declared);
+  }
+  const access = openAccess[route.access];
+  const params = parameters(collect, 'path', route.params);
+  return {
+    operationId: operationId(route),
+    summary: route.summary,
+    description: route.description ? `${route.description}\n\n${access.note}` : access.note,
+    tags: [route.tag],
+    'x-eai-access': route.access,
+    security: access.security,
+    ...(params.length ? { parameters: params } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            description: route.body.description,
+            content: { [route.body.contentType]: { schema: {} } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the declared routes: every admin route needs a bearer token of at least its role; the
+ * open routes (probes, metrics, the document, webhooks) say who may call them.
+ */
 export function buildOpenApi(
   info: { title: string; version: string },
   routes: AnyRouteSpec[],
+  openRoutes: OpenRouteSpec[] = [],
 ): OpenApiDocument {
   const collect = createSchemaCollector();
   const paths: OpenApiDocument['paths'] = {};
@@ -182,7 +231,11 @@ export function buildOpenApi(
       responses,
     };
   }
-  const tags = [...new Set(routes.map((r) => r.tag))].sort().map((name) => ({ name }));
+  for (const route of openRoutes) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = openOperation(collect, route);
+  }
+  const tags = [...new Set([...routes, ...openRoutes].map((r) => r.tag))].sort().map((name) => ({ name }));
   return {
     openapi: '3.1.0',
     info: {

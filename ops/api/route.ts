@@ -7,6 +7,31 @@ export interface RouteResponse {
   description: string;
   /** The JSON body's schema; leave it out for no body (204). Error statuses without one get the Error schema. */
   schema?: z.ZodType;
+  /** The body's media type when it is not `application/json` (`/metrics`: Prometheus text). */
+  contentType?: string;
+}
+
+/**
+ * A route the ops server serves itself, outside the admin API's token check (the probes, `/metrics`, the document
+ * itself, the webhook sources' endpoints), declared as data so that the OpenAPI document lists it as well: the
+ * document is generated from these and the admin routes, never written by hand.
+ */
+export interface OpenRouteSpec {
+  method: HttpMethod;
+  /** OpenAPI style, as RouteSpec's. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /**
+   * Who may call: `open` anyone; `open-viewer-detail` anyone, and a viewer token (or more) gets the detail too;
+   * `connector` no admin token, the connector checks the sender's own credentials (a signature, a bearer token).
+   */
+  access: 'open' | 'open-viewer-detail' | 'connector';
+  params?: z.ZodType;
+  /** A request body the route reads as it comes (a webhook's raw bytes): its media type and what it holds. */
+  body?: { contentType: string; description: string };
+  responses: Record<number, RouteResponse>;
 }
 
 /** One admin route, declared as data: the router, the validation and the OpenAPI document all come from it. */
