@@ -452,6 +452,7 @@ describe('a secured Kafka (TLS, SASL, mTLS) and an authenticated registry', () =
         kafka: () => kafkaReachable(kafka.saslSsl, security),
         schemaRegistry: () => registryAnswers(proxy.url, 2000, auth),
       },
+      healthDetails: 'always',
     });
     try {
       const response = await fetch(`${ops.url}/health/ready`);

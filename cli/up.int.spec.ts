@@ -76,7 +76,9 @@ describe('eai up (the README first command, on the configured stack)', () => {
       });
       expect(endpoints!.health).toBe(`http://127.0.0.1:${port}/health/ready`);
 
-      const ready = await fetch(endpoints!.health!);
+      // Readiness's detail (the instance, its connectors) to a token holder; a probe gets the status alone.
+      expect(await (await fetch(endpoints!.health!)).json()).toEqual({ status: 'UP' });
+      const ready = await fetch(endpoints!.health!, { headers: { authorization: `Bearer ${adminToken}` } });
       expect(ready.status).toBe(200);
       expect(((await ready.json()) as { details: { instance: string } }).details.instance).toBe(
         `up-spec-${port}`,
@@ -331,7 +333,7 @@ describe('eai up --orchestrator', () => {
         'order-to-delivery@6',
         'order-to-delivery@7',
       ]);
-      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`, { headers: auth });
       expect(ready.status).toBe(200);
       expect(((await ready.json()) as { details: Record<string, unknown> }).details.parkedWorkflows).toEqual(
         [],

@@ -130,7 +130,7 @@ describe('the hub while PostgreSQL is away', () => {
     // Found away, the next requests probe first and answer at once, without another call waiting on DBOS.
     const again = await call('GET', '/workflows', '/workflows');
     expect([again.status, again.seconds < 1.5]).toEqual([503, true]);
-    const ready = await fetch(`${hub.url}/health/ready`);
+    const ready = await fetch(`${hub.url}/health/ready`, { headers: { authorization: `Bearer ${token}` } });
     expect(ready.status).toBe(503);
     const readiness = (await ready.json()) as {
       checks: Record<string, { status: string }>;

@@ -21,6 +21,8 @@ describe('readiness of a hub of connectors alone', () => {
       group: unique('connect'),
       logger: pino({ level: 'silent' }),
       tokens: [],
+      // Its checks to anyone: this spec reads which dependencies it has.
+      healthDetails: 'always',
       port: 0,
     });
     const response = await fetch(`${hub.url}/health/ready`);

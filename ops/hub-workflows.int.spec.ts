@@ -45,7 +45,7 @@ describe('the hub with the orchestrator role', () => {
       'order-to-delivery@6',
       'order-to-delivery@7',
     ]);
-    const ready = await fetch(`${hub.url}/health/ready`);
+    const ready = await fetch(`${hub.url}/health/ready`, { headers: { authorization: `Bearer ${token}` } });
     expect(ready.status).toBe(200);
     expect(
       ((await ready.json()) as { details: { parkedWorkflows: string[] } }).details.parkedWorkflows,

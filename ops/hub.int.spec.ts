@@ -342,7 +342,7 @@ describe('the hub: connectors over REST, secure from the first route', () => {
     expect(status.body.metrics.recordsOut).toBeGreaterThan(0);
   });
 
-  it('serves its probes, metrics and document as the document declares them', async () => {
+  it('serves its probes, metrics and document as the document declares them, readiness detail only to a token', async () => {
     const open = async (path: string, headers: Record<string, string> = {}) => {
       const response = await fetch(`${hub.url}${path}`, { headers });
       const text = await response.text();

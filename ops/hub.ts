@@ -45,7 +45,7 @@ import { registerLoggerRoutes } from './routes/loggers.ts';
 import { postgresBackend } from './routes/postgres.ts';
 import { registerSyncRoutes } from './routes/sync.ts';
 import { registerWorkflowRoutes } from './routes/workflows.ts';
-import { startOpsServer } from './server.ts';
+import { type HealthDetails, startOpsServer } from './server.ts';
 import { type SyncHealthDeps, type SyncHealthThresholds, syncHealth } from './sync-health.ts';
 
 /** How long readiness waits for the parked workflows (its details) before it says the query did not answer. */
@@ -74,6 +74,8 @@ export interface HubOptions {
    * (the port it listens on).
    */
   instanceId?: string;
+  /** Who sees readiness's checks and details (default `when-authorized`: a viewer token; EAI_HEALTH_DETAILS). */
+  healthDetails?: HealthDetails;
   plugins?: readonly ConnectorPlugin[];
   /** Sink retry policy before a record is dead-lettered (default the bus's: 5 retries from 200 ms). */
   sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
@@ -399,6 +401,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       kafka: kafkaWatchCheck(kafka),
     },
     api,
+    healthDetails: options.healthDetails,
     logger: options.logger,
     webhooks: (name, request) => runtime.webhook(name, request),
     webhookBodyLimit: (name) => runtime.webhookBodyLimit(name),

@@ -4,6 +4,7 @@ import { ConfigError } from '../lib/errors.ts';
 import {
   defaultAdvertisedUrl,
   defaultInstanceName,
+  healthDetailsFromEnv,
   instanceAddressFromEnv,
   instanceIdFromEnv,
 } from './instance-env.ts';
@@ -57,5 +58,13 @@ describe('EAI_OPS_HOST, --host and EAI_ADVERTISED_URL', () => {
         /^EAI_ADVERTISED_URL: an http\(s\) URL/,
       );
     }
+  });
+
+  it('EAI_HEALTH_DETAILS: readiness detail to token holders unless always, anything else refused naming it', () => {
+    expect(healthDetailsFromEnv({})).toBe('when-authorized');
+    expect(healthDetailsFromEnv({ EAI_HEALTH_DETAILS: ' Always ' })).toBe('always');
+    expect(() => healthDetailsFromEnv({ EAI_HEALTH_DETAILS: 'yes' })).toThrow(
+      'EAI_HEALTH_DETAILS: when-authorized or always, got "yes"',
+    );
   });
 });

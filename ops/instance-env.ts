@@ -36,7 +36,23 @@ export const instanceEnvSchema = z.object({
     .describe(
       'The base URL the other instances of the connect group reach this one at: webhook requests for a connector this instance runs are forwarded there (default: the URL it listens on, or `http://<host name>:<port>` when it listens on every interface).',
     ),
+  EAI_HEALTH_DETAILS: z
+    .enum(['when-authorized', 'always'])
+    .default('when-authorized')
+    .describe(
+      'Who sees `/health/ready`’s `checks` and `details` (each dependency’s error, the connectors, their states and errors): `when-authorized` a caller with an admin token of role viewer or more, `always` anyone (a hub reachable only by its operators). The status (UP or DOWN) and its code (200, 503) are open either way, for probes.',
+    ),
 });
+
+/** EAI_HEALTH_DETAILS, checked (a ConfigError naming it). */
+export function healthDetailsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<typeof instanceEnvSchema>['EAI_HEALTH_DETAILS'] {
+  const given = env.EAI_HEALTH_DETAILS?.trim().toLowerCase() || undefined;
+  const parsed = instanceEnvSchema.shape.EAI_HEALTH_DETAILS.safeParse(given);
+  if (!parsed.success) throw new ConfigError(`EAI_HEALTH_DETAILS: when-authorized or always, got "${given}"`);
+  return parsed.data;
+}
 
 /** EAI_INSTANCE_ID when it is set, checked (a ConfigError naming it); undefined when not. */
 export function instanceIdFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -2,16 +2,16 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
 import { createAdminApi, hashToken } from './api/index.ts';
-import { startOpsServer } from './server.ts';
+import { type HealthDetails, startOpsServer } from './server.ts';
 
 /**
  * The routes the ops server serves itself (probes, metrics, the document, webhooks) are in the OpenAPI document,
- * each answering as the document declares.
+ * and readiness's detail (connector names, states, errors) goes only to a token holder.
  */
 const viewer = 'viewer-token-0123456789abcdef';
 const silent = pino({ level: 'silent' });
 
-async function opsServer(options: { kafkaUp?: boolean } = {}) {
+async function opsServer(options: { kafkaUp?: boolean; healthDetails?: HealthDetails } = {}) {
   const api = createAdminApi({
     tokens: [{ name: 'dashboard', role: 'viewer', sha256: hashToken(viewer) }],
     logger: silent,
@@ -20,6 +20,7 @@ async function opsServer(options: { kafkaUp?: boolean } = {}) {
     checks: { kafka: async () => options.kafkaUp ?? true, schemaRegistry: async () => true },
     api,
     logger: silent,
+    healthDetails: options.healthDetails,
     details: async () => ({ connectors: { 'sap-orders': 'FAILED' }, failedConnectors: ['sap-orders'] }),
     webhooks: async (connector, request) =>
       connector === 'hook'
@@ -79,5 +80,51 @@ describe('the routes the ops server serves itself', () => {
       body: '{}',
     });
     expect(capture.body).toEqual({ published: 1, path: '/capture' });
+  });
+
+  it('readiness: the status alone without a token, the checks and details with a viewer token, 401 with an unknown one', async () => {
+    const bare = await observed('GET', '/health/ready', '/health/ready');
+    expect(bare).toEqual({ status: 200, body: { status: 'UP' } });
+    const shown = await observed('GET', '/health/ready', '/health/ready', {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
+    expect(shown).toEqual({
+      status: 200,
+      body: {
+        status: 'UP',
+        checks: { kafka: { status: 'UP' }, schemaRegistry: { status: 'UP' } },
+        details: { connectors: { 'sap-orders': 'FAILED' }, failedConnectors: ['sap-orders'] },
+      },
+    });
+    const unknown = await observed('GET', '/health/ready', '/health/ready', {
+      headers: { authorization: 'Bearer not-a-known-token-0123456789' },
+    });
+    expect(unknown.status).toBe(401);
+    expect(JSON.stringify(unknown.body)).not.toContain('sap-orders');
+  });
+});
+
+describe('readiness of a hub whose dependency is down, or that shows its detail to anyone', () => {
+  it('says 503 DOWN to a probe without a token, and nothing of which dependency or connector', async () => {
+    const server = await opsServer({ kafkaUp: false });
+    try {
+      const response = await fetch(`${server.url}/health/ready`);
+      expect([response.status, await response.json()]).toEqual([503, { status: 'DOWN' }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('shows the detail without a token with healthDetails always (EAI_HEALTH_DETAILS=always)', async () => {
+    const server = await opsServer({ kafkaUp: false, healthDetails: 'always' });
+    try {
+      const response = await fetch(`${server.url}/health/ready`);
+      const body = (await response.json()) as { checks: Record<string, unknown>; details: unknown };
+      expect(response.status).toBe(503);
+      expect(body.checks.kafka).toEqual({ status: 'DOWN', error: 'not reachable' });
+      expect(body.details).toMatchObject({ failedConnectors: ['sap-orders'] });
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -4,15 +4,21 @@ import { testStack } from '../tests/stack.ts';
 import { busChecks, hubChecks } from './checks.ts';
 import { startOpsServer } from './server.ts';
 
+/** These servers have no admin API (no tokens): their checks shown to anyone, as EAI_HEALTH_DETAILS=always does. */
+const healthDetails = 'always';
+
 describe('health and metrics endpoints', () => {
   const stack = testStack();
   let up: Awaited<ReturnType<typeof startOpsServer>>;
   let broken: Awaited<ReturnType<typeof startOpsServer>>;
 
   beforeAll(async () => {
-    up = await startOpsServer({ checks: busChecks(stack.brokers, stack.registryUrl) });
+    up = await startOpsServer({ checks: busChecks(stack.brokers, stack.registryUrl), healthDetails });
     // Nothing listens on port 1: readiness must say which dependency is down, liveness must stay up.
-    broken = await startOpsServer({ checks: busChecks('127.0.0.1:1', 'http://127.0.0.1:1/apis/ccompat/v7') });
+    broken = await startOpsServer({
+      checks: busChecks('127.0.0.1:1', 'http://127.0.0.1:1/apis/ccompat/v7'),
+      healthDetails,
+    });
   });
   afterAll(async () => {
     await up.close();
@@ -38,11 +44,12 @@ describe('health and metrics endpoints', () => {
   });
 
   it('checks PostgreSQL when a database URL is configured: UP with the real one, 503 naming it on a closed port', async () => {
-    const withDb = await startOpsServer({ checks: hubChecks(stack) });
+    const withDb = await startOpsServer({ checks: hubChecks(stack), healthDetails });
     const port = await closedPort();
     const password = new URL(stack.databaseUrl).password;
     const dbDown = await startOpsServer({
       checks: hubChecks({ ...stack, databaseUrl: `postgres://postgres:${password}@127.0.0.1:${port}/eai` }),
+      healthDetails,
     });
     try {
       const ready = await fetch(`${withDb.url}/health/ready`);

@@ -3,7 +3,7 @@ import express from 'express';
 import type { WebhookRequest, WebhookResponse } from '../connectors/index.ts';
 import type { Logger } from '../lib/logger.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
-import { type AdminApi, errorHandler, notFound, roleOff } from './api/index.ts';
+import { type AdminApi, errorHandler, notFound, roleOff, sendError } from './api/index.ts';
 import { opsMetrics } from './metrics.ts';
 import { openRoutes, type Readiness } from './open-routes.ts';
 import {
@@ -17,10 +17,14 @@ import {
 /**
  * Kubernetes-style probes and metrics. Liveness says only that the process can serve (a broker outage must not
  * get the pod restarted); readiness checks the dependencies; /metrics is Prometheus text. Those three and
- * /openapi.json are open; the admin API's routes (ops/api/) each need a bearer token. Every route served here
+ * /openapi.json are open (readiness's per-dependency checks and details only to a viewer token, unless
+ * `healthDetails` is `always`); the admin API's routes (ops/api/) each need a bearer token. Every route served here
  * is declared in open-routes.ts and listed in the document. Anything else is a JSON 404.
  */
 export type DependencyCheck = () => Promise<boolean>;
+
+/** Who sees readiness's detail, as Spring Boot's `management.endpoint.health.show-details`. */
+export type HealthDetails = 'when-authorized' | 'always';
 
 export interface OpsOptions {
   host?: string;
@@ -36,6 +40,12 @@ export interface OpsOptions {
   webhookBodyLimit?: WebhookBodyLimit;
   /** Facts shown in readiness's detail that never make the hub unready (e.g. a failing connector). */
   details?: () => Promise<Record<string, unknown>>;
+  /**
+   * Who sees readiness's `checks` and `details` (connector names, states, errors): `when-authorized` (default) a
+   * caller with a viewer token (or more) of `api`, `always` anyone (EAI_HEALTH_DETAILS). The status and its code are
+   * open either way, for probes.
+   */
+  healthDetails?: HealthDetails;
   /** For failures no route handled. */
   logger?: Logger;
   /** Paths of roles this hub does not run, each with the hint its 404 gives (how to run the role). */
@@ -112,19 +122,31 @@ export function createOpsApp(options: OpsOptions): express.Express {
     res.json({ status: 'UP', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
   });
   const readiness = readinessChecks(options);
-  app.get('/health/ready', async (_req, res) => {
+  app.get('/health/ready', async (req, res) => {
+    // The detail names connectors, their states and errors, and the dependencies' addresses: a viewer's, not
+    // anyone's. No token: the bare answer, for probes; a token that is not known: 401, as the admin routes say it.
+    const authorization = req.headers.authorization;
+    let detail = options.healthDetails === 'always';
+    if (!detail && authorization !== undefined && api) {
+      const auth = api.authenticate(authorization, 'viewer');
+      if (!auth.ok) {
+        const { status, message, headers } = auth.denial;
+        return sendError(res, status, message, undefined, headers);
+      }
+      detail = true;
+    }
     const results = await readiness();
     const ready = results.every((r) => r.ok);
-    const details = options.details
-      ? await options.details().catch((error: Error) => ({ error: error.message }))
-      : undefined;
-    const answer: Readiness = {
-      status: ready ? 'UP' : 'DOWN',
-      checks: Object.fromEntries(
+    const answer: Readiness = { status: ready ? 'UP' : 'DOWN' };
+    if (detail) {
+      answer.checks = Object.fromEntries(
         results.map((r) => [r.name, r.ok ? { status: 'UP' } : { status: 'DOWN', error: r.error }]),
-      ),
-      ...(details ? { details } : {}),
-    };
+      );
+      const details = options.details
+        ? await options.details().catch((error: Error) => ({ error: error.message }))
+        : undefined;
+      if (details) answer.details = details;
+    }
     res.status(ready ? 200 : 503).json(answer);
   });
   const webhooks = options.webhooks;

@@ -9,7 +9,12 @@ import { onShutdown } from '../../lib/shutdown.ts';
 import { loadMdmConfig } from '../../masterdata/index.ts';
 import { adminTokensFromEnv } from '../../ops/api/index.ts';
 import { startHub } from '../../ops/hub.ts';
-import { DEFAULT_OPS_PORT, instanceAddressFromEnv, instanceIdFromEnv } from '../../ops/instance-env.ts';
+import {
+  DEFAULT_OPS_PORT,
+  healthDetailsFromEnv,
+  instanceAddressFromEnv,
+  instanceIdFromEnv,
+} from '../../ops/instance-env.ts';
 import { orchestratorRoleFromEnv } from '../../ops/orchestrator-env.ts';
 import { redactUrl, stackUp } from '../../stack/stack.ts';
 import { checkHubHost, checkHubPort, wholeNumber } from '../options.ts';
@@ -117,6 +122,7 @@ export function registerUpCommand(program: Command): void {
         const tokens = adminTokensFromEnv();
         // This instance's name in connector statuses (default `<host name>:<port>`), checked before anything starts.
         const instanceId = instanceIdFromEnv();
+        const healthDetails = healthDetailsFromEnv();
         // Where it listens, and where the group's other instances forward webhook requests to.
         const address = instanceAddressFromEnv(process.env, options.host);
         // The orchestrator role's settings are checked before anything starts too.
@@ -172,6 +178,7 @@ export function registerUpCommand(program: Command): void {
           mappingThreads,
           heapGrowingPercent,
           ...(instanceId ? { instanceId } : {}),
+          healthDetails,
           // Where the other instances of the group forward webhook requests for the connectors this one runs.
           ...(address.advertisedUrl ? { advertisedUrl: address.advertisedUrl } : {}),
         });
