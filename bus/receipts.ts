@@ -6,7 +6,8 @@ import type { OutgoingRecord, TopicSpec } from './transport/types.ts';
  * JMS's reply-to and Camel's InOut exchanges do). A sender (a workflow step) sets `replyTo` to this topic; every sink
  * that applies the record, or refuses it for good (its dead letter), writes one receipt, as JSON, keyed by the
  * command's id. A sink that skips the record (not for it) says nothing: several sinks read one topic, and only the
- * ones that act on a record have anything to say about it. Receipts are written after the outcome and before the
+ * ones that act on a record have anything to say about it. A receipt names the command's id and its source (the
+ * sender's `ce_source`): the id is unique only within its source. Receipts are written after the outcome and before the
  * record is committed, so a crash in between repeats the receipt (its `ce_id` is the same: receivers dedup by it).
  */
 export const RECEIPT_TOPIC = 'eai.receipts';
@@ -25,6 +26,12 @@ export interface Receipt {
   commandId: string;
   /** The command's `ce_subject` (a workflow's id, for the orchestrator's commands), if it had one. */
   subject: string | null;
+  /**
+   * The command's `ce_source`: who sent it (an orchestrator deployment's `/eai/orchestrator/<id>`). A command id is
+   * unique only within its source: two deployments that share the topics tell their receipts apart by it. Absent
+   * from receipts written before 2026-12 (read as null).
+   */
+  commandSource?: string | null;
   /** The sink connector that applied or refused it. */
   connector: string;
   outcome: ReceiptOutcome;
@@ -62,6 +69,7 @@ export function receiptRecord(
   const receipt: Receipt = {
     commandId,
     subject: command.subject ?? null,
+    commandSource: command.source ?? null,
     connector,
     outcome,
     reason: reason ?? null,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { buildAttributes, childTraceparent, type TopicSpec, toHeaders } from '../bus/index.ts';
 import { deps } from './runtime.ts';
 import type { WorkflowTrace } from './trace.ts';
@@ -5,7 +6,8 @@ import type { WorkflowTrace } from './trace.ts';
 /**
  * Commands out: canonical Avro records on `command.<system>.<action>` topics, which sink connectors consume by
  * their `topics:` setting. Each carries `ce_id` = `<workflow id>:<step>`, so a step that runs again after a crash
- * sends the same id and the sink applies it once (at least once on Kafka, dedup downstream).
+ * sends the same id and the sink applies it once (at least once on Kafka, dedup downstream), and `ce_source` = this
+ * deployment's (`orchestratorSource`).
  */
 export const COMMAND_TOPICS = {
   erpOrderStatus: 'command.erp.order-status',
@@ -29,7 +31,30 @@ export const orchestratorTopicSpecs: TopicSpec[] = [
   { topic: ALERT_TOPIC, partitions: 1, config: { 'retention.ms': String(14 * DAY_MS) } },
 ];
 
+/** The prefix of every orchestrator's `ce_source`; each deployment's own is below it (`orchestratorSource`). */
 export const ORCHESTRATOR_SOURCE = '/eai/orchestrator';
+
+/**
+ * One deployment's `ce_source`, `/eai/orchestrator/<deployment id>`: the id is made once per orchestrator database
+ * (schema.ts `deployment`), shared by every instance on it and different for another deployment, even one with the
+ * same database name on another server. CloudEvents takes source + id as an event's identity, and the command ids
+ * (`<workflow id>:<step>`) of two deployments that share the topics can be the same: the source tells them apart,
+ * and a receipt names the source of the command it answers (receipts.ts).
+ */
+export function orchestratorSource(deploymentId: string): string {
+  return `${ORCHESTRATOR_SOURCE}/${deploymentId}`;
+}
+
+/** This deployment's id: the one its database holds, made (a random UUID) at the first start. */
+export async function deploymentId(
+  query: (sql: string, params?: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>,
+): Promise<string> {
+  await query('insert into eai_orchestrator.deployment (id) values ($1) on conflict (singleton) do nothing', [
+    randomUUID(),
+  ]);
+  const { rows } = await query('select id from eai_orchestrator.deployment');
+  return String(rows[0]!.id);
+}
 
 export function commandId(workflowId: string, step: string): string {
   return `${workflowId}:${step}`;
@@ -60,7 +85,7 @@ export async function sendCommand(
       value: command.value,
       attributes: {
         id,
-        source: ORCHESTRATOR_SOURCE,
+        source: deps().source,
         subject: workflowId,
         correlationId: trace.correlationId,
         causationId: workflowId,
@@ -90,7 +115,7 @@ export interface Alert {
 export async function sendAlert(trace: WorkflowTrace, alert: Alert, step: string): Promise<void> {
   const attributes = buildAttributes({
     id: commandId(alert.workflowId, step),
-    source: ORCHESTRATOR_SOURCE,
+    source: deps().source,
     type: `eai.orchestrator.alert.${alert.kind}`,
     subject: alert.workflowId,
     correlationId: trace.correlationId,

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../lib/logger.ts';
 import { withDeadline } from '../lib/retry.ts';
 import { databaseUrlFor, ensureDatabase } from '../store/database.ts';
 import { createPool } from '../store/pool.ts';
-import { ORCHESTRATOR_SOURCE, orchestratorTopicSpecs } from './commands.ts';
+import { deploymentId, ORCHESTRATOR_SOURCE, orchestratorSource, orchestratorTopicSpecs } from './commands.ts';
 import { type OrchestratorConfig, type OrchestratorConfigInput, parseOrchestratorConfig } from './config.ts';
 import { dbosLogger } from './dbos-logger.ts';
 import { type AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
@@ -61,6 +61,8 @@ export interface Orchestrator {
   readonly systemPool: pg.Pool;
   /** Where the event router started on each topic (none without a router): its committed offsets, or the end / beginning. */
   readonly routerStart: GroupStart[];
+  /** This deployment's `ce_source` (commands.ts orchestratorSource): its commands carry it, its receipts name it. */
+  readonly source: string;
   /** Starts the newest version of `type` with a given id (idempotent: an existing id is left alone). */
   start(type: string, workflowId: string, input: unknown): Promise<void>;
   /** The workflow's result, waiting at most `timeoutMs` for the instance to exist and finish. */
@@ -169,7 +171,9 @@ export async function startOrchestrator(
 
   const query = ((sql: string, params?: unknown[]) => pool.query(sql, params)) as OrchestratorDeps['query'];
   const states = new StateReports({ query, executorId: config.executorId, log });
-  bindDeps({
+  const orchestratorDeps: OrchestratorDeps = {
+    // Replaced by this deployment's own below, before DBOS launches (and so before any step runs).
+    source: ORCHESTRATOR_SOURCE,
     publisher,
     producer,
     query,
@@ -182,7 +186,8 @@ export async function startOrchestrator(
     log,
     beforeStep: options.beforeStep,
     onFinished: options.onFinished,
-  });
+  };
+  bindDeps(orchestratorDeps);
 
   const definitions = new DefinitionSet(options.definitions);
   const systemDatabaseUrl = withIdleTransactionTimeout(url);
@@ -210,6 +215,9 @@ export async function startOrchestrator(
   try {
     await withSetupLock(pool, async (client) => {
       await client.query(ORCHESTRATOR_DDL);
+      orchestratorDeps.source = orchestratorSource(
+        await deploymentId((sql, params) => client.query(sql, params)),
+      );
       await executors.register(() => DBOS.launch());
     });
   } catch (error) {
@@ -296,6 +304,7 @@ export async function startOrchestrator(
     pool,
     systemPool,
     routerStart: router?.start ?? [],
+    source: orchestratorDeps.source,
     async start(type, workflowId, workflowInput) {
       const definition = definitions.latest(type);
       if (!definition) throw new Error(`no workflow type ${type}`);

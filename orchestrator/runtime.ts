@@ -17,6 +17,11 @@ export interface StepRetry {
 }
 
 export interface OrchestratorDeps {
+  /**
+   * This deployment's `ce_source` (commands.ts orchestratorSource): its commands carry it, and receipts of commands
+   * of another source are not its own. Set from the database before any workflow runs.
+   */
+  source: string;
   publisher: Publisher;
   /** For the alert events (JSON, not canonical Avro). */
   producer: TransportProducer;

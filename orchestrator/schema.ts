@@ -31,6 +31,13 @@ create table if not exists eai_orchestrator.executors (
   taken_over_by text,
   taken_over_at timestamptz
 );
+-- This deployment's identity (one row, made by its first start): the ce_source of its commands, so that the receipts
+-- of another deployment's commands on shared topics are told apart (commands.ts orchestratorSource).
+create table if not exists eai_orchestrator.deployment (
+  singleton boolean primary key default true check (singleton),
+  id text not null,
+  created_at timestamptz not null default now()
+);
 create table if not exists eai_orchestrator.parked_retries (
   workflow_id text primary key,
   step text,

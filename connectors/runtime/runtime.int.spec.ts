@@ -540,6 +540,7 @@ describe('connector runtime on the real broker', () => {
         value: { ...base, customer: { ...base.customer, customerId } },
         attributes: {
           id: `command:${customerId}`,
+          source: '/eai/orchestrator/test-deployment',
           subject: `workflow:${customerId}`,
           ...(customerId === unasked ? {} : { replyTo: RECEIPT_TOPIC }),
         },
@@ -559,6 +560,7 @@ describe('connector runtime on the real broker', () => {
       {
         commandId: `command:${applies}`,
         subject: `workflow:${applies}`,
+        commandSource: '/eai/orchestrator/test-deployment',
         connector: connectorKey(name, runtime.group),
         outcome: 'APPLIED',
         reason: null,
@@ -568,6 +570,7 @@ describe('connector runtime on the real broker', () => {
       {
         commandId: `command:${refused}`,
         subject: `workflow:${refused}`,
+        commandSource: '/eai/orchestrator/test-deployment',
         connector: connectorKey(name, runtime.group),
         outcome: 'REFUSED',
         reason: expect.stringContaining(`target refuses ${refused}`),

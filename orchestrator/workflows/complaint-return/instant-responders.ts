@@ -1,4 +1,5 @@
 import type { Bus, ConsumedEvent, ConsumerRunner, Publisher, PublishInput } from '../../../bus/index.ts';
+import { ORCHESTRATOR_SOURCE } from '../../commands.ts';
 import type { ComplaintReturnTopics } from './routes.ts';
 
 export interface SeenCommand {
@@ -114,7 +115,7 @@ export async function startInstantResponders(
     dlqTopic: 'dlq.orchestrator',
     fromBeginning: false,
     handler: async (event: ConsumedEvent) => {
-      if (event.attributes.source !== '/eai/orchestrator') return;
+      if (!event.attributes.source?.startsWith(`${ORCHESTRATOR_SOURCE}/`)) return;
       const value = event.value as {
         salesOrder?: {
           orderType: string;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { resultWhenEnded } from '../../../tests/workflow-result.ts';
+import { orchestratorSource } from '../../commands.ts';
 import { type OrderOutcome, workflowIdOf } from './index.ts';
 import { salesOrderEvent } from './test-support.ts';
 import { versionSpecHarness } from './version-spec-harness.ts';
@@ -22,7 +23,7 @@ describe('order to delivery, version 5', () => {
     expect((await DBOS.getWorkflowStatus(workflowIdOf(orderId)))?.workflowName).toBe('order-to-delivery@5');
   });
 
-  it('a despatch request not yet applied (its sink retrying an outage) outlasts the ASN timeout without cancelling the order; once applied, the ASN clock starts', async () => {
+  it("a despatch request not yet applied (its sink retrying an outage) outlasts the ASN timeout without cancelling the order, another deployment's receipt of the same command id ignored; once applied, the ASN clock starts", async () => {
     const orderId = unique('sap:v5-held');
     silentAsn.add(orderId);
     await h.publisher.publish([salesOrderEvent(h.topics, orderId, h.customers.good)]);
@@ -30,6 +31,8 @@ describe('order to delivery, version 5', () => {
       'the wait for the receipt',
       async () => (await stateOf(orderId)) === 'await-despatch-receipt',
     );
+    // Another deployment sharing the topics refused its own command of the same id: not this order's receipt.
+    await despatchReceipt(orderId, 'REFUSED', 'not ours', orchestratorSource('another-deployment'));
     // Longer than the ASN timeout (2.5 s): version 4 would have compensated by now.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(await stateOf(orderId)).toBe('await-despatch-receipt');

@@ -48,11 +48,19 @@ export function versionSpecHarness(latest: number) {
     await h.publisher.publish([salesOrderEvent(h.topics, orderId, kunnr, extra)]);
     return h.orchestrator.result<OrderOutcome>(workflowIdOf(orderId), 30_000);
   }
-  /** Publishes the logistics sink's receipt of an order's despatch request (version 5 on), as the sink would. */
-  async function despatchReceipt(orderId: string, outcome: 'APPLIED' | 'REFUSED', reason?: string) {
+  /**
+   * Publishes the logistics sink's receipt of an order's despatch request (version 5 on), as the sink would; of the
+   * command as this orchestrator sent it, or as another deployment sharing the topics did (`source`).
+   */
+  async function despatchReceipt(
+    orderId: string,
+    outcome: 'APPLIED' | 'REFUSED',
+    reason?: string,
+    source = h.orchestrator.source,
+  ) {
     const workflowId = workflowIdOf(orderId);
     const record = receiptRecord(
-      { id: `${workflowId}:${DESPATCH_STEP}`, subject: workflowId },
+      { id: `${workflowId}:${DESPATCH_STEP}`, subject: workflowId, source },
       'logistics-despatch',
       outcome,
       reason,
