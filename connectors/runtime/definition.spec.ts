@@ -444,3 +444,49 @@ describe('a secret sent in an HTTP header', () => {
     expect(error?.message).not.toContain('pat-na1');
   });
 });
+
+describe('a secret of nothing but whitespace', () => {
+  const hook = (secret: string) =>
+    `type: webhook-source\nformat: x12-856\nconfig:\n  signature: { scheme: hmac-sha256, secret: ${secret} }\n`;
+  const variable = ['$', '{env:EAI_TEST_BLANK_SECRET}'].join('');
+
+  it('refuses one written out, naming the file and the field', () => {
+    const folder = deployment('spaces', hook('"   "'));
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      'spaces.yaml: config.signature.secret: is only whitespace: a secret must hold its value',
+    );
+  });
+
+  it('refuses a reference to a blank variable or file, naming the file, the field and the reference', () => {
+    process.env.EAI_TEST_BLANK_SECRET = ' \t ';
+    try {
+      const folder = deployment('blank-env', hook(`"${variable}"`));
+      expect(() => loadDeployment(folder, plugins)).toThrow(
+        `blank-env.yaml: config.signature.secret: ${variable} resolves to only whitespace: a secret must hold its value`,
+      );
+      process.env.EAI_TEST_BLANK_SECRET = '';
+      expect(() => loadDeployment(folder, plugins)).toThrow(
+        `blank-env.yaml: config.signature.secret: ${variable} resolves to an empty value: a secret must hold its value`,
+      );
+    } finally {
+      delete process.env.EAI_TEST_BLANK_SECRET;
+    }
+    const folder = deployment('blank-file', hook(`"${['$', '{file:secret.txt}'].join('')}"`));
+    writeFileSync(join(folder, 'secret.txt'), '  \n');
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /blank-file\.yaml: config\.signature\.secret: .\{file:secret\.txt\} resolves to only whitespace/,
+    );
+  });
+
+  it("refuses an Odoo password and an HTTP sink's auth header of spaces, whatever the plugin; a real secret with spaces around passes", () => {
+    const odoo = deployment(
+      'odoo-blank',
+      'type: odoo-polling-source\nformat: odoo-res-partner\nconfig:\n  baseUrl: http://odoo.example\n  db: d\n  username: u\n  password: "  "\n',
+    );
+    expect(() => loadDeployment(odoo, plugins)).toThrow(
+      /odoo-blank\.yaml: .*config\.password: is only whitespace/,
+    );
+    const padded = deployment('padded', hook('" s3cret "'));
+    expect(() => loadDeployment(padded, plugins)).not.toThrow(/whitespace/);
+  });
+});

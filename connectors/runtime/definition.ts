@@ -11,7 +11,7 @@ import { findMapping } from '../../mappings/index.ts';
 import { canonicalSchemas } from '../../schemas/catalog.ts';
 import type { ConnectorPlugin } from '../sdk/index.ts';
 import { DEFAULT_RESTART_POLICY } from './auto-restart.ts';
-import { literalSecretWarnings, resolveSecrets } from './secrets.ts';
+import { blankSecrets, literalSecretWarnings, resolveSecrets } from './secrets.ts';
 
 /** What a wrong `retryTimeoutMs` is told ("Too small: expected number to be >=-1" said neither the unit nor -1's sense). */
 const RETRY_TIMEOUT_EXPECTED =
@@ -188,14 +188,16 @@ function checkPluginConfig(
         : [{ field: 'config', problem: errorMessage(error) }]),
     );
   }
+  // A secret of nothing but whitespace (written so, or a blank variable or file) is refused, whatever the plugin.
+  const blank = resolved === undefined ? [] : blankSecrets(definition.config, resolved, 'config');
+  problems.push(...blank);
   // Unresolved, the values are not checked (a reference is no number), only the options' names.
   const config = resolved === undefined ? undefined : plugin.config.safeParse(resolved);
   if (config && !config.success)
     problems.push(
-      ...zodProblems(config.error, 'config', plugin.config).map((p) => ({
-        field: p.path,
-        problem: p.message,
-      })),
+      ...zodProblems(config.error, 'config', plugin.config)
+        .filter((p) => !blank.some((b) => b.field === p.path))
+        .map((p) => ({ field: p.path, problem: p.message })),
     );
   const unknown = config?.success
     ? strippedKeys(resolved, config.data)

@@ -126,6 +126,45 @@ export function keepRedactedSecrets(
   return { value: walk(value, stored, path, '', ''), problems };
 }
 
+/**
+ * The fields whose name says secret (as `redactConfig` reads them: password, token, apiKey, …, an auth header's value)
+ * that hold nothing but whitespace once resolved: spaces written out, or a reference to an empty or blank variable or
+ * file. Such a secret signs or authenticates nothing (an HMAC of a blank key is anyone's to make), so it is refused
+ * with its field, never taken. `written` is the config as given, `resolved` the same with its references resolved.
+ */
+export function blankSecrets(
+  written: unknown,
+  resolved: unknown,
+  path = '',
+  key = '',
+  parent = '',
+): FieldProblem[] {
+  if (typeof resolved === 'string') {
+    if (!isSecretField(key, parent) || resolved.trim() !== '') return [];
+    const reference = typeof written === 'string' && hasReference(written);
+    // Empty and written out: the plugin's schema says it is empty.
+    if (resolved === '' && !reference) return [];
+    return [
+      {
+        field: path || '(root)',
+        problem: reference
+          ? `${written} resolves to ${resolved === '' ? 'an empty value' : 'only whitespace'}: a secret must hold its value`
+          : 'is only whitespace: a secret must hold its value',
+      },
+    ];
+  }
+  const at = (value: unknown, index: string | number) =>
+    value && typeof value === 'object' ? (value as Record<string | number, unknown>)[index] : undefined;
+  if (Array.isArray(resolved))
+    return resolved.flatMap((v, i) => blankSecrets(at(written, i), v, `${path}[${i}]`, key, parent));
+  if (resolved && typeof resolved === 'object') {
+    return Object.entries(resolved).flatMap(([k, v]) =>
+      blankSecrets(at(written, k), v, path ? `${path}.${k}` : k, k, key),
+    );
+  }
+  return [];
+}
+
 /** Paths of the fields whose name says secret and whose value is written out rather than a reference. */
 export function literalSecrets(value: unknown, path = '', key = '', parent = ''): string[] {
   if (typeof value === 'string')

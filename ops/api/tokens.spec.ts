@@ -80,4 +80,15 @@ describe('admin tokens', () => {
     expect(error.message).toMatch(/^EAI_ADMIN_TOKEN: must be at least 24 characters/);
     expect(error.message).not.toContain('letmein-please');
   });
+
+  it('refuses a token variable of nothing but whitespace, naming it, where it took no tokens or failed on the length', () => {
+    expect(configError({ EAI_ADMIN_TOKENS: '  \t ' }).message).toMatch(
+      /^EAI_ADMIN_TOKENS: is only whitespace: give name:role:sha256hex entries/,
+    );
+    expect(configError({ EAI_ADMIN_TOKEN: '   ' }).message).toMatch(
+      /^EAI_ADMIN_TOKEN: is empty or only whitespace: give a token/,
+    );
+    // Unset (or set to nothing, as an env file's `EAI_ADMIN_TOKENS=`): no tokens, every admin route answers 401.
+    expect(adminTokensFromEnv({ EAI_ADMIN_TOKENS: '' })).toEqual([]);
+  });
 });

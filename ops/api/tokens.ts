@@ -78,6 +78,12 @@ export function adminTokensFromEnv(env: NodeJS.ProcessEnv = process.env): AdminT
     EAI_ADMIN_TOKENS: env.EAI_ADMIN_TOKENS,
     EAI_ADMIN_TOKEN: env.EAI_ADMIN_TOKEN,
   });
+  // Set to nothing but whitespace: a token meant and lost (an empty secret mounted, a blank line in a .env file); the
+  // hub would start answering 401 to everyone without a word. Unset it for no tokens.
+  if (vars.EAI_ADMIN_TOKENS !== undefined && vars.EAI_ADMIN_TOKENS !== '' && !vars.EAI_ADMIN_TOKENS.trim())
+    throw new ConfigError(
+      'EAI_ADMIN_TOKENS: is only whitespace: give name:role:sha256hex entries (npx eai admin-token prints one), or unset it',
+    );
   const tokens: AdminToken[] = [];
   const labels: string[] = [];
   (vars.EAI_ADMIN_TOKENS ?? '').split(',').forEach((entry, index) => {
@@ -87,6 +93,10 @@ export function adminTokensFromEnv(env: NodeJS.ProcessEnv = process.env): AdminT
   });
   if (vars.EAI_ADMIN_TOKEN !== undefined) {
     const plain = vars.EAI_ADMIN_TOKEN.trim();
+    if (!plain)
+      throw new ConfigError(
+        'EAI_ADMIN_TOKEN: is empty or only whitespace: give a token (make one with `eai admin-token`), or unset it',
+      );
     if (plain.length < minPlainTokenLength) {
       throw new ConfigError(
         `EAI_ADMIN_TOKEN: must be at least ${minPlainTokenLength} characters (make one with \`eai admin-token\`)`,
