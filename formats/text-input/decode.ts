@@ -68,12 +68,9 @@ export function decodeCharset(format: string, input: Buffer, charset: string | u
   if (label === undefined || label === 'utf-8' || label === 'utf8') return decodeUtf8(format, input);
   refuseOversized(format, input);
   if (LATIN1.has(label)) return input.toString('latin1');
-  let decoder: InstanceType<typeof TextDecoder>;
-  try {
-    decoder = new TextDecoder(label, { fatal: true });
-  } catch {
+  const decoder = decoderFor(label);
+  if (!decoder)
     throw new FormatError(format, 'byte 0', `character set ${JSON.stringify(charset)} is not supported`);
-  }
   try {
     return decoder.decode(input);
   } catch {
@@ -90,38 +87,48 @@ export function decodeCharset(format: string, input: Buffer, charset: string | u
  * UTF-8 bytes its reader takes. Refuses bytes the charset's decoder refuses, as decodeCharset does.
  */
 export function toUtf8(format: string, input: Buffer, charset: string): Buffer {
+  refuseOversized(format, input);
   // A file that is UTF-8 after all (the partner switched, a converter re-encoded it): its ü read byte for byte as a
   // single-byte charset would be published as Ã¼. Bytes that are valid UTF-8 and not all ASCII are hardly ever
-  // text of a single-byte charset, so they are read as UTF-8, as the EDIFACT reader reads a UTF-8 UNOC file.
-  if (isSingleByte(charset) && !isAscii(input) && firstInvalidUtf8Offset(input) === input.length)
-    return input;
+  // text of a single-byte charset, so they are read as UTF-8, as the EDIFACT reader reads a UTF-8 UNOC file. All
+  // ASCII, they read the same either way (every single-byte charset here is ASCII below 0x80): one scan (isUtf8,
+  // native) says both.
+  if (isSingleByte(charset) && isUtf8(input)) return input;
   return Buffer.from(decodeCharset(format, input, charset), 'utf8');
+}
+
+/**
+ * The strict decoder of each WHATWG label, made once per label (a decoder without `stream` keeps nothing between
+ * calls); undefined for a label the runtime does not know, which is not kept (labels come from documents: the map
+ * holds only the runtime's own, a bounded set).
+ */
+const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
+function decoderFor(label: string): InstanceType<typeof TextDecoder> | undefined {
+  let decoder = decoders.get(label);
+  if (decoder) return decoder;
+  try {
+    decoder = new TextDecoder(label, { fatal: true });
+  } catch {
+    return undefined;
+  }
+  decoders.set(label, decoder);
+  return decoder;
 }
 
 /** ISO-8859-x, windows-125x and the like: one byte a character, every byte a character. */
 function isSingleByte(charset: string): boolean {
   const label = charset.trim().toLowerCase();
   if (LATIN1.has(label)) return true;
-  try {
-    const { encoding } = new TextDecoder(label);
-    return /^(windows-125\d|iso-8859-\d+|koi8-[ru]|macintosh|windows-874)$/.test(encoding);
-  } catch {
-    return false;
-  }
+  const encoding = decoderFor(label)?.encoding;
+  return (
+    encoding !== undefined && /^(windows-125\d|iso-8859-\d+|koi8-[ru]|macintosh|windows-874)$/.test(encoding)
+  );
 }
-
-const isAscii = (bytes: Uint8Array) => bytes.every((b) => b < 0x80);
 
 /** Whether decodeCharset knows the label. */
 export function isKnownCharset(charset: string): boolean {
   const label = charset.trim().toLowerCase();
-  if (LATIN1.has(label)) return true;
-  try {
-    new TextDecoder(label);
-    return true;
-  } catch {
-    return false;
-  }
+  return LATIN1.has(label) || decoderFor(label) !== undefined;
 }
 
 const LATIN1 = new Set(['iso-8859-1', 'iso8859-1', 'iso_8859-1', 'latin1', 'l1']);
