@@ -147,3 +147,42 @@ describe('eai dlq without Kafka', () => {
     }
   });
 });
+
+describe('eai dlq ls and redrive through a hub', () => {
+  it('send the filter read once, the owner as written (the hub expands it), and the position beside it', async () => {
+    const { createServer } = await import('node:http');
+    const asked: Array<{ method: string; url: string; body: string }> = [];
+    const hub = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        asked.push({ method: req.method!, url: req.url!, body });
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          req.method === 'GET'
+            ? JSON.stringify({ entries: [], next: null })
+            : JSON.stringify({ matched: 0, redriven: 0, skipped: 0, dryRun: true, byTopic: {} }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hub.address() as { port: number }).port}`;
+    const env = { EAI_URL: url, EAI_TOKEN: 'operator-token-0123456789', EAI_CONNECT_GROUP: 'elsewhere' };
+    try {
+      const filter = ['--owner', 'odoo-out', '--grep', 'refused', '--since', '2026-12-06T09:30:00Z'];
+      await runEaiInProcess(['dlq', 'ls', 'dlq.sink', ...filter, '--limit', '5', '--json'], { env });
+      await runEaiInProcess(['dlq', 'redrive', 'dlq.sink', ...filter, '--dry-run', '--json'], { env });
+      expect(asked[0]).toMatchObject({
+        method: 'GET',
+        url: '/dead-letters/dlq.sink?owner=odoo-out&text=refused&since=2026-12-06T09%3A30%3A00.000Z&limit=5',
+      });
+      expect(asked[1]!.url).toBe('/dead-letters/dlq.sink/redrive');
+      expect(JSON.parse(asked[1]!.body)).toEqual({
+        filter: { owner: 'odoo-out', text: 'refused', since: '2026-12-06T09:30:00.000Z' },
+        dryRun: true,
+      });
+    } finally {
+      hub.close();
+    }
+  });
+});

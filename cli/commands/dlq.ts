@@ -56,13 +56,15 @@ export function timeOption(value: string | undefined, flag: string, now = Date.n
   );
 }
 
-function toFilter(options: FilterOptions): DeadLetterFilter {
-  const filter: DeadLetterFilter = {
-    // Straight from Kafka, a connector is the one of the connect group `eai up` joins here (a hub expands it itself).
-    owner:
-      options.owner === undefined
-        ? undefined
-        : deadLetterOwners(options.owner, process.env.EAI_CONNECT_GROUP ?? DEFAULT_CONNECT_GROUP),
+/**
+ * The filter options given, read once, by the names of DeadLetterFilter and of the admin API's query: the owner as
+ * written (a hub expands it itself; `expandedOwner` for Kafka).
+ */
+type GivenFilter = Omit<DeadLetterFilter, 'owner'> & { owner?: string };
+
+function toFilter(options: FilterOptions): GivenFilter {
+  const filter: GivenFilter = {
+    owner: options.owner,
     stage: options.stage,
     exceptionClass: options.exception,
     originalTopic: options.originalTopic,
@@ -71,6 +73,15 @@ function toFilter(options: FilterOptions): DeadLetterFilter {
     until: timeOption(options.until, '--until'),
   };
   return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined));
+}
+
+/** Straight from Kafka, a connector is the one of the connect group `eai up` joins here (a hub expands it itself). */
+function expandedOwner(filter: GivenFilter): DeadLetterFilter {
+  if (filter.owner === undefined) return filter;
+  return {
+    ...filter,
+    owner: deadLetterOwners(filter.owner, process.env.EAI_CONNECT_GROUP ?? DEFAULT_CONNECT_GROUP),
+  };
 }
 
 function withFilterOptions(command: Command): Command {
@@ -116,23 +127,13 @@ function hubOf(options: HubTarget): HubTarget | undefined {
   return named ? options : undefined;
 }
 
-/** The admin API's query of a list: the filters as `GET /dead-letters/{topic}` names them (it expands owners itself). */
+/** The admin API's query of a list: the filter as `GET /dead-letters/{topic}` names it (it expands owners itself). */
 function listQuery(
-  options: FilterOptions & { partition?: number; from?: string; limit: number },
+  filter: GivenFilter,
+  position: { partition?: number; from?: string; limit: number },
 ): URLSearchParams {
   const query = new URLSearchParams();
-  const values: Record<string, string | number | undefined> = {
-    owner: options.owner,
-    originalTopic: options.originalTopic,
-    stage: options.stage,
-    exceptionClass: options.exception,
-    text: options.grep,
-    since: timeOption(options.since, '--since'),
-    until: timeOption(options.until, '--until'),
-    partition: options.partition,
-    from: options.from,
-    limit: options.limit,
-  };
+  const values: Record<string, unknown> = { ...filter, ...position };
   for (const [name, value] of Object.entries(values)) if (value !== undefined) query.set(name, String(value));
   return query;
 }
@@ -303,11 +304,10 @@ export function registerDlqCommand(program: Command): void {
         const partition = partitionNumber(options.partition);
         if (topic !== undefined) deadLetterTopic(topic);
         const hub = hubOf(options);
+        const filter = toFilter(options);
         // Filters and positions pick letters of one topic: without one they were ignored without a word.
         const picking =
-          Object.keys(toFilter(options)).length > 0 ||
-          options.partition !== undefined ||
-          options.from !== undefined;
+          Object.keys(filter).length > 0 || options.partition !== undefined || options.from !== undefined;
         if (topic === undefined && picking)
           throw new ConfigError(
             `filters, --partition and --from pick the letters of one topic: name it, e.g. npx eai dlq ls ${DLQ_TOPICS.mapping} --since 24h (npx eai dlq ls lists the topics)`,
@@ -328,7 +328,7 @@ export function registerDlqCommand(program: Command): void {
               await callHub(
                 hub,
                 'GET',
-                `/dead-letters/${encodeURIComponent(topic)}?${listQuery({ ...options, partition, limit })}`,
+                `/dead-letters/${encodeURIComponent(topic)}?${listQuery(filter, { partition, from: options.from, limit })}`,
               )
             ).body as DeadLetterPage)
           : await listDeadLetters((await connectBus('/eai/cli')).transport, {
@@ -336,7 +336,7 @@ export function registerDlqCommand(program: Command): void {
               partition,
               from: options.from,
               limit,
-              filter: toFilter(options),
+              filter: expandedOwner(filter),
             });
         printResult(!!options.json, page, () =>
           [
@@ -418,7 +418,7 @@ export function registerDlqCommand(program: Command): void {
           const { body } = await callHub(hub, 'POST', `/dead-letters/${encodeURIComponent(topic)}/redrive`, {
             ...(ranged
               ? { selection: { partition, fromOffset: options.from, toOffset: options.to } }
-              : { filter: { ...filter, owner: options.owner } }),
+              : { filter }),
             dryRun: !!options.dryRun,
           });
           const result = body as RedriveResult;
@@ -440,7 +440,9 @@ export function registerDlqCommand(program: Command): void {
             };
         const result = await redriveDeadLetters(client.transport, {
           topic,
-          selection: ranged ? { partition, fromOffset: options.from!, toOffset: options.to! } : { filter },
+          selection: ranged
+            ? { partition, fromOffset: options.from!, toOffset: options.to! }
+            : { filter: expandedOwner(filter) },
           dryRun: !!options.dryRun,
           onProgress,
           progressEvery: 100,
