@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { SALE_ORDER_FIELDS } from '../../formats/odoo-sale-order/index.ts';
 import type { SourceDocument } from '../sdk/index.ts';
 import { EmittedVersions } from './emitted-versions.ts';
-import { isoDateTime, odooDateTime, pageDomain } from './sale-orders.ts';
+import { isoDateTime, ORDER_FIELDS, odooDateTime, pageDomain } from './sale-orders.ts';
 import { difference } from './write-sink.ts';
 
 const doc = (id: string, at: string): SourceDocument => ({
@@ -75,5 +76,13 @@ describe('what the write sink sends for a partner Odoo holds', () => {
       country_id: 75,
       active: false,
     });
+  });
+});
+
+describe('the sale.order fields the source asks Odoo for', () => {
+  it('are the ones the format reads, from its one list, but the two the simulator lacks', () => {
+    expect(ORDER_FIELDS).toEqual(
+      SALE_ORDER_FIELDS.filter((field) => field !== 'company_id' && field !== 'payment_term_id'),
+    );
   });
 });

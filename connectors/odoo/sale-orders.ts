@@ -1,29 +1,18 @@
+import { SALE_ORDER_FIELDS } from '../../formats/odoo-sale-order/index.ts';
 import type { Cursor, Page } from '../transports/poll.ts';
 import type { OdooClient } from './jsonrpc.ts';
 
 /**
- * Fields of sale.order the mapping reads (`odoo/sale-order.to-canonical.yaml`); write_uid marks echoes. Not
- * `company_id` (the selling company) nor the lines' `customer_lead`: the simulator has neither yet.
+ * sale.order fields the source does not ask for, though the format reads them: the selling company and the payment
+ * terms (nor the lines' `customer_lead`), which the simulator does not have yet.
  */
-export const ORDER_FIELDS = [
-  'name',
-  'state',
-  'date_order',
-  'write_date',
-  'write_uid',
-  'client_order_ref',
-  'commitment_date',
-  'create_date',
-  'note',
-  'partner_id',
-  'partner_shipping_id',
-  'partner_invoice_id',
-  'currency_id',
-  'amount_untaxed',
-  'amount_tax',
-  'amount_total',
-  'order_line',
-];
+const NOT_ASKED = new Set<string>(['company_id', 'payment_term_id']);
+
+/**
+ * Fields of sale.order asked for: the ones the format reads (formats/odoo-sale-order `SALE_ORDER_FIELDS`, which the
+ * mapping `odoo/sale-order.to-canonical.yaml` maps) but `NOT_ASKED`; write_uid marks echoes.
+ */
+export const ORDER_FIELDS: string[] = SALE_ORDER_FIELDS.filter((field) => !NOT_ASKED.has(field));
 
 export const LINE_FIELDS = [
   'product_id',

@@ -4,6 +4,9 @@ import { parseJson } from '../text-input/json.ts';
 import { ptr } from '../text-input/pointer.ts';
 import type { FormatReader, ParsedDocument } from '../types.ts';
 import { FORMAT, readOrder } from './record.ts';
+
+export { SALE_ORDER_FIELDS } from './record.ts';
+
 import type { SaleOrderTree } from './tree.ts';
 
 export type * from './tree.ts';

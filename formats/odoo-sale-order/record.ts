@@ -77,10 +77,11 @@ export function readOrder(record: unknown, loc: string): SaleOrderTree {
   };
 }
 
-/** The sale.order fields readOrder reads (and `id`, `display_name`, which the order's number and id stand for). */
-const READ_FIELDS = new Set([
-  'id',
-  'display_name',
+/**
+ * The sale.order fields readOrder reads, in the order it reads them: what a reader of Odoo asks for (the Odoo
+ * connector's `ORDER_FIELDS` comes from it). Any other field of a record goes to `other`.
+ */
+export const SALE_ORDER_FIELDS = [
   'name',
   'state',
   'date_order',
@@ -100,4 +101,7 @@ const READ_FIELDS = new Set([
   'amount_tax',
   'amount_total',
   'order_line',
-]);
+] as const;
+
+/** The fields `other` leaves out: those read, and `id`, `display_name`, which the order's id and number stand for. */
+const READ_FIELDS = new Set<string>(['id', 'display_name', ...SALE_ORDER_FIELDS]);
