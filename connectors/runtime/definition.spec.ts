@@ -228,6 +228,25 @@ describe('a deployment file naming a mapping or a format that does not exist', (
   });
 });
 
+describe('a deployment file naming a mapping of another format than its documents', () => {
+  it('refuses it, in mapping and in mappingsBySender, instead of mapping every document with the shipped one', () => {
+    const named = deployment(
+      'asn-as-orders',
+      'type: file-source\nformat: x12-850\nmapping: edi/x12-856.to-canonical.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(named, plugins)).toThrow(
+      /asn-as-orders\.yaml: mapping: "edi\/x12-856\.to-canonical\.yaml" reads x12-856, and this connector's documents are x12-850/,
+    );
+    const bySender = deployment(
+      'by-sender',
+      'type: file-source\nformat: x12-850\nmapping: edi/x12-850.to-canonical.yaml\nmappingsBySender:\n  ACME: edi/edifact-orders.to-canonical.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(bySender, plugins)).toThrow(
+      /mappingsBySender\.ACME: "edi\/edifact-orders\.to-canonical\.yaml" reads edifact-orders, and this connector's documents are x12-850/,
+    );
+  });
+});
+
 describe('a deployment file naming a mapping of the wrong direction', () => {
   it('refuses a from-canonical mapping for a source and a to-canonical one for a sink, naming the field', () => {
     const source = deployment(

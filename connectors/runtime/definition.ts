@@ -302,6 +302,7 @@ export function validateDefinition(
   // A source maps documents to canonical records, a sink canonical records to documents: a mapping the other way
   // round would be passed over (sources) or fail on every record (sinks).
   const direction = plugin.kind === 'source' ? 'to-canonical' : 'from-canonical';
+  const documentFormat = knownFormat ? (definition.format ?? plugin.defaults?.format) : undefined;
   for (const [field, ref] of named) {
     if (ref === undefined) continue;
     let mapping: ReturnType<typeof findMapping>;
@@ -315,6 +316,17 @@ export function validateDefinition(
       problems.push({
         field: field!,
         problem: `"${ref}" maps ${mapping.direction}, and a ${plugin.kind} (${definition.type}) needs a ${direction} mapping`,
+      });
+    } else if (
+      direction === 'to-canonical' &&
+      documentFormat !== undefined &&
+      mapping.spec.input !== documentFormat
+    ) {
+      // mappingChooser takes a named mapping only for documents of its own input format: this one would be passed
+      // over for every document, each then mapped with the format's shipped mapping instead, without a word.
+      problems.push({
+        field: field!,
+        problem: `"${ref}" reads ${mapping.spec.input}, and this connector's documents are ${documentFormat}: name a mapping whose input is ${documentFormat}`,
       });
     } else if (direction === 'from-canonical' && !writers.some((w) => w.name === mapping.spec.output)) {
       // It would fail on every record, each dead-lettered, instead of at deployment.
