@@ -50,6 +50,50 @@ function literal(node: ExpressionNode): { value: unknown } | undefined {
   return undefined;
 }
 
+/**
+ * Functions whose result is always a text (or nothing): the hub's readers of values and JSONata's string functions.
+ * An expression that is one of their calls, or a `&` concatenation, can never be a record.
+ */
+const TEXT_FUNCTIONS = new Set([
+  'decimal',
+  'decimalMul',
+  'decimalSum',
+  'timestamp',
+  'date',
+  'localDate',
+  'localTime',
+  'trimZeros',
+  'htmlText',
+  'columnKey',
+  'string',
+  'substring',
+  'substringBefore',
+  'substringAfter',
+  'uppercase',
+  'lowercase',
+  'trim',
+  'pad',
+  'join',
+  'replace',
+  'formatNumber',
+  'formatBase',
+  'formatInteger',
+  'fromMillis',
+  'now',
+]);
+
+/** The call or operator an expression is, when its result is always a text: `$decimal(…)`, `a & b`. */
+function textExpression(node: ExpressionNode): string | undefined {
+  const ast = node.expression.ast() as AstNode;
+  if (ast.type === 'binary' && ast.value === '&') return 'a & concatenation';
+  if (ast.type === 'function') {
+    const procedure = ast.procedure as AstNode | undefined;
+    if (procedure?.type === 'variable' && TEXT_FUNCTIONS.has(String(procedure.value)))
+      return `$${String(procedure.value)}(…)`;
+  }
+  return undefined;
+}
+
 function branches(type: avro.Type): avro.Type[] {
   return type.typeName.startsWith('union') ? (type as avro.types.UnwrappedUnionType).types : [type];
 }
@@ -92,6 +136,16 @@ function checkField(mapping: CompiledMapping, node: FieldNode, type: avro.Type, 
         message: `literal ${JSON.stringify(lit.value)} does not fit ${schemaText(type)}`,
       });
     }
+    // A record field given one text-making expression fails every document at run time: say so before.
+    const text = lit ? undefined : textExpression(node);
+    const record = options.find((t) => t.typeName === 'record');
+    if (text && record && options.every((t) => t.typeName === 'record' || t.typeName === 'null')) {
+      problems.push({
+        file: mapping.file,
+        at: node.at,
+        message: `${text} makes a text, and this field is ${schemaText(record)}: write it as a nested map of its fields`,
+      });
+    }
     return;
   }
   if (node.each) {
@@ -109,7 +163,7 @@ function checkField(mapping: CompiledMapping, node: FieldNode, type: avro.Type, 
     problems.push({
       file: mapping.file,
       at: node.at,
-      message: `a nested map needs a record field; this one is ${JSON.stringify(type.schema()).slice(0, 80)}`,
+      message: `a nested map needs a record field; this one is ${schemaText(type)}`,
     });
     return;
   }

@@ -317,6 +317,54 @@ describe("a partner's own mapping, as its author gets it wrong (trial: an Amazon
   });
 });
 
+describe('a record field given one expression (trial: an X12 850 AMT*TT total as salesOrder.totalAmount)', () => {
+  it('is a type problem naming the record and its fields, and at run time says to write a nested map', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-record-field-'));
+    mkdirSync(join(dir, 'fixtures'));
+    writeFileSync(
+      join(dir, 'fixtures/order.csv'),
+      'order-id,purchase-date,total\nA-1,2024-03-05T14:22:10+00:00,884.06\n',
+    );
+    writeFileSync(
+      join(dir, 'orders.to-canonical.yaml'),
+      [
+        'description: a partner order table',
+        'input: csv',
+        'output: eai.canonical.SalesOrderEvent',
+        'onlyByName: true',
+        'fixtures: {inputs: fixtures, expected: orders.expected}',
+        'records: rows',
+        'fields:',
+        '  changeType: "\'CREATED\'"',
+        '  occurredAt: $timestamp(`purchase-date`)',
+        '  origin: {system: "\'partner\'"}',
+        '  salesOrder:',
+        '    orderId: "`order-id`"',
+        '    orderNumber: "`order-id`"',
+        '    currency: "\'EUR\'"',
+        '    customer: {name: "\'x\'"}',
+        '    lines: "[]"',
+        '    status: "\'OPEN\'"',
+        '    totalAmount: $decimal(total)',
+      ].join('\n'),
+    );
+    const check = await checkCommand({ target: dir, json: true, typesOnly: true });
+    expect(JSON.parse(check.stdout).problems).toEqual([
+      expect.objectContaining({
+        at: 'fields.salesOrder.totalAmount',
+        message:
+          '$decimal(…) makes a text, and this field is record eai.canonical.Money (fields amount, currency): write it as a nested map of its fields',
+      }),
+    ]);
+    const mapping = compileMapping(loadMappingFile(join(dir, 'orders.to-canonical.yaml')));
+    const [document] = findReader('csv').parse(readFileSync(join(dir, 'fixtures/order.csv')));
+    const error = (await mapDocument(mapping, document!).catch((e: unknown) => e)) as MappingError;
+    expect(error.message).toMatch(
+      /salesOrder\.totalAmount: "884\.06" is not a record: record eai\.canonical\.Money \(fields amount, currency\) is written as a nested map of its fields \(amount: …, currency: …\), not one expression/,
+    );
+  });
+});
+
 describe('MappingError', () => {
   it('is one line when its problem quotes a multi-line expression (a dead letter reason header, a .reason file)', () => {
     const problem =

@@ -329,6 +329,10 @@ function describeInvalid(value: unknown, type: avro.Type): string {
     return `${shown} is not a timestamp with a zone (use $timestamp)`;
   }
   if (type.typeName === 'logical:date') return `${shown} is not a YYYY-MM-DD date`;
+  if (type.typeName === 'record' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    const names = (type as avro.types.RecordType).fields.map((f) => f.name);
+    return `${shown} is not a record: ${schema} is written as a nested map of its fields (${names.map((n) => `${n}: …`).join(', ')}), not one expression`;
+  }
   return `${shown} does not fit ${schema}`;
 }
 

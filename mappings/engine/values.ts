@@ -235,5 +235,13 @@ export function schemaText(type: avro.Type): string {
     return `enum ${type.name} (one of ${symbols.join(', ')})`;
   }
   if (type.typeName.startsWith('logical:')) return type.typeName.slice('logical:'.length);
+  // A record by its name and fields (its JSON cut at 100 characters named neither: `{"name":"eai.canonical.Money",
+  // "type":"record","fields":[{"name":"amount","type":"bytes"},{"name":"cu`), an array and a map by what they hold.
+  if (type.typeName === 'record') {
+    const names = (type as avro.types.RecordType).fields.map((f) => f.name);
+    return `record ${type.name} (fields ${names.join(', ')})`;
+  }
+  if (type.typeName === 'array') return `array of ${schemaText((type as avro.types.ArrayType).itemsType)}`;
+  if (type.typeName === 'map') return `map of ${schemaText((type as avro.types.MapType).valuesType)}`;
   return JSON.stringify(type.schema()).slice(0, 100);
 }
