@@ -20,8 +20,8 @@ import { schemaText } from './values.ts';
  * it. Its format must have a reader (to-canonical) or a writer (from-canonical), every required field (no default)
  * must be produced by an expression, no expression may write a field the
  * schema lacks, nested maps must sit on record fields and `$each` on arrays of records, literals must fit their
- * field, a `$from` record must be nullable (it is null when `$from` finds nothing), and every `$lookup` must name a
- * table the mapping declares. The other half runs the fixtures (fixtures.ts).
+ * field, a `$from` record must be nullable (it is null when `$from` finds nothing), every `$lookup` must name a
+ * table the mapping declares, and an enum field read through a table must get its symbols from it. The other half runs the fixtures (fixtures.ts).
  */
 export interface Problem {
   file: string;
@@ -94,6 +94,69 @@ function textExpression(node: ExpressionNode): string | undefined {
   return undefined;
 }
 
+/** The `$lookup` calls whose value is the expression's value: the whole expression, a condition's branches, a block's last. */
+function resultLookups(ast: AstNode | undefined, into: AstNode[]): AstNode[] {
+  if (!ast) return into;
+  if (ast.type === 'function' && (ast.procedure as AstNode | undefined)?.value === 'lookup') into.push(ast);
+  else if (ast.type === 'condition') {
+    resultLookups(ast.then as AstNode | undefined, into);
+    resultLookups(ast.else as AstNode | undefined, into);
+  } else if (ast.type === 'block') {
+    const expressions = ast.expressions as AstNode[] | undefined;
+    resultLookups(expressions?.at(-1), into);
+  }
+  return into;
+}
+
+/**
+ * An enum field whose value is a `$lookup`: each value of the table (and a literal fallback) must be one of its
+ * symbols. A table value the enum lacks (`CANCELED: CANCELED_BY_BUYER`) passed the check and the fixtures that have
+ * no such code, then failed every document that sends it.
+ */
+function checkLookupSymbols(
+  mapping: CompiledMapping,
+  node: ExpressionNode,
+  options: avro.Type[],
+  problems: Problem[],
+): void {
+  const enums = options.filter((t) => t.typeName === 'enum') as avro.types.EnumType[];
+  if (enums.length !== 1 || !options.every((t) => t.typeName === 'enum' || t.typeName === 'null')) return;
+  const type = enums[0]!;
+  const symbols = new Set(type.symbols);
+  for (const call of resultLookups(node.expression.ast() as AstNode, [])) {
+    const [table, , fallback] = (call.arguments as AstNode[] | undefined) ?? [];
+    if (table?.type !== 'string') continue;
+    const name = String(table.value);
+    const entries = mapping.tables[name];
+    if (!entries) continue;
+    const nullable = options.some((t) => t.typeName === 'null');
+    const wrong = Object.entries(entries).filter(
+      ([, value]) => !(value === null && nullable) && (typeof value !== 'string' || !symbols.has(value)),
+    );
+    for (const [code, value] of wrong.slice(0, 5)) {
+      problems.push({
+        file: mapping.file,
+        at: node.at,
+        message: `lookup table "${name}" maps ${JSON.stringify(code)} to ${JSON.stringify(value)}, which does not fit ${schemaText(type)}`,
+      });
+    }
+    if (wrong.length > 5) {
+      problems.push({
+        file: mapping.file,
+        at: node.at,
+        message: `lookup table "${name}": ${wrong.length - 5} more values that do not fit ${type.name}`,
+      });
+    }
+    if (fallback?.type === 'string' && !symbols.has(String(fallback.value))) {
+      problems.push({
+        file: mapping.file,
+        at: node.at,
+        message: `$lookup fallback ${JSON.stringify(fallback.value)} does not fit ${schemaText(type)}`,
+      });
+    }
+  }
+}
+
 function branches(type: avro.Type): avro.Type[] {
   return type.typeName.startsWith('union') ? (type as avro.types.UnwrappedUnionType).types : [type];
 }
@@ -136,6 +199,7 @@ function checkField(mapping: CompiledMapping, node: FieldNode, type: avro.Type, 
         message: `literal ${JSON.stringify(lit.value)} does not fit ${schemaText(type)}`,
       });
     }
+    checkLookupSymbols(mapping, node, options, problems);
     // A record field given one text-making expression fails every document at run time: say so before.
     const text = lit ? undefined : textExpression(node);
     const record = options.find((t) => t.typeName === 'record');

@@ -365,6 +365,50 @@ describe('a record field given one expression (trial: an X12 850 AMT*TT total as
   });
 });
 
+describe('an enum field read through a lookup table (trial: a Squarespace fulfillmentStatus table)', () => {
+  it('is a type problem for each table value and literal fallback the enum lacks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-enum-lookup-'));
+    mkdirSync(join(dir, 'fixtures'));
+    mkdirSync(join(dir, 'lookups'));
+    writeFileSync(join(dir, 'fixtures/order.json'), '{"id": "A-1", "fulfillmentStatus": "PENDING"}\n');
+    writeFileSync(
+      join(dir, 'lookups/status.yaml'),
+      'PENDING: OPEN\nFULFILLED: SHIPPED\nCANCELED: CANCELED_BY_BUYER\n',
+    );
+    writeFileSync(
+      join(dir, 'order.to-canonical.yaml'),
+      [
+        'description: a shop order',
+        'input: json',
+        'output: eai.canonical.SalesOrderEvent',
+        'onlyByName: true',
+        'lookups: {status: lookups/status.yaml}',
+        'fixtures: {inputs: fixtures, expected: order.expected}',
+        'fields:',
+        '  changeType: "\'CREATED\'"',
+        "  occurredAt: $timestamp('2024-03-05')",
+        '  origin: {system: "\'shop\'"}',
+        '  salesOrder:',
+        '    orderId: id',
+        '    orderNumber: id',
+        '    currency: "\'EUR\'"',
+        '    customer: {name: "\'x\'"}',
+        '    lines: "[]"',
+        "    status: \"id ? $lookup('status', fulfillmentStatus, 'NONE') : 'UNKNOWN'\"",
+      ].join('\n'),
+    );
+    const check = await checkCommand({ target: dir, json: true, typesOnly: true });
+    const messages = JSON.parse(check.stdout).problems.map((p: { message: string }) => p.message);
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /^lookup table "status" maps "CANCELED" to "CANCELED_BY_BUYER", which does not fit enum eai\.canonical\.SalesOrderStatus \(one of RECEIVED, OPEN, .*CANCELLED, UNKNOWN\)$/,
+      ),
+      expect.stringMatching(/^\$lookup fallback "NONE" does not fit enum eai\.canonical\.SalesOrderStatus/),
+    ]);
+    expect(check.code).toBe(1);
+  });
+});
+
 describe('MappingError', () => {
   it('is one line when its problem quotes a multi-line expression (a dead letter reason header, a .reason file)', () => {
     const problem =
