@@ -13,6 +13,7 @@ import {
   type FieldNode,
   type RecordNode,
 } from './compile.ts';
+import { mappingFunctions } from './functions.ts';
 import { schemaText } from './values.ts';
 
 /**
@@ -450,8 +451,64 @@ export function staticProblems(mapping: CompiledMapping): Problem[] {
 export function staticWarnings(mapping: CompiledMapping): Problem[] {
   // A format without a reader or writer is a problem already (staticProblems); its tree names are not known.
   if (formatProblem(mapping)) return [];
-  if (mapping.direction === 'from-canonical') return unknownNames(mapping, avroType(mapping.schema.file));
-  return NAMED_TREES.test(mapping.spec.input) ? unknownNames(mapping, undefined) : [];
+  const unbound = unboundVariables(mapping);
+  if (mapping.direction === 'from-canonical')
+    return [...unbound, ...unknownNames(mapping, avroType(mapping.schema.file))];
+  return [...unbound, ...(NAMED_TREES.test(mapping.spec.input) ? unknownNames(mapping, undefined) : [])];
+}
+
+/** JSONata's own functions and values (its standard library, bound in every evaluation). */
+const JSONATA_NAMES = new Set(
+  (
+    'abs append assert average boolean ceil clone contains count decodeUrl decodeUrlComponent distinct each ' +
+    'encodeUrl encodeUrlComponent error eval exists filter floor formatBase formatInteger formatNumber fromMillis ' +
+    'join keys length lookup lowercase map match max merge millis min not now number pad parseInteger power random ' +
+    'reduce replace reverse round shuffle sift single sort split spread sqrt string substring substringAfter ' +
+    'substringBefore sum toMillis trim type uppercase zip base64encode base64decode'
+  ).split(' '),
+);
+
+/**
+ * `$name`s an expression reads that nothing binds: not JSONata's, the hub's ($doc, $tree, $record, $parent and
+ * functions.ts), a let or an import, nor the expression itself (`$x :=`, a lambda's parameters, `@$x`, `#$i`). JSONata
+ * takes such a variable for nothing, so `lineNumber: $string($position)` passed the check and failed every document
+ * with "required, but the mapping produced nothing", and in an optional field it silently wrote null.
+ */
+function unboundVariables(mapping: CompiledMapping): Problem[] {
+  const known = new Set([
+    'doc',
+    'tree',
+    'record',
+    'parent',
+    ...Object.keys(mappingFunctions({}, 'UTC')),
+    ...mapping.lets.map(([name]) => name),
+  ]);
+  const problems: Problem[] = [];
+  for (const node of allExpressions(mapping)) {
+    const read = new Set<string>();
+    const bound = new Set<string>();
+    walkAst(node.expression.ast(), (ast) => {
+      const lhs = ast.lhs as AstNode | undefined;
+      if (ast.type === 'variable' && typeof ast.value === 'string' && /^[A-Za-z_]\w*$/.test(ast.value))
+        read.add(ast.value);
+      if (ast.type === 'bind' && lhs?.type === 'variable') bound.add(String(lhs.value));
+      if (ast.type === 'lambda')
+        for (const a of (ast.arguments as AstNode[]) ?? []) bound.add(String(a.value));
+      if (typeof ast.focus === 'string') bound.add(ast.focus);
+      if (typeof ast.index === 'string') bound.add(ast.index);
+    });
+    for (const name of read) {
+      if (bound.has(name) || known.has(name) || JSONATA_NAMES.has(name)) continue;
+      const near = closest(name, [...known, ...bound]);
+      const hint = near && distance(name, near) <= 2 ? ` (did you mean $${near}?)` : '';
+      problems.push({
+        file: mapping.file,
+        at: node.at,
+        message: `$${name} is bound by nothing (not JSONata's, the hub's, a let, an import, nor this expression), so it always yields nothing${hint}`,
+      });
+    }
+  }
+  return problems;
 }
 
 const NAMED_TREES = /^(x12|edifact)-/;

@@ -409,6 +409,56 @@ describe('an enum field read through a lookup table (trial: a Squarespace fulfil
   });
 });
 
+describe('a variable nothing binds (trial: a ShipStation XML line numbered with $position)', () => {
+  it('is warned about with the place in the file; what JSONata, the hub, lets and the expression bind is not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-unbound-'));
+    mkdirSync(join(dir, 'fixtures'));
+    writeFileSync(join(dir, 'fixtures/order.json'), '{"id": "A-1", "items": [{"sku": "X"}]}\n');
+    writeFileSync(
+      join(dir, 'order.to-canonical.yaml'),
+      [
+        'description: a shop order',
+        'input: json',
+        'output: eai.canonical.SalesOrderEvent',
+        'onlyByName: true',
+        'fixtures: {inputs: fixtures, expected: order.expected}',
+        'let:',
+        '  system: "\'shop\'"',
+        '  label: "function($a) { $a & \':\' & $system }"',
+        'fields:',
+        '  changeType: "\'CREATED\'"',
+        "  occurredAt: $timestamp('2024-03-05')",
+        '  origin: {system: $sytem, documentId: "$doc.id"}',
+        '  salesOrder:',
+        '    orderId: "($n := id; $label($n))"',
+        '    orderNumber: "$string($count($tree.items)) & $$.id"',
+        '    currency: "\'EUR\'"',
+        '    customer: {name: "items#$i@$it.($string($i) & $it.sku)"}',
+        '    lines:',
+        '      $each: items',
+        '      lineNumber: $string($position)',
+        '      item: {sellerItemId: "$parent.id & $record.id & $uppercase(sku)"}',
+        '      quantity: {value: "\'1\'", unitCode: "\'C62\'"}',
+        '    status: "\'OPEN\'"',
+      ].join('\n'),
+    );
+    const check = await checkCommand({ target: dir, json: true, typesOnly: true });
+    const warnings = JSON.parse(check.stdout).warnings.map((w: { at: string; message: string }) => [
+      w.at,
+      w.message,
+    ]);
+    expect(warnings).toEqual([
+      [
+        'fields.origin.system',
+        expect.stringMatching(
+          /^\$sytem is bound by nothing .* so it always yields nothing \(did you mean \$system\?\)$/,
+        ),
+      ],
+      ['fields.salesOrder.lines.lineNumber', expect.stringMatching(/^\$position is bound by nothing/)],
+    ]);
+  });
+});
+
 describe('MappingError', () => {
   it('is one line when its problem quotes a multi-line expression (a dead letter reason header, a .reason file)', () => {
     const problem =
