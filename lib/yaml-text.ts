@@ -1,4 +1,4 @@
-import { isScalar, parseDocument, visit } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 
 /**
  * YAML a user wrote (a mapping, a lookup table, a connector file, a master-data config): its first error thrown, its
@@ -22,4 +22,29 @@ export function parseYamlText(text: string): unknown {
     },
   });
   return doc.toJS();
+}
+
+/**
+ * The line (1-based) of each value of a YAML text's nested maps, by its dotted key path (`fields.salesOrder.status`),
+ * so an error in a value names the line an editor jumps to. Unreadable YAML gives none.
+ */
+export function yamlValueLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { logLevel: 'silent', lineCounter });
+  if (doc.errors.length > 0) return lines;
+  const walk = (node: unknown, path: string): void => {
+    if (!isMap(node)) return;
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.source ?? pair.key.value) : undefined;
+      if (key === undefined) continue;
+      const at = path ? `${path}.${key}` : key;
+      const value = pair.value as { range?: [number, number, number] } | null;
+      const offset = value?.range?.[0] ?? (pair.key as { range?: [number] }).range?.[0];
+      if (offset !== undefined) lines.set(at, lineCounter.linePos(offset).line);
+      walk(pair.value, at);
+    }
+  };
+  walk(doc.contents, '');
+  return lines;
 }

@@ -28,7 +28,28 @@ export interface Problem {
   file: string;
   /** Where in the mapping file, e.g. `fields.salesOrder.lines.quantity`. */
   at: string;
+  /** The line of `at` in the file (of the nearest enclosing key the file has, for a field it lacks). */
+  line?: number;
   message: string;
+}
+
+/** Each problem with its line in the mapping file, when the file has `at` or a key enclosing it. */
+function withLines(mapping: CompiledMapping, problems: Problem[]): Problem[] {
+  const lines = mapping.lines;
+  if (!lines) return problems;
+  return problems.map((problem) => {
+    if (problem.file !== mapping.file) return problem;
+    for (let at = problem.at; at; at = at.includes('.') ? at.slice(0, at.lastIndexOf('.')) : '') {
+      const line = lines.get(at);
+      if (line !== undefined) return { ...problem, line };
+    }
+    return problem;
+  });
+}
+
+/** A problem as a line of text: `file:line: at: message`. */
+export function problemText(problem: Problem): string {
+  return `${problem.file}${problem.line === undefined ? '' : `:${problem.line}`}: ${problem.at}: ${problem.message}`;
 }
 
 export type AstNode = { type?: string; value?: unknown; [key: string]: unknown };
@@ -438,7 +459,7 @@ export function staticProblems(mapping: CompiledMapping): Problem[] {
     }
     checkRecord(mapping, mapping.root, mapping.outputType, problems);
   }
-  return problems;
+  return withLines(mapping, problems);
 }
 
 /**
@@ -453,8 +474,11 @@ export function staticWarnings(mapping: CompiledMapping): Problem[] {
   if (formatProblem(mapping)) return [];
   const unbound = unboundVariables(mapping);
   if (mapping.direction === 'from-canonical')
-    return [...unbound, ...unknownNames(mapping, avroType(mapping.schema.file))];
-  return [...unbound, ...(NAMED_TREES.test(mapping.spec.input) ? unknownNames(mapping, undefined) : [])];
+    return withLines(mapping, [...unbound, ...unknownNames(mapping, avroType(mapping.schema.file))]);
+  return withLines(mapping, [
+    ...unbound,
+    ...(NAMED_TREES.test(mapping.spec.input) ? unknownNames(mapping, undefined) : []),
+  ]);
 }
 
 /** JSONata's own functions and values (its standard library, bound in every evaluation). */

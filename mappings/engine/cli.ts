@@ -26,7 +26,7 @@ import {
   UsageTracker,
   writeWithMapping,
 } from '../index.ts';
-import { staticProblems, staticWarnings } from './check.ts';
+import { problemText, staticProblems, staticWarnings } from './check.ts';
 import { columnsProblems, type HeaderReport, headerProblems, headerReport } from './csv-columns.ts';
 import { type ErrorLine, errorLine } from './errors.ts';
 import { type FixtureResult, fixtureInputs, runFixtures } from './fixtures.ts';
@@ -429,8 +429,8 @@ export async function checkCommand(options: {
     const stdout = options.json
       ? `${JSON.stringify({ ok, mappings: mappings.length, problems, warnings, fixtures, ...(header ? { table: header } : {}) })}\n`
       : `${[
-          ...problems.map((p) => `${p.file}: ${p.at}: ${p.message}`),
-          ...warnings.map((p) => `warning: ${p.file}: ${p.at}: ${p.message}`),
+          ...problems.map(problemText),
+          ...warnings.map((p) => `warning: ${problemText(p)}`),
           ...failedFixtures.map(
             (r) => `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
           ),

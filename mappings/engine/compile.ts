@@ -82,14 +82,18 @@ function compileExpression(file: string, at: string, source: string, perDocument
   }
 }
 
-function compileRecord(file: string, at: string, map: FieldMap, inEach = false): RecordNode {
+/** The mapping file as an error names it: with the line of the value at `at` (`orders.yaml:18`) when known. */
+type FileAt = (at: string) => string;
+
+function compileRecord(file: FileAt, at: string, map: FieldMap, inEach = false): RecordNode {
   const node: RecordNode = { kind: 'record', at, fields: new Map() };
   for (const [key, value] of Object.entries(map)) {
     const where = `${at}.${key}`;
     const each = inEach || Object.hasOwn(map, '$each');
-    if (key === '$each') node.each = compileExpression(file, where, value as string, !inEach);
-    else if (key === '$from') node.from = compileExpression(file, where, value as string, !each);
-    else if (typeof value === 'string') node.fields.set(key, compileExpression(file, where, value, !each));
+    if (key === '$each') node.each = compileExpression(file(where), where, value as string, !inEach);
+    else if (key === '$from') node.from = compileExpression(file(where), where, value as string, !each);
+    else if (typeof value === 'string')
+      node.fields.set(key, compileExpression(file(where), where, value, !each));
     else node.fields.set(key, compileRecord(file, where, value, each));
   }
   return node;
@@ -115,6 +119,10 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
     );
   }
   const schema = (outputSchema ?? inputSchema)!;
+  const fileAt: FileAt = (at) => {
+    const line = loaded.lines?.get(at);
+    return line === undefined ? file : `${file}:${line}`;
+  };
   const compiled: CompiledMapping = {
     ...loaded,
     direction,
@@ -123,13 +131,14 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
     lets: Object.entries(spec.let).map(([name, source]) => [
       name,
       compileExpression(
-        file,
+        loaded.letOrigins[name] ? file : fileAt(`let.${name}`),
         loaded.letOrigins[name] ? `let.${name} (imported from ${loaded.letOrigins[name]})` : `let.${name}`,
         source,
       ),
     ]),
-    records: spec.records === undefined ? undefined : compileExpression(file, 'records', spec.records),
-    root: compileRecord(file, 'fields', spec.fields),
+    records:
+      spec.records === undefined ? undefined : compileExpression(fileAt('records'), 'records', spec.records),
+    root: compileRecord(fileAt, 'fields', spec.fields),
   };
   // The mapping's functions are the same for every document: bound into each expression once, so an evaluation
   // binds only the per-document values ($doc, $tree, $record, $parent, lets) instead of all of them every time.

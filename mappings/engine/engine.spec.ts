@@ -137,7 +137,7 @@ describe('mappings:check', () => {
     ]);
     const text = await checkCommand({ target: `${testdata}/unknown-names`, typesOnly: true });
     expect(text.stdout).toMatch(
-      /^warning: .*unknown-names\/orders\.to-canonical\.yaml: fields\.salesOrder\.currency: "cur"/m,
+      /^warning: .*unknown-names\/orders\.to-canonical\.yaml:20: fields\.salesOrder\.currency: "cur"/m,
     );
   });
 
@@ -456,6 +456,45 @@ describe('a variable nothing binds (trial: a ShipStation XML line numbered with 
       ],
       ['fields.salesOrder.lines.lineNumber', expect.stringMatching(/^\$position is bound by nothing/)],
     ]);
+  });
+});
+
+describe('the line of a mapping file a problem is on (trial: a broken expression in an X12 850 partner mapping)', () => {
+  it('a syntax error and a type problem name file:line, the field and what is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-lines-'));
+    mkdirSync(join(dir, 'fixtures'));
+    writeFileSync(join(dir, 'fixtures/order.json'), '{"id": "A-1"}\n');
+    const lines = [
+      'description: a shop order',
+      'input: json',
+      'output: eai.canonical.SalesOrderEvent',
+      'onlyByName: true',
+      'fixtures: {inputs: fixtures, expected: order.expected}',
+      'fields:',
+      '  changeType: "\'CREATED\'"',
+      "  occurredAt: $timestamp('2024-03-05')",
+      '  origin: {system: "\'shop\'"}',
+      '  salesOrder:',
+      '    orderId: id',
+      '    orderNumber: id',
+      '    currency: "\'EUR\'"',
+      '    customer: {name: "\'x\'"}',
+      '    lines: "[]"',
+      '    status: "\'NEW\'"',
+    ];
+    const file = join(dir, 'order.to-canonical.yaml');
+    writeFileSync(file, lines.join('\n'));
+    const check = await checkCommand({ target: dir, typesOnly: true });
+    expect(check.stdout).toMatch(
+      /order\.to-canonical\.yaml:16: fields\.salesOrder\.status: literal "NEW" does not fit enum/,
+    );
+    writeFileSync(
+      file,
+      lines.map((l) => (l.startsWith('    orderNumber') ? '    orderNumber: "id &"' : l)).join('\n'),
+    );
+    expect(() => compileMapping(loadMappingFile(file))).toThrow(
+      /order\.to-canonical\.yaml:12: fields\.salesOrder\.orderNumber: JSONata syntax error at character 4: Unexpected end of expression/,
+    );
   });
 });
 

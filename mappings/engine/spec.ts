@@ -8,7 +8,7 @@ import { x12ShipNoticeOptions } from '../../formats/x12-856/index.ts';
 import { ConfigError, firstLineOf } from '../../lib/errors.ts';
 import { shownPath } from '../../lib/shown-path.ts';
 import { isTimeZone } from '../../lib/time-zone.ts';
-import { parseYamlText } from '../../lib/yaml-text.ts';
+import { parseYamlText, yamlValueLines } from '../../lib/yaml-text.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
 import type { LookupTables } from './functions.ts';
 
@@ -168,6 +168,8 @@ export interface LoadedMapping {
   expectedDir: string;
   /** Every file it was read from: the mapping file, then its lookup tables and imports as found. */
   files: string[];
+  /** The line of each value in the mapping file by its place (`fields.salesOrder.status`), for errors. */
+  lines?: Map<string, number>;
 }
 
 /** The shipped mappings (`mappings/`): the catalog names such as `sap/idoc-orders05.to-canonical.yaml` start here. */
@@ -195,8 +197,10 @@ function readReferenced(base: string, ref: string, files: string[]): string {
 export function loadMappingFile(path: string): LoadedMapping {
   const file = shownPath(path);
   let raw: unknown;
+  let text = '';
   try {
-    raw = parseYamlText(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
+    raw = parseYamlText(text);
   } catch (error) {
     throw new ConfigError(`${file}: not readable YAML: ${firstLineOf(error)}`, { cause: error });
   }
@@ -253,5 +257,6 @@ export function loadMappingFile(path: string): LoadedMapping {
     fixturesDir: resolve(base, spec.fixtures.inputs),
     expectedDir: resolve(base, spec.fixtures.expected),
     files,
+    lines: yamlValueLines(text),
   };
 }
