@@ -347,7 +347,7 @@ function fixtureReport(results: FixtureResult[]): string {
   return results
     .map((r) =>
       r.ok
-        ? `ok    ${r.input}${r.updated ? ' (expected output written)' : ''}`
+        ? `ok    ${r.input}${r.removed ? ' (obsolete: its input is gone; removed)' : r.updated ? ' (expected output written)' : ''}`
         : `FAIL  ${r.input} (${r.mapping})\n${r.details.map((d) => `      ${d}`).join('\n')}`,
     )
     .join('\n');

@@ -39,3 +39,35 @@ describe('runFixtures with update', () => {
     }
   });
 });
+
+describe('an expected output whose fixture input is gone (trial: a partner fixture renamed)', () => {
+  it('fails the run, naming it, and --update removes it (as Jest does an obsolete snapshot)', async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('odoo/res-partner.from-canonical.yaml'));
+    if (!mapping) throw new Error('no odoo res-partner mapping');
+    const expectedDir = mkdtempSync(join(dir, 'obsolete-'));
+    for (const file of readdirSync(mapping.expectedDir))
+      copyFileSync(join(mapping.expectedDir, file), join(expectedDir, file));
+    writeFileSync(join(expectedDir, 'renamed-away.json.out'), '{}\n');
+
+    const results = await runFixtures({ ...mapping, expectedDir });
+    const obsolete = results.filter((r) => !r.ok);
+    expect(obsolete).toEqual([
+      expect.objectContaining({
+        input: expect.stringMatching(/renamed-away\.json\.out$/),
+        details: [
+          expect.stringMatching(
+            /^obsolete expected output: no fixture input renamed-away\.json in .* \(renamed or removed\? eai map test --update removes it\)$/,
+          ),
+        ],
+      }),
+    ]);
+
+    const updated = await runFixtures({ ...mapping, expectedDir }, { update: true });
+    expect(updated.find((r) => r.input.endsWith('renamed-away.json.out'))).toMatchObject({
+      ok: true,
+      removed: true,
+    });
+    expect(readdirSync(expectedDir)).not.toContain('renamed-away.json.out');
+    expect((await runFixtures({ ...mapping, expectedDir })).every((r) => r.ok)).toBe(true);
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { findReader, findWriter } from '../../formats/index.ts';
 import { shownPath } from '../../lib/shown-path.ts';
@@ -17,6 +17,8 @@ export interface FixtureResult {
   /** Differences, one a line (`- path: expected` / `+ path: actual`), or the error. */
   details: string[];
   updated?: boolean;
+  /** `--update` removed this expected output: its input is gone (`input` is then the expected file). */
+  removed?: boolean;
 }
 
 /** Input files of a fixture folder: regular files at its top level (`broken/` and generators excluded). */
@@ -136,6 +138,42 @@ export async function runFixtures(
     }
     result.details = diff(readFileSync(expectedFile, 'utf8'), actual);
     result.ok = result.details.length === 0;
+  }
+  results.push(...obsoleteOutputs(mapping, inputs, extension, options.update === true));
+  return results;
+}
+
+/**
+ * Expected outputs whose input is gone (renamed or removed): they proved nothing and read as if they did, and a
+ * renamed input's new file sat beside its old one for good. As Jest's obsolete snapshots: said, and `--update`
+ * removes them.
+ */
+function obsoleteOutputs(
+  mapping: CompiledMapping,
+  inputs: string[],
+  extension: string,
+  update: boolean,
+): FixtureResult[] {
+  if (!existsSync(mapping.expectedDir)) return [];
+  const names = new Set(inputs.map((input) => `${basename(input)}${extension}`));
+  const results: FixtureResult[] = [];
+  for (const name of readdirSync(mapping.expectedDir).sort()) {
+    const file = join(mapping.expectedDir, name);
+    if (!name.endsWith(extension) || names.has(name) || !statSync(file).isFile()) continue;
+    const input = name.slice(0, -extension.length);
+    if (update) {
+      rmSync(file);
+      results.push({ mapping: mapping.file, input: shownPath(file), ok: true, details: [], removed: true });
+      continue;
+    }
+    results.push({
+      mapping: mapping.file,
+      input: shownPath(file),
+      ok: false,
+      details: [
+        `obsolete expected output: no fixture input ${input} in ${shownPath(mapping.fixturesDir)} (renamed or removed? eai map test --update removes it)`,
+      ],
+    });
   }
   return results;
 }
