@@ -498,6 +498,44 @@ describe('the line of a mapping file a problem is on (trial: a broken expression
   });
 });
 
+describe('JSONata arithmetic on exact decimals (trial: a JSON status callback summing confirmed quantities)', () => {
+  it('says that decimals are strings and which function adds them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-sum-'));
+    mkdirSync(join(dir, 'fixtures'));
+    writeFileSync(
+      join(dir, 'fixtures/order.json'),
+      '{"id": "A-1", "lines": [{"qty": "2.5"}, {"qty": "1"}]}\n',
+    );
+    writeFileSync(
+      join(dir, 'order.to-canonical.yaml'),
+      [
+        'description: a shop order',
+        'input: json',
+        'output: eai.canonical.SalesOrderEvent',
+        'onlyByName: true',
+        'fixtures: {inputs: fixtures, expected: order.expected}',
+        'fields:',
+        '  changeType: "\'CREATED\'"',
+        "  occurredAt: $timestamp('2024-03-05')",
+        '  origin: {system: "\'shop\'"}',
+        '  salesOrder:',
+        '    orderId: id',
+        '    orderNumber: id',
+        '    currency: "\'EUR\'"',
+        '    customer: {name: "\'x\'"}',
+        '    lines: "[]"',
+        '    notes: "[$string($sum(lines.$decimal(qty)))]"',
+      ].join('\n'),
+    );
+    const mapping = compileMapping(loadMappingFile(join(dir, 'order.to-canonical.yaml')));
+    const [document] = findReader('json').parse(readFileSync(join(dir, 'fixtures/order.json')));
+    const error = (await mapDocument(mapping, document!).catch((e: unknown) => e)) as MappingError;
+    expect(error.message).toMatch(
+      /salesOrder\.notes: Argument 1 of function "sum" must be an array of "numbers" \(decimals are exact strings here: \$decimalSum\(list\) adds them exactly\)/,
+    );
+  });
+});
+
 describe('MappingError', () => {
   it('is one line when its problem quotes a multi-line expression (a dead letter reason header, a .reason file)', () => {
     const problem =

@@ -200,7 +200,7 @@ async function evaluateRaw(
     const own = (error as { code?: string }).code === 'D3137';
     // JSONata's T1006 ("Attempted to invoke a non-function") names no function: name the misspelt one.
     const which = (error as { code?: string }).code === 'T1006' ? await notFunctions(run, node) : '';
-    const said = which || message;
+    const said = which || `${message}${numbersHint(error)}`;
     throw new MappingError(
       run.mapping.file,
       at,
@@ -211,6 +211,19 @@ async function evaluateRaw(
       { cause: error, wholeDocument: deadline || at.startsWith('let.') },
     );
   }
+}
+
+/**
+ * JSONata's arithmetic functions refuse strings, and every decimal a mapping reads (`$decimal`, a canonical amount
+ * or quantity) is an exact string: `$sum(lines.quantity.value)` said only `must be an array of "numbers"`.
+ */
+function numbersHint(error: unknown): string {
+  const { code, token, type } = error as { code?: string; token?: unknown; type?: unknown };
+  const numbers = type === 'numbers' || type === 'number';
+  if (code !== 'T0412' || !numbers || !['sum', 'max', 'min', 'average'].includes(String(token))) return '';
+  return token === 'sum'
+    ? ' (decimals are exact strings here: $decimalSum(list) adds them exactly)'
+    : ' (decimals are exact strings here: $number(x) reads one as a number, inexactly)';
 }
 
 /**
