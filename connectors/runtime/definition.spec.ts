@@ -247,6 +247,18 @@ describe('a deployment file naming a mapping of another format than its document
   });
 });
 
+describe('a mappingsBySender key written with the padding of an ISA06', () => {
+  it('is refused, saying the id to write, since the trimmed sender never matches it', () => {
+    const padded = deployment(
+      'padded-sender',
+      'type: file-source\nformat: x12-850\nmapping: edi/x12-850.to-canonical.yaml\nmappingsBySender:\n  "ACME           ": edi/x12-850.to-canonical.yaml\nconfig:\n  dir: in\n',
+    );
+    expect(() => loadDeployment(padded, plugins)).toThrow(
+      /mappingsBySender\.ACME {11}: senders are matched without spaces around them \(ISA06 without its padding\): write "ACME"/,
+    );
+  });
+});
+
 describe('a deployment file naming a mapping of the wrong direction', () => {
   it('refuses a from-canonical mapping for a source and a to-canonical one for a sink, naming the field', () => {
     const source = deployment(

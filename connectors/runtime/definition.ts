@@ -292,6 +292,16 @@ export function validateDefinition(
   }
   // A named mapping is found (and compiled) here, so a misspelt one stops the deployment instead of sending every
   // document to dlq.mapping.
+  // The sender a reader names is trimmed (ISA06 without its padding to 15 characters): a key written with the
+  // padding, copied from the file, never matched, and that sender's documents took `mapping` without a word.
+  for (const sender of Object.keys(definition.mappingsBySender ?? {})) {
+    if (sender.trim() !== sender || sender === '') {
+      problems.push({
+        field: `mappingsBySender.${sender}`,
+        problem: `senders are matched without spaces around them (ISA06 without its padding): write ${JSON.stringify(sender.trim())}`,
+      });
+    }
+  }
   const named = [
     ['mapping', definition.mapping],
     ...Object.entries(definition.mappingsBySender ?? {}).map(([sender, ref]) => [
