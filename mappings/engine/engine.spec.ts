@@ -296,7 +296,7 @@ describe("a partner's own mapping, as its author gets it wrong (trial: an Amazon
     const error = (await mapDocument(mapping, document!).catch((e: unknown) => e)) as MappingError;
     expect(error).toBeInstanceOf(MappingError);
     expect(error.message).toMatch(
-      /salesOrder\.orderDate: \$timestmp is not a function of JSONata, the hub or this mapping's lets \(did you mean \$timestamp\?\) \[in fields\.salesOrder\.orderDate: /,
+      /salesOrder\.orderDate: \$timestmp is not a function of JSONata, the hub or this mapping's lets \(did you mean \$timestamp\?\) \[in fields\.salesOrder\.orderDate, line 18: /,
     );
   });
 

@@ -204,13 +204,19 @@ async function evaluateRaw(
     throw new MappingError(
       run.mapping.file,
       at,
-      own ? message : `${said} [in ${node.at}: ${node.source}]`,
+      own ? message : `${said} [in ${node.at}${lineOf(run, node.at)}: ${node.source}]`,
       // A `let` binding's path covers no record: it names the document (its first located node) instead.
       locationOf(context) ?? nearestLocation(run, at) ?? contextLocation(context),
       // A let's value and the deadline are the document's, whichever record's field first needed them.
       { cause: error, wholeDocument: deadline || at.startsWith('let.') },
     );
   }
+}
+
+/** `, line N` of an expression's place in the mapping file, when known (an imported let's is another file's). */
+function lineOf(run: Run, at: string): string {
+  const line = run.mapping.lines?.get(at);
+  return line === undefined ? '' : `, line ${line}`;
 }
 
 /**
