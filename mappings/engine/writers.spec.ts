@@ -23,13 +23,14 @@ describe('eai map check: a from-canonical mapping needs a writer for its output'
     expect(text.code).toBe(1);
     const names = writers.map((w) => w.name).join(', ');
     expect(text.stdout).toContain(
-      `${noWriter}: output: no writer for format "xml"; formats with writers: ${names}\n`,
+      `${noWriter}:5: output: no writer for format "xml"; formats with writers: ${names}\n`,
     );
     const json = JSON.parse((await checkCommand({ target: noWriter, typesOnly: true, json: true })).stdout);
     expect(json.ok).toBe(false);
     expect(json.problems).toEqual([
       {
         file: noWriter,
+        line: 5,
         at: 'output',
         message: `no writer for format "xml"; formats with writers: ${names}`,
       },
@@ -46,6 +47,7 @@ describe('eai map check: a from-canonical mapping needs a writer for its output'
     // First, before what its fields lack.
     expect(JSON.parse(result.stdout).problems[0]).toEqual({
       file: `${testdata}/invoice.x12-810.to-canonical.yaml`,
+      line: 3,
       at: 'input',
       message: expect.stringMatching(/^no reader for format "x12-810"; formats with readers: .*x12-850/),
     });
