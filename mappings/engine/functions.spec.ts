@@ -103,6 +103,76 @@ describe('$decimalDiv', () => {
 
   it('refuses a division by zero', () => {
     expect(() => decimalDiv('1', '0.00')).toThrow(/divided by zero/);
+    expect(() => decimalDiv('-12345678901234', '-0')).toThrow(/divided by zero/);
+  });
+});
+
+// $decimalSum and $decimalDiv work in doubles while every value and partial result is an integer below 2^53, and in
+// BigInts otherwise: both against plain BigInt arithmetic written here, on random decimals of 1 to 17 digits and
+// 0 to 8 places, either sign (doubles' limit inside the range, so both paths and the switch between them are run).
+describe('$decimalSum and $decimalDiv against BigInt arithmetic', () => {
+  let seed = 54;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const randomDecimal = () => {
+    const digits = 1 + Math.floor(random() * 17);
+    const places = Math.min(digits, Math.floor(random() * 9));
+    let text = '';
+    for (let i = 0; i < digits; i++) text += Math.floor(random() * 10);
+    const whole = text.slice(0, digits - places).replace(/^0+(?=\d)/, '') || '0';
+    const body = places ? `${whole}.${text.slice(digits - places)}` : whole;
+    return random() < 0.3 ? `-${body}` : body;
+  };
+  const scaled = (v: string) => {
+    const [w, f = ''] = v.replace('-', '').split('.');
+    return { units: BigInt(w + f) * (v.startsWith('-') ? -1n : 1n), scale: f.length };
+  };
+  const text = (units: bigint, scale: number) => {
+    const negative = units < 0n;
+    const digits = (negative ? -units : units).toString().padStart(scale + 1, '0');
+    const body = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}`.replace(/\.?0+$/, '') : digits;
+    return body === '0' ? '0' : negative ? `-${body}` : body;
+  };
+  const sum = (values: string[]) => {
+    const scale = Math.max(...values.map((v) => scaled(v).scale));
+    const total = values.reduce((t, v) => t + scaled(v).units * 10n ** BigInt(scale - scaled(v).scale), 0n);
+    return text(total, scale);
+  };
+  const quotient = (a: string, b: string) => {
+    const p = scaled(a);
+    const q = scaled(b);
+    // a / b in units of 10^-7, truncated; then rounded half away from zero to 10^-6.
+    const tenfold = (p.units * 10n ** BigInt(7 + q.scale)) / (q.units * 10n ** BigInt(p.scale));
+    return text((tenfold + (tenfold < 0n ? -5n : 5n)) / 10n, 6);
+  };
+
+  it('sums as BigInts do', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const values = Array.from({ length: 1 + Math.floor(random() * 4) }, randomDecimal);
+      expect(decimalSum(values), values.join(' + ')).toBe(sum(values));
+    }
+  });
+
+  it('divides as BigInts do, near every rounding edge', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const a = randomDecimal();
+      const b = i % 4 === 0 ? String(1 + Math.floor(random() * 12)) : randomDecimal();
+      if (/^-?0(\.0*)?$/.test(b)) continue;
+      expect(decimalDiv(a, b), `${a} / ${b}`).toBe(quotient(a, b));
+    }
+    // Quotients a hair off an integer number of 10^-7 and exactly half way, where the double's guess is rounded.
+    for (const [a, b] of [
+      ['9007199.254740991', '3'],
+      ['900719925.4740991', '0.0000003'],
+      ['0.00000015', '1'],
+      ['-0.00000025', '1'],
+      ['-0.000000249999999', '1'],
+      ['8999999.9999999', '0.9999999'],
+      ['123456789.012345', '-0.000007'],
+    ] as const)
+      expect(decimalDiv(a, b), `${a} / ${b}`).toBe(quotient(a, b));
   });
 });
 

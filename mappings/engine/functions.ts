@@ -112,6 +112,10 @@ export function decimalMul(a: unknown, b: unknown): string | undefined {
 export function decimalSum(values: unknown): string | undefined {
   const list = (Array.isArray(values) ? values : [values]).map(decimal).filter((v) => v !== undefined);
   if (list.length === 0) return undefined;
+  // Amounts of at most 15 digits add up exactly in doubles while the total stays below 2^53 (a line's price, its
+  // discounts, its taxes); the rest take BigInts.
+  const small = smallSum(list);
+  if (small !== undefined) return small;
   const scale = Math.max(...list.map((v) => toScaled(v).scale));
   let total = 0n;
   for (const v of list) {
@@ -119,6 +123,29 @@ export function decimalSum(values: unknown): string | undefined {
     total += units * 10n ** BigInt(scale - s);
   }
   return fromScaled(total, scale);
+}
+
+/** 10^n for the places a small decimal may have (at most 15 digits). */
+const POWERS = Array.from({ length: 23 }, (_, n) => 10 ** n);
+
+/** The sum of decimals in exact integer doubles, or undefined when one of them or a partial sum is too large. */
+function smallSum(list: string[]): string | undefined {
+  const parts: Array<{ units: number; scale: number }> = [];
+  let scale = 0;
+  for (const v of list) {
+    const part = toSmallScaled(v);
+    if (part === undefined) return undefined;
+    parts.push(part);
+    if (part.scale > scale) scale = part.scale;
+  }
+  let total = 0;
+  for (const part of parts) {
+    const units = part.units * POWERS[scale - part.scale]!;
+    if (!Number.isSafeInteger(units)) return undefined;
+    total += units;
+    if (!Number.isSafeInteger(total)) return undefined;
+  }
+  return fromDigits(total < 0, String(Math.abs(total)), scale);
 }
 
 /**
@@ -135,6 +162,8 @@ export function decimalDiv(a: unknown, b: unknown): string | undefined {
     const point = x.indexOf('.');
     if (point === -1 || x.length - point - 1 <= CANONICAL_DECIMAL.scale) return x;
   }
+  const small = smallQuotient(x, y);
+  if (small !== undefined) return small;
   const p = toScaled(x);
   const q = toScaled(y);
   if (q.units === 0n) throw new MappingFunctionError(`$decimalDiv: ${x} divided by zero`);
@@ -146,6 +175,25 @@ export function decimalDiv(a: unknown, b: unknown): string | undefined {
   const tenfold = numerator / denominator;
   const rounded = (tenfold + (tenfold < 0n ? -5n : 5n)) / 10n;
   return fromScaled(rounded, scale);
+}
+
+/**
+ * `decimalDiv`'s quotient in exact integer doubles (the numerator, shifted to the result's places and one more,
+ * below 2^53: a line's amount over its quantity), or undefined for larger ones and a zero divisor. The double
+ * division truncates to the integer quotient BigInt division gives: n / d is an integer, or at least 1/|d| from one,
+ * and a double's rounding moves it by less than |n / d| · 2^-53, below 1/|d| while |n| < 2^53.
+ */
+function smallQuotient(x: string, y: string): string | undefined {
+  const p = toSmallScaled(x);
+  const q = p && toSmallScaled(y);
+  if (!p || !q || q.units === 0) return undefined;
+  const shift = CANONICAL_DECIMAL.scale + 1 + q.scale - p.scale;
+  const numerator = shift >= 0 ? p.units * POWERS[shift]! : p.units;
+  const denominator = shift >= 0 ? q.units : q.units * POWERS[-shift]!;
+  if (!Number.isSafeInteger(numerator) || !Number.isSafeInteger(denominator)) return undefined;
+  const tenfold = Math.trunc(numerator / denominator);
+  const rounded = Math.trunc((tenfold + (tenfold < 0 ? -5 : 5)) / 10);
+  return fromDigits(rounded < 0, String(Math.abs(rounded)), CANONICAL_DECIMAL.scale);
 }
 
 /**
