@@ -155,4 +155,48 @@ describe('file-source with acknowledgements, on the real broker', () => {
     expect((await runtime.status(name))!.metrics).toMatchObject({ recordsOut: 0, recordsFailed: 3 });
     await runtime.remove(name);
   });
+
+  it('an EDIFACT interchange cut short (no UNZ): no record, its messages dead-lettered with why, a CONTRL UCI 4 13 UNZ, the file in error/', async () => {
+    const drop = join(root, 'drop-edifact-cut');
+    const acks = join(root, 'acks-edifact-cut');
+    mkdirSync(drop);
+    const name = unique('edifact-cut');
+    const ref = `C${Date.now().toString(36)}`.toUpperCase();
+    const dlqFrom = await topicEnds('dlq.mapping');
+    await runtime.put(
+      {
+        name,
+        type: 'file-source',
+        format: 'edifact-orders',
+        config: { dir: drop, stableMs: 50, acknowledgements: { dir: acks } },
+      },
+      'test',
+    );
+    await waitFor('the connector running', async () => (await runtime.status(name))?.state === 'RUNNING');
+    const orders = readFileSync('formats/edifact-orders/fixtures/no-una-defaults-crlf.edi', 'utf8');
+    const message = orders.slice(orders.indexOf('UNH+'), orders.indexOf('UNZ+'));
+    const second = message.replaceAll('ORD-2', 'ORD-3').replace('4500012346', '4500012347');
+    const unb = orders.slice(0, orders.indexOf('UNH+')).replace('10042', ref);
+    writeFileSync(join(drop, 'cut.edi'), `${unb}${message}${second}`);
+    const contrl = `CONTRL_4012345000009_${ref}.edi`;
+    await waitFor(
+      'the CONTRL',
+      () => readdirSync(root).includes('acks-edifact-cut') && readdirSync(acks).includes(contrl),
+    );
+    expect(readFileSync(join(acks, contrl), 'utf8')).toContain(
+      `UCI+${ref}+4012345000009:14+5412345000013:14+4+13+UNZ'`,
+    );
+    const letters = await readRawMessages('dlq.mapping', 2, {
+      wanted: (m) => m.headers['__connect.errors.connector.name'] === connectorKey(name, runtime.group),
+      from: dlqFrom,
+    });
+    expect(letters.map((l) => l.key).sort()).toEqual(['cut.edi#1', 'cut.edi#2']);
+    for (const letter of letters)
+      expect(letter.headers['__connect.errors.exception.message']).toMatch(
+        /^UNB#1\/UNH#\d \(byte \d+\): truncated: UNB#1 has no UNZ \(the file ends first\)/,
+      );
+    await waitFor('cut.edi in error/', () => readdirSync(join(drop, 'error')).includes('cut.edi'));
+    expect((await runtime.status(name))!.metrics).toMatchObject({ recordsOut: 0, recordsFailed: 2 });
+    await runtime.remove(name);
+  });
 });

@@ -171,6 +171,73 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
     await task.stop();
   });
 
+  it('rejects an interchange cut short (no UNZ) at the UCI with 4, 13 at the UNZ and refuses its messages; a group without its UNE at its UCF', async () => {
+    const { drop, acks, task } = await source('contrl-truncated');
+    // a: cut off after its last UNT; b: an interchange whose UNZ the next UNB comes before, then a complete one;
+    // c: a group without its UNE, the interchange closed by its UNZ.
+    const cut = (text: string) => text.replace(/UNZ\+.*\n/, '');
+    await writeFile(join(drop, 'a-cut.edi'), cut(interchange(2, { ref: 'CUT1' })));
+    await writeFile(
+      join(drop, 'b-next-unb.edi'),
+      cut(interchange(1, { ref: 'CUT2' })) + interchange(1, { ref: 'WHOLE3' }),
+    );
+    const grouped = fixture('ung-group-several-messages.edi');
+    await writeFile(join(drop, 'c-no-une.edi'), grouped.replace(/UNE\+[^']*'\s*/, ''));
+    const documents = await pollAll(task, 6);
+    expect(documents.map((d) => [d.name, d.refused])).toEqual([
+      ['a-cut.edi#1', 'truncated: UNB#1 has no UNZ (the file ends first): its messages are not read'],
+      ['a-cut.edi#2', 'truncated: UNB#1 has no UNZ (the file ends first): its messages are not read'],
+      [
+        'b-next-unb.edi#1',
+        expect.stringMatching(/^truncated: UNB#1 has no UNZ \(the next UNB \(byte \d+\) came first\)/),
+      ],
+      ['b-next-unb.edi#2', undefined],
+      [
+        'c-no-une.edi#1',
+        expect.stringMatching(/^truncated: UNB#1\/UNG#1 has no UNE \(the UNZ \(byte \d+\) came first\)/),
+      ],
+      ['c-no-une.edi#2', expect.stringMatching(/^truncated: UNB#1\/UNG#1 has no UNE/)],
+    ]);
+    // As the runtime reports them: each refused one dead-lettered with its reason (a SourceRefusal).
+    const refused = new Map(
+      documents.filter((d) => d.refused !== undefined).map((d) => [d, `SourceRefusal: ${d.refused}`]),
+    );
+    await task.commit(documents, { ok: true, published: 1, deadLettered: 5, refused });
+    expect((await readdir(acks)).filter((name) => !name.startsWith('.')).sort()).toEqual([
+      'CONTRL_4012345000009_10042.edi',
+      'CONTRL_4012345000009_CUT1.edi',
+      'CONTRL_4012345000009_CUT2.edi',
+      'CONTRL_4012345000009_WHOLE3.edi',
+    ]);
+    for (const ref of ['CUT1', 'CUT2']) {
+      expect(between(await readFile(join(acks, `CONTRL_4012345000009_${ref}.edi`)))).toBe(
+        ["UNH+1+CONTRL:D:3:UN'", `UCI+${ref}+4012345000009:14+5412345000013:14+4+13+UNZ'`, 'UNT+3+1'].join(
+          '\n',
+        ),
+      );
+    }
+    expect(between(await readFile(join(acks, 'CONTRL_4012345000009_WHOLE3.edi')))).toContain(
+      "UCI+WHOLE3+4012345000009:14+5412345000013:14+7'",
+    );
+    expect(between(await readFile(join(acks, 'CONTRL_4012345000009_10042.edi')))).toBe(
+      [
+        "UNH+1+CONTRL:D:3:UN'",
+        // The interchange acknowledged (its UNZ came), the group rejected, as one refused for its UNG is.
+        "UCI+10042+4012345000009:14+5412345000013:14+7'",
+        "UCF+G1+4012345000009+5412345000013+4+13+UNE'",
+        'UNT+4+1',
+      ].join('\n'),
+    );
+    // Files nothing could be read from go to error/, their messages in the dead-letter topic.
+    expect((await readdir(join(drop, 'error'))).sort()).toEqual([
+      'a-cut.edi',
+      'a-cut.edi.reason',
+      'c-no-une.edi',
+      'c-no-une.edi.reason',
+    ]);
+    await task.stop();
+  });
+
   it('answers a grouped interchange (split: edifact) with a UCF and its UCMs, and one with no message with UCI 4, 32', async () => {
     const { drop, acks, task, logs } = await source('contrl-groups', { split: 'edifact' });
     await writeFile(join(drop, 'a-grouped.edi'), fixture('ung-group-several-messages.edi'));

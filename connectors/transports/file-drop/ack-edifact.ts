@@ -85,6 +85,9 @@ function trailerError(count: TrailerCount | undefined, segment: 'UNE' | 'UNZ'): 
   return undefined;
 }
 
+/** 0085 13 (missing) at the UNZ: the interchange trailer never came (code list 0085 has no code of its own for it). */
+const MISSING_UNZ: ContrlLevelError = { code: '13', segment: 'UNZ' };
+
 /** `CONTRL_<sender>_<reference>.edi`: the same name for the same interchange, so a redelivery overwrites it. */
 function contrlName(subject: Subject): string {
   const safe = (text: string) => text.replace(/[^A-Za-z0-9.-]+/g, '-') || 'unknown';
@@ -187,6 +190,10 @@ export const edifactAcknowledgements: AckFamily<EdifactInterchange> = {
   },
 
   reply(interchange) {
+    // An interchange cut short (no UNZ: the file ends, or the next UNB comes, first) is rejected whole at the UCI, 13
+    // (missing) at the UNZ, as X12's TA1 R 023: its messages were refused, and the partner sends it again whole.
+    if (interchange.interchangeCount?.missing)
+      return contrl({ ...interchange.subject, action: '4', error: MISSING_UNZ });
     const error = interchange.interchangeErrors[0];
     if (error && interchange.interchangeErrors.length === interchange.count) {
       return contrl({ ...interchange.subject, action: '4', error });
@@ -195,6 +202,9 @@ export const edifactAcknowledgements: AckFamily<EdifactInterchange> = {
     // 4 only when every message under it was rejected on its own), as the 997 answers a wrong GE01 / IEA01 (AK9 E,
     // TA1 E 021): each message was read and answered on its own, the pieces carrying trailers of their own.
     const groups = [...interchange.groups].map(([key, group]): ContrlGroup => {
+      // A group without its UNE: rejected at its UCF, 13 at the UNE (its messages refused), as X12's AK9 R / AK905 3.
+      if (interchange.groupCounts.get(key)?.missing)
+        return { ...group, action: '4', error: { code: '13', segment: 'UNE' }, messages: [] };
       const errors = interchange.groupErrors.get(key) ?? [];
       if (errors[0] && errors.length === group.messages.length) {
         return { ...group, action: '4', error: errors[0], messages: [] };

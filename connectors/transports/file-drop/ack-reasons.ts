@@ -188,6 +188,11 @@ export function contrlReason(reason: string, unhSegment: number): ContrlReason {
   if (/control reference mismatch: UNT02/.test(reason)) {
     return { level: 'message', error: { code: '28', segment: 'UNT', element: { position: 3 } } };
   }
+  // Its interchange (group) was cut short (split/edifact.ts): 13, missing, at the UNZ (UNE) its CONTRL rejects it with.
+  if (/\btruncated: UNB#\d+ has no UNZ\b/.test(reason))
+    return { level: 'interchange', error: { code: '13', segment: 'UNZ' } };
+  if (/\btruncated: UNB#\d+\/UNG#\d+ has no UNE\b/.test(reason))
+    return { level: 'group', error: { code: '13', segment: 'UNE' } };
   if (/truncated/.test(reason)) return { level: 'message', error: { code: '13', segment: 'UNT' } };
   if (/invalid UTF-8|UNB syntax identifier .* says/.test(reason))
     return { level: 'message', error: { code: '21' } };

@@ -27,7 +27,7 @@ export const acknowledgementsConfig = z
   })
   .strict()
   .describe(
-    'Send the trading partner an acknowledgment for each interchange read: X12 a 997 (AK5 A per set mapped, R with its reason per set dead-lettered, AK9 A / P / R, E with AK905 5 when GE01 is off, a TA1 E 021 before it when IEA01 is) or a TA1 when only its ISA can be read (R 024) or the interchange was cut short before its IEA (R 023: its sets are dead-lettered, not mapped); EDIFACT a CONTRL (UCM 7 per message mapped, 4 with its 0085 error and UCS / UCD per message dead-lettered, UCI 7 or 4). Every file is then read message by message (as `split` with `splitAboveBytes: 0`; with `split: none` each file’s first bytes say which, ISA or UNA / UNB), so each one’s fate is known. Absent: no acknowledgments.',
+    'Send the trading partner an acknowledgment for each interchange read: X12 a 997 (AK5 A per set mapped, R with its reason per set dead-lettered, AK9 A / P / R, E with AK905 5 when GE01 is off, a TA1 E 021 before it when IEA01 is) or a TA1 when only its ISA can be read (R 024) or the interchange was cut short before its IEA (R 023: its sets are dead-lettered, not mapped); EDIFACT a CONTRL (UCM 7 per message mapped, 4 with its 0085 error and UCS / UCD per message dead-lettered, UCI 7 or 4; UCI 4 with 13 at the UNZ for an interchange cut short before its UNZ, its messages dead-lettered, not mapped). Every file is then read message by message (as `split` with `splitAboveBytes: 0`; with `split: none` each file’s first bytes say which, ISA or UNA / UNB), so each one’s fate is known. Absent: no acknowledgments.',
   );
 
 export type AcknowledgementsConfig = z.output<typeof acknowledgementsConfig>;

@@ -42,6 +42,9 @@ export class EdifactSplitter extends SegmentSplitter {
   private separators: EdifactSeparators | undefined;
   /** The last segment was a UNZ: a UNB now starts an interchange whose separators are its own. */
   private afterUnz = false;
+  /** The interchange (group) read has had no UNZ (UNE) yet. */
+  private interchangeOpen = false;
+  private groupOpen = false;
 
   protected detect(buf: Buffer, final: boolean): { syntax: SegmentSyntax; start: number } | undefined {
     const bom = bomLength(buf);
@@ -98,6 +101,9 @@ export class EdifactSplitter extends SegmentSplitter {
     switch (tag) {
       case 'UNB':
         this.closeAll(out, tag);
+        this.endInterchange(out, `the next UNB (byte ${offset}) came first`);
+        this.holdInterchange();
+        this.interchangeOpen = true;
         this.unb = bytes;
         this.unz = Buffer.from(
           `UNZ${this.element}1${this.element}${rawElement(bytes, this.element, 5, this.release)}`,
@@ -105,17 +111,21 @@ export class EdifactSplitter extends SegmentSplitter {
         this.ung = undefined;
         this.unbNumber++;
         this.ungNumber = 0;
+        this.heldGroup = 0;
         this.unhNumber = 0;
         this.groupCount = {};
         this.interchangeCount = {};
         return;
       case 'UNG':
         this.closeAll(out, tag);
+        this.endGroup(`the next UNG (byte ${offset}) came first`);
+        this.groupOpen = true;
         this.ung = bytes;
         this.une = Buffer.from(
           `UNE${this.element}1${this.element}${rawElement(bytes, this.element, 5, this.release)}`,
         );
         this.ungNumber++;
+        this.heldGroup = this.ungNumber;
         this.unhNumber = 0;
         this.groupCount = {};
         return;
@@ -136,10 +146,12 @@ export class EdifactSplitter extends SegmentSplitter {
         // The pieces get their own trailers; these end what is open, and their counts go to the acknowledgment.
         this.closeAll(out, tag);
         this.count(this.groupCount, bytes, this.ung, this.unhNumber);
+        this.groupOpen = false;
         this.ung = undefined;
         return;
       case 'UNZ':
         this.closeAll(out, tag);
+        this.endGroup(`the UNZ (byte ${offset}) came first`);
         this.count(
           this.interchangeCount,
           bytes,
@@ -147,6 +159,8 @@ export class EdifactSplitter extends SegmentSplitter {
           this.ungNumber > 0 ? this.ungNumber : this.unhNumber,
         );
         this.afterUnz = true;
+        this.interchangeOpen = false;
+        this.releaseHeld(out);
         return;
     }
     if (!this.open) this.begin(`${this.where()} (byte ${offset}): segments outside UNH..UNT`, true);
@@ -164,6 +178,35 @@ export class EdifactSplitter extends SegmentSplitter {
 
   protected override trailers(): PieceTrailers {
     return { group: this.groupCount, interchange: this.interchangeCount };
+  }
+
+  /**
+   * The group ends (a UNG, a UNZ, a UNB or the end of the file): without its UNE it was cut short, and its messages
+   * are refused with why (the CONTRL rejects the group: UCF 4, 13 at the UNE).
+   */
+  private endGroup(why: string): void {
+    if (!this.groupOpen) return;
+    this.groupOpen = false;
+    this.groupCount.missing = true;
+    this.refuseHeld(
+      `truncated: UNB#${this.unbNumber}/UNG#${this.ungNumber} has no UNE (${why}): its messages are not read`,
+      this.ungNumber,
+    );
+    this.ung = undefined;
+  }
+
+  /**
+   * The interchange ends at the next UNB or the end of the file: without its UNZ it was cut short (a transfer broken
+   * off), and all its messages are refused with why (the CONTRL rejects it at the UCI: 4, 13 at the UNZ); then they
+   * go out.
+   */
+  private endInterchange(out: SplitPiece[], why: string): void {
+    if (!this.interchangeOpen) return;
+    this.endGroup(why);
+    this.interchangeOpen = false;
+    this.interchangeCount.missing = true;
+    this.refuseHeld(`truncated: UNB#${this.unbNumber} has no UNZ (${why}): its messages are not read`);
+    this.releaseHeld(out);
   }
 
   private where(): string {
@@ -188,6 +231,7 @@ export class EdifactSplitter extends SegmentSplitter {
   protected finish(out: SplitPiece[]): void {
     if (this.open && !this.open.junk) this.close(out, true, 'truncated: the file ends before the UNT');
     else this.close(out, true);
+    this.endInterchange(out, 'the file ends first');
     if (this.emitted === 0) {
       throw new NotEnvelopeError('edifact', 'end of file', 'no message (UNH..UNT) in the file');
     }

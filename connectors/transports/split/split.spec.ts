@@ -139,6 +139,55 @@ describe('broken input', () => {
     expect(() => reader.parse(pieces[1]!.bytes)).toThrow(FormatError);
   });
 
+  it('holds an EDIFACT interchange’s messages back until its UNZ, and refuses them when it is cut short', () => {
+    const whole = fixture('edifact-orders', 'ung-group-several-messages.edi').toString('utf8');
+    const unz = whole.indexOf('UNZ+');
+    // Streamed: nothing goes out before the UNZ is read, then every message at once, none refused.
+    const splitter = createSplitter('edifact');
+    expect(splitter.push(Buffer.from(whole.slice(0, unz)))).toEqual([]);
+    const released = [...splitter.push(Buffer.from(whole.slice(unz))), ...splitter.end()];
+    expect(released.length).toBeGreaterThan(1);
+    expect(released.every((p) => !p.broken && p.refused === undefined)).toBe(true);
+    // Cut before the UNZ (the group's UNE there): every message refused, the interchange's count missing.
+    const cut = splitBuffer('edifact', Buffer.from(whole.slice(0, unz)));
+    expect(cut).toHaveLength(released.length);
+    for (const piece of cut) {
+      expect(piece.broken).toBe(false);
+      expect(piece.refused).toBe(
+        'truncated: UNB#1 has no UNZ (the file ends first): its messages are not read',
+      );
+      expect(piece.trailers?.interchange.missing).toBe(true);
+      expect(findReader('edifact-orders').parse(piece.bytes)).toHaveLength(1);
+    }
+    // A group without its UNE, the interchange closed by its UNZ: the group's reason (its UCF rejects it).
+    const une = whole.indexOf('UNE+');
+    const withoutUne = whole.slice(0, une) + whole.slice(whole.indexOf("'", une) + 1);
+    const noUne = splitBuffer('edifact', Buffer.from(withoutUne));
+    expect(noUne.map((p) => p.refused)).toEqual(
+      cut.map(() =>
+        expect.stringMatching(/^truncated: UNB#1\/UNG#1 has no UNE \(the UNZ \(byte \d+\) came first\)/),
+      ),
+    );
+    expect(noUne[0]!.trailers?.group.missing).toBe(true);
+    expect(noUne[0]!.trailers?.interchange.missing).toBeUndefined();
+  });
+
+  it('refuses the messages of an EDIFACT interchange whose UNZ the next UNB comes before; the next one goes through', () => {
+    const one = (ref: string) =>
+      `UNB+UNOC:3+SENDER:14+RECIPIENT:14+240312:1430+${ref}'\n` +
+      `UNH+M1+ORDERS:D:96A:UN'\nBGM+220+PO1'\nUNT+3+M1'\nUNH+M2+ORDERS:D:96A:UN'\nBGM+220+PO2'\nUNT+3+M2'\n`;
+    const pieces = splitBuffer('edifact', Buffer.from(`${one('CUT1')}${one('WHOLE2')}UNZ+2+WHOLE2'\n`));
+    expect(pieces.map((p) => [p.where.replace(/ \(byte \d+\)/, ''), p.refused])).toEqual([
+      [
+        'UNB#1/UNH#1',
+        expect.stringMatching(/^truncated: UNB#1 has no UNZ \(the next UNB \(byte \d+\) came first\)/),
+      ],
+      ['UNB#1/UNH#2', expect.stringMatching(/^truncated: UNB#1 has no UNZ \(the next UNB/)],
+      ['UNB#2/UNH#1', undefined],
+      ['UNB#2/UNH#2', undefined],
+    ]);
+  });
+
   it('one broken message among good ones is dead-lettered alone', () => {
     const bytes = fixture('edifact-orders', 'ung-group-several-messages.edi').toString('utf8');
     // The first message loses its UNT: the splitter closes it at the next UNH as a broken piece.

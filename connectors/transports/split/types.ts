@@ -10,7 +10,7 @@ export interface SplitPiece {
   /** X12, EDIFACT: the control counts of the piece's group and interchange, filled in once their trailers are read. */
   trailers?: PieceTrailers;
   /**
-   * The piece reads, but what it came in was cut short (its interchange has no IEA, its group no GE): it is not
+   * The piece reads, but what it came in was cut short (its interchange has no IEA / UNZ, its group no GE / UNE): it is not
    * mapped but dead-lettered with this reason, as the reader refuses such an interchange read whole.
    */
   refused?: string;
