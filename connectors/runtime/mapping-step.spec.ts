@@ -189,4 +189,18 @@ describe('mapping step: prepareEagerly', () => {
       sender: undefined,
     });
   });
+
+  it('keys the dead letter of a document its source refused by the id the source gives it (eai.document.id too), else by its name', () => {
+    const { eager } = steps(findMapping('edi/x12-850.to-canonical.yaml'));
+    const bytes = readFileSync('formats/x12-850/fixtures/several-st-sets.edi');
+    const input = { format: 'x12-850', bytes, name: 'cut.x12#2', receivedAt: FIXTURE_RECEIVED_AT };
+    const why = new Error('truncated: ISA#1 has no IEA (the file ends first): its sets are not read');
+    const keyed = eager.refuse({ ...input, documentId: '000004711/0002' }, why).records[0]!;
+    expect(keyed.key?.toString()).toBe('000004711/0002');
+    expect(keyed.headers?.['eai.document.id']?.toString()).toBe('000004711/0002');
+    expect(keyed.headers?.['eai.document.name']?.toString()).toBe('cut.x12#2');
+    const named = eager.refuse(input, why).records[0]!;
+    expect(named.key?.toString()).toBe('cut.x12#2');
+    expect(named.headers?.['eai.document.id']).toBeUndefined();
+  });
 });

@@ -432,7 +432,8 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     prepareEagerly,
     refuse(input, error) {
       const result: PreparedDocument = { records: [], published: 0, deadLettered: [] };
-      refuse(input, result, error);
+      // The id its source gives it is the letter's key and `eai.document.id`, as a document the reader refuses has.
+      refuse(input, result, error, input.documentId);
       return result;
     },
     async handle(input) {

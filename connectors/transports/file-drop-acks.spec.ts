@@ -232,6 +232,14 @@ describe('file-source acknowledgements (997 after the commit)', () => {
         expect.stringMatching(/^truncated: ISA#1\/GS#1 has no GE \(the IEA \(byte \d+\) came first\)/),
       ],
     ]);
+    // Each refused set keyed by its id (<ISA13>/<ST02>), as the mapping step keys the sets it refuses.
+    expect(documents.map((d) => d.id)).toEqual([
+      '000000921/0001',
+      '000000921/0002',
+      '000000922/0001',
+      undefined,
+      '000000924/0001',
+    ]);
     // As the runtime reports them: each refused one dead-lettered with its reason (a SourceRefusal).
     const refused = new Map(
       documents.filter((d) => d.refused !== undefined).map((d) => [d, `SourceRefusal: ${d.refused}`]),

@@ -198,6 +198,15 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
       ],
       ['c-no-une.edi#2', expect.stringMatching(/^truncated: UNB#1\/UNG#1 has no UNE/)],
     ]);
+    // Each refused message keyed by its id (<UNB 0020>/<UNH 0062>), as the mapping step keys the messages it refuses.
+    expect(documents.map((d) => d.id)).toEqual([
+      'CUT1/ORD-1',
+      'CUT1/ORD-2',
+      'CUT2/ORD-1',
+      undefined,
+      '10042/ORD-5',
+      '10042/ORD-6',
+    ]);
     // As the runtime reports them: each refused one dead-lettered with its reason (a SourceRefusal).
     const refused = new Map(
       documents.filter((d) => d.refused !== undefined).map((d) => [d, `SourceRefusal: ${d.refused}`]),

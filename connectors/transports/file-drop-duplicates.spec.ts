@@ -81,6 +81,8 @@ describe('file-drop source: duplicate interchanges (ISA06 / ISA08 / ISA13)', () 
     await writeFile(join(dir, 'po.x12'), interchange(4711));
     const again = await pollAll(task, 1);
     expect(again[0]!.refused).toMatch(DUPLICATE);
+    // The whole file refused: keyed by its ISA13, as the mapping step keys an input refused whole.
+    expect(again[0]!.id).toBe('000004711');
     const position = await commit(task, again);
     // Its only message dead-lettered: the file goes to error/ with the reason.
     expect(await readFile(join(dir, 'error', 'po.x12.reason'), 'utf8')).toMatch(/duplicate interchange/);
@@ -118,6 +120,8 @@ describe('file-drop source: duplicate interchanges (ISA06 / ISA08 / ISA13)', () 
       'duplicate',
       'published',
     ]);
+    // Each refused set keyed by its id (<ISA13>/<ST02>), not <file>#<n>.
+    expect(again.map((d) => d.id)).toEqual(['000004711/0001', '000004711/0002', '000004711/0003', undefined]);
     await task.stop();
 
     const allowing = make(await caseFolder(), { duplicateInterchanges: 'allow' });
@@ -199,6 +203,7 @@ describe('file-drop source: duplicate interchanges (ISA06 / ISA08 / ISA13)', () 
     expect(again[0]!.refused).toMatch(
       /^duplicate interchange: UNB sender \S+, recipient \S+, 0020 \w+ was already published/,
     );
+    expect(again[0]!.id).toBe(key!.split('/').at(-1));
     await task.stop();
     expect(contrlReason(`SourceRefusal: ${again[0]!.refused}`, 3)).toEqual({
       level: 'interchange',

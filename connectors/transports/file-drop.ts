@@ -378,7 +378,7 @@ class FileDropSource implements SourceTask {
       if (open.refused !== undefined) document.refused = open.refused;
       else if (piece.refused !== undefined) document.refused = piece.refused;
       else if (this.duplicates) {
-        const { keys, duplicate } = this.duplicates.check(
+        const { keys, duplicate, controlNumber } = this.duplicates.check(
           open,
           open.file.name,
           piece.where,
@@ -386,8 +386,17 @@ class FileDropSource implements SourceTask {
           open.skip > 0,
         );
         if (keys.length > 0) this.keysOf.set(document, keys);
-        if (duplicate !== undefined) document.refused = duplicate;
+        if (duplicate !== undefined) {
+          document.refused = duplicate;
+          // A whole file (not split) refused as a duplicate: keyed by its interchange's control number, as the
+          // mapping step keys an input refused whole (a message cut out of it by its id, below).
+          if (controlNumber !== undefined) document.id = controlNumber;
+        }
       }
+      // A message refused here (its interchange cut short, or a duplicate) is keyed by its id, as the mapping step
+      // keys the dead letters of the messages it refuses (`<ISA13>/<ST02>`, `<UNB 0020>/<UNH 0062>`), not `<file>#<n>`.
+      if (document.refused !== undefined && open.refused === undefined && piece.id !== undefined)
+        document.id = piece.id;
       if (piece.where !== WHOLE_FILE) document.where = piece.where;
       if (this.acks) {
         this.pieceOf.set(document, handedPiece(open, piece));

@@ -15,7 +15,7 @@ export class DuplicateInterchanges {
   private cached: string[] | undefined;
   private newest: string | undefined;
   /** The verdict for the interchange being read (`<file>/ISA#n`): its pieces share it. */
-  private current: { scope: object; at: string; keys: string[]; duplicate: string | undefined } | undefined;
+  private current: ({ scope: object; at: string } & Verdict) | undefined;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -28,25 +28,21 @@ export class DuplicateInterchanges {
    * A document that is no X12 interchange has no keys. `resumed`: the file is one a restart resumes in the middle;
    * the interchange it resumes in (its first piece not its first set) published its first sets before: not a duplicate.
    */
-  check(
-    scope: object,
-    file: string,
-    where: string,
-    bytes: Buffer,
-    resumed = false,
-  ): { keys: string[]; duplicate: string | undefined } {
+  check(scope: object, file: string, where: string, bytes: Buffer, resumed = false): Verdict {
     const interchange = /^((?:ISA|UNB)#\d+)\//.exec(where)?.[1];
     const at = interchange && `${file}/${interchange}`;
     if (at && this.current?.scope === scope && this.current.at === at) return this.current;
     const kind = ediKind(bytes);
     if (!kind) return { keys: [], duplicate: undefined };
     const head = at ? bytes.subarray(0, 4096) : bytes;
-    const keys = kind === 'x12' ? interchangeKeys(head) : edifactInterchangeKeys(head);
+    const interchanges = kind === 'x12' ? x12Interchanges(head) : edifactInterchanges(head);
+    const keys = interchanges.map(keyOf);
     const resumedInside =
       resumed && at !== undefined && !/^(ISA#\d+\/GS#1\/ST#1|UNB#\d+(\/UNG#1)?\/UNH#1) /.test(where);
     const repeated = !resumedInside && keys.length > 0 && keys.every((key) => this.seen.has(key));
-    const verdict = {
+    const verdict: Verdict = {
       keys,
+      ...(interchanges[0] ? { controlNumber: interchanges[0].controlNumber } : {}),
       duplicate: repeated
         ? `duplicate interchange: ${keys.map(describe).join('; ')} was already published (the connector remembers the last ${this.limit} interchanges; set config.duplicateInterchanges: allow to publish it again)`
         : undefined,
@@ -81,6 +77,29 @@ export class DuplicateInterchanges {
   }
 }
 
+/** Sender, receiver and control number of an interchange (X12 ISA06 / ISA08 / ISA13, EDIFACT UNB 0004 / 0010 / 0020). */
+interface InterchangeIds {
+  kind: 'x12' | 'edifact';
+  sender: string;
+  receiver: string;
+  controlNumber: string;
+}
+
+/**
+ * A document's interchange keys and, when all were published before, why it is a duplicate; `controlNumber`: its
+ * first interchange's (ISA13, UNB 0020), the key of a whole file refused as a duplicate, as the mapping step keys an
+ * input refused whole.
+ */
+export interface Verdict {
+  keys: string[];
+  duplicate: string | undefined;
+  controlNumber?: string;
+}
+
+function keyOf({ kind, sender, receiver, controlNumber }: InterchangeIds): string {
+  return `${kind === 'edifact' ? EDIFACT_KEY : ''}${sender}/${receiver}/${controlNumber}`;
+}
+
 /** What the bytes begin with (after a byte-order mark and blanks): an X12 (ISA) or EDIFACT (UNA, UNB) interchange, or neither. */
 function ediKind(bytes: Buffer): 'x12' | 'edifact' | undefined {
   const head = /^(?:\u00EF\u00BB\u00BF)?\s*(ISA|UNA|UNB)/.exec(bytes.subarray(0, 64).toString('latin1'))?.[1];
@@ -106,8 +125,12 @@ const EDIFACT_KEY = 'UNB:';
  * the separators its UNA declares (else the defaults `:+.? '`), released characters kept as data.
  */
 export function edifactInterchangeKeys(bytes: Buffer): string[] {
+  return edifactInterchanges(bytes).map(keyOf);
+}
+
+function edifactInterchanges(bytes: Buffer): InterchangeIds[] {
   const text = bytes.toString('latin1');
-  const keys: string[] = [];
+  const keys: InterchangeIds[] = [];
   let separators = { component: ':', element: '+', release: '?', terminator: "'" };
   let from = 0;
   for (;;) {
@@ -131,7 +154,7 @@ export function edifactInterchangeKeys(bytes: Buffer): string[] {
     const recipient = part(3).trim();
     const reference = (elements[5] ?? '').trim();
     if (!sender || !recipient || !/^[A-Za-z0-9]{1,14}$/.test(reference)) continue;
-    keys.push(`${EDIFACT_KEY}${sender}/${recipient}/${reference}`);
+    keys.push({ kind: 'edifact', sender, receiver: recipient, controlNumber: reference });
   }
 }
 
@@ -163,8 +186,12 @@ function splitReleased(
  * whose elements read as one (16 of them, ISA13 nine digits). None for bytes that are no X12.
  */
 export function interchangeKeys(bytes: Buffer): string[] {
+  return x12Interchanges(bytes).map(keyOf);
+}
+
+function x12Interchanges(bytes: Buffer): InterchangeIds[] {
   const text = bytes.toString('latin1');
-  const keys: string[] = [];
+  const keys: InterchangeIds[] = [];
   let from = 0;
   for (;;) {
     const at = text.indexOf('ISA', from);
@@ -181,7 +208,7 @@ export function interchangeKeys(bytes: Buffer): string[] {
     const isa = text.slice(at, end === -1 ? at + 512 : end).split(separators.element);
     const control = isa[13]?.trim() ?? '';
     if (isa.length < 17 || !/^\d{9}$/.test(control)) continue;
-    keys.push(`${isa[6]!.trim()}/${isa[8]!.trim()}/${control}`);
+    keys.push({ kind: 'x12', sender: isa[6]!.trim(), receiver: isa[8]!.trim(), controlNumber: control });
     from = end === -1 ? at + 3 : end;
   }
 }

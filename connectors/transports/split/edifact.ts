@@ -28,6 +28,8 @@ export class EdifactSplitter extends SegmentSplitter {
   /** The trailers every piece of the current interchange / group gets (count 1, the header's reference). */
   private unz = Buffer.alloc(0);
   private une = Buffer.alloc(0);
+  /** UNB 0020 of the interchange read: the first half of its messages' ids. */
+  private controlRef = '';
   private unbNumber = 0;
   private ungNumber = 0;
   private unhNumber = 0;
@@ -105,6 +107,7 @@ export class EdifactSplitter extends SegmentSplitter {
         this.holdInterchange();
         this.interchangeOpen = true;
         this.unb = bytes;
+        this.controlRef = this.value(bytes, 5);
         this.unz = Buffer.from(
           `UNZ${this.element}1${this.element}${rawElement(bytes, this.element, 5, this.release)}`,
         );
@@ -132,7 +135,7 @@ export class EdifactSplitter extends SegmentSplitter {
       case 'UNH':
         this.closeAll(out, tag);
         this.unhNumber++;
-        this.begin(`${this.where()}/UNH#${this.unhNumber} (byte ${offset})`);
+        this.begin(`${this.where()}/UNH#${this.unhNumber} (byte ${offset})`, false, this.messageId(bytes));
         this.add(bytes, out);
         return;
       case 'UNT':
@@ -207,6 +210,29 @@ export class EdifactSplitter extends SegmentSplitter {
     this.interchangeCount.missing = true;
     this.refuseHeld(`truncated: UNB#${this.unbNumber} has no UNZ (${why}): its messages are not read`);
     this.releaseHeld(out);
+  }
+
+  /** `<UNB 0020>/<UNH 0062>`, the message's id as the reader gives it (parse.ts); undefined when either is empty. */
+  private messageId(unh: Buffer): string | undefined {
+    const reference = this.value(unh, 1);
+    return this.controlRef && reference ? `${this.controlRef}/${reference}` : undefined;
+  }
+
+  /** Element `n`'s first component as the reader reads it: released characters as data. */
+  private value(segment: Buffer, n: number): string {
+    const raw = rawElement(segment, this.element, n, this.release);
+    const component = this.separators?.component ?? DEFAULT_SEPARATORS.component;
+    let text = '';
+    for (let i = 0; i < raw.length; i++) {
+      if (this.release && raw.startsWith(this.release, i) && i + this.release.length < raw.length) {
+        i += this.release.length;
+        text += raw[i];
+        continue;
+      }
+      if (raw.startsWith(component, i)) break;
+      text += raw[i];
+    }
+    return text;
   }
 
   private where(): string {

@@ -12,6 +12,8 @@ interface OpenPiece {
   parts: Buffer[];
   bytes: number;
   where: string;
+  /** The id the format's reader gives the message (`SplitPiece.id`). */
+  id: string | undefined;
   /** Segments outside any message: they become a broken piece of their own. */
   junk: boolean;
   /** Grew past the one-document limit: its head was emitted as a broken piece, the rest is skipped. */
@@ -157,8 +159,8 @@ export abstract class SegmentSplitter implements Splitter {
     this.carry = EMPTY;
   }
 
-  protected begin(where: string, junk = false): void {
-    this.open = { parts: [], bytes: 0, where, junk, overflow: false };
+  protected begin(where: string, junk = false, id?: string): void {
+    this.open = { parts: [], bytes: 0, where, id, junk, overflow: false };
   }
 
   protected add(segment: Buffer, out: SplitPiece[]): void {
@@ -196,6 +198,7 @@ export abstract class SegmentSplitter implements Splitter {
       where: note ? `${open.where}: ${note}` : open.where,
       broken: note !== undefined,
       ...(trailers ? { trailers } : {}),
+      ...(open.id !== undefined ? { id: open.id } : {}),
     };
     if (!this.held) {
       out.push(piece);

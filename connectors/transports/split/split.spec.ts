@@ -188,6 +188,19 @@ describe('broken input', () => {
     ]);
   });
 
+  it('gives each piece its reader’s id: <ISA13>/<ST02>, <UNB 0020>/<UNH 0062> (released characters as data)', () => {
+    const x12 = splitBuffer('x12', fixture('x12-850', 'several-st-sets.edi'));
+    const reader = findReader('x12-850');
+    expect(x12.map((p) => p.id)).toEqual(x12.map((p) => reader.parse(p.bytes)[0]!.id));
+    expect(x12[0]!.id).toMatch(/^\d{9}\/\d+$/);
+    const edifact = Buffer.from(
+      "UNA:+.? 'UNB+UNOC:3+S:14+R:14+240312:1430+REF?+7'UNH+M?'1+ORDERS:D:96A:UN'BGM+220+PO1'UNT+3+M?'1'UNZ+1+REF?+7'",
+    );
+    const [piece] = splitBuffer('edifact', edifact);
+    expect(piece!.id).toBe("REF+7/M'1");
+    expect(findReader('edifact-orders').parse(piece!.bytes)[0]!.id).toBe(piece!.id);
+  });
+
   it('one broken message among good ones is dead-lettered alone', () => {
     const bytes = fixture('edifact-orders', 'ung-group-several-messages.edi').toString('utf8');
     // The first message loses its UNT: the splitter closes it at the next UNH as a broken piece.

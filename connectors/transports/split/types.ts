@@ -7,6 +7,12 @@ export interface SplitPiece {
   where: string;
   /** The piece could not be cut cleanly (truncated, broken envelope): the format reader will refuse it with a location. */
   broken: boolean;
+  /**
+   * X12, EDIFACT: the message's id as its reader gives it (`<ISA13>/<ST02>`, `<UNB 0020>/<UNH 0062>`), read from its
+   * header segments: what the source keys a message it refuses itself with (truncated, duplicate), so that its dead
+   * letter has the key the mapping step gives the dead letters of that message.
+   */
+  id?: string;
   /** X12, EDIFACT: the control counts of the piece's group and interchange, filled in once their trailers are read. */
   trailers?: PieceTrailers;
   /**

@@ -26,6 +26,8 @@ export class X12Splitter extends SegmentSplitter {
   /** The trailers every piece of the current interchange / group gets (count 1, the header's control number). */
   private iea = Buffer.alloc(0);
   private ge = Buffer.alloc(0);
+  /** ISA13 of the interchange read (trimmed, as its reader takes it): the first half of its sets' ids. */
+  private isa13 = '';
   private isaNumber = 0;
   private gsNumber = 0;
   private stNumber = 0;
@@ -82,9 +84,8 @@ export class X12Splitter extends SegmentSplitter {
         this.holdInterchange();
         this.interchangeOpen = true;
         this.isa = bytes;
-        this.iea = Buffer.from(
-          `IEA${this.element}1${this.element}${rawElement(bytes, this.element, 13).trim()}`,
-        );
+        this.isa13 = rawElement(bytes, this.element, 13).trim();
+        this.iea = Buffer.from(`IEA${this.element}1${this.element}${this.isa13}`);
         this.gs = undefined;
         this.isaNumber++;
         this.gsNumber = 0;
@@ -106,7 +107,11 @@ export class X12Splitter extends SegmentSplitter {
       case 'ST':
         this.closeAll(out, 'ST');
         this.stNumber++;
-        this.begin(`ISA#${this.isaNumber}/GS#${this.gsNumber}/ST#${this.stNumber} (byte ${offset})`);
+        this.begin(
+          `ISA#${this.isaNumber}/GS#${this.gsNumber}/ST#${this.stNumber} (byte ${offset})`,
+          false,
+          this.setId(bytes),
+        );
         this.add(bytes, out);
         return;
       case 'SE':
@@ -163,6 +168,12 @@ export class X12Splitter extends SegmentSplitter {
     this.interchangeCount.missing = true;
     this.refuseHeld(`truncated: ISA#${this.isaNumber} has no IEA (${why}): its sets are not read`);
     this.releaseHeld(out);
+  }
+
+  /** `<ISA13>/<ST02>`, the set's id as the reader gives it (parse.ts); undefined when either is empty. */
+  private setId(st: Buffer): string | undefined {
+    const st02 = rawElement(st, this.element, 2);
+    return this.isa13 && st02 ? `${this.isa13}/${st02}` : undefined;
   }
 
   private closeAll(out: SplitPiece[], tag: string): void {
