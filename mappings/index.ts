@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { isRefused } from '../formats/each-document.ts';
 import { findReader, findWriter } from '../formats/index.ts';
 import type { ParsedDocument } from '../formats/types.ts';
+import type { X12OutboundEnvelope } from '../formats/x12/outbound.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { type CompiledMapping, compileMapping } from './engine/compile.ts';
 import {
@@ -295,7 +296,7 @@ export async function writeWithMapping(
     );
   }
   const trees = await mapToSystem(mapping, values, options);
-  const own = writerOptions(mapping.spec);
+  const own = withEnvelope(mapping, writerOptions(mapping.spec), options.envelope);
   const out: Buffer[] = [];
   for (const tree of trees) {
     // Reserved once the document is mapped: a record that fails to map uses none.
@@ -306,11 +307,36 @@ export async function writeWithMapping(
   return out;
 }
 
+/**
+ * The writer's options with the envelope a sink gives (a partner's file-sink `config.envelope`): its values win over
+ * the mapping's `options.<format>.envelope`, and, as those, fill in what the document does not carry (unless
+ * `override`). Only X12 writers (numbered interchanges) have an envelope to take.
+ */
+function withEnvelope(
+  mapping: CompiledMapping,
+  own: unknown,
+  envelope: X12OutboundEnvelope | undefined,
+): unknown {
+  if (!envelope) return own;
+  if (!findWriter(mapping.spec.output).controlNumbers) {
+    throw new ConfigError(
+      `${mapping.file}: ${mapping.spec.output} documents have no interchange envelope to take (only X12 ones do: x12-855, x12-856)`,
+    );
+  }
+  const mine = (own ?? {}) as { envelope?: X12OutboundEnvelope };
+  return { ...mine, envelope: { ...mine.envelope, ...envelope } };
+}
+
 /** How `writeWithMapping` writes: the mapping's `$doc.id`, and where numbered documents get their control numbers. */
 export interface WriteOptions {
   documentId?: string;
   /** `count` control numbers never handed out before: the first of them (the rest follow it). */
   controlNumbers?: (count: number) => Promise<number>;
+  /**
+   * X12 documents: the trading partner's envelope the sink is configured with (its `config.envelope`), over the
+   * mapping's `options.<format>.envelope`; the document's own ids (an 850's, swapped) come first unless `override`.
+   */
+  envelope?: X12OutboundEnvelope;
 }
 
 export type { CompiledMapping } from './engine/compile.ts';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { element } from '../../formats/x12/segment.ts';
 import { read855 } from '../../formats/x12-855/index.ts';
+import { read856 } from '../../formats/x12-856/index.ts';
 import { unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import type { ConnectorRuntime } from '../index.ts';
@@ -124,5 +125,56 @@ describe('file-sink with edi/x12-855: 855 acknowledgments into a partner’s out
     ]);
     // The counter holds the last number used: a restart, or an offsets reset, goes on from it.
     expect(readFileSync(join(dir, 'acmesupply', 'isa13'), 'utf8')).toBe('3\n');
+  });
+
+  it('writes an 856 of a shipment whose order did not come as an 850 to the partner its config.envelope names', async () => {
+    const fixture = JSON.parse(
+      readFileSync(
+        new URL('../../mappings/edi/fixtures/x12-856/hl-shipment-order-pack-item.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { value: { shipment: { orderReferences: { orderId: string | null }[]; extensions: object } } };
+    const value = fixture.value;
+    // As a WMS's shipment of an SAP order gives it: no 850's ids.
+    for (const ref of value.shipment.orderReferences) ref.orderId = 'sap:4500001';
+    value.shipment.extensions = {};
+    const topic = unique('shipments');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const publisher = await bus.publisher();
+    await publisher.publish([{ schema: 'ShipmentEvent', topic, value, attributes: { id: 's1' } }]);
+    await publisher.close();
+
+    const out = join(dir, 'h9acme', 'outbound');
+    const name = unique('acme-856');
+    await runtime.put(
+      {
+        name,
+        type: 'file-sink',
+        topics: [topic],
+        mapping: 'edi/x12-856.from-canonical.yaml',
+        config: {
+          dir: out,
+          filePrefix: '856_',
+          controlNumberFile: join(dir, 'h9acme', 'isa13'),
+          envelope: {
+            senderQualifier: '01',
+            senderId: '123456789',
+            receiverQualifier: '12',
+            receiverId: '5551234567',
+          },
+        },
+      },
+      'test',
+    );
+    await waitFor('the sink wrote it', async () => (await runtime.status(name))!.metrics.recordsOut === 1);
+    const [file] = readdirSync(out);
+    const [set] = read856(readFileSync(join(out, file!)));
+    expect(set!.envelope.interchange).toMatchObject({
+      senderQualifier: '01',
+      senderId: '123456789',
+      receiverQualifier: '12',
+      receiverId: '5551234567',
+      controlNumber: '000000001',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { findWriter } from '../../formats/index.ts';
+import { x12AcknowledgmentOptions } from '../../formats/x12-855/writer.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { type ConnectorContext, NOTHING_TO_WRITE, type SinkTask } from '../sdk/index.ts';
 import { controlNumberFile } from '../transports/control-numbers.ts';
@@ -36,8 +37,11 @@ export const fileSinkConfig = z.object({
     .min(1)
     .optional()
     .describe(
-      'Formats whose documents are numbered (X12 `x12-855`: ISA13 and GS06): the file that keeps the last control number used; each document takes the next, never one used before (relative to the deployment file; default `<dir>/.eai-control-number-<connector>`). Keep it where the partner’s pickup does not remove it.',
+      'Formats whose documents are numbered (X12 `x12-855`, `x12-856`: ISA13 and GS06): the file that keeps the last control number used; each document takes the next, never one used before (relative to the deployment file; default `<dir>/.eai-control-number-<connector>`). Keep it where the partner’s pickup does not remove it.',
     ),
+  envelope: x12AcknowledgmentOptions.shape.envelope.describe(
+    "X12 formats (`x12-855`, `x12-856`): the trading partner this sink writes to, as its agreement says: our ISA05 / ISA06 (`senderQualifier`, `senderId`), the partner's ISA07 / ISA08 (`receiverQualifier`, `receiverId`), GS02 / GS03, GS08, ISA15. The document's own ids (an order that came as an 850: its ids, sender and receiver swapped) come first, these fill in what it does not carry (a shipment of an order from SAP, a WMS), over the mapping's `options.<format>.envelope`; `override: true` puts these first. Without the ids from one of them the document is refused (`ISA06: missing the sender id …`): no partner is made up.",
+  ),
 });
 
 export type FileSinkConfig = z.output<typeof fileSinkConfig>;
@@ -56,6 +60,10 @@ export function createFileSink(config: FileSinkConfig, context: ConnectorContext
     );
   // The deployment check refused a mapping whose format has no writer: this finds it.
   const extension = config.extension ?? findWriter(format).extension;
+  if (config.envelope && !findWriter(format).controlNumbers)
+    throw new ConfigError(
+      `connector ${context.name}: config.envelope: ${format} documents have no interchange envelope (only X12 ones: x12-855, x12-856)`,
+    );
   const dir = resolve(context.baseDir, config.dir);
   const write = keyedFileWriter({ ...config, dir, extension }, context);
   // Numbered documents (X12 interchanges): their control numbers from a counter file of the connector's.
@@ -73,6 +81,7 @@ export function createFileSink(config: FileSinkConfig, context: ConnectorContext
       const documents = await context.toSystem(record.value, {
         ...(typeof id === 'string' ? { documentId: id } : {}),
         ...(controlNumbers ? { controlNumbers } : {}),
+        ...(config.envelope ? { envelope: config.envelope } : {}),
       });
       // Written even when empty: the files an earlier delivery of the record wrote go (usually there are none).
       await write(record.idempotencyKey, documents, async ({ name }) => {

@@ -4,6 +4,7 @@
  * retries, dead letters, metrics, status. Everything else under connectors/ is internal.
  */
 import type { z } from 'zod';
+import type { X12OutboundEnvelope } from '../../formats/x12/outbound.ts';
 import type { Logger } from '../../lib/logger.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -187,7 +188,12 @@ export interface ConnectorContext {
    */
   toSystem(
     value: unknown,
-    options?: { documentId?: string; controlNumbers?: (count: number) => Promise<number> },
+    options?: {
+      documentId?: string;
+      controlNumbers?: (count: number) => Promise<number>;
+      /** X12 formats: the partner's envelope (ISA / GS ids) the sink is configured with, where the document has none. */
+      envelope?: X12OutboundEnvelope;
+    },
   ): Promise<Buffer[]>;
   /** Sinks: the format `toSystem` writes (its mapping's `output`, e.g. `csv`); undefined when no mapping is named. */
   outputFormat?: string;

@@ -109,7 +109,8 @@ function code(value: unknown, allowed: readonly string[], location: string, what
 /** The envelope: the order's values, the options' where it has none. */
 const envelopeOf = (tree: X12OutboundEnvelope | undefined, options: X12OutboundEnvelope = {}) =>
   envelope(tree, options, {
-    sender: 'ours: options.x12-855.envelope.senderId',
+    sender:
+      'ours: the order’s x12.ISA08, else the sink’s config.envelope.senderId or options.x12-855.envelope.senderId',
     receiver: "the partner's ISA06 of its 850",
   });
 

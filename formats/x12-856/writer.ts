@@ -31,8 +31,10 @@ const { fail, text, required, optional, decimal, date, time, envelope } = x12Ele
 /** The envelope: the shipment's values (the order's ids), the options' where it has none. */
 const envelopeOf = (tree: X12ShipNoticeOut['envelope'], options: X12ShipNoticeOut['envelope'] = {}) =>
   envelope(tree, options, {
-    sender: 'ours: the shipment’s x12.ISA08, else options.x12-856.envelope.senderId',
-    receiver: 'the partner’s: its order’s edi:<ISA06>, else options.x12-856.envelope.receiverId',
+    sender:
+      'ours: the shipment’s x12.ISA08, else the sink’s config.envelope.senderId or options.x12-856.envelope.senderId',
+    receiver:
+      'the partner’s: its order’s edi:<ISA06>, else the sink’s config.envelope.receiverId or options.x12-856.envelope.receiverId',
   });
 
 function refSegments(refs: X12ShipNoticeRef[] | undefined, at: string): X12SegmentInput[] {

@@ -127,14 +127,60 @@ describe('x12-856 from canonical: the round trip through the hub’s own reader'
     });
   });
 
-  it('addresses a shipment that carries no order ids with the mapping’s options', async () => {
-    const { bytes } = await roundTrip('hl-shipment-order-pack-item.json');
-    const [set] = read856(bytes);
+  /** A fixture's shipment as an order from SAP or a WMS gives it: no X12 850's ids on it. */
+  function withoutOrderIds(file: string): Json {
+    const [event] = canonicalValues(readFileSync(`${dir}/${file}`, 'utf8')) as Json[];
+    for (const ref of event.shipment.orderReferences) ref.orderId = `sap:${ref.purchaseOrderNumber}`;
+    event.shipment.extensions = Object.fromEntries(
+      Object.entries(event.shipment.extensions).filter(([k]) => !/^x12\.(ISA|GS|version|usage)/.test(k)),
+    );
+    return event;
+  }
+
+  it('makes up no partner: a shipment without the order’s ids and no envelope given is refused', async () => {
+    await expect(
+      writeWithMapping(outbound, [withoutOrderIds('hl-shipment-order-pack-item.json')], {
+        controlNumbers: async () => 42,
+      }),
+    ).rejects.toThrow(/ISA06: missing the sender id/);
+  });
+
+  it('addresses a shipment that carries no order ids with the envelope the sink gives', async () => {
+    const [bytes] = await writeWithMapping(outbound, [withoutOrderIds('hl-shipment-order-pack-item.json')], {
+      controlNumbers: async () => 42,
+      envelope: { senderQualifier: '01', senderId: '123456789', receiverId: 'ACMESUPPLY' },
+    });
+    const [set] = read856(bytes!);
     expect(set!.envelope.interchange).toMatchObject({
-      senderId: 'BIGRETAIL',
+      senderQualifier: '01',
+      senderId: '123456789',
+      receiverQualifier: 'ZZ',
       receiverId: 'ACMESUPPLY',
       usage: 'P',
       version: '00401',
+    });
+  });
+
+  it('the order’s ids come before the sink’s envelope, unless it overrides them', async () => {
+    const [event] = canonicalValues(
+      readFileSync(`${dir}/addressed-from-the-order-test.json`, 'utf8'),
+    ) as Json[];
+    const given = { senderId: 'OTHERID', receiverId: 'OTHERPARTNER' };
+    const [filled] = await writeWithMapping(outbound, [event], {
+      controlNumbers: async () => 1,
+      envelope: given,
+    });
+    expect(read856(filled!)[0]!.envelope.interchange).toMatchObject({
+      senderId: 'HUBRETAIL',
+      receiverId: 'ACMESUPPLY',
+    });
+    const [overridden] = await writeWithMapping(outbound, [event], {
+      controlNumbers: async () => 1,
+      envelope: { ...given, override: true },
+    });
+    expect(read856(overridden!)[0]!.envelope.interchange).toMatchObject({
+      senderId: 'OTHERID',
+      receiverId: 'OTHERPARTNER',
     });
   });
 });
