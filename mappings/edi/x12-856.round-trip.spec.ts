@@ -183,4 +183,11 @@ describe('x12-856 from canonical: the round trip through the hub’s own reader'
       receiverId: 'OTHERPARTNER',
     });
   });
+
+  it('takes an envelope only for X12: a csv mapping given one is refused, naming the formats that have one', async () => {
+    const csv = mappings.find((m) => m.file.endsWith('csv/customer-table.from-canonical.yaml'))!;
+    await expect(writeWithMapping(csv, [], { envelope: { senderId: 'X' } })).rejects.toThrow(
+      /csv documents have no interchange envelope to take \(only X12 ones do: x12-855, x12-856\)/,
+    );
+  });
 });
