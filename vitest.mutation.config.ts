@@ -7,6 +7,7 @@ export default defineConfig({
     setupFiles: ['tests/setup.ts'],
     include: [
       'mappings/engine/functions.spec.ts',
+      'mappings/engine/parse-time.spec.ts',
       'schemas/compatibility.spec.ts',
       'bus/runner.spec.ts',
       'formats/x12/x12.spec.ts',

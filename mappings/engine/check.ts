@@ -84,6 +84,7 @@ const TEXT_FUNCTIONS = new Set([
   'date',
   'localDate',
   'localTime',
+  'parseTime',
   'trimZeros',
   'htmlText',
   'columnKey',

@@ -1,3 +1,4 @@
+import jsonata from 'jsonata';
 import { isoMillis } from '../../formats/text-input/calendar.ts';
 import { CANONICAL_DECIMAL } from '../../formats/text-input/decimal.ts';
 import { decodeHtmlReferences } from '../../formats/text-input/html-text.ts';
@@ -344,17 +345,22 @@ function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): s
   ) {
     throw new MappingFunctionError(`$timestamp: ${datePart} ${timePart} is not a valid date and time`);
   }
-  const zoneName = String(zone ?? 'UTC');
   // A date without a time is midnight UTC in every zone (the canonical schemas' convention, which $localDate reads
   // back as that day): read in the partner's zone it would be the evening before in UTC.
-  if (zoneName === 'UTC' || zoneName === 'Z' || timePart === '') return check.toISOString();
+  if (timePart === '') return check.toISOString();
+  return isoTimestamp(wallClockMillis('timestamp', local, zone));
+}
+
+/** The instant of a wall-clock time (`local`: its fields read as UTC) in `zone`, an IANA name or `UTC`. */
+function wallClockMillis(name: string, local: number, zone: unknown): number {
+  const zoneName = String(zone ?? 'UTC');
+  if (zoneName === 'UTC' || zoneName === 'Z') return local;
   try {
     // The offset at the local time read as UTC, then again at the result: right across DST changes.
-    let utc = local - zoneOffsetMinutes(local, zoneName) * 60_000;
-    utc = local - zoneOffsetMinutes(utc, zoneName) * 60_000;
-    return isoTimestamp(utc);
+    const utc = local - zoneOffsetMinutes(local, zoneName) * 60_000;
+    return local - zoneOffsetMinutes(utc, zoneName) * 60_000;
   } catch {
-    throw new MappingFunctionError(`$timestamp: "${zoneName}" is not a time zone name`);
+    throw new MappingFunctionError(`$${name}: "${zoneName}" is not a time zone name`);
   }
 }
 
@@ -394,6 +400,58 @@ export function localDate(time: unknown, zone: unknown = 'UTC'): string | undefi
 /** `$localTime(time, zone?)`: the instant's wall-clock time in `zone` (default `options.timeZone`), `HH:MM:SS`. */
 export function localTime(time: unknown, zone: unknown = 'UTC'): string | undefined {
   return localDateTime('localTime', time, zone)?.slice(11, 19);
+}
+
+type PictureFunction = { implementation: (this: unknown, ...args: unknown[]) => unknown };
+/**
+ * JSONata's own `$toMillis` and `$fromMillis` (XPath picture strings): their implementations, called as JSONata
+ * calls them. Picture parts the text leaves out would be taken from this (fixed) time; `parseTime` refuses pictures
+ * without a date, so none is.
+ */
+const jsonataToMillis = (await jsonata('$toMillis').evaluate({})) as PictureFunction;
+const jsonataFromMillis = (await jsonata('$fromMillis').evaluate({})) as PictureFunction;
+const JSONATA_THIS = { environment: { timestamp: new Date(0) } };
+/** A picture's year, month and day (`[Y…]`, `[M…]` not minutes `[m…]`, `[D…]`); its time (`[H…]`, `[h…]`); its offset. */
+const PICTURE_DATE = [/\[Y/, /\[M/, /\[D/];
+const PICTURE_TIME = /\[[Hh]/;
+const PICTURE_ZONE = /\[[Zz]/;
+
+/**
+ * `$parseTime(text, picture, zone?)`: a date and time written in a form of the partner's own (ShipStation's
+ * `12/8/2011 12:56 PM`: `[M]/[D]/[Y] [h]:[m01] [P]`), read with JSONata's picture parsing (`$toMillis`'s pictures)
+ * as the wall clock of `zone` (default `options.timeZone`), as `$timestamp` reads one: ISO 8601 UTC. A picture with
+ * an offset (`[Z]`) takes the text's. A date alone is midnight UTC (the canonical convention). A text the picture
+ * does not read, or a date that does not exist (`2/30/2024`), is refused: nothing is made up.
+ */
+export function parseTime(text: unknown, picture: unknown, zone: unknown = 'UTC'): string | undefined {
+  if (text === undefined || text === null || String(text).trim() === '') return undefined;
+  if (typeof picture !== 'string' || picture === '')
+    throw new MappingFunctionError('$parseTime: a picture is needed, e.g. "[M]/[D]/[Y] [h]:[m01] [P]"');
+  if (!PICTURE_DATE.every((part) => part.test(picture)))
+    throw new MappingFunctionError(
+      `$parseTime: the picture "${picture}" has no year, month and day ([Y], [M], [D]): a date is not made up`,
+    );
+  const value = String(text).trim();
+  let millis: unknown;
+  try {
+    millis = jsonataToMillis.implementation.call(JSONATA_THIS, value, picture);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new MappingFunctionError(`$parseTime: the picture "${picture}" is not one JSONata reads (${code})`);
+  }
+  if (typeof millis !== 'number' || !Number.isFinite(millis))
+    throw new MappingFunctionError(`$parseTime: "${value}" does not match the picture "${picture}"`);
+  if (PICTURE_ZONE.test(picture)) return isoTimestamp(millis);
+  // JSONata rolls 2/30 over to 3/1: written back with the picture, a real date gives the numbers it was read from.
+  const numbers = (t: string) => (t.match(/\d+/g) ?? []).map(Number).join(' ');
+  if (
+    numbers(String(jsonataFromMillis.implementation.call(JSONATA_THIS, millis, picture))) !== numbers(value)
+  )
+    throw new MappingFunctionError(
+      `$parseTime: "${value}" is not a date and time that exists ("${picture}")`,
+    );
+  if (!PICTURE_TIME.test(picture)) return isoTimestamp(millis);
+  return isoTimestamp(wallClockMillis('parseTime', millis, zone));
 }
 
 /** A calendar date `YYYY-MM-DD` from `YYYYMMDD`, `YYYY-MM-DD` or an ISO timestamp (its date part as written). */
@@ -532,6 +590,8 @@ export function mappingFunctions(tables: LookupTables, timeZone: string): Record
     timestamp: (d: unknown, t?: unknown, zone?: unknown) => timestamp(d, t, zone ?? timeZone),
     localDate: (t: unknown, zone?: unknown) => localDate(t, zone ?? timeZone),
     localTime: (t: unknown, zone?: unknown) => localTime(t, zone ?? timeZone),
+    parseTime: (text: unknown, picture: unknown, zone?: unknown) =>
+      parseTime(text, picture, zone ?? timeZone),
     date,
     isDate,
     lookup: makeLookup(tables),
