@@ -4,8 +4,8 @@
  * record: `missing` (the xref holds it, the export does not), `extra` (the export holds it, the xref does not),
  * `differs` (its fields disagree with what the hub last received from the system: a change the hub missed, fields
  * named), `behind` (the hub has it as it is, but its fields disagree with the golden record's: the system lacks the
- * golden values, e.g. a value that lost to another system's in survivorship; the sync relay sends them to systems
- * it pushes to, a repair does not, since applying the export changes nothing). Repair applies the export as the
+ * golden values, e.g. a value that lost to another system's in survivorship; a repair queues them to be written back
+ * to a system the config pushes to, sync/writeback.ts, as a load does with the records that lost). Repair applies the export as the
  * events the hub should have received: extra and differing records go through the matcher as updates (survivorship
  * decides, and the sync relay sends the outcome to the systems that lack it), missing ones are deletes (they leave
  * the xref; the golden record follows the delete policy). A record the export holds that was erased in the hub
@@ -22,6 +22,7 @@ import { allCustomers, type CustomerSource } from './load.ts';
 import { clearResyncRequestsBefore, databaseNow } from './resync.ts';
 import { standardisePhone, standardiseTaxId } from './standardise.ts';
 import { idForms, type MasterDataStore, sourceIdOf } from './store.ts';
+import { type HeldRecord, queueBulkWriteBacks } from './sync/index.ts';
 
 export type DriftKind = 'missing' | 'extra' | 'differs' | 'behind' | 'erased';
 
@@ -134,7 +135,14 @@ export async function reconcile(
   // With repair, the extra and differing records, loaded a batch at a time as the export is read.
   const toLoad: CustomerPartyMaster[] = [];
   let updated = 0;
+  // With repair, the records behind their golden record: written back when the config pushes to the system.
+  const behind: HeldRecord[] = [];
+  const pushes = (s: string) => store.config.sync.systems[s]?.push === true;
   const flush = async () => {
+    if (behind.length > 0) {
+      const records = behind.splice(0);
+      await store.transaction((client) => queueBulkWriteBacks(client, store.schema, pushes, records));
+    }
     if (toLoad.length === 0) return;
     updated += toLoad.length;
     await store.upsertBatch(toLoad.splice(0).map((customer) => ({ system, customer })));
@@ -166,10 +174,13 @@ export async function reconcile(
       if (changed.length > 0) {
         note({ kind: 'differs', sourceId, goldenId, fields: changed });
         repair(customer);
-      } else if (unlikeGolden.length > 0) note({ kind: 'behind', sourceId, goldenId, fields: unlikeGolden });
-      else counts.same++;
+      } else if (unlikeGolden.length > 0) {
+        note({ kind: 'behind', sourceId, goldenId, fields: unlikeGolden });
+        if (options.repair && pushes(system))
+          behind.push({ system, sourceId, goldenId, record: held.record });
+      } else counts.same++;
     }
-    if (toLoad.length >= batchSize) await flush();
+    if (toLoad.length + behind.length >= batchSize) await flush();
     if (records % 1000 === 0) options.onProgress?.({ records, counts: { ...counts } });
   }
   await flush();

@@ -32,6 +32,7 @@ import { isCjk, nameWords, type StandardCustomer, standardise } from './standard
 import { type Golden, type Member, SURVIVE_VERSION, survive } from './survivorship.ts';
 import type { Sent } from './sync/changes.ts';
 import { heldView } from './sync/sent.ts';
+import { queueBulkWriteBacks } from './sync/writeback.ts';
 
 export const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -561,6 +562,9 @@ export class MasterDataStore {
   /**
    * Matches and merges records in one transaction (bulk loads), with the results of matching them one after the
    * other (see `matchIn`). Records erased before (masterdata/erasure.ts) are not loaded again: outcome `erased`.
+   * A stored record that changed and holds other values than its golden record of a system the config pushes to
+   * (it lost survivorship) is queued to be written back there, as the live matcher does with an edit that lost
+   * (sync/writeback.ts `queueBulkWriteBacks`): a load or a reconcile's repair leaves no system behind.
    */
   async upsertBatch(
     items: MatchItem[],
@@ -597,6 +601,18 @@ export class MasterDataStore {
               compared: 0,
             }
           : (matched.shift() as UpsertResult),
+      );
+      const systems = this.config.sync.systems;
+      const pushes = (system: string) => systems[system]?.push === true;
+      await queueBulkWriteBacks(
+        client,
+        this.schema,
+        pushes,
+        out.flatMap((r, i) =>
+          r.goldenId && r.outcome !== 'unchanged' && pushes(r.system)
+            ? [{ ...r, record: (items[i] as MatchItem).customer }]
+            : [],
+        ),
       );
       await alsoInTransaction?.(client, out);
       return out;

@@ -25,4 +25,11 @@ export {
   startGoldenSync,
 } from './relay.ts';
 export { claimCreated, createdFor, createdRecord, forgetSent, heldView, hubCreated } from './sent.ts';
-export { lostFields, type MatchedEdit, queueWriteBacks, type WriteBack } from './writeback.ts';
+export {
+  type HeldRecord,
+  lostFields,
+  type MatchedEdit,
+  queueBulkWriteBacks,
+  queueWriteBacks,
+  type WriteBack,
+} from './writeback.ts';

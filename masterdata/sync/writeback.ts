@@ -6,13 +6,19 @@
  * `writeback` names the system and the fields it lost. The relay sends that system (and no other: the others hold
  * the golden values already) the golden values of those fields, records them in `sync_sent` as any command, so its
  * echo is recognised as the hub's (stamp or fingerprint) and changes nothing.
+ *
+ * Records a system sends in bulk (`eai mdm load`, `eai mdm reconcile --repair`: `MasterDataStore.upsertBatch`) and
+ * the records a repairing reconcile finds behind their golden record are queued the same way (`queueBulkWriteBacks`):
+ * there is no classified edit, so every golden field is compared, and what the hub last sent there no longer stands
+ * for the fields the system holds otherwise.
  */
 import type pg from 'pg';
 import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
-import type { GoldenField } from '../config.ts';
+import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { Lineage } from '../survivorship.ts';
 import { contentKey } from './changes.ts';
+import { forgetSent } from './sent.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -58,6 +64,8 @@ export async function queueWriteBacks(
   schema: string,
   pushes: (system: string) => boolean,
   edits: MatchedEdit[],
+  /** Drop the lost fields from what the hub last sent to each record (the bulk paths: no edit dropped them). */
+  options: { forget?: boolean } = {},
 ): Promise<number> {
   const mine = edits.filter((e) => e.goldenId && e.fields.length > 0 && pushes(e.system));
   if (mine.length === 0) return 0;
@@ -71,16 +79,20 @@ export async function queueWriteBacks(
   ).rows;
   const byId = new Map(goldens.map((g) => [g.golden_id, g]));
   const queued = new Map<string, WriteBack>();
+  const forget: Array<{ system: string; sourceId: string; fields: string[] }> = [];
   for (const edit of mine) {
     const golden = byId.get(edit.goldenId);
     if (!golden) continue;
     const lost = lostFields(edit, golden.record, golden.lineage ?? {});
     if (lost.length === 0) continue;
+    forget.push({ system: edit.system, sourceId: edit.sourceId, fields: lost });
     const writeBack = queued.get(edit.goldenId) ?? {};
     writeBack[edit.system] = [...new Set([...(writeBack[edit.system] ?? []), ...lost])].sort();
     queued.set(edit.goldenId, writeBack);
   }
   if (queued.size === 0) return 0;
+  // The system holds other values than the hub last sent there: the relay compares them with what it holds now.
+  if (options.forget) await forgetSent(db, schema, forget);
   await db.query(
     `insert into ${q}.golden_outbox (golden_id, before, before_status, writeback)
      select g.golden_id, g.record, g.status, x.writeback
@@ -89,4 +101,28 @@ export async function queueWriteBacks(
     [[...queued.keys()], [...queued.values()].map((w) => JSON.stringify(w))],
   );
   return queued.size;
+}
+
+/** A record as a system holds it by its own bulk word (a load, an export): not an edit of some fields, a whole record. */
+export type HeldRecord = Omit<MatchedEdit, 'fields'>;
+
+/**
+ * `queueWriteBacks` for records a system sent in bulk or an export showed (`eai mdm load`, `eai mdm reconcile
+ * --repair`): every golden field the record holds otherwise than its golden record, by another member's value, goes
+ * back to it; what the hub last sent there for those fields is forgotten. One read and at most two writes a batch;
+ * none when the config pushes to none of the records' systems.
+ */
+export function queueBulkWriteBacks(
+  db: Queryable,
+  schema: string,
+  pushes: (system: string) => boolean,
+  records: HeldRecord[],
+): Promise<number> {
+  return queueWriteBacks(
+    db,
+    schema,
+    pushes,
+    records.map((r) => ({ ...r, fields: GOLDEN_FIELDS })),
+    { forget: true },
+  );
 }
