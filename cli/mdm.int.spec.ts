@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eraseCustomer, MasterDataStore, parseMdmConfig } from '../masterdata/index.ts';
+import { eraseCustomer, MasterDataStore, parseMdmConfig, recordWriteBacks } from '../masterdata/index.ts';
 import { generatedCustomers, pairwiseQuality } from '../tests/mdm-data.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
@@ -24,6 +24,7 @@ afterAll(async () => {
   await client.query(`drop schema if exists "${schema}_split" cascade`);
   await client.query(`drop schema if exists "${schema}_erased" cascade`);
   await client.query(`drop schema if exists "${schema}_array" cascade`);
+  await client.query(`drop schema if exists "${schema}_wb" cascade`);
   await client.end();
 });
 
@@ -955,6 +956,49 @@ describe('eai mdm load / export', () => {
     expect(text.stdout.trim().split('\n').at(-1)).toBe(
       '1 erased in the hub, still in crm: erase it in crm by hand (no repair does), then reconcile again',
     );
+  });
+
+  it('shows the write-backs of a golden record in its history: when, to which system and record, which fields', async () => {
+    const wbSchema = `${schema}_wb`;
+    const store = new MasterDataStore({
+      databaseUrl: testStack().databaseUrl,
+      schema: wbSchema,
+      config: parseMdmConfig({}),
+    });
+    await store.migrate();
+    const person = {
+      customerId: 'hubspot:101',
+      sourceIds: [{ system: 'hubspot', id: '101' }],
+      partyType: 'PERSON',
+      person: { givenName: 'Ada', familyName: 'Lovelace' },
+      phones: [{ number: '+442079469999' }],
+    } as const;
+    let goldenId = '';
+    try {
+      goldenId =
+        (await store.upsertBatch([{ system: 'hubspot', customer: person as never }]))[0]?.goldenId ?? '';
+      // As the relay records a write-back it published (masterdata/sync/writeback-bulk.int.spec.ts shows it does).
+      await recordWriteBacks(store.pool, wbSchema, [
+        { goldenId, system: 'hubspot', sourceId: '101', fields: ['phones'] },
+      ]);
+    } finally {
+      await store.close();
+    }
+    const json = await runEaiInProcess(['mdm', 'show', goldenId, '--json', '--schema', wbSchema], {
+      env: env(),
+    });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).writeBacks).toEqual([
+      { at: expect.any(String), goldenId, system: 'hubspot', sourceId: '101', fields: ['phones'] },
+    ]);
+    const text = await runEaiInProcess(['mdm', 'show', goldenId, '--schema', wbSchema], { env: env() });
+    expect(text.stdout).toMatch(
+      /^ {2}history \d{4}-\d\d-\d\dT\S+Z written back to hubspot 101: phones \(lost survivorship\)$/m,
+    );
+    // Field names only: the phone's value is the golden record's line, not the history's.
+    expect(
+      text.stdout.split('\n').filter((l) => l.includes('+442079469999') && l.includes('history')),
+    ).toEqual([]);
   });
 
   it('says what to do when there is no database', async () => {

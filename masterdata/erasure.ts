@@ -303,6 +303,14 @@ export async function eraseCustomer(
         [ids, systemsOf, sourceIdsOf],
       ),
     );
+    // The write-backs to its records (ids and field names: of an erased customer, they go too).
+    counts.writeBacks = count(
+      await client.query(
+        `delete from ${q}.sync_writeback where golden_id = any($1::text[]) or (system, source_id) in
+           (select * from unnest($2::text[], $3::text[]))`,
+        [ids, systemsOf, sourceIdsOf],
+      ),
+    );
     // Its systems' requests to re-read its records (ids only, but of an erased customer: they go too).
     counts.resyncRequests = count(
       await client.query(`delete from ${q}.resync_request where (system, source_id) in ${memberJoin}`, [

@@ -40,5 +40,13 @@ export {
   unmergeById,
 } from './steward.ts';
 export { type GoldenView, MasterDataStore, storedMdmConfig } from './store.ts';
-export { type GoldenSync, publishErasure, type SyncConfig, startGoldenSync } from './sync/index.ts';
+export {
+  type GoldenSync,
+  publishErasure,
+  recordWriteBacks,
+  type SyncConfig,
+  startGoldenSync,
+  type WriteBackEntry,
+  writeBackHistory,
+} from './sync/index.ts';
 export { modelYaml, readLabels, type TrainSummary, trainOnStored, writeModel } from './train-stored.ts';

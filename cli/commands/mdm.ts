@@ -29,6 +29,8 @@ import {
   storedMdmConfig,
   trainOnStored,
   unmergeById,
+  type WriteBackEntry,
+  writeBackHistory,
   writeModel,
 } from '../../masterdata/index.ts';
 import { resolveEndpoints } from '../../stack/stack.ts';
@@ -134,6 +136,12 @@ export function lineageValue(
   if (key !== 'addresses') return (record as Record<string, unknown> | undefined)?.[key];
   const added = (a: Use) => !!a.use && `addresses[${a.use}]` in (lineage ?? {});
   return addresses.filter((a) => !added(a));
+}
+
+/** A write-back in `eai mdm show`'s history: when, to which system and record, which fields (never the values). */
+export function writeBackLine(w: WriteBackEntry): string {
+  const to = w.sourceId === null ? `${w.system} (by golden id ${w.goldenId})` : `${w.system} ${w.sourceId}`;
+  return `  history ${w.at.toISOString()} written back to ${to}: ${w.fields.join(', ')} (lost survivorship)`;
 }
 
 /**
@@ -551,7 +559,9 @@ export function registerMdmCommand(program: Command): void {
   withStoreOptions(
     mdm
       .command('show <goldenId>')
-      .description('a golden record: its values, the source of each field, its members and merge history')
+      .description(
+        'a golden record: its values, the source of each field, its members, and its history (merges, write-backs)',
+      )
       .option('--json', 'print it as JSON'),
   ).action(async (goldenId: string, options: StoreOptions & { json?: boolean }) => {
     const store = await openStore(options);
@@ -568,7 +578,9 @@ export function registerMdmCommand(program: Command): void {
       }
       const golden = await store.golden(resolved);
       const history = await store.mergeHistory(resolved);
-      const value = { requested: goldenId, ...golden, history };
+      // The edits of its systems that lost survivorship and were written back (fields, never values).
+      const writeBacks = await writeBackHistory(store.pool, store.schema, resolved);
+      const value = { requested: goldenId, ...golden, history, writeBacks };
       printResult(!!options.json, value, () =>
         [
           resolved === goldenId ? goldenId : `${goldenId} → merged into ${resolved}`,
@@ -584,10 +596,16 @@ export function registerMdmCommand(program: Command): void {
             ([field, l]) =>
               `  ${field.padEnd(17)} ${valueText(lineageValue(golden?.record, golden?.lineage, field))}   from ${l?.system} ${l?.sourceId} (${l?.rule})`,
           ),
-          ...history.map(
-            (h) =>
-              `  history #${h.id} ${h.kind}${h.absorbed.length ? ` of ${h.absorbed.join(', ')}` : ''}${h.undoneBy ? ` (undone by #${h.undoneBy})` : ''}`,
-          ),
+          // Merges and write-backs in the order they happened.
+          ...[
+            ...history.map((h) => ({
+              at: h.at,
+              line: `  history #${h.id} ${h.kind}${h.absorbed.length ? ` of ${h.absorbed.join(', ')}` : ''}${h.undoneBy ? ` (undone by #${h.undoneBy})` : ''}`,
+            })),
+            ...writeBacks.map((w) => ({ at: w.at, line: writeBackLine(w) })),
+          ]
+            .sort((a, b) => a.at.getTime() - b.at.getTime())
+            .map((h) => h.line),
         ].join('\n'),
       );
     } finally {

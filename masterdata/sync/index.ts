@@ -31,5 +31,8 @@ export {
   type MatchedEdit,
   queueBulkWriteBacks,
   queueWriteBacks,
+  recordWriteBacks,
   type WriteBack,
+  type WriteBackEntry,
+  writeBackHistory,
 } from './writeback.ts';

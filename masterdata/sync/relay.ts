@@ -29,7 +29,7 @@ import type { MasterDataStore } from '../store.ts';
 import { sameValue } from './changes.ts';
 import { DEFAULT_CREATE_WHEN, type SyncConfig, satisfies } from './config.ts';
 import { publishErasureOutbox } from './erasure-out.ts';
-import type { WriteBack } from './writeback.ts';
+import { recordWriteBacks, type WriteBack } from './writeback.ts';
 
 const writeBacksTotal = counter({
   name: 'eai_mdm_sync_writebacks_total',
@@ -518,6 +518,19 @@ export async function startGoldenSync(options: {
           [c.goldenId, c.system, c.sourceId, c.fields, c.vals],
         );
       }
+      // The golden record's history: each write-back sent, its fields (not their values).
+      await recordWriteBacks(
+        client,
+        store.schema,
+        commands
+          .filter((c) => c.event && !refused.has(c.event) && c.writtenBack.length > 0)
+          .map((c) => ({
+            goldenId: c.goldenId,
+            system: c.system,
+            sourceId: c.sourceId,
+            fields: c.writtenBack,
+          })),
+      );
       await client.query(`delete from ${q}.golden_outbox where seq = any($1::bigint[])`, [
         rows.map((r) => r.seq),
       ]);

@@ -17,7 +17,7 @@ import { customerFile, loadJsonLines } from '../load.ts';
 import { reconcile } from '../reconcile.ts';
 import type { MasterDataStore } from '../store.ts';
 import { dropStore, scratchStore } from '../test-support.ts';
-import { type GoldenSync, startGoldenSync } from './index.ts';
+import { type GoldenSync, startGoldenSync, writeBackHistory } from './index.ts';
 
 const person = (system: string, id: string, phone: string, given = 'Ada', family = 'Lovelace') =>
   ({
@@ -99,6 +99,10 @@ describe('write-back of values that lose in a bulk load or a reconcile repair', 
     expect(toHubspot[0]?.customer.phones.map((p) => p.number)).toEqual([SF_PHONE]);
     expect((await commands('salesforce', goldenId)).slice(sfBefore)).toEqual([]);
     expect(sync.counts.writebacks).toMatchObject({ hubspot: 1 });
+    // The golden record's history (eai mdm show) holds it: when, to which system and record, which fields.
+    expect(await writeBackHistory(store.pool, store.schema, goldenId)).toEqual([
+      { at: expect.any(Date), goldenId, system: 'hubspot', sourceId: '101', fields: ['phones'] },
+    ]);
 
     // HubSpot took the write: its next export holds the golden phone, nothing goes out, and a reconcile finds it in sync.
     const now = person('hubspot', '101', SF_PHONE);
@@ -106,6 +110,7 @@ describe('write-back of values that lose in a bulk load or a reconcile repair', 
     expect((await commands('hubspot', goldenId)).length).toBe(hsBefore + 1);
     const report = await reconcile(store, 'hubspot', customerFile(file(now), 'hubspot'));
     expect(report.counts).toMatchObject({ same: 1, behind: 0, differs: 0 });
+    expect(await writeBackHistory(store.pool, store.schema, goldenId)).toHaveLength(1);
   });
 
   it('a load to a system the config does not push to queues nothing', async () => {

@@ -126,3 +126,68 @@ export function queueBulkWriteBacks(
     { forget: true },
   );
 }
+
+/** A write-back the relay published: when, to which system and record, which fields (never the values). */
+export interface WriteBackEntry {
+  at: Date;
+  goldenId: string;
+  system: string;
+  /** The system's own id written to (null: by the golden id). */
+  sourceId: string | null;
+  fields: string[];
+}
+
+/** Records the write-backs the relay published, in its transaction (one statement): the golden record's history. */
+export async function recordWriteBacks(
+  db: Queryable,
+  schema: string,
+  entries: Array<Omit<WriteBackEntry, 'at'>>,
+): Promise<void> {
+  if (entries.length === 0) return;
+  await db.query(
+    `insert into ${quoteSchema(schema)}.sync_writeback (golden_id, system, source_id, fields)
+     select g, s, i, array(select json_array_elements_text(f::json))
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as x(g, s, i, f)`,
+    [
+      entries.map((e) => e.goldenId),
+      entries.map((e) => e.system),
+      entries.map((e) => e.sourceId),
+      entries.map((e) => JSON.stringify(e.fields)),
+    ],
+  );
+}
+
+/**
+ * The write-backs to a golden record's systems, oldest first: its own and those of the golden records merged into
+ * it (and not taken out again), as `eai mdm show` lists its merges.
+ */
+export async function writeBackHistory(
+  db: Queryable,
+  schema: string,
+  goldenId: string,
+): Promise<WriteBackEntry[]> {
+  const q = quoteSchema(schema);
+  const rows = (
+    await db.query<{
+      at: Date;
+      golden_id: string;
+      system: string;
+      source_id: string | null;
+      fields: string[];
+    }>(
+      `select at, golden_id, system, source_id, fields from ${q}.sync_writeback
+        where golden_id = $1
+           or golden_id in (select unnest(absorbed) from ${q}.merge_history
+                             where golden_id = $1 and kind = 'merge' and undone_by is null)
+        order by at, id`,
+      [goldenId],
+    )
+  ).rows;
+  return rows.map((r) => ({
+    at: r.at,
+    goldenId: r.golden_id,
+    system: r.system,
+    sourceId: r.source_id,
+    fields: r.fields,
+  }));
+}

@@ -319,6 +319,8 @@ describe('the customer routes of the hub', () => {
     expect(body.record.credit.limit).toEqual({ amount: '250000', currency: 'EUR' });
     // The salesforce record joined the sap record's golden record: a newcomer, not a merge of two golden records.
     expect(body.history).toEqual([]);
+    // Nothing of it lost survivorship and was written back (the write-backs: masterdata/sync/writeback-bulk.int.spec.ts).
+    expect(body.writeBacks).toEqual([]);
 
     const unknown = await call(
       'GET',

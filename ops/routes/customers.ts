@@ -14,6 +14,7 @@ import {
   mergeGolden,
   searchCustomers,
   unmergeById,
+  writeBackHistory,
 } from '../../masterdata/index.ts';
 import { type AdminApi, HttpError, type RouteBackend } from '../api/index.ts';
 
@@ -71,6 +72,18 @@ const historySchema = z.object({
   undoneBy: z.number().int().nullable(),
 });
 
+const writeBackSchema = z.object({
+  at: z.string(),
+  goldenId: z
+    .string()
+    .describe('The golden id it was written for (one merged into this one since, or this one).'),
+  system: z.string(),
+  sourceId: z.string().nullable().describe('The record written to (null: by the golden id).'),
+  fields: z
+    .array(z.string())
+    .describe('The golden fields written back (their values are the golden record’s).'),
+});
+
 const goldenSchema = z
   .object({
     requested: z
@@ -94,6 +107,11 @@ const goldenSchema = z
         "The links that hold the members together: pairs scored for auto-merge and a steward's accepted ones. Rejecting one (POST /customers/decisions) takes the records apart where nothing else links them.",
       ),
     history: z.array(historySchema),
+    writeBacks: z
+      .array(writeBackSchema)
+      .describe(
+        'Golden values the sync relay wrote back to a system whose own value of them lost survivorship, oldest first.',
+      ),
   })
   .meta({ id: 'GoldenCustomer' });
 
@@ -508,7 +526,8 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
     {
       method: 'get',
       path: '/customers/{goldenId}',
-      summary: 'A golden customer: its values, the source of each field, its members and merge history',
+      summary:
+        'A golden customer: its values, the source of each field, its members, its merge history and write-backs',
       description:
         'A merged id answers with the golden record that holds it now (`requested` is the id asked for, `Content-Location` the current one).',
       tag,
@@ -532,6 +551,10 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
         actor: h.actor,
         undoneBy: h.undoneBy,
       }));
+      const writeBacks = (await writeBackHistory(store.pool, store.schema, golden.goldenId)).map((w) => ({
+        ...w,
+        at: w.at.toISOString(),
+      }));
       return {
         status: 200,
         headers: located(params.goldenId, golden.goldenId),
@@ -544,6 +567,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
           members: golden.members,
           links: golden.links,
           history,
+          writeBacks,
         },
       };
     },
