@@ -127,3 +127,71 @@ describe('blockHash', () => {
     expect(blockHash('b:1961-07-14')).toBe('-7315033598719804260');
   });
 });
+
+describe('blocking keys of names in a CJK script', () => {
+  const cjk = (name: { givenName?: string; familyName?: string } | string, birthDate = '1990-03-04') =>
+    new Set(
+      blockingKeys(
+        standardise(
+          {
+            customerId: 'x:1',
+            sourceIds: [{ system: 'x', id: '1' }],
+            ...(typeof name === 'string'
+              ? { partyType: 'ORGANIZATION', organizationName: name }
+              : { partyType: 'PERSON', person: name, birthDate }),
+          } as unknown as CustomerPartyMaster,
+          config,
+        ),
+      ),
+    );
+  const shared = (a: Set<string>, b: Set<string>) => [...a].filter((k) => b.has(k));
+
+  it('one person in one field and in two, with a space or in either order, shares the whole name and narrow keys', () => {
+    const split = cjk({ givenName: '小明', familyName: '王' });
+    expect(shared(split, cjk({ familyName: '王小明' }))).toEqual([
+      'b:1990-03-04',
+      'b:1990-03-04:王',
+      'c:王小明',
+      'n:王:小',
+      'n:王:小:1990-03',
+    ]);
+    expect(shared(cjk({ givenName: '太郎', familyName: '山田' }), cjk({ familyName: '山田太郎' }))).toContain(
+      'n:山田:太:1990-03',
+    );
+    // "山田 太郎" split the Western way (given 山田, family 太郎) still meets the name in one field.
+    expect(
+      shared(cjk({ givenName: '山田', familyName: '太郎' }), cjk({ familyName: '山田 太郎' })),
+    ).toContain('c:山田太郎');
+    // Hangul keyed in syllables (NFC), not the letters folding leaves.
+    expect(shared(cjk({ givenName: '민준', familyName: '김' }), cjk({ familyName: '김민준' }))).toContain(
+      'c:김민준',
+    );
+  });
+
+  it('other people share no narrow name key; the Latin keys are as before', () => {
+    const narrowName = (a: Set<string>, b: Set<string>) =>
+      shared(a, b).filter((k) => k.startsWith('c:') || (k.startsWith('n:') && !isWideKey(k)));
+    expect(narrowName(cjk({ familyName: '王小明' }), cjk({ familyName: '王小敏' }))).toEqual([
+      'n:王:小:1990-03',
+    ]);
+    // Without a space the split is a guess: after the first character too (山 + 田太郎), which brothers born in one
+    // month share, as Latin names of one family name and given initial do.
+    expect(narrowName(cjk({ familyName: '山田太郎' }), cjk({ familyName: '山田次郎' }))).toEqual([
+      'n:山:田:1990-03',
+    ]);
+    expect([...cjk({ givenName: 'John', familyName: 'Smith' })].filter((k) => k.startsWith('n:'))).toEqual([
+      'n:JN:s',
+      'n:JN:s:1990-03',
+      'n:SM0:j',
+      'n:SM0:j:1990-03',
+    ]);
+  });
+
+  it('a company: its whole name without the legal form, before or after it, in any spelling', () => {
+    for (const name of ['株式会社山田商事', '山田商事株式会社', '(株)山田商事', '㈱ 山田商事'])
+      expect([...cjk(name)].filter((k) => k.startsWith('c:'))).toEqual(['c:山田商事']);
+    expect([...cjk('삼성전자 주식회사')].filter((k) => k.startsWith('c:'))).toEqual(['c:삼성전자']);
+    expect(isSearchKey('c:山田商事')).toBe(true);
+    expect(isWideKey('c:山田商事')).toBe(false);
+  });
+});

@@ -15,7 +15,7 @@
  * found, with one initial or none, no duplicate that another key missed (README, Stopped keys).
  */
 import doubleMetaphone from 'talisman/phonetics/double-metaphone.js';
-import { orgNameWords, type StandardCustomer } from './standardise.ts';
+import { type CjkName, cjkName, isCjk, orgNameWords, type StandardCustomer } from './standardise.ts';
 
 /** Double Metaphone is the costliest part of blocking and names repeat: results are remembered (bounded). */
 const phonetics = new Map<string, string>();
@@ -77,7 +77,7 @@ export function isMatchKey(key: string): boolean {
 }
 
 /** Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). */
-export const KEY_VERSION = 5;
+export const KEY_VERSION = 6;
 
 /**
  * A blocking key as it is stored in `block_key` and `block_stop` (migration 014): a signed 64-bit hash of the text,
@@ -154,14 +154,22 @@ export function blockingKeys(s: StandardCustomer): string[] {
   // A PO box, by its post office's postal code: never the key of a house of that number.
   if (s.postalCode && s.poBox) keys.add(`a:${s.country ?? ''}:${s.postalCode}:box${s.poBox}`);
   const person = s.partyType === 'PERSON' || s.partyType === 'UNKNOWN';
-  const initials = person ? nameInitials(s) : [];
+  const cjk = person ? cjkName(s) : null;
+  const initials = cjk ? cjkInitials(cjk) : person ? nameInitials(s) : [];
   if (s.street && s.houseNumber && s.city) {
     const street = `s:${s.street.slice(0, 6)}:${s.houseNumber}:${s.city.slice(0, 3)}`;
     if (initials.length === 0) keys.add(street);
     for (const i of initials) keys.add(`${street}:${i}`);
   }
 
-  if (person) {
+  if (cjk) {
+    const month = s.birthDate?.slice(0, 7);
+    for (const key of cjkNameKeys(cjk)) {
+      keys.add(key);
+      if (month && key.startsWith('n:')) keys.add(`${key}:${month}`);
+    }
+  }
+  if (person && !cjk) {
     // Both orders, so a record with first and family name swapped shares the keys of the straight one.
     const parts = [...new Set([s.givenName, s.givenFormal, s.familyName])].filter((p): p is string => !!p);
     const month = s.birthDate?.slice(0, 7);
@@ -172,10 +180,10 @@ export function blockingKeys(s: StandardCustomer): string[] {
         if (month) keys.add(`n:${phonetic(a)}:${b[0] ?? ''}:${month}`);
       }
     }
-    if (s.birthDate) {
-      keys.add(`b:${s.birthDate}`);
-      for (const i of initials) keys.add(`b:${s.birthDate}:${i}`);
-    }
+  }
+  if (person && s.birthDate) {
+    keys.add(`b:${s.birthDate}`);
+    for (const i of initials) keys.add(`b:${s.birthDate}:${i}`);
   }
   if ((s.partyType === 'ORGANIZATION' || s.partyType === 'UNKNOWN') && s.orgName) {
     const tokens = s.orgName.split(' ').filter((t) => t !== '&' && t !== 'and' && t !== 'et' && t !== 'und');
@@ -187,8 +195,37 @@ export function blockingKeys(s: StandardCustomer): string[] {
       keys.add(key);
       if (city) keys.add(`${key}${city}`);
     }
+    // A CJK name has no words to key on (株式会社山田商事 is one token): its whole name without the legal form.
+    if (isCjk(s.orgName)) keys.add(`c:${s.orgName.normalize('NFC').replace(/ /g, '')}`);
   }
   return [...keys].sort(byCodeUnits);
+}
+
+/**
+ * A person's keys of a CJK name (`cjkName`), in place of the Latin name keys (Double Metaphone reads no CJK, and
+ * initials of one character are a tenth of a name): `c:` + the whole name, in both orders where the record has
+ * two names (a system may hold them swapped: a Western full-name split puts 山田 of "山田 太郎" as the given name);
+ * the family name + the given name's first character as the wide name key (`n:王:小`, `n:山田:太`; with the birth
+ * month the narrow one). A name in one field without a space (王小明, 山田太郎) may split after its first or second
+ * character (most Chinese and Korean family names have one, most Japanese two): both keys, so that it meets the
+ * record that holds the name in two fields.
+ */
+function cjkNameKeys(name: CjkName): string[] {
+  const { family, given, full } = name;
+  if (family && given) {
+    return [`c:${full}`, `c:${given}${family}`, `n:${family}:${given[0]}`, `n:${given}:${family[0]}`];
+  }
+  const keys = [`c:${full}`];
+  const chars = [...full];
+  for (let cut = 1; cut <= 2 && cut < chars.length; cut++)
+    keys.push(`n:${chars.slice(0, cut).join('')}:${chars[cut]}`);
+  return keys;
+}
+
+/** The narrow keys' initial of a CJK name: the first character of the name in each order it may be read. */
+function cjkInitials(name: CjkName): string[] {
+  const first = [...name.full][0] ?? '';
+  return name.family && name.given ? [...new Set([first, [...name.given][0] ?? ''])] : [first];
 }
 
 /**

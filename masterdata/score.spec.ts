@@ -347,3 +347,76 @@ describe('PO boxes and street addresses', () => {
     );
   });
 });
+
+describe('names in a CJK script (王小明, 山田太郎, 김민준)', () => {
+  const cjk = (name: { givenName?: string; familyName?: string } | string) =>
+    standardise(
+      {
+        customerId: 'x:1',
+        sourceIds: [{ system: 'x', id: '1' }],
+        ...(typeof name === 'string'
+          ? { partyType: 'ORGANIZATION', organizationName: name }
+          : { partyType: 'PERSON', person: name }),
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+  const levels = (x: Parameters<typeof cjk>[0], y: Parameters<typeof cjk>[0]) =>
+    names(comparisonVector(cjk(x), cjk(y)));
+  const orgLevel = (x: string, y: string) =>
+    comparisonVector(cjk(x), cjk(y))[COMPARISONS.findIndex((c) => c.name === 'orgName')];
+  const scorer = Scorer.fromConfig(config);
+  const weight = (x: Parameters<typeof cjk>[0], y: Parameters<typeof cjk>[0]) =>
+    scorer.score(cjk(x), cjk(y)).weight;
+
+  it('one name in one field and in two, with or without a space, in either order: both names exact', () => {
+    const exact = { familyName: 0, givenName: 0 };
+    const split = { givenName: '小明', familyName: '王' };
+    expect(levels(split, { familyName: '王小明' })).toEqual(exact);
+    expect(levels(split, { givenName: '王小明' })).toEqual(exact);
+    expect(levels(split, { givenName: '王', familyName: '小明' })).toEqual(exact);
+    expect(levels({ givenName: '太郎', familyName: '山田' }, { familyName: '山田 太郎' })).toEqual(exact);
+    // A Western full-name split of "山田 太郎" (given 山田, family 太郎) against the name in one field.
+    expect(levels({ givenName: '山田', familyName: '太郎' }, { familyName: '山田太郎' })).toEqual(exact);
+    expect(levels({ givenName: '민준', familyName: '김' }, { familyName: '김 민준' })).toEqual(exact);
+    expect(levels({ givenName: '민준', familyName: '김' }, { familyName: '김민준' })).toEqual(exact);
+    // Agreement on both names is as strong as a Latin name's.
+    expect(weight(split, { familyName: '王小明' })).toBe(
+      weight({ givenName: 'Ming', familyName: 'Wang' }, { givenName: 'Ming', familyName: 'Wang' }),
+    );
+  });
+
+  it('other names are other names: another family name, another given name', () => {
+    expect(levels({ givenName: '小明', familyName: '王' }, { givenName: '小明', familyName: '汪' })).toEqual({
+      familyName: 3,
+      givenName: 0,
+    });
+    expect(levels({ familyName: '山田太郎' }, { familyName: '田中太郎' }).familyName).toBe(3);
+    expect(levels({ familyName: '山田太郎' }, { familyName: '山田次郎' })).toEqual({
+      familyName: 0,
+      givenName: 3,
+    });
+    expect(
+      levels({ givenName: '민준', familyName: '김' }, { givenName: '서연', familyName: '김' }).givenName,
+    ).toBe(3);
+    // The first character of the given name alike, as an initial; a variant character of a family name, near.
+    expect(
+      levels({ givenName: '小明', familyName: '王' }, { givenName: '小敏', familyName: '王' }).givenName,
+    ).toBe(2);
+    expect(
+      levels({ givenName: '太郎', familyName: '斉藤' }, { givenName: '太郎', familyName: '斎藤' }).familyName,
+    ).toBe(2);
+    // Names alone: one person across the three spellings outweighs strangers of one family name by far.
+    expect(weight({ familyName: '王小明' }, { givenName: '小明', familyName: '王' })).toBeGreaterThan(10);
+    expect(weight({ familyName: '王小明' }, { givenName: '小敏', familyName: '王' })).toBeLessThan(8);
+    expect(weight({ familyName: '山田太郎' }, { familyName: '田中太郎' })).toBeLessThan(8);
+  });
+
+  it('company names: without their legal form, by character bigrams', () => {
+    expect(orgLevel('株式会社山田商事', '山田商事株式会社')).toBe(0);
+    expect(orgLevel('(株)山田商事', '山田商事')).toBe(0);
+    expect(orgLevel('삼성전자 주식회사', '㈜삼성전자')).toBe(0);
+    // Jaro–Winkler put these two companies at 0.88; a city before the name stays near.
+    expect(orgLevel('山田商事株式会社', '山田商会株式会社')).toBe(3);
+    expect(orgLevel('北京华为技术有限公司', '华为技术有限公司')).toBe(2);
+  });
+});

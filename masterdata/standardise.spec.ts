@@ -59,6 +59,12 @@ describe('standardise', () => {
       legalForm: 'gmbh',
     });
     expect(splitLegalForm('Acme Limited')).toEqual({ core: 'acme', legalForm: 'ltd' });
+    // CJK legal forms, before or after the name, with or without a space; the short forms only as a word.
+    expect(splitLegalForm('株式会社山田商事')).toEqual({ core: '山田商事', legalForm: 'kabushiki' });
+    expect(splitLegalForm('山田商事(株)')).toEqual({ core: '山田商事', legalForm: 'kabushiki' });
+    expect(splitLegalForm('株洲机械有限公司')).toEqual({ core: '株洲机械', legalForm: 'youxian' });
+    expect(splitLegalForm('㈜삼성전자').core.normalize('NFC')).toBe('삼성전자');
+    expect(splitLegalForm('株式会社')).toEqual({ core: '株式会社', legalForm: null });
     expect(splitLegalForm('Dupont S.à r.l.')).toEqual({ core: 'dupont', legalForm: 'sarl' });
     // SAP's 35-character name fields cut a long form off.
     expect(splitLegalForm('Medizintechnik Stuttgart Gesellschaft mit beschränkter Haftu').core).toBe(

@@ -127,6 +127,58 @@ const LEGAL_FORMS: Record<string, string> = {
   'sociedad limitada': 'sl',
 };
 const LEGAL_FORM_KEYS = Object.keys(LEGAL_FORMS).sort((a, b) => b.length - a.length);
+
+/**
+ * Legal forms of Japan, China (simplified and traditional) and Korea → one name per form. Written before the name
+ * (株式会社山田商事) or after it (山田商事株式会社), with or without a space; the short forms ((株), ㈱, (有), (주), ㈜:
+ * folded to a word of one character) only as a word of their own. 公司 (company) alone is "co", as Company is.
+ */
+const CJK_LEGAL_FORMS: Record<string, string> = {
+  株式会社: 'kabushiki',
+  株: 'kabushiki',
+  有限会社: 'yugen',
+  有: 'yugen',
+  合同会社: 'godo',
+  合資会社: 'goshi',
+  合名会社: 'gomei',
+  股份有限公司: 'gufen',
+  有限责任公司: 'youxian',
+  有限責任公司: 'youxian',
+  有限公司: 'youxian',
+  公司: 'co',
+  주식회사: 'jusik',
+  주: 'jusik',
+  유한회사: 'yuhan',
+  유한책임회사: 'yuhanchaegim',
+};
+/** The short forms: (株), ㈱, (有), ㈲, (주), ㈜ fold to their character alone. */
+const CJK_SHORT_FORMS = new Set(['株', '有', '주'].map(fold));
+/** Folded as names are (Hangul as letters), longest first. */
+const CJK_LEGAL_FORM_KEYS = Object.entries(CJK_LEGAL_FORMS)
+  .map(([form, name]) => [fold(form), name] as const)
+  .sort((a, b) => b[0].length - a[0].length);
+
+/** A folded CJK company name without its legal form (`CJK_LEGAL_FORMS`) before or after it, and the form. */
+function splitCjkLegalForm(text: string): { core: string; legalForm: string | null } {
+  let legalForm: string | null = null;
+  for (let again = true; again; ) {
+    again = false;
+    for (const [form, name] of CJK_LEGAL_FORM_KEYS) {
+      if (text === form) continue;
+      // A one-character short form is one only as a word of its own (株 of 株洲 is no form).
+      const word = CJK_SHORT_FORMS.has(form);
+      const before = word ? `${form} ` : form;
+      const after = word ? ` ${form}` : form;
+      if (text.startsWith(before)) text = text.slice(before.length).trim();
+      else if (text.endsWith(after)) text = text.slice(0, -after.length).trim();
+      else continue;
+      legalForm ??= name;
+      again = text.length > 0;
+      break;
+    }
+  }
+  return { core: text, legalForm };
+}
 const LONG_LEGAL_FORMS = LEGAL_FORM_KEYS.filter((k) => k.split(' ').length >= 3);
 
 /** The folded organisation name without its legal form, and the form. "Müller GmbH & Co. KG" → muller, gmbh&cokg. */
@@ -160,6 +212,11 @@ export function splitLegalForm(name: string): { core: string; legalForm: string 
       }
     }
   }
+  if (isCjk(text)) {
+    const cjk = splitCjkLegalForm(text);
+    text = cjk.core;
+    legalForm ??= cjk.legalForm;
+  }
   // "The Widget Company Ltd" is Widget Company Ltd where another system files it under W.
   if (text.startsWith('the ') && text.length > 4) text = text.slice(4);
   return { core: text, legalForm };
@@ -181,6 +238,43 @@ const CJK = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}]/u;
 
 /** Whether a folded word is written in a script without spaces between words (CJK: 王小明, 山田太郎, 김민준). */
 export const isCjk = (word: string): boolean => CJK.test(word);
+
+/** Whether a string's first character could be of a CJK script (cheap: the matcher asks for every pair). */
+const mayBeCjk = (text: string): boolean => text.charCodeAt(0) >= 0x1100;
+
+/** A person's name written in a CJK script, as matching reads it (block.ts, score.ts): NFC, without spaces. */
+export interface CjkName {
+  /** The family and given name where the record tells them apart (two fields, or one field with a space). */
+  family: string | null;
+  given: string | null;
+  /** The whole name, family name first (as a record with two fields holds them: a system may have swapped them). */
+  full: string;
+}
+
+/**
+ * A person's name when every part of it is written in a CJK script (王小明, 山田 太郎, 김민준), else null. Read from the
+ * comparison form alone (so the stored records' forms give it too): Hangul composed into syllables again (NFC),
+ * spaces taken out. A name in one field is split at its first space, family name first as the scripts write it
+ * ("山田 太郎"); without a space the split is not known (山田太郎: 山田 + 太郎, 王小明: 王 + 小明), so only `full`.
+ */
+export function cjkName(s: Pick<StandardCustomer, 'partyType' | 'givenName' | 'familyName'>): CjkName | null {
+  if (s.partyType === 'ORGANIZATION') return null;
+  const { givenName: given, familyName: family } = s;
+  if (!given && !family) return null;
+  if ((given && !(mayBeCjk(given) && isCjk(given))) || (family && !(mayBeCjk(family) && isCjk(family))))
+    return null;
+  const compact = (text: string) => text.normalize('NFC').replace(/ /g, '');
+  if (given && family) {
+    const f = compact(family);
+    const g = compact(given);
+    return { family: f, given: g, full: f + g };
+  }
+  const one = (given ?? family ?? '').normalize('NFC');
+  const space = one.indexOf(' ');
+  if (space < 0) return { family: null, given: null, full: one };
+  const g = one.slice(space + 1).replace(/ /g, '');
+  return { family: one.slice(0, space), given: g || null, full: one.replace(/ /g, '') };
+}
 
 /** The characters of a CJK name indexed by their suffixes, at most (a company's name runs longer than a person's). */
 const MAX_CJK_CHARS = 16;

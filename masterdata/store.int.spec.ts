@@ -20,7 +20,7 @@ import { loadTable } from './load.ts';
 import { COMPARISONS, Scorer } from './score.ts';
 import { standardise } from './standardise.ts';
 import { decidePair } from './steward.ts';
-import { goldenIdFor, type MasterDataStore } from './store.ts';
+import { goldenIdFor, MasterDataStore } from './store.ts';
 import { dropStore, scratchStore } from './test-support.ts';
 
 const stores: MasterDataStore[] = [];
@@ -966,5 +966,64 @@ describe('a CSV customer table with shipping columns and PO boxes (the shipped m
     const street = COMPARISONS.findIndex((x) => x.name === 'street');
     expect(pairs.rows.length).toBe(1);
     for (const p of pairs.rows) expect(p.levels[street]).toBe(-1);
+  });
+});
+
+describe('names in a CJK script', () => {
+  const at = (system: string, id: string, name: { givenName?: string; familyName?: string } | string) => ({
+    system,
+    customer: {
+      customerId: `${system}:${id}`,
+      sourceIds: [{ system, id }],
+      ...(typeof name === 'string'
+        ? { partyType: 'ORGANIZATION', organizationName: name }
+        : { partyType: 'PERSON', person: name }),
+      // No email, phone, tax id or street in common: the names must bring the records together.
+      addresses: [{ use: 'BILLING', city: '東京', postalCode: '100-0001', countryCode: 'JP' }],
+    } as unknown as CustomerPartyMaster,
+  });
+  const stored = [
+    at('crm', 'c1', { givenName: '小明', familyName: '王' }),
+    at('crm', 'c2', { givenName: '太郎', familyName: '山田' }),
+    at('crm', 'c3', { givenName: '민준', familyName: '김' }),
+    at('crm', 'c4', '株式会社山田商事'),
+  ];
+  // The same four in an ERP with one name field (with a space, or none), its company's legal form abbreviated after.
+  const again = [
+    at('erp', 'e1', { familyName: '王小明' }),
+    at('erp', 'e2', { familyName: '山田 太郎' }),
+    at('erp', 'e3', { familyName: '김민준' }),
+    at('erp', 'e4', '山田商事(株)'),
+  ];
+  // Other people and another company of the same place.
+  const others = [
+    at('erp', 'o1', { familyName: '王小敏' }),
+    at('erp', 'o2', { familyName: '山田次郎' }),
+    at('erp', 'o3', { givenName: '서연', familyName: '김' }),
+    at('erp', 'o4', '山田商会株式会社'),
+  ];
+
+  it('merges one CJK name held in one field and in two; other names stay apart', async () => {
+    const store = await freshStore();
+    const first = await store.upsertBatch(stored);
+    const second = await store.upsertBatch(again);
+    expect(second.map((r) => r.goldenId)).toEqual(first.map((r) => r.goldenId));
+    const third = await store.upsertBatch(others);
+    for (const r of third) expect(first.map((f) => f.goldenId)).not.toContain(r.goldenId);
+    expect(third.map((r) => r.outcome)).not.toContain('merged');
+  });
+
+  it('re-keys CJK names stored under the keys of before at migrate (KEY_VERSION)', async () => {
+    const store = await freshStore();
+    const first = await store.upsertBatch(stored);
+    const q = `"${store.schema}"`;
+    // As key version 5 left them, reduced to nothing of the CJK keys: no key row at all.
+    await store.pool.query(`delete from ${q}.block_key`);
+    await store.pool.query(`update ${q}.source_record set keys = '{}'`);
+    await store.pool.query(`update ${q}.block_meta set key_version = 5`);
+    const upgraded = new MasterDataStore({ pool: store.pool, schema: store.schema, config: store.config });
+    await upgraded.migrate();
+    const second = await upgraded.upsertBatch(again);
+    expect(second.map((r) => r.goldenId)).toEqual(first.map((r) => r.goldenId));
   });
 });

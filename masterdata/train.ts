@@ -29,6 +29,7 @@ const seeded = mulberry32;
 /** Blocking key families and the comparisons that agree by construction among the pairs they propose. */
 const KEY_FAMILIES: Record<string, string[]> = {
   n: ['familyName', 'givenName'],
+  c: ['familyName', 'givenName', 'orgName'],
   b: ['birthDate'],
   e: ['email'],
   p: ['phone'],
