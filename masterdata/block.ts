@@ -15,7 +15,14 @@
  * found, with one initial or none, no duplicate that another key missed (README, Stopped keys).
  */
 import doubleMetaphone from 'talisman/phonetics/double-metaphone.js';
-import { type CjkName, cjkName, isCjk, orgNameWords, type StandardCustomer } from './standardise.ts';
+import {
+  type CjkName,
+  cjkName,
+  isCjk,
+  orgNameWords,
+  type StandardAddress,
+  type StandardCustomer,
+} from './standardise.ts';
 
 /** Double Metaphone is the costliest part of blocking and names repeat: results are remembered (bounded). */
 const phonetics = new Map<string, string>();
@@ -77,7 +84,7 @@ export function isMatchKey(key: string): boolean {
 }
 
 /** Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). */
-export const KEY_VERSION = 6;
+export const KEY_VERSION = 7;
 
 /**
  * A blocking key as it is stored in `block_key` and `block_stop` (migration 014): a signed 64-bit hash of the text,
@@ -150,17 +157,11 @@ export function blockingKeys(s: StandardCustomer): string[] {
   for (const phone of s.phones) keys.add(`p:${phone}`);
   if (s.taxId) keys.add(`t:${s.taxId}`);
   for (const domain of s.domains) keys.add(`d:${domain}`);
-  if (s.postalCode && s.houseNumber) keys.add(`a:${s.country ?? ''}:${s.postalCode}:${s.houseNumber}`);
-  // A PO box, by its post office's postal code: never the key of a house of that number.
-  if (s.postalCode && s.poBox) keys.add(`a:${s.country ?? ''}:${s.postalCode}:box${s.poBox}`);
   const person = s.partyType === 'PERSON' || s.partyType === 'UNKNOWN';
   const cjk = person ? cjkName(s) : null;
   const initials = cjk ? cjkInitials(cjk) : person ? nameInitials(s) : [];
-  if (s.street && s.houseNumber && s.city) {
-    const street = `s:${s.street.slice(0, 6)}:${s.houseNumber}:${s.city.slice(0, 3)}`;
-    if (initials.length === 0) keys.add(street);
-    for (const i of initials) keys.add(`${street}:${i}`);
-  }
+  addressKeys(keys, s, initials);
+  for (const other of s.otherAddresses ?? []) addressKeys(keys, other, initials);
 
   if (cjk) {
     const month = s.birthDate?.slice(0, 7);
@@ -199,6 +200,21 @@ export function blockingKeys(s: StandardCustomer): string[] {
     if (isCjk(s.orgName)) keys.add(`c:${s.orgName.normalize('NFC').replace(/ /g, '')}`);
   }
   return [...keys].sort(byCodeUnits);
+}
+
+/**
+ * The keys of one address of a record (its own, or one of its `otherAddresses`: a shipping address, a street
+ * address beside a PO box): postal code + house number or + PO box, street + number + city with the name initials.
+ */
+function addressKeys(keys: Set<string>, x: StandardAddress, initials: string[]): void {
+  if (x.postalCode && x.houseNumber) keys.add(`a:${x.country ?? ''}:${x.postalCode}:${x.houseNumber}`);
+  // A PO box, by its post office's postal code: never the key of a house of that number.
+  if (x.postalCode && x.poBox) keys.add(`a:${x.country ?? ''}:${x.postalCode}:box${x.poBox}`);
+  if (x.street && x.houseNumber && x.city) {
+    const street = `s:${x.street.slice(0, 6)}:${x.houseNumber}:${x.city.slice(0, 3)}`;
+    if (initials.length === 0) keys.add(street);
+    for (const i of initials) keys.add(`${street}:${i}`);
+  }
 }
 
 /**

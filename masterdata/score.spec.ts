@@ -420,3 +420,80 @@ describe('names in a CJK script (王小明, 山田太郎, 김민준)', () => {
     expect(orgLevel('北京华为技术有限公司', '华为技术有限公司')).toBe(2);
   });
 });
+
+describe('records with several addresses', () => {
+  type Line = { use: string; lines: string[]; city: string; postalCode: string };
+  const at = (addresses: Line[], givenName = 'Jana') =>
+    standardise(
+      {
+        customerId: 'x:1',
+        sourceIds: [{ system: 'x', id: '1' }],
+        partyType: 'PERSON',
+        person: { givenName, familyName: 'Schulz' },
+        addresses: addresses.map((a) => ({ ...a, countryCode: 'DE' })),
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+  const box = { use: 'MAILING', lines: ['Postfach 12 34'], city: 'Berlin', postalCode: '10117' };
+  const friedrich = { use: 'SHIPPING', lines: ['Friedrichstr. 12'], city: 'Berlin', postalCode: '10117' };
+  const munich = { use: 'BILLING', lines: ['Leopoldstr. 5'], city: 'München', postalCode: '80802' };
+  const address = (v: number[]) =>
+    Object.fromEntries(
+      ['postalCode', 'street', 'city'].map((n) => [n, v[COMPARISONS.findIndex((c) => c.name === n)]]),
+    );
+  const scorer = Scorer.fromConfig(config);
+
+  it('compare the pair of addresses that agrees best: a street address beside a PO box', () => {
+    const boxFirst = at([box, friedrich]);
+    const street = at([{ ...friedrich, use: 'BILLING' }]);
+    expect(address(comparisonVector(boxFirst, street))).toEqual({ postalCode: 0, street: 0, city: 0 });
+    // One address: its postal code and city add nothing to street and number, as with one address each.
+    expect(scorer.score(boxFirst, street).weight).toBe(
+      scorer.score(at([{ ...friedrich, use: 'BILLING' }]), street).weight,
+    );
+  });
+
+  it('… and a shipping address of one that is the other’s billing address', () => {
+    const both = at([munich, friedrich]);
+    expect(address(comparisonVector(both, at([{ ...friedrich, use: 'BILLING' }])))).toEqual({
+      postalCode: 0,
+      street: 0,
+      city: 0,
+    });
+    expect(address(comparisonVector(both, at([munich])))).toEqual({ postalCode: 0, street: 0, city: 0 });
+    // No address in common: the records' own (billing) addresses as before.
+    const elsewhere = at([{ use: 'BILLING', lines: ['Hauptstr. 7'], city: 'Köln', postalCode: '50667' }]);
+    expect(address(comparisonVector(both, elsewhere))).toEqual({ postalCode: 2, street: 2, city: 1 });
+  });
+
+  it('keep at most three addresses besides the first, each once, and none for one address', () => {
+    const many = at([
+      munich,
+      friedrich,
+      { ...friedrich, use: 'MAILING' },
+      box,
+      { use: 'OTHER', lines: ['Hauptstr. 7'], city: 'Köln', postalCode: '50667' },
+      { use: 'OTHER', lines: ['Ring 1'], city: 'Bonn', postalCode: '53111' },
+    ]);
+    expect(many.street).toBe('leopoldstrasse');
+    expect(many.otherAddresses?.map((a) => a.street ?? `box ${a.poBox}`)).toEqual([
+      'friedrichstrasse',
+      'box 1234',
+      'hauptstrasse',
+    ]);
+    expect('otherAddresses' in at([munich])).toBe(false);
+  });
+
+  it('hold another house number of one street as a conflict at any of their addresses, unless one is in common', () => {
+    const conflict = conflictTest(config.conflicts);
+    const other = { ...friedrich, use: 'BILLING', lines: ['Friedrichstr. 123'] };
+    expect(conflict(at([munich, friedrich]), at([other]))).toBe('houseNumber: else');
+    expect(conflict(at([munich, friedrich]), at([other, { ...friedrich, use: 'SHIPPING' }]))).toBeNull();
+  });
+
+  it('are keyed at each address', () => {
+    const keys = blockingKeys(at([munich, friedrich]));
+    expect(keys).toContain('a:DE:10117:12');
+    expect(keys).toContain('a:DE:80802:5');
+  });
+});

@@ -13,6 +13,7 @@ import {
   isCjk,
   isEntityWord,
   orgNameWords,
+  type StandardAddress,
   type StandardCustomer,
 } from './standardise.ts';
 
@@ -298,34 +299,43 @@ export const COMPARISONS: Comparison[] = [
   {
     name: 'postalCode',
     levels: ['exact', 'first 3', 'else'],
-    level(a, b) {
-      if (!a.postalCode || !b.postalCode) return -1;
-      if (a.postalCode === b.postalCode) return 0;
-      return a.postalCode.slice(0, 3) === b.postalCode.slice(0, 3) ? 1 : 2;
-    },
+    level: postalCodeLevel,
   },
   {
     name: 'street',
     levels: ['street and number', 'street jw>=0.88', 'else'],
-    level(a, b) {
-      // A PO box is no street: against a street address it says nothing (Postfach 12 is not Friedrichstr. 12, nor
-      // Postfachweg 12); two records of one box are one address, of two boxes two.
-      if (a.poBox || b.poBox) return a.poBox && b.poBox ? (a.poBox === b.poBox ? 0 : 2) : -1;
-      if (!a.street || !b.street) return -1;
-      const s = jw(a.street, b.street);
-      if (s >= 0.88 && a.houseNumber === b.houseNumber) return 0;
-      return s >= 0.88 ? 1 : 2;
-    },
+    level: streetLevel,
   },
   {
     name: 'city',
     levels: ['jw>=0.9', 'else'],
-    level(a, b) {
-      if (!a.city || !b.city) return -1;
-      return jw(a.city, b.city) >= 0.9 ? 0 : 1;
-    },
+    level: cityLevel,
   },
 ];
+
+// The address comparisons read one address of each record (`StandardAddress`: the record's own, or one of its
+// `otherAddresses`, see `bestAddresses`).
+
+function postalCodeLevel(a: StandardAddress, b: StandardAddress): number {
+  if (!a.postalCode || !b.postalCode) return -1;
+  if (a.postalCode === b.postalCode) return 0;
+  return a.postalCode.slice(0, 3) === b.postalCode.slice(0, 3) ? 1 : 2;
+}
+
+function streetLevel(a: StandardAddress, b: StandardAddress): number {
+  // A PO box is no street: against a street address it says nothing (Postfach 12 is not Friedrichstr. 12, nor
+  // Postfachweg 12); two records of one box are one address, of two boxes two.
+  if (a.poBox || b.poBox) return a.poBox && b.poBox ? (a.poBox === b.poBox ? 0 : 2) : -1;
+  if (!a.street || !b.street) return -1;
+  const s = jw(a.street, b.street);
+  if (s >= 0.88 && a.houseNumber === b.houseNumber) return 0;
+  return s >= 0.88 ? 1 : 2;
+}
+
+function cityLevel(a: StandardAddress, b: StandardAddress): number {
+  if (!a.city || !b.city) return -1;
+  return jw(a.city, b.city) >= 0.9 ? 0 : 1;
+}
 
 /**
  * Two words of company names are one word: equal, one the other's start (Verwaltung and Verwaltungs, Service and
@@ -367,18 +377,22 @@ export const CONFLICT_COMPARISONS: Comparison[] = [
     // same street, the numbers not equal", as it does where one number is missing. Streets of other places (a
     // customer who moved to a Calle Nueva of another postal code) are the weighed comparisons' to tell.
     // 'suffix missing': one number is the other without its letter (12 and 12a), as a system that drops it writes.
+    // Records with several addresses: the best level of any pair of their addresses (one address in common is no
+    // conflict, whatever their other addresses are), as the weighed address comparisons take their best pair.
     name: 'houseNumber',
     levels: ['same', 'suffix missing', 'else'],
     level(a, b) {
-      const x = a.houseNumber;
-      const y = b.houseNumber;
-      if (!x || !y || !a.street || !b.street) return -1;
-      const samePlace =
-        a.postalCode || b.postalCode ? a.postalCode === b.postalCode : !!a.city && a.city === b.city;
-      if (!samePlace || jw(a.street, b.street) < 0.88) return -1;
-      if (x === y) return 0;
-      const digits = (n: string) => n.replace(/[a-z]$/, '');
-      return (x === digits(x) || y === digits(y)) && digits(x) === digits(y) ? 1 : 2;
+      let best = houseNumberLevel(a, b);
+      const xs = a.otherAddresses ?? NO_ADDRESSES;
+      const ys = b.otherAddresses ?? NO_ADDRESSES;
+      for (let i = -1; i < xs.length && best !== 0; i++) {
+        for (let j = -1; j < ys.length && best !== 0; j++) {
+          if (i < 0 && j < 0) continue;
+          const level = houseNumberLevel(i < 0 ? a : (xs[i] ?? a), j < 0 ? b : (ys[j] ?? b));
+          if (level >= 0 && (best < 0 || level < best)) best = level;
+        }
+      }
+      return best;
     },
   },
   {
@@ -470,8 +484,104 @@ export interface PairScore {
   probability: number;
 }
 
-export function comparisonVector(a: StandardCustomer, b: StandardCustomer): number[] {
-  return COMPARISONS.map((c) => c.level(a, b));
+/** No other addresses (one array for all records without, not one a pair). */
+const NO_ADDRESSES: readonly StandardAddress[] = [];
+
+/** The `houseNumber` conflict's level of one pair of addresses. */
+function houseNumberLevel(a: StandardAddress, b: StandardAddress): number {
+  const x = a.houseNumber;
+  const y = b.houseNumber;
+  if (!x || !y || !a.street || !b.street) return -1;
+  const samePlace =
+    a.postalCode || b.postalCode ? a.postalCode === b.postalCode : !!a.city && a.city === b.city;
+  if (!samePlace || jw(a.street, b.street) < 0.88) return -1;
+  if (x === y) return 0;
+  const digits = (n: string) => n.replace(/[a-z]$/, '');
+  return (x === digits(x) || y === digits(y)) && digits(x) === digits(y) ? 1 : 2;
+}
+
+/**
+ * Both records name one address, street and house number or one PO box (from levels alone it cannot be told from a
+ * street name without numbers): then postal code and city add nothing (`Scorer.weightOf`).
+ */
+const oneAddress = (x: StandardAddress, y: StandardAddress, street: number): boolean =>
+  street === 0 && ((!!x.houseNumber && !!y.houseNumber) || !!x.poBox);
+
+/** What one pair of addresses adds to a pair's weight under `weights` (log2(m/u) per comparison and level). */
+function addressWeight(weights: number[][], x: StandardAddress, y: StandardAddress): number {
+  const street = streetLevel(x, y);
+  const postal = postalCodeLevel(x, y);
+  const city = cityLevel(x, y);
+  const one = oneAddress(x, y, street);
+  let weight = street < 0 ? 0 : (weights[STREET]?.[street] ?? 0);
+  if (postal >= 0 && !(one && postal === 0)) weight += weights[POSTAL_CODE]?.[postal] ?? 0;
+  if (city >= 0 && !(one && city === 0)) weight += weights[CITY]?.[city] ?? 0;
+  return weight;
+}
+
+/** The pair of addresses `comparisonVector` last levelled (read by `Scorer.score` at once; no tuple per pair). */
+let chosenA: StandardAddress | null = null;
+let chosenB: StandardAddress | null = null;
+
+/**
+ * The pair of addresses of two records that agrees best (the most weight under `weights`), the records' own first
+ * (kept on a tie): a shipping address of one that is the other's billing address, a street address beside a PO
+ * box. Only for records with `otherAddresses` (at most 1 + MAX_OTHER_ADDRESSES each); others cost one test.
+ */
+function bestAddresses(a: StandardCustomer, b: StandardCustomer, weights: number[][]): void {
+  const xs = a.otherAddresses ?? NO_ADDRESSES;
+  const ys = b.otherAddresses ?? NO_ADDRESSES;
+  let best = addressWeight(weights, a, b);
+  chosenA = a;
+  chosenB = b;
+  for (let i = -1; i < xs.length; i++) {
+    const x = i < 0 ? a : (xs[i] ?? a);
+    for (let j = -1; j < ys.length; j++) {
+      if (i < 0 && j < 0) continue;
+      const y = j < 0 ? b : (ys[j] ?? b);
+      const weight = addressWeight(weights, x, y);
+      if (weight > best) {
+        best = weight;
+        chosenA = x;
+        chosenB = y;
+      }
+    }
+  }
+}
+
+/** log2(m/u) per comparison and level of a model. */
+const weightsOf = (model: Model): number[][] =>
+  COMPARISONS.map((c) => {
+    const p = model[c.name] ?? DEFAULT_MODEL[c.name];
+    if (!p || p.m.length !== c.levels.length) {
+      throw new Error(`model for ${c.name} needs ${c.levels.length} levels (${c.levels.join(', ')})`);
+    }
+    return p.m.map((m, i) => Math.log2(m / (p.u[i] ?? 1)));
+  });
+
+let defaultWeights: number[][] | undefined;
+
+/**
+ * The comparison levels of a pair, the address comparisons (postal code, street, city) of its best-agreeing pair of
+ * addresses (`bestAddresses`, by the weights given: the scorer's own, else the built-in model's, as training reads
+ * pairs before it has a model).
+ */
+export function comparisonVector(a: StandardCustomer, b: StandardCustomer, weights?: number[][]): number[] {
+  const levels = COMPARISONS.map((c) => c.level(a, b));
+  chosenA = a;
+  chosenB = b;
+  if (a.otherAddresses?.length || b.otherAddresses?.length) {
+    if (!weights && !defaultWeights) defaultWeights = weightsOf(DEFAULT_MODEL);
+    bestAddresses(a, b, weights ?? defaultWeights ?? []);
+    if (chosenA !== a || chosenB !== b) {
+      const x = chosenA ?? a;
+      const y = chosenB ?? b;
+      levels[POSTAL_CODE] = postalCodeLevel(x, y);
+      levels[STREET] = streetLevel(x, y);
+      levels[CITY] = cityLevel(x, y);
+    }
+  }
+  return levels;
 }
 
 /** Whether two records can be the same customer at all: an organisation is never a person. */
@@ -487,13 +597,7 @@ export class Scorer {
   readonly #priorOdds: number;
 
   constructor(model: Model, matchPrior: number) {
-    this.#weights = COMPARISONS.map((c) => {
-      const p = model[c.name] ?? DEFAULT_MODEL[c.name];
-      if (!p || p.m.length !== c.levels.length) {
-        throw new Error(`model for ${c.name} needs ${c.levels.length} levels (${c.levels.join(', ')})`);
-      }
-      return p.m.map((m, i) => Math.log2(m / (p.u[i] ?? 1)));
-    });
+    this.#weights = weightsOf(model);
     this.#priorOdds = matchPrior / (1 - matchPrior);
   }
 
@@ -526,9 +630,8 @@ export class Scorer {
 
   score(a: StandardCustomer, b: StandardCustomer): PairScore {
     if (!comparable(a, b)) return { levels: [], weight: Number.NEGATIVE_INFINITY, probability: 0 };
-    const levels = comparisonVector(a, b);
-    const oneAddress = levels[STREET] === 0 && ((!!a.houseNumber && !!b.houseNumber) || !!a.poBox);
-    const weight = this.weightOf(levels, oneAddress);
+    const levels = comparisonVector(a, b, this.#weights);
+    const weight = this.weightOf(levels, oneAddress(chosenA ?? a, chosenB ?? b, levels[STREET] ?? -1));
     return { levels, weight, probability: this.probabilityOf(weight) };
   }
 }

@@ -38,10 +38,28 @@ export interface StandardCustomer {
    * number are null. Optional: comparison forms stored before it was read have none.
    */
   poBox?: string | null;
+  /**
+   * The record's other addresses (a shipping address beside the billing one, a street address beside a PO box), at
+   * most `MAX_OTHER_ADDRESSES`, each unlike the one above and every other; absent when there is none (and in the
+   * comparison forms stored before they were read). The address comparisons take the pair that agrees best.
+   */
+  otherAddresses?: StandardAddress[];
   website: string | null;
   /** The organisation's own internet domains: the website's and those of its non-free-mail addresses. */
   domains: string[];
 }
+
+/** One address as the comparisons read it: the record's own (its fields above) or one of its `otherAddresses`. */
+export type StandardAddress = Pick<
+  StandardCustomer,
+  'country' | 'postalCode' | 'city' | 'street' | 'houseNumber' | 'poBox'
+>;
+
+/**
+ * At most this many addresses of a record besides the first are compared (a billing, a shipping and a PO box
+ * address, and one more): each is compared with each of the other record's, so the pairs grow as their product.
+ */
+export const MAX_OTHER_ADDRESSES = 3;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Text folding
@@ -640,6 +658,47 @@ export const MATCHED_FIELDS = [
   'taxId',
 ] as const satisfies readonly GoldenField[];
 
+type Address = NonNullable<CustomerPartyMaster['addresses']>[number];
+
+/** An address's comparison form; `fallbackCountry` where it names no country (a shipping address of the record's). */
+function standardiseAddress(address: Address | undefined, fallbackCountry: string | null): StandardAddress {
+  const country = standardiseCountry(address?.countryCode) ?? fallbackCountry;
+  const street = address?.lines?.length ? standardiseStreet(address.lines.join(' ')) : null;
+  return {
+    country,
+    postalCode: standardisePostalCode(address?.postalCode, country),
+    city: address?.city ? fold(address.city) || null : null,
+    street: street?.street || null,
+    houseNumber: street?.houseNumber ?? null,
+    poBox: street?.poBox ?? null,
+  };
+}
+
+const sameAddress = (x: StandardAddress, y: StandardAddress): boolean =>
+  x.postalCode === y.postalCode &&
+  x.city === y.city &&
+  x.street === y.street &&
+  x.houseNumber === y.houseNumber &&
+  (x.poBox ?? null) === (y.poBox ?? null);
+
+/** The record's addresses besides `first`, in its order, each once, without those that say nothing to compare. */
+function otherAddressesOf(
+  customer: CustomerPartyMaster,
+  first: Address | undefined,
+  main: StandardAddress,
+): StandardAddress[] {
+  const others: StandardAddress[] = [];
+  for (const address of customer.addresses ?? []) {
+    if (address === first) continue;
+    const std = standardiseAddress(address, main.country);
+    if (!std.postalCode && !std.city && !std.street && !std.poBox) continue;
+    if (sameAddress(std, main) || others.some((o) => sameAddress(o, std))) continue;
+    others.push(std);
+    if (others.length === MAX_OTHER_ADDRESSES) break;
+  }
+  return others;
+}
+
 export function standardise(customer: CustomerPartyMaster, config: MdmConfig): StandardCustomer {
   const address = customer.addresses?.find((a) => a.use === 'BILLING') ?? customer.addresses?.[0];
   const country = standardiseCountry(address?.countryCode) ?? null;
@@ -694,7 +753,8 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
       if (!isFreemail(domain)) domains.add(domain);
     }
   }
-  const street = address?.lines?.length ? standardiseStreet(address.lines.join(' ')) : null;
+  const main = standardiseAddress(address, null);
+  const others = (customer.addresses?.length ?? 0) > 1 ? otherAddressesOf(customer, address, main) : [];
   const birth = customer.birthDate ? String(customer.birthDate).slice(0, 10) : null;
 
   return {
@@ -711,12 +771,8 @@ export function standardise(customer: CustomerPartyMaster, config: MdmConfig): S
       ? standardiseTaxId(customer.taxId.value, isVat(customer.taxId.scheme) ? country : null) || null
       : null,
     birthDate: birth && /^\d{4}-\d{2}-\d{2}$/.test(birth) ? birth : null,
-    country,
-    postalCode: standardisePostalCode(address?.postalCode, country),
-    city: address?.city ? fold(address.city) || null : null,
-    street: street?.street || null,
-    houseNumber: street?.houseNumber ?? null,
-    poBox: street?.poBox ?? null,
+    ...main,
+    ...(others.length ? { otherAddresses: others } : {}),
     website: site,
     domains: [...domains].sort(),
   };

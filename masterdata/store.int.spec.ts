@@ -1027,3 +1027,47 @@ describe('names in a CJK script', () => {
     expect(second.map((r) => r.goldenId)).toEqual(first.map((r) => r.goldenId));
   });
 });
+
+describe('records with several addresses', () => {
+  const record = (system: string, id: string, addresses: Array<{ use: string; lines: string[] }>) => ({
+    system,
+    customer: {
+      customerId: `${system}:${id}`,
+      sourceIds: [{ system, id }],
+      partyType: 'PERSON',
+      person: { givenName: 'Jana', familyName: 'Schulz' },
+      // No email, phone or birth date: the name and an address must bring the records together.
+      addresses: addresses.map((a) => ({ ...a, city: 'Berlin', postalCode: '10117', countryCode: 'DE' })),
+    } as unknown as CustomerPartyMaster,
+  });
+
+  it('merges by the address two records share, whichever of their addresses it is', async () => {
+    const store = await freshStore();
+    const [shop] = await store.upsertBatch([
+      record('shop', 's1', [{ use: 'BILLING', lines: ['Friedrichstr. 12'] }]),
+    ]);
+    const [erp, crm] = await store.upsertBatch([
+      // A PO box first, the street address second.
+      record('erp', 'e1', [
+        { use: 'MAILING', lines: ['Postfach 12 34'] },
+        { use: 'SHIPPING', lines: ['Friedrichstr. 12'] },
+      ]),
+      // Another billing address, the shop's address as its shipping address.
+      record('crm', 'c1', [
+        { use: 'BILLING', lines: ['Chausseestr. 88'] },
+        { use: 'SHIPPING', lines: ['Friedrichstraße 12'] },
+      ]),
+    ]);
+    // One golden record (its id may be the cluster's new one: README, Clusters do not depend on arrival order).
+    const golden = await store.resolve(shop?.goldenId ?? '');
+    expect(erp?.outcome).toBe('merged');
+    expect(erp?.goldenId).toBe(golden);
+    expect(crm?.goldenId).toBe(golden);
+    // One name at another house number of the street, and no other address in common, is not merged.
+    const [other] = await store.upsertBatch([
+      record('crm', 'c2', [{ use: 'BILLING', lines: ['Friedrichstr. 123'] }]),
+    ]);
+    expect(other?.outcome).not.toBe('merged');
+    expect(other?.goldenId).not.toBe(golden);
+  });
+});
