@@ -1,3 +1,5 @@
+import { type EdifactSegment, type EdifactSeparators, value } from '../../../formats/edifact/segment.ts';
+import { readServiceStringAdvice, tokenize } from '../../../formats/edifact/tokenizer.ts';
 import { detectSeparators } from '../../../formats/x12/tokenizer.ts';
 
 /**
@@ -122,7 +124,8 @@ const EDIFACT_KEY = 'UNB:';
 
 /**
  * `UNB:<sender>/<recipient>/<0020>` (UNB 0004, 0010, 0020) of each EDIFACT interchange the bytes hold, in order, with
- * the separators its UNA declares (else the defaults `:+.? '`), released characters kept as data.
+ * the separators its UNA declares (else the defaults `:+.? '`), released characters kept as data, as the EDIFACT
+ * reader's tokenizer reads them.
  */
 export function edifactInterchangeKeys(bytes: Buffer): string[] {
   return edifactInterchanges(bytes).map(keyOf);
@@ -131,54 +134,32 @@ export function edifactInterchangeKeys(bytes: Buffer): string[] {
 function edifactInterchanges(bytes: Buffer): InterchangeIds[] {
   const text = bytes.toString('latin1');
   const keys: InterchangeIds[] = [];
-  let separators = { component: ':', element: '+', release: '?', terminator: "'" };
   let from = 0;
+  // A UNB without a UNA may keep the separators of the interchange before (readServiceStringAdvice's `previous`).
+  let previous: EdifactSeparators | undefined;
   for (;;) {
+    // The next interchange's start: its UNA, or a UNB without one (the reader's own reading of UNA and UNB).
     const una = text.indexOf('UNA', from);
     const unb = text.indexOf('UNB', from);
     if (unb === -1) return keys;
-    if (una !== -1 && una < unb && text.length >= una + 9) {
-      const [component, element, , release, , terminator] = text.slice(una + 3, una + 9);
-      separators = { component: component!, element: element!, release: release!, terminator: terminator! };
-      from = una + 9;
+    const start = una !== -1 && una < unb ? una : unb;
+    from = unb + 3;
+    if (start > 0 && /[A-Za-z0-9]/.test(text[start - 1]!)) continue;
+    let header: EdifactSegment | undefined;
+    try {
+      const advice = readServiceStringAdvice(text, 'edifact', { from: start, segment: 1, previous });
+      header = tokenize(text, advice, 'edifact', 1)[0];
+      previous = advice.separators;
+    } catch {
       continue;
     }
-    from = unb + 3;
-    if (text[unb + 3] !== separators.element || (unb > 0 && /[A-Za-z0-9]/.test(text[unb - 1]!))) continue;
-    const elements = splitReleased(text.slice(unb, unb + 1024), separators);
-    // Released characters were taken as data above: the composite is cut at its component separator alone.
-    const part = (n: number) =>
-      splitReleased(elements[n] ?? '', { element: separators.component, release: '', terminator: '' })[0] ??
-      '';
-    const sender = part(2).trim();
-    const recipient = part(3).trim();
-    const reference = (elements[5] ?? '').trim();
+    if (header?.tag !== 'UNB') continue;
+    const sender = value(header, 2).trim();
+    const recipient = value(header, 3).trim();
+    const reference = value(header, 5).trim();
     if (!sender || !recipient || !/^[A-Za-z0-9]{1,14}$/.test(reference)) continue;
     keys.push({ kind: 'edifact', sender, receiver: recipient, controlNumber: reference });
   }
-}
-
-/** The segment at the start of `text` cut at its unreleased element separators (up to its unreleased terminator). */
-function splitReleased(
-  text: string,
-  { element, release, terminator }: { element: string; release: string; terminator: string },
-): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === release && i + 1 < text.length) {
-      current += text[++i];
-      continue;
-    }
-    if (c === terminator) break;
-    if (c === element) {
-      out.push(current);
-      current = '';
-    } else current += c;
-  }
-  out.push(current);
-  return out;
 }
 
 /**
