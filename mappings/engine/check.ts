@@ -13,6 +13,7 @@ import {
   type FieldNode,
   type RecordNode,
 } from './compile.ts';
+import { JSONATA_BUILT_INS } from './fast-path.ts';
 import { mappingFunctions } from './functions.ts';
 import { schemaText } from './values.ts';
 
@@ -483,16 +484,6 @@ export function staticWarnings(mapping: CompiledMapping): Problem[] {
 }
 
 /** JSONata's own functions and values (its standard library, bound in every evaluation). */
-const JSONATA_NAMES = new Set(
-  (
-    'abs append assert average boolean ceil clone contains count decodeUrl decodeUrlComponent distinct each ' +
-    'encodeUrl encodeUrlComponent error eval exists filter floor formatBase formatInteger formatNumber fromMillis ' +
-    'join keys length lookup lowercase map match max merge millis min not now number pad parseInteger power random ' +
-    'reduce replace reverse round shuffle sift single sort split spread sqrt string substring substringAfter ' +
-    'substringBefore sum toMillis trim type uppercase zip base64encode base64decode'
-  ).split(' '),
-);
-
 /**
  * `$name`s an expression reads that nothing binds: not JSONata's, the hub's ($doc, $tree, $record, $parent and
  * functions.ts), a let or an import, nor the expression itself (`$x :=`, a lambda's parameters, `@$x`, `#$i`). JSONata
@@ -523,7 +514,7 @@ function unboundVariables(mapping: CompiledMapping): Problem[] {
       if (typeof ast.index === 'string') bound.add(ast.index);
     });
     for (const name of read) {
-      if (bound.has(name) || known.has(name) || JSONATA_NAMES.has(name)) continue;
+      if (bound.has(name) || known.has(name) || JSONATA_BUILT_INS.has(name)) continue;
       const near = closest(name, [...known, ...bound]);
       const hint = near && distance(name, near) <= 2 ? ` (did you mean $${near}?)` : '';
       problems.push({

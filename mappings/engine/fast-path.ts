@@ -765,8 +765,11 @@ function arrayArgument(value: unknown): unknown[] | undefined {
   return Array.isArray(value) ? value : [value];
 }
 
-/** JSONata's own built-ins, by name: a call of one not compiled here is JSONata's (not a call of a lambda). */
-const JSONATA_BUILT_INS = new Set(
+/**
+ * JSONata's own built-ins, by name: a call of one not compiled here is JSONata's (not a call of a lambda); and a name
+ * `eai map check` knows is bound.
+ */
+export const JSONATA_BUILT_INS = new Set(
   (
     'sum count max min average string substring substringBefore substringAfter lowercase uppercase length trim ' +
     'pad match contains replace split join formatNumber formatBase formatInteger parseInteger number floor ceil ' +
