@@ -7,10 +7,11 @@
 //       (Confluent wire format), written with its source positions in Kafka transactions.
 // Each rate is records/s from the first to the last record landing on its topic, read from the topic's end offsets.
 // Target (issue 14): hub >= 0.7 x Connect's raw rate. Progress on stderr once a second; --json prints one JSON object.
-// --mapping-threads N: the hub maps in N threads (HubOptions.mappingThreads) instead of its own one.
+// --mapping-threads N: the hub maps in N threads (HubOptions.mappingThreads; 0: in its own one); default auto, as
+// `eai up` runs it (connectors/runtime/mapping-pool.ts defaultMappingThreads: one a core, at most 8).
 // --verify: the hub's topic read back (read_committed) once it is measured: every value decodes against the registry,
 // its key is the order's business key, keys and CloudEvents ids all distinct, one record per order.
-// Usage: npm run bench:connectors [-- --records 500000 --seed 14 --batch 2000 --mapping-threads 0 --json
+// Usage: npm run bench:connectors [-- --records 500000 --seed 14 --batch 2000 --mapping-threads auto --json
 //        --skip-connect --skip-hub --verify]
 import { once } from 'node:events';
 import { createWriteStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { AvroSerde } from '../bus/serde.ts';
 import { connectTopics } from '../bus/topics.ts';
 import { createTransport, type TransportAdmin } from '../bus/transport/index.ts';
 import { connectorMetrics } from '../connectors/runtime/connector-metrics.ts';
+import { defaultMappingThreads } from '../connectors/runtime/mapping-pool.ts';
 import { makeOrderLine, seededRandom } from '../formats/shopify-order/fixtures/large.ts';
 import { errorMessage } from '../lib/errors.ts';
 import { quietKnownWarnings } from '../lib/quiet-warnings.ts';
@@ -43,7 +45,7 @@ const { values: args } = benchArgs('npm run bench:connectors --', {
     records: { type: 'string', default: '500000' },
     seed: { type: 'string', default: '14' },
     batch: { type: 'string', default: '2000' },
-    'mapping-threads': { type: 'string', default: '0' },
+    'mapping-threads': { type: 'string', default: 'auto' },
     json: { type: 'boolean' },
     'skip-connect': { type: 'boolean' },
     'skip-hub': { type: 'boolean' },
@@ -53,11 +55,12 @@ const { values: args } = benchArgs('npm run bench:connectors --', {
 const RECORDS = Number(args.records);
 const SEED = Number(args.seed);
 const BATCH = Number(args.batch);
-const MAPPING_THREADS = Number(args['mapping-threads']);
+const MAPPING_THREADS =
+  args['mapping-threads'] === 'auto' ? defaultMappingThreads() : Number(args['mapping-threads']);
 if (!Number.isSafeInteger(RECORDS) || RECORDS < 1) throw new Error('--records: a whole number of at least 1');
 if (!Number.isSafeInteger(BATCH) || BATCH < 1 || BATCH > 10_000) throw new Error('--batch: 1 to 10000');
 if (!Number.isSafeInteger(MAPPING_THREADS) || MAPPING_THREADS < 0 || MAPPING_THREADS > 16)
-  throw new Error('--mapping-threads: 0 to 16');
+  throw new Error('--mapping-threads: auto or 0 to 16');
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const run = Math.random().toString(36).slice(2, 10);
 

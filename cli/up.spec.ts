@@ -98,7 +98,7 @@ describe('eai up --mapping-threads', () => {
       const lines = run.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(
-        /--mapping-threads \(EAI_MAPPING_THREADS\) must be a whole number from 0 to 64/,
+        /--mapping-threads \(EAI_MAPPING_THREADS\) must be auto or a whole number from 0 to 64/,
       );
     }
   });

@@ -25,7 +25,7 @@ export {
   type DeploymentFileCheck,
   loadDeployment,
 } from './runtime/definition.ts';
-export { MappingPool } from './runtime/mapping-pool.ts';
+export { defaultMappingThreads, MappingPool } from './runtime/mapping-pool.ts';
 export { createMappingStep, type DocumentInput, type MappingStep } from './runtime/mapping-step.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
 export { literalSecretWarnings, redactConfig } from './runtime/secrets.ts';

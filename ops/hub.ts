@@ -81,7 +81,8 @@ export interface HubOptions {
   sinkRetry?: { retries?: number; initialDelayMs?: number; maxDelayMs?: number };
   /**
    * Threads that parse, map and encode the source connectors' batches (connectors/runtime/mapping-pool.ts), so a
-   * source's mapping is not bound to one core; default 0: in the runtime's own thread.
+   * source's mapping is not bound to one core; default 0: in the runtime's own thread (`eai up` runs
+   * defaultMappingThreads() unless told).
    */
   mappingThreads?: number;
   /**

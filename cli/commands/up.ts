@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CONNECT_GROUP, type GroupStart, registryRootProblem } from '../../bus/index.ts';
-import { builtinPlugins, loadDeployment } from '../../connectors/index.ts';
+import { builtinPlugins, defaultMappingThreads, loadDeployment } from '../../connectors/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '../../lib/heap-growth.ts';
 import { createLogger } from '../../lib/logger.ts';
@@ -95,8 +95,8 @@ export function registerUpCommand(program: Command): void {
     )
     .option(
       '--mapping-threads <n>',
-      "worker threads the sources parse, map and encode in, off the hub's event loop (EAI_MAPPING_THREADS; 0: none)",
-      process.env.EAI_MAPPING_THREADS ?? '0',
+      `worker threads the sources parse, map and encode in, off the hub's event loop (EAI_MAPPING_THREADS; 0: none; auto: one a core, at most 8, none on one core: ${defaultMappingThreads()} here)`,
+      process.env.EAI_MAPPING_THREADS ?? 'auto',
     )
     .option(
       '--heap-growing-percent <n>',
@@ -147,11 +147,12 @@ export function registerUpCommand(program: Command): void {
                 schema: options.mdmSchema,
               }
             : undefined;
-        if (!/^\d+$/.test(options.mappingThreads) || Number(options.mappingThreads) > 64)
+        const threads = options.mappingThreads.trim();
+        if (threads !== 'auto' && (!/^\d+$/.test(threads) || Number(threads) > 64))
           throw new ConfigError(
-            `--mapping-threads (EAI_MAPPING_THREADS) must be a whole number from 0 to 64, got "${options.mappingThreads}"`,
+            `--mapping-threads (EAI_MAPPING_THREADS) must be auto or a whole number from 0 to 64, got "${options.mappingThreads}"`,
           );
-        const mappingThreads = Number(options.mappingThreads);
+        const mappingThreads = threads === 'auto' ? defaultMappingThreads() : Number(threads);
         const heapGrowingPercent = wholeNumber(
           '--heap-growing-percent (EAI_HEAP_GROWING_PERCENT)',
           0,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packInputs, unpackInputs } from './mapping-messages.ts';
+import { defaultMappingThreads } from './mapping-pool.ts';
 import type { DocumentInput } from './mapping-step.ts';
 
 /** The inputs as a thread gets them: posted (cloned, the buffer transferred), then unpacked. */
@@ -107,5 +108,13 @@ describe('mapping threads: the inputs posted to a thread', () => {
       { format: 'csv', bytes: 'c,d', name: 'two', extra: { nested: true } },
     ]);
     expect(got.every((input) => Buffer.isBuffer(input.bytes))).toBe(true);
+  });
+});
+
+describe('mapping threads: how many `eai up` runs when not told', () => {
+  it('one a core, at most 8, and none on one core', () => {
+    expect([1, 2, 3, 4, 8, 16, 64].map((cores) => defaultMappingThreads(cores))).toEqual([
+      0, 2, 3, 4, 8, 8, 8,
+    ]);
   });
 });

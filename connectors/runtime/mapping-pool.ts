@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { OutgoingRecord } from '../../bus/index.ts';
 import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
@@ -6,6 +7,16 @@ import { asBuffer, packInputs, unpackDocuments } from './mapping-messages.ts';
 import type { DocumentInput, PreparedDocument } from './mapping-step.ts';
 import type { MappingReply, MappingRequest, MappingWorkerData } from './mapping-worker.ts';
 import type { SourceStepConfig } from './source-step.ts';
+
+/**
+ * The mapping threads `eai up` runs when not told (`--mapping-threads auto`): one per core the process may use, at
+ * most 8, and none on one core, where a thread would only take turns with the event loop. The runtime's own thread
+ * then reads the sources and runs the Kafka transactions (about a fifth of a file source's CPU a record), the threads
+ * parse, map and encode: on two cores, two threads moved 1.3–1.6× the records a second of none (bench:connectors).
+ */
+export function defaultMappingThreads(cores = availableParallelism()): number {
+  return cores < 2 ? 0 : Math.min(cores, 8);
+}
 
 /** A mapping thread's failure, as the thread said it: retriable or not, as the original error was. */
 class MappingThreadError extends RetriableError {}
