@@ -13,10 +13,11 @@ import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { createRng } from '../simulators/generator/prng.ts';
 import { febrlLike, generatedCustomers, type LabelledRecord } from '../tests/mdm-data.ts';
 import { testStack } from '../tests/stack.ts';
-import { blockHash } from './block.ts';
+import { blockHash, indexKeys, KEY_VERSION } from './block.ts';
 import { defaultMdmConfig, type MdmConfig, parseMdmConfig } from './config.ts';
 import { eraseCustomer } from './erasure.ts';
 import { loadTable } from './load.ts';
+import { rulesChanged } from './rematch.ts';
 import { COMPARISONS, Scorer } from './score.ts';
 import { standardise } from './standardise.ts';
 import { decidePair } from './steward.ts';
@@ -1069,5 +1070,46 @@ describe('records with several addresses', () => {
     ]);
     expect(other?.outcome).not.toBe('merged');
     expect(other?.goldenId).not.toBe(golden);
+  });
+
+  it('gives a record stored before its second address was compared that address at migrate (KEY_VERSION)', async () => {
+    const store = await freshStore();
+    const erp = record('erp', 'e1', [
+      { use: 'MAILING', lines: ['Postfach 12 34'] },
+      { use: 'SHIPPING', lines: ['Friedrichstr. 12'] },
+    ]);
+    const [stored] = await store.upsertBatch([erp]);
+    const q = `"${store.schema}"`;
+    // As the code before KEY_VERSION 7 stored it: the comparison form and keys of the first address alone.
+    const { otherAddresses: _, ...oldStd } = standardise(erp.customer, store.config);
+    const oldKeys = indexKeys(oldStd);
+    const rec = (await store.pool.query(`select rec from ${q}.source_record`)).rows[0].rec;
+    await store.pool.query(`delete from ${q}.block_key`);
+    await store.pool.query(`insert into ${q}.block_key (key, rec) select unnest($1::bigint[]), $2`, [
+      oldKeys.map(blockHash),
+      rec,
+    ]);
+    await store.pool.query(`update ${q}.source_record set std = $1, keys = $2`, [
+      JSON.stringify(oldStd),
+      oldKeys,
+    ]);
+    await store.pool.query(`update ${q}.block_meta set key_version = ${KEY_VERSION - 1}`);
+
+    const steps = new Set<string>();
+    const upgraded = new MasterDataStore({ pool: store.pool, schema: store.schema, config: store.config });
+    await upgraded.migrate((step) => steps.add(step));
+    expect(steps).toContain('records indexed again');
+    const row = (await store.pool.query(`select std, keys from ${q}.source_record`)).rows[0];
+    expect(row.std.otherAddresses).toHaveLength(1);
+    expect(row.keys).toEqual(indexKeys(standardise(erp.customer, store.config)));
+    expect(row.keys.length).toBeGreaterThan(oldKeys.length);
+    // The pairs of the stored records were scored by the old forms: the hub says to rematch them.
+    expect(await rulesChanged(upgraded)).toBe(true);
+    // A record at the second address alone now finds it.
+    const [shop] = await upgraded.upsertBatch([
+      record('shop', 's1', [{ use: 'BILLING', lines: ['Friedrichstr. 12'] }]),
+    ]);
+    expect(shop?.outcome).toBe('merged');
+    expect(shop?.goldenId).toBe(await upgraded.resolve(stored?.goldenId ?? ''));
   });
 });

@@ -353,10 +353,15 @@ export class MasterDataStore {
 
   /** Whether the stored records were made by a version of the keys or of survivorship older than `current`. */
   async #storedBefore(column: 'key_version' | 'survive_version', current: number): Promise<boolean> {
-    const version = (
+    const version = await this.#storedVersion(column);
+    return version !== undefined && version < current;
+  }
+
+  /** The version of the keys or of survivorship the stored records were made by. */
+  async #storedVersion(column: 'key_version' | 'survive_version'): Promise<number | undefined> {
+    return (
       await this.pool.query<{ version: number }>(`select ${column} as version from ${this.#q}.block_meta`)
     ).rows[0]?.version;
-    return version !== undefined && version < current;
   }
 
   /**
@@ -424,16 +429,24 @@ export class MasterDataStore {
   }
 
   /**
-   * Re-indexes the stored records under the current blocking keys when block.ts changed them (KEY_VERSION), and
-   * the type-ahead words of CJK names (version 5), a page at a time, each page in a transaction under the matcher's lock. Idempotent: a rekey that stops is
-   * finished by the next migrate.
+   * Re-indexes the stored records when the comparison forms or blocking keys changed (KEY_VERSION, raised by a change
+   * of standardise.ts's forms as by one of block.ts's keys): each record's comparison form (`std`) is made again from
+   * the record as received (`source_record.record`) by the current `standardise`, and its keys and type-ahead words
+   * from that, a page at a time, each page in a transaction under the matcher's lock. A stored `std` is the form the
+   * version that stored it made (before KEY_VERSION 7, of the first address only), so keys made from it would miss
+   * what the new version compares. Records whose form changed were scored into pairs by the old one: the
+   * schema's `matched-rules` are then marked as not the current ones, so the hub says at start to run `eai mdm
+   * rematch` (rematch.ts rulesChanged), and a rematch finished before starts again. Idempotent: a rekey that stops
+   * is finished by the next migrate.
    */
   async #rekey(progress?: (step: MigrationStep, done: number) => void): Promise<void> {
     const q = this.#q;
     await this.#hashStoppedKeys();
-    if (!(await this.#storedBefore('key_version', KEY_VERSION))) return;
+    const version = await this.#storedVersion('key_version');
+    if (version === undefined || version >= KEY_VERSION) return;
     let after: [string, string] = ['', ''];
     let done = 0;
+    let reformed = 0;
     for (let more = true; more; ) {
       more = await this.transaction(async (client) => {
         const rows = (
@@ -441,43 +454,53 @@ export class MasterDataStore {
             system: string;
             source_id: string;
             rec: string;
-            std: StandardCustomer;
+            record: CustomerPartyMaster;
+            std: string;
             keys: string[];
           }>(
-            `select system, source_id, rec, std, keys from ${q}.source_record where (system, source_id) > ($1, $2)
-              order by system, source_id limit 2000`,
+            `select system, source_id, rec, record, std::text as std, keys from ${q}.source_record
+              where (system, source_id) > ($1, $2) order by system, source_id limit 2000`,
             after,
           )
         ).rows;
         const gone: Array<[string, string]> = [];
         const added: Array<[string, string]> = [];
+        const words: Array<[string, string]> = [];
+        const wordsOf: string[] = [];
         const rekeyed = rows.map((r) => {
-          const keys = indexKeys(r.std);
+          const old = JSON.parse(r.std) as StandardCustomer;
+          const std = standardise(r.record, this.config);
+          const text = JSON.stringify(std);
+          if (text !== JSON.stringify(old)) reformed++;
+          const keys = indexKeys(std);
           const { gone: out, added: into } = hashDiff(r.keys, keys, () => true);
           for (const h of out) gone.push([h, r.rec]);
           for (const h of into) added.push([h, r.rec]);
-          return { system: r.system, source_id: r.source_id, keys };
+          // Type-ahead words written anew where the name's form changed, and for CJK names (KEY_VERSION 5: every
+          // suffix of their characters, standardise.ts nameWords); the others' words are as they were.
+          const now = nameWords(std);
+          if ((std.nameTokens ?? []).some(isCjk) || now.join('\u0000') !== nameWords(old).join('\u0000')) {
+            wordsOf.push(r.rec);
+            for (const w of now) words.push([w, r.rec]);
+          }
+          return { system: r.system, source_id: r.source_id, keys, std: text };
         });
-        // Type-ahead words of CJK names (KEY_VERSION 5: every suffix of their characters, standardise.ts nameWords),
-        // written anew for the records that have such a name; the others' words are as they were.
-        const cjk = rows.filter((r) => (r.std.nameTokens ?? []).some(isCjk));
-        const words = cjk.flatMap((r) => nameWords(r.std).map((w) => [w, r.rec]));
-        if (cjk.length)
+        if (wordsOf.length)
           await client.query(
             `with n as (select * from unnest($1::text[], $2::bigint[]) as n(word, rec)),
                gone as (
                  delete from ${q}.name_word w using unnest($3::bigint[]) as r(rec)
                   where w.rec = r.rec and not exists (select 1 from n where n.word = w.word and n.rec = w.rec))
              insert into ${q}.name_word (word, rec) select * from n on conflict do nothing`,
-            [words.map((w) => w[0]), words.map((w) => w[1]), cjk.map((r) => r.rec)],
+            [words.map((w) => w[0]), words.map((w) => w[1]), wordsOf],
           );
         await client.query(
           `with gone as (delete from ${q}.block_key bk using unnest($1::bigint[], $2::bigint[]) as g(k, r)
                           where bk.key = g.k and bk.rec = g.r),
                 added as (insert into ${q}.block_key (key, rec)
                           select * from unnest($3::bigint[], $4::bigint[]) on conflict do nothing)
-           update ${q}.source_record sr set keys = x.keys
-             from jsonb_to_recordset($5::jsonb) as x(system text, source_id text, keys text[])
+           update ${q}.source_record sr set keys = x.keys, std = x.std::json
+             from jsonb_to_recordset($5::jsonb) as x(system text, source_id text, keys text[], std text)
             where sr.system = x.system and sr.source_id = x.source_id`,
           [
             gone.map((g) => g[0]),
@@ -493,6 +516,10 @@ export class MasterDataStore {
         return rows.length === 2000;
       });
       progress?.('records indexed again', done);
+    }
+    if (reformed > 0) {
+      await this.saveSetting('matched-rules', `key version ${version}`);
+      await this.pool.query(`delete from ${q}.settings where key = 'rematch'`);
     }
     await this.pool.query(`update ${q}.block_meta set key_version = $1`, [KEY_VERSION]);
   }
