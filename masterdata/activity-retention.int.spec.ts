@@ -1,7 +1,8 @@
 /**
  * The customer 360 read model's retention on a real PostgreSQL: closed orders, the shipments of no open order and
  * closed cases past the policy's age are deleted in rounds, by one instance at a time; open orders (and their
- * shipments) stay whatever their age. Before, `customer_order` kept a row per order seen on the bus for ever.
+ * shipments) stay whatever their age. Before, `customer_order` kept a row per order seen on the bus for ever. The
+ * record of each write-back (`sync_writeback`, the golden record's history) is pruned by the same age.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { testStack } from '../tests/stack.ts';
 import { CustomerActivity } from './activity.ts';
 import { parseMdmConfig } from './config.ts';
 import type { MasterDataStore } from './store.ts';
+import { recordWriteBacks, writeBackHistory } from './sync/writeback.ts';
 import { dropStore, scratchStore } from './test-support.ts';
 
 const DAY = 86_400_000;
@@ -86,7 +88,7 @@ describe('customer 360 retention', () => {
     await activity.recordCase(supportCase('case-old-open', 'ESCALATED', 900));
     await activity.recordCase(supportCase('case-recent-closed', 'CLOSED', 30));
 
-    expect(await activity.pruneByPolicy(now)).toEqual({ orders: 4, shipments: 1, cases: 1 });
+    expect(await activity.pruneByPolicy(now)).toEqual({ orders: 4, shipments: 1, cases: 1, writeBacks: 0 });
     expect(await ids('customer_order', 'order_id')).toEqual([
       'sap:old-on-hold',
       'sap:old-open',
@@ -102,7 +104,7 @@ describe('customer 360 retention', () => {
     ]);
     expect(view.openCases).toBe(1);
     // Nothing left to prune: a second run deletes nothing.
-    expect(await activity.pruneByPolicy(now)).toEqual({ orders: 0, shipments: 0, cases: 0 });
+    expect(await activity.pruneByPolicy(now)).toEqual({ orders: 0, shipments: 0, cases: 0, writeBacks: 0 });
   });
 
   it('deletes in rounds until none is left', async () => {
@@ -124,6 +126,25 @@ describe('customer 360 retention', () => {
     } finally {
       await other.end();
     }
-    expect(await activity.pruneByPolicy(now)).toEqual({ orders: 1, shipments: 0, cases: 0 });
+    expect(await activity.pruneByPolicy(now)).toEqual({ orders: 1, shipments: 0, cases: 0, writeBacks: 0 });
+  });
+
+  it('deletes the records of write-backs past the age with the 360, in rounds; keeps recent ones', async () => {
+    const entry = (goldenId: string) => ({
+      goldenId,
+      system: 'hubspot',
+      sourceId: '101',
+      fields: ['phones'],
+    });
+    await recordWriteBacks(store.pool, store.schema, [entry('gc-old'), entry('gc-old'), entry('gc-old')]);
+    await recordWriteBacks(store.pool, store.schema, [entry('gc-recent')]);
+    const q = `"${store.schema}".sync_writeback`;
+    await store.pool.query(`update ${q} set at = $1 where golden_id = 'gc-old'`, [daysAgo(401)]);
+    await store.pool.query(`update ${q} set at = $1 where golden_id = 'gc-recent'`, [daysAgo(399)]);
+
+    expect((await activity.prune(daysAgo(400), 2)).writeBacks).toBe(3);
+    expect(await writeBackHistory(store.pool, store.schema, 'gc-old')).toEqual([]);
+    expect(await writeBackHistory(store.pool, store.schema, 'gc-recent')).toHaveLength(1);
+    expect((await activity.pruneByPolicy(now))?.writeBacks).toBe(0);
   });
 });

@@ -20,6 +20,7 @@ import { quoteSchema } from '../store/migrate.ts';
 import type { MdmConfig } from './config.ts';
 import { erasedHashOf } from './erasure.ts';
 import { idForms, type MasterDataStore } from './store.ts';
+import { pruneWriteBacksSql } from './sync/writeback.ts';
 
 export const ACTIVITY_TOPICS = ['canonical.sales-order', 'canonical.shipment', 'canonical.case'] as const;
 
@@ -34,6 +35,8 @@ export interface PruneCounts {
   orders: number;
   shipments: number;
   cases: number;
+  /** Records of write-backs (`sync_writeback`: the golden records' history of edits written back). */
+  writeBacks: number;
 }
 
 const SEP = '\u001f';
@@ -235,7 +238,8 @@ export class CustomerActivity {
    * Retention: deletes the closed orders (CLOSED_ORDER), the shipments of no open order and the CLOSED cases whose
    * last event (`updated_at`) is before `before`, `batch` rows a statement, oldest first, until none is left (at most
    * PRUNE_MAX_ROUNDS rounds per table; the next run takes the rest). An open order, and the shipments of one, are kept
-   * whatever their age: the 360 shows open orders and their exposure. Erasure deletes a customer's documents at once
+   * whatever their age: the 360 shows open orders and their exposure. The records of write-backs published before
+   * `before` go too (sync/writeback.ts, the golden records' history). Erasure deletes a customer's documents at once
    * (erasure.ts); this is the policy for everyone else's.
    */
   async prune(before: Date, batch = PRUNE_BATCH): Promise<PruneCounts> {
@@ -270,7 +274,8 @@ export class CustomerActivity {
           where status = 'CLOSED' and updated_at < $1 order by updated_at limit $2)`,
       [before],
     );
-    return { orders, shipments, cases };
+    const writeBacks = await rounds(pruneWriteBacksSql(this.#store.schema), [before]);
+    return { orders, shipments, cases, writeBacks };
   }
 
   /**
@@ -462,10 +467,10 @@ export function startActivityRetention(
     running = activity
       .pruneByPolicy()
       .then((pruned) => {
-        if (pruned && pruned.orders + pruned.shipments + pruned.cases > 0)
+        if (pruned && pruned.orders + pruned.shipments + pruned.cases + pruned.writeBacks > 0)
           log.info(
             { ...pruned, olderThanDays: policy.closedOlderThanDays },
-            'customer 360: closed orders, their shipments and closed cases pruned',
+            'customer 360: closed orders, their shipments, closed cases and write-back records pruned',
           );
       })
       .catch((error) =>

@@ -211,14 +211,16 @@ export const mdmConfigSchema = z
         enabled: z
           .boolean()
           .default(true)
-          .describe('Prune the customer 360 read model (false: it keeps every document for ever)'),
+          .describe(
+            'Prune the customer 360 read model and the write-back history (false: they keep every row for ever)',
+          ),
         closedOlderThanDays: z
           .number()
           .int()
           .min(1)
           .default(400)
           .describe(
-            'Closed orders (DELIVERED, INVOICED, CANCELLED, REJECTED: those the 360 does not show as open), the shipments of no open order and CLOSED cases whose last event is older than this many days are deleted (400: a CRM shows a year of history, and a bit more). Open orders and cases are kept whatever their age',
+            "Closed orders (DELIVERED, INVOICED, CANCELLED, REJECTED: those the 360 does not show as open), the shipments of no open order, CLOSED cases whose last event is older than this many days, and the records of write-backs (a golden record's history of edits that lost survivorship, written back) published before then are deleted (400: a CRM shows a year of history, and a bit more). Open orders and cases are kept whatever their age",
           ),
         intervalMinutes: z
           .number()
@@ -230,7 +232,9 @@ export const mdmConfigSchema = z
           ),
       })
       .prefault({})
-      .describe('Retention of the customer 360 read model (masterdata/activity.ts)'),
+      .describe(
+        'Retention of the customer 360 read model and of the write-back history (masterdata/activity.ts)',
+      ),
     sync: syncConfigSchema
       .prefault({})
       .describe('Sync back to the systems: push targets, echo recognition, topics (masterdata/README.md)'),

@@ -158,6 +158,17 @@ export async function recordWriteBacks(
 }
 
 /**
+ * Retention of the write-backs' records: the statement that deletes up to `$2` of those published before `$1`,
+ * oldest first (by id, the primary key: rows are numbered in the order they were written). Run in rounds with the
+ * customer 360's retention (activity.ts `prune`, by its policy's age): a write-back is history as a closed order is.
+ */
+export function pruneWriteBacksSql(schema: string): string {
+  const q = quoteSchema(schema);
+  return `delete from ${q}.sync_writeback where id in (
+            select id from ${q}.sync_writeback where at < $1 order by id limit $2)`;
+}
+
+/**
  * The write-backs to a golden record's systems, oldest first: its own and those of the golden records merged into
  * it (and not taken out again), as `eai mdm show` lists its merges.
  */
