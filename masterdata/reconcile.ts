@@ -5,7 +5,9 @@
  * `differs` (its fields disagree with what the hub last received from the system: a change the hub missed, fields
  * named), `behind` (the hub has it as it is, but its fields disagree with the golden record's: the system lacks the
  * golden values, e.g. a value that lost to another system's in survivorship; a repair queues them to be written back
- * to a system the config pushes to, sync/writeback.ts, as a load does with the records that lost). Repair applies the export as the
+ * to a system the config pushes to, sync/writeback.ts, as a load does with the records that lost). A field the
+ * system holds what it can of (one of the golden record's addresses in a one-address system: `behindFields`) is not
+ * behind. Repair applies the export as the
  * events the hub should have received: extra and differing records go through the matcher as updates (survivorship
  * decides, and the sync relay sends the outcome to the systems that lack it), missing ones are deletes (they leave
  * the xref; the golden record follows the delete policy). A record the export holds that was erased in the hub
@@ -22,7 +24,7 @@ import { allCustomers, type CustomerSource } from './load.ts';
 import { clearResyncRequestsBefore, databaseNow } from './resync.ts';
 import { standardisePhone, standardiseTaxId } from './standardise.ts';
 import { idForms, type MasterDataStore, sourceIdOf } from './store.ts';
-import { type HeldRecord, queueBulkWriteBacks } from './sync/index.ts';
+import { type HeldRecord, holdsSent, queueBulkWriteBacks } from './sync/index.ts';
 
 export type DriftKind = 'missing' | 'extra' | 'differs' | 'behind' | 'erased';
 
@@ -103,6 +105,26 @@ export function differingFields(a: CustomerPartyMaster, b: CustomerPartyMaster):
   return Object.keys(left).filter((field) => left[field] !== right[field]);
 }
 
+/** The record's field a field of `comparable` is read from (`address`: the addresses, `person.givenName`: person). */
+const recordField = (field: string): string =>
+  field === 'address' ? 'addresses' : field.startsWith('person.') ? 'person' : field;
+
+/**
+ * The fields of the golden record a system's record lacks: those that differ (`differingFields`) except where the
+ * system holds what it can of the golden value (sync/changes.ts `holdsSent`, the sync's own reading of what a system
+ * holds after the hub wrote it: HubSpot's contact and Odoo's partner have one address, and holding one of the golden
+ * addresses is holding what they can). A field the system cannot hold is no drift: a repair would send it again on
+ * every run, and the system would drop it again.
+ */
+export function behindFields(held: CustomerPartyMaster, golden: CustomerPartyMaster): string[] {
+  const mine = held as unknown as Record<string, unknown>;
+  const values = golden as unknown as Record<string, unknown>;
+  return differingFields(held, golden).filter((field) => {
+    const f = recordField(field);
+    return !holdsSent(f, mine[f], values[f]);
+  });
+}
+
 export async function reconcile(
   store: MasterDataStore,
   system: string,
@@ -170,7 +192,7 @@ export async function reconcile(
       repair(customer);
     } else {
       const changed = differingFields(customer, held.record);
-      const unlikeGolden = changed.length === 0 ? differingFields(customer, golden) : [];
+      const unlikeGolden = changed.length === 0 ? behindFields(customer, golden) : [];
       if (changed.length > 0) {
         note({ kind: 'differs', sourceId, goldenId, fields: changed });
         repair(customer);

@@ -17,7 +17,7 @@ import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { quoteSchema } from '../../store/migrate.ts';
 import { GOLDEN_FIELDS, type GoldenField } from '../config.ts';
 import type { Lineage } from '../survivorship.ts';
-import { contentKey } from './changes.ts';
+import { holdsSent } from './changes.ts';
 import { forgetSent } from './sent.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
@@ -37,7 +37,9 @@ export interface MatchedEdit {
 /**
  * The fields an edit set whose golden value is another member's, with another content than the edit left in its
  * record: the edit lost them. A field the edit's record won (its lineage), or whose golden value it holds already
- * (another member holds the same), is not lost; nor is a golden field no member holds a value of.
+ * (another member holds the same) or holds what it can of (`holdsSent`: one of the golden addresses in a system with
+ * one place for an address, which a write-back would not change), is not lost; nor is a golden field no member holds
+ * a value of.
  */
 export function lostFields(
   edit: Pick<MatchedEdit, 'system' | 'sourceId' | 'record' | 'fields'>,
@@ -49,7 +51,7 @@ export function lostFields(
   return edit.fields.filter((f) => {
     const from = lineage[f];
     if (!from || (from.system === edit.system && from.sourceId === edit.sourceId)) return false;
-    return contentKey(f, held[f]) !== contentKey(f, values[f]);
+    return !holdsSent(f, held[f], values[f]);
   });
 }
 
