@@ -471,7 +471,8 @@ export class MasterDataStore {
           const old = JSON.parse(r.std) as StandardCustomer;
           const std = standardise(r.record, this.config);
           const text = JSON.stringify(std);
-          if (text !== JSON.stringify(old)) reformed++;
+          // In jsonb's key order: forms stored while std was jsonb (before migration 014) have their keys sorted.
+          if (JSON.stringify(asJsonb(std)) !== JSON.stringify(asJsonb(old))) reformed++;
           const keys = indexKeys(std);
           const { gone: out, added: into } = hashDiff(r.keys, keys, () => true);
           for (const h of out) gone.push([h, r.rec]);
