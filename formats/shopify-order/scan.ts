@@ -478,6 +478,14 @@ const ORDER = keys([
   'total_shipping_price_set',
   'fulfillments',
   'refunds',
+  'current_total_price',
+  'current_subtotal_price',
+  'current_total_tax',
+  'current_total_discounts',
+  'current_total_price_set',
+  'current_subtotal_price_set',
+  'current_total_tax_set',
+  'current_total_discounts_set',
 ]);
 
 function orderValue(index: number): unknown {
@@ -527,6 +535,16 @@ function orderValue(index: number): unknown {
       return list((i) => fulfillment(`${base}/fulfillments/${i}`));
     case 40:
       return list((i) => refund(`${base}/refunds/${i}`));
+    case 41:
+    case 42:
+    case 43:
+    case 44:
+      return decimalOrNull();
+    case 45:
+    case 46:
+    case 47:
+    case 48:
+      return presentmentOrNull(1);
     default:
       return textOrNull();
   }
@@ -534,7 +552,7 @@ function orderValue(index: number): unknown {
 
 /** What readOrder checks beyond each field's type, and the tree it builds, field for field in its order. */
 function order(): ShopifyOrderTree {
-  const v: unknown[] = new Array(41);
+  const v: unknown[] = new Array(49);
   members(ORDER, v, orderValue, 0);
   const currency = v[11] as string | undefined | null;
   const presentment = (v[12] ?? null) as string | null;
@@ -578,6 +596,14 @@ function order(): ShopifyOrderTree {
     totalTaxPresentment: (v[36] ?? null) as string | null,
     totalDiscountsPresentment: (v[37] ?? null) as string | null,
     totalShippingPricePresentment: (v[38] ?? null) as string | null,
+    currentTotalPrice: (v[41] ?? null) as string | null,
+    currentSubtotalPrice: (v[42] ?? null) as string | null,
+    currentTotalTax: (v[43] ?? null) as string | null,
+    currentTotalDiscounts: (v[44] ?? null) as string | null,
+    currentTotalPricePresentment: (v[45] ?? null) as string | null,
+    currentSubtotalPricePresentment: (v[46] ?? null) as string | null,
+    currentTotalTaxPresentment: (v[47] ?? null) as string | null,
+    currentTotalDiscountsPresentment: (v[48] ?? null) as string | null,
     taxesIncluded: (v[18] ?? null) as boolean | null,
     financialStatus,
     fulfillmentStatus,

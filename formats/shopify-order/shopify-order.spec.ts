@@ -421,4 +421,38 @@ describe('shopify-order broken input', () => {
     () => makeLargeDocument(50_000_000),
     (input) => expect(refusal(input).message).toMatch(/limit is 8388608 bytes/),
   );
+
+  it('reads the current totals (after order edits and refunds) beside the original ones, in both currencies', () => {
+    const tree = one('multi-currency-partly-fulfilled-refunded.json').tree;
+    expect([tree.totalPrice, tree.subtotalPrice, tree.totalTax, tree.totalDiscounts]).toEqual([
+      '297.71',
+      '287.76',
+      '59.54',
+      '31.99',
+    ]);
+    expect([
+      tree.currentTotalPrice,
+      tree.currentSubtotalPrice,
+      tree.currentTotalTax,
+      tree.currentTotalDiscounts,
+    ]).toEqual(['279.76', '269.81', '55.95', '29.99']);
+    expect([
+      tree.currentTotalPricePresentment,
+      tree.currentSubtotalPricePresentment,
+      tree.currentTotalTaxPresentment,
+      tree.currentTotalDiscountsPresentment,
+    ]).toEqual(['3218.20', '3103.20', '643.64', '344.80']);
+    // Older API versions send no current totals: none.
+    expect(one('engraved-line-item-properties.json').tree).toMatchObject({
+      currentTotalPrice: null,
+      currentTotalPricePresentment: null,
+    });
+    expect(
+      refusal(
+        Buffer.from(
+          '{"id": 1, "created_at": "2024-01-10T10:00:00Z", "currency": "USD", "current_total_price": "1,00"}',
+        ),
+      ),
+    ).toMatchObject({ location: '/current_total_price' });
+  });
 });

@@ -195,6 +195,19 @@ export interface ShopifyOrderTree {
   totalTaxPresentment: string | null;
   totalDiscountsPresentment: string | null;
   totalShippingPricePresentment: string | null;
+  /**
+   * current_total_price, current_subtotal_price, current_total_tax, current_total_discounts: the totals as the order
+   * stands now, after order edits and refunds (the plain totals stay what was first ordered), and their
+   * `*_set.presentment_money.amount`. Null when not sent (orders of API versions before 2020-10).
+   */
+  currentTotalPrice: string | null;
+  currentSubtotalPrice: string | null;
+  currentTotalTax: string | null;
+  currentTotalDiscounts: string | null;
+  currentTotalPricePresentment: string | null;
+  currentSubtotalPricePresentment: string | null;
+  currentTotalTaxPresentment: string | null;
+  currentTotalDiscountsPresentment: string | null;
   taxesIncluded: boolean | null;
   financialStatus: string | null;
   fulfillmentStatus: string | null;

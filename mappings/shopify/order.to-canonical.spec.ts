@@ -375,4 +375,59 @@ describe('shopify order → SalesOrderEvent', () => {
     expect(error).toBeInstanceOf(MappingError);
     expect((error as MappingError).message).toMatch(/salesOrder\.lines\[0\]\.lineAmount\.amount/);
   });
+
+  it('states the current total (after edits and refunds) as the total, the original and the other current totals in extensions', async () => {
+    const set = (shop: string, presentment: string) => ({
+      shop_money: { amount: shop, currency_code: 'EUR' },
+      presentment_money: { amount: presentment, currency_code: 'SEK' },
+    });
+    const edited = await mapped(
+      base({
+        currency: 'EUR',
+        presentment_currency: 'SEK',
+        total_price: '297.71',
+        subtotal_price: '287.76',
+        total_tax: '59.54',
+        total_discounts: '31.99',
+        total_price_set: set('297.71', '3424.30'),
+        current_total_price: '279.76',
+        current_subtotal_price: '269.81',
+        current_total_tax: '55.95',
+        current_total_discounts: '31.99',
+        current_total_price_set: set('279.76', '3218.20'),
+        current_subtotal_price_set: set('269.81', '3103.20'),
+        current_total_tax_set: set('55.95', '643.64'),
+        current_total_discounts_set: set('31.99', '367.80'),
+      }),
+    );
+    expect(edited.salesOrder.totalAmount.amount).toBe('279.76');
+    const extensions = edited.salesOrder.extensions;
+    expect(
+      Object.fromEntries(
+        Object.entries(extensions).filter(([k]) => /total|subtotal/.test(k) && !k.includes('.line.')),
+      ),
+    ).toEqual({
+      'shopify.total_price': '297.71',
+      'shopify.subtotal_price': '287.76',
+      'shopify.total_tax': '59.54',
+      'shopify.total_discounts': '31.99',
+      'shopify.current_subtotal_price': '269.81',
+      'shopify.current_total_tax': '55.95',
+      'shopify.presentment.total_price': '3424.3',
+      'shopify.presentment.current_total_price': '3218.2',
+      'shopify.presentment.current_subtotal_price': '3103.2',
+      'shopify.presentment.current_total_tax': '643.64',
+      'shopify.presentment.current_total_discounts': '367.8',
+    });
+    // Current totals the same as the original ones (an order neither edited nor refunded) add nothing.
+    const unchanged = await mapped(
+      base({ current_total_price: base().total_price, current_total_tax: base().total_tax }),
+    );
+    expect(unchanged.salesOrder.totalAmount.amount).toBe(
+      (await mapped(base())).salesOrder.totalAmount.amount,
+    );
+    expect(
+      Object.keys(unchanged.salesOrder.extensions).filter((k) => /current|^shopify\.total_price$/.test(k)),
+    ).toEqual([]);
+  });
 });
