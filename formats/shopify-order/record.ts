@@ -8,7 +8,9 @@ import { FormatError } from '../types.ts';
 import type {
   ShopifyAddress,
   ShopifyCustomer,
+  ShopifyDiscountApplication,
   ShopifyDiscountCode,
+  ShopifyDuty,
   ShopifyFulfillment,
   ShopifyLineItem,
   ShopifyLineQuantity,
@@ -137,11 +139,24 @@ function object(value: unknown, key: string, loc: string): JsonObject | null {
 
 /** The amount in the presentment currency of a money set (`price_set`: {shop_money, presentment_money}), or null. */
 function presentmentAmount(value: unknown, key: string, loc: string): string | null {
+  return setAmount(value, key, loc, 'presentment_money');
+}
+
+/** The amount of one side of a money set (`shop_money` or `presentment_money`), or null. */
+function setAmount(
+  value: unknown,
+  key: string,
+  loc: string,
+  side: 'shop_money' | 'presentment_money',
+): string | null {
   const set = object(value, key, loc);
-  if (!set) return null;
-  const at = ptr(loc, key);
-  const money = object(set.presentment_money, 'presentment_money', at);
-  return money ? decimal(money.amount, 'amount', ptr(at, 'presentment_money')) : null;
+  return set ? moneyAmount(set[side], side, ptr(loc, key)) : null;
+}
+
+/** The amount of a money object ({amount, currency_code}), or null. */
+function moneyAmount(value: unknown, key: string, loc: string): string | null {
+  const money = object(value, key, loc);
+  return money ? decimal(money.amount, 'amount', ptr(loc, key)) : null;
 }
 
 /** A whole number of items (a quantity), as its digits. */
@@ -258,6 +273,36 @@ function lineItem(value: unknown, loc: string): ShopifyLineItem {
         pricePresentment: presentmentAmount(v.price_set, 'price_set', at),
       };
     }),
+    duties: list(value.duties, 'duties', loc).map((v, i) => duty(v, ptr(ptr(loc, 'duties'), i))),
+  };
+}
+
+function duty(value: unknown, loc: string): ShopifyDuty {
+  if (!isObject(value)) fail(loc, 'a duty is an object');
+  return {
+    $loc: loc,
+    // Shopify writes a duty's id as a string ("2").
+    id: typeof value.id === 'string' ? value.id : id(value.id, 'id', loc),
+    harmonizedSystemCode: text(value.harmonized_system_code, 'harmonized_system_code', loc),
+    countryCodeOfOrigin: text(value.country_code_of_origin, 'country_code_of_origin', loc),
+    amount: moneyAmount(value.shop_money, 'shop_money', loc),
+    amountPresentment: moneyAmount(value.presentment_money, 'presentment_money', loc),
+  };
+}
+
+function discountApplication(value: unknown, loc: string): ShopifyDiscountApplication {
+  if (!isObject(value)) fail(loc, 'a discount application is an object');
+  return {
+    $loc: loc,
+    type: text(value.type, 'type', loc),
+    value: decimal(value.value, 'value', loc),
+    valueType: text(value.value_type, 'value_type', loc),
+    allocationMethod: text(value.allocation_method, 'allocation_method', loc),
+    targetSelection: text(value.target_selection, 'target_selection', loc),
+    targetType: text(value.target_type, 'target_type', loc),
+    code: text(value.code, 'code', loc),
+    title: text(value.title, 'title', loc),
+    description: text(value.description, 'description', loc),
   };
 }
 
@@ -345,6 +390,8 @@ function refundLineItem(value: unknown, loc: string): ShopifyRefundLineItem {
     restockType: text(value.restock_type, 'restock_type', loc),
     subtotal: decimal(value.subtotal, 'subtotal', loc),
     totalTax: decimal(value.total_tax, 'total_tax', loc),
+    subtotalPresentment: presentmentAmount(value.subtotal_set, 'subtotal_set', loc),
+    totalTaxPresentment: presentmentAmount(value.total_tax_set, 'total_tax_set', loc),
   };
 }
 
@@ -373,6 +420,8 @@ function orderAdjustment(value: unknown, loc: string): ShopifyOrderAdjustment {
     reason: text(value.reason, 'reason', loc),
     amount: decimal(value.amount, 'amount', loc),
     taxAmount: decimal(value.tax_amount, 'tax_amount', loc),
+    amountPresentment: presentmentAmount(value.amount_set, 'amount_set', loc),
+    taxAmountPresentment: presentmentAmount(value.tax_amount_set, 'tax_amount_set', loc),
   };
 }
 
@@ -478,6 +527,28 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
       'current_total_discounts_set',
       loc,
     ),
+    originalTotalDuties: setAmount(
+      record.original_total_duties_set,
+      'original_total_duties_set',
+      loc,
+      'shop_money',
+    ),
+    originalTotalDutiesPresentment: presentmentAmount(
+      record.original_total_duties_set,
+      'original_total_duties_set',
+      loc,
+    ),
+    currentTotalDuties: setAmount(
+      record.current_total_duties_set,
+      'current_total_duties_set',
+      loc,
+      'shop_money',
+    ),
+    currentTotalDutiesPresentment: presentmentAmount(
+      record.current_total_duties_set,
+      'current_total_duties_set',
+      loc,
+    ),
     taxesIncluded: flag(record.taxes_included, 'taxes_included', loc),
     financialStatus,
     fulfillmentStatus,
@@ -505,6 +576,9 @@ export function readOrder(record: unknown, loc: string): ShopifyOrderTree {
       fulfillment(v, ptr(at('fulfillments'), i)),
     ),
     refunds: list(record.refunds, 'refunds', loc).map((v, i) => refund(v, ptr(at('refunds'), i))),
+    discountApplications: list(record.discount_applications, 'discount_applications', loc).map((v, i) =>
+      discountApplication(v, ptr(at('discount_applications'), i)),
+    ),
   };
 }
 

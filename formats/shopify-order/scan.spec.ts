@@ -51,6 +51,8 @@ describe('shopify-order one-pass reader', () => {
     expect(sameAsGeneral(fixture('get-order-partially-fulfilled-eur.json'), 'GET')).toBe(true);
     // Fulfillments, refunds (their amounts JSON numbers with a fraction) and money sets are read in one pass too.
     expect(sameAsGeneral(fixture('multi-currency-partly-fulfilled-refunded.json'), 'refunded')).toBe(true);
+    // Duties (a line's, the order's money sets with both amounts) and discount applications too.
+    expect(sameAsGeneral(fixture('cross-border-duties-discount-refunded.json'), 'duties')).toBe(true);
   });
 
   it('gives up on what it does not read, and the reader then reads or refuses it the general way', () => {

@@ -6,7 +6,9 @@ import type {
   ShopifyAddress,
   ShopifyAmount,
   ShopifyCustomer,
+  ShopifyDiscountApplication,
   ShopifyDiscountCode,
+  ShopifyDuty,
   ShopifyFulfillment,
   ShopifyLineItem,
   ShopifyLineQuantity,
@@ -486,6 +488,9 @@ const ORDER = keys([
   'current_subtotal_price_set',
   'current_total_tax_set',
   'current_total_discounts_set',
+  'original_total_duties_set',
+  'current_total_duties_set',
+  'discount_applications',
 ]);
 
 function orderValue(index: number): unknown {
@@ -545,6 +550,11 @@ function orderValue(index: number): unknown {
     case 47:
     case 48:
       return presentmentOrNull(1);
+    case 49:
+    case 50:
+      return moneySetOrNull(1);
+    case 51:
+      return list((i) => discountApplication(`${base}/discount_applications/${i}`));
     default:
       return textOrNull();
   }
@@ -552,7 +562,7 @@ function orderValue(index: number): unknown {
 
 /** What readOrder checks beyond each field's type, and the tree it builds, field for field in its order. */
 function order(): ShopifyOrderTree {
-  const v: unknown[] = new Array(49);
+  const v: unknown[] = new Array(52);
   members(ORDER, v, orderValue, 0);
   const currency = v[11] as string | undefined | null;
   const presentment = (v[12] ?? null) as string | null;
@@ -571,6 +581,8 @@ function order(): ShopifyOrderTree {
   )
     giveUp();
   const tags = (v[22] ?? null) as string | null;
+  const originalDuties = (v[49] ?? null) as MoneySet | null;
+  const currentDuties = (v[50] ?? null) as MoneySet | null;
   return {
     $loc: base,
     id: v[0] as string,
@@ -604,6 +616,10 @@ function order(): ShopifyOrderTree {
     currentSubtotalPricePresentment: (v[46] ?? null) as string | null,
     currentTotalTaxPresentment: (v[47] ?? null) as string | null,
     currentTotalDiscountsPresentment: (v[48] ?? null) as string | null,
+    originalTotalDuties: originalDuties?.[0] ?? null,
+    originalTotalDutiesPresentment: originalDuties?.[1] ?? null,
+    currentTotalDuties: currentDuties?.[0] ?? null,
+    currentTotalDutiesPresentment: currentDuties?.[1] ?? null,
     taxesIncluded: (v[18] ?? null) as boolean | null,
     financialStatus,
     fulfillmentStatus,
@@ -621,6 +637,7 @@ function order(): ShopifyOrderTree {
     discountCodes: (v[32] ?? []) as ShopifyDiscountCode[],
     fulfillments: (v[39] ?? []) as ShopifyFulfillment[],
     refunds: (v[40] ?? []) as ShopifyRefund[],
+    discountApplications: (v[51] ?? []) as ShopifyDiscountApplication[],
   };
 }
 
@@ -703,6 +720,7 @@ const LINE_ITEM = keys([
   'discount_allocations',
   'tax_lines',
   'price_set',
+  'duties',
 ]);
 
 /** The location of the line item being read, for its properties' locations. */
@@ -738,13 +756,17 @@ function lineItemValue(index: number): unknown {
     }
     case 19:
       return presentmentOrNull(3);
+    case 20: {
+      const loc = lineLoc;
+      return list((i) => duty(`${loc}/duties/${i}`));
+    }
     default:
       return textOrNull();
   }
 }
 
 function lineItem(loc: string): ShopifyLineItem {
-  const v: unknown[] = new Array(20);
+  const v: unknown[] = new Array(21);
   lineLoc = loc;
   members(LINE_ITEM, v, lineItemValue, 2);
   if (v[0] === undefined || v[8] === undefined) giveUp();
@@ -770,6 +792,7 @@ function lineItem(loc: string): ShopifyLineItem {
     properties: (v[16] ?? []) as ShopifyNameValue[],
     discountAllocations: (v[17] ?? []) as ShopifyAmount[],
     taxLines: (v[18] ?? []) as ShopifyTaxLine[],
+    duties: (v[20] ?? []) as ShopifyDuty[],
   };
 }
 
@@ -784,13 +807,102 @@ let setDepth = 0;
 
 /** The amount of a set's presentment_money ({amount, currency_code}), or null. */
 function presentmentMoney(): string | null {
+  return moneyOrNull(setDepth + 1);
+}
+
+/** The amount of a money object ({amount, currency_code}), or null. `depth`: the containers around it. */
+function moneyOrNull(depth: number): string | null {
   if (peek() === 110) {
     literal('null');
     return null;
   }
   const v: unknown[] = new Array(1);
-  members(AMOUNT, v, amountValue, setDepth + 1);
+  members(AMOUNT, v, amountValue, depth);
   return (v[0] ?? null) as string | null;
+}
+
+/** A money set's amounts: in the shop's currency (shop_money) and in the presentment currency. */
+type MoneySet = [string | null, string | null];
+
+const MONEY_BOTH = keys(['shop_money', 'presentment_money']);
+
+/** The containers around the money set moneySetOrNull reads, for its money objects'. */
+let bothDepth = 0;
+
+const moneyBothValue = () => moneyOrNull(bothDepth + 1);
+
+/** A money set with both its amounts (the order's duties), or null. `depth`: the containers around the set. */
+function moneySetOrNull(depth: number): MoneySet | null {
+  if (peek() === 110) {
+    literal('null');
+    return null;
+  }
+  const v: unknown[] = new Array(2);
+  bothDepth = depth;
+  members(MONEY_BOTH, v, moneyBothValue, depth);
+  return [(v[0] ?? null) as string | null, (v[1] ?? null) as string | null];
+}
+
+const DUTY = keys([
+  'id',
+  'harmonized_system_code',
+  'country_code_of_origin',
+  'shop_money',
+  'presentment_money',
+]);
+
+function dutyValue(index: number): unknown {
+  if (index === 0) {
+    const c = peek();
+    return c >= 48 && c <= 57 ? digits() : textOrNull();
+  }
+  return index >= 3 ? moneyOrNull(5) : textOrNull();
+}
+
+/** A duty on a line item (its tax lines skipped); its id as Shopify writes it, a string, or a number's digits. */
+function duty(loc: string): ShopifyDuty {
+  const v: unknown[] = new Array(5);
+  members(DUTY, v, dutyValue, 4);
+  return {
+    $loc: loc,
+    id: (v[0] ?? null) as string | null,
+    harmonizedSystemCode: (v[1] ?? null) as string | null,
+    countryCodeOfOrigin: (v[2] ?? null) as string | null,
+    amount: (v[3] ?? null) as string | null,
+    amountPresentment: (v[4] ?? null) as string | null,
+  };
+}
+
+const DISCOUNT_APPLICATION = keys([
+  'type',
+  'value',
+  'value_type',
+  'allocation_method',
+  'target_selection',
+  'target_type',
+  'code',
+  'title',
+  'description',
+]);
+
+const discountApplicationValue = (index: number) => (index === 1 ? decimalOrNull() : textOrNull());
+
+/** A discount as the order applied it (its line items' discount allocations point at it by position). */
+function discountApplication(loc: string): ShopifyDiscountApplication {
+  const v: unknown[] = new Array(9);
+  members(DISCOUNT_APPLICATION, v, discountApplicationValue, 2);
+  return {
+    $loc: loc,
+    type: (v[0] ?? null) as string | null,
+    value: (v[1] ?? null) as string | null,
+    valueType: (v[2] ?? null) as string | null,
+    allocationMethod: (v[3] ?? null) as string | null,
+    targetSelection: (v[4] ?? null) as string | null,
+    targetType: (v[5] ?? null) as string | null,
+    code: (v[6] ?? null) as string | null,
+    title: (v[7] ?? null) as string | null,
+    description: (v[8] ?? null) as string | null,
+  };
 }
 
 /**
@@ -1016,10 +1128,18 @@ function refund(loc: string): ShopifyRefund {
   };
 }
 
-const REFUND_LINE_ITEM = keys(['line_item_id', 'quantity', 'restock_type', 'subtotal', 'total_tax']);
+const REFUND_LINE_ITEM = keys([
+  'line_item_id',
+  'quantity',
+  'restock_type',
+  'subtotal',
+  'total_tax',
+  'subtotal_set',
+  'total_tax_set',
+]);
 
 const refundLineItemValue = (index: number) =>
-  index <= 1 ? digits() : index === 2 ? textOrNull() : amountOrNull();
+  index <= 1 ? digits() : index === 2 ? textOrNull() : index >= 5 ? presentmentOrNull(5) : amountOrNull();
 
 /**
  * An amount Shopify writes as a JSON number (a refund line's `"subtotal": 195.66`), as the digits String makes of
@@ -1050,7 +1170,7 @@ function amountOrNull(): string | null {
  * JSON numbers, `195.66`: one with a fraction makes the order read the general way).
  */
 function refundLineItem(loc: string): ShopifyRefundLineItem {
-  const v: unknown[] = new Array(5);
+  const v: unknown[] = new Array(7);
   members(REFUND_LINE_ITEM, v, refundLineItemValue, 4);
   if (v[0] === undefined || v[1] === undefined) giveUp();
   return {
@@ -1060,6 +1180,8 @@ function refundLineItem(loc: string): ShopifyRefundLineItem {
     restockType: (v[2] ?? null) as string | null,
     subtotal: (v[3] ?? null) as string | null,
     totalTax: (v[4] ?? null) as string | null,
+    subtotalPresentment: (v[5] ?? null) as string | null,
+    totalTaxPresentment: (v[6] ?? null) as string | null,
   };
 }
 
@@ -1084,14 +1206,22 @@ function transaction(loc: string): ShopifyTransaction {
   };
 }
 
-const ORDER_ADJUSTMENT = keys(['id', 'kind', 'reason', 'amount', 'tax_amount']);
+const ORDER_ADJUSTMENT = keys([
+  'id',
+  'kind',
+  'reason',
+  'amount',
+  'tax_amount',
+  'amount_set',
+  'tax_amount_set',
+]);
 
 const orderAdjustmentValue = (index: number) =>
-  index === 0 ? idOrNull() : index >= 3 ? amountOrNull() : textOrNull();
+  index === 0 ? idOrNull() : index >= 5 ? presentmentOrNull(5) : index >= 3 ? amountOrNull() : textOrNull();
 
-/** A refund's order adjustment (a shipping refund, a refund discrepancy); its money sets are skipped. */
+/** A refund's order adjustment (a shipping refund, a refund discrepancy), in both currencies. */
 function orderAdjustment(loc: string): ShopifyOrderAdjustment {
-  const v: unknown[] = new Array(5);
+  const v: unknown[] = new Array(7);
   members(ORDER_ADJUSTMENT, v, orderAdjustmentValue, 4);
   return {
     $loc: loc,
@@ -1100,5 +1230,7 @@ function orderAdjustment(loc: string): ShopifyOrderAdjustment {
     reason: (v[2] ?? null) as string | null,
     amount: (v[3] ?? null) as string | null,
     taxAmount: (v[4] ?? null) as string | null,
+    amountPresentment: (v[5] ?? null) as string | null,
+    taxAmountPresentment: (v[6] ?? null) as string | null,
   };
 }

@@ -76,6 +76,7 @@ describe('shopify-order reader', () => {
       taxLines: [
         { $loc: '/line_items/1/tax_lines/0', title: 'MA State Tax', price: '3.58', pricePresentment: null },
       ],
+      duties: [],
     });
     expect(doc.tree.noteAttributes.map((a) => [a.name, a.value])).toEqual([
       ['gift_wrap', 'no'],
@@ -340,6 +341,8 @@ describe('shopify-order broken input', () => {
             restockType: 'cancel',
             subtotal: '17.95',
             totalTax: '3.59',
+            subtotalPresentment: '206.10',
+            totalTaxPresentment: '41.22',
           },
         ],
         transactions: [
@@ -362,6 +365,8 @@ describe('shopify-order broken input', () => {
             reason: 'Shipping refund',
             amount: '-3.30',
             taxAmount: '-0.66',
+            amountPresentment: '-38.00',
+            taxAmountPresentment: '-7.60',
           },
         ],
       },
@@ -454,5 +459,59 @@ describe('shopify-order broken input', () => {
         ),
       ),
     ).toMatchObject({ location: '/current_total_price' });
+  });
+
+  it("reads duties (the line's and the order's, in both currencies), discount applications and refunds' presentment amounts", () => {
+    const tree = one('cross-border-duties-discount-refunded.json').tree;
+    expect(tree.lineItems[1]!.duties).toEqual([
+      {
+        $loc: '/line_items/1/duties/0',
+        id: '32',
+        harmonizedSystemCode: '611595',
+        countryCodeOfOrigin: 'CA',
+        amount: '2.70',
+        amountPresentment: '1.84',
+      },
+    ]);
+    expect([
+      tree.originalTotalDuties,
+      tree.originalTotalDutiesPresentment,
+      tree.currentTotalDuties,
+      tree.currentTotalDutiesPresentment,
+    ]).toEqual(['25.74', '17.51', '23.04', '15.67']);
+    expect(tree.discountApplications).toEqual([
+      {
+        $loc: '/discount_applications/0',
+        type: 'discount_code',
+        value: '10.0',
+        valueType: 'percentage',
+        allocationMethod: 'across',
+        targetSelection: 'all',
+        targetType: 'line_item',
+        code: 'WINTER10',
+        title: null,
+        description: null,
+      },
+    ]);
+    expect(tree.refunds[0]!.refundLineItems[0]).toMatchObject({
+      subtotal: '22.5',
+      subtotalPresentment: '15.30',
+      totalTaxPresentment: '2.91',
+    });
+    // An order without duties (null sets, Shopify's test notification) has none.
+    expect(one('test-notification-pending.json').tree).toMatchObject({
+      originalTotalDuties: null,
+      currentTotalDuties: null,
+    });
+    const broken = (fields: string) =>
+      refusal(Buffer.from(`{"id": 1, "created_at": "2024-01-10T10:00:00Z", "currency": "USD", ${fields}}`))
+        .location;
+    expect(broken('"discount_applications": [{"value": "ten"}]')).toBe('/discount_applications/0/value');
+    expect(broken('"original_total_duties_set": {"shop_money": {"amount": "1,5"}}')).toBe(
+      '/original_total_duties_set/shop_money/amount',
+    );
+    expect(
+      broken('"line_items": [{"id": 2, "quantity": 1, "duties": [{"id": "3", "presentment_money": []}]}]'),
+    ).toBe('/line_items/0/duties/0/presentment_money');
   });
 });

@@ -55,6 +55,44 @@ export interface ShopifyLineItem {
   discountAllocations: ShopifyAmount[];
   /** line_items[].tax_lines: the taxes on the line, in the shop's currency; part of `price` when `taxes_included`. */
   taxLines: ShopifyTaxLine[];
+  /** line_items[].duties: the import duties on the line (cross-border orders), in order. */
+  duties: ShopifyDuty[];
+}
+
+/**
+ * A duty on a line item: its id (Shopify writes it as a string, "2"), the goods' harmonized system code and country
+ * of origin, and its amount in the shop's (`shop_money`) and the presentment currency (its tax lines are skipped).
+ */
+export interface ShopifyDuty {
+  $loc: string;
+  id: string | null;
+  harmonizedSystemCode: string | null;
+  countryCodeOfOrigin: string | null;
+  amount: string | null;
+  amountPresentment: string | null;
+}
+
+/**
+ * discount_applications[]: a discount as the order applied it (its line items' discount_allocations point at it by
+ * position, discount_application_index). `value`: a decimal string, a percentage or an amount by `valueType`.
+ */
+export interface ShopifyDiscountApplication {
+  $loc: string;
+  /** discount_code, manual, script, automatic. */
+  type: string | null;
+  value: string | null;
+  /** percentage, fixed_amount. */
+  valueType: string | null;
+  /** across, each, one. */
+  allocationMethod: string | null;
+  /** all, entitled, explicit. */
+  targetSelection: string | null;
+  /** line_item, shipping_line. */
+  targetType: string | null;
+  /** The code a discount_code application was given by; a manual, script or automatic one has a title. */
+  code: string | null;
+  title: string | null;
+  description: string | null;
 }
 
 /** An amount of a list (a discount allocation), as Shopify wrote it, and in the presentment currency (amount_set). */
@@ -121,6 +159,9 @@ export interface ShopifyOrderAdjustment {
   reason: string | null;
   amount: string | null;
   taxAmount: string | null;
+  /** amount_set, tax_amount_set: the same in the presentment currency. */
+  amountPresentment: string | null;
+  taxAmountPresentment: string | null;
 }
 
 export interface ShopifyRefundLineItem {
@@ -132,6 +173,9 @@ export interface ShopifyRefundLineItem {
   /** The amount refunded for the line before tax, and its tax, in the shop's currency. */
   subtotal: string | null;
   totalTax: string | null;
+  /** subtotal_set, total_tax_set: the same in the presentment currency. */
+  subtotalPresentment: string | null;
+  totalTaxPresentment: string | null;
 }
 
 /** A refund's transaction: the money that went back, in `currency` (the one the customer paid in). */
@@ -208,6 +252,14 @@ export interface ShopifyOrderTree {
   currentSubtotalPricePresentment: string | null;
   currentTotalTaxPresentment: string | null;
   currentTotalDiscountsPresentment: string | null;
+  /**
+   * original_total_duties_set, current_total_duties_set (null without duties): the import duties charged on the
+   * order at first and now, in the shop's (`shop_money`) and the presentment currency.
+   */
+  originalTotalDuties: string | null;
+  originalTotalDutiesPresentment: string | null;
+  currentTotalDuties: string | null;
+  currentTotalDutiesPresentment: string | null;
   taxesIncluded: boolean | null;
   financialStatus: string | null;
   fulfillmentStatus: string | null;
@@ -225,4 +277,5 @@ export interface ShopifyOrderTree {
   discountCodes: ShopifyDiscountCode[];
   fulfillments: ShopifyFulfillment[];
   refunds: ShopifyRefund[];
+  discountApplications: ShopifyDiscountApplication[];
 }

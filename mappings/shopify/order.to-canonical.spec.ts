@@ -430,4 +430,85 @@ describe('shopify order → SalesOrderEvent', () => {
       Object.keys(unchanged.salesOrder.extensions).filter((k) => /current|^shopify\.total_price$/.test(k)),
     ).toEqual([]);
   });
+
+  it('keeps duties, discount applications and refunds in the presentment currency in extensions, and adds nothing without them', async () => {
+    const set = (shop: string, presentment: string) => ({
+      shop_money: { amount: shop, currency_code: 'USD' },
+      presentment_money: { amount: presentment, currency_code: 'EUR' },
+    });
+    const extensions = (
+      await mapped(
+        base({
+          presentment_currency: 'EUR',
+          original_total_duties_set: set('3.00', '2.70'),
+          current_total_duties_set: set('1.00', '0.90'),
+          discount_applications: [
+            {
+              type: 'automatic',
+              value: '5.00',
+              value_type: 'fixed_amount',
+              allocation_method: 'each',
+              title: 'Bulk',
+            },
+          ],
+          line_items: [
+            {
+              id: 1,
+              title: 'A',
+              quantity: 1,
+              price: '10.00',
+              // A duty without its id is keyed by its position.
+              duties: [
+                {
+                  id: '7',
+                  harmonized_system_code: '610910',
+                  country_code_of_origin: 'PT',
+                  ...set('2.00', '1.80'),
+                },
+                { shop_money: { amount: '1.00' }, presentment_money: { amount: '0.90' } },
+              ],
+            },
+          ],
+          refunds: [
+            {
+              id: 2,
+              refund_line_items: [
+                {
+                  line_item_id: 1,
+                  quantity: 1,
+                  subtotal: 10,
+                  subtotal_set: set('10.00', '9.00'),
+                  total_tax_set: null,
+                },
+              ],
+            },
+          ],
+        }),
+      )
+    ).salesOrder.extensions;
+    const kept = (pattern: RegExp) =>
+      Object.fromEntries(
+        Object.entries(extensions).filter(([k]) => pattern.test(k) && !k.endsWith('.quantity')),
+      );
+    expect(kept(/dut|discount_application|refund\.2\.line\.1\.presentment/)).toEqual({
+      'shopify.original_total_duties': '3',
+      'shopify.current_total_duties': '1',
+      'shopify.line.1.duty.7.amount': '2',
+      'shopify.line.1.duty.7.harmonized_system_code': '610910',
+      'shopify.line.1.duty.7.country_code_of_origin': 'PT',
+      'shopify.line.1.duty.1.amount': '1',
+      'shopify.discount_application.0.type': 'automatic',
+      'shopify.discount_application.0.value': '5',
+      'shopify.discount_application.0.value_type': 'fixed_amount',
+      'shopify.discount_application.0.allocation_method': 'each',
+      'shopify.discount_application.0.title': 'Bulk',
+      'shopify.presentment.original_total_duties': '2.7',
+      'shopify.presentment.current_total_duties': '0.9',
+      'shopify.line.1.presentment.duty.7.amount': '1.8',
+      'shopify.line.1.presentment.duty.1.amount': '0.9',
+      'shopify.refund.2.line.1.presentment.subtotal': '9',
+    });
+    const ordinary = (await mapped(base())).salesOrder.extensions;
+    expect(Object.keys(ordinary).filter((k) => /dut|discount_application|presentment/.test(k))).toEqual([]);
+  });
 });
