@@ -474,13 +474,52 @@ export function staticProblems(mapping: CompiledMapping): Problem[] {
 export function staticWarnings(mapping: CompiledMapping): Problem[] {
   // A format without a reader or writer is a problem already (staticProblems); its tree names are not known.
   if (formatProblem(mapping)) return [];
-  const unbound = unboundVariables(mapping);
+  const unbound = [...unboundVariables(mapping), ...zonelessPictures(mapping)];
   if (mapping.direction === 'from-canonical')
     return withLines(mapping, [...unbound, ...unknownNames(mapping, avroType(mapping.schema.file))]);
   return withLines(mapping, [
     ...unbound,
     ...(NAMED_TREES.test(mapping.spec.input) ? unknownNames(mapping, undefined) : []),
   ]);
+}
+
+/** A picture's time of day (`[H…]`, `[h…]`) and its zone (`[Z…]`, `[z…]`): XPath picture markers. */
+const PICTURE_TIME = /\[[Hh]/;
+const PICTURE_ZONE = /\[[Zz]/;
+
+/**
+ * `$toMillis(text, picture)` and `$parseTime(text, picture)` calls whose picture (a literal) reads a time of day but
+ * no zone: JSONata's `$toMillis` then takes the text for UTC, and `$parseTime` for the wall clock of the connector's
+ * timeZone (UTC unless one is set), silently hours off for a partner in another zone. A date alone is midnight UTC,
+ * the canonical convention: not warned about; nor a `$parseTime` given its zone (third argument).
+ */
+function zonelessPictures(mapping: CompiledMapping): Problem[] {
+  const problems: Problem[] = [];
+  for (const node of allExpressions(mapping)) {
+    walkAst(node.expression.ast(), (ast) => {
+      const name = (ast.procedure as AstNode | undefined)?.value;
+      const args = (ast.arguments as AstNode[] | undefined) ?? [];
+      const picture = args[1];
+      if (ast.type !== 'function' || (name !== 'toMillis' && name !== 'parseTime')) return;
+      if (picture?.type !== 'string' || typeof picture.value !== 'string') return;
+      if (!PICTURE_TIME.test(picture.value) || PICTURE_ZONE.test(picture.value)) return;
+      if (name === 'parseTime' && args.length > 2) return;
+      const reads =
+        name === 'toMillis'
+          ? 'JSONata reads the text as UTC'
+          : "the text is read as the wall clock of the connector's timeZone, UTC unless one is set";
+      const fix =
+        name === 'toMillis'
+          ? `; if the text carries its offset, add it to the picture ([Z01:01], [Z] or [z]), else use $parseTime(text, picture, '<IANA zone>') with the partner's zone`
+          : `; if the text carries its offset, add it to the picture ([Z01:01], [Z] or [z]), else pass the partner's zone: $parseTime(text, picture, '<IANA zone>')`;
+      problems.push({
+        file: mapping.file,
+        at: node.at,
+        message: `$${name}'s picture "${picture.value}" has no time zone ([Z], [Z01:01] or [z]): ${reads}${fix}`,
+      });
+    });
+  }
+  return problems;
 }
 
 /** JSONata's own functions and values (its standard library, bound in every evaluation). */

@@ -573,3 +573,50 @@ describe('lookup tables a user writes', () => {
     }
   });
 });
+
+describe('a time picture without a zone (trial: a partner timestamp read with $toMillis, taken for UTC)', () => {
+  it('warns at file:line and the field for $toMillis / $parseTime pictures with a time and no [Z] / [z]', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-zone-'));
+    mkdirSync(join(dir, 'fixtures'));
+    writeFileSync(join(dir, 'fixtures/order.json'), '{"id": "A-1", "at": "2024-03-05 14:30"}\n');
+    const lines = [
+      'description: a shop order',
+      'input: json',
+      'output: eai.canonical.SalesOrderEvent',
+      'onlyByName: true',
+      'fixtures: {inputs: fixtures, expected: order.expected}',
+      'fields:',
+      '  changeType: "\'CREATED\'"',
+      '  occurredAt: "$parseTime(at, \'[Y]-[M01]-[D01] [H01]:[m01]\')"',
+      '  origin: {system: "\'shop\'", documentId: id}',
+      '  salesOrder:',
+      '    orderId: id',
+      '    orderNumber: "$string($toMillis(at, \'[Y]-[M01]-[D01] [H01]:[m01]\'))"',
+      // With the text's offset, a zone passed, or a date alone (midnight UTC, the canonical convention): no warning.
+      '    purchaseOrderNumber: "$string($toMillis(at, \'[Y]-[M01]-[D01] [H01]:[m01] [Z01:01]\'))"',
+      "    notes: \"$parseTime(at, '[Y]-[M01]-[D01] [H01]:[m01]', 'Europe/Berlin') & $parseTime(at, '[Y]-[M01]-[D01]')\"",
+      '    createdAt: "$parseTime(at, \'[Y]-[M01]-[D01] [H01]:[m01] [z]\')"',
+      '    currency: "\'EUR\'"',
+      '    status: "\'OPEN\'"',
+    ];
+    writeFileSync(join(dir, 'order.to-canonical.yaml'), lines.join('\n'));
+    const check = await checkCommand({ target: dir, json: true, typesOnly: true });
+    const warnings = JSON.parse(check.stdout).warnings as Array<{
+      file: string;
+      line?: number;
+      at: string;
+      message: string;
+    }>;
+    expect(warnings.map((w) => [w.line, w.at])).toEqual([
+      [8, 'fields.occurredAt'],
+      [12, 'fields.salesOrder.orderNumber'],
+    ]);
+    expect(warnings[0]!.file).toMatch(/order\.to-canonical\.yaml$/);
+    expect(warnings[0]!.message).toMatch(
+      /^\$parseTime's picture "\[Y\]-\[M01\]-\[D01\] \[H01\]:\[m01\]" has no time zone .*connector's timeZone.*UTC/,
+    );
+    expect(warnings[1]!.message).toMatch(
+      /^\$toMillis's picture .* has no time zone .* as UTC.*\[Z01:01\].*\$parseTime/,
+    );
+  });
+});
