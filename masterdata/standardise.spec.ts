@@ -7,9 +7,11 @@ import { blockingKeys } from './block.ts';
 import { defaultMdmConfig, loadMdmConfig, parseMdmConfig } from './config.ts';
 import { Scorer } from './score.ts';
 import {
+  cjkName,
   fold,
   nameWords,
   orgNameWords,
+  romanisedNames,
   splitLegalForm,
   standardise,
   standardiseCountry,
@@ -281,6 +283,33 @@ describe('nameWords (type-ahead index)', () => {
     expect(words({ familyName: '山田太郎' })).toEqual(['太郎', '山田太郎', '田太郎', '郎'].sort());
     // Hangul composed (NFC), as it is typed: folding decomposes it.
     expect(words({ familyName: '김민준' })).toEqual(['김민준', '민준', '준'].sort());
+  });
+});
+
+describe('romanisedNames (Hanyu Pinyin of a Han-script name)', () => {
+  const romanised = (givenName: string | null, familyName: string | null) => {
+    const name = cjkName({ partyType: 'PERSON', givenName, familyName });
+    return name ? romanisedNames(name) : null;
+  };
+
+  it('family and given name as the record splits them, else both splits; no tones, ü as u', () => {
+    expect(romanised('小明', '王')).toEqual([{ family: 'wang', given: 'xiaoming' }]);
+    expect(romanised(null, '王小明')).toEqual([
+      { family: 'wang', given: 'xiaoming' },
+      { family: 'wangxiao', given: 'ming' },
+    ]);
+    expect(romanised(null, '欧阳娜娜')).toContainEqual({ family: 'ouyang', given: 'nana' });
+    // A family name's own reading (单 Shan, 曾 Zeng: Dan and Ceng elsewhere).
+    expect(romanised('雄信', '单')).toEqual([{ family: 'shan', given: 'xiongxin' }]);
+    expect(romanised(null, '曾国藩')?.[0]).toEqual({ family: 'zeng', given: 'guofan' });
+    expect(romanised('布', '吕')).toEqual([{ family: 'lu', given: 'bu' }]);
+    expect(romanised(null, '王')).toEqual([{ family: 'wang', given: null }]);
+  });
+
+  it('none for a name with kana (Japanese), in Hangul (Korean) or in Latin letters', () => {
+    expect(romanised('たろう', '山田')).toEqual([]);
+    expect(romanised('민준', '김')).toEqual([]);
+    expect(romanised('Xiaoming', 'Wang')).toBeNull();
   });
 });
 

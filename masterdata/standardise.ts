@@ -3,6 +3,7 @@
  * names keep their case and accents for the golden record; only the comparison forms are folded.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { parseYamlText } from '../lib/yaml-text.ts';
 import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
@@ -292,6 +293,57 @@ export function cjkName(s: Pick<StandardCustomer, 'partyType' | 'givenName' | 'f
   if (space < 0) return { family: null, given: null, full: one };
   const g = one.slice(space + 1).replace(/ /g, '');
   return { family: one.slice(0, space), given: g || null, full: one.replace(/ /g, '') };
+}
+
+/** A Han-script name's Hanyu Pinyin (`romanisedNames`): family and given name folded, syllables run together. */
+export interface RomanisedName {
+  family: string;
+  /** Null for a name of one character (a family name alone). */
+  given: string | null;
+}
+
+/** Every character Han (漢字): the names `romanisedNames` reads. Kana (Japanese) and Hangul (Korean) are not. */
+const HAN_ONLY = /^\p{sc=Han}+$/u;
+
+type Pinyin = (text: string, options: Record<string, unknown>) => string[];
+let pinyinOf: Pinyin | null = null;
+/**
+ * pinyin-pro, loaded at the first Han-script name: its dictionaries take ~0.5 s to load, which no process that never
+ * meets such a name should pay (the CLI, the hub with Latin names only).
+ */
+function pinyinSyllables(text: string, surname: 'head' | 'all' | 'off'): string[] {
+  pinyinOf ??= (createRequire(import.meta.url)('pinyin-pro') as { pinyin: Pinyin }).pinyin;
+  const options = { toneType: 'none', type: 'array', v: false };
+  return pinyinOf(text, surname === 'off' ? options : { ...options, mode: 'surname', surname });
+}
+
+/** The pinyin of a name part folded and run together ("Xiaoming", as romanised names are written). */
+const joined = (syllables: string[]): string => fold(syllables.join(''));
+
+const romanise = memoise((key: string): RomanisedName[] => {
+  const [family, given, full = ''] = key.split('\u0000');
+  if (family && given)
+    return [{ family: joined(pinyinSyllables(family, 'all')), given: joined(pinyinSyllables(given, 'off')) }];
+  // One syllable a character; the family name read as one where a character has a surname's own reading (单 shan).
+  const syllables = pinyinSyllables(full, 'head');
+  if (syllables.length < 2) return [{ family: joined(syllables), given: null }];
+  const names: RomanisedName[] = [];
+  // Unsplit (王小明, 欧阳娜娜): after the first character and after the second, as `cjkNameKeys` splits it.
+  for (let cut = 1; cut <= 2 && cut < syllables.length; cut++)
+    names.push({ family: joined(syllables.slice(0, cut)), given: joined(syllables.slice(cut)) });
+  return names;
+}, 10_000);
+
+/**
+ * The Hanyu Pinyin of a person's name written in Han characters alone (王小明 → wang + xiaoming), without tones, as
+ * a Latin-script system holds a Chinese name: family and given name as the record splits them, else both splits of
+ * `cjkNameKeys` (after the first character and the second: wang + xiaoming, wangxiao + ming). Empty for any other
+ * name: one with kana is Japanese, whose kanji have several readings a dictionary cannot choose between (山田 is
+ * Yamada, not Shantian), Hangul is not Han. Callers test `cjkName` first, so a Latin name costs nothing here.
+ */
+export function romanisedNames(name: CjkName): RomanisedName[] {
+  if (!HAN_ONLY.test(name.full)) return [];
+  return romanise(`${name.family ?? ''}\u0000${name.given ?? ''}\u0000${name.full}`);
 }
 
 /** The characters of a CJK name indexed by their suffixes, at most (a company's name runs longer than a person's). */
