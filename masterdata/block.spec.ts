@@ -150,8 +150,14 @@ describe('blocking keys of names in a CJK script', () => {
     const split = cjk({ givenName: '小明', familyName: '王' });
     expect(shared(split, cjk({ familyName: '王小明' }))).toEqual([
       'b:1990-03-04',
+      'b:1990-03-04:wx',
       'b:1990-03-04:王',
       'c:王小明',
+      // The Latin keys of the pinyin (wang + xiaoming, below) too.
+      'n:ANK:x',
+      'n:ANK:x:1990-03',
+      'n:SMNK:w',
+      'n:SMNK:w:1990-03',
       'n:王:小',
       'n:王:小:1990-03',
     ]);
@@ -171,12 +177,18 @@ describe('blocking keys of names in a CJK script', () => {
   it('other people share no narrow name key; the Latin keys are as before', () => {
     const narrowName = (a: Set<string>, b: Set<string>) =>
       shared(a, b).filter((k) => k.startsWith('c:') || (k.startsWith('n:') && !isWideKey(k)));
+    // Their pinyin (wang + xiaoming, wang + xiaomin; wangxiao + ming, wangxiao + min) shares the name with the birth
+    // month, as Wang Xiaoming and Wang Xiaomin do.
     expect(narrowName(cjk({ familyName: '王小明' }), cjk({ familyName: '王小敏' }))).toEqual([
+      'n:ANK:x:1990-03',
+      'n:ANKK:m:1990-03',
       'n:王:小:1990-03',
     ]);
     // Without a space the split is a guess: after the first character too (山 + 田太郎), which brothers born in one
-    // month share, as Latin names of one family name and given initial do.
+    // month share, as Latin names of one family name and given initial do (and the pinyin of kanji alone, which
+    // is no Japanese reading but a key like another: shan + tiantailang).
     expect(narrowName(cjk({ familyName: '山田太郎' }), cjk({ familyName: '山田次郎' }))).toEqual([
+      'n:XN:t:1990-03',
       'n:山:田:1990-03',
     ]);
     expect([...cjk({ givenName: 'John', familyName: 'Smith' })].filter((k) => k.startsWith('n:'))).toEqual([
@@ -185,6 +197,33 @@ describe('blocking keys of names in a CJK script', () => {
       'n:SM0:j',
       'n:SM0:j:1990-03',
     ]);
+  });
+
+  it('a Han-script name also holds the Latin keys of its pinyin: it meets its romanisation in either order', () => {
+    const latin = (givenName: string, familyName: string) => cjk({ givenName, familyName });
+    for (const han of [cjk({ givenName: '小明', familyName: '王' }), cjk({ familyName: '王小明' })]) {
+      for (const romanised of [latin('Xiaoming', 'Wang'), latin('Wang', 'Xiaoming')])
+        expect(shared(han, romanised)).toEqual(
+          expect.arrayContaining([
+            'b:1990-03-04:wx',
+            ...[...romanised].filter((k) => k.startsWith('n:') && k.endsWith(':1990-03')),
+          ]),
+        );
+    }
+    // A compound family name written in one field: the split after two characters.
+    expect(
+      shared(cjk({ familyName: '欧阳娜娜' }), latin('Nana', 'Ouyang')).filter((k) => k.startsWith('n:')),
+    ).toHaveLength(4);
+    // Another given name of one family name meets only in the wide key, as Latin names of one family and initial.
+    const narrow = shared(cjk({ familyName: '王伟' }), latin('Fang', 'Wang')).filter(
+      (k) => k.startsWith('n:') || k.startsWith('b:'),
+    );
+    expect(narrow).toEqual(['b:1990-03-04']);
+    // Kana (Japanese: a kanji's reading is not known) and Hangul get no Latin keys.
+    expect(
+      [...cjk({ givenName: 'たろう', familyName: '山田' })].filter((k) => /^n:[A-Z0-9]/.test(k)),
+    ).toEqual([]);
+    expect([...cjk({ familyName: '김민준' })].filter((k) => /^n:[A-Z0-9]/.test(k))).toEqual([]);
   });
 
   it('a company: its whole name without the legal form, before or after it, in any spelling', () => {

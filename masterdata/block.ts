@@ -20,6 +20,8 @@ import {
   cjkName,
   isCjk,
   orgNameWords,
+  type RomanisedName,
+  romanisedNames,
   type StandardAddress,
   type StandardCustomer,
 } from './standardise.ts';
@@ -84,7 +86,7 @@ export function isMatchKey(key: string): boolean {
 }
 
 /** Raised whenever the keys below change: the store then re-indexes the records it holds (store.ts). */
-export const KEY_VERSION = 7;
+export const KEY_VERSION = 8;
 
 /**
  * A blocking key as it is stored in `block_key` and `block_stop` (migration 014): a signed 64-bit hash of the text,
@@ -159,29 +161,21 @@ export function blockingKeys(s: StandardCustomer): string[] {
   for (const domain of s.domains) keys.add(`d:${domain}`);
   const person = s.partyType === 'PERSON' || s.partyType === 'UNKNOWN';
   const cjk = person ? cjkName(s) : null;
-  const initials = cjk ? cjkInitials(cjk) : person ? nameInitials(s) : [];
+  const romanised = cjk ? romanisedNames(cjk) : [];
+  const initials = cjk ? cjkInitials(cjk, romanised) : person ? nameInitials(s) : [];
   addressKeys(keys, s, initials);
   for (const other of s.otherAddresses ?? []) addressKeys(keys, other, initials);
 
+  const month = s.birthDate?.slice(0, 7);
   if (cjk) {
-    const month = s.birthDate?.slice(0, 7);
     for (const key of cjkNameKeys(cjk)) {
       keys.add(key);
       if (month && key.startsWith('n:')) keys.add(`${key}:${month}`);
     }
+    // A Han-script name also under the Latin keys of its pinyin: it meets its romanisation (Wang Xiaoming).
+    for (const r of romanised) latinNameKeys(keys, [r.given, r.family], month);
   }
-  if (person && !cjk) {
-    // Both orders, so a record with first and family name swapped shares the keys of the straight one.
-    const parts = [...new Set([s.givenName, s.givenFormal, s.familyName])].filter((p): p is string => !!p);
-    const month = s.birthDate?.slice(0, 7);
-    for (const a of parts) {
-      for (const b of parts) {
-        if (a === b && parts.length > 1) continue;
-        keys.add(`n:${phonetic(a)}:${b[0] ?? ''}`);
-        if (month) keys.add(`n:${phonetic(a)}:${b[0] ?? ''}:${month}`);
-      }
-    }
-  }
+  if (person && !cjk) latinNameKeys(keys, [s.givenName, s.givenFormal, s.familyName], month);
   if (person && s.birthDate) {
     keys.add(`b:${s.birthDate}`);
     for (const i of initials) keys.add(`b:${s.birthDate}:${i}`);
@@ -200,6 +194,22 @@ export function blockingKeys(s: StandardCustomer): string[] {
     if (isCjk(s.orgName)) keys.add(`c:${s.orgName.normalize('NFC').replace(/ /g, '')}`);
   }
   return [...keys].sort(byCodeUnits);
+}
+
+/**
+ * A Latin name's keys: each part's sound with another part's initial, in both orders, so a record with first and
+ * family name swapped shares the keys of the straight one (`n:SM0:j`, `n:JN:s`); with the birth month the narrow
+ * ones.
+ */
+function latinNameKeys(keys: Set<string>, names: Array<string | null>, month: string | undefined): void {
+  const parts = [...new Set(names)].filter((p): p is string => !!p);
+  for (const a of parts) {
+    for (const b of parts) {
+      if (a === b && parts.length > 1) continue;
+      keys.add(`n:${phonetic(a)}:${b[0] ?? ''}`);
+      if (month) keys.add(`n:${phonetic(a)}:${b[0] ?? ''}:${month}`);
+    }
+  }
 }
 
 /**
@@ -238,10 +248,17 @@ function cjkNameKeys(name: CjkName): string[] {
   return keys;
 }
 
-/** The narrow keys' initial of a CJK name: the first character of the name in each order it may be read. */
-function cjkInitials(name: CjkName): string[] {
+/**
+ * The narrow keys' initial of a CJK name: the first character of the name in each order it may be read; for a
+ * Han-script name also the Latin initials of its pinyin (`nameInitials` of wang + xiaoming: `wx`), which its
+ * romanisation has.
+ */
+function cjkInitials(name: CjkName, romanised: RomanisedName[]): string[] {
   const first = [...name.full][0] ?? '';
-  return name.family && name.given ? [...new Set([first, [...name.given][0] ?? ''])] : [first];
+  const initials = name.family && name.given ? [first, [...name.given][0] ?? ''] : [first];
+  for (const r of romanised)
+    initials.push(...nameInitials({ givenName: r.given, givenFormal: null, familyName: r.family }));
+  return [...new Set(initials)];
 }
 
 /**
@@ -249,7 +266,7 @@ function cjkInitials(name: CjkName): string[] {
  * formal name (Bill and William), each pair sorted (so swapped names give the same); one initial when the record
  * has one name only.
  */
-function nameInitials(s: StandardCustomer): string[] {
+function nameInitials(s: Pick<StandardCustomer, 'givenName' | 'givenFormal' | 'familyName'>): string[] {
   const family = s.familyName?.[0];
   const given = [...new Set([s.givenName?.[0], s.givenFormal?.[0]].filter((g): g is string => !!g))];
   if (!family) return given;
