@@ -411,6 +411,61 @@ describe('names in a CJK script (王小明, 山田太郎, 김민준)', () => {
     expect(weight({ familyName: '山田太郎' }, { familyName: '田中太郎' })).toBeLessThan(8);
   });
 
+  it('a Han-script name against its pinyin, in either order of given and family name (王小明, Wang Xiaoming)', () => {
+    const exact = { familyName: 0, givenName: 0 };
+    for (const han of [
+      { givenName: '小明', familyName: '王' },
+      { familyName: '王小明' },
+      { givenName: '王小明' },
+    ]) {
+      expect(levels(han, { givenName: 'Xiaoming', familyName: 'Wang' })).toEqual(exact);
+      // Chinese order kept in a Latin system's fields (given "Wang", family "Xiaoming"), or in one field.
+      expect(levels({ givenName: 'Wang', familyName: 'Xiaoming' }, han)).toEqual(exact);
+      expect(levels(han, { familyName: 'Wang Xiaoming' }).familyName).toBe(0);
+    }
+    // A compound family name in one field: the split after two characters reads it.
+    expect(levels({ familyName: '欧阳娜娜' }, { givenName: 'Nana', familyName: 'Ouyang' })).toEqual(exact);
+    // A family name of its own reading (单: Shan, not Dan), ü without its dots as romanised names write it.
+    expect(
+      levels({ givenName: '雄信', familyName: '单' }, { givenName: 'Xiongxin', familyName: 'Shan' }),
+    ).toEqual(exact);
+    expect(levels({ givenName: '布', familyName: '吕' }, { givenName: 'Bu', familyName: 'Lu' })).toEqual(
+      exact,
+    );
+    // As strong as the name written alike in both.
+    expect(weight({ familyName: '王小明' }, { givenName: 'Xiaoming', familyName: 'Wang' })).toBe(
+      weight({ givenName: 'Xiaoming', familyName: 'Wang' }, { givenName: 'Xiaoming', familyName: 'Wang' }),
+    );
+  });
+
+  it('another person of one family name is another given name; kana and Hangul are not romanised', () => {
+    // 王伟 (Wang Wei) and Wang Fang: one surname, two people.
+    expect(levels({ givenName: '伟', familyName: '王' }, { givenName: 'Fang', familyName: 'Wang' })).toEqual({
+      familyName: 0,
+      givenName: 3,
+    });
+    expect(weight({ familyName: '王伟' }, { givenName: 'Fang', familyName: 'Wang' })).toBeLessThan(
+      weight({ familyName: '王伟' }, { givenName: 'Wei', familyName: 'Wang' }) - 8,
+    );
+    // Two Han names of one pinyin stay two names (王 and 汪 are both Wang).
+    expect(
+      levels({ givenName: '小明', familyName: '王' }, { givenName: '小明', familyName: '汪' }).familyName,
+    ).toBe(3);
+    // Japanese (kana: a kanji's reading is not known) and Korean against a romanisation: no agreement read.
+    expect(
+      levels({ givenName: 'たろう', familyName: '山田' }, { givenName: 'Taro', familyName: 'Yamada' }),
+    ).toEqual({
+      familyName: 3,
+      givenName: 3,
+    });
+    expect(
+      levels({ givenName: '민준', familyName: '김' }, { givenName: 'Minjun', familyName: 'Kim' }),
+    ).toEqual({
+      familyName: 3,
+      givenName: 3,
+    });
+  });
+
   it('company names: without their legal form, by character bigrams', () => {
     expect(orgLevel('株式会社山田商事', '山田商事株式会社')).toBe(0);
     expect(orgLevel('(株)山田商事', '山田商事')).toBe(0);

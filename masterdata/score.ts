@@ -13,6 +13,8 @@ import {
   isCjk,
   isEntityWord,
   orgNameWords,
+  type RomanisedName,
+  romanisedNames,
   type StandardAddress,
   type StandardCustomer,
 } from './standardise.ts';
@@ -50,21 +52,23 @@ function orient(a: StandardCustomer, b: StandardCustomer): Orientation | null {
     const family: [string, string] = [a.familyName, b.familyName];
     return { given: [a.givenName ?? '', b.givenName ?? ''], family, familyJw: jw(...family), givenJw: 0 };
   }
-  const straight = { given: jw(a.givenName, b.givenName), family: jw(a.familyName, b.familyName) };
-  const swapped = { given: jw(a.givenName, b.familyName), family: jw(a.familyName, b.givenName) };
-  return swapped.given + swapped.family > straight.given + straight.family
-    ? {
-        given: [a.givenName, b.familyName],
-        family: [a.familyName, b.givenName],
-        familyJw: swapped.family,
-        givenJw: swapped.given,
-      }
-    : {
-        given: [a.givenName, b.givenName],
-        family: [a.familyName, b.familyName],
-        familyJw: straight.family,
-        givenJw: straight.given,
-      };
+  const straight = readAs(a, b, false);
+  const swapped = readAs(a, b, true);
+  return swapped.givenJw + swapped.familyJw > straight.givenJw + straight.familyJw ? swapped : straight;
+}
+
+/** Two records that both have a given and a family name read straight or swapped (`b`'s names the other way round). */
+function readAs(a: StandardCustomer, b: StandardCustomer, swapped: boolean): Orientation {
+  const given = a.givenName ?? '';
+  const family = a.familyName ?? '';
+  const bGiven = (swapped ? b.familyName : b.givenName) ?? '';
+  const bFamily = (swapped ? b.givenName : b.familyName) ?? '';
+  return {
+    given: [given, bGiven],
+    family: [family, bFamily],
+    familyJw: jw(family, bFamily),
+    givenJw: jw(given, bGiven),
+  };
 }
 
 /**
@@ -159,17 +163,69 @@ function oneApart(x: string, y: string): boolean {
   return apart === 1;
 }
 
-/** The CJK levels of the pair last asked about (both name comparisons of a pair need them), null for other names. */
+/**
+ * The CJK levels of the pair last asked about (both name comparisons of a pair need them), null for other names:
+ * two CJK names compared as written (`cjkLevels`), a Han-script name and a Latin one by its pinyin
+ * (`romanisedLevels`). Two Latin names pay two character tests.
+ */
 let lastCjk: { a: StandardCustomer; b: StandardCustomer; levels: [number, number] | null } | null = null;
 function cjkPair(a: StandardCustomer, b: StandardCustomer): [number, number] | null {
-  if (!mayBeCjkPerson(a) || !mayBeCjkPerson(b)) return null;
+  const ca = mayBeCjkPerson(a);
+  const cb = mayBeCjkPerson(b);
+  if (!ca && !cb) return null;
   if (lastCjk?.a !== a || lastCjk.b !== b) {
-    const x = cjkName(a);
-    const y = x && cjkName(b);
-    lastCjk = { a, b, levels: x && y ? cjkLevels(x, y) : null };
+    let levels: [number, number] | null = null;
+    if (ca && cb) {
+      const x = cjkName(a);
+      const y = x && cjkName(b);
+      levels = x && y ? cjkLevels(x, y) : null;
+    } else if (b.partyType !== 'ORGANIZATION' && a.partyType !== 'ORGANIZATION') {
+      const x = cjkName(ca ? a : b);
+      const romanised = x ? romanisedNames(x) : [];
+      if (romanised.length) levels = romanisedLevels(romanised, ca ? b : a, ca);
+    }
+    lastCjk = { a, b, levels };
   }
   return lastCjk.levels;
 }
+
+/**
+ * A Han-script name's levels against a Latin name (王小明 and Wang Xiaoming, or Xiaoming Wang): its pinyin compared
+ * as a Latin name is (`latinFamilyLevel`, `latinGivenLevel`: either order of given and family name), the best of
+ * its readings (an unsplit name's two splits). Null when the other name is not Latin (Hangul, Cyrillic), which then
+ * compares as before. `first`: the Han-script record is the pair's first.
+ */
+function romanisedLevels(
+  romanised: RomanisedName[],
+  latin: StandardCustomer,
+  first: boolean,
+): [number, number] | null {
+  if (!latin.familyName && !latin.givenName) return null;
+  if (!/[a-z]/.test(latin.familyName ?? latin.givenName ?? '')) return null;
+  let best: [number, number] | null = null;
+  for (const r of romanised) {
+    const view: StandardCustomer = {
+      ...latin,
+      givenName: r.given,
+      givenFormal: null,
+      familyName: r.family,
+      nameTokens: (r.given ? [r.given, r.family] : [r.family]).sort(),
+    };
+    const [x, y] = first ? [view, latin] : [latin, view];
+    // Each order of the Latin record's names, the one whose levels agree best: not the larger Jaro–Winkler sum,
+    // which reads Wang Wei against Wang Fang swapped (wei ~ wang, wang ~ fang) as two near names.
+    const orders = x.givenName && y.givenName ? [readAs(x, y, false), readAs(x, y, true)] : [orient(x, y)];
+    for (const o of orders) {
+      const levels: [number, number] = [latinFamilyLevel(x, y, () => o), latinGivenLevel(x, y, () => o)];
+      if (!best || rank(levels) < rank(best)) best = levels;
+    }
+  }
+  return best;
+}
+
+/** Lower is better agreement; a level that cannot say (-1) ranks as the worst. */
+const rank = ([family, given]: [number, number]): number =>
+  (family < 0 ? 4 : family) * 5 + (given < 0 ? 4 : given);
 
 /** The name tokens joined by spaces are equal (joined only when their lengths agree: most pairs differ). */
 function sameTokens(a: StandardCustomer, b: StandardCustomer): boolean {
@@ -188,6 +244,43 @@ const shared = (a: string[], b: string[]) => a.some((x) => b.includes(x));
 function oneWordOf(x: string, y: string): boolean {
   const [short, long] = x.length < y.length ? [x, y] : [y, x];
   return short.length > 1 && !short.includes(' ') && ` ${long} `.includes(` ${short} `);
+}
+
+/** The familyName level of two Latin names; `orientation` (`orient`) is asked for only past the cheap tests. */
+function latinFamilyLevel(
+  a: StandardCustomer,
+  b: StandardCustomer,
+  orientation: () => Orientation | null,
+): number {
+  if (sameTokens(a, b) && a.familyName && b.familyName) return 0;
+  const o = orientation();
+  if (!o) return -1;
+  const [x, y] = o.family;
+  if (x === y) return 0;
+  if (o.familyJw >= 0.92) return 1;
+  // One surname of a compound family name (García of García López, Müller of Müller-Lüdenscheidt: one system
+  // keeps both, another the first or the last) agrees as a near-exact name, not as another name.
+  if (oneWordOf(x, y)) return 1;
+  return o.familyJw >= 0.8 ? 2 : 3;
+}
+
+/** The givenName level of two Latin names; `orientation` (`orient`) is asked for only past the cheap tests. */
+function latinGivenLevel(
+  a: StandardCustomer,
+  b: StandardCustomer,
+  orientation: () => Orientation | null,
+): number {
+  if (!a.givenName || !b.givenName) return -1;
+  if (sameTokens(a, b)) return 0;
+  const o = orientation();
+  if (!o) return -1;
+  const [x, y] = o.given;
+  if (!x || !y) return -1;
+  if (x === y) return 0;
+  // Nicknames: Bill and William, Hans and Johannes.
+  if (x === a.givenName && y === b.givenName && a.givenFormal && a.givenFormal === b.givenFormal) return 0;
+  if (o.givenJw >= 0.92) return 1;
+  return x[0] === y[0] ? 2 : 3;
 }
 
 export const COMPARISONS: Comparison[] = [
@@ -215,16 +308,7 @@ export const COMPARISONS: Comparison[] = [
     level(a, b) {
       const cjk = cjkPair(a, b);
       if (cjk) return cjk[0];
-      if (sameTokens(a, b) && a.familyName && b.familyName) return 0;
-      const o = personOrientation(a, b);
-      if (!o) return -1;
-      const [x, y] = o.family;
-      if (x === y) return 0;
-      if (o.familyJw >= 0.92) return 1;
-      // One surname of a compound family name (García of García López, Müller of Müller-Lüdenscheidt: one system
-      // keeps both, another the first or the last) agrees as a near-exact name, not as another name.
-      if (oneWordOf(x, y)) return 1;
-      return o.familyJw >= 0.8 ? 2 : 3;
+      return latinFamilyLevel(a, b, () => personOrientation(a, b));
     },
   },
   {
@@ -233,18 +317,7 @@ export const COMPARISONS: Comparison[] = [
     level(a, b) {
       const cjk = cjkPair(a, b);
       if (cjk) return cjk[1];
-      if (!a.givenName || !b.givenName) return -1;
-      if (sameTokens(a, b)) return 0;
-      const o = personOrientation(a, b);
-      if (!o) return -1;
-      const [x, y] = o.given;
-      if (!x || !y) return -1;
-      if (x === y) return 0;
-      // Nicknames: Bill and William, Hans and Johannes.
-      if (x === a.givenName && y === b.givenName && a.givenFormal && a.givenFormal === b.givenFormal)
-        return 0;
-      if (o.givenJw >= 0.92) return 1;
-      return x[0] === y[0] ? 2 : 3;
+      return latinGivenLevel(a, b, () => personOrientation(a, b));
     },
   },
   {
