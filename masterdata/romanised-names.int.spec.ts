@@ -8,6 +8,7 @@ import type { CustomerPartyMaster } from '../schemas/types.generated.ts';
 import { testStack } from '../tests/stack.ts';
 import { KEY_VERSION } from './block.ts';
 import { defaultMdmConfig } from './config.ts';
+import { searchCustomers } from './search.ts';
 import { MasterDataStore } from './store.ts';
 import { dropStore, scratchStore } from './test-support.ts';
 
@@ -65,6 +66,13 @@ describe('a Chinese name in Han characters and in pinyin', () => {
     const [fang] = await store.upsertBatch([other]);
     expect(fang?.outcome).not.toBe('merged');
     expect(first.map((r) => r.goldenId)).not.toContain(fang?.goldenId);
+  });
+
+  it('a search for the romanised name finds the Han-script record first', async () => {
+    const store = await freshStore();
+    const [wang] = await store.upsertBatch(han);
+    for (const q of ['Wang Xiaoming', 'Xiaoming Wang'])
+      expect((await searchCustomers(store, q)).hits[0]?.goldenId).toBe(wang?.goldenId);
   });
 
   it('re-keys Han names stored under the keys of before at migrate (KEY_VERSION 8)', async () => {
