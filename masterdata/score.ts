@@ -216,7 +216,7 @@ function romanisedLevels(
     // which reads Wang Wei against Wang Fang swapped (wei ~ wang, wang ~ fang) as two near names.
     const orders = x.givenName && y.givenName ? [readAs(x, y, false), readAs(x, y, true)] : [orient(x, y)];
     for (const o of orders) {
-      const levels: [number, number] = [latinFamilyLevel(x, y, () => o), latinGivenLevel(x, y, () => o)];
+      const levels: [number, number] = [latinFamilyLevel(x, y, o), latinGivenLevel(x, y, o)];
       if (!best || rank(levels) < rank(best)) best = levels;
     }
   }
@@ -246,14 +246,13 @@ function oneWordOf(x: string, y: string): boolean {
   return short.length > 1 && !short.includes(' ') && ` ${long} `.includes(` ${short} `);
 }
 
-/** The familyName level of two Latin names; `orientation` (`orient`) is asked for only past the cheap tests. */
-function latinFamilyLevel(
-  a: StandardCustomer,
-  b: StandardCustomer,
-  orientation: () => Orientation | null,
-): number {
+/**
+ * The familyName level of two Latin names, read as `read` says (`readAs`) or, without it, as they agree best
+ * (`personOrientation`, worked out only past the cheap tests).
+ */
+function latinFamilyLevel(a: StandardCustomer, b: StandardCustomer, read?: Orientation | null): number {
   if (sameTokens(a, b) && a.familyName && b.familyName) return 0;
-  const o = orientation();
+  const o = read === undefined ? personOrientation(a, b) : read;
   if (!o) return -1;
   const [x, y] = o.family;
   if (x === y) return 0;
@@ -264,15 +263,11 @@ function latinFamilyLevel(
   return o.familyJw >= 0.8 ? 2 : 3;
 }
 
-/** The givenName level of two Latin names; `orientation` (`orient`) is asked for only past the cheap tests. */
-function latinGivenLevel(
-  a: StandardCustomer,
-  b: StandardCustomer,
-  orientation: () => Orientation | null,
-): number {
+/** The givenName level of two Latin names, read as `latinFamilyLevel` reads them. */
+function latinGivenLevel(a: StandardCustomer, b: StandardCustomer, read?: Orientation | null): number {
   if (!a.givenName || !b.givenName) return -1;
   if (sameTokens(a, b)) return 0;
-  const o = orientation();
+  const o = read === undefined ? personOrientation(a, b) : read;
   if (!o) return -1;
   const [x, y] = o.given;
   if (!x || !y) return -1;
@@ -308,7 +303,7 @@ export const COMPARISONS: Comparison[] = [
     level(a, b) {
       const cjk = cjkPair(a, b);
       if (cjk) return cjk[0];
-      return latinFamilyLevel(a, b, () => personOrientation(a, b));
+      return latinFamilyLevel(a, b);
     },
   },
   {
@@ -317,7 +312,7 @@ export const COMPARISONS: Comparison[] = [
     level(a, b) {
       const cjk = cjkPair(a, b);
       if (cjk) return cjk[1];
-      return latinGivenLevel(a, b, () => personOrientation(a, b));
+      return latinGivenLevel(a, b);
     },
   },
   {
