@@ -236,6 +236,28 @@ describe('CSV customer table: a full name in one cell', () => {
       [null, 'Anna', 'Le'],
     ]);
   });
+
+  it('a name written family name first with a comma is that family name, a suffix after a comma stays with it', async () => {
+    // Odoo's Name of a person typed "Smith, William" was split as given "Smith," and family "William": the golden
+    // record's name vote then counted a name nobody has.
+    const file = table(
+      'odoo-people.csv',
+      '"External ID","Name","Is a Company","Email"\n' +
+        '"p-1","Smith, William","False","ws@example.com"\n' +
+        '"p-2","von der Heide, Dr. Hans-Peter","False","hp@example.com"\n' +
+        '"p-3","García López, María José","False","mj@example.es"\n' +
+        '"p-4","John Smith, Jr.","False","js@example.com"\n' +
+        '"p-5","Madonna,","False","m@example.com"\n',
+    );
+    const rows = await customers(SHIPPED, file);
+    expect(rows.map((c) => [c.person.title, c.person.givenName, c.person.familyName])).toEqual([
+      [null, 'William', 'Smith'],
+      ['Dr.', 'Hans-Peter', 'von der Heide'],
+      [null, 'María José', 'García López'],
+      [null, 'John', 'Smith Jr.'],
+      [null, null, 'Madonna'],
+    ]);
+  });
 });
 
 describe('CSV customer table: Odoo res.partner exported import-compatible', () => {
