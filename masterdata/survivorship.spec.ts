@@ -507,6 +507,54 @@ describe('mostFrequent', () => {
     expect(golden.record.person).toMatchObject({ givenName: 'Jürgen', familyName: 'Müller' });
     expect(golden.lineage.person).toMatchObject({ rule: 'mostFrequent', system: 'sap' });
   });
+
+  it('counts a name with and without its accents as one value, and keeps the spelling with the accents', () => {
+    const person = (system: string, sourceId: string, givenName: string, familyName: string, at: string) => ({
+      system,
+      sourceId,
+      record: {
+        customerId: `${system}:${sourceId}`,
+        sourceIds: [{ system, id: sourceId }],
+        partyType: 'PERSON' as const,
+        person: { givenName, familyName },
+        updatedAt: at as unknown as Date,
+      },
+    });
+    const config = parseMdmConfig({ survivorship: { fields: { person: { rule: 'mostFrequent' } } } });
+    // Salesforce holds the accents, Odoo lost them, HubSpot's form has the names swapped and is the newest: the
+    // swapped one won as one of three values of one vote each.
+    const garcia = survive(
+      'gc-1',
+      [
+        person('salesforce', '003A2', 'José', 'García', '2024-01-16T00:00:00Z'),
+        person('odoo', '14', 'Jose', 'Garcia', '2024-05-14T09:21:11Z'),
+        person('hubspot', '9002', 'Garcia', 'Jose', '2024-06-01T10:00:00Z'),
+      ],
+      config,
+    );
+    expect(garcia.record.person).toMatchObject({ givenName: 'José', familyName: 'García' });
+    expect(garcia.lineage.person).toMatchObject({ rule: 'mostFrequent', system: 'salesforce' });
+    // One each, the umlaut's spelling with ue the newer: one value with two votes, written with the umlauts.
+    const mueller = survive(
+      'gc-2',
+      [
+        person('salesforce', '003A3', 'Jürgen', 'Müller', '2024-01-17T00:00:00Z'),
+        person('hubspot', '9003', 'Juergen', 'Mueller', '2024-06-01T10:00:00Z'),
+      ],
+      config,
+    );
+    expect(mueller.record.person).toMatchObject({ givenName: 'Jürgen', familyName: 'Müller' });
+    // Another name is still another value.
+    const other = survive(
+      'gc-3',
+      [
+        person('salesforce', '1', 'Jürgen', 'Müller', '2024-01-17T00:00:00Z'),
+        person('hubspot', '2', 'Jurgen', 'Miller', '2024-06-01T10:00:00Z'),
+      ],
+      config,
+    );
+    expect(other.lineage.person).toMatchObject({ system: 'hubspot' });
+  });
 });
 
 describe('equal change times at a clock’s precision (Odoo’s write_date has whole seconds)', () => {

@@ -67,9 +67,11 @@ export interface Golden {
  * golden address's parts its source lacks (a newer partial address: city and postcode, no street) are filled from
  * another member's address of the same use and place (`fillSamePlace`), so an emptier address no longer wipes the
  * street a fuller one of that place holds; 6: field times compared at the coarsest clock precision of the
- * systems compared (`clockPrecisionMs`: Odoo's whole seconds), ties to the later arrival on the bus.
+ * systems compared (`clockPrecisionMs`: Odoo's whole seconds), ties to the later arrival on the bus; 7: mostFrequent
+ * counts a value spelt with or without its accents (José García, Jose Garcia; Jürgen, Juergen) as one, the spelling
+ * with the accents kept.
  */
-export const SURVIVE_VERSION = 6;
+export const SURVIVE_VERSION = 7;
 
 export const memberKey = (m: { system: string; sourceId: string }): string =>
   `${m.system}\u0000${m.sourceId}`;
@@ -101,11 +103,35 @@ const time = (value: unknown): number => {
  * empty and another leaves out, nor the order of an object's keys. A CSV mapping's person `{givenName: 'Jürgen',
  * familyName: 'Müller', title: null, middleName: null}` and SAP's `{givenName: 'Jürgen', familyName: 'Müller'}` are
  * one value with two votes; counted apart, a third system's "Juergen Mueller", held by one, won by its time or key.
+ * Accents and umlaut spellings are aside too (José =
+ * Jose, Jürgen = Juergen, ß = ss), since a system that cannot hold an accent (a US CRM, an ASCII-only export) holds
+ * the same name, not another one. Counted apart, "José García" in Salesforce and "Jose Garcia" in Odoo were two
+ * values of one vote each, and HubSpot's swapped "Garcia Jose" won the tie by its time.
  */
-const fingerprint = (value: unknown): string => JSON.stringify(comparable(value));
+const votePrint = (value: unknown): string => JSON.stringify(comparable(value));
+
+const FOLDED_LETTERS: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', þ: 'th' };
+
+function voteText(text: string): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[ßæœøłđþ]/g, (c) => FOLDED_LETTERS[c] ?? c)
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/([aou])e/g, '$1')
+    .replace(/\s+/g, ' ');
+}
+
+/** How many letters of a value's text an ASCII-only system would have lost (accents, umlauts, ß). */
+function accentedLetters(value: unknown): number {
+  if (typeof value === 'string') return (value.match(/[^\p{ASCII}]/gu) ?? []).length;
+  if (value === null || typeof value !== 'object') return 0;
+  return Object.values(value as object).reduce((n: number, v) => n + accentedLetters(v), 0);
+}
 
 function comparable(value: unknown): unknown {
-  if (typeof value === 'string') return value.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (typeof value === 'string') return voteText(value);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(comparable);
   if (value instanceof Date) return value.toISOString();
@@ -223,17 +249,23 @@ function ranking(
       for (const e of entries) e.first = -completeness(read(e.r.m));
       break;
     case 'mostFrequent': {
-      // The hub's copies are not votes: a value counts once per source that holds it of its own accord.
-      const prints = entries.map((e) => fingerprint(read(e.r.m)));
+      // The hub's copies are not votes: a value counts once per source that holds it of its own accord. Accents
+      // aside (votePrint); of one value's spellings, one with the accents (Jürgen Müller, José García) is the
+      // one kept before one without (Juergen Mueller, Jose Garcia), which lost them to its system or export.
+      const prints = entries.map((e) => votePrint(read(e.r.m)));
+      const accents = entries.map((e) => accentedLetters(read(e.r.m)));
       const own = entries.some((e) => !isCopy(e.r.m, field));
       const counts = new Map<string, number>();
+      const mostAccents = new Map<string, number>();
       entries.forEach((e, i) => {
-        if (own && isCopy(e.r.m, field)) return;
         const f = prints[i] as string;
+        mostAccents.set(f, Math.max(mostAccents.get(f) ?? 0, accents[i] as number));
+        if (own && isCopy(e.r.m, field)) return;
         counts.set(f, (counts.get(f) ?? 0) + 1);
       });
       entries.forEach((e, i) => {
-        e.first = -(counts.get(prints[i] as string) ?? 0);
+        const f = prints[i] as string;
+        e.first = -(counts.get(f) ?? 0) + ((accents[i] as number) < (mostAccents.get(f) ?? 0) ? 0.5 : 0);
       });
       break;
     }
