@@ -190,7 +190,9 @@ describe('eai mdm load / export', () => {
     const shown = await runEaiInProcess(['mdm', 'show', several ?? '', '--schema', schema], { env: env() });
     const links = shown.stdout.split('\n').filter((l) => l.startsWith('  link   '));
     expect(links.length).toBeGreaterThanOrEqual((members.get(several ?? '')?.length ?? 0) - 1);
-    expect(links[0]).toMatch(/^ {2}link {3}\S+ \S+ ~ \S+ \S+ {2}(scored [01]\.\d{3}|accepted by a steward)$/);
+    expect(links[0]).toMatch(
+      /^ {2}link {3}\S+ \S+ ~ \S+ \S+ {2}(scored [01]\.\d{3}|accepted by \S+ at \S+)$/,
+    );
 
     // eai mdm merge: two golden records of one kind become one; the merge is in the history and can be undone.
     const singles: Array<{ id: string; type: string }> = [];

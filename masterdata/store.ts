@@ -68,6 +68,9 @@ export interface GoldenView {
     b: { system: string; sourceId: string };
     status: 'auto' | 'accepted';
     probability: number;
+    /** Who accepted the link and when (a steward's name, `eai-mdm (created by the hub)`); null for a scored one. */
+    decidedBy: string | null;
+    decidedAt: Date | null;
   }>;
 }
 
@@ -1951,8 +1954,10 @@ export class MasterDataStore {
         b_id: string;
         status: 'auto' | 'accepted';
         probability: number;
+        decided_by: string | null;
+        decided_at: Date | null;
       }>(
-        `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, mp.status, mp.probability
+        `select mp.a_system, mp.a_id, mp.b_system, mp.b_id, mp.status, mp.probability, mp.decided_by, mp.decided_at
            from ${q}.source_record ra
            join ${q}.match_pair mp on mp.a_system = ra.system and mp.a_id = ra.source_id
                                   and mp.status in ('auto', 'accepted')
@@ -1966,6 +1971,8 @@ export class MasterDataStore {
       b: { system: l.b_system, sourceId: l.b_id },
       status: l.status,
       probability: l.probability,
+      decidedBy: l.status === 'accepted' ? l.decided_by : null,
+      decidedAt: l.status === 'accepted' ? l.decided_at : null,
     }));
     return {
       goldenId,

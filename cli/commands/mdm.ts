@@ -145,6 +145,40 @@ export function writeBackLine(w: WriteBackEntry): string {
 }
 
 /**
+ * A merge, split or unmerge in `eai mdm show`'s history: its number (for `eai mdm unmerge`), what it took in, when
+ * and who did it (`steward:<actor>`, `matcher`, `rematch`, an unmerge's actor), as write-backs say when. Without
+ * them a steward could not tell a merge the matcher made from one a colleague made, nor when.
+ */
+export function historyLine(h: {
+  id: number;
+  kind: string;
+  absorbed: string[];
+  at: Date;
+  actor: string;
+  undoneBy: number | null;
+}): string {
+  const absorbed = h.absorbed.length ? ` of ${h.absorbed.join(', ')}` : '';
+  const undone = h.undoneBy ? ` (undone by #${h.undoneBy})` : '';
+  return `  history #${h.id} ${h.at.toISOString()} ${h.kind}${absorbed} by ${h.actor}${undone}`;
+}
+
+/** A link that holds two members together in `eai mdm show`: its score, or who accepted it and when. */
+export function linkLine(l: {
+  a: { system: string; sourceId: string };
+  b: { system: string; sourceId: string };
+  status: string;
+  probability: number;
+  decidedBy?: string | null;
+  decidedAt?: Date | null;
+}): string {
+  const how =
+    l.status === 'accepted'
+      ? `accepted by ${l.decidedBy ?? 'a steward'}${l.decidedAt ? ` at ${l.decidedAt.toISOString()}` : ''}`
+      : `scored ${l.probability.toFixed(3)}`;
+  return `  link   ${l.a.system} ${l.a.sourceId} ~ ${l.b.system} ${l.b.sourceId}  ${how}`;
+}
+
+/**
  * A golden field's value on one line for `eai mdm show`: text and numbers as they are, a list item by item, an object
  * by its text leaves (a person's names, an address's lines, city and country; flags such as `primary` left out).
  */
@@ -586,10 +620,7 @@ export function registerMdmCommand(program: Command): void {
           resolved === goldenId ? goldenId : `${goldenId} → merged into ${resolved}`,
           ...(golden?.members ?? []).map((m) => `  member ${m.system} ${m.sourceId}`),
           // What holds them together, so a steward can reject the one link that is wrong (eai mdm decide reject).
-          ...(golden?.links ?? []).map(
-            (l) =>
-              `  link   ${l.a.system} ${l.a.sourceId} ~ ${l.b.system} ${l.b.sourceId}  ${l.status === 'accepted' ? 'accepted by a steward' : `scored ${l.probability.toFixed(3)}`}`,
-          ),
+          ...(golden?.links ?? []).map(linkLine),
           // The values themselves, each beside where it came from (the description promised them; only the
           // sources were printed).
           ...Object.entries(golden?.lineage ?? {}).map(
@@ -598,10 +629,7 @@ export function registerMdmCommand(program: Command): void {
           ),
           // Merges and write-backs in the order they happened.
           ...[
-            ...history.map((h) => ({
-              at: h.at,
-              line: `  history #${h.id} ${h.kind}${h.absorbed.length ? ` of ${h.absorbed.join(', ')}` : ''}${h.undoneBy ? ` (undone by #${h.undoneBy})` : ''}`,
-            })),
+            ...history.map((h) => ({ at: h.at, line: historyLine(h) })),
             ...writeBacks.map((w) => ({ at: w.at, line: writeBackLine(w) })),
           ]
             .sort((a, b) => a.at.getTime() - b.at.getTime())

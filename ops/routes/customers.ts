@@ -101,6 +101,11 @@ const goldenSchema = z
           b: member,
           status: z.enum(['auto', 'accepted']),
           probability: z.number(),
+          decidedBy: z
+            .string()
+            .nullable()
+            .describe('Who accepted the link (the steward’s name, as `actor`); null for a scored one.'),
+          decidedAt: z.string().nullable().describe('When it was accepted; null for a scored one.'),
         }),
       )
       .describe(
@@ -565,7 +570,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
           record: golden.record as unknown as Record<string, unknown> | null,
           lineage: golden.lineage,
           members: golden.members,
-          links: golden.links,
+          links: golden.links.map((l) => ({ ...l, decidedAt: l.decidedAt?.toISOString() ?? null })),
           history,
           writeBacks,
         },
