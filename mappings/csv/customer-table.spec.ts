@@ -260,6 +260,20 @@ describe('CSV customer table: a full name in one cell', () => {
   });
 });
 
+describe('CSV customer table: Odoo’s state display name', () => {
+  it('drops the country code Odoo writes after a state ("California (US)"), as the Odoo connector does', async () => {
+    const file = table(
+      'odoo-contacts.csv',
+      '"External ID","Name","Is a Company","Street","Zip","City","State","Country"\n' +
+        '"p-1","Acme Corp.","True","12 Main St","02141","Boston","Massachusetts (US)","United States"\n' +
+        '"p-2","Nordwind","True","Am Hafen 1","28195","Bremen","Bremen (DE)","Germany"\n' +
+        '"p-3","Other","True","Rue 1","1000","Bruxelles","Région (FR)","Belgium"\n',
+    );
+    const rows = await customers(SHIPPED, file);
+    expect(rows.map((c) => c.addresses[0].region)).toEqual(['Massachusetts', 'Bremen', 'Région (FR)']);
+  });
+});
+
 describe('CSV customer table: Odoo res.partner exported import-compatible', () => {
   it('reads vat as the tax id and country_id/id (base.de) as the country, was both in extensions and no country', async () => {
     const file = table(
