@@ -223,6 +223,16 @@ describe('eai mdm load / export', () => {
     ).history as Array<{ id: number; kind: string }>;
     const merge = history.find((h) => h.kind === 'merge');
     expect(merge).toBeDefined();
+    // In camelCase alone, as GET /customers/{goldenId} answers (undone_by stood beside undoneBy).
+    expect(Object.keys(merge ?? {}).sort()).toEqual([
+      'absorbed',
+      'actor',
+      'at',
+      'goldenId',
+      'id',
+      'kind',
+      'undoneBy',
+    ]);
     const undone = await runEaiInProcess(
       ['mdm', 'unmerge', String(merge?.id), '--json', '--schema', schema],
       {

@@ -2144,10 +2144,15 @@ export class MasterDataStore {
         [goldenId ?? null],
       )
     ).rows;
+    // In the API's and the CLI's camelCase only (`eai mdm show --json` printed undone_by beside undoneBy).
     return rows.map((r) => ({
-      ...r,
       id: Number(r.id),
+      kind: r.kind,
+      goldenId: r.golden_id,
+      absorbed: r.absorbed,
+      at: r.at,
       undoneBy: r.undone_by === null ? null : Number(r.undone_by),
+      actor: r.actor,
     }));
   }
 

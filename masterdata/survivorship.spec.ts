@@ -389,8 +389,13 @@ describe('the winner of each field', () => {
     const recent = (a: Member, b: Member) => fieldTime(b, field) - fieldTime(a, field) || byKey(a, b);
     const rank = (m: Member) => (priority.indexOf(m.system) + priority.length + 1) % (priority.length + 1);
     const voters = candidates.filter((m) => own(m, field) !== null);
+    // Votes are systems: two records of one system holding a value are one vote.
     const count = (m: Member) =>
-      (voters.length ? voters : candidates).filter((v) => print(value(v)) === print(value(m))).length;
+      new Set(
+        (voters.length ? voters : candidates)
+          .filter((v) => print(value(v)) === print(value(m)))
+          .map((v) => v.system),
+      ).size;
     const order: Record<string, (a: Member, b: Member) => number> = {
       sourcePriority: (a, b) => rank(a) - rank(b) || recent(a, b),
       mostRecent: recent,
@@ -506,6 +511,35 @@ describe('mostFrequent', () => {
     );
     expect(golden.record.person).toMatchObject({ givenName: 'Jürgen', familyName: 'Müller' });
     expect(golden.lineage.person).toMatchObject({ rule: 'mostFrequent', system: 'sap' });
+  });
+
+  it('counts a value once per system: two records of one system do not outvote two systems', () => {
+    const person = (system: string, sourceId: string, givenName: string, at: string): Member => ({
+      system,
+      sourceId,
+      record: {
+        customerId: `${system}:${sourceId}`,
+        sourceIds: [{ system, id: sourceId }],
+        partyType: 'PERSON',
+        person: { givenName, familyName: 'Smith' },
+        updatedAt: at as unknown as Date,
+      },
+    });
+    const config = parseMdmConfig({ survivorship: { fields: { person: { rule: 'mostFrequent' } } } });
+    // HubSpot holds the person twice as Bill (a duplicate inside one system, the newest); Salesforce and Odoo say
+    // William. Counted by record it was 2 : 2, and the newest (Bill) won.
+    const golden = survive(
+      'gc-1',
+      [
+        person('salesforce', '003A1', 'William', '2024-01-10T00:00:00Z'),
+        person('odoo', '7', 'William', '2024-02-10T00:00:00Z'),
+        person('hubspot', '101', 'Bill', '2024-06-01T00:00:00Z'),
+        person('hubspot', '102', 'Bill', '2024-06-02T00:00:00Z'),
+      ],
+      config,
+    );
+    expect(golden.record.person).toMatchObject({ givenName: 'William' });
+    expect(golden.lineage.person).toMatchObject({ rule: 'mostFrequent', system: 'odoo' });
   });
 
   it('counts a name with and without its accents as one value, and keeps the spelling with the accents', () => {

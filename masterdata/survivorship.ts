@@ -69,7 +69,7 @@ export interface Golden {
  * street a fuller one of that place holds; 6: field times compared at the coarsest clock precision of the
  * systems compared (`clockPrecisionMs`: Odoo's whole seconds), ties to the later arrival on the bus; 7: mostFrequent
  * counts a value spelt with or without its accents (José García, Jose Garcia; Jürgen, Juergen) as one, the spelling
- * with the accents kept.
+ * with the accents kept, and a value once per system that holds it (two records of one system are one vote).
  */
 export const SURVIVE_VERSION = 7;
 
@@ -249,23 +249,27 @@ function ranking(
       for (const e of entries) e.first = -completeness(read(e.r.m));
       break;
     case 'mostFrequent': {
-      // The hub's copies are not votes: a value counts once per source that holds it of its own accord. Accents
+      // The hub's copies are not votes: a value counts once per system that holds it of its own accord, however
+      // many of its records do (two HubSpot contacts of one person are one system's word, not two). Accents
       // aside (votePrint); of one value's spellings, one with the accents (Jürgen Müller, José García) is the
       // one kept before one without (Juergen Mueller, Jose Garcia), which lost them to its system or export.
       const prints = entries.map((e) => votePrint(read(e.r.m)));
       const accents = entries.map((e) => accentedLetters(read(e.r.m)));
       const own = entries.some((e) => !isCopy(e.r.m, field));
-      const counts = new Map<string, number>();
+      const voters = new Map<string, Set<string>>();
       const mostAccents = new Map<string, number>();
       entries.forEach((e, i) => {
         const f = prints[i] as string;
         mostAccents.set(f, Math.max(mostAccents.get(f) ?? 0, accents[i] as number));
         if (own && isCopy(e.r.m, field)) return;
-        counts.set(f, (counts.get(f) ?? 0) + 1);
+        const systems = voters.get(f);
+        if (systems) systems.add(e.r.m.system);
+        else voters.set(f, new Set([e.r.m.system]));
       });
       entries.forEach((e, i) => {
         const f = prints[i] as string;
-        e.first = -(counts.get(f) ?? 0) + ((accents[i] as number) < (mostAccents.get(f) ?? 0) ? 0.5 : 0);
+        e.first =
+          -(voters.get(f)?.size ?? 0) + ((accents[i] as number) < (mostAccents.get(f) ?? 0) ? 0.5 : 0);
       });
       break;
     }

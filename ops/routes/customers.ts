@@ -550,7 +550,7 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       const history = (await store.mergeHistory(golden.goldenId)).map((h) => ({
         id: h.id,
         kind: h.kind as 'merge' | 'split' | 'unmerge',
-        goldenId: h.golden_id,
+        goldenId: h.goldenId,
         absorbed: h.absorbed,
         at: h.at.toISOString(),
         actor: h.actor,
