@@ -6,8 +6,13 @@ import { decimalsEqual, sumDecimals } from '../x12/values.ts';
 
 type Dtm = Fields<keyof typeof dtmFields>;
 type Ref = Fields<keyof typeof refFields>;
-/** TD5 carrier details (routing sequence / transit time): carrier, transport method, free-text routing. */
-type Td5 = Fields<'routingSequence' | 'idQualifier' | 'carrierId' | 'transportationMethod' | 'routing'>;
+/**
+ * TD5 carrier details: TD501 routing sequence, TD502 / TD503 the carrier's id, TD504 transport method, TD505
+ * free-text routing, TD512 service level (element 284: CG ground, ND next day air…).
+ */
+type Td5 = Fields<
+  'routingSequence' | 'idQualifier' | 'carrierId' | 'transportationMethod' | 'routing' | 'serviceLevel'
+>;
 
 /**
  * SAC service, promotion, allowance or charge: SAC01 A (allowance) / C (charge) / N (no charge), SAC02 its code
@@ -308,6 +313,7 @@ function addDetail(
           carrierId: 3,
           transportationMethod: 4,
           routing: 5,
+          serviceLevel: 12,
         }),
       );
       return;

@@ -46,8 +46,18 @@ export interface X12HierarchyLevel extends Fields<'id' | 'parentId' | 'levelCode
   td1?: Fields<
     'packagingCode' | 'ladingQuantity' | 'weightQualifier' | 'weight' | 'weightUnit' | 'volume' | 'volumeUnit'
   >[];
+  /**
+   * TD5: TD501 routing sequence, TD502 / TD503 the carrier (scac when TD502 is 2), TD504 method, TD505 routing,
+   * TD512 service level (element 284: CG ground, ND next day air…).
+   */
   td5?: Fields<
-    'routingSequence' | 'idQualifier' | 'carrierId' | 'scac' | 'transportationMethod' | 'routing'
+    | 'routingSequence'
+    | 'idQualifier'
+    | 'carrierId'
+    | 'scac'
+    | 'transportationMethod'
+    | 'routing'
+    | 'serviceLevel'
   >[];
   /** TD3 equipment: TD301 type (TL trailer, CN container…), TD302 initial, TD303 number, TD309 seal number. */
   td3?: Fields<'equipmentCode' | 'equipmentInitial' | 'equipmentNumber' | 'sealNumber'>[];
@@ -200,6 +210,7 @@ export class LevelContent {
           carrierId: 3,
           transportationMethod: 4,
           routing: 5,
+          serviceLevel: 12,
         });
         // TD502 = 2 means TD503 is a Standard Carrier Alpha Code (UPSN, FDEG…).
         if (td5.idQualifier === '2' && td5.carrierId) td5.scac = td5.carrierId;

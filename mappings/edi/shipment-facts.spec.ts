@@ -405,3 +405,29 @@ describe('X12 856 LIN with several ids of a kind', () => {
     expect(s.lines[0].extensions).toEqual({ 'x12.LIN.BP': 'B-77', 'x12.LIN.EN': '4006381333931' });
   });
 });
+
+describe('X12 TD5 service level (TD512)', () => {
+  it("an 856's TD512 is the carrier's service level by its code list name, its code and TD505 kept beside it", async () => {
+    const [s] = await asn('td5-service-level-code-po4-serials.edi');
+    expect(s.carrier).toEqual({ scac: 'UPSN', name: 'UPS', transportMode: null, serviceLevel: 'Ground' });
+    expect(s.extensions).toMatchObject({
+      'x12.TD5.serviceLevel': 'CG',
+      'x12.TD5.routing': 'UPS GROUND RESIDENTIAL',
+    });
+  });
+
+  it("an 850's TD512, header and line, is kept in its extensions", async () => {
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-850.to-canonical.yaml'))!;
+    const [mapped] = await mapBytes(
+      'x12-850',
+      readFileSync('formats/x12-850/fixtures/td5-service-level-code.edi'),
+      {
+        mapping,
+        receivedAt: FIXTURE_RECEIVED_AT,
+      },
+    );
+    const order = JSON.parse(JSON.stringify(mapped!.records[0]!.value)).salesOrder;
+    expect(order.extensions['x12.TD5.serviceLevel']).toBe('CG');
+    expect(JSON.parse(order.extensions['x12.line.1.TD5'])).toMatchObject({ serviceLevel: 'ND' });
+  });
+});
