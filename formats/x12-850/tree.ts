@@ -1,10 +1,10 @@
 import { addToParty, contact, startParty, type X12Contact, type X12Party } from '../x12/common-loops.ts';
 import type { X12Envelope, X12TransactionSet } from '../x12/envelope.ts';
-import { dtmFields, type Fields, fobFields, pairs, pick, refFields, X12Checks } from '../x12/fields.ts';
+import { type DtmNode, type Fields, fobFields, pairs, pick, refFields, X12Checks } from '../x12/fields.ts';
 import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { decimalsEqual, sumDecimals } from '../x12/values.ts';
 
-type Dtm = Fields<keyof typeof dtmFields>;
+type Dtm = DtmNode;
 type Ref = Fields<keyof typeof refFields>;
 /**
  * TD5 carrier details: TD501 routing sequence, TD502 / TD503 the carrier's id, TD504 transport method, TD505
@@ -243,12 +243,9 @@ function addDetail(
     case 'REF':
       owner.refs.push(pick(segment, refFields));
       return;
-    case 'DTM': {
-      const dated = check.date(segment, 2);
-      check.time(segment, 3);
-      owner.dates.push(pick(dated, dtmFields));
+    case 'DTM':
+      owner.dates.push(check.dtm(segment));
       return;
-    }
     case 'N9':
       owner.notes.push({ ...pick(segment, { qualifier: 1, id: 2 }), messages: [] });
       return;

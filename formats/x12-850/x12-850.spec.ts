@@ -175,6 +175,24 @@ describe('x12-850 stated totals and routing', () => {
   });
 });
 
+describe('x12-850 dates in DTM05 / DTM06', () => {
+  it('dtm-period-format-d8-rd8-dt: a D8, DT or RD8 date is read where DTM02 / DTM03 put it, a range with its end', () => {
+    const [doc] = fixture('dtm-period-format-d8-rd8-dt.edi');
+    const tree = doc!.tree;
+    expect(tree.dates.map(({ $loc: _, ...d }) => d)).toEqual([
+      {
+        qualifier: '002',
+        periodFormat: 'RD8',
+        period: '20240320-20240325',
+        date: '20240320',
+        endDate: '20240325',
+      },
+      { qualifier: '010', periodFormat: 'DT', period: '202403151600', date: '20240315', time: '1600' },
+    ]);
+    expect(tree.lines[0]?.dates).toEqual([expect.objectContaining({ qualifier: '002', date: '20240327' })]);
+  });
+});
+
 describe('x12-850 broken fixtures', () => {
   itRefusesBrokenEdiFixtures(reader, fixtures, {
     'truncated.edi': /truncated/,
@@ -195,6 +213,9 @@ describe('x12-850 broken fixtures', () => {
     'itd-discount-percent-not-numeric.edi': /ITD03 must be numeric, found "2%"/,
     // ISA06 is mandatory: 15 blanks would become the system `edi:` and a 997 nobody can route.
     'isa06-blank.edi': /element ISA06: ISA06 \(interchange sender id\) is mandatory but blank/,
+    // A date in DTM06 is checked as one in DTM02 is.
+    'dtm-rd8-range-not-a-date.edi':
+      /DTM \(segment 6, line 6\), element DTM06: DTM06 "20240231": February has no day 31/,
   });
 });
 

@@ -1,10 +1,18 @@
 import { structural } from '../derived.ts';
 import { addToParty, startParty, type X12Party } from '../x12/common-loops.ts';
-import { dtmFields, type Fields, fobFields, pairs, pick, refFields, type X12Checks } from '../x12/fields.ts';
+import {
+  type DtmNode,
+  type Fields,
+  fobFields,
+  pairs,
+  pick,
+  refFields,
+  type X12Checks,
+} from '../x12/fields.ts';
 import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { hasValidGs1CheckDigit } from '../x12/values.ts';
 
-type Dtm = Fields<keyof typeof dtmFields>;
+type Dtm = DtmNode;
 type Ref = Fields<keyof typeof refFields>;
 
 export type HierarchyLevelName = 'shipment' | 'order' | 'tare' | 'pack' | 'subpack' | 'item' | 'other';
@@ -176,12 +184,9 @@ export class LevelContent {
           orderedUnit: 6,
         });
         return;
-      case 'DTM': {
-        const dated = check.date(segment, 2);
-        check.time(segment, 3);
-        add(node, 'dates', pick(dated, dtmFields));
+      case 'DTM':
+        add(node, 'dates', check.dtm(segment));
         return;
-      }
       case 'REF':
         add(node, 'refs', pick(segment, refFields));
         return;

@@ -1,5 +1,5 @@
 import type { X12Envelope, X12TransactionSet } from '../x12/envelope.ts';
-import { dtmFields, type Fields, pick, X12Checks } from '../x12/fields.ts';
+import { type DtmNode, type Fields, pick, X12Checks } from '../x12/fields.ts';
 import { locate, type X12Segment } from '../x12/segment.ts';
 import { decimalsEqual, sumDecimals } from '../x12/values.ts';
 import { LevelContent, startLevel, type X12HierarchyLevel } from './hierarchy.ts';
@@ -12,7 +12,7 @@ export interface X12ShipNoticeTree {
   segments: X12Segment[];
   bsn: Fields<'purpose' | 'shipmentId' | 'date' | 'time' | 'structureCode'>;
   /** DTMs between BSN and the first HL. */
-  dates: Fields<keyof typeof dtmFields>[];
+  dates: DtmNode[];
   /** HLs without a parent: normally the one shipment, but an order-level HL may stand alone. */
   hierarchy: X12HierarchyLevel[];
   /** The first shipment-level HL, wherever it sits. */
@@ -76,9 +76,7 @@ export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
     if (content) {
       content.add(segment);
     } else if (segment.tag === 'DTM') {
-      const dated = check.date(locate(segment, set.path), 2);
-      check.time(segment, 3);
-      dates.push(pick(dated, dtmFields));
+      dates.push(check.dtm(locate(segment, set.path)));
     } else {
       if (segment.tag === 'CUR') check.currency(locate(segment, set.path), 2);
       otherSegments.push(locate(segment, set.path));

@@ -116,6 +116,57 @@ export class X12Checks {
     return { ...segment, elements };
   }
 
+  /**
+   * A DTM: DTM02 checked as `date`, DTM03 as `time`; a date in DTM05 / DTM06 instead (D8 CCYYMMDD, DT
+   * CCYYMMDDHHMM, RD8 CCYYMMDD-CCYYMMDD, RDT CCYYMMDDHHMM-CCYYMMDDHHMM) is checked and read as `date` / `time`, a
+   * range's end as `endDate` / `endTime`, so a mapping finds it where DTM02 puts it. Other formats are kept as sent.
+   */
+  dtm(segment: X12Segment): DtmNode {
+    const node: DtmNode = pick(this.date(segment, 2), dtmFields);
+    this.time(segment, 3);
+    if (node.date || !node.periodFormat || !node.period) return node;
+    const forms: Record<string, RegExp> = {
+      D8: /^(\d{8})()$/,
+      DT: /^(\d{8})(\d{4})$/,
+      RD8: /^(\d{8})()-(\d{8})()$/,
+      RDT: /^(\d{8})(\d{4})-(\d{8})(\d{4})$/,
+    };
+    const form = forms[node.periodFormat];
+    if (!form) return node;
+    const match = form.exec(node.period);
+    const example = {
+      D8: 'CCYYMMDD',
+      DT: 'CCYYMMDDHHMM',
+      RD8: 'CCYYMMDD-CCYYMMDD',
+      RDT: 'CCYYMMDDHHMM-CCYYMMDDHHMM',
+    };
+    const location = elementLocation(segment, 6);
+    const name = elementName(segment, 6);
+    if (!match) {
+      this.fail(
+        location,
+        `${name} must be ${example[node.periodFormat as keyof typeof example]} (DTM05 ${node.periodFormat}), found ${JSON.stringify(node.period)}`,
+      );
+    }
+    const [, date, time, endDate, endTime] = match as unknown as string[];
+    for (const [d, t] of [
+      [date, time],
+      [endDate, endTime],
+    ]) {
+      if (d === undefined) continue;
+      const problem = ediDateProblem(d) ?? (t ? ediTimeProblem(t) : undefined);
+      if (problem) this.fail(location, `${name} ${problem}`);
+    }
+    if (endDate && endDate + (endTime ?? '') < date! + (time ?? '')) {
+      this.fail(location, `${name} ${JSON.stringify(node.period)}: the range ends before it starts`);
+    }
+    node.date = date;
+    if (time) node.time = time;
+    if (endDate) node.endDate = endDate;
+    if (endTime) node.endTime = endTime;
+    return node;
+  }
+
   /** HHMM, HHMMSS, HHMMSSd or HHMMSSdd with a real hour, minute and second (no 24:00, no 12:60). */
   time(segment: X12Segment, n: number): void {
     const value = element(segment, n);
@@ -138,7 +189,12 @@ export class X12Checks {
   }
 }
 
-export const dtmFields = { qualifier: 1, date: 2, time: 3, timeCode: 4 } as const;
+export const dtmFields = { qualifier: 1, date: 2, time: 3, timeCode: 4, periodFormat: 5, period: 6 } as const;
+/**
+ * A DTM as mappings read it: DTM02 / DTM03, or the same from DTM05 / DTM06 when the partner writes the date there
+ * (`DTM*002****D8*20240320`, `DT` with the time, `RD8` / `RDT` a range: its end in `endDate` / `endTime`).
+ */
+export type DtmNode = Fields<keyof typeof dtmFields | 'endDate' | 'endTime'>;
 export const refFields = { qualifier: 1, value: 2, description: 3 } as const;
 /** FOB (F.O.B. related instructions), as the 850 and the 856 carry it. */
 export const fobFields = {

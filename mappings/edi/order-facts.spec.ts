@@ -22,6 +22,20 @@ async function orders(input: string, format = 'x12-850'): Promise<Json[]> {
 }
 
 describe('X12 850 facts on the canonical order', () => {
+  it('a DTM dated in DTM05 / DTM06 is not lost: an RD8 delivery window gives both ends, a D8 line date its own', async () => {
+    const [o] = await orders('dtm-period-format-d8-rd8-dt.edi');
+    expect(o.requestedDelivery).toEqual({
+      earliest: '2024-03-20T00:00:00.000Z',
+      latest: '2024-03-25T00:00:00.000Z',
+    });
+    expect(o.lines[0].requestedDelivery).toEqual({ earliest: null, latest: '2024-03-27T00:00:00.000Z' });
+    expect(o.lines[1].requestedDelivery).toEqual({
+      earliest: '2024-03-28T08:00:00.000Z',
+      latest: '2024-03-28T17:00:00.000Z',
+    });
+    expect(o.extensions['x12.DTM.010']).toBe('2024-03-15');
+  });
+
   it("PO1 vendor catalog number (VC) identifies the item as the seller's; a SKU (SK) alone stays in extensions", async () => {
     const [o] = await orders('po1-vendor-catalog-numbers.edi');
     expect(o.lines.map((l: Json) => [l.item.sellerItemId, l.item.buyerItemId])).toEqual([
