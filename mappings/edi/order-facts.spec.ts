@@ -214,6 +214,20 @@ describe('EDIFACT ORDERS prices other than the net price', () => {
   });
 });
 
+describe('EDIFACT ORDERS transport and delivery terms', () => {
+  it('TDT (carrier, mode) and TOD (the Incoterm) are kept in extensions, not dropped', async () => {
+    const [o] = await orders('tdt-tod-transport-terms.edi', 'edifact-orders');
+    expect(JSON.parse(o.extensions['edifact.TDT.1'])).toEqual({
+      stage: '20',
+      mode: '30',
+      means: '31',
+      carrier: 'DHL',
+      carrierAgency: '87',
+    });
+    expect(JSON.parse(o.extensions['edifact.TOD.1'])).toEqual({ function: '6', terms: 'FCA', codeList: '4' });
+  });
+});
+
 describe('EDIFACT ORDERS currency', () => {
   it('an order with no price or amount at all (EANCOM priced by list) has currency XXX, no currency involved', async () => {
     const [o] = await orders('eancom-no-prices.edi', 'edifact-orders');
