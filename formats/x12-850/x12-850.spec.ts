@@ -188,6 +188,7 @@ describe('x12-850 dates in DTM05 / DTM06', () => {
         endDate: '20240325',
       },
       { qualifier: '010', periodFormat: 'DT', period: '202403151600', date: '20240315', time: '1600' },
+      { qualifier: '001', date: '20240330', time: '1700', timeCode: 'ET' },
     ]);
     expect(tree.lines[0]?.dates).toEqual([expect.objectContaining({ qualifier: '002', date: '20240327' })]);
   });

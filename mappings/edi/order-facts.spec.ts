@@ -33,7 +33,9 @@ describe('X12 850 facts on the canonical order', () => {
       earliest: '2024-03-28T08:00:00.000Z',
       latest: '2024-03-28T17:00:00.000Z',
     });
-    expect(o.extensions['x12.DTM.010']).toBe('2024-03-15');
+    expect(o.extensions['x12.DTM.010']).toBe('2024-03-15T16:00:00.000Z');
+    // A DTM kept in extensions keeps its time and zone (DTM03 / DTM04: 17:00 Eastern daylight time).
+    expect(o.extensions['x12.DTM.001']).toBe('2024-03-30T21:00:00.000Z');
   });
 
   it("PO1 vendor catalog number (VC) identifies the item as the seller's; a SKU (SK) alone stays in extensions", async () => {

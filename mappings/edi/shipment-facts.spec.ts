@@ -413,6 +413,8 @@ describe('X12 TD5 service level (TD512)', () => {
     expect(s.extensions).toMatchObject({
       'x12.TD5.serviceLevel': 'CG',
       'x12.TD5.routing': 'UPS GROUND RESIDENTIAL',
+      // A DTM dated in DTM05 / DTM06 (RDT: a range with times) is kept, not dropped.
+      'x12.DTM.067': '2024-03-14T13:00:00.000Z/2024-03-14T17:00:00.000Z',
     });
   });
 
