@@ -406,9 +406,17 @@ describe('X12 856 LIN with several ids of a kind', () => {
   });
 });
 
+describe('X12 N4 state codes', () => {
+  it('a US state becomes its ISO 3166-2 code (in upper case); a code that is no subdivision is kept as sent', async () => {
+    const [s] = await asn('td5-service-level-dtm-range-n4-states.edi');
+    expect(s.shipTo.address.region).toBe('US-TX');
+    expect(s.shipFrom.address.region).toBe('XX');
+  });
+});
+
 describe('X12 TD5 service level (TD512)', () => {
   it("an 856's TD512 is the carrier's service level by its code list name, its code and TD505 kept beside it", async () => {
-    const [s] = await asn('td5-service-level-code-po4-serials.edi');
+    const [s] = await asn('td5-service-level-dtm-range-n4-states.edi');
     expect(s.carrier).toEqual({ scac: 'UPSN', name: 'UPS', transportMode: null, serviceLevel: 'Ground' });
     expect(s.extensions).toMatchObject({
       'x12.TD5.serviceLevel': 'CG',
