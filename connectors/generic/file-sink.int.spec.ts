@@ -12,7 +12,13 @@ import { startRuntime } from '../runtime/test-support.ts';
 type Customer = Record<string, unknown> & { customer: Record<string, unknown> };
 function customerEvent(customerId: string, name: string, changeType = 'UPDATED'): Customer {
   const base = exampleJson('CustomerEvent') as Customer;
-  return { ...base, changeType, customer: { ...base.customer, customerId, organizationName: name } };
+  // A snapshot (changedFields empty): every column of the row is the customer's, the name included.
+  return {
+    ...base,
+    changeType,
+    changedFields: [],
+    customer: { ...base.customer, customerId, organizationName: name },
+  };
 }
 
 /** The rows of a CSV file the sink wrote, as the hub's csv reader reads them. */
