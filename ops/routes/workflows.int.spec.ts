@@ -139,6 +139,14 @@ describe('workflow routes of the admin API', () => {
     expect(
       (await call('get', '/workflows/{id}', path('order-to-delivery:nope'), { token: tokens.viewer })).status,
     ).toBe(404);
+    // A type no definition has (a typo) is refused naming the types, not answered with no instances.
+    const typo = await call('get', '/workflows', '/workflows?type=order-to-deliveries', {
+      token: tokens.viewer,
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toMatch(
+      /no workflow type "order-to-deliveries" \(the types: .*order-to-delivery/,
+    );
   });
 
   it('a signal from an operator moves a credit hold on; a viewer may not send one', async () => {
@@ -288,6 +296,14 @@ describe('workflow routes of the admin API', () => {
       body: { step: 'no-such-step' },
     });
     expect(elsewhere.body).toMatchObject({ matched: 0, retried: [] });
+    const typo = await call('post', template, template, {
+      token: tokens.operator,
+      body: { type: 'order-to-deliveries' },
+    });
+    expect([typo.status, typo.body.details]).toEqual([
+      400,
+      [expect.objectContaining({ in: 'body', path: 'type' })],
+    ]);
 
     await sap.call('DELETE', '/sim/faults');
     const retry = await call('post', template, template, { token: tokens.operator, body: { step } });

@@ -97,6 +97,15 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
     return instance;
   }
 
+  // A type no definition has (`complaint-returns`, `order_to_delivery`) was answered with no instances, as if there
+  // were none of it; a status not known is refused, and so is a type.
+  function knownType(type: string | undefined, where: 'query' | 'body'): void {
+    const types = deps.definitions.types();
+    if (type === undefined || types.includes(type)) return;
+    const message = `no workflow type "${type}" (the types: ${types.join(', ')})`;
+    throw new HttpError(400, message, [{ in: where, path: 'type', message }]);
+  }
+
   api.route(
     {
       method: 'get',
@@ -110,9 +119,15 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
         status: z.enum(statuses).optional().describe('Only instances in this status.'),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
       }),
-      responses: { 200: { description: 'The instances.', schema: z.array(summarySchema) } },
+      responses: {
+        200: { description: 'The instances.', schema: z.array(summarySchema) },
+        400: { description: 'A status or type no definition has.' },
+      },
     },
-    async ({ query }) => ({ status: 200, body: await listInstances(query) }),
+    async ({ query }) => {
+      knownType(query.type, 'query');
+      return { status: 200, body: await listInstances(query) };
+    },
   );
 
   api.route(
@@ -208,6 +223,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       },
     },
     async ({ body }) => {
+      knownType(body.type, 'body');
       const parked = (await listInstances({ type: body.type, status: 'PARKED', limit: body.limit })).filter(
         (instance) => body.step === undefined || instance.step === body.step,
       );
