@@ -90,7 +90,7 @@ describe('a deployment file with an option its connector type does not have', ()
           return (error as ConfigError).fields.map((f) => f.field);
         }
       })(),
-    ).toEqual(['name', 'config.patern']);
+    ).toEqual(['name', 'format', 'config.patern']);
     expect(() =>
       validateDefinition(
         { name: 'two', type: 'file-source', format: 'x12-85O', mapping: 'nope.yaml', config: { dir: 'in' } },
@@ -167,7 +167,7 @@ describe('a deployment file naming a mapping or a format that does not exist', (
     );
     expect(() => loadDeployment(folder, plugins)).toThrow(
       new RegExp(
-        `a\\.yaml: format: unknown format "x12-86O"; known: .* \\(and 2 more files with problems: ${folder}/b\\.yaml, ${folder}/c\\.yaml; npx eai connectors validate ${folder} names every problem\\)$`,
+        `a\\.yaml: format: unknown format "x12-86O"; did you mean "x12-850"\\? known: .* \\(and 2 more files with problems: ${folder}/b\\.yaml, ${folder}/c\\.yaml; npx eai connectors validate ${folder} names every problem\\)$`,
       ),
     );
   });
@@ -215,7 +215,7 @@ describe('a deployment file naming a mapping or a format that does not exist', (
   it('refuses an unknown format, naming the file and listing the known ones', () => {
     const folder = deployment('format', 'type: file-source\nformat: x12-85O\nconfig:\n  dir: in\n');
     expect(() => loadDeployment(folder, plugins)).toThrow(
-      /format\.yaml: format: unknown format "x12-85O"; known: .*x12-850/,
+      /format\.yaml: format: unknown format "x12-85O"; did you mean "x12-850"\? known: .*x12-850/,
     );
   });
 
@@ -418,6 +418,41 @@ describe('a definition refused over the API', () => {
     expect(
       refusal({ name: 'api', type: 'file-source', format: 'nope', config: { dir: 'in' } }).fields,
     ).toEqual([{ field: 'format', problem: expect.stringMatching(/^unknown format "nope"/) }]);
+  });
+
+  it('a misspelt common key hides neither an unknown type nor an unknown format; each names the likeliest meant', () => {
+    expect(
+      refusal({ name: 'api', type: 'file-snk', startat: 'latest', config: { dir: 'in' } }).fields,
+    ).toEqual([
+      { field: 'startat', problem: 'unknown key; did you mean "startAt"?' },
+      {
+        field: 'type',
+        problem: expect.stringMatching(
+          /^unknown connector type "file-snk"; did you mean "file-sink"\? known: /,
+        ),
+      },
+    ]);
+    expect(
+      refusal({
+        name: 'api',
+        type: 'file-source',
+        format: 'sap-idoc-orders5',
+        startat: 'latest',
+        config: { dir: 'in' },
+      }).fields,
+    ).toEqual([
+      { field: 'startat', problem: 'unknown key; did you mean "startAt"?' },
+      {
+        field: 'format',
+        problem: expect.stringMatching(
+          /^unknown format "sap-idoc-orders5"; did you mean "sap-idoc-orders05"\? known: /,
+        ),
+      },
+    ]);
+    expect(refusal({ name: 'api', type: 'file-snk', format: 'x12-85O' }).fields.map((f) => f.field)).toEqual([
+      'type',
+      'format',
+    ]);
   });
 });
 

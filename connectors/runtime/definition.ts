@@ -233,6 +233,24 @@ function unknownKeys(
   );
 }
 
+/** `type: unknown connector type "file-snk"; did you mean "file-sink"? known: …`. */
+function unknownType(type: string, plugins: ReadonlyMap<string, ConnectorPlugin>): FieldProblem {
+  const known = [...plugins.keys()];
+  const hint = meant(type, known);
+  return {
+    field: 'type',
+    problem: `unknown connector type "${type}"; ${hint ? `${hint} ` : ''}known: ${known.join(', ')}`,
+  };
+}
+
+function unknownFormat(format: string): FieldProblem {
+  const hint = meant(format, formatNames());
+  return {
+    field: 'format',
+    problem: `unknown format "${format}"; ${hint ? `${hint} ` : ''}known: ${formatNames().join(', ')}`,
+  };
+}
+
 /**
  * Checks a definition against the common schema and its plugin's; `where` names the file or request. Every problem
  * is named at once (a wrong common field, the plugin's options, the format, the mappings), not the first one only.
@@ -253,9 +271,16 @@ export function validateDefinition(
         problem: p.message,
       })),
     );
-    // The plugin's options are still checked when a common field is wrong, if the type and config can be read.
-    const { type, config = {} } = (raw ?? {}) as { type?: unknown; config?: unknown };
+    // The plugin's options, the type and the format are still checked when a common field is wrong, if they can be
+    // read: a misspelt key (`startat:`) hid an unknown format or connector type until it was corrected.
+    const {
+      type,
+      format,
+      config = {},
+    } = (raw ?? {}) as { type?: unknown; format?: unknown; config?: unknown };
     const plugin = typeof type === 'string' ? plugins.get(type) : undefined;
+    if (typeof type === 'string' && !plugin) problems.push(unknownType(type, plugins));
+    if (typeof format === 'string' && !formatNames().includes(format)) problems.push(unknownFormat(format));
     if (plugin && typeof config === 'object' && config !== null && !Array.isArray(config))
       problems.push(
         ...checkPluginConfig(
@@ -269,21 +294,14 @@ export function validateDefinition(
   const definition = parsed.data;
   const plugin = plugins.get(definition.type);
   if (!plugin) {
-    throw fieldsError(where, [
-      {
-        field: 'type',
-        problem: `unknown connector type "${definition.type}"; known: ${[...plugins.keys()].join(', ')}`,
-      },
-    ]);
+    problems.push(unknownType(definition.type, plugins));
+    if (definition.format !== undefined && !formatNames().includes(definition.format))
+      problems.push(unknownFormat(definition.format));
+    throw fieldsError(where, problems);
   }
   problems.push(...checkPluginConfig(plugin, definition, base).problems);
   const knownFormat = definition.format === undefined || formatNames().includes(definition.format);
-  if (!knownFormat) {
-    problems.push({
-      field: 'format',
-      problem: `unknown format "${definition.format}"; known: ${formatNames().join(', ')}`,
-    });
-  }
+  if (!knownFormat) problems.push(unknownFormat(definition.format!));
   if (plugin.requiresMapping && definition.mapping === undefined && plugin.defaults?.mapping === undefined) {
     problems.push({
       field: 'mapping',
