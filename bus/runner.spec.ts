@@ -413,6 +413,9 @@ describe('consumer runner: retrying until applied (a sink, as Kafka Connect retr
     expect(logged.filter((l) => l.msg === 'handler succeeded after retrying')).toMatchObject([
       { attempts: 101 },
     ]);
+    // An offset alone does not say which record of a group reading several partitions: each line names all three.
+    for (const line of logged.filter((l) => l.msg.startsWith('handler ')))
+      expect(line).toMatchObject({ topic: 'canonical.orders', partition: 2, offset: '41' });
   });
 
   it('with retryForMs, dead-letters the record once that time has passed', async () => {

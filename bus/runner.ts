@@ -91,9 +91,7 @@ export async function startConsumerRunner(
   async function deadLetter(record: IncomingRecord, stage: FailureStage, error: unknown, attempts: number) {
     log.warn(
       {
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
+        ...where(record),
         stage,
         error: logSafeMessage(error),
         attempts,
@@ -167,16 +165,13 @@ export async function startConsumerRunner(
           // A sink retries until applied: an outage of an hour is hundreds of attempts. Logged are the 1st, 2nd, 4th,
           // 8th… (the status counts every one); the others at debug.
           const level = (attempt & (attempt - 1)) === 0 ? 'info' : 'debug';
-          log[level](
-            { offset: record.offset, attempt, error: logSafeMessage(error) },
-            'handler failed, retrying',
-          );
+          log[level]({ ...where(record), attempt, error: logSafeMessage(error) }, 'handler failed, retrying');
           options.onRetry?.(record, error, attempt);
         },
       });
       if (retrying)
         log.info(
-          { offset: record.offset, attempts: failedAttempts + 1, retriedForMs: Date.now() - started },
+          { ...where(record), attempts: failedAttempts + 1, retriedForMs: Date.now() - started },
           'handler succeeded after retrying',
         );
       return true;
@@ -193,10 +188,7 @@ export async function startConsumerRunner(
     if (record.value === null) {
       // A tombstone: on a compacted topic, the key's deletion marker (an erased golden customer), no event.
       busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'tombstone' });
-      log.debug(
-        { topic: record.topic, partition: record.partition, offset: record.offset },
-        'tombstone skipped',
-      );
+      log.debug(where(record), 'tombstone skipped');
       return;
     }
     let decoded: { schemaName: string; value: unknown };
@@ -223,10 +215,7 @@ export async function startConsumerRunner(
       return;
     }
     if (!handled) {
-      log.info(
-        { offset: record.offset },
-        'retries given up for a rebalance or a stop, record left uncommitted',
-      );
+      log.info(where(record), 'retries given up for a rebalance or a stop, record left uncommitted');
       throw new RetriableError('handler retries given up: the group rebalances or the consumer stops');
     }
     busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'ok' });
@@ -269,4 +258,9 @@ function decodeJson(record: IncomingRecord): { schemaName: string; value: unknow
   } catch (error) {
     throw new NonRetriableError(`cannot decode JSON value: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/** Where a record is, for a log line: its offset alone is ambiguous in a group that reads several partitions or topics. */
+function where(record: IncomingRecord): { topic: string; partition: number; offset: string } {
+  return { topic: record.topic, partition: record.partition, offset: record.offset };
 }
