@@ -359,6 +359,8 @@ describe('admin API over HTTP', () => {
     expect(log).toMatch(/"route":"\/connectors\/\{name\}\/pause","status":200,"principal":"oncall"/);
     expect(log).toMatch(/"reason":"unknown token"/);
     expect(log).toMatch(/"reason":"role too small"/);
+    // A refused request of a known token says whose it was, as an allowed one does (an audit of who tried what).
+    expect(log).toMatch(/"status":403,"principal":"[^"]+","reason":"role too small"/);
     for (const token of [...Object.values(tokens), wrongToken]) expect(log).not.toContain(token);
   });
 });

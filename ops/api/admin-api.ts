@@ -245,6 +245,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       );
       if (!auth.ok) {
         denial = auth.denial;
+        principal = auth.denial.principal;
         return sendError(
           res,
           auth.denial.status,

@@ -5,6 +5,8 @@ export interface Denial {
   message: string;
   /** For the log line: why, without anything of the token. */
   reason: 'no token' | 'unknown token' | 'role too small';
+  /** A known token's name (a 403): who tried, for the log line, as an allowed request's line names it. */
+  principal?: string;
   headers: Record<string, string>;
 }
 
@@ -61,6 +63,7 @@ export function authenticate(
         status: 403,
         message: `role ${principal.role} may not do this: it needs ${required}${reason ? ` (${reason})` : ''}`,
         reason: 'role too small',
+        principal: principal.name,
         headers: { 'WWW-Authenticate': `${challenge}, error="insufficient_scope"` },
       },
     };
