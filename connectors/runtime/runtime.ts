@@ -728,6 +728,11 @@ export class ConnectorRuntime {
     });
     if (!known) return { status: 404, body: { error: `no connector ${name}` } };
     if (!this.started) return unavailable('is not running on this instance');
+    // Paused or stopped by an operator: no instance serves it until it is resumed. Said so at once, rather than after
+    // a wait for a status that will not come and as "no running instance", which reads as an outage of the hub.
+    const target = this.stored(name)?.definition.state;
+    if (target === 'PAUSED' || target === 'STOPPED')
+      return unavailable(`is ${target.toLowerCase()}: it takes no deliveries until it is resumed`);
     const hops = forwardHops(request);
     if (hops >= MAX_FORWARD_HOPS) return unavailable(`was not found after ${hops} forwards`);
     let owner = this.ownerUrl(name);
