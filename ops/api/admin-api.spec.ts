@@ -345,6 +345,11 @@ describe('admin API over HTTP', () => {
       expect([onParam.status, onParam.headers.get('allow')]).toEqual([405, 'PUT']);
       expect((await fetch(`${server.url}/connectors/sap/explode`, { method: 'POST' })).status).toBe(404);
       expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
+      // The open routes too: a probe or scraper sent with the wrong method learns which it takes.
+      for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json']) {
+        const wrong = await fetch(`${server.url}${path}`, { method: 'POST' });
+        expect([path, wrong.status, wrong.headers.get('allow')]).toEqual([path, 405, 'GET, HEAD']);
+      }
       expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(

@@ -335,6 +335,18 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       const taken = [...routes, ...openRoutes].some((r) => r.method === spec.method && r.path === spec.path);
       if (taken) throw new TypeError(`route ${spec.method} ${spec.path} is declared twice`);
       openRoutes.push(spec);
+      // Health, metrics and the document itself answer a wrong method 405 with Allow, as the admin routes do; the
+      // webhook endpoints are the connectors' own to answer.
+      if (spec.access !== 'connector') {
+        const methods = paths.get(spec.path)?.methods ?? new Set<string>();
+        methods.add(spec.method.toUpperCase());
+        if (methods.has('GET')) methods.add('HEAD');
+        paths.set(spec.path, {
+          pattern: pathPattern(spec.path),
+          methods,
+          connect: paths.get(spec.path)?.connect ?? false,
+        });
+      }
       document = undefined;
     },
     authenticate: (authorization, role) =>
