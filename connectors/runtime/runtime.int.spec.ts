@@ -490,7 +490,7 @@ describe('connector runtime on the real broker', () => {
     ]);
     expect(await refused({ partition: { topic, partition: 0 }, offset: 3 })).toEqual([
       'offsets[1].offset.offset',
-      'a sink offset is {offset: n}, the next offset to read, 0 or more',
+      'a sink offset is {offset: n}, the next offset to read, 0 or more (null resets the partition)',
     ]);
     await runtime.alterOffsets(name, null);
     refuse.delete(ids[1]!);
@@ -523,6 +523,45 @@ describe('connector runtime on the real broker', () => {
     expect([value('eai_connector_records_in_total'), value('eai_connector_records_out_total')]).toEqual([
       6, 5,
     ]);
+  });
+
+  it("resets one partition of a sink given a null offset (KIP-875), keeping the others' offsets", async () => {
+    const topic = unique('sink-partial-reset');
+    await bus.provisionTopics([{ topic, partitions: 2 }]);
+    const publisher = await bus.publisher();
+    const base = exampleJson('CustomerEvent') as { customer: Record<string, unknown> };
+    const ids = Array.from({ length: 8 }, (_, i) => `${topic}-c-${i}`);
+    await publisher.publish(
+      ids.map((customerId) => ({
+        schema: 'CustomerEvent',
+        topic,
+        value: { ...base, customer: { ...base.customer, customerId } },
+      })),
+    );
+    await publisher.close();
+    const name = unique('partial-reset-sink');
+    await runtime.put({ name, type: 'recording-sink', topics: [topic], config: {} }, 'test');
+    const mine = () => applied.filter((r) => r.topic === topic);
+    await waitFor('every record applied', () => mine().length === ids.length);
+    await runtime.setTargetState(name, 'STOPPED');
+    const before = (await runtime.offsets(name)) as Array<{
+      partition: { topic: string; partition: number };
+      offset: { offset: number };
+    }>;
+    expect(before.length).toBeGreaterThan(0);
+    const [reset, ...kept] = before;
+    await runtime.alterOffsets(name, [{ partition: reset!.partition, offset: null }]);
+    // The reset partition has no offset any more; the others keep theirs.
+    expect(await runtime.offsets(name)).toEqual(kept);
+    await runtime.setTargetState(name, 'RUNNING');
+    // Its records (an offset each: no transactions) are applied again from the beginning, the others' not.
+    await waitFor(
+      'the reset partition applied again',
+      () => mine().length === ids.length + reset!.offset.offset,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(mine()).toHaveLength(ids.length + reset!.offset.offset);
+    await runtime.remove(name);
   });
 
   it('answers a command that asks for a receipt: APPLIED once applied, REFUSED with the reason once dead-lettered, nothing when skipped or not asked', async () => {

@@ -609,6 +609,9 @@ export class ConnectorRuntime {
       }
       const topics = this.sinkTopics(stored);
       const byTopic = new Map<string, Array<{ partition: number; offset: string; at: string }>>();
+      // KIP-875: a partition given a null offset is reset (its committed offset deleted: the sink starts there by its
+      // `startAt`, as after a reset of all).
+      const resets: Array<{ topic: string; partition: number; at: string }> = [];
       for (const [i, entry] of entries.entries()) {
         const p = entry.partition as { topic?: unknown; partition?: unknown } | null;
         const o = entry.offset as { offset?: unknown } | null;
@@ -622,6 +625,10 @@ export class ConnectorRuntime {
           );
         if (!Number.isSafeInteger(p.partition) || (p.partition as number) < 0)
           throw new FieldError(`${at}.partition.partition`, 'a partition number, 0 or more');
+        if (o === null) {
+          resets.push({ topic: p.topic, partition: p.partition as number, at });
+          continue;
+        }
         if (
           typeof o !== 'object' ||
           o === null ||
@@ -630,7 +637,7 @@ export class ConnectorRuntime {
         )
           throw new FieldError(
             `${at}.offset.offset`,
-            'a sink offset is {offset: n}, the next offset to read, 0 or more',
+            'a sink offset is {offset: n}, the next offset to read, 0 or more (null resets the partition)',
           );
         const list = byTopic.get(p.topic) ?? [];
         list.push({ partition: p.partition as number, offset: String(o.offset), at });
@@ -638,7 +645,9 @@ export class ConnectorRuntime {
       }
       // A partition the topic does not have is refused: the group's seek skipped it without a word, and the answer
       // said "offsets set" for an offset set nowhere.
-      for (const [topic, offsets] of byTopic) {
+      const checked = new Set([...byTopic.keys(), ...resets.map((r) => r.topic)]);
+      for (const topic of checked) {
+        const offsets = [...(byTopic.get(topic) ?? []), ...resets.filter((r) => r.topic === topic)];
         const partitions = (await admin.topicOffsets(topic)).map((t) => t.partition);
         const absent = offsets.find((o) => !partitions.includes(o.partition));
         if (absent)
@@ -646,6 +655,25 @@ export class ConnectorRuntime {
             `${absent.at}.partition.partition`,
             `${topic} has no partition ${absent.partition} (it has ${partitions.length}: 0 to ${partitions.length - 1})`,
           );
+      }
+      if (resets.length > 0) {
+        // Kafka's admin API here has no OffsetDelete: the group's offsets are read, the group deleted (it has no
+        // members: the connector is STOPPED), and the offsets of the partitions not reset written back under the
+        // ones given.
+        const group = sinkGroupId(name, this.group);
+        for (const topic of topics) {
+          const kept = (await admin.groupOffsets(group, topic)).filter(
+            (o) =>
+              /^\d+$/.test(o.offset) &&
+              !resets.some((r) => r.topic === topic && r.partition === o.partition) &&
+              !byTopic.get(topic)?.some((g) => g.partition === o.partition),
+          );
+          if (kept.length > 0)
+            byTopic.set(topic, [...(byTopic.get(topic) ?? []), ...kept.map((o) => ({ ...o, at: '' }))]);
+        }
+        await admin.deleteGroup(group).catch((error) => {
+          if (!/does not exist|GROUP_ID_NOT_FOUND/i.test(errorMessage(error))) throw error;
+        });
       }
       for (const [topic, offsets] of byTopic)
         await admin.setGroupOffsets(

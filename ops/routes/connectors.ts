@@ -173,7 +173,7 @@ const offsetsSchema = z
             .json()
             .nullable()
             .describe(
-              "Sources: the position; sinks: `{offset}` (the next to read), KIP-875's `kafka_offset` beside it (either is taken).",
+              "Sources: the position; sinks: `{offset}` (the next to read), KIP-875's `kafka_offset` beside it (either is taken). `null` resets the partition, as KIP-875: a source's position is deleted, a sink's committed offset too (it starts there by its startAt).",
             ),
         }),
       )
