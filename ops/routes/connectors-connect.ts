@@ -116,7 +116,9 @@ export function definitionFromConnect(
   const ownSchema = plugin ? pluginSchema(plugin) : {};
   for (const [key, value] of Object.entries(rest)) {
     if (ignoredConnectKeys.has(key)) continue;
-    if (key === 'name' || commonKeys.includes(key) || key.split('.')[0] === 'restart')
+    // A definition's field by its name, or a dotted key under it: `restart.enabled`, `outputTopics.<schema full
+    // name>` (`outputTopics.eai.canonical.SalesOrderEvent`), `mappingsBySender.<sender>`.
+    if (key === 'name' || commonKeys.includes(key) || commonKeys.includes(key.split('.')[0]!))
       assign(definition, commonSchema, key, value);
     else assign(config, ownSchema, key, value);
   }
