@@ -42,6 +42,15 @@ describe("a connector's target URL", () => {
     expect(parsed.error?.issues[0]?.message).toMatch(/must not hold a user or password/);
   });
 
+  it.each(['https://wms.example.com/api?api_key=k-123', 'https://wms.example.com/api#v2'])(
+    'refuses a query or fragment in %s: the paths appended would land in it, and its key be shown',
+    (baseUrl) => {
+      const parsed = httpSinkConfig.safeParse({ baseUrl });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toMatch(/must not hold a query or fragment/);
+    },
+  );
+
   it('says a URL left out is missing, as every other required field is', () => {
     const folder = mkdtempSync(join(dir, 'no-url-'));
     writeFileSync(
