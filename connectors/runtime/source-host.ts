@@ -1,10 +1,4 @@
-import {
-  type Bus,
-  type CompactedLog,
-  countPublished,
-  DLQ_TOPICS,
-  type OutgoingRecord,
-} from '../../bus/index.ts';
+import { type Bus, type CompactedLog, countPublished, type OutgoingRecord } from '../../bus/index.ts';
 import { errorMessage, isRetriable, NonRetriableError, RetriableError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { RepeatedFailure } from '../../lib/repeated-failure.ts';
@@ -405,21 +399,7 @@ export class SourceHost {
     counters.lastSuccessAt = new Date().toISOString();
     counters.lastError = null;
     connectorMetrics.recordsOut.inc({ connector: name }, published);
-    if (deadLettered) {
-      connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
-      // As a sink's dead letter is logged (bus/runner.ts): an operator reading the log learns of them, and where to
-      // look. The documents by name (a file, a request id) only: the errors may quote the document's values.
-      const documents = [...refused.keys()].flatMap((document) => (document.name ? [document.name] : []));
-      logger.warn(
-        {
-          deadLettered,
-          topic: DLQ_TOPICS.mapping,
-          documents: documents.slice(0, 10),
-          ...(documents.length > 10 ? { moreDocuments: documents.length - 10 } : {}),
-        },
-        `documents or records sent to dead-letter topic: npx eai dlq ls ${DLQ_TOPICS.mapping} --owner ${name}`,
-      );
-    }
+    if (deadLettered) connectorMetrics.recordsFailed.inc({ connector: name }, deadLettered);
     for (const [why, n] of skipped) {
       countSkipped(name, counters, why, n);
       // Not an error (a mapping may leave documents it is not for), but never without a word: `eai map` says why.
