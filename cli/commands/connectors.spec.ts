@@ -109,13 +109,16 @@ describe('eai connectors apply, accepted with a secret written out', () => {
 });
 
 describe('eai connectors offsets --set', () => {
-  it('takes the list of offsets alone as well as {"offsets": […]}', async () => {
+  it('takes the list of offsets alone, or one entry alone, as well as {"offsets": […]}', async () => {
     // Seen in the ops trial: a file holding the list the --json output has under "offsets" was refused by the hub with
     // "body: Invalid input: expected object, received array".
     const offsets = [{ partition: '/var/spool/in', offset: { file: 'a.edi' } }];
-    const files = [join(dir, 'list.json'), join(dir, 'object.json')];
+    const files = [join(dir, 'list.json'), join(dir, 'object.json'), join(dir, 'entry.json')];
     writeFileSync(files[0]!, JSON.stringify(offsets));
     writeFileSync(files[1]!, JSON.stringify({ offsets }));
+    // One entry alone, as docs/connectors.md writes it (`{"partition": …, "offset": …}`): the hub refused it with
+    // "body.offsets: Invalid input: expected array, received undefined".
+    writeFileSync(files[2]!, JSON.stringify(offsets[0]));
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       for (const file of files) {
@@ -138,7 +141,7 @@ describe('eai connectors offsets --set', () => {
     } finally {
       stdout.mockRestore();
     }
-    expect(patched).toEqual([{ offsets }, { offsets }]);
+    expect(patched).toEqual([{ offsets }, { offsets }, { offsets }]);
   });
 });
 

@@ -125,7 +125,11 @@ function offsetsFile(file: string): unknown {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     // The list alone (the `offsets` of what --json prints, cut out of it) means the same: the hub answered it with
     // "body: Invalid input: expected object, received array".
-    return Array.isArray(parsed) ? { offsets: parsed } : parsed;
+    if (Array.isArray(parsed)) return { offsets: parsed };
+    // One entry alone (`{"partition": …, "offset": …}`, as docs/connectors.md writes one): a list of it.
+    const entry =
+      parsed !== null && typeof parsed === 'object' && !('offsets' in parsed) && 'partition' in parsed;
+    return entry ? { offsets: [parsed] } : parsed;
   } catch (error) {
     throw new ConfigError(
       `${file}: ${(error as Error).message}; write {"offsets":[{"partition":…,"offset":…}]}, as eai connectors offsets <name> --json prints them`,
@@ -256,7 +260,10 @@ export function registerConnectorsCommand(program: Command): void {
       '--reset',
       'reset: a source starts over, a sink as a new one (its startAt; default the beginning)',
     )
-    .option('--set <file>', 'a JSON file {"offsets":[{"partition":…,"offset":…}]}, or the list alone')
+    .option(
+      '--set <file>',
+      'a JSON file {"offsets":[{"partition":…,"offset":…}]}, the list alone, or one {"partition":…,"offset":…}',
+    )
     .action(async (name: string, options: Options & { reset?: boolean; set?: string }) => {
       const path = `/connectors/${encodeURIComponent(name)}/offsets`;
       // Both given, --reset won and the file was read for nothing: the offsets the caller wrote were never set.
