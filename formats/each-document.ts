@@ -9,20 +9,23 @@ export function isRefused<Tree>(result: DocumentResult<Tree>): result is Refused
 
 /**
  * Reads each item of an input (a transaction set, a message, an IDoc) into its document on its own: what reading
- * one throws refuses that one, as the FormatError `asFormatError` makes of it, with the id `idOf` finds.
+ * one throws refuses that one, as the FormatError `asFormatError` makes of it, with the id `idOf` finds and the
+ * sender `sourceOf` finds (its envelope's, read before the document itself).
  */
 export function readEach<Item, Tree>(
   items: Item[],
   read: (item: Item) => ParsedDocument<Tree>,
   idOf: (item: Item) => string | undefined,
   asFormatError: (error: unknown) => FormatError,
+  sourceOf: (item: Item) => string | undefined = () => undefined,
 ): DocumentResult<Tree>[] {
   return items.map((item) => {
     try {
       return read(item);
     } catch (error) {
       const id = idOf(item);
-      return { ...(id ? { id } : {}), refused: asFormatError(error) };
+      const source = sourceOf(item);
+      return { ...(id ? { id } : {}), ...(source ? { source } : {}), refused: asFormatError(error) };
     }
   });
 }

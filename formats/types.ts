@@ -74,6 +74,11 @@ export interface FormatReader<Tree = unknown> {
 export interface RefusedDocument {
   /** The document's id as its envelope gives it (ISA13/ST02, UNB/UNH references, DOCNUM), when it has one. */
   id?: string;
+  /**
+   * The sending partner as its envelope names it (ISA06, UNB sender, SNDPRN), when the envelope read: what a
+   * parsed document's `source` is, so that the refused one's dead letter names its sender as the others' do.
+   */
+  source?: string;
   refused: FormatError;
 }
 

@@ -190,6 +190,59 @@ describe('mapping step: prepareEagerly', () => {
     });
   });
 
+  it("names the sender of a set refused before any record (ISA06, UNB sender) as its records' letters do, for `eai dlq ls --sender`", async () => {
+    const { eager } = steps(findMapping('edi/x12-850.to-canonical.yaml'));
+    const several = readFileSync('formats/x12-850/fixtures/several-st-sets.edi', 'utf8');
+    // The second set is no 850: refused alone, the first mapped.
+    const oneRefused = Buffer.from(several.replace('ST*850*0002', 'ST*810*0002'));
+    const prepared = await eager.prepareEagerly({
+      format: 'x12-850',
+      bytes: oneRefused,
+      name: 'po.x12',
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    expect(prepared.published).toBe(1);
+    const letters = prepared.records.filter((r) => r.headers?.['eai.document.format'] !== undefined);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.key?.toString()).toBe('000004711/0002');
+    expect(letters[0]!.headers?.['eai.document.sender']?.toString()).toBe('ACMESUPPLY');
+    // A record-level letter of the same interchange names the same sender.
+    const noDate = Buffer.from(
+      several.replace('BEG*00*SA*PO-A-1002**20240311', 'BEG*00*SA*PO-A-1002**20241399'),
+    );
+    const bad = await eager.prepareEagerly({
+      format: 'x12-850',
+      bytes: noDate,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const letter = bad.records.find((r) => r.headers?.['eai.document.format'] !== undefined);
+    expect(letter?.headers?.['eai.document.sender']?.toString()).toBe('ACMESUPPLY');
+  });
+
+  it('names the sender of an IDoc refused alone (SNDPRN) and of an EDIFACT message refused alone (UNB sender)', async () => {
+    const senderOfLetter = async (mappingFile: string, format: string, bytes: Buffer) => {
+      const prepared = await steps(findMapping(mappingFile)).eager.prepareEagerly({
+        format,
+        bytes,
+        receivedAt: FIXTURE_RECEIVED_AT,
+      });
+      const letters = prepared.records.filter((r) => r.headers?.['eai.document.format'] !== undefined);
+      expect(letters).toHaveLength(1);
+      return letters[0]!.headers?.['eai.document.sender']?.toString();
+    };
+    const impossibleDate = readFileSync('formats/sap-idoc-orders05/fixtures/broken/impossible-date.xml');
+    expect(
+      await senderOfLetter('sap/idoc-orders05.to-canonical.yaml', 'sap-idoc-orders05', impossibleDate),
+    ).toBe('CUST4000');
+    const messages = readFileSync('formats/edifact-orders/fixtures/ung-group-several-messages.edi', 'utf8');
+    const oneForeign = Buffer.from(
+      messages.replace("UNH+ORD-6+ORDERS:D:96A:UN'", "UNH+ORD-6+INVOIC:D:96A:UN'"),
+    );
+    expect(await senderOfLetter('edi/edifact-orders.to-canonical.yaml', 'edifact-orders', oneForeign)).toBe(
+      '4012345000009',
+    );
+  });
+
   it('keys the dead letter of a document its source refused by the id the source gives it (eai.document.id too), else by its name', () => {
     const { eager } = steps(findMapping('edi/x12-850.to-canonical.yaml'));
     const bytes = readFileSync('formats/x12-850/fixtures/several-st-sets.edi');
@@ -199,6 +252,8 @@ describe('mapping step: prepareEagerly', () => {
     expect(keyed.key?.toString()).toBe('000004711/0002');
     expect(keyed.headers?.['eai.document.id']?.toString()).toBe('000004711/0002');
     expect(keyed.headers?.['eai.document.name']?.toString()).toBe('cut.x12#2');
+    // The sender its envelope names (ISA06), as the letters of the sets the step refuses or maps carry it.
+    expect(keyed.headers?.['eai.document.sender']?.toString()).toBe('ACMESUPPLY');
     const named = eager.refuse(input, why).records[0]!;
     expect(named.key?.toString()).toBe('cut.x12#2');
     expect(named.headers?.['eai.document.id']).toBeUndefined();

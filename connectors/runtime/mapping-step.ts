@@ -134,13 +134,16 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
   /**
    * A dead letter: the input's bytes as they came, the error, and where it was. `records`: the letter is about these
    * records of the document (from 1, of `count`), the document's others having gone on; its key is then
-   * `<document id>:<n>`, the CloudEvents id the record's event would have had.
+   * `<document id>:<n>`, the CloudEvents id the record's event would have had. `documentSender`: the sender the
+   * document's envelope names (a parsed or refused document's `source`), for the letter's `eai.document.sender`
+   * when the input names none: every letter of a document carries the same document headers, refused whole or not.
    */
   function deadLetter(
     input: DocumentInput,
     error: unknown,
     documentId?: string,
     records?: { numbers: number[]; count: number },
+    documentSender?: string,
   ): { record: OutgoingRecord; line: ErrorLine } {
     const line = errorLine(error);
     const source = input.name ?? `${input.format}:${documentId ?? 'unparsed'}`;
@@ -148,7 +151,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     const location = line.location && where ? inFile(line.location, where) : line.location;
     const only = records?.numbers.length === 1 ? records.numbers[0] : undefined;
     const interchange = error instanceof FormatError ? error.interchange : undefined;
-    const sender = input.sender ?? (interchange?.sender || undefined);
+    const sender = input.sender ?? (documentSender || interchange?.sender || undefined);
     const key = documentId
       ? only === undefined
         ? documentId
@@ -248,8 +251,14 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     return prepareFrom(input, result, mapping, documents, 0, encode);
   }
 
-  function refuse(input: DocumentInput, result: PreparedDocument, error: unknown, documentId?: string): void {
-    const { record, line } = deadLetter(input, error, documentId);
+  function refuse(
+    input: DocumentInput,
+    result: PreparedDocument,
+    error: unknown,
+    documentId?: string,
+    documentSender?: string,
+  ): void {
+    const { record, line } = deadLetter(input, error, documentId, undefined, documentSender);
     result.records.push(record);
     result.deadLettered.push(line);
   }
@@ -266,7 +275,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     for (let i = from; i < documents.length; i++) {
       const parsed = documents[i]!;
       if (isRefused(parsed)) {
-        refuse(input, result, parsed.refused, parsed.id);
+        refuse(input, result, parsed.refused, parsed.id, parsed.source);
         continue;
       }
       const document =
@@ -277,7 +286,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
         try {
           own = mappingFor(input, document.source);
         } catch (error) {
-          refuse(input, result, error, document.id);
+          refuse(input, result, error, document.id, document.source);
           continue;
         }
         if (own !== mapping) {
@@ -296,7 +305,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
           encode: ownEncode,
         });
       } catch (error) {
-        refuse(input, result, error, document.id);
+        refuse(input, result, error, document.id, document.source);
         continue;
       }
       const next = () => prepareFrom(input, result, mapping, documents, i + 1, encode);
@@ -309,7 +318,7 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
             return settle(input, result, document, mapped)?.then(next) ?? next();
           },
           (error) => {
-            refuse(input, result, error, document.id);
+            refuse(input, result, error, document.id, document.source);
             return next();
           },
         );
@@ -335,22 +344,31 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       return publish(input, result, document, outcomes as CanonicalRecord[]);
     const failures = outcomes.filter(isRecordFailure);
     if (outcomes.length === 1) {
-      refuse(input, result, failures[0]!.error, document.id);
+      refuse(input, result, failures[0]!.error, document.id, document.source);
       return undefined;
     }
     const count = outcomes.length;
     if (failures.length * input.bytes.length <= RECORD_LETTERS_MAX_BYTES) {
       for (const failure of failures) {
-        const { record, line } = deadLetter(input, failure.error, document.id, {
-          numbers: [failure.record],
-          count,
-        });
+        const { record, line } = deadLetter(
+          input,
+          failure.error,
+          document.id,
+          { numbers: [failure.record], count },
+          document.source,
+        );
         result.records.push(record);
         result.deadLettered.push({ ...line, record: failure.record });
       }
     } else {
       const numbers = failures.map((f) => f.record);
-      const { record } = deadLetter(input, together(failures, count), document.id, { numbers, count });
+      const { record } = deadLetter(
+        input,
+        together(failures, count),
+        document.id,
+        { numbers, count },
+        document.source,
+      );
       result.records.push(record);
       for (const failure of failures)
         result.deadLettered.push({ ...errorLine(failure.error), record: failure.record });
@@ -432,8 +450,9 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     prepareEagerly,
     refuse(input, error) {
       const result: PreparedDocument = { records: [], published: 0, deadLettered: [] };
-      // The id its source gives it is the letter's key and `eai.document.id`, as a document the reader refuses has.
-      refuse(input, result, error, input.documentId);
+      // The id its source gives it is the letter's key and `eai.document.id`, as a document the reader refuses has;
+      // the sender its envelope names is the letter's `eai.document.sender`, as the letters of the documents it maps.
+      refuse(input, result, error, input.documentId, input.sender ?? senderOf(input, options.encoding));
       return result;
     },
     async handle(input) {
@@ -447,6 +466,21 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
       return { published, deadLettered: prepared.deadLettered };
     },
   };
+}
+
+/**
+ * The sender the envelope of a document refused before it was mapped names (ISA06, UNB sender, SNDPRN): its reader's
+ * `source` of the document (refused or not), else of the interchange whose header read; undefined when none does.
+ */
+function senderOf(input: DocumentInput, encoding: string | undefined): string | undefined {
+  try {
+    const reader = findReader(input.format);
+    const bytes = readerBytes(input.format, input.bytes, encoding);
+    const documents = reader.parseEach ? reader.parseEach(bytes) : reader.parse(bytes);
+    return documents.find((d) => d.source)?.source || undefined;
+  } catch (error) {
+    return (error instanceof FormatError && error.interchange?.sender) || undefined;
+  }
 }
 
 /** The failed records of a document as the one MappingError of the letter they share, each listed with why. */

@@ -46,6 +46,7 @@ export function parseEdifactEach<Tree>(
       };
     },
     messageId,
+    (message) => message.envelope.interchange.sender.id || undefined,
   );
 }
 

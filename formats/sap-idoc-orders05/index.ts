@@ -44,6 +44,7 @@ export const reader: FormatReader<IdocTree> = {
         error instanceof FormatError
           ? error
           : new FormatError(FORMAT, 'document', `cannot be read: ${errorMessage(error)}`, { cause: error }),
+      (idoc) => idoc.segment.children.find((c) => c.name === 'EDI_DC40')?.fields.SNDPRN || undefined,
     ),
   ),
 };

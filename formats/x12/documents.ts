@@ -6,7 +6,7 @@ import { FormatError, type ParsedDocument } from '../types.ts';
  * The front end X12 and EDIFACT share: the one-document size limit, checked before anything reads the bytes, and
  * the rule that only FormatError leaves a reader (anything else a malformed input provokes is wrapped in one).
  * What fails the whole input (decoding, separators, envelopes: `read`) throws; what fails one transaction set or
- * message (`toDocument`) refuses that one alone, with the id `idOf` gives it.
+ * message (`toDocument`) refuses that one alone, with the id `idOf` and the sender `sourceOf` give it.
  */
 export function readEdiDocuments<Item, Tree>(
   input: Buffer,
@@ -14,6 +14,7 @@ export function readEdiDocuments<Item, Tree>(
   read: (input: Buffer) => Item[],
   toDocument: (item: Item) => ParsedDocument<Tree>,
   idOf: (item: Item) => string,
+  sourceOf?: (item: Item) => string | undefined,
 ): DocumentResult<Tree>[] {
   const { format } = options;
   const maxBytes = options.maxBytes ?? MAX_DOCUMENT_BYTES;
@@ -41,5 +42,5 @@ export function readEdiDocuments<Item, Tree>(
   } catch (error) {
     throw asFormatError(error);
   }
-  return readEach(items, toDocument, idOf, asFormatError);
+  return readEach(items, toDocument, idOf, asFormatError, sourceOf);
 }

@@ -43,6 +43,7 @@ export function parseX12Each<Tree>(input: Buffer, options: X12ReadOptions<Tree>)
       };
     },
     setId,
+    (set) => set.envelope.interchange.senderId || undefined,
   );
 }
 
