@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { findWriter } from '../../formats/index.ts';
+import { findWriter, writers } from '../../formats/index.ts';
 import { x12AcknowledgmentOptions } from '../../formats/x12-855/writer.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { type ConnectorContext, NOTHING_TO_WRITE, type SinkTask } from '../sdk/index.ts';
@@ -40,11 +40,35 @@ export const fileSinkConfig = z.object({
       'Formats whose documents are numbered (X12 `x12-855`, `x12-856`: ISA13 and GS06): the file that keeps the last control number used; each document takes the next, never one used before (relative to the deployment file; default `<dir>/.eai-control-number-<connector>`). Keep it where the partner’s pickup does not remove it.',
     ),
   envelope: x12AcknowledgmentOptions.shape.envelope.describe(
-    "X12 formats (`x12-855`, `x12-856`): the trading partner this sink writes to, as its agreement says: our ISA05 / ISA06 (`senderQualifier`, `senderId`), the partner's ISA07 / ISA08 (`receiverQualifier`, `receiverId`), GS02 / GS03, GS08, ISA15. The document's own ids (an order that came as an 850: its ids, sender and receiver swapped) come first, these fill in what it does not carry (a shipment of an order from SAP, a WMS), over the mapping's `options.<format>.envelope`; `override: true` puts these first. Without the ids from one of them the document is refused (`ISA06: missing the sender id …`): no partner is made up.",
+    "X12 formats (`x12-855`, `x12-856`): the trading partner this sink writes to, as its agreement says: our ISA05 / ISA06 (`senderQualifier`, `senderId`), the partner's ISA07 / ISA08 (`receiverQualifier`, `receiverId`), GS02 / GS03, GS08, ISA15. The document's own ids (an order that came as an 850: its ids, sender and receiver swapped) come first, these fill in what it does not carry (a shipment of an order from SAP, a WMS), over the mapping's `options.<format>.envelope`; `override: true` puts these first. Without the ids from one of them the document is refused (`ISA06: missing the sender id …`): no partner is made up. With a mapping that writes another format (csv, json: no interchange envelope) the connector is refused (`eai connectors validate`, the admin API, its start), naming `config.envelope`.",
   ),
 });
 
 export type FileSinkConfig = z.output<typeof fileSinkConfig>;
+
+/**
+ * What the file sink's options cannot be given what its mapping writes: an `envelope` for documents without an
+ * interchange envelope (only X12's numbered ones have one). The plugin's `checkConfig`: `eai connectors validate`,
+ * the admin API and the start refuse it alike, naming `config.envelope`.
+ */
+export function fileSinkProblems(
+  config: FileSinkConfig,
+  { outputFormat }: { outputFormat?: string },
+): Array<{ field: string; problem: string }> {
+  if (!config.envelope || outputFormat === undefined) return [];
+  const numbered = writers
+    .filter((w) => w.controlNumbers)
+    .map((w) => w.name)
+    .join(', ');
+  return findWriter(outputFormat).controlNumbers
+    ? []
+    : [
+        {
+          field: 'envelope',
+          problem: `${outputFormat} documents have no interchange envelope (only X12 ones: ${numbered}); remove envelope, or name a mapping that writes X12`,
+        },
+      ];
+}
 
 /**
  * Canonical records as documents in a folder, one file per document the connector's from-canonical mapping writes
@@ -58,12 +82,9 @@ export function createFileSink(config: FileSinkConfig, context: ConnectorContext
     throw new ConfigError(
       `connector ${context.name}: mapping: a file-sink needs a from-canonical mapping naming what it writes (e.g. csv/customer-table.from-canonical.yaml)`,
     );
-  // The deployment check refused a mapping whose format has no writer: this finds it.
+  // The deployment check refused a mapping whose format has no writer (and an envelope for one that has none): this
+  // finds it.
   const extension = config.extension ?? findWriter(format).extension;
-  if (config.envelope && !findWriter(format).controlNumbers)
-    throw new ConfigError(
-      `connector ${context.name}: config.envelope: ${format} documents have no interchange envelope (only X12 ones: x12-855, x12-856)`,
-    );
   const dir = resolve(context.baseDir, config.dir);
   const write = keyedFileWriter({ ...config, dir, extension }, context);
   // Numbered documents (X12 interchanges): their control numbers from a counter file of the connector's.

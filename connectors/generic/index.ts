@@ -2,7 +2,7 @@ import { type ConnectorPlugin, definePlugin } from '../sdk/index.ts';
 import { createFileDropSource, fileDropOffsetProblem, fileSourceConfig } from '../transports/file-drop.ts';
 import { createWebhookSource, webhookOffsetProblem } from '../transports/webhook.ts';
 import { webhookSourceConfig } from '../transports/webhook-config.ts';
-import { createFileSink, fileSinkConfig } from './file-sink.ts';
+import { createFileSink, fileSinkConfig, fileSinkProblems } from './file-sink.ts';
 import { createGenericHttpSink, genericHttpSinkConfig } from './http-sink.ts';
 
 /**
@@ -47,6 +47,7 @@ export const fileSink = definePlugin({
     'Writes canonical records of the topics named as documents into a folder, one file per document its from-canonical mapping writes (csv, json, any format with a writer); a redelivery overwrites its own file.',
   config: fileSinkConfig,
   requiresMapping: true,
+  checkConfig: fileSinkProblems,
   createSink: (config, context) => createFileSink(config, context),
 });
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/errors.ts';
 import { mappingsDir } from '../../mappings/index.ts';
 import { builtinPlugins } from '../index.ts';
-import { checkDeployment, loadDeployment, validateDefinition } from './definition.ts';
+import { checkDeployment, loadDeployment, pluginConfig, validateDefinition } from './definition.ts';
 
 /**
  * A deployment file is checked whole at start: a misspelt option of the plugin's own `config` is refused with the
@@ -554,5 +554,63 @@ describe('a secret of nothing but whitespace', () => {
     );
     const padded = deployment('padded', hook('" s3cret "'));
     expect(() => loadDeployment(padded, plugins)).not.toThrow(/whitespace/);
+  });
+});
+
+describe("a file sink's envelope for a format without one", () => {
+  const envelope = 'config:\n  dir: out\n  envelope:\n    senderQualifier: "01"\n    senderId: "123456789"\n';
+  it('is refused by the deployment check (eai connectors validate, eai up), naming the file and config.envelope', () => {
+    const folder = deployment(
+      'csvenvelope',
+      `type: file-sink\ntopics: [canonical.customer]\nmapping: csv/customer-table.from-canonical.yaml\n${envelope}`,
+    );
+    const [check] = checkDeployment(folder, plugins);
+    expect(check!.errors).toEqual([
+      {
+        field: 'config.envelope',
+        problem: expect.stringMatching(
+          /^csv documents have no interchange envelope \(only X12 ones: x12-855, x12-856/,
+        ),
+      },
+    ]);
+    expect(() => loadDeployment(folder, plugins)).toThrow(
+      /csvenvelope\.yaml: config\.envelope: csv documents have no interchange envelope/,
+    );
+  });
+
+  it('is refused by the admin API (validateDefinition: 400 with the field) and at start (pluginConfig), alike', () => {
+    const definition = {
+      name: 'h2-csv-envelope',
+      type: 'file-sink',
+      topics: ['canonical.customer'],
+      mapping: 'csv/customer-table.from-canonical.yaml',
+      config: { dir: 'out', envelope: { senderId: '123456789' } },
+    };
+    let refused: unknown;
+    try {
+      validateDefinition(definition, plugins, 'PUT /connectors/h2-csv-envelope');
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).fields).toEqual([
+      {
+        field: 'config.envelope',
+        problem: expect.stringContaining('csv documents have no interchange envelope'),
+      },
+    ]);
+    expect(() =>
+      pluginConfig(plugins.get('file-sink')!, definition, process.cwd(), 'stored definition', {
+        outputFormat: 'csv',
+      }),
+    ).toThrow(/stored definition: config\.envelope: csv documents have no interchange envelope/);
+  });
+
+  it('is taken with a mapping that writes X12', () => {
+    const folder = deployment(
+      'x12envelope',
+      `type: file-sink\ntopics: [canonical.shipment]\nmapping: edi/x12-856.from-canonical.yaml\n${envelope}`,
+    );
+    expect(checkDeployment(folder, plugins)[0]!.errors).toEqual([]);
   });
 });

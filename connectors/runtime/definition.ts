@@ -160,10 +160,24 @@ export function pluginConfig(
   definition: Pick<ConnectorDefinition, 'type' | 'config'>,
   baseDir: string,
   where: string,
+  mapped: { outputFormat?: string } = {},
 ): unknown {
   const { config, problems } = checkPluginConfig(plugin, definition, baseDir);
+  if (problems.length === 0) problems.push(...mappedConfigProblems(plugin, config, mapped));
   if (problems.length > 0) throw fieldsError(where, problems);
   return config;
+}
+
+/** The plugin's own check of its options against the definition's mapping (`checkConfig`), named under `config.`. */
+function mappedConfigProblems(
+  plugin: ConnectorPlugin,
+  config: unknown,
+  mapped: { outputFormat?: string },
+): FieldProblem[] {
+  return (plugin.checkConfig?.(config, mapped) ?? []).map((p) => ({
+    field: fieldPath(p.field.split('.'), 'config'),
+    problem: p.problem,
+  }));
 }
 
 /**
@@ -299,7 +313,8 @@ export function validateDefinition(
       problems.push(unknownFormat(definition.format));
     throw fieldsError(where, problems);
   }
-  problems.push(...checkPluginConfig(plugin, definition, base).problems);
+  const checked = checkPluginConfig(plugin, definition, base);
+  problems.push(...checked.problems);
   const knownFormat = definition.format === undefined || formatNames().includes(definition.format);
   if (!knownFormat) problems.push(unknownFormat(definition.format!));
   if (plugin.requiresMapping && definition.mapping === undefined && plugin.defaults?.mapping === undefined) {
@@ -331,6 +346,8 @@ export function validateDefinition(
   // round would be passed over (sources) or fail on every record (sinks).
   const direction = plugin.kind === 'source' ? 'to-canonical' : 'from-canonical';
   const documentFormat = knownFormat ? (definition.format ?? plugin.defaults?.format) : undefined;
+  // What a sink's mapping writes, for the plugin's check of its options against it (`checkConfig`).
+  let outputFormat: string | undefined;
   for (const [field, ref] of named) {
     if (ref === undefined) continue;
     let mapping: ReturnType<typeof findMapping>;
@@ -362,8 +379,13 @@ export function validateDefinition(
         field: field!,
         problem: `"${ref}" writes format ${mapping.spec.output}, which has no writer; formats with writers: ${writers.map((w) => w.name).join(', ')}`,
       });
+    } else if (direction === 'from-canonical' && field === 'mapping') {
+      outputFormat = mapping.spec.output;
     }
   }
+  // The plugin's own check of its options against what its mapping writes, once the options themselves are right.
+  if (checked.problems.length === 0)
+    problems.push(...mappedConfigProblems(plugin, checked.config, { outputFormat }));
   if (plugin.kind === 'source' && definition.retryTimeoutMs !== undefined) {
     problems.push({
       field: 'retryTimeoutMs',

@@ -1018,11 +1018,13 @@ export class ConnectorRuntime {
       const plugin = this.plugins.get(definition.type);
       if (!plugin) throw new ConfigError(`unknown connector type ${definition.type}`);
       // Checked again as at deployment: a definition stored by an older version may hold what this one refuses.
-      const config = pluginConfig(plugin, definition, baseDir, 'stored definition');
       const outbound =
         plugin.kind === 'sink' && definition.mapping
           ? inTimeZone(findMapping(definition.mapping, baseDir), definition.timeZone)
           : undefined;
+      const config = pluginConfig(plugin, definition, baseDir, 'stored definition', {
+        outputFormat: outbound?.spec.output,
+      });
       const context: ConnectorContext = {
         name,
         logger,

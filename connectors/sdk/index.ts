@@ -232,6 +232,19 @@ export interface ConnectorPlugin<Config = unknown> {
    * stored, as Kafka Connect's `alterOffsets` (KIP-875) asks its connector. Default: any JSON is taken.
    */
   checkOffset?(partition: string, offset: Json): string | undefined;
+  /**
+   * What is wrong with its options given the definition's mapping (a sink's `outputFormat`: what its from-canonical
+   * mapping writes), beyond what its schema alone can say: each problem of an option (`field` under the config, e.g.
+   * `envelope`). Asked by `eai connectors validate`, the admin API (400) and at start, so all refuse it alike.
+   * Default: none.
+   */
+  checkConfig?(config: Config, mapped: { outputFormat?: string }): ConfigProblem[];
+}
+
+/** A problem `checkConfig` finds with one of a plugin's options: its path under the config, and what is wrong. */
+export interface ConfigProblem {
+  field: string;
+  problem: string;
 }
 
 /** Declares a plugin with its config type taken from its zod schema (the runtime parses the config before create). */
@@ -245,6 +258,7 @@ export function definePlugin<S extends z.ZodType>(plugin: {
   createSource?(config: z.output<S>, context: ConnectorContext): SourceTask;
   createSink?(config: z.output<S>, context: ConnectorContext): SinkTask;
   checkOffset?(partition: string, offset: Json): string | undefined;
+  checkConfig?(config: z.output<S>, mapped: { outputFormat?: string }): ConfigProblem[];
 }): ConnectorPlugin {
   return plugin as unknown as ConnectorPlugin;
 }
