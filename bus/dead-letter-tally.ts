@@ -5,7 +5,8 @@ import type { IncomingRecord, PartitionRange, Transport } from './transport/type
 /**
  * Whose the letters in the dead-letter topics are, by the tags every letter carries: the owner that refused it
  * (`__connect.errors.connector.name`: a connector, a sink's consumer group, a hub consumer's group), the refused
- * record's key and the topic it came from, and whether it was redriven since (`eai.dlq-redriven`). A topic's depth
+ * record's key and the topic it came from, a source's mapping letter's system and schema (`eai.connector.system`,
+ * `eai.document.schema`), and whether it was redriven since (`eai.dlq-redriven`). A topic's depth
  * says how many letters it holds, not whose: a dead-letter topic is shared by every connector and consumer.
  *
  * Each letter is read once per tally: a caller that asks again (sync health, every 15 s) reads only what was written
@@ -22,6 +23,10 @@ export interface LetterTag {
   originalTopic: string | null;
   /** Redriven since it was dead-lettered (the letter stays in its topic until retention deletes it). */
   redriven: boolean;
+  /** A source connector's mapping letter: the system the connector reads from (`eai.connector.system`). */
+  system: string | null;
+  /** The canonical schema's full name its document maps to (`eai.document.schema`), when its mapping was known. */
+  schema: string | null;
 }
 
 interface Kept {
@@ -29,6 +34,8 @@ interface Kept {
   owner: string | null;
   key: string | null;
   originalTopic: string | null;
+  system: string | null;
+  schema: string | null;
 }
 
 interface PartitionState {
@@ -91,6 +98,8 @@ export class DeadLetterTally {
             owner: letter.owner,
             key: letter.key,
             originalTopic: letter.originalTopic,
+            system: letter.system,
+            schema: letter.schema,
             redriven: this.#marks.has(`${topic}/${p.partition}/${letter.offset}`),
           });
         }
@@ -126,6 +135,8 @@ export class DeadLetterTally {
           owner: d.owner ?? null,
           key: record.key?.toString('utf8') ?? null,
           originalTopic: d.topic ?? null,
+          system: d.system ?? null,
+          schema: d.schema ?? null,
         });
         current.next = BigInt(record.offset) + 1n;
       },

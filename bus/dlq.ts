@@ -30,6 +30,14 @@ const PREFIX = '__connect.errors.';
 export const RECORD_INDEX_HEADER = 'eai.record.index';
 
 /**
+ * A source connector's mapping dead letter: the system the connector reads from (`hubspot`, or a generic connector's
+ * name), and the canonical schema's full name the document maps to when its mapping was known. Sync health counts a
+ * system's customer documents that did not map by them, whatever the letter's key.
+ */
+export const CONNECTOR_SYSTEM_HEADER = 'eai.connector.system';
+export const DOCUMENT_SCHEMA_HEADER = 'eai.document.schema';
+
+/**
  * `__connect.errors.class.name`: the component that failed, as Kafka Connect names the converter, transformation or
  * task class there (a mapping's failure was reported as the consumer runner's, which never read the document).
  */
@@ -78,5 +86,7 @@ export function describeDeadLetter(headers: Headers) {
     exceptionClass: text(`${PREFIX}exception.class.name`),
     message: text(`${PREFIX}exception.message`),
     attempts: Number(text('__eai.errors.attempts')),
+    system: text(CONNECTOR_SYSTEM_HEADER),
+    schema: text(DOCUMENT_SCHEMA_HEADER),
   };
 }

@@ -141,7 +141,14 @@ export {
   type ValueView,
   valueView,
 } from './dead-letters.ts';
-export { deadLetterRecord, describeDeadLetter, type FailureStage, RECORD_INDEX_HEADER } from './dlq.ts';
+export {
+  CONNECTOR_SYSTEM_HEADER,
+  DOCUMENT_SCHEMA_HEADER,
+  deadLetterRecord,
+  describeDeadLetter,
+  type FailureStage,
+  RECORD_INDEX_HEADER,
+} from './dlq.ts';
 export {
   buildAttributes,
   childTraceparent,

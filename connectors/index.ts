@@ -16,6 +16,7 @@ export {
   deadLetterOwners,
   sinkGroupId,
   sourceTransactionalIds,
+  systemOfConnector,
 } from './runtime/connector-ids.ts';
 export { MAX_SKIPPED_REASONS, OTHER_REASONS } from './runtime/connector-metrics.ts';
 export {

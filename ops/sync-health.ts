@@ -37,6 +37,7 @@ import {
   type ConnectorStatus,
   deadLetterOwners,
   pendingRestart,
+  systemOfConnector,
 } from '../connectors/index.ts';
 import { errorMessage, withoutAnswerBody } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
@@ -131,8 +132,9 @@ export interface SystemHealth {
   resyncRequested: ResyncRequested | null;
   /**
    * Its own letters in the dead-letter topics not redriven yet, told apart by their tags (`systemOfLetter`):
-   * `outbound` its customer sinks' pushes (on dlq.sink, owner: the sink), `inbound` its customer changes the matcher
-   * could not handle (on dlq.orchestrator, owner: the matcher's group, key `<system>:<id>`); `redriven` its letters
+   * `outbound` its customer sinks' pushes (on dlq.sink, owner: the sink), `inbound` its customer documents its
+   * source connectors could not map (on dlq.mapping, `eai.connector.system`, `eai.document.schema`) and its customer
+   * changes the matcher could not handle (on dlq.orchestrator, owner: the matcher's group, key `<system>:<id>`); `redriven` its letters
    * redriven since, which stay in the topic until retention. Null while Kafka does not answer (`unknown` lists
    * `systems[].deadLetters`).
    */
@@ -261,11 +263,7 @@ const duration = (seconds: number) =>
       ? `${Math.round(seconds / 60)} min`
       : `${Math.round(seconds / 3600)} h`;
 
-/** The system a connector talks to: the first word of its type (`salesforce-upsert-sink` → salesforce); generic types (file, webhook) by the connector's name. */
-export function systemOfConnector(type: string, name: string): string {
-  const first = type.split('-')[0] ?? type;
-  return first === 'file' || first === 'webhook' ? name : first;
-}
+export { systemOfConnector };
 
 /** Records on `topic` the group has not committed, and when the last one it handled was produced. */
 /**
@@ -609,14 +607,18 @@ export function sinkOwners(sinks: Map<string, SinkHealth[]>, group: string): Map
 /**
  * The system a dead letter is of, and which way it failed, by the tags it carries; undefined for a letter that is no
  * system's customer sync (an order mapping's, a workflow's, a sink of another group's). Outbound: its owner is one
- * of the system's customer sinks (`owners`, `sinkOwners`). Inbound: the matcher (`matcherGroup`) refused it, and the
- * refused customer event's key names its system (`<system>:<id>`, as every customer mapping keys it).
+ * of the system's customer sinks (`owners`, `sinkOwners`). Inbound: a customer document (or record of one) the
+ * system's source connector could not map, by the system and schema the letter names (`eai.connector.system`,
+ * `eai.document.schema`: its key is the document's, not a customer's); or the matcher (`matcherGroup`) refused it,
+ * and the refused customer event's key names its system (`<system>:<id>`, as every customer mapping keys it).
  */
 export function systemOfLetter(
   letter: LetterTag,
   owners: Map<string, string>,
   matcherGroup: string,
 ): { system: string; direction: 'inbound' | 'outbound' } | undefined {
+  if (letter.system && letter.schema?.split('.').at(-1) === 'CustomerEvent')
+    return { system: letter.system, direction: 'inbound' };
   if (letter.owner === null) return undefined;
   const sink = owners.get(letter.owner);
   if (sink !== undefined) return { system: sink, direction: 'outbound' };

@@ -48,3 +48,13 @@ export function connectorOfOwner(owner: string, group: string): string | undefin
   if (slash === -1) return group === DEFAULT_CONNECT_GROUP ? owner : undefined;
   return owner.slice(0, slash) === group ? owner.slice(slash + 1) : undefined;
 }
+
+/**
+ * The system a connector talks to: the first word of its type (`salesforce-upsert-sink` → salesforce); generic types
+ * (file, webhook) by the connector's name. What sync health groups connectors by, and what a source's mapping dead
+ * letters name (`eai.connector.system`).
+ */
+export function systemOfConnector(type: string, name: string): string {
+  const first = type.split('-')[0] ?? type;
+  return first === 'file' || first === 'webhook' ? name : first;
+}

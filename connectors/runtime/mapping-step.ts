@@ -1,6 +1,8 @@
 import {
+  CONNECTOR_SYSTEM_HEADER,
   countPublished,
   DLQ_TOPICS,
+  DOCUMENT_SCHEMA_HEADER,
   deadLetterRecord,
   type OutgoingRecord,
   type PreparedRecord,
@@ -77,6 +79,8 @@ export interface MappingStepOptions {
   producer?: TransportProducer;
   /** Connector name, recorded in dead letters. */
   owner: string;
+  /** The system the connector reads from, recorded in dead letters (`eai.connector.system`). */
+  system?: string;
   dlqTopic?: string;
   /** Topic per schema full name instead of the canonical one (tests, tenants). */
   topics?: Record<string, string>;
@@ -152,6 +156,14 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
     const only = records?.numbers.length === 1 ? records.numbers[0] : undefined;
     const interchange = error instanceof FormatError ? error.interchange : undefined;
     const sender = input.sender ?? (documentSender || interchange?.sender || undefined);
+    // The canonical schema the document maps to, when its mapping is known: with the system, whose sync health
+    // counts the letter (a customer document its source could not map).
+    let schema: string | undefined;
+    try {
+      schema = mappingFor(input, sender).schema.fullName;
+    } catch {
+      // no mapping for it: the letter says why
+    }
     const key = documentId
       ? only === undefined
         ? documentId
@@ -172,6 +184,8 @@ export function createMappingStep(options: MappingStepOptions): MappingStep {
           // What a redrive maps it with again (redrive.ts): `$doc.receivedAt`, and the sender that picks the mapping.
           'eai.document.received-at': Buffer.from((input.receivedAt ?? new Date()).toISOString()),
           ...(sender ? { 'eai.document.sender': Buffer.from(sender) } : {}),
+          ...(schema ? { [DOCUMENT_SCHEMA_HEADER]: Buffer.from(schema) } : {}),
+          ...(options.system ? { [CONNECTOR_SYSTEM_HEADER]: Buffer.from(options.system) } : {}),
           ...(documentId ? { 'eai.document.id': Buffer.from(documentId) } : {}),
           ...(records
             ? {

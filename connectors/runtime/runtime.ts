@@ -38,7 +38,7 @@ import {
   restartable,
   restartDelay,
 } from './auto-restart.ts';
-import { connectorKey, connectorOfOwner, sinkGroupId } from './connector-ids.ts';
+import { connectorKey, connectorOfOwner, sinkGroupId, systemOfConnector } from './connector-ids.ts';
 import {
   connectorMetrics,
   forgetSeries,
@@ -1117,6 +1117,7 @@ export class ConnectorRuntime {
     return {
       name,
       owner: connectorKey(name, this.group),
+      system: systemOfConnector(definition.type, name),
       mapping: definition.mapping,
       mappingsBySender: definition.mappingsBySender,
       encoding: definition.encoding,

@@ -16,6 +16,11 @@ export interface SourceStepConfig {
    * of the name: its `connectorKey` (`<group>/<name>` outside the default connect group); default the name.
    */
   owner?: string;
+  /**
+   * The system the connector reads from (`systemOfConnector`): what its dead letters name (`eai.connector.system`),
+   * so that a system's sync health counts the documents its sources could not map.
+   */
+  system?: string;
   /** The named mapping (a file in mappings/ or a path relative to `baseDir`). */
   mapping?: string;
   mappingsBySender?: Record<string, string>;
@@ -72,6 +77,7 @@ export function createSourceStep(config: SourceStepConfig, bus: Bus, logger?: Lo
   return createMappingStep({
     publisher: bus.preparer(`/eai/connectors/${config.name}`),
     owner: config.owner ?? config.name,
+    ...(config.system ? { system: config.system } : {}),
     logger,
     topics: config.topics,
     encoding: config.encoding,
