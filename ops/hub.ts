@@ -38,6 +38,7 @@ import { postgresReachable } from '../store/probe.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
 import { defaultAdvertisedUrl, defaultInstanceName, isWildcardHost } from './instance-env.ts';
+import { declaredWebhookRoutes } from './open-routes.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
 import { registerCustomerRoutes } from './routes/customers.ts';
 import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
@@ -406,6 +407,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     logger: options.logger,
     webhooks: (name, request) => runtime.webhook(name, request),
     webhookBodyLimit: (name) => runtime.webhookBodyLimit(name),
+    webhookRoutes: declaredWebhookRoutes(runtime.plugins.values()),
     rolesOff: [
       ...(orchestrator
         ? []

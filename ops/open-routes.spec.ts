@@ -1,7 +1,11 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { builtinPlugins, type ConnectorPlugin } from '../connectors/index.ts';
+import { definePlugin } from '../connectors/sdk/index.ts';
 import { assertConformsToOpenApi } from '../tests/openapi-conformance.ts';
 import { createAdminApi, hashToken } from './api/index.ts';
+import { declaredWebhookRoutes } from './open-routes.ts';
 import { type HealthDetails, startOpsServer } from './server.ts';
 
 /**
@@ -11,7 +15,31 @@ import { type HealthDetails, startOpsServer } from './server.ts';
 const viewer = 'viewer-token-0123456789abcdef';
 const silent = pino({ level: 'silent' });
 
-async function opsServer(options: { kafkaUp?: boolean; healthDetails?: HealthDetails } = {}) {
+/** A connector type with a resource of its own under its endpoint, whose answer's shape it knows. */
+const pinged = definePlugin({
+  type: 'h2-ping-source',
+  kind: 'source',
+  description: 'A test source that answers GET /status/{probe}.',
+  config: z.object({}),
+  webhookRoutes: [
+    {
+      method: 'get',
+      path: '/status/{probe}',
+      summary: 'Its status',
+      params: { probe: 'Which probe.' },
+      responses: {
+        200: {
+          description: 'The status.',
+          schema: z.object({ published: z.number().int(), path: z.string() }).strict(),
+        },
+      },
+    },
+  ],
+});
+
+async function opsServer(
+  options: { kafkaUp?: boolean; healthDetails?: HealthDetails; plugins?: ConnectorPlugin[] } = {},
+) {
   const api = createAdminApi({
     tokens: [{ name: 'dashboard', role: 'viewer', sha256: hashToken(viewer) }],
     logger: silent,
@@ -22,9 +50,12 @@ async function opsServer(options: { kafkaUp?: boolean; healthDetails?: HealthDet
     logger: silent,
     healthDetails: options.healthDetails,
     details: async () => ({ connectors: { 'sap-orders': 'FAILED' }, failedConnectors: ['sap-orders'] }),
+    // As the hub declares them: every connector type's it runs.
+    webhookRoutes: declaredWebhookRoutes(options.plugins ?? [...builtinPlugins, pinged]),
     webhooks: async (connector, request) =>
       connector === 'hook'
-        ? { status: 200, body: { published: 1, path: request.path } }
+        ? // As its connector would: EPCIS capture answers 202.
+          { status: request.path === '/capture' ? 202 : 200, body: { published: 1, path: request.path } }
         : { status: 404, body: { error: `no connector ${connector}` } },
   });
 }
@@ -61,9 +92,35 @@ describe('the routes the ops server serves itself', () => {
       'get /metrics open []',
       'get /openapi.json open []',
       'get /webhooks/{connector}/capture/{captureID} connector []',
+      'get /webhooks/{connector}/status/{probe} connector []',
       'post /webhooks/{connector} connector []',
       'post /webhooks/{connector}/capture connector []',
     ]);
+  });
+
+  it('lists the webhook routes the connector types declare (ConnectorPlugin.webhookRoutes), naming the type and each param', () => {
+    const paths = doc.paths as unknown as Record<
+      string,
+      Record<string, { summary: string; parameters?: Array<{ name: string }>; responses: object }>
+    >;
+    const capture = paths['/webhooks/{connector}/capture']!.post!;
+    expect(capture.summary).toBe('EPCIS 2.0 capture (an epcis-capture-source connector)');
+    expect(Object.keys(capture.responses)).toEqual(
+      expect.arrayContaining(['202', '400', '401', '404', '405', '413', '502', '503']),
+    );
+    const status = paths['/webhooks/{connector}/status/{probe}']!.get!;
+    expect(status.summary).toBe('Its status (a h2-ping-source connector)');
+    expect(status.parameters?.map((p) => p.name).sort()).toEqual(['connector', 'probe']);
+  });
+
+  it('lists only the endpoint itself for a hub whose connector types declare no routes of their own', async () => {
+    const bare = await opsServer({ plugins: [] });
+    try {
+      const paths = ((await (await fetch(`${bare.url}/openapi.json`)).json()) as typeof doc).paths;
+      expect(Object.keys(paths).filter((p) => p.startsWith('/webhooks'))).toEqual(['/webhooks/{connector}']);
+    } finally {
+      await bare.close();
+    }
   });
 
   it('answer as the document declares them', async () => {
@@ -80,6 +137,21 @@ describe('the routes the ops server serves itself', () => {
       body: '{}',
     });
     expect(capture.body).toEqual({ published: 1, path: '/capture' });
+    const job = await observed(
+      'GET',
+      '/webhooks/{connector}/capture/{captureID}',
+      '/webhooks/hook/capture/c-1',
+    );
+    expect(job.status).toBe(200);
+    const noJob = await observed(
+      'GET',
+      '/webhooks/{connector}/capture/{captureID}',
+      '/webhooks/nothing/capture/c',
+    );
+    expect(noJob.status).toBe(404);
+    // The declared shape is checked: the answer holds what it says.
+    const probe = await observed('GET', '/webhooks/{connector}/status/{probe}', '/webhooks/hook/status/p1');
+    expect(probe.body).toEqual({ published: 1, path: '/status/p1' });
   });
 
   it('readiness: the status alone without a token, the checks and details with a viewer token, 401 with an unknown one', async () => {

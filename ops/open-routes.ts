@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConnectorPlugin, WebhookRoute } from '../connectors/index.ts';
 import type { OpenRouteSpec } from './api/index.ts';
 
 /**
@@ -104,7 +105,7 @@ const probes: OpenRouteSpec[] = [
 
 const webhookAnswers: OpenRouteSpec['responses'] = {
   200: { description: 'Taken: its documents are on Kafka (or were already, `duplicate`).', schema: anyJson },
-  202: { description: 'Taken (a source that answers 202, such as EPCIS capture).', schema: anyJson },
+  202: { description: 'Taken (a source that answers 202).', schema: anyJson },
   400: { description: 'The body is not what the connector reads.', schema: anyJson },
   401: { description: "Missing or invalid signature or token (the connector's own).", schema: anyJson },
   404: { description: 'No such connector, or no such resource of it.', schema: anyJson },
@@ -123,49 +124,82 @@ const connectorParam = z.object({
   connector: z.string().describe('The name of a webhook source connector (webhook-source, HubSpot, EPCIS…).'),
 });
 
-const webhooks: OpenRouteSpec[] = [
-  {
-    method: 'post',
-    path: '/webhooks/{connector}',
-    summary: "A webhook source connector's endpoint",
-    description:
-      'The body as the sender signed it (read raw, at most 9 MiB or the connector’s own limit). Answered once its documents are on Kafka; another instance of the group running the connector gets it forwarded.',
-    tag: 'webhooks',
-    access: 'connector',
-    params: connectorParam,
-    body: { contentType: '*/*', description: 'The document(s), as the sender sends them.' },
-    responses: webhookAnswers,
-  },
-  {
-    method: 'post',
-    path: '/webhooks/{connector}/capture',
-    summary: 'EPCIS 2.0 capture (an epcis-capture-source connector)',
-    description:
-      'An EPCISDocument, answered 202 with the capture job (and its `Location`) once its events are on Kafka; errors are problem details (RFC 7807).',
-    tag: 'webhooks',
-    access: 'connector',
-    params: connectorParam,
-    body: { contentType: 'application/json', description: 'An EPCISDocument (EPCIS 2.0 JSON-LD).' },
-    responses: webhookAnswers,
-  },
-  {
-    method: 'get',
-    path: '/webhooks/{connector}/capture/{captureID}',
-    summary: 'An EPCIS capture job (an epcis-capture-source connector)',
-    description: 'Needs the credentials its capture needed.',
-    tag: 'webhooks',
-    access: 'connector',
-    params: connectorParam.extend({ captureID: z.string().describe('From the capture’s `Location`.') }),
-    responses: {
-      200: { description: 'The capture job.', schema: anyJson },
-      401: webhookAnswers[401]!,
-      404: webhookAnswers[404]!,
-      405: webhookAnswers[405]!,
-    },
-  },
-];
+/** The endpoint every webhook source serves. */
+const webhookEndpoint: OpenRouteSpec = {
+  method: 'post',
+  path: '/webhooks/{connector}',
+  summary: "A webhook source connector's endpoint",
+  description:
+    'The body as the sender signed it (read raw, at most 9 MiB or the connector’s own limit). Answered once its documents are on Kafka; another instance of the group running the connector gets it forwarded.',
+  tag: 'webhooks',
+  access: 'connector',
+  params: connectorParam,
+  body: { contentType: '*/*', description: 'The document(s), as the sender sends them.' },
+  responses: webhookAnswers,
+};
 
-/** The open routes a server with these parts serves (webhooks only where source connectors are served). */
-export function openRoutes(parts: { webhooks: boolean }): OpenRouteSpec[] {
-  return [...probes, ...(parts.webhooks ? webhooks : [])];
+/** What the hub answers on any webhook route before or instead of the connector (no such connector, a body too long…). */
+const HUB_ANSWERS = [404, 408, 413, 500, 502, 503] as const;
+
+/** The webhook routes a connector type declares under its endpoint (`ConnectorPlugin.webhookRoutes`). */
+export interface DeclaredWebhookRoutes {
+  type: string;
+  routes: readonly WebhookRoute[];
+}
+
+/** The webhook routes each of these connector types declares (those that declare none left out). */
+export function declaredWebhookRoutes(plugins: Iterable<ConnectorPlugin>): DeclaredWebhookRoutes[] {
+  return [...plugins].flatMap((plugin) =>
+    plugin.webhookRoutes ? [{ type: plugin.type, routes: plugin.webhookRoutes }] : [],
+  );
+}
+
+/**
+ * The connector types' own webhook routes as open routes, `/webhooks/{connector}<path>`: what each declares it
+ * answers, with the hub's own answers beside (a route several types declare is listed once, naming them all).
+ */
+export function webhookRoutes(declared: readonly DeclaredWebhookRoutes[]): OpenRouteSpec[] {
+  const byRoute = new Map<string, { route: WebhookRoute; types: string[] }>();
+  for (const { type, routes } of declared)
+    for (const route of routes) {
+      const key = `${route.method} ${route.path}`;
+      const seen = byRoute.get(key);
+      if (seen) seen.types.push(type);
+      else byRoute.set(key, { route, types: [type] });
+    }
+  return [...byRoute.values()].map(({ route, types }) => {
+    const params = Object.fromEntries(
+      Object.entries(route.params ?? {}).map(([name, what]) => [name, z.string().describe(what)]),
+    );
+    const responses: OpenRouteSpec['responses'] = {};
+    for (const status of HUB_ANSWERS) responses[status] = webhookAnswers[status]!;
+    for (const [status, answer] of Object.entries(route.responses))
+      responses[Number(status)] = { description: answer.description, schema: answer.schema ?? anyJson };
+    const by = types.map((t) => `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t} connector`).join(', or ');
+    return {
+      method: route.method,
+      path: `/webhooks/{connector}${route.path}`,
+      summary: `${route.summary} (${by})`,
+      ...(route.description ? { description: route.description } : {}),
+      tag: 'webhooks',
+      access: 'connector',
+      params: connectorParam.extend(params),
+      ...(route.body ? { body: route.body } : {}),
+      responses,
+    } satisfies OpenRouteSpec;
+  });
+}
+
+/**
+ * The open routes a server with these parts serves: webhooks only where source connectors are served, with the
+ * routes the connector types it runs declare under their endpoints.
+ */
+export function openRoutes(parts: {
+  webhooks: boolean;
+  webhookRoutes?: readonly DeclaredWebhookRoutes[];
+}): OpenRouteSpec[] {
+  return [
+    ...probes,
+    ...(parts.webhooks ? [webhookEndpoint, ...webhookRoutes(parts.webhookRoutes ?? [])] : []),
+  ];
 }

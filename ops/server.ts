@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger.ts';
 import { metricsRegistry } from '../lib/metrics.ts';
 import { type AdminApi, errorHandler, notFound, roleOff, sendError } from './api/index.ts';
 import { opsMetrics } from './metrics.ts';
-import { openRoutes, type Readiness } from './open-routes.ts';
+import { type DeclaredWebhookRoutes, openRoutes, type Readiness } from './open-routes.ts';
 import {
   answerWebhook,
   takeWebhookRequest,
@@ -36,6 +36,8 @@ export interface OpsOptions {
   api?: AdminApi;
   /** Webhook endpoints of source connectors, `/webhooks/<connector>/…`: no admin token, each source checks signatures. */
   webhooks?: (connector: string, request: WebhookRequest) => Promise<WebhookResponse>;
+  /** The routes connector types serve under their webhook endpoints (`webhookRoutes`), for the OpenAPI document. */
+  webhookRoutes?: readonly DeclaredWebhookRoutes[];
   /** The body limit each connector's webhook declared: longer bodies are refused before they are read. */
   webhookBodyLimit?: WebhookBodyLimit;
   /** Facts shown in readiness's detail that never make the hub unready (e.g. a failing connector). */
@@ -117,7 +119,11 @@ export function createOpsApp(options: OpsOptions): express.Express {
   app.disable('x-powered-by');
   const started = Date.now();
   const api = options.api;
-  for (const route of openRoutes({ webhooks: options.webhooks !== undefined })) api?.document(route);
+  for (const route of openRoutes({
+    webhooks: options.webhooks !== undefined,
+    webhookRoutes: options.webhookRoutes,
+  }))
+    api?.document(route);
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'UP', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
   });

@@ -191,4 +191,33 @@ export const epcisCaptureSource = definePlugin({
   defaults: { format: 'epcis-2', mapping: 'logistics/epcis-2.to-canonical.yaml' },
   createSource: (config, context) => createEpcisCaptureSource(config, context),
   checkOffset: webhookOffsetProblem,
+  webhookRoutes: [
+    {
+      method: 'post',
+      path: '/capture',
+      summary: 'EPCIS 2.0 capture',
+      description:
+        'An EPCISDocument, answered 202 with the capture job (and its `Location`) once its events are on Kafka; errors are problem details (RFC 7807).',
+      body: { contentType: 'application/json', description: 'An EPCISDocument (EPCIS 2.0 JSON-LD).' },
+      responses: {
+        202: { description: 'Taken: the capture job, its events on Kafka.' },
+        400: { description: 'Not an EPCISDocument the connector reads (problem details).' },
+        401: { description: 'Missing or invalid credentials (problem details).' },
+        405: { description: 'Not POST (`Allow: POST`).' },
+      },
+    },
+    {
+      method: 'get',
+      path: '/capture/{captureID}',
+      summary: 'An EPCIS capture job',
+      description: 'Needs the credentials its capture needed.',
+      params: { captureID: 'From the capture’s `Location`.' },
+      responses: {
+        200: { description: 'The capture job.' },
+        401: { description: 'Missing or invalid credentials: those of its capture (problem details).' },
+        404: { description: 'No such capture job (jobs are kept in memory, the oldest forgotten).' },
+        405: { description: 'Not GET (`Allow: GET`).' },
+      },
+    },
+  ],
 });

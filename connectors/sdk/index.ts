@@ -239,6 +239,27 @@ export interface ConnectorPlugin<Config = unknown> {
    * Default: none.
    */
   checkConfig?(config: Config, mapped: { outputFormat?: string }): ConfigProblem[];
+  /**
+   * Sources that serve a webhook (`serveWebhook`) with resources under its endpoint (EPCIS's `/capture`): each, for
+   * the hub's OpenAPI document (`/webhooks/{connector}<path>`). The endpoint itself (`POST /webhooks/{connector}`) is
+   * every webhook source's and needs no declaring. Default: none.
+   */
+  webhookRoutes?: WebhookRoute[];
+}
+
+/** A resource a webhook source serves under its endpoint, as the OpenAPI document lists it. */
+export interface WebhookRoute {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Under the connector's endpoint, OpenAPI style: `/capture`, `/capture/{captureID}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  /** Each `{param}` of the path, with what it is. */
+  params?: Record<string, string>;
+  /** The request body it reads: its media type and what it holds. */
+  body?: { contentType: string; description: string };
+  /** The statuses it answers, each with what it means and its JSON body's shape where known (else any JSON). */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
 
 /** A problem `checkConfig` finds with one of a plugin's options: its path under the config, and what is wrong. */
@@ -259,6 +280,7 @@ export function definePlugin<S extends z.ZodType>(plugin: {
   createSink?(config: z.output<S>, context: ConnectorContext): SinkTask;
   checkOffset?(partition: string, offset: Json): string | undefined;
   checkConfig?(config: z.output<S>, mapped: { outputFormat?: string }): ConfigProblem[];
+  webhookRoutes?: WebhookRoute[];
 }): ConnectorPlugin {
   return plugin as unknown as ConnectorPlugin;
 }
