@@ -79,6 +79,36 @@ describe('dead letters: list, show, redrive', () => {
     );
   });
 
+  it("filters by a mapping letter's sender (eai.document.sender), as eai dlq ls --sender does", async () => {
+    const topic = unique('dl-sender');
+    await bus.provisionTopics([{ topic, partitions: 1 }]);
+    const producer = bus.transport.producer();
+    await producer.connect();
+    try {
+      const letter = (sender?: string) =>
+        deadLetterRecord(
+          topic,
+          {
+            topic: 'document:x12-850',
+            partition: -1,
+            offset: '-1',
+            timestamp: String(Date.now()),
+            key: Buffer.from('000004711/0002'),
+            value: Buffer.from('ISA*…'),
+            headers: sender ? { 'eai.document.sender': Buffer.from(sender) } : {},
+          },
+          { stage: 'MAPPING', owner: 'h2-edi-in', error: new Error('refused'), attempts: 1 },
+        );
+      await producer.send([letter('ACMESUPPLY'), letter(), letter('OTHER')]);
+    } finally {
+      await producer.disconnect();
+    }
+    const page = await listDeadLetters(bus.transport, { topic, filter: { sender: 'ACMESUPPLY' } });
+    expect(page.entries.map((e) => [e.offset, e.sender])).toEqual([['0', 'ACMESUPPLY']]);
+    const all = await listDeadLetters(bus.transport, { topic });
+    expect(all.entries.map((e) => e.sender)).toEqual(['ACMESUPPLY', null, 'OTHER']);
+  });
+
   it('reads a range once and stops at a failing record, rejecting with its error', async () => {
     const seen: string[] = [];
     await expect(

@@ -36,6 +36,8 @@ export interface DeadLetterEntry {
   attempts: number | null;
   /** The CloudEvents id it carries (`ce_id`), kept through a redrive. */
   ceId: string | null;
+  /** A mapping letter's sending partner, as its envelope names it (`eai.document.sender`: ISA06, UNB sender, SNDPRN). */
+  sender: string | null;
   /** Bytes of the value. */
   size: number;
 }
@@ -44,6 +46,8 @@ export interface DeadLetterFilter {
   /** The consumer group or connector that refused it; several: any of them. */
   owner?: string | readonly string[];
   originalTopic?: string;
+  /** A mapping letter's sending partner (`eai.document.sender`). */
+  sender?: string;
   stage?: string;
   exceptionClass?: string;
   /** Text the exception message contains (case-insensitive). */
@@ -218,6 +222,7 @@ function toEntry(record: IncomingRecord): DeadLetterEntry {
     message: d.message ?? null,
     attempts: Number.isFinite(d.attempts) ? d.attempts : null,
     ceId: record.headers.ce_id?.toString('utf8') ?? null,
+    sender: record.headers['eai.document.sender']?.toString('utf8') ?? null,
     size: record.value?.length ?? 0,
   };
 }
@@ -237,6 +242,7 @@ function matcher(filter: DeadLetterFilter = {}): (entry: DeadLetterEntry) => boo
   return (e) =>
     (owners === undefined || owners.includes(e.owner ?? '')) &&
     (filter.originalTopic === undefined || e.originalTopic === filter.originalTopic) &&
+    (filter.sender === undefined || e.sender === filter.sender) &&
     (filter.stage === undefined || e.stage === filter.stage) &&
     (filter.exceptionClass === undefined || e.exceptionClass === filter.exceptionClass) &&
     (text === undefined || (e.message ?? '').toLowerCase().includes(text)) &&

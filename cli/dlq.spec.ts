@@ -50,6 +50,7 @@ describe('eai dlq ls of a topic', () => {
       message: 'ops-wms: PUT /api/orders/x answered HTTP 503',
       attempts: 9,
       ceId: '000000731/0001',
+      sender: null,
       size: 1194,
     });
     expect(line).toContain('  …-sink-ops-trial/ops-wms  TASK_PUT');

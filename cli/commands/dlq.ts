@@ -32,6 +32,7 @@ interface FilterOptions {
   stage?: string;
   exception?: string;
   originalTopic?: string;
+  sender?: string;
   grep?: string;
   since?: string;
   until?: string;
@@ -68,6 +69,7 @@ function toFilter(options: FilterOptions): GivenFilter {
     stage: options.stage,
     exceptionClass: options.exception,
     originalTopic: options.originalTopic,
+    sender: options.sender,
     text: options.grep,
     since: timeOption(options.since, '--since'),
     until: timeOption(options.until, '--until'),
@@ -93,6 +95,10 @@ function withFilterOptions(command: Command): Command {
     .option('--stage <stage>', 'only this stage (TASK_PUT, VALUE_CONVERTER, MAPPING, …)')
     .option('--exception <class>', 'only this exception class, e.g. WireFormatError')
     .option('--original-topic <topic>', 'only letters that came from this topic')
+    .option(
+      '--sender <partner>',
+      "only mapping letters of this sending partner (ISA06, UNB sender, an IDoc's SNDPRN: eai.document.sender)",
+    )
     .option('--grep <text>', 'only letters whose error message contains the text (any case)')
     .option('--since <time>', 'dead-lettered at or after (ISO 8601, or an age: 30m, 24h, 7d)')
     .option('--until <time>', 'dead-lettered before (ISO 8601, or an age: 30m, 24h, 7d)');

@@ -136,6 +136,7 @@ describe('dead-letter routes of the admin API', () => {
         message: expect.stringMatching(/^not Confluent wire format/),
         attempts: expect.any(Number),
         ceId: null,
+        sender: null,
         size: Buffer.byteLength(RAW_VALUE),
       },
     ]);

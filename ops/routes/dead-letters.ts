@@ -65,6 +65,11 @@ const filterSchema = z
         "The consumer group or connector that refused the letters: a connector of the hub's connect group, another group's as `<group>/<name>`.",
       ),
     originalTopic: z.string().min(1).optional().describe('The topic the letters came from.'),
+    sender: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A mapping letter's sending partner (`eai.document.sender`: ISA06, UNB sender, SNDPRN)."),
     stage: z.string().min(1).optional().describe('TASK_PUT, VALUE_CONVERTER, MAPPING, …'),
     exceptionClass: z.string().min(1).optional().describe('e.g. NonRetriableError, WireFormatError.'),
     text: z.string().min(1).optional().describe('Text the exception message contains (case-insensitive).'),
@@ -88,6 +93,10 @@ const entrySchema = z
     message: z.string().nullable(),
     attempts: z.number().int().nullable(),
     ceId: z.string().nullable().describe('Its CloudEvents id (`ce_id`), kept through a redrive.'),
+    sender: z
+      .string()
+      .nullable()
+      .describe("A mapping letter's sending partner, as its envelope names it (`eai.document.sender`)."),
     size: z.number().int().describe('Bytes of the value.'),
   })
   .meta({ id: 'DeadLetterEntry', description: 'One dead letter, without its value.' });
@@ -144,7 +153,8 @@ const redriveBodySchema = z
     filter: filterSchema
       .strict()
       .refine((f) => Object.values(f).some((v) => v !== undefined), {
-        message: 'name at least one field (owner, originalTopic, stage, exceptionClass, text, since, until)',
+        message:
+          'name at least one field (owner, originalTopic, sender, stage, exceptionClass, text, since, until)',
       })
       .optional()
       .describe('Letters matching every field given (at least one).'),
