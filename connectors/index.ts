@@ -13,6 +13,7 @@ import type { ConnectorPlugin } from './sdk/index.ts';
 export { pendingRestart } from './runtime/auto-restart.ts';
 export {
   connectorKey,
+  connectorOfOwner,
   deadLetterOwners,
   sinkGroupId,
   sourceTransactionalIds,

@@ -84,5 +84,12 @@ describe("a system's source connectors' mapping failures", () => {
     const hubspot = h.systems.find((s) => s.system === 'hubspot');
     expect(hubspot?.deadLetters).toEqual({ inbound: 2, outbound: 0, redriven: 0 });
     expect(h.systems.map((s) => s.system)).not.toContain('sap');
+    // Another connect group's source of the same system is another hub's: not counted here.
+    const other = await syncHealth({
+      ...deps,
+      runtime: { ...deps.runtime, group: unique('h2-other-group') } as unknown as ConnectorRuntime,
+      deadLetterTally: new OwnTopicTally(bus.transport),
+    });
+    expect(other.systems.find((s) => s.system === 'hubspot')).toBeUndefined();
   });
 });

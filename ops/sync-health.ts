@@ -35,6 +35,7 @@ import {
 import {
   type ConnectorRuntime,
   type ConnectorStatus,
+  connectorOfOwner,
   deadLetterOwners,
   pendingRestart,
   systemOfConnector,
@@ -520,10 +521,11 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   // Each system's own letters, by the tags they carry.
   let perSystemLetters: Map<string, SystemDeadLetters> | null = null;
   if (letters.status === 'fulfilled') {
-    const owners = sinkOwners(sinks, deps.runtime.group ?? DEFAULT_CONNECT_GROUP);
+    const group = deps.runtime.group ?? DEFAULT_CONNECT_GROUP;
+    const owners = sinkOwners(sinks, group);
     perSystemLetters = new Map();
     for (const letter of letters.value) {
-      const mine = systemOfLetter(letter, owners, deps.matcherGroup);
+      const mine = systemOfLetter(letter, owners, deps.matcherGroup, group);
       if (!mine) continue;
       const counts = perSystemLetters.get(mine.system) ?? { inbound: 0, outbound: 0, redriven: 0 };
       if (letter.redriven) counts.redriven += 1;
@@ -608,18 +610,24 @@ export function sinkOwners(sinks: Map<string, SinkHealth[]>, group: string): Map
  * The system a dead letter is of, and which way it failed, by the tags it carries; undefined for a letter that is no
  * system's customer sync (an order mapping's, a workflow's, a sink of another group's). Outbound: its owner is one
  * of the system's customer sinks (`owners`, `sinkOwners`). Inbound: a customer document (or record of one) the
- * system's source connector could not map, by the system and schema the letter names (`eai.connector.system`,
- * `eai.document.schema`: its key is the document's, not a customer's); or the matcher (`matcherGroup`) refused it,
- * and the refused customer event's key names its system (`<system>:<id>`, as every customer mapping keys it).
+ * system's source connectors (of this hub's connect `group`, as their owner says: not another group's) could not
+ * map, by the system and schema the letter names (`eai.connector.system`, `eai.document.schema`: its key is the
+ * document's, not a customer's); or the matcher (`matcherGroup`) refused it, and the refused customer event's key
+ * names its system (`<system>:<id>`, as every customer mapping keys it).
  */
 export function systemOfLetter(
   letter: LetterTag,
   owners: Map<string, string>,
   matcherGroup: string,
+  group: string,
 ): { system: string; direction: 'inbound' | 'outbound' } | undefined {
-  if (letter.system && letter.schema?.split('.').at(-1) === 'CustomerEvent')
-    return { system: letter.system, direction: 'inbound' };
   if (letter.owner === null) return undefined;
+  if (
+    letter.system &&
+    letter.schema?.split('.').at(-1) === 'CustomerEvent' &&
+    connectorOfOwner(letter.owner, group) !== undefined
+  )
+    return { system: letter.system, direction: 'inbound' };
   const sink = owners.get(letter.owner);
   if (sink !== undefined) return { system: sink, direction: 'outbound' };
   if (letter.owner !== matcherGroup || !letter.key) return undefined;
