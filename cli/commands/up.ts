@@ -159,8 +159,10 @@ export function registerUpCommand(program: Command): void {
           1000,
         )(options.heapGrowingPercent);
         const port = wholeNumber('--port (EAI_OPS_PORT)', 0, 65535)(options.port);
-        await checkHubPort(port, 'EAI_OPS_PORT or --port');
+        // The address first: one that is not this machine's is wrong whatever holds the port (the spec of it failed
+        // whenever anything listened on 8080).
         await checkHubHost(address.host, options.host !== undefined ? '--host' : 'EAI_OPS_HOST');
+        await checkHubPort(port, 'EAI_OPS_PORT or --port');
         const stack = await stackUp((line) => log.info(line));
         // A registry URL that answers 404 to every schema request (Apicurio's root instead of its API) would leave
         // every source retrying its batch for good: refused here, naming the URL to set.
