@@ -924,6 +924,10 @@ describe('eai mdm load / export', () => {
     );
     expect(table.stdout).toMatch(/differs\s+R1\s+gc-\S+\s+emails/);
     expect(table.stdout).toContain('run again with --repair');
+    // Nothing pushes to this system: "the sync relay sends them" would promise what no config does.
+    expect(table.stdout).toMatch(
+      /behind\s+1\s+\(.*the hub does not push to recon: set sync\.systems\.recon\.push in the master data config/,
+    );
 
     const repaired = JSON.parse(
       (await runEaiInProcess([...args, '--repair'], { env: env(), timeoutMs: 60_000 })).stdout,

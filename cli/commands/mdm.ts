@@ -492,7 +492,11 @@ export function registerMdmCommand(program: Command): void {
             `${system}: ${report.records} records in the export, ${report.inXref} in the xref`,
             `  same      ${report.counts.same}`,
             `  differs   ${report.counts.differs}   (changed since the hub received it: --repair applies it)`,
-            `  behind    ${report.counts.behind}   (as the hub has it, but without the golden values: the sync relay sends them)`,
+            `  behind    ${report.counts.behind}   (as the hub has it, but without the golden values: ${
+              store.config.sync.systems[system]?.push
+                ? 'the sync relay sends them'
+                : `the hub does not push to ${system}: set sync.systems.${system}.push in the master data config, or update them in ${system}`
+            })`,
             `  extra     ${report.counts.extra}   (in the export, not in the xref)`,
             `  missing   ${report.counts.missing}   (in the xref, not in the export)`,
             `  erased    ${report.counts.erased}   (erased in the hub, still in the export: erase it in ${system} by hand, then reconcile again)`,
