@@ -28,7 +28,12 @@ export interface CustomerMatcher extends ConsumerRunner {
    * re-read a record or an entity (RESYNC_REQUESTED: kept open for sync health, resync.ts).
    */
   readonly counts: Record<Outcome | 'echo' | 'deleted' | 'skipped' | 'resync', number>;
-  /** Per source system: events handled since start and when the last one arrived (ISO 8601). */
+  /**
+   * Per source system: events handled since start, and the latest time one of them reached the bus (its Kafka
+   * record's timestamp, ISO 8601; the handling time for a record without one). Not when the hub handled it: after a
+   * restart or a backlog, that is the hub's time, not the system's. The latest, so a replay of older events does not
+   * move it back.
+   */
   readonly received: Map<string, { events: number; lastAt: string }>;
   /**
    * Per partition of the topic: the Kafka timestamp (epoch ms, when it was written) of the last record handled. A
@@ -130,10 +135,13 @@ export async function startCustomerMatcher(options: {
       // Events in hand at once end in any order: the latest time handled stands.
       const { partition, timestamp } = consumed.record;
       handledRecordTimes.set(partition, Math.max(handledRecordTimes.get(partition) ?? 0, Number(timestamp)));
+      // Its time on the bus: when the system's change reached the hub, whenever the hub handles it.
+      const arrivedAt = Number(timestamp) > 0 ? new Date(Number(timestamp)).toISOString() : undefined;
       const seen = received.get(event.origin.system);
+      const at = arrivedAt ?? new Date().toISOString();
       received.set(event.origin.system, {
         events: (seen?.events ?? 0) + 1,
-        lastAt: new Date().toISOString(),
+        lastAt: seen && seen.lastAt > at ? seen.lastAt : at,
       });
       // Merges announced by a source are not acted on yet (README: not done); the hub's own events (golden records,
       // commands) are no source's.
@@ -196,8 +204,8 @@ export async function startCustomerMatcher(options: {
       }
       // Classified and matched under the matcher's lock, which the sync relay holds while it publishes (what it sent
       // is committed before the echo of it is looked at), together with the other changes in hand (match-events.ts).
-      // Its time on the bus: the later of two changes whose own times tie at their clocks' precision wins.
-      const arrivedAt = Number(timestamp) > 0 ? new Date(Number(timestamp)).toISOString() : undefined;
+      // Its time on the bus: the later of two changes whose own times tie at their clocks' precision wins, and the
+      // record's last received (source_record.received_at).
       const { change, result, idsOnly } = await edits.submit({ event, system, sourceId, arrivedAt });
       if (!change) {
         tally('erased');

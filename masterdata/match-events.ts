@@ -39,7 +39,10 @@ export interface EventJob {
   event: CustomerEvent;
   system: string;
   sourceId: string;
-  /** When the event reached the bus (its Kafka record's time, ISO): survivorship's tie-break of equal change times. */
+  /**
+   * When the event reached the bus (its Kafka record's time, ISO): survivorship's tie-break of equal change times,
+   * and the record's last received (`MatchItem.receivedAt`).
+   */
   arrivedAt?: string;
 }
 
@@ -170,6 +173,7 @@ export async function matchEvents(
         fieldTimes: change.fieldTimes,
         sent: created,
         link,
+        receivedAt: job.arrivedAt,
       });
       matched.push({ n, change, claims: created });
       continue;
@@ -186,7 +190,13 @@ export async function matchEvents(
       sent && change.kind === 'edit'
         ? { fields: sent.fields.filter((f) => !(change.fields as string[]).includes(f)), vals: sent.vals }
         : sent;
-    items.push({ system, customer: change.record, fieldTimes: change.fieldTimes, sent: stands });
+    items.push({
+      system,
+      customer: change.record,
+      fieldTimes: change.fieldTimes,
+      sent: stands,
+      receivedAt: job.arrivedAt,
+    });
     matched.push({ n, change });
     if (change.kind === 'edit') forget.push({ system, sourceId, fields: change.fields });
   }

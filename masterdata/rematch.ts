@@ -158,7 +158,8 @@ async function rematchPage(
   if (!last) return false;
   await store.matchIn(
     client,
-    page.map((r) => ({ ...r, force: true })),
+    // Matched again, not received: each record's last received stays.
+    page.map((r) => ({ ...r, force: true, receivedAt: null })),
     REMATCH_ACTOR,
   );
   position.records += page.length;

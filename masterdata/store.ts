@@ -96,6 +96,13 @@ export interface MatchItem {
    * `unchanged` at the cost of one lookup.
    */
   force?: boolean;
+  /**
+   * When the system's change reached the hub (ISO 8601), kept as the record's `received_at`, sync health's "last
+   * received": the event's Kafka record time on `canonical.customer` (when it reached the bus, not when the matcher
+   * handled it); absent, now (a file load, a reconcile's repair: the hub reads the export now); null, not received
+   * (a rematch: the record's stays). A stored record's only moves forward (a replay of older events).
+   */
+  receivedAt?: string | null;
 }
 
 /** An accepted link to a record of a golden record: the record joins that golden record whatever it scores. */
@@ -253,6 +260,7 @@ interface PreparedItem {
   stored: { record: CustomerPartyMaster; fieldTimes: FieldTimes };
   link: Link | undefined;
   force: boolean;
+  receivedAt: string | null | undefined;
 }
 
 /** A record of a batch as it will be stored; `golden_id` is the one it had before (null: new). */
@@ -264,6 +272,8 @@ interface FreshRow extends MemberRow {
   keys: string[];
   /** Whether source_record holds it already (read, and locked, by the batch). */
   stored: boolean;
+  /** When its change reached the hub (`MatchItem.receivedAt`); null: not received, the stored one stays. */
+  received_at: string | null;
 }
 
 interface GoldenRow {
@@ -734,7 +744,7 @@ export class MasterDataStore {
 
   readonly #ready = new WeakMap<MatchItem, PreparedItem>();
 
-  #prepareItem({ system, customer, fieldTimes, sent, link, force }: MatchItem): PreparedItem {
+  #prepareItem({ system, customer, fieldTimes, sent, link, force, receivedAt }: MatchItem): PreparedItem {
     const sourceId = sourceIdOf(system, customer);
     const hash = createHash('sha256')
       .update(JSON.stringify(customer))
@@ -758,6 +768,7 @@ export class MasterDataStore {
       stored: { record: asJsonb(customer), fieldTimes: asJsonb(fieldTimes ?? {}) },
       link,
       force: force === true,
+      receivedAt,
     };
   }
 
@@ -769,6 +780,8 @@ export class MasterDataStore {
 
   async #matchBatch(client: Client, items: MatchItem[], actor: string): Promise<UpsertResult[]> {
     const q = this.#q;
+    /** A change received without a time of its own (a file load, a repair): received now. */
+    const now = new Date().toISOString();
     const prepared = items.map((item) => {
       const ready = this.#ready.get(item) ?? this.#prepareItem(item);
       this.#ready.delete(item);
@@ -1119,6 +1132,7 @@ export class MasterDataStore {
         keys: t.keys,
         golden_id: t.old?.golden_id ?? null,
         stored: t.old !== undefined,
+        received_at: t.receivedAt === undefined ? now : t.receivedAt,
       })),
     );
     // A record whose links were all held (a conflict with the records they lead to) stands alone: for the steward.
@@ -1421,15 +1435,19 @@ export class MasterDataStore {
        -- with on conflict costs about twice as much per row (speculative insertion).
        inserted as (
          insert into ${q}.source_record (system, source_id, rec, record, std, content_hash, field_times, keys,
-                                         golden_id)
-         select system, source_id, rec, record, std, content_hash, field_times, keys, golden_id
+                                         golden_id, received_at)
+         select system, source_id, rec, record, std, content_hash, field_times, keys, golden_id,
+                coalesce(received_at, now())
            from json_to_recordset($5::json) as t(system text, source_id text, rec bigint, record jsonb, std json,
-             content_hash text, field_times jsonb, keys text[], golden_id text)),
+             content_hash text, field_times jsonb, keys text[], golden_id text, received_at timestamptz)),
+       -- received_at: when the change reached the hub (MatchItem.receivedAt), the latest (greatest skips a null:
+       -- a rematch's record keeps its own).
        rewritten as (
          update ${q}.source_record sr set record = t.record, std = t.std, content_hash = t.content_hash,
-           field_times = t.field_times, keys = t.keys, golden_id = t.golden_id, received_at = now()
+           field_times = t.field_times, keys = t.keys, golden_id = t.golden_id,
+           received_at = greatest(sr.received_at, t.received_at)
            from json_to_recordset($6::json) as t(system text, source_id text, record jsonb, std json,
-             content_hash text, field_times jsonb, keys text[], golden_id text)
+             content_hash text, field_times jsonb, keys text[], golden_id text, received_at timestamptz)
           where sr.system = t.system and sr.source_id = t.source_id),
        -- The name words type-ahead reads (migration 011, by record number since 015) of the new records, written
        -- here rather than by triggers on source_record (migration 014); a new record has none yet: a plain insert.

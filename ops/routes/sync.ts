@@ -40,7 +40,12 @@ const systemSchema = z.object({
   status,
   reasons: z.array(z.string()),
   inbound: z.object({
-    lastReceivedAt: z.string().nullable().describe('The last customer change received from it (ISO 8601).'),
+    lastReceivedAt: z
+      .string()
+      .nullable()
+      .describe(
+        "When the last customer change received from it reached the bus (its Kafka record's timestamp, ISO 8601), not when the hub handled it; the latest, so a replay of older changes does not move it back.",
+      ),
     eventsSinceStart: z.number().int(),
     records: z
       .number()
