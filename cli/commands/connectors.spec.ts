@@ -3,7 +3,13 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Transport } from '../../bus/index.ts';
+import { builtinPlugins, ConnectorRuntime, checkDeployment } from '../../connectors/index.ts';
+import { createAdminApi, hashToken } from '../../ops/api/index.ts';
+import { registerConnectorRoutes } from '../../ops/routes/connectors.ts';
+import { startOpsServer } from '../../ops/server.ts';
 import { registerConnectorsCommand, skippedReasonsText, statusLine, statusTable } from './connectors.ts';
 
 /** A hub that refuses every definition as the real one does: its sentence, and each wrong field in `details`. */
@@ -54,11 +60,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function apply(file: string): Promise<Error> {
+async function apply(file: string, hub = url): Promise<Error> {
   const program = new Command('eai').exitOverride();
   registerConnectorsCommand(program);
   const outcome = await program
-    .parseAsync(['node', 'eai', 'connectors', 'apply', file, '--url', url, '--token', 't'])
+    .parseAsync(['node', 'eai', 'connectors', 'apply', file, '--url', hub, '--token', 't'])
     .then(
       () => new Error('applied'),
       (error: unknown) => error as Error,
@@ -78,6 +84,42 @@ describe('eai connectors apply, refused', () => {
     expect((await apply(hook)).message).toBe(
       `${hook}: config.signature.secret: environment variable HOOK_SECRET is not set in the hub's environment (the process running eai up)`,
     );
+  });
+});
+
+describe('eai connectors apply, refused by a hub', () => {
+  it('says every problem validate says of the file, in its words, not the first one only', async () => {
+    // Seen by an evaluator: validate listed three problems of a file, apply only "topics: a list of topics…" (the
+    // route's body schema refused the request before the connector's own options were checked).
+    const file = join(dir, 'w1-several.yaml');
+    writeFileSync(
+      file,
+      'name: w1-several\ntype: file-source\nstartat: latest\nformat: sap-idoc-orders5\nconfig:\n  dir: in\n  patern: "*.xml"\n',
+    );
+    const api = createAdminApi({
+      logger: pino({ level: 'silent' }),
+      tokens: [{ name: 'ops', role: 'admin', sha256: hashToken('t') }],
+    });
+    // Never started: a refused definition is refused before anything reaches Kafka.
+    registerConnectorRoutes(
+      api,
+      new ConnectorRuntime({
+        plugins: builtinPlugins,
+        bus: { transport: {} as Transport },
+        logger: pino({ level: 'silent' }),
+      } as ConstructorParameters<typeof ConnectorRuntime>[0]),
+    );
+    const hub = await startOpsServer({ checks: {}, api });
+    try {
+      const [validated] = checkDeployment(file, new Map(builtinPlugins.map((p) => [p.type, p])));
+      expect(validated!.errors.map((e) => e.field)).toEqual(['startat', 'format', 'config.patern']);
+      const refused = await apply(file, hub.url);
+      expect(refused.message).toBe(
+        `${file}: ${validated!.errors.map((e) => `${e.field}: ${e.problem}`).join('; ')}`,
+      );
+    } finally {
+      await hub.close();
+    }
   });
 });
 

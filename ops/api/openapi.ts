@@ -226,7 +226,12 @@ export function buildOpenApi(
       security: [{ [securityScheme]: [] }],
       ...(params.length ? { parameters: params } : {}),
       ...(route.body
-        ? { requestBody: { required: true, ...jsonContent(collect.add(route.body, 'input')) } }
+        ? {
+            requestBody: {
+              required: true,
+              ...jsonContent(collect.add(route.documentedBody ?? route.body, 'input')),
+            },
+          }
         : {}),
       responses,
     };

@@ -65,6 +65,12 @@ export interface RouteSpec<P = undefined, Q = undefined, B = undefined> {
   query?: z.ZodType<Q>;
   /** A JSON body (application/json, at most 1 MB). */
   body?: z.ZodType<B>;
+  /**
+   * The body as the OpenAPI document describes it, when `body` checks only its envelope (a JSON object) and the
+   * handler checks the rest itself, so that one answer names every problem: a connector definition, whose options
+   * only its type's plugin knows (connectors/runtime/definition.ts validateDefinition). Default: `body`.
+   */
+  documentedBody?: z.ZodType;
   responses: Record<number, RouteResponse>;
 }
 

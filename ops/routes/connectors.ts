@@ -235,19 +235,22 @@ const validationSchema = z
  * `nameInPath`: the connector's name came from the path (PUT /connectors/{name}…), so a wrong `name` is named
  * there, not in a body that never held it.
  */
-function asHttpError(error: unknown, nameInPath = false): never {
+function asHttpError(error: unknown, nameInPath = false, renamed: Record<string, string> = {}): never {
   if (error instanceof HttpError) throw error;
   // A definition's or an offset's wrong fields, each named in `details` as a request-shape error is (paths from the body).
-  if (error instanceof ConfigError)
+  if (error instanceof ConfigError) {
+    const fields = error.fields.map((f) => ({ ...f, field: renamed[f.field] ?? f.field }));
+    const renaming = error.fields.some((f) => renamed[f.field] !== undefined);
     throw new HttpError(
       400,
-      errorMessage(error),
-      error.fields.map((f) => ({
+      renaming ? `body: ${fields.map((f) => `${f.field}: ${f.problem}`).join('; ')}` : errorMessage(error),
+      fields.map((f) => ({
         in: nameInPath && f.field === 'name' ? ('params' as const) : ('body' as const),
         path: f.field,
         message: f.problem,
       })),
     );
+  }
   if (error instanceof NonRetriableError) throw new HttpError(409, errorMessage(error));
   throw error;
 }
@@ -265,7 +268,18 @@ function viewed(principal: Principal, status: ConnectorStatus | undefined, resta
 const expandSchema = z.enum(['status', 'info']);
 const targetStates = z.enum(['RUNNING', 'PAUSED', 'STOPPED']);
 
-/** POST /connectors's body: a definition, or Kafka Connect's `{name, config: {connector.class, …}, initial_state}`. */
+/**
+ * What the framework checks of a connector route's body: a JSON object, no more. The definition in it is checked by
+ * validateDefinition (through the runtime), which names every problem at once, the plugin's options too, in the words
+ * `eai connectors validate` uses; a zod schema here refused the request at its first wrong common field.
+ */
+const definitionEnvelope = z.record(z.string(), z.unknown());
+type Json = z.output<typeof definitionEnvelope>;
+
+/**
+ * POST /connectors's body as documented: a definition, or Kafka Connect's `{name, config: {connector.class, …},
+ * initial_state}`.
+ */
 const createSchema = connectorDefinition
   .extend({
     type: z
@@ -291,21 +305,25 @@ const hubVersion = (
 ).version;
 
 /** The definition POST /connectors creates: the body as it is, or Connect's shape turned into one. */
-function createBody(given: z.output<typeof createSchema>, runtime: ConnectorRuntime) {
+function createBody(given: Json, runtime: ConnectorRuntime): Json {
   const { initial_state: initialState, ...body } = given;
-  if (body.type !== undefined) return initialState ? { ...body, state: initialState } : body;
-  if (body.config['connector.class'] === undefined)
+  const state = initialState === undefined ? undefined : String(initialState);
+  if (body.type !== undefined) return state ? { ...body, state } : body;
+  const config = (typeof body.config === 'object' && body.config !== null ? body.config : {}) as Json;
+  if (config['connector.class'] === undefined)
     throw new HttpError(
       400,
       'invalid request: body.type: required (or config["connector.class"], as Kafka Connect)',
       [{ in: 'body', path: 'type', message: 'required: a type of GET /connector-plugins' }],
     );
-  const { config, state: _default, ...top } = body;
-  const translated = definitionFromConnect(config, runtime.plugins, initialState);
+  const { config: _config, state: _state, ...top } = body;
+  const translated = definitionFromConnect(config, runtime.plugins, state);
   if (translated.name !== undefined && translated.name !== body.name)
-    throw new HttpError(400, `config.name "${String(translated.name)}" differs from name "${body.name}"`, [
-      { in: 'body', path: 'config.name', message: 'must equal name' },
-    ]);
+    throw new HttpError(
+      400,
+      `config.name "${String(translated.name)}" differs from name "${String(body.name)}"`,
+      [{ in: 'body', path: 'config.name', message: 'must equal name' }],
+    );
   return { ...top, ...translated, name: body.name };
 }
 
@@ -376,7 +394,8 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
         "The body is a definition, or Kafka Connect's `{name, config, initial_state}` with `config[\"connector.class\"]` the type (Connect's flat config: the definition's fields and the type's options as keys, dotted keys nested, strings read as their fields' types, `tasks.max` ignored: one task per connector).",
       tag,
       role: 'admin',
-      body: createSchema,
+      body: definitionEnvelope,
+      documentedBody: createSchema,
       responses: {
         201: { description: 'Created.', schema: definitionSchema },
         400: {
@@ -387,13 +406,14 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
     },
     async ({ body: given }) => {
       const body = createBody(given, runtime);
-      if (runtime.definition(body.name))
+      if (typeof body.name === 'string' && runtime.definition(body.name))
         throw new HttpError(409, `connector "${body.name}" exists; PUT /connectors/${body.name} changes it`);
       try {
         const { definition } = await runtime.put(body, 'body');
-        return { status: 201, body: definition, headers: { Location: `/connectors/${body.name}` } };
+        return { status: 201, body: definition, headers: { Location: `/connectors/${definition.name}` } };
       } catch (error) {
-        return asHttpError(error);
+        // Connect's `initial_state` is the definition's `state`: a wrong one is named as the caller wrote it.
+        return asHttpError(error, false, given.initial_state === undefined ? {} : { state: 'initial_state' });
       }
     },
   );
@@ -432,7 +452,8 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
             "Folder on the hub's machine that the definition's relative paths (mapping files, file secret references, folders) are resolved against, e.g. the folder of the file it was written in (`eai connectors apply` sends it for a hub on this machine). Default: the hub's deployment folder.",
           ),
       }),
-      body: definitionSchema.omit({ name: true }).extend({ name: z.string().optional() }),
+      body: definitionEnvelope,
+      documentedBody: definitionSchema.omit({ name: true }).extend({ name: z.string().optional() }),
       responses: {
         200: { description: 'Replaced.', schema: definitionSchema },
         201: { description: 'Created.', schema: definitionSchema },
@@ -442,10 +463,12 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
       },
     },
     async ({ params, query, body }) => {
-      if (body.name && body.name !== params.name) {
-        throw new HttpError(400, `body.name "${body.name}" differs from the path's "${params.name}"`, [
-          { in: 'body', path: 'name', message: 'must equal the name in the path' },
-        ]);
+      if (body.name !== undefined && body.name !== params.name) {
+        throw new HttpError(
+          400,
+          `body.name "${String(body.name)}" differs from the path's "${params.name}"`,
+          [{ in: 'body', path: 'name', message: 'must equal the name in the path' }],
+        );
       }
       try {
         const { created, definition } = await runtime.put(
