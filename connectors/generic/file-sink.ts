@@ -19,7 +19,7 @@ export const fileSinkConfig = z.object({
     .regex(/^[A-Za-z0-9_-]*$/, 'letters, digits, "_" and "-"')
     .default('')
     .describe(
-      'Start of every file name; the rest is derived from the record’s idempotency key (`<prefix><connector>_<ce_id>_<hash>`), the same on every delivery of a record, so a redelivery overwrites its own file.',
+      'Start of every file name; the rest is derived from the record’s idempotency key (`<prefix>[<group>_]<connector>_<ce_id>_<hash>`, the connect group only outside the default one), the same on every delivery of a record, so a redelivery overwrites its own file.',
     ),
   extension: z
     .string()

@@ -10,7 +10,7 @@ const PATH = '/api/return-authorizations';
  * The hub's return orders (SalesOrderEvents with orderType RE) → the provider's `POST /api/return-authorizations`, one
  * per record, the body written by the connector's from-canonical mapping (default
  * `logistics/return-authorization.from-canonical.yaml`; an event it yields nothing for is skipped). The record's
- * idempotency key (`<connector>:<ce_id>`) goes in `Idempotency-Key`, so a redelivered command is applied once. A 409
+ * idempotency key (`[<group>/]<connector>:<ce_id>`) goes in `Idempotency-Key`, so a redelivered command is applied once. A 409
  * `duplicate-return` (that RMA number was authorised before, e.g. by a later event of the same return order) is
  * done, not an error; any other 4xx is dead-lettered with the provider's problem details in the reason.
  */

@@ -15,6 +15,15 @@ export function connectorKey(name: string, group: string): string {
   return group === DEFAULT_CONNECT_GROUP ? name : `${group}/${name}`;
 }
 
+/**
+ * A sink record's idempotency key (SinkRecord.idempotencyKey): `<connector>:<ce_id>`, `<group>/<connector>:<ce_id>`
+ * outside the default group; `id` is the record's CloudEvents id, or `<topic>/<partition>/<offset>` for one without.
+ * A file sink's file names are made from it (transports/keyed-files.ts keyedFileName).
+ */
+export function sinkIdempotencyKey(name: string, group: string, id: string): string {
+  return `${connectorKey(name, group)}:${id}`;
+}
+
 /** A sink connector's consumer group: `eai-sink-<name>`, or `eai-sink-<group>/<name>` outside the default group. */
 export function sinkGroupId(name: string, group: string): string {
   return `eai-sink-${connectorKey(name, group)}`;

@@ -19,7 +19,7 @@ import type { Logger } from '../../lib/logger.ts';
 import { type RetryOptions, withRetry } from '../../lib/retry.ts';
 import { isSkipped, type SinkRecord, type SinkTask } from '../sdk/index.ts';
 import { restartable } from './auto-restart.ts';
-import { connectorKey, sinkGroupId } from './connector-ids.ts';
+import { connectorKey, sinkGroupId, sinkIdempotencyKey } from './connector-ids.ts';
 import { connectorMetrics, countSkipped, type TaskCounters } from './connector-metrics.ts';
 import { takeOverPreGroupOffsets } from './pre-group-offsets.ts';
 
@@ -85,7 +85,6 @@ export class SinkHost {
 
   async start(): Promise<void> {
     const { bus, name, group, topics, counters, logger, task } = this.options;
-    const key = connectorKey(name, group);
     const startAt = this.options.startAt ?? 'earliest';
     // A hub upgraded from a version whose ids did not carry the group resumes where that version's sink was.
     await takeOverPreGroupOffsets({ bus, name, group, topics, logger });
@@ -121,7 +120,7 @@ export class SinkHost {
         const position = positionOf(event.record);
         if (!this.applying.has(position)) this.applying.set(position, Number(event.record.timestamp));
         this.inHand = { position, putStartedAt: new Date().toISOString() };
-        const outcome = await task.put(toSinkRecord(key, event));
+        const outcome = await task.put(toSinkRecord(name, group, event));
         this.inHand = undefined;
         pendingOf(counters).delete(position);
         failingOf(counters).delete(position);
@@ -384,8 +383,8 @@ function positionOf(record: ConsumedEvent['record']): string {
   return `${record.topic}/${record.partition}/${record.offset}`;
 }
 
-/** `key`: the connector's (`connectorKey`), so that another connect group's sink of the name is no duplicate. */
-function toSinkRecord(key: string, event: ConsumedEvent): SinkRecord {
+/** Its idempotency key carries the connect group, so that another group's sink of the name is no duplicate. */
+function toSinkRecord(name: string, group: string, event: ConsumedEvent): SinkRecord {
   const id = event.attributes.id ?? positionOf(event.record);
   return {
     topic: event.record.topic,
@@ -395,6 +394,6 @@ function toSinkRecord(key: string, event: ConsumedEvent): SinkRecord {
     schema: event.schemaName,
     value: event.value,
     attributes: { ...event.attributes },
-    idempotencyKey: `${key}:${id}`,
+    idempotencyKey: sinkIdempotencyKey(name, group, id),
   };
 }

@@ -35,7 +35,7 @@ export type SapCreditMemoFileSinkConfig = z.output<typeof sapCreditMemoFileSinkC
 
 /**
  * The hub's credit memo requests (SalesOrderEvents with orderType CR) as inbound ORDERS IDoc files in SAP's file
- * port, one per record: the ORDRSP sink's file handling (named from the record's idempotency key `<connector>:<ce_id>`,
+ * port, one per record: the ORDRSP sink's file handling (named from the record's idempotency key `[<group>/]<connector>:<ce_id>`,
  * written atomically, a redelivery overwrites its own file) with the mapping `sap/credit-memo-request.from-canonical.yaml`,
  * which writes only CR requests. SAP creates each once: its inbound refuses a DOCNUM it already received and a
  * sender's document number (E1EDK01-BELNR) it already turned into a credit memo request.

@@ -57,7 +57,7 @@ export function ordrspFileName(prefix: string, idempotencyKey: string, part = 0)
 }
 
 /**
- * The IDoc number (DOCNUM, 16 digits) of a record: derived from its idempotency key (connector and `ce_id`), so every
+ * The IDoc number (DOCNUM, 16 digits) of a record: derived from its idempotency key (connect group, connector and `ce_id`), so every
  * delivery of the same command carries the same number, even when the sender built its content again (a workflow step
  * re-run after a crash stamps a new time), and SAP's duplicate check refuses the second copy.
  */
