@@ -13,6 +13,27 @@ import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { hasValidGs1CheckDigit } from '../x12/values.ts';
 
 type Dtm = DtmNode;
+
+const po4Fields = {
+  pack: 1,
+  size: 2,
+  unit: 3,
+  packagingCode: 4,
+  weightQualifier: 5,
+  grossWeightPerPack: 6,
+  weightUnit: 7,
+  volume: 8,
+  volumeUnit: 9,
+  length: 10,
+  width: 11,
+  height: 12,
+  dimensionUnit: 13,
+  innerPack: 14,
+  position: 15,
+  positionFrom: 16,
+  positionTo: 17,
+  number: 18,
+} as const;
 type Ref = Fields<keyof typeof refFields>;
 
 export type HierarchyLevelName = 'shipment' | 'order' | 'tare' | 'pack' | 'subpack' | 'item' | 'other';
@@ -73,7 +94,13 @@ export interface X12HierarchyLevel extends Fields<'id' | 'parentId' | 'levelCode
   mea?: Fields<'reference' | 'qualifier' | 'value' | 'unit'>[];
   /** FOB: method of payment (FOB01 PP, CC…), location, transportation terms (FOB04 qualifier 01 = Incoterms, FOB05). */
   fob?: Fields<keyof typeof fobFields>[];
-  po4?: Fields<'pack' | 'size' | 'unit' | 'packagingCode' | 'grossWeightPerPack' | 'weightUnit'>[];
+  /**
+   * PO4 physical details: PO401 pack, PO402 size, PO403 its unit, PO404 packaging; PO405 weight qualifier (G gross,
+   * N net…), PO406 weight per pack, PO407 its unit; PO408 gross volume per pack, PO409 its unit; PO410 length,
+   * PO411 width, PO412 height, PO413 their unit; PO414 inner pack; PO415 surface / layer / position code, PO416 /
+   * PO417 assigned ids, PO418 number.
+   */
+  po4?: Fields<keyof typeof po4Fields>[];
   pid?: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
   /**
    * MAN marks: MAN01 `GM` is an SSCC-18, `CP` a carrier-assigned package id. `sscc`: the 18 digits of a GM sent with
@@ -237,21 +264,9 @@ export class LevelContent {
         add(node, 'fob', pick(segment, fobFields));
         return;
       case 'PO4':
-        check.decimal(segment, 1);
-        check.decimal(segment, 2);
-        check.decimal(segment, 6);
-        add(
-          node,
-          'po4',
-          pick(segment, {
-            pack: 1,
-            size: 2,
-            unit: 3,
-            packagingCode: 4,
-            grossWeightPerPack: 6,
-            weightUnit: 7,
-          }),
-        );
+        for (const n of [1, 2, 6, 8, 10, 11, 12]) check.decimal(segment, n);
+        check.integer(segment, 14);
+        add(node, 'po4', pick(segment, po4Fields));
         return;
       case 'PID':
         add(node, 'pid', pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }));

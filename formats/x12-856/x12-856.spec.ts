@@ -26,6 +26,29 @@ describe('x12-856 fixtures', () => {
     expect(loose?.sscc).toBeUndefined();
   });
 
+  it('po4-dimensions-volume-inner-pack: PO4 reads every element, PO405 weight qualifier to PO418', () => {
+    const [doc] = fixture('po4-dimensions-volume-inner-pack.edi');
+    const tare = doc!.tree.shipment?.orders?.[0]?.tares?.[0];
+    expect(tare?.packs?.[0]?.po4).toEqual([
+      expect.objectContaining({
+        pack: '1',
+        size: '12',
+        unit: 'EA',
+        packagingCode: 'CTN25',
+        weightQualifier: 'N',
+        grossWeightPerPack: '9.8',
+        weightUnit: 'LB',
+        volume: '1.2',
+        volumeUnit: 'CF',
+        length: '18',
+        width: '12',
+        height: '10',
+        dimensionUnit: 'IN',
+        innerPack: '6',
+      }),
+    ]);
+  });
+
   it('iea-count-mismatch: an IEA01 that disagrees is accepted with a warning (formats/x12/README.md: control counts)', () => {
     const [doc] = fixture('iea-count-mismatch.edi');
     expect(doc?.tree.envelope.interchange.warnings).toEqual([
@@ -217,6 +240,7 @@ describe('x12-856 broken fixtures', () => {
     'ctt-count-mismatch.edi': /CTT01 says 7 but there are 3 HL and 1 LIN segments/,
     'message-type-850.edi': /message type "850" \(ST01\) is not x12-856/,
     'mea-non-numeric-weight.edi': /MEA03 must be numeric, found "412 KG"/,
+    'po4-non-numeric-length.edi': /PO410 must be numeric, found "18IN"/,
     'yymmdd-date-in-version-004010.edi': /BSN03 must be a CCYYMMDD date, found "240312"/,
   });
 });

@@ -441,3 +441,40 @@ describe('X12 TD5 service level (TD512)', () => {
     expect(JSON.parse(order.extensions['x12.line.1.TD5'])).toMatchObject({ serviceLevel: 'ND' });
   });
 });
+
+describe('X12 856 PO4 physical details', () => {
+  it("a tare's or pack's PO4 weight and volume fill the package; its dimensions, inner pack and a weight that is not gross are kept by its HL; an item's PO4 on its line", async () => {
+    const [s] = await asn('po4-dimensions-volume-inner-pack.edi');
+    const [tare, pack] = s.packages;
+    expect(tare).toMatchObject({
+      packagingCode: 'PLT94',
+      grossWeight: { value: '200', unitCode: 'KGM' },
+      volume: { value: '2.1', unitCode: 'MTQ' },
+    });
+    // PO405 N: the net weight of the pack, not its gross weight.
+    expect(pack).toMatchObject({
+      packagingCode: 'CTN25',
+      grossWeight: null,
+      volume: { value: '1.2', unitCode: 'FTQ' },
+    });
+    expect(s.extensions).toMatchObject({
+      'x12.HL.3.PO4.length': '120 CM',
+      'x12.HL.3.PO4.width': '80 CM',
+      'x12.HL.3.PO4.height': '145 CM',
+      'x12.HL.4.PO4': '1 12 EA CTN25',
+      'x12.HL.4.PO4.weight': 'N 9.8 LB',
+      'x12.HL.4.PO4.length': '18 IN',
+      'x12.HL.4.PO4.width': '12 IN',
+      'x12.HL.4.PO4.height': '10 IN',
+      'x12.HL.4.PO4.innerPack': '6',
+    });
+    expect(s.extensions['x12.HL.3.PO4.weight']).toBeUndefined();
+    expect(s.lines[0].extensions).toEqual({
+      'x12.PO4': '1 1 EA',
+      'x12.PO4.weight': 'G 45 LB',
+      'x12.PO4.length': '24 IN',
+      'x12.PO4.width': '48 IN',
+      'x12.PO4.height': '60 IN',
+    });
+  });
+});
