@@ -33,6 +33,8 @@ export interface X12ShipNoticeOut {
       transportationMethod?: string | null;
       /** TD505: routing, free text (UPS GROUND). */
       routing?: string | null;
+      /** TD512, element 284: service level code (CG ground, ND next day air…). */
+      serviceLevel?: string | null;
     }>;
     /** TD3 per piece of equipment (trailer, container), with its seals. */
     td3?: X12ShipNoticeEquipment[];

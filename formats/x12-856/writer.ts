@@ -233,6 +233,9 @@ export function writeShipNotice(
         scac,
         optional(t.transportationMethod, `${at}/TD504`, 'transportation method', 2),
         text(t.routing).slice(0, 35),
+        ...(text(t.serviceLevel)
+          ? ['', '', '', '', '', '', optional(t.serviceLevel, `${at}/TD512`, 'service level code', 2)]
+          : []),
       ],
     };
   });

@@ -60,7 +60,7 @@ function written(s: Json) {
     status: s.status,
     createdAt: s.createdAt,
     references: Object.entries(s.extensions).filter(([k]) =>
-      /^x12\.(REF\.|TD1\.lading|TD5\.routingSequence|BSN\.purpose)/.test(k),
+      /^x12\.(REF\.|TD1\.lading|TD5\.(routingSequence|serviceLevel|routing)$|BSN\.purpose)/.test(k),
     ),
   };
 }
@@ -87,6 +87,58 @@ describe('x12-856 from canonical: the round trip through the hub’s own reader'
     expect(back.schema ?? 'eai.canonical.ShipmentEvent').toBe('eai.canonical.ShipmentEvent');
     expect(written(back.shipment)).toEqual(written(event.shipment));
     expect(back.changeType).toBe(event.changeType);
+  });
+
+  it('writes a service level the X12 code list names as its TD512 code, any other as TD505 text', async () => {
+    const [event] = canonicalValues(
+      readFileSync(`${dir}/hl-shipment-order-pack-item.json`, 'utf8'),
+    ) as Json[];
+    const td5Of = async (serviceLevel: string) => {
+      event.shipment.carrier = { scac: 'UPSN', name: 'UPS', transportMode: 'ROAD', serviceLevel };
+      const [bytes] = await writeWithMapping(outbound, [event], { controlNumbers: async () => 42 });
+      const [mapped] = await mapBytes('x12-856', bytes!, {
+        mapping: inbound,
+        receivedAt: FIXTURE_RECEIVED_AT,
+      });
+      const back = JSON.parse(JSON.stringify(mapped!.records[0]!.value)).shipment;
+      return { td5: read856(bytes!)[0]!.segments.find((s) => s.tag === 'TD5')!.elements, back };
+    };
+    const ground = await td5Of('Ground');
+    expect(ground.td5).toEqual(['B', '2', 'UPSN', 'M', '', '', '', '', '', '', '', 'CG']);
+    // TD505 beside TD512 as the partner's 856 had it (x12.TD5.routing); a code outside the list as the 856 said it.
+    event.shipment.extensions['x12.TD5.routing'] = 'UPS GROUND RESIDENTIAL';
+    expect((await td5Of('Ground')).td5).toEqual([
+      'B',
+      '2',
+      'UPSN',
+      'M',
+      'UPS GROUND RESIDENTIAL',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      'CG',
+    ]);
+    event.shipment.extensions['x12.TD5.serviceLevel'] = 'ZZ';
+    expect((await td5Of('ZZ')).td5.slice(4)).toEqual([
+      'UPS GROUND RESIDENTIAL',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      'ZZ',
+    ]);
+    delete event.shipment.extensions['x12.TD5.routing'];
+    delete event.shipment.extensions['x12.TD5.serviceLevel'];
+    expect(ground.back.carrier.serviceLevel).toBe('Ground');
+    expect(ground.back.extensions['x12.TD5.serviceLevel']).toBe('CG');
+    const text = await td5Of('UPS GROUND RESIDENTIAL');
+    expect(text.td5).toEqual(['B', '2', 'UPSN', 'M', 'UPS GROUND RESIDENTIAL']);
+    expect(text.back.carrier.serviceLevel).toBe('UPS GROUND RESIDENTIAL');
   });
 
   it('keeps the seconds of a time (BSN04 HHMMSS) and writes no DTM03 for a date without a time', async () => {

@@ -89,6 +89,7 @@ const TEXT_FUNCTIONS = new Set([
   'trimZeros',
   'htmlText',
   'columnKey',
+  'lookupCode',
   'string',
   'substring',
   'substringBefore',
@@ -441,12 +442,13 @@ export function staticProblems(mapping: CompiledMapping): Problem[] {
     walkAst(node.expression.ast(), (ast) => {
       const procedure = ast.procedure as AstNode | undefined;
       const args = ast.arguments as AstNode[] | undefined;
-      if (ast.type !== 'function' || procedure?.value !== 'lookup' || !args?.[0]) return;
+      const name = procedure?.value;
+      if (ast.type !== 'function' || (name !== 'lookup' && name !== 'lookupCode') || !args?.[0]) return;
       if (args[0].type === 'string' && !Object.hasOwn(mapping.tables, String(args[0].value))) {
         problems.push({
           file: mapping.file,
           at: node.at,
-          message: `$lookup names table "${args[0].value}", which the mapping does not declare under lookups (declared: ${Object.keys(mapping.tables).join(', ') || 'none'})`,
+          message: `$${name} names table "${args[0].value}", which the mapping does not declare under lookups (declared: ${Object.keys(mapping.tables).join(', ') || 'none'})`,
         });
       }
     });

@@ -6,6 +6,7 @@ import {
   decimalMul,
   decimalSum,
   htmlText,
+  makeLookupCode,
   timestamp,
   trimZeros,
   wrap,
@@ -463,5 +464,24 @@ describe('$htmlText', () => {
     );
     expect(htmlText('Größe: L')).toBe('Größe: L');
     expect([htmlText(undefined), htmlText(null), htmlText(12)]).toEqual([undefined, undefined, '12']);
+  });
+});
+
+describe('$lookupCode: a lookup table read backwards', () => {
+  const lookupCode = makeLookupCode({
+    levels: { CG: 'Ground', ND: 'Next Day Air', ON: 'Overnight', X1: 'Overnight', '*': 'Other' },
+  });
+
+  it("gives the code of a value, its first in the table's order, whatever its case and spaces", () => {
+    expect(lookupCode('levels', 'Ground')).toBe('CG');
+    expect(lookupCode('levels', ' next day air ')).toBe('ND');
+    expect(lookupCode('levels', 'Overnight')).toBe('ON');
+  });
+
+  it('gives nothing for a value no code has (the "*" fallback is no code), or for nothing', () => {
+    expect(lookupCode('levels', 'UPS GROUND')).toBeUndefined();
+    expect(lookupCode('levels', 'Other')).toBeUndefined();
+    expect(lookupCode('levels', undefined)).toBeUndefined();
+    expect(() => lookupCode('nope', 'Ground')).toThrow(/no lookup table "nope"/);
   });
 });

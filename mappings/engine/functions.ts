@@ -566,6 +566,30 @@ export function makeLookup(tables: LookupTables) {
 }
 
 /**
+ * `$lookupCode(table, value)`: the table read backwards, the code whose value this is (its first in the table's
+ * order; values compared trimmed and case-insensitively; the `"*"` fallback is no code). `undefined` when no code
+ * has it, so a mapping that writes a code list's code from a canonical name uses the same table it read it with.
+ */
+export function makeLookupCode(tables: LookupTables) {
+  const reversed = new Map<string, Map<string, string>>();
+  const key = (value: unknown) => String(value).trim().toLowerCase();
+  return (table: string, value: unknown): string | undefined => {
+    const entries = tables[table];
+    if (!entries) throw new MappingFunctionError(`$lookupCode: no lookup table "${table}"`);
+    if (value === undefined || value === null) return undefined;
+    let codes = reversed.get(table);
+    if (!codes) {
+      codes = new Map();
+      for (const [code, named] of Object.entries(entries)) {
+        if (code !== '*' && named !== null && !codes.has(key(named))) codes.set(key(named), code);
+      }
+      reversed.set(table, codes);
+    }
+    return codes.get(key(value));
+  };
+}
+
+/**
  * `$columnKey(name)`: a table column's name lowercased without spaces and punctuation, accents kept ("First Name",
  * "first_name" and "FIRST-NAME" are `firstname`, "Code Postal" is `codepostal`, "Téléphone" `téléphone`): how a CSV
  * mapping's columns table lists names, and how csv-columns.ts reads a header against it.
@@ -595,6 +619,7 @@ export function mappingFunctions(tables: LookupTables, timeZone: string): Record
     date,
     isDate,
     lookup: makeLookup(tables),
+    lookupCode: makeLookupCode(tables),
     distinct,
     difference,
     columnKey,
