@@ -230,6 +230,29 @@ describe('EDIFACT ORDERS transport and delivery terms', () => {
   });
 });
 
+describe('EDIFACT ORDERS line transport and delivery terms', () => {
+  it("a LIN group's TDT and TOD are kept per line, by its line number, apart from the header's", async () => {
+    const [o] = await orders('line-tdt-tod-transport-terms.edi', 'edifact-orders');
+    expect(JSON.parse(o.extensions['edifact.TDT.1'])).toMatchObject({ mode: '30', carrier: 'DHL' });
+    expect(JSON.parse(o.extensions['edifact.TOD.1'])).toMatchObject({ terms: 'FCA' });
+    expect(JSON.parse(o.extensions['edifact.line.1.TDT.1'])).toEqual({ stage: '20', mode: '40' });
+    expect(JSON.parse(o.extensions['edifact.line.1.TOD.1'])).toEqual({
+      function: '6',
+      terms: 'CPT',
+      codeList: '4',
+    });
+    expect(JSON.parse(o.extensions['edifact.line.2.TDT.1'])).toEqual({
+      stage: '20',
+      mode: '30',
+      means: '31',
+      carrier: 'SCHENKER',
+      carrierAgency: '87',
+      carrierName: 'DB SCHENKER',
+    });
+    expect(o.extensions['edifact.line.2.TOD.1']).toBeUndefined();
+  });
+});
+
 describe('EDIFACT ORDERS currency', () => {
   it('an order with no price or amount at all (EANCOM priced by list) has currency XXX, no currency involved', async () => {
     const [o] = await orders('eancom-no-prices.edi', 'edifact-orders');
