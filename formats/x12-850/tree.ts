@@ -1,6 +1,15 @@
 import { addToParty, contact, startParty, type X12Contact, type X12Party } from '../x12/common-loops.ts';
 import type { X12Envelope, X12TransactionSet } from '../x12/envelope.ts';
-import { type DtmNode, type Fields, fobFields, pairs, pick, refFields, X12Checks } from '../x12/fields.ts';
+import {
+  type DtmNode,
+  type Fields,
+  fobFields,
+  type Po4Node,
+  pairs,
+  pick,
+  refFields,
+  X12Checks,
+} from '../x12/fields.ts';
 import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { decimalsEqual, sumDecimals } from '../x12/values.ts';
 
@@ -71,7 +80,7 @@ export interface X12PurchaseOrderLine
   extends Fields<'lineNumber' | 'quantity' | 'unit' | 'unitPrice' | 'priceBasis'> {
   productIds: { qualifier: string; id: string }[];
   descriptions: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
-  packaging: Fields<'pack' | 'size' | 'unit' | 'packagingCode'>[];
+  packaging: Po4Node[];
   schedules: Fields<'quantity' | 'unit' | 'dateQualifier' | 'date' | 'time'>[];
   dates: Dtm[];
   refs: Ref[];
@@ -321,9 +330,7 @@ function addDetail(
         line.descriptions.push(pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }));
         return;
       case 'PO4':
-        check.decimal(segment, 1);
-        check.decimal(segment, 2);
-        line.packaging.push(pick(segment, { pack: 1, size: 2, unit: 3, packagingCode: 4 }));
+        line.packaging.push(check.po4(segment));
         return;
       case 'SCH':
         check.decimal(segment, 1, true);

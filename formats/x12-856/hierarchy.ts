@@ -4,6 +4,7 @@ import {
   type DtmNode,
   type Fields,
   fobFields,
+  type Po4Node,
   pairs,
   pick,
   refFields,
@@ -13,27 +14,6 @@ import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { hasValidGs1CheckDigit } from '../x12/values.ts';
 
 type Dtm = DtmNode;
-
-const po4Fields = {
-  pack: 1,
-  size: 2,
-  unit: 3,
-  packagingCode: 4,
-  weightQualifier: 5,
-  grossWeightPerPack: 6,
-  weightUnit: 7,
-  volume: 8,
-  volumeUnit: 9,
-  length: 10,
-  width: 11,
-  height: 12,
-  dimensionUnit: 13,
-  innerPack: 14,
-  position: 15,
-  positionFrom: 16,
-  positionTo: 17,
-  number: 18,
-} as const;
 type Ref = Fields<keyof typeof refFields>;
 
 export type HierarchyLevelName = 'shipment' | 'order' | 'tare' | 'pack' | 'subpack' | 'item' | 'other';
@@ -94,13 +74,8 @@ export interface X12HierarchyLevel extends Fields<'id' | 'parentId' | 'levelCode
   mea?: Fields<'reference' | 'qualifier' | 'value' | 'unit'>[];
   /** FOB: method of payment (FOB01 PP, CC…), location, transportation terms (FOB04 qualifier 01 = Incoterms, FOB05). */
   fob?: Fields<keyof typeof fobFields>[];
-  /**
-   * PO4 physical details: PO401 pack, PO402 size, PO403 its unit, PO404 packaging; PO405 weight qualifier (G gross,
-   * N net…), PO406 weight per pack, PO407 its unit; PO408 gross volume per pack, PO409 its unit; PO410 length,
-   * PO411 width, PO412 height, PO413 their unit; PO414 inner pack; PO415 surface / layer / position code, PO416 /
-   * PO417 assigned ids, PO418 number.
-   */
-  po4?: Fields<keyof typeof po4Fields>[];
+  /** PO4 physical details (fields.ts po4Fields: pack, weight, volume, dimensions, inner pack…). */
+  po4?: Po4Node[];
   pid?: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
   /**
    * MAN marks: MAN01 `GM` is an SSCC-18, `CP` a carrier-assigned package id. `sscc`: the 18 digits of a GM sent with
@@ -264,9 +239,7 @@ export class LevelContent {
         add(node, 'fob', pick(segment, fobFields));
         return;
       case 'PO4':
-        for (const n of [1, 2, 6, 8, 10, 11, 12]) check.decimal(segment, n);
-        check.integer(segment, 14);
-        add(node, 'po4', pick(segment, po4Fields));
+        add(node, 'po4', check.po4(segment));
         return;
       case 'PID':
         add(node, 'pid', pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }));

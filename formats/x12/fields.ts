@@ -116,6 +116,13 @@ export class X12Checks {
     return { ...segment, elements };
   }
 
+  /** A PO4 (item physical details, as the 850 and the 856 carry it), its quantities and measures checked. */
+  po4(segment: X12Segment): Po4Node {
+    for (const n of [1, 2, 6, 8, 10, 11, 12]) this.decimal(segment, n);
+    this.integer(segment, 14);
+    return pick(segment, po4Fields);
+  }
+
   /**
    * A DTM: DTM02 checked as `date`, DTM03 as `time`; a date in DTM05 / DTM06 instead (D8 CCYYMMDD, DT
    * CCYYMMDDHHMM, RD8 CCYYMMDD-CCYYMMDD, RDT CCYYMMDDHHMM-CCYYMMDDHHMM) is checked and read as `date` / `time`, a
@@ -208,3 +215,30 @@ export const fobFields = {
   riskOfLossQualifier: 8,
   riskOfLoss: 9,
 } as const;
+/**
+ * PO4 item physical details: PO401 pack, PO402 size, PO403 its unit, PO404 packaging; PO405 weight qualifier (G gross,
+ * N net…), PO406 weight per pack, PO407 its unit; PO408 gross volume per pack, PO409 its unit; PO410 length, PO411
+ * width, PO412 height, PO413 their unit; PO414 inner pack; PO415 surface / layer / position code, PO416 / PO417
+ * assigned ids, PO418 number.
+ */
+export const po4Fields = {
+  pack: 1,
+  size: 2,
+  unit: 3,
+  packagingCode: 4,
+  weightQualifier: 5,
+  grossWeightPerPack: 6,
+  weightUnit: 7,
+  volume: 8,
+  volumeUnit: 9,
+  length: 10,
+  width: 11,
+  height: 12,
+  dimensionUnit: 13,
+  innerPack: 14,
+  position: 15,
+  positionFrom: 16,
+  positionTo: 17,
+  number: 18,
+} as const;
+export type Po4Node = Fields<keyof typeof po4Fields>;

@@ -253,6 +253,24 @@ describe('EDIFACT ORDERS line transport and delivery terms', () => {
   });
 });
 
+describe('X12 850 PO4 physical details', () => {
+  it("a PO1 loop's PO4 keeps its weight, volume, dimensions and inner pack beside pack, size and packaging", async () => {
+    const [o] = await orders('po4-weight-volume-dimensions.edi');
+    expect(JSON.parse(o.extensions['x12.line.1.PO4'])).toEqual({
+      pack: '1',
+      size: '10',
+      unit: 'EA',
+      packaging: 'CTN90',
+      weight: '10.5 KG',
+      volume: '0.16 CR',
+      length: '0.8 MR',
+      width: '0.5 MR',
+      height: '0.4 MR',
+      innerPack: '2',
+    });
+  });
+});
+
 describe('EDIFACT ORDERS currency', () => {
   it('an order with no price or amount at all (EANCOM priced by list) has currency XXX, no currency involved', async () => {
     const [o] = await orders('eancom-no-prices.edi', 'edifact-orders');
