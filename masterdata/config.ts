@@ -94,9 +94,10 @@ export const mdmConfigSchema = z
         { comparison: 'legalForm', levels: ['else'], unlessAgree: ['taxId'] },
         { comparison: 'orgNameWords', levels: ['entity word'], unlessAgree: ['taxId'] },
         { comparison: 'houseNumber', levels: ['else'], unlessAgree: ['email', 'taxId', 'birthDate'] },
+        { comparison: 'givenNames', levels: ['else'], unlessAgree: ['email', 'taxId'] },
       ])
       .describe(
-        'Evidence that two records are different customers whatever else agrees (a father and son of one name at one address have birth dates apart; a GmbH & Co. KG and its Verwaltungs-GmbH, or a Service GmbH, at one address have legal forms or a name word apart; two records of one name on one street have house numbers apart, Friedrichstr. 12 and 123). Such a pair is never merged by score (the steward decides), and records linked through others are not put in one golden record with it. Tax ids apart are a conflict to add where they are clean (VAT ids of legal entities); in person data they carry typos',
+        'Evidence that two records are different customers whatever else agrees (a father and son of one name at one address have birth dates apart; a GmbH & Co. KG and its Verwaltungs-GmbH, or a Service GmbH, at one address have legal forms or a name word apart; two records of one name on one street have house numbers apart, Friedrichstr. 12 and 123; twins of one family name, birth date and address have other given names, Wei and Fang). Such a pair is never merged by score (the steward decides), and records linked through others are not put in one golden record with it. Tax ids apart are a conflict to add where they are clean (VAT ids of legal entities); in person data they carry typos',
       ),
     matchPrior: z
       .number()

@@ -309,6 +309,87 @@ describe('another house number on one street (conflict houseNumber)', () => {
   });
 });
 
+describe('other given names (conflict givenNames)', () => {
+  // Found in review: twins, one family name, birth date and postal code, no email, phone or tax id in common.
+  const twin = (givenName: string, extra: Partial<CustomerPartyMaster> = {}, familyName = 'Wang') =>
+    standardise(
+      {
+        customerId: `x:${givenName}`,
+        sourceIds: [{ system: 'x', id: givenName }],
+        partyType: 'PERSON',
+        person: { givenName, familyName },
+        birthDate: '1990-05-17',
+        addresses: [{ use: 'BILLING', postalCode: '50674', countryCode: 'DE' }],
+        ...extra,
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+  const conflict = conflictTest(config.conflicts);
+  const scorer = Scorer.fromConfig(config);
+  const c = CONFLICT_COMPARISONS.find((x) => x.name === 'givenNames');
+  const level = (a: string, b: string, family = 'Wang') =>
+    c?.levels[c.level(twin(a), twin(b, {}, family))] ?? null;
+
+  it('is a conflict by default: twins scored for auto-merge wait for the steward, in either order', () => {
+    const [wei, fang] = [twin('Wei'), twin('Fang')];
+    expect(scorer.score(wei, fang).probability).toBeGreaterThanOrEqual(config.thresholds.autoMerge);
+    expect(conflict(wei, fang)).toBe('givenNames: else');
+    expect(conflict(fang, wei)).toBe('givenNames: else');
+    expect(level('Jonathan', 'Jennifer')).toBe('else');
+    expect(level('Peter', 'Sabine')).toBe('else');
+  });
+
+  it('says one name for a typo, a nickname, an initial, another spelling or a swapped name', () => {
+    for (const [a, b] of [
+      ['Jonathan', 'Jonathon'],
+      ['William', 'Bill'],
+      ['Bill', 'William'],
+      ['Hans', 'Johannes'],
+    ] as const)
+      expect(level(a, b), `${a} ~ ${b}`).toBe('same');
+    expect(level('J', 'John')).toBe('initial');
+    expect(level('Chris', 'Christoph')).toBe('initial');
+    expect(level('Kate', 'Cate')).toBe('variant');
+    expect(level('Jon', 'Jno')).toBe('variant');
+    expect(level('Philip', 'Filip')).toBe('variant');
+    for (const [a, b] of [
+      ['Jonathan', 'Jonathon'],
+      ['William', 'Bill'],
+      ['Kate', 'Cate'],
+    ] as const)
+      expect(conflict(twin(a), twin(b)), `${a} ~ ${b}`).toBeNull();
+    // Given and family name swapped in one system: read the way the names agree.
+    const swapped = standardise(
+      {
+        customerId: 'x:s',
+        sourceIds: [{ system: 'x', id: 's' }],
+        partyType: 'PERSON',
+        person: { givenName: 'Wang', familyName: 'Wei' },
+        birthDate: '1990-05-17',
+      } as unknown as CustomerPartyMaster,
+      config,
+    );
+    expect(conflict(twin('Wei'), swapped)).toBeNull();
+    // Typos in both names: read straight, in either order of the pair.
+    const [stevne, steven] = [twin('Stevne', {}, 'Saele'), twin('Steven', {}, 'Steele')];
+    expect(c?.level(stevne, steven)).toBe(0);
+    expect(c?.level(steven, stevne)).toBe(0);
+    // Nothing to say without both given names.
+    expect(c?.level(twin('Wei'), twin('', {}))).toBe(-1);
+  });
+
+  it('is lifted by an email or a tax id in common, not by a phone (a household has one)', () => {
+    const email = { emails: [{ address: 'wang@example.cn' }] } as Partial<CustomerPartyMaster>;
+    expect(conflict(twin('Wei', email), twin('Fang', email))).toBeNull();
+    const tax = {
+      taxId: { scheme: 'NATIONAL_ID', value: '123456789' },
+    } as unknown as Partial<CustomerPartyMaster>;
+    expect(conflict(twin('Wei', tax), twin('Fang', tax))).toBeNull();
+    const phone = { phones: [{ number: '+49 221 1234567' }] } as Partial<CustomerPartyMaster>;
+    expect(conflict(twin('Wei', phone), twin('Fang', phone))).toBe('givenNames: else');
+  });
+});
+
 describe('PO boxes and street addresses', () => {
   const at = (line: string) =>
     standardise(

@@ -486,6 +486,17 @@ for (const [formal, shorts] of Object.entries({
   for (const short of shorts.split(' ')) NICKNAMES[fold(short)] ??= fold(formal);
 }
 
+/** The formal name and its nicknames in the table (William: william, bill, billy, will, willy, liam). */
+export function nicknamesOf(formal: string): string[] {
+  if (!NICKNAMES_OF) {
+    NICKNAMES_OF = new Map();
+    for (const [short, name] of Object.entries(NICKNAMES))
+      NICKNAMES_OF.set(name, [...(NICKNAMES_OF.get(name) ?? [name]), short]);
+  }
+  return NICKNAMES_OF.get(formal) ?? [formal];
+}
+let NICKNAMES_OF: Map<string, string[]> | undefined;
+
 export function formalGivenName(given: string): string {
   const folded = fold(given);
   const first = folded.split(' ')[0] ?? folded;

@@ -503,6 +503,46 @@ describe('conflicts', () => {
     expect((await store.upsertBatch([at('h3', 'Friedrichstraße 12')]))[0]?.goldenId).toBe(first?.goldenId);
   });
 
+  it('leaves twins (one family name, birth date and address; other given names) to the steward', async () => {
+    // Found in review: Wei and Fang Wang, one birth date and postal code, scored 0.9995 and merged.
+    const twin = (id: string, given: string, email?: string) => ({
+      system: 'crm',
+      customer: {
+        customerId: `crm:${id}`,
+        sourceIds: [{ system: 'crm', id }],
+        partyType: 'PERSON' as const,
+        person: { givenName: given, familyName: 'Wang' },
+        birthDate: '1990-05-17',
+        emails: email ? [{ address: email }] : [],
+        // One postal code, as the review found them (with a street and house number, one address is one piece
+        // of evidence and the pair scores 0.89, under auto-merge).
+        addresses: [{ use: 'BILLING' as const, postalCode: '50674', countryCode: 'DE' }],
+      } as CustomerPartyMaster,
+    });
+    const store = await freshStore();
+    // Wei scored against Fang (the later record against the stored one) reads 0.9956 (the other way round 0.29:
+    // the names' swapped reading is not symmetric).
+    const [fang, wei] = await store.upsertBatch([twin('w2', 'Fang'), twin('w1', 'Wei')]);
+    expect(wei?.outcome).toBe('review');
+    expect(wei?.goldenId).not.toBe(fang?.goldenId);
+    const queue = await store.reviewQueue();
+    expect(queue).toHaveLength(1);
+    expect(queue[0]?.probability).toBeGreaterThanOrEqual(0.99);
+    expect(queue[0]?.reason).toBe('conflict');
+    // A typo or a nickname of the given name is one person, still merged by score.
+    const [jonathan, jonathon] = await store.upsertBatch([twin('j1', 'Jonathan'), twin('j2', 'Jonathon')]);
+    expect(jonathon?.goldenId).toBe(jonathan?.goldenId);
+    const [william, bill] = await store.upsertBatch([twin('b1', 'William'), twin('b2', 'Bill')]);
+    expect(bill?.goldenId).toBe(william?.goldenId);
+    // One email in common is one person's: the given names are then a mistake of one system.
+    const other = await freshStore();
+    const [a, b] = await other.upsertBatch([
+      twin('e1', 'Wei', 'wang@example.cn'),
+      twin('e2', 'Fang', 'wang@example.cn'),
+    ]);
+    expect(b?.goldenId).toBe(a?.goldenId);
+  });
+
   it('keeps records a steward rejected apart even when others link them', async () => {
     const config = parseMdmConfig({ conflicts: [] });
     const store = await freshStore(config);
