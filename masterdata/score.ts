@@ -57,7 +57,29 @@ function orient(a: StandardCustomer, b: StandardCustomer): Orientation | null {
   }
   const straight = readAs(a, b, false);
   const swapped = readAs(a, b, true);
-  return swapped.givenJw + swapped.familyJw > straight.givenJw + straight.familyJw ? swapped : straight;
+  if (swapped.givenJw + swapped.familyJw <= straight.givenJw + straight.familyJw) return straight;
+  // Swapped, the two cross pairs (a's given and b's family name, a's family and b's given name) have no order of
+  // their own: read as given or as family name, whichever of the three readings agrees best by its levels (not the
+  // first cross pair as given names, which leveled Wei Wang ~ Fang Wang and Fang Wang ~ Wei Wang apart).
+  const flipped: Orientation = {
+    given: swapped.family,
+    family: swapped.given,
+    givenJw: swapped.familyJw,
+    familyJw: swapped.givenJw,
+  };
+  // Best: the least sum of the two levels (a level that cannot say as 'else'); a tie, the better given name.
+  const levelsOf = (o: Orientation): [number, number] => {
+    const family = latinFamilyLevel(a, b, o);
+    const given = latinGivenLevel(a, b, o);
+    return [(family < 0 ? 3 : family) + (given < 0 ? 3 : given), given < 0 ? 3 : given];
+  };
+  let best = straight;
+  let [bestSum, bestGiven] = levelsOf(straight);
+  for (const o of [swapped, flipped]) {
+    const [sum, given] = levelsOf(o);
+    if (sum < bestSum || (sum === bestSum && given < bestGiven)) [best, bestSum, bestGiven] = [o, sum, given];
+  }
+  return best;
 }
 
 /** Two records that both have a given and a family name read straight or swapped (`b`'s names the other way round). */

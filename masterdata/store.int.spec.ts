@@ -520,8 +520,6 @@ describe('conflicts', () => {
       } as CustomerPartyMaster,
     });
     const store = await freshStore();
-    // Wei scored against Fang (the later record against the stored one) reads 0.9956 (the other way round 0.29:
-    // the names' swapped reading is not symmetric).
     const [fang, wei] = await store.upsertBatch([twin('w2', 'Fang'), twin('w1', 'Wei')]);
     expect(wei?.outcome).toBe('review');
     expect(wei?.goldenId).not.toBe(fang?.goldenId);
@@ -529,6 +527,12 @@ describe('conflicts', () => {
     expect(queue).toHaveLength(1);
     expect(queue[0]?.probability).toBeGreaterThanOrEqual(0.99);
     expect(queue[0]?.reason).toBe('conflict');
+    // In the other order alike (the names' swapped reading made it 0.29 this way round, 0.9956 the other).
+    const reversed = await freshStore();
+    const [wei2, fang2] = await reversed.upsertBatch([twin('w1', 'Wei'), twin('w2', 'Fang')]);
+    expect(fang2?.outcome).toBe('review');
+    expect(fang2?.goldenId).not.toBe(wei2?.goldenId);
+    expect((await reversed.reviewQueue())[0]?.probability).toBe(queue[0]?.probability);
     // A typo or a nickname of the given name is one person, still merged by score.
     const [jonathan, jonathon] = await store.upsertBatch([twin('j1', 'Jonathan'), twin('j2', 'Jonathon')]);
     expect(jonathon?.goldenId).toBe(jonathan?.goldenId);
