@@ -30,7 +30,7 @@ async function quality(store: MasterDataStore, truth: Map<string, string>) {
 }
 
 describe('matching quality on FEBRL4 (5,000 people and a duplicate of each, real PostgreSQL)', () => {
-  it('loaded with the shipped CSV mapping: no false merge, F1 ≥ 0.99; trained by EM and rematched: F1 ≥ 0.995', async () => {
+  it('loaded with the shipped CSV mapping: no false merge, F1 ≥ 0.99; trained by EM and rematched: F1 ≥ 0.992, possible twins held for the steward', async () => {
     const { originals, duplicates } = await febrl4();
     const truth = new Map<string, string>();
     for (const id of febrlIds(originals)) truth.set(`febrl-a/${id}`, febrlEntity(id));
@@ -63,8 +63,20 @@ describe('matching quality on FEBRL4 (5,000 people and a duplicate of each, real
     const rematched = await quality(retrained, truth);
     console.log('FEBRL4, trained by EM and rematched', rematched);
     expect(rematched.precision).toBeGreaterThanOrEqual(0.999);
-    expect(rematched.recall).toBeGreaterThanOrEqual(0.99);
-    expect(rematched.f1).toBeGreaterThanOrEqual(0.995);
+    // FEBRL's generator gave some duplicates another given name at the same address and birth date (Adam and Stella
+    // Cordingley): the twins case, which the default conflict `givenNames` holds for the steward instead of merging
+    // (masterdata/README.md). Measured: recall 0.9870, F1 0.9935 (0.9936 and 0.9968 without that conflict).
+    expect(rematched.recall).toBeGreaterThanOrEqual(0.985);
+    expect(rematched.f1).toBeGreaterThanOrEqual(0.992);
     expect(rematched.f1).toBeGreaterThan(loaded.f1);
+    // Those pairs are found, not lost: each waits in the steward queue as a conflict. Merged or held together, the
+    // true pairs found are at least 0.995 of all.
+    const held = (await retrained.reviewQueue(10_000)).filter(
+      (p) =>
+        p.reason === 'conflict' &&
+        truth.get(`${p.a.system}/${p.a.sourceId}`) === truth.get(`${p.b.system}/${p.b.sourceId}`),
+    );
+    console.log('FEBRL4, true pairs held for the steward as conflicts', held.length);
+    expect((rematched.truePositives + held.length) / rematched.truePairs).toBeGreaterThanOrEqual(0.995);
   }, 300_000);
 });
