@@ -4,6 +4,8 @@
  * log2(m/u) over the comparisons both records can answer, and its match probability follows with the prior λ.
  * m and u come from labelled pairs or from EM on unlabelled candidate pairs (u from random pairs).
  */
+// Optimal string alignment distance (letters changed, added or dropped, two neighbours swapped: one edit each).
+import editDistance from 'talisman/metrics/damerau-levenshtein.js';
 import jaccard from 'talisman/metrics/jaccard.js';
 import doubleMetaphone from 'talisman/phonetics/double-metaphone.js';
 import type { MdmConfig } from './config.ts';
@@ -588,31 +590,6 @@ function inOrder(short: string, long: string): boolean {
   let j = 0;
   for (let i = 0; i < long.length && j < short.length; i++) if (long[i] === short[j]) j++;
   return j === short.length;
-}
-
-/**
- * Optimal string alignment distance: letters changed, added or dropped, two neighbours swapped (each one edit).
- * Given names only: short strings.
- */
-function editDistance(x: string, y: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= x.length; i++) {
-    const row: number[] = [i];
-    for (let j = 1; j <= y.length; j++) {
-      if (i === 0) {
-        row.push(j);
-        continue;
-      }
-      const prev = rows[i - 1] ?? [];
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      let d = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
-        d = Math.min(d, (rows[i - 2]?.[j - 2] ?? 0) + 1);
-      row.push(d);
-    }
-    rows.push(row);
-  }
-  return rows[x.length]?.[y.length] ?? 0;
 }
 
 /**

@@ -4,6 +4,11 @@ declare module 'talisman/metrics/jaro-winkler.js' {
   const jaroWinkler: (a: string, b: string) => number;
   export default jaroWinkler;
 }
+declare module 'talisman/metrics/damerau-levenshtein.js' {
+  /** Optimal string alignment distance (the restricted Damerau–Levenshtein: a swap of neighbours is one edit). */
+  const damerauLevenshtein: (a: string, b: string) => number;
+  export default damerauLevenshtein;
+}
 declare module 'talisman/metrics/jaccard.js' {
   /** Jaccard index of two sequences (arrays or strings) in [0, 1]. */
   const jaccard: (a: string[] | string, b: string[] | string) => number;
