@@ -222,6 +222,18 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
   const openRoutes: OpenRouteSpec[] = [];
   /** Per path template: the path as express matches it (any case, a trailing slash or not) and its methods. */
   const paths = new Map<string, { pattern: RegExp; methods: Set<string>; connect: boolean }>();
+  /** A route's method answered at its path (GET also HEAD); a wrong one there gets 405 with Allow. */
+  function allowMethod(spec: { method: string; path: string }, connectErrors: boolean): void {
+    const known = paths.get(spec.path);
+    const methods = known?.methods ?? new Set<string>();
+    methods.add(spec.method.toUpperCase());
+    if (methods.has('GET')) methods.add('HEAD');
+    paths.set(spec.path, {
+      pattern: pathPattern(spec.path),
+      methods,
+      connect: (known?.connect ?? false) || connectErrors,
+    });
+  }
   const jsonParser = express.json({ limit: bodyLimit, type: jsonTypes });
   const metrics = requestDuration;
   let document: OpenApiDocument | undefined;
@@ -318,14 +330,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
         throw new TypeError(`route ${spec.method} ${spec.path} is declared twice`);
       }
       routes.push(spec);
-      const methods = paths.get(spec.path)?.methods ?? new Set<string>();
-      methods.add(spec.method.toUpperCase());
-      if (methods.has('GET')) methods.add('HEAD');
-      paths.set(spec.path, {
-        pattern: pathPattern(spec.path),
-        methods,
-        connect: (paths.get(spec.path)?.connect ?? false) || spec.connectErrors === true,
-      });
+      allowMethod(spec, spec.connectErrors === true);
       document = undefined;
       const run = handler as RouteHandler<unknown, unknown, unknown>;
       router[spec.method](expressPath, (req, res) => serve(spec, run, req, res));
@@ -337,16 +342,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       openRoutes.push(spec);
       // Health, metrics and the document itself answer a wrong method 405 with Allow, as the admin routes do; the
       // webhook endpoints are the connectors' own to answer.
-      if (spec.access !== 'connector') {
-        const methods = paths.get(spec.path)?.methods ?? new Set<string>();
-        methods.add(spec.method.toUpperCase());
-        if (methods.has('GET')) methods.add('HEAD');
-        paths.set(spec.path, {
-          pattern: pathPattern(spec.path),
-          methods,
-          connect: paths.get(spec.path)?.connect ?? false,
-        });
-      }
+      if (spec.access !== 'connector') allowMethod(spec, false);
       document = undefined;
     },
     authenticate: (authorization, role) =>
