@@ -20,6 +20,7 @@ export {
   eraseCustomer,
   erasureById,
   erasureOfGolden,
+  erasureOfRecord,
 } from './erasure.ts';
 export {
   customerFile,

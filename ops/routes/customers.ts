@@ -8,6 +8,7 @@ import {
   eraseCustomer,
   erasureById,
   erasureOfGolden,
+  erasureOfRecord,
   MasterDataConflictError,
   MasterDataNotFoundError,
   type MasterDataStore,
@@ -517,12 +518,21 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       role: 'viewer',
       backend: deps.database,
       params: recordKey,
-      responses: { 200: { description: 'The golden id.', schema: xrefSchema }, 404: notFound('record') },
+      responses: {
+        200: { description: 'The golden id.', schema: xrefSchema },
+        404: notFound('record'),
+        410: erased,
+      },
     },
     async ({ params }) => {
       const goldenId = await store.xref(params.system, params.sourceId);
-      if (!goldenId)
+      if (!goldenId) {
+        // As the golden id answers: an erased customer's record is not an unknown one (erased_key holds its hash).
+        const erasureId = await erasureOfRecord(store.pool, store.schema, params.system, params.sourceId);
+        if (erasureId)
+          throw new HttpError(410, `${params.system} customer ${params.sourceId} was erased (${erasureId})`);
         throw new HttpError(404, `no ${params.system} customer ${params.sourceId} in the cross-reference`);
+      }
       return { status: 200, body: { system: params.system, sourceId: params.sourceId, goldenId } };
     },
   );
