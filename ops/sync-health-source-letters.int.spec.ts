@@ -8,10 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadLetterTally, type OutgoingRecord } from '../bus/index.ts';
 import type { ConnectorRuntime } from '../connectors/index.ts';
+import { systemOfConnector } from '../connectors/index.ts';
 import { createSourceStep } from '../connectors/runtime/source-step.ts';
 import type { CustomerMatcher, MasterDataStore } from '../masterdata/index.ts';
 import { testBus, unique } from '../tests/stack.ts';
-import { type SyncHealthDeps, syncHealth, systemOfConnector } from './sync-health.ts';
+import { type SyncHealthDeps, syncHealth } from './sync-health.ts';
 
 const bus = testBus('/eai/tests/sync-source-letters');
 const dlqTopic = unique('h2-sync-dlq');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { systemOfConnector } from '../connectors/index.ts';
 import {
   defaultSyncHealthThresholds,
   driftReasons,
@@ -7,7 +8,6 @@ import {
   type SinkHealth,
   shortError,
   sinkReasons,
-  systemOfConnector,
 } from './sync-health.ts';
 
 const healthy: SinkHealth = {

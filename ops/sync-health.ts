@@ -264,8 +264,6 @@ const duration = (seconds: number) =>
       ? `${Math.round(seconds / 60)} min`
       : `${Math.round(seconds / 3600)} h`;
 
-export { systemOfConnector };
-
 /** Records on `topic` the group has not committed, and when the last one it handled was produced. */
 /**
  * How long the oldest change not yet handled has waited, at most (seconds; 0 with none behind): per partition behind,
