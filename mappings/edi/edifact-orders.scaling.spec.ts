@@ -16,7 +16,7 @@ async function secondsToMap(lines: number): Promise<number> {
 }
 
 describe('edifact-orders mapping cost per line', () => {
-  it('grows linearly: 12.5x the lines take well under 25x the time', async () => {
+  it('grows linearly: 12.5x the lines take well under 50x the time (quadratic: 156x)', async () => {
     inboundMapping('edifact-orders');
     await secondsToMap(20);
     // The fastest of three each: one run is at the mercy of a GC pause or a busy machine (25.02 seen at load 13).
@@ -27,8 +27,9 @@ describe('edifact-orders mapping cost per line', () => {
     };
     const small = await fastest(80);
     const large = await fastest(1_000);
-    // priceBasis scanned every segment of the message once per line: 800 lines took 20 s.
-    expect(large / small).toBeLessThan(25);
+    // priceBasis scanned every segment of the message once per line: 800 lines took 20 s. Linear is 12.5x, quadratic
+    // 156x; the bound sits between with room for a loaded machine (25 failed once at load 17 with linear code).
+    expect(large / small).toBeLessThan(50);
     expect(large).toBeLessThan(20);
   });
 
