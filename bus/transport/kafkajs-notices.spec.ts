@@ -55,6 +55,14 @@ describe("kafkajs's notices kept out of the logs", () => {
     );
   });
 
+  it("logs a group's rebalance at info, not as a warning, and other warnings as warnings", () => {
+    // As `eai demo` printed it before its URLs, twice, while the orchestrator's consumers joined their groups.
+    const rejoin = { error: 'The group is rebalancing, so a rejoin is needed', groupId: 'g', memberId: 'm' };
+    expect(kafkajsLevel(logLevel.WARN, 'The group is rebalancing, re-joining', rejoin)).toBe('info');
+    expect(kafkajsLevel(logLevel.WARN, 'Consumer group is rebalancing too often', {})).toBe('warn');
+    expect(kafkajsLevel(logLevel.INFO, 'Consumer has joined the group', {})).toBeUndefined();
+  });
+
   it('logs an attempt kafkajs retries as a warning, and keeps errors it gives up with or cannot retry at error', () => {
     // As `eai up --deploy … --group <new>` logged them at error while the new group's topics got their leaders.
     const notLeader = 'This server is not the leader for that topic-partition';
@@ -96,7 +104,7 @@ describe("kafkajs's notices kept out of the logs", () => {
         error: 'This server does not host this topic-partition',
       }),
     ).toBeUndefined();
-    expect(kafkajsLevel(logLevel.WARN, 'The group is rebalancing, re-joining', {})).toBe('warn');
+    expect(kafkajsLevel(logLevel.WARN, 'Consumer group is rebalancing too often', {})).toBe('warn');
     expect(kafkajsLevel(logLevel.INFO, 'Consumer has joined the group', {})).toBeUndefined();
   });
 });

@@ -54,7 +54,7 @@ const EXPECTED = [
   // Metadata of a topic the broker is still creating (auto-created by the first send): kafkajs asks again.
   /^Response Metadata\(.*(does not host this topic-partition|no leader for this topic-partition)/i,
   // A member's heartbeat or sync answered while its group rebalances (a member joined or left): it rejoins, and
-  // kafkajs says so itself in a warning ("The group is rebalancing, re-joining").
+  // kafkajs says so itself ("The group is rebalancing, re-joining", logged at info: REBALANCE below).
   /^Response (Heartbeat|SyncGroup)\(.*group is rebalancing/i,
   // A sink's retries given up for a pause, a stop or a shutdown (bus/runner.ts): the record is left uncommitted on
   // purpose, and the runner says so at info; kafkajs logged it as an error with a stack at every pause.
@@ -115,17 +115,28 @@ const RECONNECTS = [
 ];
 
 /**
+ * A group's rebalance as a member sees it: a member joined or left (every start of a consumer of a group that has
+ * others, every instance of `eai up` that starts or stops), and this one joins again. What a group does, not a
+ * fault: Kafka Connect logs its rebalances at INFO. At warn it was the first thing `eai demo` printed, before its
+ * URLs, as the orchestrator's consumers joined their groups (new-user trial). A member that keeps rebalancing shows
+ * in its lag and the connectors' status, not in these lines.
+ */
+const REBALANCE = /^The group is rebalancing, re-joining$/;
+
+/**
  * kafkajs's log level for a line: dropped (an expected notice), a warning (an attempt it retries: a failure only if
- * the retries run out, which the caller then reports), or as kafkajs said it. Exported for its spec.
+ * the retries run out, which the caller then reports), info (a group's rebalance), or as kafkajs said it. Exported
+ * for its spec.
  */
 export function kafkajsLevel(
   level: logLevel,
   message: string,
   extra: Readonly<Record<string, unknown>>,
-): 'error' | 'warn' | undefined {
+): 'error' | 'warn' | 'info' | undefined {
   if (isExpectedNotice(message, extra.error)) return undefined;
   if (level === logLevel.ERROR) return isRetriedAttempt(message, extra) ? 'warn' : 'error';
-  return level === logLevel.WARN ? 'warn' : undefined;
+  if (level !== logLevel.WARN) return undefined;
+  return REBALANCE.test(message) ? 'info' : 'warn';
 }
 
 /** kafkajs's `logCreator`, its lines written to `logger` at the levels `kafkajsLevel` gives them. */
@@ -138,6 +149,7 @@ export function logCreatorTo(logger: Logger) {
       if (to === 'error') logger.error(extra, message);
       else if (to === 'warn')
         logger.warn(level === logLevel.ERROR ? { ...extra, retried: true } : extra, message);
+      else if (to === 'info') logger.info(extra, message);
     };
 }
 
