@@ -262,6 +262,80 @@ describe('sync health', () => {
     }
   });
 
+  it("counts a system's customer sources: paused, its changes do not reach the hub (degraded), running again ok; order sources are not counted", async () => {
+    const secret = `EAI_TEST_${randomBytes(4).toString('hex').toUpperCase()}`;
+    process.env[secret] = 'not-used-while-paused';
+    const contacts = unique('hubspot-in');
+    const partners = unique('odoo-in');
+    const orders = unique('sap-orders-in');
+    await hub.runtime.put(
+      {
+        name: contacts,
+        type: 'hubspot-contact-webhook-source',
+        state: 'PAUSED',
+        mapping: 'hubspot/contact.to-canonical.yaml',
+        config: { clientSecret: `\${env:${secret}}` },
+      },
+      'test',
+    );
+    // Odoo's polling source names no mapping: it reads res.partner beside sale.order (its plugin's formats).
+    await hub.runtime.put(
+      {
+        name: partners,
+        type: 'odoo-polling-source',
+        state: 'PAUSED',
+        config: { url: 'http://127.0.0.1:9', db: 'odoo', username: 'eai', password: `\${env:${secret}}` },
+      },
+      'test',
+    );
+    await hub.runtime.put(
+      {
+        name: orders,
+        type: 'sap-idoc-file-source',
+        state: 'PAUSED',
+        config: { dir: mkdtempSync(join(tmpdir(), 'eai-sync-idocs-')) },
+      },
+      'test',
+    );
+    try {
+      await waitFor('the sources paused', async () =>
+        (await Promise.all([contacts, partners, orders].map((n) => hub.runtime.status(n)))).every(
+          (st) => st?.state === 'PAUSED',
+        ),
+      );
+      const paused = await health();
+      // SAP's order IDocs are no customer sync: no system of their own here.
+      expect(paused.systems.map((s) => s.system)).toEqual(['hubspot', 'odoo']);
+      expect(hubspotOf(paused)?.status).toBe('degraded');
+      expect(hubspotOf(paused)?.inbound.sources).toMatchObject([{ connector: contacts, state: 'PAUSED' }]);
+      expect(paused.reasons).toEqual([
+        `hubspot: connector ${contacts} is paused, changes made in hubspot do not reach the hub until it runs`,
+        `odoo: connector ${partners} is paused, changes made in odoo do not reach the hub until it runs`,
+      ]);
+      expect(paused.status).toBe('degraded');
+      const text = await runEai(['sync', 'status'], { env: { EAI_URL: hub.url, EAI_TOKEN: token } });
+      expect(text.stdout).toMatch(/^odoo\s+degraded\s/m);
+      expect(text.stdout).toContain(`connector ${partners} is paused`);
+
+      await hub.runtime.setTargetState(contacts, 'RUNNING');
+      await hub.runtime.remove(partners);
+      await waitFor(
+        'the HubSpot source running',
+        async () => (await hub.runtime.status(contacts))?.state === 'RUNNING',
+      );
+      const running = await health();
+      expect(hubspotOf(running)?.inbound.sources).toMatchObject([{ connector: contacts, state: 'RUNNING' }]);
+      expect(running.systems.map((s) => s.system)).toEqual(['hubspot']);
+      expect(running.status).toBe('ok');
+      expect(running.reasons).toEqual([]);
+    } finally {
+      await hub.runtime.remove(contacts);
+      await hub.runtime.remove(partners);
+      await hub.runtime.remove(orders);
+      delete process.env[secret];
+    }
+  });
+
   it("reports a system's drift from its last reconcile, degraded until a reconcile repairs it", async () => {
     const store = hub.masterdata!.store;
     await waitFor('hubspot 901 matched', async () => (await store.xref('hubspot', '901')) !== null);

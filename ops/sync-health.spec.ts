@@ -6,8 +6,10 @@ import {
   oldestWaitSeconds,
   resyncReasons,
   type SinkHealth,
+  type SourceHealth,
   shortError,
   sinkReasons,
+  sourceReasons,
 } from './sync-health.ts';
 
 const healthy: SinkHealth = {
@@ -133,6 +135,73 @@ describe('sync health rules for a sink', () => {
     ]);
     // An old last record with nothing waiting is not a backlog.
     expect(judge({ backlogRecords: 0, backlogSeconds: 3600 })).toEqual([]);
+  });
+});
+
+const reading: SourceHealth = {
+  connector: 'sf-in',
+  type: 'salesforce-cdc-source',
+  state: 'RUNNING',
+  lastReadAt: '2026-12-02T08:00:00.000Z',
+  read: 10,
+  failed: 2,
+  lastError: null,
+  waiting: null,
+  autoRestart: null,
+};
+const judgeSource = (source: Partial<SourceHealth>) => sourceReasons('salesforce', { ...reading, ...source });
+
+describe('sync health rules for a customer source', () => {
+  it('has nothing to say about a running source, whatever it dead-lettered (counted with the letters)', () => {
+    expect(judgeSource({})).toEqual([]);
+    expect(judgeSource({ failed: 40, lastError: 'one document refused' })).toEqual([]);
+  });
+
+  it("a paused, stopped or unassigned one makes its system degraded: the system's changes do not reach the hub", () => {
+    expect(judgeSource({ state: 'PAUSED' })).toEqual([
+      [
+        'degraded',
+        'salesforce: connector sf-in is paused, changes made in salesforce do not reach the hub until it runs',
+      ],
+    ]);
+    expect(judgeSource({ state: 'STOPPED' })[0]?.[0]).toBe('degraded');
+    expect(judgeSource({ state: 'UNASSIGNED' })[0]?.[0]).toBe('degraded');
+  });
+
+  it('a failed one makes it failing, saying why; degraded while a restart by itself is pending', () => {
+    const lastError = 'sf-in: config.clientSecret: environment variable SF_SECRET is not set';
+    expect(judgeSource({ state: 'FAILED', lastError })).toEqual([
+      [
+        'failing',
+        'salesforce: connector sf-in has failed and reads nothing (config.clientSecret: environment variable SF_SECRET is not set): changes made in salesforce do not reach the hub',
+      ],
+    ]);
+    const pending = {
+      restarts: 1,
+      nextRestartAt: new Date(Date.now() + 4_500).toISOString(),
+      lastRestartAt: null,
+      error: 'sf-in: the CDC subscription was refused (HTTP 503)',
+    };
+    expect(judgeSource({ state: 'FAILED', lastError, autoRestart: pending })).toEqual([
+      [
+        'degraded',
+        'salesforce: connector sf-in restarting in 5 s after: the CDC subscription was refused (HTTP 503)',
+      ],
+    ]);
+  });
+
+  it("a source waiting for Kafka makes it failing, in the connector's own words", () => {
+    const waiting = {
+      on: 'kafka' as const,
+      since: '2026-12-02T08:00:00.000Z',
+      reason: 'Kafka is unreachable',
+    };
+    expect(judgeSource({ waiting })).toEqual([
+      [
+        'failing',
+        'salesforce: connector sf-in waits for Kafka since 2026-12-02T08:00:00.000Z: Kafka is unreachable',
+      ],
+    ]);
   });
 });
 

@@ -91,12 +91,36 @@ export interface SinkHealth {
   autoRestart: NonNullable<ConnectorStatus['autoRestart']> | null;
 }
 
+/** A source connector that brings a system's customer changes in (its mapping writes CustomerEvents). */
+export interface SourceHealth {
+  connector: string;
+  type: string;
+  state: string;
+  /** When it last published records (ISO 8601). */
+  lastReadAt: string | null;
+  /** Records published since its task started. */
+  read: number;
+  failed: number;
+  /** Its last failure: why it failed when FAILED. */
+  lastError: string | null;
+  waiting: NonNullable<ConnectorStatus['waiting']> | null;
+  autoRestart: NonNullable<ConnectorStatus['autoRestart']> | null;
+}
+
 export interface SystemHealth {
   system: string;
   status: SyncStatus;
   reasons: string[];
-  /** `records`: null while the master data database does not answer (`unknown` says why). */
-  inbound: { lastReceivedAt: string | null; eventsSinceStart: number; records: number | null };
+  /**
+   * `records`: null while the master data database does not answer (`unknown` says why). `sources`: the system's
+   * customer source connectors (isCustomerSource).
+   */
+  inbound: {
+    lastReceivedAt: string | null;
+    eventsSinceStart: number;
+    records: number | null;
+    sources: SourceHealth[];
+  };
   outbound: {
     lastSentAt: string | null;
     backlogRecords: number;
@@ -302,6 +326,58 @@ export function isCustomerSink(
 }
 
 /**
+ * A system's inbound customer sync is its customer sources: the source connectors whose records can be
+ * CustomerEvents (runtime `sourceOutput`: Salesforce CDC on Accounts and Contacts, HubSpot's contact webhook, Odoo's
+ * polling source, which reads res.partner beside sale.order), not those of orders, shipments or cases only (SAP's
+ * IDoc files, Salesforce CDC on Cases).
+ */
+export function isCustomerSource(deps: Pick<SyncHealthDeps, 'runtime'>, name: string): boolean {
+  return deps.runtime.sourceOutput(name)?.schemas.includes('CustomerEvent') === true;
+}
+
+/**
+ * What a customer source says about its system, each with the status it calls for: while it does not run, the
+ * system's changes do not reach the hub (the system keeps them: a webhook's sender retries, a poll's cursor waits),
+ * so its golden records fall behind without a single error anywhere else. Its failed documents are its dead letters
+ * (counted, not judged, as for every system).
+ */
+export function sourceReasons(system: string, source: SourceHealth): Array<[SyncStatus, string]> {
+  const name = `connector ${source.connector}`;
+  if (source.waiting)
+    return [
+      [
+        'failing',
+        `${system}: ${name} waits for Kafka since ${source.waiting.since}: ${source.waiting.reason}`,
+      ],
+    ];
+  if (source.state === 'FAILED') {
+    if (source.autoRestart?.nextRestartAt)
+      return [
+        [
+          'degraded',
+          `${system}: ${pendingRestart(name, { ...source.autoRestart, error: shortError(source.connector, source.autoRestart.error ?? '') })}`,
+        ],
+      ];
+    const error = source.autoRestart?.error ?? source.lastError;
+    const why = error ? ` (${shortError(source.connector, error)})` : '';
+    return [
+      [
+        'failing',
+        `${system}: ${name} has failed and reads nothing${why}: changes made in ${system} do not reach the hub`,
+      ],
+    ];
+  }
+  if (source.state !== 'RUNNING')
+    return [
+      [
+        'degraded',
+        `${system}: ${name} is ${source.state.toLowerCase()}, changes made in ${system} do not reach the hub until it runs`,
+      ],
+    ];
+  return [];
+}
+
+/**
  * A sink's error as a reason can hold it: without the connector's name in front (the reason names it) and without
  * the system's answer body (an Odoo 503 is a page of JSON with a Python traceback), at most 200 characters.
  */
@@ -374,13 +450,31 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   const t = { ...defaultSyncHealthThresholds, ...deps.thresholds };
   const hubReasons: Array<[SyncStatus, string]> = [];
 
-  // Sinks, by system.
+  // Sinks and customer sources, by system.
   const sinks = new Map<string, SinkHealth[]>();
+  const sources = new Map<string, SourceHealth[]>();
   // Side by side: each may wait out its lag query's deadline while Kafka is down.
   const connectors = deps.runtime.names().sort();
   const statuses = await Promise.all(connectors.map((name) => deps.runtime.status(name)));
   for (const [i, name] of connectors.entries()) {
     const status: ConnectorStatus | undefined = statuses[i];
+    if (status?.kind === 'source' && isCustomerSource(deps, name)) {
+      const system = systemOfConnector(status.type, name);
+      sources.set(system, [
+        ...(sources.get(system) ?? []),
+        {
+          connector: name,
+          type: status.type,
+          state: status.state,
+          lastReadAt: status.metrics.lastSuccessAt,
+          read: status.metrics.recordsOut,
+          failed: status.metrics.recordsFailed,
+          lastError: status.metrics.lastError,
+          waiting: status.waiting ?? null,
+          autoRestart: status.autoRestart ?? null,
+        },
+      ]);
+    }
     if (status?.kind !== 'sink' || !isCustomerSink(deps, name)) continue;
     const system = systemOfConnector(status.type, name);
     const list = sinks.get(system) ?? [];
@@ -541,15 +635,18 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     ...perSystem.keys(),
     ...deps.matcher.received.keys(),
     ...sinks.keys(),
+    ...sources.keys(),
     ...reconciles.keys(),
     ...resyncs.keys(),
     ...(perSystemLetters?.keys() ?? []),
   ]);
   const systems: SystemHealth[] = [...names].sort().map((system) => {
     const own = sinks.get(system) ?? [];
+    const readers = sources.get(system) ?? [];
     const drift = reconciles.get(system) ?? null;
     const judged = [
       ...(masterDataUnknown ? [masterDataReason(system)] : []),
+      ...readers.flatMap((s) => sourceReasons(system, s)),
       ...own.flatMap((s) => sinkReasons(system, s, t)),
       ...driftReasons(system, drift),
       ...resyncReasons(system, resyncs.get(system)),
@@ -563,6 +660,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         lastReceivedAt: latest([received?.lastAt, perSystem.get(system)?.lastAt]),
         eventsSinceStart: received?.events ?? 0,
         records: masterDataUnknown ? null : (perSystem.get(system)?.records ?? 0),
+        sources: readers,
       },
       outbound: {
         lastSentAt: latest(own.map((s) => s.lastSentAt)),

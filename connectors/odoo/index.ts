@@ -9,7 +9,11 @@ export const odooPollingSource = definePlugin({
   description:
     'Polls Odoo sale.order and res.partner changes (search_read on write_date, over JSON-2 or JSON-RPC) into SalesOrderEvents / CustomerEvents; write_uid marks echoes.',
   config: odooPollingSourceConfig,
-  defaults: { format: 'odoo-sale-order', mapping: 'odoo/sale-order.to-canonical.yaml' },
+  defaults: {
+    format: 'odoo-sale-order',
+    formats: ['odoo-sale-order', 'odoo-res-partner'],
+    mapping: 'odoo/sale-order.to-canonical.yaml',
+  },
   createSource: (config, context) => createOdooPollingSource(config, context),
   checkOffset: (_partition, offset) => pollOffsetProblem(offset),
 });

@@ -21,7 +21,13 @@ import {
 } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { withDeadline } from '../../lib/retry.ts';
-import { findMapping, inTimeZone, writeWithMapping } from '../../mappings/index.ts';
+import {
+  type CompiledMapping,
+  findMapping,
+  inboundMapping,
+  inTimeZone,
+  writeWithMapping,
+} from '../../mappings/index.ts';
 import type {
   ConnectorContext,
   ConnectorPlugin,
@@ -390,6 +396,43 @@ export class ConnectorRuntime {
       // A mapping gone since deployment: the sink fails at its start and says so; here it is only not known.
     }
     return { topics: definition.topics ?? [], ...(schema ? { schema } : {}) };
+  }
+
+  /**
+   * The canonical schemas a source's records can be (`CustomerEvent`, `SalesOrderEvent`, …): for each format it reads
+   * (its definition's `format`, else the plugin's `formats` or `format`), the schema of the mapping it maps that format
+   * with (the definition's `mapping` or a `mappingsBySender` one that reads it, else the format's shipped mapping), and
+   * of every mapping it names. Undefined for a sink or an unknown name. Sync health tells a system's customer sources
+   * (its inbound customer sync) from its order sources by it.
+   */
+  sourceOutput(name: string): { schemas: string[] } | undefined {
+    const stored = this.stored(name);
+    const plugin = stored && this.plugins.get(stored.definition.type);
+    if (!stored || plugin?.kind !== 'source') return undefined;
+    const definition = stored.definition;
+    const schemas = new Set<string>();
+    const named: CompiledMapping[] = [];
+    for (const ref of [definition.mapping, ...Object.values(definition.mappingsBySender ?? {})]) {
+      if (ref === undefined) continue;
+      try {
+        named.push(findMapping(ref, stored.baseDir));
+      } catch {
+        // A mapping gone since deployment: the source fails at its start and says so; here it is only not known.
+      }
+    }
+    for (const mapping of named) schemas.add(mapping.schema.name);
+    const formats = definition.format
+      ? [definition.format]
+      : (plugin.defaults?.formats ?? (plugin.defaults?.format ? [plugin.defaults.format] : []));
+    for (const format of formats) {
+      if (named.some((mapping) => mapping.spec.input === format)) continue;
+      try {
+        schemas.add(inboundMapping(format).schema.name);
+      } catch {
+        // No shipped mapping reads it by default (a CSV table): only the named ones say what it writes.
+      }
+    }
+    return { schemas: [...schemas].sort() };
   }
 
   // ---- the API's operations -------------------------------------------------------------------------------------

@@ -205,6 +205,13 @@ export interface ConnectorContext {
 export interface PluginDefaults {
   /** Sources: the format read, e.g. `sap-idoc-orders05`. */
   format?: string;
+  /**
+   * Sources that read several formats (Odoo's polling source: `odoo-sale-order` and `odoo-res-partner`): all of them,
+   * `format` first. What a source can write (sync health counts a source that writes CustomerEvents as its system's
+   * inbound customer sync) is the canonical schema of each one's mapping: the definition's where it reads the format,
+   * else the format's shipped one.
+   */
+  formats?: string[];
   /** The shipped mapping, e.g. `sap/idoc-orders05.to-canonical.yaml`. */
   mapping?: string;
   /** Sinks: the canonical topics consumed. */

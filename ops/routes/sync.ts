@@ -35,6 +35,17 @@ const sinkSchema = z.object({
     "The connector's restarts by itself (its status's `autoRestart`): FAILED with `nextRestartAt` set, it restarts then and the system is degraded meanwhile; FAILED with none pending, failing.",
   ),
 });
+const sourceSchema = z.object({
+  connector: z.string(),
+  type: z.string(),
+  state: z.string().describe('RUNNING, PAUSED, STOPPED, FAILED or UNASSIGNED.'),
+  lastReadAt: z.string().nullable().describe('When it last published records (ISO 8601).'),
+  read: z.number().int().describe('Records published since its task started.'),
+  failed: z.number().int().describe('Records sent to the dead-letter topic since its task started.'),
+  lastError: z.string().nullable().describe('Its last failure: why it failed when FAILED.'),
+  waiting: sinkSchema.shape.waiting,
+  autoRestart: sinkSchema.shape.autoRestart,
+});
 const systemSchema = z.object({
   system: z.string(),
   status,
@@ -53,6 +64,11 @@ const systemSchema = z.object({
       .nullable()
       .describe(
         'Its customer records in the master data; null: unknown, the master data database did not answer (`unknown` says why).',
+      ),
+    sources: z
+      .array(sourceSchema)
+      .describe(
+        "Its customer source connectors (those whose mapping writes CustomerEvents): one FAILED makes the system failing (degraded while a restart by itself is pending), one paused, stopped or unassigned degraded, since the system's changes do not reach the hub meanwhile.",
       ),
   }),
   outbound: z.object({
