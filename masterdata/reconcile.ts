@@ -6,7 +6,8 @@
  * named), `behind` (the hub has it as it is, but its fields disagree with the golden record's: the system lacks the
  * golden values, e.g. a value that lost to another system's in survivorship; a repair queues them to be written back
  * to a system the config pushes to, sync/writeback.ts, as a load does with the records that lost). A field the
- * system holds what it can of (one of the golden record's addresses in a one-address system: `behindFields`) is not
+ * system holds what it can of (one of the golden record's addresses, emails or phones in a system with one place
+ * for it: `behindFields`) is not
  * behind. Repair applies the export as the
  * events the hub should have received: extra and differing records go through the matcher as updates (survivorship
  * decides, and the sync relay sends the outcome to the systems that lack it), missing ones are deletes (they leave
@@ -112,8 +113,8 @@ const recordField = (field: string): string =>
 /**
  * The fields of the golden record a system's record lacks: those that differ (`differingFields`) except where the
  * system holds what it can of the golden value (sync/changes.ts `holdsSent`, the sync's own reading of what a system
- * holds after the hub wrote it: HubSpot's contact and Odoo's partner have one address, and holding one of the golden
- * addresses is holding what they can). A field the system cannot hold is no drift: a repair would send it again on
+ * holds after the hub wrote it: HubSpot's contact and Odoo's partner have one address, HubSpot's one email and a
+ * phone and a mobile, and holding some of the golden ones is holding what they can). A field the system cannot hold is no drift: a repair would send it again on
  * every run, and the system would drop it again.
  */
 export function behindFields(held: CustomerPartyMaster, golden: CustomerPartyMaster): string[] {

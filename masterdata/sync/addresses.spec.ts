@@ -195,7 +195,22 @@ describe('addresses of several uses in the sync', () => {
     expect(holdsSent('addresses', [billing, shipping], sentList)).toBe(true);
     expect(holdsSent('addresses', [address('MAILING', 'Neuer Wall 9')], sentList)).toBe(false);
     expect(holdsSent('addresses', [], sentList)).toBe(false);
-    expect(holdsSent('phones', [{ number: '+491' }], [{ number: '+491' }, { number: '+492' }])).toBe(false);
+  });
+
+  it('holdsSent: some of the emails or phones sent is what a system with fewer places holds; another is not', () => {
+    const phones = [{ number: '+491' }, { number: '+492' }];
+    expect(holdsSent('phones', [{ number: '+491' }], phones)).toBe(true);
+    expect(holdsSent('phones', [{ number: '+493' }], phones)).toBe(false);
+    expect(holdsSent('phones', [], phones)).toBe(false);
+    const emails = [{ address: 'a@example.org' }, { address: 'b@example.org' }];
+    expect(holdsSent('emails', [{ address: 'B@example.org ' }], emails)).toBe(true);
+    expect(holdsSent('emails', [{ address: 'b@example.org' }, { address: 'c@example.org' }], emails)).toBe(
+      false,
+    );
+    // The name: given and family name, what every system holds of the title, middle name and names sent.
+    const sentName = { title: 'Dr.', givenName: 'Ada', middleName: 'Augusta', familyName: 'Lovelace' };
+    expect(holdsSent('person', { givenName: 'Ada', familyName: 'Lovelace' }, sentName)).toBe(true);
+    expect(holdsSent('person', { givenName: 'Ada', familyName: 'King' }, sentName)).toBe(false);
   });
 
   it('heldView: a one-address record holding one of the sent addresses is no write still on its way', () => {

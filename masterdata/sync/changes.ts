@@ -81,18 +81,28 @@ export function contentKey(field: string, value: unknown): string {
   }
 }
 
+/** One list item's content, per list field the hub sends: a phone's number, an email's address, an address's lines. */
+const ITEM_CONTENT: Record<string, (item: Item) => string | null> = {
+  phones: (p) => lower(p.number),
+  emails: (e) => lower(e.address),
+  addresses: addressContent,
+};
+
 /**
- * Whether a system's value of a field is what it can hold of a value the hub sent there: the same content, or for
- * addresses, the golden record's several uses, some of them (HubSpot's contact and Odoo's partner hold one address:
- * the sinks write the one they have a place for, and it comes back under the system's own use): every address it
- * holds is one of those sent, and it holds one when any was sent. The price: for a system that stamps nothing, a
- * person deleting one of the sent addresses there is taken for the echo (Salesforce, which holds two, stamps).
+ * Whether a system's value of a field is what it can hold of a value the hub sent there: the same content, or for a
+ * list (addresses, emails, phones), some of the items sent. HubSpot's contact and Odoo's partner hold one address,
+ * HubSpot one email and a phone and a mobile: the sinks write the items they have a place for, and those come back
+ * under the system's own use. So: every item it holds is one of those sent, and it holds one when any was sent. The
+ * name (`person`) is compared whole by `contentKey` (given and family name, which every system holds). The price:
+ * for a system that stamps nothing, a person deleting one of the sent items there is taken for the echo
+ * (Salesforce, which holds two addresses, stamps).
  */
 export function holdsSent(field: string, held: unknown, sent: unknown): boolean {
   if (contentKey(field, held) === contentKey(field, sent)) return true;
-  if (field !== 'addresses' || !Array.isArray(held) || !Array.isArray(sent)) return false;
-  const sentContents = new Set((sent as Item[]).map(addressContent));
-  return held.length > 0 && (held as Item[]).every((a) => sentContents.has(addressContent(a)));
+  const content = ITEM_CONTENT[field];
+  if (!content || !Array.isArray(held) || !Array.isArray(sent)) return false;
+  const sentContents = new Set((sent as Item[]).map(content));
+  return held.length > 0 && (held as Item[]).every((item) => sentContents.has(content(item)));
 }
 
 const iso = (value: unknown): string | null => {
@@ -318,8 +328,7 @@ export function classify(
     fields.length > 0 &&
     fields.every(
       (f) =>
-        sent.fields.includes(f) &&
-        (sameValue(sent.vals[f], next[f]) || (f === 'addresses' && holdsSent(f, next[f], sent.vals[f]))),
+        sent.fields.includes(f) && (sameValue(sent.vals[f], next[f]) || holdsSent(f, next[f], sent.vals[f])),
     )
   )
     by = 'fingerprint';

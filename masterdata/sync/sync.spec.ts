@@ -338,6 +338,25 @@ describe('the echo rule', () => {
         systems.odoo,
       ).kind,
     ).toBe('edit');
+    // What a system with fewer places holds of what was sent comes back as the echo too: one of two emails, the
+    // name without its title and middle name.
+    const twoEmails = [
+      ...newEmail.emails,
+      { address: 'grace.home@example.org', use: 'home', primary: false },
+    ];
+    const sentMore = {
+      fields: ['emails', 'person'],
+      vals: {
+        emails: twoEmails,
+        person: { title: 'Rear Admiral', givenName: 'Grace', middleName: 'Brewster', familyName: 'Hopper' },
+      },
+    };
+    const held = event(
+      'odoo',
+      { ...newEmail, person: { title: null, givenName: 'Grace', middleName: null, familyName: 'Hopper' } },
+      ['emails', 'person'],
+    );
+    expect([classify(held, odooPrevious, sentMore, systems.odoo).kind]).toEqual(['echo']);
     // Without fingerprints for the system, only stamps count.
     expect(classify(event('salesforce', newEmail, ['emails']), previous, sent, systems.salesforce).kind).toBe(
       'edit',
