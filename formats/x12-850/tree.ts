@@ -112,6 +112,8 @@ export interface X12PurchaseOrderTree {
   itd: Itd[];
   fob: Fob[];
   pkg: Pkg[];
+  /** PO4s sent in the heading, before the first PO1 (a PO1 loop's are its line's `packaging`). */
+  packaging: Po4Node[];
   lines: X12PurchaseOrderLine[];
   summary?: Fields<'lineCount' | 'hashTotal'>;
   otherSegments: X12Segment[];
@@ -137,6 +139,7 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
     itd: [],
     fob: [],
     pkg: [],
+    packaging: [],
     lines: [],
     otherSegments: [],
   } as Omit<X12PurchaseOrderTree, 'beg'> & { beg?: X12PurchaseOrderTree['beg'] };
@@ -306,6 +309,9 @@ function addDetail(
     case 'FOB':
       owner.fob.push(pick(segment, fobFields));
       return;
+    case 'PO4':
+      owner.packaging.push(check.po4(segment));
+      return;
     case 'PKG':
       owner.pkg.push(
         pick(segment, { descriptionType: 1, characteristic: 2, agency: 3, code: 4, description: 5 }),
@@ -328,9 +334,6 @@ function addDetail(
     switch (segment.tag) {
       case 'PID':
         line.descriptions.push(pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }));
-        return;
-      case 'PO4':
-        line.packaging.push(check.po4(segment));
         return;
       case 'SCH':
         check.decimal(segment, 1, true);

@@ -269,6 +269,22 @@ describe('X12 850 PO4 physical details', () => {
       innerPack: '2',
     });
   });
+
+  it('keeps every PO4 of a PO1 loop (x12.line.<n>.PO4, then .PO4.2…) and those of the heading (x12.PO4)', async () => {
+    const [o] = await orders('po4-several-and-heading.edi');
+    const po4 = (key: string) => JSON.parse(o.extensions[key] ?? 'null');
+    expect(po4('x12.PO4')).toEqual({ pack: '48', weight: 'G 400 LB' });
+    expect(po4('x12.line.1.PO4')).toEqual({
+      pack: '1',
+      size: '10',
+      unit: 'EA',
+      packaging: 'CTN90',
+      weight: '10.5 KG',
+    });
+    expect(po4('x12.line.1.PO4.2')).toEqual({ pack: '6', size: '1', unit: 'EA', packaging: 'BOX25' });
+    expect(po4('x12.line.2.PO4')).toEqual({ pack: '12', size: '300', unit: 'ML', packaging: 'CTN' });
+    expect(po4('x12.line.2.PO4.2')).toBeNull();
+  });
 });
 
 describe('EDIFACT ORDERS currency', () => {
