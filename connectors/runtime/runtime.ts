@@ -687,16 +687,24 @@ export class ConnectorRuntime {
         byTopic.set(p.topic, list);
       }
       // A partition the topic does not have is refused: the group's seek skipped it without a word, and the answer
-      // said "offsets set" for an offset set nowhere.
+      // said "offsets set" for an offset set nowhere. So is an offset past the partition's end (KIP-875: a sink's
+      // offsets are its consumer group's, the next offset to read, at most the end): the sink's consumer would find
+      // it out of range at resume and start over by its reset policy, not where it was told.
       const checked = new Set([...byTopic.keys(), ...resets.map((r) => r.topic)]);
       for (const topic of checked) {
         const offsets = [...(byTopic.get(topic) ?? []), ...resets.filter((r) => r.topic === topic)];
-        const partitions = (await admin.topicOffsets(topic)).map((t) => t.partition);
-        const absent = offsets.find((o) => !partitions.includes(o.partition));
+        const ends = new Map((await admin.topicOffsets(topic)).map((t) => [t.partition, BigInt(t.high)]));
+        const absent = offsets.find((o) => !ends.has(o.partition));
         if (absent)
           throw new FieldError(
             `${absent.at}.partition.partition`,
-            `${topic} has no partition ${absent.partition} (it has ${partitions.length}: 0 to ${partitions.length - 1})`,
+            `${topic} has no partition ${absent.partition} (it has ${ends.size}: 0 to ${ends.size - 1})`,
+          );
+        const past = byTopic.get(topic)?.find((o) => BigInt(o.offset) > (ends.get(o.partition) ?? 0n));
+        if (past)
+          throw new FieldError(
+            `${past.at}.offset.offset`,
+            `${topic} partition ${past.partition} ends at offset ${ends.get(past.partition)}: offset ${past.offset} is past its end (the next offset to read is at most the end)`,
           );
       }
       if (resets.length > 0) {

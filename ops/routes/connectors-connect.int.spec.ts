@@ -217,6 +217,20 @@ describe("Kafka Connect's REST calls against the hub", () => {
     });
     expect(absent.status).toBe(400);
     expect(absent.body.error).toMatch(/canonical\.customer has no partition 99 \(it has \d+: 0 to \d+\)/);
+    // So is an offset past the partition's end (KIP-875: a consumer group's offset, the next to read): the sink
+    // would find it out of range at resume and start over elsewhere.
+    const pastEnd = await call('PATCH', '/connectors/{name}/offsets', `/connectors/${names.sink}/offsets`, {
+      offsets: [
+        {
+          partition: { kafka_topic: 'canonical.customer', kafka_partition: 0 },
+          offset: { kafka_offset: 2 ** 50 },
+        },
+      ],
+    });
+    expect(pastEnd.status).toBe(400);
+    expect(pastEnd.body.error).toMatch(
+      /offsets\[0\]\.offset\.offset: canonical\.customer partition 0 ends at offset \d+: offset 1125899906842624 is past its end/,
+    );
     const read = await call('GET', '/connectors/{name}/offsets', `/connectors/${names.sink}/offsets`);
     expect(read.body.offsets).toContainEqual({
       partition: {

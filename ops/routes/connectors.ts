@@ -599,7 +599,7 @@ export function registerConnectorRoutes(admin: AdminApi, runtime: ConnectorRunti
         200: { description: 'Set.', schema: z.object({ message: z.string() }) },
         400: {
           description:
-            'An entry is invalid, or an offset one the connector type cannot resume from: `details` names it (`offsets[0].offset`) and its partition.',
+            "An entry is invalid, an offset one the connector type cannot resume from, or a sink's offset past its partition's end: `details` names it (`offsets[0].offset`) and its partition.",
         },
         409: { description: 'The connector is not STOPPED.' },
         ...notFound,
