@@ -100,7 +100,8 @@ export interface MatchItem {
    * When the system's change reached the hub (ISO 8601), kept as the record's `received_at`, sync health's "last
    * received": the event's Kafka record time on `canonical.customer` (when it reached the bus, not when the matcher
    * handled it); absent, now (a file load, a reconcile's repair: the hub reads the export now); null, not received
-   * (a rematch: the record's stays). A stored record's only moves forward (a replay of older events).
+   * (a rematch: the record's stays). A stored record's only moves forward (a replay of older events); an unchanged
+   * record's moves too when given (an event sent again reached the bus).
    */
   receivedAt?: string | null;
 }
@@ -918,6 +919,20 @@ export class MasterDataStore {
       }
       todo.push({ ...p, old });
     }
+    // An unchanged record sent again reached the bus all the same: its time there is the record's last received
+    // (sync health), the latest kept. Bus events only (a load's or repair's records stamp nothing unchanged).
+    const resent = prepared.filter(
+      (p) => results.get(p.key)?.outcome === 'unchanged' && typeof p.receivedAt === 'string',
+    );
+    if (resent.length > 0)
+      await this.#prepared(
+        client,
+        'received-unchanged',
+        `update ${this.#q}.source_record sr set received_at = x.r
+           from unnest($1::bigint[], $2::timestamptz[]) as x(rec, r)
+          where sr.rec = x.rec and (sr.received_at is null or sr.received_at < x.r)`,
+        [resent.map((p) => existing.get(p.key)?.rec), resent.map((p) => p.receivedAt)],
+      );
     if (todo.length === 0) return prepared.map((p) => results.get(p.key) as UpsertResult);
 
     const stopped = new Set(

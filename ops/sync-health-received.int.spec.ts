@@ -2,7 +2,8 @@
  * Sync health's "last received" on a real broker and PostgreSQL: when a system's change reached the bus (its Kafka
  * record's timestamp), not when the hub handled it. Events published with old record timestamps (a backlog caught up
  * after a restart) are reported with those times, by the running matcher and, after a restart, from the master data;
- * a replay of older events does not move it back, and neither does a rematch. The evaluator's trial: HubSpot showed
+ * a replay of older events does not move it back, and neither does a rematch; an unchanged record sent again moves
+ * it (it reached the bus). The evaluator's trial: HubSpot showed
  * "last received 03:40:24" (the hub's restart) while its last record on canonical.customer was from 03:27:24.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,7 @@ describe('sync health: last received', () => {
     const now = Date.now();
     const first = now - 60 * 60_000;
     const last = now - 40 * 60_000;
+    const resentAt = now - 5 * 60_000;
     const matcher = await startCustomerMatcher({ bus, store, groupId, topic, fromBeginning: true });
     const health = (m: CustomerMatcher): Promise<SyncHealth> =>
       syncHealth({
@@ -115,6 +117,13 @@ describe('sync health: last received', () => {
       expect(await store.sourceRecord('hubspot', '502')).toMatchObject({
         organizationName: 'Bäckerei Schulz & Söhne',
       });
+
+      // The same record sent again, unchanged, five minutes ago: it reached the bus, so it is the last received,
+      // for the running matcher and (below) in the master data after a restart.
+      const unchangedBefore = matcher.counts.unchanged;
+      await publishAt([[change('501', 'Kanzlei Weber'), resentAt]]);
+      await waitFor('the resend handled', () => matcher.counts.unchanged > unchangedBefore, 60_000);
+      expect(matcher.received.get('hubspot')?.lastAt).toBe(new Date(resentAt).toISOString());
     } finally {
       await matcher.stop();
       await producer.disconnect();
@@ -126,8 +135,8 @@ describe('sync health: last received', () => {
       handledRecordTimes: new Map(),
       startedAt: Date.now(),
     } as unknown as CustomerMatcher;
-    expect(await inbound(restarted)).toBe(new Date(last).toISOString());
+    expect(await inbound(restarted)).toBe(new Date(resentAt).toISOString());
     await rematch(store, { again: true });
-    expect(await inbound(restarted)).toBe(new Date(last).toISOString());
+    expect(await inbound(restarted)).toBe(new Date(resentAt).toISOString());
   }, 120_000);
 });

@@ -228,7 +228,7 @@ const syncMetrics = {
   }),
   lastReceived: gauge({
     name: 'eai_sync_last_received_timestamp_seconds',
-    help: "Unix time the last customer change received from a system reached the bus (its Kafka record's timestamp on canonical.customer; a file load's or repair's, when it ran), not when the hub handled it: a hub restart or a backlog caught up does not move it, a replay of older changes does not move it back.",
+    help: "Unix time the last customer event received from a system (a change, or a record sent again unchanged) reached the bus (its Kafka record's timestamp on canonical.customer; a file load's or repair's, when it ran), not when the hub handled it: a hub restart or a backlog caught up does not move it, a replay of older changes does not move it back.",
     labelNames: ['system'],
   }),
   lastSent: gauge({

@@ -55,7 +55,7 @@ const systemSchema = z.object({
       .string()
       .nullable()
       .describe(
-        "When the last customer change received from it reached the bus (its Kafka record's timestamp, ISO 8601), not when the hub handled it; the latest, so a replay of older changes does not move it back.",
+        "When the last customer event received from it (a change, or a record sent again unchanged) reached the bus (its Kafka record's timestamp, ISO 8601), not when the hub handled it; the latest, so a replay of older changes does not move it back.",
       ),
     eventsSinceStart: z.number().int(),
     records: z
