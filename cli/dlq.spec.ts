@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
-import { depthsText, entryLine, noMatchText, timeOption } from './commands/dlq.ts';
+import { depthsText, entryLine, noMatchText } from './commands/dlq.ts';
+import { timeOption } from './options.ts';
 
 describe('eai dlq ls without a topic', () => {
   it('says its number is offsets, at most the letters (transaction markers take offsets too), not a count of letters', () => {

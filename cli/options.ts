@@ -8,6 +8,25 @@ export function positiveInteger(value: string, name: string): number {
   return Number(value);
 }
 
+const AGE_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A --since / --until as an ISO 8601 time: an ISO date or date-time as given, or an age before now (`30m`, `24h`,
+ * `7d`), as operators ask "what failed in the last hour".
+ */
+export function timeOption(value: string | undefined, flag: string, now = Date.now()): string | undefined {
+  if (value === undefined) return undefined;
+  const age = /^(\d+)([smhd])$/.exec(value.trim());
+  if (age) return new Date(now - Number(age[1]) * (AGE_UNITS[age[2] as string] as number)).toISOString();
+  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) {
+    const at = new Date(value.trim());
+    if (!Number.isNaN(at.getTime())) return at.toISOString();
+  }
+  throw new ConfigError(
+    `${flag} ${value}: not a time; give an ISO 8601 date or time (2026-12-06, 2026-12-06T09:30:00Z) or an age before now (30m, 24h, 7d)`,
+  );
+}
+
 /** A commander parser for a whole-number option within bounds (`--port`), refused with one line naming it. */
 export function wholeNumber(flag: string, min: number, max: number) {
   return (value: string): number => {

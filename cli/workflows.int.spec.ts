@@ -81,6 +81,32 @@ describe('eai workflows', () => {
     expect(zero.stderr).toBe('eai: --limit must be a positive integer\n');
   });
 
+  it('ls --since / --until: the instances started in that time, as an ISO time or an age; a time that is none is refused', async () => {
+    const all = JSON.parse((await eai('ls', '--json')).stdout) as Array<{ id: string; startedAt: string }>;
+    const newer = all.find((i) => i.id === newerId)!;
+    // The older one ended before the newer one started: the newer one's start splits them.
+    const since = await eai('ls', '--since', newer.startedAt, '--json');
+    expect(since.code, since.stderr).toBe(0);
+    expect((JSON.parse(since.stdout) as Array<{ id: string }>).map((i) => i.id)).toEqual([newerId]);
+    const until = await eai('ls', '--until', newer.startedAt, '--json');
+    expect((JSON.parse(until.stdout) as Array<{ id: string }>).map((i) => i.id)).toEqual([id]);
+    const age = await eai('ls', '--since', '1h', '--json');
+    expect((JSON.parse(age.stdout) as Array<{ id: string }>).map((i) => i.id)).toEqual([newerId, id]);
+    const none = await eai('ls', '--until', '1d');
+    expect([none.code, none.stdout.trim()]).toEqual([0, 'no workflows']);
+    const bad = await eai('ls', '--since', 'yesterday');
+    expect([bad.code, bad.stderr]).toEqual([
+      1,
+      'eai: --since yesterday: not a time; give an ISO 8601 date or time (2026-12-06, 2026-12-06T09:30:00Z) or an age before now (30m, 24h, 7d)\n',
+    ]);
+    // The hub refuses a time that is none too, rather than ignoring it and listing everything.
+    const rest = await fetch(`${hub.url}/workflows?since=yesterday`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(rest.status).toBe(400);
+    expect(await rest.text()).toMatch(/since/);
+  });
+
   it('an action the instance cannot take fails with one line naming the reason', async () => {
     const cancel = await eai('cancel', id);
     expect(cancel.code).toBe(1);

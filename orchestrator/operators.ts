@@ -168,13 +168,14 @@ const DBOS_STATUSES: Record<OperatorStatus, WorkflowStatusString[]> = {
 const LIST_PAGE = 500;
 
 /**
- * Instances, newest first, filtered by type and operator status. The status is partly the instance's own report
+ * Instances, newest first, filtered by type, operator status and when they started (`since` at or after, `until`
+ * before; ISO 8601). The status is partly the instance's own report
  * (WAITING, PARKED), known only after the join: DBOS is read page by page, narrowed to the DBOS statuses the asked
  * one can come from, until `limit` instances match or none is left, so `--status PARKED` finds a parked instance
  * behind any number of newer ones.
  */
 export async function listInstances(
-  filter: { type?: string; status?: OperatorStatus; limit?: number } = {},
+  filter: { type?: string; status?: OperatorStatus; since?: string; until?: string; limit?: number } = {},
 ): Promise<InstanceSummary[]> {
   const limit = filter.limit ?? 100;
   const found = new Map<string, InstanceSummary>();
@@ -182,6 +183,9 @@ export async function listInstances(
     const workflows = await DBOS.listWorkflows({
       workflow_id_prefix: filter.type ? `${filter.type}:` : undefined,
       status: filter.status ? DBOS_STATUSES[filter.status] : undefined,
+      // DBOS compares its start time (ms) inclusively at both ends: `until` is exclusive, as `eai dlq ls --until`.
+      startTime: filter.since,
+      endTime: filter.until ? new Date(Date.parse(filter.until) - 1).toISOString() : undefined,
       sortDesc: true,
       limit: filter.status ? LIST_PAGE : limit,
       offset,

@@ -18,7 +18,7 @@ import { deadLetterOwners } from '../../connectors/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { connectBus } from '../endpoints.ts';
 import { callHub, HubError, type HubTarget, hubOptions } from '../hub-client.ts';
-import { positiveInteger } from '../options.ts';
+import { positiveInteger, timeOption } from '../options.ts';
 import { printResult } from '../output.ts';
 
 /**
@@ -36,25 +36,6 @@ interface FilterOptions {
   grep?: string;
   since?: string;
   until?: string;
-}
-
-const AGE_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/**
- * A --since / --until as an ISO 8601 time: an ISO date or date-time as given, or an age before now (`30m`, `24h`,
- * `7d`), as operators ask "what failed in the last hour".
- */
-export function timeOption(value: string | undefined, flag: string, now = Date.now()): string | undefined {
-  if (value === undefined) return undefined;
-  const age = /^(\d+)([smhd])$/.exec(value.trim());
-  if (age) return new Date(now - Number(age[1]) * (AGE_UNITS[age[2] as string] as number)).toISOString();
-  if (/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) {
-    const at = new Date(value.trim());
-    if (!Number.isNaN(at.getTime())) return at.toISOString();
-  }
-  throw new ConfigError(
-    `${flag} ${value}: not a time; give an ISO 8601 date or time (2026-12-06, 2026-12-06T09:30:00Z) or an age before now (30m, 24h, 7d)`,
-  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../lib/errors.ts';
 import { callHub, type HubTarget, hubOptions } from '../hub-client.ts';
-import { positiveInteger } from '../options.ts';
+import { positiveInteger, timeOption } from '../options.ts';
 import { printResult } from '../output.ts';
 
 type Options = HubTarget & { json?: boolean };
@@ -187,18 +187,28 @@ export function registerWorkflowsCommand(program: Command): void {
       'RUNNING, WAITING, COMPENSATING, PARKED, COMPLETED, COMPENSATED, CANCELLED, FAILED',
     )
     .option('--type <type>', 'e.g. order-to-delivery')
+    .option('--since <time>', 'started at or after (ISO 8601, or an age: 30m, 24h, 7d)')
+    .option('--until <time>', 'started before (ISO 8601, or an age: 30m, 24h, 7d)')
     .option('--limit <n>', 'at most n instances, the newest (the hub answers up to 1000)', '100')
-    .action(async (options: Options & { status?: string; type?: string; limit: string }) => {
-      const query = new URLSearchParams();
-      if (options.status) query.set('status', options.status.toUpperCase());
-      if (options.type) query.set('type', options.type);
-      query.set('limit', String(positiveInteger(options.limit, '--limit')));
-      const { body } = await callHub(options, 'GET', `/workflows?${query}`);
-      const list = body as Instance[];
-      printResult(!!options.json, list, () =>
-        list.length ? list.map(instanceLine).join('\n') : 'no workflows',
-      );
-    });
+    .action(
+      async (
+        options: Options & { status?: string; type?: string; since?: string; until?: string; limit: string },
+      ) => {
+        const query = new URLSearchParams();
+        if (options.status) query.set('status', options.status.toUpperCase());
+        if (options.type) query.set('type', options.type);
+        const since = timeOption(options.since, '--since');
+        const until = timeOption(options.until, '--until');
+        if (since) query.set('since', since);
+        if (until) query.set('until', until);
+        query.set('limit', String(positiveInteger(options.limit, '--limit')));
+        const { body } = await callHub(options, 'GET', `/workflows?${query}`);
+        const list = body as Instance[];
+        printResult(!!options.json, list, () =>
+          list.length ? list.map(instanceLine).join('\n') : 'no workflows',
+        );
+      },
+    );
 
   sub('show', 'one instance: its timeline of steps, events in and commands out, and errors')
     .argument('<id>')

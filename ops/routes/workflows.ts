@@ -117,11 +117,19 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       query: z.object({
         type: z.string().min(1).optional().describe('Only this workflow type.'),
         status: z.enum(statuses).optional().describe('Only instances in this status.'),
+        since: z.iso
+          .datetime({ offset: true })
+          .optional()
+          .describe('Only instances started at or after this time (ISO 8601).'),
+        until: z.iso
+          .datetime({ offset: true })
+          .optional()
+          .describe('Only instances started before this time (ISO 8601).'),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
       }),
       responses: {
         200: { description: 'The instances.', schema: z.array(summarySchema) },
-        400: { description: 'A status or type no definition has.' },
+        400: { description: 'A status or type no definition has, or a time that is not ISO 8601.' },
       },
     },
     async ({ query }) => {
