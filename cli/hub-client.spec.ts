@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
+import { runEai } from '../tests/run-eai.ts';
 import { callHub, HubError } from './hub-client.ts';
 
 /** A server that is not the hub: a web page at one path, a simulator's JSON error (an object) at another. */
@@ -9,7 +10,16 @@ let url: string;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
-    if (request.url === '/empty') {
+    if (request.url?.startsWith('/workflows/order-to-delivery')) {
+      // The hub's own refusal of a signal: the instance has finished.
+      response
+        .writeHead(409, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({
+            error: 'workflow order-to-delivery:sap:1 has finished (COMPLETED): no signal is read',
+          }),
+        );
+    } else if (request.url === '/empty') {
       // A proxy's or load balancer's error in front of the hub: a status and no body.
       response.writeHead(503).end();
     } else if (request.url === '/workflows') {
@@ -109,5 +119,48 @@ describe('callHub against a hub that takes the connection and does not answer (w
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
     }
+  });
+});
+
+describe('eai --json when the hub refuses', () => {
+  it("the error line carries the hub's HTTP status and whether a retry can help, for scripts", async () => {
+    const finished = await runEai([
+      'workflows',
+      'signal',
+      'order-to-delivery:sap:1',
+      'approve-credit',
+      '--json',
+      '--url',
+      url,
+      '--token',
+      't',
+    ]);
+    expect(finished.code).toBe(1);
+    expect(JSON.parse(finished.stderr)).toEqual({
+      errors: [
+        {
+          error: 'HubError',
+          message:
+            'POST /workflows/order-to-delivery%3Asap%3A1/signals/approve-credit: 409 workflow order-to-delivery:sap:1 has finished (COMPLETED): no signal is read',
+          status: 409,
+          retriable: false,
+        },
+      ],
+    });
+    // No hub there at all: no status, and asking again may help.
+    const away = await runEai([
+      'workflows',
+      'ls',
+      '--json',
+      '--url',
+      `http://127.0.0.1:${await closedPort()}`,
+      '--token',
+      't',
+    ]);
+    expect(JSON.parse(away.stderr).errors[0]).toMatchObject({
+      error: 'HubError',
+      status: null,
+      retriable: true,
+    });
   });
 });

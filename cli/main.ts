@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.ts';
+import { HubError } from './hub-client.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -37,9 +38,12 @@ export async function main(argv: string[]): Promise<void> {
       .join(' ');
     const kind =
       error instanceof CommanderError ? 'UsageError' : error instanceof Error ? error.name : 'Error';
+    // The hub's answer by its HTTP status and whether asking again can help, so a script tells a workflow that has
+    // finished (409) from one that does not exist (404) or a hub that is away (503, none) without reading the text.
+    const hub = error instanceof HubError ? { status: error.status ?? null, retriable: error.retriable } : {};
     process.stderr.write(
       argv.includes('--json')
-        ? `${JSON.stringify({ errors: [{ error: kind, message }] })}\n`
+        ? `${JSON.stringify({ errors: [{ error: kind, message, ...hub }] })}\n`
         : `eai: ${message}\n`,
     );
     process.exit(1);
