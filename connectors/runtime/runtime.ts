@@ -57,6 +57,7 @@ import { type ConnectorDefinition, pluginConfig, validateDefinition } from './de
 import { forEachInParallel } from './in-parallel.ts';
 import type { MappingPool } from './mapping-pool.ts';
 import { remapLetter } from './redrive.ts';
+import { configScrubber, scrubbingTask, scrubError } from './secret-scrub.ts';
 import { keepRedactedSecrets, literalSecrets, literalSecretWarnings, redactConfig } from './secrets.ts';
 import { SinkHost } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
@@ -1065,6 +1066,8 @@ export class ConnectorRuntime {
       return;
     }
     const logger = this.log.child({ connector: name });
+    // What the secrets resolve to, kept out of every error the task throws (an answer that quotes the request).
+    let scrub: ((text: string) => string) | undefined;
     try {
       const plugin = this.plugins.get(definition.type);
       if (!plugin) throw new ConfigError(`unknown connector type ${definition.type}`);
@@ -1076,6 +1079,7 @@ export class ConnectorRuntime {
       const config = pluginConfig(plugin, definition, baseDir, 'stored definition', {
         outputFormat: outbound?.spec.output,
       });
+      scrub = configScrubber(definition.config, baseDir);
       const context: ConnectorContext = {
         name,
         logger,
@@ -1093,7 +1097,8 @@ export class ConnectorRuntime {
         outputFormat: outbound?.spec.output,
         // The host is made after the task (it takes it): a failed attempt reaches the host that runs this task.
         attemptFailed: (error) => {
-          if (entry.host instanceof SinkHost) entry.host.attemptFailed(error);
+          if (entry.host instanceof SinkHost)
+            entry.host.attemptFailed(scrub ? scrubError(error, scrub) : error);
         },
       };
       // A host that fails for good while it runs (a source's fenced producer, a sink's consumer crashed) fails this
@@ -1102,7 +1107,7 @@ export class ConnectorRuntime {
         if (this.running.get(name) === entry) void this.fail(name, error);
       };
       if (plugin.kind === 'source') {
-        const task = plugin.createSource!(config, context);
+        const task = scrubbingTask(plugin.createSource!(config, context), scrub);
         const stepConfig = this.stepConfig(name, definition, baseDir);
         const step = createSourceStep(stepConfig, this.options.bus, logger);
         const pool = this.options.mappingPool;
@@ -1123,7 +1128,7 @@ export class ConnectorRuntime {
           spareProducerIdleMs: this.options.spareProducerIdleMs,
         });
       } else {
-        const task = plugin.createSink!(config, context);
+        const task = scrubbingTask(plugin.createSink!(config, context), scrub);
         entry.host = new SinkHost({
           name,
           group: this.group,
@@ -1145,6 +1150,7 @@ export class ConnectorRuntime {
       entry.counters.lastError = null;
       logger.info({ type: definition.type, worker: this.workerId }, 'connector started');
     } catch (error) {
+      if (scrub) scrubError(error, scrub);
       entry.state = 'FAILED';
       entry.trace = errorMessage(error);
       entry.counters.lastError = entry.trace;

@@ -66,7 +66,7 @@ const SECRET_KEY = /secret|password|passwd|token|api[-_]?key|credential|private[
  * Whether a field holds a secret by its name, or by its parent's: the `value` of an auth header (`authHeader: {name,
  * value}`) is the credential, though `value` says nothing.
  */
-function isSecretField(key: string, parent: string): boolean {
+export function isSecretField(key: string, parent: string): boolean {
   return SECRET_KEY.test(key) || (key === 'value' && /auth/i.test(parent));
 }
 

@@ -1,0 +1,102 @@
+import { hasReference, isSecretField, REDACTED, resolveSecrets } from './secrets.ts';
+
+/**
+ * A task's errors leave it for its status (`lastError`, `retrying`), its dead letters' headers on Kafka, receipts and
+ * logs. A target that quotes the request in its error answer (an echo of the Authorization header, a 401 naming the
+ * API key it refused, a form body with the client secret) would put the secret there: so every error a task throws
+ * has the values its config's secrets resolved to replaced by `[redacted]` before the runtime sees it.
+ */
+
+/** Shorter values are left alone: a scrub of a 3-letter "secret" would blank out words of every message. */
+const MIN_SECRET_CHARS = 4;
+
+/**
+ * The values the secret fields of a written config stand for (as `redactConfig` reads them: password, token, apiKey,
+ * an auth header's value): each field's value resolved, and each reference in it on its own (the token of
+ * `Bearer ${env:TOKEN}`, which a target may quote without its scheme).
+ */
+export function secretValues(written: unknown, baseDir: string, key = '', parent = ''): string[] {
+  if (typeof written === 'string') {
+    if (!isSecretField(key, parent)) return [];
+    const values = [tryResolve(written, baseDir)];
+    if (hasReference(written))
+      for (const [reference] of written.matchAll(/\$\{(?:env|file):[^}]+\}/g))
+        values.push(tryResolve(reference, baseDir));
+    return values.filter((v): v is string => v !== undefined && v.trim().length >= MIN_SECRET_CHARS);
+  }
+  if (Array.isArray(written)) return written.flatMap((v) => secretValues(v, baseDir, key, parent));
+  if (written && typeof written === 'object')
+    return Object.entries(written).flatMap(([k, v]) => secretValues(v, baseDir, k, key));
+  return [];
+}
+
+function tryResolve(value: string, baseDir: string): string | undefined {
+  try {
+    return resolveSecrets(value, baseDir) as string;
+  } catch {
+    return undefined; // Unresolved: the task cannot have started with it.
+  }
+}
+
+/** Replaces each value, as written and as a target may quote it (JSON-escaped, URL-encoded), by `[redacted]`. */
+export function secretScrubber(values: readonly string[]): (text: string) => string {
+  const forms = new Set<string>();
+  for (const value of values) {
+    forms.add(value);
+    forms.add(JSON.stringify(value).slice(1, -1));
+    forms.add(encodeURIComponent(value));
+    forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+  }
+  // Longest first: a secret that holds another one is replaced whole.
+  const ordered = [...forms].filter((f) => f.length >= MIN_SECRET_CHARS).sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((out, form) => out.replaceAll(form, REDACTED), text);
+}
+
+/** The error with its message, stack, quoted answer (`responseBody`) and causes scrubbed, in place (its class kept). */
+export function scrubError(error: unknown, scrub: (text: string) => string, depth = 0): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? scrub(error) : error;
+  error.message = scrub(error.message);
+  if (error.stack) error.stack = scrub(error.stack);
+  const answer = error as Error & { responseBody?: unknown };
+  if (typeof answer.responseBody === 'string') {
+    try {
+      answer.responseBody = scrub(answer.responseBody);
+    } catch {
+      // A read-only property: the message, which quotes it, is scrubbed.
+    }
+  }
+  if (depth < 5 && error.cause !== undefined) scrubError(error.cause, scrub, depth + 1);
+  return error;
+}
+
+/**
+ * The task as the runtime holds it: every method's error (thrown, or a rejected promise) scrubbed of the secrets'
+ * values; everything else as the task has it. Without secrets the task itself.
+ */
+export function scrubbingTask<T extends object>(task: T, scrub: ((text: string) => string) | undefined): T {
+  if (!scrub) return task;
+  const fail = (error: unknown): never => {
+    throw scrubError(error, scrub);
+  };
+  return new Proxy(task, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        let result: unknown;
+        try {
+          result = value.apply(target, args);
+        } catch (error) {
+          return fail(error);
+        }
+        return result instanceof Promise ? result.catch(fail) : result;
+      };
+    },
+  });
+}
+
+/** A scrubber of a written config's secrets, or undefined when it has none. */
+export function configScrubber(written: unknown, baseDir: string): ((text: string) => string) | undefined {
+  const values = secretValues(written, baseDir);
+  return values.length > 0 ? secretScrubber(values) : undefined;
+}
