@@ -16,6 +16,27 @@ function capture() {
 const flushed = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('a failure repeated in a loop', () => {
+  it("logs the error without the answer body it quotes (a target's 503 that echoes a customer's name and email)", async () => {
+    const { lines, log } = capture();
+    const poll = new RepeatedFailure(log, {
+      failed: 'source poll failed',
+      healed: 'source poll works again',
+      everyMs: 0,
+    });
+    const echo = new Error(
+      'polling res.partner failed, tried again shortly: odoo: POST /json/2/res.partner/search_read answered HTTP 503: {"record":{"name":"Jane Roe","email":"jane.roe@example.com"}}',
+    );
+    poll.failed(echo);
+    poll.failed(echo);
+    poll.healed();
+    await flushed();
+    expect(lines).toHaveLength(3);
+    expect(lines[0]!.error).toBe(
+      'polling res.partner failed, tried again shortly: odoo: POST /json/2/res.partner/search_read answered HTTP 503: (answer body left out)',
+    );
+    expect(JSON.stringify(lines)).not.toMatch(/Jane|jane\.roe/);
+  });
+
   it('logs when it starts, at most once a minute while it lasts with the count and the first error, once when it heals', async () => {
     const { lines, log } = capture();
     let now = Date.parse('2026-12-02T08:00:00.000Z');

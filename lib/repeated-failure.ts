@@ -1,4 +1,4 @@
-import { errorMessage } from './errors.ts';
+import { logSafeMessage } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 /** How often a failure that goes on is logged again, at most (with how many times it failed meanwhile). */
@@ -53,7 +53,8 @@ export class RepeatedFailure {
   /** One more failure: logged if it is the first, or if the last line is `everyMs` old. */
   failed(error: unknown): void {
     const now = this.#options.now();
-    const message = errorMessage(error);
+    // Without the answer body a message quotes: a target's error answer may echo a customer's record.
+    const message = logSafeMessage(error);
     this.#failures += 1;
     if (this.#since === null) {
       this.#since = now;

@@ -427,6 +427,35 @@ describe('poll source with a scripted system', () => {
       expect(logs.filter((l) => l.msg === 'page fetch failed, retrying')).toHaveLength(4);
     });
 
+    it("logs a failed page's retries without the answer body it quotes (a record's name and email)", async () => {
+      server = await startScriptedServer((_req, res) =>
+        res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end(
+            '{"error":"lock timeout on res.partner","record":{"name":"Jane Roe","email":"jane.roe@example.com"}}',
+          ),
+      );
+      const { context, logs } = createTestContext('poll-source');
+      const task = createPollSource(
+        {
+          config: pollSourceConfig.parse({
+            entity: 'res.partner',
+            intervalMs: 100,
+            retry: { retries: 1, initialDelayMs: 10, maxDelayMs: 20 },
+          }),
+          fetchPage: httpFetchPage(server.url),
+        },
+        context,
+      );
+      await task.start(new Map());
+      await task.poll().catch(() => []);
+      await task.poll().catch(() => []);
+      const lines = logs.filter((l) => /page fetch failed|polling paused/.test(String(l.msg)));
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(String(lines[0]!.reason)).toMatch(/GET \/changes answered HTTP 503/);
+      expect(JSON.stringify(lines)).not.toMatch(/jane|Roe/i);
+    });
+
     it('answers [] while the system keeps failing, and ends its wait when the context aborts', async () => {
       server = await startScriptedServer((_req, res) => res.writeHead(503, { 'retry-after': '30' }).end());
       const { task, context } = source(httpFetchPage(server.url));

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage, isRetriable, NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import {
+  errorMessage,
+  isRetriable,
+  logSafeMessage,
+  NonRetriableError,
+  RetriableError,
+} from '../../lib/errors.ts';
 import { withRetry } from '../../lib/retry.ts';
 import type { CommitOutcome, ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import {
@@ -199,7 +205,7 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
         // source logs once a minute), the retries of every later poll are at debug: they were 4 warnings a poll, 8 a
         // minute per entity for as long as the system was down.
         onRetry: (error, attempt) => {
-          const line = { attempt, reason: errorMessage(error), page };
+          const line = { attempt, reason: logSafeMessage(error), page };
           if (paused) log.debug(line, 'page fetch failed, retrying');
           else log.warn(line, 'page fetch failed, retrying');
         },
@@ -209,7 +215,7 @@ export function createPollSource(options: PollSourceOptions, context: ConnectorC
       if (!isRetriable(error)) throw error;
       const asked = (error as { retryAfterMs?: number }).retryAfterMs ?? 0;
       retryAt = Date.now() + Math.max(asked, config.retry.maxDelayMs);
-      log.debug({ reason: errorMessage(error), until: new Date(retryAt).toISOString() }, 'polling paused');
+      log.debug({ reason: logSafeMessage(error), until: new Date(retryAt).toISOString() }, 'polling paused');
       // Said by every poll until a page is read again, so that the connector's status (lastError), its log and sync
       // health say the system is failing; before, the source answered [] and looked healthy while the system was down.
       paused = new RetriableError(
