@@ -99,6 +99,16 @@ describe('the orchestrator role from the environment and flags', () => {
     );
     expect(refusal({ EAI_ORCHESTRATOR_DATABASE: 'Bad-Name' })).toMatch(/^EAI_ORCHESTRATOR_DATABASE: /);
     expect(refusal({ EAI_ORCHESTRATOR_SAP_URL: 'sap' })).toMatch(/^EAI_ORCHESTRATOR_SAP_URL: /);
+    // fetch refuses a URL with credentials and quotes it whole: every credit check failed with the password in its
+    // error (the workflow's step, its log line); a file: or ftp: URL is no ERP the check can call.
+    const withCredentials = refusal({
+      EAI_ORCHESTRATOR_SAP_URL: 'https://rfc_user:Pa55word-77@sap.example.com',
+    });
+    expect(withCredentials).toMatch(/^EAI_ORCHESTRATOR_SAP_URL: must not hold a user or password/);
+    expect(withCredentials).not.toContain('Pa55word-77');
+    expect(refusal({ EAI_ORCHESTRATOR_SAP_URL: 'file:///etc/passwd' })).toMatch(
+      /^EAI_ORCHESTRATOR_SAP_URL: an http\(s\) URL/,
+    );
     expect(refusal({ EAI_ORCHESTRATOR_OFFSET_RESET: 'beginning' })).toMatch(
       /^EAI_ORCHESTRATOR_OFFSET_RESET: /,
     );
