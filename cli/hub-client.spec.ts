@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
-import { callHub, HubError } from './hub-client.ts';
+import { callHub, HubError, hubOnThisMachine } from './hub-client.ts';
 
 /** A server that is not the hub: a web page at one path, a simulator's JSON error (an object) at another. */
 let server: Server;
@@ -12,13 +12,11 @@ beforeAll(async () => {
   server = createServer((request, response) => {
     if (request.url?.startsWith('/workflows/order-to-delivery')) {
       // The hub's own refusal of a signal: the instance has finished.
-      response
-        .writeHead(409, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            error: 'workflow order-to-delivery:sap:1 has finished (COMPLETED): no signal is read',
-          }),
-        );
+      response.writeHead(409, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: 'workflow order-to-delivery:sap:1 has finished (COMPLETED): no signal is read',
+        }),
+      );
     } else if (request.url === '/empty') {
       // A proxy's or load balancer's error in front of the hub: a status and no body.
       response.writeHead(503).end();
@@ -162,5 +160,33 @@ describe('eai --json when the hub refuses', () => {
       status: null,
       retriable: true,
     });
+  });
+});
+
+describe('the hub URL itself (--url, EAI_URL)', () => {
+  it('refuses user:password@ in one line naming where it came from, without echoing the password', async () => {
+    const refused = await callHub(
+      { url: 'http://ops:S3cret-pw@127.0.0.1:1', token: 't' },
+      'GET',
+      '/connectors',
+    ).catch((error: Error) => error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/^--url: must not hold a user or password \(user:password@\)/);
+    expect((refused as Error).message).not.toContain('S3cret-pw');
+  });
+
+  it('says a value that is no http(s) URL is one, naming EAI_URL, not "Invalid URL" or "is it up?"', async () => {
+    vi.stubEnv('EAI_URL', 'hub.example.com:8080');
+    try {
+      for (const call of [
+        () => callHub({ token: 't' }, 'GET', '/connectors'),
+        async () => hubOnThisMachine({}),
+      ])
+        await expect(call()).rejects.toThrow(
+          /^EAI_URL: is not an http\(s\) URL of the hub, e\.g\. http:\/\/127\.0\.0\.1:8080/,
+        );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -40,9 +40,27 @@ export function hubOptions<T extends { option: (flags: string, description: stri
     .option('--token <token>', 'admin API token (default $EAI_TOKEN or $EAI_ADMIN_TOKEN)');
 }
 
-/** The hub's base URL: --url, EAI_URL, or the local default. */
+/**
+ * The hub's base URL: --url, EAI_URL, or the local default. One that is no http(s) URL, or holds user:password@
+ * (fetch refuses it and quotes it whole, password and all), is a ConfigError naming where it came from; the value is
+ * not repeated.
+ */
 export function hubBase(target: HubTarget): string {
-  return (target.url ?? process.env.EAI_URL ?? `http://127.0.0.1:${DEFAULT_OPS_PORT}`).replace(/\/$/, '');
+  const where = target.url !== undefined ? '--url' : 'EAI_URL';
+  const base = (target.url ?? process.env.EAI_URL ?? `http://127.0.0.1:${DEFAULT_OPS_PORT}`).replace(
+    /\/$/,
+    '',
+  );
+  const url = URL.parse(base);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new ConfigError(
+      `${where}: is not an http(s) URL of the hub, e.g. http://127.0.0.1:${DEFAULT_OPS_PORT} (its ops port)`,
+    );
+  if (url.username !== '' || url.password !== '')
+    throw new ConfigError(
+      `${where}: must not hold a user or password (user:password@): the hub takes an admin token, --token or EAI_TOKEN`,
+    );
+  return base;
 }
 
 /** The hub runs on this machine (a loopback address), so paths on this machine are paths on the hub's. */
