@@ -180,6 +180,23 @@ describe('a deployment file naming a mapping or a format that does not exist', (
     ]);
   });
 
+  it('says a file that is empty, only comments, or a list holds no definition, not "(root): expected object, received null"', () => {
+    const folder = mkdtempSync(join(dir, 'empty-'));
+    writeFileSync(join(folder, 'a-empty.yaml'), '');
+    writeFileSync(join(folder, 'b-comments.yaml'), '# the SAP connector, to come\n');
+    writeFileSync(join(folder, 'c-list.yaml'), '- name: c\n  type: file-sink\n');
+    const checks = checkDeployment(folder, plugins);
+    const what = 'one YAML mapping with name, type and config (docs/connectors.md)';
+    expect(checks.map((c) => c.errors)).toEqual([
+      [{ field: '', problem: `is empty or only comments: a connector file holds ${what}` }],
+      [{ field: '', problem: `is empty or only comments: a connector file holds ${what}` }],
+      [{ field: '', problem: `is a list: a connector file holds ${what}` }],
+    ]);
+    expect(checks[0]!.message).toMatch(
+      /a-empty\.yaml: is empty or only comments: a connector file holds one YAML mapping/,
+    );
+  });
+
   it("refuses an output topic keyed by anything but a canonical schema's full name, and one on a sink", () => {
     // Seen in the ops trial: `outputTopics: { SalesOrderEvent: ops.sales-order }` was taken, matched no record, and
     // the source's orders went to canonical.sales-order, which other sessions read.

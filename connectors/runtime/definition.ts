@@ -449,6 +449,18 @@ export interface DeploymentFileCheck {
   message?: string;
 }
 
+/** A file that holds no definition to check: its one problem, of the whole file. */
+function unreadable(file: string, problem: string): DeploymentFileCheck {
+  return {
+    file,
+    name: null,
+    type: null,
+    errors: [{ field: '', problem }],
+    warnings: [],
+    message: `${file}: ${problem}`,
+  };
+}
+
 /**
  * Every `*.yaml` / `*.yml` connector file of a deployment folder (or the one file named), each checked as the hub
  * checks it at start, all of them, every problem of each named; names must be unique across them.
@@ -483,17 +495,16 @@ export function checkDeployment(
     try {
       raw = parseYamlText(readFileSync(file, 'utf8'));
     } catch (error) {
-      const problem = `not readable YAML: ${firstLineOf(error)}`;
-      return {
-        file: shown,
-        name: null,
-        type: null,
-        errors: [{ field: '', problem }],
-        warnings: [],
-        message: `${shown}: ${problem}`,
-      };
+      return unreadable(shown, `not readable YAML: ${firstLineOf(error)}`);
     }
-    const { name: given, type } = (raw ?? {}) as { name?: unknown; type?: unknown };
+    // Not a mapping at all (a file emptied, one of comments only, a list): said so, not zod's "expected object".
+    const shape = raw == null ? 'is empty or only comments' : Array.isArray(raw) ? 'is a list' : undefined;
+    if (shape)
+      return unreadable(
+        shown,
+        `${shape}: a connector file holds one YAML mapping with name, type and config (docs/connectors.md)`,
+      );
+    const { name: given, type } = raw as { name?: unknown; type?: unknown };
     const check: DeploymentFileCheck = {
       file: shown,
       name: typeof given === 'string' ? given : null,
