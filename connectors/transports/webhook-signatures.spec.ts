@@ -212,6 +212,42 @@ describe('verifySignature', () => {
       expect(verifySignature(behindProxy, request(headers(ts, signed), body, url), now).ok).toBe(true);
       expect(verifySignature(hubspot, request(headers(ts, signed), body, url), now).ok).toBe(false);
     });
+
+    it('says which origin a request refused behind a proxy was signed for, and so what publicOrigin to set', () => {
+      const ts = String(now);
+      const seen = 'http://hub.internal:8080/webhooks/hubspot?app=eai';
+      const viaTls = sign(ts, 's3cret', 'https://hub.internal:8080/webhooks/hubspot?app=eai');
+      expect(verifySignature(hubspot, request(headers(ts, viaTls), body, seen), now)).toEqual({
+        ok: false,
+        reason:
+          'signature mismatch: the request was signed for https://hub.internal:8080, not http://hub.internal:8080 (a proxy in front of the hub): set publicOrigin to "https://hub.internal:8080"',
+      });
+      const public_ = sign(ts, 's3cret', 'https://hub.example.com/webhooks/hubspot?app=eai');
+      const proxies: Array<Record<string, string>> = [
+        { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'hub.example.com' },
+        { forwarded: 'for=192.0.2.60;proto=https;host="hub.example.com", for=10.0.0.1' },
+      ];
+      for (const forwarded of proxies) {
+        const check = verifySignature(
+          hubspot,
+          request({ ...headers(ts, public_), ...forwarded }, body, seen),
+          now,
+        );
+        expect(check).toEqual({
+          ok: false,
+          reason: expect.stringContaining('set publicOrigin to "https://hub.example.com"'),
+        });
+      }
+      // A wrong secret stays a plain mismatch, forwarded headers or not: nothing to set.
+      const wrong = sign(ts, 'nope', 'https://hub.example.com/webhooks/hubspot?app=eai');
+      expect(
+        verifySignature(
+          hubspot,
+          request({ ...headers(ts, wrong), 'x-forwarded-host': 'hub.example.com' }, body, seen),
+          now,
+        ),
+      ).toEqual({ ok: false, reason: 'signature mismatch' });
+    });
   });
 
   describe('standard-webhooks', () => {

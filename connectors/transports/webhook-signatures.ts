@@ -231,6 +231,30 @@ function signedUrl(requestUrl: string, publicOrigin: string | undefined): string
   return publicOrigin.replace(/\/+$/, '') + rest;
 }
 
+function originOf(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0] ?? url;
+}
+
+/**
+ * The origins a proxy may have been called at, other than the one checked: the same host over https, and what
+ * `X-Forwarded-Proto` / `X-Forwarded-Host` or `Forwarded` (RFC 7239, first hop) say. For the log only: never trusted.
+ */
+function proxiedOrigins(request: Pick<WebhookRequest, 'headers'>, checkedUrl: string): string[] {
+  const checked = originOf(checkedUrl);
+  const host = checked.replace(/^[^:]+:\/\//, '');
+  const first = (value: string | undefined) => value?.split(',')[0]?.trim() || undefined;
+  const forwarded = first(request.headers.forwarded);
+  const param = (name: string) =>
+    forwarded ? new RegExp(`(?:^|;)\\s*${name}="?([^";]*)"?`, 'i').exec(forwarded)?.[1] : undefined;
+  const proto = (first(request.headers['x-forwarded-proto']) ?? param('proto') ?? 'https').toLowerCase();
+  const forwardedHost = first(request.headers['x-forwarded-host']) ?? param('host');
+  const candidates = [
+    `https://${host}`,
+    ...(forwardedHost ? [`${proto}://${forwardedHost}`, `https://${forwardedHost}`] : []),
+  ];
+  return [...new Set(candidates)].filter((origin) => origin.toLowerCase() !== checked.toLowerCase());
+}
+
 /**
  * Checks a request against the configured scheme. `reason` is for logs only: it never carries the expected value,
  * and callers must not send it to the client.
@@ -305,14 +329,21 @@ export function verifySignature(
       if (Math.abs(now - Number(timestamp.trim())) > config.maxAgeMs)
         return { ok: false, reason: 'stale timestamp' };
       const uri = signedUrl(request.url, config.publicOrigin);
-      const expected = hubspotV3Signature(
-        config.secret,
-        request.method,
-        uri,
-        request.rawBody,
-        timestamp.trim(),
+      const sign = (url: string) =>
+        hubspotV3Signature(config.secret, request.method, url, request.rawBody, timestamp.trim());
+      const checked = compare(sign(uri), header.trim());
+      if (checked.ok) return checked;
+      // Behind a proxy that ends TLS or changes the host, HubSpot signed another origin than the hub saw: every
+      // request is refused alike, so the log says which origin the signature holds for.
+      const signedFor = proxiedOrigins(request, uri).find((origin) =>
+        constantTimeEqual(sign(signedUrl(uri, origin)), header.trim()),
       );
-      return compare(expected, header.trim());
+      return signedFor
+        ? {
+            ok: false,
+            reason: `signature mismatch: the request was signed for ${signedFor}, not ${originOf(uri)} (a proxy in front of the hub): set publicOrigin to "${signedFor}"`,
+          }
+        : checked;
     }
   }
 }
