@@ -103,6 +103,42 @@ describe('Change Data Capture', () => {
     });
   });
 
+  it('a record restored from the Recycle Bin is live again, its UNDELETE event carrying every field that has a value', async () => {
+    await subscribe('/data/AccountChangeEvent');
+    const { body } = await sf.json<{ id: string }>('POST', `${API}/sobjects/Account`, {
+      Name: 'Nordwind Handel GmbH',
+      Phone: '+49 30 1234567',
+      BillingCity: 'Berlin',
+    });
+    await sf.call('DELETE', `${API}/sobjects/Account/${body.id}`);
+    const restored = await sf.json<{ ids: string[] }>('POST', '/sim/undelete', {
+      type: 'Account',
+      ids: [body.id],
+    });
+    expect(restored).toMatchObject({ status: 200, body: { ids: [body.id], changeType: 'UNDELETE' } });
+    const [, , undeleted] = (await hook.waitFor(3)) as Envelope[];
+    expect(undeleted!.payload.ChangeEventHeader).toMatchObject({
+      changeType: 'UNDELETE',
+      recordIds: [body.id],
+      changeOrigin: '',
+      changedFields: [],
+    });
+    expect(undeleted!.payload).toMatchObject({
+      Name: 'Nordwind Handel GmbH',
+      Phone: '+49 30 1234567',
+      BillingAddress: { City: 'Berlin', Street: null },
+      CreatedDate: expect.any(Number),
+      LastModifiedDate: expect.any(Number),
+    });
+    expect((await sf.call('GET', `${API}/sobjects/Account/${body.id}`)).status).toBe(200);
+    // Only what is in the Recycle Bin can be restored: a live record, an unknown id.
+    const again = await sf.json<{ error: string }>('POST', '/sim/undelete', {
+      type: 'Account',
+      ids: [body.id],
+    });
+    expect(again).toMatchObject({ status: 404, body: { error: `no Account ${body.id} in the Recycle Bin` } });
+  });
+
   it('delivers only the subscribed channel, and stores events for replay', async () => {
     await subscribe('/data/AccountChangeEvent');
     await sf.json('POST', `${API}/sobjects/Contact`, { LastName: 'Only contact' });

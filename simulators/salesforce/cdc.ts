@@ -85,7 +85,8 @@ function fullEvent(change: RecordChange, header: Record<string, unknown>): Recor
   let included: string[] = [];
   let changedFields: string[] = [];
   let nulledFields: string[] = [];
-  if (change.changeType === 'CREATE') {
+  // An undeleted record's event carries every field that has a value, as a created one's does (CDC Developer Guide).
+  if (change.changeType === 'CREATE' || change.changeType === 'UNDELETE') {
     included = Object.keys(record).filter((name) => record[name] !== null);
   } else if (change.changeType === 'UPDATE') {
     const changed = [...change.changed.filter((name) => name !== 'LastModifiedDate'), 'LastModifiedDate'];

@@ -104,6 +104,16 @@ export function deleteRecord(type: SObjectType, record: SfRecord, userId: string
   return { type, changeType: 'DELETE', record, changed: [] };
 }
 
+/** Restores a record from the Recycle Bin, as the UI's Undelete (or Apex `Database.undelete`) does. */
+export function undeleteRecord(type: SObjectType, record: SfRecord, userId: string): RecordChange {
+  record.IsDeleted = false;
+  const now = sfDateTime(new Date());
+  record.LastModifiedDate = now;
+  record.LastModifiedById = userId;
+  record.SystemModstamp = now;
+  return { type, changeType: 'UNDELETE', record, changed: [] };
+}
+
 /** Live records whose external id field equals `value` (external ids match case-insensitively). */
 export function findByExternalId(
   state: SalesforceState,

@@ -4,7 +4,7 @@ import { SimHttpError } from '../common/http-error.ts';
 import type { SimContext } from '../common/types.ts';
 import { publishChanges } from './cdc.ts';
 import { isValidId, KEY_PREFIX, to18 } from './ids.ts';
-import { createRecord, deleteRecord, updateRecord } from './records.ts';
+import { createRecord, deleteRecord, undeleteRecord, updateRecord } from './records.ts';
 import { isSObjectType } from './schema.ts';
 import type { SalesforceState } from './state.ts';
 import { validateFields } from './validate.ts';
@@ -28,6 +28,13 @@ const bulkEditSchema = z.object({
   fields: z.record(z.string(), z.unknown()),
   /** Records the same transaction deletes (to the Recycle Bin). */
   deleteIds: z.array(z.string()).max(200_000).default([]),
+  user: editSchema.shape.user,
+});
+
+/** A person restoring records from the Recycle Bin in the UI. */
+const undeleteSchema = z.object({
+  type: editSchema.shape.type,
+  ids: z.array(z.string()).min(1).max(200),
   user: editSchema.shape.user,
 });
 
@@ -67,6 +74,30 @@ export function salesforceSimRoutes(router: Router, sim: SimContext<SalesforceSt
     // A person saving in the UI: no API client, so changeOrigin is empty.
     publishChanges(sim, [change], { userId, changeOrigin: '' });
     res.status(200).json({ id: change.record.Id, changeType: change.changeType });
+  });
+
+  // The Recycle Bin's Undelete: one transaction, an UNDELETE event per record (every field that has a value).
+  router.post('/sim/undelete', (req, res) => {
+    const parsed = undeleteSchema.safeParse(req.body);
+    if (!parsed.success) throw controlError(z.prettifyError(parsed.error));
+    const { type, ids, user } = parsed.data;
+    if (!isSObjectType(type)) throw controlError('type must be Account, Contact, Case or Order');
+    const userId = user ? to18(user) : sim.state.uiUserId;
+    const records = ids.map((id) => {
+      const record = isValidId(id) ? sim.state.records[type][to18(id)] : undefined;
+      if (!record?.IsDeleted) throw new SimHttpError(404, { error: `no ${type} ${id} in the Recycle Bin` });
+      return record;
+    });
+    const changes = records.map((record) => undeleteRecord(type, record, userId));
+    for (const change of changes)
+      sim.recordEffect(req, {
+        entityType: type,
+        entityId: change.record.Id,
+        operation: 'undelete',
+        detail: { via: 'ui' },
+      });
+    publishChanges(sim, changes, { userId, changeOrigin: '' });
+    res.status(200).json({ ids: changes.map((change) => change.record.Id), changeType: 'UNDELETE' });
   });
 
   // One transaction changing many records with the same values (and deleting `deleteIds`): its change events share a
