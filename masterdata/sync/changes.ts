@@ -260,6 +260,19 @@ function useTimes(
   }
 }
 
+/**
+ * Whether `origin` holds `part` as a whole part of it: bounded by its ends or by `;` `,` `/` or spaces, the separators
+ * of Salesforce's `com/salesforce/api/rest/62.0;client=eai-hub`. A mere substring matched other writers' stamps:
+ * HubSpot's `INTEGRATIONS_SYNC` and `INTEGRATIONS_PLATFORM` for `INTEGRATION`, `client=eai-hub-staging` for
+ * `client=eai-hub`, whose edits were then dropped as the hub's echo.
+ */
+function holdsPart(origin: string, part: string): boolean {
+  const bound = (c: string | undefined) => c === undefined || /[;,/\s]/.test(c);
+  for (let at = origin.indexOf(part); at !== -1; at = origin.indexOf(part, at + 1))
+    if (bound(origin[at - 1]) && bound(origin[at + part.length])) return true;
+  return false;
+}
+
 /** Whether the system stamped the event as written by the hub (origin.changeOrigin / origin.changedBy). */
 export function stampedByHub(event: CustomerEvent, settings: SyncSystem | undefined): boolean {
   if (!settings) return false;
@@ -267,7 +280,7 @@ export function stampedByHub(event: CustomerEvent, settings: SyncSystem | undefi
   if (hubChangeOrigin.length === 0 && hubChangedBy.length === 0) return false;
   const origin = event.origin.changeOrigin ?? '';
   const by = event.origin.changedBy ?? '';
-  const originOk = hubChangeOrigin.length === 0 || hubChangeOrigin.some((s) => origin.includes(s));
+  const originOk = hubChangeOrigin.length === 0 || hubChangeOrigin.some((s) => holdsPart(origin, s));
   const byOk = hubChangedBy.length === 0 || hubChangedBy.includes(by);
   return originOk && byOk;
 }

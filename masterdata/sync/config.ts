@@ -61,7 +61,7 @@ export const syncSystemSchema = z
       .array(z.string().min(1))
       .default([])
       .describe(
-        "An event whose origin.changeOrigin contains one of these was written by the hub (Salesforce: 'client=eai-hub', the sink's clientName; HubSpot: 'INTEGRATION')",
+        "An event whose origin.changeOrigin contains one of these, as a whole part of it (bounded by its ends, ';', ',', '/' or a space: 'INTEGRATION' is not 'INTEGRATIONS_SYNC'), was written by the hub (Salesforce: 'client=eai-hub', the sink's clientName; HubSpot: 'INTEGRATION')",
       ),
     hubChangedBy: z
       .array(z.string().min(1))

@@ -217,6 +217,21 @@ describe('the echo rule', () => {
     expect(stampedByHub(event('sap', {}, ['emails']), undefined)).toBe(false);
   });
 
+  it('takes a stamp as a whole part of the change origin, not a substring of another writer’s', () => {
+    const defaults = parseMdmConfig({}).sync.systems;
+    const hs = (changeOrigin: string) =>
+      stampedByHub(event('hubspot', {}, ['emails'], { changeOrigin, changedBy: '77' }), defaults.hubspot);
+    expect(hs('INTEGRATION')).toBe(true);
+    // HubSpot's data sync and integrations platform write with their own sources: their edits are no echo.
+    expect(hs('INTEGRATIONS_SYNC')).toBe(false);
+    expect(hs('INTEGRATIONS_PLATFORM')).toBe(false);
+    const sf = (changeOrigin: string) =>
+      stampedByHub(event('salesforce', {}, ['emails'], { changeOrigin }), defaults.salesforce);
+    expect(sf('com/salesforce/api/rest/62.0;client=eai-hub')).toBe(true);
+    expect(sf('client=eai-hub; com/salesforce/api/soap/62.0')).toBe(true);
+    expect(sf('com/salesforce/api/rest/62.0;client=eai-hub-staging')).toBe(false);
+  });
+
   it('keeps when an edit reached the bus per field it sets; an echo drops it from the fields it copies', () => {
     const arrived = '2026-03-01T10:00:02.345Z';
     const edit = classify(event('odoo', newEmail, ['emails']), previous, null, systems.odoo, null, arrived);
