@@ -99,6 +99,42 @@ describe('salesforce-cdc-source pieces', () => {
     await source.stop();
   });
 
+  it('takes Streaming API (CometD) messages as EMP-Connector hands them on, alone or in a list', async () => {
+    const test = createTestContext('sf');
+    const config = salesforceCdcSourceConfig.parse({
+      signature: { scheme: 'none' },
+      instanceUrl: 'http://127.0.0.1:9',
+      clientId: 'c',
+      clientSecret: 's',
+    });
+    const source = createSalesforceCdcSource(config, test.context);
+    await source.start(new Map());
+    const cometd = (sequenceNumber: number) => ({
+      channel: '/data/AccountChangeEvent',
+      data: {
+        schema: 'IeRuaY6cbI_HsV8Rv1Mc5g',
+        payload: {
+          ChangeEventHeader: { ...header('UPDATE', ['001xx000003DGbYAAW']), sequenceNumber },
+          Phone: '+49 30 1234567',
+        },
+        event: { replayId: 17 + sequenceNumber },
+      },
+    });
+    for (const body of [cometd(1), [cometd(2), cometd(3)]]) {
+      const answer = test.handler()({ ...request, rawBody: Buffer.from(JSON.stringify(body)) });
+      const batch = await source.poll();
+      expect(batch.map((d) => d.deliveryId)).toEqual(
+        (Array.isArray(body) ? body : [body]).map(
+          (e) =>
+            `salesforce:0001a2b3-0000-4000-8000-000000000001:${e.data.payload.ChangeEventHeader.sequenceNumber}`,
+        ),
+      );
+      await source.commit(batch, { ok: true, published: batch.length, deadLettered: 0 });
+      expect((await answer).status).toBe(200);
+    }
+    await source.stop();
+  });
+
   it('names a missing instanceUrl in its config error', () => {
     const parsed = salesforceCdcSourceConfig.safeParse({
       signature: { scheme: 'none' },

@@ -81,8 +81,16 @@ const header = z.looseObject({
     sequenceNumber: z.number().int(),
   }),
 });
-/** A Pub/Sub-style envelope `{channel, replayId, payload}` (as the relay pushes them), or a bare payload. */
-const event = z.union([z.looseObject({ payload: header }), header]);
+/**
+ * A Pub/Sub-style envelope `{channel, replayId, payload}` (as the relay pushes them), a Streaming API (CometD)
+ * message `{channel, data: {schema, payload, event: {replayId}}}` (as EMP-Connector and CometD clients hand them on),
+ * or a bare payload.
+ */
+const event = z.union([
+  z.looseObject({ payload: header }),
+  z.looseObject({ data: z.looseObject({ payload: header }) }),
+  header,
+]);
 
 /** One change event per request, or a JSON array of them. */
 export const cdcBody = z.union([event, z.array(event).min(1, 'empty list of change events')]);
@@ -93,9 +101,11 @@ export const cdcBody = z.union([event, z.array(event).min(1, 'empty list of chan
  */
 export function splitChangeEvents(_request: WebhookRequest, body: unknown): WebhookPart[] {
   type Header = { ChangeEventHeader?: { transactionKey: string; sequenceNumber: number } };
-  const events = (Array.isArray(body) ? body : [body]) as Array<Header & { payload?: Header }>;
+  const events = (Array.isArray(body) ? body : [body]) as Array<
+    Header & { payload?: Header; data?: { payload?: Header } }
+  >;
   return events.map((e) => {
-    const eventHeader = (e.payload ?? e).ChangeEventHeader;
+    const eventHeader = (e.data?.payload ?? e.payload ?? e).ChangeEventHeader;
     if (!eventHeader) throw new WebhookBodyError('missing ChangeEventHeader', '$.payload');
     const id = `salesforce:${eventHeader.transactionKey}:${eventHeader.sequenceNumber}`;
     return { bytes: Buffer.from(JSON.stringify(e)), format: CDC_FORMAT, deliveryId: id, name: id };
