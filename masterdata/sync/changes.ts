@@ -388,8 +388,29 @@ export function classify(
     return { kind: 'echo', by, record, fieldTimes: times, fields };
   }
   if (!before) for (const f of GOLDEN_FIELDS) times[f] = iso(event.customer.updatedAt) ?? at;
-  for (const f of fields) times[f] = at;
-  arrived(fields);
-  useTimes(times, before, record, fields, addressesBefore);
-  return { kind: 'edit', record, fieldTimes: times, fields };
+  // A change older than the one the record holds for a field does not undo it: HubSpot delivers webhooks in no
+  // set order and retries a refused one for hours, so a property's earlier value may come after its later one. The
+  // field keeps its value and time (the system holds the newer value: nothing to write back).
+  const stale = before ? fields.filter((f) => later(previous?.fieldTimes[f], at)) : [];
+  const edited = stale.length === 0 ? fields : fields.filter((f) => !stale.includes(f));
+  if (before) {
+    const held = before as unknown as Record<string, unknown>;
+    for (const f of stale) next[f] = held[f] ?? null;
+    if (edited.length === 0) next.updatedAt = before.updatedAt ?? null;
+  }
+  for (const f of edited) {
+    times[f] = at;
+    if (arrivedAt) times[arrivalKey(f)] = arrivedAt;
+    else delete times[arrivalKey(f)];
+  }
+  useTimes(times, before, record, edited, addressesBefore);
+  return { kind: 'edit', record, fieldTimes: times, fields: edited };
+}
+
+/** Whether the time a field holds is after `at` (both ISO instants). */
+function later(held: string | null | undefined, at: string): boolean {
+  if (!held) return false;
+  const a = Date.parse(held);
+  const b = Date.parse(at);
+  return Number.isFinite(a) && Number.isFinite(b) && a > b;
 }

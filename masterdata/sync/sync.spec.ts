@@ -217,6 +217,42 @@ describe('the echo rule', () => {
     expect(stampedByHub(event('sap', {}, ['emails']), undefined)).toBe(false);
   });
 
+  it('an edit delivered after a later one of the same field leaves the later value and its time', () => {
+    const phone = (number: string) => ({ phones: [{ number, use: 'work', primary: true, isE164: true }] });
+    const first = classify(
+      event('hubspot', phone('+4930111'), ['phones'], { changeOrigin: 'CRM_UI' }, '2026-03-01T10:00:05Z'),
+      { record: customer('hubspot', '1'), fieldTimes: {} },
+      null,
+      systems.hubspot,
+    );
+    expect(first.fieldTimes.phones).toBe('2026-03-01T10:00:05.000Z');
+    // HubSpot retries the earlier property change (and a name change of the same moment) after the later one.
+    const late = classify(
+      event(
+        'hubspot',
+        {
+          ...phone('+4930000'),
+          person: { title: null, givenName: 'Amazing', middleName: null, familyName: 'Grace' },
+        },
+        ['phones', 'person.givenName'],
+        { changeOrigin: 'CRM_UI' },
+        '2026-03-01T10:00:01Z',
+      ),
+      { record: first.record, fieldTimes: first.fieldTimes },
+      null,
+      systems.hubspot,
+      null,
+      '2026-03-01T11:00:00.000Z',
+    );
+    expect(late.kind).toBe('edit');
+    expect(late.record.phones?.map((p) => p.number)).toEqual(['+4930111']);
+    expect(late.fieldTimes.phones).toBe('2026-03-01T10:00:05.000Z');
+    // The field it is the latest change of is taken, with its own time.
+    expect(late.fields).toEqual(['person']);
+    expect(late.record.person?.givenName).toBe('Amazing');
+    expect(late.fieldTimes.person).toBe('2026-03-01T10:00:01.000Z');
+  });
+
   it('takes a stamp as a whole part of the change origin, not a substring of another writer’s', () => {
     const defaults = parseMdmConfig({}).sync.systems;
     const hs = (changeOrigin: string) =>
