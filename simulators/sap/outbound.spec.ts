@@ -115,6 +115,30 @@ describe('SAP simulator: ORDERS05 files', () => {
     expect(bad.body.error).toMatch(/variant/);
   });
 
+  it('passes its own credit check for the orders it writes unseeded: their sold-to parties are in its customer master', async () => {
+    // Before, the built-in parties were no customers: every credit check answered F2/153 "does not exist".
+    const { body } = await sap.call<Drop>('POST', '/sim/orders', { count: 6, idocsPerFile: 6 });
+    const orders = readFileSync(join(body.dropDir, body.files[0]!.file), 'utf8');
+    const soldTo = [...orders.matchAll(/<PARVW>AG<\/PARVW>\s*<PARTN>(\d+)<\/PARTN>/g)].map((m) => m[1]!);
+    expect(soldTo.length).toBeGreaterThan(0);
+    for (const kunnr of new Set(soldTo)) {
+      const master = await sap.call<{ d: { KUNNR: string; KLIMK: number; SAUFT: number } }>(
+        'GET',
+        `/sap/customers/${kunnr}`,
+      );
+      expect(master.status, kunnr).toBe(200);
+      // Each order of it counts as open orders, as in SD.
+      expect(master.body.d.SAUFT).toBeGreaterThan(0);
+      const check = await sap.call<{ d: { result: string } }>('POST', '/sap/credit-check', {
+        KUNNR: kunnr,
+        amount: 100,
+        currency: 'EUR',
+      });
+      expect(check.status, kunnr).toBe(200);
+      expect(check.body.d.result).toBe('approved');
+    }
+  });
+
   it('counts each file written in /sim/effects', async () => {
     const { body } = await sap.call<{ count: number; effects: { entityId: string }[] }>(
       'GET',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Request } from 'express';
 import type { SimContext } from '../common/types.ts';
 import { createRng } from '../generator/prng.ts';
+import { toCustomer } from './customers.ts';
 import {
   buildOrderIdoc,
   countSegments,
@@ -21,10 +22,24 @@ export interface DropRequest {
   readyMarker: boolean;
 }
 
-/** Sold-to parties from the customer master when seeded, else the built-in ones. */
-function parties(state: SapState): OrderParty[] {
-  const customers = Object.values(state.customers).sort((a, b) => a.KUNNR.localeCompare(b.KUNNR));
-  return customers.length > 0 ? customers : DEFAULT_PARTIES;
+/** The built-in sold-to parties' credit limit, in each one's currency: room for many orders (about 5,000 each). */
+const DEFAULT_CREDIT_LIMIT = 1_000_000;
+
+/**
+ * Sold-to parties from the customer master. An empty master (no `--seed`, no state) first gets the built-in parties as
+ * customers, with a credit limit: in SAP a sales order's sold-to party is a customer master record, and orders of
+ * parties the master lacks were refused by the simulator's own credit check (`F2/153 Customer … does not exist`), so
+ * every order of `npx eai sim sap` alone ended compensated.
+ */
+function parties(state: SapState, now: Date): OrderParty[] {
+  if (Object.keys(state.customers).length === 0)
+    for (const party of DEFAULT_PARTIES) {
+      const customer = toCustomer(party.KUNNR, { ...party, KLIMK: DEFAULT_CREDIT_LIMIT }, now);
+      if (Array.isArray(customer))
+        throw new Error(`built-in party ${party.KUNNR}: ${JSON.stringify(customer)}`);
+      state.customers[party.KUNNR] = customer;
+    }
+  return Object.values(state.customers).sort((a, b) => a.KUNNR.localeCompare(b.KUNNR));
 }
 
 /** Writes to a hidden temporary name, then renames: a reader polling the folder never sees half a file. */
@@ -68,7 +83,7 @@ export function dropOrders(
       const docnum = String(state.nextDocnum++).padStart(16, '0');
       const orderNumber = String(state.nextOrderNumber++).padStart(10, '0');
       const rng = createRng(Number(docnum));
-      const party = rng.pick(parties(state));
+      const party = rng.pick(parties(state, now));
       const purchaseOrderNumber = `PO-${now.getUTCFullYear()}-${rng.digits(6)}`;
       const idoc = buildOrderIdoc({ docnum, orderNumber, purchaseOrderNumber, party, now, rng, variants });
       idocs.push(idoc);
