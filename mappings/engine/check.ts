@@ -492,8 +492,10 @@ const PICTURE_ZONE = /\[[Zz]/;
 /**
  * `$toMillis(text, picture)` and `$parseTime(text, picture)` calls whose picture (a literal) reads a time of day but
  * no zone: JSONata's `$toMillis` then takes the text for UTC, and `$parseTime` for the wall clock of the connector's
- * timeZone (UTC unless one is set), silently hours off for a partner in another zone. A date alone is midnight UTC,
- * the canonical convention: not warned about; nor a `$parseTime` given its zone (third argument).
+ * timeZone, else the mapping's `options.timeZone` (UTC unless one is set), silently hours off for a partner in another
+ * zone. A date alone is midnight UTC, the canonical convention: not warned about; nor a `$parseTime` given its zone
+ * (third argument) or in a mapping whose `options.timeZone` names one other than UTC (the zone it reads in, as
+ * `$timestamp` does, and that a connector's `timeZone` still sets per partner).
  */
 function zonelessPictures(mapping: CompiledMapping): Problem[] {
   const problems: Problem[] = [];
@@ -505,15 +507,15 @@ function zonelessPictures(mapping: CompiledMapping): Problem[] {
       if (ast.type !== 'function' || (name !== 'toMillis' && name !== 'parseTime')) return;
       if (picture?.type !== 'string' || typeof picture.value !== 'string') return;
       if (!PICTURE_TIME.test(picture.value) || PICTURE_ZONE.test(picture.value)) return;
-      if (name === 'parseTime' && args.length > 2) return;
+      if (name === 'parseTime' && (args.length > 2 || mapping.spec.options.timeZone !== 'UTC')) return;
       const reads =
         name === 'toMillis'
           ? 'JSONata reads the text as UTC'
-          : "the text is read as the wall clock of the connector's timeZone, UTC unless one is set";
+          : "the text is read as the wall clock of the connector's timeZone, else the mapping's options.timeZone, UTC as neither is set";
       const fix =
         name === 'toMillis'
           ? `; if the text carries its offset, add it to the picture ([Z01:01], [Z] or [z]), else use $parseTime(text, picture, '<IANA zone>') with the partner's zone`
-          : `; if the text carries its offset, add it to the picture ([Z01:01], [Z] or [z]), else pass the partner's zone: $parseTime(text, picture, '<IANA zone>')`;
+          : `; if the text carries its offset, add it to the picture ([Z01:01], [Z] or [z]), else set the partner's zone in options.timeZone (a connector's timeZone overrides it) or pass it: $parseTime(text, picture, '<IANA zone>')`;
       problems.push({
         file: mapping.file,
         at: node.at,

@@ -619,4 +619,38 @@ describe('a time picture without a zone (trial: a partner timestamp read with $t
       /^\$toMillis's picture .* has no time zone .* as UTC.*\[Z01:01\].*\$parseTime/,
     );
   });
+
+  it("does not warn of $parseTime in a mapping whose options.timeZone names the partner's zone; $toMillis still", async () => {
+    // Trial: a shop's JSON export of Berlin wall-clock times, mapped with options.timeZone Europe/Berlin, read them
+    // right and was still warned they would be read as UTC.
+    const dir = mkdtempSync(join(tmpdir(), 'eai-zone-'));
+    mkdirSync(join(dir, 'fixtures'));
+    writeFileSync(join(dir, 'fixtures/order.json'), '{"id": "A-1", "at": "2024-03-05 14:30"}\n');
+    const lines = [
+      'description: a shop order',
+      'input: json',
+      'output: eai.canonical.SalesOrderEvent',
+      'onlyByName: true',
+      'options: {timeZone: Europe/Berlin}',
+      'fixtures: {inputs: fixtures, expected: order.expected}',
+      'fields:',
+      '  changeType: "\'CREATED\'"',
+      '  occurredAt: "$parseTime(at, \'[Y]-[M01]-[D01] [H01]:[m01]\')"',
+      '  origin: {system: "\'shop\'", documentId: id}',
+      '  salesOrder:',
+      '    orderId: id',
+      '    orderNumber: "$string($toMillis(at, \'[Y]-[M01]-[D01] [H01]:[m01]\'))"',
+      '    currency: "\'EUR\'"',
+      '    status: "\'OPEN\'"',
+    ];
+    try {
+      writeFileSync(join(dir, 'order.to-canonical.yaml'), lines.join('\n'));
+      const check = await checkCommand({ target: dir, json: true, typesOnly: true });
+      const warnings = JSON.parse(check.stdout).warnings as Array<{ at: string; message: string }>;
+      expect(warnings.map((w) => w.at)).toEqual(['fields.salesOrder.orderNumber']);
+      expect(warnings[0]!.message).toMatch(/^\$toMillis's picture/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
