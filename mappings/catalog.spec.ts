@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/errors.ts';
-import { inboundMapping, loadMappings } from './index.ts';
+import { loadMappingFile } from './engine/spec.ts';
+import { inboundMapping, loadMappings, mappingFiles, mappingsDir } from './index.ts';
 
 /**
  * The catalog compiles only the mapping a connector or command chooses: compiling every shipped mapping on a
@@ -43,5 +44,22 @@ describe('the mapping catalog', () => {
       /broken\/orders\.to-canonical\.yaml:\d+: .*customer\.id/,
     );
     expect(() => loadMappings(dir)).toThrow(ConfigError);
+  });
+});
+
+describe('a shipped mapping copied beside a deployment (docs: "in a copy of this mapping for this partner")', () => {
+  // Trial: the EDIFACT ORDERS mapping copied into a partner's folder was refused, its import
+  // lib/edifact-items-and-places.yaml (beside the shipped file, in mappings/edi/lib/) found neither beside the copy
+  // nor under mappings/lib/. Every table and import a shipped mapping names is found from a copy anywhere.
+  const deployment = mkdtempSync(join(tmpdir(), 'eai-partner-copies-'));
+  afterAll(() => rmSync(deployment, { recursive: true, force: true }));
+  const shipped = mappingFiles()
+    .filter((file) => !file.includes('/testdata/'))
+    .map((file) => relative(mappingsDir, file));
+  it.each(shipped)('%s finds its tables and imports', (name) => {
+    const partner = join(deployment, basename(name, '.yaml'));
+    mkdirSync(partner, { recursive: true });
+    copyFileSync(join(mappingsDir, name), join(partner, basename(name)));
+    expect(() => loadMappingFile(join(partner, basename(name)))).not.toThrow();
   });
 });
