@@ -25,21 +25,29 @@ type Td5 = Fields<
 
 /**
  * SAC service, promotion, allowance or charge: SAC01 A (allowance) / C (charge) / N (no charge), SAC02 its code
- * (e.g. D240 freight, C310 discount), SAC05 its amount in N2 (implied two decimals: `1500` is 15.00), SAC06/07 a
- * percent and what it applies to, SAC08 a rate per SAC09 unit, SAC12 how it is handled (02 off invoice, 06 charged to
- * the customer…), SAC15 a description.
+ * (e.g. D240 freight, C310 discount), SAC03 / SAC04 an agency's code for it (VI: a VICS or the partner's own, e.g. a
+ * retailer's allowance number), SAC05 its amount in N2 (implied two decimals: `1500` is 15.00), SAC06/07 a percent
+ * and what it applies to, SAC08 a rate per SAC09 unit, SAC10 / SAC11 a quantity and the second of a range, SAC12 how
+ * it is handled (02 off invoice, 06 charged to the customer…), SAC13 its reference (a promotion or deal number),
+ * SAC14 an option number, SAC15 a description, SAC16 its language.
  */
 type Sac = Fields<
   | 'indicator'
   | 'code'
+  | 'agencyQualifier'
+  | 'agencyCode'
   | 'amount'
   | 'percentQualifier'
   | 'percent'
   | 'rate'
   | 'unit'
   | 'quantity'
+  | 'quantity2'
   | 'handling'
+  | 'referenceId'
+  | 'optionNumber'
   | 'description'
+  | 'language'
 >;
 
 /**
@@ -266,18 +274,25 @@ function addDetail(
       check.decimal(segment, 7);
       check.decimal(segment, 8);
       check.decimal(segment, 10);
+      check.decimal(segment, 11);
       owner.allowancesCharges.push(
         pick(segment, {
           indicator: 1,
           code: 2,
+          agencyQualifier: 3,
+          agencyCode: 4,
           amount: 5,
           percentQualifier: 6,
           percent: 7,
           rate: 8,
           unit: 9,
           quantity: 10,
+          quantity2: 11,
           handling: 12,
+          referenceId: 13,
+          optionNumber: 14,
           description: 15,
+          language: 16,
         }),
       );
       return;

@@ -170,6 +170,31 @@ describe('X12 850 facts on the canonical order', () => {
     });
   });
 
+  it("SAC's agency code, promotion reference, option number, second quantity and language are kept, not dropped by the reader", async () => {
+    // Trial: a retailer's 850 with SAC*A*C310*VI*WM01*1250********PROMO-77**SPRING PROMO lost VI, WM01 and PROMO-77
+    // (the reader picked no SAC03, SAC04, SAC11, SAC13, SAC14, SAC16), and eai map's unused-values report never said so.
+    const [o] = await orders('sac-agency-code-promotion-reference.edi');
+    expect(JSON.parse(o.extensions['x12.SAC.1'])).toEqual({
+      type: 'A',
+      code: 'C310',
+      agencyQualifier: 'VI',
+      agencyCode: 'WM01',
+      amount: '12.5',
+      referenceId: 'PROMO-77',
+      description: 'SPRING PROMO',
+      language: 'EN',
+    });
+    expect(JSON.parse(o.extensions['x12.line.1.SAC.1'])).toEqual({
+      type: 'A',
+      code: 'C000',
+      amount: '6',
+      quantity: '12',
+      quantity2: '24',
+      referenceId: 'DEAL-2024-031',
+      optionNumber: '2',
+    });
+  });
+
   it('an order without AMT TT has no stated total (none is computed from the lines)', async () => {
     const [o] = await orders('line-items-pid-po4-sch-line-n1.edi');
     expect(o.lines.length).toBeGreaterThan(0);
