@@ -349,6 +349,25 @@ describe('eai map <file>', () => {
   });
 });
 
+describe('eai map --mapping of another format than the document', () => {
+  it('says in one line what the document is read as and what to name instead', async () => {
+    // Trial: an EDIFACT order given with a partner's X12 850 mapping said only "reads format x12-850, not format
+    // edifact-orders", and a from-canonical mapping "reads canonical records": nothing about what to do.
+    const edifact = 'formats/edifact-orders/fixtures/pia-product-id.edi';
+    const x12 = await runEaiInProcess(['map', edifact, '--mapping', 'edi/x12-850.to-canonical.yaml']);
+    expect(x12.code).toBe(1);
+    expect(x12.stderr.trim().split('\n')).toHaveLength(1);
+    expect(x12.stderr).toMatch(
+      /reads format x12-850, and .*pia-product-id\.edi is read as edifact-orders: name a mapping whose input is edifact-orders, or leave out --mapping/,
+    );
+    const out = await runEaiInProcess(['map', edifact, '--mapping', 'edi/x12-855.from-canonical.yaml']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /writes canonical records as x12-855 \(a from-canonical mapping\): to read .* as edifact-orders, name a to-canonical mapping of edifact-orders; to write records with it, add --to-system/,
+    );
+  });
+});
+
 describe('eai map formats', () => {
   it('lists every format with a one-line description', () => {
     const rows = JSON.parse(formatsCommand({ json: true }).stdout) as Array<{

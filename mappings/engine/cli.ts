@@ -262,7 +262,9 @@ export async function mapCommand(options: {
     );
     if (mapping.direction !== 'to-canonical' || mapping.spec.input !== options.format) {
       throw new ConfigError(
-        `mapping ${options.mapping} reads ${mapping.direction === 'to-canonical' ? `format ${mapping.spec.input}` : 'canonical records'}, not format ${options.format}`,
+        mapping.direction === 'to-canonical'
+          ? `mapping ${options.mapping} reads format ${mapping.spec.input}, and ${options.input} is read as ${options.format}: name a mapping whose input is ${options.format}, or leave out --mapping for that format's own`
+          : `mapping ${options.mapping} writes canonical records as ${mapping.spec.output} (a from-canonical mapping): to read ${options.input} as ${options.format}, name a to-canonical mapping of ${options.format}; to write records with it, add --to-system`,
       );
     }
     const usage = bytes.length <= USAGE_COUNT_LIMIT ? new UsageTracker() : undefined;
