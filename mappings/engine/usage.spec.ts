@@ -54,6 +54,31 @@ describe('UsageTracker: input values no expression read', () => {
     expect(unused).toEqual([]);
   });
 
+  it('a segment no reader node takes (otherSegments) counts its elements, not its tag or place in the file', async () => {
+    // Trial: an EDIFACT ORDERS with TDT and TOD listed `TDT (segment 18, line 19): segment` and `…: line` as input
+    // values no expression used, and an X12 SPI its `tag`: what the segment's $loc says, not the partner's data.
+    const run = async (format: string, file: string, mappingFile: string) => {
+      const mapping = loadMappings().find((m) => m.file.endsWith(mappingFile))!;
+      const usage = new UsageTracker();
+      await mapBytes(format, readFileSync(file), { mapping, usage, receivedAt: FIXTURE_RECEIVED_AT });
+      return usage.report().unused;
+    };
+    const orders = await run(
+      'edifact-orders',
+      'formats/edifact-orders/fixtures/tdt-tod-transport-terms.edi',
+      'edi/edifact-orders.to-canonical.yaml',
+    );
+    expect(orders.filter((u) => ['tag', 'segment', 'line'].includes(u.field))).toEqual([]);
+    const spi = (
+      await run(
+        'x12-850',
+        'formats/x12-850/fixtures/msg-outside-n9-spi-instructions.edi',
+        'edi/x12-850.to-canonical.yaml',
+      )
+    ).filter((u) => u.location.includes('/SPI ('));
+    expect(spi.map((u) => u.field)).toEqual(['elements[0]']);
+  });
+
   it("an X12 856 HL's id, parent id and level code built the hierarchy: no input values, so never listed unused", async () => {
     const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-856.to-canonical.yaml'))!;
     const usage = new UsageTracker();

@@ -5,7 +5,7 @@
  * A value is a leaf of the tree (string, number, boolean) other than `$loc`, empty strings and nulls; it counts as
  * used when an expression read it, directly, in a predicate, or by taking its whole node (`$string($)`, `$merge`).
  * Not counted: the raw `segments` mirror and the `envelope` of EDI trees, which hold the same elements again or
- * interchange control data that no business mapping reads.
+ * interchange control data that no business mapping reads, and a raw segment's tag and position (its `$loc`).
  *
  * A value a reader derived from others (an EDIFACT DTM's `iso` from its `value` and `format`) stands for them: a
  * mapping reads the derived one (`$at(dates[…])` reads `iso`), so reading it counts its sources as used too. The
@@ -19,6 +19,18 @@
 import { type Derivations, derivationsOf, STRUCTURE_KEY } from '../../formats/derived.ts';
 
 const SKIPPED_KEYS = new Set(['segments', 'envelope']);
+
+/**
+ * A raw segment (`{ $loc, tag, elements, segment, line }`, formats/x12/segment.ts and formats/edifact/segment.ts), as
+ * a tree keeps those no node of its reader takes (`otherSegments`): its `tag`, `segment` and `line` say which segment
+ * it is and where it stands in the file, as its `$loc` does already (`TDT (segment 18, line 19)`), not values the
+ * partner sent. Listing them as unused (`…: segment`, `…: line`, `…: tag`) counted them as facts a mapping drops;
+ * its `elements` are what is listed.
+ */
+const SEGMENT_FRAME = new Set(['tag', 'segment', 'line']);
+const isRawSegment = (value: object) =>
+  typeof (value as { tag?: unknown }).tag === 'string' &&
+  Array.isArray((value as { elements?: unknown }).elements);
 
 export interface UnusedValue {
   /** The nearest located node (`ISA#1/GS#1/ST#1/TD3 (segment 9, line 9)`, `/events/0`). */
@@ -73,8 +85,10 @@ export class UsageTracker {
     const relative = typeof own === 'string' ? '' : path;
     const unread = new Set<string>();
     const derived = derivationsOf(value);
+    const rawSegment = typeof own === 'string' && isRawSegment(value);
     for (const [key, child] of Object.entries(value)) {
       if (key === '$loc' || SKIPPED_KEYS.has(key)) continue;
+      if (rawSegment && SEGMENT_FRAME.has(key)) continue;
       // A derived value is no input value of its own: its sources are (read through it or directly).
       if (isLeaf(child)) {
         if (!derived?.[key] && !derived?.[STRUCTURE_KEY]?.includes(key)) unread.add(key);
