@@ -113,6 +113,7 @@ function deps(transport: Transport, tally?: DeadLetterTally): SyncHealthDeps {
       group: 'eai-connect',
       names: () => Object.keys(connectors),
       status: async (name: string) => sinkStatus(connectors[name]!.type),
+      sourceOutput: () => undefined,
       sinkInput: (name: string) => ({ schema: connectors[name]!.schema, topics: ['x'] }),
     } as unknown as ConnectorRuntime,
     transport,

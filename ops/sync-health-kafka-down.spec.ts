@@ -29,6 +29,7 @@ function deps(transport: Transport, statuses: ConnectorStatus[] = []): SyncHealt
     runtime: {
       names: () => [...byName.keys()],
       status: async (name: string) => byName.get(name),
+      sourceOutput: () => undefined,
       sinkInput: (name: string) =>
         byName.get(name)?.kind === 'sink'
           ? { topics: ['canonical.customer'], schema: 'CustomerEvent' }

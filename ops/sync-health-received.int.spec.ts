@@ -79,6 +79,7 @@ describe('sync health: last received', () => {
         runtime: {
           names: () => [],
           status: async () => undefined,
+          sourceOutput: () => undefined,
           sinkInput: () => undefined,
         } as unknown as ConnectorRuntime,
         transport: bus.transport,

@@ -63,6 +63,7 @@ describe("a system's source connectors' mapping failures", () => {
         group: 'eai-connect',
         names: () => [],
         status: async () => undefined,
+        sourceOutput: () => undefined,
         sinkInput: () => undefined,
       } as unknown as ConnectorRuntime,
       transport: bus.transport,

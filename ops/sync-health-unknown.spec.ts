@@ -79,6 +79,7 @@ function deps(transport: Transport, store: MasterDataStore): SyncHealthDeps {
     runtime: {
       names: () => [],
       status: async () => undefined,
+      sourceOutput: () => undefined,
       sinkInput: () => undefined,
     } as unknown as ConnectorRuntime,
     transport,
@@ -198,7 +199,12 @@ describe('sync health while PostgreSQL does not answer', () => {
           reasons: [
             'salesforce: its changes are neither matched nor synced while the master data database does not answer; its records and drift are unknown',
           ],
-          inbound: { lastReceivedAt: '2026-12-02T08:00:00.000Z', eventsSinceStart: 1, records: null },
+          inbound: {
+            lastReceivedAt: '2026-12-02T08:00:00.000Z',
+            eventsSinceStart: 1,
+            records: null,
+            sources: [],
+          },
           drift: null,
           resyncRequested: null,
         }),
