@@ -91,7 +91,7 @@ describe('eai map says what is missing', () => {
     expect(unnamed.stderr).toMatch(
       /^eai map: --format is required \(the document does not name its format\)/,
     );
-  });
+  }, 60_000);
 
   it('- with nothing piped in (cat missing.edi | eai map -) says stdin is empty, not that --format is required', async () => {
     const empty = await runEai(['map', '-'], { stdin: '' });

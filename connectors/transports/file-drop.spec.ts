@@ -716,5 +716,5 @@ describe('file-drop source: a big file', () => {
     ).toBeLessThan(150 * 1024 * 1024);
     expect(await readdir(join(dir, 'done'))).toEqual(['big.edi']);
     await task.stop();
-  });
+  }, 120_000);
 });

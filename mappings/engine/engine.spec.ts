@@ -155,7 +155,7 @@ describe('mappings:check', () => {
     expect(report.fixtures.filter((f) => !f.ok)).toEqual([]);
     expect(report.mappings).toBeGreaterThanOrEqual(2);
     expect(result.code).toBe(0);
-  }, 60_000);
+  }, 240_000);
 });
 
 describe('mapping imports', () => {
