@@ -41,6 +41,17 @@ let customers: { good: string; blocked: string };
 let server: Awaited<ReturnType<typeof startOpsServer>>;
 let document: object;
 const silent = new Set<string>();
+/** Instances held before their credit-hold step (so signals sent meanwhile stay unread), and their release. */
+const held = new Map<string, { reached: boolean; release: () => void; released: Promise<void> }>();
+function hold(id: string) {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const entry = { reached: false, release, released };
+  held.set(id, entry);
+  return entry;
+}
 
 beforeAll(async () => {
   sap = await startSap();
@@ -57,7 +68,16 @@ beforeAll(async () => {
       sapUrl: sap.sim.url,
     },
     // Every shipped version, as a deployment ships them: new instances start on the latest.
-    { definitions: orderToDeliveryDefinitions(topics), stepRetry: { maxAttempts: 2, intervalSeconds: 0.05 } },
+    {
+      definitions: orderToDeliveryDefinitions(topics),
+      stepRetry: { maxAttempts: 2, intervalSeconds: 0.05 },
+      beforeStep: async (workflowId, step) => {
+        const entry = step === 'erp-credit-hold' ? held.get(workflowId) : undefined;
+        if (!entry) return;
+        entry.reached = true;
+        await entry.released;
+      },
+    },
   );
   responders = await startInstantResponders(bus, {
     groupId: unique('rest-responders'),
@@ -182,6 +202,44 @@ describe('workflow routes of the admin API', () => {
     const late = await call('post', template, url, { token: tokens.operator, body: {} });
     expect(late.status).toBe(409);
     expect(late.body.error).toBe(`workflow ${id} has finished (COMPLETED): no signal is read`);
+  });
+
+  it('a wait takes one decision: a second credit signal while the first is unread is refused, naming it', async () => {
+    const orderId = unique('sap:rest-twice');
+    const id = workflowIdOf(orderId);
+    const entry = hold(id);
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor('the credit-hold step', async () => entry.reached, 20_000);
+    const template = '/workflows/{id}/signals/{name}';
+    const approve = path(id, '/signals/approve-credit');
+    const reject = path(id, '/signals/reject-credit');
+    // Two at once (two hubs, two operators): the check and the send are one decision under a lock, so one wins.
+    const both = await Promise.all(
+      [approve, reject].map((url) => call('post', template, url, { token: tokens.operator, body: {} })),
+    );
+    expect(both.map((answer) => answer.status).sort()).toEqual([202, 409]);
+    const won = both[0]!.status === 202 ? 'approve-credit' : 'reject-credit';
+    // Neither a conflicting decision nor the same one again: the first is not read yet (the instance is held).
+    const unread = new RegExp(
+      `^workflow .+: ${won} was sent at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z by oncall and is not read yet; await-credit-approval takes one decision, so (reject|approve)-credit is refused`,
+    );
+    for (const url of [reject, approve]) {
+      const second = await call('post', template, url, {
+        token: tokens.operator,
+        body: { reason: 'overdue' },
+      });
+      expect(second.status).toBe(409);
+      expect(second.body.error).toMatch(unread);
+    }
+    entry.release();
+    const outcome = (await resultWhenEnded<OrderOutcome>(orchestrator, id, 30_000)).outcome;
+    expect(outcome).toBe(won === 'approve-credit' ? 'COMPLETED' : 'COMPENSATED');
+    // Nothing stray: one credit signal was ever received.
+    const shown = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
+    const received = (shown.body.timeline as Array<{ name: string; output: unknown }>)
+      .filter((t) => t.name === 'DBOS.recv')
+      .map((t) => JSON.stringify(t.output));
+    expect(received.filter((r) => r.includes('signal.')).length).toBe(1);
   });
 
   it('cancel compensates a waiting instance; a finished one answers 409, as does retry of one not parked', async () => {

@@ -6,8 +6,10 @@ import {
   InstanceNotRetriable,
   listInstances,
   retryInstance,
+  SignalPending,
+  sendSignal,
   showInstance,
-  signalWorkflow,
+  signalsOfSameWait,
 } from '../../orchestrator/index.ts';
 import { type AdminApi, HttpError, type RouteBackend } from '../api/index.ts';
 
@@ -314,7 +316,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
         404: { description: 'No such instance.' },
         409: {
           description:
-            'The instance has finished, or waits at a step that reads no such signal: nothing would read it.',
+            'The instance has finished, or waits at a step that reads no such signal (nothing would read it), or an earlier signal for the same wait (`approve-credit` or `reject-credit` at a credit hold) is not read yet: a wait takes one decision.',
         },
       },
     },
@@ -352,7 +354,19 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
           `workflow ${params.id} waits at ${instance.step}, which reads no ${params.name} (${readAt.join(', ')} does): the signal would not be read`,
         );
       }
-      await signalWorkflow(params.id, params.name, body ?? null, `signal-${randomUUID()}`, principal.name);
+      // A second decision for the same wait, sent while the first is still unread, was answered 202 and then lay
+      // in the inbox (a stray `← signal.reject-credit` at a later wait): one decision per wait.
+      try {
+        await sendSignal(params.id, params.name, body ?? null, {
+          signalId: `signal-${randomUUID()}`,
+          by: principal.name,
+          oneOf: definition ? signalsOfSameWait(definition, params.name) : [],
+          ...(readAt ? { wait: readAt.join(', ') } : {}),
+        });
+      } catch (error) {
+        if (error instanceof SignalPending) throw new HttpError(409, error.message);
+        throw error;
+      }
       return { status: 202, body: { id: params.id, action: `signal.${params.name}` } };
     },
   );

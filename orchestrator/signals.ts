@@ -1,0 +1,84 @@
+import { NonRetriableError } from '../lib/errors.ts';
+import type { AnyWorkflowDefinition } from './definitions.ts';
+import { INBOX_TOPIC } from './inbox.ts';
+import { signalWorkflow } from './router.ts';
+import { deps } from './runtime.ts';
+
+/**
+ * A signal refused because its wait already has a decision on the way: an earlier signal that wait reads was sent and
+ * the instance has not taken it yet. The message names that signal, when it was sent and by whom.
+ */
+export class SignalPending extends NonRetriableError {
+  readonly workflowId: string;
+  constructor(workflowId: string, message: string) {
+    super(message);
+    this.workflowId = workflowId;
+  }
+}
+
+/**
+ * The signals read at the same waits as `name` (itself included): `approve-credit` and `reject-credit` are both read
+ * at `await-credit-approval`, so they are one decision. Empty when the definition names no wait for it (a signal
+ * taken at any point, which is not one decision).
+ */
+export function signalsOfSameWait(definition: AnyWorkflowDefinition, name: string): string[] {
+  const waits = definition.signalWaits?.[name] ?? [];
+  if (waits.length === 0) return [];
+  return Object.entries(definition.signalWaits ?? {})
+    .filter(([, at]) => at.some((wait) => waits.includes(wait)))
+    .map(([signal]) => signal);
+}
+
+/**
+ * Sends an operator's signal unless a signal of `oneOf` (`signalsOfSameWait`) is still unread in the instance's inbox,
+ * i.e. not yet taken by a receive (DBOS keeps it in `dbos.notifications`, `consumed = false`, until the instance's
+ * `recv` takes it): then `SignalPending`. The check and the send hold a transaction-scoped advisory lock on the
+ * instance in PostgreSQL, so two hubs (or two requests) sending at once are decided one after the other, and the
+ * second sees the first. A signal taken already no longer counts, so a later visit of the same wait takes a new one.
+ */
+export async function sendSignal(
+  workflowId: string,
+  name: string,
+  data: unknown,
+  options: { signalId: string; by?: string; oneOf: string[]; wait?: string },
+): Promise<void> {
+  if (options.oneOf.length === 0) {
+    await signalWorkflow(workflowId, name, data, options.signalId, options.by);
+    return;
+  }
+  const client = await deps().pool.connect();
+  try {
+    await client.query('begin');
+    await client.query('select pg_advisory_xact_lock(hashtext($1))', [`eai-signal:${workflowId}`]);
+    const { rows } = await client.query<{ kind: string; by: string | null; sent_at: string }>(
+      `select kind, by, sent_at from (
+         select coalesce(message::jsonb #>> '{json,kind}', message::jsonb ->> 'kind') as kind,
+                coalesce(message::jsonb #>> '{json,by}', message::jsonb ->> 'by') as by,
+                created_at_epoch_ms as sent_at
+         from dbos.notifications
+         where destination_uuid = $1 and topic = $2 and not consumed
+       ) m
+       where kind = any($3::text[])
+       order by sent_at
+       limit 1`,
+      [workflowId, INBOX_TOPIC, options.oneOf.map((signal) => `signal.${signal}`)],
+    );
+    const pending = rows[0];
+    if (pending) {
+      const sent = pending.kind.replace(/^signal\./, '');
+      const at = new Date(Number(pending.sent_at)).toISOString();
+      throw new SignalPending(
+        workflowId,
+        `workflow ${workflowId}: ${sent} was sent at ${at} by ${pending.by ?? 'an unnamed sender'} and is not read yet; ` +
+          `${options.wait ?? 'its wait'} takes one decision, so ${name} is refused (see eai workflows show ${workflowId} once it is read)`,
+      );
+    }
+    await signalWorkflow(workflowId, name, data, options.signalId, options.by);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
