@@ -53,7 +53,16 @@ export interface InstanceSummary {
   /** The step running, waited for or failed. */
   step: string | null;
   startedAt: string;
+  /**
+   * DBOS's last change of its row: its own bookkeeping (a recovery, a resume, a cancel) as well as the end, so not when
+   * the instance ended; `endedAt` is that.
+   */
   updatedAt: string | null;
+  /**
+   * When it finished: DBOS's `completed_at`, recorded in the statement that records its outcome (or its cancellation,
+   * or its running out of recovery attempts) and cleared when it is resumed; null while in flight.
+   */
+  endedAt: string | null;
   correlationId: string | null;
 }
 
@@ -146,6 +155,10 @@ async function summarise(
       step: state?.step ?? null,
       startedAt: new Date(workflow.createdAt).toISOString(),
       updatedAt: workflow.updatedAt ? new Date(workflow.updatedAt).toISOString() : null,
+      endedAt:
+        workflow.completedAt && !DBOS_IN_FLIGHT.includes(workflow.status as WorkflowStatusString)
+          ? new Date(workflow.completedAt).toISOString()
+          : null,
       correlationId: input?.trace?.correlationId ?? null,
       state,
     };
@@ -163,6 +176,9 @@ const DBOS_STATUSES: Record<OperatorStatus, WorkflowStatusString[]> = {
   CANCELLED: ['SUCCESS', 'CANCELLED'],
   FAILED: ['ERROR', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'],
 };
+
+/** DBOS's statuses of an instance in flight (it has no end yet). */
+const DBOS_IN_FLIGHT = DBOS_STATUSES.RUNNING;
 
 /** Instances read from DBOS per round while a status filter looks for `limit` matches. */
 const LIST_PAGE = 500;

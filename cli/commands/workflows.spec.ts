@@ -11,6 +11,7 @@ const instance = (over: Partial<Detail>): Detail => ({
   step: null,
   startedAt: '2026-12-05T10:01:12.588Z',
   updatedAt: '2026-12-05T10:01:27.959Z',
+  endedAt: '2026-12-05T10:01:27.959Z',
   correlationId: '0000000000412002',
   executorId: 'orch-1',
   detail: null,
@@ -150,6 +151,20 @@ describe('eai workflows ls, as text', () => {
     expect(instanceLine(instance({}))).toMatch(
       /started 2026-12-05T10:01:12\.588Z {2}ended 2026-12-05T10:01:27\.959Z$/,
     );
+  });
+
+  it("a finished instance's end is its endedAt, not DBOS's updatedAt (which its bookkeeping moves)", () => {
+    const line = instanceLine(
+      instance({
+        status: 'CANCELLED',
+        updatedAt: '2026-12-06T08:00:00.000Z',
+        endedAt: '2026-12-05T10:05:00.000Z',
+      }),
+    );
+    expect(line).toMatch(/ended 2026-12-05T10:05:00\.000Z$/);
+    expect(line).not.toContain('2026-12-06T08:00:00.000Z');
+    // An answer without endedAt (a hub before it) shows no end rather than a wrong one.
+    expect(instanceLine(instance({ endedAt: undefined }))).not.toContain('ended');
   });
 
   it("show names a credit rejection's reason and who sent it", () => {

@@ -14,6 +14,8 @@ interface Instance {
   step: string | null;
   startedAt: string;
   updatedAt: string | null;
+  /** When it finished (DBOS's completed_at); null in flight, and from a hub before it was served. */
+  endedAt?: string | null;
   correlationId: string | null;
 }
 
@@ -41,12 +43,12 @@ interface Detail extends Instance {
 const FINISHED = ['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED'];
 
 /**
- * One instance of `eai workflows ls`: when it started, and once finished when it ended. An instance in flight shows no
- * second time: DBOS's `updatedAt` moves with its own bookkeeping (a recovery, a resume), not with the instance's steps,
- * and a PARKED instance's was once shown here as if it were its start.
+ * One instance of `eai workflows ls`: when it started, and once finished when it ended (`endedAt`, DBOS's record of
+ * its end). DBOS's `updatedAt` is not shown: it moves with DBOS's own bookkeeping (a recovery, a resume), not with the
+ * instance's steps; a PARKED instance's was once shown as if it were its start, and a finished one's as its end.
  */
 export const instanceLine = (i: Instance) =>
-  `${i.id.padEnd(48)} ${`${i.type}@${i.version ?? '?'}`.padEnd(22)} ${i.status.padEnd(12)} ${(i.step ?? '-').padEnd(24)} started ${i.startedAt}${FINISHED.includes(i.status) && i.updatedAt ? `  ended ${i.updatedAt}` : ''}`;
+  `${i.id.padEnd(48)} ${`${i.type}@${i.version ?? '?'}`.padEnd(22)} ${i.status.padEnd(12)} ${(i.step ?? '-').padEnd(24)} started ${i.startedAt}${FINISHED.includes(i.status) && i.endedAt ? `  ended ${i.endedAt}` : ''}`;
 
 /**
  * What a checkpointed operation brought, for the text view: the event a receive took from the inbox (its kind, the

@@ -151,6 +151,16 @@ describe('workflow routes of the admin API', () => {
         correlationId: 'corr-rest',
       }),
     );
+    // When it ended is DBOS's record of its end (completed_at), not updatedAt, which its bookkeeping moves.
+    const listed = (list.body as Array<{ id: string; startedAt: string; endedAt: string | null }>).find(
+      (i) => i.id === id,
+    )!;
+    const { rows } = await orchestrator.pool.query<{ completed_at: string }>(
+      'select completed_at from dbos.workflow_status where workflow_uuid = $1',
+      [id],
+    );
+    expect(listed.endedAt).toBe(new Date(Number(rows[0]!.completed_at)).toISOString());
+    expect(Date.parse(listed.endedAt!)).toBeGreaterThanOrEqual(Date.parse(listed.startedAt));
     const one = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
     expect(one.status).toBe(200);
     expect((one.body.timeline as Array<{ name: string }>).map((t) => t.name)).toContain(
@@ -194,6 +204,8 @@ describe('workflow routes of the admin API', () => {
       { in: 'params', path: 'name', message: 'one of approve-credit, reject-credit' },
     ]);
     expect((await orchestrator.state(id))?.status).toBe('WAITING');
+    const waiting = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
+    expect(waiting.body.endedAt).toBeNull();
     expect((await call('post', template, url, { token: tokens.operator, body: { by: 'desk' } })).status).toBe(
       202,
     );

@@ -48,7 +48,18 @@ const summarySchema = z
     status: z.enum(statuses),
     step: z.string().nullable().describe('The step running, waited for, or that failed.'),
     startedAt: z.string(),
-    updatedAt: z.string().nullable(),
+    updatedAt: z
+      .string()
+      .nullable()
+      .describe(
+        'DBOS’s last change of the instance’s record (its bookkeeping too: a recovery, a resume), not when it ended.',
+      ),
+    endedAt: z
+      .string()
+      .nullable()
+      .describe(
+        'When it finished (DBOS’s `completed_at`, recorded with its outcome, cancellation or last recovery attempt); null while in flight.',
+      ),
     correlationId: z.string().nullable(),
   })
   .meta({ id: 'WorkflowInstance' });
