@@ -32,9 +32,11 @@ export function signalsOfSameWait(definition: AnyWorkflowDefinition, name: strin
 /**
  * Sends an operator's signal unless a signal of `oneOf` (`signalsOfSameWait`) is still unread in the instance's inbox,
  * i.e. not yet taken by a receive (DBOS keeps it in `dbos.notifications`, `consumed = false`, until the instance's
- * `recv` takes it): then `SignalPending`. The check and the send hold a transaction-scoped advisory lock on the
+ * `recv` takes it), or was taken by the instance's latest receive (it is on its way from that wait, RUNNING, and its
+ * reported state may still name the wait): then `SignalPending`. The check and the send hold a transaction-scoped advisory lock on the
  * instance in PostgreSQL, so two hubs (or two requests) sending at once are decided one after the other, and the
- * second sees the first. A signal taken already no longer counts, so a later visit of the same wait takes a new one.
+ * second sees the first. Once the instance begins another receive, a signal it took no longer counts, so a later visit of the same wait
+ * takes a new one.
  */
 export async function sendSignal(
   workflowId: string,
@@ -50,16 +52,27 @@ export async function sendSignal(
   try {
     await client.query('begin');
     await client.query('select pg_advisory_xact_lock(hashtext($1))', [`eai-signal:${workflowId}`]);
-    const { rows } = await client.query<{ kind: string; by: string | null; sent_at: string }>(
-      `select kind, by, sent_at from (
+    // Unread, or taken by the receive the instance made last: a receive begins with its deadline's record
+    // (`DBOS.sleep`, one after the receive's own id), so none after the taking one means no later visit of a wait.
+    const { rows } = await client.query<{
+      kind: string;
+      by: string | null;
+      sent_at: string;
+      consumed: boolean;
+    }>(
+      `select kind, by, sent_at, consumed from (
          select coalesce(message::jsonb #>> '{json,kind}', message::jsonb ->> 'kind') as kind,
                 coalesce(message::jsonb #>> '{json,by}', message::jsonb ->> 'by') as by,
-                created_at_epoch_ms as sent_at
+                created_at_epoch_ms as sent_at, consumed, consumed_by_function_id as taken_by
          from dbos.notifications
-         where destination_uuid = $1 and topic = $2 and not consumed
+         where destination_uuid = $1 and topic = $2
        ) m
        where kind = any($3::text[])
-       order by sent_at
+         and (not consumed or not exists (
+           select 1 from dbos.operation_outputs o
+           where o.workflow_uuid = $1 and o.function_name in ('DBOS.sleep', 'DBOS.recv')
+             and o.function_id > m.taken_by + 1))
+       order by consumed desc, sent_at
        limit 1`,
       [workflowId, INBOX_TOPIC, options.oneOf.map((signal) => `signal.${signal}`)],
     );
@@ -67,10 +80,13 @@ export async function sendSignal(
     if (pending) {
       const sent = pending.kind.replace(/^signal\./, '');
       const at = new Date(Number(pending.sent_at)).toISOString();
+      const who = `${sent} was sent at ${at} by ${pending.by ?? 'an unnamed sender'}`;
+      const wait = options.wait ?? 'its wait';
       throw new SignalPending(
         workflowId,
-        `workflow ${workflowId}: ${sent} was sent at ${at} by ${pending.by ?? 'an unnamed sender'} and is not read yet; ` +
-          `${options.wait ?? 'its wait'} takes one decision, so ${name} is refused (see eai workflows show ${workflowId} once it is read)`,
+        pending.consumed
+          ? `workflow ${workflowId}: ${who} and ${wait} took it: the wait has its decision, so ${name} is refused (eai workflows show ${workflowId})`
+          : `workflow ${workflowId}: ${who} and is not read yet; ${wait} takes one decision, so ${name} is refused (see eai workflows show ${workflowId} once it is read)`,
       );
     }
     await signalWorkflow(workflowId, name, data, options.signalId, options.by);

@@ -42,13 +42,16 @@ let server: Awaited<ReturnType<typeof startOpsServer>>;
 let document: object;
 const silent = new Set<string>();
 /** Instances held before their credit-hold step (so signals sent meanwhile stay unread), and their release. */
-const held = new Map<string, { reached: boolean; release: () => void; released: Promise<void> }>();
-function hold(id: string) {
+const held = new Map<
+  string,
+  { step: string; reached: boolean; release: () => void; released: Promise<void> }
+>();
+function hold(id: string, step = 'erp-credit-hold') {
   let release = () => {};
   const released = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const entry = { reached: false, release, released };
+  const entry = { step, reached: false, release, released };
   held.set(id, entry);
   return entry;
 }
@@ -72,8 +75,8 @@ beforeAll(async () => {
       definitions: orderToDeliveryDefinitions(topics),
       stepRetry: { maxAttempts: 2, intervalSeconds: 0.05 },
       beforeStep: async (workflowId, step) => {
-        const entry = step === 'erp-credit-hold' ? held.get(workflowId) : undefined;
-        if (!entry) return;
+        const entry = held.get(workflowId);
+        if (entry?.step !== step) return;
         entry.reached = true;
         await entry.released;
       },
@@ -252,6 +255,39 @@ describe('workflow routes of the admin API', () => {
       .filter((t) => t.name === 'DBOS.recv')
       .map((t) => JSON.stringify(t.output));
     expect(received.filter((r) => r.includes('signal.')).length).toBe(1);
+  });
+
+  it('a credit signal right after the wait took its decision is refused, while the instance is on its way', async () => {
+    const orderId = unique('sap:rest-taken');
+    const id = workflowIdOf(orderId);
+    const entry = hold(id, 'erp-confirm');
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor(
+      'the credit hold',
+      async () => (await orchestrator.state(id))?.status === 'WAITING',
+      20_000,
+    );
+    const template = '/workflows/{id}/signals/{name}';
+    expect(
+      (
+        await call('post', template, path(id, '/signals/approve-credit'), {
+          token: tokens.operator,
+          body: {},
+        })
+      ).status,
+    ).toBe(202);
+    // The instance took the approve and is held at the confirmation (RUNNING): a reject now would never be read.
+    await waitFor('the confirmation', async () => entry.reached, 20_000);
+    const late = await call('post', template, path(id, '/signals/reject-credit'), {
+      token: tokens.operator,
+      body: { reason: 'overdue' },
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatch(
+      /^workflow .+: approve-credit was sent at \S+ by oncall and await-credit-approval took it: the wait has its decision, so reject-credit is refused/,
+    );
+    entry.release();
+    expect((await resultWhenEnded<OrderOutcome>(orchestrator, id, 30_000)).outcome).toBe('COMPLETED');
   });
 
   it('cancel compensates a waiting instance; a finished one answers 409, as does retry of one not parked', async () => {
