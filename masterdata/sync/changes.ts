@@ -273,9 +273,14 @@ function holdsPart(origin: string, part: string): boolean {
   return false;
 }
 
-/** Whether the system stamped the event as written by the hub (origin.changeOrigin / origin.changedBy). */
+/**
+ * Whether the system stamped the event as written by the hub (origin.changeOrigin / origin.changedBy). Only for a
+ * system the hub writes to (`push`): to any other it sends no updates, creates, nor erasures, so nothing from it is
+ * the hub's, whatever its stamp says. (The defaults stamp HubSpot's `INTEGRATION` without an app id, which every
+ * app's write carries: another app's edit was dropped as the hub's echo of a write the hub never made.)
+ */
 export function stampedByHub(event: CustomerEvent, settings: SyncSystem | undefined): boolean {
-  if (!settings) return false;
+  if (!settings?.push) return false;
   const { hubChangeOrigin, hubChangedBy } = settings;
   if (hubChangeOrigin.length === 0 && hubChangedBy.length === 0) return false;
   const origin = event.origin.changeOrigin ?? '';
@@ -308,7 +313,7 @@ export interface Change {
 /**
  * The echo rule. An event is the echo of a hub write when the system stamped it as the hub's (its change origin
  * or integration user), or, for a system configured with `fingerprint`, when every golden field it sets holds
- * exactly what the hub last sent to that record. An echo's values are stored as copies (field time null: never
+ * exactly what the hub last sent to that record; either only for a system the hub writes to (`push`). An echo's values are stored as copies (field time null: never
  * newer than what they copy, never a vote in mostFrequent) and the record's updatedAt is left as it was, so an
  * echo changes no golden value. A stamped full snapshot that also sets fields the hub never sent to that record,
  * to a content other than the golden record's, carries a person's edit along (a whole-record system stamps only
@@ -336,7 +341,8 @@ export function classify(
   let by: Change['by'];
   if (stampedByHub(event, settings)) by = 'stamp';
   else if (
-    settings?.fingerprint &&
+    settings?.push &&
+    settings.fingerprint &&
     sent &&
     fields.length > 0 &&
     fields.every(

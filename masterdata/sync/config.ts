@@ -61,13 +61,13 @@ export const syncSystemSchema = z
       .array(z.string().min(1))
       .default([])
       .describe(
-        "An event whose origin.changeOrigin contains one of these, as a whole part of it (bounded by its ends, ';', ',', '/' or a space: 'INTEGRATION' is not 'INTEGRATIONS_SYNC'), was written by the hub (Salesforce: 'client=eai-hub', the sink's clientName; HubSpot: 'INTEGRATION')",
+        "An event whose origin.changeOrigin contains one of these, as a whole part of it (bounded by its ends, ';', ',', '/' or a space: 'INTEGRATION' is not 'INTEGRATIONS_SYNC'), was written by the hub (Salesforce: 'client=eai-hub', the sink's clientName; HubSpot: 'INTEGRATION', with hubChangedBy required when pushed to). Only with push: nothing from a system the hub does not write to is its echo",
       ),
     hubChangedBy: z
       .array(z.string().min(1))
       .default([])
       .describe(
-        "An event whose origin.changedBy is one of these was written by the hub (HubSpot: the app id; Odoo: the integration user's uid). With hubChangeOrigin, both must hold",
+        "An event whose origin.changedBy is one of these was written by the hub (HubSpot: the app id, required with push and hubChangeOrigin, since every app's write is INTEGRATION; Odoo: the integration user's uid). With hubChangeOrigin, both must hold",
       ),
     fingerprint: z
       .boolean()
@@ -124,6 +124,18 @@ export const syncConfigSchema = z
       .describe('How often the relay looks for golden changes in the outbox when nothing woke it, in ms'),
     batchSize: z.number().int().positive().default(200).describe('Outbox rows published per transaction'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // HubSpot stamps every app's API write `changeSource: INTEGRATION`; only the app id (`sourceId`, read as
+    // changedBy) tells the hub's apart. Pushed to without it, any other app's edit there is dropped as the hub's echo.
+    const hubspot = config.systems.hubspot;
+    if (hubspot?.push && hubspot.hubChangeOrigin.length > 0 && hubspot.hubChangedBy.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['systems', 'hubspot', 'hubChangedBy'],
+        message:
+          "missing: with push, HubSpot's hubChangeOrigin alone takes every app's write for the hub's echo and drops it; list the hub's HubSpot app id (hubChangedBy: ['<app id>'])",
+      });
+  });
 
 export type SyncConfig = z.output<typeof syncConfigSchema>;

@@ -86,7 +86,10 @@ describe('reconcile --repair of a system that holds one address of several', () 
         fields: { addresses: { rule: 'sourcePriority', priority: ['salesforce', 'hubspot'] } },
       },
       sync: {
-        systems: { salesforce: {}, hubspot: { push: true, hubChangeOrigin: ['INTEGRATION'] } },
+        systems: {
+          salesforce: {},
+          hubspot: { push: true, hubChangeOrigin: ['INTEGRATION'], hubChangedBy: [String(hs.app.appId)] },
+        },
         goldenTopic,
         commandTopicPrefix: prefix,
         // Only flush() runs the relay.

@@ -22,7 +22,7 @@ const config = parseMdmConfig({
     systems: {
       salesforce: { push: true, hubChangeOrigin: ['client=eai-hub'], fingerprint: false },
       hubspot: { push: true, hubChangeOrigin: ['INTEGRATION'], hubChangedBy: ['4242'] },
-      odoo: { hubChangedBy: ['7'], fingerprint: true },
+      odoo: { push: true, hubChangedBy: ['7'], fingerprint: true },
     },
   },
 });
@@ -217,6 +217,54 @@ describe('the echo rule', () => {
     expect(stampedByHub(event('sap', {}, ['emails']), undefined)).toBe(false);
   });
 
+  it('takes nothing for the hub’s from a system the hub does not write to (push: false, the default)', () => {
+    const defaults = parseMdmConfig({}).sync.systems;
+    // Another app's write in HubSpot: INTEGRATION, and an app id that is not the hub's.
+    const otherApp = event('hubspot', newEmail, ['emails'], {
+      changeOrigin: 'INTEGRATION',
+      changedBy: '999',
+    });
+    expect(stampedByHub(otherApp, defaults.hubspot)).toBe(false);
+    const change = classify(
+      otherApp,
+      { record: customer('hubspot', '1'), fieldTimes: {} },
+      null,
+      defaults.hubspot,
+    );
+    expect(change.kind).toBe('edit');
+    expect(change.fields).toEqual(['emails']);
+    expect(change.fieldTimes.emails).toBe('2026-03-01T10:00:00.000Z');
+    // Salesforce's default stamp, on a system not pushed to: an edit too.
+    const sf = event('salesforce', newEmail, ['emails'], { changeOrigin: 'client=eai-hub' });
+    expect(classify(sf, previous, null, defaults.salesforce).kind).toBe('edit');
+    // Nor by fingerprint, even where the hub once sent that value (pushed before, not now).
+    const sent = { fields: ['emails'], vals: { emails: newEmail.emails } };
+    const odoo = { ...systems.odoo!, push: false };
+    const odooPrevious = { record: customer('odoo', '1'), fieldTimes: {} };
+    expect(classify(event('odoo', newEmail, ['emails']), odooPrevious, sent, odoo).kind).toBe('edit');
+    expect(classify(event('odoo', newEmail, ['emails']), odooPrevious, sent, systems.odoo).kind).toBe('echo');
+  });
+
+  it('refuses HubSpot pushed to with hubChangeOrigin but no hubChangedBy: any app’s write would be the hub’s', () => {
+    expect(() =>
+      parseMdmConfig(
+        { sync: { systems: { hubspot: { push: true, hubChangeOrigin: ['INTEGRATION'] } } } },
+        'mdm.yaml',
+      ),
+    ).toThrow(/^mdm\.yaml: sync\.systems\.hubspot\.hubChangedBy: missing: .*app id/);
+    // Not pushed to (nothing from it is taken for the hub's), or with the app id: accepted.
+    expect(() =>
+      parseMdmConfig({ sync: { systems: { hubspot: { hubChangeOrigin: ['INTEGRATION'] } } } }),
+    ).not.toThrow();
+    expect(() =>
+      parseMdmConfig({
+        sync: {
+          systems: { hubspot: { push: true, hubChangeOrigin: ['INTEGRATION'], hubChangedBy: ['4242'] } },
+        },
+      }),
+    ).not.toThrow();
+  });
+
   it('an edit delivered after a later one of the same field leaves the later value and its time', () => {
     const phone = (number: string) => ({ phones: [{ number, use: 'work', primary: true, isE164: true }] });
     const first = classify(
@@ -254,15 +302,17 @@ describe('the echo rule', () => {
   });
 
   it('takes a stamp as a whole part of the change origin, not a substring of another writer’s', () => {
+    // The default stamps, on systems the hub writes to.
     const defaults = parseMdmConfig({}).sync.systems;
+    const pushed = (system: 'hubspot' | 'salesforce') => ({ ...defaults[system]!, push: true });
     const hs = (changeOrigin: string) =>
-      stampedByHub(event('hubspot', {}, ['emails'], { changeOrigin, changedBy: '77' }), defaults.hubspot);
+      stampedByHub(event('hubspot', {}, ['emails'], { changeOrigin, changedBy: '77' }), pushed('hubspot'));
     expect(hs('INTEGRATION')).toBe(true);
     // HubSpot's data sync and integrations platform write with their own sources: their edits are no echo.
     expect(hs('INTEGRATIONS_SYNC')).toBe(false);
     expect(hs('INTEGRATIONS_PLATFORM')).toBe(false);
     const sf = (changeOrigin: string) =>
-      stampedByHub(event('salesforce', {}, ['emails'], { changeOrigin }), defaults.salesforce);
+      stampedByHub(event('salesforce', {}, ['emails'], { changeOrigin }), pushed('salesforce'));
     expect(sf('com/salesforce/api/rest/62.0;client=eai-hub')).toBe(true);
     expect(sf('client=eai-hub; com/salesforce/api/soap/62.0')).toBe(true);
     expect(sf('com/salesforce/api/rest/62.0;client=eai-hub-staging')).toBe(false);
