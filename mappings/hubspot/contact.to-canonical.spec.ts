@@ -99,6 +99,15 @@ describe('hubspot-contact → CustomerEvent', () => {
     expect(cleared!.customer.extensions).toEqual({ 'hubspot.jobtitle': '' });
   });
 
+  it('names a property set to empty as cleared only, as Salesforce CDC does, and never lists no field', async () => {
+    const [phone, number] = await mapped(change('phone', ''), change('phone', '+49 30 1234567'));
+    expect(phone!.clearedFields).toEqual(['phones[work]']);
+    // Not also changed: one path both set and cleared said two things; an empty list would declare a snapshot.
+    expect(phone!.changedFields).toEqual(['sourceIds']);
+    expect(number!.changedFields).toEqual(['phones[work]']);
+    expect(number!.clearedFields).toEqual([]);
+  });
+
   it('keys a merge by the new record and lists every other id as merged', async () => {
     const record = await one(
       event({

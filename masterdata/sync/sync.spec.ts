@@ -1,6 +1,7 @@
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { topicCatalog } from '../../bus/index.ts';
+import { mapBytes } from '../../mappings/index.ts';
 import type { CustomerEvent, CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { parseMdmConfig } from '../config.ts';
 import { survive } from '../survivorship.ts';
@@ -61,6 +62,37 @@ const event = (
 });
 
 describe('applyEvent', () => {
+  it('takes a HubSpot property set to empty as a clear of that item alone, the rest of the record kept', async () => {
+    const webhook = {
+      eventId: 7,
+      subscriptionId: 2901,
+      portalId: 62515,
+      appId: 1160452,
+      occurredAt: Date.parse('2026-03-01T10:00:00Z'),
+      attemptNumber: 0,
+      objectId: 5101,
+      changeSource: 'CRM_UI',
+      subscriptionType: 'contact.propertyChange',
+      propertyName: 'phone',
+      propertyValue: '',
+    };
+    const [document] = await mapBytes('hubspot-contact', Buffer.from(JSON.stringify([webhook])));
+    const cleared = document!.records[0]!.value as unknown as CustomerEvent;
+    const held = customer('hubspot', '5101', {
+      phones: [
+        { number: '+49301234567', use: 'work', primary: true, isE164: true },
+        { number: '+491701234567', use: 'mobile', primary: false, isE164: true },
+      ],
+    });
+    const change = classify(cleared, { record: held, fieldTimes: {} }, null, systems.hubspot);
+    expect(change.kind).toBe('edit');
+    expect(change.fields).toEqual(['phones']);
+    expect(change.record.phones?.map((p) => p.number)).toEqual(['+491701234567']);
+    expect(change.record.person).toEqual(held.person);
+    expect(change.record.emails).toEqual(held.emails);
+    expect(change.record.sourceIds?.map((s) => s.id)).toEqual(['5101']);
+  }, 30_000);
+
   it('sets a field inside a record on its own (one HubSpot property per event) and keeps its siblings', () => {
     const previous = customer('hubspot', '1');
     const next = applyEvent(
