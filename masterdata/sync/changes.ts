@@ -393,6 +393,14 @@ export function classify(
     if (before) next.updatedAt = before.updatedAt ?? null;
     return { kind: 'echo', by, record, fieldTimes: times, fields };
   }
+  if (!before && event.changeType === 'UNDELETED') {
+    // A record back from the Recycle Bin, which the hub removed at its delete: the undelete changed no value (its
+    // time is the restore's, LastModifiedDate too), so what it brings back is as old as the hub can know, older
+    // than any change the other systems made meanwhile. Taken at the restore's time, a phone from before the
+    // delete overwrote the newer one a person set in HubSpot while the record was away, in every system.
+    for (const f of GOLDEN_FIELDS) times[f] = EPOCH;
+    return { kind: 'edit', record, fieldTimes: times, fields };
+  }
   if (!before) for (const f of GOLDEN_FIELDS) times[f] = iso(event.customer.updatedAt) ?? at;
   // A change older than the one the record holds for a field does not undo it: HubSpot delivers webhooks in no
   // set order and retries a refused one for hours, so a property's earlier value may come after its later one. The

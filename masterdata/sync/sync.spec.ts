@@ -333,6 +333,24 @@ describe('the echo rule', () => {
     expect(late.fieldTimes.person).toBe('2026-03-01T10:00:01.000Z');
   });
 
+  it('takes the values of a record back from the Recycle Bin as older than any change, not as an edit of now', () => {
+    const restored: CustomerEvent = {
+      ...event('salesforce', customer('salesforce', '1'), []),
+      changeType: 'UNDELETED',
+      occurredAt: new Date('2026-03-01T10:00:00Z'),
+    };
+    restored.customer.updatedAt = new Date('2026-03-01T10:00:00Z');
+    const change = classify(restored, null, null, systems.salesforce, null, '2026-03-01T10:00:01.000Z');
+    expect(change.kind).toBe('edit');
+    expect(change.fields).toEqual(expect.arrayContaining(['person', 'emails']));
+    expect(change.fieldTimes.person).toBe('1970-01-01T00:00:00.000Z');
+    expect(change.fieldTimes.emails).toBe('1970-01-01T00:00:00.000Z');
+    expect(change.fieldTimes).not.toHaveProperty('emails@arrival');
+    // A created record's values are as new as the event.
+    const created = classify({ ...restored, changeType: 'CREATED' }, null, null, systems.salesforce);
+    expect(created.fieldTimes.emails).toBe('2026-03-01T10:00:00.000Z');
+  });
+
   it('takes a stamp as a whole part of the change origin, not a substring of another writer’s', () => {
     // The default stamps, on systems the hub writes to.
     const defaults = parseMdmConfig({}).sync.systems;

@@ -3,7 +3,8 @@
  * simulators and their real connectors (test-support.ts): a delete removes the record from the xref and its golden
  * record is recomputed from the others (README, Deletes); the UNDELETE (a CDC event carrying every field, as a
  * create's) is matched again: the record comes back into the xref, in the golden record it left, and a golden
- * record it was the last member of, tombstoned by the delete, is revived (UNDELETED on the golden topic).
+ * record it was the last member of, tombstoned by the delete, is revived (UNDELETED on the golden topic). What it
+ * brings back is older than what the others changed meanwhile: it is sent the golden values, not taken for an edit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRaw } from '../../tests/decode-raw.ts';
@@ -85,6 +86,56 @@ describe('a Salesforce contact deleted and undeleted', () => {
     expect(back.record?.emails?.map((e) => e.address.toLowerCase())).toContain(email.toLowerCase());
     // The golden id follows the smallest member key, HubSpot's here: the one it kept while Salesforce's was away.
     expect(back.goldenId).toBe(without.goldenId);
+  }, 120_000);
+
+  it('is sent what changed in the golden record while it was in the Recycle Bin', async () => {
+    const email = `${unique('emmy')}@example.org`;
+    const sfId = await sfContact({
+      FirstName: 'Emmy',
+      LastName: 'Noether',
+      Email: email,
+      Phone: '+49 551 100000',
+    });
+    const hsId = (
+      await t.ok(
+        t.hs.json<{ id: string }>('POST', '/sim/edit', {
+          properties: { firstname: 'Emmy', lastname: 'Noether', email, phone: '+49 551 100000' },
+        }),
+        'hs edit',
+      )
+    ).id;
+    await waitFor('the two records in one golden record', async () => {
+      const [a, b] = await Promise.all([t.store.xref('salesforce', sfId), t.store.xref('hubspot', hsId)]);
+      return a !== null && a === b;
+    });
+    await t.settle();
+    await sfDelete(sfId);
+    await waitFor(
+      'the contact out of the xref',
+      async () => (await t.store.xref('salesforce', sfId)) === null,
+    );
+    await t.settle();
+    // A person changes the phone in HubSpot meanwhile: the golden record takes it; Salesforce holds no member.
+    await t.ok(
+      t.hs.json('POST', '/sim/edit', { id: hsId, properties: { phone: '+49 551 200000' } }),
+      'hs phone',
+    );
+    await waitFor(
+      'the new phone in the golden record',
+      async () =>
+        (await t.goldenOf('hubspot', hsId)).record?.phones?.some((p) => p.number.endsWith('200000')) === true,
+    );
+    await t.settle();
+    await sfUndelete(sfId);
+    await waitFor(
+      'the contact back in the xref',
+      async () => (await t.store.xref('salesforce', sfId)) !== null,
+    );
+    await t.settle();
+    const golden = await t.goldenOf('salesforce', sfId);
+    expect(golden.record?.phones?.map((p) => p.number)).toEqual(['+49551200000']);
+    // Its older phone lost to HubSpot's newer one: the golden phone is written to it.
+    expect((await t.sfContact(sfId)).Phone?.replace(/\D/g, '')).toBe('49551200000');
   }, 120_000);
 
   it("comes back by a steward's accepted link that its score alone would not make", async () => {
