@@ -6,7 +6,15 @@ export { type AdminApi, type AdminApiOptions, createAdminApi } from './admin-api
 export { type ErrorBody, type ErrorDetail, errorBodySchema, HttpError, sendError } from './errors.ts';
 export { errorHandler, notFound, roleOff } from './fallbacks.ts';
 export type { OpenApiDocument } from './openapi.ts';
-export { messageFor, type Principal, type Role, roleAllows, roleSchema, roles } from './roles.ts';
+export {
+  messageFor,
+  PERSONAL_DATA_ROLE,
+  type Principal,
+  type Role,
+  roleAllows,
+  roleSchema,
+  roles,
+} from './roles.ts';
 export type {
   HttpMethod,
   OpenRouteSpec,

@@ -13,6 +13,7 @@ import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import { hashToken, newToken } from '../api/index.ts';
 import { type Hub, startHub } from '../hub.ts';
+import { CUSTOMER_ROLE_REASON } from './customers.ts';
 
 const stack = testStack();
 const bus = testBus();
@@ -281,6 +282,22 @@ describe('the customer routes of the hub', () => {
       expect(denied.status, path).toBe(403);
       expect(denied.body).toEqual({ error: 'role viewer may not do this: it needs operator' });
     }
+    // The reads that answer with a customer's personal data are an operator's, as a dead letter's body is; the
+    // 403 says why and what a viewer reads instead. The cross-reference (ids only) and sync health stay a viewer's.
+    for (const [template, path] of [
+      ['/customers', '/customers?q=einkauf%40mueller-maschinenbau.de'],
+      ['/customers/review', '/customers/review'],
+      ['/customers/{goldenId}', `/customers/${mullerId}`],
+      ['/customers/{goldenId}/360', `/customers/${mullerId}/360`],
+    ] as const) {
+      const denied = await call('GET', template, path, 'viewer');
+      expect(denied.status, path).toBe(403);
+      expect(denied.body).toEqual({
+        error: `role viewer may not do this: it needs operator (${CUSTOMER_ROLE_REASON})`,
+      });
+      expect(JSON.stringify(denied.body)).not.toMatch(/m(ü|ue)ller|einkauf/i);
+    }
+    expect((await call('GET', '/sync/health', '/sync/health', 'viewer')).status).toBe(200);
     for (const [template, path] of [
       ['/customers', '/customers?q=mueller'],
       ['/customers/review', '/customers/review'],
@@ -296,7 +313,7 @@ describe('the customer routes of the hub', () => {
       'GET',
       '/customers/{goldenId}',
       `/customers/${mullerId}`,
-      'viewer',
+      'operator',
     );
     expect(status).toBe(200);
     expect(headers.get('content-location')).toBeNull();
@@ -326,11 +343,11 @@ describe('the customer routes of the hub', () => {
       'GET',
       '/customers/{goldenId}',
       '/customers/gc-00000000000000000000',
-      'viewer',
+      'operator',
     );
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ error: 'no golden customer gc-00000000000000000000' });
-    const malformed = await call('GET', '/customers/{goldenId}', '/customers/42', 'viewer');
+    const malformed = await call('GET', '/customers/{goldenId}', '/customers/42', 'operator');
     expect(malformed.status).toBe(400);
     expect(malformed.body.error).toBe(
       'invalid request: params.goldenId: must be a golden id: gc- and 20 hex digits',
@@ -342,7 +359,7 @@ describe('the customer routes of the hub', () => {
       'GET',
       '/customers',
       `/customers?q=${encodeURIComponent(' EINKAUF@Mueller-Maschinenbau.de ')}`,
-      'viewer',
+      'operator',
     );
     expect(byEmail.status).toBe(200);
     expect(byEmail.body.kind).toBe('email');
@@ -352,7 +369,7 @@ describe('the customer routes of the hub', () => {
       'GET',
       '/customers',
       `/customers?q=${encodeURIComponent('+49 (30) 123-4567')}`,
-      'viewer',
+      'operator',
     );
     expect(byPhone.body.kind).toBe('phone');
     expect(byPhone.body.hits[0].goldenId).toBe(mullerId);
@@ -361,7 +378,7 @@ describe('the customer routes of the hub', () => {
       'GET',
       '/customers',
       `/customers?q=${encodeURIComponent('030 1234567')}`,
-      'viewer',
+      'operator',
     );
     expect(byNationalPhone.body.kind).toBe('phone');
     expect(byNationalPhone.body.hits.map((h: { goldenId: string }) => h.goldenId)).toEqual([mullerId]);
@@ -370,33 +387,33 @@ describe('the customer routes of the hub', () => {
       'GET',
       '/customers',
       `/customers?q=${encodeURIComponent('muller maschinenbau')}`,
-      'viewer',
+      'operator',
     );
     expect(byName.body.kind).toBe('name');
     expect(byName.body.hits[0]).toMatchObject({ goldenId: mullerId });
     expect(byName.body.hits[0].name).toMatch(/maschinenbau/i);
     // A later word of a company's name finds it too.
-    const byWord = await call('GET', '/customers', '/customers?q=Maschinenbau', 'viewer');
+    const byWord = await call('GET', '/customers', '/customers?q=Maschinenbau', 'operator');
     expect(byWord.body.hits.map((h: { goldenId: string }) => h.goldenId)).toContain(mullerId);
 
     const person = await call(
       'GET',
       '/customers',
       `/customers?q=${encodeURIComponent('Klaudia Weber')}`,
-      'viewer',
+      'operator',
     );
     const members = person.body.hits.map((h: { matched: { system: string } }) => h.matched.system).sort();
     expect(members).toEqual(['hubspot', 'odoo']);
 
-    const nobody = await call('GET', '/customers', '/customers?q=zzzyxq%40nowhere.invalid', 'viewer');
+    const nobody = await call('GET', '/customers', '/customers?q=zzzyxq%40nowhere.invalid', 'operator');
     expect(nobody.body.hits).toEqual([]);
-    const tooShort = await call('GET', '/customers', '/customers?q=a', 'viewer');
+    const tooShort = await call('GET', '/customers', '/customers?q=a', 'operator');
     expect(tooShort.status).toBe(400);
     expect(tooShort.body.error).toBe('invalid request: query.q: must be at least 2 characters');
   });
 
   it('a steward accepts the pair in review, unmerges it, and merges the two golden records again', async () => {
-    const queue = await call('GET', '/customers/review', '/customers/review', 'viewer');
+    const queue = await call('GET', '/customers/review', '/customers/review', 'operator');
     expect(queue.status).toBe(200);
     expect(queue.body.waiting).toBe(1);
     const [pair] = queue.body.pairs;
@@ -421,9 +438,9 @@ describe('the customer routes of the hub', () => {
     expect(accepted.body.a).toBe(accepted.body.b);
     expect(accepted.body.a).toBe(pair.a.goldenId);
     expect(accepted.body.splitOff).toEqual([]);
-    expect((await call('GET', '/customers/review', '/customers/review', 'viewer')).body.waiting).toBe(0);
+    expect((await call('GET', '/customers/review', '/customers/review', 'operator')).body.waiting).toBe(0);
 
-    const shown = await call('GET', '/customers/{goldenId}', `/customers/${accepted.body.a}`, 'viewer');
+    const shown = await call('GET', '/customers/{goldenId}', `/customers/${accepted.body.a}`, 'operator');
     const merge = shown.body.history.find((h: { kind: string }) => h.kind === 'merge');
     expect(merge).toMatchObject({ actor: 'steward:steward', absorbed: [pair.b.goldenId] });
 
@@ -476,7 +493,12 @@ describe('the customer routes of the hub', () => {
     );
     expect(merged.status).toBe(200);
     expect(merged.body).toEqual({ goldenId: pair.a.goldenId, merged: [pair.b.goldenId], splitOff: [] });
-    const redirected = await call('GET', '/customers/{goldenId}', `/customers/${pair.b.goldenId}`, 'viewer');
+    const redirected = await call(
+      'GET',
+      '/customers/{goldenId}',
+      `/customers/${pair.b.goldenId}`,
+      'operator',
+    );
     expect(redirected.status).toBe(200);
     expect(redirected.body).toMatchObject({
       requested: pair.b.goldenId,
@@ -520,7 +542,7 @@ describe('the customer routes of the hub', () => {
       'sap 0000100001 is an organization and odoo 77 a person: a person and an organization are not merged',
     );
     expect(
-      (await call('GET', '/customers/{goldenId}', `/customers/${mullerId}`, 'viewer')).body.goldenId,
+      (await call('GET', '/customers/{goldenId}', `/customers/${mullerId}`, 'operator')).body.goldenId,
     ).toBe(mullerId);
   });
 
@@ -532,7 +554,7 @@ describe('the customer routes of the hub', () => {
       openCases: number;
     } = { credit: [], openOrders: [], recentCases: [], openCases: 0 };
     await waitFor('orders, shipment and case in the 360', async () => {
-      const r = await call('GET', '/customers/{goldenId}/360', `/customers/${mullerId}/360`, 'viewer');
+      const r = await call('GET', '/customers/{goldenId}/360', `/customers/${mullerId}/360`, 'operator');
       body = r.body;
       return body.recentCases.length === 1 && body.openOrders[0]?.shipments.length === 1;
     });
@@ -570,7 +592,7 @@ describe('the customer routes of the hub', () => {
       'GET',
       '/customers/{goldenId}/360',
       '/customers/gc-00000000000000000000/360',
-      'viewer',
+      'operator',
     );
     expect(unknown.status).toBe(404);
     expect(unknown.body).toEqual({ error: 'no golden customer gc-00000000000000000000' });
@@ -600,11 +622,11 @@ describe('the customer routes of the hub', () => {
     });
     expect(JSON.stringify(erased.body)).not.toMatch(/m(ü|ue)ller|einkauf|1234567|pumps/i);
 
-    const gone = await call('GET', '/customers/{goldenId}', `/customers/${mullerId}`, 'viewer');
+    const gone = await call('GET', '/customers/{goldenId}', `/customers/${mullerId}`, 'operator');
     expect(gone.status).toBe(410);
     expect(gone.body).toEqual({ error: `golden customer ${mullerId} was erased (${erasureId})` });
     expect(
-      (await call('GET', '/customers/{goldenId}/360', `/customers/${mullerId}/360`, 'viewer')).status,
+      (await call('GET', '/customers/{goldenId}/360', `/customers/${mullerId}/360`, 'operator')).status,
     ).toBe(410);
     const xref = await call(
       'GET',

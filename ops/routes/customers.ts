@@ -17,14 +17,16 @@ import {
   unmergeById,
   writeBackHistory,
 } from '../../masterdata/index.ts';
-import { type AdminApi, HttpError, type RouteBackend } from '../api/index.ts';
+import { type AdminApi, HttpError, PERSONAL_DATA_ROLE, type RouteBackend } from '../api/index.ts';
 
 /**
  * The customer master data routes of the admin API: a golden record with the source of each field, its members
  * and merge history; the cross-reference; search by name, email or phone with the matcher's own scoring; the
  * steward queue and a steward's decisions (accept / reject a pair, merge two golden records, unmerge); the
  * customer 360 from the canonical events the hub has seen; erasure (right to be forgotten) and its audit record.
- * Reads need `viewer`, decisions `operator`, erasure `admin`.
+ * The reads that answer with a customer's personal data (the golden record, search, the 360, the steward queue's
+ * labels) need `PERSONAL_DATA_ROLE` (operator), as a dead letter's body does; the cross-reference (ids only) and an
+ * erasure's audit record need `viewer`; decisions `operator`, erasure `admin`.
  *
  * A merged golden id answers with the golden record that holds it now (200, `requested` is the id asked for,
  * `Content-Location` the survivor's path): every id ever issued keeps working for clients that stored it.
@@ -240,6 +242,13 @@ const erasureSchema = z
   })
   .meta({ id: 'CustomerErasure' });
 
+/**
+ * Why the reads of customers are not a viewer's: in every 403 for them (and the document), so a caller knows which
+ * token they take and what a viewer may read instead.
+ */
+export const CUSTOMER_ROLE_REASON =
+  "a customer's golden record, search hits, 360 and steward pairs are personal data (names, emails, phones, addresses); viewers read the cross-reference, GET /customers/xref/{system}/{sourceId}, ids only";
+
 const notFound = (what: string) => ({ description: `No such ${what}.` });
 const erased = { description: 'Erased (right to be forgotten): the answer names the erasure.' };
 
@@ -332,7 +341,8 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       description:
         'An id (a golden id, a source id as system:id or alone) names its customer (kind id). Otherwise the query becomes a probe record: an address with @ is an email, digits (with +, spaces, dashes, brackets) a phone (read as E.164 as the matcher reads phones: a national number in the configured defaultCountry, or with none configured in every region where it is valid), anything else a name (tried as an organisation and as a person; one word as a family or a given name; an organisation is found by any significant word of its name, not by its legal form). It is standardised, blocked and scored by the matcher itself; golden records are ranked by their best member.',
       tag,
-      role: 'viewer',
+      role: PERSONAL_DATA_ROLE,
+      roleReason: CUSTOMER_ROLE_REASON,
       backend: deps.database,
       query: z.object({
         q: z
@@ -364,7 +374,8 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       path: '/customers/review',
       summary: 'The steward queue: pairs scored between the review and auto-merge thresholds',
       tag,
-      role: 'viewer',
+      role: PERSONAL_DATA_ROLE,
+      roleReason: CUSTOMER_ROLE_REASON,
       backend: deps.database,
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
       responses: {
@@ -546,7 +557,8 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       description:
         'A merged id answers with the golden record that holds it now (`requested` is the id asked for, `Content-Location` the current one).',
       tag,
-      role: 'viewer',
+      role: PERSONAL_DATA_ROLE,
+      roleReason: CUSTOMER_ROLE_REASON,
       backend: deps.database,
       params: goldenParams,
       responses: {
@@ -628,7 +640,8 @@ export function registerCustomerRoutes(api: AdminApi, deps: CustomerRouteDeps): 
       description:
         'From the canonical events the hub has seen (sales orders, shipments, cases) of every member record, found through the cross-reference; credit as the systems that keep it sent it on canonical.customer.',
       tag,
-      role: 'viewer',
+      role: PERSONAL_DATA_ROLE,
+      roleReason: CUSTOMER_ROLE_REASON,
       backend: deps.database,
       params: goldenParams,
       query: z.object({

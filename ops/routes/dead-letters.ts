@@ -18,7 +18,7 @@ import { deadLetterOwners } from '../../connectors/index.ts';
 import { EaiError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { withDeadline } from '../../lib/retry.ts';
-import { type AdminApi, HttpError, messageFor } from '../api/index.ts';
+import { type AdminApi, HttpError, messageFor, PERSONAL_DATA_ROLE } from '../api/index.ts';
 
 /**
  * The dead-letter routes of the admin API: topics with their depth, a page of letters (their metadata, never their
@@ -360,7 +360,7 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
       description:
         "A letter's value and headers are the original record or document, with the customers' names, addresses, emails and phones it holds: an operator's to read. A viewer reads its metadata (where it came from, who refused it and why, when, its size and ids) in `GET /dead-letters/{topic}`, e.g. `?partition=0&from=42&limit=1`.",
       tag: 'dead-letters',
-      role: 'operator',
+      role: PERSONAL_DATA_ROLE,
       roleReason: BODY_ROLE_REASON,
       params: topicParams.extend({ partition: z.coerce.number().int().min(0), offset }),
       responses: { 200: { description: 'The letter.', schema: letterSchema }, 404: notFound, 503: busDown },
