@@ -52,6 +52,11 @@ export interface DeadLetterFilter {
   exceptionClass?: string;
   /** Text the exception message contains (case-insensitive). */
   text?: string;
+  /**
+   * The message as the caller reads it, which `text` is matched against: a viewer's copy without the values and the
+   * answer body it quotes (the admin API's `messageFor`), so a search cannot tell what it hides. Default: whole.
+   */
+  messageAs?: (message: string) => string;
   /** Dead-lettered at or after / before (ISO 8601 or a Date). */
   since?: Date | string;
   until?: Date | string;
@@ -238,6 +243,7 @@ function matcher(filter: DeadLetterFilter = {}): (entry: DeadLetterEntry) => boo
       throw new DeadLetterRequestError(`filter ${name} is not a date`);
   }
   const text = filter.text?.toLowerCase();
+  const seen = filter.messageAs ?? ((message: string) => message);
   const owners = typeof filter.owner === 'string' ? [filter.owner] : filter.owner;
   return (e) =>
     (owners === undefined || owners.includes(e.owner ?? '')) &&
@@ -245,7 +251,10 @@ function matcher(filter: DeadLetterFilter = {}): (entry: DeadLetterEntry) => boo
     (filter.sender === undefined || e.sender === filter.sender) &&
     (filter.stage === undefined || e.stage === filter.stage) &&
     (filter.exceptionClass === undefined || e.exceptionClass === filter.exceptionClass) &&
-    (text === undefined || (e.message ?? '').toLowerCase().includes(text)) &&
+    (text === undefined ||
+      seen(e.message ?? '')
+        .toLowerCase()
+        .includes(text)) &&
     (since === undefined || Date.parse(e.timestamp) >= since) &&
     (until === undefined || Date.parse(e.timestamp) < until);
 }

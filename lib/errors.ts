@@ -124,6 +124,15 @@ export function withoutAnswerBody(message: string, maxChars: number, note = ''):
 }
 
 /**
+ * `message` with each value it quotes (`got "12,50"`, `"jane.roe@example.com" is not an email`, a name) shown as
+ * `"…"`: what failed, where and in which field stay, the document's values go. A quote a cut left open (a value cut
+ * after 60 characters, `"…long…`) hides the rest of the message.
+ */
+export function withoutQuotedValues(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*(?:"|$)/g, '"…"');
+}
+
+/**
  * An error's message as a log line may hold it: without the answer body it quotes (a target that echoes the record
  * it refused, as many APIs do in a 400, would put the customer's name and email in the log), at most 300 characters.
  * The whole message stays where the record's data is anyway: the dead letter's headers.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withoutAnswerBody } from '../../lib/errors.ts';
+import { withoutAnswerBody, withoutQuotedValues } from '../../lib/errors.ts';
 
 /** Who may call a route: each role includes the ones before it (admin ⊃ operator ⊃ viewer). */
 export const roles = ['viewer', 'operator', 'admin'] as const;
@@ -30,10 +30,11 @@ export function roleAllows(held: Role, required: Role): boolean {
 
 /**
  * An error message as `role` may read it: whole for an operator and up; for a viewer cut before the answer body a
- * target quoted (a 400 often echoes the refused record: names, emails), as the logs and sync health cut it.
+ * target quoted (a 400 often echoes the refused record: names, emails), as the logs and sync health cut it, and
+ * without the document's values it quotes (`got "12,50"`, a bad email or phone): what, where and which field stay.
  */
 export function messageFor(role: Role, message: string): string {
   return roleAllows(role, PERSONAL_DATA_ROLE)
     ? message
-    : withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)');
+    : withoutQuotedValues(withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)'));
 }

@@ -94,6 +94,14 @@ describe('dead-letter routes of the admin API', () => {
     expect(quoted(whole.body.entries)).toBe(
       'credit block: customer of sap:3 unknown: {"NAME1":"Jane Roe","SMTP_ADDR":"jane.roe@example.com"}',
     );
+    // A viewer's text filter searches the message a viewer reads: it cannot tell which letter holds an email.
+    for (const [token, found] of [
+      [tokens.viewer, []],
+      [tokens.operator, ['2']],
+    ] as const) {
+      const probed = await call('get', path, `${base}?text=jane.roe%40example.com`, { token });
+      expect((probed.body.entries as Array<{ offset: string }>).map((e) => e.offset)).toEqual(found);
+    }
     const page = await call('get', path, `${base}?limit=1&from=1`, { token: tokens.viewer });
     expect(page.body).toMatchObject({ entries: [{ offset: '1' }], next: { partition: 0, offset: '2' } });
 

@@ -72,7 +72,13 @@ const filterSchema = z
       .describe("A mapping letter's sending partner (`eai.document.sender`: ISA06, UNB sender, SNDPRN)."),
     stage: z.string().min(1).optional().describe('TASK_PUT, VALUE_CONVERTER, MAPPING, …'),
     exceptionClass: z.string().min(1).optional().describe('e.g. NonRetriableError, WireFormatError.'),
-    text: z.string().min(1).optional().describe('Text the exception message contains (case-insensitive).'),
+    text: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Text the exception message contains (case-insensitive); a viewer's, as a viewer reads the message.",
+      ),
     since: dateTime.optional().describe('Dead-lettered at or after (ISO 8601).'),
     until: dateTime.optional().describe('Dead-lettered before (ISO 8601).'),
   })
@@ -337,14 +343,16 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
             partition,
             from,
             limit,
-            filter: withOwners(filter, group),
+            // A viewer's `text` searches the message a viewer reads, or it would tell what the copy leaves out.
+            filter: { ...withOwners(filter, group), messageAs: (m) => messageFor(principal.role, m) },
           }),
           `dead letters of ${topic}`,
         ),
       );
       // Deny by default: a viewer gets the fields `entrySchema` lists and nothing else, whatever an entry carries;
       // and the messages without the answer body they may quote (a target that refused a record often echoes it:
-      // names, emails), as the logs have them. An operator reads them whole, as the letters' bodies.
+      // names, emails), as the logs have them, nor the document's values they quote (`got "12,50"`, a bad email).
+      // An operator reads them whole, as the letters' bodies (`show`).
       const body = pageSchema.parse(page);
       for (const entry of body.entries)
         if (entry.message !== null) entry.message = messageFor(principal.role, entry.message);
