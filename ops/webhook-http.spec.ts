@@ -27,6 +27,16 @@ describe('webhook endpoints over HTTP', () => {
         const declared = Number(request.headers['content-length']);
         if (connector === 'small-1' && (request.rawBody.length > 64 || declared > 64))
           return { status: 413, body: { error: 'body over 64 bytes' } };
+        if (request.headers['x-fail-answer'])
+          throw Object.assign(
+            new Error(
+              'hubspot-1: GET /crm/v3/objects/contacts/7 refused with HTTP 400: {"email":"jane.roe@example.com"}',
+              {
+                cause: new Error('upstream quoted jane.roe@example.com'),
+              },
+            ),
+            { responseBody: '{"email":"jane.roe@example.com"}' },
+          );
         if (request.headers['x-fail']) throw new Error('handler failed');
         return { status: 202, headers: { 'retry-after': '7' }, body: { accepted: request.rawBody.length } };
       },
@@ -99,6 +109,26 @@ describe('webhook endpoints over HTTP', () => {
       expect(await response.json()).toEqual({ error: 'internal error: the hub logged the cause' });
     }
     expect(logLines.filter((line) => line.includes('handler failed'))).toHaveLength(2);
+  });
+
+  it("logs a handler's error as the runtime does: its message without the answer it quotes, not the error object", async () => {
+    logLines.length = 0;
+    for (const chunked of [false, true]) {
+      const response = await post('/webhooks/hubspot-1', chunked, { 'x-fail-answer': '1' });
+      expect(response.status).toBe(500);
+    }
+    const failed = logLines.map((line) => JSON.parse(line)).filter((l) => l.msg === 'ops request failed');
+    expect(failed).toHaveLength(2);
+    for (const line of failed) {
+      expect(line).toMatchObject({
+        level: 50,
+        error: 'hubspot-1: GET /crm/v3/objects/contacts/7 refused with HTTP 400: (answer body left out)',
+        method: 'POST',
+        path: '/webhooks/hubspot-1/',
+      });
+      expect(line.err).toBeUndefined();
+    }
+    expect(logLines.join('')).not.toContain('jane.roe');
   });
 
   it("a body over the connector's own limit: the source answers from the declared length, the body unread", async () => {

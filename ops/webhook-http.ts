@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { WebhookRequest, WebhookResponse } from '../connectors/index.ts';
+import { logSafeMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /**
@@ -43,14 +44,21 @@ export function sendWebhookAnswer(res: ServerResponse, answer: WebhookResponse):
   res.end(text);
 }
 
-/** 500 for a handler that threw, in the admin API's error shape, the cause logged (as express's error handler does). */
+/**
+ * 500 for a handler that threw, in the admin API's error shape, the cause logged as the connector runtime logs errors:
+ * its message without the answer body it quotes (`logSafeMessage`), never the error object, whose `responseBody`,
+ * stack and causes would put a system's answer (a customer's record, a quoted credential) in the log.
+ */
 function sendFailure(
   res: ServerResponse,
   request: { method: string; path: string },
   error: unknown,
   logger?: Logger,
 ) {
-  logger?.error({ err: error, method: request.method, path: request.path }, 'ops request failed');
+  logger?.error(
+    { error: logSafeMessage(error), method: request.method, path: request.path },
+    'ops request failed',
+  );
   if (res.headersSent) {
     res.destroy();
     return;

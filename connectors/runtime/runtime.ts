@@ -57,7 +57,13 @@ import { type ConnectorDefinition, pluginConfig, validateDefinition } from './de
 import { forEachInParallel } from './in-parallel.ts';
 import type { MappingPool } from './mapping-pool.ts';
 import { remapLetter } from './redrive.ts';
-import { configScrubber, scrubbingTask, scrubError } from './secret-scrub.ts';
+import {
+  configScrubber,
+  scrubbingHandler,
+  scrubbingLogger,
+  scrubbingTask,
+  scrubError,
+} from './secret-scrub.ts';
 import { keepRedactedSecrets, literalSecrets, literalSecretWarnings, redactConfig } from './secrets.ts';
 import { SinkHost } from './sink-host.ts';
 import { positionKey, positionsOf, SourceHost } from './source-host.ts';
@@ -1082,11 +1088,12 @@ export class ConnectorRuntime {
       scrub = configScrubber(definition.config, baseDir);
       const context: ConnectorContext = {
         name,
-        logger,
+        // The plugin's own log lines and its webhook handler's errors are scrubbed as its task's errors are.
+        logger: scrubbingLogger(logger, scrub),
         signal: entry.abort.signal,
         baseDir,
         serveWebhook: (handler, options) => {
-          this.webhooks.set(name, handler);
+          this.webhooks.set(name, scrubbingHandler(handler, scrub));
           if (options?.maxBodyBytes) this.webhookBodyLimits.set(name, options.maxBodyBytes);
         },
         toSystem: async (value, options) => {

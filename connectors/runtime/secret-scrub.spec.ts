@@ -1,7 +1,15 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: secret references are written as plain strings
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpRefusedError } from '../transports/http-errors.ts';
-import { configScrubber, scrubbingTask, secretValues } from './secret-scrub.ts';
+import {
+  configScrubber,
+  scrubbingHandler,
+  scrubbingLogger,
+  scrubbingTask,
+  secretValues,
+} from './secret-scrub.ts';
 
 describe('secrets kept out of what a task says', () => {
   afterEach(() => {
@@ -39,5 +47,46 @@ describe('secrets kept out of what a task says', () => {
     );
     expect((error as HttpRefusedError).responseBody).not.toContain('word');
     expect((error as Error).stack).not.toContain('p@ss');
+  });
+
+  it("scrubs a webhook handler's errors and the plugin's own log lines: message, fields, errors, a child's bindings", async () => {
+    process.env.EAI_SCRUB_TEST_TOKEN = 'pat-eu1-0123456789';
+    const scrub = configScrubber({ accessToken: '${env:EAI_SCRUB_TEST_TOKEN}' }, '/');
+    const handler = scrubbingHandler(async (_request: unknown): Promise<{ status: number }> => {
+      throw new HttpRefusedError(
+        { connector: 'hs', method: 'GET', path: '/crm' },
+        401,
+        'token pat-eu1-0123456789 is expired',
+      );
+    }, scrub);
+    const error = await handler({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpRefusedError);
+    expect((error as Error).message).toBe('hs: GET /crm refused with HTTP 401: token [redacted] is expired');
+
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const log = scrubbingLogger(pino(sink), scrub);
+    log.warn('retrying with pat-eu1-0123456789');
+    log.error(
+      { err: new Error('refused pat-eu1-0123456789'), request: { headers: ['Bearer pat-eu1-0123456789'] } },
+      'call failed',
+    );
+    log.child({ url: 'https://api.example.com/?hapikey=pat-eu1-0123456789' }).info('polled');
+    expect(lines).toHaveLength(3);
+    expect(lines.join('')).not.toContain('0123456789');
+    expect(JSON.parse(lines[0]!).msg).toBe('retrying with [redacted]');
+    expect(JSON.parse(lines[1]!)).toMatchObject({
+      msg: 'call failed',
+      err: { message: 'refused [redacted]' },
+      request: { headers: ['Bearer [redacted]'] },
+    });
+    expect(JSON.parse(lines[2]!).url).toBe('https://api.example.com/?hapikey=[redacted]');
+    // Levels and the rest of the logger are the plugin's as before.
+    expect(log.isLevelEnabled('info')).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import type { Logger } from '../../lib/logger.ts';
 import { hasReference, isSecretField, REDACTED, resolveSecrets } from './secrets.ts';
 
 /**
@@ -91,6 +92,60 @@ export function scrubbingTask<T extends object>(task: T, scrub: ((text: string) 
         }
         return result instanceof Promise ? result.catch(fail) : result;
       };
+    },
+  });
+}
+
+/**
+ * A source's webhook handler as the runtime serves it: its errors (thrown, or a rejected promise) scrubbed of the
+ * secrets' values, as a task's are (a handler that calls its system with the API key and fails on its answer).
+ */
+export function scrubbingHandler<A extends unknown[], R>(
+  handler: (...args: A) => Promise<R>,
+  scrub: ((text: string) => string) | undefined,
+): (...args: A) => Promise<R> {
+  if (!scrub) return handler;
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      throw scrubError(error, scrub);
+    }
+  };
+}
+
+const LOG_METHODS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+
+/** A log argument with every string in it scrubbed: an error in place (as scrubError), objects and arrays copied. */
+function scrubbedArgument(value: unknown, scrub: (text: string) => string, depth = 0): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (value instanceof Error) return scrubError(value, scrub);
+  if (depth >= 5 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrubbedArgument(v, scrub, depth + 1));
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, scrubbedArgument(v, scrub, depth + 1)]),
+  );
+}
+
+/**
+ * The logger a connector's plugin writes with: each line's message, fields and errors (and its children's bindings)
+ * scrubbed of the secrets' values, since a plugin logs what its system answered as it likes. Without secrets the
+ * logger itself.
+ */
+export function scrubbingLogger(logger: Logger, scrub: ((text: string) => string) | undefined): Logger {
+  if (!scrub) return logger;
+  return new Proxy(logger, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const scrubbed = (args: unknown[]) => args.map((a) => scrubbedArgument(a, scrub));
+      if (property === 'child')
+        return (...args: unknown[]) => scrubbingLogger(value.apply(target, scrubbed(args)), scrub);
+      if (typeof property === 'string' && LOG_METHODS.has(property))
+        return (...args: unknown[]) => value.apply(target, scrubbed(args));
+      return value.bind(target);
     },
   });
 }
