@@ -5,6 +5,7 @@ import { zodProblemText } from '../lib/zod-problems.ts';
 import {
   type ParkedRetryPolicy,
   parkedRetrySchema,
+  sapUrlSchema,
   type Timers,
   timersSchema,
 } from '../orchestrator/index.ts';
@@ -43,14 +44,8 @@ export const orchestratorEnvSchema = z.object({
     .describe(
       'Where the event router starts when its consumer group has no committed offsets (a new orchestrator database), as Kafka’s `auto.offset.reset`: `latest` (default) at the end of the canonical topics, so orders already on the bus start no workflows; `earliest` replays them all. `eai up` logs and prints (`routerStart`) where it started.',
     ),
-  EAI_ORCHESTRATOR_SAP_URL: z
-    .url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://sap.example.com' })
-    // fetch refuses a URL with credentials and quotes it whole, password and all, in its error: every credit check
-    // would fail with it (the workflow's step, its log line). Nothing here echoes the value.
-    .refine((value) => {
-      const url = URL.parse(value);
-      return url === null || (url.username === '' && url.password === '');
-    }, 'must not hold a user or password (user:password@): the credit check sends none, and the URL is shown in workflow errors and logs')
+  // The config's own check (no user:password@, http(s) only): one for both ways of giving it.
+  EAI_ORCHESTRATOR_SAP_URL: sapUrlSchema
     .optional()
     .describe(
       'SAP (simulator) base URL for the order-to-delivery credit check; required unless `EAI_ORCHESTRATOR_ROUTER=0`.',

@@ -5,6 +5,19 @@ import { zodProblemText } from '../lib/zod-problems.ts';
 const ms = (doc: string, fallback: number) => z.number().int().positive().default(fallback).describe(doc);
 const HOUR = 3_600_000;
 
+/**
+ * The ERP's base URL for the credit check, one check for the programmatic config and EAI_ORCHESTRATOR_SAP_URL: an
+ * http(s) URL without user or password. fetch refuses a URL with credentials and quotes it whole, password and all,
+ * in its error: every credit check would fail with it (the workflow's step, its log line). Nothing here echoes the
+ * value.
+ */
+export const sapUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. https://sap.example.com' })
+  .refine((value) => {
+    const url = URL.parse(value);
+    return url === null || (url.username === '' && url.password === '');
+  }, 'must not hold a user or password (user:password@): the credit check sends none, and the URL is shown in workflow errors and logs');
+
 /** Durations of the workflows' timers: in the deployment's config, so tests run them in seconds. */
 export const timersSchema = z.object({
   creditApprovalTimeoutMs: ms(
@@ -205,7 +218,7 @@ export const orchestratorConfigSchema = z.object({
         'new group), as Kafka’s auto.offset.reset: false (default, `latest`) at the end of the topics, so events ' +
         'already on the bus (historical orders) start no workflows; true (`earliest`) at their beginning, a deliberate replay.',
     ),
-  sapUrl: z.string().url().optional().describe('SAP (simulator) base URL for the credit check.'),
+  sapUrl: sapUrlSchema.optional().describe('SAP (simulator) base URL for the credit check.'),
   timers: timersSchema.default(timersSchema.parse({})),
   parkedRetry: parkedRetrySchema
     .prefault({})

@@ -12,6 +12,7 @@ export {
   type ParkedRetryPolicy,
   parkedRetrySchema,
   parseOrchestratorConfig,
+  sapUrlSchema,
   type Timers,
   timersSchema,
 } from './config.ts';
