@@ -70,6 +70,31 @@ describe('eai connectors validate', () => {
     ]);
   });
 
+  it('names the shipped mappings closest to a misspelt one, not all of them', async () => {
+    // Trial: `mapping: edi/x12-850.to-canonical.yml` answered with all 30 shipped mappings in the one line.
+    const dir = folder({
+      'slip.yaml':
+        'name: orders\ntype: file-source\nformat: x12-850\nmapping: edi/x12-850.to-canonical.yml\nconfig:\n  dir: drop\n',
+      'far.yaml':
+        'name: orders2\ntype: file-source\nformat: x12-850\nmapping: partner/acme-850.yaml\nconfig:\n  dir: drop\n',
+    });
+    const run = await runEaiInProcess(['connectors', 'validate', dir, '--json']);
+    expect(run.code).toBe(1);
+    const [far, slip] = JSON.parse(run.stdout) as { errors: { field: string; message: string }[] }[];
+    expect(slip!.errors).toEqual([
+      {
+        field: 'mapping',
+        message: expect.stringMatching(
+          /^mapping "edi\/x12-850\.to-canonical\.yml" not found \(looked in [^)]*\); did you mean "edi\/x12-850\.to-canonical\.yaml"\?$/,
+        ),
+      },
+    ]);
+    const message = far!.errors[0]!.message;
+    const closest = message.match(/; the closest shipped: (.*)$/)?.[1]?.split(', ');
+    expect(closest).toHaveLength(3);
+    expect(message).not.toContain('sap/idoc-orders05.to-canonical.yaml');
+  });
+
   it('says so of a folder without connector files, and of one it cannot read, in one line', async () => {
     const empty = folder({ 'readme.md': '# nothing here' });
     const none = await runEaiInProcess(['connectors', 'validate', empty]);

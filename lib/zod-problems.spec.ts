@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { keysAt, meant, strippedKeys, zodProblems, zodProblemText } from './zod-problems.ts';
+import { keysAt, meant, nearest, strippedKeys, zodProblems, zodProblemText } from './zod-problems.ts';
 
 const schema = z
   .object({
@@ -41,6 +41,20 @@ describe('zod problems in words', () => {
     expect(meant('tags', ['pays', 'land'])).toBeUndefined();
     expect(meant('nmae', ['name', 'type'])).toBe('did you mean "name"?');
     expect(meant('mandt', ['handy', 'plz'])).toBeUndefined();
+  });
+
+  it('names the nearest few of a long list, nearest first', () => {
+    const known = [
+      'edi/x12-850.to-canonical.yaml',
+      'edi/x12-856.to-canonical.yaml',
+      'sap/idoc.yaml',
+      'csv/a.yaml',
+    ];
+    expect(nearest('edi/x12-850.yaml', known, 2)).toEqual([
+      'edi/x12-850.to-canonical.yaml',
+      'edi/x12-856.to-canonical.yaml',
+    ]);
+    expect(nearest('x', [])).toEqual([]);
   });
 
   it('adds the hint to an unknown key, at any depth, when given the schema', () => {

@@ -72,6 +72,26 @@ export function meant(key: string, known: readonly string[]): string | undefined
   return slips <= limit ? `did you mean "${known[index]}"?` : undefined;
 }
 
+/**
+ * The `count` names of `known` nearest to `key`, nearest first: those sharing the most words with it (split at
+ * anything but letters and digits: `edi/x12-850.yaml` shares edi, x12, 850 with `edi/x12-850.to-canonical.yaml`),
+ * then by edit distance, case ignored. What to offer when no name is a mere slip away (`meant`) and the whole list
+ * would be too long to read.
+ */
+export function nearest(key: string, known: readonly string[], count = 3): string[] {
+  const typed = key.toLowerCase();
+  const words = new Set(typed.split(/[^a-z0-9]+/).filter(Boolean));
+  return known
+    .map((name) => {
+      const lower = name.toLowerCase();
+      const shared = new Set(lower.split(/[^a-z0-9]+/).filter((w) => words.has(w))).size;
+      return { name, shared, slips: distance(typed, lower) };
+    })
+    .sort((a, b) => b.shared - a.shared || a.slips - b.slips || a.name.localeCompare(b.name))
+    .slice(0, count)
+    .map((e) => e.name);
+}
+
 /** Whether `a` is `b` with two neighbouring letters swapped. */
 function swappedOnce(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

@@ -5,6 +5,7 @@ import { findReader, findWriter } from '../formats/index.ts';
 import type { ParsedDocument } from '../formats/types.ts';
 import type { X12OutboundEnvelope } from '../formats/x12/outbound.ts';
 import { ConfigError } from '../lib/errors.ts';
+import { meant, nearest } from '../lib/zod-problems.ts';
 import { type CompiledMapping, compileMapping } from './engine/compile.ts';
 import {
   type CanonicalRecord,
@@ -111,10 +112,11 @@ export function findMapping(ref: string, baseDir?: string): CompiledMapping {
   const candidates = catalogCandidates(ref, baseDir);
   const file = candidates.find((path) => existsSync(path));
   if (!file) {
+    // The closest shipped names, not all of them: the whole catalog buried the one line that says what is wrong.
     const known = mappingFiles().map((f) => relative(mappingsDir, f));
-    throw new ConfigError(
-      `mapping "${ref}" not found (looked in ${candidates.join(', ')}); shipped: ${known.join(', ')}`,
-    );
+    const typed = ref.replace(/^\.\//, '');
+    const hint = meant(typed, known) ?? `the closest shipped: ${nearest(typed, known).join(', ')}`;
+    throw new ConfigError(`mapping "${ref}" not found (looked in ${candidates.join(', ')}); ${hint}`);
   }
   const cached = byFile.get(file);
   if (cached && cached.stamp === stampOf(cached.mapping.files)) return cached.mapping;
