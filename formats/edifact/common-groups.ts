@@ -114,8 +114,9 @@ export function readParty(nad: EdifactSegment): EdifactParty {
     contacts: [],
     communications: [],
   };
+  // The name is its parts joined: a mapping that reads `name` used them (the usage count of `eai map`).
   const name = joinFreeText(nameParts);
-  if (name !== '') party.name = name;
+  if (name !== '') deriveFrom(Object.assign(party, { name }), 'name', ['nameParts']);
   return party;
 }
 

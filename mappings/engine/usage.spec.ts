@@ -112,6 +112,23 @@ describe('UsageTracker: input values no expression read', () => {
     expect(unused.filter((field) => field.includes('textParts'))).toEqual([]);
   });
 
+  it("an EDIFACT NAD's name read whole used its parts (C080 3036 ×5): nameParts is not listed unused", async () => {
+    // Trial: NAD+BY+…++Eurohandel AG listed nameParts[0] as unused although the mapping maps the name.
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/edifact-orders.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    const mapped = await mapBytes(
+      'edifact-orders',
+      readFileSync('formats/edifact-orders/fixtures/alc-pat-tax-groups.edi'),
+      { mapping, usage, receivedAt: FIXTURE_RECEIVED_AT },
+    );
+    // NAD+BY+5412345000013::9++Brasserie De Kroon BVBA: the name reaches the customer.
+    expect(mapped[0]!.records[0]!.value).toMatchObject({
+      salesOrder: { customer: { name: 'Brasserie De Kroon BVBA' } },
+    });
+    const unused = usage.report().unused.map((u) => u.field);
+    expect(unused.filter((field) => /(^|\.)name(Parts)?(\[|$)/.test(field))).toEqual([]);
+  });
+
   it("an IDoc's dates, partner numbers and qualifiers read through the reader's date, partyId and role are used, and those derived keys are no values of their own", async () => {
     const mapping = loadMappings().find((m) => m.file.endsWith('sap/idoc-orders05.to-canonical.yaml'))!;
     // partner-lifnr-only.xml's third partner has PARTN (its partyId) and LIFNR too: that LIFNR goes to extensions
