@@ -10,17 +10,34 @@ import {
   refFields,
   X12Checks,
 } from '../x12/fields.ts';
-import { element, locate, type X12Segment } from '../x12/segment.ts';
+import { components, element, locate, type X12Segment } from '../x12/segment.ts';
 import { decimalsEqual, sumDecimals } from '../x12/values.ts';
 
 type Dtm = DtmNode;
-type Ref = Fields<keyof typeof refFields>;
+/** REF: REF01 qualifier, REF02 its value, REF03 a description, REF04 (C040) up to three further qualifier / id pairs. */
+type Ref = Fields<keyof typeof refFields> & { related?: { qualifier: string; id: string }[] };
 /**
  * TD5 carrier details: TD501 routing sequence, TD502 / TD503 the carrier's id, TD504 transport method, TD505
- * free-text routing, TD512 service level (element 284: CG ground, ND next day air…).
+ * free-text routing, TD506 shipment / order status (CC complete, PR partial…), TD507 / TD508 a location (qualifier and
+ * id: PP pool point, OR origin…), TD509 / TD510 / TD511 transit direction, time qualifier and time, TD512 / TD513 /
+ * TD514 service levels (element 284: CG ground, ND next day air…), TD515 a country code.
  */
 type Td5 = Fields<
-  'routingSequence' | 'idQualifier' | 'carrierId' | 'transportationMethod' | 'routing' | 'serviceLevel'
+  | 'routingSequence'
+  | 'idQualifier'
+  | 'carrierId'
+  | 'transportationMethod'
+  | 'routing'
+  | 'shipmentStatus'
+  | 'locationQualifier'
+  | 'location'
+  | 'transitDirection'
+  | 'transitTimeQualifier'
+  | 'transitTime'
+  | 'serviceLevel'
+  | 'serviceLevel2'
+  | 'serviceLevel3'
+  | 'country'
 >;
 
 /**
@@ -53,7 +70,8 @@ type Sac = Fields<
 /**
  * ITD terms of sale: ITD01 terms type (01 basic, 08 basic discount offered…), ITD02 the date they run from (3 invoice
  * date…), ITD03 discount percent, ITD04 / ITD05 discount due date / days, ITD06 / ITD07 net due date / days, ITD08
- * discount amount in N2, ITD12 description, ITD13 day of month, ITD14 payment method.
+ * discount amount in N2, ITD09 deferred due date, ITD10 deferred amount due in N2, ITD11 percent of the invoice
+ * payable, ITD12 description, ITD13 day of month, ITD14 payment method.
  */
 type Itd = Fields<
   | 'type'
@@ -64,6 +82,9 @@ type Itd = Fields<
   | 'netDueDate'
   | 'netDays'
   | 'discountAmount'
+  | 'deferredDueDate'
+  | 'deferredAmount'
+  | 'invoicePercent'
   | 'description'
   | 'dayOfMonth'
   | 'paymentMethod'
@@ -87,9 +108,42 @@ export interface X12Note extends Fields<'qualifier' | 'id'> {
 export interface X12PurchaseOrderLine
   extends Fields<'lineNumber' | 'quantity' | 'unit' | 'unitPrice' | 'priceBasis'> {
   productIds: { qualifier: string; id: string }[];
-  descriptions: Fields<'type' | 'characteristic' | 'agency' | 'code' | 'text'>[];
+  /**
+   * PID: PID01 type (F free-form, S structured), PID02 characteristic, PID03 agency, PID04 its code, PID05 the text,
+   * PID06 surface / layer / position, PID07 source subqualifier, PID08 yes / no (Y: the described is not there),
+   * PID09 language.
+   */
+  descriptions: Fields<
+    | 'type'
+    | 'characteristic'
+    | 'agency'
+    | 'code'
+    | 'text'
+    | 'position'
+    | 'sourceSubqualifier'
+    | 'condition'
+    | 'language'
+  >[];
   packaging: Po4Node[];
-  schedules: Fields<'quantity' | 'unit' | 'dateQualifier' | 'date' | 'time'>[];
+  /**
+   * SCH: SCH01 / SCH02 quantity and unit, SCH03 / SCH04 a party (entity code and name), SCH05-07 a date (qualifier,
+   * date, time), SCH08-10 a second one (e.g. the end of a window), SCH11 request reference, SCH12 the schedule
+   * line's own id (element 350, assigned identification).
+   */
+  schedules: Fields<
+    | 'quantity'
+    | 'unit'
+    | 'entityCode'
+    | 'name'
+    | 'dateQualifier'
+    | 'date'
+    | 'time'
+    | 'dateQualifier2'
+    | 'date2'
+    | 'time2'
+    | 'requestReference'
+    | 'scheduleLineId'
+  >[];
   dates: Dtm[];
   refs: Ref[];
   notes: X12Note[];
@@ -260,9 +314,17 @@ function addDetail(
   locate(segment, path);
   const owner = line ?? root;
   switch (segment.tag) {
-    case 'REF':
-      owner.refs.push(pick(segment, refFields));
+    case 'REF': {
+      const ref: Ref = pick(segment, refFields);
+      // REF04 (C040): qualifier / id pairs in its components.
+      const c040 = components(segment, 4);
+      const related = [0, 2, 4]
+        .map((i) => ({ qualifier: c040[i] ?? '', id: c040[i + 1] ?? '' }))
+        .filter((pair) => pair.qualifier !== '' || pair.id !== '');
+      if (related.length > 0) ref.related = related;
+      owner.refs.push(ref);
       return;
+    }
     case 'DTM':
       owner.dates.push(check.dtm(segment));
       return;
@@ -300,9 +362,11 @@ function addDetail(
       check.decimal(segment, 3);
       const discountDated = check.date(segment, 4);
       check.integer(segment, 5);
-      const dated = check.date(discountDated, 6);
+      const dated = check.date(check.date(discountDated, 6), 9);
       check.integer(segment, 7);
       check.integer(segment, 8);
+      check.integer(segment, 10);
+      check.decimal(segment, 11);
       check.integer(segment, 13);
       owner.itd.push(
         pick(dated, {
@@ -314,6 +378,9 @@ function addDetail(
           netDueDate: 6,
           netDays: 7,
           discountAmount: 8,
+          deferredDueDate: 9,
+          deferredAmount: 10,
+          invoicePercent: 11,
           description: 12,
           dayOfMonth: 13,
           paymentMethod: 14,
@@ -340,7 +407,16 @@ function addDetail(
           carrierId: 3,
           transportationMethod: 4,
           routing: 5,
+          shipmentStatus: 6,
+          locationQualifier: 7,
+          location: 8,
+          transitDirection: 9,
+          transitTimeQualifier: 10,
+          transitTime: 11,
           serviceLevel: 12,
+          serviceLevel2: 13,
+          serviceLevel3: 14,
+          country: 15,
         }),
       );
       return;
@@ -348,12 +424,37 @@ function addDetail(
   if (line) {
     switch (segment.tag) {
       case 'PID':
-        line.descriptions.push(pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }));
+        line.descriptions.push(
+          pick(segment, {
+            type: 1,
+            characteristic: 2,
+            agency: 3,
+            code: 4,
+            text: 5,
+            position: 6,
+            sourceSubqualifier: 7,
+            condition: 8,
+            language: 9,
+          }),
+        );
         return;
       case 'SCH':
         check.decimal(segment, 1, true);
         line.schedules.push(
-          pick(check.date(segment, 6), { quantity: 1, unit: 2, dateQualifier: 5, date: 6, time: 7 }),
+          pick(check.date(check.date(segment, 6), 9), {
+            quantity: 1,
+            unit: 2,
+            entityCode: 3,
+            name: 4,
+            dateQualifier: 5,
+            date: 6,
+            time: 7,
+            dateQualifier2: 8,
+            date2: 9,
+            time2: 10,
+            requestReference: 11,
+            scheduleLineId: 12,
+          }),
         );
         return;
     }

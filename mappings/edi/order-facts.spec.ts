@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
+import { UsageTracker } from '../engine/usage.ts';
 import { loadMappings, mapBytes } from '../index.ts';
 
 /**
@@ -193,6 +194,57 @@ describe('X12 850 facts on the canonical order', () => {
       referenceId: 'DEAL-2024-031',
       optionNumber: '2',
     });
+  });
+
+  it("TD5 06-11 and 13-15 and ITD 09-11 reach the order's extensions; SCH 03/04, 08-12, PID 06-09 and REF04, which the canonical order has no place for, are listed unused", async () => {
+    // Trial: the reader named none of these (only the raw segments held them), so they vanished without a word.
+    const file = 'td5-sch-pid-ref04-itd-trailing-elements.edi';
+    const [o] = await orders(file);
+    expect(o.extensions).toMatchObject({
+      'x12.TD5.shipmentStatus': 'CC',
+      'x12.TD5.location': 'PP ATL01',
+      'x12.TD5.transit': 'OD AD 3',
+      'x12.TD5.serviceLevel': 'CG SE SD',
+      'x12.TD5.country': 'US',
+    });
+    expect(JSON.parse(o.extensions['x12.line.1.TD5'])).toEqual({
+      carrier: '2:FDEN',
+      transportationMethod: 'A',
+      routingSequence: 'O',
+      serviceLevel: 'ND SD',
+    });
+    expect(JSON.parse(o.extensions['x12.ITD.1'])).toMatchObject({
+      deferredDueDate: '2025-08-15',
+      deferredAmount: '1250',
+      invoicePercent: '50',
+    });
+    const usage = new UsageTracker();
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-850.to-canonical.yaml'))!;
+    await mapBytes('x12-850', readFileSync(`formats/x12-850/fixtures/${file}`), {
+      mapping,
+      usage,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const unused = usage.report().unused.map((u) => `${u.location.replace(/ \(.*/, '')} ${u.field}`);
+    expect(unused).toEqual(
+      expect.arrayContaining([
+        'ISA#1/GS#1/ST#1/REF related[0].qualifier',
+        'ISA#1/GS#1/ST#1/REF related[1].id',
+        'ISA#1/GS#1/ST#1/PO1#1/REF related[0].id',
+        'ISA#1/GS#1/ST#1/PO1#1/PID position',
+        'ISA#1/GS#1/ST#1/PO1#1/PID sourceSubqualifier',
+        'ISA#1/GS#1/ST#1/PO1#1/PID condition',
+        'ISA#1/GS#1/ST#1/PO1#1/PID language',
+        'ISA#1/GS#1/ST#1/PO1#1/SCH entityCode',
+        'ISA#1/GS#1/ST#1/PO1#1/SCH name',
+        'ISA#1/GS#1/ST#1/PO1#1/SCH dateQualifier2',
+        'ISA#1/GS#1/ST#1/PO1#1/SCH date2',
+        'ISA#1/GS#1/ST#1/PO1#1/SCH requestReference',
+        'ISA#1/GS#1/ST#1/PO1#1/SCH scheduleLineId',
+      ]),
+    );
+    // What the mapping now keeps is no longer unused.
+    expect(unused.filter((u) => /\/(TD5|ITD) /.test(u))).toEqual([]);
   });
 
   it('an order without AMT TT has no stated total (none is computed from the lines)', async () => {
