@@ -10,6 +10,7 @@ import {
   allExpressions,
   type CompiledMapping,
   type ExpressionNode,
+  expressionsInEach,
   type FieldNode,
   type RecordNode,
 } from './compile.ts';
@@ -528,10 +529,11 @@ function zonelessPictures(mapping: CompiledMapping): Problem[] {
 
 /** JSONata's own functions and values (its standard library, bound in every evaluation). */
 /**
- * `$name`s an expression reads that nothing binds: not JSONata's, the hub's ($doc, $tree, $record, $parent and
- * functions.ts), a let or an import, nor the expression itself (`$x :=`, a lambda's parameters, `@$x`, `#$i`). JSONata
- * takes such a variable for nothing, so `lineNumber: $string($position)` passed the check and failed every document
- * with "required, but the mapping produced nothing", and in an optional field it silently wrote null.
+ * `$name`s an expression reads that nothing binds: not JSONata's, the hub's ($doc, $tree, $record, $parent,
+ * $position inside a `$each`, and functions.ts), a let or an import, nor the expression itself (`$x :=`, a lambda's
+ * parameters, `@$x`, `#$i`). JSONata takes such a variable for nothing, so `orderId: $sytem` passed the check and
+ * failed every document with "required, but the mapping produced nothing", and in an optional field it silently
+ * wrote null.
  */
 function unboundVariables(mapping: CompiledMapping): Problem[] {
   const known = new Set([
@@ -543,9 +545,12 @@ function unboundVariables(mapping: CompiledMapping): Problem[] {
     ...mapping.lets.map(([name]) => name),
   ]);
   const problems: Problem[] = [];
+  const inEach = expressionsInEach(mapping);
   for (const node of allExpressions(mapping)) {
     const read = new Set<string>();
     const bound = new Set<string>();
+    // `$position` (run.ts): the item's place, bound for what is evaluated for an item of a `$each` only.
+    if (inEach.has(node)) bound.add('position');
     walkAst(node.expression.ast(), (ast) => {
       const lhs = ast.lhs as AstNode | undefined;
       if (ast.type === 'variable' && typeof ast.value === 'string' && /^[A-Za-z_]\w*$/.test(ast.value))
@@ -558,6 +563,15 @@ function unboundVariables(mapping: CompiledMapping): Problem[] {
     });
     for (const name of read) {
       if (bound.has(name) || known.has(name) || JSONATA_BUILT_INS.has(name)) continue;
+      if (name === 'position') {
+        problems.push({
+          file: mapping.file,
+          at: node.at,
+          message:
+            '$position is bound only for an item of a $each (its 1-based place in the list): here, outside any $each, it always yields nothing',
+        });
+        continue;
+      }
       const near = closest(name, [...known, ...bound]);
       const hint = near && distance(name, near) <= 2 ? ` (did you mean $${near}?)` : '';
       problems.push({

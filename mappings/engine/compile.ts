@@ -163,6 +163,25 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
   return compiled;
 }
 
+/**
+ * The expressions evaluated for an item of a `$each` (its record's fields and nested records, a nested `$each` or
+ * `$from` too): where `$position` is bound.
+ */
+export function expressionsInEach(mapping: CompiledMapping): Set<ExpressionNode> {
+  const out = new Set<ExpressionNode>();
+  const walk = (node: FieldNode, inEach: boolean) => {
+    if (node.kind === 'expression') {
+      if (inEach) out.add(node);
+      return;
+    }
+    if (inEach && node.each) out.add(node.each);
+    if (inEach && node.from) out.add(node.from);
+    for (const child of node.fields.values()) walk(child, inEach || !!node.each);
+  };
+  walk(mapping.root, false);
+  return out;
+}
+
 export function allExpressions(mapping: CompiledMapping): ExpressionNode[] {
   const out: ExpressionNode[] = [...mapping.lets.map(([, node]) => node)];
   if (mapping.records) out.push(mapping.records);

@@ -433,6 +433,7 @@ describe('a variable nothing binds (trial: a ShipStation XML line numbered with 
         '    orderId: "($n := id; $label($n))"',
         '    orderNumber: "$string($count($tree.items)) & $$.id"',
         '    currency: "\'EUR\'"',
+        '    orderReason: $string($position)',
         '    customer: {name: "items#$i@$it.($string($i) & $it.sku)"}',
         '    lines:',
         '      $each: items',
@@ -454,7 +455,10 @@ describe('a variable nothing binds (trial: a ShipStation XML line numbered with 
           /^\$sytem is bound by nothing .* so it always yields nothing \(did you mean \$system\?\)$/,
         ),
       ],
-      ['fields.salesOrder.lines.lineNumber', expect.stringMatching(/^\$position is bound by nothing/)],
+      [
+        'fields.salesOrder.orderReason',
+        expect.stringMatching(/^\$position is bound only for an item of a \$each .*outside any \$each/),
+      ],
     ]);
   });
 });

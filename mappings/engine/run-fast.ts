@@ -102,7 +102,10 @@ export function nestedRecordCode(
       'bindings.parent = context;',
       raw(child.each.fast!),
       'value = [];',
-      `if (Array.isArray(raw)) { for (let i = 0; i < raw.length; i++) value.push(${walk}(run, raw[i])); } else if (raw !== undefined && raw !== null) value.push(${walk}(run, raw));`,
+      // `$position` (run.ts's evaluateRecord): the item's 1-based place, the enclosing `$each`'s again after.
+      '{ const outerPosition = bindings.position;',
+      `if (Array.isArray(raw)) { for (let i = 0; i < raw.length; i++) { bindings.position = i + 1; value.push(${walk}(run, raw[i])); } } else if (raw !== undefined && raw !== null) { bindings.position = 1; value.push(${walk}(run, raw)); }`,
+      'bindings.position = outerPosition; }',
     ];
   if (child.from)
     return [

@@ -271,8 +271,14 @@ async function evaluateRecord(
     const raw = await evaluateRaw(run, node.each, context, path);
     const contexts = raw === undefined || raw === null ? [] : Array.isArray(raw) ? [...raw] : [raw];
     const out: unknown[] = [];
-    for (let i = 0; i < contexts.length; i++)
+    // `$position`: the 1-based place of the item in the nearest `$each` (JSONata's `#$i` cannot reach the list an
+    // `$each` walks); the enclosing one's again after the list.
+    const outerPosition = run.bindings.position;
+    for (let i = 0; i < contexts.length; i++) {
+      run.bindings.position = i + 1;
       out.push(await fields(run, node, contexts[i], [...path, String(i)]));
+    }
+    run.bindings.position = outerPosition;
     return out;
   }
   if (node.from) {
@@ -635,8 +641,9 @@ async function mapWithin(
       out.push(await mapRecord(run, type, contexts[i], options));
     } catch (error) {
       if (!each || !(error instanceof MappingError) || error.wholeDocument) throw error;
-      // A record that failed half way left its `$parent` behind: the next record starts at the root again.
+      // A record that failed half way left its `$parent` and `$position` behind: the next record starts at the root again.
       run.bindings.parent = undefined;
+      run.bindings.position = undefined;
       out.push({ record: i + 1, error });
     }
   }

@@ -224,9 +224,12 @@ function nodeWriter(
         `try { raw = ${evaluation(child.each.fast!)}; } catch { throw NEEDS_JSONATA; }`,
         "if (raw !== null && typeof raw === 'object' && isFunctionValue(raw)) throw NEEDS_JSONATA;",
         branch,
+        // `$position` as run-fast.ts sets it: the item's 1-based place, the enclosing `$each`'s again after.
+        '{ const outerPosition = bindings.position;',
         'if (Array.isArray(raw)) {',
-        `if (raw.length > 0) { p = writeLong(b, raw.length, p); for (let i = 0; i < raw.length; i++) p = ${nested}(run, raw[i], undefined, b, p); }`,
-        `} else if (raw !== undefined && raw !== null) { b[p++] = 2; p = ${nested}(run, raw, undefined, b, p); }`,
+        `if (raw.length > 0) { p = writeLong(b, raw.length, p); for (let i = 0; i < raw.length; i++) { bindings.position = i + 1; p = ${nested}(run, raw[i], undefined, b, p); } }`,
+        `} else if (raw !== undefined && raw !== null) { bindings.position = 1; b[p++] = 2; p = ${nested}(run, raw, undefined, b, p); }`,
+        'bindings.position = outerPosition; }',
         'b[p++] = 0;',
       );
     } else if (child.from) {
