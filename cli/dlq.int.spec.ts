@@ -269,7 +269,9 @@ describe('eai dlq ls | show | redrive', () => {
     const selected = lines.map((line) => {
       const match = /^eai: (\d+) read, (\d+) selected, (\d+) to redrive, 0 skipped$/.exec(line);
       expect(match, line).not.toBeNull();
-      expect(match![3]).toBe(match![2]);
+      // Letters go out a chunk at a time: a line made by the clock mid-chunk has more selected than sent (600 and
+      // 500 at load 12), never fewer. The summary line below has them equal.
+      expect(Number(match![3])).toBeLessThanOrEqual(Number(match![2]));
       return Number(match![2]);
     });
     expect(selected).toEqual([...selected].sort((a, b) => a - b));

@@ -28,6 +28,28 @@ describe('secrets kept out of what a task says', () => {
     expect(secretValues(config, '/')).toEqual(['Bearer s3cr3t-t0ken', 's3cr3t-t0ken', 'written out']);
   });
 
+  it("keeps an error whose message is a prototype's getter (fetch's TimeoutError), scrubbing it where it quotes a secret", async () => {
+    process.env.EAI_SCRUB_TEST_TOKEN = 's3cr3t-t0ken';
+    const scrub = configScrubber({ token: '${env:EAI_SCRUB_TEST_TOKEN}' }, '/');
+    const timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    const quoting = new DOMException('refused s3cr3t-t0ken', 'AbortError');
+    const task = scrubbingTask(
+      {
+        put: async (which: number) => {
+          throw which === 0 ? timedOut : quoting;
+        },
+      },
+      scrub,
+    );
+    // Before, assigning the message threw "Cannot set property message of … which has only a getter" instead.
+    const first = await task.put(0).catch((e: unknown) => e);
+    expect(first).toBe(timedOut);
+    expect((first as DOMException).name).toBe('TimeoutError');
+    expect((first as DOMException).message).toBe('The operation was aborted due to timeout');
+    const second = await task.put(1).catch((e: unknown) => e);
+    expect((second as DOMException).message).toBe('refused [redacted]');
+  });
+
   it('scrubs a quoted secret as written, JSON-escaped and form-encoded, keeping the error class', async () => {
     process.env.EAI_SCRUB_TEST_TOKEN = 'p@ss "word"';
     const scrub = configScrubber({ clientSecret: '${env:EAI_SCRUB_TEST_TOKEN}' }, '/');

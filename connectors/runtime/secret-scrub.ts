@@ -56,18 +56,36 @@ export function secretScrubber(values: readonly string[]): (text: string) => str
 /** The error with its message, stack, quoted answer (`responseBody`) and causes scrubbed, in place (its class kept). */
 export function scrubError(error: unknown, scrub: (text: string) => string, depth = 0): unknown {
   if (!(error instanceof Error)) return typeof error === 'string' ? scrub(error) : error;
-  error.message = scrub(error.message);
-  if (error.stack) error.stack = scrub(error.stack);
-  const answer = error as Error & { responseBody?: unknown };
-  if (typeof answer.responseBody === 'string') {
-    try {
-      answer.responseBody = scrub(answer.responseBody);
-    } catch {
-      // A read-only property: the message, which quotes it, is scrubbed.
-    }
-  }
+  for (const key of ['message', 'stack', 'responseBody'] as const) rewrite(error, key, scrub);
   if (depth < 5 && error.cause !== undefined) scrubError(error.cause, scrub, depth + 1);
   return error;
+}
+
+/**
+ * A text property of an error scrubbed, only where scrubbing changes it. Set as an own property: a DOMException's
+ * `message` (fetch's TimeoutError, an AbortSignal's reason) is a getter of its prototype, and assigning to it threw
+ * "Cannot set property message of [object DOMException] which has only a getter", which replaced every timed-out
+ * request's error in a sink's status and retries (seen in CI: a target that hangs).
+ */
+function rewrite(
+  error: Error,
+  key: 'message' | 'stack' | 'responseBody',
+  scrub: (text: string) => string,
+): void {
+  const text = (error as unknown as Record<string, unknown>)[key];
+  if (typeof text !== 'string') return;
+  const scrubbed = scrub(text);
+  if (scrubbed === text) return;
+  try {
+    Object.defineProperty(error, key, {
+      value: scrubbed,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  } catch {
+    // A frozen error keeps its text; the message, which quotes an answer, is its own property in errors made here.
+  }
 }
 
 /**
