@@ -9,22 +9,12 @@ import { autoRestartSchema } from './connectors.ts';
  * (`/health/ready`) stays about whether the hub itself can serve.
  */
 const status = z.enum(['ok', 'degraded', 'failing']);
-const sinkSchema = z.object({
+/** What sync health says of every connector it judges, sink or customer source: the status's own words. */
+const connectorSchema = z.object({
   connector: z.string(),
   type: z.string(),
   state: z.string().describe('RUNNING, PAUSED, STOPPED, FAILED or UNASSIGNED.'),
-  lastSentAt: z.string().nullable().describe('When it last applied a record (ISO 8601).'),
-  sent: z.number().int().describe('Records applied since its task started.'),
   failed: z.number().int().describe('Records sent to the dead-letter topic since its task started.'),
-  backlogRecords: z.number().int().nullable(),
-  backlogSeconds: z.number().nullable(),
-  lastError: z.string().nullable().describe('Why the last record failed; null once one succeeds again.'),
-  retrying: z
-    .object({ since: z.string(), attempts: z.number().int(), error: z.string() })
-    .nullable()
-    .describe(
-      'A change whose push failed retriably and is being retried, the changes after it waiting behind it.',
-    ),
   waiting: z
     .object({ on: z.literal('kafka'), since: z.string(), reason: z.string() })
     .nullable()
@@ -35,16 +25,23 @@ const sinkSchema = z.object({
     "The connector's restarts by itself (its status's `autoRestart`): FAILED with `nextRestartAt` set, it restarts then and the system is degraded meanwhile; FAILED with none pending, failing.",
   ),
 });
-const sourceSchema = z.object({
-  connector: z.string(),
-  type: z.string(),
-  state: z.string().describe('RUNNING, PAUSED, STOPPED, FAILED or UNASSIGNED.'),
+const sinkSchema = connectorSchema.extend({
+  lastSentAt: z.string().nullable().describe('When it last applied a record (ISO 8601).'),
+  sent: z.number().int().describe('Records applied since its task started.'),
+  backlogRecords: z.number().int().nullable(),
+  backlogSeconds: z.number().nullable(),
+  lastError: z.string().nullable().describe('Why the last record failed; null once one succeeds again.'),
+  retrying: z
+    .object({ since: z.string(), attempts: z.number().int(), error: z.string() })
+    .nullable()
+    .describe(
+      'A change whose push failed retriably and is being retried, the changes after it waiting behind it.',
+    ),
+});
+const sourceSchema = connectorSchema.extend({
   lastReadAt: z.string().nullable().describe('When it last published records (ISO 8601).'),
   read: z.number().int().describe('Records published since its task started.'),
-  failed: z.number().int().describe('Records sent to the dead-letter topic since its task started.'),
   lastError: z.string().nullable().describe('Its last failure: why it failed when FAILED.'),
-  waiting: sinkSchema.shape.waiting,
-  autoRestart: sinkSchema.shape.autoRestart,
 });
 const systemSchema = z.object({
   system: z.string(),
