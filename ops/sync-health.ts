@@ -342,39 +342,42 @@ export function isCustomerSource(deps: Pick<SyncHealthDeps, 'runtime'>, name: st
  * (counted, not judged, as for every system).
  */
 export function sourceReasons(system: string, source: SourceHealth): Array<[SyncStatus, string]> {
-  const name = `connector ${source.connector}`;
-  if (source.waiting)
-    return [
-      [
-        'failing',
-        `${system}: ${name} waits for Kafka since ${source.waiting.since}: ${source.waiting.reason}`,
-      ],
-    ];
-  if (source.state === 'FAILED') {
-    if (source.autoRestart?.nextRestartAt)
-      return [
-        [
-          'degraded',
-          `${system}: ${pendingRestart(name, { ...source.autoRestart, error: shortError(source.connector, source.autoRestart.error ?? '') })}`,
-        ],
-      ];
-    const error = source.autoRestart?.error ?? source.lastError;
-    const why = error ? ` (${shortError(source.connector, error)})` : '';
-    return [
-      [
-        'failing',
-        `${system}: ${name} has failed and reads nothing${why}: changes made in ${system} do not reach the hub`,
-      ],
-    ];
-  }
-  if (source.state !== 'RUNNING')
-    return [
-      [
-        'degraded',
-        `${system}: ${name} is ${source.state.toLowerCase()}, changes made in ${system} do not reach the hub until it runs`,
-      ],
-    ];
-  return [];
+  return runReasons(system, source, {
+    failed: (name, why) =>
+      `${name} has failed and reads nothing${why}: changes made in ${system} do not reach the hub`,
+    stopped: (name, state) =>
+      `${name} is ${state}, changes made in ${system} do not reach the hub until it runs`,
+  });
+}
+
+/**
+ * What a connector's run says of its system, sink or customer source, each with the status it calls for: waiting for
+ * Kafka is failing, as for the hub's own queries, said in the connector's words (one source of truth); FAILED with a
+ * restart by itself pending degraded (it goes on by itself if the restart works), failing once none is; not running
+ * degraded. A failed connector's lastError is why it failed (a start refused, say), not a record dead-lettered.
+ * `effect` words the last two for its direction.
+ */
+function runReasons(
+  system: string,
+  c: Pick<SinkHealth, 'connector' | 'state' | 'lastError' | 'waiting' | 'autoRestart'>,
+  effect: { failed(name: string, why: string): string; stopped(name: string, state: string): string },
+): Array<[SyncStatus, string]> {
+  const out: Array<[SyncStatus, string]> = [];
+  const name = `connector ${c.connector}`;
+  if (c.waiting)
+    out.push(['failing', `${system}: ${name} waits for Kafka since ${c.waiting.since}: ${c.waiting.reason}`]);
+  if (c.state === 'FAILED' && c.autoRestart?.nextRestartAt) {
+    const error = shortError(c.connector, c.autoRestart.error ?? c.lastError ?? '');
+    out.push(['degraded', `${system}: ${pendingRestart(name, { ...c.autoRestart, error })}`]);
+  } else if (c.state === 'FAILED') {
+    const error = c.lastError ?? c.autoRestart?.error;
+    out.push([
+      'failing',
+      `${system}: ${effect.failed(name, error ? ` (${shortError(c.connector, error)})` : '')}`,
+    ]);
+  } else if (c.state !== 'RUNNING')
+    out.push(['degraded', `${system}: ${effect.stopped(name, c.state.toLowerCase())}`]);
+  return out;
 }
 
 /**
@@ -393,29 +396,11 @@ export function sinkReasons(
   sink: SinkHealth,
   t: SyncHealthThresholds,
 ): Array<[SyncStatus, string]> {
-  const out: Array<[SyncStatus, string]> = [];
   const name = `connector ${sink.connector}`;
-  // Kafka not answering is failing, as for the hub's own queries; said in the connector's words, one source of truth.
-  if (sink.waiting)
-    out.push([
-      'failing',
-      `${system}: ${name} waits for Kafka since ${sink.waiting.since}: ${sink.waiting.reason}`,
-    ]);
-  // A failed connector's lastError is why it failed (a start refused, say), not a push sent to the dead letters.
-  const restarting =
-    sink.state === 'FAILED' && sink.autoRestart?.nextRestartAt
-      ? pendingRestart(name, {
-          ...sink.autoRestart,
-          error: shortError(sink.connector, sink.autoRestart.error ?? sink.lastError ?? ''),
-        })
-      : null;
-  // A restart by itself pending: degraded, it goes on by itself if the restart works; failing once none is.
-  if (restarting) out.push(['degraded', `${system}: ${restarting}`]);
-  else if (sink.state === 'FAILED') {
-    const why = sink.lastError ? ` (${shortError(sink.connector, sink.lastError)})` : '';
-    out.push(['failing', `${system}: ${name} has failed and sends nothing${why}`]);
-  } else if (sink.state !== 'RUNNING')
-    out.push(['degraded', `${system}: ${name} is ${sink.state.toLowerCase()}, changes are not sent`]);
+  const out = runReasons(system, sink, {
+    failed: (name, why) => `${name} has failed and sends nothing${why}`,
+    stopped: (name, state) => `${name} is ${state}, changes are not sent`,
+  });
   if (sink.retrying) {
     const { since, attempts, error } = sink.retrying;
     const waited = Math.max(0, (Date.now() - Date.parse(since)) / 1000);
