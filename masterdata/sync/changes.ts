@@ -198,7 +198,45 @@ function setIn(target: Obj, source: unknown, parts: string[], clear: boolean): v
 }
 
 function setPath(next: Obj, incoming: Obj, path: string, clear: boolean): void {
-  setIn(next, incoming, steps(path), clear);
+  if (topField(path) === 'sourceIds') setIds(next, incoming, path, clear);
+  else setIn(next, incoming, steps(path), clear);
+}
+
+type SourceId = { system?: unknown; id?: unknown; idType?: unknown };
+
+/**
+ * A partial event's ids: those it names replace the record's ids of the same system and kind (`idType`), and the
+ * ids it does not mention stay. A HubSpot webhook names the contact's `hs_object_id` alone (its `eai_golden_id`
+ * only in that property's own change), a Salesforce CDC update its record id and the hub's key when set: taken as
+ * the whole list, a cleared phone or a creation webhook dropped the golden id the hub had joined the record by,
+ * and an update of External_Id__c a person account's PersonContactId. `sourceIds[<x>]` sets or clears the ids of
+ * system or kind `x` (Salesforce's `SAP_Customer_Number__c` is `sourceIds[sap]`); a clear of all of them keeps
+ * the event's own ids.
+ */
+function setIds(next: Obj, incoming: Obj, path: string, clear: boolean): void {
+  const { selector } = parseStep(steps(path)[0] ?? path);
+  const held = (Array.isArray(next.sourceIds) ? next.sourceIds : []) as SourceId[];
+  const given = (Array.isArray(incoming.sourceIds) ? incoming.sourceIds : []) as SourceId[];
+  const named = (s: SourceId) => selector === undefined || s.system === selector || s.idType === selector;
+  const kind = (s: SourceId) => `${String(s.system)}\u0000${String(s.idType ?? '')}`;
+  if (clear) {
+    next.sourceIds = selector === undefined ? given : held.filter((s) => !named(s));
+    return;
+  }
+  // In place, in the record's order: the first id of a system is its own (store.ts sourceIdOf).
+  const set = new Map<string, SourceId>();
+  for (const s of given.filter(named)) if (!set.has(kind(s))) set.set(kind(s), s);
+  // An id held under another kind (a record stored before it had one) is the same id: replaced, not doubled.
+  const by = (s: SourceId) =>
+    set.get(kind(s)) ?? [...set.values()].find((t) => t.system === s.system && t.id === s.id);
+  const out: SourceId[] = [];
+  for (const s of held) {
+    const replacement = by(s);
+    if (!replacement) out.push(s);
+    else if (!out.includes(replacement)) out.push(replacement);
+  }
+  for (const s of set.values()) if (!out.includes(s)) out.push(s);
+  next.sourceIds = out;
 }
 
 /**

@@ -79,6 +79,10 @@ describe('applyEvent', () => {
     const [document] = await mapBytes('hubspot-contact', Buffer.from(JSON.stringify([webhook])));
     const cleared = document!.records[0]!.value as unknown as CustomerEvent;
     const held = customer('hubspot', '5101', {
+      sourceIds: [
+        { system: 'hubspot', id: '5101', idType: 'hs_object_id' },
+        { system: 'hubspot', id: 'gc-5d41402abc4b2a76b971', idType: 'eai_golden_id' },
+      ],
       phones: [
         { number: '+49301234567', use: 'work', primary: true, isE164: true },
         { number: '+491701234567', use: 'mobile', primary: false, isE164: true },
@@ -90,7 +94,104 @@ describe('applyEvent', () => {
     expect(change.record.phones?.map((p) => p.number)).toEqual(['+491701234567']);
     expect(change.record.person).toEqual(held.person);
     expect(change.record.emails).toEqual(held.emails);
-    expect(change.record.sourceIds?.map((s) => s.id)).toEqual(['5101']);
+    // The webhook names hs_object_id alone: the golden id the hub joined the record by stays.
+    expect(change.record.sourceIds).toEqual(held.sourceIds);
+  }, 30_000);
+
+  const hubspotEvent = async (webhook: Record<string, unknown>) => {
+    const base = { subscriptionId: 2901, portalId: 62515, appId: 1160452, attemptNumber: 0, objectId: 5101 };
+    const [document] = await mapBytes(
+      'hubspot-contact',
+      Buffer.from(JSON.stringify([{ ...base, ...webhook }])),
+    );
+    return document!.records[0]!.value as unknown as CustomerEvent;
+  };
+  const withGoldenId = customer('hubspot', '5101', {
+    sourceIds: [
+      { system: 'hubspot', id: '5101', idType: 'hs_object_id' },
+      { system: 'hubspot', id: 'gc-5d41402abc4b2a76b971', idType: 'eai_golden_id' },
+    ],
+  });
+
+  it("keeps a HubSpot record's golden id through a creation webhook, and drops it when eai_golden_id is cleared", async () => {
+    const created = await hubspotEvent({
+      eventId: 8,
+      occurredAt: Date.parse('2026-03-01T10:00:00Z'),
+      changeSource: 'INTEGRATION',
+      subscriptionType: 'contact.creation',
+    });
+    expect(applyEvent(withGoldenId, created).sourceIds).toEqual(withGoldenId.sourceIds);
+    const reassigned = await hubspotEvent({
+      eventId: 9,
+      occurredAt: Date.parse('2026-03-01T10:00:01Z'),
+      subscriptionType: 'contact.propertyChange',
+      propertyName: 'eai_golden_id',
+      propertyValue: 'gc-99aa88bb77cc66dd55ee',
+    });
+    expect(applyEvent(withGoldenId, reassigned).sourceIds?.map((s) => s.id)).toEqual([
+      '5101',
+      'gc-99aa88bb77cc66dd55ee',
+    ]);
+    const cleared = await hubspotEvent({
+      eventId: 10,
+      occurredAt: Date.parse('2026-03-01T10:00:02Z'),
+      subscriptionType: 'contact.propertyChange',
+      propertyName: 'eai_golden_id',
+      propertyValue: '',
+    });
+    expect(applyEvent(withGoldenId, cleared).sourceIds?.map((s) => s.id)).toEqual(['5101']);
+  }, 30_000);
+
+  it("keeps a Salesforce person account's other ids through a CDC update of its golden id, and sets its SAP number by kind", async () => {
+    const held = customer('salesforce', '001ZL000001QS6mYAG', {
+      sourceIds: [
+        { system: 'salesforce', id: '001ZL000001QS6mYAG', idType: 'AccountId' },
+        { system: 'salesforce', id: '003ZL000002PC1aYAG', idType: 'PersonContactId' },
+        { system: 'sap', id: '0000100042', idType: 'KUNNR' },
+        { system: 'salesforce', id: 'gc-5d41402abc4b2a76b971', idType: 'External_Id__c' },
+      ],
+    });
+    const cdc = async (changed: Record<string, unknown>, cleared: string[] = []) => {
+      const names = [...Object.keys(changed), 'LastModifiedDate'];
+      const message = {
+        id: '4e1b9a20-6c3d-4f7a-8b2e-91d0c5a7f3e8',
+        schemaId: 'Jk3RzQ8vT0aPw2mXyL5nBg',
+        replayId: 18098341,
+        payload: {
+          ChangeEventHeader: {
+            entityName: 'Account',
+            recordIds: ['001ZL000001QS6mYAG'],
+            changeType: 'UPDATE',
+            changeOrigin: '',
+            transactionKey: '000b1c2d-3e4f-5a6b-7c8d-9e0f1a2b3c4e',
+            sequenceNumber: 1,
+            commitTimestamp: 1714517497000,
+            commitNumber: 71542298111,
+            commitUser: '005ZL000000M0x2YAC',
+            nulledFields: cleared,
+            diffFields: [],
+            changedFields: [...names, ...cleared],
+          },
+          LastModifiedDate: 1714517497000,
+          ...Object.fromEntries(cleared.map((f) => [f, null])),
+          ...changed,
+        },
+      };
+      const [document] = await mapBytes('salesforce-cdc', Buffer.from(JSON.stringify(message)));
+      return document!.records[0]!.value as unknown as CustomerEvent;
+    };
+    const stamped = applyEvent(held, await cdc({ External_Id__c: 'gc-99aa88bb77cc66dd55ee' }));
+    expect(stamped.sourceIds?.map((s) => s.id)).toEqual([
+      '001ZL000001QS6mYAG',
+      '003ZL000002PC1aYAG',
+      '0000100042',
+      'gc-99aa88bb77cc66dd55ee',
+    ]);
+    const sap = applyEvent(held, await cdc({ SAP_Customer_Number__c: '0000100077' }));
+    expect(sap.sourceIds?.filter((s) => s.system === 'sap').map((s) => s.id)).toEqual(['0000100077']);
+    expect(sap.sourceIds).toHaveLength(4);
+    const noSap = applyEvent(held, await cdc({}, ['SAP_Customer_Number__c']));
+    expect(noSap.sourceIds?.map((s) => s.system)).toEqual(['salesforce', 'salesforce', 'salesforce']);
   }, 30_000);
 
   it('sets a field inside a record on its own (one HubSpot property per event) and keeps its siblings', () => {
