@@ -44,14 +44,14 @@ function started() {
 }
 
 describe('hubspot-contact-webhook-source', () => {
-  it('cuts a signed batch into one hubspot-contact document per event, its delivery id from the event id', async () => {
+  it('cuts a signed batch into one hubspot-contact document per event, named by its subscription and event ids', async () => {
     const { test, source } = started();
     await source.start(new Map());
     const pending = test.handler()(signed(JSON.stringify([event(501, 7), event(502, 8)])));
     const documents = await source.poll();
-    expect(documents.map((d) => [d.format, d.deliveryId])).toEqual([
-      ['hubspot-contact', 'hubspot:62515:501'],
-      ['hubspot-contact', 'hubspot:62515:502'],
+    expect(documents.map((d) => [d.format, d.id, d.deliveryId])).toEqual([
+      ['hubspot-contact', '1001:501', 'hubspot:62515:1001:501'],
+      ['hubspot-contact', '1001:502', 'hubspot:62515:1001:502'],
     ]);
     expect(JSON.parse(documents[0]!.bytes.toString())).toEqual(event(501, 7));
     await source.commit(documents, { ok: true, published: 2, deadLettered: 0 });
@@ -71,7 +71,9 @@ describe('hubspot-contact-webhook-source', () => {
     expect(
       await test.handler()(signed(JSON.stringify([{ portalId: 1, subscriptionType: 'x' }]))),
     ).toMatchObject({ status: 400, body: { path: '$[0].eventId' } });
-    expect(await test.handler()(signed(JSON.stringify([{ eventId: 2, portalId: 1 }])))).toMatchObject({
+    expect(
+      await test.handler()(signed(JSON.stringify([{ eventId: 2, subscriptionId: 3, portalId: 1 }]))),
+    ).toMatchObject({
       status: 400,
       body: {
         path: '$[0].subscriptionType',
@@ -87,9 +89,55 @@ describe('hubspot-contact-webhook-source', () => {
     const { subscriptionType, ...rest } = event(504, 10);
     const pending = test.handler()(signed(JSON.stringify([{ ...rest, eventType: subscriptionType }])));
     const documents = await source.poll();
-    expect(documents.map((d) => d.deliveryId)).toEqual(['hubspot:62515:504']);
+    expect(documents.map((d) => d.deliveryId)).toEqual(['hubspot:62515:1001:504']);
     await source.commit(documents, { ok: true, published: 1, deadLettered: 0 });
     expect(await pending).toMatchObject({ status: 200 });
+    await source.stop();
+  });
+
+  it("keeps two subscriptions' events of one event id apart, and drops a retried delivery (attemptNumber 1) of either", async () => {
+    // HubSpot: eventId "is not guaranteed to be unique"; the subscription that sent it tells them apart.
+    const { test, source } = started();
+    await source.start(new Map());
+    const firstname = event(601, 11);
+    const lastname = {
+      ...event(601, 11),
+      subscriptionId: 1002,
+      propertyName: 'lastname',
+      propertyValue: 'Lovelace',
+    };
+    const pending = test.handler()(signed(JSON.stringify([firstname, lastname])));
+    const documents = await source.poll();
+    expect(documents.map((d) => JSON.parse(d.bytes.toString()).propertyName)).toEqual([
+      'firstname',
+      'lastname',
+    ]);
+    expect(new Set(documents.map((d) => d.id)).size).toBe(2);
+    await source.commit(documents, { ok: true, published: 2, deadLettered: 0 });
+    expect(await pending).toMatchObject({ status: 200, body: { accepted: 2, published: 2 } });
+    // HubSpot retries the lastname event alone, batched with a new one.
+    const retried = { ...lastname, attemptNumber: 1 };
+    const next = test.handler()(signed(JSON.stringify([retried, event(602, 11)])));
+    const again = await source.poll();
+    expect(again.map((d) => d.deliveryId)).toEqual(['hubspot:62515:1001:602']);
+    await source.commit(again, { ok: true, published: 1, deadLettered: 0 });
+    expect(await next).toMatchObject({ status: 200 });
+    // A retried delivery alone is answered without a document.
+    expect(await test.handler()(signed(JSON.stringify([{ ...firstname, attemptNumber: 2 }])))).toMatchObject({
+      status: 200,
+    });
+    expect(await source.poll()).toEqual([]);
+    await source.stop();
+  });
+
+  it('refuses an event without its subscriptionId (400, path): its eventId alone names no event', async () => {
+    const { test, source } = started();
+    await source.start(new Map());
+    const { subscriptionId: _s, ...rest } = event(603, 12);
+    expect(await test.handler()(signed(JSON.stringify([rest])))).toMatchObject({
+      status: 400,
+      body: { path: '$[0].subscriptionId', error: 'missing' },
+    });
     await source.stop();
   });
 

@@ -77,7 +77,9 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
 
 export type HubspotContactWebhookConfig = z.output<typeof hubspotContactWebhookConfig>;
 
-const eventId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]);
+const eventId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)], {
+  error: (issue) => (issue.input === undefined ? 'missing' : 'expected a non-negative integer'),
+});
 
 /** What the split needs of each event; the format reader checks the rest (and dead-letters what it refuses). */
 export const hubspotEventsBody = z
@@ -85,6 +87,9 @@ export const hubspotEventsBody = z
     z
       .looseObject({
         eventId: eventId.describe('event id'),
+        // HubSpot's eventId "is not guaranteed to be unique" (Webhooks API, event payload): only with the
+        // subscription that sent it does it name one event.
+        subscriptionId: eventId.describe('subscription id'),
         portalId: eventId.describe('portal id'),
         // Deliveries name the event's type `subscriptionType`; HubSpot's webhook docs' example, `eventType`.
         subscriptionType: z.string().min(1).optional(),
@@ -100,19 +105,24 @@ export const hubspotEventsBody = z
   .max(MAX_EVENTS, `more than ${MAX_EVENTS} events in one request`);
 
 /**
- * One document per event: the format reads a single event as a one-event batch, so each canonical record's id is
- * the event id and a redelivery (HubSpot retries the same events, possibly batched differently) is recognised per
- * event by its delivery id `hubspot:<portalId>:<eventId>`.
+ * One document per event (the format reads a single event as a one-event batch). HubSpot's `eventId` is not
+ * guaranteed to be unique (its Webhooks API docs): two subscriptions (a contact's `firstname` and `lastname`
+ * changes, a contact's and a company's creation) may send the same one. An event is named by its subscription and
+ * event ids: its records' CloudEvents id `<subscriptionId>:<eventId>`, its delivery id
+ * `hubspot:<portalId>:<subscriptionId>:<eventId>`, by which a redelivery (HubSpot retries the same events with a
+ * higher `attemptNumber`, possibly batched differently) is recognised per event.
  */
 export function splitHubspotEvents(_request: WebhookRequest, body: unknown): WebhookPart[] {
   if (!Array.isArray(body)) throw new WebhookBodyError('expected a JSON array of webhook events');
   return (body as Array<z.output<typeof hubspotEventsBody>[number]>).map((event) => {
-    const id = `hubspot:${event.portalId}:${event.eventId}`;
+    const id = `${event.subscriptionId}:${event.eventId}`;
+    const deliveryId = `hubspot:${event.portalId}:${id}`;
     return {
       bytes: Buffer.from(JSON.stringify(event)),
       format: HUBSPOT_CONTACT_FORMAT,
-      deliveryId: id,
-      name: id,
+      id,
+      deliveryId,
+      name: deliveryId,
     };
   });
 }

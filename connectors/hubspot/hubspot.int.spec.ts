@@ -151,7 +151,7 @@ describe('HubSpot connectors against the HubSpot simulator, on the real broker',
     expect(await response.json()).toEqual({ error: 'missing or invalid signature' });
     await expect(
       readRawMessages('canonical.customer', 1, {
-        wanted: (m) => m.headers.ce_id === String(eventId),
+        wanted: (m) => m.headers.ce_id === `1001:${eventId}`,
         from,
         timeoutMs: 3000,
       }),

@@ -98,7 +98,7 @@ describe('a HubSpot Sensitive Data change, re-read from HubSpot, on the real bro
 
     // The webhook said "REDACTED"; the event on the topic is the contact read back, with the real value.
     expect(read!.headers.ce_type).toBe(READ_TYPE);
-    expect(read!.headers.ce_id).toMatch(/^\d+:reread$/);
+    expect(read!.headers.ce_id).toMatch(/^\d+:\d+:reread$/);
     expect(read!.decoded.changeType).toBe('UPDATED');
     expect(read!.decoded.customer.customerId).toBe(`hubspot:${id}`);
     expect(read!.decoded.customer.extensions?.['hubspot.passport_number']).toBe('C7Y4K2R19');

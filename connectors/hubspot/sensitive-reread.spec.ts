@@ -91,6 +91,7 @@ describe('re-read of a HubSpot Sensitive Data change', () => {
     const redacted = change(847297356, 'passport_number', 'REDACTED');
     expect(redactedChangeOf(bytes(redacted))).toEqual({
       eventId: String(redacted.eventId),
+      subscriptionId: '1001',
       contactId: '847297356',
       propertyName: 'passport_number',
     });
@@ -117,7 +118,7 @@ describe('re-read of a HubSpot Sensitive Data change', () => {
     expect(Object.keys(read.properties)).toEqual(
       expect.arrayContaining(['email', 'lastname', 'date_of_birth']),
     );
-    expect(documents[0]!.id).toBe(`${redacted.eventId}:reread`);
+    expect(documents[0]!.id).toBe(`${redacted.subscriptionId}:${redacted.eventId}:reread`);
     await source.commit(documents, { ok: true, published: 2, deadLettered: 0 });
     expect(await answer).toMatchObject({ status: 200, body: { accepted: 2 } });
     await source.stop();

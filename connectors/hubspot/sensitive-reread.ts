@@ -17,6 +17,8 @@ const APP_CHANGE_SOURCES = new Set(['INTEGRATION', 'API']);
 
 interface RedactedChange {
   eventId: string;
+  /** With the event id, what names the event: HubSpot's event ids are not unique across subscriptions. */
+  subscriptionId?: string;
   contactId: string;
   propertyName: string;
 }
@@ -54,7 +56,8 @@ export function redactedChangeOf(bytes: Buffer): RedactedChange | undefined {
     event.sourceId === appId
   )
     return undefined;
-  return { eventId, contactId, propertyName };
+  const subscriptionId = digits(event.subscriptionId);
+  return { eventId, ...(subscriptionId === undefined ? {} : { subscriptionId }), contactId, propertyName };
 }
 
 /** The source partition that holds the re-reads parked while HubSpot's daily API limit is spent. */
@@ -82,12 +85,14 @@ function parkedOf(json: Json): ParkedRead | undefined {
   const text = (key: string) =>
     typeof r[key] === 'string' && r[key] !== '' ? (r[key] as string) : undefined;
   const eventId = digits(r.eventId);
+  const subscriptionId = digits(r.subscriptionId);
   const contactId = digits(r.contactId);
   const propertyName = text('propertyName');
   const deliveryId = text('deliveryId');
   if (!eventId || !contactId || !propertyName || !deliveryId) return undefined;
   return {
     eventId,
+    ...(subscriptionId === undefined ? {} : { subscriptionId }),
     contactId,
     propertyName,
     deliveryId,
@@ -106,14 +111,15 @@ function parkedReadsOf(offset: Json | undefined): ParkedRead[] | undefined {
 /** What keeps the source from resuming at `offset` of its `sensitive-rereads` partition, or undefined. */
 export function parkedOffsetProblem(offset: unknown): string | undefined {
   if (parkedReadsOf(offset as Json) !== undefined) return undefined;
-  return 'is not a list of parked re-reads ({reads: [{eventId, contactId, propertyName, deliveryId, name, receivedAt}]}, as GET …/offsets shows; {"reads": []} forgets them)';
+  return 'is not a list of parked re-reads ({reads: [{eventId, subscriptionId, contactId, propertyName, deliveryId, name, receivedAt}]}, as GET …/offsets shows; {"reads": []} forgets them)';
 }
 
 /**
  * Wraps the contact webhook source: a propertyChange of a Sensitive Data property (its value sent as "REDACTED") is
  * answered by reading the contact, `GET /crm/v3/objects/contacts/<id>?properties=<properties>,<the property>`, which
  * takes the place of the event as a `hubspot-crm-object` document (mapped by the shipped
- * hubspot/crm-object.to-canonical.yaml: UPDATED with every property read). Its CloudEvents id is `<eventId>:reread`,
+ * hubspot/crm-object.to-canonical.yaml: UPDATED with every property read). Its CloudEvents id is
+ * `<subscriptionId>:<eventId>:reread` (the event's own, `:reread`),
  * one per event, so two sensitive changes of one contact are two records, the same on a redelivery. A contact gone
  * by then (404: deleted or GDPR-deleted, which its own webhooks tell) is logged and the event acknowledged with
  * nothing published. A read that still fails after the retries refuses that event's request (503: HubSpot sends it
@@ -182,10 +188,11 @@ export function withSensitiveRereads(
       throw new RetriableError(
         `${MAX_PARKED} re-reads are parked already until ${new Date(until).toISOString()}: this one is refused for redelivery`,
       );
-    if ([...current, ...parking].some((read) => read.eventId === change.eventId)) return;
+    const deliveryId = document.deliveryId ?? document.name ?? change.eventId;
+    if ([...current, ...parking].some((read) => read.deliveryId === deliveryId)) return;
     parking.push({
       ...change,
-      deliveryId: document.deliveryId ?? document.name ?? change.eventId,
+      deliveryId,
       name: document.name ?? document.deliveryId ?? change.eventId,
       receivedAt: (document.receivedAt ?? new Date()).toISOString(),
     });
@@ -200,7 +207,7 @@ export function withSensitiveRereads(
     return {
       bytes,
       format: CRM_OBJECT_FORMAT,
-      id: `${change.eventId}:reread`,
+      id: `${change.subscriptionId === undefined ? '' : `${change.subscriptionId}:`}${change.eventId}:reread`,
       name: `${of.name}#reread`,
       deliveryId: `${of.deliveryId}:reread`,
     };

@@ -139,8 +139,10 @@ describe('the HubSpot contact source at the daily API limit', () => {
     expect(source.status?.()).toMatchObject({
       rereads: { parked: 1, waitingUntil: until, lastError: expect.stringContaining(`waits until ${until}`) },
     });
-    // A second change meanwhile is parked without asking HubSpot; one warn line for the wait.
-    const later = redacted(id);
+    // A second change meanwhile is parked without asking HubSpot; one warn line for the wait. Another
+    // subscription's event of the same event id (HubSpot's event ids are not unique) is another change, not a
+    // redelivery of the first.
+    const later = { ...redacted(id), eventId: event.eventId, subscriptionId: 1002 };
     const second = test.handler()(signed([later]));
     const parkedToo = await pollUntil(source, (d) => d.length > 0);
     await source.commit(parkedToo, ok(parkedToo));
@@ -161,7 +163,7 @@ describe('the HubSpot contact source at the daily API limit', () => {
     expect(patched.status).toBe(200);
     time.set(midnight + RESET_MARGIN_MS + 1000);
     const made = await pollUntil(source, (d) => d.some((x) => !x.positionOnly));
-    expect(made.map((d) => d.id)).toEqual([`${event.eventId}:reread`, `${later.eventId}:reread`]);
+    expect(made.map((d) => d.id)).toEqual([`1001:${event.eventId}:reread`, `1002:${event.eventId}:reread`]);
     expect(made.map((d) => d.format)).toEqual(['hubspot-crm-object', 'hubspot-crm-object']);
     expect(JSON.parse(made[0]!.bytes.toString())).toMatchObject({
       id,

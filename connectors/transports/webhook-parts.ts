@@ -12,6 +12,8 @@ export interface WebhookPart {
   sender?: string;
   /** Stable across redeliveries (an event id); default: the request's delivery id, `:<n>` when there are several. */
   deliveryId?: string;
+  /** The document's id (its records' CloudEvents id) when the sender's ids say it better than the reader; default: the reader's. */
+  id?: string;
 }
 
 /** A body that is not what the connector expects; `path` names the field (`$` for the body itself). Answered 400. */

@@ -56,7 +56,7 @@ function entryFor(part: IdentifiedPart, request: number, receivedAt: Date, hash?
   const done = new Promise<DocOutcome>((resolve) => {
     settle = resolve;
   });
-  const { bytes, format, name, sender, deliveryId } = part;
+  const { bytes, format, name, sender, deliveryId, id } = part;
   const document = {
     bytes,
     position: null,
@@ -65,6 +65,7 @@ function entryFor(part: IdentifiedPart, request: number, receivedAt: Date, hash?
     name: name ?? deliveryId,
     ...(format === undefined ? {} : { format }),
     ...(sender === undefined ? {} : { sender }),
+    ...(id === undefined ? {} : { id }),
   };
   return { document, request, done, settle, ...(hash === undefined ? {} : { hash }) };
 }

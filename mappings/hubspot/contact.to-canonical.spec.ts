@@ -141,7 +141,7 @@ describe('hubspot-contact → CustomerEvent', () => {
     });
     expect(record.origin).toEqual({
       system: 'hubspot',
-      documentId: String(nextEventId - 1),
+      documentId: `2901:${nextEventId - 1}`,
       changeOrigin: 'API',
       changedBy: '1160452',
     });
