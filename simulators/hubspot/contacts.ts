@@ -9,12 +9,23 @@ export interface Actor {
   sourceId: string;
 }
 
-export type ChangeKind = 'creation' | 'propertyChange' | 'deletion' | 'merge' | 'restore' | 'privacyDeletion';
+export type ChangeKind =
+  | 'creation'
+  | 'propertyChange'
+  | 'deletion'
+  | 'merge'
+  | 'restore'
+  | 'privacyDeletion'
+  | 'associationChange';
 
-/** One thing that happened to a contact, later turned into a webhook event. */
+/** One thing that happened to a contact (or a company: `objectType`), later turned into a webhook event. */
 export interface ContactChange {
   kind: ChangeKind;
+  /** The object the event is of (its subscription type's prefix); absent: a contact. */
+  objectType?: 'company';
   objectId: string;
+  /** An associationChange: its two ends (from the contact to the company) and whether it was removed. */
+  association?: { toObjectId: string; removed: boolean; primary: boolean };
   occurredAt: number;
   propertyName?: string;
   propertyValue?: string;

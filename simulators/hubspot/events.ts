@@ -11,6 +11,10 @@ export const SUBSCRIPTION_TYPES = [
   'contact.merge',
   'contact.restore',
   'contact.privacyDeletion',
+  'contact.associationChange',
+  'company.creation',
+  'company.propertyChange',
+  'company.deletion',
 ] as const;
 
 /** What a webhook carries as the propertyValue of a Sensitive Data property. */
@@ -27,6 +31,8 @@ const CHANGE_FLAGS: Record<ChangeKind, string> = {
   restore: 'RESTORED',
   // Not documented for this type: the deletion's flag.
   privacyDeletion: 'DELETED',
+  // Never sent: an association change carries no changeFlag (its payload names its two ends instead).
+  associationChange: 'ASSOCIATION_CHANGED',
 };
 
 /** Each subscription type is one subscription of the app, with a stable id. */
@@ -49,8 +55,8 @@ export function signatureV3(
 }
 
 function toEvent(state: HubSpotState, change: ContactChange, actor: Actor): Record<string, unknown> {
-  const subscriptionType = `contact.${change.kind}`;
-  return {
+  const subscriptionType = `${change.objectType ?? 'contact'}.${change.kind}`;
+  const head = {
     eventId: state.nextEventId++,
     subscriptionId: subscriptionId(subscriptionType),
     portalId: state.app.portalId,
@@ -58,6 +64,21 @@ function toEvent(state: HubSpotState, change: ContactChange, actor: Actor): Reco
     occurredAt: change.occurredAt,
     subscriptionType,
     attemptNumber: 0,
+  };
+  // An association change names its two ends and no objectId (HubSpot's webhook docs, association change payload).
+  if (change.association)
+    return {
+      ...head,
+      changeSource: actor.changeSource,
+      sourceId: actor.sourceId,
+      associationType: 'CONTACT_TO_COMPANY',
+      fromObjectId: Number(change.objectId),
+      toObjectId: Number(change.association.toObjectId),
+      associationRemoved: change.association.removed,
+      isPrimaryAssociation: change.association.primary,
+    };
+  return {
+    ...head,
     objectId: Number(change.objectId),
     changeFlag: CHANGE_FLAGS[change.kind],
     changeSource: actor.changeSource,

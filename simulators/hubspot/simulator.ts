@@ -3,6 +3,7 @@ import type { SimulatorDefinition } from '../common/types.ts';
 import { accountRoutes, dailyLimit, dailyLimitRoutes } from './account-routes.ts';
 import { requireToken } from './auth.ts';
 import { batchRoutes } from './batch-routes.ts';
+import { companyRoutes } from './company-routes.ts';
 import { hubspotErrorBody } from './errors.ts';
 import { objectRoutes } from './object-routes.ts';
 import { propertyRoutes } from './property-routes.ts';
@@ -29,6 +30,7 @@ export const hubspotSimulator: SimulatorDefinition = createSimulator<HubSpotStat
     },
     routes: (router, sim) => {
       hubspotSimRoutes(router, sim);
+      companyRoutes(router, sim);
       dailyLimitRoutes(router, sim);
       router.use(['/crm/v3', '/account-info/v3'], requireToken(sim), dailyLimit(sim));
       accountRoutes(router, sim);

@@ -32,8 +32,21 @@ export interface AppIdentity {
   accessTokens: string[];
 }
 
+/** A stored company (`/sim/companies`): properties as strings; no history, no CRM API of its own here. */
+export interface Company {
+  id: string;
+  properties: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}
+
 export interface HubSpotState {
   app: AppIdentity;
+  /** Companies a person made in HubSpot's UI (absent in older state files). */
+  companies?: Record<string, Company>;
+  /** Contact-to-company associations, `<contactId>:<companyId>` (absent in older state files). */
+  associations?: string[];
   /** The person behind `/sim/edit` (CRM_UI changes carry `userId:<id>` as sourceId). */
   uiUserId: number;
   contacts: Record<string, Contact>;

@@ -259,3 +259,78 @@ describe('webhooks', () => {
     expect(ledger.count).toBe(1);
   });
 });
+
+describe('webhooks of companies and associations', () => {
+  it("sends a person's company edits as company.* events and a contact's link to a company as contact.associationChange", async () => {
+    await subscribe();
+    const company = await hs.json<{ id: string }>('POST', '/sim/companies', {
+      properties: { name: 'Analytical Engines Ltd', domain: 'engines.example' },
+    });
+    expect(company.status).toBe(200);
+    await hs.json('POST', '/sim/companies', {
+      id: company.body.id,
+      properties: { name: 'Analytical Engines' },
+    });
+    const contact = await hs.json<{ id: string }>('POST', '/sim/edit', { properties: { firstname: 'Ada' } });
+    await hs.json('POST', '/sim/associations', { contactId: contact.body.id, companyId: company.body.id });
+    await hs.json('POST', '/sim/associations', {
+      contactId: contact.body.id,
+      companyId: company.body.id,
+      removed: true,
+    });
+    await hs.json('POST', '/sim/companies', { id: company.body.id, action: 'delete' });
+    await settle();
+    const person = {
+      changeSource: 'CRM_UI',
+      sourceId: `userId:${(await hs.json<{ uiUserId: number }>('GET', '/sim/app')).body.uiUserId}`,
+    };
+    const all = events();
+    const ofCompany = all.filter((e) => e.subscriptionType.startsWith('company.'));
+    expect(ofCompany.map((e) => [e.subscriptionType, e.changeFlag, e.propertyName, e.propertyValue])).toEqual(
+      [
+        ['company.creation', 'CREATED', undefined, undefined],
+        ['company.propertyChange', 'PROPERTY_CHANGED', 'name', 'Analytical Engines Ltd'],
+        ['company.propertyChange', 'PROPERTY_CHANGED', 'domain', 'engines.example'],
+        ['company.propertyChange', 'PROPERTY_CHANGED', 'name', 'Analytical Engines'],
+        ['company.deletion', 'DELETED', undefined, undefined],
+      ],
+    );
+    for (const e of ofCompany) {
+      expect(e).toMatchObject({
+        objectId: Number(company.body.id),
+        portalId: hs.app.portalId,
+        appId: hs.app.appId,
+        ...person,
+      });
+      expect(e.subscriptionId).not.toBe(
+        all.find((c) => c.subscriptionType === 'contact.creation')!.subscriptionId,
+      );
+    }
+    const links = all.filter((e) => e.subscriptionType === 'contact.associationChange');
+    // HubSpot's association change payload: its two ends, no objectId.
+    expect(links).toEqual([
+      expect.objectContaining({
+        associationType: 'CONTACT_TO_COMPANY',
+        fromObjectId: Number(contact.body.id),
+        toObjectId: Number(company.body.id),
+        associationRemoved: false,
+        isPrimaryAssociation: true,
+        attemptNumber: 0,
+        ...person,
+      }),
+      expect.objectContaining({ associationRemoved: true, fromObjectId: Number(contact.body.id) }),
+    ]);
+    expect(links.every((e) => !('objectId' in e))).toBe(true);
+    // Unknown ends are refused; an association already as asked sends nothing.
+    expect(
+      (await hs.json('POST', '/sim/associations', { contactId: contact.body.id, companyId: '1' })).status,
+    ).toBe(404);
+  });
+
+  it('subscribes to one company channel alone', async () => {
+    await subscribe('company.creation');
+    await hs.json('POST', '/sim/companies', { properties: { name: 'Difference Engines' } });
+    await settle();
+    expect(events().map((e) => e.subscriptionType)).toEqual(['company.creation']);
+  });
+});
