@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mapBytes } from '../../mappings/index.ts';
 import { createTestContext } from '../transports/test-support.ts';
 import { hubspotV3Signature } from '../transports/webhook-signatures.ts';
 import { createHubspotContactWebhookSource, hubspotContactWebhookConfig } from './contact-webhook-source.ts';
@@ -137,6 +138,82 @@ describe('hubspot-contact-webhook-source', () => {
     expect(await test.handler()(signed(JSON.stringify([rest])))).toMatchObject({
       status: 400,
       body: { path: '$[0].subscriptionId', error: 'missing' },
+    });
+    await source.stop();
+  });
+
+  it("acknowledges a contact's association change and a company's events, maps no customer from them, and logs each at debug", async () => {
+    const { test, source } = started();
+    test.context.logger.level = 'debug';
+    await source.start(new Map());
+    const common = { portalId: 62515, appId: 1160452, occurredAt: 1710236700000, attemptNumber: 0 };
+    const person = { changeSource: 'CRM_UI', sourceId: 'userId:7' };
+    // As the simulator sends them (HubSpot's payloads): an association names its two ends and no objectId.
+    const batch = [
+      {
+        ...common,
+        ...person,
+        eventId: 701,
+        subscriptionId: 1006,
+        subscriptionType: 'contact.associationChange',
+        associationType: 'CONTACT_TO_COMPANY',
+        fromObjectId: 11,
+        toObjectId: 9001,
+        associationRemoved: false,
+        isPrimaryAssociation: true,
+      },
+      {
+        ...common,
+        ...person,
+        eventId: 702,
+        subscriptionId: 1007,
+        subscriptionType: 'company.creation',
+        objectId: 9001,
+        changeFlag: 'CREATED',
+      },
+      {
+        ...common,
+        ...person,
+        eventId: 703,
+        subscriptionId: 1008,
+        subscriptionType: 'company.propertyChange',
+        objectId: 9001,
+        changeFlag: 'PROPERTY_CHANGED',
+        propertyName: 'name',
+        propertyValue: 'Analytical Engines',
+      },
+      {
+        ...common,
+        ...person,
+        eventId: 704,
+        subscriptionId: 1009,
+        subscriptionType: 'company.deletion',
+        objectId: 9001,
+        changeFlag: 'DELETED',
+      },
+      event(705, 11),
+    ];
+    const pending = test.handler()(signed(JSON.stringify(batch)));
+    const documents = await source.poll();
+    expect(documents).toHaveLength(5);
+    const records = await Promise.all(
+      documents.map(async (d) => (await mapBytes('hubspot-contact', d.bytes)).flatMap((m) => m.records)),
+    );
+    // Nothing from the four (the runtime counts a document that maps to nothing as skipped), the contact's change.
+    expect(records.map((r) => r.length)).toEqual([0, 0, 0, 0, 1]);
+    await source.commit(documents, { ok: true, published: 1, deadLettered: 0 });
+    expect(await pending).toMatchObject({ status: 200, body: { accepted: 5 } });
+    const debug = test.logs.filter((line) => line.level === 20);
+    expect(debug.map((line) => line.msg)).toEqual([
+      'HubSpot association change skipped: it changes no customer the contact mapping reads',
+      'HubSpot company.creation event skipped: this source reads contacts',
+      'HubSpot company.propertyChange event skipped: this source reads contacts',
+      'HubSpot company.deletion event skipped: this source reads contacts',
+    ]);
+    expect(debug[0]).toMatchObject({
+      associationType: 'CONTACT_TO_COMPANY',
+      fromObjectId: 11,
+      toObjectId: 9001,
     });
     await source.stop();
   });

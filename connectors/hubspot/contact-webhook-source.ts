@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Logger } from '../../lib/logger.ts';
 import type { ConnectorContext, SourceTask, WebhookRequest } from '../sdk/index.ts';
 import { headerSecret } from '../transports/http-sink-config.ts';
 import { withInitialSnapshot } from '../transports/snapshot.ts';
@@ -112,10 +113,15 @@ export const hubspotEventsBody = z
  * `hubspot:<portalId>:<subscriptionId>:<eventId>`, by which a redelivery (HubSpot retries the same events with a
  * higher `attemptNumber`, possibly batched differently) is recognised per event.
  */
-export function splitHubspotEvents(_request: WebhookRequest, body: unknown): WebhookPart[] {
+export function splitHubspotEvents(
+  _request: WebhookRequest,
+  body: unknown,
+  logger?: Pick<Logger, 'debug'>,
+): WebhookPart[] {
   if (!Array.isArray(body)) throw new WebhookBodyError('expected a JSON array of webhook events');
   return (body as Array<z.output<typeof hubspotEventsBody>[number]>).map((event) => {
     const id = `${event.subscriptionId}:${event.eventId}`;
+    if (logger) skippedEvent(event, logger);
     const deliveryId = `hubspot:${event.portalId}:${id}`;
     return {
       bytes: Buffer.from(JSON.stringify(event)),
@@ -125,6 +131,33 @@ export function splitHubspotEvents(_request: WebhookRequest, body: unknown): Web
       name: deliveryId,
     };
   });
+}
+
+/**
+ * HubSpot posts every subscription of the app to one URL: a contact's association with a company, deal or ticket
+ * (`contact.associationChange`), and another object's events (`company.creation`, `company.propertyChange`,
+ * `company.deletion`…). None changes a customer the contact mapping reads (a contact's company name is its `company`
+ * property, whose own propertyChange tells it), so the mapping selects nothing from them: they are acknowledged and
+ * counted as skipped (the connector's `skippedReasons`), never dead-lettered. Each is logged here at debug, naming it.
+ */
+function skippedEvent(event: Record<string, unknown>, logger: Pick<Logger, 'debug'>): void {
+  const type = String(event.subscriptionType ?? event.eventType ?? '');
+  if (type.endsWith('.associationChange'))
+    logger.debug(
+      {
+        eventId: event.eventId,
+        associationType: event.associationType,
+        fromObjectId: event.fromObjectId,
+        toObjectId: event.toObjectId,
+        associationRemoved: event.associationRemoved,
+      },
+      'HubSpot association change skipped: it changes no customer the contact mapping reads',
+    );
+  else if (!type.startsWith('contact.') && !type.startsWith('object.'))
+    logger.debug(
+      { eventId: event.eventId, subscriptionType: type, objectId: event.objectId },
+      `HubSpot ${type} event skipped: this source reads contacts`,
+    );
 }
 
 /**
@@ -159,7 +192,7 @@ export function createHubspotContactWebhookSource(
         ...(publicOrigin === undefined ? {} : { publicOrigin }),
       },
       bodySchema: hubspotEventsBody,
-      split: splitHubspotEvents,
+      split: (request, body) => splitHubspotEvents(request, body, context.logger),
     },
     context,
   );
