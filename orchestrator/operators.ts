@@ -60,7 +60,8 @@ export interface InstanceSummary {
   updatedAt: string | null;
   /**
    * When it finished: DBOS's `completed_at`, recorded in the statement that records its outcome (or its cancellation,
-   * or its running out of recovery attempts) and cleared when it is resumed; null while in flight.
+   * or its running out of recovery attempts) and cleared when it is resumed; for a row finished before DBOS recorded
+   * `completed_at`, its `updated_at`; null while in flight.
    */
   endedAt: string | null;
   correlationId: string | null;
@@ -155,10 +156,7 @@ async function summarise(
       step: state?.step ?? null,
       startedAt: new Date(workflow.createdAt).toISOString(),
       updatedAt: workflow.updatedAt ? new Date(workflow.updatedAt).toISOString() : null,
-      endedAt:
-        workflow.completedAt && !DBOS_IN_FLIGHT.includes(workflow.status as WorkflowStatusString)
-          ? new Date(workflow.completedAt).toISOString()
-          : null,
+      endedAt: endedAtOf(workflow),
       correlationId: input?.trace?.correlationId ?? null,
       state,
     };
@@ -179,6 +177,17 @@ const DBOS_STATUSES: Record<OperatorStatus, WorkflowStatusString[]> = {
 
 /** DBOS's statuses of an instance in flight (it has no end yet). */
 const DBOS_IN_FLIGHT = DBOS_STATUSES.RUNNING;
+
+/**
+ * When a finished instance ended: DBOS's `completed_at`; for a row that finished before DBOS recorded it (it is null
+ * there), the row's `updated_at`, which DBOS sets in the same statement that records the outcome, and which nothing
+ * moves after the end but a resume (that clears the end again). Null while in flight.
+ */
+function endedAtOf(workflow: WorkflowStatus): string | null {
+  if (DBOS_IN_FLIGHT.includes(workflow.status as WorkflowStatusString)) return null;
+  const at = workflow.completedAt ?? workflow.updatedAt;
+  return at ? new Date(at).toISOString() : null;
+}
 
 /** Instances read from DBOS per round while a status filter looks for `limit` matches. */
 const LIST_PAGE = 500;

@@ -14,7 +14,7 @@ interface Instance {
   step: string | null;
   startedAt: string;
   updatedAt: string | null;
-  /** When it finished (DBOS's completed_at); null in flight, and from a hub before it was served. */
+  /** When it finished (DBOS's completed_at, else its row's updated_at); null in flight, and from a hub before it was served. */
   endedAt?: string | null;
   correlationId: string | null;
 }

@@ -164,6 +164,22 @@ describe('workflow routes of the admin API', () => {
     );
     expect(listed.endedAt).toBe(new Date(Number(rows[0]!.completed_at)).toISOString());
     expect(Date.parse(listed.endedAt!)).toBeGreaterThanOrEqual(Date.parse(listed.startedAt));
+    // A run that finished before DBOS recorded completed_at (an older row) has none: it still has an end, its row's
+    // updated_at (written with its outcome), in the list and in show. It used to be null, as if in flight.
+    const { rows: older } = await orchestrator.pool.query<{ updated_at: string }>(
+      'update dbos.workflow_status set completed_at = null where workflow_uuid = $1 returning updated_at',
+      [id],
+    );
+    const endOfOlder = new Date(Number(older[0]!.updated_at)).toISOString();
+    const relisted = await call('get', '/workflows', '/workflows?type=order-to-delivery&status=COMPLETED', {
+      token: tokens.viewer,
+    });
+    expect(
+      (relisted.body as Array<{ id: string; endedAt: string | null }>).find((i) => i.id === id)?.endedAt,
+    ).toBe(endOfOlder);
+    expect((await call('get', '/workflows/{id}', path(id), { token: tokens.viewer })).body.endedAt).toBe(
+      endOfOlder,
+    );
     const one = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
     expect(one.status).toBe(200);
     expect((one.body.timeline as Array<{ name: string }>).map((t) => t.name)).toContain(

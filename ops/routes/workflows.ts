@@ -58,7 +58,7 @@ const summarySchema = z
       .string()
       .nullable()
       .describe(
-        'When it finished (DBOS’s `completed_at`, recorded with its outcome, cancellation or last recovery attempt); null while in flight.',
+        'When it finished (DBOS’s `completed_at`, recorded with its outcome, cancellation or last recovery attempt; for a run finished before DBOS recorded it, its row’s `updated_at`); null while in flight.',
       ),
     correlationId: z.string().nullable(),
   })
