@@ -37,8 +37,8 @@ export {
 } from './operators.ts';
 export type { AutoRetryView } from './parked-retry.ts';
 export { InstanceNotRetriable, retryInstance } from './retry.ts';
-export { cancelWorkflow, handOver, retryWorkflow, routeEvent, signalWorkflow } from './router.ts';
+export { cancelWorkflow, handOver, retryWorkflow, routeEvent } from './router.ts';
 export { OPERATOR_TOPIC } from './saga.ts';
-export { SignalPending, sendSignal, signalsOfSameWait } from './signals.ts';
+export { SignalPending, SignalRefused, signalsOfSameWait, signalWorkflow } from './signals.ts';
 export type { InstanceState, InstanceStatus } from './states.ts';
 export type { WorkflowTrace } from './trace.ts';

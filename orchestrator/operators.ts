@@ -264,11 +264,20 @@ export async function parkedInstances(
   return rows.map((row) => row.id);
 }
 
-/** One instance with its timeline, or null. */
-export async function showInstance(id: string): Promise<InstanceDetail | null> {
+/** One instance as `listInstances` lists it, with its reported state (its `detail`), or null: two reads. */
+export async function instanceSummary(
+  id: string,
+): Promise<(InstanceSummary & { workflow: WorkflowStatus; state: InstanceState | null }) | null> {
   const workflow = await DBOS.getWorkflowStatus(id);
   if (!workflow) return null;
-  const { state, ...summary } = (await summarise([workflow]))[0]!;
+  return { ...(await summarise([workflow]))[0]!, workflow };
+}
+
+/** One instance with its timeline, or null. */
+export async function showInstance(id: string): Promise<InstanceDetail | null> {
+  const found = await instanceSummary(id);
+  if (!found) return null;
+  const { state, workflow, ...summary } = found;
   const steps = (await DBOS.listWorkflowSteps(id)) ?? [];
   return {
     ...summary,

@@ -275,21 +275,6 @@ export async function handOver(workflowId: string, message: InboxMessage, source
 }
 
 /**
- * An operator's signal (e.g. `approve-credit`) to an instance, as an inbox message of kind `signal.<name>`: its
- * payload as sent (a `reason`, for one), and `by`, who sent it.
- */
-export async function signalWorkflow(
-  workflowId: string,
-  name: string,
-  data: unknown,
-  signalId: string,
-  by?: string,
-): Promise<void> {
-  const message: InboxMessage = { kind: `signal.${name}`, eventId: signalId, data, ...(by ? { by } : {}) };
-  await DBOS.send(workflowId, message, INBOX_TOPIC, signalId);
-}
-
-/**
  * An operator's cancel: the instance stops at its current or next wait and compensates what it did (unlike
  * `DBOS.cancelWorkflow`, which stops it where it is and compensates nothing).
  */

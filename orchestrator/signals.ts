@@ -1,19 +1,99 @@
+import { DBOS } from '@dbos-inc/dbos-sdk';
 import { NonRetriableError } from '../lib/errors.ts';
-import type { AnyWorkflowDefinition } from './definitions.ts';
-import { INBOX_TOPIC } from './inbox.ts';
-import { signalWorkflow } from './router.ts';
+import type { AnyWorkflowDefinition, DefinitionSet } from './definitions.ts';
+import { INBOX_TOPIC, type InboxMessage } from './inbox.ts';
+import { instanceSummary } from './operators.ts';
 import { deps } from './runtime.ts';
+
+/**
+ * A signal `signalWorkflow` did not send, and why: `unknown` (no such instance), `not-taken` (its definition takes no
+ * signal of that name; `takes` names the ones it does), `not-read` (nothing would read it: the instance finished,
+ * waits elsewhere, or its wait already has a decision on the way). The message says which and what to do.
+ */
+export class SignalRefused extends NonRetriableError {
+  readonly workflowId: string;
+  readonly kind: 'unknown' | 'not-taken' | 'not-read';
+  readonly takes: string[];
+  constructor(
+    workflowId: string,
+    kind: 'unknown' | 'not-taken' | 'not-read',
+    message: string,
+    takes: string[] = [],
+  ) {
+    super(message);
+    this.workflowId = workflowId;
+    this.kind = kind;
+    this.takes = takes;
+  }
+}
 
 /**
  * A signal refused because its wait already has a decision on the way: an earlier signal that wait reads was sent and
  * the instance has not taken it yet. The message names that signal, when it was sent and by whom.
  */
-export class SignalPending extends NonRetriableError {
-  readonly workflowId: string;
+export class SignalPending extends SignalRefused {
   constructor(workflowId: string, message: string) {
-    super(message);
-    this.workflowId = workflowId;
+    super(workflowId, 'not-read', message);
   }
+}
+
+/** Operator statuses of an instance that has ended: nothing reads its inbox any more. */
+const FINISHED: readonly string[] = ['COMPLETED', 'COMPENSATED', 'CANCELLED', 'FAILED'];
+
+/**
+ * An operator's signal (e.g. `approve-credit`) to an instance, the one way to send one (the admin route, the CLI
+ * through it, specs and scripts alike): an inbox message of kind `signal.<name>` with its payload as sent (a
+ * `reason`, for one) and `by`, who sent it, sent only if something will read it. Refused (`SignalRefused`) for an
+ * unknown instance, a signal its definition does not take (a typo), a finished instance, one waiting at a wait that
+ * reads no such signal, and one whose wait already has a decision on the way (`SignalPending`, `sendSignal`). Each
+ * of them used to be answered as sent and lie unread in the inbox, or be taken at a later visit of the wait.
+ */
+export async function signalWorkflow(
+  definitions: DefinitionSet,
+  workflowId: string,
+  name: string,
+  data: unknown,
+  options: { signalId: string; by?: string },
+): Promise<void> {
+  const instance = await instanceSummary(workflowId);
+  if (!instance) throw new SignalRefused(workflowId, 'unknown', `no workflow ${workflowId}`);
+  if (FINISHED.includes(instance.status)) {
+    throw new SignalRefused(
+      workflowId,
+      'not-read',
+      `workflow ${workflowId} has finished (${instance.status}): no signal is read`,
+    );
+  }
+  const definition = definitions.all.find((d) => d.type === instance.type && d.version === instance.version);
+  const takes = definition?.signals ?? [];
+  if (definition && !takes.includes(name)) {
+    throw new SignalRefused(
+      workflowId,
+      'not-taken',
+      `${definition.name} takes no signal "${name}"${takes.length ? ` (it takes ${takes.join(', ')})` : ' (it takes none)'}`,
+      takes,
+    );
+  }
+  // Waiting elsewhere (past the wait that reads it): it was answered 202 and never read.
+  const readAt = definition?.signalWaits?.[name];
+  if (readAt && instance.status === 'WAITING' && instance.step && !readAt.includes(instance.step)) {
+    throw new SignalRefused(
+      workflowId,
+      'not-read',
+      `workflow ${workflowId} waits at ${instance.step}, which reads no ${name} (${readAt.join(', ')} does): the signal would not be read`,
+    );
+  }
+  await sendSignal(workflowId, name, data, {
+    ...options,
+    oneOf: definition ? signalsOfSameWait(definition, name) : [],
+    ...(readAt ? { wait: readAt.join(', ') } : {}),
+  });
+}
+
+/** The inbox message itself; only `sendSignal` sends it, after the checks. */
+async function deliver(workflowId: string, name: string, data: unknown, signalId: string, by?: string) {
+  const message: InboxMessage = { kind: `signal.${name}`, eventId: signalId, data, ...(by ? { by } : {}) };
+  await DBOS.send(workflowId, message, INBOX_TOPIC, signalId);
 }
 
 /**
@@ -30,7 +110,7 @@ export function signalsOfSameWait(definition: AnyWorkflowDefinition, name: strin
 }
 
 /**
- * Sends an operator's signal unless a signal of `oneOf` (`signalsOfSameWait`) is still unread in the instance's inbox,
+ * Sends a signal `signalWorkflow` checked, unless a signal of `oneOf` (`signalsOfSameWait`) is still unread in the instance's inbox,
  * i.e. not yet taken by a receive (DBOS keeps it in `dbos.notifications`, `consumed = false`, until the instance's
  * `recv` takes it), or was taken by the instance's latest receive (it is on its way from that wait, RUNNING, and its
  * reported state may still name the wait): then `SignalPending`. The check and the send hold a transaction-scoped advisory lock on the
@@ -38,14 +118,14 @@ export function signalsOfSameWait(definition: AnyWorkflowDefinition, name: strin
  * second sees the first. Once the instance begins another receive, a signal it took no longer counts, so a later visit of the same wait
  * takes a new one.
  */
-export async function sendSignal(
+async function sendSignal(
   workflowId: string,
   name: string,
   data: unknown,
   options: { signalId: string; by?: string; oneOf: string[]; wait?: string },
 ): Promise<void> {
   if (options.oneOf.length === 0) {
-    await signalWorkflow(workflowId, name, data, options.signalId, options.by);
+    await deliver(workflowId, name, data, options.signalId, options.by);
     return;
   }
   const client = await deps().pool.connect();
@@ -89,7 +169,7 @@ export async function sendSignal(
           : `workflow ${workflowId}: ${who} and is not read yet; ${wait} takes one decision, so ${name} is refused (see eai workflows show ${workflowId} once it is read)`,
       );
     }
-    await signalWorkflow(workflowId, name, data, options.signalId, options.by);
+    await deliver(workflowId, name, data, options.signalId, options.by);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);

@@ -1,7 +1,13 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Publisher } from '../../bus/index.ts';
-import { type Orchestrator, startOrchestrator } from '../../orchestrator/index.ts';
+import {
+  type Orchestrator,
+  SignalPending,
+  SignalRefused,
+  signalWorkflow,
+  startOrchestrator,
+} from '../../orchestrator/index.ts';
 import {
   type OrderOutcome,
   type OrderToDeliveryTopics,
@@ -304,6 +310,47 @@ describe('workflow routes of the admin API', () => {
     );
     entry.release();
     expect((await resultWhenEnded<OrderOutcome>(orchestrator, id, 30_000)).outcome).toBe('COMPLETED');
+  });
+
+  it('signalWorkflow called directly, not through the route, is guarded alike: one decision per wait, none once finished', async () => {
+    const orderId = unique('sap:rest-direct');
+    const id = workflowIdOf(orderId);
+    const entry = hold(id);
+    await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+    await waitFor('the credit-hold step', async () => entry.reached, 20_000);
+    const send = (name: string, data: unknown = {}) =>
+      signalWorkflow(orchestrator.definitions, id, name, data, { signalId: unique('direct'), by: 'script' });
+    await send('approve-credit');
+    // A second decision for the same wait, unread: refused as the route refuses it (it used to be sent, and lie in
+    // the inbox for a later wait).
+    const second = await send('reject-credit', { reason: 'overdue' }).catch((error: unknown) => error);
+    expect(second).toBeInstanceOf(SignalPending);
+    expect((second as Error).message).toMatch(
+      /^workflow .+: approve-credit was sent at \S+ by script and is not read yet; await-credit-approval takes one decision, so reject-credit is refused/,
+    );
+    const typo = await send('aprove-credit').catch((error: unknown) => error);
+    expect(typo).toMatchObject({ kind: 'not-taken', takes: ['approve-credit', 'reject-credit'] });
+    entry.release();
+    expect((await resultWhenEnded<OrderOutcome>(orchestrator, id, 30_000)).outcome).toBe('COMPLETED');
+    const late = await send('approve-credit').catch((error: unknown) => error);
+    expect(late).toBeInstanceOf(SignalRefused);
+    expect((late as Error).message).toBe(`workflow ${id} has finished (COMPLETED): no signal is read`);
+    const none = await signalWorkflow(
+      orchestrator.definitions,
+      `${id}-nope`,
+      'approve-credit',
+      {},
+      {
+        signalId: unique('direct'),
+      },
+    ).catch((error: unknown) => error);
+    expect(none).toMatchObject({ kind: 'unknown', message: `no workflow ${id}-nope` });
+    // One credit signal was ever received.
+    const shown = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
+    const received = (shown.body.timeline as Array<{ name: string; output: unknown }>)
+      .filter((t) => t.name === 'DBOS.recv')
+      .map((t) => JSON.stringify(t.output));
+    expect(received.filter((r) => r.includes('signal.')).length).toBe(1);
   });
 
   it('cancel compensates a waiting instance; a finished one answers 409, as does retry of one not parked', async () => {

@@ -6,10 +6,9 @@ import {
   InstanceNotRetriable,
   listInstances,
   retryInstance,
-  SignalPending,
-  sendSignal,
+  SignalRefused,
   showInstance,
-  signalsOfSameWait,
+  signalWorkflow,
 } from '../../orchestrator/index.ts';
 import { type AdminApi, HttpError, type RouteBackend } from '../api/index.ts';
 
@@ -332,51 +331,20 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       },
     },
     async ({ params, body, principal }) => {
-      const instance = await existing(params.id);
-      // Sent as asked, a typo (`aprove-credit`) or a signal to a finished instance was answered 202 and never read.
-      if (FINISHED.includes(instance.status)) {
-        throw new HttpError(
-          409,
-          `workflow ${params.id} has finished (${instance.status}): no signal is read`,
-        );
-      }
-      const definition = deps.definitions.all.find(
-        (d) => d.type === instance.type && d.version === instance.version,
-      );
-      const takes = definition?.signals ?? [];
-      if (definition && !takes.includes(params.name)) {
-        throw new HttpError(
-          400,
-          `${definition.name} takes no signal "${params.name}"${takes.length ? ` (it takes ${takes.join(', ')})` : ' (it takes none)'}`,
-          [
-            {
-              in: 'params',
-              path: 'name',
-              message: takes.length ? `one of ${takes.join(', ')}` : 'none is taken',
-            },
-          ],
-        );
-      }
-      // Waiting elsewhere (past the wait that reads it): it was answered 202 and never read.
-      const readAt = definition?.signalWaits?.[params.name];
-      if (readAt && instance.status === 'WAITING' && instance.step && !readAt.includes(instance.step)) {
-        throw new HttpError(
-          409,
-          `workflow ${params.id} waits at ${instance.step}, which reads no ${params.name} (${readAt.join(', ')} does): the signal would not be read`,
-        );
-      }
-      // A second decision for the same wait, sent while the first is still unread, was answered 202 and then lay
-      // in the inbox (a stray `← signal.reject-credit` at a later wait): one decision per wait.
+      // The checks are signalWorkflow's own (orchestrator/signals.ts), so every caller gets them.
       try {
-        await sendSignal(params.id, params.name, body ?? null, {
+        await signalWorkflow(deps.definitions, params.id, params.name, body ?? null, {
           signalId: `signal-${randomUUID()}`,
           by: principal.name,
-          oneOf: definition ? signalsOfSameWait(definition, params.name) : [],
-          ...(readAt ? { wait: readAt.join(', ') } : {}),
         });
       } catch (error) {
-        if (error instanceof SignalPending) throw new HttpError(409, error.message);
-        throw error;
+        if (!(error instanceof SignalRefused)) throw error;
+        if (error.kind === 'unknown') throw new HttpError(404, error.message);
+        if (error.kind === 'not-taken') {
+          const message = error.takes.length ? `one of ${error.takes.join(', ')}` : 'none is taken';
+          throw new HttpError(400, error.message, [{ in: 'params', path: 'name', message }]);
+        }
+        throw new HttpError(409, error.message);
       }
       return { status: 202, body: { id: params.id, action: `signal.${params.name}` } };
     },

@@ -14,7 +14,7 @@ import { waitFor } from '../../../tests/wait-for.ts';
 import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { showInstance } from '../../operators.ts';
-import { signalWorkflow } from '../../router.ts';
+import { signalWorkflow } from '../../signals.ts';
 import {
   type OrderOutcome,
   type OrderToDeliveryTopics,
@@ -183,7 +183,13 @@ describe('order to delivery v7: an amendment of a running order', () => {
     ]);
     expect(await despatchRequests(order!.orderNumber)).toEqual([]);
 
-    await signalWorkflow(id, 'approve-credit', {}, unique('approve'), 'spec');
+    await signalWorkflow(
+      orchestrator.definitions,
+      id,
+      'approve-credit',
+      {},
+      { signalId: unique('approve'), by: 'spec' },
+    );
     await waitFor(
       'the despatch request at the provider',
       async () => (await despatchRequests(order!.orderNumber)).length > 0,

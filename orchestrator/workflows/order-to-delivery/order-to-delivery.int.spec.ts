@@ -11,7 +11,8 @@ import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
 import { type Orchestrator, startOrchestrator } from '../../engine.ts';
 import { listInstances, parkedInstances, showInstance } from '../../operators.ts';
-import { cancelWorkflow, retryWorkflow, signalWorkflow, startInstance } from '../../router.ts';
+import { cancelWorkflow, handOver, retryWorkflow, startInstance } from '../../router.ts';
+import { signalWorkflow } from '../../signals.ts';
 import { type OrderOutcome, type OrderToDeliveryTopics, orderToDeliveryV1, workflowIdOf } from './index.ts';
 import { type InstantResponders, shipmentEvent, startInstantResponders } from './instant-responders.ts';
 import { provisionTestTopics, salesOrderEvent, seedCustomers } from './test-support.ts';
@@ -172,7 +173,13 @@ describe('order to delivery, instant responders on the bus', () => {
     expect(commandsOf(orderId)).toEqual([
       `${COMMAND_TOPICS.erpOrderStatus}:CREDIT_HOLD:${id}:erp-credit-hold`,
     ]);
-    await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
+    await signalWorkflow(
+      orchestrator.definitions,
+      id,
+      'approve-credit',
+      { by: 'credit-desk' },
+      { signalId: unique('signal') },
+    );
     const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000);
     expect(outcome.outcome).toBe('COMPLETED');
     await waitFor('the CRM command', () => commandsOf(orderId).length === 4, 5000);
@@ -189,7 +196,13 @@ describe('order to delivery, instant responders on the bus', () => {
       async () => (await orchestrator.state(id))?.step === 'await-credit-approval',
       20_000,
     );
-    await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
+    await signalWorkflow(
+      orchestrator.definitions,
+      id,
+      'approve-credit',
+      { by: 'credit-desk' },
+      { signalId: unique('signal') },
+    );
     expect(await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).toMatchObject({
       outcome: 'COMPENSATED',
       failedStep: 'logistics-despatch',
@@ -487,10 +500,12 @@ describe('order to delivery, instant responders on the bus', () => {
     silent.set(orderId, 'asn');
     await publisher.publish([salesOrderEvent(topics, orderId, customers.good)]);
     await waitFor('the ASN wait', async () => (await orchestrator.state(id))?.step === 'await-asn', 20_000);
-    // A signal the ASN wait does not take, well into the wait (a receive timed from its arrival would end 400 ms
-    // late or more): kept in the inbox, and the wait goes on to the same deadline.
+    // A message the ASN wait does not take, well into the wait (a receive timed from its arrival would end 400 ms
+    // late or more): kept in the inbox, and the wait goes on to the same deadline. (As the router hands it over: a
+    // signal the definition does not take is refused by signalWorkflow.)
     await new Promise((resolve) => setTimeout(resolve, 400));
-    await signalWorkflow(id, 'note', { text: 'call the carrier' }, unique('signal'));
+    const note = unique('note');
+    await handOver(id, { kind: 'signal.note', eventId: note, data: { text: 'call the carrier' } }, note);
     const outcome = await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000);
     expect(outcome).toMatchObject({ outcome: 'COMPENSATED', failedStep: 'await-asn' });
     // DBOS records each timed receive's deadline when it begins (a `DBOS.sleep` whose output is the deadline). The

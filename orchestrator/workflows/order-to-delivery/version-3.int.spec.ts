@@ -7,7 +7,7 @@ import { unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
-import { signalWorkflow } from '../../router.ts';
+import { signalWorkflow } from '../../signals.ts';
 import { type OrderOutcome, workflowIdOf } from './index.ts';
 import { salesOrderEvent } from './test-support.ts';
 import { versionSpecHarness } from './version-spec-harness.ts';
@@ -44,7 +44,13 @@ describe('order to delivery, version 3', () => {
     );
     await waitFor('the credit hold command', () => commandsOf(orderId).length === 1, 5000);
     expect(commandsOf(orderId)).toEqual([`${COMMAND_TOPICS.erpOrderStatus}:CREDIT_HOLD`]);
-    await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
+    await signalWorkflow(
+      h.orchestrator.definitions,
+      id,
+      'approve-credit',
+      { by: 'credit-desk' },
+      { signalId: unique('signal') },
+    );
     expect(await resultWhenEnded<OrderOutcome>(h.orchestrator, id, 20_000)).toMatchObject({
       outcome: 'COMPLETED',
       version: 3,

@@ -7,7 +7,7 @@ import { unique } from '../../../tests/stack.ts';
 import { waitFor } from '../../../tests/wait-for.ts';
 import { resultWhenEnded } from '../../../tests/workflow-result.ts';
 import { COMMAND_TOPICS } from '../../commands.ts';
-import { signalWorkflow } from '../../router.ts';
+import { signalWorkflow } from '../../signals.ts';
 import { type OrderOutcome, workflowIdOf } from './index.ts';
 import { salesOrderEvent } from './test-support.ts';
 import { versionSpecHarness } from './version-spec-harness.ts';
@@ -42,7 +42,13 @@ describe('order to delivery, version 4', () => {
       async () => (await h.orchestrator.state(id))?.step === 'await-credit-approval',
       20_000,
     );
-    await signalWorkflow(id, 'approve-credit', { by: 'credit-desk' }, unique('signal'));
+    await signalWorkflow(
+      h.orchestrator.definitions,
+      id,
+      'approve-credit',
+      { by: 'credit-desk' },
+      { signalId: unique('signal') },
+    );
     expect(await resultWhenEnded<OrderOutcome>(h.orchestrator, id, 20_000)).toMatchObject({
       outcome: 'COMPLETED',
       version: 4,
