@@ -44,7 +44,8 @@ const FINISHED: readonly string[] = ['COMPLETED', 'COMPENSATED', 'CANCELLED', 'F
  * An operator's signal (e.g. `approve-credit`) to an instance, the one way to send one (the admin route, the CLI
  * through it, specs and scripts alike): an inbox message of kind `signal.<name>` with its payload as sent (a
  * `reason`, for one) and `by`, who sent it, sent only if something will read it. Refused (`SignalRefused`) for an
- * unknown instance, a signal its definition does not take (a typo), a finished instance, one waiting at a wait that
+ * unknown instance, a signal its definition does not take (a typo), a finished instance, a PARKED one (it reads only
+ * an operator's retry or cancel; docs/orchestrator.md, Operators), one waiting at a wait that
  * reads no such signal, and one whose wait already has a decision on the way (`SignalPending`, `sendSignal`). Each
  * of them used to be answered as sent and lie unread in the inbox, or be taken at a later visit of the wait.
  */
@@ -74,8 +75,21 @@ export async function signalWorkflow(
       takes,
     );
   }
-  // Waiting elsewhere (past the wait that reads it): it was answered 202 and never read.
   const readAt = definition?.signalWaits?.[name];
+  // Parked (a step's system stayed unavailable, or a compensation failed): no wait is open, only the operator's retry
+  // or cancel is read. Refused, not kept for after the retry: a decision belongs to what the operator saw at the wait
+  // (SAP's block reason, after the check ran again), and an approval sent while the credit check was parked was
+  // taken at the wait after the retry, so the order went on without anyone seeing why it was held.
+  if (instance.status === 'PARKED') {
+    throw new SignalRefused(
+      workflowId,
+      'not-read',
+      `workflow ${workflowId} is PARKED at ${instance.step ?? 'a step'}${instance.state?.detail ? ` (${instance.state.detail})` : ''}: ` +
+        `it reads no signal until it is retried or cancelled, so ${name} is refused; retry it (eai workflows retry ${workflowId}) ` +
+        `and send ${name} once it waits${readAt ? ` at ${readAt.join(', ')}` : ''}, or cancel it (eai workflows cancel ${workflowId})`,
+    );
+  }
+  // Waiting elsewhere (past the wait that reads it): it was answered 202 and never read.
   if (readAt && instance.status === 'WAITING' && instance.step && !readAt.includes(instance.step)) {
     throw new SignalRefused(
       workflowId,

@@ -481,6 +481,69 @@ describe('workflow routes of the admin API', () => {
       expect((await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).outcome).toBe('COMPLETED');
   });
 
+  it('a parked instance takes no signal: 409 naming PARKED and what to do; after the retry its wait decides afresh', async () => {
+    // SAP's credit check down through the retries: the blocked customer's order parks at the check.
+    await sap.call('POST', '/sim/faults', [{ kind: 'error', status: 503, path: '/sap/credit-check' }]);
+    const orderId = unique('sap:rest-parked-signal');
+    const id = workflowIdOf(orderId);
+    try {
+      await publisher.publish([salesOrderEvent(topics, orderId, customers.blocked)]);
+      await waitFor(
+        'the parked instance',
+        async () => (await orchestrator.state(id))?.status === 'PARKED',
+        20_000,
+      );
+      const step = (await orchestrator.state(id))!.step!;
+      // It used to be answered 202 and kept: the wait after the retry took it, and the order went on approved.
+      const late = await call('post', '/workflows/{id}/signals/{name}', path(id, '/signals/approve-credit'), {
+        token: tokens.operator,
+        body: {},
+      });
+      expect(late.status).toBe(409);
+      expect(late.body.error).toMatch(
+        new RegExp(
+          `^workflow ${id} is PARKED at ${step.replace(/[+]/g, '\\+')}.*: it reads no signal until it is retried or cancelled, so approve-credit is refused; retry it \\(eai workflows retry ${id}\\) and send approve-credit once it waits at await-credit-approval, or cancel it`,
+        ),
+      );
+      const direct = await signalWorkflow(
+        orchestrator.definitions,
+        id,
+        'reject-credit',
+        {},
+        {
+          signalId: unique('direct'),
+        },
+      ).catch((error: unknown) => error);
+      expect(direct).toMatchObject({ kind: 'not-read', message: expect.stringContaining('is PARKED at') });
+      await sap.call('DELETE', '/sim/faults');
+      expect(
+        (await call('post', '/workflows/{id}/retry', path(id, '/retry'), { token: tokens.operator })).status,
+      ).toBe(202);
+      // The check runs again and blocks: the instance waits for a decision, none is waiting for it in its inbox.
+      await waitFor(
+        'the credit hold after the retry',
+        async () => (await orchestrator.state(id))?.status === 'WAITING',
+        20_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await orchestrator.state(id)).toMatchObject({
+        status: 'WAITING',
+        step: 'await-credit-approval',
+      });
+      expect(
+        (
+          await call('post', '/workflows/{id}/signals/{name}', path(id, '/signals/reject-credit'), {
+            token: tokens.operator,
+            body: { reason: 'overdue' },
+          })
+        ).status,
+      ).toBe(202);
+      expect((await resultWhenEnded<OrderOutcome>(orchestrator, id, 20_000)).outcome).toBe('COMPENSATED');
+    } finally {
+      await sap.call('DELETE', '/sim/faults');
+    }
+  });
+
   it('lists the definitions with their Mermaid graphs', async () => {
     const { status, body } = await call('get', '/workflow-definitions', '/workflow-definitions', {
       token: tokens.viewer,

@@ -326,7 +326,7 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
         404: { description: 'No such instance.' },
         409: {
           description:
-            'The instance has finished, or waits at a step that reads no such signal (nothing would read it), or an earlier signal for the same wait (`approve-credit` or `reject-credit` at a credit hold) is not read yet: a wait takes one decision.',
+            'The instance has finished, is PARKED (it reads only a retry or cancel until then), or waits at a step that reads no such signal (nothing would read it), or an earlier signal for the same wait (`approve-credit` or `reject-credit` at a credit hold) is not read yet: a wait takes one decision.',
         },
       },
     },
