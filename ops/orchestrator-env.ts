@@ -33,7 +33,7 @@ export const orchestratorEnvSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a PostgreSQL name: lower-case letters, digits and "_"')
     .optional()
     .describe(
-      'The orchestrator database on the stack’s PostgreSQL (default `eai_orchestrator`, created at start); another one routes events with a consumer group of its own, `eai-orchestrator.<database>`. It is another deployment: on the same Kafka cluster it reads and writes the same topics (their names are fixed), so give it a cluster of its own (the hub warns at start when another deployment’s router is live on its cluster; docs/orchestrator.md, “One deployment per Kafka cluster”).',
+      'The orchestrator database on the stack’s PostgreSQL (default `eai_orchestrator`, created at start); another one routes events with a consumer group of its own, `eai-orchestrator.<database>`. It is another deployment: on the same Kafka cluster it reads and writes the same topics (their names are fixed), so give it a cluster of its own (the hub refuses to start while another deployment’s router reads its topics on that cluster; docs/orchestrator.md, “One deployment per Kafka cluster”).',
     ),
   EAI_ORCHESTRATOR_ROUTER: flag.describe(
     '`0` (or `false`, `off`): run workflows and their routes but route no canonical events into them (default on).',

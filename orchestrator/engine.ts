@@ -23,6 +23,7 @@ import { retryInstance } from './retry.ts';
 import { startEventRouter, startInstance } from './router.ts';
 import { bindDeps, type OrchestratorDeps, type StepRetry } from './runtime.ts';
 import { ORCHESTRATOR_DDL } from './schema.ts';
+import { refuseSharedCluster } from './shared-cluster.ts';
 import { type InstanceState, StateReports } from './states.ts';
 import { createSystemPool } from './system-pool.ts';
 import { Executors } from './takeover.ts';
@@ -164,6 +165,20 @@ export async function startOrchestrator(
     clientId: `eai-orchestrator-${config.executorId}`,
     logger: log,
   });
+  const definitions = new DefinitionSet(options.definitions);
+  // Another deployment routing on this Kafka cluster (the topic names are fixed) would act on this one's orders and
+  // commands, and this one on its: refused here, before DBOS recovers anything or a command is sent.
+  try {
+    const admin = bus.transport.admin();
+    await admin.connect();
+    await refuseSharedCluster(admin, config.routerGroup, definitions.topics()).finally(() =>
+      admin.disconnect(),
+    );
+  } catch (error) {
+    await executors.releaseLive();
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
   await bus.provisionTopics(orchestratorTopicSpecs);
   const publisher = await bus.publisher();
   const producer: TransportProducer = bus.transport.producer();
@@ -189,7 +204,6 @@ export async function startOrchestrator(
   };
   bindDeps(orchestratorDeps);
 
-  const definitions = new DefinitionSet(options.definitions);
   const systemDatabaseUrl = withIdleTransactionTimeout(url);
   // DBOS's pool, made here so that its statements are prepared (system-pool.ts); DBOS leaves a given pool open.
   const systemPool = createSystemPool({

@@ -16,7 +16,6 @@ import { recordCancel } from './parked-retry.ts';
 import { resolveReferences } from './references.ts';
 import { deps } from './runtime.ts';
 import { OPERATOR_TOPIC } from './saga.ts';
-import { otherDeploymentsOnCluster, sharedClusterWarning } from './shared-cluster.ts';
 import type { WorkflowTrace } from './trace.ts';
 
 export interface RouterOptions {
@@ -47,29 +46,18 @@ export interface RouterOptions {
  */
 export async function startEventRouter(
   options: RouterOptions,
-): Promise<ConsumerRunner & { start: GroupStart[]; otherDeployments: string[] }> {
+): Promise<ConsumerRunner & { start: GroupStart[] }> {
   const { definitions, logger } = options;
   const fromBeginning = options.fromBeginning ?? false;
   const admin = options.bus.transport.admin();
   await admin.connect();
-  const { start, others } = await (async () => {
-    const start = await pinGroupStart(
-      admin,
-      options.groupId,
-      definitions.topics(),
-      fromBeginning ? 'earliest' : 'latest',
-    );
-    return { start, others: await otherDeploymentsOnCluster(admin, options.groupId) };
-  })().finally(() => admin.disconnect());
-  // A second deployment on the same cluster shares every topic (their names are fixed): each would act on the other's
-  // orders and commands. Warned at start, not refused: a group's members are a moment's view (the other deployment
-  // may be stopping, or start later), so it cannot decide alone; the warning says what to change.
-  if (others.length > 0) {
-    logger.warn(
-      { group: options.groupId, otherGroups: others },
-      sharedClusterWarning(options.groupId, others),
-    );
-  }
+  // Another deployment on the same cluster is refused before this point (engine.ts, shared-cluster.ts).
+  const start = await pinGroupStart(
+    admin,
+    options.groupId,
+    definitions.topics(),
+    fromBeginning ? 'earliest' : 'latest',
+  ).finally(() => admin.disconnect());
   for (const topic of start) {
     logger.info(
       { group: options.groupId, topic: topic.topic, from: topic.from, pinned: topic.pinned },
@@ -100,7 +88,6 @@ export async function startEventRouter(
   await Promise.all(runners.map((r) => r.ready()));
   return {
     start,
-    otherDeployments: others,
     ready: async () => undefined,
     stop: async () => {
       await Promise.all(runners.map((r) => r.stop()));

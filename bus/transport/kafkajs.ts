@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import {
   type Admin,
+  AssignerProtocol,
   type Batch,
   type Consumer,
   Kafka,
@@ -909,8 +910,33 @@ class KafkajsAdmin implements TransportAdmin {
     return { brokers: cluster.brokers.length, controller: cluster.controller, clusterId: cluster.clusterId };
   }
   async describeGroup(groupId: string) {
-    const { groups } = await this.admin.describeGroups([groupId]);
-    return { groupId, state: groups[0]?.state ?? 'Unknown' };
+    const [group] = await this.describeGroups([groupId]);
+    return { groupId, state: group?.state ?? 'Unknown' };
+  }
+  async describeGroups(groupIds: string[]) {
+    if (groupIds.length === 0) return [];
+    const { groups } = await this.admin.describeGroups(groupIds);
+    return groupIds.map((groupId) => {
+      const group = groups.find((g) => g.groupId === groupId);
+      // A consumer member's metadata is its subscription (Kafka's ConsumerProtocolSubscription); another
+      // protocol's (Connect's workers) names no topics.
+      const topics = new Set<string>();
+      for (const member of group?.members ?? []) {
+        if (group?.protocolType !== 'consumer') break;
+        try {
+          for (const topic of AssignerProtocol.MemberMetadata.decode(member.memberMetadata)?.topics ?? [])
+            topics.add(topic);
+        } catch {
+          // Not a subscription kafkajs can read: the member's topics stay unknown.
+        }
+      }
+      return {
+        groupId,
+        state: group?.state ?? 'Unknown',
+        members: group?.members.length ?? 0,
+        topics: [...topics].sort(),
+      };
+    });
   }
   listTopics() {
     return this.admin.listTopics();

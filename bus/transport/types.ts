@@ -149,6 +149,13 @@ export interface TransportAdmin {
   describeCluster(): Promise<{ brokers: number; controller: number | null; clusterId: string }>;
   /** Describes a consumer group; fails while the cluster's group coordinator is not yet available. */
   describeGroup(groupId: string): Promise<{ groupId: string; state: string }>;
+  /**
+   * Describes several consumer groups in one request: each one's state, its number of members and the topics its
+   * consumer members subscribe to (none read for another protocol); a group Kafka does not know is `Dead`.
+   */
+  describeGroups(
+    groupIds: string[],
+  ): Promise<Array<{ groupId: string; state: string; members: number; topics: string[] }>>;
   listTopics(): Promise<string[]>;
   /** Creates the topics that do not exist; returns the ones it created. */
   createTopics(topics: TopicSpec[]): Promise<string[]>;
