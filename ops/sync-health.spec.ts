@@ -158,7 +158,23 @@ const judgeSource = (source: Partial<SourceHealth>) => sourceReasons('salesforce
 describe('sync health rules for a customer source', () => {
   it('has nothing to say about a running source, whatever it dead-lettered (counted with the letters)', () => {
     expect(judgeSource({})).toEqual([]);
-    expect(judgeSource({ failed: 40, lastError: 'one document refused' })).toEqual([]);
+    expect(judgeSource({ failed: 40 })).toEqual([]);
+  });
+
+  it('a running one whose reads keep failing makes it degraded, without the answer body: the changes wait in the system', () => {
+    const lastError =
+      'polling res.partner failed, tried again shortly: sf-in: POST /jsonrpc object.execute_kw answered HTTP 503: {"jsonrpc":"2.0","error":{"data":{"debug":"Traceback (most recent call last)"}}}';
+    expect(judgeSource({ lastError })).toEqual([
+      [
+        'degraded',
+        'salesforce: connector sf-in cannot read its changes and tries again by itself (polling res.partner failed, tried again shortly: sf-in: POST /jsonrpc object.execute_kw answered HTTP 503); changes made in salesforce wait there and reach the hub once it answers',
+      ],
+    ]);
+    // Said once: a failed one's error is its failure's reason, one waiting for Kafka says so instead.
+    expect(judgeSource({ lastError, state: 'FAILED' })).toHaveLength(1);
+    expect(
+      judgeSource({ lastError, waiting: { on: 'kafka', since: '2026-12-02T08:00:00.000Z', reason: 'down' } }),
+    ).toHaveLength(1);
   });
 
   it("a paused, stopped or unassigned one makes its system degraded: the system's changes do not reach the hub", () => {

@@ -9,7 +9,8 @@
  *   cannot help), or waits for Kafka (its status's `waiting`: the system's reason says so in the connector's words,
  *   since when); the master data database or Kafka did not answer (the hub's reason then says since when the
  *   connectors wait for it, when they do).
- * - degraded: a sink FAILED whose automatic restart is pending (`<connector> restarting in 12 s after: <error>`), a
+ * - degraded: a customer source that runs but cannot read (its polls fail: the system is down; lastError until
+ *   the next success), a sink FAILED whose automatic restart is pending (`<connector> restarting in 12 s after: <error>`), a
  *   sink's last push failed (it went to the dead-letter topic, where it stays until redriven: the
  *   reason says how; cleared by the next success), a sink
  *   is not running (paused, stopped, unassigned), a sink's or the matcher's backlog is over its threshold, the
@@ -101,7 +102,7 @@ export interface SourceHealth {
   /** Records published since its task started. */
   read: number;
   failed: number;
-  /** Its last failure: why it failed when FAILED. */
+  /** Its last failure: why it failed when FAILED; while RUNNING, a read or publish failing with no success since. */
   lastError: string | null;
   waiting: NonNullable<ConnectorStatus['waiting']> | null;
   autoRestart: NonNullable<ConnectorStatus['autoRestart']> | null;
@@ -342,12 +343,21 @@ export function isCustomerSource(deps: Pick<SyncHealthDeps, 'runtime'>, name: st
  * (counted, not judged, as for every system).
  */
 export function sourceReasons(system: string, source: SourceHealth): Array<[SyncStatus, string]> {
-  return runReasons(system, source, {
+  const out = runReasons(system, source, {
     failed: (name, why) =>
       `${name} has failed and reads nothing${why}: changes made in ${system} do not reach the hub`,
     stopped: (name, state) =>
       `${name} is ${state}, changes made in ${system} do not reach the hub until it runs`,
   });
+  // A running source's lastError is a read (a poll: the system down) or a publish that failed with nothing read
+  // since: the source-host clears it at the next success. A document it refused is a dead letter, not an error.
+  if (source.lastError && source.state === 'RUNNING' && !source.waiting)
+    out.push([
+      'degraded',
+      `${system}: connector ${source.connector} cannot read its changes and tries again by itself ` +
+        `(${shortError(source.connector, source.lastError)}); changes made in ${system} wait there and reach the hub once it answers`,
+    ]);
+  return out;
 }
 
 /**
