@@ -42,6 +42,11 @@ export const connectorMetrics = {
     help: 'Sinks: Unix time since which the record in hand has been retried (its target down, 429, 5xx), from the start of its first failed attempt, its partition waiting behind it; 0 when none is (alert on time() - this, where it is > 0).',
     labelNames: ['connector'],
   }),
+  readFailingSince: gauge({
+    name: 'eai_connector_read_failing_since_timestamp_seconds',
+    help: 'Sources: Unix time since which its reads have failed in a row (a poll: the system down or refusing), the task trying again by itself; 0 when they work (alert on time() - this, where it is > 0).',
+    labelNames: ['connector'],
+  }),
   transactionSeconds: histogram({
     name: 'eai_connector_transaction_seconds',
     help: "Sources: time from a batch's send to its commit on Kafka (one transaction, retries included).",

@@ -1,12 +1,13 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompactedLog, type TransactionalProducer, type Transport } from '../../bus/index.ts';
+import { RetriableError } from '../../lib/errors.ts';
 import { readToEnd } from '../../tests/read-to-end.ts';
 import { testBus, unique } from '../../tests/stack.ts';
 import { waitFor } from '../../tests/wait-for.ts';
 import type { ConnectorContext, SourceDocument, SourceTask } from '../sdk/index.ts';
 import { sourceTransactionalIds } from './connector-ids.ts';
-import { newCounters } from './connector-metrics.ts';
+import { connectorMetrics, newCounters } from './connector-metrics.ts';
 import type { DocumentInput, MappingStep } from './mapping-step.ts';
 import { SourceHost } from './source-host.ts';
 
@@ -235,6 +236,58 @@ describe('source host on the real broker', () => {
     expect(second.committed).toEqual([{ name: 'doc-7', ok: true }]);
     const read = await readToEnd(topic, () => true);
     expect(read.map((m) => m.key?.toString()).sort()).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `doc-${i}`));
+  }, 60_000);
+
+  it('reads that keep failing set eai_connector_read_failing_since_timestamp_seconds from the first failure, 0 once one works', async () => {
+    const { name, topic, offsets } = await connectorTopics('read-failing', 1);
+    let down = true;
+    let polls = 0;
+    const task: SourceTask = {
+      async start() {},
+      async poll() {
+        polls++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (down) throw new RetriableError('polling res.partner failed, tried again shortly: HTTP 503');
+        return [];
+      },
+      async commit() {},
+      async stop() {},
+    };
+    const gauge = async () =>
+      (await connectorMetrics.readFailingSince.get()).values.find((v) => v.labels.connector === name)?.value;
+    const abort = new AbortController();
+    const counters = newCounters();
+    const host = new SourceHost({
+      name,
+      group,
+      task,
+      context: { name, logger: silent, signal: abort.signal } as unknown as ConnectorContext,
+      bus,
+      step: passThrough(topic),
+      offsets,
+      format: 'test',
+      counters,
+      logger: silent,
+      onFailure: () => undefined,
+    });
+    closing.push(async () => {
+      abort.abort();
+      await host.stop();
+    });
+    const before = Date.now() / 1000;
+    await host.start();
+    await waitFor('two failed polls', () => polls >= 2, 20_000);
+    // Since the first failure, not the latest: an alert reads how long the system has been away.
+    const since = await gauge();
+    expect(since).toBeGreaterThanOrEqual(before - 1);
+    await waitFor('a third failed poll', () => polls >= 3, 20_000);
+    expect(await gauge()).toBe(since);
+    expect(counters.lastError).toMatch(/HTTP 503/);
+    down = false;
+    await waitFor('the gauge back to 0', async () => (await gauge()) === 0, 20_000);
+    expect(counters.lastError).toBeNull();
+    abort.abort();
+    await host.stop();
   }, 60_000);
 
   it('a task that polls ahead is polled for its next batch while this one is mapped; one that does not, only after', async () => {

@@ -134,6 +134,7 @@ export class SourceHost {
 
   async start(): Promise<void> {
     const { bus, name, group, offsets, task } = this.options;
+    this.readsWork();
     const ids = sourceTransactionalIds(name, group, task.pollsAhead ? TRANSACTIONAL_IDS_POLLING_AHEAD : 1);
     this.producers = new ProducerTurns(
       ids.map((id) => bus.transport.transactionalProducer(id)),
@@ -267,6 +268,9 @@ export class SourceHost {
   private pollFailed(error: unknown): void {
     if (!isRetriable(error)) this.pollGaveUp = error instanceof Error ? error : new Error(String(error));
     const message = errorMessage(error);
+    // The first failure in a row: since then the system's changes wait (the gauge an alert reads; the log said it).
+    if (!this.pollFailures.failing)
+      connectorMetrics.readFailingSince.set({ connector: this.options.name }, Date.now() / 1000);
     this.pollFailures.failed(message);
     this.pollError = message;
     this.options.counters.lastError = message;
@@ -274,8 +278,13 @@ export class SourceHost {
 
   private pollSucceeded(): void {
     if (!this.pollFailures.healed()) return;
+    this.readsWork();
     if (this.options.counters.lastError === this.pollError) this.options.counters.lastError = null;
     this.pollError = null;
+  }
+
+  private readsWork(): void {
+    connectorMetrics.readFailingSince.set({ connector: this.options.name }, 0);
   }
 
   /** Maps the batch and encodes its records (the CPU work, done while the previous batch is on its way). */
@@ -549,6 +558,8 @@ export class SourceHost {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop?.catch(() => undefined);
+    // Its failing reads end with it (a task started again says its own).
+    this.readsWork();
     await this.options.task.stop().catch((error) => {
       this.options.logger.warn({ error: errorMessage(error) }, 'source task did not stop cleanly');
     });

@@ -110,6 +110,7 @@ describe('ops/monitoring/eai.rules.yaml', () => {
       'eai_connector_restarts_total',
       'eai_connector_lag_seconds',
       'eai_connector_lag_records',
+      'eai_connector_read_failing_since_timestamp_seconds',
       'eai_connector_records_failed_total',
       'eai_sync_status',
       'eai_workflows_parked',
