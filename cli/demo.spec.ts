@@ -3,7 +3,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { demoBanner, demoLogLevel, freshFolder } from './commands/demo.ts';
+import type { ConnectorStatus } from '../connectors/index.ts';
+import { newCounters } from '../connectors/runtime/connector-metrics.ts';
+import { troubleText } from './commands/connectors.ts';
+import {
+  type DemoConnectorRow,
+  demoBanner,
+  demoLogLevel,
+  freshFolder,
+  refreshText,
+} from './commands/demo.ts';
 
 describe('eai demo banner', () => {
   it("gives a line that, run in a shell, points the CLI at this demo's hub, token and master data on whatever port it took", () => {
@@ -74,5 +83,61 @@ describe('eai demo logs', () => {
   it('logs warnings and errors only, unless EAI_LOG_LEVEL says otherwise', () => {
     expect(demoLogLevel({})).toBe('warn');
     expect(demoLogLevel({ EAI_LOG_LEVEL: 'info' })).toBe('info');
+  });
+});
+
+describe('eai demo table', () => {
+  const row = (name: string, trouble: string): DemoConnectorRow => ({
+    name,
+    state: 'RUNNING',
+    in: 3,
+    out: 2,
+    skipped: 0,
+    skippedReasons: {},
+    failed: 0,
+    trouble,
+  });
+  const status = (metrics: Partial<ConnectorStatus['metrics']>) =>
+    ({ trace: null, waiting: null, metrics: { ...newCounters(), ...metrics } }) as Pick<
+      ConnectorStatus,
+      'trace' | 'waiting' | 'metrics'
+    >;
+
+  it('says under the table what keeps a RUNNING connector from working: its system down, not only RUNNING', () => {
+    const retried = troubleText(
+      status({
+        retrying: {
+          since: '2026-12-07T09:22:15.840Z',
+          attempts: 9,
+          error:
+            'salesforce-customers: PATCH /services/data/v62.0/sobjects/Contact/Id/003 answered HTTP 503: {"errorCode":"SERVER_UNAVAILABLE"}',
+        },
+      }),
+    );
+    expect(retried).toBe(
+      'retrying since 2026-12-07T09:22:15.840Z (9 attempts): salesforce-customers: PATCH /services/data/v62.0/sobjects/Contact/Id/003 answered HTTP 503 (answer in eai connectors status --json)',
+    );
+    const polls = troubleText(
+      status({
+        lastError:
+          'polling res.partner failed, tried again shortly: odoo-orders: POST /jsonrpc answered HTTP 503',
+      }),
+    );
+    expect(polls).toBe(
+      'error: polling res.partner failed, tried again shortly: odoo-orders: POST /jsonrpc answered HTTP 503',
+    );
+    expect(troubleText(status({}))).toBe('');
+
+    const text = refreshText({
+      at: '2026-12-07T09:23:11.917Z',
+      connectors: [row('odoo-orders', polls), row('salesforce-customers', retried), row('sap-orders', '')],
+      topics: {},
+      workflows: {},
+    });
+    const lines = text.split('\n');
+    const under = lines.slice(lines.findIndex((l) => l.trim().startsWith('trouble')) + 1);
+    expect(under[0]).toBe(`  odoo-orders           ${polls}`);
+    expect(under[1]).toBe(`  salesforce-customers  ${retried}`);
+    expect(text).not.toMatch(/sap-orders {2,}\S*(error|retrying)/);
   });
 });

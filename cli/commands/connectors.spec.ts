@@ -240,7 +240,7 @@ describe('eai connectors status, a sink retrying', () => {
     }
     const line = printed.join('');
     expect(line).toContain(
-      'retrying since 2026-12-05T01:53:51.656Z (12 attempts): odoo-write: POST /jsonrpc object.execute_kw answered HTTP 503 (answer in --json)',
+      'retrying since 2026-12-05T01:53:51.656Z (12 attempts): odoo-write: POST /jsonrpc object.execute_kw answered HTTP 503 (answer in eai connectors status --json)',
     );
     expect(line).not.toContain('Traceback');
   });

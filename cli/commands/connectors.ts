@@ -75,16 +75,38 @@ export function statusTable(statuses: Status[]): string {
   return [header, ...statuses.map((s) => statusLine(s, width))].join('\n');
 }
 
+// A target's answer (an Odoo 503 is a page of JSON with a traceback) would bury the line: the status --json has it.
+const short = (error: string) => withoutAnswerBody(error, 300, ' (answer in eai connectors status --json)');
+
+type Troubled = Pick<Status, 'trace' | 'waiting'> & {
+  metrics: Pick<Status['metrics'], 'lastError' | 'retrying'>;
+};
+
+/** What keeps a connector from working now, in its status line's words: each of waiting, retrying, error ('' none). */
+function troubles(s: Troubled): { waiting: string; retrying: string; error: string } {
+  const m = s.metrics;
+  return {
+    waiting: s.waiting ? `waiting since ${s.waiting.since}: ${s.waiting.reason}` : '',
+    retrying: m.retrying
+      ? `retrying since ${m.retrying.since} (${m.retrying.attempts} attempts): ${short(m.retrying.error)}`
+      : '',
+    error: s.trace ? `(${s.trace})` : m.lastError ? `error: ${short(m.lastError)}` : '',
+  };
+}
+
+/** The same in one text (the demo's table lists it under its connector), '' when nothing is wrong. */
+export function troubleText(s: Troubled): string {
+  const { waiting, retrying, error } = troubles(s);
+  return [waiting, retrying, error].filter(Boolean).join('; ');
+}
+
 export function statusLine(s: Status, instanceWidth = 0): string {
   const m = s.metrics;
   const lag = m.lagRecords === null ? '' : `  lag ${m.lagRecords}`;
-  // A target's answer (an Odoo 503 is a page of JSON with a traceback) would bury the line: the status --json has it.
-  const short = (error: string) => withoutAnswerBody(error, 300, ' (answer in --json)');
-  const retrying = m.retrying
-    ? `  retrying since ${m.retrying.since} (${m.retrying.attempts} attempts): ${short(m.retrying.error)}`
-    : '';
-  const trace = s.trace ? `  (${s.trace})` : m.lastError ? `  error: ${short(m.lastError)}` : '';
-  const waiting = s.waiting ? `  waiting since ${s.waiting.since}: ${s.waiting.reason}` : '';
+  const said = troubles(s);
+  const [waiting, retrying, trace] = [said.waiting, said.retrying, said.error].map((t) =>
+    t ? `  ${t}` : '',
+  );
   const auto = s.autoRestart;
   const restarts = !auto
     ? ''

@@ -19,7 +19,7 @@ import { projectRoot, stackHome } from '../../stack/paths.ts';
 import { stackUp } from '../../stack/stack.ts';
 import { dropDatabase, dropSchema } from '../../store/database.ts';
 import { checkHubPort, wholeNumber } from '../options.ts';
-import { reasonsByCount } from './connectors.ts';
+import { reasonsByCount, troubleText } from './connectors.ts';
 
 /** The shipped deployment: one file per connector, `${env:EAI_DEMO_…}` references set below. */
 const deployDir = join(projectRoot, 'examples', 'demo', 'deploy');
@@ -253,6 +253,11 @@ export interface DemoConnectorRow {
   /** How many were skipped for each reason. */
   skippedReasons: Record<string, number>;
   failed: number;
+  /**
+   * What keeps it from working now, as `eai connectors ls` says it (waiting for Kafka, a record retried, a read
+   * failing, why it FAILED), '' when nothing: its state alone stays RUNNING while its system is down.
+   */
+  trouble: string;
 }
 
 export interface DemoRefresh {
@@ -264,7 +269,7 @@ export interface DemoRefresh {
   workflows: Record<string, Record<string, number>>;
 }
 
-function refreshText(refresh: DemoRefresh): string {
+export function refreshText(refresh: DemoRefresh): string {
   const width = Math.max(9, ...refresh.connectors.map((c) => c.name.length));
   const rows = refresh.connectors.map(
     (c) =>
@@ -279,6 +284,9 @@ function refreshText(refresh: DemoRefresh): string {
           .map(([why, n]) => `${why} ${n}`)
           .join('; ')}`,
     );
+  const troubles = refresh.connectors
+    .filter((c) => c.trouble)
+    .map((c) => `  ${c.name.padEnd(width)}  ${c.trouble}`);
   const topics = Object.entries(refresh.topics).map(([t, n]) => `  ${t.padEnd(width + 12)} ${n}`);
   const workflows = Object.entries(refresh.workflows).map(
     ([type, statuses]) =>
@@ -290,6 +298,9 @@ function refreshText(refresh: DemoRefresh): string {
     `--- ${refresh.at}`,
     `  ${'connector'.padEnd(width)}  ${'state'.padEnd(10)} ${'in'.padStart(7)} ${'out'.padStart(7)} ${'skipped'.padStart(7)} ${'failed'.padStart(7)}`,
     ...rows,
+    ...(troubles.length > 0
+      ? [`  ${'trouble'.padEnd(width)}  what keeps it from working now`, ...troubles]
+      : []),
     ...(skipped.length > 0 ? [`  ${'skipped'.padEnd(width)}  why (records)`, ...skipped] : []),
     `  ${'topic'.padEnd(width + 12)} records since start (with transaction markers)`,
     ...topics,
@@ -502,6 +513,7 @@ export function registerDemoCommand(program: Command): void {
             skipped: status.metrics.recordsSkipped,
             skippedReasons: { ...status.metrics.skippedReasons },
             failed: status.metrics.recordsFailed,
+            trouble: troubleText(status),
           });
         }
         const topics: Record<string, number> = {};
