@@ -84,9 +84,16 @@ describe('sync health rules for a sink', () => {
       [
         'degraded',
         'salesforce: the last push failed and went to the dead-letter topic (connector sf-out: HTTP 503 from the target); ' +
-          'it is not sent again by itself: once salesforce answers, npx eai dlq redrive dlq.sink --owner sf-out',
+          'it is not sent again by itself: once what it says is fixed (salesforce answers again, or accepts the record), npx eai dlq redrive dlq.sink --owner sf-out',
       ],
     ]);
+    // A refusal is the system's answer: the reason does not tell the operator to wait for one.
+    const [[, refused] = []] = judge({
+      lastError:
+        "sf-out: POST /crm/v3/objects/contacts/batch/update wrote nothing for the record (HubSpot's batch answer names 1 error): OBJECT_NOT_FOUND: Could not find object with id 100028390034",
+    });
+    expect(refused).toMatch(/OBJECT_NOT_FOUND/);
+    expect(refused).not.toMatch(/once salesforce answers,/);
   });
 
   it('a push being retried makes it degraded, saying for how long and that the changes after it go on by themselves', () => {

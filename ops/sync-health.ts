@@ -424,7 +424,8 @@ export function sinkReasons(
     out.push([
       'degraded',
       `${system}: the last push failed and went to the dead-letter topic (${name}: ${shortError(sink.connector, sink.lastError)}); ` +
-        `it is not sent again by itself: once ${system} answers, npx eai dlq redrive ${DLQ_TOPICS.sink} --owner ${sink.connector}`,
+        // A refusal (a 404, HubSpot's OBJECT_NOT_FOUND) is an answer too: waiting for one would not send it.
+        `it is not sent again by itself: once what it says is fixed (${system} answers again, or accepts the record), npx eai dlq redrive ${DLQ_TOPICS.sink} --owner ${sink.connector}`,
     ]);
   const records = sink.backlogRecords ?? 0;
   const seconds = sink.backlogSeconds ?? 0;
