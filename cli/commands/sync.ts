@@ -67,13 +67,14 @@ const dead = (s: SystemHealth) =>
       ? 'unknown'
       : String(s.deadLetters.inbound + s.deadLetters.outbound);
 
+/** A time in the table: UTC, to the second, as the header says (the hub's times are ISO instants). */
 const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 
 export function syncStatusText(h: SyncHealth): string {
   const driftUnknown = unknownWhy(h, 'systems[].drift') !== undefined;
   const resyncUnknown = unknownWhy(h, 'systems[].resyncRequested') !== undefined;
   const recordsWhy = unknownWhy(h, 'systems[].inbound.records');
-  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received'.padEnd(20)} ${'last sent'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'dead'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)} ${'re-read'.padStart(8)}`;
+  const head = `${'system'.padEnd(14)} ${'status'.padEnd(9)} ${'last received UTC'.padEnd(20)} ${'last sent UTC'.padEnd(20)} ${'backlog'.padStart(8)} ${'failed'.padStart(7)} ${'dead'.padStart(7)} ${'records'.padStart(8)} ${'drift'.padStart(7)} ${'re-read'.padStart(8)}`;
   const rows = h.systems.map(
     (s) =>
       `${s.system.padEnd(14)} ${s.status.padEnd(9)} ${when(s.inbound.lastReceivedAt).padEnd(20)} ${when(s.outbound.lastSentAt).padEnd(20)} ${String(s.outbound.backlogRecords).padStart(8)} ${String(s.outbound.failedPushes).padStart(7)} ${dead(s).padStart(7)} ${String(s.inbound.records ?? 'unknown').padStart(8)} ${drifted(s, driftUnknown).padStart(7)} ${resync(s, resyncUnknown).padStart(8)}`,
