@@ -109,7 +109,7 @@ export function buildDesadv(message: EdifactMessage): EdifactDesadvTree {
       tree.lines.push(line);
     } else if (tag === 'NAD' && !pkg && !line) {
       path = `${message.path}/NAD#${tree.parties.length + 1}`;
-      party = readParty(locate(segment, path));
+      party = readParty(locate(segment, path), check);
       tree.parties.push(party);
     } else {
       locate(segment, path);

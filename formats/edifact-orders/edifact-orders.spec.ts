@@ -356,6 +356,14 @@ describe('edifact-orders broken fixtures', () => {
     // BGM+220+PO+4711/24+9: the number's unreleased + put its rest into 1225; it mapped as order PO.
     'bgm-unreleased-plus-in-number.edi':
       /BGM \(segment 3, line 3\), element BGM03: BGM03 "4711\/24" is not a code .*Write it as \?\+/,
+    // `1:10` unreleased in a description: the text was cut there, `10 und Sosse 1` read as its language, `6` dropped.
+    'imd-unreleased-colon-in-text.edi':
+      /LIN#1\/IMD \(segment 8, line 8\), element IMD03: IMD03 has 7 components but C273 \(item description\) has 6: .*Write it as \?: \("10 und Sosse 1:6"\)/,
+    // Six components, so the count fits, but the sixth (3453, language) is `10`, the rest of `1:10`.
+    'imd-unreleased-colon-read-as-language.edi':
+      /element IMD03\.6: IMD03\.6 "10" is not a language code \(ISO 639, 2 or 3 letters\)/,
+    'nad-unreleased-colon-in-street.edi':
+      /NAD#2\/NAD \(segment 6, line 6\), element NAD05: NAD05 has 6 components but C059 \(street\) has 4/,
   });
 });
 

@@ -126,7 +126,7 @@ export function buildOrders(message: EdifactMessage): EdifactOrdersTree {
     if (tag === 'NAD' && !line) {
       group = undefined;
       path = `${message.path}/NAD#${tree.parties.length + 1}`;
-      party = readParty(locate(segment, path));
+      party = readParty(locate(segment, path), check);
       tree.parties.push(party);
       continue;
     }

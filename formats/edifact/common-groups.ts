@@ -63,6 +63,7 @@ export function addCommonHeader(
       header.refs.push(readRef(segment));
       return true;
     case 'FTX':
+      check.composite(segment, 4, 5, 'C108 (text literal)');
       header.freeText.push(joinFreeText(components(segment, 4)));
       return true;
     default:
@@ -92,7 +93,10 @@ export function readRef(segment: EdifactSegment): EdifactRef {
   return pick(segment, { qualifier: [1, 1], value: [1, 2], lineId: [1, 3] });
 }
 
-export function readParty(nad: EdifactSegment): EdifactParty {
+export function readParty(nad: EdifactSegment, check: EdifactChecks): EdifactParty {
+  check.composite(nad, 3, 5, 'C058 (name and address)');
+  check.composite(nad, 4, 6, 'C080 (party name)');
+  check.composite(nad, 5, 4, 'C059 (street)');
   const nameParts = components(nad, 4).filter((part) => part !== '');
   const party: EdifactParty = {
     ...pick(nad, {
@@ -223,6 +227,8 @@ export function addToLine(
     }
     case 'IMD': {
       // C273 is 7009:1131:3055:7008:7008:3453: the text is the two 7008s; 3453 is its language (`::DE`), not text.
+      check.composite(segment, 3, 6, 'C273 (item description)');
+      check.language(segment, 3, 6);
       const parts = components(segment, 3)
         .slice(3, 5)
         .filter((part) => part !== '');
@@ -279,6 +285,7 @@ export function addToLine(
       line.identities.push(readIdentity(segment));
       return;
     case 'FTX':
+      check.composite(segment, 4, 5, 'C108 (text literal)');
       line.freeText.push(joinFreeText(components(segment, 4)));
       return;
     default:

@@ -2,7 +2,7 @@ import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import { isIsoCurrency } from '../x12/iso4217.ts';
 import { isDecimal, isInteger } from '../x12/values.ts';
-import { type EdifactSegment, positionName, segmentLocation, value } from './segment.ts';
+import { components, type EdifactSegment, positionName, segmentLocation, value } from './segment.ts';
 
 export type Fields<K extends string> = { $loc: string } & Partial<Record<K, string>>;
 
@@ -87,6 +87,36 @@ export class EdifactChecks {
         `${positionName(segment, n, c)} ${JSON.stringify(found)} is not an ISO 4217 currency code`,
       );
     }
+  }
+
+  /**
+   * A composite of free text (C273 item description, C108 free text, C058 / C080 / C059 name and address) holds at
+   * most the components its definition has. More (trailing empty ones aside) mean a component separator left
+   * unreleased in the text (`IMD+F++:::Suppe 1:10 und So?e 1:6'`, for `1?:10`): the text would be cut there and
+   * its rest read as other components or dropped, so the segment is refused at that element, saying to release it.
+   */
+  composite(segment: EdifactSegment, n: number, max: number, name: string): void {
+    const parts = components(segment, n);
+    let count = parts.length;
+    while (count > max && parts[count - 1] === '') count--;
+    if (count > max)
+      this.fail(
+        this.at(segment, n),
+        `${positionName(segment, n)} has ${count} components but ${name} has ${max}: is a component separator (:) in its text not released? Write it as ?: (${JSON.stringify(parts.slice(max - 1).join(':'))})`,
+      );
+  }
+
+  /**
+   * 3453 (language, ISO 639: `DE`, `en`) as component c of element n. Digits or words there are the rest of a text
+   * whose component separator was not released (`IMD+F++:::Suppe:f Sup 1:10'`): refused, not taken as a language.
+   */
+  language(segment: EdifactSegment, n: number, c: number): void {
+    const found = value(segment, n, c);
+    if (found !== '' && !/^[A-Za-z]{2,3}$/.test(found))
+      this.fail(
+        this.at(segment, n, c),
+        `${positionName(segment, n, c)} ${JSON.stringify(found)} is not a language code (ISO 639, 2 or 3 letters): is a component separator (:) in the text before it not released? Write it as ?:`,
+      );
   }
 
   present<T>(found: T | undefined, tag: string, unh: EdifactSegment): T {
