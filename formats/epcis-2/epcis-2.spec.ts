@@ -262,6 +262,13 @@ describe('epcis-2 broken input', () => {
         /no event the hub maps: the event is TransformationEvent; only ObjectEvent, AggregationEvent, TransactionEvent/,
     },
     'event-time-without-zone.json': /^\/epcisBody\/eventList\/0\/eventTime$/,
+    // A bizStep in EPCIS's own namespace was read as a partner's extension: the shipping event yielded no record.
+    'event-fields-in-epcis-namespace.xml': {
+      location:
+        /^\/epcis:EPCISDocument\/EPCISBody\[1\]\/EventList\[1\]\/ObjectEvent\[1\]\/epcis:bizStep\[1\]$/,
+      message:
+        /<epcis:bizStep> is in EPCIS's namespace urn:epcglobal:epcis:xsd:2, but an event's fields have none .*: write <bizStep>/,
+    },
     'digital-link-sscc-check-digit.json': {
       location: /^\/epcisBody\/eventList\/0\/epcList\/0$/,
       message:

@@ -59,10 +59,12 @@ export function readEpcisXml(input: Buffer): EpcisXml {
   const sender = childText(child(header, 'Sender'), 'Identifier');
   const instanceIdentifier = childText(child(header, 'DocumentIdentification'), 'InstanceIdentifier');
   const events: Array<[JsonObject, string]> = [];
+  const outer = declarations({}, root, body, list);
   for (const element of list.children) {
     // EPCIS 1.x puts the event types it added (TransformationEvent) in the list's extension.
     const members = localName(element.name) === 'extension' ? element.children : [element];
-    for (const event of members) events.push([eventObject(event), event.loc]);
+    const scope = declarations(outer, element);
+    for (const event of members) events.push([eventObject(event, declarations(scope, event)), event.loc]);
   }
   return {
     type,
@@ -77,17 +79,46 @@ export function readEpcisXml(input: Buffer): EpcisXml {
 /** Wrappers whose children are the event's own fields in EPCIS 1.x. */
 const WRAPPERS = new Set(['baseExtension', 'extension']);
 
-function eventObject(element: XmlElement): JsonObject {
+/** The namespace prefixes in scope: those of `outer`, then each element's own xmlns:… declarations. */
+function declarations(outer: Record<string, string>, ...elements: XmlElement[]): Record<string, string> {
+  const scope = { ...outer };
+  for (const element of elements)
+    for (const [key, uri] of Object.entries(element.attributes))
+      if (key.startsWith('xmlns:')) scope[key.slice(6)] = uri;
+  return scope;
+}
+
+/**
+ * The EPCIS schemas declare an event's fields unqualified (`<eventTime>`, no namespace). A field in EPCIS's own
+ * namespace (`<epcis:eventTime>` with epcis bound to urn:epcglobal:epcis:xsd:2) is not one: read by its written name
+ * it would be a partner's extension, and the event refused as `missing eventTime` while it has one, or its bizStep
+ * silently not read. It is refused at the field, saying to write it without the prefix.
+ */
+function refuseQualifiedField(field: XmlElement, scope: Record<string, string>): void {
+  const colon = field.name.indexOf(':');
+  if (colon < 0) return;
+  const uri = scope[field.name.slice(0, colon)];
+  if (uri?.startsWith('urn:epcglobal:epcis:xsd:'))
+    throw new FormatError(
+      FORMAT,
+      field.loc,
+      `<${field.name}> is in EPCIS's namespace ${uri}, but an event's fields have none (the EPCIS schema declares them unqualified): write <${field.name.slice(colon + 1)}>`,
+    );
+}
+
+function eventObject(element: XmlElement, scope: Record<string, string>): JsonObject {
   const event: JsonObject = { type: localName(element.name) };
-  addFields(event, element.children);
+  addFields(event, element.children, scope);
   return event;
 }
 
-function addFields(event: JsonObject, fields: XmlElement[]): void {
+function addFields(event: JsonObject, fields: XmlElement[], outer: Record<string, string>): void {
   for (const field of fields) {
     const name = field.name;
+    const scope = declarations(outer, field);
+    refuseQualifiedField(field, scope);
     if (WRAPPERS.has(name)) {
-      addFields(event, field.children);
+      addFields(event, field.children, scope);
       continue;
     }
     switch (name) {
