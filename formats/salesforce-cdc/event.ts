@@ -87,6 +87,15 @@ function requiredString(header: JsonObject, key: string, loc: string): string {
   return value;
 }
 
+/**
+ * A Salesforce record id: 15 characters (case-sensitive) or 18 (with the case-safe suffix), letters and digits. Ids
+ * that are not (a documentation sample's `<record_ID>` placeholder, a test harness's `acc-1`) would key a customer
+ * `salesforce:<record_ID>` that no Salesforce record has, and a write-back would address nothing: refused. A gap or
+ * overflow event may name a key prefix with a wildcard (`001*`).
+ */
+const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
+const KEY_PREFIX_WILDCARD = /^[A-Za-z0-9]{0,3}\*$/;
+
 function readHeader(payload: JsonObject, loc: string): CdcHeader {
   const header = payload.ChangeEventHeader;
   if (!isObject(header)) fail(loc, 'missing ChangeEventHeader');
@@ -98,6 +107,13 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
   if (!CHANGE_TYPES.has(changeType)) fail(ptr(hloc, 'changeType'), `unknown changeType ${changeType}`);
   const recordIds = stringList(header, 'recordIds', hloc);
   if (recordIds.length === 0 && changeType !== 'GAP_OVERFLOW') fail(ptr(hloc, 'recordIds'), 'no record ids');
+  recordIds.forEach((id, i) => {
+    if (!SALESFORCE_ID.test(id) && !KEY_PREFIX_WILDCARD.test(id))
+      fail(
+        ptr(ptr(hloc, 'recordIds'), String(i)),
+        `record id ${JSON.stringify(id)} is not a Salesforce id (15 or 18 letters and digits, e.g. 001RM000003Y8kRYAS)`,
+      );
+  });
   const sequenceNumber = header.sequenceNumber;
   if (typeof sequenceNumber !== 'number' || !Number.isSafeInteger(sequenceNumber) || sequenceNumber < 0)
     fail(ptr(hloc, 'sequenceNumber'), 'sequenceNumber must be a whole number');

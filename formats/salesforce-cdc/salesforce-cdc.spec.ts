@@ -174,6 +174,11 @@ describe('salesforce-cdc broken input', () => {
     'wrong-structure.json': /^\/0$/,
     'unknown-change-type.json': /ChangeEventHeader\/changeType$/,
     'non-numeric-sequence-number.json': /ChangeEventHeader\/sequenceNumber$/,
+    // Salesforce's documentation sample keeps `<record_ID>`: it keyed a customer salesforce:<record_ID>.
+    'placeholder-record-id.json': {
+      location: /^\/payload\/ChangeEventHeader\/recordIds\/1$/,
+      message: /record id "<record_ID>" is not a Salesforce id \(15 or 18 letters and digits/,
+    },
     'broken-json-line.jsonl': /^line 2, column \d+$/,
   });
   itHandlesLargeInputWithin10s(
