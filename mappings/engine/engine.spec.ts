@@ -300,6 +300,17 @@ describe("a partner's own mapping, as its author gets it wrong (trial: an Amazon
     );
   });
 
+  it("names only the misspelt function, not JSONata's own ones beside it (it said $string and $trim were none)", async () => {
+    const dir = partnerMapping('orderDate: $timestmp($trim($string(`purchase-date`)))');
+    const mapping = compileMapping(loadMappingFile(join(dir, 'orders.to-canonical.yaml')));
+    const [document] = findReader('csv').parse(readFileSync(join(dir, 'fixtures/orders.csv')));
+    const error = (await mapDocument(mapping, document!).catch((e: unknown) => e)) as MappingError;
+    expect(error).toBeInstanceOf(MappingError);
+    expect(error.message).toMatch(
+      /salesOrder\.orderDate: \$timestmp is not a function of JSONata, the hub or this mapping's lets \(did you mean \$timestamp\?\) \[in /,
+    );
+  });
+
   it('says a nullable timestamp wants a timestamp, and lists every symbol of an enum (was ["null","long"], a cut schema)', async () => {
     const timestampDir = partnerMapping('orderDate: "`order-id`"');
     const mapping = compileMapping(loadMappingFile(join(timestampDir, 'orders.to-canonical.yaml')));

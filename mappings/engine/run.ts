@@ -250,10 +250,11 @@ async function notFunctions(run: Run, node: ExpressionNode): Promise<string> {
   const missing: string[] = [];
   for (const name of called) {
     if (bound.has(name) || known.includes(name)) continue;
+    // JSONata's own functions ($count, $string, $error…) evaluate to its function objects, not to JavaScript ones.
     const builtin = await jsonata(`$${name}`)
       .evaluate(undefined)
       .catch(() => undefined);
-    if (typeof builtin === 'function') continue;
+    if (typeof builtin === 'function' || (typeof builtin === 'object' && builtin !== null)) continue;
     const near = closest(name, known);
     const hint = near && distance(name, near) <= 2 ? ` (did you mean $${near}?)` : '';
     missing.push(`$${name} is not a function of JSONata, the hub or this mapping's lets${hint}`);
