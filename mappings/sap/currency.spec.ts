@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMappings } from '../index.ts';
 import { sapOrder as order } from './test-support.ts';
 
 /**
@@ -18,6 +19,11 @@ function idoc(header: string, item: string): string {
 }
 
 describe('SAP IDoc ORDERS05 currency', () => {
+  // The catalog is compiled once (then cached per file): on a loaded machine that alone can pass a test's 20 s.
+  beforeAll(() => {
+    loadMappings();
+  }, 120_000);
+
   it("is E1EDK01 CURCY, else the first item's CURCY", async () => {
     expect((await order(idoc('<CURCY>SEK</CURCY>', '<NETWR>5196.00</NETWR>'))).currency).toBe('SEK');
     const fromItem = await order(idoc('', '<NETWR>5196.00</NETWR><CURCY>SEK</CURCY>'));
