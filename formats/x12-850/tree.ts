@@ -7,15 +7,15 @@ import {
   type Po4Node,
   pairs,
   pick,
-  refFields,
+  type RefNode,
+  ref,
   X12Checks,
 } from '../x12/fields.ts';
-import { components, element, locate, type X12Segment } from '../x12/segment.ts';
+import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { decimalsEqual, sumDecimals } from '../x12/values.ts';
 
 type Dtm = DtmNode;
-/** REF: REF01 qualifier, REF02 its value, REF03 a description, REF04 (C040) up to three further qualifier / id pairs. */
-type Ref = Fields<keyof typeof refFields> & { related?: { qualifier: string; id: string }[] };
+type Ref = RefNode;
 /**
  * TD5 carrier details: TD501 routing sequence, TD502 / TD503 the carrier's id, TD504 transport method, TD505
  * free-text routing, TD506 shipment / order status (CC complete, PR partial…), TD507 / TD508 a location (qualifier and
@@ -314,17 +314,9 @@ function addDetail(
   locate(segment, path);
   const owner = line ?? root;
   switch (segment.tag) {
-    case 'REF': {
-      const ref: Ref = pick(segment, refFields);
-      // REF04 (C040): qualifier / id pairs in its components.
-      const c040 = components(segment, 4);
-      const related = [0, 2, 4]
-        .map((i) => ({ qualifier: c040[i] ?? '', id: c040[i + 1] ?? '' }))
-        .filter((pair) => pair.qualifier !== '' || pair.id !== '');
-      if (related.length > 0) ref.related = related;
-      owner.refs.push(ref);
+    case 'REF':
+      owner.refs.push(ref(segment));
       return;
-    }
     case 'DTM':
       owner.dates.push(check.dtm(segment));
       return;

@@ -7,14 +7,15 @@ import {
   type Po4Node,
   pairs,
   pick,
-  refFields,
+  type RefNode,
+  ref,
   type X12Checks,
 } from '../x12/fields.ts';
 import { element, locate, type X12Segment } from '../x12/segment.ts';
 import { hasValidGs1CheckDigit } from '../x12/values.ts';
 
 type Dtm = DtmNode;
-type Ref = Fields<keyof typeof refFields>;
+type Ref = RefNode;
 
 export type HierarchyLevelName = 'shipment' | 'order' | 'tare' | 'pack' | 'subpack' | 'item' | 'other';
 
@@ -190,7 +191,7 @@ export class LevelContent {
         add(node, 'dates', check.dtm(segment));
         return;
       case 'REF':
-        add(node, 'refs', pick(segment, refFields));
+        add(node, 'refs', ref(segment));
         return;
       case 'TD1':
         check.integer(segment, 2);

@@ -1,4 +1,4 @@
-import { type Fields, pairs, pick } from './fields.ts';
+import { type Fields, pairs, pick, type RefNode, ref } from './fields.ts';
 import { alpha2Country } from './iso3166.ts';
 import { locate, type X12Segment } from './segment.ts';
 
@@ -13,7 +13,7 @@ export interface X12Party
   additionalNames: string[];
   addressLines: string[];
   contacts: X12Contact[];
-  refs: Fields<'qualifier' | 'value' | 'description'>[];
+  refs: RefNode[];
 }
 
 export function contact(segment: X12Segment): X12Contact {
@@ -55,7 +55,7 @@ export function addToParty(party: X12Party, segment: X12Segment, path: string): 
       return true;
     case 'REF':
       locate(segment, path);
-      party.refs.push(pick(segment, { qualifier: 1, value: 2, description: 3 }));
+      party.refs.push(ref(segment));
       return true;
     default:
       return false;

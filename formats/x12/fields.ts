@@ -1,7 +1,7 @@
 import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import { isIsoCurrency } from './iso4217.ts';
-import { element, elementName, segmentLocation, type X12Segment } from './segment.ts';
+import { components, element, elementName, segmentLocation, type X12Segment } from './segment.ts';
 import { ediDateProblem, ediTimeProblem, isDecimal, isInteger, widenTwoDigitYear } from './values.ts';
 
 export type Fields<K extends string> = { $loc: string } & Partial<Record<K, string>>;
@@ -203,6 +203,18 @@ export const dtmFields = { qualifier: 1, date: 2, time: 3, timeCode: 4, periodFo
  */
 export type DtmNode = Fields<keyof typeof dtmFields | 'endDate' | 'endTime'>;
 export const refFields = { qualifier: 1, value: 2, description: 3 } as const;
+/** REF: REF01 qualifier, REF02 its value, REF03 a description, REF04 (C040) up to three further qualifier / id pairs. */
+export type RefNode = Fields<keyof typeof refFields> & { related?: { qualifier: string; id: string }[] };
+/** A REF as every X12 reader names it (header, line, HL level, N1 loop): REF04's pairs as `related`, when given. */
+export function ref(segment: X12Segment): RefNode {
+  const node: RefNode = pick(segment, refFields);
+  const c040 = components(segment, 4);
+  const related = [0, 2, 4]
+    .map((i) => ({ qualifier: c040[i] ?? '', id: c040[i + 1] ?? '' }))
+    .filter((pair) => pair.qualifier !== '' || pair.id !== '');
+  if (related.length > 0) node.related = related;
+  return node;
+}
 /** FOB (F.O.B. related instructions), as the 850 and the 856 carry it. */
 export const fobFields = {
   paymentMethod: 1,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_RECEIVED_AT } from '../engine/fixtures.ts';
+import { UsageTracker } from '../engine/usage.ts';
 import { loadMappings, mapBytes } from '../index.ts';
 
 /**
@@ -476,5 +477,42 @@ describe('X12 856 PO4 physical details', () => {
       'x12.PO4.width': '48 IN',
       'x12.PO4.height': '60 IN',
     });
+  });
+});
+
+describe('X12 856 REF04 (C040 reference identifier)', () => {
+  it('is read at every level and in N1 loops, and listed unused (the canonical shipment has no place for it), REF02 still mapped', async () => {
+    // Trial: the 856 reader named REF01-03 only, so REF04's qualifier / id pairs vanished without a word.
+    const plain = readFileSync('formats/x12-856/fixtures/hl-shipment-order-pack-item.edi', 'latin1');
+    const edi = plain
+      .replace('REF*BM*BOL-88123~', 'REF*BM*BOL-88123**PO>PO-240311-01>IV>INV-9~')
+      .replace('REF*IA*VEND-4471~', 'REF*IA*VEND-4471**DP>042~')
+      .replace('N4*Austin*TX*78744*US~', 'N4*Austin*TX*78744*US~\nREF*ST*DC007**WH>7~')
+      .replace('SN1**12*EA**12*EA~', 'SN1**12*EA**12*EA~\nREF*IV*INV-9**BT>B-1~')
+      .replace('SE*43*0001~', 'SE*45*0001~');
+    expect(edi.match(/>/g)?.length).toBeGreaterThan(plain.match(/>/g)?.length ?? 0);
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-856.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    const [mapped] = await mapBytes('x12-856', Buffer.from(edi, 'latin1'), {
+      mapping,
+      usage,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const shipment = JSON.parse(JSON.stringify(mapped!.records[0]!.value)).shipment;
+    expect(shipment.billOfLading).toBe('BOL-88123');
+    expect(shipment.extensions['x12.REF.IA']).toBe('VEND-4471');
+    expect(shipment.lines[0].extensions['x12.REF.IV']).toBe('INV-9');
+    const unused = usage.report().unused.map((u) => `${u.location.replace(/ \(.*/, '')} ${u.field}`);
+    expect(unused).toEqual(
+      expect.arrayContaining([
+        'ISA#1/GS#1/ST#1/HL#1/REF related[0].qualifier',
+        'ISA#1/GS#1/ST#1/HL#1/REF related[0].id',
+        'ISA#1/GS#1/ST#1/HL#1/REF related[1].qualifier',
+        'ISA#1/GS#1/ST#1/HL#1/REF related[1].id',
+        'ISA#1/GS#1/ST#1/HL#2/REF related[0].id',
+        'ISA#1/GS#1/ST#1/HL#1/N1#2/REF related[0].id',
+        'ISA#1/GS#1/ST#1/HL#4/REF related[0].id',
+      ]),
+    );
   });
 });
