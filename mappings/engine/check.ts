@@ -9,6 +9,7 @@ import { avroType } from '../../schemas/catalog.ts';
 import {
   allExpressions,
   type CompiledMapping,
+  ENGINE_BINDINGS,
   type ExpressionNode,
   expressionsInEach,
   type FieldNode,
@@ -537,10 +538,7 @@ function zonelessPictures(mapping: CompiledMapping): Problem[] {
  */
 function unboundVariables(mapping: CompiledMapping): Problem[] {
   const known = new Set([
-    'doc',
-    'tree',
-    'record',
-    'parent',
+    ...ENGINE_BINDINGS.filter((name) => name !== 'position'),
     ...Object.keys(mappingFunctions({}, 'UTC')),
     ...mapping.lets.map(([name]) => name),
   ]);

@@ -99,6 +99,14 @@ function compileRecord(file: FileAt, at: string, map: FieldMap, inEach = false):
   return node;
 }
 
+/**
+ * The names the engine binds in every evaluation besides the functions (docs/mappings.md): `$doc`, `$tree`,
+ * `$record`, `$parent` and, for an item of a `$each`, `$position`. A let or an imported expression may not take one:
+ * the engine's value would hide the let's (`$record`, `$parent`, `$position` are set per record and per item) or the
+ * let's would hide the engine's (`$doc`, `$tree`), silently either way.
+ */
+export const ENGINE_BINDINGS = ['doc', 'tree', 'record', 'parent', 'position'] as const;
+
 /** Compiles every expression once; a syntax error names the file and the field. */
 export function compileMapping(loaded: LoadedMapping): CompiledMapping {
   const { file, spec } = loaded;
@@ -123,6 +131,13 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
     const line = loaded.lines?.get(at);
     return line === undefined ? file : `${file}:${line}`;
   };
+  for (const name of Object.keys(spec.let)) {
+    if (!(ENGINE_BINDINGS as readonly string[]).includes(name)) continue;
+    const origin = loaded.letOrigins[name];
+    throw new ConfigError(
+      `${origin ? file : fileAt(`let.${name}`)}: ${origin ? `let.${name} (imported from ${origin})` : `let.${name}`}: $${name} is the engine's (${ENGINE_BINDINGS.map((b) => `$${b}`).join(', ')}: no let may take one; the engine's value and the let's would hide each other): rename the let`,
+    );
+  }
   const compiled: CompiledMapping = {
     ...loaded,
     direction,

@@ -110,3 +110,18 @@ describe('$position: the place of the item in the nearest $each', () => {
     expect(lines(decoded.salesOrder)).toEqual(expected);
   });
 });
+
+describe('a let named as a binding of the engine', () => {
+  it('is refused when the mapping is compiled (eai map check too), naming the let and its line', () => {
+    // Trial: a let `position` was hidden by `$position` inside every `$each` (and a let `doc` hid `$doc`), silently.
+    for (const name of ['position', 'parent', 'record', 'doc', 'tree']) {
+      expect(() => mappingOf([`let: {${name}: "'x'"}`])).toThrow(
+        new RegExp(
+          `order\\.to-canonical\\.yaml:26: let\\.${name}: \\$${name} is the engine's \\(\\$doc, \\$tree, \\$record, \\$parent, \\$position: no let may take one`,
+        ),
+      );
+    }
+    // Any other name is the let's.
+    expect(() => mappingOf([`let: {place: "'x'"}`])).not.toThrow();
+  });
+});
