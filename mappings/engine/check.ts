@@ -6,6 +6,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { findReader, findWriter, readers } from '../../formats/index.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { avroType } from '../../schemas/catalog.ts';
+import { misreadNames, misreadText } from './canonical-paths.ts';
 import {
   allExpressions,
   type CompiledMapping,
@@ -354,7 +355,11 @@ const DOC_FIELDS = ['format', 'kind', 'id', 'source', 'receivedAt'];
  * expressions build (`{'earliest': …}`) count as known. A misspelt or invented name (`cur`, `assignedId`) would
  * silently yield nothing; here it is named, with the closest real name.
  */
-function unknownNames(mapping: CompiledMapping, inputType: avro.Type | undefined): Problem[] {
+function unknownNames(
+  mapping: CompiledMapping,
+  inputType: avro.Type | undefined,
+  named = new Set<string>(),
+): Problem[] {
   const known = new Set<string>(DOC_FIELDS);
   // Names only the reader's source mentions: known, but not offered as a hint (the source also names other things).
   const declared = new Set<string>();
@@ -392,7 +397,8 @@ function unknownNames(mapping: CompiledMapping, inputType: avro.Type | undefined
       }
       if (ast.type !== 'name' || typeof ast.value !== 'string') return;
       const name = ast.value;
-      if (known.has(name) || declared.has(name) || reported.has(name)) return;
+      if (known.has(name) || declared.has(name) || reported.has(name) || named.has(`${node.at}\0${name}`))
+        return;
       reported.add(name);
       // A name that starts a real one (`cur` → `currency`) is the likeliest slip; else the nearest by edits.
       const prefixed = candidates
@@ -479,8 +485,14 @@ export function staticWarnings(mapping: CompiledMapping): Problem[] {
   // A format without a reader or writer is a problem already (staticProblems); its tree names are not known.
   if (formatProblem(mapping)) return [];
   const unbound = [...unboundVariables(mapping), ...zonelessPictures(mapping)];
-  if (mapping.direction === 'from-canonical')
-    return withLines(mapping, [...unbound, ...unknownNames(mapping, avroType(mapping.schema.file))]);
+  if (mapping.direction === 'from-canonical') {
+    // A name read where its record lacks it (canonical-paths.ts), then names no record of the schema has.
+    const input = avroType(mapping.schema.file);
+    const misread = misreadNames(mapping, input);
+    const paths = misread.map((m) => ({ file: mapping.file, at: m.at, message: misreadText(m) }));
+    const named = new Set(misread.map((m) => `${m.at}\0${m.name}`));
+    return withLines(mapping, [...unbound, ...paths, ...unknownNames(mapping, input, named)]);
+  }
   return withLines(mapping, [
     ...unbound,
     ...(NAMED_TREES.test(mapping.spec.input) ? unknownNames(mapping, undefined) : []),

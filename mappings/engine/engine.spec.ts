@@ -669,3 +669,63 @@ describe('a time picture without a zone (trial: a partner timestamp read with $t
     }
   });
 });
+
+describe("a canonical field name read where its record lacks it (trial: a customer's city read as customer.city)", () => {
+  it('is warned about at its path with the fields of the record there, though another record of the schema has the name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-paths-'));
+    mkdirSync(join(dir, 'fixtures'));
+    writeFileSync(join(dir, 'fixtures/customer.json'), '{}\n');
+    writeFileSync(
+      join(dir, 'table.from-canonical.yaml'),
+      [
+        'description: a customer table',
+        'input: eai.canonical.CustomerEvent',
+        'output: csv',
+        'onlyByName: true',
+        'fixtures: {inputs: fixtures, expected: table.expected}',
+        'let:',
+        '  c: customer',
+        '  first: "function($list) { $list[primary][0] }"',
+        'records: "changeType != \'DELETED\' ? $"',
+        'fields:',
+        '  rows:',
+        '    $each: $',
+        // `city` and `postalCode` are an address's, not the customer's; `primray` is no email's field.
+        '    city: $c.city',
+        '    zip: customer.postalCode',
+        '    email: $c.emails[primray][0].address',
+        // Right where they are read: not warned about.
+        "    street: \"$join($c.addresses[use = 'BILLING'][0].lines, ' ')\"",
+        '    place: $record.customer.addresses.city',
+        '    mail: $first($c.emails).address',
+        '    custom: $c.extensions.anything',
+        '    origin: "origin.system & $tree.origin.documentId"',
+      ].join('\n'),
+    );
+    const check = await checkCommand({ target: dir, json: true, typesOnly: true });
+    const warnings = JSON.parse(check.stdout).warnings.map((w: { at: string; message: string }) => [
+      w.at,
+      w.message,
+    ]);
+    expect(warnings).toEqual([
+      [
+        'fields.rows.city',
+        expect.stringMatching(
+          /^"city" is no field of eai\.canonical\.CustomerPartyMaster \(at customer\), so it always yields nothing; (did you mean|its fields: .*addresses)/,
+        ),
+      ],
+      [
+        'fields.rows.zip',
+        expect.stringMatching(
+          /^"postalCode" is no field of eai\.canonical\.CustomerPartyMaster \(at customer\)/,
+        ),
+      ],
+      [
+        'fields.rows.email',
+        expect.stringMatching(
+          /^"primray" is no field of eai\.canonical\.\w+ \(at customer\.emails\[\]\), so it always yields nothing; did you mean "primary"\?$/,
+        ),
+      ],
+    ]);
+  });
+});
