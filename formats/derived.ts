@@ -32,3 +32,16 @@ export const STRUCTURE_KEY = '$structure';
 export function structural<T extends object>(node: T, keys: readonly string[]): T {
   return deriveFrom(node, STRUCTURE_KEY, keys);
 }
+
+/**
+ * The pseudo-key under which a reader names a node's qualifiers: elements that only say how to read the node's other
+ * values (X12 PID01 F / S: whether PID05 or PID04 holds the description; CUR01: whose currency CUR02 is; MEA01 WT /
+ * PD: which kind of measurement MEA02 qualifies), no fact of their own. The usage count of `eai map` counts them read
+ * when a mapping reads any other value of the node, and lists them unused only when it reads none.
+ */
+export const QUALIFIER_KEY = '$qualifiers';
+
+/** Marks `keys` of `node` as qualifiers of its other values (QUALIFIER_KEY). */
+export function qualifiers<T extends object>(node: T, keys: readonly string[]): T {
+  return deriveFrom(node, QUALIFIER_KEY, keys);
+}

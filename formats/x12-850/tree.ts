@@ -1,3 +1,4 @@
+import { qualifiers } from '../derived.ts';
 import { addToParty, contact, startParty, type X12Contact, type X12Party } from '../x12/common-loops.ts';
 import type { X12Envelope, X12TransactionSet } from '../x12/envelope.ts';
 import {
@@ -243,7 +244,9 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
         break;
       case 'CUR':
         check.currency(locate(segment, path), 2);
-        root.currency = pick(segment, { entityCode: 1, code: 2, exchangeRate: 3 });
+        root.currency = qualifiers(pick(segment, { entityCode: 1, code: 2, exchangeRate: 3 }), [
+          'entityCode',
+        ]);
         break;
       case 'PO1': {
         path = `${set.path}/PO1#${root.lines.length + 1}`;
@@ -417,17 +420,20 @@ function addDetail(
     switch (segment.tag) {
       case 'PID':
         line.descriptions.push(
-          pick(segment, {
-            type: 1,
-            characteristic: 2,
-            agency: 3,
-            code: 4,
-            text: 5,
-            position: 6,
-            sourceSubqualifier: 7,
-            condition: 8,
-            language: 9,
-          }),
+          qualifiers(
+            pick(segment, {
+              type: 1,
+              characteristic: 2,
+              agency: 3,
+              code: 4,
+              text: 5,
+              position: 6,
+              sourceSubqualifier: 7,
+              condition: 8,
+              language: 9,
+            }),
+            ['type'],
+          ),
         );
         return;
       case 'SCH':

@@ -1,4 +1,4 @@
-import { structural } from '../derived.ts';
+import { qualifiers, structural } from '../derived.ts';
 import { addToParty, startParty, type X12Party } from '../x12/common-loops.ts';
 import {
   type DtmNode,
@@ -234,7 +234,11 @@ export class LevelContent {
         return;
       case 'MEA':
         check.decimal(segment, 3);
-        add(node, 'mea', pick(segment, { reference: 1, qualifier: 2, value: 3, unit: 4 }));
+        add(
+          node,
+          'mea',
+          qualifiers(pick(segment, { reference: 1, qualifier: 2, value: 3, unit: 4 }), ['reference']),
+        );
         return;
       case 'FOB':
         add(node, 'fob', pick(segment, fobFields));
@@ -243,7 +247,11 @@ export class LevelContent {
         add(node, 'po4', check.po4(segment));
         return;
       case 'PID':
-        add(node, 'pid', pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }));
+        add(
+          node,
+          'pid',
+          qualifiers(pick(segment, { type: 1, characteristic: 2, agency: 3, code: 4, text: 5 }), ['type']),
+        );
         return;
       case 'CUR':
         check.currency(segment, 2);

@@ -14,9 +14,12 @@
  * every value under it. A derived value is not counted itself (nor listed when unread): it holds no fact its
  * sources do not, so a mapping that reads the sources directly left nothing out. Keys a reader marks structural
  * (`$structure`: an X12 856 HL's id, parent id and level code, which built the hierarchy) are no input values either.
+ * A node's qualifiers (`$qualifiers`: X12 PID01, CUR01, MEA01, which only say how to read the node's other values)
+ * count as read with any other value of their node: listing PID01 for every line whose description a mapping read
+ * made the report cry wolf on every 850.
  */
 
-import { type Derivations, derivationsOf, STRUCTURE_KEY } from '../../formats/derived.ts';
+import { type Derivations, derivationsOf, QUALIFIER_KEY, STRUCTURE_KEY } from '../../formats/derived.ts';
 
 const SKIPPED_KEYS = new Set(['segments', 'envelope']);
 
@@ -129,6 +132,9 @@ export class UsageTracker {
         const child = Reflect.get(t, key, receiver);
         if (typeof key !== 'string') return child;
         if (node.unread.has(key)) node.unread.delete(key);
+        const qualifying = node.derived?.[QUALIFIER_KEY];
+        if (qualifying && key !== '$loc' && !qualifying.includes(key) && Object.hasOwn(t, key))
+          for (const qualifier of qualifying) node.unread.delete(qualifier);
         for (const source of node.derived?.[key] ?? []) {
           node.unread.delete(source);
           this.readAll(Reflect.get(t, source));
