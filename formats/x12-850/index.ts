@@ -14,7 +14,7 @@ export function createReader(options: ReaderOptions = {}): FormatReader<X12Purch
     name: 'x12-850',
     family: 'erp',
     description:
-      'ANSI X12 850 Purchase Order (ISA/GS envelopes, BEG, CUR, AMT, SAC, ITD, FOB, TD5, PKG, N1 loops, PO4, PO1 lines with PID/PO4/SCH/SAC, CTT)',
+      'ANSI X12 850 Purchase Order (ISA/GS envelopes, BEG, CUR, AMT, SAC, ITD, FOB, TD5, PKG, N1 loops, PO4, PO1 lines with PID/PO4/SCH/SDQ/SAC, CTT)',
     ...x12Parses({
       format: 'x12-850',
       transactionType: '850',

@@ -105,7 +105,7 @@ export interface X12Note extends Fields<'qualifier' | 'id'> {
   messages: string[];
 }
 
-/** A PO1 loop: the line and what belongs to it (PID, PO4, SCH, DTM, REF, N9/MSG, SAC, ITD, FOB, TD5, PKG, N1 loops). */
+/** A PO1 loop: the line and what belongs to it (PID, PO4, SCH, SDQ, DTM, REF, N9/MSG, SAC, ITD, FOB, TD5, PKG, N1 loops). */
 export interface X12PurchaseOrderLine
   extends Fields<'lineNumber' | 'quantity' | 'unit' | 'unitPrice' | 'priceBasis'> {
   productIds: { qualifier: string; id: string }[];
@@ -145,6 +145,13 @@ export interface X12PurchaseOrderLine
     | 'requestReference'
     | 'scheduleLineId'
   >[];
+  /**
+   * SDQ destination quantities (a line's split by store or warehouse): SDQ01 unit, SDQ02 the locations' id qualifier
+   * (92 the buyer's, UL GLN…), SDQ03-22 up to ten location / quantity pairs, SDQ23 a location code for them all.
+   */
+  destinations: (Fields<'unit' | 'idQualifier' | 'location'> & {
+    quantities: { location: string; quantity: string }[];
+  })[];
   dates: Dtm[];
   refs: Ref[];
   notes: X12Note[];
@@ -259,6 +266,7 @@ export function buildPurchaseOrder(set: X12TransactionSet): X12PurchaseOrderTree
           descriptions: [],
           packaging: [],
           schedules: [],
+          destinations: [],
           dates: [],
           refs: [],
           notes: [],
@@ -455,6 +463,17 @@ function addDetail(
           }),
         );
         return;
+      case 'SDQ': {
+        const quantities: { location: string; quantity: string }[] = [];
+        for (let n = 3; n <= 21; n += 2) {
+          check.decimal(segment, n + 1);
+          const location = element(segment, n);
+          const quantity = element(segment, n + 1);
+          if (location !== '' || quantity !== '') quantities.push({ location, quantity });
+        }
+        line.destinations.push({ ...pick(segment, { unit: 1, idQualifier: 2, location: 23 }), quantities });
+        return;
+      }
     }
   } else if (segment.tag === 'PER') {
     root.contacts.push(contact(segment));

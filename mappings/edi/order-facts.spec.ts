@@ -247,6 +247,43 @@ describe('X12 850 facts on the canonical order', () => {
     expect(unused.filter((u) => /\/(TD5|ITD) /.test(u))).toEqual([]);
   });
 
+  it("SDQ destination quantities (a line's split by store) are kept in the order's extensions, none of them unused", async () => {
+    // Trial: the reader named no SDQ element (a PO1 loop's otherSegments held it), so the split by store was listed
+    // unused and the canonical order (no per-location quantities on a line) lost it.
+    const plain = readFileSync('formats/x12-850/fixtures/line-items-pid-po4-sch-line-n1.edi', 'latin1');
+    const edi = plain
+      .replace(
+        'PID*F****COFFEE MUG WHITE 300ML~',
+        'PID*F****COFFEE MUG WHITE 300ML~\nSDQ*EA*92*0101*60*0102*40~',
+      )
+      .replace('PID*F****DESK LAMP LED~', `PID*F****DESK LAMP LED~\nSDQ*EA*92*0205*1${'*'.repeat(19)}DC7~`)
+      .replace('SE*33*0001~', 'SE*35*0001~');
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-850.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    const [mapped] = await mapBytes('x12-850', Buffer.from(edi, 'latin1'), {
+      mapping,
+      usage,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const o = JSON.parse(JSON.stringify(mapped!.records[0]!.value)).salesOrder;
+    expect(JSON.parse(o.extensions['x12.line.1.SDQ.1'])).toEqual({
+      unit: 'EA',
+      idQualifier: '92',
+      quantities: [
+        { location: '0101', quantity: '60' },
+        { location: '0102', quantity: '40' },
+      ],
+    });
+    expect(JSON.parse(o.extensions['x12.line.3.SDQ.1'])).toEqual({
+      unit: 'EA',
+      idQualifier: '92',
+      location: 'DC7',
+      quantities: [{ location: '0205', quantity: '1' }],
+    });
+    expect(o.extensions['x12.line.2.SDQ.1']).toBeUndefined();
+    expect(usage.report().unused.filter((u) => /\/SDQ /.test(u.location))).toEqual([]);
+  });
+
   it('an order without AMT TT has no stated total (none is computed from the lines)', async () => {
     const [o] = await orders('line-items-pid-po4-sch-line-n1.edi');
     expect(o.lines.length).toBeGreaterThan(0);
