@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findSchema } from '../schemas/catalog.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import type { RegistryClient } from './registry.ts';
-import { AvroSerde, SchemaValidationError } from './serde.ts';
+import { AvroSerde, SchemaValidationError, shown } from './serde.ts';
 
 const serde = new AvroSerde({ register: async () => 1 } as unknown as RegistryClient);
 
@@ -30,11 +30,11 @@ describe('a value that does not fit its schema', () => {
     ]);
     expect((refused as Error).message).toBe(
       'value does not match eai.canonical.SalesOrderEvent: invalid field(s) ' +
-        'changeType ("NOPE", expected one of CREATED, UPDATED, STATUS_CHANGED, DELETED, UNDELETED, MERGED, RESYNC_REQUESTED), ' +
+        `changeType (${shown('NOPE')}, expected one of CREATED, UPDATED, STATUS_CHANGED, DELETED, UNDELETED, MERGED, RESYNC_REQUESTED), ` +
         'occurredAt (missing, expected a time in ISO 8601 with its zone, e.g. "2026-12-01T08:00:00Z"), ' +
-        `salesOrder.orderType (["${'x'.repeat(37)}…, expected null or string), ` +
-        'salesOrder.lines.0.quantity.value ("twelve", expected a decimal as a string with at most 6 decimals, e.g. "12.5"), ' +
-        'salesOrder.lines.1.unitPrice (5, expected null or a Money record)',
+        `salesOrder.orderType (${shown(['x'.repeat(40)])}, expected null or string), ` +
+        `salesOrder.lines.0.quantity.value (${shown('twelve')}, expected a decimal as a string with at most 6 decimals, e.g. "12.5"), ` +
+        `salesOrder.lines.1.unitPrice (${shown(5)}, expected null or a Money record)`,
     );
   });
 
@@ -48,15 +48,15 @@ describe('a value that does not fit its schema', () => {
     const refused = await serde.encode('t', findSchema('CustomerEvent'), event).catch((e: unknown) => e);
     expect((refused as Error).message).toBe(
       'value does not match eai.canonical.CustomerEvent: invalid field(s) ' +
-        'occurredAt ("2023-02-29T10:00:00Z", February has no day 29 in 2023), ' +
-        'customer.birthDate ("1990-02-30", February has no day 30)',
+        `occurredAt (${shown('2023-02-29T10:00:00Z')}, February has no day 29 in 2023), ` +
+        `customer.birthDate (${shown('1990-02-30')}, February has no day 30)`,
     );
     // A date in another shape still says which shape the schema takes.
     event.customer.birthDate = '30.02.1990';
     event.occurredAt = '2023-02-28T10:00:00Z';
     const shaped = await serde.encode('t', findSchema('CustomerEvent'), event).catch((e: unknown) => e);
     expect((shaped as Error).message).toMatch(
-      /customer\.birthDate \("30\.02\.1990", expected null or a date, e\.g\. "2026-12-01"\)$/,
+      /customer\.birthDate \(.?"30\.02\.1990".?, expected null or a date, e\.g\. "2026-12-01"\)$/,
     );
   });
 });

@@ -1,6 +1,6 @@
 import type avro from 'avsc';
 import { isoCalendarProblem } from '../formats/text-input/calendar.ts';
-import { NonRetriableError } from '../lib/errors.ts';
+import { NonRetriableError, quotedValue } from '../lib/errors.ts';
 import { type AvroWriter, avroWriter, type BodyWriter, type ValueEncoder } from '../schemas/avro-writer.ts';
 import { avroType, type CanonicalSchema, loadSchema } from '../schemas/catalog.ts';
 import type { RegistryClient } from './registry.ts';
@@ -36,11 +36,10 @@ export class SchemaValidationError extends NonRetriableError {
   }
 }
 
-/** A value as the message shows it: `missing`, or its JSON, cut short. */
+/** A value as the message shows it: `missing`, or its JSON, cut short, marked as a document's value (`quotedValue`). */
 export function shown(value: unknown): string {
   if (value === undefined) return 'missing';
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 40 ? `${json.slice(0, 39)}…` : json;
+  return quotedValue(value, 39);
 }
 
 /** What a field of this Avro type takes, in the JSON the bus publishes. */

@@ -93,7 +93,7 @@ describe('huge and out-of-range epochs', () => {
   it.each([
     [
       '99999999999999999999',
-      /commitTimestamp must be epoch milliseconds \(a whole number\), got 99999999999999999999$/,
+      /commitTimestamp must be epoch milliseconds \(a whole number\), got .?99999999999999999999.?$/,
     ],
     ['1e20', /commitTimestamp must be epoch milliseconds/],
     ['8640000000000001', /commitTimestamp 8640000000000001 is not an instant between 1970 and 9999/],
@@ -325,7 +325,7 @@ describe('found by the fuzz run (tests/fuzz), pinned', () => {
       '{"attributes":{"type":"Account","url":"/services/data/v61.0/sobjects/Account/ERP_Id__c/10%E0%A4%A"},"Name":"A"}';
     const error = refusal('salesforce-sobject', body);
     expect(error.location).toBe('/attributes/url');
-    expect(error.message).toMatch(/malformed percent-encoding in the external id "10%E0%A4%A"/);
+    expect(error.message).toMatch(/malformed percent-encoding in the external id .?"10%E0%A4%A"/);
   });
 
   it('epcis-2: a malformed percent-escape in an EPC class is refused at the identifier (was URIError)', () => {

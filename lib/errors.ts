@@ -118,18 +118,43 @@ export function firstLineOf(error: unknown): string {
  * which may echo the record it refused), followed by `note` when one was cut, and at most `maxChars` characters.
  */
 export function withoutAnswerBody(message: string, maxChars: number, note = ''): string {
-  const body = message.search(/: ?[[{<]/);
+  // An answer body its maker marked as a document value (`quotedText`) too.
+  const body = message.search(/: ?\u2068?[[{<]/);
   const cut = body >= 0 ? `${message.slice(0, body)}${note}` : message;
   return cut.length > maxChars ? `${cut.slice(0, maxChars - 1)}…` : cut;
 }
 
+/** Unicode's first-strong isolate and pop-directional isolate: the marks around a document's value in a message. */
+const VALUE_OPEN = '\u2068';
+const VALUE_CLOSE = '\u2069';
+/** Bidi controls a value could carry to reorder the message around it (and the marks themselves): escaped. */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
 /**
- * `message` with each value it quotes (`got "12,50"`, `"jane.roe@example.com" is not an email`, a name) shown as
- * `"…"`: what failed, where and in which field stay, the document's values go. A quote a cut left open (a value cut
- * after 60 characters, `"…long…`) hides the rest of the message.
+ * A document's value (a customer's name, email, phone or address, a person's id, an amount, a code as sent) as an
+ * error message quotes it: its JSON (a text in quotes, a number as it is), cut after `maxChars` characters, between
+ * Unicode's isolate marks (U+2068 … U+2069: invisible, and as Unicode advises around inserted text, so that a
+ * value's own bidi controls cannot reorder the rest of the line). The code that makes a message knows which part is
+ * a value; it quotes it with this, and `withoutDocumentValues` shows each such part to a viewer as `"…"`. Technical
+ * names an operator needs (connectors, fields, formats, mappings, topics) are written plainly, never with this.
  */
-export function withoutQuotedValues(message: string): string {
-  return message.replace(/"(?:[^"\\]|\\.)*(?:"|$)/g, '"…"');
+export function quotedValue(value: unknown, maxChars = 60): string {
+  return quotedText(JSON.stringify(value) ?? String(value), maxChars);
+}
+
+/** As `quotedValue`, for a value already written as the message shows it (a number's digits as they were sent). */
+export function quotedText(text: string, maxChars = 60): string {
+  const safe = text.replace(BIDI_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `${VALUE_OPEN}${safe.length > maxChars ? `${safe.slice(0, maxChars)}…` : safe}${VALUE_CLOSE}`;
+}
+
+/**
+ * `message` with each document value it quotes (`quotedValue`) shown as `"…"`, and without the marks anywhere else:
+ * what failed, where and in which field stay, the document's values go. A value a cut left open (the message was cut
+ * inside it) hides the rest of the message.
+ */
+export function withoutDocumentValues(message: string): string {
+  return message.replace(/\u2068[^\u2069]*(?:\u2069|$)/g, '"…"').replaceAll(VALUE_CLOSE, '');
 }
 
 /**
@@ -140,3 +165,4 @@ export function withoutQuotedValues(message: string): string {
 export function logSafeMessage(error: unknown): string {
   return withoutAnswerBody(errorMessage(error), 300, ': (answer body left out)');
 }
+

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemOfConnector } from '../connectors/index.ts';
+import { quotedValue } from '../lib/errors.ts';
 import {
   defaultSyncHealthThresholds,
   driftReasons,
@@ -130,10 +131,14 @@ describe('sync health rules for a sink', () => {
     expect(shortError('odoo-out', odoo)).toBe('POST /jsonrpc object.execute_kw answered HTTP 503');
     expect(shortError('sf-out', 'HTTP 503 from the target')).toBe('HTTP 503 from the target');
     expect(shortError('sf-out', 'x'.repeat(300))).toHaveLength(200);
-    // Sync health is a viewer's: a refused value (an email, a phone) is not quoted back.
+    // Sync health is a viewer's: a refused value (an email, a phone) its maker quoted is not quoted back; the
+    // technical names (a property, a connector) are.
     expect(
-      shortError('hs-out', 'hs-out: HubSpot 400: Email "jane.roe@example" is invalid (property email)'),
-    ).toBe('HubSpot 400: Email "…" is invalid (property email)');
+      shortError(
+        'hs-out',
+        `hs-out: HubSpot 400: Email ${quotedValue('jane.roe@example')} is invalid (property "email")`,
+      ),
+    ).toBe('HubSpot 400: Email "…" is invalid (property "email")');
   });
 
   it('a backlog over either threshold makes it degraded, in records and age', () => {

@@ -41,7 +41,7 @@ import {
   pendingRestart,
   systemOfConnector,
 } from '../connectors/index.ts';
-import { errorMessage, withoutAnswerBody, withoutQuotedValues } from '../lib/errors.ts';
+import { errorMessage, withoutAnswerBody, withoutDocumentValues } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
 import { withDeadline } from '../lib/retry.ts';
 import {
@@ -392,12 +392,12 @@ function runReasons(
 
 /**
  * A sink's error as a reason can hold it: without the connector's name in front (the reason names it), without
- * the system's answer body (an Odoo 503 is a page of JSON with a Python traceback) and without the values it quotes
- * (a refused email or phone: sync health is a viewer's), at most 200 characters.
+ * the system's answer body (an Odoo 503 is a page of JSON with a Python traceback) and without the document values
+ * its maker quoted (`quotedValue`: a refused email or phone; sync health is a viewer's), at most 200 characters.
  */
 export function shortError(connector: string, error: string): string {
   const own = error.startsWith(`${connector}: `) ? error.slice(connector.length + 2) : error;
-  return withoutQuotedValues(withoutAnswerBody(own, 200));
+  return withoutDocumentValues(withoutAnswerBody(own, 200));
 }
 
 /** What a sink says about its system, each with the status it calls for. */

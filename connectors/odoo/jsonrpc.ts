@@ -1,4 +1,4 @@
-import { errorMessage, NonRetriableError } from '../../lib/errors.ts';
+import { errorMessage, NonRetriableError, quotedText } from '../../lib/errors.ts';
 import type { ConnectorContext } from '../sdk/index.ts';
 import { HttpUnavailableError, httpAnswerError } from '../transports/http-errors.ts';
 
@@ -24,13 +24,14 @@ export interface OdooConnection {
 /**
  * Odoo answered with a fault: over JSON-RPC HTTP 200 with `error` in the body; over JSON-2 a 4xx with the exception
  * (`status`: 403 AccessError, 404 unknown model or method or MissingError, 422 bad arguments or UserError), or a 500
- * naming one that retrying does not heal (a ValueError). The exception name says what went wrong.
+ * naming one that retrying does not heal (a ValueError). The exception name says what went wrong; Odoo's message,
+ * which often quotes the record (`The email jane@… is invalid`), is a document value (a viewer reads it as "…").
  */
 export class OdooFaultError extends NonRetriableError {
   readonly exception: string;
   readonly status: number | undefined;
   constructor(where: string, exception: string, message: string, status?: number) {
-    super(`${where}: Odoo ${exception}: ${message}`);
+    super(`${where}: Odoo ${exception}: ${quotedText(message, Number.POSITIVE_INFINITY)}`);
     this.exception = exception;
     this.status = status;
   }
@@ -292,7 +293,7 @@ export function createOdooClient(connection: OdooConnection, context: ConnectorC
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
-      throw new NonRetriableError(`${where}: the answer is not JSON: ${text.slice(0, 200)}`);
+      throw new NonRetriableError(`${where}: the answer is not JSON: ${quotedText(text, 200)}`);
     }
     if (body.error) {
       const data = body.error.data ?? {};
@@ -324,7 +325,7 @@ export function createOdooClient(connection: OdooConnection, context: ConnectorC
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new NonRetriableError(`${where}: the answer is not JSON: ${text.slice(0, 200)}`);
+      throw new NonRetriableError(`${where}: the answer is not JSON: ${quotedText(text, 200)}`);
     }
   }
 

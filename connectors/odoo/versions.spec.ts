@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRetriable } from '../../lib/errors.ts';
+import { isRetriable, quotedText } from '../../lib/errors.ts';
 import { erasureEvent } from '../../masterdata/sync/erasure-out.ts';
 import { type OdooHarness, startOdoo } from '../../simulators/odoo/test-support.ts';
 import type { SourceDocument } from '../sdk/index.ts';
@@ -231,7 +231,7 @@ describe('which External API: JSON-2 on Odoo 19, JSON-RPC before', () => {
     expect(bad).toBeInstanceOf(OdooFaultError);
     expect(bad).toMatchObject({ status: 422, exception: 'werkzeug.exceptions.UnprocessableEntity' });
     expect(bad.message).toBe(
-      "odoo-faults: Odoo /json/2/res.partner/read: Odoo werkzeug.exceptions.UnprocessableEntity: got an unexpected keyword argument 'bogus'",
+      `odoo-faults: Odoo /json/2/res.partner/read: Odoo werkzeug.exceptions.UnprocessableEntity: ${quotedText("got an unexpected keyword argument 'bogus'", Number.POSITIVE_INFINITY)}`,
     );
     expect(isRetriable(bad)).toBe(false);
     const missing = await failure(client.executeKw('res.nothing', 'search_count', [[]], {}, signal));
@@ -245,7 +245,7 @@ describe('which External API: JSON-2 on Odoo 19, JSON-RPC before', () => {
     expect(invalid).toBeInstanceOf(OdooFaultError);
     expect(invalid).toMatchObject({ status: 500, exception: 'builtins.ValueError' });
     expect(invalid.message).toBe(
-      "odoo-faults: Odoo /json/2/res.partner/search_read: Odoo builtins.ValueError: Invalid field 'mobile' on model 'res.partner'",
+      `odoo-faults: Odoo /json/2/res.partner/search_read: Odoo builtins.ValueError: ${quotedText("Invalid field 'mobile' on model 'res.partner'", Number.POSITIVE_INFINITY)}`,
     );
     expect(isRetriable(invalid)).toBe(false);
 
@@ -307,7 +307,7 @@ describe('which External API: JSON-2 on Odoo 19, JSON-RPC before', () => {
     expect(refused).toBeInstanceOf(OdooFaultError);
     expect(isRetriable(refused)).toBe(false);
     expect(refused.message).toBe(
-      "odoo-write-bad: Odoo /json/2/res.partner/create: Odoo builtins.ValueError: Wrong value for res.partner.type: 'bogus'",
+      `odoo-write-bad: Odoo /json/2/res.partner/create: Odoo builtins.ValueError: ${quotedText("Wrong value for res.partner.type: 'bogus'", Number.POSITIVE_INFINITY)}`,
     );
     // One attempt, not the put's retries.
     expect(retried).toEqual([]);

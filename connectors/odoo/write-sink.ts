@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import { NonRetriableError, quotedText, RetriableError } from '../../lib/errors.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { type ConnectorContext, type SinkRecord, type Skipped, skipped } from '../sdk/index.ts';
@@ -353,7 +353,7 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
-      throw new NonRetriableError(`${context.name}: Odoo's answer is not JSON: ${text.slice(0, 200)}`);
+      throw new NonRetriableError(`${context.name}: Odoo's answer is not JSON: ${quotedText(text, 200)}`);
     }
     if (!body.error) return;
     const exception = body.error.data?.name ?? 'error';
@@ -365,7 +365,9 @@ export function createOdooWriteSink(config: OdooWriteSinkConfig, context: Connec
       throw new RetriableError(`${where}: Odoo refused the session (AccessDenied): logging in again`);
     }
     if (RETRIABLE_FAULTS.test(`${exception} ${message}`))
-      throw new RetriableError(`${where}: Odoo ${exception}: ${message}`);
+      throw new RetriableError(
+        `${where}: Odoo ${exception}: ${quotedText(message, Number.POSITIVE_INFINITY)}`,
+      );
     throw new OdooFaultError(where, exception, message);
   }
 

@@ -276,7 +276,7 @@ describe('epcis-2 broken input', () => {
     },
     'creation-date-without-zone.json': {
       location: /^\/creationDate$/,
-      message: /not an ISO 8601 date-time with a zone: "2024-06-03 08:00"/,
+      message: /not an ISO 8601 date-time with a zone: .?"2024-06-03 08:00"/,
     },
   });
   itHandlesLargeInputWithin10s(
@@ -361,7 +361,7 @@ describe('epcis-2 XML (the EPCIS 2.0 XML binding and EPCIS 1.2 / 1.1)', () => {
       ),
     );
     expect(time.location).toBe(`${EVENTS}/ObjectEvent[2]/eventTime`);
-    expect(time.message).toMatch(/not an ISO 8601 date-time with a zone: "2019-03-12T14:00:00"/);
+    expect(time.message).toMatch(/not an ISO 8601 date-time with a zone: .?"2019-03-12T14:00:00"/);
     const quantity = refusal(
       xml(
         '<ObjectEvent><eventTime>2019-03-12T14:00:00Z</eventTime><epcList/><action>OBSERVE</action><extension>' +

@@ -52,7 +52,7 @@ describe('hubspot-crm-object reader', () => {
       '{"id":"1","properties":{},"createdAt":"2024-02-30T10:00:00Z","updatedAt":"2024-03-01T00:00:00Z"}';
     const error = refusal(Buffer.from(text));
     expect(error.location).toBe('/createdAt');
-    expect(error.message).toMatch(/createdAt "2024-02-30T10:00:00Z": .*day/i);
+    expect(error.message).toMatch(/createdAt .?"2024-02-30T10:00:00Z".?: .*day/i);
   });
 
   it('has one object of many properties for the per-line benchmark', () => {

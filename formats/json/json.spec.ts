@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRefused } from '../each-document.ts';
 import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
+import { shown } from '../text-input/pointer.ts';
 import { makeLargeDocument, makeOrderLine, seededRandom } from './fixtures/large.ts';
 import { type JsonTree, reader } from './index.ts';
 
@@ -98,13 +99,15 @@ describe('json reader', () => {
 
   it('refuses what is not an object, or holds nothing, at its JSON pointer', () => {
     expect(refused('"order 4182"').message).toBe(
-      'json: (document root): a document is a JSON object, got a string: "order 4182"',
+      `json: (document root): a document is a JSON object, got a string: ${shown('order 4182')}`,
     );
     expect(refused('[{"id": 1}, 42]').message).toBe(
-      'json: /1: a document is a JSON object, got a number: 42',
+      `json: /1: a document is a JSON object, got a number: ${shown(42)}`,
     );
     expect(refused('[{"id": 1}, [{"id": 2}]]').message).toMatch(/^json: \/1: .* got an array: /);
-    expect(refused('{"n":1}\nnull\n').message).toBe('json: /1: a document is a JSON object, got null: null');
+    expect(refused('{"n":1}\nnull\n').message).toBe(
+      `json: /1: a document is a JSON object, got null: ${shown(null)}`,
+    );
     expect(refused('{"n":1}\n{}\n').message).toBe('json: /1: an empty object: nothing to map');
     expect(refused('[]').message).toBe('json: (document root): an empty array: no documents in it');
     expect(refused('{"a": {"b": [{"$loc": "x"}]}}').message).toBe(

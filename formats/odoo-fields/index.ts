@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { isoCalendarProblem } from '../text-input/calendar.ts';
 import { decodeHtmlReferences } from '../text-input/html-text.ts';
 import { jsonDecimal } from '../text-input/json-number.ts';
@@ -85,10 +86,7 @@ export function odooFields(format: string) {
   /** The record id: a whole number. */
   function recordId(record: JsonObject, loc: string): number {
     if (typeof record.id !== 'number' || !Number.isSafeInteger(record.id))
-      fail(
-        ptr(loc, 'id'),
-        `id must be a whole-number record id, got ${JSON.stringify(record.id) ?? 'nothing'}`,
-      );
+      fail(ptr(loc, 'id'), `id must be a whole-number record id, got ${quotedValue(record.id) ?? 'nothing'}`);
     return record.id as number;
   }
 

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { odooFields } from '../odoo-fields/index.ts';
 import { decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
@@ -42,11 +43,7 @@ export function writePartnerValues(tree: PartnerValuesTree): Buffer {
     if (name === '$loc' || value === undefined) continue;
     if (name === 'id') {
       if (!Number.isSafeInteger(value) || (value as number) <= 0)
-        throw new FormatError(
-          FORMAT,
-          ptr(where, 'id'),
-          `id must be a record id, got ${JSON.stringify(value)}`,
-        );
+        throw new FormatError(FORMAT, ptr(where, 'id'), `id must be a record id, got ${quotedValue(value)}`);
       values.id = value;
       continue;
     }

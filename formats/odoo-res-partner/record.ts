@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { empty, odooFields, type Ref } from '../odoo-fields/index.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
 import { FormatError } from '../types.ts';
@@ -35,16 +36,16 @@ export function readPartner(record: unknown, loc: string): PartnerTree {
   let id: number | null = null;
   if ('id' in record) {
     if (typeof record.id !== 'number' || !Number.isSafeInteger(record.id))
-      fail(ptr(loc, 'id'), `id must be a whole-number record id, got ${JSON.stringify(record.id)}`);
+      fail(ptr(loc, 'id'), `id must be a whole-number record id, got ${quotedValue(record.id)}`);
     id = record.id;
   } else if (typeof record.ref !== 'string' || record.ref.trim() === '') {
     fail(ptr(loc, 'ref'), 'a values dict without id needs its key in ref');
   }
   const type = text(record, 'type', loc);
-  if (type !== null && !TYPES.has(type)) fail(ptr(loc, 'type'), `unknown address type ${type}`);
+  if (type !== null && !TYPES.has(type)) fail(ptr(loc, 'type'), `unknown address type ${quotedValue(type)}`);
   const companyType = text(record, 'company_type', loc);
   if (companyType !== null && companyType !== 'person' && companyType !== 'company')
-    fail(ptr(loc, 'company_type'), `company_type must be person or company, got ${companyType}`);
+    fail(ptr(loc, 'company_type'), `company_type must be person or company, got ${quotedValue(companyType)}`);
   const isCompany = bool(record, 'is_company', loc);
   const email = text(record, 'email', loc);
   return {

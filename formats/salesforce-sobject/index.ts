@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { contentId, decodeUtf8 } from '../text-input/decode.ts';
 import { parseJson } from '../text-input/json.ts';
 import { JsonDecimal, jsonNumberText } from '../text-input/json-number.ts';
@@ -32,7 +33,7 @@ function externalIdOf(segment: string, loc: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    fail(loc, `malformed percent-encoding in the external id ${JSON.stringify(segment)}`);
+    fail(loc, `malformed percent-encoding in the external id ${quotedValue(segment)}`);
   }
 }
 

@@ -187,7 +187,10 @@ function address(value: unknown, key: string, loc: string): ShopifyAddress | nul
   const at = ptr(loc, key);
   const countryCode = text(a.country_code, 'country_code', at);
   if (countryCode !== null && !isAlpha2(countryCode))
-    fail(ptr(at, 'country_code'), `country_code must be an ISO 3166-1 alpha-2 code, got ${countryCode}`);
+    fail(
+      ptr(at, 'country_code'),
+      `country_code must be an ISO 3166-1 alpha-2 code, got ${shown(countryCode)}`,
+    );
   const lines: string[] = [];
   for (const line of [text(a.address1, 'address1', at), text(a.address2, 'address2', at)])
     if (line !== null && line.trim() !== '') lines.push(line);

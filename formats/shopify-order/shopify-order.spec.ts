@@ -179,12 +179,15 @@ describe('shopify-order broken input', () => {
     'wrong-structure.json': { location: /^\(document root\)$/, message: /an order is a JSON object/ },
     'non-numeric-quantity.json': {
       location: /^\/line_items\/1\/quantity$/,
-      message: /quantity must be a whole number of items, got "two"/,
+      message: /quantity must be a whole number of items, got .?"two"/,
     },
     'unknown-currency.json': { location: /^\/currency$/, message: /Dollars is not an ISO 4217 code/ },
     'bad-created-at.json': { location: /^\/order\/created_at$/, message: /not an ISO 8601 timestamp/ },
-    'bad-total-price.json': { location: /^\/total_price$/, message: /must be a decimal amount, got "12,50"/ },
-    'graphql-id.json': { location: /^\/id$/, message: /whole-number id, got "gid:/ },
+    'bad-total-price.json': {
+      location: /^\/total_price$/,
+      message: /must be a decimal amount, got .?"12,50"/,
+    },
+    'graphql-id.json': { location: /^\/id$/, message: /whole-number id, got .?"gid:/ },
   });
   it('refuses an impossible calendar date at its field', () => {
     const input = Buffer.from(
@@ -209,17 +212,25 @@ describe('shopify-order broken input', () => {
       ['"total_price": "12."', '/total_price', /must be a decimal amount/],
       ['"total_price": "-"', '/total_price', /must be a decimal amount/],
       ['"total_price": "1.2.3"', '/total_price', /must be a decimal amount/],
-      ['"billing_address": {"country_code": "us"}', '/billing_address/country_code', /alpha-2 code, got us/],
+      [
+        '"billing_address": {"country_code": "us"}',
+        '/billing_address/country_code',
+        /alpha-2 code, got .?"us"/u,
+      ],
       [
         '"billing_address": {"country_code": "USA"}',
         '/billing_address/country_code',
-        /alpha-2 code, got USA/,
+        /alpha-2 code, got .?"USA"/u,
       ],
-      ['"shipping_address": {"country_code": "U"}', '/shipping_address/country_code', /alpha-2 code, got U/],
+      [
+        '"shipping_address": {"country_code": "U"}',
+        '/shipping_address/country_code',
+        /alpha-2 code, got .?"U"/u,
+      ],
       [
         '"shipping_address": {"country_code": "U1"}',
         '/shipping_address/country_code',
-        /alpha-2 code, got U1/,
+        /alpha-2 code, got .?"U1"/u,
       ],
     ];
     for (const [fields, location, message] of refused) {

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { FormatError } from '../types.ts';
 import { isObject, type JsonObject, ptr } from './pointer.ts';
 
@@ -34,7 +35,7 @@ export function apiBodyFields(format: string) {
     quantity: (value: unknown, loc: string): string => {
       const textual = typeof value === 'number' ? String(value) : value;
       if (typeof textual !== 'string' || !/^\s*\+?0*[1-9]\d{0,8}(\.0*)?\s*$/.test(textual))
-        fail(loc, `quantity must be a whole number of units above 0, got ${JSON.stringify(value)}`);
+        fail(loc, `quantity must be a whole number of units above 0, got ${quotedValue(value)}`);
       return String(Number.parseInt((textual as string).trim(), 10));
     },
     /** An optional positive integer (a line number). */

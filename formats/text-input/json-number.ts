@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { FormatError } from '../types.ts';
 import { CANONICAL_DECIMAL } from './decimal.ts';
 import { shown } from './pointer.ts';
@@ -70,7 +71,7 @@ export function plainDecimal(
   bounds: { precision: number; scale: number } = CANONICAL_DECIMAL,
 ): { value: string } | { problem: string } {
   const p = parts(source);
-  if (!p) return { problem: `${JSON.stringify(source)} is not a number` };
+  if (!p) return { problem: `${quotedValue(source)} is not a number` };
   if (p.digits === '') return { value: '0' };
   const scale = Math.max(0, -p.exponent);
   const integerDigits = p.digits.length + p.exponent;

@@ -1,3 +1,4 @@
+import { quotedText, quotedValue } from '../../lib/errors.ts';
 import { JsonDecimal } from './json-number.ts';
 
 /** Appends one reference token to a JSON pointer (RFC 6901), escaping `~` and `/`. */
@@ -27,9 +28,11 @@ export function withLocs(value: unknown, loc: string): unknown {
   return out;
 }
 
-/** A value for an error message: `nothing` when absent (never `undefined`), JSON otherwise, cut after 60 characters. */
+/**
+ * A document's value for an error message: `nothing` when absent (never `undefined`), JSON otherwise, cut after 60
+ * characters, marked as a value (`quotedValue`: a viewer reads it as `"…"`).
+ */
 export function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = value instanceof JsonDecimal ? value.source : (JSON.stringify(value) ?? String(value));
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return value instanceof JsonDecimal ? quotedText(value.source) : quotedValue(value);
 }

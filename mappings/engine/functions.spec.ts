@@ -246,7 +246,7 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
     expect(decimal('-3')).toBe('-3');
     expect(decimal('3-')).toBe('-3');
     expect(decimal('-0.0')).toBe('0');
-    expect(() => decimal('+3-')).toThrow(/"\+3-" is not a number/);
+    expect(() => decimal('+3-')).toThrow(/"\+3-".? is not a number/);
     expect(() => decimal('1e3')).toThrow(/not a number/);
     expect(() => decimal('x')).toThrow(/not a number/);
     expect(() => decimal('-')).toThrow(/not a number/);
@@ -344,7 +344,7 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
       '2024-01-15T04:30:00.000Z',
     );
     expect(timestamp('2024-01-15 10:00:00Z', '2300', 'Europe/Berlin')).toBe('2024-01-15T10:00:00.000Z');
-    expect(() => timestamp('2024-13-45T10:00:00Z')).toThrow(/"2024-13-45T10:00:00Z" is not a timestamp/);
+    expect(() => timestamp('2024-13-45T10:00:00Z')).toThrow(/"2024-13-45T10:00:00Z".? is not a timestamp/);
     // Without a zone of its own the time is local to `zone`.
     expect(timestamp('2024-01-15T10:00', undefined, 'Europe/Berlin')).toBe('2024-01-15T09:00:00.000Z');
     // A date alone is midnight UTC whatever the zone (the canonical convention for a date without a time).
@@ -355,12 +355,12 @@ describe('absent inputs stay absent, malformed ones are refused', () => {
     expect(timestamp('20240115', '101530.25')).toBe('2024-01-15T10:15:30.250Z');
     expect(timestamp('20240115', '10:15:30,1234')).toBe('2024-01-15T10:15:30.123Z');
     expect(timestamp('2024-02-29', '00:00:00')).toBe('2024-02-29T00:00:00.000Z');
-    expect(() => timestamp('x20240115')).toThrow(/"x20240115" is not a date/);
+    expect(() => timestamp('x20240115')).toThrow(/"x20240115".? is not a date/);
     expect(() => timestamp('202401150')).toThrow(/is not a date/);
-    expect(() => timestamp('20240115', 'x1015')).toThrow(/"x1015" is not a time/);
+    expect(() => timestamp('20240115', 'x1015')).toThrow(/"x1015".? is not a time/);
     expect(() => timestamp('20240115', '10155')).toThrow(/is not a time/);
     expect(() => timestamp('20240115', '101530.x')).toThrow(/is not a time/);
-    expect(() => timestamp('20230229')).toThrow(/20230229 {2}is not a valid date/);
+    expect(() => timestamp('20230229')).toThrow(/"20230229 ".? is not a valid date/);
     expect(() => timestamp('20241301')).toThrow(/not a valid date/);
     expect(() => timestamp('20240431')).toThrow(/not a valid date/);
     expect(() => timestamp('20240115', '1015', 'Mars/Olympus')).toThrow(

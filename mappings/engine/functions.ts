@@ -2,6 +2,7 @@ import jsonata from 'jsonata';
 import { isoMillis } from '../../formats/text-input/calendar.ts';
 import { CANONICAL_DECIMAL } from '../../formats/text-input/decimal.ts';
 import { decodeHtmlReferences } from '../../formats/text-input/html-text.ts';
+import { quotedValue } from '../../lib/errors.ts';
 import { isoTimestamp } from '../../lib/iso-time.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
 
@@ -21,7 +22,8 @@ export function decimal(value: unknown): string | undefined {
   if (typeof value === 'number') {
     // A whole number (a quantity) is written as it is already normal: digits, a sign, no point (-0 as 0).
     if (Number.isSafeInteger(value)) return String(value);
-    if (!Number.isFinite(value)) throw new MappingFunctionError(`$decimal: ${value} is not a finite number`);
+    if (!Number.isFinite(value))
+      throw new MappingFunctionError(`$decimal: ${quotedValue(value)} is not a finite number`);
     return normalizeDecimal(String(value).includes('e') ? value.toFixed(20) : String(value));
   }
   const text = String(value).trim();
@@ -30,7 +32,7 @@ export function decimal(value: unknown): string | undefined {
   if (simple !== undefined) return simple;
   const match = DECIMAL_INPUT.exec(text);
   if (!match || (match[1] && match[4]) || `${match[2]}${match[3] ?? ''}` === '') {
-    throw new MappingFunctionError(`$decimal: "${text}" is not a number`);
+    throw new MappingFunctionError(`$decimal: ${quotedValue(text)} is not a number`);
   }
   const negative = (match[1] ?? match[4]) === '-';
   return normalizeDecimal(`${negative ? '-' : ''}${match[2] || '0'}${match[3] ? `.${match[3]}` : ''}`);
@@ -167,7 +169,7 @@ export function decimalDiv(a: unknown, b: unknown): string | undefined {
   if (small !== undefined) return small;
   const p = toScaled(x);
   const q = toScaled(y);
-  if (q.units === 0n) throw new MappingFunctionError(`$decimalDiv: ${x} divided by zero`);
+  if (q.units === 0n) throw new MappingFunctionError(`$decimalDiv: ${quotedValue(x)} divided by zero`);
   // (p / 10^ps) / (q / 10^qs) in units of 10^-scale, one place more to round on.
   const scale = CANONICAL_DECIMAL.scale;
   const shift = scale + 1 + q.scale - p.scale;
@@ -311,7 +313,8 @@ export function timestamp(date: unknown, time?: unknown, zone: unknown = 'UTC'):
   const [datePart = '', inlineTime] = text.split(/[T ]/, 2);
   if (inlineTime !== undefined && ZONED.test(text)) {
     const millis = isoMillis(text) ?? Date.parse(text.replace(' ', 'T'));
-    if (Number.isNaN(millis)) throw new MappingFunctionError(`$timestamp: "${text}" is not a timestamp`);
+    if (Number.isNaN(millis))
+      throw new MappingFunctionError(`$timestamp: ${quotedValue(text)} is not a timestamp`);
     const iso = isoTimestamp(millis);
     return typeof date === 'string' ? remember(date, iso) : iso;
   }
@@ -328,9 +331,15 @@ function remember(date: string, iso: string): string {
 
 function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): string {
   const d = DATE.exec(datePart);
-  if (!d) throw new MappingFunctionError(`$timestamp: "${datePart}" is not a date (YYYY-MM-DD or YYYYMMDD)`);
+  if (!d)
+    throw new MappingFunctionError(
+      `$timestamp: ${quotedValue(datePart)} is not a date (YYYY-MM-DD or YYYYMMDD)`,
+    );
   const t = timePart === '' ? ['', '00', '00', '00', '0'] : TIME.exec(timePart);
-  if (!t) throw new MappingFunctionError(`$timestamp: "${timePart}" is not a time (HH:MM[:SS] or HHMM[SS])`);
+  if (!t)
+    throw new MappingFunctionError(
+      `$timestamp: ${quotedValue(timePart)} is not a time (HH:MM[:SS] or HHMM[SS])`,
+    );
   const [year, month, day] = [Number(d[1]), Number(d[2]), Number(d[3])];
   const [hour, minute, second] = [Number(t[1]), Number(t[2]), Number(t[3] ?? 0)];
   const millis = Number((t[4] ?? '0').padEnd(3, '0'));
@@ -343,7 +352,9 @@ function timestampOf([datePart = '', timePart = '']: string[], zone: unknown): s
     minute > 59 ||
     second > 59
   ) {
-    throw new MappingFunctionError(`$timestamp: ${datePart} ${timePart} is not a valid date and time`);
+    throw new MappingFunctionError(
+      `$timestamp: ${quotedValue(`${datePart} ${timePart}`)} is not a valid date and time`,
+    );
   }
   // A date without a time is midnight UTC in every zone (the canonical schemas' convention, which $localDate reads
   // back as that day): read in the partner's zone it would be the evening before in UTC.
@@ -379,7 +390,7 @@ function localDateTime(name: string, time: unknown, zone: unknown): string | und
       ? time
       : (isoMillis(text) ?? (ZONED_ISO.test(text) ? Date.parse(text) : Number.NaN));
   if (!Number.isFinite(millis))
-    throw new MappingFunctionError(`$${name}: "${time}" is not a timestamp with a zone`);
+    throw new MappingFunctionError(`$${name}: ${quotedValue(time)} is not a timestamp with a zone`);
   const zoneName = String(zone ?? 'UTC');
   let offset = 0;
   if (millis % 86_400_000 !== 0 && zoneName !== 'UTC' && zoneName !== 'Z') {
@@ -440,7 +451,9 @@ export function parseTime(text: unknown, picture: unknown, zone: unknown = 'UTC'
     throw new MappingFunctionError(`$parseTime: the picture "${picture}" is not one JSONata reads (${code})`);
   }
   if (typeof millis !== 'number' || !Number.isFinite(millis))
-    throw new MappingFunctionError(`$parseTime: "${value}" does not match the picture "${picture}"`);
+    throw new MappingFunctionError(
+      `$parseTime: ${quotedValue(value)} does not match the picture "${picture}"`,
+    );
   if (PICTURE_ZONE.test(picture)) return isoTimestamp(millis);
   // JSONata rolls 2/30 over to 3/1: written back with the picture, a real date gives the numbers it was read from.
   const numbers = (t: string) => (t.match(/\d+/g) ?? []).map(Number).join(' ');
@@ -463,13 +476,13 @@ export function date(value: unknown): string | undefined {
       .slice(0, 10)
       .replace(/^(\d{8}).*/, '$1'),
   );
-  if (!d) throw new MappingFunctionError(`$date: "${value}" is not a date`);
+  if (!d) throw new MappingFunctionError(`$date: ${quotedValue(value)} is not a date`);
   const text = `${d[1]}-${d[2]}-${d[3]}`;
   if (
     Number.isNaN(Date.parse(`${text}T00:00:00Z`)) ||
     new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text
   ) {
-    throw new MappingFunctionError(`$date: "${value}" is not a calendar date`);
+    throw new MappingFunctionError(`$date: ${quotedValue(value)} is not a calendar date`);
   }
   return text;
 }

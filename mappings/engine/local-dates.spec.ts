@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { quotedValue } from '../../lib/errors.ts';
 import { compileMapping } from './compile.ts';
 import { localDate, localTime } from './functions.ts';
 import { canonicalValues, mapToSystem } from './run.ts';
@@ -34,7 +35,9 @@ describe('$localDate and $localTime: an instant as the wall clock of a zone', ()
     expect(localDate(undefined)).toBeUndefined();
     expect(localDate(null)).toBeUndefined();
     expect(localDate('  ')).toBeUndefined();
-    expect(() => localDate('5 May', 'UTC')).toThrow('$localDate: "5 May" is not a timestamp with a zone');
+    expect(() => localDate('5 May', 'UTC')).toThrow(
+      `$localDate: ${quotedValue('5 May')} is not a timestamp with a zone`,
+    );
     expect(() => localTime('2026-12-04T23:30:00Z', 'Europe/Atlantis')).toThrow(
       '$localTime: "Europe/Atlantis" is not a time zone name',
     );

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
+import { quotedValue } from '../../lib/errors.ts';
 import { compileMapping } from './compile.ts';
 import { mappingFunctions, parseTime, timestamp } from './functions.ts';
 import { mapDocument } from './run.ts';
@@ -56,7 +57,7 @@ describe('$parseTime: a date and time in a picture of its own, in a zone', () =>
     expect(parseTime(null, US)).toBeUndefined();
     expect(parseTime('  ', US)).toBeUndefined();
     expect(() => parseTime('2011-12-08 12:56', US, 'UTC')).toThrow(
-      '$parseTime: "2011-12-08 12:56" does not match the picture "[M]/[D]/[Y] [h]:[m01] [P]"',
+      `$parseTime: ${quotedValue('2011-12-08 12:56')} does not match the picture "[M]/[D]/[Y] [h]:[m01] [P]"`,
     );
     expect(() => parseTime('2/30/2024 9:00 AM', US, 'UTC')).toThrow(
       '$parseTime: "2/30/2024 9:00 AM" is not a date and time that exists ("[M]/[D]/[Y] [h]:[m01] [P]")',

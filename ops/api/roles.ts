@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withoutAnswerBody, withoutQuotedValues } from '../../lib/errors.ts';
+import { withoutAnswerBody, withoutDocumentValues } from '../../lib/errors.ts';
 
 /** Who may call a route: each role includes the ones before it (admin ⊃ operator ⊃ viewer). */
 export const roles = ['viewer', 'operator', 'admin'] as const;
@@ -29,12 +29,15 @@ export function roleAllows(held: Role, required: Role): boolean {
 }
 
 /**
- * An error message as `role` may read it: whole for an operator and up; for a viewer cut before the answer body a
- * target quoted (a 400 often echoes the refused record: names, emails), as the logs and sync health cut it, and
- * without the document's values it quotes (`got "12,50"`, a bad email or phone): what, where and which field stay.
+ * An error message as `role` may read it: whole for an operator and up; for a viewer without the document's values
+ * its maker quoted (`quotedValue`: `got "12,50"`, a bad email or phone, a target's own words about the record) and
+ * cut before the answer body a target quoted (a 400 often echoes the refused record: names, emails), as the logs and
+ * sync health cut it: what, where and which field stay, and the technical names (connector, mapping, field, format).
  */
 export function messageFor(role: Role, message: string): string {
   return roleAllows(role, PERSONAL_DATA_ROLE)
     ? message
-    : withoutQuotedValues(withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)'));
+    : withoutDocumentValues(
+        withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)'),
+      );
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AdminApi } from '../api/index.ts';
+import { type AdminApi, messageFor, type Principal } from '../api/index.ts';
 import { type SyncHealth, type SyncHealthDeps, syncHealth } from '../sync-health.ts';
 import { autoRestartSchema } from './connectors.ts';
 
@@ -184,6 +184,38 @@ export function registerSyncRoutes(api: AdminApi, deps: SyncHealthDeps): void {
       role: 'viewer',
       responses: { 200: { description: 'The health.', schema: syncHealthSchema } },
     },
-    async () => ({ status: 200, body: (await syncHealth(deps)) satisfies SyncHealth }),
+    async ({ principal }) => ({ status: 200, body: syncHealthAsSeenBy(principal, await syncHealth(deps)) }),
   );
+}
+
+/**
+ * Sync health as the caller may read it: the connectors' own errors (`lastError`, `retrying.error`,
+ * `autoRestart.error`) as `messageFor` gives them to its role, as GET /connectors does (a viewer's without the
+ * document values and answer bodies they quote); the reasons are a viewer's already (`shortError`).
+ */
+export function syncHealthAsSeenBy(principal: Principal, health: SyncHealth): SyncHealth {
+  const trim = (message: string) => messageFor(principal.role, message);
+  const own = <T extends { lastError: string | null; autoRestart: { error?: string | null } | null }>(
+    c: T,
+  ): T => ({
+    ...c,
+    lastError: c.lastError === null ? null : trim(c.lastError),
+    autoRestart: c.autoRestart?.error
+      ? { ...c.autoRestart, error: trim(c.autoRestart.error) }
+      : c.autoRestart,
+  });
+  return {
+    ...health,
+    systems: health.systems.map((s) => ({
+      ...s,
+      inbound: { ...s.inbound, sources: s.inbound.sources.map(own) },
+      outbound: {
+        ...s.outbound,
+        sinks: s.outbound.sinks.map((sink) => ({
+          ...own(sink),
+          retrying: sink.retrying === null ? null : { ...sink.retrying, error: trim(sink.retrying.error) },
+        })),
+      },
+    })),
+  };
 }
