@@ -30,6 +30,7 @@ export {
 export { defaultMappingThreads, MappingPool } from './runtime/mapping-pool.ts';
 export { createMappingStep, type DocumentInput, type MappingStep } from './runtime/mapping-step.ts';
 export { ConnectorRuntime, type ConnectorState, type ConnectorStatus } from './runtime/runtime.ts';
+export { secretScrubber } from './runtime/secret-scrub.ts';
 export { literalSecretWarnings, redactConfig } from './runtime/secrets.ts';
 export type * from './sdk/index.ts';
 

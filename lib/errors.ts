@@ -166,3 +166,27 @@ export function logSafeMessage(error: unknown): string {
   return withoutAnswerBody(errorMessage(error), 300, ': (answer body left out)');
 }
 
+/** What a log line says of an error nothing else knows the shape of: never the whole object. */
+export interface LoggedError {
+  /** Its class (`TypeError`, `DatabaseError`, `HttpRefusedError`). */
+  class: string;
+  /** Its `code` (`ECONNRESET`, a SQLSTATE), when it has one. */
+  code?: string;
+  message: string;
+}
+
+/**
+ * An error as a log line may hold it where no one knows its shape (an admin route's 500, a middleware's failure):
+ * its class, its code and its message `scrub`bed (the hub's secrets as `[redacted]`), without the answer body it
+ * quotes (as `logSafeMessage`). Never the whole object: its own fields may hold a config with its secrets, the
+ * request, or the customer record a target refused.
+ */
+export function loggedError(error: unknown, scrub: (text: string) => string = (text) => text): LoggedError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    class: error instanceof Error ? error.constructor.name || error.name : typeof error,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code: String(code) } : {}),
+    // Scrubbed before the cut: a secret the cut split would be recognised no more.
+    message: withoutAnswerBody(scrub(errorMessage(error)), 300, ': (answer body left out)'),
+  };
+}

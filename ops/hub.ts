@@ -37,6 +37,7 @@ import { orderToDeliveryDefinitions } from '../orchestrator/workflows/order-to-d
 import { postgresReachable } from '../store/probe.ts';
 import { type AdminToken, createAdminApi, registerWhoamiRoute } from './api/index.ts';
 import { hubChecks } from './checks.ts';
+import { hubSecretScrubber } from './hub-secrets.ts';
 import { defaultAdvertisedUrl, defaultInstanceName, isWildcardHost } from './instance-env.ts';
 import { declaredWebhookRoutes } from './open-routes.ts';
 import { registerConnectorRoutes } from './routes/connectors.ts';
@@ -341,7 +342,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   await runtime.start(deployDir ? { definitions, baseDir: deployDir } : undefined);
 
-  const api = createAdminApi({ tokens: options.tokens, logger: options.logger });
+  const scrub = hubSecretScrubber(process.env, options.databaseUrl);
+  const api = createAdminApi({ tokens: options.tokens, logger: options.logger, scrub });
   registerWhoamiRoute(api);
   registerConnectorRoutes(api, runtime);
   registerLoggerRoutes(api);
@@ -405,6 +407,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     api,
     healthDetails: options.healthDetails,
     logger: options.logger,
+    scrub,
     webhooks: (name, request) => runtime.webhook(name, request),
     webhookBodyLimit: (name) => runtime.webhookBodyLimit(name),
     webhookRoutes: declaredWebhookRoutes(runtime.plugins.values()),

@@ -50,6 +50,8 @@ export interface OpsOptions {
   healthDetails?: HealthDetails;
   /** For failures no route handled. */
   logger?: Logger;
+  /** Rewrites such a failure's message for the log (the hub's secrets: `hubSecretScrubber`). */
+  scrub?: (text: string) => string;
   /** Paths of roles this hub does not run, each with the hint its 404 gives (how to run the role). */
   rolesOff?: Array<{ paths: string[]; hint: string }>;
   /**
@@ -198,7 +200,7 @@ export function createOpsApp(options: OpsOptions): express.Express {
   }
   for (const { paths, hint } of options.rolesOff ?? []) app.use(paths, roleOff(hint));
   app.use(notFound);
-  app.use(errorHandler(options.logger));
+  app.use(errorHandler(options.logger, options.scrub));
   return app;
 }
 

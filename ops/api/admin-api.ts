@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { errorMessage, isOutage } from '../../lib/errors.ts';
+import { errorMessage, isOutage, loggedError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { histogram } from '../../lib/metrics.ts';
 import { DeadlineError, withDeadline } from '../../lib/retry.ts';
@@ -52,6 +52,8 @@ export interface AdminApiOptions {
   /** Who may call: hashed tokens with roles (adminTokensFromEnv reads them). None: every route answers 401. */
   tokens: AdminToken[];
   logger: Logger;
+  /** Rewrites a failure's message for the log (the hub's secrets as `[redacted]`: `hubSecretScrubber`). */
+  scrub?: (text: string) => string;
   title?: string;
   version?: string;
 }
@@ -278,7 +280,9 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
     } catch (error) {
       if (error instanceof HttpError)
         return sendError(res, error.status, error.message, error.details, {}, spec.connectErrors);
-      log.error({ err: error, method: spec.method, route: spec.path, principal }, 'admin route failed');
+      // Its class, code and scrubbed message, never the whole object (a config with secrets, a customer record).
+      const failure = loggedError(error, options.scrub);
+      log.error({ error: failure, method: spec.method, route: spec.path, principal }, 'admin route failed');
       sendError(res, 500, 'internal error: the hub logged the cause', undefined, {}, spec.connectErrors);
     } finally {
       const status = res.statusCode;

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { loggedError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { sendError } from './errors.ts';
 
@@ -23,9 +24,10 @@ export function roleOff(hint: string): RequestHandler {
 /**
  * Errors no route handled (a malformed percent-encoding in a path, a bug in a middleware): a client error keeps
  * its status with a generic message, anything else is a logged 500. Nothing of the request is echoed or logged
- * beyond its method and path.
+ * beyond its method and path, and of the error its class, code and message (`scrub`bed: the hub's secrets), never
+ * the whole object.
  */
-export function errorHandler(logger?: Logger): ErrorRequestHandler {
+export function errorHandler(logger?: Logger, scrub?: (text: string) => string): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const status = Number((error as { status?: unknown }).status);
@@ -35,7 +37,10 @@ export function errorHandler(logger?: Logger): ErrorRequestHandler {
       return sendError(res, 413, `the body of ${req.method} ${req.path} is over its limit of ${limit} bytes`);
     if (status >= 400 && status < 500)
       return sendError(res, status, `bad request to ${req.method} ${req.path}`);
-    logger?.error({ err: error, method: req.method, path: req.path }, 'ops request failed');
+    logger?.error(
+      { error: loggedError(error, scrub), method: req.method, path: req.path },
+      'ops request failed',
+    );
     sendError(res, 500, 'internal error: the hub logged the cause');
   };
 }
