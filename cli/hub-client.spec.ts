@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
-import { callHub, HubError, hubOnThisMachine } from './hub-client.ts';
+import { callHub, HubError, hubOnThisMachine, hubToken } from './hub-client.ts';
 
 /** A server that is not the hub: a web page at one path, a simulator's JSON error (an object) at another. */
 let server: Server;
@@ -75,7 +78,7 @@ describe('callHub against something that is not the hub (a wrong --url or EAI_UR
       const tokenless = (await callHub({ url }, 'GET', '/connectors').catch((e: unknown) => e)) as Error;
       expect([tokenless.name, tokenless.message]).toEqual([
         'ConfigError',
-        'no admin token: pass --token or set EAI_TOKEN to one the hub accepts (eai demo prints its own; for eai up, npx eai admin-token makes one to start it with)',
+        'no admin token: set EAI_TOKEN (or pass --token-file, or --token) to one the hub accepts (eai demo prints its own; for eai up, npx eai admin-token makes one to start it with)',
       ]);
     } finally {
       vi.unstubAllEnvs();
@@ -187,6 +190,54 @@ describe('the hub URL itself (--url, EAI_URL)', () => {
         );
     } finally {
       vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe('the admin token: kept out of the process list, and a warning when it would cross the network in clear', () => {
+  it('reads --token-file (a mounted secret) without its newline; with --token too, or empty, says what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-token-'));
+    try {
+      writeFileSync(join(dir, 'token'), 'tok-from-file-123456789012345\n');
+      writeFileSync(join(dir, 'empty'), '\n');
+      expect(hubToken({ tokenFile: join(dir, 'token') })).toBe('tok-from-file-123456789012345');
+      expect(() => hubToken({ tokenFile: join(dir, 'token'), token: 'x' })).toThrow(
+        '--token-file: given together with --token: keep one of them',
+      );
+      expect(() => hubToken({ tokenFile: join(dir, 'empty') })).toThrow(/--token-file: .*empty is empty/);
+      expect(() => hubToken({ tokenFile: join(dir, 'missing') })).toThrow(
+        /--token-file: cannot read .*missing \(ENOENT\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('EAI_TOKEN is read when no flag names a token', () => {
+    vi.stubEnv('EAI_TOKEN', 'tok-from-env');
+    try {
+      expect(hubToken({})).toBe('tok-from-env');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('warns once on stderr, not stdout, when the token goes over plain http to a host that is not this machine', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout = vi.spyOn(process.stdout, 'write');
+    try {
+      await callHub({ url, token: 't' }, 'GET', '/connectors').catch(() => undefined);
+      expect(stderr).not.toHaveBeenCalled();
+      const away = `http://0.0.0.0:${await closedPort()}`;
+      await callHub({ url: away, token: 't' }, 'GET', '/connectors').catch(() => undefined);
+      await callHub({ url: away, token: 't' }, 'GET', '/connectors').catch(() => undefined);
+      expect(stderr.mock.calls.map(([line]) => String(line))).toEqual([
+        `warning: the admin token goes to ${away} over plain http, readable on the way: use https (TLS in front of the hub)\n`,
+      ]);
+      expect(stdout).not.toHaveBeenCalled();
+    } finally {
+      stderr.mockRestore();
+      stdout.mockRestore();
     }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The CLI's client of a running hub's admin API: the URL from `--url` / `EAI_URL` (default the local hub), the token
- * from `--token` / `EAI_TOKEN` / `EAI_ADMIN_TOKEN`. Errors are one line that says what to do.
+ * from `--token` / `--token-file` / `EAI_TOKEN` / `EAI_ADMIN_TOKEN`. Errors are one line that says what to do.
  */
+import { readNamedFile } from '../lib/env-secrets.ts';
 import { ConfigError, EaiError } from '../lib/errors.ts';
 import { DEFAULT_OPS_PORT } from '../ops/instance-env.ts';
 
@@ -32,12 +33,52 @@ const HUB_TIMEOUT_MS = 30_000;
 export interface HubTarget {
   url?: string;
   token?: string;
+  /** A file holding the token (`--token-file`): unlike `--token`, not in the process list. */
+  tokenFile?: string;
 }
 
 export function hubOptions<T extends { option: (flags: string, description: string) => T }>(command: T): T {
   return command
     .option('--url <url>', `the hub (default $EAI_URL or http://127.0.0.1:${DEFAULT_OPS_PORT})`)
-    .option('--token <token>', 'admin API token (default $EAI_TOKEN or $EAI_ADMIN_TOKEN)');
+    .option(
+      '--token <token>',
+      'admin API token (default $EAI_TOKEN or $EAI_ADMIN_TOKEN); other users of this machine see it in the process list (ps): prefer EAI_TOKEN or --token-file',
+    )
+    .option(
+      '--token-file <path>',
+      'a file holding the admin API token (a mounted secret), instead of --token',
+    );
+}
+
+/**
+ * The admin token: `--token`, the file `--token-file` names (without its trailing newline), `EAI_TOKEN` or
+ * `EAI_ADMIN_TOKEN`; both flags, or an unreadable or empty file, is a ConfigError naming the flag (never the token).
+ */
+export function hubToken(target: HubTarget): string | undefined {
+  if (target.token !== undefined && target.tokenFile !== undefined)
+    throw new ConfigError('--token-file: given together with --token: keep one of them');
+  if (target.tokenFile !== undefined) {
+    const token = readNamedFile('--token-file', target.tokenFile).trim();
+    if (!token)
+      throw new ConfigError(`--token-file: ${target.tokenFile} is empty: write the admin token in it`);
+    return token;
+  }
+  return target.token ?? process.env.EAI_TOKEN ?? process.env.EAI_ADMIN_TOKEN;
+}
+
+/** Whether this process already warned of a token sent over plain http (once is enough). */
+let warnedPlainHttp = false;
+
+/**
+ * One line on stderr (never stdout, which `--json` keeps for its JSON) when the token goes over plain `http://` to
+ * a host that is not this machine: anyone on the path reads it.
+ */
+function warnPlainHttp(base: string, target: HubTarget): void {
+  if (warnedPlainHttp || !base.startsWith('http:') || hubOnThisMachine(target)) return;
+  warnedPlainHttp = true;
+  process.stderr.write(
+    `warning: the admin token goes to ${base} over plain http, readable on the way: use https (TLS in front of the hub)\n`,
+  );
 }
 
 /**
@@ -76,11 +117,12 @@ export async function callHub(
   body?: unknown,
 ): Promise<{ status: number; body: unknown }> {
   const base = hubBase(target);
-  const token = target.token ?? process.env.EAI_TOKEN ?? process.env.EAI_ADMIN_TOKEN;
+  const token = hubToken(target);
   if (!token)
     throw new ConfigError(
-      'no admin token: pass --token or set EAI_TOKEN to one the hub accepts (eai demo prints its own; for eai up, npx eai admin-token makes one to start it with)',
+      'no admin token: set EAI_TOKEN (or pass --token-file, or --token) to one the hub accepts (eai demo prints its own; for eai up, npx eai admin-token makes one to start it with)',
     );
+  warnPlainHttp(base, target);
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {

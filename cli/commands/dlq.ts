@@ -107,6 +107,7 @@ function hubOf(options: HubTarget): HubTarget | undefined {
   const named = [
     options.url,
     options.token,
+    options.tokenFile,
     process.env.EAI_URL,
     process.env.EAI_TOKEN,
     process.env.EAI_ADMIN_TOKEN,
