@@ -74,14 +74,17 @@ describe('secrets kept out of what a task says', () => {
   it("scrubs a webhook handler's errors and the plugin's own log lines: message, fields, errors, a child's bindings", async () => {
     process.env.EAI_SCRUB_TEST_TOKEN = 'pat-eu1-0123456789';
     const scrub = configScrubber({ accessToken: '${env:EAI_SCRUB_TEST_TOKEN}' }, '/');
-    const handler = scrubbingHandler(async (_request: unknown): Promise<{ status: number }> => {
-      throw new HttpRefusedError(
-        { connector: 'hs', method: 'GET', path: '/crm' },
-        401,
-        'token pat-eu1-0123456789 is expired',
-      );
-    }, scrub);
-    const error = await handler({}).catch((e: unknown) => e);
+    const handler = scrubbingHandler(
+      async (_request: { headers: Record<string, string | undefined> }): Promise<{ status: number }> => {
+        throw new HttpRefusedError(
+          { connector: 'hs', method: 'GET', path: '/crm' },
+          401,
+          'token pat-eu1-0123456789 is expired',
+        );
+      },
+      scrub,
+    );
+    const error = await handler({ headers: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpRefusedError);
     expect((error as Error).message).toBe('hs: GET /crm refused with HTTP 401: token [redacted] is expired');
 
@@ -110,5 +113,31 @@ describe('secrets kept out of what a task says', () => {
     expect(JSON.parse(lines[2]!).url).toBe('https://api.example.com/?hapikey=[redacted]');
     // Levels and the rest of the logger are the plugin's as before.
     expect(log.isLevelEnabled('info')).toBe(true);
+  });
+});
+
+describe("a webhook source's answer: never a secret of its config or the request's own credentials", () => {
+  it('scrubs every string of a 2xx or 4xx answer of the config secrets and the signature and authorization sent', async () => {
+    process.env.EAI_SCRUB_TEST_SECRET = 'whsec-0123456789abcdef';
+    const scrub = configScrubber({ signature: { secret: '${env:EAI_SCRUB_TEST_SECRET}' } }, '/');
+    const signature = 'sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+    const echo = scrubbingHandler(
+      async (request: { headers: Record<string, string | undefined> }) => ({
+        status: 401,
+        body: {
+          error: `expected whsec-0123456789abcdef to sign it, got ${request.headers['x-hub-signature-256']}`,
+          seen: [request.headers.authorization, 3],
+        },
+      }),
+      scrub,
+    );
+    const answer = await echo({
+      headers: { 'x-hub-signature-256': signature, authorization: 'Bearer tok-abcdefghijklmnopqrstuvwxyz' },
+    });
+    expect(answer).toEqual({
+      status: 401,
+      body: { error: 'expected [redacted] to sign it, got [redacted]', seen: ['[redacted]', 3] },
+    });
+    expect(JSON.stringify(answer)).not.toContain('9f86d081884c7d659a2f');
   });
 });

@@ -114,21 +114,35 @@ export function scrubbingTask<T extends object>(task: T, scrub: ((text: string) 
   });
 }
 
+/** Request headers whose values are credentials: an answer never echoes them back. */
+const CREDENTIAL_HEADER = /authorization|signature|hmac|token|secret|api-?key/i;
+
 /**
  * A source's webhook handler as the runtime serves it: its errors (thrown, or a rejected promise) scrubbed of the
- * secrets' values, as a task's are (a handler that calls its system with the API key and fails on its answer).
+ * secrets' values, as a task's are (a handler that calls its system with the API key and fails on its answer); and
+ * its answer too (every string of its body and headers), of those and of the request's own credentials (its
+ * signature, its Authorization header), so no answer, 2xx or 4xx, says a secret or the signature back.
  */
-export function scrubbingHandler<A extends unknown[], R>(
+export function scrubbingHandler<
+  A extends [{ headers: Record<string, string | undefined> }, ...unknown[]],
+  R,
+>(
   handler: (...args: A) => Promise<R>,
   scrub: ((text: string) => string) | undefined,
 ): (...args: A) => Promise<R> {
-  if (!scrub) return handler;
   return async (...args) => {
+    const sent = Object.entries(args[0].headers)
+      .filter(([name, value]) => CREDENTIAL_HEADER.test(name) && value !== undefined)
+      .flatMap(([, value]) => [value!, ...value!.split(/[\s,=]+/).filter((part) => part.length >= 16)]);
+    const credentials = secretScrubber(sent);
+    const both = (text: string) => credentials(scrub ? scrub(text) : text);
+    let answer: R;
     try {
-      return await handler(...args);
+      answer = await handler(...args);
     } catch (error) {
-      throw scrubError(error, scrub);
+      throw scrub ? scrubError(error, scrub) : error;
     }
+    return scrubbedArgument(answer, both) as R;
   };
 }
 

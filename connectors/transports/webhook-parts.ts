@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { NonRetriableError } from '../../lib/errors.ts';
+import { NonRetriableError, withoutDocumentValues } from '../../lib/errors.ts';
 import type { WebhookRequest } from '../sdk/index.ts';
 
 /** One document cut from a request by a `split` hook. */
@@ -19,12 +19,15 @@ export interface WebhookPart {
 /** A body that is not what the connector expects; `path` names the field (`$` for the body itself). Answered 400. */
 export class WebhookBodyError extends NonRetriableError {
   readonly path: string;
-  /** The message without the path, as sent to the client. */
+  /**
+   * The message without the path, as sent to the client: the field (`path`) and what is wrong, without the values
+   * its maker quoted (`quotedValue`): a 4xx answer must not echo a customer's data back.
+   */
   readonly detail: string;
   constructor(message: string, path = '$', options: { cause?: unknown } = {}) {
     super(`${path}: ${message}`, options);
     this.path = path;
-    this.detail = message;
+    this.detail = withoutDocumentValues(message);
   }
 }
 
@@ -70,7 +73,10 @@ function parseJson(request: WebhookRequest, schema: z.ZodType | undefined): unkn
   try {
     body = JSON.parse(request.rawBody.toString('utf8'));
   } catch (error) {
-    throw new WebhookBodyError(`not JSON (${(error as Error).message})`, '$', { cause: error });
+    // JSON.parse quotes the body it stopped in (`Unexpected token 'J', "Jane Roe" is not valid JSON`): never sent back.
+    const said = (error as Error).message;
+    const why = / is not valid JSON$/.test(said) ? 'an unexpected character' : said;
+    throw new WebhookBodyError(`not JSON (${why})`, '$', { cause: error });
   }
   if (!schema) return body;
   const parsed = schema.safeParse(body);

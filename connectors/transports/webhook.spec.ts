@@ -450,6 +450,15 @@ describe('webhook source: refusals', () => {
     const notJson = await send(server.url, 'order=4711', shopifyHeaders('order=4711', 'bad-1')).reply;
     expect(notJson.status).toBe(400);
     expect(notJson.body).toMatchObject({ path: '$', error: expect.stringMatching(/^not JSON/) });
+    // The 400 names the field, never the value the sender sent (JSON.parse's own message quotes it).
+    const person = 'Jane Roe <jane.roe@example.com>';
+    const named = await send(server.url, person, shopifyHeaders(person, 'bad-3')).reply;
+    expect(named).toMatchObject({
+      status: 400,
+      body: { path: '$', error: 'not JSON (an unexpected character)' },
+    });
+    expect(JSON.stringify(named.body)).not.toContain('Jane');
+    expect(JSON.stringify(notJson.body)).not.toContain('4711');
     const wrong = '{"events":[{"objectId":"7"}]}';
     const invalid = await send(server.url, wrong, shopifyHeaders(wrong, 'bad-2')).reply;
     expect(invalid.status).toBe(400);
