@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { withoutValueMarks } from '../lib/errors.ts';
 import { registerCommands } from './commands/index.ts';
 import { HubError } from './hub-client.ts';
 
@@ -30,8 +31,9 @@ export async function main(argv: string[]): Promise<void> {
     // connection but never answered) must not hold the process until its own timeout.
     // With --json the line is JSON too, in the shape `eai map --json` reports its errors, so a script that
     // parses the output reads a failure the same way.
-    const message = (
-      groupWithoutSubcommand(program, argv, error) ?? (error instanceof Error ? error.message : String(error))
+    const message = withoutValueMarks(
+      groupWithoutSubcommand(program, argv, error) ??
+        (error instanceof Error ? error.message : String(error)),
     )
       .replace(/^error: /, '')
       .split('\n')

@@ -145,6 +145,19 @@ describe('eai map says what is missing', () => {
     });
   });
 
+  it("quotes a refused document's value as plain text: no marks of the admin API's viewer masking in a terminal", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eai-map-marks-'));
+    const order = join(dir, 'order.json');
+    writeFileSync(
+      order,
+      '{"id": 1, "created_at": "2024-01-10T10:00:00Z", "currency": "USD", "shipping_address": {"country_code": "Jane Roe"}}',
+    );
+    const result = await runEaiInProcess(['map', order, '--format', 'shopify-order']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('got "Jane Roe"');
+    expect(result.stderr).not.toMatch(/[\u2068\u2069]/);
+  });
+
   it('a missing input file is named, not a bare ENOENT', async () => {
     const result = await runEaiInProcess(['map', '--format', 'x12-856', '--input', 'no/such/asn.edi']);
     expect(result.code).toBe(1);

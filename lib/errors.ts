@@ -158,12 +158,23 @@ export function withoutDocumentValues(message: string): string {
 }
 
 /**
+ * `message` as someone who may read the document's values sees it: the values kept, their marks (`quotedValue`)
+ * taken out, so that what a person reads, copies or greps is the plain text. The marks stay where a message is kept
+ * for later readers (a dead letter's reason, a connector's status), so that a viewer is still shown it without them.
+ */
+export function withoutValueMarks(message: string): string {
+  return message.includes(VALUE_OPEN) || message.includes(VALUE_CLOSE)
+    ? message.replaceAll(VALUE_OPEN, '').replaceAll(VALUE_CLOSE, '')
+    : message;
+}
+
+/**
  * An error's message as a log line may hold it: without the answer body it quotes (a target that echoes the record
  * it refused, as many APIs do in a 400, would put the customer's name and email in the log), at most 300 characters.
  * The whole message stays where the record's data is anyway: the dead letter's headers.
  */
 export function logSafeMessage(error: unknown): string {
-  return withoutAnswerBody(errorMessage(error), 300, ': (answer body left out)');
+  return withoutDocumentValues(withoutAnswerBody(errorMessage(error), 300, ': (answer body left out)'));
 }
 
 /** What a log line says of an error nothing else knows the shape of: never the whole object. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { quotedValue } from './errors.ts';
 import { createLogger, logLevels, resetLogLevels, setLogLevel } from './logger.ts';
 
 describe('run-time log levels by name (root, component:<name>, connector:<name>)', () => {
@@ -42,5 +43,34 @@ describe('run-time log levels by name (root, component:<name>, connector:<name>)
     resetLogLevels();
     expect([root.level, a.level, other.level]).toEqual(['info', 'info', 'info']);
     expect(logLevels().root).toEqual({ level: process.env.EAI_LOG_LEVEL ?? 'info', lastModified: null });
+  });
+});
+
+describe('document values in log lines', () => {
+  it('shows the values an error quotes as "…" (a customer\'s email a reader refused), in the message, the fields and an error\'s message, and leaves plain text alone', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger('values-spec', 'info', {
+      write: (line: string) => {
+        lines.push(JSON.parse(line));
+      },
+    });
+    const refused = `customer.email: ${quotedValue('jane.roe@example.com')} is not an email`;
+    log.warn(
+      { error: refused, detail: { reason: refused }, connector: 'hs-in' },
+      `refused ${quotedValue('Jane Roe')}`,
+    );
+    log.error({ err: new Error(refused) }, 'plain "quoted" name stays');
+    expect(lines[0]).toMatchObject({
+      msg: 'refused "…"',
+      error: 'customer.email: "…" is not an email',
+      detail: { reason: 'customer.email: "…" is not an email' },
+      connector: 'hs-in',
+    });
+    expect(lines[1]).toMatchObject({
+      msg: 'plain "quoted" name stays',
+      err: { message: 'customer.email: "…" is not an email' },
+    });
+    expect(JSON.stringify(lines)).not.toContain('jane.roe');
+    expect(JSON.stringify(lines)).not.toContain('Jane Roe');
   });
 });

@@ -1,17 +1,29 @@
 import { type Logger, pino } from 'pino';
+import { withoutDocumentValues } from './errors.ts';
 
 export type { Logger };
 
 /**
  * Structured logs (JSON lines on stderr, so stdout stays free for CLI output).
- * Secrets and personal data are redacted by path wherever they may appear.
+ * Secrets and personal data are redacted by path wherever they may appear, and the document values an error message
+ * quotes (`quotedValue`: a customer's name, email or phone a reader or mapping refused) are shown as `"…"`, as to a
+ * viewer of the admin API: the line says what failed, where and in which field, not the customer's data.
  */
-export function createLogger(name: string, level = process.env.EAI_LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(
+  name: string,
+  level = process.env.EAI_LOG_LEVEL ?? 'info',
+  destination: pino.DestinationStream = pino.destination(2),
+): Logger {
   const logger = pino(
     {
       name,
       level,
       onChild,
+      hooks: {
+        logMethod(args, method) {
+          return method.apply(this, args.map(withoutQuotedData) as Parameters<typeof method>);
+        },
+      },
       redact: {
         paths: [
           '*.password',
@@ -26,10 +38,32 @@ export function createLogger(name: string, level = process.env.EAI_LOG_LEVEL ?? 
         censor: '[redacted]',
       },
     },
-    pino.destination(2),
+    destination,
   );
   track(logger, level);
   return logger;
+}
+
+/** A log call's argument with the document values its texts quote hidden: a text, or an object's texts two levels down. */
+function withoutQuotedData(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.includes('\u2068') ? withoutDocumentValues(value) : value;
+  if (value instanceof Error) {
+    if (!value.message.includes('\u2068')) return value;
+    const shown = Object.assign(Object.create(Object.getPrototypeOf(value)) as Error, value);
+    shown.message = withoutDocumentValues(value.message);
+    shown.stack = value.stack && withoutDocumentValues(value.stack);
+    return shown;
+  }
+  if (depth > 1 || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  let out: Record<string, unknown> | undefined;
+  for (const [key, field] of Object.entries(value)) {
+    const shown = withoutQuotedData(field, depth + 1);
+    if (shown !== field) {
+      out ??= { ...(value as Record<string, unknown>) };
+      out[key] = shown;
+    }
+  }
+  return out ?? value;
 }
 
 /** The levels an operator may set at run time (`PUT /admin/loggers/{name}`, as Kafka Connect's KIP-495). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { detectFormat, readers, unreadDocument } from '../../formats/index.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { errorMessage, withoutValueMarks } from '../../lib/errors.ts';
 import {
   type CommandOutput,
   checkCommand,
@@ -14,7 +14,9 @@ import { readStdin } from '../stdin.ts';
 
 function emit(output: CommandOutput): void {
   if (output.stdout) process.stdout.write(output.stdout);
-  if (output.stderr) process.stderr.write(output.stderr);
+  // The values its errors quote, without the marks that let the hub hide them from a viewer (lib/errors.ts); the
+  // records on stdout are the document's data as it is.
+  if (output.stderr) process.stderr.write(withoutValueMarks(output.stderr));
   process.exitCode = output.code;
 }
 

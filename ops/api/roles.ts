@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withoutAnswerBody, withoutDocumentValues } from '../../lib/errors.ts';
+import { withoutAnswerBody, withoutDocumentValues, withoutValueMarks } from '../../lib/errors.ts';
 
 /** Who may call a route: each role includes the ones before it (admin ⊃ operator ⊃ viewer). */
 export const roles = ['viewer', 'operator', 'admin'] as const;
@@ -36,7 +36,7 @@ export function roleAllows(held: Role, required: Role): boolean {
  */
 export function messageFor(role: Role, message: string): string {
   return roleAllows(role, PERSONAL_DATA_ROLE)
-    ? message
+    ? withoutValueMarks(message)
     : withoutDocumentValues(
         withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)'),
       );
