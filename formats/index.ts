@@ -8,6 +8,7 @@ import {
   reader as hubspotBatchUpsert,
   writer as hubspotBatchUpsertWriter,
 } from './hubspot-batch-upsert/index.ts';
+import { reader as hubspotCompany } from './hubspot-company/index.ts';
 import { reader as hubspotContact } from './hubspot-contact/index.ts';
 import { reader as hubspotCrmObject } from './hubspot-crm-object/index.ts';
 import { reader as json } from './json/index.ts';
@@ -43,6 +44,7 @@ export const readers: FormatReader[] = [
   epcis2,
   salesforceCdc,
   hubspotContact,
+  hubspotCompany,
   salesforceSobject,
   hubspotBatchUpsert,
   hubspotCrmObject,
