@@ -37,11 +37,63 @@ const event = (eventId: number, objectId: number) => ({
   propertyValue: 'Ada',
 });
 
-function started() {
+function started(options: { companies?: boolean } = {}) {
   const test = createTestContext('hs');
-  const config = hubspotContactWebhookConfig.parse({ clientSecret: SECRET, pollWaitMs: 10 });
+  const config = hubspotContactWebhookConfig.parse({ clientSecret: SECRET, pollWaitMs: 10, ...options });
   const source = createHubspotContactWebhookSource(config, test.context);
   return { test, source };
+}
+
+/** As the simulator sends them (HubSpot's payloads): a contact's association change, a company's three events, a contact's change. */
+function associationAndCompanyBatch() {
+  const common = { portalId: 62515, appId: 1160452, occurredAt: 1710236700000, attemptNumber: 0 };
+  const person = { changeSource: 'CRM_UI', sourceId: 'userId:7' };
+  // An association names its two ends and no objectId.
+  const batch = [
+    {
+      ...common,
+      ...person,
+      eventId: 701,
+      subscriptionId: 1006,
+      subscriptionType: 'contact.associationChange',
+      associationType: 'CONTACT_TO_COMPANY',
+      fromObjectId: 11,
+      toObjectId: 9001,
+      associationRemoved: false,
+      isPrimaryAssociation: true,
+    },
+    {
+      ...common,
+      ...person,
+      eventId: 702,
+      subscriptionId: 1007,
+      subscriptionType: 'company.creation',
+      objectId: 9001,
+      changeFlag: 'CREATED',
+    },
+    {
+      ...common,
+      ...person,
+      eventId: 703,
+      subscriptionId: 1008,
+      subscriptionType: 'company.propertyChange',
+      objectId: 9001,
+      changeFlag: 'PROPERTY_CHANGED',
+      propertyName: 'name',
+      propertyValue: 'Analytical Engines',
+    },
+    {
+      ...common,
+      ...person,
+      eventId: 704,
+      subscriptionId: 1009,
+      subscriptionType: 'company.deletion',
+      objectId: 9001,
+      changeFlag: 'DELETED',
+    },
+    event(705, 11),
+  ];
+  return batch;
 }
 
 describe('hubspot-contact-webhook-source', () => {
@@ -146,56 +198,11 @@ describe('hubspot-contact-webhook-source', () => {
     const { test, source } = started();
     test.context.logger.level = 'debug';
     await source.start(new Map());
-    const common = { portalId: 62515, appId: 1160452, occurredAt: 1710236700000, attemptNumber: 0 };
-    const person = { changeSource: 'CRM_UI', sourceId: 'userId:7' };
-    // As the simulator sends them (HubSpot's payloads): an association names its two ends and no objectId.
-    const batch = [
-      {
-        ...common,
-        ...person,
-        eventId: 701,
-        subscriptionId: 1006,
-        subscriptionType: 'contact.associationChange',
-        associationType: 'CONTACT_TO_COMPANY',
-        fromObjectId: 11,
-        toObjectId: 9001,
-        associationRemoved: false,
-        isPrimaryAssociation: true,
-      },
-      {
-        ...common,
-        ...person,
-        eventId: 702,
-        subscriptionId: 1007,
-        subscriptionType: 'company.creation',
-        objectId: 9001,
-        changeFlag: 'CREATED',
-      },
-      {
-        ...common,
-        ...person,
-        eventId: 703,
-        subscriptionId: 1008,
-        subscriptionType: 'company.propertyChange',
-        objectId: 9001,
-        changeFlag: 'PROPERTY_CHANGED',
-        propertyName: 'name',
-        propertyValue: 'Analytical Engines',
-      },
-      {
-        ...common,
-        ...person,
-        eventId: 704,
-        subscriptionId: 1009,
-        subscriptionType: 'company.deletion',
-        objectId: 9001,
-        changeFlag: 'DELETED',
-      },
-      event(705, 11),
-    ];
+    const batch = associationAndCompanyBatch();
     const pending = test.handler()(signed(JSON.stringify(batch)));
     const documents = await source.poll();
-    expect(documents).toHaveLength(5);
+    // Off by default: every event stays a hubspot-contact document, as before the option.
+    expect(documents.map((d) => d.format)).toEqual(Array(5).fill('hubspot-contact'));
     const records = await Promise.all(
       documents.map(async (d) => (await mapBytes('hubspot-contact', d.bytes)).flatMap((m) => m.records)),
     );
@@ -206,15 +213,54 @@ describe('hubspot-contact-webhook-source', () => {
     const debug = test.logs.filter((line) => line.level === 20);
     expect(debug.map((line) => line.msg)).toEqual([
       'HubSpot association change skipped: it changes no customer the contact mapping reads',
-      'HubSpot company.creation event skipped: this source reads contacts',
-      'HubSpot company.propertyChange event skipped: this source reads contacts',
-      'HubSpot company.deletion event skipped: this source reads contacts',
+      'HubSpot company.creation event skipped: this source reads contacts (companies: true reads companies too)',
+      'HubSpot company.propertyChange event skipped: this source reads contacts (companies: true reads companies too)',
+      'HubSpot company.deletion event skipped: this source reads contacts (companies: true reads companies too)',
     ]);
     expect(debug[0]).toMatchObject({
       associationType: 'CONTACT_TO_COMPANY',
       fromObjectId: 11,
       toObjectId: 9001,
     });
+    await source.stop();
+  });
+
+  it('with companies: true, makes a hubspot-company document of each company event, mapped to an ORGANIZATION keyed apart from contacts', async () => {
+    const { test, source } = started({ companies: true });
+    test.context.logger.level = 'debug';
+    await source.start(new Map());
+    const pending = test.handler()(signed(JSON.stringify(associationAndCompanyBatch())));
+    const documents = await source.poll();
+    expect(documents.map((d) => [d.format, d.id])).toEqual([
+      ['hubspot-contact', '1006:701'],
+      ['hubspot-company', '1007:702'],
+      ['hubspot-company', '1008:703'],
+      ['hubspot-company', '1009:704'],
+      ['hubspot-contact', '1001:705'],
+    ]);
+    const records = await Promise.all(
+      documents.map(async (d) => (await mapBytes(d.format!, d.bytes)).flatMap((m) => m.records)),
+    );
+    expect(
+      records.flat().map((r) => {
+        const value = r.value as {
+          changeType: string;
+          customer: { partyType: string; organizationName?: string };
+        };
+        return [r.key, value.changeType, value.customer.partyType, value.customer.organizationName ?? null];
+      }),
+    ).toEqual([
+      ['hubspot:company:9001', 'CREATED', 'ORGANIZATION', null],
+      ['hubspot:company:9001', 'UPDATED', 'ORGANIZATION', 'Analytical Engines'],
+      ['hubspot:company:9001', 'DELETED', 'ORGANIZATION', null],
+      ['hubspot:11', 'UPDATED', 'UNKNOWN', null],
+    ]);
+    await source.commit(documents, { ok: true, published: 4, deadLettered: 0 });
+    expect(await pending).toMatchObject({ status: 200, body: { accepted: 5 } });
+    // Only the association change is skipped now.
+    expect(test.logs.filter((line) => line.level === 20).map((line) => line.msg)).toEqual([
+      'HubSpot association change skipped: it changes no customer the contact mapping reads',
+    ]);
     await source.stop();
   });
 

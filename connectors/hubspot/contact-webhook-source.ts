@@ -13,6 +13,8 @@ import { createHubspotSnapshotPager, hubspotSnapshotConfig } from './snapshot.ts
 
 /** The format every document of this source is in (formats/hubspot-contact). */
 export const HUBSPOT_CONTACT_FORMAT = 'hubspot-contact';
+/** The format of a company's webhook event, with `companies: true` (formats/hubspot-company). */
+export const HUBSPOT_COMPANY_FORMAT = 'hubspot-company';
 
 /** HubSpot posts at most 100 events per request. */
 const MAX_EVENTS = 100;
@@ -70,6 +72,12 @@ export const hubspotContactWebhookConfig = webhookSourceConfig
         "Retries of a failed re-read of a contact (5xx, 429, network); then the event's request is answered 503 so HubSpot sends it again.",
       ),
     snapshot: hubspotSnapshotConfig,
+    companies: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Read HubSpot's company webhooks (company.creation, company.propertyChange, company.deletion, company.merge, company.restore; the app subscribed to them) as ORGANIZATION CustomerEvents, each a hubspot-company document mapped by the shipped hubspot/company.to-canonical.yaml and keyed `hubspot:company:<id>`, apart from the contact of the same id. Off: they are acknowledged and counted as skipped.",
+      ),
   })
   .refine((config) => config.snapshot.mode === 'never' || config.accessToken !== undefined, {
     message: 'the initial snapshot reads contacts over REST: give accessToken',
@@ -117,15 +125,17 @@ export function splitHubspotEvents(
   _request: WebhookRequest,
   body: unknown,
   logger?: Pick<Logger, 'debug'>,
+  options: { companies?: boolean } = {},
 ): WebhookPart[] {
   if (!Array.isArray(body)) throw new WebhookBodyError('expected a JSON array of webhook events');
   return (body as Array<z.output<typeof hubspotEventsBody>[number]>).map((event) => {
     const id = `${event.subscriptionId}:${event.eventId}`;
-    if (logger) skippedEvent(event, logger);
+    const company = options.companies === true && isCompanyEvent(event);
+    if (logger) skippedEvent(event, logger, company);
     const deliveryId = `hubspot:${event.portalId}:${id}`;
     return {
       bytes: Buffer.from(JSON.stringify(event)),
-      format: HUBSPOT_CONTACT_FORMAT,
+      format: company ? HUBSPOT_COMPANY_FORMAT : HUBSPOT_CONTACT_FORMAT,
       id,
       deliveryId,
       name: deliveryId,
@@ -134,13 +144,24 @@ export function splitHubspotEvents(
 }
 
 /**
+ * A company's event: `company.<action>`, or a generic subscription's `object.<action>` of objectTypeId `0-2`
+ * (HubSpot's id of companies), as the hubspot-company reader takes them. A company's association change is one too
+ * (its mapping skips it).
+ */
+function isCompanyEvent(event: Record<string, unknown>): boolean {
+  const type = String(event.subscriptionType ?? event.eventType ?? '');
+  return type.startsWith('company.') || (type.startsWith('object.') && event.objectTypeId === '0-2');
+}
+
+/**
  * HubSpot posts every subscription of the app to one URL: a contact's association with a company, deal or ticket
  * (`contact.associationChange`), and another object's events (`company.creation`, `company.propertyChange`,
  * `company.deletion`…). None changes a customer the contact mapping reads (a contact's company name is its `company`
  * property, whose own propertyChange tells it), so the mapping selects nothing from them: they are acknowledged and
  * counted as skipped (the connector's `skippedReasons`), never dead-lettered. Each is logged here at debug, naming it.
+ * With `companies: true` a company's events are read (hubspot-company documents) and not logged as skipped.
  */
-function skippedEvent(event: Record<string, unknown>, logger: Pick<Logger, 'debug'>): void {
+function skippedEvent(event: Record<string, unknown>, logger: Pick<Logger, 'debug'>, company: boolean): void {
   const type = String(event.subscriptionType ?? event.eventType ?? '');
   if (type.endsWith('.associationChange'))
     logger.debug(
@@ -153,10 +174,12 @@ function skippedEvent(event: Record<string, unknown>, logger: Pick<Logger, 'debu
       },
       'HubSpot association change skipped: it changes no customer the contact mapping reads',
     );
-  else if (!type.startsWith('contact.') && !type.startsWith('object.'))
+  else if (!company && !type.startsWith('contact.') && !type.startsWith('object.'))
     logger.debug(
       { eventId: event.eventId, subscriptionType: type, objectId: event.objectId },
-      `HubSpot ${type} event skipped: this source reads contacts`,
+      type.startsWith('company.')
+        ? `HubSpot ${type} event skipped: this source reads contacts (companies: true reads companies too)`
+        : `HubSpot ${type} event skipped: this source reads contacts`,
     );
 }
 
@@ -179,6 +202,7 @@ export function createHubspotContactWebhookSource(
     rereadTimeoutMs,
     rereadRetries,
     snapshot,
+    companies,
     ...webhook
   } = config;
   const source = createWebhookSource(
@@ -192,7 +216,7 @@ export function createHubspotContactWebhookSource(
         ...(publicOrigin === undefined ? {} : { publicOrigin }),
       },
       bodySchema: hubspotEventsBody,
-      split: (request, body) => splitHubspotEvents(request, body, context.logger),
+      split: (request, body) => splitHubspotEvents(request, body, context.logger, { companies }),
     },
     context,
   );
