@@ -25,8 +25,14 @@ export const GDPR_DELETE_PATH = '/crm/v3/objects/contacts/gdpr-delete';
  * property `eai_golden_id` (a contact the hub created by the golden id).
  */
 export function gdprDeleteRequest(event: CustomerEvent): HttpSinkRequest | Skipped {
-  const own = erasureTargets(event, 'hubspot')[0]?.id;
+  const targets = erasureTargets(event, 'hubspot');
+  const own = targets.find((s) => !isCompanyId(s.id))?.id;
   const goldenId = event.customer.customerId;
+  const company = targets.find((s) => isCompanyId(s.id))?.id;
+  if (!own && company)
+    return skipped(
+      `the erasure names HubSpot ${company.replace(':', ' ')}, not a contact: HubSpot's GDPR delete is for contacts; delete the company in HubSpot if it must go`,
+    );
   if (!own && ((event.customer.sourceIds ?? []).length > 0 || !goldenId))
     return skipped('the erasure names no HubSpot contact');
   return {
@@ -35,6 +41,27 @@ export function gdprDeleteRequest(event: CustomerEvent): HttpSinkRequest | Skipp
     headers: { 'content-type': 'application/json' },
     body: own ? { objectId: own } : { objectId: goldenId, idProperty: 'eai_golden_id' },
   };
+}
+
+/**
+ * A HubSpot company's source id as the source's company mapping writes it (`company:<id>`, idType `company`:
+ * hubspot/company.to-canonical.yaml), never a contact's (digits): HubSpot's company and contact ids share one range.
+ */
+export function isCompanyId(id: string): boolean {
+  return id.startsWith('company:');
+}
+
+/**
+ * Why a CustomerEvent is not written to a contact: it names a HubSpot company (the golden record's HubSpot member is a
+ * company, or the event is the company source's own) and no HubSpot contact. This sink writes contacts only: a
+ * contact update by the company's number would change the contact of that number, and an upsert by the golden id
+ * would make a contact of the company. Undefined when the event is a contact's (or names none in HubSpot).
+ */
+export function companyRecordReason(event: CustomerEvent): string | undefined {
+  const ids = (event.customer?.sourceIds ?? []).filter((s) => s.system === 'hubspot');
+  const company = ids.find((s) => isCompanyId(s.id) || s.idType === 'company');
+  if (!company || ids.some((s) => s !== company && /^\d+$/.test(s.id))) return undefined;
+  return `HubSpot ${company.id.replace(':', ' ')} is a company: this sink writes contacts, companies are not written to HubSpot`;
 }
 
 /**
@@ -190,6 +217,8 @@ export function createHubspotUpsertSink(
       void accountTimeZone.read();
     }
     if (isErasureCommand(record.value)) return gdprDeleteRequest(record.value);
+    const company = companyRecordReason(record.value as CustomerEvent);
+    if (company) return skipped(company);
     const bodies = await context.toSystem(record.value);
     if (bodies.length === 0) return null;
     if (bodies.length > 1)
