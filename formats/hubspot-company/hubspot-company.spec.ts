@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reader as contactReader } from '../hubspot-contact/index.ts';
-import { fixtureSupport, itRefusesBrokenFixtures } from '../test-support.ts';
+import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
+import { makeLargeDocument } from './fixtures/large.ts';
 import { reader } from './index.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const { one, fixture } = fixtureSupport(reader, fixtures);
+const { one, fixture, refusal } = fixtureSupport(reader, fixtures);
 
 describe('hubspot-company reader', () => {
   it('groups a creation and its property changes per company, in the shape of a contact batch', () => {
@@ -53,4 +54,14 @@ describe('hubspot-company broken input', () => {
     'wrong-structure.json': /^\/subscriptionType$/,
     'property-change-without-name.json': /^\/0\/propertyName$/,
   });
+  itHandlesLargeInputWithin10s(
+    'reads a 5 MB batch within 10 s',
+    () => makeLargeDocument(5_000_000),
+    (input) => expect(reader.parse(input)[0]!.tree.companies).toHaveLength(1000),
+  );
+  itHandlesLargeInputWithin10s(
+    'refuses a 50 MB document within 10 s, before parsing it',
+    () => makeLargeDocument(50_000_000),
+    (input) => expect(refusal(input).message).toMatch(/limit is 8388608 bytes/),
+  );
 });
