@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mapBytes } from '../../mappings/index.ts';
+import { defaultMdmConfig } from '../../masterdata/config.ts';
+import { dropStore, scratchStore } from '../../masterdata/test-support.ts';
+import type { CustomerPartyMaster } from '../../schemas/types.generated.ts';
 import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
 import { readDecoded } from '../../tests/decode-raw.ts';
 import { topicEnds } from '../../tests/raw-consumer.ts';
-import { testBus, unique } from '../../tests/stack.ts';
+import { testBus, testStack, unique } from '../../tests/stack.ts';
 import { builtinPlugins, ConnectorRuntime } from '../index.ts';
 import { type LoopbackWebhookServer, serveOnLoopback } from '../transports/test-support.ts';
 
@@ -98,5 +102,55 @@ describe('HubSpot companies through the contact source (companies: true), on the
     expect(events.every((e) => e.headers.ce_type === 'hubspot-company.eai.canonical.CustomerEvent')).toBe(
       true,
     );
+  });
+});
+
+describe('a HubSpot company and the contact of the same id in master data', () => {
+  it('are two records, (hubspot, 5102) and (hubspot, company:5102), each with its own golden record', async () => {
+    const store = await scratchStore(testStack().databaseUrl, defaultMdmConfig(), 'mdm_hsco');
+    try {
+      const event = (fields: Record<string, unknown>) => ({
+        eventId: 1,
+        subscriptionId: 1,
+        portalId: 62515,
+        occurredAt: 1710236400000,
+        objectId: 5102,
+        changeSource: 'CRM_UI',
+        ...fields,
+      });
+      const customerOf = async (format: string, e: Record<string, unknown>) => {
+        const [document] = await mapBytes(format, Buffer.from(JSON.stringify([e])));
+        return (document!.records[0]!.value as { customer: CustomerPartyMaster }).customer;
+      };
+      const company = await customerOf(
+        'hubspot-company',
+        event({
+          subscriptionType: 'company.propertyChange',
+          propertyName: 'name',
+          propertyValue: 'Nordwind Handel GmbH',
+        }),
+      );
+      const contact = await customerOf(
+        'hubspot-contact',
+        event({
+          subscriptionType: 'contact.propertyChange',
+          propertyName: 'email',
+          propertyValue: 'jane.roe@example.com',
+        }),
+      );
+      const a = await store.upsert('hubspot', contact);
+      const b = await store.upsert('hubspot', company);
+      expect([a.sourceId, b.sourceId]).toEqual(['5102', 'company:5102']);
+      expect(b.outcome).toBe('new');
+      expect(a.goldenId).not.toBe(b.goldenId);
+      expect((await store.sourceRecord('hubspot', 'company:5102'))?.organizationName).toBe(
+        'Nordwind Handel GmbH',
+      );
+      expect((await store.sourceRecord('hubspot', '5102'))?.emails?.[0]?.address).toBe(
+        'jane.roe@example.com',
+      );
+    } finally {
+      await dropStore(store);
+    }
   });
 });
