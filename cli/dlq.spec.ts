@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { closedPort } from '../tests/ports.ts';
 import { runEai } from '../tests/run-eai.ts';
 import { runEaiInProcess } from '../tests/run-eai-in-process.ts';
-import { depthsText, entryLine, noMatchText } from './commands/dlq.ts';
+import { depthsText, entriesText, entryLine, noMatchText } from './commands/dlq.ts';
 import { timeOption } from './options.ts';
 
 describe('eai dlq ls without a topic', () => {
@@ -33,7 +33,39 @@ describe('eai dlq --since / --until', () => {
   });
 });
 
+const sinkLetter = {
+  partition: 0,
+  offset: '55',
+  timestamp: '2026-12-05T10:02:54.999Z',
+  key: 'edi:HOMEIMPROVUS:4500731001',
+  originalTopic: 'ops.sales-order',
+  originalPartition: 2,
+  originalOffset: '2',
+  owner: 'eai-sink-ops-trial/ops-wms',
+  stage: 'TASK_PUT',
+  exceptionClass: 'HttpUnavailableError',
+  message: 'ops-wms: PUT /api/orders/x answered HTTP 503',
+  attempts: 9,
+  ceId: '000000731/0001',
+  sender: null,
+  size: 1194,
+};
+
 describe('eai dlq ls of a topic', () => {
+  it('starts with a header naming each column where its values start, as eai connectors ls does', () => {
+    // Seen in the ops trial: the letters came as bare lines, a position, a time and an owner nobody had named.
+    const [header, ...rows] = entriesText([sinkLetter, { ...sinkLetter, offset: '56' }]).split('\n');
+    expect(header).toMatch(/^POSITION {2}DEAD-LETTERED +OWNER +STAGE +ERROR {2}\(FROM\)$/);
+    expect(rows).toEqual([entryLine(sinkLetter), entryLine({ ...sinkLetter, offset: '56' })]);
+    for (const [column, value] of [
+      ['DEAD-LETTERED', '2026-12-05T10:02:54.999Z'],
+      ['OWNER', '…-sink-ops-trial/ops-wms'],
+      ['STAGE', 'TASK_PUT'],
+      ['ERROR', 'HttpUnavailableError:'],
+    ] as const)
+      expect(header!.indexOf(column), column).toBe(rows[0]!.indexOf(value));
+  });
+
   it("keeps the end of a long owner, the connector's name, where owners differ", () => {
     // Seen in the ops trial: a sink of the connect group ops-trial was listed as "eai-sink-ops-trial/ops-…", which
     // every sink of that group is.

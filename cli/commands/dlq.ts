@@ -164,6 +164,22 @@ export function entryLine(e: DeadLetterEntry): string {
   ].join('  ');
 }
 
+/**
+ * `eai dlq ls <topic>`: a header naming entryLine's columns (as `eai connectors ls` has one), then a line per letter.
+ * The position is the letter's partition/offset in the dead-letter topic, `from` the record it stands for.
+ */
+export function entriesText(entries: DeadLetterEntry[]): string {
+  const header = [
+    'POSITION',
+    'DEAD-LETTERED'.padEnd(24),
+    'OWNER'.padEnd(24),
+    'STAGE'.padEnd(15),
+    'ERROR',
+    '(FROM)',
+  ].join('  ');
+  return [header, ...entries.map(entryLine)].join('\n');
+}
+
 function letterText(letter: DeadLetter): string {
   const lines = [
     `${letter.topic}/${letter.partition}/${letter.offset}  dead-lettered ${letter.timestamp}`,
@@ -329,7 +345,7 @@ export function registerDlqCommand(program: Command): void {
         printResult(!!options.json, page, () =>
           [
             ...(page.entries.length
-              ? page.entries.map(entryLine)
+              ? [entriesText(page.entries)]
               : [noMatchText(topic, options.owner, !!hub)]),
             ...(page.next ? [`more: --partition ${page.next.partition} --from ${page.next.offset}`] : []),
           ].join('\n'),
