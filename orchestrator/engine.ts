@@ -297,16 +297,19 @@ export async function startOrchestrator(
   parkedRetries.start();
 
   // At each scrape, within a deadline: a database that takes the connection and never answers held /metrics (and
-  // with it every metric) until the scraper gave up, and the hub read as down instead of as not ready.
-  setParkedSource(() =>
-    withDeadline(
-      countParked((sql, params) => pool.query(sql, params)),
-      PARKED_GAUGE_DEADLINE_MS,
-      'parked gauge: counting the parked workflows',
-    ).catch((error) => {
-      log.warn({ error: errorMessage(error) }, 'parked gauge: counting failed; it keeps its last figures');
-      return undefined;
-    }),
+  // with it every metric) until the scraper gave up, and the hub read as down instead of as not ready. Each type the
+  // engine runs is exported, 0 when none is parked.
+  setParkedSource(
+    () =>
+      withDeadline(
+        countParked((sql, params) => pool.query(sql, params)),
+        PARKED_GAUGE_DEADLINE_MS,
+        'parked gauge: counting the parked workflows',
+      ).catch((error) => {
+        log.warn({ error: errorMessage(error) }, 'parked gauge: counting failed; it keeps its last figures');
+        return undefined;
+      }),
+    definitions.types(),
   );
 
   let stopped = false;

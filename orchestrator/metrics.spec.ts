@@ -21,4 +21,35 @@ describe('the parked workflows gauge', () => {
     setParkedSource(undefined);
     expect(await parkedLines()).toEqual([]);
   });
+
+  it('exports 0 for each type the engine runs with none parked, not nothing (a dashboard\'s "no data")', async () => {
+    // Seen in the ops trial: with nothing parked the gauge had no series at all, so the dashboard's parked panel said
+    // "no data" and a query for 0 found nothing.
+    const types = ['complaint-return', 'order-to-delivery'];
+    setParkedSource(async () => [], types);
+    expect(await parkedLines()).toEqual([
+      'eai_workflows_parked{type="complaint-return"} 0',
+      'eai_workflows_parked{type="order-to-delivery"} 0',
+    ]);
+    // A type parked, one no longer defined too: counted; the others stay 0.
+    setParkedSource(
+      async () => [
+        { type: 'order-to-delivery', parked: 3 },
+        { type: 'retired', parked: 1 },
+      ],
+      types,
+    );
+    expect(await parkedLines()).toEqual([
+      'eai_workflows_parked{type="complaint-return"} 0',
+      'eai_workflows_parked{type="order-to-delivery"} 3',
+      'eai_workflows_parked{type="retired"} 1',
+    ]);
+  });
+
+  it('exports no 0 before it has counted once (the database not answering is not "none parked")', async () => {
+    setParkedSource(undefined);
+    expect(await parkedLines()).toEqual([]);
+    setParkedSource(async () => undefined, ['order-to-delivery']);
+    expect(await parkedLines()).toEqual([]);
+  });
 });

@@ -1,13 +1,25 @@
 import { counter, gauge, histogram } from '../lib/metrics.ts';
 
+/** The parked instances by type, as the database counts them (a type with none is absent). */
+type ParkedFigures = Array<{ type: string; parked: number }>;
+
 /**
  * Where the parked gauge reads its figures: set by a running engine, unset when it stops. Undefined figures: not known
  * now (the database did not answer in time); the gauge keeps what it last read.
  */
-let parkedSource: (() => Promise<Array<{ type: string; parked: number }> | undefined>) | undefined;
+let parkedSource: (() => Promise<ParkedFigures | undefined>) | undefined;
+/** The workflow types the running engine has definitions of: each one's series is 0 when none of it is parked. */
+let parkedTypes: readonly string[] = [];
 
-export function setParkedSource(source: typeof parkedSource): void {
+/**
+ * Sets (or, undefined, unsets) where the parked gauge reads its figures, and the `types` the engine runs: a counted
+ * scrape exports each of them, 0 when none is parked, as Prometheus practice has it for the label sets that are known,
+ * so a dashboard shows 0 rather than "no data" and `absent()` tells a hub that counts none from one that does not
+ * count. A type parked in the database but no longer defined is exported as counted.
+ */
+export function setParkedSource(source: typeof parkedSource, types: readonly string[] = []): void {
   parkedSource = source;
+  parkedTypes = source ? types : [];
 }
 
 /** The orchestrator's metrics; incremented inside steps only, so a replayed workflow does not count twice. */
@@ -35,12 +47,13 @@ export const orchestratorMetrics = {
   }),
   parkedNow: gauge({
     name: 'eai_workflows_parked',
-    help: 'Instances parked now (a compensation that failed, or a step whose system stayed unavailable; waiting for an automatic or an operator retry), by type; read from the orchestrator database at each scrape.',
+    help: 'Instances parked now (a compensation that failed, or a step whose system stayed unavailable; waiting for an automatic or an operator retry), by type; read from the orchestrator database at each scrape, 0 for each type the orchestrator runs with none parked.',
     labelNames: ['type'] as const,
     async collect() {
       const figures = parkedSource ? await parkedSource() : [];
       if (figures === undefined) return;
       this.reset();
+      for (const type of parkedTypes) this.set({ type }, 0);
       for (const { type, parked } of figures) this.set({ type }, parked);
     },
   }),
