@@ -82,3 +82,25 @@ describe("the docs' code examples", () => {
     }
   });
 });
+
+/** Ops trial: a newcomer opening examples/demo/ found only deploy/, whose README is about running it by hand. */
+describe("the demo folder's README", () => {
+  const demo = 'examples/demo/README.md';
+  it('is there, says how to start the demo, what to look at and how to make a fault, and links the deploy README', () => {
+    expect(existsSync(`${root}${demo}`), `${demo} is missing`).toBe(true);
+    const text = readFileSync(`${root}${demo}`, 'utf8');
+    expect(text).toMatch(/^## Start it$/m);
+    expect(text).toMatch(/^## What to look at$/m);
+    expect(text).toMatch(/^## Make a fault happen$/m);
+    expect(text).toContain('npx eai demo');
+    expect(text).toContain('/sim/faults');
+    expect(text).toContain('](deploy/README.md)');
+  });
+
+  it('links only files that exist', () => {
+    const text = readFileSync(`${root}${demo}`, 'utf8');
+    const links = [...text.matchAll(/\]\(([^)#]+)\)/g)].map((m) => m[1]!).filter((l) => !/^\w+:/.test(l));
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((link) => !existsSync(`${root}examples/demo/${link}`))).toEqual([]);
+  });
+});
