@@ -131,6 +131,75 @@ const VALUE_CLOSE = '\u2069';
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
 /**
+ * The message a system's JSON answer body carries in its own words, or undefined when it has none: Odoo JSON-RPC's
+ * `error.data.message` (else `error.message`, after its exception's `error.data.name`), Odoo JSON-2's `name` and
+ * `message`, Salesforce's `[0].message` (after its `errorCode`), HubSpot's and most APIs' `message` (or `error`, a
+ * string). A body cut short (`… [n more bytes]`) is no JSON any more: then its first `"message"` is taken.
+ */
+export function answerMessage(body: string): string | undefined {
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+  const named = (name: unknown, message: string | undefined) =>
+    message && text(name) ? `${text(name)}: ${message}` : message;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    const quoted = /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(body)?.[1];
+    if (quoted === undefined) return undefined;
+    try {
+      return text(JSON.parse(`"${quoted}"`));
+    } catch {
+      return text(quoted);
+    }
+  }
+  const first = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!first || typeof first !== 'object') return undefined;
+  const o = first as Record<string, unknown>;
+  const rpc = o.error && typeof o.error === 'object' ? (o.error as Record<string, unknown>) : undefined;
+  if (rpc) {
+    const data = rpc.data && typeof rpc.data === 'object' ? (rpc.data as Record<string, unknown>) : {};
+    return named(data.name, text(data.message) ?? text(rpc.message));
+  }
+  return named(o.errorCode ?? o.name, text(o.message) ?? text(o.error));
+}
+
+/** What an error message may quote of a credential (`Bearer …`, `password=…`, `"apiKey": "…"`), as `[redacted]`. */
+export function withoutCredentials(message: string): string {
+  return message
+    .replace(/\b(Bearer|Basic)\s+[\w.~+/=-]+/gi, '$1 [redacted]')
+    .replace(
+      /(\b(?:password|passwd|secret|client_secret|token|access_token|refresh_token|api_?key|apikey)\b["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi,
+      '$1[redacted]',
+    );
+}
+
+/**
+ * An error as a status field may hold it (a connector's `lastError` in sync health): the error's first line, the
+ * system's answer body it quotes (`…: {…}`, `…: [`, `…: <html>`) replaced by the system's own message
+ * (answerMessage; none: left out) without what that quotes, credentials it quotes redacted and at most `maxChars` characters. The whole
+ * answer stays in the logs and the dead letter.
+ */
+export function errorSummary(message: string, maxChars = ERROR_SUMMARY_CHARS): string {
+  // An answer body its maker marked as a document value (`quotedText`) too.
+  const body = message.search(/: ?\u2068?[[{<]/);
+  let summary = message;
+  if (body >= 0) {
+    // The system's words, without what they quote: no one marked the values in them (`quotedValue`), and a target
+    // quotes the record it refused (`invalid email "jane@…"`).
+    const own = answerMessage(withoutValueMarks(message.slice(body).replace(/^: ?/, '')))?.replace(
+      /"(?:[^"\\]|\\.)*(?:"|$)/g,
+      '"…"',
+    );
+    summary = own ? `${message.slice(0, body)}: ${own}` : message.slice(0, body);
+  }
+  const line = withoutCredentials(summary.split('\n')[0]!.trim());
+  return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
+}
+
+/** How long an error summary is at most (errorSummary): a line an operator reads, not a page. */
+export const ERROR_SUMMARY_CHARS = 300;
+
+/**
  * A document's value (a customer's name, email, phone or address, a person's id, an amount, a code as sent) as an
  * error message quotes it: its JSON (a text in quotes, a number as it is), cut after `maxChars` characters, between
  * Unicode's isolate marks (U+2068 … U+2069: invisible, and as Unicode advises around inserted text, so that a

@@ -203,6 +203,11 @@ describe('sync health', () => {
       ),
     );
     expect(h.reasons).toEqual(hubspot.reasons);
+    // Its lastError is a line with HubSpot's own message, not the answer body (ops trial: Odoo's traceback there).
+    const lastError = hubspot.outbound.sinks[0]!.lastError!;
+    expect(lastError).toMatch(/503/);
+    expect(lastError).not.toMatch(/[{[<\n]|correlationId/);
+    expect(lastError.length).toBeLessThanOrEqual(300);
     expect(await metric(/^eai_sync_status\{system="hubspot"\} /)).toBe('eai_sync_status{system="hubspot"} 1');
     expect(await metric(/^eai_sync_failed_pushes\{system="hubspot"\} /)).toBe(
       'eai_sync_failed_pushes{system="hubspot"} 1',

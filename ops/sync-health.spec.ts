@@ -124,11 +124,13 @@ describe('sync health rules for a sink', () => {
     ]);
   });
 
-  it("leaves the system's answer body out of the reason (an Odoo 503: JSON with a traceback)", () => {
+  it("leaves the system's answer body out of the reason (an Odoo 503: JSON with a traceback), keeping its message", () => {
     const odoo =
       'odoo-out: POST /jsonrpc object.execute_kw answered HTTP 503: {"jsonrpc":"2.0","id":null,"error":{"code":200,' +
       '"message":"Odoo Server Error","data":{"debug":"Traceback (most recent call last):\\n  File ..."}}}';
-    expect(shortError('odoo-out', odoo)).toBe('POST /jsonrpc object.execute_kw answered HTTP 503');
+    expect(shortError('odoo-out', odoo)).toBe(
+      'POST /jsonrpc object.execute_kw answered HTTP 503: Odoo Server Error',
+    );
     expect(shortError('sf-out', 'HTTP 503 from the target')).toBe('HTTP 503 from the target');
     expect(shortError('sf-out', 'x'.repeat(300))).toHaveLength(200);
     // Sync health is a viewer's: a refused value (an email, a phone) its maker quoted is not quoted back; the

@@ -41,7 +41,7 @@ import {
   pendingRestart,
   systemOfConnector,
 } from '../connectors/index.ts';
-import { errorMessage, withoutAnswerBody, withoutDocumentValues } from '../lib/errors.ts';
+import { errorMessage, errorSummary, withoutDocumentValues } from '../lib/errors.ts';
 import { gauge } from '../lib/metrics.ts';
 import { withDeadline } from '../lib/retry.ts';
 import {
@@ -391,13 +391,25 @@ function runReasons(
 }
 
 /**
- * A sink's error as a reason can hold it: without the connector's name in front (the reason names it), without
- * the system's answer body (an Odoo 503 is a page of JSON with a Python traceback) and without the document values
- * its maker quoted (`quotedValue`: a refused email or phone; sync health is a viewer's), at most 200 characters.
+ * A sink's error as a reason can hold it: without the connector's name in front (the reason names it), the system's
+ * answer body (an Odoo 503 is a page of JSON with a Python traceback) replaced by the system's own message in it,
+ * without the document values its maker quoted (`quotedValue`: a refused email or phone; sync health is a viewer's), at most 200 characters.
  */
 export function shortError(connector: string, error: string): string {
   const own = error.startsWith(`${connector}: `) ? error.slice(connector.length + 2) : error;
-  return withoutDocumentValues(withoutAnswerBody(own, 200));
+  return withoutDocumentValues(errorSummary(own, 200));
+}
+
+/**
+ * A connector's error as sync health's `lastError` (and a sink's `retrying.error`) shows it: the first line, the
+ * system's own message instead of the answer body it quotes, credentials redacted, at most ERROR_SUMMARY_CHARS
+ * (errorSummary), without the document values its maker quoted (sync health is a viewer's, as the reasons are); the whole answer is in
+ * the hub's log and the dead letter, and an operator's `eai connectors status --json`.
+ */
+export function healthError(error: string): string;
+export function healthError(error: string | null): string | null;
+export function healthError(error: string | null): string | null {
+  return error === null ? null : withoutDocumentValues(errorSummary(error));
 }
 
 /** What a sink says about its system, each with the status it calls for. */
@@ -466,7 +478,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
           lastReadAt: status.metrics.lastSuccessAt,
           read: status.metrics.recordsOut,
           failed: status.metrics.recordsFailed,
-          lastError: status.metrics.lastError,
+          lastError: healthError(status.metrics.lastError),
           waiting: status.waiting ?? null,
           autoRestart: status.autoRestart ?? null,
         },
@@ -484,8 +496,11 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       failed: status.metrics.recordsFailed,
       backlogRecords: status.metrics.lagRecords,
       backlogSeconds: status.metrics.lagSeconds,
-      lastError: status.metrics.lastError,
-      retrying: status.metrics.retrying,
+      lastError: healthError(status.metrics.lastError),
+      retrying: status.metrics.retrying && {
+        ...status.metrics.retrying,
+        error: healthError(status.metrics.retrying.error),
+      },
       waiting: status.waiting ?? null,
       autoRestart: status.autoRestart ?? null,
     });

@@ -30,7 +30,12 @@ const sinkSchema = connectorSchema.extend({
   sent: z.number().int().describe('Records applied since its task started.'),
   backlogRecords: z.number().int().nullable(),
   backlogSeconds: z.number().nullable(),
-  lastError: z.string().nullable().describe('Why the last record failed; null once one succeeds again.'),
+  lastError: z
+    .string()
+    .nullable()
+    .describe(
+      "Why the last record failed; null once one succeeds again. Its first line, the system's own message in place of the answer body it quoted (Odoo's error.data.message, Salesforce's [0].message, HubSpot's message), credentials and quoted values left out, at most 300 characters: the whole answer is in the hub's log.",
+    ),
   retrying: z
     .object({ since: z.string(), attempts: z.number().int(), error: z.string() })
     .nullable()
@@ -41,7 +46,12 @@ const sinkSchema = connectorSchema.extend({
 const sourceSchema = connectorSchema.extend({
   lastReadAt: z.string().nullable().describe('When it last published records (ISO 8601).'),
   read: z.number().int().describe('Records published since its task started.'),
-  lastError: z.string().nullable().describe('Its last failure: why it failed when FAILED.'),
+  lastError: z
+    .string()
+    .nullable()
+    .describe(
+      "Its last failure: why it failed when FAILED. Its first line, the system's own message in place of the answer body it quoted (Odoo's error.data.message, Salesforce's [0].message, HubSpot's message), credentials and quoted values left out, at most 300 characters: the whole answer is in the hub's log.",
+    ),
 });
 const systemSchema = z.object({
   system: z.string(),
