@@ -626,16 +626,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   let perSystemLetters: Map<string, SystemDeadLetters> | null = null;
   if (letters.status === 'fulfilled') {
     const group = deps.runtime.group ?? DEFAULT_CONNECT_GROUP;
-    const owners = sinkOwners(sinks, group);
-    perSystemLetters = new Map();
-    for (const letter of letters.value) {
-      const mine = systemOfLetter(letter, owners, deps.matcherGroup, group);
-      if (!mine) continue;
-      const counts = perSystemLetters.get(mine.system) ?? { inbound: 0, outbound: 0, redriven: 0 };
-      if (letter.redriven) counts.redriven += 1;
-      else counts[mine.direction] += 1;
-      perSystemLetters.set(mine.system, counts);
-    }
+    perSystemLetters = lettersBySystem(letters.value, sinkOwners(sinks, group), deps.matcherGroup, group);
   } else if (depths.status === 'fulfilled') {
     // Unknown, not judged (dead letters never are): a first read of a long topic may outlast the deadline, and
     // goes on meanwhile for the next call. Kafka away is said by the queries above.
@@ -712,6 +703,28 @@ export function sinkOwners(sinks: Map<string, SinkHealth[]>, group: string): Map
     for (const sink of list)
       for (const owner of deadLetterOwners(sink.connector, group)) owners.set(owner, system);
   return owners;
+}
+
+/**
+ * Each system's own dead letters among `letters` (`systemOfLetter`): those not redriven by the way they failed,
+ * those redriven since apart; a system none of the letters is of is absent.
+ */
+export function lettersBySystem(
+  letters: readonly LetterTag[],
+  owners: Map<string, string>,
+  matcherGroup: string,
+  group: string,
+): Map<string, SystemDeadLetters> {
+  const perSystem = new Map<string, SystemDeadLetters>();
+  for (const letter of letters) {
+    const mine = systemOfLetter(letter, owners, matcherGroup, group);
+    if (!mine) continue;
+    const counts = perSystem.get(mine.system) ?? { inbound: 0, outbound: 0, redriven: 0 };
+    if (letter.redriven) counts.redriven += 1;
+    else counts[mine.direction] += 1;
+    perSystem.set(mine.system, counts);
+  }
+  return perSystem;
 }
 
 /**
