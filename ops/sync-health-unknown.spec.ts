@@ -1,119 +1,97 @@
-import { createServer } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Transport } from '../bus/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { LetterTag } from '../bus/index.ts';
 import { syncStatusText } from '../cli/commands/sync.ts';
-import type { ConnectorRuntime } from '../connectors/index.ts';
-import { type CustomerMatcher, defaultMdmConfig, MasterDataStore } from '../masterdata/index.ts';
+import { DeadlineError } from '../lib/retry.ts';
 import {
+  judgeSyncHealth,
   KAFKA_QUERY_TIMEOUT_MS,
   MASTER_DATA_FIELDS,
+  type MasterDataReading,
   type SyncHealth,
-  type SyncHealthDeps,
-  syncHealth,
+  type SyncHealthReadings,
 } from './sync-health.ts';
 
 /**
  * Sync health with inputs it cannot read: what it does not know is null with the reason in `unknown`, never 0, [] or
  * "never reconciled", and no status is ok on it. The faults trial: with Kafka down it said `deadLetters: []` while
- * dlq.sink held 5; with PostgreSQL down each system said `inbound.records: 0` and `drift: null`.
+ * dlq.sink held 5; with PostgreSQL down each system said `inbound.records: 0` and `drift: null`. The rules, on what
+ * was read (a value, or why not); on a broker and a database that do not answer, in sync-health-unknown.int.spec.ts.
  */
 
-/** A Kafka admin that answers: no backlog, `dlq.sink` holding 5; or, `depthsDown`, answering the backlog alone. */
-function kafka(options: { down?: boolean; depthsDown?: boolean } = {}): Transport {
-  return {
-    admin: () => ({
-      connect: () => (options.down ? new Promise<void>(() => undefined) : Promise.resolve()),
-      disconnect: async () => undefined,
-      topicOffsets: async (topic: string) => [
-        { partition: 0, low: '0', high: topic === 'dlq.sink' ? '5' : '0', offset: '0' },
-      ],
-      groupOffsets: async () => [],
-      listTopics: () =>
-        options.depthsDown ? new Promise<string[]>(() => undefined) : Promise.resolve(['dlq.sink']),
-    }),
-    // dlq.sink's five letters: another connector's, no system's of these.
-    readRanges: async (o: { eachRecord: (r: unknown) => Promise<unknown> }) => {
-      for (let offset = 0; offset < 5; offset++)
-        await o.eachRecord({
-          topic: 'dlq.sink',
-          partition: 0,
-          offset: String(offset),
-          key: null,
-          value: null,
-          headers: { '__connect.errors.connector.name': Buffer.from('eai-sink-elsewhere') },
-        });
-    },
-  } as unknown as Transport;
-}
+const answered = <T>(value: T): PromiseFulfilledResult<T> => ({ status: 'fulfilled', value });
+const refused = (reason: Error): PromiseRejectedResult => ({ status: 'rejected', reason });
+/** What withDeadline rejects with when the query had no answer in time. */
+const noAnswer = (what: string) =>
+  refused(new DeadlineError(`${what}: no answer within ${KAFKA_QUERY_TIMEOUT_MS} ms`));
 
-/** A master data store on a port nothing listens on: a real pg pool, refused as when PostgreSQL is stopped. */
-async function storeWithoutDatabase(): Promise<MasterDataStore> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return new MasterDataStore({
-    databaseUrl: `postgres://eai@127.0.0.1:${port}/eai`,
-    schema: 'mdm_unknown',
-    config: defaultMdmConfig(),
-    onPoolError: () => undefined,
-  });
-}
+/** Kafka answering: no backlog, dlq.sink holding 5, each another connector's letter (no system's of these). */
+const kafkaUp = {
+  backlog: answered(new Map<number, number>()),
+  depths: answered([
+    { topic: 'dlq.mapping', depth: 0 },
+    { topic: 'dlq.orchestrator', depth: 0 },
+    { topic: 'dlq.sink', depth: 5 },
+  ]),
+  letters: answered(
+    Array.from(
+      { length: 5 },
+      (_, i): LetterTag => ({
+        topic: 'dlq.sink',
+        owner: 'eai-sink-elsewhere',
+        key: `k${i}`,
+        originalTopic: null,
+        redriven: false,
+        system: null,
+        schema: null,
+      }),
+    ),
+  ),
+};
+/** Kafka not answering any of the queries within their deadline. */
+const kafkaDown = {
+  backlog: noAnswer('the backlog query'),
+  depths: noAnswer('the dead-letter depths'),
+  letters: noAnswer('the dead letters'),
+};
 
-/** A store that answers: hubspot holds 7 records, reconciled with nothing apart, no request to re-read open. */
-const answeringStore = {
-  schema: 'mdm',
-  pool: {
-    query: async (sql: string) => ({
-      rows: sql.includes('resync_request') ? [] : [{ system: 'hubspot', records: '7', last_at: null }],
-    }),
-  },
-  stats: async () => ({ review: 0, golden: 7 }),
-  lastReconciles: async () => [
+/** The master data answering: hubspot holds 7 records, reconciled with nothing apart, no request to re-read open. */
+const masterDataUp = answered<MasterDataReading>({
+  rows: [{ system: 'hubspot', records: '7', last_at: null }],
+  runs: [
     { system: 'hubspot', finishedAt: '2026-12-02T07:00:00.000Z', records: 7, counts: {}, repaired: null },
   ],
-} as unknown as MasterDataStore;
+  stats: { review: 0, golden: 7 },
+  requests: new Map(),
+});
+/** PostgreSQL stopped: the pool's connection refused, as pg says it. */
+const masterDataDown = refused(
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+);
 
-function deps(transport: Transport, store: MasterDataStore): SyncHealthDeps {
+function readings(
+  kafka: Pick<SyncHealthReadings, 'backlog' | 'depths' | 'letters'>,
+  masterData: SyncHealthReadings['masterData'],
+): SyncHealthReadings {
   return {
-    runtime: {
-      names: () => [],
-      status: async () => undefined,
-      sourceOutput: () => undefined,
-      sinkInput: () => undefined,
-    } as unknown as ConnectorRuntime,
-    transport,
-    store,
+    connectors: [],
+    ...kafka,
+    masterData,
     matcher: {
       // Salesforce sent a change since the start: the system is known without the master data.
       received: new Map([['salesforce', { events: 1, lastAt: '2026-12-02T08:00:00.000Z' }]]),
       handledRecordTimes: new Map(),
       startedAt: Date.now(),
-    } as unknown as CustomerMatcher,
+    },
+    writebacks: {},
+    group: 'eai-connect',
     matcherGroup: 'eai-mdm',
     customerTopic: 'canonical.customer',
   };
 }
 
-async function healthWithin(d: SyncHealthDeps): Promise<SyncHealth> {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-  let answered: SyncHealth | undefined;
-  void syncHealth(d).then((health) => {
-    answered = health;
-  });
-  await vi.advanceTimersByTimeAsync(KAFKA_QUERY_TIMEOUT_MS + 100);
-  vi.useRealTimers();
-  if (!answered) throw new Error('sync health did not answer within its deadline');
-  return answered;
-}
-
-afterEach(() => {
-  vi.useRealTimers();
-});
-
 describe('sync health with every input read', () => {
   it('is ok with nothing unknown, dead letters counted', async () => {
-    const health = await syncHealth(deps(kafka(), answeringStore));
+    const health = judgeSyncHealth(readings(kafkaUp, masterDataUp));
     expect(health.status).toBe('ok');
     expect(health.unknown).toEqual([]);
     expect(health.deadLetters).toContainEqual({ topic: 'dlq.sink', depth: 5 });
@@ -127,8 +105,8 @@ describe('sync health with every input read', () => {
   });
 
   it("shows per system the relay's write-backs of edits that lost survivorship, not judged", async () => {
-    const relay = { counts: { golden: 0, commands: {}, refused: 0, writebacks: { hubspot: 2 } } };
-    const health = await syncHealth({ ...deps(kafka(), answeringStore), sync: relay });
+    const relay = { hubspot: 2 };
+    const health = judgeSyncHealth({ ...readings(kafkaUp, masterDataUp), writebacks: relay });
     expect(health.systems.find((s) => s.system === 'hubspot')?.outbound.writtenBack).toBe(2);
     expect(health.systems.find((s) => s.system === 'salesforce')?.outbound.writtenBack).toBe(0);
     expect(health.status).toBe('ok');
@@ -137,7 +115,7 @@ describe('sync health with every input read', () => {
 
 describe('sync health while Kafka does not answer', () => {
   it('has no dead letters to show, not none: null, the reason in unknown, failing', async () => {
-    const health = await healthWithin(deps(kafka({ down: true }), answeringStore));
+    const health = judgeSyncHealth(readings(kafkaDown, masterDataUp));
     expect(health.status).toBe('failing');
     expect(health.deadLetters).toBeNull();
     expect(health.matcher).toMatchObject({ backlogRecords: null, backlogSeconds: null, goldenRecords: 7 });
@@ -164,7 +142,9 @@ describe('sync health while Kafka does not answer', () => {
   });
 
   it('is not ok when only the dead-letter depths go unanswered', async () => {
-    const health = await healthWithin(deps(kafka({ depthsDown: true }), answeringStore));
+    const health = judgeSyncHealth(
+      readings({ ...kafkaUp, depths: kafkaDown.depths, letters: kafkaDown.letters }, masterDataUp),
+    );
     expect(health.matcher.backlogRecords).toBe(0);
     expect(health.deadLetters).toBeNull();
     expect(health.status).toBe('failing');
@@ -178,9 +158,8 @@ describe('sync health while Kafka does not answer', () => {
 
 describe('sync health while PostgreSQL does not answer', () => {
   it("says each system's records and drift are unknown, not 0 and never reconciled, and fails each system", async () => {
-    const store = await storeWithoutDatabase();
-    try {
-      const health = await syncHealth(deps(kafka(), store));
+    {
+      const health = judgeSyncHealth(readings(kafkaUp, masterDataDown));
       expect(health.status).toBe('failing');
       expect(health.unknown).toEqual([
         {
@@ -209,32 +188,24 @@ describe('sync health while PostgreSQL does not answer', () => {
           resyncRequested: null,
         }),
       ]);
-    } finally {
-      await store.pool.end();
     }
   });
 });
 
 describe('eai sync status on what the hub could not read', () => {
   it('prints unknown and why, instead of none or a crash on null', async () => {
-    const store = await storeWithoutDatabase();
-    let pgDown: SyncHealth;
-    try {
-      pgDown = await syncHealth(deps(kafka(), store));
-    } finally {
-      await store.pool.end();
-    }
+    const pgDown: SyncHealth = judgeSyncHealth(readings(kafkaUp, masterDataDown));
     const text = syncStatusText(pgDown);
     expect(text).toMatch(/steward queue unknown \(the master data database did not answer \(.*ECONNREFUSED/);
     expect(text).toMatch(/^salesforce +failing .* unknown +unknown$/m);
     expect(text).toMatch(/^records and drift: unknown \(the master data database did not answer/m);
 
-    const kafkaDown = syncStatusText(await healthWithin(deps(kafka({ down: true }), answeringStore)));
-    expect(kafkaDown).toMatch(
+    const kafkaDownText = syncStatusText(judgeSyncHealth(readings(kafkaDown, masterDataUp)));
+    expect(kafkaDownText).toMatch(
       /matcher backlog unknown \(Kafka did not answer the backlog query .*dead letters: unknown \(Kafka did not answer the dead-letter depths query/,
     );
     // Read: the numbers, and nothing said unknown.
-    const ok = syncStatusText(await syncHealth(deps(kafka(), answeringStore)));
+    const ok = syncStatusText(judgeSyncHealth(readings(kafkaUp, masterDataUp)));
     expect(ok).toMatch(/dead letters: dlq\.mapping 0, .*dlq\.sink 5$/m);
     expect(ok).not.toMatch(/unknown/);
   });

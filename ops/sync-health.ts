@@ -454,20 +454,120 @@ export const KAFKA_QUERY_TIMEOUT_MS = 5_000;
 /** How long sync health waits for the master data's database before it says it did not answer. */
 export const MASTER_DATA_QUERY_TIMEOUT_MS = 5_000;
 
+/** What the master data database gave sync health. */
+export interface MasterDataReading {
+  /** Per system: its source records and when the last one was received. */
+  rows: Array<{ system: string; records: string | number; last_at: Date | null }>;
+  runs: Awaited<ReturnType<MasterDataStore['lastReconciles']>>;
+  stats: { review: number; golden: number };
+  requests: Map<string, ResyncRequested>;
+}
+
+/**
+ * What sync health read, each as it came: a value, or why it could not be read (a rejection, as
+ * Promise.allSettled gives it). Plain values: `judgeSyncHealth` decides on them alone.
+ */
+export interface SyncHealthReadings {
+  /** Each connector with its status, and whether it is a customer sink or source (isCustomerSink, isCustomerSource). */
+  connectors: Array<{
+    name: string;
+    status: ConnectorStatus | undefined;
+    customerSink: boolean;
+    customerSource: boolean;
+  }>;
+  masterData: PromiseSettledResult<MasterDataReading>;
+  /** The matcher's records behind per partition on its topic. */
+  backlog: PromiseSettledResult<Map<number, number>>;
+  depths: PromiseSettledResult<Array<{ topic: string; depth: number }>>;
+  letters: PromiseSettledResult<LetterTag[]>;
+  matcher: Pick<CustomerMatcher, 'received' | 'handledRecordTimes' | 'startedAt'>;
+  /** The golden sync relay's write-backs per system (none without a relay). */
+  writebacks: Record<string, number>;
+  /** The connect group the connectors sign their letters with. */
+  group: string;
+  matcherGroup: string;
+  customerTopic: string;
+  thresholds?: Partial<SyncHealthThresholds>;
+}
+
 /** Evaluates sync health once and sets the gauges. */
 export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
-  const t = { ...defaultSyncHealthThresholds, ...deps.thresholds };
+  // Side by side: each may wait out its lag query's deadline while Kafka is down.
+  const names = deps.runtime.names().sort();
+  const statuses = await Promise.all(names.map((name) => deps.runtime.status(name)));
+  const connectors = names.map((name, i) => ({
+    name,
+    status: statuses[i],
+    customerSink: statuses[i]?.kind === 'sink' && isCustomerSink(deps, name),
+    customerSource: statuses[i]?.kind === 'source' && isCustomerSource(deps, name),
+  }));
+  const tally = deps.deadLetterTally ?? new DeadLetterTally(deps.transport);
+  const [masterData, backlog, depths, letters] = await Promise.allSettled([
+    // At most MASTER_DATA_QUERY_TIMEOUT_MS: a PostgreSQL host that stops answering (a network partition drops
+    // packets; nothing refuses the connection) would otherwise hold sync health, there to say so, for good.
+    withDeadline(
+      (async (): Promise<MasterDataReading> => {
+        const [rows, runs, stats, requests] = await Promise.all([
+          deps.store.pool
+            .query<{ system: string; records: string; last_at: Date | null }>(
+              `select system, count(*) as records, max(received_at) as last_at from ${quoteSchema(deps.store.schema)}.source_record group by system`,
+            )
+            .then((r) => r.rows),
+          deps.store.lastReconciles(),
+          deps.store.stats(),
+          openResyncRequests(deps.store.pool, deps.store.schema),
+        ]);
+        return { rows, runs, stats, requests };
+      })(),
+      MASTER_DATA_QUERY_TIMEOUT_MS,
+      'the master data database',
+    ),
+    // At most KAFKA_QUERY_TIMEOUT_MS: kafkajs gives up on a broker that is down after about two minutes, and sync
+    // health, there to say so, said nothing meanwhile.
+    withDeadline(
+      (async () => {
+        const admin = deps.transport.admin();
+        await admin.connect();
+        return groupBacklog(admin, deps.matcherGroup, deps.customerTopic).finally(() => admin.disconnect());
+      })(),
+      KAFKA_QUERY_TIMEOUT_MS,
+      'the backlog query',
+    ),
+    withDeadline(
+      deadLetterDepths(deps.transport, Object.values(DLQ_TOPICS)),
+      KAFKA_QUERY_TIMEOUT_MS,
+      'the dead-letter depths',
+    ),
+    withDeadline(tally.letters(Object.values(DLQ_TOPICS)), KAFKA_QUERY_TIMEOUT_MS, 'the dead letters'),
+  ]);
+  const health = judgeSyncHealth({
+    connectors,
+    masterData,
+    backlog,
+    depths,
+    letters,
+    matcher: deps.matcher,
+    writebacks: deps.sync?.counts.writebacks ?? {},
+    group: deps.runtime.group ?? DEFAULT_CONNECT_GROUP,
+    matcherGroup: deps.matcherGroup,
+    customerTopic: deps.customerTopic,
+    thresholds: deps.thresholds,
+  });
+  setGauges(health);
+  return health;
+}
+
+/** Sync health from what was read (`SyncHealthReadings`): the rules above, on plain values. */
+export function judgeSyncHealth(read: SyncHealthReadings, now = new Date()): SyncHealth {
+  const t = { ...defaultSyncHealthThresholds, ...read.thresholds };
   const hubReasons: Array<[SyncStatus, string]> = [];
 
   // Sinks and customer sources, by system.
   const sinks = new Map<string, SinkHealth[]>();
   const sources = new Map<string, SourceHealth[]>();
-  // Side by side: each may wait out its lag query's deadline while Kafka is down.
-  const connectors = deps.runtime.names().sort();
-  const statuses = await Promise.all(connectors.map((name) => deps.runtime.status(name)));
-  for (const [i, name] of connectors.entries()) {
-    const status: ConnectorStatus | undefined = statuses[i];
-    if (status?.kind === 'source' && isCustomerSource(deps, name)) {
+  const statuses = read.connectors.map((c) => c.status);
+  for (const { name, status, customerSink, customerSource } of read.connectors) {
+    if (status?.kind === 'source' && customerSource) {
       const system = systemOfConnector(status.type, name);
       sources.set(system, [
         ...(sources.get(system) ?? []),
@@ -484,7 +584,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         },
       ]);
     }
-    if (status?.kind !== 'sink' || !isCustomerSink(deps, name)) continue;
+    if (status?.kind !== 'sink' || !customerSink) continue;
     const system = systemOfConnector(status.type, name);
     const list = sinks.get(system) ?? [];
     list.push({
@@ -516,23 +616,8 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   const unknown: UnknownFields[] = [];
   // Why the master data could not be read: each system's records and drift are unknown, not 0 and never reconciled.
   let masterDataUnknown: string | null = null;
-  try {
-    // At most MASTER_DATA_QUERY_TIMEOUT_MS: a PostgreSQL host that stops answering (a network partition drops
-    // packets; nothing refuses the connection) would otherwise hold sync health, there to say so, for good.
-    const [rows, runs, stats, requests] = await withDeadline(
-      Promise.all([
-        deps.store.pool
-          .query<{ system: string; records: string; last_at: Date | null }>(
-            `select system, count(*) as records, max(received_at) as last_at from ${quoteSchema(deps.store.schema)}.source_record group by system`,
-          )
-          .then((r) => r.rows),
-        deps.store.lastReconciles(),
-        deps.store.stats(),
-        openResyncRequests(deps.store.pool, deps.store.schema),
-      ]),
-      MASTER_DATA_QUERY_TIMEOUT_MS,
-      'the master data database',
-    );
+  if (read.masterData.status === 'fulfilled') {
+    const { rows, runs, stats, requests } = read.masterData.value;
     perSystem = new Map(
       rows.map((r) => [r.system, { records: Number(r.records), lastAt: r.last_at?.toISOString() ?? null }]),
     );
@@ -556,8 +641,8 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
     goldenRecords = stats.golden;
     if (stewardQueue > t.stewardQueue)
       hubReasons.push(['degraded', `${count(stewardQueue)} pairs of customer records wait for a steward`]);
-  } catch (error) {
-    masterDataUnknown = `the master data database did not answer (${errorMessage(error)})`;
+  } else {
+    masterDataUnknown = `the master data database did not answer (${errorMessage(read.masterData.reason)})`;
     hubReasons.push(['failing', masterDataUnknown]);
     unknown.push({ fields: MASTER_DATA_FIELDS, reason: masterDataUnknown });
   }
@@ -566,26 +651,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   let matcherBacklog: number | null = null;
   let matcherSeconds: number | null = null;
   let deadLetters: SyncHealth['deadLetters'] = null;
-  const tally = deps.deadLetterTally ?? new DeadLetterTally(deps.transport);
-  const [backlog, depths, letters] = await Promise.allSettled([
-    // At most KAFKA_QUERY_TIMEOUT_MS: kafkajs gives up on a broker that is down after about two minutes, and sync
-    // health, there to say so, said nothing meanwhile.
-    withDeadline(
-      (async () => {
-        const admin = deps.transport.admin();
-        await admin.connect();
-        return groupBacklog(admin, deps.matcherGroup, deps.customerTopic).finally(() => admin.disconnect());
-      })(),
-      KAFKA_QUERY_TIMEOUT_MS,
-      'the backlog query',
-    ),
-    withDeadline(
-      deadLetterDepths(deps.transport, Object.values(DLQ_TOPICS)),
-      KAFKA_QUERY_TIMEOUT_MS,
-      'the dead-letter depths',
-    ),
-    withDeadline(tally.letters(Object.values(DLQ_TOPICS)), KAFKA_QUERY_TIMEOUT_MS, 'the dead letters'),
-  ]);
+  const { backlog, depths, letters } = read;
   // The connectors' watch knows since when the cluster has not answered: said with it, as their statuses say.
   const waitingSince = statuses
     .map((status) => status?.waiting?.since)
@@ -596,14 +662,19 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   if (backlog.status === 'fulfilled') {
     const behind = backlog.value;
     matcherBacklog = [...behind.values()].reduce((a, b) => a + b, 0);
-    matcherSeconds = oldestWaitSeconds(behind, deps.matcher.handledRecordTimes, deps.matcher.startedAt);
+    matcherSeconds = oldestWaitSeconds(
+      behind,
+      read.matcher.handledRecordTimes,
+      read.matcher.startedAt,
+      now.getTime(),
+    );
     if (
       matcherBacklog > t.matcherBacklogRecords ||
       (matcherBacklog > 0 && matcherSeconds > t.matcherBacklogSeconds)
     ) {
       hubReasons.push([
         'degraded',
-        `customer matching is behind: ${count(matcherBacklog)} changes on ${deps.customerTopic} not yet matched`,
+        `customer matching is behind: ${count(matcherBacklog)} changes on ${read.customerTopic} not yet matched`,
       ]);
     }
   } else {
@@ -625,8 +696,12 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   // Each system's own letters, by the tags they carry.
   let perSystemLetters: Map<string, SystemDeadLetters> | null = null;
   if (letters.status === 'fulfilled') {
-    const group = deps.runtime.group ?? DEFAULT_CONNECT_GROUP;
-    perSystemLetters = lettersBySystem(letters.value, sinkOwners(sinks, group), deps.matcherGroup, group);
+    perSystemLetters = lettersBySystem(
+      letters.value,
+      sinkOwners(sinks, read.group),
+      read.matcherGroup,
+      read.group,
+    );
   } else if (depths.status === 'fulfilled') {
     // Unknown, not judged (dead letters never are): a first read of a long topic may outlast the deadline, and
     // goes on meanwhile for the next call. Kafka away is said by the queries above.
@@ -636,7 +711,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
 
   const names = new Set([
     ...perSystem.keys(),
-    ...deps.matcher.received.keys(),
+    ...read.matcher.received.keys(),
     ...sinks.keys(),
     ...sources.keys(),
     ...reconciles.keys(),
@@ -654,7 +729,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
       ...driftReasons(system, drift),
       ...resyncReasons(system, resyncs.get(system)),
     ];
-    const received = deps.matcher.received.get(system);
+    const received = read.matcher.received.get(system);
     return {
       system,
       status: worst(judged.map(([s]) => s)),
@@ -670,7 +745,7 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
         backlogRecords: own.reduce((n, s) => n + (s.backlogRecords ?? 0), 0),
         backlogSeconds: Math.max(0, ...own.map((s) => s.backlogSeconds ?? 0)),
         failedPushes: own.reduce((n, s) => n + s.failed, 0),
-        writtenBack: deps.sync?.counts.writebacks[system] ?? 0,
+        writtenBack: read.writebacks[system] ?? 0,
         sinks: own,
       },
       drift,
@@ -683,14 +758,13 @@ export async function syncHealth(deps: SyncHealthDeps): Promise<SyncHealth> {
   const health: SyncHealth = {
     status,
     reasons: [...hubReasons.map(([, r]) => r), ...systems.flatMap((s) => s.reasons)],
-    checkedAt: new Date().toISOString(),
+    checkedAt: now.toISOString(),
     matcher: { backlogRecords: matcherBacklog, backlogSeconds: matcherSeconds, goldenRecords },
     stewardQueue,
     deadLetters,
     systems,
     unknown,
   };
-  setGauges(health);
   return health;
 }
 
