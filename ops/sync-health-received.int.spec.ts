@@ -130,14 +130,17 @@ describe('sync health: last received', () => {
       await producer.disconnect();
       await publisher.close();
     }
-    // After a restart (the matcher's counter empty), the master data says the same; a rematch receives nothing.
-    const restarted = {
-      received: new Map(),
-      handledRecordTimes: new Map(),
-      startedAt: Date.now(),
-    } as unknown as CustomerMatcher;
-    expect(await inbound(restarted)).toBe(new Date(resentAt).toISOString());
-    await rematch(store, { again: true });
-    expect(await inbound(restarted)).toBe(new Date(resentAt).toISOString());
+    // After a restart (the matcher's counter empty: its group committed every change), the master data says the
+    // same; a rematch receives nothing.
+    const restarted = await startCustomerMatcher({ bus, store, groupId, topic, fromBeginning: true });
+    try {
+      await restarted.ready();
+      expect(restarted.received.size).toBe(0);
+      expect(await inbound(restarted)).toBe(new Date(resentAt).toISOString());
+      await rematch(store, { again: true });
+      expect(await inbound(restarted)).toBe(new Date(resentAt).toISOString());
+    } finally {
+      await restarted.stop();
+    }
   }, 120_000);
 });
