@@ -10,14 +10,16 @@ import { DeadLetterTally, type OutgoingRecord } from '../bus/index.ts';
 import type { ConnectorRuntime } from '../connectors/index.ts';
 import { systemOfConnector } from '../connectors/index.ts';
 import { createSourceStep } from '../connectors/runtime/source-step.ts';
-import type { CustomerMatcher, MasterDataStore } from '../masterdata/index.ts';
-import { testBus, unique } from '../tests/stack.ts';
+import { type CustomerMatcher, defaultMdmConfig, type MasterDataStore } from '../masterdata/index.ts';
+import { dropStore, scratchStore } from '../masterdata/test-support.ts';
+import { testBus, testStack, unique } from '../tests/stack.ts';
 import { type SyncHealthDeps, syncHealth } from './sync-health.ts';
 
 const bus = testBus('/eai/tests/sync-source-letters');
 const dlqTopic = unique('h2-sync-dlq');
 const customerTopic = unique('h2-sync-customer');
 let producer: ReturnType<typeof bus.transport.producer>;
+let store: MasterDataStore;
 
 /** The tally of the test's own dead-letter topic (the hub's are shared by every test on the stack). */
 class OwnTopicTally extends DeadLetterTally {
@@ -33,9 +35,11 @@ beforeAll(async () => {
   ]);
   producer = bus.transport.producer();
   await producer.connect();
+  store = await scratchStore(testStack().databaseUrl, defaultMdmConfig(), 'mdm_letters');
 });
 afterAll(async () => {
   await producer?.disconnect();
+  if (store) await dropStore(store);
 });
 
 /** What a source connector of `type` dead-letters of `bytes`, sent to the test's topic as the runtime sends it. */
@@ -67,12 +71,7 @@ describe("a system's source connectors' mapping failures", () => {
         sinkInput: () => undefined,
       } as unknown as ConnectorRuntime,
       transport: bus.transport,
-      store: {
-        schema: 'mdm',
-        pool: { query: async () => ({ rows: [] }) },
-        stats: async () => ({ review: 0, golden: 0 }),
-        lastReconciles: async () => [],
-      } as unknown as MasterDataStore,
+      store,
       matcher: {
         received: new Map(),
         handledRecordTimes: new Map(),
@@ -83,6 +82,8 @@ describe("a system's source connectors' mapping failures", () => {
       deadLetterTally: new OwnTopicTally(bus.transport),
     };
     const h = await syncHealth(deps);
+    // The master data answered (an empty store): nothing unknown.
+    expect(h.unknown).toEqual([]);
     const hubspot = h.systems.find((s) => s.system === 'hubspot');
     expect(hubspot?.deadLetters).toEqual({ inbound: 2, outbound: 0, redriven: 0 });
     expect(h.systems.map((s) => s.system)).not.toContain('sap');
