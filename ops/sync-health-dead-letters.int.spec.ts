@@ -4,9 +4,7 @@
  * system's own (the rules: sync-health-dead-letters.spec.ts) without judging them. Each letter is read once: a later
  * call reads only what was written since, and forgets what the topic no longer holds (deleted as retention deletes).
  */
-import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DeadLetterTally,
@@ -18,12 +16,12 @@ import {
 import type { ReadRangesOptions } from '../bus/transport/types.ts';
 import { syncStatusText } from '../cli/commands/sync.ts';
 import type { ConnectorRuntime } from '../connectors/index.ts';
-import { type CustomerMatcher, defaultMdmConfig, MasterDataStore } from '../masterdata/index.ts';
+import { type CustomerMatcher, defaultMdmConfig, type MasterDataStore } from '../masterdata/index.ts';
+import { dropStore, scratchStore } from '../masterdata/test-support.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { type SyncHealthDeps, syncHealth } from './sync-health.ts';
 
 const bus = testBus('/eai/tests/sync-dead-letters');
-const schema = `mdm_letters_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const customerTopic = unique('h2-letters-customer');
 let store: MasterDataStore;
 let producer: ReturnType<typeof bus.transport.producer>;
@@ -32,16 +30,11 @@ beforeAll(async () => {
   await bus.provisionTopics([{ topic: customerTopic, partitions: 1 }]);
   producer = bus.transport.producer();
   await producer.connect();
-  store = new MasterDataStore({ databaseUrl: testStack().databaseUrl, schema, config: defaultMdmConfig() });
-  await store.migrate();
+  store = await scratchStore(testStack().databaseUrl, defaultMdmConfig(), 'mdm_sync');
 });
 afterAll(async () => {
   await producer?.disconnect();
-  await store?.close();
-  const admin = new pg.Client({ connectionString: testStack().databaseUrl });
-  await admin.connect();
-  await admin.query(`drop schema if exists "${schema}" cascade`);
-  await admin.end();
+  if (store) await dropStore(store);
 });
 
 interface Letter {

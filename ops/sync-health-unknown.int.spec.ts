@@ -4,14 +4,13 @@
  * connection. It answers within its deadline, failing, with what it could not read null and the reason in
  * `unknown`; what did answer is known still. The rules on the readings: sync-health-unknown.spec.ts.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBus } from '../bus/index.ts';
 import type { ConnectorRuntime } from '../connectors/index.ts';
 import { createLogger } from '../lib/logger.ts';
 import { type CustomerMatcher, defaultMdmConfig, MasterDataStore } from '../masterdata/index.ts';
+import { dropStore, scratchStore } from '../masterdata/test-support.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { tcpGate } from '../tests/tcp-gate.ts';
 import {
@@ -22,7 +21,6 @@ import {
 } from './sync-health.ts';
 
 const bus = testBus('/eai/tests/sync-unknown');
-const schema = `mdm_unknown_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const customerTopic = unique('h2-unknown-customer');
 let store: MasterDataStore;
 
@@ -37,15 +35,10 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   await bus.provisionTopics([{ topic: customerTopic, partitions: 1 }]);
-  store = new MasterDataStore({ databaseUrl: testStack().databaseUrl, schema, config: defaultMdmConfig() });
-  await store.migrate();
+  store = await scratchStore(testStack().databaseUrl, defaultMdmConfig(), 'mdm_sync');
 });
 afterAll(async () => {
-  await store?.close();
-  const admin = new pg.Client({ connectionString: testStack().databaseUrl });
-  await admin.connect();
-  await admin.query(`drop schema if exists "${schema}" cascade`);
-  await admin.end();
+  if (store) await dropStore(store);
 });
 
 function deps(transport: SyncHealthDeps['transport'], masterData: MasterDataStore): SyncHealthDeps {
