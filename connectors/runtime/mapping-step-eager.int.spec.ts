@@ -1,25 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createPublisher } from '../../bus/publisher.ts';
-import type { RegistryClient } from '../../bus/registry.ts';
-import { AvroSerde } from '../../bus/serde.ts';
-import type { OutgoingRecord, TransportProducer } from '../../bus/transport/types.ts';
+import type { OutgoingRecord } from '../../bus/transport/types.ts';
 import { FIXTURE_RECEIVED_AT, fixtureInputs } from '../../mappings/engine/fixtures.ts';
 import { type CompiledMapping, findMapping, loadMappings } from '../../mappings/index.ts';
+import { testBus } from '../../tests/stack.ts';
 import { createMappingStep, type PreparedDocument } from './mapping-step.ts';
 
 /**
- * The mapping step without the broker: a registry that answers id 1, nothing sent. prepareEagerly (as the source host
- * calls it) must give what prepare gives through a publisher that has only promises, on every fixture of every
- * to-canonical mapping and on bytes that do not parse.
+ * The mapping step with the test stack's schema registry (each subject's schema registered once per publisher),
+ * nothing sent. prepareEagerly (as the source host calls it) must give what prepare gives through a publisher that
+ * has only promises, on every fixture of every to-canonical mapping and on bytes that do not parse.
  */
 
-/** Only `register` is asked (once per subject); nothing is decoded or sent here. */
-const serde = new AvroSerde({ register: async () => 1 } as unknown as RegistryClient);
-const producer = { send: async () => undefined } as unknown as TransportProducer;
+const bus = testBus('/eai/tests');
 
 function steps(mapping: CompiledMapping) {
-  const publisher = createPublisher(producer, serde, '/eai/tests');
+  const publisher = bus.preparer('/eai/tests');
   const options = { owner: 'test-connector', mappingFor: () => mapping };
   return {
     // A publisher of promises only, as every publisher was before prepareEagerly.
@@ -94,7 +90,7 @@ describe('mapping step: prepareEagerly', () => {
     const chosen = ['shopify/order.to-canonical.yaml', 'edi/x12-850.to-canonical.yaml'].map((file) =>
       findMapping(file),
     );
-    const publisher = createPublisher(producer, serde, '/eai/tests');
+    const publisher = bus.preparer('/eai/tests');
     const step = createMappingStep({
       owner: 'test-connector',
       publisher,
@@ -137,7 +133,7 @@ describe('mapping step: prepareEagerly', () => {
     expect(refused.deadLettered[0]?.message).toMatch(
       /^csv: byte 28: invalid UTF-8 \(byte 0xfc .*\): a Windows-1252 or Latin-1 document\? name its character set in the connector's file \(encoding: windows-1252\), or have the sender send UTF-8$/,
     );
-    const publisher = createPublisher(producer, serde, '/eai/tests');
+    const publisher = bus.preparer('/eai/tests');
     const named = createMappingStep({
       owner: 'test-connector',
       mappingFor: () => csv,
