@@ -70,6 +70,40 @@ export interface ConsumerRunner {
 }
 
 /**
+ * What a handler's failed attempt leads to: `retry` spends one of the `budget` retries (`spent` so far); `wait-out`
+ * retries without spending one (`waitOutOutages` and a failure that says a service is away, isOutage); `give-up` when
+ * the member is leaving (a rebalance or a stop): the record is left uncommitted, not dead-lettered; `dead-letter` for
+ * a failure no retry can help (not retriable), once `until` (retryForMs) has passed, or once the budget is spent.
+ */
+export type RetryVerdict = 'retry' | 'wait-out' | 'give-up' | 'dead-letter';
+
+export function retryVerdict(
+  error: unknown,
+  state: {
+    leaving: boolean;
+    now: number;
+    until?: number;
+    waitOutOutages?: boolean;
+    spent: number;
+    budget: number;
+  },
+): RetryVerdict {
+  if (!isRetriable(error)) return 'dead-letter';
+  if (state.leaving) return 'give-up';
+  if (state.until !== undefined && state.now >= state.until) return 'dead-letter';
+  if (state.waitOutOutages && isOutage(error)) return 'wait-out';
+  return state.spent + 1 <= state.budget ? 'retry' : 'dead-letter';
+}
+
+/**
+ * A sink retries until applied: an outage of an hour is hundreds of attempts. Logged at info are the 1st, 2nd, 4th,
+ * 8th… (the status counts every one); the others at debug.
+ */
+export function retryLogLevel(attempt: number): 'info' | 'debug' {
+  return (attempt & (attempt - 1)) === 0 ? 'info' : 'debug';
+}
+
+/**
  * At-least-once consumption: decode, handle with bounded retries (exponential backoff with jitter), and only then
  * commit. A tombstone (null value) is no event: skipped and committed. A record that cannot be decoded, or whose handler fails for good, goes to the dead-letter topic with its
  * original bytes and error headers, and the runner goes on with the next record. Only if the dead-letter write
@@ -149,22 +183,22 @@ export async function startConsumerRunner(
         retries: Number.POSITIVE_INFINITY,
         signal: givenUp.signal,
         shouldRetry: (error) => {
-          if (!isRetriable(error)) return false;
-          if (leaving) {
-            givenUp.abort();
-            return false;
-          }
-          if (until !== undefined && Date.now() >= until) return false;
-          if (waitOutOutages && isOutage(error)) return true;
-          spent += 1;
-          return spent <= budget;
+          const verdict = retryVerdict(error, {
+            leaving,
+            now: Date.now(),
+            until,
+            waitOutOutages,
+            spent,
+            budget,
+          });
+          if (verdict === 'give-up') givenUp.abort();
+          if (verdict === 'retry') spent += 1;
+          return verdict === 'retry' || verdict === 'wait-out';
         },
         onRetry: (error, attempt) => {
           retrying = true;
           failedAttempts = attempt;
-          // A sink retries until applied: an outage of an hour is hundreds of attempts. Logged are the 1st, 2nd, 4th,
-          // 8th… (the status counts every one); the others at debug.
-          const level = (attempt & (attempt - 1)) === 0 ? 'info' : 'debug';
+          const level = retryLogLevel(attempt);
           log[level]({ ...where(record), attempt, error: logSafeMessage(error) }, 'handler failed, retrying');
           options.onRetry?.(record, error, attempt);
         },
