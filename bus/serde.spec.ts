@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { findSchema } from '../schemas/catalog.ts';
 import { exampleJson } from '../schemas/examples.ts';
-import type { RegistryClient } from './registry.ts';
-import { AvroSerde, SchemaValidationError, shown } from './serde.ts';
+import { SchemaValidationError, shown, validateCanonical } from './serde.ts';
 
-const serde = new AvroSerde({ register: async () => 1 } as unknown as RegistryClient);
+/**
+ * A value checked against its canonical schema, with no registry (validateCanonical, what the serde's encoder says
+ * when a value does not fit). The encoder refusing with it on the real registry: serde.int.spec.ts.
+ */
+const refusal = (schema: string, value: unknown): unknown => {
+  try {
+    validateCanonical(findSchema(schema), value);
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
 
 describe('a value that does not fit its schema', () => {
-  it('is refused naming each field, what it holds and what the schema expects there', async () => {
+  it('is refused naming each field, what it holds and what the schema expects there', () => {
     type Line = { quantity: { value: unknown }; unitPrice: unknown };
     const order = structuredClone(exampleJson('SalesOrderEvent')) as {
       changeType?: unknown;
@@ -19,7 +29,7 @@ describe('a value that does not fit its schema', () => {
     order.salesOrder.lines[0]!.quantity.value = 'twelve';
     order.salesOrder.lines[1]!.unitPrice = 5;
     order.salesOrder.orderType = ['x'.repeat(60)];
-    const refused = await serde.encode('t', findSchema('SalesOrderEvent'), order).catch((e: unknown) => e);
+    const refused = refusal('SalesOrderEvent', order);
     expect(refused).toBeInstanceOf(SchemaValidationError);
     expect((refused as SchemaValidationError).paths).toEqual([
       'changeType',
@@ -38,14 +48,14 @@ describe('a value that does not fit its schema', () => {
     );
   });
 
-  it('says why a date or time written right does not exist (30 February), as the formats readers word it', async () => {
+  it('says why a date or time written right does not exist (30 February), as the formats readers word it', () => {
     const event = structuredClone(exampleJson('CustomerEvent')) as {
       occurredAt: unknown;
       customer: { birthDate?: unknown };
     };
     event.customer.birthDate = '1990-02-30';
     event.occurredAt = '2023-02-29T10:00:00Z';
-    const refused = await serde.encode('t', findSchema('CustomerEvent'), event).catch((e: unknown) => e);
+    const refused = refusal('CustomerEvent', event);
     expect((refused as Error).message).toBe(
       'value does not match eai.canonical.CustomerEvent: invalid field(s) ' +
         `occurredAt (${shown('2023-02-29T10:00:00Z')}, February has no day 29 in 2023), ` +
@@ -54,7 +64,7 @@ describe('a value that does not fit its schema', () => {
     // A date in another shape still says which shape the schema takes.
     event.customer.birthDate = '30.02.1990';
     event.occurredAt = '2023-02-28T10:00:00Z';
-    const shaped = await serde.encode('t', findSchema('CustomerEvent'), event).catch((e: unknown) => e);
+    const shaped = refusal('CustomerEvent', event);
     expect((shaped as Error).message).toMatch(
       /customer\.birthDate \(.?"30\.02\.1990".?, expected null or a date, e\.g\. "2026-12-01"\)$/,
     );

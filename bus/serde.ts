@@ -83,6 +83,20 @@ export interface SchemaFieldProblem {
 }
 
 /**
+ * Checks a value against its canonical schema, with no registry: a SchemaValidationError naming each bad field path,
+ * what it holds and what the schema expects there.
+ */
+export function validateCanonical(schema: CanonicalSchema, value: unknown): void {
+  const problems = schemaProblems(avroType(schema.file), value);
+  if (problems.length > 0)
+    throw new SchemaValidationError(
+      schema.fullName,
+      problems.map((p) => p.path),
+      problems.map((p) => `${p.path} (${shown(p.found)}, ${p.problem})`),
+    );
+}
+
+/**
  * Every field of `value` that `type` refuses. A date or time that is written right but does not exist (30 February,
  * hour 24) says so as the formats' readers do (`February has no day 30`), not only which shape was expected.
  */
@@ -131,13 +145,7 @@ export class AvroSerde {
 
   /** Checks the value against the schema, naming each bad field path, what it holds and what it should. */
   validate(schema: CanonicalSchema, value: unknown): void {
-    const problems = schemaProblems(avroType(schema.file), value);
-    if (problems.length > 0)
-      throw new SchemaValidationError(
-        schema.fullName,
-        problems.map((p) => p.path),
-        problems.map((p) => `${p.path} (${shown(p.found)}, ${p.problem})`),
-      );
+    validateCanonical(schema, value);
   }
 
   async encode(topic: string, schema: CanonicalSchema, value: unknown): Promise<Buffer> {
