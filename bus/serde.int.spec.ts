@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { findSchema } from '../schemas/catalog.ts';
 import { exampleJson } from '../schemas/examples.ts';
 import { testBus, unique } from '../tests/stack.ts';
-import { SchemaValidationError } from './serde.ts';
+import { SchemaValidationError, shown } from './serde.ts';
 
 describe("the serde's encoder", () => {
   it('refuses a value that does not fit, naming each field, and encodes one that fits', async () => {
@@ -20,7 +20,7 @@ describe("the serde's encoder", () => {
     expect(refused).toBeInstanceOf(SchemaValidationError);
     expect((refused as SchemaValidationError).paths).toEqual(['occurredAt']);
     expect((refused as Error).message).toBe(
-      'value does not match eai.canonical.CustomerEvent: invalid field(s) occurredAt ("2023-02-29T10:00:00Z", February has no day 29 in 2023)',
+      `value does not match eai.canonical.CustomerEvent: invalid field(s) occurredAt (${shown('2023-02-29T10:00:00Z')}, February has no day 29 in 2023)`,
     );
   });
 });

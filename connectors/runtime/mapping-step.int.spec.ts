@@ -216,7 +216,7 @@ describe('mapping step on the bus', () => {
         '__connect.errors.topic': 'document:csv',
         '__connect.errors.exception.class.name': 'MappingError',
         '__connect.errors.exception.message': expect.stringMatching(
-          /occurredAt: \$timestamp: 2024-01-15 25:99 is not a valid date and time [\s\S]*\(input line 4\)$/,
+          /occurredAt: \$timestamp: \u2068"2024-01-15 25:99"\u2069 is not a valid date and time [\s\S]*\(input line 4\)$/,
         ),
       });
       // No topic takes a row back, and its letter is the whole file: redrive skips it, saying what to do instead.
