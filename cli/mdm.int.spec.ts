@@ -1057,7 +1057,7 @@ describe('eai mdm load / export', () => {
         {
           line: 4,
           reason: expect.stringMatching(
-            /occurredAt: \$timestamp: 2024-01-15 25:99 is not a valid date and time/,
+            /occurredAt: \$timestamp: "2024-01-15 25:99" is not a valid date and time/,
           ),
         },
       ],
