@@ -15,6 +15,7 @@ import {
   expressionsInEach,
   type FieldNode,
   type RecordNode,
+  variablesOf,
 } from './compile.ts';
 import { JSONATA_BUILT_INS } from './fast-path.ts';
 import { mappingFunctions } from './functions.ts';
@@ -557,20 +558,9 @@ function unboundVariables(mapping: CompiledMapping): Problem[] {
   const problems: Problem[] = [];
   const inEach = expressionsInEach(mapping);
   for (const node of allExpressions(mapping)) {
-    const read = new Set<string>();
-    const bound = new Set<string>();
+    const { read, bound } = variablesOf(node.expression.ast());
     // `$position` (run.ts): the item's place, bound for what is evaluated for an item of a `$each` only.
     if (inEach.has(node)) bound.add('position');
-    walkAst(node.expression.ast(), (ast) => {
-      const lhs = ast.lhs as AstNode | undefined;
-      if (ast.type === 'variable' && typeof ast.value === 'string' && /^[A-Za-z_]\w*$/.test(ast.value))
-        read.add(ast.value);
-      if (ast.type === 'bind' && lhs?.type === 'variable') bound.add(String(lhs.value));
-      if (ast.type === 'lambda')
-        for (const a of (ast.arguments as AstNode[]) ?? []) bound.add(String(a.value));
-      if (typeof ast.focus === 'string') bound.add(ast.focus);
-      if (typeof ast.index === 'string') bound.add(ast.index);
-    });
     for (const name of read) {
       if (bound.has(name) || known.has(name) || JSONATA_BUILT_INS.has(name)) continue;
       if (name === 'position') {

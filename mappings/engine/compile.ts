@@ -107,6 +107,56 @@ function compileRecord(file: FileAt, at: string, map: FieldMap, inEach = false):
  */
 export const ENGINE_BINDINGS = ['doc', 'tree', 'record', 'parent', 'position'] as const;
 
+/**
+ * The `$name`s an expression reads and those it binds itself (`$x :=`, a lambda's parameters, `@$x`, `#$i`), by
+ * name over the whole expression (a name bound anywhere in it counts as bound everywhere in it).
+ */
+export function variablesOf(ast: unknown): { read: Set<string>; bound: Set<string> } {
+  const read = new Set<string>();
+  const bound = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return void node.forEach(walk);
+    const n = node as {
+      type?: string;
+      value?: unknown;
+      lhs?: { type?: string; value?: unknown };
+      [k: string]: unknown;
+    };
+    if (n.type === 'variable' && typeof n.value === 'string' && /^[A-Za-z_]\w*$/.test(n.value))
+      read.add(n.value);
+    if (n.type === 'bind' && n.lhs?.type === 'variable') bound.add(String(n.lhs.value));
+    if (n.type === 'lambda')
+      for (const a of (n.arguments as { value?: unknown }[]) ?? []) bound.add(String(a.value));
+    if (typeof n.focus === 'string') bound.add(n.focus);
+    if (typeof n.index === 'string') bound.add(n.index);
+    for (const value of Object.values(n)) if (value && typeof value === 'object') walk(value);
+  };
+  walk(ast);
+  return { read, bound };
+}
+
+/**
+ * A let sees the lets above it only (run.ts evaluates them in order, each with the names before it, and a let's
+ * function keeps that view whoever calls it): one that reads a let defined at or below it is refused at load, naming
+ * both, in every path (JSONata answered such a call with its generic "Attempted to invoke a non-function" while the
+ * compiled form called the function anyway).
+ */
+function checkLetOrder(compiled: CompiledMapping, where: (name: string) => string): void {
+  const order = compiled.lets.map(([name]) => name);
+  compiled.lets.forEach(([name, node], index) => {
+    const { read, bound } = variablesOf(node.expression.ast());
+    for (const used of read) {
+      const at = order.indexOf(used);
+      if (at < index || bound.has(used)) continue;
+      const which = at === index ? 'itself' : `let.${used} (${where(used)}), defined below it`;
+      throw new ConfigError(
+        `${where(name)}: let.${name}: reads $${used}, ${which}: a let sees only the lets above it; ${at === index ? 'a let cannot call itself' : `move let.${used} above let.${name}`}`,
+      );
+    }
+  });
+}
+
 /** Compiles every expression once; a syntax error names the file and the field. */
 export function compileMapping(loaded: LoadedMapping): CompiledMapping {
   const { file, spec } = loaded;
@@ -155,6 +205,9 @@ export function compileMapping(loaded: LoadedMapping): CompiledMapping {
       spec.records === undefined ? undefined : compileExpression(fileAt('records'), 'records', spec.records),
     root: compileRecord(fileAt, 'fields', spec.fields),
   };
+  checkLetOrder(compiled, (name) =>
+    loaded.letOrigins[name] ? `${file} (imported from ${loaded.letOrigins[name]})` : fileAt(`let.${name}`),
+  );
   // The mapping's functions are the same for every document: bound into each expression once, so an evaluation
   // binds only the per-document values ($doc, $tree, $record, $parent, lets) instead of all of them every time.
   const functions = mappingFunctions(compiled.tables, spec.options.timeZone);

@@ -108,7 +108,9 @@ export const mappingSchema = z
     let: z
       .record(z.string(), z.string())
       .default({})
-      .describe('Named expressions evaluated once per document on its tree, in order, bound as `$name`.'),
+      .describe(
+        'Named expressions evaluated once per document on its tree, in order, bound as `$name`; a let reads only the lets above it (one that reads a let at or below it is refused at load, naming both and their lines).',
+      ),
     records: z
       .string()
       .optional()
