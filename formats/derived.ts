@@ -45,3 +45,21 @@ export const QUALIFIER_KEY = '$qualifiers';
 export function qualifiers<T extends object>(node: T, keys: readonly string[]): T {
   return deriveFrom(node, QUALIFIER_KEY, keys);
 }
+
+/**
+ * A value a reader moved up from where the document holds it (a CometD event's `replayId`, from `data.event`): the
+ * usage count of `eai map` names it at its own place, `location` (a JSON pointer or segment) and `field` there.
+ * Kept under the pseudo-key `$at.<key>` of the node's derivations.
+ */
+export function placedAt<T extends object>(node: T, key: string, location: string, field: string): T {
+  return deriveFrom(node, `$at.${key}`, [location, field]);
+}
+
+/** Where the document holds `node[key]`, when a reader moved it (placedAt). */
+export function placeOf(
+  derived: Derivations | undefined,
+  key: string,
+): { location: string; field: string } | undefined {
+  const at = derived?.[`$at.${key}`];
+  return at ? { location: at[0]!, field: at[1]! } : undefined;
+}

@@ -1,3 +1,4 @@
+import { deriveFrom, placedAt, structural } from '../derived.ts';
 import { epochMillisToIso } from '../text-input/epoch.ts';
 import { JsonDecimal } from '../text-input/json-number.ts';
 import { isObject, type JsonObject, ptr } from '../text-input/pointer.ts';
@@ -26,6 +27,10 @@ function fail(loc: string, message: string): never {
 interface Located {
   payload: JsonObject;
   payloadLoc: string;
+  /** Where the event holds replayId and eventUuid, when not at the top (a CometD envelope's `data.event`). */
+  eventLoc?: string;
+  /** The event's own name for eventUuid there (CometD `EventUuid`, Pub/Sub `id`). */
+  uuidKey?: string;
   shape: CdcTree['shape'];
   channel: string | null;
   replayId: string | null;
@@ -47,6 +52,8 @@ function locate(value: unknown, base: string): Located {
     return {
       payload: data.payload,
       payloadLoc: ptr(at, 'payload'),
+      eventLoc: ptr(at, 'event'),
+      uuidKey: 'EventUuid',
       shape: 'cometd',
       channel: typeof value.channel === 'string' ? value.channel : null,
       replayId: idOf(event.replayId),
@@ -57,6 +64,8 @@ function locate(value: unknown, base: string): Located {
     return {
       payload: value.payload,
       payloadLoc: ptr(base, 'payload'),
+      eventLoc: base,
+      uuidKey: 'id',
       shape: 'pubsub',
       channel: null,
       replayId: idOf(value.replayId),
@@ -137,7 +146,7 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
   );
   const [changed, nulled, diff] = lists as [(typeof lists)[0], (typeof lists)[0], (typeof lists)[0]];
   const undecoded = lists.flatMap((l) => l.undecoded);
-  return {
+  const read: CdcHeader = {
     $loc: hloc,
     entityName: entityName as CdcHeader['entityName'],
     changeType: changeType as ChangeType,
@@ -154,6 +163,10 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
     commitUser: requiredString(header, 'commitUser', hloc),
     commitNumber,
   };
+  // What the usage count of `eai map` lists is what the event holds: `fieldsDecoded` is the reader's (it says
+  // whether undecodedBitmaps is empty), and the record ids are each record's `recordId`, at its own location.
+  deriveFrom(read, 'fieldsDecoded', ['undecodedBitmaps']);
+  return structural(read, ['recordIds']);
 }
 
 /**
@@ -253,15 +266,22 @@ export function readEvent(value: unknown, base: string): CdcTree {
   Object.freeze(cleared);
   const action: CdcRecord['action'] = isGap ? 'reread' : type === 'DELETE' ? 'delete' : 'upsert';
   const idsLoc = ptr(header.$loc, 'recordIds');
-  const records = header.recordIds.map((recordId, i) => ({
-    $loc: ptr(idsLoc, i),
-    recordId,
-    action,
-    changedFields: changed,
-    clearedFields: cleared,
-    values,
-  }));
-  return {
+  // A record's action and field lists are the reader's: they restate the header's changeType and lists (a CREATE's,
+  // the payload's own fields, whose values are in `values` at their own locations), so the usage count of `eai map`
+  // does not list them as values of the record id they are filed under.
+  const records = header.recordIds.map((recordId, i) => {
+    const record = {
+      $loc: ptr(idsLoc, i),
+      recordId,
+      action,
+      changedFields: changed,
+      clearedFields: cleared,
+      values,
+    };
+    for (const key of ['action', 'changedFields', 'clearedFields']) deriveFrom(record, key, []);
+    return record;
+  });
+  const tree: CdcTree = {
     $loc: base,
     shape: at.shape,
     channel: at.channel,
@@ -271,4 +291,11 @@ export function readEvent(value: unknown, base: string): CdcTree {
     records,
     overflow: type === 'GAP_OVERFLOW',
   };
+  if (at.eventLoc) {
+    placedAt(tree, 'replayId', at.eventLoc, 'replayId');
+    placedAt(tree, 'eventUuid', at.eventLoc, at.uuidKey ?? 'eventUuid');
+  }
+  // `shape` (which envelope the event came in) and `overflow` (GAP_OVERFLOW's changeType again) are the reader's.
+  deriveFrom(tree, 'shape', []);
+  return deriveFrom(tree, 'overflow', []);
 }

@@ -269,4 +269,61 @@ describe('UsageTracker: input values no expression read', () => {
     expect(warning.unused).toHaveLength(1000);
     expect(warning.listed).toBe(1000);
   });
+
+  it('a Salesforce CDC event lists only what it holds, each at its own place', async () => {
+    // Trial: a CometD Account CREATE (Change Data Capture Developer Guide) listed the reader's own `shape` and
+    // `fieldsDecoded`, the record ids again, the payload's field names as the record's changedFields under
+    // `recordIds/0`, and replayId at the top of the event instead of in `data.event`.
+    const event = {
+      data: {
+        schema: 'IeRuaY6cbI_HsV8Rv1Mc5g',
+        payload: {
+          ChangeEventHeader: {
+            entityName: 'Account',
+            recordIds: ['001RM000003Y8kRYAS'],
+            changeType: 'CREATE',
+            changeOrigin: 'com/salesforce/api/soap/51.0;client=SfdcInternalAPI/',
+            transactionKey: '0002343d-9d90-e395-ed20-cf416ba652ad',
+            sequenceNumber: 1,
+            commitTimestamp: 1612912679000,
+            commitNumber: 10716841172000,
+            commitUser: '005RM000001vI54YAE',
+            changedFields: [],
+          },
+          Name: 'Acme',
+          Description: 'Everyone is talking about the cloud. But what does it mean?',
+          OwnerId: '005RM000001vI54YAE',
+          CreatedDate: '2021-02-09T23:17:59Z',
+          CreatedById: '005RM000001vI54YAE',
+          LastModifiedDate: '2021-02-09T23:17:59Z',
+          LastModifiedById: '005RM000001vI54YAE',
+        },
+        event: { replayId: 6 },
+      },
+      channel: '/data/AccountChangeEvent',
+    };
+    const mapping = loadMappings().find((m) => m.file.endsWith('salesforce/cdc.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    await mapBytes('salesforce-cdc', Buffer.from(JSON.stringify(event)), {
+      mapping,
+      usage,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const { unused } = usage.report();
+    expect(unused).toEqual([
+      { location: '/data/payload/ChangeEventHeader', field: 'transactionKey' },
+      { location: '/data/payload/ChangeEventHeader', field: 'sequenceNumber' },
+      { location: '/data/payload/ChangeEventHeader', field: 'commitNumber' },
+      { location: '', field: 'channel' },
+      { location: '/data/event', field: 'replayId' },
+    ]);
+    // Every one is where the document holds it.
+    for (const { location, field } of unused) {
+      const node = location
+        .split('/')
+        .slice(1)
+        .reduce<Record<string, unknown>>((n, k) => n[k] as Record<string, unknown>, event);
+      expect(node[field], `${location} ${field}`).toBeDefined();
+    }
+  });
 });

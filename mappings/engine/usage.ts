@@ -17,9 +17,17 @@
  * A node's qualifiers (`$qualifiers`: X12 PID01, CUR01, MEA01, which only say how to read the node's other values)
  * count as read with any other value of their node: listing PID01 for every line whose description a mapping read
  * made the report cry wolf on every 850.
+ * A value a reader moved up from where the document holds it (a CometD event's `replayId`) is named at its own place
+ * (formats/derived.ts placedAt).
  */
 
-import { type Derivations, derivationsOf, QUALIFIER_KEY, STRUCTURE_KEY } from '../../formats/derived.ts';
+import {
+  type Derivations,
+  derivationsOf,
+  placeOf,
+  QUALIFIER_KEY,
+  STRUCTURE_KEY,
+} from '../../formats/derived.ts';
 
 const SKIPPED_KEYS = new Set(['segments', 'envelope']);
 
@@ -74,6 +82,11 @@ export class UsageTracker {
     const unused: UnusedValue[] = [];
     for (const node of this.nodes.values()) {
       for (const key of node.unread) {
+        const placed = placeOf(node.derived, key);
+        if (placed) {
+          unused.push(placed);
+          continue;
+        }
         const field = /^\d+$/.test(key) ? `${node.path}[${key}]` : node.path ? `${node.path}.${key}` : key;
         unused.push({ location: node.location, field });
       }
@@ -92,10 +105,11 @@ export class UsageTracker {
     for (const [key, child] of Object.entries(value)) {
       if (key === '$loc' || SKIPPED_KEYS.has(key)) continue;
       if (rawSegment && SEGMENT_FRAME.has(key)) continue;
-      // A derived value is no input value of its own: its sources are (read through it or directly).
-      if (isLeaf(child)) {
-        if (!derived?.[key] && !derived?.[STRUCTURE_KEY]?.includes(key)) unread.add(key);
-      } else {
+      // A derived value is no input value of its own: its sources are (read through it or directly); nor is a
+      // structural one. So neither is what lies under one that is a node (a list the reader restated).
+      if (derived?.[key] || derived?.[STRUCTURE_KEY]?.includes(key)) continue;
+      if (isLeaf(child)) unread.add(key);
+      else {
         const childPath = Array.isArray(value)
           ? `${relative}[${key}]`
           : relative
