@@ -105,6 +105,20 @@ function requiredString(header: JsonObject, key: string, loc: string): string {
 const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
 const KEY_PREFIX_WILDCARD = /^[A-Za-z0-9]{0,3}\*$/;
 
+/**
+ * The user who committed the change (a User id, 005…): a Salesforce id as a record id is, since the canonical event's
+ * `origin.changedBy` carries it and a loop check compares it with the hub's integration user.
+ */
+function userId(header: JsonObject, hloc: string): string {
+  const user = requiredString(header, 'commitUser', hloc);
+  if (!SALESFORCE_ID.test(user))
+    fail(
+      ptr(hloc, 'commitUser'),
+      `commitUser ${JSON.stringify(user)} is not a Salesforce id (15 or 18 letters and digits, e.g. 005RM000001vI54YAE)`,
+    );
+  return user;
+}
+
 function readHeader(payload: JsonObject, loc: string): CdcHeader {
   const header = payload.ChangeEventHeader;
   if (!isObject(header)) fail(loc, 'missing ChangeEventHeader');
@@ -160,7 +174,7 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
     transactionKey: requiredString(header, 'transactionKey', hloc),
     sequenceNumber,
     commitTimestamp,
-    commitUser: requiredString(header, 'commitUser', hloc),
+    commitUser: userId(header, hloc),
     commitNumber,
   };
   // What the usage count of `eai map` lists is what the event holds: `fieldsDecoded` is the reader's (it says

@@ -180,6 +180,11 @@ describe('salesforce-cdc broken input', () => {
       message: /record id "<record_ID>" is not a Salesforce id \(15 or 18 letters and digits/,
     },
     'broken-json-line.jsonl': /^line 2, column \d+$/,
+    // A shipped fixture's commitUser had 19 characters: the canonical event's changedBy carried it unchecked.
+    'commit-user-not-an-id.json': {
+      location: /^\/payload\/ChangeEventHeader\/commitUser$/,
+      message: /commitUser "0055g00000IntUsrAAC" is not a Salesforce id \(15 or 18 letters and digits/,
+    },
   });
   itHandlesLargeInputWithin10s(
     'reads 5 MB of events within 10 s',
