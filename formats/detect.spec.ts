@@ -14,6 +14,7 @@ const NAMED_BY_ENVELOPE = [
   'sap-idoc-orders05',
   'epcis-2',
   'salesforce-cdc',
+  'hubspot-contact',
   'xml',
 ];
 
@@ -91,5 +92,28 @@ describe('detectFormat', () => {
     for (const { name } of readers)
       for (const path of documents(name)) expect(unreadDocument(readFileSync(path)), path).toBeUndefined();
     expect(unreadDocument(Buffer.from('{"line_items": []}'))).toBeUndefined();
+  });
+
+  it("recognises a HubSpot webhook batch by its events' keys when it holds a contact's event, and names another's", () => {
+    // Trial: a batch as HubSpot's webhook documentation shows it was not recognised, and the error listed every format.
+    const event = (type: string, extra = '') =>
+      `{"eventId": 1, "subscriptionId": 25, "portalId": 33, "appId": 1160452, "occurredAt": 1722286785235, "subscriptionType": "${type}", "attemptNumber": 0, "objectId": 123, "changeSource": "CRM"${extra}}`;
+    const contact = `[\n  ${event('contact.propertyChange', ', "propertyName": "firstname", "propertyValue": "sample-value"')}\n]`;
+    expect(detectFormat(Buffer.from(contact))).toBe('hubspot-contact');
+    expect(detectFormat(Buffer.from(`[${event('object.creation', ', "objectTypeId": "0-1"')}]`))).toBe(
+      'hubspot-contact',
+    );
+    const company = `[${event('company.creation')}, ${event('deal.propertyChange')}]`;
+    expect(detectFormat(Buffer.from(company))).toBeUndefined();
+    expect(unreadDocument(Buffer.from(company))).toBe(
+      "a HubSpot webhook batch of company.creation, deal.propertyChange events, none a contact's: the hub maps HubSpot contact subscriptions only (--format hubspot-contact reads such a batch, setting other objects' events apart unmapped)",
+    );
+    expect(
+      detectFormat(Buffer.from(`[${event('object.creation', ', "objectTypeId": "0-2"')}]`)),
+    ).toBeUndefined();
+    // A JSON document without a webhook event's keys is not taken for one.
+    expect(
+      detectFormat(Buffer.from('[{"eventId": 1, "portalId": 33, "subscriptionType": "contact.creation"}]')),
+    ).toBeUndefined();
   });
 });

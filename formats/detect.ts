@@ -2,9 +2,11 @@
  * The format of a document whose envelope names it: X12 (the GS functional group, else the ST transaction set),
  * EDIFACT (the UNH message type, with the UNA service string's separators), a SAP IDoc (its basic type, in IDoc-XML or
  * a flat file's control record EDI_DC40), an EPCIS 2 document or event (its JSON-LD context), an EPCIS XML document
- * (its root element) and a Salesforce change event; any other XML document is `xml` (formats/xml: UBL, cXML, a
- * system's export), read by the mapping one names, except an IDoc of another basic type (`unreadDocument` names it).
- * Other formats (Shopify, HubSpot, Odoo JSON, CSV) carry no such mark and are never guessed. Reads the first 64 KB;
+ * (its root element), a Salesforce change event and a HubSpot webhook batch of contact subscriptions (its events'
+ * eventId, subscriptionId, portalId, objectId and subscriptionType); any other XML document is `xml` (formats/xml:
+ * UBL, cXML, a system's export), read by the mapping one names, except an IDoc of another basic type
+ * (`unreadDocument` names it, as it names a webhook batch of other objects' subscriptions). Other formats (Shopify,
+ * HubSpot CRM objects, Odoo JSON, CSV) carry no such mark and are never guessed. Reads the first 64 KB;
  * undefined when nothing there names a format the hub reads (`unreadDocument` says what it names then).
  */
 const SNIFF_BYTES = 64 * 1024;
@@ -61,6 +63,29 @@ function flatIdocType(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The subscription types of a HubSpot webhook batch (Webhooks API v3: an array of events, each with eventId,
+ * subscriptionId, portalId, objectId and subscriptionType, or eventType as HubSpot's documentation example names it),
+ * or undefined when the JSON text is none.
+ */
+function webhookTypes(text: string): string[] | undefined {
+  const keys = ['eventId', 'subscriptionId', 'portalId', 'objectId'];
+  if (!keys.every((key) => new RegExp(`"${key}"\\s*:`).test(text))) return undefined;
+  const types = [...text.matchAll(/"(?:subscriptionType|eventType)"\s*:\s*"([\w.-]+)"/g)].map((m) => m[1]!);
+  return types.length === 0 ? undefined : [...new Set(types)];
+}
+
+/**
+ * Whether a webhook batch holds a contact's event: a `contact.*` subscription, or a generic `object.*` one of object
+ * type 0-1 (HubSpot's contacts, formats/hubspot-contact). Other objects' events of the batch its reader sets apart.
+ */
+function hasContactEvents(text: string, types: string[]): boolean {
+  return (
+    types.some((type) => type.startsWith('contact.')) ||
+    (types.some((type) => type.startsWith('object.')) && /"objectTypeId"\s*:\s*"0-1"/.test(text))
+  );
+}
+
 /** The first 64 KB as Latin-1 text, without a byte-order mark or leading white space. */
 function head(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, SNIFF_BYTES))
@@ -85,6 +110,8 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
     // A document or a single event: both carry EPCIS 2's JSON-LD context.
     if (/"type"\s*:\s*"EPCIS(Query)?Document"|epcis-context\.jsonld/.test(text)) return 'epcis-2';
     if (/"ChangeEventHeader"\s*:/.test(text)) return 'salesforce-cdc';
+    const types = webhookTypes(text);
+    if (types && hasContactEvents(text, types)) return 'hubspot-contact';
   }
   return undefined;
 }
@@ -111,6 +138,9 @@ export function unreadDocument(bytes: Uint8Array): string | undefined {
   const flat = flatIdocType(text);
   if (flat && !ORDERS_TYPE.test(flat))
     return `a SAP IDoc (flat file) of basic type ${flat}; the hub reads ORDERS05 (sap-idoc-orders05)`;
+  const types = text.startsWith('[') || text.startsWith('{') ? webhookTypes(text) : undefined;
+  if (types && !hasContactEvents(text, types))
+    return `a HubSpot webhook batch of ${types.join(', ')} events, none a contact's: the hub maps HubSpot contact subscriptions only (--format hubspot-contact reads such a batch, setting other objects' events apart unmapped)`;
   if (text.startsWith('<') && !IDOC.test(text)) {
     const type = IDOC_TYPE.exec(text)?.[1];
     if (type) return `a SAP IDoc of basic type ${type}; the hub reads ORDERS05 (sap-idoc-orders05)`;
