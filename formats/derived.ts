@@ -23,8 +23,9 @@ export function derivationsOf(node: object): Derivations | undefined {
 
 /**
  * The pseudo-key under which a reader names a node's structural keys: values that placed the node in the tree (an
- * X12 856 HL's id, parent id and level code, which built the hierarchy a mapping walks), not facts a mapping maps.
- * The usage count of `eai map` does not list them as unused.
+ * X12 856 HL's id, parent id and level code, which built the hierarchy a mapping walks) or control totals the reader
+ * checked against the rest of the document (an X12 856 CTT01 / CTT02: a mismatch is refused), not facts a mapping
+ * maps. The usage count of `eai map` does not list them as unused.
  */
 export const STRUCTURE_KEY = '$structure';
 

@@ -1,3 +1,4 @@
+import { deriveFrom, structural } from '../derived.ts';
 import type { X12Envelope, X12TransactionSet } from '../x12/envelope.ts';
 import { type DtmNode, type Fields, pick, X12Checks } from '../x12/fields.ts';
 import { locate, type X12Segment } from '../x12/segment.ts';
@@ -67,7 +68,7 @@ export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
         content = undefined;
         check.integer(locate(segment, set.path), 1, true);
         check.decimal(segment, 2);
-        summary = { ...pick(segment, { count: 1, hashTotal: 2 }), counts: 'HL' };
+        summary = controlTotals({ ...pick(segment, { count: 1, hashTotal: 2 }), counts: 'HL' });
         continue;
     }
     if (segment.tag === 'LIN') linCount++;
@@ -98,6 +99,17 @@ export function buildShipNotice(set: X12TransactionSet): X12ShipNoticeTree {
   if (shipment) tree.shipment = shipment;
   if (summary) tree.summary = summary;
   return tree;
+}
+
+/**
+ * CTT01 and CTT02 are control totals the reader checks against the document (checkSummary): a mismatch is refused,
+ * so once read they hold no fact the HLs, LINs and SN1s do not, and the usage count of `eai map` does not list them
+ * (as it does not list an HL's ids); `counts` is the reader's.
+ */
+function controlTotals(
+  summary: NonNullable<X12ShipNoticeTree['summary']>,
+): NonNullable<X12ShipNoticeTree['summary']> {
+  return deriveFrom(structural(summary, ['count', 'hashTotal']), 'counts', []);
 }
 
 /**

@@ -326,4 +326,28 @@ describe('UsageTracker: input values no expression read', () => {
       expect(node[field], `${location} ${field}`).toBeDefined();
     }
   });
+
+  it('an X12 856 CTT01 / CTT02 the reader checked are no unused values; a mismatch of either is refused where it stands', async () => {
+    // Trial: every 856 listed CTT's count (and the reader's own `counts`) as unused, though the reader refuses a
+    // CTT01 that counts neither the HLs nor the LINs and a CTT02 that is not the sum of SN102.
+    const mapping = loadMappings().find((m) => m.file.endsWith('edi/x12-856.to-canonical.yaml'))!;
+    const file = 'formats/x12-856/fixtures/lin-several-ids-of-a-kind.edi';
+    const text = readFileSync(file, 'latin1');
+    const ctt = /CTT\*(\d+)\*([\d.]+)~/.exec(text)!;
+    const usage = new UsageTracker();
+    await mapBytes('x12-856', Buffer.from(text, 'latin1'), {
+      mapping,
+      usage,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    expect(usage.report().unused.filter((u) => u.location.includes('/CTT ('))).toEqual([]);
+    const broken = (replacement: string) =>
+      mapBytes('x12-856', Buffer.from(text.replace(ctt[0], replacement), 'latin1'), { mapping });
+    await expect(broken(`CTT*${Number(ctt[1]) + 7}*${ctt[2]}~`)).rejects.toThrow(
+      /CTT \(segment \d+, line \d+\), element CTT01: control count mismatch/,
+    );
+    await expect(broken(`CTT*${ctt[1]}*${Number(ctt[2]) + 1}~`)).rejects.toThrow(
+      /CTT \(segment \d+, line \d+\), element CTT02: hash total mismatch/,
+    );
+  });
 });
