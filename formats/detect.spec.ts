@@ -15,6 +15,7 @@ const NAMED_BY_ENVELOPE = [
   'epcis-2',
   'salesforce-cdc',
   'hubspot-contact',
+  'hubspot-company',
   'xml',
 ];
 
@@ -36,9 +37,13 @@ describe('detectFormat', () => {
     let recognised = 0;
     for (const { name } of readers) {
       for (const path of documents(name)) {
-        const detected = detectFormat(readFileSync(path));
+        const bytes = readFileSync(path);
+        const detected = detectFormat(bytes);
         if (NAMED_BY_ENVELOPE.includes(name)) {
-          expect(detected, path).toBe(name);
+          // A company batch that holds a contact's event too is the contact source's, which takes both.
+          const withContacts =
+            name === 'hubspot-company' && /"objectTypeId":"0-1"|"contact\./.test(String(bytes));
+          expect(detected, path).toBe(withContacts ? 'hubspot-contact' : name);
           recognised++;
         } else expect(detected, path).toBeUndefined();
       }
@@ -103,14 +108,17 @@ describe('detectFormat', () => {
     expect(detectFormat(Buffer.from(`[${event('object.creation', ', "objectTypeId": "0-1"')}]`))).toBe(
       'hubspot-contact',
     );
+    // A company's events alone: the company format's (a B2B portal's companies, formats/hubspot-company).
     const company = `[${event('company.creation')}, ${event('deal.propertyChange')}]`;
-    expect(detectFormat(Buffer.from(company))).toBeUndefined();
-    expect(unreadDocument(Buffer.from(company))).toBe(
-      "a HubSpot webhook batch of company.creation, deal.propertyChange events, none a contact's: the hub maps HubSpot contact subscriptions only (--format hubspot-contact reads such a batch, setting other objects' events apart unmapped)",
+    expect(detectFormat(Buffer.from(company))).toBe('hubspot-company');
+    expect(detectFormat(Buffer.from(`[${event('object.creation', ', "objectTypeId": "0-2"')}]`))).toBe(
+      'hubspot-company',
     );
-    expect(
-      detectFormat(Buffer.from(`[${event('object.creation', ', "objectTypeId": "0-2"')}]`)),
-    ).toBeUndefined();
+    const deals = `[${event('deal.creation')}, ${event('object.creation', ', "objectTypeId": "0-3"')}]`;
+    expect(detectFormat(Buffer.from(deals))).toBeUndefined();
+    expect(unreadDocument(Buffer.from(deals))).toBe(
+      "a HubSpot webhook batch of deal.creation, object.creation events, none a contact's or a company's: the hub maps HubSpot contact and company subscriptions (--format hubspot-contact or hubspot-company reads such a batch, setting other objects' events apart unmapped)",
+    );
     // A JSON document without a webhook event's keys is not taken for one.
     expect(
       detectFormat(Buffer.from('[{"eventId": 1, "portalId": 33, "subscriptionType": "contact.creation"}]')),

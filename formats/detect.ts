@@ -80,9 +80,19 @@ function webhookTypes(text: string): string[] | undefined {
  * type 0-1 (HubSpot's contacts, formats/hubspot-contact). Other objects' events of the batch its reader sets apart.
  */
 function hasContactEvents(text: string, types: string[]): boolean {
+  return hasObjectEvents(text, types, 'contact', '0-1');
+}
+
+/** As hasContactEvents, for companies (`company.*`, or `object.*` of object type 0-2: formats/hubspot-company). */
+function hasCompanyEvents(text: string, types: string[]): boolean {
+  return hasObjectEvents(text, types, 'company', '0-2');
+}
+
+function hasObjectEvents(text: string, types: string[], object: string, objectTypeId: string): boolean {
   return (
-    types.some((type) => type.startsWith('contact.')) ||
-    (types.some((type) => type.startsWith('object.')) && /"objectTypeId"\s*:\s*"0-1"/.test(text))
+    types.some((type) => type.startsWith(`${object}.`)) ||
+    (types.some((type) => type.startsWith('object.')) &&
+      new RegExp(`"objectTypeId"\\s*:\\s*"${objectTypeId}"`).test(text))
   );
 }
 
@@ -111,7 +121,9 @@ export function detectFormat(bytes: Uint8Array): string | undefined {
     if (/"type"\s*:\s*"EPCIS(Query)?Document"|epcis-context\.jsonld/.test(text)) return 'epcis-2';
     if (/"ChangeEventHeader"\s*:/.test(text)) return 'salesforce-cdc';
     const types = webhookTypes(text);
+    // A batch with a contact's event is the contact source's (which sets a company's apart, or maps it when told to).
     if (types && hasContactEvents(text, types)) return 'hubspot-contact';
+    if (types && hasCompanyEvents(text, types)) return 'hubspot-company';
   }
   return undefined;
 }
@@ -139,8 +151,8 @@ export function unreadDocument(bytes: Uint8Array): string | undefined {
   if (flat && !ORDERS_TYPE.test(flat))
     return `a SAP IDoc (flat file) of basic type ${flat}; the hub reads ORDERS05 (sap-idoc-orders05)`;
   const types = text.startsWith('[') || text.startsWith('{') ? webhookTypes(text) : undefined;
-  if (types && !hasContactEvents(text, types))
-    return `a HubSpot webhook batch of ${types.join(', ')} events, none a contact's: the hub maps HubSpot contact subscriptions only (--format hubspot-contact reads such a batch, setting other objects' events apart unmapped)`;
+  if (types && !hasContactEvents(text, types) && !hasCompanyEvents(text, types))
+    return `a HubSpot webhook batch of ${types.join(', ')} events, none a contact's or a company's: the hub maps HubSpot contact and company subscriptions (--format hubspot-contact or hubspot-company reads such a batch, setting other objects' events apart unmapped)`;
   if (text.startsWith('<') && !IDOC.test(text)) {
     const type = IDOC_TYPE.exec(text)?.[1];
     if (type) return `a SAP IDoc of basic type ${type}; the hub reads ORDERS05 (sap-idoc-orders05)`;

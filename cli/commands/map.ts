@@ -50,7 +50,7 @@ export function registerMapCommand(program: Command): void {
     .argument('[file]', 'the document (as --input; - reads it from stdin)')
     .option(
       '--format <format>',
-      'document format (see: eai map formats); X12, EDIFACT, IDoc, EPCIS, Salesforce change events and HubSpot contact webhook batches are recognised without it',
+      'document format (see: eai map formats); X12, EDIFACT, IDoc, EPCIS, Salesforce change events and HubSpot contact and company webhook batches are recognised without it',
     )
     .option(
       '--input <file>',
