@@ -113,13 +113,15 @@ export function firstLineOf(error: unknown): string {
   return errorMessage(error).split('\n')[0]!.replace(/:$/, '');
 }
 
+/** Where a message quotes a target's answer body (`…: {`, `…: [`, `…: <html>`), also one marked as a document value. */
+const ANSWER_BODY = /: ?\u2068?[[{<]/;
+
 /**
  * `message` up to the first answer body it quotes (`…: {`, `…: [`, `…: <`: a page of JSON or HTML a target sent back,
  * which may echo the record it refused), followed by `note` when one was cut, and at most `maxChars` characters.
  */
 export function withoutAnswerBody(message: string, maxChars: number, note = ''): string {
-  // An answer body its maker marked as a document value (`quotedText`) too.
-  const body = message.search(/: ?\u2068?[[{<]/);
+  const body = message.search(ANSWER_BODY);
   const cut = body >= 0 ? `${message.slice(0, body)}${note}` : message;
   return cut.length > maxChars ? `${cut.slice(0, maxChars - 1)}…` : cut;
 }
@@ -180,8 +182,7 @@ export function withoutCredentials(message: string): string {
  * answer stays in the logs and the dead letter.
  */
 export function errorSummary(message: string, maxChars = ERROR_SUMMARY_CHARS): string {
-  // An answer body its maker marked as a document value (`quotedText`) too.
-  const body = message.search(/: ?\u2068?[[{<]/);
+  const body = message.search(ANSWER_BODY);
   let summary = message;
   if (body >= 0) {
     // The system's words, without what they quote: no one marked the values in them (`quotedValue`), and a target
