@@ -12,7 +12,7 @@ import pg from 'pg';
 export type Lane = 'shared';
 
 const SHARED = [
-  /['"`](canonical|dlq|mdm)\.[a-z-]+(\.[a-z-]+)?['"`]/, // a fixed topic
+  /['"`](canonical|dlq|mdm)\.(?!ya?ml['"`])[a-z-]+(\.[a-z-]+)?['"`]/, // a fixed topic (not a mapping file)
   /\bstartHub\b|\brunEai\b|run-eai|eai up|\bdemo\b/, // the hub or the CLI with their default topics and groups
   /consumer-groups/, // the broker's groups, everyone's
 ];
