@@ -195,6 +195,52 @@ describe('GET /customers?q=: a person is found by given or family name alone, em
   });
 });
 
+describe('GET /customers?q=<an id that holds a colon itself>', () => {
+  // Seen in a trial: a HubSpot company's source id is `company:5102`, and `company:5102` was read as system
+  // "company", id 5102, and found nothing; only `hubspot:company:5102` found it.
+  const company = {
+    customerId: 'hubspot:company:5102',
+    sourceIds: [{ system: 'hubspot', id: 'company:5102' }],
+    partyType: 'ORGANIZATION',
+    organizationName: 'Feinmechanik Nord GmbH',
+    emails: [],
+    phones: [],
+    addresses: [],
+  } as unknown as CustomerPartyMaster;
+  const contact = {
+    ...company,
+    customerId: 'hubspot:5102',
+    sourceIds: [{ system: 'hubspot', id: '5102' }],
+    partyType: 'PERSON',
+    organizationName: undefined,
+    person: { givenName: 'Jana', familyName: 'Kowalski' },
+  } as unknown as CustomerPartyMaster;
+  let ids: string[];
+  let store: MasterDataStore;
+  beforeAll(async () => {
+    ({ store, ids } = await storeWith(defaultMdmConfig(), [
+      ['hubspot', company],
+      ['hubspot', contact],
+    ]));
+  });
+
+  it.each(['company:5102', 'hubspot:company:5102'])(
+    '%s finds the company, not the contact 5102',
+    async (q) => {
+      expect(await searchCustomers(store, q)).toMatchObject({
+        kind: 'id',
+        hits: [{ goldenId: ids[0], matched: { system: 'hubspot', sourceId: 'company:5102' } }],
+      });
+      expect((await searchCustomers(store, q)).hits).toHaveLength(1);
+    },
+  );
+
+  it('5102 and hubspot:5102 find the contact', async () => {
+    for (const q of ['5102', 'hubspot:5102'])
+      expect((await searchCustomers(store, q)).hits.map((h) => h.goldenId)).toEqual([ids[1]]);
+  });
+});
+
 describe('GET /customers?q=<full name> where a common name holds more candidates than are scored', () => {
   const others = [
     'Jasper',

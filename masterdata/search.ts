@@ -239,8 +239,10 @@ function keepBest(
 
 /**
  * The members an id names: the members of a golden record by its id, or a source record by `system:id` or by its id
- * in any system. A number of up to nine digits is also tried with leading zeros to ten, as SAP keeps its customer
- * numbers (KUNNR 100001 is stored 0000100001). None for a query with spaces (a name).
+ * in any system, whole as well: a source id may hold a colon itself (a HubSpot company's is `company:5102`, so that
+ * `company:5102` finds it as `hubspot:company:5102` does). A number of up to nine digits is also tried with leading
+ * zeros to ten, as SAP keeps its customer numbers (KUNNR 100001 is stored 0000100001). None for a query with spaces
+ * (a name).
  */
 async function membersById(store: MasterDataStore, q: string): Promise<Candidate[]> {
   const text = q.trim();
@@ -252,7 +254,8 @@ async function membersById(store: MasterDataStore, q: string): Promise<Candidate
     await store.pool.query<Candidate>(
       `select system, source_id, std, golden_id from ${quoteSchema(store.schema)}.source_record
         where golden_id is not null
-          and (golden_id = $1 or (case when $2::text is null then source_id = any($3) else system = $2 and source_id = any($3) end))
+          and (golden_id = $1 or source_id = $1
+               or (case when $2::text is null then source_id = any($3) else system = $2 and source_id = any($3) end))
         order by system, source_id limit 100`,
       [text, system, ids],
     )
