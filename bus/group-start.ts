@@ -26,7 +26,18 @@ export async function pinGroupStart(
   reset: OffsetReset,
 ): Promise<GroupStart[]> {
   const starts: GroupStart[] = [];
-  for (const topic of topics) {
+  for (const topic of topics) starts.push(await pinTopicStart(admin, groupId, topic, reset));
+  return starts;
+}
+
+async function pinTopicStart(
+  admin: TransportAdmin,
+  groupId: string,
+  topic: string,
+  reset: OffsetReset,
+  attempts = 5,
+): Promise<GroupStart> {
+  for (let attempt = 1; ; attempt++) {
     const committed = new Set(
       (await admin.groupOffsets(groupId, topic))
         .filter((o) => BigInt(o.offset) >= 0n)
@@ -35,23 +46,18 @@ export async function pinGroupStart(
     const missing = (await admin.topicOffsets(topic))
       .filter((p) => !committed.has(p.partition))
       .map((p) => ({ partition: p.partition, offset: reset === 'latest' ? p.high : p.low }));
-    if (missing.length === 0) {
-      starts.push({ topic, from: 'committed', pinned: {} });
-      continue;
-    }
+    if (missing.length === 0) return { topic, from: 'committed', pinned: {} };
     try {
       await admin.setGroupOffsets(groupId, topic, missing);
     } catch (error) {
       const { state } = await admin.describeGroup(groupId);
-      if (state === 'Empty' || state === 'Dead') throw error;
-      starts.push({ topic, from: 'active', pinned: {} });
+      if (state !== 'Empty' && state !== 'Dead') return { topic, from: 'active', pinned: {} };
+      // Refused while another instance starting at the same moment was pinning (its short-lived member was in the
+      // group, and has left): read again what it committed, and pin what is still missing.
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
       continue;
     }
-    starts.push({
-      topic,
-      from: reset,
-      pinned: Object.fromEntries(missing.map((m) => [m.partition, m.offset])),
-    });
+    return { topic, from: reset, pinned: Object.fromEntries(missing.map((m) => [m.partition, m.offset])) };
   }
-  return starts;
 }
