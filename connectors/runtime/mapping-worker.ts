@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createBus } from '../../bus/index.ts';
 import { errorMessage, isRetriable } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { tierUpForMapping } from './jit-tiering.ts';
 import { type PackedDocuments, type PackedInputs, packDocuments, unpackInputs } from './mapping-messages.ts';
 import type { DocumentInput, MappingStep, PreparedDocument } from './mapping-step.ts';
 import { createSourceStep, type SourceStepConfig } from './source-step.ts';
@@ -36,6 +37,8 @@ export type MappingReply =
 
 const port = parentPort;
 if (port) {
+  // The thread's work is the mapping's generated code: optimized sooner (jit-tiering.ts).
+  tierUpForMapping();
   const { brokers, registryUrl } = workerData as MappingWorkerData;
   // Only for the registry lookups of the encoders: this thread never sends (prepare does not).
   const bus = createBus({ brokers, registryUrl, logger: createLogger('mapping-thread') });
