@@ -178,9 +178,11 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
     commitNumber,
   };
   // What the usage count of `eai map` lists is what the event holds: `fieldsDecoded` is the reader's (it says
-  // whether undecodedBitmaps is empty), and the record ids are each record's `recordId`, at its own location.
+  // whether undecodedBitmaps is empty), and the record ids are each record's `recordId`, at its own location. The
+  // field lists are applied by the reader (they choose which values a record carries, and which it clears), no
+  // fact a mapping maps.
   deriveFrom(read, 'fieldsDecoded', ['undecodedBitmaps']);
-  return structural(read, ['recordIds']);
+  return structural(read, ['recordIds', 'changedFields', 'nulledFields', 'diffFields']);
 }
 
 /**

@@ -327,6 +327,47 @@ describe('UsageTracker: input values no expression read', () => {
     }
   });
 
+  it("a Salesforce CDC UPDATE's changedFields, nulledFields and diffFields are the reader's to apply, no unused values", async () => {
+    // Trial: every UPDATE listed `changedFields[0]`, `changedFields[1]`… as unused, though the reader applies them:
+    // they choose the values a record carries and the fields it clears.
+    const event = {
+      data: {
+        schema: 'IeRuaY6cbI_HsV8Rv1Mc5g',
+        payload: {
+          ChangeEventHeader: {
+            entityName: 'Account',
+            recordIds: ['001RM000003Y8kRYAS'],
+            changeType: 'UPDATE',
+            changeOrigin: 'com/salesforce/api/soap/51.0;client=SfdcInternalAPI/',
+            transactionKey: '0002343d-9d90-e395-ed20-cf416ba652ad',
+            sequenceNumber: 1,
+            commitTimestamp: 1612912679000,
+            commitNumber: 10716841172000,
+            commitUser: '005RM000001vI54YAE',
+            changedFields: ['Name', 'Phone', 'LastModifiedDate'],
+            nulledFields: ['Phone'],
+            diffFields: [],
+          },
+          Name: 'Acme Corp',
+          Phone: null,
+          LastModifiedDate: '2021-02-10T10:00:00Z',
+        },
+        event: { replayId: 7 },
+      },
+      channel: '/data/AccountChangeEvent',
+    };
+    const mapping = loadMappings().find((m) => m.file.endsWith('salesforce/cdc.to-canonical.yaml'))!;
+    const usage = new UsageTracker();
+    await mapBytes('salesforce-cdc', Buffer.from(JSON.stringify(event)), {
+      mapping,
+      usage,
+      receivedAt: FIXTURE_RECEIVED_AT,
+    });
+    const fields = usage.report().unused.map((u) => u.field);
+    expect(fields.filter((f) => /changedFields|nulledFields|diffFields/.test(f))).toEqual([]);
+    expect(fields).toContain('commitNumber');
+  });
+
   it('an X12 856 CTT01 / CTT02 the reader checked are no unused values; a mismatch of either is refused where it stands', async () => {
     // Trial: every 856 listed CTT's count (and the reader's own `counts`) as unused, though the reader refuses a
     // CTT01 that counts neither the HLs nor the LINs and a CTT02 that is not the sum of SN102.
