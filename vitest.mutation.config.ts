@@ -10,7 +10,7 @@ export default defineConfig({
       'mappings/engine/parse-time.spec.ts',
       'schemas/compatibility.spec.ts',
       'bus/runner.spec.ts',
-      'bus/runner-retry.spec.ts',
+      'bus/runner-decisions.spec.ts',
       'formats/x12/x12.spec.ts',
       'formats/edifact/edifact.spec.ts',
       'formats/located-errors.spec.ts',

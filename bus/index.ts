@@ -187,7 +187,8 @@ export {
   registryAuthEnvSchema,
   registryAuthFromEnv,
 } from './registry-auth.ts';
-export type { ConsumedEvent, ConsumerRunner } from './runner.ts';
+export type { ConsumerRunner } from './runner.ts';
+export type { ConsumedEvent } from './runner-decisions.ts';
 export { type AvroSerde, SchemaValidationError } from './serde.ts';
 export {
   connectTopicSpecs,

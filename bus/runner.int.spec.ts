@@ -9,7 +9,7 @@ import { exampleJson } from '../schemas/examples.ts';
 import { testBus, testStack, unique } from '../tests/stack.ts';
 import { waitFor } from '../tests/wait-for.ts';
 import { describeDeadLetter } from './dlq.ts';
-import type { ConsumedEvent } from './runner.ts';
+import type { ConsumedEvent } from './runner-decisions.ts';
 
 const stack = testStack();
 const kafka = new Kafka({

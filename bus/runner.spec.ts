@@ -4,7 +4,8 @@ import { NonRetriableError, RetriableError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { describeDeadLetter } from './dlq.ts';
 import { busMetrics } from './metrics.ts';
-import { type ConsumedEvent, type ConsumerRunnerOptions, startConsumerRunner } from './runner.ts';
+import { type ConsumerRunnerOptions, startConsumerRunner } from './runner.ts';
+import type { ConsumedEvent } from './runner-decisions.ts';
 import type { AvroSerde } from './serde.ts';
 import type {
   ConsumeOptions,

@@ -1,30 +1,23 @@
-import {
-  errorMessage,
-  isOutage,
-  isRetriable,
-  logSafeMessage,
-  NonRetriableError,
-  RetriableError,
-} from '../lib/errors.ts';
+import { logSafeMessage, RetriableError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { defaultRetry, type RetryOptions, withRetry } from '../lib/retry.ts';
 import { deadLetterRecord, type FailureStage } from './dlq.ts';
-import { type EventAttributes, fromHeaders } from './envelope.ts';
 import { busMetrics } from './metrics.ts';
+import {
+  type ConsumedEvent,
+  consumedEvent,
+  decodeJson,
+  type RecordEnd,
+  recordEnd,
+  recordKind,
+  retryLogLevel,
+  retryVerdict,
+} from './runner-decisions.ts';
 import type { AvroSerde } from './serde.ts';
 import type { IncomingRecord, RecordContext, Transport } from './transport/types.ts';
 
 /** How often a handler that holds a record tells the group it is alive (kafkajs sends at most one per interval). */
 const KEEP_ALIVE_MS = 1000;
-
-/** What a handler receives: the decoded canonical value, its envelope and where it came from. */
-export interface ConsumedEvent {
-  value: unknown;
-  schemaName: string;
-  key: string | null;
-  attributes: Partial<EventAttributes>;
-  record: IncomingRecord;
-}
 
 export interface ConsumerRunnerOptions {
   groupId: string;
@@ -70,40 +63,6 @@ export interface ConsumerRunner {
 }
 
 /**
- * What a handler's failed attempt leads to: `retry` spends one of the `budget` retries (`spent` so far); `wait-out`
- * retries without spending one (`waitOutOutages` and a failure that says a service is away, isOutage); `give-up` when
- * the member is leaving (a rebalance or a stop): the record is left uncommitted, not dead-lettered; `dead-letter` for
- * a failure no retry can help (not retriable), once `until` (retryForMs) has passed, or once the budget is spent.
- */
-export type RetryVerdict = 'retry' | 'wait-out' | 'give-up' | 'dead-letter';
-
-export function retryVerdict(
-  error: unknown,
-  state: {
-    leaving: boolean;
-    now: number;
-    until?: number;
-    waitOutOutages?: boolean;
-    spent: number;
-    budget: number;
-  },
-): RetryVerdict {
-  if (!isRetriable(error)) return 'dead-letter';
-  if (state.leaving) return 'give-up';
-  if (state.until !== undefined && state.now >= state.until) return 'dead-letter';
-  if (state.waitOutOutages && isOutage(error)) return 'wait-out';
-  return state.spent + 1 <= state.budget ? 'retry' : 'dead-letter';
-}
-
-/**
- * A sink retries until applied: an outage of an hour is hundreds of attempts. Logged at info are the 1st, 2nd, 4th,
- * 8th… (the status counts every one); the others at debug.
- */
-export function retryLogLevel(attempt: number): 'info' | 'debug' {
-  return (attempt & (attempt - 1)) === 0 ? 'info' : 'debug';
-}
-
-/**
  * At-least-once consumption: decode, handle with bounded retries (exponential backoff with jitter), and only then
  * commit. A tombstone (null value) is no event: skipped and committed. A record that cannot be decoded, or whose handler fails for good, goes to the dead-letter topic with its
  * original bytes and error headers, and the runner goes on with the next record. Only if the dead-letter write
@@ -135,8 +94,6 @@ export async function startConsumerRunner(
     await producer.send([
       deadLetterRecord(options.dlqTopic, record, { stage, owner: options.groupId, error, attempts }),
     ]);
-    busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'dead_lettered' });
-    await options.onDeadLetter?.(record, error);
   }
 
   /**
@@ -218,41 +175,37 @@ export async function startConsumerRunner(
     }
   }
 
-  async function eachRecord(record: IncomingRecord, context: RecordContext): Promise<void> {
-    if (record.value === null) {
-      // A tombstone: on a compacted topic, the key's deletion marker (an erased golden customer), no event.
-      busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'tombstone' });
-      log.debug(where(record), 'tombstone skipped');
-      return;
-    }
-    let decoded: { schemaName: string; value: unknown };
-    try {
-      decoded = isJson(record)
-        ? decodeJson(record)
-        : await withRetry(() => serde.decode(record.value), { ...options.retry });
-    } catch (error) {
-      await deadLetter(record, 'VALUE_CONVERTER', error, (error as { attempts?: number }).attempts ?? 1);
-      return;
-    }
-    const event: ConsumedEvent = {
-      value: decoded.value,
-      schemaName: decoded.schemaName,
-      key: record.key?.toString('utf8') ?? null,
-      attributes: fromHeaders(record.headers).attributes,
-      record,
-    };
-    let handled: boolean;
-    try {
-      handled = await handle(record, context, event);
-    } catch (error) {
-      await deadLetter(record, 'TASK_PUT', error, (error as { attempts?: number }).attempts ?? 1);
-      return;
-    }
-    if (!handled) {
+  /** Counts the record's end; dead-letters it first (awaited: if that write fails, nothing is committed). */
+  async function settle(record: IncomingRecord, end: RecordEnd, error?: unknown): Promise<void> {
+    if (end.outcome === 'given_up') {
       log.info(where(record), 'retries given up for a rebalance or a stop, record left uncommitted');
       throw new RetriableError('handler retries given up: the group rebalances or the consumer stops');
     }
-    busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: 'ok' });
+    if (end.outcome === 'dead_lettered') await deadLetter(record, end.stage, error, end.attempts);
+    else if (end.outcome === 'tombstone') log.debug(where(record), 'tombstone skipped');
+    busMetrics.eventsConsumed.inc({ group: options.groupId, outcome: end.outcome });
+    if (end.outcome === 'dead_lettered') await options.onDeadLetter?.(record, error);
+  }
+
+  async function eachRecord(record: IncomingRecord, context: RecordContext): Promise<void> {
+    const kind = recordKind(record);
+    if (kind === 'tombstone') return settle(record, recordEnd({ tombstone: true }));
+    let decoded: { schemaName: string; value: unknown };
+    try {
+      decoded =
+        kind === 'json'
+          ? decodeJson(record)
+          : await withRetry(() => serde.decode(record.value), { ...options.retry });
+    } catch (error) {
+      return settle(record, recordEnd({ decodeError: error }), error);
+    }
+    let handled: boolean;
+    try {
+      handled = await handle(record, context, consumedEvent(record, decoded));
+    } catch (error) {
+      return settle(record, recordEnd({ handlerError: error }), error);
+    }
+    return settle(record, recordEnd({ handled }));
   }
 
   if (options.onCrash) consumer.onCrash(options.onCrash);
@@ -273,25 +226,6 @@ export async function startConsumerRunner(
       await producer.disconnect();
     },
   };
-}
-
-/**
- * A JSON CloudEvent (`content-type: application/json`: receipts, alerts) among the Avro ones: its value parsed, its
- * `ce_type` standing for the schema name.
- */
-function isJson(record: IncomingRecord): boolean {
-  return record.headers['content-type']?.toString('utf8') === 'application/json';
-}
-
-function decodeJson(record: IncomingRecord): { schemaName: string; value: unknown } {
-  try {
-    return {
-      schemaName: record.headers.ce_type?.toString('utf8') ?? '',
-      value: JSON.parse(record.value?.toString('utf8') ?? ''),
-    };
-  } catch (error) {
-    throw new NonRetriableError(`cannot decode JSON value: ${errorMessage(error)}`, { cause: error });
-  }
 }
 
 /** Where a record is, for a log line: its offset alone is ambiguous in a group that reads several partitions or topics. */

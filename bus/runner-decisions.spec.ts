@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError, RetriableError } from '../lib/errors.ts';
-import { type RetryVerdict, retryLogLevel, retryVerdict } from './runner.ts';
+import {
+  consumedEvent,
+  decodeJson,
+  type RetryVerdict,
+  recordEnd,
+  recordKind,
+  retryLogLevel,
+  retryVerdict,
+} from './runner-decisions.ts';
+import type { IncomingRecord } from './transport/types.ts';
 
 /**
- * The consumer runner's retry / dead-letter decision on a failed attempt, on plain values: the error, whether the
- * member is leaving, the clock, the deadline (retryForMs), the retries spent and the budget. The runner on the real
- * broker: runner.int.spec.ts.
+ * The consumer runner's rules on plain values: what a record is, the event its handler gets, the retry / dead-letter
+ * decision on a failed attempt (the error, whether the member is leaving, the clock, the deadline retryForMs, the
+ * retries spent and the budget) and how a record ends. The runner wired to the real broker: runner.int.spec.ts.
  */
 
 const retriable = new RetriableError('the target answered 503');
@@ -103,5 +112,98 @@ describe('consumer runner: waiting out an outage (waitOutOutages)', () => {
 
   it('without it, an outage spends the retry budget as any failure does', () => {
     expect(attempts(outage, base, 5)).toEqual(['retry', 'retry', 'dead-letter']);
+  });
+});
+
+const record: IncomingRecord = {
+  topic: 'canonical.orders',
+  partition: 2,
+  offset: '41',
+  timestamp: '0',
+  key: Buffer.from('order-1'),
+  value: Buffer.from([0, 0, 0, 0, 7, 1, 2, 3]),
+  headers: { ce_type: Buffer.from('com.example.order') },
+};
+const json = (value: string): IncomingRecord => ({
+  ...record,
+  value: Buffer.from(value),
+  headers: { ce_type: Buffer.from('eai.receipt.applied'), 'content-type': Buffer.from('application/json') },
+});
+
+describe('consumer runner: what a record is', () => {
+  it('a null value is a tombstone, whatever its headers say; application/json a JSON CloudEvent; else Avro', () => {
+    expect(recordKind({ ...record, value: null })).toBe('tombstone');
+    expect(recordKind({ ...json('{}'), value: null })).toBe('tombstone');
+    expect(recordKind(json('{}'))).toBe('json');
+    expect(recordKind(record)).toBe('avro');
+    expect(recordKind({ ...record, value: Buffer.alloc(0) })).toBe('avro');
+    expect(recordKind({ ...record, headers: { 'content-type': Buffer.from('application/avro') } })).toBe(
+      'avro',
+    );
+  });
+
+  it('a JSON CloudEvent is parsed and named by its ce_type; one that is no JSON is refused for good, saying so', () => {
+    expect(decodeJson(json('{"commandId":"wf:step","outcome":"APPLIED"}'))).toEqual({
+      schemaName: 'eai.receipt.applied',
+      value: { commandId: 'wf:step', outcome: 'APPLIED' },
+    });
+    expect(decodeJson({ ...json('[1]'), headers: {} })).toEqual({ schemaName: '', value: [1] });
+    let refusal: unknown;
+    try {
+      decodeJson(json('{"commandId":'));
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(NonRetriableError);
+    expect((refusal as Error).message).toMatch(/^cannot decode JSON value: /);
+    expect(() => decodeJson({ ...json(''), value: null })).toThrow(/cannot decode JSON value/);
+  });
+
+  it('the handler gets the decoded value, its schema, its key as text (null without one), its envelope and the record', () => {
+    const decoded = { value: { id: 'order-1' }, schemaName: 'SalesOrderEvent' };
+    expect(consumedEvent(record, decoded)).toEqual({
+      value: { id: 'order-1' },
+      schemaName: 'SalesOrderEvent',
+      key: 'order-1',
+      attributes: { type: 'com.example.order' },
+      record,
+    });
+    expect(consumedEvent({ ...record, key: null }, decoded).key).toBeNull();
+  });
+});
+
+describe('consumer runner: how a record ends (commit, dead letter, or left uncommitted)', () => {
+  it('a tombstone is skipped and committed; a handled record is committed as ok', () => {
+    expect(recordEnd({ tombstone: true })).toEqual({ outcome: 'tombstone', commit: true });
+    expect(recordEnd({ handled: true })).toEqual({ outcome: 'ok', commit: true });
+  });
+
+  it('a record that cannot be decoded is dead-lettered at VALUE_CONVERTER, its handler at TASK_PUT, with the attempts the retries spent', () => {
+    const spent = Object.assign(new RetriableError('registry unreachable'), { attempts: 3 });
+    expect(recordEnd({ decodeError: spent })).toEqual({
+      outcome: 'dead_lettered',
+      commit: true,
+      stage: 'VALUE_CONVERTER',
+      attempts: 3,
+    });
+    expect(recordEnd({ handlerError: new NonRetriableError('order has no lines') })).toEqual({
+      outcome: 'dead_lettered',
+      commit: true,
+      stage: 'TASK_PUT',
+      attempts: 1,
+    });
+    expect(recordEnd({ handlerError: Object.assign(new Error('x'), { attempts: 101 }) })).toMatchObject({
+      attempts: 101,
+    });
+    // Whatever was thrown, a dead letter says one attempt at least.
+    expect(recordEnd({ handlerError: null })).toMatchObject({ stage: 'TASK_PUT', attempts: 1 });
+    expect(recordEnd({ decodeError: 'bad bytes' })).toMatchObject({ stage: 'VALUE_CONVERTER', attempts: 1 });
+    expect(recordEnd({ handlerError: Object.assign(new Error('x'), { attempts: 0 }) })).toMatchObject({
+      attempts: 1,
+    });
+  });
+
+  it('retries given up for a rebalance or a stop leave the record uncommitted, not dead-lettered', () => {
+    expect(recordEnd({ handled: false })).toEqual({ outcome: 'given_up', commit: false });
   });
 });
