@@ -9,7 +9,6 @@ export default defineConfig({
       'mappings/engine/functions.spec.ts',
       'mappings/engine/parse-time.spec.ts',
       'schemas/compatibility.spec.ts',
-      'bus/runner.spec.ts',
       'bus/runner-decisions.spec.ts',
       'formats/x12/x12.spec.ts',
       'formats/edifact/edifact.spec.ts',

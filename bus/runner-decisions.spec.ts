@@ -156,6 +156,7 @@ describe('consumer runner: what a record is', () => {
     }
     expect(refusal).toBeInstanceOf(NonRetriableError);
     expect((refusal as Error).message).toMatch(/^cannot decode JSON value: /);
+    expect((refusal as Error).cause).toBeInstanceOf(SyntaxError);
     expect(() => decodeJson({ ...json(''), value: null })).toThrow(/cannot decode JSON value/);
   });
 
@@ -199,6 +200,9 @@ describe('consumer runner: how a record ends (commit, dead letter, or left uncom
     expect(recordEnd({ handlerError: null })).toMatchObject({ stage: 'TASK_PUT', attempts: 1 });
     expect(recordEnd({ decodeError: 'bad bytes' })).toMatchObject({ stage: 'VALUE_CONVERTER', attempts: 1 });
     expect(recordEnd({ handlerError: Object.assign(new Error('x'), { attempts: 0 }) })).toMatchObject({
+      attempts: 1,
+    });
+    expect(recordEnd({ handlerError: Object.assign(new Error('x'), { attempts: '3' }) })).toMatchObject({
       attempts: 1,
     });
   });
