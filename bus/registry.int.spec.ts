@@ -80,6 +80,55 @@ describe('the local schema registry through the Confluent REST API', () => {
     expect(id2).toBeGreaterThan(0);
   });
 
+  it("names the registry's own version numbers, not their positions (a subject whose version 1 was deleted)", async () => {
+    const subject = `${unique('probe')}-value`;
+    const client = createRegistryClient(registryUrl, { retries: 0, logger: pino({ level: 'silent' }) });
+    const v2 = { ...v1, fields: [...v1.fields, { name: 'currency', type: 'string', default: 'EUR' }] };
+    await client.register(subject, v1);
+    await client.register(subject, v2);
+    const deleted = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}/versions/1`, {
+      method: 'DELETE',
+    });
+    expect(deleted.status).toBe(200);
+    // The subject holds its version 2 alone: first in the list, numbered 2 by the registry.
+    expect(await client.versions(subject)).toEqual([2]);
+    const next = { ...v2, fields: [...v2.fields, { name: 'region', type: 'string' }] };
+    const error = await client.register(subject, next).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SchemaIncompatibleError);
+    expect((error as Error).message).toContain(
+      'region: field "region" is missing in the writer\'s schema and has no default, so old data cannot be read (backward, against version 2)',
+    );
+  });
+
+  it('names the record a subject holds when another record type is sent to it, and says to publish elsewhere, not to add aliases', async () => {
+    const subject = `${unique('h7.orders')}-value`;
+    const client = createRegistryClient(registryUrl, { retries: 0, logger: pino({ level: 'silent' }) });
+    const held = {
+      type: 'record',
+      name: 'SalesOrderEvent',
+      namespace: 'eai.tests',
+      fields: [{ name: 'id', type: 'string' }],
+    };
+    await client.register(subject, held);
+    const error = await client.register(subject, { ...held, name: 'CustomerEvent' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SchemaIncompatibleError);
+    const quoted = subject.replaceAll('.', '\\.');
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^schema eai\\.tests\\.CustomerEvent for subject "${quoted}" is incompatible \\(BACKWARD\\): subject "${quoted}" holds eai\\.tests\\.SalesOrderEvent \\(version 1\\), not eai\\.tests\\.CustomerEvent: a subject keeps one record type \\(TopicNameStrategy\\), so publish CustomerEvent to a topic of its own \\(registry said: `,
+      ),
+    );
+    // A real rename, with the old name among its aliases, is judged field by field as before.
+    const renamed = {
+      ...held,
+      name: 'OrderEvent',
+      aliases: ['SalesOrderEvent'],
+      fields: [{ name: 'x', type: 'string' }],
+    };
+    const rename = await client.register(subject, renamed).catch((e: unknown) => e);
+    expect((rename as Error).message).toContain('x: field "x" is missing in the writer\'s schema');
+  });
+
   it('answers an unknown schema id with a typed, non-retriable error', async () => {
     const client = createRegistryClient(registryUrl);
     const error = await client
