@@ -5,7 +5,8 @@ import { registryAnswers } from './probes.ts';
 
 /**
  * What readiness says of a registry that does not answer (`checks.schemaRegistry.error`): which registry and why. A
- * stopped registry read `fetch failed`, and one answering 500 while its PostgreSQL was away `not reachable`.
+ * stopped registry read `fetch failed`, and one answering 500 while its PostgreSQL was away `not reachable`. These are
+ * failures the shared stack's registry cannot be made to show; one that answers is the real one, probes.int.spec.ts.
  */
 describe('registryAnswers (readiness)', () => {
   const closers: Array<() => Promise<void>> = [];
@@ -21,10 +22,6 @@ describe('registryAnswers (readiness)', () => {
     closers.push(() => new Promise((resolve) => server.close(() => resolve())));
     return `http://127.0.0.1:${(server.address() as { port: number }).port}/apis/ccompat/v7`;
   }
-
-  it('is true for a registry that answers GET /subjects', async () => {
-    expect(await registryAnswers(await answering(200, '["canonical.customer-value"]'))).toBe(true);
-  });
 
   it('names the registry and the refused connection when nothing listens', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/apis/ccompat/v7`;
