@@ -83,3 +83,17 @@ describe('eai schemas ls / show', () => {
     expect(empty.stdout).toBe(`no subject starts with ${prefix}-nothing\n`);
   }, 60_000);
 });
+
+describe('eai schemas check --registry', () => {
+  it("at Apicurio's server root instead of its API, names it with the URL to set", async () => {
+    const root = new URL(testStack().registryUrl).origin;
+    const run = await runEai(['schemas', 'check', '--registry', '--json'], {
+      env: { ...env(), SCHEMA_REGISTRY_URL: root },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(JSON.parse(run.stderr).errors[0].message).toBe(
+      `${root} answers GET /subjects with 404: that is Apicurio's server root, its Confluent-compatible API is ${root}/apis/ccompat/v7; set SCHEMA_REGISTRY_URL=${root}/apis/ccompat/v7`,
+    );
+  });
+});
