@@ -72,14 +72,6 @@ describe('eai schemas check --registry', () => {
     );
   });
 
-  it("Apicurio's server root instead of its API is named, with the URL to set", async () => {
-    const run = await check(url);
-    expect(run.code).toBe(1);
-    expect(JSON.parse(run.stderr).errors[0].message).toMatch(
-      new RegExp(`^${url} answers GET /subjects with 404: that is Apicurio's server root`),
-    );
-  });
-
   it('a subject not registered yet is skipped; a registry that fails to answer about one fails the check', async () => {
     subjects = 404;
     const fresh = await check(`${url}/apis/ccompat/v7`);
