@@ -11,8 +11,8 @@ import {
 } from './contacts.ts';
 import { hsError, validationError } from './errors.ts';
 import { publishContactChanges } from './events.ts';
-import { CONTACTS } from './object-routes.ts';
-import { checkIdProperty, validateProperties } from './properties.ts';
+import type { ObjectType } from './object-types.ts';
+import { checkIdProperty, propertyList, validateProperties } from './properties.ts';
 import type { HubSpotState } from './state.ts';
 
 const MAX_BATCH = 100;
@@ -28,7 +28,12 @@ interface UpsertInput {
  * unique property it goes by (`idProperty`, required; the record id is no such property: HubSpot answers "Unable to
  * perform upsert by non-unique property hs_object_id"); an update goes by the record id unless it names one.
  */
-function parseInputs(state: HubSpotState, body: unknown, mode: 'upsert' | 'update'): UpsertInput[] {
+function parseInputs(
+  state: HubSpotState,
+  body: unknown,
+  mode: 'upsert' | 'update',
+  type: ObjectType,
+): UpsertInput[] {
   const inputs = (body as { inputs?: unknown } | undefined)?.inputs;
   if (!Array.isArray(inputs)) throw validationError('Invalid input JSON: "inputs" must be an array');
   if (inputs.length > MAX_BATCH) {
@@ -49,8 +54,8 @@ function parseInputs(state: HubSpotState, body: unknown, mode: 'upsert' | 'updat
       throw validationError('Unable to perform upsert by non-unique property hs_object_id', {
         errors: [{ message: 'hs_object_id is not a unique property', code: 'INVALID_ID_PROPERTY' }],
       });
-    const name = checkIdProperty(state, typeof idProperty === 'string' ? idProperty : undefined);
-    const values = validateProperties(properties ?? {});
+    const name = checkIdProperty(state, typeof idProperty === 'string' ? idProperty : undefined, type.name);
+    const values = validateProperties(properties ?? {}, type.properties);
     // The id value is the unique property's value; a different value for it in properties is refused.
     if (name !== 'hs_object_id') {
       const normalised = name === 'email' ? id.trim().toLowerCase() : id;
@@ -72,23 +77,76 @@ function parseInputs(state: HubSpotState, body: unknown, mode: 'upsert' | 'updat
 }
 
 /**
- * `POST /crm/v3/objects/contacts/batch/upsert`: create or update by email or a custom unique property;
+ * `POST /crm/v3/objects/<type>/batch/upsert`: create or update by a custom unique property (or a contact's email);
  * `POST …/batch/update`: update by record id (or a unique property it names), never create: an id HubSpot does not
- * hold is an error in a 207 Multi-Status answer.
+ * hold is an error in a 207 Multi-Status answer; `POST …/batch/read`: records by id or a unique property, those it
+ * does not hold named in a 207's `errors`.
  */
-export function batchRoutes(router: Router, sim: SimContext<HubSpotState>): void {
-  router.post(`${CONTACTS}/batch/upsert`, (req, res) => write(req, res, 'upsert'));
-  router.post(`${CONTACTS}/batch/update`, (req, res) => write(req, res, 'update'));
+export function batchRoutes(router: Router, sim: SimContext<HubSpotState>, type: ObjectType): void {
+  router.post(`${type.path}/batch/upsert`, (req, res) => write(req, res, 'upsert'));
+  router.post(`${type.path}/batch/update`, (req, res) => write(req, res, 'update'));
+  router.post(`${type.path}/batch/read`, (req, res) => read(req, res));
+
+  function read(req: Request, res: Response): void {
+    const startedAt = new Date().toISOString();
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!Array.isArray(body.inputs)) throw validationError('Invalid input JSON: "inputs" must be an array');
+    if (body.inputs.length > MAX_BATCH)
+      throw validationError(
+        `Batch input too large: ${body.inputs.length} inputs, at most ${MAX_BATCH} allowed`,
+        {
+          errors: [{ message: `at most ${MAX_BATCH} inputs`, code: 'TOO_MANY_INPUTS' }],
+        },
+      );
+    if (body.idProperty !== undefined && typeof body.idProperty !== 'string')
+      throw validationError('Invalid input JSON: idProperty must be a string');
+    const idProperty = checkIdProperty(sim.state, body.idProperty as string | undefined, type.name);
+    const ids = body.inputs.map((input, index) => {
+      const id = (input as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string' || id === '')
+        throw validationError(`Invalid input JSON: inputs[${index}].id must be a non-empty string`);
+      return id;
+    });
+    const properties = Array.isArray(body.properties) ? propertyList(body.properties) : undefined;
+    const propertiesWithHistory = Array.isArray(body.propertiesWithHistory)
+      ? propertyList(body.propertiesWithHistory)
+      : undefined;
+    const options = {
+      ...(properties ? { properties } : {}),
+      ...(propertiesWithHistory ? { propertiesWithHistory } : {}),
+    };
+    const results: Array<Record<string, unknown>> = [];
+    const missing: string[] = [];
+    for (const id of [...new Set(ids)]) {
+      const found = findByProperty(sim.state, idProperty, id, type);
+      if (found) results.push(contactView(found, options, type));
+      else missing.push(id);
+    }
+    const completedAt = new Date().toISOString();
+    if (missing.length === 0) {
+      res.json({ status: 'COMPLETE', results, startedAt, completedAt });
+      return;
+    }
+    const errors = [
+      {
+        status: 'error',
+        category: 'OBJECT_NOT_FOUND',
+        message: `Could not get some ${type.singular.toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
+        context: { ids: missing },
+      },
+    ];
+    res.status(207).json({ status: 'COMPLETE', results, numErrors: 1, errors, startedAt, completedAt });
+  }
 
   function write(req: Request, res: Response, mode: 'upsert' | 'update'): void {
     const startedAt = new Date().toISOString();
-    const inputs = parseInputs(sim.state, req.body, mode);
+    const inputs = parseInputs(sim.state, req.body, mode, type);
     // An input that would create a contact with an email another contact holds refuses the batch, as creating one
     // does (email is unique in HubSpot): 409 CONFLICT naming the contact that holds it.
     if (mode === 'upsert')
       for (const input of inputs) {
         const email = input.properties.email;
-        if (!email || findByProperty(sim.state, input.idProperty, input.id)) continue;
+        if (!email || findByProperty(sim.state, input.idProperty, input.id, type)) continue;
         const holder = findByProperty(sim.state, 'email', email);
         if (holder) throw hsError(409, 'CONFLICT', `Contact already exists. Existing ID: ${holder.id}`);
       }
@@ -97,7 +155,7 @@ export function batchRoutes(router: Router, sim: SimContext<HubSpotState>): void
     const changes: ContactChange[] = [];
     const errors: Array<Record<string, unknown>> = [];
     for (const input of inputs) {
-      let contact: Contact | undefined = findByProperty(sim.state, input.idProperty, input.id);
+      let contact: Contact | undefined = findByProperty(sim.state, input.idProperty, input.id, type);
       let created = false;
       if (!contact && mode === 'update') {
         errors.push({
@@ -109,20 +167,23 @@ export function batchRoutes(router: Router, sim: SimContext<HubSpotState>): void
         continue;
       }
       if (contact) {
-        changes.push(...updateContact(sim.state, contact, input.properties, actor));
+        changes.push(...updateContact(sim.state, contact, input.properties, actor, type));
       } else {
-        const made = createContact(sim.state, input.properties, actor);
+        const made = createContact(sim.state, input.properties, actor, type);
         contact = made.contact;
         changes.push(...made.changes);
         created = true;
       }
       sim.recordEffect(req, {
-        entityType: 'contact',
+        entityType: type.singular,
         entityId: contact.id,
         operation: created ? 'create' : 'update',
         detail: { idProperty: input.idProperty, id: input.id },
       });
-      results.push({ ...contactView(contact, { include: Object.keys(input.properties) }), new: created });
+      results.push({
+        ...contactView(contact, { include: Object.keys(input.properties) }, type),
+        new: created,
+      });
     }
     publishContactChanges(sim, changes, actor);
     const completedAt = new Date().toISOString();

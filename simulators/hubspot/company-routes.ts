@@ -2,9 +2,11 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { SimHttpError } from '../common/http-error.ts';
 import type { SimContext } from '../common/types.ts';
-import { archiveCompany, associate, createCompany, findCompany, updateCompany } from './companies.ts';
-import { type Actor, type ContactChange, findContact } from './contacts.ts';
+import { archiveCompany, associate, findCompany } from './companies.ts';
+import { type Actor, type ContactChange, createContact, findContact, updateContact } from './contacts.ts';
 import { publishContactChanges } from './events.ts';
+import { COMPANY_TYPE } from './object-types.ts';
+import { validateProperties } from './properties.ts';
 import type { HubSpotState } from './state.ts';
 
 const companySchema = z.object({
@@ -35,13 +37,14 @@ const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
 export function companyRoutes(router: Router, sim: SimContext<HubSpotState>): void {
   const person = (): Actor => ({ changeSource: 'CRM_UI', sourceId: `userId:${sim.state.uiUserId}` });
   router.post('/sim/companies', (req, res) => {
-    const { id, properties, action } = parse(companySchema, req.body);
+    const { id, properties: given, action } = parse(companySchema, req.body);
+    const properties = validateProperties(given, COMPANY_TYPE.properties);
     let changes: ContactChange[];
     let companyId: string;
     if (id === undefined) {
-      const made = createCompany(sim.state, properties);
+      const made = createContact(sim.state, properties, person(), COMPANY_TYPE);
       changes = made.changes;
-      companyId = made.company.id;
+      companyId = made.contact.id;
     } else {
       const company = findCompany(sim.state, id);
       if (!company) throw new SimHttpError(404, { error: `no live company ${id}` });
@@ -49,7 +52,7 @@ export function companyRoutes(router: Router, sim: SimContext<HubSpotState>): vo
       changes =
         action === 'delete'
           ? archiveCompany(sim.state, company)
-          : updateCompany(sim.state, company, properties);
+          : updateContact(sim.state, company, properties, person(), COMPANY_TYPE);
     }
     const operation = id === undefined ? 'create' : action === 'delete' ? 'archive' : action;
     sim.recordEffect(req, { entityType: 'company', entityId: companyId, operation, detail: { via: 'ui' } });

@@ -1,4 +1,5 @@
-import { ALWAYS_RETURNED, DEFAULT_PROPERTIES } from './properties.ts';
+import { CONTACT_TYPE, type ObjectType } from './object-types.ts';
+import { ALWAYS_RETURNED } from './properties.ts';
 import { type Contact, type HubSpotState, nextContactId, nextTimestamp } from './state.ts';
 
 export type { Contact } from './state.ts';
@@ -37,19 +38,33 @@ export interface ContactChange {
   };
 }
 
-/** A live (not archived) contact by id, following merges to the survivor. */
-export function findContact(state: HubSpotState, id: string, archived = false): Contact | undefined {
-  let contact = state.contacts[id];
-  for (let hops = 0; contact?.mergedInto && hops < 10; hops++) contact = state.contacts[contact.mergedInto];
+/**
+ * A live (not archived) contact by id, following merges to the survivor; or a record of another object `type` (a
+ * company): the functions here serve every type the CRM API routes serve (object-types.ts).
+ */
+export function findContact(
+  state: HubSpotState,
+  id: string,
+  archived = false,
+  type: ObjectType = CONTACT_TYPE,
+): Contact | undefined {
+  const records = type.records(state);
+  let contact = records[id];
+  for (let hops = 0; contact?.mergedInto && hops < 10; hops++) contact = records[contact.mergedInto];
   if (!contact || contact.mergedInto || contact.archived !== archived) return undefined;
   return contact;
 }
 
 /** A live contact whose `property` equals `value` (emails compare case-insensitively). */
-export function findByProperty(state: HubSpotState, property: string, value: string): Contact | undefined {
-  if (property === 'hs_object_id') return findContact(state, value);
+export function findByProperty(
+  state: HubSpotState,
+  property: string,
+  value: string,
+  type: ObjectType = CONTACT_TYPE,
+): Contact | undefined {
+  if (property === 'hs_object_id') return findContact(state, value, false, type);
   const wanted = property === 'email' ? value.trim().toLowerCase() : value;
-  return Object.values(state.contacts).find(
+  return Object.values(type.records(state)).find(
     (c) =>
       !c.archived &&
       !c.mergedInto &&
@@ -65,6 +80,8 @@ function setProperty(contact: Contact, name: string, value: string, at: string, 
   if (current === value) return false;
   if (value === '') delete contact.properties[name];
   else contact.properties[name] = value;
+  // Companies made before they had a history (older state files) start one.
+  contact.history ??= {};
   contact.history[name] ??= [];
   contact.history[name].unshift({
     value,
@@ -75,15 +92,20 @@ function setProperty(contact: Contact, name: string, value: string, at: string, 
   return true;
 }
 
-function touch(contact: Contact, at: string): void {
+function touch(contact: Contact, at: string, type: ObjectType = CONTACT_TYPE): void {
   contact.updatedAt = at;
-  contact.properties.lastmodifieddate = at;
+  contact.properties[type.modifiedProperty] = at;
 }
+
+/** The webhook prefix of a type's changes: absent for a contact, `company` for a company. */
+const objectTypeOf = (type: ObjectType) =>
+  type.singular === 'company' ? { objectType: 'company' as const } : {};
 
 export function createContact(
   state: HubSpotState,
   properties: Record<string, string>,
   actor: Actor,
+  type: ObjectType = CONTACT_TYPE,
 ): { contact: Contact; changes: ContactChange[] } {
   const id = nextContactId(state);
   const at = nextTimestamp(state);
@@ -91,13 +113,14 @@ export function createContact(
   const system: Actor = { changeSource: actor.changeSource, sourceId: actor.sourceId };
   setProperty(contact, 'hs_object_id', id, at, system);
   setProperty(contact, 'createdate', at, at, system);
-  setProperty(contact, 'lastmodifieddate', at, at, system);
+  setProperty(contact, type.modifiedProperty, at, at, system);
   const occurredAt = Date.parse(at);
-  const changes: ContactChange[] = [{ kind: 'creation', objectId: id, occurredAt }];
+  const changes: ContactChange[] = [{ kind: 'creation', ...objectTypeOf(type), objectId: id, occurredAt }];
   for (const [name, value] of Object.entries(properties)) {
     if (setProperty(contact, name, value, at, actor)) {
       changes.push({
         kind: 'propertyChange',
+        ...objectTypeOf(type),
         objectId: id,
         occurredAt,
         propertyName: name,
@@ -105,7 +128,7 @@ export function createContact(
       });
     }
   }
-  state.contacts[id] = contact;
+  type.records(state)[id] = contact;
   return { contact, changes };
 }
 
@@ -115,6 +138,7 @@ export function updateContact(
   contact: Contact,
   properties: Record<string, string>,
   actor: Actor,
+  type: ObjectType = CONTACT_TYPE,
 ): ContactChange[] {
   const at = nextTimestamp(state);
   const occurredAt = Date.parse(at);
@@ -123,6 +147,7 @@ export function updateContact(
     if (setProperty(contact, name, value, at, actor)) {
       changes.push({
         kind: 'propertyChange',
+        ...objectTypeOf(type),
         objectId: contact.id,
         occurredAt,
         propertyName: name,
@@ -130,15 +155,19 @@ export function updateContact(
       });
     }
   }
-  if (changes.length > 0) touch(contact, at);
+  if (changes.length > 0) touch(contact, at, type);
   return changes;
 }
 
-export function archiveContact(state: HubSpotState, contact: Contact): ContactChange[] {
+export function archiveContact(
+  state: HubSpotState,
+  contact: Contact,
+  type: ObjectType = CONTACT_TYPE,
+): ContactChange[] {
   const at = nextTimestamp(state);
   contact.archived = true;
   contact.archivedAt = at;
-  return [{ kind: 'deletion', objectId: contact.id, occurredAt: Date.parse(at) }];
+  return [{ kind: 'deletion', ...objectTypeOf(type), objectId: contact.id, occurredAt: Date.parse(at) }];
 }
 
 /**
@@ -238,11 +267,15 @@ export interface ViewOptions {
   include?: string[];
 }
 
-/** A contact as the v3 API returns it. */
-export function contactView(contact: Contact, options: ViewOptions = {}): Record<string, unknown> {
+/** A contact (or a record of another `type`) as the v3 API returns it. */
+export function contactView(
+  contact: Contact,
+  options: ViewOptions = {},
+  type: ObjectType = CONTACT_TYPE,
+): Record<string, unknown> {
   const names = options.properties
-    ? [...new Set([...options.properties, ...ALWAYS_RETURNED])]
-    : [...new Set([...DEFAULT_PROPERTIES, ...(options.include ?? [])])];
+    ? [...new Set([...options.properties, ...type.alwaysReturned])]
+    : [...new Set([...type.defaultProperties, ...(options.include ?? [])])];
   const properties: Record<string, string | null> = {};
   for (const name of names.sort()) properties[name] = contact.properties[name] ?? null;
   const view: Record<string, unknown> = {
@@ -255,7 +288,7 @@ export function contactView(contact: Contact, options: ViewOptions = {}): Record
   if (contact.archivedAt) view.archivedAt = contact.archivedAt;
   if (options.propertiesWithHistory) {
     view.propertiesWithHistory = Object.fromEntries(
-      options.propertiesWithHistory.map((name) => [name, contact.history[name] ?? []]),
+      options.propertiesWithHistory.map((name) => [name, contact.history?.[name] ?? []]),
     );
   }
   return view;

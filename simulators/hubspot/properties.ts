@@ -32,25 +32,50 @@ export const CONTACT_PROPERTIES = new Set([
   'passport_number',
 ]);
 
+/**
+ * Company properties this portal knows: HubSpot's default ones a B2B customer record uses (name, domain, phone, the
+ * address, industry…) and the same two custom unique ids as contacts (`eai_golden_id`, `external_id`).
+ */
+export const COMPANY_PROPERTIES = new Set([
+  'name',
+  'domain',
+  'website',
+  'phone',
+  'address',
+  'address2',
+  'city',
+  'state',
+  'zip',
+  'country',
+  'industry',
+  'description',
+  'numberofemployees',
+  'annualrevenue',
+  'type',
+  'lifecyclestage',
+  'eai_golden_id',
+  'external_id',
+  'hs_object_id',
+  'createdate',
+  'hs_lastmodifieddate',
+]);
+
 /** The portal's own properties (the rest are HubSpot's defaults). */
 export const CUSTOM_PROPERTIES = new Set(['eai_golden_id', 'external_id', 'passport_number']);
 /** Marked `dataSensitivity: sensitive` in a new portal: their webhooks carry "REDACTED", never the value. */
 export const DEFAULT_SENSITIVE_PROPERTIES = ['passport_number'];
 
 /** Written by HubSpot itself; an input setting them is refused. */
-export const READ_ONLY = new Set(['hs_object_id', 'createdate', 'lastmodifieddate', 'hs_merged_object_ids']);
-/** Compared as points in time by search filters and sorts. */
-export const DATETIME_PROPERTIES = new Set(['createdate', 'lastmodifieddate']);
-/** Returned when a request names no properties. */
-export const DEFAULT_PROPERTIES = [
-  'createdate',
-  'email',
-  'firstname',
+export const READ_ONLY = new Set([
   'hs_object_id',
+  'createdate',
   'lastmodifieddate',
-  'lastname',
-];
-/** Always returned with the properties a request names. */
+  'hs_lastmodifieddate',
+  'hs_merged_object_ids',
+]);
+/** Compared as points in time by search filters and sorts. */
+export const DATETIME_PROPERTIES = new Set(['createdate', 'lastmodifieddate', 'hs_lastmodifieddate']);
+/** A contact's properties always returned with those a request names (object-types.ts has each type's). */
 export const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -64,9 +89,10 @@ interface PropertyProblem {
 
 /**
  * Checks and normalises input properties to strings, as HubSpot stores them. Problems are reported as
- * HubSpot does: a VALIDATION_ERROR whose message embeds the per-property results as JSON.
+ * HubSpot does: a VALIDATION_ERROR whose message embeds the per-property results as JSON. `known`: the object type's
+ * properties (contacts' by default).
  */
-export function validateProperties(input: unknown): Record<string, string> {
+export function validateProperties(input: unknown, known = CONTACT_PROPERTIES): Record<string, string> {
   if (input === undefined) return {};
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw validationError('Invalid input JSON: "properties" must be an object');
@@ -74,7 +100,7 @@ export function validateProperties(input: unknown): Record<string, string> {
   const problems: PropertyProblem[] = [];
   const values: Record<string, string> = {};
   for (const [name, raw] of Object.entries(input as Record<string, unknown>)) {
-    if (!CONTACT_PROPERTIES.has(name)) {
+    if (!known.has(name)) {
       problems.push({
         isValid: false,
         message: `Property "${name}" does not exist`,
@@ -114,11 +140,23 @@ export function validateProperties(input: unknown): Record<string, string> {
   return values;
 }
 
-/** Properties usable as `idProperty`: email, hs_object_id and the custom unique ones. */
-export function checkIdProperty(state: HubSpotState, idProperty: string | undefined): string {
+/**
+ * Properties usable as `idProperty`: hs_object_id, the custom unique ones and, for contacts, email (a company's domain
+ * is not unique in HubSpot).
+ */
+export function checkIdProperty(
+  state: HubSpotState,
+  idProperty: string | undefined,
+  objectType: 'contacts' | 'companies' = 'contacts',
+): string {
   const name = idProperty ?? 'hs_object_id';
-  if (name === 'email' || name === 'hs_object_id' || state.uniqueProperties.includes(name)) return name;
-  throw validationError(`Property ${name} is not a unique identifier property of contacts`, {
+  if (
+    (name === 'email' && objectType === 'contacts') ||
+    name === 'hs_object_id' ||
+    state.uniqueProperties.includes(name)
+  )
+    return name;
+  throw validationError(`Property ${name} is not a unique identifier property of ${objectType}`, {
     errors: [{ message: `${name} is not unique`, code: 'INVALID_ID_PROPERTY' }],
   });
 }

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { SimContext } from '../common/types.ts';
 import { contactView } from './contacts.ts';
 import { validationError } from './errors.ts';
-import { CONTACTS } from './object-routes.ts';
+import type { ObjectType } from './object-types.ts';
 import { matchesGroups, matchesQuery, parseFilterGroups, parseSorts, sortContacts } from './search.ts';
 import type { HubSpotState } from './state.ts';
 
@@ -10,12 +10,12 @@ const MAX_SEARCH_LIMIT = 200;
 /** HubSpot's search never pages past the 10,000th result of a query. */
 export const SEARCH_RESULT_CAP = 10_000;
 
-/** `POST /crm/v3/objects/contacts/search`: filterGroups, sorts, query, properties, limit, after. */
-export function searchRoutes(router: Router, sim: SimContext<HubSpotState>): void {
-  router.post(`${CONTACTS}/search`, (req, res) => {
+/** `POST /crm/v3/objects/<type>/search`: filterGroups, sorts, query, properties, limit, after. */
+export function searchRoutes(router: Router, sim: SimContext<HubSpotState>, type: ObjectType): void {
+  router.post(`${type.path}/search`, (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const groups = parseFilterGroups(body.filterGroups);
-    const sorts = parseSorts(body.sorts);
+    const groups = parseFilterGroups(body.filterGroups, type);
+    const sorts = parseSorts(body.sorts, type);
     const limit = body.limit === undefined ? 10 : Number(body.limit);
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_SEARCH_LIMIT) {
       throw validationError(`limit must be between 0 and ${MAX_SEARCH_LIMIT}`, {
@@ -35,15 +35,15 @@ export function searchRoutes(router: Router, sim: SimContext<HubSpotState>): voi
     const properties =
       Array.isArray(body.properties) && body.properties.length > 0 ? body.properties.map(String) : undefined;
     const hits = sortContacts(
-      Object.values(sim.state.contacts).filter(
-        (c) => !c.archived && !c.mergedInto && matchesGroups(c, groups) && matchesQuery(c, query),
+      Object.values(type.records(sim.state)).filter(
+        (c) => !c.archived && !c.mergedInto && matchesGroups(c, groups) && matchesQuery(c, query, type),
       ),
       sorts,
     );
     const end = Math.min(after + limit, hits.length, SEARCH_RESULT_CAP);
     const response: Record<string, unknown> = {
       total: hits.length,
-      results: hits.slice(after, end).map((c) => contactView(c, properties ? { properties } : {})),
+      results: hits.slice(after, end).map((c) => contactView(c, properties ? { properties } : {}, type)),
     };
     // At the cap the cursor is still handed out; using it gets the 400 a real sync runs into.
     if (end < hits.length) response.paging = { next: { after: String(end) } };

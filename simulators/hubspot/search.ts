@@ -1,5 +1,6 @@
 import { validationError } from './errors.ts';
-import { CONTACT_PROPERTIES, DATETIME_PROPERTIES } from './properties.ts';
+import { CONTACT_TYPE, type ObjectType } from './object-types.ts';
+import { DATETIME_PROPERTIES } from './properties.ts';
 import type { Contact } from './state.ts';
 
 export const OPERATORS = [
@@ -39,16 +40,16 @@ function problem(message: string, code: string): never {
   throw validationError('There was a problem with the request.', { errors: [{ message, code }] });
 }
 
-function checkProperty(name: unknown): string {
-  if (typeof name !== 'string' || !CONTACT_PROPERTIES.has(name)) {
-    problem(`Property ${String(name)} does not exist on object type contacts`, 'INVALID_PROPERTY');
+function checkProperty(name: unknown, type: ObjectType): string {
+  if (typeof name !== 'string' || !type.properties.has(name)) {
+    problem(`Property ${String(name)} does not exist on object type ${type.name}`, 'INVALID_PROPERTY');
   }
   return name;
 }
 
 const scalar = (value: unknown) => (value === undefined || value === null ? undefined : String(value));
 
-export function parseFilterGroups(input: unknown): Filter[][] {
+export function parseFilterGroups(input: unknown, type: ObjectType = CONTACT_TYPE): Filter[][] {
   if (input === undefined) return [];
   if (!Array.isArray(input)) problem('filterGroups must be an array', 'INVALID_FILTER_GROUPS');
   if (input.length > MAX_GROUPS)
@@ -64,7 +65,7 @@ export function parseFilterGroups(input: unknown): Filter[][] {
       const operator = f.operator as Operator;
       if (!OPERATORS.includes(operator))
         problem(`Unknown operator ${String(f.operator)}`, 'INVALID_OPERATOR');
-      const filter: Filter = { propertyName: checkProperty(f.propertyName), operator };
+      const filter: Filter = { propertyName: checkProperty(f.propertyName, type), operator };
       const value = scalar(f.value);
       const highValue = scalar(f.highValue);
       if (value !== undefined) filter.value = value;
@@ -85,7 +86,7 @@ export function parseFilterGroups(input: unknown): Filter[][] {
   return groups;
 }
 
-export function parseSorts(input: unknown): Sort[] {
+export function parseSorts(input: unknown, type: ObjectType = CONTACT_TYPE): Sort[] {
   if (input === undefined) return [];
   if (!Array.isArray(input)) problem('sorts must be an array', 'INVALID_SORTS');
   if (input.length > 1) problem('Only one sort is allowed', 'TOO_MANY_SORTS');
@@ -94,7 +95,7 @@ export function parseSorts(input: unknown): Sort[] {
     if (typeof raw === 'string') {
       const descending = raw.startsWith('-');
       return {
-        propertyName: checkProperty(descending ? raw.slice(1) : raw),
+        propertyName: checkProperty(descending ? raw.slice(1) : raw, type),
         direction: descending ? 'DESCENDING' : 'ASCENDING',
       };
     }
@@ -102,7 +103,7 @@ export function parseSorts(input: unknown): Sort[] {
     const direction = s.direction ?? 'ASCENDING';
     if (direction !== 'ASCENDING' && direction !== 'DESCENDING')
       problem('direction must be ASCENDING or DESCENDING', 'INVALID_SORT');
-    return { propertyName: checkProperty(s.propertyName), direction };
+    return { propertyName: checkProperty(s.propertyName, type), direction };
   });
 }
 
@@ -180,13 +181,21 @@ export function matchesGroups(contact: Contact, groups: Filter[][]): boolean {
   return groups.length === 0 || groups.some((group) => group.every((filter) => matches(contact, filter)));
 }
 
+/** The default searchable properties `query` is matched on, per object type. */
+const SEARCHABLE: Record<ObjectType['name'], string[]> = {
+  contacts: ['firstname', 'lastname', 'email', 'phone', 'company', 'hs_additional_emails'],
+  companies: ['name', 'domain', 'website', 'phone'],
+};
+
 /** Free-text `query`: a word match on the default searchable properties. */
-export function matchesQuery(contact: Contact, query: string | undefined): boolean {
+export function matchesQuery(
+  contact: Contact,
+  query: string | undefined,
+  type: ObjectType = CONTACT_TYPE,
+): boolean {
   if (!query) return true;
   const text = query.toLowerCase();
-  return ['firstname', 'lastname', 'email', 'phone', 'company', 'hs_additional_emails'].some((name) =>
-    (contact.properties[name] ?? '').toLowerCase().includes(text),
-  );
+  return SEARCHABLE[type.name].some((name) => (contact.properties[name] ?? '').toLowerCase().includes(text));
 }
 
 /** Sorts by the one sort given, ids ascending otherwise and as the tie-breaker. */

@@ -5,7 +5,8 @@ import { requireToken } from './auth.ts';
 import { batchRoutes } from './batch-routes.ts';
 import { companyRoutes } from './company-routes.ts';
 import { hubspotErrorBody } from './errors.ts';
-import { objectRoutes } from './object-routes.ts';
+import { contactRoutes, objectRoutes } from './object-routes.ts';
+import { OBJECT_TYPES } from './object-types.ts';
 import { propertyRoutes } from './property-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { applyHubSpotSeed } from './seed.ts';
@@ -34,10 +35,13 @@ export const hubspotSimulator: SimulatorDefinition = createSimulator<HubSpotStat
       dailyLimitRoutes(router, sim);
       router.use(['/crm/v3', '/account-info/v3'], requireToken(sim), dailyLimit(sim));
       accountRoutes(router, sim);
-      // Search and batch routes first: their fixed paths would otherwise be taken as a contact id.
-      searchRoutes(router, sim);
-      batchRoutes(router, sim);
-      objectRoutes(router, sim);
+      // Search and batch routes first: their fixed paths would otherwise be taken as a record id.
+      for (const type of OBJECT_TYPES) {
+        searchRoutes(router, sim, type);
+        batchRoutes(router, sim, type);
+      }
+      contactRoutes(router, sim);
+      for (const type of OBJECT_TYPES) objectRoutes(router, sim, type);
       propertyRoutes(router, sim);
     },
   },

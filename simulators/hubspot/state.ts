@@ -32,18 +32,15 @@ export interface AppIdentity {
   accessTokens: string[];
 }
 
-/** A stored company (`/sim/companies`): properties as strings; no history, no CRM API of its own here. */
-export interface Company {
-  id: string;
-  properties: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
-  archived: boolean;
-}
+/**
+ * A stored company: the same record as a contact (properties as strings, their history), served by the same CRM API
+ * routes (object-types.ts). Companies of older state files have no history yet; their first change starts one.
+ */
+export type Company = Contact;
 
 export interface HubSpotState {
   app: AppIdentity;
-  /** Companies a person made in HubSpot's UI (absent in older state files). */
+  /** Companies, made through the CRM API or by a person in HubSpot's UI (absent in older state files). */
   companies?: Record<string, Company>;
   /** Contact-to-company associations, `<contactId>:<companyId>` (absent in older state files). */
   associations?: string[];

@@ -327,6 +327,25 @@ describe('webhooks of companies and associations', () => {
     ).toBe(404);
   });
 
+  it("sends the companies API's writes as company.* events of the app (INTEGRATION, the app id): the echo to recognise", async () => {
+    await subscribe();
+    const upsert = await hs.json<{ results: Array<{ id: string }> }>(
+      'POST',
+      '/crm/v3/objects/companies/batch/upsert',
+      { inputs: [{ idProperty: 'eai_golden_id', id: 'G-9', properties: { name: 'Nordwind' } }] },
+    );
+    expect(upsert.status).toBe(200);
+    await settle();
+    const id = Number(upsert.body.results[0]!.id);
+    expect(
+      events().map((e) => [e.subscriptionType, e.objectId, e.propertyName, e.changeSource, e.sourceId]),
+    ).toEqual([
+      ['company.creation', id, undefined, 'INTEGRATION', String(hs.app.appId)],
+      ['company.propertyChange', id, 'name', 'INTEGRATION', String(hs.app.appId)],
+      ['company.propertyChange', id, 'eai_golden_id', 'INTEGRATION', String(hs.app.appId)],
+    ]);
+  });
+
   it('subscribes to one company channel alone', async () => {
     await subscribe('company.creation');
     await hs.json('POST', '/sim/companies', { properties: { name: 'Difference Engines' } });
