@@ -204,6 +204,18 @@ export function outboundMapping(format: string, dir = mappingsDir): CompiledMapp
   return compiled(found);
 }
 
+/**
+ * The mappings that write canonical records as `format` where none is named (`eai map --to-system`), in the order
+ * they are tried: the format's further mappings marked `takesFirst` (each writes the records its `records`
+ * selects: HubSpot's companies), then its default one (`outboundMapping`). `writeWithFirst` writes with them.
+ */
+export function outboundMappingsInTurn(format: string, dir = mappingsDir): CompiledMapping[] {
+  const first = entriesFor(dir, 'from-canonical', format).filter(
+    (e) => e.loaded.spec.onlyByName && e.loaded.spec.takesFirst,
+  );
+  return [...first.map((e) => compiled(e)), outboundMapping(format, dir)];
+}
+
 export interface MappedDocument {
   document: ParsedDocument;
   records: CanonicalRecord[];
@@ -305,6 +317,27 @@ export async function writeWithMapping(
     const envelope =
       needed > 0 ? { controlNumber: await options.controlNumbers!(needed), at: new Date() } : undefined;
     out.push(writer.write(tree, own, envelope));
+  }
+  return out;
+}
+
+/**
+ * Writes each value with the first of `mappings` that writes anything for it (`outboundMappingsInTurn`'s order); a
+ * value none of them selects writes nothing.
+ */
+export async function writeWithFirst(
+  mappings: CompiledMapping[],
+  values: unknown[],
+  options: WriteOptions = {},
+): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const value of values) {
+    for (const mapping of mappings) {
+      const written = await writeWithMapping(mapping, [value], options);
+      if (written.length === 0) continue;
+      out.push(...written);
+      break;
+    }
   }
   return out;
 }

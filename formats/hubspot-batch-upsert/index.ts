@@ -72,7 +72,8 @@ export function writeBatchUpsert(tree: HubspotBatchUpsertTree): Buffer {
 export const reader: FormatReader<HubspotBatchUpsertTree> = {
   name: FORMAT,
   family: 'crm',
-  description: 'HubSpot CRM v3 contacts batch upsert body ({"inputs":[{idProperty,id,properties}]})',
+  description:
+    'HubSpot CRM v3 contacts or companies batch upsert body ({"inputs":[{idProperty,id,properties}]})',
   parse: parseBatchUpsert,
 };
 

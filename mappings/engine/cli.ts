@@ -21,10 +21,10 @@ import {
   type MappedDocument,
   mapEach,
   namedInboundMappings,
-  outboundMapping,
+  outboundMappingsInTurn,
   type UsageReport,
   UsageTracker,
-  writeWithMapping,
+  writeWithFirst,
 } from '../index.ts';
 import { problemText, staticProblems, staticWarnings } from './check.ts';
 import { columnsProblems, type HeaderReport, headerProblems, headerReport } from './csv-columns.ts';
@@ -240,16 +240,21 @@ export async function mapCommand(options: {
       return { code: 0, stdout: `${JSON.stringify(documents, null, json ? undefined : 2)}\n`, stderr: '' };
     }
     if (options.toSystem) {
-      const outbound = options.mapping
-        ? findMapping(options.mapping, process.cwd())
-        : outboundMapping(options.format);
-      if (outbound.direction !== 'from-canonical' || outbound.spec.output !== options.format) {
-        throw new ConfigError(
-          `mapping ${options.mapping} ${outbound.direction === 'from-canonical' ? `writes format ${outbound.spec.output}` : `reads format ${outbound.spec.input} (a to-canonical mapping)`}, not format ${options.format}: --to-system takes a from-canonical mapping`,
-        );
+      if (options.mapping) {
+        const outbound = findMapping(options.mapping, process.cwd());
+        if (outbound.direction !== 'from-canonical' || outbound.spec.output !== options.format) {
+          throw new ConfigError(
+            `mapping ${options.mapping} ${outbound.direction === 'from-canonical' ? `writes format ${outbound.spec.output}` : `reads format ${outbound.spec.input} (a to-canonical mapping)`}, not format ${options.format}: --to-system takes a from-canonical mapping`,
+          );
+        }
       }
-      const documents = await writeWithMapping(
-        inTimeZone(outbound, options.timeZone),
+      // Without --mapping, each record is written by the first of the format's mappings that selects it (a
+      // `takesFirst` one: HubSpot's companies, then the default: its contacts).
+      const outbound = options.mapping
+        ? [findMapping(options.mapping, process.cwd())]
+        : outboundMappingsInTurn(options.format);
+      const documents = await writeWithFirst(
+        outbound.map((m) => inTimeZone(m, options.timeZone)),
         recordsToWrite(bytes, options.input),
         // A look at what a sink would write: numbered documents (X12) show control number 1, used by nothing.
         { controlNumbers: async () => 1 },

@@ -99,6 +99,12 @@ export const mappingSchema = z
       .describe(
         "A further mapping of its format, used only where a connector names it (`mapping:`); the format's default (`eai map`, connectors that name none) stays its other mapping.",
       ),
+    takesFirst: z
+      .boolean()
+      .default(false)
+      .describe(
+        "A further mapping (`onlyByName`) of a from-canonical format that writes, where no mapping is named (`eai map --to-system`), the records its `records` selects, the format's default the others (HubSpot's companies beside its contacts).",
+      ),
     imports: z
       .array(z.string())
       .default([])

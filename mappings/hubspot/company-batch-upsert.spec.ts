@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mapCommand } from '../engine/cli.ts';
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')) as unknown;
+const dir = mkdtempSync(join(tmpdir(), 'eai-hubspot-company-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The documents `eai map --to-system --format hubspot-batch-upsert` writes for these records, parsed. */
+async function written(records: unknown[]): Promise<Array<{ inputs: Array<Record<string, unknown>> }>> {
+  const input = join(dir, `records-${records.length}.json`);
+  writeFileSync(input, JSON.stringify(records));
+  const result = await mapCommand({ format: 'hubspot-batch-upsert', input, toSystem: true });
+  expect(result.stderr).toBe('');
+  return result.stdout
+    .split(/\n(?=\{)/)
+    .filter((d) => d.trim() !== '')
+    .map((d) => JSON.parse(d));
+}
+
+describe('eai map --to-system --format hubspot-batch-upsert', () => {
+  it("writes an organisation as a HubSpot company's properties and a person as a contact's", async () => {
+    const [company, contact] = await written([
+      fixture('company/organization-golden-record.json'),
+      fixture('canonical/person-several-emails-phones.json'),
+    ]);
+    expect(company!.inputs[0]).toMatchObject({
+      idProperty: 'eai_golden_id',
+      id: '6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e',
+      properties: { name: 'Müller Maschinenbau GmbH', domain: 'mueller-maschinenbau.de', city: 'Berlin' },
+    });
+    // No contact's properties: a company has no firstname nor company property (HubSpot refuses the whole batch).
+    expect(company!.inputs[0]!.properties).not.toHaveProperty('company');
+    expect(company!.inputs[0]!.properties).not.toHaveProperty('firstname');
+    expect(contact!.inputs[0]!.properties).toHaveProperty('firstname');
+    expect(contact!.inputs[0]!.properties).not.toHaveProperty('name');
+  });
+
+  it('keeps an organisation HubSpot holds as a contact a contact, and writes a company member by its id', async () => {
+    const [held] = await written([fixture('company/organization-held-as-contact.json')]);
+    expect(held!.inputs[0]).toMatchObject({ id: '5103', properties: { company: 'Byron & Co' } });
+    const [member] = await written([fixture('company/company-member-sync-command.json')]);
+    expect(member!.inputs[0]).toEqual({
+      id: '5102',
+      properties: expect.objectContaining({
+        phone: '+49 40 7654321',
+        eai_golden_id: '6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e',
+      }),
+    });
+  });
+});
