@@ -22,7 +22,7 @@ export const hubspotUpsertSink = definePlugin({
   type: 'hubspot-upsert-sink',
   kind: 'sink',
   description:
-    "CustomerEvents → HubSpot contacts batch upsert by eai_golden_id (batch update by the record id when known), private-app token; the hub's erasure command → GDPR delete.",
+    "CustomerEvents → HubSpot contacts batch upsert by eai_golden_id (batch update by the record id when known), organisations to companies the same way with companies: true; private-app token; the hub's erasure command → GDPR delete.",
   config: hubspotUpsertSinkConfig,
   createSink: (config, context) => createHubspotUpsertSink(config, context),
 });

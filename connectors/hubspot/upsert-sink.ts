@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { errorMessage, NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import { findMapping, writeWithMapping } from '../../mappings/index.ts';
 import { erasureTargets, isErasureCommand } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { type ConnectorContext, type SinkRecord, type Skipped, skipped } from '../sdk/index.ts';
@@ -17,6 +18,17 @@ import { createHubspotGet } from './rest.ts';
 export const BATCH_UPSERT_PATH = '/crm/v3/objects/contacts/batch/upsert';
 /** By record id: batch/upsert goes by a unique property only, and the record id is none. */
 export const BATCH_UPDATE_PATH = '/crm/v3/objects/contacts/batch/update';
+/** Companies (`companies: true`): the same batch calls of HubSpot's companies API. */
+export const COMPANY_BATCH_UPSERT_PATH = '/crm/v3/objects/companies/batch/upsert';
+export const COMPANY_BATCH_UPDATE_PATH = '/crm/v3/objects/companies/batch/update';
+/** What the sink writes companies with (`companies: true`): a shipped mapping, selecting the company records. */
+export const COMPANY_MAPPING = 'hubspot/company-batch-upsert.from-canonical.yaml';
+const BATCH_PATHS = [
+  BATCH_UPSERT_PATH,
+  BATCH_UPDATE_PATH,
+  COMPANY_BATCH_UPSERT_PATH,
+  COMPANY_BATCH_UPDATE_PATH,
+];
 export const GDPR_DELETE_PATH = '/crm/v3/objects/contacts/gdpr-delete';
 
 /**
@@ -71,7 +83,7 @@ export function companyRecordReason(event: CustomerEvent): string | undefined {
  * with HubSpot's reason, not counted as written.
  */
 export function checkBatchAnswer(text: string, sent: HttpSinkRequest, connector: string): void {
-  if ((sent.path !== BATCH_UPSERT_PATH && sent.path !== BATCH_UPDATE_PATH) || text === '') return;
+  if (!BATCH_PATHS.includes(sent.path) || text === '') return;
   let answer: { errors?: unknown };
   try {
     answer = JSON.parse(text) as typeof answer;
@@ -98,15 +110,22 @@ function batchBody(body: unknown): unknown {
  * batch/upsert; one addressed by HubSpot's own record id (`idProperty: null`, the contact's id known from the xref)
  * to batch/update, without `idProperty`, since batch/upsert goes by a unique property and the record id is none.
  */
-export function batchRequest(body: unknown): { path: string; body: unknown } {
+export function batchRequest(
+  body: unknown,
+  objects: 'contacts' | 'companies' = 'contacts',
+): { path: string; body: unknown } {
+  const [upsert, update] =
+    objects === 'contacts'
+      ? [BATCH_UPSERT_PATH, BATCH_UPDATE_PATH]
+      : [COMPANY_BATCH_UPSERT_PATH, COMPANY_BATCH_UPDATE_PATH];
   const inputs = (batchBody(body) as { inputs?: unknown } | null)?.inputs;
   if (
     !Array.isArray(inputs) ||
     !inputs.every((input) => input?.idProperty === null || input?.idProperty === undefined)
   )
-    return { path: BATCH_UPSERT_PATH, body };
+    return { path: upsert, body };
   return {
-    path: BATCH_UPDATE_PATH,
+    path: update,
     body: { inputs: inputs.map(({ idProperty: _, ...input }: Record<string, unknown>) => input) },
   };
 }
@@ -157,6 +176,12 @@ export const hubspotUpsertSinkConfig = httpSinkConfig.omit({ authHeader: true })
       "The private app's access token (`pat-…`), sent as a bearer token; write an environment reference (`$" +
         '{env:NAME}`) in deployment files.',
     ),
+  companies: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Write organisations as HubSpot companies: an event that names a HubSpot company (`company:<id>`, the source's `companies: true`) or an ORGANIZATION HubSpot does not hold as a contact goes to `/crm/v3/objects/companies/batch/upsert` by `eai_golden_id` (batch/update by the company's id when known), written by `hubspot/company-batch-upsert.from-canonical.yaml`; the rest to contacts as before. Default off, not on with the source's `companies`: the sink cannot see the source's config, the token needs the scope `crm.objects.companies.write` (without it every organisation would fail with 403 and be dead-lettered), the portal needs the `eai_golden_id` company property, and an organisation HubSpot does not hold would become a company where it became a contact before. Off, a company's record is skipped, saying so.",
+    ),
 });
 
 export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
@@ -169,6 +194,7 @@ export type HubspotUpsertSinkConfig = z.output<typeof hubspotUpsertSinkConfig>;
  * `sourceId`, which the source's mapping puts in the canonical event's `origin`. The hub's erasure command becomes
  * HubSpot's GDPR delete (`gdprDeleteRequest`). A 207 naming an error for the record is a refusal (`checkBatchAnswer`);
  * a contact to create whose email another contact holds is written to that contact (`linkToExistingContact`).
+ * With `companies`, the records the company mapping (COMPANY_MAPPING) selects go to the companies API the same way.
  * HubSpot's daily API limit (429 `policyName: DAILY`) is waited out until it resets, midnight in the account's time
  * zone (daily-limit.ts; the zone is read at the first write, before the limit can be spent), never dead-lettered.
  * `options.now`: the clock the wait is computed against (tests).
@@ -190,6 +216,8 @@ export function createHubspotUpsertSink(
     }),
     context.signal,
   );
+  // Found at start (an unreadable shipped mapping fails the connector's start, not each record).
+  const companyMapping = config.companies ? findMapping(COMPANY_MAPPING) : undefined;
   /** Asked once, at the first write: once the daily limit is spent, HubSpot answers that read 429 too. */
   let zoneAsked = false;
   /** The `eai_golden_id` of HubSpot contact `id` (undefined: none), for `linkToExistingContact`. */
@@ -218,14 +246,21 @@ export function createHubspotUpsertSink(
     }
     if (isErasureCommand(record.value)) return gdprDeleteRequest(record.value);
     const company = companyRecordReason(record.value as CustomerEvent);
-    if (company) return skipped(company);
-    const bodies = await context.toSystem(record.value);
+    // With `companies`, the company mapping takes the records it selects (a company's, an organisation's);
+    // a company's record it writes nothing for (a deletion) is skipped as any record the mapping leaves out.
+    const companyBodies = companyMapping ? await writeWithMapping(companyMapping, [record.value]) : [];
+    if (companyBodies.length === 0 && company) return companyMapping ? null : skipped(company);
+    const bodies = companyBodies.length > 0 ? companyBodies : await context.toSystem(record.value);
     if (bodies.length === 0) return null;
     if (bodies.length > 1)
       throw new NonRetriableError(
         `${context.name}: the mapping wrote ${bodies.length} batch bodies for one record; expected one`,
       );
-    return { method: 'POST', headers: { 'content-type': 'application/json' }, ...batchRequest(bodies[0]) };
+    return {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      ...batchRequest(bodies[0], companyBodies.length > 0 ? 'companies' : 'contacts'),
+    };
   }
   return createHttpSink(
     {

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mappingsDir, writeToSystem } from '../../mappings/index.ts';
+import type { CustomerEvent } from '../../schemas/types.generated.ts';
+import { type HubSpotHarness, startHubSpot } from '../../simulators/hubspot/test-support.ts';
+import { customerRecords, testContext } from '../transports/test-support.ts';
+import { createHubspotUpsertSink, hubspotUpsertSinkConfig } from './upsert-sink.ts';
+
+/**
+ * The HubSpot sink with `companies: true` against the simulator's companies API: an organisation golden record is a
+ * company there (upserted by eai_golden_id, or updated by the company's id the xref gives), a person still a contact.
+ */
+let hs: HubSpotHarness;
+beforeAll(async () => {
+  hs = await startHubSpot();
+});
+afterAll(() => hs.sim.close());
+afterEach(async () => {
+  await fetch(`${hs.sim.url}/sim/reset?empty=true`, { method: 'POST' });
+});
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(join(mappingsDir, 'hubspot/fixtures', name), 'utf8')).value as CustomerEvent;
+const organization = fixture('company/organization-golden-record.json');
+const person = fixture('canonical/person-several-emails-phones.json');
+const record = customerRecords('hs-company-sink');
+
+function sink(companies?: boolean) {
+  const context = testContext('hs-company-sink');
+  context.toSystem = (value) => writeToSystem('hubspot-batch-upsert', [value]);
+  const config = hubspotUpsertSinkConfig.parse({
+    baseUrl: hs.sim.url,
+    accessToken: hs.app.accessTokens[0],
+    retry: { retries: 0 },
+    ...(companies === undefined ? {} : { companies }),
+  });
+  return createHubspotUpsertSink(config, context);
+}
+
+type Listed = { results: Array<{ id: string; properties: Record<string, string | null> }> };
+const companies = async () =>
+  (await hs.json<Listed>('GET', '/crm/v3/objects/companies?properties=name,city,phone,domain,eai_golden_id'))
+    .body.results;
+const contacts = async () =>
+  (await hs.json<Listed>('GET', '/crm/v3/objects/contacts?properties=company,firstname,eai_golden_id')).body
+    .results;
+const companyEffects = async () =>
+  (
+    (await (await fetch(`${hs.sim.url}/sim/effects?entityType=company`)).json()) as {
+      effects: Array<{ operation: string }>;
+    }
+  ).effects.map((e) => e.operation);
+
+describe('HubSpot sink with companies: true', () => {
+  it('writes an organisation golden record as one company, by eai_golden_id, however often it is sent', async () => {
+    const out = sink(true);
+    await expect(out.put(record(organization))).resolves.toBeUndefined();
+    await expect(out.put(record(organization))).resolves.toBeUndefined();
+    expect(await companies()).toEqual([
+      expect.objectContaining({
+        properties: expect.objectContaining({
+          name: 'Müller Maschinenbau GmbH',
+          city: 'Berlin',
+          domain: 'mueller-maschinenbau.de',
+          eai_golden_id: organization.customer.customerId,
+        }),
+      }),
+    ]);
+    expect(await companyEffects()).toEqual(['create', 'update']);
+    expect(await contacts()).toEqual([]);
+  });
+
+  it('updates the company the xref names (company:<id>) by its id, stamping the golden id on it', async () => {
+    const made = await hs.json<{ id: string }>('POST', '/sim/companies', {
+      properties: { name: 'Nordwind Handel GmbH', domain: 'nordwind.example' },
+    });
+    const command = {
+      ...organization,
+      changeType: 'UPDATED',
+      changedFields: ['phones', 'updatedAt'],
+      customer: {
+        ...organization.customer,
+        customerId: 'gc-00000000000000000007',
+        sourceIds: [{ system: 'hubspot', id: `company:${made.body.id}`, idType: 'company' }],
+      },
+    } as CustomerEvent;
+    await expect(sink(true).put(record(command))).resolves.toBeUndefined();
+    expect(await companies()).toEqual([
+      expect.objectContaining({
+        id: made.body.id,
+        properties: expect.objectContaining({
+          name: 'Nordwind Handel GmbH',
+          phone: '+493012345678',
+          eai_golden_id: 'gc-00000000000000000007',
+        }),
+      }),
+    ]);
+  });
+
+  it('dead-letters a company HubSpot no longer holds with its 207 reason, and writes a person as a contact', async () => {
+    const gone = {
+      ...organization,
+      customer: {
+        ...organization.customer,
+        sourceIds: [{ system: 'hubspot', id: 'company:999', idType: 'company' }],
+      },
+    } as CustomerEvent;
+    await expect(sink(true).put(record(gone))).rejects.toThrow(
+      /OBJECT_NOT_FOUND: Could not find object with id 999/,
+    );
+    await expect(sink(true).put(record(person))).resolves.toBeUndefined();
+    expect((await contacts()).map((c) => c.properties.firstname)).toEqual([
+      person.customer.person?.givenName,
+    ]);
+    expect(await companies()).toEqual([]);
+  });
+});
+
+describe('HubSpot sink without companies (the default)', () => {
+  it('writes an organisation as a contact and no company, as before', async () => {
+    await expect(sink().put(record(organization))).resolves.toBeUndefined();
+    expect(await companies()).toEqual([]);
+    expect((await contacts()).map((c) => c.properties.company)).toEqual(['Müller Maschinenbau GmbH']);
+  });
+});
