@@ -91,6 +91,8 @@ export async function startThreeSystems(
     create?: Array<'salesforce' | 'hubspot' | 'odoo'>;
     /** Survivorship rules per field beside the default mostRecent (e.g. a trusted source of phones). */
     fields?: Record<string, { rule: string; priority?: string[] }>;
+    /** HubSpot companies: read by its source and written by its sink (both `companies: true`). */
+    hubspotCompanies?: boolean;
   } = {},
 ): Promise<ThreeSystems> {
   const bus = testBus('/eai/tests/mdm-sync');
@@ -183,7 +185,7 @@ export async function startThreeSystems(
       name: hsSource,
       type: 'hubspot-contact-webhook-source',
       mapping: 'hubspot/contact.to-canonical.yaml',
-      config: { clientSecret: envSecret(hs.app.clientSecret) },
+      config: { clientSecret: envSecret(hs.app.clientSecret), companies: options.hubspotCompanies ?? false },
     },
     {
       name: hsSink,
@@ -194,6 +196,7 @@ export async function startThreeSystems(
         baseUrl: hs.sim.url,
         accessToken: envSecret(hs.app.accessTokens[0]!),
         retry: { retries: 4, initialDelayMs: 50, maxDelayMs: 500 },
+        companies: options.hubspotCompanies ?? false,
       },
     },
     {

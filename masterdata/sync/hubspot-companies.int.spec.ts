@@ -1,0 +1,125 @@
+/**
+ * Organisations as HubSpot companies, end to end (the three simulators, their real connectors, the matcher and the
+ * relay; HubSpot's source and sink with `companies: true`, HubSpot created in): an Account made in Salesforce becomes
+ * an ORGANIZATION golden record, which the HubSpot sink creates once as a company (by eai_golden_id); the company's
+ * webhook echo (INTEGRATION, the app id) joins that golden record as the hub's write and dies out; a person's edit of
+ * the company in HubSpot comes back as an edit and reaches Salesforce.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API } from '../../simulators/salesforce/test-support.ts';
+import { unique } from '../../tests/stack.ts';
+import { waitFor } from '../../tests/wait-for.ts';
+import { startThreeSystems, type ThreeSystems } from './test-support.ts';
+
+describe('an organisation golden record and HubSpot companies', () => {
+  let t: ThreeSystems;
+
+  beforeAll(async () => {
+    t = await startThreeSystems({ create: ['hubspot'], hubspotCompanies: true });
+    await t.sfSubscribe('/data/AccountChangeEvent');
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  type Company = { id: string; properties: Record<string, string | null> };
+  const companies = async () =>
+    (
+      await t.ok(
+        t.hs.json<{ results: Company[] }>(
+          'GET',
+          '/crm/v3/objects/companies?properties=name,phone,city,eai_golden_id&limit=100',
+        ),
+        'hs companies',
+      )
+    ).results;
+  /**
+   * The hub's writes into HubSpot (its sink's idempotency keys) for golden record `goldenId`, whose company is
+   * `companyId`: to that company, and to contacts by that golden id. (The Salesforce simulator's own seed records
+   * are golden records too, and created in HubSpot beside it.)
+   */
+  const hubWrites = async (goldenId: string, companyId: string) => {
+    const all = (await t.hubWrites()).hubspot as Array<{
+      entityType?: string;
+      entityId: string;
+      operation: string;
+      detail?: { id?: string };
+    }>;
+    return {
+      companies: all
+        .filter((e) => e.entityType === 'company' && e.entityId === companyId)
+        .map((e) => e.operation),
+      contacts: all.filter((e) => e.entityType === 'contact' && e.detail?.id === goldenId).length,
+    };
+  };
+
+  it('creates the company once, its echo joins the golden record and dies out, and an edit there comes back', async () => {
+    const name = `Nordwind Handel ${unique('gmbh').slice(-6)}`;
+    const accountId = String(
+      (
+        await t.ok(
+          t.sf.json<{ id: string }>('POST', '/sim/edit', {
+            type: 'Account',
+            fields: { Name: name, Phone: '+49401234567', BillingCity: 'Hamburg', BillingCountry: 'Germany' },
+          }),
+          'sf account edit',
+        )
+      ).id,
+    );
+    await waitFor(
+      'the company in HubSpot',
+      async () => (await companies()).some((c) => c.properties.name === name),
+      60_000,
+    );
+    await t.settle();
+    const golden = await t.goldenOf('salesforce', accountId);
+    expect(golden.record?.partyType).toBe('ORGANIZATION');
+    const [company, ...others] = (await companies()).filter((c) => c.properties.name === name);
+    expect(others).toEqual([]);
+    expect(company!.properties).toMatchObject({ name, city: 'Hamburg' });
+    // Created by the golden id it had then; joined by its echo, the golden record may have taken another since.
+    const stamped = await t.store.golden(company!.properties.eai_golden_id!);
+    expect([stamped?.goldenId, stamped?.mergedInto]).toContain(golden.goldenId);
+    // Created once, nothing after: the echo (company.creation, a propertyChange per property, INTEGRATION + app id)
+    // is the hub's own write, and no contact was made of the organisation.
+    expect(await hubWrites(company!.properties.eai_golden_id!, company!.id)).toEqual({
+      companies: ['create'],
+      contacts: 0,
+    });
+    // The echo joined the golden record as its HubSpot member, by the golden id it names.
+    expect(await t.store.xref('hubspot', `company:${company!.id}`)).toBe(golden.goldenId);
+    expect(golden.members).toContainEqual({ system: 'hubspot', sourceId: `company:${company!.id}` });
+    await t.settle();
+    expect(await hubWrites(company!.properties.eai_golden_id!, company!.id)).toEqual({
+      companies: ['create'],
+      contacts: 0,
+    });
+
+    // A person changes the company's phone in HubSpot: an edit, not an echo.
+    await t.ok(
+      t.hs.json('POST', '/sim/companies', { id: company!.id, properties: { phone: '+49 40 9998877' } }),
+      'hs company edit',
+    );
+    await waitFor(
+      "the company's new phone in Salesforce",
+      async () =>
+        (
+          await t.ok(
+            t.sf.json<Record<string, string | null>>('GET', `${API}/sobjects/Account/${accountId}`),
+            'sf account',
+          )
+        ).Phone?.replace(/\D/g, '') === '49409998877',
+      60_000,
+    );
+    await t.settle();
+    const after = await t.goldenOf('salesforce', accountId);
+    expect(after.goldenId).toBe(golden.goldenId);
+    expect(after.record?.phones?.map((p) => p.number.replace(/\D/g, ''))).toContain('49409998877');
+    // HubSpot, where the edit was made, holds it already: nothing goes back there.
+    expect(await hubWrites(company!.properties.eai_golden_id!, company!.id)).toEqual({
+      companies: ['create'],
+      contacts: 0,
+    });
+  });
+});
