@@ -154,6 +154,14 @@ export const mappingSchema = z
           message: `options for the ${format} writer, and this mapping's output is ${spec.output}: remove them`,
         });
     }
+    // Taken first beside the format's default: a default of its own would have nothing to come before.
+    if (spec.takesFirst && !spec.onlyByName)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['takesFirst'],
+        message:
+          "takesFirst is for a further mapping of its format: set onlyByName: true too (the format's default writes the records this one does not select)",
+      });
   });
 
 /** The options a from-canonical mapping gives the writer of its output format (undefined: the writer's defaults). */

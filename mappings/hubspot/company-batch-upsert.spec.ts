@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { mapCommand } from '../engine/cli.ts';
+import { mappingSchema } from '../engine/spec.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')) as unknown;
@@ -50,5 +52,22 @@ describe('eai map --to-system --format hubspot-batch-upsert', () => {
         eai_golden_id: '6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e',
       }),
     });
+  });
+});
+
+describe('takesFirst', () => {
+  it('is refused on a mapping that is its format’s default (without onlyByName), naming the key', () => {
+    const spec = parseYaml(
+      readFileSync(join(import.meta.dirname, 'company-batch-upsert.from-canonical.yaml'), 'utf8'),
+    );
+    expect(mappingSchema.safeParse(spec).success).toBe(true);
+    const problem = mappingSchema.safeParse({ ...spec, onlyByName: false });
+    expect(problem.success).toBe(false);
+    expect(problem.error!.issues.map((i) => [i.path, i.message])).toEqual([
+      [
+        ['takesFirst'],
+        "takesFirst is for a further mapping of its format: set onlyByName: true too (the format's default writes the records this one does not select)",
+      ],
+    ]);
   });
 });
