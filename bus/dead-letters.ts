@@ -33,6 +33,11 @@ export interface DeadLetterEntry {
   stage: string | null;
   exceptionClass: string | null;
   message: string | null;
+  /**
+   * Whether `message` marks the document values it quotes (`quotedValue`); false for a letter written before the hub
+   * marked them, whose message may quote them anywhere.
+   */
+  valuesMarked: boolean;
   attempts: number | null;
   /** The CloudEvents id it carries (`ce_id`), kept through a redrive. */
   ceId: string | null;
@@ -54,9 +59,10 @@ export interface DeadLetterFilter {
   text?: string;
   /**
    * The message as the caller reads it, which `text` is matched against: a viewer's copy without the values and the
-   * answer body it quotes (the admin API's `messageFor`), so a search cannot tell what it hides. Default: whole.
+   * answer body it quotes (the admin API's `messageFor`), so a search cannot tell what it hides; `valuesMarked` is
+   * the entry's (false: a letter from before the marks). Default: whole.
    */
-  messageAs?: (message: string) => string;
+  messageAs?: (message: string, valuesMarked: boolean) => string;
   /** Dead-lettered at or after / before (ISO 8601 or a Date). */
   since?: Date | string;
   until?: Date | string;
@@ -225,6 +231,7 @@ function toEntry(record: IncomingRecord): DeadLetterEntry {
     stage: d.stage ?? null,
     exceptionClass: d.exceptionClass ?? null,
     message: d.message ?? null,
+    valuesMarked: d.valuesMarked,
     attempts: Number.isFinite(d.attempts) ? d.attempts : null,
     ceId: record.headers.ce_id?.toString('utf8') ?? null,
     sender: record.headers['eai.document.sender']?.toString('utf8') ?? null,
@@ -252,7 +259,7 @@ function matcher(filter: DeadLetterFilter = {}): (entry: DeadLetterEntry) => boo
     (filter.stage === undefined || e.stage === filter.stage) &&
     (filter.exceptionClass === undefined || e.exceptionClass === filter.exceptionClass) &&
     (text === undefined ||
-      seen(e.message ?? '')
+      seen(e.message ?? '', e.valuesMarked)
         .toLowerCase()
         .includes(text)) &&
     (since === undefined || Date.parse(e.timestamp) >= since) &&

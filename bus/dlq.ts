@@ -23,6 +23,13 @@ export interface Failure {
 const PREFIX = '__connect.errors.';
 
 /**
+ * `marked` on every letter the hub writes: its exception message marks the document values it quotes (lib/errors'
+ * `quotedValue`). A letter without it was written before the hub marked them, and its message may quote a customer's
+ * name, email or phone anywhere: a viewer reads only where it failed (the admin API's `messageFor`).
+ */
+export const VALUES_MARKED_HEADER = '__eai.errors.values';
+
+/**
  * A mapping dead letter of some records of a document whose other records went on (connectors' mapping step): which
  * ones, from 1 and comma-separated (`3`, `3,9`), as `<n>` in the `<document id>:<n>` ids of the document's events;
  * `eai.record.count` says of how many. Its value is the whole document.
@@ -70,6 +77,7 @@ export function deadLetterRecord(
     '__eai.errors.attempts': Buffer.from(String(failure.attempts)),
     '__eai.errors.retriable': Buffer.from(String((error as { retriable?: boolean }).retriable ?? true)),
     '__eai.errors.time': Buffer.from(new Date().toISOString()),
+    [VALUES_MARKED_HEADER]: Buffer.from('marked'),
   };
   return { topic: dlqTopic, key: original.key, value: original.value, headers };
 }
@@ -85,6 +93,8 @@ export function describeDeadLetter(headers: Headers) {
     stage: text(`${PREFIX}stage`),
     exceptionClass: text(`${PREFIX}exception.class.name`),
     message: text(`${PREFIX}exception.message`),
+    /** Whether the message marks the values it quotes (VALUES_MARKED_HEADER); false: a letter from before the marks. */
+    valuesMarked: text(VALUES_MARKED_HEADER) === 'marked',
     attempts: Number(text('__eai.errors.attempts')),
     system: text(CONNECTOR_SYSTEM_HEADER),
     schema: text(DOCUMENT_SCHEMA_HEADER),

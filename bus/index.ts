@@ -148,6 +148,7 @@ export {
   describeDeadLetter,
   type FailureStage,
   RECORD_INDEX_HEADER,
+  VALUES_MARKED_HEADER,
 } from './dlq.ts';
 export {
   buildAttributes,

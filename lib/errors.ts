@@ -228,6 +228,32 @@ export function withoutDocumentValues(message: string): string {
 }
 
 /**
+ * A segment of where a message says it failed (`<segment>: <segment>: <problem>`): a file (`mappings/x.yaml`), a JSON
+ * pointer (`/records/3/email`), a mapping function (`$email`), a field path or a name (`emails[0]`, `odoo-out`,
+ * `E1EDKA1`), the document's root. A segment with a space, a quote, an `@` or a leading digit is none.
+ */
+const WHERE_SEGMENT =
+  /^(?:[\w.-]+\/)*[\w.-]+\.(?:ya?ml|json)$|^\/[^\s@"']*$|^\$[A-Za-z]\w*$|^[A-Za-z_][\w-]*(?:\[\d+\]|\.[A-Za-z_][\w-]*)*$|^\(document root\)$/;
+
+/**
+ * Where a message whose values no one marked (`quotedValue`: one written before the hub marked them, as an old dead
+ * letter's reason) says it failed: its first line's leading `: `-separated segments while each is a technical name
+ * (a mapping file, a field path, an input pointer, a function, a connector or format), never its last one (the
+ * problem), or '' when it starts otherwise. Such a message may quote a value anywhere (`got DE-Jane Roe`,
+ * `$timestamp: 20230229 is not a valid date`, a target's words about the record): nothing after this part is shown to
+ * someone who may not read the document's values.
+ */
+export function unmarkedWhere(message: string): string {
+  const segments = message.split('\n')[0]!.split(': ');
+  const where: string[] = [];
+  for (const segment of segments.slice(0, -1)) {
+    if (!WHERE_SEGMENT.test(segment)) break;
+    where.push(segment);
+  }
+  return where.join(': ');
+}
+
+/**
  * `message` as someone who may read the document's values sees it: the values kept, their marks (`quotedValue`)
  * taken out, so that what a person reads, copies or greps is the plain text. The marks stay where a message is kept
  * for later readers (a dead letter's reason, a connector's status), so that a viewer is still shown it without them.

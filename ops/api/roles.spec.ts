@@ -3,7 +3,7 @@ import { OdooFaultError } from '../../connectors/odoo/jsonrpc.ts';
 import { reader as shopify } from '../../formats/shopify-order/index.ts';
 import { quotedValue } from '../../lib/errors.ts';
 import { date } from '../../mappings/engine/functions.ts';
-import { messageFor } from './roles.ts';
+import { messageFor, UNMARKED_REASON_NOTE } from './roles.ts';
 
 /** What `make` throws: the message as the code that makes it writes it. */
 function thrown(make: () => unknown): string {
@@ -82,5 +82,34 @@ describe("messageFor: a viewer reads what failed, where and in which field, not 
     expect(messageFor('viewer', `refused ${quotedValue('jane@example.com')}: {"NAME1":"Jane Roe"}`)).toBe(
       'refused "…": (answer body left out: an operator reads it)',
     );
+  });
+
+  it('shows a viewer only where a reason written before the marks failed: its values may be anywhere in it', () => {
+    // Reasons as the hub wrote them before it marked values (dead letters kept from then carry them so).
+    const legacy = [
+      [
+        'mappings/shopify/order.yaml: totals.grandTotal: /total_price: total_price must be a decimal amount, got "12,50"',
+        'mappings/shopify/order.yaml: totals.grandTotal: /total_price',
+      ],
+      [
+        'shopify-order: /shipping_address/country_code: country_code must be an ISO 3166-1 alpha-2 code, got DE-Jane Roe',
+        'shopify-order: /shipping_address/country_code',
+      ],
+      [
+        'mappings/odoo/res-partner.yaml: emails[0]: $email: jane.roe@example.com;x is not an email address',
+        'mappings/odoo/res-partner.yaml: emails[0]: $email',
+      ],
+      ['$timestamp: 20230229  is not a valid date', '$timestamp'],
+      ['odoo-out: Odoo res.partner.write: Odoo ValidationError: Jane Roe: invalid email jane@x', 'odoo-out'],
+      ['Jane Roe (jane@x) refused: {"NAME1":"Jane Roe"}', ''],
+    ] as const;
+    for (const [message, where] of legacy) {
+      const viewer = messageFor('viewer', message, false);
+      expect(viewer).toBe(where ? `${where}: ${UNMARKED_REASON_NOTE}` : UNMARKED_REASON_NOTE);
+      for (const value of ['12,50', 'Jane', 'jane', '20230229', 'DE-']) expect(viewer).not.toContain(value);
+      expect(messageFor('operator', message, false)).toBe(message);
+    }
+    // A marked reason is still shown with only its values hidden.
+    expect(messageFor('viewer', shopifyAmount, true)).toMatch(/decimal amount, got "…"$/);
   });
 });

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { withoutAnswerBody, withoutDocumentValues, withoutValueMarks } from '../../lib/errors.ts';
+import {
+  unmarkedWhere,
+  withoutAnswerBody,
+  withoutDocumentValues,
+  withoutValueMarks,
+} from '../../lib/errors.ts';
 
 /** Who may call a route: each role includes the ones before it (admin ⊃ operator ⊃ viewer). */
 export const roles = ['viewer', 'operator', 'admin'] as const;
@@ -29,15 +34,27 @@ export function roleAllows(held: Role, required: Role): boolean {
 }
 
 /**
+ * What a viewer reads of a message whose values no one marked (`valuesMarked` false: a dead letter written before the
+ * hub marked them) after where it failed: the rest may quote any of the document's values, unmarked.
+ */
+export const UNMARKED_REASON_NOTE =
+  '(reason left out: written before the hub marked the values reasons quote; an operator reads it)';
+
+/**
  * An error message as `role` may read it: whole for an operator and up; for a viewer without the document's values
  * its maker quoted (`quotedValue`: `got "12,50"`, a bad email or phone, a target's own words about the record) and
  * cut before the answer body a target quoted (a 400 often echoes the refused record: names, emails), as the logs and
  * sync health cut it: what, where and which field stay, and the technical names (connector, mapping, field, format).
+ * A message whose values were not marked (`valuesMarked` false: a dead letter from before the marks) shows a viewer
+ * only where it failed (`unmarkedWhere`: the mapping, field, input pointer, function) and UNMARKED_REASON_NOTE.
  */
-export function messageFor(role: Role, message: string): string {
-  return roleAllows(role, PERSONAL_DATA_ROLE)
-    ? withoutValueMarks(message)
-    : withoutDocumentValues(
-        withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)'),
-      );
+export function messageFor(role: Role, message: string, valuesMarked = true): string {
+  if (roleAllows(role, PERSONAL_DATA_ROLE)) return withoutValueMarks(message);
+  if (!valuesMarked) {
+    const where = unmarkedWhere(message);
+    return where ? `${where}: ${UNMARKED_REASON_NOTE}` : UNMARKED_REASON_NOTE;
+  }
+  return withoutDocumentValues(
+    withoutAnswerBody(message, 2000, ': (answer body left out: an operator reads it)'),
+  );
 }

@@ -1,6 +1,12 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBus, DEFAULT_CONNECT_GROUP, DLQ_TOPICS, deadLetterRecord } from '../../bus/index.ts';
+import {
+  createBus,
+  DEFAULT_CONNECT_GROUP,
+  DLQ_TOPICS,
+  deadLetterRecord,
+  VALUES_MARKED_HEADER,
+} from '../../bus/index.ts';
 import { sinkGroupId } from '../../connectors/index.ts';
 import {
   type DeadLetterFixture,
@@ -13,6 +19,7 @@ import { assertConformsToOpenApi } from '../../tests/openapi-conformance.ts';
 import { closedPort } from '../../tests/ports.ts';
 import { testBus, testStack } from '../../tests/stack.ts';
 import { createAdminApi, hashToken, newToken } from '../api/index.ts';
+import { UNMARKED_REASON_NOTE } from '../api/roles.ts';
 import { startOpsServer } from '../server.ts';
 import { BODY_ROLE_REASON, registerDeadLetterRoutes } from './dead-letters.ts';
 
@@ -142,6 +149,7 @@ describe('dead-letter routes of the admin API', () => {
         stage: 'VALUE_CONVERTER',
         exceptionClass: 'WireFormatError',
         message: expect.stringMatching(/^not Confluent wire format/),
+        valuesMarked: true,
         attempts: expect.any(Number),
         ceId: null,
         sender: null,
@@ -246,6 +254,54 @@ describe('dead-letter routes of the admin API', () => {
       body: { filter: { owner: 'crm-sink' }, dryRun: true },
     });
     expect(dry.body).toMatchObject({ selected: 1 });
+  });
+
+  it('shows a viewer only where a letter written before the value marks failed; an operator reads it whole', async () => {
+    const reason =
+      'mappings/odoo/res-partner.yaml: emails[0]: $email: jane.roe@example.com;x is not an email address';
+    const refused = {
+      stage: 'MAPPING' as const,
+      owner: 'legacy-source',
+      error: new Error(reason),
+      attempts: 1,
+    };
+    const origin = {
+      topic: 'document:odoo-res-partner',
+      partition: 0,
+      timestamp: String(Date.now()),
+      headers: {},
+    };
+    const marked = deadLetterRecord(f.dlqTopic, { ...origin, offset: '8', key: null, value: null }, refused);
+    // As the hub wrote letters before it marked the values their reasons quote: the same headers, that one aside.
+    const { [VALUES_MARKED_HEADER]: _, ...before } = marked.headers ?? {};
+    const producer = bus.transport.producer();
+    await producer.connect();
+    await producer.send([
+      { ...marked, headers: before },
+      deadLetterRecord(f.dlqTopic, { ...origin, offset: '9', key: null, value: null }, refused),
+    ]);
+    await producer.disconnect();
+    const list = async (token: string, query = '') =>
+      (
+        await call(
+          'get',
+          '/dead-letters/{topic}',
+          `/dead-letters/${f.dlqTopic}?owner=legacy-source${query}`,
+          {
+            token,
+          },
+        )
+      ).body.entries as Array<{ originalOffset: string; message: string; valuesMarked: boolean }>;
+    const viewer = await list(tokens.viewer);
+    expect(viewer.map((e) => [e.originalOffset, e.valuesMarked, e.message])).toEqual([
+      ['8', false, `mappings/odoo/res-partner.yaml: emails[0]: $email: ${UNMARKED_REASON_NOTE}`],
+      // Written by today's hub, unmarked: nothing in it is a value its maker marked, so it is shown as it is.
+      ['9', true, reason],
+    ]);
+    expect((await list(tokens.operator)).map((e) => e.message)).toEqual([reason, reason]);
+    // A viewer's text filter cannot find the old letter by the email its reason quotes.
+    expect((await list(tokens.viewer, '&text=jane.roe')).map((e) => e.originalOffset)).toEqual(['9']);
+    expect((await list(tokens.operator, '&text=jane.roe')).map((e) => e.originalOffset)).toEqual(['8', '9']);
   });
 });
 

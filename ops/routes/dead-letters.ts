@@ -96,7 +96,17 @@ const entrySchema = z
     owner: z.string().nullable().describe('The consumer group or connector that refused it.'),
     stage: z.string().nullable(),
     exceptionClass: z.string().nullable(),
-    message: z.string().nullable(),
+    message: z
+      .string()
+      .nullable()
+      .describe(
+        "Why it was refused: what, where and which field. A viewer's copy shows each document value it quotes as `\"…\"` and stops before a target's answer body; of a letter whose `valuesMarked` is false, only where it failed (mapping, field, input pointer) and a note. An operator's is whole.",
+      ),
+    valuesMarked: z
+      .boolean()
+      .describe(
+        "Whether the message marks the document values it quotes, so a viewer's copy can hide them alone. false: a letter written before the hub marked them, whose message may quote a customer's name, email or phone anywhere.",
+      ),
     attempts: z.number().int().nullable(),
     ceId: z.string().nullable().describe('Its CloudEvents id (`ce_id`), kept through a redrive.'),
     sender: z
@@ -344,7 +354,10 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
             from,
             limit,
             // A viewer's `text` searches the message a viewer reads, or it would tell what the copy leaves out.
-            filter: { ...withOwners(filter, group), messageAs: (m) => messageFor(principal.role, m) },
+            filter: {
+              ...withOwners(filter, group),
+              messageAs: (m, marked) => messageFor(principal.role, m, marked),
+            },
           }),
           `dead letters of ${topic}`,
         ),
@@ -355,7 +368,8 @@ export function registerDeadLetterRoutes(api: AdminApi, deps: DeadLetterRouteDep
       // An operator reads them whole, as the letters' bodies (`show`).
       const body = pageSchema.parse(page);
       for (const entry of body.entries)
-        if (entry.message !== null) entry.message = messageFor(principal.role, entry.message);
+        if (entry.message !== null)
+          entry.message = messageFor(principal.role, entry.message, entry.valuesMarked);
       return { status: 200, body };
     },
   );
