@@ -5,7 +5,8 @@ export type { Logger };
 
 /**
  * Structured logs (JSON lines on stderr, so stdout stays free for CLI output).
- * Secrets and personal data are redacted by path wherever they may appear, and the document values an error message
+ * Secrets and personal data are redacted by path wherever they may appear (an HTTP error's `responseBody` too: a
+ * target's answer quotes the record it refused), and the document values an error message
  * quotes (`quotedValue`: a customer's name, email or phone a reader or mapping refused) are shown as `"…"`, as to a
  * viewer of the admin API: the line says what failed, where and in which field, not the customer's data.
  */
@@ -32,6 +33,8 @@ export function createLogger(
           '*.authorization',
           '*.email',
           '*.phone',
+          // A target's answer an HTTP error carries (HttpRefusedError's): its words about the record it refused.
+          '*.responseBody',
           'config.*.password',
           'headers.authorization',
         ],

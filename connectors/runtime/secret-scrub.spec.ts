@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withoutValueMarks } from '../../lib/errors.ts';
 import { HttpRefusedError } from '../transports/http-errors.ts';
 import {
   configScrubber,
@@ -64,7 +65,7 @@ describe('secrets kept out of what a task says', () => {
     );
     const error = await task.put().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpRefusedError);
-    expect((error as HttpRefusedError).message).toBe(
+    expect(withoutValueMarks((error as HttpRefusedError).message)).toBe(
       'c: POST / refused with HTTP 400: {"got":"[redacted]","form":"client_secret=[redacted]","raw":"[redacted]"}',
     );
     expect((error as HttpRefusedError).responseBody).not.toContain('word');
@@ -86,7 +87,9 @@ describe('secrets kept out of what a task says', () => {
     );
     const error = await handler({ headers: {} }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpRefusedError);
-    expect((error as Error).message).toBe('hs: GET /crm refused with HTTP 401: token [redacted] is expired');
+    expect(withoutValueMarks((error as Error).message)).toBe(
+      'hs: GET /crm refused with HTTP 401: token [redacted] is expired',
+    );
 
     const lines: string[] = [];
     const sink = new Writable({

@@ -4,7 +4,7 @@
  * SOAP API's `emptyRecycleBin` (the REST API has no call for it), in that order, as two steps of one put.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { NonRetriableError } from '../../lib/errors.ts';
+import { NonRetriableError, quotedText } from '../../lib/errors.ts';
 import { erasureTargets } from '../../schemas/erasure.ts';
 import type { CustomerEvent } from '../../schemas/types.generated.ts';
 import { type Skipped, skipped } from '../sdk/index.ts';
@@ -97,7 +97,7 @@ export function checkEmptyRecycleBin(text: string, request: HttpSinkRequest, con
   const response = parsed.Envelope?.Body?.emptyRecycleBinResponse;
   if (!response)
     throw new NonRetriableError(
-      `${connector}: emptyRecycleBin answered without a result: ${text.slice(0, 200)}`,
+      `${connector}: emptyRecycleBin answered without a result: ${quotedText(text, 200)}`,
     );
   const results = [response.result ?? []].flat() as Array<{
     id?: string;

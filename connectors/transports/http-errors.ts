@@ -1,4 +1,4 @@
-import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import { NonRetriableError, quotedText, RetriableError } from '../../lib/errors.ts';
 
 /** What an HTTP failure names: the connector, the request, and the target's answer. */
 export interface HttpFailure {
@@ -9,15 +9,26 @@ export interface HttpFailure {
 }
 
 /**
+ * A target's answer body as an error message quotes it: marked as a document value (`quotedText`), whatever its type.
+ * A target's words about a record quote the record (`invalid email jane@… for Jane Roe`); a JSON or HTML body is cut
+ * where it starts (`withoutAnswerBody`), but a text/plain one would reach the logs, sync health and a viewer whole.
+ * An empty body stays empty.
+ */
+function quotedAnswer(responseBody: string): string {
+  return responseBody ? quotedText(responseBody, Number.POSITIVE_INFINITY) : '';
+}
+
+/**
  * The target refused the record (a 4xx other than 408/429): sending it again as it is cannot succeed, so the
- * runtime dead-letters it. `responseBody` is the target's answer, truncated, so the dead letter says why.
+ * runtime dead-letters it. `responseBody` is the target's answer, truncated, so the dead letter says why; the message
+ * quotes it marked (`quotedAnswer`).
  */
 export class HttpRefusedError extends NonRetriableError {
   readonly status: number;
   readonly responseBody: string;
   constructor(failure: HttpFailure, status: number, responseBody: string) {
     super(
-      `${failure.connector}: ${failure.method} ${failure.path} refused with HTTP ${status}: ${responseBody}`,
+      `${failure.connector}: ${failure.method} ${failure.path} refused with HTTP ${status}: ${quotedAnswer(responseBody)}`,
     );
     this.status = status;
     this.responseBody = responseBody;
@@ -60,7 +71,7 @@ export class HttpLimitWaitError extends HttpUnavailableError {
     wait: { until: Date; reason: string; now?: number },
   ) {
     super(
-      `${failure.connector}: waits until ${wait.until.toISOString()}: ${wait.reason} (${failure.method} ${failure.path} answered HTTP ${answer.status}: ${answer.responseBody})`,
+      `${failure.connector}: waits until ${wait.until.toISOString()}: ${wait.reason} (${failure.method} ${failure.path} answered HTTP ${answer.status}: ${quotedAnswer(answer.responseBody)})`,
       {
         status: answer.status,
         responseBody: answer.responseBody,
@@ -129,7 +140,7 @@ export function httpAnswerError(
   if (!retriable) return new HttpRefusedError(failure, status, responseBody);
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(answer.retryAfter) : undefined;
   return new HttpUnavailableError(
-    `${failure.connector}: ${failure.method} ${failure.path} answered HTTP ${status}: ${responseBody}`,
+    `${failure.connector}: ${failure.method} ${failure.path} answered HTTP ${status}: ${quotedAnswer(responseBody)}`,
     { status, responseBody, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
   );
 }

@@ -1,5 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import {
+  errorMessage,
+  errorSummary,
+  logSafeMessage,
+  NonRetriableError,
+  RetriableError,
+  withoutAnswerBody,
+  withoutDocumentValues,
+  withoutValueMarks,
+} from '../../lib/errors.ts';
+import { createLogger } from '../../lib/logger.ts';
 import { API, type SalesforceHarness, startSalesforce } from '../../simulators/salesforce/test-support.ts';
 import { type SinkRecord, skipped } from '../sdk/index.ts';
 import {
@@ -336,13 +346,55 @@ describe('HTTP sink against a scripted server', () => {
     }
   });
 
+  it('quotes a target\'s text/plain answer as a document value: logs, sync health and a viewer read it as "…"', async () => {
+    // A target that answers in plain text about the record it refused (no JSON or HTML body the cut would find).
+    const said = 'invalid email jane.roe@example.com for Jane Roe';
+    server = await startScriptedServer((req, res) =>
+      res.writeHead(req.url?.includes('busy') ? 503 : 400, { 'content-type': 'text/plain' }).end(said),
+    );
+    const { sink } = plainSink(server.url, { retry: { retries: 0 } });
+    const refused = (await sink.put(customer('K-7', 'seven')).catch((e: unknown) => e)) as HttpRefusedError;
+    expect(refused).toBeInstanceOf(HttpRefusedError);
+    expect(refused.responseBody).toBe(said);
+    const busy = createHttpSink(
+      {
+        config: httpSinkConfig.parse({ baseUrl: `${server.url}/`, retry: { retries: 0 } }),
+        request: async () => ({ method: 'POST', path: '/busy', body: {} }),
+      },
+      testContext('busy-sink'),
+    );
+    const unavailable = (await busy.put(customer('K-8', 'eight')).catch((e: unknown) => e)) as Error;
+    expect(unavailable).toBeInstanceOf(HttpUnavailableError);
+    const lines: string[] = [];
+    const logger = createLogger('spec', 'info', { write: (line: string) => lines.push(line) });
+    for (const error of [refused, unavailable]) {
+      logger.error({ err: error, error: logSafeMessage(error) }, errorMessage(error));
+      // What a viewer reads (the admin API's messageFor) and sync health's lastError.
+      const viewer = withoutDocumentValues(withoutAnswerBody(error.message, 2000));
+      for (const shown of [
+        viewer,
+        logSafeMessage(error),
+        withoutDocumentValues(errorSummary(error.message)),
+      ]) {
+        expect(shown).toMatch(/HTTP (400|503): "…"$/);
+        expect(shown).not.toMatch(/jane|Jane Roe/);
+      }
+      // An operator (and the dead letter) reads the answer whole.
+      expect(withoutValueMarks(error.message)).toMatch(
+        /(refused with|answered) HTTP (400|503): invalid email jane\.roe@example\.com for Jane Roe$/,
+      );
+    }
+    expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).not.toMatch(/jane|Jane Roe/);
+  });
+
   it('gives up within the put after its retries with a retriable error naming the status', async () => {
     server = await startScriptedServer((_req, res) => res.writeHead(502).end('bad gateway'));
     const { sink } = plainSink(server.url, { retry: { retries: 2, initialDelayMs: 5, maxDelayMs: 10 } });
     const error = await sink.put(customer('K-2', 'two')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpUnavailableError);
     expect((error as HttpUnavailableError).message).toBe(
-      'plain-sink: POST /items answered HTTP 502: bad gateway',
+      'plain-sink: POST /items answered HTTP 502: \u2068bad gateway\u2069',
     );
     expect((error as { attempts?: number }).attempts).toBe(3);
     expect(server.requests).toHaveLength(3);
