@@ -461,7 +461,7 @@ export function parseTime(text: unknown, picture: unknown, zone: unknown = 'UTC'
     numbers(String(jsonataFromMillis.implementation.call(JSONATA_THIS, millis, picture))) !== numbers(value)
   )
     throw new MappingFunctionError(
-      `$parseTime: "${value}" is not a date and time that exists ("${picture}")`,
+      `$parseTime: ${quotedValue(value)} is not a date and time that exists ("${picture}")`,
     );
   if (!PICTURE_TIME.test(picture)) return isoTimestamp(millis);
   return isoTimestamp(wallClockMillis('parseTime', millis, zone));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
-import { quotedValue } from '../../lib/errors.ts';
+import { quotedValue, withoutDocumentValues, withoutValueMarks } from '../../lib/errors.ts';
 import { compileMapping } from './compile.ts';
 import { mappingFunctions, parseTime, timestamp } from './functions.ts';
 import { mapDocument } from './run.ts';
@@ -13,6 +13,16 @@ import { loadMappingFile } from './spec.ts';
 // PM`), read with JSONata's picture parsing (`$toMillis`'s XPath pictures) in the partner's zone. `$toMillis(text,
 // picture)` alone reads the wall clock as UTC, whatever `options.timeZone` says.
 const US = '[M]/[D]/[Y] [h]:[m01] [P]';
+
+/** The message `refuse` throws. */
+function refusal(refuse: () => unknown): string {
+  try {
+    refuse();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('nothing was refused');
+}
 
 describe('$parseTime: a date and time in a picture of its own, in a zone', () => {
   it('reads ShipStation’s US form in the mapping’s zone (options.timeZone), not as UTC', () => {
@@ -60,7 +70,7 @@ describe('$parseTime: a date and time in a picture of its own, in a zone', () =>
       `$parseTime: ${quotedValue('2011-12-08 12:56')} does not match the picture "[M]/[D]/[Y] [h]:[m01] [P]"`,
     );
     expect(() => parseTime('2/30/2024 9:00 AM', US, 'UTC')).toThrow(
-      '$parseTime: "2/30/2024 9:00 AM" is not a date and time that exists ("[M]/[D]/[Y] [h]:[m01] [P]")',
+      `$parseTime: ${quotedValue('2/30/2024 9:00 AM')} is not a date and time that exists ("[M]/[D]/[Y] [h]:[m01] [P]")`,
     );
     expect(() => parseTime('12/8/2011 12:56 PM', US, 'Europe/Atlantis')).toThrow(
       '$parseTime: "Europe/Atlantis" is not a time zone name',
@@ -69,6 +79,18 @@ describe('$parseTime: a date and time in a picture of its own, in a zone', () =>
       '$parseTime: the picture "[M]/[D] [h]:[m01] [P]" has no year, month and day ([Y], [M], [D]): a date is not made up',
     );
     expect(() => parseTime('12/8/2011', undefined, 'UTC')).toThrow('$parseTime: a picture is needed');
+  });
+
+  it("quotes the document's text as a value: a viewer and the logs read the refusal without it, the picture kept", () => {
+    for (const text of ['2011-12-08 12:56', '2/30/2024 9:00 AM']) {
+      const message = refusal(() => parseTime(text, US, 'UTC'));
+      expect(withoutDocumentValues(message)).not.toContain(text);
+      expect(withoutDocumentValues(message)).toMatch(
+        /^\$parseTime: "…" (does not match|is not a date and time that exists)/,
+      );
+      expect(withoutDocumentValues(message)).toContain('[M]/[D]/[Y] [h]:[m01] [P]');
+      expect(withoutValueMarks(message)).toContain(`"${text}"`);
+    }
   });
 });
 

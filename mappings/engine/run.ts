@@ -3,6 +3,7 @@ import type avro from 'avsc';
 import { closest, distance } from 'fastest-levenshtein';
 import jsonata from 'jsonata';
 import { FormatError, type ParsedDocument } from '../../formats/types.ts';
+import { quotedText } from '../../lib/errors.ts';
 import { lastIsoTimestamp } from '../../lib/iso-time.ts';
 import type { ValueEncoder } from '../../schemas/avro-writer.ts';
 import {
@@ -194,7 +195,7 @@ async function evaluateRaw(
     const deadline = (error as { code?: string }).code === 'D1012';
     const message = deadline
       ? pastDeadline(run.budget.deadlineMs)
-      : ((error as Error).message ?? String(error));
+      : withValuesMarked((error as Error).message ?? String(error), error);
     const at = typeof path === 'string' ? path : formatPath(path);
     // A mapping's own `$error(…)` (JSONata's D3137) says what is wrong in its author's words: no expression after it.
     const own = (error as { code?: string }).code === 'D3137';
@@ -223,6 +224,28 @@ function lineOf(run: Run, at: string): string {
  * JSONata's arithmetic functions refuse strings, and every decimal a mapping reads (`$decimal`, a canonical amount
  * or quantity) is an exact string: `$sum(lines.quantity.value)` said only `must be an array of "numbers"`.
  */
+/**
+ * JSONata's message with the document values it quotes marked as values (`quotedText`): its templates put an error's
+ * `value` and `value2` in as JSON (`Unable to cast value to a number: "Jane Roe"`, `The values "Roe" and 3 either
+ * side of operator "<"…`), so a viewer and the logs read them as `"…"`. Each is taken at its last place before the
+ * next one's, as the templates write them in order at their end.
+ */
+function withValuesMarked(message: string, error: unknown): string {
+  if (typeof (error as { code?: unknown })?.code !== 'string') return message;
+  let out = message;
+  let before = out.length;
+  for (const key of ['value2', 'value'] as const) {
+    const value = (error as Record<string, unknown>)[key];
+    const json = value === undefined ? undefined : JSON.stringify(value);
+    if (!json) continue;
+    const at = out.lastIndexOf(json, before - json.length);
+    if (at < 0) continue;
+    out = `${out.slice(0, at)}${quotedText(json)}${out.slice(at + json.length)}`;
+    before = at;
+  }
+  return out;
+}
+
 function numbersHint(error: unknown): string {
   const { code, token, type } = error as { code?: string; token?: unknown; type?: unknown };
   const numbers = type === 'numbers' || type === 'number';
