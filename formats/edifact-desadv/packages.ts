@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { addToLine, type EdifactIdentity, type EdifactLine, readIdentity } from '../edifact/common-groups.ts';
 import { type EdifactChecks, type Fields, pick } from '../edifact/fields.ts';
 import type { EdifactSegment } from '../edifact/segment.ts';
@@ -49,7 +50,7 @@ function ssccs(identity: EdifactIdentity, segment: EdifactSegment, check: Edifac
     if (sscc.length !== 18 || !hasValidGs1CheckDigit(sscc)) {
       check.fail(
         check.at(segment, index + 2, 1),
-        `GIN+BJ ${JSON.stringify(id)} is not a valid SSCC-18 (18 digits with a GS1 check digit)`,
+        `GIN+BJ ${quotedValue(id)} is not a valid SSCC-18 (18 digits with a GS1 check digit)`,
       );
     }
     return sscc;

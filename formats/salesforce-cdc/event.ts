@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { deriveFrom, placedAt, structural } from '../derived.ts';
 import { epochMillisToIso } from '../text-input/epoch.ts';
 import { JsonDecimal } from '../text-input/json-number.ts';
@@ -114,7 +115,7 @@ function userId(header: JsonObject, hloc: string): string {
   if (!SALESFORCE_ID.test(user))
     fail(
       ptr(hloc, 'commitUser'),
-      `commitUser ${JSON.stringify(user)} is not a Salesforce id (15 or 18 letters and digits, e.g. 005RM000001vI54YAE)`,
+      `commitUser ${quotedValue(user)} is not a Salesforce id (15 or 18 letters and digits, e.g. 005RM000001vI54YAE)`,
     );
   return user;
 }
@@ -134,7 +135,7 @@ function readHeader(payload: JsonObject, loc: string): CdcHeader {
     if (!SALESFORCE_ID.test(id) && !KEY_PREFIX_WILDCARD.test(id))
       fail(
         ptr(ptr(hloc, 'recordIds'), String(i)),
-        `record id ${JSON.stringify(id)} is not a Salesforce id (15 or 18 letters and digits, e.g. 001RM000003Y8kRYAS)`,
+        `record id ${quotedValue(id)} is not a Salesforce id (15 or 18 letters and digits, e.g. 001RM000003Y8kRYAS)`,
       );
   });
   const sequenceNumber = header.sequenceNumber;

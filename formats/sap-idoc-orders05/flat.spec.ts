@@ -312,7 +312,7 @@ describe('sap-idoc-orders05 flat files: what is refused, where', () => {
     });
     const error = refusedAlone(input, '0000000000530001');
     expect(error.location).toBe('IDOC[1]/E1EDP01[1]/MENGE (line 11, column 75)');
-    expect(error.message).toMatch(/MENGE is not a number: "8,000"/);
+    expect(error.message).toMatch(/MENGE is not a number: .?"8,000"/);
   });
 
   it('a line longer than its layout: refused at the column, short lines padded', () => {

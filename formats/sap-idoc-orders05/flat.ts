@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { decodeUtf8, likelyCharset, NotUtf8Error } from '../text-input/decode.ts';
 import { FormatError } from '../types.ts';
 import { CONTROL_RECORD, SEGMENT_FIELDS } from './flat-layout.ts';
@@ -152,7 +153,10 @@ export function readFlat(input: Buffer): FlatIdoc[] {
     };
     for (const field of ['SEGNUM', 'PSGNUM', 'HLEVEL']) {
       if (!/^\d*$/.test(own[field]!))
-        refuse(`line ${number}, ${at(field)}`, `${field} of ${name} is not a number: "${own[field]}"`);
+        refuse(
+          `line ${number}, ${at(field)}`,
+          `${field} of ${name} is not a number: ${quotedValue(own[field])}`,
+        );
     }
     if (own.DOCNUM && own.DOCNUM !== current.docnum) {
       refuse(

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { quotedValue, withoutDocumentValues, withoutValueMarks } from '../../lib/errors.ts';
 import { readSample } from '../../tests/samples.ts';
 import { fixtureSupport, itHandlesLargeInputWithin10s, itRefusesBrokenFixtures } from '../test-support.ts';
 import { FormatError } from '../types.ts';
@@ -289,7 +290,7 @@ describe('sap-idoc-orders05 writer', () => {
     expect(() => writer.write(tree)).not.toThrow();
     tree.items[0]!.VPREI = '-1234567890123.123456';
     expect(() => writer.write(tree)).toThrow(
-      `sap-idoc-orders05: ${tree.$loc}/E1EDP01[1]/VPREI: VPREI holds 15 characters in SAP, the value has 21: "-1234567890123.123456"`,
+      `sap-idoc-orders05: ${tree.$loc}/E1EDP01[1]/VPREI: VPREI holds 15 characters in SAP, the value has 21: ${quotedValue('-1234567890123.123456')}`,
     );
     tree.items[0]!.VPREI = '1';
     // An emoji takes two of a Unicode SAP system's characters: 34 letters and one are 36.
@@ -297,5 +298,21 @@ describe('sap-idoc-orders05 writer', () => {
     expect(() => writer.write(tree)).toThrow(
       /\/E1EDP01\[1\]\/E1EDP19\[1\]\/IDTNR: IDTNR holds 35 characters in SAP, the value has 36/,
     );
+    tree.items[0]!.materialIds[0]!.IDTNR = 'M';
+    // A customer's name is quoted as a document value: a viewer and the logs read "…", an operator the name.
+    tree.partners[0]!.NAME1 = 'Jane Roe, Beschaffung Haushaltswaren und Eisenwaren';
+    const refused = (() => {
+      try {
+        writer.write(tree);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('written');
+    })();
+    expect(withoutDocumentValues(refused)).toMatch(
+      /\/E1EDKA1\[1\]\/NAME1: NAME1 holds 35 characters in SAP, the value has 51: "…"$/,
+    );
+    expect(withoutDocumentValues(refused)).not.toContain('Jane');
+    expect(withoutValueMarks(refused)).toContain('"Jane Roe, Beschaffung Haushaltswaren und Eisenwaren"');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { quotedValue } from '../../lib/errors.ts';
 import { FormatError } from '../types.ts';
 import { sapTime } from './values.ts';
 import type { XmlSegment } from './xml.ts';
@@ -37,7 +38,9 @@ describe('sapTime', () => {
       }
       expect(error).toBeInstanceOf(FormatError);
       expect((error as FormatError).location).toBe('/ORDERS05/IDOC[1]/E1EDK03[1]/UZEIT');
-      expect((error as FormatError).message).toContain(`UZEIT is not a time (HHMMSS or HHMM): "${value}"`);
+      expect((error as FormatError).message).toContain(
+        `UZEIT is not a time (HHMMSS or HHMM): ${quotedValue(value)}`,
+      );
     });
   }
 });

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { isIsoCurrency } from '../text-input/currency.ts';
 import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
@@ -12,7 +13,11 @@ export function checkNumbers(segment: XmlSegment, names: string[]): void {
   for (const name of names) {
     const value = segment.fields[name];
     if (value !== undefined && value !== '' && !SAP_NUMBER.test(value)) {
-      throw new FormatError(FORMAT, fieldLoc(segment, name), `${name} is not a number: "${value}"`);
+      throw new FormatError(
+        FORMAT,
+        fieldLoc(segment, name),
+        `${name} is not a number: ${quotedValue(value)}`,
+      );
     }
     if (value !== undefined && value !== '' && !decimalFitsCanonical(value)) {
       throw new FormatError(
@@ -31,7 +36,7 @@ export function checkCurrencies(segment: XmlSegment, names: string[]): void {
       throw new FormatError(
         FORMAT,
         fieldLoc(segment, name),
-        `${name} is not an ISO 4217 currency code: "${value}"`,
+        `${name} is not an ISO 4217 currency code: ${quotedValue(value)}`,
       );
     }
   }
@@ -48,7 +53,11 @@ export function sapDate(segment: XmlSegment, name: string): string | null {
     Number.isNaN(Date.parse(`${iso}T00:00:00Z`)) ||
     new Date(`${iso}T00:00:00Z`).toISOString().slice(0, 10) !== iso
   ) {
-    throw new FormatError(FORMAT, fieldLoc(segment, name), `${name} is not a date (YYYYMMDD): "${value}"`);
+    throw new FormatError(
+      FORMAT,
+      fieldLoc(segment, name),
+      `${name} is not a date (YYYYMMDD): ${quotedValue(value)}`,
+    );
   }
   return iso;
 }
@@ -66,7 +75,7 @@ export function sapTime(segment: XmlSegment, name: string, date: string | null):
     throw new FormatError(
       FORMAT,
       fieldLoc(segment, name),
-      `${name} is not a time (HHMMSS or HHMM): "${value}"`,
+      `${name} is not a time (HHMMSS or HHMM): ${quotedValue(value)}`,
     );
   return `${m[1]}:${m[2]}:${m[3] ?? '00'}`;
 }

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { FormatError } from '../types.ts';
 import { type IdocTree, SAP_FIELD, type SegmentNode, type UnknownSegment } from './tree.ts';
 import { FORMAT } from './values.ts';
@@ -171,7 +172,7 @@ function checkLengths(segments: Out[], at: string): void {
         throw new FormatError(
           FORMAT,
           `${loc}/${field}`,
-          `${field} holds ${max} characters in SAP, the value has ${value.length}: "${shown.length > 60 ? `${shown.slice(0, 60).join('')}…` : value}"`,
+          `${field} holds ${max} characters in SAP, the value has ${value.length}: ${quotedValue(shown.length > 60 ? `${shown.slice(0, 60).join('')}…` : value, Number.POSITIVE_INFINITY)}`,
         );
       }
     }

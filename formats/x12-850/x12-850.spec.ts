@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { quotedValue } from '../../lib/errors.ts';
 import { fixtureSupport } from '../test-support.ts';
 import { itHandlesLargeDocuments, itRefusesBrokenEdiFixtures } from '../x12/test-support.ts';
 import { makeLargeDocument } from './fixtures/large.ts';
@@ -113,7 +114,7 @@ describe('x12-850 fixtures', () => {
     const second = text.indexOf('ST*850*0002');
     const bytes = Buffer.from(text.slice(0, second) + text.slice(second).replace('20240311', '20240230'));
     expect(() => reader.parse(bytes)).toThrow(
-      'x12-850: ISA#1/GS#1/ST#2/BEG (segment 27, line 1), element BEG05: BEG05 "20240230": February has no day 30',
+      `x12-850: ISA#1/GS#1/ST#2/BEG (segment 27, line 1), element BEG05: BEG05 ${quotedValue('20240230')}: February has no day 30`,
     );
   });
 
@@ -199,8 +200,8 @@ describe('x12-850 broken fixtures', () => {
     'truncated.edi': /truncated/,
     'wrong-separators.edi': /wrong separators/,
     'missing-beg.edi': /missing mandatory segment BEG/,
-    'non-numeric-quantity.edi': /PO102 must be numeric, found "TEN"/,
-    'unknown-currency.edi': /"USX" is not an ISO 4217 currency code/,
+    'non-numeric-quantity.edi': /PO102 must be numeric, found .?"TEN"/,
+    'unknown-currency.edi': /"USX".? is not an ISO 4217 currency code/,
     'invalid-utf8.edi': /byte 275: invalid UTF-8/,
     'se-count-mismatch.edi': /SE01 says "22" but there are 23 segments/,
     'ctt-hash-mismatch.edi': /CTT02 says 63 but the PO102 quantities add up to 62.5/,
@@ -209,14 +210,14 @@ describe('x12-850 broken fixtures', () => {
     'message-type-810-se-count-off.edi':
       /^x12-850: ST \(segment 3, line 3\): message type "810" \(ST01\) is not x12-850/,
     // SAC05 is N2 (implied decimals): `15.00` would be read as 1,500.00 by a translator that follows the standard.
-    'sac-amount-not-n2.edi': /SAC05 must be a whole number, found "15.00"/,
+    'sac-amount-not-n2.edi': /SAC05 must be a whole number, found .?"15.00"/,
     // ITD03 is a percent (R): '2%' is not read as 2.
-    'itd-discount-percent-not-numeric.edi': /ITD03 must be numeric, found "2%"/,
+    'itd-discount-percent-not-numeric.edi': /ITD03 must be numeric, found .?"2%"/,
     // ISA06 is mandatory: 15 blanks would become the system `edi:` and a 997 nobody can route.
     'isa06-blank.edi': /element ISA06: ISA06 \(interchange sender id\) is mandatory but blank/,
     // A date in DTM06 is checked as one in DTM02 is.
     'dtm-rd8-range-not-a-date.edi':
-      /DTM \(segment 6, line 6\), element DTM06: DTM06 "20240231": February has no day 31/,
+      /DTM \(segment 6, line 6\), element DTM06: DTM06 .?"20240231".?: February has no day 31/,
   });
 });
 

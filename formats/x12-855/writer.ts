@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quotedValue } from '../../lib/errors.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
 import type { NumberedEnvelope } from '../types.ts';
 import { outboundOptions, writeOutboundSet, x12Elements } from '../x12/outbound.ts';
@@ -101,8 +102,7 @@ const { fail, text, required, optional, decimal: quantity, date, envelope } = x1
 
 function code(value: unknown, allowed: readonly string[], location: string, what: string): string {
   const v = text(value);
-  if (!allowed.includes(v))
-    fail(location, `${what} ${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
+  if (!allowed.includes(v)) fail(location, `${what} ${quotedValue(v)} is not one of ${allowed.join(', ')}`);
   return v;
 }
 

@@ -128,11 +128,11 @@ describe('x12-855 writer', () => {
   it('refuses what X12 cannot carry, naming the place', () => {
     const write = (t: X12AcknowledgmentTree) => () => writer.write(t, {}, { controlNumber: 1, at });
     expect(write(tree({ bak: { ...tree().bak, type: 'OK' } }))).toThrow(
-      /x12-855: BAK02: acknowledgment type "OK" is not one of AC, AD/,
+      /x12-855: BAK02: acknowledgment type .?"OK".? is not one of AC, AD/,
     );
     const bad = tree();
     bad.lines[1]!.acks[0]!.status = 'XX';
-    expect(write(bad)).toThrow(/PO1#2\/ACK#1\/ACK01: line item status "XX"/);
+    expect(write(bad)).toThrow(/PO1#2\/ACK#1\/ACK01: line item status .?"XX"/);
     expect(write(tree({ bak: { ...tree().bak, poNumber: 'PO*1' } }))).toThrow(FormatError);
     expect(write(tree({ envelope: { receiverId: 'ACMESUPPLY' } }))).toThrow(/ISA06: missing the sender id/);
     expect(write(tree({ bak: { ...tree().bak, poDate: '2024-03-11' } }))).toThrow(/BAK04: .* is not a date/);

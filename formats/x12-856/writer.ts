@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import type { NumberedEnvelope } from '../types.ts';
 import { outboundOptions, writeOutboundSet, x12Elements } from '../x12/outbound.ts';
 import { sumDecimals } from '../x12/values.ts';
@@ -267,7 +268,7 @@ export function writeShipNotice(
       const where = `${at}/pack#${p + 1}`;
       const mark = optional(pack.mark, `${where}/MAN02`, 'marks and numbers', 48);
       if (mark && text(pack.markQualifier || 'GM') === 'GM' && !/^(00)?\d{18}$/.test(mark))
-        fail(`${where}/MAN02`, `an SSCC-18 (MAN01 GM) has 18 digits, given ${JSON.stringify(mark)}`);
+        fail(`${where}/MAN02`, `an SSCC-18 (MAN01 GM) has 18 digits, given ${quotedValue(mark)}`);
       const parentMark = text(pack.parentMark);
       const hasChildren =
         (pack.items ?? []).length > 0 ||

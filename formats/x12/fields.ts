@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import { isIsoCurrency } from './iso4217.ts';
@@ -59,7 +60,7 @@ export class X12Checks {
     if (!isDecimal(value) || value.includes(',')) {
       this.fail(
         elementLocation(segment, n),
-        `${elementName(segment, n)} must be numeric, found ${JSON.stringify(value)}`,
+        `${elementName(segment, n)} must be numeric, found ${quotedValue(value)}`,
       );
     }
     if (!decimalFitsCanonical(value)) {
@@ -76,7 +77,7 @@ export class X12Checks {
     if (!isInteger(value)) {
       this.fail(
         elementLocation(segment, n),
-        `${elementName(segment, n)} must be a whole number, found ${JSON.stringify(value)}`,
+        `${elementName(segment, n)} must be a whole number, found ${quotedValue(value)}`,
       );
     }
   }
@@ -86,7 +87,7 @@ export class X12Checks {
     if (!isIsoCurrency(value)) {
       this.fail(
         elementLocation(segment, n),
-        `${elementName(segment, n)} ${JSON.stringify(value)} is not an ISO 4217 currency code`,
+        `${elementName(segment, n)} ${quotedValue(value)} is not an ISO 4217 currency code`,
       );
     }
   }
@@ -104,7 +105,7 @@ export class X12Checks {
       const form = this.twoDigitYears ? 'a CCYYMMDD or YYMMDD date' : 'a CCYYMMDD date';
       this.fail(
         elementLocation(segment, n),
-        `${elementName(segment, n)} must be ${form}, found ${JSON.stringify(value)}`,
+        `${elementName(segment, n)} must be ${form}, found ${quotedValue(value)}`,
       );
     }
     // A YYMMDD day exists in 19YY iff it exists in 20YY (1969-1999 and 2069-2099 hold no century year).
@@ -152,7 +153,7 @@ export class X12Checks {
     if (!match) {
       this.fail(
         location,
-        `${name} must be ${example[node.periodFormat as keyof typeof example]} (DTM05 ${node.periodFormat}), found ${JSON.stringify(node.period)}`,
+        `${name} must be ${example[node.periodFormat as keyof typeof example]} (DTM05 ${node.periodFormat}), found ${quotedValue(node.period)}`,
       );
     }
     const [, date, time, endDate, endTime] = match as unknown as string[];
@@ -165,7 +166,7 @@ export class X12Checks {
       if (problem) this.fail(location, `${name} ${problem}`);
     }
     if (endDate && endDate + (endTime ?? '') < date! + (time ?? '')) {
-      this.fail(location, `${name} ${JSON.stringify(node.period)}: the range ends before it starts`);
+      this.fail(location, `${name} ${quotedValue(node.period)}: the range ends before it starts`);
     }
     node.date = date;
     if (time) node.time = time;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from '../../lib/errors.ts';
+import { ConfigError, quotedValue } from '../../lib/errors.ts';
 import { zodProblemText } from '../../lib/zod-problems.ts';
 import { normalizeDecimal } from '../../schemas/logical-types.ts';
 import { FormatError, type NumberedEnvelope } from '../types.ts';
@@ -41,7 +41,7 @@ export function x12Elements(format: string) {
     const v = text(value);
     if (v === '') fail(location, `missing ${what}`);
     if (v.length > max)
-      fail(location, `${what} holds ${max} characters in X12, the value has ${v.length}: "${v}"`);
+      fail(location, `${what} holds ${max} characters in X12, the value has ${v.length}: ${quotedValue(v)}`);
     return v;
   };
   const optional = (value: unknown, location: string, what: string, max: number): string =>
@@ -49,18 +49,18 @@ export function x12Elements(format: string) {
   /** X12 R: an exact decimal without trailing zeros (`12.500000` → `12.5`). */
   const decimal = (value: unknown, location: string, what: string): string => {
     const v = text(value);
-    if (!isDecimal(v) || v.includes(',')) fail(location, `${what} ${JSON.stringify(v)} is not a number`);
+    if (!isDecimal(v) || v.includes(',')) fail(location, `${what} ${quotedValue(v)} is not a number`);
     return normalizeDecimal(v);
   };
   /** CCYYMMDD as given, or YYMMDD for a version before 004010 (X12 element 373). */
   const date = (value: unknown, short: boolean, location: string, what: string): string => {
     const v = text(value);
-    if (!/^\d{8}$/.test(v)) fail(location, `${what} ${JSON.stringify(v)} is not a date CCYYMMDD`);
+    if (!/^\d{8}$/.test(v)) fail(location, `${what} ${quotedValue(v)} is not a date CCYYMMDD`);
     return short ? v.slice(2) : v;
   };
   const time = (value: unknown, location: string): string => {
     const v = text(value);
-    if (v !== '' && !/^\d{4}(\d{2})?$/.test(v)) fail(location, `time ${JSON.stringify(v)} is not HHMM`);
+    if (v !== '' && !/^\d{4}(\d{2})?$/.test(v)) fail(location, `time ${quotedValue(v)} is not HHMM`);
     return v;
   };
   /**

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { calendarProblem } from '../text-input/calendar.ts';
 
 /** Value checks shared by the EDI readers. Values stay strings; these only say whether a string is well-formed. */
@@ -70,13 +71,13 @@ export function hasValidGs1CheckDigit(digits: string): boolean {
  */
 export function ediDateProblem(date: string): string | undefined {
   const m = /^(\d{2})?(\d{2})(\d{2})(\d{2})$/.exec(date);
-  if (!m) return `${JSON.stringify(date)} is not a date (CCYYMMDD or YYMMDD)`;
+  if (!m) return `${quotedValue(date)} is not a date (CCYYMMDD or YYMMDD)`;
   const problem = calendarProblem({
     year: Number(`${m[1] ?? '20'}${m[2]}`),
     month: Number(m[3]),
     day: Number(m[4]),
   });
-  return problem && `${JSON.stringify(date)}: ${problem}`;
+  return problem && `${quotedValue(date)}: ${problem}`;
 }
 
 /** A YYMMDD date as CCYYMMDD by POSIX's rule for two-digit years: 69-99 are 1969-1999, 00-68 are 2000-2068. */
@@ -87,11 +88,11 @@ export function widenTwoDigitYear(date: string): string {
 /** What is wrong with an EDI time (`HHMM`, `HHMMSS`, X12 also `HHMMSSd` / `HHMMSSdd`), if anything. */
 export function ediTimeProblem(time: string): string | undefined {
   const m = /^(\d{2})(\d{2})(?:(\d{2})\d{0,2})?$/.exec(time);
-  if (!m) return `${JSON.stringify(time)} is not a time (HHMM or HHMMSS)`;
+  if (!m) return `${quotedValue(time)} is not a time (HHMM or HHMMSS)`;
   const problem = calendarProblem({
     hour: Number(m[1]),
     minute: Number(m[2]),
     second: m[3] === undefined ? undefined : Number(m[3]),
   });
-  return problem && `${JSON.stringify(time)}: ${problem}`;
+  return problem && `${quotedValue(time)}: ${problem}`;
 }

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { FormatError } from '../types.ts';
 import type { X12Element, X12Separators } from './segment.ts';
 
@@ -89,7 +90,7 @@ export function writeX12(
         throw new FormatError(
           'x12',
           location,
-          `value ${JSON.stringify(value)} contains the separator ${JSON.stringify(separator)}`,
+          `value ${quotedValue(value)} contains the separator ${JSON.stringify(separator)}`,
         );
       }
     }

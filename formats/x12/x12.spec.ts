@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { withoutDocumentValues, withoutValueMarks } from '../../lib/errors.ts';
 import { readSample } from '../../tests/samples.ts';
 import { firstInvalidUtf8Offset } from '../text-input/decode.ts';
 import { FormatError } from '../types.ts';
@@ -191,7 +192,19 @@ describe('writeX12', () => {
     const bad = structuredClone(interchange);
     bad.groups[0]!.transactionSets[0]!.segments[4] = { tag: 'PRF', elements: ['PO*1'] };
     expect(() => writeX12(bad)).toThrow(
-      /ISA#1\/GS#1\/ST#1\/segment 6\/PRF01: value "PO\*1" contains the separator/,
+      /ISA#1\/GS#1\/ST#1\/segment 6\/PRF01: value .?"PO\*1".? contains the separator/,
     );
+    // A name with the separator in it is quoted as a document value: a viewer and the logs read "…".
+    bad.groups[0]!.transactionSets[0]!.segments[4] = { tag: 'N1', elements: ['ST', 'Jane*Roe'] };
+    const refused = (() => {
+      try {
+        writeX12(bad);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('written');
+    })();
+    expect(withoutDocumentValues(refused)).toMatch(/segment 6\/N102: value "…" contains the separator "\*"$/);
+    expect(withoutValueMarks(refused)).toContain('value "Jane*Roe" contains');
   });
 });

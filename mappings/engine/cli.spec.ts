@@ -166,7 +166,7 @@ describe('eai map on a file of several documents, one of them broken', () => {
       format: 'x12-850',
       input: () => brokenCopy('x12-850/fixtures/several-st-sets.edi', 'ST*850*0002', '20240311', '20240230'),
       good: '000004711/0001',
-      line: /^document 2 of 2 \(000004711\/0002\): x12-850: ISA#1\/GS#1\/ST#2\/BEG .*BEG05 "20240230": February has no day 30$/,
+      line: /^document 2 of 2 \(000004711\/0002\): x12-850: ISA#1\/GS#1\/ST#2\/BEG .*BEG05 .?"20240230".?: February has no day 30$/,
     },
     {
       format: 'edifact-orders',

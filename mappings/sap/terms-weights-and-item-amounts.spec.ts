@@ -60,7 +60,7 @@ describe('SAP ORDERS05 terms of payment, weights, plant, material group and item
 
   it('a header weight that is no number is refused at its field', async () => {
     await expect(order(xml.replace('<NTGEW>118.500</NTGEW>', '<NTGEW>118,5</NTGEW>'))).rejects.toThrow(
-      /E1EDK01\[1\]\/NTGEW: NTGEW is not a number: "118,5"/,
+      /E1EDK01\[1\]\/NTGEW: NTGEW is not a number: .?"118,5"/,
     );
   });
 });
