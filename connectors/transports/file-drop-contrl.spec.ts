@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRefused } from '../../formats/each-document.ts';
 import { readEdifact } from '../../formats/edifact/parse.ts';
 import { findReader } from '../../formats/index.ts';
+import { quotedValue } from '../../lib/errors.ts';
 import type { SourceDocument, SourceTask } from '../sdk/index.ts';
 import { contrlReason } from './file-drop/ack-reasons.ts';
 import { createFileDropSource } from './file-drop.ts';
@@ -102,7 +103,7 @@ describe('file-source acknowledgements (CONTRL after the commit)', () => {
     const again = await task.poll();
     const refused = refusals(again);
     expect([...refused.values()]).toEqual([
-      'FormatError: edifact-orders: UNB#1/UNH#1/LIN#1/QTY (segment 19, line 19), element QTY01.2: QTY01.2 must be numeric, found "twelve"',
+      `FormatError: edifact-orders: UNB#1/UNH#1/LIN#1/QTY (segment 19, line 19), element QTY01.2: QTY01.2 must be numeric, found ${quotedValue('twelve')}`,
     ]);
     await task.commit(again, { ok: true, published: 2, deadLettered: 1, refused });
     expect((await readdir(acks)).sort()).toEqual([

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { deriveFrom } from '../derived.ts';
 import { isoCalendarProblem } from '../text-input/calendar.ts';
 import type { EdifactChecks, Fields } from './fields.ts';
@@ -107,15 +108,15 @@ export function readDate(segment: EdifactSegment, check: EdifactChecks): Edifact
     const match = known.pattern.exec(raw);
     const iso = match ? known.iso(match as unknown as string[]) : '';
     if (!match)
-      check.fail(check.at(segment, 1, 2), `DTM value ${JSON.stringify(raw)} does not match format ${format}`);
+      check.fail(check.at(segment, 1, 2), `DTM value ${quotedValue(raw)} does not match format ${format}`);
     if (format === '616' && iso === '')
       check.fail(
         check.at(segment, 1, 2),
-        `DTM value ${JSON.stringify(raw)} (format 616, CCYYWW): week ${match![2]} does not exist in ${match![1]}`,
+        `DTM value ${quotedValue(raw)} (format 616, CCYYWW): week ${match![2]} does not exist in ${match![1]}`,
       );
     const problem = calendarProblemOf(iso);
     if (problem)
-      check.fail(check.at(segment, 1, 2), `DTM value ${JSON.stringify(raw)} (format ${format}): ${problem}`);
+      check.fail(check.at(segment, 1, 2), `DTM value ${quotedValue(raw)} (format ${format}): ${problem}`);
     date.iso = iso;
     // A mapping reads the date as `iso`: that uses the DTM's value and format (the usage count says so).
     deriveFrom(date, 'iso', ['value', 'format']);
@@ -133,7 +134,7 @@ function monthDay(
   if (year === undefined && MONTH_DAY.test(raw))
     check.fail(
       check.at(segment, 1, 2),
-      `DTM value ${JSON.stringify(raw)} (format 106, MMDD) has no year, and the message has no document date (DTM+137) to take it from`,
+      `DTM value ${quotedValue(raw)} (format 106, MMDD) has no year, and the message has no document date (DTM+137) to take it from`,
     );
   return { pattern: MONTH_DAY, iso: (m) => `${year}-${m[1]}-${m[2]}` };
 }

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { decimalFitsCanonical } from '../text-input/decimal.ts';
 import { FormatError } from '../types.ts';
 import { isIsoCurrency } from '../x12/iso4217.ts';
@@ -60,7 +61,7 @@ export class EdifactChecks {
     if (!isDecimal(found))
       this.fail(
         this.at(segment, n, c),
-        `${positionName(segment, n, c)} must be numeric, found ${JSON.stringify(found)}`,
+        `${positionName(segment, n, c)} must be numeric, found ${quotedValue(found)}`,
       );
     if (!decimalFitsCanonical(found))
       this.fail(
@@ -75,7 +76,7 @@ export class EdifactChecks {
     if (!isInteger(found))
       this.fail(
         this.at(segment, n, c),
-        `${positionName(segment, n, c)} must be a whole number, found ${JSON.stringify(found)}`,
+        `${positionName(segment, n, c)} must be a whole number, found ${quotedValue(found)}`,
       );
   }
 
@@ -84,7 +85,7 @@ export class EdifactChecks {
     if (found !== '' && !isIsoCurrency(found)) {
       this.fail(
         this.at(segment, n, c),
-        `${positionName(segment, n, c)} ${JSON.stringify(found)} is not an ISO 4217 currency code`,
+        `${positionName(segment, n, c)} ${quotedValue(found)} is not an ISO 4217 currency code`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { quotedValue } from '../../lib/errors.ts';
 import { FormatError } from '../types.ts';
 import { DEFAULT_SEPARATORS, type EdifactElement, type EdifactSeparators } from './segment.ts';
 
@@ -80,7 +81,7 @@ export function writeEdifact(
       throw new FormatError(
         'edifact',
         location,
-        `value ${JSON.stringify(value)} holds a separator and no release character is set`,
+        `value ${quotedValue(value)} holds a separator and no release character is set`,
       );
     let result = '';
     for (const char of value) result += specials.includes(char) ? release + char : char;

@@ -60,7 +60,7 @@ export function timestamp(value: unknown, loc: string): string {
     fail(loc, `not an ISO 8601 date-time with a zone: ${shown(value)}`);
   }
   const problem = isoCalendarProblem(value);
-  if (problem) fail(loc, `${JSON.stringify(value)}: ${problem}`);
+  if (problem) fail(loc, `${shown(value)}: ${problem}`);
   return new Date(value).toISOString();
 }
 
