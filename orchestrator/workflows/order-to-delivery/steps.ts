@@ -1,4 +1,4 @@
-import { NonRetriableError, RetriableError } from '../../../lib/errors.ts';
+import { NonRetriableError, quotedText, RetriableError } from '../../../lib/errors.ts';
 import { COMMAND_TOPICS, type CommandTopics, sendCommand } from '../../commands.ts';
 import { deps } from '../../runtime.ts';
 import type { WorkflowTrace } from '../../trace.ts';
@@ -81,7 +81,9 @@ export function creditCheckRefusal(customerNumber: string, status: number, body:
   const message = sap?.message as { value?: unknown } | string | undefined;
   const text =
     typeof message === 'string' ? message : typeof message?.value === 'string' ? message.value : undefined;
-  return `credit check: SAP refused customer ${customerNumber} (HTTP ${status}${code}): ${text ?? (body.trim().slice(0, 200) || 'no reason given')}`;
+  // SAP's words about the customer (`Customer Jane Roe is blocked`), or its answer's start: a document value.
+  const said = text ?? body.trim().slice(0, 200);
+  return `credit check: SAP refused customer ${customerNumber} (HTTP ${status}${code}): ${said ? quotedText(said, 200) : 'no reason given'}`;
 }
 
 export type OrderStatus = 'CONFIRMED' | 'CREDIT_HOLD' | 'CANCELLED' | 'SHIPPED' | 'DELIVERED';
