@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   cancelWorkflow,
   type DefinitionSet,
+  type InstanceDetail,
   InstanceNotRetriable,
   listInstances,
   retryInstance,
@@ -10,7 +11,7 @@ import {
   showInstance,
   signalWorkflow,
 } from '../../orchestrator/index.ts';
-import { type AdminApi, HttpError, type RouteBackend } from '../api/index.ts';
+import { type AdminApi, HttpError, messageFor, type Role, type RouteBackend } from '../api/index.ts';
 
 /**
  * The workflow routes of the admin API: instances by type and status, one instance with its timeline, the
@@ -102,6 +103,33 @@ const detailSchema = summarySchema
 
 const accepted = z.object({ id: z.string(), action: z.string() }).meta({ id: 'WorkflowActionAccepted' });
 
+/**
+ * An instance as `role` reads it: its `detail`, `error` and each step's error as `messageFor` gives them (a viewer's
+ * without the document values their makers marked, nor a target's answer body), and each text of its outputs that
+ * marks a value (an outcome's `reason`: a sink's refusal, SAP's words about a credit check) likewise; an operator's
+ * whole, without the marks.
+ */
+export function instanceFor(role: Role, instance: InstanceDetail): InstanceDetail {
+  const text = (message: string | null) => (message === null ? null : messageFor(role, message));
+  const marked = (value: unknown): unknown => {
+    if (typeof value === 'string') return /[\u2068\u2069]/.test(value) ? messageFor(role, value) : value;
+    if (Array.isArray(value)) return value.map(marked);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, marked(field)]));
+  };
+  return {
+    ...instance,
+    detail: text(instance.detail),
+    error: text(instance.error),
+    output: marked(instance.output),
+    timeline: instance.timeline.map((step) => ({
+      ...step,
+      output: marked(step.output),
+      error: text(step.error),
+    })),
+  };
+}
+
 export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): void {
   async function existing(id: string) {
     const instance = await showInstance(id);
@@ -164,7 +192,10 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
         404: { description: 'No such instance.' },
       },
     },
-    async ({ params }) => ({ status: 200, body: await existing(params.id) }),
+    async ({ params, principal }) => ({
+      status: 200,
+      body: instanceFor(principal.role, await existing(params.id)),
+    }),
   );
 
   api.route(

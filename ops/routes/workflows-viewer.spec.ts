@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { HttpRefusedError } from '../../connectors/transports/http-errors.ts';
+import type { InstanceDetail } from '../../orchestrator/index.ts';
+import { creditCheckRefusal } from '../../orchestrator/workflows/order-to-delivery/steps.ts';
+import { instanceFor } from './workflows.ts';
+
+// An instance whose credit check SAP refused with its words about the customer, and whose despatch the logistics
+// provider refused with a plain-text answer echoing the ship-to: what GET /workflows/{id} serves.
+const refusal = creditCheckRefusal('100170', 400, 'Customer Jane Roe (jane.roe@example.com) is blocked');
+const despatch = new HttpRefusedError(
+  { connector: 'logistics-despatch', method: 'POST', path: '/api/despatch-requests' },
+  422,
+  'unknown ship-to country for Jane Roe, Hauptstr. 1',
+).message;
+const instance: InstanceDetail = {
+  id: 'order-to-delivery:sap:0000004711',
+  type: 'order-to-delivery',
+  version: 5,
+  status: 'COMPENSATED',
+  step: 'credit-check',
+  startedAt: '2026-12-07T10:00:00.000Z',
+  updatedAt: '2026-12-07T10:00:05.000Z',
+  endedAt: '2026-12-07T10:00:05.000Z',
+  correlationId: 'sap:0000004711',
+  executorId: 'hub-1',
+  detail: refusal,
+  output: { outcome: 'COMPENSATED', reason: refusal, compensated: ['erp-confirm'] },
+  error: despatch,
+  autoRetry: null,
+  timeline: [
+    { n: 1, name: 'credit-check', at: null, ms: 12, output: null, error: refusal },
+    {
+      n: 2,
+      name: 'logistics-despatch',
+      at: null,
+      ms: 30,
+      output: { status: 'REFUSED', reason: despatch },
+      error: null,
+    },
+  ],
+};
+
+describe('a workflow instance as a viewer and as an operator read it', () => {
+  it('gives a viewer the steps, statuses and reasons without the document values they quote', () => {
+    const shown = instanceFor('viewer', instance);
+    expect(JSON.stringify(shown)).not.toMatch(/Jane|jane|Hauptstr/);
+    expect(shown.detail).toBe('credit check: SAP refused customer 100170 (HTTP 400): "…"');
+    expect(shown.error).toBe('logistics-despatch: POST /api/despatch-requests refused with HTTP 422: "…"');
+    expect(shown.output).toEqual({
+      outcome: 'COMPENSATED',
+      reason: shown.detail,
+      compensated: ['erp-confirm'],
+    });
+    expect(shown.timeline.map((s) => [s.name, s.error, s.output])).toEqual([
+      ['credit-check', shown.detail, null],
+      ['logistics-despatch', null, { status: 'REFUSED', reason: shown.error }],
+    ]);
+  });
+
+  it('gives an operator the whole reasons as plain text', () => {
+    const shown = instanceFor('operator', instance);
+    expect(JSON.stringify(shown)).not.toMatch(/[\u2068\u2069]/);
+    expect(shown.detail).toContain('Customer Jane Roe (jane.roe@example.com) is blocked');
+    expect((shown.timeline[1]!.output as { reason: string }).reason).toContain('for Jane Roe, Hauptstr. 1');
+  });
+});
