@@ -59,7 +59,7 @@ describe('dead letters of a message cut out of a file', () => {
     );
     const byte = file.indexOf('ST*850*0005');
     expect(headers['__connect.errors.exception.message']).toBe(
-      `x12-850: ISA#1/GS#2/ST#2/BEG (segment 2 of the message, the message starting at byte ${byte} of the file), element BEG05: BEG05 "20241340": month 13 does not exist`,
+      `x12-850: ISA#1/GS#2/ST#2/BEG (segment 2 of the message, the message starting at byte ${byte} of the file), element BEG05: BEG05 \u2068"20241340"\u2069: month 13 does not exist`,
     );
     expect(headers['eai.error.location']).toBe(
       `ISA#1/GS#2/ST#2/BEG (segment 2 of the message, the message starting at byte ${byte} of the file), element BEG05`,
