@@ -259,9 +259,12 @@ export function unmarkedWhere(message: string): string {
  * for later readers (a dead letter's reason, a connector's status), so that a viewer is still shown it without them.
  */
 export function withoutValueMarks(message: string): string {
-  return message.includes(VALUE_OPEN) || message.includes(VALUE_CLOSE)
-    ? message.replaceAll(VALUE_OPEN, '').replaceAll(VALUE_CLOSE, '')
-    : message;
+  return hasValueMarks(message) ? message.replaceAll(VALUE_OPEN, '').replaceAll(VALUE_CLOSE, '') : message;
+}
+
+/** Whether `text` holds a value mark (`quotedValue`): a document value someone quoted, or the end of a cut one. */
+export function hasValueMarks(text: string): boolean {
+  return text.includes(VALUE_OPEN) || text.includes(VALUE_CLOSE);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type Logger, pino } from 'pino';
-import { withoutDocumentValues } from './errors.ts';
+import { hasValueMarks, withoutDocumentValues } from './errors.ts';
 
 export type { Logger };
 
@@ -49,9 +49,9 @@ export function createLogger(
 
 /** A log call's argument with the document values its texts quote hidden: a text, or an object's texts two levels down. */
 function withoutQuotedData(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.includes('\u2068') ? withoutDocumentValues(value) : value;
+  if (typeof value === 'string') return hasValueMarks(value) ? withoutDocumentValues(value) : value;
   if (value instanceof Error) {
-    if (!value.message.includes('\u2068')) return value;
+    if (!hasValueMarks(value.message)) return value;
     const shown = Object.assign(Object.create(Object.getPrototypeOf(value)) as Error, value);
     shown.message = withoutDocumentValues(value.message);
     shown.stack = value.stack && withoutDocumentValues(value.stack);

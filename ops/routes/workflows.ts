@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { hasValueMarks } from '../../lib/errors.ts';
 import {
   cancelWorkflow,
   type DefinitionSet,
@@ -112,7 +113,7 @@ const accepted = z.object({ id: z.string(), action: z.string() }).meta({ id: 'Wo
 export function instanceFor(role: Role, instance: InstanceDetail): InstanceDetail {
   const text = (message: string | null) => (message === null ? null : messageFor(role, message));
   const marked = (value: unknown): unknown => {
-    if (typeof value === 'string') return /[\u2068\u2069]/.test(value) ? messageFor(role, value) : value;
+    if (typeof value === 'string') return hasValueMarks(value) ? messageFor(role, value) : value;
     if (Array.isArray(value)) return value.map(marked);
     if (value === null || typeof value !== 'object') return value;
     return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, marked(field)]));
