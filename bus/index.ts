@@ -10,6 +10,7 @@ import {
   createTransport,
   explainKafkaFailure,
   type KafkaSecurity,
+  kafkaPrefixFromEnv,
   kafkaSecurityFromEnv,
   kafkaUnreachable,
   type ProducerCompression,
@@ -38,6 +39,11 @@ export interface BusConfig {
   security?: KafkaSecurity;
   /** The registry's credentials and CA; default `EAI_REGISTRY_BASIC_AUTH`'s, `EAI_REGISTRY_BEARER_TOKEN`'s … */
   registryAuth?: RegistryAuth;
+  /**
+   * The deployment's namespace on the cluster (transport/prefix.ts): before every topic, group, transactional id and
+   * registry subject of its topics; default `EAI_KAFKA_PREFIX`'s, else none.
+   */
+  prefix?: string;
 }
 
 export interface Bus {
@@ -54,7 +60,9 @@ export interface Bus {
 export function createBus(config: BusConfig): Bus {
   const logger = config.logger ?? createLogger('bus');
   const security = config.security ?? kafkaSecurityFromEnv();
+  const prefix = config.prefix ?? kafkaPrefixFromEnv();
   const transport = createTransport({
+    prefix,
     brokers: config.brokers.split(','),
     clientId: config.clientId ?? 'eai',
     logger: config.logger,
@@ -65,7 +73,7 @@ export function createBus(config: BusConfig): Bus {
     logger,
     auth: config.registryAuth ?? registryAuthFromEnv(),
   });
-  const serde = new AvroSerde(registry);
+  const serde = new AvroSerde(registry, prefix);
   return {
     transport,
     registry,

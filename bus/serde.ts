@@ -123,13 +123,18 @@ export interface Decoded {
   value: unknown;
 }
 
-/** Avro + schema registry serializer for canonical values, subjects by TopicNameStrategy (`<topic>-value`). */
+/**
+ * Avro + schema registry serializer for canonical values, subjects by TopicNameStrategy (`<topic>-value`, of the
+ * topic as it is on the cluster: with the deployment's prefix, transport/prefix.ts).
+ */
 export class AvroSerde {
   private readonly registry: RegistryClient;
+  private readonly prefix: string;
   /** Schema id per subject and schema file: the registry is asked once per process, not per record. */
   private readonly ids = new Map<string, Promise<number>>();
-  constructor(registry: RegistryClient) {
+  constructor(registry: RegistryClient, prefix = '') {
     this.registry = registry;
+    this.prefix = prefix;
   }
 
   private schemaId(subject: string, schema: CanonicalSchema): Promise<number> {
@@ -157,7 +162,7 @@ export class AvroSerde {
    * `framed` frames a body written by other code for the same schema (what it throws, it throws).
    */
   async encoder(topic: string, schema: CanonicalSchema): Promise<ValueEncoder> {
-    const id = await this.schemaId(`${topic}-value`, schema);
+    const id = await this.schemaId(`${this.prefix}${topic}-value`, schema);
     const write = avroWriter(avroType(schema.file));
     const encode: ValueEncoder = (value) => this.frame(id, write, schema, value);
     encode.framed = (body) => framed(id, body);

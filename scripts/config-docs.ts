@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { registryAuthEnvSchema } from '../bus/registry-auth.ts';
 import { busEnvSchema } from '../bus/transport/compression.ts';
+import { kafkaPrefixEnvSchema } from '../bus/transport/prefix.ts';
 import { kafkaSecurityEnvSchema } from '../bus/transport/security.ts';
 import { builtinPlugins, connectorDefinition } from '../connectors/index.ts';
 import { readers, writers } from '../formats/index.ts';
@@ -28,6 +29,7 @@ export function renderEnvTable(): string {
   const rows = Object.entries({
     ...stackEnvSchema.shape,
     ...busEnvSchema.shape,
+    ...kafkaPrefixEnvSchema.shape,
     ...kafkaSecurityEnvSchema.shape,
     ...registryAuthEnvSchema.shape,
     ...adminEnvSchema.shape,

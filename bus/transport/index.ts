@@ -1,4 +1,5 @@
 import { createKafkajsTransport } from './kafkajs.ts';
+import { kafkaPrefixFromEnv, withKafkaPrefix } from './prefix.ts';
 import type { Transport, TransportOptions } from './types.ts';
 
 export {
@@ -8,6 +9,7 @@ export {
   producerCompressionFromEnv,
 } from './compression.ts';
 export { BatchDecompressionError } from './kafkajs-codecs.ts';
+export { kafkaPrefixEnvSchema, kafkaPrefixFromEnv } from './prefix.ts';
 export {
   KafkaSecurity,
   kafkaSecurityEnvSchema,
@@ -21,7 +23,7 @@ export {
 export { explainKafkaFailure, KafkaSecurityError, kafkaUnreachable } from './security-errors.ts';
 export type * from './types.ts';
 
-/** The one place that chooses the Kafka client. */
+/** The one place that chooses the Kafka client, and puts the deployment's prefix (`EAI_KAFKA_PREFIX`) on its names. */
 export function createTransport(options: TransportOptions): Transport {
-  return createKafkajsTransport(options);
+  return withKafkaPrefix(createKafkajsTransport(options), options.prefix ?? kafkaPrefixFromEnv());
 }

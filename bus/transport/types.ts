@@ -203,6 +203,11 @@ export interface TransportOptions {
    * is made, so every client of the process (bus, probes, readiness, the CLI) connects the same way.
    */
   security?: KafkaSecurity;
+  /**
+   * Put before every topic, group and transactional id on the wire, and taken off what comes back (prefix.ts);
+   * default: `EAI_KAFKA_PREFIX`'s, read when the transport is made, so every client of the process shares it.
+   */
+  prefix?: string;
 }
 
 export interface Transport {

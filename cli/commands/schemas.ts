@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { type RegistryClient, RegistryRefusedError } from '../../bus/registry.ts';
+import { kafkaPrefixFromEnv } from '../../bus/transport/index.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { meant } from '../../lib/zod-problems.ts';
 import { canonicalSchemas, loadSchema } from '../../schemas/catalog.ts';
@@ -36,7 +37,10 @@ export function registerSchemasCommand(program: Command): void {
       if (options.registry) {
         // A registry that is down or a wrong URL fails the check in one line; it passed as if all were compatible.
         const client = await connectRegistry();
+        // The subjects as the deployment's publishers register them: with its prefix (bus/transport/prefix.ts).
+        const prefix = kafkaPrefixFromEnv();
         for (const result of results) {
+          result.subject = prefix + result.subject;
           const schema = canonicalSchemas.find((s) => s.name === result.schema)!;
           // A subject nothing was published to yet (404) has nothing to be compatible with.
           const versions = await client.versions(result.subject).catch((error: unknown) => {
