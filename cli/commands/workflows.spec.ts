@@ -203,4 +203,17 @@ describe('eai workflows ls, as text', () => {
     );
     expect(timeline(instance({ autoRetry: null }))).not.toContain('automatic');
   });
+
+  it("a viewer's copy (no outputs served) says they were left out, not that a receive got nothing", () => {
+    const text = timeline(
+      instance({
+        outputsShown: false,
+        timeline: [op(1, 'DBOS.recv', null, 2500), op(2, 'credit-check', null)],
+      }),
+    );
+    expect(text).toContain(
+      "  outputs left out: they hold the document's data, which an operator's token reads",
+    );
+    expect(text).not.toContain('nothing before the deadline');
+  });
 });

@@ -23,6 +23,8 @@ interface Detail extends Instance {
   executorId: string | null;
   detail: string | null;
   output?: unknown;
+  /** False for a viewer's token: the hub served no outputs (null in their place); absent from a hub before it said. */
+  outputsShown?: boolean;
   error: string | null;
   autoRetry?: {
     attempts: number;
@@ -165,10 +167,13 @@ export function timeline(d: Detail): string {
     ...(d.detail ? [`  ${d.detail}`] : []),
     ...(d.error ? [`  error: ${d.error}`] : []),
     ...autoRetryLine(d.autoRetry),
-    ...outcomeLines(d.output, d.detail),
+    ...(d.outputsShown === false
+      ? ["  outputs left out: they hold the document's data, which an operator's token reads"]
+      : outcomeLines(d.output, d.detail)),
   ];
   const steps = d.timeline.map((t) => {
-    const note = outputNote(t.name, t.output);
+    // A viewer's null is no output left out, not a receive that got nothing before its deadline.
+    const note = d.outputsShown === false ? '' : outputNote(t.name, t.output);
     return `  ${String(t.n).padStart(3)}  ${(t.at ?? '').padEnd(24)} ${t.name.padEnd(36)} ${t.ms === null ? '' : `${t.ms} ms`}${note ? `  ${note}` : ''}${t.error ? `  ✗ ${t.error}` : ''}`.trimEnd();
   });
   return [...head, ...steps].join('\n');

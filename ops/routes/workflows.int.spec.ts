@@ -272,7 +272,7 @@ describe('workflow routes of the admin API', () => {
     const outcome = (await resultWhenEnded<OrderOutcome>(orchestrator, id, 30_000)).outcome;
     expect(outcome).toBe(won === 'approve-credit' ? 'COMPLETED' : 'COMPENSATED');
     // Nothing stray: one credit signal was ever received.
-    const shown = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
+    const shown = await call('get', '/workflows/{id}', path(id), { token: tokens.operator });
     const received = (shown.body.timeline as Array<{ name: string; output: unknown }>)
       .filter((t) => t.name === 'DBOS.recv')
       .map((t) => JSON.stringify(t.output));
@@ -346,7 +346,7 @@ describe('workflow routes of the admin API', () => {
     ).catch((error: unknown) => error);
     expect(none).toMatchObject({ kind: 'unknown', message: `no workflow ${id}-nope` });
     // One credit signal was ever received.
-    const shown = await call('get', '/workflows/{id}', path(id), { token: tokens.viewer });
+    const shown = await call('get', '/workflows/{id}', path(id), { token: tokens.operator });
     const received = (shown.body.timeline as Array<{ name: string; output: unknown }>)
       .filter((t) => t.name === 'DBOS.recv')
       .map((t) => JSON.stringify(t.output));

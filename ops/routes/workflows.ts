@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { hasValueMarks } from '../../lib/errors.ts';
+import { withoutValueMarks } from '../../lib/errors.ts';
 import {
   cancelWorkflow,
   type DefinitionSet,
@@ -12,7 +12,15 @@ import {
   showInstance,
   signalWorkflow,
 } from '../../orchestrator/index.ts';
-import { type AdminApi, HttpError, messageFor, type Role, type RouteBackend } from '../api/index.ts';
+import {
+  type AdminApi,
+  HttpError,
+  messageFor,
+  PERSONAL_DATA_ROLE,
+  type Role,
+  type RouteBackend,
+  roleAllows,
+} from '../api/index.ts';
 
 /**
  * The workflow routes of the admin API: instances by type and status, one instance with its timeline, the
@@ -68,9 +76,27 @@ const summarySchema = z
 const detailSchema = summarySchema
   .extend({
     executorId: z.string().nullable().describe('The orchestrator instance that runs (or ran) it.'),
-    detail: z.string().nullable().describe('Why it is parked or failed.'),
-    output: z.json().nullable(),
-    error: z.string().nullable(),
+    detail: z
+      .string()
+      .nullable()
+      .describe(
+        'Why it is parked, failed or compensated; for a viewer without the document values it quotes (`"…"`).',
+      ),
+    output: z
+      .json()
+      .nullable()
+      .describe(
+        'Its result (outcome, what was compensated, the shipment); null for a viewer (`outputsShown` false).',
+      ),
+    outputsShown: z
+      .boolean()
+      .describe(
+        "Whether `output` and the steps' outputs are served: they hold the document's data (an order's ship-to, a customer's credit figures, an event's payload), so an operator and up reads them and a viewer reads null in their place.",
+      ),
+    error: z
+      .string()
+      .nullable()
+      .describe('Why it failed; for a viewer without the document values it quotes (`"…"`).'),
     autoRetry: z
       .object({
         attempts: z
@@ -95,8 +121,16 @@ const detailSchema = summarySchema
         name: z.string().describe('A step, `compensate:<step>`, `DBOS.recv` (an event in), `DBOS.sleep`, …'),
         at: z.string().nullable(),
         ms: z.number().nullable(),
-        output: z.json().nullable(),
-        error: z.string().nullable(),
+        output: z
+          .json()
+          .nullable()
+          .describe(
+            'What the step returned or the event it received; null for a viewer (`outputsShown` false).',
+          ),
+        error: z
+          .string()
+          .nullable()
+          .describe('Why it failed; for a viewer without the document values it quotes (`"…"`).'),
       }),
     ),
   })
@@ -105,30 +139,40 @@ const detailSchema = summarySchema
 const accepted = z.object({ id: z.string(), action: z.string() }).meta({ id: 'WorkflowActionAccepted' });
 
 /**
- * An instance as `role` reads it: its `detail`, `error` and each step's error as `messageFor` gives them (a viewer's
- * without the document values their makers marked, nor a target's answer body), and each text of its outputs that
- * marks a value (an outcome's `reason`: a sink's refusal, SAP's words about a credit check) likewise; an operator's
- * whole, without the marks.
+ * An instance as `role` reads it. An operator and up: whole, each message without the marks (`messageFor`). A viewer:
+ * what ran, when, how it stands and why (its `detail`, `error` and each step's error as `messageFor` gives them:
+ * without the document values their makers marked, nor a target's answer body), and no payload: the instance's
+ * `output` and each step's are null (`outputsShown` false). A step's output is what the step read or wrote (the
+ * order an event brought with its ship-to address, a customer's credit figures, a partner's answer), unmarked data
+ * of the document whose values a viewer may not read; as Temporal's UI shows payloads only to whom the codec decodes
+ * them for, the hub serves them only to the role that reads customers' personal data.
  */
-export function instanceFor(role: Role, instance: InstanceDetail): InstanceDetail {
+export function instanceFor(
+  role: Role,
+  instance: InstanceDetail,
+): InstanceDetail & { outputsShown: boolean } {
   const text = (message: string | null) => (message === null ? null : messageFor(role, message));
-  const marked = (value: unknown): unknown => {
-    if (typeof value === 'string') return hasValueMarks(value) ? messageFor(role, value) : value;
-    if (Array.isArray(value)) return value.map(marked);
-    if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, marked(field)]));
-  };
+  const shown = roleAllows(role, PERSONAL_DATA_ROLE);
   return {
     ...instance,
     detail: text(instance.detail),
     error: text(instance.error),
-    output: marked(instance.output),
+    output: shown ? plain(instance.output) : null,
+    outputsShown: shown,
     timeline: instance.timeline.map((step) => ({
       ...step,
-      output: marked(step.output),
+      output: shown ? plain(step.output) : null,
       error: text(step.error),
     })),
   };
+}
+
+/** An output as an operator reads it: each text that marks a value (an outcome's `reason`) without the marks. */
+function plain(value: unknown): unknown {
+  if (typeof value === 'string') return withoutValueMarks(value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, plain(field)]));
 }
 
 export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): void {
@@ -184,6 +228,8 @@ export function registerWorkflowRoutes(api: AdminApi, deps: WorkflowRouteDeps): 
       method: 'get',
       path: '/workflows/{id}',
       summary: 'One instance with its timeline of steps, events in and commands out',
+      description:
+        "A viewer reads what ran, when, how it stands and why, with the document values its messages quote as `\"…\"`, and no outputs (`outputsShown` false: the steps' results and the events they received hold the document's data, an order's ship-to, a customer's credit figures); an operator and up reads the outputs and the messages whole.",
       tag,
       role: 'viewer',
       backend: deps.database,
