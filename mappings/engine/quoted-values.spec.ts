@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'eai-quoted-values-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A shop order mapping whose order number is `expression`, over an order whose buyer is Jane Roe. */
-async function refusal(expression: string): Promise<string> {
+async function refusal(expression: string, lets: string[] = []): Promise<string> {
   const file = join(dir, 'order.to-canonical.yaml');
   writeFileSync(
     file,
@@ -21,6 +21,7 @@ async function refusal(expression: string): Promise<string> {
       'input: json',
       'output: eai.canonical.SalesOrderEvent',
       'onlyByName: true',
+      ...(lets.length ? ['let:', ...lets.map((line) => `  ${line}`)] : []),
       'fixtures: {inputs: fixtures, expected: order.expected}',
       'fields:',
       `  changeType: "'CREATED'"`,
@@ -63,5 +64,35 @@ describe("JSONata's refusals quote the document's values as values", () => {
       // Where it failed stays: the mapping's field and the expression.
       expect(withoutDocumentValues(message)).toMatch(/order\.to-canonical\.yaml: salesOrder\.orderNumber: /);
     }
+  });
+
+  it('a mapping\'s own $error: the values it joins in are "…" to a viewer, its author\'s words stay', async () => {
+    const joined = await refusal("$error('no email for ' & buyer & ' (zip ' & $string(zip) & ')')");
+    expect(withoutValueMarks(joined)).toMatch(
+      /salesOrder\.orderNumber: no email for Jane Roe \(zip 10115\)$/,
+    );
+    expect(withoutDocumentValues(joined)).toMatch(/salesOrder\.orderNumber: no email for "…" \(zip "…"\)$/);
+    // A value its author put between quotes is one value to a viewer, quotes and all.
+    const quoted = await refusal(`$error('buyer "' & buyer & '" has no email')`);
+    expect(withoutValueMarks(quoted)).toMatch(/: buyer "Jane Roe" has no email$/);
+    expect(withoutDocumentValues(quoted)).toMatch(/: buyer "…" has no email$/);
+    // Only literals: nothing to hide.
+    const literal = await refusal("$error('the order has no email')");
+    expect(literal).toMatch(/salesOrder\.orderNumber: the order has no email$/);
+    expect(withoutDocumentValues(literal)).toBe(literal);
+  });
+
+  it("$error in a let's function, and a message no call's literals account for ($error of a variable), is marked whole", async () => {
+    const inLet = await refusal('$noEmail(buyer)', [
+      'noEmail: "function($who) { $error(\'no email for \' & $who) }"',
+    ]);
+    expect(withoutValueMarks(inLet)).toMatch(/no email for Jane Roe$/);
+    expect(withoutDocumentValues(inLet)).toMatch(/: no email for "…"$/);
+    const whole = await refusal("($why := buyer & ' has no email'; $error($why))");
+    expect(withoutValueMarks(whole)).toMatch(/: Jane Roe has no email$/);
+    expect(withoutDocumentValues(whole)).toMatch(/salesOrder\.orderNumber: "…"$/);
+    const asserted = await refusal("$assert(false, 'no email for ' & buyer)");
+    expect(withoutDocumentValues(asserted)).toContain('no email for "…"');
+    expect(withoutDocumentValues(asserted)).not.toContain('Jane');
   });
 });

@@ -19,6 +19,7 @@ import type { CompiledMapping, ExpressionNode, RecordNode } from './compile.ts';
 import { checkHeader } from './csv-columns.ts';
 import { formatPath, MappingError } from './errors.ts';
 import { mappingFunctions } from './functions.ts';
+import { ownErrorMessage } from './own-errors.ts';
 import { fullyCompiled, mapFast, NEEDS_JSONATA } from './run-fast.ts';
 import { plain, schemaText, withDefaults } from './values.ts';
 import { writeFast, writesFast } from './write-fast.ts';
@@ -193,12 +194,15 @@ async function evaluateRaw(
   } catch (error) {
     // JSONata's timeout (D1012) is the per-document deadline reached inside an expression (budget.ts).
     const deadline = (error as { code?: string }).code === 'D1012';
+    const code = (error as { code?: string }).code;
+    // A mapping's own `$error(…)` (JSONata's D3137) says what is wrong in its author's words: no expression after it.
+    const own = code === 'D3137';
     const message = deadline
       ? pastDeadline(run.budget.deadlineMs)
-      : withValuesMarked((error as Error).message ?? String(error), error);
+      : own || code === 'D3141'
+        ? ownErrorMessage(run.mapping, (error as Error).message ?? String(error))
+        : withValuesMarked((error as Error).message ?? String(error), error);
     const at = typeof path === 'string' ? path : formatPath(path);
-    // A mapping's own `$error(…)` (JSONata's D3137) says what is wrong in its author's words: no expression after it.
-    const own = (error as { code?: string }).code === 'D3137';
     // JSONata's T1006 ("Attempted to invoke a non-function") names no function: name the misspelt one.
     const which = (error as { code?: string }).code === 'T1006' ? await notFunctions(run, node) : '';
     const said = which || `${message}${numbersHint(error)}`;
