@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { withoutDocumentValues, withoutValueMarks } from '../lib/errors.ts';
 import { testStack } from '../tests/stack.ts';
 import { createPool } from './pool.ts';
 
@@ -23,6 +24,49 @@ describe('a pool connection that PostgreSQL ends while it is handed out', () => 
       expect((await pool.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1);
     } finally {
       await admin.end();
+      await pool.end();
+    }
+  });
+});
+
+describe("PostgreSQL's refusal of a document's value, through any hub pool", () => {
+  it('marks the value it quotes (message, stack, detail), not the names: "…" to a viewer and the logs', async () => {
+    const pool = createPool({ connectionString: testStack().databaseUrl, max: 1 }, () => undefined);
+    const refused = (sql: string, values: unknown[] = []) =>
+      pool.query(sql, values).then(
+        () => {
+          throw new Error(`${sql} passed`);
+        },
+        (error: Error & { detail?: string }) => error,
+      );
+    try {
+      const cast = await refused('select $1::int', ['Jane Roe']);
+      expect(withoutValueMarks(cast.message)).toBe('invalid input syntax for type integer: "Jane Roe"');
+      expect(withoutDocumentValues(cast.message)).toBe('invalid input syntax for type integer: "…"');
+      expect(withoutDocumentValues(cast.stack!)).not.toContain('Jane');
+      const date = await refused('select $1::date', ['1984-02-31']);
+      expect(withoutDocumentValues(date.message)).toBe('date/time field value out of range: "…"');
+      const range = await refused("select '4915112345678'::int");
+      expect(withoutDocumentValues(range.message)).toBe('value "…" is out of range for type integer');
+      const client = await pool.connect();
+      try {
+        await client.query('create temp table person (email text primary key)');
+        await client.query("insert into person values ('jane.roe@example.com')");
+        const twice = await client
+          .query("insert into person values ('jane.roe@example.com')")
+          .catch((error: Error & { detail?: string }) => error);
+        // A name PostgreSQL quotes is no value: it stays.
+        expect((twice as Error).message).toBe('duplicate key value violates unique constraint "person_pkey"');
+        expect(withoutDocumentValues((twice as { detail: string }).detail)).toBe(
+          'Key (email)=("…") already exists.',
+        );
+      } finally {
+        client.release();
+      }
+      // A refusal of no value is left as it is.
+      const missing = await refused('select * from no_such_table_here');
+      expect(missing.message).toBe('relation "no_such_table_here" does not exist');
+    } finally {
       await pool.end();
     }
   });

@@ -1,4 +1,6 @@
+import type { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { quotedText } from '../lib/errors.ts';
 
 /**
  * A pg pool whose connections' errors are heard whenever they happen. pg-pool listens for a connection's `error`
@@ -13,8 +15,50 @@ export function createPool(config: pg.PoolConfig, onError: (error: Error) => voi
   pool.on('error', onError);
   pool.on('connect', (client) => {
     client.on('error', onError);
+    // Before the client hands the error to the query: every query of every hub pool fails with it marked.
+    (client as unknown as { connection: EventEmitter }).connection.prependListener(
+      'errorMessage',
+      markDatabaseValues,
+    );
   });
   return pool;
+}
+
+/**
+ * PostgreSQL's refusal of a document's value (SQLSTATE class 22, data exception; 23, integrity constraint) with the
+ * value marked as one (`quotedText`), so that a dead letter's reason shows a viewer, and a log line, `"…"`:
+ * `invalid input syntax for type integer: "Jane Roe"`, `date/time field value out of range: "1984-02-31"`, `value
+ * "4915112345678" is out of range for type integer`; and its `detail`, which quotes the row or key
+ * (`Key (email)=(jane@example.com) already exists.`, `Failing row contains (…)`), its values likewise. The names
+ * PostgreSQL quotes (a relation, a constraint, a type) stay as they are. Exported for its spec.
+ */
+export function markDatabaseValues(error: {
+  code?: string;
+  message: string;
+  detail?: string;
+  stack?: string;
+}): void {
+  if (!/^2[23]/.test(error.code ?? '')) return;
+  const said = error.message;
+  error.message = said
+    .replace(
+      /^(value )("(?:[^"]|"")*")( is out of range)/,
+      (_, a, value, b) => `${a}${quotedText(value, 200)}${b}`,
+    )
+    .replace(/^(.*?: )((?:"|0x).*)$/s, (_, before, value) => `${before}${quotedText(value, 200)}`);
+  // The stack begins with the message as it was made.
+  if (error.stack) error.stack = error.stack.replace(said, error.message);
+  if (error.detail)
+    error.detail = error.detail
+      .replace(
+        /\)=\((.*)\)( already exists| is not present| conflicts)/s,
+        (_, value, after) => `)=(${quotedText(value, 200)})${after}`,
+      )
+      .replace(/^(Failing row contains )(.*)$/s, (_, before, row) => `${before}${quotedText(row, 200)}`)
+      .replace(
+        /^(Token )("(?:[^"\\]|\\.)*")( is invalid)/,
+        (_, a, token, b) => `${a}${quotedText(token, 200)}${b}`,
+      );
 }
 
 /**
