@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { KafkaJSConnectionError, KafkaJSNonRetriableError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { isRetriable } from '../../lib/errors.ts';
+import { isRetriable, withoutDocumentValues, withoutValueMarks } from '../../lib/errors.ts';
 import { kafkajsSendError } from './kafkajs.ts';
 
 // kafkajs's own retrier and protocol errors, as its producer nests them: the producer's retrier around the cluster's.
@@ -50,5 +50,16 @@ describe("a kafkajs send's error, transient or final", () => {
 
   it('is transient for an error kafkajs calls transient', () => {
     expect(isRetriable(kafkajsSendError(new KafkaJSConnectionError('Connection timeout'), ['t']))).toBe(true);
+  });
+
+  it('marks the record kafkajs quotes when it refuses one (its key and headers), not the topic', () => {
+    const refused = new KafkaJSNonRetriableError(
+      `Invalid message without value for topic "canonical.customer": ${JSON.stringify({ key: 'jane.roe@example.com', headers: { 'eai.name': 'Jane Roe' } })}`,
+    );
+    const error = kafkajsSendError(refused, ['canonical.customer']);
+    expect(withoutDocumentValues(error.message)).toBe(
+      'kafkajs could not deliver to canonical.customer: Invalid message without value for topic "canonical.customer": "…"',
+    );
+    expect(withoutValueMarks(error.message)).toContain('"key":"jane.roe@example.com"');
   });
 });

@@ -11,7 +11,7 @@ import {
   logLevel,
   type Producer,
 } from 'kafkajs';
-import { NonRetriableError, RetriableError } from '../../lib/errors.ts';
+import { NonRetriableError, quotedText, RetriableError } from '../../lib/errors.ts';
 import { createLogger, type Logger } from '../../lib/logger.ts';
 import { counter, histogram } from '../../lib/metrics.ts';
 import { COMPRESSION_TYPE_IDS } from './compression.ts';
@@ -397,10 +397,22 @@ class KafkajsProducer implements TransportProducer {
 
 export function kafkajsSendError(error: unknown, topics: Iterable<string>): Error {
   // kafkajs knows whether its error is transient (a leader moving) or final (a record too large, a fenced producer).
-  const message = `kafkajs could not deliver to ${[...topics].join(', ')}: ${(error as Error).message}`;
+  const message = `kafkajs could not deliver to ${[...topics].join(', ')}: ${withRecordMarked((error as Error).message)}`;
   return kafkajsRetriable(error)
     ? new RetriableError(message, { cause: error })
     : new NonRetriableError(message, { cause: error });
+}
+
+/**
+ * kafkajs's words with the record they quote marked as a document's value (`quotedText`): its producer refuses a
+ * record without a value by quoting it whole as JSON (`Invalid message without value for topic "t": {"key":…,
+ * "headers":…}`), key and headers with the customer's business key. Technical names (the topic) stay.
+ */
+function withRecordMarked(message: string): string {
+  return message.replace(
+    /^(Invalid message without value for topic "[^"]*": )([\s\S]+)$/,
+    (_, before: string, record: string) => `${before}${quotedText(record, 200)}`,
+  );
 }
 
 /**
