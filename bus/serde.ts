@@ -1,7 +1,13 @@
 import type avro from 'avsc';
 import { isoCalendarProblem } from '../formats/text-input/calendar.ts';
 import { NonRetriableError, quotedValue } from '../lib/errors.ts';
-import { type AvroWriter, avroWriter, type BodyWriter, type ValueEncoder } from '../schemas/avro-writer.ts';
+import {
+  type AvroWriter,
+  avroWriter,
+  avscMessage,
+  type BodyWriter,
+  type ValueEncoder,
+} from '../schemas/avro-writer.ts';
 import { avroType, type CanonicalSchema, loadSchema } from '../schemas/catalog.ts';
 import type { RegistryClient } from './registry.ts';
 import { unframe, writeWireHeader } from './wire.ts';
@@ -185,7 +191,7 @@ export class AvroSerde {
       return { schemaId, schemaName: type.name ?? '', value: type.fromBuffer(body) };
     } catch (error) {
       throw new NonRetriableError(
-        `cannot decode Avro body with schema id ${schemaId}: ${(error as Error).message}`,
+        `cannot decode Avro body with schema id ${schemaId}: ${avscMessage((error as Error).message)}`,
         {
           cause: error,
         },

@@ -1,6 +1,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { AvroWriteError, avroWriter, MapEntries } from './avro-writer.ts';
+import { withoutDocumentValues, withoutValueMarks } from '../lib/errors.ts';
+import { AvroWriteError, avroWriter, avscMessage, MapEntries } from './avro-writer.ts';
 import { avroType, canonicalSchemas, entitySchemaFiles } from './catalog.ts';
 import { exampleJson } from './examples.ts';
 import { avroOptions } from './logical-types.ts';
@@ -278,5 +279,36 @@ describe('compiled Avro writer', () => {
     const fits = Buffer.alloc(whole.length + 5);
     expect(avroWriter(type)(value, fits, 5)).toBe(fits.length);
     expect(fits.subarray(5).equals(whole)).toBe(true);
+  });
+});
+
+describe("avsc's and the writer's refusals quote the value as a document's value", () => {
+  const refusal = (make: () => unknown): string => {
+    try {
+      make();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('nothing was thrown');
+  };
+
+  it("marks the datum of avsc's own words, keeping the schema that names the type", () => {
+    const type = record([{ name: 'name', type: { type: 'enum', name: 'Kind', symbols: ['A', 'B'] } }]);
+    const said = refusal(() => type.toBuffer({ name: 'Jane Roe' }));
+    expect(said).toContain('Jane Roe');
+    const marked = avscMessage(said);
+    expect(withoutValueMarks(marked)).toBe(said);
+    expect(withoutDocumentValues(marked)).toMatch(
+      /^invalid \{"name":"Kind","type":"enum","symbols":\["A","B"\]\}: "…"$/,
+    );
+    const primitive = refusal(() => typeOf('int').toBuffer('Jane Roe'));
+    expect(withoutDocumentValues(avscMessage(primitive))).toBe('invalid "int": "…"');
+    expect(avscMessage('truncated buffer')).toBe('truncated buffer');
+  });
+
+  it('marks the value the compiled writer refuses', () => {
+    const said = refusal(() => avroWriter(typeOf('int'))('Jane Roe', Buffer.alloc(64), 0));
+    expect(withoutValueMarks(said)).toBe('invalid int: "Jane Roe"');
+    expect(withoutDocumentValues(said)).toBe('invalid int: "…"');
   });
 });

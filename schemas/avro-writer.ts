@@ -1,5 +1,5 @@
 import type avro from 'avsc';
-import { ConfigError, NonRetriableError } from '../lib/errors.ts';
+import { ConfigError, NonRetriableError, quotedText } from '../lib/errors.ts';
 import { writeString } from './avro-string-writer.ts';
 import { DecimalType, fastUnscaled, MemoLogicalType, unscaledLength } from './logical-types.ts';
 
@@ -104,11 +104,33 @@ function invalid(value: unknown, type: avro.Type): never {
   } catch {
     shown = String(value);
   }
-  throw new AvroWriteError(`invalid ${type.typeName}: ${shown.slice(0, 60)}`);
+  throw new AvroWriteError(`invalid ${type.typeName}: ${quotedText(shown)}`);
 }
 
 function ambiguous(value: unknown, type: avro.Type): never {
-  throw new AvroWriteError(`ambiguous conversion in ${type.typeName}: ${String(value).slice(0, 60)}`);
+  throw new AvroWriteError(`ambiguous conversion in ${type.typeName}: ${quotedText(String(value))}`);
+}
+
+/**
+ * avsc's message with the datum it quotes marked as a document's value (`quotedText`): its refusals of a value write
+ * the schema, then the value as JSON (`invalid "string": 12`, `invalid {"type":"enum",…}: "Jane Roe"`, `cannot coerce
+ * to buffer: …`). The schema stays: it names the field's type, not the document. For every place the hub passes on
+ * avsc's own words (a body it cannot decode, a value it cannot copy).
+ */
+export function avscMessage(message: string): string {
+  const coerce = /^(cannot coerce to buffer: )([\s\S]+)$/.exec(message);
+  if (coerce) return `${coerce[1]}${quotedText(coerce[2]!)}`;
+  if (!message.startsWith('invalid ')) return message;
+  // The schema is JSON too, and may hold `: `: the datum starts after the first `: ` the schema's JSON ends at.
+  for (let at = message.indexOf(': '); at >= 0; at = message.indexOf(': ', at + 1)) {
+    try {
+      JSON.parse(message.slice('invalid '.length, at));
+    } catch {
+      continue;
+    }
+    return `${message.slice(0, at + 2)}${quotedText(message.slice(at + 2))}`;
+  }
+  return message;
 }
 
 /** A long as Avro writes it: zig-zag, then 7 bits a byte, low first. */
