@@ -60,6 +60,14 @@ describe('document values in log lines', () => {
       `refused ${quotedValue('Jane Roe')}`,
     );
     log.error({ err: new Error(refused) }, 'plain "quoted" name stays');
+    // A database error whose message quotes no value, and whose detail does (pg's, marked by store/pool.ts).
+    const duplicate = Object.assign(
+      new Error('duplicate key value violates unique constraint "person_pkey"'),
+      {
+        detail: `Key (email)=(${quotedValue('jane.roe@example.com')}) already exists.`,
+      },
+    );
+    log.error({ err: duplicate }, 'upsert failed');
     expect(lines[0]).toMatchObject({
       msg: 'refused "…"',
       error: 'customer.email: "…" is not an email',
@@ -69,6 +77,9 @@ describe('document values in log lines', () => {
     expect(lines[1]).toMatchObject({
       msg: 'plain "quoted" name stays',
       err: { message: 'customer.email: "…" is not an email' },
+    });
+    expect(lines[2]).toMatchObject({
+      err: { message: duplicate.message, detail: 'Key (email)=("…") already exists.' },
     });
     expect(JSON.stringify(lines)).not.toContain('jane.roe');
     expect(JSON.stringify(lines)).not.toContain('Jane Roe');

@@ -51,8 +51,14 @@ export function createLogger(
 function withoutQuotedData(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return hasValueMarks(value) ? withoutDocumentValues(value) : value;
   if (value instanceof Error) {
-    if (!hasValueMarks(value.message)) return value;
+    // Its own texts too: pino's serializer writes them all (pg's `detail`, `Key (email)=(…) already exists.`).
+    const marked = Object.entries(value).filter(
+      ([, field]) => typeof field === 'string' && hasValueMarks(field),
+    );
+    if (!hasValueMarks(value.message) && marked.length === 0) return value;
     const shown = Object.assign(Object.create(Object.getPrototypeOf(value)) as Error, value);
+    for (const [key, field] of marked)
+      (shown as unknown as Record<string, unknown>)[key] = withoutDocumentValues(field);
     shown.message = withoutDocumentValues(value.message);
     shown.stack = value.stack && withoutDocumentValues(value.stack);
     return shown;
