@@ -1,5 +1,5 @@
 import { Agent, fetch as undiciFetch } from 'undici';
-import { errorMessage, FieldError, NonRetriableError } from './errors.ts';
+import { errorMessage, FieldError, NonRetriableError, quotedText, withoutCredentials } from './errors.ts';
 
 /**
  * An OAuth 2.0 access token by the client-credentials grant (RFC 6749 §4.4) at an identity provider's token endpoint
@@ -72,14 +72,19 @@ function jwtExpiry(token: string): number | undefined {
   }
 }
 
-/** The error's OAuth `error` and `error_description` (RFC 6749 §5.2), or the start of the body. */
+/**
+ * The error's OAuth `error` and `error_description` (RFC 6749 §5.2), or the start of the body, credentials it quotes
+ * redacted, as a quoted value (`quotedText`): a proxy's or a misconfigured endpoint's page may hold anything (a user's
+ * name, a session), so a viewer and the logs read `"…"`, an operator the text.
+ */
 function describeRefusal(status: number, body: string): string {
   try {
     const json = JSON.parse(body) as { error?: unknown; error_description?: unknown };
     if (typeof json.error === 'string')
       return `${status} ${json.error}${typeof json.error_description === 'string' ? `: ${json.error_description.slice(0, 200)}` : ''}`;
   } catch {}
-  return `${status}${body.trim() ? `: ${body.trim().replace(/\s+/g, ' ').slice(0, 120)}` : ''}`;
+  const start = withoutCredentials(body.trim().replace(/\s+/g, ' ')).slice(0, 120);
+  return `${status}${start ? `: ${quotedText(start, 120)}` : ''}`;
 }
 
 async function requestToken(
