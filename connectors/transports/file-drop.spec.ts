@@ -18,7 +18,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findReader } from '../../formats/index.ts';
-import { isRetriable, RetriableError } from '../../lib/errors.ts';
+import { isRetriable, quotedValue, RetriableError } from '../../lib/errors.ts';
 import type { ConnectorContext, Json, SourceDocument, SourceTask } from '../sdk/index.ts';
 import {
   createFileDropSource,
@@ -306,6 +306,18 @@ describe('file-drop source: small files', () => {
     );
     expect(reason).toContain('message b-all-bad.edi#3: FormatError: cannot read b-all-bad.edi#3');
     expect(await readFile(join(dir, 'error', 'b-all-bad.edi'), 'utf8')).toBe(x12(3, 1));
+  });
+
+  it("writes a .reason without the hub's value marks: whoever dropped the file reads the values plainly", async () => {
+    const dir = await folder();
+    await writeFile(join(dir, 'po.edi'), x12(1));
+    // A reason as the readers and mappings write it: the value between the marks a viewer's copy hides.
+    const refuse = () =>
+      `FormatError: x12-850: N1 (segment 4, line 4), element N102: got ${quotedValue('Jane Roe')}`;
+    await new Runtime().run({ dir, ...fast }, { refuse });
+    const reason = await readFile(join(dir, 'error', 'po.edi.reason'), 'utf8');
+    expect(reason).toContain('element N102: got "Jane Roe"');
+    expect(reason).not.toMatch(/[\u2068\u2069]/);
   });
 
   it('moves a file over the one-document limit to error/ when split is none, its dead letter holding the first 8 MiB', async () => {

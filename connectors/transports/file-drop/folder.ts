@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { errorMessage, RetriableError } from '../../../lib/errors.ts';
+import { errorMessage, RetriableError, withoutValueMarks } from '../../../lib/errors.ts';
 
 /** A file as the folder showed it: name, size and mtime together identify it (a new file may reuse a name). */
 export interface DropFile {
@@ -127,7 +127,8 @@ export class DropFolder {
    */
   async moveToError(name: string, reason: string): Promise<string> {
     const target = await this.freeName(this.options.errorDir, name, '.reason');
-    await writeFile(`${target}.reason`, `${reason}\n`, { flag: 'wx' });
+    // Whoever dropped the file reads it: the values as plain text, never the hub's marks around them (`quotedValue`).
+    await writeFile(`${target}.reason`, `${withoutValueMarks(reason)}\n`, { flag: 'wx' });
     await rename(this.path(name), target);
     this.seen.delete(name);
     await this.removeMarker(name);
