@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readX12 } from '../../formats/x12/parse.ts';
 import { element } from '../../formats/x12/segment.ts';
+import { quotedText, quotedValue } from '../../lib/errors.ts';
 import type { SourceDocument, SourceTask } from '../sdk/index.ts';
 import { reasonCodes } from './file-drop/ack-reasons.ts';
 import { createFileDropSource } from './file-drop.ts';
@@ -420,5 +421,21 @@ describe('dead-letter reasons in 997 terms', () => {
     ],
   ])('%s', (reason, expected) => {
     expect(reasonCodes(reason)).toEqual(expected);
+  });
+
+  // The readers mark the value they quote (quotedValue): AK404 copies the value, never the marks around it.
+  const at = 'FormatError: x12-850: ISA#1/GS#1/ST#1/N1 (segment 5, line 5), element N102:';
+  const copied = (reason: string) => reasonCodes(reason).segments?.[0]?.elements?.[0]?.copy;
+  it.each([
+    [`${at} N102 ${quotedValue('Jane Roe')} is not allowed`, 'Jane Roe'],
+    [`${at} N102 must be numeric, found ${quotedText('TEN')}`, undefined],
+    [`${at} got ${quotedText('Jane')}, expected "x"`, 'Jane'],
+    // Cut by the 60-character limit: not the element as sent; the quote after it is no value either.
+    [`${at} got ${quotedValue('A'.repeat(80))}, expected "x"`, undefined],
+    [`${at} got ${quotedValue('Roe\u2069\u202e')} as sent`, undefined],
+  ])('%s', (reason, expected) => {
+    const copy = copied(reason);
+    expect(copy).toBe(expected);
+    expect(JSON.stringify(reasonCodes(reason))).not.toMatch(/[\u2068\u2069\u202a-\u202e]/);
   });
 });

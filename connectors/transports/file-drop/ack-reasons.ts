@@ -1,5 +1,6 @@
 import type { ContrlLevelError, ContrlSegmentError } from '../../../formats/edifact/contrl.ts';
 import type { AckSegmentError, InterchangeNote } from '../../../formats/x12/acknowledgment.ts';
+import { hasValueMarks } from '../../../lib/errors.ts';
 
 /**
  * A dead letter's reason (`<ErrorClass>: <message>`, as the runtime gives it for a refused document) read for an
@@ -104,6 +105,33 @@ function interchangeNote(message: string, element: number | undefined): Intercha
   return { status: 'R', code };
 }
 
+/** Bidi controls, the hub's value marks among them: never in what goes back to a partner. */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * The value a reason quotes, as the partner sent it, for AK404: the first one the reader marked (`quotedValue`:
+ * `BEG05 ⁨"20240230"⁩ is …`, its JSON read back; `found ⁨TEN⁩`, a text as sent), else the first in quotes (a reason
+ * written before the marks: `"USX" is not …`); none when it was cut (`…`: not the element as sent) or holds a bidi
+ * control, so that the hub's marks never reach the partner's 997.
+ */
+function refusedValue(problem: string): string | undefined {
+  const marked = /\u2068([^\u2069]*)\u2069/.exec(problem)?.[1];
+  let value: string | undefined;
+  if (marked !== undefined) {
+    if (marked.endsWith('…')) return undefined;
+    try {
+      const parsed: unknown = marked.startsWith('"') ? JSON.parse(marked) : marked;
+      value = typeof parsed === 'string' ? parsed : undefined;
+    } catch {
+      value = undefined;
+    }
+  } else if (!hasValueMarks(problem)) {
+    // The reader quotes the value it refused: `BEG05 "20240230" is …`, `found "TEN"`, `"USX" is not …`.
+    value = /"([^"]{1,99})"/.exec(problem)?.[1];
+  }
+  return value && value.length <= 99 && !BIDI_CONTROLS.test(value) ? value : undefined;
+}
+
 /**
  * A set's dead-letter reason in 997 terms. The set is the piece the splitter cut (its own ISA and GS, then ST): a
  * reader's `segment N` is N − 2 in the set. Envelope problems get their own AK5 code; a located segment (a reader's
@@ -126,8 +154,7 @@ export function reasonCodes(reason: string): ReasonCodes {
   const bad: AckSegmentError = { tag: at.tag, position };
   if (at.element !== undefined) {
     const code = AK403[problemKind(at.problem)];
-    // The reader quotes the value it refused: `BEG05 "20240230" is …`, `found "TEN"`, `"USX" is not …`.
-    const value = /"([^"]{1,99})"/.exec(at.problem)?.[1];
+    const value = refusedValue(at.problem);
     bad.code = '8';
     bad.elements = [
       {
