@@ -99,8 +99,15 @@ class Generator<Context> {
     this.entriesOf = entriesOf;
   }
 
+  /** The temps of the function being written (the body's, or a part's: `part`). */
+  private temps: string[] = [];
+  /** The parts written out as functions of their own (`part`), declared before the body in the generated source. */
+  readonly parts: string[] = [];
+
   private temp(): string {
-    return `t${this.next++}`;
+    const name = `t${this.next++}`;
+    this.temps.push(name);
+    return name;
   }
 
   private constant(value: unknown): string {
@@ -128,8 +135,30 @@ class Generator<Context> {
   /** The body of the generated function: its statements, and the temp its result ends in. */
   body(ast: AstNode): string {
     const result = this.node(ast, 'input');
-    const temps = Array.from({ length: this.next }, (_, i) => `t${i}`);
-    return `${temps.length ? `let ${temps.join(', ')};\n` : ''}${this.lines.join('\n')}\nreturn ${result};`;
+    return `${declare(this.temps)}${this.lines.join('\n')}\nreturn ${result};`;
+  }
+
+  /**
+   * Code written as a function of its own, called where it would have been written: `build` emits statements that
+   * read `input`, the context `c` and the temp `target`, and may set the temp `flag` false (its result). The part
+   * has temps of its own and knows no path read before it (`known`), so it reads nothing else of the caller's.
+   * V8 optimises no function whose bytecode is over its limit (TurboFan's 60 KB): an expression as large as that
+   * (a `$merge` of a hundred constructors) ran unoptimised as a whole; in parts each is optimised.
+   */
+  private part(input: string, target: string, flag: string, build: () => void): void {
+    const outer = { lines: this.lines, known: this.known, temps: this.temps };
+    this.lines = [];
+    this.known = new Map();
+    this.temps = [];
+    build();
+    const name = `part${this.parts.length}`;
+    this.parts.push(
+      `function ${name}(${input}, c, ${target}) {\nlet ${flag} = true;\n${declare(this.temps)}${this.lines.join('\n')}\nreturn ${flag};\n}`,
+    );
+    this.lines = outer.lines;
+    this.known = outer.known;
+    this.temps = outer.temps;
+    this.emit(`if (!${name}(${input}, c, ${target})) ${flag} = false;`);
   }
 
   /** fast-path.ts's closure for the node, called from the generated code. */
@@ -559,30 +588,63 @@ class Generator<Context> {
     const flat = this.temp();
     if (entries) this.entryTargets.add(out);
     this.emit(`${out} = ${entries ? 'new MapEntries()' : 'Object.create(null)'};\n${flat} = true;`);
-    for (const item of array.expressions as AstNode[]) {
-      if (plainNode(item, 'unary', '{')) {
-        this.objectInto(item, input, out, flat);
-        continue;
-      }
-      if (
-        plainNode(item, 'condition') &&
-        item.else === undefined &&
-        plainNode(item.then as AstNode, 'unary', '{')
-      ) {
-        const test = this.node(item.condition as AstNode, input);
-        const then = this.block(() => {
-          this.objectInto(item.then as AstNode, input, out, flat);
-          return '';
-        });
-        this.emit(`if (boolean(${test})) { ${then.lines.join('\n')} }`);
-        continue;
-      }
-      if (item.type === 'path' && this.pathInto(item, input, out, flat)) continue;
-      const value = this.node(item, input);
-      this.emit(`if (!mergeValue(${out}, ${value}, ${item.value === '['})) ${flat} = false;`);
-    }
+    this.mergeItems(array.expressions as AstNode[], input, out, flat);
     this.emit(`if (${flat}) markFlat(${out});`);
     return out;
+  }
+
+  /**
+   * `merge`'s items in order; a large array's in parts of at most PART_NODES nodes each (an item larger than that
+   * alone), each part a function of its own (`part`).
+   */
+  private mergeItems(items: AstNode[], input: string, out: string, flat: string): void {
+    const sizes = items.map(nodeCount);
+    if (sizes.reduce((a, b) => a + b, 0) <= PART_NODES) {
+      for (const item of items) this.mergeItem(item, input, out, flat);
+      return;
+    }
+    for (let from = 0; from < items.length; ) {
+      let to = from + 1;
+      for (let size = sizes[from]!; to < items.length && size + sizes[to]! <= PART_NODES; to++)
+        size += sizes[to]!;
+      const group = items.slice(from, to);
+      this.part(input, out, flat, () => {
+        for (const item of group) this.mergeItem(item, input, out, flat);
+      });
+      from = to;
+    }
+  }
+
+  /**
+   * One item of `merge`'s array, stored into `out`. An array constructor under a condition without else
+   * (`refunds[0] ? [...]`): its items merged one by one when the condition holds, which is what merging the array
+   * does (an item that is an array is merged item by item, a `[...]` one as it is), each evaluated before the next as
+   * the array would evaluate them.
+   */
+  private mergeItem(item: AstNode, input: string, out: string, flat: string): void {
+    if (plainNode(item, 'unary', '{')) {
+      this.objectInto(item, input, out, flat);
+      return;
+    }
+    const then = item.then as AstNode | undefined;
+    const array = then && plainNode(then, 'unary', '[') && !then.consarray;
+    if (
+      plainNode(item, 'condition') &&
+      item.else === undefined &&
+      (array || plainNode(then!, 'unary', '{'))
+    ) {
+      const test = this.node(item.condition as AstNode, input);
+      const body = this.block(() => {
+        if (array) this.mergeItems(then!.expressions as AstNode[], input, out, flat);
+        else this.objectInto(then!, input, out, flat);
+        return '';
+      });
+      this.emit(`if (boolean(${test})) { ${body.lines.join('\n')} }`);
+      return;
+    }
+    if (item.type === 'path' && this.pathInto(item, input, out, flat)) return;
+    const value = this.node(item, input);
+    this.emit(`if (!mergeValue(${out}, ${value}, ${item.value === '['})) ${flat} = false;`);
   }
 
   /**
@@ -749,6 +811,27 @@ function read(x: string, v: string, p: string, name: string): string {
   return `${x} !== null && typeof ${x} === 'object' && (${v} = ${load}) !== undefined && ${own} && !isFunction(${x}) ? ${v} : undefined`;
 }
 
+/**
+ * How many AST nodes a `$merge` array's items may have before they are written in parts (`part`): 5–40 KB of
+ * generated source a part for the Shopify order's extensions (whose one function was 236 KB), under V8's limit on
+ * the bytecode it optimises.
+ */
+const PART_NODES = 150;
+
+/** The nodes of an AST, as a measure of the code written for it. */
+function nodeCount(node: unknown): number {
+  if (!node || typeof node !== 'object') return 0;
+  if (Array.isArray(node)) return node.reduce((n: number, item) => n + nodeCount(item), 0);
+  let n = 1;
+  for (const value of Object.values(node)) if (value && typeof value === 'object') n += nodeCount(value);
+  return n;
+}
+
+/** `let` of the temps, when there are any. */
+function declare(temps: string[]): string {
+  return temps.length ? `let ${temps.join(', ')};\n` : '';
+}
+
 /** A node of this type (and operator) without predicates, grouping, `[]` or stages: what `node` writes out itself. */
 function plainNode(expr: AstNode, type: string, value?: string): boolean {
   return (
@@ -818,6 +901,7 @@ export function generate<Context>(
     'shared',
     [
       `const { ${HELPERS.join(', ')} } = h;`,
+      ...generator.parts,
       'const evaluate = (input, c) => {',
       body,
       '};',
@@ -848,7 +932,7 @@ export function generateBody<Context>(
   const factory = new Function(
     'h',
     'k',
-    `const { ${HELPERS.join(', ')} } = h;\nreturn function compiledBody(input, c) {\n${body}\n};`,
+    `const { ${HELPERS.join(', ')} } = h;\n${generator.parts.join('\n')}\nreturn function compiledBody(input, c) {\n${body}\n};`,
   ) as (helpers: unknown, constants: unknown[]) => (input: unknown, context: Context) => unknown;
   return factory(kit.helpers, generator.constants);
 }

@@ -245,6 +245,10 @@ describe('mapping expressions compiled to plain functions', () => {
     '$merge([])',
     "$merge([a.{'k' & b: 1}, a.{'k' & b: 2}])",
     "$merge([a[b].{'k' & $string(b): 1}, a[0].{'j': $}])",
+    // An array constructor under a condition: its items merged one by one (arrays item by item, `[...]` as it is).
+    "$merge([{'k': 1}, x ? [{'k': 2}], a ? [{'k': b}, c, a.{'m': $}, b ? {'j': b}]])",
+    "$merge([a ? [[{'n': 1}], {'k': a}]])",
+    '$merge([a ? [b, $v]])',
     // Steps with predicate stages, walked by the generated code (each stage fast-path.ts's filter).
     'a.b[c = 1].c',
     'a[b][0]',
@@ -402,6 +406,41 @@ describe('mapping expressions compiled to plain functions', () => {
     // String built-ins given a non-string, $each given a non-object: JSONata's errors to give, so those fall back.
     expect(compared).toBeGreaterThan(expressions.length * inputs.length * 0.8);
     expect(fellBack).toBeLessThan(expressions.length * inputs.length * 0.2);
+  });
+
+  it('writes a large $merge in parts, functions small enough for V8 to optimise, with the same results', async () => {
+    // Sixty items of each kind the generated code stores itself, and an array under a condition holding as many:
+    // written as one function, it was over 100 KB of source, more bytecode than V8's TurboFan takes.
+    const items = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0
+        ? `a ? {'k${i % 7}': a, 'n${i}': $string(b)}`
+        : i % 3 === 1
+          ? `a.{'k' & $string(b) & '${i % 5}': c, 'm${i}': $}`
+          : `($x := b; {'k${i % 4}': $x & '${i}'})`,
+    );
+    const source = `$merge([${items.join(', ')}, b ? [${items.join(', ')}], {'last': c}])`;
+    const expression = jsonata(source);
+    const fast = fastExpression(expression.ast() as never, functions)!;
+    expect(String(fast.overContext).length).toBeLessThan(20_000);
+    let compared = 0;
+    for (const input of inputs) {
+      let expected: unknown;
+      try {
+        expected = await expression.evaluate(input, { v: input });
+      } catch {
+        continue;
+      }
+      let actual: unknown;
+      try {
+        actual = fast(input, { v: input });
+      } catch (error) {
+        expect(error, JSON.stringify(input)).toBeInstanceOf(FastPathUnsupported);
+        continue;
+      }
+      expect(shape(actual), JSON.stringify(input)).toBe(shape(expected));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(inputs.length / 2);
   });
 
   it("reads a name added to Object.prototype after compiling as JSONata does: not the input's own", async () => {
