@@ -37,10 +37,22 @@ describe('$decimal and friends: exact digits, whatever side the fraction is on',
       ['120', '120'],
       [' 8.000 ', '8'],
       ['12345678901234567890.5', '12345678901234567890.5'],
+      // With a leading sign: `-` kept unless the number is zero, `+` dropped.
+      ['-1', '-1'],
+      ['-12.50', '-12.5'],
+      ['-007.10', '-7.1'],
+      ['-0', '0'],
+      ['-0.000', '0'],
+      ['+2.50', '2.5'],
+      ['+0', '0'],
+      [' -3.0 ', '-3'],
     ])
       expect(decimal(text), text).toBe(normal);
     expect(() => decimal('1.2.3')).toThrow(/not a number/);
     expect(() => decimal('1,5')).toThrow(/not a number/);
+    for (const text of ['-', '--1', '-+1', '+-1', '-1.', '-.', '- 1', '1-1', '-1.2.3'])
+      if (text === '-1.') expect(decimal(text), text).toBe('-1');
+      else expect(() => decimal(text), text).toThrow(/not a number/);
   });
 
   it('reads JS numbers exactly, exponents included, and refuses what is not finite', () => {

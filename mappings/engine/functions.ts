@@ -26,9 +26,12 @@ export function decimal(value: unknown): string | undefined {
       throw new MappingFunctionError(`$decimal: ${quotedValue(value)} is not a finite number`);
     return normalizeDecimal(String(value).includes('e') ? value.toFixed(20) : String(value));
   }
+  // A string in the common form needs no trimming first (the form has no spaces).
+  const plain = typeof value === 'string' ? simpleDecimal(value) : undefined;
+  if (plain !== undefined) return plain;
   const text = String(value).trim();
   if (text === '') return undefined;
-  const simple = unsignedDecimal(text);
+  const simple = simpleDecimal(text);
   if (simple !== undefined) return simple;
   const match = DECIMAL_INPUT.exec(text);
   if (!match || (match[1] && match[4]) || `${match[2]}${match[3] ?? ''}` === '') {
@@ -39,18 +42,22 @@ export function decimal(value: unknown): string | undefined {
 }
 
 /**
- * The normal form of the most common input, digits with at most one inner point (`34.90`, `007`): what the
- * general reading below gives for it, without its regular expressions; undefined for anything else.
+ * The normal form of the most common input, digits with at most one inner point after an optional leading sign
+ * (`34.90`, `007`, `-1`, `+2.50`): what the general reading below gives for it, without its regular expressions
+ * (`-` kept unless the number is zero, `+` dropped); undefined for anything else.
  */
-function unsignedDecimal(text: string): string | undefined {
+function simpleDecimal(text: string): string | undefined {
   const length = text.length;
+  const first = text.charCodeAt(0);
+  const from = first === 45 || first === 43 ? 1 : 0;
+  if (length === from) return undefined;
   let point = -1;
-  for (let i = 0; i < length; i++) {
+  for (let i = from; i < length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 46 && point === -1 && i > 0 && i < length - 1) point = i;
+    if (c === 46 && point === -1 && i > from && i < length - 1) point = i;
     else if (c < 48 || c > 57) return undefined;
   }
-  let start = 0;
+  let start = from;
   const wholeEnd = point === -1 ? length : point;
   while (start < wholeEnd - 1 && text.charCodeAt(start) === 48) start++;
   let end = length;
@@ -58,7 +65,8 @@ function unsignedDecimal(text: string): string | undefined {
     while (end > point + 1 && text.charCodeAt(end - 1) === 48) end--;
     if (end === point + 1) end = point;
   }
-  return start === 0 && end === length ? text : text.slice(start, end);
+  const body = start === 0 && end === length ? text : text.slice(start, end);
+  return first !== 45 || body === '0' ? body : `-${body}`;
 }
 
 function toScaled(value: string): { units: bigint; scale: number } {
