@@ -44,4 +44,21 @@ describe('parseYamlText', () => {
     expect(() => parseYamlText('a: [\n')).toThrow(/line \d+, column \d+/);
     expect(() => parseYamlText('a: 1\n---\nb: 2\n')).toThrow(/multiple documents/i);
   });
+
+  it("refuses a key met twice with the yaml library's error, in a large map too", () => {
+    const table = (n: number) => Array.from({ length: n }, (_, i) => `K${i}: v${i}`).join('\n');
+    // The library compares keys by their YAML values: `05` and `5` are one key to it, as are `1` and `1.0`.
+    for (const [text, line] of [
+      ['a: 1\nb: 2\na: 3\n', 3],
+      ['x:\n  05: a\n  5: b\n', 3],
+      ['1: a\n1.0: b\n', 2],
+      [`${table(3000)}\nK17: again\n`, 3001],
+    ] as const)
+      expect(() => parseYamlText(text), text.slice(0, 40)).toThrow(
+        new RegExp(`Map keys must be unique at line ${line}\\b`),
+      );
+    // Keys equal only as JSON would compare them are not the library's duplicates: read as before.
+    expect(parseYamlText("'5': a\n5: b\n")).toEqual({ '5': 'b' });
+    expect(parseYamlText('? [b]\n: 1\n')).toEqual({ '[ b ]': 1 });
+  });
 });
